@@ -1,0 +1,24 @@
+import type { Observable } from 'rxjs';
+
+/** One beat of a clock. */
+export interface Tick {
+  /** 0, 1, 2, ... */
+  readonly seq: number;
+  /** Scheduled time of this tick (s) on the clock's time base (sim time or steady wall time since start). */
+  readonly time: number;
+  /** How late the tick fired against its deadline (s); 0 for a lockstep sim clock. */
+  readonly lateness: number;
+}
+
+/**
+ * A source of ticks at a fixed period. `ticks(done$)` emits the first tick at once; a lockstep
+ * clock emits each next tick only when `done$` says the previous one was handled (it then
+ * advances the simulation by one period), a wall clock emits on real time whatever done$ says.
+ */
+export interface Clock {
+  /** Period (s). */
+  readonly period: number;
+  ticks(done$: Observable<unknown>): Observable<Tick>;
+  /** Time on the clock's base (s). */
+  now(): number;
+}

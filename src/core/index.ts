@@ -1,0 +1,3 @@
+export * from './errors.ts';
+export * from './robot.ts';
+export * from './task.ts';

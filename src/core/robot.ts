@@ -1,0 +1,159 @@
+import type { Observable } from 'rxjs';
+
+/** Joint kinds a robot can actuate. Fixed joints are not part of a RobotSpec. */
+export type JointType = 'revolute' | 'continuous' | 'prismatic';
+
+/** How a JointCommand's targets are read. */
+export type ControlMode = 'position' | 'velocity' | 'effort';
+
+/** One actuated joint. Units: rad, rad/s, N·m for rotary joints; m, m/s, N for prismatic ones. */
+export interface JointSpec {
+  readonly name: string;
+  readonly type: JointType;
+  /** Position limits (rad or m); -Infinity/+Infinity for a continuous joint. */
+  readonly lower: number;
+  readonly upper: number;
+  /** Largest speed magnitude (rad/s or m/s). */
+  readonly velocityLimit: number;
+  /** Largest effort magnitude (N·m or N). */
+  readonly effortLimit: number;
+  /** Pose the robot starts in and holds when safe-stopped (rad or m). */
+  readonly defaultPosition: number;
+  /** Default PD gains for position mode (N·m/rad, N·m·s/rad or N/m, N·s/m). */
+  readonly kp: number;
+  readonly kd: number;
+}
+
+export interface RobotSpec {
+  readonly name: string;
+  /** Actuated joints in the robot's own order: every Float32Array/Float64Array indexed by joint uses it. */
+  readonly joints: readonly JointSpec[];
+  readonly sensors: {
+    /** An IMU on the base link. */
+    readonly imu: boolean;
+    /** Names of contact sensors (e.g. feet), in the order of Observation.contacts. */
+    readonly contacts: readonly string[];
+  };
+  readonly controlModes: readonly ControlMode[];
+}
+
+/**
+ * What a robot reports at one instant. A Robot reuses one Observation object and its arrays:
+ * the values are valid until the next `observe()`; copy what must outlive the tick.
+ */
+export interface Observation {
+  /** Monotonic time stamp of the measurement (s): sim time in simulation, a steady clock on hardware. */
+  time: number;
+  /** Increases by one per observe(); lets a consumer see a stale (repeated) observation. */
+  seq: number;
+  /** Per joint, robot joint order: rad or m. */
+  readonly jointPosition: Float32Array;
+  /** Per joint: rad/s or m/s. */
+  readonly jointVelocity: Float32Array;
+  /** Per joint, effort actually applied: N·m or N. */
+  readonly jointEffort: Float32Array;
+  /** IMU in the base frame, when the robot has one. Quaternion order x, y, z, w. */
+  readonly imu?: {
+    readonly orientation: Float32Array; // 4: x y z w, base in world
+    readonly angularVelocity: Float32Array; // 3: rad/s, base frame
+    readonly linearAcceleration: Float32Array; // 3: m/s², base frame, includes gravity reaction
+  };
+  /** Contact normal force per contact sensor (N), order of RobotSpec.sensors.contacts. */
+  readonly contacts?: Float32Array;
+  /** Privileged base state, simulation only: position (m), orientation xyzw, velocities (world). */
+  readonly base?: {
+    readonly position: Float32Array;
+    readonly orientation: Float32Array;
+    readonly linearVelocity: Float32Array;
+    readonly angularVelocity: Float32Array;
+  };
+  /** Anything else a robot measures, by name. */
+  readonly extras: Record<string, Float32Array>;
+}
+
+/** A command for every joint of the robot, in robot joint order. */
+export interface JointCommand {
+  mode: ControlMode;
+  /** Position (rad|m), velocity (rad/s|m/s) or effort (N·m|N) per joint, by mode. */
+  readonly target: Float64Array;
+  /** Position-mode gains per joint; when absent the JointSpec defaults apply. */
+  readonly kp?: Float64Array;
+  readonly kd?: Float64Array;
+  /** Feed-forward effort added in position and velocity modes (N·m|N). */
+  readonly feedforward?: Float64Array;
+}
+
+export interface RobotHealth {
+  readonly connected: boolean;
+  /** True when observations have stopped arriving within the robot's own deadline. */
+  readonly stale: boolean;
+  readonly faults: readonly string[];
+}
+
+/**
+ * A robot, simulated or real. src/ sees nothing else of it (STYLE.md 1).
+ * `observe()` and `command()` are called on the tick: they must not allocate, log or block.
+ */
+export interface Robot {
+  readonly spec: RobotSpec;
+  readonly health$: Observable<RobotHealth>;
+  connect(): Promise<void>;
+  observe(): Observation;
+  command(cmd: JointCommand): void;
+  close(): Promise<void>;
+}
+
+/** A robot whose time the caller drives (lockstep): the sim clock calls step(). */
+export interface SimulatedRobot extends Robot {
+  /** Physics time step (s); step(dt) runs round(dt / physicsDt) substeps, PD at each. */
+  readonly physicsDt: number;
+  /** Advances simulated time by dt (s), holding the last command. */
+  step(dt: number): void;
+  /** Puts the robot back in its initial state; `seed` drives any randomisation. */
+  reset(seed?: number): void;
+}
+
+export function isSimulated(robot: Robot): robot is SimulatedRobot {
+  return typeof (robot as Partial<SimulatedRobot>).step === 'function';
+}
+
+/** Allocates an Observation sized for a spec (configure time, never on the tick). */
+export function createObservation(spec: RobotSpec): Observation {
+  const n = spec.joints.length;
+  return {
+    time: 0,
+    seq: 0,
+    jointPosition: new Float32Array(n),
+    jointVelocity: new Float32Array(n),
+    jointEffort: new Float32Array(n),
+    ...(spec.sensors.imu
+      ? {
+          imu: {
+            orientation: new Float32Array([0, 0, 0, 1]),
+            angularVelocity: new Float32Array(3),
+            linearAcceleration: new Float32Array(3),
+          },
+        }
+      : {}),
+    ...(spec.sensors.contacts.length > 0 ? { contacts: new Float32Array(spec.sensors.contacts.length) } : {}),
+    extras: {},
+  };
+}
+
+/** Allocates a JointCommand sized for a spec (configure time). */
+export function createCommand(spec: RobotSpec, mode: ControlMode): JointCommand {
+  const n = spec.joints.length;
+  return { mode, target: new Float64Array(n), kp: new Float64Array(n), kd: new Float64Array(n), feedforward: new Float64Array(n) };
+}
+
+/** Copies src into dst, both allocated for the same spec. */
+export function copyCommand(dst: JointCommand, src: JointCommand): void {
+  dst.mode = src.mode;
+  dst.target.set(src.target);
+  if (dst.kp && src.kp) dst.kp.set(src.kp);
+  if (dst.kd && src.kd) dst.kd.set(src.kd);
+  if (dst.feedforward) {
+    if (src.feedforward) dst.feedforward.set(src.feedforward);
+    else dst.feedforward.fill(0);
+  }
+}

@@ -1,0 +1,55 @@
+/** Fault states, in order of severity. Leaving safe-stop or e-stopped needs an explicit operator reset. */
+export type SafetyState = 'running' | 'degraded' | 'safe-stop' | 'e-stopped';
+
+/** Every intervention the supervisor makes is one of these (counted by kind in the JSON summary). */
+export type SafetyEventKind =
+  | 'position_clamp' // a target outside [lower, upper] was clamped
+  | 'velocity_clamp' // a velocity target (or the implied speed of a position step) beyond the limit
+  | 'effort_clamp' // an effort target or feed-forward beyond the effort limit
+  | 'rate_limit' // a target moved more than the per-tick step limit
+  | 'soft_start' // the target was blended from the present pose while arming
+  | 'non_finite' // NaN, ±Inf or |x| > 1e10 in a command: the whole vector was rejected
+  | 'stale_observation' // the observation stopped changing for longer than its deadline
+  | 'policy_deadline' // the policy (or world model) missed its slot
+  | 'estop' // an operator or a watchdog asked for the protective stop
+  | 'reset' // an operator cleared safe-stop / e-stop
+  | 'state_change'; // the state machine moved (reason says from and to)
+
+export interface SafetyEvent {
+  /** Observation time (s) when it happened. */
+  readonly time: number;
+  /** Loop tick sequence number. */
+  readonly seq: number;
+  readonly kind: SafetyEventKind;
+  /** State after the event. */
+  readonly state: SafetyState;
+  /** Joint name, when the event is about one joint. */
+  readonly joint?: string;
+  /** Offending value, when there is one (in the joint's units). */
+  readonly value?: number;
+  readonly reason: string;
+}
+
+export interface SafetyConfig {
+  /** Largest change of a position target per tick, as a fraction of the joint's velocity limit × tick period (>= 1 means the velocity limit itself). */
+  readonly maxStepFraction: number;
+  /** Soft start: over this many seconds after arming, targets are blended from the present pose (s). */
+  readonly softStartS: number;
+  /** An observation whose seq has not advanced for this long is stale (s). */
+  readonly staleAfterS: number;
+  /** Consecutive ticks of a non-finite command that escalate degraded (hold) to safe-stop. */
+  readonly nonFiniteTicksToSafeStop: number;
+  /** Consecutive stale ticks (after staleAfterS) before safe-stop. */
+  readonly staleTicksToSafeStop: number;
+  /** Anything with a magnitude above this is treated as bad (MuJoCo's mju_isBad bound). */
+  readonly badValue: number;
+}
+
+export const defaultSafetyConfig: SafetyConfig = {
+  maxStepFraction: 1,
+  softStartS: 0,
+  staleAfterS: 0.1,
+  nonFiniteTicksToSafeStop: 3,
+  staleTicksToSafeStop: 3,
+  badValue: 1e10,
+};
