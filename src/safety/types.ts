@@ -43,6 +43,8 @@ export interface SafetyConfig {
   readonly staleTicksToSafeStop: number;
   /** Anything with a magnitude above this is treated as bad (MuJoCo's mju_isBad bound). */
   readonly badValue: number;
+  /** Consecutive policy / world-model deadline misses (reportDeadlineMiss without a timely tick between) before safe-stop. */
+  readonly deadlineMissesToSafeStop: number;
 }
 
 export const defaultSafetyConfig: SafetyConfig = {
@@ -52,4 +54,5 @@ export const defaultSafetyConfig: SafetyConfig = {
   nonFiniteTicksToSafeStop: 3,
   staleTicksToSafeStop: 3,
   badValue: 1e10,
+  deadlineMissesToSafeStop: 3,
 };

@@ -1,0 +1,20 @@
+import { InvalidArgumentError } from '@commander-js/extra-typings';
+
+/** Commander argument parsers: each rejects with what was expected, never a stack trace. */
+export function positiveNumber(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0) throw new InvalidArgumentError('expected a positive number');
+  return x;
+}
+
+export function positiveInt(v: string): number {
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x) || x <= 0) throw new InvalidArgumentError('expected a positive whole number');
+  return x;
+}
+
+export function seedInt(v: string): number {
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || x > 0xffffffff) throw new InvalidArgumentError('expected a whole number from 0 to 4294967295');
+  return x;
+}

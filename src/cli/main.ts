@@ -1,0 +1,52 @@
+import { Command, CommanderError, Option } from '@commander-js/extra-typings';
+import { AxonError } from '../core/errors.ts';
+import { simCommand } from './commands/sim.ts';
+import { evalCommand } from './commands/eval.ts';
+import { inspectCommand } from './commands/inspect.ts';
+
+/** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
+export const EXIT_USAGE = 2;
+
+export function buildProgram(): Command {
+  const program = new Command()
+    .name('axon')
+    .description('Embodied-AI robot control runtime: policy -> world model -> safety -> robot, in simulation or on hardware.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  program.addCommand(simCommand());
+  program.addCommand(evalCommand());
+  program.addCommand(inspectCommand());
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; returns the process exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (e) {
+    return reportError(e);
+  }
+}
+
+function reportError(e: unknown): number {
+  if (e instanceof CommanderError) {
+    // help and version exit through here with code 0; commander already printed its message
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    return EXIT_USAGE;
+  }
+  if (e instanceof AxonError) {
+    process.stderr.write(`axon: error [${e.code}]: ${e.message}\n`);
+    return EXIT_USAGE;
+  }
+  const err = e as Error;
+  process.stderr.write(`axon: failed: ${err?.message ?? String(e)}\n`);
+  if (process.env.AXON_DEBUG) process.stderr.write(`${err?.stack}\n`);
+  return 1;
+}
+
+export { Option };

@@ -1,0 +1,4 @@
+export * from './types.ts';
+export * from './SimClock.ts';
+export * from './WallClock.ts';
+export * from './sleep.ts';

@@ -1,0 +1,3 @@
+export * from './ControlLoop.ts';
+export * from './LoopStats.ts';
+export * from './TickRecord.ts';

@@ -1,0 +1,73 @@
+import type { ControlMode, JointCommand, RobotSpec } from '../core/robot.ts';
+import type { ModelManifest, ActionType } from './manifest.ts';
+import { actionSize } from './manifest.ts';
+import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
+
+const modeOf: Record<ActionType, ControlMode> = {
+  joint_position: 'position',
+  joint_position_abs: 'position',
+  joint_velocity: 'velocity',
+  joint_effort: 'effort',
+};
+
+/**
+ * Turns a model's raw output into a JointCommand in the robot's joint order: clip the raw
+ * action, scale it, add the default pose for relative position actions, and map model joints to
+ * robot joints by name. Robot joints the model does not drive hold their default pose (position
+ * mode) or get zero (velocity / effort). NaN passes through untouched: the safety supervisor,
+ * not the mapper, rejects bad numbers.
+ */
+export class ActionMapper {
+  readonly mode: ControlMode;
+  /** The raw action after clip, as fed back to the `last_action` term. */
+  readonly clipped: Float32Array;
+  private readonly robotIndex: Int32Array;
+  private readonly offset: Float32Array;
+  private readonly scale: Float32Array;
+  private readonly clip: number;
+
+  constructor(
+    manifest: ModelManifest,
+    private readonly spec: RobotSpec,
+  ) {
+    const names = manifest.action.joints ?? manifest.joints;
+    this.mode = modeOf[manifest.action.type];
+    this.robotIndex = mapJoints(names, spec, 'manifest.json#/action/joints');
+    const n = actionSize(manifest);
+    this.clipped = new Float32Array(n);
+    this.scale = expandScale(manifest.action.scale, n);
+    this.clip = manifest.action.clip ?? Infinity;
+    const allIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
+    const allDefaults = modelDefaults(manifest, spec, allIndex);
+    this.offset = new Float32Array(n);
+    if (manifest.action.type === 'joint_position')
+      for (let i = 0; i < n; i++) this.offset[i] = allDefaults[manifest.joints.indexOf(names[i])];
+    this.gains = manifest.pd ? { kp: Float64Array.from(manifest.pd.kp), kd: Float64Array.from(manifest.pd.kd) } : undefined;
+  }
+
+  private readonly gains: { kp: Float64Array; kd: Float64Array } | undefined;
+
+  /** Writes the command for `raw` into `out` (allocated for the robot spec). */
+  map(raw: Float32Array, out: JointCommand): void {
+    const joints = this.spec.joints;
+    out.mode = this.mode;
+    for (let r = 0; r < joints.length; r++) {
+      out.target[r] = this.mode === 'position' ? joints[r].defaultPosition : 0;
+      if (out.kp) out.kp[r] = joints[r].kp;
+      if (out.kd) out.kd[r] = joints[r].kd;
+      if (out.feedforward) out.feedforward[r] = 0;
+    }
+    for (let i = 0; i < this.robotIndex.length; i++) {
+      let a = raw[i];
+      if (a > this.clip) a = this.clip;
+      else if (a < -this.clip) a = -this.clip;
+      this.clipped[i] = a;
+      const r = this.robotIndex[i];
+      out.target[r] = this.offset[i] + this.scale[i] * a;
+      if (this.gains) {
+        if (out.kp) out.kp[r] = this.gains.kp[i];
+        if (out.kd) out.kd[r] = this.gains.kd[i];
+      }
+    }
+  }
+}

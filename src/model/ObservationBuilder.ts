@@ -1,0 +1,143 @@
+import type { Observation, RobotSpec } from '../core/robot.ts';
+import { ManifestError, termWidth, observationSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
+import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
+
+interface TermState {
+  readonly term: ObservationTermName;
+  readonly width: number;
+  readonly history: number;
+  readonly scale: Float32Array;
+  readonly clip: number;
+  /** Ring of `history` entries of `width` values, already scaled and clipped. */
+  readonly ring: Float32Array;
+  /** Index of the newest entry in the ring. */
+  head: number;
+  /** Offset of this term in the flat output. */
+  readonly offset: number;
+}
+
+/**
+ * Turns an Observation into the flat Float32 vector a model takes, following the manifest's
+ * terms in order: raw value -> × scale -> clip -> history stack (oldest first unless the manifest
+ * says newest first). All buffers are sized here; build() allocates nothing.
+ */
+export class ObservationBuilder {
+  /** The model input, rewritten by every build(). */
+  readonly output: Float32Array;
+  /** Operator velocity command (vx m/s, vy m/s, yaw rate rad/s) for the velocity_commands term. */
+  readonly velocityCommand = new Float32Array(3);
+  private readonly terms: TermState[];
+  private readonly robotIndex: Int32Array;
+  private readonly defaults: Float32Array;
+  private readonly newestFirst: boolean;
+  private primed = false;
+
+  constructor(
+    private readonly manifest: ModelManifest,
+    spec: RobotSpec,
+  ) {
+    this.robotIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
+    this.defaults = modelDefaults(manifest, spec, this.robotIndex);
+    this.newestFirst = manifest.observation.history_order === 'newest_first';
+    let offset = 0;
+    this.terms = manifest.observation.terms.map((t, i) => {
+      const width = termWidth(manifest, t.term);
+      const history = t.history ?? 1;
+      if (['base_ang_vel', 'projected_gravity'].includes(t.term) && !spec.sensors.imu)
+        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, ring: new Float32Array(width * history), head: 0, offset };
+      offset += width * history;
+      return state;
+    });
+    this.output = new Float32Array(observationSize(manifest));
+  }
+
+  /** Forgets the history: the next build() fills every history slot with its first value. */
+  reset(): void {
+    this.primed = false;
+  }
+
+  /** Writes the model input for `obs` into `output` and returns it. `lastAction` is the previous raw action (after clip). */
+  build(obs: Observation, lastAction: Float32Array): Float32Array {
+    for (const s of this.terms) {
+      s.head = (s.head + 1) % s.history;
+      const base = s.head * s.width;
+      this.readTerm(s.term, obs, lastAction, s.ring, base);
+      for (let k = 0; k < s.width; k++) {
+        let v = s.ring[base + k] * s.scale[k];
+        if (v > s.clip) v = s.clip;
+        else if (v < -s.clip) v = -s.clip;
+        s.ring[base + k] = v;
+      }
+      if (!this.primed) for (let h = 0; h < s.history; h++) if (h !== s.head) s.ring.copyWithin(h * s.width, base, base + s.width);
+      for (let h = 0; h < s.history; h++) {
+        // age 0 = newest; slot holding age a is head - a (mod history)
+        const age = this.newestFirst ? h : s.history - 1 - h;
+        const slot = (s.head - age + s.history) % s.history;
+        this.output.set(s.ring.subarray(slot * s.width, slot * s.width + s.width), s.offset + h * s.width);
+      }
+    }
+    this.primed = true;
+    return this.output;
+  }
+
+  private readTerm(term: ObservationTermName, obs: Observation, lastAction: Float32Array, out: Float32Array, at: number): void {
+    const idx = this.robotIndex;
+    switch (term) {
+      case 'joint_pos':
+        for (let i = 0; i < idx.length; i++) out[at + i] = obs.jointPosition[idx[i]];
+        return;
+      case 'joint_pos_rel':
+        for (let i = 0; i < idx.length; i++) out[at + i] = obs.jointPosition[idx[i]] - this.defaults[i];
+        return;
+      case 'joint_vel':
+      case 'joint_vel_rel':
+        for (let i = 0; i < idx.length; i++) out[at + i] = obs.jointVelocity[idx[i]];
+        return;
+      case 'joint_effort':
+        for (let i = 0; i < idx.length; i++) out[at + i] = obs.jointEffort[idx[i]];
+        return;
+      case 'last_action':
+        out.set(lastAction, at);
+        return;
+      case 'base_ang_vel': {
+        const w = obs.imu!.angularVelocity;
+        out[at] = w[0];
+        out[at + 1] = w[1];
+        out[at + 2] = w[2];
+        return;
+      }
+      case 'projected_gravity': {
+        // World gravity direction (0, 0, -1) expressed in the base frame: R(q)^T · g.
+        const q = obs.imu!.orientation;
+        rotateInverse(q, 0, 0, -1, out, at);
+        return;
+      }
+      case 'base_lin_vel': {
+        const b = obs.base;
+        if (!b) {
+          out.fill(0, at, at + 3);
+          return;
+        }
+        const v = b.linearVelocity;
+        rotateInverse(b.orientation, v[0], v[1], v[2], out, at);
+        return;
+      }
+      case 'velocity_commands':
+        out.set(this.velocityCommand, at);
+        return;
+    }
+  }
+}
+
+/** out[at..at+2] = R(q)^T · v for a unit quaternion q = (x, y, z, w). */
+export function rotateInverse(q: ArrayLike<number>, vx: number, vy: number, vz: number, out: Float32Array, at: number): void {
+  const x = -q[0], y = -q[1], z = -q[2], w = q[3];
+  // v' = v + 2w (u × v) + 2 u × (u × v), u = (x, y, z) of the conjugate
+  const tx = 2 * (y * vz - z * vy);
+  const ty = 2 * (z * vx - x * vz);
+  const tz = 2 * (x * vy - y * vx);
+  out[at] = vx + w * tx + (y * tz - z * ty);
+  out[at + 1] = vy + w * ty + (z * tx - x * tz);
+  out[at + 2] = vz + w * tz + (x * ty - y * tx);
+}

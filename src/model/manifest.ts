@@ -1,0 +1,204 @@
+import { readFileSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { AxonError } from '../core/errors.ts';
+
+/** A manifest that does not describe a usable model. `where` is the file and a JSON pointer. */
+export class ManifestError extends AxonError {
+  constructor(code: string, where: string, message: string, expected?: string) {
+    super(code, where, message, expected);
+  }
+}
+
+/**
+ * Observation terms, Isaac Lab / legged_gym vocabulary. Each reads from the Observation:
+ * - joint_pos: joint positions (rad|m); joint_pos_rel: minus the default pose
+ * - joint_vel / joint_vel_rel: joint velocities (default velocity is 0, so they are the same)
+ * - joint_effort: applied effort
+ * - last_action: the policy's previous raw output (after clip, before scale)
+ * - base_ang_vel: IMU angular velocity (base frame); projected_gravity: unit gravity in the base frame
+ * - base_lin_vel: privileged base linear velocity in the base frame (simulation only)
+ * - velocity_commands: the operator's (vx, vy, yaw rate) command, zeros unless set
+ */
+export const observationTermNames = [
+  'joint_pos',
+  'joint_pos_rel',
+  'joint_vel',
+  'joint_vel_rel',
+  'joint_effort',
+  'last_action',
+  'base_ang_vel',
+  'projected_gravity',
+  'base_lin_vel',
+  'velocity_commands',
+] as const;
+export type ObservationTermName = (typeof observationTermNames)[number];
+
+/** How an action is turned into a joint command. */
+export const actionTypes = ['joint_position', 'joint_position_abs', 'joint_velocity', 'joint_effort'] as const;
+export type ActionType = (typeof actionTypes)[number];
+
+const NumberOrList = Type.Union([Type.Number(), Type.Array(Type.Number(), { minItems: 1 })]);
+
+const ObservationTermSchema = Type.Object(
+  {
+    term: Type.Union(observationTermNames.map((n) => Type.Literal(n))),
+    /** Multiplies the raw value (one number, or one per element). */
+    scale: Type.Optional(NumberOrList),
+    /** Symmetric clip after scaling (|x| <= clip). */
+    clip: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Number of past values stacked, >= 1. */
+    history: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ModelManifestSchema = Type.Object(
+  {
+    schema: Type.Literal('axon.model/1'),
+    name: Type.String({ minLength: 1 }),
+    kind: Type.Union([Type.Literal('policy'), Type.Literal('world-model')]),
+    /** Robot it was trained for (informational; the joint names are what is checked). */
+    robot: Type.String({ minLength: 1 }),
+    /** Joint names in the model's order. */
+    joints: Type.Array(Type.String({ minLength: 1 }), { minItems: 1 }),
+    /** Default pose per model joint (rad|m); when absent the robot's defaults are used. */
+    default_joint_pos: Type.Optional(Type.Array(Type.Number())),
+    /** Policy rate (Hz). */
+    control_hz: Type.Number({ exclusiveMinimum: 0, maximum: 10000 }),
+    onnx: Type.Object(
+      {
+        file: Type.String({ minLength: 1 }),
+        input: Type.String({ minLength: 1 }),
+        output: Type.String({ minLength: 1 }),
+      },
+      { additionalProperties: false },
+    ),
+    observation: Type.Object(
+      {
+        terms: Type.Array(ObservationTermSchema, { minItems: 1 }),
+        /** Within one term's history: oldest value first (Isaac Lab) or newest first. */
+        history_order: Type.Optional(Type.Union([Type.Literal('oldest_first'), Type.Literal('newest_first')])),
+      },
+      { additionalProperties: false },
+    ),
+    action: Type.Object(
+      {
+        type: Type.Union(actionTypes.map((n) => Type.Literal(n))),
+        /** Joints the action drives, in output order; a subset of `joints`. Default: all of `joints`. */
+        joints: Type.Optional(Type.Array(Type.String({ minLength: 1 }), { minItems: 1 })),
+        scale: Type.Optional(NumberOrList),
+        /** Symmetric clip of the raw output before scaling. */
+        clip: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+      },
+      { additionalProperties: false },
+    ),
+    /** PD gains per action joint for position actions (override the robot's defaults). */
+    pd: Type.Optional(
+      Type.Object(
+        { kp: Type.Array(Type.Number({ minimum: 0 })), kd: Type.Array(Type.Number({ minimum: 0 })) },
+        { additionalProperties: false },
+      ),
+    ),
+    provenance: Type.Optional(
+      Type.Object(
+        {
+          script: Type.Optional(Type.String()),
+          seed: Type.Optional(Type.Number()),
+          command: Type.Optional(Type.String()),
+          eval: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+        },
+        { additionalProperties: true },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type ModelManifest = Static<typeof ModelManifestSchema>;
+export type ObservationTerm = Static<typeof ObservationTermSchema>;
+
+/** A model folder, loaded and checked: the manifest plus resolved paths. */
+export interface ModelFolder {
+  readonly dir: string;
+  readonly manifest: ModelManifest;
+  readonly onnxPath: string;
+}
+
+/** Checks a parsed manifest; `file` names it in errors. Returns the typed manifest or throws ManifestError. */
+export function validateManifest(raw: unknown, file = 'manifest.json'): ModelManifest {
+  const first = Value.Errors(ModelManifestSchema, raw).First();
+  if (first) {
+    const pointer = first.path === '' ? '/' : first.path;
+    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
+    throw new ManifestError('MANIFEST_FIELD', `${file}#${pointer}`, `${first.message}, got ${value}`);
+  }
+  const m = raw as ModelManifest;
+  const n = m.joints.length;
+  const dup = m.joints.find((j, i) => m.joints.indexOf(j) !== i);
+  if (dup !== undefined) throw new ManifestError('MANIFEST_FIELD', `${file}#/joints`, `joint "${dup}" is listed twice`, 'unique names');
+  if (m.default_joint_pos && m.default_joint_pos.length !== n)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/default_joint_pos`, `has ${m.default_joint_pos.length} values for ${n} joints`, `${n} values`);
+  const actJoints = m.action.joints ?? m.joints;
+  for (const [i, j] of actJoints.entries())
+    if (!m.joints.includes(j)) throw new ManifestError('MANIFEST_FIELD', `${file}#/action/joints/${i}`, `"${j}" is not one of the model's joints`, `one of ${m.joints.join(', ')}`);
+  checkListLength(m.action.scale, actJoints.length, `${file}#/action/scale`);
+  if (m.pd) {
+    checkListLength(m.pd.kp, actJoints.length, `${file}#/pd/kp`);
+    checkListLength(m.pd.kd, actJoints.length, `${file}#/pd/kd`);
+  }
+  for (const [i, t] of m.observation.terms.entries()) checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
+  return m;
+}
+
+function checkListLength(v: number | number[] | undefined, want: number, where: string): void {
+  if (Array.isArray(v) && v.length !== want) throw new ManifestError('MANIFEST_FIELD', where, `has ${v.length} values`, `one number or ${want} values`);
+}
+
+/** Width of one history entry of a term, from the manifest alone. */
+export function termWidth(m: ModelManifest, term: ObservationTermName): number {
+  switch (term) {
+    case 'joint_pos':
+    case 'joint_pos_rel':
+    case 'joint_vel':
+    case 'joint_vel_rel':
+    case 'joint_effort':
+      return m.joints.length;
+    case 'last_action':
+      return (m.action.joints ?? m.joints).length;
+    case 'base_ang_vel':
+    case 'projected_gravity':
+    case 'base_lin_vel':
+    case 'velocity_commands':
+      return 3;
+  }
+}
+
+/** Length of the flat observation vector the model takes. */
+export function observationSize(m: ModelManifest): number {
+  return m.observation.terms.reduce((s, t) => s + termWidth(m, t.term) * (t.history ?? 1), 0);
+}
+
+/** Number of raw outputs the model produces. */
+export function actionSize(m: ModelManifest): number {
+  return (m.action.joints ?? m.joints).length;
+}
+
+/** Loads `<dir>/manifest.json` and checks that the ONNX file it names exists. */
+export function loadModelFolder(dir: string): ModelFolder {
+  const abs = resolve(dir);
+  const file = join(abs, 'manifest.json');
+  if (!existsSync(abs)) throw new ManifestError('MODEL_NOT_FOUND', dir, 'no such model folder', 'a folder with model.onnx and manifest.json');
+  if (!existsSync(file)) throw new ManifestError('MODEL_NOT_FOUND', file, 'no manifest.json in the model folder', 'a manifest.json beside the ONNX file');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ManifestError('MANIFEST_JSON', file, `is not valid JSON (${(e as Error).message})`);
+  }
+  const manifest = validateManifest(raw, file);
+  const onnxPath = join(abs, manifest.onnx.file);
+  if (!existsSync(onnxPath)) throw new ManifestError('MODEL_NOT_FOUND', `${file}#/onnx/file`, `names "${manifest.onnx.file}", which does not exist in ${dir}`);
+  return { dir: abs, manifest, onnxPath };
+}

@@ -1,0 +1,35 @@
+import type { ModelManifest } from '../model/manifest.ts';
+
+/**
+ * A learned (or scripted) controller: model input vector in, raw action vector out. The output
+ * array may be reused by the policy: it is valid until the next act(). act() may be synchronous
+ * (a JS forward pass) or return a promise (onnxruntime-node's run is asynchronous).
+ */
+export interface Policy {
+  readonly manifest: ModelManifest;
+  /** Length of the flat input vector (from the manifest). */
+  readonly inputSize: number;
+  /** Length of the raw action vector. */
+  readonly outputSize: number;
+  /** Clears any internal state at an episode start. */
+  reset(): void;
+  act(input: Float32Array): Float32Array | Promise<Float32Array>;
+  close(): Promise<void>;
+}
+
+/** Outputs zeros with the manifest's shapes: the do-nothing baseline an eval compares against. */
+export class ZeroPolicy implements Policy {
+  private readonly out: Float32Array;
+  constructor(
+    readonly manifest: ModelManifest,
+    readonly inputSize: number,
+    readonly outputSize: number,
+  ) {
+    this.out = new Float32Array(outputSize);
+  }
+  reset(): void {}
+  act(): Float32Array {
+    return this.out;
+  }
+  async close(): Promise<void> {}
+}

@@ -1,0 +1,110 @@
+import { describe, expect, it } from 'vitest';
+import { createObservation } from '../../../src/core/robot.ts';
+import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
+import { ActionMapper } from '../../../src/model/ActionMapper.ts';
+import { createCommand } from '../../../src/core/robot.ts';
+import { ManifestError } from '../../../src/model/manifest.ts';
+import { joint, manifest, spec } from '../../helpers/fakes.ts';
+
+// Robot order (c, a, b) differs from the model order (a, b): every mapping must go by name.
+const robot = spec([joint('c', { defaultPosition: 0.3 }), joint('a', { defaultPosition: 0.1 }), joint('b', { defaultPosition: -0.2 })], true);
+
+describe('ObservationBuilder', () => {
+  it('reads joints in model order, subtracts defaults, scales and clips', () => {
+    const m = manifest({ observation: { terms: [{ term: 'joint_pos_rel', scale: [10, 1] }, { term: 'joint_vel', scale: 0.5, clip: 1 }] } });
+    const b = new ObservationBuilder(m, robot);
+    const obs = createObservation(robot);
+    obs.jointPosition.set([9, 0.6, 0.3]); // c, a, b
+    obs.jointVelocity.set([9, 4, -1]);
+    const out = b.build(obs, new Float32Array(2));
+    expect(Array.from(out)).toEqual([
+      expect.closeTo((0.6 - 0.1) * 10, 5),
+      expect.closeTo(0.3 + 0.2, 5),
+      1, // 4 * 0.5 = 2 clipped to 1
+      -0.5,
+    ]);
+  });
+
+  it('stacks history oldest first, primed with the first value, and newest first when asked', () => {
+    const terms = [{ term: 'joint_pos' as const, history: 3 }];
+    const oldest = new ObservationBuilder(manifest({ observation: { terms } }), robot);
+    const newest = new ObservationBuilder(manifest({ observation: { terms, history_order: 'newest_first' } }), robot);
+    const obs = createObservation(robot);
+    const last = new Float32Array(2);
+    const frames: number[][] = [];
+    const framesNewest: number[][] = [];
+    for (const a of [1, 2, 3, 4]) {
+      obs.jointPosition.set([0, a, -a]);
+      frames.push(Array.from(oldest.build(obs, last)));
+      framesNewest.push(Array.from(newest.build(obs, last)));
+    }
+    expect(frames[0]).toEqual([1, -1, 1, -1, 1, -1]);
+    expect(frames[1]).toEqual([1, -1, 1, -1, 2, -2]);
+    expect(frames[3]).toEqual([2, -2, 3, -3, 4, -4]);
+    expect(framesNewest[3]).toEqual([4, -4, 3, -3, 2, -2]);
+    oldest.reset();
+    obs.jointPosition.set([0, 7, -7]);
+    expect(Array.from(oldest.build(obs, last))).toEqual([7, -7, 7, -7, 7, -7]);
+  });
+
+  it('computes projected gravity from the IMU orientation and feeds back the last action', () => {
+    const m = manifest({ observation: { terms: [{ term: 'projected_gravity' }, { term: 'last_action' }] } });
+    const b = new ObservationBuilder(m, robot);
+    const obs = createObservation(robot);
+    // base rolled +90° about x: world down (0,0,-1) seen in the base frame is (0,-1,0)
+    const s = Math.SQRT1_2;
+    obs.imu!.orientation.set([s, 0, 0, s]);
+    const out = b.build(obs, new Float32Array([0.25, -0.5]));
+    expect(out[0]).toBeCloseTo(0, 6);
+    expect(out[1]).toBeCloseTo(-1, 6);
+    expect(out[2]).toBeCloseTo(0, 6);
+    expect(Array.from(out.subarray(3))).toEqual([0.25, -0.5]);
+  });
+
+  it('refuses a model whose joints the robot does not have, listing both sides', () => {
+    const m = manifest({ joints: ['a', 'knee'] });
+    try {
+      new ObservationBuilder(m, robot);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ManifestError);
+      expect((e as ManifestError).code).toBe('MODEL_ROBOT_MISMATCH');
+      expect((e as Error).message).toContain('knee');
+      expect((e as Error).message).toContain('c, b');
+    }
+  });
+});
+
+describe('ActionMapper', () => {
+  it('maps relative position actions by name: default + scale × clip(a); undriven joints hold their default', () => {
+    const m = manifest({ action: { type: 'joint_position', joints: ['b', 'a'], scale: [0.5, 2], clip: 1 } });
+    const mapper = new ActionMapper(m, robot);
+    const cmd = createCommand(robot, 'effort');
+    mapper.map(new Float32Array([3, -0.25]), cmd);
+    expect(cmd.mode).toBe('position');
+    expect(cmd.target[0]).toBeCloseTo(0.3); // c: not driven, default
+    expect(cmd.target[1]).toBeCloseTo(0.1 + 2 * -0.25); // a
+    expect(cmd.target[2]).toBeCloseTo(-0.2 + 0.5 * 1); // b, clipped 3 -> 1
+    expect(Array.from(mapper.clipped)).toEqual([1, -0.25]);
+  });
+
+  it('maps effort actions with zero on other joints and takes PD gains from the manifest', () => {
+    const m = manifest({ action: { type: 'joint_effort', joints: ['a'], scale: 10 } });
+    const mapper = new ActionMapper(m, robot);
+    const cmd = createCommand(robot, 'position');
+    mapper.map(new Float32Array([0.5]), cmd);
+    expect(cmd.mode).toBe('effort');
+    expect(Array.from(cmd.target)).toEqual([0, 5, 0]);
+    const pd = new ActionMapper(manifest({ pd: { kp: [40, 50], kd: [1, 2] } }), robot);
+    pd.map(new Float32Array([0, 0]), cmd);
+    expect(Array.from(cmd.kp!)).toEqual([10, 40, 50]);
+    expect(Array.from(cmd.kd!)).toEqual([1, 1, 2]);
+  });
+
+  it('lets NaN through for the safety supervisor to reject (a clamp is not a NaN guard)', () => {
+    const mapper = new ActionMapper(manifest({ action: { type: 'joint_position', clip: 1 } }), robot);
+    const cmd = createCommand(robot, 'position');
+    mapper.map(new Float32Array([NaN, 0]), cmd);
+    expect(Number.isNaN(cmd.target[1])).toBe(true);
+  });
+});

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManifestError, validateManifest, observationSize, actionSize, loadModelFolder } from '../../../src/model/manifest.ts';
+import { manifest } from '../../helpers/fakes.ts';
+
+function errorOf(f: () => unknown): ManifestError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(ManifestError);
+    return e as ManifestError;
+  }
+  throw new Error('expected a ManifestError');
+}
+
+describe('model manifest', () => {
+  it('accepts a complete manifest and derives the tensor sizes', () => {
+    const m = validateManifest(manifest({ observation: { terms: [{ term: 'joint_pos_rel', history: 3 }, { term: 'last_action' }, { term: 'projected_gravity' }] } }));
+    expect(observationSize(m)).toBe(2 * 3 + 2 + 3);
+    expect(actionSize(m)).toBe(2);
+  });
+
+  it('names the field and the expectation for each kind of bad input', () => {
+    const cases: [unknown, string][] = [
+      [{ ...manifest(), control_hz: -5 }, '#/control_hz'],
+      [{ ...manifest(), kind: 'banana' }, '#/kind'],
+      [{ ...manifest(), joints: [] }, '#/joints'],
+      [{ ...manifest(), observation: { terms: [{ term: 'joint_torque_xyz' }] } }, '#/observation/terms/0/term'],
+      [{ ...manifest(), observation: { terms: [{ term: 'joint_pos', history: 0 }] } }, '#/observation/terms/0/history'],
+      [{ ...manifest(), action: { type: 'joint_position', scale: [1, 2, 3] } }, '#/action/scale'],
+      [{ ...manifest(), action: { type: 'joint_position', joints: ['a', 'zz'] } }, '#/action/joints/1'],
+      [{ ...manifest(), joints: ['a', 'a'] }, '#/joints'],
+      [{ ...manifest(), default_joint_pos: [0] }, '#/default_joint_pos'],
+      [{ ...manifest(), extra_field: 1 }, '#/'],
+      [(() => { const m: Record<string, unknown> = { ...manifest() }; delete m.onnx; return m; })(), '#/onnx'],
+    ];
+    for (const [raw, pointer] of cases) {
+      const e = errorOf(() => validateManifest(raw, 'm.json'));
+      expect(e.code).toBe('MANIFEST_FIELD');
+      expect(e.where).toContain(`m.json${pointer}`);
+      expect(e.message.length).toBeGreaterThan(20);
+    }
+  });
+
+  it('refuses a missing folder, a missing ONNX file and broken JSON with the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-manifest-'));
+    expect(errorOf(() => loadModelFolder(join(dir, 'nope'))).code).toBe('MODEL_NOT_FOUND');
+    mkdirSync(join(dir, 'm'));
+    writeFileSync(join(dir, 'm', 'manifest.json'), '{ not json');
+    expect(errorOf(() => loadModelFolder(join(dir, 'm'))).code).toBe('MANIFEST_JSON');
+    writeFileSync(join(dir, 'm', 'manifest.json'), JSON.stringify(manifest()));
+    const e = errorOf(() => loadModelFolder(join(dir, 'm')));
+    expect(e.code).toBe('MODEL_NOT_FOUND');
+    expect(e.message).toContain('model.onnx');
+  });
+});
