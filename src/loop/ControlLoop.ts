@@ -48,13 +48,14 @@ const S_OBSERVE = 0, S_BUILD = 1, S_POLICY = 2, S_WM = 3, S_MAP = 4, S_SAFETY = 
 export class ControlLoop {
   /** Every tick's record, synchronously after the command was sent. Copy what you keep. */
   readonly records$ = new Subject<TickRecord>();
-  readonly stats = new LoopStats(stageNames);
+  readonly stats: LoopStats;
   private readonly rec: TickRecord;
   private stopRequested = false;
   private stageStart = 0;
 
   constructor(private readonly p: ControlLoopParts) {
     const spec = p.robot.spec;
+    this.stats = new LoopStats(stageNames, Math.max(1, Math.min(p.maxTicks, 200_000)));
     this.rec = {
       seq: 0,
       time: 0,
