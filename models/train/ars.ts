@@ -1,4 +1,4 @@
-import { Rng } from './rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 export interface ArsOptions {
   /** Directions sampled per iteration. */

@@ -9,10 +9,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSimRobot, createTask, randomize, Rng as SimRng } from '../../sim/index.ts';
+import { createSimRobot, createTask, randomize } from '../../sim/index.ts';
 import { validateManifest, observationSize, actionSize, type ModelManifest } from '../../src/model/manifest.ts';
 import { Mlp } from './mlp.ts';
-import { Rng } from './rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 import { ars } from './ars.ts';
 import { Rollout } from './rollout.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
@@ -60,7 +60,7 @@ export function trainCartpole(o: TrainOptions): { mlp: Mlp; manifest: ModelManif
     for (let e = 0; e < o.episodesPerEval; e++) {
       const seed = (rolloutSeed + e * 7919) >>> 0;
       robot.reset(seed);
-      randomize(robot, new SimRng(seed));
+      randomize(robot, new Rng(seed));
       total += rollout.run(mlp, ticks, shaping).ret;
     }
     return total / o.episodesPerEval;

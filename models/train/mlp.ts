@@ -11,7 +11,7 @@
  * `backwardBatch`, `trainBatch`) allocates only when a batch larger than any before it arrives;
  * call `reserveBatch` at configure time to avoid even that.
  */
-import type { Rng } from './rng.ts';
+import type { Rng } from '../../src/core/rng.ts';
 
 export type HiddenActivation = 'tanh' | 'relu';
 export type OutputActivation = 'tanh' | 'identity';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Adam } from '../../models/train/adam.ts';
 import { Mlp, MlpError } from '../../models/train/mlp.ts';
 import type { HiddenActivation, OutputActivation } from '../../models/train/mlp.ts';
-import { Rng } from '../../models/train/rng.ts';
+import { Rng } from '../../src/core/rng.ts';
 
 /** Independent float64 forward pass reading the flat params (layout: W [out][in], then b, per layer). */
 function refForward(sizes: readonly number[], act: HiddenActivation, outAct: OutputActivation, p: ArrayLike<number>, x: ArrayLike<number>): number[] {

@@ -9,7 +9,7 @@ import type { HiddenActivation, OutputActivation } from '../../../models/train/m
 import { OnnxGraphBuilder } from '../../../models/train/onnx/OnnxGraphBuilder.ts';
 import { OnnxError, attr, encodeModel } from '../../../models/train/onnx/onnxModel.ts';
 import { mlpToOnnx, sha256Hex, writeOnnxFile } from '../../../models/train/onnx/writeOnnx.ts';
-import { Rng } from '../../../models/train/rng.ts';
+import { Rng } from '../../../src/core/rng.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-onnx-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

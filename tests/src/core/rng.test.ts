@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../models/train/rng.ts';
+import { Rng } from '../../../src/core/rng.ts';
 
 describe('Rng', () => {
   it('gives the same sequence for the same seed and a different one for another seed', () => {

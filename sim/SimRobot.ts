@@ -1,0 +1,1029 @@
+import { BehaviorSubject } from 'rxjs';
+import {
+  Body,
+  Box,
+  Cylinder,
+  GSSolver,
+  HingeConstraint,
+  Plane,
+  Quaternion,
+  Sphere,
+  Vec3,
+  World,
+  type Constraint,
+  type Shape,
+} from 'cannon-es';
+import { AxonError } from '../src/core/errors.ts';
+import {
+  createObservation,
+  type ControlMode,
+  type JointCommand,
+  type JointSpec,
+  type Observation,
+  type RobotHealth,
+  type RobotSpec,
+  type SimulatedRobot,
+} from '../src/core/robot.ts';
+import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
+import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
+import type { UrdfJoint, UrdfLink, UrdfModel } from './urdf/parseUrdf.ts';
+
+/** Per-joint settings the URDF does not carry. */
+export interface SimJointDefaults {
+  /** Pose the robot starts in and holds when safe-stopped (rad | m); default 0 (clamped into the limits). */
+  readonly defaultPosition?: number;
+  /** Position-mode gains (N·m/rad | N/m, N·m·s/rad | N·s/m); default 0. */
+  readonly kp?: number;
+  readonly kd?: number;
+}
+
+export interface SimRobotOptions {
+  /** Robot name in the spec; default the URDF's. */
+  readonly name?: string;
+  /** Physics step (s); default 0.002. */
+  readonly physicsDt?: number;
+  /** Gauss-Seidel iterations per physics step; default 20. */
+  readonly solverIterations?: number;
+  /** Gravity (m/s²): a z component or a world vector; default -9.81 on z (URDF is z-up). */
+  readonly gravity?: number | readonly [number, number, number];
+  /** By joint name. */
+  readonly jointDefaults?: Readonly<Record<string, SimJointDefaults>>;
+  /** Links whose contact normal force is reported, in Observation.contacts order. */
+  readonly contactSensors?: readonly string[];
+  /** Link carrying the IMU; none when absent. */
+  readonly imuLink?: string;
+  /** Fixed base (root link static) or floating. Default: fixed when the root is named "world" or has no <inertial>. */
+  readonly fixedBase?: boolean;
+  /** Add a ground plane z = 0. Default: only for a floating base. */
+  readonly ground?: boolean;
+  /** Ground friction coefficient; default 0.8. */
+  readonly friction?: number;
+  /** Initial joint positions (rad | m), robot joint order; default each joint's defaultPosition. */
+  readonly initialPositions?: ArrayLike<number>;
+  /** Root link pose at reset (m; quaternion x y z w), world frame; default origin, identity. */
+  readonly basePosition?: readonly [number, number, number];
+  readonly baseOrientation?: readonly [number, number, number, number];
+}
+
+/** Called by reset(seed) before the bodies are placed: sets initial positions, masses, ... */
+export type SimRandomizer = (robot: SimRobot, seed: number) => void;
+
+/** Collision groups: the robot meets only the ground (no self-collision, SIMULATION.md). */
+const GROUP_GROUND = 1;
+const GROUP_ROBOT = 2;
+/** SPOOK parameters for every joint equation (SIMULATION.md item 1). */
+const JOINT_STIFFNESS = 1e7;
+const JOINT_RELAXATION = 4;
+/**
+ * Joint position limits are a spring-damper acting only outside [lower, upper]: natural frequency
+ * 1/(20·physicsDt) Hz (25 Hz at 2 ms), critically damped, sized on the child body's inertia about
+ * the joint axis (its mass for a slider). A joint hitting a limit at v overshoots about v/ω.
+ */
+const LIMIT_STEPS_PER_PERIOD = 20;
+/** Coulomb friction is smoothed as friction·tanh(qdot / FRICTION_VELOCITY) (rad/s | m/s). */
+const FRICTION_VELOCITY = 0.01;
+
+interface LinkInfo {
+  readonly urdf: UrdfLink;
+  readonly index: number;
+  /** Index of the body the link belongs to (links joined by fixed joints share one). */
+  body: number;
+  /** Link frame in the body's group-root link frame. */
+  readonly inGroupPos: Vec3;
+  readonly inGroupQuat: Quaternion;
+  /** Link frame in the body frame (body frame = group-root link orientation, origin at the centre of mass). */
+  readonly offsetPos: Vec3;
+  readonly offsetQuat: Quaternion;
+  /** Mass currently used (kg); 0 without <inertial>. */
+  mass: number;
+}
+
+interface BodyInfo {
+  readonly body: Body;
+  readonly rootLink: number;
+  readonly links: number[];
+  /** Centre of mass in the group-root link frame (m). */
+  readonly com: Vec3;
+  readonly isStatic: boolean;
+}
+
+interface JointInfo {
+  readonly urdf: UrdfJoint;
+  readonly spec: JointSpec;
+  readonly continuous: boolean;
+  readonly prismatic: boolean;
+  readonly bodyA: Body;
+  readonly bodyB: Body;
+  readonly pivotA: Vec3;
+  readonly pivotB: Vec3;
+  readonly axisA: Vec3;
+  readonly axisB: Vec3;
+  /** conj(zero-pose relative rotation conj(qA)·qB). */
+  readonly rel0Inv: Quaternion;
+  readonly constraint: Constraint;
+  limitK: number;
+  limitD: number;
+}
+
+// Module scratch (STYLE.md 3): never allocate on step/observe/command.
+const _v1 = new Vec3();
+const _v2 = new Vec3();
+const _v3 = new Vec3();
+const _v4 = new Vec3();
+const _v5 = new Vec3();
+const _q1 = new Quaternion();
+const _q2 = new Quaternion();
+const _q3 = new Quaternion();
+const _m1 = new Float64Array(9);
+
+/**
+ * A URDF robot in cannon-es. One body per group of links joined by fixed joints (masses and
+ * inertias merged, parallel axis theorem; the body keeps the diagonal of the merged inertia in the
+ * group-root link's axes). Revolute/continuous joints are HingeConstraints, prismatic joints a
+ * PrismaticConstraint; joint actuation is explicit effort applied at every physics step.
+ *
+ * Real-time rules: observe(), command() and step() do not allocate.
+ */
+export class SimRobot implements SimulatedRobot {
+  readonly spec: RobotSpec;
+  readonly physicsDt: number;
+  readonly model: UrdfModel;
+  readonly world: World;
+  readonly health$: BehaviorSubject<RobotHealth>;
+  /** Joint positions (rad | m) and velocities after the last physics step, robot joint order. */
+  readonly q: Float64Array;
+  readonly qd: Float64Array;
+  /** Actuator effort applied in the last physics step (N·m | N), after saturation. */
+  readonly actuatorEffort: Float64Array;
+  /** Count of physics steps whose computed effort was not finite (applied as zero instead). */
+  badEffortCount = 0;
+
+  private readonly links: LinkInfo[];
+  private readonly linkIndex = new Map<string, number>();
+  private readonly bodies: BodyInfo[];
+  private readonly joints: JointInfo[];
+  private readonly gravity: Vec3;
+  private readonly fixedBase: boolean;
+  private readonly rootLink: number;
+  private readonly basePosition: Vec3;
+  private readonly baseOrientation: Quaternion;
+  /** Configured initial state (options / setInitialPositions) and this episode's (may be randomised). */
+  private readonly configuredPositions: Float64Array;
+  private readonly initialPositions: Float64Array;
+  private readonly initialVelocities: Float64Array;
+  private readonly nominalMass: Float64Array;
+  private readonly obs: Observation;
+  private readonly baseObs: NonNullable<Observation['base']>;
+  private readonly contactBodies: Body[];
+  private readonly imuLink: number;
+  private readonly imuPrevVel = new Vec3();
+  private readonly imuAccWorld = new Vec3();
+  // Held command.
+  private cmdMode: ControlMode = 'effort';
+  private readonly cmdTarget: Float64Array;
+  private readonly cmdKp: Float64Array;
+  private readonly cmdKd: Float64Array;
+  private readonly cmdFf: Float64Array;
+  private substeps = 0;
+  private randomizer: SimRandomizer | undefined;
+  // Per-link FK scratch, sized at construction.
+  private readonly fkPos: Vec3[];
+  private readonly fkQuat: Quaternion[];
+  private readonly fkVel: Vec3[];
+  private readonly fkAngVel: Vec3[];
+
+  constructor(model: UrdfModel, options: SimRobotOptions = {}) {
+    this.model = model;
+    const h = (this.physicsDt = options.physicsDt ?? 0.002);
+    if (!(h > 0 && h < 0.1)) throw new AxonError('SIM_OPTION', 'physicsDt', `is ${h}`, 'a step in (0, 0.1) s');
+    const iterations = options.solverIterations ?? 20;
+    const g = options.gravity ?? -9.81;
+    this.gravity = typeof g === 'number' ? new Vec3(0, 0, g) : new Vec3(g[0], g[1], g[2]);
+    const rootUrdf = model.linkByName.get(model.root)!;
+    this.fixedBase = options.fixedBase ?? (model.root === 'world' || rootUrdf.inertial === undefined);
+    this.basePosition = new Vec3(...(options.basePosition ?? [0, 0, 0]));
+    const bo = options.baseOrientation ?? [0, 0, 0, 1];
+    this.baseOrientation = new Quaternion(bo[0], bo[1], bo[2], bo[3]);
+    this.baseOrientation.normalize();
+
+    const world = (this.world = new World({ gravity: this.gravity }));
+    (world.solver as GSSolver).iterations = iterations;
+    world.defaultContactMaterial.friction = options.friction ?? 0.8;
+    world.allowSleep = false;
+
+    // ---- links and fixed-joint groups ------------------------------------------------------
+    this.links = model.links.map((urdf, index) => ({
+      urdf,
+      index,
+      body: -1,
+      inGroupPos: new Vec3(),
+      inGroupQuat: new Quaternion(),
+      offsetPos: new Vec3(),
+      offsetQuat: new Quaternion(),
+      mass: urdf.inertial?.mass ?? 0,
+    }));
+    this.links.forEach((l) => this.linkIndex.set(l.urdf.name, l.index));
+    this.nominalMass = Float64Array.from(this.links, (l) => l.mass);
+    this.fkPos = this.links.map(() => new Vec3());
+    this.fkQuat = this.links.map(() => new Quaternion());
+    this.fkVel = this.links.map(() => new Vec3());
+    this.fkAngVel = this.links.map(() => new Vec3());
+
+    const groups: { rootLink: number; links: number[] }[] = [];
+    const rootIndex = (this.rootLink = this.linkIndex.get(model.root)!);
+    groups.push({ rootLink: rootIndex, links: [rootIndex] });
+    this.links[rootIndex].body = 0;
+    const jointQuat = new Quaternion();
+    const jointPos = new Vec3();
+    for (const joint of model.treeOrder) {
+      const parent = this.links[this.linkIndex.get(joint.parent)!];
+      const child = this.links[this.linkIndex.get(joint.child)!];
+      if (joint.type === 'fixed') {
+        child.body = parent.body;
+        groups[parent.body].links.push(child.index);
+        jointPos.set(...joint.origin.xyz);
+        quatFromRpy(joint.origin.rpy, jointQuat);
+        composePose(parent.inGroupPos, parent.inGroupQuat, jointPos, jointQuat, child.inGroupPos, child.inGroupQuat);
+      } else {
+        child.body = groups.length;
+        groups.push({ rootLink: child.index, links: [child.index] });
+      }
+    }
+
+    // ---- bodies ------------------------------------------------------------------------------
+    this.bodies = groups.map((group, bi) => {
+      const isStatic = bi === 0 && this.fixedBase;
+      const com = new Vec3();
+      const body = new Body({ mass: 0, type: isStatic ? Body.STATIC : Body.DYNAMIC });
+      body.linearDamping = 0;
+      body.angularDamping = 0;
+      body.collisionFilterGroup = GROUP_ROBOT;
+      body.collisionFilterMask = GROUP_GROUND;
+      const info: BodyInfo = { body, rootLink: group.rootLink, links: group.links, com, isStatic };
+      if (!isStatic) {
+        const total = this.groupMass(info);
+        if (!(total > 0)) {
+          const name = this.links[group.rootLink].urdf.name;
+          throw new AxonError('SIM_MASSLESS_LINK', `<link name="${name}">`, 'a moving link (with the links fixed to it) has no <inertial> mass', 'an <inertial> with mass > 0 on a link that moves');
+        }
+      }
+      this.computeCom(info);
+      for (const li of group.links) {
+        const link = this.links[li];
+        link.offsetPos.set(link.inGroupPos.x - com.x, link.inGroupPos.y - com.y, link.inGroupPos.z - com.z);
+        link.offsetQuat.copy(link.inGroupQuat);
+        for (const c of link.urdf.collisions) {
+          const shape = makeShape(c.geometry);
+          if (shape === undefined) continue; // meshes do not collide in this simulator
+          const p = new Vec3(...c.origin.xyz);
+          const q = quatFromRpy(c.origin.rpy, new Quaternion());
+          const offset = new Vec3();
+          const orient = new Quaternion();
+          composePose(link.offsetPos, link.offsetQuat, p, q, offset, orient);
+          if (c.geometry.kind === 'cylinder') {
+            // cannon's Cylinder runs along its y axis; URDF's along z: rotate +90° about x (y -> z).
+            const fix = new Quaternion().setFromAxisAngle(Vec3.UNIT_X, Math.PI / 2);
+            orient.copy(orient.mult(fix, new Quaternion()));
+          }
+          body.addShape(shape, offset, orient);
+        }
+      }
+      this.applyMassProperties(info);
+      world.addBody(body);
+      return info;
+    });
+
+    if (options.ground ?? !this.fixedBase) {
+      const ground = new Body({ mass: 0, type: Body.STATIC, shape: new Plane() });
+      ground.collisionFilterGroup = GROUP_GROUND;
+      ground.collisionFilterMask = GROUP_ROBOT;
+      world.addBody(ground);
+    }
+
+    // ---- joints, spec ------------------------------------------------------------------------
+    this.placeLinksFk(undefined);
+    const jointSpecs: JointSpec[] = [];
+    this.joints = [];
+    for (const joint of model.treeOrder) {
+      if (joint.type === 'fixed') continue;
+      const d = options.jointDefaults?.[joint.name] ?? {};
+      const lower = joint.type === 'continuous' ? -Infinity : joint.lower;
+      const upper = joint.type === 'continuous' ? Infinity : joint.upper;
+      const spec: JointSpec = {
+        name: joint.name,
+        type: joint.type,
+        lower,
+        upper,
+        velocityLimit: joint.velocity,
+        effortLimit: joint.effort,
+        defaultPosition: Math.min(upper, Math.max(lower, d.defaultPosition ?? 0)),
+        kp: d.kp ?? 0,
+        kd: d.kd ?? 0,
+      };
+      jointSpecs.push(spec);
+      this.joints.push(this.makeJoint(joint, spec));
+    }
+    for (const name of Object.keys(options.jointDefaults ?? {})) {
+      if (!jointSpecs.some((j) => j.name === name)) {
+        throw new AxonError('SIM_OPTION', `jointDefaults.${name}`, 'names no moving joint of the robot', jointSpecs.map((j) => j.name).join(', '));
+      }
+    }
+    const contacts = options.contactSensors ?? [];
+    this.contactBodies = contacts.map((name) => this.bodies[this.requireLink(name, 'contactSensors').body].body);
+    this.imuLink = options.imuLink === undefined ? -1 : this.requireLink(options.imuLink, 'imuLink').index;
+    this.spec = {
+      name: options.name ?? model.name,
+      joints: jointSpecs,
+      sensors: { imu: this.imuLink >= 0, contacts: [...contacts] },
+      controlModes: ['position', 'velocity', 'effort'],
+    };
+
+    const n = jointSpecs.length;
+    this.q = new Float64Array(n);
+    this.qd = new Float64Array(n);
+    this.actuatorEffort = new Float64Array(n);
+    this.cmdTarget = new Float64Array(n);
+    this.cmdKp = Float64Array.from(jointSpecs, (j) => j.kp);
+    this.cmdKd = Float64Array.from(jointSpecs, (j) => j.kd);
+    this.cmdFf = new Float64Array(n);
+    this.configuredPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
+    this.initialPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
+    this.initialVelocities = new Float64Array(n);
+    if (options.initialPositions !== undefined) this.setInitialPositions(options.initialPositions);
+    this.baseObs = {
+      position: new Float32Array(3),
+      orientation: new Float32Array([0, 0, 0, 1]),
+      linearVelocity: new Float32Array(3),
+      angularVelocity: new Float32Array(3),
+    };
+    this.obs = { ...createObservation(this.spec), base: this.baseObs };
+    this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: [] });
+    this.reset();
+  }
+
+  // ---- Robot ---------------------------------------------------------------------------------
+
+  async connect(): Promise<void> {}
+
+  async close(): Promise<void> {
+    this.health$.next({ connected: false, stale: false, faults: [] });
+  }
+
+  /**
+   * Holds `cmd` until the next command (copied: the caller may reuse its arrays). Gains: a
+   * command's kp/kd arrays, when present, are used as given (0 means no gain); when absent the
+   * JointSpec defaults apply. Real-time safe; throws AxonError COMMAND_SHAPE only for a target
+   * array of the wrong length (a wiring bug, caught on the first tick).
+   */
+  command(cmd: JointCommand): void {
+    const n = this.joints.length;
+    if (cmd.target.length !== n) {
+      throw new AxonError('COMMAND_SHAPE', 'JointCommand.target', `has ${cmd.target.length} values`, `${n}, one per joint of ${this.spec.name}`);
+    }
+    this.cmdMode = cmd.mode;
+    this.cmdTarget.set(cmd.target);
+    for (let i = 0; i < n; i++) {
+      const s = this.joints[i].spec;
+      this.cmdKp[i] = cmd.kp?.[i] ?? s.kp;
+      this.cmdKd[i] = cmd.kd?.[i] ?? s.kd;
+      this.cmdFf[i] = cmd.feedforward?.[i] ?? 0;
+    }
+  }
+
+  /** Advances sim time by dt (s): round(dt / physicsDt) physics steps, actuators at each. */
+  step(dt: number): void {
+    const count = Math.round(dt / this.physicsDt);
+    for (let k = 0; k < count; k++) this.substep();
+  }
+
+  /**
+   * The latest observation, written into one reused object. time = physics steps × physicsDt;
+   * seq = physics steps since reset (a robot not stepped returns the same seq). Real-time safe.
+   */
+  observe(): Observation {
+    const obs = this.obs;
+    this.readJoints();
+    obs.time = this.substeps * this.physicsDt;
+    obs.seq = this.substeps;
+    for (let i = 0; i < this.joints.length; i++) {
+      obs.jointPosition[i] = this.q[i];
+      obs.jointVelocity[i] = this.qd[i];
+      obs.jointEffort[i] = this.actuatorEffort[i];
+    }
+    if (obs.imu !== undefined) {
+      const link = this.links[this.imuLink];
+      const body = this.bodies[link.body].body;
+      body.quaternion.mult(link.offsetQuat, _q1); // link orientation in world
+      writeQuat(_q1, obs.imu.orientation);
+      _q1.conjugate(_q2);
+      _q2.vmult(body.angularVelocity, _v1);
+      writeVec(_v1, obs.imu.angularVelocity);
+      _q2.vmult(this.imuAccWorld, _v1);
+      writeVec(_v1, obs.imu.linearAcceleration);
+    }
+    if (obs.contacts !== undefined) {
+      const contacts = this.world.contacts;
+      for (let s = 0; s < this.contactBodies.length; s++) {
+        const body = this.contactBodies[s];
+        let f = 0;
+        for (let c = 0; c < contacts.length; c++) {
+          const eq = contacts[c];
+          if (eq.bi === body || eq.bj === body) f += eq.multiplier;
+        }
+        obs.contacts[s] = f;
+      }
+    }
+    this.baseLinkPose(_v1, _q1);
+    writeVec(_v1, this.baseObs.position);
+    writeQuat(_q1, this.baseObs.orientation);
+    const root = this.links[this.rootLink];
+    const rootBody = this.bodies[root.body].body;
+    rootBody.quaternion.vmult(root.offsetPos, _v2);
+    rootBody.angularVelocity.cross(_v2, _v3);
+    _v3.vadd(rootBody.velocity, _v3);
+    writeVec(_v3, this.baseObs.linearVelocity);
+    writeVec(rootBody.angularVelocity, this.baseObs.angularVelocity);
+    return obs;
+  }
+
+  /**
+   * Back to the episode's initial state: joint positions placed by forward kinematics, joint
+   * velocities, base at its initial pose and at rest, time 0, no command (zero effort).
+   *
+   * `reset()` replays the current episode's initial state (including any randomisation applied
+   * with setEpisodeInitialState / setLinkMass). `reset(seed)` starts a new episode: it restores
+   * the configured initial positions, zero velocities and the URDF masses, then runs the
+   * randomizer (setRandomizer) with the seed, if one is installed.
+   */
+  reset(seed?: number): void {
+    if (seed !== undefined) {
+      this.initialPositions.set(this.configuredPositions);
+      this.initialVelocities.fill(0);
+      this.restoreNominalMasses();
+      if (this.randomizer !== undefined) this.randomizer(this, seed);
+    }
+    this.placeLinksFk(this.initialPositions);
+    this.setVelocitiesFk(this.initialVelocities);
+    for (const b of this.bodies) {
+      const body = b.body;
+      body.force.setZero();
+      body.torque.setZero();
+      body.vlambda.setZero();
+      body.wlambda.setZero();
+      body.previousPosition.copy(body.position);
+      body.interpolatedPosition.copy(body.position);
+      body.previousQuaternion.copy(body.quaternion);
+      body.interpolatedQuaternion.copy(body.quaternion);
+      body.aabbNeedsUpdate = true;
+      body.updateInertiaWorld(true);
+    }
+    this.world.contacts.length = 0;
+    this.world.time = 0;
+    this.substeps = 0;
+    this.cmdMode = 'effort';
+    this.cmdTarget.fill(0);
+    this.cmdFf.fill(0);
+    this.actuatorEffort.fill(0);
+    for (let i = 0; i < this.joints.length; i++) {
+      this.cmdKp[i] = this.joints[i].spec.kp;
+      this.cmdKd[i] = this.joints[i].spec.kd;
+    }
+    if (this.imuLink >= 0) {
+      this.imuPointVelocity(this.imuPrevVel);
+      this.imuAccWorld.set(-this.gravity.x, -this.gravity.y, -this.gravity.z);
+    }
+    this.readJoints();
+  }
+
+  // ---- configuration and randomisation -------------------------------------------------------
+
+  /**
+   * The robot's configured initial joint positions (rad | m), robot joint order: used by every
+   * reset from now on (also this episode's). Takes effect at the next reset.
+   */
+  setInitialPositions(positions: ArrayLike<number>): void {
+    this.checkLength(positions, 'initialPositions');
+    for (let i = 0; i < this.initialPositions.length; i++) {
+      this.configuredPositions[i] = positions[i];
+      this.initialPositions[i] = positions[i];
+    }
+  }
+
+  /**
+   * This episode's initial joint positions (rad | m) and optionally velocities (rad/s | m/s), e.g.
+   * randomised; kept by reset(), replaced by the configured ones at reset(seed). Takes effect at
+   * the next reset.
+   */
+  setEpisodeInitialState(positions: ArrayLike<number>, velocities?: ArrayLike<number>): void {
+    this.checkLength(positions, 'initialPositions');
+    for (let i = 0; i < this.initialPositions.length; i++) this.initialPositions[i] = positions[i];
+    if (velocities !== undefined) {
+      this.checkLength(velocities, 'initialVelocities');
+      for (let i = 0; i < this.initialVelocities.length; i++) this.initialVelocities[i] = velocities[i];
+    }
+  }
+
+  getInitialPositions(out: Float64Array = new Float64Array(this.initialPositions.length)): Float64Array {
+    out.set(this.initialPositions);
+    return out;
+  }
+
+  /** Installs what reset(seed) calls to randomise the episode; undefined removes it. */
+  setRandomizer(randomizer: SimRandomizer | undefined): void {
+    this.randomizer = randomizer;
+  }
+
+  private restoreNominalMasses(): void {
+    let changed = false;
+    for (const link of this.links) {
+      if (link.mass !== this.nominalMass[link.index]) {
+        link.mass = this.nominalMass[link.index];
+        this.applyMassProperties(this.bodies[link.body]);
+        changed = true;
+      }
+    }
+    if (changed) for (const j of this.joints) this.updateLimitGains(j);
+  }
+
+  /** Mass (kg) the simulation uses for a link (0 for a link without <inertial>). */
+  linkMass(linkName: string): number {
+    return this.links[this.requireLink(linkName, 'linkMass').index].mass;
+  }
+
+  /** The URDF's mass for a link (kg). */
+  nominalLinkMass(linkName: string): number {
+    return this.nominalMass[this.requireLink(linkName, 'nominalLinkMass').index];
+  }
+
+  /**
+   * Sets a link's mass (kg), scaling its inertia by the same factor and keeping its centre of
+   * mass. Supported for a link that is the only massive link of its body (not merged by fixed
+   * joints with other massive links). Takes effect at once; call between episodes.
+   */
+  setLinkMass(linkName: string, kg: number): void {
+    const link = this.links[this.requireLink(linkName, 'setLinkMass').index];
+    const where = `setLinkMass("${linkName}")`;
+    if (link.urdf.inertial === undefined) throw new AxonError('SIM_OPTION', where, 'the link has no <inertial>', 'a link with mass');
+    if (!(kg > 0 && Number.isFinite(kg))) throw new AxonError('SIM_OPTION', where, `mass ${kg}`, 'a finite mass > 0 kg');
+    const info = this.bodies[link.body];
+    if (info.isStatic) throw new AxonError('SIM_OPTION', where, 'the link is part of the fixed base', 'a moving link');
+    const others = info.links.filter((li) => li !== link.index && this.links[li].mass > 0);
+    if (others.length > 0) throw new AxonError('SIM_OPTION', where, 'the link is merged by fixed joints with other massive links', 'the only massive link of its body');
+    link.mass = kg;
+    this.applyMassProperties(info);
+    for (const j of this.joints) this.updateLimitGains(j);
+  }
+
+  /** Mass (kg) of the cannon-es body a link belongs to (measured from the engine). */
+  bodyMass(linkName: string): number {
+    return this.bodies[this.requireLink(linkName, 'bodyMass').body].body.mass;
+  }
+
+  /** The cannon-es body a link belongs to (for tests, viewers and experiments; do not hold across rebuilds). */
+  bodyOf(linkName: string): Body {
+    return this.bodies[this.requireLink(linkName, 'bodyOf').body].body;
+  }
+
+  /** Index of a joint of the spec by name, -1 if none. */
+  jointIndex(name: string): number {
+    return this.spec.joints.findIndex((j) => j.name === name);
+  }
+
+  /** Position (rad | m) and velocity of joint i now, read from the bodies. Writes into out[0..1]. */
+  jointState(i: number, out: Float64Array = new Float64Array(2)): Float64Array {
+    this.readJoint(i);
+    out[0] = this.q[i];
+    out[1] = this.qd[i];
+    return out;
+  }
+
+  /** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
+  linkPose(linkName: string, pos: Float64Array, quat: Float64Array): void {
+    const link = this.links[this.requireLink(linkName, 'linkPose').index];
+    this.linkWorldPose(link, _v1, _q1);
+    pos[0] = _v1.x;
+    pos[1] = _v1.y;
+    pos[2] = _v1.z;
+    quat[0] = _q1.x;
+    quat[1] = _q1.y;
+    quat[2] = _q1.z;
+    quat[3] = _q1.w;
+  }
+
+  /**
+   * How far joint i's constraint is from holding: distance (m) between the joint anchors in the
+   * two bodies (for a slider: the part perpendicular to the axis), and angle (rad) between the two
+   * bodies' copies of the joint axis.
+   */
+  jointError(i: number, out: Float64Array = new Float64Array(2)): Float64Array {
+    const j = this.joints[i];
+    j.bodyA.quaternion.vmult(j.pivotA, _v1);
+    _v1.vadd(j.bodyA.position, _v1);
+    j.bodyB.quaternion.vmult(j.pivotB, _v2);
+    _v2.vadd(j.bodyB.position, _v2);
+    _v2.vsub(_v1, _v3);
+    j.bodyA.quaternion.vmult(j.axisA, _v4);
+    j.bodyB.quaternion.vmult(j.axisB, _v5);
+    if (j.prismatic) {
+      const s = _v3.dot(_v4);
+      _v3.set(_v3.x - s * _v4.x, _v3.y - s * _v4.y, _v3.z - s * _v4.z);
+    }
+    out[0] = _v3.length();
+    out[1] = Math.acos(Math.min(1, Math.max(-1, _v4.dot(_v5))));
+    return out;
+  }
+
+  /** Physics steps done since reset. */
+  get stepCount(): number {
+    return this.substeps;
+  }
+
+  // ---- physics step --------------------------------------------------------------------------
+
+  private substep(): void {
+    this.readJoints();
+    const n = this.joints.length;
+    const mode = this.cmdMode;
+    for (let i = 0; i < n; i++) {
+      const j = this.joints[i];
+      const s = j.spec;
+      const q = this.q[i];
+      const qd = this.qd[i];
+      let act: number;
+      if (mode === 'position') {
+        const err = j.continuous ? wrapAngle(this.cmdTarget[i] - q) : this.cmdTarget[i] - q;
+        act = this.cmdKp[i] * err - this.cmdKd[i] * qd + this.cmdFf[i];
+      } else if (mode === 'velocity') {
+        act = this.cmdKd[i] * (this.cmdTarget[i] - qd) + this.cmdFf[i];
+      } else {
+        act = this.cmdTarget[i];
+      }
+      // Saturate (NaN-safe: a non-finite command applies nothing). Effort limit 0 = passive joint.
+      if (!(Math.abs(act) <= 1e10)) {
+        act = 0;
+        this.badEffortCount++;
+      }
+      const lim = s.effortLimit;
+      if (act > lim) act = lim;
+      else if (act < -lim) act = -lim;
+      this.actuatorEffort[i] = act;
+      // Passive joint forces: viscous damping, smoothed Coulomb friction, limit spring-damper.
+      let total = act - j.urdf.damping * qd - j.urdf.friction * Math.tanh(qd / FRICTION_VELOCITY);
+      if (q > s.upper) total += -j.limitK * (q - s.upper) - (qd > 0 ? j.limitD * qd : 0);
+      else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
+      if (total !== 0) this.applyJointEffort(j, total);
+    }
+    this.world.step(this.physicsDt);
+    this.substeps++;
+    if (this.imuLink >= 0) {
+      this.imuPointVelocity(_v1);
+      const inv = 1 / this.physicsDt;
+      this.imuAccWorld.set(
+        (_v1.x - this.imuPrevVel.x) * inv - this.gravity.x,
+        (_v1.y - this.imuPrevVel.y) * inv - this.gravity.y,
+        (_v1.z - this.imuPrevVel.z) * inv - this.gravity.z,
+      );
+      this.imuPrevVel.copy(_v1);
+    }
+  }
+
+  private applyJointEffort(j: JointInfo, effort: number): void {
+    const A = j.bodyA;
+    const B = j.bodyB;
+    A.quaternion.vmult(j.axisA, _v1); // world axis
+    if (j.prismatic) {
+      // Force along the axis at B's anchor; the reaction on A at the same world point.
+      B.quaternion.vmult(j.pivotB, _v2); // anchor relative to B's centre
+      _v3.set(_v1.x * effort, _v1.y * effort, _v1.z * effort);
+      B.applyForce(_v3, _v2);
+      _v4.set(B.position.x + _v2.x - A.position.x, B.position.y + _v2.y - A.position.y, B.position.z + _v2.z - A.position.z);
+      _v3.negate(_v3);
+      A.applyForce(_v3, _v4);
+    } else {
+      const tx = _v1.x * effort;
+      const ty = _v1.y * effort;
+      const tz = _v1.z * effort;
+      B.torque.x += tx;
+      B.torque.y += ty;
+      B.torque.z += tz;
+      if (A.type === Body.DYNAMIC) {
+        A.torque.x -= tx;
+        A.torque.y -= ty;
+        A.torque.z -= tz;
+      }
+    }
+  }
+
+  private readJoints(): void {
+    for (let i = 0; i < this.joints.length; i++) this.readJoint(i);
+  }
+
+  /**
+   * Joint angle: relative rotation conj(qA)·qB times the inverse zero-pose relative rotation,
+   * angle = 2·atan2(dot(xyz, axis), w) in (-π, π] (revolute and continuous joints both wrap).
+   * Rate = dot(ωB − ωA, world axis). Slider: displacement of B's anchor from A's along the world
+   * axis, and its time derivative.
+   */
+  private readJoint(i: number): void {
+    const j = this.joints[i];
+    const A = j.bodyA;
+    const B = j.bodyB;
+    A.quaternion.vmult(j.axisA, _v1); // world axis
+    if (!j.prismatic) {
+      A.quaternion.conjugate(_q1);
+      _q1.mult(B.quaternion, _q2);
+      _q2.mult(j.rel0Inv, _q3);
+      let s = _q3.x * j.axisA.x + _q3.y * j.axisA.y + _q3.z * j.axisA.z;
+      let w = _q3.w;
+      if (w < 0) {
+        s = -s;
+        w = -w;
+      }
+      this.q[i] = 2 * Math.atan2(s, w);
+      this.qd[i] =
+        (B.angularVelocity.x - A.angularVelocity.x) * _v1.x +
+        (B.angularVelocity.y - A.angularVelocity.y) * _v1.y +
+        (B.angularVelocity.z - A.angularVelocity.z) * _v1.z;
+    } else {
+      A.quaternion.vmult(j.pivotA, _v2); // rA
+      B.quaternion.vmult(j.pivotB, _v3); // rB
+      // d = anchorB - anchorA
+      _v4.set(B.position.x + _v3.x - A.position.x - _v2.x, B.position.y + _v3.y - A.position.y - _v2.y, B.position.z + _v3.z - A.position.z - _v2.z);
+      this.q[i] = _v4.dot(_v1);
+      // d/dt(d·axis) = (vB + ωB×rB − vA − ωA×rA)·axis + d·(ωA×axis)
+      B.angularVelocity.cross(_v3, _v5);
+      let rate = (B.velocity.x + _v5.x) * _v1.x + (B.velocity.y + _v5.y) * _v1.y + (B.velocity.z + _v5.z) * _v1.z;
+      A.angularVelocity.cross(_v2, _v5);
+      rate -= (A.velocity.x + _v5.x) * _v1.x + (A.velocity.y + _v5.y) * _v1.y + (A.velocity.z + _v5.z) * _v1.z;
+      A.angularVelocity.cross(_v1, _v5);
+      rate += _v4.dot(_v5);
+      this.qd[i] = rate;
+    }
+  }
+
+  // ---- construction helpers ------------------------------------------------------------------
+
+  private requireLink(name: string, where: string): LinkInfo {
+    const i = this.linkIndex.get(name);
+    if (i === undefined) {
+      throw new AxonError('SIM_UNKNOWN_LINK', `${where}: "${name}"`, `robot ${this.model.name} has no such link`, this.links.map((l) => l.urdf.name).join(', '));
+    }
+    return this.links[i];
+  }
+
+  private checkLength(values: ArrayLike<number>, where: string): void {
+    const n = this.joints.length;
+    if (values.length !== n) throw new AxonError('SIM_OPTION', where, `has ${values.length} values`, `${n}, one per joint`);
+    for (let i = 0; i < n; i++) {
+      if (!Number.isFinite(values[i])) throw new AxonError('SIM_OPTION', `${where}[${i}]`, `is ${values[i]}`, 'a finite number');
+    }
+  }
+
+  private groupMass(info: BodyInfo): number {
+    let m = 0;
+    for (const li of info.links) m += this.links[li].mass;
+    return m;
+  }
+
+  private computeCom(info: BodyInfo): void {
+    const total = this.groupMass(info);
+    info.com.setZero();
+    if (info.isStatic || !(total > 0)) return;
+    for (const li of info.links) {
+      const link = this.links[li];
+      const inertial = link.urdf.inertial;
+      if (inertial === undefined) continue;
+      _v1.set(...inertial.origin.xyz);
+      link.inGroupQuat.vmult(_v1, _v2);
+      _v2.vadd(link.inGroupPos, _v2);
+      info.com.x += (link.mass * _v2.x) / total;
+      info.com.y += (link.mass * _v2.y) / total;
+      info.com.z += (link.mass * _v2.z) / total;
+    }
+  }
+
+  /**
+   * Mass and inertia from the URDF inertials (not from the shapes): each link's tensor rotated
+   * into the body axes, moved to the body's centre of mass (parallel axis), summed; the body keeps
+   * the diagonal. The centre of mass is the one fixed at construction.
+   */
+  private applyMassProperties(info: BodyInfo): void {
+    const body = info.body;
+    if (info.isStatic) {
+      body.mass = 0;
+      body.updateMassProperties();
+      return;
+    }
+    let M = 0;
+    const I = [0, 0, 0, 0, 0, 0, 0, 0, 0];
+    for (const li of info.links) {
+      const link = this.links[li];
+      const inertial = link.urdf.inertial;
+      if (inertial === undefined || link.mass <= 0) continue;
+      const scale = link.mass / inertial.mass;
+      const local = [inertial.ixx, inertial.ixy, inertial.ixz, inertial.ixy, inertial.iyy, inertial.iyz, inertial.ixz, inertial.iyz, inertial.izz].map((v) => v * scale);
+      quatFromRpy(inertial.origin.rpy, _q1);
+      link.inGroupQuat.mult(_q1, _q2);
+      const R = rotationMatrix(_q2, _m1);
+      // R·Ilocal·Rᵀ
+      for (let r = 0; r < 3; r++) {
+        for (let c = 0; c < 3; c++) {
+          let s = 0;
+          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += R[r * 3 + a] * local[a * 3 + b] * R[c * 3 + b];
+          I[r * 3 + c] += s;
+        }
+      }
+      _v1.set(...inertial.origin.xyz);
+      link.inGroupQuat.vmult(_v1, _v2);
+      _v2.vadd(link.inGroupPos, _v2);
+      _v2.vsub(info.com, _v2); // d
+      const d = [_v2.x, _v2.y, _v2.z];
+      const d2 = _v2.dot(_v2);
+      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) I[r * 3 + c] += link.mass * ((r === c ? d2 : 0) - d[r] * d[c]);
+      M += link.mass;
+    }
+    body.mass = M;
+    body.updateMassProperties(); // sets invMass; its shape-derived inertia is overwritten below
+    body.inertia.set(I[0], I[4], I[8]);
+    body.invInertia.set(1 / I[0], 1 / I[4], 1 / I[8]);
+    body.updateInertiaWorld(true);
+  }
+
+  private makeJoint(joint: UrdfJoint, spec: JointSpec): JointInfo {
+    const parent = this.links[this.linkIndex.get(joint.parent)!];
+    const child = this.links[this.linkIndex.get(joint.child)!];
+    const A = this.bodies[parent.body].body;
+    const B = this.bodies[child.body].body;
+    const originQuat = quatFromRpy(joint.origin.rpy, new Quaternion());
+    const axisJ = new Vec3(...joint.axis);
+    const pivotA = new Vec3();
+    parent.offsetQuat.vmult(new Vec3(...joint.origin.xyz), pivotA);
+    pivotA.vadd(parent.offsetPos, pivotA);
+    const pivotB = child.offsetPos.clone();
+    const axisA = parent.offsetQuat.mult(originQuat, new Quaternion()).vmult(axisJ, new Vec3());
+    const axisB = child.offsetQuat.vmult(axisJ, new Vec3());
+    // Bodies are in the zero pose here (placeLinksFk(undefined)).
+    const rel0Inv = A.quaternion.conjugate(new Quaternion()).mult(B.quaternion, new Quaternion()).conjugate(new Quaternion());
+    const prismatic = joint.type === 'prismatic';
+    const constraint: Constraint = prismatic
+      ? new PrismaticConstraint(A, B, { pivotA, pivotB, axisA })
+      : new HingeConstraint(A, B, { pivotA, pivotB, axisA, axisB, collideConnected: false });
+    for (const eq of constraint.equations) eq.setSpookParams(JOINT_STIFFNESS, JOINT_RELAXATION, this.physicsDt);
+    this.world.addConstraint(constraint);
+    const info: JointInfo = {
+      urdf: joint,
+      spec,
+      continuous: joint.type === 'continuous',
+      prismatic,
+      bodyA: A,
+      bodyB: B,
+      pivotA,
+      pivotB,
+      axisA,
+      axisB,
+      rel0Inv,
+      constraint,
+      limitK: 0,
+      limitD: 0,
+    };
+    this.updateLimitGains(info);
+    return info;
+  }
+
+  /** Limit spring-damper gains from the child body's inertia about the axis (or its mass). */
+  private updateLimitGains(j: JointInfo): void {
+    const B = j.bodyB;
+    let m: number;
+    if (j.prismatic) {
+      m = B.mass;
+    } else {
+      const a = j.axisB;
+      // I about the axis through the anchor: Σ I_k a_k² + m·|r⊥|², r = COM - anchor (body frame).
+      const r = j.pivotB;
+      const along = r.dot(a);
+      const perp2 = r.dot(r) - along * along;
+      m = B.inertia.x * a.x * a.x + B.inertia.y * a.y * a.y + B.inertia.z * a.z * a.z + B.mass * perp2;
+    }
+    const omega = (2 * Math.PI) / (LIMIT_STEPS_PER_PERIOD * this.physicsDt);
+    j.limitK = m * omega * omega;
+    j.limitD = 2 * m * omega;
+  }
+
+  /** Places every body by forward kinematics from joint positions (undefined: zero pose). */
+  private placeLinksFk(positions: Float64Array | undefined): void {
+    const rootI = this.linkIndex.get(this.model.root)!;
+    this.fkPos[rootI].copy(this.basePosition);
+    this.fkQuat[rootI].copy(this.baseOrientation);
+    let k = 0;
+    for (const joint of this.model.treeOrder) {
+      const p = this.linkIndex.get(joint.parent)!;
+      const c = this.linkIndex.get(joint.child)!;
+      _v1.set(...joint.origin.xyz);
+      quatFromRpy(joint.origin.rpy, _q1);
+      composePose(this.fkPos[p], this.fkQuat[p], _v1, _q1, this.fkPos[c], this.fkQuat[c]);
+      if (joint.type === 'fixed') continue;
+      const q = positions === undefined ? 0 : positions[k];
+      k++;
+      _v2.set(...joint.axis);
+      if (joint.type === 'prismatic') {
+        _v2.scale(q, _v3);
+        _q2.set(0, 0, 0, 1);
+      } else {
+        _v3.setZero();
+        _q2.setFromAxisAngle(_v2, q);
+      }
+      composePose(this.fkPos[c], this.fkQuat[c], _v3, _q2, this.fkPos[c], this.fkQuat[c]);
+    }
+    for (const info of this.bodies) {
+      const r = info.rootLink;
+      const body = info.body;
+      this.fkQuat[r].vmult(info.com, _v1);
+      body.position.set(this.fkPos[r].x + _v1.x, this.fkPos[r].y + _v1.y, this.fkPos[r].z + _v1.z);
+      body.quaternion.copy(this.fkQuat[r]);
+    }
+  }
+
+  /** Sets body velocities from joint velocities, propagating link twists down the tree (base at rest). */
+  private setVelocitiesFk(velocities: Float64Array): void {
+    const rootI = this.linkIndex.get(this.model.root)!;
+    this.fkVel[rootI].setZero();
+    this.fkAngVel[rootI].setZero();
+    let k = 0;
+    for (const joint of this.model.treeOrder) {
+      const p = this.linkIndex.get(joint.parent)!;
+      const c = this.linkIndex.get(joint.child)!;
+      // v_c = v_p + ω_p × (p_c − p_p); ω_c = ω_p
+      this.fkPos[c].vsub(this.fkPos[p], _v1);
+      this.fkAngVel[p].cross(_v1, _v2);
+      this.fkVel[p].vadd(_v2, this.fkVel[c]);
+      this.fkAngVel[c].copy(this.fkAngVel[p]);
+      if (joint.type === 'fixed') continue;
+      const qd = velocities[k];
+      k++;
+      _v3.set(...joint.axis);
+      this.fkQuat[c].vmult(_v3, _v4); // world axis (the child frame carries the joint axis)
+      if (joint.type === 'prismatic') {
+        this.fkVel[c].set(this.fkVel[c].x + _v4.x * qd, this.fkVel[c].y + _v4.y * qd, this.fkVel[c].z + _v4.z * qd);
+      } else {
+        this.fkAngVel[c].set(this.fkAngVel[c].x + _v4.x * qd, this.fkAngVel[c].y + _v4.y * qd, this.fkAngVel[c].z + _v4.z * qd);
+      }
+    }
+    for (const info of this.bodies) {
+      const r = info.rootLink;
+      const body = info.body;
+      if (info.isStatic) {
+        body.velocity.setZero();
+        body.angularVelocity.setZero();
+        continue;
+      }
+      body.position.vsub(this.fkPos[r], _v1);
+      this.fkAngVel[r].cross(_v1, _v2);
+      this.fkVel[r].vadd(_v2, body.velocity);
+      body.angularVelocity.copy(this.fkAngVel[r]);
+    }
+  }
+
+  private linkWorldPose(link: LinkInfo, outP: Vec3, outQ: Quaternion): void {
+    const body = this.bodies[link.body].body;
+    composePose(body.position, body.quaternion, link.offsetPos, link.offsetQuat, outP, outQ);
+  }
+
+  private baseLinkPose(outP: Vec3, outQ: Quaternion): void {
+    this.linkWorldPose(this.links[this.linkIndex.get(this.model.root)!], outP, outQ);
+  }
+
+  /** World velocity of the IMU link's origin (m/s). */
+  private imuPointVelocity(out: Vec3): void {
+    const link = this.links[this.imuLink];
+    const body = this.bodies[link.body].body;
+    body.quaternion.vmult(link.offsetPos, _v4);
+    body.angularVelocity.cross(_v4, _v5);
+    body.velocity.vadd(_v5, out);
+  }
+}
+
+function makeShape(g: UrdfLink['collisions'][number]['geometry']): Shape | undefined {
+  switch (g.kind) {
+    case 'box':
+      return new Box(new Vec3(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2));
+    case 'sphere':
+      return new Sphere(g.radius);
+    case 'cylinder':
+      return new Cylinder(g.radius, g.radius, g.length, 12);
+    case 'mesh':
+      return undefined;
+  }
+}
+
+function writeVec(v: Vec3, out: Float32Array): void {
+  out[0] = v.x;
+  out[1] = v.y;
+  out[2] = v.z;
+}
+
+function writeQuat(q: Quaternion, out: Float32Array): void {
+  out[0] = q.x;
+  out[1] = q.y;
+  out[2] = q.z;
+  out[3] = q.w;
+}

@@ -1,0 +1,429 @@
+import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { AxonError } from '../../src/core/errors.ts';
+
+/**
+ * URDF import: XML text -> a typed, checked model with the kinematic tree built from the joints'
+ * parent/child links (never from file order). Units are the URDF's: m, kg, kg·m², rad.
+ * Frames: every origin is in the parent frame (a joint's origin in its parent link's frame; a
+ * visual/collision/inertial origin in its link's frame); z-up world.
+ */
+
+/** Codes a UrdfError carries; each names what is wrong with the file. */
+export type UrdfErrorCode =
+  | 'URDF_XML'
+  | 'URDF_MISSING_LINK'
+  | 'URDF_JOINT_TYPE'
+  | 'URDF_CYCLE'
+  | 'URDF_TWO_PARENTS'
+  | 'URDF_NUMBER'
+  | 'URDF_ATTRIBUTE'
+  | 'URDF_DUPLICATE'
+  | 'URDF_LIMIT'
+  | 'URDF_MASS'
+  | 'URDF_ROOT';
+
+/** Bad URDF input. `where` names the element, e.g. `<joint name="hinge"> <limit>`. */
+export class UrdfError extends AxonError {
+  declare readonly code: UrdfErrorCode;
+  constructor(code: UrdfErrorCode, where: string, message: string, expected?: string) {
+    super(code, where, message, expected);
+  }
+}
+
+export type Vec3Tuple = [number, number, number];
+
+/** A rigid transform: translation (m) then roll-pitch-yaw (rad, fixed axes x, y, z: R = Rz·Ry·Rx). */
+export interface UrdfOrigin {
+  readonly xyz: Vec3Tuple;
+  readonly rpy: Vec3Tuple;
+}
+
+export type UrdfGeometry =
+  | { readonly kind: 'box'; readonly size: Vec3Tuple /* m, full extents */ }
+  | { readonly kind: 'cylinder'; readonly radius: number; readonly length: number /* m, along the frame's z */ }
+  | { readonly kind: 'sphere'; readonly radius: number /* m */ }
+  | { readonly kind: 'mesh'; readonly filename: string; readonly scale: Vec3Tuple };
+
+export interface UrdfShape {
+  readonly name: string | undefined;
+  readonly origin: UrdfOrigin;
+  readonly geometry: UrdfGeometry;
+  /** RGBA in 0..1 when the visual names a material with a color (inline or defined at robot level). */
+  readonly color: [number, number, number, number] | undefined;
+}
+
+export interface UrdfInertial {
+  /** Centre of mass and principal-axes frame, in the link frame. */
+  readonly origin: UrdfOrigin;
+  /** kg, > 0. */
+  readonly mass: number;
+  /** Inertia about the centre of mass in the inertial frame (kg·m²). */
+  readonly ixx: number;
+  readonly ixy: number;
+  readonly ixz: number;
+  readonly iyy: number;
+  readonly iyz: number;
+  readonly izz: number;
+}
+
+export interface UrdfLink {
+  readonly name: string;
+  readonly inertial: UrdfInertial | undefined;
+  readonly visuals: readonly UrdfShape[];
+  readonly collisions: readonly UrdfShape[];
+}
+
+export type UrdfJointType = 'revolute' | 'continuous' | 'prismatic' | 'fixed';
+
+export interface UrdfJoint {
+  readonly name: string;
+  readonly type: UrdfJointType;
+  readonly parent: string;
+  readonly child: string;
+  /** Joint frame in the parent link frame; the child link frame equals it at zero position. */
+  readonly origin: UrdfOrigin;
+  /** Unit axis in the joint frame (default 1 0 0). */
+  readonly axis: Vec3Tuple;
+  /** Position limits (rad or m): ±Infinity for continuous and fixed joints. */
+  readonly lower: number;
+  readonly upper: number;
+  /** Effort limit (N·m or N) and velocity limit (rad/s or m/s); Infinity when the URDF gives none. */
+  readonly effort: number;
+  readonly velocity: number;
+  /** <dynamics>: viscous damping (N·m·s/rad | N·s/m) and Coulomb friction (N·m | N); 0 when absent. */
+  readonly damping: number;
+  readonly friction: number;
+}
+
+export interface UrdfModel {
+  readonly name: string;
+  /** Links and joints in file order. */
+  readonly links: readonly UrdfLink[];
+  readonly joints: readonly UrdfJoint[];
+  /** The single link that is no joint's child. */
+  readonly root: string;
+  readonly linkByName: ReadonlyMap<string, UrdfLink>;
+  readonly jointByName: ReadonlyMap<string, UrdfJoint>;
+  /** Joints whose parent is the link, in file order. */
+  readonly childJoints: ReadonlyMap<string, readonly UrdfJoint[]>;
+  /** The joint whose child is the link (absent for the root). */
+  readonly parentJoint: ReadonlyMap<string, UrdfJoint>;
+  /** Every joint, depth-first from the root, children in file order. */
+  readonly treeOrder: readonly UrdfJoint[];
+}
+
+export interface ParseUrdfOptions {
+  /** File name, put in front of every error's `where`. */
+  readonly source?: string;
+}
+
+type XmlNode = Record<string, unknown>;
+
+const ARRAY_TAGS = new Set(['link', 'joint', 'visual', 'collision', 'material']);
+const JOINT_TYPES: readonly UrdfJointType[] = ['revolute', 'continuous', 'prismatic', 'fixed'];
+const ZERO_ORIGIN: UrdfOrigin = { xyz: [0, 0, 0], rpy: [0, 0, 0] };
+
+/** Parses URDF XML text into a checked UrdfModel; throws UrdfError on bad input. */
+export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfModel {
+  const prefix = options.source === undefined ? '' : `${options.source}: `;
+  const fail = (code: UrdfErrorCode, where: string, message: string, expected?: string): never => {
+    throw new UrdfError(code, prefix + where, message, expected);
+  };
+
+  const valid = XMLValidator.validate(xml);
+  if (valid !== true) {
+    fail('URDF_XML', `line ${valid.err.line}`, `XML is not well-formed: ${valid.err.msg}`, 'a well-formed URDF document');
+  }
+  const parser = new XMLParser({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    parseAttributeValue: false,
+    parseTagValue: false,
+    isArray: (tagName: string) => ARRAY_TAGS.has(tagName),
+  });
+  const doc = parser.parse(xml) as XmlNode;
+  const robot = doc['robot'];
+  if (robot === undefined || robot === null || typeof robot !== 'object' || Array.isArray(robot)) {
+    fail('URDF_XML', '<document>', 'no single <robot> element at the top', 'a <robot name="..."> root element');
+  }
+  const robotNode = robot as XmlNode;
+  const robotName = requireAttr(robotNode, 'name', '<robot>', fail);
+
+  // Named materials defined at robot level.
+  const namedColors = new Map<string, [number, number, number, number]>();
+  for (const m of children(robotNode, 'material')) {
+    const name = attr(m, 'name');
+    const color = child(m, 'color');
+    if (name !== undefined && color !== undefined) {
+      namedColors.set(name, numbers(requireAttr(color, 'rgba', `<material name="${name}"> <color>`, fail), 4, `<material name="${name}"> <color>`, 'rgba', fail) as [number, number, number, number]);
+    }
+  }
+
+  const links: UrdfLink[] = [];
+  const linkByName = new Map<string, UrdfLink>();
+  for (const l of children(robotNode, 'link')) {
+    const name = requireAttr(l, 'name', '<link>', fail);
+    const where = `<link name="${name}">`;
+    if (linkByName.has(name)) fail('URDF_DUPLICATE', where, `link name "${name}" is used twice`, 'unique link names');
+    const link: UrdfLink = {
+      name,
+      inertial: parseInertial(l, where, fail),
+      visuals: children(l, 'visual').map((v, i) => parseShape(v, `${where} <visual> #${i + 1}`, namedColors, fail)),
+      collisions: children(l, 'collision').map((c, i) => parseShape(c, `${where} <collision> #${i + 1}`, namedColors, fail)),
+    };
+    links.push(link);
+    linkByName.set(name, link);
+  }
+
+  const joints: UrdfJoint[] = [];
+  const jointByName = new Map<string, UrdfJoint>();
+  for (const j of children(robotNode, 'joint')) {
+    const name = requireAttr(j, 'name', '<joint>', fail);
+    const where = `<joint name="${name}">`;
+    if (jointByName.has(name)) fail('URDF_DUPLICATE', where, `joint name "${name}" is used twice`, 'unique joint names');
+    const joint = parseJoint(j, name, where, linkByName, fail);
+    joints.push(joint);
+    jointByName.set(name, joint);
+  }
+
+  // Tree from parent/child.
+  const parentJoint = new Map<string, UrdfJoint>();
+  const childJoints = new Map<string, UrdfJoint[]>();
+  for (const link of links) childJoints.set(link.name, []);
+  for (const joint of joints) {
+    const where = `<joint name="${joint.name}">`;
+    if (joint.parent === joint.child) {
+      fail('URDF_CYCLE', where, `link "${joint.child}" is its own parent`, 'parent and child to be different links');
+    }
+    const previous = parentJoint.get(joint.child);
+    if (previous !== undefined) {
+      fail('URDF_TWO_PARENTS', where, `link "${joint.child}" is already the child of <joint name="${previous.name}">`, 'each link to have at most one parent joint');
+    }
+    parentJoint.set(joint.child, joint);
+    childJoints.get(joint.parent)!.push(joint);
+  }
+  if (links.length === 0) fail('URDF_ROOT', `<robot name="${robotName}">`, 'the robot has no <link>', 'at least one link');
+  const roots = links.filter((l) => !parentJoint.has(l.name));
+  if (roots.length === 0) {
+    // Every link has a parent: with at most one parent each, the graph is a set of cycles.
+    fail('URDF_CYCLE', `<robot name="${robotName}">`, `the joints form a cycle (${describeCycle(links[0].name, parentJoint)})`, 'a tree of links');
+  }
+  if (roots.length > 1) {
+    fail('URDF_ROOT', `<robot name="${robotName}">`, `${roots.length} links have no parent joint: ${roots.map((r) => `"${r.name}"`).join(', ')}`, 'exactly one root link');
+  }
+  const root = roots[0].name;
+  const treeOrder: UrdfJoint[] = [];
+  const seen = new Set<string>([root]);
+  // Depth-first, children in file order.
+  const visit = (linkName: string): void => {
+    for (const joint of childJoints.get(linkName)!) {
+      treeOrder.push(joint);
+      seen.add(joint.child);
+      visit(joint.child);
+    }
+  };
+  visit(root);
+  if (seen.size !== links.length) {
+    const stray = links.find((l) => !seen.has(l.name))!;
+    fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
+  }
+
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder };
+}
+
+type Fail = (code: UrdfErrorCode, where: string, message: string, expected?: string) => never;
+
+function describeCycle(start: string, parentJoint: ReadonlyMap<string, UrdfJoint>): string {
+  const path: string[] = [];
+  const seen = new Set<string>();
+  let link: string | undefined = start;
+  while (link !== undefined && !seen.has(link)) {
+    seen.add(link);
+    path.push(link);
+    link = parentJoint.get(link)?.parent;
+  }
+  if (link !== undefined) path.push(link);
+  return path.reverse().join(' -> ');
+}
+
+function parseJoint(j: XmlNode, name: string, where: string, linkByName: ReadonlyMap<string, UrdfLink>, fail: Fail): UrdfJoint {
+  const typeText = requireAttr(j, 'type', where, fail);
+  if (!(JOINT_TYPES as readonly string[]).includes(typeText)) {
+    fail('URDF_JOINT_TYPE', where, `type "${typeText}" is not supported`, JOINT_TYPES.join(' | '));
+  }
+  const type = typeText as UrdfJointType;
+  const parentNode = child(j, 'parent');
+  const childNode = child(j, 'child');
+  if (parentNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <parent>', '<parent link="..."/>');
+  if (childNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <child>', '<child link="..."/>');
+  const parent = requireAttr(parentNode!, 'link', `${where} <parent>`, fail);
+  const childLink = requireAttr(childNode!, 'link', `${where} <child>`, fail);
+  if (!linkByName.has(parent)) fail('URDF_MISSING_LINK', `${where} <parent>`, `link "${parent}" does not exist`, 'the name of a <link> in this robot');
+  if (!linkByName.has(childLink)) fail('URDF_MISSING_LINK', `${where} <child>`, `link "${childLink}" does not exist`, 'the name of a <link> in this robot');
+  const origin = parseOrigin(child(j, 'origin'), `${where} <origin>`, fail);
+
+  let axis: Vec3Tuple = [1, 0, 0];
+  const axisNode = child(j, 'axis');
+  if (axisNode !== undefined && type !== 'fixed') {
+    const a = numbers(requireAttr(axisNode, 'xyz', `${where} <axis>`, fail), 3, `${where} <axis>`, 'xyz', fail);
+    const n = Math.hypot(a[0], a[1], a[2]);
+    if (!(n > 1e-9)) fail('URDF_NUMBER', `${where} <axis>`, `attribute "xyz" is "${attr(axisNode, 'xyz')}", a zero vector`, 'a non-zero axis');
+    axis = [a[0] / n, a[1] / n, a[2] / n];
+  }
+
+  let lower = -Infinity;
+  let upper = Infinity;
+  let effort = Infinity;
+  let velocity = Infinity;
+  const limit = child(j, 'limit');
+  if (type === 'revolute' || type === 'prismatic') {
+    if (limit === undefined) fail('URDF_ATTRIBUTE', where, `a ${type} joint has no <limit>`, '<limit lower upper effort velocity>');
+    effort = number(requireAttr(limit!, 'effort', `${where} <limit>`, fail), `${where} <limit>`, 'effort', fail);
+    velocity = number(requireAttr(limit!, 'velocity', `${where} <limit>`, fail), `${where} <limit>`, 'velocity', fail);
+    lower = optionalNumber(limit!, 'lower', 0, `${where} <limit>`, fail);
+    upper = optionalNumber(limit!, 'upper', 0, `${where} <limit>`, fail);
+    if (lower > upper) fail('URDF_LIMIT', `${where} <limit>`, `lower ${lower} is above upper ${upper}`, 'lower <= upper');
+  } else if (type === 'continuous' && limit !== undefined) {
+    effort = optionalNumber(limit, 'effort', Infinity, `${where} <limit>`, fail);
+    velocity = optionalNumber(limit, 'velocity', Infinity, `${where} <limit>`, fail);
+  }
+  if (effort < 0) fail('URDF_LIMIT', `${where} <limit>`, `effort ${effort} is negative`, 'effort >= 0');
+  if (velocity < 0) fail('URDF_LIMIT', `${where} <limit>`, `velocity ${velocity} is negative`, 'velocity >= 0');
+
+  let damping = 0;
+  let friction = 0;
+  const dyn = child(j, 'dynamics');
+  if (dyn !== undefined) {
+    damping = optionalNumber(dyn, 'damping', 0, `${where} <dynamics>`, fail);
+    friction = optionalNumber(dyn, 'friction', 0, `${where} <dynamics>`, fail);
+    if (damping < 0 || friction < 0) fail('URDF_NUMBER', `${where} <dynamics>`, `damping ${damping} / friction ${friction} is negative`, 'damping >= 0 and friction >= 0');
+  }
+  return { name, type, parent, child: childLink, origin, axis, lower, upper, effort, velocity, damping, friction };
+}
+
+function parseInertial(l: XmlNode, linkWhere: string, fail: Fail): UrdfInertial | undefined {
+  const node = child(l, 'inertial');
+  if (node === undefined) return undefined;
+  const where = `${linkWhere} <inertial>`;
+  const massNode = child(node, 'mass');
+  if (massNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <mass>', '<mass value="..."/>');
+  const mass = number(requireAttr(massNode!, 'value', `${where} <mass>`, fail), `${where} <mass>`, 'value', fail);
+  if (!(mass > 0)) fail('URDF_MASS', `${where} <mass>`, `mass is ${mass}`, 'a mass > 0 kg');
+  const inertia = child(node, 'inertia');
+  if (inertia === undefined) fail('URDF_ATTRIBUTE', where, 'has no <inertia>', '<inertia ixx ixy ixz iyy iyz izz/>');
+  const iw = `${where} <inertia>`;
+  const get = (k: string): number => number(requireAttr(inertia!, k, iw, fail), iw, k, fail);
+  const ixx = get('ixx');
+  const iyy = get('iyy');
+  const izz = get('izz');
+  if (!(ixx > 0 && iyy > 0 && izz > 0)) fail('URDF_MASS', iw, `diagonal inertia is ${ixx} ${iyy} ${izz}`, 'ixx, iyy, izz > 0 kg·m²');
+  return { origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), mass, ixx, ixy: get('ixy'), ixz: get('ixz'), iyy, iyz: get('iyz'), izz };
+}
+
+function parseShape(node: XmlNode, where: string, namedColors: ReadonlyMap<string, [number, number, number, number]>, fail: Fail): UrdfShape {
+  const geometryNode = child(node, 'geometry');
+  if (geometryNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <geometry>', 'a <geometry> with box, cylinder, sphere or mesh');
+  const gw = `${where} <geometry>`;
+  let geometry: UrdfGeometry | undefined;
+  const box = child(geometryNode!, 'box');
+  const cylinder = child(geometryNode!, 'cylinder');
+  const sphere = child(geometryNode!, 'sphere');
+  const mesh = child(geometryNode!, 'mesh');
+  if (box !== undefined) {
+    const size = numbers(requireAttr(box, 'size', `${gw} <box>`, fail), 3, `${gw} <box>`, 'size', fail);
+    if (!(size[0] > 0 && size[1] > 0 && size[2] > 0)) fail('URDF_NUMBER', `${gw} <box>`, `size is ${size.join(' ')}`, 'three sizes > 0 m');
+    geometry = { kind: 'box', size: size as Vec3Tuple };
+  } else if (cylinder !== undefined) {
+    const cw = `${gw} <cylinder>`;
+    const radius = number(requireAttr(cylinder, 'radius', cw, fail), cw, 'radius', fail);
+    const length = number(requireAttr(cylinder, 'length', cw, fail), cw, 'length', fail);
+    if (!(radius > 0 && length > 0)) fail('URDF_NUMBER', cw, `radius ${radius}, length ${length}`, 'radius and length > 0 m');
+    geometry = { kind: 'cylinder', radius, length };
+  } else if (sphere !== undefined) {
+    const sw = `${gw} <sphere>`;
+    const radius = number(requireAttr(sphere, 'radius', sw, fail), sw, 'radius', fail);
+    if (!(radius > 0)) fail('URDF_NUMBER', sw, `radius ${radius}`, 'radius > 0 m');
+    geometry = { kind: 'sphere', radius };
+  } else if (mesh !== undefined) {
+    const mw = `${gw} <mesh>`;
+    const filename = requireAttr(mesh, 'filename', mw, fail);
+    const scaleText = attr(mesh, 'scale');
+    const scale = scaleText === undefined ? [1, 1, 1] : numbers(scaleText, 3, mw, 'scale', fail);
+    geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
+  } else {
+    fail('URDF_ATTRIBUTE', gw, 'names no shape', 'one of <box>, <cylinder>, <sphere>, <mesh>');
+  }
+  let color: [number, number, number, number] | undefined;
+  const materials = children(node, 'material');
+  if (materials.length > 0) {
+    const m = materials[0];
+    const c = child(m, 'color');
+    if (c !== undefined) {
+      color = numbers(requireAttr(c, 'rgba', `${where} <material> <color>`, fail), 4, `${where} <material> <color>`, 'rgba', fail) as [number, number, number, number];
+    } else {
+      const name = attr(m, 'name');
+      if (name !== undefined) color = namedColors.get(name);
+    }
+  }
+  return { name: attr(node, 'name'), origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), geometry: geometry!, color };
+}
+
+function parseOrigin(node: XmlNode | undefined, where: string, fail: Fail): UrdfOrigin {
+  if (node === undefined) return ZERO_ORIGIN;
+  const xyzText = attr(node, 'xyz');
+  const rpyText = attr(node, 'rpy');
+  return {
+    xyz: xyzText === undefined ? [0, 0, 0] : (numbers(xyzText, 3, where, 'xyz', fail) as Vec3Tuple),
+    rpy: rpyText === undefined ? [0, 0, 0] : (numbers(rpyText, 3, where, 'rpy', fail) as Vec3Tuple),
+  };
+}
+
+// ---- XML helpers -------------------------------------------------------------------------
+
+function attr(node: XmlNode, name: string): string | undefined {
+  const v = node[`@_${name}`];
+  return typeof v === 'string' ? v : v === undefined ? undefined : String(v);
+}
+
+function requireAttr(node: XmlNode, name: string, where: string, fail: Fail): string {
+  const v = attr(node, name);
+  if (v === undefined) fail('URDF_ATTRIBUTE', where, `attribute "${name}" is missing`, `a "${name}" attribute`);
+  return v!;
+}
+
+/** The first child element with this tag, as a node (an empty element parses as ''). */
+function child(node: XmlNode, tag: string): XmlNode | undefined {
+  let v = node[tag];
+  if (Array.isArray(v)) v = v[0];
+  if (v === undefined || v === null) return undefined;
+  return typeof v === 'object' ? (v as XmlNode) : {};
+}
+
+function children(node: XmlNode, tag: string): XmlNode[] {
+  const v = node[tag];
+  if (v === undefined || v === null) return [];
+  const list = Array.isArray(v) ? v : [v];
+  return list.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : {}));
+}
+
+function number(text: string, where: string, name: string, fail: Fail): number {
+  const t = text.trim();
+  const v = t === '' ? NaN : Number(t);
+  if (!Number.isFinite(v)) fail('URDF_NUMBER', where, `attribute "${name}" is "${text}"`, 'a finite number');
+  return v;
+}
+
+function optionalNumber(node: XmlNode, name: string, fallback: number, where: string, fail: Fail): number {
+  const text = attr(node, name);
+  return text === undefined ? fallback : number(text, where, name, fail);
+}
+
+function numbers(text: string, count: number, where: string, name: string, fail: Fail): number[] {
+  const parts = text.trim().split(/\s+/).filter((p) => p !== '');
+  if (parts.length !== count) fail('URDF_NUMBER', where, `attribute "${name}" is "${text}" (${parts.length} numbers)`, `${count} finite numbers separated by spaces`);
+  return parts.map((p) => {
+    const v = Number(p);
+    if (!Number.isFinite(v)) fail('URDF_NUMBER', where, `attribute "${name}" is "${text}"`, `${count} finite numbers separated by spaces`);
+    return v;
+  });
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+const policy = 'models/cartpole-balance';
+
+describe('axon CLI', () => {
+  it('lists its subcommands and documents every flag', () => {
+    const top = axon('--help');
+    expect(top.code).toBe(0);
+    for (const c of ['sim', 'eval', 'inspect']) expect(top.stdout).toContain(c);
+    const sim = axon('sim', '--help');
+    for (const f of ['--robot', '--policy', '--duration', '--seed', '--fast', '--realtime', '--json', '--randomize']) expect(sim.stdout).toContain(f);
+  });
+
+  it.each([
+    [['sim', '--robot', 'tractor', '--policy', policy], '--robot', 'cartpole'],
+    [['sim', '--robot', 'cartpole', '--policy', 'models/nope'], 'models/nope', 'manifest.json'],
+    [['sim', '--robot', 'cartpole', '--policy', policy, '--duration', '-3'], '--duration', 'positive number'],
+    [['eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '2.5'], '--episodes', 'whole number'],
+    [['sim', '--robot', 'cartpole', '--policy', policy, '--physics-hz', '333'], '--physics-hz', 'multiple of 50'],
+    [['sim', '--robot', 'cartpole', '--policy', policy, '--warp-speed'], '--warp-speed', 'unknown option'],
+  ])('refuses %j with one line naming the flag, exit code 2', (args, flag, expected) => {
+    const r = axon(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(flag);
+    expect(r.stderr).toContain(expected);
+    expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it('sim --json prints one summary object on the last line with loop, episode and safety', () => {
+    const r = axon('sim', '--robot', 'cartpole', '--policy', policy, '--duration', '4', '--fast', '--seed', '3', '--json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s).toMatchObject({ command: 'sim', robot: 'cartpole', policy, seed: 3, ticks: 200, duration_s: 4 });
+    expect(s.loop.rate_hz).toBeGreaterThan(0);
+    expect(Object.keys(s.loop.stage_us)).toEqual(['observe', 'build', 'policy', 'world_model', 'map', 'safety', 'command']);
+    expect(s.loop.period_error_us).toHaveProperty('p99');
+    expect(s.episode).toMatchObject({ steps: 200, success: true, terminated: false });
+    expect(s.safety.state).toBe('running');
+  });
+
+  it('eval --json reports success rate and mean return of the shipped policy and of the zero baseline', () => {
+    const good = JSON.parse(axon('eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '4', '--randomize', '--seed', '5', '--json').lastLine);
+    expect(good).toMatchObject({ command: 'eval', robot: 'cartpole', episodes: 4, seed: 5 });
+    expect(good.success_rate).toBe(1);
+    const zero = JSON.parse(axon('eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '4', '--randomize', '--seed', '5', '--zero-policy', '--json').lastLine);
+    expect(zero.success_rate).toBe(0);
+    expect(zero.mean_return).toBeLessThan(good.mean_return);
+  });
+
+  it('inspect shows the observation layout, the ONNX inputs/outputs and the robot check', () => {
+    const r = axon('inspect', policy);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('input  obs float32 [batch, 4]');
+    expect(r.stdout).toContain('output action float32 [batch, 1]');
+    expect(r.stdout).toContain('check against cartpole: ok');
+  });
+});
