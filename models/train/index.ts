@@ -1,0 +1,7 @@
+/**
+ * `npm run models`: re-creates every shipped model from axon's own simulator, deterministically
+ * under its seed, with its eval figure in the model folder's README.
+ */
+import { buildCartpoleModel } from './cartpole.ts';
+
+await buildCartpoleModel(1, 'models/cartpole-balance');
