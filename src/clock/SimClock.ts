@@ -71,7 +71,7 @@ export class SimClock implements Clock {
         seq++;
         if (!realtime) return pump();
         const deadline = wallStart + seq * this.period;
-        sleepUntil(deadline, spinMargin, () => emit(Math.max(0, steadyNow() - deadline)));
+        sleepUntil(deadline, spinMargin, () => emit(steadyNow() - deadline));
       };
       const doneSub = done$.subscribe(next);
       this.simTime = 0;

@@ -44,7 +44,7 @@ export class WallClock implements Clock {
           this.overruns++;
         } else {
           busy = true;
-          sub.next({ seq: seq++, time: deadline - this.origin, lateness: Math.max(0, now - deadline) });
+          sub.next({ seq: seq++, time: deadline - this.origin, lateness: now - deadline });
         }
         // Next deadline on the grid that is still ahead; skipped slots are overruns too.
         let nextK = k + 1;

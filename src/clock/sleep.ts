@@ -11,6 +11,10 @@ export function steadyNow(): number {
  * wake-ups (TIMING.md: ~0.3 ms at p50, several ms at p99 on a shared VM). spinMargin 0 = timer only.
  */
 export function sleepUntil(deadline: number, spinMargin: number, done: () => void): void {
+  if (spinMargin <= 0) {
+    setTimeout(done, Math.max(0, (deadline - steadyNow()) * 1000));
+    return;
+  }
   const wait = deadline - spinMargin - steadyNow();
   if (wait > 0.0005) {
     setTimeout(() => spinUntil(deadline, done), wait * 1000);

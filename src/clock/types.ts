@@ -6,7 +6,7 @@ export interface Tick {
   readonly seq: number;
   /** Scheduled time of this tick (s) on the clock's time base (sim time or steady wall time since start). */
   readonly time: number;
-  /** How late the tick fired against its deadline (s); 0 for a lockstep sim clock. */
+  /** Wake time minus deadline (s): positive when late, negative when a timer fired early; 0 for a lockstep sim clock. */
   readonly lateness: number;
 }
 

@@ -30,10 +30,10 @@ export class LoopStats {
     this.wallEnd = wallNow;
   }
 
-  /** One tick: lateness (s) against its deadline and each stage's duration (s), in stageNames order. */
+  /** One tick: lateness (s, signed; the period error is its magnitude) against its deadline and each stage's duration (s), in stageNames order. */
   record(lateness: number, stageS: Float64Array, wallNow: number): void {
     const i = this.ticks % this.capacity;
-    this.lateness[i] = lateness;
+    this.lateness[i] = Math.abs(lateness);
     for (let s = 0; s < this.stages.length; s++) this.stages[s][i] = stageS[s];
     this.ticks++;
     this.wallEnd = wallNow;

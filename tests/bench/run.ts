@@ -86,7 +86,7 @@ async function pacing(label: string, spinMargin: number): Promise<void> {
   const t0 = performance.now();
   await new Promise<void>((resolve) => {
     const sub = clock.ticks(done$).subscribe((t) => {
-      lateness[i++] = t.lateness;
+      lateness[i++] = Math.abs(t.lateness);
       done$.next();
       if (i >= n) {
         sub.unsubscribe();

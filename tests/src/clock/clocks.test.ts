@@ -65,7 +65,7 @@ describe('WallClock', () => {
     const ticks = await collect(clock, 20, (_t, done) => done());
     expect(ticks.map((t) => t.seq)).toEqual([...Array(20).keys()]);
     ticks.forEach((t, k) => expect(t.time).toBeCloseTo(k * 0.005, 9));
-    for (const t of ticks) expect(t.lateness).toBeGreaterThanOrEqual(0);
+    for (const t of ticks) expect(Number.isFinite(t.lateness)).toBe(true);
     expect(steadyNow() - t0).toBeGreaterThanOrEqual(19 * 0.005 - 1e-3);
   });
 
