@@ -1,0 +1,78 @@
+/**
+ * Running a policy on a robot in real time (hardware, a bridge, or any Robot that keeps its own
+ * time): wall clock, soft start, and every way out — duration, Ctrl-C, a robot fault — ends with
+ * the robot commanded into its safe state before it is closed.
+ */
+import type { Subscription } from 'rxjs';
+import type { Robot } from '../core/robot.ts';
+import { loadModelFolder, type ModelFolder } from '../model/manifest.ts';
+import { ObservationBuilder } from '../model/ObservationBuilder.ts';
+import { ActionMapper } from '../model/ActionMapper.ts';
+import { OnnxPolicy } from '../policy/OnnxPolicy.ts';
+import { PassThroughHook } from '../worldmodel/types.ts';
+import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
+import type { SafetyConfig } from '../safety/types.ts';
+import { WallClock } from '../clock/WallClock.ts';
+import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
+
+export interface LiveOptions {
+  readonly policy: string;
+  readonly durationS: number;
+  /** Safety settings; a real robot gets a soft start of 1 s by default. */
+  readonly safety?: Partial<SafetyConfig>;
+  /** Stop on SIGINT/SIGTERM (default true). */
+  readonly handleSignals?: boolean;
+  readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor) => void;
+}
+
+export interface LiveResult {
+  readonly folder: ModelFolder;
+  readonly loop: LoopResult;
+  readonly safety: SafetySupervisor;
+  readonly period: number;
+  /** Why the run ended: 'duration', 'signal', 'fault'. */
+  readonly endedBy: 'duration' | 'signal' | 'fault';
+}
+
+export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult> {
+  const folder = loadModelFolder(o.policy);
+  const m = folder.manifest;
+  const period = 1 / m.control_hz;
+  const policy = await OnnxPolicy.load(folder);
+  const builder = new ObservationBuilder(m, robot.spec);
+  const mapper = new ActionMapper(m, robot.spec);
+  const safety = new SafetySupervisor(robot.spec, period, { softStartS: 1, ...o.safety });
+  const clock = new WallClock(period);
+  await robot.connect();
+  const loop = new ControlLoop({ robot, clock, builder, policy, worldModel: new PassThroughHook(), mapper, safety, maxTicks: Math.round(o.durationS / period) });
+  o.onLoop?.(loop, safety);
+  let endedBy: LiveResult['endedBy'] = 'duration';
+  const onSignal = () => {
+    endedBy = 'signal';
+    safety.estop('operator interrupt (signal)', clock.now(), 0);
+    loop.stop();
+  };
+  const subs: Subscription[] = [];
+  subs.push(
+    robot.health$.subscribe((h) => {
+      if (h.faults.length > 0 && safety.state !== 'e-stopped' && safety.state !== 'safe-stop') {
+        endedBy = 'fault';
+        safety.estop(`robot fault: ${h.faults.join('; ')}`, clock.now(), 0);
+      }
+    }),
+  );
+  if (o.handleSignals ?? true) {
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+  }
+  try {
+    const result = await loop.run();
+    return { folder, loop: result, safety, period, endedBy };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const s of subs) s.unsubscribe();
+    await policy.close();
+    await robot.close(); // a Robot's close() leaves it in its own safe state (hold or torque off)
+  }
+}
