@@ -8,7 +8,7 @@ import type { Robot } from '../core/robot.ts';
 import { loadModelFolder, type ModelFolder } from '../model/manifest.ts';
 import { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import { ActionMapper } from '../model/ActionMapper.ts';
-import { OnnxPolicy } from '../policy/OnnxPolicy.ts';
+import { loadPolicy } from '../policy/loadPolicy.ts';
 import { PassThroughHook } from '../worldmodel/types.ts';
 import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
@@ -38,7 +38,7 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
   const folder = loadModelFolder(o.policy);
   const m = folder.manifest;
   const period = 1 / m.control_hz;
-  const policy = await OnnxPolicy.load(folder);
+  const policy = await loadPolicy(folder);
   const builder = new ObservationBuilder(m, robot.spec);
   const mapper = new ActionMapper(m, robot.spec);
   const safety = new SafetySupervisor(robot.spec, period, { softStartS: 1, ...o.safety });

@@ -30,6 +30,8 @@ export class ObservationBuilder {
   private readonly robotIndex: Int32Array;
   private readonly defaults: Float32Array;
   private readonly newestFirst: boolean;
+  /** per_frame layout: distance between consecutive history entries of one term (the frame width). */
+  private readonly stride: number | undefined;
   private primed = false;
 
   constructor(
@@ -39,6 +41,9 @@ export class ObservationBuilder {
     this.robotIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
     this.defaults = modelDefaults(manifest, spec, this.robotIndex);
     this.newestFirst = manifest.observation.history_order === 'newest_first';
+    const perFrame = manifest.observation.history_layout === 'per_frame';
+    const frame = manifest.observation.terms.reduce((w, t) => w + termWidth(manifest, t.term), 0);
+    this.stride = perFrame ? frame : undefined;
     let offset = 0;
     this.terms = manifest.observation.terms.map((t, i) => {
       const width = termWidth(manifest, t.term);
@@ -46,7 +51,7 @@ export class ObservationBuilder {
       if (['base_ang_vel', 'projected_gravity'].includes(t.term) && !spec.sensors.imu)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
       const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, ring: new Float32Array(width * history), head: 0, offset };
-      offset += width * history;
+      offset += perFrame ? width : width * history;
       return state;
     });
     this.output = new Float32Array(observationSize(manifest));
@@ -74,7 +79,7 @@ export class ObservationBuilder {
         // age 0 = newest; slot holding age a is head - a (mod history)
         const age = this.newestFirst ? h : s.history - 1 - h;
         const slot = (s.head - age + s.history) % s.history;
-        this.output.set(s.ring.subarray(slot * s.width, slot * s.width + s.width), s.offset + h * s.width);
+        this.output.set(s.ring.subarray(slot * s.width, slot * s.width + s.width), s.offset + h * (this.stride ?? s.width));
       }
     }
     this.primed = true;

@@ -50,6 +50,103 @@ const ObservationTermSchema = Type.Object(
     clip: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     /** Number of past values stacked, >= 1. */
     history: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
+    /** Std of the noise added in training (Isaac Lab `noise`); recorded, never added at run time. */
+    noise: Type.Optional(Type.Number({ minimum: 0 })),
+  },
+  { additionalProperties: false },
+);
+
+/** A state element by name: `<term>.<joint>` (e.g. `joint_pos.hinge`), see worldModelStateNames. */
+const StateRef = Type.String({ minLength: 3 });
+
+/** One quadratic cost term on a state element: weight · (x − target)² (angles wrapped first). */
+const CostTermSchema = Type.Object(
+  { state: StateRef, target: Type.Optional(Type.Number()), weight: Type.Number({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+
+/**
+ * The task cost a planner minimises, summed over the horizon:
+ *   Σ_t [ Σ_i w_i (x_i − target_i)² + action_weight · |a|² ] + terminal_weight · Σ_i w_i (x_H,i − target_i)²
+ * plus, when `energy` is given, energy_weight · (E − E_target)² per step for a pendulum-like joint
+ * (E = ½ inertia ω² + mgl_half · cos θ, θ = 0 upright): the shaping that makes a short horizon pump.
+ */
+const CostSchema = Type.Object(
+  {
+    terms: Type.Array(CostTermSchema, { minItems: 1 }),
+    /** Weight on the squared raw action (policy units), per step. */
+    action_weight: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Multiplier on the state terms at the end of the horizon; default 1. */
+    terminal_weight: Type.Optional(Type.Number({ minimum: 0 })),
+    energy: Type.Optional(
+      Type.Object(
+        {
+          angle: StateRef,
+          velocity: StateRef,
+          /** Moment of inertia about the joint (kg·m²). */
+          inertia: Type.Number({ exclusiveMinimum: 0 }),
+          /** m·g·(distance joint–centre of mass) (N·m): the potential is mgl_half·cos θ. */
+          mgl: Type.Number({ exclusiveMinimum: 0 }),
+          weight: Type.Number({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A bound on one predicted state element; the shield vetoes a command whose rollout breaks it. */
+const ConstraintSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    state: StateRef,
+    lower: Type.Optional(Type.Number()),
+    upper: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+const NumberList = Type.Array(Type.Number(), { minItems: 1 });
+const PositiveList = Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 1 });
+
+/**
+ * What makes a model folder a world model (kind "world-model"). The state is the observation
+ * vector built from `observation.terms` (history 1, scale usually omitted: physical units); the
+ * action is the raw action in `action`'s space (the same as a policy's, after clip). The runtime
+ * feeds the ONNX graph z = (state − state.mean) / state.std and the raw action, and reads
+ * next = state + output.mean + output.std · y (residual) or output.mean + output.std · y (absolute).
+ */
+const WorldModelSchema = Type.Object(
+  {
+    /** Step the model predicts over (s); equals the control period 1 / control_hz. */
+    dt: Type.Number({ exclusiveMinimum: 0 }),
+    prediction: Type.Optional(Type.Union([Type.Literal('residual'), Type.Literal('absolute')])),
+    state: Type.Object(
+      {
+        mean: NumberList,
+        std: PositiveList,
+        /** State elements that are angles: wrapped to (−π, π] after each prediction. */
+        angles: Type.Optional(Type.Array(StateRef)),
+      },
+      { additionalProperties: false },
+    ),
+    output: Type.Object({ mean: NumberList, std: PositiveList }, { additionalProperties: false }),
+    /** One-step prediction error std per state element on held-out data: the unit of surprise. */
+    error_std: Type.Optional(PositiveList),
+    cost: Type.Optional(CostSchema),
+    constraints: Type.Optional(Type.Array(ConstraintSchema)),
+    /** Surprise monitor defaults: threshold (normalised error), ticks above it to degrade, more ticks to safe-stop. */
+    monitor: Type.Optional(
+      Type.Object(
+        {
+          threshold: Type.Number({ exclusiveMinimum: 0 }),
+          ticks: Type.Integer({ minimum: 1 }),
+          stop_ticks: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
   },
   { additionalProperties: false },
 );
@@ -70,16 +167,29 @@ export const ModelManifestSchema = Type.Object(
     onnx: Type.Object(
       {
         file: Type.String({ minLength: 1 }),
+        /** Policy: the observation input. World model: the state input [batch, stateSize] (normalised, see world_model.state). */
         input: Type.String({ minLength: 1 }),
+        /** Policy: the action output. World model: the next-state output [batch, stateSize] (normalised, see world_model.output). */
         output: Type.String({ minLength: 1 }),
+        /** World model only: the action input [batch, actionSize] (raw actions, after the action clip). */
+        action_input: Type.Optional(Type.String({ minLength: 1 })),
+        /** World model only, optional heads: reward [batch, 1] and termination probability [batch, 1]. */
+        reward_output: Type.Optional(Type.String({ minLength: 1 })),
+        done_output: Type.Optional(Type.String({ minLength: 1 })),
       },
       { additionalProperties: false },
     ),
     observation: Type.Object(
       {
         terms: Type.Array(ObservationTermSchema, { minItems: 1 }),
-        /** Within one term's history: oldest value first (Isaac Lab) or newest first. */
+        /** Within a history: oldest value first (Isaac Lab) or newest first. */
         history_order: Type.Optional(Type.Union([Type.Literal('oldest_first'), Type.Literal('newest_first')])),
+        /**
+         * per_term (Isaac Lab): each term's history is contiguous, [a(t-2) a(t-1) a(t) b(t-2) ...].
+         * per_frame (legged_gym frame stacking): whole frames in a row, [a(t-2) b(t-2) a(t-1) b(t-1) ...];
+         * every term must then have the same history length.
+         */
+        history_layout: Type.Optional(Type.Union([Type.Literal('per_term'), Type.Literal('per_frame')])),
       },
       { additionalProperties: false },
     ),
@@ -91,8 +201,35 @@ export const ModelManifestSchema = Type.Object(
         scale: Type.Optional(NumberOrList),
         /** Symmetric clip of the raw output before scaling. */
         clip: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /**
+         * Action chunking: the model outputs `length` actions at once ([1, length, n] or [1, length·n]).
+         * Without `ensemble_decay` the chunk is queued and `execute` steps of it are sent before the
+         * model is run again; with it the model runs every tick and the chunks that cover this tick
+         * are averaged with weights exp(-decay·i), i = 0 for the oldest (ACT's temporal ensembling).
+         */
+        chunk: Type.Optional(
+          Type.Object(
+            {
+              length: Type.Integer({ minimum: 1, maximum: 1000 }),
+              execute: Type.Optional(Type.Integer({ minimum: 1 })),
+              ensemble_decay: Type.Optional(Type.Number({ minimum: 0 })),
+            },
+            { additionalProperties: false },
+          ),
+        ),
       },
       { additionalProperties: false },
+    ),
+    /** Physics steps per policy step in training (Isaac Lab `decimation`); checked against the sim's rate when given. */
+    decimation: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Recurrent state carried between ticks (GRU/LSTM h, c): fed from the previous call's output, zeros at episode start. */
+    recurrent: Type.Optional(
+      Type.Array(
+        Type.Object(
+          { input: Type.String({ minLength: 1 }), output: Type.String({ minLength: 1 }), shape: Type.Array(Type.Integer({ minimum: 1 }), { minItems: 1 }) },
+          { additionalProperties: false },
+        ),
+      ),
     ),
     /** PD gains per action joint for position actions (override the robot's defaults). */
     pd: Type.Optional(
@@ -101,6 +238,8 @@ export const ModelManifestSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /** Required for kind "world-model", refused for a policy. */
+    world_model: Type.Optional(WorldModelSchema),
     provenance: Type.Optional(
       Type.Object(
         {
@@ -117,6 +256,9 @@ export const ModelManifestSchema = Type.Object(
 );
 
 export type ModelManifest = Static<typeof ModelManifestSchema>;
+export type WorldModelSpec = Static<typeof WorldModelSchema>;
+export type WorldModelCostSpec = Static<typeof CostSchema>;
+export type WorldModelConstraintSpec = Static<typeof ConstraintSchema>;
 export type ObservationTerm = Static<typeof ObservationTermSchema>;
 
 /** A model folder, loaded and checked: the manifest plus resolved paths. */
@@ -149,6 +291,14 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
     checkListLength(m.pd.kd, actJoints.length, `${file}#/pd/kd`);
   }
   for (const [i, t] of m.observation.terms.entries()) checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
+  if (m.observation.history_layout === 'per_frame') {
+    const h = m.observation.terms[0].history ?? 1;
+    const i = m.observation.terms.findIndex((t) => (t.history ?? 1) !== h);
+    if (i >= 0) throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/history`, `is ${m.observation.terms[i].history ?? 1} but per_frame stacking needs every term's history equal`, `${h}`);
+  }
+  const chunk = m.action.chunk;
+  if (chunk?.execute !== undefined && chunk.execute > chunk.length)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/action/chunk/execute`, `is ${chunk.execute}, longer than the chunk`, `at most ${chunk.length}`);
   return m;
 }
 
@@ -180,9 +330,14 @@ export function observationSize(m: ModelManifest): number {
   return m.observation.terms.reduce((s, t) => s + termWidth(m, t.term) * (t.history ?? 1), 0);
 }
 
-/** Number of raw outputs the model produces. */
+/** Number of actions sent per tick (one per action joint). */
 export function actionSize(m: ModelManifest): number {
   return (m.action.joints ?? m.joints).length;
+}
+
+/** Number of raw outputs one model call produces: a whole chunk for chunked policies. */
+export function outputSize(m: ModelManifest): number {
+  return actionSize(m) * (m.action.chunk?.length ?? 1);
 }
 
 /** Loads `<dir>/manifest.json` and checks that the ONNX file it names exists. */

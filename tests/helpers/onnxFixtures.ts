@@ -1,0 +1,83 @@
+/**
+ * ONNX model folders written by the tests themselves (no downloads): a linear policy, a GRU
+ * policy with recurrent state, and a chunked policy. Each is a real ONNX file run by
+ * onnxruntime-node, beside a manifest.
+ */
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OnnxGraphBuilder } from '../../models/train/onnx/OnnxGraphBuilder.ts';
+import { attr, encodeModel } from '../../models/train/onnx/onnxModel.ts';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../../models/train/onnx/writeOnnx.ts';
+import type { ModelManifest } from '../../src/model/manifest.ts';
+
+function writeFolder(manifest: ModelManifest, g: OnnxGraphBuilder): string {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-fixture-'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'axon-tests', graph: g.build() }));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(manifest));
+  return dir;
+}
+
+/** action = W · obs + b, W given row-major [out][in]. */
+export function linearPolicy(manifest: ModelManifest, inDim: number, outDim: number, w: Float32Array, b: Float32Array): string {
+  const g = new OnnxGraphBuilder('linear');
+  const x = g.input(manifest.onnx.input, 'float32', ['batch', inDim]);
+  const W = g.initializer('W', 'float32', [outDim, inDim], w);
+  const B = g.initializer('B', 'float32', [outDim], b);
+  g.node('Gemm', [x, W, B], [manifest.onnx.output], { transB: attr.int(1) });
+  g.output(manifest.onnx.output, 'float32', ['batch', outDim]);
+  return writeFolder(manifest, g);
+}
+
+export interface GruWeights {
+  /** [3H, in], gates z, r, h (ONNX order). */
+  readonly w: Float32Array;
+  /** [3H, H] */
+  readonly r: Float32Array;
+  /** [6H]: Wb (z r h) then Rb (z r h) */
+  readonly b: Float32Array;
+  /** Output head [out, H]. */
+  readonly wo: Float32Array;
+}
+
+/** A one-layer GRU (ONNX GRU op, linear_before_reset 0) with hidden state fed back by the manifest's `recurrent` entry. */
+export function gruPolicy(manifest: ModelManifest, inDim: number, hidden: number, outDim: number, wts: GruWeights): string {
+  const rec = manifest.recurrent![0];
+  const g = new OnnxGraphBuilder('gru');
+  const x = g.input(manifest.onnx.input, 'float32', [1, inDim]);
+  const h0 = g.input(rec.input, 'float32', [1, 1, hidden]);
+  const axes = g.initializer('axes0', 'int64', [1], BigInt64Array.from([0n]));
+  const [seq] = g.node('Unsqueeze', [x, axes], ['x_seq']);
+  const W = g.initializer('W', 'float32', [1, 3 * hidden, inDim], wts.w);
+  const R = g.initializer('R', 'float32', [1, 3 * hidden, hidden], wts.r);
+  const B = g.initializer('B', 'float32', [1, 6 * hidden], wts.b);
+  g.node('GRU', [seq, W, R, B, '', h0], ['Y', rec.output], { hidden_size: attr.int(hidden) });
+  const shape = g.initializer('hshape', 'int64', [2], BigInt64Array.from([1n, BigInt(hidden)]));
+  const [h2] = g.node('Reshape', [rec.output, shape], ['h_flat']);
+  const Wo = g.initializer('Wo', 'float32', [outDim, hidden], wts.wo);
+  g.node('Gemm', [h2, Wo], [manifest.onnx.output], { transB: attr.int(1) });
+  g.output(manifest.onnx.output, 'float32', [1, outDim]);
+  g.output(rec.output, 'float32', [1, 1, hidden]);
+  return writeFolder(manifest, g);
+}
+
+/** chunk[i][k] = obs[0] + i + 10·k: a chunk whose every value says which query and step it came from. */
+export function countingChunkPolicy(manifest: ModelManifest, inDim: number, length: number, n: number): string {
+  const g = new OnnxGraphBuilder('chunk');
+  const x = g.input(manifest.onnx.input, 'float32', [1, inDim]);
+  const w = new Float32Array(length * n * inDim);
+  const b = new Float32Array(length * n);
+  for (let i = 0; i < length; i++)
+    for (let k = 0; k < n; k++) {
+      w[(i * n + k) * inDim] = 1;
+      b[i * n + k] = i + 10 * k;
+    }
+  const W = g.initializer('W', 'float32', [length * n, inDim], w);
+  const B = g.initializer('B', 'float32', [length * n], b);
+  const [flat] = g.node('Gemm', [x, W, B], ['flat'], { transB: attr.int(1) });
+  const shape = g.initializer('cshape', 'int64', [3], BigInt64Array.from([1n, BigInt(length), BigInt(n)]));
+  g.node('Reshape', [flat, shape], [manifest.onnx.output]);
+  g.output(manifest.onnx.output, 'float32', [1, length, n]);
+  return writeFolder(manifest, g);
+}
