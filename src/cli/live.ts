@@ -9,6 +9,7 @@ import { loadModelFolder, type ModelFolder } from '../model/manifest.ts';
 import { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import { ActionMapper } from '../model/ActionMapper.ts';
 import { loadPolicy } from '../policy/loadPolicy.ts';
+import { assertModelFits } from '../model/checkModel.ts';
 import { PassThroughHook } from '../worldmodel/types.ts';
 import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
@@ -38,6 +39,7 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
   const folder = loadModelFolder(o.policy);
   const m = folder.manifest;
   const period = 1 / m.control_hz;
+  assertModelFits(m, robot.spec, {}, `${o.policy}/manifest.json`);
   const policy = await loadPolicy(folder);
   const builder = new ObservationBuilder(m, robot.spec);
   const mapper = new ActionMapper(m, robot.spec);
