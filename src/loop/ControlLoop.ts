@@ -70,6 +70,8 @@ export class ControlLoop {
       events: p.safety.tickEvents,
       episodeReturn: 0,
       terminated: false,
+      actionAge: 0,
+      inferenceS: 0,
       stageS: new Float64Array(stageNames.length),
     };
   }
@@ -148,6 +150,13 @@ export class ControlLoop {
     const out = this.p.policy.act(rec.input);
     const after = (a: Float32Array) => {
       rec.policyAction.set(a);
+      const status = this.p.policy.status;
+      if (status) {
+        rec.actionAge = status.actionAge;
+        rec.inferenceS = status.inferenceS;
+        // A stalled asynchronous policy: safety holds this tick and safe-stops if it persists.
+        if (status.stalled) this.p.safety.reportDeadlineMiss('policy stalled: no action within its bound', rec.time, rec.seq);
+      }
       this.end(S_POLICY);
       return rec;
     };

@@ -32,6 +32,10 @@ export interface TickRecord {
   /** Task return so far and whether the task ended the episode on this tick. */
   episodeReturn: number;
   terminated: boolean;
+  /** Age of the policy's action in ticks (0 = computed from this tick's input; async policies lag). */
+  actionAge: number;
+  /** Duration of the policy's last inference (s); for inline policies the policy stage time. */
+  inferenceS: number;
   /** Duration of each stage this tick (s), in `stageNames` order. */
   readonly stageS: Float64Array;
 }

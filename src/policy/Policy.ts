@@ -15,6 +15,18 @@ export interface Policy {
   reset(): void;
   act(input: Float32Array): Float32Array | Promise<Float32Array>;
   close(): Promise<void>;
+  /** For policies that run apart from the loop (async): updated by every act(). */
+  readonly status?: PolicyStatus;
+}
+
+/** How fresh an asynchronous policy's action is. */
+export interface PolicyStatus {
+  /** Ticks since the input that produced the current action was taken. */
+  actionAge: number;
+  /** Duration of the last inference (s). */
+  inferenceS: number;
+  /** The outstanding request is older than the policy's stall bound. */
+  stalled: boolean;
 }
 
 /** Outputs zeros with the manifest's shapes: the do-nothing baseline an eval compares against. */
