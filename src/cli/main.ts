@@ -3,6 +3,7 @@ import { AxonError } from '../core/errors.ts';
 import { simCommand } from './commands/sim.ts';
 import { evalCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
+import { manifestCommand } from './commands/manifest.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
   program.addCommand(simCommand());
   program.addCommand(evalCommand());
   program.addCommand(inspectCommand());
+  program.addCommand(manifestCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 function axon(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -59,5 +62,25 @@ describe('axon CLI', () => {
     expect(r.stdout).toContain('input  obs float32 [batch, 4]');
     expect(r.stdout).toContain('output action float32 [batch, 1]');
     expect(r.stdout).toContain('check against cartpole: ok');
+  });
+
+  it('manifest from-isaaclab writes a manifest from env.yaml; a model that does not fit is refused with a diff, exit 2', () => {
+    const joints = ['FL_hip_joint', 'FR_hip_joint', 'RL_hip_joint', 'RR_hip_joint', 'FL_thigh_joint', 'FR_thigh_joint', 'RL_thigh_joint', 'RR_thigh_joint', 'FL_calf_joint', 'FR_calf_joint', 'RL_calf_joint', 'RR_calf_joint'];
+    const r = axon('manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-env.yaml', '--joints', joints.join(','));
+    expect(r.code).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.control_hz).toBe(50);
+    const bad = axon('manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-env.yaml');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--joints');
+    const dir = mkdtempSync(join(tmpdir(), 'axon-cli-'));
+    cpSync(policy, dir, { recursive: true });
+    const man = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+    man.joints = ['slider', 'pole_hinge'];
+    writeFileSync(join(dir, 'manifest.json'), JSON.stringify(man));
+    const refused = axon('inspect', dir, '--robot', 'cartpole');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('does not fit robot "cartpole"');
+    expect(refused.stderr).toContain('model pole_hinge | robot no such joint');
   });
 });
