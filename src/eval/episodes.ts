@@ -1,0 +1,59 @@
+import { openSimSession } from '../cli/wiring.ts';
+import { runEpisodeOutcome } from './runOne.ts';
+import { round } from '../cli/summary.ts';
+import { AxonError } from '../core/errors.ts';
+import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
+
+/** Runs the episodes `indices` of `spec` in this thread, one session for all of them. */
+export async function runEpisodes(spec: EvalSpec, indices: Iterable<number>, onOutcome: (o: EpisodeOutcome) => void): Promise<void> {
+  const session = await openSimSession(spec.session);
+  try {
+    for (const index of indices) onOutcome(await runEpisodeOutcome(session, spec, index));
+  } finally {
+    await session.close();
+  }
+}
+
+/**
+ * The summary of a complete set of outcomes. Sums run in episode order, so the figures are
+ * bit-identical however the episodes were spread over threads, processes or machines.
+ * Refuses a set with a missing or duplicated episode.
+ */
+export function summarize(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): EvalSummary {
+  const byIndex = new Array<EpisodeOutcome | undefined>(spec.episodes);
+  for (const o of outcomes) {
+    if (o.index < 0 || o.index >= spec.episodes) throw new AxonError('EVAL_RESULTS', `episode ${o.index}`, 'is outside the run', `0..${spec.episodes - 1}`);
+    if (byIndex[o.index]) throw new AxonError('EVAL_RESULTS', `episode ${o.index}`, 'was reported twice');
+    byIndex[o.index] = o;
+  }
+  const missing = byIndex.findIndex((o) => !o);
+  if (missing >= 0) throw new AxonError('EVAL_RESULTS', `episode ${missing}`, `has no result (${byIndex.filter((o) => !o).length} missing)`);
+  let successes = 0, returns = 0, steps = 0;
+  const events: Record<string, number> = {};
+  for (const o of byIndex as EpisodeOutcome[]) {
+    if (o.success) successes++;
+    returns += o.return;
+    steps += o.steps;
+    for (const [k, n] of Object.entries(o.events)) events[k] = (events[k] ?? 0) + n;
+  }
+  const n = spec.episodes;
+  return {
+    command: 'eval',
+    robot: spec.session.robot,
+    policy: spec.session.zeroPolicy ? `${spec.session.policy} (zero actions)` : spec.session.policy,
+    episodes: n,
+    success_rate: round(successes / n, 4),
+    mean_return: round(returns / n, 4),
+    mean_steps: round(steps / n, 2),
+    seed: spec.seed,
+    randomize: spec.randomize,
+    safety_events: events,
+  };
+}
+
+/** Episode indices of shard k of n (0-based k, as Kubernetes' JOB_COMPLETION_INDEX): k, k+n, k+2n, ... */
+export function shardIndices(episodes: number, k: number, n: number): number[] {
+  const out: number[] = [];
+  for (let i = k; i < episodes; i += n) out.push(i);
+  return out;
+}

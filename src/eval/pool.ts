@@ -1,0 +1,32 @@
+import { Worker } from 'node:worker_threads';
+import { runEpisodes } from './episodes.ts';
+import type { EpisodeOutcome, EvalSpec } from './types.ts';
+
+/**
+ * Runs the episodes of `spec` over `workers` worker threads (1 = this thread). Episodes are
+ * handed out one at a time as workers free up; results come back keyed by index.
+ */
+export async function runPool(spec: EvalSpec, workers: number, onOutcome: (o: EpisodeOutcome) => void): Promise<void> {
+  const all = Array.from({ length: spec.episodes }, (_, i) => i);
+  if (workers <= 1) return runEpisodes(spec, all, onOutcome);
+  let next = 0;
+  const one = () =>
+    new Promise<void>((resolve, reject) => {
+      const w = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), {
+        workerData: { entry: new URL('./poolWorker.ts', import.meta.url).href, spec },
+      });
+      const give = () => w.postMessage(next < spec.episodes ? { index: all[next++] } : { done: true });
+      w.on('message', (m: { ready?: boolean; outcome?: EpisodeOutcome; error?: string }) => {
+        if (m.error) {
+          reject(new Error(m.error));
+          void w.terminate();
+          return;
+        }
+        if (m.outcome) onOutcome(m.outcome);
+        give();
+      });
+      w.on('error', reject);
+      w.on('exit', () => resolve());
+    });
+  await Promise.all(Array.from({ length: Math.min(workers, spec.episodes) }, one));
+}

@@ -1,0 +1,26 @@
+/** A worker thread of runPool: opens one session, runs the episodes it is handed, one at a time. */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openSimSession } from '../cli/wiring.ts';
+import { runEpisodeOutcome } from './runOne.ts';
+import type { EvalSpec } from './types.ts';
+
+const spec = (workerData as { spec: EvalSpec }).spec;
+const port = parentPort!;
+try {
+  const session = await openSimSession(spec.session);
+  port.on('message', async (m: { index?: number; done?: boolean }) => {
+    if (m.done) {
+      await session.close();
+      port.close();
+      return;
+    }
+    try {
+      port.postMessage({ outcome: await runEpisodeOutcome(session, spec, m.index!) });
+    } catch (e) {
+      port.postMessage({ error: (e as Error).message });
+    }
+  });
+  port.postMessage({ ready: true });
+} catch (e) {
+  port.postMessage({ error: (e as Error).message });
+}

@@ -1,0 +1,39 @@
+import type { SessionOptions } from '../cli/wiring.ts';
+
+/**
+ * Everything that decides an eval's outcome, and nothing else: serialisable, so that a worker
+ * thread, a queue worker on another machine or a shard rebuilds exactly the same episodes.
+ * Episode k's result is a pure function of (spec, k).
+ */
+export interface EvalSpec {
+  readonly session: SessionOptions;
+  readonly randomize: boolean;
+  /** Episode length (s); default the task's. */
+  readonly durationS?: number;
+  readonly seed: number;
+  readonly episodes: number;
+}
+
+/** One episode's result, keyed by its index so that retries and shards never count twice. */
+export interface EpisodeOutcome {
+  readonly index: number;
+  readonly seed: number;
+  readonly success: boolean;
+  readonly return: number;
+  readonly steps: number;
+  /** Safety events by kind (only kinds that fired). */
+  readonly events: Readonly<Record<string, number>>;
+}
+
+export interface EvalSummary {
+  command: 'eval';
+  robot: string;
+  policy: string;
+  episodes: number;
+  success_rate: number;
+  mean_return: number;
+  mean_steps: number;
+  seed: number;
+  randomize: boolean;
+  safety_events: Record<string, number>;
+}
