@@ -4,6 +4,7 @@ import { simCommand } from './commands/sim.ts';
 import { evalCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { manifestCommand } from './commands/manifest.ts';
+import { workerCommand } from './commands/worker.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -20,6 +21,7 @@ export function buildProgram(): Command {
   program.addCommand(evalCommand());
   program.addCommand(inspectCommand());
   program.addCommand(manifestCommand());
+  program.addCommand(workerCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

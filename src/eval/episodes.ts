@@ -40,7 +40,7 @@ export function summarize(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): 
   return {
     command: 'eval',
     robot: spec.session.robot,
-    policy: spec.session.zeroPolicy ? `${spec.session.policy} (zero actions)` : spec.session.policy,
+    policy: spec.session.zeroPolicy ? `${spec.session.policy} (zero actions)` : (spec.session.policy ?? 'none'),
     episodes: n,
     success_rate: round(successes / n, 4),
     mean_return: round(returns / n, 4),

@@ -1,0 +1,23 @@
+import { Command } from '@commander-js/extra-typings';
+import { startQueueWorker } from '../../eval/queue.ts';
+import { positiveInt } from '../args.ts';
+
+export function workerCommand() {
+  return new Command('worker')
+    .description('Take eval episodes from a Redis job queue (BullMQ) filled by `axon eval --queue`, until stopped (Ctrl-C).')
+    .requiredOption('--queue <url>', 'Redis URL, e.g. redis://127.0.0.1:6379')
+    .option('--concurrency <n>', 'episodes run at once by this process', positiveInt, 1)
+    .option('--lock-ms <ms>', 'job lock; a worker silent this long is presumed dead and its episode retried elsewhere', positiveInt, 30_000)
+    .option('--stalled-interval-ms <ms>', 'how often this worker looks for stalled jobs', positiveInt, 30_000)
+    .action(async (o) => {
+      const w = await startQueueWorker(o.queue, { concurrency: o.concurrency, lockMs: o.lockMs, stalledIntervalMs: o.stalledIntervalMs, log: (l) => console.log(l) });
+      console.log(`axon worker: taking episodes from ${o.queue} (concurrency ${o.concurrency}); Ctrl-C to stop`);
+      await new Promise<void>((resolve) => {
+        const stop = () => resolve();
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await w.close();
+      console.log(`axon worker: stopped after ${w.processed()} episodes`);
+    });
+}

@@ -1,0 +1,180 @@
+/**
+ * Eval episodes over a Redis job queue with BullMQ, the engine labs already run: `eval --queue`
+ * enqueues one job per episode (job id = run id + episode index, so an episode is never queued
+ * twice), `axon worker --queue` runs them anywhere. Results come back as job return values keyed
+ * by episode index: a retried job never counts twice and none is lost. A worker that dies
+ * mid-episode loses its lock; BullMQ's stalled-job check hands the job to another worker.
+ */
+import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { Redis } from 'ioredis';
+import { UsageError } from '../core/errors.ts';
+import { openSimSession, type SimSession } from '../cli/wiring.ts';
+import { runEpisodeOutcome } from './runOne.ts';
+import { modelHash } from './modelHash.ts';
+import type { EpisodeOutcome, EvalSpec } from './types.ts';
+
+export const QUEUE_NAME = 'axon-eval';
+
+export interface EpisodeJob {
+  readonly runId: string;
+  readonly spec: EvalSpec;
+  readonly index: number;
+  /** Content hash of the model folder the episode must run with. */
+  readonly modelHash: string;
+}
+
+export interface JobResult {
+  readonly outcome: EpisodeOutcome;
+  readonly worker: string;
+}
+
+/** redis://host:port[/db] -> connection options; anything else is a usage error naming the flag. */
+export function parseQueueUrl(url: string, flag = '--queue'): { host: string; port: number; db: number; password?: string; maxRetriesPerRequest: null } {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    throw new UsageError(flag, `"${url}" is not a URL`, 'redis://host:port');
+  }
+  if (u.protocol !== 'redis:') throw new UsageError(flag, `"${url}" is not a redis:// URL`, 'redis://host:port');
+  const port = u.port ? Number(u.port) : 6379;
+  const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
+  if (!Number.isInteger(db)) throw new UsageError(flag, `database "${u.pathname.slice(1)}" in ${url} is not a number`, 'redis://host:port/0');
+  return { host: u.hostname || '127.0.0.1', port, db, ...(u.password ? { password: decodeURIComponent(u.password) } : {}), maxRetriesPerRequest: null };
+}
+
+/** Fails fast with a one-line usage error when Redis cannot be reached. */
+export async function checkRedis(url: string, flag = '--queue', timeoutMs = 2000): Promise<void> {
+  const c = parseQueueUrl(url, flag);
+  const r = new Redis({ host: c.host, port: c.port, db: c.db, password: c.password, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  r.on('error', () => {});
+  try {
+    await r.connect();
+    await r.ping();
+  } catch (e) {
+    throw new UsageError(flag, `cannot reach Redis at ${url} (${(e as Error).message})`, 'a running Redis server');
+  } finally {
+    r.disconnect();
+  }
+}
+
+export interface QueueEvalResult {
+  readonly outcomes: EpisodeOutcome[];
+  readonly failed: { index: number; error: string }[];
+  readonly perWorker: Record<string, number>;
+  readonly seconds: number;
+}
+
+/** Enqueues every episode of `spec` and collects the results. */
+export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done: number, total: number) => void): Promise<QueueEvalResult> {
+  await checkRedis(url);
+  const connection = parseQueueUrl(url);
+  if (!spec.session.policy) throw new UsageError('--policy', 'is needed to run eval over a queue', 'a model folder the workers also have');
+  const runId = randomBytes(6).toString('hex');
+  const hash = modelHash(spec.session.policy);
+  const queue = new Queue<EpisodeJob, JobResult>(QUEUE_NAME, { connection });
+  const events = new QueueEvents(QUEUE_NAME, { connection });
+  await events.waitUntilReady();
+  const outcomes = new Map<number, EpisodeOutcome>();
+  const failed = new Map<number, string>();
+  const perWorker: Record<string, number> = {};
+  const t0 = performance.now();
+  const indexOf = (jobId: string) => (jobId.startsWith(`${runId}-`) ? Number(jobId.slice(runId.length + 1)) : -1);
+  const finished = new Promise<void>((resolve) => {
+    const check = () => {
+      progress?.(outcomes.size + failed.size, spec.episodes);
+      if (outcomes.size + failed.size >= spec.episodes) resolve();
+    };
+    events.on('completed', ({ jobId, returnvalue }) => {
+      const i = indexOf(jobId);
+      if (i < 0 || outcomes.has(i)) return;
+      const r = (typeof returnvalue === 'string' ? JSON.parse(returnvalue) : returnvalue) as JobResult;
+      outcomes.set(i, r.outcome);
+      failed.delete(i);
+      perWorker[r.worker] = (perWorker[r.worker] ?? 0) + 1;
+      check();
+    });
+    events.on('failed', async ({ jobId, failedReason }) => {
+      const i = indexOf(jobId);
+      if (i < 0 || outcomes.has(i)) return;
+      const job = await queue.getJob(jobId);
+      // Only a job out of attempts is final; earlier failures are retried by BullMQ.
+      if (job && job.attemptsMade < (job.opts.attempts ?? 1)) return;
+      failed.set(i, failedReason);
+      check();
+    });
+  });
+  await queue.addBulk(
+    Array.from({ length: spec.episodes }, (_, index) => ({
+      name: 'episode',
+      data: { runId, spec, index, modelHash: hash },
+      opts: { jobId: `${runId}-${index}`, attempts: 3, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
+    })),
+  );
+  await finished;
+  const seconds = (performance.now() - t0) / 1000;
+  await events.close();
+  await queue.close();
+  return {
+    outcomes: [...outcomes.values()],
+    failed: [...failed.entries()].map(([index, error]) => ({ index, error })).sort((a, b) => a.index - b.index),
+    perWorker,
+    seconds,
+  };
+}
+
+export interface WorkerOptions {
+  readonly concurrency: number;
+  /** How long a job's lock lasts without renewal, and how often stalled jobs are looked for (ms). */
+  readonly lockMs: number;
+  readonly stalledIntervalMs: number;
+  readonly log?: (line: string) => void;
+}
+
+/** Takes episode jobs from the queue until closed. One session per (spec, model) is kept open. */
+export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{ close(): Promise<void>; processed(): number }> {
+  await checkRedis(url);
+  const connection = parseQueueUrl(url);
+  const sessions = new Map<string, SimSession>();
+  const hashes = new Map<string, string>();
+  const name = `${hostname()}:${process.pid}`;
+  let processed = 0;
+  const worker = new Worker<EpisodeJob, JobResult>(
+    QUEUE_NAME,
+    async (job: Job<EpisodeJob, JobResult>) => {
+      const { spec, index } = job.data;
+      const dir = spec.session.policy ?? '';
+      let have = hashes.get(dir);
+      if (have === undefined) {
+        try {
+          have = modelHash(dir);
+        } catch (e) {
+          throw new Error(`model ${dir} (sha256 ${job.data.modelHash.slice(0, 12)}) is not available on worker ${name}: ${(e as Error).message}`);
+        }
+        hashes.set(dir, have);
+      }
+      if (have !== job.data.modelHash) throw new Error(`model ${dir} on worker ${name} has sha256 ${have.slice(0, 12)}, the job needs ${job.data.modelHash.slice(0, 12)}: refusing to run another model`);
+      const key = JSON.stringify(spec.session);
+      let session = sessions.get(key);
+      if (!session) {
+        session = await openSimSession(spec.session);
+        sessions.set(key, session);
+      }
+      const outcome = await runEpisodeOutcome(session, spec, index);
+      processed++;
+      return { outcome, worker: name };
+    },
+    { connection, concurrency: o.concurrency, lockDuration: o.lockMs, stalledInterval: o.stalledIntervalMs, maxStalledCount: 2 },
+  );
+  worker.on('failed', (job, err) => o.log?.(`episode ${job?.data.index} failed: ${err.message}`));
+  await worker.waitUntilReady();
+  return {
+    processed: () => processed,
+    close: async () => {
+      await worker.close();
+      for (const s of sessions.values()) await s.close();
+    },
+  };
+}
