@@ -5,6 +5,8 @@ import { evalCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { manifestCommand } from './commands/manifest.ts';
 import { workerCommand } from './commands/worker.ts';
+import { hwCommand } from './commands/hw.ts';
+import { runCommand } from './commands/run.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   program.addCommand(inspectCommand());
   program.addCommand(manifestCommand());
   program.addCommand(workerCommand());
+  program.addCommand(hwCommand());
+  program.addCommand(runCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

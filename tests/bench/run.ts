@@ -22,6 +22,7 @@ import { OnnxPolicy } from '../../src/policy/OnnxPolicy.ts';
 import { loadModelFolder, validateManifest, observationSize, actionSize } from '../../src/model/manifest.ts';
 import { createSimRobot } from '../../sim/index.ts';
 import { PointMassRobot, joint, manifest, spec } from '../helpers/fakes.ts';
+import { benchBus } from './bus.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -107,3 +108,4 @@ simRate();
 await pacing('timer only', 0);
 await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
+await benchBus();

@@ -1,0 +1,358 @@
+/**
+ * Host side of a Dynamixel Protocol 2.0 bus: one transaction at a time over a Transport
+ * (half duplex), replies matched by id, timeouts sized from the bytes on the wire, and sync reads
+ * that retry the servos that did not answer as long as the caller's deadline allows.
+ *
+ * Nothing here throws on a bad reply inside a tick: `syncRead` returns which servos answered.
+ * Configure-time calls (ping, read, write) reject with a BusError naming the servo.
+ */
+import { performance } from 'node:perf_hooks';
+import { AxonError } from '../../src/core/errors.ts';
+import { wireTime, type Transport } from '../transport/Transport.ts';
+import { PacketDecoder } from './PacketDecoder.ts';
+import * as P from './packet.ts';
+import { ALERT_BIT, Inst, describeStatusError, readLe, type Packet } from './packet.ts';
+import { modelByNumber } from './controlTable.ts';
+
+export class BusError extends AxonError {
+  constructor(code: string, where: string, message: string, expected?: string) {
+    super(code, where, message, expected);
+  }
+}
+
+export interface BusOptions {
+  /** Time allowed beyond the wire time for a reply to start (s): USB adapter latency, return delay. Default 0.01. */
+  readonly replyMarginS?: number;
+  /** Attempts for configure-time calls (ping, read, write). Default 3. */
+  readonly attempts?: number;
+}
+
+export interface PingResult {
+  readonly id: number;
+  readonly model: number;
+  readonly modelName: string;
+  readonly firmware: number;
+}
+
+export interface SyncReadResult {
+  /** All servos answered with a clean CRC. */
+  ok: boolean;
+  /** Ids that never answered within the deadline. */
+  missing: number[];
+  /** Ids whose status carried the hardware alert bit. */
+  alerts: number[];
+  /** Ids that answered with a processing error (error number != 0). */
+  errors: number[];
+  /** Extra sync reads spent on missing servos. */
+  retries: number;
+}
+
+/** Counters since open; read by the `--json` summary and the bench. */
+export class BusStats {
+  transactions = 0;
+  syncReads = 0;
+  syncWrites = 0;
+  retries = 0;
+  timeouts = 0;
+  statusErrors = 0;
+  alerts = 0;
+  bytesOut = 0;
+  bytesIn = 0;
+  /** Sync read cycle latencies (s), ring buffer. */
+  readonly latency = new Float64Array(8192);
+  latencyCount = 0;
+
+  recordLatency(s: number): void {
+    this.latency[this.latencyCount % this.latency.length] = s;
+    this.latencyCount++;
+  }
+
+  /** p50 / p99 / max of the recorded sync read latencies (µs). */
+  latencyUs(): { p50: number; p99: number; max: number } {
+    const n = Math.min(this.latencyCount, this.latency.length);
+    if (n === 0) return { p50: 0, p99: 0, max: 0 };
+    const a = Array.from(this.latency.subarray(0, n)).sort((x, y) => x - y);
+    const q = (f: number) => Math.round(a[Math.min(n - 1, Math.floor(f * n))] * 1e6);
+    return { p50: q(0.5), p99: q(0.99), max: Math.round(a[n - 1] * 1e6) };
+  }
+}
+
+interface Waiter {
+  readonly want: Set<number> | undefined; // ids expected; undefined: any id
+  readonly count: number;
+  readonly got: Packet[];
+  readonly resolve: (p: Packet[]) => void;
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+export class DynamixelBus {
+  readonly stats = new BusStats();
+  readonly decoder: PacketDecoder;
+  /** Called once when the link goes away on its own (unplugged, server gone). */
+  onLost: ((err: Error) => void) | undefined;
+  private _queue: Promise<unknown> = Promise.resolve();
+  private _waiter: Waiter | undefined;
+  private _lost: Error | undefined;
+  private readonly _margin: number;
+  private readonly _attempts: number;
+
+  constructor(
+    readonly transport: Transport,
+    o: BusOptions = {},
+  ) {
+    this._margin = o.replyMarginS ?? 0.01;
+    this._attempts = o.attempts ?? 3;
+    this.decoder = new PacketDecoder((p) => this._onPacket(p));
+  }
+
+  get baud(): number {
+    return this.transport.baud;
+  }
+
+  /** The link failed; every further call fails fast. */
+  get lost(): Error | undefined {
+    return this._lost;
+  }
+
+  async open(): Promise<void> {
+    this.transport.on({
+      data: (c) => {
+        this.stats.bytesIn += c.length;
+        this.decoder.push(c);
+      },
+      close: (err) => {
+        if (!err) return;
+        this._lost = err;
+        this._finish();
+        this.onLost?.(err);
+      },
+    });
+    if (!this.transport.isOpen) await this.transport.open();
+  }
+
+  async close(): Promise<void> {
+    await this._queue.catch(() => {});
+    await this.transport.close();
+  }
+
+  // ---- primitives ----
+
+  /**
+   * Sends `packet` and collects up to `count` status packets (from `ids` when given) until
+   * `timeoutS`. Serialised with every other call. Resolves with what arrived (maybe fewer).
+   */
+  transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<Packet[]> {
+    const run = () =>
+      new Promise<Packet[]>((resolve) => {
+        if (this._lost || !this.transport.isOpen) return resolve([]);
+        this.stats.transactions++;
+        this.decoder.reset(); // stale bytes of an earlier, timed-out reply
+        if (count > 0) {
+          const w: Waiter = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined };
+          w.timer = setTimeout(() => {
+            this.stats.timeouts++;
+            this._finish();
+          }, Math.max(1, timeoutS * 1000));
+          this._waiter = w;
+        }
+        this.stats.bytesOut += packet.length;
+        this.transport.write(packet);
+        if (count === 0) resolve([]);
+      });
+    const p = this._queue.then(run, run);
+    this._queue = p;
+    return p;
+  }
+
+  private _onPacket(p: Packet): void {
+    const w = this._waiter;
+    if (!w || p.instruction !== Inst.Status) return;
+    if (w.want) {
+      if (!w.want.has(p.id)) return;
+      w.want.delete(p.id);
+    }
+    w.got.push(p);
+    if ((p.error & 0x7f) !== 0) this.stats.statusErrors++;
+    if (p.error & ALERT_BIT) this.stats.alerts++;
+    if (w.got.length >= w.count) this._finish();
+  }
+
+  private _finish(): void {
+    const w = this._waiter;
+    if (!w) return;
+    this._waiter = undefined;
+    if (w.timer) clearTimeout(w.timer);
+    w.resolve(w.got);
+  }
+
+  /** Reply timeout for a request of `outBytes` expecting `inBytes` back. */
+  timeoutFor(outBytes: number, inBytes: number): number {
+    return wireTime(outBytes + inBytes, this.baud) + this._margin;
+  }
+
+  // ---- configure-time calls ----
+
+  async ping(id: number, attempts = this._attempts): Promise<PingResult | undefined> {
+    const pkt = P.ping(id);
+    for (let a = 0; a < attempts; a++) {
+      const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 14), [id]);
+      if (r && r.params.length >= 3) return pingResult(r);
+      if (a > 0) this.stats.retries++;
+    }
+    return undefined;
+  }
+
+  /** Every servo answering a broadcast ping within `windowS`, by id. */
+  async broadcastPing(windowS = 0.1): Promise<PingResult[]> {
+    const pkt = P.ping(P.BROADCAST_ID);
+    const got = await this.transact(pkt, 253, windowS);
+    const seen = new Map<number, PingResult>();
+    for (const r of got) if (r.params.length >= 3) seen.set(r.id, pingResult(r));
+    return [...seen.values()].sort((a, b) => a.id - b.id);
+  }
+
+  async read(id: number, address: number, length: number): Promise<Uint8Array> {
+    const pkt = P.read(id, address, length);
+    let why = 'no reply';
+    for (let a = 0; a < this._attempts; a++) {
+      if (a > 0) this.stats.retries++;
+      const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11 + length), [id]);
+      if (!r) continue;
+      if ((r.error & 0x7f) !== 0) throw new BusError('BUS_STATUS', `servo ${id} read ${address}+${length}`, describeStatusError(r.error));
+      if (r.params.length === length) return r.params.slice();
+      why = `reply of ${r.params.length} bytes`;
+    }
+    throw new BusError('BUS_TIMEOUT', `servo ${id} read ${address}+${length}`, `${why} after ${this._attempts} attempts`, `a status packet within ${Math.round(this.timeoutFor(pkt.length, 11 + length) * 1000)} ms`);
+  }
+
+  async readValue(id: number, address: number, size: 1 | 2 | 4, signed = false): Promise<number> {
+    return readLe(await this.read(id, address, size), 0, size, signed);
+  }
+
+  async write(id: number, address: number, data: ArrayLike<number>): Promise<void> {
+    const pkt = P.write(id, address, data);
+    for (let a = 0; a < this._attempts; a++) {
+      if (a > 0) this.stats.retries++;
+      const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11), [id]);
+      if (!r) continue;
+      if ((r.error & 0x7f) !== 0) throw new BusError('BUS_STATUS', `servo ${id} write ${address}`, describeStatusError(r.error));
+      return;
+    }
+    throw new BusError('BUS_TIMEOUT', `servo ${id} write ${address}`, `no reply after ${this._attempts} attempts`);
+  }
+
+  async reboot(id: number): Promise<boolean> {
+    const pkt = P.reboot(id);
+    const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11), [id]);
+    return r !== undefined;
+  }
+
+  async factoryReset(id: number, mode: 0xff | 0x01 | 0x02): Promise<boolean> {
+    const pkt = P.factoryReset(id, mode);
+    const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11), [id]);
+    return r !== undefined && (r.error & 0x7f) === 0;
+  }
+
+  /** Broadcast instructions that get no reply. */
+  async regWriteAction(items: readonly { id: number; address: number; data: ArrayLike<number> }[]): Promise<void> {
+    for (const it of items) {
+      const pkt = P.regWrite(it.id, it.address, it.data);
+      await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11), [it.id]);
+    }
+    await this.transact(P.action(P.BROADCAST_ID), 0, 0);
+  }
+
+  // ---- tick-time group calls ----
+
+  /** Sync write: `data` holds `length` bytes per id, in id order. No reply. */
+  syncWrite(address: number, length: number, ids: readonly number[], data: Uint8Array): Promise<void> {
+    const rows: Uint8Array[] = [];
+    for (let i = 0; i < ids.length; i++) rows.push(data.subarray(i * length, (i + 1) * length));
+    this.stats.syncWrites++;
+    return this.transact(P.syncWrite(address, length, ids, rows), 0, 0).then(() => undefined);
+  }
+
+  bulkWrite(items: readonly P.BulkWriteItem[]): Promise<void> {
+    return this.transact(P.bulkWrite(items), 0, 0).then(() => undefined);
+  }
+
+  /** Bulk read: resolves id -> data for the servos that answered. */
+  async bulkRead(items: readonly P.BulkReadItem[], timeoutS?: number): Promise<Map<number, Uint8Array>> {
+    const pkt = P.bulkRead(items);
+    const inBytes = items.reduce((s, it) => s + 11 + it.length, 0);
+    const got = await this.transact(pkt, items.length, timeoutS ?? this.timeoutFor(pkt.length, inBytes), items.map((i) => i.id));
+    return new Map(got.filter((r) => (r.error & 0x7f) === 0).map((r) => [r.id, r.params.slice()]));
+  }
+
+  /**
+   * Sync read (or fast sync read) of `length` bytes at `address` from `ids` into `out`
+   * (`length` bytes per id, in the order of `ids`), retrying the servos that did not answer (or
+   * answered with a bad CRC, which the decoder drops) until `deadline` (steady s, performance.now()/1000).
+   * Never throws.
+   */
+  async syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number, fast = false): Promise<SyncReadResult> {
+    const t0 = performance.now() / 1000;
+    const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], retries: 0 };
+    let todo = ids.slice();
+    this.stats.syncReads++;
+    for (let attempt = 0; todo.length > 0; attempt++) {
+      const left = deadline - performance.now() / 1000;
+      if (attempt > 0) {
+        if (left <= 0) break;
+        res.retries++;
+        this.stats.retries++;
+      }
+      const useFast = fast && attempt === 0 && todo.length > 1;
+      const pkt = useFast ? P.fastSyncRead(address, length, todo) : P.syncRead(address, length, todo);
+      const inBytes = useFast ? 10 + todo.length * (length + 4) : todo.length * (11 + length);
+      const timeout = Math.min(Math.max(left, 0.001), this.timeoutFor(pkt.length, inBytes));
+      const got = await this.transact(pkt, useFast ? 1 : todo.length, timeout, useFast ? [P.BROADCAST_ID] : todo);
+      const answered = new Set<number>();
+      if (useFast) {
+        const r = got[0];
+        if (r) {
+          // ERR ID DATA CRC2 per block (the last block's CRC is the packet's), starting at the error byte.
+          const body = new Uint8Array(1 + r.params.length);
+          body[0] = r.error;
+          body.set(r.params, 1);
+          for (let o = 0; o + 2 + length <= body.length; o += length + 4) this._take(body[o], body[o + 1], body.subarray(o + 2, o + 2 + length), ids, length, out, res, answered);
+        }
+      } else {
+        for (const r of got) this._take(r.error, r.id, r.params, ids, length, out, res, answered);
+      }
+      todo = todo.filter((id) => !answered.has(id));
+      if (this._lost) break;
+    }
+    res.missing = todo;
+    res.ok = todo.length === 0;
+    this.stats.recordLatency(performance.now() / 1000 - t0);
+    return res;
+  }
+
+  private _take(error: number, id: number, data: Uint8Array, ids: readonly number[], length: number, out: Uint8Array, res: SyncReadResult, answered: Set<number>): void {
+    const k = ids.indexOf(id);
+    if (k < 0 || answered.has(id)) return;
+    if (error & ALERT_BIT && !res.alerts.includes(id)) res.alerts.push(id);
+    if ((error & 0x7f) !== 0) {
+      if (!res.errors.includes(id)) res.errors.push(id);
+      answered.add(id);
+      return;
+    }
+    if (data.length !== length) return;
+    out.set(data, k * length);
+    answered.add(id);
+  }
+}
+
+function pingResult(r: Packet): PingResult {
+  const model = r.params[0] | (r.params[1] << 8);
+  return { id: r.id, model, modelName: modelByNumber(model)?.name ?? `unknown model ${model}`, firmware: r.params[2] };
+}
+
+/** Bytes on the wire for one bus cycle (sync write of `writeLen` + sync read of `readLen` from n servos). */
+export function cycleBytes(n: number, readLen: number, writeLen: number, fast = false): { out: number; in: number } {
+  const syncWrite = 14 + n * (1 + writeLen);
+  const syncRead = 14 + n;
+  const replies = fast ? 10 + n * (readLen + 4) : n * (11 + readLen);
+  return { out: syncWrite + syncRead, in: replies };
+}

@@ -1,0 +1,247 @@
+/**
+ * One emulated X-series servo: its control table memory and a first-order motor model.
+ *
+ * Motor model (per 1 ms substep): the servo's own controller asks for a velocity (position modes:
+ * P-gain × position error, capped by the profile / velocity limit; velocity mode: the goal), the
+ * acceleration needed to reach it within TAU is produced by a current capped at Current Limit,
+ * and the joint integrates; current mode applies the goal current. Torque off: the joint coasts
+ * to rest. Time is lazy: the state catches up with `now` whenever the servo is touched, so the
+ * bus watchdog (address 98) trips at the exact time even when no packet arrives.
+ */
+import {
+  X_SERIES, CONTROL_TABLE_BYTES, HardwareError, OperatingMode, item, modelByName, torqueConstant,
+  RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, AMP_PER_CURRENT_UNIT, type ServoModel, type ItemName,
+} from '../dynamixel/controlTable.ts';
+import { readLe, writeLe } from '../dynamixel/packet.ts';
+
+/** Processing error numbers of a status packet. */
+export const ERR_RESULT_FAIL = 1, ERR_INSTRUCTION = 2, ERR_CRC = 3, ERR_DATA_RANGE = 4, ERR_DATA_LENGTH = 5, ERR_DATA_LIMIT = 6, ERR_ACCESS = 7;
+
+const SUBSTEP = 0.001; // s
+const TAU = 0.02; // s, velocity response time constant
+const INERTIA = 0.004; // kg·m², rotor and horn as seen at the output
+const DAMPING = 0.05; // N·m·s/rad, viscous friction
+const POSITION_BANDWIDTH = 40; // 1/s at the factory Position P Gain (800)
+
+export interface ServoSetup {
+  readonly id: number;
+  /** Model name (default XM430-W350). */
+  readonly model?: string;
+  readonly firmware?: number;
+  /** Initial joint angle (rad from the center tick 2048). */
+  readonly position?: number;
+  /** Control table values to start from (raw), e.g. { operating_mode: 0 }. */
+  readonly table?: Partial<Record<ItemName, number>>;
+}
+
+const GOALS = new Set<ItemName>(['goal_pwm', 'goal_current', 'goal_velocity', 'goal_position']);
+
+export class EmulatedServo {
+  readonly id: number;
+  readonly model: ServoModel;
+  readonly mem = new Uint8Array(CONTROL_TABLE_BYTES);
+  /** Physical state: angle (rad from tick 0), velocity (rad/s), current (A). */
+  pos: number;
+  vel = 0;
+  cur = 0;
+  /** Injected hardware error bits (HardwareError), sticky until reboot. */
+  hwError = 0;
+  /** A Reg Write waiting for Action. */
+  registered: { address: number; data: Uint8Array } | undefined;
+  private _t: number;
+  private _lastComm: number;
+  private readonly _kt: number;
+
+  constructor(private readonly setup: ServoSetup, now: number) {
+    this.id = setup.id;
+    const m = modelByName(setup.model ?? 'XM430-W350');
+    if (!m) throw new Error(`unknown servo model ${setup.model}`);
+    this.model = m;
+    this._kt = torqueConstant(m);
+    this.pos = ((setup.position ?? 0) / RAD_PER_TICK + POSITION_CENTER) * RAD_PER_TICK;
+    this._t = now;
+    this._lastComm = now;
+    this.factoryReset(0xff);
+  }
+
+  /** Control table back to factory values (mode 0xFF: all; 0x01: keep ID; 0x02: keep ID and baud). */
+  factoryReset(mode: number): void {
+    const id = this.mem[7], baud = this.mem[8];
+    const fresh = this.mem[0] === 0;
+    for (const i of X_SERIES) writeLe(this.mem, i.address, i.size, i.initial);
+    writeLe(this.mem, 0, 2, this.model.number);
+    this.mem[6] = this.setup.firmware ?? 46;
+    this.mem[7] = this.id;
+    if (fresh) for (const [k, v] of Object.entries(this.setup.table ?? {})) this.set(k as ItemName, v);
+    else {
+      if (mode === 0x01 || mode === 0x02) this.mem[7] = id;
+      if (mode === 0x02) this.mem[8] = baud;
+    }
+    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+  }
+
+  get(name: ItemName): number {
+    const i = item(name);
+    return readLe(this.mem, i.address, i.size, i.signed);
+  }
+  set(name: ItemName, raw: number): void {
+    const i = item(name);
+    writeLe(this.mem, i.address, i.size, raw);
+  }
+
+  get torqueOn(): boolean {
+    return this.mem[64] === 1;
+  }
+  /** True when the bus watchdog has expired (Bus Watchdog reads 0xFF = -1). */
+  get watchdogTripped(): boolean {
+    return this.mem[98] === 0xff;
+  }
+
+  /** A packet addressed to this servo arrived (resets the bus watchdog). */
+  heard(now: number): void {
+    this.advance(now);
+    this._lastComm = now;
+  }
+
+  /** Runs the motor model (and the watchdog) up to `now` (s). */
+  advance(now: number): void {
+    let dt = now - this._t;
+    if (!(dt > 0)) return;
+    // Very long gaps (an idle emulator) cost at most 10k substeps: the state has settled by then.
+    const steps = Math.min(10_000, Math.ceil(dt / SUBSTEP));
+    const h = dt / steps;
+    const wd = this.mem[98];
+    let t = this._t;
+    for (let s = 0; s < steps; s++) {
+      t += h;
+      if (wd > 0 && wd !== 0xff && t - this._lastComm > wd * 0.02) this._tripWatchdog();
+      this._step(h);
+    }
+    this._t = now;
+    dt = 0;
+  }
+
+  private _tripWatchdog(): void {
+    this.mem[98] = 0xff;
+    // The servo stops: goal velocity 0, goal position = where it is; torque stays as it was.
+    writeLe(this.mem, 104, 4, 0);
+    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+  }
+
+  private _step(h: number): void {
+    const mode = this.mem[11];
+    const curLimit = readLe(this.mem, 38, 2) * AMP_PER_CURRENT_UNIT;
+    if (!this.torqueOn) {
+      this.cur = 0;
+      this.vel -= this.vel * Math.min(1, h / 0.05);
+    } else {
+      let torque: number;
+      if (mode === OperatingMode.current) {
+        const i = clamp(readLe(this.mem, 102, 2, true) * AMP_PER_CURRENT_UNIT, -curLimit, curLimit);
+        this.cur = i;
+        torque = this._kt * i;
+      } else {
+        const vLimit = Math.min(readLe(this.mem, 44, 4) * RAD_S_PER_VELOCITY_UNIT, this.model.noLoadSpeed);
+        let vcmd: number;
+        if (mode === OperatingMode.velocity) {
+          vcmd = clamp(readLe(this.mem, 104, 4, true) * RAD_S_PER_VELOCITY_UNIT, -vLimit, vLimit);
+        } else {
+          let goal = readLe(this.mem, 116, 4, true) * RAD_PER_TICK;
+          if (mode === OperatingMode.position) goal = clamp(goal, readLe(this.mem, 52, 4) * RAD_PER_TICK, readLe(this.mem, 48, 4) * RAD_PER_TICK);
+          const prof = readLe(this.mem, 112, 4) * RAD_S_PER_VELOCITY_UNIT;
+          const vmax = prof > 0 ? Math.min(prof, vLimit) : vLimit;
+          const kp = (POSITION_BANDWIDTH * readLe(this.mem, 84, 2)) / 800;
+          vcmd = clamp(kp * (goal - this.pos), -vmax, vmax);
+        }
+        const want = (INERTIA * (vcmd - this.vel)) / TAU + DAMPING * this.vel;
+        const lim = mode === OperatingMode.current_based_position ? Math.min(curLimit, Math.abs(readLe(this.mem, 102, 2, true)) * AMP_PER_CURRENT_UNIT) : curLimit;
+        this.cur = clamp(want / this._kt, -lim, lim);
+        torque = this._kt * this.cur;
+      }
+      this.vel += ((torque - DAMPING * this.vel) / INERTIA) * h;
+    }
+    this.pos += this.vel * h;
+  }
+
+  /** Writes the present values into the table (before a read). */
+  refresh(now: number): void {
+    this.advance(now);
+    const m = this.mem;
+    writeLe(m, 126, 2, Math.round(this.cur / AMP_PER_CURRENT_UNIT));
+    writeLe(m, 128, 4, Math.round(this.vel / RAD_S_PER_VELOCITY_UNIT));
+    writeLe(m, 132, 4, Math.round(this.pos / RAD_PER_TICK));
+    writeLe(m, 120, 2, Math.round(now * 1000) % 32768);
+    m[122] = Math.abs(this.vel) > readLe(m, 24, 4) * RAD_S_PER_VELOCITY_UNIT ? 1 : 0;
+    m[70] = this.hwError;
+    writeLe(m, 144, 2, this.hwError & HardwareError.input_voltage ? 170 : 120);
+    m[146] = this.hwError & HardwareError.overheating ? 82 : 30;
+  }
+
+  /** Status error number for reading [address, address+length), 0 when fine. */
+  checkRead(address: number, length: number): number {
+    if (length === 0 || address + length > CONTROL_TABLE_BYTES) return ERR_ACCESS;
+    return 0;
+  }
+
+  /**
+   * Writes raw bytes as the servo would: returns 0 or a status error number (nothing is written then).
+   * Checks access (read-only, EEPROM while torque is on), whole items, ranges, limits and the watchdog.
+   */
+  write(address: number, data: Uint8Array, now: number): number {
+    this.advance(now);
+    const end = address + data.length;
+    if (data.length === 0 || end > CONTROL_TABLE_BYTES) return ERR_ACCESS;
+    for (const i of X_SERIES) {
+      if (i.address + i.size <= address || i.address >= end) continue;
+      if (i.address < address || i.address + i.size > end) return ERR_DATA_LENGTH;
+      if (i.access === 'R') return ERR_ACCESS;
+      if (i.memory === 'EEPROM' && this.torqueOn) return ERR_ACCESS;
+      const v = readLe(data, i.address - address, i.size, i.signed);
+      if ((i.min !== undefined && v < i.min) || (i.max !== undefined && v > i.max)) return ERR_DATA_RANGE;
+      if (GOALS.has(i.name) && this.watchdogTripped) return ERR_DATA_RANGE;
+      if (i.name === 'goal_position' && this.mem[11] === OperatingMode.position && (v < readLe(this.mem, 52, 4) || v > readLe(this.mem, 48, 4))) return ERR_DATA_LIMIT;
+      if (i.name === 'torque_enable' && v === 1 && (this.hwError & this.mem[63]) !== 0) return ERR_RESULT_FAIL;
+    }
+    const wasOn = this.torqueOn;
+    this.mem.set(data, address);
+    if (!wasOn && this.torqueOn) {
+      // Enabling torque in position mode holds where the joint is unless a goal was just written.
+      if (!(address <= 116 && end >= 120)) writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+    }
+    return 0;
+  }
+
+  /** A hardware fault appears (tests, fault drills): alert bit on every status; torque off if Shutdown says so. */
+  injectHardwareError(bits: number, now: number): void {
+    this.advance(now);
+    this.hwError |= bits;
+    if ((this.hwError & this.mem[63]) !== 0) this.mem[64] = 0;
+  }
+
+  /** Reboot: hardware error cleared, RAM back to factory values, torque off. */
+  reboot(now: number): void {
+    this.advance(now);
+    this.hwError = 0;
+    for (const i of X_SERIES) if (i.memory === 'RAM') writeLe(this.mem, i.address, i.size, i.initial);
+    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+    this.registered = undefined;
+    this._lastComm = now;
+  }
+
+  /** Clear multi-turn: the position is brought back into one revolution. */
+  clearMultiTurn(now: number): void {
+    this.advance(now);
+    const rev = 2 * Math.PI;
+    this.pos = ((this.pos % rev) + rev) % rev;
+    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+  }
+
+  /** Angle in axon's convention (rad from the center tick), for tests. */
+  get angle(): number {
+    return this.pos - POSITION_CENTER * RAD_PER_TICK;
+  }
+}
+
+function clamp(x: number, lo: number, hi: number): number {
+  return x < lo ? lo : x > hi ? hi : x;
+}

@@ -1,0 +1,399 @@
+/**
+ * A robot made of Dynamixel X-series servos on one Protocol 2.0 bus, from a JSON config.
+ *
+ * connect(): ping every servo, check model numbers, operating modes, position limits and
+ * hardware errors, and refuse to arm with a diff on any mismatch; then (unless dry-run) hold the
+ * present pose, enable torque, and set the bus watchdog so the servos stop by themselves if axon
+ * goes quiet for `watchdog_ms`.
+ *
+ * Each command(): one sync write of goals (position or current), then one sync read (fast sync
+ * read where the firmware has it) of present current, velocity and position, retried within the
+ * read budget. Both run off the tick (the bus is asynchronous); observe() returns the latest
+ * completed read. command() and observe() never block, throw or allocate.
+ *
+ * Faults, each an event on `events$` and, where the robot cannot go on, a fault on `health$`:
+ * - reads that keep failing: `stale` (the safety supervisor sees the sequence stop and holds,
+ *   then safe-stops); recovery clears it.
+ * - a servo's hardware error (alert bit): that servo has cut its own torque (Shutdown); the robot
+ *   latches a fault naming the joint and applies `safe_stop` to all others (hold: goal = present
+ *   pose, torque on; torque_off: torque disabled), ignoring further commands.
+ * - the link lost (unplugged): fault with the port's message; the servos stop on their watchdog.
+ * - close() (end of run, Ctrl-C): `safe_stop` applied, port closed.
+ */
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { performance } from 'node:perf_hooks';
+import { createObservation, type ControlMode, type JointCommand, type JointSpec, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
+import { AxonError } from '../../src/core/errors.ts';
+import { DynamixelBus, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
+import {
+  OperatingMode, PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, AMP_PER_CURRENT_UNIT,
+  describeHardwareError, modelByName, torqueConstant,
+} from '../dynamixel/controlTable.ts';
+import { readLe, writeLe } from '../dynamixel/packet.ts';
+import type { Transport } from '../transport/Transport.ts';
+import type { DynamixelRobotConfig } from './config.ts';
+
+export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'stale' | 'recovered' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
+
+export interface HardwareEvent {
+  /** Steady time (s). */
+  readonly time: number;
+  readonly kind: HardwareEventKind;
+  readonly joint?: string;
+  readonly id?: number;
+  readonly reason: string;
+}
+
+/** connect() found the bus not matching the config. `diff` has one line per difference. */
+export class HardwareMismatchError extends AxonError {
+  constructor(
+    where: string,
+    readonly diff: readonly string[],
+  ) {
+    super('HW_MISMATCH', where, `the bus does not match the config, refusing to arm:\n  ${diff.join('\n  ')}`);
+  }
+}
+
+export interface DynamixelRobotOptions {
+  /** Read only: never enable torque or write goals (what `axon run --dry-run` uses). */
+  readonly dryRun?: boolean;
+  /** Tick period the robot is driven at (s); sets the read budget. Default 0.02. */
+  readonly period?: number;
+  /** Consecutive failed bus cycles before health says stale (default 2). */
+  readonly staleAfterCycles?: number;
+}
+
+const now = () => performance.now() / 1000;
+const _SIGN = (x: number) => (x < 0 ? -1 : 1);
+
+export class DynamixelRobot implements Robot {
+  readonly spec: RobotSpec;
+  readonly bus: DynamixelBus;
+  readonly events$: Observable<HardwareEvent>;
+  /** Every event so far (for summaries). */
+  readonly eventLog: HardwareEvent[] = [];
+  private readonly _health = new BehaviorSubject<RobotHealth>({ connected: false, stale: false, faults: [] });
+  readonly health$: Observable<RobotHealth> = this._health.asObservable();
+  private readonly _events = new Subject<HardwareEvent>();
+
+  private readonly _n: number;
+  private readonly _ids: number[];
+  private readonly _dir: Float64Array;
+  private readonly _gear: Float64Array;
+  private readonly _off: Float64Array;
+  private readonly _kt: Float64Array; // N·m/A at the horn
+  private readonly _mode: ControlMode;
+  private readonly _obs: Observation;
+  // Latest read, SI units, robot joint order (written by the bus cycle, copied by observe()).
+  private readonly _pos: Float32Array;
+  private readonly _vel: Float32Array;
+  private readonly _eff: Float32Array;
+  private readonly _raw: Uint8Array; // sync read buffer
+  private readonly _goalBytes: Uint8Array; // sync write buffer
+  private _seq = 0;
+  private _lastRead = 0;
+  private _busy = false;
+  private _pending = false;
+  private _armed = false;
+  private _faulted = false;
+  private _stale = false;
+  private _failedCycles = 0;
+  private _fast = false;
+  private _closed = false;
+  private readonly _readBudget: number;
+  private readonly _staleAfter: number;
+  private _cycle: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly config: DynamixelRobotConfig,
+    transport: Transport,
+    private readonly o: DynamixelRobotOptions = {},
+  ) {
+    this.bus = new DynamixelBus(transport);
+    this.events$ = this._events.asObservable();
+    const js = config.joints;
+    const n = js.length;
+    this._n = n;
+    this._ids = js.map((j) => j.id);
+    this._dir = Float64Array.from(js, (j) => j.direction ?? 1);
+    this._gear = Float64Array.from(js, (j) => j.gear_ratio ?? 1);
+    this._off = Float64Array.from(js, (j) => j.offset ?? 0);
+    this._kt = Float64Array.from(js, (j) => torqueConstant(modelByName(j.model)!));
+    this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
+    const joints: JointSpec[] = js.map((j) => ({
+      name: j.name,
+      type: 'revolute',
+      lower: j.lower,
+      upper: j.upper,
+      velocityLimit: j.velocity_limit,
+      effortLimit: j.effort_limit,
+      defaultPosition: j.default_position ?? 0,
+      kp: j.kp ?? 0,
+      kd: j.kd ?? 0,
+    }));
+    this.spec = { name: config.name, joints, sensors: { imu: false, contacts: [] }, controlModes: [this._mode] };
+    this._obs = createObservation(this.spec);
+    this._obs.extras.bus_age = new Float32Array(1);
+    this._pos = new Float32Array(n);
+    this._vel = new Float32Array(n);
+    this._eff = new Float32Array(n);
+    this._raw = new Uint8Array(n * PRESENT_BLOCK.length);
+    this._goalBytes = new Uint8Array(n * 4);
+    this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
+    this._staleAfter = o.staleAfterCycles ?? 2;
+    this.bus.onLost = (err) => this._portLost(err);
+  }
+
+  get armed(): boolean {
+    return this._armed;
+  }
+  get faulted(): boolean {
+    return this._faulted;
+  }
+
+  async connect(): Promise<void> {
+    const c = this.config;
+    const where = `${c.name} on ${this.bus.transport.name}`;
+    await this.bus.open();
+    const diff: string[] = [];
+    let fastOk = c.fast_sync_read ?? true;
+    for (const j of c.joints) {
+      const p = await this.bus.ping(j.id);
+      if (!p) {
+        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s`);
+        continue;
+      }
+      const want = modelByName(j.model)!;
+      if (p.model !== want.number) {
+        diff.push(`joint ${j.name} (id ${j.id}): model ${p.model} ${p.modelName} on the bus, ${want.number} ${want.name} in the config`);
+        continue;
+      }
+      if (p.firmware < want.fastSyncReadFirmware) fastOk = false;
+      const eeprom = await this.bus.read(j.id, 11, 1);
+      const mode = eeprom[0];
+      const wantMode = OperatingMode[j.operating_mode ?? c.operating_mode];
+      if (mode !== wantMode) diff.push(`joint ${j.name} (id ${j.id}): operating mode ${modeName(mode)} (${mode}) on the servo, ${modeName(wantMode)} (${wantMode}) in the config`);
+      const lim = await this.bus.read(j.id, 48, 8);
+      const maxT = readLe(lim, 0, 4), minT = readLe(lim, 4, 4);
+      if (wantMode === OperatingMode.position || wantMode === OperatingMode.current_based_position) {
+        const i = c.joints.indexOf(j);
+        const a = this._ticksToJoint(i, minT), b = this._ticksToJoint(i, maxT);
+        const lo = Math.min(a, b), hi = Math.max(a, b);
+        if (j.lower < lo - 1e-9 || j.upper > hi + 1e-9)
+          diff.push(`joint ${j.name} (id ${j.id}): config range [${j.lower}, ${j.upper}] rad exceeds the servo's position limits [${lo.toFixed(4)}, ${hi.toFixed(4)}] rad (ticks ${minT}..${maxT})`);
+      }
+      const hw = await this.bus.readValue(j.id, 70, 1);
+      if (hw !== 0) diff.push(`joint ${j.name} (id ${j.id}): hardware error ${describeHardwareError(hw)} is latched (fix the cause, then reboot the servo)`);
+    }
+    if (diff.length > 0) {
+      await this.bus.close();
+      throw new HardwareMismatchError(where, diff);
+    }
+    this._fast = fastOk && this._n > 1;
+    // First read: the present pose (soft start begins from it).
+    const r = await this._read(now() + 0.5);
+    if (!r.ok) {
+      await this.bus.close();
+      throw new AxonError('HW_READ', where, `servos ${r.missing.join(', ')} did not answer the first sync read`);
+    }
+    this._health.next({ connected: true, stale: false, faults: [] });
+    this._emit('connected', `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read`);
+    if (this.o.dryRun) return;
+
+    // Arm: clear the watchdog, goals = present pose, torque on, watchdog on.
+    const ids = this._ids;
+    await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n));
+    if (this._mode === 'position') {
+      for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
+      await this.bus.syncWrite(116, 4, ids, this._goalBytes);
+    } else {
+      this._goalBytes.fill(0);
+      if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
+      else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
+    }
+    await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n).fill(1));
+    await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n).fill(Math.round(c.watchdog_ms / 20)));
+    const check = await this._read(now() + 0.5);
+    if (check.alerts.length > 0) await this._hardwareFault(check.alerts);
+    this._armed = true;
+    this._emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms, safe stop: ${c.safe_stop}`);
+  }
+
+  observe(): Observation {
+    const o = this._obs;
+    o.time = now();
+    o.seq = this._seq;
+    o.jointPosition.set(this._pos);
+    o.jointVelocity.set(this._vel);
+    o.jointEffort.set(this._eff);
+    o.extras.bus_age[0] = o.time - this._lastRead;
+    return o;
+  }
+
+  command(cmd: JointCommand): void {
+    if (this._closed) return;
+    if (!this._faulted && this._armed && !this.o.dryRun && cmd.mode === this._mode) this._encodeGoals(cmd);
+    this._pending = true;
+    if (!this._busy) this._cycle = this._run();
+  }
+
+  /** Waits for the bus cycle in flight (tests). */
+  settle(): Promise<void> {
+    return this._cycle;
+  }
+
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    await this._cycle.catch(() => {});
+    if (this._armed && !this.bus.lost && !this._faulted) await this._safeStop('robot closed');
+    this._armed = false;
+    await this.bus.close().catch(() => {});
+    const h = this._health.value;
+    this._health.next({ connected: false, stale: h.stale, faults: h.faults });
+    this._emit('closed', `port ${this.bus.transport.name} closed`);
+  }
+
+  // ---- internals ----
+
+  private _ticksToJoint(i: number, ticks: number): number {
+    return (this._dir[i] * (ticks - POSITION_CENTER) * RAD_PER_TICK) / this._gear[i] + this._off[i];
+  }
+
+  private _encodeGoals(cmd: JointCommand): void {
+    const t = cmd.target;
+    for (let i = 0; i < this._n; i++) {
+      const x = t[i];
+      if (!Number.isFinite(x)) continue; // the supervisor never sends these; keep the previous goal
+      if (this._mode === 'position') {
+        writeLe(this._goalBytes, i * 4, 4, Math.round(((x - this._off[i]) * this._gear[i] * this._dir[i]) / RAD_PER_TICK) + POSITION_CENTER);
+      } else if (this._mode === 'effort') {
+        const amps = (x / this._gear[i] / this._kt[i]) * this._dir[i];
+        const raw = Math.round(amps / AMP_PER_CURRENT_UNIT);
+        writeLe(this._goalBytes, i * 2, 2, Math.abs(raw) > 1193 ? _SIGN(raw) * 1193 : raw);
+      } else {
+        const raw = Math.round((x * this._gear[i] * this._dir[i]) / RAD_S_PER_VELOCITY_UNIT);
+        writeLe(this._goalBytes, i * 4, 4, Math.abs(raw) > 1023 ? _SIGN(raw) * 1023 : raw);
+      }
+    }
+    this._goalsDirty = true;
+  }
+  private _goalsDirty = false;
+
+  private async _run(): Promise<void> {
+    this._busy = true;
+    try {
+      while (this._pending && !this._closed && !this.bus.lost) {
+        this._pending = false;
+        if (this._goalsDirty && !this._faulted) {
+          this._goalsDirty = false;
+          const ids = this._ids;
+          if (this._mode === 'position') await this.bus.syncWrite(116, 4, ids, this._goalBytes);
+          else if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
+          else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
+        }
+        const r = await this._read(now() + this._readBudget);
+        if (r.alerts.length > 0 && !this._faulted) await this._hardwareFault(r.alerts);
+      }
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  /** One sync read into the latest-state buffers. */
+  private async _read(deadline: number): Promise<SyncReadResult> {
+    const r = await this.bus.syncRead(PRESENT_BLOCK.address, PRESENT_BLOCK.length, this._ids, this._raw, deadline, this._fast);
+    if (r.retries > 0 && r.ok) this._emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
+    if (r.ok) {
+      for (let i = 0; i < this._n; i++) {
+        const o = i * PRESENT_BLOCK.length;
+        const cur = readLe(this._raw, o, 2, true) * AMP_PER_CURRENT_UNIT;
+        const vel = readLe(this._raw, o + 2, 4, true) * RAD_S_PER_VELOCITY_UNIT;
+        const pos = readLe(this._raw, o + 6, 4, true);
+        this._pos[i] = this._ticksToJoint(i, pos);
+        this._vel[i] = (this._dir[i] * vel) / this._gear[i];
+        this._eff[i] = this._dir[i] * cur * this._kt[i] * this._gear[i];
+      }
+      this._seq++;
+      this._lastRead = now();
+      if (this._stale) {
+        this._stale = false;
+        this._health.next({ ...this._health.value, stale: false });
+        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycles`);
+      }
+      this._failedCycles = 0;
+    } else if (!this.bus.lost) {
+      this._failedCycles++;
+      const who = r.missing.map((id) => `${this._jointOf(id)} (id ${id})`).join(', ');
+      this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or CRC errors)`);
+      if (!this._stale && this._failedCycles >= this._staleAfter) {
+        this._stale = true;
+        this._health.next({ ...this._health.value, stale: true });
+        this._emit('stale', `${this._failedCycles} consecutive bus cycles without a complete read: observations are stale`);
+      }
+    }
+    return r;
+  }
+
+  private _jointOf(id: number): string {
+    return this.config.joints.find((j) => j.id === id)?.name ?? `id ${id}`;
+  }
+
+  private async _hardwareFault(ids: number[]): Promise<void> {
+    this._faulted = true;
+    const faults: string[] = [];
+    for (const id of ids) {
+      let bits = -1;
+      try {
+        bits = await this.bus.readValue(id, 70, 1);
+      } catch {
+        /* reported as unknown */
+      }
+      const what = bits < 0 ? 'unknown (could not read Hardware Error Status)' : describeHardwareError(bits);
+      const f = `joint ${this._jointOf(id)} (id ${id}): hardware error ${what}`;
+      faults.push(f);
+      this._emit('hardware_error', f, id);
+    }
+    this._health.next({ ...this._health.value, faults: [...this._health.value.faults, ...faults] });
+    await this._safeStop(`hardware error on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
+  }
+
+  /** Applies the configured safe stop to every servo. */
+  private async _safeStop(why: string): Promise<void> {
+    if (this.o.dryRun || this.bus.lost) return;
+    const ids = this._ids;
+    if (this.config.safe_stop === 'torque_off') {
+      await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n));
+      this._emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
+    } else {
+      // Hold the pose read last: goal position = present position (torque stays on).
+      if (this._mode === 'position') {
+        for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
+        await this.bus.syncWrite(116, 4, ids, this._goalBytes);
+      } else {
+        const z = new Uint8Array(this._n * 4);
+        if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, z.subarray(0, this._n * 2));
+        else await this.bus.syncWrite(104, 4, ids, z);
+      }
+      this._emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
+    }
+  }
+
+  private _portLost(err: Error): void {
+    const f = `port ${this.bus.transport.name} lost: ${err.message}; the servos stop on their bus watchdog (${this.config.watchdog_ms} ms)`;
+    this._health.next({ connected: false, stale: true, faults: [...this._health.value.faults, f] });
+    this._emit('port_lost', f);
+  }
+
+  private _emit(kind: HardwareEventKind, reason: string, id?: number): void {
+    const e: HardwareEvent = id === undefined ? { time: now(), kind, reason } : { time: now(), kind, id, joint: this._jointOf(id), reason };
+    this.eventLog.push(e);
+    this._events.next(e);
+  }
+}
+
+function modeName(m: number): string {
+  for (const [k, v] of Object.entries(OperatingMode)) if (v === m) return k;
+  return `mode ${m}`;
+}
+

@@ -1,0 +1,175 @@
+import { createServer, type Socket } from 'node:net';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { UsageError } from '../../core/errors.ts';
+import { positiveInt } from '../args.ts';
+import { createPort } from '../../../hardware/transport/openPort.ts';
+import { listSerialPorts } from '../../../hardware/transport/SerialTransport.ts';
+import type { Transport, TransportHandlers } from '../../../hardware/transport/Transport.ts';
+import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
+import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable.ts';
+import { readLe } from '../../../hardware/dynamixel/packet.ts';
+import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
+import { loadRobotConfig } from '../../../hardware/robots/config.ts';
+
+/** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
+export function idList(v: string): number[] {
+  const out = new Set<number>();
+  for (const part of v.split(',')) {
+    const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
+    if (!m) throw new InvalidArgumentError('expected ids like 1-20 or 1,3,7-9 (0..252)');
+    const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
+    if (a > b || b > 252) throw new InvalidArgumentError('expected ids like 1-20 or 1,3,7-9 (0..252)');
+    for (let i = a; i <= b; i++) out.add(i);
+  }
+  return [...out].sort((x, y) => x - y);
+}
+
+export function baudRate(v: string): number {
+  const x = Number(v);
+  if (!Object.values(BAUD_CODES).includes(x)) throw new InvalidArgumentError(`expected a Dynamixel baud rate: ${Object.values(BAUD_CODES).join(', ')}`);
+  return x;
+}
+
+function fraction(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !(x >= 0 && x <= 1)) throw new InvalidArgumentError('expected a number from 0 to 1');
+  return x;
+}
+
+function nonNegative(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number >= 0');
+  return x;
+}
+
+export function hwCommand() {
+  const hw = new Command('hw').description('Dynamixel hardware: find servos on a bus, serve an emulated bus.');
+  hw.addCommand(scanCommand());
+  hw.addCommand(emulateCommand());
+  for (const c of hw.commands) c.exitOverride();
+  return hw;
+}
+
+function scanCommand() {
+  return new Command('scan')
+    .description('Find Dynamixel Protocol 2.0 servos on a bus: id, model, firmware, present position.')
+    .option('--port <port>', 'serial device (/dev/ttyUSB0), tcp://host:port, or emu://N (built-in emulator)')
+    .option('--baud <bps>', 'bus line rate (bit/s)', baudRate, 57600)
+    .option('--ids <list>', 'ids to ping one by one, e.g. 1-20 (default: one broadcast ping)', idList)
+    .option('--timeout-ms <ms>', 'broadcast ping listening window (ms)', positiveInt, 100)
+    .option('--list', 'list the serial ports of this machine and exit', false)
+    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .action(async (o) => {
+      if (o.list) {
+        const ports = await listSerialPorts();
+        if (o.json) console.log(JSON.stringify({ command: 'hw scan', ports }));
+        else if (ports.length === 0) console.log('no serial ports found (is the adapter plugged in? see the README on udev and permissions)');
+        else for (const p of ports) console.log(`${p.path}${p.manufacturer ? `  ${p.manufacturer}` : ''}${p.serialNumber ? `  ${p.serialNumber}` : ''}`);
+        return;
+      }
+      if (!o.port) throw new UsageError('--port', 'is required', 'a serial device, tcp://host:port or emu://N (or --list)');
+      const { transport } = createPort(o.port, { baud: o.baud });
+      const bus = new DynamixelBus(transport);
+      await bus.open();
+      try {
+        const t0 = performance.now();
+        const found = o.ids
+          ? (await Promise.all(o.ids.map((id) => bus.ping(id, 2)))).filter((p) => p !== undefined)
+          : await bus.broadcastPing(o.timeoutMs / 1000);
+        const servos = [];
+        for (const p of found) {
+          let ticks: number | null = null;
+          try {
+            ticks = readLe(await bus.read(p.id, 132, 4), 0, 4, true);
+          } catch {
+            /* listed without a position */
+          }
+          servos.push({ id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(ticksToRad(ticks) * 1e4) / 1e4 });
+        }
+        const ms = Math.round(performance.now() - t0);
+        if (o.json) {
+          console.log(JSON.stringify({ command: 'hw scan', port: o.port, baud: o.baud, servos, scan_ms: ms, bus: { timeouts: bus.stats.timeouts, crc_errors: bus.decoder.stats.crcErrors } }));
+        } else {
+          console.log(`axon hw scan: ${o.port} at ${o.baud} bit/s: ${servos.length} servo${servos.length === 1 ? '' : 's'} in ${ms} ms`);
+          if (servos.length > 0) console.log('  id  model            firmware  position');
+          for (const s of servos)
+            console.log(`  ${String(s.id).padStart(3)} ${`${s.model_name} (${s.model})`.padEnd(18)} ${String(s.firmware).padStart(6)}    ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}`);
+          if (servos.length === 0) console.log('  nothing answered: check power, wiring, the baud rate (--baud) and the ids (--ids)');
+        }
+      } finally {
+        await bus.close();
+      }
+    });
+}
+
+function emulateCommand() {
+  return new Command('emulate')
+    .description('Serve an emulated Dynamixel bus over TCP as a serial-over-TCP device (like ser2net); reach it with --port tcp://host:port or through a pty made by socat.')
+    .option('--servos <n>', 'number of XM430-W350 servos, ids 1..n', positiveInt, 12)
+    .option('--config <file>', 'emulate the servos of a robot config instead (ids and models)')
+    .option('--listen <host:port>', 'address to listen on (loopback by default)', '127.0.0.1:9000')
+    .option('--baud <bps>', 'nominal line rate (bit/s), for --real-timing', baudRate, 1_000_000)
+    .option('--latency-ms <ms>', 'extra delay before each reply (ms)', nonNegative, 0)
+    .option('--loss <p>', 'probability an instruction packet is lost', fraction, 0)
+    .option('--corrupt <p>', 'probability a reply has a flipped byte', fraction, 0)
+    .option('--real-timing', 'delay replies by return delay time + wire time', false)
+    .option('--seed <n>', 'seed for loss and corruption', positiveInt, 1)
+    .action(async (o) => {
+      if (o.servos > 253) throw new UsageError('--servos', `${o.servos} servos do not fit on one bus`, '1..253');
+      const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(o.listen);
+      const port = m ? Number(m[2]) : NaN;
+      if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('--listen', `"${o.listen}" is not host:port`, 'e.g. 127.0.0.1:9000');
+      const host = m[1].replace(/^\[|\]$/g, '');
+      const servos = o.config ? loadRobotConfig(o.config).joints.map((j) => ({ id: j.id, model: j.model })) : defaultServos(o.servos);
+      const emu = new DynamixelEmulator({ servos, baud: o.baud, latencyS: o.latencyMs / 1000, lossRate: o.loss, corruptRate: o.corrupt, realTiming: o.realTiming, seed: o.seed });
+      const server = createServer((sock) => {
+        sock.setNoDelay(true);
+        emu.attach(socketTransport(sock));
+      });
+      await new Promise<void>((resolve, reject) => {
+        server.once('error', (e) => reject(new UsageError('--listen', `cannot listen on ${o.listen}: ${e.message}`, 'a free local address')));
+        server.listen(port, host, () => resolve());
+      });
+      const addr = server.address();
+      const where = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : o.listen;
+      console.log(`axon hw emulate: ${servos.length} servos (ids ${servos.map((s) => s.id).join(',')}) on tcp://${where}; Ctrl-C to stop`);
+      console.log(`  reach it: axon hw scan --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttyDXL,raw,echo=0 tcp:${where}`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          server.close(() => resolve());
+          setTimeout(resolve, 500).unref();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      console.log(`axon hw emulate: stopped after ${emu.stats.received} packets`);
+    });
+}
+
+/** The device end of an accepted TCP connection, as a Transport for the emulator. */
+function socketTransport(sock: Socket): Transport {
+  let h: TransportHandlers = {};
+  sock.on('data', (d) => h.data?.(d));
+  sock.on('error', () => {});
+  sock.on('close', () => h.close?.());
+  return {
+    name: `tcp peer ${sock.remoteAddress}:${sock.remotePort}`,
+    baud: 1_000_000,
+    get isOpen() {
+      return !sock.destroyed;
+    },
+    open: async () => {},
+    write: (b) => {
+      if (!sock.destroyed) sock.write(b);
+    },
+    on: (handlers) => {
+      h = handlers;
+    },
+    close: async () => {
+      sock.end();
+    },
+  };
+}
+

@@ -1,0 +1,95 @@
+import { Command } from '@commander-js/extra-typings';
+import { positiveNumber } from '../args.ts';
+import { runLive } from '../live.ts';
+import { loopSummary, round, safetySummary } from '../summary.ts';
+import { baudRate } from './hw.ts';
+import { UsageError } from '../../core/errors.ts';
+import { loadRobotConfig } from '../../../hardware/robots/config.ts';
+import { DynamixelRobot, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
+import { createPort } from '../../../hardware/transport/openPort.ts';
+import { loadModelFolder } from '../../model/manifest.ts';
+
+export function runCommand() {
+  return new Command('run')
+    .description('Drive a real robot (Dynamixel bus from a robot config) with a policy: wall clock, soft start, safety, bus statistics. Dry-run against the emulator first: --port emu://')
+    .requiredOption('--config <file>', 'robot config, e.g. hardware/robots/arm6-xm430.json')
+    .requiredOption('--policy <dir>', 'model folder with manifest.json and model.onnx')
+    .option('--port <port>', "serial device, tcp://host:port, or emu:// (the config's servos, emulated); default: the config's port")
+    .option('--baud <bps>', "bus line rate (bit/s); default: the config's", baudRate)
+    .option('--dry-run', 'connect, check and read, but never enable torque or write goals', false)
+    .option('--duration <s>', 'seconds to run', positiveNumber, 10)
+    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .action(async (o) => {
+      const config = loadRobotConfig(o.config);
+      const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus
+      const period = 1 / folder.manifest.control_hz;
+      const portName = o.port ?? config.port;
+      if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
+      const baud = o.baud ?? config.baud;
+      const { transport } = createPort(portName, { baud, servos: config.joints.map((j) => ({ id: j.id, model: j.model })) });
+      const robot = new DynamixelRobot(config, transport, { dryRun: o.dryRun, period });
+      if (!o.json) {
+        console.log(`axon run: ${config.name} (${config.joints.length} servos) on ${portName} at ${baud} bit/s under ${folder.manifest.name} (${folder.manifest.control_hz} Hz), ${o.duration} s${o.dryRun ? ', DRY RUN (torque stays off, nothing is written)' : ''}`);
+        robot.events$.subscribe((e) => printEvent(e));
+      }
+      const r = await runLive(robot, {
+        policy: o.policy,
+        durationS: o.duration,
+        onLoop: (loop) => {
+          // A robot fault (hardware error, port lost) ends the run: runLive has stopped the
+          // supervisor, the robot has applied its safe stop; close() then leaves it so.
+          robot.health$.subscribe((h) => {
+            if (h.faults.length > 0) loop.stop();
+          });
+        },
+      });
+      const b = robot.bus.stats;
+      const counts: Record<string, number> = {};
+      for (const e of robot.eventLog) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
+      const faults = robot.eventLog.filter((e) => e.kind === 'hardware_error' || e.kind === 'port_lost').map((e) => e.reason);
+      const summary = {
+        command: 'run',
+        robot: config.name,
+        config: o.config,
+        policy: o.policy,
+        port: portName,
+        baud,
+        dry_run: o.dryRun,
+        duration_s: round(r.loop.ticks * r.period, 6),
+        ticks: r.loop.ticks,
+        ended_by: r.endedBy,
+        loop: loopSummary(r.loop.stats),
+        safety: safetySummary(r.safety),
+        bus: {
+          reads: b.syncReads,
+          writes: b.syncWrites,
+          retries: b.retries,
+          timeouts: b.timeouts,
+          crc_errors: robot.bus.decoder.stats.crcErrors,
+          garbage_bytes: robot.bus.decoder.stats.garbageBytes,
+          status_errors: b.statusErrors,
+          read_latency_us: b.latencyUs(),
+          bytes_out: b.bytesOut,
+          bytes_in: b.bytesIn,
+        },
+        hardware: { events: counts, faults },
+        final_position: Object.fromEntries(robot.spec.joints.map((j, i) => [j.name, round(robot.observe().jointPosition[i], 4)])),
+      };
+      if (o.json) console.log(JSON.stringify(summary));
+      else {
+        const l = summary.loop;
+        console.log(`ticks ${summary.ticks} (${summary.duration_s} s) at ${l.rate_hz} Hz, period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99}, overruns ${l.overruns}`);
+        const bl = summary.bus.read_latency_us;
+        console.log(`bus: ${summary.bus.reads} reads (latency µs p50 ${bl.p50} p99 ${bl.p99} max ${bl.max}), ${summary.bus.writes} writes, ${summary.bus.retries} retries, ${summary.bus.timeouts} timeouts, ${summary.bus.crc_errors} CRC errors`);
+        const ev = Object.entries(summary.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
+        console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+      }
+      if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
+    });
+}
+
+function printEvent(e: HardwareEvent): void {
+  const line = `[hw] ${e.kind}: ${e.reason}`;
+  if (e.kind === 'hardware_error' || e.kind === 'port_lost' || e.kind === 'stale' || e.kind === 'safe_stop') process.stderr.write(`${line}\n`);
+  else if (e.kind !== 'read_retry') console.log(line);
+}

@@ -1,0 +1,96 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeConstantPoseModel } from './helpers/armModel.ts';
+
+const CLI = ['--import', 'tsx', 'tests/hardware/helpers/cli.ts'];
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+function hasSocat(): boolean {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(f: () => T | undefined, ms: number): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('axon hw / axon run', () => {
+  it('hw scan --port emu://12 finds exactly ids 1..12 with model, firmware and position', () => {
+    const r = axon('hw', 'scan', '--port', 'emu://12', '--baud', '1000000', '--json');
+    expect(r.code).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+    expect(s.servos[0]).toMatchObject({ model: 1020, model_name: 'XM430-W350', firmware: 46, position_ticks: 2048, position_rad: 0 });
+    const some = JSON.parse(axon('hw', 'scan', '--port', 'emu://12', '--ids', '10-20', '--json').lastLine);
+    expect(some.servos.map((x: { id: number }) => x.id)).toEqual([10, 11, 12]);
+  });
+
+  it.each([
+    [['hw', 'scan', '--port', 'emu://999'], '--port', 'emu://N'],
+    [['hw', 'scan', '--port', 'emu://2', '--ids', '5-300'], '--ids', '0..252'],
+    [['hw', 'scan', '--port', '/dev/ttyNOPE9'], '/dev/ttyNOPE9', 'cannot open'],
+    [['run', '--config', 'hardware/robots/nope.json', '--policy', 'x'], 'nope.json', 'no such file'],
+  ])('refuses %j with one line naming the thing, exit code 2', (args, where, expected) => {
+    const r = axon(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(where);
+    expect(r.stderr).toContain(expected);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('run --port emu:// drives the emulated arm to the policy target and prints bus statistics', () => {
+    const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
+    const policy = writeConstantPoseModel(target);
+    const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '2.5', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', dry_run: false, ticks: 125, ended_by: 'duration' });
+    expect(s.safety.state).toBe('running');
+    expect(s.bus.reads).toBeGreaterThanOrEqual(125);
+    expect(s.bus).toHaveProperty('crc_errors');
+    expect(s.bus.read_latency_us).toHaveProperty('p99');
+    expect(Object.values(s.final_position).map((x) => Math.round((x as number) * 100) / 100)).toEqual(target);
+    const dry = JSON.parse(axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '0.5', '--dry-run', '--json').lastLine);
+    expect(dry.dry_run).toBe(true);
+    expect(Object.values(dry.final_position)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it.skipIf(!hasSocat())('end to end: hw emulate over TCP, a real pty made by socat, hw scan --port /dev/... (the bytes a USB adapter carries)', async () => {
+    const procs: ChildProcess[] = [];
+    try {
+      const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--servos', '5', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      procs.push(emu);
+      let out = '';
+      emu.stdout!.on('data', (d) => (out += d));
+      const addr = await waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
+      const link = join(mkdtempSync(join(tmpdir(), 'axon-pty-')), 'ttyDXL');
+      const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr}`], { stdio: 'ignore' });
+      procs.push(socat);
+      await waitFor(() => (existsSync(link) ? true : undefined), 10_000);
+      const r = axon('hw', 'scan', '--port', link, '--baud', '1000000', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.lastLine);
+      expect(s.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5]);
+      expect(s.bus.crc_errors).toBe(0);
+    } finally {
+      for (const p of procs.reverse()) p.kill('SIGTERM');
+    }
+  });
+});

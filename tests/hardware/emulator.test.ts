@@ -1,0 +1,184 @@
+import { describe, expect, it } from 'vitest';
+import * as P from '../../hardware/dynamixel/packet.ts';
+import { DynamixelEmulator, defaultServos } from '../../hardware/emulator/DynamixelEmulator.ts';
+import { DynamixelBus } from '../../hardware/dynamixel/DynamixelBus.ts';
+import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
+import { HardwareError, ticksToRad, item, X_SERIES, radToTicks } from '../../hardware/dynamixel/controlTable.ts';
+import { PacketDecoder } from '../../hardware/dynamixel/PacketDecoder.ts';
+
+/** An emulator on virtual time (s) and a decoder for its replies. */
+function rig(n = 3) {
+  const clock = { t: 0 };
+  const emu = new DynamixelEmulator({ servos: defaultServos(n), now: () => clock.t });
+  const ask = (pkt: Uint8Array) => {
+    const out: P.Packet[] = [];
+    const d = new PacketDecoder((p) => out.push(p));
+    d.push(pkt); // through the decoder, as bytes
+    const replies: P.Packet[] = [];
+    for (const p of out) for (const r of emu.handle(p)) new PacketDecoder((q) => replies.push(q)).push(r);
+    return replies;
+  };
+  return { clock, emu, ask };
+}
+
+async function busOn(emu: DynamixelEmulator) {
+  const [host, dev] = memoryPair('test');
+  await dev.open();
+  emu.attach(dev);
+  const bus = new DynamixelBus(host);
+  await bus.open();
+  return { bus, host };
+}
+
+describe('control table', () => {
+  it('keeps every item in one table with units, without overlaps', () => {
+    const sorted = [...X_SERIES].sort((a, b) => a.address - b.address);
+    for (let i = 1; i < sorted.length; i++) expect(sorted[i].address).toBeGreaterThanOrEqual(sorted[i - 1].address + sorted[i - 1].size);
+    expect(item('bus_watchdog')).toMatchObject({ address: 98, size: 1, unit: 's', scale: 0.02 });
+    expect(item('present_velocity').scale).toBeCloseTo((0.229 * 2 * Math.PI) / 60, 12);
+    expect(item('present_current').scale).toBe(0.00269);
+    expect(ticksToRad(3072)).toBeCloseTo(Math.PI / 2, 12);
+    expect(radToTicks(-Math.PI / 2)).toBe(1024);
+  });
+});
+
+describe('emulator answers every instruction as a servo would', () => {
+  it('ping (unicast, broadcast in id order), read, write with access and range checks', () => {
+    const { ask } = rig(3);
+    expect(P.hex(P.encodeStatus(1, 0, ask(P.ping(1))[0].params))).toBe(P.hex(P.encodeStatus(1, 0, [0xfc, 0x03, 46]))); // model 1020
+    expect(ask(P.ping(P.BROADCAST_ID)).map((r) => r.id)).toEqual([1, 2, 3]);
+    expect(ask(P.ping(9))).toEqual([]);
+    expect(P.readLe(ask(P.read(2, 132, 4))[0].params, 0, 4)).toBe(2048);
+    expect(ask(P.write(1, 132, P.le(5, 4)))[0].error).toBe(7); // read-only: access error
+    expect(ask(P.write(1, 64, [2]))[0].error).toBe(4); // torque enable 2: data range error
+    expect(ask(P.write(1, 116, [0, 0]))[0].error).toBe(5); // half of a 4-byte item: data length error
+    expect(ask(P.write(1, 64, [1]))[0].error).toBe(0);
+    expect(ask(P.write(1, 11, [1]))[0].error).toBe(7); // EEPROM while torque on
+    expect(ask(P.write(P.BROADCAST_ID, 65, [1]))).toEqual([]); // broadcast: no reply
+  });
+
+  it('reg write waits for action; reboot clears a hardware error; factory reset keeps the id', () => {
+    const { emu, ask } = rig(2);
+    ask(P.regWrite(1, 65, [1]));
+    expect(emu.servo(1).mem[65]).toBe(0);
+    expect(emu.servo(1).mem[69]).toBe(1);
+    ask(P.action(P.BROADCAST_ID));
+    expect(emu.servo(1).mem[65]).toBe(1);
+    emu.injectHardwareError(2, HardwareError.overheating);
+    expect(ask(P.ping(2))[0].error & P.ALERT_BIT).toBeTruthy();
+    expect(ask(P.write(2, 64, [1]))[0].error & 0x7f).toBe(1); // cannot enable torque with a latched error
+    ask(P.reboot(2));
+    expect(ask(P.ping(2))[0].error).toBe(0);
+    ask(P.write(1, 9, [0]));
+    expect(ask(P.factoryReset(1, 0x01))[0].error).toBe(0);
+    expect(emu.servo(1).mem[9]).toBe(250);
+    expect(emu.servo(1).mem[7]).toBe(1);
+    expect(ask(P.clearMultiTurn(1))[0].error).toBe(0);
+    expect(ask(P.encodePacket(1, 0x77))[0].error).toBe(2); // unknown instruction
+  });
+
+  it('sync read / fast sync read / bulk read answer for the listed servos; sync and bulk write apply', () => {
+    const { emu, ask } = rig(3);
+    ask(P.syncWrite(65, 1, [1, 3], [[1], [1]]));
+    expect([1, 2, 3].map((id) => emu.servo(id).mem[65])).toEqual([1, 0, 1]);
+    ask(P.bulkWrite([{ id: 2, address: 65, data: [1] }, { id: 3, address: 84, data: P.le(900, 2) }]));
+    expect(emu.servo(2).mem[65]).toBe(1);
+    expect(P.readLe(emu.servo(3).mem, 84, 2)).toBe(900);
+    expect(ask(P.syncRead(132, 4, [3, 1, 9])).map((r) => r.id)).toEqual([3, 1]);
+    const fast = ask(P.fastSyncRead(132, 4, [1, 2]));
+    expect(fast).toHaveLength(1);
+    expect(fast[0].id).toBe(P.BROADCAST_ID);
+    const bulk = ask(P.bulkRead([{ id: 1, address: 146, length: 1 }, { id: 2, address: 144, length: 2 }]));
+    expect(bulk.map((r) => [r.id, r.params.length])).toEqual([[1, 1], [2, 2]]);
+  });
+
+  it('status return level 0 answers pings only', () => {
+    const { ask } = rig(1);
+    ask(P.write(1, 68, [0]));
+    expect(ask(P.read(1, 132, 4))).toEqual([]);
+    expect(ask(P.ping(1))).toHaveLength(1);
+  });
+});
+
+describe('emulated motor and bus watchdog', () => {
+  it('moves to a goal position with a first-order response and reports current', () => {
+    const { clock, emu, ask } = rig(1);
+    ask(P.write(1, 64, [1]));
+    ask(P.write(1, 116, P.le(radToTicks(1), 4)));
+    clock.t = 0.05;
+    emu.advance();
+    const mid = emu.servo(1).angle;
+    expect(mid).toBeGreaterThan(0.01);
+    expect(mid).toBeLessThan(1);
+    expect(Math.abs(P.readLe(emu.servo(1).mem, 126, 2, true))).toBeGreaterThan(0);
+    clock.t = 2;
+    emu.advance();
+    expect(emu.servo(1).angle).toBeCloseTo(1, 2);
+  });
+
+  it('address 98: silence longer than the watchdog stops the servo and refuses goals until cleared', () => {
+    const { clock, emu, ask } = rig(1);
+    ask(P.write(1, 64, [1]));
+    ask(P.write(1, 98, [5])); // 100 ms
+    ask(P.write(1, 104 + 12, P.le(radToTicks(2), 4))); // goal 2 rad
+    clock.t = 0.09;
+    emu.advance();
+    expect(emu.servo(1).watchdogTripped).toBe(false);
+    clock.t = 0.3; // axon went quiet
+    emu.advance();
+    const s = emu.servo(1);
+    expect(s.watchdogTripped).toBe(true);
+    const stoppedAt = s.angle;
+    expect(stoppedAt).toBeLessThan(1.5);
+    expect(ask(P.write(1, 116, P.le(radToTicks(2), 4)))[0].error).toBe(4);
+    clock.t = 1;
+    emu.advance();
+    expect(s.angle).toBeCloseTo(stoppedAt, 1); // holds where it stopped
+    ask(P.write(1, 98, [0]));
+    expect(ask(P.write(1, 116, P.le(radToTicks(2), 4)))[0].error).toBe(0);
+  });
+});
+
+describe('DynamixelBus against the emulator', () => {
+  it('scan by broadcast ping finds exactly the emulated ids', async () => {
+    const emu = new DynamixelEmulator({ servos: [{ id: 3 }, { id: 7 }, { id: 12, model: 'XH540-W270' }] });
+    const { bus } = await busOn(emu);
+    const found = await bus.broadcastPing(0.05);
+    expect(found.map((p) => [p.id, p.modelName])).toEqual([[3, 'XM430-W350'], [7, 'XM430-W350'], [12, 'XH540-W270']]);
+    expect(await bus.ping(4, 1)).toBeUndefined();
+    await bus.close();
+  });
+
+  it('sync read retries lost and corrupted replies within the deadline, and reports the missing', async () => {
+    const emu = new DynamixelEmulator({ servos: defaultServos(6), lossRate: 0.2, corruptRate: 0.2, seed: 3 });
+    const { bus } = await busOn(emu);
+    const out = new Uint8Array(6 * 4);
+    let ok = 0;
+    for (let i = 0; i < 40; i++) {
+      const r = await bus.syncRead(132, 4, [1, 2, 3, 4, 5, 6], out, performance.now() / 1000 + 0.2);
+      if (r.ok) ok++;
+    }
+    expect(ok).toBe(40);
+    expect(bus.stats.retries).toBeGreaterThan(0);
+    expect(bus.decoder.stats.crcErrors + bus.stats.timeouts).toBeGreaterThan(0);
+    for (let i = 0; i < 6; i++) expect(P.readLe(out, i * 4, 4)).toBe(2048);
+    emu.lossRate = 1;
+    const r = await bus.syncRead(132, 4, [1, 2], out, performance.now() / 1000 + 0.03);
+    expect(r.ok).toBe(false);
+    expect(r.missing).toEqual([1, 2]);
+    await bus.close();
+  });
+
+  it('fast sync read returns the same data as sync read; read/write reject with the status error', async () => {
+    const emu = new DynamixelEmulator({ servos: defaultServos(4) });
+    const { bus } = await busOn(emu);
+    const a = new Uint8Array(40), b = new Uint8Array(40);
+    await bus.syncRead(126, 10, [1, 2, 3, 4], a, performance.now() / 1000 + 0.1);
+    const r = await bus.syncRead(126, 10, [1, 2, 3, 4], b, performance.now() / 1000 + 0.1, true);
+    expect(r.ok).toBe(true);
+    expect(b).toEqual(a);
+    await expect(bus.write(1, 132, P.le(1, 4))).rejects.toMatchObject({ code: 'BUS_STATUS' });
+    await expect(bus.read(9, 132, 4)).rejects.toMatchObject({ code: 'BUS_TIMEOUT' });
+    await bus.close();
+  });
+});

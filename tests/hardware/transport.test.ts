@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { SerialTransport } from '../../hardware/transport/SerialTransport.ts';
+import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
+import { parsePort } from '../../hardware/transport/openPort.ts';
+import { wireTime } from '../../hardware/transport/Transport.ts';
+import * as P from '../../hardware/dynamixel/packet.ts';
+
+describe('transports', () => {
+  it('parses --port values', () => {
+    expect(parsePort('emu://12')).toEqual({ kind: 'emu', servos: 12 });
+    expect(parsePort('emu://')).toEqual({ kind: 'emu', servos: undefined });
+    expect(parsePort('tcp://127.0.0.1:9000')).toEqual({ kind: 'tcp', host: '127.0.0.1', port: 9000 });
+    expect(parsePort('/dev/ttyUSB0')).toEqual({ kind: 'serial', path: '/dev/ttyUSB0' });
+    expect(() => parsePort('udp://x:1')).toThrow(expect.objectContaining({ code: 'CLI_USAGE' }));
+    expect(wireTime(100, 1_000_000)).toBeCloseTo(0.001, 12);
+  });
+
+  it('memory pair delivers asynchronously and reports a pulled cable on both ends', async () => {
+    const [a, b] = memoryPair();
+    await a.open();
+    await b.open();
+    const got: number[] = [];
+    const closed: string[] = [];
+    b.on({ data: (c) => got.push(...c), close: (e) => closed.push(`b:${e?.message}`) });
+    a.on({ close: (e) => closed.push(`a:${e?.message}`) });
+    a.write(Uint8Array.of(1, 2, 3));
+    expect(got).toEqual([]);
+    await new Promise((r) => setImmediate(r));
+    expect(got).toEqual([1, 2, 3]);
+    a.fail('unplugged');
+    expect(closed).toEqual(['a:unplugged', 'b:unplugged']);
+  });
+
+  it('serial transport over serialport with the mock binding', async () => {
+    // serialport's own copy of the mock binding (the one SerialPortMock opens through)
+    const sp = (await import('serialport' as string)) as { SerialPortMock: { binding: { createPort(p: string, o: object): void; reset(): void } } };
+    const MockBinding = sp.SerialPortMock.binding;
+    MockBinding.createPort('/dev/ttyMOCK0', { echo: true, record: true });
+    const t = new SerialTransport({ path: '/dev/ttyMOCK0', baud: 1_000_000, mock: true });
+    const got: number[] = [];
+    t.on({ data: (c) => got.push(...c) });
+    await t.open();
+    t.write(P.ping(1));
+    for (let i = 0; i < 50 && got.length < 10; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(P.hex(got)).toBe('FF FF FD 00 01 03 00 01 19 4E');
+    await t.close();
+    expect(t.isOpen).toBe(false);
+    const missing = new SerialTransport({ path: '/dev/ttyMOCK9', baud: 57600, mock: true });
+    await expect(missing.open()).rejects.toMatchObject({ code: 'TRANSPORT_OPEN', where: '/dev/ttyMOCK9' });
+    MockBinding.reset();
+  });
+});
