@@ -12,3 +12,4 @@ export * from './emulator/EmulatedServo.ts';
 export * from './emulator/DynamixelEmulator.ts';
 export * from './robots/config.ts';
 export * from './robots/DynamixelRobot.ts';
+export * as bridge from './bridge/index.ts';

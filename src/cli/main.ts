@@ -7,6 +7,7 @@ import { manifestCommand } from './commands/manifest.ts';
 import { workerCommand } from './commands/worker.ts';
 import { hwCommand } from './commands/hw.ts';
 import { runCommand } from './commands/run.ts';
+import { bridgeCommand } from './commands/bridge.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -26,6 +27,7 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(hwCommand());
   program.addCommand(runCommand());
+  program.addCommand(bridgeCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

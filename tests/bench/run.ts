@@ -23,6 +23,7 @@ import { loadModelFolder, validateManifest, observationSize, actionSize } from '
 import { createSimRobot } from '../../sim/index.ts';
 import { PointMassRobot, joint, manifest, spec } from '../helpers/fakes.ts';
 import { benchBus } from './bus.ts';
+import { benchBridge } from './bridge.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -109,3 +110,4 @@ await pacing('timer only', 0);
 await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
 await benchBus();
+await benchBridge();

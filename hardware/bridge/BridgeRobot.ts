@@ -1,0 +1,574 @@
+/**
+ * The client side of the axon bridge: a Robot whose body is behind a WebSocket
+ * (hardware/PROTOCOL.md). The same loop, policy and safety code run against it as against a
+ * simulated robot; `runLive(robot, ...)` drives it on a wall clock.
+ *
+ * Staleness, the way the safety supervisor sees it: `observe()` returns the newest state frame
+ * with `seq` = the frame's seq and `time` = this process's steady clock at the call (s). While
+ * frames flow, seq advances every tick; when the link drops, seq stops and time goes on, so the
+ * supervisor's stale-observation deadline holds and then safe-stops the loop (SafetyConfig
+ * staleAfterS, staleTicksToSafeStop). The frame's own age is in `extras.bridge_age` (s since it
+ * was received). Meanwhile the robot itself is protected by the server's command deadman.
+ *
+ * health$: connected (socket up and authenticated), stale (no state frame for staleAfterS),
+ * faults (the server reports safe-stop / e-stopped, or the bridge cannot go on: bad token, a
+ * different robot after a reconnect). runLive e-stops its loop on any fault.
+ *
+ * Reconnects with exponential backoff (0.1 s doubling to 2 s, ±20 % jitter) until close().
+ *
+ * Real-time rules: observe() copies preallocated arrays; command() encodes into a new small
+ * Buffer (the socket keeps it until written) and never throws or blocks.
+ */
+import { BehaviorSubject, Subject } from 'rxjs';
+import { WebSocket } from 'ws';
+import { createObservation, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
+import { steadyNow } from '../../src/clock/sleep.ts';
+import { BridgeError } from './BridgeError.ts';
+import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, type FrameHeader, type StateLayout } from './frames.ts';
+import { parseServerMessage, sameSpec, specFromWire, type ErrorMessage, type HelloMessage, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
+import { CloseCode, ErrorCode, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SUBPROTOCOL, SUBPROTOCOL_PATTERN, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
+import { TOKEN_ENV } from './tokens.ts';
+
+export interface BridgeRobotOptions {
+  /** Token the server requires for commanding; default $AXON_BRIDGE_TOKEN. */
+  readonly token?: string;
+  /** 'command' (default) or 'observe'. */
+  readonly role?: Role;
+  /** On the first connection to a simulated robot, reset its episode (with this seed) before resolving. Ignored for real robots. */
+  readonly simReset?: { readonly seed?: number };
+  /** Give up the first connection after this long (s); default 5. */
+  readonly connectTimeoutS?: number;
+  /** Reconnect backoff: first delay and cap (s), default 0.1 and 2; false: do not reconnect. */
+  readonly reconnect?: false | { readonly initialS?: number; readonly maxS?: number };
+  /** No state frame for this long sets health.stale (s); default max(0.05, 5 state periods). */
+  readonly staleAfterS?: number;
+}
+
+/** What happens on the link, for logs and tests. */
+export type BridgeClientEvent =
+  | { readonly kind: 'connected'; readonly hello: HelloMessage; readonly role: Role }
+  | { readonly kind: 'disconnected'; readonly code: number; readonly reason: string }
+  | { readonly kind: 'reconnect_failed'; readonly error: BridgeError; readonly retryInS: number }
+  | { readonly kind: 'status'; readonly status: StatusMessage }
+  | { readonly kind: 'error'; readonly error: ErrorMessage };
+
+const _binary = { binary: true } as const;
+const MAX_BUFFERED = 64 * 1024;
+/** Codes after which reconnecting cannot help. */
+const FATAL = new Set(['BRIDGE_AUTH', 'BRIDGE_VERSION', 'BRIDGE_BAD_HELLO', 'BRIDGE_ROBOT_CHANGED']);
+
+/**
+ * Connects to an axon bridge server and returns its robot, authenticated in the asked role and
+ * with a first state frame received. Rejects with a BridgeError: BRIDGE_CONNECT (unreachable,
+ * closed), BRIDGE_TIMEOUT, BRIDGE_VERSION (no common protocol version), BRIDGE_BAD_HELLO,
+ * BRIDGE_AUTH (token missing or wrong), BRIDGE_BUSY (another client commands), BRIDGE_REFUSED.
+ */
+export async function connectBridgeRobot(url: string, options: BridgeRobotOptions = {}): Promise<BridgeRobot> {
+  const link = await openLink(url, options, undefined, options.simReset);
+  return new BridgeRobot(url, options, link);
+}
+
+/** One authenticated socket, as openLink hands it over. */
+interface Link {
+  readonly ws: WebSocket;
+  readonly hello: HelloMessage;
+  readonly spec: RobotSpec;
+  readonly role: Role;
+  /** Messages and frames that arrived after auth, before the robot took the socket over. */
+  readonly backlog: { data: Buffer; isBinary: boolean }[];
+}
+
+export class BridgeRobot implements Robot {
+  readonly url: string;
+  readonly spec: RobotSpec;
+  readonly health$: BehaviorSubject<RobotHealth>;
+  readonly events$ = new Subject<BridgeClientEvent>();
+  /** Every state frame, decoded (the robot's internal buffer: valid until the next frame; do not keep). */
+  readonly frames$ = new Subject<Observation>();
+  /** Counters since connect. */
+  readonly counts = { framesReceived: 0, framesRejected: 0, commandsSent: 0, commandsDropped: 0, reconnects: 0 };
+
+  private _hello: HelloMessage;
+  private _role: Role;
+  private _ws: WebSocket | undefined;
+  private readonly _opts: BridgeRobotOptions;
+  private readonly _layout: StateLayout;
+  private readonly _obs: Observation;
+  private _latest: Observation;
+  private _scratch: Observation;
+  private readonly _age = new Float32Array(1);
+  private readonly _h: FrameHeader = { type: 0, seq: 0, time: 0, ack: 0, count: 0, flags: 0 };
+  private _latestSeq = 0;
+  private _latestTime = 0;
+  private _rxAt = Number.NaN;
+  private _lastHeard = 0;
+  private _cmdSeq = 0;
+  private _serverState: RobotState;
+  private _serverReason = '';
+  private _fatal: string | undefined;
+  private _closed = false;
+  private _timer: NodeJS.Timeout | undefined;
+  private _reconnectTimer: NodeJS.Timeout | undefined;
+  private _backoff: number;
+  private readonly _staleAfterS: number;
+  private readonly _waiters = new Set<(m: ServerMessage) => void>();
+
+  /** Use connectBridgeRobot(url, options): a BridgeRobot is made from a link that is already open. */
+  constructor(url: string, options: BridgeRobotOptions, link: Link) {
+    this.url = url;
+    this._opts = options;
+    this.spec = link.spec;
+    this._hello = link.hello;
+    this._role = link.role;
+    this._serverState = link.hello.robotState;
+    const f = link.hello.frame;
+    this._layout = stateLayout(this.spec.joints.length, f.imu, f.contacts, f.base);
+    const mk = () => {
+      const o = createObservation(this.spec);
+      if (!f.base) return o;
+      return {
+        ...o,
+        base: { position: new Float32Array(3), orientation: new Float32Array([0, 0, 0, 1]), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3) },
+      };
+    };
+    this._obs = mk();
+    (this._obs.extras as Record<string, Float32Array>).bridge_age = this._age;
+    this._latest = mk();
+    this._scratch = mk();
+    this._backoff = this._reconnectInitial();
+    this._staleAfterS = options.staleAfterS ?? Math.max(0.05, 5 / link.hello.rates.stateHz);
+    this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: this._faults() });
+    this._adopt(link);
+    this._timer = setInterval(() => this._onTimer(), this._hello.heartbeat.intervalS * 1000);
+  }
+
+  /** The hello of the current (or last) connection. */
+  get hello(): HelloMessage {
+    return this._hello;
+  }
+
+  /** The role the server granted. */
+  get role(): Role {
+    return this._role;
+  }
+
+  /** Seq and server time stamp (s, server steady clock) of the newest state frame. */
+  get stateSeq(): number {
+    return this._latestSeq;
+  }
+
+  get stateTime(): number {
+    return this._latestTime;
+  }
+
+  /** The served robot's state as last reported by the server. */
+  get serverState(): RobotState {
+    return this._serverState;
+  }
+
+  get connected(): boolean {
+    return this._ws !== undefined && this._ws.readyState === WebSocket.OPEN;
+  }
+
+  /** Already connected by connectBridgeRobot: resolves at once (rejects after close()). */
+  async connect(): Promise<void> {
+    if (this._closed) throw new BridgeError('BRIDGE_CLOSED', this.url, 'robot was closed', 'a new connectBridgeRobot()');
+  }
+
+  observe(): Observation {
+    const o = this._obs;
+    const l = this._latest;
+    o.jointPosition.set(l.jointPosition);
+    o.jointVelocity.set(l.jointVelocity);
+    o.jointEffort.set(l.jointEffort);
+    if (o.imu && l.imu) {
+      o.imu.orientation.set(l.imu.orientation);
+      o.imu.angularVelocity.set(l.imu.angularVelocity);
+      o.imu.linearAcceleration.set(l.imu.linearAcceleration);
+    }
+    if (o.contacts && l.contacts) o.contacts.set(l.contacts);
+    if (o.base && l.base) {
+      o.base.position.set(l.base.position);
+      o.base.orientation.set(l.base.orientation);
+      o.base.linearVelocity.set(l.base.linearVelocity);
+      o.base.angularVelocity.set(l.base.angularVelocity);
+    }
+    const now = steadyNow();
+    o.seq = this._latestSeq;
+    o.time = now;
+    this._age[0] = now - this._rxAt;
+    return o;
+  }
+
+  command(cmd: JointCommand): void {
+    const ws = this._ws;
+    if (ws === undefined || this._role !== 'command' || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED) {
+      this.counts.commandsDropped++;
+      return;
+    }
+    const n = this.spec.joints.length;
+    const buf = Buffer.allocUnsafe(commandBytes(n, commandFlags(cmd)));
+    this._cmdSeq = this._cmdSeq >= 0xffffffff ? 1 : this._cmdSeq + 1;
+    encodeCommand(buf, n, this._cmdSeq, steadyNow(), this._latestSeq, cmd);
+    ws.send(buf, _binary);
+    this.counts.commandsSent++;
+  }
+
+  /** Protective stop of the served robot (latched on the server until reset). Any token holder may send it. */
+  estop(reason = 'client e-stop'): Promise<StatusMessage> {
+    return this._request({ type: 'estop', reason }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
+  }
+
+  /** Explicit operator reset: the server leaves safe-stop / e-stopped for idle; the next command re-arms. */
+  reset(reason = 'operator reset'): Promise<StatusMessage> {
+    return this._request({ type: 'reset', reason }, (m) => m.type === 'status' && (m.cause === 'reset' || m.robotState === 'idle'));
+  }
+
+  /** Simulated robots only: back to the initial state (seeded). */
+  simReset(seed?: number): Promise<StatusMessage> {
+    return this._request(seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed }, (m) => m.type === 'status' && m.cause === 'sim_reset');
+  }
+
+  /** The server's traffic and round-trip figures. */
+  stats(): Promise<StatsMessage> {
+    return this._request({ type: 'stats' }, (m) => m.type === 'stats') as unknown as Promise<StatsMessage>;
+  }
+
+  /** Gives the robot back (release: the server holds it, no fault), closes the link, stops reconnecting. */
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    if (this._timer) clearInterval(this._timer);
+    if (this._reconnectTimer) clearTimeout(this._reconnectTimer);
+    const ws = this._ws;
+    this._ws = undefined;
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      if (this._role === 'command') ws.send(JSON.stringify({ type: 'release' }));
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(() => {
+          ws.terminate();
+          resolve();
+        }, 1000);
+        ws.once('close', () => {
+          clearTimeout(t);
+          resolve();
+        });
+        ws.close(CloseCode.NORMAL, 'client closed');
+      });
+    } else ws?.terminate();
+    this.health$.next({ connected: false, stale: false, faults: [] });
+    this.health$.complete();
+    this.events$.complete();
+    this.frames$.complete();
+  }
+
+  // ---- internals ----
+
+  private _reconnectInitial(): number {
+    const r = this._opts.reconnect;
+    return r === false ? 0 : (r?.initialS ?? 0.1);
+  }
+
+  private _adopt(link: Link): void {
+    const ws = link.ws;
+    this._ws = ws;
+    this._hello = link.hello;
+    this._role = link.role;
+    this._serverState = link.hello.robotState;
+    this._serverReason = link.hello.stateCause ? `${link.hello.stateCause}: ${link.hello.stateReason}` : '';
+    this._lastHeard = steadyNow();
+    ws.removeAllListeners('message');
+    ws.removeAllListeners('close');
+    ws.removeAllListeners('error');
+    ws.on('error', () => {
+      /* 'close' follows */
+    });
+    ws.on('message', (data, isBinary) => this._onMessage(data as Buffer, isBinary));
+    ws.on('close', (code, reason) => this._onClose(ws, code, reason.toString()));
+    for (const m of link.backlog) this._onMessage(m.data, m.isBinary);
+    this.events$.next({ kind: 'connected', hello: link.hello, role: link.role });
+    this._emitHealth();
+    if (ws.readyState !== WebSocket.OPEN) this._onClose(ws, 1006, 'closed while connecting');
+  }
+
+  private _onMessage(data: Buffer, isBinary: boolean): void {
+    this._lastHeard = steadyNow();
+    if (isBinary) {
+      const bad = decodeState(data, this._layout, this._h, this._scratch);
+      if (bad) {
+        this.counts.framesRejected++;
+        return;
+      }
+      const t = this._latest;
+      this._latest = this._scratch;
+      this._scratch = t;
+      this._latestSeq = this._h.seq;
+      this._latestTime = this._h.time;
+      this._rxAt = this._lastHeard;
+      this.counts.framesReceived++;
+      if (this.health$.value.stale) this._emitHealth();
+      this.frames$.next(this._latest);
+      return;
+    }
+    const m = parseServerMessage(data.toString('utf8'));
+    if (!m) return;
+    if (m.type === 'status') {
+      this._serverState = m.robotState;
+      this._serverReason = `${m.cause}: ${m.reason}`;
+      this.events$.next({ kind: 'status', status: m });
+      this._emitHealth();
+    } else if (m.type === 'error') {
+      this.events$.next({ kind: 'error', error: m });
+    }
+    for (const w of this._waiters) w(m);
+  }
+
+  private _onClose(ws: WebSocket, code: number, reason: string): void {
+    if (ws !== this._ws) return;
+    this._ws = undefined;
+    for (const w of this._waiters) w({ type: 'error', code: 0, name: 'DISCONNECTED', text: `link closed (${code} ${reason})` });
+    if (this._closed) return;
+    this.events$.next({ kind: 'disconnected', code, reason });
+    if (code === CloseCode.AUTH_FAILED) this._fatal = `server closed the link: ${reason || 'wrong token'}`;
+    this._emitHealth();
+    this._scheduleReconnect();
+  }
+
+  private _scheduleReconnect(): void {
+    if (this._closed || this._fatal !== undefined || this._opts.reconnect === false || this._reconnectTimer) return;
+    const jitter = 0.8 + 0.4 * Math.random();
+    const delay = this._backoff * jitter;
+    this._reconnectTimer = setTimeout(() => {
+      this._reconnectTimer = undefined;
+      void this._reconnect();
+    }, delay * 1000);
+  }
+
+  private async _reconnect(): Promise<void> {
+    if (this._closed) return;
+    try {
+      const link = await openLink(this.url, this._opts, this.spec, undefined);
+      if (this._closed) {
+        link.ws.terminate();
+        return;
+      }
+      this.counts.reconnects++;
+      this._backoff = this._reconnectInitial();
+      this._adopt(link);
+    } catch (e) {
+      const err = e instanceof BridgeError ? e : new BridgeError('BRIDGE_CONNECT', this.url, String(e));
+      if (FATAL.has(err.code)) this._fatal = err.message;
+      const max = this._opts.reconnect === false ? 0 : (this._opts.reconnect?.maxS ?? 2);
+      this._backoff = Math.min(max, Math.max(this._backoff * 2, this._reconnectInitial()));
+      this.events$.next({ kind: 'reconnect_failed', error: err, retryInS: this._fatal ? Number.POSITIVE_INFINITY : this._backoff });
+      this._emitHealth();
+      this._scheduleReconnect();
+    }
+  }
+
+  private _onTimer(): void {
+    const ws = this._ws;
+    const now = steadyNow();
+    if (ws && ws.readyState === WebSocket.OPEN) {
+      if (now - this._lastHeard > this._hello.heartbeat.timeoutS) {
+        ws.terminate(); // 'close' follows: reconnect
+      } else {
+        ws.send(JSON.stringify({ type: 'heartbeat', time: now }));
+      }
+    }
+    const stale = !(now - this._rxAt <= this._staleAfterS);
+    if (stale !== this.health$.value.stale) this._emitHealth();
+  }
+
+  private _faults(): string[] {
+    const f: string[] = [];
+    if (this._fatal !== undefined) f.push(`bridge: ${this._fatal}`);
+    if (this._serverState === 'safe-stop' || this._serverState === 'e-stopped')
+      f.push(`bridge: served robot is ${this._serverState}${this._serverReason ? ` (${this._serverReason})` : ''}`);
+    return f;
+  }
+
+  private _emitHealth(): void {
+    if (this._closed) return;
+    const connected = this.connected;
+    const stale = !connected || !(steadyNow() - this._rxAt <= this._staleAfterS);
+    this.health$.next({ connected, stale, faults: this._faults() });
+  }
+
+  /** Sends a control message and waits for the reply `match` accepts, or an error (2 s). */
+  private _request(msg: object, match: (m: ServerMessage) => boolean): Promise<StatusMessage> {
+    const ws = this._ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new BridgeError('BRIDGE_DISCONNECTED', this.url, 'not connected', 'a live link'));
+    return new Promise((resolve, reject) => {
+      const done = (m: ServerMessage) => {
+        if (m.type === 'error') {
+          finish();
+          reject(BridgeError.fromServer('BRIDGE_REFUSED', this.url, m.code, m.text));
+        } else if (match(m)) {
+          finish();
+          resolve(m as StatusMessage);
+        }
+      };
+      const t = setTimeout(() => {
+        finish();
+        reject(new BridgeError('BRIDGE_TIMEOUT', this.url, `no answer to ${(msg as { type: string }).type} within 2 s`));
+      }, 2000);
+      const finish = () => {
+        clearTimeout(t);
+        this._waiters.delete(done);
+      };
+      this._waiters.add(done);
+      ws.send(JSON.stringify(msg));
+    });
+  }
+}
+
+/**
+ * Opens one socket: handshake, hello check, auth, optional sim reset, first state frame.
+ * `expectSpec`: on a reconnect, the robot must be the same one.
+ */
+function openLink(url: string, o: BridgeRobotOptions, expectSpec: RobotSpec | undefined, simReset: { readonly seed?: number } | undefined): Promise<Link> {
+  const role: Role = o.role ?? 'command';
+  const token = o.token ?? process.env[TOKEN_ENV];
+  const timeoutS = o.connectTimeoutS ?? 5;
+  return new Promise<Link>((resolve, reject) => {
+    let ws: WebSocket;
+    try {
+      ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000 });
+    } catch (e) {
+      reject(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://host:port'));
+      return;
+    }
+    let settled = false;
+    let hello: HelloMessage | undefined;
+    let spec: RobotSpec | undefined;
+    let granted: Role | undefined;
+    let phase: 'hello' | 'auth' | 'sim_reset' | 'first_frame' = 'hello';
+    const backlog: Link['backlog'] = [];
+    const fail = (e: BridgeError) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      ws.removeAllListeners();
+      ws.on('error', () => {});
+      ws.terminate();
+      reject(e);
+    };
+    const timer = setTimeout(
+      () => fail(new BridgeError('BRIDGE_TIMEOUT', url, `no ${phase === 'hello' ? 'hello' : phase.replace('_', ' ')} within ${timeoutS} s`, 'an axon bridge server answering')),
+      timeoutS * 1000,
+    );
+    const succeed = () => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      resolve({ ws, hello: hello!, spec: spec!, role: granted!, backlog });
+    };
+    ws.on('unexpected-response', (_req, res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body.length < 4096 ? (body += d) : undefined));
+      res.on('end', () => {
+        const versions = String(res.headers[VERSIONS_HEADER] ?? '');
+        if (res.statusCode === HTTP_VERSION_MISMATCH) {
+          let text = body.trim();
+          try {
+            text = (JSON.parse(body) as { text?: string }).text ?? text;
+          } catch {
+            /* plain text body */
+          }
+          fail(new BridgeError('BRIDGE_VERSION', url, `protocol version mismatch: ${text || `server speaks ${versions || 'another version'}`}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
+        } else fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`, 'an axon bridge server'));
+      });
+      res.on('error', () => fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`)));
+    });
+    ws.on('error', (e: Error & { code?: string }) => {
+      const m = /Server sent no subprotocol|Server sent an invalid subprotocol/.test(e.message);
+      if (m) fail(new BridgeError('BRIDGE_VERSION', url, `server did not accept subprotocol ${SUBPROTOCOL} (${e.message})`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
+      else fail(new BridgeError('BRIDGE_CONNECT', url, `cannot connect: ${e.code ?? e.message}`, 'an axon bridge server listening there'));
+    });
+    ws.on('close', (code, reason) => {
+      const r = reason.toString();
+      if (code === CloseCode.AUTH_FAILED) fail(new BridgeError('BRIDGE_AUTH', url, `wrong token (server closed the link: ${r})`, 'the token the server was started with', ErrorCode.AUTH_FAILED));
+      else fail(new BridgeError('BRIDGE_CONNECT', url, `server closed the link during ${phase.replace('_', ' ')} (${code}${r ? ` ${r}` : ''})`));
+    });
+    ws.on('message', (data: Buffer, isBinary: boolean) => {
+      if (settled) {
+        // Several frames can arrive in one read: keep those after the first frame for the robot.
+        backlog.push({ data, isBinary });
+        return;
+      }
+      if (phase === 'hello') {
+        if (isBinary) return fail(new BridgeError('BRIDGE_BAD_HELLO', url, 'first message is binary', 'a JSON hello'));
+        const m = parseServerMessage(data.toString('utf8'));
+        if (!m || m.type !== 'hello') return fail(new BridgeError('BRIDGE_BAD_HELLO', url, `first message is not a hello (${data.toString('utf8').slice(0, 80)})`, '{"type":"hello",...}'));
+        const h = m as HelloMessage;
+        if (h.protocol !== PROTOCOL_VERSION) {
+          const sub = typeof h.subprotocol === 'string' && SUBPROTOCOL_PATTERN.test(h.subprotocol) ? ` (${h.subprotocol})` : '';
+          return fail(
+            new BridgeError('BRIDGE_VERSION', url, `server speaks protocol version ${JSON.stringify(h.protocol)}${sub}, this client ${PROTOCOL_VERSION}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH),
+          );
+        }
+        try {
+          spec = specFromWire(h.robot);
+          checkHello(h, url, spec);
+        } catch (e) {
+          return fail(e as BridgeError);
+        }
+        if (expectSpec && !sameSpec(expectSpec, spec))
+          return fail(new BridgeError('BRIDGE_ROBOT_CHANGED', url, `serves robot "${spec.name}" now, not the "${expectSpec.name}" this client was connected to`, 'the same robot after a reconnect'));
+        hello = h;
+        phase = 'auth';
+        ws.send(JSON.stringify(token === undefined ? { type: 'auth', role } : { type: 'auth', role, token }));
+        return;
+      }
+      if (isBinary) {
+        if (phase === 'first_frame') {
+          backlog.push({ data, isBinary });
+          succeed();
+        }
+        return; // frames before auth / reset completes are not this session's yet
+      }
+      const m = parseServerMessage(data.toString('utf8'));
+      if (!m) return;
+      if (m.type === 'error') {
+        const code =
+          m.code === ErrorCode.AUTH_REQUIRED || m.code === ErrorCode.AUTH_FAILED ? 'BRIDGE_AUTH' : m.code === ErrorCode.COMMANDER_BUSY ? 'BRIDGE_BUSY' : phase === 'auth' ? 'BRIDGE_AUTH' : 'BRIDGE_REFUSED';
+        const hint = m.code === ErrorCode.AUTH_REQUIRED && token === undefined ? ` (no token given: pass --token or set ${TOKEN_ENV})` : '';
+        return fail(BridgeError.fromServer(code, url, m.code, `${m.text}${hint}`));
+      }
+      if (phase === 'auth' && m.type === 'auth_ok') {
+        granted = m.role;
+        if (role === 'command' && granted !== 'command') return; // COMMANDER_BUSY error came (or comes) with it
+        if (simReset && hello!.sim && role === 'command') {
+          phase = 'sim_reset';
+          ws.send(JSON.stringify(simReset.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: simReset.seed }));
+        } else phase = 'first_frame';
+        return;
+      }
+      if (m.type === 'status') hello = { ...hello!, robotState: m.robotState, stateCause: m.cause, stateReason: m.reason };
+      if (phase === 'sim_reset' && m.type === 'status' && m.cause === 'sim_reset') {
+        phase = 'first_frame';
+        return;
+      }
+      if (phase === 'first_frame') backlog.push({ data, isBinary });
+    });
+  });
+}
+
+function checkHello(h: HelloMessage, url: string, spec: RobotSpec): void {
+  const bad = (field: string, expected: string): never => {
+    throw new BridgeError('BRIDGE_BAD_HELLO', `${url} hello.${field}`, 'cannot be used', expected);
+  };
+  const pos = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
+  if (typeof h.rates !== 'object' || h.rates === null || !pos(h.rates.loopHz) || !pos(h.rates.stateHz)) bad('rates', '{ loopHz > 0, stateHz > 0 }');
+  const f = h.frame;
+  if (typeof f !== 'object' || f === null || typeof f.imu !== 'boolean' || typeof f.base !== 'boolean' || f.contacts !== spec.sensors.contacts.length)
+    bad('frame', `{ imu: boolean, contacts: ${spec.sensors.contacts.length}, base: boolean }`);
+  if (f.imu !== spec.sensors.imu) bad('frame.imu', `${spec.sensors.imu}, as robot.sensors.imu`);
+  const hb = h.heartbeat;
+  if (typeof hb !== 'object' || hb === null || !pos(hb.intervalS) || !pos(hb.timeoutS) || hb.timeoutS <= hb.intervalS) bad('heartbeat', '{ intervalS > 0, timeoutS > intervalS }');
+  if (!pos(h.commandTimeoutS)) bad('commandTimeoutS', 'a number > 0 (s)');
+  if (!['idle', 'running', 'degraded', 'safe-stop', 'e-stopped'].includes(h.robotState)) bad('robotState', 'idle | running | degraded | safe-stop | e-stopped');
+  if (typeof h.sim !== 'boolean') bad('sim', 'a boolean');
+}

@@ -1,0 +1,47 @@
+import { steadyNow } from '../../src/clock/sleep.ts';
+
+/**
+ * Wakes a server loop at deadlines on the steady clock without shutting out its sockets: a timer
+ * for all but the last `spinMargin` seconds, then a poll loop of setImmediate turns until the
+ * deadline. Each turn lets the event loop poll I/O with a zero timeout, so a command frame that
+ * arrives in the final stretch is handled at once, where a blocking spin (src/clock sleepUntil)
+ * would hold it until the deadline. Same cost: one busy core during the margin. spinMargin 0 =
+ * timer only (wakes late by the host's timer latency, TIMING.md).
+ *
+ * Real-time rules: allocates only the timer / immediate handles Node needs.
+ */
+export class Pacer {
+  private _deadline = 0;
+  private _done: () => void = () => {};
+  private _cancelled = false;
+
+  constructor(private readonly spinMargin: number) {}
+
+  /** Calls `done` once, at or just after `deadline` (steady s). */
+  at(deadline: number, done: () => void): void {
+    this._deadline = deadline;
+    this._done = done;
+    if (this.spinMargin <= 0) {
+      setTimeout(this._fire, Math.max(0, (deadline - steadyNow()) * 1000));
+      return;
+    }
+    const wait = deadline - this.spinMargin - steadyNow();
+    if (wait > 0.0005) setTimeout(this._poll, wait * 1000);
+    else setImmediate(this._poll);
+  }
+
+  /** No more wake-ups (a pending one returns without calling back). */
+  cancel(): void {
+    this._cancelled = true;
+  }
+
+  private readonly _fire = (): void => {
+    if (!this._cancelled) this._done();
+  };
+
+  private readonly _poll = (): void => {
+    if (this._cancelled) return;
+    if (steadyNow() >= this._deadline) this._done();
+    else setImmediate(this._poll);
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * JSON control messages of the axon bridge protocol (hardware/PROTOCOL.md, "Control messages"):
+ * their shapes, and the checks each side runs on what it receives. Control messages are rare
+ * (connection, auth, heartbeat at 10 Hz, e-stop, reset, errors): JSON is fine off the tick path.
+ */
+import type { ControlMode, JointSpec, JointType, RobotSpec } from '../../src/core/robot.ts';
+import { BridgeError } from './BridgeError.ts';
+import { ErrorCode, type Role, type RobotState, type StateCause } from './protocol.ts';
+
+/**
+ * A JointSpec as sent: an unbounded limit (lower/upper of a continuous joint, an unlimited
+ * velocity or effort) is null, since JSON has no Infinity. Every other number is finite.
+ */
+export type WireJointSpec = { readonly [K in keyof JointSpec]: JointSpec[K] extends number ? number | null : JointSpec[K] };
+export type WireRobotSpec = Omit<RobotSpec, 'joints'> & { readonly joints: readonly WireJointSpec[] };
+
+/** Server -> client, first message on every connection. */
+export interface HelloMessage {
+  readonly type: 'hello';
+  readonly protocol: number;
+  readonly subprotocol: string;
+  /** Implementation and version, free text (e.g. "axon 0.1.0"). */
+  readonly server: string;
+  /** This connection's number on the server (for logs). */
+  readonly client: number;
+  readonly robot: WireRobotSpec;
+  /** True when the robot is a simulation (sim_reset is served). */
+  readonly sim: boolean;
+  /** Loop rate: physics steps per second (simulation) or read/write cycles (hardware); state frame rate. */
+  readonly rates: { readonly loopHz: number; readonly stateHz: number };
+  /** Blocks every state frame carries (fixes its flags and length). */
+  readonly frame: { readonly imu: boolean; readonly contacts: number; readonly base: boolean };
+  readonly heartbeat: { readonly intervalS: number; readonly timeoutS: number };
+  /** Deadman: commands must arrive at least this often while the robot is running (s). */
+  readonly commandTimeoutS: number;
+  readonly auth: { readonly observeWithoutToken: boolean };
+  readonly robotState: RobotState;
+  /** Cause and reason of the last state change (null / '' before any), as its status said. */
+  readonly stateCause: StateCause | null;
+  readonly stateReason: string;
+  /** Whether a client holds the commander role now. */
+  readonly commander: boolean;
+}
+
+export interface AuthOkMessage {
+  readonly type: 'auth_ok';
+  readonly role: Role;
+}
+
+export interface ErrorMessage {
+  readonly type: 'error';
+  readonly code: number;
+  readonly name: string;
+  readonly text: string;
+  /** Seq of the frame it is about, when it is about a frame. */
+  readonly seq?: number;
+  /** Byte offset in that frame. */
+  readonly offset?: number;
+}
+
+export interface StatusMessage {
+  readonly type: 'status';
+  readonly robotState: RobotState;
+  readonly cause: StateCause;
+  readonly reason: string;
+  readonly commander: boolean;
+  /** Server steady time (s). */
+  readonly time: number;
+}
+
+export interface HeartbeatMessage {
+  readonly type: 'heartbeat';
+  /** Sender steady time (s). */
+  readonly time: number;
+}
+
+export interface StatsMessage {
+  readonly type: 'stats';
+  readonly time: number;
+  readonly stateFramesSent: number;
+  readonly commandsAccepted: number;
+  readonly commandsRejected: number;
+  /** Server-measured round trip: a state frame sent -> the command acking it received (µs). */
+  readonly roundTripUs: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number };
+  /** Physics steps that ran late enough to be skipped (the server fell behind real time). */
+  readonly overruns: number;
+}
+
+export type ServerMessage = HelloMessage | AuthOkMessage | ErrorMessage | StatusMessage | HeartbeatMessage | StatsMessage;
+
+export interface AuthMessage {
+  readonly type: 'auth';
+  readonly token?: string;
+  readonly role: Role;
+}
+export interface EstopMessage {
+  readonly type: 'estop';
+  readonly reason?: string;
+}
+export interface ResetMessage {
+  readonly type: 'reset';
+  readonly reason?: string;
+}
+export interface ReleaseMessage {
+  readonly type: 'release';
+}
+export interface SimResetMessage {
+  readonly type: 'sim_reset';
+  /** Seed for the simulated robot's reset (its randomisation, when the server randomises). */
+  readonly seed?: number;
+}
+export interface StatsRequest {
+  readonly type: 'stats';
+}
+
+export type ClientMessage = AuthMessage | HeartbeatMessage | EstopMessage | ResetMessage | ReleaseMessage | SimResetMessage | StatsRequest;
+
+/** A rejected message: code and words, as the error reply carries them. */
+export interface MessageIssue {
+  readonly code: number;
+  readonly text: string;
+}
+
+const REASON_MAX = 200;
+
+function isObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** Parses and checks a client -> server control message. */
+export function parseClientMessage(text: string): ClientMessage | MessageIssue {
+  let m: unknown;
+  try {
+    m = JSON.parse(text);
+  } catch {
+    return { code: ErrorCode.BAD_JSON, text: `text message is not JSON (expected a JSON object with a "type")` };
+  }
+  if (!isObject(m)) return { code: ErrorCode.BAD_JSON, text: 'text message is not a JSON object (expected {"type": ...})' };
+  const bad = (field: string, expected: string): MessageIssue => ({ code: ErrorCode.BAD_MESSAGE, text: `${String(m.type)}.${field}: expected ${expected}` });
+  const reason = (): MessageIssue | undefined =>
+    m.reason === undefined || (typeof m.reason === 'string' && m.reason.length <= REASON_MAX) ? undefined : bad('reason', `a string of at most ${REASON_MAX} characters`);
+  switch (m.type) {
+    case 'auth':
+      if (m.role !== 'observe' && m.role !== 'command') return bad('role', '"observe" or "command"');
+      if (m.token !== undefined && (typeof m.token !== 'string' || m.token.length > 1024)) return bad('token', 'a string of at most 1024 characters');
+      return m.token === undefined ? { type: 'auth', role: m.role } : { type: 'auth', role: m.role, token: m.token };
+    case 'heartbeat':
+      if (typeof m.time !== 'number' || !Number.isFinite(m.time)) return bad('time', 'a finite number (s)');
+      return { type: 'heartbeat', time: m.time };
+    case 'estop':
+      return reason() ?? { type: 'estop', ...(m.reason !== undefined ? { reason: m.reason as string } : {}) };
+    case 'reset':
+      return reason() ?? { type: 'reset', ...(m.reason !== undefined ? { reason: m.reason as string } : {}) };
+    case 'release':
+      return { type: 'release' };
+    case 'sim_reset':
+      if (m.seed !== undefined && !(typeof m.seed === 'number' && Number.isInteger(m.seed) && m.seed >= 0 && m.seed <= 0xffffffff))
+        return bad('seed', 'a whole number from 0 to 4294967295');
+      return m.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: m.seed as number };
+    case 'stats':
+      return { type: 'stats' };
+    default:
+      return {
+        code: ErrorCode.BAD_MESSAGE,
+        text: `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)} (expected auth, heartbeat, estop, reset, release, sim_reset or stats)`,
+      };
+  }
+}
+
+/** Parses a server -> client message far enough to dispatch on its type; the hello is checked by checkHello. */
+export function parseServerMessage(text: string): ServerMessage | undefined {
+  try {
+    const m: unknown = JSON.parse(text);
+    if (!isObject(m) || typeof m.type !== 'string') return undefined;
+    return m as unknown as ServerMessage;
+  } catch {
+    return undefined;
+  }
+}
+
+// ---- RobotSpec on the wire ----
+
+export function specToWire(spec: RobotSpec): WireRobotSpec {
+  const fin = (x: number) => (Number.isFinite(x) ? x : null);
+  return {
+    name: spec.name,
+    joints: spec.joints.map((j) => ({
+      name: j.name,
+      type: j.type,
+      lower: fin(j.lower),
+      upper: fin(j.upper),
+      velocityLimit: fin(j.velocityLimit),
+      effortLimit: fin(j.effortLimit),
+      defaultPosition: fin(j.defaultPosition),
+      kp: fin(j.kp),
+      kd: fin(j.kd),
+    })),
+    sensors: { imu: spec.sensors.imu, contacts: [...spec.sensors.contacts] },
+    controlModes: [...spec.controlModes],
+  };
+}
+
+const JOINT_TYPES: readonly JointType[] = ['revolute', 'continuous', 'prismatic'];
+const MODES: readonly ControlMode[] = ['position', 'velocity', 'effort'];
+
+/**
+ * Checks a hello's robot and turns it back into a RobotSpec (null lower/upper -> ∓Infinity).
+ * @throws BridgeError BAD_HELLO naming the field (e.g. `hello.robot.joints[2].effortLimit`)
+ */
+export function specFromWire(w: unknown, where = 'hello.robot'): RobotSpec {
+  const fail = (field: string, expected: string): never => {
+    throw new BridgeError('BRIDGE_BAD_HELLO', `${where}${field}`, 'cannot be used', expected);
+  };
+  if (!isObject(w)) return fail('', 'a RobotSpec object');
+  if (typeof w.name !== 'string') fail('.name', 'a string');
+  if (!Array.isArray(w.joints) || w.joints.length === 0 || w.joints.length > 0xffff) fail('.joints', 'an array of 1 to 65535 joints');
+  const joints: JointSpec[] = (w.joints as unknown[]).map((j, i) => {
+    const at = `.joints[${i}]`;
+    if (!isObject(j)) return fail(at, 'a JointSpec object');
+    if (typeof j.name !== 'string') fail(`${at}.name`, 'a string');
+    if (!JOINT_TYPES.includes(j.type as JointType)) fail(`${at}.type`, JOINT_TYPES.join(' | '));
+    const num = (k: string, ifNull: number | undefined): number => {
+      const x = j[k];
+      if (x === null && ifNull !== undefined) return ifNull;
+      if (typeof x !== 'number' || !Number.isFinite(x)) fail(`${at}.${k}`, ifNull === undefined ? 'a finite number' : 'a finite number or null');
+      return x as number;
+    };
+    return {
+      name: j.name as string,
+      type: j.type as JointType,
+      lower: num('lower', -Infinity),
+      upper: num('upper', Infinity),
+      velocityLimit: num('velocityLimit', Infinity),
+      effortLimit: num('effortLimit', Infinity),
+      defaultPosition: num('defaultPosition', undefined),
+      kp: num('kp', undefined),
+      kd: num('kd', undefined),
+    };
+  });
+  const s = w.sensors;
+  if (!isObject(s) || typeof s.imu !== 'boolean' || !Array.isArray(s.contacts) || !s.contacts.every((c) => typeof c === 'string'))
+    fail('.sensors', '{ imu: boolean, contacts: string[] }');
+  const sensors = s as { imu: boolean; contacts: string[] };
+  if (!Array.isArray(w.controlModes) || w.controlModes.length === 0 || !w.controlModes.every((m) => MODES.includes(m as ControlMode)))
+    fail('.controlModes', 'a non-empty array of "position" | "velocity" | "effort"');
+  return { name: w.name as string, joints, sensors: { imu: sensors.imu, contacts: [...sensors.contacts] }, controlModes: [...(w.controlModes as ControlMode[])] };
+}
+
+/** True when two specs describe the same robot (names, joints, limits, sensors, modes). */
+export function sameSpec(a: RobotSpec, b: RobotSpec): boolean {
+  return JSON.stringify(specToWire(a)) === JSON.stringify(specToWire(b));
+}

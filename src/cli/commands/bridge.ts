@@ -1,0 +1,150 @@
+import { createInterface } from 'node:readline';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { createSimRobot, robotNames } from '../../../sim/index.ts';
+import { BridgeServer, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
+import { UsageError } from '../../core/errors.ts';
+import { positiveNumber, seedInt } from '../args.ts';
+import { round } from '../summary.ts';
+
+function portInt(v: string): number {
+  const x = Number(v);
+  if (!/^\d+$/.test(v.trim()) || x > 65535) throw new InvalidArgumentError('expected a port number from 0 to 65535 (0: any free port)');
+  return x;
+}
+
+function nonNegative(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number >= 0');
+  return x;
+}
+
+/**
+ * `axon bridge --sim cartpole`: serves a simulated robot over the bridge protocol
+ * (hardware/PROTOCOL.md) on loopback, stepped in real time, with the server's own safety.
+ */
+export function bridgeCommand() {
+  return new Command('bridge')
+    .description(
+      'Serve a simulated robot over the axon bridge protocol (WebSocket, hardware/PROTOCOL.md) for hardware-in-the-loop dry runs. ' +
+        'The server steps the robot in real time and stops it by itself if commands stop (deadman).',
+    )
+    .requiredOption('--sim <robot>', `simulated robot to serve (${robotNames().join(', ')})`)
+    .option('--host <addr>', 'interface to bind; anything but loopback requires --token', '127.0.0.1')
+    .option('--port <n>', 'TCP port (0: any free port, printed)', portInt, DEFAULT_PORT)
+    .option('--token <token>', `token a client needs to command (default: $${TOKEN_ENV}, else a random one, printed)`)
+    .option('--rate <hz>', 'physics rate (Hz)', positiveNumber, 500)
+    .option('--state-rate <hz>', 'state frame rate (Hz), a divisor of --rate (default: --rate)', positiveNumber)
+    .option('--seed <n>', 'seed of the initial state (and of its randomisation)', seedInt, 1)
+    .option('--randomize', 'randomise the initial state and physical parameters (seeded; sim_reset draws again)', false)
+    .option('--command-timeout <s>', 'deadman: safe-stop when commands stop for this long while running', positiveNumber, 0.2)
+    .option('--observe-needs-token', 'send state frames only to clients that presented the token', false)
+    .option('--spin-ms <ms>', 'pacing: spin this long before each physics deadline (0: timer only)', nonNegative, 1.1)
+    .option('--duration <s>', 'stop serving after this many seconds (default: until Ctrl-C)', positiveNumber)
+    .option('--json', 'print one JSON summary object on the last line of stdout when the server stops', false)
+    .action(async (o) => {
+      if (!robotNames().includes(o.sim)) throw new UsageError('--sim', `unknown robot "${o.sim}"`, `one of ${robotNames().join(', ')}`);
+      if (!(o.rate > 10 && o.rate <= 20_000)) throw new UsageError('--rate', `${o.rate} Hz cannot be used`, 'a physics rate above 10 Hz and at most 20000 Hz');
+      const stateHz = o.stateRate ?? o.rate;
+      const dec = o.rate / stateHz;
+      if (Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)
+        throw new UsageError('--state-rate', `${stateHz} Hz does not divide the physics rate ${o.rate} Hz`, `a divisor of ${o.rate}, e.g. ${o.rate} or ${o.rate / 2}`);
+      const token = o.token ?? process.env[TOKEN_ENV];
+      if (token !== undefined && token.length === 0) throw new UsageError('--token', 'is empty', 'a non-empty token');
+      if (token === undefined && !isLoopback(o.host))
+        throw new UsageError('--host', `"${o.host}" is reachable from other machines`, `a --token (or $${TOKEN_ENV}) when binding beyond loopback`);
+
+      const robot = createSimRobot(o.sim, { physicsDt: 1 / o.rate, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
+      const server = await BridgeServer.listen({
+        robot,
+        host: o.host,
+        port: o.port,
+        ...(token !== undefined ? { token } : {}),
+        stateHz,
+        commandTimeoutS: o.commandTimeout,
+        observeWithoutToken: !o.observeNeedsToken,
+        spinMarginS: o.spinMs / 1000,
+        serverName: 'axon 0.1.0 (axon bridge --sim)',
+      });
+      const say = (s: string) => process.stdout.write(`${s}\n`);
+      const n = robot.spec.joints.length;
+      say(`axon bridge: serving ${o.sim} (simulated, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
+      say(`listening on ${server.url} (subprotocol ${SUBPROTOCOL}); deadman ${o.commandTimeout} s, heartbeat timeout ${server.heartbeatTimeoutS} s`);
+      say(server.tokenGenerated ? `token: ${server.token} (generated: clients pass it with --token or $${TOKEN_ENV})` : 'token: as given');
+      const interactive = process.stdin.isTTY === true;
+      if (interactive && !o.json) say("operator: 'e' + Enter e-stop, 'r' reset, 's' status, 'q' quit (Ctrl-C also quits)");
+
+      const stateEvents: Record<string, number> = {};
+      let connections = 0;
+      const sub = server.events$.subscribe((e) => {
+        if (e.kind === 'connect') connections++;
+        if (e.kind === 'state') stateEvents[e.cause] = (stateEvents[e.cause] ?? 0) + 1;
+        if (!o.json) say(describe(e));
+      });
+
+      await new Promise<void>((resolve) => {
+        let done = false;
+        const stop = () => {
+          if (done) return;
+          done = true;
+          if (timer) clearTimeout(timer);
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          rl?.close();
+          resolve();
+        };
+        const timer = o.duration !== undefined ? setTimeout(stop, o.duration * 1000) : undefined;
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        const rl = interactive ? createInterface({ input: process.stdin }) : undefined;
+        rl?.on('line', (line) => {
+          const cmd = line.trim().toLowerCase();
+          if (cmd === 'e' || cmd === 'estop') server.estop('console');
+          else if (cmd === 'r' || cmd === 'reset') {
+            if (server.robotState === 'safe-stop' || server.robotState === 'e-stopped') server.reset('console');
+            else say(`nothing to reset: robot is ${server.robotState}`);
+          } else if (cmd === 's' || cmd === 'status') say(`robot ${server.robotState}, commander ${server.commanderId ?? 'none'}, ${JSON.stringify(server.stats())}`);
+          else if (cmd === 'q' || cmd === 'quit') stop();
+          else if (cmd.length > 0) say("operator: 'e' e-stop, 'r' reset, 's' status, 'q' quit");
+        });
+      });
+
+      const stats = server.stats();
+      const finalState = server.robotState;
+      await server.close();
+      sub.unsubscribe();
+      await robot.close();
+      const summary = {
+        command: 'bridge',
+        robot: o.sim,
+        url: server.url,
+        duration_s: round(stats.time, 3),
+        loop_hz: server.loopHz,
+        state_hz: server.stateHz,
+        connections,
+        state_frames_sent: stats.stateFramesSent,
+        commands: { accepted: stats.commandsAccepted, rejected: stats.commandsRejected },
+        round_trip_us: stats.roundTripUs,
+        overruns: stats.overruns,
+        robot_state: finalState,
+        state_changes: stateEvents,
+      };
+      if (o.json) say(JSON.stringify(summary));
+      else say(`stopped after ${summary.duration_s} s: ${connections} connection(s), ${stats.commandsAccepted} commands accepted, ${stats.commandsRejected} refused, robot was ${finalState}`);
+    });
+}
+
+function describe(e: BridgeServerEvent): string {
+  const t = `[${e.time.toFixed(3).padStart(9)} s]`;
+  switch (e.kind) {
+    case 'connect':
+      return `${t} client ${e.client} connected from ${e.remote}`;
+    case 'disconnect':
+      return `${t} client ${e.client} disconnected (${e.code}${e.reason ? ` ${e.reason}` : ''})`;
+    case 'role':
+      return `${t} client ${e.client} is ${e.role === 'command' ? 'the commander' : e.role === 'observe' ? 'an observer' : 'an observer without token'}`;
+    case 'state':
+      return `${t} robot ${e.robotState} (${e.cause}): ${e.reason}`;
+    case 'refused':
+      return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.text}`;
+  }
+}

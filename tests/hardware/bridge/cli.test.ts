@@ -1,0 +1,86 @@
+/** `axon bridge` as a user runs it: flags, refusals with exit code 2, a served robot, the JSON summary. */
+import { spawn } from 'node:child_process';
+import { CommanderError } from '@commander-js/extra-typings';
+import { describe, expect, it } from 'vitest';
+import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
+import { buildProgram } from '../../../src/cli/main.ts';
+import { bridgeCommand } from '../../../src/cli/commands/bridge.ts';
+import { UsageError } from '../../../src/core/errors.ts';
+import { waitUntil } from './helpers.ts';
+
+const FIXTURE = 'tests/hardware/bridge/fixtures/axon.ts';
+
+function axon(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', FIXTURE, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const r = { child, stdout: '', stderr: '', code: undefined as number | null | undefined };
+  child.stdout.on('data', (d) => (r.stdout += d));
+  child.stderr.on('data', (d) => (r.stderr += d));
+  const done = new Promise<typeof r>((resolve) => child.on('close', (code) => resolve(Object.assign(r, { code }))));
+  return { r, done };
+}
+
+/** Parses argv with `bridge` in the program as main.ts builds it, in this process: the error it raises. */
+async function refusal(args: string[]): Promise<{ error: unknown; stderr: string }> {
+  let stderr = '';
+  const program = buildProgram();
+  if (!program.commands.some((c) => c.name() === 'bridge')) program.addCommand(bridgeCommand().exitOverride());
+  const bridge = program.commands.find((c) => c.name() === 'bridge')!;
+  for (const c of [program, bridge]) c.configureOutput({ writeErr: (t) => (stderr += t), writeOut: () => {} });
+  try {
+    await program.parseAsync(['node', 'axon', ...args]);
+  } catch (error) {
+    return { error, stderr };
+  }
+  throw new Error(`expected ${args.join(' ')} to be refused`);
+}
+
+describe('axon bridge CLI', () => {
+  it('documents its flags', () => {
+    const help = bridgeCommand().helpInformation();
+    for (const f of ['--sim', '--host', '--port', '--token', '--rate', '--state-rate', '--command-timeout', '--duration', '--json']) expect(help).toContain(f);
+  });
+
+  it.each([
+    [['bridge', '--sim', 'tractor'], '--sim', 'cartpole'],
+    [['bridge', '--sim', 'cartpole', '--host', '0.0.0.0'], '--host', 'token'],
+    [['bridge', '--sim', 'cartpole', '--state-rate', '300'], '--state-rate', 'divisor of 500'],
+    [['bridge', '--sim', 'cartpole', '--rate', '5'], '--rate', 'above 10 Hz'],
+  ])('refuses %j with a usage error naming the flag', async (args, flag, expected) => {
+    const { error } = await refusal(args);
+    expect(error).toBeInstanceOf(UsageError);
+    expect((error as UsageError).where).toBe(flag);
+    expect((error as UsageError).message).toContain(expected);
+  });
+
+  it('refuses a bad flag value through commander, naming the flag', async () => {
+    const { error, stderr } = await refusal(['bridge', '--sim', 'cartpole', '--port', '70000']);
+    expect(error).toBeInstanceOf(CommanderError);
+    expect(stderr).toContain('--port');
+    expect(stderr).toContain('port number');
+  });
+
+  it('exits with code 2 and one line on bad input (a real process)', async () => {
+    const r = await axon(['bridge', '--sim', 'cartpole', '--host', '192.168.0.10']).done;
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toContain('--host');
+  });
+
+  it('serves a simulated robot: a client commands it, and --json ends with the summary', async () => {    const { r, done } = axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '1.5', '--spin-ms', '0', '--json'], { AXON_BRIDGE_TOKEN: 'cli-token' });
+    await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout), `the listening line (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
+    const url = /listening on (ws:\/\/\S+)/.exec(r.stdout)![1];
+    expect(r.stdout).toContain('token: as given');
+    const robot = await connectBridgeRobot(url, { token: 'cli-token' });
+    expect(robot.spec.name).toBe('pendulum');
+    for (let i = 0; i < 10; i++) {
+      robot.command({ mode: 'effort', target: new Float64Array([0.5]) });
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    await robot.close();
+    const out = await done;
+    expect(out.code).toBe(0);
+    const summary = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ command: 'bridge', robot: 'pendulum', loop_hz: 500, state_hz: 500, connections: 1, commands: { accepted: 10, rejected: 0 }, robot_state: 'idle' });
+    expect(summary.state_changes).toMatchObject({ armed: 1, release: 1 });
+  });
+});
