@@ -8,6 +8,7 @@ import { workerCommand } from './commands/worker.ts';
 import { hwCommand } from './commands/hw.ts';
 import { runCommand } from './commands/run.ts';
 import { bridgeCommand } from './commands/bridge.ts';
+import { replayCommand } from './commands/replay.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   program.addCommand(hwCommand());
   program.addCommand(runCommand());
   program.addCommand(bridgeCommand());
+  program.addCommand(replayCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

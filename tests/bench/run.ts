@@ -24,6 +24,7 @@ import { createSimRobot } from '../../sim/index.ts';
 import { PointMassRobot, joint, manifest, spec } from '../helpers/fakes.ts';
 import { benchBus } from './bus.ts';
 import { benchBridge } from './bridge.ts';
+import { recordingBench } from './recording.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -111,3 +112,4 @@ await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
 await benchBus();
 await benchBridge();
+await recordingBench({ rounds: 3 });

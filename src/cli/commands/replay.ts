@@ -1,0 +1,52 @@
+import { Command } from '@commander-js/extra-typings';
+import { readRecording, recordingSummary, comparePolicy, recordedSpec, type PolicyDiff } from '../../record/index.ts';
+import { loadModelFolder } from '../../model/manifest.ts';
+import { loadPolicy } from '../../policy/loadPolicy.ts';
+import { assertModelFits } from '../../model/checkModel.ts';
+
+export function replayCommand() {
+  return new Command('replay')
+    .description('Summarise an MCAP recording made with --record; with --policy, re-run a policy on the recorded observations and report how its actions differ.')
+    .argument('<file>', 'MCAP file written by --record')
+    .option('--policy <dir>', 're-run this model folder on the recorded observations and compare its commands with the recorded ones')
+    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .action(async (file, o) => {
+      const rec = await readRecording(file);
+      for (const w of rec.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
+      const summary: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } } = recordingSummary(rec);
+      if (o.policy !== undefined) {
+        const spec = recordedSpec(rec);
+        const folder = loadModelFolder(o.policy);
+        assertModelFits(folder.manifest, spec, {}, `${o.policy}/manifest.json`);
+        const policy = await loadPolicy(folder);
+        try {
+          summary.policy_diff = { policy: o.policy, ...(await comparePolicy(rec, folder.manifest, policy)) };
+        } finally {
+          await policy.close();
+        }
+      }
+      if (o.json) console.log(JSON.stringify(summary));
+      else printHuman(summary);
+    });
+}
+
+function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } }): void {
+  console.log(`${s.file}: ${s.robot ?? '?'} under ${s.policy ?? '?'}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
+  console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.truncated ? ', TRUNCATED (no footer)' : ''}`);
+  const l = s.loop;
+  console.log(`  period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99} max ${l.period_error_us.max}`);
+  console.log('  stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));
+  const ev = Object.entries(s.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
+  console.log(`  safety: final ${s.safety.final_state}${ev ? `, events: ${ev}` : ', no events'}; episode return ${s.episode.return}`);
+  const d = s.policy_diff;
+  if (d) {
+    console.log(`policy ${d.policy} on the recorded observations (${d.ticks} ticks, ${d.mode} commands vs recorded ${d.recordedMode}):`);
+    for (const j of d.joints) console.log(`  ${j.joint.padEnd(20)} max |Δ| ${fmt(j.max)} (tick ${j.maxAtSeq})  mean |Δ| ${fmt(j.mean)}`);
+    console.log(d.max === 0 ? '  identical commands on every tick' : `  largest difference ${fmt(d.max)}`);
+    for (const w of d.warnings) console.log(`  warning: ${w}`);
+  }
+}
+
+function fmt(x: number): string {
+  return x === 0 ? '0' : x.toPrecision(4);
+}

@@ -1,0 +1,141 @@
+/**
+ * Replay of a recording: its summary, and a re-run of a policy on the recorded observations.
+ *
+ * comparePolicy() feeds every recorded observation, in order, through the new model's own
+ * observation builder (its own history and last-action feedback) and policy, maps the result to a
+ * joint command in the robot's order, and compares it with the recorded policy's action mapped the
+ * same way (through the recorded manifest). The world is the recording's (open loop): this answers
+ * "would the new model have decided differently here?", a regression check, not a simulation.
+ */
+import type { RobotSpec } from '../core/robot.ts';
+import { createCommand } from '../core/robot.ts';
+import { AxonError } from '../core/errors.ts';
+import { ObservationBuilder } from '../model/ObservationBuilder.ts';
+import { ActionMapper } from '../model/ActionMapper.ts';
+import { validateManifest, type ModelManifest } from '../model/manifest.ts';
+import type { Policy } from '../policy/Policy.ts';
+import { percentilesUs } from '../loop/LoopStats.ts';
+import type { Recording } from './readRecording.ts';
+
+export interface JointDiff {
+  readonly joint: string;
+  /** Largest and mean |new - recorded| command target over the ticks (command units: rad|m, rad/s|m/s, N·m|N). */
+  readonly max: number;
+  readonly mean: number;
+  /** Tick (seq) of the largest difference. */
+  readonly maxAtSeq: number;
+}
+
+export interface PolicyDiff {
+  readonly ticks: number;
+  /** Command mode of the new policy and of the recorded one. */
+  readonly mode: string;
+  readonly recordedMode: string;
+  readonly joints: JointDiff[];
+  /** Largest difference over all joints. */
+  readonly max: number;
+  readonly warnings: string[];
+}
+
+/** The recording's spec, or a clear error when it has none. */
+export function recordedSpec(r: Recording): RobotSpec {
+  if (r.spec === undefined) throw new AxonError('RECORD_READ', r.file, `has no ${'axon.robot_spec'} metadata`, 'a recording written by axon --record');
+  return r.spec;
+}
+
+/** The recording's model manifest, validated. */
+export function recordedManifest(r: Recording): ModelManifest {
+  if (r.manifest === undefined) throw new AxonError('RECORD_READ', r.file, 'has no axon.model_manifest metadata', 'a recording written by axon --record with a policy');
+  return validateManifest(r.manifest, `${r.file} (axon.model_manifest)`);
+}
+
+/**
+ * Re-runs `policy` (described by `manifest`) on the recorded observations and reports, per robot
+ * joint, how its commands differ from the recorded policy's. Zero for the same deterministic policy.
+ */
+export async function comparePolicy(r: Recording, manifest: ModelManifest, policy: Policy): Promise<PolicyDiff> {
+  const spec = recordedSpec(r);
+  const warnings: string[] = [];
+  const builder = new ObservationBuilder(manifest, spec);
+  const mapper = new ActionMapper(manifest, spec);
+  const refMapper = new ActionMapper(recordedManifest(r), spec);
+  const n = spec.joints.length;
+  const cmd = createCommand(spec, mapper.mode);
+  const ref = createCommand(spec, refMapper.mode);
+  const max = new Float64Array(n), sum = new Float64Array(n), maxAt = new Float64Array(n).fill(-1);
+  policy.reset();
+  builder.reset();
+  let gaps = 0;
+  let prevSeq = -1;
+  for (const t of r.ticks) {
+    if (prevSeq >= 0 && t.seq !== prevSeq + 1) gaps++;
+    prevSeq = t.seq;
+    const input = builder.build(t.observation, mapper.clipped);
+    const raw = await policy.act(input);
+    mapper.map(raw, cmd);
+    refMapper.map(t.raw, ref);
+    for (let j = 0; j < n; j++) {
+      const a = cmd.target[j], b = ref.target[j];
+      const d = Number.isNaN(a) && Number.isNaN(b) ? 0 : Math.abs(a - b);
+      const dd = Number.isNaN(d) ? Infinity : d;
+      if (dd > max[j] || maxAt[j] < 0) {
+        max[j] = dd;
+        maxAt[j] = t.seq;
+      }
+      sum[j] += dd;
+    }
+  }
+  if (gaps > 0) warnings.push(`${gaps} gap(s) in the recorded ticks: history and last-action terms restart from the recording there`);
+  const period = r.run.period_s;
+  if (typeof period === 'number' && Math.abs(period * manifest.control_hz - 1) > 1e-6)
+    warnings.push(`the new policy runs at ${manifest.control_hz} Hz and the recording at ${Math.round(1 / period)} Hz: it sees one observation per recorded tick`);
+  if (mapper.mode !== refMapper.mode) warnings.push(`the new policy commands ${mapper.mode} and the recorded one ${refMapper.mode}: the differences mix units`);
+  const count = r.ticks.length;
+  const joints = spec.joints.map((j, i) => ({ joint: j.name, max: max[i], mean: count > 0 ? sum[i] / count : 0, maxAtSeq: maxAt[i] }));
+  return { ticks: count, mode: mapper.mode, recordedMode: refMapper.mode, joints, max: joints.reduce((m, j) => Math.max(m, j.max), 0), warnings };
+}
+
+/** What `axon replay FILE` prints: the run, its loop timings, safety, channels, warnings. */
+export function recordingSummary(r: Recording) {
+  const n = r.ticks.length;
+  const first = r.ticks[0];
+  const last = r.ticks[n - 1];
+  const period = typeof r.run.period_s === 'number' ? r.run.period_s : undefined;
+  let gaps = 0;
+  for (let i = 1; i < n; i++) if (r.ticks[i].seq !== r.ticks[i - 1].seq + 1) gaps++;
+  const late = Float64Array.from(r.ticks, (t) => Math.abs(t.latenessUs) / 1e6);
+  const stages: Record<string, { p50: number; p99: number }> = {};
+  const names = Array.isArray(r.run.stage_names) ? (r.run.stage_names as string[]) : Object.keys(first?.stageUs ?? {});
+  for (const s of names) {
+    const p = percentilesUs(Float64Array.from(r.ticks, (t) => (t.stageUs[s] ?? 0) / 1e6));
+    stages[s] = { p50: p.p50, p99: p.p99 };
+  }
+  const events: Record<string, number> = {};
+  for (const e of r.events) events[e.kind] = (events[e.kind] ?? 0) + 1;
+  return {
+    command: 'replay',
+    file: r.file,
+    bytes: r.bytes,
+    run: r.run,
+    robot: r.spec?.name,
+    policy: (r.manifest as { name?: string } | undefined)?.name,
+    ticks: n,
+    first_seq: first?.seq ?? null,
+    last_seq: last?.seq ?? null,
+    gaps,
+    duration_s: n > 0 ? round(last.time - first.time + (period ?? 0), 6) : 0,
+    loop: { period_error_us: percentilesUs(late), stage_us: stages },
+    episode: { return: last ? round(last.episodeReturn, 4) : null, terminated: last?.terminated ?? false },
+    safety: { final_state: last?.safetyState ?? null, events },
+    channels: r.channels,
+    chunks: r.chunks,
+    compression: r.compression,
+    truncated: r.truncated,
+    warnings: r.warnings,
+  };
+}
+
+function round(x: number, digits: number): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}

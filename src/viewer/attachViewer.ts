@@ -1,0 +1,260 @@
+/**
+ * Connects a running control loop to the viewer: live pose frames, loop stats, safety state and
+ * events, and the operator's commands (e-stop, arm/disarm, pause/step).
+ *
+ * Real-time rules: the `records$` subscriber runs on the tick and only copies a few numbers into
+ * arrays sized here (joint state, target, the tick's lateness into a 1024-entry ring); it never
+ * allocates, encodes or sends. Frames are built on a timer at `frameHz` (default 30) and only
+ * while a page is connected; stats at `statsHz` (default 4). Link poses are read from the robot
+ * (`linkPose`) on that timer, between ticks.
+ */
+import type { Subscription } from 'rxjs';
+import type { TickRecord } from '../loop/TickRecord.ts';
+import type { LoopStats } from '../loop/LoopStats.ts';
+import type { Observation, RobotSpec } from '../core/robot.ts';
+import type { SafetyEvent, SafetyState } from '../safety/types.ts';
+import { percentilesUs } from '../loop/LoopStats.ts';
+import { steadyNow } from '../clock/sleep.ts';
+import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
+import { encodeStateFrame, stateFrameBytes, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
+import type { SimControl } from './PausableClock.ts';
+
+/** The visual part of a URDF (sim/'s UrdfModel satisfies it). Lengths in m, angles in rad. */
+export interface ViewerModel {
+  readonly name: string;
+  readonly links: readonly {
+    readonly name: string;
+    readonly visuals: readonly {
+      readonly origin: { readonly xyz: readonly number[]; readonly rpy: readonly number[] };
+      readonly geometry:
+        | { readonly kind: 'box'; readonly size: readonly number[] }
+        | { readonly kind: 'cylinder'; readonly radius: number; readonly length: number }
+        | { readonly kind: 'sphere'; readonly radius: number }
+        | { readonly kind: 'mesh'; readonly filename: string; readonly scale: readonly number[] };
+      readonly color: readonly number[] | undefined;
+    }[];
+  }[];
+}
+
+/** What the viewer draws: the spec, and for a 3D view the URDF visuals and link poses (SimRobot has both). */
+export interface ViewerRobot {
+  readonly spec: RobotSpec;
+  readonly model?: ViewerModel;
+  /** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
+  linkPose?(linkName: string, pos: Float64Array, quat: Float64Array): void;
+}
+
+/** The part of a SafetySupervisor the viewer uses. */
+export interface ViewerSafety {
+  readonly state: SafetyState;
+  readonly events$: { subscribe(fn: (e: SafetyEvent) => void): Subscription };
+  estop(reason: string, now: number, seq: number): void;
+  reset(reason: string, obs: Observation, seq: number): void;
+}
+
+export interface ViewerOptions {
+  /** Default 8090; 0 picks a free port. */
+  readonly port?: number;
+  /** Default 127.0.0.1 (loopback only). */
+  readonly host?: string;
+  readonly token?: string;
+  /** State frames per second while a page is connected; default 30. */
+  readonly frameHz?: number;
+  /** Stats messages per second; default 4. */
+  readonly statsHz?: number;
+  /** Pause/step control (simulation only). */
+  readonly control?: SimControl;
+  /** Shown in the page title. */
+  readonly title?: string;
+}
+
+export interface Viewer {
+  /** Page URL with the command token. */
+  readonly url: string;
+  readonly token: string;
+  readonly port: number;
+  /** Pages connected now. */
+  readonly clients: number;
+  /** State frames sent so far (to all clients). */
+  readonly framesSent: number;
+  close(): Promise<void>;
+}
+
+const WINDOW = 1024;
+
+/** Starts the viewer for `loop`; subscribes at once (before listening), so call it before or during `loop.run()`. */
+export async function attachViewer(
+  loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription }; readonly stats: LoopStats },
+  safety: ViewerSafety,
+  robot: ViewerRobot,
+  o: ViewerOptions = {},
+): Promise<Viewer> {
+  const spec = robot.spec;
+  const n = spec.joints.length;
+  const linkNames = robot.model && robot.linkPose ? robot.model.links.map((l) => l.name) : [];
+  const nLinks = linkNames.length;
+
+  // ---- tick side: copy only ------------------------------------------------------------------
+  const joints = new Float32Array(4 * n); // position, target, effort, velocity per joint
+  const lateRing = new Float64Array(WINDOW);
+  const wallRing = new Float64Array(WINDOW);
+  let ticks = 0;
+  let seq = 0;
+  let time = 0;
+  let lastObs: Observation | undefined;
+  const onRecord = (rec: TickRecord): void => {
+    const obs = rec.observation;
+    for (let i = 0; i < n; i++) {
+      joints[4 * i] = obs.jointPosition[i];
+      joints[4 * i + 1] = rec.sent.target[i];
+      joints[4 * i + 2] = obs.jointEffort[i];
+      joints[4 * i + 3] = obs.jointVelocity[i];
+    }
+    const k = ticks % WINDOW;
+    lateRing[k] = rec.lateness < 0 ? -rec.lateness : rec.lateness;
+    wallRing[k] = steadyNow();
+    ticks++;
+    seq = rec.seq;
+    time = rec.time;
+    lastObs = obs;
+  };
+  const recSub = loop.records$.subscribe(onRecord);
+  const pendingEvents: SafetyEvent[] = [];
+  const evSub = safety.events$.subscribe((e) => {
+    if (pendingEvents.length < 500) pendingEvents.push(e);
+  });
+
+  // ---- server ----------------------------------------------------------------------------------
+  const hello = (c: ViewerClient) =>
+    JSON.stringify({
+      type: 'hello',
+      title: o.title ?? `axon: ${spec.name}`,
+      robot: spec.name,
+      joints: spec.joints.map((j) => ({ name: j.name, type: j.type, lower: j.lower, upper: j.upper, effortLimit: j.effortLimit })),
+      links: linkNames,
+      model: robot.model ? { name: robot.model.name, links: robot.model.links.map((l) => ({ name: l.name, visuals: l.visuals })) } : null,
+      canCommand: c.canCommand,
+      sim: o.control !== undefined,
+      frameHz: o.frameHz ?? 30,
+      safetyState: safety.state,
+      paused: o.control?.paused ?? false,
+    });
+  const server = new ViewerServer(
+    (c) => {
+      c.socket.send(hello(c));
+      c.socket.send(statsMessage([]));
+    },
+    (c, msg) => command(c, msg),
+    o.token,
+  );
+
+  const command = (c: ViewerClient, msg: unknown): void => {
+    const m = msg as { type?: unknown; cmd?: unknown };
+    const reply = (ok: boolean, message: string) =>
+      c.socket.send(JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false }));
+    if (m.type !== 'cmd' || typeof m.cmd !== 'string') return reply(false, 'expected {"type":"cmd","cmd":...}');
+    if (!c.canCommand) return reply(false, 'this page has no valid token: open the URL printed by axon (with ?token=...)');
+    switch (m.cmd) {
+      case 'estop':
+        safety.estop('operator e-stop (viewer)', lastObs?.time ?? 0, seq);
+        return reply(true, 'e-stopped');
+      case 'disarm':
+        safety.estop('operator disarm (viewer)', lastObs?.time ?? 0, seq);
+        return reply(true, 'disarmed (protective stop)');
+      case 'arm':
+        if (lastObs === undefined) return reply(false, 'no tick yet');
+        safety.reset('operator arm (viewer)', lastObs, seq);
+        return reply(true, 'armed from the present pose');
+      case 'pause':
+      case 'resume':
+      case 'step':
+        if (!o.control) return reply(false, 'pause/step exist in simulation only');
+        o.control[m.cmd]();
+        return reply(true, m.cmd);
+      default:
+        return reply(false, `unknown command "${m.cmd}": expected estop, disarm, arm, pause, resume or step`);
+    }
+  };
+
+  await server.listen({ port: o.port, host: o.host });
+
+  // ---- timers: frames and stats, off the tick --------------------------------------------------
+  const links = new Float32Array(7 * nLinks);
+  const _pos = new Float64Array(3);
+  const _quat = new Float64Array(4);
+  const frameBytes = stateFrameBytes(nLinks, n);
+  let framesSent = 0;
+  const sendFrame = () => {
+    if (server.clients.size === 0) return;
+    for (let l = 0; l < nLinks; l++) {
+      robot.linkPose!(linkNames[l], _pos, _quat);
+      links.set(_pos, 7 * l);
+      links.set(_quat, 7 * l + 3);
+    }
+    const paused = o.control?.paused ? FLAG_PAUSED : 0;
+    // A buffer per client and frame: ws may hold it until it is written (30 Hz, off the tick).
+    for (const c of server.clients) {
+      if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) continue;
+      const buf = new Uint8Array(frameBytes);
+      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), paused | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n);
+      c.socket.send(buf);
+    }
+    framesSent++;
+  };
+  function statsMessage(events: SafetyEvent[]): string {
+    const k = Math.min(ticks, WINDOW);
+    let rate = 0;
+    if (k >= 2) {
+      const newest = wallRing[(ticks - 1) % WINDOW];
+      const oldest = wallRing[(ticks - k) % WINDOW];
+      // Rate over the recent window; 0 once ticks stop arriving (paused, finished).
+      rate = newest > oldest && steadyNow() - newest < 1 ? (k - 1) / (newest - oldest) : 0;
+    }
+    const pe = percentilesUs(lateRing.subarray(0, k));
+    return JSON.stringify({
+      type: 'stats',
+      ticks,
+      seq,
+      time,
+      rateHz: Math.round(rate * 10) / 10,
+      periodErrorP99Us: pe.p99,
+      periodErrorMaxUs: pe.max,
+      overruns: loop.stats.overruns,
+      safetyState: safety.state,
+      paused: o.control?.paused ?? false,
+      events: events.map((e) => ({ time: e.time, seq: e.seq, kind: e.kind, state: e.state, joint: e.joint, value: e.value, reason: e.reason })),
+    });
+  }
+  const sendStats = () => {
+    const events = pendingEvents.splice(0, pendingEvents.length);
+    if (server.clients.size === 0) return;
+    server.broadcast(statsMessage(events));
+  };
+  const frameTimer = setInterval(sendFrame, 1000 / (o.frameHz ?? 30));
+  const statsTimer = setInterval(sendStats, 1000 / (o.statsHz ?? 4));
+  frameTimer.unref();
+  statsTimer.unref();
+
+  let closing: Promise<void> | undefined;
+  return {
+    url: server.url,
+    token: server.token,
+    port: server.port,
+    get clients() {
+      return server.clients.size;
+    },
+    get framesSent() {
+      return framesSent;
+    },
+    close() {
+      closing ??= (async () => {
+        clearInterval(frameTimer);
+        clearInterval(statsTimer);
+        recSub.unsubscribe();
+        evSub.unsubscribe();
+        await server.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,122 @@
+/**
+ * What recording and the viewer cost the loop (`npm run bench` calls recordingBench(); also
+ * `npx tsx tests/bench/recording.ts`). Cartpole in the simulator under the shipped ONNX policy,
+ * lockstep as fast as possible, four set-ups interleaved over several rounds:
+ *   baseline | --record (zstd MCAP) | viewer with one page connected (60 frames/s) | both
+ * Per set-up: the cost on the tick of the records$ subscribers (recorder copy / viewer copy),
+ * measured between a first and a last subscriber; the whole tick (stage sum) p50/p99; and the
+ * throughput in ticks per wall second, which also pays the off-tick work (encoding, zstd, writing,
+ * frames) since it runs on the same thread. Figures are for this machine now: compare within a run.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { WebSocket } from 'ws';
+import { openSimSession, runEpisode } from '../../src/cli/wiring.ts';
+import { attachRecorder } from '../../src/record/index.ts';
+import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
+import { percentilesUs } from '../../src/loop/LoopStats.ts';
+import type { ControlLoop } from '../../src/loop/ControlLoop.ts';
+import type { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
+
+type Setup = 'baseline' | 'record' | 'viewer' | 'record+viewer';
+
+export interface RecordingBenchResult {
+  readonly setup: Setup;
+  readonly ticks: number;
+  /** records$ subscribers added by the set-up, per tick (µs). */
+  readonly subscriberUs: { p50: number; p99: number; max: number };
+  /** Sum of the loop's stages per tick (µs). */
+  readonly tickUs: { p50: number; p99: number };
+  readonly ticksPerS: number;
+  readonly bytes?: number;
+  readonly framesSent?: number;
+}
+
+export async function recordingBench(o: { seconds?: number; rounds?: number; print?: boolean } = {}): Promise<RecordingBenchResult[]> {
+  const seconds = o.seconds ?? 40; // 2,000 ticks at 50 Hz
+  const rounds = o.rounds ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'axon-bench-rec-'));
+  const session = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 });
+  const acc = new Map<Setup, { sub: number[]; tick: number[]; rate: number[]; bytes: number[]; frames: number[] }>();
+  const setups: Setup[] = ['baseline', 'record', 'viewer', 'record+viewer'];
+  try {
+    for (let round = 0; round < rounds; round++) {
+      for (const setup of setups) {
+        const a = acc.get(setup) ?? { sub: [], tick: [], rate: [], bytes: [], frames: [] };
+        acc.set(setup, a);
+        const file = join(dir, `run-${round}-${setup.replace('+', '-')}.mcap`);
+        let recorder: ReturnType<typeof attachRecorder> | undefined;
+        let viewerP: Promise<Viewer> | undefined;
+        let ws: WebSocket | undefined;
+        let t0 = 0;
+        const stamps = new Float64Array(Math.round(seconds / session.period) + 10);
+        let k = 0;
+        const start = performance.now();
+        const r = await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: false, continueAfterTerminate: true }, (loop: ControlLoop) => {
+          loop.records$.subscribe(() => {
+            t0 = performance.now();
+          });
+          if (setup.includes('record'))
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period }, file);
+          if (setup.includes('viewer')) {
+            // The supervisor is not handed to onLoop: read it from the loop's parts (bench only).
+            const safety = (loop as unknown as { p: { safety: SafetySupervisor } }).p.safety;
+            viewerP = attachViewer(loop, safety, session.robot, { port: 0, frameHz: 60 }).then(async (v) => {
+              ws = new WebSocket(v.url.replace('http://', 'ws://').replace('/?', '/ws?'));
+              await new Promise((res) => ws!.once('open', res));
+              return v;
+            });
+          }
+          loop.records$.subscribe(() => {
+            if (k < stamps.length) stamps[k++] = performance.now() - t0;
+          });
+        });
+        const wall = (performance.now() - start) / 1000;
+        const summary = await recorder?.close();
+        const viewer = await viewerP;
+        ws?.close();
+        await viewer?.close();
+        a.sub.push(...Array.from(stamps.subarray(0, k), (ms) => ms / 1000));
+        const st = r.loop.stats.stageUs();
+        a.tick.push(Object.values(st).reduce((s, v) => s + v.p50, 0));
+        a.rate.push(r.steps / wall);
+        if (summary) a.bytes.push(summary.bytes);
+        if (viewer) a.frames.push(viewer.framesSent);
+        // Stage sum p99 is approximated by per-tick stage sums below (kept per set-up).
+        (a as unknown as { p99: number[] }).p99 ??= [];
+        (a as unknown as { p99: number[] }).p99.push(Object.values(st).reduce((s, v) => s + v.p99, 0));
+      }
+    }
+  } finally {
+    await session.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const out: RecordingBenchResult[] = setups.map((setup) => {
+    const a = acc.get(setup)!;
+    const med = (x: number[]) => [...x].sort((p, q) => p - q)[Math.floor(x.length / 2)] ?? 0;
+    return {
+      setup,
+      ticks: a.sub.length,
+      subscriberUs: percentilesUs(Float64Array.from(a.sub)),
+      tickUs: { p50: Math.round(med(a.tick) * 10) / 10, p99: Math.round(med((a as unknown as { p99: number[] }).p99) * 10) / 10 },
+      ticksPerS: Math.round(med(a.rate)),
+      ...(a.bytes.length ? { bytes: med(a.bytes) } : {}),
+      ...(a.frames.length ? { framesSent: med(a.frames) } : {}),
+    };
+  });
+  if (o.print ?? true) {
+    console.log('\nrecording and viewer cost (cartpole, shipped policy, lockstep fast, median of rounds)');
+    for (const x of out)
+      console.log(
+        `${x.setup.padEnd(14)} subscribers on the tick p50 ${x.subscriberUs.p50} p99 ${x.subscriberUs.p99} max ${x.subscriberUs.max} µs | ` +
+          `stage sum p50 ${x.tickUs.p50} µs, Σp99 ${x.tickUs.p99} µs | ${x.ticksPerS} ticks/s` +
+          (x.bytes ? ` | ${(x.bytes / 1024).toFixed(0)} KiB` : '') +
+          (x.framesSent ? ` | ${x.framesSent} frames` : ''),
+      );
+  }
+  return out;
+}
+
+if (process.argv[1]?.endsWith('recording.ts')) await recordingBench({ rounds: Number(process.argv[2] ?? 3) });

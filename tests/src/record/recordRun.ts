@@ -1,0 +1,38 @@
+/**
+ * Test helper (also run as a script by the killed-run test): a cartpole episode under the shipped
+ * policy with the recorder attached, as `axon sim --record FILE` wires it.
+ *   npx tsx tests/src/record/recordRun.ts FILE SECONDS   (fast; prints "recording" once started)
+ */
+import { openSimSession, runEpisode } from '../../../src/cli/wiring.ts';
+import { attachRecorder, type RecorderOptions, type RecorderSummary } from '../../../src/record/index.ts';
+import type { TickRecord } from '../../../src/loop/TickRecord.ts';
+
+export interface RecordedRun {
+  readonly summary: RecorderSummary;
+  /** Joint positions and sent targets copied by an independent records$ subscriber, per tick. */
+  readonly seen: { seq: number; pos: number[]; sent: number[] }[];
+}
+
+export async function recordRun(file: string, seconds: number, o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean } = {}): Promise<RecordedRun> {
+  const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 });
+  const seen: RecordedRun['seen'] = [];
+  let rec: ReturnType<typeof attachRecorder> | undefined;
+  try {
+    await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop) => {
+      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 } }, file, o);
+      loop.records$.subscribe((r: TickRecord) => {
+        seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target) });
+        if (r.seq === o.estopAtSeq) (loop as unknown as { p: { safety: { estop(reason: string, t: number, seq: number): void } } }).p.safety.estop('test e-stop', r.time, r.seq);
+      });
+      if (process.env.AXON_RECORD_SCRIPT) console.log('recording');
+    });
+    return { summary: await rec!.close(), seen };
+  } finally {
+    await s.close();
+  }
+}
+
+if (process.argv[1]?.endsWith('recordRun.ts') && process.argv[2]) {
+  process.env.AXON_RECORD_SCRIPT = '1';
+  await recordRun(process.argv[2], Number(process.argv[3] ?? 600), { chunkSeconds: 0.2 });
+}

@@ -1,0 +1,122 @@
+import { describe, expect, it, beforeAll } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync, statSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRecording, comparePolicy, recordingSummary, topics } from '../../../src/record/index.ts';
+import { loadModelFolder, validateManifest } from '../../../src/model/manifest.ts';
+import { loadPolicy } from '../../../src/policy/loadPolicy.ts';
+import type { Policy } from '../../../src/policy/Policy.ts';
+import { recordRun, type RecordedRun } from './recordRun.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'axon-rec-'));
+const file = join(dir, 'run.mcap');
+const folder = loadModelFolder('models/cartpole-balance');
+
+describe('MCAP recording of a run', () => {
+  let run: RecordedRun;
+  beforeAll(async () => {
+    // 6 s at 50 Hz = 300 ticks; e-stop at tick 200 so that safety events are in the file.
+    run = await recordRun(file, 6, { chunkSeconds: 0.5, estopAtSeq: 200 });
+  });
+
+  it('reads back every tick, in order, with the values the loop had', async () => {
+    expect(run.summary).toMatchObject({ ticks: 300, dropped: 0, compression: 'zstd' });
+    expect(run.summary.chunks).toBeGreaterThan(5);
+    const r = await readRecording(file);
+    expect(r.warnings).toEqual([]);
+    expect(r.truncated).toBe(false);
+    expect(r.compression).toEqual(['zstd']);
+    expect(r.ticks.map((t) => t.seq)).toEqual(Array.from({ length: 300 }, (_, i) => i));
+    for (const [i, t] of r.ticks.entries()) {
+      expect(Array.from(t.observation.jointPosition)).toEqual(run.seen[i].pos.map(Math.fround));
+      expect(Array.from(t.sent.target)).toEqual(run.seen[i].sent);
+    }
+    for (const topic of [topics.observation, topics.jointStates, topics.policy, topics.proposed, topics.sent, topics.tick]) expect(r.channels[topic]).toBe(300);
+    expect(r.spec?.name).toBe('cartpole');
+    expect(r.spec?.joints[1].upper).toBe(Infinity); // continuous hinge: ±Infinity survive the metadata
+    expect((r.manifest as { name: string }).name).toBe('cartpole-balance');
+    expect(r.run).toMatchObject({ command: 'sim', robot: 'cartpole', period_s: 0.02 });
+  });
+
+  it('keeps the safety events, and the safety state per tick', async () => {
+    const r = await readRecording(file);
+    const estop = r.events.find((e) => e.kind === 'estop');
+    expect(estop).toMatchObject({ seq: 200, state: 'e-stopped', reason: 'test e-stop' });
+    expect(r.ticks[199].safetyState).toBe('running');
+    expect(r.ticks[201].safetyState).toBe('e-stopped');
+    const s = recordingSummary(r);
+    expect(s).toMatchObject({ ticks: 300, gaps: 0, first_seq: 0, last_seq: 299, truncated: false, safety: { final_state: 'e-stopped' } });
+    expect(s.safety.events.estop).toBe(1);
+  });
+
+  it('replays the same policy with zero difference, and a changed one with a non-zero difference', async () => {
+    const r = await readRecording(file);
+    const same = await loadPolicy(folder);
+    const d0 = await comparePolicy(r, folder.manifest, same);
+    await same.close();
+    expect(d0.ticks).toBe(300);
+    expect(d0.max).toBe(0);
+    expect(d0.joints.map((j) => j.joint)).toEqual(['slider', 'hinge']);
+
+    // The same network with its action scale halved: a "new model" whose commands differ.
+    const changed = validateManifest({ ...folder.manifest, action: { ...folder.manifest.action, scale: 10 } });
+    const p = await loadPolicy({ ...folder, manifest: changed });
+    const d1 = await comparePolicy(r, changed, p);
+    await p.close();
+    expect(d1.joints[0].max).toBeGreaterThan(0.01);
+    expect(d1.joints[0].mean).toBeGreaterThan(0);
+    expect(d1.joints[1].max).toBe(0); // the passive hinge is commanded by neither
+
+    const zero = await loadPolicy(folder, { zero: true });
+    const d2 = await comparePolicy(r, folder.manifest, zero as Policy);
+    expect(d2.max).toBeGreaterThan(0);
+  });
+
+  it('reads a truncated file up to its last complete chunk, with a clear warning', async () => {
+    const bytes = readFileSync(file);
+    const cut = join(dir, 'cut.mcap');
+    writeFileSync(cut, bytes.subarray(0, Math.floor(bytes.byteLength * 0.6)));
+    const r = await readRecording(cut);
+    expect(r.truncated).toBe(true);
+    expect(r.warnings[0]).toMatch(/ends without its MCAP footer.*last complete chunk/);
+    expect(r.ticks.length).toBeGreaterThan(50);
+    expect(r.ticks.length).toBeLessThan(300);
+    expect(r.ticks.map((t) => t.seq)).toEqual(Array.from({ length: r.ticks.length }, (_, i) => i));
+  });
+
+  it('refuses a file that is not MCAP with a named error', async () => {
+    const bad = join(dir, 'bad.mcap');
+    writeFileSync(bad, 'not an mcap file at all');
+    await expect(readRecording(bad)).rejects.toMatchObject({ code: 'RECORD_READ' });
+    await expect(readRecording(join(dir, 'missing.mcap'))).rejects.toMatchObject({ code: 'RECORD_READ' });
+  });
+
+  it('drops (and counts) ticks rather than waiting when the ring is too small to keep up', async () => {
+    const small = join(dir, 'small.mcap');
+    const { summary } = await recordRun(small, 20, { capacity: 4 });
+    expect(summary.ticks).toBe(1000);
+    const r = await readRecording(small);
+    expect(r.ticks.length).toBe(1000 - summary.dropped);
+    const seqs = r.ticks.map((t) => t.seq);
+    expect(seqs).toEqual([...seqs].sort((a, b) => a - b));
+  });
+
+  it('a killed run leaves a file readable up to its last chunk', async () => {
+    const killed = join(dir, 'killed.mcap');
+    const child = spawn(process.execPath, ['--import', 'tsx', 'tests/src/record/recordRun.ts', killed, '600'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on('data', () => resolve());
+      child.on('exit', (c) => reject(new Error(`recorder script exited early (${c})`)));
+    });
+    // Wait until a few chunks are on disk, then SIGKILL: no close(), no footer.
+    const t0 = Date.now();
+    while ((statSync(killed, { throwIfNoEntry: false })?.size ?? 0) < 60_000 && Date.now() - t0 < 30_000) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const r = await readRecording(killed);
+    expect(r.truncated).toBe(true);
+    expect(r.ticks.length).toBeGreaterThan(20);
+    expect(r.ticks.map((t) => t.seq)).toEqual(Array.from({ length: r.ticks.length }, (_, i) => i));
+  });
+});
