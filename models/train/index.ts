@@ -3,5 +3,7 @@
  * under its seed, with its eval figure in the model folder's README.
  */
 import { buildCartpoleModel } from './cartpole.ts';
+import { buildWorldModels } from './worldmodel/index.ts';
 
 await buildCartpoleModel(1, 'models/cartpole-balance');
+await buildWorldModels(1);

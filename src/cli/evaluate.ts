@@ -1,17 +1,51 @@
-import { episodeSeed, openSimSession, runEpisode } from './wiring.ts';
+import { episodeSeed, openSimSession, runEpisode, type FaultOptions, type SimSession, type WorldModelOptions } from './wiring.ts';
 import { round } from './summary.ts';
+import { percentilesUs } from '../loop/LoopStats.ts';
+import { defaultPlannerOptions } from '../worldmodel/Planner.ts';
+import { defaultShieldOptions } from '../worldmodel/ShieldHook.ts';
 
 export interface EvalOptions {
   readonly robot: string;
-  readonly policy: string;
+  /** Policy folder; optional when a world model plans alone. */
+  readonly policy?: string;
   readonly episodes: number;
   readonly seed: number;
   readonly randomize: boolean;
   readonly durationS?: number;
   readonly physicsHz: number;
   readonly zeroPolicy?: boolean;
+  readonly worldModel?: WorldModelOptions;
+  /** Gaussian noise std added to the policy's raw output (a degraded policy). */
+  readonly actionNoise?: number;
+  readonly fault?: FaultOptions;
+  /**
+   * Also run the same episodes without the world model's help and report them as `baseline`:
+   * plan -> random actions (N(0, 1) clipped) instead of the planner; shield -> no shield;
+   * monitor -> the same monitor on the unchanged sim (no fault).
+   */
+  readonly baseline?: boolean;
   /** Called after each episode with (episodes done, successes so far). */
   readonly progress?: (done: number, successes: number) => void;
+}
+
+/** What the world-model hook did over the run (present with --world-model). */
+export interface EvalWorldModelSummary {
+  model: string;
+  mode: string;
+  planner?: { name: string; samples: number; horizon: number; iterations: number; noise_std: number | readonly number[]; temperature: number; elite_fraction: number };
+  shield?: { horizon: number; samples: number; continuation: string; vetoes: number; episodes_with_veto: number };
+  monitor?: {
+    episodes_with_event: number;
+    /** Time from the fault to the first surprise event (s), over episodes with a fault and an event. */
+    detection_s?: { mean: number; max: number };
+    fault_episodes_detected?: number;
+    max_surprise: number;
+  };
+  /** The world-model stage's time per tick over all ticks (µs), and the share of a tick period its p99 takes. */
+  stage_us: { p50: number; p99: number; max: number };
+  tick_share_p99: number;
+  /** The loop rate the whole tick's p99 compute time allows (Hz): ticks could run at least this fast in real time. */
+  max_loop_hz_p99: number;
 }
 
 export interface EvalSummary {
@@ -20,40 +54,139 @@ export interface EvalSummary {
   policy: string;
   episodes: number;
   success_rate: number;
+  /** 1 − success_rate: the share of episodes that failed. */
+  failure_rate?: number;
   mean_return: number;
   mean_steps: number;
   seed: number;
   randomize: boolean;
   safety_events: Record<string, number>;
+  action_noise?: number;
+  fault?: FaultOptions;
+  world_model?: EvalWorldModelSummary;
+  baseline?: Omit<EvalSummary, 'baseline' | 'command' | 'robot' | 'seed' | 'randomize' | 'episodes'> & { description: string };
 }
 
 /** Runs `episodes` episodes, episode k seeded by episodeSeed(seed, k), and summarises them. */
 export async function runEval(o: EvalOptions): Promise<EvalSummary> {
-  const session = await openSimSession({ robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy });
+  const main = await evalOnce(o);
+  if (!o.baseline || !o.worldModel) return main;
+  const mode = o.worldModel.mode;
+  const base: EvalOptions =
+    mode === 'plan'
+      ? { ...o, policy: undefined, actionNoise: 1, baseline: false, progress: undefined }
+      : mode === 'shield'
+        ? { ...o, worldModel: undefined, baseline: false, progress: undefined }
+        : { ...o, fault: undefined, baseline: false, progress: undefined };
+  const b = await evalOnce(base, mode === 'plan');
+  const description =
+    mode === 'plan' ? 'random actions N(0, 1) clipped, no planner' : mode === 'shield' ? 'the same policy and noise without the shield' : 'the same monitor on the unchanged sim (no fault)';
+  const { command: _c, robot: _r, seed: _s, randomize: _z, episodes: _e, ...rest } = b;
+  return { ...main, baseline: { description, ...rest } };
+}
+
+async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSummary> {
+  const session = await openSimSession({
+    robot: o.robot,
+    policy: o.policy,
+    hookOff: randomActions,
+    physicsHz: o.physicsHz,
+    zeroPolicy: o.zeroPolicy,
+    worldModel: o.worldModel,
+    actionNoise: o.actionNoise,
+    fault: o.fault,
+  });
   let successes = 0, returns = 0, steps = 0;
   const safetyEvents: Record<string, number> = {};
+  const wmTimes = new Float64Array(o.episodes * Math.round((o.durationS ?? session.task.episodeS) / session.period) + 1);
+  const tickTimes = new Float64Array(wmTimes.length);
+  let nTimes = 0;
+  let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
   try {
     for (let k = 0; k < o.episodes; k++) {
-      const r = await runEpisode(session, { seed: episodeSeed(o.seed, k), randomize: o.randomize, durationS: o.durationS });
+      const r = await runEpisode(session, { seed: episodeSeed(o.seed, k), randomize: o.randomize, durationS: o.durationS }, (loop) => {
+        loop.records$.subscribe((rec) => {
+          if (nTimes >= wmTimes.length) return;
+          let total = 0;
+          for (let i = 0; i < rec.stageS.length; i++) total += rec.stageS[i];
+          wmTimes[nTimes] = rec.stageS[3];
+          tickTimes[nTimes++] = total;
+        });
+      });
       if (r.success) successes++;
       returns += r.episodeReturn;
       steps += r.steps;
       for (const [kind, n] of Object.entries(r.safety.counts)) if (n > 0) safetyEvents[kind] = (safetyEvents[kind] ?? 0) + n;
+      const w = r.worldModel;
+      if (w) {
+        vetoes += w.vetoes;
+        if (w.vetoes > 0) vetoEpisodes++;
+        if (w.maxSurprise > maxSurprise) maxSurprise = w.maxSurprise;
+        if (!Number.isNaN(w.faultS)) faultEpisodes++;
+        if (!Number.isNaN(w.surpriseEventS)) {
+          eventEpisodes++;
+          if (!Number.isNaN(w.faultS)) {
+            detN++;
+            detSum += w.surpriseEventS;
+            if (w.surpriseEventS > detMax) detMax = w.surpriseEventS;
+          }
+        }
+      }
       o.progress?.(k + 1, successes);
     }
   } finally {
     await session.close();
   }
-  return {
+  const policyName = o.policy === undefined ? (o.worldModel ? `none (planning with ${o.worldModel.dir})` : '') : o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy;
+  const summary: EvalSummary = {
     command: 'eval',
     robot: o.robot,
-    policy: o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy,
+    policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
     episodes: o.episodes,
     success_rate: round(successes / o.episodes, 4),
+    failure_rate: round(1 - successes / o.episodes, 4),
     mean_return: round(returns / o.episodes, 4),
     mean_steps: round(steps / o.episodes, 2),
     seed: o.seed,
     randomize: o.randomize,
     safety_events: safetyEvents,
+    ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
+    ...(o.fault ? { fault: o.fault } : {}),
   };
+  if (o.worldModel && !randomActions) summary.world_model = worldModelSummary(session, o.worldModel, wmTimes.subarray(0, nTimes), tickTimes.subarray(0, nTimes), {
+    vetoes, vetoEpisodes, eventEpisodes, faultEpisodes, maxSurprise, detSum, detMax, detN,
+  });
+  return summary;
+}
+
+function worldModelSummary(
+  s: SimSession,
+  w: WorldModelOptions,
+  wmTimes: Float64Array,
+  tickTimes: Float64Array,
+  c: { vetoes: number; vetoEpisodes: number; eventEpisodes: number; faultEpisodes: number; maxSurprise: number; detSum: number; detMax: number; detN: number },
+): EvalWorldModelSummary {
+  const p = percentilesUs(wmTimes);
+  const t = percentilesUs(tickTimes);
+  const out: EvalWorldModelSummary = {
+    model: w.dir,
+    mode: w.mode,
+    stage_us: { p50: p.p50, p99: p.p99, max: p.max },
+    tick_share_p99: round(p.p99 / 1e6 / s.period, 4),
+    max_loop_hz_p99: round(1e6 / Math.max(1, t.p99), 1),
+  };
+  if (w.mode === 'plan') {
+    const d = { ...defaultPlannerOptions, ...(w.planner === 'cem' ? { iterations: 3 } : {}), ...w.plan };
+    out.planner = { name: w.planner ?? 'mppi', samples: d.samples, horizon: d.horizon, iterations: d.iterations, noise_std: d.noiseStd, temperature: d.temperature, elite_fraction: d.eliteFraction };
+  } else if (w.mode === 'shield') {
+    const d = { ...defaultShieldOptions, ...w.shield };
+    out.shield = { horizon: d.horizon, samples: d.samples, continuation: s.worldModel?.continuationKind ?? 'hold', vetoes: c.vetoes, episodes_with_veto: c.vetoEpisodes };
+  } else {
+    out.monitor = {
+      episodes_with_event: c.eventEpisodes,
+      ...(c.faultEpisodes > 0 ? { fault_episodes_detected: c.detN, detection_s: { mean: round(c.detN ? c.detSum / c.detN : Number.NaN, 3), max: round(c.detMax, 3) } } : {}),
+      max_surprise: round(c.maxSurprise, 2),
+    };
+  }
+  return out;
 }

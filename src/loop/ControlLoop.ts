@@ -73,6 +73,7 @@ export class ControlLoop {
       actionAge: 0,
       inferenceS: 0,
       stageS: new Float64Array(stageNames.length),
+      ...(p.worldModel.tick ? { worldModel: p.worldModel.tick } : {}),
     };
   }
 
@@ -89,7 +90,7 @@ export class ControlLoop {
     builder.reset();
     worldModel.reset();
     task?.reset(first);
-    safety.arm(first, 0);
+    safety.arm(first, 0, 0); // tick 0 is at time 0 on every clock
     this.stats.start(steadyNow());
 
     const done$ = new Subject<void>();
@@ -164,7 +165,7 @@ export class ControlLoop {
   }
 
   private worldModel(rec: TickRecord): Observable<TickRecord> {
-    const out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction);
+    const out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
     const after = (a: Float32Array) => {
       rec.action.set(a);
       this.end(S_WM);
@@ -180,7 +181,9 @@ export class ControlLoop {
   }
 
   private check(rec: TickRecord): TickRecord {
-    rec.safetyState = this.p.safety.check(rec.proposed, rec.observation, rec.observation.time, rec.seq, rec.sent);
+    // `now` is the loop clock's time, not the observation's stamp: a robot whose data stopped
+    // arriving keeps an old stamp, and only the clock sees the observation age.
+    rec.safetyState = this.p.safety.check(rec.proposed, rec.observation, rec.time, rec.seq, rec.sent);
     rec.events = this.p.safety.tickEvents;
     this.end(S_SAFETY);
     return rec;

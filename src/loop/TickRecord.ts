@@ -1,5 +1,6 @@
 import type { JointCommand, Observation } from '../core/robot.ts';
 import type { SafetyEvent, SafetyState } from '../safety/types.ts';
+import type { WorldModelTickInfo } from '../worldmodel/types.ts';
 
 /** Names of the timed stages, in pipeline order (keys of the JSON summary's `stage_us`). */
 export const stageNames = ['observe', 'build', 'policy', 'world_model', 'map', 'safety', 'command'] as const;
@@ -36,6 +37,11 @@ export interface TickRecord {
   actionAge: number;
   /** Duration of the policy's last inference (s); for inline policies the policy stage time. */
   inferenceS: number;
+  /**
+   * The world-model hook's values this tick (surprise, plan cost, veto), when the hook reports
+   * them: a live view of the hook's own object, rewritten every tick.
+   */
+  worldModel?: WorldModelTickInfo;
   /** Duration of each stage this tick (s), in `stageNames` order. */
   readonly stageS: Float64Array;
 }

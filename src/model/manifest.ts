@@ -299,6 +299,9 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
   const chunk = m.action.chunk;
   if (chunk?.execute !== undefined && chunk.execute > chunk.length)
     throw new ManifestError('MANIFEST_FIELD', `${file}#/action/chunk/execute`, `is ${chunk.execute}, longer than the chunk`, `at most ${chunk.length}`);
+  if (m.kind === 'world-model') checkWorldModel(m, file);
+  else if (m.world_model !== undefined)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model`, 'is only for kind "world-model"', 'no world_model section in a policy manifest');
   return m;
 }
 
@@ -356,4 +359,66 @@ export function loadModelFolder(dir: string): ModelFolder {
   const onnxPath = join(abs, manifest.onnx.file);
   if (!existsSync(onnxPath)) throw new ManifestError('MODEL_NOT_FOUND', `${file}#/onnx/file`, `names "${manifest.onnx.file}", which does not exist in ${dir}`);
   return { dir: abs, manifest, onnxPath };
+}
+
+/** Cross-field checks of a world model: sizes of the statistics, state names, ONNX names, dt. */
+function checkWorldModel(m: ModelManifest, file: string): void {
+  const wm = m.world_model;
+  if (wm === undefined) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model`, 'is missing', 'a world_model section (dt, state, output) for kind "world-model"');
+  if (m.onnx.action_input === undefined)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/onnx/action_input`, 'is missing', 'the name of the ONNX action input for kind "world-model"');
+  for (const [i, t] of m.observation.terms.entries())
+    if ((t.history ?? 1) !== 1) throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/history`, `is ${t.history}`, '1: a world model state has no history');
+  const n = observationSize(m);
+  const names = worldModelStateNames(m);
+  const list = (v: number[], where: string) => {
+    if (v.length !== n) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `has ${v.length} values`, `${n}, one per state element (${names.join(', ')})`);
+  };
+  list(wm.state.mean, 'state/mean');
+  list(wm.state.std, 'state/std');
+  list(wm.output.mean, 'output/mean');
+  list(wm.output.std, 'output/std');
+  if (wm.error_std) list(wm.error_std, 'error_std');
+  const ref = (name: string, where: string) => {
+    if (!names.includes(name)) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `"${name}" is not a state element`, `one of ${names.join(', ')}`);
+  };
+  for (const [i, a] of (wm.state.angles ?? []).entries()) ref(a, `state/angles/${i}`);
+  for (const [i, t] of (wm.cost?.terms ?? []).entries()) ref(t.state, `cost/terms/${i}/state`);
+  if (wm.cost?.energy) {
+    ref(wm.cost.energy.angle, 'cost/energy/angle');
+    ref(wm.cost.energy.velocity, 'cost/energy/velocity');
+  }
+  for (const [i, c] of (wm.constraints ?? []).entries()) {
+    ref(c.state, `constraints/${i}/state`);
+    if (c.lower === undefined && c.upper === undefined)
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, 'has neither lower nor upper', 'at least one bound');
+    if (c.lower !== undefined && c.upper !== undefined && !(c.lower < c.upper))
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, `lower ${c.lower} is not below upper ${c.upper}`, 'lower < upper');
+  }
+  if (Math.abs(wm.dt * m.control_hz - 1) > 1e-6)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/dt`, `is ${wm.dt} s but control_hz ${m.control_hz} implies ${1 / m.control_hz} s`, 'dt = 1 / control_hz');
+}
+
+/**
+ * Names of a world model's state elements in order, `<term>.<joint>` (or `<term>.x|y|z` for
+ * 3-vectors): e.g. cartpole [joint_pos.slider, joint_pos.hinge, joint_vel.slider, joint_vel.hinge].
+ */
+export function worldModelStateNames(m: ModelManifest): string[] {
+  const out: string[] = [];
+  for (const t of m.observation.terms) {
+    switch (t.term) {
+      case 'base_ang_vel':
+      case 'projected_gravity':
+      case 'base_lin_vel':
+      case 'velocity_commands':
+        for (const c of ['x', 'y', 'z']) out.push(`${t.term}.${c}`);
+        break;
+      case 'last_action':
+        for (const j of m.action.joints ?? m.joints) out.push(`${t.term}.${j}`);
+        break;
+      default:
+        for (const j of m.joints) out.push(`${t.term}.${j}`);
+    }
+  }
+  return out;
 }

@@ -38,6 +38,8 @@ const _kinds: readonly SafetyEventKind[] = [
   'estop',
   'reset',
   'state_change',
+  'shield_veto',
+  'surprise',
 ];
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -87,7 +89,7 @@ export class SafetySupervisor {
   private readonly _prevTarget: Float64Array; // last position target sent
   private _havePrev = false;
   private readonly _armPose: Float64Array;
-  private _armTime = 0; // s, obs.time at arm
+  private _armTime = 0; // s, loop time at arm
   private _softStartAnnounced = false;
   private readonly _stopPose: Float64Array;
   private _stopPoseValid = false;
@@ -178,10 +180,11 @@ export class SafetySupervisor {
    * Start (or restart) commanding from the present pose: soft start begins; state -> running.
    * Refused (returns false, nothing changes) in e-stopped, or in a safe-stop entered on a fault:
    * those need reset().
+   * @param now time (s) on the base check() is given (the loop clock); defaults to obs.time
    */
-  arm(obs: Observation, seq: number): boolean {
+  arm(obs: Observation, seq: number, now: number = obs.time): boolean {
     if (this._state === 'e-stopped' || (this._state === 'safe-stop' && this._armed)) return false;
-    this._armFrom(obs, seq, 'armed');
+    this._armFrom(obs, seq, 'armed', now);
     return true;
   }
 
@@ -189,7 +192,7 @@ export class SafetySupervisor {
    * Checks `proposed` against the limits and the latest observation and writes the command to
    * send into `out` (allocated with createCommand(spec, ...)). Returns the state after the tick.
    * Real-time safe: never throws, allocates only for events.
-   * @param now loop tick time (s), same time base as obs.time
+   * @param now loop tick time (s), on the same base as the `now` given to arm() and reset()
    * @param seq loop tick sequence number (for events)
    */
   check(proposed: JointCommand, obs: Observation, now: number, seq: number, out: JointCommand): SafetyState {
@@ -284,10 +287,25 @@ export class SafetySupervisor {
     else this._transition('degraded', `deadline miss: ${reason}`, now, seq);
   }
 
+  /**
+   * A world-model hook's report (WorldModelEventSink): a shield veto or a surprise. 'info' records
+   * the event in the present state; 'degrade' moves running -> degraded (the hook itself slows the
+   * commands; the next clean check() returns to running); 'stop' latches safe-stop. Call it before
+   * that tick's check(). Never throws.
+   */
+  reportWorldModel(kind: 'shield_veto' | 'surprise', level: 'info' | 'degrade' | 'stop', reason: string, now: number, seq: number, value?: number): void {
+    const stopped = !this._armed || this._state === 'safe-stop' || this._state === 'e-stopped';
+    const to: SafetyState = stopped || level === 'info' ? this._state : level === 'stop' ? 'safe-stop' : 'degraded';
+    this._emit(kind, now, seq, reason, to, undefined, value);
+    if (stopped || level === 'info') return;
+    if (level === 'stop') this._enterStop('safe-stop', `world model: ${reason}`, now, seq, undefined);
+    else this._transition('degraded', `world model: ${reason}`, now, seq);
+  }
+
   /** Explicit operator action: leaves safe-stop or e-stopped and re-arms from the present pose. */
-  reset(reason: string, obs: Observation, seq: number): void {
-    this._emit('reset', obs.time, seq, reason, 'running');
-    this._armFrom(obs, seq, `reset: ${reason}`);
+  reset(reason: string, obs: Observation, seq: number, now: number = obs.time): void {
+    this._emit('reset', now, seq, reason, 'running');
+    this._armFrom(obs, seq, `reset: ${reason}`, now);
   }
 
   // ---- internals ----
@@ -349,21 +367,21 @@ export class SafetySupervisor {
     this._stopPoseValid = true;
   }
 
-  private _armFrom(obs: Observation, seq: number, why: string): void {
+  private _armFrom(obs: Observation, seq: number, why: string, now: number): void {
     this._updateObsPose(obs);
     for (let i = 0; i < this._n; i++) this._armPose[i] = clamp(this._lastObsPos[i], this._lo[i], this._hi[i]);
     this._armed = true;
-    this._armTime = obs.time;
+    this._armTime = now;
     this._softStartAnnounced = false;
     this._havePrev = false;
     this._stopPoseValid = false;
     this._lastSeq = obs.seq;
-    this._seqSeenAt = obs.time;
+    this._seqSeenAt = now;
     this._badStreak = 0;
     this._staleStreak = 0;
     this._missStreak = 0;
     this._missPending = false;
-    this._transition('running', why, obs.time, seq);
+    this._transition('running', why, now, seq);
   }
 
   private _updateObsPose(obs: Observation): void {

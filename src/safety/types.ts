@@ -13,7 +13,9 @@ export type SafetyEventKind =
   | 'policy_deadline' // the policy (or world model) missed its slot
   | 'estop' // an operator or a watchdog asked for the protective stop
   | 'reset' // an operator cleared safe-stop / e-stop
-  | 'state_change'; // the state machine moved (reason says from and to)
+  | 'state_change' // the state machine moved (reason says from and to)
+  | 'shield_veto' // the world-model shield replaced a command predicted to break a constraint
+  | 'surprise'; // the world model's one-step prediction error stayed above its threshold
 
 export interface SafetyEvent {
   /** Observation time (s) when it happened. */

@@ -30,7 +30,38 @@ export interface WorldModel {
 export interface WorldModelHook {
   readonly mode: 'pass' | 'plan' | 'shield' | 'monitor';
   reset(): void;
-  apply(obs: Observation, input: Float32Array, action: Float32Array): Float32Array | Promise<Float32Array>;
+  /** `seq` is the loop tick's sequence number (for events). */
+  apply(obs: Observation, input: Float32Array, action: Float32Array, seq?: number): Float32Array | Promise<Float32Array>;
+  /**
+   * What the hook saw this tick, copied into the tick record by the loop: the normalised
+   * one-step prediction error (monitor; NaN when there is none yet), the planned trajectory's
+   * cost (plan), and whether the shield replaced the command (shield).
+   */
+  readonly tick?: WorldModelTickInfo;
+}
+
+/** Per-tick world-model values, reused by the hook (the loop copies them into the TickRecord). */
+export interface WorldModelTickInfo {
+  /** Normalised one-step prediction error (RMS over state elements in units of error_std); NaN when none. */
+  surprise: number;
+  /** Cost of the plan that was sent (plan), or of the chosen command's rollout (shield); NaN when none. */
+  cost: number;
+  /** The shield replaced the proposed command this tick. */
+  vetoed: boolean;
+}
+
+/**
+ * Where a hook reports what it did: the safety supervisor implements it (reportWorldModel), so a
+ * veto or a surprise is a safety event with its reason, and a persistent surprise can degrade and
+ * safe-stop. Never throws.
+ */
+export interface WorldModelEventSink {
+  /**
+   * @param kind 'shield_veto' | 'surprise'
+   * @param level 'info' keeps the state, 'degrade' moves running -> degraded for the tick, 'stop' latches safe-stop
+   * @param value the offending figure (predicted violation, surprise)
+   */
+  reportWorldModel(kind: 'shield_veto' | 'surprise', level: 'info' | 'degrade' | 'stop', reason: string, now: number, seq: number, value?: number): void;
 }
 
 /** No world model: the policy's action goes on unchanged. */

@@ -25,6 +25,7 @@ import { PointMassRobot, joint, manifest, spec } from '../helpers/fakes.ts';
 import { benchBus } from './bus.ts';
 import { benchBridge } from './bridge.ts';
 import { recordingBench } from './recording.ts';
+import { benchWorldModel } from './worldmodel.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -110,6 +111,7 @@ simRate();
 await pacing('timer only', 0);
 await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
+await benchWorldModel();
 await benchBus();
 await benchBridge();
 await recordingBench({ rounds: 3 });

@@ -1,33 +1,144 @@
-import { Command } from '@commander-js/extra-typings';
-import { runEval } from '../evaluate.ts';
+import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
+import { runEval, type EvalSummary } from '../evaluate.ts';
 import { positiveInt, positiveNumber, seedInt } from '../args.ts';
+import { UsageError } from '../../core/errors.ts';
+import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
+
+/** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
+export function faultSpec(v: string): FaultOptions {
+  const m = /^(mass|motor):([0-9.]+)@([0-9.]+)$/.exec(v.trim());
+  const factor = m ? Number(m[2]) : NaN, atS = m ? Number(m[3]) : NaN;
+  if (!m || !(factor > 0) || !(atS >= 0)) throw new InvalidArgumentError('expected KIND:FACTOR@SECONDS with KIND mass or motor, e.g. mass:3@4 or motor:0.3@4');
+  return { kind: m[1] as 'mass' | 'motor', factor, atS };
+}
+
+function fraction(v: string): number {
+  const x = Number(v);
+  if (!(x > 0 && x <= 1)) throw new InvalidArgumentError('expected a fraction in (0, 1]');
+  return x;
+}
+
+function nonNegative(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number >= 0');
+  return x;
+}
+
+/** The world-model flags shared by `sim` and `eval`. */
+export function addWorldModelOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {
+  return c
+    .option('--world-model <dir>', 'world-model folder (kind "world-model"): learned dynamics used by --wm-mode')
+    .addOption(new Option('--wm-mode <mode>', 'plan: the planner chooses the action (the policy, if any, seeds it); shield: veto commands predicted to break a constraint; monitor: surprise from prediction error').choices(['plan', 'shield', 'monitor'] as const))
+    .addOption(new Option('--planner <name>', 'plan mode: sampling planner').choices(['mppi', 'cem'] as const).default('mppi' as const))
+    .option('--samples <K>', 'plan mode: action sequences sampled per iteration (default 256)', positiveInt)
+    .option('--horizon <H>', 'plan mode: steps planned ahead (default 20)', positiveInt)
+    .option('--iterations <n>', 'plan mode: sampling rounds per tick (default MPPI 1, CEM 3)', positiveInt)
+    .option('--noise <std>', 'plan mode: sampling noise std in raw action units (default 0.5)', positiveNumber)
+    .option('--temperature <x>', 'plan mode (MPPI): temperature as a fraction of the cost spread (default 0.1)', positiveNumber)
+    .option('--elite <fraction>', 'plan mode (CEM): elite fraction (default 0.1)', fraction)
+    .option('--shield-horizon <N>', 'shield mode: steps rolled forward (default 10)', positiveInt)
+    .option('--shield-samples <n>', 'shield mode: alternatives tried on a veto (default 64)', positiveInt)
+    .addOption(new Option('--continuation <kind>', "shield mode: what follows the checked command in the rollout: hold it (default, conservative) or the policy's own network on predicted states").choices(['policy', 'hold'] as const))
+    .option('--surprise-threshold <x>', 'monitor mode: surprise (normalised error) that counts (default: manifest, else 6)', positiveNumber)
+    .option('--surprise-ticks <M>', 'monitor mode: ticks above the threshold that raise the event (default: manifest, else 5)', positiveInt)
+    .option('--action-noise <std>', 'add Gaussian noise (raw action units) to the policy output: a degraded policy', nonNegative)
+    .option('--fault <spec>', 'inject a fault mid-episode: mass:FACTOR@S (pole mass) or motor:FACTOR@S (motor strength)', faultSpec);
+}
+
+interface WorldModelFlags {
+  worldModel?: string;
+  wmMode?: WmMode;
+  planner?: 'mppi' | 'cem';
+  samples?: number;
+  horizon?: number;
+  iterations?: number;
+  noise?: number;
+  temperature?: number;
+  elite?: number;
+  shieldHorizon?: number;
+  shieldSamples?: number;
+  continuation?: 'policy' | 'hold';
+  surpriseThreshold?: number;
+  surpriseTicks?: number;
+  policy?: string;
+}
+
+const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+
+/** Turns the flags into WorldModelOptions; refuses --wm-mode without --world-model and a missing --policy outside plan mode. */
+export function worldModelFromFlags(o: WorldModelFlags): WorldModelOptions | undefined {
+  if (o.worldModel === undefined) {
+    if (o.wmMode !== undefined) throw new UsageError('--wm-mode', 'needs --world-model', '--world-model DIR');
+    if (o.policy === undefined) throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one');
+    return undefined;
+  }
+  const mode = o.wmMode ?? (o.policy === undefined ? 'plan' : 'monitor');
+  if (o.policy === undefined && mode !== 'plan') throw new UsageError('--policy', `is required with --wm-mode ${mode}`, 'a policy folder (only --wm-mode plan runs without one)');
+  return {
+    dir: o.worldModel,
+    mode,
+    planner: o.planner ?? 'mppi',
+    plan: defined({ samples: o.samples, horizon: o.horizon, iterations: o.iterations, noiseStd: o.noise, temperature: o.temperature, eliteFraction: o.elite }),
+    shield: defined({ horizon: o.shieldHorizon, samples: o.shieldSamples, continuation: o.continuation }),
+    monitor: defined({ threshold: o.surpriseThreshold, ticks: o.surpriseTicks }),
+  };
+}
 
 export function evalCommand() {
-  return new Command('eval')
-    .description('Score a policy over many simulated episodes (each seeded from --seed and its index) and print success rate and return.')
-    .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum)')
-    .requiredOption('--policy <dir>', 'model folder with manifest.json and model.onnx')
-    .option('--episodes <n>', 'number of episodes', positiveInt, 100)
-    .option('--seed <n>', 'run seed; episode k uses a seed derived from (seed, k)', seedInt, 1)
-    .option('--randomize', 'randomise initial state and physical parameters per episode', false)
-    .option('--duration <s>', "episode length (default: the task's)", positiveNumber)
-    .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
-    .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
-    .option('--json', 'print one JSON summary object on the last line of stdout', false)
-    .action(async (o) => {
-      if (!o.json) console.log(`axon eval: ${o.episodes} episodes of ${o.robot} under ${o.zeroPolicy ? 'zero actions' : o.policy}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
-      const summary = await runEval({
-        robot: o.robot,
-        policy: o.policy,
-        episodes: o.episodes,
-        seed: o.seed,
-        randomize: o.randomize,
-        durationS: o.duration,
-        physicsHz: o.physicsHz,
-        zeroPolicy: o.zeroPolicy,
-        progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
-      });
-      if (o.json) console.log(JSON.stringify(summary));
-      else console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps}`);
+  return addWorldModelOptions(
+    new Command('eval')
+      .description('Score a policy (or a world-model planner) over many simulated episodes (each seeded from --seed and its index) and print success rate and return.')
+      .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum)')
+      .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
+      .option('--episodes <n>', 'number of episodes', positiveInt, 100)
+      .option('--seed <n>', 'run seed; episode k uses a seed derived from (seed, k)', seedInt, 1)
+      .option('--randomize', 'randomise initial state and physical parameters per episode', false)
+      .option('--duration <s>', "episode length (default: the task's)", positiveNumber)
+      .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
+      .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
+      .option('--baseline', 'with --world-model: also run the same episodes without its help (plan: random actions; shield: no shield; monitor: no fault) and report both', false)
+      .option('--json', 'print one JSON summary object on the last line of stdout', false),
+  ).action(async (o) => {
+    const worldModel = worldModelFromFlags(o);
+    const who = worldModel?.mode === 'plan' && o.policy === undefined ? `${worldModel.planner} planning with ${worldModel.dir}` : o.zeroPolicy ? 'zero actions' : o.policy;
+    if (!o.json)
+      console.log(
+        `axon eval: ${o.episodes} episodes of ${o.robot} under ${who}` +
+          `${worldModel && !(worldModel.mode === 'plan' && o.policy === undefined) ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}` +
+          `${o.actionNoise ? `, action noise ${o.actionNoise}` : ''}${o.fault ? `, fault ${o.fault.kind} x${o.fault.factor} at ${o.fault.atS} s` : ''}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
+      );
+    const summary = await runEval({
+      robot: o.robot,
+      policy: o.policy,
+      episodes: o.episodes,
+      seed: o.seed,
+      randomize: o.randomize,
+      durationS: o.duration,
+      physicsHz: o.physicsHz,
+      zeroPolicy: o.zeroPolicy,
+      worldModel,
+      actionNoise: o.actionNoise,
+      fault: o.fault,
+      baseline: o.baseline,
+      progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
     });
+    if (o.json) console.log(JSON.stringify(summary));
+    else printEval(summary);
+  });
+}
+
+function printEval(s: EvalSummary): void {
+  console.log(`success rate ${s.success_rate}, mean return ${s.mean_return}, mean steps ${s.mean_steps}`);
+  const w = s.world_model;
+  if (w) {
+    if (w.planner) console.log(`planner ${w.planner.name}: K ${w.planner.samples}, H ${w.planner.horizon}, iterations ${w.planner.iterations}`);
+    if (w.shield) console.log(`shield: ${w.shield.vetoes} vetoes in ${w.shield.episodes_with_veto} episodes (N ${w.shield.horizon}, continuation ${w.shield.continuation})`);
+    if (w.monitor)
+      console.log(
+        `monitor: surprise events in ${w.monitor.episodes_with_event}/${s.episodes} episodes, max surprise ${w.monitor.max_surprise}` +
+          (w.monitor.detection_s ? `, fault detected in ${w.monitor.fault_episodes_detected} episodes after ${w.monitor.detection_s.mean} s mean, ${w.monitor.detection_s.max} s max` : ''),
+      );
+    console.log(`world-model stage µs p50 ${w.stage_us.p50} p99 ${w.stage_us.p99} (${(w.tick_share_p99 * 100).toFixed(1)}% of a tick at p99); whole tick allows ${w.max_loop_hz_p99} Hz at p99`);
+  }
+  if (s.baseline) console.log(`baseline (${s.baseline.description}): success rate ${s.baseline.success_rate}, mean return ${s.baseline.mean_return}`);
 }

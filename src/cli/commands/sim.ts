@@ -2,12 +2,13 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { openSimSession, runEpisode } from '../wiring.ts';
 import { positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
+import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 
 export function simCommand() {
-  return new Command('sim')
-    .description('Run a policy on a simulated robot (cannon-es) through the full loop and print run statistics.')
+  return addWorldModelOptions(new Command('sim')
+    .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es) through the full loop and print run statistics.')
     .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum)')
-    .requiredOption('--policy <dir>', 'model folder with manifest.json and model.onnx')
+    .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
     .option('--duration <s>', 'simulated seconds to run', positiveNumber, 10)
     .option('--seed <n>', 'seed for randomisation', seedInt, 1)
     .option('--randomize', 'randomise initial state and physical parameters (seeded)', false)
@@ -15,9 +16,10 @@ export function simCommand() {
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
     .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
-    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
-      const session = await openSimSession({ robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy });
+      const worldModel = worldModelFromFlags(o);
+      const session = await openSimSession({ robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault });
       const realtime = !o.fast;
       if (!o.json)
         console.log(
@@ -38,6 +40,18 @@ export function simCommand() {
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success },
           safety: safetySummary(r.safety),
           randomization: r.randomization,
+          ...(r.worldModel
+            ? {
+                world_model: {
+                  model: worldModel!.dir,
+                  mode: r.worldModel.mode,
+                  ...(r.worldModel.mode === 'shield' ? { vetoes: r.worldModel.vetoes } : {}),
+                  ...(r.worldModel.mode === 'monitor'
+                    ? { max_surprise: round(r.worldModel.maxSurprise, 2), fault_s: Number.isNaN(r.worldModel.faultS) ? null : round(r.worldModel.faultS, 3), surprise_event_after_s: Number.isNaN(r.worldModel.surpriseEventS) ? null : round(r.worldModel.surpriseEventS, 3) }
+                    : {}),
+                },
+              }
+            : {}),
         };
         if (o.json) console.log(JSON.stringify(summary));
         else printHuman(summary);
@@ -53,6 +67,7 @@ function printHuman(s: {
   loop: ReturnType<typeof loopSummary>;
   episode: { return: number; steps: number; terminated: boolean; success: boolean };
   safety: ReturnType<typeof safetySummary>;
+  world_model?: { mode: string; vetoes?: number; max_surprise?: number; fault_s?: number | null; surprise_event_after_s?: number | null };
 }): void {
   const l = s.loop;
   console.log(`ticks ${s.ticks} (${s.duration_s} s simulated) at ${l.rate_hz} Hz achieved`);
@@ -61,4 +76,11 @@ function printHuman(s: {
   console.log(`episode: return ${s.episode.return}, ${s.episode.success ? 'success' : 'failed'}${s.episode.terminated ? ' (task limits broken)' : ''}`);
   const ev = Object.entries(s.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`safety: ${s.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+  const w = s.world_model;
+  if (w)
+    console.log(
+      `world model (${w.mode})` +
+        (w.vetoes !== undefined ? `: ${w.vetoes} commands vetoed` : '') +
+        (w.max_surprise !== undefined ? `: max surprise ${w.max_surprise}${w.fault_s !== null ? `, fault at ${w.fault_s} s` : ''}${w.surprise_event_after_s !== null ? `, surprise event ${w.surprise_event_after_s} s after it` : ', no surprise event'}` : ''),
+    );
 }

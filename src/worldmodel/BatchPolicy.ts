@@ -1,0 +1,127 @@
+import * as ort from 'onnxruntime-node';
+import { AxonError } from '../core/errors.ts';
+import { actionSize, observationSize, termWidth, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
+import { expandScale } from '../model/jointMap.ts';
+
+/**
+ * What the shield assumes happens after the command it checks: an action for each row of a batch
+ * of predicted states. `prev` is each row's previous action (batch × actionSize).
+ */
+export interface Continuation {
+  act(states: Float32Array, prev: Float32Array, batch: number, out: Float32Array): void | Promise<void>;
+}
+
+/** The previous action again (zero-order hold). */
+export const holdContinuation: Continuation = {
+  act(_states, prev, _batch, out) {
+    out.set(prev);
+  },
+};
+
+interface InputPiece {
+  /** Offset in the policy input. */
+  readonly at: number;
+  /** Source: state element index, or −1 − j for previous action element j. */
+  readonly src: Int32Array;
+  readonly offset: Float32Array;
+  readonly scale: Float32Array;
+  readonly clip: number;
+}
+
+/**
+ * A policy's own ONNX graph run on a batch of world-model states: each policy observation term is
+ * rebuilt from the state (joint_pos[_rel], joint_vel[_rel] by joint name, last_action from the
+ * row's previous action) with the policy's scale and clip. Refuses (AxonError WM_CONTINUATION) a
+ * policy whose inputs cannot be rebuilt from the state (history > 1, IMU terms the state lacks,
+ * recurrent state): the caller then falls back to holding the action.
+ */
+export class BatchPolicy implements Continuation {
+  private readonly inSize: number;
+  private readonly A: number;
+  private readonly pieces: InputPiece[];
+  private cap = 0;
+  private x = new Float32Array(0);
+  private y = new Float32Array(0);
+  private readonly io = new Map<number, { feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> }>();
+
+  private constructor(
+    private readonly policy: ModelManifest,
+    private readonly session: ort.InferenceSession,
+    stateNames: readonly string[],
+    defaults: Float32Array,
+    maxBatch: number,
+  ) {
+    this.inSize = observationSize(policy);
+    this.A = actionSize(policy);
+    const where = (i: number) => `policy manifest.json#/observation/terms/${i}`;
+    let at = 0;
+    this.pieces = policy.observation.terms.map((t, i) => {
+      const w = termWidth(policy, t.term);
+      if ((t.history ?? 1) !== 1) throw new AxonError('WM_CONTINUATION', where(i), `has history ${t.history}`, 'history 1 to rebuild it from a world-model state');
+      const src = new Int32Array(w);
+      const offset = new Float32Array(w);
+      if (t.term === 'last_action') for (let j = 0; j < w; j++) src[j] = -1 - j;
+      else {
+        const base = t.term === 'joint_pos' || t.term === 'joint_pos_rel' ? 'joint_pos' : t.term === 'joint_vel' || t.term === 'joint_vel_rel' ? 'joint_vel' : undefined;
+        if (base === undefined) throw new AxonError('WM_CONTINUATION', where(i), `term ${t.term} is not in the world-model state`, 'joint_pos, joint_vel or last_action terms');
+        policy.joints.forEach((j, k) => {
+          const s = stateNames.indexOf(`${base}.${j}`);
+          if (s < 0) throw new AxonError('WM_CONTINUATION', where(i), `needs state element ${base}.${j}`, `one of ${stateNames.join(', ')}`);
+          src[k] = s;
+          if (t.term === 'joint_pos_rel') offset[k] = defaults[k];
+        });
+      }
+      const piece = { at, src, offset, scale: expandScale(t.scale, w), clip: t.clip ?? Infinity };
+      at += w;
+      return piece;
+    });
+    this.reserve(maxBatch);
+  }
+
+  /**
+   * @param stateNames the world model's state element names
+   * @param defaults the policy's default joint pose in its joint order (for joint_pos_rel)
+   */
+  static async load(folder: ModelFolder, stateNames: readonly string[], defaults: Float32Array, maxBatch = 64): Promise<BatchPolicy> {
+    const m = folder.manifest;
+    if (m.recurrent !== undefined || m.action.chunk !== undefined) throw new AxonError('WM_CONTINUATION', `${folder.dir}/manifest.json`, 'is recurrent or chunked', 'a feed-forward one-step policy');
+    const session = await ort.InferenceSession.create(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    return new BatchPolicy(m, session, stateNames, defaults, maxBatch);
+  }
+
+  private reserve(n: number): void {
+    if (n <= this.cap) return;
+    this.cap = n;
+    this.x = new Float32Array(n * this.inSize);
+    this.y = new Float32Array(n * this.A);
+    this.io.clear();
+  }
+
+  async act(states: Float32Array, prev: Float32Array, batch: number, out: Float32Array): Promise<void> {
+    this.reserve(batch);
+    const S = states.length / batch, I = this.inSize, A = this.A, x = this.x;
+    for (let b = 0; b < batch; b++)
+      for (const p of this.pieces)
+        for (let k = 0; k < p.src.length; k++) {
+          const src = p.src[k];
+          let v = ((src >= 0 ? states[b * S + src] : prev[b * A + (-1 - src)]) - p.offset[k]) * p.scale[k];
+          if (v > p.clip) v = p.clip;
+          else if (v < -p.clip) v = -p.clip;
+          x[b * I + p.at + k] = v;
+        }
+    let io = this.io.get(batch);
+    if (io === undefined) {
+      io = {
+        feeds: { [this.policy.onnx.input]: new ort.Tensor('float32', this.x.subarray(0, batch * I), [batch, I]) },
+        fetches: { [this.policy.onnx.output]: new ort.Tensor('float32', this.y.subarray(0, batch * A), [batch, A]) },
+      };
+      this.io.set(batch, io);
+    }
+    await this.session.run(io.feeds, io.fetches);
+    out.set(this.y.subarray(0, batch * A));
+  }
+
+  async close(): Promise<void> {
+    await this.session.release();
+  }
+}

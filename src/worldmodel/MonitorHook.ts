@@ -1,0 +1,128 @@
+import type { Observation } from '../core/robot.ts';
+import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
+import { wrapAngle } from './OnnxWorldModel.ts';
+import type { WorldModel, WorldModelEventSink, WorldModelHook, WorldModelTickInfo } from './types.ts';
+
+export interface MonitorOptions {
+  /** Surprise (RMS of the one-step error in units of error_std) above which a tick counts. Default 6. */
+  readonly threshold: number;
+  /** Consecutive ticks above the threshold that raise a 'surprise' event and degrade. Default 5. */
+  readonly ticks: number;
+  /** Further consecutive ticks above it, once degraded, that safe-stop. Default 25. */
+  readonly stopTicks: number;
+  /** While degraded, actions are multiplied by this (slow down). Default 0.5. */
+  readonly degradeScale: number;
+  /** Raw action clip (the manifest's), applied before predicting. Default 1. */
+  readonly actionClip: number;
+}
+
+export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, stopTicks: 25, degradeScale: 0.5, actionClip: 1 };
+
+/**
+ * `--wm-mode monitor`: every tick the world model predicts the next state from this state and the
+ * action sent on; the next tick compares the prediction with what the robot reports. The error,
+ * per element in units of the model's own held-out one-step error (error_std), RMS over elements,
+ * is the surprise. Above `threshold` for `ticks` ticks in a row it is a 'surprise' safety event and
+ * the hook degrades (scales actions by degradeScale); for `stopTicks` more ticks it asks the
+ * supervisor for a safe-stop. The first tick after reset has no prediction (surprise NaN).
+ */
+export class MonitorHook implements WorldModelHook {
+  readonly mode = 'monitor' as const;
+  readonly tick: WorldModelTickInfo = { surprise: Number.NaN, cost: Number.NaN, vetoed: false };
+  readonly options: MonitorOptions;
+  /** Time (s, observation time) of the first 'surprise' event since reset; NaN when none. */
+  firstEventTime = Number.NaN;
+  /** Largest surprise since reset. */
+  maxSurprise = 0;
+  private readonly S: number;
+  private readonly A: number;
+  private readonly pred: Float32Array;
+  private readonly a: Float32Array;
+  private readonly out: Float32Array;
+  private readonly invErr: Float32Array;
+  private readonly isAngle: Uint8Array;
+  private havePred = false;
+  private streak = 0;
+  private degraded = false;
+  private stopped = false;
+
+  constructor(
+    private readonly model: WorldModel & { errorStd?: Float32Array; isAngle?: Uint8Array },
+    private readonly state: ObservationBuilder,
+    private readonly sink: WorldModelEventSink | undefined,
+    options: Partial<MonitorOptions> = {},
+  ) {
+    this.options = { ...defaultMonitorOptions, ...options };
+    this.S = model.stateSize;
+    this.A = model.actionSize;
+    this.pred = new Float32Array(this.S);
+    this.a = new Float32Array(this.A);
+    this.out = new Float32Array(this.A);
+    this.invErr = Float32Array.from(model.errorStd ?? new Float32Array(this.S).fill(1), (e) => 1 / e);
+    this.isAngle = model.isAngle ?? new Uint8Array(this.S);
+  }
+
+  reset(): void {
+    this.state.reset();
+    this.havePred = false;
+    this.streak = 0;
+    this.degraded = false;
+    this.stopped = false;
+    this.firstEventTime = Number.NaN;
+    this.maxSurprise = 0;
+    this.a.fill(0);
+    this.tick.surprise = Number.NaN;
+  }
+
+  async apply(obs: Observation, _input: Float32Array, action: Float32Array, seq = 0): Promise<Float32Array> {
+    const { S, A, options: o } = this;
+    const s = this.state.build(obs, this.a);
+    let surprise = Number.NaN;
+    if (this.havePred) {
+      let sum = 0;
+      for (let i = 0; i < S; i++) {
+        const d = this.isAngle[i] ? wrapAngle(s[i] - this.pred[i]) : s[i] - this.pred[i];
+        const z = d * this.invErr[i];
+        sum += z * z;
+      }
+      surprise = Math.sqrt(sum / S);
+      if (!(surprise <= 1e10)) surprise = 1e10; // a NaN state is as surprising as it gets
+      if (surprise > this.maxSurprise) this.maxSurprise = surprise;
+      this.track(surprise, obs.time, seq);
+    }
+    this.tick.surprise = surprise;
+    const scale = this.degraded ? o.degradeScale : 1;
+    for (let j = 0; j < A; j++) {
+      let v = action[j] * scale;
+      if (v > o.actionClip) v = o.actionClip;
+      else if (v < -o.actionClip) v = -o.actionClip;
+      this.out[j] = v;
+      this.a[j] = v;
+    }
+    const p = await this.model.predict(s, this.a, 1);
+    this.pred.set(p.nextStates.subarray(0, S));
+    this.havePred = true;
+    return this.out;
+  }
+
+  private track(surprise: number, time: number, seq: number): void {
+    const o = this.options;
+    if (surprise > o.threshold) this.streak++;
+    else {
+      if (this.degraded && !this.stopped && this.streak === 0) {
+        this.degraded = false;
+        this.sink?.reportWorldModel('surprise', 'info', `surprise back under ${o.threshold}: full actions again`, time, seq, surprise);
+      }
+      this.streak = 0;
+      return;
+    }
+    if (this.streak === o.ticks && !this.degraded) {
+      this.degraded = true;
+      if (Number.isNaN(this.firstEventTime)) this.firstEventTime = time;
+      this.sink?.reportWorldModel('surprise', 'degrade', `prediction error ${surprise.toFixed(1)} (threshold ${o.threshold}) for ${o.ticks} ticks: the world differs from the model, actions scaled by ${o.degradeScale}`, time, seq, surprise);
+    } else if (this.streak === o.ticks + o.stopTicks && !this.stopped) {
+      this.stopped = true;
+      this.sink?.reportWorldModel('surprise', 'stop', `prediction error above ${o.threshold} for ${this.streak} ticks: safe-stop`, time, seq, surprise);
+    }
+  }
+}

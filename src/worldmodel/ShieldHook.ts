@@ -1,0 +1,172 @@
+import type { Observation } from '../core/robot.ts';
+import { Rng } from '../core/rng.ts';
+import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
+import type { Constraints } from './Constraints.ts';
+import type { Continuation } from './BatchPolicy.ts';
+import type { WorldModel, WorldModelEventSink, WorldModelHook, WorldModelTickInfo } from './types.ts';
+
+export interface ShieldOptions {
+  /** Steps the proposal (then the continuation) is rolled forward (N). Default 10. */
+  readonly horizon: number;
+  /** Alternatives tried when the proposal is predicted unsafe (besides zero). Default 64. */
+  readonly samples: number;
+  /** Std of the alternatives sampled around the proposal (raw action units); half of them are uniform over the clip box. Default 0.3. */
+  readonly noiseStd: number;
+  /** Raw action clip (the manifest's). Default 1. */
+  readonly actionClip: number;
+  readonly seed: number;
+}
+
+export const defaultShieldOptions: ShieldOptions = { horizon: 10, samples: 64, noiseStd: 0.3, actionClip: 1, seed: 1 };
+
+/**
+ * `--wm-mode shield`: before a command goes to safety, the world model rolls the proposed raw
+ * action, then the continuation (the policy's own reaction, or a hold), N steps forward. If a
+ * predicted state breaks a declared constraint, the shield tries alternatives in one batch (zero,
+ * samples around the proposal, uniform samples) and sends the safe one closest to the proposal (or,
+ * if none is safe, the one whose violation comes latest and smallest). The veto is a safety event
+ * carrying the predicted violation and its step. A safe proposal passes through unchanged.
+ */
+export class ShieldHook implements WorldModelHook {
+  readonly mode = 'shield' as const;
+  readonly tick: WorldModelTickInfo = { surprise: Number.NaN, cost: Number.NaN, vetoed: false };
+  readonly options: ShieldOptions;
+  /** Vetoes since construction. */
+  vetoes = 0;
+  private readonly S: number;
+  private readonly A: number;
+  private readonly R: number;
+  private readonly x: Float32Array;
+  private readonly first: Float32Array;
+  private readonly prev: Float32Array;
+  private readonly act: Float32Array;
+  private readonly firstBad: Int32Array;
+  private readonly worst: Float64Array;
+  private readonly worstWhich: Int32Array;
+  private readonly which = new Int32Array(1);
+  private readonly out: Float32Array;
+  private readonly last: Float32Array;
+  private rng: Rng;
+
+  constructor(
+    private readonly model: WorldModel,
+    private readonly state: ObservationBuilder,
+    private readonly constraints: Constraints,
+    private readonly continuation: Continuation,
+    private readonly sink: WorldModelEventSink | undefined,
+    options: Partial<ShieldOptions> = {},
+  ) {
+    this.options = { ...defaultShieldOptions, ...options };
+    this.S = model.stateSize;
+    this.A = model.actionSize;
+    this.R = 2 + this.options.samples;
+    const R = this.R;
+    this.x = new Float32Array(R * this.S);
+    this.first = new Float32Array(R * this.A);
+    this.prev = new Float32Array(R * this.A);
+    this.act = new Float32Array(R * this.A);
+    this.firstBad = new Int32Array(R);
+    this.worst = new Float64Array(R);
+    this.worstWhich = new Int32Array(R);
+    this.out = new Float32Array(this.A);
+    this.last = new Float32Array(this.A);
+    this.rng = new Rng(this.options.seed);
+    (model as { reserve?: (n: number) => void }).reserve?.(R);
+  }
+
+  reset(seed?: number): void {
+    this.state.reset();
+    this.last.fill(0);
+    this.rng = new Rng(seed ?? this.options.seed);
+    this.tick.vetoed = false;
+  }
+
+  /** Rolls rows 0..n-1 (first actions in `first`) forward; fills firstBad (horizon when safe) and worst. */
+  private async roll(s: Float32Array, n: number): Promise<void> {
+    const { S, A, x } = this;
+    const H = this.options.horizon;
+    for (let r = 0; r < n; r++) {
+      x.set(s.subarray(0, S), r * S);
+      this.firstBad[r] = H;
+      this.worst[r] = 0;
+    }
+    this.act.set(this.first.subarray(0, n * A));
+    for (let t = 0; t < H; t++) {
+      if (t > 0) {
+        this.prev.set(this.act.subarray(0, n * A));
+        await this.continuation.act(x.subarray(0, n * S), this.prev.subarray(0, n * A), n, this.act.subarray(0, n * A));
+      }
+      const p = await this.model.predict(x.subarray(0, n * S), this.act.subarray(0, n * A), n);
+      x.set(p.nextStates);
+      for (let r = 0; r < n; r++) {
+        const v = this.constraints.violation(x, r, this.which);
+        if (v > 0) {
+          if (this.firstBad[r] === H) this.firstBad[r] = t;
+          if (v > this.worst[r]) {
+            this.worst[r] = v;
+            this.worstWhich[r] = this.which[0];
+          }
+        }
+      }
+    }
+  }
+
+  async apply(obs: Observation, _input: Float32Array, action: Float32Array, seq = 0): Promise<Float32Array> {
+    const { A, R, first } = this;
+    const H = this.options.horizon, c = this.options.actionClip;
+    const s = this.state.build(obs, this.last);
+    for (let j = 0; j < A; j++) first[j] = Math.max(-c, Math.min(c, action[j]));
+    await this.roll(s, 1);
+    this.tick.vetoed = false;
+    if (this.firstBad[0] === H) {
+      this.out.set(first.subarray(0, A));
+      this.last.set(this.out);
+      this.tick.cost = 0;
+      return action;
+    }
+    const badStep = this.firstBad[0], badBy = this.worst[0], badName = this.constraints.names[this.worstWhich[0]];
+    // Alternatives: row 0 the proposal again, row 1 zero (hold / damp), then half around the proposal, half uniform.
+    for (let r = 1; r < R; r++)
+      for (let j = 0; j < A; j++) {
+        let v = r === 1 ? 0 : r % 2 === 0 ? first[j] + this.options.noiseStd * this.rng.normal() : this.rng.uniform(-c, c);
+        if (v > c) v = c;
+        else if (v < -c) v = -c;
+        first[r * A + j] = v;
+      }
+    await this.roll(s, R);
+    let best = -1, bestKey = Infinity;
+    for (let r = 0; r < R; r++) {
+      let d = 0;
+      for (let j = 0; j < A; j++) d += (first[r * A + j] - first[j]) ** 2;
+      // Safe rows first (by distance to the proposal), then later and smaller violations.
+      const key = this.firstBad[r] === H ? d : 1e6 * (H - this.firstBad[r]) + 1e3 * this.worst[r] + d;
+      if (key < bestKey) {
+        bestKey = key;
+        best = r;
+      }
+    }
+    for (let j = 0; j < A; j++) this.out[j] = first[best * A + j];
+    this.last.set(this.out);
+    this.vetoes++;
+    this.tick.vetoed = true;
+    this.tick.cost = this.worst[best];
+    const dt = this.model.dt;
+    const safe = this.firstBad[best] === H;
+    this.sink?.reportWorldModel(
+      'shield_veto',
+      'info',
+      `proposed [${fmt(first, A)}] predicted to break ${badName} by ${badBy.toPrecision(3)} at step ${badStep + 1} (${((badStep + 1) * dt).toFixed(2)} s); ` +
+        `sent [${fmt(this.out, A)}]${safe ? ', predicted safe' : `, best found (breaks at step ${this.firstBad[best] + 1})`}`,
+      obs.time,
+      seq,
+      badBy,
+    );
+    return this.out;
+  }
+}
+
+function fmt(a: Float32Array, n: number): string {
+  let s = '';
+  for (let j = 0; j < n; j++) s += (j ? ', ' : '') + a[j].toFixed(3);
+  return s;
+}
