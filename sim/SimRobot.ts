@@ -5,12 +5,15 @@ import {
   Cylinder,
   GSSolver,
   HingeConstraint,
+  Narrowphase,
   Plane,
   Quaternion,
   Sphere,
   Vec3,
   World,
   type Constraint,
+  type ContactEquation,
+  type FrictionEquation,
   type Shape,
 } from 'cannon-es';
 import { AxonError } from '../src/core/errors.ts';
@@ -24,6 +27,7 @@ import {
   type RobotSpec,
   type SimulatedRobot,
 } from '../src/core/robot.ts';
+import { Rng } from '../src/core/rng.ts';
 import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
 import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
 import type { UrdfJoint, UrdfLink, UrdfModel } from './urdf/parseUrdf.ts';
@@ -63,6 +67,54 @@ export interface SimRobotOptions {
   /** Root link pose at reset (m; quaternion x y z w), world frame; default origin, identity. */
   readonly basePosition?: readonly [number, number, number];
   readonly baseOrientation?: readonly [number, number, number, number];
+  /**
+   * At every reset, move the robot vertically so that its lowest collision shape just touches the
+   * ground z = 0 (a floating robot whose initial pose changes, e.g. randomised knees). Default false.
+   */
+  readonly spawnOnGround?: boolean;
+  /**
+   * Friction limit of each robot-ground contact point: 'coulomb' = μ × the normal force that
+   * point's body carried in the previous physics step, shared over its contact points (Coulomb
+   * friction, one step lagged); 'mass' = cannon-es's own bound, μ·g·(reduced mass) applied to an
+   * impulse, i.e. a force bound of μ·m·g/dt that does not follow the load (in practice feet never
+   * slip). Default 'mass'.
+   */
+  readonly frictionModel?: 'coulomb' | 'mass';
+  /** Sensor noise and bias applied in observe(); default none. */
+  readonly sensorNoise?: SimSensorNoise;
+}
+
+/**
+ * Measurement noise (Gaussian, standard deviations) and constant biases, applied in observe().
+ * Units: rad, rad/s, m/s². Drawn from a generator seeded at reset (reproducible per episode).
+ */
+export interface SimSensorNoise {
+  readonly jointPosition?: number;
+  readonly jointVelocity?: number;
+  readonly imuAngularVelocity?: number;
+  readonly imuLinearAcceleration?: number;
+  /** Small-angle orientation noise, per axis (rad). */
+  readonly imuOrientation?: number;
+  /** Constant gyro and accelerometer biases, IMU frame (rad/s, m/s²). */
+  readonly gyroBias?: readonly [number, number, number];
+  readonly accelBias?: readonly [number, number, number];
+}
+
+/**
+ * Random pushes: a force of random horizontal direction and a magnitude uniform in
+ * [forceMin, forceMax] N, held for durationS on a link's body (at its centre of mass), repeated
+ * after a gap uniform in [intervalMin, intervalMax] s; the first push comes after firstAfterS.
+ * Drawn while stepping from a generator seeded by `seed` (reproducible per episode).
+ */
+export interface SimPushConfig {
+  readonly link: string;
+  readonly forceMin: number; // N
+  readonly forceMax: number; // N
+  readonly durationS: number; // s
+  readonly intervalMin: number; // s
+  readonly intervalMax: number; // s
+  readonly firstAfterS: number; // s
+  readonly seed: number;
 }
 
 /** Called by reset(seed) before the bodies are placed: sets initial positions, masses, ... */
@@ -82,6 +134,42 @@ const JOINT_RELAXATION = 4;
 const LIMIT_STEPS_PER_PERIOD = 20;
 /** Coulomb friction is smoothed as friction·tanh(qdot / FRICTION_VELOCITY) (rad/s | m/s). */
 const FRICTION_VELOCITY = 0.01;
+/** Longest action latency setActionLatency accepts (physics steps). */
+export const MAX_LATENCY_STEPS = 100;
+
+interface ContactLoad {
+  /** Normal force (N) and contact count of the last physics step. */
+  normal: number;
+  count: number;
+}
+
+/**
+ * cannon-es's narrowphase with Coulomb friction limits on robot contacts. cannon bounds each
+ * friction equation's multiplier, which is an impulse (N·s, force = multiplier / dt), by
+ * μ·g·(reduced mass): a bound that does not follow the normal load and, read as a force, is 1/dt
+ * times μ·m·g. Here each friction equation of a contact on a robot body is bounded by
+ * μ × (the body's normal force in the previous physics step / its contact count) × dt: Coulomb
+ * friction, one step lagged. A body's first contact step keeps cannon's bound.
+ */
+class CoulombNarrowphase extends Narrowphase {
+  readonly load = new Map<Body, ContactLoad>();
+  /** Physics step (s). */
+  dt = 0.002;
+
+  override createFrictionEquationsFromContact(c: ContactEquation, out: FrictionEquation[]): boolean {
+    const made = super.createFrictionEquationsFromContact(c, out);
+    if (!made || out.length < 2) return made;
+    const l = this.load.get(c.bi) ?? this.load.get(c.bj);
+    if (l === undefined || l.count === 0) return made;
+    const f1 = out[out.length - 1];
+    const f2 = out[out.length - 2];
+    const mu = this.currentContactMaterial.friction;
+    const cap = ((mu * l.normal) / l.count) * this.dt;
+    f1.maxForce = f2.maxForce = cap;
+    f1.minForce = f2.minForce = -cap;
+    return made;
+  }
+}
 
 interface LinkInfo {
   readonly urdf: UrdfLink;
@@ -186,6 +274,39 @@ export class SimRobot implements SimulatedRobot {
   private readonly cmdFf: Float64Array;
   private substeps = 0;
   private randomizer: SimRandomizer | undefined;
+  // Actuator strength (per joint multipliers of kp, kd and the effort limit), 1 = nominal.
+  readonly kpScale: Float64Array;
+  readonly kdScale: Float64Array;
+  readonly effortScale: Float64Array;
+  // Action latency: commands wait latencySteps physics steps in a ring before they act.
+  private latencySteps = 0;
+  private readonly pendingDue: Float64Array;
+  private readonly pendingMode: ControlMode[];
+  private readonly pendingTarget: Float64Array[];
+  private readonly pendingKp: Float64Array[];
+  private readonly pendingKd: Float64Array[];
+  private readonly pendingFf: Float64Array[];
+  private pendingHead = 0;
+  private pendingCount = 0;
+  // Sensor noise.
+  private readonly configuredNoise: SimSensorNoise;
+  private noise: SimSensorNoise;
+  private noiseSeed = 0;
+  private noiseRng = new Rng(0);
+  // Pushes.
+  private pushes: SimPushConfig | undefined;
+  private pushBody: Body | undefined;
+  private pushRng = new Rng(0);
+  private readonly pushForce = new Vec3();
+  private pushStartStep = 0;
+  private pushEndStep = 0;
+  /** Pushes started since reset. */
+  pushCount = 0;
+  private readonly pushObs: Float32Array;
+  // Contacts, friction.
+  private readonly configuredFriction: number;
+  private readonly narrowphase: CoulombNarrowphase | undefined;
+  private readonly spawnOnGround: boolean;
   // Per-link FK scratch, sized at construction.
   private readonly fkPos: Vec3[];
   private readonly fkQuat: Quaternion[];
@@ -208,8 +329,15 @@ export class SimRobot implements SimulatedRobot {
 
     const world = (this.world = new World({ gravity: this.gravity }));
     (world.solver as GSSolver).iterations = iterations;
-    world.defaultContactMaterial.friction = options.friction ?? 0.8;
+    this.configuredFriction = options.friction ?? 0.8;
+    world.defaultContactMaterial.friction = this.configuredFriction;
     world.allowSleep = false;
+    this.spawnOnGround = options.spawnOnGround ?? false;
+    if (options.frictionModel === 'coulomb') {
+      this.narrowphase = new CoulombNarrowphase(world);
+      this.narrowphase.dt = h;
+      world.narrowphase = this.narrowphase;
+    }
 
     // ---- links and fixed-joint groups ------------------------------------------------------
     this.links = model.links.map((urdf, index) => ({
@@ -350,6 +478,20 @@ export class SimRobot implements SimulatedRobot {
     this.initialPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
     this.initialVelocities = new Float64Array(n);
     if (options.initialPositions !== undefined) this.setInitialPositions(options.initialPositions);
+    this.kpScale = new Float64Array(n).fill(1);
+    this.kdScale = new Float64Array(n).fill(1);
+    this.effortScale = new Float64Array(n).fill(1);
+    const cap = MAX_LATENCY_STEPS + 1;
+    this.pendingDue = new Float64Array(cap);
+    this.pendingMode = new Array<ControlMode>(cap).fill('effort');
+    this.pendingTarget = Array.from({ length: cap }, () => new Float64Array(n));
+    this.pendingKp = Array.from({ length: cap }, () => new Float64Array(n));
+    this.pendingKd = Array.from({ length: cap }, () => new Float64Array(n));
+    this.pendingFf = Array.from({ length: cap }, () => new Float64Array(n));
+    this.configuredNoise = options.sensorNoise ?? {};
+    this.noise = this.configuredNoise;
+    if (this.narrowphase !== undefined) for (const b of this.bodies) if (!b.isStatic) this.narrowphase.load.set(b.body, { normal: 0, count: 0 });
+    this.pushObs = new Float32Array(3);
     this.baseObs = {
       position: new Float32Array(3),
       orientation: new Float32Array([0, 0, 0, 1]),
@@ -357,6 +499,8 @@ export class SimRobot implements SimulatedRobot {
       angularVelocity: new Float32Array(3),
     };
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
+    // extras.push_force: the push acting now (N, world frame), zero between pushes.
+    this.obs.extras.push_force = this.pushObs;
     this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: [] });
     this.reset();
   }
@@ -380,13 +524,52 @@ export class SimRobot implements SimulatedRobot {
     if (cmd.target.length !== n) {
       throw new AxonError('COMMAND_SHAPE', 'JointCommand.target', `has ${cmd.target.length} values`, `${n}, one per joint of ${this.spec.name}`);
     }
-    this.cmdMode = cmd.mode;
-    this.cmdTarget.set(cmd.target);
+    if (this.latencySteps === 0) {
+      this.cmdMode = cmd.mode;
+      this.cmdTarget.set(cmd.target);
+      for (let i = 0; i < n; i++) {
+        const s = this.joints[i].spec;
+        this.cmdKp[i] = cmd.kp?.[i] ?? s.kp;
+        this.cmdKd[i] = cmd.kd?.[i] ?? s.kd;
+        this.cmdFf[i] = cmd.feedforward?.[i] ?? 0;
+      }
+      return;
+    }
+    // Latency: queue it; substep() applies it latencySteps physics steps from now. A full ring
+    // (more than MAX_LATENCY_STEPS commands per latency window) drops the oldest pending command.
+    const cap = this.pendingDue.length;
+    if (this.pendingCount === cap) {
+      this.pendingHead = (this.pendingHead + 1) % cap;
+      this.pendingCount--;
+    }
+    const k = (this.pendingHead + this.pendingCount) % cap;
+    this.pendingCount++;
+    this.pendingDue[k] = this.substeps + this.latencySteps;
+    this.pendingMode[k] = cmd.mode;
+    this.pendingTarget[k].set(cmd.target);
+    const kp = this.pendingKp[k];
+    const kd = this.pendingKd[k];
+    const ff = this.pendingFf[k];
     for (let i = 0; i < n; i++) {
       const s = this.joints[i].spec;
-      this.cmdKp[i] = cmd.kp?.[i] ?? s.kp;
-      this.cmdKd[i] = cmd.kd?.[i] ?? s.kd;
-      this.cmdFf[i] = cmd.feedforward?.[i] ?? 0;
+      kp[i] = cmd.kp?.[i] ?? s.kp;
+      kd[i] = cmd.kd?.[i] ?? s.kd;
+      ff[i] = cmd.feedforward?.[i] ?? 0;
+    }
+  }
+
+  /** Makes every queued command that is due the held one (latency > 0). */
+  private applyDueCommands(): void {
+    const cap = this.pendingDue.length;
+    while (this.pendingCount > 0 && this.pendingDue[this.pendingHead] <= this.substeps) {
+      const k = this.pendingHead;
+      this.cmdMode = this.pendingMode[k];
+      this.cmdTarget.set(this.pendingTarget[k]);
+      this.cmdKp.set(this.pendingKp[k]);
+      this.cmdKd.set(this.pendingKd[k]);
+      this.cmdFf.set(this.pendingFf[k]);
+      this.pendingHead = (k + 1) % cap;
+      this.pendingCount--;
     }
   }
 
@@ -405,21 +588,39 @@ export class SimRobot implements SimulatedRobot {
     this.readJoints();
     obs.time = this.substeps * this.physicsDt;
     obs.seq = this.substeps;
+    const nz = this.noise;
+    const rng = this.noiseRng;
+    const qStd = nz.jointPosition ?? 0;
+    const qdStd = nz.jointVelocity ?? 0;
     for (let i = 0; i < this.joints.length; i++) {
-      obs.jointPosition[i] = this.q[i];
-      obs.jointVelocity[i] = this.qd[i];
+      obs.jointPosition[i] = qStd > 0 ? this.q[i] + qStd * rng.normal() : this.q[i];
+      obs.jointVelocity[i] = qdStd > 0 ? this.qd[i] + qdStd * rng.normal() : this.qd[i];
       obs.jointEffort[i] = this.actuatorEffort[i];
     }
     if (obs.imu !== undefined) {
       const link = this.links[this.imuLink];
       const body = this.bodies[link.body].body;
       body.quaternion.mult(link.offsetQuat, _q1); // link orientation in world
-      writeQuat(_q1, obs.imu.orientation);
       _q1.conjugate(_q2);
       _q2.vmult(body.angularVelocity, _v1);
+      addNoise(_v1, nz.imuAngularVelocity ?? 0, nz.gyroBias, rng);
       writeVec(_v1, obs.imu.angularVelocity);
       _q2.vmult(this.imuAccWorld, _v1);
+      addNoise(_v1, nz.imuLinearAcceleration ?? 0, nz.accelBias, rng);
       writeVec(_v1, obs.imu.linearAcceleration);
+      const oStd = nz.imuOrientation ?? 0;
+      if (oStd > 0) {
+        // q_measured = q_true · exp(δ/2), δ a small rotation in the IMU frame.
+        _v1.set(oStd * rng.normal(), oStd * rng.normal(), oStd * rng.normal());
+        const angle = _v1.length();
+        if (angle > 0) {
+          _v1.scale(1 / angle, _v1);
+          _q3.setFromAxisAngle(_v1, angle);
+          _q1.mult(_q3, _q2);
+          _q1.copy(_q2);
+        }
+      }
+      writeQuat(_q1, obs.imu.orientation);
     }
     if (obs.contacts !== undefined) {
       const contacts = this.world.contacts;
@@ -460,9 +661,19 @@ export class SimRobot implements SimulatedRobot {
       this.initialPositions.set(this.configuredPositions);
       this.initialVelocities.fill(0);
       this.restoreNominalMasses();
+      this.kpScale.fill(1);
+      this.kdScale.fill(1);
+      this.effortScale.fill(1);
+      this.latencySteps = 0;
+      this.noise = this.configuredNoise;
+      this.noiseSeed = (seed ^ 0x5bd1e995) >>> 0;
+      this.pushes = undefined;
+      this.pushBody = undefined;
+      this.world.defaultContactMaterial.friction = this.configuredFriction;
       if (this.randomizer !== undefined) this.randomizer(this, seed);
     }
     this.placeLinksFk(this.initialPositions);
+    if (this.spawnOnGround) this.dropToGround();
     this.setVelocitiesFk(this.initialVelocities);
     for (const b of this.bodies) {
       const body = b.body;
@@ -480,6 +691,22 @@ export class SimRobot implements SimulatedRobot {
     this.world.contacts.length = 0;
     this.world.time = 0;
     this.substeps = 0;
+    this.pendingCount = 0;
+    this.pendingHead = 0;
+    this.noiseRng = new Rng(this.noiseSeed);
+    this.pushCount = 0;
+    this.pushForce.setZero();
+    this.pushObs.fill(0);
+    if (this.pushes !== undefined) {
+      this.pushRng = new Rng(this.pushes.seed);
+      this.schedulePush(Math.round(this.pushes.firstAfterS / this.physicsDt));
+    }
+    if (this.narrowphase !== undefined) {
+      for (const l of this.narrowphase.load.values()) {
+        l.normal = 0;
+        l.count = 0;
+      }
+    }
     this.cmdMode = 'effort';
     this.cmdTarget.fill(0);
     this.cmdFf.fill(0);
@@ -531,6 +758,125 @@ export class SimRobot implements SimulatedRobot {
   /** Installs what reset(seed) calls to randomise the episode; undefined removes it. */
   setRandomizer(randomizer: SimRandomizer | undefined): void {
     this.randomizer = randomizer;
+  }
+
+  /**
+   * Actuator strength for this episode: per joint multipliers of kp, kd and the effort limit
+   * (robot joint order; one number applies to every joint). Back to 1 at reset(seed).
+   */
+  setActuatorScale(kp: number | ArrayLike<number>, kd: number | ArrayLike<number>, effort: number | ArrayLike<number>): void {
+    const put = (v: number | ArrayLike<number>, out: Float64Array, where: string) => {
+      if (typeof v === 'number') {
+        if (!(v >= 0 && Number.isFinite(v))) throw new AxonError('SIM_OPTION', where, `is ${v}`, 'a finite scale >= 0');
+        out.fill(v);
+        return;
+      }
+      this.checkLength(v, where);
+      for (let i = 0; i < out.length; i++) {
+        if (!(v[i] >= 0)) throw new AxonError('SIM_OPTION', `${where}[${i}]`, `is ${v[i]}`, 'a finite scale >= 0');
+        out[i] = v[i];
+      }
+    };
+    put(kp, this.kpScale, 'kpScale');
+    put(kd, this.kdScale, 'kdScale');
+    put(effort, this.effortScale, 'effortScale');
+  }
+
+  /**
+   * Action latency for this episode (physics steps, 0..MAX_LATENCY_STEPS): a command acts that
+   * many physics steps after command() received it. Back to 0 at reset(seed). Call between episodes.
+   */
+  setActionLatency(steps: number): void {
+    if (!(Number.isInteger(steps) && steps >= 0 && steps <= MAX_LATENCY_STEPS)) {
+      throw new AxonError('SIM_OPTION', 'actionLatency', `is ${steps} steps`, `an integer in [0, ${MAX_LATENCY_STEPS}] physics steps`);
+    }
+    this.latencySteps = steps;
+    this.pendingCount = 0;
+    this.pendingHead = 0;
+  }
+
+  get actionLatencySteps(): number {
+    return this.latencySteps;
+  }
+
+  /** Sensor noise for this episode (replaces the configured one until reset(seed)); its generator is seeded by `seed`. */
+  setSensorNoise(noise: SimSensorNoise, seed: number): void {
+    this.noise = noise;
+    this.noiseSeed = seed >>> 0;
+    this.noiseRng = new Rng(this.noiseSeed);
+  }
+
+  /** Ground friction coefficient for this episode (back to the configured one at reset(seed)). */
+  setFriction(mu: number): void {
+    if (!(mu >= 0 && Number.isFinite(mu))) throw new AxonError('SIM_OPTION', 'friction', `is ${mu}`, 'a finite coefficient >= 0');
+    this.world.defaultContactMaterial.friction = mu;
+  }
+
+  get friction(): number {
+    return this.world.defaultContactMaterial.friction;
+  }
+
+  /** Random pushes for this episode (undefined: none); cleared at reset(seed). Takes effect at the next reset. */
+  setPushes(config: SimPushConfig | undefined): void {
+    if (config !== undefined) {
+      const ok =
+        config.forceMin >= 0 && config.forceMax >= config.forceMin && config.durationS > 0 &&
+        config.intervalMin > 0 && config.intervalMax >= config.intervalMin && config.firstAfterS >= 0 &&
+        Number.isFinite(config.forceMax + config.durationS + config.intervalMax + config.firstAfterS);
+      if (!ok) throw new AxonError('SIM_OPTION', 'pushes', JSON.stringify(config), 'forces 0 <= min <= max (N), duration > 0 s, intervals 0 < min <= max (s), first >= 0 s');
+      this.pushBody = this.bodies[this.requireLink(config.link, 'pushes.link').body].body;
+    } else {
+      this.pushBody = undefined;
+    }
+    this.pushes = config;
+  }
+
+  get pushConfig(): SimPushConfig | undefined {
+    return this.pushes;
+  }
+
+  /** Draws the next push: it starts at physics step `start`. */
+  private schedulePush(start: number): void {
+    const p = this.pushes!;
+    const r = this.pushRng;
+    const f = r.uniform(p.forceMin, p.forceMax);
+    const heading = r.uniform(-Math.PI, Math.PI);
+    this.pushForce.set(f * Math.cos(heading), f * Math.sin(heading), 0);
+    this.pushStartStep = start;
+    this.pushEndStep = start + Math.max(1, Math.round(p.durationS / this.physicsDt));
+  }
+
+  /**
+   * Scales every link of the body `linkName` belongs to (the links joined to it by fixed joints)
+   * by `scale` × its URDF mass; the centre of mass stays, inertias scale with the mass. Takes
+   * effect at once; call between episodes. Restored at reset(seed).
+   */
+  setBodyMassScale(linkName: string, scale: number): void {
+    const link = this.requireLink(linkName, 'setBodyMassScale');
+    if (!(scale > 0 && Number.isFinite(scale))) throw new AxonError('SIM_OPTION', `setBodyMassScale("${linkName}")`, `scale ${scale}`, 'a finite scale > 0');
+    const info = this.bodies[link.body];
+    if (info.isStatic) throw new AxonError('SIM_OPTION', `setBodyMassScale("${linkName}")`, 'the link is part of the fixed base', 'a moving link');
+    for (const li of info.links) this.links[li].mass = this.nominalMass[li] * scale;
+    this.applyMassProperties(info);
+    for (const j of this.joints) this.updateLimitGains(j);
+  }
+
+  /** Names of the links that head a body (one per moving cannon-es body), root first. */
+  bodyLinkNames(): string[] {
+    return this.bodies.filter((b) => !b.isStatic).map((b) => this.links[b.rootLink].urdf.name);
+  }
+
+  /** Moves every body vertically so the lowest collision shape touches z = 0 (reset time). */
+  private dropToGround(): void {
+    let minZ = Infinity;
+    for (const b of this.bodies) {
+      if (b.body.shapes.length === 0) continue;
+      b.body.updateAABB();
+      if (b.body.aabb.lowerBound.z < minZ) minZ = b.body.aabb.lowerBound.z;
+    }
+    if (!Number.isFinite(minZ)) return;
+    for (const b of this.bodies) b.body.position.z -= minZ;
+    for (const l of this.fkPos) l.z -= minZ;
   }
 
   private restoreNominalMasses(): void {
@@ -641,6 +987,7 @@ export class SimRobot implements SimulatedRobot {
   // ---- physics step --------------------------------------------------------------------------
 
   private substep(): void {
+    if (this.pendingCount > 0) this.applyDueCommands();
     this.readJoints();
     const n = this.joints.length;
     const mode = this.cmdMode;
@@ -652,9 +999,9 @@ export class SimRobot implements SimulatedRobot {
       let act: number;
       if (mode === 'position') {
         const err = j.continuous ? wrapAngle(this.cmdTarget[i] - q) : this.cmdTarget[i] - q;
-        act = this.cmdKp[i] * err - this.cmdKd[i] * qd + this.cmdFf[i];
+        act = this.kpScale[i] * this.cmdKp[i] * err - this.kdScale[i] * this.cmdKd[i] * qd + this.cmdFf[i];
       } else if (mode === 'velocity') {
-        act = this.cmdKd[i] * (this.cmdTarget[i] - qd) + this.cmdFf[i];
+        act = this.kdScale[i] * this.cmdKd[i] * (this.cmdTarget[i] - qd) + this.cmdFf[i];
       } else {
         act = this.cmdTarget[i];
       }
@@ -663,7 +1010,7 @@ export class SimRobot implements SimulatedRobot {
         act = 0;
         this.badEffortCount++;
       }
-      const lim = s.effortLimit;
+      const lim = s.effortLimit * this.effortScale[i];
       if (act > lim) act = lim;
       else if (act < -lim) act = -lim;
       this.actuatorEffort[i] = act;
@@ -673,8 +1020,23 @@ export class SimRobot implements SimulatedRobot {
       else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
       if (total !== 0) this.applyJointEffort(j, total);
     }
+    const pushing = this.pushBody !== undefined && this.substeps >= this.pushStartStep && this.substeps < this.pushEndStep;
+    if (pushing) this.pushBody!.force.vadd(this.pushForce, this.pushBody!.force);
     this.world.step(this.physicsDt);
     this.substeps++;
+    if (this.pushBody !== undefined) {
+      if (this.substeps === this.pushStartStep + 1) this.pushCount++;
+      if (this.substeps === this.pushEndStep) {
+        const p = this.pushes!;
+        const gap = this.pushRng.uniform(p.intervalMin, p.intervalMax);
+        this.schedulePush(this.pushEndStep + Math.max(1, Math.round(gap / this.physicsDt)));
+      }
+      const on = this.substeps >= this.pushStartStep && this.substeps < this.pushEndStep;
+      this.pushObs[0] = on ? this.pushForce.x : 0;
+      this.pushObs[1] = on ? this.pushForce.y : 0;
+      this.pushObs[2] = on ? this.pushForce.z : 0;
+    }
+    if (this.narrowphase !== undefined) this.updateContactLoads();
     if (this.imuLink >= 0) {
       this.imuPointVelocity(_v1);
       const inv = 1 / this.physicsDt;
@@ -684,6 +1046,23 @@ export class SimRobot implements SimulatedRobot {
         (_v1.z - this.imuPrevVel.z) * inv - this.gravity.z,
       );
       this.imuPrevVel.copy(_v1);
+    }
+  }
+
+  /** Normal force and contact count per robot body in the step just taken (Coulomb friction). */
+  private updateContactLoads(): void {
+    const load = this.narrowphase!.load;
+    for (const l of load.values()) {
+      l.normal = 0;
+      l.count = 0;
+    }
+    const contacts = this.world.contacts;
+    for (let c = 0; c < contacts.length; c++) {
+      const eq = contacts[c];
+      const l = load.get(eq.bi) ?? load.get(eq.bj);
+      if (l === undefined) continue;
+      l.normal += eq.multiplier > 0 ? eq.multiplier : 0;
+      l.count++;
     }
   }
 
@@ -1012,6 +1391,20 @@ function makeShape(g: UrdfLink['collisions'][number]['geometry']): Shape | undef
       return new Cylinder(g.radius, g.radius, g.length, 12);
     case 'mesh':
       return undefined;
+  }
+}
+
+/** v += std·N(0, 1) per axis + bias (allocation-free). */
+function addNoise(v: Vec3, std: number, bias: readonly [number, number, number] | undefined, rng: Rng): void {
+  if (std > 0) {
+    v.x += std * rng.normal();
+    v.y += std * rng.normal();
+    v.z += std * rng.normal();
+  }
+  if (bias !== undefined) {
+    v.x += bias[0];
+    v.y += bias[1];
+    v.z += bias[2];
   }
 }
 

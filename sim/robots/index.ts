@@ -5,6 +5,8 @@ import { Rng } from '../../src/core/rng.ts';
 import { SimRobot, type SimJointDefaults, type SimRobotOptions } from '../SimRobot.ts';
 import { CartpoleTask } from '../tasks/cartpole.ts';
 import { PendulumTask } from '../tasks/pendulum.ts';
+import { BalanceTask } from '../tasks/humanoid.ts';
+import { humanoidJointDefaults, humanoidOptions, randomizeHumanoid, type HumanoidRandomization } from './humanoid.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
 
@@ -13,6 +15,7 @@ import type { UrdfModel } from '../urdf/parseUrdf.ts';
  *
  * cartpole: joints [slider (m, effort-driven, ±30 N), hinge (rad, passive, 0 = upright)].
  * pendulum: joints [joint (rad, ±2 N·m, 0 = upright, starts hanging at π)].
+ * humanoid: 16 joints, floating base, IMU on the pelvis, foot contacts (sim/robots/humanoid.ts).
  */
 
 /** Randomisation ranges; every value is a half-width of a uniform draw unless named a range. */
@@ -25,6 +28,8 @@ export interface RandomizeConfig {
   readonly velocity?: number;
   /** Pole mass scale range [lo, hi], uniform; default [0.8, 1.2]. */
   readonly massScale?: readonly [number, number];
+  /** Humanoid: overrides of humanoidRandomization (sim/robots/humanoid.ts). */
+  readonly humanoid?: Partial<HumanoidRandomization>;
 }
 
 export interface CreateSimRobotOptions {
@@ -78,6 +83,12 @@ const ROBOTS: Readonly<Record<string, RobotEntry>> = {
       robot.setLinkMass('pole', robot.nominalLinkMass('pole') * poleMassScale);
       return { angle, velocity, poleMassScale };
     },
+  },
+  humanoid: {
+    urdf: 'humanoid.urdf',
+    jointDefaults: humanoidJointDefaults,
+    options: humanoidOptions,
+    randomize: (robot, rng, c) => randomizeHumanoid(robot, rng, c.humanoid),
   },
 };
 
@@ -148,7 +159,7 @@ export interface CreateTaskOptions {
   readonly spec?: RobotSpec;
 }
 
-/** The task that goes with a shipped robot: cartpole -> balance, pendulum -> swing up and hold. */
+/** The task that goes with a shipped robot: cartpole -> balance, pendulum -> swing up and hold, humanoid -> stand (BalanceTask). */
 export function createTask(name: string, opts: CreateTaskOptions = {}): Task {
   entry(name);
   const index = (joint: string, fallback: number): number => {
@@ -158,6 +169,7 @@ export function createTask(name: string, opts: CreateTaskOptions = {}): Task {
     return i;
   };
   const episode = opts.episodeS !== undefined ? { episodeS: opts.episodeS } : {};
+  if (name === 'humanoid') return new BalanceTask(episode);
   if (name === 'cartpole') return new CartpoleTask({ ...episode, cartIndex: index('slider', 0), poleIndex: index('hinge', 1) });
   return new PendulumTask({ ...episode, jointIndex: index('joint', 0) });
 }

@@ -1,0 +1,303 @@
+/**
+ * Trains models/humanoid-balance: a linear policy (42 -> 12, tanh output; an Mlp with no hidden
+ * layer) that keeps sim/robots/humanoid.urdf standing under random pushes, by Augmented Random
+ * Search on rollouts in axon's own cannon-es humanoid with the eval's full randomisation
+ * (sim/robots/humanoid.ts: masses, friction, motor strength, sensor noise, latency, pushes,
+ * initial pose). Observation terms and action are the Isaac Lab / legged_gym ones: base_ang_vel,
+ * projected_gravity, joint_pos_rel, joint_vel, last_action -> joint_position relative to the
+ * default pose, scale 0.25 rad, over the robot's PD (kp 250, kd 5).
+ *
+ * The parameters start at zero, which is exactly the zero-action baseline (hold the default pose
+ * on PD); ARS then improves on it. Rollouts run in worker threads (--workers); every rollout is a
+ * pure function of (parameters, seed), so the result is the same bytes for any worker count.
+ *
+ *   npx tsx models/train/humanoid.ts [--seed 1] [--out models/humanoid-balance] [--iterations 40]
+ *     [--workers 2] [--eval-episodes 100]
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { Worker } from 'node:worker_threads';
+import { createSimRobot, createTask, randomize, HUMANOID_LEG_JOINTS } from '../../sim/index.ts';
+import { humanoidRandomization } from '../../sim/robots/humanoid.ts';
+import { validateManifest, observationSize, actionSize, type ModelManifest } from '../../src/model/manifest.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { Mlp } from './mlp.ts';
+import { Rollout } from './rollout.ts';
+import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
+import { runEval, type EvalSummary } from '../../src/cli/evaluate.ts';
+
+export const humanoidManifest = (seed: number): ModelManifest =>
+  validateManifest({
+    schema: 'axon.model/1',
+    name: 'humanoid-balance',
+    kind: 'policy',
+    robot: 'humanoid',
+    joints: HUMANOID_LEG_JOINTS,
+    control_hz: 50,
+    onnx: { file: 'model.onnx', input: 'obs', output: 'action' },
+    observation: {
+      terms: [
+        { term: 'base_ang_vel', scale: 0.25 },
+        { term: 'projected_gravity' },
+        { term: 'joint_pos_rel' },
+        { term: 'joint_vel', scale: 0.05 },
+        { term: 'last_action' },
+      ],
+    },
+    action: { type: 'joint_position', scale: 0.25, clip: 1 },
+    provenance: { script: 'models/train/humanoid.ts', seed, command: `npx tsx models/train/humanoid.ts --seed ${seed}` },
+  });
+
+/** ARS settings (Mania et al. 2018, V1-t) and the rollouts each evaluation averages. */
+export interface HumanoidTrainConfig {
+  readonly seed: number;
+  readonly iterations: number;
+  readonly directions: number;
+  readonly top: number;
+  readonly stepSize: number;
+  readonly noise: number;
+  /** Randomised episodes per evaluation of a parameter vector, and their length (s). */
+  readonly episodesPerEval: number;
+  readonly episodeS: number;
+  /** Held-out episodes on which the checkpoints (every `checkpointEvery` iterations, and zero) are compared. */
+  readonly validationEpisodes: number;
+  readonly checkpointEvery: number;
+}
+
+export const defaultTrainConfig: HumanoidTrainConfig = {
+  seed: 1,
+  iterations: 40,
+  directions: 8,
+  top: 4,
+  stepSize: 0.02,
+  noise: 0.03,
+  episodesPerEval: 3,
+  episodeS: 5,
+  validationEpisodes: 16,
+  checkpointEvery: 10,
+};
+
+/** Effort cost per tick added to the task's reward (alive + upright, at most 2 per tick). */
+const ACTION_COST = 0.05;
+
+/**
+ * The objective: mean return of `params` over `episodes` randomised episodes seeded from
+ * `rolloutSeed`. A pure function of its arguments (a fresh robot state per episode).
+ */
+export function makeObjective(episodes: number, episodeS: number): (params: Float32Array, rolloutSeed: number) => number {
+  const manifest = humanoidManifest(0);
+  const robot = createSimRobot('humanoid');
+  const rollout = new Rollout(robot, createTask('humanoid', { episodeS }), manifest);
+  const mlp = new Mlp([observationSize(manifest), actionSize(manifest)], 'tanh', 'tanh', new Rng(0));
+  const ticks = Math.round(episodeS * manifest.control_hz);
+  const shaping = (_q: Float32Array, _v: Float32Array, a: Float32Array) => {
+    let s = 0;
+    for (let i = 0; i < a.length; i++) s += a[i] * a[i];
+    return (-ACTION_COST * s) / a.length;
+  };
+  return (params, rolloutSeed) => {
+    mlp.setParams(params);
+    let total = 0;
+    for (let e = 0; e < episodes; e++) {
+      const seed = (rolloutSeed + e * 7919) >>> 0;
+      robot.reset(seed);
+      randomize(robot, new Rng(seed));
+      total += rollout.run(mlp, ticks, shaping).ret;
+    }
+    return total / episodes;
+  };
+}
+
+/** Evaluates batches of (params, seed) on worker threads (or inline with 0 workers); results in job order. */
+class RolloutPool {
+  private readonly workers: Worker[] = [];
+  private readonly inline: ((p: Float32Array, s: number) => number) | undefined;
+
+  constructor(count: number, episodes: number, episodeS: number) {
+    if (count === 0) {
+      this.inline = makeObjective(episodes, episodeS);
+      return;
+    }
+    // Worker threads do not inherit tsx (ECOSYSTEM.md), and Node 20 ignores `--import tsx` in a
+    // worker's execArgv: each worker registers tsx's loader itself, then imports the .ts worker.
+    const tsx = import.meta.resolve('tsx/esm/api');
+    const file = new URL('./humanoidWorker.ts', import.meta.url).href;
+    const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`;
+    for (let i = 0; i < count; i++) this.workers.push(new Worker(boot, { eval: true, workerData: { episodes, episodeS } }));
+  }
+
+  async run(jobs: { params: Float32Array; seed: number }[]): Promise<number[]> {
+    if (this.inline) return jobs.map((j) => this.inline!(j.params, j.seed));
+    const results = new Array<number>(jobs.length);
+    let next = 0;
+    await Promise.all(
+      this.workers.map(async (w) => {
+        while (next < jobs.length) {
+          const k = next++;
+          results[k] = await new Promise<number>((resolve, reject) => {
+            const onMessage = (m: { ret: number }) => {
+              w.off('error', reject);
+              resolve(m.ret);
+            };
+            w.once('message', onMessage);
+            w.once('error', reject);
+            w.postMessage({ params: jobs[k].params, seed: jobs[k].seed });
+          });
+        }
+      }),
+    );
+    return results;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+export interface TrainResult {
+  readonly mlp: Mlp;
+  readonly manifest: ModelManifest;
+  /** Validation return of each checkpoint (iteration -> mean return), iteration 0 = zero action. */
+  readonly validation: Record<number, number>;
+  readonly chosenIteration: number;
+}
+
+/**
+ * ARS V1-t with the evaluations of one iteration run as a batch (same arithmetic as
+ * models/train/ars.ts), then the checkpoint with the best held-out validation return is kept
+ * (iteration 0, the zero-action policy, is a candidate: training never ships worse than the baseline
+ * on its validation episodes).
+ */
+export async function trainHumanoid(c: HumanoidTrainConfig, workers: number, log: (l: string) => void = () => {}): Promise<TrainResult> {
+  const manifest = humanoidManifest(c.seed);
+  const mlp = new Mlp([observationSize(manifest), actionSize(manifest)], 'tanh', 'tanh', new Rng(c.seed));
+  const n = mlp.numParams;
+  const theta = new Float32Array(n); // zero: the baseline
+  const pool = new RolloutPool(workers, c.episodesPerEval, c.episodeS);
+  const valPool = new RolloutPool(workers, 1, humanoidRandomization.pushFirstAfterS + 9);
+  const rng = new Rng(c.seed);
+  const checkpoints = new Map<number, Float32Array>([[0, theta.slice()]]);
+  try {
+    for (let it = 0; it < c.iterations; it++) {
+      const rolloutSeed = Math.floor(rng.next() * 0xffffffff);
+      const deltas = Array.from({ length: c.directions }, () => Float32Array.from({ length: n }, () => rng.normal()));
+      const jobs: { params: Float32Array; seed: number }[] = [];
+      for (const d of deltas) {
+        jobs.push({ params: theta.map((t, i) => t + c.noise * d[i]), seed: rolloutSeed });
+        jobs.push({ params: theta.map((t, i) => t - c.noise * d[i]), seed: rolloutSeed });
+      }
+      const r = await pool.run(jobs);
+      const plus = deltas.map((_, k) => r[2 * k]);
+      const minus = deltas.map((_, k) => r[2 * k + 1]);
+      const order = deltas.map((_, k) => k).sort((a, b) => Math.max(plus[b], minus[b]) - Math.max(plus[a], minus[a]) || a - b);
+      const kept = order.slice(0, c.top);
+      let mean = 0;
+      for (const k of kept) mean += plus[k] + minus[k];
+      mean /= 2 * kept.length;
+      let variance = 0;
+      for (const k of kept) variance += (plus[k] - mean) ** 2 + (minus[k] - mean) ** 2;
+      const std = Math.sqrt(variance / (2 * kept.length)) || 1;
+      const step = new Float64Array(n);
+      for (const k of kept) for (let i = 0; i < n; i++) step[i] += (plus[k] - minus[k]) * deltas[k][i];
+      const scale = c.stepSize / (kept.length * std);
+      for (let i = 0; i < n; i++) theta[i] += scale * step[i];
+      const all = r.reduce((s, x) => s + x, 0) / r.length;
+      log(`iteration ${it}: mean return ${all.toFixed(2)} (max ${2 * c.episodeS * manifest.control_hz})`);
+      if ((it + 1) % c.checkpointEvery === 0 || it === c.iterations - 1) checkpoints.set(it + 1, theta.slice());
+    }
+    // Held-out validation: the same episodes for every checkpoint (seeds outside the training draws).
+    const valSeeds = Array.from({ length: c.validationEpisodes }, (_, k) => (0x7a11d000 + c.seed * 1000 + k) >>> 0);
+    const validation: Record<number, number> = {};
+    let best = 0;
+    for (const [it, p] of checkpoints) {
+      const r = await valPool.run(valSeeds.map((seed) => ({ params: p, seed })));
+      validation[it] = Math.round((r.reduce((s, x) => s + x, 0) / r.length) * 100) / 100;
+      log(`validation: iteration ${it} mean return ${validation[it]} on ${valSeeds.length} held-out 10 s episodes`);
+      if (validation[it] > validation[best]) best = it;
+    }
+    mlp.setParams(checkpoints.get(best)!);
+    return { mlp, manifest, validation, chosenIteration: best };
+  } finally {
+    await pool.close();
+    await valPool.close();
+  }
+}
+
+/** Trains, writes model.onnx + manifest.json into `out`, evaluates like `axon eval` and writes the README. */
+export async function buildHumanoidModel(seed: number, out: string, opts: { iterations?: number; workers?: number; evalEpisodes?: number } = {}, log: (l: string) => void = console.log): Promise<void> {
+  const config = { ...defaultTrainConfig, seed, iterations: opts.iterations ?? defaultTrainConfig.iterations };
+  const t0 = performance.now();
+  const result = await trainHumanoid(config, opts.workers ?? 2, log);
+  const trainS = (performance.now() - t0) / 1000;
+  mkdirSync(out, { recursive: true });
+  const sha = await writeOnnxFile(join(out, 'model.onnx'), mlpToOnnx(result.mlp, { inputName: 'obs', outputName: 'action', docString: 'axon humanoid-balance: ARS-trained linear policy, see models/train/humanoid.ts' }));
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(result.manifest, null, 2) + '\n');
+  log(`wrote ${out}/model.onnx (sha256 ${sha}) after ${trainS.toFixed(0)} s of training; kept iteration ${result.chosenIteration}`);
+  const episodes = opts.evalEpisodes ?? 100;
+  const evalArgs = { robot: 'humanoid', policy: out, episodes, seed: 1, randomize: true, physicsHz: 500 };
+  const trained = await runEval(evalArgs);
+  const zero = await runEval({ ...evalArgs, zeroPolicy: true });
+  log(`eval: success_rate ${trained.success_rate} (zero-action baseline ${zero.success_rate})`);
+  const command = `npx axon eval --robot humanoid --policy ${out} --episodes ${episodes} --randomize --seed 1 --json`;
+  const withEval = validateManifest({
+    ...result.manifest,
+    provenance: { ...result.manifest.provenance, eval: { command, success_rate: trained.success_rate, mean_return: trained.mean_return, zero_action_success_rate: zero.success_rate, zero_action_mean_return: zero.mean_return } },
+  });
+  writeFileSync(join(out, 'manifest.json'), JSON.stringify(withEval, null, 2) + '\n');
+  writeFileSync(join(out, 'README.md'), humanoidReadme(config, result, sha, trainS, trained, zero, command));
+}
+
+function humanoidReadme(c: HumanoidTrainConfig, r: TrainResult, sha: string, trainS: number, trained: EvalSummary, zero: EvalSummary, command: string): string {
+  const h = humanoidRandomization;
+  return `# humanoid-balance
+
+A linear policy (42 inputs -> 12 outputs, tanh; ${r.mlp.numParams} parameters) that keeps
+\`sim/robots/humanoid.urdf\` (29.9 kg, 1.31 m, 12 leg + 4 arm joints) standing under random pushes.
+Observation (Isaac Lab / legged_gym terms): \`base_ang_vel\` ×0.25, \`projected_gravity\`,
+\`joint_pos_rel\`, \`joint_vel\` ×0.05, \`last_action\` over the 12 leg joints; action
+\`joint_position\` relative to the default pose (knees 0.6 rad, hips and ankles −0.3 rad), clip ±1,
+scale 0.25 rad, tracked by the robot's PD (kp 250 N·m/rad, kd 5 N·m·s/rad on the legs); arms hold
+their default pose. 50 Hz policy over 500 Hz physics.
+
+## How it was made
+\`npx tsx models/train/humanoid.ts --seed ${c.seed} --iterations ${c.iterations}\` (${trainS.toFixed(0)} s on 2 worker threads):
+Augmented Random Search (Mania et al. 2018, V1-t: ${c.directions} directions, top ${c.top}, step ${c.stepSize},
+noise ${c.noise}, ${c.iterations} iterations) starting from all-zero parameters (= the zero-action
+baseline), each evaluation ${c.episodesPerEval} randomised ${c.episodeS} s episodes in axon's own cannon-es
+humanoid through the same observation builder, action mapper and safety supervisor as the
+runtime. Reward: the task's 1 (alive) + uprightness per tick, minus ${ACTION_COST}·mean(action²).
+Checkpoints every ${c.checkpointEvery} iterations and the zero policy were compared on ${c.validationEpisodes} held-out
+randomised 10 s episodes (mean return: ${Object.entries(r.validation).map(([k, v]) => `iteration ${k}: ${v}`).join(', ')});
+iteration ${r.chosenIteration} was kept. Deterministic under the seed, for any worker count (model.onnx
+sha256 \`${sha}\`).
+
+## How well it does
+Randomised eval (\`--randomize\`, sim/robots/humanoid.ts \`humanoidRandomization\`): pushes of
+${h.pushForce[0]}-${h.pushForce[1]} N for ${h.pushDurationS} s on the torso, horizontal, random direction, every ${h.pushInterval[0]}-${h.pushInterval[1]} s from t = ${h.pushFirstAfterS} s;
+body masses ×${h.massScale.join('-')}, friction ${h.friction.join('-')}, kp ×${h.kpScale.join('-')}, kd ×${h.kdScale.join('-')}, effort limit
+×${h.effortScale.join('-')}, action latency ${h.latencySteps[0]}-${h.latencySteps[1]} physics steps, sensor noise and IMU bias, initial joint
+offsets ±${h.initialJointOffset} rad. 20 s episodes; success = never fallen (pelvis above 0.55 m and tilted
+less than 0.7 rad for the whole episode).
+
+| policy | command | success_rate | mean_return (max 2000) |
+|---|---|---|---|
+| humanoid-balance | \`${command}\` | ${trained.success_rate} | ${trained.mean_return} |
+| zero action (baseline: hold the default pose, same PD) | same with \`--zero-policy\` | ${zero.success_rate} | ${zero.mean_return} |
+`;
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      seed: { type: 'string', default: '1' },
+      out: { type: 'string', default: 'models/humanoid-balance' },
+      iterations: { type: 'string', default: String(defaultTrainConfig.iterations) },
+      workers: { type: 'string', default: '2' },
+      'eval-episodes': { type: 'string', default: '100' },
+    },
+  });
+  await buildHumanoidModel(Number(values.seed), values.out!, { iterations: Number(values.iterations), workers: Number(values.workers), evalEpisodes: Number(values['eval-episodes']) });
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main();

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { makeObjective, humanoidManifest } from '../../models/train/humanoid.ts';
+import { runEval } from '../../src/cli/evaluate.ts';
+import { loadModelFolder, observationSize, actionSize } from '../../src/model/manifest.ts';
+import { createSimRobot } from '../../sim/index.ts';
+import { mapJoints } from '../../src/model/jointMap.ts';
+
+describe('humanoid-balance', () => {
+  it('ships a manifest with Isaac Lab style terms that fits the humanoid', () => {
+    const folder = loadModelFolder('models/humanoid-balance');
+    const m = folder.manifest;
+    expect(m.observation.terms.map((t) => t.term)).toEqual(['base_ang_vel', 'projected_gravity', 'joint_pos_rel', 'joint_vel', 'last_action']);
+    expect(m.action).toMatchObject({ type: 'joint_position', scale: 0.25 });
+    expect(observationSize(m)).toBe(42);
+    expect(actionSize(m)).toBe(12);
+    expect(() => mapJoints(m.joints, createSimRobot('humanoid').spec, 'test')).not.toThrow();
+    expect(m.joints).toEqual(humanoidManifest(1).joints);
+  });
+
+  it('stands for 5 s without pushes under the shipped policy', async () => {
+    const s = await runEval({ robot: 'humanoid', policy: 'models/humanoid-balance', episodes: 1, seed: 3, randomize: false, durationS: 5, physicsHz: 500 });
+    expect(s.success_rate).toBe(1);
+    expect(s.mean_steps).toBe(250);
+  });
+
+  it('training rollouts are a pure function of (parameters, seed)', () => {
+    const f = makeObjective(1, 0.4);
+    const g = makeObjective(1, 0.4);
+    const p = new Float32Array(42 * 12 + 12).map((_, i) => 0.01 * Math.sin(i));
+    expect(f(p, 11)).toBe(g(p, 11));
+    expect(f(p, 11)).toBe(f(p, 11));
+  });
+});
