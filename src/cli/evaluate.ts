@@ -1,5 +1,8 @@
 import { episodeSeed, openSimSession, runEpisode, type FaultOptions, type SimSession, type WorldModelOptions } from './wiring.ts';
 import { round } from './summary.ts';
+import { summarize } from '../eval/episodes.ts';
+import { episodeOutcome } from '../eval/runOne.ts';
+import type { EpisodeOutcome } from '../eval/types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { defaultPlannerOptions } from '../worldmodel/Planner.ts';
 import { defaultShieldOptions } from '../worldmodel/ShieldHook.ts';
@@ -96,15 +99,16 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
     actionNoise: o.actionNoise,
     fault: o.fault,
   });
-  let successes = 0, returns = 0, steps = 0;
-  const safetyEvents: Record<string, number> = {};
+  const outcomes: EpisodeOutcome[] = [];
+  let successes = 0;
   const wmTimes = new Float64Array(o.episodes * Math.round((o.durationS ?? session.task.episodeS) / session.period) + 1);
   const tickTimes = new Float64Array(wmTimes.length);
   let nTimes = 0;
   let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
   try {
     for (let k = 0; k < o.episodes; k++) {
-      const r = await runEpisode(session, { seed: episodeSeed(o.seed, k), randomize: o.randomize, durationS: o.durationS }, (loop) => {
+      const seed = episodeSeed(o.seed, k);
+      const r = await runEpisode(session, { seed, randomize: o.randomize, durationS: o.durationS }, (loop) => {
         loop.records$.subscribe((rec) => {
           if (nTimes >= wmTimes.length) return;
           let total = 0;
@@ -114,9 +118,7 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
         });
       });
       if (r.success) successes++;
-      returns += r.episodeReturn;
-      steps += r.steps;
-      for (const [kind, n] of Object.entries(r.safety.counts)) if (n > 0) safetyEvents[kind] = (safetyEvents[kind] ?? 0) + n;
+      outcomes.push(episodeOutcome(k, seed, r));
       const w = r.worldModel;
       if (w) {
         vetoes += w.vetoes;
@@ -138,18 +140,10 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
     await session.close();
   }
   const policyName = o.policy === undefined ? (o.worldModel ? `none (planning with ${o.worldModel.dir})` : '') : o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy;
+  const base = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz }, randomize: o.randomize, seed: o.seed, episodes: o.episodes }, outcomes);
   const summary: EvalSummary = {
-    command: 'eval',
-    robot: o.robot,
+    ...base,
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
-    episodes: o.episodes,
-    success_rate: round(successes / o.episodes, 4),
-    failure_rate: round(1 - successes / o.episodes, 4),
-    mean_return: round(returns / o.episodes, 4),
-    mean_steps: round(steps / o.episodes, 2),
-    seed: o.seed,
-    randomize: o.randomize,
-    safety_events: safetyEvents,
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
   };

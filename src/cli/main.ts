@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { AxonError } from '../core/errors.ts';
 import { simCommand } from './commands/sim.ts';
-import { evalCommand } from './commands/eval.ts';
+import { evalCommand, evalMergeCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
 import { manifestCommand } from './commands/manifest.ts';
 import { workerCommand } from './commands/worker.ts';
@@ -23,6 +23,8 @@ export function buildProgram(): Command {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
   program.addCommand(simCommand());
   program.addCommand(evalCommand());
+  // `axon eval merge FILES`: its own command, so that eval's required flags do not apply to it.
+  program.addCommand(evalMergeCommand().exitOverride(), { hidden: true });
   program.addCommand(inspectCommand());
   program.addCommand(manifestCommand());
   program.addCommand(workerCommand());
@@ -37,6 +39,7 @@ export function buildProgram(): Command {
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
+  if (argv[2] === 'eval' && argv[3] === 'merge') argv = [argv[0], argv[1], 'eval-merge', ...argv.slice(4)];
   try {
     await program.parseAsync(argv);
     return 0;

@@ -40,9 +40,10 @@ export function summarize(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): 
   return {
     command: 'eval',
     robot: spec.session.robot,
-    policy: spec.session.zeroPolicy ? `${spec.session.policy} (zero actions)` : (spec.session.policy ?? 'none'),
+    policy: spec.session.zeroPolicy ? `${spec.session.policy} (zero actions)` : (spec.session.policy ?? `none (planning with ${spec.session.worldModel?.dir})`),
     episodes: n,
     success_rate: round(successes / n, 4),
+    failure_rate: round(1 - successes / n, 4),
     mean_return: round(returns / n, 4),
     mean_steps: round(steps / n, 2),
     seed: spec.seed,

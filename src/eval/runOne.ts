@@ -1,10 +1,14 @@
-import { episodeSeed, runEpisode, type SimSession } from '../cli/wiring.ts';
+import { episodeSeed, runEpisode, type EpisodeResult, type SimSession } from '../cli/wiring.ts';
 import type { EpisodeOutcome, EvalSpec } from './types.ts';
 
 /** Episode `index` of `spec` on an open session. */
 export async function runEpisodeOutcome(session: SimSession, spec: EvalSpec, index: number): Promise<EpisodeOutcome> {
   const seed = episodeSeed(spec.seed, index);
-  const r = await runEpisode(session, { seed, randomize: spec.randomize, durationS: spec.durationS });
+  return episodeOutcome(index, seed, await runEpisode(session, { seed, randomize: spec.randomize, durationS: spec.durationS }));
+}
+
+/** The part of an episode's result that an eval summary is made of. */
+export function episodeOutcome(index: number, seed: number, r: EpisodeResult): EpisodeOutcome {
   const events: Record<string, number> = {};
   for (const [kind, n] of Object.entries(r.safety.counts)) if (n > 0) events[kind] = n;
   return { index, seed, success: r.success, return: r.episodeReturn, steps: r.steps, events };

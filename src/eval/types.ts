@@ -31,6 +31,7 @@ export interface EvalSummary {
   policy: string;
   episodes: number;
   success_rate: number;
+  failure_rate: number;
   mean_return: number;
   mean_steps: number;
   seed: number;

@@ -83,4 +83,19 @@ describe('axon CLI', () => {
     expect(refused.stderr).toContain('does not fit robot "cartpole"');
     expect(refused.stderr).toContain('model pole_hinge | robot no such joint');
   });
+
+  it('eval --shard K/N slices cover every episode once and eval merge equals the local summary; --workers 2 too', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-shards-'));
+    const common = ['eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '7', '--randomize', '--seed', '4', '--duration', '1.5', '--json'];
+    const local = JSON.parse(axon(...common).lastLine);
+    const files = [0, 1, 2].map((k) => join(dir, `shard-${k}.json`));
+    files.forEach((f, k) => expect(axon(...common, '--shard', `${k}/3`, '--out', f).code).toBe(0));
+    const indices = files.flatMap((f) => JSON.parse(readFileSync(f, 'utf8')).outcomes.map((o: { index: number }) => o.index)).sort((a: number, b: number) => a - b);
+    expect(indices).toEqual([0, 1, 2, 3, 4, 5, 6]);
+    const merged = JSON.parse(axon('eval', 'merge', ...files, '--json').lastLine);
+    expect(merged).toEqual(local);
+    const { workers: _w, episodes_per_s: _e, ...parallel } = JSON.parse(axon(...common, '--workers', '2').lastLine);
+    expect(parallel).toEqual(local);
+    expect(axon(...common, '--shard', '3/3', '--out', files[0]).code).toBe(2);
+  });
 });

@@ -2,7 +2,14 @@ import { Command, InvalidArgumentError, Option, type OptionValues } from '@comma
 import { runEval, type EvalSummary } from '../evaluate.ts';
 import { positiveInt, positiveNumber, seedInt } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
+import { runPool } from '../../eval/pool.ts';
+import { runQueueEval } from '../../eval/queue.ts';
+import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
+import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
+import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
+import { progressLine } from '../progress.ts';
 import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
+import { round } from '../summary.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -97,9 +104,14 @@ export function evalCommand() {
       .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
       .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
       .option('--baseline', 'with --world-model: also run the same episodes without its help (plan: random actions; shield: no shield; monitor: no fault) and report both', false)
+      .option('--workers <n>', 'worker threads running episodes in parallel (same results as 1)', positiveInt, 1)
+      .option('--queue <url>', 'enqueue the episodes on a Redis job queue (BullMQ) for `axon worker` processes, e.g. redis://127.0.0.1:6379')
+      .option('--shard <K/N>', 'run only shard K of N (0 <= K < N; episodes K, K+N, ...) and write it with --out, for batch schedulers')
+      .option('--out <file>', 'with --shard: the shard result file for `axon eval merge`')
       .option('--json', 'print one JSON summary object on the last line of stdout', false),
   ).action(async (o) => {
     const worldModel = worldModelFromFlags(o);
+    if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);
     const who = worldModel?.mode === 'plan' && o.policy === undefined ? `${worldModel.planner} planning with ${worldModel.dir}` : o.zeroPolicy ? 'zero actions' : o.policy;
     if (!o.json)
       console.log(
@@ -125,6 +137,101 @@ export function evalCommand() {
     if (o.json) console.log(JSON.stringify(summary));
     else printEval(summary);
   });
+}
+
+interface EvalFlags {
+  robot: string;
+  policy?: string;
+  episodes: number;
+  seed: number;
+  randomize: boolean;
+  duration?: number;
+  physicsHz: number;
+  zeroPolicy: boolean;
+  baseline: boolean;
+  workers: number;
+  queue?: string;
+  shard?: string;
+  out?: string;
+  json: boolean;
+  actionNoise?: number;
+  fault?: FaultOptions;
+}
+
+/**
+ * --workers, --queue and --shard: the episodes are spread out, each a pure function of
+ * (spec, index), and the summary is computed from the outcomes keyed by index.
+ */
+async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | undefined): Promise<void> {
+  const modes = [o.workers > 1 && '--workers', o.queue && '--queue', o.shard && '--shard'].filter(Boolean);
+  if (modes.length > 1) throw new UsageError(String(modes[1]), `cannot be combined with ${modes[0]}`, 'one way to spread the episodes');
+  if (o.baseline) throw new UsageError('--baseline', `is not available with ${modes[0]}`, 'a local eval for the baseline');
+  const spec: EvalSpec = {
+    session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault },
+    randomize: o.randomize,
+    durationS: o.duration,
+    seed: o.seed,
+    episodes: o.episodes,
+  };
+  const progress = o.json ? undefined : progressLine(o.episodes);
+  const t0 = performance.now();
+  if (o.shard) {
+    const { k, n } = parseShard(o.shard);
+    if (!o.out) throw new UsageError('--out', 'is needed with --shard', 'a file for this shard\'s results');
+    const outcomes: EpisodeOutcome[] = [];
+    const indices = shardIndices(o.episodes, k, n);
+    await runEpisodes(spec, indices, (r) => {
+      outcomes.push(r);
+      progress?.(outcomes.length, indices.length);
+    });
+    writeShard(o.out, { format: 'axon.eval-shard/1', spec, shard: { k, n }, outcomes });
+    const line = { command: 'eval', shard: `${k}/${n}`, episodes: outcomes.length, out: o.out, successes: outcomes.filter((x) => x.success).length };
+    console.log(o.json ? JSON.stringify(line) : `shard ${k}/${n}: ${outcomes.length} episodes written to ${o.out}; combine the shards with axon eval merge`);
+    return;
+  }
+  let outcomes: EpisodeOutcome[] = [];
+  let extra: Record<string, unknown> = {};
+  if (o.queue) {
+    const r = await runQueueEval(o.queue, spec, progress);
+    outcomes = r.outcomes;
+    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed };
+    if (r.failed.length > 0) {
+      // Episodes that failed 3 times are reported, never dropped: the summary covers the others.
+      const done = { ...spec, episodes: spec.episodes };
+      const summary = { ...summarizePartial(done, outcomes), ...extra, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
+      console.log(o.json ? JSON.stringify(summary) : `${r.failed.length} episodes failed: ${r.failed.map((f) => `#${f.index}: ${f.error}`).join('; ')}`);
+      process.exitCode = 1;
+      return;
+    }
+  } else {
+    await runPool(spec, o.workers, (r) => {
+      outcomes.push(r);
+      progress?.(outcomes.length, o.episodes);
+    });
+    extra = { workers: o.workers };
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  const summary = { ...summarize(spec, outcomes), ...extra, episodes_per_s: round(o.episodes / seconds, 2) };
+  if (o.json) console.log(JSON.stringify(summary));
+  else console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps} (${summary.episodes_per_s} episodes/s)`);
+}
+
+/** Summary over the episodes that completed, with the failed ones counted and listed by the caller. */
+function summarizePartial(spec: EvalSpec, outcomes: EpisodeOutcome[]) {
+  const done = [...outcomes].sort((a, b) => a.index - b.index).map((x, i) => ({ ...x, index: i }));
+  return { ...summarize({ ...spec, episodes: done.length }, done), episodes: spec.episodes, episodes_completed: done.length };
+}
+
+export function evalMergeCommand() {
+  return new Command('eval-merge')
+    .description('`axon eval merge FILES`: combine the shard files of `axon eval --shard K/N --out FILE` into the summary one run gives.')
+    .argument('<files...>', 'shard result files')
+    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .action((files, o) => {
+      const { summary, shards } = mergeShards(files);
+      if (o.json) console.log(JSON.stringify(summary));
+      else console.log(`${shards} shards, ${summary.episodes} episodes: success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps}`);
+    });
 }
 
 function printEval(s: EvalSummary): void {
