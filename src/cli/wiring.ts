@@ -11,6 +11,8 @@ import { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import { ActionMapper } from '../model/ActionMapper.ts';
 import { modelDefaults, mapJoints } from '../model/jointMap.ts';
 import { loadPolicy } from '../policy/loadPolicy.ts';
+import { assertModelFits } from '../model/checkModel.ts';
+import { PausableClock, type SimControl } from '../viewer/PausableClock.ts';
 import { ZeroPolicy, type Policy } from '../policy/Policy.ts';
 import { PassThroughHook, type WorldModelHook } from '../worldmodel/types.ts';
 import { OnnxWorldModel } from '../worldmodel/OnnxWorldModel.ts';
@@ -62,6 +64,8 @@ export interface SessionOptions {
   readonly fault?: FaultOptions;
   /** Load the world model but keep the loop's hook pass-through (baselines: e.g. random actions instead of planning). */
   readonly hookOff?: boolean;
+  /** Run the policy in a worker thread (the loop never waits); a request older than this is a stall (s). */
+  readonly asyncStallS?: number;
 }
 
 /** The world model of a session and what its hooks are built from. */
@@ -104,7 +108,8 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   if (Math.abs(decimation - Math.round(decimation)) > 1e-6 || decimation < 1)
     throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${m.control_hz} Hz`, `a multiple of ${m.control_hz}`);
   const robot = createSimRobot(o.robot, { physicsDt });
-  let policy: Policy = o.policy === undefined ? new ZeroPolicy(m, observationSize(m), actionSize(m)) : await loadPolicy(folder, { zero: o.zeroPolicy });
+  if (o.policy !== undefined) assertModelFits(m, robot.spec, { robotHz: o.physicsHz }, `${o.policy}/manifest.json`);
+  let policy: Policy = o.policy === undefined ? new ZeroPolicy(m, observationSize(m), actionSize(m)) : await loadPolicy(folder, { zero: o.zeroPolicy, ...(o.asyncStallS !== undefined ? { async: { stallS: o.asyncStallS } } : {}) });
   if (o.actionNoise !== undefined && o.actionNoise > 0) policy = new NoisyPolicy(policy, o.actionNoise);
   const task = createTask(o.robot);
   let worldModel: SessionWorldModel | undefined;
@@ -284,6 +289,15 @@ export interface EpisodeOptions {
   readonly realtime?: boolean;
   /** Keep running after the task terminates (sim shows what happens next). */
   readonly continueAfterTerminate?: boolean;
+  /** Let an operator pause and single-step the simulation (the viewer's controls). */
+  readonly pausable?: boolean;
+}
+
+/** What a viewer or recorder attached to an episode's loop needs besides the loop. */
+export interface LoopParts {
+  readonly safety: SafetySupervisor;
+  /** Pause/step, when the episode is pausable. */
+  readonly control?: SimControl;
 }
 
 /** What the world-model hook did in one episode. */
@@ -310,13 +324,14 @@ export interface EpisodeResult {
 }
 
 /** One episode: reset (and randomise) the robot under `seed`, then run the loop on sim time. */
-export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loop: ControlLoop) => void): Promise<EpisodeResult> {
+export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loop: ControlLoop, parts: LoopParts) => void): Promise<EpisodeResult> {
   const { robot, folder, policy, task, period } = s;
   const rng = new Rng(e.seed);
   robot.reset(e.seed);
   const randomization = e.randomize ? randomize(robot, rng) : {};
   const durationS = e.durationS ?? task.episodeS;
-  const clock = new SimClock(period, (dt) => robot.step(dt), { realtime: e.realtime ?? false });
+  const simClock = new SimClock(period, (dt) => robot.step(dt), { realtime: e.realtime ?? false });
+  const clock = e.pausable ? new PausableClock(simClock, { realtime: e.realtime ?? false }) : simClock;
   const safety = new SafetySupervisor(robot.spec, period);
   if (policy instanceof NoisyPolicy) policy.reseed(e.seed);
   const hook = makeHook(s, safety, e.seed);
@@ -335,7 +350,7 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
     stopOnTerminate: !e.continueAfterTerminate,
     maxTicks: Math.round(durationS / period),
   });
-  onLoop?.(loop);
+  onLoop?.(loop, { safety, ...(clock instanceof PausableClock ? { control: clock } : {}) });
   if (fault) {
     const sub = loop.records$.subscribe((rec) => {
       if (!Number.isNaN(faultS) || rec.time + 1e-9 < fault.atS) return;

@@ -102,9 +102,13 @@ export class AsyncPolicy implements Policy {
     return this.action;
   }
 
+  /** Asks the worker to release its session and end; terminates it only if it does not within 2 s. */
   async close(): Promise<void> {
+    const exited = once(this.worker, 'exit');
     Atomics.store(this.control, 3, 1);
     Atomics.notify(this.control, 0);
-    await this.worker.terminate();
+    const timer = setTimeout(() => void this.worker.terminate(), 2000);
+    await exited;
+    clearTimeout(timer);
   }
 }

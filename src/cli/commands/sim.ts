@@ -1,5 +1,16 @@
-import { Command, Option } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { openSimSession, runEpisode } from '../wiring.ts';
+import { attachViewer, type Viewer } from '../../viewer/index.ts';
+import { attachRecorder, type Recorder } from '../../record/index.ts';
+import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
+import { runLive } from '../live.ts';
+import { AxonError, UsageError } from '../../core/errors.ts';
+
+const portNumber = (v: string) => {
+  const x = Number(v);
+  if (!/^\d+$/.test(v) || x > 65535) throw new InvalidArgumentError('expected a port 0-65535');
+  return x;
+};
 import { positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
@@ -7,8 +18,9 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 export function simCommand() {
   return addWorldModelOptions(new Command('sim')
     .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es) through the full loop and print run statistics.')
-    .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum)')
+    .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid), or ws://host:port for a robot served by `axon bridge`')
     .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
+    .option('--token <token>', 'bridge token for --robot ws://... (default $AXON_BRIDGE_TOKEN)')
     .option('--duration <s>', 'simulated seconds to run', positiveNumber, 10)
     .option('--seed <n>', 'seed for randomisation', seedInt, 1)
     .option('--randomize', 'randomise initial state and physical parameters (seeded)', false)
@@ -16,18 +28,56 @@ export function simCommand() {
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
     .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
+    .option('--async', 'run the policy in a worker thread: the loop never waits for it (action age reported)', false)
+    .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
+    .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
+    .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
       const worldModel = worldModelFromFlags(o);
-      const session = await openSimSession({ robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault });
+      if (/^wss?:\/\//.test(o.robot)) return simOverBridge(o);
+      const session = await openSimSession({
+        robot: o.robot,
+        policy: o.policy,
+        physicsHz: o.physicsHz,
+        zeroPolicy: o.zeroPolicy,
+        worldModel,
+        actionNoise: o.actionNoise,
+        fault: o.fault,
+        ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+      });
       const realtime = !o.fast;
       if (!o.json)
         console.log(
           `axon sim: ${o.robot} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics), ` +
             `${o.duration} s ${realtime ? 'in real time' : 'as fast as possible'}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
         );
+      let viewer: Promise<Viewer> | undefined;
+      let recorder: Recorder | undefined;
+      // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
+      const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
       try {
-        const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, continueAfterTerminate: true });
+        const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control }) => {
+          if (o.async)
+            loop.records$.subscribe((rec) => {
+              age.n++;
+              age.sum += rec.actionAge;
+              if (rec.actionAge > age.max) age.max = rec.actionAge;
+              if (rec.inferenceS > age.inferMaxS) age.inferMaxS = rec.inferenceS;
+            });
+          if (o.record)
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime } }, o.record);
+          if (o.view) {
+            viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control });
+            viewer.then(
+              (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
+              () => loop.stop(),
+            );
+          }
+        });
+        const record = recorder ? await recorder.close() : undefined;
+        recorder = undefined;
         const summary = {
           command: 'sim',
           robot: o.robot,
@@ -40,6 +90,8 @@ export function simCommand() {
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success },
           safety: safetySummary(r.safety),
           randomization: r.randomization,
+          ...(record ? { record } : {}),
+          ...(o.async ? { async_policy: { action_age_ticks: { mean: round(age.sum / Math.max(1, age.n), 2), max: age.max }, inference_us_max: round(age.inferMaxS * 1e6, 1) } } : {}),
           ...(r.worldModel
             ? {
                 world_model: {
@@ -56,9 +108,42 @@ export function simCommand() {
         if (o.json) console.log(JSON.stringify(summary));
         else printHuman(summary);
       } finally {
+        await recorder?.close();
+        await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
         await session.close();
       }
     });
+}
+
+/** `--robot ws://...`: the same loop on wall-clock time against a robot served by `axon bridge`. */
+async function simOverBridge(o: { robot: string; policy?: string; token?: string; duration: number; seed: number; json: boolean; worldModel?: string; view: boolean; record?: string }): Promise<void> {
+  if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
+  if (o.worldModel || o.view || o.record) throw new UsageError(o.worldModel ? '--world-model' : o.view ? '--view' : '--record', 'is not available with a bridged robot yet', 'a simulated robot by name');
+  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed } });
+  if (robot.serverState === 'safe-stop' || robot.serverState === 'e-stopped') {
+    await robot.close();
+    throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
+  }
+  if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}, ${o.duration} s in real time`);
+  const r = await runLive(robot, { policy: o.policy, durationS: o.duration });
+  const summary = {
+    command: 'sim',
+    robot: o.robot,
+    policy: o.policy,
+    seed: o.seed,
+    duration_s: round(r.loop.ticks * r.period, 6),
+    ticks: r.loop.ticks,
+    realtime: true,
+    loop: loopSummary(r.loop.stats),
+    safety: safetySummary(r.safety),
+    ended_by: r.endedBy,
+    bridge: { url: o.robot, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
+  };
+  if (o.json) console.log(JSON.stringify(summary));
+  else {
+    console.log(`ticks ${summary.ticks} at ${summary.loop.rate_hz} Hz, period error µs p99 ${summary.loop.period_error_us.p99}, overruns ${summary.loop.overruns}`);
+    console.log(`safety: ${summary.safety.state}; bridge: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out, ${summary.bridge.reconnects} reconnects`);
+  }
 }
 
 function printHuman(s: {
