@@ -26,6 +26,7 @@ import { benchBus } from './bus.ts';
 import { benchBridge } from './bridge.ts';
 import { recordingBench } from './recording.ts';
 import { benchWorldModel } from './worldmodel.ts';
+import { benchAsync, benchEval } from './eval.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -111,6 +112,8 @@ simRate();
 await pacing('timer only', 0);
 await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
+await benchAsync();
+await benchEval();
 await benchWorldModel();
 await benchBus();
 await benchBridge();
