@@ -48,25 +48,35 @@ export function ars(theta: Float32Array, objective: Objective, o: ArsOptions, on
       for (let i = 0; i < n; i++) probe[i] = theta[i] - o.noise * d[i];
       minus[k] = objective(probe, rolloutSeed);
     }
-    const order = Array.from({ length: o.directions }, (_, k) => k).sort((a, b) => Math.max(plus[b], minus[b]) - Math.max(plus[a], minus[a]) || a - b);
-    const kept = order.slice(0, o.top);
-    let mean = 0;
-    for (const k of kept) mean += plus[k] + minus[k];
-    mean /= 2 * kept.length;
-    let variance = 0;
-    for (const k of kept) variance += (plus[k] - mean) ** 2 + (minus[k] - mean) ** 2;
-    const std = Math.sqrt(variance / (2 * kept.length)) || 1;
-    step.fill(0);
-    for (const k of kept) {
-      const w = plus[k] - minus[k];
-      const d = deltas[k];
-      for (let i = 0; i < n; i++) step[i] += w * d[i];
-    }
-    const scale = o.stepSize / (kept.length * std);
-    for (let i = 0; i < n; i++) theta[i] += scale * step[i];
+    arsUpdate(theta, deltas, plus, minus, o.top, o.stepSize, step);
     let all = 0;
     for (let k = 0; k < o.directions; k++) all += plus[k] + minus[k];
     onIteration?.({ iteration: it, meanReturn: all / (2 * o.directions), theta });
   }
   return theta;
+}
+
+/**
+ * One ARS update of `theta` in place from the returns of θ ± νδ_k: keep the `top` directions by
+ * max(r+, r−), step along Σ (r+ − r−) δ_k scaled by stepSize / (top · std of the kept returns).
+ * `step` is scratch of theta's length.
+ */
+export function arsUpdate(theta: Float32Array, deltas: readonly Float32Array[], plus: ArrayLike<number>, minus: ArrayLike<number>, top: number, stepSize: number, step = new Float64Array(theta.length)): void {
+  const n = theta.length;
+  const order = Array.from({ length: deltas.length }, (_, k) => k).sort((a, b) => Math.max(plus[b], minus[b]) - Math.max(plus[a], minus[a]) || a - b);
+  const kept = order.slice(0, top);
+  let mean = 0;
+  for (const k of kept) mean += plus[k] + minus[k];
+  mean /= 2 * kept.length;
+  let variance = 0;
+  for (const k of kept) variance += (plus[k] - mean) ** 2 + (minus[k] - mean) ** 2;
+  const std = Math.sqrt(variance / (2 * kept.length)) || 1;
+  step.fill(0);
+  for (const k of kept) {
+    const w = plus[k] - minus[k];
+    const d = deltas[k];
+    for (let i = 0; i < n; i++) step[i] += w * d[i];
+  }
+  const scale = stepSize / (kept.length * std);
+  for (let i = 0; i < n; i++) theta[i] += scale * step[i];
 }

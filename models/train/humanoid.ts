@@ -24,6 +24,7 @@ import { validateManifest, observationSize, actionSize, type ModelManifest } fro
 import { Rng } from '../../src/core/rng.ts';
 import { Mlp } from './mlp.ts';
 import { Rollout } from './rollout.ts';
+import { arsUpdate } from './ars.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
 import { runEval, type EvalSummary } from '../../src/cli/evaluate.ts';
 
@@ -190,18 +191,7 @@ export async function trainHumanoid(c: HumanoidTrainConfig, workers: number, log
       const r = await pool.run(jobs);
       const plus = deltas.map((_, k) => r[2 * k]);
       const minus = deltas.map((_, k) => r[2 * k + 1]);
-      const order = deltas.map((_, k) => k).sort((a, b) => Math.max(plus[b], minus[b]) - Math.max(plus[a], minus[a]) || a - b);
-      const kept = order.slice(0, c.top);
-      let mean = 0;
-      for (const k of kept) mean += plus[k] + minus[k];
-      mean /= 2 * kept.length;
-      let variance = 0;
-      for (const k of kept) variance += (plus[k] - mean) ** 2 + (minus[k] - mean) ** 2;
-      const std = Math.sqrt(variance / (2 * kept.length)) || 1;
-      const step = new Float64Array(n);
-      for (const k of kept) for (let i = 0; i < n; i++) step[i] += (plus[k] - minus[k]) * deltas[k][i];
-      const scale = c.stepSize / (kept.length * std);
-      for (let i = 0; i < n; i++) theta[i] += scale * step[i];
+      arsUpdate(theta, deltas, plus, minus, c.top, c.stepSize);
       const all = r.reduce((s, x) => s + x, 0) / r.length;
       log(`iteration ${it}: mean return ${all.toFixed(2)} (max ${2 * c.episodeS * manifest.control_hz})`);
       if ((it + 1) % c.checkpointEvery === 0 || it === c.iterations - 1) checkpoints.set(it + 1, theta.slice());
