@@ -75,7 +75,9 @@ const MODE_NAMES: readonly ControlMode[] = ['position', 'velocity', 'effort'];
 
 // Fixed head of a slot.
 const F_SEQ = 0, F_TIME = 1, F_LATE = 2, F_STATE = 3, F_RETURN = 4, F_TERM = 5, F_AGE = 6, F_INFER = 7;
-const F_OBS_TIME = 8, F_OBS_SEQ = 9, F_PROPOSED_MODE = 10, F_SENT_MODE = 11, HEAD = 12;
+const F_OBS_TIME = 8, F_OBS_SEQ = 9, F_PROPOSED_MODE = 10, F_SENT_MODE = 11;
+// World-model values (F_WM = 1 when the tick carried them).
+const F_WM = 12, F_WM_SURPRISE = 13, F_WM_COST = 14, F_WM_VETOED = 15, HEAD = 16;
 
 interface Layout {
   readonly stride: number;
@@ -207,6 +209,13 @@ export function attachRecorder(
     r[b + F_OBS_SEQ] = obs.seq;
     r[b + F_PROPOSED_MODE] = MODE_NAMES.indexOf(rec.proposed.mode);
     r[b + F_SENT_MODE] = MODE_NAMES.indexOf(rec.sent.mode);
+    const wm = rec.worldModel;
+    r[b + F_WM] = wm ? 1 : 0;
+    if (wm) {
+      r[b + F_WM_SURPRISE] = wm.surprise;
+      r[b + F_WM_COST] = wm.cost;
+      r[b + F_WM_VETOED] = wm.vetoed ? 1 : 0;
+    }
     copy(r, b + L.stage, rec.stageS, stageNames.length);
     copy(r, b + L.pos, obs.jointPosition, L.n);
     copy(r, b + L.vel, obs.jointVelocity, L.n);
@@ -347,7 +356,8 @@ export function attachRecorder(
     stage += '}';
     const tick =
       `{"seq":${seq},"time":${num(t)},"lateness_us":${num(Math.round(r[b + F_LATE] * 1e7) / 10)},"stage_us":${stage},` +
-      `"safety_state":"${STATE_NAMES[r[b + F_STATE]] ?? 'running'}","episode_return":${num(r[b + F_RETURN])},"terminated":${r[b + F_TERM] === 1}}`;
+      `"safety_state":"${STATE_NAMES[r[b + F_STATE]] ?? 'running'}","episode_return":${num(r[b + F_RETURN])},"terminated":${r[b + F_TERM] === 1}` +
+      (r[b + F_WM] === 1 ? `,"world_model":{"surprise":${num(r[b + F_WM_SURPRISE])},"cost":${num(r[b + F_WM_COST])},"vetoed":${r[b + F_WM_VETOED] === 1}}}` : '}');
 
     return [
       { topic: topics.observation, data: _encoder.encode(obs) },

@@ -115,6 +115,15 @@ export const schemas: Record<Topic, { name: string; schema: object }> = {
         safety_state: { enum: ['running', 'degraded', 'safe-stop', 'e-stopped'] },
         episode_return: num,
         terminated: { type: 'boolean' },
+        world_model: {
+          type: 'object',
+          description: 'present when a world-model hook runs',
+          properties: {
+            surprise: { ...num, description: 'normalised one-step prediction error (monitor); null when none' },
+            cost: { ...num, description: 'cost of the plan sent (plan) or of the checked command (shield); null when none' },
+            vetoed: { type: 'boolean', description: 'the shield replaced the proposed command' },
+          },
+        },
       },
       required: ['seq', 'time', 'safety_state'],
     },

@@ -32,6 +32,8 @@ export interface RecordedTick {
   readonly safetyState: SafetyState;
   readonly episodeReturn: number;
   readonly terminated: boolean;
+  /** What the world-model hook reported on this tick, when one ran (NaN = none). */
+  readonly worldModel?: { readonly surprise: number; readonly cost: number; readonly vetoed: boolean };
 }
 
 export interface Recording {
@@ -238,7 +240,13 @@ function buildTick(t: Partial, spec: RobotSpec | undefined): RecordedTick {
     safetyState: (tick.safety_state as SafetyState) ?? 'running',
     episodeReturn: Number(tick.episode_return ?? NaN),
     terminated: tick.terminated === true,
+    ...(tick.world_model ? { worldModel: readWorldModel(tick.world_model as Record<string, unknown>) } : {}),
   };
+}
+
+function readWorldModel(w: Record<string, unknown>): { surprise: number; cost: number; vetoed: boolean } {
+  const n = (v: unknown) => (typeof v === 'number' ? v : Number.NaN); // null (not finite when written) -> NaN
+  return { surprise: n(w.surprise), cost: n(w.cost), vetoed: w.vetoed === true };
 }
 
 function readCommand(m: Record<string, unknown>): JointCommand {

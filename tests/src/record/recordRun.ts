@@ -6,23 +6,24 @@
 import { openSimSession, runEpisode } from '../../../src/cli/wiring.ts';
 import { attachRecorder, type RecorderOptions, type RecorderSummary } from '../../../src/record/index.ts';
 import type { TickRecord } from '../../../src/loop/TickRecord.ts';
+import type { WorldModelOptions } from '../../../src/cli/wiring.ts';
 
 export interface RecordedRun {
   readonly summary: RecorderSummary;
   /** Joint positions and sent targets copied by an independent records$ subscriber, per tick. */
-  readonly seen: { seq: number; pos: number[]; sent: number[] }[];
+  readonly seen: { seq: number; pos: number[]; sent: number[]; surprise?: number }[];
 }
 
-export async function recordRun(file: string, seconds: number, o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean } = {}): Promise<RecordedRun> {
-  const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 });
+export async function recordRun(file: string, seconds: number, o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions } = {}): Promise<RecordedRun> {
+  const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500, worldModel: o.worldModel });
   const seen: RecordedRun['seen'] = [];
   let rec: ReturnType<typeof attachRecorder> | undefined;
   try {
-    await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop) => {
+    await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop, { safety }) => {
       rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 } }, file, o);
       loop.records$.subscribe((r: TickRecord) => {
-        seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target) });
-        if (r.seq === o.estopAtSeq) (loop as unknown as { p: { safety: { estop(reason: string, t: number, seq: number): void } } }).p.safety.estop('test e-stop', r.time, r.seq);
+        seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target), ...(r.worldModel ? { surprise: r.worldModel.surprise } : {}) });
+        if (r.seq === o.estopAtSeq) safety.estop('test e-stop', r.time, r.seq);
       });
       if (process.env.AXON_RECORD_SCRIPT) console.log('recording');
     });

@@ -85,6 +85,18 @@ describe('MCAP recording of a run', () => {
     expect(r.ticks.map((t) => t.seq)).toEqual(Array.from({ length: r.ticks.length }, (_, i) => i));
   });
 
+  it('records what the world-model hook reported on each tick (monitor surprise)', async () => {
+    const file = join(dir, 'wm.mcap');
+    const { seen } = await recordRun(file, 1, { worldModel: { dir: 'models/cartpole-wm', mode: 'monitor', planner: 'mppi', plan: {}, shield: {}, monitor: {} } });
+    const r = await readRecording(file);
+    expect(r.ticks).toHaveLength(seen.length);
+    const withSurprise = r.ticks.filter((t) => Number.isFinite(t.worldModel?.surprise));
+    expect(withSurprise.length).toBeGreaterThan(seen.length / 2);
+    r.ticks.forEach((t, i) => {
+      if (Number.isFinite(seen[i].surprise)) expect(t.worldModel!.surprise).toBeCloseTo(seen[i].surprise!, 9);
+    });
+  });
+
   it('refuses a file that is not MCAP with a named error', async () => {
     const bad = join(dir, 'bad.mcap');
     writeFileSync(bad, 'not an mcap file at all');
