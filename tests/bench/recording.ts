@@ -54,15 +54,13 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
         const stamps = new Float64Array(Math.round(seconds / session.period) + 10);
         let k = 0;
         const start = performance.now();
-        const r = await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: false, continueAfterTerminate: true }, (loop: ControlLoop) => {
+        const r = await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: false, continueAfterTerminate: true }, (loop: ControlLoop, { safety }) => {
           loop.records$.subscribe(() => {
             t0 = performance.now();
           });
           if (setup.includes('record'))
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period }, file);
           if (setup.includes('viewer')) {
-            // The supervisor is not handed to onLoop: read it from the loop's parts (bench only).
-            const safety = (loop as unknown as { p: { safety: SafetySupervisor } }).p.safety;
             viewerP = attachViewer(loop, safety, session.robot, { port: 0, frameHz: 60 }).then(async (v) => {
               ws = new WebSocket(v.url.replace('http://', 'ws://').replace('/?', '/ws?'));
               await new Promise((res) => ws!.once('open', res));
