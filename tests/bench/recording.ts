@@ -18,7 +18,6 @@ import { attachRecorder } from '../../src/record/index.ts';
 import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import { percentilesUs } from '../../src/loop/LoopStats.ts';
 import type { ControlLoop } from '../../src/loop/ControlLoop.ts';
-import type { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
 
 type Setup = 'baseline' | 'record' | 'viewer' | 'record+viewer';
 
