@@ -14,9 +14,17 @@ export interface MonitorOptions {
   readonly degradeScale: number;
   /** Raw action clip (the manifest's), applied before predicting. Default 1. */
   readonly actionClip: number;
+  /**
+   * Ticks of the windowed surprise: the RMS of the surprise over the last `window` ticks. Default 8
+   * (0.16 s at 50 Hz). A small persistent error (a heavier pole) shows in it long before `ticks`
+   * ticks in a row cross `threshold`, while one tick's noise averages out.
+   */
+  readonly window: number;
+  /** Windowed surprise above which the event is raised at once (and a tick counts as surprising). Default 1.25 × threshold. */
+  readonly windowThreshold?: number;
 }
 
-export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, stopTicks: 25, degradeScale: 0.5, actionClip: 1 };
+export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, stopTicks: 25, degradeScale: 0.5, actionClip: 1, window: 8 };
 
 /**
  * `--wm-mode monitor`: every tick the world model predicts the next state from this state and the
@@ -24,7 +32,9 @@ export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, s
  * per element in units of the model's own held-out one-step error (error_std), RMS over elements,
  * is the surprise. Above `threshold` for `ticks` ticks in a row it is a 'surprise' safety event and
  * the hook degrades (scales actions by degradeScale); for `stopTicks` more ticks it asks the
- * supervisor for a safe-stop. The first tick after reset has no prediction (surprise NaN).
+ * supervisor for a safe-stop. The windowed surprise (RMS of the surprise over the last `window`
+ * ticks) above `windowThreshold` raises the event at once and counts as a surprising tick too.
+ * The first tick after reset has no prediction (surprise NaN).
  */
 export class MonitorHook implements WorldModelHook {
   readonly mode = 'monitor' as const;
@@ -41,6 +51,10 @@ export class MonitorHook implements WorldModelHook {
   private readonly out: Float32Array;
   private readonly invErr: Float32Array;
   private readonly isAngle: Uint8Array;
+  private readonly win: Float64Array;
+  private readonly winThreshold2: number;
+  private winSum = 0;
+  private winN = 0;
   private havePred = false;
   private streak = 0;
   private degraded = false;
@@ -60,11 +74,24 @@ export class MonitorHook implements WorldModelHook {
     this.out = new Float32Array(this.A);
     this.invErr = Float32Array.from(model.errorStd ?? new Float32Array(this.S).fill(1), (e) => 1 / e);
     this.isAngle = model.isAngle ?? new Uint8Array(this.S);
+    const w = this.options.window;
+    if (!(Number.isInteger(w) && w >= 1)) throw new RangeError(`monitor window is ${w}: a whole number of ticks >= 1`);
+    this.win = new Float64Array(w);
+    const wt = this.options.windowThreshold ?? 1.25 * this.options.threshold;
+    this.winThreshold2 = wt * wt;
+  }
+
+  /** RMS of the surprise over the last `window` ticks; NaN until the window is full. */
+  get windowedSurprise(): number {
+    return this.winN >= this.win.length ? Math.sqrt(Math.max(0, this.winSum) / this.win.length) : Number.NaN;
   }
 
   reset(): void {
     this.state.reset();
     this.havePred = false;
+    this.win.fill(0);
+    this.winSum = 0;
+    this.winN = 0;
     this.streak = 0;
     this.degraded = false;
     this.stopped = false;
@@ -88,7 +115,17 @@ export class MonitorHook implements WorldModelHook {
       surprise = Math.sqrt(sum / S);
       if (!(surprise <= 1e10)) surprise = 1e10; // a NaN state is as surprising as it gets
       if (surprise > this.maxSurprise) this.maxSurprise = surprise;
-      this.track(surprise, obs.time, seq);
+      // Sliding sum of surprise² over the last `window` ticks (re-summed each lap against drift).
+      const W = this.win.length, slot = this.winN % W, s2 = surprise * surprise;
+      this.winSum += s2 - this.win[slot];
+      this.win[slot] = s2;
+      this.winN++;
+      if (slot === W - 1) {
+        let t = 0;
+        for (let i = 0; i < W; i++) t += this.win[i];
+        this.winSum = t;
+      }
+      this.track(surprise, this.winN >= W && this.winSum / W > this.winThreshold2, obs.time, seq);
     }
     this.tick.surprise = surprise;
     const scale = this.degraded ? o.degradeScale : 1;
@@ -105,9 +142,9 @@ export class MonitorHook implements WorldModelHook {
     return this.out;
   }
 
-  private track(surprise: number, time: number, seq: number): void {
+  private track(surprise: number, windowed: boolean, time: number, seq: number): void {
     const o = this.options;
-    if (surprise > o.threshold) this.streak++;
+    if (surprise > o.threshold || windowed) this.streak++;
     else {
       if (this.degraded && !this.stopped && this.streak === 0) {
         this.degraded = false;
@@ -116,11 +153,14 @@ export class MonitorHook implements WorldModelHook {
       this.streak = 0;
       return;
     }
-    if (this.streak === o.ticks && !this.degraded) {
+    if ((this.streak >= o.ticks || windowed) && !this.degraded) {
       this.degraded = true;
       if (Number.isNaN(this.firstEventTime)) this.firstEventTime = time;
-      this.sink?.reportWorldModel('surprise', 'degrade', `prediction error ${surprise.toFixed(1)} (threshold ${o.threshold}) for ${o.ticks} ticks: the world differs from the model, actions scaled by ${o.degradeScale}`, time, seq, surprise);
-    } else if (this.streak === o.ticks + o.stopTicks && !this.stopped) {
+      const why = this.streak >= o.ticks
+        ? `prediction error ${surprise.toFixed(1)} (threshold ${o.threshold}) for ${o.ticks} ticks`
+        : `prediction error RMS ${this.windowedSurprise.toFixed(2)} over ${this.win.length} ticks (threshold ${Math.sqrt(this.winThreshold2).toFixed(2)})`;
+      this.sink?.reportWorldModel('surprise', 'degrade', `${why}: the world differs from the model, actions scaled by ${o.degradeScale}`, time, seq, surprise);
+    } else if (this.streak >= o.ticks + o.stopTicks && this.degraded && !this.stopped) {
       this.stopped = true;
       this.sink?.reportWorldModel('surprise', 'stop', `prediction error above ${o.threshold} for ${this.streak} ticks: safe-stop`, time, seq, surprise);
     }

@@ -15,6 +15,7 @@ interface BatchIo {
 }
 
 const TWO_PI = 2 * Math.PI;
+const THREE_PI = 3 * Math.PI;
 
 /** x wrapped to (−π, π] (rad). */
 export function wrapAngle(x: number): number {
@@ -138,26 +139,40 @@ export class OnnxWorldModel implements WorldModel {
    */
   async predict(states: Float32Array, actions: Float32Array, batch: number): Promise<Prediction> {
     this.reserve(batch);
-    const S = this.stateSize, A = this.actionSize;
+    const S = this.stateSize, A = this.actionSize, n = batch * S;
     const z = this.z, mean = this.mean, inv = this.invStd;
-    for (let b = 0; b < batch; b++) {
-      const o = b * S;
-      for (let i = 0; i < S; i++) z[o + i] = (states[o + i] - mean[i]) * inv[i];
-    }
-    this.a.set(actions.subarray(0, batch * A));
+    // One flat pass (element i of a row is index % S); S = 2 and 4 get unrolled rows.
+    if (S === 2) {
+      const m0 = mean[0], m1 = mean[1], i0 = inv[0], i1 = inv[1];
+      for (let o = 0; o < n; o += 2) {
+        z[o] = (states[o] - m0) * i0;
+        z[o + 1] = (states[o + 1] - m1) * i1;
+      }
+    } else
+      for (let o = 0; o < n; o += S) for (let i = 0; i < S; i++) z[o + i] = (states[o + i] - mean[i]) * inv[i];
+    if (A === 1) {
+      const a = this.a;
+      for (let b = 0; b < batch; b++) a[b] = actions[b];
+    } else this.a.set(actions.subarray(0, batch * A));
     const io = this.batchIo(batch);
     await this.session.run(io.feeds, io.fetches);
     const y = this.y, next = this.next, om = this.outMean, os = this.outStd, ang = this.isAngle;
-    for (let b = 0; b < batch; b++) {
-      const o = b * S;
-      for (let i = 0; i < S; i++) {
-        let v = om[i] + os[i] * y[o + i];
-        if (this.residual) v += states[o + i];
-        next[o + i] = ang[i] ? wrapAngle(v) : v;
-      }
+    const res = this.residual;
+    for (let i = 0; i < S; i++) {
+      const m = om[i], sd = os[i];
+      if (ang[i])
+        for (let o = i; o < n; o += S) {
+          let v = res ? m + sd * y[o] + states[o] : m + sd * y[o];
+          // A step leaves an angle within one turn of (−π, π]: one shift, the general wrap beyond.
+          if (v > Math.PI) v = v <= THREE_PI ? v - TWO_PI : wrapAngle(v);
+          else if (v <= -Math.PI) v = v > -THREE_PI ? v + TWO_PI : wrapAngle(v);
+          next[o] = v;
+        }
+      else if (res) for (let o = i; o < n; o += S) next[o] = m + sd * y[o] + states[o];
+      else for (let o = i; o < n; o += S) next[o] = m + sd * y[o];
     }
     const p = this.pred;
-    p.nextStates = next.subarray(0, batch * S);
+    p.nextStates = next.subarray(0, n);
     if (this.names.reward) p.reward = this.rew.subarray(0, batch);
     if (this.names.done) p.done = this.don.subarray(0, batch);
     return p;

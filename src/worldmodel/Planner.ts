@@ -113,21 +113,33 @@ export abstract class SamplingPlanner implements Planner {
   protected sample(): void {
     const { H, K, A, u, mean, std, rng } = this;
     const c = this.options.actionClip;
-    for (let t = 0; t < H; t++)
-      for (let k = 0; k < K; k++)
-        for (let j = 0; j < A; j++) {
-          const m = mean[t * A + j];
-          let v = k === 0 ? m : m + std[t * A + j] * rng.normal();
-          if (v > c) v = c;
-          else if (v < -c) v = -c;
-          u[(t * K + k) * A + j] = v;
+    // Same draw order as one rng.normal() per (t, k ≥ 1, j): the noise stream is the seed's.
+    for (let t = 0; t < H; t++) {
+      const row = t * K * A;
+      for (let j = 0; j < A; j++) {
+        const m = mean[t * A + j];
+        u[row + j] = m > c ? c : m < -c ? -c : m;
+      }
+      if (A === 1) {
+        const m = mean[t], sd = std[t];
+        for (let o = row + 1, end = row + K; o < end; o++) {
+          const v = m + sd * rng.normal();
+          u[o] = v > c ? c : v < -c ? -c : v;
         }
+      } else
+        for (let o = row + A, end = row + K * A; o < end; o += A)
+          for (let j = 0; j < A; j++) {
+            const v = mean[t * A + j] + std[t * A + j] * rng.normal();
+            u[o + j] = v > c ? c : v < -c ? -c : v;
+          }
+    }
   }
 
   /** Rolls the K samples from `state` through the model, one batched predict per step; fills `costs`. */
   protected async rollout(state: Float32Array): Promise<void> {
     const { H, K, A, S, x, costs } = this;
-    for (let k = 0; k < K; k++) x.set(state.subarray(0, S), k * S);
+    if (S === 1) x.fill(state[0]);
+    else for (let o = 0; o < K * S; o += S) for (let i = 0; i < S; i++) x[o + i] = state[i];
     costs.fill(0);
     for (let t = 0; t < H; t++) {
       const ut = this.u.subarray(t * K * A, (t + 1) * K * A);

@@ -74,35 +74,42 @@ export class QuadraticCost implements TrajectoryCost {
   }
 
   private stateCost(x: Float32Array, batch: number, costs: Float64Array, mult: number): void {
-    const S = this.stateSize, n = this.idx.length;
-    for (let b = 0; b < batch; b++) {
-      const o = b * S;
-      let c = 0;
-      for (let k = 0; k < n; k++) {
-        let d = x[o + this.idx[k]] - this.target[k];
-        if (this.angle[k]) d = wrapAngle(d);
-        c += this.weight[k] * d * d;
-      }
-      costs[b] += mult * c;
+    const S = this.stateSize, n = this.idx.length, idx = this.idx, target = this.target, weight = this.weight, angle = this.angle;
+    for (let k = 0; k < n; k++) {
+      const i = idx[k], tg = target[k], w = mult * weight[k];
+      if (angle[k])
+        for (let b = 0, o = i; b < batch; b++, o += S) {
+          let d = x[o] - tg;
+          if (d > Math.PI || d <= -Math.PI) d = wrapAngle(d);
+          costs[b] += w * d * d;
+        }
+      else
+        for (let b = 0, o = i; b < batch; b++, o += S) {
+          const d = x[o] - tg;
+          costs[b] += w * d * d;
+        }
     }
   }
 
   stage(next: Float32Array, actions: Float32Array, batch: number, costs: Float64Array): void {
     this.stateCost(next, batch, costs, 1);
-    const A = this.actionSize;
-    if (this.actionWeight > 0)
-      for (let b = 0; b < batch; b++) {
-        let s = 0;
-        for (let j = 0; j < A; j++) s += actions[b * A + j] * actions[b * A + j];
-        costs[b] += this.actionWeight * s;
-      }
+    const A = this.actionSize, aw = this.actionWeight;
+    if (aw > 0) {
+      if (A === 1) for (let b = 0; b < batch; b++) costs[b] += aw * actions[b] * actions[b];
+      else
+        for (let b = 0; b < batch; b++) {
+          let s = 0;
+          for (let j = 0; j < A; j++) s += actions[b * A + j] * actions[b * A + j];
+          costs[b] += aw * s;
+        }
+    }
     const e = this.energy;
     if (e && e.weight > 0) {
-      const S = this.stateSize;
-      for (let b = 0; b < batch; b++) {
-        const th = next[b * S + e.angleIndex], w = next[b * S + e.velocityIndex];
-        const d = (0.5 * e.inertia * w * w + e.mgl * Math.cos(th) - e.mgl) / e.mgl;
-        costs[b] += e.weight * d * d;
+      const S = this.stateSize, ai = e.angleIndex, vi = e.velocityIndex, hi = 0.5 * e.inertia, mgl = e.mgl, inv = 1 / mgl, ew = e.weight;
+      for (let b = 0, o = 0; b < batch; b++, o += S) {
+        const w = next[o + vi];
+        const d = (hi * w * w + mgl * Math.cos(next[o + ai]) - mgl) * inv;
+        costs[b] += ew * d * d;
       }
     }
   }

@@ -98,4 +98,27 @@ describe('MonitorHook', () => {
     expect(safety.state).toBe('safe-stop');
     expect(safety.counts.surprise).toBe(2);
   });
+
+  it('raises the event at once when the windowed surprise crosses its threshold, and not below it', async () => {
+    const run = async (err: number) => {
+      const sink = new RecordingSink();
+      const h = new MonitorHook(new IntegratorModel(), new ObservationBuilder(oneJointManifest(), oneJointSpec()), sink, { threshold: 3, ticks: 4, window: 8, windowThreshold: 2 });
+      h.reset();
+      let x = 0;
+      // An error alternating between err and err/4: never 4 ticks in a row over 3, RMS over 8 ticks ≈ 0.73 err.
+      for (let k = 0; k < 40; k++) {
+        await h.apply(observationAt(x, k), new Float32Array(0), Float32Array.of(0), k);
+        x += k % 2 ? err : err / 4;
+      }
+      return { events: sink.events.map((e) => e.level), first: h.firstEventTime, windowed: h.windowedSurprise };
+    };
+    const quiet = await run(2.5); // RMS ≈ 1.82 < 2
+    expect(quiet.events).toEqual([]);
+    expect(quiet.windowed).toBeLessThan(2);
+    const loud = await run(3.5); // ticks over 3 never 4 in a row; RMS ≈ 2.55 > 2
+    // degrade as soon as the window is full; the persistent surprise then safe-stops after ticks + stopTicks
+    expect(loud.events).toEqual(['degrade', 'stop']);
+    expect(loud.windowed).toBeGreaterThan(2);
+    expect(loud.first).toBeLessThan(observationAt(0, 10).time + 1e-9); // as soon as the window is full
+  });
 });
