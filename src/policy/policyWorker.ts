@@ -29,11 +29,12 @@ const output = new Float32Array(d.output);
 const timing = new Float64Array(d.timing);
 const policy = await OnnxPolicy.load(loadModelFolder(d.dir));
 const local = new Float32Array(input.length);
-parentPort!.postMessage({ ready: true });
-
+// Read the request counter before saying ready: a request made right after `ready` must be seen
+// as new (reading it afterwards could swallow the first request and deadlock the pair).
+let seen = Atomics.load(control, 0);
 // Atomics.waitAsync does not keep a worker's event loop alive: hold it open until told to quit.
 const keepAlive = setInterval(() => {}, 1 << 30);
-let seen = Atomics.load(control, 0);
+parentPort!.postMessage({ ready: true });
 while (Atomics.load(control, 3) === 0) {
   const w = Atomics.waitAsync(control, 0, seen, 100);
   if (w.async) await w.value;

@@ -53,4 +53,19 @@ describe('AsyncPolicy (worker thread)', () => {
     expect(states.at(-1)).toBe('safe-stop');
     expect(safety.counts.policy_deadline).toBeGreaterThan(0);
   });
+
+  it('answers a request made the instant the worker is ready (no lost first request)', async () => {
+    for (let k = 0; k < 5; k++) {
+      const policy = await AsyncPolicy.load(loadModelFolder(dir), { stallS: 5 });
+      policy.reset();
+      const input = new Float32Array(4);
+      let answered = false;
+      for (let i = 0; i < 400 && !answered; i++) {
+        answered = policy.act(input)[0] === 0.5;
+        if (!answered) await new Promise((r) => setTimeout(r, 5));
+      }
+      await policy.close();
+      expect(answered, `instance ${k}`).toBe(true);
+    }
+  });
 });
