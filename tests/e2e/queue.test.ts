@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
 import { runQueueEval } from '../../src/eval/queue.ts';
 import { runPool } from '../../src/eval/pool.ts';
@@ -9,8 +12,8 @@ import type { EpisodeOutcome, EvalSpec } from '../../src/eval/types.ts';
 
 const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, durationS: 3, seed: 21, episodes: 12 };
 
-function startWorker(url: string, lockMs = 2000): ChildProcess {
-  const p = spawn(process.execPath, ['bin/axon.js', 'worker', '--queue', url, '--lock-ms', String(lockMs), '--stalled-interval-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'] });
+function startWorker(url: string, lockMs = 2000, cwd = process.cwd()): ChildProcess {
+  const p = spawn(process.execPath, [join(process.cwd(), 'bin/axon.js'), 'worker', '--queue', url, '--lock-ms', String(lockMs), '--stalled-interval-ms', '1000'], { stdio: ['ignore', 'pipe', 'pipe'], cwd });
   p.stdout!.on('data', (d) => process.env.AXON_TEST_LOG && process.stdout.write(String(d)));
   p.stderr!.on('data', (d) => process.env.AXON_TEST_LOG && process.stdout.write(String(d)));
   return p;
@@ -71,6 +74,20 @@ describe.runIf(hasRedis)('eval over a BullMQ queue (real redis-server)', () => {
     } finally {
       await stop(survivor);
       await stop(victim);
+    }
+  });
+
+  it('a worker that cannot resolve the model fails the job 3 times; the run reports it with the error, none is dropped', async () => {
+    const elsewhere = mkdtempSync(join(tmpdir(), 'axon-worker-'));
+    const w = startWorker(redis.url, 2000, elsewhere); // its cwd has no models/cartpole-balance
+    try {
+      const r = await runQueueEval(redis.url, { ...spec, seed: 23, episodes: 2 });
+      expect(r.outcomes).toEqual([]);
+      expect(r.failed.map((f) => f.index)).toEqual([0, 1]);
+      expect(r.failed[0].error).toContain('models/cartpole-balance');
+      expect(r.failed[0].error).toContain('is not available on worker');
+    } finally {
+      await stop(w);
     }
   });
 
