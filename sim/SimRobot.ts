@@ -30,7 +30,8 @@ import {
 import { Rng } from '../src/core/rng.ts';
 import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
 import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
-import type { UrdfJoint, UrdfLink, UrdfModel } from './urdf/parseUrdf.ts';
+import { UrdfError, type UrdfInertial, type UrdfJoint, type UrdfLink, type UrdfModel, type UrdfNote } from './urdf/parseUrdf.ts';
+import { meshCollisionShapes, type MeshCollisionMode, type MeshCollisionReport } from './mesh/meshCollision.ts';
 
 /** Per-joint settings the URDF does not carry. */
 export interface SimJointDefaults {
@@ -56,8 +57,28 @@ export interface SimRobotOptions {
   readonly contactSensors?: readonly string[];
   /** Link carrying the IMU; none when absent. */
   readonly imuLink?: string;
-  /** Fixed base (root link static) or floating. Default: fixed when the root is named "world" or has no <inertial>. */
+  /**
+   * Fixed base (root link static) or floating. Default: floating, unless the URDF fixes the robot
+   * to the world (root link named "world") or the root has no mass at all (no <inertial> on it or
+   * on any link fixed to it: nothing to simulate).
+   */
   readonly fixedBase?: boolean;
+  /**
+   * Refuse what would otherwise be fixed with a default and a note: a moving link with no
+   * <inertial> (URDF_NO_INERTIAL). Default false: such a link gets DEFAULT_LINK_INERTIAL.
+   */
+  readonly strict?: boolean;
+  /** How collision meshes become shapes (sim/mesh/meshCollision.ts); default 'hull'. */
+  readonly meshCollision?: MeshCollisionMode;
+  /** Hull vertex cap (larger hulls are simplified); default 64. */
+  readonly maxHullVertices?: number;
+  /** Where a very large mesh's one-line cost goes; default stderr. */
+  readonly log?: (line: string) => void;
+  /**
+   * Link frames whose world position (m) observe() writes into Observation.extras, by extras
+   * name, e.g. { ee_pos: 'gripper' }. Allocated here; observe() only writes.
+   */
+  readonly framePositions?: Readonly<Record<string, string>>;
   /** Add a ground plane z = 0. Default: only for a floating base. */
   readonly ground?: boolean;
   /** Ground friction coefficient; default 0.8. */
@@ -119,6 +140,13 @@ export interface SimPushConfig {
 
 /** Called by reset(seed) before the bodies are placed: sets initial positions, masses, ... */
 export type SimRandomizer = (robot: SimRobot, seed: number) => void;
+
+/**
+ * What a moving link without <inertial> gets when not strict: 0.1 kg (a small bracket or an
+ * unmodelled motor) with 1e-3 kg·m² about each axis at the link origin: a rotor-like inertia that
+ * keeps the solver's mass/inertia ratios sane (SIMULATION.md item 2).
+ */
+export const DEFAULT_LINK_INERTIAL: Omit<UrdfInertial, 'origin'> = { mass: 0.1, ixx: 1e-3, ixy: 0, ixz: 0, iyy: 1e-3, iyz: 0, izz: 1e-3 };
 
 /** Collision groups: the robot meets only the ground (no self-collision, SIMULATION.md). */
 const GROUP_GROUND = 1;
@@ -184,6 +212,8 @@ interface LinkInfo {
   readonly offsetQuat: Quaternion;
   /** Mass currently used (kg); 0 without <inertial>. */
   mass: number;
+  /** The URDF's <inertial>, or the default given to a moving link without one. */
+  inertial: UrdfInertial | undefined;
 }
 
 interface BodyInfo {
@@ -245,6 +275,10 @@ export class SimRobot implements SimulatedRobot {
   readonly actuatorEffort: Float64Array;
   /** Count of physics steps whose computed effort was not finite (applied as zero instead). */
   badEffortCount = 0;
+  /** The URDF's notes plus what this build decided (defaults given, meshes fitted), one line each. */
+  readonly notes: UrdfNote[];
+  /** One entry per collision mesh read (file, triangles, hull vertices, time). */
+  readonly meshReports: MeshCollisionReport[] = [];
 
   private readonly links: LinkInfo[];
   private readonly linkIndex = new Map<string, number>();
@@ -312,6 +346,7 @@ export class SimRobot implements SimulatedRobot {
   private readonly fkQuat: Quaternion[];
   private readonly fkVel: Vec3[];
   private readonly fkAngVel: Vec3[];
+  private readonly framePos: { readonly link: number; readonly out: Float32Array }[];
 
   constructor(model: UrdfModel, options: SimRobotOptions = {}) {
     this.model = model;
@@ -320,8 +355,7 @@ export class SimRobot implements SimulatedRobot {
     const iterations = options.solverIterations ?? 20;
     const g = options.gravity ?? -9.81;
     this.gravity = typeof g === 'number' ? new Vec3(0, 0, g) : new Vec3(g[0], g[1], g[2]);
-    const rootUrdf = model.linkByName.get(model.root)!;
-    this.fixedBase = options.fixedBase ?? (model.root === 'world' || rootUrdf.inertial === undefined);
+    this.notes = [...(model.notes ?? [])];
     this.basePosition = new Vec3(...(options.basePosition ?? [0, 0, 0]));
     const bo = options.baseOrientation ?? [0, 0, 0, 1];
     this.baseOrientation = new Quaternion(bo[0], bo[1], bo[2], bo[3]);
@@ -349,9 +383,9 @@ export class SimRobot implements SimulatedRobot {
       offsetPos: new Vec3(),
       offsetQuat: new Quaternion(),
       mass: urdf.inertial?.mass ?? 0,
+      inertial: urdf.inertial,
     }));
     this.links.forEach((l) => this.linkIndex.set(l.urdf.name, l.index));
-    this.nominalMass = Float64Array.from(this.links, (l) => l.mass);
     this.fkPos = this.links.map(() => new Vec3());
     this.fkQuat = this.links.map(() => new Quaternion());
     this.fkVel = this.links.map(() => new Vec3());
@@ -378,7 +412,29 @@ export class SimRobot implements SimulatedRobot {
       }
     }
 
+    // ---- base, missing inertials ---------------------------------------------------------------
+    const massOf = (g: { links: number[] }) => g.links.reduce((m, li) => m + this.links[li].mass, 0);
+    this.fixedBase = options.fixedBase ?? (model.root === 'world' || !(massOf(groups[0]) > 0));
+    if (options.fixedBase === undefined && this.fixedBase && model.root !== 'world') {
+      this.notes.push({ code: 'SIM_FIXED_BASE', where: `<link name="${model.root}">`, message: 'the root has no mass (no <inertial> on it or the links fixed to it): fixed to the world' });
+    }
+    groups.forEach((g, gi) => {
+      if ((gi === 0 && this.fixedBase) || massOf(g) > 0) return;
+      const link = this.links[g.rootLink];
+      const where = `<link name="${link.urdf.name}">`;
+      const moved = g.links.length > 1 ? ` (nor the ${g.links.length - 1} link(s) fixed to it)` : '';
+      if (options.strict) {
+        throw new UrdfError('URDF_NO_INERTIAL', where, `the link moves (child of <joint name="${model.parentJoint.get(link.urdf.name)?.name ?? '-'}">) but has no <inertial>${moved}`, 'an <inertial> with mass and inertia on every moving link (or leave out --strict for a default)');
+      }
+      link.inertial = { origin: { xyz: [0, 0, 0], rpy: [0, 0, 0] }, ...DEFAULT_LINK_INERTIAL };
+      link.mass = DEFAULT_LINK_INERTIAL.mass;
+      this.notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>${moved}: given ${DEFAULT_LINK_INERTIAL.mass} kg, ${DEFAULT_LINK_INERTIAL.ixx} kg·m² per axis at its origin` });
+    });
+    this.nominalMass = Float64Array.from(this.links, (l) => l.mass);
+
     // ---- bodies ------------------------------------------------------------------------------
+    const meshMode = options.meshCollision ?? 'hull';
+    let unresolvedMeshes = 0;
     this.bodies = groups.map((group, bi) => {
       const isStatic = bi === 0 && this.fixedBase;
       const com = new Vec3();
@@ -400,15 +456,36 @@ export class SimRobot implements SimulatedRobot {
         const link = this.links[li];
         link.offsetPos.set(link.inGroupPos.x - com.x, link.inGroupPos.y - com.y, link.inGroupPos.z - com.z);
         link.offsetQuat.copy(link.inGroupQuat);
-        for (const c of link.urdf.collisions) {
-          const shape = makeShape(c.geometry);
-          if (shape === undefined) continue; // meshes do not collide in this simulator
+        for (const [ci, c] of link.urdf.collisions.entries()) {
           const p = new Vec3(...c.origin.xyz);
           const q = quatFromRpy(c.origin.rpy, new Quaternion());
           const offset = new Vec3();
           const orient = new Quaternion();
           composePose(link.offsetPos, link.offsetQuat, p, q, offset, orient);
-          if (c.geometry.kind === 'cylinder') {
+          const g = c.geometry;
+          if (g.kind === 'mesh') {
+            if (meshMode === 'none') continue;
+            if (g.path === undefined) {
+              unresolvedMeshes++;
+              continue;
+            }
+            const { parts, report } = meshCollisionShapes(g.path, g.scale, `<link name="${link.urdf.name}"> <collision> #${ci + 1} <mesh>`, {
+              mode: meshMode,
+              ...(options.maxHullVertices !== undefined ? { maxHullVertices: options.maxHullVertices } : {}),
+              ...(options.log ? { log: options.log } : {}),
+            });
+            this.meshReports.push(report);
+            if (report.fallback) this.notes.push({ code: 'SIM_MESH_FALLBACK', where: `<link name="${link.urdf.name}"> <collision> #${ci + 1}`, message: `${g.filename}: ${report.fallback}` });
+            for (const part of parts) {
+              const po = new Vec3();
+              const pq = new Quaternion();
+              composePose(offset, orient, part.offset, part.orientation, po, pq);
+              body.addShape(part.shape, po, pq);
+            }
+            continue;
+          }
+          const shape = makeShape(g)!;
+          if (g.kind === 'cylinder') {
             // cannon's Cylinder runs along its y axis; URDF's along z: rotate +90° about x (y -> z).
             const fix = new Quaternion().setFromAxisAngle(Vec3.UNIT_X, Math.PI / 2);
             orient.copy(orient.mult(fix, new Quaternion()));
@@ -421,6 +498,19 @@ export class SimRobot implements SimulatedRobot {
       return info;
     });
 
+    if (unresolvedMeshes > 0) {
+      this.notes.push({ code: 'SIM_MESH_UNRESOLVED', where: `<robot name="${model.name}">`, message: `${unresolvedMeshes} collision mesh(es) without a file path (URDF parsed from text without baseDir): they do not collide` });
+    }
+    if (this.meshReports.length > 0) {
+      const r = this.meshReports;
+      const ms = r.reduce((a, x) => a + x.ms, 0);
+      const simplified = r.filter((x) => x.simplified).length;
+      this.notes.push({
+        code: 'SIM_MESH_COLLISION',
+        where: `<robot name="${model.name}">`,
+        message: `${r.length} collision mesh(es) as ${meshMode === 'hull' ? 'convex hulls' : meshMode === 'box' ? 'fitted boxes' : 'fitted capsules'} (${r.reduce((a, x) => a + x.triangles, 0)} triangles in, ${r.reduce((a, x) => a + x.hullVertices, 0)} hull vertices out${simplified > 0 ? `, ${simplified} hull(s) capped at ${options.maxHullVertices ?? 64} vertices, largest cut ${(Math.max(...r.map((x) => x.cut)) * 1000).toFixed(1)} mm` : ''}), ${ms.toFixed(0)} ms${r.some((x) => x.cached) ? `, ${r.filter((x) => x.cached).length} from the cache` : ''}`,
+      });
+    }
     if (options.ground ?? !this.fixedBase) {
       const ground = new Body({ mass: 0, type: Body.STATIC, shape: new Plane() });
       ground.collisionFilterGroup = GROUP_GROUND;
@@ -459,6 +549,7 @@ export class SimRobot implements SimulatedRobot {
     const contacts = options.contactSensors ?? [];
     this.contactBodies = contacts.map((name) => this.bodies[this.requireLink(name, 'contactSensors').body].body);
     this.imuLink = options.imuLink === undefined ? -1 : this.requireLink(options.imuLink, 'imuLink').index;
+    this.framePos = Object.entries(options.framePositions ?? {}).map(([name, link]) => ({ link: this.requireLink(link, `framePositions.${name}`).index, out: new Float32Array(3) }));
     this.spec = {
       name: options.name ?? model.name,
       joints: jointSpecs,
@@ -501,6 +592,7 @@ export class SimRobot implements SimulatedRobot {
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
     // extras.push_force: the push acting now (N, world frame), zero between pushes.
     this.obs.extras.push_force = this.pushObs;
+    Object.keys(options.framePositions ?? {}).forEach((name, k) => (this.obs.extras[name] = this.framePos[k].out));
     this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: [] });
     this.reset();
   }
@@ -633,6 +725,10 @@ export class SimRobot implements SimulatedRobot {
         }
         obs.contacts[s] = f;
       }
+    }
+    for (let k = 0; k < this.framePos.length; k++) {
+      this.linkWorldPose(this.links[this.framePos[k].link], _v1, _q1);
+      writeVec(_v1, this.framePos[k].out);
     }
     this.baseLinkPose(_v1, _q1);
     writeVec(_v1, this.baseObs.position);
@@ -861,6 +957,24 @@ export class SimRobot implements SimulatedRobot {
     for (const j of this.joints) this.updateLimitGains(j);
   }
 
+  /**
+   * A constant vector in Observation.extras (configure time: copies once, e.g. a reach target in
+   * m); later calls with the same name overwrite the values in place.
+   */
+  setExtra(name: string, values: ArrayLike<number>): void {
+    const cur = this.obs.extras[name];
+    if (cur !== undefined && cur.length === values.length) cur.set(Array.from(values));
+    else this.obs.extras[name] = Float32Array.from(values);
+  }
+
+  /**
+   * Links with no mass of their own that ride on a body by fixed joints (IMU, camera and tool
+   * mounts): named frames for sensors (imuLink, framePositions, linkPose).
+   */
+  frameNames(): string[] {
+    return this.links.filter((l) => l.urdf.inertial === undefined && l.mass === 0 && l.index !== this.bodies[l.body].rootLink).map((l) => l.urdf.name);
+  }
+
   /** Names of the links that head a body (one per moving cannon-es body), root first. */
   bodyLinkNames(): string[] {
     return this.bodies.filter((b) => !b.isStatic).map((b) => this.links[b.rootLink].urdf.name);
@@ -909,7 +1023,7 @@ export class SimRobot implements SimulatedRobot {
   setLinkMass(linkName: string, kg: number): void {
     const link = this.links[this.requireLink(linkName, 'setLinkMass').index];
     const where = `setLinkMass("${linkName}")`;
-    if (link.urdf.inertial === undefined) throw new AxonError('SIM_OPTION', where, 'the link has no <inertial>', 'a link with mass');
+    if (link.inertial === undefined) throw new AxonError('SIM_OPTION', where, 'the link has no <inertial>', 'a link with mass');
     if (!(kg > 0 && Number.isFinite(kg))) throw new AxonError('SIM_OPTION', where, `mass ${kg}`, 'a finite mass > 0 kg');
     const info = this.bodies[link.body];
     if (info.isStatic) throw new AxonError('SIM_OPTION', where, 'the link is part of the fixed base', 'a moving link');
@@ -1170,7 +1284,7 @@ export class SimRobot implements SimulatedRobot {
     if (info.isStatic || !(total > 0)) return;
     for (const li of info.links) {
       const link = this.links[li];
-      const inertial = link.urdf.inertial;
+      const inertial = link.inertial;
       if (inertial === undefined) continue;
       _v1.set(...inertial.origin.xyz);
       link.inGroupQuat.vmult(_v1, _v2);
@@ -1197,7 +1311,7 @@ export class SimRobot implements SimulatedRobot {
     const I = [0, 0, 0, 0, 0, 0, 0, 0, 0];
     for (const li of info.links) {
       const link = this.links[li];
-      const inertial = link.urdf.inertial;
+      const inertial = link.inertial;
       if (inertial === undefined || link.mass <= 0) continue;
       const scale = link.mass / inertial.mass;
       const local = [inertial.ixx, inertial.ixy, inertial.ixz, inertial.ixy, inertial.iyy, inertial.iyz, inertial.ixz, inertial.iyz, inertial.izz].map((v) => v * scale);
@@ -1382,6 +1496,7 @@ export class SimRobot implements SimulatedRobot {
 }
 
 function makeShape(g: UrdfLink['collisions'][number]['geometry']): Shape | undefined {
+  // Meshes are fitted by meshCollisionShapes (sim/mesh/meshCollision.ts).
   switch (g.kind) {
     case 'box':
       return new Box(new Vec3(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2));

@@ -6,6 +6,8 @@ import { SimRobot, type SimJointDefaults, type SimRobotOptions } from '../SimRob
 import { CartpoleTask } from '../tasks/cartpole.ts';
 import { PendulumTask } from '../tasks/pendulum.ts';
 import { BalanceTask } from '../tasks/humanoid.ts';
+import { ReachTask } from '../tasks/arm.ts';
+import { armJointDefaults, armOptions, drawArmTarget, randomizeArm } from './arm.ts';
 import { humanoidJointDefaults, humanoidOptions, randomizeHumanoid, type HumanoidRandomization } from './humanoid.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
@@ -16,6 +18,8 @@ import type { UrdfModel } from '../urdf/parseUrdf.ts';
  * cartpole: joints [slider (m, effort-driven, ±30 N), hinge (rad, passive, 0 = upright)].
  * pendulum: joints [joint (rad, ±2 N·m, 0 = upright, starts hanging at π)].
  * humanoid: 16 joints, floating base, IMU on the pelvis, foot contacts (sim/robots/humanoid.ts).
+ * arm: 6 joints, fixed base, tool position in extras.ee_pos, a target per episode in
+ *   extras.target_pos drawn from the seed at every reset(seed) (sim/robots/arm.ts).
  */
 
 /** Randomisation ranges; every value is a half-width of a uniform draw unless named a range. */
@@ -48,6 +52,8 @@ interface RobotEntry {
   readonly options?: Partial<SimRobotOptions>;
   /** Draws an episode's initial state and parameters; returns what it drew, by name. */
   readonly randomize: (robot: SimRobot, rng: Rng, config: RandomizeConfig) => Record<string, number>;
+  /** What every episode draws from its seed, randomised or not (the arm's target): run at each reset(seed). */
+  readonly episode?: (robot: SimRobot, rng: Rng) => Record<string, number>;
 }
 
 const ROBOTS: Readonly<Record<string, RobotEntry>> = {
@@ -90,7 +96,17 @@ const ROBOTS: Readonly<Record<string, RobotEntry>> = {
     options: humanoidOptions,
     randomize: (robot, rng, c) => randomizeHumanoid(robot, rng, c.humanoid),
   },
+  arm: {
+    urdf: 'arm.urdf',
+    jointDefaults: armJointDefaults,
+    options: armOptions,
+    randomize: (robot, rng) => randomizeArm(robot, rng),
+    episode: drawArmTarget,
+  },
 };
+
+/** Seed of the per-episode draw (arm target), apart from the randomizer's stream. */
+const EPISODE_SALT = 0x7a3b91c5;
 
 const models = new Map<string, UrdfModel>();
 
@@ -128,12 +144,20 @@ export function createSimRobot(name: string, opts: CreateSimRobotOptions = {}): 
     ...(opts.physicsDt !== undefined ? { physicsDt: opts.physicsDt } : {}),
     ...(opts.solverIterations !== undefined ? { solverIterations: opts.solverIterations } : {}),
   });
+  const episode = e.episode;
   if (opts.randomize !== undefined && opts.randomize !== false) {
     const config = opts.randomize === true ? {} : opts.randomize;
     robot.setRandomizer((r, seed) => {
+      episode?.(r, new Rng((seed ^ EPISODE_SALT) >>> 0));
       e.randomize(r, new Rng(seed), config);
     });
+  } else if (episode !== undefined) {
+    robot.setRandomizer((r, seed) => {
+      episode(r, new Rng((seed ^ EPISODE_SALT) >>> 0));
+    });
   }
+  // The first episode's draw exists before any reset(seed) (seed 0 unless one is given).
+  if (opts.seed === undefined && episode !== undefined) robot.reset(0);
   if (opts.seed !== undefined) robot.reset(opts.seed);
   return robot;
 }
@@ -159,7 +183,7 @@ export interface CreateTaskOptions {
   readonly spec?: RobotSpec;
 }
 
-/** The task that goes with a shipped robot: cartpole -> balance, pendulum -> swing up and hold, humanoid -> stand (BalanceTask). */
+/** The task that goes with a shipped robot: cartpole -> balance, pendulum -> swing up and hold, humanoid -> stand (BalanceTask), arm -> reach (ReachTask). */
 export function createTask(name: string, opts: CreateTaskOptions = {}): Task {
   entry(name);
   const index = (joint: string, fallback: number): number => {
@@ -170,6 +194,7 @@ export function createTask(name: string, opts: CreateTaskOptions = {}): Task {
   };
   const episode = opts.episodeS !== undefined ? { episodeS: opts.episodeS } : {};
   if (name === 'humanoid') return new BalanceTask(episode);
+  if (name === 'arm') return new ReachTask(episode);
   if (name === 'cartpole') return new CartpoleTask({ ...episode, cartIndex: index('slider', 0), poleIndex: index('hinge', 1) });
   return new PendulumTask({ ...episode, jointIndex: index('joint', 0) });
 }

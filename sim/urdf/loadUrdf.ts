@@ -1,10 +1,19 @@
 import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AxonError } from '../../src/core/errors.ts';
 import { parseUrdf, type UrdfModel } from './parseUrdf.ts';
 
-/** Reads and parses a URDF file (configure time; synchronous). Errors name the file. */
-export function loadUrdf(path: string | URL): UrdfModel {
+export interface LoadUrdfOptions {
+  /** Folders searched for package://PKG mesh paths (`--urdf-package-path`); $ROS_PACKAGE_PATH is added. */
+  readonly packagePaths?: readonly string[];
+}
+
+/**
+ * Reads and parses a URDF file (configure time; synchronous). Errors name the file. Mesh
+ * filenames are resolved against the file's folder and the package paths, and must exist.
+ */
+export function loadUrdf(path: string | URL, options: LoadUrdfOptions = {}): UrdfModel {
   const file = typeof path === 'string' ? path : fileURLToPath(path);
   let text: string;
   try {
@@ -12,5 +21,5 @@ export function loadUrdf(path: string | URL): UrdfModel {
   } catch (e) {
     throw new AxonError('URDF_FILE', file, `cannot be read: ${(e as Error).message}`, 'a readable URDF file');
   }
-  return parseUrdf(text, { source: file });
+  return parseUrdf(text, { source: file, baseDir: dirname(file), packagePaths: options.packagePaths ?? [] });
 }

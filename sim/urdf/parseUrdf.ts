@@ -1,5 +1,6 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AxonError } from '../../src/core/errors.ts';
+import { resolveMeshPath } from './resolveMeshPath.ts';
 
 /**
  * URDF import: XML text -> a typed, checked model with the kinematic tree built from the joints'
@@ -20,7 +21,19 @@ export type UrdfErrorCode =
   | 'URDF_DUPLICATE'
   | 'URDF_LIMIT'
   | 'URDF_MASS'
-  | 'URDF_ROOT';
+  | 'URDF_ROOT'
+  /** A link no joint connects to the tree (a second root beside the one holding the joints). */
+  | 'URDF_UNREACHABLE'
+  /** An inertia tensor that is not positive definite. */
+  | 'URDF_INERTIA'
+  /** A link that moves but has no <inertial> (refused in strict mode; otherwise a default and a note). */
+  | 'URDF_NO_INERTIAL'
+  /** A mesh file that is not where the filename points (the error lists every place looked). */
+  | 'URDF_MESH_NOT_FOUND'
+  /** A mesh filename with a scheme axon cannot read (http://, ...). */
+  | 'URDF_MESH_PATH'
+  /** A mesh file that cannot be read as its format (truncated STL, bad OBJ index, ...). */
+  | 'URDF_MESH';
 
 /** Bad URDF input. `where` names the element, e.g. `<joint name="hinge"> <limit>`. */
 export class UrdfError extends AxonError {
@@ -42,7 +55,14 @@ export type UrdfGeometry =
   | { readonly kind: 'box'; readonly size: Vec3Tuple /* m, full extents */ }
   | { readonly kind: 'cylinder'; readonly radius: number; readonly length: number /* m, along the frame's z */ }
   | { readonly kind: 'sphere'; readonly radius: number /* m */ }
-  | { readonly kind: 'mesh'; readonly filename: string; readonly scale: Vec3Tuple };
+  | {
+      readonly kind: 'mesh';
+      /** As written in the URDF (package://, file://, or a path). */
+      readonly filename: string;
+      readonly scale: Vec3Tuple;
+      /** The file on this machine, when the URDF was parsed with a baseDir (loadUrdf does). */
+      readonly path?: string;
+    };
 
 export interface UrdfShape {
   readonly name: string | undefined;
@@ -95,6 +115,13 @@ export interface UrdfJoint {
   readonly friction: number;
 }
 
+/** Something the import decided or ignored, said once (never an error). */
+export interface UrdfNote {
+  readonly code: string;
+  readonly where: string;
+  readonly message: string;
+}
+
 export interface UrdfModel {
   readonly name: string;
   /** Links and joints in file order. */
@@ -110,12 +137,25 @@ export interface UrdfModel {
   readonly parentJoint: ReadonlyMap<string, UrdfJoint>;
   /** Every joint, depth-first from the root, children in file order. */
   readonly treeOrder: readonly UrdfJoint[];
+  /** What was ignored or approximated (extension elements, <mimic>, inertia oddities), one note each. */
+  readonly notes: readonly UrdfNote[];
 }
 
 export interface ParseUrdfOptions {
   /** File name, put in front of every error's `where`. */
   readonly source?: string;
+  /**
+   * Folder the URDF's relative mesh paths start from. When given, every <mesh filename> is
+   * resolved (resolveMeshPath.ts) and must exist (URDF_MESH_NOT_FOUND lists where it looked);
+   * the geometry then carries `path`. Without it meshes are kept unresolved.
+   */
+  readonly baseDir?: string;
+  /** Folders searched for package://PKG (see MeshPathOptions); $ROS_PACKAGE_PATH is added. */
+  readonly packagePaths?: readonly string[];
 }
+
+/** Elements of <robot> the import reads; anything else is an extension (ignored, one note). */
+const KNOWN_ROBOT_TAGS = new Set(['link', 'joint', 'material']);
 
 type XmlNode = Record<string, unknown>;
 
@@ -148,6 +188,18 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   }
   const robotNode = robot as XmlNode;
   const robotName = requireAttr(robotNode, 'name', '<robot>', fail);
+  const notes: UrdfNote[] = [];
+  const note = (code: string, where: string, message: string) => notes.push({ code, where: prefix + where, message });
+  const ignored = new Map<string, number>();
+  for (const [tag, v] of Object.entries(robotNode)) {
+    if (tag.startsWith('@_') || tag === '#text' || KNOWN_ROBOT_TAGS.has(tag)) continue;
+    ignored.set(tag, (ignored.get(tag) ?? 0) + (Array.isArray(v) ? v.length : 1));
+  }
+  if (ignored.size > 0) {
+    const list = [...ignored].map(([t, n]) => `<${t}>${n > 1 ? ` x${n}` : ''}`).join(', ');
+    note('URDF_EXTENSION_IGNORED', `<robot name="${robotName}">`, `ignored extension elements: ${list}`);
+  }
+  const meshResolve = options.baseDir === undefined ? undefined : { baseDir: options.baseDir, packagePaths: options.packagePaths ?? [] };
 
   // Named materials defined at robot level.
   const namedColors = new Map<string, [number, number, number, number]>();
@@ -167,9 +219,9 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     if (linkByName.has(name)) fail('URDF_DUPLICATE', where, `link name "${name}" is used twice`, 'unique link names');
     const link: UrdfLink = {
       name,
-      inertial: parseInertial(l, where, fail),
-      visuals: children(l, 'visual').map((v, i) => parseShape(v, `${where} <visual> #${i + 1}`, namedColors, fail)),
-      collisions: children(l, 'collision').map((c, i) => parseShape(c, `${where} <collision> #${i + 1}`, namedColors, fail)),
+      inertial: parseInertial(l, where, fail, note),
+      visuals: children(l, 'visual').map((v, i) => parseShape(v, `${where} <visual> #${i + 1}`, namedColors, fail, meshResolve)),
+      collisions: children(l, 'collision').map((c, i) => parseShape(c, `${where} <collision> #${i + 1}`, namedColors, fail, meshResolve)),
     };
     links.push(link);
     linkByName.set(name, link);
@@ -182,6 +234,8 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     const where = `<joint name="${name}">`;
     if (jointByName.has(name)) fail('URDF_DUPLICATE', where, `joint name "${name}" is used twice`, 'unique joint names');
     const joint = parseJoint(j, name, where, linkByName, fail);
+    const mimic = child(j, 'mimic');
+    if (mimic !== undefined) note('URDF_MIMIC_IGNORED', where, `<mimic joint="${attr(mimic, 'joint') ?? '?'}"> is not simulated: the joint moves on its own`);
     joints.push(joint);
     jointByName.set(name, joint);
   }
@@ -209,6 +263,17 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<robot name="${robotName}">`, `the joints form a cycle (${describeCycle(links[0].name, parentJoint)})`, 'a tree of links');
   }
   if (roots.length > 1) {
+    // One root holds the joints and the others are loose links: name them as unreachable.
+    const withJoints = roots.filter((r) => childJoints.get(r.name)!.length > 0);
+    if (withJoints.length === 1) {
+      const stray = roots.filter((r) => r !== withJoints[0]).map((r) => `"${r.name}"`);
+      fail(
+        'URDF_UNREACHABLE',
+        `<link name="${roots.find((r) => r !== withJoints[0])!.name}">`,
+        `link${stray.length > 1 ? 's' : ''} ${stray.join(', ')} ${stray.length > 1 ? 'are' : 'is'} not reachable from the root "${withJoints[0].name}": no joint has ${stray.length > 1 ? 'them' : 'it'} as <child>`,
+        'every link to be the child of a joint, except the root',
+      );
+    }
     fail('URDF_ROOT', `<robot name="${robotName}">`, `${roots.length} links have no parent joint: ${roots.map((r) => `"${r.name}"`).join(', ')}`, 'exactly one root link');
   }
   const root = roots[0].name;
@@ -228,10 +293,11 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
   }
 
-  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder };
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, notes };
 }
 
 type Fail = (code: UrdfErrorCode, where: string, message: string, expected?: string) => never;
+type Note = (code: string, where: string, message: string) => void;
 
 function describeCycle(start: string, parentJoint: ReadonlyMap<string, UrdfJoint>): string {
   const path: string[] = [];
@@ -301,7 +367,7 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
   return { name, type, parent, child: childLink, origin, axis, lower, upper, effort, velocity, damping, friction };
 }
 
-function parseInertial(l: XmlNode, linkWhere: string, fail: Fail): UrdfInertial | undefined {
+function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): UrdfInertial | undefined {
   const node = child(l, 'inertial');
   if (node === undefined) return undefined;
   const where = `${linkWhere} <inertial>`;
@@ -316,11 +382,30 @@ function parseInertial(l: XmlNode, linkWhere: string, fail: Fail): UrdfInertial 
   const ixx = get('ixx');
   const iyy = get('iyy');
   const izz = get('izz');
-  if (!(ixx > 0 && iyy > 0 && izz > 0)) fail('URDF_MASS', iw, `diagonal inertia is ${ixx} ${iyy} ${izz}`, 'ixx, iyy, izz > 0 kg·m²');
-  return { origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), mass, ixx, ixy: get('ixy'), ixz: get('ixz'), iyy, iyz: get('iyz'), izz };
+  const ixy = get('ixy');
+  const ixz = get('ixz');
+  const iyz = get('iyz');
+  // Positive definite: the leading principal minors are > 0 (Sylvester's criterion).
+  const m2 = ixx * iyy - ixy * ixy;
+  const det = ixx * (iyy * izz - iyz * iyz) - ixy * (ixy * izz - iyz * ixz) + ixz * (ixy * iyz - iyy * ixz);
+  if (!(ixx > 0 && m2 > 0 && det > 0)) {
+    fail('URDF_INERTIA', iw, `the tensor [${ixx} ${ixy} ${ixz}; ${ixy} ${iyy} ${iyz}; ${ixz} ${iyz} ${izz}] is not positive definite`, 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0');
+  }
+  // A rigid body's principal moments obey the triangle inequality; CAD exports often break it a little.
+  const slack = 1e-9 * (ixx + iyy + izz);
+  if (ixx + iyy < izz - slack || iyy + izz < ixx - slack || ixx + izz < iyy - slack) {
+    note('URDF_INERTIA_TRIANGLE', iw, `moments ${ixx} ${iyy} ${izz} break the triangle inequality (no rigid body has them); used as given`);
+  }
+  return { origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), mass, ixx, ixy, ixz, iyy, iyz, izz };
 }
 
-function parseShape(node: XmlNode, where: string, namedColors: ReadonlyMap<string, [number, number, number, number]>, fail: Fail): UrdfShape {
+function parseShape(
+  node: XmlNode,
+  where: string,
+  namedColors: ReadonlyMap<string, [number, number, number, number]>,
+  fail: Fail,
+  meshResolve: { baseDir: string; packagePaths: readonly string[] } | undefined,
+): UrdfShape {
   const geometryNode = child(node, 'geometry');
   if (geometryNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <geometry>', 'a <geometry> with box, cylinder, sphere or mesh');
   const gw = `${where} <geometry>`;
@@ -349,7 +434,17 @@ function parseShape(node: XmlNode, where: string, namedColors: ReadonlyMap<strin
     const filename = requireAttr(mesh, 'filename', mw, fail);
     const scaleText = attr(mesh, 'scale');
     const scale = scaleText === undefined ? [1, 1, 1] : numbers(scaleText, 3, mw, 'scale', fail);
-    geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
+    if (!(scale[0] !== 0 && scale[1] !== 0 && scale[2] !== 0)) fail('URDF_NUMBER', mw, `scale is ${scale.join(' ')}`, 'three non-zero scale factors');
+    if (meshResolve === undefined) {
+      geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
+    } else {
+      const r = resolveMeshPath(filename, meshResolve);
+      if (!r.ok && r.reason === 'scheme') fail('URDF_MESH_PATH', mw, `filename "${filename}" uses the scheme ${r.scheme}://`, 'package://, file:// or a path');
+      if (!r.ok && r.reason === 'missing') {
+        fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}`, filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder)' : 'an existing file');
+      }
+      geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple, path: (r as { path: string }).path };
+    }
   } else {
     fail('URDF_ATTRIBUTE', gw, 'names no shape', 'one of <box>, <cylinder>, <sphere>, <mesh>');
   }

@@ -9,6 +9,7 @@ import { hwCommand } from './commands/hw.ts';
 import { runCommand } from './commands/run.ts';
 import { bridgeCommand } from './commands/bridge.ts';
 import { replayCommand } from './commands/replay.ts';
+import { describeCommand } from './commands/describe.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
   program.addCommand(runCommand());
   program.addCommand(bridgeCommand());
   program.addCommand(replayCommand());
+  program.addCommand(describeCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -2,7 +2,7 @@
  * The composition root: the one place in src/ that knows the simulator (sim/) and, later, the
  * hardware layer. It turns CLI options into a robot, a policy and a loop.
  */
-import { createSimRobot, createTask, randomize, robotNames, Rng, type SimRobot } from '../../sim/index.ts';
+import { createSimRobot, createTask, createUrdfSimRobot, FreeRunTask, randomize, robotNames, Rng, type MeshCollisionMode, type SimRobot } from '../../sim/index.ts';
 import type { JointCommand, SimulatedRobot } from '../core/robot.ts';
 import type { Task } from '../core/task.ts';
 import { AxonError, UsageError } from '../core/errors.ts';
@@ -66,6 +66,8 @@ export interface SessionOptions {
   readonly hookOff?: boolean;
   /** Run the policy in a worker thread (the loop never waits); a request older than this is a stall (s). */
   readonly asyncStallS?: number;
+  /** A user's URDF instead of a shipped robot (`--urdf FILE`); `robot` is then only its label. */
+  readonly urdf?: { readonly file: string; readonly packagePaths: readonly string[]; readonly strict: boolean; readonly meshCollision?: MeshCollisionMode };
 }
 
 /** The world model of a session and what its hooks are built from. */
@@ -92,7 +94,7 @@ export interface SimSession {
 }
 
 export async function openSimSession(o: SessionOptions): Promise<SimSession> {
-  if (!robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
+  if (o.urdf === undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
   if (o.policy === undefined && !(o.worldModel && o.worldModel.mode === 'plan'))
     throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one');
   const wmFolder = o.worldModel ? loadModelFolder(o.worldModel.dir) : undefined;
@@ -107,11 +109,14 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   const decimation = period / physicsDt;
   if (Math.abs(decimation - Math.round(decimation)) > 1e-6 || decimation < 1)
     throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${m.control_hz} Hz`, `a multiple of ${m.control_hz}`);
-  const robot = createSimRobot(o.robot, { physicsDt });
+  const robot = o.urdf
+    ? createUrdfSimRobot(o.urdf.file, { physicsDt, packagePaths: o.urdf.packagePaths, strict: o.urdf.strict, ...(o.urdf.meshCollision ? { meshCollision: o.urdf.meshCollision } : {}) })
+    : createSimRobot(o.robot, { physicsDt });
+  if (o.urdf) for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
   if (o.policy !== undefined) assertModelFits(m, robot.spec, { robotHz: o.physicsHz }, `${o.policy}/manifest.json`);
   let policy: Policy = o.policy === undefined ? new ZeroPolicy(m, observationSize(m), actionSize(m)) : await loadPolicy(folder, { zero: o.zeroPolicy, ...(o.asyncStallS !== undefined ? { async: { stallS: o.asyncStallS } } : {}) });
   if (o.actionNoise !== undefined && o.actionNoise > 0) policy = new NoisyPolicy(policy, o.actionNoise);
-  const task = createTask(o.robot);
+  const task = o.urdf ? new FreeRunTask() : createTask(o.robot);
   let worldModel: SessionWorldModel | undefined;
   if (wmFolder && o.worldModel) {
     const wm = wmFolder.manifest;

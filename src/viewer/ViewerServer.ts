@@ -26,6 +26,9 @@ const MIME: Record<string, string> = {
   '.css': 'text/css; charset=utf-8',
   '.json': 'application/json',
   '.png': 'image/png',
+  '.stl': 'model/stl',
+  '.obj': 'model/obj',
+  '.dae': 'model/vnd.collada+xml',
 };
 
 export interface ViewerServerOptions {
@@ -46,6 +49,8 @@ export interface ViewerClient {
 export class ViewerServer {
   readonly token: string;
   readonly clients = new Set<ViewerClient>();
+  /** Extra files served by exact URL path (the robot's mesh files): nothing else outside page/ and three. */
+  private readonly files = new Map<string, string>();
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private _port = 0;
@@ -112,6 +117,11 @@ export class ViewerServer {
     this._port = typeof a === 'object' && a ? a.port : port;
   }
 
+  /** Serves `file` at exactly `urlPath` (e.g. /mesh/3/base.stl); only registered paths are served. */
+  serveFile(urlPath: string, file: string): void {
+    this.files.set(urlPath, file);
+  }
+
   /** Sends to every client (binary frames or JSON text). */
   broadcast(data: Uint8Array | string): void {
     for (const c of this.clients) if (c.socket.readyState === c.socket.OPEN && c.socket.bufferedAmount < 1 << 20) c.socket.send(data);
@@ -135,7 +145,8 @@ export class ViewerServer {
     const url = new URL(req.url ?? '/', 'http://localhost');
     let file: string | undefined;
     const p = decodeURIComponent(url.pathname);
-    if (p === '/' || p === '/index.html') file = join(PAGE_DIR, 'index.html');
+    if (this.files.has(url.pathname)) file = this.files.get(url.pathname);
+    else if (p === '/' || p === '/index.html') file = join(PAGE_DIR, 'index.html');
     else if (p.startsWith('/three/build/')) file = inside(join(THREE_DIR, 'build'), p.slice('/three/build/'.length));
     else if (p.startsWith('/three/addons/')) file = inside(join(THREE_DIR, 'examples', 'jsm'), p.slice('/three/addons/'.length));
     else file = inside(PAGE_DIR, p.slice(1));

@@ -18,6 +18,10 @@ import { steadyNow } from '../clock/sleep.ts';
 import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
 import { encodeStateFrame, stateFrameBytes, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
 import type { SimControl } from './PausableClock.ts';
+import { basename, extname } from 'node:path';
+
+/** Mesh formats the page draws (three's STLLoader, OBJLoader, ColladaLoader). */
+const MESH_EXT = new Set(['.stl', '.obj', '.dae']);
 
 /** The visual part of a URDF (sim/'s UrdfModel satisfies it). Lengths in m, angles in rad. */
 export interface ViewerModel {
@@ -30,7 +34,7 @@ export interface ViewerModel {
         | { readonly kind: 'box'; readonly size: readonly number[] }
         | { readonly kind: 'cylinder'; readonly radius: number; readonly length: number }
         | { readonly kind: 'sphere'; readonly radius: number }
-        | { readonly kind: 'mesh'; readonly filename: string; readonly scale: readonly number[] };
+        | { readonly kind: 'mesh'; readonly filename: string; readonly scale: readonly number[]; readonly path?: string };
       readonly color: readonly number[] | undefined;
     }[];
   }[];
@@ -124,6 +128,29 @@ export async function attachViewer(
     if (pendingEvents.length < 500) pendingEvents.push(e);
   });
 
+  // ---- mesh files: each resolved visual mesh at /mesh/<n>/<name>, nothing else ----------------
+  const meshUrls = new Map<string, string>(); // file -> URL path
+  const pageModel = robot.model
+    ? {
+        name: robot.model.name,
+        links: robot.model.links.map((l) => ({
+          name: l.name,
+          visuals: l.visuals.map((v) => {
+            const g = v.geometry;
+            if (g.kind !== 'mesh') return v;
+            const { path, ...rest } = g;
+            if (path === undefined || !MESH_EXT.has(extname(path).toLowerCase())) return { ...v, geometry: rest };
+            let url = meshUrls.get(path);
+            if (url === undefined) {
+              url = `/mesh/${meshUrls.size}/${encodeURIComponent(basename(path))}`;
+              meshUrls.set(path, url);
+            }
+            return { ...v, geometry: { ...rest, url } };
+          }),
+        })),
+      }
+    : null;
+
   // ---- server ----------------------------------------------------------------------------------
   const hello = (c: ViewerClient) =>
     JSON.stringify({
@@ -132,7 +159,7 @@ export async function attachViewer(
       robot: spec.name,
       joints: spec.joints.map((j) => ({ name: j.name, type: j.type, lower: j.lower, upper: j.upper, effortLimit: j.effortLimit })),
       links: linkNames,
-      model: robot.model ? { name: robot.model.name, links: robot.model.links.map((l) => ({ name: l.name, visuals: l.visuals })) } : null,
+      model: pageModel,
       canCommand: c.canCommand,
       sim: o.control !== undefined,
       frameHz: o.frameHz ?? 30,
@@ -147,6 +174,7 @@ export async function attachViewer(
     (c, msg) => command(c, msg),
     o.token,
   );
+  for (const [file, url] of meshUrls) server.serveFile(url, file);
 
   const command = (c: ViewerClient, msg: unknown): void => {
     const m = msg as { type?: unknown; cmd?: unknown };

@@ -18,7 +18,7 @@ function obsWith(positions: number[], velocities: number[] = positions.map(() =>
 
 describe('robot registry', () => {
   it('lists the shipped robots and builds them', () => {
-    expect(robotNames()).toEqual(['cartpole', 'pendulum', 'humanoid']);
+    expect(robotNames()).toEqual(['cartpole', 'pendulum', 'humanoid', 'arm']);
     const p = createSimRobot('pendulum', { physicsDt: 0.001 });
     expect(p.physicsDt).toBe(0.001);
     expect(p.spec.joints.map((j) => [j.name, j.effortLimit])).toEqual([['joint', 2]]);

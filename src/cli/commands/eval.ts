@@ -95,7 +95,7 @@ export function evalCommand() {
   return addWorldModelOptions(
     new Command('eval')
       .description('Score a policy (or a world-model planner) over many simulated episodes (each seeded from --seed and its index) and print success rate and return.')
-      .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid)')
+      .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm)')
       .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
       .option('--episodes <n>', 'number of episodes', positiveInt, 100)
       .option('--seed <n>', 'run seed; episode k uses a seed derived from (seed, k)', seedInt, 1)

@@ -18,7 +18,7 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 export function simCommand() {
   return addWorldModelOptions(new Command('sim')
     .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es) through the full loop and print run statistics.')
-    .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid), or ws://host:port for a robot served by `axon bridge`')
+    .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm), or ws://host:port for a robot served by `axon bridge`')
     .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
     .option('--token <token>', 'bridge token for --robot ws://... (default $AXON_BRIDGE_TOKEN)')
     .option('--duration <s>', 'simulated seconds to run', positiveNumber, 10)
@@ -33,6 +33,10 @@ export function simCommand() {
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
+    .option('--urdf <file>', 'simulate this URDF file instead of a shipped robot (--robot then only names it)')
+    .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added', [] as string[])
+    .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
+    .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
       const worldModel = worldModelFromFlags(o);
@@ -46,6 +50,7 @@ export function simCommand() {
         actionNoise: o.actionNoise,
         fault: o.fault,
         ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+        ...(o.urdf ? { urdf: { file: o.urdf, packagePaths: o.urdfPackagePath, strict: o.strict, ...(o.meshCollision ? { meshCollision: o.meshCollision } : {}) } } : {}),
       });
       const realtime = !o.fast;
       if (!o.json)

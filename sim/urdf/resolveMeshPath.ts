@@ -1,0 +1,87 @@
+import { existsSync, statSync } from 'node:fs';
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Where a URDF's mesh `filename` points on this machine. Robot makers ship three spellings:
+ *   package://PKG/rest   a ROS package name; PKG is looked up in the package paths, then in the
+ *                        URDF file's own folder and its ancestors (a folder named PKG, or holding
+ *                        a PKG folder: the usual `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout)
+ *   file:///abs/path     a file URL (file://rel is taken as relative to the URDF's folder)
+ *   rel/or/abs/path      a plain path, relative to the URDF file's folder
+ */
+export interface MeshPathOptions {
+  /** Folder of the URDF file (relative paths and the package search start here). */
+  readonly baseDir?: string;
+  /**
+   * Folders that hold packages (`DIR/PKG/...`) or are a package themselves (`DIR` named PKG):
+   * `--urdf-package-path`, then $ROS_PACKAGE_PATH (both searched in order).
+   */
+  readonly packagePaths?: readonly string[];
+}
+
+export type MeshPathResult =
+  | { readonly ok: true; readonly path: string }
+  | { readonly ok: false; readonly reason: 'scheme'; readonly scheme: string }
+  | { readonly ok: false; readonly reason: 'missing'; readonly looked: readonly string[] };
+
+/** How many folders above the URDF's folder the package:// search climbs. */
+const ANCESTOR_LEVELS = 4;
+
+/** Resolves a mesh filename to an existing file, or says every place it looked. */
+export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): MeshPathResult {
+  const base = o.baseDir ?? process.cwd();
+  const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(filename);
+  let candidates: string[];
+  if (m === null) {
+    candidates = [isAbsolute(filename) ? filename : resolve(base, filename)];
+  } else {
+    const scheme = m[1].toLowerCase();
+    const rest = m[2];
+    if (scheme === 'file') {
+      candidates = [rest.startsWith('/') ? fileURLToPath(`file://${rest}`) : resolve(base, decodeURIComponent(rest))];
+    } else if (scheme === 'package') {
+      const slash = rest.indexOf('/');
+      const pkg = slash < 0 ? rest : rest.slice(0, slash);
+      const inPkg = slash < 0 ? '' : rest.slice(slash + 1);
+      candidates = packageCandidates(pkg, inPkg, base, o.packagePaths ?? []);
+    } else {
+      return { ok: false, reason: 'scheme', scheme };
+    }
+  }
+  const unique = [...new Set(candidates)];
+  for (const c of unique) if (isFile(c)) return { ok: true, path: c };
+  return { ok: false, reason: 'missing', looked: unique };
+}
+
+/** The package folders given on the command line followed by $ROS_PACKAGE_PATH. */
+export function defaultPackagePaths(extra: readonly string[] = []): string[] {
+  const env = process.env.ROS_PACKAGE_PATH;
+  return [...extra, ...(env ? env.split(delimiter).filter((p) => p !== '') : [])];
+}
+
+function packageCandidates(pkg: string, inPkg: string, base: string, packagePaths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of defaultPackagePaths(packagePaths)) {
+    const dir = resolve(p);
+    out.push(join(dir, pkg, inPkg));
+    if (basename(dir) === pkg) out.push(join(dir, inPkg));
+  }
+  let dir = resolve(base);
+  for (let level = 0; level <= ANCESTOR_LEVELS; level++) {
+    if (basename(dir) === pkg) out.push(join(dir, inPkg));
+    out.push(join(dir, pkg, inPkg));
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+function isFile(p: string): boolean {
+  try {
+    return existsSync(p) && statSync(p).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,91 @@
+import { describe, it, expect } from 'vitest';
+import { parseUrdf, SimRobot, UrdfError, type UrdfErrorCode } from '../../sim/index.ts';
+import { DEFAULT_LINK_INERTIAL } from '../../sim/SimRobot.ts';
+
+const inertial = (mass: number, i: [number, number, number, number, number, number] = [0.1, 0, 0, 0.1, 0, 0.1]) =>
+  `<inertial><mass value="${mass}"/><inertia ixx="${i[0]}" ixy="${i[1]}" ixz="${i[2]}" iyy="${i[3]}" iyz="${i[4]}" izz="${i[5]}"/></inertial>`;
+const hinge = (name: string, parent: string, child: string, limit = 'lower="-1" upper="1"') =>
+  `<joint name="${name}" type="revolute"><parent link="${parent}"/><child link="${child}"/><axis xyz="0 1 0"/><limit ${limit} effort="5" velocity="3"/></joint>`;
+
+function failure(f: () => unknown): UrdfError {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(UrdfError);
+    return e as UrdfError;
+  }
+  throw new Error('expected a UrdfError');
+}
+
+describe('URDF checks: each named error', () => {
+  const cases: [string, UrdfErrorCode, string, RegExp][] = [
+    ['zero mass', 'URDF_MASS', `<robot name="t"><link name="a">${inertial(0)}</link></robot>`, /mass is 0/],
+    ['negative mass', 'URDF_MASS', `<robot name="t"><link name="a">${inertial(-1)}</link></robot>`, /mass is -1/],
+    ['non-positive-definite inertia (|ixy| too large)', 'URDF_INERTIA', `<robot name="t"><link name="a">${inertial(1, [0.1, 0.2, 0, 0.1, 0, 0.1])}</link></robot>`, /not positive definite/],
+    ['a zero moment', 'URDF_INERTIA', `<robot name="t"><link name="a">${inertial(1, [0, 0, 0, 0.1, 0, 0.1])}</link></robot>`, /not positive definite/],
+    ['lower > upper', 'URDF_LIMIT', `<robot name="t"><link name="a"/><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="1" upper="-1"')}</robot>`, /lower 1 is above upper -1/],
+    ['duplicate link', 'URDF_DUPLICATE', `<robot name="t"><link name="a"/><link name="a"/></robot>`, /link name "a" is used twice/],
+    ['duplicate joint', 'URDF_DUPLICATE', `<robot name="t"><link name="a"/><link name="b"/><link name="c"/>${hinge('j', 'a', 'b')}${hinge('j', 'b', 'c')}</robot>`, /joint name "j" is used twice/],
+    ['a link with two parents', 'URDF_TWO_PARENTS', `<robot name="t"><link name="a"/><link name="b"/><link name="c"/>${hinge('j', 'a', 'c')}${hinge('k', 'b', 'c')}</robot>`, /already the child of <joint name="j">/],
+    ['an unreachable link', 'URDF_UNREACHABLE', `<robot name="t"><link name="a"/><link name="b"/><link name="stray"/>${hinge('j', 'a', 'b')}</robot>`, /"stray" is not reachable from the root "a"/],
+  ];
+  for (const [what, code, xml, message] of cases) {
+    it(`${what}: ${code}`, () => {
+      const e = failure(() => parseUrdf(xml, { source: 'bot.urdf' }));
+      expect(e.code).toBe(code);
+      expect(e.where.startsWith('bot.urdf: ')).toBe(true);
+      expect(e.message).toMatch(message);
+    });
+  }
+
+  it('a moving link without <inertial>: a default and a note, or URDF_NO_INERTIAL when strict', () => {
+    const xml = `<robot name="t"><link name="world"/><link name="arm"/><link name="tool"/>${hinge('j', 'world', 'arm')}<joint name="f" type="fixed"><parent link="arm"/><child link="tool"/></joint></robot>`;
+    const e = failure(() => new SimRobot(parseUrdf(xml), { strict: true }));
+    expect(e.code).toBe('URDF_NO_INERTIAL');
+    expect(e.where).toBe('<link name="arm">');
+    expect(e.message).toContain('child of <joint name="j">');
+    const r = new SimRobot(parseUrdf(xml));
+    expect(r.bodyMass('arm')).toBe(DEFAULT_LINK_INERTIAL.mass);
+    expect(r.notes.find((n) => n.code === 'URDF_NO_INERTIAL')!.message).toMatch(/moving link has no <inertial> \(nor the 1 link\(s\) fixed to it\): given 0.1 kg/);
+  });
+
+  it('<mimic> and inertia that breaks the triangle inequality are notes, not errors', () => {
+    const m = parseUrdf(
+      `<robot name="t"><link name="a"/><link name="b">${inertial(1, [0.1, 0, 0, 0.1, 0, 0.5])}</link><link name="c">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
+        `<joint name="k" type="revolute"><parent link="b"/><child link="c"/><mimic joint="j"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>`,
+    );
+    expect(m.notes.map((n) => n.code)).toEqual(['URDF_INERTIA_TRIANGLE', 'URDF_MIMIC_IGNORED']);
+  });
+});
+
+describe('structure', () => {
+  it('merges fixed joints: mass and inertia equal the hand-computed combination (rotation + parallel axis)', () => {
+    // a: 2 kg, I = diag(0.1, 0.2, 0.3) at its origin. b: 1 kg, I = diag(0.01, 0.02, 0.03) in its frame,
+    // fixed 0.4 m along x and turned 90° about z (in a's axes: diag(0.02, 0.01, 0.03)).
+    const xml = `<robot name="t"><link name="a">${inertial(2, [0.1, 0, 0, 0.2, 0, 0.3])}</link><link name="b">${inertial(1, [0.01, 0, 0, 0.02, 0, 0.03])}</link>
+      <joint name="f" type="fixed"><parent link="a"/><child link="b"/><origin xyz="0.4 0 0" rpy="0 0 ${Math.PI / 2}"/></joint></robot>`;
+    const r = new SimRobot(parseUrdf(xml), { ground: false, gravity: 0 });
+    const body = r.bodyOf('a');
+    expect(r.bodyOf('b')).toBe(body);
+    expect(body.mass).toBe(3);
+    // Centre of mass x = 0.4·1/3; parallel axis: m_a·d_a² + m_b·d_b² = (2·1/3)·0.4² = 0.10667 on y and z.
+    const shift = ((2 * 1) / 3) * 0.16;
+    expect(body.inertia.x).toBeCloseTo(0.1 + 0.02, 12);
+    expect(body.inertia.y).toBeCloseTo(0.2 + 0.01 + shift, 12);
+    expect(body.inertia.z).toBeCloseTo(0.3 + 0.03 + shift, 12);
+    expect(body.position.x).toBeCloseTo(0.4 / 3, 12);
+    const p = new Float64Array(3), q = new Float64Array(4);
+    r.linkPose('b', p, q);
+    expect([p[0], q[2], q[3]].map((v) => +v.toFixed(9))).toEqual([0.4, +Math.SQRT1_2.toFixed(9), +Math.SQRT1_2.toFixed(9)]);
+  });
+
+  it('floats unless the URDF fixes the robot to "world"; a root with no mass at all is fixed, with a note', () => {
+    const floating = new SimRobot(parseUrdf(`<robot name="t"><link name="base"/><link name="body">${inertial(1)}</link><joint name="f" type="fixed"><parent link="base"/><child link="body"/></joint></robot>`));
+    expect(floating.bodyOf('body').type).toBe(1); // Body.DYNAMIC
+    const world = new SimRobot(parseUrdf(`<robot name="t"><link name="world"/><link name="body">${inertial(1)}</link><joint name="f" type="fixed"><parent link="world"/><child link="body"/></joint></robot>`));
+    expect(world.bodyOf('body').type).toBe(2); // Body.STATIC
+    const massless = new SimRobot(parseUrdf(`<robot name="t"><link name="base"/><link name="arm">${inertial(1)}</link>${hinge('j', 'base', 'arm')}</robot>`));
+    expect(massless.bodyOf('base').type).toBe(2);
+    expect(massless.notes.map((n) => n.code)).toContain('SIM_FIXED_BASE');
+  });
+});
