@@ -49,7 +49,7 @@ export async function benchAsync(): Promise<void> {
   line('500 Hz loop, 30 ms policy in a worker', `${withSlow.rate.toFixed(1)} Hz, period error p50 ${withSlow.p.p50} µs p99 ${withSlow.p.p99} µs, overruns ${withSlow.overruns}, action age max ${withSlow.maxAge} ticks`);
 }
 
-const EPISODES = 100;
+const EPISODES = 300;
 const evalSpec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, seed: 1, episodes: EPISODES };
 
 export async function benchEval(): Promise<void> {
