@@ -49,7 +49,8 @@ export async function benchAsync(): Promise<void> {
   line('500 Hz loop, 30 ms policy in a worker', `${withSlow.rate.toFixed(1)} Hz, period error p50 ${withSlow.p.p50} µs p99 ${withSlow.p.p99} µs, overruns ${withSlow.overruns}, action age max ${withSlow.maxAge} ticks`);
 }
 
-const EPISODES = 300;
+// 300 by default; AXON_BENCH_EPISODES=1000 shows the scaling once worker start-up (~1.8 s) is amortised.
+const EPISODES = Number(process.env.AXON_BENCH_EPISODES ?? 300);
 const evalSpec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, seed: 1, episodes: EPISODES };
 
 export async function benchEval(): Promise<void> {
