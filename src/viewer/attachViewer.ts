@@ -106,7 +106,16 @@ export async function attachViewer(
   let seq = 0;
   let time = 0;
   let lastObs: Observation | undefined;
+  // World-model hook values (when one runs): latest surprise and plan cost, vetoes counted.
+  const wm = { present: false, surprise: Number.NaN, cost: Number.NaN, vetoes: 0 };
   const onRecord = (rec: TickRecord): void => {
+    const w = rec.worldModel;
+    if (w) {
+      wm.present = true;
+      wm.surprise = w.surprise;
+      wm.cost = w.cost;
+      if (w.vetoed) wm.vetoes++;
+    }
     const obs = rec.observation;
     for (let i = 0; i < n; i++) {
       joints[4 * i] = obs.jointPosition[i];
@@ -250,6 +259,7 @@ export async function attachViewer(
       overruns: loop.stats.overruns,
       safetyState: safety.state,
       paused: o.control?.paused ?? false,
+      ...(wm.present ? { worldModel: { surprise: Number.isFinite(wm.surprise) ? wm.surprise : null, cost: Number.isFinite(wm.cost) ? wm.cost : null, vetoes: wm.vetoes } } : {}),
       events: events.map((e) => ({ time: e.time, seq: e.seq, kind: e.kind, state: e.state, joint: e.joint, value: e.value, reason: e.reason })),
     });
   }

@@ -205,6 +205,11 @@ function onStats(s) {
   $('time').textContent = s.time.toFixed(2);
   setSafety(s.safetyState);
   setPaused(s.paused);
+  if (s.worldModel) {
+    const w = s.worldModel;
+    $('wm-row').hidden = false;
+    $('wm').textContent = [w.surprise !== null ? `surprise ${w.surprise.toFixed(2)}` : '', w.cost !== null ? `plan cost ${w.cost.toFixed(2)}` : '', w.vetoes ? `${w.vetoes} vetoes` : ''].filter(Boolean).join(', ') || '–';
+  }
   const list = $('events');
   for (const e of s.events) {
     state.events.push(e);

@@ -91,6 +91,20 @@ describe('attachViewer', () => {
     c.ws.close();
   });
 
+  it('reports the world-model hook in the stats: latest surprise and vetoes counted', async () => {
+    const f = fakeLoop();
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, frameHz: 50, statsHz: 20 });
+    const c = await client(viewer.url);
+    const rec = { worldModel: { surprise: 0.5, cost: Number.NaN, vetoed: true } };
+    f.loop.records$.subscribe((r) => Object.assign(r, rec));
+    // the viewer subscribed first, so it sees each tick's values from the tick before: push 3 ticks
+    for (let k = 0; k < 3; k++) f.tick(k);
+    while (!c.texts.some((t) => t.type === 'stats' && t.ticks === 3)) await new Promise((r) => setTimeout(r, 10));
+    const st = c.texts.filter((t) => t.type === 'stats').at(-1);
+    expect(st.worldModel).toEqual({ surprise: 0.5, cost: null, vetoes: 2 });
+    c.ws.close();
+  });
+
   it('executes e-stop and arm with the token, refuses commands without it', async () => {
     const f = fakeLoop();
     f.tick(0);
