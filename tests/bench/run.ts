@@ -27,6 +27,7 @@ import { benchBridge } from './bridge.ts';
 import { recordingBench } from './recording.ts';
 import { benchWorldModel } from './worldmodel.ts';
 import { benchAsync, benchEval } from './eval.ts';
+import { benchMeshHumanoid } from './meshHumanoid.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -109,6 +110,7 @@ console.log(`axon bench — node ${process.version}, ${new Date().toISOString()}
 await loopOverhead();
 await onnxLatency();
 simRate();
+await benchMeshHumanoid();
 await pacing('timer only', 0);
 await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
