@@ -2,7 +2,7 @@ import { episodeSeed, openSimSession, runEpisode, type FaultOptions, type SimSes
 import { round } from './summary.ts';
 import { summarize } from '../eval/episodes.ts';
 import { episodeOutcome } from '../eval/runOne.ts';
-import type { EpisodeOutcome } from '../eval/types.ts';
+import type { EpisodeOutcome, EvalSummary as BaseEvalSummary } from '../eval/types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { defaultPlannerOptions } from '../worldmodel/Planner.ts';
 import { defaultShieldOptions } from '../worldmodel/ShieldHook.ts';
@@ -51,19 +51,8 @@ export interface EvalWorldModelSummary {
   max_loop_hz_p99: number;
 }
 
-export interface EvalSummary {
-  command: 'eval';
-  robot: string;
-  policy: string;
-  episodes: number;
-  success_rate: number;
-  /** 1 − success_rate: the share of episodes that failed. */
-  failure_rate?: number;
-  mean_return: number;
-  mean_steps: number;
-  seed: number;
-  randomize: boolean;
-  safety_events: Record<string, number>;
+/** The base eval summary (src/eval) plus what a local run with a world model adds. */
+export interface EvalSummary extends BaseEvalSummary {
   action_noise?: number;
   fault?: FaultOptions;
   world_model?: EvalWorldModelSummary;

@@ -31,6 +31,7 @@ export interface EvalSummary {
   policy: string;
   episodes: number;
   success_rate: number;
+  /** 1 − success_rate: the share of episodes that failed. */
   failure_rate: number;
   mean_return: number;
   mean_steps: number;

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, outputSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy } from './Policy.ts';
 
@@ -65,28 +66,18 @@ export class OnnxPolicy implements Policy {
 
 /** Refuses a model whose graph does not have the inputs and outputs its manifest declares. */
 function checkIo(session: ort.InferenceSession, m: ModelManifest, file: string): void {
-  const check = (kind: 'input' | 'output', name: string, names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[], want: number) => {
-    if (!names.includes(name))
-      throw new ManifestError('MODEL_SHAPE', `manifest.json#/onnx/${kind}`, `"${name}" is not an ${kind} of ${file}`, `one of ${names.join(', ')}`);
-    const md = meta.find((x) => x.name === name);
-    if (md && md.isTensor) {
-      const last = md.shape[md.shape.length - 1];
-      if (typeof last === 'number' && last !== want)
-        throw new ManifestError('MODEL_SHAPE', `${file} ${kind} "${name}"`, `has last dimension ${last} but the manifest implies ${want}`, `${want}`);
-      if (md.type !== 'float32') throw new ManifestError('MODEL_SHAPE', `${file} ${kind} "${name}"`, `has type ${md.type}`, 'float32');
-    }
-  };
-  check('input', m.onnx.input, session.inputNames, session.inputMetadata, observationSize(m));
+  const check = (kind: 'input' | 'output', name: string, want: number) => checkTensorIo(session, kind, kind, name, want, file);
+  check('input', m.onnx.input, observationSize(m));
   const chunk = m.action.chunk?.length ?? 1;
   const out = session.outputMetadata.find((x) => x.name === m.onnx.output);
   // A chunk may come as [1, L, n] (last dimension n) or flat [1, L·n].
   const chunkedAs3d = chunk > 1 && out?.isTensor === true && out.shape.length >= 3;
-  check('output', m.onnx.output, session.outputNames, session.outputMetadata, chunkedAs3d ? actionSize(m) : actionSize(m) * chunk);
+  check('output', m.onnx.output, chunkedAs3d ? actionSize(m) : actionSize(m) * chunk);
   for (const [i, r] of (m.recurrent ?? []).entries()) {
     const where = `manifest.json#/recurrent/${i}`;
     if (!session.inputNames.includes(r.input)) throw new ManifestError('MODEL_SHAPE', `${where}/input`, `"${r.input}" is not an input of ${file}`, `one of ${session.inputNames.join(', ')}`);
     if (!session.outputNames.includes(r.output)) throw new ManifestError('MODEL_SHAPE', `${where}/output`, `"${r.output}" is not an output of ${file}`, `one of ${session.outputNames.join(', ')}`);
-    check('input', r.input, session.inputNames, session.inputMetadata, r.shape[r.shape.length - 1]);
+    check('input', r.input, r.shape[r.shape.length - 1]);
   }
   const fed = new Set([m.onnx.input, ...(m.recurrent ?? []).map((r) => r.input)]);
   const unfed = session.inputNames.filter((n) => !fed.has(n));

@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, worldModelStateNames, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Prediction, WorldModel } from './types.ts';
 
@@ -186,20 +187,11 @@ export class OnnxWorldModel implements WorldModel {
 /** Refuses a graph whose inputs/outputs do not have the names and last dimensions the manifest implies. */
 function checkIo(session: ort.InferenceSession, m: ModelManifest, file: string): void {
   const S = observationSize(m), A = actionSize(m);
-  const check = (kind: 'input' | 'output', field: string, name: string, names: readonly string[], meta: readonly ort.InferenceSession.ValueMetadata[], want: number) => {
-    if (!names.includes(name)) throw new ManifestError('MODEL_SHAPE', `manifest.json#/onnx/${field}`, `"${name}" is not an ${kind} of ${file}`, `one of ${names.join(', ')}`);
-    const md = meta.find((x) => x.name === name);
-    if (md && md.isTensor) {
-      const last = md.shape[md.shape.length - 1];
-      if (typeof last === 'number' && last !== want)
-        throw new ManifestError('MODEL_SHAPE', `${file} ${kind} "${name}"`, `has last dimension ${last} but the manifest implies ${want}`, `${want}`);
-      if (md.type !== 'float32') throw new ManifestError('MODEL_SHAPE', `${file} ${kind} "${name}"`, `has type ${md.type}`, 'float32');
-    }
-  };
+  const check = (kind: 'input' | 'output', field: string, name: string, want: number) => checkTensorIo(session, kind, field, name, want, file);
   const o = m.onnx;
-  check('input', 'input', o.input, session.inputNames, session.inputMetadata, S);
-  check('input', 'action_input', o.action_input!, session.inputNames, session.inputMetadata, A);
-  check('output', 'output', o.output, session.outputNames, session.outputMetadata, S);
-  if (o.reward_output) check('output', 'reward_output', o.reward_output, session.outputNames, session.outputMetadata, 1);
-  if (o.done_output) check('output', 'done_output', o.done_output, session.outputNames, session.outputMetadata, 1);
+  check('input', 'input', o.input, S);
+  check('input', 'action_input', o.action_input!, A);
+  check('output', 'output', o.output, S);
+  if (o.reward_output) check('output', 'reward_output', o.reward_output, 1);
+  if (o.done_output) check('output', 'done_output', o.done_output, 1);
 }
