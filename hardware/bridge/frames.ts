@@ -239,11 +239,11 @@ export function decodeCommand(buf: Buffer, joints: number, modes: readonly Contr
   const r = _cursor;
   r.o = HEADER_BYTES;
   const c = out.command;
-  if (!readF64s(buf, r, c.target, joints)) return valueIssue(buf, r.o, h.seq);
+  if (!readF32s(buf, r, c.target, joints)) return valueIssue(buf, r.o, h.seq);
   out.hasGains = (f & COMMAND_GAINS) !== 0;
-  if (out.hasGains && (!readF64s(buf, r, c.kp, joints) || !readF64s(buf, r, c.kd, joints))) return valueIssue(buf, r.o, h.seq);
+  if (out.hasGains && (!readF32s(buf, r, c.kp, joints) || !readF32s(buf, r, c.kd, joints))) return valueIssue(buf, r.o, h.seq);
   out.hasFeedforward = (f & COMMAND_FEEDFORWARD) !== 0;
-  if (out.hasFeedforward && !readF64s(buf, r, c.feedforward, joints)) return valueIssue(buf, r.o, h.seq);
+  if (out.hasFeedforward && !readF32s(buf, r, c.feedforward, joints)) return valueIssue(buf, r.o, h.seq);
   c.mode = mode;
   return undefined;
 }
@@ -292,22 +292,8 @@ function writeQuatIdentity(buf: Buffer, o: number): number {
   return o + 16;
 }
 
-/** Reads n float32 into `a`; false (r.o at the bad value) on NaN, ±Infinity or |x| > BAD_VALUE. */
-function readF32s(buf: Buffer, r: { o: number }, a: Float32Array, n: number): boolean {
-  let o = r.o;
-  for (let i = 0; i < n; i++, o += 4) {
-    const x = buf.readFloatLE(o);
-    if (!(Math.abs(x) <= BAD_VALUE)) {
-      r.o = o;
-      return false;
-    }
-    a[i] = x;
-  }
-  r.o = o;
-  return true;
-}
-
-function readF64s(buf: Buffer, r: { o: number }, a: Float64Array, n: number): boolean {
+/** Reads n float32 from the wire into `a`; false (r.o at the bad value) on NaN, ±Infinity or |x| > BAD_VALUE. */
+function readF32s(buf: Buffer, r: { o: number }, a: Float32Array | Float64Array, n: number): boolean {
   let o = r.o;
   for (let i = 0; i < n; i++, o += 4) {
     const x = buf.readFloatLE(o);
