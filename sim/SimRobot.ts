@@ -252,6 +252,8 @@ const _v5 = new Vec3();
 const _q1 = new Quaternion();
 const _q2 = new Quaternion();
 const _q3 = new Quaternion();
+const _showPos = new Vec3();
+const _showQuat = new Quaternion();
 const _m1 = new Float64Array(9);
 
 /**
@@ -1058,6 +1060,25 @@ export class SimRobot implements SimulatedRobot {
   }
 
   /** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
+  /**
+   * Places the bodies at joint positions (robot joint order) and, for a floating base, a base link
+   * pose (position m, orientation x y z w): for drawing a recorded run. Not a physics step:
+   * velocities and forces are left alone, and the configured spawn pose is restored afterwards.
+   */
+  showPose(positions: ArrayLike<number>, basePosition?: ArrayLike<number>, baseOrientation?: ArrayLike<number>): void {
+    const q = (this._showScratch ??= new Float64Array(this.spec.joints.length));
+    for (let i = 0; i < q.length; i++) q[i] = positions[i];
+    _showPos.copy(this.basePosition);
+    _showQuat.copy(this.baseOrientation);
+    if (basePosition) this.basePosition.set(basePosition[0], basePosition[1], basePosition[2]);
+    if (baseOrientation) this.baseOrientation.set(baseOrientation[0], baseOrientation[1], baseOrientation[2], baseOrientation[3]);
+    this.placeLinksFk(q);
+    this.basePosition.copy(_showPos);
+    this.baseOrientation.copy(_showQuat);
+  }
+
+  private _showScratch: Float64Array | undefined;
+
   linkPose(linkName: string, pos: Float64Array, quat: Float64Array): void {
     const link = this.links[this.requireLink(linkName, 'linkPose').index];
     this.linkWorldPose(link, _v1, _q1);

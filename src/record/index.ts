@@ -6,3 +6,4 @@ export type { Recording, RecordedTick } from './readRecording.ts';
 export { comparePolicy, recordingSummary, recordedManifest, recordedSpec } from './replay.ts';
 export type { PolicyDiff, JointDiff } from './replay.ts';
 export { topics, metadataNames, schemas } from './channels.ts';
+export * from './playback.ts';

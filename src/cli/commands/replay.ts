@@ -1,5 +1,21 @@
-import { Command } from '@commander-js/extra-typings';
-import { readRecording, recordingSummary, comparePolicy, recordedSpec, type PolicyDiff } from '../../record/index.ts';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
+import { createSimRobot, robotNames } from '../../../sim/index.ts';
+import { attachViewer } from '../../viewer/index.ts';
+import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
+import { UsageError } from '../../core/errors.ts';
+import { positiveNumber } from '../args.ts';
+
+const portNumber = (v: string) => {
+  const x = Number(v);
+  if (!/^\d+$/.test(v) || x > 65535) throw new InvalidArgumentError('expected a port 0-65535');
+  return x;
+};
+const nonNegative = (v: string) => {
+  const x = Number(v);
+  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number of seconds >= 0');
+  return x;
+};
 import { loadModelFolder } from '../../model/manifest.ts';
 import { loadPolicy } from '../../policy/loadPolicy.ts';
 import { assertModelFits } from '../../model/checkModel.ts';
@@ -9,10 +25,15 @@ export function replayCommand() {
     .description('Summarise an MCAP recording made with --record; with --policy, re-run a policy on the recorded observations and report how its actions differ.')
     .argument('<file>', 'MCAP file written by --record')
     .option('--policy <dir>', 're-run this model folder on the recorded observations and compare its commands with the recorded ones')
+    .option('--view', 'play the recording back in the viewer (robot drawn from its URDF, panels as live)', false)
+    .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
+    .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o) => {
       const rec = await readRecording(file);
       for (const w of rec.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
+      if (o.view) await playInViewer(rec, o);
       const summary: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } } = recordingSummary(rec);
       if (o.policy !== undefined) {
         const spec = recordedSpec(rec);
@@ -49,4 +70,28 @@ function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: Pol
 
 function fmt(x: number): string {
   return x === 0 ? '0' : x.toPrecision(4);
+}
+
+/** `replay --view`: the recorded ticks, paced by their period / speed, drawn on the shipped robot. */
+async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean }): Promise<void> {
+  const spec = recordedSpec(rec);
+  const name = typeof rec.run.robot === 'string' ? rec.run.robot : spec.name;
+  if (!robotNames().includes(name)) throw new UsageError('--view', `cannot draw robot "${name}" of this recording`, `a recording of one of ${robotNames().join(', ')}`);
+  if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
+  const robot = createSimRobot(name);
+  const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
+  // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
+  const safety = new SafetySupervisor(robot.spec, 1 / 50);
+  safety.arm(rec.ticks[0].observation, 0, 0);
+  const viewer = await attachViewer(playback, safety, robot, { port: o.viewPort, control: playback });
+  (o.json ? process.stderr : process.stdout).write(`axon replay: ${viewer.url} (${rec.ticks.length} ticks at ${o.speed}x from ${o.from} s; Ctrl-C to stop)\n`);
+  const stop = () => playback.stop();
+  process.once('SIGINT', stop);
+  try {
+    await playback.run();
+  } finally {
+    process.off('SIGINT', stop);
+    await viewer.close();
+    await robot.close();
+  }
 }

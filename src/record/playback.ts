@@ -1,0 +1,134 @@
+import { Subject } from 'rxjs';
+import { createCommand, type RobotSpec } from '../core/robot.ts';
+import { LoopStats } from '../loop/LoopStats.ts';
+import { stageNames, type TickRecord } from '../loop/TickRecord.ts';
+import { steadyNow } from '../clock/sleep.ts';
+import type { Recording } from './readRecording.ts';
+
+/** A robot that can be put in a recorded pose for drawing (SimRobot.showPose). */
+export interface PosableRobot {
+  showPose(positions: ArrayLike<number>, basePosition?: ArrayLike<number>, baseOrientation?: ArrayLike<number>): void;
+}
+
+export interface PlaybackOptions {
+  /** Playback speed factor (2 = twice as fast as recorded). */
+  readonly speed: number;
+  /** Start at the first tick at or after this time (s): seek. */
+  readonly fromS?: number;
+}
+
+/**
+ * Plays a recording back as a loop-like tick stream (`records$`, `stats`) that the viewer can
+ * attach to, posing `robot` at each recorded tick, paced to the recorded period / speed. Also a
+ * SimControl: the viewer's pause / step / resume work on it.
+ */
+export class Playback {
+  readonly records$ = new Subject<TickRecord>();
+  readonly stats: LoopStats;
+  private readonly rec: TickRecord;
+  private index: number;
+  private _paused = false;
+  private stepRequested = false;
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly recording: Recording,
+    spec: RobotSpec,
+    private readonly robot: PosableRobot,
+    private readonly o: PlaybackOptions,
+  ) {
+    const ticks = recording.ticks;
+    this.stats = new LoopStats(stageNames, Math.max(1, ticks.length));
+    this.index = Math.max(0, ticks.findIndex((t) => t.time >= (o.fromS ?? 0)));
+    const first = ticks[0];
+    this.rec = {
+      seq: 0,
+      time: 0,
+      lateness: 0,
+      observation: first.observation,
+      input: first.input,
+      policyAction: first.raw,
+      action: first.action,
+      proposed: createCommand(spec, first.proposed.mode),
+      sent: createCommand(spec, first.sent.mode),
+      safetyState: first.safetyState,
+      events: [],
+      episodeReturn: 0,
+      terminated: false,
+      actionAge: 0,
+      inferenceS: 0,
+      stageS: new Float64Array(stageNames.length),
+    };
+  }
+
+  get paused(): boolean {
+    return this._paused;
+  }
+  pause(): void {
+    this._paused = true;
+  }
+  resume(): void {
+    this._paused = false;
+  }
+  step(): void {
+    this.stepRequested = true;
+  }
+
+  /** Plays to the end (or until stop()); resolves with the number of ticks shown. */
+  run(): Promise<number> {
+    const ticks = this.recording.ticks;
+    const period = ticks.length > 1 ? (ticks[ticks.length - 1].time - ticks[0].time) / (ticks.length - 1) : 0.02;
+    this.stats.start(steadyNow());
+    let shown = 0;
+    return new Promise((resolve) => {
+      const next = () => {
+        if (this.index >= ticks.length) {
+          this.timer = undefined;
+          resolve(shown);
+          return;
+        }
+        if (!this._paused || this.stepRequested) {
+          this.stepRequested = false;
+          this.show(this.index++);
+          shown++;
+        }
+        this.timer = setTimeout(next, (period / this.o.speed) * 1000);
+      };
+      this.stopResolve = () => resolve(shown);
+      next();
+    });
+  }
+
+  private stopResolve: (() => void) | undefined;
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.index = this.recording.ticks.length;
+    this.stopResolve?.();
+  }
+
+  private show(i: number): void {
+    const t = this.recording.ticks[i];
+    const obs = t.observation;
+    this.robot.showPose(obs.jointPosition, obs.base?.position, obs.base?.orientation);
+    const r = this.rec;
+    r.seq = t.seq;
+    r.time = t.time;
+    r.lateness = t.latenessUs / 1e6;
+    r.observation = obs;
+    r.input = t.input;
+    r.policyAction = t.raw;
+    r.action = t.action;
+    r.proposed.mode = t.proposed.mode;
+    r.proposed.target.set(t.proposed.target);
+    r.sent.mode = t.sent.mode;
+    r.sent.target.set(t.sent.target);
+    r.safetyState = t.safetyState;
+    r.episodeReturn = t.episodeReturn;
+    r.terminated = t.terminated;
+    if (t.worldModel) r.worldModel = { ...t.worldModel };
+    stageNames.forEach((s, k) => (r.stageS[k] = (t.stageUs[s] ?? 0) / 1e6));
+    this.stats.record(r.lateness, r.stageS, steadyNow());
+    this.records$.next(r);
+  }
+}
