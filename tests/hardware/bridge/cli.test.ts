@@ -67,7 +67,8 @@ describe('axon bridge CLI', () => {
   });
 
   it('serves a simulated robot: a client commands it, and --json ends with the summary', async () => {    const { r, done } = axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '1.5', '--spin-ms', '0', '--json'], { AXON_BRIDGE_TOKEN: 'cli-token' });
-    await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout), `the listening line (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
+    // the token line follows the listening line, possibly in a later chunk of stdout: wait for both
+    await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout) && r.stdout.includes('token:'), `the listening and token lines (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
     const url = /listening on (ws:\/\/\S+)/.exec(r.stdout)![1];
     expect(r.stdout).toContain('token: as given');
     const robot = await connectBridgeRobot(url, { token: 'cli-token' });
