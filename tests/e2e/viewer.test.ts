@@ -5,7 +5,7 @@
  * .ci/run installs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { openSimSession, type SimSession } from '../../src/cli/wiring.ts';
 import { ControlLoop, type LoopResult } from '../../src/loop/ControlLoop.ts';
@@ -98,7 +98,10 @@ describe.skipIf(!haveChromium)('viewer end to end (headless chromium)', () => {
     expect(rate).toBeGreaterThan(10); // 50 Hz loop; no speed assertion beyond "it runs"
     expect(await page.textContent('#safety-state')).toBe('running');
     mkdirSync('docs', { recursive: true });
-    await page.screenshot({ path: 'docs/viewer.png' });
+    // Into the test output; AXON_UPDATE_DOCS=1 also refreshes the README's docs/viewer.png.
+    mkdirSync('tests/.output', { recursive: true });
+    await page.screenshot({ path: 'tests/.output/viewer.png' });
+    if (process.env.AXON_UPDATE_DOCS === '1') copyFileSync('tests/.output/viewer.png', 'docs/viewer.png');
   });
 
   it('pauses and single-steps the simulation from the page', async () => {
