@@ -4,16 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManifestError, validateManifest, observationSize, actionSize, loadModelFolder } from '../../../src/model/manifest.ts';
 import { manifest } from '../../helpers/fakes.ts';
+import { manifestErrorOf } from '../../helpers/errors.ts';
 
-function errorOf(f: () => unknown): ManifestError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('expected a ManifestError');
-}
+const errorOf = manifestErrorOf;
 
 describe('model manifest', () => {
   it('accepts a complete manifest and derives the tensor sizes', () => {

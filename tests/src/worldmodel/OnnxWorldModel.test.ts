@@ -7,16 +7,9 @@ import { ManifestError, loadModelFolder, validateManifest, worldModelStateNames 
 import { OnnxWorldModel, wrapAngle } from '../../../src/worldmodel/OnnxWorldModel.ts';
 import { manifest as policyManifest } from '../../helpers/fakes.ts';
 import { wmManifest, writeRandomWorldModel } from './helpers.ts';
+import { manifestErrorOf } from '../../helpers/errors.ts';
 
-function errorOf(f: () => unknown): ManifestError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ManifestError);
-    return e as ManifestError;
-  }
-  throw new Error('expected a ManifestError');
-}
+const errorOf = manifestErrorOf;
 
 describe('world-model manifest', () => {
   it('accepts a world model and names its state elements', () => {
