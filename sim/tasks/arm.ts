@@ -1,5 +1,6 @@
 import type { Observation } from '../../src/core/robot.ts';
 import type { Task } from '../../src/core/task.ts';
+import { HoldWindow } from './HoldWindow.ts';
 
 export interface ReachTaskOptions {
   /** Episode length (s); default 5. */
@@ -26,21 +27,18 @@ export class ReachTask implements Task {
   readonly name = 'arm-reach';
   readonly episodeS: number;
   readonly tolerance: number;
-  readonly holdS: number;
+  private readonly window: HoldWindow;
   private readonly eeKey: string;
   private readonly targetKey: string;
   private reward = 0;
   private t0 = 0;
-  private elapsed = 0;
-  private lastOutside = 0;
-  private ticks = 0;
   /** End-effector distance to the target at the last step (m; NaN before any). */
   distance = Number.NaN;
 
   constructor(options: ReachTaskOptions = {}) {
     this.episodeS = options.episodeS ?? 5;
     this.tolerance = options.tolerance ?? 0.02;
-    this.holdS = options.holdS ?? 1;
+    this.window = new HoldWindow(options.holdS ?? 1);
     this.eeKey = options.eeKey ?? 'ee_pos';
     this.targetKey = options.targetKey ?? 'target_pos';
   }
@@ -48,9 +46,7 @@ export class ReachTask implements Task {
   reset(obs: Observation): void {
     this.reward = 0;
     this.t0 = obs.time;
-    this.elapsed = 0;
-    this.lastOutside = 0;
-    this.ticks = 0;
+    this.window.reset();
     this.distance = Number.NaN;
   }
 
@@ -59,10 +55,8 @@ export class ReachTask implements Task {
     const t = obs.extras[this.targetKey];
     const d = e === undefined || t === undefined ? Number.NaN : Math.hypot(e[0] - t[0], e[1] - t[1], e[2] - t[2]);
     this.distance = d;
-    this.ticks++;
-    this.elapsed = obs.time - this.t0;
     this.reward -= (Number.isFinite(d) ? d : 1) * dt;
-    if (!(d < this.tolerance)) this.lastOutside = this.elapsed;
+    this.window.update(obs.time - this.t0, d < this.tolerance);
     return false;
   }
 
@@ -70,7 +64,12 @@ export class ReachTask implements Task {
     return this.reward;
   }
 
+  /** Seconds the tool must stay within tolerance at the end of the episode. */
+  get holdS(): number {
+    return this.window.holdS;
+  }
+
   get success(): boolean {
-    return this.ticks > 0 && this.elapsed - this.lastOutside >= this.holdS - 1e-9;
+    return this.window.held;
   }
 }

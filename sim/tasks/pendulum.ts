@@ -1,6 +1,7 @@
 import type { Observation } from '../../src/core/robot.ts';
 import type { Task } from '../../src/core/task.ts';
 import { wrapAngle } from '../physics/frames.ts';
+import { HoldWindow } from './HoldWindow.ts';
 
 export interface PendulumTaskOptions {
   /** Episode length (s); default 10. */
@@ -26,36 +27,28 @@ export class PendulumTask implements Task {
   readonly episodeS: number;
   private readonly jointIndex: number;
   private readonly holdAngle: number;
-  private readonly holdS: number;
+  private readonly window: HoldWindow;
   private reward = 0;
   private t0 = 0;
-  private elapsed = 0;
-  /** Time (s since reset) of the last tick outside the band (0 when none yet). */
-  private lastOutside = 0;
-  private ticks = 0;
 
   constructor(options: PendulumTaskOptions = {}) {
     this.episodeS = options.episodeS ?? 10;
     this.jointIndex = options.jointIndex ?? 0;
     this.holdAngle = options.holdAngle ?? 0.2;
-    this.holdS = (options.holdFraction ?? 0.2) * this.episodeS;
+    this.window = new HoldWindow((options.holdFraction ?? 0.2) * this.episodeS);
   }
 
   reset(obs: Observation): void {
     this.reward = 0;
     this.t0 = obs.time;
-    this.elapsed = 0;
-    this.lastOutside = 0;
-    this.ticks = 0;
+    this.window.reset();
   }
 
   step(obs: Observation, dt: number): boolean {
     const angle = wrapAngle(obs.jointPosition[this.jointIndex]);
     const vel = obs.jointVelocity[this.jointIndex];
-    this.ticks++;
-    this.elapsed = obs.time - this.t0;
     this.reward -= (angle * angle + 0.1 * vel * vel) * dt;
-    if (!(Math.abs(angle) < this.holdAngle)) this.lastOutside = this.elapsed;
+    this.window.update(obs.time - this.t0, Math.abs(angle) < this.holdAngle);
     return false;
   }
 
@@ -64,7 +57,6 @@ export class PendulumTask implements Task {
   }
 
   get success(): boolean {
-    // 1e-9 s slack: 100 ticks of 0.02 s sum to 2 s within rounding.
-    return this.ticks > 0 && this.elapsed - this.lastOutside >= this.holdS - 1e-9;
+    return this.window.held;
   }
 }
