@@ -57,6 +57,25 @@ export class ObservationBuilder {
     this.output = new Float32Array(observationSize(manifest));
   }
 
+  /**
+   * Where the joint positions sit in the output (the newest history entry of each joint_pos /
+   * joint_pos_rel term): joint angle = output[slot] / scale + offset, `joint` the robot's joint
+   * index. A viewer uses it to pose the robot from a world model's predicted states.
+   */
+  jointPositionSlots(): { slot: number; joint: number; scale: number; offset: number }[] {
+    const out: { slot: number; joint: number; scale: number; offset: number }[] = [];
+    for (const s of this.terms) {
+      if (s.term !== 'joint_pos' && s.term !== 'joint_pos_rel') continue;
+      const newestAt = this.newestFirst ? 0 : s.history - 1;
+      const base = s.offset + newestAt * (this.stride ?? s.width);
+      for (let i = 0; i < s.width; i++) {
+        if (s.scale[i] === 0 || out.some((o) => o.joint === this.robotIndex[i])) continue;
+        out.push({ slot: base + i, joint: this.robotIndex[i], scale: s.scale[i], offset: s.term === 'joint_pos_rel' ? this.defaults[i] : 0 });
+      }
+    }
+    return out;
+  }
+
   /** Forgets the history: the next build() fills every history slot with its first value. */
   reset(): void {
     this.primed = false;

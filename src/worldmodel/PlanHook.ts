@@ -1,6 +1,7 @@
 import type { Observation } from '../core/robot.ts';
 import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import type { Planner } from './Planner.ts';
+import type { RolloutTrace } from './RolloutTrace.ts';
 import type { WorldModelHook, WorldModelTickInfo } from './types.ts';
 
 export interface PlanHookOptions {
@@ -37,9 +38,19 @@ export class PlanHook implements WorldModelHook {
     this.tick.cost = Number.NaN;
   }
 
-  async apply(obs: Observation, _input: Float32Array, action: Float32Array): Promise<Float32Array> {
+  /** The planner's rollouts for a viewer (enableTrace first). */
+  get trace(): RolloutTrace | undefined {
+    return this.planner.trace;
+  }
+
+  /** Keeps the first `rows` samples' rollouts each tick (sample 0 = the plan). */
+  enableTrace(rows: number): RolloutTrace {
+    return this.planner.enableTrace(rows);
+  }
+
+  async apply(obs: Observation, _input: Float32Array, action: Float32Array, seq = 0): Promise<Float32Array> {
     const s = this.state.build(obs, this.last);
-    await this.planner.plan(s, this.out, this.options.seedWithPolicy ? action : undefined);
+    await this.planner.plan(s, this.out, this.options.seedWithPolicy ? action : undefined, seq);
     this.last.set(this.out);
     this.tick.cost = this.planner.lastCost;
     return this.out;

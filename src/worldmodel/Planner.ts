@@ -2,6 +2,7 @@ import { AxonError } from '../core/errors.ts';
 import { Rng } from '../core/rng.ts';
 import type { WorldModel } from './types.ts';
 import type { TrajectoryCost } from './TrajectoryCost.ts';
+import { RolloutTrace } from './RolloutTrace.ts';
 
 export interface PlannerOptions {
   /** Steps of world-model dt planned ahead (H). */
@@ -51,7 +52,14 @@ export interface Planner {
    * Plans from `state` (stateSize) and writes the first action into `out` (actionSize). `seed`
    * (actionSize), when given, replaces the first step of the sampling mean (a policy's proposal).
    */
-  plan(state: Float32Array, out: Float32Array, seed?: Float32Array): Promise<Float32Array>;
+  plan(state: Float32Array, out: Float32Array, seed?: Float32Array, seq?: number): Promise<Float32Array>;
+  /**
+   * Keeps each tick's rollouts of the first `rows` samples (sample 0 is the plan itself) in a
+   * RolloutTrace for a viewer; scores are the samples' costs. Off until called.
+   */
+  enableTrace(rows: number): RolloutTrace;
+  /** The trace, once enableTrace was called. */
+  readonly trace: RolloutTrace | undefined;
 }
 
 /** Shared machinery of MPPI and CEM: buffers sized once, batched rollout, warm start. */
@@ -72,6 +80,7 @@ export abstract class SamplingPlanner implements Planner {
   protected readonly costs: Float64Array;
   private readonly x: Float32Array;
   protected rng: Rng;
+  trace: RolloutTrace | undefined;
 
   constructor(
     protected readonly model: WorldModel,
@@ -100,6 +109,11 @@ export abstract class SamplingPlanner implements Planner {
     this.rng = new Rng(o.seed);
     const m = model as { reserve?: (n: number) => void };
     m.reserve?.(this.K);
+  }
+
+  enableTrace(rows: number): RolloutTrace {
+    if (!(Number.isInteger(rows) && rows >= 1)) throw new AxonError('PLANNER_OPTION', 'trace rows', `is ${rows}`, 'a whole number >= 1');
+    return (this.trace = new RolloutTrace(this.H, this.S, Math.min(rows, this.K)));
   }
 
   reset(seed?: number): void {
@@ -141,11 +155,14 @@ export abstract class SamplingPlanner implements Planner {
     if (S === 1) x.fill(state[0]);
     else for (let o = 0; o < K * S; o += S) for (let i = 0; i < S; i++) x[o + i] = state[i];
     costs.fill(0);
+    const trace = this.trace;
+    trace?.begin(state, K);
     for (let t = 0; t < H; t++) {
       const ut = this.u.subarray(t * K * A, (t + 1) * K * A);
       const p = await this.model.predict(x, ut, K);
       this.cost.stage(p.nextStates, ut, K, costs);
       x.set(p.nextStates);
+      trace?.step(t, p.nextStates);
     }
     this.cost.terminal(x, K, costs);
     for (let k = 0; k < K; k++) if (!(costs[k] <= 1e30)) costs[k] = 1e30; // NaN / Inf rollouts lose
@@ -154,7 +171,7 @@ export abstract class SamplingPlanner implements Planner {
   /** Updates mean (and std) from the scored samples. */
   protected abstract update(): void;
 
-  async plan(state: Float32Array, out: Float32Array, seed?: Float32Array): Promise<Float32Array> {
+  async plan(state: Float32Array, out: Float32Array, seed?: Float32Array, seq = 0): Promise<Float32Array> {
     const { A, H, mean } = this;
     if (seed) for (let j = 0; j < A; j++) mean[j] = seed[j];
     for (let it = 0; it < this.options.iterations; it++) {
@@ -163,6 +180,8 @@ export abstract class SamplingPlanner implements Planner {
       this.lastCost = this.costs[0];
       this.update();
     }
+    // The last iteration's rollouts (CEM: the final refit's samples), sample 0 = the plan.
+    this.trace?.commit(this.costs, 0, seq);
     for (let j = 0; j < A; j++) out[j] = mean[j];
     // Warm start: shift one step, repeat the last step; CEM's std goes back to its start.
     mean.copyWithin(0, A, H * A);

@@ -2,6 +2,7 @@ import type { Observation } from '../core/robot.ts';
 import { Rng } from '../core/rng.ts';
 import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import type { Constraints } from './Constraints.ts';
+import { RolloutTrace } from './RolloutTrace.ts';
 import type { Continuation } from './BatchPolicy.ts';
 import type { WorldModel, WorldModelEventSink, WorldModelHook, WorldModelTickInfo } from './types.ts';
 
@@ -47,6 +48,8 @@ export class ShieldHook implements WorldModelHook {
   private readonly out: Float32Array;
   private readonly last: Float32Array;
   private rng: Rng;
+  /** Each tick's rollouts (enableTrace): the proposal, and after a veto every alternative. */
+  trace: RolloutTrace | undefined;
 
   constructor(
     private readonly model: WorldModel,
@@ -74,6 +77,14 @@ export class ShieldHook implements WorldModelHook {
     (model as { reserve?: (n: number) => void }).reserve?.(R);
   }
 
+  /**
+   * Keeps each tick's rollouts for a viewer: row 0 the proposal; after a veto all R = samples + 2
+   * alternatives (so the command sent is always among them; `rows` is not needed to size it).
+   */
+  enableTrace(_rows?: number): RolloutTrace {
+    return (this.trace = new RolloutTrace(this.options.horizon, this.S, this.R));
+  }
+
   reset(seed?: number): void {
     this.state.reset();
     this.last.fill(0);
@@ -91,6 +102,7 @@ export class ShieldHook implements WorldModelHook {
       this.worst[r] = 0;
     }
     this.act.set(this.first.subarray(0, n * A));
+    this.trace?.begin(s, n);
     for (let t = 0; t < H; t++) {
       if (t > 0) {
         this.prev.set(this.act.subarray(0, n * A));
@@ -98,6 +110,7 @@ export class ShieldHook implements WorldModelHook {
       }
       const p = await this.model.predict(x.subarray(0, n * S), this.act.subarray(0, n * A), n);
       x.set(p.nextStates);
+      this.trace?.step(t, p.nextStates);
       for (let r = 0; r < n; r++) {
         const v = this.constraints.violation(x, r, this.which);
         if (v > 0) {
@@ -122,6 +135,7 @@ export class ShieldHook implements WorldModelHook {
       this.out.set(first.subarray(0, A));
       this.last.set(this.out);
       this.tick.cost = 0;
+      this.trace?.commit(this.worst, 0, seq);
       return action;
     }
     const badStep = this.firstBad[0], badBy = this.worst[0], badName = this.constraints.names[this.worstWhich[0]];
@@ -150,6 +164,7 @@ export class ShieldHook implements WorldModelHook {
     this.vetoes++;
     this.tick.vetoed = true;
     this.tick.cost = this.worst[best];
+    this.trace?.commit(this.worst, best, seq);
     const dt = this.model.dt;
     const safe = this.firstBad[best] === H;
     this.sink?.reportWorldModel(

@@ -7,3 +7,4 @@ export * from './BatchPolicy.ts';
 export * from './PlanHook.ts';
 export * from './ShieldHook.ts';
 export * from './MonitorHook.ts';
+export * from './RolloutTrace.ts';

@@ -1,4 +1,5 @@
 import type { Observation } from '../core/robot.ts';
+import type { RolloutTrace } from './RolloutTrace.ts';
 
 /** One batched prediction: B next states (and optionally rewards and termination flags). */
 export interface Prediction {
@@ -38,6 +39,11 @@ export interface WorldModelHook {
    * cost (plan), and whether the shield replaced the command (shield).
    */
   readonly tick?: WorldModelTickInfo;
+  /**
+   * Hooks that roll the world model forward (plan, shield) can keep each tick's rollouts for a
+   * viewer: about `rows` of them (row 0 the predicted trajectory). Off until called.
+   */
+  enableTrace?(rows: number): RolloutTrace;
 }
 
 /** Per-tick world-model values, reused by the hook (the loop copies them into the TickRecord). */
