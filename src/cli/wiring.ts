@@ -303,6 +303,17 @@ export interface LoopParts {
   readonly safety: SafetySupervisor;
   /** Pause/step, when the episode is pausable. */
   readonly control?: SimControl;
+  /**
+   * The world-model hook of a plan or shield run, with what a viewer needs to draw its rollouts:
+   * `hook.enableTrace(rows)` keeps them (before the loop runs); joint positions sit in the
+   * world-model state at `jointSlots`.
+   */
+  readonly worldModel?: {
+    readonly hook: WorldModelHook;
+    readonly mode: 'plan' | 'shield';
+    readonly jointSlots: ReturnType<ObservationBuilder['jointPositionSlots']>;
+    readonly dt: number;
+  };
 }
 
 /** What the world-model hook did in one episode. */
@@ -355,7 +366,12 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
     stopOnTerminate: !e.continueAfterTerminate,
     maxTicks: Math.round(durationS / period),
   });
-  onLoop?.(loop, { safety, ...(clock instanceof PausableClock ? { control: clock } : {}) });
+  const wm = s.worldModel;
+  const traced =
+    wm && !s.options.hookOff && (wm.options.mode === 'plan' || wm.options.mode === 'shield')
+      ? { hook, mode: wm.options.mode, jointSlots: new ObservationBuilder(wm.folder.manifest, robot.spec).jointPositionSlots(), dt: wm.model.dt }
+      : undefined;
+  onLoop?.(loop, { safety, ...(clock instanceof PausableClock ? { control: clock } : {}), ...(traced ? { worldModel: traced } : {}) });
   if (fault) {
     const sub = loop.records$.subscribe((rec) => {
       if (!Number.isNaN(faultS) || rec.time + 1e-9 < fault.atS) return;

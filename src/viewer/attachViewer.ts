@@ -6,7 +6,10 @@
  * arrays sized here (joint state, target, the tick's lateness into a 1024-entry ring); it never
  * allocates, encodes or sends. Frames are built on a timer at `frameHz` (default 30) and only
  * while a page is connected; stats at `statsHz` (default 4). Link poses are read from the robot
- * (`linkPose`) on that timer, between ticks.
+ * (`linkPose`) on that timer, between ticks. A world model's rollouts (`rollouts`: the hook's
+ * RolloutTrace, double-buffered) go out as rollout frames at `rolloutHz` (default 10) when they
+ * changed; the page poses the robot along them itself (forward kinematics in the browser), so
+ * drawing them costs the control process one copy per tick and one encode per frame.
  */
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
@@ -16,8 +19,9 @@ import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { steadyNow } from '../clock/sleep.ts';
 import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
-import { encodeStateFrame, stateFrameBytes, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
+import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
 import type { SimControl } from './PausableClock.ts';
+import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 import { basename, extname } from 'node:path';
 
 /** Mesh formats the page draws (three's STLLoader, OBJLoader, ColladaLoader). */
@@ -38,6 +42,26 @@ export interface ViewerModel {
       readonly color: readonly number[] | undefined;
     }[];
   }[];
+  /** The kinematic tree, for posing the robot at predicted joint positions in the page. */
+  readonly root?: string;
+  readonly treeOrder?: readonly {
+    readonly name: string;
+    readonly type: string;
+    readonly parent: string;
+    readonly child: string;
+    readonly origin: { readonly xyz: readonly number[]; readonly rpy: readonly number[] };
+    readonly axis: readonly number[];
+  }[];
+}
+
+/** A world model's rollouts to draw: the hook's trace and how its states map to joint positions. */
+export interface ViewerRollouts {
+  readonly trace: RolloutTrace;
+  readonly mode: 'plan' | 'shield';
+  /** Joint angle = state[slot] / scale + offset for robot joint `joint` (ObservationBuilder.jointPositionSlots). */
+  readonly jointSlots: readonly { readonly slot: number; readonly joint: number; readonly scale: number; readonly offset: number }[];
+  /** World-model step (s), shown with the horizon. */
+  readonly dt: number;
 }
 
 /** What the viewer draws: the spec, and for a 3D view the URDF visuals and link poses (SimRobot has both). */
@@ -70,6 +94,10 @@ export interface ViewerOptions {
   readonly control?: SimControl;
   /** Shown in the page title. */
   readonly title?: string;
+  /** A world model's rollouts (plan, shield), drawn as ghost paths. */
+  readonly rollouts?: ViewerRollouts;
+  /** Rollout frames per second at most (sent only when the rollouts changed); default 10. */
+  readonly rolloutHz?: number;
 }
 
 export interface Viewer {
@@ -81,6 +109,8 @@ export interface Viewer {
   readonly clients: number;
   /** State frames sent so far (to all clients). */
   readonly framesSent: number;
+  /** Rollout frames sent so far (to all clients). */
+  readonly rolloutFramesSent: number;
   close(): Promise<void>;
 }
 
@@ -100,6 +130,7 @@ export async function attachViewer(
 
   // ---- tick side: copy only ------------------------------------------------------------------
   const joints = new Float32Array(4 * n); // position, target, effort, velocity per joint
+  const contacts = new Float32Array(spec.sensors.contacts.length); // normal force per contact sensor
   const lateRing = new Float64Array(WINDOW);
   const wallRing = new Float64Array(WINDOW);
   let ticks = 0;
@@ -123,6 +154,7 @@ export async function attachViewer(
       joints[4 * i + 2] = obs.jointEffort[i];
       joints[4 * i + 3] = obs.jointVelocity[i];
     }
+    if (obs.contacts) for (let i = 0; i < contacts.length; i++) contacts[i] = obs.contacts[i];
     const k = ticks % WINDOW;
     lateRing[k] = rec.lateness < 0 ? -rec.lateness : rec.lateness;
     wallRing[k] = steadyNow();
@@ -169,6 +201,9 @@ export async function attachViewer(
       joints: spec.joints.map((j) => ({ name: j.name, type: j.type, lower: j.lower, upper: j.upper, effortLimit: j.effortLimit })),
       links: linkNames,
       model: pageModel,
+      kinematics: pageKinematics(robot.model, spec),
+      contacts: spec.sensors.contacts,
+      rollouts: o.rollouts ? { mode: o.rollouts.mode, jointSlots: o.rollouts.jointSlots, horizon: o.rollouts.trace.horizon, dt: o.rollouts.dt } : null,
       canCommand: c.canCommand,
       sim: o.control !== undefined,
       frameHz: o.frameHz ?? 30,
@@ -219,7 +254,7 @@ export async function attachViewer(
   const links = new Float32Array(7 * nLinks);
   const _pos = new Float64Array(3);
   const _quat = new Float64Array(4);
-  const frameBytes = stateFrameBytes(nLinks, n);
+  const frameBytes = stateFrameBytes(nLinks, n, contacts.length);
   let framesSent = 0;
   const sendFrame = () => {
     if (server.clients.size === 0) return;
@@ -233,10 +268,23 @@ export async function attachViewer(
     for (const c of server.clients) {
       if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) continue;
       const buf = new Uint8Array(frameBytes);
-      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), paused | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n);
+      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), paused | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n, contacts);
       c.socket.send(buf);
     }
     framesSent++;
+  };
+  let rolloutFramesSent = 0;
+  let rolloutVersion = -1;
+  const sendRollouts = () => {
+    const r = o.rollouts;
+    if (!r || server.clients.size === 0 || r.trace.version === rolloutVersion || r.trace.rows === 0) return;
+    const t = r.trace;
+    rolloutVersion = t.version;
+    // One buffer for every client (ws may hold it until written); off the tick, at rolloutHz.
+    const buf = new Uint8Array(rolloutFrameBytes(t.rows, t.steps, t.stateSize));
+    encodeRolloutFrame(new DataView(buf.buffer), ROLLOUT_MODES.indexOf(r.mode), t.seq, t.rows, t.steps, t.stateSize, t.chosen, t.scores, t.states, t.capacity);
+    server.broadcast(buf);
+    rolloutFramesSent++;
   };
   function statsMessage(events: SafetyEvent[]): string {
     const k = Math.min(ticks, WINDOW);
@@ -270,8 +318,10 @@ export async function attachViewer(
   };
   const frameTimer = setInterval(sendFrame, 1000 / (o.frameHz ?? 30));
   const statsTimer = setInterval(sendStats, 1000 / (o.statsHz ?? 4));
+  const rolloutTimer = o.rollouts ? setInterval(sendRollouts, 1000 / (o.rolloutHz ?? 10)) : undefined;
   frameTimer.unref();
   statsTimer.unref();
+  rolloutTimer?.unref();
 
   let closing: Promise<void> | undefined;
   return {
@@ -284,15 +334,37 @@ export async function attachViewer(
     get framesSent() {
       return framesSent;
     },
+    get rolloutFramesSent() {
+      return rolloutFramesSent;
+    },
     close() {
       closing ??= (async () => {
         clearInterval(frameTimer);
         clearInterval(statsTimer);
+        clearInterval(rolloutTimer);
         recSub.unsubscribe();
         evSub.unsubscribe();
         await server.close();
       })();
       return closing;
     },
+  };
+}
+
+/** The kinematic tree for the page (page/kinematics.js), or null when the model has none. */
+export function pageKinematics(model: ViewerModel | undefined, spec: RobotSpec) {
+  if (!model?.treeOrder || model.root === undefined) return null;
+  return {
+    root: model.root,
+    joints: model.treeOrder.map((j) => ({
+      name: j.name,
+      type: j.type,
+      parent: j.parent,
+      child: j.child,
+      xyz: j.origin.xyz,
+      rpy: j.origin.rpy,
+      axis: j.axis,
+      index: j.type === 'fixed' ? -1 : spec.joints.findIndex((s) => s.name === j.name),
+    })),
   };
 }

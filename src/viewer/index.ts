@@ -1,6 +1,6 @@
 /** The viewer and operator console: a three.js page served by axon, fed over WebSocket. */
-export { attachViewer } from './attachViewer.ts';
-export type { Viewer, ViewerOptions, ViewerRobot, ViewerModel, ViewerSafety } from './attachViewer.ts';
+export { attachViewer, pageKinematics } from './attachViewer.ts';
+export type { Viewer, ViewerOptions, ViewerRobot, ViewerModel, ViewerSafety, ViewerRollouts } from './attachViewer.ts';
 export { ViewerServer } from './ViewerServer.ts';
 export type { ViewerServerOptions, ViewerClient } from './ViewerServer.ts';
 export { PausableClock } from './PausableClock.ts';

@@ -63,7 +63,7 @@ export function simCommand() {
       // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
       const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
       try {
-        const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control }) => {
+        const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control, worldModel: wm }) => {
           if (o.async)
             loop.records$.subscribe((rec) => {
               age.n++;
@@ -74,7 +74,10 @@ export function simCommand() {
           if (o.record)
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime } }, o.record);
           if (o.view) {
-            viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control });
+            // A plan or shield run: keep 64 rollouts per tick for the ghost paths (a copy on the tick, drawn in the page).
+            const trace = wm?.hook.enableTrace?.(64);
+            const rollouts = wm && trace ? { trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
+            viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, ...(rollouts ? { rollouts } : {}) });
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
               () => loop.stop(),

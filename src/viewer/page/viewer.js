@@ -1,27 +1,17 @@
 // axon viewer page: draws the robot from its URDF visuals (z-up), moves the links from binary state
-// frames, shows loop stats, joint traces, safety state and events, and sends operator commands.
-// The binary frame layout is documented in src/viewer/frames.ts (kept in step with decodeFrame).
+// frames, shows loop stats, joint traces, safety state and events, foot contacts, a world model's
+// rollouts as ghost paths, and sends operator commands. The binary frame layouts are documented in
+// src/viewer/frames.ts; page/frames.js holds the page's decoders (tested against the server's).
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
 import { STLLoader } from 'three/addons/loaders/STLLoader.js';
 import { OBJLoader } from 'three/addons/loaders/OBJLoader.js';
 import { ColladaLoader } from 'three/addons/loaders/ColladaLoader.js';
+import { decodeRolloutFrame, decodeStateFrame, frameKind } from './frames.js';
+import { Kinematics, tracedPoints } from './kinematics.js';
 
-const SAFETY = ['running', 'degraded', 'safe-stop', 'e-stopped'];
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get('token') ?? '';
-
-/** Decodes a state frame (see frames.ts). */
-export function decodeFrame(buf) {
-  const v = new DataView(buf);
-  if (v.getUint8(0) !== 1 || v.getUint8(1) !== 1) throw new Error(`unknown frame kind/version ${v.getUint8(0)}/${v.getUint8(1)}`);
-  const nLinks = v.getUint16(16, true), nJoints = v.getUint16(18, true);
-  const links = new Float32Array(7 * nLinks), joints = new Float32Array(4 * nJoints);
-  let o = 20;
-  for (let i = 0; i < links.length; i++, o += 4) links[i] = v.getFloat32(o, true);
-  for (let i = 0; i < joints.length; i++, o += 4) joints[i] = v.getFloat32(o, true);
-  return { safetyState: SAFETY[v.getUint8(2)], flags: v.getUint8(3), seq: v.getUint32(4, true), time: v.getFloat64(8, true), links, joints };
-}
 
 // ---- scene ----------------------------------------------------------------------------------
 const renderer = new THREE.WebGLRenderer({ antialias: true, preserveDrawingBuffer: true });
@@ -42,7 +32,8 @@ scene.add(sun);
 const grid = new THREE.GridHelper(10, 40, 0x556070, 0x333a44);
 grid.rotation.x = Math.PI / 2; // XZ plane -> XY plane (z up)
 scene.add(grid);
-const ground = new THREE.Mesh(new THREE.PlaneGeometry(10, 10), new THREE.MeshStandardMaterial({ color: 0x262b33 }));
+// See-through, so that what swings below z = 0 (the pendulum hangs from a pivot at the origin) stays visible.
+const ground = new THREE.Mesh(new THREE.PlaneGeometry(10, 10), new THREE.MeshStandardMaterial({ color: 0x262b33, transparent: true, opacity: 0.6, depthWrite: false }));
 ground.position.z = -0.001;
 scene.add(ground);
 scene.add(new THREE.AxesHelper(0.3));
@@ -108,12 +99,13 @@ function attachMesh(holder, url, color, material) {
   );
 }
 
-/** Builds one Object3D per link from the URDF visuals. */
-let linkObjects = [];
-function buildRobot(model, linkNames) {
-  for (const o of linkObjects) scene.remove(o);
-  linkObjects = [];
-  if (!model) return;
+/**
+ * One Object3D per link from the URDF visuals, added to the scene. `ghost`: one translucent
+ * material for every visual (the robot at the end of the predicted trajectory).
+ */
+function buildLinks(model, linkNames, ghost) {
+  const out = [];
+  if (!model) return out;
   const byName = new Map(model.links.map((l) => [l.name, l]));
   for (const name of linkNames) {
     const group = new THREE.Group();
@@ -123,7 +115,7 @@ function buildRobot(model, linkNames) {
       let geom;
       let align;
       const c = vis.color ?? [0.7, 0.7, 0.72, 1];
-      const mat = new THREE.MeshStandardMaterial({ color: new THREE.Color(c[0], c[1], c[2]), transparent: c[3] < 1, opacity: c[3], roughness: 0.6 });
+      const mat = ghost ?? new THREE.MeshStandardMaterial({ color: new THREE.Color(c[0], c[1], c[2]), transparent: c[3] < 1, opacity: c[3], roughness: 0.6 });
       let mesh;
       if (g.kind === 'mesh') {
         mesh = new THREE.Group();
@@ -146,12 +138,144 @@ function buildRobot(model, linkNames) {
       group.add(mesh);
     }
     scene.add(group);
-    linkObjects.push(group);
+    out.push(group);
   }
+  return out;
+}
+let linkObjects = [];
+function buildRobot(model, linkNames) {
+  for (const o of linkObjects) scene.remove(o);
+  linkObjects = buildLinks(model, linkNames);
+}
+
+// ---- contacts: a disc on the ground under each contact sensor's link, sized by its normal force ----
+const contactDiscs = [];
+const contactMaterial = new THREE.MeshBasicMaterial({ color: 0xff9800, transparent: true, opacity: 0.8, depthWrite: false });
+function setupContacts(h) {
+  for (const d of contactDiscs) scene.remove(d.mesh);
+  contactDiscs.length = 0;
+  for (const name of h.contacts ?? []) {
+    const mesh = new THREE.Mesh(new THREE.CircleGeometry(1, 32), contactMaterial);
+    mesh.visible = false;
+    scene.add(mesh);
+    contactDiscs.push({ name, link: h.links.indexOf(name), mesh });
+  }
+  $('contacts-row').hidden = contactDiscs.length === 0;
+}
+/** Places the discs from a state frame: at the link's x y on the ground, radius 12 cm at 150 N (square-root scaled, wider than a foot), hidden under 1 N. */
+function drawContacts(f) {
+  const shown = [];
+  let text = '';
+  for (let i = 0; i < contactDiscs.length; i++) {
+    const d = contactDiscs[i], force = f.contacts[i] ?? 0;
+    const on = force > 1 && d.link >= 0;
+    d.mesh.visible = on;
+    if (on) {
+      const r = 0.12 * Math.sqrt(force / 150);
+      d.mesh.position.set(f.links[7 * d.link], f.links[7 * d.link + 1], 0.003);
+      d.mesh.scale.set(r, r, 1);
+    }
+    shown.push({ name: d.name, force, on, x: d.mesh.position.x, y: d.mesh.position.y });
+    text += `${text ? ' · ' : ''}${d.name} ${force.toFixed(0)} N`;
+  }
+  state.contacts = shown;
+  if (contactDiscs.length) $('contacts').textContent = text;
+}
+
+// ---- world model: rollouts as ghost paths, and the robot at the end of the predicted trajectory ----
+// Each rollout row is posed by forward kinematics from its predicted joint positions (the world
+// model's joint_pos states; other joints at their present position); a path follows the far end
+// of each moving leaf link. Plan: samples shaded by cost (bright = cheap), the plan in yellow.
+// Shield: alternatives green when predicted safe, red when not; the command sent in yellow.
+const ghost = { frames: 0, mode: null, seq: 0, rows: 0, points: 0, chosen: -1, tips: [], predicted: [] };
+let kin = null;
+let tips = [];
+let ghostLinks = [];
+const ghostObjects = [];
+const ghostMaterial = new THREE.MeshStandardMaterial({ color: 0xffe066, transparent: true, opacity: 0.25, depthWrite: false });
+function setupGhost(h) {
+  for (const o of [...ghostObjects, ...ghostLinks]) scene.remove(o);
+  ghostObjects.length = 0;
+  ghostLinks = [];
+  kin = null;
+  tips = [];
+  $('wm-legend').hidden = !h.rollouts;
+  if (!h.rollouts || !h.kinematics || !h.model) return;
+  kin = new Kinematics(h.kinematics, h.links);
+  tips = tracedPoints(h.model, h.kinematics).map((t) => {
+    const samples = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.6, depthWrite: false }));
+    const plan = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffe066 }));
+    scene.add(samples, plan);
+    ghostObjects.push(samples, plan);
+    return { link: h.links.indexOf(t.link), name: t.link, point: new THREE.Vector3(t.point[0], t.point[1], t.point[2]), samples, plan };
+  });
+  ghost.tips = tips.map((t) => t.name);
+  ghostLinks = buildLinks(h.model, h.links, ghostMaterial);
+  for (const g of ghostLinks) g.visible = false;
+}
+const _v = new THREE.Vector3();
+const CHEAP = new THREE.Color(0x4dd0e1), DEAR = new THREE.Color(0x37474f), SAFE = new THREE.Color(0x66bb6a), UNSAFE = new THREE.Color(0xef5350);
+function onRollouts(f) {
+  const h = state.hello, last = state.last;
+  if (!kin || !h?.rollouts || !last) return;
+  const { rows: R, points: T, stateSize: S, states, scores } = f;
+  const slots = h.rollouts.jointSlots;
+  const nJ = h.joints.length;
+  const q = new Float64Array(nJ);
+  for (let i = 0; i < nJ; i++) q[i] = last.joints[4 * i];
+  const root = 7 * Math.max(0, h.links.indexOf(h.kinematics.root));
+  const rootPos = last.links.subarray(root, root + 3), rootQuat = last.links.subarray(root + 3, root + 7);
+  // Colour per row: plan by cost rank, shield by predicted safety.
+  const order = Array.from({ length: R }, (_, r) => r).sort((a, b) => scores[a] - scores[b]);
+  const rank = new Float32Array(R);
+  order.forEach((r, i) => (rank[r] = R > 1 ? i / (R - 1) : 0));
+  const colour = (r) => (f.mode === 'shield' ? (scores[r] > 0 ? UNSAFE : SAFE) : CHEAP.clone().lerp(DEAR, rank[r]));
+  const pts = tips.map(() => new Float32Array(R * T * 3));
+  for (let r = 0; r < R; r++)
+    for (let t = 0; t < T; t++) {
+      const base = (t * R + r) * S;
+      for (const s of slots) q[s.joint] = states[base + s.slot] / s.scale + s.offset;
+      const world = kin.solve(rootPos, rootQuat, q);
+      tips.forEach((tip, k) => {
+        _v.copy(tip.point).applyMatrix4(world[tip.link]);
+        pts[k].set([_v.x, _v.y, _v.z], (r * T + t) * 3);
+      });
+      if (r === f.chosen && t === T - 1) ghostLinks.forEach((g, i) => { world[i].decompose(g.position, g.quaternion, g.scale); g.visible = true; });
+    }
+  if (f.chosen < 0) for (const g of ghostLinks) g.visible = false;
+  tips.forEach((tip, k) => {
+    const p = pts[k];
+    const seg = new Float32Array(R * (T - 1) * 6), col = new Float32Array(R * (T - 1) * 6);
+    let o = 0;
+    for (let r = 0; r < R; r++) {
+      const c = colour(r);
+      for (let t = 0; t + 1 < T; t++, o += 6) {
+        seg.set(p.subarray((r * T + t) * 3, (r * T + t + 2) * 3), o);
+        col.set([c.r, c.g, c.b, c.r, c.g, c.b], o);
+      }
+    }
+    tip.samples.geometry.dispose();
+    tip.samples.geometry = new THREE.BufferGeometry();
+    tip.samples.geometry.setAttribute('position', new THREE.BufferAttribute(seg, 3));
+    tip.samples.geometry.setAttribute('color', new THREE.BufferAttribute(col, 3));
+    tip.plan.visible = f.chosen >= 0;
+    if (f.chosen >= 0) {
+      tip.plan.geometry.dispose();
+      tip.plan.geometry = new THREE.BufferGeometry();
+      tip.plan.geometry.setAttribute('position', new THREE.BufferAttribute(p.slice(f.chosen * T * 3, (f.chosen + 1) * T * 3), 3));
+    }
+  });
+  Object.assign(ghost, { frames: ghost.frames + 1, mode: f.mode, seq: f.seq, rows: R, points: T, chosen: f.chosen });
+  // For tests and the console: every row's path of the first traced point, and the predicted one.
+  ghost.paths = pts[0] ? Array.from({ length: R }, (_, r) => Array.from(pts[0].subarray(r * T * 3, (r + 1) * T * 3))) : [];
+  ghost.predicted = f.chosen >= 0 && pts[0] ? ghost.paths[f.chosen] : [];
+  $('wm-legend').textContent = f.mode === 'shield'
+    ? `shield: ${R} rollout${R > 1 ? 's' : ''} of ${T - 1} steps (green safe, red unsafe, yellow sent)`
+    : `plan: ${R} of the samples, ${T - 1} steps × ${h.rollouts.dt} s (bright = cheap, yellow = plan)`;
 }
 
 // ---- state ----------------------------------------------------------------------------------
-const state = { hello: null, frames: 0, last: null, canCommand: false, sim: false, paused: false, events: [], meshes };
+const state = { hello: null, frames: 0, last: null, canCommand: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
 window.__axon = state; // for tests and the console
 const HISTORY = 600;
 const trace = { t: new Float64Array(HISTORY), pos: new Float32Array(HISTORY), tgt: new Float32Array(HISTORY), eff: new Float32Array(HISTORY), n: 0, head: 0 };
@@ -164,6 +288,8 @@ function onHello(h) {
   document.title = h.title;
   $('title').textContent = `${h.robot}${h.canCommand ? '' : ' (view only: no token)'}`;
   buildRobot(h.model, h.links);
+  setupContacts(h);
+  setupGhost(h);
   const sel = $('joint');
   sel.innerHTML = '';
   h.joints.forEach((j, i) => sel.add(new Option(`${j.name} (${j.type})`, String(i))));
@@ -183,6 +309,7 @@ function onFrame(f) {
     o.position.set(a[k], a[k + 1], a[k + 2]);
     o.quaternion.set(a[k + 3], a[k + 4], a[k + 5], a[k + 6]);
   }
+  drawContacts(f);
   setSafety(f.safetyState);
   setPaused((f.flags & 1) !== 0);
   const j = 4 * selected;
@@ -294,7 +421,7 @@ function connect() {
   ws.binaryType = 'arraybuffer';
   ws.onopen = () => { everConnected = true; setConn('connected'); };
   ws.onmessage = (ev) => {
-    if (typeof ev.data !== 'string') return onFrame(decodeFrame(ev.data));
+    if (typeof ev.data !== 'string') return frameKind(ev.data) === 2 ? onRollouts(decodeRolloutFrame(ev.data)) : onFrame(decodeStateFrame(ev.data));
     const m = JSON.parse(ev.data);
     if (m.type === 'hello') onHello(m);
     else if (m.type === 'stats') onStats(m);

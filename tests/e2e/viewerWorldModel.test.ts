@@ -1,0 +1,136 @@
+/**
+ * The viewer's 3D world-model and contact layers end to end, as a user starts them: `axon sim
+ * --view` in a child process, headless Chromium (Debian's /usr/bin/chromium) on the printed URL.
+ *
+ * - A pendulum swung up by the MPPI planner (`--world-model models/pendulum-wm --wm-mode plan`):
+ *   the page draws 64 sampled rollouts and the plan as ghost paths of the rod's free end. Every
+ *   point the page computed must lie 1 m from the pivot (the rod is 1 m long), which checks the
+ *   rollout frame, the state -> joint mapping and the page's forward kinematics together.
+ * - The humanoid under its balance policy: a disc under each foot sized by its contact force; the
+ *   two forces carry the robot's weight.
+ * Skipped, with a message, where chromium is absent; .ci/run installs it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { chromium, type Browser, type Page } from 'playwright-core';
+
+declare const window: any;
+declare const document: any;
+
+const CHROMIUM = process.env.AXON_CHROMIUM ?? '/usr/bin/chromium';
+const haveChromium = existsSync(CHROMIUM);
+if (!haveChromium) console.warn(`viewer world-model e2e skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+/** Starts `axon sim ... --view --view-port 0` and resolves with the viewer URL it prints. */
+async function startSim(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['bin/axon.js', 'sim', ...args, '--view', '--view-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setInterval(() => {
+      const m = /axon viewer: (http:\/\/\S+)/.exec(out);
+      if (m) {
+        clearInterval(timer);
+        resolve(m[1]);
+      }
+    }, 50);
+    child.on('exit', (code) => {
+      clearInterval(timer);
+      reject(new Error(`axon sim exited (${code}) before printing the viewer URL:\n${out}`));
+    });
+  });
+  return { child, url, output: () => out };
+}
+
+async function openPage(browser: Browser, url: string): Promise<Page> {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
+  page.on('pageerror', (e) => console.error('page error:', e.message));
+  await page.goto(url);
+  await page.waitForFunction(() => window.__axon?.hello !== null && window.__axon?.frames > 2, null, { timeout: 30_000 });
+  return page;
+}
+
+function screenshot(page: Page, name: string) {
+  mkdirSync('tests/.output', { recursive: true });
+  return page.screenshot({ path: `tests/.output/${name}` }).then(() => {
+    if (process.env.AXON_UPDATE_DOCS === '1') copyFileSync(`tests/.output/${name}`, `docs/${name}`);
+  });
+}
+
+describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (axon sim --view, headless chromium)', () => {
+  let browser: Browser;
+  const children: ChildProcess[] = [];
+
+  beforeAll(async () => {
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    for (const c of children) c.kill('SIGINT');
+  });
+
+  it('draws the planner’s sampled rollouts and its plan as paths of the rod’s end, each point 1 m from the pivot', async () => {
+    const sim = await startSim(['--robot', 'pendulum', '--world-model', 'models/pendulum-wm', '--wm-mode', 'plan', '--duration', '120']);
+    children.push(sim.child);
+    const page = await openPage(browser, sim.url);
+    await page.waitForFunction(() => window.__axon.ghost.frames >= 3, null, { timeout: 30_000 });
+    await screenshot(page, 'viewer-worldmodel.png'); // early: the planner is still pumping the swing up
+    const read = () =>
+      page.evaluate(() => {
+        const g = window.__axon.ghost;
+        return { mode: g.mode, seq: g.seq, rows: g.rows, points: g.points, chosen: g.chosen, tips: g.tips, paths: g.paths as number[][], predicted: g.predicted as number[], pivot: Array.from(window.__axon.last.links.subarray(0, 3)) as number[], hello: window.__axon.hello.rollouts };
+      });
+    const a = await read();
+    expect(a.mode).toBe('plan');
+    expect(a.hello.horizon).toBe(20);
+    expect(a.rows).toBe(64);
+    expect(a.points).toBe(21); // the start and 20 predicted steps
+    expect(a.chosen).toBe(0);
+    expect(a.tips).toEqual(['pole']);
+    let worst = 0;
+    for (const path of a.paths)
+      for (let t = 0; t < a.points; t++) {
+        const d = Math.hypot(path[3 * t] - a.pivot[0], path[3 * t + 1] - a.pivot[1], path[3 * t + 2] - a.pivot[2]);
+        worst = Math.max(worst, Math.abs(d - 1));
+      }
+    expect(worst).toBeLessThan(1e-3);
+    // The samples fan out: their end points are spread, the plan is one of them.
+    const ends = a.paths.map((p) => [p[3 * 20], p[3 * 20 + 2]]);
+    const spread = Math.max(...ends.map((e) => Math.hypot(e[0] - ends[0][0], e[1] - ends[0][1])));
+    expect(spread).toBeGreaterThan(0.01);
+    expect(a.predicted).toEqual(a.paths[0]);
+    // New rollouts keep arriving while the planner runs.
+    await page.waitForFunction((s) => window.__axon.ghost.seq > s, a.seq, { timeout: 10_000 });
+    await page.close();
+  });
+
+  it('puts a disc under each foot of the standing humanoid, the two forces carrying its weight', async () => {
+    const sim = await startSim(['--robot', 'humanoid', '--policy', 'models/humanoid-balance', '--duration', '120']);
+    children.push(sim.child);
+    const page = await openPage(browser, sim.url);
+    await page.waitForFunction(() => window.__axon.contacts.length === 2 && window.__axon.last.time > 1, null, { timeout: 30_000 });
+    const c = await page.evaluate(() => {
+      const h = window.__axon.hello, f = window.__axon.last;
+      const at = (name: string) => Array.from(f.links.subarray(7 * h.links.indexOf(name), 7 * h.links.indexOf(name) + 2)) as number[];
+      return { names: h.contacts as string[], contacts: window.__axon.contacts as { name: string; force: number; on: boolean; x: number; y: number }[], feet: (h.contacts as string[]).map(at), text: document.getElementById('contacts')!.textContent };
+    });
+    expect(c.names).toHaveLength(2);
+    const total = c.contacts.reduce((s, k) => s + k.force, 0);
+    expect(total).toBeGreaterThan(0.6 * 29.9 * 9.81); // 29.9 kg standing: ~293 N shared by the feet
+    expect(total).toBeLessThan(1.6 * 29.9 * 9.81);
+    c.contacts.forEach((k, i) => {
+      expect(k.on).toBe(true);
+      expect(Math.hypot(k.x - c.feet[i][0], k.y - c.feet[i][1])).toBeLessThan(1e-6); // under its foot link
+    });
+    expect(c.text).toContain(`${c.names[0]} `);
+    await screenshot(page, 'viewer-contacts.png');
+    await page.close();
+  });
+});
