@@ -5,7 +5,8 @@ import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
 import { createCommand } from '../../../src/core/robot.ts';
 import { LoopStats } from '../../../src/loop/LoopStats.ts';
 import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
-import { attachViewer, decodeStateFrame, type Viewer, type SimControl } from '../../../src/viewer/index.ts';
+import { attachViewer, decodeRolloutFrame, decodeStateFrame, FRAME_KIND_ROLLOUTS, type Viewer, type SimControl } from '../../../src/viewer/index.ts';
+import { RolloutTrace } from '../../../src/worldmodel/RolloutTrace.ts';
 import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
 
 /** A loop stand-in: the test pushes tick records itself. */
@@ -37,7 +38,13 @@ async function client(url: string) {
   const ws = new WebSocket(url.replace('http://', 'ws://').replace('/?', '/ws?'));
   const texts: any[] = [];
   const frames: ReturnType<typeof decodeStateFrame>[] = [];
-  ws.on('message', (d, binary) => (binary ? frames.push(decodeStateFrame(new Uint8Array(d as Buffer))) : texts.push(JSON.parse(d.toString()))));
+  const rollouts: ReturnType<typeof decodeRolloutFrame>[] = [];
+  ws.on('message', (d, binary) => {
+    const u8 = new Uint8Array(d as Buffer);
+    if (!binary) texts.push(JSON.parse(d.toString()));
+    else if (u8[0] === FRAME_KIND_ROLLOUTS) rollouts.push(decodeRolloutFrame(u8));
+    else frames.push(decodeStateFrame(u8));
+  });
   await new Promise((r, j) => { ws.once('open', r); ws.once('error', j); });
   const reply = async (cmd: string) => {
     const n = texts.length;
@@ -45,7 +52,7 @@ async function client(url: string) {
     while (!texts.slice(n).some((t) => t.type === 'ack')) await new Promise((r) => setTimeout(r, 10));
     return texts.slice(n).find((t) => t.type === 'ack');
   };
-  return { ws, texts, frames, reply };
+  return { ws, texts, frames, rollouts, reply };
 }
 
 let viewer: Viewer | undefined;
@@ -102,6 +109,35 @@ describe('attachViewer', () => {
     while (!c.texts.some((t) => t.type === 'stats' && t.ticks === 3)) await new Promise((r) => setTimeout(r, 10));
     const st = c.texts.filter((t) => t.type === 'stats').at(-1);
     expect(st.worldModel).toEqual({ surprise: 0.5, cost: null, vetoes: 2 });
+    c.ws.close();
+  });
+
+  it('sends a world model’s rollouts once per new tick of them, as the trace holds them', async () => {
+    const f = fakeLoop();
+    const trace = new RolloutTrace(2, 1, 4); // H 2, one state, up to 4 rows
+    const slots = [{ slot: 0, joint: 1, scale: 1, offset: 0 }];
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, rolloutHz: 100, rollouts: { trace, mode: 'plan', jointSlots: slots, dt: 0.02 } });
+    const c = await client(viewer.url);
+    const publish = (x0: number, seq: number) => {
+      trace.begin(Float32Array.of(x0), 3);
+      trace.step(0, Float32Array.of(x0 + 1, x0 + 2, x0 + 3));
+      trace.step(1, Float32Array.of(x0 + 2, x0 + 4, x0 + 6));
+      trace.commit(Float64Array.of(5, 1, 9), 0, seq);
+    };
+    await new Promise((r) => setTimeout(r, 50));
+    expect(c.rollouts).toHaveLength(0); // nothing planned yet
+    publish(0, 7);
+    while (c.rollouts.length < 1) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 60)); // several timer periods: the same trace is not sent again
+    expect(c.rollouts).toHaveLength(1);
+    expect(c.rollouts[0]).toMatchObject({ mode: 'plan', seq: 7, rows: 3, points: 3, stateSize: 1, chosen: 0 });
+    expect(Array.from(c.rollouts[0].scores)).toEqual([5, 1, 9]);
+    expect(Array.from(c.rollouts[0].states)).toEqual([0, 0, 0, 1, 2, 3, 2, 4, 6]); // time-major
+    publish(10, 8);
+    while (c.rollouts.length < 2) await new Promise((r) => setTimeout(r, 5));
+    expect(c.rollouts[1].seq).toBe(8);
+    expect(c.texts[0].rollouts).toEqual({ mode: 'plan', jointSlots: slots, horizon: 2, dt: 0.02 });
+    expect(viewer.rolloutFramesSent).toBe(2);
     c.ws.close();
   });
 
