@@ -19,7 +19,7 @@ import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { steadyNow } from '../clock/sleep.ts';
 import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
-import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
+import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED, FLAG_VETOED, FLAG_WORLD_MODEL } from './frames.ts';
 import type { SimControl } from './PausableClock.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 import { basename, extname } from 'node:path';
@@ -138,13 +138,14 @@ export async function attachViewer(
   let time = 0;
   let lastObs: Observation | undefined;
   // World-model hook values (when one runs): latest surprise and plan cost, vetoes counted.
-  const wm = { present: false, surprise: Number.NaN, cost: Number.NaN, vetoes: 0 };
+  const wm = { present: false, surprise: Number.NaN, cost: Number.NaN, vetoes: 0, vetoed: false };
   const onRecord = (rec: TickRecord): void => {
     const w = rec.worldModel;
     if (w) {
       wm.present = true;
       wm.surprise = w.surprise;
       wm.cost = w.cost;
+      wm.vetoed = w.vetoed;
       if (w.vetoed) wm.vetoes++;
     }
     const obs = rec.observation;
@@ -263,12 +264,12 @@ export async function attachViewer(
       links.set(_pos, 7 * l);
       links.set(_quat, 7 * l + 3);
     }
-    const paused = o.control?.paused ? FLAG_PAUSED : 0;
+    const flags = (o.control?.paused ? FLAG_PAUSED : 0) | (wm.present ? FLAG_WORLD_MODEL : 0) | (wm.vetoed ? FLAG_VETOED : 0);
     // A buffer per client and frame: ws may hold it until it is written (30 Hz, off the tick).
     for (const c of server.clients) {
       if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) continue;
       const buf = new Uint8Array(frameBytes);
-      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), paused | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n, contacts);
+      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), flags | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n, contacts, wm.surprise, wm.cost);
       c.socket.send(buf);
     }
     framesSent++;

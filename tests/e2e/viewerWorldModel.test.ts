@@ -106,6 +106,11 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
     const spread = Math.max(...ends.map((e) => Math.hypot(e[0] - ends[0][0], e[1] - ends[0][1])));
     expect(spread).toBeGreaterThan(0.01);
     expect(a.predicted).toEqual(a.paths[0]);
+    // The world-model panel plots the plan's cost, tick by tick.
+    const wm = await page.evaluate(() => window.__axon.worldModel);
+    expect(wm.kind).toBe('cost');
+    expect(wm.n).toBeGreaterThan(2);
+    expect(wm.last).toBeGreaterThan(0);
     // New rollouts keep arriving while the planner runs.
     await page.waitForFunction((s) => window.__axon.ghost.seq > s, a.seq, { timeout: 10_000 });
     await page.close();

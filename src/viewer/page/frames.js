@@ -14,7 +14,8 @@ export function decodeStateFrame(buf) {
   for (let i = 0; i < links.length; i++, o += 4) links[i] = v.getFloat32(o, true);
   for (let i = 0; i < joints.length; i++, o += 4) joints[i] = v.getFloat32(o, true);
   for (let i = 0; i < contacts.length; i++, o += 4) contacts[i] = v.getFloat32(o, true);
-  return { safetyState: SAFETY[v.getUint8(2)], flags: v.getUint8(3), seq: v.getUint32(4, true), time: v.getFloat64(8, true), links, joints, contacts };
+  const surprise = v.getFloat32(o, true), cost = v.getFloat32(o + 4, true);
+  return { safetyState: SAFETY[v.getUint8(2)], flags: v.getUint8(3), seq: v.getUint32(4, true), time: v.getFloat64(8, true), links, joints, contacts, surprise, cost };
 }
 
 /** Decodes a rollout frame (kind 2, version 1): a world model's rollouts of one tick. */

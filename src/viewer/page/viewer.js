@@ -304,6 +304,7 @@ function onHello(h) {
 function onFrame(f) {
   state.frames++;
   state.last = f;
+  if (f.flags & 4) recordWorldModel(f);
   for (let l = 0; l < linkObjects.length; l++) {
     const o = linkObjects[l], a = f.links, k = 7 * l;
     o.position.set(a[k], a[k + 1], a[k + 2]);
@@ -404,6 +405,57 @@ function drawTrace() {
   ctx.fillText(`${lo.toFixed(3)}`, 4, H - 6);
 }
 
+// ---- world-model signal: surprise (monitor) or plan / checked-command cost, vetoes marked ------------
+const WM_HISTORY = 300;
+const wmTrace = { t: new Float64Array(WM_HISTORY), v: new Float32Array(WM_HISTORY), veto: new Uint8Array(WM_HISTORY), n: 0, head: 0, kind: null };
+function recordWorldModel(f) {
+  // Monitor: surprise; plan and shield: the cost (surprise is NaN there).
+  const kind = Number.isFinite(f.surprise) ? 'surprise' : 'cost';
+  if (wmTrace.kind !== kind) {
+    wmTrace.kind = kind;
+    wmTrace.n = 0;
+    $('wm-signal').textContent = kind === 'surprise' ? 'surprise (one-step error / error std)' : 'cost of the command sent';
+  }
+  $('wm-panel').hidden = false;
+  if (wmTrace.n > 0 && f.time === wmTrace.t[(wmTrace.head + WM_HISTORY - 1) % WM_HISTORY]) return;
+  wmTrace.t[wmTrace.head] = f.time;
+  wmTrace.v[wmTrace.head] = kind === 'surprise' ? f.surprise : f.cost;
+  wmTrace.veto[wmTrace.head] = f.flags & 8 ? 1 : 0;
+  wmTrace.head = (wmTrace.head + 1) % WM_HISTORY;
+  wmTrace.n = Math.min(WM_HISTORY, wmTrace.n + 1);
+  state.worldModel = { kind, n: wmTrace.n, last: kind === 'surprise' ? f.surprise : f.cost, vetoed: (f.flags & 8) !== 0 };
+}
+const wmCanvas = $('wm-trace');
+const wmCtx = wmCanvas.getContext('2d');
+function drawWorldModel() {
+  const W = wmCanvas.width, H = wmCanvas.height;
+  wmCtx.clearRect(0, 0, W, H);
+  const n = wmTrace.n;
+  if (n < 2) return;
+  const idx = (i) => (wmTrace.head - n + i + WM_HISTORY) % WM_HISTORY;
+  let hi = 0;
+  for (let i = 0; i < n; i++) { const v = wmTrace.v[idx(i)]; if (Number.isFinite(v)) hi = Math.max(hi, v); }
+  if (!(hi > 0)) hi = 1;
+  const t0 = wmTrace.t[idx(0)], t1 = wmTrace.t[idx(n - 1)];
+  const x = (i) => ((wmTrace.t[idx(i)] - t0) / Math.max(1e-9, t1 - t0)) * (W - 4) + 2;
+  wmCtx.strokeStyle = '#ef5350';
+  for (let i = 0; i < n; i++) if (wmTrace.veto[idx(i)]) { wmCtx.beginPath(); wmCtx.moveTo(x(i), 0); wmCtx.lineTo(x(i), H); wmCtx.stroke(); }
+  wmCtx.strokeStyle = '#ce93d8';
+  wmCtx.beginPath();
+  let pen = false;
+  for (let i = 0; i < n; i++) {
+    const v = wmTrace.v[idx(i)];
+    if (!Number.isFinite(v)) { pen = false; continue; }
+    const y = H - 4 - (v / hi) * (H - 8);
+    if (pen) wmCtx.lineTo(x(i), y); else wmCtx.moveTo(x(i), y);
+    pen = true;
+  }
+  wmCtx.stroke();
+  wmCtx.fillStyle = '#889';
+  wmCtx.fillText(hi.toPrecision(3), 4, 12);
+  wmCtx.fillText('0', 4, H - 6);
+}
+
 // ---- connection ---------------------------------------------------------------------------------
 let ws;
 let everConnected = false;
@@ -452,6 +504,7 @@ function animate() {
   controls.update();
   renderer.render(scene, camera);
   drawTrace();
+  drawWorldModel();
 }
 connect();
 animate();

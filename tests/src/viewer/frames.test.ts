@@ -19,13 +19,15 @@ describe('viewer state frame', () => {
     const joints = Float32Array.from({ length: 8 }, (_, i) => Math.fround(i * 0.1));
     const contacts = Float32Array.of(147.5, 0);
     const buf = new Uint8Array(stateFrameBytes(2, 2, 2));
-    expect(buf.byteLength).toBe(24 + 4 * (14 + 8 + 2));
-    encodeStateFrame(new DataView(buf.buffer), 3, FLAG_PAUSED, 123456, 12.34, links, 2, joints, 2, contacts);
+    expect(buf.byteLength).toBe(24 + 4 * (14 + 8 + 2 + 2));
+    encodeStateFrame(new DataView(buf.buffer), 3, FLAG_PAUSED, 123456, 12.34, links, 2, joints, 2, contacts, 0.75, Number.NaN);
     for (const f of [decodeStateFrame(buf), page.decodeStateFrame(arrayBufferOf(buf))]) {
       expect(f).toMatchObject({ safetyState: 'e-stopped', flags: FLAG_PAUSED, seq: 123456, time: 12.34 });
       expect(Array.from(f.links)).toEqual(Array.from(links));
       expect(Array.from(f.joints)).toEqual(Array.from(joints));
       expect(Array.from(f.contacts)).toEqual([147.5, 0]);
+      expect(f.surprise).toBe(0.75);
+      expect(f.cost).toBeNaN();
     }
   });
 
@@ -40,7 +42,7 @@ describe('viewer state frame', () => {
     bad[1] = 1;
     expect(() => decodeStateFrame(bad)).toThrow(/byte 1: version 1, expected 2/);
     expect(() => page.decodeStateFrame(arrayBufferOf(bad))).toThrow(/kind\/version 1\/1, expected 1\/2/);
-    expect(() => decodeStateFrame(buf.subarray(0, buf.byteLength - 4))).toThrow(/for 1 links, 1 joints and 0 contacts, expected 68/);
+    expect(() => decodeStateFrame(buf.subarray(0, buf.byteLength - 4))).toThrow(/for 1 links, 1 joints and 0 contacts, expected 76/);
   });
 });
 
