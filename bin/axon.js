@@ -4,5 +4,10 @@
 import { register } from 'tsx/esm/api';
 
 register();
+// `axon replay run.mcap | head`: a reader that closed the pipe ends the output, not with a stack trace.
+process.stdout.on('error', (e) => {
+  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw e;
+});
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

@@ -312,6 +312,7 @@ export interface LoopParts {
     readonly hook: WorldModelHook;
     readonly mode: 'plan' | 'shield';
     readonly jointSlots: ReturnType<ObservationBuilder['jointPositionSlots']>;
+    readonly stateNames: readonly string[];
     readonly dt: number;
   };
 }
@@ -369,7 +370,7 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
   const wm = s.worldModel;
   const traced =
     wm && !s.options.hookOff && (wm.options.mode === 'plan' || wm.options.mode === 'shield')
-      ? { hook, mode: wm.options.mode, jointSlots: new ObservationBuilder(wm.folder.manifest, robot.spec).jointPositionSlots(), dt: wm.model.dt }
+      ? { hook, mode: wm.options.mode, jointSlots: new ObservationBuilder(wm.folder.manifest, robot.spec).jointPositionSlots(), stateNames: wm.model.stateNames, dt: wm.model.dt }
       : undefined;
   onLoop?.(loop, { safety, ...(clock instanceof PausableClock ? { control: clock } : {}), ...(traced ? { worldModel: traced } : {}) });
   if (fault) {

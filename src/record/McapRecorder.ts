@@ -24,6 +24,7 @@ import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import { AxonError } from '../core/errors.ts';
 import { topics, schemas, metadataNames, mcapLibrary, mcapProfile, type Topic } from './channels.ts';
 import { num, numArray, keepNonFinite } from './json.ts';
+import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 
 /** What a recording says about its run, written as MCAP metadata. */
 export interface RecordingMeta {
@@ -34,6 +35,19 @@ export interface RecordingMeta {
   readonly period: number;
   /** Free-form facts about the run: command, robot, policy folder, seed, ... */
   readonly run?: Record<string, unknown>;
+  /** A plan or shield hook's rollouts: each tick's predicted trajectory goes to /axon/world_model/predicted. */
+  readonly worldModel?: RecordedWorldModel;
+}
+
+/** What a recording needs to keep a world model's predictions (the trace) and to draw them later. */
+export interface RecordedWorldModel {
+  readonly trace: RolloutTrace;
+  readonly mode: 'plan' | 'shield';
+  /** World-model step (s). */
+  readonly dt: number;
+  readonly stateNames: readonly string[];
+  /** Joint angle = state[slot] / scale + offset for robot joint `joint`. */
+  readonly jointSlots: readonly { readonly slot: number; readonly joint: number; readonly scale: number; readonly offset: number }[];
 }
 
 export interface RecorderOptions {
@@ -98,6 +112,10 @@ interface Layout {
   readonly nAction: number;
   readonly proposed: CommandLayout;
   readonly sent: CommandLayout;
+  /** -1 without a world-model trace; else 2 + points × stateSize: present flag, cost, states. */
+  readonly pred: number;
+  readonly predPoints: number;
+  readonly predSize: number;
 }
 
 interface CommandLayout {
@@ -180,12 +198,13 @@ export function attachRecorder(
   let chain: Promise<void> = Promise.resolve();
   let failure: Error | undefined;
   let closed: Promise<RecorderSummary> | undefined;
+  let traceVersion = -1;
 
   // ---- on the tick: copy numbers only -------------------------------------------------------
   const onRecord = (rec: TickRecord): void => {
     ticks++;
     if (layout === undefined) {
-      layout = makeLayout(rec);
+      layout = makeLayout(rec, meta.worldModel?.trace);
       ring = new Float64Array(capacity * layout.stride);
     }
     for (let i = 0; i < rec.events.length; i++) events.push(rec.events[i]);
@@ -242,6 +261,19 @@ export function attachRecorder(
     copy(r, b + L.action, rec.action, L.nAction);
     copyCommand(r, b, L.proposed, rec.proposed, L.n);
     copyCommand(r, b, L.sent, rec.sent, L.n);
+    if (L.pred >= 0) {
+      // The hook committed this tick's rollouts before the record was emitted: keep the chosen row.
+      const tr = meta.worldModel!.trace;
+      const fresh = tr.version !== traceVersion && tr.seq === rec.seq && tr.chosen >= 0;
+      r[b + L.pred] = fresh ? 1 : 0;
+      if (fresh) {
+        traceVersion = tr.version;
+        r[b + L.pred + 1] = tr.scores[tr.chosen];
+        const S = L.predSize, st = tr.states;
+        for (let t = 0, o = b + L.pred + 2; t < L.predPoints; t++)
+          for (let i = (t * tr.capacity + tr.chosen) * S, end = i + S; i < end; i++, o++) r[o] = st[i];
+      }
+    }
     count++;
     if (!flushScheduled && count * 4 >= capacity) {
       flushScheduled = true;
@@ -265,6 +297,12 @@ export function attachRecorder(
     await writer.addMetadata({ name: metadataNames.robot, metadata: new Map([['json', JSON.stringify(meta.spec, keepNonFinite)]]) });
     if (meta.manifest !== undefined)
       await writer.addMetadata({ name: metadataNames.manifest, metadata: new Map([['json', JSON.stringify(meta.manifest, keepNonFinite)]]) });
+    const w = meta.worldModel;
+    if (w)
+      await writer.addMetadata({
+        name: metadataNames.worldModel,
+        metadata: new Map([['json', JSON.stringify({ mode: w.mode, dt: w.dt, horizon: w.trace.horizon, state_names: w.stateNames, joint_slots: w.jointSlots })]]),
+      });
     const run = { ...meta.run, period_s: meta.period, stage_names: stageNames, joints: jointNames };
     await writer.addMetadata({ name: metadataNames.run, metadata: new Map([['json', JSON.stringify(run, keepNonFinite)]]) });
     const ids: Partial<Record<Topic, number>> = {};
@@ -359,14 +397,20 @@ export function attachRecorder(
       `"safety_state":"${STATE_NAMES[r[b + F_STATE]] ?? 'running'}","episode_return":${num(r[b + F_RETURN])},"terminated":${r[b + F_TERM] === 1}` +
       (r[b + F_WM] === 1 ? `,"world_model":{"surprise":${num(r[b + F_WM_SURPRISE])},"cost":${num(r[b + F_WM_COST])},"vetoed":${r[b + F_WM_VETOED] === 1}}}` : '}');
 
-    return [
+    const out: { topic: Topic; data: Uint8Array }[] = [
       { topic: topics.observation, data: _encoder.encode(obs) },
       { topic: topics.jointStates, data: _encoder.encode(js) },
       { topic: topics.policy, data: _encoder.encode(pol) },
       { topic: topics.proposed, data: _encoder.encode(encodeCommand(seq, r[b + F_PROPOSED_MODE], L.proposed, r, b, L.n)) },
       { topic: topics.sent, data: _encoder.encode(encodeCommand(seq, r[b + F_SENT_MODE], L.sent, r, b, L.n)) },
-      { topic: topics.tick, data: _encoder.encode(tick) },
     ];
+    if (L.pred >= 0 && r[b + L.pred] === 1) {
+      let states = '[';
+      for (let t = 0; t < L.predPoints; t++) states += `${t > 0 ? ',' : ''}${numArray(r, b + L.pred + 2 + t * L.predSize, L.predSize)}`;
+      out.push({ topic: topics.worldModel, data: _encoder.encode(`{"seq":${seq},"mode":"${meta.worldModel!.mode}","cost":${num(r[b + L.pred + 1])},"states":${states}]}`) });
+    }
+    out.push({ topic: topics.tick, data: _encoder.encode(tick) }); // last: it ends the tick for readers
+    return out;
   }
 
   const sub = loop.records$.subscribe(onRecord);
@@ -423,7 +467,7 @@ export function attachRecorder(
   };
 }
 
-function makeLayout(rec: TickRecord): Layout {
+function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined): Layout {
   const obs = rec.observation;
   const n = obs.jointPosition.length;
   let off = HEAD;
@@ -454,7 +498,9 @@ function makeLayout(rec: TickRecord): Layout {
   });
   const proposed = cmd(rec.proposed);
   const sent = cmd(rec.sent);
-  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, extras, input, nInput, raw, action, nAction, proposed, sent };
+  const predPoints = trace?.steps ?? 0, predSize = trace?.stateSize ?? 0;
+  const pred = trace ? take(2 + predPoints * predSize) : -1;
+  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, extras, input, nInput, raw, action, nAction, proposed, sent, pred, predPoints, predSize };
 }
 
 function copy(dst: Float64Array, at: number, src: ArrayLike<number>, len: number): void {

@@ -20,6 +20,13 @@ export const topics = {
   proposed: '/axon/command/proposed',
   /** Joint command after safety: what was sent to the robot. */
   sent: '/axon/command/sent',
+  /**
+   * The world model's predicted trajectory (plan: the plan the planner refined on this tick, rolled
+   * out from this tick's state; shield: the rollout of the command it let through or chose, then the
+   * continuation): start state and H predicted states.
+   * Only on ticks where a plan or shield hook rolled the model out (recorded with `--record`).
+   */
+  worldModel: '/axon/world_model/predicted',
   /** Timings (lateness, stage durations), safety state, episode return. */
   tick: '/axon/tick',
   /** One safety event (clamp, e-stop, state change, ...). */
@@ -31,6 +38,8 @@ export type Topic = (typeof topics)[keyof typeof topics];
 export const metadataNames = {
   robot: 'axon.robot_spec',
   manifest: 'axon.model_manifest',
+  /** The world model behind /axon/world_model/predicted: mode, dt, horizon, state names, joint slots. */
+  worldModel: 'axon.world_model',
   run: 'axon.run',
 } as const;
 
@@ -102,6 +111,24 @@ export const schemas: Record<Topic, { name: string; schema: object }> = {
   },
   [topics.proposed]: { name: 'axon.JointCommand', schema: command('axon.JointCommand', 'joint command (robot order)') },
   [topics.sent]: { name: 'axon.JointCommand', schema: command('axon.JointCommand', 'joint command (robot order)') },
+  [topics.worldModel]: {
+    name: 'axon.WorldModelPrediction',
+    schema: {
+      title: 'axon.WorldModelPrediction',
+      type: 'object',
+      properties: {
+        seq: { type: 'integer', description: 'loop tick sequence number' },
+        mode: { enum: ['plan', 'shield'] },
+        cost: { ...num, description: "plan: the plan's cost; shield: worst predicted constraint violation (0 = safe)" },
+        states: {
+          type: 'array',
+          items: nums,
+          description: 'start state and H predicted world-model states, one array per step dt (names in the axon.world_model metadata)',
+        },
+      },
+      required: ['seq', 'mode', 'states'],
+    },
+  },
   [topics.tick]: {
     name: 'axon.Tick',
     schema: {

@@ -4,6 +4,7 @@ import { LoopStats } from '../loop/LoopStats.ts';
 import { stageNames, type TickRecord } from '../loop/TickRecord.ts';
 import { steadyNow } from '../clock/sleep.ts';
 import type { Recording } from './readRecording.ts';
+import { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 
 /** A robot that can be put in a recorded pose for drawing (SimRobot.showPose). */
 export interface PosableRobot {
@@ -25,6 +26,8 @@ export interface PlaybackOptions {
 export class Playback {
   readonly records$ = new Subject<TickRecord>();
   readonly stats: LoopStats;
+  /** The recorded predicted trajectory of the tick shown (one row), when the run recorded a world model. */
+  readonly trace: RolloutTrace | undefined;
   private readonly rec: TickRecord;
   private index: number;
   private _paused = false;
@@ -41,6 +44,8 @@ export class Playback {
     this.stats = new LoopStats(stageNames, Math.max(1, ticks.length));
     this.index = Math.max(0, ticks.findIndex((t) => t.time >= (o.fromS ?? 0)));
     const first = ticks[0];
+    const wm = recording.worldModel;
+    this.trace = wm ? new RolloutTrace(wm.horizon, wm.stateNames.length, 1) : undefined;
     this.rec = {
       seq: 0,
       time: 0,
@@ -100,6 +105,7 @@ export class Playback {
   }
 
   private stopResolve: (() => void) | undefined;
+  private readonly _score = new Float64Array(1);
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -127,6 +133,14 @@ export class Playback {
     r.episodeReturn = t.episodeReturn;
     r.terminated = t.terminated;
     if (t.worldModel) r.worldModel = { ...t.worldModel };
+    const tr = this.trace, p = t.predicted;
+    if (tr && p && p.points === tr.steps && p.states.length === tr.steps * tr.stateSize) {
+      const S = tr.stateSize;
+      tr.begin(p.states, 1);
+      for (let k = 1; k < p.points; k++) tr.step(k - 1, p.states.subarray(k * S, (k + 1) * S));
+      this._score[0] = p.cost;
+      tr.commit(this._score, 0, t.seq);
+    }
     stageNames.forEach((s, k) => (r.stageS[k] = (t.stageUs[s] ?? 0) / 1e6));
     this.stats.record(r.lateness, r.stageS, steadyNow());
     this.records$.next(r);

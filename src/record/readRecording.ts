@@ -34,6 +34,17 @@ export interface RecordedTick {
   readonly terminated: boolean;
   /** What the world-model hook reported on this tick, when one ran (NaN = none). */
   readonly worldModel?: { readonly surprise: number; readonly cost: number; readonly vetoed: boolean };
+  /** The world model's predicted trajectory of the command sent (plan / shield runs): points × stateSize, row-major by step. */
+  readonly predicted?: { readonly cost: number; readonly points: number; readonly states: Float32Array };
+}
+
+/** The axon.world_model metadata: how to read /axon/world_model/predicted. */
+export interface RecordedWorldModelInfo {
+  readonly mode: 'plan' | 'shield';
+  readonly dt: number;
+  readonly horizon: number;
+  readonly stateNames: string[];
+  readonly jointSlots: { slot: number; joint: number; scale: number; offset: number }[];
 }
 
 export interface Recording {
@@ -42,6 +53,8 @@ export interface Recording {
   readonly spec: RobotSpec | undefined;
   readonly manifest: unknown;
   readonly run: Record<string, unknown>;
+  /** Present when the run recorded a world model's predictions. */
+  readonly worldModel?: RecordedWorldModelInfo;
   /** Complete ticks (every channel of the tick present), in file order. */
   readonly ticks: RecordedTick[];
   readonly events: SafetyEvent[];
@@ -62,6 +75,7 @@ interface Partial {
   policy?: Record<string, unknown>;
   proposed?: Record<string, unknown>;
   sent?: Record<string, unknown>;
+  predicted?: Record<string, unknown>;
   tick?: Record<string, unknown>;
 }
 
@@ -151,6 +165,7 @@ export async function readRecording(file: string): Promise<Recording> {
           else if (topic === topics.policy) current.policy = msg;
           else if (topic === topics.proposed) current.proposed = msg;
           else if (topic === topics.sent) current.sent = msg;
+          else if (topic === topics.worldModel) current.predicted = msg;
           else if (topic === topics.tick) {
             current.tick = msg;
             finishTick();
@@ -182,6 +197,7 @@ export async function readRecording(file: string): Promise<Recording> {
     spec: spec(),
     manifest: parse(metadataNames.manifest),
     run: (parse(metadataNames.run) as Record<string, unknown>) ?? {},
+    ...(meta.has(metadataNames.worldModel) ? { worldModel: readWorldModelInfo(parse(metadataNames.worldModel) as Record<string, unknown>) } : {}),
     ticks,
     events,
     channels,
@@ -241,6 +257,23 @@ function buildTick(t: Partial, spec: RobotSpec | undefined): RecordedTick {
     episodeReturn: Number(tick.episode_return ?? NaN),
     terminated: tick.terminated === true,
     ...(tick.world_model ? { worldModel: readWorldModel(tick.world_model as Record<string, unknown>) } : {}),
+    ...(t.predicted ? { predicted: readPredicted(t.predicted) } : {}),
+  };
+}
+
+function readPredicted(m: Record<string, unknown>): { cost: number; points: number; states: Float32Array } {
+  const rows = Array.isArray(m.states) ? (m.states as unknown[]) : [];
+  const flat = rows.flatMap((r) => toNumbers(r));
+  return { cost: typeof m.cost === 'number' ? m.cost : Number.NaN, points: rows.length, states: Float32Array.from(flat) };
+}
+
+function readWorldModelInfo(w: Record<string, unknown>): RecordedWorldModelInfo {
+  return {
+    mode: w.mode === 'shield' ? 'shield' : 'plan',
+    dt: Number(w.dt),
+    horizon: Number(w.horizon),
+    stateNames: Array.isArray(w.state_names) ? w.state_names.map(String) : [],
+    jointSlots: Array.isArray(w.joint_slots) ? (w.joint_slots as RecordedWorldModelInfo['jointSlots']) : [],
   };
 }
 

@@ -127,6 +127,9 @@ export function recordingSummary(r: Recording) {
     loop: { period_error_us: percentilesUs(late), stage_us: stages },
     episode: { return: last ? round(last.episodeReturn, 4) : null, terminated: last?.terminated ?? false },
     safety: { final_state: last?.safetyState ?? null, events },
+    ...(r.worldModel
+      ? { world_model: { mode: r.worldModel.mode, horizon: r.worldModel.horizon, dt: r.worldModel.dt, state: r.worldModel.stateNames, predicted_ticks: r.ticks.filter((t) => t.predicted).length } }
+      : {}),
     channels: r.channels,
     chunks: r.chunks,
     compression: r.compression,

@@ -43,7 +43,7 @@ export class PlanHook implements WorldModelHook {
     return this.planner.trace;
   }
 
-  /** Keeps the first `rows` samples' rollouts each tick (sample 0 = the plan). */
+  /** Keeps the first `rows` samples' rollouts each tick (sample 0 = the plan this tick refines, see Planner.enableTrace). */
   enableTrace(rows: number): RolloutTrace {
     return this.planner.enableTrace(rows);
   }

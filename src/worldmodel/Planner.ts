@@ -54,8 +54,11 @@ export interface Planner {
    */
   plan(state: Float32Array, out: Float32Array, seed?: Float32Array, seq?: number): Promise<Float32Array>;
   /**
-   * Keeps each tick's rollouts of the first `rows` samples (sample 0 is the plan itself) in a
-   * RolloutTrace for a viewer; scores are the samples' costs. Off until called.
+   * Keeps each tick's rollouts of the first `rows` samples in a RolloutTrace for a viewer or a
+   * recording; scores are the samples' costs. Sample 0, the predicted trajectory, is the plan as
+   * this tick starts refining it (the previous tick's plan shifted one step, its first step seeded
+   * by the policy when it seeds), rolled out from this tick's state: the update then moves the
+   * plan by a weighted average of the samples drawn around it. Off until called.
    */
   enableTrace(rows: number): RolloutTrace;
   /** The trace, once enableTrace was called. */
@@ -180,7 +183,7 @@ export abstract class SamplingPlanner implements Planner {
       this.lastCost = this.costs[0];
       this.update();
     }
-    // The last iteration's rollouts (CEM: the final refit's samples), sample 0 = the plan.
+    // The last iteration's rollouts (CEM: the final refit's samples); sample 0 = the plan refined.
     this.trace?.commit(this.costs, 0, seq);
     for (let j = 0; j < A; j++) out[j] = mean[j];
     // Warm start: shift one step, repeat the last step; CEM's std goes back to its start.

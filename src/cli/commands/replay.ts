@@ -54,6 +54,8 @@ export function replayCommand() {
 function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } }): void {
   console.log(`${s.file}: ${s.robot ?? '?'} under ${s.policy ?? '?'}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
   console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.truncated ? ', TRUNCATED (no footer)' : ''}`);
+  const w = s.world_model;
+  if (w) console.log(`  world model (${w.mode}): predicted trajectory of ${w.horizon} × ${w.dt} s on ${w.predicted_ticks} ticks, state [${w.state.join(', ')}]`);
   const l = s.loop;
   console.log(`  period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99} max ${l.period_error_us.max}`);
   console.log('  stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));
@@ -83,7 +85,10 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);
   safety.arm(rec.ticks[0].observation, 0, 0);
-  const viewer = await attachViewer(playback, safety, robot, { port: o.viewPort, control: playback });
+  // A run recorded with a plan or shield world model: its predicted trajectory is drawn as a ghost path.
+  const wm = rec.worldModel;
+  const rollouts = wm && playback.trace ? { trace: playback.trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
+  const viewer = await attachViewer(playback, safety, robot, { port: o.viewPort, control: playback, ...(rollouts ? { rollouts } : {}) });
   (o.json ? process.stderr : process.stdout).write(`axon replay: ${viewer.url} (${rec.ticks.length} ticks at ${o.speed}x from ${o.from} s; Ctrl-C to stop)\n`);
   const stop = () => playback.stop();
   process.once('SIGINT', stop);

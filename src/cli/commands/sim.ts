@@ -71,12 +71,16 @@ export function simCommand() {
               if (rec.actionAge > age.max) age.max = rec.actionAge;
               if (rec.inferenceS > age.inferMaxS) age.inferMaxS = rec.inferenceS;
             });
-          if (o.record)
-            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime } }, o.record);
+          // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
+          // ghost paths, the predicted trajectory alone for the recording.
+          const trace = wm && (o.view || o.record) ? wm.hook.enableTrace?.(o.view ? 64 : 1) : undefined;
+          const rollouts = wm && trace ? { trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
+          if (o.record) {
+            const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
+            const worldModel = rollouts && wm ? { ...rollouts, stateNames: wm.stateNames } : undefined;
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run, ...(worldModel ? { worldModel } : {}) }, o.record);
+          }
           if (o.view) {
-            // A plan or shield run: keep 64 rollouts per tick for the ghost paths (a copy on the tick, drawn in the page).
-            const trace = wm?.hook.enableTrace?.(64);
-            const rollouts = wm && trace ? { trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
             viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, ...(rollouts ? { rollouts } : {}) });
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),

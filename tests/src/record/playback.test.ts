@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { readRecording, Playback } from '../../../src/record/index.ts';
-import { attachViewer, decodeStateFrame } from '../../../src/viewer/index.ts';
+import { attachViewer, decodeRolloutFrame, decodeStateFrame, FRAME_KIND_ROLLOUTS } from '../../../src/viewer/index.ts';
 import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
 import { createSimRobot } from '../../../sim/index.ts';
 import { recordRun } from './recordRun.ts';
@@ -57,6 +57,36 @@ describe('replay --view: a recording played back', () => {
     await done;
     const byseq = new Map(rec.ticks.map((t) => [t.seq, t]));
     for (const f of frames) expect(f.joints[0]).toBeCloseTo(byseq.get(f.seq)!.observation.jointPosition[0], 5);
+    ws.close();
+    await viewer.close();
+    await robot.close();
+  });
+
+  it('draws a recorded world model’s predicted trajectory: the viewer sends it as a rollout frame per tick shown', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'axon-play-')), 'shield.mcap');
+    await recordRun(file, 0.4, { traceRows: 1, worldModel: { dir: 'models/cartpole-wm', mode: 'shield', planner: 'mppi', plan: {}, shield: {}, monitor: {} } });
+    const rec = await readRecording(file);
+    const robot = createSimRobot('cartpole');
+    const playback = new Playback(rec, robot.spec, robot, { speed: 1 });
+    expect(playback.trace).toMatchObject({ horizon: 10, stateSize: 4, capacity: 1 });
+    const viewer = await attachViewer(playback, new SafetySupervisor(robot.spec, 0.02), robot, {
+      port: 0,
+      control: playback,
+      rolloutHz: 200,
+      rollouts: { trace: playback.trace!, mode: rec.worldModel!.mode, jointSlots: rec.worldModel!.jointSlots, dt: rec.worldModel!.dt },
+    });
+    const ws = new WebSocket(viewer.url.replace('http://', 'ws://').replace('/?', '/ws?'));
+    const rollouts: ReturnType<typeof decodeRolloutFrame>[] = [];
+    ws.on('message', (d, binary) => binary && (d as Buffer)[0] === FRAME_KIND_ROLLOUTS && rollouts.push(decodeRolloutFrame(new Uint8Array(d as Buffer))));
+    await new Promise((r) => ws.once('open', r));
+    await playback.run();
+    await new Promise((r) => setTimeout(r, 30));
+    expect(rollouts.length).toBeGreaterThan(3);
+    const byseq = new Map(rec.ticks.map((t) => [t.seq, t]));
+    for (const f of rollouts) {
+      expect(f).toMatchObject({ mode: 'shield', rows: 1, points: 11, stateSize: 4, chosen: 0 });
+      expect(Array.from(f.states)).toEqual(Array.from(byseq.get(f.seq)!.predicted!.states));
+    }
     ws.close();
     await viewer.close();
     await robot.close();

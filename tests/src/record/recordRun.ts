@@ -14,13 +14,20 @@ export interface RecordedRun {
   readonly seen: { seq: number; pos: number[]; sent: number[]; surprise?: number }[];
 }
 
-export async function recordRun(file: string, seconds: number, o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions } = {}): Promise<RecordedRun> {
+/** `traceRows`: with a plan or shield world model, keep its rollouts and record the predicted trajectory (as `sim --record`). */
+export async function recordRun(
+  file: string,
+  seconds: number,
+  o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions; traceRows?: number } = {},
+): Promise<RecordedRun> {
   const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500, worldModel: o.worldModel });
   const seen: RecordedRun['seen'] = [];
   let rec: ReturnType<typeof attachRecorder> | undefined;
   try {
-    await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop, { safety }) => {
-      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 } }, file, o);
+    await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop, { safety, worldModel: wm }) => {
+      const trace = wm && o.traceRows ? wm.hook.enableTrace?.(o.traceRows) : undefined;
+      const worldModel = wm && trace ? { trace, mode: wm.mode, dt: wm.dt, stateNames: wm.stateNames, jointSlots: wm.jointSlots } : undefined;
+      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 }, ...(worldModel ? { worldModel } : {}) }, file, o);
       loop.records$.subscribe((r: TickRecord) => {
         seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target), ...(r.worldModel ? { surprise: r.worldModel.surprise } : {}) });
         if (r.seq === o.estopAtSeq) safety.estop('test e-stop', r.time, r.seq);
