@@ -1,83 +1,39 @@
 /**
- * The viewer end to end: a real-time cartpole run under the shipped policy with the viewer
- * attached (the same wiring as `axon sim --view`), driven by headless Chromium (Debian's
- * /usr/bin/chromium through playwright-core). Skipped, with a message, where chromium is absent;
- * .ci/run installs it.
+ * The viewer end to end, as a user runs it: `axon sim --robot cartpole --policy
+ * models/cartpole-balance --view --json` in a child process, headless Chromium (Debian's
+ * /usr/bin/chromium through playwright-core) on the URL it prints. The run's own view of what
+ * happened comes from its JSON summary after Ctrl-C (SIGINT). Skipped, with a message, where
+ * chromium is absent; .ci/run installs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdirSync, copyFileSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { openSimSession, type SimSession } from '../../src/cli/wiring.ts';
-import { ControlLoop, type LoopResult } from '../../src/loop/ControlLoop.ts';
-import { SimClock } from '../../src/clock/SimClock.ts';
-import { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
-import { ObservationBuilder } from '../../src/model/ObservationBuilder.ts';
-import { ActionMapper } from '../../src/model/ActionMapper.ts';
-import { PassThroughHook } from '../../src/worldmodel/types.ts';
-import { attachViewer, PausableClock, type Viewer } from '../../src/viewer/index.ts';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, haveChromium, launchChromium, openPage, screenshot, startSim, type SimProcess } from '../helpers/viewerE2e.ts';
 
 // Page-side globals inside page.evaluate / waitForFunction (the project's tsconfig has no DOM lib).
 declare const window: any;
 declare const document: any;
 
-const CHROMIUM = process.env.AXON_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`viewer e2e skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
 
-describe.skipIf(!haveChromium)('viewer end to end (headless chromium)', () => {
-  let session: SimSession;
-  let loop: ControlLoop;
-  let safety: SafetySupervisor;
-  let clock: PausableClock;
-  let viewer: Viewer;
-  let run: Promise<LoopResult>;
+describe.skipIf(!haveChromium)('viewer end to end: axon sim --robot cartpole --view (headless chromium)', () => {
+  let sim: SimProcess;
   let browser: Browser;
   let page: Page;
 
   beforeAll(async () => {
-    session = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 });
-    const { robot, folder, policy, task, period } = session;
-    robot.reset(1);
-    clock = new PausableClock(new SimClock(period, (dt) => robot.step(dt)), { realtime: true });
-    safety = new SafetySupervisor(robot.spec, period);
-    loop = new ControlLoop({
-      robot,
-      clock,
-      builder: new ObservationBuilder(folder.manifest, robot.spec),
-      policy,
-      worldModel: new PassThroughHook(),
-      mapper: new ActionMapper(folder.manifest, robot.spec),
-      safety,
-      task,
-      stopOnTerminate: false,
-      maxTicks: Math.round(60 / period),
-    });
-    viewer = await attachViewer(loop, safety, robot, { port: 0, control: clock });
-    run = loop.run();
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
-    page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-    page.on('pageerror', (e) => console.error('page error:', e.message));
-    await page.goto(viewer.url);
+    sim = await startSim(['--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--duration', '120', '--json']);
+    browser = await launchChromium();
+    page = await openPage(browser, sim.url);
   });
 
   afterAll(async () => {
     await browser?.close();
-    loop?.stop();
-    clock?.resume();
-    await run;
-    await viewer?.close();
-    await session?.close();
+    await sim?.stop();
   });
 
   it('loads the page, draws the robot and moves it between frames', async () => {
-    expect(viewer.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
-    await page.waitForFunction(() => window.__axon?.hello !== null && window.__axon?.frames > 2, null, { timeout: 20_000 });
-    const title = await page.textContent('#title');
-    expect(title).toContain('cartpole');
+    expect(sim.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
+    expect(await page.textContent('#title')).toContain('cartpole');
     expect(await page.locator('#conn').getAttribute('data-state')).toBe('connected');
     // Two frames apart in time: the cart or the pole has moved (the policy is balancing it).
     const pose = () => page.evaluate(() => {
@@ -97,11 +53,8 @@ describe.skipIf(!haveChromium)('viewer end to end (headless chromium)', () => {
     const rate = Number(await page.textContent('#rate'));
     expect(rate).toBeGreaterThan(10); // 50 Hz loop; no speed assertion beyond "it runs"
     expect(await page.textContent('#safety-state')).toBe('running');
-    mkdirSync('docs', { recursive: true });
     // Into the test output; AXON_UPDATE_DOCS=1 also refreshes the README's docs/viewer.png.
-    mkdirSync('tests/.output', { recursive: true });
-    await page.screenshot({ path: 'tests/.output/viewer.png' });
-    if (process.env.AXON_UPDATE_DOCS === '1') copyFileSync('tests/.output/viewer.png', 'docs/viewer.png');
+    await screenshot(page, 'viewer.png');
   });
 
   it('pauses and single-steps the simulation from the page', async () => {
@@ -119,22 +72,28 @@ describe.skipIf(!haveChromium)('viewer end to end (headless chromium)', () => {
 
   it('e-stop on the page puts the run into e-stopped, and Arm resets it', async () => {
     await page.click('#estop');
-    await expect.poll(() => safety.state, { timeout: 5_000 }).toBe('e-stopped');
-    await page.waitForFunction(() => document.getElementById('safety-state')?.textContent === 'e-stopped', null, { timeout: 5_000 });
+    // The state frames carry the run's supervisor state: e-stopped, then running again after Arm.
+    await page.waitForFunction(() => window.__axon.last.safetyState === 'e-stopped', null, { timeout: 5_000 });
+    expect(await page.textContent('#safety-state')).toBe('e-stopped');
     await page.waitForFunction(() => window.__axon.events.some((e: { kind: string }) => e.kind === 'estop'), null, { timeout: 5_000 });
     await page.click('#arm');
-    await expect.poll(() => safety.state, { timeout: 5_000 }).toBe('running');
+    await page.waitForFunction(() => window.__axon.last.safetyState === 'running', null, { timeout: 5_000 });
   });
 
-  it('refuses commands from a page without the token, and shows a lost connection', async () => {
+  it('refuses commands from a page without the token, and shows a lost connection; the run reports the e-stop', async () => {
     const other = await browser.newPage();
-    await other.goto(viewer.url.replace(/\?token=.*/, ''));
+    await other.goto(sim.url.replace(/\?token=.*/, ''));
     await other.waitForFunction(() => window.__axon?.hello !== null, null, { timeout: 10_000 });
     expect(await other.locator('#estop').isDisabled()).toBe(true);
     expect(await other.textContent('#title')).toContain('view only');
-    await viewer.close();
+    const { code, output } = await sim.stop(); // Ctrl-C: the run ends, prints its summary, the viewer closes
     await other.waitForFunction(() => document.getElementById('conn')?.dataset.state === 'lost', null, { timeout: 5_000 });
     expect(await other.isVisible('#lost')).toBe(true);
     await other.close();
+    expect(code).toBe(0);
+    const summary = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(summary).toMatchObject({ command: 'sim', robot: 'cartpole', interrupted: 'SIGINT' });
+    expect(summary.safety.events.estop).toBe(1); // the page's one e-stop, from the page with the token only
+    expect(summary.safety.state).toBe('running'); // re-armed from the page
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The viewer's 3D world-model and contact layers end to end, as a user starts them: `axon sim
- * --view` in a child process, headless Chromium (Debian's /usr/bin/chromium) on the printed URL.
+ * --view` in a child process, headless Chromium on the printed URL (tests/helpers/viewerE2e.ts).
  *
  * - A pendulum swung up by the MPPI planner (`--world-model models/pendulum-wm --wm-mode plan`):
  *   the page draws 64 sampled rollouts and the plan as ghost paths of the rod's free end. Every
@@ -11,74 +11,30 @@
  * Skipped, with a message, where chromium is absent; .ci/run installs it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
+import { CHROMIUM, haveChromium, launchChromium, openPage, screenshot, startSim, type SimProcess } from '../helpers/viewerE2e.ts';
 
 declare const window: any;
 declare const document: any;
 
-const CHROMIUM = process.env.AXON_CHROMIUM ?? '/usr/bin/chromium';
-const haveChromium = existsSync(CHROMIUM);
 if (!haveChromium) console.warn(`viewer world-model e2e skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
-
-/** Starts `axon sim ... --view --view-port 0` and resolves with the viewer URL it prints. */
-async function startSim(args: string[]): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['bin/axon.js', 'sim', ...args, '--view', '--view-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.on('data', (d) => (out += d));
-  child.stderr!.on('data', (d) => (out += d));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setInterval(() => {
-      const m = /axon viewer: (http:\/\/\S+)/.exec(out);
-      if (m) {
-        clearInterval(timer);
-        resolve(m[1]);
-      }
-    }, 50);
-    child.on('exit', (code) => {
-      clearInterval(timer);
-      reject(new Error(`axon sim exited (${code}) before printing the viewer URL:\n${out}`));
-    });
-  });
-  return { child, url, output: () => out };
-}
-
-async function openPage(browser: Browser, url: string): Promise<Page> {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
-  page.on('pageerror', (e) => console.error('page error:', e.message));
-  await page.goto(url);
-  await page.waitForFunction(() => window.__axon?.hello !== null && window.__axon?.frames > 2, null, { timeout: 30_000 });
-  return page;
-}
-
-function screenshot(page: Page, name: string) {
-  mkdirSync('tests/.output', { recursive: true });
-  return page.screenshot({ path: `tests/.output/${name}` }).then(() => {
-    if (process.env.AXON_UPDATE_DOCS === '1') copyFileSync(`tests/.output/${name}`, `docs/${name}`);
-  });
-}
 
 describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (axon sim --view, headless chromium)', () => {
   let browser: Browser;
-  const children: ChildProcess[] = [];
+  const sims: SimProcess[] = [];
 
   beforeAll(async () => {
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {
     await browser?.close();
-    for (const c of children) c.kill('SIGINT');
+    await Promise.all(sims.map((s) => s.stop()));
   });
 
   it('draws the planner’s sampled rollouts and its plan as paths of the rod’s end, each point 1 m from the pivot', async () => {
     const sim = await startSim(['--robot', 'pendulum', '--world-model', 'models/pendulum-wm', '--wm-mode', 'plan', '--duration', '120']);
-    children.push(sim.child);
+    sims.push(sim);
     const page = await openPage(browser, sim.url);
     await page.waitForFunction(() => window.__axon.ghost.frames >= 3, null, { timeout: 30_000 });
     await screenshot(page, 'viewer-worldmodel.png'); // early: the planner is still pumping the swing up
@@ -118,7 +74,7 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
 
   it('puts a disc under each foot of the standing humanoid, the two forces carrying its weight', async () => {
     const sim = await startSim(['--robot', 'humanoid', '--policy', 'models/humanoid-balance', '--duration', '120']);
-    children.push(sim.child);
+    sims.push(sim);
     const page = await openPage(browser, sim.url);
     await page.waitForFunction(() => window.__axon.contacts.length === 2 && window.__axon.last.time > 1, null, { timeout: 30_000 });
     const c = await page.evaluate(() => {

@@ -62,8 +62,19 @@ export function simCommand() {
       let recorder: Recorder | undefined;
       // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
       const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
+      // Ctrl-C / SIGTERM end the run as its duration would: the loop stops, the recording is
+      // closed with its footer, the summary is printed.
+      let interrupted: string | undefined;
+      let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
       try {
         const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control, worldModel: wm }) => {
+          onSignal = (sig) => {
+            interrupted = sig;
+            loop.stop();
+            control?.resume(); // a paused clock would hold the last tick
+          };
+          process.once('SIGINT', onSignal);
+          process.once('SIGTERM', onSignal);
           if (o.async)
             loop.records$.subscribe((rec) => {
               age.n++;
@@ -98,6 +109,7 @@ export function simCommand() {
           duration_s: round(r.steps * session.period, 6),
           ticks: r.steps,
           realtime,
+          ...(interrupted ? { interrupted } : {}),
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success },
           safety: safetySummary(r.safety),
@@ -120,6 +132,10 @@ export function simCommand() {
         if (o.json) console.log(JSON.stringify(summary));
         else printHuman(summary);
       } finally {
+        if (onSignal) {
+          process.off('SIGINT', onSignal);
+          process.off('SIGTERM', onSignal);
+        }
         await recorder?.close();
         await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
         await session.close();

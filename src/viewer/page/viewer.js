@@ -192,7 +192,7 @@ let kin = null;
 let tips = [];
 let ghostLinks = [];
 const ghostObjects = [];
-const ghostMaterial = new THREE.MeshStandardMaterial({ color: 0xffe066, transparent: true, opacity: 0.25, depthWrite: false });
+const ghostMaterial = new THREE.MeshStandardMaterial({ color: 0xffe066, emissive: 0x806a10, transparent: true, opacity: 0.35, depthWrite: false });
 function setupGhost(h) {
   for (const o of [...ghostObjects, ...ghostLinks]) scene.remove(o);
   ghostObjects.length = 0;
@@ -203,8 +203,11 @@ function setupGhost(h) {
   if (!h.rollouts || !h.kinematics || !h.model) return;
   kin = new Kinematics(h.kinematics, h.links);
   tips = tracedPoints(h.model, h.kinematics).map((t) => {
-    const samples = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.6, depthWrite: false }));
-    const plan = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffe066 }));
+    // Drawn over the ground and the robot (no depth test): a path is never hidden behind what it predicts.
+    const samples = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.6, depthTest: false, depthWrite: false }));
+    const plan = new THREE.Line(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ color: 0xffe066, depthTest: false }));
+    samples.renderOrder = 10;
+    plan.renderOrder = 11;
     scene.add(samples, plan);
     ghostObjects.push(samples, plan);
     return { link: h.links.indexOf(t.link), name: t.link, point: new THREE.Vector3(t.point[0], t.point[1], t.point[2]), samples, plan };
