@@ -72,6 +72,31 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
     await page.close();
   });
 
+  it('draws the shield’s rollouts: after a veto every alternative it tried, the command sent among them', async () => {
+    const sim = await startSim(['--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--action-noise', '0.6', '--world-model', 'models/cartpole-wm', '--wm-mode', 'shield', '--duration', '120']);
+    sims.push(sim);
+    const page = await openPage(browser, sim.url);
+    // A noisy policy gets vetoed within seconds: then the frame carries all 66 alternatives.
+    // Taken in one evaluation (the next frame may hold a single row again).
+    const handle = await page.waitForFunction(() => {
+      const x = window.__axon.ghost;
+      if (!(x.rows > 1)) return null;
+      return { mode: x.mode, rows: x.rows, points: x.points, chosen: x.chosen, tips: x.tips, paths: x.paths, hinge: Array.from(window.__axon.last.links.subarray(7 * 2, 7 * 2 + 3)), legend: document.getElementById('wm-legend').textContent };
+    }, null, { timeout: 30_000 });
+    const g = (await handle.jsonValue()) as { mode: string; rows: number; points: number; chosen: number; tips: string[]; paths: number[][]; hinge: number[]; legend: string };
+    expect(g).toMatchObject({ mode: 'shield', rows: 66, points: 11, tips: ['pole'] });
+    expect(g.chosen).toBeGreaterThanOrEqual(0); // the command sent is one of the rows drawn
+    expect(g.chosen).toBeLessThan(66);
+    expect(g.legend).toContain('shield');
+    // The pole tip moves in the cart's x–z plane and never rises above the hinge plus the 1 m pole.
+    for (const p of g.paths)
+      for (let t = 0; t < g.points; t++) {
+        expect(Math.abs(p[3 * t + 1] - g.hinge[1])).toBeLessThan(1e-4);
+        expect(p[3 * t + 2]).toBeLessThanOrEqual(g.hinge[2] + 1 + 1e-4);
+      }
+    await page.close();
+  });
+
   it('puts a disc under each foot of the standing humanoid, the two forces carrying its weight', async () => {
     const sim = await startSim(['--robot', 'humanoid', '--policy', 'models/humanoid-balance', '--duration', '120']);
     sims.push(sim);
