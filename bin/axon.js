@@ -4,10 +4,11 @@
 import { register } from 'tsx/esm/api';
 
 register();
-// `axon replay run.mcap | head`: a reader that closed the pipe ends the output, not with a stack trace.
+// `axon sim ... | head`: once the reader has closed the pipe, further output is dropped and the
+// command goes on to its end (a recording is still closed properly), instead of dying on EPIPE.
 process.stdout.on('error', (e) => {
-  if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
-  throw e;
+  if (e.code !== 'EPIPE') throw e;
+  process.stdout.write = () => true;
 });
 const { main } = await import('../src/cli/main.ts');
 process.exitCode = await main(process.argv);

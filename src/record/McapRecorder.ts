@@ -301,7 +301,7 @@ export function attachRecorder(
     if (w)
       await writer.addMetadata({
         name: metadataNames.worldModel,
-        metadata: new Map([['json', JSON.stringify({ mode: w.mode, dt: w.dt, horizon: w.trace.horizon, state_names: w.stateNames, joint_slots: w.jointSlots })]]),
+        metadata: new Map([['json', JSON.stringify({ mode: w.mode, dt: w.dt, horizon: w.trace.horizon, state_size: w.trace.stateSize, state_names: w.stateNames, joint_slots: w.jointSlots })]]),
       });
     const run = { ...meta.run, period_s: meta.period, stage_names: stageNames, joints: jointNames };
     await writer.addMetadata({ name: metadataNames.run, metadata: new Map([['json', JSON.stringify(run, keepNonFinite)]]) });

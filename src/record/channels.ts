@@ -21,9 +21,9 @@ export const topics = {
   /** Joint command after safety: what was sent to the robot. */
   sent: '/axon/command/sent',
   /**
-   * The world model's predicted trajectory (plan: the plan the planner refined on this tick, rolled
-   * out from this tick's state; shield: the rollout of the command it let through or chose, then the
-   * continuation): start state and H predicted states.
+   * The world model's predicted trajectory (plan: the plan the planner settled on this tick, whose
+   * first action was sent, rolled out from this tick's state; shield: the rollout of the command it
+   * let through or chose, then the continuation): start state and H predicted states.
    * Only on ticks where a plan or shield hook rolled the model out (recorded with `--record`).
    */
   worldModel: '/axon/world_model/predicted',

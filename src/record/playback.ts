@@ -45,7 +45,7 @@ export class Playback {
     this.index = Math.max(0, ticks.findIndex((t) => t.time >= (o.fromS ?? 0)));
     const first = ticks[0];
     const wm = recording.worldModel;
-    this.trace = wm ? new RolloutTrace(wm.horizon, wm.stateNames.length, 1) : undefined;
+    this.trace = wm ? new RolloutTrace(wm.horizon, wm.stateSize, 1) : undefined;
     this.rec = {
       seq: 0,
       time: 0,
@@ -105,7 +105,6 @@ export class Playback {
   }
 
   private stopResolve: (() => void) | undefined;
-  private readonly _score = new Float64Array(1);
 
   stop(): void {
     if (this.timer) clearTimeout(this.timer);
@@ -137,9 +136,9 @@ export class Playback {
     if (tr && p && p.points === tr.steps && p.states.length === tr.steps * tr.stateSize) {
       const S = tr.stateSize;
       tr.begin(p.states, 1);
-      for (let k = 1; k < p.points; k++) tr.step(k - 1, p.states.subarray(k * S, (k + 1) * S));
-      this._score[0] = p.cost;
-      tr.commit(this._score, 0, t.seq);
+      for (let k = 1; k < p.points; k++) tr.step(k - 1, p.states.subarray(k * S, (k + 1) * S), 1);
+      tr.score(0, p.cost);
+      tr.commit(0, t.seq);
     }
     stageNames.forEach((s, k) => (r.stageS[k] = (t.stageUs[s] ?? 0) / 1e6));
     this.stats.record(r.lateness, r.stageS, steadyNow());

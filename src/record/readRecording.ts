@@ -34,7 +34,11 @@ export interface RecordedTick {
   readonly terminated: boolean;
   /** What the world-model hook reported on this tick, when one ran (NaN = none). */
   readonly worldModel?: { readonly surprise: number; readonly cost: number; readonly vetoed: boolean };
-  /** The world model's predicted trajectory of the command sent (plan / shield runs): points × stateSize, row-major by step. */
+  /**
+   * The world model's predicted trajectory (plan / shield runs): plan, the plan the tick settled on
+   * (its first action is the one sent); shield, the command sent then the continuation. points ×
+   * stateSize, row-major by step.
+   */
   readonly predicted?: { readonly cost: number; readonly points: number; readonly states: Float32Array };
 }
 
@@ -43,6 +47,7 @@ export interface RecordedWorldModelInfo {
   readonly mode: 'plan' | 'shield';
   readonly dt: number;
   readonly horizon: number;
+  readonly stateSize: number;
   readonly stateNames: string[];
   readonly jointSlots: { slot: number; joint: number; scale: number; offset: number }[];
 }
@@ -272,6 +277,7 @@ function readWorldModelInfo(w: Record<string, unknown>): RecordedWorldModelInfo 
     mode: w.mode === 'shield' ? 'shield' : 'plan',
     dt: Number(w.dt),
     horizon: Number(w.horizon),
+    stateSize: Number(w.state_size ?? (Array.isArray(w.state_names) ? w.state_names.length : 0)),
     stateNames: Array.isArray(w.state_names) ? w.state_names.map(String) : [],
     jointSlots: Array.isArray(w.joint_slots) ? (w.joint_slots as RecordedWorldModelInfo['jointSlots']) : [],
   };

@@ -19,7 +19,7 @@ import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { steadyNow } from '../clock/sleep.ts';
 import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
-import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED, FLAG_VETOED, FLAG_WORLD_MODEL } from './frames.ts';
+import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
 import type { SimControl } from './PausableClock.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 import { basename, extname } from 'node:path';
@@ -137,16 +137,25 @@ export async function attachViewer(
   let seq = 0;
   let time = 0;
   let lastObs: Observation | undefined;
-  // World-model hook values (when one runs): latest surprise and plan cost, vetoes counted.
-  const wm = { present: false, surprise: Number.NaN, cost: Number.NaN, vetoes: 0, vetoed: false };
+  // World-model hook values (when one runs): latest surprise and plan cost, vetoes counted, and
+  // every tick's (time, surprise, cost, vetoed) in a ring that the stats messages send on.
+  const wm = { present: false, surprise: Number.NaN, cost: Number.NaN, vetoes: 0, count: 0, sent: 0 };
+  const wmRing = new Float64Array(4 * WINDOW);
+  // Version of the rollouts last sent; a page that connects resets it, so that it gets them even while they do not change (paused).
+  let rolloutVersion = -1;
   const onRecord = (rec: TickRecord): void => {
     const w = rec.worldModel;
     if (w) {
       wm.present = true;
       wm.surprise = w.surprise;
       wm.cost = w.cost;
-      wm.vetoed = w.vetoed;
       if (w.vetoed) wm.vetoes++;
+      const k = 4 * (wm.count % WINDOW);
+      wmRing[k] = rec.time;
+      wmRing[k + 1] = w.surprise;
+      wmRing[k + 2] = w.cost;
+      wmRing[k + 3] = w.vetoed ? 1 : 0;
+      wm.count++;
     }
     const obs = rec.observation;
     for (let i = 0; i < n; i++) {
@@ -215,6 +224,7 @@ export async function attachViewer(
     (c) => {
       c.socket.send(hello(c));
       c.socket.send(statsMessage([]));
+      rolloutVersion = -1;
     },
     (c, msg) => command(c, msg),
     o.token,
@@ -264,18 +274,17 @@ export async function attachViewer(
       links.set(_pos, 7 * l);
       links.set(_quat, 7 * l + 3);
     }
-    const flags = (o.control?.paused ? FLAG_PAUSED : 0) | (wm.present ? FLAG_WORLD_MODEL : 0) | (wm.vetoed ? FLAG_VETOED : 0);
+    const flags = o.control?.paused ? FLAG_PAUSED : 0;
     // A buffer per client and frame: ws may hold it until it is written (30 Hz, off the tick).
     for (const c of server.clients) {
       if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) continue;
       const buf = new Uint8Array(frameBytes);
-      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), flags | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n, contacts, wm.surprise, wm.cost);
+      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), flags | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n, contacts);
       c.socket.send(buf);
     }
     framesSent++;
   };
   let rolloutFramesSent = 0;
-  let rolloutVersion = -1;
   const sendRollouts = () => {
     const r = o.rollouts;
     if (!r || server.clients.size === 0 || r.trace.version === rolloutVersion || r.trace.rows === 0) return;
@@ -287,7 +296,22 @@ export async function attachViewer(
     server.broadcast(buf);
     rolloutFramesSent++;
   };
-  function statsMessage(events: SafetyEvent[]): string {
+  /** The world model's per-tick values from entry `from` on (the ring keeps the last WINDOW). */
+  function wmSeries(from: number) {
+    const start = Math.max(from, wm.count - WINDOW);
+    const s = { time: [] as number[], surprise: [] as (number | null)[], cost: [] as (number | null)[], vetoed: [] as boolean[] };
+    const fin = (v: number) => (Number.isFinite(v) ? v : null);
+    for (let i = start; i < wm.count; i++) {
+      const k = 4 * (i % WINDOW);
+      s.time.push(wmRing[k]);
+      s.surprise.push(fin(wmRing[k + 1]));
+      s.cost.push(fin(wmRing[k + 2]));
+      s.vetoed.push(wmRing[k + 3] === 1);
+    }
+    return s;
+  }
+  /** `series`: every tick's world-model values since entry `from` (a new page gets what the ring holds). */
+  function statsMessage(events: SafetyEvent[], from = 0): string {
     const k = Math.min(ticks, WINDOW);
     let rate = 0;
     if (k >= 2) {
@@ -308,14 +332,17 @@ export async function attachViewer(
       overruns: loop.stats.overruns,
       safetyState: safety.state,
       paused: o.control?.paused ?? false,
-      ...(wm.present ? { worldModel: { surprise: Number.isFinite(wm.surprise) ? wm.surprise : null, cost: Number.isFinite(wm.cost) ? wm.cost : null, vetoes: wm.vetoes } } : {}),
+      ...(wm.present
+        ? { worldModel: { surprise: Number.isFinite(wm.surprise) ? wm.surprise : null, cost: Number.isFinite(wm.cost) ? wm.cost : null, vetoes: wm.vetoes, series: wmSeries(from) } }
+        : {}),
       events: events.map((e) => ({ time: e.time, seq: e.seq, kind: e.kind, state: e.state, joint: e.joint, value: e.value, reason: e.reason })),
     });
   }
   const sendStats = () => {
     const events = pendingEvents.splice(0, pendingEvents.length);
     if (server.clients.size === 0) return;
-    server.broadcast(statsMessage(events));
+    server.broadcast(statsMessage(events, wm.sent));
+    wm.sent = wm.count;
   };
   const frameTimer = setInterval(sendFrame, 1000 / (o.frameHz ?? 30));
   const statsTimer = setInterval(sendStats, 1000 / (o.statsHz ?? 4));

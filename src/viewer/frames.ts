@@ -5,8 +5,7 @@
  *   0       u8       kind = 1 (state)
  *   1       u8       version = 2
  *   2       u8       safety state (0 running, 1 degraded, 2 safe-stop, 3 e-stopped)
- *   3       u8       flags (bit 0: paused, bit 1: commands allowed for this connection,
- *                    bit 2: a world-model hook runs, bit 3: the shield vetoed this tick's command)
+ *   3       u8       flags (bit 0: paused, bit 1: commands allowed for this connection)
  *   4       u32      loop tick seq
  *   8       f64      tick time (s, clock base)
  *   16      u16      L = link count
@@ -16,8 +15,6 @@
  *   24      f32[7L]  per link: position x y z (m, world), orientation x y z w
  *   ...     f32[4N]  per joint: position (rad|m), target (after safety), effort (N·m|N), velocity
  *   ...     f32[C]   per contact sensor: normal force (N), order of RobotSpec.sensors.contacts
- *   ...     f32      world model: surprise of this tick (monitor), NaN when none
- *   ...     f32      world model: cost of the plan sent (plan) or of the command checked (shield), NaN when none
  *
  * The rollout frame (a world model's rollouts of one tick, see RolloutTrace), sent when they change:
  *
@@ -33,7 +30,7 @@
  *   16      f32[R]   score per row (plan: cost; shield: worst predicted violation, 0 = safe)
  *   ...     f32[TRS] states, time-major: point t, row r at ((t·R) + r)·S
  *
- * Everything else (hello, stats, events, command replies) is JSON text. The page (page/viewer.js)
+ * Everything else (hello, stats with the world model's per-tick series, events, command replies) is JSON text. The page (page/viewer.js)
  * holds the same decoders in JavaScript; tests check the two against each other.
  */
 export const FRAME_KIND_STATE = 1;
@@ -46,11 +43,10 @@ export const ROLLOUT_MODES = ['', 'plan', 'shield'] as const;
 export const SAFETY_STATES = ['running', 'degraded', 'safe-stop', 'e-stopped'] as const;
 export const FLAG_PAUSED = 1;
 export const FLAG_COMMANDS = 2;
-export const FLAG_WORLD_MODEL = 4;
-export const FLAG_VETOED = 8;
+
 
 export function stateFrameBytes(links: number, joints: number, contacts = 0): number {
-  return FRAME_HEADER_BYTES + 4 * (7 * links + 4 * joints + contacts + 2);
+  return FRAME_HEADER_BYTES + 4 * (7 * links + 4 * joints + contacts);
 }
 
 export interface StateFrame {
@@ -64,9 +60,6 @@ export interface StateFrame {
   joints: Float32Array;
   /** Normal force (N) per contact sensor. */
   contacts: Float32Array;
-  /** World-model surprise and cost of the tick (NaN when none; see the flags). */
-  surprise: number;
-  cost: number;
 }
 
 /**
@@ -84,8 +77,6 @@ export function encodeStateFrame(
   joints: ArrayLike<number>,
   nJoints: number,
   contacts: ArrayLike<number> = [],
-  surprise = Number.NaN,
-  cost = Number.NaN,
 ): void {
   out.setUint8(0, FRAME_KIND_STATE);
   out.setUint8(1, FRAME_VERSION);
@@ -101,8 +92,6 @@ export function encodeStateFrame(
   for (let i = 0; i < 7 * nLinks; i++, o += 4) out.setFloat32(o, links[i], true);
   for (let i = 0; i < 4 * nJoints; i++, o += 4) out.setFloat32(o, joints[i], true);
   for (let i = 0; i < contacts.length; i++, o += 4) out.setFloat32(o, contacts[i], true);
-  out.setFloat32(o, surprise, true);
-  out.setFloat32(o + 4, cost, true);
 }
 
 /** Decodes a state frame; throws AxonError-like errors naming the byte that is wrong. */
@@ -125,8 +114,6 @@ export function decodeStateFrame(buf: ArrayBuffer | Uint8Array): StateFrame {
   for (let i = 0; i < joints.length; i++, o += 4) joints[i] = v.getFloat32(o, true);
   for (let i = 0; i < contacts.length; i++, o += 4) contacts[i] = v.getFloat32(o, true);
   return {
-    surprise: v.getFloat32(o, true),
-    cost: v.getFloat32(o + 4, true),
     safetyState: SAFETY_STATES[v.getUint8(2)] ?? 'running',
     flags: v.getUint8(3),
     seq: v.getUint32(4, true),

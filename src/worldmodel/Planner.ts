@@ -44,7 +44,7 @@ export interface Planner {
   readonly options: PlannerOptions;
   /** The current plan, H × actionSize, row-major by step. */
   readonly mean: Float32Array;
-  /** Cost of the plan's own rollout (the noise-free sample) at the last plan(); NaN before. */
+  /** Cost of the plan as the last plan() began (the warm start, its noise-free sample 0); NaN before. */
   readonly lastCost: number;
   /** Forgets the warm start; `seed` re-seeds the sampling noise (default: options.seed). */
   reset(seed?: number): void;
@@ -54,11 +54,10 @@ export interface Planner {
    */
   plan(state: Float32Array, out: Float32Array, seed?: Float32Array, seq?: number): Promise<Float32Array>;
   /**
-   * Keeps each tick's rollouts of the first `rows` samples in a RolloutTrace for a viewer or a
-   * recording; scores are the samples' costs. Sample 0, the predicted trajectory, is the plan as
-   * this tick starts refining it (the previous tick's plan shifted one step, its first step seeded
-   * by the policy when it seeds), rolled out from this tick's state: the update then moves the
-   * plan by a weighted average of the samples drawn around it. Off until called.
+   * Keeps each tick's rollouts in a RolloutTrace (`rows` rows) for a viewer or a recording. Row 0,
+   * the predicted trajectory, is the plan this tick settled on (after its update: its first action
+   * is the one sent), rolled out once more from this tick's state (H extra batch-1 predictions);
+   * rows 1.. are the first samples of the last sampling round. Scores are costs. Off until called.
    */
   enableTrace(rows: number): RolloutTrace;
   /** The trace, once enableTrace was called. */
@@ -84,6 +83,8 @@ export abstract class SamplingPlanner implements Planner {
   private readonly x: Float32Array;
   protected rng: Rng;
   trace: RolloutTrace | undefined;
+  private planX: Float32Array | undefined;
+  private readonly planCost = new Float64Array(1);
 
   constructor(
     protected readonly model: WorldModel,
@@ -116,7 +117,27 @@ export abstract class SamplingPlanner implements Planner {
 
   enableTrace(rows: number): RolloutTrace {
     if (!(Number.isInteger(rows) && rows >= 1)) throw new AxonError('PLANNER_OPTION', 'trace rows', `is ${rows}`, 'a whole number >= 1');
-    return (this.trace = new RolloutTrace(this.H, this.S, Math.min(rows, this.K)));
+    this.planX = new Float32Array(this.S);
+    return (this.trace = new RolloutTrace(this.H, this.S, Math.min(rows, this.K + 1)));
+  }
+
+  /** Rolls the plan (mean) from `state` through the model into the trace's row 0 and publishes the trace. */
+  private async tracePlan(trace: RolloutTrace, state: Float32Array, seq: number): Promise<void> {
+    const { H, A, S, mean } = this;
+    const x = this.planX!, c = this.planCost;
+    for (let i = 0; i < S; i++) x[i] = state[i];
+    c[0] = 0;
+    for (let t = 0; t < H; t++) {
+      const ut = mean.subarray(t * A, (t + 1) * A);
+      const p = await this.model.predict(x, ut, 1);
+      this.cost.stage(p.nextStates, ut, 1, c);
+      trace.step(t, p.nextStates, 1, 0);
+      for (let i = 0; i < S; i++) x[i] = p.nextStates[i];
+    }
+    this.cost.terminal(x, 1, c);
+    trace.score(0, c[0]);
+    for (let k = 0; k + 1 < trace.capacity && k < this.K; k++) trace.score(k + 1, this.costs[k]);
+    trace.commit(0, seq);
   }
 
   reset(seed?: number): void {
@@ -159,13 +180,15 @@ export abstract class SamplingPlanner implements Planner {
     else for (let o = 0; o < K * S; o += S) for (let i = 0; i < S; i++) x[o + i] = state[i];
     costs.fill(0);
     const trace = this.trace;
-    trace?.begin(state, K);
+    // Row 0 is the plan (tracePlan, after the update); the samples go to rows 1..
+    const kept = trace ? Math.min(K, trace.capacity - 1) : 0;
+    trace?.begin(state, kept + 1);
     for (let t = 0; t < H; t++) {
       const ut = this.u.subarray(t * K * A, (t + 1) * K * A);
       const p = await this.model.predict(x, ut, K);
       this.cost.stage(p.nextStates, ut, K, costs);
       x.set(p.nextStates);
-      trace?.step(t, p.nextStates);
+      trace?.step(t, p.nextStates, kept, 1);
     }
     this.cost.terminal(x, K, costs);
     for (let k = 0; k < K; k++) if (!(costs[k] <= 1e30)) costs[k] = 1e30; // NaN / Inf rollouts lose
@@ -183,8 +206,8 @@ export abstract class SamplingPlanner implements Planner {
       this.lastCost = this.costs[0];
       this.update();
     }
-    // The last iteration's rollouts (CEM: the final refit's samples); sample 0 = the plan refined.
-    this.trace?.commit(this.costs, 0, seq);
+    // The last round's samples, and the plan it settled on (before the warm-start shift).
+    if (this.trace) await this.tracePlan(this.trace, state, seq);
     for (let j = 0; j < A; j++) out[j] = mean[j];
     // Warm start: shift one step, repeat the last step; CEM's std goes back to its start.
     mean.copyWithin(0, A, H * A);

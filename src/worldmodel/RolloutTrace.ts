@@ -1,6 +1,7 @@
 /**
- * The world model's rollouts of one tick, kept for a viewer: the predicted trajectory (row 0) and
- * sampled alternatives (rows 1..), each as the start state and the H predicted states.
+ * The world model's rollouts of one tick, kept for a viewer and a recording: the predicted
+ * trajectory (the `chosen` row) and the alternatives sampled around it, each as the start state
+ * and the H predicted states.
  *
  * Real-time rules: every buffer is sized here. On the tick the planner (or shield) only copies the
  * first `rows` rows of each batched prediction into the back buffer; commit() swaps back and front
@@ -49,24 +50,32 @@ export class RolloutTrace {
     this.backScores = new Float32Array(capacity);
   }
 
-  /** Starts a tick's rollout of `batch` rows from one start state (stateSize). */
-  begin(start: Float32Array, batch: number): void {
+  /** Starts a tick's rollout of `rows` rows (at most `capacity` are kept), all from one start state (stateSize). */
+  begin(start: Float32Array, rows: number): void {
     const S = this.stateSize, C = this.capacity;
-    this.backRows = batch < C ? batch : C;
+    this.backRows = rows < C ? rows : C;
     for (let r = 0; r < this.backRows; r++) for (let i = 0; i < S; i++) this.back[r * S + i] = start[i];
   }
 
-  /** Copies the first rows of step t's predicted states (batch × stateSize, row-major), t = 0..H−1. */
-  step(t: number, nextStates: Float32Array): void {
+  /**
+   * Copies `n` rows of step t's predicted states (batch × stateSize, row-major, rows from 0) into
+   * rows atRow.. of the trace (those beyond the rows begun are left out); t = 0..H−1.
+   */
+  step(t: number, nextStates: Float32Array, n: number, atRow = 0): void {
     const S = this.stateSize;
-    const n = this.backRows * S;
-    const at = (t + 1) * this.capacity * S;
-    for (let i = 0; i < n; i++) this.back[at + i] = nextStates[i];
+    const rows = Math.min(n, this.backRows - atRow);
+    if (rows <= 0) return;
+    const at = ((t + 1) * this.capacity + atRow) * S;
+    for (let i = 0, end = rows * S; i < end; i++) this.back[at + i] = nextStates[i];
   }
 
-  /** Publishes the rollout begun last: scores per row (the first `rows` are read), the chosen row, the tick. */
-  commit(scores: ArrayLike<number>, chosen: number, seq: number): void {
-    for (let r = 0; r < this.backRows; r++) this.backScores[r] = scores[r];
+  /** Sets the score of a row of the rollout begun last. */
+  score(row: number, value: number): void {
+    if (row < this.backRows) this.backScores[row] = value;
+  }
+
+  /** Publishes the rollout begun last: the chosen row (−1 none) and the loop tick. */
+  commit(chosen: number, seq: number): void {
     const s = this.states;
     this.states = this.back;
     this.back = s;

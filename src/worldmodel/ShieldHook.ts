@@ -110,7 +110,7 @@ export class ShieldHook implements WorldModelHook {
       }
       const p = await this.model.predict(x.subarray(0, n * S), this.act.subarray(0, n * A), n);
       x.set(p.nextStates);
-      this.trace?.step(t, p.nextStates);
+      this.trace?.step(t, p.nextStates, n);
       for (let r = 0; r < n; r++) {
         const v = this.constraints.violation(x, r, this.which);
         if (v > 0) {
@@ -124,6 +124,14 @@ export class ShieldHook implements WorldModelHook {
     }
   }
 
+  /** Publishes the last roll's rows, scored by their worst predicted violation (0 = safe), `chosen` the command sent. */
+  private publishTrace(chosen: number, seq: number): void {
+    const tr = this.trace;
+    if (!tr) return;
+    for (let r = 0; r < tr.capacity; r++) tr.score(r, this.worst[r]);
+    tr.commit(chosen, seq);
+  }
+
   async apply(obs: Observation, _input: Float32Array, action: Float32Array, seq = 0): Promise<Float32Array> {
     const { A, R, first } = this;
     const H = this.options.horizon, c = this.options.actionClip;
@@ -135,7 +143,7 @@ export class ShieldHook implements WorldModelHook {
       this.out.set(first.subarray(0, A));
       this.last.set(this.out);
       this.tick.cost = 0;
-      this.trace?.commit(this.worst, 0, seq);
+      this.publishTrace(0, seq);
       return action;
     }
     const badStep = this.firstBad[0], badBy = this.worst[0], badName = this.constraints.names[this.worstWhich[0]];
@@ -164,7 +172,7 @@ export class ShieldHook implements WorldModelHook {
     this.vetoes++;
     this.tick.vetoed = true;
     this.tick.cost = this.worst[best];
-    this.trace?.commit(this.worst, best, seq);
+    this.publishTrace(best, seq);
     const dt = this.model.dt;
     const safe = this.firstBad[best] === H;
     this.sink?.reportWorldModel(

@@ -50,7 +50,11 @@ export interface WorldModelHook {
 export interface WorldModelTickInfo {
   /** Normalised one-step prediction error (RMS over state elements in units of error_std); NaN when none. */
   surprise: number;
-  /** Cost of the plan that was sent (plan), or of the chosen command's rollout (shield); NaN when none. */
+  /**
+   * Plan: cost of the plan as the tick began (its warm start rolled out from this tick's state).
+   * Shield: the worst predicted constraint violation of the command sent (0 = predicted safe).
+   * NaN when none.
+   */
   cost: number;
   /** The shield replaced the proposed command this tick. */
   vetoed: boolean;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { readRecording } from '../../src/record/index.ts';
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,20 @@ function axon(...args: string[]) {
 const policy = 'models/cartpole-balance';
 
 describe('axon CLI', () => {
+  it('goes on to its end when its reader closes stdout early (| head): the recording is whole', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'axon-pipe-')), 'run.mcap');
+    const child = spawn(process.execPath, ['bin/axon.js', 'sim', '--robot', 'cartpole', '--policy', policy, '--duration', '2', '--view', '--view-port', '0', '--record', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout.once('data', () => child.stdout.destroy()); // the first line read, the pipe closed
+    const code = await new Promise<number | null>((r) => child.on('close', r));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+    const rec = await readRecording(file);
+    expect(rec.truncated).toBe(false);
+    expect(rec.ticks).toHaveLength(100);
+  });
+
   it('lists its subcommands and documents every flag', () => {
     const top = axon('--help');
     expect(top.code).toBe(0);

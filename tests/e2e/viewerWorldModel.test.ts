@@ -4,8 +4,10 @@
  *
  * - A pendulum swung up by the MPPI planner (`--world-model models/pendulum-wm --wm-mode plan`):
  *   the page draws 64 sampled rollouts and the plan as ghost paths of the rod's free end. Every
- *   point the page computed must lie 1 m from the pivot (the rod is 1 m long), which checks the
- *   rollout frame, the state -> joint mapping and the page's forward kinematics together.
+ *   point the page computed must be the tip of the 1 m rod at the angle the frame predicted for
+ *   it, which checks the rollout frame, the state -> joint mapping and the page's forward
+ *   kinematics together.
+ * - The cartpole under a noisy policy and the shield: after a veto, all 66 alternatives.
  * - The humanoid under its balance policy: a disc under each foot sized by its contact force; the
  *   two forces carry the robot's weight.
  * Skipped, with a message, where chromium is absent; .ci/run installs it.
@@ -32,7 +34,7 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
     await Promise.all(sims.map((s) => s.stop()));
   });
 
-  it('draws the planner’s sampled rollouts and its plan as paths of the rod’s end, each point 1 m from the pivot', async () => {
+  it('draws the planner’s sampled rollouts and its plan as paths of the rod’s end, each point at the predicted angle', async () => {
     const sim = await startSim(['--robot', 'pendulum', '--world-model', 'models/pendulum-wm', '--wm-mode', 'plan', '--duration', '120']);
     sims.push(sim);
     const page = await openPage(browser, sim.url);
@@ -41,7 +43,7 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
     const read = () =>
       page.evaluate(() => {
         const g = window.__axon.ghost;
-        return { mode: g.mode, seq: g.seq, rows: g.rows, points: g.points, chosen: g.chosen, tips: g.tips, paths: g.paths as number[][], predicted: g.predicted as number[], pivot: Array.from(window.__axon.last.links.subarray(0, 3)) as number[], hello: window.__axon.hello.rollouts };
+        return { mode: g.mode, seq: g.seq, rows: g.rows, points: g.points, chosen: g.chosen, tips: g.tips, paths: g.paths as number[][], states: Array.from(g.states as Float32Array) as number[], stateSize: g.stateSize as number, pivot: Array.from(window.__axon.last.links.subarray(0, 3)) as number[], hello: window.__axon.hello.rollouts };
       });
     const a = await read();
     expect(a.mode).toBe('plan');
@@ -50,26 +52,32 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
     expect(a.points).toBe(21); // the start and 20 predicted steps
     expect(a.chosen).toBe(0);
     expect(a.tips).toEqual(['pole']);
+    // Each point is the rod tip at the angle the world model predicted for that row and step: the
+    // joint turns about y, so the tip is the pivot + (sin θ, 0, cos θ) for the 1 m rod.
+    expect(a.stateSize).toBe(2); // joint_pos.joint, joint_vel.joint
     let worst = 0;
-    for (const path of a.paths)
-      for (let t = 0; t < a.points; t++) {
-        const d = Math.hypot(path[3 * t] - a.pivot[0], path[3 * t + 1] - a.pivot[1], path[3 * t + 2] - a.pivot[2]);
-        worst = Math.max(worst, Math.abs(d - 1));
-      }
-    expect(worst).toBeLessThan(1e-3);
+    a.paths.forEach((path, r) =>
+      Array.from({ length: a.points }, (_, t) => {
+        const theta = a.states[(t * a.rows + r) * a.stateSize];
+        const want = [a.pivot[0] + Math.sin(theta), a.pivot[1], a.pivot[2] + Math.cos(theta)];
+        worst = Math.max(worst, Math.hypot(path[3 * t] - want[0], path[3 * t + 1] - want[1], path[3 * t + 2] - want[2]));
+      }),
+    );
+    expect(worst).toBeLessThan(1e-4);
     // The samples fan out: their end points are spread, the plan is one of them.
     const ends = a.paths.map((p) => [p[3 * 20], p[3 * 20 + 2]]);
     const spread = Math.max(...ends.map((e) => Math.hypot(e[0] - ends[0][0], e[1] - ends[0][1])));
     expect(spread).toBeGreaterThan(0.01);
-    expect(a.predicted).toEqual(a.paths[0]);
-    // The world-model panel plots the plan's cost, tick by tick.
+    // The world-model panel plots the plan's cost of every tick (sent with the stats).
+    await page.waitForFunction(() => window.__axon.worldModel?.n > 10, null, { timeout: 10_000 });
     const wm = await page.evaluate(() => window.__axon.worldModel);
-    expect(wm.kind).toBe('cost');
-    expect(wm.n).toBeGreaterThan(2);
+    expect(wm.kind).toBe('plan');
     expect(wm.last).toBeGreaterThan(0);
+    expect(wm.n).toBeGreaterThanOrEqual(Math.round(wm.lastTime / 0.02)); // no tick missing since the start
     // New rollouts keep arriving while the planner runs.
     await page.waitForFunction((s) => window.__axon.ghost.seq > s, a.seq, { timeout: 10_000 });
     await page.close();
+    await sim.stop();
   });
 
   it('draws the shield’s rollouts: after a veto every alternative it tried, the command sent among them', async () => {
@@ -94,7 +102,11 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
         expect(Math.abs(p[3 * t + 1] - g.hinge[1])).toBeLessThan(1e-4);
         expect(p[3 * t + 2]).toBeLessThanOrEqual(g.hinge[2] + 1 + 1e-4);
       }
+    // The panel plots the predicted violation of every command sent, the vetoes marked.
+    await page.waitForFunction(() => window.__axon.worldModel?.vetoes > 0, null, { timeout: 10_000 });
+    expect((await page.evaluate(() => window.__axon.worldModel)).kind).toBe('shield');
     await page.close();
+    await sim.stop();
   });
 
   it('puts a disc under each foot of the standing humanoid, the two forces carrying its weight', async () => {
@@ -118,5 +130,6 @@ describe.skipIf(!haveChromium)('viewer: world-model ghost paths and contacts (ax
     expect(c.text).toContain(`${c.names[0]} `);
     await screenshot(page, 'viewer-contacts.png');
     await page.close();
+    await sim.stop();
   });
 });

@@ -36,11 +36,16 @@ export async function startSim(args: string[]): Promise<SimProcess> {
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const url = await new Promise<string>((resolve, reject) => {
+    const started = Date.now();
     const timer = setInterval(() => {
       const m = /axon viewer: (http:\/\/\S+)/.exec(out);
       if (m) {
         clearInterval(timer);
         resolve(m[1]);
+      } else if (Date.now() - started > 60_000) {
+        clearInterval(timer);
+        child.kill('SIGKILL'); // no orphan left behind
+        reject(new Error(`axon sim printed no viewer URL in 60 s:\n${out}`));
       }
     }, 50);
     void exited.then((code) => {

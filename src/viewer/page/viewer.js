@@ -218,9 +218,14 @@ function setupGhost(h) {
 }
 const _v = new THREE.Vector3();
 const CHEAP = new THREE.Color(0x4dd0e1), DEAR = new THREE.Color(0x37474f), SAFE = new THREE.Color(0x66bb6a), UNSAFE = new THREE.Color(0xef5350);
+let pendingRollouts = null; // a rollout frame that came before the first state frame: drawn with it
 function onRollouts(f) {
   const h = state.hello, last = state.last;
-  if (!kin || !h?.rollouts || !last) return;
+  if (!kin || !h?.rollouts) return;
+  if (!last) {
+    pendingRollouts = f;
+    return;
+  }
   const { rows: R, points: T, stateSize: S, states, scores } = f;
   const slots = h.rollouts.jointSlots;
   const nJ = h.joints.length;
@@ -272,9 +277,11 @@ function onRollouts(f) {
   // For tests and the console: every row's path of the first traced point, and the predicted one.
   ghost.paths = pts[0] ? Array.from({ length: R }, (_, r) => Array.from(pts[0].subarray(r * T * 3, (r + 1) * T * 3))) : [];
   ghost.predicted = f.chosen >= 0 && pts[0] ? ghost.paths[f.chosen] : [];
+  ghost.states = states; // the frame's world-model states, time-major (tests compare the paths with them)
+  ghost.stateSize = S;
   $('wm-legend').textContent = f.mode === 'shield'
     ? `shield: ${R} rollout${R > 1 ? 's' : ''} of ${T - 1} steps (green safe, red unsafe, yellow sent)`
-    : `plan: ${R} of the samples, ${T - 1} steps × ${h.rollouts.dt} s (bright = cheap, yellow = plan)`;
+    : `plan and ${R - 1} samples, ${T - 1} steps × ${h.rollouts.dt} s (bright = cheap, yellow = plan)`;
 }
 
 // ---- state ----------------------------------------------------------------------------------
@@ -307,7 +314,11 @@ function onHello(h) {
 function onFrame(f) {
   state.frames++;
   state.last = f;
-  if (f.flags & 4) recordWorldModel(f);
+  if (pendingRollouts) {
+    const r = pendingRollouts;
+    pendingRollouts = null;
+    onRollouts(r);
+  }
   for (let l = 0; l < linkObjects.length; l++) {
     const o = linkObjects[l], a = f.links, k = 7 * l;
     o.position.set(a[k], a[k + 1], a[k + 2]);
@@ -339,7 +350,8 @@ function onStats(s) {
   if (s.worldModel) {
     const w = s.worldModel;
     $('wm-row').hidden = false;
-    $('wm').textContent = [w.surprise !== null ? `surprise ${w.surprise.toFixed(2)}` : '', w.cost !== null ? `plan cost ${w.cost.toFixed(2)}` : '', w.vetoes ? `${w.vetoes} vetoes` : ''].filter(Boolean).join(', ') || '–';
+    $('wm').textContent = [w.surprise !== null ? `surprise ${w.surprise.toFixed(2)}` : '', w.cost !== null ? `cost ${w.cost.toFixed(2)}` : '', w.vetoes ? `${w.vetoes} vetoes` : ''].filter(Boolean).join(', ') || '–';
+    if (w.series) recordWorldModel(w.series);
   }
   const list = $('events');
   for (const e of s.events) {
@@ -408,25 +420,33 @@ function drawTrace() {
   ctx.fillText(`${lo.toFixed(3)}`, 4, H - 6);
 }
 
-// ---- world-model signal: surprise (monitor) or plan / checked-command cost, vetoes marked ------------
-const WM_HISTORY = 300;
-const wmTrace = { t: new Float64Array(WM_HISTORY), v: new Float32Array(WM_HISTORY), veto: new Uint8Array(WM_HISTORY), n: 0, head: 0, kind: null };
-function recordWorldModel(f) {
-  // Monitor: surprise; plan and shield: the cost (surprise is NaN there).
-  const kind = Number.isFinite(f.surprise) ? 'surprise' : 'cost';
-  if (wmTrace.kind !== kind) {
-    wmTrace.kind = kind;
-    wmTrace.n = 0;
-    $('wm-signal').textContent = kind === 'surprise' ? 'surprise (one-step error / error std)' : 'cost of the command sent';
-  }
+// ---- world-model signal, every tick (sent with the stats): surprise under a monitor, the plan's
+// cost under plan, the predicted violation of the command sent under shield (vetoes marked red) ----
+const WM_HISTORY = 600;
+const wmTrace = { t: new Float64Array(WM_HISTORY), v: new Float32Array(WM_HISTORY), veto: new Uint8Array(WM_HISTORY), n: 0, head: 0, kind: null, vetoes: 0 };
+const WM_LABEL = { surprise: 'surprise (one-step error / error std)', plan: 'cost of the plan (as each tick began)', shield: 'predicted violation of the command sent (0 = safe)' };
+function recordWorldModel(series) {
+  const mode = state.hello?.rollouts?.mode;
   $('wm-panel').hidden = false;
-  if (wmTrace.n > 0 && f.time === wmTrace.t[(wmTrace.head + WM_HISTORY - 1) % WM_HISTORY]) return;
-  wmTrace.t[wmTrace.head] = f.time;
-  wmTrace.v[wmTrace.head] = kind === 'surprise' ? f.surprise : f.cost;
-  wmTrace.veto[wmTrace.head] = f.flags & 8 ? 1 : 0;
-  wmTrace.head = (wmTrace.head + 1) % WM_HISTORY;
-  wmTrace.n = Math.min(WM_HISTORY, wmTrace.n + 1);
-  state.worldModel = { kind, n: wmTrace.n, last: kind === 'surprise' ? f.surprise : f.cost, vetoed: (f.flags & 8) !== 0 };
+  for (let i = 0; i < series.time.length; i++) {
+    const time = series.time[i];
+    if (wmTrace.n > 0 && time <= wmTrace.t[(wmTrace.head + WM_HISTORY - 1) % WM_HISTORY]) continue; // already drawn
+    const kind = series.surprise[i] !== null ? 'surprise' : mode ?? 'plan';
+    if (wmTrace.kind !== kind) {
+      wmTrace.kind = kind;
+      wmTrace.n = 0;
+      $('wm-signal').textContent = WM_LABEL[kind];
+    }
+    const v = kind === 'surprise' ? series.surprise[i] : series.cost[i];
+    wmTrace.t[wmTrace.head] = time;
+    wmTrace.v[wmTrace.head] = v ?? NaN;
+    wmTrace.veto[wmTrace.head] = series.vetoed[i] ? 1 : 0;
+    if (series.vetoed[i]) wmTrace.vetoes++;
+    wmTrace.head = (wmTrace.head + 1) % WM_HISTORY;
+    wmTrace.n = Math.min(WM_HISTORY, wmTrace.n + 1);
+  }
+  const last = (wmTrace.head + WM_HISTORY - 1) % WM_HISTORY;
+  state.worldModel = { kind: wmTrace.kind, n: wmTrace.n, last: wmTrace.v[last], lastTime: wmTrace.t[last], vetoes: wmTrace.vetoes };
 }
 const wmCanvas = $('wm-trace');
 const wmCtx = wmCanvas.getContext('2d');

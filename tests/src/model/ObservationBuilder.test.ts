@@ -25,6 +25,27 @@ describe('ObservationBuilder', () => {
     ]);
   });
 
+  it('says where the joint positions sit: output[slot] / scale + offset gives them back, for every layout', () => {
+    const layouts = [
+      { terms: [{ term: 'joint_pos_rel' as const, scale: [10, 2] }, { term: 'joint_vel' as const }] },
+      { terms: [{ term: 'joint_vel' as const }, { term: 'joint_pos' as const, scale: 0.5, history: 3 }] },
+      { terms: [{ term: 'joint_vel' as const, history: 2 }, { term: 'joint_pos_rel' as const, history: 3 }], history_order: 'newest_first' as const },
+      { terms: [{ term: 'joint_vel' as const, history: 2 }, { term: 'joint_pos' as const, history: 2, scale: [3, 4] }], history_layout: 'per_frame' as const },
+    ];
+    for (const observation of layouts) {
+      const b = new ObservationBuilder(manifest({ observation }), robot);
+      const slots = b.jointPositionSlots();
+      expect(slots.map((x) => x.joint)).toEqual([1, 2]); // model joints a, b are robot joints 1, 2
+      const obs = createObservation(robot);
+      for (const k of [1, 2, 3]) {
+        obs.jointPosition.set([9, 0.1 * k, -0.2 * k]); // c (not in the model), a, b: the newest entry must be read
+        obs.jointVelocity.set([5, 7 * k, -3 * k]);
+        const out = b.build(obs, new Float32Array(2));
+        for (const x of slots) expect(out[x.slot] / x.scale + x.offset).toBeCloseTo(obs.jointPosition[x.joint], 5);
+      }
+    }
+  });
+
   it('stacks history oldest first, primed with the first value, and newest first when asked', () => {
     const terms = [{ term: 'joint_pos' as const, history: 3 }];
     const oldest = new ObservationBuilder(manifest({ observation: { terms } }), robot);

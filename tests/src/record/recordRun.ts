@@ -18,9 +18,9 @@ export interface RecordedRun {
 export async function recordRun(
   file: string,
   seconds: number,
-  o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions; traceRows?: number } = {},
+  o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions; traceRows?: number; actionNoise?: number } = {},
 ): Promise<RecordedRun> {
-  const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500, worldModel: o.worldModel });
+  const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500, worldModel: o.worldModel, ...(o.actionNoise ? { actionNoise: o.actionNoise } : {}) });
   const seen: RecordedRun['seen'] = [];
   let rec: ReturnType<typeof attachRecorder> | undefined;
   try {

@@ -108,8 +108,30 @@ describe('attachViewer', () => {
     for (let k = 0; k < 3; k++) f.tick(k);
     while (!c.texts.some((t) => t.type === 'stats' && t.ticks === 3)) await new Promise((r) => setTimeout(r, 10));
     const st = c.texts.filter((t) => t.type === 'stats').at(-1);
-    expect(st.worldModel).toEqual({ surprise: 0.5, cost: null, vetoes: 2 });
+    expect(st.worldModel).toMatchObject({ surprise: 0.5, cost: null, vetoes: 2 });
     c.ws.close();
+  });
+
+  it('sends every tick’s world-model values with the stats (not only the latest), and the history to a new page', async () => {
+    const f = fakeLoop();
+    // Set before the viewer's subscriber runs: each tick carries its own values; every third is a veto.
+    f.loop.records$.subscribe((r) => Object.assign(r, { worldModel: { surprise: Number.NaN, cost: r.seq * 0.5, vetoed: r.seq % 3 === 0 } }));
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, statsHz: 20 });
+    const c = await client(viewer.url);
+    for (let k = 0; k < 40; k++) f.tick(k); // 40 ticks between two stats messages
+    await new Promise((r) => setTimeout(r, 120));
+    for (let k = 40; k < 50; k++) f.tick(k);
+    while (!c.texts.some((t) => t.type === 'stats' && t.ticks === 50)) await new Promise((r) => setTimeout(r, 10));
+    const series = c.texts.filter((t) => t.type === 'stats' && t.worldModel).flatMap((t) => t.worldModel.series.time.map((time: number, i: number) => ({ time, cost: t.worldModel.series.cost[i], vetoed: t.worldModel.series.vetoed[i] })));
+    expect(series.map((e) => Math.round(e.time / 0.02))).toEqual(Array.from({ length: 50 }, (_, k) => k)); // each tick once, in order
+    expect(series.map((e) => e.cost)).toEqual(Array.from({ length: 50 }, (_, k) => k * 0.5));
+    expect(series.filter((e) => e.vetoed)).toHaveLength(17); // seq 0, 3, ..., 48
+    // A page that connects later gets the history the ring holds in its first stats message.
+    const late = await client(viewer.url);
+    while (!late.texts.some((t) => t.type === 'stats')) await new Promise((r) => setTimeout(r, 10));
+    expect(late.texts.find((t) => t.type === 'stats').worldModel.series.time).toHaveLength(50);
+    c.ws.close();
+    late.ws.close();
   });
 
   it('sends a world model’s rollouts once per new tick of them, as the trace holds them', async () => {
@@ -120,9 +142,10 @@ describe('attachViewer', () => {
     const c = await client(viewer.url);
     const publish = (x0: number, seq: number) => {
       trace.begin(Float32Array.of(x0), 3);
-      trace.step(0, Float32Array.of(x0 + 1, x0 + 2, x0 + 3));
-      trace.step(1, Float32Array.of(x0 + 2, x0 + 4, x0 + 6));
-      trace.commit(Float64Array.of(5, 1, 9), 0, seq);
+      trace.step(0, Float32Array.of(x0 + 1, x0 + 2, x0 + 3), 3);
+      trace.step(1, Float32Array.of(x0 + 2, x0 + 4, x0 + 6), 3);
+      [5, 1, 9].forEach((v, r) => trace.score(r, v));
+      trace.commit(0, seq);
     };
     await new Promise((r) => setTimeout(r, 50));
     expect(c.rollouts).toHaveLength(0); // nothing planned yet
@@ -138,6 +161,11 @@ describe('attachViewer', () => {
     expect(c.rollouts[1].seq).toBe(8);
     expect(c.texts[0].rollouts).toEqual({ mode: 'plan', jointSlots: slots, horizon: 2, dt: 0.02 });
     expect(viewer.rolloutFramesSent).toBe(2);
+    // A page that connects while nothing changes (a paused run) still gets the last rollouts.
+    const late = await client(viewer.url);
+    while (late.rollouts.length < 1) await new Promise((r) => setTimeout(r, 5));
+    expect(late.rollouts[0].seq).toBe(8);
+    late.ws.close();
     c.ws.close();
   });
 

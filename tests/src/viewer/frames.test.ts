@@ -19,15 +19,13 @@ describe('viewer state frame', () => {
     const joints = Float32Array.from({ length: 8 }, (_, i) => Math.fround(i * 0.1));
     const contacts = Float32Array.of(147.5, 0);
     const buf = new Uint8Array(stateFrameBytes(2, 2, 2));
-    expect(buf.byteLength).toBe(24 + 4 * (14 + 8 + 2 + 2));
-    encodeStateFrame(new DataView(buf.buffer), 3, FLAG_PAUSED, 123456, 12.34, links, 2, joints, 2, contacts, 0.75, Number.NaN);
+    expect(buf.byteLength).toBe(24 + 4 * (14 + 8 + 2));
+    encodeStateFrame(new DataView(buf.buffer), 3, FLAG_PAUSED, 123456, 12.34, links, 2, joints, 2, contacts);
     for (const f of [decodeStateFrame(buf), page.decodeStateFrame(arrayBufferOf(buf))]) {
       expect(f).toMatchObject({ safetyState: 'e-stopped', flags: FLAG_PAUSED, seq: 123456, time: 12.34 });
       expect(Array.from(f.links)).toEqual(Array.from(links));
       expect(Array.from(f.joints)).toEqual(Array.from(joints));
       expect(Array.from(f.contacts)).toEqual([147.5, 0]);
-      expect(f.surprise).toBe(0.75);
-      expect(f.cost).toBeNaN();
     }
   });
 
@@ -42,7 +40,9 @@ describe('viewer state frame', () => {
     bad[1] = 1;
     expect(() => decodeStateFrame(bad)).toThrow(/byte 1: version 1, expected 2/);
     expect(() => page.decodeStateFrame(arrayBufferOf(bad))).toThrow(/kind\/version 1\/1, expected 1\/2/);
-    expect(() => decodeStateFrame(buf.subarray(0, buf.byteLength - 4))).toThrow(/for 1 links, 1 joints and 0 contacts, expected 76/);
+    expect(() => decodeStateFrame(buf.subarray(0, buf.byteLength - 4))).toThrow(/for 1 links, 1 joints and 0 contacts, expected 68/);
+    expect(() => page.decodeStateFrame(arrayBufferOf(buf.subarray(0, buf.byteLength - 4)))).toThrow(/for 1 links, 1 joints and 0 contacts, expected 68/);
+    expect(() => page.decodeStateFrame(arrayBufferOf(buf.subarray(0, 10)))).toThrow(/10 bytes, expected at least 24/);
   });
 });
 
@@ -73,8 +73,10 @@ describe('viewer rollout frame', () => {
     expect(decodeRolloutFrame(buf)).toMatchObject({ mode: 'shield', chosen: -1 });
     const bad = buf.slice();
     bad[2] = 7;
-    expect(() => decodeRolloutFrame(bad)).toThrow(/byte 2: mode 7, expected 1 \(plan\) or 2 \(shield\)/);
-    expect(() => decodeRolloutFrame(buf.subarray(0, buf.byteLength - 4))).toThrow(/for 3 rows × 3 points × 2 states, expected 100/);
+    for (const decode of [(b: Uint8Array) => decodeRolloutFrame(b), (b: Uint8Array) => page.decodeRolloutFrame(arrayBufferOf(b))]) {
+      expect(() => decode(bad)).toThrow(/byte 2: mode 7, expected 1 \(plan\) or 2 \(shield\)/);
+      expect(() => decode(buf.subarray(0, buf.byteLength - 4))).toThrow(/for 3 rows × 3 points × 2 states, expected 100/);
+    }
     bad[0] = 1;
     expect(() => decodeRolloutFrame(bad)).toThrow(/byte 0: kind 1, expected 2/);
   });

@@ -14,36 +14,34 @@ const cost = () => new QuadraticCost(1, 1, [{ index: 0, target: 0.5, weight: 1 }
 const at = (tr: RolloutTrace, t: number, r: number) => tr.states[(t * tr.capacity + r) * tr.stateSize];
 
 describe('RolloutTrace: the planner keeps its rollouts for a viewer', () => {
-  it('is off until enabled, then keeps the first rows: row 0 is the plan, every row a real rollout', async () => {
+  it('is off until enabled; row 0 is the plan it settled on (first action = the one sent), rows 1.. its samples', async () => {
     const p = new MppiPlanner(new IntegratorModel(), cost(), { samples: 64, horizon: 6, noiseStd: 0.4, actionClip: 0.7, seed: 3 });
     expect(p.trace).toBeUndefined();
-    const tr = p.enableTrace(16);
-    expect(tr.capacity).toBe(16);
-    expect(p.enableTrace(1000).capacity).toBe(64); // never more rows than samples
+    expect(p.enableTrace(16).capacity).toBe(16);
+    expect(p.enableTrace(1000).capacity).toBe(65); // the plan and at most every sample
     const trace = p.enableTrace(16);
     const a = new Float32Array(1);
     await p.plan(Float32Array.of(0), a, undefined, 7);
-    // The next plan starts from the warm start: its sample 0 is exactly the shifted mean.
-    const warm = Array.from(p.mean, (m) => Math.max(-0.7, Math.min(0.7, m)));
     await p.plan(Float32Array.of(0.2), a, undefined, 8);
     expect(trace.rows).toBe(16);
     expect(trace.seq).toBe(8);
     expect(trace.version).toBe(2);
     expect(trace.chosen).toBe(0);
+    // The plan after the update: its first action was sent (a); the rest is the warm start now in mean, shifted by one.
+    const plan = [a[0], ...Array.from(p.mean).slice(0, 5)];
     let x = 0.2;
     for (let t = 0; t <= 6; t++) {
       expect(at(trace, t, 0)).toBeCloseTo(x, 5);
-      x += warm[t] ?? 0;
+      x += plan[t] ?? 0;
     }
-    expect(trace.scores[0]).toBeCloseTo(p.lastCost, 3);
     // Every row starts at the state and moves by an action inside the clip each step (x' = x + a).
     for (let r = 0; r < 16; r++) {
       expect(at(trace, 0, r)).toBeCloseTo(0.2, 6);
       for (let t = 0; t < 6; t++) expect(Math.abs(at(trace, t + 1, r) - at(trace, t, r))).toBeLessThanOrEqual(0.7 + 1e-6);
     }
-    // The rows differ (sampled), and their scores are their costs: recomputed from the states here.
-    const spread = Math.max(...Array.from({ length: 16 }, (_, r) => at(trace, 6, r))) - Math.min(...Array.from({ length: 16 }, (_, r) => at(trace, 6, r)));
-    expect(spread).toBeGreaterThan(0.1);
+    // The samples differ, and every row's score is its cost: recomputed from its states here.
+    const ends = Array.from({ length: 15 }, (_, r) => at(trace, 6, r + 1));
+    expect(Math.max(...ends) - Math.min(...ends)).toBeGreaterThan(0.1);
     for (let r = 0; r < 16; r++) {
       let c = 0;
       for (let t = 1; t <= 6; t++) {
@@ -53,32 +51,37 @@ describe('RolloutTrace: the planner keeps its rollouts for a viewer', () => {
       c += (at(trace, 6, r) - 0.5) ** 2; // terminal, weight 1
       expect(trace.scores[r]).toBeCloseTo(c, 3);
     }
+    // MPPI's average is cheaper than the typical sample it averages.
+    const sorted = Array.from(trace.scores.subarray(1, 16)).sort((u, v) => u - v);
+    expect(trace.scores[0]).toBeLessThan(sorted[7]);
   });
 
   it('a reader between the planner’s awaits sees the previous whole tick, never a half-written one', async () => {
     class Watched extends IntegratorModel {
-      seen: number[] = [];
+      checks = 0;
       trace?: RolloutTrace;
+      snapshot?: { version: number; states: number[] };
       override async predict(states: Float32Array, actions: Float32Array, batch: number): Promise<Prediction> {
         await new Promise((r) => setImmediate(r)); // a viewer timer could run here
-        if (this.trace) this.seen.push(this.trace.version, at(this.trace, this.trace.steps - 1, 0));
+        if (this.trace && this.snapshot) {
+          expect(this.trace.version).toBe(this.snapshot.version);
+          expect(Array.from(this.trace.states)).toEqual(this.snapshot.states);
+          this.checks++;
+        }
         return super.predict(states, actions, batch);
       }
     }
     const model = new Watched();
     const p = new MppiPlanner(model, cost(), { samples: 8, horizon: 4, seed: 1 });
-    model.trace = p.enableTrace(8);
+    const trace = (model.trace = p.enableTrace(9));
     const a = new Float32Array(1);
     await p.plan(Float32Array.of(0), a);
-    const end1 = at(model.trace, 4, 0);
-    model.seen = [];
+    model.snapshot = { version: trace.version, states: Array.from(trace.states) };
     await p.plan(Float32Array.of(5), a); // a different start: every new point differs from the old
-    for (let i = 0; i < model.seen.length; i += 2) {
-      expect(model.seen[i]).toBe(1);
-      expect(model.seen[i + 1]).toBe(end1);
-    }
-    expect(model.trace.version).toBe(2);
-    expect(at(model.trace, 0, 0)).toBe(5);
+    expect(model.checks).toBe(8); // 4 batched steps + 4 steps of the plan's own rollout
+    expect(trace.version).toBe(2);
+    expect(at(trace, 0, 0)).toBe(5);
+    expect(at(trace, 1, 3)).not.toBe(model.snapshot.states[(1 * 9 + 3) * 1]);
   });
 });
 
