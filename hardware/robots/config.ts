@@ -60,6 +60,8 @@ export const DynamixelRobotSchema = Type.Object(
     /** Part of a tick a bus read may take, retries included (0..1, default 0.6). */
     read_budget: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     joints: Type.Array(DynamixelJointSchema, { minItems: 1, maxItems: 253 }),
+    /** URDF the viewer draws the robot with (path relative to this file); its moving joints are these joints, by name. */
+    urdf: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );

@@ -18,3 +18,10 @@ export function seedInt(v: string): number {
   if (!/^\d+$/.test(v.trim()) || x > 0xffffffff) throw new InvalidArgumentError('expected a whole number from 0 to 4294967295');
   return x;
 }
+
+/** A TCP port, 0 meaning any free one. */
+export function portNumber(v: string): number {
+  const x = Number(v);
+  if (!/^\d+$/.test(v) || x > 65535) throw new InvalidArgumentError('expected a port 0-65535');
+  return x;
+}

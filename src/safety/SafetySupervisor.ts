@@ -210,7 +210,7 @@ export class SafetySupervisor {
         this._missPending = false;
         this._staleStreak++;
         const stop = this._staleStreak > this.config.staleTicksToSafeStop;
-        const why = `observation seq ${obs.seq} unchanged for ${age} s (limit ${this.config.staleAfterS} s), stale tick ${this._staleStreak}`;
+        const why = `observation seq ${obs.seq} unchanged for ${age.toFixed(3)} s (limit ${this.config.staleAfterS} s), stale tick ${this._staleStreak}`;
         this._emit('stale_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', undefined, age);
         if (stop) {
           this._enterStop('safe-stop', `stale observation for ${this._staleStreak} ticks`, now, seq, obs);

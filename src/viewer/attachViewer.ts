@@ -64,7 +64,11 @@ export interface ViewerRollouts {
   readonly dt: number;
 }
 
-/** What the viewer draws: the spec, and for a 3D view the URDF visuals and link poses (SimRobot has both). */
+/**
+ * What the viewer draws: the spec, and for a 3D view the URDF (visuals and kinematic tree). With
+ * `linkPose` (SimRobot) the frames carry every link's pose; without it (a real robot) the page
+ * poses the links itself from the measured joint positions, the root fixed at the origin.
+ */
 export interface ViewerRobot {
   readonly spec: RobotSpec;
   readonly model?: ViewerModel;
@@ -125,8 +129,9 @@ export async function attachViewer(
 ): Promise<Viewer> {
   const spec = robot.spec;
   const n = spec.joints.length;
-  const linkNames = robot.model && robot.linkPose ? robot.model.links.map((l) => l.name) : [];
-  const nLinks = linkNames.length;
+  const linkNames = robot.model ? robot.model.links.map((l) => l.name) : [];
+  // Link poses in the frames when the robot can tell them (simulation); else the page's kinematics.
+  const nLinks = robot.linkPose ? linkNames.length : 0;
 
   // ---- tick side: copy only ------------------------------------------------------------------
   const joints = new Float32Array(4 * n); // position, target, effort, velocity per joint

@@ -47,6 +47,8 @@ describe('axon hw / axon run', () => {
     [['hw', 'scan', '--port', 'emu://2', '--ids', '5-300'], '--ids', '0..252'],
     [['hw', 'scan', '--port', '/dev/ttyNOPE9'], '/dev/ttyNOPE9', 'cannot open'],
     [['run', '--config', 'hardware/robots/nope.json', '--policy', 'x'], 'nope.json', 'no such file'],
+    // A drawing model whose joints are not the robot's is refused before the bus is touched.
+    [['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/cartpole-balance', '--port', 'emu://', '--view', '--urdf', 'sim/robots/arm.urdf'], '--urdf', 'waist, shoulder'],
   ])('refuses %j with one line naming the thing, exit code 2', (args, where, expected) => {
     const r = axon(...args);
     expect(r.code).toBe(2);

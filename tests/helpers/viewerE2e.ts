@@ -29,8 +29,13 @@ export interface SimProcess {
 }
 
 /** Starts `axon sim ARGS --view --view-port 0` and resolves once it printed the viewer URL. */
-export async function startSim(args: string[]): Promise<SimProcess> {
-  const child = spawn(process.execPath, ['bin/axon.js', 'sim', ...args, '--view', '--view-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function startSim(args: string[]): Promise<SimProcess> {
+  return startAxon(['sim', ...args, '--view', '--view-port', '0']);
+}
+
+/** Starts `axon ARGS` (which must serve the viewer) and resolves once it printed the viewer URL. */
+export async function startAxon(args: string[]): Promise<SimProcess> {
+  const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
@@ -45,12 +50,12 @@ export async function startSim(args: string[]): Promise<SimProcess> {
       } else if (Date.now() - started > 60_000) {
         clearInterval(timer);
         child.kill('SIGKILL'); // no orphan left behind
-        reject(new Error(`axon sim printed no viewer URL in 60 s:\n${out}`));
+        reject(new Error(`axon ${args[0]} printed no viewer URL in 60 s:\n${out}`));
       }
     }, 50);
     void exited.then((code) => {
       clearInterval(timer);
-      reject(new Error(`axon sim exited (${code}) before printing the viewer URL:\n${out}`));
+      reject(new Error(`axon ${args[0]} exited (${code}) before printing the viewer URL:\n${out}`));
     });
   });
   return {

@@ -4,13 +4,8 @@ import { createSimRobot, robotNames } from '../../../sim/index.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
 import { UsageError } from '../../core/errors.ts';
-import { positiveNumber } from '../args.ts';
+import { portNumber, positiveNumber } from '../args.ts';
 
-const portNumber = (v: string) => {
-  const x = Number(v);
-  if (!/^\d+$/.test(v) || x > 65535) throw new InvalidArgumentError('expected a port 0-65535');
-  return x;
-};
 const nonNegative = (v: string) => {
   const x = Number(v);
   if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number of seconds >= 0');

@@ -1,5 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
-import { positiveNumber } from '../args.ts';
+import { dirname, resolve } from 'node:path';
+import { portNumber, positiveNumber } from '../args.ts';
 import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
@@ -8,6 +9,11 @@ import { loadRobotConfig } from '../../../hardware/robots/config.ts';
 import { DynamixelRobot, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { createPort } from '../../../hardware/transport/openPort.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
+import { attachViewer, type Viewer } from '../../viewer/index.ts';
+import { attachRecorder, type Recorder } from '../../record/index.ts';
+import { loadUrdf } from '../../../sim/urdf/loadUrdf.ts';
+import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
+import type { RobotSpec } from '../../core/robot.ts';
 
 export function runCommand() {
   return new Command('run')
@@ -18,16 +24,25 @@ export function runCommand() {
     .option('--baud <bps>', "bus line rate (bit/s); default: the config's", baudRate)
     .option('--dry-run', 'connect, check and read, but never enable torque or write goals', false)
     .option('--duration <s>', 'seconds to run', positiveNumber, 10)
+    .option('--view', 'serve the viewer and operator console on localhost (URL with token printed): live joints, stats, safety, e-stop', false)
+    .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--urdf <file>', "URDF the viewer draws the robot with (default: the config's \"urdf\"); its moving joints must be the config's")
+    .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (o) => {
       const config = loadRobotConfig(o.config);
       const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus
+      const urdf = o.urdf ?? (config.urdf !== undefined ? resolve(dirname(o.config), config.urdf) : undefined);
       const period = 1 / folder.manifest.control_hz;
       const portName = o.port ?? config.port;
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
       const baud = o.baud ?? config.baud;
       const { transport } = createPort(portName, { baud, servos: config.joints.map((j) => ({ id: j.id, model: j.model })) });
       const robot = new DynamixelRobot(config, transport, { dryRun: o.dryRun, period });
+      // Checked before the bus is touched: a drawing model that does not fit the robot is refused.
+      const model = o.view && urdf ? drawingModel(urdf, robot.spec, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;
+      let viewer: Promise<Viewer> | undefined;
+      let recorder: Recorder | undefined;
       if (!o.json) {
         console.log(`axon run: ${config.name} (${config.joints.length} servos) on ${portName} at ${baud} bit/s under ${folder.manifest.name} (${folder.manifest.control_hz} Hz), ${o.duration} s${o.dryRun ? ', DRY RUN (torque stays off, nothing is written)' : ''}`);
         robot.events$.subscribe((e) => printEvent(e));
@@ -35,14 +50,28 @@ export function runCommand() {
       const r = await runLive(robot, {
         policy: o.policy,
         durationS: o.duration,
-        onLoop: (loop) => {
+        onLoop: (loop, safety) => {
           // A robot fault (hardware error, port lost) ends the run: runLive has stopped the
           // supervisor, the robot has applied its safe stop; close() then leaves it so.
           robot.health$.subscribe((h) => {
             if (h.faults.length > 0) loop.stop();
           });
+          if (o.record)
+            recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun } }, o.record);
+          if (o.view) {
+            // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
+            viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}` });
+            viewer.then(
+              (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
+              () => loop.stop(),
+            );
+          }
         },
+      }).finally(async () => {
+        await recorder?.close();
+        await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
       });
+      const record = recorder ? await recorder.close() : undefined;
       const b = robot.bus.stats;
       const counts: Record<string, number> = {};
       for (const e of robot.eventLog) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
@@ -73,6 +102,7 @@ export function runCommand() {
           bytes_in: b.bytesIn,
         },
         hardware: { events: counts, faults },
+        ...(record ? { record } : {}),
         final_position: Object.fromEntries(robot.spec.joints.map((j, i) => [j.name, round(robot.observe().jointPosition[i], 4)])),
       };
       if (o.json) console.log(JSON.stringify(summary));
@@ -86,6 +116,17 @@ export function runCommand() {
       }
       if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
     });
+}
+
+/** The URDF the viewer draws `spec`'s robot with; its moving joints must be the robot's joints. */
+function drawingModel(file: string, spec: RobotSpec, where: string): UrdfModel {
+  const model = loadUrdf(file);
+  const names = new Set(spec.joints.map((j) => j.name));
+  const moving = model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.name);
+  const unknown = moving.filter((n) => !names.has(n));
+  if (unknown.length > 0)
+    throw new UsageError(where, `${file}: joint${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the robot config`, `moving joints named as the config's: ${[...names].join(', ')}`);
+  return model;
 }
 
 function printEvent(e: HardwareEvent): void {

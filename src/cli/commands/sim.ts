@@ -6,12 +6,7 @@ import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
 import { AxonError, UsageError } from '../../core/errors.ts';
 
-const portNumber = (v: string) => {
-  const x = Number(v);
-  if (!/^\d+$/.test(v) || x > 65535) throw new InvalidArgumentError('expected a port 0-65535');
-  return x;
-};
-import { positiveNumber, seedInt } from '../args.ts';
+import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 

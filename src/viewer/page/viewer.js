@@ -197,11 +197,9 @@ function setupGhost(h) {
   for (const o of [...ghostObjects, ...ghostLinks]) scene.remove(o);
   ghostObjects.length = 0;
   ghostLinks = [];
-  kin = null;
   tips = [];
   $('wm-legend').hidden = !h.rollouts;
-  if (!h.rollouts || !h.kinematics || !h.model) return;
-  kin = new Kinematics(h.kinematics, h.links);
+  if (!h.rollouts || !kin) return;
   tips = tracedPoints(h.model, h.kinematics).map((t) => {
     // Drawn over the ground and the robot (no depth test): a path is never hidden behind what it predicts.
     const samples = new THREE.LineSegments(new THREE.BufferGeometry(), new THREE.LineBasicMaterial({ vertexColors: true, transparent: true, opacity: 0.6, depthTest: false, depthWrite: false }));
@@ -298,6 +296,7 @@ function onHello(h) {
   document.title = h.title;
   $('title').textContent = `${h.robot}${h.canCommand ? '' : ' (view only: no token)'}`;
   buildRobot(h.model, h.links);
+  kin = h.kinematics && h.model ? new Kinematics(h.kinematics, h.links) : null;
   setupContacts(h);
   setupGhost(h);
   const sel = $('joint');
@@ -311,8 +310,23 @@ function onHello(h) {
   updateButtons();
 }
 
+const ORIGIN = [0, 0, 0], IDENTITY = [0, 0, 0, 1];
+/** A frame without link poses (a real robot): the links posed from its joint positions, the root at the origin. */
+function poseFromJoints(f) {
+  const n = f.joints.length / 4, q = new Float64Array(n);
+  for (let i = 0; i < n; i++) q[i] = f.joints[4 * i];
+  const world = kin.solve(ORIGIN, IDENTITY, q);
+  const links = new Float32Array(7 * world.length), p = new THREE.Vector3(), r = new THREE.Quaternion(), s = new THREE.Vector3();
+  world.forEach((m, i) => {
+    m.decompose(p, r, s);
+    links.set([p.x, p.y, p.z, r.x, r.y, r.z, r.w], 7 * i);
+  });
+  return links;
+}
+
 function onFrame(f) {
   state.frames++;
+  if (f.links.length === 0 && kin && linkObjects.length > 0) f.links = poseFromJoints(f);
   state.last = f;
   if (pendingRollouts) {
     const r = pendingRollouts;

@@ -1,0 +1,82 @@
+/**
+ * `axon run --view --record` on a real robot's code path: the Dynamixel arm (arm6-xm430) on the
+ * emulated bus (`--port emu://`, real protocol bytes), headless Chromium on the printed URL. The
+ * page poses the arm from the measured joint angles with its own forward kinematics (no
+ * simulator behind a real robot); the poses are checked against the simulator's FK of the same
+ * URDF. The page's e-stop acts on the run's supervisor; the recording reads back whole.
+ * Skipped, with a message, where chromium is absent; .ci/run installs it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM, haveChromium, launchChromium, openPage, screenshot, startAxon, type SimProcess } from '../helpers/viewerE2e.ts';
+import { writeConstantPoseModel } from '../hardware/helpers/armModel.ts';
+import { SimRobot } from '../../sim/SimRobot.ts';
+import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
+import { readRecording } from '../../src/record/index.ts';
+
+declare const window: any;
+declare const document: any;
+
+if (!haveChromium) console.warn(`viewer run e2e skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+describe.skipIf(!haveChromium)('viewer on a real robot: axon run --port emu:// --view --record (headless chromium)', () => {
+  const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
+  const file = join(mkdtempSync(join(tmpdir(), 'axon-run-view-')), 'run.mcap');
+  let run: SimProcess;
+  let browser: Browser;
+  let page: Page;
+
+  beforeAll(async () => {
+    const policy = writeConstantPoseModel(target);
+    run = await startAxon(['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '60', '--view', '--view-port', '0', '--record', file, '--json']);
+    browser = await launchChromium();
+    page = await openPage(browser, run.url);
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await run?.stop();
+  });
+
+  it('draws the arm from its URDF, posed by the page from the measured joints as the simulator would pose it', async () => {
+    // The arm reaches the policy's pose within the soft start (1 s) and the servos' travel.
+    await page.waitForFunction((t) => {
+      const j = window.__axon.last.joints;
+      return t.every((v: number, i: number) => Math.abs(j[4 * i] - v) < 0.02);
+    }, target, { timeout: 20_000 });
+    const p = await page.evaluate(() => ({ links: Array.from(window.__axon.last.links) as number[], names: window.__axon.hello.links as string[], joints: Array.from(window.__axon.last.joints) as number[], title: document.title as string }));
+    expect(p.title).toContain('arm6-xm430');
+    expect(p.names).toContain('finger');
+    expect(p.links).toHaveLength(7 * p.names.length);
+    const q = p.joints.filter((_, i) => i % 4 === 0);
+    const sim = new SimRobot(loadUrdf('hardware/robots/arm6-xm430.urdf'));
+    sim.showPose(q);
+    const pos = new Float64Array(3), quat = new Float64Array(4);
+    let worst = 0;
+    p.names.forEach((name, i) => {
+      sim.linkPose(name, pos, quat);
+      worst = Math.max(worst, Math.hypot(p.links[7 * i] - pos[0], p.links[7 * i + 1] - pos[1], p.links[7 * i + 2] - pos[2]));
+    });
+    expect(worst).toBeLessThan(1e-4); // m (float32 frames)
+    await sim.close();
+    await screenshot(page, 'viewer-run.png');
+  });
+
+  it('e-stops the run from the page; the run reports it, and its recording reads back whole', async () => {
+    await page.click('#estop');
+    await page.waitForFunction(() => window.__axon.last.safetyState === 'e-stopped', null, { timeout: 5_000 });
+    const { code, output } = await run.stop(); // Ctrl-C: the robot's safe stop, the summary
+    expect(code).toBe(0);
+    const s = JSON.parse(output.trim().split('\n').at(-1)!);
+    expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', ended_by: 'signal' });
+    expect(s.safety.events.estop).toBeGreaterThanOrEqual(1);
+    expect(s.record.ticks).toBe(s.ticks);
+    const rec = await readRecording(file);
+    expect(rec.truncated).toBe(false);
+    expect(rec.ticks).toHaveLength(s.ticks);
+    expect(rec.run).toMatchObject({ command: 'run', robot: 'arm6-xm430' });
+  });
+});
