@@ -1,4 +1,7 @@
-import { episodeSeed, openSimSession, runEpisode, type FaultOptions, type SimSession, type WorldModelOptions } from './wiring.ts';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { episodeSeed, openSimSession, runEpisode, traceWorldModel, type FaultOptions, type SimSession, type WorldModelOptions } from './wiring.ts';
+import { attachRecorder, type Recorder } from '../record/index.ts';
 import { round } from './summary.ts';
 import { summarize } from '../eval/episodes.ts';
 import { episodeOutcome } from '../eval/runOne.ts';
@@ -29,6 +32,8 @@ export interface EvalOptions {
   readonly baseline?: boolean;
   /** Called after each episode with (episodes done, successes so far). */
   readonly progress?: (done: number, successes: number) => void;
+  /** Record every episode to MCAP in this folder: episode-K-seed-S.mcap (created if missing). */
+  readonly recordDir?: string;
 }
 
 /** What the world-model hook did over the run (present with --world-model). */
@@ -56,6 +61,8 @@ export interface EvalSummary extends BaseEvalSummary {
   action_noise?: number;
   fault?: FaultOptions;
   world_model?: EvalWorldModelSummary;
+  /** --record: the episodes' MCAP files. */
+  record?: { dir: string; files: number; ticks: number; dropped: number; bytes: number };
   baseline?: Omit<EvalSummary, 'baseline' | 'command' | 'robot' | 'seed' | 'randomize' | 'episodes'> & { description: string };
 }
 
@@ -66,10 +73,10 @@ export async function runEval(o: EvalOptions): Promise<EvalSummary> {
   const mode = o.worldModel.mode;
   const base: EvalOptions =
     mode === 'plan'
-      ? { ...o, policy: undefined, actionNoise: 1, baseline: false, progress: undefined }
+      ? { ...o, policy: undefined, actionNoise: 1, baseline: false, progress: undefined, recordDir: undefined }
       : mode === 'shield'
-        ? { ...o, worldModel: undefined, baseline: false, progress: undefined }
-        : { ...o, fault: undefined, baseline: false, progress: undefined };
+        ? { ...o, worldModel: undefined, baseline: false, progress: undefined, recordDir: undefined }
+        : { ...o, fault: undefined, baseline: false, progress: undefined, recordDir: undefined };
   const b = await evalOnce(base, mode === 'plan');
   const description =
     mode === 'plan' ? 'random actions N(0, 1) clipped, no planner' : mode === 'shield' ? 'the same policy and noise without the shield' : 'the same monitor on the unchanged sim (no fault)';
@@ -94,10 +101,19 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
   const tickTimes = new Float64Array(wmTimes.length);
   let nTimes = 0;
   let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
+  const record = o.recordDir !== undefined ? { dir: o.recordDir, files: 0, ticks: 0, dropped: 0, bytes: 0 } : undefined;
+  if (record) mkdirSync(record.dir, { recursive: true });
   try {
     for (let k = 0; k < o.episodes; k++) {
       const seed = episodeSeed(o.seed, k);
-      const r = await runEpisode(session, { seed, randomize: o.randomize, durationS: o.durationS }, (loop) => {
+      let recorder: Recorder | undefined;
+      const r = await runEpisode(session, { seed, randomize: o.randomize, durationS: o.durationS }, (loop, parts) => {
+        if (record) {
+          const file = join(record.dir, `episode-${String(k).padStart(4, '0')}-seed-${seed}.mcap`);
+          const worldModel = traceWorldModel(parts.worldModel, 1);
+          const run = { command: 'eval', robot: o.robot, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
+          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run, ...(worldModel ? { worldModel } : {}) }, file);
+        }
         loop.records$.subscribe((rec) => {
           if (nTimes >= wmTimes.length) return;
           let total = 0;
@@ -106,6 +122,13 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
           tickTimes[nTimes++] = total;
         });
       });
+      if (recorder && record) {
+        const rs = await recorder.close();
+        record.files++;
+        record.ticks += rs.ticks;
+        record.dropped += rs.dropped;
+        record.bytes += rs.bytes;
+      }
       if (r.success) successes++;
       outcomes.push(episodeOutcome(k, seed, r));
       const w = r.worldModel;
@@ -135,6 +158,7 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
+    ...(record ? { record } : {}),
   };
   if (o.worldModel && !randomActions) summary.world_model = worldModelSummary(session, o.worldModel, wmTimes.subarray(0, nTimes), tickTimes.subarray(0, nTimes), {
     vetoes, vetoEpisodes, eventEpisodes, faultEpisodes, maxSurprise, detSum, detMax, detN,

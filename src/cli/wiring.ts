@@ -317,6 +317,16 @@ export interface LoopParts {
   };
 }
 
+/**
+ * Keeps a plan or shield hook's rollouts (`rows` per tick) for a viewer (ghost paths) and a
+ * recorder (the predicted trajectory); undefined for other hooks. Call once per episode, before
+ * the loop runs: the viewer and the recorder then share the one trace.
+ */
+export function traceWorldModel(wm: LoopParts['worldModel'], rows: number) {
+  const trace = wm?.hook.enableTrace?.(rows);
+  return wm && trace ? { trace, mode: wm.mode, dt: wm.dt, stateNames: wm.stateNames, jointSlots: wm.jointSlots } : undefined;
+}
+
 /** What the world-model hook did in one episode. */
 export interface EpisodeWorldModel {
   readonly mode: WmMode;

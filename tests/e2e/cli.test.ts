@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
 import { readRecording } from '../../src/record/index.ts';
-import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -13,6 +13,27 @@ function axon(...args: string[]) {
 const policy = 'models/cartpole-balance';
 
 describe('axon CLI', () => {
+  it('eval --record DIR writes one MCAP per episode, each whole and named by its episode and seed', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'axon-evrec-')), 'runs');
+    const r = axon('eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '3', '--duration', '1', '--record', dir, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s.record).toMatchObject({ dir, files: 3, ticks: 150, dropped: 0 });
+    const files = readdirSync(dir).sort();
+    expect(files).toHaveLength(3);
+    for (const [k, f] of files.entries()) {
+      const rec = await readRecording(join(dir, f));
+      expect(rec.truncated).toBe(false);
+      expect(rec.ticks).toHaveLength(50);
+      expect(f).toBe(`episode-000${k}-seed-${rec.run.episode_seed}.mcap`);
+      expect(rec.run).toMatchObject({ command: 'eval', episode: k });
+    }
+    // Not with the ways of spreading episodes over processes.
+    const w = axon('eval', '--robot', 'cartpole', '--policy', policy, '--workers', '2', '--record', dir);
+    expect(w.code).toBe(2);
+    expect(w.stderr).toContain('--record');
+  });
+
   it('goes on to its end when its reader closes stdout early (| head): the recording is whole', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'axon-pipe-')), 'run.mcap');
     const child = spawn(process.execPath, ['bin/axon.js', 'sim', '--robot', 'cartpole', '--policy', policy, '--duration', '2', '--view', '--view-port', '0', '--record', file], { stdio: ['ignore', 'pipe', 'pipe'] });

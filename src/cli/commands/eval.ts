@@ -108,6 +108,7 @@ export function evalCommand() {
       .option('--queue <url>', 'enqueue the episodes on a Redis job queue (BullMQ) for `axon worker` processes, e.g. redis://127.0.0.1:6379')
       .option('--shard <K/N>', 'run only shard K of N (0 <= K < N; episodes K, K+N, ...) and write it with --out, for batch schedulers')
       .option('--out <file>', 'with --shard: the shard result file for `axon eval merge`')
+      .option('--record <dir>', 'record every episode to MCAP in DIR, one file each (episode-K-seed-S.mcap; read with axon replay); local runs')
       .option('--json', 'print one JSON summary object on the last line of stdout', false),
   ).action(async (o) => {
     const worldModel = worldModelFromFlags(o);
@@ -132,6 +133,7 @@ export function evalCommand() {
       actionNoise: o.actionNoise,
       fault: o.fault,
       baseline: o.baseline,
+      ...(o.record ? { recordDir: o.record } : {}),
       progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
     });
     if (o.json) console.log(JSON.stringify(summary));
@@ -153,6 +155,7 @@ interface EvalFlags {
   queue?: string;
   shard?: string;
   out?: string;
+  record?: string;
   json: boolean;
   actionNoise?: number;
   fault?: FaultOptions;
@@ -166,6 +169,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
   const modes = [o.workers > 1 && '--workers', o.queue && '--queue', o.shard && '--shard'].filter(Boolean);
   if (modes.length > 1) throw new UsageError(String(modes[1]), `cannot be combined with ${modes[0]}`, 'one way to spread the episodes');
   if (o.baseline) throw new UsageError('--baseline', `is not available with ${modes[0]}`, 'a local eval for the baseline');
+  if (o.record) throw new UsageError('--record', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes');
   const spec: EvalSpec = {
     session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault },
     randomize: o.randomize,
@@ -236,6 +240,7 @@ export function evalMergeCommand() {
 
 function printEval(s: EvalSummary): void {
   console.log(`success rate ${s.success_rate}, mean return ${s.mean_return}, mean steps ${s.mean_steps}`);
+  if (s.record) console.log(`recorded ${s.record.files} episodes (${s.record.ticks} ticks, ${Math.round(s.record.bytes / 1024)} KiB) to ${s.record.dir}/episode-*.mcap`);
   const w = s.world_model;
   if (w) {
     if (w.planner) console.log(`planner ${w.planner.name}: K ${w.planner.samples}, H ${w.planner.horizon}, iterations ${w.planner.iterations}`);

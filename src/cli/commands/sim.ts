@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { openSimSession, runEpisode } from '../wiring.ts';
+import { openSimSession, runEpisode, traceWorldModel } from '../wiring.ts';
 import { attachViewer, type Viewer } from '../../viewer/index.ts';
 import { attachRecorder, type Recorder } from '../../record/index.ts';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
@@ -79,12 +79,10 @@ export function simCommand() {
             });
           // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
           // ghost paths, the predicted trajectory alone for the recording.
-          const trace = wm && (o.view || o.record) ? wm.hook.enableTrace?.(o.view ? 64 : 1) : undefined;
-          const rollouts = wm && trace ? { trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
+          const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
           if (o.record) {
             const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
-            const worldModel = rollouts && wm ? { ...rollouts, stateNames: wm.stateNames } : undefined;
-            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run, ...(worldModel ? { worldModel } : {}) }, o.record);
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
           }
           if (o.view) {
             viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, ...(rollouts ? { rollouts } : {}) });

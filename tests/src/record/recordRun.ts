@@ -3,7 +3,7 @@
  * policy with the recorder attached, as `axon sim --record FILE` wires it.
  *   npx tsx tests/src/record/recordRun.ts FILE SECONDS   (fast; prints "recording" once started)
  */
-import { openSimSession, runEpisode } from '../../../src/cli/wiring.ts';
+import { openSimSession, runEpisode, traceWorldModel } from '../../../src/cli/wiring.ts';
 import { attachRecorder, type RecorderOptions, type RecorderSummary } from '../../../src/record/index.ts';
 import type { TickRecord } from '../../../src/loop/TickRecord.ts';
 import type { WorldModelOptions } from '../../../src/cli/wiring.ts';
@@ -25,8 +25,7 @@ export async function recordRun(
   let rec: ReturnType<typeof attachRecorder> | undefined;
   try {
     await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop, { safety, worldModel: wm }) => {
-      const trace = wm && o.traceRows ? wm.hook.enableTrace?.(o.traceRows) : undefined;
-      const worldModel = wm && trace ? { trace, mode: wm.mode, dt: wm.dt, stateNames: wm.stateNames, jointSlots: wm.jointSlots } : undefined;
+      const worldModel = o.traceRows ? traceWorldModel(wm, o.traceRows) : undefined;
       rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 }, ...(worldModel ? { worldModel } : {}) }, file, o);
       loop.records$.subscribe((r: TickRecord) => {
         seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target), ...(r.worldModel ? { surprise: r.worldModel.surprise } : {}) });
