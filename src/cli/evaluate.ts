@@ -112,7 +112,8 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
           const file = join(record.dir, `episode-${String(k).padStart(4, '0')}-seed-${seed}.mcap`);
           const worldModel = traceWorldModel(parts.worldModel, 1);
           const run = { command: 'eval', robot: o.robot, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
-          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run, ...(worldModel ? { worldModel } : {}) }, file);
+          const wmManifest = session.worldModel?.folder.manifest;
+          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, ...(worldModel ? { worldModel } : {}) }, file);
         }
         loop.records$.subscribe((rec) => {
           if (nTimes >= wmTimes.length) return;

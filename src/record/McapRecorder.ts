@@ -31,6 +31,8 @@ export interface RecordingMeta {
   readonly spec: RobotSpec;
   /** The policy's model manifest (as loaded). */
   readonly manifest?: unknown;
+  /** The world model's manifest, when one runs. */
+  readonly worldModelManifest?: unknown;
   /** Loop period (s). */
   readonly period: number;
   /** Free-form facts about the run: command, robot, policy folder, seed, ... */
@@ -297,6 +299,8 @@ export function attachRecorder(
     await writer.addMetadata({ name: metadataNames.robot, metadata: new Map([['json', JSON.stringify(meta.spec, keepNonFinite)]]) });
     if (meta.manifest !== undefined)
       await writer.addMetadata({ name: metadataNames.manifest, metadata: new Map([['json', JSON.stringify(meta.manifest, keepNonFinite)]]) });
+    if (meta.worldModelManifest !== undefined)
+      await writer.addMetadata({ name: metadataNames.worldModelManifest, metadata: new Map([['json', JSON.stringify(meta.worldModelManifest, keepNonFinite)]]) });
     const w = meta.worldModel;
     if (w)
       await writer.addMetadata({

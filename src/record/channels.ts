@@ -40,6 +40,8 @@ export const metadataNames = {
   manifest: 'axon.model_manifest',
   /** The world model behind /axon/world_model/predicted: mode, dt, horizon, state names, joint slots. */
   worldModel: 'axon.world_model',
+  /** The world model's manifest (any --wm-mode). */
+  worldModelManifest: 'axon.world_model_manifest',
   run: 'axon.run',
 } as const;
 

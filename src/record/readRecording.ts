@@ -57,6 +57,8 @@ export interface Recording {
   readonly bytes: number;
   readonly spec: RobotSpec | undefined;
   readonly manifest: unknown;
+  /** The world model's manifest, when one ran. */
+  readonly worldModelManifest?: unknown;
   readonly run: Record<string, unknown>;
   /** Present when the run recorded a world model's predictions. */
   readonly worldModel?: RecordedWorldModelInfo;
@@ -201,6 +203,7 @@ export async function readRecording(file: string): Promise<Recording> {
     bytes: bytes.byteLength,
     spec: spec(),
     manifest: parse(metadataNames.manifest),
+    ...(meta.has(metadataNames.worldModelManifest) ? { worldModelManifest: parse(metadataNames.worldModelManifest) } : {}),
     run: (parse(metadataNames.run) as Record<string, unknown>) ?? {},
     ...(meta.has(metadataNames.worldModel) ? { worldModel: readWorldModelInfo(parse(metadataNames.worldModel) as Record<string, unknown>) } : {}),
     ticks,

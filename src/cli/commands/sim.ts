@@ -82,7 +82,8 @@ export function simCommand() {
           const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
           if (o.record) {
             const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
-            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period, run, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
+            const wmManifest = session.worldModel?.folder.manifest;
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
           }
           if (o.view) {
             viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, ...(rollouts ? { rollouts } : {}) });

@@ -26,7 +26,7 @@ export async function recordRun(
   try {
     await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop, { safety, worldModel: wm }) => {
       const worldModel = o.traceRows ? traceWorldModel(wm, o.traceRows) : undefined;
-      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 }, ...(worldModel ? { worldModel } : {}) }, file, o);
+      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, worldModelManifest: s.worldModel?.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 }, ...(worldModel ? { worldModel } : {}) }, file, o);
       loop.records$.subscribe((r: TickRecord) => {
         seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target), ...(r.worldModel ? { surprise: r.worldModel.surprise } : {}) });
         if (r.seq === o.estopAtSeq) safety.estop('test e-stop', r.time, r.seq);

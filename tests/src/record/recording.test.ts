@@ -105,6 +105,7 @@ describe('MCAP recording of a run', () => {
     expect(r.ticks).toHaveLength(seen.length);
     const wm = r.worldModel!;
     expect(wm).toMatchObject({ mode: 'shield', horizon: 10, dt: 0.02, stateSize: 4 });
+    expect(r.worldModelManifest).toMatchObject({ name: 'cartpole-wm', kind: 'world-model' });
     const vetoed = r.ticks.filter((t) => t.worldModel!.vetoed).length;
     expect(vetoed).toBeGreaterThan(10);
     expect(wm.stateNames).toEqual(['joint_pos.slider', 'joint_pos.hinge', 'joint_vel.slider', 'joint_vel.hinge']);
