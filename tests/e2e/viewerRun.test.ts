@@ -16,11 +16,33 @@ import { writeConstantPoseModel } from '../hardware/helpers/armModel.ts';
 import { SimRobot } from '../../sim/SimRobot.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import { readRecording } from '../../src/record/index.ts';
+import { decodeStateFrame } from '../../src/viewer/index.ts';
+import { WebSocket } from 'ws';
 
 declare const window: any;
 declare const document: any;
 
 if (!haveChromium) console.warn(`viewer run e2e skipped: no chromium at ${CHROMIUM} (apt-get install chromium)`);
+
+/** Resolves once the viewer's state frames show every joint within 0.02 rad of `target` (a plain WebSocket client). */
+async function reached(url: string, target: number[]): Promise<void> {
+  const ws = new WebSocket(url.replace('http://', 'ws://').replace('/?', '/ws?'));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the arm did not reach its target in 20 s')), 20_000);
+      ws.on('message', (d, binary) => {
+        if (!binary) return;
+        const j = decodeStateFrame(new Uint8Array(d as Buffer)).joints;
+        if (target.every((v, i) => Math.abs(j[4 * i] - v) < 0.02)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  } finally {
+    ws.close();
+  }
+}
 
 describe.skipIf(!haveChromium)('viewer on a real robot: axon run --port emu:// --view --record (headless chromium)', () => {
   const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
@@ -32,6 +54,9 @@ describe.skipIf(!haveChromium)('viewer on a real robot: axon run --port emu:// -
   beforeAll(async () => {
     const policy = writeConstantPoseModel(target);
     run = await startAxon(['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '60', '--view', '--view-port', '0', '--record', file, '--json']);
+    // Let the arm reach its pose (soft start, servo travel) before Chromium starts on the same 2
+    // cores: a browser starting up can starve the loop long enough for a stale-observation stop.
+    await reached(run.url, target);
     browser = await launchChromium();
     page = await openPage(browser, run.url);
   });
@@ -78,5 +103,27 @@ describe.skipIf(!haveChromium)('viewer on a real robot: axon run --port emu:// -
     expect(rec.truncated).toBe(false);
     expect(rec.ticks).toHaveLength(s.ticks);
     expect(rec.run).toMatchObject({ command: 'run', robot: 'arm6-xm430' });
+  });
+
+  it('replays the real robot’s recording in the viewer, drawn from the URDF it was viewed with', async () => {
+    const replay = await startAxon(['replay', file, '--view', '--view-port', '0']);
+    try {
+      const ws = new WebSocket(replay.url.replace('http://', 'ws://').replace('/?', '/ws?'));
+      let hello: { links: string[]; kinematics: unknown } | undefined;
+      const frames: ReturnType<typeof decodeStateFrame>[] = [];
+      ws.on('message', (d, binary) => (binary ? frames.push(decodeStateFrame(new Uint8Array(d as Buffer))) : (hello ??= JSON.parse(d.toString()))));
+      while (frames.length < 5) await new Promise((r) => setTimeout(r, 20));
+      expect(hello!.links).toContain('finger');
+      expect(hello!.kinematics).not.toBeNull();
+      const rec = await readRecording(file);
+      const bySeq = new Map(rec.ticks.map((t) => [t.seq, t]));
+      for (const f of frames) {
+        expect(f.links).toHaveLength(0); // posed in the page from the joints
+        expect(f.joints[0]).toBeCloseTo(bySeq.get(f.seq)!.observation.jointPosition[0], 5);
+      }
+      ws.close();
+    } finally {
+      await replay.stop();
+    }
   });
 });

@@ -43,7 +43,7 @@ export async function startAxon(args: string[]): Promise<SimProcess> {
   const url = await new Promise<string>((resolve, reject) => {
     const started = Date.now();
     const timer = setInterval(() => {
-      const m = /axon viewer: (http:\/\/\S+)/.exec(out);
+      const m = /axon (?:viewer|replay): (http:\/\/\S+)/.exec(out);
       if (m) {
         clearInterval(timer);
         resolve(m[1]);

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
+import { existsSync } from 'node:fs';
 import { createSimRobot, robotNames } from '../../../sim/index.ts';
+import { loadUrdf } from '../../../sim/urdf/loadUrdf.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -69,13 +71,20 @@ function fmt(x: number): string {
   return x === 0 ? '0' : x.toPrecision(4);
 }
 
-/** `replay --view`: the recorded ticks, paced by their period / speed, drawn on the shipped robot. */
+/**
+ * `replay --view`: the recorded ticks, paced by their period / speed. A shipped simulated robot is
+ * posed on the simulator; a real robot's run (`axon run --record`) is drawn from the URDF it was
+ * viewed with (the page's kinematics), or with the panels only when there is none.
+ */
 async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean }): Promise<void> {
   const spec = recordedSpec(rec);
   const name = typeof rec.run.robot === 'string' ? rec.run.robot : spec.name;
-  if (!robotNames().includes(name)) throw new UsageError('--view', `cannot draw robot "${name}" of this recording`, `a recording of one of ${robotNames().join(', ')}`);
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
-  const robot = createSimRobot(name);
+  const urdf = typeof rec.run.urdf === 'string' && existsSync(rec.run.urdf) ? rec.run.urdf : undefined;
+  const robot = robotNames().includes(name)
+    ? createSimRobot(name)
+    : { spec, ...(urdf ? { model: loadUrdf(urdf) } : {}), showPose() {}, async close() {} };
+  if (!robotNames().includes(name) && !urdf) process.stderr.write(`axon replay: robot "${name}" has no drawing model here: panels only\n`);
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);

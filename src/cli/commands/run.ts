@@ -32,7 +32,7 @@ export function runCommand() {
     .action(async (o) => {
       const config = loadRobotConfig(o.config);
       const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus
-      const urdf = o.urdf ?? (config.urdf !== undefined ? resolve(dirname(o.config), config.urdf) : undefined);
+      const urdf = o.urdf ? resolve(o.urdf) : config.urdf !== undefined ? resolve(dirname(o.config), config.urdf) : undefined;
       const period = 1 / folder.manifest.control_hz;
       const portName = o.port ?? config.port;
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
@@ -57,7 +57,7 @@ export function runCommand() {
             if (h.faults.length > 0) loop.stop();
           });
           if (o.record)
-            recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun } }, o.record);
+            recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(urdf ? { urdf } : {}) } }, o.record);
           if (o.view) {
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
             viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}` });
