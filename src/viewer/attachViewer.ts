@@ -4,9 +4,10 @@
  *
  * Real-time rules: the `records$` subscriber runs on the tick and only copies a few numbers into
  * arrays sized here (joint state, target, the tick's lateness into a 1024-entry ring); it never
- * allocates, encodes or sends. Frames are built on a timer at `frameHz` (default 30) and only
- * while a page is connected; stats at `statsHz` (default 4). Link poses are read from the robot
- * (`linkPose`) on that timer, between ticks. A world model's rollouts (`rollouts`: the hook's
+ * allocates, encodes or sends. A page asks for a state frame each time it draws one (once per
+ * animation frame, one request in flight: the screen's rate, nothing for a hidden tab); a client
+ * that never asks gets frames on a timer at `frameHz` (default 30). Link poses are read from the
+ * robot (`linkPose`) when a frame is built, between ticks. Stats at `statsHz` (default 4). A world model's rollouts (`rollouts`: the hook's
  * RolloutTrace, double-buffered) go out as rollout frames at `rolloutHz` (default 10) when they
  * changed; the page poses the robot along them itself (forward kinematics in the browser), so
  * drawing them costs the control process one copy per tick and one encode per frame.
@@ -90,7 +91,7 @@ export interface ViewerOptions {
   /** Default 127.0.0.1 (loopback only). */
   readonly host?: string;
   readonly token?: string;
-  /** State frames per second while a page is connected; default 30. */
+  /** State frames per second to a client that does not ask for them (the page asks once per drawn frame); default 30. */
   readonly frameHz?: number;
   /** Stats messages per second; default 4. */
   readonly statsHz?: number;
@@ -111,7 +112,7 @@ export interface Viewer {
   readonly port: number;
   /** Pages connected now. */
   readonly clients: number;
-  /** State frames sent so far (to all clients). */
+  /** State frames sent so far (all clients together). */
   readonly framesSent: number;
   /** Rollout frames sent so far (to all clients). */
   readonly rolloutFramesSent: number;
@@ -238,6 +239,12 @@ export async function attachViewer(
 
   const command = (c: ViewerClient, msg: unknown): void => {
     const m = msg as { type?: unknown; cmd?: unknown };
+    if (m.type === 'frame') {
+      // The page draws at the screen's rate and asks for the next frame when it has drawn this one.
+      pulling.add(c);
+      sendFrameTo(c);
+      return;
+    }
     const reply = (ok: boolean, message: string) =>
       c.socket.send(JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false }));
     if (m.type !== 'cmd' || typeof m.cmd !== 'string') return reply(false, 'expected {"type":"cmd","cmd":...}');
@@ -272,22 +279,32 @@ export async function attachViewer(
   const _quat = new Float64Array(4);
   const frameBytes = stateFrameBytes(nLinks, n, contacts.length);
   let framesSent = 0;
-  const sendFrame = () => {
-    if (server.clients.size === 0) return;
+  const pulling = new WeakSet<ViewerClient>();
+  const readLinks = () => {
     for (let l = 0; l < nLinks; l++) {
       robot.linkPose!(linkNames[l], _pos, _quat);
       links.set(_pos, 7 * l);
       links.set(_quat, 7 * l + 3);
     }
-    const flags = o.control?.paused ? FLAG_PAUSED : 0;
-    // A buffer per client and frame: ws may hold it until it is written (30 Hz, off the tick).
-    for (const c of server.clients) {
-      if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) continue;
-      const buf = new Uint8Array(frameBytes);
-      encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), flags | (c.canCommand ? FLAG_COMMANDS : 0), seq, time, links, nLinks, joints, n, contacts);
-      c.socket.send(buf);
-    }
+  };
+  /** One state frame to one client (off the tick). A buffer per frame: ws may hold it until it is written. */
+  const sendFrameTo = (c: ViewerClient, fresh = true) => {
+    if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) return;
+    if (fresh) readLinks();
+    const flags = (o.control?.paused ? FLAG_PAUSED : 0) | (c.canCommand ? FLAG_COMMANDS : 0);
+    const buf = new Uint8Array(frameBytes);
+    encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), flags, seq, time, links, nLinks, joints, n, contacts);
+    c.socket.send(buf);
     framesSent++;
+  };
+  /** The timer's frames, for clients that do not ask for them. */
+  const sendFrame = () => {
+    let read = false;
+    for (const c of server.clients) {
+      if (pulling.has(c)) continue;
+      sendFrameTo(c, !read);
+      read = true;
+    }
   };
   let rolloutFramesSent = 0;
   const sendRollouts = () => {

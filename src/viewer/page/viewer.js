@@ -508,9 +508,13 @@ function connect() {
   const proto = location.protocol === 'https:' ? 'wss' : 'ws';
   ws = new WebSocket(`${proto}://${location.host}/ws?token=${encodeURIComponent(token)}`);
   ws.binaryType = 'arraybuffer';
-  ws.onopen = () => { everConnected = true; setConn('connected'); };
+  ws.onopen = () => { everConnected = true; frameAskedAt = 0; setConn('connected'); };
   ws.onmessage = (ev) => {
-    if (typeof ev.data !== 'string') return frameKind(ev.data) === 2 ? onRollouts(decodeRolloutFrame(ev.data)) : onFrame(decodeStateFrame(ev.data));
+    if (typeof ev.data !== 'string') {
+      if (frameKind(ev.data) === 2) return onRollouts(decodeRolloutFrame(ev.data));
+      frameAskedAt = 0; // the answer: the next drawn frame asks again
+      return onFrame(decodeStateFrame(ev.data));
+    }
     const m = JSON.parse(ev.data);
     if (m.type === 'hello') onHello(m);
     else if (m.type === 'stats') onStats(m);
@@ -536,8 +540,19 @@ $('step').onclick = () => send('step');
 $('joint').onchange = (e) => { selected = Number(e.target.value); trace.n = 0; };
 window.addEventListener('keydown', (e) => { if (e.code === 'Space' && e.shiftKey) send('estop'); });
 
+// One state frame asked for per drawn frame, one in flight (asked again after 0.5 s without an answer).
+let frameAskedAt = 0;
+function askFrame() {
+  if (!ws || ws.readyState !== WebSocket.OPEN) return;
+  const now = performance.now();
+  if (frameAskedAt !== 0 && now - frameAskedAt < 500) return;
+  frameAskedAt = now;
+  ws.send('{"type":"frame"}');
+}
+
 function animate() {
   requestAnimationFrame(animate);
+  askFrame();
   controls.update();
   renderer.render(scene, camera);
   drawTrace();

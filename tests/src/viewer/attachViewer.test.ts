@@ -98,6 +98,23 @@ describe('attachViewer', () => {
     c.ws.close();
   });
 
+  it('answers a page that asks for frames with one frame per request, and leaves it out of the timer', async () => {
+    const f = fakeLoop();
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, frameHz: 1 }); // the timer would send one a second
+    const c = await client(viewer.url);
+    f.tick(3);
+    for (let k = 0; k < 5; k++) {
+      const n = c.frames.length;
+      c.ws.send(JSON.stringify({ type: 'frame' }));
+      while (c.frames.length === n) await new Promise((r) => setTimeout(r, 2));
+    }
+    await new Promise((r) => setTimeout(r, 1100)); // a timer period: nothing more for a page that asks
+    expect(c.frames).toHaveLength(5);
+    expect(c.frames.every((fr) => fr.seq === 3)).toBe(true);
+    expect(c.texts.some((t) => t.type === 'ack')).toBe(false); // not a command: no reply, no token needed
+    c.ws.close();
+  });
+
   it('reports the world-model hook in the stats: latest surprise and vetoes counted', async () => {
     const f = fakeLoop();
     viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, frameHz: 50, statsHz: 20 });
