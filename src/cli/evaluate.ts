@@ -122,6 +122,9 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
           wmTimes[nTimes] = rec.stageS[3];
           tickTimes[nTimes++] = total;
         });
+      }).catch(async (e: unknown) => {
+        await recorder?.close().catch(() => {}); // the episode's error is the one to report
+        throw e;
       });
       if (recorder && record) {
         const rs = await recorder.close();

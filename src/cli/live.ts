@@ -47,7 +47,6 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
   const clock = new WallClock(period);
   await robot.connect();
   const loop = new ControlLoop({ robot, clock, builder, policy, worldModel: new PassThroughHook(), mapper, safety, maxTicks: Math.round(o.durationS / period) });
-  o.onLoop?.(loop, safety);
   let endedBy: LiveResult['endedBy'] = 'duration';
   const onSignal = () => {
     endedBy = 'signal';
@@ -63,11 +62,13 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
       }
     }),
   );
-  if (o.handleSignals ?? true) {
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
-  }
   try {
+    // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.
+    o.onLoop?.(loop, safety);
+    if (o.handleSignals ?? true) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
     const result = await loop.run();
     return { folder, loop: result, safety, period, endedBy };
   } finally {

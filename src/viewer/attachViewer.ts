@@ -82,7 +82,7 @@ export interface ViewerSafety {
   readonly state: SafetyState;
   readonly events$: { subscribe(fn: (e: SafetyEvent) => void): Subscription };
   estop(reason: string, now: number, seq: number): void;
-  reset(reason: string, obs: Observation, seq: number): void;
+  reset(reason: string, obs: Observation, seq: number, now?: number): void;
 }
 
 export interface ViewerOptions {
@@ -180,6 +180,8 @@ export async function attachViewer(
     lastObs = obs;
   };
   const recSub = loop.records$.subscribe(onRecord);
+  // Frame requests are answered once everything below the server's start is set up.
+  let framesReady = false;
   const pendingEvents: SafetyEvent[] = [];
   const evSub = safety.events$.subscribe((e) => {
     if (pendingEvents.length < 500) pendingEvents.push(e);
@@ -241,8 +243,9 @@ export async function attachViewer(
     const m = msg as { type?: unknown; cmd?: unknown };
     if (m.type === 'frame') {
       // The page draws at the screen's rate and asks for the next frame when it has drawn this one.
+      if (!framesReady) return;
       pulling.add(c);
-      sendFrameTo(c);
+      answerPull(c);
       return;
     }
     const reply = (ok: boolean, message: string) =>
@@ -251,14 +254,16 @@ export async function attachViewer(
     if (!c.canCommand) return reply(false, 'this page has no valid token: open the URL printed by axon (with ?token=...)');
     switch (m.cmd) {
       case 'estop':
-        safety.estop('operator e-stop (viewer)', lastObs?.time ?? 0, seq);
+        // On the loop's clock (the tick's time), as the loop's own checks: a real robot stamps
+        // observations on its own clock, which starts earlier.
+        safety.estop('operator e-stop (viewer)', time, seq);
         return reply(true, 'e-stopped');
       case 'disarm':
-        safety.estop('operator disarm (viewer)', lastObs?.time ?? 0, seq);
+        safety.estop('operator disarm (viewer)', time, seq);
         return reply(true, 'disarmed (protective stop)');
       case 'arm':
         if (lastObs === undefined) return reply(false, 'no tick yet');
-        safety.reset('operator arm (viewer)', lastObs, seq);
+        safety.reset('operator arm (viewer)', lastObs, seq, time);
         return reply(true, 'armed from the present pose');
       case 'pause':
       case 'resume':
@@ -287,24 +292,42 @@ export async function attachViewer(
       links.set(_quat, 7 * l + 3);
     }
   };
-  /** One state frame to one client (off the tick). A buffer per frame: ws may hold it until it is written. */
-  const sendFrameTo = (c: ViewerClient, fresh = true) => {
-    if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) return;
+  /** One state frame to one client (off the tick); false when none was built. A buffer per frame: ws may hold it until it is written. */
+  const sendFrameTo = (c: ViewerClient, fresh = true): boolean => {
+    if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) return false;
     if (fresh) readLinks();
     const flags = (o.control?.paused ? FLAG_PAUSED : 0) | (c.canCommand ? FLAG_COMMANDS : 0);
     const buf = new Uint8Array(frameBytes);
     encodeStateFrame(new DataView(buf.buffer), Math.max(0, SAFETY_STATES.indexOf(safety.state)), flags, seq, time, links, nLinks, joints, n, contacts);
     c.socket.send(buf);
     framesSent++;
+    return true;
   };
-  /** The timer's frames, for clients that do not ask for them. */
+  /** The timer's frames, for clients that do not ask for them (link poses read once for all). */
   const sendFrame = () => {
     let read = false;
     for (const c of server.clients) {
       if (pulling.has(c)) continue;
-      sendFrameTo(c, !read);
-      read = true;
+      if (sendFrameTo(c, !read)) read = true;
     }
+  };
+  // A page's frame requests are answered at most every MIN_PULL_MS (a fast screen, or a client
+  // asking in a loop, cannot make the control process build frames faster): a request that comes
+  // sooner is answered when the interval is over.
+  const MIN_PULL_MS = 4;
+  const pulls = new WeakMap<ViewerClient, { last: number; timer?: NodeJS.Timeout }>();
+  const answerPull = (c: ViewerClient) => {
+    let p = pulls.get(c);
+    if (p === undefined) pulls.set(c, (p = { last: -Infinity }));
+    if (p.timer) return; // one answer pending already
+    const wait = p.last + MIN_PULL_MS - performance.now();
+    const send = () => {
+      p!.timer = undefined;
+      p!.last = performance.now();
+      sendFrameTo(c);
+    };
+    if (wait <= 0) send();
+    else p.timer = setTimeout(send, wait);
   };
   let rolloutFramesSent = 0;
   const sendRollouts = () => {
@@ -372,6 +395,7 @@ export async function attachViewer(
   frameTimer.unref();
   statsTimer.unref();
   rolloutTimer?.unref();
+  framesReady = true;
 
   let closing: Promise<void> | undefined;
   return {

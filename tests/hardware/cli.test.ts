@@ -57,6 +57,33 @@ describe('axon hw / axon run', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('run refuses a bad --record path or a busy --view-port before the robot is armed', async () => {
+    const policy = writeConstantPoseModel([0, 0, 0, 0, 0, 0]);
+    const base = ['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '1'];
+    const bad = axon(...base, '--record', '/nonexistent-dir/run.mcap');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('/nonexistent-dir/run.mcap');
+    expect(bad.stdout).not.toContain('armed');
+    const { createServer } = await import('node:net');
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', () => r()));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [...CLI, ...base, '--view', '--view-port', String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+        let stdout = '', stderr = '';
+        child.stdout.on('data', (d) => (stdout += d));
+        child.stderr.on('data', (d) => (stderr += d));
+        child.on('close', (code) => resolve({ code, stdout, stderr }));
+      });
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`127.0.0.1:${port}`);
+      expect(r.stdout).not.toContain('armed');
+    } finally {
+      busy.close();
+    }
+  });
+
   it('run --port emu:// drives the emulated arm to the policy target and prints bus statistics', () => {
     const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
     const policy = writeConstantPoseModel(target);

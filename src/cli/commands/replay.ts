@@ -2,7 +2,7 @@ import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
 import { existsSync } from 'node:fs';
 import { createSimRobot, robotNames } from '../../../sim/index.ts';
-import { loadUrdf } from '../../../sim/urdf/loadUrdf.ts';
+import { drawingModel } from '../preflight.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -67,6 +67,22 @@ function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: Pol
   }
 }
 
+/** The URDF a real robot's run was drawn with, checked against the recorded robot again; none (panels only) when it is gone or does not fit. */
+function recordedDrawing(rec: Recording, spec: ReturnType<typeof recordedSpec>, name: string) {
+  const file = typeof rec.run.urdf === 'string' ? rec.run.urdf : undefined;
+  const panelsOnly = (why: string) => {
+    process.stderr.write(`axon replay: robot "${name}": ${why}: panels only\n`);
+    return {};
+  };
+  if (file === undefined) return panelsOnly('no drawing model recorded');
+  if (!existsSync(file)) return panelsOnly(`its URDF ${file} is not here`);
+  try {
+    return { model: drawingModel(file, spec.joints.map((j) => j.name), 'recording#/run/urdf') };
+  } catch (e) {
+    return panelsOnly((e as Error).message);
+  }
+}
+
 function fmt(x: number): string {
   return x === 0 ? '0' : x.toPrecision(4);
 }
@@ -80,11 +96,7 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   const spec = recordedSpec(rec);
   const name = typeof rec.run.robot === 'string' ? rec.run.robot : spec.name;
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
-  const urdf = typeof rec.run.urdf === 'string' && existsSync(rec.run.urdf) ? rec.run.urdf : undefined;
-  const robot = robotNames().includes(name)
-    ? createSimRobot(name)
-    : { spec, ...(urdf ? { model: loadUrdf(urdf) } : {}), showPose() {}, async close() {} };
-  if (!robotNames().includes(name) && !urdf) process.stderr.write(`axon replay: robot "${name}" has no drawing model here: panels only\n`);
+  const robot = robotNames().includes(name) ? createSimRobot(name) : { spec, ...recordedDrawing(rec, spec, name), showPose() {}, async close() {} };
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);

@@ -11,9 +11,7 @@ import { createPort } from '../../../hardware/transport/openPort.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { attachViewer, type Viewer } from '../../viewer/index.ts';
 import { attachRecorder, type Recorder } from '../../record/index.ts';
-import { loadUrdf } from '../../../sim/urdf/loadUrdf.ts';
-import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
-import type { RobotSpec } from '../../core/robot.ts';
+import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 
 export function runCommand() {
   return new Command('run')
@@ -37,10 +35,13 @@ export function runCommand() {
       const portName = o.port ?? config.port;
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
       const baud = o.baud ?? config.baud;
+      // Checked before the bus is touched: the recording file, the viewer port, the drawing model.
+      if (o.record) checkWritable(o.record, '--record');
+      if (o.view) await checkPortFree(o.viewPort);
+      const jointNames = config.joints.map((j) => j.name);
+      const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;
       const { transport } = createPort(portName, { baud, servos: config.joints.map((j) => ({ id: j.id, model: j.model })) });
       const robot = new DynamixelRobot(config, transport, { dryRun: o.dryRun, period });
-      // Checked before the bus is touched: a drawing model that does not fit the robot is refused.
-      const model = o.view && urdf ? drawingModel(urdf, robot.spec, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;
       let viewer: Promise<Viewer> | undefined;
       let recorder: Recorder | undefined;
       if (!o.json) {
@@ -57,7 +58,7 @@ export function runCommand() {
             if (h.faults.length > 0) loop.stop();
           });
           if (o.record)
-            recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(urdf ? { urdf } : {}) } }, o.record);
+            recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) } }, o.record);
           if (o.view) {
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
             viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}` });
@@ -68,8 +69,11 @@ export function runCommand() {
           }
         },
       }).finally(async () => {
-        await recorder?.close();
-        await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
+        try {
+          await recorder?.close();
+        } finally {
+          await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
+        }
       });
       const record = recorder ? await recorder.close() : undefined;
       const b = robot.bus.stats;
@@ -116,17 +120,6 @@ export function runCommand() {
       }
       if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
     });
-}
-
-/** The URDF the viewer draws `spec`'s robot with; its moving joints must be the robot's joints. */
-function drawingModel(file: string, spec: RobotSpec, where: string): UrdfModel {
-  const model = loadUrdf(file);
-  const names = new Set(spec.joints.map((j) => j.name));
-  const moving = model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.name);
-  const unknown = moving.filter((n) => !names.has(n));
-  if (unknown.length > 0)
-    throw new UsageError(where, `${file}: joint${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')} not in the robot config`, `moving joints named as the config's: ${[...names].join(', ')}`);
-  return model;
 }
 
 function printEvent(e: HardwareEvent): void {

@@ -130,9 +130,15 @@ export function simCommand() {
           process.off('SIGINT', onSignal);
           process.off('SIGTERM', onSignal);
         }
-        await recorder?.close();
-        await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
-        await session.close();
+        try {
+          await recorder?.close();
+        } finally {
+          try {
+            await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
+          } finally {
+            await session.close();
+          }
+        }
       }
     });
 }

@@ -207,6 +207,22 @@ describe('attachViewer', () => {
     op.ws.close();
   });
 
+  it('stamps the page’s e-stop and arm with the loop’s time, not the robot’s clock (a real robot stamps its own)', async () => {
+    const f = fakeLoop();
+    const events: { kind: string; time: number }[] = [];
+    f.safety.events$.subscribe((e) => events.push({ kind: e.kind, time: e.time }));
+    f.loop.records$.subscribe((r) => (r.observation.time = r.time + 100)); // the robot's clock runs 100 s ahead
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0 });
+    for (let k = 0; k < 5; k++) f.tick(k);
+    const op = await client(viewer.url);
+    await op.reply('estop');
+    await op.reply('arm');
+    const stamped = events.filter((e) => e.kind === 'estop' || e.kind === 'reset');
+    expect(stamped.map((e) => e.kind)).toEqual(['estop', 'reset']);
+    for (const e of stamped) expect(e.time).toBeCloseTo(4 * 0.02, 9);
+    op.ws.close();
+  });
+
   it('passes pause, step and resume to the simulation control', async () => {
     const f = fakeLoop();
     const calls: string[] = [];
