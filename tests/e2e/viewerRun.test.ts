@@ -59,7 +59,7 @@ describe.skipIf(!haveChromium)('viewer on a real robot: axon run --port emu:// -
     await reached(run.url, target);
     browser = await launchChromium();
     page = await openPage(browser, run.url);
-  });
+  }, 120_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -112,7 +112,11 @@ describe.skipIf(!haveChromium)('viewer on a real robot: axon run --port emu:// -
       let hello: { links: string[]; kinematics: unknown } | undefined;
       const frames: ReturnType<typeof decodeStateFrame>[] = [];
       ws.on('message', (d, binary) => (binary ? frames.push(decodeStateFrame(new Uint8Array(d as Buffer))) : (hello ??= JSON.parse(d.toString()))));
-      while (frames.length < 5) await new Promise((r) => setTimeout(r, 20));
+      const deadline = Date.now() + 20_000;
+      while (frames.length < 5) {
+        if (Date.now() > deadline) throw new Error(`only ${frames.length} frames from axon replay in 20 s`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
       expect(hello!.links).toContain('finger');
       expect(hello!.kinematics).not.toBeNull();
       const rec = await readRecording(file);
