@@ -177,16 +177,18 @@ async function simOverBridge(o: { robot: string; policy?: string; token?: string
 function printHuman(s: {
   ticks: number;
   duration_s: number;
+  interrupted?: string;
   loop: ReturnType<typeof loopSummary>;
   episode: { return: number; steps: number; terminated: boolean; success: boolean };
   safety: ReturnType<typeof safetySummary>;
   world_model?: { mode: string; vetoes?: number; max_surprise?: number; fault_s?: number | null; surprise_event_after_s?: number | null };
 }): void {
   const l = s.loop;
-  console.log(`ticks ${s.ticks} (${s.duration_s} s simulated) at ${l.rate_hz} Hz achieved`);
+  console.log(`ticks ${s.ticks} (${s.duration_s} s simulated) at ${l.rate_hz} Hz achieved${s.interrupted ? `, stopped early (${s.interrupted})` : ''}`);
   console.log(`period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99} max ${l.period_error_us.max}, overruns ${l.overruns}`);
   console.log('stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));
-  console.log(`episode: return ${s.episode.return}, ${s.episode.success ? 'success' : 'failed'}${s.episode.terminated ? ' (task limits broken)' : ''}`);
+  const outcome = s.interrupted ? 'not finished' : s.episode.success ? 'success' : 'failed';
+  console.log(`episode: return ${s.episode.return}, ${outcome}${s.episode.terminated ? ' (task limits broken)' : ''}`);
   const ev = Object.entries(s.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`safety: ${s.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
   const w = s.world_model;
