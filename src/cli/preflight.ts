@@ -3,31 +3,24 @@
  * still untouched (not armed, then stopped): the recording file can be written, the viewer port is
  * free, the drawing model fits the robot.
  */
-import { closeSync, openSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { AxonError, UsageError } from '../core/errors.ts';
+import { closeSync } from 'node:fs';
+import { UsageError } from '../core/errors.ts';
+import { openRecordFile } from '../record/McapRecorder.ts';
+import { ViewerServer } from '../viewer/ViewerServer.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import type { UrdfModel } from '../../sim/urdf/parseUrdf.ts';
 
-/** Creates (or truncates) `file` now; the recorder opens it again. */
-export function checkWritable(file: string, flag: string): void {
-  try {
-    closeSync(openSync(file, 'w'));
-  } catch (e) {
-    throw new AxonError('RECORD_FILE', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `a writable file path for ${flag}`);
-  }
+/** Creates (or truncates) the recording file now, with the recorder's own error; the recorder opens it again. */
+export function checkWritable(file: string): void {
+  closeSync(openRecordFile(file));
 }
 
-/** Resolves when `port` can be listened on at `host` (0: any port, always). */
-export async function checkPortFree(port: number, host = '127.0.0.1'): Promise<void> {
+/** Throws the viewer's own VIEWER_LISTEN error when `port` cannot be listened on (0: any port, always free). */
+export async function checkPortFree(port: number): Promise<void> {
   if (port === 0) return;
-  await new Promise<void>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', (e: NodeJS.ErrnoException) =>
-      reject(new AxonError('VIEWER_LISTEN', `${host}:${port}`, `cannot listen (${e.code ?? e.message})`, 'a free port for --view-port')),
-    );
-    s.listen(port, host, () => s.close(() => resolve()));
-  });
+  const probe = new ViewerServer(() => {}, () => {});
+  await probe.listen({ port });
+  await probe.close();
 }
 
 /**

@@ -161,6 +161,15 @@ export function loadZstd(): Promise<ZstdModule> {
 
 const _encoder = new TextEncoder();
 
+/** Creates (or truncates) a recording file; AxonError RECORD_FILE when it cannot be written. */
+export function openRecordFile(file: string): number {
+  try {
+    return openSync(file, 'w');
+  } catch (e) {
+    throw new AxonError('RECORD_FILE', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a writable file path for --record');
+  }
+}
+
 /**
  * Starts recording `loop`'s ticks into `file` (created or truncated now: a bad path fails here,
  * with AxonError RECORD_FILE). Subscribes synchronously, so call it before `loop.run()`.
@@ -171,13 +180,7 @@ export function attachRecorder(
   file: string,
   o: RecorderOptions = {},
 ): Recorder {
-  let fd: number;
-  try {
-    fd = openSync(file, 'w');
-  } catch (e) {
-    throw new AxonError('RECORD_FILE', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a writable file path for --record');
-  }
-  const writable = new FdWritable(fd);
+  const writable = new FdWritable(openRecordFile(file));
   const capacity = o.capacity ?? 16384;
   const compression = o.compression ?? 'zstd';
   const sliceMs = o.sliceMs ?? 1;

@@ -36,7 +36,7 @@ export function runCommand() {
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
       const baud = o.baud ?? config.baud;
       // Checked before the bus is touched: the recording file, the viewer port, the drawing model.
-      if (o.record) checkWritable(o.record, '--record');
+      if (o.record) checkWritable(o.record);
       if (o.view) await checkPortFree(o.viewPort);
       const jointNames = config.joints.map((j) => j.name);
       const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;

@@ -187,7 +187,7 @@ function drawContacts(f) {
 // model's joint_pos states; other joints at their present position); a path follows the far end
 // of each moving leaf link. Plan: samples shaded by cost (bright = cheap), the plan in yellow.
 // Shield: alternatives green when predicted safe, red when not; the command sent in yellow.
-const ghost = { frames: 0, mode: null, seq: 0, rows: 0, points: 0, chosen: -1, tips: [], predicted: [] };
+const ghost = { frames: 0, mode: null, seq: 0, rows: 0, points: 0, chosen: -1, tips: [] };
 let kin = null;
 let tips = [];
 let ghostLinks = [];
@@ -272,9 +272,8 @@ function onRollouts(f) {
     }
   });
   Object.assign(ghost, { frames: ghost.frames + 1, mode: f.mode, seq: f.seq, rows: R, points: T, chosen: f.chosen });
-  // For tests and the console: every row's path of the first traced point, and the predicted one.
+  // For tests and the console: every row's path of the first traced point.
   ghost.paths = pts[0] ? Array.from({ length: R }, (_, r) => Array.from(pts[0].subarray(r * T * 3, (r + 1) * T * 3))) : [];
-  ghost.predicted = f.chosen >= 0 && pts[0] ? ghost.paths[f.chosen] : [];
   ghost.states = states; // the frame's world-model states, time-major (tests compare the paths with them)
   ghost.stateSize = S;
   $('wm-legend').textContent = f.mode === 'shield'
