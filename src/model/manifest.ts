@@ -40,6 +40,9 @@ export const actionTypes = ['joint_position', 'joint_position_abs', 'joint_veloc
 export type ActionType = (typeof actionTypes)[number];
 
 const NumberOrList = Type.Union([Type.Number(), Type.Array(Type.Number(), { minItems: 1 })]);
+const NonNegativeOrList = Type.Union([Type.Number({ minimum: 0 }), Type.Array(Type.Number({ minimum: 0 }), { minItems: 1 })]);
+const PositiveOrList = Type.Union([Type.Number({ exclusiveMinimum: 0 }), Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 1 })]);
+const Range = Type.Tuple([Type.Number(), Type.Number()]);
 
 const ObservationTermSchema = Type.Object(
   {
@@ -238,6 +241,43 @@ export const ModelManifestSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    /**
+     * The actuators as the training pipeline modelled them (Isaac Lab actuator cfg): one number
+     * for every model joint or one value per model joint (`joints` order). A simulator applies
+     * them; a real robot has its own. Override the URDF's effort/velocity limits and dynamics.
+     */
+    actuators: Type.Optional(
+      Type.Object(
+        {
+          /** Reflected rotor inertia per joint (kg·m² | kg), added to the joint's own inertia. */
+          armature: Type.Optional(NonNegativeOrList),
+          /** Passive viscous damping (N·m·s/rad | N·s/m). */
+          damping: Type.Optional(NonNegativeOrList),
+          /** Coulomb friction (N·m | N). */
+          friction: Type.Optional(NonNegativeOrList),
+          /** Effort limit (N·m | N), replacing the URDF's. */
+          effort_limit: Type.Optional(PositiveOrList),
+          /** Velocity limit (rad/s | m/s), replacing the URDF's. */
+          velocity_limit: Type.Optional(PositiveOrList),
+          /** implicit: PD solved with the next step's velocity (Isaac Lab ImplicitActuator, stable on light links); explicit: torque from this step's state. Default implicit. */
+          pd: Type.Optional(Type.Union([Type.Literal('implicit'), Type.Literal('explicit')])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    /** Link whose frame carries the IMU the policy was trained with (base_ang_vel, projected_gravity). */
+    imu_link: Type.Optional(Type.String({ minLength: 1 })),
+    /** The robot's base is fixed to the world at its root link (an arm on a table). */
+    fixed_base: Type.Optional(Type.Boolean()),
+    /** Height (m) of the root link above the ground at spawn (Isaac Lab init_state.pos z); default: lowest collision geometry on the ground. */
+    base_height: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    /** Ranges of the velocity command the policy was trained on (m/s, m/s, rad/s), [min, max]. */
+    command_ranges: Type.Optional(
+      Type.Object(
+        { lin_vel_x: Type.Optional(Range), lin_vel_y: Type.Optional(Range), ang_vel_z: Type.Optional(Range) },
+        { additionalProperties: false },
+      ),
+    ),
     /** Required for kind "world-model", refused for a policy. */
     world_model: Type.Optional(WorldModelSchema),
     provenance: Type.Optional(
@@ -290,6 +330,9 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
     checkListLength(m.pd.kp, actJoints.length, `${file}#/pd/kp`);
     checkListLength(m.pd.kd, actJoints.length, `${file}#/pd/kd`);
   }
+  for (const [k, v] of Object.entries(m.actuators ?? {})) if (k !== 'pd') checkListLength(v as number | number[], n, `${file}#/actuators/${k}`);
+  for (const [k, r] of Object.entries(m.command_ranges ?? {}))
+    if (!(r[0] <= r[1])) throw new ManifestError('MANIFEST_FIELD', `${file}#/command_ranges/${k}`, `is [${r[0]}, ${r[1]}]`, '[min, max] with min <= max');
   for (const [i, t] of m.observation.terms.entries()) checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
   if (m.observation.history_layout === 'per_frame') {
     const h = m.observation.terms[0].history ?? 1;
