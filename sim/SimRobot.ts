@@ -29,12 +29,14 @@ import {
 } from '../src/core/robot.ts';
 import { Rng } from '../src/core/rng.ts';
 import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
+import { JointDrive } from './physics/JointDrive.ts';
+import { Actuators, type ActuatorJointSettings, type PdIntegration } from './actuators/Actuators.ts';
 import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
 import { UrdfError, type UrdfInertial, type UrdfJoint, type UrdfLink, type UrdfModel, type UrdfNote } from './urdf/parseUrdf.ts';
 import { meshCollisionShapes, type MeshCollisionMode, type MeshCollisionReport } from './mesh/meshCollision.ts';
 
-/** Per-joint settings the URDF does not carry. */
-export interface SimJointDefaults {
+/** Per-joint settings the URDF does not carry, and actuator settings that replace the URDF's. */
+export interface SimJointDefaults extends ActuatorJointSettings {
   /** Pose the robot starts in and holds when safe-stopped (rad | m); default 0 (clamped into the limits). */
   readonly defaultPosition?: number;
   /** Position-mode gains (N·m/rad | N/m, N·m·s/rad | N·s/m); default 0. */
@@ -103,6 +105,13 @@ export interface SimRobotOptions {
   readonly frictionModel?: 'coulomb' | 'mass';
   /** Sensor noise and bias applied in observe(); default none. */
   readonly sensorNoise?: SimSensorNoise;
+  /**
+   * How position/velocity commands are integrated (sim/actuators/Actuators.ts): 'implicit' (PD
+   * solved with the next velocity, armature on the joint coordinate: stable on light links, as
+   * Isaac Lab's implicit actuators) or 'explicit' (torque from the step's start state; armature
+   * then added to the child body's inertia about the axis). Default 'explicit'.
+   */
+  readonly pd?: PdIntegration;
 }
 
 /**
@@ -160,8 +169,6 @@ const JOINT_RELAXATION = 4;
  * the joint axis (its mass for a slider). A joint hitting a limit at v overshoots about v/ω.
  */
 const LIMIT_STEPS_PER_PERIOD = 20;
-/** Coulomb friction is smoothed as friction·tanh(qdot / FRICTION_VELOCITY) (rad/s | m/s). */
-const FRICTION_VELOCITY = 0.01;
 /** Longest action latency setActionLatency accepts (physics steps). */
 export const MAX_LATENCY_STEPS = 100;
 
@@ -239,6 +246,8 @@ interface JointInfo {
   /** conj(zero-pose relative rotation conj(qA)·qB). */
   readonly rel0Inv: Quaternion;
   readonly constraint: Constraint;
+  /** Implicit actuator rows (pd 'implicit'), else undefined. */
+  readonly drive: JointDrive | undefined;
   limitK: number;
   limitD: number;
 }
@@ -275,8 +284,8 @@ export class SimRobot implements SimulatedRobot {
   readonly qd: Float64Array;
   /** Actuator effort applied in the last physics step (N·m | N), after saturation. */
   readonly actuatorEffort: Float64Array;
-  /** Count of physics steps whose computed effort was not finite (applied as zero instead). */
-  badEffortCount = 0;
+  /** The actuators (limits, armature, damping, friction, strength scales) as plain arrays. */
+  readonly actuators: Actuators;
   /** The URDF's notes plus what this build decided (defaults given, meshes fitted), one line each. */
   readonly notes: UrdfNote[];
   /** One entry per collision mesh read (file, triangles, hull vertices, time). */
@@ -310,10 +319,11 @@ export class SimRobot implements SimulatedRobot {
   private readonly cmdFf: Float64Array;
   private substeps = 0;
   private randomizer: SimRandomizer | undefined;
-  // Actuator strength (per joint multipliers of kp, kd and the effort limit), 1 = nominal.
+  // Actuator strength (per joint multipliers of kp, kd and the effort limit), 1 = nominal: the actuators' arrays.
   readonly kpScale: Float64Array;
   readonly kdScale: Float64Array;
   readonly effortScale: Float64Array;
+  private readonly pdMode: PdIntegration;
   // Action latency: commands wait latencySteps physics steps in a ring before they act.
   private latencySteps = 0;
   private readonly pendingDue: Float64Array;
@@ -355,6 +365,7 @@ export class SimRobot implements SimulatedRobot {
     const h = (this.physicsDt = options.physicsDt ?? 0.002);
     if (!(h > 0 && h < 0.1)) throw new AxonError('SIM_OPTION', 'physicsDt', `is ${h}`, 'a step in (0, 0.1) s');
     const iterations = options.solverIterations ?? 20;
+    this.pdMode = options.pd ?? 'explicit';
     const g = options.gravity ?? -9.81;
     this.gravity = typeof g === 'number' ? new Vec3(0, 0, g) : new Vec3(g[0], g[1], g[2]);
     this.notes = [...(model.notes ?? [])];
@@ -534,8 +545,8 @@ export class SimRobot implements SimulatedRobot {
         type: joint.type,
         lower,
         upper,
-        velocityLimit: joint.velocity,
-        effortLimit: joint.effort,
+        velocityLimit: d.velocityLimit ?? joint.velocity,
+        effortLimit: d.effortLimit ?? joint.effort,
         defaultPosition: Math.min(upper, Math.max(lower, d.defaultPosition ?? 0)),
         kp: d.kp ?? 0,
         kd: d.kd ?? 0,
@@ -560,6 +571,14 @@ export class SimRobot implements SimulatedRobot {
     };
 
     const n = jointSpecs.length;
+    this.actuators = new Actuators(n, h, this.pdMode, {
+      effortLimit: jointSpecs.map((j) => j.effortLimit),
+      velocityLimit: jointSpecs.map((j) => j.velocityLimit),
+      damping: this.joints.map((j) => j.urdf.damping),
+      friction: this.joints.map((j) => j.urdf.friction),
+    });
+    this.joints.forEach((j, i) => this.actuators.configure(i, options.jointDefaults?.[j.urdf.name] ?? {}, `jointDefaults.${j.urdf.name}`));
+    if (this.pdMode === 'explicit' && this.actuators.armature.some((a) => a > 0)) for (const b of this.bodies) this.applyMassProperties(b);
     this.q = new Float64Array(n);
     this.qd = new Float64Array(n);
     this.actuatorEffort = new Float64Array(n);
@@ -571,9 +590,9 @@ export class SimRobot implements SimulatedRobot {
     this.initialPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
     this.initialVelocities = new Float64Array(n);
     if (options.initialPositions !== undefined) this.setInitialPositions(options.initialPositions);
-    this.kpScale = new Float64Array(n).fill(1);
-    this.kdScale = new Float64Array(n).fill(1);
-    this.effortScale = new Float64Array(n).fill(1);
+    this.kpScale = this.actuators.kpScale;
+    this.kdScale = this.actuators.kdScale;
+    this.effortScale = this.actuators.effortScale;
     const cap = MAX_LATENCY_STEPS + 1;
     this.pendingDue = new Float64Array(cap);
     this.pendingMode = new Array<ControlMode>(cap).fill('effort');
@@ -689,6 +708,7 @@ export class SimRobot implements SimulatedRobot {
     for (let i = 0; i < this.joints.length; i++) {
       obs.jointPosition[i] = qStd > 0 ? this.q[i] + qStd * rng.normal() : this.q[i];
       obs.jointVelocity[i] = qdStd > 0 ? this.qd[i] + qdStd * rng.normal() : this.qd[i];
+      if (this.pdMode === 'implicit') this.actuatorEffort[i] = this.actuators.effortAfter(i, this.qd[i]);
       obs.jointEffort[i] = this.actuatorEffort[i];
     }
     if (obs.imu !== undefined) {
@@ -759,9 +779,7 @@ export class SimRobot implements SimulatedRobot {
       this.initialPositions.set(this.configuredPositions);
       this.initialVelocities.fill(0);
       this.restoreNominalMasses();
-      this.kpScale.fill(1);
-      this.kdScale.fill(1);
-      this.effortScale.fill(1);
+      this.actuators.resetScales();
       this.latencySteps = 0;
       this.noise = this.configuredNoise;
       this.noiseSeed = (seed ^ 0x5bd1e995) >>> 0;
@@ -1121,36 +1139,38 @@ export class SimRobot implements SimulatedRobot {
 
   // ---- physics step --------------------------------------------------------------------------
 
+  /** Count of physics steps whose command was not finite (nothing applied instead). */
+  get badEffortCount(): number {
+    return this.actuators.badCommandCount;
+  }
+
   private substep(): void {
     if (this.pendingCount > 0) this.applyDueCommands();
     this.readJoints();
     const n = this.joints.length;
     const mode = this.cmdMode;
+    const act = this.actuators;
+    const implicit = this.pdMode === 'implicit';
+    const h = this.physicsDt;
     for (let i = 0; i < n; i++) {
       const j = this.joints[i];
       const s = j.spec;
       const q = this.q[i];
       const qd = this.qd[i];
-      let act: number;
-      if (mode === 'position') {
-        const err = j.continuous ? wrapAngle(this.cmdTarget[i] - q) : this.cmdTarget[i] - q;
-        act = this.kpScale[i] * this.cmdKp[i] * err - this.kdScale[i] * this.cmdKd[i] * qd + this.cmdFf[i];
-      } else if (mode === 'velocity') {
-        act = this.kdScale[i] * this.cmdKd[i] * (this.cmdTarget[i] - qd) + this.cmdFf[i];
+      if (implicit) this.actuatorEffort[i] = act.effortAfter(i, qd); // what the last step's motor did
+      const err = mode === 'position' ? (j.continuous ? wrapAngle(this.cmdTarget[i] - q) : this.cmdTarget[i] - q) : 0;
+      act.compute(i, mode, this.cmdTarget[i], err, this.cmdKp[i], this.cmdKd[i], this.cmdFf[i], qd);
+      let total = act.explicitEffort[i];
+      if (implicit) {
+        const drive = j.drive!;
+        if (act.rowActive[i] === 1) drive.setDrive(act.rowTarget[i], act.rowCompliance[i], act.rowBound[i]);
+        else drive.drive.enabled = false;
+        drive.setFriction(h * act.friction[i]);
       } else {
-        act = this.cmdTarget[i];
+        this.actuatorEffort[i] = total;
+        total += act.passiveExplicit(i, qd);
       }
-      // Saturate (NaN-safe: a non-finite command applies nothing). Effort limit 0 = passive joint.
-      if (!(Math.abs(act) <= 1e10)) {
-        act = 0;
-        this.badEffortCount++;
-      }
-      const lim = s.effortLimit * this.effortScale[i];
-      if (act > lim) act = lim;
-      else if (act < -lim) act = -lim;
-      this.actuatorEffort[i] = act;
-      // Passive joint forces: viscous damping, smoothed Coulomb friction, limit spring-damper.
-      let total = act - j.urdf.damping * qd - j.urdf.friction * Math.tanh(qd / FRICTION_VELOCITY);
+      // Joint limits: a spring-damper outside [lower, upper].
       if (q > s.upper) total += -j.limitK * (q - s.upper) - (qd > 0 ? j.limitD * qd : 0);
       else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
       if (total !== 0) this.applyJointEffort(j, total);
@@ -1356,6 +1376,19 @@ export class SimRobot implements SimulatedRobot {
       for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) I[r * 3 + c] += link.mass * ((r === c ? d2 : 0) - d[r] * d[c]);
       M += link.mass;
     }
+    // Explicit PD: a joint's armature rides on its child body, about the joint axis (an
+    // approximation; implicit PD puts it on the joint coordinate, sim/physics/JointDrive.ts).
+    if (this.pdMode === 'explicit' && this.actuators !== undefined) {
+      for (let k = 0; k < this.joints.length; k++) {
+        const j = this.joints[k];
+        const a = this.actuators.armature[k];
+        if (a > 0 && j.bodyB === body && !j.prismatic) {
+          I[0] += a * j.axisB.x * j.axisB.x;
+          I[4] += a * j.axisB.y * j.axisB.y;
+          I[8] += a * j.axisB.z * j.axisB.z;
+        }
+      }
+    }
     body.mass = M;
     body.updateMassProperties(); // sets invMass; its shape-derived inertia is overwritten below
     body.inertia.set(I[0], I[4], I[8]);
@@ -1384,6 +1417,8 @@ export class SimRobot implements SimulatedRobot {
       : new HingeConstraint(A, B, { pivotA, pivotB, axisA, axisB, collideConnected: false });
     for (const eq of constraint.equations) eq.setSpookParams(JOINT_STIFFNESS, JOINT_RELAXATION, this.physicsDt);
     this.world.addConstraint(constraint);
+    const drive = this.pdMode === 'implicit' ? new JointDrive(A, B, axisA, prismatic, pivotB) : undefined;
+    if (drive) this.world.addConstraint(drive);
     const info: JointInfo = {
       urdf: joint,
       spec,
@@ -1397,6 +1432,7 @@ export class SimRobot implements SimulatedRobot {
       axisB,
       rel0Inv,
       constraint,
+      drive,
       limitK: 0,
       limitD: 0,
     };
