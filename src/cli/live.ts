@@ -15,6 +15,7 @@ import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
 import { WallClock } from '../clock/WallClock.ts';
 import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
+import { VelocityCommand } from '../loop/VelocityCommand.ts';
 
 export interface LiveOptions {
   readonly policy: string;
@@ -23,7 +24,14 @@ export interface LiveOptions {
   readonly safety?: Partial<SafetyConfig>;
   /** Stop on SIGINT/SIGTERM (default true). */
   readonly handleSignals?: boolean;
-  readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor) => void;
+  /**
+   * Initial velocity command (vx m/s, vy m/s, wz rad/s) for a locomotion policy, clamped to the
+   * manifest's command_ranges. It lives here, with the loop: over the bridge the observation is
+   * built on the client, so the command never crosses the wire (PROTOCOL.md, section 9).
+   */
+  readonly velocityCommand?: readonly [number, number, number];
+  /** `command`: the run's velocity command source (set it off the tick to change the command live). */
+  readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, command: VelocityCommand) => void;
 }
 
 export interface LiveResult {
@@ -33,6 +41,8 @@ export interface LiveResult {
   readonly period: number;
   /** Why the run ended: 'duration', 'signal', 'fault'. */
   readonly endedBy: 'duration' | 'signal' | 'fault';
+  /** The run's velocity command source (its value at the end). */
+  readonly command: VelocityCommand;
 }
 
 export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult> {
@@ -41,7 +51,8 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
   const period = 1 / m.control_hz;
   assertModelFits(m, robot.spec, {}, `${o.policy}/manifest.json`);
   const policy = await loadPolicy(folder);
-  const builder = new ObservationBuilder(m, robot.spec);
+  const command = VelocityCommand.forManifest(m, o.velocityCommand);
+  const builder = command.feed(new ObservationBuilder(m, robot.spec));
   const mapper = new ActionMapper(m, robot.spec);
   const safety = new SafetySupervisor(robot.spec, period, { softStartS: 1, ...o.safety });
   const clock = new WallClock(period);
@@ -64,13 +75,13 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
   );
   try {
     // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.
-    o.onLoop?.(loop, safety);
+    o.onLoop?.(loop, safety, command);
     if (o.handleSignals ?? true) {
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
     }
     const result = await loop.run();
-    return { folder, loop: result, safety, period, endedBy };
+    return { folder, loop: result, safety, period, endedBy, command };
   } finally {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);

@@ -26,6 +26,7 @@ import { MonitorHook, defaultMonitorOptions, type MonitorOptions } from '../worl
 import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { SimClock } from '../clock/SimClock.ts';
 import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
+import { VelocityCommand } from '../loop/VelocityCommand.ts';
 
 export type WmMode = 'plan' | 'shield' | 'monitor';
 
@@ -68,6 +69,8 @@ export interface SessionOptions {
   readonly asyncStallS?: number;
   /** A user's URDF instead of a shipped robot (`--urdf FILE`); `robot` is then only its label. */
   readonly urdf?: { readonly file: string; readonly packagePaths: readonly string[]; readonly strict: boolean; readonly meshCollision?: MeshCollisionMode };
+  /** Initial velocity command (vx m/s, vy m/s, wz rad/s; `--command`), clamped to the manifest's command_ranges. */
+  readonly velocityCommand?: readonly [number, number, number];
 }
 
 /** The world model of a session and what its hooks are built from. */
@@ -90,6 +93,8 @@ export interface SimSession {
   readonly period: number;
   readonly worldModel?: SessionWorldModel;
   readonly options: SessionOptions;
+  /** The operator's velocity command (the velocity_commands term), fed to every episode's observation builder. */
+  readonly command: VelocityCommand;
   close(): Promise<void>;
 }
 
@@ -144,6 +149,7 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
     period,
     worldModel,
     options: o,
+    command: VelocityCommand.forManifest(m, o.velocityCommand),
     close: async () => {
       await policy.close();
       await worldModel?.model.close();
@@ -368,7 +374,7 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
   const loop = new ControlLoop({
     robot: weak ?? robot,
     clock,
-    builder: new ObservationBuilder(folder.manifest, robot.spec),
+    builder: s.command.feed(new ObservationBuilder(folder.manifest, robot.spec)),
     policy,
     worldModel: hook,
     mapper: new ActionMapper(folder.manifest, robot.spec),

@@ -26,6 +26,11 @@ export class ObservationBuilder {
   readonly output: Float32Array;
   /** Operator velocity command (vx m/s, vy m/s, yaw rate rad/s) for the velocity_commands term. */
   readonly velocityCommand = new Float32Array(3);
+  /**
+   * Where `velocityCommand` comes from: written into it at the start of every build() (a
+   * VelocityCommand; its writeTo must not allocate). Without one the command stays as set (zeros).
+   */
+  commandSource: { writeTo(out: Float32Array, at: number): void } | undefined;
   private readonly terms: TermState[];
   private readonly robotIndex: Int32Array;
   private readonly defaults: Float32Array;
@@ -83,6 +88,7 @@ export class ObservationBuilder {
 
   /** Writes the model input for `obs` into `output` and returns it. `lastAction` is the previous raw action (after clip). */
   build(obs: Observation, lastAction: Float32Array): Float32Array {
+    this.commandSource?.writeTo(this.velocityCommand, 0);
     for (const s of this.terms) {
       s.head = (s.head + 1) % s.history;
       const base = s.head * s.width;

@@ -39,6 +39,11 @@ export interface RecordingMeta {
   readonly run?: Record<string, unknown>;
   /** A plan or shield hook's rollouts: each tick's predicted trajectory goes to /axon/world_model/predicted. */
   readonly worldModel?: RecordedWorldModel;
+  /**
+   * The operator's velocity command (a VelocityCommand): `applied`, the (vx m/s, vy m/s, wz rad/s)
+   * the tick's observation used, goes into every /axon/tick as `velocity_command`.
+   */
+  readonly command?: { readonly applied: ArrayLike<number> };
 }
 
 /** What a recording needs to keep a world model's predictions (the trace) and to draw them later. */
@@ -118,6 +123,8 @@ interface Layout {
   readonly pred: number;
   readonly predPoints: number;
   readonly predSize: number;
+  /** -1 without a velocity command; else vx, vy, wz. */
+  readonly cmd: number;
 }
 
 interface CommandLayout {
@@ -209,7 +216,7 @@ export function attachRecorder(
   const onRecord = (rec: TickRecord): void => {
     ticks++;
     if (layout === undefined) {
-      layout = makeLayout(rec, meta.worldModel?.trace);
+      layout = makeLayout(rec, meta.worldModel?.trace, meta.command !== undefined);
       ring = new Float64Array(capacity * layout.stride);
     }
     for (let i = 0; i < rec.events.length; i++) events.push(rec.events[i]);
@@ -266,6 +273,7 @@ export function attachRecorder(
     copy(r, b + L.action, rec.action, L.nAction);
     copyCommand(r, b, L.proposed, rec.proposed, L.n);
     copyCommand(r, b, L.sent, rec.sent, L.n);
+    if (L.cmd >= 0) copy(r, b + L.cmd, meta.command!.applied, 3);
     if (L.pred >= 0) {
       // The hook committed this tick's rollouts before the record was emitted: keep the chosen row.
       const tr = meta.worldModel!.trace;
@@ -402,6 +410,7 @@ export function attachRecorder(
     const tick =
       `{"seq":${seq},"time":${num(t)},"lateness_us":${num(Math.round(r[b + F_LATE] * 1e7) / 10)},"stage_us":${stage},` +
       `"safety_state":"${STATE_NAMES[r[b + F_STATE]] ?? 'running'}","episode_return":${num(r[b + F_RETURN])},"terminated":${r[b + F_TERM] === 1}` +
+      (L.cmd >= 0 ? `,"velocity_command":${numArray(r, b + L.cmd, 3)}` : '') +
       (r[b + F_WM] === 1 ? `,"world_model":{"surprise":${num(r[b + F_WM_SURPRISE])},"cost":${num(r[b + F_WM_COST])},"vetoed":${r[b + F_WM_VETOED] === 1}}}` : '}');
 
     const out: { topic: Topic; data: Uint8Array }[] = [
@@ -474,7 +483,7 @@ export function attachRecorder(
   };
 }
 
-function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined): Layout {
+function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined, command: boolean): Layout {
   const obs = rec.observation;
   const n = obs.jointPosition.length;
   let off = HEAD;
@@ -507,7 +516,8 @@ function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined): Layout {
   const sent = cmd(rec.sent);
   const predPoints = trace?.steps ?? 0, predSize = trace?.stateSize ?? 0;
   const pred = trace ? take(2 + predPoints * predSize) : -1;
-  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, extras, input, nInput, raw, action, nAction, proposed, sent, pred, predPoints, predSize };
+  const velocity = command ? take(3) : -1;
+  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, extras, input, nInput, raw, action, nAction, proposed, sent, pred, predPoints, predSize, cmd: velocity };
 }
 
 function copy(dst: Float64Array, at: number, src: ArrayLike<number>, len: number): void {

@@ -27,7 +27,7 @@ export const topics = {
    * Only on ticks where a plan or shield hook rolled the model out (recorded with `--record`).
    */
   worldModel: '/axon/world_model/predicted',
-  /** Timings (lateness, stage durations), safety state, episode return. */
+  /** Timings (lateness, stage durations), safety state, episode return, the velocity command. */
   tick: '/axon/tick',
   /** One safety event (clamp, e-stop, state change, ...). */
   safetyEvent: '/axon/safety/event',
@@ -144,6 +144,10 @@ export const schemas: Record<Topic, { name: string; schema: object }> = {
         safety_state: { enum: ['running', 'degraded', 'safe-stop', 'e-stopped'] },
         episode_return: num,
         terminated: { type: 'boolean' },
+        velocity_command: {
+          ...xyz,
+          description: "the operator's velocity command this tick's observation used: vx (m/s), vy (m/s), yaw rate wz (rad/s), base frame; present when the run has one (a policy with a velocity_commands term, or --command)",
+        },
         world_model: {
           type: 'object',
           description: 'present when a world-model hook runs',

@@ -34,6 +34,8 @@ export interface RecordedTick {
   readonly terminated: boolean;
   /** What the world-model hook reported on this tick, when one ran (NaN = none). */
   readonly worldModel?: { readonly surprise: number; readonly cost: number; readonly vetoed: boolean };
+  /** The operator's velocity command this tick's observation used: vx (m/s), vy (m/s), wz (rad/s); when the run recorded one. */
+  readonly velocityCommand?: readonly [number, number, number];
   /**
    * The world model's predicted trajectory (plan / shield runs): plan, the plan the tick settled on
    * (its first action is the one sent); shield, the command sent then the continuation. points ×
@@ -265,6 +267,7 @@ function buildTick(t: Partial, spec: RobotSpec | undefined): RecordedTick {
     episodeReturn: Number(tick.episode_return ?? NaN),
     terminated: tick.terminated === true,
     ...(tick.world_model ? { worldModel: readWorldModel(tick.world_model as Record<string, unknown>) } : {}),
+    ...(Array.isArray(tick.velocity_command) ? { velocityCommand: toNumbers(tick.velocity_command).slice(0, 3) as unknown as [number, number, number] } : {}),
     ...(t.predicted ? { predicted: readPredicted(t.predicted) } : {}),
   };
 }

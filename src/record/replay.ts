@@ -70,6 +70,8 @@ export async function comparePolicy(r: Recording, manifest: ModelManifest, polic
   for (const t of r.ticks) {
     if (prevSeq >= 0 && t.seq !== prevSeq + 1) gaps++;
     prevSeq = t.seq;
+    // The operator's velocity command the recorded tick used (locomotion policies): the new policy sees it too.
+    if (t.velocityCommand) builder.velocityCommand.set(t.velocityCommand);
     const input = builder.build(t.observation, mapper.clipped);
     const raw = await policy.act(input);
     mapper.map(raw, cmd);
@@ -130,6 +132,7 @@ export function recordingSummary(r: Recording) {
     ...(r.worldModel
       ? { world_model: { mode: r.worldModel.mode, horizon: r.worldModel.horizon, dt: r.worldModel.dt, state: r.worldModel.stateNames, predicted_ticks: r.ticks.filter((t) => t.predicted).length } }
       : {}),
+    ...velocityCommandSummary(r),
     channels: r.channels,
     chunks: r.chunks,
     compression: r.compression,
@@ -141,4 +144,25 @@ export function recordingSummary(r: Recording) {
 function round(x: number, digits: number): number {
   const f = 10 ** digits;
   return Math.round(x * f) / f;
+}
+
+/**
+ * The recorded velocity command (a run with one): its first and last value, how many times it
+ * changed, and its extent per axis (vx, vy m/s; wz rad/s). Empty when the recording has none.
+ */
+function velocityCommandSummary(r: Recording) {
+  const cmds = r.ticks.map((t) => t.velocityCommand).filter((c): c is readonly [number, number, number] => c !== undefined);
+  if (cmds.length === 0) return {};
+  let changes = 0;
+  const min = [...cmds[0]], max = [...cmds[0]];
+  for (let i = 1; i < cmds.length; i++) {
+    const a = cmds[i - 1], c = cmds[i];
+    if (a[0] !== c[0] || a[1] !== c[1] || a[2] !== c[2]) changes++;
+    for (let k = 0; k < 3; k++) {
+      if (c[k] < min[k]) min[k] = c[k];
+      if (c[k] > max[k]) max[k] = c[k];
+    }
+  }
+  const r4 = (v: readonly number[]) => v.map((x) => round(x, 4));
+  return { velocity_command: { ticks: cmds.length, first: r4(cmds[0]), last: r4(cmds[cmds.length - 1]), changes, min: r4(min), max: r4(max) } };
 }

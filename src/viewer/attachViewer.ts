@@ -23,6 +23,7 @@ import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
 import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
 import type { SimControl } from './PausableClock.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
+import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import { basename, extname } from 'node:path';
 
 /** Mesh formats the page draws (three's STLLoader, OBJLoader, ColladaLoader). */
@@ -103,6 +104,20 @@ export interface ViewerOptions {
   readonly rollouts?: ViewerRollouts;
   /** Rollout frames per second at most (sent only when the rollouts changed); default 10. */
   readonly rolloutHz?: number;
+  /**
+   * The operator's velocity command (locomotion policies): the page drives it (keys, stick,
+   * gamepad) with `{"type":"cmd","cmd":"velocity","value":[vx,vy,wz]}` (token needed; clamped to
+   * the source's ranges, a non-finite value refused); stats carry the value in use. When the page
+   * that last set it disconnects, the command goes back to zero (a teleop deadman).
+   */
+  readonly velocityCommand?: ViewerVelocityCommand;
+}
+
+/** A velocity command source for the viewer, and whether the policy reads it. */
+export interface ViewerVelocityCommand {
+  readonly source: Pick<VelocityCommand, 'set' | 'zero' | 'value' | 'applied' | 'ranges'>;
+  /** The policy has a velocity_commands term (else the page says that it has none). */
+  readonly inModel: boolean;
 }
 
 export interface Viewer {
@@ -227,9 +242,19 @@ export async function attachViewer(
       frameHz: o.frameHz ?? 30,
       safetyState: safety.state,
       paused: o.control?.paused ?? false,
+      velocityCommand: vc ? { inModel: vc.inModel, ranges: vc.source.ranges(), value: Array.from(vc.source.value) } : null,
     });
+  const vc = o.velocityCommand;
+  // The page that set the velocity command last: when it goes away, the command goes to zero.
+  let commandOwner: ViewerClient | undefined;
   const server = new ViewerServer(
     (c) => {
+      c.socket.on('close', () => {
+        if (c === commandOwner) {
+          commandOwner = undefined;
+          vc?.source.zero();
+        }
+      });
       c.socket.send(hello(c));
       c.socket.send(statsMessage([]));
       rolloutVersion = -1;
@@ -249,7 +274,9 @@ export async function attachViewer(
       return;
     }
     const reply = (ok: boolean, message: string) =>
-      c.socket.send(JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false }));
+      c.socket.send(
+        JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false, ...(m.cmd === 'velocity' && vc ? { velocityCommand: Array.from(vc.source.value) } : {}) }),
+      );
     if (m.type !== 'cmd' || typeof m.cmd !== 'string') return reply(false, 'expected {"type":"cmd","cmd":...}');
     if (!c.canCommand) return reply(false, 'this page has no valid token: open the URL printed by axon (with ?token=...)');
     switch (m.cmd) {
@@ -271,8 +298,19 @@ export async function attachViewer(
         if (!o.control) return reply(false, 'pause/step exist in simulation only');
         o.control[m.cmd]();
         return reply(true, m.cmd);
+      case 'velocity': {
+        if (!vc) return reply(false, 'this run has no velocity command');
+        const v = (msg as { value?: unknown }).value;
+        if (!Array.isArray(v) || v.length !== 3 || !v.every((x) => typeof x === 'number'))
+          return reply(false, 'expected "value": [vx, vy, wz], three numbers (m/s, m/s, rad/s)');
+        const r = vc.source.set(v[0], v[1], v[2]);
+        if (!r.ok) return reply(false, `velocity command refused: ${r.reason}`);
+        commandOwner = c;
+        const now = vc.source.value;
+        return reply(true, `velocity command ${fmt(now[0])} m/s, ${fmt(now[1])} m/s, ${fmt(now[2])} rad/s${r.clamped ? ' (clamped to the ranges)' : ''}`);
+      }
       default:
-        return reply(false, `unknown command "${m.cmd}": expected estop, disarm, arm, pause, resume or step`);
+        return reply(false, `unknown command "${m.cmd}": expected estop, disarm, arm, pause, resume, step or velocity`);
     }
   };
 
@@ -376,6 +414,7 @@ export async function attachViewer(
       periodErrorMaxUs: pe.max,
       overruns: loop.stats.overruns,
       safetyState: safety.state,
+      ...(vc ? { velocityCommand: { value: Array.from(vc.source.value), applied: Array.from(vc.source.applied) } } : {}),
       paused: o.control?.paused ?? false,
       ...(wm.present
         ? { worldModel: { surprise: Number.isFinite(wm.surprise) ? wm.surprise : null, cost: Number.isFinite(wm.cost) ? wm.cost : null, vetoes: wm.vetoes, series: wmSeries(from) } }
@@ -441,4 +480,9 @@ export function pageKinematics(model: ViewerModel | undefined, spec: RobotSpec) 
       index: j.type === 'fixed' ? -1 : spec.joints.findIndex((s) => s.name === j.name),
     })),
   };
+}
+
+/** A command value for a message: 3 decimals. */
+function fmt(x: number): string {
+  return (Math.round(x * 1000) / 1000).toString();
 }

@@ -4,6 +4,7 @@ import { attachViewer, type Viewer } from '../../viewer/index.ts';
 import { attachRecorder, type Recorder } from '../../record/index.ts';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
+import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { AxonError, UsageError } from '../../core/errors.ts';
 
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
@@ -23,6 +24,7 @@ export function simCommand() {
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
     .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
+    .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
     .option('--async', 'run the policy in a worker thread: the loop never waits for it (action age reported)', false)
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
@@ -45,9 +47,12 @@ export function simCommand() {
         actionNoise: o.actionNoise,
         fault: o.fault,
         ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+        ...(o.command ? { velocityCommand: o.command } : {}),
         ...(o.urdf ? { urdf: { file: o.urdf, packagePaths: o.urdfPackagePath, strict: o.strict, ...(o.meshCollision ? { meshCollision: o.meshCollision } : {}) } } : {}),
       });
       const realtime = !o.fast;
+      const commandNote = o.command && session.command.clampNote(o.command);
+      if (commandNote) process.stderr.write(`axon: note: ${commandNote}\n`);
       if (!o.json)
         console.log(
           `axon sim: ${o.robot} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics), ` +
@@ -83,10 +88,10 @@ export function simCommand() {
           if (o.record) {
             const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
             const wmManifest = session.worldModel?.folder.manifest;
-            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
           }
           if (o.view) {
-            viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, ...(rollouts ? { rollouts } : {}) });
+            viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, velocityCommand: { source: session.command, inModel: hasVelocityTerm(session.folder.manifest) }, ...(rollouts ? { rollouts } : {}) });
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
               () => loop.stop(),
@@ -109,6 +114,7 @@ export function simCommand() {
           safety: safetySummary(r.safety),
           randomization: r.randomization,
           ...(record ? { record } : {}),
+          ...(o.command || hasVelocityTerm(session.folder.manifest) ? { velocity_command: Array.from(session.command.value) } : {}),
           ...(o.async ? { async_policy: { action_age_ticks: { mean: round(age.sum / Math.max(1, age.n), 2), max: age.max }, inference_us_max: round(age.inferMaxS * 1e6, 1) } } : {}),
           ...(r.worldModel
             ? {
@@ -144,7 +150,7 @@ export function simCommand() {
 }
 
 /** `--robot ws://...`: the same loop on wall-clock time against a robot served by `axon bridge`. */
-async function simOverBridge(o: { robot: string; policy?: string; token?: string; duration: number; seed: number; json: boolean; worldModel?: string; view: boolean; record?: string }): Promise<void> {
+async function simOverBridge(o: { robot: string; policy?: string; token?: string; duration: number; seed: number; json: boolean; worldModel?: string; view: boolean; record?: string; command?: [number, number, number] }): Promise<void> {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
   if (o.worldModel || o.view || o.record) throw new UsageError(o.worldModel ? '--world-model' : o.view ? '--view' : '--record', 'is not available with a bridged robot yet', 'a simulated robot by name');
   const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed } });
@@ -153,7 +159,15 @@ async function simOverBridge(o: { robot: string; policy?: string; token?: string
     throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
   }
   if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}, ${o.duration} s in real time`);
-  const r = await runLive(robot, { policy: o.policy, durationS: o.duration });
+  const r = await runLive(robot, {
+    policy: o.policy,
+    durationS: o.duration,
+    ...(o.command ? { velocityCommand: o.command } : {}),
+    onLoop: (_l, _s, command) => {
+      const note = o.command && command.clampNote(o.command);
+      if (note) process.stderr.write(`axon: note: ${note}\n`);
+    },
+  });
   const summary = {
     command: 'sim',
     robot: o.robot,
@@ -165,6 +179,7 @@ async function simOverBridge(o: { robot: string; policy?: string; token?: string
     loop: loopSummary(r.loop.stats),
     safety: safetySummary(r.safety),
     ended_by: r.endedBy,
+    ...(o.command || hasVelocityTerm(r.folder.manifest) ? { velocity_command: Array.from(r.command.value) } : {}),
     bridge: { url: o.robot, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
   };
   if (o.json) console.log(JSON.stringify(summary));
