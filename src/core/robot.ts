@@ -33,6 +33,13 @@ export interface RobotSpec {
     readonly imu: boolean;
     /** Names of contact sensors (e.g. feet), in the order of Observation.contacts. */
     readonly contacts: readonly string[];
+    /**
+     * The robot fills Observation.base with its base's linear velocity (m/s, world frame) and
+     * orientation (xyzw): a simulator's state, a state estimator's, or a base fixed to the world
+     * (velocity known to be zero). Absent = false: the `base_lin_vel` term would read zeros, so a
+     * model that takes it is refused before arming (src/model/checkModel.ts).
+     */
+    readonly baseVelocity?: boolean;
   };
   readonly controlModes: readonly ControlMode[];
 }

@@ -1,5 +1,5 @@
 import type { RobotSpec } from '../core/robot.ts';
-import { ManifestError, actionSize, type ModelManifest } from './manifest.ts';
+import { ManifestError, actionSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale } from './jointMap.ts';
 
 /** One thing that does not fit between a model and a robot. */
@@ -13,13 +13,41 @@ export interface ModelIssue {
 export interface CheckOptions {
   /** Physics / command rate of the robot (Hz), checked to be a whole multiple of the model's rate. */
   readonly robotHz?: number;
+  /**
+   * Position actions need a position gain on every action joint (the manifest's `pd.kp` or the
+   * robot's default kp > 0): a simulated joint with kp 0 goes limp. Off by default: a servo in
+   * position mode may use its own firmware gains.
+   */
+  readonly requireGains?: boolean;
+}
+
+/**
+ * What the robot must have for each observation term that reads a sensor. A term whose source is
+ * missing would read zeros (or nothing) on that robot: it is refused, never silently zero.
+ */
+const TERM_SOURCES: Partial<Record<ObservationTermName, { readonly has: (s: RobotSpec) => boolean; readonly lacks: string }>> = {
+  base_ang_vel: { has: (s) => s.sensors.imu, lacks: 'no IMU' },
+  projected_gravity: { has: (s) => s.sensors.imu, lacks: 'no IMU' },
+  base_lin_vel: { has: (s) => s.sensors.baseVelocity === true, lacks: 'no base-velocity estimate (sensors.baseVelocity): the term would read zeros' },
+};
+
+/** Observation terms the robot cannot provide, with the manifest index of each and what is missing. */
+export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: number; term: ObservationTermName; lacks: string }[] {
+  const out: { index: number; term: ObservationTermName; lacks: string }[] = [];
+  for (const [index, t] of m.observation.terms.entries()) {
+    const src = TERM_SOURCES[t.term];
+    if (src !== undefined && !src.has(spec)) out.push({ index, term: t.term, lacks: src.lacks });
+  }
+  return out;
 }
 
 /**
  * Everything that must hold before a model may drive a robot, as a list of differences (empty =
  * fits): joint names, default pose inside the limits, the position range the actions can reach
  * inside the limits (a warning-free margin is not required: safety clamps, but a model that
- * *always* saturates is wrong), sensors for the terms, and divisible rates.
+ * *always* saturates is wrong), a sensor behind every observation term (no term silently reads
+ * zeros: an IMU for base_ang_vel / projected_gravity, a base-velocity estimate for base_lin_vel),
+ * position gains (when asked) and divisible rates.
  */
 export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = {}): ModelIssue[] {
   const issues: ModelIssue[] = [];
@@ -40,8 +68,14 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
     }
     if (a >= 0 && m.action.type === 'joint_effort' && j.effortLimit === 0) issues.push({ where: `/action/joints/${a}`, model: `${n} driven by effort`, robot: 'passive joint (effort limit 0)' });
   }
-  const needsImu = m.observation.terms.findIndex((t) => t.term === 'base_ang_vel' || t.term === 'projected_gravity');
-  if (needsImu >= 0 && !spec.sensors.imu) issues.push({ where: `/observation/terms/${needsImu}`, model: m.observation.terms[needsImu].term, robot: 'no IMU' });
+  if (o.requireGains && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
+    for (const [a, n] of actJoints.entries()) {
+      const j = spec.joints.find((x) => x.name === n);
+      if (!j) continue;
+      const kp = m.pd?.kp[a] ?? j.kp;
+      if (!(kp > 0)) issues.push({ where: m.pd ? `/pd/kp/${a}` : '/pd', model: `${n} position action, kp ${kp}`, robot: 'no position gain of its own (a pd.kp > 0 is needed)' });
+    }
+  for (const u of unprovidedTerms(m, spec)) issues.push({ where: `/observation/terms/${u.index}`, model: u.term, robot: u.lacks });
   const mode = { joint_position: 'position', joint_position_abs: 'position', joint_velocity: 'velocity', joint_effort: 'effort' } as const;
   if (!spec.controlModes.includes(mode[m.action.type])) issues.push({ where: '/action/type', model: m.action.type, robot: `control modes ${spec.controlModes.join(', ')}` });
   if (o.robotHz !== undefined) {

@@ -1,28 +1,196 @@
 import { Command } from '@commander-js/extra-typings';
 import * as ort from 'onnxruntime-node';
-import { createSimRobot, robotNames } from '../../../sim/index.ts';
+import { createSimRobot, loadUrdf, robotModel, robotNames } from '../../../sim/index.ts';
+import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
-import { loadModelFolder, observationSize, actionSize, termWidth } from '../../model/manifest.ts';
+import type { JointSpec, RobotSpec } from '../../core/robot.ts';
+import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy } from '../../policy/OnnxPolicy.ts';
-import { assertModelFits } from '../../model/checkModel.ts';
+import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
+import { positiveNumber } from '../args.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
+/** IMU terms: a robot must carry an IMU for them (src/model/checkModel.ts). */
+const IMU_TERMS = new Set(['base_ang_vel', 'projected_gravity']);
+
+/**
+ * A model that does not fit the robot it was checked against: `axon inspect` has printed the
+ * report; the CLI exits 1 (a check that failed, not bad input).
+ */
+export class ModelDoesNotFit extends Error {
+  readonly code = 'MODEL_ROBOT_MISMATCH';
+  constructor(
+    message: string,
+    readonly issues: readonly ModelIssue[],
+  ) {
+    super(message);
+    this.name = 'ModelDoesNotFit';
+  }
+}
+
+/** The robot a model is checked against, as inspect sees it. */
+export interface InspectTarget {
+  /** Printed name: the shipped robot's name, or `FILE (robot NAME)`. */
+  readonly label: string;
+  readonly source: 'robot' | 'urdf';
+  readonly spec: RobotSpec;
+  /** Rate the robot is commanded at (Hz): the simulator's physics rate. */
+  readonly robotHz: number;
+  /** Base fixed to the world (true), floating (false). */
+  readonly fixedBase: boolean;
+  /** Link carrying the IMU and why that one; null without an IMU. For a shipped robot the link is its own (not named here). */
+  readonly imu: { readonly link: string | null; readonly why: string } | null;
+  /** Differences the robot's description itself makes (an imu_link that names no link). */
+  readonly issues: readonly ModelIssue[];
+  /** Worth reading, not refused: manifest limits above the URDF's. */
+  readonly warnings: readonly string[];
+}
+
+/**
+ * Whether a URDF robot's base is fixed: the manifest's `fixed_base`, else as the simulator decides
+ * (root link named "world", or a root without mass on it or on the links fixed to it).
+ */
+export function urdfFixedBase(model: UrdfModel, m: Pick<ModelManifest, 'fixed_base'>): boolean {
+  if (m.fixed_base !== undefined) return m.fixed_base;
+  if (model.root === 'world') return true;
+  let mass = 0;
+  const walk = (link: string): void => {
+    mass += model.linkByName.get(link)?.inertial?.mass ?? 0;
+    for (const j of model.childJoints.get(link) ?? []) if (j.type === 'fixed') walk(j.child);
+  };
+  walk(model.root);
+  return !(mass > 0);
+}
+
+/**
+ * The link a URDF robot's IMU sits on, by the simulator's rule: the manifest's `imu_link`; else the
+ * first link (document order) whose name starts with "imu" (any case); else the root link of a
+ * floating base; else, for a fixed base, the root link when the model reads IMU terms (the IMU then
+ * reads the world's gravity and no rotation); else none. An `imu_link` naming no link is an issue.
+ */
+export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boolean): { imu: InspectTarget['imu']; issue?: ModelIssue } {
+  if (m.imu_link !== undefined) {
+    if (model.linkByName.has(m.imu_link)) return { imu: { link: m.imu_link, why: 'manifest imu_link' } };
+    return { imu: null, issue: { where: '/imu_link', model: `"${m.imu_link}"`, robot: `no such link (links: ${model.links.map((l) => l.name).join(', ')})` } };
+  }
+  const named = model.links.find((l) => l.name.toLowerCase().startsWith('imu'));
+  if (named) return { imu: { link: named.name, why: 'first link whose name starts with "imu"' } };
+  if (!fixedBase) return { imu: { link: model.root, why: 'root link of the floating base' } };
+  if (m.observation.terms.some((t) => IMU_TERMS.has(t.term))) return { imu: { link: model.root, why: 'root link of the fixed base (the model reads IMU terms)' } };
+  return { imu: null };
+}
+
+/**
+ * The RobotSpec a URDF gives in simulation, read from the parsed file without building a physics
+ * world: moving joints in the simulator's (tree) order with the URDF's limits, default pose 0
+ * clamped into the limits, no gains of its own (the manifest's `pd` gives them), the IMU by
+ * urdfImuLink, the simulator's base state (base velocity known), all control modes.
+ */
+export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, physicsHz: number): InspectTarget {
+  const fixedBase = urdfFixedBase(model, m);
+  const { imu, issue } = urdfImuLink(model, m, fixedBase);
+  const joints: JointSpec[] = model.treeOrder
+    .filter((j) => j.type !== 'fixed')
+    .map((j) => {
+      const lower = j.type === 'continuous' ? -Infinity : j.lower;
+      const upper = j.type === 'continuous' ? Infinity : j.upper;
+      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), kp: 0, kd: 0 };
+    });
+  const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true }, controlModes: ['position', 'velocity', 'effort'] };
+  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings: limitWarnings(m, spec) };
+}
+
+/** A shipped robot as the simulator builds it (`--robot NAME`). */
+async function shippedTarget(name: string, m: ModelManifest, physicsHz: number): Promise<InspectTarget> {
+  const robot = createSimRobot(name, { physicsDt: 1 / physicsHz });
+  const fixedBase = !robot.bodyLinkNames().includes(robotModel(name).root);
+  await robot.close();
+  // The simulator's privileged base state: base velocity is known (zero for a fixed base).
+  const spec: RobotSpec = { ...robot.spec, sensors: { ...robot.spec.sensors, baseVelocity: true } };
+  const imu = spec.sensors.imu ? { link: null, why: "the robot's own" } : null;
+  return { label: name, source: 'robot', spec, robotHz: physicsHz, fixedBase, imu, issues: [], warnings: limitWarnings(m, spec) };
+}
+
+/** Manifest actuator limits above the robot's own (a warning: the robot's limits still bind). */
+function limitWarnings(m: ModelManifest, spec: RobotSpec): string[] {
+  const out: string[] = [];
+  const at = (v: number | number[] | undefined, i: number) => (v === undefined ? undefined : Array.isArray(v) ? v[i] : v);
+  for (const [i, n] of m.joints.entries()) {
+    const j = spec.joints.find((x) => x.name === n);
+    if (!j) continue;
+    const e = at(m.actuators?.effort_limit, i);
+    const v = at(m.actuators?.velocity_limit, i);
+    if (e !== undefined && e > j.effortLimit) out.push(`manifest.json#/actuators/effort_limit: ${n} ${e} exceeds the robot's ${j.effortLimit}`);
+    if (v !== undefined && v > j.velocityLimit) out.push(`manifest.json#/actuators/velocity_limit: ${n} ${v} exceeds the robot's ${j.velocityLimit}`);
+  }
+  return out;
+}
+
+type TensorIo = { name: string; type: string; shape: (number | string)[] };
+
+/** The model's tensor sizes against the ONNX graph's (numeric dimensions after the batch). */
+function shapeIssues(m: ModelManifest, inputs: TensorIo[], outputs: TensorIo[]): ModelIssue[] {
+  const issues: ModelIssue[] = [];
+  const check = (list: TensorIo[], kind: 'input' | 'output', name: string, want: number, where: string) => {
+    const t = list.find((x) => x.name === name);
+    if (!t) return issues.push({ where, model: `${kind} "${name}"`, robot: `not in the ONNX graph (${kind}s: ${list.map((x) => x.name).join(', ')})` });
+    const dims = t.shape.slice(1);
+    if (dims.every((d) => typeof d === 'number')) {
+      const last = dims[dims.length - 1] as number;
+      const all = (dims as number[]).reduce((a, b) => a * b, 1);
+      if (last !== want && all !== want) issues.push({ where, model: `${want} values`, robot: `ONNX ${kind} ${name} [${t.shape.join(', ')}]` });
+    }
+    return 0;
+  };
+  check(inputs, 'input', m.onnx.input, observationSize(m), '/onnx/input');
+  if (m.kind === 'world-model') {
+    check(outputs, 'output', m.onnx.output, observationSize(m), '/onnx/output');
+    if (m.onnx.action_input) check(inputs, 'input', m.onnx.action_input, actionSize(m), '/onnx/action_input');
+  } else check(outputs, 'output', m.onnx.output, m.action.chunk ? outputSize(m) : actionSize(m), '/onnx/output');
+  return issues;
+}
+
+/** Everything inspect checks between a model and a robot: checkModel, the robot's own issues, the ONNX shapes, the loop's stages. */
+async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: TensorIo[], outputs: TensorIo[]): Promise<ModelIssue[]> {
+  const m = folder.manifest;
+  const issues = [...t.issues, ...checkModel(m, t.spec, { robotHz: t.robotHz, requireGains: true }), ...shapeIssues(m, inputs, outputs)];
+  if (issues.length > 0) return issues;
+  // The stages a run builds refuse what checkModel might not see; their errors become issues.
+  try {
+    new ObservationBuilder(m, t.spec);
+    new ActionMapper(m, t.spec);
+    if (m.kind === 'policy') await (await OnnxPolicy.load(folder)).close();
+  } catch (e) {
+    issues.push({ where: '/', model: m.name, robot: (e as Error).message });
+  }
+  return issues;
+}
+
 export function inspectCommand() {
   return new Command('inspect')
-    .description('Print a model folder\'s manifest and ONNX inputs/outputs, and check it against a robot.')
+    .description(
+      "Print a model folder's manifest and ONNX inputs/outputs, and check it against a robot before anything runs: joints, limits, default pose, PD gains, " +
+        'the sensor behind every observation term (IMU link), tensor sizes, control rate. Exit code 1 with the differences listed when it does not fit.',
+    )
     .argument('<model>', 'model folder with manifest.json and model.onnx, or a bare .onnx file')
-    .option('--robot <name>', 'check the model against this simulated robot (default: the manifest\'s robot when known)')
+    .option('--robot <name>', "check the model against this simulated robot (cartpole, pendulum, arm, humanoid; default: the manifest's robot when shipped)")
+    .option('--urdf <file>', 'check the model against this URDF robot, as `axon sim --urdf` would simulate it (read without building a physics world)')
+    .option('--urdf-package-path <dirs...>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added', [] as string[])
+    .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', positiveNumber, 500)
     .option('--draft <file>', 'for a bare .onnx file: write a manifest draft here (joint names and terms to fill in)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (dir, o) => {
       if (dir.endsWith('.onnx')) return inspectBareOnnx(dir, o.draft, o.json);
+      if (o.robot !== undefined && o.urdf !== undefined) throw new UsageError('--urdf', 'cannot be used with --robot', 'one robot to check against: --robot NAME or --urdf FILE');
+      if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
+      if (o.urdf !== undefined && !existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`, 'a URDF file');
       const folder = loadModelFolder(dir);
       const m = folder.manifest;
       const session = await ort.InferenceSession.create(folder.onnxPath);
-      const io = (meta: readonly ort.InferenceSession.ValueMetadata[]) =>
+      const io = (meta: readonly ort.InferenceSession.ValueMetadata[]): TensorIo[] =>
         meta.map((v) => (v.isTensor ? { name: v.name, type: v.type, shape: [...v.shape] } : { name: v.name, type: 'non-tensor', shape: [] }));
       const inputs = io(session.inputMetadata);
       const outputs = io(session.outputMetadata);
@@ -36,19 +204,11 @@ export function inspectCommand() {
         return row;
       });
 
-      const robotName = o.robot ?? (robotNames().includes(m.robot) ? m.robot : undefined);
-      if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
-      let check: { robot: string; ok: true } | undefined;
-      if (robotName) {
-        const robot = createSimRobot(robotName);
-        assertModelFits(m, robot.spec, { robotHz: 1 / robot.physicsDt }, `${dir}/manifest.json`);
-        // These constructors refuse a model whose joints, sensors or shapes do not fit the robot.
-        new ObservationBuilder(m, robot.spec);
-        new ActionMapper(m, robot.spec);
-        (await OnnxPolicy.load(folder)).close();
-        await robot.close();
-        check = { robot: robotName, ok: true };
-      }
+      const robotName = o.robot ?? (o.urdf === undefined && robotNames().includes(m.robot) ? m.robot : undefined);
+      const target = o.urdf !== undefined ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath }), m, o.physicsHz) : robotName ? await shippedTarget(robotName, m, o.physicsHz) : undefined;
+      const issues = target ? await checkTarget(folder, target, inputs, outputs) : [];
+      const file = `${dir}/manifest.json`;
+      const check = target ? report(m, target, issues, inputs, outputs) : null;
 
       const summary = {
         command: 'inspect',
@@ -62,23 +222,89 @@ export function inspectCommand() {
         action: { ...m.action, size: actionSize(m) },
         onnx: { file: m.onnx.file, inputs, outputs },
         provenance: m.provenance ?? null,
-        check: check ?? null,
+        check: check && { ...check.json, issues: issues.map((x) => ({ ...x, where: `${file}#${x.where}` })) },
       };
-      if (o.json) {
-        console.log(JSON.stringify(summary));
-        return;
+      if (o.json) console.log(JSON.stringify(summary));
+      else {
+        console.log(`${m.name} (${m.kind}) for ${m.robot}, ${m.control_hz} Hz`);
+        console.log(`joints (model order): ${m.joints.join(', ')}`);
+        console.log(`observation: ${summary.observation.size} values, history ${summary.observation.history_order}`);
+        for (const t of terms) console.log(`  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}`);
+        console.log(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}`);
+        console.log(`onnx ${m.onnx.file}:`);
+        for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+        for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+        if (m.provenance?.eval) console.log(`eval: ${JSON.stringify(m.provenance.eval)}`);
+        if (!check) console.log('no robot to check against (pass --robot NAME or --urdf FILE)');
+        else {
+          for (const line of check.lines) console.log(line);
+          console.log(issues.length === 0 ? `check against ${target!.label}: ok (joint names, limits, gains, sensors, tensor shapes, rate)` : `check against ${target!.label}: DOES NOT FIT (${issues.length} difference${issues.length > 1 ? 's' : ''})`);
+        }
       }
-      console.log(`${m.name} (${m.kind}) for ${m.robot}, ${m.control_hz} Hz`);
-      console.log(`joints (model order): ${m.joints.join(', ')}`);
-      console.log(`observation: ${summary.observation.size} values, history ${summary.observation.history_order}`);
-      for (const t of terms) console.log(`  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}`);
-      console.log(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}`);
-      console.log(`onnx ${m.onnx.file}:`);
-      for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
-      for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
-      if (m.provenance?.eval) console.log(`eval: ${JSON.stringify(m.provenance.eval)}`);
-      console.log(check ? `check against ${check.robot}: ok (joint names, sensors, tensor shapes)` : 'no robot to check against (pass --robot)');
+      if (issues.length > 0) {
+        const diff = issues.map((x) => `  ${file}#${x.where}: model ${x.model} | robot ${x.robot}`).join('\n');
+        throw new ModelDoesNotFit(`model "${m.name}" does not fit robot "${target!.spec.name}" (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`, issues);
+      }
     });
+}
+
+/** The check's report: one line per subject, and the same as JSON. */
+function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[], inputs: TensorIo[], outputs: TensorIo[]): { lines: string[]; json: Record<string, unknown> } {
+  const fmt = (v: number) => (Number.isFinite(v) ? String(+v.toFixed(4)) : v > 0 ? 'inf' : '-inf');
+  const spec = t.spec;
+  const robotJoints = spec.joints.map((j) => j.name);
+  const missing = m.joints.filter((n) => !robotJoints.includes(n));
+  const actJoints = m.action.joints ?? m.joints;
+  const lines: string[] = [`check against ${t.label}:`];
+  lines.push(`  base: ${t.fixedBase ? 'fixed' : 'floating'}; control ${m.control_hz} Hz policy, ${t.robotHz} Hz robot (${fmt(t.robotHz / m.control_hz)} steps per policy step)`);
+  if (missing.length === 0) lines.push(`  joints: all ${m.joints.length} model joints found in the robot (${spec.joints.length} robot joints)`);
+  else lines.push(`  joints: MISSING ${missing.join(', ')}; the robot's joints are ${robotJoints.join(', ')}`);
+  lines.push(`  action joints (${m.action.type}): ${actJoints.join(', ')}`);
+  const position = m.action.type === 'joint_position' || m.action.type === 'joint_position_abs';
+  const rows = m.joints.map((n, i) => {
+    const j = spec.joints.find((x) => x.name === n);
+    if (!j) return { joint: n, found: false };
+    const a = actJoints.indexOf(n);
+    const def = m.default_joint_pos?.[i] ?? j.defaultPosition;
+    const kp = a >= 0 ? (m.pd?.kp[a] ?? j.kp) : null;
+    const kd = a >= 0 ? (m.pd?.kd[a] ?? j.kd) : null;
+    return { joint: n, found: true, lower: j.lower, upper: j.upper, effort_limit: j.effortLimit, velocity_limit: j.velocityLimit, default: def, default_within_limits: def >= j.lower && def <= j.upper, kp, kd };
+  });
+  lines.push('  limits, default pose and gains (model order):');
+  for (const r of rows) {
+    if (!r.found) continue;
+    const gains = r.kp === null ? '' : `, kp ${fmt(r.kp!)} kd ${fmt(r.kd!)}${position && !(r.kp! > 0) ? ' (NO POSITION GAIN)' : ''}`;
+    lines.push(`    ${r.joint}: [${fmt(r.lower!)}, ${fmt(r.upper!)}] effort ${fmt(r.effort_limit!)} velocity ${fmt(r.velocity_limit!)}, default ${fmt(r.default!)}${r.default_within_limits ? '' : ' (OUTSIDE THE LIMITS)'}${gains}`);
+  }
+  if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : "the robot's defaults"}`);
+  const imuTerms = m.observation.terms.filter((x) => IMU_TERMS.has(x.term)).map((x) => x.term);
+  const imuLine = t.imu === null ? 'none' : t.imu.link === null ? `yes (${t.imu.why})` : `${t.imu.link} (${t.imu.why})`;
+  lines.push(`  IMU link: ${imuLine}${imuTerms.length > 0 ? ` — read by ${imuTerms.join(', ')}` : ''}`);
+  const bad = new Map(issues.filter((x) => x.where.startsWith('/observation/terms/')).map((x) => [Number(x.where.split('/')[3]), x.robot]));
+  const termRows = m.observation.terms.map((x, i) => ({ term: x.term, provided: !bad.has(i), ...(bad.has(i) ? { lacks: bad.get(i) } : {}) }));
+  lines.push(`  observation terms: ${termRows.map((r) => (r.provided ? r.term : `${r.term} (NOT PROVIDED: ${r.lacks})`)).join(', ')}`);
+  const shape = (list: TensorIo[], name: string, where: string) => {
+    const x = list.find((v) => v.name === name);
+    return `${name} [${x ? x.shape.join(', ') : 'absent'}]${issues.some((i) => i.where === where) ? ' (MISMATCH)' : ''}`;
+  };
+  lines.push(`  sizes: observation ${observationSize(m)} -> onnx input ${shape(inputs, m.onnx.input, '/onnx/input')}; ${m.kind === 'policy' ? `action ${outputSize(m)}` : `next state ${observationSize(m)}`} <- onnx output ${shape(outputs, m.onnx.output, '/onnx/output')}`);
+  for (const w of t.warnings) lines.push(`  warning: ${w}`);
+  for (const x of issues) lines.push(`  difference: manifest.json#${x.where}: model ${x.model} | robot ${x.robot}`);
+  const json = {
+    robot: t.label,
+    source: t.source,
+    ok: issues.length === 0,
+    fixed_base: t.fixedBase,
+    robot_hz: t.robotHz,
+    imu: t.imu,
+    missing_joints: missing,
+    robot_joints: robotJoints,
+    action_joints: actJoints,
+    joints: rows,
+    terms: termRows,
+    warnings: t.warnings,
+  };
+  return { lines, json };
 }
 
 /** Prints a bare ONNX file's inputs and outputs and, with --draft, writes a manifest to complete. */

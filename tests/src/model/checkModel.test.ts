@@ -28,6 +28,27 @@ describe('checking a model against a robot before arming', () => {
     expect(() => assertModelFits(m, robot, { robotHz: 500 }, 'x/manifest.json')).toThrow(/5 differences[\s\S]*x\/manifest.json#\/joints\/2: model knee \| robot no such joint/);
   });
 
+  it('no silent zeros: refuses base_lin_vel on a robot without a base-velocity estimate, naming the term', () => {
+    const m = validateManifest(manifest({ observation: { terms: [{ term: 'joint_pos' }, { term: 'base_lin_vel' }, { term: 'base_ang_vel' }] } }));
+    const issues = checkModel(m, robot);
+    expect(issues).toEqual([
+      { where: '/observation/terms/1', model: 'base_lin_vel', robot: expect.stringContaining('no base-velocity estimate') },
+      { where: '/observation/terms/2', model: 'base_ang_vel', robot: 'no IMU' },
+    ]);
+    expect(() => assertModelFits(m, robot, {}, 'x/manifest.json')).toThrow(/x\/manifest.json#\/observation\/terms\/1: model base_lin_vel \| robot no base-velocity estimate/);
+    const estimated = { ...robot, sensors: { imu: true, contacts: [], baseVelocity: true } };
+    expect(checkModel(m, estimated)).toEqual([]);
+  });
+
+  it('with requireGains, refuses position actions on joints without a position gain', () => {
+    const limp = spec([joint('a', { kp: 0 }), joint('b', { lower: 0, upper: 2, defaultPosition: 1 })]);
+    const m = validateManifest(manifest({ action: { type: 'joint_position', scale: 0.5 } }));
+    expect(checkModel(m, limp)).toEqual([]);
+    expect(checkModel(m, limp, { requireGains: true })).toEqual([{ where: '/pd', model: 'a position action, kp 0', robot: expect.stringContaining('pd.kp') }]);
+    const withPd = validateManifest(manifest({ action: { type: 'joint_position', scale: 0.5 }, pd: { kp: [20, 0], kd: [1, 1] } }));
+    expect(checkModel(withPd, limp, { requireGains: true }).map((i) => i.where)).toEqual(['/pd/kp/1']);
+  });
+
   it('refuses a trained decimation that differs from the robot rates', () => {
     const m = validateManifest(manifest({ decimation: 4 }));
     expect(checkModel(m, robot, { robotHz: 500 }).map((i) => i.where)).toEqual(['/decimation']);
