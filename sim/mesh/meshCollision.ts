@@ -56,7 +56,10 @@ export interface MeshCollisionReport {
 
 interface Fitted {
   readonly kind: 'hull' | 'box' | 'capsule' | 'none';
+  /** Hull in its own frame: vertices relative to `centre`, faces counter-clockwise from outside. */
   readonly hull?: Hull;
+  /** Where the hull's frame sits in the mesh frame (the mean of its vertices, inside it). */
+  readonly centre?: Vec3Tuple;
   readonly min?: Vec3Tuple;
   readonly max?: Vec3Tuple;
   readonly report: Omit<MeshCollisionReport, 'ms' | 'cached' | 'file'>;
@@ -142,14 +145,43 @@ function fit(mesh: MeshData, scale: Vec3Tuple, mode: MeshCollisionMode, maxV: nu
   const base = { format: mesh.format, triangles: mesh.indices.length / 3, vertices: V.length / 3, mode, hullVertices: 0, simplified: false, cut: 0 };
   if (mode === 'hull') {
     try {
-      const hull = convexHull(V, maxV);
-      return { kind: 'hull', hull, report: { ...base, hullVertices: hull.vertices.length / 3, simplified: hull.cut > 0, cut: hull.cut } };
+      const full = convexHull(V, maxV);
+      const { hull, centre } = centredHull(full);
+      return { kind: 'hull', hull, centre, report: { ...base, hullVertices: hull.vertices.length / 3, simplified: full.cut > 0, cut: full.cut } };
     } catch (e) {
       if (!(e instanceof DegenerateHullError)) throw e;
       return { kind: 'box', min, max, report: { ...base, fallback: `flat mesh (${e.message}): a thin box` } };
     }
   }
   return { kind: mode === 'capsule' ? 'capsule' : 'box', min, max, report: base };
+}
+
+/**
+ * The hull moved into its own frame, origin at the mean of its vertices (strictly inside a hull
+ * with volume), with every face wound counter-clockwise seen from outside. cannon-es's
+ * ConvexPolyhedron takes the shape's origin to be inside it: it checks each face normal against
+ * a face vertex seen from the origin and prints a warning per face and vertex when the origin is
+ * outside. Vendor meshes are drawn in the link frame, far from the origin (a shank hangs 0.15 m
+ * below its knee), so a hull kept in the mesh frame printed hundreds of warnings per robot and
+ * gave the shape a bounding sphere around the link origin rather than around itself.
+ */
+function centredHull(h: Hull): { hull: Hull; centre: Vec3Tuple } {
+  const n = h.vertices.length / 3;
+  const c: Vec3Tuple = [0, 0, 0];
+  for (let i = 0; i < n; i++) for (let k = 0; k < 3; k++) c[k] += h.vertices[3 * i + k] / n;
+  const vertices = new Float64Array(h.vertices.length);
+  for (let i = 0; i < vertices.length; i++) vertices[i] = h.vertices[i] - c[i % 3];
+  const faces = Uint32Array.from(h.faces);
+  const P = vertices;
+  for (let t = 0; t < faces.length; t += 3) {
+    const a = 3 * faces[t], b = 3 * faces[t + 1], d = 3 * faces[t + 2];
+    const ux = P[b] - P[a], uy = P[b + 1] - P[a + 1], uz = P[b + 2] - P[a + 2];
+    const wx = P[d] - P[a], wy = P[d + 1] - P[a + 1], wz = P[d + 2] - P[a + 2];
+    // Outward when the normal points away from the (interior) origin.
+    const dot = (uy * wz - uz * wy) * P[a] + (uz * wx - ux * wz) * P[a + 1] + (ux * wy - uy * wx) * P[a + 2];
+    if (dot < 0) [faces[t + 1], faces[t + 2]] = [faces[t + 2], faces[t + 1]];
+  }
+  return { hull: { vertices, faces }, centre: c };
 }
 
 /** Thinnest box side (m) for a flat mesh. */
@@ -163,7 +195,7 @@ function makeParts(f: Fitted): MeshShapePart[] {
     for (let i = 0; i < h.vertices.length; i += 3) vertices.push(new Vec3(h.vertices[i], h.vertices[i + 1], h.vertices[i + 2]));
     const faces: number[][] = [];
     for (let t = 0; t < h.faces.length; t += 3) faces.push([h.faces[t], h.faces[t + 1], h.faces[t + 2]]);
-    return [{ shape: new ConvexPolyhedron({ vertices, faces }), offset: new Vec3(), orientation: new Quaternion() }];
+    return [{ shape: new ConvexPolyhedron({ vertices, faces }), offset: new Vec3(...f.centre!), orientation: new Quaternion() }];
   }
   const min = f.min!, max = f.max!;
   const half = [0, 1, 2].map((k) => Math.max(MIN_BOX / 2, (max[k] - min[k]) / 2));

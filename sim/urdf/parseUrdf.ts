@@ -24,7 +24,10 @@ export type UrdfErrorCode =
   | 'URDF_ROOT'
   /** A link no joint connects to the tree (a second root beside the one holding the joints). */
   | 'URDF_UNREACHABLE'
-  /** An inertia tensor that is not positive definite. */
+  /**
+   * An inertia tensor that is not positive definite, on a link that moves (or the root). On a
+   * fixed joint it is accepted: a massless frame or a point mass (note URDF_FRAME_LINK).
+   */
   | 'URDF_INERTIA'
   /** A link that moves but has no <inertial> (refused in strict mode; otherwise a default and a note). */
   | 'URDF_NO_INERTIAL'
@@ -75,7 +78,10 @@ export interface UrdfShape {
 export interface UrdfInertial {
   /** Centre of mass and principal-axes frame, in the link frame. */
   readonly origin: UrdfOrigin;
-  /** kg, > 0. */
+  /**
+   * kg, > 0. The tensor below is positive definite, except on a link hanging on a fixed joint
+   * whose file gave a zero or degenerate tensor with a real mass: kept as a point mass (zeros).
+   */
   readonly mass: number;
   /** Inertia about the centre of mass in the inertial frame (kg·m²). */
   readonly ixx: number;
@@ -88,6 +94,11 @@ export interface UrdfInertial {
 
 export interface UrdfLink {
   readonly name: string;
+  /**
+   * Undefined when the file has no <inertial>, or when a link on a fixed joint has a mass of at
+   * most FRAME_LINK_MASS or a zero tensor with mass 0 (a tool, IMU or logo frame exported with
+   * `mass 1e-9` / zeros): it is a massless frame, merged into its parent body (note URDF_FRAME_LINK).
+   */
   readonly inertial: UrdfInertial | undefined;
   readonly visuals: readonly UrdfShape[];
   readonly collisions: readonly UrdfShape[];
@@ -154,6 +165,12 @@ export interface ParseUrdfOptions {
   readonly packagePaths?: readonly string[];
 }
 
+/**
+ * A link on a fixed joint with at most this mass (kg) is a frame (tool, IMU, camera mount), not a
+ * body: CAD exports write 1e-9 kg or 0 kg with a zero tensor for them.
+ */
+export const FRAME_LINK_MASS = 1e-6;
+
 /** Elements of <robot> the import reads; anything else is an extension (ignored, one note). */
 const KNOWN_ROBOT_TAGS = new Set(['link', 'joint', 'material']);
 
@@ -213,13 +230,17 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
 
   const links: UrdfLink[] = [];
   const linkByName = new Map<string, UrdfLink>();
+  /** Inertials whose verdict waits for the joints (degenerate tensor, zero or tiny mass). */
+  const pending = new Map<string, PendingInertial>();
   for (const l of children(robotNode, 'link')) {
     const name = requireAttr(l, 'name', '<link>', fail);
     const where = `<link name="${name}">`;
     if (linkByName.has(name)) fail('URDF_DUPLICATE', where, `link name "${name}" is used twice`, 'unique link names');
+    const parsed = parseInertial(l, where, fail, note);
+    if (parsed !== undefined && 'pending' in parsed) pending.set(name, parsed);
     const link: UrdfLink = {
       name,
-      inertial: parseInertial(l, where, fail, note),
+      inertial: parsed !== undefined && 'pending' in parsed ? undefined : parsed,
       visuals: children(l, 'visual').map((v, i) => parseShape(v, `${where} <visual> #${i + 1}`, namedColors, fail, meshResolve)),
       collisions: children(l, 'collision').map((c, i) => parseShape(c, `${where} <collision> #${i + 1}`, namedColors, fail, meshResolve)),
     };
@@ -255,6 +276,15 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     }
     parentJoint.set(joint.child, joint);
     childJoints.get(joint.parent)!.push(joint);
+  }
+  // Zero, tiny or degenerate inertials: frames (or point masses) on fixed joints, refused elsewhere.
+  for (const [i, link] of links.entries()) {
+    const p = pending.get(link.name);
+    if (p === undefined) continue;
+    const inertial = settleInertial(p, link.name, parentJoint.get(link.name), fail, note);
+    if (inertial === undefined) continue;
+    links[i] = { ...link, inertial };
+    linkByName.set(link.name, links[i]);
   }
   if (links.length === 0) fail('URDF_ROOT', `<robot name="${robotName}">`, 'the robot has no <link>', 'at least one link');
   const roots = links.filter((l) => !parentJoint.has(l.name));
@@ -367,14 +397,25 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
   return { name, type, parent, child: childLink, origin, axis, lower, upper, effort, velocity, damping, friction };
 }
 
-function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): UrdfInertial | undefined {
+/** An <inertial> that is only acceptable on a fixed joint; settled once the joints are known. */
+interface PendingInertial {
+  readonly pending: true;
+  readonly inertial: UrdfInertial;
+  readonly where: string;
+  /** The tensor is all zeros. */
+  readonly zero: boolean;
+  /** The tensor is not positive definite. */
+  readonly degenerate: boolean;
+}
+
+function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): UrdfInertial | PendingInertial | undefined {
   const node = child(l, 'inertial');
   if (node === undefined) return undefined;
   const where = `${linkWhere} <inertial>`;
   const massNode = child(node, 'mass');
   if (massNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <mass>', '<mass value="..."/>');
   const mass = number(requireAttr(massNode!, 'value', `${where} <mass>`, fail), `${where} <mass>`, 'value', fail);
-  if (!(mass > 0)) fail('URDF_MASS', `${where} <mass>`, `mass is ${mass}`, 'a mass > 0 kg');
+  if (mass < 0) fail('URDF_MASS', `${where} <mass>`, `mass is ${mass}`, 'a mass > 0 kg');
   const inertia = child(node, 'inertia');
   if (inertia === undefined) fail('URDF_ATTRIBUTE', where, 'has no <inertia>', '<inertia ixx ixy ixz iyy iyz izz/>');
   const iw = `${where} <inertia>`;
@@ -385,18 +426,53 @@ function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): U
   const ixy = get('ixy');
   const ixz = get('ixz');
   const iyz = get('iyz');
+  const inertial: UrdfInertial = { origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), mass, ixx, ixy, ixz, iyy, iyz, izz };
   // Positive definite: the leading principal minors are > 0 (Sylvester's criterion).
   const m2 = ixx * iyy - ixy * ixy;
   const det = ixx * (iyy * izz - iyz * iyz) - ixy * (ixy * izz - iyz * ixz) + ixz * (ixy * iyz - iyy * ixz);
-  if (!(ixx > 0 && m2 > 0 && det > 0)) {
-    fail('URDF_INERTIA', iw, `the tensor [${ixx} ${ixy} ${ixz}; ${ixy} ${iyy} ${iyz}; ${ixz} ${iyz} ${izz}] is not positive definite`, 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0');
+  const degenerate = !(ixx > 0 && m2 > 0 && det > 0);
+  if (degenerate || mass <= FRAME_LINK_MASS) {
+    const zero = [ixx, iyy, izz, ixy, ixz, iyz].every((v) => v === 0);
+    return { pending: true, inertial, where, zero, degenerate };
   }
   // A rigid body's principal moments obey the triangle inequality; CAD exports often break it a little.
   const slack = 1e-9 * (ixx + iyy + izz);
   if (ixx + iyy < izz - slack || iyy + izz < ixx - slack || ixx + izz < iyy - slack) {
     note('URDF_INERTIA_TRIANGLE', iw, `moments ${ixx} ${iyy} ${izz} break the triangle inequality (no rigid body has them); used as given`);
   }
-  return { origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), mass, ixx, ixy, ixz, iyy, iyz, izz };
+  return inertial;
+}
+
+/**
+ * The verdict on a zero, tiny or degenerate inertial once the link's parent joint is known:
+ *  - on a fixed joint, mass <= FRAME_LINK_MASS (mass 0 only with a zero tensor): a massless frame,
+ *    merged into its parent body (undefined, note URDF_FRAME_LINK);
+ *  - on a fixed joint, a real mass with a zero or degenerate tensor: a point mass at its centre
+ *    of mass (tensor zeroed; the merged body's inertia comes from the parallel-axis term);
+ *  - on a moving joint or the root: mass 0 is URDF_MASS, a degenerate tensor URDF_INERTIA, a tiny
+ *    mass with a positive-definite tensor is used as given.
+ */
+function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note): UrdfInertial | undefined {
+  const { inertial, where } = p;
+  const { mass, ixx, ixy, ixz, iyy, iyz, izz } = inertial;
+  const tensor = `[${ixx} ${ixy} ${ixz}; ${ixy} ${iyy} ${iyz}; ${ixz} ${iyz} ${izz}]`;
+  if (joint?.type === 'fixed') {
+    if (mass <= FRAME_LINK_MASS && (mass > 0 || p.zero)) {
+      note('URDF_FRAME_LINK', `<link name="${linkName}">`, `mass ${mass} kg${p.degenerate ? `, inertia ${tensor}` : ''} on <joint name="${joint.name}"> (fixed): merged into its parent as a massless frame`);
+      return undefined;
+    }
+    if (mass > 0) {
+      note('URDF_FRAME_LINK', `<link name="${linkName}">`, `inertia ${tensor} is not positive definite on <joint name="${joint.name}"> (fixed): merged into its parent as a point mass of ${mass} kg`);
+      return { ...inertial, ixx: 0, ixy: 0, ixz: 0, iyy: 0, iyz: 0, izz: 0 };
+    }
+    return fail('URDF_MASS', `${where} <mass>`, `mass is 0 with a non-zero inertia ${tensor}`, 'a mass > 0 kg (or mass 0 with a zero inertia for a frame on a fixed joint)');
+  }
+  const moves = joint === undefined ? '' : ` on a link that moves (child of <joint name="${joint.name}">, ${joint.type})`;
+  if (mass === 0) fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}`, 'a mass > 0 kg');
+  if (p.degenerate) {
+    fail('URDF_INERTIA', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}`, 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0 (a zero tensor is accepted only on a link hanging on a fixed joint)');
+  }
+  return inertial;
 }
 
 function parseShape(

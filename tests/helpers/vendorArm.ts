@@ -91,7 +91,7 @@ export function writeVendorArm(dir: string): VendorArm {
         `<inertia ixx="${f(i[0])}" ixy="${f(i[3])}" ixz="${f(i[4])}" iyy="${f(i[1])}" iyz="${f(i[5])}" izz="${f(i[2])}"/></inertial>`,
     );
     if (l.mesh !== undefined) {
-      const file = `${l.name.replace(/_link$/, '')}_so101_v1.stl`;
+      const file = `${l.name.replace(/_link$/, '').replace(/_so101_v1$/, '')}_so101_v1.stl`;
       const path = join(meshDir, file);
       writeFileSync(path, solidHeaderStl(l.mesh, l.name));
       meshFiles.push(path);

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeEach } from 'vitest';
+import { describe, it, expect, beforeEach, vi } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, copyFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -114,6 +114,30 @@ describe('convex hull', () => {
     expect(b.report.ms).toBe(0);
     expect(lines).toHaveLength(1);
     console.log(`hull of a 24,000-triangle sphere: ${a.report.vertices} vertices -> 64, cut ${(a.report.cut * 1000).toFixed(2)} mm, ${a.report.ms.toFixed(0)} ms`);
+  });
+
+  it('builds a hull in its own frame, placed by an offset, so cannon-es finds every face normal outward (no warnings)', () => {
+    // A box far from its file's origin, as vendor meshes sit in the link frame: x 0.1..0.3, z -0.4..-0.2.
+    const q = (a: number[], b: number[], c: number[], d: number[]) => [[...a, ...b, ...c], [...a, ...c, ...d]];
+    const v = (i: number) => [i & 1 ? 0.3 : 0.1, i & 2 ? 0.05 : -0.05, i & 4 ? -0.2 : -0.4];
+    const tris = [[0, 2, 3, 1], [4, 5, 7, 6], [0, 1, 5, 4], [2, 6, 7, 3], [0, 4, 6, 2], [1, 3, 7, 5]].flatMap(([a, b, c, d]) => q(v(a), v(b), v(c), v(d)));
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mesh-'));
+    writeFileSync(join(dir, 'shank.stl'), binaryStl(tris));
+    const warn = vi.spyOn(console, 'warn');
+    const error = vi.spyOn(console, 'error');
+    try {
+      const { parts } = meshCollisionShapes(join(dir, 'shank.stl'), [1, 1, 1], 'test');
+      expect(warn).not.toHaveBeenCalled();
+      expect(error).not.toHaveBeenCalled();
+      expect([parts[0].offset.x, parts[0].offset.y, parts[0].offset.z].map((x) => +x.toFixed(6))).toEqual([0.2, 0, -0.3]);
+      const hull = parts[0].shape as ConvexPolyhedron;
+      const xs = hull.vertices.map((p) => +p.x.toFixed(6)), zs = hull.vertices.map((p) => +p.z.toFixed(6));
+      expect([Math.min(...xs), Math.max(...xs), Math.min(...zs), Math.max(...zs)]).toEqual([-0.1, 0.1, -0.1, 0.1]);
+      hull.faceNormals.forEach((n, i) => expect(n.dot(hull.vertices[hull.faces[i][0]])).toBeGreaterThan(0));
+    } finally {
+      warn.mockRestore();
+      error.mockRestore();
+    }
   });
 
   it('fits a box or a capsule (two spheres + a cylinder) by choice', () => {

@@ -58,6 +58,57 @@ describe('URDF checks: each named error', () => {
   });
 });
 
+describe('frame links on fixed joints (CAD exports: tool, IMU and logo frames)', () => {
+  const Z: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
+  const robot = (frame: string, type = 'fixed') =>
+    `<robot name="t"><link name="a">${inertial(2)}</link><link name="b">${inertial(1)}</link><link name="tool">${frame}</link>${hinge('j', 'a', 'b')}` +
+    `<joint name="tool_joint" type="${type}"><parent link="b"/><child link="tool"/><origin xyz="0.1 0 0"/>${type === 'fixed' ? '' : '<axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/>'}</joint></robot>`;
+
+  for (const [what, frame] of [
+    ['mass 1e-9 and a zero tensor', inertial(1e-9, Z)],
+    ['mass 0 and a zero tensor', inertial(0, Z)],
+    ['mass 1e-7 and a tiny positive tensor', inertial(1e-7, [1e-12, 0, 0, 1e-12, 0, 1e-12])],
+  ] as const) {
+    it(`${what}: a massless frame merged into its parent (URDF_FRAME_LINK)`, () => {
+      const m = parseUrdf(robot(frame), { source: 'bot.urdf' });
+      expect(m.linkByName.get('tool')!.inertial).toBeUndefined();
+      const n = m.notes.find((x) => x.code === 'URDF_FRAME_LINK')!;
+      expect(n.where).toBe('bot.urdf: <link name="tool">');
+      expect(n.message).toMatch(/on <joint name="tool_joint"> \(fixed\): merged into its parent as a massless frame/);
+      const r = new SimRobot(m, { ground: false, gravity: 0 });
+      expect(r.frameNames()).toEqual(['tool']);
+      expect(r.bodyMass('b')).toBe(1);
+    });
+  }
+
+  it('a real mass with a zero tensor on a fixed joint: kept as a point mass', () => {
+    const m = parseUrdf(robot(inertial(0.5, Z)));
+    expect(m.linkByName.get('tool')!.inertial).toMatchObject({ mass: 0.5, ixx: 0, iyy: 0, izz: 0 });
+    expect(m.notes.find((x) => x.code === 'URDF_FRAME_LINK')!.message).toMatch(/point mass of 0.5 kg/);
+    const r = new SimRobot(m, { ground: false, gravity: 0 });
+    expect(r.bodyMass('b')).toBeCloseTo(1.5, 12);
+    // About the merged centre of mass (1/3 of the 0.1 m offset from b): 0.1 + 1·(0.1/3)² + 0.5·(0.2/3)² on y and z.
+    const I = r.bodyOf('b').inertia;
+    expect(I.x).toBeCloseTo(0.1, 12);
+    expect(I.z).toBeCloseTo(0.1 + (1 * 0.01) / 9 + (0.5 * 0.04) / 9, 12);
+  });
+
+  const refused: [string, UrdfErrorCode, string, RegExp][] = [
+    ['zero tensor on a moving joint', 'URDF_INERTIA', robot(inertial(1e-9, Z), 'revolute'), /not positive definite on a link that moves \(child of <joint name="tool_joint">, revolute\)/],
+    ['mass 0 on a moving joint', 'URDF_MASS', robot(inertial(0, Z), 'revolute'), /mass is 0 on a link that moves \(child of <joint name="tool_joint">, revolute\)/],
+    ['mass 0 with a non-zero tensor on a fixed joint', 'URDF_MASS', robot(inertial(0)), /mass is 0 with a non-zero inertia/],
+    ['negative mass on a fixed joint', 'URDF_MASS', robot(inertial(-1e-9, Z)), /mass is -1e-9/],
+  ];
+  for (const [what, code, xml, message] of refused) {
+    it(`${what}: ${code}`, () => {
+      const e = failure(() => parseUrdf(xml, { source: 'bot.urdf' }));
+      expect(e.code).toBe(code);
+      expect(e.where.startsWith('bot.urdf: <link name="tool"> <inertial>')).toBe(true);
+      expect(e.message).toMatch(message);
+    });
+  }
+});
+
 describe('structure', () => {
   it('merges fixed joints: mass and inertia equal the hand-computed combination (rotation + parallel axis)', () => {
     // a: 2 kg, I = diag(0.1, 0.2, 0.3) at its origin. b: 1 kg, I = diag(0.01, 0.02, 0.03) in its frame,
