@@ -1,0 +1,156 @@
+/**
+ * `axon inspect MODEL --urdf FILE | --robot NAME`: the model checked against a robot before
+ * anything runs, as a report; exit 0 when it fits, 1 with the differences listed when it does not.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Mlp } from '../../models/train/mlp.ts';
+import { mlpToOnnx } from '../../models/train/onnx/writeOnnx.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { parseUrdf } from '../../sim/index.ts';
+import { urdfFixedBase, urdfImuLink, urdfTarget } from '../../src/cli/commands/inspect.ts';
+import { validateManifest, type ModelManifest } from '../../src/model/manifest.ts';
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+const box = '<collision><geometry><box size="0.1 0.1 0.3"/></geometry></collision>';
+const inertial = (mass: number) => `<inertial><mass value="${mass}"/><inertia ixx="0.01" iyy="0.01" izz="0.01" ixy="0" ixz="0" iyz="0"/></inertial>`;
+const revolute = (name: string, parent: string, child: string, effort = 30) =>
+  `<joint name="${name}" type="revolute"><parent link="${parent}"/><child link="${child}"/><origin xyz="0 0 -0.3"/><axis xyz="0 1 0"/><limit lower="-1.5" upper="1.5" effort="${effort}" velocity="10"/></joint>`;
+
+/**
+ * Two legs on a floating base, written in an awkward order: links and joints out of tree order
+ * (a knee before its hip), and a frame link (no inertial) for the IMU whose name does not start
+ * with "imu". The simulator's (tree) joint order is hip_r, knee_r, hip_l, knee_l or so; the
+ * model's is hip_l, knee_l, hip_r, knee_r.
+ */
+const URDF = `<?xml version="1.0"?>
+<robot name="twoleg">
+  <link name="shin_l">${inertial(0.5)}${box}</link>
+  ${revolute('knee_l', 'thigh_l', 'shin_l')}
+  <link name="thigh_r">${inertial(1)}${box}</link>
+  ${revolute('hip_r', 'base', 'thigh_r', 40)}
+  <joint name="gyro_mount" type="fixed"><parent link="base"/><child link="gyro_frame"/><origin xyz="0 0 0.05"/></joint>
+  <link name="gyro_frame"/>
+  <link name="base">${inertial(5)}${box}</link>
+  ${revolute('knee_r', 'thigh_r', 'shin_r')}
+  <link name="thigh_l">${inertial(1)}${box}</link>
+  <link name="shin_r">${inertial(0.5)}${box}</link>
+  ${revolute('hip_l', 'base', 'thigh_l', 40)}
+</robot>
+`;
+
+const MODEL_JOINTS = ['hip_l', 'knee_l', 'hip_r', 'knee_r'];
+const TERMS = ['base_ang_vel', 'projected_gravity', 'base_lin_vel', 'joint_pos_rel', 'joint_vel', 'last_action'] as const;
+
+function manifestFor(over: Record<string, unknown> = {}): ModelManifest {
+  return validateManifest({
+    schema: 'axon.model/1',
+    name: 'twoleg-walk',
+    kind: 'policy',
+    robot: 'twoleg',
+    joints: MODEL_JOINTS,
+    control_hz: 50,
+    onnx: { file: 'model.onnx', input: 'obs', output: 'action' },
+    observation: { terms: TERMS.map((term) => ({ term })) },
+    action: { type: 'joint_position', scale: 0.25, clip: 4 },
+    pd: { kp: [40, 40, 40, 40], kd: [1, 1, 1, 1] },
+    imu_link: 'gyro_frame',
+    ...over,
+  });
+}
+
+/** A model folder (zero-weight MLP of the right sizes) and the URDF, in a fresh folder. */
+function writeCase(over: Record<string, unknown> = {}): { model: string; urdf: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-inspect-'));
+  const m = manifestFor(over);
+  const nJ = m.joints.length;
+  const obs = 9 + 3 * nJ;
+  const mlp = new Mlp([obs, nJ], 'tanh', 'identity', new Rng(1));
+  mlp.params.fill(0);
+  writeFileSync(join(dir, 'model.onnx'), mlpToOnnx(mlp));
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(m, null, 2));
+  const urdf = join(dir, 'twoleg.urdf');
+  writeFileSync(urdf, URDF);
+  return { model: dir, urdf };
+}
+
+describe('the IMU link and the RobotSpec of a URDF, read without a physics world', () => {
+  const model = parseUrdf(URDF);
+
+  it('joints in the tree order the simulator uses, with the URDF limits and no gains of their own', () => {
+    const t = urdfTarget('twoleg.urdf', model, manifestFor(), 500);
+    expect(t.spec.joints.map((j) => j.name).sort()).toEqual([...MODEL_JOINTS].sort());
+    const order = t.spec.joints.map((j) => j.name);
+    expect(order.indexOf('hip_l')).toBeLessThan(order.indexOf('knee_l'));
+    expect(order.indexOf('hip_r')).toBeLessThan(order.indexOf('knee_r'));
+    expect(t.spec.joints.find((j) => j.name === 'hip_r')).toMatchObject({ lower: -1.5, upper: 1.5, effortLimit: 40, velocityLimit: 10, kp: 0, defaultPosition: 0 });
+    expect(t.spec.sensors).toMatchObject({ imu: true, baseVelocity: true });
+    expect(t.fixedBase).toBe(false);
+    expect(t.imu).toEqual({ link: 'gyro_frame', why: 'manifest imu_link' });
+  });
+
+  it("the rule: imu_link, else a link named imu*, else the floating root, else a fixed root when the model reads IMU terms", () => {
+    const m = manifestFor({ imu_link: undefined });
+    expect(urdfImuLink(model, m, false).imu).toEqual({ link: 'base', why: 'root link of the floating base' });
+    const withImu = parseUrdf(URDF.replace(/gyro_frame/g, 'IMU_link'));
+    expect(urdfImuLink(withImu, m, false).imu?.link).toBe('IMU_link');
+    const fixed = parseUrdf(URDF.replace('<link name="base">', '<link name="world"/><joint name="anchor" type="fixed"><parent link="world"/><child link="base"/></joint><link name="base">'));
+    expect(urdfFixedBase(fixed, m)).toBe(true);
+    expect(urdfImuLink(fixed, m, true).imu).toEqual({ link: 'world', why: expect.stringContaining('fixed base') });
+    const noImuTerms = manifestFor({ imu_link: undefined, observation: { terms: [{ term: 'joint_pos' }] } });
+    expect(urdfImuLink(fixed, noImuTerms, true).imu).toBeNull();
+    expect(urdfFixedBase(model, { fixed_base: true })).toBe(true);
+    const bad = urdfImuLink(model, manifestFor({ imu_link: 'imu_nowhere' }), false);
+    expect(bad.issue).toMatchObject({ where: '/imu_link', model: '"imu_nowhere"', robot: expect.stringContaining('no such link') });
+  });
+});
+
+describe('axon inspect --urdf / --robot', () => {
+  it('a model that fits its URDF exits 0 and prints the report with the IMU link', () => {
+    const c = writeCase();
+    const r = axon('inspect', c.model, '--urdf', c.urdf);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('IMU link: gyro_frame (manifest imu_link) — read by base_ang_vel, projected_gravity');
+    expect(r.stdout).toContain('joints: all 4 model joints found in the robot');
+    expect(r.stdout).toContain('observation terms: base_ang_vel, projected_gravity, base_lin_vel, joint_pos_rel, joint_vel, last_action');
+    expect(r.stdout).toContain('PD gains for position actions: from the manifest (pd)');
+    expect(r.stdout).toMatch(/hip_r: \[-1\.5, 1\.5\] effort 40 velocity 10, default 0, kp 40 kd 1/);
+    expect(r.stdout).toContain('sizes: observation 21 -> onnx input obs [batch, 21]; action 4 <- onnx output action [batch, 4]');
+    expect(r.stdout).toContain('control 50 Hz policy, 500 Hz robot (10 steps per policy step)');
+    expect(r.stdout).toContain(`check against ${c.urdf} (robot twoleg): ok`);
+    const j = JSON.parse(axon('inspect', c.model, '--urdf', c.urdf, '--json').lastLine);
+    expect(j.check).toMatchObject({ ok: true, source: 'urdf', fixed_base: false, imu: { link: 'gyro_frame' }, missing_joints: [], issues: [] });
+  });
+
+  it('a model joint missing from the URDF exits 1 naming it, with the robot joints; a bad imu_link and limits above the URDF are reported too', () => {
+    const c = writeCase({ joints: [...MODEL_JOINTS, 'ankle_l'], pd: { kp: [40, 40, 40, 40, 40], kd: [1, 1, 1, 1, 1] }, imu_link: 'imu_nowhere', actuators: { effort_limit: 45 } });
+    const r = axon('inspect', c.model, '--urdf', c.urdf);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/joints: MISSING ankle_l; the robot's joints are (hip_l|hip_r|knee_l|knee_r)(, (hip_l|hip_r|knee_l|knee_r)){3}\n/);
+    expect(r.stdout).toContain('warning: manifest.json#/actuators/effort_limit: hip_r 45 exceeds the robot\'s 40');
+    expect(r.stdout).toContain('DOES NOT FIT');
+    expect(r.stderr).toContain('does not fit robot "twoleg"');
+    expect(r.stderr).toContain('manifest.json#/joints/4: model ankle_l | robot no such joint');
+    expect(r.stderr).toContain('manifest.json#/imu_link: model "imu_nowhere" | robot no such link');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--robot checks against a shipped robot: the humanoid policy fits the humanoid, not the arm', () => {
+    const ok = axon('inspect', 'models/humanoid-balance', '--robot', 'humanoid');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('check against humanoid: ok');
+    const arm = axon('inspect', 'models/humanoid-balance', '--robot', 'arm');
+    expect(arm.code).toBe(1);
+    expect(arm.stdout).toContain('joints: MISSING left_hip_yaw');
+    expect(arm.stderr).toContain('model left_hip_yaw | robot no such joint');
+    expect(arm.stderr).toContain('model base_ang_vel | robot no IMU');
+    expect(axon('inspect', 'models/humanoid-balance', '--robot', 'arm', '--urdf', 'x.urdf').code).toBe(2);
+  });
+});
