@@ -1,9 +1,14 @@
 import { Command } from '@commander-js/extra-typings';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { basename } from 'node:path';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
+import * as ort from 'onnxruntime-node';
 import { parse as parseYaml } from 'yaml';
+import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { isObj } from '../../model/importers/common.ts';
+import { manifestFromDeploy, parseDeployYaml } from '../../model/importers/deploy.ts';
+import { checkTensorIo } from '../../model/onnxIo.ts';
+import { actionSize, observationSize } from '../../model/manifest.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
@@ -47,12 +52,82 @@ export function manifestCommand() {
     .command('from-legged-gym')
     .description('From a legged_gym config dumped with class_to_dict (JSON or YAML).')
     .argument('<config>', 'the dumped env config')
-    .option('--joints <names>', 'joint names in the asset\'s DOF order (default: the order of default_joint_angles)', joints)
+    .requiredOption('--joints <names>', 'comma-separated joint names in the asset\'s DOF order (gym.get_asset_dof_names; the order of default_joint_angles is not it)', joints)
     .option('--name <name>', 'model name', 'legged-gym-policy')
     .option('--robot <name>', 'robot the policy is for', 'unknown')
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
     .action((file, o) => emit(manifestFromLeggedGym(readConfig(file), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' } }, basename(file)), o.out));
+  cmd
+    .command('from-deploy')
+    .description('From the deploy.yaml a training pipeline (unitree_rl_lab) writes beside policy.onnx: writes DIR/manifest.json and a copy of the ONNX file.')
+    .argument('<deploy>', 'params/deploy.yaml of the run')
+    .requiredOption('--onnx <file>', 'the exported policy (exported/policy.onnx)')
+    .requiredOption('--out <dir>', 'model folder to write (manifest.json + the ONNX copy)')
+    .option('--urdf <file>', 'the vendor URDF: its actuated joints in file order are the SDK (motor) order')
+    .option('--sdk-joints <names>', 'comma-separated joint names in the SDK (motor) order, instead of --urdf', joints)
+    .option('--name <name>', 'model name (default: the folder name)')
+    .option('--robot <name>', 'robot the policy is for (default: the URDF\'s robot name)')
+    .exitOverride()
+    .action((file, o) => fromDeploy(file, o));
   return cmd;
+}
+
+/** The SDK (motor) order: a URDF's non-fixed joints in document order, or the list given. */
+function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string } {
+  if (o.urdf !== undefined && o.sdkJoints !== undefined) throw new UsageError('--urdf', 'and --sdk-joints both name the SDK order', 'one of them');
+  if (o.sdkJoints !== undefined) {
+    if (o.sdkJoints.length === 0) throw new UsageError('--sdk-joints', 'is empty', 'comma-separated joint names in the SDK order');
+    return { names: o.sdkJoints, source: '--sdk-joints' };
+  }
+  if (o.urdf === undefined) throw new UsageError('--urdf', 'or --sdk-joints is required: deploy.yaml holds no joint names', 'the vendor URDF (its actuated joints are in SDK order) or --sdk-joints a,b,...');
+  if (!existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`);
+  // Joint names only: meshes are not resolved, so a URDF copied without its meshes still names its joints.
+  const model = parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf });
+  const names = model.joints.filter((j) => j.type !== 'fixed').map((j) => j.name);
+  if (names.length === 0) throw new UsageError('--urdf', `${o.urdf} has no revolute, prismatic or continuous joint`);
+  return { names, source: `--urdf ${basename(o.urdf)}`, robot: model.name };
+}
+
+async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string }): Promise<void> {
+  if (!existsSync(file)) throw new UsageError('<deploy>', `no such file ${file}`);
+  if (!existsSync(o.onnx)) throw new UsageError('--onnx', `no such file ${o.onnx}`);
+  const sdk = sdkJoints(o);
+  const { cfg, notes: yamlNotes } = parseDeployYaml(readFileSync(file, 'utf8'), basename(file));
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(o.onnx);
+  } catch (e) {
+    throw new UsageError('--onnx', `${o.onnx} cannot be loaded by onnxruntime (${(e as Error).message.split('\n')[0]})`, 'an ONNX model');
+  }
+  try {
+    if (session.inputNames.length !== 1 || session.outputNames.length < 1)
+      throw new UsageError('--onnx', `${o.onnx} has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}`, 'one observation input and an action output');
+    const onnxFile = basename(o.onnx);
+    const { manifest, notes } = manifestFromDeploy(
+      cfg,
+      {
+        sdkJoints: sdk.names,
+        sdkSource: sdk.source,
+        name: o.name ?? basename(resolve(o.out)),
+        robot: o.robot ?? sdk.robot ?? 'unknown',
+        onnx: { file: onnxFile, input: session.inputNames[0], output: session.outputNames[0] },
+      },
+      basename(file),
+    );
+    checkTensorIo(session, 'input', 'input', manifest.onnx.input, observationSize(manifest), onnxFile);
+    checkTensorIo(session, 'output', 'output', manifest.onnx.output, actionSize(manifest), onnxFile);
+    mkdirSync(o.out, { recursive: true });
+    const target = join(o.out, onnxFile);
+    if (resolve(target) !== resolve(o.onnx)) copyFileSync(o.onnx, target);
+    writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    for (const n of [...yamlNotes, ...notes]) console.log(`not mapped: ${n}`);
+    console.log(
+      `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order, from ${sdk.source} by joint_ids_map), ` +
+        `${manifest.observation.terms.length} observation terms (${observationSize(manifest)} values), ${manifest.control_hz} Hz; check it with axon inspect ${o.out}`,
+    );
+  } finally {
+    await session.release();
+  }
 }

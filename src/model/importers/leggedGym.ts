@@ -7,15 +7,17 @@
  *   normalization.clip_observations, normalization.clip_actions, control.action_scale,
  *   control.decimation, control.stiffness, control.damping (per joint-name substring),
  *   init_state.default_joint_angles, sim.dt, terrain.measure_heights (must be false: no height scan).
- * Joint order: the asset's DOF order, which the config does not hold; default = the order of
- * init_state.default_joint_angles; pass `--joints` when it differs.
+ * Joint order: the asset's DOF order (gym.get_asset_dof_names), which the config does not hold.
+ * It is required: default_joint_angles is a dictionary whose order is the config author's, and
+ * taking it would silently permute a legged robot's actions.
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
 import { ImportError, isObj, need, num, perJoint, type Obj } from './common.ts';
 
 export interface LeggedGymOptions {
-  readonly joints?: readonly string[];
+  /** Joint names in the asset's DOF order (the policy's order). */
+  readonly joints: readonly string[];
   readonly name: string;
   readonly robot: string;
   readonly onnx?: { file: string; input: string; output: string };
@@ -24,7 +26,9 @@ export interface LeggedGymOptions {
 export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'config'): ModelManifest {
   const angles = need(cfg, 'init_state.default_joint_angles', file);
   if (!isObj(angles)) throw new ImportError(`${file}: init_state.default_joint_angles`, 'is not a mapping', '{joint: angle}');
-  const joints = o.joints ?? Object.keys(angles);
+  const joints = o.joints;
+  if (joints.length === 0)
+    throw new ImportError('--joints', 'is empty', `the joint names in the asset's DOF order (gym.get_asset_dof_names), e.g. ${Object.keys(angles).join(',')} in the right order`);
   const s = (k: string) => num(need(cfg, `normalization.obs_scales.${k}`, file), `${file}: normalization.obs_scales.${k}`);
   const clipObs = num(need(cfg, 'normalization.clip_observations', file), `${file}: normalization.clip_observations`);
   const clipAct = num(need(cfg, 'normalization.clip_actions', file), `${file}: normalization.clip_actions`);

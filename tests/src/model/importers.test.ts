@@ -50,13 +50,20 @@ describe('manifest from a legged_gym config', () => {
     expect(m.action).toEqual({ type: 'joint_position', scale: 0.25, clip: 100 });
     expect(m.pd!.kp).toEqual(new Array(12).fill(20));
     expect(m.default_joint_pos!.slice(0, 4)).toEqual([0.1, -0.1, 0.1, -0.1]);
-    // without --joints the order of default_joint_angles is used
-    expect(manifestFromLeggedGym(legged(), { name: 'a1', robot: 'q' }).joints[1]).toBe('RL_hip_joint');
+    // the joints' order is the one given, never the dictionary's: default_joint_angles lists RL_hip_joint second
+    expect(Object.keys(legged().init_state.default_joint_angles)[1]).toBe('RL_hip_joint');
+    expect(m.joints[1]).toBe('FR_hip_joint');
+    expect(m.default_joint_pos![1]).toBe(legged().init_state.default_joint_angles.FR_hip_joint);
+  });
+
+  it('requires the joint order and names a joint without a default angle', () => {
+    expect(() => manifestFromLeggedGym(legged(), { joints: [], name: 'a1', robot: 'q' }, 'cfg.yaml')).toThrow(/--joints: is empty/);
+    expect(() => manifestFromLeggedGym(legged(), { joints: [...joints.slice(0, 11), 'tail_joint'], name: 'a1', robot: 'q' }, 'cfg.yaml')).toThrow(/has no angle for joint "tail_joint"/);
   });
 
   it('refuses a policy that needs a height scan', () => {
     const cfg = legged();
     cfg.terrain.measure_heights = true;
-    expect(() => manifestFromLeggedGym(cfg, { name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/terrain.measure_heights/);
+    expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/terrain.measure_heights/);
   });
 });

@@ -1,0 +1,376 @@
+/**
+ * A manifest from a `deploy.yaml`, the file unitree_rl_lab's training pipeline writes beside the
+ * exported policy (`logs/.../params/deploy.yaml`, by `export_deploy_cfg(env, log_dir)` in
+ * source/unitree_rl_lab/unitree_rl_lab/utils/export_deploy_cfg.py, read by the vendor's C++
+ * controller in deploy/include/isaaclab/). The format, as that exporter writes it:
+ *
+ *   joint_ids_map      [modelIndex] = sdkIndex. Built by Isaac Lab's
+ *                      resolve_matching_names(articulation joint names, joint_sdk_names,
+ *                      preserve_order=True); the controller sends action i to motor
+ *                      joint_ids_map[i]. Its length is the model's joint count.
+ *   step_dt            policy period (s) = sim.dt · decimation          -> control_hz = 1 / step_dt
+ *   sim_dt, decimation optional (not in unitree's exporter; read when a fork adds them) -> decimation
+ *   stiffness, damping SDK (motor) order: the exporter fills a zero array of len(joint_sdk_names)
+ *                      with `stiffness[joint_ids_map] = default_joint_stiffness` (model order).
+ *                      Slots no model joint maps to stay 0. -> pd.kp / pd.kd in action-joint order
+ *   armature, effort_limit, velocity_limit, friction
+ *                      not written by unitree's exporter; when a fork adds them they are taken to
+ *                      be per joint in SDK order like stiffness/damping -> actuators (model order)
+ *   default_joint_pos  model order (articulation.data.default_joint_pos[0])   -> default_joint_pos
+ *   commands.<name>.ranges.{lin_vel_x, lin_vel_y, ang_vel_z} [min, max]      -> command_ranges
+ *                      (heading ignored: axon commands a yaw rate)
+ *   actions.<term>     one term (JointPositionAction, JointVelocityAction, ...) with
+ *     scale            per action joint (action order)
+ *     offset           per action joint (action order = model order restricted to joint_ids):
+ *                      the default pose when the term used use_default_offset, else zeros
+ *     clip             null, or per action joint [lo, hi] applied to the processed action
+ *                      (target = raw·scale + offset), after scaling, as Isaac Lab's JointAction does
+ *     joint_ids        null = every model joint, else model indices
+ *     joint_names      the patterns the ids came from (informational)
+ *   observations.<term> in the order the policy sees them, each with
+ *     params           the mdp function's keyword arguments (velocity_commands: command_name)
+ *     scale            per element of one history entry
+ *     clip             null or [lo, hi] applied BEFORE scale (Isaac Lab ObservationManager:
+ *                      func -> noise -> clip -> scale -> history)
+ *     history_length   >= 1 (the exporter writes 0 as 1); Isaac Lab stacks each term's own
+ *                      history, oldest first (per_term, oldest_first)
+ *
+ * The term key is the mdp function's name (the vendor controller looks terms up by it).
+ * Such a file carries no joint names: the caller gives the SDK order (the vendor URDF's actuated
+ * joints in file order, or a list) and the model order is `sdk[joint_ids_map[i]]`.
+ *
+ * The file is written by PyYAML's full dumper, so it may hold Python tags (`!!python/tuple`,
+ * `!!python/object/apply:...`, `!!python/name:...`): parseDeployYaml reads tuples as lists,
+ * other Python objects as their underlying mapping or list, and names of Python callables as null.
+ */
+import { parseDocument, visit, Scalar, isScalar, type ScalarTag, type CollectionTag } from 'yaml';
+import type { ModelManifest, ObservationTerm } from '../manifest.ts';
+import { validateManifest } from '../manifest.ts';
+import { ImportError, isObj, num, type Obj } from './common.ts';
+
+export interface DeployImportOptions {
+  /** Joint names in the robot's SDK (motor) order. */
+  readonly sdkJoints: readonly string[];
+  /** Where the SDK names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
+  readonly sdkSource: string;
+  readonly name: string;
+  readonly robot: string;
+  readonly onnx: { file: string; input: string; output: string };
+}
+
+export interface DeployImport {
+  readonly manifest: ModelManifest;
+  /** What was read but not mapped (informational fields, ignored parameters), one line each. */
+  readonly notes: string[];
+}
+
+const termByName: Record<string, ObservationTerm['term']> = {
+  base_lin_vel: 'base_lin_vel',
+  base_ang_vel: 'base_ang_vel',
+  projected_gravity: 'projected_gravity',
+  velocity_commands: 'velocity_commands',
+  generated_commands: 'velocity_commands',
+  joint_pos: 'joint_pos',
+  joint_pos_rel: 'joint_pos_rel',
+  joint_vel: 'joint_vel',
+  joint_vel_rel: 'joint_vel_rel',
+  joint_effort: 'joint_effort',
+  last_action: 'last_action',
+};
+
+/** Top-level keys this importer reads; any other is reported as ignored. */
+const TOP_KEYS = new Set(['joint_ids_map', 'step_dt', 'sim_dt', 'decimation', 'stiffness', 'damping', 'default_joint_pos', 'commands', 'actions', 'observations', 'armature', 'effort_limit', 'velocity_limit', 'friction']);
+const ACTUATOR_KEYS = ['armature', 'friction', 'effort_limit', 'velocity_limit'] as const;
+const ACTION_KEYS = new Set(['scale', 'offset', 'clip', 'joint_ids', 'joint_names']);
+const OBS_KEYS = new Set(['scale', 'clip', 'history_length', 'params']);
+/** Relative tolerance for "offset equals the default pose": both come from the same float, rounded to 3 significant digits by the exporter. */
+const OFFSET_TOL = 1e-4;
+
+const PY = 'tag:yaml.org,2002:python/';
+
+/** `!!python/tuple [a, b]` -> [a, b]. */
+const pythonTuple: CollectionTag = {
+  tag: `${PY}tuple`,
+  collection: 'seq',
+  default: false,
+  identify: () => false,
+};
+
+/** Parses deploy.yaml text; Python tags are tolerated (see the module doc), each kind noted once. */
+export function parseDeployYaml(text: string, file = 'deploy.yaml'): { cfg: Obj; notes: string[] } {
+  const doc = parseDocument(text, { customTags: [pythonTuple as CollectionTag | ScalarTag], logLevel: 'silent', uniqueKeys: false });
+  if (doc.errors.length > 0) throw new ImportError(file, `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
+  const seen = new Set<string>();
+  visit(doc, (_key, node) => {
+    const tag = (node as { tag?: string } | null)?.tag;
+    if (typeof tag !== 'string' || !tag.startsWith(PY) || tag === `${PY}tuple`) return undefined;
+    seen.add(tag.slice(PY.length).split(':')[0]);
+    // A reference to a Python callable or class carries no value axon can use.
+    if (tag.startsWith(`${PY}name:`) || tag.startsWith(`${PY}module:`)) return new Scalar(null);
+    if (isScalar(node)) return new Scalar(node.value);
+    (node as { tag?: string }).tag = undefined; // an object: keep its mapping / list
+    return undefined;
+  });
+  const notes = seen.size > 0 ? [`${file}: Python tags read as plain YAML (${[...seen].map((s) => `!!python/${s}`).join(', ')}): objects as their mapping or list, names of Python callables as null`] : [];
+  const cfg = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  if (!isObj(cfg)) throw new ImportError(file, 'does not hold a mapping at the top', 'a deploy.yaml mapping (joint_ids_map, step_dt, actions, observations, ...)');
+  return { cfg, notes };
+}
+
+function numList(v: unknown, where: string, n?: number): number[] {
+  if (!Array.isArray(v)) throw new ImportError(where, `is ${JSON.stringify(v)}`, n === undefined ? 'a list of numbers' : `a list of ${n} numbers`);
+  if (n !== undefined && v.length !== n) throw new ImportError(where, `has ${v.length} values`, `${n}`);
+  return v.map((x, i) => num(x, `${where}[${i}]`));
+}
+
+/** A per-element list that is one repeated value becomes that number (the manifest's usual form). */
+function compact(v: number[]): number | number[] {
+  return v.every((x) => x === v[0]) ? v[0] : v;
+}
+
+function range(v: unknown, where: string): [number, number] {
+  const [lo, hi] = numList(v, where, 2);
+  if (!(lo <= hi)) throw new ImportError(where, `is [${lo}, ${hi}]`, '[min, max] with min <= max');
+  return [lo, hi];
+}
+
+/** SceneEntityCfg.joint_ids: slice(None) (a list of nulls once its Python tag is dropped) or every index in order means all joints. */
+function selectsSubset(v: unknown, n: number): boolean {
+  if (v === undefined || v === null || !Array.isArray(v) || v.every((x) => x === null)) return false;
+  return !(v.length === n && v.every((x, i) => x === i));
+}
+
+const close = (a: number, b: number) => Math.abs(a - b) <= OFFSET_TOL * Math.max(1, Math.abs(a), Math.abs(b));
+
+/** Builds a manifest from a parsed deploy.yaml (see the module doc for the format and its orders). */
+export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'deploy.yaml'): DeployImport {
+  const notes: string[] = [];
+  const at = (k: string) => `${file}: ${k}`;
+  const need = (k: string) => {
+    if (!(k in cfg) || cfg[k] === undefined) throw new ImportError(at(k), 'is missing');
+    return cfg[k];
+  };
+  for (const k of Object.keys(cfg)) if (!TOP_KEYS.has(k)) notes.push(`${at(k)}: ignored (not a field axon maps)`);
+
+  // --- joint orders ---
+  const idsRaw = need('joint_ids_map');
+  if (!Array.isArray(idsRaw) || idsRaw.length === 0) throw new ImportError(at('joint_ids_map'), `is ${JSON.stringify(idsRaw)}`, 'a list of SDK motor indices, one per model joint');
+  const ids = idsRaw.map((x, i) => {
+    if (!Number.isInteger(x) || (x as number) < 0) throw new ImportError(at(`joint_ids_map[${i}]`), `is ${JSON.stringify(x)}`, 'a motor index (integer >= 0)');
+    return x as number;
+  });
+  const nModel = ids.length;
+  const dupAt = ids.findIndex((x, i) => ids.indexOf(x) !== i);
+  if (dupAt >= 0) throw new ImportError(at(`joint_ids_map[${dupAt}]`), `motor ${ids[dupAt]} is mapped twice`, 'each motor index once');
+  const stiffRaw = cfg.stiffness;
+  const nSdkFile = Array.isArray(stiffRaw) ? stiffRaw.length : nModel;
+  const sdk = o.sdkJoints;
+  if (sdk.length !== nModel && sdk.length !== nSdkFile)
+    throw new ImportError(
+      o.sdkSource,
+      `names ${sdk.length} joints but ${file}'s joint_ids_map has ${nModel} entries` + (nSdkFile !== nModel ? ` (and stiffness ${nSdkFile} motor slots)` : ''),
+      `${nModel} joint names in the robot's SDK (motor) order`,
+    );
+  const maxId = Math.max(...ids);
+  if (maxId >= sdk.length)
+    throw new ImportError(at(`joint_ids_map[${ids.indexOf(maxId)}]`), `is motor ${maxId} but ${o.sdkSource} names ${sdk.length} joints`, `indices below ${sdk.length}`);
+  const joints = ids.map((s) => sdk[s]);
+  if (sdk.length > nModel) notes.push(`${o.sdkSource}: ${sdk.length - nModel} SDK joint(s) no model joint maps to (${sdk.filter((_, s) => !ids.includes(s)).join(', ')}): not driven by the policy`);
+
+  // --- rates ---
+  const stepDt = num(need('step_dt'), at('step_dt'));
+  if (!(stepDt > 0)) throw new ImportError(at('step_dt'), `is ${stepDt}`, 'a policy period > 0 (s)');
+  const controlHz = Number((1 / stepDt).toPrecision(12));
+  let decimation: number | undefined;
+  if (cfg.decimation !== undefined && cfg.decimation !== null) {
+    decimation = num(cfg.decimation, at('decimation'));
+    if (!Number.isInteger(decimation) || decimation < 1) throw new ImportError(at('decimation'), `is ${decimation}`, 'a whole number >= 1');
+  }
+  if (cfg.sim_dt !== undefined && cfg.sim_dt !== null) {
+    const simDt = num(cfg.sim_dt, at('sim_dt'));
+    const ratio = stepDt / simDt;
+    if (!(simDt > 0) || Math.abs(ratio - Math.round(ratio)) > 1e-6 * ratio)
+      throw new ImportError(at('sim_dt'), `is ${simDt} s, which does not divide step_dt ${stepDt} s`, 'step_dt = sim_dt · decimation');
+    if (decimation !== undefined && decimation !== Math.round(ratio))
+      throw new ImportError(at('decimation'), `is ${decimation} but step_dt / sim_dt = ${Math.round(ratio)}`, `${Math.round(ratio)}`);
+    decimation = Math.round(ratio);
+  }
+
+  // --- per-joint lists ---
+  const defaults = numList(need('default_joint_pos'), at('default_joint_pos'));
+  if (defaults.length !== nModel)
+    throw new ImportError(at('default_joint_pos'), `has ${defaults.length} values but joint_ids_map has ${nModel}`, `${nModel} values in model order`);
+  /** A list in SDK order, as the model's joints see it. */
+  const sdkToModel = (k: string): number[] | undefined => {
+    if (cfg[k] === undefined || cfg[k] === null) return undefined;
+    const v = numList(cfg[k], at(k));
+    if (v.length !== nSdkFile || v.length <= maxId)
+      throw new ImportError(at(k), `has ${v.length} values`, `${Math.max(nSdkFile, maxId + 1)} values in SDK (motor) order`);
+    return ids.map((s) => v[s]);
+  };
+  const kpModel = sdkToModel('stiffness');
+  const kdModel = sdkToModel('damping');
+  if ((kpModel === undefined) !== (kdModel === undefined)) notes.push(`${at(kpModel ? 'damping' : 'stiffness')}: missing, so no PD gains are written (the robot's own are used)`);
+  const actuators: NonNullable<ModelManifest['actuators']> = {};
+  for (const k of ACTUATOR_KEYS) {
+    const v = sdkToModel(k);
+    if (v) (actuators as Record<string, number | number[]>)[k] = compact(v);
+  }
+
+  // --- action ---
+  const actions = need('actions');
+  if (!isObj(actions) || Object.keys(actions).length !== 1)
+    throw new ImportError(at('actions'), `holds ${isObj(actions) ? Object.keys(actions).length : 0} terms`, 'exactly one joint action term');
+  const [actKey, act] = Object.entries(actions)[0];
+  const aw = at(`actions.${actKey}`);
+  if (!isObj(act)) throw new ImportError(aw, `is ${JSON.stringify(act)}`, 'a mapping with scale, offset, clip, joint_ids');
+  for (const k of Object.keys(act)) if (!ACTION_KEYS.has(k)) notes.push(`${aw}.${k}: ignored`);
+  if (act.joint_names !== undefined) notes.push(`${aw}.joint_names: informational (${JSON.stringify(act.joint_names)}); joint_ids is used`);
+  let actIdx: number[];
+  if (act.joint_ids === null || act.joint_ids === undefined) actIdx = ids.map((_, i) => i);
+  else {
+    actIdx = numList(act.joint_ids, `${aw}.joint_ids`).map((x, i) => {
+      if (!Number.isInteger(x) || x < 0 || x >= nModel) throw new ImportError(`${aw}.joint_ids[${i}]`, `is ${x}`, `a model joint index below ${nModel}`);
+      return x;
+    });
+  }
+  const nAct = actIdx.length;
+  const actJoints = actIdx.map((i) => joints[i]);
+  const perAct = (k: string, v: unknown, fallback?: number): number[] => {
+    if ((v === undefined || v === null) && fallback !== undefined) return new Array(nAct).fill(fallback);
+    if (typeof v === 'number') return new Array(nAct).fill(num(v, `${aw}.${k}`));
+    const l = numList(v, `${aw}.${k}`);
+    if (l.length !== nAct) throw new ImportError(`${aw}.${k}`, `has ${l.length} values`, `${nAct}, one per action joint`);
+    return l;
+  };
+  const scale = perAct('scale', act.scale, 1);
+  const offset = perAct('offset', act.offset, 0);
+  const kind = /effort/i.test(actKey) ? 'effort' : /vel/i.test(actKey) ? 'velocity' : /pos/i.test(actKey) ? 'position' : undefined;
+  if (!kind) throw new ImportError(aw, 'is an action term axon cannot map', 'a joint position, velocity or effort action (JointPositionAction, JointVelocityAction, JointEffortAction)');
+  let type: ModelManifest['action']['type'];
+  if (kind === 'position') {
+    const actDefaults = actIdx.map((i) => defaults[i]);
+    if (offset.every((x, i) => close(x, actDefaults[i]))) type = 'joint_position';
+    else if (offset.every((x) => x === 0)) {
+      type = 'joint_position_abs';
+      notes.push(`${aw}.offset: all 0, so targets are absolute (target = scale·a), not relative to default_joint_pos`);
+    } else {
+      const i = offset.findIndex((x, k) => !close(x, actDefaults[k]));
+      throw new ImportError(
+        `${aw}.offset[${i}]`,
+        `is ${offset[i]} for ${actJoints[i]} but default_joint_pos gives ${actDefaults[i]}`,
+        'the offset to equal default_joint_pos (axon: target = default + scale·a) or be all 0 (absolute targets)',
+      );
+    }
+  } else {
+    const i = offset.findIndex((x) => x !== 0);
+    if (i >= 0) throw new ImportError(`${aw}.offset[${i}]`, `is ${offset[i]} for ${actJoints[i]}`, `0: axon's joint_${kind} action has no offset`);
+    type = kind === 'effort' ? 'joint_effort' : 'joint_velocity';
+  }
+  let actClip: number | undefined;
+  if (act.clip !== undefined && act.clip !== null) {
+    // Isaac Lab clips the processed action (raw·scale + offset) per joint; axon clips the raw action with one bound.
+    const c = act.clip;
+    const pairs = Array.isArray(c) && c.length === 2 && typeof c[0] === 'number' ? actIdx.map(() => c) : c;
+    if (!Array.isArray(pairs) || pairs.length !== nAct) throw new ImportError(`${aw}.clip`, `is ${JSON.stringify(c)}`, `null or ${nAct} [lo, hi] pairs, one per action joint`);
+    const raw = pairs.map((p, i) => {
+      const [lo, hi] = range(p, `${aw}.clip[${i}]`);
+      const s = scale[i];
+      if (s === 0) throw new ImportError(`${aw}.scale[${i}]`, 'is 0 with a clip', 'a non-zero scale');
+      const a = (lo - offset[i]) / s, b = (hi - offset[i]) / s;
+      return [Math.min(a, b), Math.max(a, b)];
+    });
+    const bound = raw[0][1];
+    const bad = raw.findIndex(([a, b]) => !close(a, -b) || !close(b, bound));
+    if (bad >= 0 || !(bound > 0))
+      throw new ImportError(
+        `${aw}.clip[${Math.max(bad, 0)}]`,
+        `bounds the target of ${actJoints[Math.max(bad, 0)]} to ${JSON.stringify(pairs[Math.max(bad, 0)])}, which is raw action [${raw[Math.max(bad, 0)].map((x) => +x.toPrecision(6)).join(', ')}]`,
+        `bounds that are one symmetric raw bound ±c for every joint (axon clips |a| <= c before scale and offset)`,
+      );
+    actClip = +bound.toPrecision(9);
+  }
+
+  // --- observations (before commands: velocity_commands names its command) ---
+  const obs = need('observations');
+  if (!isObj(obs) || Object.keys(obs).length === 0) throw new ImportError(at('observations'), `is ${JSON.stringify(obs)}`, 'a mapping of observation terms');
+  const terms: ObservationTerm[] = [];
+  let commandName: string | undefined;
+  for (const [key, t] of Object.entries(obs)) {
+    const w = at(`observations.${key}`);
+    const term = termByName[key];
+    if (!term) throw new ImportError(w, `is a term axon cannot compute (the model cannot run without it)`, `terms among ${Object.keys(termByName).join(', ')}`);
+    if (!isObj(t)) throw new ImportError(w, `is ${JSON.stringify(t)}`, 'a mapping with scale, clip, history_length, params');
+    for (const k of Object.keys(t)) if (!OBS_KEYS.has(k)) notes.push(`${w}.${k}: ignored`);
+    const width = term === 'last_action' ? nAct : term === 'base_ang_vel' || term === 'projected_gravity' || term === 'base_lin_vel' || term === 'velocity_commands' ? 3 : nModel;
+    const scale = t.scale === undefined || t.scale === null ? undefined : typeof t.scale === 'number' ? [num(t.scale, `${w}.scale`)] : numList(t.scale, `${w}.scale`);
+    if (scale && scale.length !== 1 && scale.length !== width)
+      throw new ImportError(`${w}.scale`, `has ${scale.length} values`, `${width}, one per element`);
+    let clip: number | undefined;
+    if (t.clip !== undefined && t.clip !== null) {
+      const [lo, hi] = numList(t.clip, `${w}.clip`, 2);
+      if (!close(lo, -hi) || !(hi > 0)) throw new ImportError(`${w}.clip`, `is [${lo}, ${hi}]`, 'a symmetric range [-c, c]: axon clips |x| <= c');
+      // Isaac Lab clips before scaling; axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|).
+      const bounds = (scale ?? [1]).map((s) => hi * Math.abs(s));
+      if (!bounds.every((b) => close(b, bounds[0])) || !(bounds[0] > 0))
+        throw new ImportError(`${w}.clip`, `is [${lo}, ${hi}] before a scale that differs per element`, 'one scale for the term: axon clips after scaling with one bound');
+      clip = bounds[0];
+    }
+    let history: number | undefined;
+    if (t.history_length !== undefined && t.history_length !== null) {
+      const h = num(t.history_length, `${w}.history_length`);
+      if (!Number.isInteger(h) || h < 0) throw new ImportError(`${w}.history_length`, `is ${h}`, 'a whole number >= 0');
+      if (h > 1) history = h;
+    }
+    const params = isObj(t.params) ? t.params : {};
+    for (const [pk, pv] of Object.entries(params)) {
+      if (term === 'velocity_commands' && pk === 'command_name' && typeof pv === 'string') commandName = pv;
+      else if (pk === 'asset_cfg' && isObj(pv) && selectsSubset(pv.joint_ids, nModel))
+        throw new ImportError(`${w}.params.asset_cfg.joint_ids`, `selects joints ${JSON.stringify(pv.joint_ids)}`, 'the term over every model joint: axon terms cover all joints');
+      else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') continue; // every joint of the robot: what axon's term reads
+      else notes.push(`${w}.params.${pk}: ignored (${JSON.stringify(pv)})`);
+    }
+    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}) });
+  }
+
+  // --- commands ---
+  let commandRanges: ModelManifest['command_ranges'];
+  const cmds = cfg.commands;
+  if (isObj(cmds) && Object.keys(cmds).length > 0) {
+    const cname = commandName ?? ('base_velocity' in cmds ? 'base_velocity' : Object.keys(cmds)[0]);
+    for (const k of Object.keys(cmds)) if (k !== cname) notes.push(`${at(`commands.${k}`)}: ignored (the velocity command is "${cname}")`);
+    const c = cmds[cname];
+    if (commandName && c === undefined) throw new ImportError(at(`commands.${cname}`), 'is missing', `the command observations.velocity_commands.params.command_name names`);
+    const ranges = isObj(c) && isObj(c.ranges) ? c.ranges : undefined;
+    if (ranges) {
+      commandRanges = {};
+      for (const [rk, rv] of Object.entries(ranges)) {
+        const rw = at(`commands.${cname}.ranges.${rk}`);
+        if (rk === 'lin_vel_x' || rk === 'lin_vel_y' || rk === 'ang_vel_z') commandRanges[rk] = range(rv, rw);
+        else if (rv !== null) notes.push(`${rw}: ignored (${JSON.stringify(rv)}; axon commands vx, vy and a yaw rate)`);
+      }
+    } else notes.push(`${at(`commands.${cname}`)}: no ranges, so no command_ranges are written`);
+  }
+
+  const manifest = validateManifest(
+    {
+      schema: 'axon.model/1',
+      name: o.name,
+      kind: 'policy',
+      robot: o.robot,
+      joints,
+      default_joint_pos: defaults,
+      control_hz: controlHz,
+      ...(decimation !== undefined ? { decimation } : {}),
+      onnx: o.onnx,
+      observation: { terms, history_order: 'oldest_first', history_layout: 'per_term' },
+      action: { type, ...(nAct !== nModel ? { joints: actJoints } : {}), scale: compact(scale), ...(actClip !== undefined ? { clip: actClip } : {}) },
+      ...(kpModel && kdModel ? { pd: { kp: actIdx.map((i) => kpModel[i]), kd: actIdx.map((i) => kdModel[i]) } } : {}),
+      ...(Object.keys(actuators).length > 0 ? { actuators } : {}),
+      ...(commandRanges && Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
+      provenance: { command: `axon manifest from-deploy ${file}`, joint_order: `SDK order from ${o.sdkSource}, model order by joint_ids_map` },
+    },
+    `manifest (from ${file})`,
+  );
+  return { manifest, notes };
+}

@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModelFolder, observationSize } from '../../src/model/manifest.ts';
+import { VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../helpers/vendorJoints.ts';
+import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function vendorRun() {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-cli-'));
+  const d = writeVendorDeploy(join(dir, 'params'));
+  const onnx = writeVendorOnnx(join(dir, 'policy.onnx'));
+  const urdf = writeVendorUrdf(join(dir, 'g1_29dof.urdf'));
+  return { dir, d, onnx, urdf, out: join(dir, 'model') };
+}
+
+describe('axon manifest from-deploy', () => {
+  it('writes DIR/manifest.json beside a copy of the ONNX file, says what it did not map; the folder loads and inspects', () => {
+    const { d, onnx, urdf, out } = vendorRun();
+    const r = axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--out', out, '--urdf', urdf, '--name', 'g1-walk');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('not mapped: deploy.yaml: commands.base_velocity.ranges.heading');
+    expect(r.stdout).toContain(`wrote ${join(out, 'manifest.json')}`);
+    expect(existsSync(join(out, 'policy.onnx'))).toBe(true);
+    expect(readFileSync(join(out, 'policy.onnx'))).toEqual(readFileSync(onnx));
+    const folder = loadModelFolder(out);
+    const m = folder.manifest;
+    expect(m).toMatchObject({ name: 'g1-walk', robot: 'vendor_humanoid', control_hz: 50, onnx: { file: 'policy.onnx', input: 'obs', output: 'actions' } });
+    expect(m.joints).toEqual(VENDOR_MODEL_JOINTS);
+    expect(m.pd!.kp[m.joints.indexOf('waist_yaw_joint')]).toBe(200);
+    expect(observationSize(m)).toBe(480);
+    const i = axon('inspect', out);
+    expect(i.code, i.stderr).toBe(0);
+    expect(i.stdout).toContain('observation: 480 values');
+    expect(i.stdout).toContain('input  obs float32 [1, 480]');
+    // --sdk-joints gives the same manifest
+    const out2 = join(out, '..', 'model2');
+    expect(axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--out', out2, '--sdk-joints', VENDOR_SDK_JOINTS.join(','), '--name', 'g1-walk', '--robot', 'vendor_humanoid').code).toBe(0);
+    const m2 = JSON.parse(readFileSync(join(out2, 'manifest.json'), 'utf8'));
+    expect({ ...m2, provenance: undefined }).toEqual({ ...m, provenance: undefined });
+  });
+
+  it('refuses bad input with exit 2 and one line naming the field or flag', () => {
+    const { dir, d, onnx, urdf, out } = vendorRun();
+    const noOrder = axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--out', out);
+    expect(noOrder.code).toBe(2);
+    expect(noOrder.stderr).toContain('--urdf');
+    expect(noOrder.stderr).toContain('--sdk-joints');
+    const short = axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--out', out, '--sdk-joints', VENDOR_SDK_JOINTS.slice(1).join(','));
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain("names 28 joints but deploy.yaml's joint_ids_map has 29 entries");
+    const broken = writeVendorDeploy(join(dir, 'broken'), { edits: [['  last_action:', '  gait_phase:\n    params: {period: 0.8}\n    clip: null\n    scale: [1.0, 1.0]\n    history_length: 1\n  last_action:']] });
+    const term = axon('manifest', 'from-deploy', broken.path, '--onnx', onnx, '--out', out, '--urdf', urdf);
+    expect(term.code).toBe(2);
+    expect(term.stderr).toContain('observations.gait_phase: is a term axon cannot compute');
+    expect(term.stderr).not.toMatch(/\n\s+at /);
+    const wrongOnnx = writeVendorOnnx(join(dir, 'small.onnx'), 96, 29);
+    const shape = axon('manifest', 'from-deploy', d.path, '--onnx', wrongOnnx, '--out', out, '--urdf', urdf);
+    expect(shape.code).toBe(2);
+    expect(shape.stderr).toContain('has last dimension 96 but the manifest implies 480');
+    expect(existsSync(join(out, 'manifest.json'))).toBe(false);
+  });
+});
+
+describe('axon manifest from-legged-gym', () => {
+  it('requires --joints: the order of default_joint_angles is not the asset\'s DOF order', () => {
+    const r = axon('manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-config.yaml');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--joints');
+    const joints = ['FL_hip_joint', 'FR_hip_joint', 'RL_hip_joint', 'RR_hip_joint', 'FL_thigh_joint', 'FR_thigh_joint', 'RL_thigh_joint', 'RR_thigh_joint', 'FL_calf_joint', 'FR_calf_joint', 'RL_calf_joint', 'RR_calf_joint'];
+    const ok = axon('manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-config.yaml', '--joints', joints.join(','));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).joints).toEqual(joints);
+  });
+});

@@ -1,0 +1,159 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { manifestFromDeploy, parseDeployYaml, type DeployImportOptions } from '../../../../src/model/importers/deploy.ts';
+import { ImportError } from '../../../../src/model/importers/common.ts';
+import { observationSize } from '../../../../src/model/manifest.ts';
+import { parseUrdf } from '../../../../sim/urdf/parseUrdf.ts';
+import { JOINT_IDS_MAP, VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../../../helpers/vendorJoints.ts';
+import { writeVendorDeploy, writeVendorUrdf, type VendorDeployOptions } from '../../../helpers/vendorDeploy.ts';
+
+const opts: DeployImportOptions = { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--sdk-joints', name: 'g1-walk', robot: 'vendor_humanoid', onnx: { file: 'policy.onnx', input: 'obs', output: 'actions' } };
+
+function load(o: VendorDeployOptions = {}) {
+  const d = writeVendorDeploy(mkdtempSync(join(tmpdir(), 'axon-deploy-')), o);
+  return { d, ...parseDeployYaml(readFileSync(d.path, 'utf8'), 'deploy.yaml') };
+}
+
+describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
+  it('matches the file value by value: model joint order, kp/kd permuted from SDK order, defaults, scales, history, clip, command ranges', () => {
+    const { d, cfg } = load();
+    const { manifest: m, notes } = manifestFromDeploy(cfg, opts);
+    expect(m.joints).toEqual(VENDOR_MODEL_JOINTS);
+    expect(m.joints.slice(0, 3)).toEqual(['left_hip_pitch_joint', 'right_hip_pitch_joint', 'waist_yaw_joint']);
+    expect(m.control_hz).toBe(50);
+    expect(m.default_joint_pos).toEqual(d.defaultJointPos);
+    expect(m.default_joint_pos![m.joints.indexOf('left_knee_joint')]).toBe(0.669);
+    expect(m.default_joint_pos![m.joints.indexOf('right_hip_pitch_joint')]).toBe(-0.312);
+    // stiffness/damping are in SDK order in the file: model joint i takes motor JOINT_IDS_MAP[i]
+    for (const [i, j] of m.joints.entries()) {
+      const s = VENDOR_SDK_JOINTS.indexOf(j);
+      expect(s).toBe(JOINT_IDS_MAP[i]);
+      expect(m.pd!.kp[i]).toBe(d.stiffness[s]);
+      expect(m.pd!.kd[i]).toBe(d.damping[s]);
+    }
+    const kp = (j: string) => m.pd!.kp[m.joints.indexOf(j)];
+    expect([kp('waist_yaw_joint'), kp('left_knee_joint'), kp('right_hip_roll_joint'), kp('left_wrist_yaw_joint'), kp('right_ankle_roll_joint')]).toEqual([200, 200, 150, 20, 40]);
+    expect(m.action).toEqual({ type: 'joint_position', scale: 0.25 });
+    expect(m.observation.history_layout).toBe('per_term');
+    expect(m.observation.history_order).toBe('oldest_first');
+    expect(m.observation.terms).toEqual([
+      { term: 'base_ang_vel', scale: 0.2, history: 5 },
+      { term: 'projected_gravity', scale: 1, history: 5 },
+      { term: 'velocity_commands', scale: 1, history: 5 },
+      { term: 'joint_pos_rel', scale: 1, history: 5 },
+      { term: 'joint_vel_rel', scale: 0.05, history: 5 },
+      { term: 'last_action', scale: 1, history: 5 },
+    ]);
+    expect(observationSize(m)).toBe(480);
+    expect(observationSize(m)).toBe(d.obsSize);
+    expect(m.command_ranges).toEqual(d.commandRanges);
+    // heading (a tuple) and joint_names are said, not silently dropped
+    expect(notes.join('\n')).toMatch(/ranges\.heading: ignored/);
+    expect(notes.join('\n')).toMatch(/joint_names: informational/);
+  });
+
+  it('reads Python tags: tuples as lists, objects as their mapping, a slice as "all joints", callables as null', () => {
+    const { cfg, notes } = parseDeployYaml(
+      [
+        'a: !!python/tuple [-1.0, 1.0]',
+        'b: !!python/tuple',
+        '- 2',
+        '- 3',
+        'c: !!python/object:isaaclab.managers.SceneEntityCfg {name: robot, joint_ids: !!python/object/apply:builtins.slice [null, null, null]}',
+        "d: !!python/name:isaaclab.envs.mdp.observations.base_ang_vel ''",
+        'e: !!python/object/new:foo.Bar {x: 1}',
+      ].join('\n'),
+    );
+    expect(cfg).toEqual({ a: [-1, 1], b: [2, 3], c: { name: 'robot', joint_ids: [null, null, null] }, d: null, e: { x: 1 } });
+    expect(notes[0]).toMatch(/!!python\/object/);
+    expect(notes[0]).toMatch(/!!python\/name/);
+    // the fixture's own tags (a tuple range, a SceneEntityCfg with a slice) import
+    const { cfg: full, notes: fileNotes } = load();
+    expect((full.commands as any).base_velocity.ranges.lin_vel_y).toEqual([-0.3, 0.3]);
+    expect(fileNotes.join()).toMatch(/!!python\/object/);
+    expect(manifestFromDeploy(full, opts).manifest.command_ranges!.lin_vel_y).toEqual([-0.3, 0.3]);
+    expect(() => parseDeployYaml('a: [1, 2', 'bad.yaml')).toThrow(/bad\.yaml: is not valid YAML/);
+  });
+
+  it('takes the SDK order from a URDF: actuated joints in document order, fixed joints skipped', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-urdf-'));
+    const model = parseUrdf(readFileSync(writeVendorUrdf(join(dir, 'robot.urdf')), 'utf8'));
+    const names = model.joints.filter((j) => j.type !== 'fixed').map((j) => j.name);
+    expect(names).toEqual(VENDOR_SDK_JOINTS);
+    expect(model.joints.length).toBeGreaterThan(names.length);
+  });
+
+  it('refuses an SDK list whose count differs from joint_ids_map, naming both counts', () => {
+    const { cfg } = load();
+    expect(() => manifestFromDeploy(cfg, { ...opts, sdkJoints: VENDOR_SDK_JOINTS.slice(0, 28), sdkSource: '--urdf g1.urdf' })).toThrow(
+      /--urdf g1\.urdf: names 28 joints but deploy\.yaml's joint_ids_map has 29 entries/,
+    );
+  });
+
+  it('refuses a term axon cannot compute, naming it', () => {
+    const { cfg } = load({ edits: [['observations:\n', 'observations:\n  height_scan:\n    params: {sensor_cfg: {name: height_scanner}}\n    clip: [-1.0, 1.0]\n    scale: [1.0]\n    history_length: 1\n']] });
+    const e = (() => {
+      try {
+        manifestFromDeploy(cfg, opts);
+      } catch (err) {
+        return err as ImportError;
+      }
+    })();
+    expect(e).toBeInstanceOf(ImportError);
+    expect(e!.code).toBe('IMPORT_CONFIG');
+    expect(e!.message).toMatch(/observations\.height_scan: is a term axon cannot compute/);
+  });
+
+  it('names missing and malformed fields', () => {
+    expect(() => manifestFromDeploy(load({ edits: [[/^step_dt: .*\n/m, '']] }).cfg, opts)).toThrow(/deploy\.yaml: step_dt: is missing/);
+    expect(() => manifestFromDeploy(load({ edits: [[/^default_joint_pos: \[-0\.312, /m, 'default_joint_pos: [']] }).cfg, opts)).toThrow(/default_joint_pos: has 28 values but joint_ids_map has 29/);
+    expect(() => manifestFromDeploy(load({ edits: [[/^stiffness: \[100\.0, /m, 'stiffness: [']] }).cfg, opts)).toThrow(/stiffness: has 28 values/);
+    expect(() => manifestFromDeploy(load({ edits: [['joint_ids_map: [0, 6,', 'joint_ids_map: [0, 0,']] }).cfg, opts)).toThrow(/joint_ids_map\[1\]: motor 0 is mapped twice/);
+  });
+
+  it('maps the action offset honestly: default pose -> relative, zeros -> absolute, anything else refused', () => {
+    const { cfg } = load();
+    const act = (cfg.actions as any).JointPositionAction;
+    act.offset = new Array(29).fill(0);
+    const abs = manifestFromDeploy(cfg, opts);
+    expect(abs.manifest.action.type).toBe('joint_position_abs');
+    expect(abs.notes.join()).toMatch(/offset: all 0/);
+    act.offset = [...(cfg.default_joint_pos as number[])];
+    act.offset[3] = 0.5;
+    expect(() => manifestFromDeploy(cfg, opts)).toThrow(/actions\.JointPositionAction\.offset\[3\]: is 0.5 for left_hip_roll_joint but default_joint_pos gives 0/);
+  });
+
+  it('turns clips into axon terms: observation clip before scale becomes a clip after scale; per-joint target clips that are one raw bound', () => {
+    const { cfg } = load();
+    const obs = cfg.observations as any;
+    obs.base_ang_vel.clip = [-100, 100];
+    expect(manifestFromDeploy(cfg, opts).manifest.observation.terms[0]).toEqual({ term: 'base_ang_vel', scale: 0.2, clip: 20, history: 5 });
+    obs.base_ang_vel.clip = [-1, 2];
+    expect(() => manifestFromDeploy(cfg, opts)).toThrow(/observations\.base_ang_vel\.clip: is \[-1, 2\]/);
+    obs.base_ang_vel.clip = null;
+    const act = (cfg.actions as any).JointPositionAction;
+    const def = cfg.default_joint_pos as number[];
+    act.clip = def.map((q) => [q - 0.25 * 4, q + 0.25 * 4]); // raw action within ±4
+    expect(manifestFromDeploy(cfg, opts).manifest.action.clip).toBe(4);
+    act.clip = def.map(() => [-1, 1]); // joint bounds, not a raw bound
+    expect(() => manifestFromDeploy(cfg, opts)).toThrow(/actions\.JointPositionAction\.clip\[0\]: bounds the target of left_hip_pitch_joint/);
+  });
+
+  it('drives a subset when joint_ids is given, with kp/kd and scale in action order', () => {
+    const { cfg } = load();
+    const act = (cfg.actions as any).JointPositionAction;
+    const idx = [0, 1, 3, 4, 6, 7, 9, 10, 13, 14, 17, 18]; // legs in model order
+    act.joint_ids = idx;
+    act.scale = idx.map(() => 0.5);
+    act.offset = idx.map((i) => (cfg.default_joint_pos as number[])[i]);
+    const obs = cfg.observations as any;
+    expect(() => manifestFromDeploy(cfg, opts)).toThrow(/observations\.last_action\.scale: has 29 values \(expected 12/);
+    obs.last_action.scale = idx.map(() => 1);
+    const m = manifestFromDeploy(cfg, opts).manifest;
+    expect(m.action.joints).toEqual(idx.map((i) => VENDOR_MODEL_JOINTS[i]));
+    expect(m.pd!.kp).toEqual(idx.map((i) => (cfg.stiffness as number[])[JOINT_IDS_MAP[i]]));
+    expect(observationSize(m)).toBe(480 - 5 * (29 - 12));
+  });
+});
