@@ -98,7 +98,7 @@ const pythonTuple: CollectionTag = {
 
 /** Parses deploy.yaml text; Python tags are tolerated (see the module doc), each kind noted once. */
 export function parseDeployYaml(text: string, file = 'deploy.yaml'): { cfg: Obj; notes: string[] } {
-  const doc = parseDocument(text, { customTags: [pythonTuple as CollectionTag | ScalarTag], logLevel: 'silent', uniqueKeys: false });
+  const doc = parseDocument(text, { customTags: [pythonTuple as CollectionTag | ScalarTag], logLevel: 'silent' });
   if (doc.errors.length > 0) throw new ImportError(file, `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
   const seen = new Set<string>();
   visit(doc, (_key, node) => {

@@ -156,4 +156,25 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(m.pd!.kp).toEqual(idx.map((i) => (cfg.stiffness as number[])[JOINT_IDS_MAP[i]]));
     expect(observationSize(m)).toBe(480 - 5 * (29 - 12));
   });
+
+  it('reads sim_dt/decimation when a fork adds them, and actuator limits in SDK order', () => {
+    const { cfg } = load({ edits: [['step_dt: 0.02\n', 'step_dt: 0.02\nsim_dt: 0.005\n']] });
+    expect(manifestFromDeploy(cfg, opts).manifest.decimation).toBe(4);
+    cfg.decimation = 3;
+    expect(() => manifestFromDeploy(cfg, opts)).toThrow(/decimation: is 3 but step_dt \/ sim_dt = 4/);
+    delete cfg.decimation;
+    cfg.effort_limit = VENDOR_SDK_JOINTS.map((j) => (/knee/.test(j) ? 139 : /wrist_(pitch|yaw)/.test(j) ? 5 : 88));
+    cfg.armature = VENDOR_SDK_JOINTS.map(() => 0.01);
+    const m = manifestFromDeploy(cfg, opts).manifest;
+    expect(m.actuators!.armature).toBe(0.01);
+    const effort = m.actuators!.effort_limit as number[];
+    expect(effort[m.joints.indexOf('right_knee_joint')]).toBe(139);
+    expect(effort[m.joints.indexOf('left_wrist_yaw_joint')]).toBe(5);
+    expect(effort[m.joints.indexOf('waist_yaw_joint')]).toBe(88);
+  });
+
+  it('notes fields it does not map instead of dropping them silently', () => {
+    const { cfg } = load({ edits: [['step_dt: 0.02\n', 'step_dt: 0.02\ngait_period: 0.8\n']] });
+    expect(manifestFromDeploy(cfg, opts).notes).toContain('deploy.yaml: gait_period: ignored (not a field axon maps)');
+  });
 });
