@@ -27,7 +27,7 @@ export interface LiveOptions {
   /**
    * Initial velocity command (vx m/s, vy m/s, wz rad/s) for a locomotion policy, clamped to the
    * manifest's command_ranges. It lives here, with the loop: over the bridge the observation is
-   * built on the client, so the command never crosses the wire (PROTOCOL.md, section 9).
+   * built on the client, so the command never crosses the wire (hardware/PROTOCOL.md, section 10).
    */
   readonly velocityCommand?: readonly [number, number, number];
   /** `command`: the run's velocity command source (set it off the tick to change the command live). */

@@ -53,6 +53,8 @@ function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: Pol
   console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.truncated ? ', TRUNCATED (no footer)' : ''}`);
   const w = s.world_model;
   if (w) console.log(`  world model (${w.mode}): predicted trajectory of ${w.horizon} × ${w.dt} s on ${w.predicted_ticks} ticks, state [${w.state.join(', ')}]`);
+  const vc = s.velocity_command;
+  if (vc) console.log(`  velocity command (vx m/s, vy m/s, wz rad/s): first [${vc.first.join(', ')}], last [${vc.last.join(', ')}], ${vc.changes} changes, min [${vc.min.join(', ')}], max [${vc.max.join(', ')}]`);
   const l = s.loop;
   console.log(`  period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99} max ${l.period_error_us.max}`);
   console.log('  stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));

@@ -1,6 +1,7 @@
 // axon viewer page: draws the robot from its URDF visuals (z-up), moves the links from binary state
 // frames, shows loop stats, joint traces, safety state and events, foot contacts, a world model's
-// rollouts as ghost paths, and sends operator commands. The binary frame layouts are documented in
+// rollouts as ghost paths, and sends operator commands (a locomotion policy's velocity command:
+// drive.js). The binary frame layouts are documented in
 // src/viewer/frames.ts; page/frames.js holds the page's decoders (tested against the server's).
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
@@ -9,6 +10,7 @@ import { OBJLoader } from 'three/addons/loaders/OBJLoader.js';
 import { ColladaLoader } from 'three/addons/loaders/ColladaLoader.js';
 import { decodeRolloutFrame, decodeStateFrame, frameKind } from './frames.js';
 import { Kinematics, tracedPoints } from './kinematics.js';
+import { createDrive } from './drive.js';
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -282,7 +284,11 @@ function onRollouts(f) {
 }
 
 // ---- state ----------------------------------------------------------------------------------
+const drive = createDrive((value) => {
+  if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'cmd', cmd: 'velocity', value }));
+});
 const state = { hello: null, frames: 0, last: null, canCommand: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
+state.drive = drive;
 window.__axon = state; // for tests and the console
 const HISTORY = 600;
 const trace = { t: new Float64Array(HISTORY), pos: new Float32Array(HISTORY), tgt: new Float32Array(HISTORY), eff: new Float32Array(HISTORY), n: 0, head: 0 };
@@ -306,6 +312,7 @@ function onHello(h) {
   for (const b of document.querySelectorAll('.sim')) b.hidden = !h.sim;
   setSafety(h.safetyState);
   setPaused(h.paused);
+  drive.onHello(h);
   updateButtons();
 }
 
@@ -360,6 +367,7 @@ function onStats(s) {
   $('time').textContent = s.time.toFixed(2);
   setSafety(s.safetyState);
   setPaused(s.paused);
+  if (s.velocityCommand) drive.onValue(s.velocityCommand.value);
   if (s.worldModel) {
     const w = s.worldModel;
     $('wm-row').hidden = false;
@@ -521,6 +529,7 @@ function connect() {
       $('msg').textContent = m.ok ? '' : m.message;
       setSafety(m.safetyState);
       setPaused(m.paused);
+      drive.onAck(m);
     } else if (m.type === 'error') $('msg').textContent = m.message;
   };
   ws.onclose = () => {
@@ -552,6 +561,7 @@ function askFrame() {
 function animate() {
   requestAnimationFrame(animate);
   askFrame();
+  drive.poll();
   controls.update();
   renderer.render(scene, camera);
   drawTrace();
