@@ -46,11 +46,20 @@ export interface LiveResult {
 }
 
 export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult> {
-  const folder = loadModelFolder(o.policy);
+  // The pre-arm check: a model that does not fit the robot, or reads a term the robot cannot
+  // provide (no silent zeros: src/model/checkModel.ts), is refused with the robot untouched, and
+  // the robot is closed (an open bridge link would otherwise keep the process alive).
+  let folder: ModelFolder, policy: Awaited<ReturnType<typeof loadPolicy>>;
+  try {
+    folder = loadModelFolder(o.policy);
+    assertModelFits(folder.manifest, robot.spec, {}, `${o.policy}/manifest.json`);
+    policy = await loadPolicy(folder);
+  } catch (e) {
+    await robot.close();
+    throw e;
+  }
   const m = folder.manifest;
   const period = 1 / m.control_hz;
-  assertModelFits(m, robot.spec, {}, `${o.policy}/manifest.json`);
-  const policy = await loadPolicy(folder);
   const command = VelocityCommand.forManifest(m, o.velocityCommand);
   const builder = command.feed(new ObservationBuilder(m, robot.spec));
   const mapper = new ActionMapper(m, robot.spec);
