@@ -43,7 +43,7 @@
  * `!!python/object/apply:...`, `!!python/name:...`): parseDeployYaml reads tuples as lists,
  * other Python objects as their underlying mapping or list, and names of Python callables as null.
  */
-import { parseDocument, visit, Scalar, isScalar, type ScalarTag, type CollectionTag } from 'yaml';
+import { parseDocument, visit, Scalar, isScalar, type CollectionTag } from 'yaml';
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
 import { ImportError, isObj, num, type Obj } from './common.ts';
@@ -98,7 +98,7 @@ const pythonTuple: CollectionTag = {
 
 /** Parses deploy.yaml text; Python tags are tolerated (see the module doc), each kind noted once. */
 export function parseDeployYaml(text: string, file = 'deploy.yaml'): { cfg: Obj; notes: string[] } {
-  const doc = parseDocument(text, { customTags: [pythonTuple as CollectionTag | ScalarTag], logLevel: 'silent' });
+  const doc = parseDocument(text, { customTags: [pythonTuple], logLevel: 'silent' });
   if (doc.errors.length > 0) throw new ImportError(file, `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
   const seen = new Set<string>();
   visit(doc, (_key, node) => {
@@ -112,7 +112,7 @@ export function parseDeployYaml(text: string, file = 'deploy.yaml'): { cfg: Obj;
     return undefined;
   });
   const notes = seen.size > 0 ? [`${file}: Python tags read as plain YAML (${[...seen].map((s) => `!!python/${s}`).join(', ')}): objects as their mapping or list, names of Python callables as null`] : [];
-  const cfg = doc.toJS({ maxAliasCount: -1 }) as unknown;
+  const cfg = doc.toJS() as unknown;
   if (!isObj(cfg)) throw new ImportError(file, 'does not hold a mapping at the top', 'a deploy.yaml mapping (joint_ids_map, step_dt, actions, observations, ...)');
   return { cfg, notes };
 }

@@ -6,6 +6,8 @@ import { manifestFromDeploy, parseDeployYaml, type DeployImportOptions } from '.
 import { ImportError } from '../../../../src/model/importers/common.ts';
 import { observationSize } from '../../../../src/model/manifest.ts';
 import { parseUrdf } from '../../../../sim/urdf/parseUrdf.ts';
+import { ActionMapper } from '../../../../src/model/ActionMapper.ts';
+import { joint, spec } from '../../../helpers/fakes.ts';
 import { JOINT_IDS_MAP, VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../../../helpers/vendorJoints.ts';
 import { writeVendorDeploy, writeVendorUrdf, type VendorDeployOptions } from '../../../helpers/vendorDeploy.ts';
 
@@ -176,5 +178,18 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
   it('notes fields it does not map instead of dropping them silently', () => {
     const { cfg } = load({ edits: [['step_dt: 0.02\n', 'step_dt: 0.02\ngait_period: 0.8\n']] });
     expect(manifestFromDeploy(cfg, opts).notes).toContain('deploy.yaml: gait_period: ignored (not a field axon maps)');
+  });
+
+  it('on a robot whose joints are in SDK order, action i reaches motor joint_ids_map[i] with the file\'s own gains', () => {
+    const { d, cfg } = load();
+    const m = manifestFromDeploy(cfg, opts).manifest;
+    const robot = spec(VENDOR_SDK_JOINTS.map((n) => joint(n, { lower: -3, upper: 3 })), true);
+    const mapper = new ActionMapper(m, robot);
+    const n = VENDOR_SDK_JOINTS.length;
+    const cmd = { mode: 'position' as const, target: new Float64Array(n), kp: new Float64Array(n), kd: new Float64Array(n) };
+    mapper.map(Float32Array.from({ length: n }, (_, i) => i), cmd); // action i = model index i
+    for (const [i, s] of JOINT_IDS_MAP.entries()) expect(cmd.target[s]).toBeCloseTo(d.defaultJointPos[i] + 0.25 * i, 5);
+    expect([...cmd.kp]).toEqual(d.stiffness); // SDK order in, SDK order out
+    expect([...cmd.kd]).toEqual(d.damping);
   });
 });
