@@ -34,6 +34,8 @@ export interface EvalOptions {
   readonly progress?: (done: number, successes: number) => void;
   /** Record every episode to MCAP in this folder: episode-K-seed-S.mcap (created if missing). */
   readonly recordDir?: string;
+  /** Velocity command (vx m/s, vy m/s, wz rad/s; `--command`) for every episode, clamped to the manifest's command_ranges. */
+  readonly velocityCommand?: readonly [number, number, number];
 }
 
 /** What the world-model hook did over the run (present with --world-model). */
@@ -94,6 +96,7 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
     worldModel: o.worldModel,
     actionNoise: o.actionNoise,
     fault: o.fault,
+    ...(o.velocityCommand ? { velocityCommand: o.velocityCommand } : {}),
   });
   const outcomes: EpisodeOutcome[] = [];
   let successes = 0;
@@ -113,7 +116,7 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
           const worldModel = traceWorldModel(parts.worldModel, 1);
           const run = { command: 'eval', robot: o.robot, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
           const wmManifest = session.worldModel?.folder.manifest;
-          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, ...(worldModel ? { worldModel } : {}) }, file);
+          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(worldModel ? { worldModel } : {}) }, file);
         }
         loop.records$.subscribe((rec) => {
           if (nTimes >= wmTimes.length) return;

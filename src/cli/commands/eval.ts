@@ -10,6 +10,8 @@ import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
 import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
 import { round } from '../summary.ts';
+import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
+import { loadModelFolder } from '../../model/manifest.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -103,6 +105,7 @@ export function evalCommand() {
       .option('--duration <s>', "episode length (default: the task's)", positiveNumber)
       .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
       .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
+      .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term in every episode: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note", (v) => parseVelocityCommand(v, '--command'))
       .option('--baseline', 'with --world-model: also run the same episodes without its help (plan: random actions; shield: no shield; monitor: no fault) and report both', false)
       .option('--workers <n>', 'worker threads running episodes in parallel (same results as 1)', positiveInt, 1)
       .option('--queue <url>', 'enqueue the episodes on a Redis job queue (BullMQ) for `axon worker` processes, e.g. redis://127.0.0.1:6379')
@@ -112,6 +115,8 @@ export function evalCommand() {
       .option('--json', 'print one JSON summary object on the last line of stdout', false),
   ).action(async (o) => {
     const worldModel = worldModelFromFlags(o);
+    const note = o.command && o.policy ? VelocityCommand.forManifest(loadModelFolder(o.policy).manifest, o.command).clampNote(o.command) : undefined;
+    if (note) process.stderr.write(`axon: note: ${note}\n`);
     if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);
     const who = worldModel?.mode === 'plan' && o.policy === undefined ? `${worldModel.planner} planning with ${worldModel.dir}` : o.zeroPolicy ? 'zero actions' : o.policy;
     if (!o.json)
@@ -134,6 +139,7 @@ export function evalCommand() {
       fault: o.fault,
       baseline: o.baseline,
       ...(o.record ? { recordDir: o.record } : {}),
+      ...(o.command ? { velocityCommand: o.command } : {}),
       progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
     });
     if (o.json) console.log(JSON.stringify(summary));
@@ -159,6 +165,7 @@ interface EvalFlags {
   json: boolean;
   actionNoise?: number;
   fault?: FaultOptions;
+  command?: [number, number, number];
 }
 
 /**
@@ -171,7 +178,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
   if (o.baseline) throw new UsageError('--baseline', `is not available with ${modes[0]}`, 'a local eval for the baseline');
   if (o.record) throw new UsageError('--record', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes');
   const spec: EvalSpec = {
-    session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault },
+    session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault, ...(o.command ? { velocityCommand: o.command } : {}) },
     randomize: o.randomize,
     durationS: o.duration,
     seed: o.seed,

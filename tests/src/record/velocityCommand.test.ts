@@ -8,6 +8,8 @@ import { attachRecorder, comparePolicy, readRecording, recordingSummary } from '
 import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { loadPolicy } from '../../../src/policy/loadPolicy.ts';
 import { velocityPolicy, VX_AT } from '../../helpers/velocityPolicy.ts';
+import { runEval } from '../../../src/cli/evaluate.ts';
+import { readdirSync } from 'node:fs';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-vcmd-'));
 
@@ -60,5 +62,18 @@ describe('velocity command in a recording', () => {
     const r = await readRecording(file);
     expect(r.ticks.length).toBe(20);
     for (const t of r.ticks) expect(t.velocityCommand).toEqual([1.5, 0.1, -0.3]);
+  });
+
+  it('axon eval --command: every episode runs (and is recorded) under the command', async () => {
+    const policy = velocityPolicy({ lin_vel_x: [-0.5, 1.5] });
+    const out = join(dir, 'eval');
+    await runEval({ robot: 'cartpole', policy, episodes: 2, seed: 1, randomize: false, durationS: 0.2, physicsHz: 500, recordDir: out, velocityCommand: [0.5, 0, -0.25] });
+    const files = readdirSync(out);
+    expect(files).toHaveLength(2);
+    for (const f of files) {
+      const r = await readRecording(join(out, f));
+      expect(r.ticks).toHaveLength(10);
+      for (const t of r.ticks) expect(t.velocityCommand).toEqual([0.5, 0, -0.25]);
+    }
   });
 });
