@@ -219,7 +219,7 @@ function makeHook(s: SimSession, safety: SafetySupervisor, seed: number): WorldM
   const wm = w.folder.manifest;
   const spec = wm.world_model!;
   const clip = wm.action.clip ?? 1;
-  const builder = new ObservationBuilder(wm, s.robot.spec);
+  const builder = s.command.feed(new ObservationBuilder(wm, s.robot.spec)); // a world model may read the velocity command too
   const model = w.model;
   if (w.options.mode === 'plan') {
     if (spec.cost === undefined) throw new ManifestError('MANIFEST_FIELD', `${w.options.dir}/manifest.json#/world_model/cost`, 'is missing', 'a cost for --wm-mode plan');
