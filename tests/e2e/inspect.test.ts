@@ -94,6 +94,10 @@ describe('the IMU link and the RobotSpec of a URDF, read without a physics world
     expect(t.spec.sensors).toMatchObject({ imu: true, baseVelocity: true });
     expect(t.fixedBase).toBe(false);
     expect(t.imu).toEqual({ link: 'gyro_frame', why: 'manifest imu_link' });
+    // --imu-link and --fixed-base (as on axon sim --urdf) win over the manifest.
+    const flagged = urdfTarget('twoleg.urdf', model, manifestFor(), 500, { fixedBase: true, imuLink: 'thigh_l' });
+    expect(flagged).toMatchObject({ fixedBase: true, imu: { link: 'thigh_l' }, issues: [] });
+    expect(urdfTarget('twoleg.urdf', model, manifestFor(), 500, { imuLink: 'nope' }).issues).toEqual([expect.objectContaining({ where: '/imu_link (from --imu-link)' })]);
   });
 
   it("the rule: imu_link, else a link named imu*, else the floating root, else a fixed root when the model reads IMU terms", () => {

@@ -89,9 +89,13 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
  * clamped into the limits, no gains of its own (the manifest's `pd` gives them), the IMU by
  * urdfImuLink, the simulator's base state (base velocity known), all control modes.
  */
-export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, physicsHz: number): InspectTarget {
-  const fixedBase = urdfFixedBase(model, m);
-  const { imu, issue } = urdfImuLink(model, m, fixedBase);
+export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, physicsHz: number, flags: { readonly fixedBase?: boolean; readonly imuLink?: string } = {}): InspectTarget {
+  // `--fixed-base` / `--imu-link` (as on `axon sim --urdf`) win over the manifest's fields.
+  const robotSide = { ...m, ...(flags.fixedBase ? { fixed_base: true } : {}), ...(flags.imuLink !== undefined ? { imu_link: flags.imuLink } : {}) };
+  const fixedBase = urdfFixedBase(model, robotSide);
+  const found = urdfImuLink(model, robotSide, fixedBase);
+  const imu = found.imu;
+  const issue = found.issue && flags.imuLink !== undefined ? { ...found.issue, where: '/imu_link (from --imu-link)' } : found.issue;
   const joints: JointSpec[] = model.treeOrder
     .filter((j) => j.type !== 'fixed')
     .map((j) => {
@@ -179,6 +183,8 @@ export function inspectCommand() {
     .option('--robot <name>', "check the model against this simulated robot (cartpole, pendulum, arm, humanoid; default: the manifest's robot when shipped)")
     .option('--urdf <file>', 'check the model against this URDF robot, as `axon sim --urdf` would simulate it (read without building a physics world)')
     .option('--urdf-package-path <dirs...>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added', [] as string[])
+    .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
+    .option('--imu-link <link>', "with --urdf: the link carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else a link named imu*, else the root)")
     .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', positiveNumber, 500)
     .option('--draft <file>', 'for a bare .onnx file: write a manifest draft here (joint names and terms to fill in)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
@@ -186,6 +192,7 @@ export function inspectCommand() {
       if (dir.endsWith('.onnx')) return inspectBareOnnx(dir, o.draft, o.json);
       if (o.robot !== undefined && o.urdf !== undefined) throw new UsageError('--urdf', 'cannot be used with --robot', 'one robot to check against: --robot NAME or --urdf FILE');
       if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
+      if (o.urdf === undefined && (o.fixedBase || o.imuLink !== undefined)) throw new UsageError(o.fixedBase ? '--fixed-base' : '--imu-link', 'is only for a URDF robot', '--urdf FILE as well');
       if (o.urdf !== undefined && !existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`, 'a URDF file');
       const folder = loadModelFolder(dir);
       const m = folder.manifest;
@@ -205,7 +212,7 @@ export function inspectCommand() {
       });
 
       const robotName = o.robot ?? (o.urdf === undefined && robotNames().includes(m.robot) ? m.robot : undefined);
-      const target = o.urdf !== undefined ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath }), m, o.physicsHz) : robotName ? await shippedTarget(robotName, m, o.physicsHz) : undefined;
+      const target = o.urdf !== undefined ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath }), m, o.physicsHz, { fixedBase: o.fixedBase, ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}) }) : robotName ? await shippedTarget(robotName, m, o.physicsHz) : undefined;
       const issues = target ? await checkTarget(folder, target, inputs, outputs) : [];
       const file = `${dir}/manifest.json`;
       const check = target ? report(m, target, issues, inputs, outputs) : null;
