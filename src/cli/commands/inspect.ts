@@ -50,19 +50,11 @@ export interface InspectTarget {
 }
 
 /**
- * Whether a URDF robot's base is fixed: the manifest's `fixed_base`, else as the simulator decides
- * (root link named "world", or a root without mass on it or on the links fixed to it).
+ * Whether a URDF robot's base is fixed, as `axon sim --urdf` decides (src/cli/urdfSession.ts): the
+ * manifest's `fixed_base`, else a root link named "world" (a URDF fixed to the world).
  */
 export function urdfFixedBase(model: UrdfModel, m: Pick<ModelManifest, 'fixed_base'>): boolean {
-  if (m.fixed_base !== undefined) return m.fixed_base;
-  if (model.root === 'world') return true;
-  let mass = 0;
-  const walk = (link: string): void => {
-    mass += model.linkByName.get(link)?.inertial?.mass ?? 0;
-    for (const j of model.childJoints.get(link) ?? []) if (j.type === 'fixed') walk(j.child);
-  };
-  walk(model.root);
-  return !(mass > 0);
+  return m.fixed_base ?? model.root === 'world';
 }
 
 /**
