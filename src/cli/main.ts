@@ -44,7 +44,8 @@ export async function main(argv: string[]): Promise<number> {
   if (argv[2] === 'eval' && argv[3] === 'merge') argv = [argv[0], argv[1], 'eval-merge', ...argv.slice(4)];
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that finished but failed (an invalid run, failed episodes) set process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e);
   }

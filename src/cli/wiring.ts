@@ -2,7 +2,7 @@
  * The composition root: the one place in src/ that knows the simulator (sim/) and, later, the
  * hardware layer. It turns CLI options into a robot, a policy and a loop.
  */
-import { createSimRobot, createTask, createUrdfSimRobot, FreeRunTask, randomize, robotNames, Rng, type MeshCollisionMode, type SimRobot } from '../../sim/index.ts';
+import { createSimRobot, createTask, FreeRunTask, randomize, robotNames, Rng, type SimRobot } from '../../sim/index.ts';
 import type { JointCommand, SimulatedRobot } from '../core/robot.ts';
 import type { Task } from '../core/task.ts';
 import { AxonError, UsageError } from '../core/errors.ts';
@@ -27,6 +27,9 @@ import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { SimClock } from '../clock/SimClock.ts';
 import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
 import { VelocityCommand } from '../loop/VelocityCommand.ts';
+import { holdPoseFolder, movingJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
+import { StandTask } from '../../sim/tasks/stand.ts';
+import { WatchedTask } from '../../sim/watchdog/StateWatchdog.ts';
 
 export type WmMode = 'plan' | 'shield' | 'monitor';
 
@@ -67,8 +70,8 @@ export interface SessionOptions {
   readonly hookOff?: boolean;
   /** Run the policy in a worker thread (the loop never waits); a request older than this is a stall (s). */
   readonly asyncStallS?: number;
-  /** A user's URDF instead of a shipped robot (`--urdf FILE`); `robot` is then only its label. */
-  readonly urdf?: { readonly file: string; readonly packagePaths: readonly string[]; readonly strict: boolean; readonly meshCollision?: MeshCollisionMode };
+  /** A user's URDF instead of a shipped robot (`--urdf FILE`) and its set-up flags; `robot` is then only its label. */
+  readonly urdf?: UrdfRobotFlags;
   /** Initial velocity command (vx m/s, vy m/s, wz rad/s; `--command`), clamped to the manifest's command_ranges. */
   readonly velocityCommand?: readonly [number, number, number];
 }
@@ -93,6 +96,8 @@ export interface SimSession {
   readonly period: number;
   readonly worldModel?: SessionWorldModel;
   readonly options: SessionOptions;
+  /** A user's URDF: what the set-up decided (base, IMU link, gains, PD integration). */
+  readonly setup?: UrdfSetup;
   /** The operator's velocity command (the velocity_commands term), fed to every episode's observation builder. */
   readonly command: VelocityCommand;
   close(): Promise<void>;
@@ -100,12 +105,14 @@ export interface SimSession {
 
 export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   if (o.urdf === undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
-  if (o.policy === undefined && !(o.worldModel && o.worldModel.mode === 'plan'))
-    throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one');
+  const lookFirst = o.policy === undefined && o.worldModel === undefined && o.urdf !== undefined;
+  if (o.policy === undefined && !lookFirst && !(o.worldModel && o.worldModel.mode === 'plan'))
+    throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one (with --urdf and no policy the robot holds its default pose)');
   const wmFolder = o.worldModel ? loadModelFolder(o.worldModel.dir) : undefined;
   if (wmFolder && wmFolder.manifest.kind !== 'world-model')
     throw new ManifestError('MANIFEST_FIELD', `${o.worldModel!.dir}/manifest.json#/kind`, `is "${wmFolder.manifest.kind}"`, '"world-model" for --world-model');
-  const folder = o.policy !== undefined ? loadModelFolder(o.policy) : wmFolder!;
+  const setup = o.urdf ? urdfSetup(o.urdf, o.policy !== undefined ? loadModelFolder(o.policy).manifest : undefined, 1 / o.physicsHz, `${o.policy}/manifest.json`) : undefined;
+  const folder = o.policy !== undefined ? loadModelFolder(o.policy) : lookFirst ? holdPoseFolder(setup!.model.name, movingJoints(setup!.model).map((j) => j.name)) : wmFolder!;
   const m = folder.manifest;
   if (o.policy !== undefined && m.kind !== 'policy') throw new ManifestError('MANIFEST_FIELD', `${o.policy}/manifest.json#/kind`, `is "${m.kind}"`, '"policy" for --policy');
   if (wmFolder && o.policy !== undefined) checkActionsMatch(m, wmFolder.manifest, o.policy, o.worldModel!.dir);
@@ -114,14 +121,12 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   const decimation = period / physicsDt;
   if (Math.abs(decimation - Math.round(decimation)) > 1e-6 || decimation < 1)
     throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${m.control_hz} Hz`, `a multiple of ${m.control_hz}`);
-  const robot = o.urdf
-    ? createUrdfSimRobot(o.urdf.file, { physicsDt, packagePaths: o.urdf.packagePaths, strict: o.urdf.strict, ...(o.urdf.meshCollision ? { meshCollision: o.urdf.meshCollision } : {}) })
-    : createSimRobot(o.robot, { physicsDt });
+  const robot = setup ? urdfRobot(setup) : createSimRobot(o.robot, { physicsDt });
   if (o.urdf) for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
   if (o.policy !== undefined) assertModelFits(m, robot.spec, { robotHz: o.physicsHz }, `${o.policy}/manifest.json`);
-  let policy: Policy = o.policy === undefined ? new ZeroPolicy(m, observationSize(m), actionSize(m)) : await loadPolicy(folder, { zero: o.zeroPolicy, ...(o.asyncStallS !== undefined ? { async: { stallS: o.asyncStallS } } : {}) });
+  let policy: Policy = o.policy === undefined || lookFirst ? new ZeroPolicy(m, observationSize(m), actionSize(m)) : await loadPolicy(folder, { zero: o.zeroPolicy, ...(o.asyncStallS !== undefined ? { async: { stallS: o.asyncStallS } } : {}) });
   if (o.actionNoise !== undefined && o.actionNoise > 0) policy = new NoisyPolicy(policy, o.actionNoise);
-  const task = o.urdf ? new FreeRunTask() : createTask(o.robot);
+  const task = setup ? (setup.fixedBase ? new FreeRunTask() : new StandTask()) : createTask(o.robot);
   let worldModel: SessionWorldModel | undefined;
   if (wmFolder && o.worldModel) {
     const wm = wmFolder.manifest;
@@ -149,6 +154,7 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
     period,
     worldModel,
     options: o,
+    ...(setup ? { setup } : {}),
     command: VelocityCommand.forManifest(m, o.velocityCommand),
     close: async () => {
       await policy.close();
@@ -350,6 +356,10 @@ export interface EpisodeResult {
   readonly loop: LoopResult;
   readonly safety: SafetySupervisor;
   readonly success: boolean;
+  /** Why the state watchdog ended the episode (a blown-up simulation); absent when it stayed sane. */
+  readonly invalid?: string;
+  /** The task's own figures (a stand task: fell, base height, displacement). */
+  readonly metrics?: Record<string, unknown>;
   readonly steps: number;
   readonly episodeReturn: number;
   readonly terminated: boolean;
@@ -371,6 +381,12 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
   const fault = s.options.fault;
   const weak = fault?.kind === 'motor' ? new WeakMotors(robot, fault.factor) : undefined;
   let faultS = Number.NaN;
+  // The state watchdog: a blown-up simulation is a safety event, the episode ends and is invalid.
+  let running: ControlLoop | undefined;
+  const watched = new WatchedTask(task, robot.spec, (reason, obs) => {
+    safety.reportStateWatchdog(reason, obs.time, obs.seq);
+    running?.stop();
+  });
   const loop = new ControlLoop({
     robot: weak ?? robot,
     clock,
@@ -379,7 +395,7 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
     worldModel: hook,
     mapper: new ActionMapper(folder.manifest, robot.spec),
     safety,
-    task,
+    task: watched,
     stopOnTerminate: !e.continueAfterTerminate,
     maxTicks: Math.round(durationS / period),
   });
@@ -402,6 +418,7 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
       sub.unsubscribe();
     });
   }
+  running = loop;
   const result = await loop.run();
   const mon = hook instanceof MonitorHook ? hook : undefined;
   const worldModel: EpisodeWorldModel | undefined = s.worldModel && {
@@ -415,7 +432,9 @@ export async function runEpisode(s: SimSession, e: EpisodeOptions, onLoop?: (loo
     ...(worldModel ? { worldModel } : {}),
     loop: result,
     safety,
-    success: task.success && !result.stopped,
+    success: watched.success && !result.stopped,
+    ...(watched.invalid !== undefined ? { invalid: watched.invalid } : {}),
+    ...(watched.metrics() ? { metrics: watched.metrics()! } : {}),
     steps: result.ticks,
     episodeReturn: task.totalReward,
     terminated: result.terminated,

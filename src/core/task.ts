@@ -17,4 +17,6 @@ export interface Task {
   readonly totalReward: number;
   /** Whether the episode so far meets the task's success definition. */
   readonly success: boolean;
+  /** Task-specific figures for the episode summary (e.g. a stand task's base height), off the tick. */
+  metrics?(): Record<string, unknown> | undefined;
 }

@@ -40,6 +40,7 @@ const _kinds: readonly SafetyEventKind[] = [
   'state_change',
   'shield_veto',
   'surprise',
+  'state_watchdog',
 ];
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -300,6 +301,16 @@ export class SafetySupervisor {
     if (stopped || level === 'info') return;
     if (level === 'stop') this._enterStop('safe-stop', `world model: ${reason}`, now, seq, undefined);
     else this._transition('degraded', `world model: ${reason}`, now, seq);
+  }
+
+  /**
+   * The state watchdog saw the robot leave a sane envelope (a blown-up simulation): an event and
+   * a latched safe-stop, whatever the state. Never throws.
+   */
+  reportStateWatchdog(reason: string, now: number, seq: number): void {
+    const stopped = this._state === 'safe-stop' || this._state === 'e-stopped';
+    this._emit('state_watchdog', now, seq, reason, stopped ? this._state : 'safe-stop');
+    if (!stopped) this._enterStop('safe-stop', `state watchdog: ${reason}`, now, seq, undefined);
   }
 
   /** Explicit operator action: leaves safe-stop or e-stopped and re-arms from the present pose. */

@@ -15,7 +15,8 @@ export type SafetyEventKind =
   | 'reset' // an operator cleared safe-stop / e-stop
   | 'state_change' // the state machine moved (reason says from and to)
   | 'shield_veto' // the world-model shield replaced a command predicted to break a constraint
-  | 'surprise'; // the world model's one-step prediction error stayed above its threshold
+  | 'surprise' // the world model's one-step prediction error stayed above its threshold
+  | 'state_watchdog'; // the robot's state left a sane envelope (NaN, runaway joint or base speed, base far from its start): a blown-up simulation
 
 export interface SafetyEvent {
   /** Observation time (s) when it happened. */

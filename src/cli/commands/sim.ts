@@ -9,12 +9,24 @@ import { AxonError, UsageError } from '../../core/errors.ts';
 
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
+import { DEFAULT_GAINS_RULE, parseInitPose } from '../urdfSession.ts';
+
+/** Exit code of a run the state watchdog ended (the simulation blew up). */
+export const EXIT_INVALID_RUN = 3;
+
+function nonNegative(flag: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError(`${flag} must be a finite number >= 0, got "${v}"`);
+    return x;
+  };
+}
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 
 export function simCommand() {
   return addWorldModelOptions(new Command('sim')
     .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es) through the full loop and print run statistics.')
-    .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm), or ws://host:port for a robot served by `axon bridge`')
+    .option('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm), or ws://host:port for a robot served by `axon bridge`; with --urdf only its label (default: the URDF\'s name)')
     .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
     .option('--token <token>', 'bridge token for --robot ws://... (default $AXON_BRIDGE_TOKEN)')
     .option('--duration <s>', 'simulated seconds to run', positiveNumber, 10)
@@ -34,12 +46,24 @@ export function simCommand() {
     .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added', [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
+    .option('--fixed-base', 'with --urdf: fix the root link to the world (an arm on a table; default: the manifest\'s fixed_base, else fixed only with a "world" link)')
+    .option('--imu-link <link>', 'with --urdf: link carrying the IMU (default: the manifest\'s imu_link, else the first link named imu*, else the floating base)')
+    .option('--init-pose <joint=rad,...>', 'with --urdf: start (and hold) these joint positions, over the manifest\'s default pose', parseInitPose)
+    .option('--kp <gain>', 'with --urdf: one position gain for every joint (N·m/rad), over the manifest\'s pd', nonNegative('--kp'))
+    .option('--kd <gain>', 'with --urdf: one damping gain for every joint (N·m·s/rad), over the manifest\'s pd', nonNegative('--kd'))
+    .option('--armature <kg·m²>', 'with --urdf: reflected rotor inertia of every joint, over the manifest\'s actuators.armature', nonNegative('--armature'))
+    .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default: stable on light links) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
-      const worldModel = worldModelFromFlags(o);
-      if (/^wss?:\/\//.test(o.robot)) return simOverBridge(o);
+      // --urdf without --policy (and no world model): look first, the robot holds its default pose.
+      const worldModel = o.urdf && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
+      if (o.robot === undefined && !o.urdf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, or --urdf FILE`);
+      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot });
+      const urdfOnly = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
+      const stray = urdfOnly.find((k) => o[k] !== undefined);
+      if (stray && !o.urdf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'only applies to a URDF robot', '--urdf FILE (a shipped robot has its own set-up)');
       const session = await openSimSession({
-        robot: o.robot,
+        robot: o.robot ?? '(urdf)',
         policy: o.policy,
         physicsHz: o.physicsHz,
         zeroPolicy: o.zeroPolicy,
@@ -48,14 +72,36 @@ export function simCommand() {
         fault: o.fault,
         ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
         ...(o.command ? { velocityCommand: o.command } : {}),
-        ...(o.urdf ? { urdf: { file: o.urdf, packagePaths: o.urdfPackagePath, strict: o.strict, ...(o.meshCollision ? { meshCollision: o.meshCollision } : {}) } } : {}),
+        ...(o.urdf
+          ? {
+              urdf: {
+                file: o.urdf,
+                packagePaths: o.urdfPackagePath,
+                strict: o.strict,
+                ...(o.meshCollision ? { meshCollision: o.meshCollision } : {}),
+                ...(o.fixedBase ? { fixedBase: true } : {}),
+                ...(o.imuLink ? { imuLink: o.imuLink } : {}),
+                ...(o.initPose ? { initPose: o.initPose } : {}),
+                ...(o.kp !== undefined ? { kp: o.kp } : {}),
+                ...(o.kd !== undefined ? { kd: o.kd } : {}),
+                ...(o.armature !== undefined ? { armature: o.armature } : {}),
+                ...(o.pd ? { pd: o.pd } : {}),
+              },
+            }
+          : {}),
       });
+      const robotLabel = o.robot ?? session.robot.spec.name;
+      const setup = session.setup;
+      if (setup && !o.json)
+        console.log(
+          `axon sim: ${setup.fixedBase ? 'fixed base' : 'floating base'}, IMU ${setup.imuLink ? `at ${setup.imuLink} (${setup.imuWhy})` : 'none'}, PD ${setup.pd} with gains from ${setup.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : setup.gains}`,
+        );
       const realtime = !o.fast;
       const commandNote = o.command && session.command.clampNote(o.command);
       if (commandNote) process.stderr.write(`axon: note: ${commandNote}\n`);
       if (!o.json)
         console.log(
-          `axon sim: ${o.robot} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics), ` +
+          `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics), ` +
             `${o.duration} s ${realtime ? 'in real time' : 'as fast as possible'}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
         );
       let viewer: Promise<Viewer> | undefined;
@@ -86,7 +132,7 @@ export function simCommand() {
           // ghost paths, the predicted trajectory alone for the recording.
           const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
           if (o.record) {
-            const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
+            const run = { command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
             const wmManifest = session.worldModel?.folder.manifest;
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
           }
@@ -102,15 +148,16 @@ export function simCommand() {
         recorder = undefined;
         const summary = {
           command: 'sim',
-          robot: o.robot,
-          policy: o.policy,
+          robot: robotLabel,
+          policy: o.policy ?? null,
           seed: o.seed,
           duration_s: round(r.steps * session.period, 6),
           ticks: r.steps,
           realtime,
           ...(interrupted ? { interrupted } : {}),
           loop: loopSummary(r.loop.stats),
-          episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success },
+          episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
+          ...(setup ? { robot_setup: { base: setup.fixedBase ? 'fixed' : 'floating', imu_link: setup.imuLink ?? null, pd: setup.pd, gains: setup.gains === 'default' ? DEFAULT_GAINS_RULE : setup.gains } } : {}),
           safety: safetySummary(r.safety),
           randomization: r.randomization,
           ...(record ? { record } : {}),
@@ -131,6 +178,11 @@ export function simCommand() {
         };
         if (o.json) console.log(JSON.stringify(summary));
         else printHuman(summary);
+        // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
+        if (r.invalid !== undefined) {
+          if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);
+          process.exitCode = EXIT_INVALID_RUN;
+        }
       } finally {
         if (onSignal) {
           process.off('SIGINT', onSignal);
@@ -194,7 +246,7 @@ function printHuman(s: {
   duration_s: number;
   interrupted?: string;
   loop: ReturnType<typeof loopSummary>;
-  episode: { return: number; steps: number; terminated: boolean; success: boolean };
+  episode: { return: number; steps: number; terminated: boolean; success: boolean; invalid?: string; fell?: unknown; base_height_min?: unknown; base_height_start?: unknown; base_displacement?: unknown; tilt_max_rad?: unknown };
   safety: ReturnType<typeof safetySummary>;
   world_model?: { mode: string; vetoes?: number; max_surprise?: number; fault_s?: number | null; surprise_event_after_s?: number | null };
 }): void {
@@ -204,6 +256,10 @@ function printHuman(s: {
   console.log('stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));
   const outcome = s.interrupted ? 'not finished' : s.episode.success ? 'success' : 'failed';
   console.log(`episode: return ${s.episode.return}, ${outcome}${s.episode.terminated ? ' (task limits broken)' : ''}`);
+  const e = s.episode;
+  if (e.fell !== undefined)
+    console.log(`stand: ${e.fell ? 'fell' : 'stood'}, base height ${e.base_height_start} m at the start, min ${e.base_height_min} m, displacement ${JSON.stringify(e.base_displacement)} m (start frame), max tilt ${e.tilt_max_rad} rad`);
+  if (e.invalid !== undefined) console.log(`invalid: ${e.invalid}`);
   const ev = Object.entries(s.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`safety: ${s.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
   const w = s.world_model;

@@ -1,0 +1,97 @@
+import type { Observation } from '../../src/core/robot.ts';
+import type { Task } from '../../src/core/task.ts';
+
+/**
+ * The default task of a floating-base robot that has none (a user's URDF): stand. It never ends
+ * the episode; it watches the base (the simulator's privileged base state):
+ * - fell: the base dropped below `fallFraction` × its start height, or tilted more than
+ *   `fallTiltRad` from its start orientation's up axis;
+ * - base_height_min (m), base_displacement (x, y in the start frame, m), tilt_max (rad).
+ * Success = not fallen. step() allocates nothing.
+ */
+export class StandTask implements Task {
+  readonly name = 'stand';
+  readonly episodeS: number;
+  private readonly fallFraction: number;
+  private readonly fallTiltRad: number;
+  private startX = 0;
+  private startY = 0;
+  private startZ = 0;
+  private startYaw = 0;
+  private heightMin = Infinity;
+  private tiltMax = 0;
+  private dx = 0;
+  private dy = 0;
+  private fellAt = Number.NaN;
+  private time = 0;
+
+  constructor(options: { readonly episodeS?: number; readonly fallFraction?: number; readonly fallTiltRad?: number } = {}) {
+    this.episodeS = options.episodeS ?? 10;
+    this.fallFraction = options.fallFraction ?? 0.5;
+    this.fallTiltRad = options.fallTiltRad ?? 1.0;
+  }
+
+  reset(obs: Observation): void {
+    const b = obs.base;
+    this.startX = b ? b.position[0] : 0;
+    this.startY = b ? b.position[1] : 0;
+    this.startZ = b ? b.position[2] : 0;
+    this.startYaw = b ? yaw(b.orientation) : 0;
+    this.heightMin = this.startZ;
+    this.tiltMax = 0;
+    this.dx = this.dy = 0;
+    this.fellAt = Number.NaN;
+    this.time = 0;
+  }
+
+  step(obs: Observation, dt: number): boolean {
+    this.time += dt;
+    const b = obs.base;
+    if (b === undefined) return false;
+    const z = b.position[2];
+    if (z < this.heightMin) this.heightMin = z;
+    const ex = b.position[0] - this.startX;
+    const ey = b.position[1] - this.startY;
+    const c = Math.cos(this.startYaw);
+    const s = Math.sin(this.startYaw);
+    this.dx = c * ex + s * ey;
+    this.dy = -s * ex + c * ey;
+    const t = tilt(b.orientation);
+    if (t > this.tiltMax) this.tiltMax = t;
+    if (Number.isNaN(this.fellAt) && (z < this.fallFraction * this.startZ || t > this.fallTiltRad)) this.fellAt = this.time;
+    return false;
+  }
+
+  get totalReward(): number {
+    return 0;
+  }
+
+  get success(): boolean {
+    return Number.isNaN(this.fellAt);
+  }
+
+  metrics(): Record<string, unknown> {
+    const r = (x: number) => Math.round(x * 1e4) / 1e4;
+    return {
+      fell: !Number.isNaN(this.fellAt),
+      ...(Number.isNaN(this.fellAt) ? {} : { fell_at_s: r(this.fellAt) }),
+      base_height_start: r(this.startZ),
+      base_height_min: r(this.heightMin),
+      base_displacement: [r(this.dx), r(this.dy)],
+      tilt_max_rad: r(this.tiltMax),
+    };
+  }
+}
+
+/** Angle (rad) between the body's up axis and the world's up, from a quaternion x y z w. */
+function tilt(q: ArrayLike<number>): number {
+  const [x, y] = [q[0], q[1]];
+  // z component of R·(0,0,1) = 1 − 2(x² + y²)
+  const up = 1 - 2 * (x * x + y * y);
+  return Math.acos(up > 1 ? 1 : up < -1 ? -1 : up);
+}
+
+function yaw(q: ArrayLike<number>): number {
+  const [x, y, z, w] = [q[0], q[1], q[2], q[3]];
+  return Math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z));
+}

@@ -1,0 +1,174 @@
+/**
+ * A user's URDF in simulation, set up as the training pipeline had it: spawn pose and height,
+ * fixed or floating base, IMU link, PD gains, armature, damping, friction and limits from the
+ * manifest (or flags), and the "look first" mode with no policy (hold the default pose on PD).
+ * Part of the composition root (src/cli): it knows sim/.
+ */
+import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
+import { UsageError } from '../core/errors.ts';
+import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
+import { urdfImuLink } from './commands/inspect.ts';
+
+/** `--urdf` and the robot set-up flags of `axon sim`. */
+export interface UrdfRobotFlags {
+  readonly file: string;
+  readonly packagePaths: readonly string[];
+  readonly strict: boolean;
+  readonly meshCollision?: MeshCollisionMode;
+  /** `--fixed-base`: fix the root link to the world (an arm on a table). */
+  readonly fixedBase?: boolean;
+  /** `--imu-link L`. */
+  readonly imuLink?: string;
+  /** `--init-pose`: joint positions by name (rad | m), over the manifest's defaults. */
+  readonly initPose?: Readonly<Record<string, number>>;
+  /** `--kp`/`--kd`: one gain for every joint, over the manifest's. */
+  readonly kp?: number;
+  readonly kd?: number;
+  /** `--armature`: one value (kg·m²) for every joint, over the manifest's. */
+  readonly armature?: number;
+  /** `--pd implicit|explicit`, over the manifest's; default implicit. */
+  readonly pd?: 'implicit' | 'explicit';
+}
+
+/**
+ * PD gains when neither the manifest nor a flag gives any ("look first"): kp = 4 × the joint's
+ * effort limit per rad (the motor saturates at 0.25 rad of error), kd = kp / 20. Stated in the
+ * summary; a joint without an effort limit gets kp 100, kd 5.
+ */
+export function defaultGains(effortLimit: number): { kp: number; kd: number } {
+  const kp = Number.isFinite(effortLimit) && effortLimit > 0 ? 4 * effortLimit : 100;
+  return { kp, kd: kp / 20 };
+}
+export const DEFAULT_GAINS_RULE = 'kp = 4 × effort limit (N·m/rad), kd = kp / 20';
+
+/** What the set-up decided, for the summary and the notes. */
+export interface UrdfSetup {
+  readonly model: UrdfModel;
+  readonly options: SimRobotOptions;
+  readonly fixedBase: boolean;
+  readonly imuLink: string | undefined;
+  readonly imuWhy: string;
+  readonly gains: 'manifest' | 'flags' | 'default';
+  readonly pd: 'implicit' | 'explicit';
+}
+
+/** The moving joints of a URDF in the simulator's order (tree order), with their effort limits. */
+export function movingJoints(model: UrdfModel): { name: string; effort: number }[] {
+  return model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => ({ name: j.name, effort: j.effort }));
+}
+
+/**
+ * SimRobotOptions for a URDF under a manifest (undefined: look-first, no policy). Values come, in
+ * order of precedence, from the flags, the manifest, then the stated defaults. Throws a
+ * UsageError/ManifestError naming the flag or field for anything that names no joint or link.
+ */
+export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, manifestFile: string): UrdfSetup {
+  const model = loadUrdf(flags.file, { packagePaths: flags.packagePaths });
+  const joints = movingJoints(model);
+  const names = new Set(joints.map((j) => j.name));
+  const jd: Record<string, { -readonly [K in keyof SimJointDefaults]: SimJointDefaults[K] }> = {};
+  for (const j of joints) jd[j.name] = {};
+  const put = (joint: string, field: keyof SimJointDefaults, v: number) => {
+    (jd[joint] as Record<string, number>)[field] = v;
+  };
+  // Manifest: default pose, PD gains (action joints), actuators (model joints).
+  if (m) {
+    const missing = m.joints.filter((j) => !names.has(j));
+    if (missing.length > 0)
+      throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, `names ${missing.length} joint(s) the URDF does not move: ${missing.join(', ')}`, `joints of ${model.name}: ${[...names].join(', ')}`);
+    m.default_joint_pos?.forEach((v, i) => put(m.joints[i], 'defaultPosition', v));
+    const act = m.action.joints ?? m.joints;
+    m.pd?.kp.forEach((v, i) => put(act[i], 'kp', v));
+    m.pd?.kd.forEach((v, i) => put(act[i], 'kd', v));
+    const a = m.actuators;
+    const perJoint = (v: number | number[] | undefined, field: keyof SimJointDefaults) => {
+      if (v === undefined) return;
+      m.joints.forEach((j, i) => put(j, field, Array.isArray(v) ? v[i] : v));
+    };
+    perJoint(a?.armature, 'armature');
+    perJoint(a?.damping, 'damping');
+    perJoint(a?.friction, 'friction');
+    perJoint(a?.effort_limit, 'effortLimit');
+    perJoint(a?.velocity_limit, 'velocityLimit');
+  }
+  // Flags.
+  for (const [name, v] of Object.entries(flags.initPose ?? {})) {
+    if (!names.has(name)) throw new UsageError('--init-pose', `names "${name}", which is not a moving joint of ${model.name}`, [...names].join(', '));
+    put(name, 'defaultPosition', v);
+  }
+  const fromManifest = m?.pd !== undefined;
+  for (const j of joints) {
+    const d = jd[j.name];
+    if (flags.kp !== undefined) d.kp = flags.kp;
+    if (flags.kd !== undefined) d.kd = flags.kd;
+    if (flags.armature !== undefined) d.armature = flags.armature;
+    if (d.kp === undefined && d.kd === undefined) {
+      const g = defaultGains(d.effortLimit ?? j.effort);
+      d.kp = g.kp;
+      d.kd = g.kd;
+    }
+  }
+  const gains = flags.kp !== undefined || flags.kd !== undefined ? 'flags' : fromManifest ? 'manifest' : 'default';
+  const fixedBase = flags.fixedBase ?? m?.fixed_base ?? model.root === 'world';
+  const imuManifest = { ...(m ?? ({ observation: { terms: [] } } as unknown as ModelManifest)), ...(flags.imuLink ? { imu_link: flags.imuLink } : {}) } as ModelManifest;
+  const { imu, issue } = urdfImuLink(model, imuManifest, fixedBase);
+  if (issue) {
+    if (flags.imuLink) throw new UsageError('--imu-link', `names "${flags.imuLink}", which is not a link of ${model.name}`, model.links.map((l) => l.name).join(', '));
+    throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/imu_link`, `names "${m?.imu_link}", which is not a link of ${model.name}`, model.links.map((l) => l.name).join(', '));
+  }
+  // A fixed base always gets an IMU at its root (it reads gravity, no rotation) so the IMU terms can be built.
+  const imuLink = imu?.link ?? (fixedBase ? model.root : undefined);
+  const pd = flags.pd ?? m?.actuators?.pd ?? 'implicit';
+  const baseHeight = m?.base_height;
+  const options: SimRobotOptions = {
+    physicsDt,
+    strict: flags.strict,
+    ...(flags.meshCollision ? { meshCollision: flags.meshCollision } : {}),
+    jointDefaults: jd,
+    fixedBase,
+    pd,
+    ...(imuLink !== undefined ? { imuLink } : {}),
+    ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),
+  };
+  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd };
+}
+
+/** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */
+export function urdfRobot(s: UrdfSetup): SimRobot {
+  return new SimRobot(s.model, s.options);
+}
+
+/**
+ * The model of "look first" (`axon sim --urdf X` without `--policy`): every moving joint held at
+ * its default pose on PD, at 50 Hz. Its policy is a ZeroPolicy: action 0 = the default pose.
+ */
+export function holdPoseFolder(robotName: string, joints: readonly string[]): ModelFolder {
+  const manifest = validateManifest(
+    {
+      schema: 'axon.model/1',
+      name: 'hold-default-pose',
+      kind: 'policy',
+      robot: robotName,
+      joints: [...joints],
+      control_hz: 50,
+      onnx: { file: '(none)', input: 'obs', output: 'actions' },
+      observation: { terms: [{ term: 'joint_pos' }] },
+      action: { type: 'joint_position', scale: 0 },
+    },
+    'hold-pose manifest',
+  );
+  return { dir: '(no policy: holds the default pose)', manifest, onnxPath: '' };
+}
+
+/** `--init-pose name=value,...` -> joint positions by name. */
+export function parseInitPose(v: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of v.split(',').map((s) => s.trim()).filter(Boolean)) {
+    const [name, value, extra] = part.split('=');
+    const x = Number(value);
+    if (!name || value === undefined || extra !== undefined || value.trim() === '' || !Number.isFinite(x))
+      throw new UsageError('--init-pose', `"${part}" is not joint=value`, 'comma-separated joint=radians pairs, e.g. left_knee_joint=0.6,right_knee_joint=0.6');
+    out[name.trim()] = x;
+  }
+  return out;
+}
