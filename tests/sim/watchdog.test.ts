@@ -12,9 +12,7 @@ const spec: RobotSpec = {
 };
 
 function obs(z: number) {
-  const o = createObservation(spec);
-  o.base = { position: Float32Array.of(0, 0, z), orientation: Float32Array.of(0, 0, 0, 1), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3) };
-  return o;
+  return { ...createObservation(spec), base: { position: Float32Array.of(0, 0, z), orientation: Float32Array.of(0, 0, 0, 1), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3) } };
 }
 
 describe('StateWatchdog', () => {
