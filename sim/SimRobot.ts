@@ -30,6 +30,7 @@ import {
 import { Rng } from '../src/core/rng.ts';
 import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
 import { JointDrive } from './physics/JointDrive.ts';
+import { WarmStartSolver } from './physics/WarmStartSolver.ts';
 import { Actuators, type ActuatorJointSettings, type PdIntegration } from './actuators/Actuators.ts';
 import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
 import { UrdfError, type UrdfInertial, type UrdfJoint, type UrdfLink, type UrdfModel, type UrdfNote } from './urdf/parseUrdf.ts';
@@ -51,6 +52,25 @@ export interface SimRobotOptions {
   readonly physicsDt?: number;
   /** Gauss-Seidel iterations per physics step; default 20. */
   readonly solverIterations?: number;
+  /**
+   * Warm-start the Gauss-Seidel solver from each equation's impulse of the previous step
+   * (sim/physics/WarmStartSolver.ts). Default: on with pd 'implicit', off with 'explicit' (the
+   * shipped robots' models were trained on the cold solver).
+   */
+  readonly warmStart?: boolean;
+  /**
+   * Where a joint's armature (reflected rotor inertia) goes:
+   * - 'isotropic': added to the child body's inertia about all three axes (the rotor as a body:
+   *   exact about the joint axis up to the parent's rotation about it; off the axis it stands for
+   *   rotor and gear mass). It keeps the solver's inertia ratios sane on links of 1e-5 kg·m², so
+   *   implicit PD converges at 200 Hz (docs/simulation.md). Default with pd 'implicit'.
+   * - 'axis': added to the child body's inertia about the joint axis only. Default with 'explicit'.
+   * - 'joint': pd 'implicit' only; the drive row carries it on the joint coordinate (exact, as a
+   *   reduced-coordinate engine does), bodies keep the URDF's inertia. A light link's other axes
+   *   keep their tiny inertia and the solver does not converge on them: the 29-DoF vendor humanoid
+   *   falls or explodes at 200 Hz (docs/simulation.md).
+   */
+  readonly armatureModel?: 'isotropic' | 'axis' | 'joint';
   /** Gravity (m/s²): a z component or a world vector; default -9.81 on z (URDF is z-up). */
   readonly gravity?: number | readonly [number, number, number];
   /** By joint name. */
@@ -107,9 +127,9 @@ export interface SimRobotOptions {
   readonly sensorNoise?: SimSensorNoise;
   /**
    * How position/velocity commands are integrated (sim/actuators/Actuators.ts): 'implicit' (PD
-   * solved with the next velocity, armature on the joint coordinate: stable on light links, as
-   * Isaac Lab's implicit actuators) or 'explicit' (torque from the step's start state; armature
-   * then added to the child body's inertia about the axis). Default 'explicit'.
+   * solved with the next velocity as one constraint row per joint, as Isaac Lab's implicit
+   * actuators: stable on light links; see armatureModel and warmStart) or 'explicit' (torque from
+   * the step's start state). Default 'explicit'.
    */
   readonly pd?: PdIntegration;
 }
@@ -324,6 +344,7 @@ export class SimRobot implements SimulatedRobot {
   readonly kdScale: Float64Array;
   readonly effortScale: Float64Array;
   private readonly pdMode: PdIntegration;
+  private readonly armatureModel: 'isotropic' | 'axis' | 'joint';
   // Action latency: commands wait latencySteps physics steps in a ring before they act.
   private latencySteps = 0;
   private readonly pendingDue: Float64Array;
@@ -375,6 +396,9 @@ export class SimRobot implements SimulatedRobot {
     this.baseOrientation.normalize();
 
     const world = (this.world = new World({ gravity: this.gravity }));
+    if (options.warmStart ?? this.pdMode === 'implicit') world.solver = new WarmStartSolver();
+    this.armatureModel = options.armatureModel ?? (this.pdMode === 'implicit' ? 'isotropic' : 'axis');
+    if (this.armatureModel === 'joint' && this.pdMode !== 'implicit') throw new AxonError('SIM_OPTION', 'armatureModel', "is 'joint' with pd 'explicit'", "'isotropic' or 'axis' (only an implicit drive row can carry the armature)");
     (world.solver as GSSolver).iterations = iterations;
     this.configuredFriction = options.friction ?? 0.8;
     world.defaultContactMaterial.friction = this.configuredFriction;
@@ -576,9 +600,9 @@ export class SimRobot implements SimulatedRobot {
       velocityLimit: jointSpecs.map((j) => j.velocityLimit),
       damping: this.joints.map((j) => j.urdf.damping),
       friction: this.joints.map((j) => j.urdf.friction),
-    });
+    }, this.armatureModel === 'joint');
     this.joints.forEach((j, i) => this.actuators.configure(i, options.jointDefaults?.[j.urdf.name] ?? {}, `jointDefaults.${j.urdf.name}`));
-    if (this.pdMode === 'explicit' && this.actuators.armature.some((a) => a > 0)) for (const b of this.bodies) this.applyMassProperties(b);
+    if (this.armatureModel !== 'joint' && this.actuators.armature.some((a) => a > 0)) for (const b of this.bodies) this.applyMassProperties(b);
     this.q = new Float64Array(n);
     this.qd = new Float64Array(n);
     this.actuatorEffort = new Float64Array(n);
@@ -788,6 +812,7 @@ export class SimRobot implements SimulatedRobot {
       this.world.defaultContactMaterial.friction = this.configuredFriction;
       if (this.randomizer !== undefined) this.randomizer(this, seed);
     }
+    if (this.world.solver instanceof WarmStartSolver) this.world.solver.forget();
     this.placeLinksFk(this.initialPositions);
     if (this.spawnOnGround) this.dropToGround();
     this.setVelocitiesFk(this.initialVelocities);
@@ -1376,17 +1401,17 @@ export class SimRobot implements SimulatedRobot {
       for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) I[r * 3 + c] += link.mass * ((r === c ? d2 : 0) - d[r] * d[c]);
       M += link.mass;
     }
-    // Explicit PD: a joint's armature rides on its child body, about the joint axis (an
-    // approximation; implicit PD puts it on the joint coordinate, sim/physics/JointDrive.ts).
-    if (this.pdMode === 'explicit' && this.actuators !== undefined) {
+    // A joint's armature rides on its child body (armatureModel): about all three axes
+    // ('isotropic') or about the joint axis only ('axis'); 'joint' leaves it to the drive row.
+    if (this.armatureModel !== 'joint' && this.actuators !== undefined) {
+      const iso = this.armatureModel === 'isotropic';
       for (let k = 0; k < this.joints.length; k++) {
         const j = this.joints[k];
         const a = this.actuators.armature[k];
-        if (a > 0 && j.bodyB === body && !j.prismatic) {
-          I[0] += a * j.axisB.x * j.axisB.x;
-          I[4] += a * j.axisB.y * j.axisB.y;
-          I[8] += a * j.axisB.z * j.axisB.z;
-        }
+        if (!(a > 0) || j.bodyB !== body || j.prismatic) continue;
+        I[0] += iso ? a : a * j.axisB.x * j.axisB.x;
+        I[4] += iso ? a : a * j.axisB.y * j.axisB.y;
+        I[8] += iso ? a : a * j.axisB.z * j.axisB.z;
       }
     }
     body.mass = M;

@@ -39,7 +39,8 @@ export const FRICTION_VELOCITY = 0.01;
  *
  *     v⁺ = rowTarget − rowCompliance · λ,   |λ| ≤ rowBound   (λ: the row's impulse, N·m·s)
  *
- * With c = dt·kp + kd + damping, f0 = kp·(q* − q) + kd·v* + τff and I_a the armature:
+ * With c = dt·kp + kd + damping, f0 = kp·(q* − q) + kd·v* + τff and I_a the armature (0 when
+ * the simulator carries it in the child body's inertia, `armatureInRow`):
  *     rowTarget = (dt·f0 + I_a·v) / (dt·c + I_a),   rowCompliance = 1 / (dt·c + I_a)
  * which is the impulse λ = dt·(f0 − c·v⁺) − I_a·(v⁺ − v) of an implicit PD plus the rotor.
  * The effort limit bounds λ/dt (the torque the joint transmits, rotor reaction included).
@@ -73,11 +74,25 @@ export class Actuators {
   /** Count of compute() calls whose command was not finite (nothing applied instead). */
   badCommandCount = 0;
 
-  constructor(n: number, dt: number, integration: PdIntegration, base: { effortLimit: ArrayLike<number>; velocityLimit: ArrayLike<number>; damping: ArrayLike<number>; friction: ArrayLike<number> }) {
+  /**
+   * Implicit mode: whether the row carries the armature (the rotor on the joint coordinate, exact
+   * as in a reduced-coordinate engine) or the simulator has put it into the child body's inertia
+   * (SimRobotOptions.armatureModel; then I_a = 0 in the row, the body's inertia does it).
+   */
+  readonly armatureInRow: boolean;
+
+  constructor(
+    n: number,
+    dt: number,
+    integration: PdIntegration,
+    base: { effortLimit: ArrayLike<number>; velocityLimit: ArrayLike<number>; damping: ArrayLike<number>; friction: ArrayLike<number> },
+    armatureInRow = true,
+  ) {
     if (!(dt > 0)) throw new AxonError('SIM_OPTION', 'physicsDt', `is ${dt}`, 'a step > 0 s');
     this.n = n;
     this.dt = dt;
     this.integration = integration;
+    this.armatureInRow = armatureInRow;
     this.armature = new Float64Array(n);
     this.damping = Float64Array.from(base.damping);
     this.friction = Float64Array.from(base.friction);
@@ -153,7 +168,7 @@ export class Actuators {
       return;
     }
     const c = gain + this.damping[i];
-    const ia = this.armature[i];
+    const ia = this.armatureInRow ? this.armature[i] : 0;
     const denom = h * c + ia;
     this.motorBias[i] = bias;
     this.motorGain[i] = gain;

@@ -1,0 +1,144 @@
+import { ContactEquation, FrictionEquation, GSSolver, type Equation, type World } from 'cannon-es';
+
+const _lambda: number[] = [];
+const _invC: number[] = [];
+const _B: number[] = [];
+
+/** Contact points are matched step to step on this grid in the first body's frame (m). */
+const CONTACT_CELL = 0.004;
+
+/**
+ * cannon-es's projected Gauss-Seidel solver, warm started: every equation begins from the impulse
+ * it ended the previous step with (scaled by `warmFactor`) instead of 0, as Box2D, Bullet and
+ * PhysX do. For a robot holding a pose the load is nearly the same step to step, so the
+ * iterations of successive steps add up and the solution converges over a few steps even where a
+ * single 20-iteration solve cannot (a torque passed through a chain of light links: the vendor
+ * humanoid's ankle drive delivered 4 N·m of the 44 N·m asked for without it, docs/simulation.md).
+ *
+ * Joint equations keep their identity (the same object every step). Contact and friction
+ * equations are pooled and reused by cannon-es in any order, so they are matched by body pair,
+ * the contact point in the first body's frame (on a CONTACT_CELL grid) and the row's kind.
+ *
+ * Real-time rules: solve() allocates only when the set of contacts grows (map entries).
+ */
+export class WarmStartSolver extends GSSolver {
+  /** Fraction of last step's impulse used as the first guess (0 = cannon-es's cold start). */
+  warmFactor = 1;
+  /** Last impulse of each joint equation (N·s | N·m·s). */
+  private jointLambda = new WeakMap<Equation, number>();
+  /** Last impulse of each contact row by key, this step and the previous. */
+  private contactPrev = new Map<number, number>();
+  private contactNext = new Map<number, number>();
+
+  override solve(dt: number, world: World): number {
+    const equations = this.equations;
+    const neq = equations.length;
+    const bodies = world.bodies;
+    const nb = bodies.length;
+    const tol2 = this.tolerance * this.tolerance;
+    let iter = 0;
+    if (neq === 0) return 0;
+    for (let i = 0; i !== nb; i++) {
+      const b = bodies[i];
+      b.updateSolveMassProperties();
+      b.vlambda.set(0, 0, 0);
+      b.wlambda.set(0, 0, 0);
+    }
+    _lambda.length = neq;
+    _invC.length = neq;
+    _B.length = neq;
+    const w = this.warmFactor;
+    for (let i = 0; i !== neq; i++) {
+      const c = equations[i];
+      _B[i] = (c as unknown as { computeB(h: number): number }).computeB(dt); // also sets the Jacobian the warm start below uses
+      _invC[i] = 1 / c.computeC();
+      let l0 = 0;
+      if (w > 0) {
+        const key = contactKey(c);
+        const prev = key < 0 ? this.jointLambda.get(c) : this.contactPrev.get(key);
+        if (prev !== undefined) l0 = w * prev;
+        if (l0 < c.minForce) l0 = c.minForce;
+        else if (l0 > c.maxForce) l0 = c.maxForce;
+        if (l0 !== 0) c.addToWlambda(l0);
+      }
+      _lambda[i] = l0;
+    }
+    for (iter = 0; iter !== this.iterations; iter++) {
+      let total = 0;
+      for (let j = 0; j !== neq; j++) {
+        const c = equations[j];
+        const lj = _lambda[j];
+        let d = _invC[j] * (_B[j] - c.computeGWlambda() - c.eps * lj);
+        if (lj + d < c.minForce) d = c.minForce - lj;
+        else if (lj + d > c.maxForce) d = c.maxForce - lj;
+        _lambda[j] = lj + d;
+        total += d > 0 ? d : -d;
+        c.addToWlambda(d);
+      }
+      if (total * total < tol2) break;
+    }
+    for (let i = 0; i !== nb; i++) {
+      const b = bodies[i];
+      b.vlambda.vmul(b.linearFactor, b.vlambda);
+      b.velocity.vadd(b.vlambda, b.velocity);
+      b.wlambda.vmul(b.angularFactor, b.wlambda);
+      b.angularVelocity.vadd(b.wlambda, b.angularVelocity);
+    }
+    const next = this.contactNext;
+    next.clear();
+    const invDt = 1 / dt;
+    for (let i = 0; i !== neq; i++) {
+      const c = equations[i];
+      c.multiplier = _lambda[i] * invDt;
+      const key = contactKey(c);
+      if (key < 0) this.jointLambda.set(c, _lambda[i]);
+      else next.set(key, _lambda[i]);
+    }
+    this.contactNext = this.contactPrev;
+    this.contactPrev = next;
+    return iter;
+  }
+
+  /** Forgets every stored impulse (after a reset or teleport). */
+  forget(): void {
+    this.contactPrev.clear();
+    this.contactNext.clear();
+    this.jointLambda = new WeakMap();
+  }
+}
+
+/**
+ * A number naming a contact or friction row by body pair, contact point (in bi's frame, on a
+ * CONTACT_CELL grid, ±2 m) and kind (0 normal, 1 and 2 friction tangents); −1 for any other row.
+ * Ids below 1024, 10 bits per coordinate: 52 bits, exact in a double.
+ */
+function contactKey(c: Equation): number {
+  let kind: number;
+  let rx: number;
+  let ry: number;
+  let rz: number;
+  if (c instanceof ContactEquation) {
+    kind = 0;
+    ({ x: rx, y: ry, z: rz } = c.ri);
+  } else if (c instanceof FrictionEquation) {
+    const t = c.t;
+    kind = Math.abs(t.x) >= Math.abs(t.y) && Math.abs(t.x) >= Math.abs(t.z) ? 1 : 2;
+    ({ x: rx, y: ry, z: rz } = c.ri);
+  } else return -1;
+  // The point in bi's frame: conj(q)·ri.
+  const q = c.bi.quaternion;
+  const ix = q.w * rx + q.y * rz - q.z * ry;
+  const iy = q.w * ry + q.z * rx - q.x * rz;
+  const iz = q.w * rz + q.x * ry - q.y * rx;
+  const iw = q.x * rx + q.y * ry + q.z * rz;
+  const lx = ix * q.w + iw * q.x - iy * q.z + iz * q.y;
+  const ly = iy * q.w + iw * q.y - iz * q.x + ix * q.z;
+  const lz = iz * q.w + iw * q.z - ix * q.y + iy * q.x;
+  const cell = (v: number) => {
+    const k = Math.round(v / CONTACT_CELL) + 512;
+    return k < 0 ? 0 : k > 1023 ? 1023 : k;
+  };
+  const a = c.bi.id & 1023;
+  const b = c.bj.id & 1023;
+  return ((((a * 1024 + b) * 1024 + cell(lx)) * 1024 + cell(ly)) * 1024 + cell(lz)) * 4 + kind;
+}
