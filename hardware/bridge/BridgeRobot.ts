@@ -117,7 +117,8 @@ export class BridgeRobot implements Robot {
   constructor(url: string, options: BridgeRobotOptions, link: Link) {
     this.url = url;
     this._opts = options;
-    this.spec = link.spec;
+    // A server that sends base state gives a base-velocity estimate (no silent zeros for base_lin_vel).
+    this.spec = link.hello.frame.base ? { ...link.spec, sensors: { ...link.spec.sensors, baseVelocity: true } } : link.spec;
     this._hello = link.hello;
     this._role = link.role;
     this._serverState = link.hello.robotState;

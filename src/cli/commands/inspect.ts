@@ -58,8 +58,9 @@ export function urdfFixedBase(model: UrdfModel, m: Pick<ModelManifest, 'fixed_ba
 }
 
 /**
- * The link a URDF robot's IMU sits on, by the simulator's rule: the manifest's `imu_link`; else the
- * first link (document order) whose name starts with "imu" (any case); else the root link of a
+ * The link a URDF robot's IMU sits on, by the simulator's rule: the manifest's `imu_link`; else a
+ * link whose name starts with "imu" (any case), one fixed to the root body first, then the first
+ * in document order; else the root link of a
  * floating base; else, for a fixed base, the root link when the model reads IMU terms (the IMU then
  * reads the world's gravity and no rotation); else none. An `imu_link` naming no link is an issue.
  */
@@ -68,8 +69,16 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
     if (model.linkByName.has(m.imu_link)) return { imu: { link: m.imu_link, why: 'manifest imu_link' } };
     return { imu: null, issue: { where: '/imu_link', model: `"${m.imu_link}"`, robot: `no such link (links: ${model.links.map((l) => l.name).join(', ')})` } };
   }
-  const named = model.links.find((l) => l.name.toLowerCase().startsWith('imu'));
-  if (named) return { imu: { link: named.name, why: 'first link whose name starts with "imu"' } };
+  // Among links named imu*, one rigidly on the root body first (what Isaac Lab's base_ang_vel and
+  // projected_gravity read: a vendor humanoid has imu_in_pelvis and imu_in_torso), then file order.
+  const imus = model.links.filter((l) => l.name.toLowerCase().startsWith('imu'));
+  const onRoot = (link: string): boolean => {
+    for (let j = model.parentJoint.get(link); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') return false;
+    return true;
+  };
+  const rooted = imus.find((l) => onRoot(l.name));
+  if (rooted) return { imu: { link: rooted.name, why: 'link named imu* fixed to the base' } };
+  if (imus.length > 0) return { imu: { link: imus[0].name, why: 'first link whose name starts with "imu"' } };
   if (!fixedBase) return { imu: { link: model.root, why: 'root link of the floating base' } };
   if (m.observation.terms.some((t) => IMU_TERMS.has(t.term))) return { imu: { link: model.root, why: 'root link of the fixed base (the model reads IMU terms)' } };
   return { imu: null };

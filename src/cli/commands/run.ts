@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { dirname, resolve } from 'node:path';
 import { portNumber, positiveNumber } from '../args.ts';
+import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
@@ -26,6 +27,7 @@ export function runCommand() {
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--urdf <file>', "URDF the viewer draws the robot with (default: the config's \"urdf\"); its moving joints must be the config's")
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
+    .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term (m/s, m/s, rad/s), clamped to the manifest's command_ranges; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (o) => {
       const config = loadRobotConfig(o.config);
@@ -51,7 +53,8 @@ export function runCommand() {
       const r = await runLive(robot, {
         policy: o.policy,
         durationS: o.duration,
-        onLoop: (loop, safety) => {
+        ...(o.command ? { velocityCommand: o.command } : {}),
+        onLoop: (loop, safety, command) => {
           // A robot fault (hardware error, port lost) ends the run: runLive has stopped the
           // supervisor, the robot has applied its safe stop; close() then leaves it so.
           robot.health$.subscribe((h) => {
@@ -61,7 +64,7 @@ export function runCommand() {
             recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) } }, o.record);
           if (o.view) {
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
-            viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}` });
+            viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}`, velocityCommand: { source: command, inModel: hasVelocityTerm(folder.manifest) } });
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
               () => loop.stop(),
