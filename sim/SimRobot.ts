@@ -590,7 +590,7 @@ export class SimRobot implements SimulatedRobot {
     this.spec = {
       name: options.name ?? model.name,
       joints: jointSpecs,
-      sensors: { imu: this.imuLink >= 0, contacts: [...contacts] },
+      sensors: { imu: this.imuLink >= 0, contacts: [...contacts], baseVelocity: true },
       controlModes: ['position', 'velocity', 'effort'],
     };
 
