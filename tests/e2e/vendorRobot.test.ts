@@ -1,0 +1,160 @@
+/**
+ * A vendor's robot and policy with no code (issue 16), end to end through the real CLI: the files
+ * a vendor ships (URDF + STL meshes, Isaac Lab deploy.yaml + policy.onnx) are written to a temp
+ * folder, and everything else is `node bin/axon.js` as a user would type it: import the policy,
+ * inspect it against the URDF, run it; look at a robot with no policy; a simulation that blows up
+ * ends as an invalid run (exit 3, state_watchdog event); bad flags exit 2 naming the flag.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRecording } from '../../src/record/index.ts';
+import { writeVendorArm, type VendorArm } from '../helpers/vendorArm.ts';
+import { writeVendorDeploy, writeVendorOnnx } from '../helpers/vendorDeploy.ts';
+import { writeVendorHumanoid, type VendorHumanoid } from '../helpers/vendorHumanoid.ts';
+
+/** Exit code of a run whose simulation left a sane state (src/cli/commands/sim.ts EXIT_INVALID_RUN). */
+const EXIT_INVALID_RUN = 3;
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+/** The --json summary (last line of stdout). */
+function summary(r: ReturnType<typeof axon>) {
+  expect(r.lastLine.startsWith('{'), `no JSON summary; stderr:\n${r.stderr}`).toBe(true);
+  return JSON.parse(r.lastLine);
+}
+
+let dir: string;
+let humanoid: VendorHumanoid;
+let arm: VendorArm;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'axon-vendor-robot-'));
+  humanoid = writeVendorHumanoid(dir);
+  arm = writeVendorArm(dir);
+});
+
+afterAll(() => {
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a vendor humanoid and its Isaac Lab policy, from the files to a run', () => {
+  it('manifest from-deploy, inspect --urdf and sim --urdf --policy --command run with no code', () => {
+    const deploy = writeVendorDeploy(join(dir, 'params'));
+    const onnx = writeVendorOnnx(join(dir, 'policy.onnx'));
+    const model = join(dir, 'model');
+    const imported = axon('manifest', 'from-deploy', deploy.path, '--onnx', onnx, '--urdf', humanoid.urdf, '--out', model);
+    expect(imported.code, imported.stderr).toBe(0);
+
+    const inspected = axon('inspect', model, '--urdf', humanoid.urdf);
+    expect(inspected.code, inspected.stdout + inspected.stderr).toBe(0);
+
+    const r = axon('sim', '--urdf', humanoid.urdf, '--policy', model, '--command', '0.5,0,0', '--physics-hz', '200', '--duration', '1', '--fast', '--json');
+    // 3 would mean the state watchdog ended the run: it must not, on the vendor's own gains.
+    expect(r.code, r.stderr).toBe(0);
+    const s = summary(r);
+    expect(s.policy).toBe(model);
+    expect(s.ticks).toBe(50); // 1 s at the deploy's 50 Hz
+    expect(s.velocity_command).toEqual([0.5, 0, 0]);
+    expect(s.robot_setup).toMatchObject({ base: 'floating', imu_link: 'imu_in_pelvis', pd: 'implicit', gains: 'manifest' });
+    // The stand outcome of a floating URDF robot (the tiny test policy is no walker: it may fall).
+    expect(typeof s.episode.fell).toBe('boolean');
+    expect(s.episode.base_height_start).toBeGreaterThan(0.5);
+    expect(s.episode.base_height_min).toBeGreaterThanOrEqual(0);
+    expect(s.episode.base_height_min).toBeLessThanOrEqual(s.episode.base_height_start);
+    expect(s.episode.base_displacement).toHaveLength(2);
+    expect(s.episode.invalid).toBeUndefined();
+    expect(s.safety.events.state_watchdog).toBeUndefined();
+  });
+});
+
+describe('look first: a URDF robot with no policy holds its default pose', () => {
+  it('the arm on --fixed-base stays within 0.05 rad of its default pose for 2 s (read back from the recording)', async () => {
+    const file = join(dir, 'arm.mcap');
+    const r = axon('sim', '--urdf', arm.urdf, '--fixed-base', '--duration', '2', '--fast', '--record', file, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = summary(r);
+    expect(s.policy).toBeNull();
+    expect(s.robot_setup).toMatchObject({ base: 'fixed', pd: 'implicit' });
+    expect(s.episode.fell).toBeUndefined(); // no stand outcome for a fixed base
+    expect(s.record).toMatchObject({ ticks: 100, dropped: 0 });
+
+    const rec = await readRecording(file);
+    expect(rec.truncated).toBe(false);
+    expect(rec.ticks).toHaveLength(100);
+    const joints = rec.spec!.joints;
+    expect(joints.map((j) => j.name)).toEqual(arm.joints);
+    for (const j of joints) expect(j.defaultPosition).toBe(arm.defaultPose[j.name]);
+    let worst = 0;
+    for (const t of rec.ticks)
+      t.observation.jointPosition.forEach((q, i) => {
+        const d = Math.abs(q - joints[i].defaultPosition);
+        expect(Number.isFinite(d)).toBe(true);
+        if (d > worst) worst = d;
+      });
+    expect(worst).toBeLessThan(0.05);
+  });
+
+  it('the same arm without --fixed-base has no world link, so it floats: it runs and reports a stand outcome', () => {
+    const r = axon('sim', '--urdf', arm.urdf, '--duration', '2', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = summary(r);
+    expect(s.robot_setup.base).toBe('floating');
+    // What a user sees (seed 1): the arm sits on the ground (base height 0), tips a little and stays up.
+    expect(typeof s.episode.fell).toBe('boolean');
+    expect(s.episode.base_height_start).toBeTypeOf('number');
+    expect(s.episode.base_displacement).toHaveLength(2);
+    expect(s.safety.events.state_watchdog).toBeUndefined();
+  });
+});
+
+describe('a simulation that blows up', () => {
+  it('ends as an invalid run: exit 3, episode.invalid and a state_watchdog event in the summary', () => {
+    // Explicit PD (the torque computed from the step's start velocity) on the humanoid's light
+    // links: the ankle pitch and wrist roll links have ~1e-5 kg·m² about their axes, so at 200 Hz
+    // the damping term alone has kd·dt/I = 10 · 0.005 / 1e-5 = 5000, far past the explicit
+    // integrator's bound of 2: the velocity flips sign and grows ×~5000 each step. The watchdog
+    // catches a joint over 10 × its velocity limit within the first ticks.
+    const r = axon('sim', '--urdf', humanoid.urdf, '--pd', 'explicit', '--kd', '10', '--physics-hz', '200', '--duration', '2', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(EXIT_INVALID_RUN);
+    const s = summary(r);
+    expect(s.robot_setup).toMatchObject({ pd: 'explicit', gains: 'flags' });
+    expect(s.episode.invalid).toMatch(/joint \w+ moves at/);
+    expect(s.safety.events.state_watchdog).toBeGreaterThanOrEqual(1);
+    expect(s.safety.state).not.toBe('running');
+    expect(s.ticks).toBeLessThan(100); // ended early, not after its 2 s
+  });
+});
+
+describe('bad input exits 2 naming the flag', () => {
+  it('--init-pose with a joint the robot lacks lists the joints it has', () => {
+    const r = axon('sim', '--urdf', humanoid.urdf, '--init-pose', 'nosuchjoint=1', '--duration', '0.1', '--fast');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--init-pose');
+    expect(r.stderr).toContain('nosuchjoint');
+    for (const j of humanoid.sdkJoints) expect(r.stderr).toContain(j);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('--fixed-base without --urdf', () => {
+    // With a policy: without one, the missing --policy is reported first (see the report).
+    const r = axon('sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--fixed-base', '--duration', '0.1', '--fast');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--fixed-base');
+    expect(r.stderr).toContain('--urdf');
+  });
+
+  it('--imu-link naming no link of the URDF', () => {
+    const r = axon('sim', '--urdf', humanoid.urdf, '--imu-link', 'nolink', '--duration', '0.1', '--fast');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--imu-link');
+    expect(r.stderr).toContain('nolink');
+    expect(r.stderr).toContain('imu_in_pelvis');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
