@@ -28,6 +28,7 @@ import { recordingBench } from './recording.ts';
 import { benchWorldModel } from './worldmodel.ts';
 import { benchAsync, benchEval } from './eval.ts';
 import { benchMeshHumanoid } from './meshHumanoid.ts';
+import { benchVendorHumanoid } from './vendorHumanoid.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -111,6 +112,7 @@ await loopOverhead();
 await onnxLatency();
 simRate();
 await benchMeshHumanoid();
+await benchVendorHumanoid();
 await pacing('timer only', 0);
 await pacing('timer + 1.1 ms spin', 0.0011);
 await pacing('spin whole period', 0.01);
