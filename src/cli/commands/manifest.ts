@@ -1,4 +1,4 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -8,7 +8,7 @@ import { UsageError } from '../../core/errors.ts';
 import { isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml } from '../../model/importers/deploy.ts';
 import { checkTensorIo } from '../../model/onnxIo.ts';
-import { actionSize, observationSize } from '../../model/manifest.ts';
+import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
@@ -69,6 +69,11 @@ export function manifestCommand() {
     .option('--sdk-joints <names>', 'comma-separated joint names in the SDK (motor) order, instead of --urdf', joints)
     .option('--name <name>', 'model name (default: the folder name)')
     .option('--robot <name>', 'robot the policy is for (default: the URDF\'s robot name)')
+    .option('--armature <kg·m²>', "the training's joint armature (Isaac Lab actuator cfg; deploy.yaml does not carry it), one value for every joint: written as actuators.armature", (v: string) => {
+      const x = Number(v);
+      if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError(`--armature must be a finite number >= 0 (kg·m²), got "${v}"`);
+      return x;
+    })
     .exitOverride()
     .action((file, o) => fromDeploy(file, o));
   return cmd;
@@ -90,7 +95,7 @@ function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[
   return { names, source: `--urdf ${basename(o.urdf)}`, robot: model.name };
 }
 
-async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string }): Promise<void> {
+async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string; armature?: number }): Promise<void> {
   if (!existsSync(file)) throw new UsageError('<deploy>', `no such file ${file}`);
   if (!existsSync(o.onnx)) throw new UsageError('--onnx', `no such file ${o.onnx}`);
   const sdk = sdkJoints(o);
@@ -105,7 +110,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     if (session.inputNames.length !== 1 || session.outputNames.length < 1)
       throw new UsageError('--onnx', `${o.onnx} has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}`, 'one observation input and an action output');
     const onnxFile = basename(o.onnx);
-    const { manifest, notes } = manifestFromDeploy(
+    const { manifest: imported, notes } = manifestFromDeploy(
       cfg,
       {
         sdkJoints: sdk.names,
@@ -116,6 +121,9 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
       },
       basename(file),
     );
+    const manifest = o.armature === undefined ? imported : validateManifest({ ...imported, actuators: { ...imported.actuators, armature: o.armature } }, `manifest (from ${basename(file)})`);
+    if (o.armature === undefined && imported.actuators?.armature === undefined)
+      notes.push(`${basename(file)}: no armature (deploy.yaml does not carry it): if the training set one (Isaac Lab actuator cfg \`armature\`), pass --armature or set actuators.armature; light links need it to be simulated at the trained rate`);
     checkTensorIo(session, 'input', 'input', manifest.onnx.input, observationSize(manifest), onnxFile);
     checkTensorIo(session, 'output', 'output', manifest.onnx.output, actionSize(manifest), onnxFile);
     mkdirSync(o.out, { recursive: true });

@@ -55,13 +55,13 @@ export function simCommand() {
     .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default: stable on light links) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
+      const urdfOnly = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
+      const stray = urdfOnly.find((k) => o[k] !== undefined);
+      if (stray && !o.urdf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'only applies to a URDF robot', '--urdf FILE (a shipped robot has its own set-up)');
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
       const worldModel = o.urdf && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
       if (o.robot === undefined && !o.urdf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, or --urdf FILE`);
       if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot });
-      const urdfOnly = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
-      const stray = urdfOnly.find((k) => o[k] !== undefined);
-      if (stray && !o.urdf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'only applies to a URDF robot', '--urdf FILE (a shipped robot has its own set-up)');
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
