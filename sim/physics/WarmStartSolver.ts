@@ -1,4 +1,4 @@
-import { ContactEquation, FrictionEquation, GSSolver, type Equation, type World } from 'cannon-es';
+import { ContactEquation, FrictionEquation, GSSolver, type Constraint, type Equation, type World } from 'cannon-es';
 
 const _lambda: number[] = [];
 const _invC: number[] = [];
@@ -29,6 +29,10 @@ export class WarmStartSolver extends GSSolver {
   /** Last impulse of each contact row by key, this step and the previous. */
   private contactPrev = new Map<number, number>();
   private contactNext = new Map<number, number>();
+  /** Equations of world.constraints (by identity), and what they were collected from. */
+  private jointRows = new WeakSet<Equation>();
+  private indexedCount = -1;
+  private indexedLast: Constraint | undefined;
 
   override solve(dt: number, world: World): number {
     const equations = this.equations;
@@ -48,13 +52,14 @@ export class WarmStartSolver extends GSSolver {
     _invC.length = neq;
     _B.length = neq;
     const w = this.warmFactor;
+    this.indexJointRows(world);
     for (let i = 0; i !== neq; i++) {
       const c = equations[i];
       _B[i] = (c as unknown as { computeB(h: number): number }).computeB(dt); // also sets the Jacobian the warm start below uses
       _invC[i] = 1 / c.computeC();
       let l0 = 0;
       if (w > 0) {
-        const key = contactKey(c);
+        const key = this.isJointRow(c) ? -1 : contactKey(c);
         const prev = key < 0 ? this.jointLambda.get(c) : this.contactPrev.get(key);
         if (prev !== undefined) l0 = w * prev;
         if (l0 < c.minForce) l0 = c.minForce;
@@ -90,13 +95,32 @@ export class WarmStartSolver extends GSSolver {
     for (let i = 0; i !== neq; i++) {
       const c = equations[i];
       c.multiplier = _lambda[i] * invDt;
-      const key = contactKey(c);
+      const key = this.isJointRow(c) ? -1 : contactKey(c);
       if (key < 0) this.jointLambda.set(c, _lambda[i]);
       else next.set(key, _lambda[i]);
     }
     this.contactNext = this.contactPrev;
     this.contactPrev = next;
     return iter;
+  }
+
+  /**
+   * Collects the equations of the world's constraints (joints, drives) when the constraint list
+   * changes. They keep their identity step to step and are warm started by it: a hinge's three
+   * pivot rows are cannon ContactEquations on the same body pair and anchor, which a contact key
+   * cannot tell apart.
+   */
+  private indexJointRows(world: World): void {
+    const cs = world.constraints;
+    if (cs.length === this.indexedCount && (cs.length === 0 || cs[cs.length - 1] === this.indexedLast)) return;
+    this.jointRows = new WeakSet();
+    for (const c of cs) for (const e of c.equations) this.jointRows.add(e);
+    this.indexedCount = cs.length;
+    this.indexedLast = cs[cs.length - 1];
+  }
+
+  private isJointRow(c: Equation): boolean {
+    return this.jointRows.has(c);
   }
 
   /** Forgets every stored impulse (after a reset or teleport). */
