@@ -26,7 +26,11 @@ import { Mlp } from './mlp.ts';
 import { Rollout } from './rollout.ts';
 import { arsUpdate } from './ars.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
-import { runEval, type EvalSummary } from '../../src/cli/evaluate.ts';
+import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../../src/eval/evaluate.ts';
+import { sessions } from '../../sim/session/index.ts';
+
+/** Eval in axon's own simulator. */
+const runEval = (o: EvalOptions): Promise<EvalSummary> => runEvalWith(o, sessions);
 
 export const humanoidManifest = (seed: number): ModelManifest =>
   validateManifest({

@@ -1,21 +1,17 @@
 /**
  * Running a policy on a robot in real time (hardware, a bridge, or any Robot that keeps its own
- * time): wall clock, soft start, and every way out — duration, Ctrl-C, a robot fault — ends with
- * the robot commanded into its safe state before it is closed.
+ * time): the session builder (src/session) with a wall clock, soft start, and every way out —
+ * duration, Ctrl-C, a robot fault — ending with the robot commanded into its safe state before
+ * it is closed.
  */
-import type { Subscription } from 'rxjs';
 import type { Robot } from '../core/robot.ts';
-import { loadModelFolder, type ModelFolder } from '../model/manifest.ts';
-import { ObservationBuilder } from '../model/ObservationBuilder.ts';
-import { ActionMapper } from '../model/ActionMapper.ts';
-import { loadPolicy } from '../policy/loadPolicy.ts';
-import { assertModelFits } from '../model/checkModel.ts';
-import { PassThroughHook } from '../worldmodel/types.ts';
-import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
+import type { Task } from '../core/task.ts';
+import type { ModelFolder } from '../model/manifest.ts';
 import type { SafetyConfig } from '../safety/types.ts';
-import { WallClock } from '../clock/WallClock.ts';
-import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
-import { VelocityCommand } from '../loop/VelocityCommand.ts';
+import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
+import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
+import type { VelocityCommand } from '../loop/VelocityCommand.ts';
+import { openSession, runSessionLive, type EpisodeWorldModel, type SessionLoop, type SessionWorldModel, type WorldModelOptions } from '../session/index.ts';
 
 export interface LiveOptions {
   readonly policy: string;
@@ -30,8 +26,18 @@ export interface LiveOptions {
    * built on the client, so the command never crosses the wire (hardware/PROTOCOL.md, section 10).
    */
   readonly velocityCommand?: readonly [number, number, number];
-  /** `command`: the run's velocity command source (set it off the tick to change the command live). */
-  readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, command: VelocityCommand) => void;
+  /** `--world-model DIR --wm-mode ...`: plan, shield or monitor on this robot. */
+  readonly worldModel?: WorldModelOptions;
+  /** Run the policy in a worker thread; a request older than this is a stall (s). */
+  readonly asyncStallS?: number;
+  /** Gaussian noise (std, raw action units) on the policy's output: a degraded policy. */
+  readonly actionNoise?: number;
+  /** What the run is for, when known (a shipped robot served over the bridge). */
+  readonly task?: Task;
+  /** Seeds the world-model hook and the action noise (default 1). */
+  readonly seed?: number;
+  /** `command`: the run's velocity command source (set it off the tick to change the command live); `parts`: hook and rollouts for a viewer or recorder. */
+  readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, command: VelocityCommand, parts: SessionLoop) => void;
 }
 
 export interface LiveResult {
@@ -43,59 +49,41 @@ export interface LiveResult {
   readonly endedBy: 'duration' | 'signal' | 'fault';
   /** The run's velocity command source (its value at the end). */
   readonly command: VelocityCommand;
+  /** The task's figures, when the run knew one. */
+  readonly episode?: { readonly return: number; readonly success: boolean; readonly metrics?: Record<string, unknown> };
+  readonly worldModel?: EpisodeWorldModel;
+  /** The world model the run used (its continuation kind). */
+  readonly sessionWorldModel?: SessionWorldModel;
 }
 
 export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult> {
-  // The pre-arm check: a model that does not fit the robot, or reads a term the robot cannot
-  // provide (no silent zeros: src/model/checkModel.ts), is refused with the robot untouched, and
-  // the robot is closed (an open bridge link would otherwise keep the process alive).
-  let folder: ModelFolder, policy: Awaited<ReturnType<typeof loadPolicy>>;
-  try {
-    folder = loadModelFolder(o.policy);
-    assertModelFits(folder.manifest, robot.spec, {}, `${o.policy}/manifest.json`);
-    policy = await loadPolicy(folder);
-  } catch (e) {
-    await robot.close();
-    throw e;
-  }
-  const m = folder.manifest;
-  const period = 1 / m.control_hz;
-  const command = VelocityCommand.forManifest(m, o.velocityCommand);
-  const builder = command.feed(new ObservationBuilder(m, robot.spec));
-  const mapper = new ActionMapper(m, robot.spec);
-  const safety = new SafetySupervisor(robot.spec, period, { softStartS: 1, ...o.safety });
-  const clock = new WallClock(period);
-  await robot.connect();
-  const loop = new ControlLoop({ robot, clock, builder, policy, worldModel: new PassThroughHook(), mapper, safety, maxTicks: Math.round(o.durationS / period) });
-  let endedBy: LiveResult['endedBy'] = 'duration';
-  const onSignal = () => {
-    endedBy = 'signal';
-    safety.estop('operator interrupt (signal)', clock.now(), 0);
-    loop.stop();
+  // The pre-arm check happens in openSession: a model that does not fit the robot, or reads a
+  // term the robot cannot provide (no silent zeros: src/model/checkModel.ts), is refused with
+  // the robot untouched and closed.
+  const session = await openSession(robot, {
+    policy: o.policy,
+    ...(o.worldModel ? { worldModel: o.worldModel } : {}),
+    ...(o.asyncStallS !== undefined ? { asyncStallS: o.asyncStallS } : {}),
+    ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
+    ...(o.velocityCommand ? { velocityCommand: o.velocityCommand } : {}),
+    ...(o.task ? { task: o.task } : {}),
+  });
+  const r = await runSessionLive(session, {
+    durationS: o.durationS,
+    ...(o.safety ? { safety: o.safety } : {}),
+    ...(o.handleSignals !== undefined ? { handleSignals: o.handleSignals } : {}),
+    ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    onLoop: (parts) => o.onLoop?.(parts.loop, parts.safety, session.command, parts),
+  });
+  return {
+    folder: session.folder,
+    loop: r.loop,
+    safety: r.safety,
+    period: session.period,
+    endedBy: r.endedBy,
+    command: session.command,
+    ...(r.episode ? { episode: r.episode } : {}),
+    ...(r.worldModel ? { worldModel: r.worldModel } : {}),
+    ...(session.worldModel ? { sessionWorldModel: session.worldModel } : {}),
   };
-  const subs: Subscription[] = [];
-  subs.push(
-    robot.health$.subscribe((h) => {
-      if (h.faults.length > 0 && safety.state !== 'e-stopped' && safety.state !== 'safe-stop') {
-        endedBy = 'fault';
-        safety.estop(`robot fault: ${h.faults.join('; ')}`, clock.now(), 0);
-      }
-    }),
-  );
-  try {
-    // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.
-    o.onLoop?.(loop, safety, command);
-    if (o.handleSignals ?? true) {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }
-    const result = await loop.run();
-    return { folder, loop: result, safety, period, endedBy, command };
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    for (const s of subs) s.unsubscribe();
-    await policy.close();
-    await robot.close(); // a Robot's close() leaves it in its own safe state (hold or torque off)
-  }
 }

@@ -1,12 +1,12 @@
-import { openSimSession } from '../cli/wiring.ts';
+import type { SessionSource } from '../session/index.ts';
 import { runEpisodeOutcome } from './runOne.ts';
-import { round } from '../cli/summary.ts';
+import { round } from '../core/round.ts';
 import { AxonError } from '../core/errors.ts';
 import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
 
-/** Runs the episodes `indices` of `spec` in this thread, one session for all of them. */
-export async function runEpisodes(spec: EvalSpec, indices: Iterable<number>, onOutcome: (o: EpisodeOutcome) => void): Promise<void> {
-  const session = await openSimSession(spec.session);
+/** Runs the episodes `indices` of `spec` in this thread, one session (from `sessions`) for all of them. */
+export async function runEpisodes(spec: EvalSpec, indices: Iterable<number>, onOutcome: (o: EpisodeOutcome) => void, sessions: SessionSource): Promise<void> {
+  const session = await sessions.open(spec.session);
   try {
     for (const index of indices) onOutcome(await runEpisodeOutcome(session, spec, index));
   } finally {

@@ -1,11 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { episodeSeed, openSimSession, runEpisode, traceWorldModel, type FaultOptions, type SimSession, type WorldModelOptions } from './wiring.ts';
+import { episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
 import { attachRecorder, type Recorder } from '../record/index.ts';
-import { round } from './summary.ts';
-import { summarize } from '../eval/episodes.ts';
-import { episodeOutcome } from '../eval/runOne.ts';
-import type { EpisodeOutcome, EvalSummary as BaseEvalSummary } from '../eval/types.ts';
+import { round } from '../core/round.ts';
+import { summarize } from './episodes.ts';
+import { episodeOutcome } from './runOne.ts';
+import type { EpisodeOutcome, EvalSummary as BaseEvalSummary } from './types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { defaultPlannerOptions } from '../worldmodel/Planner.ts';
 import { defaultShieldOptions } from '../worldmodel/ShieldHook.ts';
@@ -68,9 +68,12 @@ export interface EvalSummary extends BaseEvalSummary {
   baseline?: Omit<EvalSummary, 'baseline' | 'command' | 'robot' | 'seed' | 'randomize' | 'episodes'> & { description: string };
 }
 
-/** Runs `episodes` episodes, episode k seeded by episodeSeed(seed, k), and summarises them. */
-export async function runEval(o: EvalOptions): Promise<EvalSummary> {
-  const main = await evalOnce(o);
+/**
+ * Runs `episodes` episodes, episode k seeded by episodeSeed(seed, k), and summarises them.
+ * `sessions` opens the simulated sessions (sim/session's `sessions`, injected by the caller).
+ */
+export async function runEval(o: EvalOptions, sessions: SessionSource): Promise<EvalSummary> {
+  const main = await evalOnce(o, sessions);
   if (!o.baseline || !o.worldModel) return main;
   const mode = o.worldModel.mode;
   const base: EvalOptions =
@@ -79,15 +82,15 @@ export async function runEval(o: EvalOptions): Promise<EvalSummary> {
       : mode === 'shield'
         ? { ...o, worldModel: undefined, baseline: false, progress: undefined, recordDir: undefined }
         : { ...o, fault: undefined, baseline: false, progress: undefined, recordDir: undefined };
-  const b = await evalOnce(base, mode === 'plan');
+  const b = await evalOnce(base, sessions, mode === 'plan');
   const description =
     mode === 'plan' ? 'random actions N(0, 1) clipped, no planner' : mode === 'shield' ? 'the same policy and noise without the shield' : 'the same monitor on the unchanged sim (no fault)';
   const { command: _c, robot: _r, seed: _s, randomize: _z, episodes: _e, ...rest } = b;
   return { ...main, baseline: { description, ...rest } };
 }
 
-async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSummary> {
-  const session = await openSimSession({
+async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions = false): Promise<EvalSummary> {
+  const session = await sessions.open({
     robot: o.robot,
     policy: o.policy,
     hookOff: randomActions,
@@ -110,7 +113,7 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
     for (let k = 0; k < o.episodes; k++) {
       const seed = episodeSeed(o.seed, k);
       let recorder: Recorder | undefined;
-      const r = await runEpisode(session, { seed, randomize: o.randomize, durationS: o.durationS }, (loop, parts) => {
+      const r = await session.runEpisode({ seed, randomize: o.randomize, durationS: o.durationS }, (loop, parts) => {
         if (record) {
           const file = join(record.dir, `episode-${String(k).padStart(4, '0')}-seed-${seed}.mcap`);
           const worldModel = traceWorldModel(parts.worldModel, 1);
@@ -174,7 +177,7 @@ async function evalOnce(o: EvalOptions, randomActions = false): Promise<EvalSumm
 }
 
 function worldModelSummary(
-  s: SimSession,
+  s: EpisodeSession,
   w: WorldModelOptions,
   wmTimes: Float64Array,
   tickTimes: Float64Array,

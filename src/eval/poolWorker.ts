@@ -1,13 +1,14 @@
 /** A worker thread of runPool: opens one session, runs the episodes it is handed, one at a time. */
 import { parentPort, workerData } from 'node:worker_threads';
-import { openSimSession } from '../cli/wiring.ts';
+import type { SessionSource } from '../session/index.ts';
 import { runEpisodeOutcome } from './runOne.ts';
 import type { EvalSpec } from './types.ts';
 
-const spec = (workerData as { spec: EvalSpec }).spec;
+const { spec, source } = workerData as { spec: EvalSpec; source: string };
 const port = parentPort!;
 try {
-  const session = await openSimSession(spec.session);
+  const { sessions } = (await import(source)) as { sessions: SessionSource };
+  const session = await sessions.open(spec.session);
   port.on('message', async (m: { index?: number; done?: boolean }) => {
     if (m.done) {
       await session.close();

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.ts';
-import { openSimSession, type SimSession } from '../cli/wiring.ts';
+import type { EpisodeSession, SessionSource } from '../session/index.ts';
 import { runEpisodeOutcome } from './runOne.ts';
 import { modelHash } from './modelHash.ts';
 import type { EpisodeOutcome, EvalSpec } from './types.ts';
@@ -131,13 +131,15 @@ export interface WorkerOptions {
   readonly lockMs: number;
   readonly stalledIntervalMs: number;
   readonly log?: (line: string) => void;
+  /** Where the episodes' sessions come from (the simulator's, injected by the composition root). */
+  readonly sessions: SessionSource;
 }
 
 /** Takes episode jobs from the queue until closed. One session per (spec, model) is kept open. */
 export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{ close(): Promise<void>; processed(): number }> {
   await checkRedis(url);
   const connection = parseQueueUrl(url);
-  const sessions = new Map<string, SimSession>();
+  const open = new Map<string, EpisodeSession>();
   const hashes = new Map<string, string>();
   const name = `${hostname()}:${process.pid}`;
   let processed = 0;
@@ -157,10 +159,10 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
       }
       if (have !== job.data.modelHash) throw new Error(`model ${dir} on worker ${name} has sha256 ${have.slice(0, 12)}, the job needs ${job.data.modelHash.slice(0, 12)}: refusing to run another model`);
       const key = JSON.stringify(spec.session);
-      let session = sessions.get(key);
+      let session = open.get(key);
       if (!session) {
-        session = await openSimSession(spec.session);
-        sessions.set(key, session);
+        session = await o.sessions.open(spec.session);
+        open.set(key, session);
       }
       const outcome = await runEpisodeOutcome(session, spec, index);
       processed++;
@@ -174,7 +176,7 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
     processed: () => processed,
     close: async () => {
       await worker.close();
-      for (const s of sessions.values()) await s.close();
+      for (const s of open.values()) await s.close();
     },
   };
 }

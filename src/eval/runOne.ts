@@ -1,10 +1,10 @@
-import { episodeSeed, runEpisode, type EpisodeResult, type SimSession } from '../cli/wiring.ts';
+import { episodeSeed, type EpisodeResult, type EpisodeSession } from '../session/index.ts';
 import type { EpisodeOutcome, EvalSpec } from './types.ts';
 
 /** Episode `index` of `spec` on an open session. */
-export async function runEpisodeOutcome(session: SimSession, spec: EvalSpec, index: number): Promise<EpisodeOutcome> {
+export async function runEpisodeOutcome(session: EpisodeSession, spec: EvalSpec, index: number): Promise<EpisodeOutcome> {
   const seed = episodeSeed(spec.seed, index);
-  return episodeOutcome(index, seed, await runEpisode(session, { seed, randomize: spec.randomize, durationS: spec.durationS }));
+  return episodeOutcome(index, seed, await session.runEpisode({ seed, randomize: spec.randomize, durationS: spec.durationS }));
 }
 
 /** The part of an episode's result that an eval summary is made of. */

@@ -1,4 +1,4 @@
-import type { SessionOptions } from '../cli/wiring.ts';
+import type { SimSessionOptions } from '../session/types.ts';
 
 /**
  * Everything that decides an eval's outcome, and nothing else: serialisable, so that a worker
@@ -6,7 +6,7 @@ import type { SessionOptions } from '../cli/wiring.ts';
  * Episode k's result is a pure function of (spec, k).
  */
 export interface EvalSpec {
-  readonly session: SessionOptions;
+  readonly session: SimSessionOptions;
   readonly randomize: boolean;
   /** Episode length (s); default the task's. */
   readonly durationS?: number;

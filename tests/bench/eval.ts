@@ -15,6 +15,7 @@ import { loadModelFolder, validateManifest, observationSize, actionSize } from '
 import { AsyncPolicy } from '../../src/policy/AsyncPolicy.ts';
 import { ZeroPolicy, type Policy } from '../../src/policy/Policy.ts';
 import { runPool } from '../../src/eval/pool.ts';
+import { sessions } from '../../sim/session/index.ts';
 import { runQueueEval } from '../../src/eval/queue.ts';
 import type { EvalSpec } from '../../src/eval/types.ts';
 import { PointMassRobot, joint, manifest, spec } from '../helpers/fakes.ts';
@@ -56,7 +57,7 @@ const evalSpec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartp
 export async function benchEval(): Promise<void> {
   for (const workers of [1, 2]) {
     const t0 = performance.now();
-    await runPool(evalSpec, workers, () => {});
+    await runPool(evalSpec, workers, () => {}, sessions);
     const s = (performance.now() - t0) / 1000;
     line(`eval --workers ${workers} (${EPISODES} cartpole episodes of 10 s)`, `${(EPISODES / s).toFixed(2)} episodes/s`);
   }

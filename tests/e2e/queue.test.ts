@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
 import { runQueueEval } from '../../src/eval/queue.ts';
 import { runPool } from '../../src/eval/pool.ts';
+import { sessions } from '../../sim/session/index.ts';
 import { summarize } from '../../src/eval/episodes.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../src/eval/types.ts';
 
@@ -30,7 +31,7 @@ describe.runIf(hasRedis)('eval over a BullMQ queue (real redis-server)', () => {
   let local: EpisodeOutcome[] = [];
   beforeAll(async () => {
     redis = await startRedis();
-    await runPool(spec, 1, (o) => local.push(o));
+    await runPool(spec, 1, (o) => local.push(o), sessions);
   });
   afterAll(async () => {
     await redis?.stop();
@@ -69,7 +70,7 @@ describe.runIf(hasRedis)('eval over a BullMQ queue (real redis-server)', () => {
       expect(r.failed).toEqual([]);
       expect(r.outcomes.map((o) => o.index).sort((a, b) => a - b)).toEqual([...Array(12).keys()]);
       const localOther: EpisodeOutcome[] = [];
-      await runPool({ ...spec, seed: 22 }, 1, (o) => localOther.push(o));
+      await runPool({ ...spec, seed: 22 }, 1, (o) => localOther.push(o), sessions);
       expect(summarize({ ...spec, seed: 22 }, r.outcomes)).toEqual(summarize({ ...spec, seed: 22 }, localOther));
     } finally {
       await stop(survivor);

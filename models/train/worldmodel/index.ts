@@ -12,10 +12,14 @@ import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { sha256Hex } from '../onnx/writeOnnx.ts';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { runEval, type EvalSummary } from '../../../src/cli/evaluate.ts';
+import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../../../src/eval/evaluate.ts';
+import { sessions } from '../../../sim/session/index.ts';
 import { buildPendulumWm } from './pendulum.ts';
 import { buildCartpoleWm } from './cartpole.ts';
 import type { WorldModelBuild } from './build.ts';
+
+/** Eval in axon's own simulator. */
+const runEval = (o: EvalOptions): Promise<EvalSummary> => runEvalWith(o, sessions);
 
 export const PLAN_EVAL = 'npx axon eval --robot pendulum --world-model models/pendulum-wm --wm-mode plan --episodes 50 --randomize --baseline --json';
 export const SHIELD_EVAL = 'npx axon eval --robot cartpole --policy models/cartpole-balance --action-noise 0.3 --world-model models/cartpole-wm --wm-mode shield --episodes 100 --randomize --baseline --json';

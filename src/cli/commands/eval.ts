@@ -8,7 +8,7 @@ import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
 import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
-import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
+import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode } from '../wiring.ts';
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
@@ -194,7 +194,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
     await runEpisodes(spec, indices, (r) => {
       outcomes.push(r);
       progress?.(outcomes.length, indices.length);
-    });
+    }, sessionSource);
     writeShard(o.out, { format: 'axon.eval-shard/1', spec, shard: { k, n }, outcomes });
     const line = { command: 'eval', shard: `${k}/${n}`, episodes: outcomes.length, out: o.out, successes: outcomes.filter((x) => x.success).length };
     console.log(o.json ? JSON.stringify(line) : `shard ${k}/${n}: ${outcomes.length} episodes written to ${o.out}; combine the shards with axon eval merge`);
@@ -218,7 +218,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
     await runPool(spec, o.workers, (r) => {
       outcomes.push(r);
       progress?.(outcomes.length, o.episodes);
-    });
+    }, sessionSource);
     extra = { workers: o.workers };
   }
   const seconds = (performance.now() - t0) / 1000;

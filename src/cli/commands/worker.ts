@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { startQueueWorker } from '../../eval/queue.ts';
 import { positiveInt } from '../args.ts';
+import { sessionSource } from '../wiring.ts';
 
 export function workerCommand() {
   return new Command('worker')
@@ -10,7 +11,7 @@ export function workerCommand() {
     .option('--lock-ms <ms>', 'job lock; a worker silent this long is presumed dead and its episode retried elsewhere', positiveInt, 30_000)
     .option('--stalled-interval-ms <ms>', 'how often this worker looks for stalled jobs', positiveInt, 30_000)
     .action(async (o) => {
-      const w = await startQueueWorker(o.queue, { concurrency: o.concurrency, lockMs: o.lockMs, stalledIntervalMs: o.stalledIntervalMs, log: (l) => console.log(l) });
+      const w = await startQueueWorker(o.queue, { concurrency: o.concurrency, lockMs: o.lockMs, stalledIntervalMs: o.stalledIntervalMs, log: (l) => console.log(l), sessions: sessionSource });
       console.log(`axon worker: taking episodes from ${o.queue} (concurrency ${o.concurrency}); Ctrl-C to stop`);
       await new Promise<void>((resolve) => {
         const stop = () => resolve();

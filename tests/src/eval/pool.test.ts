@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runPool } from '../../../src/eval/pool.ts';
+import { sessions } from '../../../sim/session/index.ts';
 import { shardIndices, summarize } from '../../../src/eval/episodes.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../../src/eval/types.ts';
 
@@ -9,8 +10,8 @@ describe('eval over worker threads', () => {
   it('gives the same outcome per episode and the same summary with 1 or 2 workers', async () => {
     const one: EpisodeOutcome[] = [];
     const two: EpisodeOutcome[] = [];
-    await runPool(spec, 1, (o) => one.push(o));
-    await runPool(spec, 2, (o) => two.push(o));
+    await runPool(spec, 1, (o) => one.push(o), sessions);
+    await runPool(spec, 2, (o) => two.push(o), sessions);
     expect(two).toHaveLength(6);
     expect([...two].sort((a, b) => a.index - b.index)).toEqual(one);
     expect(summarize(spec, two)).toEqual(summarize(spec, one));

@@ -1,0 +1,108 @@
+/**
+ * The simulator's side of the session builder (src/session): creates a shipped robot (or takes
+ * one built by the caller, e.g. from a user's URDF), its task, and runs episodes on sim time
+ * with seeded randomisation, fault injection and the state watchdog. Eval, training and
+ * `axon sim` get their simulated sessions here.
+ */
+import type { SimulatedRobot } from '../../src/core/robot.ts';
+import type { Task } from '../../src/core/task.ts';
+import { UsageError } from '../../src/core/errors.ts';
+import { Rng } from '../../src/core/rng.ts';
+import { loadModelFolder, type ModelFolder } from '../../src/model/manifest.ts';
+import { SimClock } from '../../src/clock/SimClock.ts';
+import { PausableClock } from '../../src/viewer/PausableClock.ts';
+import { openSession, type EpisodeSession, type SessionLoop, type SessionSource, type SimSessionOptions } from '../../src/session/index.ts';
+import { worldModelFolder } from '../../src/session/worldModel.ts';
+import type { SimRobot } from '../SimRobot.ts';
+import { createSimRobot, createTask, randomize, robotNames } from '../robots/index.ts';
+import { WatchedTask } from '../watchdog/StateWatchdog.ts';
+import { WeakMotors } from './WeakMotors.ts';
+
+/** A robot built by the caller instead of a shipped one by name (a user's URDF). */
+export interface PrebuiltRobot {
+  readonly robot: SimulatedRobot;
+  readonly task: Task;
+  /** With no policy: the folder that holds the default pose. */
+  readonly holdFolder?: ModelFolder;
+}
+
+/** Opens a session on a simulated robot: `o.robot` by name, or `prebuilt`. */
+export async function openSimSession(o: SimSessionOptions, prebuilt?: PrebuiltRobot): Promise<EpisodeSession> {
+  if (!prebuilt && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
+  const holdFolder = prebuilt?.holdFolder;
+  if (o.policy === undefined && holdFolder === undefined && !(o.worldModel && o.worldModel.mode === 'plan'))
+    throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one (with --urdf and no policy the robot holds its default pose)');
+  const folder = o.policy !== undefined ? loadModelFolder(o.policy) : (holdFolder ?? worldModelFolder(o.worldModel!));
+  const physicsDt = 1 / o.physicsHz;
+  const period = 1 / folder.manifest.control_hz;
+  const decimation = period / physicsDt;
+  if (Math.abs(decimation - Math.round(decimation)) > 1e-6 || decimation < 1) {
+    await prebuilt?.robot.close();
+    throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${folder.manifest.control_hz} Hz`, `a multiple of ${folder.manifest.control_hz}`);
+  }
+  const robot = prebuilt?.robot ?? createSimRobot(o.robot, { physicsDt });
+  const task = prebuilt?.task ?? createTask(o.robot);
+  const session = await openSession(robot, { ...o, task, robotHz: o.physicsHz, ...(holdFolder ? { holdFolder } : {}) });
+  return { ...session, task, runEpisode: (e, onLoop) => runEpisode(session, robot, task, o, e, onLoop) };
+}
+
+/** One episode: reset (and randomise) the robot under `seed`, then run the loop on sim time. */
+async function runEpisode(
+  session: Awaited<ReturnType<typeof openSession<SimulatedRobot>>>,
+  robot: SimulatedRobot,
+  task: Task,
+  o: SimSessionOptions,
+  e: Parameters<EpisodeSession['runEpisode']>[0],
+  onLoop: Parameters<EpisodeSession['runEpisode']>[1],
+): ReturnType<EpisodeSession['runEpisode']> {
+  const { period } = session;
+  const rng = new Rng(e.seed);
+  robot.reset(e.seed);
+  const randomization = e.randomize ? randomize(robot, rng) : {};
+  const durationS = e.durationS ?? task.episodeS;
+  const simClock = new SimClock(period, (dt) => robot.step(dt), { realtime: e.realtime ?? false });
+  const clock = e.pausable ? new PausableClock(simClock, { realtime: e.realtime ?? false }) : simClock;
+  const fault = o.fault;
+  const weak = fault?.kind === 'motor' ? new WeakMotors(robot, fault.factor) : undefined;
+  let faultS = Number.NaN;
+  // The state watchdog: a blown-up simulation is a safety event, the episode ends and is invalid.
+  let parts: SessionLoop | undefined;
+  const watched = new WatchedTask(task, robot.spec, (reason, obs) => {
+    parts?.safety.reportStateWatchdog(reason, obs.time, obs.seq);
+    parts?.loop.stop();
+  });
+  parts = session.loop({ clock, maxTicks: Math.round(durationS / period), seed: e.seed, task: watched, ...(weak ? { robot: weak } : {}), stopOnTerminate: !e.continueAfterTerminate });
+  const { loop, safety, hook, traced } = parts;
+  onLoop?.(loop, { safety, ...(clock instanceof PausableClock ? { control: clock } : {}), ...(traced ? { worldModel: traced } : {}) });
+  if (fault) {
+    const sub = loop.records$.subscribe((rec) => {
+      if (!Number.isNaN(faultS) || rec.time + 1e-9 < fault.atS) return;
+      faultS = rec.time;
+      if (weak) weak.active = true;
+      else {
+        const sim = robot as SimRobot;
+        const link = fault.link ?? 'pole';
+        sim.setLinkMass(link, sim.nominalLinkMass(link) * fault.factor);
+      }
+      sub.unsubscribe();
+    });
+  }
+  const result = await loop.run();
+  const worldModel = session.worldModelResult(hook, faultS);
+  const metrics = watched.metrics();
+  return {
+    ...(worldModel ? { worldModel } : {}),
+    loop: result,
+    safety,
+    success: watched.success && !result.stopped,
+    ...(watched.invalid !== undefined ? { invalid: watched.invalid } : {}),
+    ...(metrics ? { metrics } : {}),
+    steps: result.ticks,
+    episodeReturn: task.totalReward,
+    terminated: result.terminated,
+    randomization,
+  };
+}
+
+/** Simulated sessions for eval and training (worker threads import this module for `sessions`). */
+export const sessions: SessionSource = { module: import.meta.url, open: (o) => openSimSession(o) };

@@ -1,0 +1,10 @@
+export { openSession } from './Session.ts';
+export type { Session, SessionBuild, LoopBuild, SessionLoop } from './Session.ts';
+export { runSessionLive } from './runLive.ts';
+export type { LiveRunOptions, LiveRunResult } from './runLive.ts';
+export { NoisyPolicy } from './NoisyPolicy.ts';
+export { traceWorldModel, worldModelSummary, checkActionsMatch } from './worldModel.ts';
+export type { EpisodeWorldModel, SessionWorldModel, TracedWorldModel } from './worldModel.ts';
+export type { FaultOptions, SessionOptions, SimSessionOptions, WmMode, WorldModelOptions } from './types.ts';
+export { episodeSeed } from './episodeSeed.ts';
+export type { EpisodeOptions, EpisodeResult, EpisodeSession, SessionSource, LoopParts } from './episode.ts';
