@@ -22,6 +22,13 @@ export interface JointSpec {
   /** Default PD gains for position mode (N·m/rad, N·m·s/rad or N/m, N·s/m). */
   readonly kp: number;
   readonly kd: number;
+  /**
+   * Largest position gain the actuator may be commanded (N·m/rad or N/m); absent = no bound
+   * beyond kp >= 0. The safety supervisor clamps commanded gains to it (a 'gain_clamp' event).
+   */
+  readonly kpMax?: number;
+  /** Largest damping gain (N·m·s/rad or N·s/m); absent = no bound beyond kd >= 0. Also caps the stop damping. */
+  readonly kdMax?: number;
 }
 
 export interface RobotSpec {

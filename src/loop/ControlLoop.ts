@@ -9,6 +9,7 @@ import type { Policy } from '../policy/Policy.ts';
 import type { WorldModelHook } from '../worldmodel/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { LoopStats } from './LoopStats.ts';
+import { clockDeadlineTimer, isDeadlineTimer, type DeadlineTimer } from './DeadlineTimer.ts';
 import { stageNames, type TickRecord } from './TickRecord.ts';
 
 export interface ControlLoopParts {
@@ -24,7 +25,35 @@ export interface ControlLoopParts {
   readonly stopOnTerminate?: boolean;
   /** Ends the run after this many ticks. */
   readonly maxTicks: number;
+  /** When the stages that can wait must have answered; defaults below. */
+  readonly deadlines?: StageDeadlines;
 }
+
+/**
+ * The tick's budget for the stages that can wait. A stage that returns a promise is raced against
+ * its deadline on the loop's clock; a late, hung or failed stage holds this tick (the supervisor's
+ * hold command) with a 'policy_deadline' / 'world_model_deadline' event, and the supervisor
+ * safe-stops at its deadlineMissesToSafeStop-th consecutive miss. While a late call is still
+ * outstanding the stage is not called again: each tick it is busy is a miss at once, so a call
+ * that never returns ends in safe-stop within (misses - 1) ticks after its first deadline, the
+ * robot receiving the supervisor's safe command on every tick meanwhile. A synchronous stage is
+ * not raced (it has answered when it returns).
+ */
+export interface StageDeadlines {
+  /** The policy's action is due this long after the tick's scheduled time (s, loop clock). Default 0.5 × period. */
+  readonly policyS?: number;
+  /** The world-model hook's action is due this long after the tick's scheduled time (s). Default 0.9 × period. */
+  readonly worldModelS?: number;
+  /**
+   * How the loop waits on its clock. Default: the clock's own `at()` when it has one, else
+   * clockDeadlineTimer(clock) (a lockstep simulation clock: a wall-time hang bound of 1 s).
+   */
+  readonly timer?: DeadlineTimer;
+}
+
+/** The raced stage did not answer by its deadline. */
+const LATE = Symbol('late');
+type Raced = Float32Array | typeof LATE | Error;
 
 export interface LoopResult {
   readonly ticks: number;
@@ -52,9 +81,25 @@ export class ControlLoop {
   private readonly rec: TickRecord;
   private stopRequested = false;
   private stageStart = 0;
+  private readonly timer: DeadlineTimer;
+  private readonly policyS: number;
+  private readonly worldModelS: number;
+  /** An asynchronous call still outstanding (it missed its deadline) and the tick it was made on. */
+  private policyBusy = false;
+  private policyBusySeq = 0;
+  private hookBusy = false;
+  private hookBusySeq = 0;
+  /** This tick's policy answered in time (else the hook is skipped and safety holds). */
+  private policyOk = true;
+  /** safety.armCount when the builder, policy and hook were last reset. */
+  private armSeen = -1;
 
   constructor(private readonly p: ControlLoopParts) {
     const spec = p.robot.spec;
+    const d = p.deadlines ?? {};
+    this.timer = d.timer ?? (isDeadlineTimer(p.clock) ? p.clock : clockDeadlineTimer(p.clock));
+    this.policyS = d.policyS ?? 0.5 * p.clock.period;
+    this.worldModelS = d.worldModelS ?? 0.9 * p.clock.period;
     this.stats = new LoopStats(stageNames, Math.max(1, Math.min(p.maxTicks, 200_000)));
     this.rec = {
       seq: 0,
@@ -82,15 +127,20 @@ export class ControlLoop {
     this.stopRequested = true;
   }
 
-  /** Runs until maxTicks, a terminating task, or stop(). */
+  /**
+   * Runs until maxTicks, a terminating task, or stop().
+   * @throws AxonError SAFETY_VELOCITY_GAIN before arming when the model's commands cannot move the
+   *   robot (velocity mode with kd 0: SafetySupervisor.assertCommandable)
+   */
   async run(): Promise<LoopResult> {
     const { robot, policy, builder, worldModel, safety, task } = this.p;
     const first = robot.observe();
-    policy.reset();
-    builder.reset();
-    worldModel.reset();
+    this.p.mapper.map(this.rec.action, this.rec.proposed); // zeros: the mode and gains the run will command
+    safety.assertCommandable(this.rec.proposed);
+    this.resetState();
     task?.reset(first);
     safety.arm(first, 0, 0); // tick 0 is at time 0 on every clock
+    this.armSeen = safety.armCount;
     this.stats.start(steadyNow());
 
     const done$ = new Subject<void>();
@@ -130,9 +180,23 @@ export class ControlLoop {
     this.stageStart = now;
   }
 
+  /** Builder, policy, hook and mapper back to their episode start (run start and every operator re-arm). */
+  private resetState(): void {
+    this.p.policy.reset();
+    this.p.builder.reset();
+    this.p.worldModel.reset();
+    this.p.mapper.reset();
+  }
+
   private observe(tick: Tick): TickRecord {
     const rec = this.rec;
     this.begin();
+    // An operator re-armed the supervisor (reset after a stop): nothing learned before it carries
+    // over (a NaN in a recurrent state or the last action would otherwise latch for good).
+    if (this.p.safety.armCount !== this.armSeen) {
+      this.armSeen = this.p.safety.armCount;
+      this.resetState();
+    }
     rec.seq = tick.seq;
     rec.time = tick.time;
     rec.lateness = tick.lateness;
@@ -148,30 +212,119 @@ export class ControlLoop {
   }
 
   private act(rec: TickRecord): Observable<TickRecord> {
-    const out = this.p.policy.act(rec.input);
-    const after = (a: Float32Array) => {
-      rec.policyAction.set(a);
-      const status = this.p.policy.status;
-      if (status) {
-        rec.actionAge = status.actionAge;
-        rec.inferenceS = status.inferenceS;
-        // A stalled asynchronous policy: safety holds this tick and safe-stops if it persists.
-        if (status.stalled) this.p.safety.reportDeadlineMiss('policy stalled: no action within its bound', rec.time, rec.seq);
-      }
-      this.end(S_POLICY);
-      return rec;
+    this.policyOk = false;
+    if (this.policyBusy) return of(this.policyMiss(rec, `policy still computing tick ${this.policyBusySeq}'s action`));
+    let out: Float32Array | Promise<Float32Array>;
+    try {
+      out = this.p.policy.act(rec.input);
+    } catch (e) {
+      return of(this.policyMiss(rec, `policy failed: ${(e as Error).message}`));
+    }
+    if (!(out instanceof Promise)) return of(this.acted(rec, out));
+    this.policyBusy = true;
+    this.policyBusySeq = rec.seq;
+    const free = () => {
+      this.policyBusy = false;
     };
-    return out instanceof Promise ? from(out.then(after)) : of(after(out));
+    out.then(free, free);
+    return from(
+      this.race(out, rec.time + this.policyS).then((r) =>
+        r instanceof Float32Array
+          ? this.acted(rec, r)
+          : this.policyMiss(rec, r === LATE ? `policy gave no action within ${ms(this.policyS)} of the tick` : `policy failed: ${r.message}`),
+      ),
+    );
+  }
+
+  private acted(rec: TickRecord, a: Float32Array): TickRecord {
+    rec.policyAction.set(a);
+    this.policyOk = true;
+    const status = this.p.policy.status;
+    if (status) {
+      rec.actionAge = status.actionAge;
+      rec.inferenceS = status.inferenceS;
+      // A stalled asynchronous policy: safety holds this tick and safe-stops if it persists.
+      if (status.stalled) {
+        this.policyOk = false;
+        this.p.safety.reportDeadlineMiss('policy stalled: no action within its bound', rec.time, rec.seq, 'policy_deadline');
+      }
+    }
+    this.end(S_POLICY);
+    return rec;
+  }
+
+  /** No action this tick: the previous one stays in the record, safety holds. */
+  private policyMiss(rec: TickRecord, reason: string): TickRecord {
+    this.p.safety.reportDeadlineMiss(reason, rec.time, rec.seq, 'policy_deadline');
+    this.end(S_POLICY);
+    return rec;
   }
 
   private worldModel(rec: TickRecord): Observable<TickRecord> {
-    const out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
-    const after = (a: Float32Array) => {
-      rec.action.set(a);
-      this.end(S_WM);
-      return rec;
+    // No fresh policy action (safety holds this tick): the hook is not run on a stale one.
+    if (!this.policyOk) return of(this.hooked(rec, undefined));
+    if (this.hookBusy) return of(this.hookMiss(rec, `world model still computing tick ${this.hookBusySeq}'s action`));
+    let out: Float32Array | Promise<Float32Array>;
+    try {
+      out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
+    } catch (e) {
+      return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`));
+    }
+    if (!(out instanceof Promise)) return of(this.hooked(rec, out));
+    this.hookBusy = true;
+    this.hookBusySeq = rec.seq;
+    const free = () => {
+      this.hookBusy = false;
     };
-    return out instanceof Promise ? from(out.then(after)) : of(after(out));
+    out.then(free, free);
+    return from(
+      this.race(out, rec.time + this.worldModelS).then((r) =>
+        r instanceof Float32Array
+          ? this.hooked(rec, r)
+          : this.hookMiss(rec, r === LATE ? `world model gave no action within ${ms(this.worldModelS)} of the tick` : `world model failed: ${r.message}`),
+      ),
+    );
+  }
+
+  private hooked(rec: TickRecord, a: Float32Array | undefined): TickRecord {
+    if (a !== undefined) rec.action.set(a);
+    this.end(S_WM);
+    return rec;
+  }
+
+  private hookMiss(rec: TickRecord, reason: string): TickRecord {
+    this.p.safety.reportDeadlineMiss(reason, rec.time, rec.seq, 'world_model_deadline');
+    this.end(S_WM);
+    return rec;
+  }
+
+  /**
+   * Settles with the stage's answer, LATE at `due` on the loop clock, or its error, whichever
+   * comes first. A late answer is dropped (the stage stays busy until it settles).
+   */
+  private race(p: Promise<Float32Array>, due: number): Promise<Raced> {
+    return new Promise<Raced>((resolve) => {
+      let settled = false;
+      const cancel = this.timer.at(due, () => {
+        if (settled) return;
+        settled = true;
+        resolve(LATE);
+      });
+      p.then(
+        (a) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          resolve(a);
+        },
+        (e: unknown) => {
+          if (settled) return;
+          settled = true;
+          cancel();
+          resolve(e instanceof Error ? e : new Error(String(e)));
+        },
+      );
+    });
   }
 
   private map(rec: TickRecord): TickRecord {
@@ -213,4 +366,8 @@ export class ControlLoop {
     if (rec.terminated && (this.p.stopOnTerminate ?? true)) return true;
     return this.stats.ticks >= this.p.maxTicks;
   }
+}
+
+function ms(s: number): string {
+  return `${+(s * 1e3).toPrecision(3)} ms`;
 }

@@ -1,3 +1,4 @@
 export * from './ControlLoop.ts';
 export * from './LoopStats.ts';
 export * from './TickRecord.ts';
+export * from './DeadlineTimer.ts';

@@ -3,6 +3,9 @@ import type { ModelManifest, ActionType } from './manifest.ts';
 import { actionSize } from './manifest.ts';
 import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
 
+/** MuJoCo's mju_isBad bound (the supervisor's default badValue). */
+const BAD_VALUE = 1e10;
+
 const modeOf: Record<ActionType, ControlMode> = {
   joint_position: 'position',
   joint_position_abs: 'position',
@@ -14,13 +17,17 @@ const modeOf: Record<ActionType, ControlMode> = {
  * Turns a model's raw output into a JointCommand in the robot's joint order: clip the raw
  * action, scale it, add the default pose for relative position actions, and map model joints to
  * robot joints by name. Robot joints the model does not drive hold their default pose (position
- * mode) or get zero (velocity / effort). NaN passes through untouched: the safety supervisor,
- * not the mapper, rejects bad numbers.
+ * mode) or get zero (velocity / effort). NaN passes through untouched into the command: the
+ * safety supervisor, not the mapper, rejects bad numbers. But only a finite action is fed back:
+ * `clipped` (the `last_action` term) keeps the last action whose every value was finite and
+ * |x| <= 1e10, so one bad action cannot latch into the next model inputs.
  */
 export class ActionMapper {
   readonly mode: ControlMode;
-  /** The raw action after clip, as fed back to the `last_action` term. */
+  /** The last finite raw action after clip, as fed back to the `last_action` term (zeros after reset()). */
   readonly clipped: Float32Array;
+  /** The last map()'s action had a non-finite or absurd value (so `clipped` was kept). */
+  lastBad = false;
   private readonly robotIndex: Int32Array;
   private readonly offset: Float32Array;
   private readonly scale: Float32Array;
@@ -47,9 +54,18 @@ export class ActionMapper {
 
   private readonly gains: { kp: Float64Array; kd: Float64Array } | undefined;
 
+  /** Forgets the last action (episode start, operator re-arm). */
+  reset(): void {
+    this.clipped.fill(0);
+    this.lastBad = false;
+  }
+
   /** Writes the command for `raw` into `out` (allocated for the robot spec). */
   map(raw: Float32Array, out: JointCommand): void {
     const joints = this.spec.joints;
+    let bad = false;
+    for (let i = 0; i < this.robotIndex.length; i++) if (!(Math.abs(raw[i]) <= BAD_VALUE)) bad = true;
+    this.lastBad = bad;
     out.mode = this.mode;
     for (let r = 0; r < joints.length; r++) {
       out.target[r] = this.mode === 'position' ? joints[r].defaultPosition : 0;
@@ -61,7 +77,7 @@ export class ActionMapper {
       let a = raw[i];
       if (a > this.clip) a = this.clip;
       else if (a < -this.clip) a = -this.clip;
-      this.clipped[i] = a;
+      if (!bad) this.clipped[i] = a;
       const r = this.robotIndex[i];
       out.target[r] = this.offset[i] + this.scale[i] * a;
       if (this.gains) {

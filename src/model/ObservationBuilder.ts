@@ -2,6 +2,9 @@ import type { Observation, RobotSpec } from '../core/robot.ts';
 import { ManifestError, termWidth, observationSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
 
+/** MuJoCo's mju_isBad bound (the supervisor's default badValue). */
+const BAD_VALUE = 1e10;
+
 interface TermState {
   readonly term: ObservationTermName;
   readonly width: number;
@@ -10,6 +13,8 @@ interface TermState {
   readonly clip: number;
   /** Ring of `history` entries of `width` values, already scaled and clipped. */
   readonly ring: Float32Array;
+  /** The newest good (finite) entry, scaled and clipped: what a bad value is replaced with. */
+  readonly lastGood: Float32Array;
   /** Index of the newest entry in the ring. */
   head: number;
   /** Offset of this term in the flat output. */
@@ -20,6 +25,11 @@ interface TermState {
  * Turns an Observation into the flat Float32 vector a model takes, following the manifest's
  * terms in order: raw value -> × scale -> clip -> history stack (oldest first unless the manifest
  * says newest first). All buffers are sized here; build() allocates nothing.
+ *
+ * Bad numbers never reach the model: a raw value that is NaN, ±Inf or |x| > 1e10 (a sensor
+ * glitch, a NaN fed back as the last action) is replaced by that element's last good value (0
+ * before the first), counted in `badValues`, and kept out of the history. The safety supervisor
+ * sees the raw observation and holds; the model's inputs and recurrent state stay finite.
  */
 export class ObservationBuilder {
   /** The model input, rewritten by every build(). */
@@ -38,6 +48,11 @@ export class ObservationBuilder {
   /** per_frame layout: distance between consecutive history entries of one term (the frame width). */
   private readonly stride: number | undefined;
   private primed = false;
+  /** Bad raw values replaced since construction, and in the last build(). */
+  badValues = 0;
+  badValuesLastBuild = 0;
+  /** Term of the last bad value replaced (undefined when none yet). */
+  lastBadTerm: ObservationTermName | undefined;
 
   constructor(
     private readonly manifest: ModelManifest,
@@ -55,7 +70,7 @@ export class ObservationBuilder {
       const history = t.history ?? 1;
       if (['base_ang_vel', 'projected_gravity'].includes(t.term) && !spec.sensors.imu)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, ring: new Float32Array(width * history), head: 0, offset };
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -84,20 +99,28 @@ export class ObservationBuilder {
   /** Forgets the history: the next build() fills every history slot with its first value. */
   reset(): void {
     this.primed = false;
+    for (const s of this.terms) s.lastGood.fill(0);
   }
 
   /** Writes the model input for `obs` into `output` and returns it. `lastAction` is the previous raw action (after clip). */
   build(obs: Observation, lastAction: Float32Array): Float32Array {
     this.commandSource?.writeTo(this.velocityCommand, 0);
+    this.badValuesLastBuild = 0;
     for (const s of this.terms) {
       s.head = (s.head + 1) % s.history;
       const base = s.head * s.width;
       this.readTerm(s.term, obs, lastAction, s.ring, base);
       for (let k = 0; k < s.width; k++) {
-        let v = s.ring[base + k] * s.scale[k];
-        if (v > s.clip) v = s.clip;
+        const raw = s.ring[base + k];
+        let v = raw * s.scale[k];
+        if (!(Math.abs(raw) <= BAD_VALUE) || !(Math.abs(v) <= BAD_VALUE)) {
+          v = s.lastGood[k];
+          this.badValuesLastBuild++;
+          this.lastBadTerm = s.term;
+        } else if (v > s.clip) v = s.clip;
         else if (v < -s.clip) v = -s.clip;
         s.ring[base + k] = v;
+        s.lastGood[k] = v;
       }
       if (!this.primed) for (let h = 0; h < s.history; h++) if (h !== s.head) s.ring.copyWithin(h * s.width, base, base + s.width);
       for (let h = 0; h < s.history; h++) {
@@ -108,6 +131,7 @@ export class ObservationBuilder {
       }
     }
     this.primed = true;
+    this.badValues += this.badValuesLastBuild;
     return this.output;
   }
 

@@ -11,9 +11,34 @@
  * Before the first `arm()` the supervisor is in safe-stop (nothing commanded yet); `arm()` leaves
  * that initial, unarmed safe-stop, but never a safe-stop or e-stop entered on a fault.
  *
- * Real-time rules: `check()`, `estop()` and `reportDeadlineMiss()` never throw and allocate
- * nothing when nothing is wrong (an event allocates its object and reason string). All buffers
- * are sized from the RobotSpec in the constructor (STYLE.md 2).
+ * Bad numbers in the observation (a joint position or velocity, an IMU value that is NaN, ±Inf
+ * or |x| > badValue) are treated like a stale observation: a 'bad_observation' event naming the
+ * field, a hold, and safe-stop at the badObservationTicksToSafeStop-th consecutive bad tick.
+ * Commanded gains are clamped to [0, JointSpec.kpMax / kdMax] ('gain_clamp').
+ *
+ * Deadlines: reportDeadlineMiss() (kinds 'policy_deadline' and 'world_model_deadline') holds the
+ * tick it is reported for and safe-stops at the deadlineMissesToSafeStop-th consecutive miss. The
+ * control loop reports a stage that is late on the loop's clock, hung or failed (ControlLoop).
+ * safeStop(reason) is the public protective safe-stop (deadman, operator, watchdog).
+ *
+ * The hold and the stop bring every driven joint to rest. A joint with a position gain holds its
+ * pose with its spec gains. A joint with zero position gain (a cart's slider, velocity- or
+ * effort-only joints) gets no spring, so it is damped: kd_stop = max(kd, effortLimit /
+ * (stopSaturationFraction × velocityLimit)), capped by kdMax; above stopSaturationFraction (0.1)
+ * of its velocity limit the damping is the full effort limit. A load of effective mass (or
+ * inertia) m moving at v0 therefore comes to rest (|v| below 1 % of the velocity limit) within
+ *     t_stop <= m·v0 / effortLimit  +  4.6 · m / kd_stop
+ * (a constant deceleration at the effort limit, then an exponential decay of time constant
+ * m / kd_stop). The shipped cartpole (slider 30 N, 10 m/s, cart and pole 1.1 kg) at 3 m/s: under
+ * 0.3 s by the bound, about 0.15 m of travel (tests/src/safety/safeStop.test.ts). In position and
+ * velocity modes the damping runs in the actuator's own loop (the robot's PD rate); with an
+ * effort-only robot it runs at the loop rate, so the spec's kd is used when it is > 0.
+ * Velocity mode with kd 0 on a driven joint (kd is the velocity loop's gain: it commands no
+ * effort) is refused before arming (assertCommandable).
+ *
+ * Real-time rules: `check()`, `estop()`, `safeStop()` and `reportDeadlineMiss()` never throw and
+ * allocate nothing when nothing is wrong (an event allocates its object and reason string). All
+ * buffers are sized from the RobotSpec in the constructor (STYLE.md 2).
  */
 import { Subject, type Observable } from 'rxjs';
 import { AxonError } from '../core/errors.ts';
@@ -34,7 +59,11 @@ const _kinds: readonly SafetyEventKind[] = [
   'soft_start',
   'non_finite',
   'stale_observation',
+  'bad_observation',
   'policy_deadline',
+  'world_model_deadline',
+  'gain_clamp',
+  'safe_stop',
   'estop',
   'reset',
   'state_change',
@@ -45,6 +74,13 @@ const _kinds: readonly SafetyEventKind[] = [
 
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
+}
+
+/** A JointSpec's kpMax / kdMax: absent = +Infinity; otherwise a number >= 0 (configure time). */
+function gainMax(x: number | undefined, where: string): number {
+  if (x === undefined) return Infinity;
+  if (!(x >= 0)) throw new AxonError('SAFETY_CONFIG', where, `cannot use ${x}`, 'a gain maximum >= 0 (N·m/rad, N/m; N·m·s/rad, N·s/m)');
+  return x;
 }
 
 /** A finite, non-negative number or `fallback` (spec sanitising, configure time). */
@@ -83,6 +119,10 @@ export class SafetySupervisor {
   private readonly _eLim: Float64Array; // N·m | N
   private readonly _kp: Float64Array;
   private readonly _kd: Float64Array;
+  private readonly _kpMax: Float64Array; // N·m/rad | N/m, +Infinity when the spec sets none
+  private readonly _kdMax: Float64Array; // N·m·s/rad | N·s/m
+  /** Damping of the hold / stop for joints without a position gain (see the class comment). */
+  private readonly _kdStop: Float64Array;
   private readonly _maxStep: Float64Array; // rad | m per tick
   // State.
   private readonly _lastObsPos: Float64Array; // last finite observed position per joint
@@ -100,6 +140,12 @@ export class SafetySupervisor {
   private _staleStreak = 0;
   private _missStreak = 0;
   private _missPending = false;
+  private _badObsStreak = 0;
+  private _armCount = 0;
+  // The field of the last bad observation value found (_badObs), read only when it returned true.
+  private _badField = '';
+  private _badIndex = 0;
+  private _badValue = 0;
 
   /**
    * @param spec the robot the commands are for
@@ -118,7 +164,7 @@ export class SafetySupervisor {
       throw new AxonError('SAFETY_CONFIG', 'period', `cannot use ${period}`, 'a finite tick period > 0 (s)');
     }
     const c = this.config;
-    const positive: (keyof SafetyConfig)[] = ['maxStepFraction', 'staleAfterS', 'badValue'];
+    const positive: (keyof SafetyConfig)[] = ['maxStepFraction', 'staleAfterS', 'badValue', 'stopSaturationFraction'];
     for (const k of positive) {
       if (!(c[k] > 0)) throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a number > 0');
     }
@@ -127,6 +173,7 @@ export class SafetySupervisor {
       'nonFiniteTicksToSafeStop',
       'staleTicksToSafeStop',
       'deadlineMissesToSafeStop',
+      'badObservationTicksToSafeStop',
     ];
     for (const k of nonNegative) {
       if (!(c[k] >= 0 && Number.isFinite(c[k]))) {
@@ -147,6 +194,9 @@ export class SafetySupervisor {
     this._eLim = new Float64Array(n);
     this._kp = new Float64Array(n);
     this._kd = new Float64Array(n);
+    this._kpMax = new Float64Array(n);
+    this._kdMax = new Float64Array(n);
+    this._kdStop = new Float64Array(n);
     this._maxStep = new Float64Array(n);
     this._lastObsPos = new Float64Array(n);
     this._prevTarget = new Float64Array(n);
@@ -160,8 +210,12 @@ export class SafetySupervisor {
       this._vLim[i] = nonNeg(j.velocityLimit, 0);
       this._eLim[i] = nonNeg(j.effortLimit, 0);
       const passive = this._eLim[i] === 0;
-      this._kp[i] = passive || !Number.isFinite(j.kp) ? 0 : nonNeg(j.kp, 0);
-      this._kd[i] = passive || !Number.isFinite(j.kd) ? 0 : nonNeg(j.kd, 0);
+      this._kpMax[i] = gainMax(j.kpMax, `joint ${j.name} kpMax`);
+      this._kdMax[i] = gainMax(j.kdMax, `joint ${j.name} kdMax`);
+      this._kp[i] = passive || !Number.isFinite(j.kp) ? 0 : Math.min(nonNeg(j.kp, 0), this._kpMax[i]);
+      this._kd[i] = passive || !Number.isFinite(j.kd) ? 0 : Math.min(nonNeg(j.kd, 0), this._kdMax[i]);
+      const saturating = this._vLim[i] > 0 ? this._eLim[i] / (c.stopSaturationFraction * this._vLim[i]) : 0;
+      this._kdStop[i] = passive ? 0 : Math.min(Math.max(this._kd[i], saturating), this._kdMax[i]);
       this._maxStep[i] = this._vLim[i] * period * c.maxStepFraction;
       const d = Number.isFinite(j.defaultPosition) ? j.defaultPosition : 0;
       this._lastObsPos[i] = clamp(d, this._lo[i], this._hi[i]);
@@ -175,6 +229,46 @@ export class SafetySupervisor {
   /** True once arm() (or reset()) has started commanding. */
   get armed(): boolean {
     return this._armed;
+  }
+
+  /**
+   * Counts arm() and reset() calls that (re)started commanding. A loop compares it between ticks
+   * to reset the observation builder, policy and world-model hook after an operator re-arm.
+   */
+  get armCount(): number {
+    return this._armCount;
+  }
+
+  /**
+   * The damping (N·s/m | N·m·s/rad) the hold and the stop apply to joint i when it has no
+   * position gain (see the class comment); 0 for a passive joint.
+   */
+  stopDamping(i: number): number {
+    return this._kdStop[i];
+  }
+
+  /**
+   * Refuses, before arming, a command the robot would follow by doing nothing: velocity mode on a
+   * driven joint whose kd (the velocity loop's gain, the command's or the spec's) is 0 or not a
+   * number. Configure time, may allocate.
+   * @throws AxonError SAFETY_VELOCITY_GAIN naming the joints and what is expected
+   */
+  assertCommandable(cmd: JointCommand): void {
+    if (cmd.mode !== 'velocity') return;
+    const bad: string[] = [];
+    for (let i = 0; i < this._n; i++) {
+      if (this._eLim[i] === 0) continue; // passive: nothing to drive
+      const kd = cmd.kd ? cmd.kd[i] : this.spec.joints[i].kd;
+      if (!(kd > 0)) bad.push(`${this.spec.joints[i].name} (kd ${kd})`);
+    }
+    if (bad.length > 0) {
+      throw new AxonError(
+        'SAFETY_VELOCITY_GAIN',
+        `robot ${this.spec.name}`,
+        `velocity mode with kd 0 commands no effort (the velocity gain is kd) on ${bad.join(', ')}: the robot would not move while reporting running`,
+        'kd > 0 (N·m·s/rad | N·s/m) for every driven joint, in the robot spec or the model manifest pd.kd',
+      );
+    }
   }
 
   /**
@@ -222,6 +316,27 @@ export class SafetySupervisor {
         }
         return this._state;
       }
+
+      // Bad numbers in the observation: a stale-like hold, then safe-stop.
+      if (this._badObs(obs)) {
+        this._missPending = false;
+        this._badObsStreak++;
+        const stop = this._badObsStreak >= this.config.badObservationTicksToSafeStop;
+        const joint = this._badField.startsWith('joint') ? this.spec.joints[this._badIndex].name : undefined;
+        const why =
+          `observation ${this._badField}[${this._badIndex}]${joint === undefined ? '' : ` (${joint})`} = ${this._badValue}: ` +
+          `not finite or |x| > ${this.config.badValue}, bad observation tick ${this._badObsStreak}`;
+        this._emit('bad_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', joint, this._badValue);
+        if (stop) {
+          this._enterStop('safe-stop', `bad observation for ${this._badObsStreak} ticks (${this._badField})`, now, seq, obs);
+          this._writeStop(obs, out);
+        } else {
+          this._transition('degraded', `bad observation (${this._badField})`, now, seq);
+          this._writeHold(obs, out);
+        }
+        return this._state;
+      }
+      this._badObsStreak = 0;
 
       // Late policy / world model this tick: hold (already degraded by reportDeadlineMiss).
       if (this._missPending) {
@@ -271,19 +386,32 @@ export class SafetySupervisor {
   }
 
   /**
-   * A late policy / world model: the next check() holds and the state is degraded; after
-   * config.deadlineMissesToSafeStop consecutive misses (no timely check() between), safe-stop.
-   * Call it before that tick's check().
+   * Protective safe-stop on request (a bridge deadman, an operator's disarm, a watchdog): a
+   * 'safe_stop' event and the latched state safe-stop until reset(); the next check() commands
+   * the stop (hold the pose at the stop, damp joints without a position gain). e-stopped stays
+   * e-stopped; before arming nothing changes but the event. Never throws.
    */
-  reportDeadlineMiss(reason: string, now: number, seq: number): void {
+  safeStop(reason: string, now: number, seq: number): void {
+    const keep = !this._armed || this._state === 'e-stopped' || this._state === 'safe-stop';
+    this._emit('safe_stop', now, seq, reason, keep ? this._state : 'safe-stop');
+    if (!keep) this._enterStop('safe-stop', reason, now, seq, undefined);
+  }
+
+  /**
+   * A late, hung or failed policy / world model: the next check() holds and the state is
+   * degraded; after config.deadlineMissesToSafeStop consecutive misses (no timely check()
+   * between), safe-stop. Call it before that tick's check().
+   * @param kind 'policy_deadline' (default) or 'world_model_deadline'
+   */
+  reportDeadlineMiss(reason: string, now: number, seq: number, kind: 'policy_deadline' | 'world_model_deadline' = 'policy_deadline'): void {
     if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') {
-      this._emit('policy_deadline', now, seq, reason, this._state);
+      this._emit(kind, now, seq, reason, this._state);
       return;
     }
     this._missStreak++;
     this._missPending = true;
     const stop = this._missStreak >= this.config.deadlineMissesToSafeStop;
-    this._emit('policy_deadline', now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
+    this._emit(kind, now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
     if (stop) this._enterStop('safe-stop', `${this._missStreak} consecutive deadline misses`, now, seq, undefined);
     else this._transition('degraded', `deadline miss: ${reason}`, now, seq);
   }
@@ -392,6 +520,8 @@ export class SafetySupervisor {
     this._staleStreak = 0;
     this._missStreak = 0;
     this._missPending = false;
+    this._badObsStreak = 0;
+    this._armCount++;
     this._transition('running', why, now, seq);
   }
 
@@ -399,9 +529,31 @@ export class SafetySupervisor {
     const p = obs.jointPosition;
     for (let i = 0; i < this._n; i++) {
       const x = p[i];
-      if (Number.isFinite(x)) this._lastObsPos[i] = x;
+      if (Math.abs(x) <= this.config.badValue) this._lastObsPos[i] = x; // false for NaN, ±Inf
     }
     this._haveObs = true;
+  }
+
+  /** True when a joint position/velocity or IMU value is bad; the field goes to _badField/_badIndex/_badValue. */
+  private _badObs(obs: Observation): boolean {
+    if (this._badIn(obs.jointPosition, this._n, 'jointPosition') || this._badIn(obs.jointVelocity, this._n, 'jointVelocity')) return true;
+    const imu = obs.imu;
+    if (imu === undefined) return false;
+    return this._badIn(imu.orientation, 4, 'imu.orientation') || this._badIn(imu.angularVelocity, 3, 'imu.angularVelocity') || this._badIn(imu.linearAcceleration, 3, 'imu.linearAcceleration');
+  }
+
+  private _badIn(a: ArrayLike<number>, n: number, field: string): boolean {
+    const bad = this.config.badValue;
+    for (let i = 0; i < n; i++) {
+      const x = a[i]; // undefined past a short array: bad
+      if (!(Math.abs(x) <= bad)) {
+        this._badField = field;
+        this._badIndex = i;
+        this._badValue = typeof x === 'number' ? x : Number.NaN;
+        return true;
+      }
+    }
+    return false;
   }
 
   private _updateObs(obs: Observation, now: number): void {
@@ -515,10 +667,18 @@ export class SafetySupervisor {
       if (out.feedforward) out.feedforward[i] = mode === 'effort' ? 0 : ff * alpha + 0;
 
       const passive = el === 0 || mode === 'effort';
-      if (out.kp) out.kp[i] = passive ? 0 : cmd.kp ? cmd.kp[i] : this._kp[i];
-      if (out.kd) out.kd[i] = passive ? 0 : cmd.kd ? cmd.kd[i] : this._kd[i];
+      if (out.kp) out.kp[i] = passive ? 0 : cmd.kp ? this._gain(cmd.kp[i], this._kpMax[i], 'kp', now, seq, i) : this._kp[i];
+      if (out.kd) out.kd[i] = passive ? 0 : cmd.kd ? this._gain(cmd.kd[i], this._kdMax[i], 'kd', now, seq, i) : this._kd[i];
     }
     this._havePrev = mode === 'position';
+  }
+
+  /** A commanded gain bounded to [0, max] ('gain_clamp' when it was outside). */
+  private _gain(g: number, max: number, which: 'kp' | 'kd', now: number, seq: number, i: number): number {
+    if (g >= 0 && g <= max) return g;
+    const to = g > max ? max : 0;
+    this._emit('gain_clamp', now, seq, `${which} ${g} outside [0, ${max}]: ${to} sent`, this._state, this.spec.joints[i].name, g);
+    return to;
   }
 
   /** Degraded hold: the last position target sent, else the observed pose; damping without position mode. */
@@ -541,25 +701,34 @@ export class SafetySupervisor {
   }
 
   /**
-   * Position mode: hold `pose` with the spec gains (a joint with kp 0 is only damped by kd; a
-   * passive joint gets no gains). Effort mode: effort = clamp(-kd × velocity). Velocity mode: 0.
+   * Position mode: hold `pose` with the spec gains; a joint with kp 0 is damped to rest with
+   * kd_stop; a passive joint gets no gains. Velocity mode: target 0 with gain kd_stop. Effort
+   * mode (loop rate): effort = clamp(-kd × velocity), kd the spec's when > 0, else kd_stop.
    */
   private _writeSafe(obs: Observation, out: JointCommand, pose: Float64Array): void {
     const mode = this._holdMode;
     out.mode = mode;
     const vel = obs.jointVelocity;
+    const bad = this.config.badValue;
     for (let i = 0; i < this._n; i++) {
       let t = 0;
+      let kp = 0;
+      let kd = 0;
       if (mode === 'position') {
         t = pose[i];
-      } else if (mode === 'effort') {
+        kp = this._kp[i];
+        kd = kp > 0 ? this._kd[i] : this._kdStop[i];
+      } else if (mode === 'velocity') {
+        kd = this._kdStop[i];
+      } else {
         const v = vel[i];
         const el = this._eLim[i];
-        t = Number.isFinite(v) ? clamp(-this._kd[i] * v, -el, el) : 0;
+        const d = this._kd[i] > 0 ? this._kd[i] : this._kdStop[i];
+        t = Math.abs(v) <= bad ? clamp(-d * v, -el, el) : 0; // NaN, ±Inf, absurd: no effort
       }
       out.target[i] = t + 0;
-      if (out.kp) out.kp[i] = mode === 'position' ? this._kp[i] : 0;
-      if (out.kd) out.kd[i] = mode === 'position' ? this._kd[i] : 0;
+      if (out.kp) out.kp[i] = kp;
+      if (out.kd) out.kd[i] = kd;
       if (out.feedforward) out.feedforward[i] = 0;
     }
     if (mode !== 'position') this._havePrev = false;

@@ -10,7 +10,11 @@ export type SafetyEventKind =
   | 'soft_start' // the target was blended from the present pose while arming
   | 'non_finite' // NaN, ±Inf or |x| > 1e10 in a command: the whole vector was rejected
   | 'stale_observation' // the observation stopped changing for longer than its deadline
-  | 'policy_deadline' // the policy (or world model) missed its slot
+  | 'bad_observation' // a joint position/velocity or IMU value was NaN, ±Inf or |x| > 1e10: hold, then safe-stop (the event names the field)
+  | 'policy_deadline' // the policy missed its slot (late, hung, failed or stalled)
+  | 'world_model_deadline' // the world-model hook missed its slot (late, hung or failed)
+  | 'gain_clamp' // a commanded kp/kd was negative or above the joint's kpMax/kdMax
+  | 'safe_stop' // an operator, a deadman or a watchdog asked for safe-stop (safeStop())
   | 'estop' // an operator or a watchdog asked for the protective stop
   | 'reset' // an operator cleared safe-stop / e-stop
   | 'state_change' // the state machine moved (reason says from and to)
@@ -48,6 +52,15 @@ export interface SafetyConfig {
   readonly badValue: number;
   /** Consecutive policy / world-model deadline misses (reportDeadlineMiss without a timely tick between) before safe-stop. */
   readonly deadlineMissesToSafeStop: number;
+  /** Consecutive ticks with a bad observation value (NaN, ±Inf, |x| > badValue) after which the hold becomes safe-stop. */
+  readonly badObservationTicksToSafeStop: number;
+  /**
+   * Stop damping of a joint with zero position gain (velocity-, effort-only or free joints such as
+   * a cart's slider), as the speed at which the damping reaches the joint's effort limit, in
+   * fractions of its velocity limit: kd_stop = effortLimit / (stopSaturationFraction × velocityLimit)
+   * (N·s/m | N·m·s/rad), capped by JointSpec.kdMax. See SafetySupervisor for the stop time it gives.
+   */
+  readonly stopSaturationFraction: number;
 }
 
 export const defaultSafetyConfig: SafetyConfig = {
@@ -58,4 +71,6 @@ export const defaultSafetyConfig: SafetyConfig = {
   staleTicksToSafeStop: 3,
   badValue: 1e10,
   deadlineMissesToSafeStop: 3,
+  badObservationTicksToSafeStop: 3,
+  stopSaturationFraction: 0.1,
 };

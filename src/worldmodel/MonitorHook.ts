@@ -35,6 +35,10 @@ export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, s
  * supervisor for a safe-stop. The windowed surprise (RMS of the surprise over the last `window`
  * ticks) above `windowThreshold` raises the event at once and counts as a surprising tick too.
  * The first tick after reset has no prediction (surprise NaN).
+ *
+ * A proposal with a NaN, ±Inf or |x| > 1e10 goes on unchanged (the supervisor rejects it and
+ * holds) and is not predicted from: the next tick has no prediction to compare, and the
+ * monitor's own last action (`a`, its state's last_action) keeps the last finite one.
  */
 export class MonitorHook implements WorldModelHook {
   readonly mode = 'monitor' as const;
@@ -128,6 +132,12 @@ export class MonitorHook implements WorldModelHook {
       this.track(surprise, this.winN >= W && this.winSum / W > this.winThreshold2, obs.time, seq);
     }
     this.tick.surprise = surprise;
+    let bad = false;
+    for (let j = 0; j < A; j++) if (!(Math.abs(action[j]) <= 1e10)) bad = true;
+    if (bad) {
+      this.havePred = false;
+      return action;
+    }
     const scale = this.degraded ? o.degradeScale : 1;
     for (let j = 0; j < A; j++) {
       let v = action[j] * scale;

