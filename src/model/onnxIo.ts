@@ -7,7 +7,7 @@ import { ManifestError } from './manifest.ts';
  * (`input`, `output`, `action_input`, ...) used in the error's JSON pointer.
  */
 export function checkTensorIo(
-  session: ort.InferenceSession,
+  session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>,
   kind: 'input' | 'output',
   field: string,
   name: string,

@@ -2,6 +2,21 @@ import * as ort from 'onnxruntime-node';
 import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, outputSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy } from './Policy.ts';
+import { openSyncSession, type SyncSession } from './ortSync.ts';
+
+/**
+ * How act() calls onnxruntime: 'sync' calls the native session on the caller's thread and returns
+ * the action at once (no event-loop hop, see ortSync.ts); 'async' awaits the public run(), which
+ * defers the same native call through setImmediate.
+ */
+export type OnnxRunMode = 'sync' | 'async';
+
+export interface OnnxPolicyOptions {
+  /** onnxruntime intra-op threads (1: the inference runs on the calling thread alone). */
+  readonly threads?: number;
+  /** Default 'sync'; falls back to 'async' with a `note` when the installed onnxruntime-node is not one checked for it. */
+  readonly mode?: OnnxRunMode;
+}
 
 /**
  * A policy run inline by onnxruntime-node (CPU). The session is checked against the manifest when
@@ -9,63 +24,131 @@ import type { Policy } from './Policy.ts';
  * observation and action sizes. One input tensor wraps one Float32Array for the whole run.
  * Recurrent states named in the manifest are fed back from each call's outputs (zeros after
  * reset()). For a chunked policy the output is the whole chunk (see ActionChunker).
+ *
+ * In 'sync' mode act() returns a Float32Array synchronously and the action is written into a
+ * buffer allocated here (valid until the next act()); in 'async' mode it returns a promise.
  */
 export class OnnxPolicy implements Policy {
   readonly inputSize: number;
   readonly outputSize: number;
+  /** How act() runs the model; `note` says why it is 'async' when 'sync' was asked for. */
+  readonly mode: OnnxRunMode;
+  readonly note?: string;
   private readonly input: Float32Array;
   private readonly feeds: Record<string, ort.Tensor>;
-  private readonly fetches: string[];
+  private readonly fetchNames: string[];
+  /** Sync mode: output name -> preallocated tensor written in place, or null (onnxruntime allocates). */
+  private readonly fetches: Record<string, ort.Tensor | null> = {};
   /** Recurrent state buffers, fed as inputs and refreshed from the outputs. */
   private readonly states: { input: string; output: string; data: Float32Array }[];
 
   private constructor(
     readonly manifest: ModelManifest,
-    private readonly session: ort.InferenceSession,
+    private readonly session: { sync: SyncSession } | { async: ort.InferenceSession },
+    note: string | undefined,
   ) {
+    this.mode = 'sync' in session ? 'sync' : 'async';
+    if (note) this.note = note;
     this.inputSize = observationSize(manifest);
     this.outputSize = outputSize(manifest);
     this.input = new Float32Array(this.inputSize);
     this.feeds = { [manifest.onnx.input]: new ort.Tensor('float32', this.input, [1, this.inputSize]) };
-    this.fetches = [manifest.onnx.output];
+    this.fetchNames = [manifest.onnx.output];
     this.states = (manifest.recurrent ?? []).map((r) => {
       const data = new Float32Array(r.shape.reduce((a, b) => a * b, 1));
       this.feeds[r.input] = new ort.Tensor('float32', data, r.shape);
-      this.fetches.push(r.output);
+      this.fetchNames.push(r.output);
       return { input: r.input, output: r.output, data };
     });
+    if ('sync' in session) for (const name of this.fetchNames) this.fetches[name] = preallocated(session.sync, name);
   }
 
-  static async load(folder: ModelFolder, threads = 1): Promise<OnnxPolicy> {
+  /** Loads and checks a model folder. `o` may be a thread count (the former signature). */
+  static async load(folder: ModelFolder, o: OnnxPolicyOptions | number = {}): Promise<OnnxPolicy> {
+    const { threads = 1, mode = 'sync' } = typeof o === 'number' ? { threads: o } : o;
     const { manifest, onnxPath } = folder;
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    const fail = (e: unknown) => new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${(e as Error).message}`, 'a valid ONNX model');
+    let note: string | undefined;
+    if (mode === 'sync') {
+      let opened: ReturnType<typeof openSyncSession>;
+      try {
+        opened = openSyncSession(onnxPath, options);
+      } catch (e) {
+        throw fail(e);
+      }
+      if ('session' in opened) {
+        try {
+          checkIo(opened.session, manifest, onnxPath);
+        } catch (e) {
+          opened.session.dispose();
+          throw e;
+        }
+        return new OnnxPolicy(manifest, { sync: opened.session }, undefined).warmUp();
+      }
+      note = opened.note;
+    }
     let session: ort.InferenceSession;
     try {
-      session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      session = await ort.InferenceSession.create(onnxPath, options);
     } catch (e) {
-      throw new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${(e as Error).message}`, 'a valid ONNX model');
+      throw fail(e);
     }
     checkIo(session, manifest, onnxPath);
-    return new OnnxPolicy(manifest, session);
+    return new OnnxPolicy(manifest, { async: session }, note);
   }
 
   reset(): void {
     for (const s of this.states) s.data.fill(0);
   }
 
-  async act(input: Float32Array): Promise<Float32Array> {
+  act(input: Float32Array): Float32Array | Promise<Float32Array> {
     this.input.set(input);
-    const result = await this.session.run(this.feeds, this.fetches);
-    for (const s of this.states) s.data.set(result[s.output].data as Float32Array);
-    return result[this.manifest.onnx.output].data as Float32Array;
+    if ('sync' in this.session) return this.take(this.session.sync.run(this.feeds, this.fetches));
+    return this.session.async.run(this.feeds, this.fetchNames).then((r) => this.take(r));
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    if ('sync' in this.session) this.session.sync.dispose();
+    else await this.session.async.release();
+  }
+
+  /** An output's values: the preallocated tensor onnxruntime wrote into (sync), else the result's own. */
+  private take(result: Record<string, ort.Tensor>): Float32Array {
+    const f = this.fetches;
+    for (const s of this.states) s.data.set((f[s.output] ?? result[s.output]).data as Float32Array);
+    const out = this.manifest.onnx.output;
+    return (f[out] ?? result[out]).data as Float32Array;
+  }
+
+  /**
+   * One call on zeros before the first tick (onnxruntime's first run is slow); a preallocated
+   * output the model does not fill in the shape expected is dropped for onnxruntime's own.
+   */
+  private warmUp(): this {
+    const zeros = new Float32Array(this.inputSize);
+    try {
+      this.act(zeros);
+    } catch {
+      for (const k in this.fetches) this.fetches[k] = null;
+      this.act(zeros);
+    }
+    this.reset();
+    return this;
   }
 }
 
+/** A tensor for a fixed-shape output (batch dimension 1), or null when a dimension is not known before the run. */
+function preallocated(session: SyncSession, name: string): ort.Tensor | null {
+  const md = session.outputMetadata.find((x) => x.name === name);
+  if (!md?.isTensor || md.type !== 'float32') return null;
+  const dims = md.shape.map((d, i) => (i === 0 && typeof d !== 'number' ? 1 : d));
+  if (!dims.every((d): d is number => typeof d === 'number' && d > 0)) return null;
+  return new ort.Tensor('float32', new Float32Array(dims.reduce((a, b) => a * b, 1)), dims);
+}
+
 /** Refuses a model whose graph does not have the inputs and outputs its manifest declares. */
-function checkIo(session: ort.InferenceSession, m: ModelManifest, file: string): void {
+function checkIo(session: SyncSession | ort.InferenceSession, m: ModelManifest, file: string): void {
   const check = (kind: 'input' | 'output', name: string, want: number) => checkTensorIo(session, kind, kind, name, want, file);
   check('input', m.onnx.input, observationSize(m));
   const chunk = m.action.chunk?.length ?? 1;

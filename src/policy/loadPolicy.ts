@@ -1,5 +1,5 @@
 import { observationSize, actionSize, type ModelFolder } from '../model/manifest.ts';
-import { OnnxPolicy } from './OnnxPolicy.ts';
+import { OnnxPolicy, type OnnxRunMode } from './OnnxPolicy.ts';
 import { AsyncPolicy } from './AsyncPolicy.ts';
 import { ActionChunker } from './ActionChunker.ts';
 import { ZeroPolicy, type Policy } from './Policy.ts';
@@ -9,15 +9,22 @@ export interface LoadPolicyOptions {
   readonly zero?: boolean;
   /** onnxruntime intra-op threads. */
   readonly threads?: number;
+  /** Inline model: call onnxruntime's native session on the loop's thread ('sync', default) or await its run() ('async'). */
+  readonly onnxRun?: OnnxRunMode;
   /** Run the model in a worker thread; the loop never waits (stall bound in s). */
   readonly async?: { readonly stallS: number };
 }
 
-/** The policy a model folder describes: ONNX inline, chunk-served when the manifest declares chunks. */
+/**
+ * The policy a model folder describes: ONNX inline (synchronous native call, see ortSync.ts),
+ * chunk-served when the manifest declares chunks.
+ */
 export async function loadPolicy(folder: ModelFolder, o: LoadPolicyOptions = {}): Promise<Policy> {
   const m = folder.manifest;
   if (o.zero) return new ZeroPolicy(m, observationSize(m), actionSize(m));
   if (o.async) return AsyncPolicy.load(folder, o.async);
-  const onnx = await OnnxPolicy.load(folder, o.threads);
+  // AXON_ONNX_RUN=async: the escape hatch (and the A/B switch for measuring the hop) without a flag.
+  const mode = o.onnxRun ?? (process.env.AXON_ONNX_RUN === 'async' ? 'async' : 'sync');
+  const onnx = await OnnxPolicy.load(folder, { threads: o.threads, mode });
   return m.action.chunk ? new ActionChunker(onnx) : onnx;
 }
