@@ -11,8 +11,18 @@ export interface Policy {
   readonly inputSize: number;
   /** Length of the raw action vector. */
   readonly outputSize: number;
-  /** Clears any internal state at an episode start. */
+  /**
+   * Clears any internal state (recurrent state, queued chunks) at an episode start. The loop also
+   * calls it when an operator re-arms the supervisor after a stop, so that a NaN that got into
+   * the state cannot latch past the reset.
+   */
   reset(): void;
+  /**
+   * The loop gives only finite inputs (ObservationBuilder replaces bad values). A recurrent policy
+   * feeds a state back only when every value of it is finite (|x| <= 1e10), keeping the previous
+   * one otherwise; its action may still be bad, which the safety supervisor rejects. A promise is
+   * raced against the tick's budget (ControlLoop StageDeadlines): one that settles late is dropped.
+   */
   act(input: Float32Array): Float32Array | Promise<Float32Array>;
   close(): Promise<void>;
   /** For policies that run apart from the loop (async): updated by every act(). */

@@ -31,7 +31,8 @@ export const defaultShieldOptions: ShieldOptions = { horizon: 10, samples: 64, n
  * Bad numbers: a proposal with a NaN, ±Inf or |x| > 1e10 is not rolled out; it goes on unchanged,
  * so the safety supervisor rejects it as a whole (hold, then safe-stop) and names the field. A
  * predicted state the constraints cannot score (NaN) counts as a violation at that step, never as
- * safe. Only finite actions are fed back into the shield's own state (`last`).
+ * safe; when every alternative's prediction is non-finite the shield sends zero (hold / damp).
+ * Only finite actions are fed back into the shield's own state (`last`).
  */
 export class ShieldHook implements WorldModelHook {
   readonly mode = 'shield' as const;
@@ -180,7 +181,9 @@ export class ShieldHook implements WorldModelHook {
         best = r;
       }
     }
-    if (best < 0) best = 1; // unreachable with finite keys; row 1 (zero) rather than index -1
+    // No row the model could predict (every rollout non-finite): nothing to choose by, so row 1,
+    // zero (hold / damp), never index -1.
+    if (best < 0 || this.worst[best] >= BAD_VALUE) best = 1;
     for (let j = 0; j < A; j++) this.out[j] = first[best * A + j];
     this.last.set(this.out);
     this.vetoes++;
