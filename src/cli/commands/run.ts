@@ -1,6 +1,6 @@
 import { Command } from '@commander-js/extra-typings';
 import { dirname, resolve } from 'node:path';
-import { portNumber, positiveNumber } from '../args.ts';
+import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -13,9 +13,13 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import { attachViewer, type Viewer } from '../../viewer/index.ts';
 import { attachRecorder, type Recorder } from '../../record/index.ts';
 import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
+import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
+import { traceWorldModel, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import type { Robot } from '../../core/robot.ts';
+import type { LiveResult } from '../live.ts';
 
 export function runCommand() {
-  return new Command('run')
+  return addWorldModelOptions(new Command('run')
     .description('Drive a real robot (Dynamixel bus from a robot config) with a policy: wall clock, soft start, safety, bus statistics. Dry-run against the emulator first: --port emu://')
     .requiredOption('--config <file>', 'robot config, e.g. hardware/robots/arm6-xm430.json')
     .requiredOption('--policy <dir>', 'model folder with manifest.json and model.onnx')
@@ -28,8 +32,14 @@ export function runCommand() {
     .option('--urdf <file>', "URDF the viewer draws the robot with (default: the config's \"urdf\"); its moving joints must be the config's")
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term (m/s, m/s, rad/s), clamped to the manifest's command_ranges; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
-    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .option('--async', 'run the policy in a worker thread: the loop never waits for it', false)
+    .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
+    .option('--seed <n>', 'seed of the action noise and the world-model hook', seedInt, 1)
+    .option('--baseline', 'emulated bus only (--port emu://): also run the same policy and noise without the world model on a fresh emulator, and report both', false)
+    .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
+      if (o.fault) throw new UsageError('--fault', 'is a simulation fault injection', 'axon sim or axon eval with a simulated robot');
+      const worldModel = worldModelFromFlags(o);
       const config = loadRobotConfig(o.config);
       const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus
       const urdf = o.urdf ? resolve(o.urdf) : config.urdf !== undefined ? resolve(dirname(o.config), config.urdf) : undefined;
@@ -42,35 +52,56 @@ export function runCommand() {
       if (o.view) await checkPortFree(o.viewPort);
       const jointNames = config.joints.map((j) => j.name);
       const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;
-      const { transport } = createPort(portName, { baud, servos: config.joints.map((j) => ({ id: j.id, model: j.model })) });
-      const robot = new DynamixelRobot(config, transport, { dryRun: o.dryRun, period });
+      if (o.baseline && !(worldModel && portName.startsWith('emu://')))
+        throw new UsageError('--baseline', worldModel ? `drives ${portName} twice` : 'needs --world-model', worldModel ? 'the emulated bus (--port emu://): a real robot is not run a second time by itself' : '--world-model DIR --wm-mode shield|monitor');
+      const open = () => new DynamixelRobot(config, createPort(portName, { baud, servos: config.joints.map((j) => ({ id: j.id, model: j.model })) }).transport, { dryRun: o.dryRun, period });
+      const robot = open();
+      const live = (r: Robot, wm: WorldModelOptions | undefined, onLoop?: Parameters<typeof runLive>[1]['onLoop']): Promise<LiveResult> =>
+        runLive(r, {
+          policy: o.policy,
+          durationS: o.duration,
+          seed: o.seed,
+          ...(wm ? { worldModel: wm } : {}),
+          ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
+          ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+          ...(o.command ? { velocityCommand: o.command } : {}),
+          ...(onLoop ? { onLoop } : {}),
+        });
       let viewer: Promise<Viewer> | undefined;
       let recorder: Recorder | undefined;
       if (!o.json) {
         console.log(`axon run: ${config.name} (${config.joints.length} servos) on ${portName} at ${baud} bit/s under ${folder.manifest.name} (${folder.manifest.control_hz} Hz), ${o.duration} s${o.dryRun ? ', DRY RUN (torque stays off, nothing is written)' : ''}`);
         robot.events$.subscribe((e) => printEvent(e));
       }
-      const r = await runLive(robot, {
-        policy: o.policy,
-        durationS: o.duration,
-        ...(o.command ? { velocityCommand: o.command } : {}),
-        onLoop: (loop, safety, command) => {
+      const r = await live(robot, worldModel, (loop, safety, command, parts) => {
           // A robot fault (hardware error, port lost) ends the run: runLive has stopped the
           // supervisor, the robot has applied its safe stop; close() then leaves it so.
           robot.health$.subscribe((h) => {
             if (h.faults.length > 0) loop.stop();
           });
+          const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
           if (o.record)
-            recorder = attachRecorder(loop, { spec: robot.spec, manifest: folder.manifest, period, run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) } }, o.record);
+            recorder = attachRecorder(
+              loop,
+              {
+                spec: robot.spec,
+                manifest: folder.manifest,
+                ...(worldModel ? { worldModelManifest: loadModelFolder(worldModel.dir).manifest } : {}),
+                period,
+                run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) },
+                command,
+                ...(rollouts ? { worldModel: rollouts } : {}),
+              },
+              o.record,
+            );
           if (o.view) {
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
-            viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}`, velocityCommand: { source: command, inModel: hasVelocityTerm(folder.manifest) } });
+            viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}`, velocityCommand: { source: command, inModel: hasVelocityTerm(folder.manifest) }, ...(rollouts ? { rollouts } : {}) });
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
               () => loop.stop(),
             );
           }
-        },
       }).finally(async () => {
         try {
           await recorder?.close();
@@ -79,6 +110,8 @@ export function runCommand() {
         }
       });
       const record = recorder ? await recorder.close() : undefined;
+      // --baseline: the same policy, noise and seed without the world model, on a fresh emulated bus.
+      const baseline = o.baseline ? await live(open(), undefined) : undefined;
       const b = robot.bus.stats;
       const counts: Record<string, number> = {};
       for (const e of robot.eventLog) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
@@ -110,6 +143,9 @@ export function runCommand() {
         },
         hardware: { events: counts, faults },
         ...(record ? { record } : {}),
+        ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
+        ...(r.worldModel && worldModel ? { world_model: { ...worldModelSummary(worldModel.dir, r.worldModel, round), ...(worldModel.mode === 'shield' ? { continuation: r.sessionWorldModel?.continuationKind ?? 'hold' } : {}), position_clamps: r.safety.counts.position_clamp ?? 0 } } : {}),
+        ...(baseline ? { baseline: { description: `the same policy${o.actionNoise ? ' and noise' : ''} without the world model (fresh emulator)`, ticks: baseline.loop.ticks, safety: safetySummary(baseline.safety), position_clamps: baseline.safety.counts.position_clamp ?? 0 } } : {}),
         final_position: Object.fromEntries(robot.spec.joints.map((j, i) => [j.name, round(robot.observe().jointPosition[i], 4)])),
       };
       if (o.json) console.log(JSON.stringify(summary));
@@ -120,6 +156,8 @@ export function runCommand() {
         console.log(`bus: ${summary.bus.reads} reads (latency µs p50 ${bl.p50} p99 ${bl.p99} max ${bl.max}), ${summary.bus.writes} writes, ${summary.bus.retries} retries, ${summary.bus.timeouts} timeouts, ${summary.bus.crc_errors} CRC errors`);
         const ev = Object.entries(summary.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
         console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+        if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}, ${summary.world_model.position_clamps} position clamps`);
+        if (summary.baseline) console.log(`baseline (${summary.baseline.description}): ${summary.baseline.position_clamps} position clamps`);
       }
       if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
     });

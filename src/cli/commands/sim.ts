@@ -6,6 +6,11 @@ import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { AxonError, UsageError } from '../../core/errors.ts';
+import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
+import { loadModelFolder } from '../../model/manifest.ts';
+import type { ControlLoop } from '../../loop/ControlLoop.ts';
+import { worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import { checkPortFree, checkWritable } from '../preflight.ts';
 
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -61,7 +66,7 @@ export function simCommand() {
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
       const worldModel = o.urdf && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
       if (o.robot === undefined && !o.urdf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, or --urdf FILE`);
-      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot });
+      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot }, worldModel);
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
@@ -121,13 +126,7 @@ export function simCommand() {
           };
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
-          if (o.async)
-            loop.records$.subscribe((rec) => {
-              age.n++;
-              age.sum += rec.actionAge;
-              if (rec.actionAge > age.max) age.max = rec.actionAge;
-              if (rec.inferenceS > age.inferMaxS) age.inferMaxS = rec.inferenceS;
-            });
+          if (o.async) countActionAge(loop, age);
           // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
           // ghost paths, the predicted trajectory alone for the recording.
           const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
@@ -162,19 +161,8 @@ export function simCommand() {
           randomization: r.randomization,
           ...(record ? { record } : {}),
           ...(o.command || hasVelocityTerm(session.folder.manifest) ? { velocity_command: Array.from(session.command.value) } : {}),
-          ...(o.async ? { async_policy: { action_age_ticks: { mean: round(age.sum / Math.max(1, age.n), 2), max: age.max }, inference_us_max: round(age.inferMaxS * 1e6, 1) } } : {}),
-          ...(r.worldModel
-            ? {
-                world_model: {
-                  model: worldModel!.dir,
-                  mode: r.worldModel.mode,
-                  ...(r.worldModel.mode === 'shield' ? { vetoes: r.worldModel.vetoes } : {}),
-                  ...(r.worldModel.mode === 'monitor'
-                    ? { max_surprise: round(r.worldModel.maxSurprise, 2), fault_s: Number.isNaN(r.worldModel.faultS) ? null : round(r.worldModel.faultS, 3), surprise_event_after_s: Number.isNaN(r.worldModel.surpriseEventS) ? null : round(r.worldModel.surpriseEventS, 3) }
-                    : {}),
-                },
-              }
-            : {}),
+          ...(o.async ? { async_policy: asyncSummary(age) } : {}),
+          ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),
         };
         if (o.json) console.log(JSON.stringify(summary));
         else printHuman(summary);
@@ -201,25 +189,81 @@ export function simCommand() {
     });
 }
 
-/** `--robot ws://...`: the same loop on wall-clock time against a robot served by `axon bridge`. */
-async function simOverBridge(o: { robot: string; policy?: string; token?: string; duration: number; seed: number; json: boolean; worldModel?: string; view: boolean; record?: string; command?: [number, number, number] }): Promise<void> {
+/** `--robot ws://...`: the same session on wall-clock time against a robot served by `axon bridge`. */
+async function simOverBridge(o: {
+  robot: string;
+  policy?: string;
+  token?: string;
+  duration: number;
+  seed: number;
+  json: boolean;
+  worldModel?: string;
+  view: boolean;
+  viewPort: number;
+  record?: string;
+  command?: [number, number, number];
+  async: boolean;
+  stallMs: number;
+  actionNoise?: number;
+  fault?: unknown;
+  randomize: boolean;
+  zeroPolicy: boolean;
+  urdf?: string;
+}, worldModel: WorldModelOptions | undefined): Promise<void> {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
-  if (o.worldModel || o.view || o.record) throw new UsageError(o.worldModel ? '--world-model' : o.view ? '--view' : '--record', 'is not available with a bridged robot yet', 'a simulated robot by name');
+  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.urdf ? '--urdf' : undefined;
+  if (simOnly) throw new UsageError(simOnly, 'is not available with a bridged robot', `a simulated robot by name${simOnly === '--randomize' ? ' (or axon bridge --randomize on the server)' : ''}`);
+  if (o.record) checkWritable(o.record);
+  if (o.view) await checkPortFree(o.viewPort);
   const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed } });
   if (robot.serverState === 'safe-stop' || robot.serverState === 'e-stopped') {
     await robot.close();
     throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
   }
-  if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}, ${o.duration} s in real time`);
+  // A shipped robot served by `axon bridge --sim` (the hello names it) has its task on this side.
+  const shipped = robot.hello.sim && robotNames().includes(robot.spec.name) ? robot.spec.name : undefined;
+  const task = shipped ? createTask(shipped) : undefined;
+  if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
+  let viewer: Promise<Viewer> | undefined;
+  let recorder: Recorder | undefined;
+  const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
   const r = await runLive(robot, {
     policy: o.policy,
     durationS: o.duration,
+    seed: o.seed,
+    ...(worldModel ? { worldModel } : {}),
+    ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
+    ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+    ...(task ? { task } : {}),
     ...(o.command ? { velocityCommand: o.command } : {}),
-    onLoop: (_l, _s, command) => {
+    onLoop: (loop, safety, command, parts) => {
       const note = o.command && command.clampNote(o.command);
       if (note) process.stderr.write(`axon: note: ${note}\n`);
+      if (o.async) countActionAge(loop, age);
+      const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
+      const manifest = loadModelFolder(o.policy!).manifest;
+      if (o.record) {
+        const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot };
+        const wmManifest = worldModel ? loadModelFolder(worldModel.dir).manifest : undefined;
+        recorder = attachRecorder(loop, { spec: robot.spec, manifest, worldModelManifest: wmManifest, period: 1 / manifest.control_hz, run, command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
+      }
+      if (o.view) {
+        viewer = attachViewer(loop, safety, { spec: robot.spec, ...(shipped ? { model: robotModel(shipped) } : {}) }, { port: o.viewPort, title: `axon sim: ${robot.spec.name} over the bridge`, velocityCommand: { source: command, inModel: hasVelocityTerm(manifest) }, ...(rollouts ? { rollouts } : {}) });
+        viewer.then(
+          (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
+          () => loop.stop(),
+        );
+      }
     },
+  }).finally(async () => {
+    try {
+      await recorder?.close();
+    } finally {
+      await (await viewer)?.close();
+    }
   });
+  const record = recorder ? await recorder.close() : undefined;
+  const e = r.episode;
   const summary = {
     command: 'sim',
     robot: o.robot,
@@ -229,16 +273,39 @@ async function simOverBridge(o: { robot: string; policy?: string; token?: string
     ticks: r.loop.ticks,
     realtime: true,
     loop: loopSummary(r.loop.stats),
+    episode: e
+      ? { return: round(e.return, 4), steps: r.loop.ticks, terminated: !e.success, success: e.success, ...(e.metrics ?? {}) }
+      : { return: null, steps: r.loop.ticks, terminated: null, success: null, note: `no task known for robot "${robot.spec.name}" on this side` },
     safety: safetySummary(r.safety),
-    ended_by: r.endedBy,
+    randomization: {},
+    ...(record ? { record } : {}),
     ...(o.command || hasVelocityTerm(r.folder.manifest) ? { velocity_command: Array.from(r.command.value) } : {}),
+    ...(o.async ? { async_policy: asyncSummary(age) } : {}),
+    ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),
+    ended_by: r.endedBy,
     bridge: { url: o.robot, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
   };
   if (o.json) console.log(JSON.stringify(summary));
   else {
     console.log(`ticks ${summary.ticks} at ${summary.loop.rate_hz} Hz, period error µs p99 ${summary.loop.period_error_us.p99}, overruns ${summary.loop.overruns}`);
+    if (e) console.log(`episode: return ${summary.episode.return}, ${e.success ? 'success' : 'failed'}`);
     console.log(`safety: ${summary.safety.state}; bridge: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out, ${summary.bridge.reconnects} reconnects`);
+    if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}`);
   }
+}
+
+/** --async: how old the actions were and how long inference took, sampled per tick (no allocation). */
+function countActionAge(loop: ControlLoop, age: { max: number; sum: number; n: number; inferMaxS: number }): void {
+  loop.records$.subscribe((rec) => {
+    age.n++;
+    age.sum += rec.actionAge;
+    if (rec.actionAge > age.max) age.max = rec.actionAge;
+    if (rec.inferenceS > age.inferMaxS) age.inferMaxS = rec.inferenceS;
+  });
+}
+
+function asyncSummary(age: { max: number; sum: number; n: number; inferMaxS: number }) {
+  return { action_age_ticks: { mean: round(age.sum / Math.max(1, age.n), 2), max: age.max }, inference_us_max: round(age.inferMaxS * 1e6, 1) };
 }
 
 function printHuman(s: {
