@@ -5,15 +5,12 @@ import {
   Cylinder,
   GSSolver,
   HingeConstraint,
-  Narrowphase,
   Plane,
   Quaternion,
   Sphere,
   Vec3,
   World,
   type Constraint,
-  type ContactEquation,
-  type FrictionEquation,
   type Shape,
 } from 'cannon-es';
 import { AxonError } from '../src/core/errors.ts';
@@ -31,6 +28,7 @@ import { Rng } from '../src/core/rng.ts';
 import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
 import { JointDrive } from './physics/JointDrive.ts';
 import { WarmStartSolver } from './physics/WarmStartSolver.ts';
+import { RobotNarrowphase } from './physics/RobotNarrowphase.ts';
 import { Actuators, type ActuatorJointSettings, type PdIntegration } from './actuators/Actuators.ts';
 import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
 import { UrdfError, type UrdfInertial, type UrdfJoint, type UrdfLink, type UrdfModel, type UrdfNote } from './urdf/parseUrdf.ts';
@@ -123,6 +121,13 @@ export interface SimRobotOptions {
    * slip). Default 'mass'.
    */
   readonly frictionModel?: 'coulomb' | 'mass';
+  /**
+   * Ground contact margin (m): a convex vertex up to this far above the ground plane keeps a
+   * (speculative) contact row, so a resting foot keeps its corners and their warm-started impulses
+   * step to step (sim/physics/RobotNarrowphase.ts). Default DEFAULT_CONTACT_MARGIN with pd
+   * 'implicit', 0 (cannon-es's rule: only vertices at or below the plane) with 'explicit'.
+   */
+  readonly contactMargin?: number;
   /** Sensor noise and bias applied in observe(); default none. */
   readonly sensorNoise?: SimSensorNoise;
   /**
@@ -177,6 +182,9 @@ export type SimRandomizer = (robot: SimRobot, seed: number) => void;
  */
 export const DEFAULT_LINK_INERTIAL: Omit<UrdfInertial, 'origin'> = { mass: 0.1, ixx: 1e-3, ixy: 0, ixz: 0, iyy: 1e-3, iyz: 0, izz: 1e-3 };
 
+/** SimRobotOptions.contactMargin with pd 'implicit' (m). */
+export const DEFAULT_CONTACT_MARGIN = 0.002;
+
 /** Collision groups: the robot meets only the ground (no self-collision, SIMULATION.md). */
 const GROUP_GROUND = 1;
 const GROUP_ROBOT = 2;
@@ -191,40 +199,6 @@ const JOINT_RELAXATION = 4;
 const LIMIT_STEPS_PER_PERIOD = 20;
 /** Longest action latency setActionLatency accepts (physics steps). */
 export const MAX_LATENCY_STEPS = 100;
-
-interface ContactLoad {
-  /** Normal force (N) and contact count of the last physics step. */
-  normal: number;
-  count: number;
-}
-
-/**
- * cannon-es's narrowphase with Coulomb friction limits on robot contacts. cannon bounds each
- * friction equation's multiplier, which is an impulse (N·s, force = multiplier / dt), by
- * μ·g·(reduced mass): a bound that does not follow the normal load and, read as a force, is 1/dt
- * times μ·m·g. Here each friction equation of a contact on a robot body is bounded by
- * μ × (the body's normal force in the previous physics step / its contact count) × dt: Coulomb
- * friction, one step lagged. A body's first contact step keeps cannon's bound.
- */
-class CoulombNarrowphase extends Narrowphase {
-  readonly load = new Map<Body, ContactLoad>();
-  /** Physics step (s). */
-  dt = 0.002;
-
-  override createFrictionEquationsFromContact(c: ContactEquation, out: FrictionEquation[]): boolean {
-    const made = super.createFrictionEquationsFromContact(c, out);
-    if (!made || out.length < 2) return made;
-    const l = this.load.get(c.bi) ?? this.load.get(c.bj);
-    if (l === undefined || l.count === 0) return made;
-    const f1 = out[out.length - 1];
-    const f2 = out[out.length - 2];
-    const mu = this.currentContactMaterial.friction;
-    const cap = ((mu * l.normal) / l.count) * this.dt;
-    f1.maxForce = f2.maxForce = cap;
-    f1.minForce = f2.minForce = -cap;
-    return made;
-  }
-}
 
 interface LinkInfo {
   readonly urdf: UrdfLink;
@@ -372,7 +346,7 @@ export class SimRobot implements SimulatedRobot {
   private readonly pushObs: Float32Array;
   // Contacts, friction.
   private readonly configuredFriction: number;
-  private readonly narrowphase: CoulombNarrowphase | undefined;
+  private readonly narrowphase: RobotNarrowphase | undefined;
   private readonly spawnOnGround: boolean;
   // Per-link FK scratch, sized at construction.
   private readonly fkPos: Vec3[];
@@ -404,10 +378,14 @@ export class SimRobot implements SimulatedRobot {
     world.defaultContactMaterial.friction = this.configuredFriction;
     world.allowSleep = false;
     this.spawnOnGround = options.spawnOnGround ?? false;
-    if (options.frictionModel === 'coulomb') {
-      this.narrowphase = new CoulombNarrowphase(world);
-      this.narrowphase.dt = h;
-      world.narrowphase = this.narrowphase;
+    const margin = options.contactMargin ?? (this.pdMode === 'implicit' ? DEFAULT_CONTACT_MARGIN : 0);
+    if (!(margin >= 0 && margin <= 0.05)) throw new AxonError('SIM_OPTION', 'contactMargin', `is ${margin}`, 'a distance in [0, 0.05] m');
+    if (options.frictionModel === 'coulomb' || margin > 0) {
+      const np = (this.narrowphase = new RobotNarrowphase(world));
+      np.dt = h;
+      np.margin = margin;
+      np.coulomb = options.frictionModel === 'coulomb';
+      world.narrowphase = np;
     }
 
     // ---- links and fixed-joint groups ------------------------------------------------------
@@ -1216,7 +1194,7 @@ export class SimRobot implements SimulatedRobot {
       this.pushObs[1] = on ? this.pushForce.y : 0;
       this.pushObs[2] = on ? this.pushForce.z : 0;
     }
-    if (this.narrowphase !== undefined) this.updateContactLoads();
+    if (this.narrowphase?.coulomb) this.updateContactLoads();
     if (this.imuLink >= 0) {
       this.imuPointVelocity(_v1);
       const inv = 1 / this.physicsDt;
@@ -1232,6 +1210,7 @@ export class SimRobot implements SimulatedRobot {
   /** Normal force and contact count per robot body in the step just taken (Coulomb friction). */
   private updateContactLoads(): void {
     const load = this.narrowphase!.load;
+    const margin = this.narrowphase!.margin;
     for (const l of load.values()) {
       l.normal = 0;
       l.count = 0;
@@ -1241,7 +1220,9 @@ export class SimRobot implements SimulatedRobot {
       const eq = contacts[c];
       const l = load.get(eq.bi) ?? load.get(eq.bj);
       if (l === undefined) continue;
-      l.normal += eq.multiplier > 0 ? eq.multiplier : 0;
+      const f = eq.multiplier > 0 ? eq.multiplier : 0;
+      if (f === 0 && margin > 0) continue; // a speculative contact (within the margin) that carried nothing
+      l.normal += f;
       l.count++;
     }
   }
