@@ -11,7 +11,8 @@
  *    commandTimeoutS safe-stops the robot at the first loop tick past the deadline;
  *  - the commander's connection ending without `release` safe-stops the robot at once;
  *  - one commander at a time; a second is refused (COMMANDER_BUSY);
- *  - commanding, e-stop and reset need the token; observers need it only when configured;
+ *  - commanding and reset need the token; e-stop does not (stopping is always allowed) unless
+ *    stopNeedsToken is set; observers need it only when configured;
  *  - a malformed frame or message gets an error reply and changes nothing.
  *
  * safe-stop and e-stopped are latched until an explicit `reset` (client or server operator).
@@ -73,6 +74,11 @@ export interface BridgeServerOptions {
   readonly token?: string;
   /** Let clients without a token receive state frames; default true. */
   readonly observeWithoutToken?: boolean;
+  /**
+   * E-stop needs the token too; default false: stopping is always allowed, any client may e-stop.
+   * Set it for a server exposed beyond the robot's own network.
+   */
+  readonly stopNeedsToken?: boolean;
   /** Loop rate of a real (not simulated) robot (Hz); a simulated robot's is 1 / physicsDt. */
   readonly loopHz?: number;
   /** State frame rate (Hz); must divide the loop rate; default the loop rate. */
@@ -144,6 +150,7 @@ export class BridgeServer {
   /** True when the token was generated (no token was given). */
   readonly tokenGenerated: boolean;
   readonly observeWithoutToken: boolean;
+  readonly stopNeedsToken: boolean;
   readonly sim: boolean;
   /** Loop period (s) and rates (Hz). */
   readonly dt: number;
@@ -204,6 +211,7 @@ export class BridgeServer {
     this.tokenGenerated = o.token === undefined;
     this.token = o.token ?? generateToken();
     this.observeWithoutToken = o.observeWithoutToken ?? true;
+    this.stopNeedsToken = o.stopNeedsToken ?? false;
     this.sim = isSimulated(robot);
     if (this.sim) {
       this.dt = (robot as SimulatedRobot).physicsDt;
@@ -459,9 +467,9 @@ export class BridgeServer {
     });
   }
 
-  /** Safe-stop through the supervisor (its deadline path: one miss safe-stops, config above). */
+  /** Safe-stop through the supervisor (a 'safe_stop' event, latched until reset). */
   private _safeStop(cause: StateCause, reason: string): void {
-    this._sup.reportDeadlineMiss(reason, this._obs.time, this._k);
+    this._sup.safeStop(reason, this._obs.time, this._k);
     this._publish(cause, reason);
   }
 
@@ -714,7 +722,7 @@ export class BridgeServer {
         c.ws.send(JSON.stringify(this.stats()));
         return;
       case 'estop':
-        if (!c.authed) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'e-stop needs a valid token (auth first)');
+        if (!c.authed && this.stopNeedsToken) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'e-stop needs a valid token on this server (auth first)');
         this._sup.estop(`client ${c.id}: ${m.reason ?? 'e-stop'}`, this._obs.time, this._k);
         this._publish('estop', `e-stop by client ${c.id}${m.reason ? `: ${m.reason}` : ''}`, c);
         return;

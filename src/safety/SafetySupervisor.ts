@@ -30,7 +30,7 @@
  *     t_stop <= m·v0 / effortLimit  +  4.6 · m / kd_stop
  * (a constant deceleration at the effort limit, then an exponential decay of time constant
  * m / kd_stop). The shipped cartpole (slider 30 N, 10 m/s, cart and pole 1.1 kg) at 3 m/s: under
- * 0.3 s by the bound, about 0.15 m of travel (tests/src/safety/safeStop.test.ts). In position and
+ * 0.3 s by the bound, 0.17 m of travel measured (tests/src/safety/safeStop.test.ts). In position and
  * velocity modes the damping runs in the actuator's own loop (the robot's PD rate); with an
  * effort-only robot it runs at the loop rate, so the spec's kd is used when it is > 0.
  * Velocity mode with kd 0 on a driven joint (kd is the velocity loop's gain: it commands no

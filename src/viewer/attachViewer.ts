@@ -92,6 +92,12 @@ export interface ViewerOptions {
   /** Default 127.0.0.1 (loopback only). */
   readonly host?: string;
   readonly token?: string;
+  /**
+   * E-stop and disarm need the token too; default false: stopping is always allowed, a page
+   * without the token may stop the robot (arming, reset and commands still need it). Set it for a
+   * viewer exposed beyond the robot's own network.
+   */
+  readonly stopNeedsToken?: boolean;
   /** State frames per second to a client that does not ask for them (the page asks once per drawn frame); default 30. */
   readonly frameHz?: number;
   /** Stats messages per second; default 4. */
@@ -278,7 +284,9 @@ export async function attachViewer(
         JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false, ...(m.cmd === 'velocity' && vc ? { velocityCommand: Array.from(vc.source.value) } : {}) }),
       );
     if (m.type !== 'cmd' || typeof m.cmd !== 'string') return reply(false, 'expected {"type":"cmd","cmd":...}');
-    if (!c.canCommand) return reply(false, 'this page has no valid token: open the URL printed by axon (with ?token=...)');
+    const stopping = m.cmd === 'estop' || m.cmd === 'disarm';
+    if (!c.canCommand && !(stopping && !o.stopNeedsToken))
+      return reply(false, 'this page has no valid token: open the URL printed by axon (with ?token=...)');
     switch (m.cmd) {
       case 'estop':
         // On the loop's clock (the tick's time), as the loop's own checks: a real robot stamps

@@ -145,10 +145,9 @@ describe('bridge authentication', () => {
     expect(await c.auth('guess', 'command')).toMatchObject({ type: 'error', code: ErrorCode.AUTH_FAILED });
     await waitUntil(() => c.closed !== undefined, 'the close');
     expect(c.closed!.code).toBe(4401);
-    // Command frames, e-stop and reset without auth: AUTH_REQUIRED each, nothing moves.
+    // Command frames and reset without auth: AUTH_REQUIRED each, nothing moves (e-stop is allowed: stopping always is).
     const d = await raw(s.url);
     expect(await d.errorAfter(() => d.bin(effort(1, 2)))).toMatchObject({ code: ErrorCode.AUTH_REQUIRED });
-    expect(await d.errorAfter(() => d.json({ type: 'estop' }))).toMatchObject({ code: ErrorCode.AUTH_REQUIRED });
     expect(await d.errorAfter(() => d.json({ type: 'reset' }))).toMatchObject({ code: ErrorCode.AUTH_REQUIRED });
     // An observer without a token may watch (this server allows it) but not command.
     expect(await d.auth(undefined, 'observe')).toMatchObject({ type: 'auth_ok', role: 'observe' });
@@ -159,6 +158,18 @@ describe('bridge authentication', () => {
     expect(s.robotState).toBe('idle');
     expect(hangsStill(s)).toBe(true);
     expect(events.filter((e) => e.kind === 'state')).toEqual([]);
+  });
+
+  it('stopping is always allowed: a client without the token may e-stop, unless the server sets stopNeedsToken', async () => {
+    const open = await server();
+    const a = await raw(open.url);
+    a.json({ type: 'estop', reason: 'visitor pressed stop' });
+    await waitUntil(() => open.robotState === 'e-stopped', 'the e-stop');
+    expect(await a.errorAfter(() => a.json({ type: 'reset' }))).toMatchObject({ code: ErrorCode.AUTH_REQUIRED }); // resetting still needs it
+    const closed = await server({ stopNeedsToken: true });
+    const b = await raw(closed.url);
+    expect(await b.errorAfter(() => b.json({ type: 'estop' }))).toMatchObject({ code: ErrorCode.AUTH_REQUIRED });
+    expect(closed.robotState).toBe('idle');
   });
 
   it('a server that requires the token to observe sends no state frames without it', async () => {

@@ -186,18 +186,20 @@ describe('attachViewer', () => {
     c.ws.close();
   });
 
-  it('executes e-stop and arm with the token, refuses commands without it', async () => {
+  it('executes e-stop and arm with the token; without it stopping is allowed, arming and commands are not', async () => {
     const f = fakeLoop();
     f.tick(0);
     viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0 });
     f.tick(1);
     const anon = await client(viewer.url.replace(/\?token=.*/, '?token=wrong'));
-    const a = await anon.reply('estop');
+    expect(await anon.reply('estop')).toMatchObject({ ok: true, safetyState: 'e-stopped' }); // stopping is always allowed
+    const a = await anon.reply('arm');
     expect(a).toMatchObject({ ok: false });
     expect(a.message).toMatch(/token/);
-    expect(f.safety.state).toBe('running');
+    expect(f.safety.state).toBe('e-stopped');
 
     const op = await client(viewer.url);
+    expect(await op.reply('arm')).toMatchObject({ ok: true, safetyState: 'running' });
     expect(await op.reply('estop')).toMatchObject({ ok: true, safetyState: 'e-stopped' });
     expect(f.safety.state).toBe('e-stopped');
     expect(await op.reply('arm')).toMatchObject({ ok: true, safetyState: 'running' });
@@ -205,6 +207,17 @@ describe('attachViewer', () => {
     expect(await op.reply('launch')).toMatchObject({ ok: false, message: expect.stringMatching(/unknown command/) });
     anon.ws.close();
     op.ws.close();
+  });
+
+  it('with stopNeedsToken (a viewer exposed beyond the robot’s network) a page without the token cannot stop either', async () => {
+    const f = fakeLoop();
+    f.tick(0);
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, stopNeedsToken: true });
+    f.tick(1);
+    const anon = await client(viewer.url.replace(/\?token=.*/, '?token=wrong'));
+    for (const cmd of ['estop', 'disarm']) expect(await anon.reply(cmd)).toMatchObject({ ok: false, message: expect.stringMatching(/token/) });
+    expect(f.safety.state).toBe('running');
+    anon.ws.close();
   });
 
   it('stamps the page’s e-stop and arm with the loop’s time, not the robot’s clock (a real robot stamps its own)', async () => {
