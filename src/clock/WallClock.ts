@@ -1,25 +1,43 @@
 import { Observable } from 'rxjs';
 import type { Clock, Tick } from './types.ts';
-import { sleepUntil, steadyNow } from './sleep.ts';
+import { steadyNow } from './sleep.ts';
+import { AdaptiveSleeper } from './AdaptiveSleeper.ts';
 
 export interface WallClockOptions {
-  /** Seconds before each deadline at which the timer hands over to a spin (TIMING.md). Default 1.1 ms. */
+  /**
+   * How this thread waits for a deadline (both then spin a learned margin, AdaptiveSleeper):
+   * - 'timer': a setTimeout; the event loop stays free between ticks.
+   * - 'block': Atomics.wait on this thread (fractional ms, no event loop), one event-loop turn
+   *   per tick in between: for a thread that owns the loop (DESIGN.md); on the main thread, I/O
+   *   and timers are served once per period.
+   * Default 'timer'.
+   */
+  readonly sleep?: 'timer' | 'block';
+  /** Share of a core the spin may burn (caps the learned margin at budget·period). Default 0.1. */
+  readonly cpuBudget?: number;
+  /** A fixed spin margin (s) instead of a learned one; 0 = no spin (a plain timer or wait). */
   readonly spinMargin?: number;
 }
 
 /**
- * Real time at a fixed period on a steady clock, hybrid timer + spin. Deadlines stay on the grid
- * start + k·period (no drift). A tick whose previous one is still being handled (no `done$` yet)
- * is not emitted: it is counted in `overruns` and the next deadline on the grid is used.
+ * Real time at a fixed period on a steady clock: sleep, then spin the last stretch, the spin
+ * margin learned from the recent wake-up lateness under a CPU budget (AdaptiveSleeper). Deadlines
+ * stay on the grid start + k·period (no drift). A tick whose previous one is still being handled
+ * (no `done$` yet) is not emitted: it is counted in `overruns` and the next deadline on the grid
+ * is used. For timing owned by another thread see WorkerClock.
  */
 export class WallClock implements Clock {
   overruns = 0;
+  /** The sleeper of the last run (margin learned, seconds spun). */
+  sleeper: AdaptiveSleeper;
   private origin = steadyNow();
 
   constructor(
     readonly period: number,
     private readonly options: WallClockOptions = {},
-  ) {}
+  ) {
+    this.sleeper = this.newSleeper();
+  }
 
   now(): number {
     return steadyNow() - this.origin;
@@ -27,7 +45,8 @@ export class WallClock implements Clock {
 
   ticks(done$: Observable<unknown>): Observable<Tick> {
     return new Observable<Tick>((sub) => {
-      const spinMargin = this.options.spinMargin ?? 0.0011;
+      const block = this.options.sleep === 'block';
+      const sleeper = (this.sleeper = this.newSleeper());
       this.origin = steadyNow();
       let k = 0;
       let seq = 0;
@@ -54,13 +73,29 @@ export class WallClock implements Clock {
           nextK = behind;
         }
         k = nextK;
-        if (!closed) sleepUntil(this.origin + k * this.period, spinMargin, fire);
+        if (closed) return;
+        const next = this.origin + k * this.period;
+        if (block) setImmediate(() => {
+          if (closed) return;
+          sleeper.sleepUntil(next);
+          fire();
+        });
+        else sleeper.schedule(next, fire);
       };
       fire();
       return () => {
         closed = true;
         doneSub.unsubscribe();
       };
+    });
+  }
+
+  private newSleeper(): AdaptiveSleeper {
+    const o = this.options;
+    return new AdaptiveSleeper({
+      period: this.period,
+      ...(o.cpuBudget !== undefined ? { cpuBudget: o.cpuBudget } : {}),
+      ...(o.spinMargin !== undefined ? { fixedMargin: o.spinMargin } : {}),
     });
   }
 }

@@ -1,0 +1,185 @@
+import { once } from 'node:events';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { Observable } from 'rxjs';
+import type { Clock, Tick } from './types.ts';
+import { steadyNow } from './sleep.ts';
+import { AdaptiveSleeper } from './AdaptiveSleeper.ts';
+
+export interface WorkerClockOptions {
+  /** Share of a core the timing thread's spin may burn (AdaptiveSleeper). Default 0.06. */
+  readonly cpuBudget?: number;
+  /**
+   * Share of a core this thread may spin: the worker notifies this much earlier than the
+   * deadline (the learned p99 of this thread's wake-up after a notify) and this thread spins the
+   * rest. 0 = notify at the deadline, no spin here. Default 0.06.
+   */
+  readonly mainBudget?: number;
+  /** A fixed spin margin (s) instead of a learned one. */
+  readonly fixedMargin?: number;
+  /** Lateness samples kept from the timing thread (its own period error, for benchmarks). */
+  readonly ring?: number;
+}
+
+/** What the timing thread reports: its learned margin, its spin time, and its own wake lateness. */
+export interface WorkerClockTiming {
+  readonly margin: number;
+  readonly spunS: number;
+  readonly wakes: number;
+  /** The last min(wakes, ring) lateness values at the timing thread's wake (s), oldest first. */
+  lateness(): Float64Array;
+}
+
+const RING = 6;
+
+/**
+ * Real time from a dedicated timing thread: a worker sleeps to each deadline of the grid
+ * origin + k·period with Atomics.wait and a learned spin (AdaptiveSleeper), publishes k in shared
+ * memory and notifies; this thread waits for it with Atomics.waitAsync (its event loop stays free
+ * for I/O between ticks) and emits the tick. A sleeping event loop pays the host's wake-up latency
+ * again on the notify, so the worker notifies `lead` early, lead being this thread's learned p99
+ * wake-up after a notify (capped by `mainBudget`), and this thread spins the rest. The tick's
+ * `lateness` is measured here, where the tick is handled (`npm run bench` prints both threads'
+ * figures). Same overrun rule as WallClock.
+ *
+ * Start with `await WorkerClock.start(period)`; `close()` ends the timing thread.
+ */
+export class WorkerClock implements Clock {
+  overruns = 0;
+  /** This thread's side: the wake-up margin it learned after notifies, and its spin. */
+  main: AdaptiveSleeper;
+  private origin = steadyNow();
+  private closed = false;
+
+  private constructor(
+    readonly period: number,
+    private readonly worker: Worker,
+    private readonly control: Int32Array,
+    private readonly values: Float64Array,
+    private readonly mainBudget: number,
+  ) {
+    this.main = this.newMain();
+  }
+
+  private newMain(): AdaptiveSleeper {
+    return new AdaptiveSleeper({ period: this.period, cpuBudget: this.mainBudget, ...(this.mainBudget <= 0 ? { fixedMargin: 0 } : {}) });
+  }
+
+  static async start(period: number, o: WorkerClockOptions = {}): Promise<WorkerClock> {
+    const control = new SharedArrayBuffer(4 * 4);
+    const values = new SharedArrayBuffer(8 * (RING + (o.ring ?? 4096)));
+    // Workers do not inherit tsx: register it explicitly (ECOSYSTEM.md).
+    const worker = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), {
+      workerData: {
+        entry: new URL('./timingWorker.ts', import.meta.url).href,
+        control,
+        values,
+        mainOrigin: performance.timeOrigin,
+        cpuBudget: o.cpuBudget ?? 0.06,
+        ...(o.fixedMargin !== undefined ? { fixedMargin: o.fixedMargin } : {}),
+      },
+    });
+    // Ready = idle in its loop, waiting for a run (tsx and the module take a while to load).
+    await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))]);
+    // Idle, it must not keep the process alive (a run keeps it alive with a timer of its own).
+    worker.unref();
+    worker.on('error', () => {});
+    return new WorkerClock(period, worker, new Int32Array(control), new Float64Array(values), o.mainBudget ?? 0.06);
+  }
+
+  now(): number {
+    return steadyNow() - this.origin;
+  }
+
+  get timing(): WorkerClockTiming {
+    const v = this.values;
+    const size = v.length - RING;
+    const wakes = v[4];
+    return {
+      margin: v[2],
+      spunS: v[3],
+      wakes,
+      lateness: () => {
+        const n = Math.min(wakes, size);
+        const out = new Float64Array(n);
+        for (let i = 0; i < n; i++) out[i] = v[RING + ((wakes - n + i) % size)];
+        return out;
+      },
+    };
+  }
+
+  ticks(done$: Observable<unknown>): Observable<Tick> {
+    return new Observable<Tick>((sub) => {
+      const c = this.control;
+      const main = (this.main = this.newMain());
+      this.origin = steadyNow();
+      this.values[5] = main.margin;
+      this.values[0] = this.origin;
+      this.values[1] = this.period;
+      this.values[4] = 0;
+      Atomics.store(c, 0, 0);
+      Atomics.add(c, 2, 1); // a new run for the timing thread
+      Atomics.notify(c, 2);
+      const generation = Atomics.load(c, 2);
+      let seen = 0;
+      let seq = 0;
+      let busy = false;
+      let stopped = false;
+      const doneSub = done$.subscribe(() => {
+        busy = false;
+      });
+      const emit = (k: number, lateness: number) => {
+        if (busy) {
+          this.overruns++;
+          return;
+        }
+        busy = true;
+        sub.next({ seq: seq++, time: k * this.period, lateness });
+      };
+      const wait = async () => {
+        while (!stopped && !this.closed && Atomics.load(c, 2) === generation) {
+          const w = Atomics.waitAsync(c, 0, seen, 1000);
+          if (w.async) await w.value;
+          const k = Atomics.load(c, 0);
+          if (k === seen || stopped) continue;
+          // Ticks published while this thread was busy elsewhere are overruns; the newest is emitted.
+          if (k > seen + 1) this.overruns += k - seen - 1;
+          seen = k;
+          // Woken `lead` before the deadline (when this thread was quick): learn the wake-up, spin the rest.
+          const deadline = this.origin + k * this.period;
+          const lead = this.values[5];
+          const t = steadyNow();
+          if (lead > 0) main.observe(t - (deadline - lead));
+          const lateness = main.margin > 0 ? main.spin(t, deadline) : t - deadline;
+          this.values[5] = main.margin;
+          emit(k, lateness);
+        }
+      };
+      // Atomics.waitAsync does not keep the event loop alive: a ref'd timer does while the run lasts.
+      const keepAlive = setInterval(() => {}, 1 << 30);
+      emit(0, 0);
+      void wait();
+      return () => {
+        stopped = true;
+        clearInterval(keepAlive);
+        doneSub.unsubscribe();
+        // Parks the timing thread: a new generation with no run behind it.
+        if (!this.closed && Atomics.load(c, 2) === generation) {
+          this.values[0] = NaN;
+          Atomics.add(c, 2, 1);
+          Atomics.notify(c, 2);
+        }
+      };
+    });
+  }
+
+  /** Ends the timing thread. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    Atomics.store(this.control, 1, 1);
+    Atomics.notify(this.control, 1);
+    Atomics.notify(this.control, 2);
+    await this.worker.terminate();
+  }
+}

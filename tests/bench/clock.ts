@@ -1,0 +1,161 @@
+/**
+ * 500 Hz pacing, one run, same machine (TIMING.md: judge a clock by ratios within one run):
+ * C clock_nanosleep(TIMER_ABSTIME) (built here with gcc when present), a full spin, a plain
+ * setTimeout, the former timer + 1.1 ms spin, and axon's clocks. Period error = |wake − deadline|
+ * where the tick is handled; CPU share = process.cpuUsage over wall time (all threads).
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
+import { Subject } from 'rxjs';
+import { WallClock, type WallClockOptions } from '../../src/clock/WallClock.ts';
+import { WorkerClock } from '../../src/clock/WorkerClock.ts';
+import { AdaptiveSleeper } from '../../src/clock/AdaptiveSleeper.ts';
+import { steadyNow } from '../../src/clock/sleep.ts';
+import type { Clock } from '../../src/clock/types.ts';
+import { percentilesUs, type Percentiles } from '../../src/loop/LoopStats.ts';
+
+const PERIOD = 0.002;
+const N = 1500;
+
+export interface PacingResult {
+  readonly label: string;
+  readonly p: Percentiles;
+  /** Share of one core (0..1). */
+  readonly cpu: number;
+  readonly extra?: string;
+}
+
+const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
+const fmt = (r: PacingResult) => `period error p50 ${r.p.p50} µs, p99 ${r.p.p99} µs, max ${r.p.max} µs, CPU ${(r.cpu * 100).toFixed(1)}% of a core${r.extra ? `, ${r.extra}` : ''}`;
+
+/** The C reference: compiled into a temp dir; null (with the reason) when there is no gcc. */
+function cReference(): PacingResult | string {
+  const src = fileURLToPath(new URL('./clock_ref.c', import.meta.url));
+  if (spawnSync('gcc', ['--version']).status !== 0) return 'gcc not found: C clock_nanosleep reference skipped';
+  const dir = mkdtempSync(join(tmpdir(), 'axon-clockref-'));
+  try {
+    const exe = join(dir, 'clock_ref');
+    execFileSync('gcc', ['-O2', '-o', exe, src]);
+    const [p50, p99, max, cpu, overruns] = execFileSync(exe, [String(N), String(PERIOD)], { encoding: 'utf8' }).trim().split(/\s+/).map(Number);
+    return { label: 'C clock_nanosleep(TIMER_ABSTIME)', p: { p50, p99, max }, cpu, extra: `overruns ${overruns}` };
+  } catch (e) {
+    return `C reference failed: ${(e as Error).message}`;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Runs `clock` for N ticks with an instant handler; |lateness| as the clock reports it where the tick is handled. */
+async function runClock(clock: Clock): Promise<{ p: Percentiles; cpu: number }> {
+  const lateness = new Float64Array(N);
+  const done$ = new Subject<void>();
+  let i = 0;
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  await new Promise<void>((resolve) => {
+    const sub = clock.ticks(done$).subscribe((t) => {
+      lateness[i++] = Math.abs(t.lateness);
+      done$.next();
+      if (i >= N) {
+        queueMicrotask(() => sub.unsubscribe());
+        resolve();
+      }
+    });
+  });
+  const wall = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
+  return { p: percentilesUs(lateness.subarray(1)), cpu: (cpu.user + cpu.system) / 1e6 / wall };
+}
+
+async function wallClock(label: string, o: WallClockOptions): Promise<PacingResult> {
+  const clock = new WallClock(PERIOD, o);
+  const r = await runClock(clock);
+  const s = clock.sleeper;
+  return { label, ...r, extra: `margin ${(s.margin * 1e6).toFixed(0)} µs, overruns ${clock.overruns}` };
+}
+
+/** setTimeout to each deadline, nothing else (the ceiling, TIMING.md). */
+async function timerOnly(): Promise<PacingResult> {
+  const lateness = new Float64Array(N);
+  const cpu0 = process.cpuUsage();
+  const start = steadyNow();
+  let k = 1;
+  let overruns = 0;
+  for (let i = 0; i < N; i++) {
+    const deadline = start + k * PERIOD;
+    await new Promise((r) => setTimeout(r, (deadline - steadyNow()) * 1000));
+    const t = steadyNow();
+    lateness[i] = Math.abs(t - deadline);
+    const behind = Math.floor((t - start) / PERIOD) + 1;
+    if (behind > k + 1) overruns += behind - (k + 1);
+    k = Math.max(k + 1, behind);
+  }
+  const wall = steadyNow() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { label: 'plain setTimeout', p: percentilesUs(lateness), cpu: (cpu.user + cpu.system) / 1e6 / wall, extra: `overruns ${overruns}` };
+}
+
+/** Atomics.wait straight to each deadline on this thread, no spin: the Node counterpart of the C loop. */
+function atomicsOnly(): PacingResult {
+  const s = new AdaptiveSleeper({ period: PERIOD, fixedMargin: 0 });
+  const lateness = new Float64Array(N);
+  const cpu0 = process.cpuUsage();
+  const start = steadyNow();
+  let k = 1;
+  let overruns = 0;
+  for (let i = 0; i < N; i++) {
+    const deadline = start + k * PERIOD;
+    s.sleepUntil(deadline);
+    const t = steadyNow();
+    lateness[i] = t - deadline;
+    const behind = Math.floor((t - start) / PERIOD) + 1;
+    if (behind > k + 1) overruns += behind - (k + 1);
+    k = Math.max(k + 1, behind);
+  }
+  const wall = steadyNow() - start;
+  const cpu = process.cpuUsage(cpu0);
+  return { label: 'Atomics.wait to the deadline (no spin)', p: percentilesUs(lateness), cpu: (cpu.user + cpu.system) / 1e6 / wall, extra: `overruns ${overruns}` };
+}
+
+/** WorkerClock: the timing thread's own period error (a loop on that thread), and the main thread's (a loop woken by waitAsync). */
+async function workerClock(): Promise<PacingResult[]> {
+  const clock = await WorkerClock.start(PERIOD, { ring: N });
+  try {
+    const r = await runClock(clock);
+    const t = clock.timing;
+    const margin = `margin ${(t.margin * 1e6).toFixed(0)} µs`;
+    return [
+      { label: 'axon WorkerClock, on its timing thread', p: percentilesUs(t.lateness().map(Math.abs)), cpu: r.cpu, extra: `${margin} (CPU: both threads)` },
+      { label: 'axon WorkerClock, main thread (waitAsync)', ...r, extra: `main margin ${(clock.main.margin * 1e6).toFixed(0)} µs, overruns ${clock.overruns}` },
+    ];
+  } finally {
+    await clock.close();
+  }
+}
+
+/** Prints every pacing figure of one run and the ratios against C and the spin; returns them. */
+export async function benchClocks(): Promise<PacingResult[]> {
+  const out: PacingResult[] = [];
+  const c = cReference();
+  if (typeof c === 'string') line('500 Hz pacing, C reference', c);
+  else out.push(c);
+  out.push(await wallClock('spin the whole period', { spinMargin: 0.01 }));
+  out.push(await timerOnly());
+  out.push(await wallClock('before: timer + 1.1 ms spin', { spinMargin: 0.0011 }));
+  out.push(atomicsOnly());
+  out.push(await wallClock('axon WallClock timer + learned spin', { sleep: 'timer' }));
+  out.push(await wallClock('axon WallClock block + learned spin', { sleep: 'block' }));
+  out.push(...(await workerClock()));
+  const ref = typeof c === 'string' ? undefined : c;
+  for (const r of out) {
+    const ratio = ref ? `  [p99 ${(r.p.p99 / Math.max(1, ref.p.p99)).toFixed(2)}x C]` : '';
+    line(`500 Hz pacing, ${r.label}`, fmt(r) + ratio);
+  }
+  return out;
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchClocks();

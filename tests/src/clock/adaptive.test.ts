@@ -1,0 +1,117 @@
+import { describe, expect, it } from 'vitest';
+import { Subject } from 'rxjs';
+import { AdaptiveSleeper } from '../../../src/clock/AdaptiveSleeper.ts';
+import { WallClock } from '../../../src/clock/WallClock.ts';
+import { WorkerClock } from '../../../src/clock/WorkerClock.ts';
+import { steadyNow } from '../../../src/clock/sleep.ts';
+import type { Clock, Tick } from '../../../src/clock/types.ts';
+
+/** Virtual time: each read advances 1 µs (so a spin ends); a block oversleeps by `late(i)` for the i-th sleep. */
+function virtualHost(late: (i: number) => number) {
+  let t = 0;
+  let sleeps = 0;
+  return {
+    now: () => (t += 1e-6),
+    block: (s: number) => {
+      t += s + late(sleeps++);
+    },
+    get t() {
+      return t;
+    },
+  };
+}
+
+describe('AdaptiveSleeper (virtual time)', () => {
+  // 98 % of wake-ups 50 µs late, 2 % 150 µs late: p99 = 150 µs.
+  const lateness = (i: number) => (i % 50 === 0 ? 150e-6 : 50e-6);
+
+  it('learns its spin margin as the p99 of the wake-up lateness and then meets every deadline', () => {
+    const host = virtualHost(lateness);
+    const s = new AdaptiveSleeper({ period: 0.002, cpuBudget: 0.15, initialMargin: 0, minMargin: 0, window: 200, now: host.now, block: host.block });
+    expect(s.margin).toBe(0);
+    const late: number[] = [];
+    for (let k = 1; k <= 1000; k++) late.push(s.sleepUntil(k * 0.002));
+    expect(s.margin).toBeCloseTo(150e-6, 5);
+    // Before learning, every wake was late; after, none is later than the spin's 1 µs step.
+    expect(late[0]).toBeGreaterThan(40e-6);
+    expect(Math.max(...late.slice(300))).toBeLessThan(2e-6);
+  });
+
+  it('caps the margin at cpuBudget·period and spins no more than that share', () => {
+    const host = virtualHost(() => 1e-3); // the host wakes 1 ms late every time
+    const s = new AdaptiveSleeper({ period: 0.002, cpuBudget: 0.1, window: 64, now: host.now, block: host.block });
+    let worst = 0;
+    for (let k = 1; k <= 500; k++) worst = Math.max(worst, s.sleepUntil(k * 0.002));
+    expect(s.margin).toBeCloseTo(0.2e-3, 9);
+    expect(s.spunS / host.t).toBeLessThanOrEqual(0.1 + 1e-3);
+    // A margin shorter than the lateness buys nothing: ticks are late by lateness − margin.
+    expect(worst).toBeCloseTo(0.8e-3, 4);
+  });
+
+  it('a fixed margin is not learned', () => {
+    const host = virtualHost(lateness);
+    const s = new AdaptiveSleeper({ period: 0.002, fixedMargin: 0.5e-3, now: host.now, block: host.block });
+    for (let k = 1; k <= 300; k++) s.sleepUntil(k * 0.002);
+    expect(s.margin).toBe(0.5e-3);
+  });
+
+  it('follows the host: the margin shrinks when wake-ups become prompt', () => {
+    let phase = 0;
+    const host = virtualHost(() => (phase === 0 ? 150e-6 : 10e-6));
+    const s = new AdaptiveSleeper({ period: 0.002, cpuBudget: 0.5, minMargin: 0, window: 128, now: host.now, block: host.block });
+    for (let k = 1; k <= 300; k++) s.sleepUntil(k * 0.002);
+    expect(s.margin).toBeCloseTo(150e-6, 5);
+    phase = 1;
+    for (let k = 301; k <= 600; k++) s.sleepUntil(k * 0.002);
+    expect(s.margin).toBeCloseTo(10e-6, 5);
+  });
+});
+
+function collect(clock: Clock, n: number, between?: () => void): Promise<Tick[]> {
+  const done$ = new Subject<void>();
+  const ticks: Tick[] = [];
+  return new Promise((resolve) => {
+    const sub = clock.ticks(done$).subscribe((t) => {
+      ticks.push(t);
+      between?.();
+      if (ticks.length >= n) {
+        queueMicrotask(() => sub.unsubscribe());
+        resolve(ticks);
+        return;
+      }
+      done$.next();
+    });
+  });
+}
+
+describe('WallClock, blocking sleep', () => {
+  it('keeps the grid and still gives the event loop a turn between ticks', async () => {
+    const clock = new WallClock(0.004, { sleep: 'block' });
+    let served = 0;
+    const t0 = steadyNow();
+    const ticks = await collect(clock, 25, () => setImmediate(() => served++));
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(25).keys()]);
+    for (const t of ticks) expect(t.time / 0.004).toBeCloseTo(Math.round(t.time / 0.004), 6);
+    expect(steadyNow() - t0).toBeGreaterThanOrEqual(24 * 0.004 - 1e-3);
+    expect(served).toBeGreaterThanOrEqual(24); // every tick's I/O turn ran before the next sleep
+  });
+});
+
+describe('WorkerClock', () => {
+  it('ticks on the grid from its timing thread, twice in a row, and closes', async () => {
+    const clock = await WorkerClock.start(0.004);
+    try {
+      for (let run = 0; run < 2; run++) {
+        const t0 = steadyNow();
+        const ticks = await collect(clock, 30);
+        expect(ticks.map((t) => t.seq)).toEqual([...Array(30).keys()]);
+        for (let k = 1; k < ticks.length; k++) expect(ticks[k].time).toBeGreaterThan(ticks[k - 1].time);
+        for (const t of ticks) expect(Number.isFinite(t.lateness)).toBe(true);
+        expect(steadyNow() - t0).toBeGreaterThanOrEqual(29 * 0.004 - 1e-3);
+        expect(clock.timing.wakes).toBeGreaterThan(0);
+      }
+    } finally {
+      await clock.close();
+    }
+  });
+});
