@@ -31,15 +31,20 @@ export interface UrdfRobotFlags {
 }
 
 /**
- * PD gains when neither the manifest nor a flag gives any ("look first"): kp = 4 × the joint's
- * effort limit per rad (the motor saturates at 0.25 rad of error), kd = kp / 20. Stated in the
- * summary; a joint without an effort limit gets kp 100, kd 5.
+ * PD gains when neither the manifest nor a flag gives any ("look first"): kp = 10 × the joint's
+ * effort limit per rad (full effort at 0.1 rad of error), kd = kp / 40 (a 25 ms time constant).
+ * On a floating base kp is capped at the robot's weight × 1 m per rad (M·g·1 m): a standing robot
+ * is an inverted pendulum of stiffness M·g·h (h its centre-of-mass height, under 1 m), which the
+ * ankles must beat, and stiffer legs chatter on the ground at 200 Hz (docs/simulation.md, the
+ * 29-DoF vendor humanoid: knees at 10 × 139 N·m hop and fall, capped at 324 N·m/rad it stands at
+ * 200 and 500 Hz). A joint without an effort limit gets kp 100 (capped the same way).
  */
-export function defaultGains(effortLimit: number): { kp: number; kd: number } {
-  const kp = Number.isFinite(effortLimit) && effortLimit > 0 ? 4 * effortLimit : 100;
-  return { kp, kd: kp / 20 };
+export function defaultGains(effortLimit: number, robot?: { readonly mass: number /* kg */; readonly floating: boolean }): { kp: number; kd: number } {
+  let kp = Number.isFinite(effortLimit) && effortLimit > 0 ? 10 * effortLimit : 100;
+  if (robot?.floating && robot.mass > 0) kp = Math.min(kp, robot.mass * 9.81 * 1);
+  return { kp, kd: kp / 40 };
 }
-export const DEFAULT_GAINS_RULE = 'kp = 4 × effort limit (N·m/rad), kd = kp / 20';
+export const DEFAULT_GAINS_RULE = 'kp = 10 × effort limit (N·m/rad), on a floating base at most the robot weight × 1 m; kd = kp / 40';
 
 /** What the set-up decided, for the summary and the notes. */
 export interface UrdfSetup {
@@ -97,19 +102,20 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     put(name, 'defaultPosition', v);
   }
   const fromManifest = m?.pd !== undefined;
+  const fixedBase = flags.fixedBase ?? m?.fixed_base ?? model.root === 'world';
+  const robot = { mass: model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0), floating: !fixedBase };
   for (const j of joints) {
     const d = jd[j.name];
     if (flags.kp !== undefined) d.kp = flags.kp;
     if (flags.kd !== undefined) d.kd = flags.kd;
     if (flags.armature !== undefined) d.armature = flags.armature;
     if (d.kp === undefined && d.kd === undefined) {
-      const g = defaultGains(d.effortLimit ?? j.effort);
+      const g = defaultGains(d.effortLimit ?? j.effort, robot);
       d.kp = g.kp;
       d.kd = g.kd;
     }
   }
   const gains = flags.kp !== undefined || flags.kd !== undefined ? 'flags' : fromManifest ? 'manifest' : 'default';
-  const fixedBase = flags.fixedBase ?? m?.fixed_base ?? model.root === 'world';
   const imuManifest = { ...(m ?? ({ observation: { terms: [] } } as unknown as ModelManifest)), ...(flags.imuLink ? { imu_link: flags.imuLink } : {}) } as ModelManifest;
   const { imu, issue } = urdfImuLink(model, imuManifest, fixedBase);
   if (issue) {
