@@ -16,6 +16,7 @@ import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../.
 import { sessions } from '../../../sim/session/index.ts';
 import { buildPendulumWm } from './pendulum.ts';
 import { buildCartpoleWm } from './cartpole.ts';
+import { ARM6_ARMATURE, ARM6_GAINS, ARM6_POSE_DIR, buildArmWm, writeArmPosePolicy } from './arm.ts';
 import type { WorldModelBuild } from './build.ts';
 
 /** Eval in axon's own simulator. */
@@ -118,6 +119,38 @@ little near balance: it is caught in every episode but not always within 0.5 s.`
 `;
 }
 
+export const ARM_SHIELD_RUN = 'npx axon run --config hardware/robots/arm6-xm430.json --port emu:// --policy models/arm6-pose --action-noise 0.3 --world-model models/arm-wm --wm-mode shield --baseline --json';
+
+export function armReadme(b: WorldModelBuild, seed: number): string {
+  const c = b.manifest.world_model!.constraints ?? [];
+  const joints = c.filter((x) => x.state.startsWith('joint_pos.'));
+  const targets = c.filter((x) => x.state.startsWith('last_action.'));
+  return `# arm-wm
+
+Learned dynamics of the 6-servo arm of \`hardware/robots/arm6-xm430.json\` (joints ${b.manifest.joints.map((j) => `\`${j}\``).join(', ')}),
+trained on its URDF (\`hardware/robots/arm6-xm430.urdf\`, fixed base) in axon's simulator with implicit
+position PD (kp ${ARM6_GAINS.kp} N·m/rad, kd ${ARM6_GAINS.kd} N·m·s/rad, armature ${ARM6_ARMATURE} kg·m²): state \`joint_pos\`,
+\`joint_vel\` and \`last_action\`, action \`${b.manifest.action.type}\` relative to the default pose, scale
+${b.manifest.action.scale} rad, clip ±${b.manifest.action.clip} (the action space of \`${ARM6_POSE_DIR}\`), dt ${b.manifest.world_model!.dt} s.
+Training data: random piecewise-constant targets from random states over the joint ranges, and the
+\`${ARM6_POSE_DIR}\` pose with action noise of random strength. The simulator's own arm
+(\`sim/robots/arm.ts\`) has other joints, so it is not the one trained on.
+
+Its manifest declares the shield's constraints: ${joints.length} joint positions inside their limits with a
+margin (e.g. \`${joints[0]?.state}\` in [${joints[0]?.lower}, ${joints[0]?.upper}]) and ${targets.length} commanded targets
+(\`last_action\` × scale) inside them with a wider margin that covers the learned \`last_action\`'s error
+(e.g. \`${targets[0]?.state}\` in [${targets[0]?.lower}, ${targets[0]?.upper}]): a command the safety supervisor would clamp is vetoed.
+
+${common(b, 'models/train/worldmodel/arm.ts', seed)}
+## The shield on the emulated bus
+\`${ARM_SHIELD_RUN}\` runs the pose policy with action noise on the emulated
+servos twice, with the shield and (\`--baseline\`) without it on a fresh emulator, and reports both
+runs' \`position_clamp\` counts (targets the safety supervisor had to clamp into the joint limits) in
+one summary (\`world_model.position_clamps\`, \`baseline.position_clamps\`). Wall-clock runs: the figures
+depend on the machine's timing and are not written here.
+`;
+}
+
 /** A shipped folder as a WorldModelBuild (for README figures without retraining). */
 function fromFolder(dir: string): WorldModelBuild {
   const { manifest, onnxPath } = loadModelFolder(dir);
@@ -146,12 +179,17 @@ async function main(): Promise<void> {
   await buildWorldModels(seed, doEval, values.only);
 }
 
-/** Trains pendulum-wm and cartpole-wm (or `only` one) and writes their READMEs with eval figures (models/train/index.ts calls this). */
+/** Trains pendulum-wm, arm-wm (with the arm6-pose policy) and cartpole-wm (or `only` one) and writes their READMEs with eval figures (models/train/index.ts calls this). */
 export async function buildWorldModels(seed = 1, doEval = true, only?: string): Promise<void> {
   if (only === undefined || only === 'pendulum') {
     const b = await buildPendulumWm(seed, 'models/pendulum-wm');
     const plan = doEval ? await runEval({ robot: 'pendulum', episodes: 50, seed: 1, randomize: true, physicsHz: 500, worldModel: { dir: 'models/pendulum-wm', mode: 'plan', planner: 'mppi' }, baseline: true }) : undefined;
     writeFileSync(join('models/pendulum-wm', 'README.md'), pendulumReadme(b, seed, plan));
+  }
+  if (only === undefined || only === 'arm') {
+    await writeArmPosePolicy(ARM6_POSE_DIR, seed);
+    const b = await buildArmWm(seed, 'models/arm-wm');
+    writeFileSync(join('models/arm-wm', 'README.md'), armReadme(b, seed));
   }
   if (only === undefined || only === 'cartpole') {
     const b = await buildCartpoleWm(seed, 'models/cartpole-wm');
