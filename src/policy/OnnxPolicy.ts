@@ -39,6 +39,8 @@ export class OnnxPolicy implements Policy {
   private readonly fetchNames: string[];
   /** Sync mode: output name -> preallocated tensor written in place, or null (onnxruntime allocates). */
   private readonly fetches: Record<string, ort.Tensor | null> = {};
+  /** Calls whose recurrent state output was not finite (the previous state was kept). */
+  badStates = 0;
   /** Recurrent state buffers, fed as inputs and refreshed from the outputs. */
   private readonly states: { input: string; output: string; data: Float32Array }[];
 
@@ -116,7 +118,15 @@ export class OnnxPolicy implements Policy {
   /** An output's values: the preallocated tensor onnxruntime wrote into (sync), else the result's own. */
   private take(result: Record<string, ort.Tensor>): Float32Array {
     const f = this.fetches;
-    for (const s of this.states) s.data.set((f[s.output] ?? result[s.output]).data as Float32Array);
+    // Only a finite state is fed back (Policy.ts): a NaN/Inf/|x| > 1e10 output keeps the previous
+    // state, so one bad call cannot latch; the bad action itself is caught by the supervisor.
+    for (const s of this.states) {
+      const next = (f[s.output] ?? result[s.output]).data as Float32Array;
+      let finite = true;
+      for (let i = 0; i < next.length; i++) if (!(Math.abs(next[i]) <= 1e10)) finite = false;
+      if (finite) s.data.set(next);
+      else this.badStates++;
+    }
     const out = this.manifest.onnx.output;
     return (f[out] ?? result[out]).data as Float32Array;
   }

@@ -81,3 +81,16 @@ export function countingChunkPolicy(manifest: ModelManifest, inDim: number, leng
   g.output(manifest.onnx.output, 'float32', [1, length, n]);
   return writeFolder(manifest, g);
 }
+
+/** A running sum: h_out = h_in + obs, action = h_out ([1, n] each). A NaN input poisons the state unless the runtime refuses to feed it back. */
+export function accumulatorPolicy(manifest: ModelManifest, n: number): string {
+  const rec = manifest.recurrent![0];
+  const g = new OnnxGraphBuilder('accumulator');
+  const x = g.input(manifest.onnx.input, 'float32', [1, n]);
+  const h = g.input(rec.input, 'float32', [1, n]);
+  g.node('Add', [h, x], [rec.output]);
+  g.node('Identity', [rec.output], [manifest.onnx.output]);
+  g.output(manifest.onnx.output, 'float32', [1, n]);
+  g.output(rec.output, 'float32', [1, n]);
+  return writeFolder(manifest, g);
+}

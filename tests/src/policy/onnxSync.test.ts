@@ -9,7 +9,7 @@ import { loadModelFolder, validateManifest, type ModelManifest } from '../../../
 import { OnnxPolicy } from '../../../src/policy/OnnxPolicy.ts';
 import { loadPolicy } from '../../../src/policy/loadPolicy.ts';
 import { openSyncSession, ortVersion, SYNC_VERSIONS } from '../../../src/policy/ortSync.ts';
-import { countingChunkPolicy, gruPolicy } from '../../helpers/onnxFixtures.ts';
+import { accumulatorPolicy, countingChunkPolicy, gruPolicy } from '../../helpers/onnxFixtures.ts';
 
 /** Bit patterns, so that -0/+0 and NaN payloads count as different. */
 const bits = (a: Float32Array) => Array.from(new Uint32Array(a.buffer, a.byteOffset, a.length));
@@ -82,6 +82,26 @@ onnxRun('OnnxPolicy, synchronous native session', () => {
     expect(s[29]).not.toEqual(s[0]); // the state did change the answer
     await sync.close();
     await async.close();
+  });
+
+  it('a recurrent state that turns NaN is not fed back (the previous one is kept): the next call is finite again', async () => {
+    const m = validateManifest({
+      schema: 'axon.model/1', name: 'sum', kind: 'policy', robot: 'fake', joints: ['a', 'b'], control_hz: 50,
+      onnx: { file: 'model.onnx', input: 'obs', output: 'action' },
+      observation: { terms: [{ term: 'joint_pos' }] },
+      action: { type: 'joint_effort', joints: ['a', 'b'] },
+      recurrent: [{ input: 'h_in', output: 'h_out', shape: [1, 2] }],
+    });
+    const dir = accumulatorPolicy(m, 2);
+    for (const mode of ['sync', 'async'] as const) {
+      const p = await OnnxPolicy.load(loadModelFolder(dir), { mode });
+      expect(Array.from(await p.act(Float32Array.of(1, 2)))).toEqual([1, 2]);
+      expect(Number.isNaN((await p.act(Float32Array.of(Number.NaN, 0)))[0])).toBe(true);
+      expect(p.badStates).toBe(1);
+      // The state is still [1, 2]: without the guard it would be [NaN, 2] for good.
+      expect(Array.from(await p.act(Float32Array.of(1, 1)))).toEqual([2, 3]);
+      await p.close();
+    }
   });
 
   it('a chunked policy ([1, L, n] output): the whole chunk, bit for bit', async () => {
