@@ -84,6 +84,27 @@ describe('axon hw / axon run', () => {
     }
   });
 
+  it('run --world-model models/arm-wm --wm-mode shield --baseline: both runs in one summary, the shield vetoes and nothing is clamped', () => {
+    const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--port', 'emu://', '--policy', 'models/arm6-pose', '--action-noise', '0.3', '--world-model', 'models/arm-wm', '--wm-mode', 'shield', '--baseline', '--duration', '2', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s.world_model).toMatchObject({ model: 'models/arm-wm', mode: 'shield', continuation: 'hold', position_clamps: 0 });
+    expect(s.world_model.vetoes).toBeGreaterThan(0);
+    expect(s.safety.events.position_clamp).toBeUndefined();
+    expect(s.baseline.position_clamps).toBeGreaterThan(0);
+    expect(s.baseline.safety.events.shield_veto).toBeUndefined();
+  });
+
+  it.each([
+    [['--world-model', 'models/arm-wm', '--wm-mode', 'shield', '--baseline', '--port', '/dev/ttyNOPE9'], '--baseline'],
+    [['--baseline', '--port', 'emu://'], '--baseline'],
+    [['--fault', 'motor:0.5@1', '--port', 'emu://'], '--fault'],
+  ])('run refuses %j naming the flag, exit 2', (extra, flag) => {
+    const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/arm6-pose', '--duration', '1', ...extra);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(flag);
+  });
+
   it('run --port emu:// drives the emulated arm to the policy target and prints bus statistics', () => {
     const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
     const policy = writeConstantPoseModel(target);
