@@ -31,8 +31,9 @@ describe('models/arm-wm', () => {
       expect(pos.lower).toBeGreaterThan(j.lower);
       expect(pos.upper).toBeLessThan(j.upper);
       const target = c.find((x) => x.state === `last_action.${j.name}`)!;
-      expect(target.upper * m.action.scale!).toBeLessThan(j.upper);
-      expect(target.lower * (m.action.scale as number)).toBeGreaterThan(j.lower);
+      const scale = m.action.scale as number;
+      expect(target.upper! * scale).toBeLessThan(j.upper);
+      expect(target.lower! * scale).toBeGreaterThan(j.lower);
     }
     const held = (m.provenance as { eval: { one_step_rms: number[] } }).eval.one_step_rms;
     expect(Math.max(...held.slice(0, 6))).toBeLessThan(0.05); // joint positions, rad
