@@ -308,6 +308,8 @@ export class SimRobot implements SimulatedRobot {
   // Held command.
   private cmdMode: ControlMode = 'effort';
   private readonly cmdTarget: Float64Array;
+  /** Command target (rad | m | N·m) of each joint in the previous physics step: a drive row is warm started in full only while it holds. */
+  private readonly prevDriveTarget: Float64Array;
   private readonly cmdKp: Float64Array;
   private readonly cmdKd: Float64Array;
   private readonly cmdFf: Float64Array;
@@ -585,6 +587,7 @@ export class SimRobot implements SimulatedRobot {
     this.qd = new Float64Array(n);
     this.actuatorEffort = new Float64Array(n);
     this.cmdTarget = new Float64Array(n);
+    this.prevDriveTarget = new Float64Array(n).fill(NaN);
     this.cmdKp = Float64Array.from(jointSpecs, (j) => j.kp);
     this.cmdKd = Float64Array.from(jointSpecs, (j) => j.kd);
     this.cmdFf = new Float64Array(n);
@@ -1168,6 +1171,8 @@ export class SimRobot implements SimulatedRobot {
         const drive = j.drive!;
         if (act.rowActive[i] === 1) drive.setDrive(act.rowTarget[i], act.rowCompliance[i], act.rowBound[i]);
         else drive.drive.enabled = false;
+        drive.drive.commandHeld = this.cmdTarget[i] === this.prevDriveTarget[i];
+        this.prevDriveTarget[i] = this.cmdTarget[i];
         drive.setFriction(h * act.friction[i]);
       } else {
         this.actuatorEffort[i] = total;

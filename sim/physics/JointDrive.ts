@@ -15,6 +15,12 @@ const _anchor = new Vec3();
  */
 export class JointRowEquation extends Equation {
   target = 0;
+  /**
+   * Whether the joint's command is the same as in the previous physics step (set by the
+   * simulator): the warm start (sim/physics/WarmStartSolver.ts) then trusts last step's impulse in
+   * full, else in part.
+   */
+  commandHeld = false;
 
   constructor(
     bodyA: Body,

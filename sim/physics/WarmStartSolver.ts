@@ -26,11 +26,11 @@ export class WarmStartSolver extends GSSolver {
   /** Fraction of last step's impulse used as the first guess (0 = cannon-es's cold start). */
   warmFactor = 1;
   /**
-   * The same for actuator rows (sim/physics/JointDrive.ts). Their target moves with the command
-   * (a policy's new action every control period), so last step's impulse is a worse guess than a
-   * joint's or a contact's: at 1 the vendor humanoid under a small random policy exploded when it
-   * fell (state watchdog, hip pitch 3000 rad/s); at 0.5 it falls cleanly and still stands on PD
-   * alone with the feet within 5 mm over 20 s at 200 Hz (docs/simulation.md).
+   * The same for an actuator row (sim/physics/JointDrive.ts) in a step where its joint's command
+   * changed (JointRowEquation.commandHeld false): last step's impulse is then a worse guess than a
+   * joint's or a contact's. At 1 the vendor humanoid under a small random policy blew up as it hit
+   * the ground (state watchdog, hip pitch 3000 rad/s); at 0.5 it falls cleanly. Rows whose command
+   * holds keep the full warm start, which a robot holding a pose needs (docs/simulation.md).
    */
   driveWarmFactor = 0.5;
   /** Last impulse of each joint equation (N·s | N·m·s). */
@@ -70,7 +70,7 @@ export class WarmStartSolver extends GSSolver {
       if (w > 0) {
         const key = this.isJointRow(c) ? -1 : contactKey(c);
         const prev = key < 0 ? this.jointLambda.get(c) : this.contactPrev.get(key);
-        if (prev !== undefined) l0 = (c instanceof JointRowEquation ? this.driveWarmFactor : w) * prev;
+        if (prev !== undefined) l0 = (c instanceof JointRowEquation && !c.commandHeld ? this.driveWarmFactor : w) * prev;
         if (l0 < c.minForce) l0 = c.minForce;
         else if (l0 > c.maxForce) l0 = c.maxForce;
         if (l0 !== 0) c.addToWlambda(l0);

@@ -111,7 +111,7 @@ describe('29-DoF vendor humanoid on PD at 200 Hz (issue 16)', () => {
     expect(s.watchdog).toBeUndefined();
     expect(s.finite).toBe(true);
     expect(s.maxDz).toBeLessThan(0.02);
-    expect(s.feetTravel).toBeLessThan(0.01);
+    expect(s.feetTravel).toBeLessThan(0.005);
     expect(s.overLimit).toBeLessThanOrEqual(0.01);
     expect(s.poseErr).toBeLessThan(0.15);
   });
@@ -123,7 +123,7 @@ describe('29-DoF vendor humanoid on PD at 200 Hz (issue 16)', () => {
     expect(s.watchdog).toBeUndefined();
     expect(s.finite).toBe(true);
     expect(s.maxDz).toBeLessThan(0.02);
-    expect(s.feetTravel).toBeLessThan(0.01);
+    expect(s.feetTravel).toBeLessThan(0.005);
     expect(s.poseErr).toBeLessThan(0.15);
   });
 
