@@ -10,6 +10,7 @@ import { UsageError } from '../../src/core/errors.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { loadModelFolder, type ModelFolder } from '../../src/model/manifest.ts';
 import { SimClock } from '../../src/clock/SimClock.ts';
+import { wallDeadlineTimer } from '../../src/loop/DeadlineTimer.ts';
 import { PausableClock } from '../../src/viewer/PausableClock.ts';
 import { openSession, type EpisodeSession, type SessionLoop, type SessionSource, type SimSessionOptions } from '../../src/session/index.ts';
 import { worldModelFolder } from '../../src/session/worldModel.ts';
@@ -71,7 +72,7 @@ async function runEpisode(
     parts?.safety.reportStateWatchdog(reason, obs.time, obs.seq);
     parts?.loop.stop();
   });
-  parts = session.loop({ clock, maxTicks: Math.round(durationS / period), seed: e.seed, task: watched, ...(weak ? { robot: weak } : {}), stopOnTerminate: !e.continueAfterTerminate });
+  parts = session.loop({ clock, maxTicks: Math.round(durationS / period), seed: e.seed, task: watched, ...(weak ? { robot: weak } : {}), stopOnTerminate: !e.continueAfterTerminate, ...(e.realtime ? { deadlines: { timer: wallDeadlineTimer(clock) } } : {}) });
   const { loop, safety, hook, traced } = parts;
   onLoop?.(loop, { safety, ...(clock instanceof PausableClock ? { control: clock } : {}), ...(traced ? { worldModel: traced } : {}) });
   if (fault) {

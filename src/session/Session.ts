@@ -18,7 +18,7 @@ import { ZeroPolicy, type Policy } from '../policy/Policy.ts';
 import type { WorldModelHook } from '../worldmodel/types.ts';
 import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
-import { ControlLoop } from '../loop/ControlLoop.ts';
+import { ControlLoop, type StageDeadlines } from '../loop/ControlLoop.ts';
 import { VelocityCommand } from '../loop/VelocityCommand.ts';
 import { BatchPolicy } from '../worldmodel/BatchPolicy.ts';
 import { NoisyPolicy } from './NoisyPolicy.ts';
@@ -77,6 +77,8 @@ export interface LoopBuild {
   readonly stopOnTerminate?: boolean;
   /** Safety settings of this run (a real robot: soft start). */
   readonly safety?: Partial<SafetyConfig>;
+  /** The stages' deadlines (ControlLoop): e.g. a real-time simulation's wall-time budget. */
+  readonly deadlines?: StageDeadlines;
 }
 
 export interface SessionLoop {
@@ -142,6 +144,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
           ...(task ? { task } : {}),
           ...(l.stopOnTerminate !== undefined ? { stopOnTerminate: l.stopOnTerminate } : {}),
           maxTicks: l.maxTicks,
+          ...(l.deadlines ? { deadlines: l.deadlines } : {}),
         });
         const traced = tracedWorldModel(w, o.hookOff, hook, robot.spec);
         return { loop, safety, hook, ...(traced ? { traced } : {}) };
