@@ -124,7 +124,7 @@ class RolloutPool {
       this.inline = makeObjective(episodes, episodeS);
       return;
     }
-    // Worker threads do not inherit tsx (ECOSYSTEM.md), and Node 20 ignores `--import tsx` in a
+    // Worker threads do not inherit tsx (docs/dependencies.md), and Node 20 ignores `--import tsx` in a
     // worker's execArgv: each worker registers tsx's loader itself, then imports the .ts worker.
     const tsx = import.meta.resolve('tsx/esm/api');
     const file = new URL('./humanoidWorker.ts', import.meta.url).href;

@@ -16,7 +16,7 @@ export const HUMANOID_LEG_JOINTS = ['left', 'right'].flatMap((s) =>
 );
 export const HUMANOID_ARM_JOINTS = ['left', 'right'].flatMap((s) => ['shoulder_pitch', 'elbow'].map((j) => `${s}_${j}`));
 
-/** Leg PD gains (N·m/rad, N·m·s/rad): kp 250 / kd 5 hold 30 kg without sag and stay stable (SIMULATION.md). */
+/** Leg PD gains (N·m/rad, N·m·s/rad): kp 250 / kd 5 hold 30 kg without sag and stay stable (docs/simulation.md). */
 export const HUMANOID_LEG_KP = 250;
 export const HUMANOID_LEG_KD = 5;
 export const HUMANOID_ARM_KP = 40;

@@ -4,7 +4,7 @@ import { steadyNow } from './sleep.ts';
  * Sleeps to a deadline the way a C loop does with `clock_nanosleep(TIMER_ABSTIME)`, then spins the
  * last stretch: the spin margin is learned from the recent wake-up lateness of the sleep itself
  * (its p99 over a window), so the spin absorbs the host's late wake-ups and no more, and it is
- * capped by a CPU budget (a spin margin shorter than the lateness buys nothing, TIMING.md; one
+ * capped by a CPU budget (a spin margin shorter than the lateness buys nothing, docs/timing.md; one
  * longer than budget·period burns a core).
  *
  * `sleepUntil` blocks the calling thread (`Atomics.wait` with a fractional ms timeout): call it on

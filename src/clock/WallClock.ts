@@ -8,7 +8,7 @@ export interface WallClockOptions {
    * How this thread waits for a deadline (both then spin a learned margin, AdaptiveSleeper):
    * - 'timer': a setTimeout; the event loop stays free between ticks.
    * - 'block': Atomics.wait on this thread (fractional ms, no event loop), one event-loop turn
-   *   per tick in between: for a thread that owns the loop (DESIGN.md); on the main thread, I/O
+   *   per tick in between: for a thread that owns the loop (docs/architecture.md); on the main thread, I/O
    *   and timers are served once per period.
    * Default 'timer'.
    */

@@ -68,7 +68,7 @@ export class WorkerClock implements Clock {
   static async start(period: number, o: WorkerClockOptions = {}): Promise<WorkerClock> {
     const control = new SharedArrayBuffer(4 * 4);
     const values = new SharedArrayBuffer(8 * (RING + (o.ring ?? 4096)));
-    // Workers do not inherit tsx: register it explicitly (ECOSYSTEM.md).
+    // Workers do not inherit tsx: register it explicitly (docs/dependencies.md).
     const worker = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), {
       workerData: {
         entry: new URL('./timingWorker.ts', import.meta.url).href,

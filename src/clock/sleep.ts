@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 
-/** Steady time (s) since an arbitrary origin. Never Date.now() (STYLE.md 6). */
+/** Steady time (s) since an arbitrary origin. Never Date.now() (docs/style.md 6). */
 export function steadyNow(): number {
   return performance.now() / 1000;
 }
@@ -8,7 +8,7 @@ export function steadyNow(): number {
 /**
  * Waits until `deadline` (steady s): a timer for all but the last `spinMargin` seconds, then a
  * spin on the steady clock. The timer keeps the core free; the spin absorbs the host's late
- * wake-ups (TIMING.md: ~0.3 ms at p50, several ms at p99 on a shared VM). spinMargin 0 = timer only.
+ * wake-ups (docs/timing.md: ~0.3 ms at p50, several ms at p99 on a shared VM). spinMargin 0 = timer only.
  */
 export function sleepUntil(deadline: number, spinMargin: number, done: () => void): void {
   if (spinMargin <= 0) {

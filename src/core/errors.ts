@@ -1,5 +1,5 @@
 /**
- * Errors are data (STYLE.md 5): every error axon raises for bad input carries a stable `code`,
+ * Errors are data (docs/style.md 5): every error axon raises for bad input carries a stable `code`,
  * the thing it is about (`where`: a file, element, field, flag or byte offset) and what was
  * expected, so that the CLI can print one clear line and tests can match on the code.
  */

@@ -105,7 +105,7 @@ export interface RobotHealth {
 }
 
 /**
- * A robot, simulated or real. src/ sees nothing else of it (STYLE.md 1).
+ * A robot, simulated or real. src/ sees nothing else of it (docs/style.md 1).
  * `observe()` and `command()` are called on the tick: they must not allocate, log or block.
  */
 export interface Robot {

@@ -61,7 +61,7 @@ export class AsyncPolicy implements Policy {
     const input = new SharedArrayBuffer(4 * observationSize(m));
     const output = new SharedArrayBuffer(4 * actionSize(m));
     const timing = new SharedArrayBuffer(8);
-    // Workers do not inherit tsx: register it explicitly (ECOSYSTEM.md).
+    // Workers do not inherit tsx: register it explicitly (docs/dependencies.md).
     const worker = new Worker(new URL('./worker.boot.mjs', import.meta.url), {
       workerData: { entry: new URL('./policyWorker.ts', import.meta.url).href, dir: folder.dir, control, input, output, timing, delayMs: o.delayMs ?? 0 },
     });

@@ -9,7 +9,7 @@
  * (`onnxruntime-node/dist/binding.js` -> `binding.InferenceSession`) is created and loaded the way
  * that handler does it, and its `run` is called directly: the same onnxruntime, the same kernels,
  * the same results, without the hop. The call blocks the calling thread for the inference time
- * (DESIGN.md: the loop's thread is where blocking is fine; `--async` keeps a worker for big models).
+ * (docs/architecture.md: the loop's thread is where blocking is fine; `--async` keeps a worker for big models).
  *
  * These are onnxruntime-node internals: a version outside `SYNC_VERSIONS`, or a binding that does
  * not have the expected shape, makes `openSyncSession` return a note instead, and the caller keeps

@@ -38,7 +38,7 @@
  *
  * Real-time rules: `check()`, `estop()`, `safeStop()` and `reportDeadlineMiss()` never throw and
  * allocate nothing when nothing is wrong (an event allocates its object and reason string). All
- * buffers are sized from the RobotSpec in the constructor (STYLE.md 2).
+ * buffers are sized from the RobotSpec in the constructor (docs/style.md 2).
  */
 import { Subject, type Observable } from 'rxjs';
 import { AxonError } from '../core/errors.ts';

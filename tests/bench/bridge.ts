@@ -5,7 +5,7 @@
  * would), the client here. The client answers every state frame at once with a command whose
  * `ack` is that frame's seq; the server measures the round trip on its own clock (state frame
  * sent -> command acking it received: PROTOCOL.md 5.3). Figures are for this machine at this
- * moment: compare them within one run (TIMING.md), never as thresholds.
+ * moment: compare them within one run (docs/timing.md), never as thresholds.
  *
  * 1. round trip p50/p99/max at 500 Hz for the humanoid's joint count (IMU and foot contacts in
  *    the state frame, position commands with gains), with a stand-in robot whose physics costs
@@ -13,7 +13,7 @@
  * 2. maximum sustained rate: the highest loop = state rate the exchange keeps up with, with no
  *    backlog: >= 98 % of the state frames sent are answered, the server skipped no time
  *    (overruns 0), and it sent >= 90 % of its slots (a slot is lost when a wake-up comes later
- *    than a whole period, TIMING.md; the robot's time does not slip, one frame is merged).
+ *    than a whole period, docs/timing.md; the robot's time does not slip, one frame is merged).
  *    Stepping 500 Hz, 1 kHz, 2 kHz, ...; at 1 kHz and above the server's pacer spins the whole
  *    period (its spin margin exceeds the period).
  */

@@ -1,5 +1,5 @@
 /**
- * 500 Hz pacing, one run, same machine (TIMING.md: judge a clock by ratios within one run):
+ * 500 Hz pacing, one run, same machine (docs/timing.md: judge a clock by ratios within one run):
  * C clock_nanosleep(TIMER_ABSTIME) (built here with gcc when present), a full spin, a plain
  * setTimeout, the former timer + 1.1 ms spin, and axon's clocks. Period error = |wake − deadline|
  * where the tick is handled; CPU share = process.cpuUsage over wall time (all threads).
@@ -78,7 +78,7 @@ async function wallClock(label: string, o: WallClockOptions): Promise<PacingResu
   return { label, ...r, extra: `margin ${(s.margin * 1e6).toFixed(0)} µs, overruns ${clock.overruns}` };
 }
 
-/** setTimeout to each deadline, nothing else (the ceiling, TIMING.md). */
+/** setTimeout to each deadline, nothing else (the ceiling, docs/timing.md). */
 async function timerOnly(): Promise<PacingResult> {
   const lateness = new Float64Array(N);
   const cpu0 = process.cpuUsage();

@@ -1,6 +1,6 @@
 /**
  * axon benchmarks (`npm run bench`). Figures are for this machine at this moment: compare them
- * as ratios within one run, never as absolute thresholds (TIMING.md).
+ * as ratios within one run, never as absolute thresholds (docs/timing.md).
  *
  * 1. loop overhead: the full pipeline with a trivial robot and policy, per tick
  * 2. ONNX policy latency: onnxruntime-node on the shipped models, one sample, synchronous native

@@ -1,7 +1,7 @@
 /**
  * World-model benchmark: batched ONNX predict and MPPI / CEM planning latency on the shipped
  * pendulum-wm (one onnxruntime thread), K = 256 and 1024 samples at H = 20, and the share of a 50 Hz
- * tick (20 ms) each takes. Figures are for this machine at this moment (TIMING.md).
+ * tick (20 ms) each takes. Figures are for this machine at this moment (docs/timing.md).
  *
  *   npx tsx tests/bench/worldmodel.ts        (or from tests/bench/run.ts: await benchWorldModel())
  */

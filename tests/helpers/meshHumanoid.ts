@@ -11,7 +11,7 @@
  *    per-link phase), so the file-hash cache does not hide the cost of mirrored parts;
  *  - 15 extra actuated joints: waist yaw/roll/pitch (replacing torso_fixed), neck yaw/pitch
  *    (replacing head_fixed), shoulder roll/yaw and wrist yaw/pitch/roll per arm, each with a
- *    light child link carrying 0.01-0.02 kg·m² (a motor's reflected armature, SIMULATION.md).
+ *    light child link carrying 0.01-0.02 kg·m² (a motor's reflected armature, docs/simulation.md).
  * Result: 31 actuated joints, 32 links, 32 mesh files, 32.9 kg.
  *
  * Gains: the new arm, neck and wrist joints hold 0 at kp 40 / kd 1 (the arm servo class). The waist

@@ -19,7 +19,7 @@ describe('mesh humanoid (generated from sim/robots/humanoid.urdf, issue 10)', ()
     const pelvis = readStl(readFileSync(h.meshFiles[0]), 'pelvis.stl');
     expect(pelvis.format).toBe('stl-binary');
     expect(pelvis.indices.length / 3).toBe(12);
-    // Every added light link carries at least a motor's armature (SIMULATION.md).
+    // Every added light link carries at least a motor's armature (docs/simulation.md).
     const added = m.links.filter((l) => /^(waist|neck)_|_shoulder_(pitch|roll)_link$|_wrist_|_hand$/.test(l.name));
     expect(added).toHaveLength(13);
     for (const l of added) expect(Math.min(l.inertial!.ixx, l.inertial!.iyy, l.inertial!.izz)).toBeGreaterThanOrEqual(0.01);

@@ -64,7 +64,7 @@ describe('WallClock', () => {
     const t0 = steadyNow();
     const ticks = await collect(clock, 20, (_t, done) => done());
     expect(ticks.map((t) => t.seq)).toEqual([...Array(20).keys()]);
-    // On the grid; a slot skipped because the host woke the loop late is an overrun (TIMING.md: ms on a busy VM).
+    // On the grid; a slot skipped because the host woke the loop late is an overrun (docs/timing.md: ms on a busy VM).
     for (const t of ticks) expect(t.time / 0.005).toBeCloseTo(Math.round(t.time / 0.005), 6);
     expect(Math.round(ticks[19].time / 0.005)).toBe(19 + clock.overruns);
     for (const t of ticks) expect(Number.isFinite(t.lateness)).toBe(true);
