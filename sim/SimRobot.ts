@@ -29,6 +29,11 @@ import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
 import { JointDrive } from './physics/JointDrive.ts';
 import { WarmStartSolver } from './physics/WarmStartSolver.ts';
 import { RobotNarrowphase } from './physics/RobotNarrowphase.ts';
+import { checkPushConfig, Pushes, type SimPushConfig } from './perturb/Pushes.ts';
+import { addNoise, perturbOrientation, type SimSensorNoise } from './sensors/SensorNoise.ts';
+
+export type { SimPushConfig } from './perturb/Pushes.ts';
+export type { SimSensorNoise } from './sensors/SensorNoise.ts';
 import { Actuators, type ActuatorJointSettings, type PdIntegration } from './actuators/Actuators.ts';
 import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
 import { UrdfError, type UrdfInertial, type UrdfJoint, type UrdfLink, type UrdfModel, type UrdfNote } from './urdf/parseUrdf.ts';
@@ -137,39 +142,6 @@ export interface SimRobotOptions {
    * the step's start state). Default 'explicit'.
    */
   readonly pd?: PdIntegration;
-}
-
-/**
- * Measurement noise (Gaussian, standard deviations) and constant biases, applied in observe().
- * Units: rad, rad/s, m/s². Drawn from a generator seeded at reset (reproducible per episode).
- */
-export interface SimSensorNoise {
-  readonly jointPosition?: number;
-  readonly jointVelocity?: number;
-  readonly imuAngularVelocity?: number;
-  readonly imuLinearAcceleration?: number;
-  /** Small-angle orientation noise, per axis (rad). */
-  readonly imuOrientation?: number;
-  /** Constant gyro and accelerometer biases, IMU frame (rad/s, m/s²). */
-  readonly gyroBias?: readonly [number, number, number];
-  readonly accelBias?: readonly [number, number, number];
-}
-
-/**
- * Random pushes: a force of random horizontal direction and a magnitude uniform in
- * [forceMin, forceMax] N, held for durationS on a link's body (at its centre of mass), repeated
- * after a gap uniform in [intervalMin, intervalMax] s; the first push comes after firstAfterS.
- * Drawn while stepping from a generator seeded by `seed` (reproducible per episode).
- */
-export interface SimPushConfig {
-  readonly link: string;
-  readonly forceMin: number; // N
-  readonly forceMax: number; // N
-  readonly durationS: number; // s
-  readonly intervalMin: number; // s
-  readonly intervalMax: number; // s
-  readonly firstAfterS: number; // s
-  readonly seed: number;
 }
 
 /** Called by reset(seed) before the bodies are placed: sets initial positions, masses, ... */
@@ -337,15 +309,7 @@ export class SimRobot implements SimulatedRobot {
   private noiseSeed = 0;
   private noiseRng = new Rng(0);
   // Pushes.
-  private pushes: SimPushConfig | undefined;
-  private pushBody: Body | undefined;
-  private pushRng = new Rng(0);
-  private readonly pushForce = new Vec3();
-  private pushStartStep = 0;
-  private pushEndStep = 0;
-  /** Pushes started since reset. */
-  pushCount = 0;
-  private readonly pushObs: Float32Array;
+  private readonly pushes: Pushes;
   // Contacts, friction.
   private readonly configuredFriction: number;
   private readonly narrowphase: RobotNarrowphase | undefined;
@@ -361,6 +325,7 @@ export class SimRobot implements SimulatedRobot {
     this.model = model;
     const h = (this.physicsDt = options.physicsDt ?? 0.002);
     if (!(h > 0 && h < 0.1)) throw new AxonError('SIM_OPTION', 'physicsDt', `is ${h}`, 'a step in (0, 0.1) s');
+    this.pushes = new Pushes(h);
     const iterations = options.solverIterations ?? 20;
     this.pdMode = options.pd ?? 'explicit';
     const g = options.gravity ?? -9.81;
@@ -608,7 +573,6 @@ export class SimRobot implements SimulatedRobot {
     this.configuredNoise = options.sensorNoise ?? {};
     this.noise = this.configuredNoise;
     if (this.narrowphase !== undefined) for (const b of this.bodies) if (!b.isStatic) this.narrowphase.load.set(b.body, { normal: 0, count: 0 });
-    this.pushObs = new Float32Array(3);
     this.baseObs = {
       position: new Float32Array(3),
       orientation: new Float32Array([0, 0, 0, 1]),
@@ -617,7 +581,7 @@ export class SimRobot implements SimulatedRobot {
     };
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
     // extras.push_force: the push acting now (N, world frame), zero between pushes.
-    this.obs.extras.push_force = this.pushObs;
+    this.obs.extras.push_force = this.pushes.obs;
     Object.keys(options.framePositions ?? {}).forEach((name, k) => (this.obs.extras[name] = this.framePos[k].out));
     this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: [] });
     this.reset();
@@ -727,18 +691,7 @@ export class SimRobot implements SimulatedRobot {
       _q2.vmult(this.imuAccWorld, _v1);
       addNoise(_v1, nz.imuLinearAcceleration ?? 0, nz.accelBias, rng);
       writeVec(_v1, obs.imu.linearAcceleration);
-      const oStd = nz.imuOrientation ?? 0;
-      if (oStd > 0) {
-        // q_measured = q_true · exp(δ/2), δ a small rotation in the IMU frame.
-        _v1.set(oStd * rng.normal(), oStd * rng.normal(), oStd * rng.normal());
-        const angle = _v1.length();
-        if (angle > 0) {
-          _v1.scale(1 / angle, _v1);
-          _q3.setFromAxisAngle(_v1, angle);
-          _q1.mult(_q3, _q2);
-          _q1.copy(_q2);
-        }
-      }
+      perturbOrientation(_q1, nz.imuOrientation ?? 0, rng);
       writeQuat(_q1, obs.imu.orientation);
     }
     if (obs.contacts !== undefined) {
@@ -788,8 +741,7 @@ export class SimRobot implements SimulatedRobot {
       this.latencySteps = 0;
       this.noise = this.configuredNoise;
       this.noiseSeed = (seed ^ 0x5bd1e995) >>> 0;
-      this.pushes = undefined;
-      this.pushBody = undefined;
+      this.pushes.set(undefined, undefined);
       this.world.defaultContactMaterial.friction = this.configuredFriction;
       if (this.randomizer !== undefined) this.randomizer(this, seed);
     }
@@ -816,13 +768,7 @@ export class SimRobot implements SimulatedRobot {
     this.pendingCount = 0;
     this.pendingHead = 0;
     this.noiseRng = new Rng(this.noiseSeed);
-    this.pushCount = 0;
-    this.pushForce.setZero();
-    this.pushObs.fill(0);
-    if (this.pushes !== undefined) {
-      this.pushRng = new Rng(this.pushes.seed);
-      this.schedulePush(Math.round(this.pushes.firstAfterS / this.physicsDt));
-    }
+    this.pushes.reset();
     if (this.narrowphase !== undefined) {
       for (const l of this.narrowphase.load.values()) {
         l.normal = 0;
@@ -940,32 +886,17 @@ export class SimRobot implements SimulatedRobot {
 
   /** Random pushes for this episode (undefined: none); cleared at reset(seed). Takes effect at the next reset. */
   setPushes(config: SimPushConfig | undefined): void {
-    if (config !== undefined) {
-      const ok =
-        config.forceMin >= 0 && config.forceMax >= config.forceMin && config.durationS > 0 &&
-        config.intervalMin > 0 && config.intervalMax >= config.intervalMin && config.firstAfterS >= 0 &&
-        Number.isFinite(config.forceMax + config.durationS + config.intervalMax + config.firstAfterS);
-      if (!ok) throw new AxonError('SIM_OPTION', 'pushes', JSON.stringify(config), 'forces 0 <= min <= max (N), duration > 0 s, intervals 0 < min <= max (s), first >= 0 s');
-      this.pushBody = this.bodies[this.requireLink(config.link, 'pushes.link').body].body;
-    } else {
-      this.pushBody = undefined;
-    }
-    this.pushes = config;
+    if (config !== undefined) checkPushConfig(config);
+    this.pushes.set(config, config === undefined ? undefined : this.bodies[this.requireLink(config.link, 'pushes.link').body].body);
   }
 
   get pushConfig(): SimPushConfig | undefined {
-    return this.pushes;
+    return this.pushes.config;
   }
 
-  /** Draws the next push: it starts at physics step `start`. */
-  private schedulePush(start: number): void {
-    const p = this.pushes!;
-    const r = this.pushRng;
-    const f = r.uniform(p.forceMin, p.forceMax);
-    const heading = r.uniform(-Math.PI, Math.PI);
-    this.pushForce.set(f * Math.cos(heading), f * Math.sin(heading), 0);
-    this.pushStartStep = start;
-    this.pushEndStep = start + Math.max(1, Math.round(p.durationS / this.physicsDt));
+  /** Pushes started since reset. */
+  get pushCount(): number {
+    return this.pushes.count;
   }
 
   /**
@@ -1183,22 +1114,10 @@ export class SimRobot implements SimulatedRobot {
       else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
       if (total !== 0) this.applyJointEffort(j, total);
     }
-    const pushing = this.pushBody !== undefined && this.substeps >= this.pushStartStep && this.substeps < this.pushEndStep;
-    if (pushing) this.pushBody!.force.vadd(this.pushForce, this.pushBody!.force);
+    this.pushes.apply(this.substeps);
     this.world.step(this.physicsDt);
     this.substeps++;
-    if (this.pushBody !== undefined) {
-      if (this.substeps === this.pushStartStep + 1) this.pushCount++;
-      if (this.substeps === this.pushEndStep) {
-        const p = this.pushes!;
-        const gap = this.pushRng.uniform(p.intervalMin, p.intervalMax);
-        this.schedulePush(this.pushEndStep + Math.max(1, Math.round(gap / this.physicsDt)));
-      }
-      const on = this.substeps >= this.pushStartStep && this.substeps < this.pushEndStep;
-      this.pushObs[0] = on ? this.pushForce.x : 0;
-      this.pushObs[1] = on ? this.pushForce.y : 0;
-      this.pushObs[2] = on ? this.pushForce.z : 0;
-    }
+    this.pushes.advance(this.substeps);
     if (this.narrowphase?.coulomb) this.updateContactLoads();
     if (this.imuLink >= 0) {
       this.imuPointVelocity(_v1);
@@ -1578,19 +1497,6 @@ function makeShape(g: UrdfLink['collisions'][number]['geometry']): Shape | undef
 }
 
 /** v += std·N(0, 1) per axis + bias (allocation-free). */
-function addNoise(v: Vec3, std: number, bias: readonly [number, number, number] | undefined, rng: Rng): void {
-  if (std > 0) {
-    v.x += std * rng.normal();
-    v.y += std * rng.normal();
-    v.z += std * rng.normal();
-  }
-  if (bias !== undefined) {
-    v.x += bias[0];
-    v.y += bias[1];
-    v.z += bias[2];
-  }
-}
-
 function writeVec(v: Vec3, out: Float32Array): void {
   out[0] = v.x;
   out[1] = v.y;
