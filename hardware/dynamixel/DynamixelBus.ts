@@ -20,11 +20,32 @@ export class BusError extends AxonError {
   }
 }
 
+/** FTDI-based USB adapters (U2D2, USB2Dynamixel) hold received bytes up to this long by default (s). */
+export const DEFAULT_LATENCY_TIMER_S = 0.016;
+
+/**
+ * Time allowed beyond a transaction's wire time for its reply (s), as ROBOTIS's DynamixelSDK sizes
+ * it (port_handler_linux.cpp: `LATENCY_TIMER * 2 + 2.0` ms): twice the USB adapter's latency
+ * timer (the reply may wait one timer in the adapter; the request's USB frame and the host's
+ * scheduling another) plus 2 ms for the servo's Return Delay Time (500 µs by default) and slack.
+ * 16 ms (FTDI's default) gives 34 ms; an adapter set to 1 ms gives 4 ms.
+ */
+export function defaultReplyMarginS(latencyTimerS = DEFAULT_LATENCY_TIMER_S): number {
+  return 2 * latencyTimerS + 0.002;
+}
+
 export interface BusOptions {
-  /** Time allowed beyond the wire time for a reply to start (s): USB adapter latency, return delay. Default 0.01. */
+  /**
+   * Time allowed beyond the wire time for a reply to arrive (s): USB adapter latency, return
+   * delay, network. Default `defaultReplyMarginS(latencyTimerS)`.
+   */
   readonly replyMarginS?: number;
+  /** The USB adapter's latency timer (s) the default margin is derived from. Default 0.016. */
+  readonly latencyTimerS?: number;
   /** Attempts for configure-time calls (ping, read, write). Default 3. */
   readonly attempts?: number;
+  /** Steady clock (s) that sync read deadlines are on; default performance.now() / 1000. */
+  readonly now?: () => number;
 }
 
 export interface PingResult {
@@ -93,16 +114,24 @@ export class DynamixelBus {
   private _queue: Promise<unknown> = Promise.resolve();
   private _waiter: Waiter | undefined;
   private _lost: Error | undefined;
-  private readonly _margin: number;
+  /** Time allowed beyond the wire time for a reply (s); see BusOptions. */
+  readonly replyMarginS: number;
   private readonly _attempts: number;
+  private readonly _now: () => number;
 
   constructor(
     readonly transport: Transport,
     o: BusOptions = {},
   ) {
-    this._margin = o.replyMarginS ?? 0.01;
+    this.replyMarginS = o.replyMarginS ?? defaultReplyMarginS(o.latencyTimerS);
     this._attempts = o.attempts ?? 3;
+    this._now = o.now ?? (() => performance.now() / 1000);
     this.decoder = new PacketDecoder((p) => this._onPacket(p));
+  }
+
+  /** Attempts a configure-time call (ping, read, write) makes before giving up. */
+  get attempts(): number {
+    return this._attempts;
   }
 
   get baud(): number {
@@ -187,7 +216,7 @@ export class DynamixelBus {
 
   /** Reply timeout for a request of `outBytes` expecting `inBytes` back. */
   timeoutFor(outBytes: number, inBytes: number): number {
-    return wireTime(outBytes + inBytes, this.baud) + this._margin;
+    return wireTime(outBytes + inBytes, this.baud) + this.replyMarginS;
   }
 
   // ---- configure-time calls ----
@@ -287,16 +316,16 @@ export class DynamixelBus {
   /**
    * Sync read (or fast sync read) of `length` bytes at `address` from `ids` into `out`
    * (`length` bytes per id, in the order of `ids`), retrying the servos that did not answer (or
-   * answered with a bad CRC, which the decoder drops) until `deadline` (steady s, performance.now()/1000).
+   * answered with a bad CRC, which the decoder drops) until `deadline` (steady s, on the bus's clock: performance.now()/1000 unless one was given).
    * Never throws.
    */
   async syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number, fast = false): Promise<SyncReadResult> {
-    const t0 = performance.now() / 1000;
+    const t0 = this._now();
     const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], retries: 0 };
     let todo = ids.slice();
     this.stats.syncReads++;
     for (let attempt = 0; todo.length > 0; attempt++) {
-      const left = deadline - performance.now() / 1000;
+      const left = deadline - this._now();
       if (attempt > 0) {
         if (left <= 0) break;
         res.retries++;
@@ -325,7 +354,7 @@ export class DynamixelBus {
     }
     res.missing = todo;
     res.ok = todo.length === 0;
-    this.stats.recordLatency(performance.now() / 1000 - t0);
+    this.stats.recordLatency(this._now() - t0);
     return res;
   }
 

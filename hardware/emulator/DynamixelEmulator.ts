@@ -6,6 +6,13 @@
  * action, factory reset, reboot, clear, sync read, fast sync read, sync write, bulk read, bulk
  * write; Status Return Level and Return Delay Time are honoured. Faults to drill against: lost
  * instruction packets, corrupted replies, extra latency, injected hardware errors, a dropped link.
+ *
+ * As on a real bus, a servo hears only packets sent at the line rate its Baud Rate register
+ * (address 8) says: the line rate of a link is the transport's `baud` (emu://: the host's rate;
+ * `axon hw emulate`: its --baud, the serial side of a ser2net-like server). A servo set to another
+ * rate stays silent, so a scan at the wrong baud finds nothing. Servos start at the emulator's
+ * `baud` unless their setup's table says otherwise. Every reply waits the servo's Return Delay
+ * Time (address 9, 2 µs units, 500 µs by default; a timer, so at least ~1 ms in Node).
  */
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../src/core/rng.ts';
@@ -15,10 +22,11 @@ import {
 } from '../dynamixel/packet.ts';
 import { EmulatedServo, ERR_ACCESS, ERR_DATA_LENGTH, ERR_INSTRUCTION, type ServoSetup } from './EmulatedServo.ts';
 import { wireTime, type Transport } from '../transport/Transport.ts';
+import { baudCode } from '../dynamixel/controlTable.ts';
 
 export interface EmulatorOptions {
   readonly servos: readonly ServoSetup[];
-  /** Line rate (bit/s) used for wire-time replies when `realTiming` is on. */
+  /** Line rate (bit/s): the servos' Baud Rate register at start (unless their table sets it), and wire times when `realTiming` is on. */
   readonly baud?: number;
   /** Extra delay before each reply (s). */
   readonly latencyS?: number;
@@ -29,7 +37,7 @@ export interface EmulatorOptions {
   readonly seed?: number;
   /** Steady clock (s); default performance.now(). Tests inject virtual time. */
   readonly now?: () => number;
-  /** Delay replies by Return Delay Time plus the wire time of the bytes (default false: at once). */
+  /** Also delay replies by the wire time of their bytes at the line rate (default false). Return Delay Time is always honoured. */
   readonly realTiming?: boolean;
 }
 
@@ -70,7 +78,9 @@ export class DynamixelEmulator {
     for (const s of o.servos) {
       if (!(Number.isInteger(s.id) && s.id >= 0 && s.id <= 252)) throw new Error(`emulated servo id ${s.id}: expected 0..252`);
       if (this.servos.has(s.id)) throw new Error(`emulated servo id ${s.id} appears twice`);
-      this.servos.set(s.id, new EmulatedServo(s, t));
+      const code = baudCode(this.baud);
+      const withBaud = s.table?.baud_rate === undefined && code !== undefined ? { ...s, table: { ...s.table, baud_rate: code } } : s;
+      this.servos.set(s.id, new EmulatedServo(withBaud, t));
     }
   }
 
@@ -110,7 +120,7 @@ export class DynamixelEmulator {
       this.stats.lost++;
       return;
     }
-    const replies = this.handle(p);
+    const replies = this.handle(p, t.baud);
     if (replies.length === 0) return;
     let bytes = concat(replies);
     if (this.corruptRate > 0 && this._rng.next() < this.corruptRate) {
@@ -120,10 +130,9 @@ export class DynamixelEmulator {
     }
     this.stats.replies += replies.length;
     let delay = this.latencyS;
-    if (this._realTiming) {
-      const first = this.servos.get(p.id) ?? this.servos.values().next().value;
-      delay += (first ? first.mem[9] * 2e-6 : 0) + wireTime(bytes.length, this.baud);
-    }
+    const first = this.servos.get(p.id) ?? this.servos.values().next().value;
+    if (first) delay += first.returnDelayS;
+    if (this._realTiming) delay += wireTime(bytes.length, t.baud);
     if (delay > 0) setTimeout(() => t.write(bytes), delay * 1000);
     else t.write(bytes);
   }
@@ -131,12 +140,18 @@ export class DynamixelEmulator {
   /**
    * The status packets the bus sends back for one instruction packet, in wire order (empty when
    * nobody answers). Applies the instruction's effects. Synchronous; usable without a transport.
+   * @param lineBaud the rate the packet was sent at (bit/s): only servos listening at it hear it; default: every servo hears it
    */
-  handle(p: Packet): Uint8Array[] {
+  handle(p: Packet, lineBaud?: number): Uint8Array[] {
     const now = this._now();
     if (p.instruction === Inst.Status) return []; // another device's reply on a shared bus
     const broadcast = p.id === BROADCAST_ID;
-    const targets = broadcast ? [...this.servos.values()] : this.servos.has(p.id) ? [this.servos.get(p.id)!] : [];
+    const hears = (s: EmulatedServo | undefined): s is EmulatedServo => s !== undefined && (lineBaud === undefined || s.baud === lineBaud);
+    const servo = (id: number) => {
+      const s = this.servos.get(id);
+      return hears(s) ? s : undefined;
+    };
+    const targets = broadcast ? [...this.servos.values()].filter(hears) : servo(p.id) ? [servo(p.id)!] : [];
     const out: Uint8Array[] = [];
     const P = p.params;
     const status = (s: EmulatedServo, err: number, data: ArrayLike<number> = []) => {
@@ -217,7 +232,7 @@ export class DynamixelEmulator {
         const a = readLe(P, 0, 2), n = readLe(P, 2, 2);
         const listed: EmulatedServo[] = [];
         for (let i = 4; i < P.length; i++) {
-          const s = this.servos.get(P[i]);
+          const s = servo(P[i]);
           if (s) { s.heard(now); listed.push(s); }
         }
         if (p.instruction === Inst.SyncRead) {
@@ -240,7 +255,7 @@ export class DynamixelEmulator {
         if (!broadcast || P.length < 4) return out;
         const a = readLe(P, 0, 2), n = readLe(P, 2, 2);
         for (let o = 4; o + 1 + n <= P.length; o += 1 + n) {
-          const s = this.servos.get(P[o]);
+          const s = servo(P[o]);
           if (!s) continue;
           s.heard(now);
           s.write(a, P.slice(o + 1, o + 1 + n), now);
@@ -250,7 +265,7 @@ export class DynamixelEmulator {
       case Inst.BulkRead: {
         if (!broadcast) return out;
         for (let o = 0; o + 5 <= P.length; o += 5) {
-          const s = this.servos.get(P[o]);
+          const s = servo(P[o]);
           if (!s) continue;
           s.heard(now);
           const a = readLe(P, o + 1, 2), n = readLe(P, o + 3, 2);
@@ -264,7 +279,7 @@ export class DynamixelEmulator {
         if (!broadcast) return out;
         for (let o = 0; o + 5 <= P.length; ) {
           const id = P[o], a = readLe(P, o + 1, 2), n = readLe(P, o + 3, 2);
-          const s = this.servos.get(id);
+          const s = servo(id);
           if (s && o + 5 + n <= P.length) { s.heard(now); s.write(a, P.slice(o + 5, o + 5 + n), now); }
           o += 5 + n;
         }

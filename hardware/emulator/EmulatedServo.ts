@@ -9,7 +9,7 @@
  * bus watchdog (address 98) trips at the exact time even when no packet arrives.
  */
 import {
-  X_SERIES, CONTROL_TABLE_BYTES, HardwareError, OperatingMode, item, modelByName, torqueConstant,
+  X_SERIES, CONTROL_TABLE_BYTES, BAUD_CODES, HardwareError, OperatingMode, item, modelByName, torqueConstant,
   RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, AMP_PER_CURRENT_UNIT, type ServoModel, type ItemName,
 } from '../dynamixel/controlTable.ts';
 import { readLe, writeLe } from '../dynamixel/packet.ts';
@@ -77,7 +77,17 @@ export class EmulatedServo {
       if (mode === 0x01 || mode === 0x02) this.mem[7] = id;
       if (mode === 0x02) this.mem[8] = baud;
     }
-    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+    writeLe(this.mem, 116, 4, this._presentTicks());
+  }
+
+  /** Homing Offset (address 20, ticks): Present Position = actual position + offset; goals and limits are in that frame. */
+  get homingOffset(): number {
+    return readLe(this.mem, 20, 4, true);
+  }
+
+  /** The actual position in the offset frame of Present / Goal Position (ticks). */
+  private _presentTicks(): number {
+    return Math.round(this.pos / RAD_PER_TICK) + this.homingOffset;
   }
 
   get(name: ItemName): number {
@@ -125,7 +135,7 @@ export class EmulatedServo {
     this.mem[98] = 0xff;
     // The servo stops: goal velocity 0, goal position = where it is; torque stays as it was.
     writeLe(this.mem, 104, 4, 0);
-    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+    writeLe(this.mem, 116, 4, this._presentTicks());
   }
 
   private _step(h: number): void {
@@ -146,8 +156,10 @@ export class EmulatedServo {
         if (mode === OperatingMode.velocity) {
           vcmd = clamp(readLe(this.mem, 104, 4, true) * RAD_S_PER_VELOCITY_UNIT, -vLimit, vLimit);
         } else {
-          let goal = readLe(this.mem, 116, 4, true) * RAD_PER_TICK;
-          if (mode === OperatingMode.position) goal = clamp(goal, readLe(this.mem, 52, 4) * RAD_PER_TICK, readLe(this.mem, 48, 4) * RAD_PER_TICK);
+          // Goal and limits are in the homing-offset frame; the motor turns in the actual one.
+          let goal = readLe(this.mem, 116, 4, true);
+          if (mode === OperatingMode.position) goal = clamp(goal, readLe(this.mem, 52, 4), readLe(this.mem, 48, 4));
+          goal = (goal - this.homingOffset) * RAD_PER_TICK;
           const prof = readLe(this.mem, 112, 4) * RAD_S_PER_VELOCITY_UNIT;
           const vmax = prof > 0 ? Math.min(prof, vLimit) : vLimit;
           const kp = (POSITION_BANDWIDTH * readLe(this.mem, 84, 2)) / 800;
@@ -169,7 +181,7 @@ export class EmulatedServo {
     const m = this.mem;
     writeLe(m, 126, 2, Math.round(this.cur / AMP_PER_CURRENT_UNIT));
     writeLe(m, 128, 4, Math.round(this.vel / RAD_S_PER_VELOCITY_UNIT));
-    writeLe(m, 132, 4, Math.round(this.pos / RAD_PER_TICK));
+    writeLe(m, 132, 4, this._presentTicks());
     writeLe(m, 120, 2, Math.round(now * 1000) % 32768);
     m[122] = Math.abs(this.vel) > readLe(m, 24, 4) * RAD_S_PER_VELOCITY_UNIT ? 1 : 0;
     m[70] = this.hwError;
@@ -206,7 +218,7 @@ export class EmulatedServo {
     this.mem.set(data, address);
     if (!wasOn && this.torqueOn) {
       // Enabling torque in position mode holds where the joint is unless a goal was just written.
-      if (!(address <= 116 && end >= 120)) writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+      if (!(address <= 116 && end >= 120)) writeLe(this.mem, 116, 4, this._presentTicks());
     }
     return 0;
   }
@@ -223,7 +235,7 @@ export class EmulatedServo {
     this.advance(now);
     this.hwError = 0;
     for (const i of X_SERIES) if (i.memory === 'RAM') writeLe(this.mem, i.address, i.size, i.initial);
-    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+    writeLe(this.mem, 116, 4, this._presentTicks());
     this.registered = undefined;
     this._lastComm = now;
   }
@@ -233,10 +245,20 @@ export class EmulatedServo {
     this.advance(now);
     const rev = 2 * Math.PI;
     this.pos = ((this.pos % rev) + rev) % rev;
-    writeLe(this.mem, 116, 4, Math.round(this.pos / RAD_PER_TICK));
+    writeLe(this.mem, 116, 4, this._presentTicks());
   }
 
-  /** Angle in axon's convention (rad from the center tick), for tests. */
+  /** The line rate this servo listens at (bit/s), from its Baud Rate register (address 8). */
+  get baud(): number {
+    return BAUD_CODES[this.mem[8]] ?? 0;
+  }
+
+  /** Return Delay Time (address 9): how long the servo waits before its status packet (s). */
+  get returnDelayS(): number {
+    return this.mem[9] * 2e-6;
+  }
+
+  /** Angle in axon's convention (rad from the center tick, actual: the homing offset not applied), for tests. */
   get angle(): number {
     return this.pos - POSITION_CENTER * RAD_PER_TICK;
   }

@@ -33,7 +33,10 @@ import { readLe, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
 import type { DynamixelRobotConfig } from './config.ts';
 
-export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'stale' | 'recovered' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
+export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
+
+/** Events that end a run: the robot cannot go on (a run that saw one exits non-zero). */
+export const FAULT_EVENTS: ReadonlySet<HardwareEventKind> = new Set(['hardware_error', 'port_lost', 'silent_bus']);
 
 export interface HardwareEvent {
   /** Steady time (s). */
@@ -61,9 +64,11 @@ export interface DynamixelRobotOptions {
   readonly period?: number;
   /** Consecutive failed bus cycles before health says stale (default 2). */
   readonly staleAfterCycles?: number;
+  /** Steady clock (s), for event and observation stamps and the read deadline; default performance.now(). */
+  readonly now?: () => number;
 }
 
-const now = () => performance.now() / 1000;
+const steadyNow = () => performance.now() / 1000;
 const _SIGN = (x: number) => (x < 0 ? -1 : 1);
 
 export class DynamixelRobot implements Robot {
@@ -92,6 +97,10 @@ export class DynamixelRobot implements Robot {
   private readonly _goalBytes: Uint8Array; // sync write buffer
   private _seq = 0;
   private _lastRead = 0;
+  /** Failed bus cycles of the present streak, and in all (each streak reports once). */
+  private _failedTotal = 0;
+  private readonly _silentAfter: number;
+  private readonly _now: () => number;
   private _busy = false;
   private _pending = false;
   private _armed = false;
@@ -109,7 +118,13 @@ export class DynamixelRobot implements Robot {
     transport: Transport,
     private readonly o: DynamixelRobotOptions = {},
   ) {
-    this.bus = new DynamixelBus(transport);
+    this.bus = new DynamixelBus(transport, {
+      ...(config.reply_timeout_ms !== undefined ? { replyMarginS: config.reply_timeout_ms / 1000 } : {}),
+      ...(config.latency_timer_ms !== undefined ? { latencyTimerS: config.latency_timer_ms / 1000 } : {}),
+      ...(o.now ? { now: o.now } : {}),
+    });
+    this._now = o.now ?? steadyNow;
+    this._silentAfter = config.silent_bus_cycles ?? 50;
     this.events$ = this._events.asObservable();
     const js = config.joints;
     const n = js.length;
@@ -150,10 +165,30 @@ export class DynamixelRobot implements Robot {
   get faulted(): boolean {
     return this._faulted;
   }
+  /** Bus cycles that ended without a complete read, since connect. */
+  get failedReads(): number {
+    return this._failedTotal;
+  }
 
+  /**
+   * Pings and checks every servo, reads the present pose and (unless dry-run) arms. Any failure
+   * closes the port and rejects with the port and the servo ids named; on a silent bus that takes
+   * ids × attempts × (wire time + reply timeout), e.g. 6 × 3 × 36 ms at 1 Mbps by default.
+   */
   async connect(): Promise<void> {
+    const where = `${this.config.name} on ${this.bus.transport.name}`;
+    try {
+      await this._connect(where);
+    } catch (e) {
+      this._closed = true;
+      await this.bus.close().catch(() => {});
+      if (e instanceof AxonError && !(e instanceof HardwareMismatchError) && !e.where.startsWith(where)) throw new AxonError(e.code, `${where}: ${e.where}`, e.message, e.expected);
+      throw e;
+    }
+  }
+
+  private async _connect(where: string): Promise<void> {
     const c = this.config;
-    const where = `${c.name} on ${this.bus.transport.name}`;
     await this.bus.open();
     const diff: string[] = [];
     let fastOk = c.fast_sync_read ?? true;
@@ -185,17 +220,15 @@ export class DynamixelRobot implements Robot {
       const hw = await this.bus.readValue(j.id, 70, 1);
       if (hw !== 0) diff.push(`joint ${j.name} (id ${j.id}): hardware error ${describeHardwareError(hw)} is latched (fix the cause, then reboot the servo)`);
     }
-    if (diff.length > 0) {
-      await this.bus.close();
-      throw new HardwareMismatchError(where, diff);
+    if (diff.length === c.joints.length && diff.every((d) => d.includes('did not answer a ping'))) {
+      const ms = Math.round(this.bus.timeoutFor(10, 14) * 1000);
+      diff.push(`no servo answered on ${this.bus.transport.name} (ids ${this._ids.join(', ')}; ${this.bus.attempts} pings each, ${ms} ms reply timeout): check power, wiring, the port and the baud rate (${c.baud} bit/s)`);
     }
+    if (diff.length > 0) throw new HardwareMismatchError(where, diff);
     this._fast = fastOk && this._n > 1;
     // First read: the present pose (soft start begins from it).
-    const r = await this._read(now() + 0.5);
-    if (!r.ok) {
-      await this.bus.close();
-      throw new AxonError('HW_READ', where, `servos ${r.missing.join(', ')} did not answer the first sync read`);
-    }
+    const r = await this._read(this._now() + 0.5);
+    if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s`);
     this._health.next({ connected: true, stale: false, faults: [] });
     this._emit('connected', `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read`);
     if (this.o.dryRun) return;
@@ -213,20 +246,21 @@ export class DynamixelRobot implements Robot {
     }
     await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n).fill(1));
     await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n).fill(Math.round(c.watchdog_ms / 20)));
-    const check = await this._read(now() + 0.5);
+    const check = await this._read(this._now() + 0.5);
     if (check.alerts.length > 0) await this._hardwareFault(check.alerts);
     this._armed = true;
     this._emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms, safe stop: ${c.safe_stop}`);
   }
 
+  /** The latest complete read, stamped with the time it completed (steady s), not the time of this call. */
   observe(): Observation {
     const o = this._obs;
-    o.time = now();
+    o.time = this._lastRead;
     o.seq = this._seq;
     o.jointPosition.set(this._pos);
     o.jointVelocity.set(this._vel);
     o.jointEffort.set(this._eff);
-    o.extras.bus_age[0] = o.time - this._lastRead;
+    o.extras.bus_age[0] = this._now() - this._lastRead;
     return o;
   }
 
@@ -292,7 +326,7 @@ export class DynamixelRobot implements Robot {
           else if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
           else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
         }
-        const r = await this._read(now() + this._readBudget);
+        const r = await this._read(this._now() + this._readBudget);
         if (r.alerts.length > 0 && !this._faulted) await this._hardwareFault(r.alerts);
       }
     } finally {
@@ -315,21 +349,32 @@ export class DynamixelRobot implements Robot {
         this._eff[i] = this._dir[i] * cur * this._kt[i] * this._gear[i];
       }
       this._seq++;
-      this._lastRead = now();
-      if (this._stale) {
-        this._stale = false;
-        this._health.next({ ...this._health.value, stale: false });
-        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycles`);
+      this._lastRead = this._now();
+      if (this._failedCycles > 0) {
+        if (this._stale) {
+          this._stale = false;
+          this._health.next({ ...this._health.value, stale: false });
+        }
+        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycle${this._failedCycles === 1 ? '' : 's'}`);
       }
       this._failedCycles = 0;
     } else if (!this.bus.lost) {
+      // One event per streak (its first cycle), one when it turns stale, one if it goes on to a
+      // silent bus; the cycles in between are counted (failedReads), not reported one by one.
       this._failedCycles++;
+      this._failedTotal++;
       const who = r.missing.map((id) => `${this._jointOf(id)} (id ${id})`).join(', ');
-      this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or CRC errors)`);
+      if (this._failedCycles === 1) this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or CRC errors); further failures of this streak are counted`);
       if (!this._stale && this._failedCycles >= this._staleAfter) {
         this._stale = true;
         this._health.next({ ...this._health.value, stale: true });
         this._emit('stale', `${this._failedCycles} consecutive bus cycles without a complete read: observations are stale`);
+      }
+      if (this._failedCycles === this._silentAfter && !this._faulted) {
+        this._faulted = true;
+        const f = `bus silent: ${this._failedCycles} consecutive bus cycles on ${this.bus.transport.name} without a complete read (missing: ${who}; limit silent_bus_cycles = ${this._silentAfter})`;
+        this._health.next({ ...this._health.value, faults: [...this._health.value.faults, f] });
+        this._emit('silent_bus', f);
       }
     }
     return r;
@@ -386,7 +431,8 @@ export class DynamixelRobot implements Robot {
   }
 
   private _emit(kind: HardwareEventKind, reason: string, id?: number): void {
-    const e: HardwareEvent = id === undefined ? { time: now(), kind, reason } : { time: now(), kind, id, joint: this._jointOf(id), reason };
+    const t = this._now();
+    const e: HardwareEvent = id === undefined ? { time: t, kind, reason } : { time: t, kind, id, joint: this._jointOf(id), reason };
     this.eventLog.push(e);
     this._events.next(e);
   }

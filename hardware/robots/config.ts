@@ -57,6 +57,26 @@ export const DynamixelRobotSchema = Type.Object(
     watchdog_ms: Type.Integer({ minimum: 20, maximum: 2540, multipleOf: 20 }),
     /** Use Fast Sync Read when every servo's firmware supports it (default true). */
     fast_sync_read: Type.Optional(Type.Boolean()),
+    /**
+     * The USB adapter's latency timer (ms): FTDI-based adapters (U2D2, USB2Dynamixel) default to
+     * 16; `echo 1 > /sys/bus/usb-serial/devices/ttyUSB0/latency_timer` sets 1. Sets the default
+     * reply timeout.
+     */
+    latency_timer_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 255 })),
+    /**
+     * Time a servo's reply may take beyond the bytes' wire time at `baud` (ms), for connect-time
+     * calls (ping, read, write; 3 attempts each) and each sync read attempt. Default
+     * 2 × latency_timer_ms + 2 (ROBOTIS DynamixelSDK's packet timeout): 34 ms at the 16 ms
+     * default. Raise it for ser2net over a network.
+     */
+    reply_timeout_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 })),
+    /**
+     * Consecutive bus cycles (one per tick) without a complete read after which the bus counts as
+     * silent: a fault that ends the run (exit non-zero) with one message and the count. Default 50
+     * (1 s at 50 Hz); the safety supervisor has safe-stopped long before (stale after 0.1 s plus
+     * 3 ticks).
+     */
+    silent_bus_cycles: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
     /** Part of a tick a bus read may take, retries included (0..1, default 0.6). */
     read_budget: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
     joints: Type.Array(DynamixelJointSchema, { minItems: 1, maxItems: 253 }),

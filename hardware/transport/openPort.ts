@@ -1,7 +1,10 @@
 /**
  * `--port` strings to transports:
- *   emu://N          N emulated XM430-W350 servos, ids 1..N, in this process (in-memory link)
+ *   emu://N          N emulated XM430-W350 servos, ids 1..N, in this process (in-memory link),
+ *                    set to the host's baud
  *   emu://           the servos a robot config names (ids and models), emulated
+ *   emu://N?baud=B   servos whose Baud Rate register says B (bit/s): a host at another rate
+ *                    hears nothing, as on a real bus (e.g. new servos at the factory 57600)
  *   tcp://host:port  serial-over-TCP (ser2net, a serial-to-Ethernet adapter, `axon hw emulate`)
  *   anything else    a serial device path (/dev/ttyUSB0, /dev/serial/by-id/..., COM3, a pty)
  */
@@ -12,9 +15,10 @@ import { TcpTransport } from './TcpTransport.ts';
 import { SerialTransport } from './SerialTransport.ts';
 import { DynamixelEmulator, defaultServos, type EmulatorOptions } from '../emulator/DynamixelEmulator.ts';
 import type { ServoSetup } from '../emulator/EmulatedServo.ts';
+import { BAUD_CODES, baudCode } from '../dynamixel/controlTable.ts';
 
 export type PortSpec =
-  | { readonly kind: 'emu'; readonly servos: number | undefined }
+  | { readonly kind: 'emu'; readonly servos: number | undefined; readonly servoBaud?: number }
   | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
   | { readonly kind: 'serial'; readonly path: string };
 
@@ -22,10 +26,13 @@ export type PortSpec =
 export function parsePort(value: string, flag = '--port'): PortSpec {
   const v = value.trim();
   if (v.startsWith('emu://')) {
-    const rest = v.slice(6);
-    if (rest === '') return { kind: 'emu', servos: undefined };
-    if (!/^\d+$/.test(rest) || Number(rest) < 1 || Number(rest) > 253) throw new UsageError(flag, `"${value}" is not an emulator address`, 'emu://N with N from 1 to 253, or emu:// for the servos of --config');
-    return { kind: 'emu', servos: Number(rest) };
+    const m = /^emu:\/\/(\d*)(?:\?baud=(\d+))?$/.exec(v);
+    const n = m && m[1] !== '' ? Number(m[1]) : undefined;
+    if (!m || (n !== undefined && (n < 1 || n > 253))) throw new UsageError(flag, `"${value}" is not an emulator address`, 'emu://N with N from 1 to 253, or emu:// for the servos of --config, optionally ?baud=B');
+    if (m[2] === undefined) return { kind: 'emu', servos: n };
+    const b = Number(m[2]);
+    if (baudCode(b) === undefined) throw new UsageError(flag, `"${value}": ${b} is not a Dynamixel baud rate`, Object.values(BAUD_CODES).join(', '));
+    return { kind: 'emu', servos: n, servoBaud: b };
   }
   if (v.startsWith('tcp://')) {
     const m = /^tcp:\/\/(\[[^\]]+\]|[^:/]+):(\d+)$/.exec(v);
@@ -56,8 +63,10 @@ export function createPort(value: string, o: OpenPortOptions, flag = '--port'): 
   const spec = parsePort(value, flag);
   if (spec.kind === 'tcp') return { transport: new TcpTransport(spec.host, spec.port, o.baud) };
   if (spec.kind === 'serial') return { transport: new SerialTransport({ path: spec.path, baud: o.baud }) };
-  const servos = spec.servos !== undefined ? defaultServos(spec.servos) : o.servos;
+  let servos = spec.servos !== undefined ? defaultServos(spec.servos) : o.servos;
   if (!servos) throw new UsageError(flag, 'emu:// needs a servo count here', 'emu://N');
+  const code = spec.servoBaud !== undefined ? baudCode(spec.servoBaud) : undefined;
+  if (code !== undefined) servos = servos.map((s) => ({ ...s, table: { ...s.table, baud_rate: code } }));
   const emulator = new DynamixelEmulator({ baud: o.baud, ...o.emulator, servos });
   const [host, device] = memoryPair(value, o.baud);
   void device.open();

@@ -55,8 +55,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     const s = safety;
     subs.push(
       robot.health$.subscribe((h) => {
+        if (h.faults.length > 0) endedBy = 'fault'; // also after a safe-stop (a bus gone silent)
         if (h.faults.length > 0 && s.state !== 'e-stopped' && s.state !== 'safe-stop') {
-          endedBy = 'fault';
           s.estop(`robot fault: ${h.faults.join('; ')}`, clock.now(), 0);
         }
       }),

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { performance } from 'node:perf_hooks';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadRobotConfig, validateRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
 import { DynamixelRobot, HardwareMismatchError, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
@@ -132,9 +133,11 @@ describe('DynamixelRobot on the emulator', () => {
     const out = createCommand(robot.spec, 'position');
     safety.arm(robot.observe(), 0);
     emu.lossRate = 1; // the bus goes silent (cable noise, a dead servo)
+    const t0 = robot.observe().time;
     for (let k = 1; k <= 20; k++) {
       const obs = robot.observe();
-      safety.check(cmd, obs, obs.time, k, out);
+      expect(obs.time).toBeLessThanOrEqual(performance.now() / 1000); // stamped when read, not when observed
+      safety.check(cmd, obs, performance.now() / 1000, k, out);
       robot.command(out);
       await sleep(20);
     }
@@ -143,6 +146,10 @@ describe('DynamixelRobot on the emulator', () => {
     expect(health.at(-1)!.stale).toBe(true);
     expect(safety.counts.stale_observation).toBeGreaterThan(0);
     expect(safety.state).toBe('safe-stop');
+    expect(robot.observe().time).toBe(t0); // no read completed: the stamp did not move
+    // One event per streak, not one per failed cycle.
+    expect(events.filter((e) => e.kind === 'read_failed')).toHaveLength(1);
+    expect(robot.failedReads).toBeGreaterThanOrEqual(15);
     emu.lossRate = 0;
     for (let k = 0; k < 20 && health.at(-1)!.stale; k++) {
       robot.command(out);

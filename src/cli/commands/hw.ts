@@ -108,7 +108,7 @@ function emulateCommand() {
     .option('--servos <n>', 'number of XM430-W350 servos, ids 1..n', positiveInt, 12)
     .option('--config <file>', 'emulate the servos of a robot config instead (ids and models)')
     .option('--listen <host:port>', 'address to listen on (loopback by default)', '127.0.0.1:9000')
-    .option('--baud <bps>', 'nominal line rate (bit/s), for --real-timing', baudRate, 1_000_000)
+    .option('--baud <bps>', 'line rate of the emulated serial side (bit/s): the servos start at it, and servos set to another rate stay silent', baudRate, 1_000_000)
     .option('--latency-ms <ms>', 'extra delay before each reply (ms)', nonNegative, 0)
     .option('--loss <p>', 'probability an instruction packet is lost', fraction, 0)
     .option('--corrupt <p>', 'probability a reply has a flipped byte', fraction, 0)
@@ -124,7 +124,7 @@ function emulateCommand() {
       const emu = new DynamixelEmulator({ servos, baud: o.baud, latencyS: o.latencyMs / 1000, lossRate: o.loss, corruptRate: o.corrupt, realTiming: o.realTiming, seed: o.seed });
       const server = createServer((sock) => {
         sock.setNoDelay(true);
-        emu.attach(socketTransport(sock));
+        emu.attach(socketTransport(sock, emu.baud));
       });
       await new Promise<void>((resolve, reject) => {
         server.once('error', (e) => reject(new UsageError('--listen', `cannot listen on ${o.listen}: ${e.message}`, 'a free local address')));
@@ -149,14 +149,14 @@ function emulateCommand() {
 }
 
 /** The device end of an accepted TCP connection, as a Transport for the emulator. */
-function socketTransport(sock: Socket): Transport {
+function socketTransport(sock: Socket, baud: number): Transport {
   let h: TransportHandlers = {};
   sock.on('data', (d) => h.data?.(d));
   sock.on('error', () => {});
   sock.on('close', () => h.close?.());
   return {
     name: `tcp peer ${sock.remoteAddress}:${sock.remotePort}`,
-    baud: 1_000_000,
+    baud, // the serial side's line rate: servos at another rate do not hear this link
     get isOpen() {
       return !sock.destroyed;
     },

@@ -7,7 +7,7 @@ import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
 import { UsageError } from '../../core/errors.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
-import { DynamixelRobot, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
+import { DynamixelRobot, FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { createPort } from '../../../hardware/transport/openPort.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { attachViewer, type Viewer } from '../../viewer/index.ts';
@@ -115,7 +115,7 @@ export function runCommand() {
       const b = robot.bus.stats;
       const counts: Record<string, number> = {};
       for (const e of robot.eventLog) counts[e.kind] = (counts[e.kind] ?? 0) + 1;
-      const faults = robot.eventLog.filter((e) => e.kind === 'hardware_error' || e.kind === 'port_lost').map((e) => e.reason);
+      const faults = robot.eventLog.filter((e) => FAULT_EVENTS.has(e.kind)).map((e) => e.reason);
       const summary = {
         command: 'run',
         robot: config.name,
@@ -137,6 +137,7 @@ export function runCommand() {
           crc_errors: robot.bus.decoder.stats.crcErrors,
           garbage_bytes: robot.bus.decoder.stats.garbageBytes,
           status_errors: b.statusErrors,
+          failed_cycles: robot.failedReads, // bus cycles without a complete read (reported once per streak)
           read_latency_us: b.latencyUs(),
           bytes_out: b.bytesOut,
           bytes_in: b.bytesIn,
@@ -165,6 +166,6 @@ export function runCommand() {
 
 function printEvent(e: HardwareEvent): void {
   const line = `[hw] ${e.kind}: ${e.reason}`;
-  if (e.kind === 'hardware_error' || e.kind === 'port_lost' || e.kind === 'stale' || e.kind === 'safe_stop') process.stderr.write(`${line}\n`);
+  if (FAULT_EVENTS.has(e.kind) || e.kind === 'stale' || e.kind === 'safe_stop') process.stderr.write(`${line}\n`);
   else if (e.kind !== 'read_retry') console.log(line);
 }
