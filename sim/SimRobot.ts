@@ -31,6 +31,7 @@ import { WarmStartSolver } from './physics/WarmStartSolver.ts';
 import { RobotNarrowphase } from './physics/RobotNarrowphase.ts';
 import { checkPushConfig, Pushes, type SimPushConfig } from './perturb/Pushes.ts';
 import { addNoise, perturbOrientation, type SimSensorNoise } from './sensors/SensorNoise.ts';
+import { TreeFk } from './kinematics/TreeFk.ts';
 
 export type { SimPushConfig } from './perturb/Pushes.ts';
 export type { SimSensorNoise } from './sensors/SensorNoise.ts';
@@ -315,10 +316,7 @@ export class SimRobot implements SimulatedRobot {
   private readonly narrowphase: RobotNarrowphase | undefined;
   private readonly spawnOnGround: boolean;
   // Per-link FK scratch, sized at construction.
-  private readonly fkPos: Vec3[];
-  private readonly fkQuat: Quaternion[];
-  private readonly fkVel: Vec3[];
-  private readonly fkAngVel: Vec3[];
+  private readonly fk: TreeFk;
   private readonly framePos: { readonly link: number; readonly out: Float32Array }[];
 
   constructor(model: UrdfModel, options: SimRobotOptions = {}) {
@@ -368,10 +366,7 @@ export class SimRobot implements SimulatedRobot {
       inertial: urdf.inertial,
     }));
     this.links.forEach((l) => this.linkIndex.set(l.urdf.name, l.index));
-    this.fkPos = this.links.map(() => new Vec3());
-    this.fkQuat = this.links.map(() => new Quaternion());
-    this.fkVel = this.links.map(() => new Vec3());
-    this.fkAngVel = this.links.map(() => new Vec3());
+    this.fk = new TreeFk(model, this.linkIndex);
 
     const groups: { rootLink: number; links: number[] }[] = [];
     const rootIndex = (this.rootLink = this.linkIndex.get(model.root)!);
@@ -947,7 +942,7 @@ export class SimRobot implements SimulatedRobot {
     }
     if (!Number.isFinite(minZ)) return;
     for (const b of this.bodies) b.body.position.z -= minZ;
-    for (const l of this.fkPos) l.z -= minZ;
+    this.fk.shiftZ(-minZ);
   }
 
   private restoreNominalMasses(): void {
@@ -1391,76 +1386,14 @@ export class SimRobot implements SimulatedRobot {
 
   /** Places every body by forward kinematics from joint positions (undefined: zero pose). */
   private placeLinksFk(positions: Float64Array | undefined): void {
-    const rootI = this.linkIndex.get(this.model.root)!;
-    this.fkPos[rootI].copy(this.basePosition);
-    this.fkQuat[rootI].copy(this.baseOrientation);
-    let k = 0;
-    for (const joint of this.model.treeOrder) {
-      const p = this.linkIndex.get(joint.parent)!;
-      const c = this.linkIndex.get(joint.child)!;
-      _v1.set(...joint.origin.xyz);
-      quatFromRpy(joint.origin.rpy, _q1);
-      composePose(this.fkPos[p], this.fkQuat[p], _v1, _q1, this.fkPos[c], this.fkQuat[c]);
-      if (joint.type === 'fixed') continue;
-      const q = positions === undefined ? 0 : positions[k];
-      k++;
-      _v2.set(...joint.axis);
-      if (joint.type === 'prismatic') {
-        _v2.scale(q, _v3);
-        _q2.set(0, 0, 0, 1);
-      } else {
-        _v3.setZero();
-        _q2.setFromAxisAngle(_v2, q);
-      }
-      composePose(this.fkPos[c], this.fkQuat[c], _v3, _q2, this.fkPos[c], this.fkQuat[c]);
-    }
-    for (const info of this.bodies) {
-      const r = info.rootLink;
-      const body = info.body;
-      this.fkQuat[r].vmult(info.com, _v1);
-      body.position.set(this.fkPos[r].x + _v1.x, this.fkPos[r].y + _v1.y, this.fkPos[r].z + _v1.z);
-      body.quaternion.copy(this.fkQuat[r]);
-    }
+    this.fk.place(this.basePosition, this.baseOrientation, positions);
+    this.fk.placeBodies(this.bodies);
   }
 
   /** Sets body velocities from joint velocities, propagating link twists down the tree (base at rest). */
   private setVelocitiesFk(velocities: Float64Array): void {
-    const rootI = this.linkIndex.get(this.model.root)!;
-    this.fkVel[rootI].setZero();
-    this.fkAngVel[rootI].setZero();
-    let k = 0;
-    for (const joint of this.model.treeOrder) {
-      const p = this.linkIndex.get(joint.parent)!;
-      const c = this.linkIndex.get(joint.child)!;
-      // v_c = v_p + ω_p × (p_c − p_p); ω_c = ω_p
-      this.fkPos[c].vsub(this.fkPos[p], _v1);
-      this.fkAngVel[p].cross(_v1, _v2);
-      this.fkVel[p].vadd(_v2, this.fkVel[c]);
-      this.fkAngVel[c].copy(this.fkAngVel[p]);
-      if (joint.type === 'fixed') continue;
-      const qd = velocities[k];
-      k++;
-      _v3.set(...joint.axis);
-      this.fkQuat[c].vmult(_v3, _v4); // world axis (the child frame carries the joint axis)
-      if (joint.type === 'prismatic') {
-        this.fkVel[c].set(this.fkVel[c].x + _v4.x * qd, this.fkVel[c].y + _v4.y * qd, this.fkVel[c].z + _v4.z * qd);
-      } else {
-        this.fkAngVel[c].set(this.fkAngVel[c].x + _v4.x * qd, this.fkAngVel[c].y + _v4.y * qd, this.fkAngVel[c].z + _v4.z * qd);
-      }
-    }
-    for (const info of this.bodies) {
-      const r = info.rootLink;
-      const body = info.body;
-      if (info.isStatic) {
-        body.velocity.setZero();
-        body.angularVelocity.setZero();
-        continue;
-      }
-      body.position.vsub(this.fkPos[r], _v1);
-      this.fkAngVel[r].cross(_v1, _v2);
-      this.fkVel[r].vadd(_v2, body.velocity);
-      body.angularVelocity.copy(this.fkAngVel[r]);
-    }
+    this.fk.twists(velocities);
+    this.fk.setBodyVelocities(this.bodies);
   }
 
   private linkWorldPose(link: LinkInfo, outP: Vec3, outQ: Quaternion): void {
