@@ -1,0 +1,362 @@
+/**
+ * A robot made of Feetech STS servos on one bus (the SO-101 arm), from a Feetech config.
+ *
+ * connect(): ping every servo, check model, operating mode (position), angle limits against the
+ * config's joint limits, the calibration (Homing Offset) against the config's, and the status
+ * byte; refuse to arm with a diff on any mismatch, closing the port. Then (unless dry-run or a
+ * leader arm) write Torque Limit and Acceleration, goals = present pose, torque on.
+ *
+ * Each command(): one sync write (0x83) of goal positions, then one sync read (0x82) of present
+ * position, speed and load, retried within the read budget; both run off the tick. observe()
+ * returns the latest completed read. command() and observe() never block, throw or allocate.
+ *
+ * No bus watchdog on these servos, so the host does the watchdog's job where it can:
+ * - every goal is kept within velocity_limit × goal_horizon_ms of the last measured pose: if axon
+ *   dies (or the bus goes silent) the arm stops at most that far on, holding with torque on;
+ * - every exit (end of run, fault, Ctrl-C, a connect that fails after arming) applies `safe_stop`;
+ * - a Torque Limit from the config bounds what a stuck goal pushes with.
+ * What the host cannot do: stop a servo it can no longer reach (cable pulled). Cut power with the
+ * hardware e-stop then.
+ */
+import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import { performance } from 'node:perf_hooks';
+import { createObservation, type JointCommand, type JointSpec, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
+import { AxonError } from '../../src/core/errors.ts';
+import type { SyncReadResult } from '../dynamixel/DynamixelBus.ts';
+import { FeetechBus } from '../feetech/FeetechBus.ts';
+import { FEETECH_PRESENT_BLOCK, FeetechMode, RAD_PER_TICK, feetechModelByName } from '../feetech/controlTable.ts';
+import { decodeSignMagnitude, describeStatus, encodeSignMagnitude, readLe, writeLe } from '../feetech/packet.ts';
+import type { Transport } from '../transport/Transport.ts';
+import { HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './DynamixelRobot.ts';
+import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
+
+export interface FeetechRobotOptions {
+  /** Read only: never enable torque or write goals (`axon run --dry-run`, a leader arm). */
+  readonly dryRun?: boolean;
+  /** Tick period the robot is driven at (s); sets the read budget. Default 0.02. */
+  readonly period?: number;
+  /** Consecutive failed bus cycles before health says stale (default 2). */
+  readonly staleAfterCycles?: number;
+}
+
+const now = () => performance.now() / 1000;
+const BLOCK = FEETECH_PRESENT_BLOCK.length;
+
+export class FeetechRobot implements Robot {
+  readonly spec: RobotSpec;
+  readonly bus: FeetechBus;
+  readonly events$: Observable<HardwareEvent>;
+  readonly eventLog: HardwareEvent[] = [];
+  private readonly _health = new BehaviorSubject<RobotHealth>({ connected: false, stale: false, faults: [] });
+  readonly health$: Observable<RobotHealth> = this._health.asObservable();
+  private readonly _events = new Subject<HardwareEvent>();
+  private readonly _n: number;
+  private readonly _ids: number[];
+  private readonly _dir: Float64Array;
+  private readonly _off: Float64Array;
+  private readonly _stall: Float64Array; // N·m at full duty
+  private readonly _lead: Float64Array; // largest goal lead over the present pose (ticks)
+  private readonly _lo: Int32Array; // joint limits in ticks (after direction)
+  private readonly _hi: Int32Array;
+  private readonly _obs: Observation;
+  private readonly _pos: Float32Array;
+  private readonly _vel: Float32Array;
+  private readonly _eff: Float32Array;
+  private readonly _ticks: Float64Array; // latest present position (ticks)
+  private readonly _raw: Uint8Array;
+  private readonly _goalBytes: Uint8Array;
+  private readonly _readOnly: boolean;
+  private _seq = 0;
+  private _lastRead = 0;
+  private _busy = false;
+  private _pending = false;
+  private _armed = false;
+  private _faulted = false;
+  private _stale = false;
+  private _failedCycles = 0;
+  private _closed = false;
+  private _goalsDirty = false;
+  private readonly _readBudget: number;
+  private readonly _staleAfter: number;
+  private _cycle: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly config: FeetechRobotConfig,
+    transport: Transport,
+    private readonly o: FeetechRobotOptions = {},
+  ) {
+    this.bus = new FeetechBus(transport);
+    this.events$ = this._events.asObservable();
+    const js = config.joints;
+    const n = js.length;
+    this._n = n;
+    this._ids = js.map((j) => j.id);
+    this._dir = Float64Array.from(js, (j) => j.direction ?? 1);
+    this._off = Float64Array.from(js, (j) => j.offset ?? 0);
+    this._stall = Float64Array.from(js, (j) => feetechModelByName(j.model)!.stallTorque);
+    this._lead = Float64Array.from(js, (j) => (j.velocity_limit * config.goal_horizon_ms) / 1000 / RAD_PER_TICK);
+    this._lo = Int32Array.from(js, (j, i) => Math.ceil(Math.min(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
+    this._hi = Int32Array.from(js, (j, i) => Math.floor(Math.max(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
+    this._readOnly = (o.dryRun ?? false) || config.role === 'leader';
+    const joints: JointSpec[] = js.map((j) => ({
+      name: j.name,
+      type: 'revolute',
+      lower: j.lower,
+      upper: j.upper,
+      velocityLimit: j.velocity_limit,
+      effortLimit: j.effort_limit,
+      defaultPosition: j.default_position ?? 0,
+      kp: j.kp ?? 0,
+      kd: j.kd ?? 0,
+    }));
+    this.spec = { name: config.name, joints, sensors: { imu: false, contacts: [] }, controlModes: ['position'] };
+    this._obs = createObservation(this.spec);
+    this._obs.extras.bus_age = new Float32Array(1);
+    this._pos = new Float32Array(n);
+    this._vel = new Float32Array(n);
+    this._eff = new Float32Array(n);
+    this._ticks = new Float64Array(n);
+    this._raw = new Uint8Array(n * BLOCK);
+    this._goalBytes = new Uint8Array(n * 2);
+    this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
+    this._staleAfter = o.staleAfterCycles ?? 2;
+    this.bus.onLost = (err) => this._portLost(err);
+  }
+
+  get armed(): boolean {
+    return this._armed;
+  }
+  get faulted(): boolean {
+    return this._faulted;
+  }
+
+  /** Joint angle -> present ticks (fractional). */
+  private _toTicks(i: number, rad: number): number {
+    return ((rad - this._off[i]) * this._dir[i]) / RAD_PER_TICK + 2048;
+  }
+
+  async connect(): Promise<void> {
+    const c = this.config;
+    const where = `${c.name} on ${this.bus.transport.name}`;
+    await this.bus.open();
+    try {
+      await this._check(where);
+      const r = await this._read(now() + 0.5);
+      if (!r.ok) throw new AxonError('HW_READ', where, `servos ${r.missing.join(', ')} did not answer the first sync read`);
+      this._health.next({ connected: true, stale: false, faults: [] });
+      this._emit('connected', `${this._n} Feetech servos on ${this.bus.transport.name} at ${c.baud} bit/s${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}`);
+      if (this._readOnly) return;
+      const ids = this._ids;
+      const n = this._n;
+      if (c.torque_limit !== undefined) {
+        const tl = new Uint8Array(n * 2);
+        for (let i = 0; i < n; i++) writeLe(tl, i * 2, 2, Math.round(c.torque_limit * 1000));
+        await this.bus.syncWrite(48, 2, ids, tl);
+      }
+      if (c.acceleration !== undefined) await this.bus.syncWrite(41, 1, ids, new Uint8Array(n).fill(c.acceleration));
+      await this.bus.syncWrite(46, 2, ids, new Uint8Array(n * 2)); // goal speed 0: the servo's maximum, the host paces
+      this._holdGoals();
+      await this.bus.syncWrite(42, 2, ids, this._goalBytes);
+      await this.bus.syncWrite(40, 1, ids, new Uint8Array(n).fill(1));
+      const check = await this._read(now() + 0.5);
+      this._armed = true;
+      if (check.alerts.length > 0) await this._fault(check.alerts);
+      this._emit('armed', `torque on; no bus watchdog on STS servos: goals kept within ${c.goal_horizon_ms} ms of travel from the measured pose, safe stop: ${c.safe_stop}`);
+    } catch (e) {
+      if (this._armed) await this._safeStop('connect failed').catch(() => {});
+      this._armed = false;
+      await this.bus.close().catch(() => {});
+      throw e;
+    }
+  }
+
+  /** Pings, models, modes, limits, calibration and status against the config; throws the diff. */
+  private async _check(where: string): Promise<void> {
+    const c = this.config;
+    const diff: string[] = [];
+    for (let i = 0; i < this._n; i++) {
+      const j = c.joints[i];
+      const status = await this.bus.ping(j.id);
+      if (status === undefined) {
+        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s`);
+        continue;
+      }
+      const want = feetechModelByName(j.model)!;
+      const head = await this.bus.read(j.id, 0, 5);
+      const model = readLe(head, 3, 2);
+      if (model !== want.number) {
+        diff.push(`joint ${j.name} (id ${j.id}): model ${model} on the bus, ${want.number} ${want.name} in the config`);
+        continue;
+      }
+      const eeprom = await this.bus.read(j.id, 9, 25); // 9..33: angle limits .. operating mode
+      const minT = readLe(eeprom, 0, 2), maxT = readLe(eeprom, 2, 2);
+      const offset = decodeSignMagnitude(readLe(eeprom, 31 - 9, 2), 11);
+      const mode = eeprom[33 - 9];
+      if (mode !== FeetechMode.position) diff.push(`joint ${j.name} (id ${j.id}): operating mode ${mode} on the servo, 0 (position) in the config`);
+      if (j.homing_offset !== undefined && offset !== j.homing_offset)
+        diff.push(`joint ${j.name} (id ${j.id}): homing offset ${offset} ticks on the servo, ${j.homing_offset} in the config (recalibrate: axon hw calibrate --config ...)`);
+      if (!(minT === 0 && maxT === 0) && (this._lo[i] < minT || this._hi[i] > maxT)) {
+        const a = ticksToJoint(j, minT), b = ticksToJoint(j, maxT);
+        diff.push(`joint ${j.name} (id ${j.id}): config range [${j.lower}, ${j.upper}] rad exceeds the servo's angle limits [${Math.min(a, b).toFixed(4)}, ${Math.max(a, b).toFixed(4)}] rad (ticks ${minT}..${maxT})`);
+      }
+      if (status !== 0) diff.push(`joint ${j.name} (id ${j.id}): status ${describeStatus(status)} (fix the cause, then power-cycle the servo)`);
+    }
+    if (diff.length > 0) throw new HardwareMismatchError(where, diff);
+  }
+
+  observe(): Observation {
+    const o = this._obs;
+    o.time = now();
+    o.seq = this._seq;
+    o.jointPosition.set(this._pos);
+    o.jointVelocity.set(this._vel);
+    o.jointEffort.set(this._eff);
+    o.extras.bus_age[0] = o.time - this._lastRead;
+    return o;
+  }
+
+  command(cmd: JointCommand): void {
+    if (this._closed) return;
+    if (!this._faulted && this._armed && !this._readOnly && cmd.mode === 'position') this._encodeGoals(cmd);
+    this._pending = true;
+    if (!this._busy) this._cycle = this._run();
+  }
+
+  settle(): Promise<void> {
+    return this._cycle;
+  }
+
+  async close(): Promise<void> {
+    if (this._closed) return;
+    this._closed = true;
+    await this._cycle.catch(() => {});
+    if (this._armed && !this.bus.lost && !this._faulted) await this._safeStop('robot closed');
+    this._armed = false;
+    await this.bus.close().catch(() => {});
+    const h = this._health.value;
+    this._health.next({ connected: false, stale: h.stale, faults: h.faults });
+    this._emit('closed', `port ${this.bus.transport.name} closed`);
+  }
+
+  // ---- internals ----
+
+  private _holdGoals(): void {
+    for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 2, 2, Math.round(this._ticks[i]));
+  }
+
+  /** Goals in ticks: within the joint limits and within the goal horizon of the measured pose. */
+  private _encodeGoals(cmd: JointCommand): void {
+    const t = cmd.target;
+    for (let i = 0; i < this._n; i++) {
+      const x = t[i];
+      if (!Number.isFinite(x)) continue; // the supervisor never sends these; keep the previous goal
+      let g = this._toTicks(i, x);
+      const p = this._ticks[i], lead = this._lead[i];
+      if (g > p + lead) g = p + lead;
+      else if (g < p - lead) g = p - lead;
+      if (g < this._lo[i]) g = this._lo[i];
+      else if (g > this._hi[i]) g = this._hi[i];
+      writeLe(this._goalBytes, i * 2, 2, encodeSignMagnitude(Math.round(g), 15));
+    }
+    this._goalsDirty = true;
+  }
+
+  private async _run(): Promise<void> {
+    this._busy = true;
+    try {
+      while (this._pending && !this._closed && !this.bus.lost) {
+        this._pending = false;
+        if (this._goalsDirty && !this._faulted) {
+          this._goalsDirty = false;
+          await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
+        }
+        const r = await this._read(now() + this._readBudget);
+        if (r.alerts.length > 0 && !this._faulted && this._armed) await this._fault(r.alerts);
+      }
+    } finally {
+      this._busy = false;
+    }
+  }
+
+  private async _read(deadline: number): Promise<SyncReadResult> {
+    const r = await this.bus.syncRead(FEETECH_PRESENT_BLOCK.address, BLOCK, this._ids, this._raw, deadline);
+    if (r.retries > 0 && r.ok) this._emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
+    if (r.ok) {
+      for (let i = 0; i < this._n; i++) {
+        const o = i * BLOCK;
+        const ticks = decodeSignMagnitude(readLe(this._raw, o, 2), 15);
+        const speed = decodeSignMagnitude(readLe(this._raw, o + 2, 2), 15);
+        const load = decodeSignMagnitude(readLe(this._raw, o + 4, 2), 10);
+        this._ticks[i] = ticks;
+        this._pos[i] = this._dir[i] * (ticks - 2048) * RAD_PER_TICK + this._off[i];
+        this._vel[i] = this._dir[i] * speed * RAD_PER_TICK;
+        // Load is the motor's PWM duty (0.1 %): an estimate of the torque, not a measurement.
+        this._eff[i] = this._dir[i] * (load / 1000) * this._stall[i];
+      }
+      this._seq++;
+      this._lastRead = now();
+      if (this._stale) {
+        this._stale = false;
+        this._health.next({ ...this._health.value, stale: false });
+        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycles`);
+      }
+      this._failedCycles = 0;
+    } else if (!this.bus.lost) {
+      this._failedCycles++;
+      const who = r.missing.map((id) => `${this._jointOf(id)} (id ${id})`).join(', ');
+      this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or checksum errors)`);
+      if (!this._stale && this._failedCycles >= this._staleAfter) {
+        this._stale = true;
+        this._health.next({ ...this._health.value, stale: true });
+        this._emit('stale', `${this._failedCycles} consecutive bus cycles without a complete read: observations are stale`);
+      }
+    }
+    return r;
+  }
+
+  private _jointOf(id: number): string {
+    return this.config.joints.find((j) => j.id === id)?.name ?? `id ${id}`;
+  }
+
+  private async _fault(ids: number[]): Promise<void> {
+    this._faulted = true;
+    const faults: string[] = [];
+    for (const id of ids) {
+      let bits = -1;
+      try {
+        bits = await this.bus.readValue(id, 65, 1);
+      } catch {
+        /* unknown */
+      }
+      const f = `joint ${this._jointOf(id)} (id ${id}): servo status ${bits < 0 ? 'unknown (could not read Status, address 65)' : describeStatus(bits)}`;
+      faults.push(f);
+      this._emit('hardware_error', f, id);
+    }
+    this._health.next({ ...this._health.value, faults: [...this._health.value.faults, ...faults] });
+    await this._safeStop(`servo fault on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
+  }
+
+  private async _safeStop(why: string): Promise<void> {
+    if (this._readOnly || this.bus.lost) return;
+    if (this.config.safe_stop === 'torque_off') {
+      await this.bus.syncWrite(40, 1, this._ids, new Uint8Array(this._n));
+      this._emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
+    } else {
+      this._holdGoals();
+      await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
+      this._emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
+    }
+  }
+
+  private _portLost(err: Error): void {
+    const f = `port ${this.bus.transport.name} lost: ${err.message}; STS servos have no bus watchdog: each holds its last goal (at most ${this.config.goal_horizon_ms} ms of travel beyond the last measured pose); cut servo power if that is not safe`;
+    this._health.next({ connected: false, stale: true, faults: [...this._health.value.faults, f] });
+    this._emit('port_lost', f);
+  }
+
+  private _emit(kind: HardwareEventKind, reason: string, id?: number): void {
+    const e: HardwareEvent = id === undefined ? { time: now(), kind, reason } : { time: now(), kind, id, joint: this._jointOf(id), reason };
+    this.eventLog.push(e);
+    this._events.next(e);
+  }
+}

@@ -1,0 +1,135 @@
+/**
+ * Feetech robot configs (hardware/robots/*.json with `"protocol": "feetech"`, schema
+ * `axon.feetech-robot/1`): which STS servo drives which joint, its calibration, and how the host
+ * stands in for the bus watchdog these servos do not have. One TypeBox declaration gives both the
+ * JSON Schema and the TypeScript type.
+ *
+ * Joint angle (rad) = direction × (present ticks − 2048) × 2π/4096 + offset, where present ticks
+ * already include the servo's Homing Offset (address 31), which `axon hw calibrate` sets so that
+ * the calibration pose reads as the config says.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import { FEETECH_BAUD_CODES, FEETECH_MODELS } from '../feetech/controlTable.ts';
+import { RobotConfigError } from './config.ts';
+
+const ModelName = Type.Union(FEETECH_MODELS.map((m) => Type.Literal(m.name)));
+
+export const FeetechJointSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    id: Type.Integer({ minimum: 0, maximum: 253 }),
+    model: ModelName,
+    /** +1 or -1: which way a positive joint angle turns the horn. */
+    direction: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(-1)])),
+    /** Joint angle at present tick 2048 (rad). */
+    offset: Type.Optional(Type.Number()),
+    /** Joint limits (rad), inside the calibrated range of motion. */
+    lower: Type.Number(),
+    upper: Type.Number(),
+    /** rad/s */
+    velocity_limit: Type.Number({ exclusiveMinimum: 0 }),
+    /** N·m at the joint */
+    effort_limit: Type.Number({ minimum: 0 }),
+    /** Pose at start and for holding (rad). */
+    default_position: Type.Optional(Type.Number()),
+    kp: Type.Optional(Type.Number({ minimum: 0 })),
+    kd: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Calibration (written by `axon hw calibrate`): the servo's Homing Offset (ticks, -2047..2047)... */
+    homing_offset: Type.Optional(Type.Integer({ minimum: -2047, maximum: 2047 })),
+    /** ...and the range of motion recorded by hand, in present ticks [min, max]. */
+    range_ticks: Type.Optional(Type.Tuple([Type.Integer({ minimum: 0, maximum: 4095 }), Type.Integer({ minimum: 0, maximum: 4095 })])),
+  },
+  { additionalProperties: false },
+);
+
+export const FeetechRobotSchema = Type.Object(
+  {
+    schema: Type.Literal('axon.feetech-robot/1'),
+    protocol: Type.Literal('feetech'),
+    name: Type.String({ minLength: 1 }),
+    description: Type.Optional(Type.String()),
+    /** `follower` is commanded; a `leader` arm is only read (torque stays off), e.g. for teleoperation. */
+    role: Type.Optional(Type.Union([Type.Literal('follower'), Type.Literal('leader')])),
+    /** Bus line rate (bit/s); every servo must already be set to it. */
+    baud: Type.Union(Object.values(FEETECH_BAUD_CODES).map((b) => Type.Literal(b))),
+    /** Default serial port (the CLI's --port overrides it). */
+    port: Type.Optional(Type.String()),
+    operating_mode: Type.Literal('position'),
+    /** What a safe stop (fault, Ctrl-C, close, a failed connect after arming) does. */
+    safe_stop: Type.Union([Type.Literal('hold'), Type.Literal('torque_off')]),
+    /**
+     * The host's stand-in for a bus watchdog (STS servos have none): no goal is sent further than
+     * velocity_limit × goal_horizon_ms from the present pose, so a host that dies leaves each joint
+     * at most that far from where it was (ms, 10..1000).
+     */
+    goal_horizon_ms: Type.Integer({ minimum: 10, maximum: 1000 }),
+    /** Torque Limit (address 48) written at arming, as a fraction of the stall torque (0..1]. */
+    torque_limit: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /** Acceleration (address 41) written at arming (×100 ticks/s², 0 = the servo's maximum). */
+    acceleration: Type.Optional(Type.Integer({ minimum: 0, maximum: 254 })),
+    /** Part of a tick a bus read may take, retries included (0..1, default 0.6). */
+    read_budget: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /** The pose the operator holds the arm in for `axon hw calibrate` (rad per joint, by name; default 0). */
+    calibration_pose: Type.Optional(Type.Record(Type.String(), Type.Number())),
+    joints: Type.Array(FeetechJointSchema, { minItems: 1, maxItems: 253 }),
+    /** URDF the viewer draws the robot with (path relative to this file). */
+    urdf: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export type FeetechJointConfig = Static<typeof FeetechJointSchema>;
+export type FeetechRobotConfig = Static<typeof FeetechRobotSchema>;
+
+export function validateFeetechConfig(raw: unknown, file = 'robot.json'): FeetechRobotConfig {
+  const first = Value.Errors(FeetechRobotSchema, raw).First();
+  if (first) {
+    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
+    throw new RobotConfigError(`${file}#${first.path || '/'}`, `${first.message}, got ${value}`);
+  }
+  const c = raw as FeetechRobotConfig;
+  const ids = new Map<number, string>();
+  const names = new Set<string>();
+  c.joints.forEach((j, i) => {
+    const at = `${file}#/joints/${i}`;
+    if (names.has(j.name)) throw new RobotConfigError(`${at}/name`, `joint "${j.name}" is listed twice`, 'unique joint names');
+    names.add(j.name);
+    const other = ids.get(j.id);
+    if (other !== undefined) throw new RobotConfigError(`${at}/id`, `id ${j.id} is already joint "${other}"`, 'one servo per joint');
+    ids.set(j.id, j.name);
+    if (!(j.lower < j.upper)) throw new RobotConfigError(`${at}/lower`, `lower ${j.lower} is not below upper ${j.upper}`);
+    const d = j.default_position ?? 0;
+    if (d < j.lower || d > j.upper) throw new RobotConfigError(`${at}/default_position`, `${d} is outside [${j.lower}, ${j.upper}]`);
+    if (j.range_ticks && !(j.range_ticks[0] < j.range_ticks[1])) throw new RobotConfigError(`${at}/range_ticks`, `[${j.range_ticks.join(', ')}] is not an increasing range`);
+  });
+  for (const k of Object.keys(c.calibration_pose ?? {}))
+    if (!names.has(k)) throw new RobotConfigError(`${file}#/calibration_pose/${k}`, `"${k}" is not a joint of this robot`, [...names].join(', '));
+  return c;
+}
+
+/** True when a parsed JSON object declares itself a Feetech config. */
+export function isFeetechConfig(raw: unknown): boolean {
+  const r = raw as { protocol?: unknown; schema?: unknown } | null;
+  return typeof r === 'object' && r !== null && (r.protocol === 'feetech' || r.schema === 'axon.feetech-robot/1');
+}
+
+export function loadFeetechConfig(path: string): FeetechRobotConfig {
+  if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', 'a robot config, e.g. hardware/robots/so101-follower.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
+  }
+  return validateFeetechConfig(raw, path);
+}
+
+/** Joint angle (rad) <-> present ticks, by the config's direction and offset. */
+export function ticksToJoint(j: FeetechJointConfig, ticks: number): number {
+  return (j.direction ?? 1) * (ticks - 2048) * ((2 * Math.PI) / 4096) + (j.offset ?? 0);
+}
+export function jointToTicks(j: FeetechJointConfig, rad: number): number {
+  return Math.round(((rad - (j.offset ?? 0)) * (j.direction ?? 1)) / ((2 * Math.PI) / 4096)) + 2048;
+}

@@ -1,0 +1,89 @@
+/**
+ * Robot configs name their protocol: this is where a config file becomes the right Robot on the
+ * right port, Dynamixel or Feetech, for the CLI (run, teleop, calibrate) and tests.
+ *
+ *   emu://N  with --protocol feetech: N emulated STS3215, ids 1..N
+ *   emu://   a Feetech config's servos, emulated (its calibration already on them)
+ *   anything else: as createPort (tcp://host:port, a serial device)
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { UsageError } from '../../src/core/errors.ts';
+import { createPort, parsePort, type OpenedPort } from '../transport/openPort.ts';
+import { memoryPair } from '../transport/MemoryTransport.ts';
+import type { Transport } from '../transport/Transport.ts';
+import { FeetechEmulator, defaultStsServos, type FeetechEmulatorOptions } from '../emulator/FeetechEmulator.ts';
+import type { StsServoSetup } from '../emulator/EmulatedStsServo.ts';
+import { RAD_PER_TICK } from '../feetech/controlTable.ts';
+import { loadRobotConfig, RobotConfigError, type DynamixelRobotConfig } from './config.ts';
+import { isFeetechConfig, validateFeetechConfig, type FeetechRobotConfig } from './feetechConfig.ts';
+import { DynamixelRobot, type DynamixelRobotOptions } from './DynamixelRobot.ts';
+import { FeetechRobot, type FeetechRobotOptions } from './FeetechRobot.ts';
+
+export type BusProtocol = 'dynamixel' | 'feetech';
+
+export type LoadedConfig = { readonly protocol: 'dynamixel'; readonly config: DynamixelRobotConfig } | { readonly protocol: 'feetech'; readonly config: FeetechRobotConfig };
+
+/** Reads a robot config of either protocol (a Feetech one says `"protocol": "feetech"`). */
+export function loadAnyRobotConfig(path: string): LoadedConfig {
+  if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', 'a robot config, e.g. hardware/robots/arm6-xm430.json or so101-follower.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
+  }
+  if (isFeetechConfig(raw)) return { protocol: 'feetech', config: validateFeetechConfig(raw, path) };
+  return { protocol: 'dynamixel', config: loadRobotConfig(path) };
+}
+
+export interface FeetechPort {
+  readonly transport: Transport;
+  readonly emulator?: FeetechEmulator;
+}
+
+/** The emulated servos of a Feetech config: its ids, its calibration, every joint at its default position. */
+export function feetechServosOf(c: FeetechRobotConfig): StsServoSetup[] {
+  return c.joints.map((j) => {
+    const h = j.homing_offset ?? 0;
+    const present = ((j.default_position ?? 0) - (j.offset ?? 0)) * (j.direction ?? 1);
+    return { id: j.id, model: j.model, position: present + h * RAD_PER_TICK, table: { homing_offset: h, baud_rate: baudCodeOf(c.baud) } };
+  });
+}
+
+function baudCodeOf(bps: number): number {
+  return ({ 1_000_000: 0, 500_000: 1, 250_000: 2, 128_000: 3, 115_200: 4, 76_800: 5, 57_600: 6, 38_400: 7 } as Record<number, number>)[bps] ?? 0;
+}
+
+/** Builds (does not open) a transport for a Feetech bus; emu:// gets an in-process Feetech emulator. */
+export function createFeetechPort(value: string, o: { baud: number; servos?: readonly StsServoSetup[]; emulator?: Partial<FeetechEmulatorOptions> }, flag = '--port'): FeetechPort {
+  const spec = parsePort(value, flag);
+  if (spec.kind !== 'emu') return { transport: createPort(value, { baud: o.baud }, flag).transport };
+  const servos = spec.servos !== undefined ? defaultStsServos(spec.servos) : o.servos;
+  if (!servos) throw new UsageError(flag, 'emu:// needs a servo count here', 'emu://N');
+  const emulator = new FeetechEmulator({ baud: o.baud, ...o.emulator, servos });
+  const [host, device] = memoryPair(value, o.baud);
+  void device.open();
+  emulator.attach(device);
+  return { transport: host, emulator };
+}
+
+/** Moves an emulator to a fresh in-memory link at `baud` (after a baud change, as a host reopens its port). */
+export function reattachEmulator(emulator: FeetechEmulator | { attach(t: Transport): void }, name: string, baud: number): Transport {
+  const [host, device] = memoryPair(name, baud);
+  void device.open();
+  emulator.attach(device);
+  return host;
+}
+
+export type ConfiguredRobot = DynamixelRobot | FeetechRobot;
+
+/** The robot a loaded config describes, on `portName` at `baud` (emu:// emulates the config's servos). */
+export function openConfiguredRobot(loaded: LoadedConfig, portName: string, baud: number, options: DynamixelRobotOptions & FeetechRobotOptions = {}): { robot: ConfiguredRobot; port: OpenedPort | FeetechPort } {
+  if (loaded.protocol === 'feetech') {
+    const port = createFeetechPort(portName, { baud, servos: feetechServosOf(loaded.config) });
+    return { robot: new FeetechRobot(loaded.config, port.transport, options), port };
+  }
+  const c = loaded.config;
+  const port = createPort(portName, { baud, servos: c.joints.map((j) => ({ id: j.id, model: j.model })) });
+  return { robot: new DynamixelRobot(c, port.transport, options), port };
+}
