@@ -133,6 +133,14 @@ interface Client {
   budgetAt: number;
   suppressed: number;
   dropped: number;
+  /** Seq of the last command frame accepted from this connection (0: none yet). */
+  lastSeq: number;
+}
+
+/** True when `seq` comes after `last` in the wrapping u32 sequence 1, 2, ..., 2³²−1, 1, ... (at most 2³¹−1 ahead). */
+export function seqAfter(seq: number, last: number): boolean {
+  const d = (seq - last) >>> 0;
+  return d !== 0 && d < 0x80000000;
 }
 
 const ERRORS_PER_S = 20;
@@ -163,7 +171,7 @@ export class BridgeServer {
   readonly events$ = new Subject<BridgeServerEvent>();
 
   /** Counters since listen. */
-  readonly counts = { stateFramesSent: 0, commandsAccepted: 0, commandsRejected: 0, overruns: 0, framesDropped: 0, errorsSent: 0 };
+  readonly counts = { stateFramesSent: 0, commandsAccepted: 0, commandsRejected: 0, overruns: 0, framesDropped: 0, errorsSent: 0, errorsDropped: 0 };
 
   private readonly _http: Server;
   private readonly _wss: WebSocketServer;
@@ -348,6 +356,8 @@ export class BridgeServer {
       commandsRejected: this.counts.commandsRejected,
       roundTripUs: { count: this._rttCount, p50: p.p50, p99: p.p99, max: p.max },
       overruns: this.counts.overruns,
+      errorsSent: this.counts.errorsSent,
+      errorsDropped: this.counts.errorsDropped,
     };
   }
 
@@ -550,6 +560,7 @@ export class BridgeServer {
       budgetAt: now + 1,
       suppressed: 0,
       dropped: 0,
+      lastSeq: 0,
     };
     this._clients.add(c);
     ws.on('error', () => {
@@ -632,6 +643,7 @@ export class BridgeServer {
     }
     if (c.errorBudget <= 0) {
       c.suppressed++;
+      this.counts.errorsDropped++;
       return;
     }
     c.errorBudget--;
@@ -663,6 +675,14 @@ export class BridgeServer {
       const field = bad.code === ErrorCode.FRAME_VALUE ? ` (${commandFieldAt(bad.offset, n, h.flags)}, joint ${spec.joints[Math.floor((bad.offset - 24) / 4) % n]?.name ?? '?'})` : '';
       return this._sendError(c, bad.code, `${bad.text}${field}`, bad.seq, bad.offset);
     }
+    if (h.seq === 0) {
+      this.counts.commandsRejected++;
+      return this._sendError(c, ErrorCode.FRAME_SEQ, 'command frame with seq 0 (expected 1, 2, 3, ...: 0 is never used)', 0, 4);
+    }
+    if (c.lastSeq !== 0 && !seqAfter(h.seq, c.lastSeq)) {
+      this.counts.commandsRejected++;
+      return this._sendError(c, ErrorCode.FRAME_STALE, `command frame seq ${h.seq} is not newer than seq ${c.lastSeq}, the last accepted on this connection: an older frame arriving late is not applied`, h.seq, 4);
+    }
     const s = this.robotState;
     if (s === 'safe-stop' || s === 'e-stopped') {
       this.counts.commandsRejected++;
@@ -687,6 +707,7 @@ export class BridgeServer {
     const now = this.now();
     this._lastCommandAt = now;
     this._lastCommandSeq = h.seq;
+    c.lastSeq = h.seq;
     this.counts.commandsAccepted++;
     const ack = h.ack;
     if (ack !== 0) {

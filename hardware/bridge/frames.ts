@@ -79,7 +79,7 @@ export function commandBytes(joints: number, flags: number): number {
 /** Why a frame was rejected: an error code, the byte offset it is about, and words. */
 export interface FrameIssue {
   readonly code: number;
-  /** Byte offset of the offending field in the frame. */
+  /** Byte offset of the offending field, always inside the frame: 0 for a frame shorter than the header, 20 (count and flags, which imply the length) for a wrong length. */
   readonly offset: number;
   readonly text: string;
   /** The frame's seq when the header could be read. */
@@ -105,7 +105,7 @@ function issue(code: number, offset: number, text: string, seq?: number): FrameI
  * Returns an issue, or undefined when the header is good.
  */
 export function readHeader(buf: Buffer, acceptTypes: number, expectedCount: number, h: FrameHeader): FrameIssue | undefined {
-  if (buf.length < HEADER_BYTES) return issue(ErrorCode.FRAME_SHORT, buf.length, `frame of ${buf.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
+  if (buf.length < HEADER_BYTES) return issue(ErrorCode.FRAME_SHORT, 0, `frame of ${buf.length} bytes is shorter than the ${HEADER_BYTES}-byte header`);
   if (buf[0] !== MAGIC_0 || buf[1] !== MAGIC_1)
     return issue(ErrorCode.FRAME_MAGIC, 0, `magic is 0x${hex2(buf[0])} 0x${hex2(buf[1])} (expected 0x41 0x58, "AX")`);
   if (buf[2] !== PROTOCOL_VERSION) return issue(ErrorCode.FRAME_VERSION, 2, `version byte is ${buf[2]} (expected ${PROTOCOL_VERSION})`);
@@ -166,7 +166,7 @@ export function decodeState(buf: Buffer, layout: StateLayout, h: FrameHeader, ou
   const bad = readHeader(buf, FRAME_STATE, layout.joints, h);
   if (bad) return bad;
   if (h.flags !== layout.flags) return issue(ErrorCode.FRAME_FLAGS, 22, `state flags are 0x${h.flags.toString(16)} (expected 0x${layout.flags.toString(16)} from the hello)`, h.seq);
-  if (buf.length !== layout.bytes) return issue(ErrorCode.FRAME_LENGTH, buf.length, `state frame is ${buf.length} bytes (expected ${layout.bytes})`, h.seq);
+  if (buf.length !== layout.bytes) return issue(ErrorCode.FRAME_LENGTH, 20, `state frame is ${buf.length} bytes (expected ${layout.bytes})`, h.seq);
   const n = layout.joints;
   const r = _cursor;
   r.o = HEADER_BYTES;
@@ -235,7 +235,7 @@ export function decodeCommand(buf: Buffer, joints: number, modes: readonly Contr
   if (mode === undefined) return issue(ErrorCode.FRAME_FLAGS, 22, `mode number ${f & COMMAND_MODE_MASK} is not a mode (expected 0 position, 1 velocity, 2 effort)`, h.seq);
   if (!modes.includes(mode)) return issue(ErrorCode.MODE_UNSUPPORTED, 22, `mode ${mode} is not supported by this robot (expected one of ${modes.join(', ')})`, h.seq);
   const want = commandBytes(joints, f);
-  if (buf.length !== want) return issue(ErrorCode.FRAME_LENGTH, buf.length, `command frame is ${buf.length} bytes (expected ${want} for ${joints} joints and flags 0x${f.toString(16)})`, h.seq);
+  if (buf.length !== want) return issue(ErrorCode.FRAME_LENGTH, 20, `command frame is ${buf.length} bytes (expected ${want} for ${joints} joints and flags 0x${f.toString(16)})`, h.seq);
   const r = _cursor;
   r.o = HEADER_BYTES;
   const c = out.command;

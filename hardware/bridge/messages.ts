@@ -5,7 +5,9 @@
  */
 import type { ControlMode, JointSpec, JointType, RobotSpec } from '../../src/core/robot.ts';
 import { BridgeError } from './BridgeError.ts';
+import { Value } from '@sinclair/typebox/value';
 import { ErrorCode, type Role, type RobotState, type StateCause } from './protocol.ts';
+import { CLIENT_MESSAGE_SCHEMAS } from './schemas.ts';
 
 /**
  * A JointSpec as sent: an unbounded limit (lower/upper of a continuous joint, an unlimited
@@ -84,6 +86,9 @@ export interface StatsMessage {
   readonly roundTripUs: { readonly count: number; readonly p50: number; readonly p99: number; readonly max: number };
   /** Physics steps that ran late enough to be skipped (the server fell behind real time). */
   readonly overruns: number;
+  /** Error replies sent, and dropped by the 20-per-second limit (all connections, since listen). */
+  readonly errorsSent: number;
+  readonly errorsDropped: number;
 }
 
 export type ServerMessage = HelloMessage | AuthOkMessage | ErrorMessage | StatusMessage | HeartbeatMessage | StatsMessage;
@@ -121,13 +126,25 @@ export interface MessageIssue {
   readonly text: string;
 }
 
-const REASON_MAX = 200;
-
 function isObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** Parses and checks a client -> server control message. */
+/** What a schema failure says a field should be, in words. */
+function expectedOf(schema: { [k: string]: unknown } | undefined): string {
+  if (!schema) return 'a valid value';
+  if (Array.isArray(schema.anyOf)) return (schema.anyOf as { const?: unknown }[]).map((x) => JSON.stringify(x.const)).join(' or ');
+  if (schema.type === 'string') return schema.maxLength !== undefined ? `a string of at most ${String(schema.maxLength)} characters` : 'a string';
+  if (schema.type === 'integer') return `a whole number from ${String(schema.minimum)} to ${String(schema.maximum)}`;
+  if (schema.type === 'number') return 'a finite number (s)';
+  return 'a valid value';
+}
+
+/**
+ * Parses and checks a client -> server control message against its TypeBox schema
+ * (hardware/bridge/schemas.ts; the JSON Schema in PROTOCOL.md section 4.1). Unknown fields are
+ * dropped; a wrong or missing field is BAD_MESSAGE naming `type.field` and what was expected.
+ */
 export function parseClientMessage(text: string): ClientMessage | MessageIssue {
   let m: unknown;
   try {
@@ -136,35 +153,22 @@ export function parseClientMessage(text: string): ClientMessage | MessageIssue {
     return { code: ErrorCode.BAD_JSON, text: `text message is not JSON (expected a JSON object with a "type")` };
   }
   if (!isObject(m)) return { code: ErrorCode.BAD_JSON, text: 'text message is not a JSON object (expected {"type": ...})' };
-  const bad = (field: string, expected: string): MessageIssue => ({ code: ErrorCode.BAD_MESSAGE, text: `${String(m.type)}.${field}: expected ${expected}` });
-  const reason = (): MessageIssue | undefined =>
-    m.reason === undefined || (typeof m.reason === 'string' && m.reason.length <= REASON_MAX) ? undefined : bad('reason', `a string of at most ${REASON_MAX} characters`);
-  switch (m.type) {
-    case 'auth':
-      if (m.role !== 'observe' && m.role !== 'command') return bad('role', '"observe" or "command"');
-      if (m.token !== undefined && (typeof m.token !== 'string' || m.token.length > 1024)) return bad('token', 'a string of at most 1024 characters');
-      return m.token === undefined ? { type: 'auth', role: m.role } : { type: 'auth', role: m.role, token: m.token };
-    case 'heartbeat':
-      if (typeof m.time !== 'number' || !Number.isFinite(m.time)) return bad('time', 'a finite number (s)');
-      return { type: 'heartbeat', time: m.time };
-    case 'estop':
-      return reason() ?? { type: 'estop', ...(m.reason !== undefined ? { reason: m.reason as string } : {}) };
-    case 'reset':
-      return reason() ?? { type: 'reset', ...(m.reason !== undefined ? { reason: m.reason as string } : {}) };
-    case 'release':
-      return { type: 'release' };
-    case 'sim_reset':
-      if (m.seed !== undefined && !(typeof m.seed === 'number' && Number.isInteger(m.seed) && m.seed >= 0 && m.seed <= 0xffffffff))
-        return bad('seed', 'a whole number from 0 to 4294967295');
-      return m.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: m.seed as number };
-    case 'stats':
-      return { type: 'stats' };
-    default:
-      return {
-        code: ErrorCode.BAD_MESSAGE,
-        text: `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)} (expected auth, heartbeat, estop, reset, release, sim_reset or stats)`,
-      };
+  const schema = typeof m.type === 'string' && Object.hasOwn(CLIENT_MESSAGE_SCHEMAS, m.type) ? CLIENT_MESSAGE_SCHEMAS[m.type] : undefined;
+  if (!schema)
+    return {
+      code: ErrorCode.BAD_MESSAGE,
+      text: `unknown message type ${JSON.stringify(m.type)?.slice(0, 40)} (expected ${Object.keys(CLIENT_MESSAGE_SCHEMAS).join(', ')})`,
+    };
+  const first = Value.Errors(schema, m).First();
+  // JSON has no NaN or Infinity, but a number may still be huge: heartbeat.time must be finite.
+  const nonFinite = Object.keys(schema.properties).find((k) => typeof m[k] === 'number' && !Number.isFinite(m[k] as number));
+  if (first || nonFinite) {
+    const field = first ? first.path.replace(/^\//, '').split('/')[0] : nonFinite!;
+    return { code: ErrorCode.BAD_MESSAGE, text: `${String(m.type)}.${field}: expected ${expectedOf(schema.properties[field] as { [k: string]: unknown } | undefined)}` };
   }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(schema.properties)) if (m[k] !== undefined) out[k] = m[k];
+  return out as unknown as ClientMessage;
 }
 
 /** Parses a server -> client message far enough to dispatch on its type; the hello is checked by checkHello. */

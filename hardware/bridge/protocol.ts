@@ -57,6 +57,10 @@ export const ErrorCode = {
   FRAME_VALUE: 1017,
   /** A control mode the robot does not support. */
   MODE_UNSUPPORTED: 1018,
+  /** A command frame with seq 0 (seqs run 1, 2, 3, ... and wrap to 1). */
+  FRAME_SEQ: 1019,
+  /** A command frame whose seq is not newer than the last one accepted on this connection (a stale, repeated or reordered frame). */
+  FRAME_STALE: 1020,
   /** The client speaks no protocol version the server speaks (handshake answer body). */
   VERSION_MISMATCH: 1100,
   /** Commanding, e-stop, reset and (when configured) observing need a valid token first. */

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { parseClientMessage, sameSpec, specFromWire, specToWire } from '../../../hardware/bridge/messages.ts';
+import { clientMessageJsonSchema } from '../../../hardware/bridge/schemas.ts';
 import { BridgeError } from '../../../hardware/bridge/BridgeError.ts';
 import { ErrorCode, errorName } from '../../../hardware/bridge/protocol.ts';
 import { isLoopback, tokenMatches } from '../../../hardware/bridge/tokens.ts';
@@ -53,6 +55,22 @@ describe('bridge control messages', () => {
     expect(parseClientMessage('{"type":"estop","reason":"hand on the button"}')).toEqual({ type: 'estop', reason: 'hand on the button' });
     expect(parseClientMessage('{"type":"sim_reset","seed":4}')).toEqual({ type: 'sim_reset', seed: 4 });
     expect(parseClientMessage('{"type":"release","extra":1}')).toEqual({ type: 'release' });
+  });
+
+  it('wrong fields are refused by the schema naming type.field and what was expected', () => {
+    expect(parseClientMessage('{"type":"auth","role":"admin"}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'auth.role: expected "observe" or "command"' });
+    expect(parseClientMessage('{"type":"auth"}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'auth.role: expected "observe" or "command"' });
+    expect(parseClientMessage('{"type":"heartbeat","time":1e400}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'heartbeat.time: expected a finite number (s)' });
+    expect(parseClientMessage('{"type":"sim_reset","seed":1.5}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'sim_reset.seed: expected a whole number from 0 to 4294967295' });
+    expect(parseClientMessage('{"type":"reset","reason":7}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'reset.reason: expected a string of at most 200 characters' });
+    expect(parseClientMessage('{"type":"toString"}')).toMatchObject({ code: ErrorCode.BAD_MESSAGE });
+  });
+
+  it('PROTOCOL.md publishes the JSON Schema the server checks with', () => {
+    const doc = readFileSync('hardware/PROTOCOL.md', 'utf8');
+    const m = /### 4\.1 JSON Schema[\s\S]*?```json\n([\s\S]*?)\n```/.exec(doc);
+    expect(m).not.toBeNull();
+    expect(JSON.parse(m![1])).toEqual(clientMessageJsonSchema());
   });
 
   it('error codes have stable names', () => {

@@ -263,6 +263,44 @@ describe('bridge malformed input', () => {
     await waitUntil(() => s.robotState === 'running', 'a good command to arm');
   });
 
+  it('seq 0 is FRAME_SEQ, a seq not newer than the last accepted is FRAME_STALE (offset 4); neither is applied', async () => {
+    const s = await server();
+    const c = await raw(s.url);
+    expect(await c.auth(TOKEN, 'command')).toMatchObject({ type: 'auth_ok', role: 'command' });
+    expect(await c.errorAfter(() => c.bin(effort(0, 2)))).toMatchObject({ code: ErrorCode.FRAME_SEQ, name: 'FRAME_SEQ', seq: 0, offset: 4 });
+    expect(s.counts.commandsAccepted).toBe(0);
+    c.bin(effort(10, 0.5));
+    await waitUntil(() => s.counts.commandsAccepted === 1, 'seq 10 accepted');
+    for (const old of [10, 9, 1]) {
+      expect(await c.errorAfter(() => c.bin(effort(old, -2)))).toMatchObject({ code: ErrorCode.FRAME_STALE, name: 'FRAME_STALE', seq: old, offset: 4 });
+    }
+    expect(s.counts.commandsAccepted).toBe(1);
+    expect(s.lastSent.target[0]).toBeCloseTo(0.5, 6); // the older frames changed nothing
+    c.bin(effort(11, 0.25));
+    await waitUntil(() => s.counts.commandsAccepted === 2, 'seq 11 accepted');
+    // A new connection starts its own sequence at 1.
+    c.close();
+    await waitUntil(() => s.commanderId === undefined, 'the commander gone');
+    const d = await raw(s.url);
+    expect(await d.auth(TOKEN, 'command')).toMatchObject({ type: 'auth_ok', role: 'command' });
+    d.json({ type: 'reset' }); // commander_lost safe-stopped the running robot
+    await waitUntil(() => s.robotState === 'idle', 'the reset');
+    d.bin(effort(1, 0.1));
+    await waitUntil(() => s.counts.commandsAccepted === 3, 'seq 1 accepted on the new connection');
+  });
+
+  it('error replies past 20 per second are dropped and counted in stats', async () => {
+    const s = await server();
+    const c = await raw(s.url);
+    for (let i = 0; i < 50; i++) c.json('{"type":"teleport"}');
+    await waitUntil(() => s.counts.errorsSent + s.counts.errorsDropped === 50, 'all 50 handled');
+    const from = c.messages.length;
+    c.json({ type: 'stats' });
+    const stats = await c.next((m) => m.type === 'stats', from);
+    expect(stats).toMatchObject({ errorsSent: 20, errorsDropped: 30 });
+    expect(c.messages.filter((m) => m.type === 'error')).toHaveLength(20);
+  });
+
   it('a mode the robot does not support is MODE_UNSUPPORTED', async () => {
     const spec = { name: 'positional', joints: [joint('a')], sensors: { imu: false, contacts: [] }, controlModes: ['position' as const] };
     const s = await server({ robot: new PointMassRobot(spec) });

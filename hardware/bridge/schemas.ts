@@ -1,0 +1,59 @@
+/**
+ * TypeBox schemas of the bridge's client -> server JSON control messages (hardware/PROTOCOL.md,
+ * section 4). One declaration gives the check the server runs and the JSON Schema the document
+ * publishes (section 4.1, kept equal to `clientMessageJsonSchema()` by a test). Unknown fields
+ * are allowed (and ignored), as the protocol says.
+ */
+import { Type, type TObject } from '@sinclair/typebox';
+
+/** Longest `reason` a client may give (characters). */
+export const REASON_MAX = 200;
+/** Longest token accepted (characters). */
+export const TOKEN_MAX = 1024;
+
+const reason = Type.Optional(Type.String({ maxLength: REASON_MAX, description: 'free text for logs and the status it causes' }));
+
+export const AuthSchema = Type.Object(
+  {
+    type: Type.Literal('auth'),
+    token: Type.Optional(Type.String({ maxLength: TOKEN_MAX, description: 'the server token; may be omitted for role "observe" where hello.auth.observeWithoutToken' })),
+    role: Type.Union([Type.Literal('observe'), Type.Literal('command')]),
+  },
+  { title: 'auth' },
+);
+export const HeartbeatSchema = Type.Object(
+  {
+    type: Type.Literal('heartbeat'),
+    time: Type.Number({ description: "the sender's steady (monotonic) clock (s), origin arbitrary; informational (finite)" }),
+  },
+  { title: 'heartbeat' },
+);
+export const EstopSchema = Type.Object({ type: Type.Literal('estop'), reason }, { title: 'estop' });
+export const ResetSchema = Type.Object({ type: Type.Literal('reset'), reason }, { title: 'reset' });
+export const ReleaseSchema = Type.Object({ type: Type.Literal('release') }, { title: 'release' });
+export const SimResetSchema = Type.Object(
+  {
+    type: Type.Literal('sim_reset'),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 0xffffffff })),
+  },
+  { title: 'sim_reset' },
+);
+export const StatsRequestSchema = Type.Object({ type: Type.Literal('stats') }, { title: 'stats' });
+
+/** Each client message type and its schema. */
+export const CLIENT_MESSAGE_SCHEMAS: Readonly<Record<string, TObject>> = {
+  auth: AuthSchema,
+  heartbeat: HeartbeatSchema,
+  estop: EstopSchema,
+  reset: ResetSchema,
+  release: ReleaseSchema,
+  sim_reset: SimResetSchema,
+  stats: StatsRequestSchema,
+};
+
+export const ClientMessageSchema = Type.Union(Object.values(CLIENT_MESSAGE_SCHEMAS), { $id: 'urn:axon:bridge:v1:client-message', title: 'axon.bridge.v1 client -> server control message' });
+
+/** The JSON Schema (draft 2020-12 compatible) of every client -> server control message, as published in PROTOCOL.md. */
+export function clientMessageJsonSchema(): unknown {
+  return JSON.parse(JSON.stringify(ClientMessageSchema));
+}
