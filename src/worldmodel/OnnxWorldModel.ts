@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node';
+import { openSyncSession, type SyncSession } from '../policy/ortSync.ts';
 import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, worldModelStateNames, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Prediction, WorldModel } from './types.ts';
@@ -8,6 +9,8 @@ export interface OnnxWorldModelOptions {
   readonly maxBatch?: number;
   /** onnxruntime intra-op threads; default 1 (one core: the loop's). */
   readonly threads?: number;
+  /** 'async': onnxruntime's public run() (A/B runs, or where the native session is not checked); default the synchronous native call when available. */
+  readonly onnxRun?: 'sync' | 'async';
 }
 
 interface BatchIo {
@@ -64,7 +67,7 @@ export class OnnxWorldModel implements WorldModel {
 
   private constructor(
     readonly manifest: ModelManifest,
-    private readonly session: ort.InferenceSession,
+    private readonly session: { readonly sync: SyncSession } | { readonly async: ort.InferenceSession },
     maxBatch: number,
   ) {
     const wm = manifest.world_model!;
@@ -92,13 +95,17 @@ export class OnnxWorldModel implements WorldModel {
     const { manifest, onnxPath } = folder;
     if (manifest.kind !== 'world-model' || manifest.world_model === undefined)
       throw new ManifestError('MANIFEST_FIELD', `${folder.dir}/manifest.json#/kind`, `is "${manifest.kind}"`, '"world-model" for --world-model');
-    let session: ort.InferenceSession;
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    // The native session called synchronously (src/policy/ortSync.ts): a planner makes many calls
+    // per tick and each async run() pays an event-loop turn (setImmediate); else the public run().
+    let session: { sync: SyncSession } | { async: ort.InferenceSession };
     try {
-      session = await ort.InferenceSession.create(onnxPath, { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      const sync = opts.onnxRun === 'async' || process.env.AXON_ONNX_RUN === 'async' ? undefined : openSyncSession(onnxPath, options);
+      session = sync && 'session' in sync ? { sync: sync.session } : { async: await ort.InferenceSession.create(onnxPath, options) };
     } catch (e) {
       throw new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${(e as Error).message}`, 'a valid ONNX model');
     }
-    checkIo(session, manifest, onnxPath);
+    checkIo('sync' in session ? session.sync : session.async, manifest, onnxPath);
     return new OnnxWorldModel(manifest, session, opts.maxBatch ?? 1024);
   }
 
@@ -156,7 +163,11 @@ export class OnnxWorldModel implements WorldModel {
       for (let b = 0; b < batch; b++) a[b] = actions[b];
     } else this.a.set(actions.subarray(0, batch * A));
     const io = this.batchIo(batch);
-    await this.session.run(io.feeds, io.fetches);
+    if ('sync' in this.session) {
+      // Outputs land in the preallocated fetch tensors; copy in case the binding allocated its own.
+      const r = this.session.sync.run(io.feeds, io.fetches);
+      for (const [k, t] of Object.entries(io.fetches)) if (r[k] && r[k].data !== t.data) (t.data as Float32Array).set(r[k].data as Float32Array);
+    } else await this.session.async.run(io.feeds, io.fetches);
     const y = this.y, next = this.next, om = this.outMean, os = this.outStd, ang = this.isAngle;
     const res = this.residual;
     for (let i = 0; i < S; i++) {
@@ -180,12 +191,13 @@ export class OnnxWorldModel implements WorldModel {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    if ('sync' in this.session) this.session.sync.dispose();
+    else await this.session.async.release();
   }
 }
 
 /** Refuses a graph whose inputs/outputs do not have the names and last dimensions the manifest implies. */
-function checkIo(session: ort.InferenceSession, m: ModelManifest, file: string): void {
+function checkIo(session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>, m: ModelManifest, file: string): void {
   const S = observationSize(m), A = actionSize(m);
   const check = (kind: 'input' | 'output', field: string, name: string, want: number) => checkTensorIo(session, kind, field, name, want, file);
   const o = m.onnx;

@@ -83,3 +83,21 @@ describe('OnnxWorldModel', () => {
     await expect(OnnxWorldModel.load(loadModelFolder(bad))).rejects.toMatchObject({ code: 'MODEL_SHAPE' });
   });
 });
+
+describe('OnnxWorldModel, synchronous native session', () => {
+  it.each(['models/cartpole-wm', 'models/arm-wm'])('%s: predictions bit for bit the same as onnxruntime run(), at several batch sizes', async (dir) => {
+    const folder = loadModelFolder(dir);
+    const sync = await OnnxWorldModel.load(folder, { maxBatch: 64 });
+    const async = await OnnxWorldModel.load(folder, { maxBatch: 64, onnxRun: 'async' });
+    const rng = new Rng(9);
+    for (const B of [1, 7, 64]) {
+      const s = Float32Array.from({ length: B * sync.stateSize }, () => rng.uniform(-1, 1));
+      const a = Float32Array.from({ length: B * sync.actionSize }, () => rng.uniform(-1, 1));
+      const x = Array.from((await sync.predict(s, a, B)).nextStates);
+      const y = Array.from((await async.predict(s, a, B)).nextStates);
+      expect(x).toEqual(y);
+    }
+    await sync.close();
+    await async.close();
+  });
+});
