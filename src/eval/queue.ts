@@ -135,8 +135,12 @@ export interface WorkerOptions {
   readonly sessions: SessionSource;
 }
 
-/** Takes episode jobs from the queue until closed. One session per (spec, model) is kept open. */
-export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{ close(): Promise<void>; processed(): number }> {
+/** One session per (spec, model) is kept open. */
+/**
+ * Takes episode jobs from the queue until closed. `close(graceMs)` resolves within graceMs (+ the
+ * local sessions' close) whether or not Redis answers: true when BullMQ closed cleanly.
+ */
+export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{ close(graceMs?: number): Promise<boolean>; processed(): number }> {
   await checkRedis(url);
   const connection = parseQueueUrl(url);
   const open = new Map<string, EpisodeSession>();
@@ -174,9 +178,22 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
   await worker.waitUntilReady();
   return {
     processed: () => processed,
-    close: async () => {
-      await worker.close();
-      for (const s of open.values()) await s.close();
+    close: async (graceMs = 4000) => {
+      // worker.close() waits for the episodes in flight and for Redis; with Redis gone it never
+      // returns (ioredis reconnects forever). Past the grace period, close without them: the
+      // episodes' locks lapse and another worker retries them; nothing is counted twice.
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const clean = await Promise.race([
+        worker.close().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
+      ]);
+      clearTimeout(timer);
+      if (!clean) void worker.close(true).catch(() => {});
+      for (const s of open.values()) await s.close().catch(() => {});
+      return clean;
     },
   };
 }

@@ -92,6 +92,28 @@ describe.runIf(hasRedis)('eval over a BullMQ queue (real redis-server)', () => {
     }
   });
 
+  it('axon worker exits within 5 s of SIGTERM with its Redis stopped', async () => {
+    const own = await startRedis();
+    const w = startWorker(own.url);
+    let out = '';
+    w.stdout!.on('data', (d) => (out += d));
+    try {
+      for (let i = 0; i < 400 && !out.includes('taking episodes'); i++) await sleep(50);
+      expect(out).toContain('taking episodes');
+      await own.stop(); // Redis gone: BullMQ and ioredis reconnect forever
+      await sleep(500);
+      const t0 = performance.now();
+      w.kill('SIGTERM');
+      const code = await new Promise<number | null>((r) => w.once('exit', (c) => r(c)));
+      const ms = performance.now() - t0;
+      expect(code).toBe(0);
+      expect(ms).toBeLessThan(5000);
+      expect(out).toContain('Redis did not answer within 4 s');
+    } finally {
+      w.kill('SIGKILL');
+    }
+  }, 60_000);
+
   it('a bad queue URL is one line naming the URL, exit code 2', () => {
     const r = spawnSync(process.execPath, ['bin/axon.js', 'worker', '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
     expect(r.status).toBe(2);

@@ -18,7 +18,11 @@ export function workerCommand() {
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
       });
-      await w.close();
-      console.log(`axon worker: stopped after ${w.processed()} episodes`);
+      // SIGTERM/Ctrl-C: out within 5 s whether or not Redis answers (4 s grace for BullMQ).
+      const clean = await w.close(4000);
+      const line = `axon worker: stopped after ${w.processed()} episodes${clean ? '' : ' (Redis did not answer within 4 s: episodes in flight are retried by other workers once their lock lapses)'}\n`;
+      // Without Redis, ioredis keeps reconnecting and would hold the process open: leave now.
+      if (!clean) await new Promise<void>((r) => process.stdout.write(line, () => r())).then(() => process.exit(0));
+      process.stdout.write(line);
     });
 }
