@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.ts';
 import { bridgeCommand } from './commands/bridge.ts';
 import { replayCommand } from './commands/replay.ts';
 import { describeCommand } from './commands/describe.ts';
+import { exportCommand } from './commands/export.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(bridgeCommand());
   program.addCommand(replayCommand());
   program.addCommand(describeCommand());
+  program.addCommand(exportCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -73,6 +73,9 @@ export interface RecorderOptions {
 export interface RecorderSummary {
   readonly file: string;
   readonly ticks: number;
+  /** Ticks the recorder was handed and ticks it wrote (received = written + dropped). */
+  readonly received: number;
+  readonly written: number;
   /** Ticks lost because the ring was full (0 unless the writer fell behind). */
   readonly dropped: number;
   readonly events: number;
@@ -87,8 +90,17 @@ export interface Recorder {
   /** Ticks copied so far. */
   readonly ticks: number;
   readonly dropped: number;
+  /** How the episode ended, written as `axon.episode` metadata at close (call before close()). */
+  setEpisode(e: RecordedEpisode): void;
   /** Drains the ring, writes the summary and footer, closes the file. Idempotent. */
   close(): Promise<RecorderSummary>;
+}
+
+/** The `axon.episode` metadata: how the recorded episode ended. */
+export interface RecordedEpisode {
+  readonly success?: boolean;
+  readonly seed?: number;
+  readonly randomization?: Record<string, number>;
 }
 
 const STATE_NAMES: readonly SafetyState[] = ['running', 'degraded', 'safe-stop', 'e-stopped'];
@@ -211,6 +223,7 @@ export function attachRecorder(
   let failure: Error | undefined;
   let closed: Promise<RecorderSummary> | undefined;
   let traceVersion = -1;
+  let episode: RecordedEpisode | undefined;
 
   // ---- on the tick: copy numbers only -------------------------------------------------------
   const onRecord = (rec: TickRecord): void => {
@@ -441,6 +454,9 @@ export function attachRecorder(
     get dropped() {
       return dropped;
     },
+    setEpisode(e: RecordedEpisode): void {
+      episode = e;
+    },
     close(): Promise<RecorderSummary> {
       closed ??= (async () => {
         sub.unsubscribe();
@@ -459,6 +475,7 @@ export function attachRecorder(
               const last = events.length > 0 ? nanos(events[events.length - 1].time) : 0n;
               while (events.length > 0) await writeEvent(events.shift()!, last);
             }
+            if (episode !== undefined) await writer.addMetadata({ name: metadataNames.episode, metadata: new Map([['json', JSON.stringify(episode)]]) });
             await writer.end();
           }
         } catch (e) {
@@ -470,6 +487,8 @@ export function attachRecorder(
         return {
           file,
           ticks,
+          received: ticks,
+          written: ticks - dropped,
           dropped,
           events: eventCount,
           messages,

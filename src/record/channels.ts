@@ -43,6 +43,8 @@ export const metadataNames = {
   /** The world model's manifest (any --wm-mode). */
   worldModelManifest: 'axon.world_model_manifest',
   run: 'axon.run',
+  /** How the episode ended (written at close, when the run knows it): success, seed, randomisation. */
+  episode: 'axon.episode',
 } as const;
 
 /** Profile written in the MCAP header. */

@@ -64,6 +64,8 @@ export interface Recording {
   readonly run: Record<string, unknown>;
   /** Present when the run recorded a world model's predictions. */
   readonly worldModel?: RecordedWorldModelInfo;
+  /** How the episode ended (`axon.episode`), when the run wrote it. */
+  readonly episode?: { readonly success?: boolean; readonly seed?: number; readonly randomization?: Record<string, number> };
   /** Complete ticks (every channel of the tick present), in file order. */
   readonly ticks: RecordedTick[];
   readonly events: SafetyEvent[];
@@ -207,6 +209,7 @@ export async function readRecording(file: string): Promise<Recording> {
     manifest: parse(metadataNames.manifest),
     ...(meta.has(metadataNames.worldModelManifest) ? { worldModelManifest: parse(metadataNames.worldModelManifest) } : {}),
     run: (parse(metadataNames.run) as Record<string, unknown>) ?? {},
+    ...(meta.has(metadataNames.episode) ? { episode: parse(metadataNames.episode) as Recording['episode'] } : {}),
     ...(meta.has(metadataNames.worldModel) ? { worldModel: readWorldModelInfo(parse(metadataNames.worldModel) as Record<string, unknown>) } : {}),
     ticks,
     events,

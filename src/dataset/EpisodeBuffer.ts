@@ -1,0 +1,106 @@
+/**
+ * One episode's frames in memory, column by column, filled one frame at a time. The live writer
+ * fills it on the tick (copies of numbers only, into blocks allocated 2048 frames at a time, so a
+ * tick never copies what came before); `axon export` fills it from a recording's ticks. Both go
+ * through `push`, so a dataset recorded live and one exported from the same run's MCAP hold the
+ * same values.
+ */
+import type { EpisodeData } from './DatasetStore.ts';
+import type { FeatureSource } from './format.ts';
+
+const BLOCK = 2048;
+
+/** What one frame is made of (robot joint order). */
+export interface FrameValues {
+  readonly position: ArrayLike<number>;
+  readonly velocity: ArrayLike<number>;
+  /** orientation xyzw, angular velocity, linear acceleration (10 values), when the robot has an IMU. */
+  readonly imu?: { readonly orientation: ArrayLike<number>; readonly angularVelocity: ArrayLike<number>; readonly linearAcceleration: ArrayLike<number> };
+  /** The command sent after safety (targets per joint). */
+  readonly action: ArrayLike<number>;
+  /** The task's return so far (the frame's reward is its increase). */
+  readonly episodeReturn: number;
+}
+
+export class EpisodeBuffer {
+  private readonly n: number;
+  private readonly blocks: { state: Float32Array; imu?: Float32Array; action: Float32Array; reward: Float32Array }[] = [];
+  private lastReturn = 0;
+  length = 0;
+
+  constructor(private readonly s: FeatureSource) {
+    this.n = s.joints.length;
+  }
+
+  /** Copies one frame (no allocation except a new block every 2048 frames). */
+  push(f: FrameValues): void {
+    const i = this.length % BLOCK;
+    if (i === 0) {
+      const n = this.n;
+      this.blocks.push({
+        state: new Float32Array(BLOCK * 2 * n),
+        ...(this.s.imu ? { imu: new Float32Array(BLOCK * 10) } : {}),
+        action: new Float32Array(BLOCK * n),
+        reward: new Float32Array(BLOCK),
+      });
+    }
+    const b = this.blocks[this.blocks.length - 1];
+    const n = this.n;
+    const st = b.state, o = i * 2 * n;
+    for (let j = 0; j < n; j++) {
+      st[o + j] = f.position[j];
+      st[o + n + j] = f.velocity[j];
+    }
+    const a = b.action, oa = i * n;
+    for (let j = 0; j < n; j++) a[oa + j] = f.action[j];
+    if (b.imu) {
+      const m = b.imu, oi = i * 10, u = f.imu;
+      if (u) {
+        for (let k = 0; k < 4; k++) m[oi + k] = u.orientation[k];
+        for (let k = 0; k < 3; k++) m[oi + 4 + k] = u.angularVelocity[k];
+        for (let k = 0; k < 3; k++) m[oi + 7 + k] = u.linearAcceleration[k];
+      } else m.fill(NaN, oi, oi + 10);
+    }
+    b.reward[i] = f.episodeReturn - this.lastReturn;
+    this.lastReturn = f.episodeReturn;
+    this.length++;
+  }
+
+  /** The episode as contiguous columns (off the tick: allocates and copies). */
+  take(meta: { task: string; success?: boolean; seed?: number; randomization?: Record<string, number> }): EpisodeData {
+    const L = this.length, n = this.n;
+    const cat = (pick: (b: (typeof this.blocks)[number]) => Float32Array | undefined, per: number): Float32Array => {
+      const out = new Float32Array(L * per);
+      let at = 0;
+      for (const b of this.blocks) {
+        const src = pick(b)!;
+        const k = Math.min(BLOCK, L - at / per) * per;
+        out.set(src.subarray(0, k), at);
+        at += k;
+      }
+      return out;
+    };
+    const columns: Record<string, Float32Array | Uint8Array> = {
+      'observation.state': cat((b) => b.state, 2 * n),
+      action: cat((b) => b.action, n),
+    };
+    if (this.s.imu) columns['observation.imu'] = cat((b) => b.imu, 10);
+    const done = new Uint8Array(L);
+    if (L > 0) done[L - 1] = 1;
+    columns['next.done'] = done;
+    if (this.s.task) {
+      columns['next.reward'] = cat((b) => b.reward, 1);
+      const success = new Uint8Array(L);
+      if (L > 0 && meta.success) success[L - 1] = 1;
+      columns['next.success'] = success;
+    }
+    return {
+      length: L,
+      columns,
+      task: meta.task,
+      ...(meta.success !== undefined ? { success: meta.success } : {}),
+      ...(meta.seed !== undefined ? { seed: meta.seed } : {}),
+      ...(meta.randomization ? { randomization: meta.randomization } : {}),
+    };
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * A parquet file that grows by whole row groups and is a complete, readable file after each one.
+ *
+ * hyparquet-writer's ParquetWriter encodes each row group into memory; after it, the file's footer
+ * (FileMetaData of every row group so far, its length, "PAR1") is written behind it. The next row
+ * group is written where that footer started, followed by the new footer, in one positioned write.
+ * Before that write, `pending()` gives what a journal needs to undo it (the old end and footer): a
+ * process killed during the write leaves a file that `restore()` puts back as it was.
+ */
+import { openSync, writeSync, closeSync, ftruncateSync, statSync, readSync } from 'node:fs';
+import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
+import type { ColumnSource } from 'hyparquet-writer';
+import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
+import type { SchemaElement, KeyValue } from 'hyparquet';
+
+const PAR1 = 0x31524150;
+
+export interface AppendUndo {
+  /** Byte where the row group goes (the old footer's start). */
+  readonly at: number;
+  /** The old footer bytes (metadata, length, PAR1), base64; null when the file had no row group yet. */
+  readonly footer: string | null;
+}
+
+export class ParquetAppender {
+  private readonly fd: number;
+  private readonly bytes = new ByteWriter(1 << 16);
+  private readonly writer: ParquetWriter;
+  /** Where the next row group starts: the end of the last one. */
+  private end: number;
+  private footer: Uint8Array | null = null;
+  rows = 0;
+
+  constructor(
+    readonly path: string,
+    private readonly schema: SchemaElement[],
+    private readonly kv: KeyValue[] = [],
+  ) {
+    this.fd = openSync(path, 'w');
+    this.writer = new ParquetWriter({ writer: this.bytes, schema, createdBy: 'axon (hyparquet-writer)', kvMetadata: kv });
+    // The header PAR1 the writer appended.
+    const head = this.bytes.getBytes();
+    writeSync(this.fd, head, 0, head.length, 0);
+    this.end = head.length;
+    this.bytes.index = 0;
+  }
+
+  /** Bytes in the file (row groups and footer). */
+  get size(): number {
+    return this.end + (this.footer?.length ?? 0);
+  }
+
+  /** What undoing the next append needs. */
+  pending(): AppendUndo {
+    return { at: this.end, footer: this.footer ? Buffer.from(this.footer).toString('base64') : null };
+  }
+
+  /**
+   * Encodes `rows` rows as one row group, then writes it and the new footer over the old footer.
+   * Every column's data is an array of `rows` values (a list column: an array per row).
+   */
+  append(columnData: ColumnSource[], rows: number): void {
+    void this.writer.write({ columnData: columnData.map((c) => ({ ...c, offsetIndex: false })), rowGroupSize: Math.max(1, rows) });
+    this.writer.pendingIndexes = []; // no page indexes: nothing to write at the end
+    const group = this.bytes.getBytes();
+    const fw = new ByteWriter(4096);
+    writeMetadata(fw, {
+      version: 2,
+      created_by: 'axon (hyparquet-writer)',
+      schema: this.schema,
+      num_rows: this.writer.num_rows,
+      row_groups: this.writer.row_groups,
+      key_value_metadata: this.kv,
+      metadata_length: 0,
+    } as Parameters<typeof writeMetadata>[1]);
+    fw.appendUint32(PAR1);
+    const footer = fw.getBytes().slice();
+    const out = new Uint8Array(group.length + footer.length);
+    out.set(group);
+    out.set(footer, group.length);
+    writeAll(this.fd, out, this.end);
+    this.end += group.length;
+    this.bytes.index = 0;
+    this.footer = footer;
+    this.rows += rows;
+  }
+
+  close(): void {
+    closeSync(this.fd);
+  }
+}
+
+function writeAll(fd: number, b: Uint8Array, at: number): void {
+  let off = 0;
+  while (off < b.length) off += writeSync(fd, b, off, b.length - off, at + off);
+}
+
+/** Puts a file back as it was before an interrupted append (AppendUndo from the journal). */
+export function restoreAppend(path: string, undo: AppendUndo): void {
+  if (undo.footer === null) return; // the file had no row group: the caller removes it
+  const footer = Buffer.from(undo.footer, 'base64');
+  const fd = openSync(path, 'r+');
+  try {
+    writeAll(fd, footer, undo.at);
+    ftruncateSync(fd, undo.at + footer.length);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether the file ends in a parquet footer magic (a whole file). */
+export function endsWithMagic(path: string): boolean {
+  try {
+    const size = statSync(path).size;
+    if (size < 12) return false;
+    const fd = openSync(path, 'r');
+    try {
+      const b = Buffer.alloc(4);
+      readSync(fd, b, 0, 4, size - 4);
+      return b.readUInt32LE(0) === PAR1;
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return false;
+  }
+}
+

@@ -1,0 +1,145 @@
+/**
+ * `axon export lerobot`: MCAP recordings (files, or folders of them, in name order) into a
+ * LeRobotDataset v3.0, one episode per recording. Every recording must be of the same robot; the
+ * frames are the recorded ticks, or every k-th tick when --fps asks for a rate k times lower.
+ */
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxonError } from '../core/errors.ts';
+import type { RobotSpec } from '../core/robot.ts';
+import { readRecording, type Recording } from '../record/readRecording.ts';
+import { DatasetStore } from './DatasetStore.ts';
+import { EpisodeBuffer } from './EpisodeBuffer.ts';
+import { featureDiff, featureSource, runFeatures, sha256Json, type Provenance } from './format.ts';
+import { defaultTask, provenance } from './provenance.ts';
+
+export interface ExportOptions {
+  readonly out: string;
+  readonly task?: string;
+  readonly fps?: number;
+}
+
+export interface ExportSummary {
+  readonly command: 'export';
+  readonly out: string;
+  readonly recordings: number;
+  readonly episodes_written: number;
+  readonly frames_received: number;
+  readonly frames_written: number;
+  readonly frames_dropped: number;
+  readonly appended_to: number;
+  readonly fps: number;
+  readonly seconds: number;
+  readonly frames_per_s: number;
+  readonly warnings: string[];
+}
+
+/** The MCAP files named: files as given, folders as their *.mcap files in name order. */
+export function mcapInputs(inputs: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of inputs) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      throw new AxonError('EXPORT_INPUT', p, 'does not exist', 'MCAP files written by --record, or folders of them');
+    }
+    if (st.isDirectory()) out.push(...readdirSync(p).filter((f) => f.endsWith('.mcap')).sort().map((f) => join(p, f)));
+    else out.push(p);
+  }
+  if (out.length === 0) throw new AxonError('EXPORT_INPUT', inputs.join(' '), 'holds no .mcap file', 'MCAP files written by --record, or folders of them');
+  return out;
+}
+
+export async function exportLerobot(inputs: readonly string[], o: ExportOptions): Promise<ExportSummary> {
+  const files = mcapInputs(inputs);
+  const t0 = performance.now();
+  const warnings: string[] = [];
+  let store: DatasetStore | undefined;
+  let appendedTo = 0;
+  let received = 0, written = 0, episodes = 0;
+  let fps = 0;
+  let specHash = '';
+  try {
+    for (const file of files) {
+      const rec = await readRecording(file);
+      for (const w of rec.warnings) warnings.push(w);
+      const spec = rec.spec;
+      if (spec === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no axon.robot_spec metadata', 'a recording written by axon --record');
+      const period = typeof rec.run.period_s === 'number' ? rec.run.period_s : undefined;
+      const recHz = period ? 1 / period : undefined;
+      const want = o.fps ?? recHz;
+      if (want === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no loop period (axon.run period_s)', 'a recording written by axon --record, or --fps N');
+      const step = recHz ? Math.round(recHz / want) : 1;
+      if (recHz && (step < 1 || Math.abs(recHz / want - step) > 1e-6))
+        throw new AxonError('EXPORT_FPS', '--fps', `${want} does not divide the recorded rate ${round(recHz)} Hz of ${file}`, `the recorded rate or an integer fraction of it`);
+      const source = featureSource(spec, hasTask(rec));
+      const features = runFeatures(source);
+      if (store === undefined) {
+        fps = want;
+        specHash = sha256Json(spec);
+        store = await DatasetStore.open(o.out, { robotType: spec.name, fps: want, features, provenance: provenanceOf(rec, spec, file) });
+        appendedTo = store.totalEpisodes;
+      } else {
+        const diffs = featureDiff(store.info.features, features);
+        if (want !== fps) diffs.unshift(`fps ${fps} before, ${want} here`);
+        if (diffs.length > 0) throw new AxonError('DATASET_MISMATCH', file, `does not fit the recordings before it: ${diffs.join('; ')}`, 'recordings of one robot at one rate');
+        if (sha256Json(spec) !== specHash) warnings.push(`${file}: the robot description differs from the first recording's (same joints and sensors)`);
+      }
+      const buf = new EpisodeBuffer(source);
+      for (let i = 0; i < rec.ticks.length; i += step) {
+        const t = rec.ticks[i];
+        const ob = t.observation;
+        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
+      }
+      received += rec.ticks.length;
+      if (buf.length === 0) {
+        warnings.push(`${file}: no complete tick, no episode written`);
+        continue;
+      }
+      const ep = rec.episode;
+      const task = o.task ?? defaultTask(spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
+      store.writeEpisode(buf.take({ task, ...(ep?.success !== undefined ? { success: ep.success } : {}), ...(seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}), ...(ep?.randomization ? { randomization: ep.randomization } : {}) }));
+      written += buf.length;
+      episodes++;
+    }
+  } finally {
+    store?.close();
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  return {
+    command: 'export',
+    out: o.out,
+    recordings: files.length,
+    episodes_written: episodes,
+    frames_received: received,
+    frames_written: written,
+    frames_dropped: 0,
+    appended_to: appendedTo,
+    fps,
+    seconds: round(seconds),
+    frames_per_s: round(written / Math.max(seconds, 1e-9)),
+    warnings,
+  };
+}
+
+/** Whether a task scored the recorded run (reward and success): a simulated run, or one that wrote its episode result. */
+function hasTask(rec: Recording): boolean {
+  return rec.episode?.success !== undefined || rec.run.command === 'sim' || rec.run.command === 'eval';
+}
+
+function seedOf(rec: Recording): number | undefined {
+  const s = rec.episode?.seed ?? rec.run.episode_seed ?? rec.run.seed;
+  return typeof s === 'number' ? s : undefined;
+}
+
+function provenanceOf(rec: Recording, spec: RobotSpec, file: string): Provenance {
+  const m = rec.manifest as { name?: string } | undefined;
+  const model = typeof rec.run.policy === 'string' ? rec.run.policy : m?.name;
+  const period = typeof rec.run.period_s === 'number' ? rec.run.period_s : NaN;
+  return provenance({ spec, period, ...(m ? { manifest: m, ...(model ? { model } : {}) } : {}), source: `axon export lerobot (first: ${file})` });
+}
+
+function round(x: number): number {
+  return Math.round(x * 1000) / 1000;
+}
