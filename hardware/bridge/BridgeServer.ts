@@ -98,6 +98,17 @@ export interface BridgeServerOptions {
   readonly safety?: Partial<SafetyConfig>;
   /** Free text in the hello's `server` field. */
   readonly serverName?: string;
+  /**
+   * The server's steady clock (s, origin arbitrary): loop steps, the deadman, heartbeat timeouts
+   * and every time it reports. Default performance.now(). Tests inject virtual time.
+   */
+  readonly now?: () => number;
+  /**
+   * Pace the loop in real time on `now` (default true). false: the owner runs the steps due with
+   * `runDue()` after advancing its clock (virtual-time tests); heartbeats are then sent by
+   * `heartbeat()` too.
+   */
+  readonly paced?: boolean;
 }
 
 /** What happens on the server, for the CLI's log and for tests. Times are server steady time (s). */
@@ -184,9 +195,11 @@ export class BridgeServer {
   private readonly _maxCatchUp: number;
   private readonly _safetyConfig: Partial<SafetyConfig>;
   private readonly _serverName: string;
+  private readonly _clock: () => number;
+  private readonly _paced: boolean;
 
   // Loop state.
-  private _origin = steadyNow();
+  private _origin = 0;
   private _k = 0;
   private _closed = false;
   private _obs: Observation;
@@ -239,7 +252,10 @@ export class BridgeServer {
     this.heartbeatTimeoutS = positive(o.heartbeatTimeoutS ?? DEFAULT_HEARTBEAT_TIMEOUT_S, 'heartbeatTimeoutS');
     if (this.heartbeatTimeoutS <= this.heartbeatIntervalS)
       throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${this.heartbeatTimeoutS} s is not longer than the interval ${this.heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
-    this._pacer = new Pacer(o.spinMarginS ?? 0.0011);
+    this._clock = o.now ?? steadyNow;
+    this._paced = o.paced ?? true;
+    this._origin = this._clock();
+    this._pacer = new Pacer(o.spinMarginS ?? 0.0011, this._clock);
     this._maxCatchUp = Math.max(1, Math.round((o.maxCatchUpS ?? 0.1) / this.dt));
     this._safetyConfig = { softStartS: 0, ...o.safety, deadlineMissesToSafeStop: 1 };
     this._serverName = o.serverName ?? 'axon';
@@ -287,7 +303,7 @@ export class BridgeServer {
     s._port = typeof addr === 'object' && addr ? addr.port : (o.port ?? DEFAULT_PORT);
     s._obs = s.robot.observe();
     s._startLoop();
-    s._heartbeatTimer = setInterval(() => s._heartbeat(), s.heartbeatIntervalS * 1000);
+    if (s._paced) s._heartbeatTimer = setInterval(() => s._heartbeat(), s.heartbeatIntervalS * 1000);
     return s;
   }
 
@@ -314,7 +330,7 @@ export class BridgeServer {
 
   /** Server steady time (s) since listen. */
   now(): number {
-    return steadyNow() - this._origin;
+    return this._clock() - this._origin;
   }
 
   /** The command the robot was last given (after the server's safety). */
@@ -404,11 +420,36 @@ export class BridgeServer {
 
   // ---- the loop ----
 
+  /**
+   * Unpaced servers (`paced: false`): runs the loop steps due at the clock's present time, sends
+   * the state frames they produce. Returns the steps run.
+   */
+  runDue(): number {
+    const k0 = this._k;
+    this._runDue();
+    return this._k - k0;
+  }
+
+  /** Unpaced servers: one heartbeat round now (send heartbeats, time out silent clients). */
+  heartbeat(): void {
+    this._heartbeat();
+  }
+
   private _startLoop(): void {
-    this._origin = steadyNow();
+    this._origin = this._clock();
     this._k = 0;
+    if (!this._paced) return;
     const fire = () => {
       if (this._closed) return;
+      this._runDue();
+      if (!this._closed) this._pacer.at(this._origin + (this._k + 1) * this.dt, fire);
+    };
+    fire();
+  }
+
+  private _runDue(): void {
+    if (this._closed) return;
+    {
       try {
         const due = Math.floor(this.now() / this.dt);
         if (due - this._k > this._maxCatchUp) {
@@ -428,9 +469,7 @@ export class BridgeServer {
         this._k = Math.max(this._k + 1, Math.floor(this.now() / this.dt));
         this._internalStop(e);
       }
-      if (!this._closed) this._pacer.at(this._origin + (this._k + 1) * this.dt, fire);
-    };
-    fire();
+    }
   }
 
   /** One loop step k -> k+1 (scheduled at k·dt on the server clock). */

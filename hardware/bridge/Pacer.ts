@@ -15,17 +15,21 @@ export class Pacer {
   private _done: () => void = () => {};
   private _cancelled = false;
 
-  constructor(private readonly spinMargin: number) {}
+  /** @param now the steady clock the deadlines are on (s) */
+  constructor(
+    private readonly spinMargin: number,
+    private readonly now: () => number = steadyNow,
+  ) {}
 
   /** Calls `done` once, at or just after `deadline` (steady s). */
   at(deadline: number, done: () => void): void {
     this._deadline = deadline;
     this._done = done;
     if (this.spinMargin <= 0) {
-      setTimeout(this._fire, Math.max(0, (deadline - steadyNow()) * 1000));
+      setTimeout(this._fire, Math.max(0, (deadline - this.now()) * 1000));
       return;
     }
-    const wait = deadline - this.spinMargin - steadyNow();
+    const wait = deadline - this.spinMargin - this.now();
     if (wait > 0.0005) setTimeout(this._poll, wait * 1000);
     else setImmediate(this._poll);
   }
@@ -41,7 +45,7 @@ export class Pacer {
 
   private readonly _poll = (): void => {
     if (this._cancelled) return;
-    if (steadyNow() >= this._deadline) this._done();
+    if (this.now() >= this._deadline) this._done();
     else setImmediate(this._poll);
   };
 }

@@ -289,6 +289,27 @@ describe('bridge malformed input', () => {
     await waitUntil(() => s.counts.commandsAccepted === 3, 'seq 1 accepted on the new connection');
   });
 
+  it('deadman on virtual time: safe-stop at exactly the first loop step past commandTimeoutS', async () => {
+    const clock = { t: 0 };
+    const s = await server({ now: () => clock.t, paced: false });
+    const events = record(s);
+    const c = await raw(s.url);
+    expect(await c.auth(TOKEN, 'command')).toMatchObject({ type: 'auth_ok', role: 'command' });
+    c.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    expect(s.now()).toBe(0); // the command arrived at virtual time 0
+    let steps = 0;
+    while (s.robotState === 'running' && steps < 1000) {
+      clock.t = (++steps + 1) * s.dt; // step k runs once the clock passes (k + 1)·dt
+      s.runDue();
+    }
+    const stop = events.find((e) => e.kind === 'state' && e.robotState === 'safe-stop');
+    expect(stop).toMatchObject({ cause: 'deadman', lastCommandAt: 0 });
+    // 0.2 s / 2 ms = step 100 is at the limit, not past it: step 101 (t = 0.202 s) stops.
+    expect(stop!.kind === 'state' && stop!.loopTime).toBeCloseTo(0.202, 9);
+    expect(stop!.kind === 'state' && stop!.reason).toBe('command deadman: no command for 0.202 s (limit 0.2 s)');
+  });
+
   it('error replies past 20 per second are dropped and counted in stats', async () => {
     const s = await server();
     const c = await raw(s.url);
