@@ -74,6 +74,8 @@ export class FeetechRobot implements Robot {
   private _faulted = false;
   private _stale = false;
   private _failedCycles = 0;
+  private _failedTotal = 0;
+  private readonly _silentAfter: number;
   private _closed = false;
   private _goalsDirty = false;
   private readonly _readBudget: number;
@@ -120,6 +122,7 @@ export class FeetechRobot implements Robot {
     this._goalBytes = new Uint8Array(n * 2);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
     this._staleAfter = o.staleAfterCycles ?? 2;
+    this._silentAfter = config.silent_bus_cycles ?? 50;
     this.bus.onLost = (err) => this._portLost(err);
   }
 
@@ -128,6 +131,10 @@ export class FeetechRobot implements Robot {
   }
   get faulted(): boolean {
     return this._faulted;
+  }
+  /** Bus cycles without a complete read since connect. */
+  get failedReads(): number {
+    return this._failedTotal;
   }
 
   /** Joint angle -> present ticks (fractional). */
@@ -295,20 +302,31 @@ export class FeetechRobot implements Robot {
       }
       this._seq++;
       this._lastRead = now();
-      if (this._stale) {
-        this._stale = false;
-        this._health.next({ ...this._health.value, stale: false });
-        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycles`);
+      if (this._failedCycles > 0) {
+        if (this._stale) {
+          this._stale = false;
+          this._health.next({ ...this._health.value, stale: false });
+        }
+        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycle${this._failedCycles === 1 ? '' : 's'}`);
       }
       this._failedCycles = 0;
     } else if (!this.bus.lost) {
+      // One event per streak, one when it turns stale, one if it becomes a silent bus (a fault
+      // that ends the run); the cycles in between are counted (failedReads).
       this._failedCycles++;
+      this._failedTotal++;
       const who = r.missing.map((id) => `${this._jointOf(id)} (id ${id})`).join(', ');
-      this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or checksum errors)`);
+      if (this._failedCycles === 1) this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or checksum errors); further failures of this streak are counted`);
       if (!this._stale && this._failedCycles >= this._staleAfter) {
         this._stale = true;
         this._health.next({ ...this._health.value, stale: true });
         this._emit('stale', `${this._failedCycles} consecutive bus cycles without a complete read: observations are stale`);
+      }
+      if (this._failedCycles === this._silentAfter && !this._faulted) {
+        this._faulted = true;
+        const f = `bus silent: ${this._failedCycles} consecutive bus cycles on ${this.bus.transport.name} without a complete read (missing: ${who}; limit silent_bus_cycles = ${this._silentAfter}); STS servos hold their last goal (no bus watchdog)`;
+        this._health.next({ ...this._health.value, faults: [...this._health.value.faults, f] });
+        this._emit('silent_bus', f);
       }
     }
     return r;

@@ -71,6 +71,8 @@ export const FeetechRobotSchema = Type.Object(
     acceleration: Type.Optional(Type.Integer({ minimum: 0, maximum: 254 })),
     /** Part of a tick a bus read may take, retries included (0..1, default 0.6). */
     read_budget: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /** Consecutive bus cycles without a complete read that make a silent-bus fault (ends a run; default 50). */
+    silent_bus_cycles: Type.Optional(Type.Integer({ minimum: 2 })),
     /** The pose the operator holds the arm in for `axon hw calibrate` (rad per joint, by name; default 0). */
     calibration_pose: Type.Optional(Type.Record(Type.String(), Type.Number())),
     joints: Type.Array(FeetechJointSchema, { minItems: 1, maxItems: 253 }),

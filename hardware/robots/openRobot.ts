@@ -8,12 +8,12 @@
  */
 import { readFileSync, existsSync } from 'node:fs';
 import { UsageError } from '../../src/core/errors.ts';
-import { createPort, parsePort, type OpenedPort } from '../transport/openPort.ts';
+import { createPort, type OpenedPort } from '../transport/openPort.ts';
 import { memoryPair } from '../transport/MemoryTransport.ts';
 import type { Transport } from '../transport/Transport.ts';
 import { FeetechEmulator, defaultStsServos, type FeetechEmulatorOptions } from '../emulator/FeetechEmulator.ts';
 import type { StsServoSetup } from '../emulator/EmulatedStsServo.ts';
-import { RAD_PER_TICK } from '../feetech/controlTable.ts';
+import { FEETECH_BAUD_CODES, RAD_PER_TICK, feetechBaudCode } from '../feetech/controlTable.ts';
 import { loadRobotConfig, RobotConfigError, type DynamixelRobotConfig } from './config.ts';
 import { isFeetechConfig, validateFeetechConfig, type FeetechRobotConfig } from './feetechConfig.ts';
 import { DynamixelRobot, type DynamixelRobotOptions } from './DynamixelRobot.ts';
@@ -46,20 +46,24 @@ export function feetechServosOf(c: FeetechRobotConfig): StsServoSetup[] {
   return c.joints.map((j) => {
     const h = j.homing_offset ?? 0;
     const present = ((j.default_position ?? 0) - (j.offset ?? 0)) * (j.direction ?? 1);
-    return { id: j.id, model: j.model, position: present + h * RAD_PER_TICK, table: { homing_offset: h, baud_rate: baudCodeOf(c.baud) } };
+    return { id: j.id, model: j.model, position: present + h * RAD_PER_TICK, table: { homing_offset: h, baud_rate: feetechBaudCode(c.baud) ?? 0 } };
   });
-}
-
-function baudCodeOf(bps: number): number {
-  return ({ 1_000_000: 0, 500_000: 1, 250_000: 2, 128_000: 3, 115_200: 4, 76_800: 5, 57_600: 6, 38_400: 7 } as Record<number, number>)[bps] ?? 0;
 }
 
 /** Builds (does not open) a transport for a Feetech bus; emu:// gets an in-process Feetech emulator. */
 export function createFeetechPort(value: string, o: { baud: number; servos?: readonly StsServoSetup[]; emulator?: Partial<FeetechEmulatorOptions> }, flag = '--port'): FeetechPort {
-  const spec = parsePort(value, flag);
-  if (spec.kind !== 'emu') return { transport: createPort(value, { baud: o.baud }, flag).transport };
-  const servos = spec.servos !== undefined ? defaultStsServos(spec.servos) : o.servos;
+  const v = value.trim();
+  if (!v.startsWith('emu://')) return { transport: createPort(value, { baud: o.baud }, flag).transport };
+  // emu://N, emu:// (the config's servos), either with ?baud=B: servos set to B (Feetech's table).
+  const m = /^emu:\/\/(\d*)(?:\?baud=(\d+))?$/.exec(v);
+  const n = m && m[1] !== '' ? Number(m[1]) : undefined;
+  if (!m || (n !== undefined && (n < 1 || n > 254))) throw new UsageError(flag, `"${value}" is not an emulator address`, 'emu://N with N from 1 to 254, or emu:// for the servos of --config, optionally ?baud=B');
+  let servos = n !== undefined ? defaultStsServos(n) : o.servos;
   if (!servos) throw new UsageError(flag, 'emu:// needs a servo count here', 'emu://N');
+  const servoBaud = m[2] === undefined ? o.baud : Number(m[2]);
+  const code = feetechBaudCode(servoBaud);
+  if (code === undefined) throw new UsageError(flag, `"${value}": ${servoBaud} is not a Feetech baud rate`, Object.values(FEETECH_BAUD_CODES).join(', '));
+  servos = servos.map((s) => ({ ...s, table: { ...s.table, baud_rate: code } }));
   const emulator = new FeetechEmulator({ baud: o.baud, ...o.emulator, servos });
   const [host, device] = memoryPair(value, o.baud);
   void device.open();

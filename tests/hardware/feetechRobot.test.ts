@@ -11,7 +11,7 @@ const config = loaded.config as FeetechRobotConfig;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function drive(robot: FeetechRobot, target: number[], seconds: number) {
-  const t = Float32Array.from(target);
+  const t = Float64Array.from(target);
   for (let k = 0; k < seconds * 50; k++) {
     robot.command({ mode: 'position', target: t });
     await sleep(20);
@@ -37,7 +37,7 @@ describe('FeetechRobot on the emulated SO-101 follower', () => {
     expect(emu.servo(1).get('torque_limit')).toBe(600);
     const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
     // One command far away: the goal written is at most velocity_limit × horizon (4 rad/s × 0.1 s) ahead.
-    r.command({ mode: 'position', target: Float32Array.from([1.5, 0, 0, 0, 0, 0]) });
+    r.command({ mode: 'position', target: Float64Array.from([1.5, 0, 0, 0, 0, 0]) });
     await r.settle();
     const lead = (emu.servo(1).get('goal_position') - 2048) * (2 * Math.PI / 4096);
     expect(lead).toBeGreaterThan(0.35);

@@ -10,6 +10,7 @@ import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable
 import { readLe } from '../../../hardware/dynamixel/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
+import { busBaud, emulateFeetech, protocolArg, scanBus, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 
 /** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
 export function idList(v: string): number[] {
@@ -43,9 +44,11 @@ function nonNegative(v: string): number {
 }
 
 export function hwCommand() {
-  const hw = new Command('hw').description('Dynamixel hardware: find servos on a bus, serve an emulated bus.');
+  const hw = new Command('hw').description('Servo hardware (Dynamixel 2.0, Feetech STS): find servos on a bus, serve an emulated bus, set a new servo\'s id and baud rate.');
   hw.addCommand(scanCommand());
   hw.addCommand(emulateCommand());
+  hw.addCommand(setIdCommand());
+  hw.addCommand(setBaudCommand());
   for (const c of hw.commands) c.exitOverride();
   return hw;
 }
@@ -54,9 +57,10 @@ function scanCommand() {
   return new Command('scan')
     .description('Find Dynamixel Protocol 2.0 servos on a bus: id, model, firmware, present position.')
     .option('--port <port>', 'serial device (/dev/ttyUSB0), tcp://host:port, or emu://N (built-in emulator)')
-    .option('--baud <bps>', 'bus line rate (bit/s)', baudRate, 57600)
+    .option('--protocol <p>', 'dynamixel, feetech (STS, unicast pings of ids 0..253) or auto (both)', protocolArg, 'dynamixel' as ScanProtocol)
+    .option('--baud <bps>', 'bus line rate (bit/s); default the factory rate: Dynamixel 57600, Feetech 1000000', busBaud)
     .option('--ids <list>', 'ids to ping one by one, e.g. 1-20 (default: one broadcast ping)', idList)
-    .option('--timeout-ms <ms>', 'broadcast ping listening window (ms)', positiveInt, 100)
+    .option('--timeout-ms <ms>', 'Dynamixel: broadcast ping listening window (default 100 ms); Feetech: reply window per pinged id (default 10 ms)', positiveInt)
     .option('--list', 'list the serial ports of this machine and exit', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (o) => {
@@ -68,6 +72,8 @@ function scanCommand() {
         return;
       }
       if (!o.port) throw new UsageError('--port', 'is required', 'a serial device, tcp://host:port or emu://N (or --list)');
+      if (o.protocol !== 'dynamixel') return scanBus({ port: o.port, protocol: o.protocol, ...(o.baud !== undefined ? { baud: o.baud } : {}), ...(o.ids ? { ids: o.ids } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), json: o.json });
+      o.baud = o.baud === undefined ? 57600 : baudRate(String(o.baud));
       const { transport } = createPort(o.port, { baud: o.baud });
       const bus = new DynamixelBus(transport);
       await bus.open();
@@ -75,7 +81,7 @@ function scanCommand() {
         const t0 = performance.now();
         const found = o.ids
           ? (await Promise.all(o.ids.map((id) => bus.ping(id, 2)))).filter((p) => p !== undefined)
-          : await bus.broadcastPing(o.timeoutMs / 1000);
+          : await bus.broadcastPing((o.timeoutMs ?? 100) / 1000);
         const servos = [];
         for (const p of found) {
           let ticks: number | null = null;
@@ -105,16 +111,24 @@ function scanCommand() {
 function emulateCommand() {
   return new Command('emulate')
     .description('Serve an emulated Dynamixel bus over TCP as a serial-over-TCP device (like ser2net); reach it with --port tcp://host:port or through a pty made by socat.')
+    .option('--protocol <p>', 'dynamixel (XM430-W350) or feetech (STS3215)', (v) => {
+      const p = protocolArg(v);
+      if (p === 'auto') throw new InvalidArgumentError('expected dynamixel or feetech');
+      return p;
+    }, 'dynamixel' as ScanProtocol)
+    .option('--servo-baud <bps>', 'feetech: the rate the servos are set to (default: --baud); a bus at another rate hears nothing', busBaud)
     .option('--servos <n>', 'number of XM430-W350 servos, ids 1..n', positiveInt, 12)
     .option('--config <file>', 'emulate the servos of a robot config instead (ids and models)')
     .option('--listen <host:port>', 'address to listen on (loopback by default)', '127.0.0.1:9000')
-    .option('--baud <bps>', 'line rate of the emulated serial side (bit/s): the servos start at it, and servos set to another rate stay silent', baudRate, 1_000_000)
+    .option('--baud <bps>', 'line rate of the emulated serial side (bit/s): the servos start at it, and servos set to another rate stay silent', busBaud, 1_000_000)
     .option('--latency-ms <ms>', 'extra delay before each reply (ms)', nonNegative, 0)
     .option('--loss <p>', 'probability an instruction packet is lost', fraction, 0)
     .option('--corrupt <p>', 'probability a reply has a flipped byte', fraction, 0)
     .option('--real-timing', 'delay replies by return delay time + wire time', false)
     .option('--seed <n>', 'seed for loss and corruption', positiveInt, 1)
     .action(async (o) => {
+      if (o.protocol === 'feetech') return emulateFeetech({ servos: o.servos, ...(o.config ? { config: o.config } : {}), listen: o.listen, baud: o.baud, ...(o.servoBaud !== undefined ? { servoBaud: o.servoBaud } : {}), latencyMs: o.latencyMs, loss: o.loss, corrupt: o.corrupt, realTiming: o.realTiming, seed: o.seed });
+      o.baud = baudRate(String(o.baud));
       if (o.servos > 253) throw new UsageError('--servos', `${o.servos} servos do not fit on one bus`, '1..253');
       const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(o.listen);
       const port = m ? Number(m[2]) : NaN;

@@ -6,9 +6,8 @@ import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
 import { UsageError } from '../../core/errors.ts';
-import { loadRobotConfig } from '../../../hardware/robots/config.ts';
-import { DynamixelRobot, FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
-import { createPort } from '../../../hardware/transport/openPort.ts';
+import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robots/openRobot.ts';
+import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { attachViewer, type Viewer } from '../../viewer/index.ts';
 import { attachRecorder, type Recorder } from '../../record/index.ts';
@@ -40,7 +39,8 @@ export function runCommand() {
     .action(async (o) => {
       if (o.fault) throw new UsageError('--fault', 'is a simulation fault injection', 'axon sim or axon eval with a simulated robot');
       const worldModel = worldModelFromFlags(o);
-      const config = loadRobotConfig(o.config);
+      const loaded = loadAnyRobotConfig(o.config); // Dynamixel or Feetech, as the config says
+      const config = loaded.config;
       const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus
       const urdf = o.urdf ? resolve(o.urdf) : config.urdf !== undefined ? resolve(dirname(o.config), config.urdf) : undefined;
       const period = 1 / folder.manifest.control_hz;
@@ -54,7 +54,7 @@ export function runCommand() {
       const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;
       if (o.baseline && !(worldModel && portName.startsWith('emu://')))
         throw new UsageError('--baseline', worldModel ? `drives ${portName} twice` : 'needs --world-model', worldModel ? 'the emulated bus (--port emu://): a real robot is not run a second time by itself' : '--world-model DIR --wm-mode shield|monitor');
-      const open = () => new DynamixelRobot(config, createPort(portName, { baud, servos: config.joints.map((j) => ({ id: j.id, model: j.model })) }).transport, { dryRun: o.dryRun, period });
+      const open = () => openConfiguredRobot(loaded, portName, baud, { dryRun: o.dryRun, period }).robot;
       const robot = open();
       const live = (r: Robot, wm: WorldModelOptions | undefined, onLoop?: Parameters<typeof runLive>[1]['onLoop']): Promise<LiveResult> =>
         runLive(r, {

@@ -1,0 +1,389 @@
+/**
+ * `axon hw` for operators building an arm: scan by protocol (Dynamixel 2.0, Feetech STS, auto),
+ * serve an emulated Feetech bus, and give a new servo its id and baud rate (set-id, set-baud: one
+ * servo on the bus at a time, verified by reading back). The Dynamixel-only parts stay in hw.ts.
+ */
+import { createServer, type Socket } from 'node:net';
+import { performance } from 'node:perf_hooks';
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { AxonError, UsageError } from '../../core/errors.ts';
+import { positiveInt } from '../args.ts';
+import { createPort, parsePort } from '../../../hardware/transport/openPort.ts';
+import { TcpTransport } from '../../../hardware/transport/TcpTransport.ts';
+import { SerialTransport } from '../../../hardware/transport/SerialTransport.ts';
+import type { Transport, TransportHandlers } from '../../../hardware/transport/Transport.ts';
+import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
+import { BAUD_CODES, baudCode, ticksToRad } from '../../../hardware/dynamixel/controlTable.ts';
+import { readLe as dxlReadLe } from '../../../hardware/dynamixel/packet.ts';
+import { FeetechBus, type FeetechIdentity } from '../../../hardware/feetech/FeetechBus.ts';
+import { FEETECH_BAUD_CODES, feetechBaudCode, stsTicksToRad } from '../../../hardware/feetech/controlTable.ts';
+import { decodeSignMagnitude, readLe } from '../../../hardware/feetech/packet.ts';
+import { FeetechEmulator, defaultStsServos } from '../../../hardware/emulator/FeetechEmulator.ts';
+import { createFeetechPort, feetechServosOf, loadAnyRobotConfig, reattachEmulator, type BusProtocol } from '../../../hardware/robots/openRobot.ts';
+
+export type ScanProtocol = BusProtocol | 'auto';
+
+export function protocolArg(v: string): ScanProtocol {
+  if (v !== 'dynamixel' && v !== 'feetech' && v !== 'auto') throw new InvalidArgumentError('expected dynamixel, feetech or auto');
+  return v;
+}
+
+/** Any line rate of either protocol's table (bit/s). */
+export function busBaud(v: string): number {
+  const x = Number(v);
+  const all = new Set([...Object.values(BAUD_CODES), ...Object.values(FEETECH_BAUD_CODES)]);
+  if (!all.has(x)) throw new InvalidArgumentError(`expected a bus rate: Dynamixel ${Object.values(BAUD_CODES).join(', ')}; Feetech ${Object.values(FEETECH_BAUD_CODES).join(', ')}`);
+  return x;
+}
+
+/** Factory rate: Dynamixel X 57600, Feetech STS 1 Mbps. */
+export const defaultBaud = (p: ScanProtocol) => (p === 'feetech' ? 1_000_000 : 57_600);
+
+function checkBaud(p: BusProtocol, baud: number, flag = '--baud'): void {
+  const table = p === 'feetech' ? FEETECH_BAUD_CODES : BAUD_CODES;
+  if (!Object.values(table).includes(baud)) throw new UsageError(flag, `${baud} bit/s is not a ${p === 'feetech' ? 'Feetech STS' : 'Dynamixel'} rate`, Object.values(table).join(', '));
+}
+
+const ALL_FEETECH_IDS = Array.from({ length: 254 }, (_, i) => i);
+
+export interface ScannedServo {
+  protocol: BusProtocol;
+  id: number;
+  model: number;
+  model_name: string;
+  firmware: string | number;
+  position_ticks: number | null;
+  position_rad: number | null;
+  status?: number;
+}
+
+async function scanFeetechBus(bus: FeetechBus, ids: readonly number[] | undefined, marginS?: number): Promise<ScannedServo[]> {
+  const found = await bus.scan(ids ?? ALL_FEETECH_IDS, marginS);
+  const out: ScannedServo[] = [];
+  for (const p of found) {
+    let ticks: number | null = null;
+    try {
+      ticks = decodeSignMagnitude(readLe(await bus.read(p.id, 56, 2), 0, 2), 15);
+    } catch {
+      /* listed without a position */
+    }
+    out.push({ protocol: 'feetech', id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(stsTicksToRad(ticks) * 1e4) / 1e4, status: p.status });
+  }
+  return out;
+}
+
+async function scanDynamixelBus(bus: DynamixelBus, ids: readonly number[] | undefined, windowS: number): Promise<ScannedServo[]> {
+  const found = ids ? (await Promise.all(ids.map((id) => bus.ping(id, 2)))).filter((p) => p !== undefined) : await bus.broadcastPing(windowS);
+  const out: ScannedServo[] = [];
+  for (const p of found) {
+    let ticks: number | null = null;
+    try {
+      ticks = dxlReadLe(await bus.read(p.id, 132, 4), 0, 4, true);
+    } catch {
+      /* listed without a position */
+    }
+    out.push({ protocol: 'dynamixel', id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(ticksToRad(ticks) * 1e4) / 1e4 });
+  }
+  return out;
+}
+
+export interface ScanOptions {
+  port: string;
+  protocol: ScanProtocol;
+  baud?: number;
+  ids?: number[];
+  /** Dynamixel broadcast window / Feetech per-id reply window (ms). */
+  timeoutMs?: number;
+  json: boolean;
+}
+
+/** `axon hw scan --protocol feetech|auto` (and dynamixel, when called with it). */
+export async function scanBus(o: ScanOptions): Promise<void> {
+  const baud = o.baud ?? defaultBaud(o.protocol);
+  if (o.protocol !== 'auto') checkBaud(o.protocol, baud);
+  const transport = o.protocol === 'feetech' ? createFeetechPort(o.port, { baud }).transport : createPort(o.port, { baud }).transport;
+  const t0 = performance.now();
+  const servos: ScannedServo[] = [];
+  let timeouts = 0, crc = 0;
+  // One transport, one protocol at a time: each bus owns the link while it scans.
+  if (o.protocol === 'dynamixel' || o.protocol === 'auto') {
+    const bus = new DynamixelBus(transport);
+    await bus.open();
+    servos.push(...(await scanDynamixelBus(bus, o.ids, (o.timeoutMs ?? 100) / 1000)));
+    timeouts += bus.stats.timeouts;
+    crc += bus.decoder.stats.crcErrors;
+  }
+  try {
+    if (o.protocol === 'feetech' || o.protocol === 'auto') {
+      const bus = new FeetechBus(transport);
+      await bus.open();
+      servos.push(...(await scanFeetechBus(bus, o.ids, o.timeoutMs === undefined ? undefined : o.timeoutMs / 1000)));
+      timeouts += bus.stats.timeouts;
+      crc += bus.decoder.stats.crcErrors;
+    }
+  } finally {
+    await transport.close();
+  }
+  const ms = Math.round(performance.now() - t0);
+  if (o.json) {
+    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, servos, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
+    return;
+  }
+  console.log(`axon hw scan: ${o.port} at ${baud} bit/s (${o.protocol}): ${servos.length} servo${servos.length === 1 ? '' : 's'} in ${ms} ms`);
+  if (servos.length > 0) console.log('  protocol   id  model               firmware  position');
+  for (const s of servos)
+    console.log(`  ${s.protocol.padEnd(9)} ${String(s.id).padStart(3)}  ${`${s.model_name} (${s.model})`.padEnd(19)} ${String(s.firmware).padStart(7)}   ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}${s.status ? `  status 0x${s.status.toString(16)}` : ''}`);
+  if (servos.length === 0) console.log(`  nothing answered: check power, wiring, the baud rate (--baud; ${o.protocol === 'feetech' ? 'STS factory rate 1000000' : 'Dynamixel X factory rate 57600'}) and the ids (--ids)`);
+}
+
+// ---- axon hw emulate --protocol feetech ----
+
+export interface FeetechEmulateOptions {
+  servos: number;
+  config?: string;
+  listen: string;
+  baud: number;
+  servoBaud?: number;
+  latencyMs: number;
+  loss: number;
+  corrupt: number;
+  realTiming: boolean;
+  seed: number;
+}
+
+export async function emulateFeetech(o: FeetechEmulateOptions): Promise<void> {
+  checkBaud('feetech', o.baud);
+  if (o.servoBaud !== undefined) checkBaud('feetech', o.servoBaud, '--servo-baud');
+  if (o.servos > 254) throw new UsageError('--servos', `${o.servos} servos do not fit on one bus`, '1..254');
+  const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(o.listen);
+  const port = m ? Number(m[2]) : NaN;
+  if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('--listen', `"${o.listen}" is not host:port`, 'e.g. 127.0.0.1:9000');
+  const host = m[1].replace(/^\[|\]$/g, '');
+  let servos = defaultStsServos(o.servos);
+  if (o.config) {
+    const loaded = loadAnyRobotConfig(o.config);
+    if (loaded.protocol !== 'feetech') throw new UsageError('--config', `${o.config} is a Dynamixel config`, 'a Feetech config with --protocol feetech, or --protocol dynamixel');
+    servos = feetechServosOf(loaded.config);
+  }
+  // The servos start at the serial side's rate (--baud) unless --servo-baud sets them elsewhere.
+  const servoCode = feetechBaudCode(o.servoBaud ?? o.baud)!;
+  servos = servos.map((s) => ({ ...s, table: { ...s.table, baud_rate: servoCode } }));
+  const emu = new FeetechEmulator({ servos, baud: o.baud, latencyS: o.latencyMs / 1000, lossRate: o.loss, corruptRate: o.corrupt, realTiming: o.realTiming, seed: o.seed });
+  const server = createServer((sock) => {
+    sock.setNoDelay(true);
+    emu.attach(socketTransport(sock, o.baud), o.baud);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (e) => reject(new UsageError('--listen', `cannot listen on ${o.listen}: ${e.message}`, 'a free local address')));
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address();
+  const where = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : o.listen;
+  const rate = o.servoBaud ?? o.baud;
+  console.log(`axon hw emulate: ${servos.length} Feetech STS3215 servos (ids ${servos.map((s) => s.id).join(',')}, set to ${rate} bit/s) on a ${o.baud} bit/s bus at tcp://${where}; Ctrl-C to stop`);
+  console.log(`  reach it: axon hw scan --protocol feetech --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttySTS,raw,echo=0 tcp:${where}`);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      server.close(() => resolve());
+      setTimeout(resolve, 500).unref();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  console.log(`axon hw emulate: stopped after ${emu.stats.received} packets (${emu.stats.baudMismatches} at a rate the servos were not set to)`);
+}
+
+function socketTransport(sock: Socket, baud: number): Transport {
+  let h: TransportHandlers = {};
+  sock.on('data', (d) => h.data?.(d));
+  sock.on('error', () => {});
+  sock.on('close', () => h.close?.());
+  return {
+    name: `tcp peer ${sock.remoteAddress}:${sock.remotePort}`,
+    baud,
+    get isOpen() {
+      return !sock.destroyed;
+    },
+    open: async () => {},
+    write: (b) => {
+      if (!sock.destroyed) sock.write(b);
+    },
+    on: (handlers) => {
+      h = handlers;
+    },
+    close: async () => {
+      sock.end();
+    },
+  };
+}
+
+// ---- set-id / set-baud ----
+
+/** A link to a bus that can be reopened at another rate (after set-baud), emulator included. */
+class Link {
+  transport: Transport;
+  private readonly _emu: FeetechEmulator | { attach(t: Transport): void } | undefined;
+  constructor(
+    readonly port: string,
+    readonly protocol: BusProtocol,
+    public baud: number,
+  ) {
+    const p = protocol === 'feetech' ? createFeetechPort(port, { baud }) : createPort(port, { baud });
+    this.transport = p.transport;
+    this._emu = p.emulator;
+  }
+  reopen(baud: number): Transport {
+    this.baud = baud;
+    const spec = parsePort(this.port);
+    if (this._emu) this.transport = reattachEmulator(this._emu, this.port, baud);
+    else if (spec.kind === 'tcp') this.transport = new TcpTransport(spec.host, spec.port, baud);
+    else if (spec.kind === 'serial') this.transport = new SerialTransport({ path: spec.path, baud });
+    return this.transport;
+  }
+}
+
+export class ServoSetupError extends AxonError {
+  constructor(code: string, where: string, message: string, expected?: string) {
+    super(code, where, message, expected);
+  }
+}
+
+/** Exactly one servo answering on the bus, or a refusal naming what answered. */
+async function theOnlyServo(link: Link, bus: FeetechBus | DynamixelBus): Promise<{ id: number; model: number; modelName: string }> {
+  let found: { id: number; model: number; modelName: string }[];
+  if (bus instanceof FeetechBus) found = await bus.scan(ALL_FEETECH_IDS);
+  else found = await bus.broadcastPing(0.1);
+  const where = `${link.port} at ${link.baud} bit/s`;
+  if (found.length === 0) throw new ServoSetupError('HW_NO_SERVO', where, `no ${link.protocol} servo answered`, 'one servo connected, powered, at this baud rate (--baud)');
+  if (found.length > 1) throw new ServoSetupError('HW_MANY_SERVOS', where, `${found.length} servos answered (ids ${found.map((f) => f.id).join(', ')})`, 'exactly one servo on the bus: connect the new servo alone');
+  return found[0];
+}
+
+export interface ServoSetupResult {
+  command: string;
+  protocol: BusProtocol;
+  port: string;
+  model: number;
+  model_name: string;
+  from: { id: number; baud: number };
+  to: { id: number; baud: number };
+  verified: string[];
+}
+
+export async function setServoId(port: string, protocol: BusProtocol, baud: number, to: number): Promise<ServoSetupResult> {
+  checkBaud(protocol, baud);
+  const max = protocol === 'feetech' ? 253 : 252;
+  if (!(to >= 0 && to <= max)) throw new UsageError('--to', `id ${to} is out of range`, `0..${max}`);
+  const link = new Link(port, protocol, baud);
+  const bus = protocol === 'feetech' ? new FeetechBus(link.transport) : new DynamixelBus(link.transport);
+  await bus.open();
+  try {
+    const servo = await theOnlyServo(link, bus);
+    const verified: string[] = [];
+    if (servo.id !== to) {
+      if (bus instanceof FeetechBus) {
+        await bus.write(servo.id, 40, [0]); // torque off
+        await bus.write(servo.id, 55, [0]); // unlock: EPROM writes are saved
+        await bus.write(servo.id, 5, [to], 'any');
+        await bus.write(to, 55, [1]); // lock again
+        const back = await bus.readValue(to, 5, 1);
+        if (back !== to) throw new ServoSetupError('HW_VERIFY', `${port} id ${to}`, `ID register reads ${back} after the write`, String(to));
+        verified.push(`ping id ${to}: answered`, `ID register (5) reads ${back}`);
+        if ((await bus.ping(servo.id, 2)) !== undefined) throw new ServoSetupError('HW_VERIFY', `${port} id ${servo.id}`, 'the old id still answers', 'only the new id');
+        verified.push(`old id ${servo.id}: silent`);
+      } else {
+        await bus.write(servo.id, 64, [0]);
+        await bus.write(servo.id, 7, [to]).catch(() => {}); // the reply may come from either id
+        const p = await bus.ping(to, 3);
+        if (!p) throw new ServoSetupError('HW_VERIFY', `${port} id ${to}`, 'the servo does not answer at its new id', `a ping reply from id ${to}`);
+        const back = await bus.readValue(to, 7, 1);
+        if (back !== to) throw new ServoSetupError('HW_VERIFY', `${port} id ${to}`, `ID register reads ${back} after the write`, String(to));
+        verified.push(`ping id ${to}: answered`, `ID register (7) reads ${back}`);
+      }
+    } else verified.push(`already id ${to}: nothing written`);
+    return { command: 'hw set-id', protocol, port, model: servo.model, model_name: servo.modelName, from: { id: servo.id, baud }, to: { id: to, baud }, verified };
+  } finally {
+    await bus.close();
+  }
+}
+
+export async function setServoBaud(port: string, protocol: BusProtocol, baud: number, to: number): Promise<ServoSetupResult> {
+  checkBaud(protocol, baud);
+  checkBaud(protocol, to, '--to');
+  const link = new Link(port, protocol, baud);
+  let bus: FeetechBus | DynamixelBus = protocol === 'feetech' ? new FeetechBus(link.transport) : new DynamixelBus(link.transport);
+  await bus.open();
+  let servo: { id: number; model: number; modelName: string };
+  try {
+    servo = await theOnlyServo(link, bus);
+    if (to === baud) return { command: 'hw set-baud', protocol, port, model: servo.model, model_name: servo.modelName, from: { id: servo.id, baud }, to: { id: servo.id, baud: to }, verified: [`already at ${to} bit/s: nothing written`] };
+    if (bus instanceof FeetechBus) {
+      await bus.write(servo.id, 40, [0]);
+      await bus.write(servo.id, 55, [0]);
+      await bus.write(servo.id, 6, [feetechBaudCode(to)!]).catch(() => {}); // answered at the old rate, or not heard back
+    } else {
+      await bus.write(servo.id, 64, [0]);
+      await bus.write(servo.id, 8, [baudCode(to)!]).catch(() => {});
+    }
+  } finally {
+    await bus.close();
+  }
+  // The servo now listens at `to`: reopen the port there and read the register back.
+  bus = protocol === 'feetech' ? new FeetechBus(link.reopen(to)) : new DynamixelBus(link.reopen(to));
+  await bus.open();
+  try {
+    const verified: string[] = [];
+    const ok = bus instanceof FeetechBus ? (await bus.ping(servo.id, 3)) !== undefined : (await bus.ping(servo.id, 3)) !== undefined;
+    if (!ok) throw new ServoSetupError('HW_VERIFY', `${port} at ${to} bit/s`, `servo ${servo.id} does not answer at the new rate`, `a ping reply at ${to} bit/s (a serial-over-TCP server's own line rate must be changed too)`);
+    verified.push(`ping id ${servo.id} at ${to} bit/s: answered`);
+    if (bus instanceof FeetechBus) {
+      const code = await bus.readValue(servo.id, 6, 1);
+      if (FEETECH_BAUD_CODES[code] !== to) throw new ServoSetupError('HW_VERIFY', `${port} id ${servo.id}`, `Baud Rate register reads ${code} (${FEETECH_BAUD_CODES[code]} bit/s)`, `${feetechBaudCode(to)} (${to} bit/s)`);
+      await bus.write(servo.id, 55, [1]);
+      verified.push(`Baud Rate register (6) reads ${code} = ${to} bit/s`);
+    } else {
+      const code = await bus.readValue(servo.id, 8, 1);
+      if (BAUD_CODES[code] !== to) throw new ServoSetupError('HW_VERIFY', `${port} id ${servo.id}`, `Baud Rate register reads ${code} (${BAUD_CODES[code]} bit/s)`, `${baudCode(to)} (${to} bit/s)`);
+      verified.push(`Baud Rate register (8) reads ${code} = ${to} bit/s`);
+    }
+    return { command: 'hw set-baud', protocol, port, model: servo.model, model_name: servo.modelName, from: { id: servo.id, baud }, to: { id: servo.id, baud: to }, verified };
+  } finally {
+    await bus.close();
+  }
+}
+
+function printSetup(r: ServoSetupResult, json: boolean): void {
+  if (json) return void console.log(JSON.stringify(r));
+  console.log(`axon ${r.command}: ${r.model_name} (${r.model}) on ${r.port}: id ${r.from.id} at ${r.from.baud} bit/s -> id ${r.to.id} at ${r.to.baud} bit/s`);
+  for (const v of r.verified) console.log(`  verified: ${v}`);
+}
+
+function setupCommand(name: 'set-id' | 'set-baud') {
+  const c = new Command(name)
+    .description(name === 'set-id' ? 'Give the one servo on the bus a new id (saved in its EPROM), verified by reading it back.' : 'Set the line rate of the one servo on the bus, then reopen the port at the new rate and read it back.')
+    .requiredOption('--port <port>', 'serial device, tcp://host:port, or emu://1 (built-in emulator)')
+    .option('--protocol <p>', 'dynamixel or feetech', (v) => {
+      const p = protocolArg(v);
+      if (p === 'auto') throw new InvalidArgumentError('expected dynamixel or feetech');
+      return p;
+    }, 'feetech' as BusProtocol)
+    .option('--baud <bps>', 'present line rate (default: the protocol\'s factory rate)', busBaud)
+    .requiredOption('--to <value>', name === 'set-id' ? 'new id' : 'new line rate (bit/s)', (v) => {
+      const x = Number(v);
+      if (!Number.isInteger(x) || x < 0) throw new InvalidArgumentError(name === 'set-id' ? 'expected an id' : 'expected a rate in bit/s');
+      return x;
+    })
+    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .action(async (o) => {
+      const baud = o.baud ?? defaultBaud(o.protocol);
+      const r = name === 'set-id' ? await setServoId(o.port, o.protocol, baud, o.to) : await setServoBaud(o.port, o.protocol, baud, o.to);
+      printSetup(r, o.json);
+    });
+  return c;
+}
+
+export const setIdCommand = () => setupCommand('set-id');
+export const setBaudCommand = () => setupCommand('set-baud');
+export { positiveInt };

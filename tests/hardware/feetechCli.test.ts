@@ -1,0 +1,141 @@
+import { describe, expect, it } from 'vitest';
+import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeSo101PoseModel } from './helpers/so101Model.ts';
+
+const CLI = ['--import', 'tsx', 'tests/hardware/helpers/cli.ts'];
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 90_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: (r.stdout.trim().split('\n').at(-1) ?? '') };
+}
+const json = (r: { last: string }) => JSON.parse(r.last);
+
+function hasSocat(): boolean {
+  try {
+    execFileSync('socat', ['-V'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor<T>(f: () => T | undefined, ms: number): Promise<T> {
+  const t0 = Date.now();
+  for (;;) {
+    const v = f();
+    if (v !== undefined) return v;
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** `axon hw emulate --protocol feetech ...` in a child process; resolves its tcp address. */
+async function emulate(procs: ChildProcess[], ...args: string[]): Promise<string> {
+  const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--protocol', 'feetech', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(emu);
+  let out = '';
+  emu.stdout!.on('data', (d) => (out += d));
+  return waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
+}
+
+function stop(procs: ChildProcess[]): void {
+  for (const p of procs.reverse()) if (p.pid && p.exitCode === null) p.kill('SIGTERM');
+}
+
+describe('axon hw for Feetech STS buses', () => {
+  it('hw scan --protocol feetech --port emu://6 --json finds 6 servos of model 777 (ids 0..253 pinged)', () => {
+    const r = axon('hw', 'scan', '--protocol', 'feetech', '--port', 'emu://6', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = json(r);
+    expect(s).toMatchObject({ protocol: 'feetech', baud: 1_000_000 });
+    expect(s.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    for (const x of s.servos) expect(x).toMatchObject({ protocol: 'feetech', model: 777, model_name: 'STS3215', position_ticks: 2048, position_rad: 0 });
+  });
+
+  it('servos set to 57600 are not found by a scan at 1 Mbps, and are at 57600; auto finds Dynamixel servos too', { timeout: 150_000 }, () => {
+    const fast = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', 'emu://6?baud=57600', '--baud', '1000000', '--ids', '0-10', '--json'));
+    expect(fast.servos).toEqual([]);
+    const slow = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', 'emu://6?baud=57600', '--baud', '57600', '--ids', '0-10', '--json'));
+    expect(slow.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5, 6]);
+    const auto = json(axon('hw', 'scan', '--protocol', 'auto', '--port', 'emu://2', '--baud', '1000000', '--ids', '1-3', '--json'));
+    expect(auto.servos.map((x: { protocol: string; id: number }) => `${x.protocol}:${x.id}`)).toEqual(['dynamixel:1', 'dynamixel:2']);
+    const dxl = json(axon('hw', 'scan', '--protocol', 'dynamixel', '--port', 'emu://2', '--baud', '1000000', '--json'));
+    expect(dxl.servos.map((x: { model: number }) => x.model)).toEqual([1020, 1020]);
+  });
+
+  it.each([
+    [['hw', 'scan', '--protocol', 'feetech', '--port', 'emu://2', '--baud', '2000000'], '--baud', 'Feetech'],
+    [['hw', 'scan', '--protocol', 'sts', '--port', 'emu://2'], 'dynamixel, feetech or auto', ''],
+    [['hw', 'set-id', '--port', 'emu://2', '--to', '9'], 'emu://2', 'ids 1, 2'],
+    [['hw', 'set-id', '--port', 'emu://1', '--to', '254'], '--to', '0..253'],
+  ])('refuses %j naming the thing, exit 2', (args, where, expected) => {
+    const r = axon(...args);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(where);
+    expect(r.stderr).toContain(expected);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+
+  it('set-id and set-baud on the one servo of an emulated bus over TCP, verified by reading back; a scan then finds it', async () => {
+    const procs: ChildProcess[] = [];
+    try {
+      const addr = await emulate(procs, '--servos', '1');
+      const port = `tcp://${addr}`;
+      const id = axon('hw', 'set-id', '--protocol', 'feetech', '--port', port, '--to', '9', '--json');
+      expect(id.code, id.stderr).toBe(0);
+      expect(json(id)).toMatchObject({ from: { id: 1 }, to: { id: 9 }, verified: ['ping id 9: answered', 'ID register (5) reads 9', 'old id 1: silent'] });
+      const scan = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', port, '--ids', '0-20', '--json'));
+      expect(scan.servos.map((x: { id: number }) => x.id)).toEqual([9]);
+      // set-baud on the in-process emulator: the port is reopened at the new rate and read back.
+      const baud = axon('hw', 'set-baud', '--protocol', 'feetech', '--port', 'emu://1', '--to', '500000', '--json');
+      expect(baud.code, baud.stderr).toBe(0);
+      expect(json(baud)).toMatchObject({ to: { id: 1, baud: 500000 }, verified: ['ping id 1 at 500000 bit/s: answered', 'Baud Rate register (6) reads 1 = 500000 bit/s'] });
+      // Over TCP the server's own line rate stays: the servo is silent at the new rate, and set-baud says so.
+      const tcp = axon('hw', 'set-baud', '--protocol', 'feetech', '--port', port, '--to', '500000');
+      expect(tcp.code).toBe(2);
+      expect(tcp.stderr).toContain('does not answer at the new rate');
+    } finally {
+      stop(procs);
+    }
+  }, 150_000);
+
+  it('run --config so101-follower.json --port emu:// drives the emulated arm to the policy target', () => {
+    const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
+    const policy = writeSo101PoseModel(target);
+    const r = axon('run', '--config', 'hardware/robots/so101-follower.json', '--policy', policy, '--port', 'emu://', '--duration', '2.5', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = json(r);
+    expect(s).toMatchObject({ command: 'run', robot: 'so101-follower', ticks: 125, ended_by: 'duration' });
+    expect(s.safety.state).toBe('running');
+    expect(s.bus.reads).toBeGreaterThanOrEqual(125);
+    expect(s.bus.crc_errors).toBe(0);
+    expect(Object.values(s.final_position).map((x) => Math.round((x as number) * 100) / 100)).toEqual(target);
+  });
+
+  it.skipIf(!hasSocat())('end to end over a real pty (socat): scan and a run on the SO-101 emulated by hw emulate --protocol feetech --config', async () => {
+    const procs: ChildProcess[] = [];
+    try {
+      const addr = await emulate(procs, '--config', 'hardware/robots/so101-follower.json');
+      const link = join(mkdtempSync(join(tmpdir(), 'axon-pty-')), 'ttySTS');
+      const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr}`], { stdio: 'ignore' });
+      procs.push(socat);
+      await waitFor(() => (existsSync(link) ? true : undefined), 10_000);
+      const r = axon('hw', 'scan', '--protocol', 'feetech', '--port', link, '--ids', '0-10', '--timeout-ms', '100', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const s = json(r);
+      expect(s.servos.map((x: { id: number; model: number }) => [x.id, x.model])).toEqual([1, 2, 3, 4, 5, 6].map((i) => [i, 777]));
+      expect(s.bus.crc_errors).toBe(0);
+      const policy = writeSo101PoseModel([0.2, 0, 0, 0, 0, 0]);
+      const run = axon('run', '--config', 'hardware/robots/so101-follower.json', '--policy', policy, '--port', link, '--duration', '1.5', '--json');
+      expect(run.code, run.stderr).toBe(0);
+      const rs = json(run);
+      expect(rs.bus.crc_errors).toBe(0);
+      expect(rs.final_position.shoulder_pan).toBeCloseTo(0.2, 1);
+    } finally {
+      stop(procs);
+    }
+  }, 150_000);
+});
