@@ -23,6 +23,7 @@ import { loadModelFolder, validateManifest, observationSize, actionSize } from '
 import { createSimRobot } from '../../sim/index.ts';
 import { PointMassRobot, joint, manifest, spec } from '../helpers/fakes.ts';
 import { benchBus } from './bus.ts';
+import { benchFeetechBus } from './feetechBus.ts';
 import { benchClocks } from './clock.ts';
 import { benchBridge } from './bridge.ts';
 import { recordingBench } from './recording.ts';
@@ -107,5 +108,6 @@ await benchAsync();
 await benchEval();
 await benchWorldModel();
 await benchBus();
+await benchFeetechBus();
 await benchBridge();
 await recordingBench({ rounds: 3 });
