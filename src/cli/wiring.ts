@@ -36,7 +36,8 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   if (o.policy === undefined && !lookFirst && !(o.worldModel && o.worldModel.mode === 'plan'))
     throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one (with --urdf and no policy the robot holds its default pose)');
   const setup = urdfSetup(o.urdf, o.policy !== undefined ? loadModelFolder(o.policy).manifest : undefined, 1 / o.physicsHz, `${o.policy}/manifest.json`);
-  const robot = urdfRobot(setup);
+  // --physics mujoco: the same set-up through MuJoCo's URDF compiler (its module loaded only then).
+  const robot = o.physics === 'mujoco' ? await (await import('../../sim/mujoco/createMujocoRobot.ts')).createMujocoUrdfRobot(o.urdf.file, setup.model, setup.options) : urdfRobot(setup);
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
   const task = setup.fixedBase ? new FreeRunTask() : new StandTask();
   const holdFolder = lookFirst ? holdPoseFolder(setup.model.name, movingJoints(setup.model).map((j) => j.name)) : undefined;

@@ -19,6 +19,8 @@ export interface EvalOptions {
   readonly randomize: boolean;
   readonly durationS?: number;
   readonly physicsHz: number;
+  /** Physics engine (`--physics`); default cannon-es. */
+  readonly physics?: 'cannon' | 'mujoco';
   readonly zeroPolicy?: boolean;
   readonly worldModel?: WorldModelOptions;
   /** Gaussian noise std added to the policy's raw output (a degraded policy). */
@@ -60,6 +62,8 @@ export interface EvalWorldModelSummary {
 
 /** The base eval summary (src/eval) plus what a local run with a world model adds. */
 export interface EvalSummary extends BaseEvalSummary {
+  /** Physics engine the episodes ran in. */
+  physics?: 'cannon' | 'mujoco';
   action_noise?: number;
   fault?: FaultOptions;
   world_model?: EvalWorldModelSummary;
@@ -95,6 +99,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
     policy: o.policy,
     hookOff: randomActions,
     physicsHz: o.physicsHz,
+    ...(o.physics ? { physics: o.physics } : {}),
     zeroPolicy: o.zeroPolicy,
     worldModel: o.worldModel,
     actionNoise: o.actionNoise,
@@ -166,6 +171,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   const summary: EvalSummary = {
     ...base,
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
+    physics: o.physics ?? 'cannon',
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
     ...(record ? { record } : {}),

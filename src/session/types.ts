@@ -52,4 +52,6 @@ export interface SimSessionOptions extends SessionOptions {
   /** Physics rate (Hz); the policy rate comes from the manifest. */
   readonly physicsHz: number;
   readonly fault?: FaultOptions;
+  /** Physics engine: cannon-es (default) or MuJoCo's WebAssembly build (`--physics mujoco`, loaded only then). */
+  readonly physics?: 'cannon' | 'mujoco';
 }

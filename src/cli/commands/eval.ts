@@ -104,6 +104,7 @@ export function evalCommand() {
       .option('--randomize', 'randomise initial state and physical parameters per episode', false)
       .option('--duration <s>', "episode length (default: the task's)", positiveNumber)
       .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
+      .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
       .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
       .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term in every episode: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note", (v) => parseVelocityCommand(v, '--command'))
       .option('--baseline', 'with --world-model: also run the same episodes without its help (plan: random actions; shield: no shield; monitor: no fault) and report both', false)
@@ -133,6 +134,7 @@ export function evalCommand() {
       randomize: o.randomize,
       durationS: o.duration,
       physicsHz: o.physicsHz,
+      physics: o.physics,
       zeroPolicy: o.zeroPolicy,
       worldModel,
       actionNoise: o.actionNoise,
@@ -155,6 +157,7 @@ interface EvalFlags {
   randomize: boolean;
   duration?: number;
   physicsHz: number;
+  physics: 'cannon' | 'mujoco';
   zeroPolicy: boolean;
   baseline: boolean;
   workers: number;
@@ -178,7 +181,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
   if (o.baseline) throw new UsageError('--baseline', `is not available with ${modes[0]}`, 'a local eval for the baseline');
   if (o.record) throw new UsageError('--record', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes');
   const spec: EvalSpec = {
-    session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault, ...(o.command ? { velocityCommand: o.command } : {}) },
+    session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, physics: o.physics, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault, ...(o.command ? { velocityCommand: o.command } : {}) },
     randomize: o.randomize,
     durationS: o.duration,
     seed: o.seed,

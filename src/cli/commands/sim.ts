@@ -40,6 +40,7 @@ export function simCommand() {
     .addOption(new Option('--realtime', 'pace simulated time to the wall clock (default)').conflicts('fast'))
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
     .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
+    .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
     .option('--async', 'run the policy in a worker thread: the loop never waits for it (action age reported)', false)
@@ -71,6 +72,7 @@ export function simCommand() {
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
         physicsHz: o.physicsHz,
+        physics: o.physics,
         zeroPolicy: o.zeroPolicy,
         worldModel,
         actionNoise: o.actionNoise,
@@ -106,7 +108,7 @@ export function simCommand() {
       if (commandNote) process.stderr.write(`axon: note: ${commandNote}\n`);
       if (!o.json)
         console.log(
-          `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics), ` +
+          `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics, ${o.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'}), ` +
             `${o.duration} s ${realtime ? 'in real time' : 'as fast as possible'}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
         );
       let viewer: Promise<Viewer> | undefined;
@@ -150,6 +152,7 @@ export function simCommand() {
           robot: robotLabel,
           policy: o.policy ?? null,
           seed: o.seed,
+          physics: o.physics,
           duration_s: round(r.steps * session.period, 6),
           ticks: r.steps,
           realtime,

@@ -1,0 +1,219 @@
+/**
+ * MuJoCo robots from what the cannon-es side is built from: a URDF plus SimRobotOptions (the
+ * shipped robots' set-up, or urdfSetup's for a user's URDF), or an MJCF file. The same joint
+ * order (the URDF tree order), defaults, gains, IMU link, contact sensors, spawn rule and
+ * randomisation draws, so that one seed gives one episode in both engines.
+ *
+ * This module and '@mujoco/mujoco' are imported only when a MuJoCo robot is asked for.
+ */
+import { readFileSync } from 'node:fs';
+import { AxonError } from '../../src/core/errors.ts';
+import type { Rng } from '../../src/core/rng.ts';
+import type { SimRobot, SimRobotOptions } from '../SimRobot.ts';
+import { randomizeHumanoid } from '../robots/humanoid.ts';
+import { humanoidJointDefaults, humanoidOptions } from '../robots/humanoid.ts';
+import { robotModel } from '../robots/index.ts';
+import { loadUrdf } from '../urdf/loadUrdf.ts';
+import type { UrdfModel } from '../urdf/parseUrdf.ts';
+import { compileMjcf, compileUrdf, loadMujocoModule } from './loadMujoco.ts';
+import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
+
+export { MujocoRobot } from './MujocoRobot.ts';
+
+/**
+ * A URDF robot in MuJoCo with the cannon-es side's options (the fields that mean something to
+ * both engines; solver and contact-model options of cannon-es are not used).
+ */
+export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: SimRobotOptions): Promise<MujocoRobot> {
+  const mj = await loadMujocoModule();
+  const physicsDt = o.physicsDt ?? 0.002;
+  const g = o.gravity ?? -9.81;
+  const gravity: [number, number, number] = typeof g === 'number' ? [0, 0, g] : [g[0], g[1], g[2]];
+  const rootMass = (link: string): number => {
+    let m = model.linkByName.get(link)?.inertial?.mass ?? 0;
+    for (const j of model.childJoints.get(link) ?? []) if (j.type === 'fixed') m += rootMass(j.child);
+    return m;
+  };
+  const fixedBase = o.fixedBase ?? (model.root === 'world' || !(rootMass(model.root) > 0));
+  const { model: mjModel, notes } = compileUrdf(mj, readFileSync(file, 'utf8'), model, {
+    floating: !fixedBase,
+    ground: o.ground ?? !fixedBase,
+    timestep: physicsDt,
+    gravity,
+    ...(o.strict ? { strict: true } : {}),
+  });
+  const joints: MujocoJointDesc[] = model.treeOrder
+    .filter((j) => j.type !== 'fixed')
+    .map((j) => {
+      const d = o.jointDefaults?.[j.name] ?? {};
+      const continuous = j.type === 'continuous';
+      return {
+        name: j.name,
+        type: j.type as MujocoJointDesc['type'],
+        lower: continuous ? -Infinity : j.lower,
+        upper: continuous ? Infinity : j.upper,
+        velocityLimit: d.velocityLimit ?? j.velocity,
+        effortLimit: d.effortLimit ?? j.effort,
+        damping: d.damping ?? j.damping,
+        friction: d.friction ?? j.friction,
+        armature: d.armature ?? 0,
+        defaultPosition: d.defaultPosition ?? 0,
+        kp: d.kp ?? 0,
+        kd: d.kd ?? 0,
+      };
+    });
+  for (const name of Object.keys(o.jointDefaults ?? {}))
+    if (!joints.some((j) => j.name === name)) throw new AxonError('SIM_OPTION', `jointDefaults.${name}`, 'names no moving joint of the robot', joints.map((j) => j.name).join(', '));
+  const bodyLinks = [model.root, ...model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)].filter((l, i) => i > 0 || !fixedBase);
+  const robot = new MujocoRobot(mj, mjModel, {
+    name: o.name ?? model.name,
+    physicsDt,
+    joints,
+    rootLink: model.root,
+    floating: !fixedBase,
+    ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}),
+    contactSensors: o.contactSensors ?? [],
+    bodyLinks,
+    gravity,
+    pd: o.pd ?? 'explicit',
+    friction: o.friction ?? 0.8,
+    ...(o.basePosition ? { basePosition: o.basePosition } : {}),
+    ...(o.baseOrientation ? { baseOrientation: o.baseOrientation } : {}),
+    spawnOnGround: o.spawnOnGround ?? false,
+    ...(o.sensorNoise ? { sensorNoise: o.sensorNoise } : {}),
+    ...(o.framePositions ? { framePositions: o.framePositions } : {}),
+    notes: [...(model.notes ?? []), ...notes],
+  });
+  if (o.initialPositions !== undefined) {
+    robot.setInitialPositions(o.initialPositions);
+    robot.reset();
+  }
+  return robot;
+}
+
+/** The shipped robots MuJoCo builds (the arm's per-episode target draw stays on the cannon-es side). */
+export const MUJOCO_ROBOTS = ['cartpole', 'pendulum', 'humanoid'] as const;
+
+/** Set-up of the shipped robots, as sim/robots/index.ts gives the cannon-es side. */
+function shippedOptions(name: string): SimRobotOptions {
+  if (name === 'cartpole') return { name, jointDefaults: { slider: { defaultPosition: 0, kp: 0, kd: 0 }, hinge: { defaultPosition: 0, kp: 0, kd: 0 } } };
+  if (name === 'pendulum') return { name, jointDefaults: { joint: { defaultPosition: Math.PI, kp: 10, kd: 1 } } };
+  if (name === 'humanoid') return { ...humanoidOptions, name, jointDefaults: humanoidJointDefaults };
+  throw new AxonError('UNKNOWN_ROBOT', `robot "${name}"`, 'is not a shipped robot MuJoCo builds', `one of ${MUJOCO_ROBOTS.join(', ')} (the arm runs on cannon-es)`);
+}
+
+/** A shipped robot in MuJoCo (same URDF, joint defaults, sensors and options as createSimRobot). */
+export async function createMujocoShippedRobot(name: string, o: { readonly physicsDt?: number; readonly seed?: number } = {}): Promise<MujocoRobot> {
+  const opts = shippedOptions(name);
+  const file = new URL(`../robots/${name}.urdf`, import.meta.url);
+  const robot = await createMujocoUrdfRobot(file.pathname, robotModel(name), { ...opts, ...(o.physicsDt !== undefined ? { physicsDt: o.physicsDt } : {}) });
+  if (o.seed !== undefined) robot.reset(o.seed);
+  return robot;
+}
+
+/**
+ * Randomises a shipped robot's episode with the same draws, in the same order, as the cannon-es
+ * side's `randomize` (sim/robots/index.ts): the same seed gives the same initial state and
+ * parameters in both engines. Call after reset(seed); resets into the drawn state.
+ */
+export function randomizeMujoco(robot: MujocoRobot, rng: Rng): Record<string, number> {
+  const name = robot.spec.name;
+  let drawn: Record<string, number>;
+  if (name === 'cartpole' || name === 'pendulum') {
+    const a = 0.1;
+    const v = 0.05;
+    if (name === 'cartpole') {
+      const cartX = rng.uniform(-0.05, 0.05);
+      const poleAngle = rng.uniform(-a, a);
+      const cartVelocity = rng.uniform(-v, v);
+      const poleVelocity = rng.uniform(-v, v);
+      const poleMassScale = rng.uniform(0.8, 1.2);
+      robot.setEpisodeInitialState([cartX, poleAngle], [cartVelocity, poleVelocity]);
+      robot.setLinkMass('pole', robot.nominalLinkMass('pole') * poleMassScale);
+      drawn = { cartX, poleAngle, cartVelocity, poleVelocity, poleMassScale };
+    } else {
+      const angle = Math.PI + rng.uniform(-a, a);
+      const velocity = rng.uniform(-v, v);
+      const poleMassScale = rng.uniform(0.8, 1.2);
+      robot.setEpisodeInitialState([angle], [velocity]);
+      robot.setLinkMass('pole', robot.nominalLinkMass('pole') * poleMassScale);
+      drawn = { angle, velocity, poleMassScale };
+    }
+  } else if (name === 'humanoid') {
+    // The shared randomizer calls only the SimRobot methods MujocoRobot has too.
+    drawn = randomizeHumanoid(robot as unknown as SimRobot, rng);
+  } else throw new AxonError('SIM_RANDOMIZE', `robot "${name}"`, 'has no randomisation in MuJoCo', MUJOCO_ROBOTS.join(', '));
+  robot.reset();
+  return drawn;
+}
+
+/**
+ * An MJCF model as a robot maker ships it (`--mjcf FILE`): joints in model order, limits from the
+ * model (ranges; actuator force ranges become effort limits when the model's actuators had them
+ * via joint actfrcrange, else unlimited), floating when the model's root body has a free joint,
+ * IMU at `imuLink` (default: the floating root). Gains come from `kp`/`kd` (one value for all).
+ */
+export async function createMujocoMjcfRobot(file: string, o: { readonly physicsDt: number; readonly kp: number; readonly kd: number; readonly imuLink?: string; readonly defaultPositions?: Readonly<Record<string, number>>; readonly name?: string }): Promise<MujocoRobot> {
+  const mj = await loadMujocoModule();
+  const { model, notes, joints: names } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
+  const range = model.jnt_range as Float64Array;
+  const frc = model.jnt_actfrcrange as Float64Array;
+  const jtype = model.jnt_type as Int32Array;
+  const dof = model.jnt_dofadr as Int32Array;
+  const qpos0 = model.qpos0 as Float64Array;
+  const qadr = model.jnt_qposadr as Int32Array;
+  const joints: MujocoJointDesc[] = names.map((name) => {
+    const id = mj.mj_name2id(model, OBJ_JOINT, name);
+    const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
+    const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
+    return {
+      name,
+      type: slide ? 'prismatic' : lim ? 'revolute' : 'continuous',
+      lower: lim ? range[2 * id] : -Infinity,
+      upper: lim ? range[2 * id + 1] : Infinity,
+      velocityLimit: Infinity,
+      effortLimit: frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity,
+      damping: (model.dof_damping as Float64Array)[dof[id]],
+      friction: (model.dof_frictionloss as Float64Array)[dof[id]],
+      armature: (model.dof_armature as Float64Array)[dof[id]],
+      defaultPosition: o.defaultPositions?.[name] ?? qpos0[qadr[id]],
+      kp: o.kp,
+      kd: o.kd,
+    };
+  });
+  // Root: the first body under the world; floating when it has a free joint.
+  let root = -1;
+  for (let b = 1; b < model.nbody && root < 0; b++) if ((model.body_parentid as Int32Array)[b] === 0) root = b;
+  if (root < 0) throw new AxonError('MUJOCO_MJCF_BODY', file, 'has no body under the worldbody', 'a robot body');
+  const jadr = (model.body_jntadr as Int32Array)[root];
+  const floating = jadr >= 0 && jtype[jadr] === mj.mjtJoint.mjJNT_FREE.value;
+  const rootName = mj.mj_id2name(model, OBJ_BODY, root);
+  if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
+  const weld = model.body_weldid as Int32Array;
+  const bodyLinks: string[] = [];
+  for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) bodyLinks.push(mj.mj_id2name(model, OBJ_BODY, b));
+  const g = model.opt.gravity as Float64Array;
+  const base = floating ? Array.from(qpos0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
+  return new MujocoRobot(mj, model, {
+    name: o.name ?? rootName,
+    physicsDt: o.physicsDt,
+    joints,
+    rootLink: rootName,
+    floating,
+    ...(o.imuLink ?? (floating ? rootName : undefined) ? { imuLink: o.imuLink ?? rootName } : {}),
+    contactSensors: [],
+    bodyLinks,
+    gravity: [g[0], g[1], g[2]],
+    pd: 'implicit',
+    contactFilter: false,
+    ...(base ? { basePosition: [base[0], base[1], base[2]] as const, baseOrientation: [base[4], base[5], base[6], base[3]] as const, spawnOnGround: true } : {}),
+    notes,
+  });
+}
+
+/** Reads a URDF as the cannon-es side does (for callers that have only the file). */
+export function readUrdf(file: string, packagePaths: readonly string[] = []): UrdfModel {
+  return loadUrdf(file, { packagePaths });
+}

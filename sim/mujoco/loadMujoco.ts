@@ -1,0 +1,280 @@
+/**
+ * MuJoCo's official WebAssembly build (`@mujoco/mujoco`), loaded only when a MuJoCo robot is asked
+ * for (dynamic import: the cannon-es paths never pay its ~10 MB compile), and the two ways a robot
+ * becomes an mjModel:
+ *
+ * - a URDF through MuJoCo's own URDF compiler (mj parse of the URDF text, `<mujoco><compiler>`
+ *   options injected: discardvisual, fusestatic off so that every link stays a body (IMU frames,
+ *   feet), balanceinertia, strippath), then edited through the mjSpec API before compiling: axon's
+ *   floating base (a freejoint on the root link), a ground plane, one actuator per moving joint
+ *   (gains written per step by MujocoRobot), and moving links without mass given axon's default
+ *   inertial; collision meshes through the virtual file system (by file name: MuJoCo strips paths);
+ * - an MJCF as robot makers ship it (`--mjcf FILE`): every file under the model's folder goes into
+ *   the virtual file system (relative paths kept), so `<include>`s, meshes and textures resolve.
+ *
+ * After compiling, armature, damping, friction loss and the contact filter are written into the
+ * model's arrays (MujocoRobot). Configure time only: nothing here runs on the tick.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { MainModule, MjModel, MjSpec, MjVFS } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
+import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
+
+/** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
+const DEFAULT_MASS = 0.1; // kg
+const DEFAULT_INERTIA = 1e-3; // kg·m² per axis
+
+let modulePromise: Promise<MainModule> | undefined;
+
+/** The MuJoCo WebAssembly module, instantiated once per process (first call ~0.6 s). */
+export function loadMujocoModule(): Promise<MainModule> {
+  modulePromise ??= import('@mujoco/mujoco').then((m) => m.default() as Promise<MainModule>);
+  return modulePromise;
+}
+
+/** The version string of the loaded build (e.g. "3.14.0"). */
+export async function mujocoVersion(): Promise<string> {
+  const mj = await loadMujocoModule();
+  return mj.mj_versionString();
+}
+
+export interface CompiledMujoco {
+  readonly model: MjModel;
+  /** What the import decided (options replaced, defaults given), one line each. */
+  readonly notes: UrdfNote[];
+}
+
+export interface UrdfCompileOptions {
+  /** Free root (a freejoint on the root link) or fixed to the world. */
+  readonly floating: boolean;
+  /** Add the ground plane z = 0. */
+  readonly ground: boolean;
+  /** Physics step (s). */
+  readonly timestep: number;
+  /** World gravity (m/s²). */
+  readonly gravity: readonly [number, number, number];
+  /** Refuse a moving link without mass instead of giving it the default. */
+  readonly strict?: boolean;
+}
+
+/** Our compiler options; a vendor's own `<mujoco>` block is replaced (noted). */
+const COMPILER = '<mujoco><compiler discardvisual="true" fusestatic="false" balanceinertia="true" strippath="true" angle="radian"/></mujoco>';
+
+/**
+ * A URDF (its text, and axon's parse of it for the tree, masses and resolved mesh paths) through
+ * MuJoCo's URDF compiler, with axon's floating base, ground and one actuator per moving joint in
+ * axon's joint order (the URDF tree order). Throws AxonError MUJOCO_COMPILE with MuJoCo's message.
+ */
+export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o: UrdfCompileOptions): CompiledMujoco {
+  const notes: UrdfNote[] = [];
+  const where = `<robot name="${urdf.name}">`;
+  let text = urdfText.replace(/<\?xml[^>]*\?>/, '');
+  const ownBlock = /<mujoco\b[^>]*\/>|<mujoco\b[^>]*>[\s\S]*?<\/mujoco>/g;
+  const own = text.match(ownBlock);
+  if (own) {
+    text = text.replace(ownBlock, '');
+    notes.push({ code: 'MUJOCO_URDF_EXTENSION', where, message: `the URDF's own <mujoco> block replaced by axon's compiler options (${own.join(' ').replace(/\s+/g, ' ').slice(0, 160)})` });
+  }
+  text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
+  const vfs = new mj.MjVFS();
+  let spec: MjSpec | undefined;
+  try {
+    // Collision meshes by file name (strippath); visuals are discarded before assets load.
+    const seen = new Map<string, string>();
+    for (const link of urdf.links)
+      for (const c of link.collisions) {
+        const g = c.geometry;
+        if (g.kind !== 'mesh' || g.path === undefined) continue;
+        const name = basename(g.path);
+        const prev = seen.get(name);
+        if (prev === g.path) continue;
+        if (prev !== undefined) throw new AxonError('MUJOCO_MESH_NAME', `<link name="${link.name}"> <mesh filename="${g.filename}">`, `has the same file name as ${prev} (MuJoCo's URDF compiler keeps only file names)`, 'collision meshes with distinct file names');
+        seen.set(name, g.path);
+        vfs.addBuffer(name, readFileSync(g.path));
+      }
+    spec = parseSpec(mj, text, `${where} (MuJoCo URDF parser)`);
+    editSpec(mj, spec, urdf, o, notes);
+    const model = compileSpec(mj, spec, vfs, where);
+    return { model, notes };
+  } finally {
+    spec?.delete();
+    vfs.delete();
+  }
+}
+
+/**
+ * An MJCF file as a robot maker ships it: every file under its folder (up to 200 MB, skipping
+ * dot-folders) goes into the virtual file system under its path relative to the folder, so
+ * `<include file>`, meshdir/texturedir and asset paths resolve as they would on disk. Adds axon's
+ * ground plane only when `ground` and the model has no plane of its own; its own actuators are
+ * removed (axon drives every hinge/slide joint with its own PD actuator, added here in joint order).
+ */
+export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: boolean; readonly timestep: number }): CompiledMujoco & { readonly joints: string[] } {
+  const root = dirname(file);
+  const vfs = new mj.MjVFS();
+  let spec: MjSpec | undefined;
+  const notes: UrdfNote[] = [];
+  try {
+    let bytes = 0;
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir)) {
+        if (e.startsWith('.')) continue;
+        const p = join(dir, e);
+        const st = statSync(p);
+        if (st.isDirectory()) walk(p);
+        else if (st.isFile()) {
+          bytes += st.size;
+          if (bytes > 200e6) throw new AxonError('MUJOCO_MJCF_FOLDER', root, 'holds more than 200 MB of files', 'an MJCF model folder (the model, its includes and assets)');
+          vfs.addBuffer(relative(root, p).split(sep).join('/'), readFileSync(p));
+        }
+      }
+    };
+    walk(root);
+    const where = relative(process.cwd(), file) || file;
+    // Parse through the VFS (includes resolve there), then edit as a spec.
+    const first = loadXml(mj, basename(file), vfs, where);
+    first.delete();
+    spec = parseSpec(mj, readFileSync(file, 'utf8'), where, vfs);
+    const joints: string[] = [];
+    // Joints in model (depth-first) order: compile once to read them.
+    const probe = compileSpec(mj, spec, vfs, where);
+    for (let j = 0; j < probe.njnt; j++) {
+      const t = probe.jnt_type[j];
+      if (t === mj.mjtJoint.mjJNT_HINGE.value || t === mj.mjtJoint.mjJNT_SLIDE.value) joints.push(mj.mj_id2name(probe, mj.mjtObj.mjOBJ_JOINT.value, j));
+    }
+    let hasPlane = false;
+    for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
+    const nu = probe.nu;
+    probe.delete();
+    if (joints.some((n) => !n)) throw new AxonError('MUJOCO_MJCF_JOINT', where, 'has an unnamed hinge or slide joint', 'every moving joint named (axon addresses joints by name)');
+    if (nu > 0) {
+      let a = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR);
+      while (a) {
+        const next = mj.mjs_nextElement(spec, a);
+        mj.mjs_delete(spec, a);
+        a = next;
+      }
+      notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators, one per hinge/slide joint` });
+    }
+    spec.option.timestep = o.timestep;
+    spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
+    if (o.ground && !hasPlane) addGround(mj, spec);
+    for (const name of joints) addActuator(mj, spec, name);
+    const model = compileSpec(mj, spec, vfs, where);
+    return { model, notes, joints };
+  } finally {
+    spec?.delete();
+    vfs.delete();
+  }
+}
+
+function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string): MjModel {
+  try {
+    return mj.MjModel.from_xml_path(name, vfs);
+  } catch (e) {
+    throw new AxonError('MUJOCO_COMPILE', where, `MuJoCo refused it: ${errText(mj, e)}`, 'a model MuJoCo 3.14 compiles');
+  }
+}
+
+function parseSpec(mj: MainModule, text: string, where: string, vfs?: MjVFS): MjSpec {
+  try {
+    // An MJCF parses against the VFS so that its <include>s resolve there.
+    return vfs ? mj.parseXMLString(text, vfs) : mj.parseXMLString(text);
+  } catch (e) {
+    throw new AxonError('MUJOCO_PARSE', where, `MuJoCo could not parse it: ${errText(mj, e)}`, 'a URDF or MJCF MuJoCo 3.14 reads');
+  }
+}
+
+function compileSpec(mj: MainModule, spec: MjSpec, vfs: MjVFS, where: string): MjModel {
+  let model: MjModel | undefined;
+  try {
+    model = mj.mj_compile(spec, vfs);
+  } catch (e) {
+    throw new AxonError('MUJOCO_COMPILE', where, `MuJoCo's compiler refused it: ${errText(mj, e)}${specError(mj, spec)}`, 'a model MuJoCo 3.14 compiles');
+  }
+  if (!model) throw new AxonError('MUJOCO_COMPILE', where, `MuJoCo's compiler refused it${specError(mj, spec)}`, 'a model MuJoCo 3.14 compiles');
+  return model;
+}
+
+function specError(mj: MainModule, spec: MjSpec): string {
+  try {
+    const s = mj.mjs_getError(spec);
+    return s ? `: ${s}` : '';
+  } catch {
+    return '';
+  }
+}
+
+function errText(mj: MainModule, e: unknown): string {
+  if (typeof e === 'number') {
+    const getMsg = (mj as unknown as { getExceptionMessage?: (x: number) => [string, string] }).getExceptionMessage;
+    if (getMsg) return getMsg(e).join(': ');
+  }
+  return (e as Error)?.message ?? String(e);
+}
+
+function addGround(mj: MainModule, spec: MjSpec): void {
+  const world = mj.mjs_findBody(spec, 'world')!;
+  const g = mj.mjs_addGeom(world, mj.mjs_getSpecDefault(spec)!)!;
+  g.type = mj.mjtGeom.mjGEOM_PLANE;
+  g.size.set([0, 0, 1]);
+  mj.mjs_setName(g.element, 'axon_ground');
+}
+
+/**
+ * One "general" actuator on the joint: force = ctrl + b1·q + b2·q̇ (gain 1, affine bias). The
+ * robot writes ctrl, b1 = −kp and b2 = −(kd + dt·kp | kd) every physics step, so MuJoCo's
+ * implicitfast integrator solves the velocity term with the next velocity (as the cannon-es side's
+ * implicit PD row does).
+ */
+function addActuator(mj: MainModule, spec: MjSpec, joint: string): void {
+  const a = mj.mjs_addActuator(spec, mj.mjs_getSpecDefault(spec)!)!;
+  a.trntype = mj.mjtTrn.mjTRN_JOINT;
+  a.target = joint;
+  a.gaintype = mj.mjtGain.mjGAIN_FIXED;
+  a.biastype = mj.mjtBias.mjBIAS_AFFINE;
+  a.gainprm[0] = 1;
+  a.ctrllimited = mj.mjtLimited.mjLIMITED_FALSE;
+  a.forcelimited = mj.mjtLimited.mjLIMITED_FALSE;
+  mj.mjs_setName(a.element, `axon_${joint}`);
+}
+
+function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileOptions, notes: UrdfNote[]): void {
+  spec.option.timestep = o.timestep;
+  spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
+  spec.option.gravity.set(o.gravity);
+  // Moving links (and the links fixed to them) with no mass: axon's default inertial.
+  const massOf = (link: string): number => {
+    let m = urdf.linkByName.get(link)?.inertial?.mass ?? 0;
+    for (const j of urdf.childJoints.get(link) ?? []) if (j.type === 'fixed') m += massOf(j.child);
+    return m;
+  };
+  const moving = [urdf.root, ...urdf.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)].filter((l, i) => i > 0 || o.floating);
+  for (const link of moving) {
+    if (link === 'world' || massOf(link) > 0) continue;
+    const where = `<link name="${link}">`;
+    if (o.strict) throw new AxonError('URDF_NO_INERTIAL', where, 'the link moves but has no <inertial> (nor the links fixed to it)', 'an <inertial> with mass and inertia on every moving link (or leave out --strict for a default)');
+    const b = mj.mjs_findBody(spec, link);
+    if (!b) continue;
+    b.mass = DEFAULT_MASS;
+    b.inertia.set([DEFAULT_INERTIA, DEFAULT_INERTIA, DEFAULT_INERTIA]);
+    b.explicitinertial = true;
+    notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>: given ${DEFAULT_MASS} kg, ${DEFAULT_INERTIA} kg·m² per axis at its origin` });
+  }
+  if (o.floating) {
+    const root = mj.mjs_findBody(spec, urdf.root);
+    if (!root) throw new AxonError('MUJOCO_COMPILE', `<link name="${urdf.root}">`, 'is not a body of the compiled model', 'the root link as a body');
+    const fj = mj.mjs_addFreeJoint(root)!;
+    mj.mjs_setName(fj.element, 'axon_floating_base');
+  }
+  if (o.ground) addGround(mj, spec);
+  for (const j of urdf.treeOrder) {
+    if (j.type === 'fixed') continue;
+    // axon's actuator clamps the effort (its limit may replace the URDF's): no joint force range.
+    const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, j.name);
+    const joint = el ? mj.mjs_asJoint(el) : undefined;
+    if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
+    addActuator(mj, spec, j.name);
+  }
+}

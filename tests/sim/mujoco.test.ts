@@ -1,0 +1,144 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMujocoShippedRobot, createMujocoUrdfRobot, randomizeMujoco } from '../../sim/mujoco/createMujocoRobot.ts';
+import { createSimRobot, randomize } from '../../sim/robots/index.ts';
+import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
+import { StateWatchdog } from '../../sim/watchdog/StateWatchdog.ts';
+import { Rng } from '../../src/core/rng.ts';
+import type { SimulatedRobot } from '../../src/core/robot.ts';
+import { VENDOR_DEFAULT_POSE, writeVendorHumanoid } from '../helpers/vendorHumanoid.ts';
+
+/** Issue 20: MuJoCo (the official WebAssembly build) behind the same SimulatedRobot contract. */
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+function run(r: SimulatedRobot, seconds: number, dt: number, target: Float64Array, mode: 'position' | 'effort'): void {
+  for (let k = 0; k < Math.round(seconds / dt); k++) {
+    r.command({ mode, target });
+    r.step(dt);
+  }
+}
+
+describe('MujocoRobot', () => {
+  it('the cartpole moves as in cannon-es under the same force (1 s, same initial state)', async () => {
+    const mj = await createMujocoShippedRobot('cartpole', { physicsDt: 0.002 });
+    const cannon = createSimRobot('cartpole', { physicsDt: 0.002 });
+    expect(mj.spec.joints.map((j) => [j.name, j.type, j.effortLimit])).toEqual(cannon.spec.joints.map((j) => [j.name, j.type, j.effortLimit]));
+    const out: number[][] = [];
+    for (const r of [mj, cannon]) {
+      r.setEpisodeInitialState([0, 0.1], [0, 0]);
+      r.reset();
+      run(r, 1, 0.02, new Float64Array([1, 0]), 'effort');
+      const o = r.observe();
+      expect(o.time).toBeCloseTo(1, 9);
+      out.push([...o.jointPosition, ...o.jointVelocity]);
+    }
+    for (let i = 0; i < 4; i++) expect(Math.abs(out[0][i] - out[1][i])).toBeLessThan(2e-3);
+    expect(out[0][1]).toBeGreaterThan(0.2); // the pole fell forward
+    mj.dispose();
+  });
+
+  it('the same seed draws the same randomised episode in both engines', async () => {
+    const mj = await createMujocoShippedRobot('cartpole', { physicsDt: 0.002 });
+    const cannon = createSimRobot('cartpole', { physicsDt: 0.002, randomize: true });
+    mj.reset(7);
+    cannon.reset(7);
+    expect(randomizeMujoco(mj, new Rng(7))).toEqual(randomize(cannon, new Rng(7)));
+    expect(Array.from(mj.observe().jointPosition)).toEqual(Array.from(cannon.observe().jointPosition));
+    expect(mj.linkMass('pole')).toBeCloseTo(cannon.linkMass('pole'), 12);
+    mj.dispose();
+  });
+
+  it('the shipped humanoid holds its pose on PD with IMU, foot contacts and base state', async () => {
+    const r = await createMujocoShippedRobot('humanoid', { physicsDt: 0.002 });
+    r.reset(1);
+    const z0 = r.observe().base!.position[2];
+    run(r, 3, 0.02, Float64Array.from(r.spec.joints, (j) => j.defaultPosition), 'position');
+    const o = r.observe();
+    expect(Math.abs(o.base!.position[2] - z0)).toBeLessThan(0.02);
+    // Feet carry the weight (29.9 kg × 9.81 ≈ 293 N), split about evenly.
+    const total = o.contacts![0] + o.contacts![1];
+    expect(total).toBeGreaterThan(250);
+    expect(total).toBeLessThan(340);
+    expect(Math.min(o.contacts![0], o.contacts![1])).toBeGreaterThan(100);
+    // Accelerometer at rest reads the gravity reaction, +z up in the pelvis frame (sensor noise 0.05).
+    expect(o.imu!.linearAcceleration[2]).toBeGreaterThan(9.3);
+    expect(o.imu!.linearAcceleration[2]).toBeLessThan(10.3);
+    expect(Math.hypot(...o.base!.linearVelocity)).toBeLessThan(0.05);
+    // Effort reported: the knees hold the body (N·m, non-zero, within the limit).
+    const knee = r.jointIndex('left_knee');
+    expect(Math.abs(o.jointEffort[knee])).toBeGreaterThan(1);
+    expect(Math.abs(o.jointEffort[knee])).toBeLessThanOrEqual(r.spec.joints[knee].effortLimit + 1e-9);
+    r.dispose();
+  });
+
+  describe('the 29-DoF vendor humanoid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-vendor-'));
+    const vendor = writeVendorHumanoid(dir);
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it('holds its pose 20 s at 200 Hz (MuJoCo URDF compiler, meshes through the VFS, armature 0.01)', async () => {
+      const HZ = 200;
+      const jointDefaults: Record<string, { kp: number; kd: number; armature: number; defaultPosition: number }> = {};
+      for (const n of vendor.sdkJoints) {
+        const [kp, kd] = /ankle/.test(n) ? [200, 5] : /hip|waist/.test(n) ? [150, 4] : /knee/.test(n) ? [200, 5] : /wrist/.test(n) ? [20, 2] : [40, 10];
+        jointDefaults[n] = { kp, kd, armature: 0.01, defaultPosition: VENDOR_DEFAULT_POSE[n] ?? 0 };
+      }
+      const model = loadUrdf(vendor.urdf);
+      const r = await createMujocoUrdfRobot(vendor.urdf, model, { physicsDt: 1 / HZ, pd: 'implicit', jointDefaults, spawnOnGround: true, imuLink: 'imu_in_pelvis' });
+      expect(r.spec.joints).toHaveLength(29);
+      r.reset();
+      const target = Float64Array.from(r.spec.joints, (j) => j.defaultPosition);
+      const watchdog = new StateWatchdog(r.spec);
+      let o = r.observe();
+      watchdog.reset(o);
+      const z0 = o.base!.position[2];
+      const [x0, y0] = [o.base!.position[0], o.base!.position[1]];
+      let maxDz = 0;
+      for (let k = 0; k < 20 * HZ; k++) {
+        r.command({ mode: 'position', target });
+        r.step(1 / HZ);
+        o = r.observe();
+        watchdog.check(o);
+        maxDz = Math.max(maxDz, Math.abs(o.base!.position[2] - z0));
+      }
+      expect(watchdog.reason).toBeUndefined();
+      expect(maxDz).toBeLessThan(0.03);
+      expect(Math.hypot(o.base!.position[0] - x0, o.base!.position[1] - y0)).toBeLessThan(0.08);
+      let worst = 0;
+      for (let i = 0; i < target.length; i++) worst = Math.max(worst, Math.abs(o.jointPosition[i] - target[i]));
+      expect(worst).toBeLessThan(0.15);
+      r.dispose();
+    });
+  });
+});
+
+describe('axon sim --physics mujoco', () => {
+  it('runs the cartpole policy through the full loop and says which engine ran', () => {
+    const r = axon('sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--physics', 'mujoco', '--duration', '4', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s).toMatchObject({ command: 'sim', physics: 'mujoco', ticks: 200, episode: { success: true, return: 200 } });
+  });
+
+  it('loads MuJoCo only when asked: nothing outside sim/mujoco imports it statically', () => {
+    const files: string[] = [];
+    const walk = (d: string) => {
+      for (const e of readdirSync(d)) {
+        const p = join(d, e);
+        if (statSync(p).isDirectory()) {
+          if (e !== 'node_modules' && !e.startsWith('.') && p !== join('sim', 'mujoco')) walk(p);
+        } else if (p.endsWith('.ts')) files.push(p);
+      }
+    };
+    for (const d of ['src', 'sim', 'hardware']) walk(d);
+    const offenders = files.filter((f) => /^\s*import\s[^(]*from\s+['"](@mujoco\/mujoco|[./]+.*\/mujoco\/[^'"]*)['"]/m.test(readFileSync(f, 'utf8')));
+    expect(offenders).toEqual([]);
+  });
+});
