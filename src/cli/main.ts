@@ -11,6 +11,7 @@ import { bridgeCommand } from './commands/bridge.ts';
 import { replayCommand } from './commands/replay.ts';
 import { describeCommand } from './commands/describe.ts';
 import { exportCommand } from './commands/export.ts';
+import { datasetCommand } from './commands/dataset.ts';
 
 /** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
 export const EXIT_USAGE = 2;
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(replayCommand());
   program.addCommand(describeCommand());
   program.addCommand(exportCommand());
+  program.addCommand(datasetCommand());
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
 import { attachRecorder, type Recorder } from '../record/index.ts';
+import { DatasetWriter, defaultTask, provenance, type DatasetSummary } from '../dataset/index.ts';
 import { round } from '../core/round.ts';
 import { summarize } from './episodes.ts';
 import { episodeOutcome } from './runOne.ts';
@@ -38,6 +39,8 @@ export interface EvalOptions {
   readonly recordDir?: string;
   /** Velocity command (vx m/s, vy m/s, wz rad/s; `--command`) for every episode, clamped to the manifest's command_ranges. */
   readonly velocityCommand?: readonly [number, number, number];
+  /** Record every episode into this LeRobotDataset (one dataset episode per eval episode, with its success and seed). */
+  readonly dataset?: { readonly dir: string; readonly task?: string };
 }
 
 /** What the world-model hook did over the run (present with --world-model). */
@@ -69,6 +72,8 @@ export interface EvalSummary extends BaseEvalSummary {
   world_model?: EvalWorldModelSummary;
   /** --record: the episodes' MCAP files. */
   record?: { dir: string; files: number; ticks: number; dropped: number; bytes: number };
+  /** --dataset: frames received, written and dropped. */
+  dataset?: DatasetSummary;
   baseline?: Omit<EvalSummary, 'baseline' | 'command' | 'robot' | 'seed' | 'randomize' | 'episodes'> & { description: string };
 }
 
@@ -82,10 +87,10 @@ export async function runEval(o: EvalOptions, sessions: SessionSource): Promise<
   const mode = o.worldModel.mode;
   const base: EvalOptions =
     mode === 'plan'
-      ? { ...o, policy: undefined, actionNoise: 1, baseline: false, progress: undefined, recordDir: undefined }
+      ? { ...o, policy: undefined, actionNoise: 1, baseline: false, progress: undefined, recordDir: undefined, dataset: undefined }
       : mode === 'shield'
-        ? { ...o, worldModel: undefined, baseline: false, progress: undefined, recordDir: undefined }
-        : { ...o, fault: undefined, baseline: false, progress: undefined, recordDir: undefined };
+        ? { ...o, worldModel: undefined, baseline: false, progress: undefined, recordDir: undefined, dataset: undefined }
+        : { ...o, fault: undefined, baseline: false, progress: undefined, recordDir: undefined, dataset: undefined };
   const b = await evalOnce(base, sessions, mode === 'plan');
   const description =
     mode === 'plan' ? 'random actions N(0, 1) clipped, no planner' : mode === 'shield' ? 'the same policy and noise without the shield' : 'the same monitor on the unchanged sim (no fault)';
@@ -114,7 +119,19 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
   const record = o.recordDir !== undefined ? { dir: o.recordDir, files: 0, ticks: 0, dropped: 0, bytes: 0 } : undefined;
   if (record) mkdirSync(record.dir, { recursive: true });
+  let dataset: DatasetWriter | undefined;
+  let datasetSummary: DatasetSummary | undefined;
   try {
+    // Opened (or checked for append: a mismatch is refused, naming it) before the first episode.
+    if (o.dataset)
+      dataset = await DatasetWriter.open({
+        dir: o.dataset.dir,
+        spec: session.robot.spec,
+        fps: session.folder.manifest.control_hz,
+        task: o.dataset.task ?? defaultTask(o.robot, session.task.name),
+        scored: true,
+        provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon eval --robot ${o.robot} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
+      });
     for (let k = 0; k < o.episodes; k++) {
       const seed = episodeSeed(o.seed, k);
       let recorder: Recorder | undefined;
@@ -126,6 +143,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
           const wmManifest = session.worldModel?.folder.manifest;
           recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(worldModel ? { worldModel } : {}) }, file);
         }
+        dataset?.attach(loop);
         loop.records$.subscribe((rec) => {
           if (nTimes >= wmTimes.length) return;
           let total = 0;
@@ -137,7 +155,9 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         await recorder?.close().catch(() => {}); // the episode's error is the one to report
         throw e;
       });
+      dataset?.endEpisode({ success: r.success, seed, randomization: r.randomization });
       if (recorder && record) {
+        recorder.setEpisode({ success: r.success, seed, randomization: r.randomization });
         const rs = await recorder.close();
         record.files++;
         record.ticks += rs.ticks;
@@ -163,7 +183,9 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
       }
       o.progress?.(k + 1, successes);
     }
+    datasetSummary = await dataset?.close();
   } finally {
+    await dataset?.close();
     await session.close();
   }
   const policyName = o.policy === undefined ? (o.worldModel ? `none (planning with ${o.worldModel.dir})` : '') : o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy;
@@ -175,6 +197,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
     ...(record ? { record } : {}),
+    ...(datasetSummary ? { dataset: datasetSummary } : {}),
   };
   if (o.worldModel && !randomActions) summary.world_model = worldModelSummary(session, o.worldModel, wmTimes.subarray(0, nTimes), tickTimes.subarray(0, nTimes), {
     vetoes, vetoEpisodes, eventEpisodes, faultEpisodes, maxSurprise, detSum, detMax, detN,

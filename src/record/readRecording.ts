@@ -75,6 +75,11 @@ export interface Recording {
   readonly chunks: number;
   /** The file ended before its footer (killed run or cut copy). */
   readonly truncated: boolean;
+  /**
+   * What a policy's actions are compared with on replay: the recorded raw action (default), or the
+   * command sent after safety ('sent': a dataset keeps no raw action).
+   */
+  readonly actionReference?: 'raw' | 'sent';
   readonly warnings: string[];
 }
 

@@ -58,10 +58,12 @@ export async function comparePolicy(r: Recording, manifest: ModelManifest, polic
   const warnings: string[] = [];
   const builder = new ObservationBuilder(manifest, spec);
   const mapper = new ActionMapper(manifest, spec);
-  const refMapper = new ActionMapper(recordedManifest(r), spec);
+  // A dataset keeps the command sent, not the raw action: compare with it (the recorded safety included).
+  const bySent = r.actionReference === 'sent';
+  const refMapper = bySent ? mapper : new ActionMapper(recordedManifest(r), spec);
   const n = spec.joints.length;
   const cmd = createCommand(spec, mapper.mode);
-  const ref = createCommand(spec, refMapper.mode);
+  const ref = createCommand(spec, bySent ? (r.ticks[0]?.sent.mode ?? mapper.mode) : refMapper.mode);
   const max = new Float64Array(n), sum = new Float64Array(n), maxAt = new Float64Array(n).fill(-1);
   policy.reset();
   builder.reset();
@@ -75,7 +77,8 @@ export async function comparePolicy(r: Recording, manifest: ModelManifest, polic
     const input = builder.build(t.observation, mapper.clipped);
     const raw = await policy.act(input);
     mapper.map(raw, cmd);
-    refMapper.map(t.raw, ref);
+    if (bySent) ref.target.set(t.sent.target);
+    else refMapper.map(t.raw, ref);
     for (let j = 0; j < n; j++) {
       const a = cmd.target[j], b = ref.target[j];
       const d = Number.isNaN(a) && Number.isNaN(b) ? 0 : Math.abs(a - b);
@@ -91,10 +94,10 @@ export async function comparePolicy(r: Recording, manifest: ModelManifest, polic
   const period = r.run.period_s;
   if (typeof period === 'number' && Math.abs(period * manifest.control_hz - 1) > 1e-6)
     warnings.push(`the new policy runs at ${manifest.control_hz} Hz and the recording at ${Math.round(1 / period)} Hz: it sees one observation per recorded tick`);
-  if (mapper.mode !== refMapper.mode) warnings.push(`the new policy commands ${mapper.mode} and the recorded one ${refMapper.mode}: the differences mix units`);
+  if (mapper.mode !== ref.mode) warnings.push(`the new policy commands ${mapper.mode} and the recorded one ${ref.mode}: the differences mix units`);
   const count = r.ticks.length;
   const joints = spec.joints.map((j, i) => ({ joint: j.name, max: max[i], mean: count > 0 ? sum[i] / count : 0, maxAtSeq: maxAt[i] }));
-  return { ticks: count, mode: mapper.mode, recordedMode: refMapper.mode, joints, max: joints.reduce((m, j) => Math.max(m, j.max), 0), warnings };
+  return { ticks: count, mode: mapper.mode, recordedMode: bySent ? `${ref.mode} (sent after safety)` : refMapper.mode, joints, max: joints.reduce((m, j) => Math.max(m, j.max), 0), warnings };
 }
 
 /** What `axon replay FILE` prints: the run, its loop timings, safety, channels, warnings. */

@@ -12,6 +12,7 @@ import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode }
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
+import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -113,6 +114,9 @@ export function evalCommand() {
       .option('--shard <K/N>', 'run only shard K of N (0 <= K < N; episodes K, K+N, ...) and write it with --out, for batch schedulers')
       .option('--out <file>', 'with --shard: the shard result file for `axon eval merge`')
       .option('--record <dir>', 'record every episode to MCAP in DIR, one file each (episode-K-seed-S.mcap; read with axon replay); local runs')
+      .option('--dataset <dir>', 'record every episode into a LeRobotDataset v3.0 (one episode each, with success and seed; created, or appended to when its features match); local runs')
+      .option('--task <text>', "with --dataset: the episodes' task text (default: the task and robot)")
+      .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
       .option('--json', 'print one JSON summary object on the last line of stdout', false),
   ).action(async (o) => {
     const worldModel = worldModelFromFlags(o);
@@ -141,11 +145,18 @@ export function evalCommand() {
       fault: o.fault,
       baseline: o.baseline,
       ...(o.record ? { recordDir: o.record } : {}),
+      ...(o.dataset ? { dataset: { dir: o.dataset, ...(o.task !== undefined ? { task: o.task } : {}) } } : {}),
       ...(o.command ? { velocityCommand: o.command } : {}),
       progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
     });
     if (o.json) console.log(JSON.stringify(summary));
     else printEval(summary);
+    // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
+    const drops = datasetDrops(summary.record ? { dropped: summary.record.dropped, ticks: summary.record.ticks } : undefined, summary.dataset);
+    if (drops) {
+      process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
+      if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
+    }
   });
 }
 
@@ -165,6 +176,7 @@ interface EvalFlags {
   shard?: string;
   out?: string;
   record?: string;
+  dataset?: string;
   json: boolean;
   actionNoise?: number;
   fault?: FaultOptions;
@@ -180,6 +192,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
   if (modes.length > 1) throw new UsageError(String(modes[1]), `cannot be combined with ${modes[0]}`, 'one way to spread the episodes');
   if (o.baseline) throw new UsageError('--baseline', `is not available with ${modes[0]}`, 'a local eval for the baseline');
   if (o.record) throw new UsageError('--record', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes');
+  if (o.dataset) throw new UsageError('--dataset', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes into a dataset');
   const spec: EvalSpec = {
     session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, physics: o.physics, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault, ...(o.command ? { velocityCommand: o.command } : {}) },
     randomize: o.randomize,
@@ -251,6 +264,8 @@ export function evalMergeCommand() {
 function printEval(s: EvalSummary): void {
   console.log(`success rate ${s.success_rate}, mean return ${s.mean_return}, mean steps ${s.mean_steps}`);
   if (s.record) console.log(`recorded ${s.record.files} episodes (${s.record.ticks} ticks, ${Math.round(s.record.bytes / 1024)} KiB) to ${s.record.dir}/episode-*.mcap`);
+  const d = s.dataset;
+  if (d) console.log(`dataset ${d.dir}: ${d.episodes_written} episodes, ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped)${d.appended_to ? ` after ${d.appended_to} episodes already there` : ''}; episode saves ${d.save_ms.mean} ms mean, ${d.save_ms.max} ms max, off the loop`);
   const w = s.world_model;
   if (w) {
     if (w.planner) console.log(`planner ${w.planner.name}: K ${w.planner.samples}, H ${w.planner.horizon}, iterations ${w.planner.iterations}`);

@@ -16,11 +16,25 @@ const nonNegative = (v: string) => {
 import { loadModelFolder } from '../../model/manifest.ts';
 import { loadPolicy } from '../../policy/loadPolicy.ts';
 import { assertModelFits } from '../../model/checkModel.ts';
+import { datasetRecording, readDataset, type Dataset } from '../../dataset/index.ts';
+import { join } from 'node:path';
+
+/** A folder holding meta/info.json is a LeRobotDataset; anything else an MCAP file. */
+function isDataset(path: string): boolean {
+  return existsSync(join(path, 'meta', 'info.json'));
+}
+
+const episodeIndex = (v: string) => {
+  const x = Number(v);
+  if (!Number.isInteger(x) || x < 0) throw new InvalidArgumentError('expected an episode index >= 0');
+  return x;
+};
 
 export function replayCommand() {
   return new Command('replay')
-    .description('Summarise an MCAP recording made with --record; with --policy, re-run a policy on the recorded observations and report how its actions differ.')
-    .argument('<file>', 'MCAP file written by --record')
+    .description('Summarise an MCAP recording made with --record, or an episode of a LeRobotDataset (--dataset, axon export lerobot); with --policy, re-run a policy on the recorded observations and report how its actions differ.')
+    .argument('<file>', 'MCAP file written by --record, or a LeRobotDataset folder')
+    .option('--episode <k>', 'with a dataset: the episode to summarise or play (default 0; --policy without it compares every episode)', episodeIndex)
     .option('--policy <dir>', 're-run this model folder on the recorded observations and compare its commands with the recorded ones')
     .option('--view', 'play the recording back in the viewer (robot drawn from its URDF, panels as live)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
@@ -28,6 +42,8 @@ export function replayCommand() {
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o) => {
+      if (isDataset(file)) return replayDataset(file, o);
+      if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);
       for (const w of rec.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
       if (o.view) await playInViewer(rec, o);
@@ -117,4 +133,61 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
     await viewer.close();
     await robot.close();
   }
+}
+
+/**
+ * `axon replay DATASET`: an episode of a LeRobotDataset as a recording (robot posed from
+ * observation.state; the command sent from action). --policy compares the new model's commands
+ * with the recorded `action` per joint, over episode K or every episode.
+ */
+async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; json: boolean; episode?: number }): Promise<void> {
+  const ds = await readDataset(dir);
+  for (const w of ds.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
+  if (ds.episodes.length === 0) throw new UsageError('<file>', `${dir} holds no whole episode`);
+  const k = o.episode ?? 0;
+  const rec = await datasetRecording(ds, k);
+  if (o.view) await playInViewer(rec, o);
+  const summary: ReturnType<typeof recordingSummary> & { dataset?: unknown; policy_diff?: PolicyDiff & { policy: string; episodes: number } } = {
+    ...recordingSummary(rec),
+    dataset: { dir, episode: k, episodes: ds.episodes.length, task: rec.run.task, success: rec.episode?.success ?? null, seed: rec.run.seed ?? null, fps: ds.info.fps },
+  };
+  if (o.policy !== undefined) {
+    const spec = recordedSpec(rec);
+    const folder = loadModelFolder(o.policy);
+    assertModelFits(folder.manifest, spec, {}, `${o.policy}/manifest.json`);
+    const policy = await loadPolicy(folder);
+    try {
+      const which = o.episode !== undefined ? [k] : ds.episodes.map((e) => e.episode_index);
+      const diffs: PolicyDiff[] = [];
+      for (const e of which) diffs.push(await comparePolicy(e === k ? rec : await datasetRecording(ds, e), folder.manifest, policy));
+      summary.policy_diff = { policy: o.policy, episodes: which.length, ...mergeDiffs(diffs) };
+    } finally {
+      await policy.close();
+    }
+  }
+  if (o.json) console.log(JSON.stringify(summary));
+  else {
+    console.log(`${dir}: episode ${k} of ${ds.episodes.length} (task "${rec.run.task}", ${rec.episode?.success === undefined ? 'no success recorded' : rec.episode.success ? 'success' : 'failed'}), ${summary.ticks} frames at ${ds.info.fps} fps`);
+    const d = summary.policy_diff;
+    if (d) {
+      console.log(`policy ${d.policy} on the recorded observations of ${d.episodes} episode(s) (${d.ticks} frames, ${d.mode} commands vs recorded ${d.recordedMode}):`);
+      for (const j of d.joints) console.log(`  ${j.joint.padEnd(20)} max |Δ| ${fmt(j.max)} (frame ${j.maxAtSeq})  mean |Δ| ${fmt(j.mean)}`);
+      console.log(d.max === 0 ? '  identical commands on every frame' : `  largest difference ${fmt(d.max)}`);
+      for (const w of d.warnings) console.log(`  warning: ${w}`);
+    }
+  }
+}
+
+/** One PolicyDiff over several episodes: per joint the largest difference and the frame-weighted mean. */
+function mergeDiffs(diffs: PolicyDiff[]): PolicyDiff {
+  const ticks = diffs.reduce((a, d) => a + d.ticks, 0);
+  const joints = diffs[0].joints.map((j, i) => {
+    let best = diffs[0].joints[i], sum = 0;
+    for (const d of diffs) {
+      if (d.joints[i].max > best.max) best = d.joints[i];
+      sum += d.joints[i].mean * d.ticks;
+    }
+    return { joint: j.joint, max: best.max, mean: ticks > 0 ? sum / ticks : 0, maxAtSeq: best.maxAtSeq };
+  });
+  return { ticks, mode: diffs[0].mode, recordedMode: diffs[0].recordedMode, joints, max: Math.max(...joints.map((j) => j.max)), warnings: [...new Set(diffs.flatMap((d) => d.warnings))] };
 }

@@ -11,6 +11,8 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkPortFree, checkWritable } from '../preflight.ts';
+import { DatasetWriter, defaultTask, provenance, type DatasetSummary } from '../../dataset/index.ts';
+import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
 
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -48,6 +50,9 @@ export function simCommand() {
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
+    .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features match); read with axon dataset info / axon replay')
+    .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
+    .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--urdf <file>', 'simulate this URDF file instead of a shipped robot (--robot then only names it)')
     .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added', [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
@@ -67,6 +72,8 @@ export function simCommand() {
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
       const worldModel = o.urdf && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
       if (o.robot === undefined && !o.urdf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, or --urdf FILE`);
+      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot) && o.dataset)
+        throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
       if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot }, worldModel);
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',
@@ -113,6 +120,21 @@ export function simCommand() {
         );
       let viewer: Promise<Viewer> | undefined;
       let recorder: Recorder | undefined;
+      // --dataset: opened (or checked for append) before the robot moves; a mismatch is refused here.
+      let dataset: DatasetWriter | undefined = o.dataset
+        ? await DatasetWriter.open({
+            dir: o.dataset,
+            spec: session.robot.spec,
+            fps: session.folder.manifest.control_hz,
+            task: o.task ?? defaultTask(robotLabel, session.task.name),
+            scored: true,
+            provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon sim --robot ${robotLabel}` }),
+          }).catch(async (e: unknown) => {
+            await session.close();
+            throw e;
+          })
+        : undefined;
+      let datasetSummary: DatasetSummary | undefined;
       // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
       const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
       // Ctrl-C / SIGTERM end the run as its duration would: the loop stops, the recording is
@@ -129,6 +151,7 @@ export function simCommand() {
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
           if (o.async) countActionAge(loop, age);
+          dataset?.attach(loop);
           // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
           // ghost paths, the predicted trajectory alone for the recording.
           const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
@@ -145,8 +168,12 @@ export function simCommand() {
             );
           }
         });
+        recorder?.setEpisode({ success: r.success, seed: o.seed, randomization: r.randomization });
         const record = recorder ? await recorder.close() : undefined;
         recorder = undefined;
+        dataset?.endEpisode({ success: r.success, seed: o.seed, randomization: r.randomization });
+        datasetSummary = dataset ? await dataset.close() : undefined;
+        dataset = undefined;
         const summary = {
           command: 'sim',
           robot: robotLabel,
@@ -163,12 +190,23 @@ export function simCommand() {
           safety: safetySummary(r.safety),
           randomization: r.randomization,
           ...(record ? { record } : {}),
+          ...(datasetSummary ? { dataset: datasetSummary } : {}),
           ...(o.command || hasVelocityTerm(session.folder.manifest) ? { velocity_command: Array.from(session.command.value) } : {}),
           ...(o.async ? { async_policy: asyncSummary(age) } : {}),
           ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),
         };
         if (o.json) console.log(JSON.stringify(summary));
-        else printHuman(summary);
+        else {
+          printHuman(summary);
+          const d = summary.dataset;
+          if (d) console.log(`dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`);
+        }
+        // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
+        const drops = datasetDrops(record, datasetSummary);
+        if (drops) {
+          process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
+          if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
+        }
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);
@@ -181,6 +219,7 @@ export function simCommand() {
         }
         try {
           await recorder?.close();
+          await dataset?.close();
         } finally {
           try {
             await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)

@@ -1,0 +1,209 @@
+/**
+ * Records a loop's ticks straight into a LeRobotDataset (`--dataset DIR`), one episode at a time.
+ *
+ * On the tick (a `records$` subscriber) the writer copies the frame's numbers into the episode's
+ * buffer (EpisodeBuffer: no allocation but a block every 2048 frames, no I/O). `endEpisode()` hands
+ * the buffer's columns to a worker thread (transferred, not copied) that encodes and writes the
+ * episode (DatasetStore); the loop's thread never waits for it.
+ *
+ * Nothing is dropped silently: every tick handed to the writer is counted as received; an episode
+ * is written whole or not at all. When the episodes waiting for the worker hold more than
+ * `maxPendingFrames` frames (a writer slower than the loop), the episode being recorded is dropped
+ * whole and counted; the summary gives received, written and dropped frames (received = written +
+ * dropped after close()).
+ */
+import { Worker } from 'node:worker_threads';
+import type { Subscription } from 'rxjs';
+import type { TickRecord } from '../loop/TickRecord.ts';
+import type { RobotSpec } from '../core/robot.ts';
+import { AxonError } from '../core/errors.ts';
+import { EpisodeBuffer } from './EpisodeBuffer.ts';
+import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
+import { featureSource, runFeatures, type Provenance } from './format.ts';
+import type { FromWorker, ToWorker } from './writerWorker.ts';
+
+export interface DatasetWriterOptions {
+  readonly dir: string;
+  readonly spec: RobotSpec;
+  /** Frames per second: the loop's rate. */
+  readonly fps: number;
+  /** Task text of the episodes. */
+  readonly task: string;
+  /** A task scores the run: next.reward and next.success are written. */
+  readonly scored: boolean;
+  readonly provenance: Provenance;
+  /** Frames waiting for the writer thread beyond which a new episode is dropped whole (default 250,000). */
+  readonly maxPendingFrames?: number;
+  /** Tests: the writer thread sleeps this long before each episode (a slow disk). */
+  readonly slowMs?: number;
+}
+
+export interface DatasetSummary {
+  readonly dir: string;
+  /** Episodes in the dataset before this run (appended after them). */
+  readonly appended_to: number;
+  readonly episodes_written: number;
+  readonly episodes_dropped: number;
+  readonly frames_received: number;
+  readonly frames_written: number;
+  readonly frames_dropped: number;
+  /** Writer-thread time to save one episode (ms): encode + write + metadata. */
+  readonly save_ms: { readonly mean: number; readonly max: number };
+  readonly errors: string[];
+}
+
+export class DatasetWriter {
+  private buffer: EpisodeBuffer | undefined;
+  private sub: Subscription | undefined;
+  private dropping = false;
+  private received = 0;
+  private written = 0;
+  private dropped = 0;
+  private episodesWritten = 0;
+  private episodesDropped = 0;
+  private pendingFrames = 0;
+  private nextId = 0;
+  private readonly pending = new Map<number, number>(); // id -> frames
+  private saveMsSum = 0;
+  private saveMsMax = 0;
+  private readonly errors: string[] = [];
+  private idle: (() => void) | undefined;
+  private closed: Promise<DatasetSummary> | undefined;
+  private readonly source;
+
+  private constructor(
+    private readonly o: DatasetWriterOptions,
+    private readonly worker: Worker,
+    readonly appendedTo: number,
+  ) {
+    this.source = featureSource(o.spec, o.scored);
+    worker.on('message', (m: FromWorker) => this.onMessage(m));
+  }
+
+  /**
+   * Starts the writer thread and opens (or creates) the dataset there. Rejects with the store's
+   * AxonError (DATASET_MISMATCH naming the differences, DATASET_WRITE) before any tick runs.
+   */
+  static async open(o: DatasetWriterOptions): Promise<DatasetWriter> {
+    const features = runFeatures(featureSource(o.spec, o.scored));
+    const options: StoreOptions = { robotType: o.spec.name, fps: o.fps, features, provenance: o.provenance };
+    const worker = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), {
+      workerData: { entry: new URL('./writerWorker.ts', import.meta.url).href, dir: o.dir, options, ...(o.slowMs ? { slowMs: o.slowMs } : {}) },
+    });
+    const first = await new Promise<FromWorker>((resolve, reject) => {
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    if (first.kind !== 'opened') {
+      await worker.terminate();
+      const e = first.kind === 'failed' ? first.error : { message: `unexpected ${first.kind}` };
+      throw e.code ? new AxonError(e.code, e.where ?? o.dir, e.message.replace(`${e.where}: `, '')) : new AxonError('DATASET_WRITE', o.dir, e.message);
+    }
+    return new DatasetWriter(o, worker, first.episodes);
+  }
+
+  /** Frames received so far (every tick handed to the writer). */
+  get framesReceived(): number {
+    return this.received;
+  }
+
+  /** Starts an episode on `loop`'s ticks; subscribe before the loop runs. */
+  attach(loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription } }): void {
+    if (this.buffer) throw new Error('DatasetWriter.attach: the previous episode was not ended');
+    this.buffer = new EpisodeBuffer(this.source);
+    this.dropping = this.pendingFrames >= (this.o.maxPendingFrames ?? 250_000);
+    this.sub = loop.records$.subscribe(this.onTick);
+  }
+
+  // On the tick: count, copy numbers (or count a drop), nothing else.
+  private readonly onTick = (r: TickRecord): void => {
+    this.received++;
+    if (this.dropping) return;
+    const b = this.buffer!;
+    if (this.pendingFrames + b.length >= (this.o.maxPendingFrames ?? 250_000)) {
+      this.dropping = true; // the episode is dropped whole at its end, never written with a gap
+      return;
+    }
+    const ob = r.observation;
+    b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), action: r.sent.target, episodeReturn: r.episodeReturn });
+  };
+
+  /**
+   * Ends the episode begun by attach(): its frames go to the writer thread (or are counted as
+   * dropped). `success`, `seed` and `randomization` are kept with the episode.
+   */
+  endEpisode(meta: { success?: boolean; seed?: number; randomization?: Record<string, number> } = {}): void {
+    const b = this.buffer;
+    if (!b) return;
+    this.sub?.unsubscribe();
+    this.sub = undefined;
+    this.buffer = undefined;
+    const frames = this.episodeFrames;
+    this.episodeStart = this.received;
+    if (this.dropping || b.length === 0) {
+      this.dropped += frames;
+      if (frames > 0) this.episodesDropped++;
+      return;
+    }
+    const data = b.take({ task: this.o.task, ...meta });
+    const id = this.nextId++;
+    this.pending.set(id, data.length);
+    this.pendingFrames += data.length;
+    // Frames the tick counted but the buffer did not take (none unless dropping) are dropped.
+    if (frames > data.length) this.dropped += frames - data.length;
+    this.worker.postMessage({ kind: 'episode', id, data } satisfies ToWorker, transferList(data));
+  }
+
+  private episodeStart = 0;
+  private get episodeFrames(): number {
+    return this.received - this.episodeStart;
+  }
+
+  private onMessage(m: FromWorker): void {
+    if (m.kind === 'written' || (m.kind === 'failed' && m.id !== undefined)) {
+      const frames = this.pending.get(m.id!) ?? 0;
+      this.pending.delete(m.id!);
+      this.pendingFrames -= frames;
+      if (m.kind === 'written') {
+        this.written += frames;
+        this.episodesWritten++;
+        this.saveMsSum += m.ms;
+        if (m.ms > this.saveMsMax) this.saveMsMax = m.ms;
+      } else {
+        this.dropped += frames;
+        this.episodesDropped++;
+        this.errors.push(m.error.message);
+      }
+      if (this.pending.size === 0) this.idle?.();
+    } else if (m.kind === 'failed') this.errors.push(m.error.message);
+  }
+
+  /** Ends an open episode, waits for every episode to be written, stops the writer thread. Idempotent. */
+  close(): Promise<DatasetSummary> {
+    this.closed ??= (async () => {
+      if (this.buffer) this.endEpisode();
+      if (this.pending.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
+      await new Promise<void>((resolve) => {
+        this.worker.once('exit', () => resolve());
+        this.worker.postMessage({ kind: 'close' } satisfies ToWorker);
+      });
+      const r = (x: number) => Math.round(x * 100) / 100;
+      return {
+        dir: this.o.dir,
+        appended_to: this.appendedTo,
+        episodes_written: this.episodesWritten,
+        episodes_dropped: this.episodesDropped,
+        frames_received: this.received,
+        frames_written: this.written,
+        frames_dropped: this.dropped,
+        save_ms: { mean: r(this.saveMsSum / Math.max(1, this.episodesWritten)), max: r(this.saveMsMax) },
+        errors: this.errors,
+      };
+    })();
+    return this.closed;
+  }
+}
+
+function transferList(d: EpisodeData): ArrayBuffer[] {
+  return Object.values(d.columns).map((c) => c.buffer as ArrayBuffer);
+}

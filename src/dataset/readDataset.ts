@@ -1,0 +1,162 @@
+/**
+ * Reading a LeRobotDataset v3.0 back (hyparquet): its metadata, one episode's frames, and an
+ * episode as a Recording, so that `axon replay DATASET` summarises, plays (--view) and re-runs a
+ * policy on it (--policy) as it does an MCAP file.
+ *
+ * Only committed episodes are read (info.json's total_episodes; rows are found through the
+ * episodes table's row ranges), so a dataset left by a killed writer reads up to its last whole
+ * episode; a leftover journal is reported, and repaired by the next writer that opens the folder.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { AxonError } from '../core/errors.ts';
+import type { ControlMode, Observation, RobotSpec } from '../core/robot.ts';
+import type { Recording, RecordedTick } from '../record/readRecording.ts';
+import { reviveNonFinite } from '../record/json.ts';
+import { readEpisodeRows, readTasks, type EpisodeRow } from './DatasetStore.ts';
+import { INFO_PATH, JOURNAL_PATH, STATS_PATH, formatPath, validateInfo, type DatasetInfo } from './format.ts';
+import { readParquetRows } from './readParquet.ts';
+import type { StatsByFeature } from './stats.ts';
+
+export interface Dataset {
+  readonly dir: string;
+  readonly info: DatasetInfo;
+  readonly episodes: EpisodeRow[];
+  readonly tasks: string[];
+  readonly stats: StatsByFeature | undefined;
+  readonly warnings: string[];
+}
+
+export async function readDataset(dir: string): Promise<Dataset> {
+  const infoFile = join(dir, INFO_PATH);
+  if (!existsSync(infoFile)) throw new AxonError('DATASET_READ', dir, 'has no meta/info.json', 'a LeRobotDataset v3.0 folder');
+  const info = validateInfo(JSON.parse(readFileSync(infoFile, 'utf8')), infoFile);
+  const warnings: string[] = [];
+  if (existsSync(join(dir, JOURNAL_PATH)))
+    warnings.push(`${dir}: an episode was being saved when its writer stopped; read up to the last whole episode (${info.total_episodes}); the next axon writer repairs the folder`);
+  const all = await readEpisodeRows(dir, info);
+  const episodes = all.filter((e) => e.episode_index < info.total_episodes);
+  const tasks = await readTasks(dir);
+  const statsFile = join(dir, STATS_PATH);
+  const stats = existsSync(statsFile) ? (JSON.parse(readFileSync(statsFile, 'utf8')) as StatsByFeature) : undefined;
+  return { dir, info, episodes, tasks, stats, warnings };
+}
+
+/** One episode's frames: columns by feature name, plain numbers (vectors as arrays). */
+export async function readEpisode(ds: Dataset, k: number): Promise<{ row: EpisodeRow; frames: Record<string, unknown>[] }> {
+  const row = ds.episodes.find((e) => e.episode_index === k);
+  if (!row) throw new AxonError('DATASET_EPISODE', `--episode ${k}`, `is not in ${ds.dir}`, `0..${ds.episodes.length - 1}`);
+  const c = row['data/chunk_index'], f = row['data/file_index'];
+  // Row offset inside its file: the first row of the file is the first row of its first episode.
+  const firstInFile = Math.min(...ds.episodes.filter((e) => e['data/chunk_index'] === c && e['data/file_index'] === f).map((e) => e.dataset_from_index));
+  const file = join(ds.dir, formatPath(ds.info.data_path, c, f));
+  const frames = await readParquetRows(file, { rowStart: row.dataset_from_index - firstInFile, rowEnd: row.dataset_to_index - firstInFile });
+  if (frames.length !== row.length) throw new AxonError('DATASET_READ', file, `holds ${frames.length} rows of episode ${k}, the episodes table says ${row.length}`);
+  return { row, frames };
+}
+
+/** The robot spec kept in info.json (`axon.robot_spec`). */
+export function datasetSpec(ds: Dataset): RobotSpec {
+  const s = ds.info.axon?.robot_spec;
+  if (s === undefined) throw new AxonError('DATASET_READ', join(ds.dir, INFO_PATH), 'has no axon.robot_spec', 'a dataset written by axon (replay needs the robot description)');
+  return JSON.parse(JSON.stringify(s), reviveNonFinite) as RobotSpec;
+}
+
+const nums = (v: unknown): number[] => (Array.isArray(v) ? v.map((x) => (x === null ? NaN : Number(x))) : []);
+
+/**
+ * Episode `k` as a Recording: observations from observation.state (and .imu), the command sent
+ * from `action`, the return from next.reward. A dataset keeps no policy input or raw action:
+ * `actionReference: 'sent'` tells comparePolicy to compare with the command sent.
+ */
+export async function datasetRecording(ds: Dataset, k: number): Promise<Recording> {
+  const spec = datasetSpec(ds);
+  const { row, frames } = await readEpisode(ds, k);
+  const n = spec.joints.length;
+  const manifest = ds.info.axon?.model_manifest as { action?: { type?: string } } | undefined;
+  const mode: ControlMode = manifest?.action?.type === 'joint_effort' ? 'effort' : manifest?.action?.type === 'joint_velocity' ? 'velocity' : 'position';
+  const empty = new Float32Array(0);
+  let ret = 0;
+  const ticks: RecordedTick[] = frames.map((fr, i) => {
+    const st = nums(fr['observation.state']);
+    const imu = fr['observation.imu'] === undefined ? undefined : nums(fr['observation.imu']);
+    const observation: Observation = {
+      time: i / ds.info.fps,
+      seq: i,
+      jointPosition: Float32Array.from(st.slice(0, n)),
+      jointVelocity: Float32Array.from(st.slice(n, 2 * n)),
+      jointEffort: new Float32Array(n).fill(NaN),
+      ...(imu ? { imu: { orientation: Float32Array.from(imu.slice(0, 4)), angularVelocity: Float32Array.from(imu.slice(4, 7)), linearAcceleration: Float32Array.from(imu.slice(7, 10)) } } : {}),
+      extras: {},
+    };
+    const target = Float64Array.from(nums(fr.action));
+    const r = fr['next.reward'];
+    if (typeof r === 'number') ret += r;
+    return {
+      seq: i,
+      time: i / ds.info.fps,
+      latenessUs: 0,
+      stageUs: {},
+      observation,
+      input: empty,
+      raw: empty,
+      action: empty,
+      proposed: { mode, target },
+      sent: { mode, target },
+      safetyState: 'running',
+      episodeReturn: typeof r === 'number' ? ret : NaN,
+      terminated: false,
+    };
+  });
+  const dataFile = join(ds.dir, formatPath(ds.info.data_path, row['data/chunk_index'], row['data/file_index']));
+  return {
+    file: `${ds.dir} episode ${k}`,
+    bytes: statSync(dataFile).size,
+    spec,
+    manifest: undefined,
+    run: {
+      command: 'dataset',
+      robot: spec.name,
+      policy: ds.info.axon?.model,
+      period_s: 1 / ds.info.fps,
+      episode: k,
+      task: row.tasks[0],
+      ...(row['axon/seed'] !== null ? { seed: row['axon/seed'] } : {}),
+    },
+    ...(row['axon/success'] !== null ? { episode: { success: row['axon/success'], ...(row['axon/seed'] !== null ? { seed: row['axon/seed'] } : {}) } } : {}),
+    ticks,
+    events: [],
+    channels: {},
+    compression: [],
+    chunks: 0,
+    truncated: false,
+    warnings: [...ds.warnings],
+    actionReference: 'sent',
+  };
+}
+
+/** What `axon dataset info` prints: totals, episodes (length, task, success, seed), tasks, features, stats. */
+export function datasetInfoSummary(ds: Dataset) {
+  const i = ds.info;
+  const lengths = ds.episodes.map((e) => e.length);
+  const r4 = (v: readonly number[]) => v.map((x) => Math.round(x * 1e4) / 1e4);
+  return {
+    command: 'dataset info',
+    dir: ds.dir,
+    codebase_version: i.codebase_version,
+    robot_type: i.robot_type,
+    fps: i.fps,
+    total_episodes: i.total_episodes,
+    total_frames: i.total_frames,
+    total_tasks: i.total_tasks,
+    duration_s: Math.round((i.total_frames / i.fps) * 1000) / 1000,
+    episode_length: lengths.length ? { min: Math.min(...lengths), max: Math.max(...lengths), mean: Math.round((lengths.reduce((a, b) => a + b, 0) / lengths.length) * 100) / 100 } : null,
+    successes: ds.episodes.filter((e) => e['axon/success'] === true).length,
+    episodes: ds.episodes.map((e) => ({ index: e.episode_index, length: e.length, task: e.tasks.join('; '), success: e['axon/success'], seed: e['axon/seed'], file: formatPath(i.data_path, e['data/chunk_index'], e['data/file_index']) })),
+    tasks: ds.tasks,
+    features: Object.fromEntries(Object.entries(i.features).map(([k, f]) => [k, { dtype: f.dtype, shape: f.shape, ...(f.names ? { names: f.names } : {}) }])),
+    stats: ds.stats ? Object.fromEntries(Object.entries(ds.stats).map(([k, s]) => [k, { min: r4(s.min), max: r4(s.max), mean: r4(s.mean), std: r4(s.std), count: s.count[0] }])) : null,
+    provenance: i.axon ? { axon_version: i.axon.axon_version, robot: i.axon.robot, robot_spec_sha256: i.axon.robot_spec_sha256, model: i.axon.model ?? null, model_manifest_sha256: i.axon.model_manifest_sha256 ?? null, source: i.axon.source ?? null } : null,
+    warnings: ds.warnings,
+  };
+}

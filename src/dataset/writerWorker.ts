@@ -1,0 +1,48 @@
+/**
+ * The dataset writer's thread: owns the DatasetStore, encodes and writes each episode handed over
+ * by the loop's thread, and says when it is written. Started by DatasetWriter through
+ * src/policy/worker.boot.mjs.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { AxonError } from '../core/errors.ts';
+import { DatasetStore, type EpisodeData, type StoreOptions } from './DatasetStore.ts';
+
+export type ToWorker = { kind: 'episode'; id: number; data: EpisodeData } | { kind: 'close' };
+export type FromWorker =
+  | { kind: 'opened'; episodes: number; frames: number }
+  | { kind: 'written'; id: number; index: number; frames: number; ms: number }
+  | { kind: 'failed'; id?: number; error: { code?: string; where?: string; message: string } }
+  | { kind: 'closed' };
+
+const { dir, options, slowMs } = workerData as { dir: string; options: StoreOptions; slowMs?: number };
+const port = parentPort!;
+const post = (m: FromWorker) => port.postMessage(m);
+const asError = (e: unknown) => (e instanceof AxonError ? { code: e.code, where: e.where, message: e.message } : { message: (e as Error).message ?? String(e) });
+
+let store: DatasetStore | undefined;
+try {
+  store = await DatasetStore.open(dir, options);
+  post({ kind: 'opened', episodes: store.info.total_episodes, frames: store.info.total_frames });
+} catch (e) {
+  post({ kind: 'failed', error: asError(e) });
+}
+
+const _sleep = new Int32Array(new SharedArrayBuffer(4));
+port.on('message', (m: ToWorker) => {
+  if (m.kind === 'close') {
+    store?.close();
+    post({ kind: 'closed' });
+    port.close();
+    return;
+  }
+  const t0 = performance.now();
+  try {
+    if (!store) throw new Error('the dataset is not open');
+    // A writer made slow on purpose (tests): the loop's thread must count its drops, never wait.
+    if (slowMs) Atomics.wait(_sleep, 0, 0, slowMs);
+    const index = store.writeEpisode(m.data);
+    post({ kind: 'written', id: m.id, index, frames: m.data.length, ms: performance.now() - t0 });
+  } catch (e) {
+    post({ kind: 'failed', id: m.id, error: asError(e) });
+  }
+});
