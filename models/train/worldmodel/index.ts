@@ -7,6 +7,7 @@
  * cartpole-wm: the shield on cartpole-balance with action noise (with vs without, 100 episodes),
  * and the surprise monitor with a mid-episode pole-mass fault vs the unchanged sim (100 episodes).
  */
+import { defaultMonitorOptions } from '../../../src/worldmodel/MonitorHook.ts';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { sha256Hex } from '../onnx/writeOnnx.ts';
@@ -76,6 +77,19 @@ World-model stage per tick: p50 ${w.stage_us.p50} µs, p99 ${w.stage_us.p99} µs
 `;
 }
 
+/** How the cartpole's monitor decides, from its manifest and the monitor's defaults (every number generated). */
+function monitorRule(b: WorldModelBuild): string {
+  const m = b.manifest.world_model!.monitor;
+  const threshold = m?.threshold ?? defaultMonitorOptions.threshold;
+  const ticks = m?.ticks ?? defaultMonitorOptions.ticks;
+  const w = defaultMonitorOptions.window;
+  return `The monitor raises the event when the surprise is above the threshold (${threshold}) for ${ticks} ticks in a row, or
+at once when the windowed surprise, the RMS of the surprise over the last ${w} ticks (${+(w * b.manifest.world_model!.dt).toFixed(3)} s), is
+above 1.25 × the threshold. The pole is light (0.1 kg on a 1 kg cart), so tripling its mass changes
+one tick's error only a little near balance, and one tick's noise often breaks a run of ${ticks}; the
+window averages the noise out.`;
+}
+
 export function cartpoleReadme(b: WorldModelBuild, seed: number, shield?: EvalSummary, monitor?: EvalSummary, mass?: EvalSummary): string {
   return `# cartpole-wm
 
@@ -112,8 +126,7 @@ ${
 | pole mass × 3 at 2 s (\`--fault mass:3@2\`) | ${mass?.world_model?.monitor?.episodes_with_event ?? '–'}/100 | mean ${mass?.world_model?.monitor?.detection_s?.mean ?? '–'} s, max ${mass?.world_model?.monitor?.detection_s?.max ?? '–'} s |
 | unchanged sim (baseline) | ${(monitor.baseline as unknown as { world_model?: { monitor?: { episodes_with_event: number; max_surprise: number } } })?.world_model?.monitor?.episodes_with_event ?? '–'}/100 (max surprise ${(monitor.baseline as unknown as { world_model?: { monitor?: { max_surprise: number } } })?.world_model?.monitor?.max_surprise ?? '–'}) | – |
 
-The pole is light (0.1 kg on a 1 kg cart), so tripling its mass changes the one-step dynamics only a
-little near balance: it is caught in every episode but not always within 0.5 s.`
+${monitorRule(b)}`
     : 'Run the eval above.'
 }
 `;
