@@ -10,7 +10,7 @@ import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable
 import { readLe } from '../../../hardware/dynamixel/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
-import { busBaud, emulateFeetech, protocolArg, scanBus, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
+import { busBaud, calibrateCommand, emulateFeetech, protocolArg, scanBus, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 
 /** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
 export function idList(v: string): number[] {
@@ -49,6 +49,7 @@ export function hwCommand() {
   hw.addCommand(emulateCommand());
   hw.addCommand(setIdCommand());
   hw.addCommand(setBaudCommand());
+  hw.addCommand(calibrateCommand());
   for (const c of hw.commands) c.exitOverride();
   return hw;
 }
@@ -67,7 +68,7 @@ function scanCommand() {
       if (o.list) {
         const ports = await listSerialPorts();
         if (o.json) console.log(JSON.stringify({ command: 'hw scan', ports }));
-        else if (ports.length === 0) console.log('no serial ports found (is the adapter plugged in? see the README on udev and permissions)');
+        else if (ports.length === 0) console.log('no serial ports found (is the adapter plugged in? see docs/hardware.md on udev and permissions)');
         else for (const p of ports) console.log(`${p.path}${p.manufacturer ? `  ${p.manufacturer}` : ''}${p.serialNumber ? `  ${p.serialNumber}` : ''}`);
         return;
       }
