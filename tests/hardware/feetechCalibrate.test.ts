@@ -1,0 +1,88 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadAnyRobotConfig, feetechServosOf } from '../../hardware/robots/openRobot.ts';
+import { FeetechRobot } from '../../hardware/robots/FeetechRobot.ts';
+import { FeetechBus } from '../../hardware/feetech/FeetechBus.ts';
+import { calibrateFeetech, saveCalibration } from '../../hardware/feetech/calibrate.ts';
+import { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
+import { scriptCalibration } from '../../hardware/emulator/scriptedOperator.ts';
+import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
+import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
+
+const config = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
+const sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
+
+async function link(emu: FeetechEmulator) {
+  const [host, dev] = memoryPair('cal');
+  await dev.open();
+  emu.attach(dev);
+  return host;
+}
+
+describe('calibration of the SO-101 on the emulator (operator scripted)', () => {
+  it('round trip: finds the horn offsets, saves them in EPROM (kept over a power cycle), and the robot then arms and reads the pose as 0', async () => {
+    const emu = new FeetechEmulator({ servos: feetechServosOf(config) });
+    const mount = [310, -420, 150, -95, 600, -240];
+    const hands = scriptCalibration(emu, config, { sweepS: 1.2, mountTicks: mount });
+    const bus = new FeetechBus(await link(emu));
+    await bus.open();
+    const result = await calibrateFeetech(bus, config, { waitForPose: async () => {}, recordUntil: () => (hands.startSweep(), sleep(1.5)) });
+    expect(result.diff).toEqual([]);
+    expect(result.joints.map((j) => j.homing_offset)).toEqual(mount);
+    for (const j of result.joints) {
+      expect(j.range_ticks[0]).toBeLessThanOrEqual(j.limit_ticks[0] + 13);
+      expect(j.range_ticks[1]).toBeGreaterThanOrEqual(j.limit_ticks[1] - 13);
+    }
+    const next = await saveCalibration(bus, config, result);
+    await bus.close();
+    expect(next.joints.map((j) => j.homing_offset)).toEqual(mount);
+    expect(next.joints[0].range_ticks).toEqual(result.joints[0].range_ticks);
+    emu.powerCycle(); // what was saved survives
+    expect(emu.servos.map((s) => s.get('homing_offset'))).toEqual(mount);
+    expect(emu.servo(3).get('min_position_limit')).toBe(result.joints[2].limit_ticks[0]);
+    for (const s of emu.servos) s.hand = undefined; // the operator lets go (the arm is at the pose)
+    const robot = new FeetechRobot(next, await link(emu));
+    await robot.connect();
+    const o = robot.observe();
+    for (let i = 0; i < 6; i++) expect(o.jointPosition[i]).toBeCloseTo(0, 2);
+    await robot.close();
+    // The uncalibrated config no longer matches the servos: refused with a diff naming the offsets.
+    const stale = new FeetechRobot(config, await link(emu));
+    await expect(stale.connect()).rejects.toMatchObject({ code: 'HW_MISMATCH', diff: expect.arrayContaining([expect.stringMatching(/shoulder_pan \(id 1\): homing offset 310 ticks on the servo, 0 in the config/)]) });
+  });
+
+  it('a joint that does not reach its config limit is refused with a diff, and the offsets are restored', async () => {
+    const emu = new FeetechEmulator({ servos: feetechServosOf(config) });
+    const hands = scriptCalibration(emu, config, { sweepS: 1.2, short: { elbow_flex: 0.3 } });
+    const bus = new FeetechBus(await link(emu));
+    await bus.open();
+    const result = await calibrateFeetech(bus, config, { waitForPose: async () => {}, recordUntil: () => (hands.startSweep(), sleep(1.5)) });
+    expect(result.diff).toHaveLength(1);
+    expect(result.diff[0]).toMatch(/^joint elbow_flex \(id 3\): config limits \[-1.69, 1.69\] rad .* rad short at the upper end$/);
+    expect(emu.servos.map((s) => s.get('homing_offset'))).toEqual([0, 0, 0, 0, 0, 0]);
+    await expect(saveCalibration(bus, config, result)).rejects.toThrow(/not saved/);
+    await bus.close();
+  });
+
+  it('CLI: hw calibrate --simulate-operator writes the config; short is refused with exit 2 and the file untouched', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-cal-'));
+    const run = (...a: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tests/hardware/helpers/cli.ts', 'hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', '--port', 'emu://', ...a], { encoding: 'utf8', timeout: 90_000 });
+    const ok = run('--simulate-operator', 'full', '--record-s', '1.5', '--out', join(dir, 'cal.json'), '--json');
+    expect(ok.status, ok.stderr).toBe(0);
+    const s = JSON.parse(ok.stdout.trim().split('\n').at(-1)!);
+    expect(s.joints.map((j: { homing_offset: number }) => j.homing_offset)).toEqual([310, -420, 150, -95, 600, -240]);
+    const written = JSON.parse(readFileSync(join(dir, 'cal.json'), 'utf8'));
+    expect(written.joints[4]).toMatchObject({ name: 'wrist_roll', homing_offset: 600 });
+    const bad = run('--simulate-operator', 'short', '--record-s', '1.5', '--out', join(dir, 'bad.json'));
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain('HW_CALIBRATION');
+    expect(bad.stderr).toContain('joint elbow_flex (id 3)');
+    expect(existsSync(join(dir, 'bad.json'))).toBe(false);
+    const real = run('--port', '/dev/ttyNOPE9', '--simulate-operator', 'full');
+    expect(real.status).toBe(2);
+    expect(real.stderr).toContain('--simulate-operator');
+  }, 150_000);
+});
