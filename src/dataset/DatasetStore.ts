@@ -357,7 +357,13 @@ export function repairDataset(dir: string): string | undefined {
 async function loadForWrite(dir: string): Promise<{ info: DatasetInfo; episodes: EpisodeRow[]; tasks: string[] }> {
   repairDataset(dir);
   const info = validateInfo(JSON.parse(readFileSync(join(dir, INFO_PATH), 'utf8')), join(dir, INFO_PATH));
-  const episodes = (await readEpisodeRows(dir, info)).slice(0, info.total_episodes);
+  const all = await readEpisodeRows(dir, info);
+  const episodes = all.slice(0, info.total_episodes);
+  // An uncommitted episode's row (a save killed before info.json): cut from the table and the stats.
+  if (all.length > episodes.length) {
+    writeEpisodesTable(dir, info.features, episodes);
+    if (episodes.length > 0) writeJsonAtomic(join(dir, STATS_PATH), aggregateStats(episodes.map((x) => x.stats)));
+  }
   const tasks = info.total_tasks > 0 ? (await readTasks(dir)).slice() : [];
   return { info, episodes, tasks };
 }
