@@ -10,6 +10,7 @@ import { runCommand } from './commands/run.ts';
 import { bridgeCommand } from './commands/bridge.ts';
 import { replayCommand } from './commands/replay.ts';
 import { describeCommand } from './commands/describe.ts';
+import { sim2simCommand } from './commands/sim2sim.ts';
 import { exportCommand } from './commands/export.ts';
 import { datasetCommand } from './commands/dataset.ts';
 
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   program.addCommand(bridgeCommand());
   program.addCommand(replayCommand());
   program.addCommand(describeCommand());
+  program.addCommand(sim2simCommand());
   program.addCommand(exportCommand());
   program.addCommand(datasetCommand());
   for (const c of program.commands) c.exitOverride();

@@ -142,3 +142,30 @@ describe('axon sim --physics mujoco', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+describe('axon sim2sim', () => {
+  it('cartpole: the same randomised episode in both engines agrees (exit 0), per joint divergence reported', () => {
+    const r = axon('sim2sim', '--policy', 'models/cartpole-balance', '--robot', 'cartpole', '--seed', '3', '--randomize', '--duration', '4', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s).toMatchObject({ command: 'sim2sim', agree: true, ticks_compared: 200, engines: { cannon: { success: true }, mujoco: { success: true } } });
+    expect(s.joints.map((j: { name: string }) => j.name)).toEqual(['slider', 'hinge']);
+    for (const j of s.joints) {
+      expect(j.max).toBeLessThan(0.01);
+      expect(j.first_over_s).toBeNull();
+    }
+  });
+
+  it('fails the check when one engine has a joint with the wrong sign (exit 1, the joint named)', () => {
+    const r = axon('sim2sim', '--policy', 'models/cartpole-balance', '--robot', 'cartpole', '--seed', '3', '--randomize', '--duration', '4', '--flip-sign', 'mujoco:hinge', '--json');
+    expect(r.code, r.stderr).toBe(1);
+    const s = JSON.parse(r.lastLine);
+    expect(s.agree).toBe(false);
+    expect(s.engines.cannon.success).toBe(true);
+    expect(s.engines.mujoco.success).toBe(false);
+    expect(s.disagreement.join(' ')).toContain('success');
+    const hinge = s.joints.find((j: { name: string }) => j.name === 'hinge');
+    expect(hinge.first_over_s).toBeLessThan(2);
+  });
+});
+
