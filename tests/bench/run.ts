@@ -31,6 +31,7 @@ import { benchWorldModel } from './worldmodel.ts';
 import { benchAsync, benchEval } from './eval.ts';
 import { benchMeshHumanoid } from './meshHumanoid.ts';
 import { benchVendorHumanoid } from './vendorHumanoid.ts';
+import { benchEngines } from './engines.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -103,6 +104,7 @@ await onnxLatency();
 simRate();
 await benchMeshHumanoid();
 await benchVendorHumanoid();
+await benchEngines();
 await benchClocks();
 await benchAsync();
 await benchEval();
