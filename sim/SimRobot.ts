@@ -165,7 +165,8 @@ const GROUP_ROBOT = 2;
 const JOINT_STIFFNESS = 1e7;
 const JOINT_RELAXATION = 4;
 /**
- * Joint position limits are a spring-damper acting only outside [lower, upper]: natural frequency
+ * With pd 'explicit', joint position limits are a spring-damper acting only outside [lower, upper]
+ * (with 'implicit' they are hard rows in the solver, sim/physics/JointDrive.ts setLimit): natural frequency
  * 1/(20·physicsDt) Hz (25 Hz at 2 ms), critically damped, sized on the child body's inertia about
  * the joint axis (its mass for a slider). A joint hitting a limit at v overshoots about v/ω.
  */
@@ -1100,13 +1101,15 @@ export class SimRobot implements SimulatedRobot {
         drive.drive.commandHeld = this.cmdTarget[i] === this.prevDriveTarget[i];
         this.prevDriveTarget[i] = this.cmdTarget[i];
         drive.setFriction(h * act.friction[i]);
+        // Joint limits: a hard one-sided row in the solver (sim/physics/JointDrive.ts setLimit).
+        drive.setLimit(q, qd, s.lower, s.upper, h);
       } else {
         this.actuatorEffort[i] = total;
         total += act.passiveExplicit(i, qd);
+        // Joint limits: a spring-damper outside [lower, upper].
+        if (q > s.upper) total += -j.limitK * (q - s.upper) - (qd > 0 ? j.limitD * qd : 0);
+        else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
       }
-      // Joint limits: a spring-damper outside [lower, upper].
-      if (q > s.upper) total += -j.limitK * (q - s.upper) - (qd > 0 ? j.limitD * qd : 0);
-      else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
       if (total !== 0) this.applyJointEffort(j, total);
     }
     this.pushes.apply(this.substeps);

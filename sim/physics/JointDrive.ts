@@ -63,22 +63,38 @@ export class JointRowEquation extends Equation {
 }
 
 /**
+ * Distance from a position limit (rad | m) within which the limit row is in the solver even when
+ * the joint moves away from it (speculative, as a contact margin): a row that stays in keeps its
+ * warm-started impulse while the joint rests on the limit.
+ */
+export const LIMIT_MARGIN = 0.02;
+/**
+ * Fraction of a limit violation (rad | m) the limit row removes per physics step (Baumgarte): a
+ * joint past its limit is pushed back at violation × LIMIT_ERP / dt, no faster.
+ */
+export const LIMIT_ERP = 0.2;
+
+/**
  * The actuator rows of one joint as a cannon-es constraint: the drive (implicit PD + armature +
- * damping, sim/actuators/Actuators.ts) and, when the joint has Coulomb friction, a friction row
- * (target velocity 0, rigid, impulse bounded by dt × friction). update() does nothing: the
+ * damping, sim/actuators/Actuators.ts), when the joint has Coulomb friction a friction row
+ * (target velocity 0, rigid, impulse bounded by dt × friction), and a position-limit row (a hard,
+ * one-sided limit as PhysX's articulation limits: see setLimit). update() does nothing: the
  * simulator writes the rows before each world.step; a row is switched off with `enabled`.
  */
 export class JointDrive extends Constraint {
   readonly drive: JointRowEquation;
   readonly friction: JointRowEquation;
+  readonly limit: JointRowEquation;
 
   constructor(bodyA: Body, bodyB: Body, axisA: Vec3, prismatic: boolean, pivotB: Vec3) {
     super(bodyA, bodyB, { collideConnected: true, wakeUpBodies: false });
     this.drive = new JointRowEquation(bodyA, bodyB, axisA, prismatic, pivotB);
     this.friction = new JointRowEquation(bodyA, bodyB, axisA, prismatic, pivotB);
+    this.limit = new JointRowEquation(bodyA, bodyB, axisA, prismatic, pivotB);
     this.drive.enabled = false;
     this.friction.enabled = false;
-    this.equations.push(this.drive, this.friction);
+    this.limit.enabled = false;
+    this.equations.push(this.drive, this.friction, this.limit);
   }
 
   /** Drive row: G·v⁺ = target − compliance·λ, |λ| <= bound (impulse). */
@@ -99,6 +115,36 @@ export class JointDrive extends Constraint {
     e.eps = 0;
     e.minForce = -bound;
     e.maxForce = bound;
+  }
+
+  /**
+   * Limit row for a joint at q (rad | m) moving at v, limits [lower, upper], physics step h (s):
+   * rigid and one-sided. Near the lower limit it asks v⁺ >= (lower − q)/h (speculative: the joint
+   * may approach the limit but not cross it within the step; past it, pushed back at LIMIT_ERP of
+   * the violation per step) with an impulse >= 0 only; near the upper limit the mirror image. Out
+   * of the solver while the joint is farther than LIMIT_MARGIN plus this step's travel from both.
+   * The impulse is unbounded: the joint's structure, not its motor, holds a limit.
+   */
+  setLimit(q: number, v: number, lower: number, upper: number, h: number): void {
+    const e = this.limit;
+    const dl = q - lower;
+    const du = upper - q;
+    const reach = LIMIT_MARGIN + 2 * h * Math.abs(v);
+    if (dl <= du && dl < reach) {
+      e.enabled = true;
+      e.target = -(dl >= 0 ? dl : LIMIT_ERP * dl) / h;
+      e.minForce = 0;
+      e.maxForce = Infinity;
+    } else if (du < dl && du < reach) {
+      e.enabled = true;
+      e.target = (du >= 0 ? du : LIMIT_ERP * du) / h;
+      e.minForce = -Infinity;
+      e.maxForce = 0;
+    } else {
+      e.enabled = false;
+    }
+    e.eps = 0;
+    e.commandHeld = true;
   }
 
   override update(): void {}

@@ -104,14 +104,15 @@ function stand(seconds: number, o: { armature: number; ankleKp?: number; ankleKd
 describe('29-DoF vendor humanoid on PD at 200 Hz (issue 16)', () => {
   it('stands 20 s: implicit PD, kd 2-10, armature 0.01, base within 2 cm of its start, feet still, joints within limits', () => {
     const s = stand(20, { armature: 0.01 });
-    // Measured: max |dz| 17 mm, 13 mm lower at 20 s (the knees settle ~0.1 rad under the load,
-    // kp 200), feet 0.2 mm, base 4.7 cm back (the lean of the knee sag), worst joint 0.098 rad off
-    // (a knee), no watchdog event. Before the warm-start and contact-margin fixes the feet crept
-    // ~2 cm/s (0.4 m at 10 s, docs/simulation.md).
+    // Measured: max |dz| 17.6 mm, 13 mm lower at 20 s (the knees settle ~0.1 rad under the load,
+    // kp 200), feet 7.6 mm (0.37 mm/s: the price of the split impulse, 0.2 mm with the joint rows'
+    // position term warm started, which made straight legs hop; docs/simulation.md), base 5.5 cm
+    // back (the lean of the knee sag), worst joint 0.099 rad off (a knee), no watchdog event.
+    // Before the warm-start and contact-margin fixes the feet crept ~2 cm/s (0.4 m at 10 s).
     expect(s.watchdog).toBeUndefined();
     expect(s.finite).toBe(true);
     expect(s.maxDz).toBeLessThan(0.02);
-    expect(s.feetTravel).toBeLessThan(0.005);
+    expect(s.feetTravel).toBeLessThan(0.012);
     expect(s.overLimit).toBeLessThanOrEqual(0.01);
     expect(s.poseErr).toBeLessThan(0.15);
   });
