@@ -22,9 +22,6 @@ import { WeakMotors } from './WeakMotors.ts';
 /** Draws an episode's randomisation for the robot's engine (the same draws in both). */
 type Randomize = (robot: SimulatedRobot, rng: Rng) => Record<string, number>;
 
-/** Draws an episode's randomisation for the robot's engine (the same draws in both). */
-type Randomize = (robot: SimulatedRobot, rng: Rng) => Record<string, number>;
-
 /** A robot built by the caller instead of a shipped one by name (a user's URDF). */
 export interface PrebuiltRobot {
   readonly robot: SimulatedRobot;

@@ -67,8 +67,6 @@ export interface EvalWorldModelSummary {
 export interface EvalSummary extends BaseEvalSummary {
   /** Physics engine the episodes ran in. */
   physics?: 'cannon' | 'mujoco';
-  /** Physics engine the episodes ran in. */
-  physics?: 'cannon' | 'mujoco';
   action_noise?: number;
   fault?: FaultOptions;
   world_model?: EvalWorldModelSummary;
@@ -195,7 +193,6 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   const summary: EvalSummary = {
     ...base,
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
-    physics: o.physics ?? 'cannon',
     physics: o.physics ?? 'cannon',
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
