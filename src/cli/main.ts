@@ -7,6 +7,7 @@ import { manifestCommand } from './commands/manifest.ts';
 import { workerCommand } from './commands/worker.ts';
 import { hwCommand } from './commands/hw.ts';
 import { runCommand } from './commands/run.ts';
+import { teleopCommand } from './commands/teleop.ts';
 import { bridgeCommand } from './commands/bridge.ts';
 import { replayCommand } from './commands/replay.ts';
 import { describeCommand } from './commands/describe.ts';
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   program.addCommand(workerCommand());
   program.addCommand(hwCommand());
   program.addCommand(runCommand());
+  program.addCommand(teleopCommand());
   program.addCommand(bridgeCommand());
   program.addCommand(replayCommand());
   program.addCommand(describeCommand());

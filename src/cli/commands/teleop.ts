@@ -1,0 +1,156 @@
+/**
+ * `axon teleop --leader CFG --follower CFG`: leader-follower teleoperation between two arms
+ * (e.g. the SO-101 leader and follower), through the safety supervisor, with the viewer's e-stop
+ * and recording as `axon sim` / `axon run` do. `--port emu://` on both (the default when
+ * --script-leader is given) runs it between two emulated buses with the leader moved by a script.
+ */
+import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
+import { dirname, resolve } from 'node:path';
+import { UsageError } from '../../core/errors.ts';
+import { portNumber, positiveNumber } from '../args.ts';
+import { loopSummary, round, safetySummary } from '../summary.ts';
+import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
+import { attachViewer, type Viewer } from '../../viewer/index.ts';
+import { attachRecorder, type Recorder } from '../../record/index.ts';
+import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
+import { loadAnyRobotConfig, openConfiguredRobot, type ConfiguredRobot, type FeetechPort } from '../../../hardware/robots/openRobot.ts';
+import { scriptLeader } from '../../../hardware/emulator/scriptedOperator.ts';
+import type { FeetechEmulator } from '../../../hardware/emulator/FeetechEmulator.ts';
+import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
+import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
+
+function rateHz(v: string): number {
+  const x = Number(v);
+  if (!(x >= 1 && x <= 1000)) throw new InvalidArgumentError('expected a rate from 1 to 1000 Hz');
+  return x;
+}
+
+export function teleopCommand() {
+  return new Command('teleop')
+    .description('Leader-follower teleoperation: the leader arm (torque off, moved by hand) drives the follower through the safety supervisor (limits, rate limit, soft start, e-stop). How demonstrations are collected: add --record.')
+    .requiredOption('--leader <file>', 'leader arm config, e.g. hardware/robots/so101-leader.json')
+    .requiredOption('--follower <file>', 'follower arm config, e.g. hardware/robots/so101-follower.json')
+    .option('--leader-port <port>', "leader's serial device, tcp://host:port or emu://; default: its config's port")
+    .option('--follower-port <port>', "follower's port; default: its config's port")
+    .option('--hz <n>', 'loop rate (Hz): the leader is read and the follower commanded once per tick', rateHz, 100)
+    .option('--duration <s>', 'seconds to run', positiveNumber, 30)
+    .option('--script-leader', 'emulated leader only: the operator is a script (every joint a sine of 0.5 Hz around its default pose); both ports default to emu://', false)
+    .option('--estop-at <s>', 'drill: press the software e-stop after this many seconds (the viewer\'s E-STOP does the same)', positiveNumber)
+    .option('--view', 'serve the viewer and operator console (live joints, E-STOP) on localhost', false)
+    .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--record <file>', 'record every tick to MCAP (axon replay, axon export lerobot)')
+    .option('--json', 'print one JSON summary object on the last line of stdout', false)
+    .action(async (o) => {
+      const lead = loadAnyRobotConfig(o.leader);
+      const foll = loadAnyRobotConfig(o.follower);
+      const leaderPort = o.leaderPort ?? (o.scriptLeader ? 'emu://' : lead.config.port);
+      const followerPort = o.followerPort ?? (o.scriptLeader ? 'emu://' : foll.config.port);
+      if (!leaderPort) throw new UsageError('--leader-port', `is required: ${o.leader} names no port`, 'a serial device, tcp://host:port or emu://');
+      if (!followerPort) throw new UsageError('--follower-port', `is required: ${o.follower} names no port`, 'a serial device, tcp://host:port or emu://');
+      if (leaderPort === followerPort && !leaderPort.startsWith('emu://')) throw new UsageError('--leader-port', `is the follower's port too (${leaderPort})`, 'two buses, one per arm');
+      if (o.scriptLeader && (!leaderPort.startsWith('emu://') || lead.protocol !== 'feetech')) throw new UsageError('--script-leader', `moves an emulated Feetech leader only, not ${leaderPort}`, '--leader-port emu:// with a Feetech leader config');
+      if (o.record) checkWritable(o.record);
+      if (o.view) await checkPortFree(o.viewPort);
+      const period = 1 / o.hz;
+      const urdf = foll.config.urdf !== undefined ? resolve(dirname(o.follower), foll.config.urdf) : undefined;
+      const jointNames = foll.config.joints.map((j) => j.name);
+      const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, `${o.follower}#/urdf`) : undefined;
+      const L = openConfiguredRobot(lead, leaderPort, lead.config.baud, { dryRun: true, period });
+      const F = openConfiguredRobot(foll, followerPort, foll.config.baud, { period });
+      const leader: ConfiguredRobot = L.robot, follower: ConfiguredRobot = F.robot;
+      if (o.scriptLeader) {
+        const emu = (L.port as FeetechPort).emulator as FeetechEmulator;
+        const cfg = lead.config as FeetechRobotConfig;
+        const amp = cfg.joints.map((j) => Math.min(0.5, (j.upper - j.lower) / 4));
+        const centre = cfg.joints.map((j, i) => Math.min(j.upper - amp[i] - 0.05, Math.max(j.lower + amp[i] + 0.05, j.default_position ?? 0)));
+        scriptLeader(emu, cfg, (t, q) => {
+          for (let i = 0; i < q.length; i++) q[i] = centre[i] + amp[i] * Math.sin(2 * Math.PI * 0.5 * t + i * 0.7) * Math.min(1, t / 1.5);
+        });
+      }
+      if (!o.json) {
+        console.log(`axon teleop: ${lead.config.name} on ${leaderPort} -> ${foll.config.name} on ${followerPort} at ${o.hz} Hz for ${o.duration} s${o.scriptLeader ? ' (scripted leader)' : ''}`);
+        for (const r of [leader, follower]) r.events$.subscribe((e: HardwareEvent) => printEvent(r === leader ? 'leader' : 'follower', e));
+      }
+      let viewer: Promise<Viewer> | undefined;
+      let recorder: Recorder | undefined;
+      let estopTick = -1;
+      const m = teleopManifest(foll.config.name, jointNames, o.hz);
+      const r = await runTeleop(leader, follower, {
+        hz: o.hz,
+        durationS: o.duration,
+        onLoop: (loop, safety, clock) => {
+          if (o.estopAt !== undefined) {
+            const at = o.estopAt;
+            const timer = setInterval(() => {
+              if (clock.now() < at) return;
+              clearInterval(timer);
+              estopTick = loop.stats.ticks;
+              safety.estop('operator e-stop (drill: --estop-at)', clock.now(), estopTick);
+            }, 5);
+            loop.records$.subscribe({ complete: () => clearInterval(timer) });
+          }
+          if (o.record) recorder = attachRecorder(loop, { spec: follower.spec, manifest: m, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model ? { urdf } : {}) } }, o.record);
+          if (o.view) {
+            viewer = attachViewer(loop, safety, { spec: follower.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon teleop: ${foll.config.name}` });
+            viewer.then(
+              (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
+              () => loop.stop(),
+            );
+          }
+        },
+      }).finally(async () => {
+        await recorder?.close();
+        await (await viewer)?.close();
+      });
+      const record = recorder ? await recorder.close() : undefined;
+      const n = jointNames.length;
+      const ticks = r.tracking.ticks;
+      // Tracking is judged while the follower is meant to follow: up to the e-stop, when there is one.
+      const track = estopTick >= 0 ? tracking(r.leaderPath, r.followerPath, n, Math.min(ticks, estopTick), o.hz, 0.5, 1.2) : r.tracking;
+      // After an e-stop: how far the follower still moved (from 0.2 s after it) while the leader went on.
+      let afterEstop: { follower_motion_rad: number; leader_motion_rad: number; estop_s: number } | undefined;
+      if (estopTick >= 0) {
+        const from = Math.min(ticks - 1, estopTick + Math.round(0.2 * o.hz));
+        let fm = 0, lm = 0;
+        for (let t = from; t < ticks; t++)
+          for (let i = 0; i < n; i++) {
+            fm = Math.max(fm, Math.abs(r.followerPath[t * n + i] - r.followerPath[from * n + i]));
+            lm = Math.max(lm, Math.abs(r.leaderPath[t * n + i] - r.leaderPath[from * n + i]));
+          }
+        afterEstop = { estop_s: round(estopTick * period, 3), follower_motion_rad: round(fm, 4), leader_motion_rad: round(lm, 4) };
+      }
+      const bus = (x: ConfiguredRobot) => ({ reads: x.bus.stats.syncReads, writes: x.bus.stats.syncWrites, retries: x.bus.stats.retries, timeouts: x.bus.stats.timeouts, crc_errors: x.bus.decoder.stats.crcErrors, read_latency_us: x.bus.stats.latencyUs() });
+      const faults = [...leader.eventLog, ...follower.eventLog].filter((e) => FAULT_EVENTS.has(e.kind)).map((e) => e.reason);
+      const summary = {
+        command: 'teleop',
+        leader: lead.config.name,
+        follower: foll.config.name,
+        hz: o.hz,
+        ticks: r.loop.ticks,
+        ended_by: r.endedBy,
+        loop: loopSummary(r.loop.stats),
+        safety: safetySummary(r.safety),
+        tracking: { lag_s: track.lagS, error_rad: track.errorRad, instant_error_rad: track.instantErrorRad, ticks: track.ticks },
+        ...(afterEstop ? { after_estop: afterEstop } : {}),
+        bus: { leader: bus(leader), follower: bus(follower) },
+        ...(record ? { record } : {}),
+        faults,
+      };
+      if (o.json) console.log(JSON.stringify(summary));
+      else {
+        const l = summary.loop;
+        console.log(`ticks ${summary.ticks} at ${l.rate_hz} Hz, period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99}, overruns ${l.overruns}`);
+        console.log(`tracking: follower lags the leader by ${track.lagS} s; error at that lag p50 ${track.errorRad.p50} p95 ${track.errorRad.p95} max ${track.errorRad.max} rad (instantaneous p95 ${track.instantErrorRad.p95} rad)`);
+        if (afterEstop) console.log(`e-stop at ${afterEstop.estop_s} s: the follower then moved ${afterEstop.follower_motion_rad} rad while the leader moved ${afterEstop.leader_motion_rad} rad`);
+        const ev = Object.entries(summary.safety.events).map(([k, v]) => `${k} ${v}`).join(', ');
+        console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+      }
+      if (faults.length > 0) throw new Error(`teleop ended on a robot fault: ${faults.join('; ')}`);
+    });
+}
+
+function printEvent(who: string, e: HardwareEvent): void {
+  const line = `[${who}] ${e.kind}: ${e.reason}`;
+  if (FAULT_EVENTS.has(e.kind) || e.kind === 'stale' || e.kind === 'safe_stop') process.stderr.write(`${line}\n`);
+  else if (e.kind !== 'read_retry') console.log(line);
+}

@@ -1,0 +1,219 @@
+/**
+ * Leader-follower teleoperation: a leader arm (torque off, moved by an operator) is read every
+ * tick and its joint positions become the follower's position targets, through the same loop and
+ * safety supervisor as a policy's actions (limits, rate limit, soft start, e-stop). This is how
+ * demonstrations are collected; the loop's records are what `--record` writes.
+ *
+ * The leader stands in for the policy (LeaderPolicy): on each tick it starts the leader's next bus
+ * read and returns the latest leader pose in the follower's joint order (joints matched by name).
+ * A leader whose reads stop (stale, faulted) yields NaN targets, which the supervisor refuses as a
+ * whole: the follower holds, then safe-stops, as for any bad action.
+ */
+import type { Subscription } from 'rxjs';
+import type { JointCommand, Robot } from '../core/robot.ts';
+import { UsageError } from '../core/errors.ts';
+import { WallClock } from '../clock/WallClock.ts';
+import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
+import { ObservationBuilder } from '../model/ObservationBuilder.ts';
+import { ActionMapper } from '../model/ActionMapper.ts';
+import { validateManifest, type ModelManifest } from '../model/manifest.ts';
+import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
+import type { SafetyConfig } from '../safety/types.ts';
+import { PassThroughHook } from '../worldmodel/types.ts';
+import type { Policy } from '../policy/Policy.ts';
+
+export class LeaderPolicy implements Policy {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  private readonly _out: Float64Array;
+  private readonly _out32: Float32Array;
+  private readonly _map: Int32Array; // follower joint i <- leader joint _map[i]
+  private readonly _hold: JointCommand;
+  private _stale = false;
+  private _sub: Subscription;
+
+  constructor(
+    readonly manifest: ModelManifest,
+    private readonly leader: Robot,
+    followerJoints: readonly string[],
+  ) {
+    const names = leader.spec.joints.map((j) => j.name);
+    const missing = followerJoints.filter((n) => !names.includes(n));
+    if (missing.length > 0) throw new UsageError('--leader', `the leader has no joint ${missing.join(', ')}`, `the follower's joints: ${followerJoints.join(', ')}`);
+    this._map = Int32Array.from(followerJoints, (n) => names.indexOf(n));
+    this.inputSize = 0;
+    this.outputSize = followerJoints.length;
+    this._out = new Float64Array(this.outputSize);
+    this._out32 = new Float32Array(this.outputSize);
+    this._hold = { mode: 'position', target: new Float64Array(names.length) };
+    this._sub = leader.health$.subscribe((h) => (this._stale = h.stale || h.faults.length > 0 || !h.connected));
+  }
+
+  reset(): void {}
+
+  act(): Float32Array {
+    this.leader.command(this._hold); // a read-only leader: this only starts its next bus read
+    const p = this.leader.observe().jointPosition;
+    for (let i = 0; i < this._map.length; i++) this._out32[i] = this._stale ? Number.NaN : p[this._map[i]];
+    return this._out32;
+  }
+
+  /** The leader pose last returned (follower order). */
+  get last(): Float32Array {
+    return this._out32;
+  }
+
+  async close(): Promise<void> {
+    this._sub.unsubscribe();
+    void this._out;
+  }
+}
+
+export interface TeleopOptions {
+  /** Loop rate (Hz), 50..200 is typical. */
+  readonly hz: number;
+  readonly durationS: number;
+  readonly safety?: Partial<SafetyConfig>;
+  /** Called with the loop before it runs (viewer, recorder, an e-stop drill). */
+  readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, clock: WallClock) => void;
+  /** Largest lag searched when estimating the follower's lag (s, default 0.5). */
+  readonly maxLagS?: number;
+  readonly handleSignals?: boolean;
+}
+
+export interface TeleopTracking {
+  /** Lag of the follower behind the leader that best explains the follower's motion (s). */
+  readonly lagS: number;
+  /** |follower − leader| at that lag, over all joints and ticks after the soft start (rad). */
+  readonly errorRad: { readonly p50: number; readonly p95: number; readonly max: number };
+  /** The same without compensating the lag (what an operator sees at the instant). */
+  readonly instantErrorRad: { readonly p50: number; readonly p95: number; readonly max: number };
+  readonly ticks: number;
+}
+
+export interface TeleopResult {
+  readonly loop: LoopResult;
+  readonly safety: SafetySupervisor;
+  readonly endedBy: 'duration' | 'signal' | 'fault';
+  readonly tracking: TeleopTracking;
+  /** Per tick, follower order: the leader pose and the follower's measured pose (rad). */
+  readonly leaderPath: Float32Array;
+  readonly followerPath: Float32Array;
+}
+
+/** The manifest the observation builder and action mapper run on: absolute joint positions of the follower. */
+export function teleopManifest(robotName: string, joints: readonly string[], hz: number): ModelManifest {
+  return validateManifest({
+    schema: 'axon.model/1',
+    name: 'teleop-leader',
+    kind: 'policy',
+    robot: robotName,
+    joints: [...joints],
+    control_hz: hz,
+    onnx: { file: 'none.onnx', input: 'obs', output: 'action' },
+    observation: { terms: [{ term: 'joint_pos' }] },
+    action: { type: 'joint_position_abs' },
+  });
+}
+
+/** Connects both arms, runs the loop for `durationS` on wall clock, closes both (each in its own safe state). */
+export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions): Promise<TeleopResult> {
+  const period = 1 / o.hz;
+  const joints = follower.spec.joints.map((j) => j.name);
+  const m = teleopManifest(follower.spec.name, joints, o.hz);
+  const n = joints.length;
+  const maxTicks = Math.round(o.durationS * o.hz);
+  const leaderPath = new Float32Array(maxTicks * n);
+  const followerPath = new Float32Array(maxTicks * n);
+  const clock = new WallClock(period);
+  let loop: ControlLoop | undefined;
+  let safety: SafetySupervisor | undefined;
+  let endedBy: TeleopResult['endedBy'] = 'duration';
+  const subs: Subscription[] = [];
+  const onSignal = () => {
+    endedBy = 'signal';
+    safety?.estop('operator interrupt (signal)', clock.now(), 0);
+    loop?.stop();
+  };
+  let policy: LeaderPolicy | undefined;
+  try {
+    await leader.connect();
+    await follower.connect();
+    policy = new LeaderPolicy(m, leader, joints);
+    const s = (safety = new SafetySupervisor(follower.spec, period, { softStartS: 1, ...o.safety }));
+    loop = new ControlLoop({
+      robot: follower,
+      clock,
+      builder: new ObservationBuilder(m, follower.spec),
+      policy,
+      worldModel: new PassThroughHook(),
+      mapper: new ActionMapper(m, follower.spec),
+      safety: s,
+      maxTicks,
+      stopOnTerminate: false,
+    });
+    let k = 0;
+    const p = policy;
+    subs.push(
+      loop.records$.subscribe((r) => {
+        if (k >= maxTicks) return;
+        leaderPath.set(p.last, k * n);
+        followerPath.set(r.observation.jointPosition.subarray(0, n), k * n);
+        k++;
+      }),
+    );
+    for (const robot of [leader, follower])
+      subs.push(
+        robot.health$.subscribe((h) => {
+          if (h.faults.length > 0) endedBy = 'fault';
+          if (h.faults.length > 0 && s.state !== 'e-stopped' && s.state !== 'safe-stop') s.estop(`${robot === leader ? 'leader' : 'follower'} fault: ${h.faults.join('; ')}`, clock.now(), 0);
+        }),
+      );
+    o.onLoop?.(loop, s, clock);
+    if (o.handleSignals ?? true) {
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+    }
+    const result = await loop.run();
+    const ticks = Math.min(k, maxTicks);
+    return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    for (const sub of subs) sub.unsubscribe();
+    await policy?.close();
+    await follower.close().catch(() => {});
+    await leader.close().catch(() => {});
+  }
+}
+
+function pct(a: number[], f: number): number {
+  if (a.length === 0) return 0;
+  const s = [...a].sort((x, y) => x - y);
+  return s[Math.min(s.length - 1, Math.floor(f * s.length))];
+}
+
+/** Lag (whole ticks) minimising the mean |follower(t) − leader(t − lag)|, and the errors at it. */
+export function tracking(leader: Float32Array, follower: Float32Array, n: number, ticks: number, hz: number, maxLagS: number, skipS: number): TeleopTracking {
+  const from = Math.min(ticks, Math.ceil(skipS * hz));
+  const errs = (lag: number) => {
+    const e: number[] = [];
+    for (let t = Math.max(from, lag); t < ticks; t++) for (let i = 0; i < n; i++) {
+      const d = Math.abs(follower[t * n + i] - leader[(t - lag) * n + i]);
+      if (Number.isFinite(d)) e.push(d);
+    }
+    return e;
+  };
+  let best = 0, bestMean = Infinity;
+  for (let lag = 0; lag <= Math.round(maxLagS * hz); lag++) {
+    const e = errs(lag);
+    const mean = e.reduce((a, b) => a + b, 0) / Math.max(1, e.length);
+    if (e.length > 0 && mean < bestMean) {
+      bestMean = mean;
+      best = lag;
+    }
+  }
+  const r = (x: number) => Math.round(x * 1e4) / 1e4;
+  const at = errs(best), now = errs(0);
+  return { lagS: r(best / hz), errorRad: { p50: r(pct(at, 0.5)), p95: r(pct(at, 0.95)), max: r(pct(at, 1)) }, instantErrorRad: { p50: r(pct(now, 0.5)), p95: r(pct(now, 0.95)), max: r(pct(now, 1)) }, ticks };
+}

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const CLI = ['--import', 'tsx', 'tests/hardware/helpers/cli.ts'];
+const axon = (...args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 90_000 });
+const ARMS = ['--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-follower.json'];
+
+describe('axon teleop between two emulated SO-101 buses', () => {
+  it('the follower tracks a scripted leader (lag and error stated), the e-stop stops it, and the run is recorded', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-teleop-'));
+    const r = axon('teleop', ...ARMS, '--script-leader', '--hz', '100', '--duration', '4', '--estop-at', '3', '--record', join(dir, 'teleop.mcap'), '--json');
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(s).toMatchObject({ command: 'teleop', leader: 'so101-leader', follower: 'so101-follower', hz: 100, ended_by: 'duration', faults: [] });
+    // Before the e-stop: the follower follows the leader within a few ticks and a few mrad at that lag.
+    expect(s.tracking.lag_s).toBeLessThanOrEqual(0.1);
+    expect(s.tracking.error_rad.p95).toBeLessThan(0.05); // a few mrad on an idle machine; host jitter on a loaded one
+    expect(s.tracking.instant_error_rad.p95).toBeLessThan(0.2); // a 0.5 rad, 0.5 Hz sine: 1.6 rad/s × the lag
+    // After it: the leader goes on moving, the follower holds.
+    expect(s.after_estop.leader_motion_rad).toBeGreaterThan(0.3);
+    expect(s.after_estop.follower_motion_rad).toBeLessThan(0.02);
+    expect(s.safety.state).toBe('e-stopped');
+    expect(s.bus.leader.writes).toBe(0); // the leader is only read
+    expect(statSync(join(dir, 'teleop.mcap')).size).toBeGreaterThan(1000);
+  }, 150_000);
+
+  it('refuses a leader without the follower\'s joints, and --script-leader on a real port, exit 2', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-teleop-'));
+    const leader = JSON.parse(readFileSync('hardware/robots/so101-leader.json', 'utf8'));
+    leader.joints = leader.joints.filter((j: { name: string }) => j.name !== 'gripper');
+    delete leader.calibration_pose.gripper;
+    writeFileSync(join(dir, 'leader5.json'), JSON.stringify(leader));
+    const r = axon('teleop', '--leader', join(dir, 'leader5.json'), '--follower', 'hardware/robots/so101-follower.json', '--script-leader', '--duration', '1');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('the leader has no joint gripper');
+    const p = axon('teleop', ...ARMS, '--script-leader', '--leader-port', '/dev/ttyNOPE9', '--duration', '1');
+    expect(p.status).toBe(2);
+    expect(p.stderr).toContain('--script-leader');
+    expect(existsSync(join(dir, 'none.mcap'))).toBe(false);
+  }, 150_000);
+});
