@@ -8,6 +8,7 @@
  * 3. sim step rate: cannon-es cartpole physics substeps per second
  * 4. pacing at 500 Hz (tests/bench/clock.ts): C clock_nanosleep, spin, setTimeout, axon's clocks,
  *    with the CPU each burns and the ratios to C
+ * 5. LeRobotDataset (tests/bench/dataset.ts): export rate, and the loop's period error with --dataset on and off
  */
 import { performance } from 'node:perf_hooks';
 import { ControlLoop } from '../../src/loop/ControlLoop.ts';
@@ -27,6 +28,7 @@ import { benchFeetechBus } from './feetechBus.ts';
 import { benchClocks } from './clock.ts';
 import { benchBridge } from './bridge.ts';
 import { recordingBench } from './recording.ts';
+import { benchDataset } from './dataset.ts';
 import { benchWorldModel } from './worldmodel.ts';
 import { benchAsync, benchEval } from './eval.ts';
 import { benchMeshHumanoid } from './meshHumanoid.ts';
@@ -109,6 +111,7 @@ await benchClocks();
 await benchAsync();
 await benchEval();
 await benchWorldModel();
+await benchDataset();
 await benchBus();
 await benchFeetechBus();
 await benchBridge();
