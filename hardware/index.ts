@@ -12,4 +12,17 @@ export * from './emulator/EmulatedServo.ts';
 export * from './emulator/DynamixelEmulator.ts';
 export * from './robots/config.ts';
 export * from './robots/DynamixelRobot.ts';
+export * as feetech from './feetech/packet.ts';
+export { FeetechPacketDecoder, type FeetechDecoderStats } from './feetech/PacketDecoder.ts';
+export {
+  STS_TABLE, FEETECH_TABLE_BYTES, FEETECH_BAUD_CODES, FEETECH_MODELS, FEETECH_PRESENT_BLOCK, FeetechMode, TICKS_PER_TURN,
+  feetechItem, feetechBaudCode, feetechModelByName, feetechModelByNumber, stsTicksToRad, stsRadToTicks,
+  type FeetechItem, type FeetechItemName, type FeetechModel, type FeetechModeName,
+} from './feetech/controlTable.ts';
+export * from './feetech/FeetechBus.ts';
+export * from './emulator/EmulatedStsServo.ts';
+export * from './emulator/FeetechEmulator.ts';
+export * from './robots/feetechConfig.ts';
+export * from './robots/FeetechRobot.ts';
+export * from './robots/openRobot.ts';
 export * as bridge from './bridge/index.ts';
