@@ -1,18 +1,5 @@
 import { BehaviorSubject } from 'rxjs';
-import {
-  Body,
-  Box,
-  Cylinder,
-  GSSolver,
-  HingeConstraint,
-  Plane,
-  Quaternion,
-  Sphere,
-  Vec3,
-  World,
-  type Constraint,
-  type Shape,
-} from 'cannon-es';
+import { Body, GSSolver, Quaternion, Vec3, World } from 'cannon-es';
 import { AxonError } from '../src/core/errors.ts';
 import {
   createObservation,
@@ -25,8 +12,6 @@ import {
   type SimulatedRobot,
 } from '../src/core/robot.ts';
 import { Rng } from '../src/core/rng.ts';
-import { PrismaticConstraint } from './physics/PrismaticConstraint.ts';
-import { JointDrive } from './physics/JointDrive.ts';
 import { WarmStartSolver } from './physics/WarmStartSolver.ts';
 import { RobotNarrowphase } from './physics/RobotNarrowphase.ts';
 import { checkPushConfig, Pushes, type SimPushConfig } from './perturb/Pushes.ts';
@@ -36,9 +21,12 @@ import { TreeFk } from './kinematics/TreeFk.ts';
 export type { SimPushConfig } from './perturb/Pushes.ts';
 export type { SimSensorNoise } from './sensors/SensorNoise.ts';
 import { Actuators, type ActuatorJointSettings, type PdIntegration } from './actuators/Actuators.ts';
-import { composePose, quatFromRpy, rotationMatrix, wrapAngle } from './physics/frames.ts';
-import { UrdfError, type UrdfInertial, type UrdfJoint, type UrdfLink, type UrdfModel, type UrdfNote } from './urdf/parseUrdf.ts';
-import { meshCollisionShapes, type MeshCollisionMode, type MeshCollisionReport } from './mesh/meshCollision.ts';
+import { composePose, wrapAngle } from './physics/frames.ts';
+import type { UrdfModel, UrdfNote } from './urdf/parseUrdf.ts';
+import type { MeshCollisionMode, MeshCollisionReport } from './mesh/meshCollision.ts';
+import { addGround, applyMassProperties, buildBodies, groupLinks, makeJoint, makeLinks, settleInertials, updateLimitGains, type BodyInfo, type JointInfo, type LinkInfo } from './build/index.ts';
+
+export { DEFAULT_LINK_INERTIAL } from './build/index.ts';
 
 /** Per-joint settings the URDF does not carry, and actuator settings that replace the URDF's. */
 export interface SimJointDefaults extends ActuatorJointSettings {
@@ -148,77 +136,11 @@ export interface SimRobotOptions {
 /** Called by reset(seed) before the bodies are placed: sets initial positions, masses, ... */
 export type SimRandomizer = (robot: SimRobot, seed: number) => void;
 
-/**
- * What a moving link without <inertial> gets when not strict: 0.1 kg (a small bracket or an
- * unmodelled motor) with 1e-3 kg·m² about each axis at the link origin: a rotor-like inertia that
- * keeps the solver's mass/inertia ratios sane (SIMULATION.md item 2).
- */
-export const DEFAULT_LINK_INERTIAL: Omit<UrdfInertial, 'origin'> = { mass: 0.1, ixx: 1e-3, ixy: 0, ixz: 0, iyy: 1e-3, iyz: 0, izz: 1e-3 };
-
 /** SimRobotOptions.contactMargin with pd 'implicit' (m). */
 export const DEFAULT_CONTACT_MARGIN = 0.002;
 
-/** Collision groups: the robot meets only the ground (no self-collision, SIMULATION.md). */
-const GROUP_GROUND = 1;
-const GROUP_ROBOT = 2;
-/** SPOOK parameters for every joint equation (SIMULATION.md item 1). */
-const JOINT_STIFFNESS = 1e7;
-const JOINT_RELAXATION = 4;
-/**
- * With pd 'explicit', joint position limits are a spring-damper acting only outside [lower, upper]
- * (with 'implicit' they are hard rows in the solver, sim/physics/JointDrive.ts setLimit): natural frequency
- * 1/(20·physicsDt) Hz (25 Hz at 2 ms), critically damped, sized on the child body's inertia about
- * the joint axis (its mass for a slider). A joint hitting a limit at v overshoots about v/ω.
- */
-const LIMIT_STEPS_PER_PERIOD = 20;
 /** Longest action latency setActionLatency accepts (physics steps). */
 export const MAX_LATENCY_STEPS = 100;
-
-interface LinkInfo {
-  readonly urdf: UrdfLink;
-  readonly index: number;
-  /** Index of the body the link belongs to (links joined by fixed joints share one). */
-  body: number;
-  /** Link frame in the body's group-root link frame. */
-  readonly inGroupPos: Vec3;
-  readonly inGroupQuat: Quaternion;
-  /** Link frame in the body frame (body frame = group-root link orientation, origin at the centre of mass). */
-  readonly offsetPos: Vec3;
-  readonly offsetQuat: Quaternion;
-  /** Mass currently used (kg); 0 without <inertial>. */
-  mass: number;
-  /** The URDF's <inertial>, or the default given to a moving link without one. */
-  inertial: UrdfInertial | undefined;
-}
-
-interface BodyInfo {
-  readonly body: Body;
-  readonly rootLink: number;
-  readonly links: number[];
-  /** Centre of mass in the group-root link frame (m). */
-  readonly com: Vec3;
-  readonly isStatic: boolean;
-}
-
-interface JointInfo {
-  readonly urdf: UrdfJoint;
-  readonly spec: JointSpec;
-  readonly continuous: boolean;
-  readonly prismatic: boolean;
-  readonly bodyA: Body;
-  readonly bodyB: Body;
-  readonly pivotA: Vec3;
-  readonly pivotB: Vec3;
-  readonly axisA: Vec3;
-  readonly axisB: Vec3;
-  /** conj(zero-pose relative rotation conj(qA)·qB). */
-  readonly rel0Inv: Quaternion;
-  readonly constraint: Constraint;
-  /** Implicit actuator rows (pd 'implicit'), else undefined. */
-  readonly drive: JointDrive | undefined;
-  limitK: number;
-  limitD: number;
-}
 
 // Module scratch (STYLE.md 3): never allocate on step/observe/command.
 const _v1 = new Vec3();
@@ -231,7 +153,6 @@ const _q2 = new Quaternion();
 const _q3 = new Quaternion();
 const _showPos = new Vec3();
 const _showQuat = new Quaternion();
-const _m1 = new Float64Array(9);
 
 /**
  * A URDF robot in cannon-es. One body per group of links joined by fixed joints (masses and
@@ -260,7 +181,7 @@ export class SimRobot implements SimulatedRobot {
   readonly meshReports: MeshCollisionReport[] = [];
 
   private readonly links: LinkInfo[];
-  private readonly linkIndex = new Map<string, number>();
+  private readonly linkIndex: Map<string, number>;
   private readonly bodies: BodyInfo[];
   private readonly joints: JointInfo[];
   private readonly gravity: Vec3;
@@ -354,147 +275,15 @@ export class SimRobot implements SimulatedRobot {
       world.narrowphase = np;
     }
 
-    // ---- links and fixed-joint groups ------------------------------------------------------
-    this.links = model.links.map((urdf, index) => ({
-      urdf,
-      index,
-      body: -1,
-      inGroupPos: new Vec3(),
-      inGroupQuat: new Quaternion(),
-      offsetPos: new Vec3(),
-      offsetQuat: new Quaternion(),
-      mass: urdf.inertial?.mass ?? 0,
-      inertial: urdf.inertial,
-    }));
-    this.links.forEach((l) => this.linkIndex.set(l.urdf.name, l.index));
+    // ---- links, fixed-joint groups, base, bodies (sim/build) -----------------------------------
+    ({ links: this.links, linkIndex: this.linkIndex } = makeLinks(model));
     this.fk = new TreeFk(model, this.linkIndex);
-
-    const groups: { rootLink: number; links: number[] }[] = [];
-    const rootIndex = (this.rootLink = this.linkIndex.get(model.root)!);
-    groups.push({ rootLink: rootIndex, links: [rootIndex] });
-    this.links[rootIndex].body = 0;
-    const jointQuat = new Quaternion();
-    const jointPos = new Vec3();
-    for (const joint of model.treeOrder) {
-      const parent = this.links[this.linkIndex.get(joint.parent)!];
-      const child = this.links[this.linkIndex.get(joint.child)!];
-      if (joint.type === 'fixed') {
-        child.body = parent.body;
-        groups[parent.body].links.push(child.index);
-        jointPos.set(...joint.origin.xyz);
-        quatFromRpy(joint.origin.rpy, jointQuat);
-        composePose(parent.inGroupPos, parent.inGroupQuat, jointPos, jointQuat, child.inGroupPos, child.inGroupQuat);
-      } else {
-        child.body = groups.length;
-        groups.push({ rootLink: child.index, links: [child.index] });
-      }
-    }
-
-    // ---- base, missing inertials ---------------------------------------------------------------
-    const massOf = (g: { links: number[] }) => g.links.reduce((m, li) => m + this.links[li].mass, 0);
-    this.fixedBase = options.fixedBase ?? (model.root === 'world' || !(massOf(groups[0]) > 0));
-    if (options.fixedBase === undefined && this.fixedBase && model.root !== 'world') {
-      this.notes.push({ code: 'SIM_FIXED_BASE', where: `<link name="${model.root}">`, message: 'the root has no mass (no <inertial> on it or the links fixed to it): fixed to the world' });
-    }
-    groups.forEach((g, gi) => {
-      if ((gi === 0 && this.fixedBase) || massOf(g) > 0) return;
-      const link = this.links[g.rootLink];
-      const where = `<link name="${link.urdf.name}">`;
-      const moved = g.links.length > 1 ? ` (nor the ${g.links.length - 1} link(s) fixed to it)` : '';
-      if (options.strict) {
-        throw new UrdfError('URDF_NO_INERTIAL', where, `the link moves (child of <joint name="${model.parentJoint.get(link.urdf.name)?.name ?? '-'}">) but has no <inertial>${moved}`, 'an <inertial> with mass and inertia on every moving link (or leave out --strict for a default)');
-      }
-      link.inertial = { origin: { xyz: [0, 0, 0], rpy: [0, 0, 0] }, ...DEFAULT_LINK_INERTIAL };
-      link.mass = DEFAULT_LINK_INERTIAL.mass;
-      this.notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>${moved}: given ${DEFAULT_LINK_INERTIAL.mass} kg, ${DEFAULT_LINK_INERTIAL.ixx} kg·m² per axis at its origin` });
-    });
+    this.rootLink = this.linkIndex.get(model.root)!;
+    const groups = groupLinks(model, this.links, this.linkIndex);
+    this.fixedBase = settleInertials(model, this.links, groups, options, this.notes);
     this.nominalMass = Float64Array.from(this.links, (l) => l.mass);
-
-    // ---- bodies ------------------------------------------------------------------------------
-    const meshMode = options.meshCollision ?? 'hull';
-    let unresolvedMeshes = 0;
-    this.bodies = groups.map((group, bi) => {
-      const isStatic = bi === 0 && this.fixedBase;
-      const com = new Vec3();
-      const body = new Body({ mass: 0, type: isStatic ? Body.STATIC : Body.DYNAMIC });
-      body.linearDamping = 0;
-      body.angularDamping = 0;
-      body.collisionFilterGroup = GROUP_ROBOT;
-      body.collisionFilterMask = GROUP_GROUND;
-      const info: BodyInfo = { body, rootLink: group.rootLink, links: group.links, com, isStatic };
-      if (!isStatic) {
-        const total = this.groupMass(info);
-        if (!(total > 0)) {
-          const name = this.links[group.rootLink].urdf.name;
-          throw new AxonError('SIM_MASSLESS_LINK', `<link name="${name}">`, 'a moving link (with the links fixed to it) has no <inertial> mass', 'an <inertial> with mass > 0 on a link that moves');
-        }
-      }
-      this.computeCom(info);
-      for (const li of group.links) {
-        const link = this.links[li];
-        link.offsetPos.set(link.inGroupPos.x - com.x, link.inGroupPos.y - com.y, link.inGroupPos.z - com.z);
-        link.offsetQuat.copy(link.inGroupQuat);
-        for (const [ci, c] of link.urdf.collisions.entries()) {
-          const p = new Vec3(...c.origin.xyz);
-          const q = quatFromRpy(c.origin.rpy, new Quaternion());
-          const offset = new Vec3();
-          const orient = new Quaternion();
-          composePose(link.offsetPos, link.offsetQuat, p, q, offset, orient);
-          const g = c.geometry;
-          if (g.kind === 'mesh') {
-            if (meshMode === 'none') continue;
-            if (g.path === undefined) {
-              unresolvedMeshes++;
-              continue;
-            }
-            const { parts, report } = meshCollisionShapes(g.path, g.scale, `<link name="${link.urdf.name}"> <collision> #${ci + 1} <mesh>`, {
-              mode: meshMode,
-              ...(options.maxHullVertices !== undefined ? { maxHullVertices: options.maxHullVertices } : {}),
-              ...(options.log ? { log: options.log } : {}),
-            });
-            this.meshReports.push(report);
-            if (report.fallback) this.notes.push({ code: 'SIM_MESH_FALLBACK', where: `<link name="${link.urdf.name}"> <collision> #${ci + 1}`, message: `${g.filename}: ${report.fallback}` });
-            for (const part of parts) {
-              const po = new Vec3();
-              const pq = new Quaternion();
-              composePose(offset, orient, part.offset, part.orientation, po, pq);
-              body.addShape(part.shape, po, pq);
-            }
-            continue;
-          }
-          const shape = makeShape(g)!;
-          if (g.kind === 'cylinder') {
-            // cannon's Cylinder runs along its y axis; URDF's along z: rotate +90° about x (y -> z).
-            const fix = new Quaternion().setFromAxisAngle(Vec3.UNIT_X, Math.PI / 2);
-            orient.copy(orient.mult(fix, new Quaternion()));
-          }
-          body.addShape(shape, offset, orient);
-        }
-      }
-      this.applyMassProperties(info);
-      world.addBody(body);
-      return info;
-    });
-
-    if (unresolvedMeshes > 0) {
-      this.notes.push({ code: 'SIM_MESH_UNRESOLVED', where: `<robot name="${model.name}">`, message: `${unresolvedMeshes} collision mesh(es) without a file path (URDF parsed from text without baseDir): they do not collide` });
-    }
-    if (this.meshReports.length > 0) {
-      const r = this.meshReports;
-      const ms = r.reduce((a, x) => a + x.ms, 0);
-      const simplified = r.filter((x) => x.simplified).length;
-      this.notes.push({
-        code: 'SIM_MESH_COLLISION',
-        where: `<robot name="${model.name}">`,
-        message: `${r.length} collision mesh(es) as ${meshMode === 'hull' ? 'convex hulls' : meshMode === 'box' ? 'fitted boxes' : 'fitted capsules'} (${r.reduce((a, x) => a + x.triangles, 0)} triangles in, ${r.reduce((a, x) => a + x.hullVertices, 0)} hull vertices out${simplified > 0 ? `, ${simplified} hull(s) capped at ${options.maxHullVertices ?? 64} vertices, largest cut ${(Math.max(...r.map((x) => x.cut)) * 1000).toFixed(1)} mm` : ''}), ${ms.toFixed(0)} ms${r.some((x) => x.cached) ? `, ${r.filter((x) => x.cached).length} from the cache` : ''}`,
-      });
-    }
-    if (options.ground ?? !this.fixedBase) {
-      const ground = new Body({ mass: 0, type: Body.STATIC, shape: new Plane() });
-      ground.collisionFilterGroup = GROUP_GROUND;
-      ground.collisionFilterMask = GROUP_ROBOT;
-      world.addBody(ground);
-    }
+    this.bodies = buildBodies(model, this.links, groups, world, { ...options, fixedBase: this.fixedBase }, this.meshReports, this.notes);
+    if (options.ground ?? !this.fixedBase) addGround(world);
 
     // ---- joints, spec ------------------------------------------------------------------------
     this.placeLinksFk(undefined);
@@ -517,7 +306,7 @@ export class SimRobot implements SimulatedRobot {
         kd: d.kd ?? 0,
       };
       jointSpecs.push(spec);
-      this.joints.push(this.makeJoint(joint, spec));
+      this.joints.push(makeJoint(joint, spec, { links: this.links, linkIndex: this.linkIndex, bodies: this.bodies, world, physicsDt: h, implicit: this.pdMode === 'implicit' }));
     }
     for (const name of Object.keys(options.jointDefaults ?? {})) {
       if (!jointSpecs.some((j) => j.name === name)) {
@@ -1241,150 +1030,13 @@ export class SimRobot implements SimulatedRobot {
     }
   }
 
-  private groupMass(info: BodyInfo): number {
-    let m = 0;
-    for (const li of info.links) m += this.links[li].mass;
-    return m;
-  }
-
-  private computeCom(info: BodyInfo): void {
-    const total = this.groupMass(info);
-    info.com.setZero();
-    if (info.isStatic || !(total > 0)) return;
-    for (const li of info.links) {
-      const link = this.links[li];
-      const inertial = link.inertial;
-      if (inertial === undefined) continue;
-      _v1.set(...inertial.origin.xyz);
-      link.inGroupQuat.vmult(_v1, _v2);
-      _v2.vadd(link.inGroupPos, _v2);
-      info.com.x += (link.mass * _v2.x) / total;
-      info.com.y += (link.mass * _v2.y) / total;
-      info.com.z += (link.mass * _v2.z) / total;
-    }
-  }
-
-  /**
-   * Mass and inertia from the URDF inertials (not from the shapes): each link's tensor rotated
-   * into the body axes, moved to the body's centre of mass (parallel axis), summed; the body keeps
-   * the diagonal. The centre of mass is the one fixed at construction.
-   */
+  /** Mass properties of a body from its links' current masses, with the joints' armature (sim/build/massProperties.ts). */
   private applyMassProperties(info: BodyInfo): void {
-    const body = info.body;
-    if (info.isStatic) {
-      body.mass = 0;
-      body.updateMassProperties();
-      return;
-    }
-    let M = 0;
-    const I = [0, 0, 0, 0, 0, 0, 0, 0, 0];
-    for (const li of info.links) {
-      const link = this.links[li];
-      const inertial = link.inertial;
-      if (inertial === undefined || link.mass <= 0) continue;
-      const scale = link.mass / inertial.mass;
-      const local = [inertial.ixx, inertial.ixy, inertial.ixz, inertial.ixy, inertial.iyy, inertial.iyz, inertial.ixz, inertial.iyz, inertial.izz].map((v) => v * scale);
-      quatFromRpy(inertial.origin.rpy, _q1);
-      link.inGroupQuat.mult(_q1, _q2);
-      const R = rotationMatrix(_q2, _m1);
-      // R·Ilocal·Rᵀ
-      for (let r = 0; r < 3; r++) {
-        for (let c = 0; c < 3; c++) {
-          let s = 0;
-          for (let a = 0; a < 3; a++) for (let b = 0; b < 3; b++) s += R[r * 3 + a] * local[a * 3 + b] * R[c * 3 + b];
-          I[r * 3 + c] += s;
-        }
-      }
-      _v1.set(...inertial.origin.xyz);
-      link.inGroupQuat.vmult(_v1, _v2);
-      _v2.vadd(link.inGroupPos, _v2);
-      _v2.vsub(info.com, _v2); // d
-      const d = [_v2.x, _v2.y, _v2.z];
-      const d2 = _v2.dot(_v2);
-      for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) I[r * 3 + c] += link.mass * ((r === c ? d2 : 0) - d[r] * d[c]);
-      M += link.mass;
-    }
-    // A joint's armature rides on its child body (armatureModel): about all three axes
-    // ('isotropic') or about the joint axis only ('axis'); 'joint' leaves it to the drive row.
-    if (this.armatureModel !== 'joint' && this.actuators !== undefined) {
-      const iso = this.armatureModel === 'isotropic';
-      for (let k = 0; k < this.joints.length; k++) {
-        const j = this.joints[k];
-        const a = this.actuators.armature[k];
-        if (!(a > 0) || j.bodyB !== body || j.prismatic) continue;
-        I[0] += iso ? a : a * j.axisB.x * j.axisB.x;
-        I[4] += iso ? a : a * j.axisB.y * j.axisB.y;
-        I[8] += iso ? a : a * j.axisB.z * j.axisB.z;
-      }
-    }
-    body.mass = M;
-    body.updateMassProperties(); // sets invMass; its shape-derived inertia is overwritten below
-    body.inertia.set(I[0], I[4], I[8]);
-    body.invInertia.set(1 / I[0], 1 / I[4], 1 / I[8]);
-    body.updateInertiaWorld(true);
+    applyMassProperties(info, this.links, this.actuators === undefined ? undefined : { model: this.armatureModel, joints: this.joints, values: this.actuators.armature });
   }
 
-  private makeJoint(joint: UrdfJoint, spec: JointSpec): JointInfo {
-    const parent = this.links[this.linkIndex.get(joint.parent)!];
-    const child = this.links[this.linkIndex.get(joint.child)!];
-    const A = this.bodies[parent.body].body;
-    const B = this.bodies[child.body].body;
-    const originQuat = quatFromRpy(joint.origin.rpy, new Quaternion());
-    const axisJ = new Vec3(...joint.axis);
-    const pivotA = new Vec3();
-    parent.offsetQuat.vmult(new Vec3(...joint.origin.xyz), pivotA);
-    pivotA.vadd(parent.offsetPos, pivotA);
-    const pivotB = child.offsetPos.clone();
-    const axisA = parent.offsetQuat.mult(originQuat, new Quaternion()).vmult(axisJ, new Vec3());
-    const axisB = child.offsetQuat.vmult(axisJ, new Vec3());
-    // Bodies are in the zero pose here (placeLinksFk(undefined)).
-    const rel0Inv = A.quaternion.conjugate(new Quaternion()).mult(B.quaternion, new Quaternion()).conjugate(new Quaternion());
-    const prismatic = joint.type === 'prismatic';
-    const constraint: Constraint = prismatic
-      ? new PrismaticConstraint(A, B, { pivotA, pivotB, axisA })
-      : new HingeConstraint(A, B, { pivotA, pivotB, axisA, axisB, collideConnected: false });
-    for (const eq of constraint.equations) eq.setSpookParams(JOINT_STIFFNESS, JOINT_RELAXATION, this.physicsDt);
-    this.world.addConstraint(constraint);
-    const drive = this.pdMode === 'implicit' ? new JointDrive(A, B, axisA, prismatic, pivotB) : undefined;
-    if (drive) this.world.addConstraint(drive);
-    const info: JointInfo = {
-      urdf: joint,
-      spec,
-      continuous: joint.type === 'continuous',
-      prismatic,
-      bodyA: A,
-      bodyB: B,
-      pivotA,
-      pivotB,
-      axisA,
-      axisB,
-      rel0Inv,
-      constraint,
-      drive,
-      limitK: 0,
-      limitD: 0,
-    };
-    this.updateLimitGains(info);
-    return info;
-  }
-
-  /** Limit spring-damper gains from the child body's inertia about the axis (or its mass). */
   private updateLimitGains(j: JointInfo): void {
-    const B = j.bodyB;
-    let m: number;
-    if (j.prismatic) {
-      m = B.mass;
-    } else {
-      const a = j.axisB;
-      // I about the axis through the anchor: Σ I_k a_k² + m·|r⊥|², r = COM - anchor (body frame).
-      const r = j.pivotB;
-      const along = r.dot(a);
-      const perp2 = r.dot(r) - along * along;
-      m = B.inertia.x * a.x * a.x + B.inertia.y * a.y * a.y + B.inertia.z * a.z * a.z + B.mass * perp2;
-    }
-    const omega = (2 * Math.PI) / (LIMIT_STEPS_PER_PERIOD * this.physicsDt);
-    j.limitK = m * omega * omega;
-    j.limitD = 2 * m * omega;
+    updateLimitGains(j, this.physicsDt);
   }
 
   /** Places every body by forward kinematics from joint positions (undefined: zero pose). */
@@ -1415,20 +1067,6 @@ export class SimRobot implements SimulatedRobot {
     body.quaternion.vmult(link.offsetPos, _v4);
     body.angularVelocity.cross(_v4, _v5);
     body.velocity.vadd(_v5, out);
-  }
-}
-
-function makeShape(g: UrdfLink['collisions'][number]['geometry']): Shape | undefined {
-  // Meshes are fitted by meshCollisionShapes (sim/mesh/meshCollision.ts).
-  switch (g.kind) {
-    case 'box':
-      return new Box(new Vec3(g.size[0] / 2, g.size[1] / 2, g.size[2] / 2));
-    case 'sphere':
-      return new Sphere(g.radius);
-    case 'cylinder':
-      return new Cylinder(g.radius, g.radius, g.length, 12);
-    case 'mesh':
-      return undefined;
   }
 }
 
