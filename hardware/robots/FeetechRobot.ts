@@ -87,7 +87,8 @@ export class FeetechRobot implements Robot {
     transport: Transport,
     private readonly o: FeetechRobotOptions = {},
   ) {
-    this.bus = new FeetechBus(transport);
+    const margin = config.reply_timeout_ms !== undefined ? config.reply_timeout_ms / 1000 : config.latency_timer_ms !== undefined ? (2 * config.latency_timer_ms + 2) / 1000 : undefined;
+    this.bus = new FeetechBus(transport, margin !== undefined ? { replyMarginS: margin } : {});
     this.events$ = this._events.asObservable();
     const js = config.joints;
     const n = js.length;

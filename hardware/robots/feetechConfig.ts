@@ -71,6 +71,13 @@ export const FeetechRobotSchema = Type.Object(
     acceleration: Type.Optional(Type.Integer({ minimum: 0, maximum: 254 })),
     /** Part of a tick a bus read may take, retries included (0..1, default 0.6). */
     read_budget: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1 })),
+    /**
+     * The USB adapter's latency timer (ms), when it has one (FTDI: 16 by default). The SO-101's
+     * CH343 boards (/dev/ttyACM*) have none. Sets the default reply timeout to 2 × it + 2 ms.
+     */
+    latency_timer_ms: Type.Optional(Type.Number({ minimum: 0, maximum: 255 })),
+    /** Time a reply may take beyond its wire time (ms); default 10, or 2 × latency_timer_ms + 2. Raise it for ser2net over a network. */
+    reply_timeout_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 10_000 })),
     /** Consecutive bus cycles without a complete read that make a silent-bus fault (ends a run; default 50). */
     silent_bus_cycles: Type.Optional(Type.Integer({ minimum: 2 })),
     /** The pose the operator holds the arm in for `axon hw calibrate` (rad per joint, by name; default 0). */

@@ -189,7 +189,7 @@ describe('FeetechBus against the emulator', () => {
     const bus = await busOn(emu);
     emu.injectFault(2, F.StatusBit.overload);
     const out = new Uint8Array(4);
-    const r = await bus.syncRead(56, 2, [1, 2], out, performance.now() / 1000 + 0.1);
+    const r = await bus.syncRead(56, 2, [1, 2], out, performance.now() / 1000 + 0.5);
     expect(r).toMatchObject({ ok: true, alerts: [2] });
     await bus.write(1, 7, [250]); // 500 µs
     const t0 = performance.now();

@@ -67,6 +67,28 @@ describe('FeetechRobot on the emulated SO-101 follower', () => {
     expect(emu.servos.some((s) => s.torqueOn)).toBe(false);
   });
 
+  it('a bus gone silent: one read_failed, stale, then a silent_bus fault after silent_bus_cycles (the run ends on it)', async () => {
+    const { robot, port } = openConfiguredRobot(loadAnyRobotConfig('hardware/robots/so101-follower.json'), 'emu://', 1_000_000, { period: 0.02 });
+    const r = robot as FeetechRobot;
+    const emu = (port as { emulator: FeetechEmulator }).emulator;
+    await r.connect();
+    emu.frozen = true;
+    const faults: string[][] = [];
+    r.health$.subscribe((h) => faults.push([...h.faults]));
+    const t = Float64Array.from([0, 0, 0, 0, 0, 0]);
+    for (let k = 0; k < 60 && !r.faulted; k++) {
+      r.command({ mode: 'position', target: t });
+      await r.settle();
+    }
+    expect(r.faulted).toBe(true);
+    const kinds = r.eventLog.map((e) => e.kind);
+    expect(kinds.filter((k) => k === 'read_failed')).toHaveLength(1);
+    expect(kinds).toEqual(expect.arrayContaining(['stale', 'silent_bus']));
+    expect(r.failedReads).toBe(50);
+    expect(faults.at(-1)?.[0]).toMatch(/^bus silent: 50 consecutive bus cycles on emu:\/\/ .*STS servos hold their last goal/);
+    await r.close();
+  });
+
   it('a servo fault while running: the robot faults, names the joint and holds the others', async () => {
     const { robot, port } = openConfiguredRobot(loaded, 'emu://', 1_000_000);
     const r = robot as FeetechRobot;
