@@ -13,6 +13,8 @@ import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { attachViewer, type Viewer } from '../../viewer/index.ts';
 import { attachRecorder, type Recorder } from '../../record/index.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
+import { DatasetWriter, provenance, type DatasetSummary } from '../../dataset/index.ts';
+import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
 import { loadAnyRobotConfig, openConfiguredRobot, type ConfiguredRobot, type FeetechPort } from '../../../hardware/robots/openRobot.ts';
 import { scriptLeader } from '../../../hardware/emulator/scriptedOperator.ts';
 import type { FeetechEmulator } from '../../../hardware/emulator/FeetechEmulator.ts';
@@ -27,7 +29,7 @@ function rateHz(v: string): number {
 
 export function teleopCommand() {
   return new Command('teleop')
-    .description('Leader-follower teleoperation: the leader arm (torque off, moved by hand) drives the follower through the safety supervisor (limits, rate limit, soft start, e-stop). How demonstrations are collected: add --record.')
+    .description('Leader-follower teleoperation: the leader arm (torque off, moved by hand) drives the follower through the safety supervisor (limits, rate limit, soft start, e-stop). How demonstrations are collected: add --dataset DIR --task TEXT (LeRobotDataset v3.0) or --record.')
     .requiredOption('--leader <file>', 'leader arm config, e.g. hardware/robots/so101-leader.json')
     .requiredOption('--follower <file>', 'follower arm config, e.g. hardware/robots/so101-follower.json')
     .option('--leader-port <port>', "leader's serial device, tcp://host:port or emu://; default: its config's port")
@@ -39,6 +41,9 @@ export function teleopCommand() {
     .option('--view', 'serve the viewer and operator console (live joints, E-STOP) on localhost', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--record <file>', 'record every tick to MCAP (axon replay, axon export lerobot)')
+    .option('--dataset <dir>', 'record the session as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match): observation.state of the follower, action = the command sent to it after safety')
+    .option('--task <text>', "with --dataset: the episode's task text (default: \"teleop (<follower>)\")")
+    .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (o) => {
       const lead = loadAnyRobotConfig(o.leader);
@@ -58,6 +63,22 @@ export function teleopCommand() {
       const L = openConfiguredRobot(lead, leaderPort, lead.config.baud, { dryRun: true, period });
       const F = openConfiguredRobot(foll, followerPort, foll.config.baud, { period });
       const leader: ConfiguredRobot = L.robot, follower: ConfiguredRobot = F.robot;
+      // --dataset: opened (or checked for append) before either arm is connected; a mismatch is refused here.
+      let dataset: DatasetWriter | undefined = o.dataset
+        ? await DatasetWriter.open({
+            dir: o.dataset,
+            spec: follower.spec,
+            fps: o.hz,
+            task: o.task ?? `teleop (${foll.config.name})`,
+            scored: false,
+            provenance: provenance({ spec: follower.spec, period, source: `axon teleop --leader ${o.leader} --follower ${o.follower} (leader ${lead.config.name} on ${leaderPort}, follower on ${followerPort}${o.scriptLeader ? ', scripted leader' : ''})` }),
+          }).catch(async (e: unknown) => {
+            await follower.close().catch(() => {});
+            await leader.close().catch(() => {});
+            throw e;
+          })
+        : undefined;
+      let datasetSummary: DatasetSummary | undefined;
       if (o.scriptLeader) {
         const emu = (L.port as FeetechPort).emulator as FeetechEmulator;
         const cfg = lead.config as FeetechRobotConfig;
@@ -89,6 +110,7 @@ export function teleopCommand() {
             }, 5);
             loop.records$.subscribe({ complete: () => clearInterval(timer) });
           }
+          dataset?.attach(loop);
           if (o.record) recorder = attachRecorder(loop, { spec: follower.spec, manifest: m, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model ? { urdf } : {}) } }, o.record);
           if (o.view) {
             viewer = attachViewer(loop, safety, { spec: follower.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon teleop: ${foll.config.name}` });
@@ -99,8 +121,14 @@ export function teleopCommand() {
           }
         },
       }).finally(async () => {
-        await recorder?.close();
-        await (await viewer)?.close();
+        try {
+          await recorder?.close();
+          // The episode of a run that threw (a fault) is still saved: the demonstration up to the stop.
+          datasetSummary = dataset ? await dataset.close() : undefined;
+          dataset = undefined;
+        } finally {
+          await (await viewer)?.close();
+        }
       });
       const record = recorder ? await recorder.close() : undefined;
       const n = jointNames.length;
@@ -134,6 +162,7 @@ export function teleopCommand() {
         ...(afterEstop ? { after_estop: afterEstop } : {}),
         bus: { leader: bus(leader), follower: bus(follower) },
         ...(record ? { record } : {}),
+        ...(datasetSummary ? { dataset: datasetSummary } : {}),
         faults,
       };
       if (o.json) console.log(JSON.stringify(summary));
@@ -144,6 +173,14 @@ export function teleopCommand() {
         if (afterEstop) console.log(`e-stop at ${afterEstop.estop_s} s: the follower then moved ${afterEstop.follower_motion_rad} rad while the leader moved ${afterEstop.leader_motion_rad} rad`);
         const ev = Object.entries(summary.safety.events).map(([k, v]) => `${k} ${v}`).join(', ');
         console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+        const d = summary.dataset;
+        if (d) console.log(`dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`);
+      }
+      // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
+      const drops = datasetDrops(record, datasetSummary);
+      if (drops) {
+        process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
+        if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
       }
       if (faults.length > 0) throw new Error(`teleop ended on a robot fault: ${faults.join('; ')}`);
     });

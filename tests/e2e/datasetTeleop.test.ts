@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRecording } from '../../src/record/index.ts';
+import { readDataset } from '../../src/dataset/index.ts';
+import { readTable, column } from '../src/dataset/independentReader.ts';
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+const arms = ['--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-follower.json', '--script-leader'];
+
+describe('axon teleop --dataset (demonstrations between two emulated SO-101 buses)', () => {
+  it('writes the session as one episode equal to its MCAP recording, frame by frame; appends a second; refuses another rate', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-dsteleop-'));
+    const ds = join(dir, 'ds'), rec = join(dir, 'teleop.mcap');
+    const r = axon('teleop', ...arms, '--duration', '2', '--dataset', ds, '--task', 'pick up the cube', '--record', rec, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s.ticks).toBe(200);
+    expect(s.dataset).toMatchObject({ appended_to: 0, episodes_written: 1, episodes_dropped: 0, frames_received: 200, frames_written: 200, frames_dropped: 0, errors: [] });
+
+    const info = axon('dataset', 'info', ds, '--json');
+    expect(info.code, info.stderr).toBe(0);
+    const di = JSON.parse(info.lastLine);
+    expect(di).toMatchObject({ total_episodes: 1, total_frames: 200, fps: 100, tasks: ['pick up the cube'] });
+    const joints = ['shoulder_pan', 'shoulder_lift', 'elbow_flex', 'wrist_flex', 'wrist_roll', 'gripper'];
+    expect(di.features['observation.state'].names).toEqual([...joints.map((j) => `${j}.pos`), ...joints.map((j) => `${j}.vel`)]);
+    expect(di.features.action.names).toEqual(joints);
+    expect(di.features['next.reward']).toBeUndefined(); // no task scores a teleoperation
+    expect(axon('dataset', 'info', ds).stdout).toContain('1 episodes, 200 frames at 100 fps');
+
+    // The independent parquet reader against the MCAP recording of the same session.
+    const t = readTable(join(ds, 'data/chunk-000/file-000.parquet'));
+    const state = column(t, 'observation.state') as number[][], action = column(t, 'action') as number[][];
+    const m = await readRecording(rec);
+    expect(m.ticks).toHaveLength(200);
+    m.ticks.forEach((tick, i) => {
+      const o = tick.observation;
+      expect(state[i]).toEqual(Array.from(Float32Array.from([...o.jointPosition, ...o.jointVelocity])));
+      expect(action[i]).toEqual(Array.from(Float32Array.from(tick.sent.target)));
+    });
+    expect(column(t, 'index')).toEqual(Array.from({ length: 200 }, (_, k) => k));
+    expect(column(t, 'next.done')).toEqual(Array.from({ length: 200 }, (_, k) => k === 199));
+    // The arm moved: the demonstration is not a still pose.
+    const pan = state.map((x) => x[0]);
+    expect(Math.max(...pan) - Math.min(...pan)).toBeGreaterThan(0.3);
+
+    // A second session appends an episode; one at another rate is refused before the arms move.
+    const a = axon('teleop', ...arms, '--duration', '0.5', '--dataset', ds, '--task', 'put it back', '--json');
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.lastLine).dataset).toMatchObject({ appended_to: 1, episodes_written: 1, frames_written: 50, frames_dropped: 0 });
+    const d = await readDataset(ds);
+    expect(d.info.total_episodes).toBe(2);
+    expect(d.info.total_frames).toBe(250);
+    expect(column(readTable(join(ds, 'meta/tasks.parquet')), 'task_index')).toEqual([0, 1]);
+    const bad = axon('teleop', ...arms, '--duration', '0.5', '--hz', '50', '--dataset', ds);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('DATASET_MISMATCH');
+  });
+});
