@@ -13,6 +13,9 @@
  * rate stays silent, so a scan at the wrong baud finds nothing. Servos start at the emulator's
  * `baud` unless their setup's table says otherwise. Every reply waits the servo's Return Delay
  * Time (address 9, 2 µs units, 500 µs by default; a timer, so at least ~1 ms in Node).
+ *
+ * A servo answers to the id in its ID register (address 7): a write there takes effect at once,
+ * as on a real servo (the write's own status still comes from the id it was sent to).
  */
 import { performance } from 'node:perf_hooks';
 import { Rng } from '../../src/core/rng.ts';
@@ -55,6 +58,10 @@ export function defaultServos(n: number): ServoSetup[] {
 }
 
 export class DynamixelEmulator {
+  /**
+   * Every servo, keyed by the id it was created with. The id a servo answers to is its ID register
+   * (`servo.id`), which a write to address 7 changes at once: look servos up with `servo(id)`.
+   */
   readonly servos = new Map<number, EmulatedServo>();
   readonly stats: EmulatorStats = { received: 0, replies: 0, lost: 0, corrupted: 0, badPackets: 0 };
   latencyS: number;
@@ -84,10 +91,19 @@ export class DynamixelEmulator {
     }
   }
 
+  /** The servo now answering to `id` (ids change with a write to the ID register, e.g. `hw set-id`). */
   servo(id: number): EmulatedServo {
-    const s = this.servos.get(id);
+    const s = this._answering(id);
     if (!s) throw new Error(`no emulated servo with id ${id}`);
     return s;
+  }
+
+  /** The servo whose ID register holds `id` (of two set to one id, the one created first answers here). */
+  private _answering(id: number): EmulatedServo | undefined {
+    const s = this.servos.get(id);
+    if (s !== undefined && s.id === id) return s;
+    for (const x of this.servos.values()) if (x.id === id) return x;
+    return undefined;
   }
 
   /** Brings every servo's motor model and watchdog up to now (tests call it before inspecting). */
@@ -130,7 +146,7 @@ export class DynamixelEmulator {
     }
     this.stats.replies += replies.length;
     let delay = this.latencyS;
-    const first = this.servos.get(p.id) ?? this.servos.values().next().value;
+    const first = this._answering(p.id) ?? this.servos.values().next().value;
     if (first) delay += first.returnDelayS;
     if (this._realTiming) delay += wireTime(bytes.length, t.baud);
     if (delay > 0) setTimeout(() => t.write(bytes), delay * 1000);
@@ -148,17 +164,17 @@ export class DynamixelEmulator {
     const broadcast = p.id === BROADCAST_ID;
     const hears = (s: EmulatedServo | undefined): s is EmulatedServo => s !== undefined && (lineBaud === undefined || s.baud === lineBaud);
     const servo = (id: number) => {
-      const s = this.servos.get(id);
+      const s = this._answering(id);
       return hears(s) ? s : undefined;
     };
     const targets = broadcast ? [...this.servos.values()].filter(hears) : servo(p.id) ? [servo(p.id)!] : [];
     const out: Uint8Array[] = [];
     const P = p.params;
-    const status = (s: EmulatedServo, err: number, data: ArrayLike<number> = []) => {
+    const status = (s: EmulatedServo, err: number, data: ArrayLike<number> = [], id = s.id) => {
       const level = s.mem[68];
       const isPing = p.instruction === Inst.Ping;
       const isRead = p.instruction === Inst.Read || p.instruction === Inst.SyncRead || p.instruction === Inst.BulkRead || p.instruction === Inst.FastSyncRead;
-      if (isPing || (level >= 1 && isRead) || level >= 2) out.push(encodeStatus(s.id, err | (s.hwError ? ALERT_BIT : 0), data));
+      if (isPing || (level >= 1 && isRead) || level >= 2) out.push(encodeStatus(id, err | (s.hwError ? ALERT_BIT : 0), data));
     };
     switch (p.instruction) {
       case Inst.Ping:
@@ -186,13 +202,14 @@ export class DynamixelEmulator {
           if (P.length < 3) { if (!broadcast) status(s, ERR_DATA_LENGTH); continue; }
           const a = readLe(P, 0, 2);
           const data = P.slice(2);
+          const id0 = s.id; // an ID write is answered from the id it was sent to (the SDK matches the reply's id), then the new id holds
           let e: number;
           if (p.instruction === Inst.Write) e = s.write(a, data, now);
           else {
             e = a + data.length > s.mem.length ? ERR_ACCESS : 0;
             if (!e) { s.registered = { address: a, data }; s.mem[69] = 1; }
           }
-          if (!broadcast) status(s, e);
+          if (!broadcast) status(s, e, [], id0);
         }
         return out;
       }

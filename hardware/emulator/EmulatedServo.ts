@@ -37,7 +37,6 @@ export interface ServoSetup {
 const GOALS = new Set<ItemName>(['goal_pwm', 'goal_current', 'goal_velocity', 'goal_position']);
 
 export class EmulatedServo {
-  readonly id: number;
   readonly model: ServoModel;
   readonly mem = new Uint8Array(CONTROL_TABLE_BYTES);
   /** Physical state: angle (rad from tick 0), velocity (rad/s), current (A). */
@@ -53,7 +52,6 @@ export class EmulatedServo {
   private readonly _kt: number;
 
   constructor(private readonly setup: ServoSetup, now: number) {
-    this.id = setup.id;
     const m = modelByName(setup.model ?? 'XM430-W350');
     if (!m) throw new Error(`unknown servo model ${setup.model}`);
     this.model = m;
@@ -64,6 +62,16 @@ export class EmulatedServo {
     this.factoryReset(0xff);
   }
 
+  /** The id it answers to: its ID register (address 7), so a write there takes effect at once, as on a real servo. */
+  get id(): number {
+    return this.mem[7];
+  }
+
+  /** The id it was created with (what a factory reset restores here). */
+  get initialId(): number {
+    return this.setup.id;
+  }
+
   /** Control table back to factory values (mode 0xFF: all; 0x01: keep ID; 0x02: keep ID and baud). */
   factoryReset(mode: number): void {
     const id = this.mem[7], baud = this.mem[8];
@@ -71,7 +79,7 @@ export class EmulatedServo {
     for (const i of X_SERIES) writeLe(this.mem, i.address, i.size, i.initial);
     writeLe(this.mem, 0, 2, this.model.number);
     this.mem[6] = this.setup.firmware ?? 46;
-    this.mem[7] = this.id;
+    this.mem[7] = this.setup.id;
     if (fresh) for (const [k, v] of Object.entries(this.setup.table ?? {})) this.set(k as ItemName, v);
     else {
       if (mode === 0x01 || mode === 0x02) this.mem[7] = id;

@@ -77,6 +77,22 @@ describe('emulator answers every instruction as a servo would', () => {
     expect(ask(P.encodePacket(1, 0x77))[0].error).toBe(2); // unknown instruction
   });
 
+  it('a write to the ID register (7) takes effect at once: the servo answers to its new id only', () => {
+    const { emu, ask } = rig(2);
+    const reply = ask(P.write(2, 7, [9]));
+    expect(reply.map((r) => [r.id, r.error])).toEqual([[2, 0]]); // the write's own status: from the id it was sent to
+    expect(ask(P.ping(9)).map((r) => r.id)).toEqual([9]);
+    expect(ask(P.ping(2))).toEqual([]);
+    expect(ask(P.ping(P.BROADCAST_ID)).map((r) => r.id)).toEqual([1, 9]);
+    expect(P.readLe(ask(P.read(9, 7, 1))[0].params, 0, 1)).toBe(9);
+    expect(ask(P.syncRead(132, 4, [1, 9])).map((r) => r.id)).toEqual([1, 9]);
+    expect(emu.servo(9)).toBe(emu.servos.get(2)); // servos stay keyed by the id they were created with
+    expect(() => emu.servo(2)).toThrow(/no emulated servo with id 2/);
+    ask(P.write(9, 7, [2])); // and back
+    expect(ask(P.ping(2)).map((r) => r.id)).toEqual([2]);
+    expect(ask(P.ping(9))).toEqual([]);
+  });
+
   it('sync read / fast sync read / bulk read answer for the listed servos; sync and bulk write apply', () => {
     const { emu, ask } = rig(3);
     ask(P.syncWrite(65, 1, [1, 3], [[1], [1]]));
@@ -166,6 +182,16 @@ describe('DynamixelBus against the emulator', () => {
     const r = await bus.syncRead(132, 4, [1, 2], out, performance.now() / 1000 + 0.03);
     expect(r.ok).toBe(false);
     expect(r.missing).toEqual([1, 2]);
+    await bus.close();
+  });
+
+  it('set-id over the bus: the write resolves, the servo answers at its new id at once and not at the old one', async () => {
+    const emu = new DynamixelEmulator({ servos: defaultServos(1) });
+    const { bus } = await busOn(emu);
+    await bus.write(1, 7, [5]);
+    expect((await bus.ping(5, 3))?.id).toBe(5);
+    expect(await bus.ping(1, 1)).toBeUndefined();
+    expect(await bus.readValue(5, 7, 1)).toBe(5);
     await bus.close();
   });
 
