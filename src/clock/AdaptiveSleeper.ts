@@ -31,6 +31,14 @@ export interface AdaptiveSleeperOptions {
   readonly now?: () => number;
   /** Blocks the thread for about `s` seconds. Default `Atomics.wait` on a private word. */
   readonly block?: (s: number) => void;
+  /** Calls `fn` from the event loop in about `s` seconds (0: on the next turn). Default setTimeout / setImmediate. */
+  readonly setTimer?: (fn: () => void, s: number) => void;
+}
+
+/** The event loop's timer: setTimeout for a positive delay, setImmediate for none. */
+export function eventLoopTimer(fn: () => void, s: number): void {
+  if (s > 0) setTimeout(fn, s * 1000);
+  else setImmediate(fn);
 }
 
 const _word = new Int32Array(new SharedArrayBuffer(4));
@@ -54,6 +62,7 @@ export class AdaptiveSleeper {
   private readonly learn: boolean;
   private readonly now: () => number;
   private readonly block: (s: number) => void;
+  private readonly setTimer: (fn: () => void, s: number) => void;
 
   constructor(o: AdaptiveSleeperOptions) {
     this.cap = Math.max(0, (o.cpuBudget ?? 0.1) * o.period);
@@ -65,6 +74,7 @@ export class AdaptiveSleeper {
     this.sorted = new Float64Array(this.late.length);
     this.now = o.now ?? steadyNow;
     this.block = o.block ?? atomicsBlock;
+    this.setTimer = o.setTimer ?? eventLoopTimer;
   }
 
   /** Blocks until `deadline` (steady s): sleep to deadline − margin, then spin. Returns the lateness at return (s, >= 0). */
@@ -93,8 +103,7 @@ export class AdaptiveSleeper {
       // No margin: a plain timer, reported as it fired (it may fire early: 1 ms granularity).
       done(this.margin > 0 ? this.spin(t, deadline) : t - deadline);
     };
-    if (wait > 0) setTimeout(fire, wait * 1000);
-    else setImmediate(fire);
+    this.setTimer(fire, Math.max(0, wait));
   }
 
   /** Records one wake-up's lateness (s, negative = early) and re-learns the margin every quarter window. */

@@ -4,6 +4,7 @@ import { SimClock } from '../../../src/clock/SimClock.ts';
 import { WallClock } from '../../../src/clock/WallClock.ts';
 import { steadyNow } from '../../../src/clock/sleep.ts';
 import type { Tick } from '../../../src/clock/types.ts';
+import { virtualTimers } from './virtualTimers.ts';
 
 function collect(clock: SimClock | WallClock, n: number, handle: (t: Tick, done: () => void) => void): Promise<Tick[]> {
   const done$ = new Subject<void>();
@@ -55,6 +56,82 @@ describe('SimClock', () => {
     const t1 = steadyNow();
     await collect(clock, 21, (_t, done) => done());
     expect(steadyNow() - t1).toBeLessThan(wall);
+  });
+});
+
+/** A real-time SimClock on virtual time, each physics step costing `stepS`; returns its ticks and when each step ran. */
+function virtualSim(n: number, stepS: number, wake?: (i: number) => number, o: { cpuBudget?: number; spinMargin?: number } = {}) {
+  const host = virtualTimers(wake);
+  const stepAt: number[] = [];
+  const clock = new SimClock(0.002, () => {
+    stepAt.push(host.t);
+    host.cost(stepS);
+  }, { realtime: true, now: host.now, setTimer: host.setTimer, ...o });
+  const done$ = new Subject<void>();
+  const ticks: Tick[] = [];
+  const start = host.t;
+  const sub = clock.ticks(done$).subscribe((t) => {
+    ticks.push(t);
+    if (ticks.length < n) done$.next();
+  });
+  host.run(() => ticks.length >= n);
+  sub.unsubscribe();
+  return { clock, ticks, stepAt, start, host };
+}
+
+describe('SimClock in real time (virtual time, AdaptiveSleeper event-loop form)', () => {
+  it('steps the physics before the deadline, then meets it: lateness is the wake-up, not the step', () => {
+    // A 1.3 ms physics step in a 2 ms period; timers wake 50 µs late, inside the initial margin.
+    const { ticks, stepAt, start } = virtualSim(200, 1.3e-3);
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(200).keys()]);
+    expect(ticks[0].lateness).toBe(0);
+    for (let k = 1; k < 200; k++) {
+      expect(ticks[k].time).toBeCloseTo(k * 0.002, 12);
+      expect(stepAt[k - 1]).toBeLessThan(start + k * 0.002); // step k ran before tick k's deadline
+      expect(ticks[k].lateness).toBeGreaterThanOrEqual(0);
+      expect(ticks[k].lateness).toBeLessThan(3e-6); // the spin's 1 µs read, not the 1.3 ms step
+    }
+  });
+
+  it('learns the spin margin as the p99 of the timer lateness, capped by the CPU budget', () => {
+    const lateness = (i: number) => (i % 50 === 0 ? 150e-6 : 50e-6);
+    const { clock, ticks, host, start } = virtualSim(1000, 0.2e-3, lateness);
+    expect(clock.sleeper.margin).toBeCloseTo(150e-6, 5); // + the 1 µs read of virtual now
+    expect(Math.max(...ticks.slice(300).map((t) => t.lateness))).toBeLessThan(3e-6);
+    expect(clock.sleeper.spunS / (host.t - start)).toBeLessThanOrEqual(0.1 + 1e-3);
+    // A host that wakes 1 ms late: the margin stops at budget·period, ticks are late by the rest.
+    const slow = virtualSim(600, 0.2e-3, () => 1e-3, { cpuBudget: 0.1 });
+    expect(slow.clock.sleeper.margin).toBeCloseTo(0.2e-3, 9);
+    expect(slow.ticks.at(-1)!.lateness).toBeCloseTo(0.8e-3, 4);
+  });
+
+  it('a fixed spin margin is not learned; a step longer than the period makes the tick late by the excess', () => {
+    const { clock, ticks } = virtualSim(100, 2.5e-3, undefined, { spinMargin: 0.5e-3 });
+    expect(clock.sleeper.margin).toBe(0.5e-3);
+    // Each step overruns the period by 0.5 ms and the grid does not move: lateness grows 0.5 ms a tick.
+    expect(ticks[10].lateness).toBeGreaterThan(4.9e-3);
+  });
+
+  it('resync() makes the next tick due one period from now (no catch-up burst after a pause)', () => {
+    const host = virtualTimers();
+    const clock = new SimClock(0.002, () => {}, { realtime: true, now: host.now, setTimer: host.setTimer });
+    const done$ = new Subject<void>();
+    const ticks: { t: Tick; at: number }[] = [];
+    const sub = clock.ticks(done$).subscribe((t) => ticks.push({ t, at: host.t }));
+    for (let k = 0; k < 5; k++) {
+      done$.next();
+      host.run();
+    }
+    host.cost(1); // paused for a second
+    clock.resync();
+    const resumed = host.t;
+    done$.next();
+    host.run();
+    sub.unsubscribe();
+    const after = ticks.at(-1)!;
+    expect(after.t.seq).toBe(6);
+    expect(after.at - resumed).toBeGreaterThan(0.002 - 1e-5);
+    expect(after.t.lateness).toBeLessThan(3e-6);
   });
 });
 
