@@ -16,6 +16,8 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { traceWorldModel, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
 import type { LiveResult } from '../live.ts';
+import { DatasetWriter, provenance, type DatasetSummary } from '../../dataset/index.ts';
+import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
 
 export function runCommand() {
   return addWorldModelOptions(new Command('run')
@@ -34,6 +36,9 @@ export function runCommand() {
     .option('--async', 'run the policy in a worker thread: the loop never waits for it', false)
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
     .option('--seed <n>', 'seed of the action noise and the world-model hook', seedInt, 1)
+    .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match); read with axon dataset info / axon replay')
+    .option('--task <text>', "with --dataset: the episode's task text (default: \"<policy> (<robot>)\")")
+    .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--baseline', 'emulated bus only (--port emu://): also run the same policy and noise without the world model on a fresh emulator, and report both', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o) => {
@@ -56,6 +61,21 @@ export function runCommand() {
         throw new UsageError('--baseline', worldModel ? `drives ${portName} twice` : 'needs --world-model', worldModel ? 'the emulated bus (--port emu://): a real robot is not run a second time by itself' : '--world-model DIR --wm-mode shield|monitor');
       const open = () => openConfiguredRobot(loaded, portName, baud, { dryRun: o.dryRun, period }).robot;
       const robot = open();
+      // --dataset: opened (or checked for append) before the bus is touched; a mismatch is refused here.
+      let dataset: DatasetWriter | undefined = o.dataset
+        ? await DatasetWriter.open({
+            dir: o.dataset,
+            spec: robot.spec,
+            fps: folder.manifest.control_hz,
+            task: o.task ?? `${folder.manifest.name} (${config.name})`,
+            scored: false,
+            provenance: provenance({ spec: robot.spec, period, model: o.policy, manifest: folder.manifest, source: `axon run --config ${o.config} --port ${portName}${o.dryRun ? ' --dry-run' : ''}` }),
+          }).catch(async (e: unknown) => {
+            await robot.close().catch(() => {});
+            throw e;
+          })
+        : undefined;
+      let datasetSummary: DatasetSummary | undefined;
       const live = (r: Robot, wm: WorldModelOptions | undefined, onLoop?: Parameters<typeof runLive>[1]['onLoop']): Promise<LiveResult> =>
         runLive(r, {
           policy: o.policy,
@@ -80,6 +100,7 @@ export function runCommand() {
             if (h.faults.length > 0) loop.stop();
           });
           const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
+          dataset?.attach(loop);
           if (o.record)
             recorder = attachRecorder(
               loop,
@@ -105,6 +126,9 @@ export function runCommand() {
       }).finally(async () => {
         try {
           await recorder?.close();
+          // Saved also when the run ended on a fault or a refused pre-arm check (an episode of 0 frames is not written).
+          datasetSummary = dataset ? await dataset.close() : undefined;
+          dataset = undefined;
         } finally {
           await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
         }
@@ -144,6 +168,7 @@ export function runCommand() {
         },
         hardware: { events: counts, faults },
         ...(record ? { record } : {}),
+        ...(datasetSummary ? { dataset: datasetSummary } : {}),
         ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
         ...(r.worldModel && worldModel ? { world_model: { ...worldModelSummary(worldModel.dir, r.worldModel, round), ...(worldModel.mode === 'shield' ? { continuation: r.sessionWorldModel?.continuationKind ?? 'hold' } : {}), position_clamps: r.safety.counts.position_clamp ?? 0 } } : {}),
         ...(baseline ? { baseline: { description: `the same policy${o.actionNoise ? ' and noise' : ''} without the world model (fresh emulator)`, ticks: baseline.loop.ticks, safety: safetySummary(baseline.safety), position_clamps: baseline.safety.counts.position_clamp ?? 0 } } : {}),
@@ -159,6 +184,14 @@ export function runCommand() {
         console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
         if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}, ${summary.world_model.position_clamps} position clamps`);
         if (summary.baseline) console.log(`baseline (${summary.baseline.description}): ${summary.baseline.position_clamps} position clamps`);
+        const d = summary.dataset;
+        if (d) console.log(`dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`);
+      }
+      // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
+      const drops = datasetDrops(record, datasetSummary);
+      if (drops) {
+        process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
+        if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
       }
       if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
     });

@@ -1,0 +1,53 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readRecording } from '../../src/record/index.ts';
+import { readDataset } from '../../src/dataset/index.ts';
+import { readTable, column } from '../src/dataset/independentReader.ts';
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 180_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+const arm = ['--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/arm6-pose', '--port', 'emu://'];
+
+describe('axon run --dataset (hardware run, on the emulated bus)', () => {
+  it('writes the run as one episode equal to its MCAP recording, frame by frame; a second run appends', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-dsrun-'));
+    const ds = join(dir, 'ds'), rec = join(dir, 'run.mcap');
+    const r = axon('run', ...arm, '--duration', '1', '--dataset', ds, '--task', 'reach the pose', '--record', rec, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s.ticks).toBe(50);
+    expect(s.dataset).toMatchObject({ appended_to: 0, episodes_written: 1, frames_received: 50, frames_written: 50, frames_dropped: 0, errors: [] });
+
+    const di = JSON.parse(axon('dataset', 'info', ds, '--json').lastLine);
+    expect(di).toMatchObject({ total_episodes: 1, total_frames: 50, fps: 50, tasks: ['reach the pose'] });
+    expect(di.features.action.names).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow', 'wrist_pitch', 'wrist_roll', 'gripper']);
+    const d = await readDataset(ds);
+    expect(d.info.axon?.model).toBe('models/arm6-pose');
+    expect(d.info.axon?.source).toContain('axon run --config hardware/robots/arm6-xm430.json --port emu://');
+
+    const t = readTable(join(ds, 'data/chunk-000/file-000.parquet'));
+    const state = column(t, 'observation.state') as number[][], action = column(t, 'action') as number[][];
+    const m = await readRecording(rec);
+    expect(m.ticks).toHaveLength(50);
+    // Equal as numbers (the MCAP's JSON keeps no -0: a servo at rest reads -0 velocity in the dataset, 0 in the recording).
+    const f32 = (a: ArrayLike<number>) => Array.from(Float32Array.from(a), (x) => x + 0);
+    m.ticks.forEach((tick, i) => {
+      const o = tick.observation;
+      expect(state[i].map((x) => x + 0)).toEqual(f32([...o.jointPosition, ...o.jointVelocity]));
+      expect(action[i].map((x) => x + 0)).toEqual(f32(tick.sent.target));
+    });
+
+    const a = axon('run', ...arm, '--duration', '0.4', '--dataset', ds, '--json');
+    expect(a.code, a.stderr).toBe(0);
+    expect(JSON.parse(a.lastLine).dataset).toMatchObject({ appended_to: 1, episodes_written: 1, frames_written: 20 });
+    const d2 = await readDataset(ds);
+    expect(d2.info.total_frames).toBe(70);
+    expect(d2.tasks).toContain('arm6-pose (arm6-xm430)');
+  });
+});
