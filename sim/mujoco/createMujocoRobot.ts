@@ -147,42 +147,70 @@ export function randomizeMujoco(robot: MujocoRobot, rng: Rng): Record<string, nu
   return drawn;
 }
 
+/** Options of an MJCF robot (`axon sim --mjcf FILE` and its set-up flags). */
+export interface MjcfRobotOptions {
+  /** Physics step (s): replaces the model's timestep. */
+  readonly physicsDt: number;
+  /** One position gain (N·m/rad) / damping gain (N·m·s/rad) for every joint, over the model's. */
+  readonly kp?: number;
+  readonly kd?: number;
+  /**
+   * Gains of a joint the model's own actuators give none for (no `<position>` actuator) and no
+   * flag sets: the caller's rule (the CLI's look-first default), from the joint's effort limit.
+   */
+  readonly defaultGains?: (effortLimit: number, robot: { readonly mass: number; readonly floating: boolean }) => { kp: number; kd: number };
+  /** IMU link (body); default the floating root. */
+  readonly imuLink?: string;
+  /** Default (held) joint positions by name, over the model's keyframe / qpos0. */
+  readonly defaultPositions?: Readonly<Record<string, number>>;
+  readonly name?: string;
+}
+
+/** Keyframes whose pose is taken as the default, in this order of preference; else the first keyframe, else qpos0. */
+const HOME_KEYS = ['home', 'stand', 'standing', 'default', 'init'];
+
+/** What the set-up of an MJCF robot decided, for the summary. */
+export interface MjcfSetup {
+  readonly floating: boolean;
+  readonly imuLink: string | null;
+  /** Where the default pose came from: a keyframe by name, or qpos0. */
+  readonly pose: string;
+  /** Where the gains came from, joints counted: the model's position actuators, the flags, the default rule. */
+  readonly gains: { readonly model: number; readonly flags: number; readonly default: number };
+  /** Effort limits: from the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
+  readonly effortLimited: number;
+}
+
 /**
  * An MJCF model as a robot maker ships it (`--mjcf FILE`): joints in model order, limits from the
- * model (ranges; actuator force ranges become effort limits when the model's actuators had them
- * via joint actfrcrange, else unlimited), floating when the model's root body has a free joint,
- * IMU at `imuLink` (default: the floating root). Gains come from `kp`/`kd` (one value for all).
+ * model (ranges; effort limits from its actuators' force ranges, a motor's control range × gear or
+ * the joint's actuatorfrcrange, else unlimited), floating when the model's root body has a free
+ * joint, IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
+ * axon's PD actuators (one per hinge/slide joint, the same law as every robot); a `<position>`
+ * actuator's kp/kv become that joint's default gains. Default pose: a keyframe (HOME_KEYS, else the
+ * first), else qpos0, under `defaultPositions`.
  */
-export async function createMujocoMjcfRobot(file: string, o: { readonly physicsDt: number; readonly kp: number; readonly kd: number; readonly imuLink?: string; readonly defaultPositions?: Readonly<Record<string, number>>; readonly name?: string }): Promise<MujocoRobot> {
+export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, actuators } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
   const frc = model.jnt_actfrcrange as Float64Array;
   const jtype = model.jnt_type as Int32Array;
   const dof = model.jnt_dofadr as Int32Array;
-  const qpos0 = model.qpos0 as Float64Array;
   const qadr = model.jnt_qposadr as Int32Array;
-  const joints: MujocoJointDesc[] = names.map((name) => {
-    const id = mj.mj_name2id(model, OBJ_JOINT, name);
-    const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
-    const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
-    return {
-      name,
-      type: slide ? 'prismatic' : lim ? 'revolute' : 'continuous',
-      lower: lim ? range[2 * id] : -Infinity,
-      upper: lim ? range[2 * id + 1] : Infinity,
-      velocityLimit: Infinity,
-      effortLimit: frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity,
-      damping: (model.dof_damping as Float64Array)[dof[id]],
-      friction: (model.dof_frictionloss as Float64Array)[dof[id]],
-      armature: (model.dof_armature as Float64Array)[dof[id]],
-      defaultPosition: o.defaultPositions?.[name] ?? qpos0[qadr[id]],
-      kp: o.kp,
-      kd: o.kd,
-    };
-  });
+  // Default pose: a keyframe, else qpos0.
+  let pose = 'qpos0';
+  let q0 = model.qpos0 as Float64Array;
+  if (model.nkey > 0) {
+    const keys = Array.from({ length: model.nkey }, (_, k) => mj.mj_id2name(model, mj.mjtObj.mjOBJ_KEY.value, k) ?? '');
+    const k = Math.max(0, HOME_KEYS.map((h) => keys.indexOf(h)).find((x) => x >= 0) ?? 0);
+    q0 = Float64Array.from((model.key_qpos as Float64Array).subarray(k * model.nq, (k + 1) * model.nq));
+    pose = `keyframe "${keys[k] || k}"`;
+  }
+  for (const name of Object.keys(o.defaultPositions ?? {}))
+    if (!names.includes(name)) throw new AxonError('SIM_OPTION', `--init-pose ${name}`, `names no moving joint of ${file}`, names.join(', '));
   // Root: the first body under the world; floating when it has a free joint.
   let root = -1;
   for (let b = 1; b < model.nbody && root < 0; b++) if ((model.body_parentid as Int32Array)[b] === 0) root = b;
@@ -191,18 +219,56 @@ export async function createMujocoMjcfRobot(file: string, o: { readonly physicsD
   const floating = jadr >= 0 && jtype[jadr] === mj.mjtJoint.mjJNT_FREE.value;
   const rootName = mj.mj_id2name(model, OBJ_BODY, root);
   if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
+  let mass = 0;
+  for (let b = 1; b < model.nbody; b++) mass += (model.body_mass as Float64Array)[b];
+  const counts = { model: 0, flags: 0, default: 0 };
+  let effortLimited = 0;
+  const joints: MujocoJointDesc[] = names.map((name) => {
+    const id = mj.mj_name2id(model, OBJ_JOINT, name);
+    const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
+    const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
+    const act = actuators[name] ?? {};
+    const effortLimit = act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity);
+    if (Number.isFinite(effortLimit)) effortLimited++;
+    let kp = o.kp ?? act.kp;
+    let kd = o.kd ?? act.kd;
+    if (o.kp !== undefined || o.kd !== undefined) counts.flags++;
+    else if (act.kp !== undefined) counts.model++;
+    else counts.default++;
+    if (kp === undefined || kd === undefined) {
+      const g = o.defaultGains?.(effortLimit, { mass, floating }) ?? { kp: 0, kd: 0 };
+      kp ??= g.kp;
+      kd ??= g.kd;
+    }
+    return {
+      name,
+      type: slide ? 'prismatic' : lim ? 'revolute' : 'continuous',
+      lower: lim ? range[2 * id] : -Infinity,
+      upper: lim ? range[2 * id + 1] : Infinity,
+      velocityLimit: Infinity,
+      effortLimit,
+      damping: (model.dof_damping as Float64Array)[dof[id]],
+      friction: (model.dof_frictionloss as Float64Array)[dof[id]],
+      armature: (model.dof_armature as Float64Array)[dof[id]],
+      defaultPosition: o.defaultPositions?.[name] ?? q0[qadr[id]],
+      kp,
+      kd,
+    };
+  });
   const weld = model.body_weldid as Int32Array;
   const bodyLinks: string[] = [];
   for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) bodyLinks.push(mj.mj_id2name(model, OBJ_BODY, b));
   const g = model.opt.gravity as Float64Array;
-  const base = floating ? Array.from(qpos0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
-  return new MujocoRobot(mj, model, {
-    name: o.name ?? rootName,
+  const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
+  const imuLink = o.imuLink ?? (floating ? rootName : undefined);
+  const modelName = /<mujoco\b[^>]*\bmodel\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+  const robot = new MujocoRobot(mj, model, {
+    name: o.name ?? modelName ?? rootName,
     physicsDt: o.physicsDt,
     joints,
     rootLink: rootName,
     floating,
-    ...(o.imuLink ?? (floating ? rootName : undefined) ? { imuLink: o.imuLink ?? rootName } : {}),
+    ...(imuLink !== undefined ? { imuLink } : {}),
     contactSensors: [],
     bodyLinks,
     gravity: [g[0], g[1], g[2]],
@@ -211,6 +277,10 @@ export async function createMujocoMjcfRobot(file: string, o: { readonly physicsD
     ...(base ? { basePosition: [base[0], base[1], base[2]] as const, baseOrientation: [base[4], base[5], base[6], base[3]] as const, spawnOnGround: true } : {}),
     notes,
   });
+  robot.setInitialPositions(joints.map((j) => j.defaultPosition));
+  robot.reset();
+  const mjcfSetup: MjcfSetup = { floating, imuLink: imuLink ?? null, pose, gains: counts, effortLimited };
+  return Object.assign(robot, { mjcfSetup });
 }
 
 /** Reads a URDF as the cannon-es side does (for callers that have only the file). */

@@ -110,7 +110,22 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
  * ground plane only when `ground` and the model has no plane of its own; its own actuators are
  * removed (axon drives every hinge/slide joint with its own PD actuator, added here in joint order).
  */
-export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: boolean; readonly timestep: number }): CompiledMujoco & { readonly joints: string[] } {
+/** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
+export interface MjcfActuatorInfo {
+  /** N·m | N: the actuator's force range, or a motor's control range × gear. */
+  readonly effortLimit?: number;
+  /** A position actuator's stiffness (N·m/rad) and damping (N·m·s/rad), over its gear. */
+  readonly kp?: number;
+  readonly kd?: number;
+}
+
+/** An MJCF compiled with axon's actuators: joints in model order, and what the model's own actuators said, by joint. */
+export interface CompiledMjcf extends CompiledMujoco {
+  readonly joints: string[];
+  readonly actuators: Readonly<Record<string, MjcfActuatorInfo>>;
+}
+
+export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: boolean; readonly timestep: number }): CompiledMjcf {
   const root = dirname(file);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;
@@ -146,6 +161,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     let hasPlane = false;
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
     const nu = probe.nu;
+    const actuators = mjcfActuators(mj, probe);
     probe.delete();
     if (joints.some((n) => !n)) throw new AxonError('MUJOCO_MJCF_JOINT', where, 'has an unnamed hinge or slide joint', 'every moving joint named (axon addresses joints by name)');
     if (nu > 0) {
@@ -162,11 +178,50 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     if (o.ground && !hasPlane) addGround(mj, spec);
     for (const name of joints) addActuator(mj, spec, name);
     const model = compileSpec(mj, spec, vfs, where);
-    return { model, notes, joints };
+    return { model, notes, joints, actuators };
   } finally {
     spec?.delete();
     vfs.delete();
   }
+}
+
+/**
+ * The model's own joint actuators: an effort limit from forcerange (forcelimited), else from a
+ * motor's ctrlrange × gear; a position actuator's kp (gain) and kv (−bias[2]) over gear². Others
+ * (tendons, sites, muscles) say nothing here.
+ */
+function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorInfo> {
+  const out: Record<string, { effortLimit?: number; kp?: number; kd?: number }> = {};
+  const trntype = m.actuator_trntype as Int32Array;
+  const trnid = m.actuator_trnid as Int32Array;
+  const gear = m.actuator_gear as Float64Array;
+  const gaintype = m.actuator_gaintype as Int32Array;
+  const gainprm = m.actuator_gainprm as Float64Array;
+  const biastype = m.actuator_biastype as Int32Array;
+  const biasprm = m.actuator_biasprm as Float64Array;
+  // (The build cannot read its bool arrays, forcelimited/ctrllimited: a range lo < hi is taken as limited, as the compiler's "auto" does.)
+  const forcerange = m.actuator_forcerange as Float64Array;
+  const ctrlrange = m.actuator_ctrlrange as Float64Array;
+  const NGAIN = gainprm.length / Math.max(1, m.nu);
+  const NB = biasprm.length / Math.max(1, m.nu);
+  for (let a = 0; a < m.nu; a++) {
+    if (trntype[a] !== mj.mjtTrn.mjTRN_JOINT.value) continue;
+    const joint = mj.mj_id2name(m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
+    if (!joint) continue;
+    const g = Math.abs(gear[6 * a]) || 1;
+    const info: { effortLimit?: number; kp?: number; kd?: number } = { ...out[joint] };
+    const fixedGain = gaintype[a] === mj.mjtGain.mjGAIN_FIXED.value;
+    if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1]));
+    else if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_NONE.value && ctrlrange[2 * a] < ctrlrange[2 * a + 1])
+      info.effortLimit = Math.max(Math.abs(ctrlrange[2 * a]), Math.abs(ctrlrange[2 * a + 1])) * Math.abs(gainprm[NGAIN * a]) * g;
+    // <position kp kv>: gain kp, bias [0, −kp, −kv]; on the joint, ×gear².
+    if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_AFFINE.value && gainprm[NGAIN * a] > 0 && Math.abs(biasprm[NB * a + 1] + gainprm[NGAIN * a]) < 1e-9 * gainprm[NGAIN * a]) {
+      info.kp = gainprm[NGAIN * a] * g * g;
+      info.kd = -biasprm[NB * a + 2] * g * g;
+    }
+    out[joint] = info;
+  }
+  return out;
 }
 
 function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string): MjModel {

@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.ts';
 import { loadModelFolder } from '../model/manifest.ts';
 import type { ControlLoop } from '../loop/ControlLoop.ts';
 import type { EpisodeOptions, EpisodeResult, EpisodeSession, LoopParts, SessionSource, SimSessionOptions } from '../session/index.ts';
-import { holdPoseFolder, movingJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
+import { defaultGains, holdPoseFolder, movingJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
 
 export { episodeSeed, traceWorldModel } from '../session/index.ts';
 export type { EpisodeOptions, EpisodeResult, EpisodeWorldModel, FaultOptions, LoopParts, SessionWorldModel, WmMode, WorldModelOptions } from '../session/index.ts';
@@ -21,6 +21,17 @@ export const sessionSource: SessionSource = simSessions;
 export interface SessionOptions extends SimSessionOptions {
   /** A user's URDF instead of a shipped robot (`--urdf FILE`) and its set-up flags; `robot` is then only its label. */
   readonly urdf?: UrdfRobotFlags;
+  /** An MJCF model as robot makers ship it (`--mjcf FILE`, MuJoCo only) and its set-up flags. */
+  readonly mjcf?: MjcfRobotFlags;
+}
+
+/** `--mjcf FILE` and the set-up flags that apply to it. */
+export interface MjcfRobotFlags {
+  readonly file: string;
+  readonly imuLink?: string;
+  readonly initPose?: Readonly<Record<string, number>>;
+  readonly kp?: number;
+  readonly kd?: number;
 }
 
 /** A simulated session, and what the set-up decided for a user's URDF robot. */
@@ -28,9 +39,12 @@ export interface SimSession extends EpisodeSession {
   readonly options: SessionOptions;
   /** A user's URDF: what the set-up decided (base, IMU link, gains, PD integration). */
   readonly setup?: UrdfSetup;
+  /** An MJCF: what the set-up decided (base, IMU link, default pose, where the gains came from). */
+  readonly mjcfSetup?: import('../../sim/mujoco/createMujocoRobot.ts').MjcfSetup; // a type only: MuJoCo stays unloaded
 }
 
 export async function openSimSession(o: SessionOptions): Promise<SimSession> {
+  if (o.mjcf !== undefined) return openMjcfSession(o, o.mjcf);
   if (o.urdf === undefined) return { ...(await openShippedOrPrebuilt(o)), options: o };
   const lookFirst = o.policy === undefined && o.worldModel === undefined;
   if (o.policy === undefined && !lookFirst && !(o.worldModel && o.worldModel.mode === 'plan'))
@@ -43,6 +57,32 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   const holdFolder = lookFirst ? holdPoseFolder(setup.model.name, movingJoints(setup.model).map((j) => j.name)) : undefined;
   const s = await openShippedOrPrebuilt(o, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
   return { ...s, options: o, setup };
+}
+
+/**
+ * `--mjcf FILE`: the model in MuJoCo (its module loaded only here), stand task on a floating base,
+ * free run on a fixed one; with no policy it holds its default pose (the keyframe, else qpos0) on
+ * PD, as `--urdf` does, with the model's position-actuator gains, else the flags, else the
+ * look-first default rule.
+ */
+async function openMjcfSession(o: SessionOptions, f: MjcfRobotFlags): Promise<SimSession> {
+  if (o.physics === 'cannon') throw new UsageError('--physics', 'cannon cannot load an MJCF model', '--physics mujoco (or leave it out: --mjcf implies it)');
+  const lookFirst = o.policy === undefined && o.worldModel === undefined;
+  const { createMujocoMjcfRobot } = await import('../../sim/mujoco/createMujocoRobot.ts');
+  const robot = await createMujocoMjcfRobot(f.file, {
+    physicsDt: 1 / o.physicsHz,
+    ...(f.kp !== undefined ? { kp: f.kp } : {}),
+    ...(f.kd !== undefined ? { kd: f.kd } : {}),
+    ...(f.imuLink !== undefined ? { imuLink: f.imuLink } : {}),
+    ...(f.initPose ? { defaultPositions: f.initPose } : {}),
+    defaultGains,
+  });
+  for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  const task = robot.mjcfSetup.floating ? new StandTask() : new FreeRunTask();
+  const holdFolder = lookFirst ? holdPoseFolder(robot.spec.name, robot.spec.joints.map((j) => j.name)) : undefined;
+  const options = { ...o, physics: 'mujoco' as const };
+  const s = await openShippedOrPrebuilt(options, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
+  return { ...s, options, mjcfSetup: robot.mjcfSetup };
 }
 
 /** One episode of a simulated session (see EpisodeSession.runEpisode). */

@@ -54,6 +54,7 @@ export function simCommand() {
     .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--urdf <file>', 'simulate this URDF file instead of a shipped robot (--robot then only names it)')
+    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo; implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply')
     .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added', [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
@@ -65,13 +66,18 @@ export function simCommand() {
     .option('--armature <kg·m²>', 'with --urdf: reflected rotor inertia of every joint, over the manifest\'s actuators.armature', nonNegative('--armature'))
     .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default: stable on light links) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
-    .action(async (o) => {
+    .action(async (o, cmd) => {
       const urdfOnly = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
-      const stray = urdfOnly.find((k) => o[k] !== undefined);
+      const mjcfToo: readonly string[] = ['imuLink', 'initPose', 'kp', 'kd'];
+      if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
+      // --mjcf implies MuJoCo; an explicit --physics cannon is refused by the session.
+      const physics = o.mjcf && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
+      const stray = urdfOnly.find((k) => o[k] !== undefined && !(o.mjcf && mjcfToo.includes(k)));
+      if (stray && o.mjcf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'does not apply to an MJCF model', 'the model file itself (--imu-link, --init-pose, --kp, --kd apply)');
       if (stray && !o.urdf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'only applies to a URDF robot', '--urdf FILE (a shipped robot has its own set-up)');
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
-      const worldModel = o.urdf && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
-      if (o.robot === undefined && !o.urdf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, or --urdf FILE`);
+      const worldModel = (o.urdf || o.mjcf) && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
+      if (o.robot === undefined && !o.urdf && !o.mjcf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, --urdf FILE or --mjcf FILE`);
       if (o.robot !== undefined && /^wss?:\/\//.test(o.robot) && o.dataset)
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
       if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot }, worldModel);
@@ -79,13 +85,24 @@ export function simCommand() {
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
         physicsHz: o.physicsHz,
-        physics: o.physics,
+        physics,
         zeroPolicy: o.zeroPolicy,
         worldModel,
         actionNoise: o.actionNoise,
         fault: o.fault,
         ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
         ...(o.command ? { velocityCommand: o.command } : {}),
+        ...(o.mjcf
+          ? {
+              mjcf: {
+                file: o.mjcf,
+                ...(o.imuLink ? { imuLink: o.imuLink } : {}),
+                ...(o.initPose ? { initPose: o.initPose } : {}),
+                ...(o.kp !== undefined ? { kp: o.kp } : {}),
+                ...(o.kd !== undefined ? { kd: o.kd } : {}),
+              },
+            }
+          : {}),
         ...(o.urdf
           ? {
               urdf: {
@@ -106,6 +123,9 @@ export function simCommand() {
       });
       const robotLabel = o.robot ?? session.robot.spec.name;
       const setup = session.setup;
+      const ms = session.mjcfSetup;
+      if (ms && !o.json)
+        console.log(`axon sim: MJCF, ${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink}` : 'none'}, default pose from the ${ms.pose}, PD implicit with gains from the model's position actuators (${ms.gains.model} joints), flags (${ms.gains.flags}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})`);
       if (setup && !o.json)
         console.log(
           `axon sim: ${setup.fixedBase ? 'fixed base' : 'floating base'}, IMU ${setup.imuLink ? `at ${setup.imuLink} (${setup.imuWhy})` : 'none'}, PD ${setup.pd} with gains from ${setup.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : setup.gains}`,
@@ -115,7 +135,7 @@ export function simCommand() {
       if (commandNote) process.stderr.write(`axon: note: ${commandNote}\n`);
       if (!o.json)
         console.log(
-          `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics, ${o.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'}), ` +
+          `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics, ${physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'}), ` +
             `${o.duration} s ${realtime ? 'in real time' : 'as fast as possible'}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
         );
       let viewer: Promise<Viewer> | undefined;
@@ -179,13 +199,14 @@ export function simCommand() {
           robot: robotLabel,
           policy: o.policy ?? null,
           seed: o.seed,
-          physics: o.physics,
+          physics,
           duration_s: round(r.steps * session.period, 6),
           ticks: r.steps,
           realtime,
           ...(interrupted ? { interrupted } : {}),
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
+          ...(session.mjcfSetup ? { robot_setup: { base: session.mjcfSetup.floating ? 'floating' : 'fixed', imu_link: session.mjcfSetup.imuLink, pose: session.mjcfSetup.pose, pd: 'implicit', gains: session.mjcfSetup.gains, default_gains: DEFAULT_GAINS_RULE, effort_limited_joints: session.mjcfSetup.effortLimited } } : {}),
           ...(setup ? { robot_setup: { base: setup.fixedBase ? 'fixed' : 'floating', imu_link: setup.imuLink ?? null, pd: setup.pd, gains: setup.gains === 'default' ? DEFAULT_GAINS_RULE : setup.gains } } : {}),
           safety: safetySummary(r.safety),
           randomization: r.randomization,
@@ -251,9 +272,10 @@ async function simOverBridge(o: {
   randomize: boolean;
   zeroPolicy: boolean;
   urdf?: string;
+  mjcf?: string;
 }, worldModel: WorldModelOptions | undefined): Promise<void> {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
-  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.urdf ? '--urdf' : undefined;
+  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.urdf ? '--urdf' : o.mjcf ? '--mjcf' : undefined;
   if (simOnly) throw new UsageError(simOnly, 'is not available with a bridged robot', `a simulated robot by name${simOnly === '--randomize' ? ' (or axon bridge --randomize on the server)' : ''}`);
   if (o.record) checkWritable(o.record);
   if (o.view) await checkPortFree(o.viewPort);

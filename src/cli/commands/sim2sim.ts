@@ -278,6 +278,7 @@ export function sim2simCommand() {
     .option('--robot <name>', 'shipped robot (cartpole, pendulum, humanoid)')
     .option('--urdf <file>', 'a URDF robot, set up from the policy\'s manifest as `axon sim --urdf` does')
     .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths', [] as string[])
+    .option('--mjcf <file>', 'refused: cannon-es builds robots from URDF only (give the robot as --urdf; axon sim --mjcf runs it in MuJoCo alone)')
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term", (v) => parseVelocityCommand(v, '--command'))
     .option('--duration <s>', "simulated seconds (default: the task's episode)", positiveNumber)
     .option('--seed <n>', 'episode seed (both engines)', seedInt, 1)
@@ -288,6 +289,8 @@ export function sim2simCommand() {
     .addOption(new Option('--flip-sign <engine:joint>', 'deliberate fault for testing the check: flip one joint\'s sign in one engine').argParser(flipSpec).hideHelp())
     .option('--json', 'print one JSON report on the last line of stdout', false)
     .action(async (o) => {
+      if (o.mjcf !== undefined)
+        throw new UsageError('--mjcf', 'cannot be compared: cannon-es builds robots from URDF only', 'the same robot as a URDF (--urdf FILE), or `axon sim --mjcf FILE` to run the MJCF in MuJoCo alone');
       const report = await sim2sim({
         policy: o.policy,
         ...(o.robot !== undefined ? { robot: o.robot } : {}),

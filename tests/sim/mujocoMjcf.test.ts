@@ -1,0 +1,175 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+
+/** Issue 20: `--mjcf FILE`, MJCF models as robot makers ship them, through MuJoCo's virtual file system. */
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'axon-mjcf-'));
+const bot = writeMjcfRobot(dir);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir, actuators, sensors, a keyframe)', () => {
+  it('builds: joints in model order, effort limits and position gains from its actuators, the keyframe as default pose, and holds it', async () => {
+    const r = await createMujocoMjcfRobot(bot.file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
+    expect(r.spec.name).toBe('mjbot');
+    expect(r.spec.joints.map((j) => j.name)).toEqual(bot.joints);
+    const [shoulder, elbow] = r.spec.joints;
+    expect(shoulder).toMatchObject({ type: 'revolute', lower: -1.5, upper: 1.5, effortLimit: 15, kp: 40, kd: 2, defaultPosition: 0.3 });
+    // The geared motor: control range 5 × gear 2; no position gains of its own, so the caller's rule.
+    expect(elbow).toMatchObject({ effortLimit: 10, kp: 30, kd: 0.75, defaultPosition: -0.6 });
+    expect(r.mjcfSetup).toMatchObject({ floating: true, imuLink: 'base', pose: 'keyframe "home"', gains: { model: 1, flags: 0, default: 1 } });
+    expect(r.notes.map((n) => n.code)).toContain('MUJOCO_MJCF_ACTUATORS');
+    // The mesh plate (half height 0.05 m) rests on the ground.
+    expect(r.observe().base!.position[2]).toBeCloseTo(0.05, 3);
+    const target = Float64Array.from(r.spec.joints, (j) => j.defaultPosition);
+    for (let k = 0; k < 150; k++) {
+      r.command({ mode: 'position', target });
+      r.step(0.02);
+    }
+    const o = r.observe();
+    expect(Math.abs(o.jointPosition[0] - 0.3)).toBeLessThan(0.03);
+    expect(Math.abs(o.jointPosition[1] + 0.6)).toBeLessThan(0.03);
+    expect(Math.abs(o.base!.position[2] - 0.05)).toBeLessThan(0.003);
+    expect(o.imu!.linearAcceleration[2]).toBeCloseTo(9.81, 1);
+    r.dispose();
+  });
+
+  it('axon sim --mjcf F: MuJoCo implied, no policy holds the default pose, the set-up stated', () => {
+    const r = axon('sim', '--mjcf', bot.file, '--duration', '1', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s).toMatchObject({ command: 'sim', robot: 'mjbot', physics: 'mujoco', ticks: 50, policy: null, episode: { success: true, fell: false }, safety: { state: 'running' } });
+    expect(s.robot_setup).toMatchObject({ base: 'floating', imu_link: 'base', pose: 'keyframe "home"', pd: 'implicit', effort_limited_joints: 2 });
+    expect(s.episode.tilt_max_rad).toBeLessThan(0.01);
+    expect(s.episode.base_height_min).toBeGreaterThan(0.045);
+    expect(r.stderr).toContain('MUJOCO_MJCF_ACTUATORS');
+  });
+
+  it('the explicit form (--physics mujoco), --init-pose over the keyframe, and what is refused', () => {
+    const ok = axon('sim', '--mjcf', bot.file, '--physics', 'mujoco', '--init-pose', 'elbow=-0.3', '--kp', '20', '--kd', '1', '--duration', '1', '--fast', '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ model: 0, flags: 2, default: 0 });
+    const cannon = axon('sim', '--mjcf', bot.file, '--physics', 'cannon', '--duration', '1', '--fast');
+    expect(cannon.code).toBe(2);
+    expect(cannon.stderr).toContain('--physics');
+    const armature = axon('sim', '--mjcf', bot.file, '--armature', '0.01', '--duration', '1', '--fast');
+    expect(armature.code).toBe(2);
+    expect(armature.stderr).toContain('does not apply to an MJCF model');
+    const s2s = axon('sim2sim', '--policy', 'models/cartpole-balance', '--mjcf', bot.file);
+    expect(s2s.code).toBe(2);
+    expect(s2s.stderr).toContain('URDF');
+  });
+
+  it('a broken include is refused with the file named, not a stack trace', () => {
+    const bad = join(dir, 'broken');
+    mkdirSync(bad, { recursive: true });
+    writeFileSync(join(bad, 'robot.xml'), '<mujoco model="broken"><include file="missing.xml"/><worldbody/></mujoco>');
+    const r = axon('sim', '--mjcf', join(bad, 'robot.xml'), '--duration', '1', '--fast');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/robot\.xml/);
+    expect(r.stderr).toContain('missing.xml');
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});
+
+
+/**
+ * An MJCF model folder as robot makers ship them (issue 20, `axon sim --mjcf`): the model file
+ * pulls its body and actuators in through `<include file>`s, the base is a binary STL mesh under
+ * assets/ found through `<compiler meshdir>`, two joint actuators (a `<position>` with kp/kv and a
+ * force range, a geared `<motor>` with a control range), sensors at a site, and a "home" keyframe.
+ * A floating base (a 0.4 × 0.4 × 0.1 m plate, 4 kg) carrying a two-joint arm (0.5 kg).
+ */
+function writeMjcfRobot(dir: string): { file: string; joints: string[]; home: Record<string, number> } {
+  mkdirSync(join(dir, 'assets'), { recursive: true });
+  mkdirSync(join(dir, 'parts'), { recursive: true });
+  writeFileSync(join(dir, 'assets', 'base.stl'), boxStl(0.2, 0.2, 0.05));
+  writeFileSync(
+    join(dir, 'mjbot.xml'),
+    `<mujoco model="mjbot">
+  <compiler angle="radian" meshdir="assets"/>
+  <option timestep="0.005"/>
+  <default><joint damping="0.5" armature="0.01"/></default>
+  <asset><mesh name="base_mesh" file="base.stl"/></asset>
+  <include file="parts/body.xml"/>
+  <include file="parts/actuators.xml"/>
+  <sensor>
+    <jointpos name="shoulder_pos" joint="shoulder"/>
+    <gyro name="imu_gyro" site="imu"/>
+    <accelerometer name="imu_acc" site="imu"/>
+  </sensor>
+  <keyframe><key name="home" qpos="0 0 0.06 1 0 0 0 0.3 -0.6"/></keyframe>
+</mujoco>
+`,
+  );
+  writeFileSync(
+    join(dir, 'parts', 'body.xml'),
+    `<mujoco>
+  <worldbody>
+    <light pos="0 0 2"/>
+    <body name="base" pos="0 0 0.06">
+      <freejoint name="root"/>
+      <geom type="mesh" mesh="base_mesh" mass="4"/>
+      <site name="imu" pos="0 0 0.02"/>
+      <body name="upper" pos="0 0 0.05">
+        <joint name="shoulder" axis="0 1 0" range="-1.5 1.5"/>
+        <geom type="capsule" fromto="0 0 0 0 0 0.2" size="0.02" mass="0.3"/>
+        <body name="lower" pos="0 0 0.2">
+          <joint name="elbow" axis="0 1 0" range="-2 2"/>
+          <geom type="capsule" fromto="0 0 0 0.15 0 0" size="0.02" mass="0.2"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+</mujoco>
+`,
+  );
+  writeFileSync(
+    join(dir, 'parts', 'actuators.xml'),
+    `<mujoco>
+  <actuator>
+    <position name="shoulder_act" joint="shoulder" kp="40" kv="2" forcelimited="true" forcerange="-15 15"/>
+    <motor name="elbow_act" joint="elbow" gear="2" ctrllimited="true" ctrlrange="-5 5"/>
+  </actuator>
+</mujoco>
+`,
+  );
+  return { file: join(dir, 'mjbot.xml'), joints: ['shoulder', 'elbow'], home: { shoulder: 0.3, elbow: -0.6 } };
+}
+
+/** A binary STL of a box centred on the origin with half sizes hx, hy, hz (m): 12 outward triangles. */
+function boxStl(hx: number, hy: number, hz: number): Buffer {
+  const v = (i: number): [number, number, number] => [i & 1 ? hx : -hx, i & 2 ? hy : -hy, i & 4 ? hz : -hz];
+  // Faces as corner indices (counter-clockwise seen from outside).
+  const quads = [
+    [0, 2, 3, 1], // -z
+    [4, 5, 7, 6], // +z
+    [0, 1, 5, 4], // -y
+    [2, 6, 7, 3], // +y
+    [0, 4, 6, 2], // -x
+    [1, 3, 7, 5], // +x
+  ];
+  const tris: number[][] = [];
+  for (const [a, b, c, d] of quads) tris.push([a, b, c], [a, c, d]);
+  const buf = Buffer.alloc(84 + 50 * tris.length);
+  buf.write('axon test box', 0, 'ascii');
+  buf.writeUInt32LE(tris.length, 80);
+  tris.forEach((t, k) => {
+    const o = 84 + 50 * k;
+    const [p, q, r] = t.map(v);
+    const u = [q[0] - p[0], q[1] - p[1], q[2] - p[2]];
+    const w = [r[0] - p[0], r[1] - p[1], r[2] - p[2]];
+    const n = [u[1] * w[2] - u[2] * w[1], u[2] * w[0] - u[0] * w[2], u[0] * w[1] - u[1] * w[0]];
+    const len = Math.hypot(n[0], n[1], n[2]) || 1;
+    [n[0] / len, n[1] / len, n[2] / len, ...p, ...q, ...r].forEach((x, i) => buf.writeFloatLE(x, o + 4 * i));
+  });
+  return buf;
+}
