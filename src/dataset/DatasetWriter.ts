@@ -19,7 +19,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
 import { EpisodeBuffer } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
-import { featureSource, runFeatures, type Provenance } from './format.ts';
+import { featureSource, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
 
 export interface DatasetWriterOptions {
@@ -32,6 +32,12 @@ export interface DatasetWriterOptions {
   /** A task scores the run: next.reward and next.success are written. */
   readonly scored: boolean;
   readonly provenance: Provenance;
+  /**
+   * The run's velocity command (a VelocityCommand: `applied` is the value the tick's observation
+   * used), read on every tick. Written as observation.velocity_command when it is given and the
+   * model reads one (provenance.model_manifest has a velocity_commands term), as export does.
+   */
+  readonly velocityCommand?: { readonly applied: ArrayLike<number> };
   /** Frames waiting for the writer thread beyond which a new episode is dropped whole (default 250,000). */
   readonly maxPendingFrames?: number;
   /** Tests: the writer thread sleeps this long before each episode (a slow disk). */
@@ -76,7 +82,7 @@ export class DatasetWriter {
     private readonly worker: Worker,
     readonly appendedTo: number,
   ) {
-    this.source = featureSource(o.spec, o.scored);
+    this.source = featureSource(o.spec, o.scored, withVelocityCommand(o));
     worker.on('message', (m: FromWorker) => this.onMessage(m));
   }
 
@@ -85,7 +91,7 @@ export class DatasetWriter {
    * AxonError (DATASET_MISMATCH naming the differences, DATASET_WRITE) before any tick runs.
    */
   static async open(o: DatasetWriterOptions): Promise<DatasetWriter> {
-    const features = runFeatures(featureSource(o.spec, o.scored));
+    const features = runFeatures(featureSource(o.spec, o.scored, withVelocityCommand(o)));
     const options: StoreOptions = { robotType: o.spec.name, fps: o.fps, features, provenance: o.provenance };
     const worker = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), {
       workerData: { entry: new URL('./writerWorker.ts', import.meta.url).href, dir: o.dir, options, ...(o.slowMs ? { slowMs: o.slowMs } : {}) },
@@ -125,7 +131,7 @@ export class DatasetWriter {
       return;
     }
     const ob = r.observation;
-    b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), action: r.sent.target, episodeReturn: r.episodeReturn });
+    b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(this.source.velocityCommand ? { velocityCommand: this.o.velocityCommand!.applied } : {}), action: r.sent.target, episodeReturn: r.episodeReturn });
   };
 
   /**
@@ -202,6 +208,10 @@ export class DatasetWriter {
     })();
     return this.closed;
   }
+}
+
+function withVelocityCommand(o: DatasetWriterOptions): boolean {
+  return o.velocityCommand !== undefined && readsVelocityCommand(o.provenance.model_manifest);
 }
 
 function transferList(d: EpisodeData): ArrayBuffer[] {

@@ -16,6 +16,8 @@ export interface FrameValues {
   readonly velocity: ArrayLike<number>;
   /** orientation xyzw, angular velocity, linear acceleration (10 values), when the robot has an IMU. */
   readonly imu?: { readonly orientation: ArrayLike<number>; readonly angularVelocity: ArrayLike<number>; readonly linearAcceleration: ArrayLike<number> };
+  /** The velocity command the tick's observation used (vx, vy, wz), when the features have it. */
+  readonly velocityCommand?: ArrayLike<number>;
   /** The command sent after safety (targets per joint). */
   readonly action: ArrayLike<number>;
   /** The task's return so far (the frame's reward is its increase). */
@@ -24,7 +26,7 @@ export interface FrameValues {
 
 export class EpisodeBuffer {
   private readonly n: number;
-  private readonly blocks: { state: Float32Array; imu?: Float32Array; action: Float32Array; reward: Float32Array }[] = [];
+  private readonly blocks: { state: Float32Array; imu?: Float32Array; cmd?: Float32Array; action: Float32Array; reward: Float32Array }[] = [];
   private lastReturn = 0;
   length = 0;
 
@@ -40,6 +42,7 @@ export class EpisodeBuffer {
       this.blocks.push({
         state: new Float32Array(BLOCK * 2 * n),
         ...(this.s.imu ? { imu: new Float32Array(BLOCK * 10) } : {}),
+        ...(this.s.velocityCommand ? { cmd: new Float32Array(BLOCK * 3) } : {}),
         action: new Float32Array(BLOCK * n),
         reward: new Float32Array(BLOCK),
       });
@@ -60,6 +63,11 @@ export class EpisodeBuffer {
         for (let k = 0; k < 3; k++) m[oi + 4 + k] = u.angularVelocity[k];
         for (let k = 0; k < 3; k++) m[oi + 7 + k] = u.linearAcceleration[k];
       } else m.fill(NaN, oi, oi + 10);
+    }
+    if (b.cmd) {
+      const c = f.velocityCommand;
+      if (c) for (let k = 0; k < 3; k++) b.cmd[i * 3 + k] = c[k];
+      else b.cmd.fill(NaN, i * 3, i * 3 + 3);
     }
     b.reward[i] = f.episodeReturn - this.lastReturn;
     this.lastReturn = f.episodeReturn;
@@ -85,6 +93,7 @@ export class EpisodeBuffer {
       action: cat((b) => b.action, n),
     };
     if (this.s.imu) columns['observation.imu'] = cat((b) => b.imu, 10);
+    if (this.s.velocityCommand) columns['observation.velocity_command'] = cat((b) => b.cmd, 3);
     const done = new Uint8Array(L);
     if (L > 0) done[L - 1] = 1;
     columns['next.done'] = done;

@@ -10,7 +10,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore } from './DatasetStore.ts';
 import { EpisodeBuffer } from './EpisodeBuffer.ts';
-import { featureDiff, featureSource, runFeatures, sha256Json, type Provenance } from './format.ts';
+import { featureDiff, featureSource, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { defaultTask, provenance } from './provenance.ts';
 
 export interface ExportOptions {
@@ -73,7 +73,11 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
       const step = recHz ? Math.round(recHz / want) : 1;
       if (recHz && (step < 1 || Math.abs(recHz / want - step) > 1e-6))
         throw new AxonError('EXPORT_FPS', '--fps', `${want} does not divide the recorded rate ${round(recHz)} Hz of ${file}`, `the recorded rate or an integer fraction of it`);
-      const source = featureSource(spec, hasTask(rec));
+      // The velocity command is a feature when the model read one (as --dataset decides it).
+      const withCommand = readsVelocityCommand(rec.manifest);
+      if (withCommand && rec.ticks.some((t) => t.velocityCommand === undefined))
+        throw new AxonError('EXPORT_INPUT', file, "its model reads a velocity command but the recording's ticks do not all carry one", 'a recording written by axon --record');
+      const source = featureSource(spec, hasTask(rec), withCommand);
       const features = runFeatures(source);
       if (store === undefined) {
         fps = want;
@@ -90,7 +94,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
       for (let i = 0; i < rec.ticks.length; i += step) {
         const t = rec.ticks[i];
         const ob = t.observation;
-        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
+        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
       }
       received += rec.ticks.length;
       if (buf.length === 0) {

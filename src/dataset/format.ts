@@ -61,7 +61,12 @@ export interface FeatureSource {
   readonly imu: boolean;
   /** A task scores the run: next.reward and next.success are written. */
   readonly task: boolean;
+  /** The policy reads a velocity command (a velocity_commands term): observation.velocity_command is written. */
+  readonly velocityCommand?: boolean;
 }
+
+/** Names of observation.velocity_command: the operator's command the tick's observation used (m/s, m/s, rad/s, base frame). */
+export const VELOCITY_COMMAND_NAMES = ['vx', 'vy', 'wz'];
 
 /**
  * The features of a run: `observation.state` (joint positions then velocities, named
@@ -74,6 +79,7 @@ export function runFeatures(s: FeatureSource): Features {
   return {
     'observation.state': { dtype: 'float32', shape: [2 * n], names: [...s.joints.map((j) => `${j}.pos`), ...s.joints.map((j) => `${j}.vel`)] },
     ...(s.imu ? { 'observation.imu': { dtype: 'float32', shape: [10], names: IMU_NAMES } } : {}),
+    ...(s.velocityCommand ? { 'observation.velocity_command': { dtype: 'float32', shape: [3], names: VELOCITY_COMMAND_NAMES } } : {}),
     action: { dtype: 'float32', shape: [n], names: [...s.joints] },
     ...(s.task ? { 'next.reward': { dtype: 'float32', shape: [1], names: null } } : {}),
     'next.done': { dtype: 'bool', shape: [1], names: null },
@@ -82,8 +88,14 @@ export function runFeatures(s: FeatureSource): Features {
   };
 }
 
-export function featureSource(spec: RobotSpec, task: boolean): FeatureSource {
-  return { joints: spec.joints.map((j) => j.name), imu: spec.sensors.imu, task };
+export function featureSource(spec: RobotSpec, task: boolean, velocityCommand = false): FeatureSource {
+  return { joints: spec.joints.map((j) => j.name), imu: spec.sensors.imu, task, ...(velocityCommand ? { velocityCommand } : {}) };
+}
+
+/** Whether a model manifest reads a velocity command (a velocity_commands observation term). */
+export function readsVelocityCommand(manifest: unknown): boolean {
+  const terms = (manifest as { observation?: { terms?: { term?: string }[] } } | undefined)?.observation?.terms;
+  return Array.isArray(terms) && terms.some((t) => t?.term === 'velocity_commands');
 }
 
 /** The differences between two feature sets, one line each; empty when they match. */

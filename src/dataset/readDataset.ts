@@ -80,6 +80,7 @@ export async function datasetRecording(ds: Dataset, k: number): Promise<Recordin
   const ticks: RecordedTick[] = frames.map((fr, i) => {
     const st = nums(fr['observation.state']);
     const imu = fr['observation.imu'] === undefined ? undefined : nums(fr['observation.imu']);
+    const cmd = fr['observation.velocity_command'] === undefined ? undefined : nums(fr['observation.velocity_command']);
     const observation: Observation = {
       time: i / ds.info.fps,
       seq: i,
@@ -106,6 +107,8 @@ export async function datasetRecording(ds: Dataset, k: number): Promise<Recordin
       safetyState: 'running',
       episodeReturn: typeof r === 'number' ? ret : NaN,
       terminated: false,
+      // replay --policy feeds it back to a model with a velocity_commands term.
+      ...(cmd ? { velocityCommand: [cmd[0], cmd[1], cmd[2]] as [number, number, number] } : {}),
     };
   });
   const dataFile = join(ds.dir, formatPath(ds.info.data_path, row['data/chunk_index'], row['data/file_index']));

@@ -62,6 +62,8 @@ export function runCommand() {
       const open = () => openConfiguredRobot(loaded, portName, baud, { dryRun: o.dryRun, period }).robot;
       const robot = open();
       // --dataset: opened (or checked for append) before the bus is touched; a mismatch is refused here.
+      // The velocity command source is the run's (made in runLive): bound in onLoop, read on the ticks.
+      const datasetCommand: { applied: ArrayLike<number> } = { applied: new Float64Array(3) };
       let dataset: DatasetWriter | undefined = o.dataset
         ? await DatasetWriter.open({
             dir: o.dataset,
@@ -69,6 +71,7 @@ export function runCommand() {
             fps: folder.manifest.control_hz,
             task: o.task ?? `${folder.manifest.name} (${config.name})`,
             scored: false,
+            velocityCommand: datasetCommand,
             provenance: provenance({ spec: robot.spec, period, model: o.policy, manifest: folder.manifest, source: `axon run --config ${o.config} --port ${portName}${o.dryRun ? ' --dry-run' : ''}` }),
           }).catch(async (e: unknown) => {
             await robot.close().catch(() => {});
@@ -100,6 +103,7 @@ export function runCommand() {
             if (h.faults.length > 0) loop.stop();
           });
           const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
+          datasetCommand.applied = command.applied;
           dataset?.attach(loop);
           if (o.record)
             recorder = attachRecorder(
