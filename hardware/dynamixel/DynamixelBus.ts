@@ -178,9 +178,16 @@ export class DynamixelBus {
         this.decoder.reset(); // stale bytes of an earlier, timed-out reply
         if (count > 0) {
           const w: Waiter = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined };
+          // When the timer fires, bytes that arrived while the host was stalled may still be
+          // queued behind it (timers run before I/O and immediates): let two turns deliver them.
           w.timer = setTimeout(() => {
-            this.stats.timeouts++;
-            this._finish();
+            setImmediate(() =>
+              setImmediate(() => {
+                if (this._waiter !== w) return;
+                this.stats.timeouts++;
+                this._finish();
+              }),
+            );
           }, Math.max(1, timeoutS * 1000));
           this._waiter = w;
         }
