@@ -65,7 +65,7 @@ export interface EvalWorldModelSummary {
 
 /** The base eval summary (src/eval) plus what a local run with a world model adds. */
 export interface EvalSummary extends BaseEvalSummary {
-  /** Physics engine the episodes ran in. */
+  /** Physics engine the episodes ran in, when not cannon-es (the default). */
   physics?: 'cannon' | 'mujoco';
   action_noise?: number;
   fault?: FaultOptions;
@@ -193,7 +193,8 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   const summary: EvalSummary = {
     ...base,
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
-    physics: o.physics ?? 'cannon',
+    // The engine is named when it is not the default cannon-es (summaries from shards, queues and bridges stay comparable).
+    ...(o.physics === 'mujoco' ? { physics: o.physics } : {}),
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
     ...(record ? { record } : {}),

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadRobotConfig, validateRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
+import { loadAnyRobotConfig } from '../../hardware/robots/openRobot.ts';
 import { DynamixelRobot, HardwareMismatchError, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
 import { createPort } from '../../hardware/transport/openPort.ts';
 import type { MemoryTransport } from '../../hardware/transport/MemoryTransport.ts';
@@ -26,14 +27,16 @@ function armOnEmulator(over: Partial<DynamixelRobotConfig> = {}, emu: Parameters
 }
 
 describe('robot configs', () => {
-  it.each(readdirSync('hardware/robots').filter((f) => f.endsWith('.json')))('shipped %s is valid', (f) => {
-    const c = loadRobotConfig(`hardware/robots/${f}`);
-    expect(c.joints.length).toBeGreaterThan(0);
+  it.each(readdirSync('hardware/robots').filter((f) => f.endsWith('.json')))('shipped %s is valid for its protocol', (f) => {
+    const c = loadAnyRobotConfig(`hardware/robots/${f}`);
+    expect(c.config.joints.length).toBeGreaterThan(0);
   });
 
-  it('ships a 20-servo humanoid, a 12-servo leg set and a 6-servo arm', () => {
-    const sizes = readdirSync('hardware/robots').filter((f) => f.endsWith('.json')).map((f) => loadRobotConfig(`hardware/robots/${f}`).joints.length).sort((a, b) => a - b);
-    expect(sizes).toEqual([6, 12, 20]);
+  it('ships a 20-servo humanoid, a 12-servo leg set and a 6-servo arm on Dynamixel, and the SO-101 leader and follower (6 each) on Feetech', () => {
+    const all = readdirSync('hardware/robots').filter((f) => f.endsWith('.json')).map((f) => loadAnyRobotConfig(`hardware/robots/${f}`));
+    const sizes = (p: string) => all.filter((c) => c.protocol === p).map((c) => c.config.joints.length).sort((a, b) => a - b);
+    expect(sizes('dynamixel')).toEqual([6, 12, 20]);
+    expect(sizes('feetech')).toEqual([6, 6]);
   });
 
   it.each([

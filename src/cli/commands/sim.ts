@@ -199,7 +199,7 @@ export function simCommand() {
           robot: robotLabel,
           policy: o.policy ?? null,
           seed: o.seed,
-          physics,
+          ...(physics === 'mujoco' ? { physics } : {}), // absent: cannon-es, the default (a bridged summary has the same keys)
           duration_s: round(r.steps * session.period, 6),
           ticks: r.steps,
           realtime,
