@@ -50,6 +50,8 @@ export interface DatasetSummary {
   readonly appended_to: number;
   readonly episodes_written: number;
   readonly episodes_dropped: number;
+  /** Episodes ended by an operator reset (a re-arm after a stop) rather than by the run. */
+  readonly episodes_split_at_reset: number;
   readonly frames_received: number;
   readonly frames_written: number;
   readonly frames_dropped: number;
@@ -113,17 +115,40 @@ export class DatasetWriter {
     return this.received;
   }
 
-  /** Starts an episode on `loop`'s ticks; subscribe before the loop runs. */
-  attach(loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription } }): void {
+  /**
+   * Starts an episode on `loop`'s ticks; subscribe before the loop runs. `splitAt` (the run's
+   * safety supervisor): an operator reset (a re-arm after an e-stop or safe-stop) ends the episode
+   * and starts the next one on the re-armed tick; the frames while stopped stay in the episode that
+   * ended. Each episode split off this way gets `meta` of the run (the last one: endEpisode's).
+   */
+  attach(loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription } }, o: { splitAt?: { readonly armCount: number } } = {}): void {
     if (this.buffer) throw new Error('DatasetWriter.attach: the previous episode was not ended');
     this.buffer = new EpisodeBuffer(this.source);
     this.dropping = this.pendingFrames >= (this.o.maxPendingFrames ?? 250_000);
+    this.splitAt = o.splitAt;
+    this.armSeen = o.splitAt?.armCount ?? 0;
+    this.stopSeen = false;
     this.sub = loop.records$.subscribe(this.onTick);
   }
+
+  private splitAt: { readonly armCount: number } | undefined;
+  private armSeen = 0;
+  private stopSeen = false;
+  /** Episodes split off on the tick, handed to the writer thread just after it (setImmediate) or by endEpisode, in order. */
+  private readonly splitQueue: (() => void)[] = [];
+  /** Episodes split off at operator resets so far. */
+  splits = 0;
 
   // On the tick: count, copy numbers (or count a drop), nothing else.
   private readonly onTick = (r: TickRecord): void => {
     this.received++;
+    if (this.splitAt) {
+      const a = this.splitAt.armCount;
+      // An operator reset after a stop: the frames so far are one episode; this tick starts the next.
+      if (a !== this.armSeen && this.stopSeen) this.split();
+      this.armSeen = a;
+      if (r.safetyState === 'e-stopped' || r.safetyState === 'safe-stop') this.stopSeen = true;
+    }
     if (this.dropping) return;
     const b = this.buffer!;
     if (this.pendingFrames + b.length >= (this.o.maxPendingFrames ?? 250_000)) {
@@ -134,11 +159,28 @@ export class DatasetWriter {
     b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(this.source.velocityCommand ? { velocityCommand: this.o.velocityCommand!.applied } : {}), action: r.sent.target, episodeReturn: r.episodeReturn });
   };
 
+  // On the tick (the current tick's frame, already counted, goes to the new episode): swap buffers; the copy and hand-over run after the tick.
+  private split(): void {
+    const b = this.buffer!, dropping = this.dropping, frames = this.received - 1 - this.episodeStart;
+    this.episodeStart = this.received - 1;
+    this.buffer = new EpisodeBuffer(this.source);
+    this.dropping = this.pendingFrames + (dropping ? 0 : b.length) >= (this.o.maxPendingFrames ?? 250_000);
+    this.stopSeen = false;
+    this.splits++;
+    this.splitQueue.push(() => this.finish(b, dropping, frames, {}));
+    setImmediate(() => this.flushSplits());
+  }
+
+  private flushSplits(): void {
+    while (this.splitQueue.length > 0) this.splitQueue.shift()!();
+  }
+
   /**
    * Ends the episode begun by attach(): its frames go to the writer thread (or are counted as
    * dropped). `success`, `seed` and `randomization` are kept with the episode.
    */
   endEpisode(meta: { success?: boolean; seed?: number; randomization?: Record<string, number> } = {}): void {
+    this.flushSplits();
     const b = this.buffer;
     if (!b) return;
     this.sub?.unsubscribe();
@@ -146,7 +188,11 @@ export class DatasetWriter {
     this.buffer = undefined;
     const frames = this.episodeFrames;
     this.episodeStart = this.received;
-    if (this.dropping || b.length === 0) {
+    this.finish(b, this.dropping, frames, meta);
+  }
+
+  private finish(b: EpisodeBuffer, dropping: boolean, frames: number, meta: { success?: boolean; seed?: number; randomization?: Record<string, number> }): void {
+    if (dropping || b.length === 0) {
       this.dropped += frames;
       if (frames > 0) this.episodesDropped++;
       return;
@@ -188,6 +234,7 @@ export class DatasetWriter {
   close(): Promise<DatasetSummary> {
     this.closed ??= (async () => {
       if (this.buffer) this.endEpisode();
+      this.flushSplits();
       if (this.pending.size > 0) await new Promise<void>((resolve) => (this.idle = resolve));
       await new Promise<void>((resolve) => {
         this.worker.once('exit', () => resolve());
@@ -199,6 +246,7 @@ export class DatasetWriter {
         appended_to: this.appendedTo,
         episodes_written: this.episodesWritten,
         episodes_dropped: this.episodesDropped,
+        episodes_split_at_reset: this.splits,
         frames_received: this.received,
         frames_written: this.written,
         frames_dropped: this.dropped,

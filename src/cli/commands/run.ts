@@ -104,7 +104,7 @@ export function runCommand() {
           });
           const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
           datasetCommand.applied = command.applied;
-          dataset?.attach(loop);
+          dataset?.attach(loop, { splitAt: safety }); // an operator reset (re-arm after a stop) starts the next episode
           if (o.record)
             recorder = attachRecorder(
               loop,

@@ -110,7 +110,7 @@ export function teleopCommand() {
             }, 5);
             loop.records$.subscribe({ complete: () => clearInterval(timer) });
           }
-          dataset?.attach(loop);
+          dataset?.attach(loop, { splitAt: safety }); // an operator reset (re-arm after an e-stop) starts the next episode
           if (o.record) recorder = attachRecorder(loop, { spec: follower.spec, manifest: m, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model ? { urdf } : {}) } }, o.record);
           if (o.view) {
             viewer = attachViewer(loop, safety, { spec: follower.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon teleop: ${foll.config.name}` });

@@ -126,3 +126,30 @@ function undoFromFile(file: string) {
   const at = b.length - 8 - b.readUInt32LE(b.length - 8);
   return { at, footer: Buffer.from(b.subarray(at)).toString('base64') };
 }
+
+describe('DatasetWriter: an operator reset ends the episode', () => {
+  it('a re-arm after an e-stop splits the run into episodes (frames while stopped stay in the first); the first arm does not', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'axon-dssplit-')), 'ds');
+    const w = await open(dir);
+    const loop = { records$: new Subject<TickRecord>() };
+    const safety = { armCount: 0 };
+    w.attach(loop, { splitAt: safety });
+    const all = ticks(100);
+    all.forEach((t, k) => {
+      if (k === 2) safety.armCount = 1; // the first arm (soft start): no split
+      const state = k >= 40 && k < 60 ? 'e-stopped' : 'running';
+      if (k === 60) safety.armCount = 2; // the operator re-arms: tick 60 starts episode 1
+      loop.records$.next({ ...t, safetyState: state } as TickRecord);
+    });
+    w.endEpisode({ seed: 3 });
+    const s = await w.close();
+    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 100, frames_written: 100, frames_dropped: 0 });
+    const d = await readDataset(dir);
+    expect(d.episodes.map((e) => [e.length, e.dataset_from_index, e['axon/seed']])).toEqual([[60, 0, null], [40, 60, 3]]);
+    const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
+    expect((column(t, 'observation.state') as number[][])[60][0]).toBe(60);
+    expect(column(t, 'frame_index').slice(58, 62)).toEqual([58, 59, 0, 1]);
+    expect(column(t, 'episode_index').slice(58, 62)).toEqual([0, 0, 1, 1]);
+    expect((column(t, 'next.done') as boolean[]).map((x, i) => (x ? i : -1)).filter((i) => i >= 0)).toEqual([59, 99]);
+  });
+});
