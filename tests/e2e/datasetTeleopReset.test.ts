@@ -1,0 +1,60 @@
+/**
+ * An operator reset during teleoperation starts the next episode: two emulated SO-101 buses, a
+ * scripted leader, the follower e-stopped then re-armed (what the viewer's E-STOP and arm do),
+ * with the dataset writer attached as `axon teleop --dataset` attaches it.
+ */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runTeleop } from '../../src/teleop/runTeleop.ts';
+import { DatasetWriter, provenance, readDataset } from '../../src/dataset/index.ts';
+import { loadAnyRobotConfig, openConfiguredRobot, type FeetechPort } from '../../hardware/robots/openRobot.ts';
+import { scriptLeader } from '../../hardware/emulator/scriptedOperator.ts';
+import type { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
+import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
+import { readTable, column } from '../src/dataset/independentReader.ts';
+
+describe('teleop --dataset: an operator reset ends the episode', () => {
+  it('e-stop then re-arm mid-session: two episodes, split on the re-armed tick, every frame written', async () => {
+    const hz = 100, period = 1 / hz;
+    const lead = loadAnyRobotConfig('hardware/robots/so101-leader.json');
+    const foll = loadAnyRobotConfig('hardware/robots/so101-follower.json');
+    const L = openConfiguredRobot(lead, 'emu://', lead.config.baud, { dryRun: true, period });
+    const F = openConfiguredRobot(foll, 'emu://', foll.config.baud, { period });
+    const cfg = lead.config as FeetechRobotConfig;
+    scriptLeader((L.port as FeetechPort).emulator as FeetechEmulator, cfg, (t, q) => {
+      for (let i = 0; i < q.length; i++) q[i] = 0.3 * Math.sin(2 * Math.PI * 0.5 * t + i) * Math.min(1, t);
+    });
+    const dir = join(mkdtempSync(join(tmpdir(), 'axon-dsreset-')), 'ds');
+    const ds = await DatasetWriter.open({ dir, spec: F.robot.spec, fps: hz, task: 'demo', scored: false, provenance: provenance({ spec: F.robot.spec, period, source: 'test' }) });
+    let estopTick = -1, armTick = -1;
+    const r = await runTeleop(L.robot, F.robot, {
+      hz,
+      durationS: 2,
+      handleSignals: false,
+      onLoop: (loop, safety, clock) => {
+        ds.attach(loop, { splitAt: safety });
+        loop.records$.subscribe((rec) => {
+          if (estopTick < 0 && rec.seq >= 80) {
+            estopTick = rec.seq;
+            safety.estop('operator e-stop (test)', clock.now(), rec.seq);
+          } else if (estopTick >= 0 && armTick < 0 && rec.seq >= 120) {
+            armTick = rec.seq;
+            safety.reset('operator arm (test)', rec.observation, rec.seq, clock.now());
+          }
+        });
+      },
+    });
+    ds.endEpisode();
+    const s = await ds.close();
+    expect(r.loop.ticks).toBe(200);
+    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 200, frames_written: 200, frames_dropped: 0 });
+    const d = await readDataset(dir);
+    // The reset happens after tick armTick's record: the next tick is the first of episode 1.
+    expect(d.episodes.map((e) => e.length)).toEqual([armTick + 1, 200 - armTick - 1]);
+    const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
+    expect(column(t, 'episode_index').slice(armTick, armTick + 2)).toEqual([0, 1]);
+    expect(column(t, 'frame_index')[armTick + 1]).toBe(0);
+  }, 60_000);
+});
