@@ -1,0 +1,310 @@
+/**
+ * The bridge server's connections and auth: the HTTP server and its WebSocket upgrade (the
+ * subprotocol checked before the handshake), one Client per connection with its hello,
+ * heartbeats and their timeout, rate-limited error replies, the token and the roles (one
+ * commander at a time), and state and status broadcasts.
+ *
+ * What a message means is the server's (BridgeServer): it gets each message with `onMessage`,
+ * and hears through `commanderLost` / `commanderSteppedDown` when the commander is gone or an
+ * observer now, to stop or release the robot.
+ *
+ * Real-time rules: `broadcastState` (once per state frame) allocates nothing; everything else runs
+ * on connection, control messages and errors.
+ */
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { BridgeError } from './BridgeError.ts';
+import type { BridgeServerEvent } from './BridgeServer.ts';
+import type { HelloMessage } from './messages.ts';
+import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role } from './protocol.ts';
+import type { ServerCounts } from './ServerStats.ts';
+import { tokenMatches } from './tokens.ts';
+
+/** One connection. */
+export interface Client {
+  readonly id: number;
+  readonly ws: WebSocket;
+  readonly remote: string;
+  authed: boolean;
+  observing: boolean;
+  /** Timed out: being closed, ignored meanwhile. */
+  dead: boolean;
+  lastHeard: number;
+  /** Error replies left in this second (rate limit), and when the budget refills. */
+  errorBudget: number;
+  budgetAt: number;
+  suppressed: number;
+  dropped: number;
+  /** Seq of the last command frame accepted from this connection (0: none yet). */
+  lastSeq: number;
+}
+
+export interface ConnectionsOptions {
+  readonly token: string;
+  readonly observeWithoutToken: boolean;
+  readonly heartbeatIntervalS: number;
+  readonly heartbeatTimeoutS: number;
+  readonly counts: ServerCounts;
+  /** Server steady time (s). */
+  readonly now: () => number;
+  readonly event: (e: BridgeServerEvent) => void;
+  /** The hello a new connection gets. */
+  readonly hello: (c: Client) => HelloMessage;
+  /** A message from a live client (binary: a command frame; text: a control message). Throwing gets an INTERNAL error reply. */
+  readonly onMessage: (c: Client, data: Buffer, isBinary: boolean) => void;
+  /** The commander closed or went silent (its role is already free). */
+  readonly commanderLost: (c: Client, why: string) => void;
+  /** The commander authenticated again as an observer (its role is already free). */
+  readonly commanderSteppedDown: (c: Client) => void;
+}
+
+const ERRORS_PER_S = 20;
+/** Above this much unsent data a client gets no state frames until it drains (bytes). */
+const MAX_BUFFERED = 256 * 1024;
+const _binary = { binary: true } as const;
+
+export class Connections {
+  readonly clients = new Set<Client>();
+  /** The commanding client, if any. */
+  commander: Client | undefined;
+  private readonly _http: Server;
+  private readonly _wss: WebSocketServer;
+  private _nextId = 1;
+  private _closed = false;
+  private _heartbeatTimer: NodeJS.Timeout | undefined;
+  private readonly _o: ConnectionsOptions;
+
+  constructor(o: ConnectionsOptions) {
+    this._o = o;
+    this._wss = new WebSocketServer({
+      noServer: true,
+      maxPayload: MAX_MESSAGE_BYTES,
+      perMessageDeflate: false,
+      handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
+    });
+    this._http = createServer((_req, res) => {
+      res.writeHead(HTTP_VERSION_MISMATCH, { 'content-type': 'text/plain', [VERSIONS_HEADER]: SUBPROTOCOL, upgrade: 'websocket' });
+      res.end(`axon bridge: a WebSocket endpoint (subprotocol ${SUBPROTOCOL}); see hardware/PROTOCOL.md\n`);
+    });
+    this._http.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
+  }
+
+  /** Binds; resolves with the port bound. Rejects with BridgeError BRIDGE_LISTEN. */
+  async listen(port: number, host: string): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      const onError = (e: NodeJS.ErrnoException) =>
+        reject(new BridgeError('BRIDGE_LISTEN', `${host}:${port}`, `cannot listen: ${e.code ?? e.message}`, 'a free port on an interface of this machine'));
+      this._http.once('error', onError);
+      this._http.listen(port, host, () => {
+        this._http.off('error', onError);
+        resolve();
+      });
+    });
+    const addr = this._http.address();
+    return typeof addr === 'object' && addr ? addr.port : port;
+  }
+
+  /** Heartbeats every interval on a timer (paced servers). */
+  startHeartbeats(): void {
+    this._heartbeatTimer = setInterval(() => this.heartbeat(), this._o.heartbeatIntervalS * 1000);
+  }
+
+  /** One heartbeat round now: send heartbeats, time out silent clients (they lose their role at once). */
+  heartbeat(): void {
+    const now = this._o.now();
+    const msg = JSON.stringify({ type: 'heartbeat', time: now });
+    for (const c of this.clients) {
+      if (now - c.lastHeard > this._o.heartbeatTimeoutS) {
+        if (!c.dead) {
+          // Silent peer: it loses its role now, not when a close handshake it cannot answer gives up.
+          const why = `heartbeat timeout: nothing heard for ${(now - c.lastHeard).toFixed(3)} s`;
+          c.dead = true;
+          c.observing = false;
+          this._loseCommander(c, why);
+          c.ws.close(CloseCode.HEARTBEAT_TIMEOUT, why);
+          setTimeout(() => c.ws.terminate(), 200).unref();
+        }
+        continue;
+      }
+      c.ws.send(msg);
+    }
+  }
+
+  /** Sends one state frame to every observing client that is not backed up (those are counted in framesDropped). */
+  broadcastState(buf: Buffer): void {
+    for (const c of this.clients) {
+      if (!c.observing) continue;
+      if (c.ws.bufferedAmount > MAX_BUFFERED) {
+        c.dropped++;
+        this._o.counts.framesDropped++;
+        continue;
+      }
+      c.ws.send(buf, _binary);
+    }
+  }
+
+  /** Sends a text message to every client. */
+  broadcastText(msg: string): void {
+    for (const c of this.clients) c.ws.send(msg);
+  }
+
+  /** Error reply, at most ERRORS_PER_S per client and second (the rest are counted in `suppressed` and errorsDropped). */
+  sendError(c: Client, code: number, text: string, seq?: number, offset?: number): void {
+    const now = this._o.now();
+    if (now >= c.budgetAt) {
+      c.errorBudget = ERRORS_PER_S;
+      c.budgetAt = now + 1;
+    }
+    if (c.errorBudget <= 0) {
+      c.suppressed++;
+      this._o.counts.errorsDropped++;
+      return;
+    }
+    c.errorBudget--;
+    this._o.counts.errorsSent++;
+    this._o.event({ kind: 'refused', client: c.id, code, name: errorName(code), text, time: now });
+    const m: Record<string, unknown> = { type: 'error', code, name: errorName(code), text };
+    if (seq !== undefined) m.seq = seq;
+    if (offset !== undefined) m.offset = offset;
+    c.ws.send(JSON.stringify(m));
+  }
+
+  /** `{"type":"auth"}`: checks the token, grants the role (one commander at a time). */
+  auth(c: Client, role: Role, token: string | undefined): void {
+    if (token === undefined) {
+      if (role === 'observe' && this._o.observeWithoutToken) {
+        c.ws.send(JSON.stringify({ type: 'auth_ok', role: 'observe' }));
+        this._o.event({ kind: 'role', client: c.id, role: 'observer-unauthenticated', time: this._o.now() });
+        return;
+      }
+      return this.sendError(c, ErrorCode.AUTH_REQUIRED, role === 'command' ? 'commanding needs a token' : 'observing needs a token on this server');
+    }
+    if (!tokenMatches(token, this._o.token)) {
+      this.sendError(c, ErrorCode.AUTH_FAILED, 'wrong token: connection closed');
+      c.ws.close(CloseCode.AUTH_FAILED, 'wrong token');
+      return;
+    }
+    c.authed = true;
+    c.observing = true;
+    if (role === 'command') {
+      if (this.commander !== undefined && this.commander !== c) {
+        this.sendError(c, ErrorCode.COMMANDER_BUSY, `client ${this.commander.id} is the commander; you may observe (and e-stop)`);
+        c.ws.send(JSON.stringify({ type: 'auth_ok', role: 'observe' }));
+        return;
+      }
+      this.commander = c;
+    } else if (this.commander === c) {
+      this.commander = undefined; // stepping down to observer is a release
+      this._o.commanderSteppedDown(c);
+    }
+    c.ws.send(JSON.stringify({ type: 'auth_ok', role }));
+    this._o.event({ kind: 'role', client: c.id, role, time: this._o.now() });
+  }
+
+  /** `{"type":"release"}` from the commander: frees the role. Returns false when `c` is not the commander. */
+  release(c: Client): boolean {
+    if (this.commander !== c) return false;
+    this.commander = undefined;
+    this._o.event({ kind: 'role', client: c.id, role: 'observe', time: this._o.now() });
+    return true;
+  }
+
+  /** Tells every client (close 1001), waits up to 0.5 s for them to go, releases the port. */
+  async close(): Promise<void> {
+    this._closed = true;
+    if (this._heartbeatTimer) clearInterval(this._heartbeatTimer);
+    for (const c of this.clients) c.ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        for (const c of this.clients) c.ws.terminate();
+        resolve();
+      }, 500);
+      const check = () => {
+        if (this.clients.size === 0) {
+          clearTimeout(t);
+          resolve();
+        } else setTimeout(check, 10);
+      };
+      check();
+    });
+    this._wss.close();
+    this._http.closeAllConnections();
+    await new Promise<void>((resolve) => this._http.close(() => resolve()));
+  }
+
+  private _onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    const offered = String(req.headers['sec-websocket-protocol'] ?? '')
+      .split(',')
+      .map((p) => p.trim())
+      .filter((p) => p.length > 0);
+    if (!offered.includes(SUBPROTOCOL)) {
+      const body = JSON.stringify({
+        type: 'error',
+        code: ErrorCode.VERSION_MISMATCH,
+        name: 'VERSION_MISMATCH',
+        text: `client offered ${offered.length ? offered.join(', ') : 'no subprotocol'}; this server speaks ${SUBPROTOCOL} only`,
+        supported: [SUBPROTOCOL],
+      });
+      socket.end(
+        `HTTP/1.1 ${HTTP_VERSION_MISMATCH} Upgrade Required\r\n` +
+          `content-type: application/json\r\n${VERSIONS_HEADER}: ${SUBPROTOCOL}\r\n` +
+          `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+      return;
+    }
+    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, req));
+  }
+
+  private _onConnection(ws: WebSocket, req: IncomingMessage): void {
+    if (this._closed) {
+      ws.close(CloseCode.GOING_AWAY, 'server shutting down');
+      return;
+    }
+    const now = this._o.now();
+    const c: Client = {
+      id: this._nextId++,
+      ws,
+      remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+      authed: false,
+      observing: this._o.observeWithoutToken,
+      dead: false,
+      lastHeard: now,
+      errorBudget: ERRORS_PER_S,
+      budgetAt: now + 1,
+      suppressed: 0,
+      dropped: 0,
+      lastSeq: 0,
+    };
+    this.clients.add(c);
+    ws.on('error', () => {
+      /* a protocol violation (bad UTF-8, oversize message) closes the socket; 'close' follows */
+    });
+    ws.on('close', (code, reason) => this._onClose(c, code, reason.toString()));
+    ws.on('message', (data, isBinary) => {
+      if (c.dead) return;
+      try {
+        c.lastHeard = this._o.now();
+        this._o.onMessage(c, data as Buffer, isBinary);
+      } catch (e) {
+        this.sendError(c, ErrorCode.INTERNAL, `server failed on this message: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    });
+    ws.send(JSON.stringify(this._o.hello(c)));
+    this._o.event({ kind: 'connect', client: c.id, remote: c.remote, time: now });
+  }
+
+  private _onClose(c: Client, code: number, reason: string): void {
+    this.clients.delete(c);
+    this._o.event({ kind: 'disconnect', client: c.id, code, reason, time: this._o.now() });
+    this._loseCommander(c, `disconnected without release (close ${code})`);
+  }
+
+  /** The commander is gone (closed or silent): free the role; the server stops a running robot. */
+  private _loseCommander(c: Client, why: string): void {
+    if (this.commander !== c) return;
+    this.commander = undefined;
+    this._o.commanderLost(c, why);
+  }
+}
