@@ -1,16 +1,14 @@
 /**
  * MuJoCo robots from what the cannon-es side is built from: a URDF plus SimRobotOptions (the
  * shipped robots' set-up, or urdfSetup's for a user's URDF), or an MJCF file. The same joint
- * order (the URDF tree order), defaults, gains, IMU link, contact sensors, spawn rule and
- * randomisation draws, so that one seed gives one episode in both engines.
+ * order (the URDF tree order), defaults, gains, IMU link, contact sensors and spawn rule (the
+ * randomisation draws are sim/robots/index.ts `randomize`, shared by both engines), so that one seed gives one episode in both engines.
  *
  * This module and '@mujoco/mujoco' are imported only when a MuJoCo robot is asked for.
  */
 import { readFileSync } from 'node:fs';
 import { AxonError } from '../../src/core/errors.ts';
-import type { Rng } from '../../src/core/rng.ts';
-import type { SimRobot, SimRobotOptions } from '../SimRobot.ts';
-import { randomizeHumanoid } from '../robots/humanoid.ts';
+import type { SimRobotOptions } from '../SimRobot.ts';
 import { humanoidJointDefaults, humanoidOptions } from '../robots/humanoid.ts';
 import { robotModel } from '../robots/index.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
@@ -109,42 +107,6 @@ export async function createMujocoShippedRobot(name: string, o: { readonly physi
   const robot = await createMujocoUrdfRobot(file.pathname, robotModel(name), { ...opts, ...(o.physicsDt !== undefined ? { physicsDt: o.physicsDt } : {}) });
   if (o.seed !== undefined) robot.reset(o.seed);
   return robot;
-}
-
-/**
- * Randomises a shipped robot's episode with the same draws, in the same order, as the cannon-es
- * side's `randomize` (sim/robots/index.ts): the same seed gives the same initial state and
- * parameters in both engines. Call after reset(seed); resets into the drawn state.
- */
-export function randomizeMujoco(robot: MujocoRobot, rng: Rng): Record<string, number> {
-  const name = robot.spec.name;
-  let drawn: Record<string, number>;
-  if (name === 'cartpole' || name === 'pendulum') {
-    const a = 0.1;
-    const v = 0.05;
-    if (name === 'cartpole') {
-      const cartX = rng.uniform(-0.05, 0.05);
-      const poleAngle = rng.uniform(-a, a);
-      const cartVelocity = rng.uniform(-v, v);
-      const poleVelocity = rng.uniform(-v, v);
-      const poleMassScale = rng.uniform(0.8, 1.2);
-      robot.setEpisodeInitialState([cartX, poleAngle], [cartVelocity, poleVelocity]);
-      robot.setLinkMass('pole', robot.nominalLinkMass('pole') * poleMassScale);
-      drawn = { cartX, poleAngle, cartVelocity, poleVelocity, poleMassScale };
-    } else {
-      const angle = Math.PI + rng.uniform(-a, a);
-      const velocity = rng.uniform(-v, v);
-      const poleMassScale = rng.uniform(0.8, 1.2);
-      robot.setEpisodeInitialState([angle], [velocity]);
-      robot.setLinkMass('pole', robot.nominalLinkMass('pole') * poleMassScale);
-      drawn = { angle, velocity, poleMassScale };
-    }
-  } else if (name === 'humanoid') {
-    // The shared randomizer calls only the SimRobot methods MujocoRobot has too.
-    drawn = randomizeHumanoid(robot as unknown as SimRobot, rng);
-  } else throw new AxonError('SIM_RANDOMIZE', `robot "${name}"`, 'has no randomisation in MuJoCo', MUJOCO_ROBOTS.join(', '));
-  robot.reset();
-  return drawn;
 }
 
 /** Options of an MJCF robot (`axon sim --mjcf FILE` and its set-up flags). */

@@ -46,12 +46,41 @@ export interface CreateSimRobotOptions {
   readonly randomize?: boolean | RandomizeConfig;
 }
 
+/**
+ * What the shipped robots' randomisers call: the engine-neutral part of a simulated robot, which
+ * the cannon-es SimRobot and the MuJoCo robot (sim/mujoco) both have. One seed draws the same
+ * episode in both engines because both go through the same draws here.
+ */
+export type RandomizableRobot = SimulatedRobot &
+  Pick<
+    SimRobot,
+    | 'physicsDt'
+    | 'setEpisodeInitialState'
+    | 'setLinkMass'
+    | 'nominalLinkMass'
+    | 'bodyLinkNames'
+    | 'setBodyMassScale'
+    | 'setFriction'
+    | 'setActuatorScale'
+    | 'setSensorNoise'
+    | 'setActionLatency'
+    | 'setPushes'
+    | 'setExtra'
+  >;
+
+const RANDOMIZABLE: readonly (keyof RandomizableRobot)[] = ['setEpisodeInitialState', 'setLinkMass', 'nominalLinkMass', 'bodyLinkNames', 'setBodyMassScale', 'setFriction', 'setActuatorScale', 'setSensorNoise', 'setActionLatency', 'setPushes', 'setExtra'];
+
+/** Whether a simulated robot (either engine) has what the randomisers call. */
+export function isRandomizable(robot: SimulatedRobot): robot is RandomizableRobot {
+  return RANDOMIZABLE.every((k) => typeof (robot as unknown as Record<string, unknown>)[k] === 'function');
+}
+
 interface RobotEntry {
   readonly urdf: string;
   readonly jointDefaults: Readonly<Record<string, SimJointDefaults>>;
   readonly options?: Partial<SimRobotOptions>;
   /** Draws an episode's initial state and parameters; returns what it drew, by name. */
-  readonly randomize: (robot: SimRobot, rng: Rng, config: RandomizeConfig) => Record<string, number>;
+  readonly randomize: (robot: RandomizableRobot, rng: Rng, config: RandomizeConfig) => Record<string, number>;
   /** What every episode draws from its seed, randomised or not (the arm's target): run at each reset(seed). */
   readonly episode?: (robot: SimRobot, rng: Rng) => Record<string, number>;
 }
@@ -94,13 +123,14 @@ const ROBOTS: Readonly<Record<string, RobotEntry>> = {
     urdf: 'humanoid.urdf',
     jointDefaults: humanoidJointDefaults,
     options: humanoidOptions,
-    randomize: (robot, rng, c) => randomizeHumanoid(robot, rng, c.humanoid),
+    // randomizeHumanoid/randomizeArm are typed on SimRobot but call only RandomizableRobot's methods.
+    randomize: (robot, rng, c) => randomizeHumanoid(robot as SimRobot, rng, c.humanoid),
   },
   arm: {
     urdf: 'arm.urdf',
     jointDefaults: armJointDefaults,
     options: armOptions,
-    randomize: (robot, rng) => randomizeArm(robot, rng),
+    randomize: (robot, rng) => randomizeArm(robot as SimRobot, rng),
     episode: drawArmTarget,
   },
 };
@@ -164,12 +194,13 @@ export function createSimRobot(name: string, opts: CreateSimRobotOptions = {}): 
 
 /**
  * Randomises a shipped robot's episode (initial state drawn from `rng`, pole mass scaled from the
- * URDF's) and resets it into that state. Returns the values drawn, by name (for the episode
- * record). Call after reset(seed), which restores the nominal robot.
+ * URDF's) and resets it into that state, in either engine (a RandomizableRobot: the cannon-es
+ * SimRobot or the MuJoCo robot). Returns the values drawn, by name (for the episode record). Call
+ * after reset(seed), which restores the nominal robot.
  */
 export function randomize(robot: SimulatedRobot, rng: Rng, config: RandomizeConfig = {}): Record<string, number> {
-  if (!(robot instanceof SimRobot)) {
-    throw new AxonError('SIM_RANDOMIZE', `robot "${robot.spec.name}"`, 'is not a SimRobot', 'a robot made by createSimRobot');
+  if (!isRandomizable(robot)) {
+    throw new AxonError('SIM_RANDOMIZE', `robot "${robot.spec.name}"`, 'cannot be randomised (it lacks the simulator\'s randomisation methods)', 'a shipped robot built by createSimRobot or by the MuJoCo backend');
   }
   const drawn = entry(robot.spec.name).randomize(robot, rng, config);
   robot.reset();

@@ -19,9 +19,6 @@ import { createSimRobot, createTask, randomize, robotNames } from '../robots/ind
 import { WatchedTask } from '../watchdog/StateWatchdog.ts';
 import { WeakMotors } from './WeakMotors.ts';
 
-/** Draws an episode's randomisation for the robot's engine (the same draws in both). */
-type Randomize = (robot: SimulatedRobot, rng: Rng) => Record<string, number>;
-
 /** A robot built by the caller instead of a shipped one by name (a user's URDF). */
 export interface PrebuiltRobot {
   readonly robot: SimulatedRobot;
@@ -47,10 +44,9 @@ export async function openSimSession(o: SimSessionOptions, prebuilt?: PrebuiltRo
   // --physics mujoco: MuJoCo's module is imported only here (the cannon-es paths never load it).
   const mujoco = o.physics === 'mujoco' ? await import('../mujoco/createMujocoRobot.ts') : undefined;
   const robot = prebuilt?.robot ?? (mujoco ? await mujoco.createMujocoShippedRobot(o.robot, { physicsDt }) : createSimRobot(o.robot, { physicsDt }));
-  const draw: Randomize = mujoco && robot instanceof mujoco.MujocoRobot ? (r, rng) => mujoco.randomizeMujoco(r as InstanceType<typeof mujoco.MujocoRobot>, rng) : randomize;
   const task = prebuilt?.task ?? createTask(o.robot);
   const session = await openSession(robot, { ...o, task, robotHz: o.physicsHz, ...(holdFolder ? { holdFolder } : {}) });
-  return { ...session, task, runEpisode: (e, onLoop) => runEpisode(session, robot, task, o, e, onLoop, draw) };
+  return { ...session, task, runEpisode: (e, onLoop) => runEpisode(session, robot, task, o, e, onLoop) };
 }
 
 /** One episode: reset (and randomise) the robot under `seed`, then run the loop on sim time. */
@@ -61,12 +57,12 @@ async function runEpisode(
   o: SimSessionOptions,
   e: Parameters<EpisodeSession['runEpisode']>[0],
   onLoop: Parameters<EpisodeSession['runEpisode']>[1],
-  draw: Randomize = randomize,
 ): ReturnType<EpisodeSession['runEpisode']> {
   const { period } = session;
   const rng = new Rng(e.seed);
   robot.reset(e.seed);
-  const randomization = e.randomize ? draw(robot, rng) : {};
+  // The same draws in either engine (sim/robots randomize takes any RandomizableRobot).
+  const randomization = e.randomize ? randomize(robot, rng) : {};
   const durationS = e.durationS ?? task.episodeS;
   const simClock = new SimClock(period, (dt) => robot.step(dt), { realtime: e.realtime ?? false });
   const clock = e.pausable ? new PausableClock(simClock, { realtime: e.realtime ?? false }) : simClock;

@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMujocoShippedRobot, createMujocoUrdfRobot, randomizeMujoco } from '../../sim/mujoco/createMujocoRobot.ts';
-import { createSimRobot, randomize } from '../../sim/robots/index.ts';
+import { createMujocoShippedRobot, createMujocoUrdfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import { createSimRobot, isRandomizable, randomize, type RandomizableRobot } from '../../sim/robots/index.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import { StateWatchdog } from '../../sim/watchdog/StateWatchdog.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -47,9 +47,12 @@ describe('MujocoRobot', () => {
   it('the same seed draws the same randomised episode in both engines', async () => {
     const mj = await createMujocoShippedRobot('cartpole', { physicsDt: 0.002 });
     const cannon = createSimRobot('cartpole', { physicsDt: 0.002, randomize: true });
+    // One randomize() for both engines: MujocoRobot is a RandomizableRobot (checked by the compiler).
+    const neutral: RandomizableRobot = mj;
+    expect(isRandomizable(neutral)).toBe(true);
     mj.reset(7);
     cannon.reset(7);
-    expect(randomizeMujoco(mj, new Rng(7))).toEqual(randomize(cannon, new Rng(7)));
+    expect(randomize(mj, new Rng(7))).toEqual(randomize(cannon, new Rng(7)));
     expect(Array.from(mj.observe().jointPosition)).toEqual(Array.from(cannon.observe().jointPosition));
     expect(mj.linkMass('pole')).toBeCloseTo(cannon.linkMass('pole'), 12);
     mj.dispose();

@@ -170,7 +170,7 @@ async function buildRobot(engine: Engine, o: Sim2SimOptions, manifest: ReturnTyp
     // does), so that the draw also happens behind a wrapper (--flip-sign).
     if (mujoco) {
       const robot = await mujoco.createMujocoShippedRobot(o.robot, { physicsDt });
-      if (o.randomize) robot.setRandomizer((r, seed) => void mujoco.randomizeMujoco(r, new Rng(seed)));
+      if (o.randomize) robot.setRandomizer((r, seed) => void randomize(r, new Rng(seed)));
       return { robot, task: createTask(o.robot) };
     }
     const robot = createSimRobot(o.robot, { physicsDt });
