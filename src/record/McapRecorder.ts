@@ -35,7 +35,7 @@ export interface RecordingMeta {
   readonly worldModelManifest?: unknown;
   /** Loop period (s). */
   readonly period: number;
-  /** Free-form facts about the run: command, robot, policy folder, seed, ... */
+  /** Free-form facts about the run: command, robot, policy folder, seed, physics engine (`physics`: cannon | mujoco, a simulation), ... */
   readonly run?: Record<string, unknown>;
   /** A plan or shield hook's rollouts: each tick's predicted trajectory goes to /axon/world_model/predicted. */
   readonly worldModel?: RecordedWorldModel;

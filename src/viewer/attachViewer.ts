@@ -106,6 +106,11 @@ export interface ViewerOptions {
   readonly control?: SimControl;
   /** Shown in the page title. */
   readonly title?: string;
+  /**
+   * The physics engine that ran (a simulation, e.g. "cannon-es", "MuJoCo"): in the default title
+   * and the page's loop panel.
+   */
+  readonly engine?: string;
   /** A world model's rollouts (plan, shield), drawn as ghost paths. */
   readonly rollouts?: ViewerRollouts;
   /** Rollout frames per second at most (sent only when the rollouts changed); default 10. */
@@ -232,11 +237,13 @@ export async function attachViewer(
     : null;
 
   // ---- server ----------------------------------------------------------------------------------
+  const engine = o.engine;
   const hello = (c: ViewerClient) =>
     JSON.stringify({
       type: 'hello',
-      title: o.title ?? `axon: ${spec.name}`,
+      title: o.title ?? `axon: ${spec.name}${engine ? ` (${engine})` : ''}`,
       robot: spec.name,
+      engine: engine ?? null,
       joints: spec.joints.map((j) => ({ name: j.name, type: j.type, lower: j.lower, upper: j.upper, effortLimit: j.effortLimit })),
       links: linkNames,
       model: pageModel,

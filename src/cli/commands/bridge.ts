@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
-import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { createSimRobot, robotNames } from '../../../sim/index.ts';
+import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { createSimRobot, randomize, robotNames, Rng } from '../../../sim/index.ts';
+import type { SimulatedRobot } from '../../core/robot.ts';
 import { BridgeServer, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { positiveNumber, seedInt } from '../args.ts';
@@ -33,6 +34,7 @@ export function bridgeCommand() {
     .option('--port <n>', 'TCP port (0: any free port, printed)', portInt, DEFAULT_PORT)
     .option('--token <token>', `token a client needs to command (default: $${TOKEN_ENV}, else a random one, printed)`)
     .option('--rate <hz>', 'physics rate (Hz)', positiveNumber, 500)
+    .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
     .option('--state-rate <hz>', 'state frame rate (Hz), a divisor of --rate (default: --rate)', positiveNumber)
     .option('--seed <n>', 'seed of the initial state (and of its randomisation)', seedInt, 1)
     .option('--randomize', 'randomise the initial state and physical parameters (seeded; sim_reset draws again)', false)
@@ -53,7 +55,8 @@ export function bridgeCommand() {
       if (token === undefined && !isLoopback(o.host))
         throw new UsageError('--host', `"${o.host}" is reachable from other machines`, `a --token (or $${TOKEN_ENV}) when binding beyond loopback`);
 
-      const robot = createSimRobot(o.sim, { physicsDt: 1 / o.rate, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
+      const robot: SimulatedRobot = o.physics === 'mujoco' ? await mujocoRobot(o.sim, 1 / o.rate, o.seed, o.randomize) : createSimRobot(o.sim, { physicsDt: 1 / o.rate, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
+      const engine = o.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es';
       const server = await BridgeServer.listen({
         robot,
         host: o.host,
@@ -63,11 +66,11 @@ export function bridgeCommand() {
         commandTimeoutS: o.commandTimeout,
         observeWithoutToken: !o.observeNeedsToken,
         spinMarginS: o.spinMs / 1000,
-        serverName: 'axon 0.1.0 (axon bridge --sim)',
+        serverName: `axon 0.1.0 (axon bridge --sim, ${engine})`,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const n = robot.spec.joints.length;
-      say(`axon bridge: serving ${o.sim} (simulated, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
+      say(`axon bridge: serving ${o.sim} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
       say(`listening on ${server.url} (subprotocol ${SUBPROTOCOL}); deadman ${o.commandTimeout} s, heartbeat timeout ${server.heartbeatTimeoutS} s`);
       say(server.tokenGenerated ? `token: ${server.token} (generated: clients pass it with --token or $${TOKEN_ENV})` : 'token: as given');
       const interactive = process.stdin.isTTY === true;
@@ -116,6 +119,7 @@ export function bridgeCommand() {
       const summary = {
         command: 'bridge',
         robot: o.sim,
+        physics: o.physics,
         url: server.url,
         duration_s: round(stats.time, 3),
         loop_hz: server.loopHz,
@@ -147,4 +151,16 @@ function describe(e: BridgeServerEvent): string {
     case 'refused':
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.text}`;
   }
+}
+
+/**
+ * `--physics mujoco`: the shipped robot in MuJoCo (its module imported only here), with the same
+ * seeded randomisation as the cannon-es side (each sim_reset draws again).
+ */
+async function mujocoRobot(name: string, physicsDt: number, seed: number, randomized: boolean): Promise<SimulatedRobot> {
+  const { createMujocoShippedRobot } = await import('../../../sim/mujoco/createMujocoRobot.ts');
+  const robot = await createMujocoShippedRobot(name, { physicsDt });
+  if (randomized) robot.setRandomizer((r, s) => void randomize(r, new Rng(s)));
+  robot.reset(seed);
+  return robot;
 }

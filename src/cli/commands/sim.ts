@@ -176,12 +176,15 @@ export function simCommand() {
           // ghost paths, the predicted trajectory alone for the recording.
           const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
           if (o.record) {
-            const run = { command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime };
+            const run = { command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}) };
             const wmManifest = session.worldModel?.folder.manifest;
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
           }
           if (o.view) {
-            viewer = attachViewer(loop, safety, session.robot, { port: o.viewPort, control, velocityCommand: { source: session.command, inModel: hasVelocityTerm(session.folder.manifest) }, ...(rollouts ? { rollouts } : {}) });
+            // A MuJoCo robot's `model` is its mjModel, not a URDF: the page gets the URDF (shipped or --urdf) beside the spec, none for an MJCF.
+            const urdfModel = setup?.model ?? (o.robot !== undefined && !o.mjcf && robotNames().includes(o.robot) ? robotModel(o.robot) : undefined);
+            const viewRobot = physics === 'mujoco' ? { spec: session.robot.spec, ...(urdfModel ? { model: urdfModel } : {}) } : session.robot;
+            viewer = attachViewer(loop, safety, viewRobot, { port: o.viewPort, control, engine: physics === 'mujoco' ? 'MuJoCo' : 'cannon-es', velocityCommand: { source: session.command, inModel: hasVelocityTerm(session.folder.manifest) }, ...(rollouts ? { rollouts } : {}) });
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
               () => loop.stop(),

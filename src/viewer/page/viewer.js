@@ -299,7 +299,9 @@ function onHello(h) {
   state.canCommand = h.canCommand;
   state.sim = h.sim;
   document.title = h.title;
-  $('title').textContent = `${h.robot}${h.canCommand ? '' : ' (view only: no token)'}`;
+  $('title').textContent = `${h.robot}${h.engine ? ` · ${h.engine}` : ''}${h.canCommand ? '' : ' (view only: no token)'}`;
+  $('engine-row').hidden = !h.engine;
+  $('engine').textContent = h.engine ?? '–';
   buildRobot(h.model, h.links);
   kin = h.kinematics && h.model ? new Kinematics(h.kinematics, h.links) : null;
   setupContacts(h);
