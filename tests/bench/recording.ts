@@ -7,6 +7,7 @@
  * measured between a first and a last subscriber; the whole tick (stage sum) p50/p99; and the
  * throughput in ticks per wall second, which also pays the off-tick work (encoding, zstd, writing,
  * frames) since it runs on the same thread. Figures are for this machine now: compare within a run.
+ * Then benchRealtimeAttachments(): the loop's period error in real time, bare / --record / --view.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -33,7 +34,7 @@ export interface RecordingBenchResult {
   readonly framesSent?: number;
 }
 
-export async function recordingBench(o: { seconds?: number; rounds?: number; print?: boolean } = {}): Promise<RecordingBenchResult[]> {
+export async function recordingBench(o: { seconds?: number; rounds?: number; print?: boolean; realtime?: boolean } = {}): Promise<RecordingBenchResult[]> {
   const seconds = o.seconds ?? 40; // 2,000 ticks at 50 Hz
   const rounds = o.rounds ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'axon-bench-rec-'));
@@ -113,7 +114,79 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
           (x.framesSent ? ` | ${x.framesSent} frames` : ''),
       );
   }
+  // The loop's period error in real time, bare / --record / --view (issue 17 part 4's 1.5x bound).
+  if (o.realtime ?? true) await benchRealtimeAttachments({ print: o.print ?? true });
   return out;
 }
 
-if (process.argv[1]?.endsWith('recording.ts')) await recordingBench({ rounds: Number(process.argv[2] ?? 3) });
+type RtSetup = 'bare' | 'record' | 'view';
+
+export interface RealtimeAttachResult {
+  readonly setup: RtSetup;
+  readonly ticks: number;
+  /** |lateness| over all ticks of the set-up (µs). */
+  readonly periodErrorUs: { p50: number; p99: number; max: number };
+  /** p99 against the bare loop's in the same run. */
+  readonly p99VsBare: number;
+}
+
+/**
+ * The loop's period error in real time with nothing attached, with --record, and with --view and
+ * no page open, as `axon sim --robot humanoid --realtime [--record F | --view]` builds them (the
+ * shipped humanoid and policy at 50 Hz, 500 Hz physics; --view runs the episode pausable, as the
+ * CLI does). The three interleaved in one process, `seconds` each per round.
+ */
+export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: number; print?: boolean } = {}): Promise<RealtimeAttachResult[]> {
+  const seconds = o.seconds ?? 10;
+  const rounds = o.rounds ?? 3;
+  const dir = mkdtempSync(join(tmpdir(), 'axon-bench-rt-'));
+  const session = await openSimSession({ robot: 'humanoid', policy: 'models/humanoid-balance', physicsHz: 500 });
+  const setups: RtSetup[] = ['bare', 'record', 'view'];
+  const errs = new Map<RtSetup, number[]>(setups.map((s) => [s, []]));
+  try {
+    // Warm-up (JIT, first allocations), discarded.
+    await runEpisode(session, { seed: 1, randomize: false, durationS: 2, realtime: true, continueAfterTerminate: true });
+    for (let round = 0; round < rounds; round++)
+      for (const setup of setups) {
+        let recorder: ReturnType<typeof attachRecorder> | undefined;
+        let viewerP: Promise<Viewer> | undefined;
+        const e = errs.get(setup)!;
+        let first = true;
+        await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: true, continueAfterTerminate: true, pausable: setup === 'view' }, (loop: ControlLoop, { safety, control }) => {
+          if (setup === 'record')
+            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period }, join(dir, `rt-${round}.mcap`));
+          if (setup === 'view') viewerP = attachViewer(loop, safety, session.robot, { port: 0, ...(control ? { control } : {}) });
+          loop.records$.subscribe((rec) => {
+            if (first) first = false; // tick 0 is due at the start (lateness 0)
+            else e.push(Math.abs(rec.lateness) * 1e6);
+          });
+        });
+        await recorder?.close();
+        await (await viewerP)?.close();
+      }
+  } finally {
+    await session.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const pct = (a: number[]) => {
+    const s = [...a].sort((x, y) => x - y);
+    const q = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0);
+    return { p50: q(0.5), p99: q(0.99), max: Math.round(s.at(-1) ?? 0) };
+  };
+  const bare = pct(errs.get('bare')!);
+  const out = setups.map((setup) => {
+    const p = pct(errs.get(setup)!);
+    return { setup, ticks: errs.get(setup)!.length, periodErrorUs: p, p99VsBare: Math.round((p.p99 / Math.max(1, bare.p99)) * 100) / 100 };
+  });
+  if (o.print ?? true) {
+    console.log(`\nperiod error in real time, humanoid + shipped policy at 50 Hz, ${rounds} x ${seconds} s per set-up, interleaved`);
+    for (const x of out)
+      console.log(`${('humanoid realtime, ' + x.setup).padEnd(44)} p50 ${x.periodErrorUs.p50} µs, p99 ${x.periodErrorUs.p99} µs, max ${x.periodErrorUs.max} µs (${x.ticks} ticks) [p99 ${x.p99VsBare}x bare]`);
+  }
+  return out;
+}
+
+if (process.argv[1]?.endsWith('recording.ts')) {
+  if (process.argv[2] === 'realtime') await benchRealtimeAttachments({ rounds: Number(process.argv[3] ?? 3), seconds: Number(process.argv[4] ?? 10) });
+  else await recordingBench({ rounds: Number(process.argv[2] ?? 3) });
+}
