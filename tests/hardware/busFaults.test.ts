@@ -170,7 +170,12 @@ describe('connect failures', () => {
       const { code } = await run.exit;
       expect(code, run.stderr).toBe(1);
       const lines = (run.stdout + run.stderr).split('\n');
-      expect(lines.filter((l) => l.includes('read_failed'))).toHaveLength(1);
+      // One line per run of failures, not one per tick (50/s before): under load a reply already in
+      // flight when the emulator froze can end the first run early, so 1 to 3 runs, never dozens.
+      // (The exact count is tested in process below, on a scripted link.)
+      const failed = lines.filter((l) => l.includes('read_failed')).length;
+      expect(failed, run.stderr).toBeGreaterThanOrEqual(1);
+      expect(failed, run.stderr).toBeLessThanOrEqual(3);
       expect(lines.filter((l) => l.includes('[hw] silent_bus'))).toEqual([
         expect.stringMatching(/bus silent: 25 consecutive bus cycles on tcp:\/\/127\.0\.0\.1:\d+ without a complete read \(missing: shoulder_pan \(id 1\), .*gripper \(id 6\); limit silent_bus_cycles = 25\)/),
       ]);
