@@ -130,6 +130,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         fps: session.folder.manifest.control_hz,
         task: o.dataset.task ?? defaultTask(o.robot, session.task.name),
         scored: true,
+        velocityCommand: session.command,
         provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon eval --robot ${o.robot} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
       });
     for (let k = 0; k < o.episodes; k++) {

@@ -148,6 +148,7 @@ export function simCommand() {
             fps: session.folder.manifest.control_hz,
             task: o.task ?? defaultTask(robotLabel, session.task.name),
             scored: true,
+            velocityCommand: session.command,
             provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon sim --robot ${robotLabel}` }),
           }).catch(async (e: unknown) => {
             await session.close();
