@@ -40,7 +40,12 @@ export interface ViewerModel {
         | { readonly kind: 'box'; readonly size: readonly number[] }
         | { readonly kind: 'cylinder'; readonly radius: number; readonly length: number }
         | { readonly kind: 'sphere'; readonly radius: number }
-        | { readonly kind: 'mesh'; readonly filename: string; readonly scale: readonly number[]; readonly path?: string };
+        | { readonly kind: 'mesh'; readonly filename: string; readonly scale: readonly number[]; readonly path?: string }
+        // MuJoCo's shapes (sim/mujoco/mujocoView.ts): a capsule along z (length of its cylinder part),
+        // an ellipsoid by its semi-axes, a compiled mesh as vertices (x y z, m) and faces (3 vertex indices each).
+        | { readonly kind: 'capsule'; readonly radius: number; readonly length: number }
+        | { readonly kind: 'ellipsoid'; readonly radii: readonly number[] }
+        | { readonly kind: 'trimesh'; readonly vertices: readonly number[]; readonly faces: readonly number[] };
       readonly color: readonly number[] | undefined;
     }[];
   }[];

@@ -182,10 +182,10 @@ export function simCommand() {
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
           }
           if (o.view) {
-            // A MuJoCo robot's `model` is its mjModel, not a URDF: the page gets the URDF (shipped or --urdf) beside the spec, none for an MJCF.
+            // A MuJoCo robot's `model` is its mjModel: the page gets the URDF's visuals (shipped or --urdf), else the MJCF's geoms, posed from MuJoCo's bodies (sim/mujoco/mujocoView.ts, loaded only here).
             const urdfModel = setup?.model ?? (o.robot !== undefined && !o.mjcf && robotNames().includes(o.robot) ? robotModel(o.robot) : undefined);
-            const viewRobot = physics === 'mujoco' ? { spec: session.robot.spec, ...(urdfModel ? { model: urdfModel } : {}) } : session.robot;
-            viewer = attachViewer(loop, safety, viewRobot, { port: o.viewPort, control, engine: physics === 'mujoco' ? 'MuJoCo' : 'cannon-es', velocityCommand: { source: session.command, inModel: hasVelocityTerm(session.folder.manifest) }, ...(rollouts ? { rollouts } : {}) });
+            const viewRobot = physics === 'mujoco' ? import('../../../sim/mujoco/mujocoView.ts').then((m) => m.mujocoViewRobot(session.robot as Parameters<typeof m.mujocoViewRobot>[0], urdfModel)) : Promise.resolve(session.robot);
+            viewer = viewRobot.then((r) => attachViewer(loop, safety, r, { port: o.viewPort, control, engine: physics === 'mujoco' ? 'MuJoCo' : 'cannon-es', velocityCommand: { source: session.command, inModel: hasVelocityTerm(session.folder.manifest) }, ...(rollouts ? { rollouts } : {}) }));
             viewer.then(
               (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
               () => loop.stop(),

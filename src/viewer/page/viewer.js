@@ -127,7 +127,18 @@ function buildLinks(model, linkNames, ghost) {
       } else {
         if (g.kind === 'box') geom = new THREE.BoxGeometry(g.size[0], g.size[1], g.size[2]);
         else if (g.kind === 'sphere') geom = new THREE.SphereGeometry(g.radius, 24, 16);
-        else {
+        else if (g.kind === 'ellipsoid') {
+          geom = new THREE.SphereGeometry(1, 24, 16);
+          geom.scale(g.radii[0], g.radii[1], g.radii[2]);
+        } else if (g.kind === 'trimesh') {
+          geom = new THREE.BufferGeometry();
+          geom.setAttribute('position', new THREE.Float32BufferAttribute(g.vertices, 3));
+          geom.setIndex(g.faces);
+          geom.computeVertexNormals();
+        } else if (g.kind === 'capsule') {
+          geom = new THREE.CapsuleGeometry(g.radius, g.length, 8, 24);
+          align = new THREE.Quaternion().setFromAxisAngle(new THREE.Vector3(1, 0, 0), Math.PI / 2); // three's y axis -> MuJoCo's z axis
+        } else {
           geom = new THREE.CylinderGeometry(g.radius, g.radius, g.length, 24);
           align = new THREE.Quaternion().setFromAxisAngle(new THREE.Vector3(1, 0, 0), Math.PI / 2); // three's y axis -> URDF's z axis
         }
@@ -148,6 +159,10 @@ let linkObjects = [];
 function buildRobot(model, linkNames) {
   for (const o of linkObjects) scene.remove(o);
   linkObjects = buildLinks(model, linkNames);
+  // Shapes drawn now (primitives and inline meshes; mesh files add theirs when loaded): for tests.
+  let n = 0;
+  for (const o of linkObjects) o.traverse((c) => { if (c.isMesh) n++; });
+  state.shapes = n;
 }
 
 // ---- contacts: a disc on the ground under each contact sensor's link, sized by its normal force ----
@@ -287,7 +302,7 @@ function onRollouts(f) {
 const drive = createDrive((value) => {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'cmd', cmd: 'velocity', value }));
 });
-const state = { hello: null, frames: 0, last: null, canCommand: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
+const state = { hello: null, shapes: 0, frames: 0, last: null, canCommand: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
 state.drive = drive;
 window.__axon = state; // for tests and the console
 const HISTORY = 600;
