@@ -54,6 +54,19 @@ export class AdaptiveSleeper {
   wakes = 0;
   /** Seconds spent spinning, in total (for the CPU share). */
   spunS = 0;
+  /**
+   * Work that readies the tick, run once per wake-up before the spin (the loop sets it to the
+   * policy's cache warm-up, Policy.prewarm): the wake-up is moved earlier by its recent cost, and
+   * it is skipped when a late wake-up leaves less time than that before the deadline.
+   */
+  warm: (() => void) | undefined;
+  /** Recent cost of `warm` (s): a decaying maximum of its durations, at most `cap`. */
+  warmCost = 0;
+  /** Seconds spent in `warm`, in total, and the wake-ups it ran on / was skipped on. */
+  warmedS = 0;
+  warmRuns = 0;
+  warmSkips = 0;
+  private warmOver = 0;
   readonly cap: number;
   private readonly late: Float64Array;
   private readonly sorted: Float64Array;
@@ -79,7 +92,7 @@ export class AdaptiveSleeper {
 
   /** Blocks until `deadline` (steady s): sleep to deadline − margin, then spin. Returns the lateness at return (s, >= 0). */
   sleepUntil(deadline: number): number {
-    const wakeAt = deadline - this.margin;
+    const wakeAt = deadline - this.earlyBy;
     let t = this.now();
     if (wakeAt > t) {
       this.block(wakeAt - t);
@@ -95,15 +108,50 @@ export class AdaptiveSleeper {
    * and its 1 ms timer granularity add to the host's wake-up latency).
    */
   schedule(deadline: number, done: (lateness: number) => void): void {
-    const wakeAt = deadline - this.margin;
+    const wakeAt = deadline - this.earlyBy;
     const wait = wakeAt - this.now();
     const fire = () => {
       const t = this.now();
       if (wait > 0) this.observe(t - wakeAt);
       // No margin: a plain timer, reported as it fired (it may fire early: 1 ms granularity).
-      done(this.margin > 0 ? this.spin(t, deadline) : t - deadline);
+      done(this.margin > 0 || this.warm !== undefined ? this.spin(t, deadline) : t - deadline);
     };
     this.setTimer(fire, Math.max(0, wait));
+  }
+
+  /** How long before a deadline to wake: the spin margin and the time `warm` takes. */
+  get earlyBy(): number {
+    return this.margin + this.lead();
+  }
+
+  /** How much earlier than the spin margin to wake, to leave `warm` its time. */
+  private lead(): number {
+    return this.warm === undefined ? 0 : Math.min(this.warmCost, this.cap);
+  }
+
+  /**
+   * Spins to `deadline` − the warm-up's recent cost, runs it there (the closer to the tick, the
+   * warmer what it touched stays: a loaded host runs other processes on this core while it
+   * spins), and returns the time after it. Skipped when a late wake-up left less time than that.
+   */
+  private runWarm(t: number, deadline: number): number {
+    const lead = this.lead();
+    if (deadline - t < lead) {
+      this.warmSkips++;
+      return t;
+    }
+    const t0 = t;
+    while (t < deadline - lead) t = this.now();
+    this.spunS += t - t0;
+    this.warm!();
+    const end = this.now();
+    const d = end - t;
+    this.warmCost = Math.max(d, this.warmCost * 0.98);
+    this.warmedS += d;
+    this.warmRuns++;
+    // A warm-up dearer than the CPU budget (a big model) is not worth it: off after 3 such calls.
+    if (d > this.cap && ++this.warmOver >= 3) this.warm = undefined;
+    return end;
   }
 
   /** Records one wake-up's lateness (s, negative = early) and re-learns the margin every quarter window. */
@@ -120,8 +168,9 @@ export class AdaptiveSleeper {
     this.margin = Math.min(this.cap, Math.max(this.minMargin, q));
   }
 
-  /** Spins from `t` (now) to `deadline`; returns the lateness (s, >= 0). */
+  /** Spins from `t` (now) to `deadline`, running `warm` first when there is time for it; returns the lateness (s, >= 0). */
   spin(t: number, deadline: number): number {
+    if (this.warm !== undefined) t = this.runWarm(t, deadline);
     const t0 = t;
     while (t < deadline) t = this.now();
     this.spunS += t - t0;

@@ -31,6 +31,7 @@ export class SimClock implements Clock {
   private simTime = 0;
   /** The real-time pacing's sleeper (margin learned, seconds spun); a new one per `ticks()`. */
   sleeper: AdaptiveSleeper;
+  private warmUp: (() => void) | undefined;
   private resyncFn: (() => void) | undefined;
 
   constructor(
@@ -113,20 +114,28 @@ export class SimClock implements Clock {
       else pump();
       return () => {
         closed = true;
+        sleeper.warm = undefined; // a timer still queued runs no warm-up
         this.resyncFn = undefined;
         doneSub.unsubscribe();
       };
     });
   }
 
+  setWarmUp(fn: (() => void) | undefined): void {
+    this.warmUp = fn;
+    this.sleeper.warm = fn;
+  }
+
   private newSleeper(): AdaptiveSleeper {
     const o = this.options;
-    return new AdaptiveSleeper({
+    const sleeper = new AdaptiveSleeper({
       period: this.period,
       ...(o.cpuBudget !== undefined ? { cpuBudget: o.cpuBudget } : {}),
       ...(o.spinMargin !== undefined ? { fixedMargin: o.spinMargin } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.setTimer ? { setTimer: o.setTimer } : {}),
     });
+    sleeper.warm = this.warmUp;
+    return sleeper;
   }
 }

@@ -30,6 +30,7 @@ export class WallClock implements Clock {
   overruns = 0;
   /** The sleeper of the last run (margin learned, seconds spun). */
   sleeper: AdaptiveSleeper;
+  private warmUp: (() => void) | undefined;
   private origin = steadyNow();
 
   constructor(
@@ -85,17 +86,25 @@ export class WallClock implements Clock {
       fire();
       return () => {
         closed = true;
+        sleeper.warm = undefined; // a timer still queued runs no warm-up
         doneSub.unsubscribe();
       };
     });
   }
 
+  setWarmUp(fn: (() => void) | undefined): void {
+    this.warmUp = fn;
+    this.sleeper.warm = fn;
+  }
+
   private newSleeper(): AdaptiveSleeper {
     const o = this.options;
-    return new AdaptiveSleeper({
+    const sleeper = new AdaptiveSleeper({
       period: this.period,
       ...(o.cpuBudget !== undefined ? { cpuBudget: o.cpuBudget } : {}),
       ...(o.spinMargin !== undefined ? { fixedMargin: o.spinMargin } : {}),
     });
+    sleeper.warm = this.warmUp;
+    return sleeper;
   }
 }

@@ -50,6 +50,7 @@ export class WorkerClock implements Clock {
   main: AdaptiveSleeper;
   private origin = steadyNow();
   private closed = false;
+  private warmUp: (() => void) | undefined;
 
   private constructor(
     readonly period: number,
@@ -62,7 +63,14 @@ export class WorkerClock implements Clock {
   }
 
   private newMain(): AdaptiveSleeper {
-    return new AdaptiveSleeper({ period: this.period, cpuBudget: this.mainBudget, ...(this.mainBudget <= 0 ? { fixedMargin: 0 } : {}) });
+    const main = new AdaptiveSleeper({ period: this.period, cpuBudget: this.mainBudget, ...(this.mainBudget <= 0 ? { fixedMargin: 0 } : {}) });
+    main.warm = this.warmUp;
+    return main;
+  }
+
+  setWarmUp(fn: (() => void) | undefined): void {
+    this.warmUp = fn;
+    this.main.warm = fn;
   }
 
   static async start(period: number, o: WorkerClockOptions = {}): Promise<WorkerClock> {
@@ -113,7 +121,7 @@ export class WorkerClock implements Clock {
       const c = this.control;
       const main = (this.main = this.newMain());
       this.origin = steadyNow();
-      this.values[5] = main.margin;
+      this.values[5] = main.earlyBy;
       this.values[0] = this.origin;
       this.values[1] = this.period;
       this.values[4] = 0;
@@ -150,8 +158,8 @@ export class WorkerClock implements Clock {
           const lead = this.values[5];
           const t = steadyNow();
           if (lead > 0) main.observe(t - (deadline - lead));
-          const lateness = main.margin > 0 ? main.spin(t, deadline) : t - deadline;
-          this.values[5] = main.margin;
+          const lateness = main.margin > 0 || main.warm !== undefined ? main.spin(t, deadline) : t - deadline;
+          this.values[5] = main.earlyBy;
           emit(k, lateness);
         }
       };

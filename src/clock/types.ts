@@ -21,4 +21,10 @@ export interface Clock {
   ticks(done$: Observable<unknown>): Observable<Tick>;
   /** Time on the clock's base (s). */
   now(): number;
+  /**
+   * Work to run on the tick's thread shortly before each deadline, in the time a paced clock
+   * would otherwise spin (AdaptiveSleeper.warm): the loop gives its policy's cache warm-up
+   * (Policy.prewarm). Clocks that do not sleep (lockstep, fast) ignore it.
+   */
+  setWarmUp?(fn: (() => void) | undefined): void;
 }

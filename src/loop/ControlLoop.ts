@@ -27,6 +27,8 @@ export interface ControlLoopParts {
   readonly maxTicks: number;
   /** When the stages that can wait must have answered; defaults below. */
   readonly deadlines?: StageDeadlines;
+  /** false: no policy warm-up before the ticks of a paced clock (Policy.prewarm, Clock.setWarmUp). Default true. */
+  readonly prewarm?: boolean;
 }
 
 /**
@@ -143,23 +145,31 @@ export class ControlLoop {
     this.armSeen = safety.armCount;
     this.stats.start(steadyNow());
 
+    // A paced clock warms the policy's inference code shortly before each tick (Policy.prewarm).
+    const prewarm = this.p.prewarm !== false && policy.prewarm ? () => policy.prewarm!() : undefined;
+    this.p.clock.setWarmUp?.(prewarm);
     const done$ = new Subject<void>();
-    const last = await lastValueFrom(
-      this.p.clock.ticks(done$).pipe(
-        map((tick) => this.observe(tick)),
-        map((rec) => this.build(rec)),
-        concatMap((rec) => this.act(rec)),
-        concatMap((rec) => this.worldModel(rec)),
-        map((rec) => this.map(rec)),
-        map((rec) => this.check(rec)),
-        map((rec) => this.command(rec)),
-        tap((rec) => this.record(rec)),
-        takeWhile((rec) => !this.finished(rec), true),
-      ).pipe(
-        tap(() => done$.next()),
-        defaultIfEmpty(this.rec),
-      ),
-    );
+    let last: TickRecord;
+    try {
+      last = await lastValueFrom(
+        this.p.clock.ticks(done$).pipe(
+          map((tick) => this.observe(tick)),
+          map((rec) => this.build(rec)),
+          concatMap((rec) => this.act(rec)),
+          concatMap((rec) => this.worldModel(rec)),
+          map((rec) => this.map(rec)),
+          map((rec) => this.check(rec)),
+          map((rec) => this.command(rec)),
+          tap((rec) => this.record(rec)),
+          takeWhile((rec) => !this.finished(rec), true),
+        ).pipe(
+          tap(() => done$.next()),
+          defaultIfEmpty(this.rec),
+        ),
+      );
+    } finally {
+      this.p.clock.setWarmUp?.(undefined);
+    }
     done$.complete();
     return {
       ticks: this.stats.ticks,

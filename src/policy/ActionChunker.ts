@@ -55,6 +55,12 @@ export class ActionChunker implements Policy {
     return r instanceof Promise ? r.then((chunk) => this.accept(chunk)) : this.accept(r);
   }
 
+  /** Warms the model only before a tick that will call it (not one served from the queue). */
+  prewarm(): void {
+    if (this.decay === undefined && this.served < this.execute) return;
+    this.inner.prewarm?.();
+  }
+
   async close(): Promise<void> {
     await this.inner.close();
   }

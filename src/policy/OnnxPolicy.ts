@@ -41,6 +41,10 @@ export class OnnxPolicy implements Policy {
   private readonly fetches: Record<string, ort.Tensor | null> = {};
   /** Calls whose recurrent state output was not finite (the previous state was kept). */
   badStates = 0;
+  /** prewarm() calls run. */
+  prewarms = 0;
+  /** prewarm()'s own outputs (sync mode), made on its first call. */
+  private scratch: Record<string, ort.Tensor | null> | undefined;
   /** Recurrent state buffers, fed as inputs and refreshed from the outputs. */
   private readonly states: { input: string; output: string; data: Float32Array }[];
 
@@ -102,6 +106,26 @@ export class OnnxPolicy implements Policy {
 
   reset(): void {
     for (const s of this.states) s.data.fill(0);
+  }
+
+  /**
+   * One native call on the last input and state into outputs of its own (Policy.prewarm): what
+   * act() returns and the recurrent state are untouched. Synchronous sessions only; an error is
+   * left for the tick's own call to report.
+   */
+  prewarm(): void {
+    if (!('sync' in this.session)) return;
+    if (this.scratch === undefined) {
+      const sync = this.session.sync;
+      this.scratch = {};
+      for (const name of this.fetchNames) this.scratch[name] = this.fetches[name] ? preallocated(sync, name) : null;
+    }
+    try {
+      this.session.sync.run(this.feeds, this.scratch);
+      this.prewarms++;
+    } catch {
+      // the tick's act() reports it
+    }
   }
 
   act(input: Float32Array): Float32Array | Promise<Float32Array> {

@@ -24,6 +24,13 @@ export interface Policy {
    * raced against the tick's budget (ControlLoop StageDeadlines): one that settles late is dropped.
    */
   act(input: Float32Array): Float32Array | Promise<Float32Array>;
+  /**
+   * Optional: runs the model once on its last input and throws the result away, changing nothing
+   * that act() reads or returns (state, outputs). A paced loop calls it shortly before each tick
+   * (Clock.setWarmUp) so that the tick's call finds the inference code and data in cache: after a
+   * 20 ms sleep a 5 µs onnxruntime call takes 70-110 µs (docs/timing.md). Synchronous policies only.
+   */
+  prewarm?(): void;
   close(): Promise<void>;
   /** For policies that run apart from the loop (async): updated by every act(). */
   readonly status?: PolicyStatus;

@@ -36,6 +36,9 @@ export class NoisyPolicy implements Policy {
     };
     return r instanceof Promise ? r.then(add) : add(r);
   }
+  prewarm(): void {
+    this.inner.prewarm?.();
+  }
   close(): Promise<void> {
     return this.inner.close();
   }

@@ -74,6 +74,8 @@ export interface LoopBuild {
   readonly task?: Task;
   /** The robot this loop commands (default the session's; a simulator may wrap it to inject a fault). */
   readonly robot?: Robot;
+  /** The policy this loop runs (default the session's): e.g. a training script's data-collection controller. */
+  readonly policy?: Policy;
   readonly stopOnTerminate?: boolean;
   /** Safety settings of this run (a real robot: soft start). */
   readonly safety?: Partial<SafetyConfig>;
@@ -137,7 +139,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
           robot: l.robot ?? robot,
           clock: l.clock,
           builder: command.feed(new ObservationBuilder(m, robot.spec)),
-          policy: p,
+          policy: l.policy ?? p,
           worldModel: hook,
           mapper: new ActionMapper(m, robot.spec),
           safety,
@@ -145,6 +147,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
           ...(l.stopOnTerminate !== undefined ? { stopOnTerminate: l.stopOnTerminate } : {}),
           maxTicks: l.maxTicks,
           ...(l.deadlines ? { deadlines: l.deadlines } : {}),
+          ...(o.prewarm === false ? { prewarm: false } : {}),
         });
         const traced = tracedWorldModel(w, o.hookOff, hook, robot.spec);
         return { loop, safety, hook, ...(traced ? { traced } : {}) };

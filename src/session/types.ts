@@ -44,6 +44,8 @@ export interface SessionOptions {
   readonly asyncStallS?: number;
   /** Initial velocity command (vx m/s, vy m/s, wz rad/s; `--command`), clamped to the manifest's command_ranges. */
   readonly velocityCommand?: readonly [number, number, number];
+  /** false: no policy warm-up shortly before each tick of a paced clock (Policy.prewarm). Default true. */
+  readonly prewarm?: boolean;
 }
 
 /** A session on a shipped simulated robot, by name (what eval specs carry). */

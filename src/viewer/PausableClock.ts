@@ -61,6 +61,7 @@ export class PausableClock implements Clock, SimControl {
   private _paused = false;
   private held: (() => void) | undefined;
   private rebase: (() => void) | undefined;
+  private warmUp: (() => void) | undefined;
 
   /** @param inner a lockstep clock (it emits tick k+1 once done$ fires, after advancing the simulation) */
   constructor(
@@ -76,6 +77,13 @@ export class PausableClock implements Clock, SimControl {
 
   now(): number {
     return this.inner.now();
+  }
+
+  /** To the sleeper that paces: this clock's own, or a paced inner clock's. */
+  setWarmUp(fn: (() => void) | undefined): void {
+    this.warmUp = fn;
+    this.inner.setWarmUp?.(fn);
+    if (this.sleeper) this.sleeper.warm = fn;
   }
 
   pause(): void {
@@ -109,6 +117,7 @@ export class PausableClock implements Clock, SimControl {
             ...(o.setTimer ? { setTimer: o.setTimer } : {}),
           }))
         : undefined;
+      if (sleeper) sleeper.warm = this.warmUp;
       const gate = new Subject<void>();
       let wallStart = now();
       let last = 0; // seq of the inner clock's last tick
@@ -140,6 +149,7 @@ export class PausableClock implements Clock, SimControl {
       });
       return () => {
         closed = true;
+        if (sleeper) sleeper.warm = undefined; // a timer still queued runs no warm-up
         this.held = undefined;
         this.rebase = undefined;
         doneSub.unsubscribe();

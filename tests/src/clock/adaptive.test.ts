@@ -115,3 +115,59 @@ describe('WorkerClock', () => {
     }
   });
 });
+
+describe('AdaptiveSleeper warm-up before the deadline (virtual time)', () => {
+  it('runs the warm-up once per wake-up, just before the deadline, and still meets it', () => {
+    const host = virtualHost(() => 50e-6);
+    const s = new AdaptiveSleeper({ period: 0.02, cpuBudget: 0.1, fixedMargin: 0.3e-3, now: host.now, block: host.block });
+    const ranAt: number[] = [];
+    s.warm = () => {
+      ranAt.push(host.t);
+      host.block(120e-6 - 50e-6); // the warm-up costs 120 µs (block adds the host's 50 µs)
+    };
+    const late: number[] = [];
+    for (let k = 1; k <= 50; k++) late.push(s.sleepUntil(k * 0.02));
+    expect(s.warmRuns).toBe(50);
+    expect(s.warmCost).toBeGreaterThan(119e-6);
+    expect(s.warmCost).toBeLessThan(125e-6);
+    // After the first (its cost unknown), each warm-up starts its cost before the deadline and ends at it.
+    for (let k = 2; k <= 50; k++) {
+      const left = k * 0.02 - ranAt[k - 1];
+      expect(left).toBeGreaterThan(115e-6);
+      expect(left).toBeLessThan(130e-6);
+      expect(late[k - 1]).toBeLessThan(5e-6);
+    }
+  });
+
+  it('is skipped when a late wake-up leaves less time than its cost, and the tick is not made later', () => {
+    let i = 0;
+    const host = virtualHost(() => (i++ === 10 ? 5e-3 : 50e-6)); // the 11th sleep wakes 5 ms late
+    const s = new AdaptiveSleeper({ period: 0.02, fixedMargin: 0.3e-3, now: host.now, block: host.block });
+    let runs = 0;
+    s.warm = () => {
+      runs++;
+      host.block(100e-6 - 50e-6);
+    };
+    const late: number[] = [];
+    for (let k = 1; k <= 20; k++) late.push(s.sleepUntil(k * 0.02));
+    expect(s.warmSkips).toBeGreaterThanOrEqual(1);
+    expect(runs + s.warmSkips).toBe(20);
+    // The late wake-up: lateness is the host's (5 ms − margin − lead), no warm-up added to it.
+    const worst = Math.max(...late);
+    expect(worst).toBeGreaterThan(4.5e-3);
+    expect(worst).toBeLessThan(4.7e-3);
+  });
+
+  it('is turned off after three warm-ups dearer than the CPU budget (a big model)', () => {
+    const host = virtualHost(() => 0);
+    const s = new AdaptiveSleeper({ period: 0.002, cpuBudget: 0.1, fixedMargin: 0.1e-3, now: host.now, block: host.block });
+    let runs = 0;
+    s.warm = () => {
+      runs++;
+      host.block(1e-3); // 1 ms > 0.1 · 2 ms
+    };
+    for (let k = 1; k <= 20; k++) s.sleepUntil(k * 0.002);
+    expect(runs).toBe(3);
+    expect(s.warm).toBeUndefined();
+  });
+});

@@ -6,6 +6,7 @@ import { ActionMapper } from '../../../src/model/ActionMapper.ts';
 import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
 import { PassThroughHook } from '../../../src/worldmodel/types.ts';
 import { loadModelFolder, observationSize, validateManifest, type ModelManifest } from '../../../src/model/manifest.ts';
+import { ActionChunker } from '../../../src/policy/ActionChunker.ts';
 import { loadPolicy } from '../../../src/policy/loadPolicy.ts';
 import { OnnxPolicy } from '../../../src/policy/OnnxPolicy.ts';
 import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
@@ -182,5 +183,23 @@ describe('bring your own model', () => {
       }
       expect(rec.action[t][0]).toBeCloseTo(num / den, 4);
     }
+  });
+
+  it('a queued chunk warms the model only before the ticks that will call it', () => {
+    const m = chunkManifest({ length: 10, execute: 4 });
+    const inner = { manifest: m, inputSize: 2, outputSize: 20, calls: 0, warms: 0, out: new Float32Array(20),
+      reset() {}, act() { this.calls++; return this.out; }, prewarm() { this.warms++; }, async close() {} };
+    const chunker = new ActionChunker(inner);
+    chunker.reset();
+    const warmedBefore: boolean[] = [];
+    for (let t = 0; t < 9; t++) {
+      const w = inner.warms;
+      chunker.prewarm();
+      warmedBefore.push(inner.warms > w);
+      chunker.act(new Float32Array(2));
+    }
+    // The model runs at ticks 0, 4, 8: warmed before those and no other.
+    expect(warmedBefore).toEqual([true, false, false, false, true, false, false, false, true]);
+    expect(inner.calls).toBe(3);
   });
 });

@@ -104,6 +104,32 @@ onnxRun('OnnxPolicy, synchronous native session', () => {
     }
   });
 
+  it('prewarm() runs the model without touching the action act() returned or the recurrent state', async () => {
+    const m = validateManifest({
+      schema: 'axon.model/1', name: 'sum', kind: 'policy', robot: 'fake', joints: ['a', 'b'], control_hz: 50,
+      onnx: { file: 'model.onnx', input: 'obs', output: 'action' },
+      observation: { terms: [{ term: 'joint_pos' }] },
+      action: { type: 'joint_effort', joints: ['a', 'b'] },
+      recurrent: [{ input: 'h_in', output: 'h_out', shape: [1, 2] }],
+    });
+    const p = await OnnxPolicy.load(loadModelFolder(accumulatorPolicy(m, 2)));
+    const a = p.act(Float32Array.of(1, 2)) as Float32Array;
+    expect(Array.from(a)).toEqual([1, 2]);
+    // The warm-up computes state + last input = [2, 4] into outputs of its own.
+    p.prewarm();
+    p.prewarm();
+    expect(p.prewarms).toBe(2);
+    expect(Array.from(a)).toEqual([1, 2]);
+    // The state is still [1, 2]: the warm-ups did not advance it.
+    expect(Array.from(p.act(Float32Array.of(1, 1)) as Float32Array)).toEqual([2, 3]);
+    await p.close();
+    // An asynchronous session has nothing to warm on the loop's thread.
+    const q = await OnnxPolicy.load(loadModelFolder(accumulatorPolicy(m, 2)), { mode: 'async' });
+    q.prewarm();
+    expect(q.prewarms).toBe(0);
+    await q.close();
+  });
+
   it('a chunked policy ([1, L, n] output): the whole chunk, bit for bit', async () => {
     const m = validateManifest({
       schema: 'axon.model/1', name: 'chunk', kind: 'policy', robot: 'fake', joints: ['a', 'b'], control_hz: 50,
