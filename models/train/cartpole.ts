@@ -1,28 +1,32 @@
 /**
  * Trains models/cartpole-balance: a 4 -> 16 -> 1 tanh MLP pushing the cart (joint effort on the
- * slider) to keep the pole upright, by Augmented Random Search on rollouts in axon's own cannon-es
- * cartpole with the eval's randomisation (pole angle ±0.1 rad, pole mass ±20%). Deterministic
- * under the seed: same seed, same bytes in model.onnx.
+ * slider) to keep the pole upright, by Augmented Random Search on rollouts in axon's own cartpole
+ * (cannon-es, or MuJoCo with --physics mujoco; the robot comes from sim/session's factory, as for
+ * `axon sim`/`axon eval`) with the eval's randomisation (pole angle ±0.1 rad, pole mass ±20%).
+ * Deterministic under the seed in either engine: same seed and engine, same bytes in model.onnx.
  *
  *   npx tsx models/train/cartpole.ts [--seed 1] [--out models/cartpole-balance] [--iterations 150]
+ *     [--physics cannon|mujoco]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createSimRobot, createTask, randomize } from '../../sim/index.ts';
+import { createTask, randomize } from '../../sim/index.ts';
 import { validateManifest, observationSize, actionSize, type ModelManifest } from '../../src/model/manifest.ts';
 import { Mlp } from './mlp.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { ars } from './ars.ts';
 import { Rollout } from './rollout.ts';
+import { engineName, physicsFlag } from './physics.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
+import { runScript } from './script.ts';
 import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../../src/eval/evaluate.ts';
-import { sessions } from '../../sim/session/index.ts';
+import { sessions, createSessionRobot, parsePhysics, type PhysicsEngine } from '../../sim/session/index.ts';
 
 /** Eval in axon's own simulator. */
 const runEval = (o: EvalOptions): Promise<EvalSummary> => runEvalWith(o, sessions);
 
-export const cartpoleManifest = (seed: number): ModelManifest =>
+export const cartpoleManifest = (seed: number, physics: PhysicsEngine = 'cannon'): ModelManifest =>
   validateManifest({
     schema: 'axon.model/1',
     name: 'cartpole-balance',
@@ -38,7 +42,7 @@ export const cartpoleManifest = (seed: number): ModelManifest =>
       ],
     },
     action: { type: 'joint_effort', joints: ['slider'], scale: 20, clip: 1 },
-    provenance: { script: 'models/train/cartpole.ts', seed, command: `npx tsx models/train/cartpole.ts --seed ${seed}` },
+    provenance: { script: 'models/train/cartpole.ts', seed, command: `npx tsx models/train/cartpole.ts --seed ${seed}${physicsFlag(physics)}` },
   });
 
 export interface TrainOptions {
@@ -46,12 +50,15 @@ export interface TrainOptions {
   readonly iterations: number;
   readonly episodesPerEval: number;
   readonly episodeS: number;
+  /** Physics engine of the rollouts (default cannon-es). */
+  readonly physics?: PhysicsEngine;
   readonly log?: (line: string) => void;
 }
 
-export function trainCartpole(o: TrainOptions): { mlp: Mlp; manifest: ModelManifest } {
-  const manifest = cartpoleManifest(o.seed);
-  const robot = createSimRobot('cartpole');
+export async function trainCartpole(o: TrainOptions): Promise<{ mlp: Mlp; manifest: ModelManifest }> {
+  const physics = o.physics ?? 'cannon';
+  const manifest = cartpoleManifest(o.seed, physics);
+  const robot = await createSessionRobot('cartpole', physics);
   const rollout = new Rollout(robot, createTask('cartpole'), manifest);
   const mlp = new Mlp([observationSize(manifest), 16, actionSize(manifest)], 'tanh', 'tanh', new Rng(o.seed));
   // Start from small weights: a near-zero push, so early rollouts are informative.
@@ -74,28 +81,33 @@ export function trainCartpole(o: TrainOptions): { mlp: Mlp; manifest: ModelManif
     if (p.iteration % 5 === 0 || p.iteration === o.iterations - 1) o.log?.(`iteration ${p.iteration}: mean return ${p.meanReturn.toFixed(2)} (max ${ticks})`);
   });
   mlp.setParams(theta);
+  await robot.close();
   return { mlp, manifest };
 }
 
 /** Trains, writes model.onnx + manifest.json into `out`, evaluates like `axon eval` and writes the README. */
-export async function buildCartpoleModel(seed: number, out: string, iterations = 150, log: (l: string) => void = console.log): Promise<void> {
+export async function buildCartpoleModel(seed: number, out: string, iterations = 150, log: (l: string) => void = console.log, physics: PhysicsEngine = 'cannon'): Promise<void> {
   const t0 = performance.now();
-  const { mlp, manifest } = trainCartpole({ seed, iterations, episodesPerEval: 2, episodeS: 5, log });
+  const { mlp, manifest } = await trainCartpole({ seed, iterations, episodesPerEval: 2, episodeS: 5, physics, log });
   const trainS = (performance.now() - t0) / 1000;
   mkdirSync(out, { recursive: true });
   const sha = await writeOnnxFile(join(out, 'model.onnx'), mlpToOnnx(mlp, { inputName: 'obs', outputName: 'action', docString: 'axon cartpole-balance: ARS-trained MLP, see models/train/cartpole.ts' }));
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   log(`wrote ${out}/model.onnx (sha256 ${sha}) after ${trainS.toFixed(1)} s of training`);
-  const evalArgs = { robot: 'cartpole', policy: out, episodes: 100, seed: 1, randomize: true, physicsHz: 500 };
+  // Evaluated in the engine it was trained in.
+  const evalArgs = { robot: 'cartpole', policy: out, episodes: 100, seed: 1, randomize: true, physicsHz: 500, physics };
   const trained = await runEval(evalArgs);
   const zero = await runEval({ ...evalArgs, zeroPolicy: true });
   log(`eval: success_rate ${trained.success_rate} (zero-action baseline ${zero.success_rate})`);
-  const withEval = validateManifest({ ...manifest, provenance: { ...manifest.provenance, eval: { command: `npx axon eval --robot cartpole --policy ${out} --episodes 100 --randomize --seed 1 --json`, success_rate: trained.success_rate, mean_return: trained.mean_return, zero_action_success_rate: zero.success_rate } } });
+  const withEval = validateManifest({ ...manifest, provenance: { ...manifest.provenance, eval: { command: `npx axon eval --robot cartpole --policy ${out} --episodes 100 --randomize --seed 1${physicsFlag(physics)} --json`, success_rate: trained.success_rate, mean_return: trained.mean_return, zero_action_success_rate: zero.success_rate } } });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(withEval, null, 2) + '\n');
-  writeFileSync(join(out, 'README.md'), cartpoleReadme(seed, iterations, sha, trained, zero));
+  writeFileSync(join(out, 'README.md'), cartpoleReadme(seed, iterations, sha, trained, zero, out, physics));
 }
 
-function cartpoleReadme(seed: number, iterations: number, sha: string, trained: EvalSummary, zero: EvalSummary): string {
+function cartpoleReadme(seed: number, iterations: number, sha: string, trained: EvalSummary, zero: EvalSummary, out: string, physics: PhysicsEngine): string {
+  const flag = physicsFlag(physics);
+  // cannon-es: `npm run models` made the shipped folder; MuJoCo: the script with its flags.
+  const made = physics === 'cannon' ? `\`npm run models\` (or \`npx tsx models/train/cartpole.ts --seed ${seed}\`)` : `\`npx tsx models/train/cartpole.ts --seed ${seed}${flag} --out ${out}\``;
   return `# cartpole-balance
 
 A 4 -> 16 -> 1 tanh MLP (97 parameters) that balances the pole of \`sim/robots/cartpole.urdf\` by
@@ -103,9 +115,9 @@ pushing the cart: observation \`joint_pos\` (cart x, pole angle) and \`joint_vel
 \`joint_effort\` on the slider, clip ±1, scale 20 N; 50 Hz policy over 500 Hz physics.
 
 ## How it was made
-\`npm run models\` (or \`npx tsx models/train/cartpole.ts --seed ${seed}\`): Augmented Random Search
+${made}: Augmented Random Search
 (Mania et al. 2018, V1-t: 8 directions, top 4, step 0.02, noise 0.03, ${iterations} iterations), each
-evaluation 2 randomised 5 s episodes in axon's own cannon-es cartpole, through the same observation
+evaluation 2 randomised 5 s episodes in axon's own ${engineName(physics)} cartpole, through the same observation
 builder, action mapper and safety supervisor as the runtime. Reward: the task's 1 per tick upright
 plus a small shaping cost on cart position, pole angle, cart speed and effort. Deterministic under
 the seed (model.onnx sha256 \`${sha}\`).
@@ -116,14 +128,14 @@ pole within ±12° and cart within ±2.4 m for the whole episode):
 
 | policy | command | success_rate | mean_return |
 |---|---|---|---|
-| cartpole-balance | \`npx axon eval --robot cartpole --policy models/cartpole-balance --episodes 100 --randomize --seed 1 --json\` | ${trained.success_rate} | ${trained.mean_return} |
+| cartpole-balance | \`npx axon eval --robot cartpole --policy ${physics === 'cannon' ? 'models/cartpole-balance' : out} --episodes 100 --randomize --seed 1${flag} --json\` | ${trained.success_rate} | ${trained.mean_return} |
 | zero action (baseline) | same with \`--zero-policy\` | ${zero.success_rate} | ${zero.mean_return} |
 `;
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'models/cartpole-balance' }, iterations: { type: 'string', default: '150' } } });
-  await buildCartpoleModel(Number(values.seed), values.out!, Number(values.iterations));
+  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'models/cartpole-balance' }, iterations: { type: 'string', default: '150' }, physics: { type: 'string', default: 'cannon' } } });
+  await buildCartpoleModel(Number(values.seed), values.out!, Number(values.iterations), console.log, parsePhysics(values.physics!));
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, main);

@@ -1,7 +1,8 @@
 /**
  * Trains models/humanoid-balance: a linear policy (42 -> 12, tanh output; an Mlp with no hidden
  * layer) that keeps sim/robots/humanoid.urdf standing under random pushes, by Augmented Random
- * Search on rollouts in axon's own cannon-es humanoid with the eval's full randomisation
+ * Search on rollouts in axon's own humanoid (cannon-es, or MuJoCo with --physics mujoco; the robot
+ * comes from sim/session's factory, as for `axon sim`/`axon eval`) with the eval's full randomisation
  * (sim/robots/humanoid.ts: masses, friction, motor strength, sensor noise, latency, pushes,
  * initial pose). Observation terms and action are the Isaac Lab / legged_gym ones: base_ang_vel,
  * projected_gravity, joint_pos_rel, joint_vel, last_action -> joint_position relative to the
@@ -12,13 +13,13 @@
  * pure function of (parameters, seed), so the result is the same bytes for any worker count.
  *
  *   npx tsx models/train/humanoid.ts [--seed 1] [--out models/humanoid-balance] [--iterations 40]
- *     [--workers 2] [--eval-episodes 100]
+ *     [--workers 2] [--eval-episodes 100] [--physics cannon|mujoco]
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
-import { createSimRobot, createTask, randomize, HUMANOID_LEG_JOINTS } from '../../sim/index.ts';
+import { createTask, randomize, HUMANOID_LEG_JOINTS } from '../../sim/index.ts';
 import { humanoidRandomization } from '../../sim/robots/humanoid.ts';
 import { validateManifest, observationSize, actionSize, type ModelManifest } from '../../src/model/manifest.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -26,13 +27,15 @@ import { Mlp } from './mlp.ts';
 import { Rollout } from './rollout.ts';
 import { arsUpdate } from './ars.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
+import { runScript } from './script.ts';
 import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../../src/eval/evaluate.ts';
-import { sessions } from '../../sim/session/index.ts';
+import { sessions, createSessionRobot, parsePhysics, type PhysicsEngine } from '../../sim/session/index.ts';
+import { engineName, physicsFlag } from './physics.ts';
 
 /** Eval in axon's own simulator. */
 const runEval = (o: EvalOptions): Promise<EvalSummary> => runEvalWith(o, sessions);
 
-export const humanoidManifest = (seed: number): ModelManifest =>
+export const humanoidManifest = (seed: number, physics: PhysicsEngine = 'cannon'): ModelManifest =>
   validateManifest({
     schema: 'axon.model/1',
     name: 'humanoid-balance',
@@ -51,7 +54,7 @@ export const humanoidManifest = (seed: number): ModelManifest =>
       ],
     },
     action: { type: 'joint_position', scale: 0.25, clip: 1 },
-    provenance: { script: 'models/train/humanoid.ts', seed, command: `npx tsx models/train/humanoid.ts --seed ${seed}` },
+    provenance: { script: 'models/train/humanoid.ts', seed, command: `npx tsx models/train/humanoid.ts --seed ${seed}${physicsFlag(physics)}` },
   });
 
 /** ARS settings (Mania et al. 2018, V1-t) and the rollouts each evaluation averages. */
@@ -68,6 +71,8 @@ export interface HumanoidTrainConfig {
   /** Held-out episodes on which the checkpoints (every `checkpointEvery` iterations, and zero) are compared. */
   readonly validationEpisodes: number;
   readonly checkpointEvery: number;
+  /** Physics engine of the rollouts (default cannon-es). */
+  readonly physics?: PhysicsEngine;
 }
 
 export const defaultTrainConfig: HumanoidTrainConfig = {
@@ -88,11 +93,11 @@ const ACTION_COST = 0.05;
 
 /**
  * The objective: mean return of `params` over `episodes` randomised episodes seeded from
- * `rolloutSeed`. A pure function of its arguments (a fresh robot state per episode).
+ * `rolloutSeed`. A pure function of its arguments (a fresh robot state per episode), in `physics`.
  */
-export function makeObjective(episodes: number, episodeS: number): (params: Float32Array, rolloutSeed: number) => number {
+export async function makeObjective(episodes: number, episodeS: number, physics: PhysicsEngine = 'cannon'): Promise<(params: Float32Array, rolloutSeed: number) => number> {
   const manifest = humanoidManifest(0);
-  const robot = createSimRobot('humanoid');
+  const robot = await createSessionRobot('humanoid', physics);
   const rollout = new Rollout(robot, createTask('humanoid', { episodeS }), manifest);
   const mlp = new Mlp([observationSize(manifest), actionSize(manifest)], 'tanh', 'tanh', new Rng(0));
   const ticks = Math.round(episodeS * manifest.control_hz);
@@ -117,11 +122,11 @@ export function makeObjective(episodes: number, episodeS: number): (params: Floa
 /** Evaluates batches of (params, seed) on worker threads (or inline with 0 workers); results in job order. */
 class RolloutPool {
   private readonly workers: Worker[] = [];
-  private readonly inline: ((p: Float32Array, s: number) => number) | undefined;
+  private readonly inline: Promise<(p: Float32Array, s: number) => number> | undefined;
 
-  constructor(count: number, episodes: number, episodeS: number) {
+  constructor(count: number, episodes: number, episodeS: number, physics: PhysicsEngine) {
     if (count === 0) {
-      this.inline = makeObjective(episodes, episodeS);
+      this.inline = makeObjective(episodes, episodeS, physics);
       return;
     }
     // Worker threads do not inherit tsx (docs/dependencies.md), and Node 20 ignores `--import tsx` in a
@@ -129,11 +134,14 @@ class RolloutPool {
     const tsx = import.meta.resolve('tsx/esm/api');
     const file = new URL('./humanoidWorker.ts', import.meta.url).href;
     const boot = `import(${JSON.stringify(tsx)}).then((m) => { m.register(); return import(${JSON.stringify(file)}); });`;
-    for (let i = 0; i < count; i++) this.workers.push(new Worker(boot, { eval: true, workerData: { episodes, episodeS } }));
+    for (let i = 0; i < count; i++) this.workers.push(new Worker(boot, { eval: true, workerData: { episodes, episodeS, physics } }));
   }
 
   async run(jobs: { params: Float32Array; seed: number }[]): Promise<number[]> {
-    if (this.inline) return jobs.map((j) => this.inline!(j.params, j.seed));
+    if (this.inline) {
+      const objective = await this.inline;
+      return jobs.map((j) => objective(j.params, j.seed));
+    }
     const results = new Array<number>(jobs.length);
     let next = 0;
     await Promise.all(
@@ -175,12 +183,13 @@ export interface TrainResult {
  * on its validation episodes).
  */
 export async function trainHumanoid(c: HumanoidTrainConfig, workers: number, log: (l: string) => void = () => {}): Promise<TrainResult> {
-  const manifest = humanoidManifest(c.seed);
+  const physics = c.physics ?? 'cannon';
+  const manifest = humanoidManifest(c.seed, physics);
   const mlp = new Mlp([observationSize(manifest), actionSize(manifest)], 'tanh', 'tanh', new Rng(c.seed));
   const n = mlp.numParams;
   const theta = new Float32Array(n); // zero: the baseline
-  const pool = new RolloutPool(workers, c.episodesPerEval, c.episodeS);
-  const valPool = new RolloutPool(workers, 1, humanoidRandomization.pushFirstAfterS + 9);
+  const pool = new RolloutPool(workers, c.episodesPerEval, c.episodeS, physics);
+  const valPool = new RolloutPool(workers, 1, humanoidRandomization.pushFirstAfterS + 9, physics);
   const rng = new Rng(c.seed);
   const checkpoints = new Map<number, Float32Array>([[0, theta.slice()]]);
   try {
@@ -219,8 +228,9 @@ export async function trainHumanoid(c: HumanoidTrainConfig, workers: number, log
 }
 
 /** Trains, writes model.onnx + manifest.json into `out`, evaluates like `axon eval` and writes the README. */
-export async function buildHumanoidModel(seed: number, out: string, opts: { iterations?: number; workers?: number; evalEpisodes?: number } = {}, log: (l: string) => void = console.log): Promise<void> {
-  const config = { ...defaultTrainConfig, seed, iterations: opts.iterations ?? defaultTrainConfig.iterations };
+export async function buildHumanoidModel(seed: number, out: string, opts: { iterations?: number; workers?: number; evalEpisodes?: number; physics?: PhysicsEngine } = {}, log: (l: string) => void = console.log): Promise<void> {
+  const physics = opts.physics ?? 'cannon';
+  const config = { ...defaultTrainConfig, seed, iterations: opts.iterations ?? defaultTrainConfig.iterations, physics };
   const t0 = performance.now();
   const result = await trainHumanoid(config, opts.workers ?? 2, log);
   const trainS = (performance.now() - t0) / 1000;
@@ -229,11 +239,12 @@ export async function buildHumanoidModel(seed: number, out: string, opts: { iter
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(result.manifest, null, 2) + '\n');
   log(`wrote ${out}/model.onnx (sha256 ${sha}) after ${trainS.toFixed(0)} s of training; kept iteration ${result.chosenIteration}`);
   const episodes = opts.evalEpisodes ?? 100;
-  const evalArgs = { robot: 'humanoid', policy: out, episodes, seed: 1, randomize: true, physicsHz: 500 };
+  // Evaluated in the engine it was trained in.
+  const evalArgs = { robot: 'humanoid', policy: out, episodes, seed: 1, randomize: true, physicsHz: 500, physics };
   const trained = await runEval(evalArgs);
   const zero = await runEval({ ...evalArgs, zeroPolicy: true });
   log(`eval: success_rate ${trained.success_rate} (zero-action baseline ${zero.success_rate})`);
-  const command = `npx axon eval --robot humanoid --policy ${out} --episodes ${episodes} --randomize --seed 1 --json`;
+  const command = `npx axon eval --robot humanoid --policy ${out} --episodes ${episodes} --randomize --seed 1${physicsFlag(physics)} --json`;
   const withEval = validateManifest({
     ...result.manifest,
     provenance: { ...result.manifest.provenance, eval: { command, success_rate: trained.success_rate, mean_return: trained.mean_return, zero_action_success_rate: zero.success_rate, zero_action_mean_return: zero.mean_return } },
@@ -244,6 +255,7 @@ export async function buildHumanoidModel(seed: number, out: string, opts: { iter
 
 function humanoidReadme(c: HumanoidTrainConfig, r: TrainResult, sha: string, trainS: number, trained: EvalSummary, zero: EvalSummary, command: string): string {
   const h = humanoidRandomization;
+  const physics = c.physics ?? 'cannon';
   return `# humanoid-balance
 
 A linear policy (42 inputs -> 12 outputs, tanh; ${r.mlp.numParams} parameters) that keeps
@@ -255,10 +267,10 @@ scale 0.25 rad, tracked by the robot's PD (kp 250 N·m/rad, kd 5 N·m·s/rad on 
 their default pose. 50 Hz policy over 500 Hz physics.
 
 ## How it was made
-\`npx tsx models/train/humanoid.ts --seed ${c.seed} --iterations ${c.iterations}\` (${trainS.toFixed(0)} s on 2 worker threads):
+\`npx tsx models/train/humanoid.ts --seed ${c.seed} --iterations ${c.iterations}${physicsFlag(physics)}\` (${trainS.toFixed(0)} s on 2 worker threads):
 Augmented Random Search (Mania et al. 2018, V1-t: ${c.directions} directions, top ${c.top}, step ${c.stepSize},
 noise ${c.noise}, ${c.iterations} iterations) starting from all-zero parameters (= the zero-action
-baseline), each evaluation ${c.episodesPerEval} randomised ${c.episodeS} s episodes in axon's own cannon-es
+baseline), each evaluation ${c.episodesPerEval} randomised ${c.episodeS} s episodes in axon's own ${engineName(physics)}
 humanoid through the same observation builder, action mapper and safety supervisor as the
 runtime. Reward: the task's 1 (alive) + uprightness per tick, minus ${ACTION_COST}·mean(action²).
 Checkpoints every ${c.checkpointEvery} iterations and the zero policy were compared on ${c.validationEpisodes} held-out
@@ -289,9 +301,10 @@ async function main(): Promise<void> {
       iterations: { type: 'string', default: String(defaultTrainConfig.iterations) },
       workers: { type: 'string', default: '2' },
       'eval-episodes': { type: 'string', default: '100' },
+      physics: { type: 'string', default: 'cannon' },
     },
   });
-  await buildHumanoidModel(Number(values.seed), values.out!, { iterations: Number(values.iterations), workers: Number(values.workers), evalEpisodes: Number(values['eval-episodes']) });
+  await buildHumanoidModel(Number(values.seed), values.out!, { iterations: Number(values.iterations), workers: Number(values.workers), evalEpisodes: Number(values['eval-episodes']), physics: parsePhysics(values.physics!) });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await main();
+if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, main);

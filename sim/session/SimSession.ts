@@ -15,7 +15,8 @@ import { PausableClock } from '../../src/viewer/PausableClock.ts';
 import { openSession, type EpisodeSession, type SessionLoop, type SessionSource, type SimSessionOptions } from '../../src/session/index.ts';
 import { worldModelFolder } from '../../src/session/worldModel.ts';
 import type { SimRobot } from '../SimRobot.ts';
-import { createSimRobot, createTask, randomize, robotNames } from '../robots/index.ts';
+import { createTask, randomize, robotNames } from '../robots/index.ts';
+import { createSessionRobot } from './sessionRobot.ts';
 import { WatchedTask } from '../watchdog/StateWatchdog.ts';
 import { WeakMotors } from './WeakMotors.ts';
 
@@ -41,9 +42,8 @@ export async function openSimSession(o: SimSessionOptions, prebuilt?: PrebuiltRo
     await prebuilt?.robot.close();
     throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${folder.manifest.control_hz} Hz`, `a multiple of ${folder.manifest.control_hz}`);
   }
-  // --physics mujoco: MuJoCo's module is imported only here (the cannon-es paths never load it).
-  const mujoco = o.physics === 'mujoco' ? await import('../mujoco/createMujocoRobot.ts') : undefined;
-  const robot = prebuilt?.robot ?? (mujoco ? await mujoco.createMujocoShippedRobot(o.robot, { physicsDt }) : createSimRobot(o.robot, { physicsDt }));
+  // --physics mujoco: MuJoCo's module is imported only then (the cannon-es paths never load it).
+  const robot = prebuilt?.robot ?? (await createSessionRobot(o.robot, o.physics, { physicsDt }));
   const task = prebuilt?.task ?? createTask(o.robot);
   const session = await openSession(robot, { ...o, task, robotHz: o.physicsHz, ...(holdFolder ? { holdFolder } : {}) });
   return { ...session, task, runEpisode: (e, onLoop) => runEpisode(session, robot, task, o, e, onLoop) };

@@ -23,11 +23,22 @@ describe('humanoid-balance', () => {
     expect(s.mean_steps).toBe(250);
   });
 
-  it('training rollouts are a pure function of (parameters, seed)', () => {
-    const f = makeObjective(1, 0.4);
-    const g = makeObjective(1, 0.4);
+  it('training rollouts are a pure function of (parameters, seed)', async () => {
+    const f = await makeObjective(1, 0.4);
+    const g = await makeObjective(1, 0.4);
     const p = new Float32Array(42 * 12 + 12).map((_, i) => 0.01 * Math.sin(i));
     expect(f(p, 11)).toBe(g(p, 11));
     expect(f(p, 11)).toBe(f(p, 11));
+  });
+
+  it('training rollouts in MuJoCo (--physics mujoco) are a pure function of (parameters, seed) too', async () => {
+    const f = await makeObjective(1, 0.4, 'mujoco');
+    const g = await makeObjective(1, 0.4, 'mujoco');
+    const cannon = await makeObjective(1, 0.4);
+    const p = new Float32Array(42 * 12 + 12).map((_, i) => 0.01 * Math.sin(i));
+    expect(f(p, 11)).toBe(g(p, 11));
+    expect(f(p, 11)).toBe(f(p, 11));
+    expect(f(p, 11)).not.toBe(cannon(p, 11));
+    expect(f(p, 11)).toBeGreaterThan(0);
   });
 });
