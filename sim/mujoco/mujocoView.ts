@@ -16,7 +16,10 @@
  */
 import type { MjModel } from '@mujoco/mujoco';
 import type { ViewerModel, ViewerRobot } from '../../src/viewer/attachViewer.ts';
+import type { RobotSpec } from '../../src/core/robot.ts';
+import { AxonError } from '../../src/core/errors.ts';
 import type { MujocoRobot } from './MujocoRobot.ts';
+import { createMujocoMjcfRobot } from './createMujocoRobot.ts';
 
 type Visual = ViewerModel['links'][number]['visuals'][number];
 
@@ -135,4 +138,50 @@ export function mujocoViewRobot(robot: MujocoRobot, urdf?: ViewerModel): Require
       quat[3] = xquat[4 * b];
     },
   };
+}
+
+const JNT_FREE = 0; // mjJNT_FREE
+
+/**
+ * Puts a MuJoCo robot in a recorded pose for drawing (`axon replay --view` of a MuJoCo
+ * recording): joint positions in spec order, the floating base at `basePosition` /
+ * `baseOrientation` (x y z w), then forward kinematics only (mj_kinematics: body poses, nothing
+ * simulated). The robot is not stepped afterwards; its state is the drawing's.
+ */
+export function mujocoPoser(robot: MujocoRobot): { showPose(positions: ArrayLike<number>, basePosition?: ArrayLike<number>, baseOrientation?: ArrayLike<number>): void } {
+  const { mj, model } = robot;
+  const jq = model.jnt_qposadr as Int32Array;
+  const qadr = Int32Array.from(robot.spec.joints, (j) => jq[mj.mj_name2id(model, mj.mjtObj.mjOBJ_JOINT.value, j.name)]);
+  const types = model.jnt_type as Int32Array;
+  let free = -1;
+  for (let j = 0; j < model.njnt && free < 0; j++) if (types[j] === JNT_FREE) free = jq[j];
+  return {
+    showPose(positions, basePosition, baseOrientation) {
+      const qpos = robot.data.qpos as Float64Array;
+      for (let i = 0; i < qadr.length; i++) qpos[qadr[i]] = positions[i];
+      if (free >= 0 && basePosition) for (let k = 0; k < 3; k++) qpos[free + k] = basePosition[k];
+      if (free >= 0 && baseOrientation) {
+        qpos[free + 3] = baseOrientation[3];
+        qpos[free + 4] = baseOrientation[0];
+        qpos[free + 5] = baseOrientation[1];
+        qpos[free + 6] = baseOrientation[2];
+      }
+      mj.mj_kinematics(model, robot.data);
+    },
+  };
+}
+
+/**
+ * `axon replay --view` of a recording made with `--mjcf FILE`: the MJCF loaded in MuJoCo again,
+ * drawn from its geoms and posed at each recorded tick by forward kinematics (nothing simulated).
+ * The model's joints must be the recorded ones (AxonError REPLAY_MODEL otherwise: the file changed).
+ */
+export async function createMujocoReplayRobot(file: string, spec: RobotSpec) {
+  const robot = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
+  const have = robot.spec.joints.map((j) => j.name), want = spec.joints.map((j) => j.name);
+  if (have.join('\n') !== want.join('\n')) {
+    robot.dispose();
+    throw new AxonError('REPLAY_MODEL', file, `has joints [${have.join(', ')}]`, `the recorded robot's joints [${want.join(', ')}]`);
+  }
+  return { ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot), async close() { robot.dispose(); } };
 }

@@ -123,6 +123,8 @@ export function recordingSummary(r: Recording) {
     bytes: r.bytes,
     run: r.run,
     robot: r.spec?.name,
+    // The physics engine of a simulated run ('cannon' | 'mujoco', from the run metadata); null when not recorded (a real robot, an older file).
+    physics: typeof r.run.physics === 'string' ? r.run.physics : null,
     policy: (r.manifest as { name?: string } | undefined)?.name,
     ticks: n,
     first_seq: first?.seq ?? null,

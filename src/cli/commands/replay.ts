@@ -65,7 +65,7 @@ export function replayCommand() {
 }
 
 function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } }): void {
-  console.log(`${s.file}: ${s.robot ?? '?'} under ${s.policy ?? '?'}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
+  console.log(`${s.file}: ${s.robot ?? '?'}${s.physics ? ` (${s.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'})` : ''} under ${s.policy ?? '?'}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
   console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.truncated ? ', TRUNCATED (no footer)' : ''}`);
   const w = s.world_model;
   if (w) console.log(`  world model (${w.mode}): predicted trajectory of ${w.horizon} × ${w.dt} s on ${w.predicted_ticks} ticks, state [${w.state.join(', ')}]`);
@@ -101,6 +101,21 @@ function recordedDrawing(rec: Recording, spec: ReturnType<typeof recordedSpec>, 
   }
 }
 
+/** A MuJoCo run of an MJCF (`axon sim --mjcf F --record`): F loaded in MuJoCo again and posed at each tick; undefined (panels only, said why) otherwise. */
+async function mujocoDrawing(rec: Recording, spec: ReturnType<typeof recordedSpec>, name: string) {
+  const file = rec.run.mjcf;
+  if (rec.run.physics !== 'mujoco' || typeof file !== 'string') return undefined;
+  if (!existsSync(file)) {
+    process.stderr.write(`axon replay: robot "${name}": its MJCF ${file} is not here: panels only\n`);
+    return undefined;
+  }
+  const { createMujocoReplayRobot } = await import('../../../sim/mujoco/mujocoView.ts');
+  return createMujocoReplayRobot(file, spec).catch((e: unknown) => {
+    process.stderr.write(`axon replay: robot "${name}": ${(e as Error).message}: panels only\n`);
+    return undefined;
+  });
+}
+
 function fmt(x: number): string {
   return x === 0 ? '0' : x.toPrecision(4);
 }
@@ -114,7 +129,7 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   const spec = recordedSpec(rec);
   const name = typeof rec.run.robot === 'string' ? rec.run.robot : spec.name;
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
-  const robot = robotNames().includes(name) ? createSimRobot(name) : { spec, ...recordedDrawing(rec, spec, name), showPose() {}, async close() {} };
+  const robot = robotNames().includes(name) ? createSimRobot(name) : ((await mujocoDrawing(rec, spec, name)) ?? { spec, ...recordedDrawing(rec, spec, name), showPose() {}, async close() {} });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);
@@ -122,7 +137,9 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   // A run recorded with a plan or shield world model: its predicted trajectory is drawn as a ghost path.
   const wm = rec.worldModel;
   const rollouts = wm && playback.trace ? { trace: playback.trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
-  const viewer = await attachViewer(playback, safety, robot, { port: o.viewPort, control: playback, ...(rollouts ? { rollouts } : {}) });
+  const physics = rec.run.physics;
+  const engine = physics === 'mujoco' ? 'MuJoCo' : physics === 'cannon' ? 'cannon-es' : undefined;
+  const viewer = await attachViewer(playback, safety, robot, { port: o.viewPort, control: playback, ...(engine ? { engine } : {}), ...(rollouts ? { rollouts } : {}) });
   (o.json ? process.stderr : process.stdout).write(`axon replay: ${viewer.url} (${rec.ticks.length} ticks at ${o.speed}x from ${o.from} s; Ctrl-C to stop)\n`);
   const stop = () => playback.stop();
   process.once('SIGINT', stop);
