@@ -124,6 +124,11 @@ export class ControlLoop {
     };
   }
 
+  /** The clock this loop runs on (its pacing figures: e.g. SimClock.sleeper). */
+  get clock(): Clock {
+    return this.p.clock;
+  }
+
   /** Ends the run after the tick in progress. */
   stop(): void {
     this.stopRequested = true;

@@ -4,6 +4,8 @@
  * run so that both see the same host. Run alone: `npx tsx tests/bench/policyStage.ts [seconds] [rounds]`.
  */
 import { openSimSession } from '../../sim/session/index.ts';
+import { SimClock } from '../../src/clock/SimClock.ts';
+import type { Clock } from '../../src/clock/types.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -16,12 +18,12 @@ interface Figures {
 async function once(robot: string, policy: string, physicsHz: number, seconds: number, prewarm: boolean): Promise<Figures> {
   const session = await openSimSession({ robot, policy, physicsHz, prewarm });
   try {
-    let clock: { sleeper?: { warmRuns: number; warmSkips: number } } | undefined;
+    let clock: Clock | undefined;
     const r = await session.runEpisode({ seed: 1, randomize: false, durationS: seconds, realtime: true, continueAfterTerminate: true }, (loop) => {
-      clock = (loop as unknown as { p: { clock: typeof clock } }).p.clock;
+      clock = loop.clock;
     });
     const s = r.loop.stats;
-    const sl = clock?.sleeper;
+    const sl = clock instanceof SimClock ? clock.sleeper : undefined;
     return { policy: s.stageUs().policy, period: s.periodErrorUs(), ...(sl ? { warm: { runs: sl.warmRuns, skips: sl.warmSkips } } : {}) };
   } finally {
     await session.close();

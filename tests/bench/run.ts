@@ -4,7 +4,9 @@
  *
  * 1. loop overhead: the full pipeline with a trivial robot and policy, per tick
  * 2. ONNX policy latency: onnxruntime-node on the shipped models, one sample, synchronous native
- *    call vs the public async run(), hot (back to back) and after a 20 ms gap (as a 50 Hz loop calls it)
+ *    call vs the public async run(), hot (back to back) and after a 20 ms gap (as a 50 Hz loop calls it);
+ *    then the policy stage of `sim --realtime` with the warm-up before each tick on and off
+ *    (tests/bench/policyStage.ts), with their ratio
  * 3. sim step rate: cannon-es cartpole physics substeps per second
  * 4. pacing at 500 Hz (tests/bench/clock.ts): C clock_nanosleep, spin, setTimeout, axon's clocks,
  *    with the CPU each burns and the ratios to C
@@ -34,6 +36,7 @@ import { benchAsync, benchEval } from './eval.ts';
 import { benchMeshHumanoid } from './meshHumanoid.ts';
 import { benchVendorHumanoid } from './vendorHumanoid.ts';
 import { benchEngines } from './engines.ts';
+import { benchPolicyStage } from './policyStage.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -103,6 +106,7 @@ function simRate(): void {
 console.log(`axon bench — node ${process.version}, ${new Date().toISOString()}`);
 await loopOverhead();
 await onnxLatency();
+await benchPolicyStage();
 simRate();
 await benchMeshHumanoid();
 await benchVendorHumanoid();
