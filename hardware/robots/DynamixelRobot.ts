@@ -20,9 +20,9 @@
  * - the link lost (unplugged): fault with the port's message; the servos stop on their watchdog.
  * - close() (end of run, Ctrl-C): `safe_stop` applied, port closed.
  */
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { performance } from 'node:perf_hooks';
-import { createObservation, type ControlMode, type JointCommand, type JointSpec, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
+import { createObservation, type ControlMode, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
 import { DynamixelBus, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
 import {
@@ -32,30 +32,11 @@ import {
 import { readLe, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
 import type { DynamixelRobotConfig } from './config.ts';
+import { BusReadHealth } from './BusReadHealth.ts';
+import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
+import { jointSpecsOf } from './jointConfig.ts';
 
-export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
-
-/** Events that end a run: the robot cannot go on (a run that saw one exits non-zero). */
-export const FAULT_EVENTS: ReadonlySet<HardwareEventKind> = new Set(['hardware_error', 'port_lost', 'silent_bus']);
-
-export interface HardwareEvent {
-  /** Steady time (s). */
-  readonly time: number;
-  readonly kind: HardwareEventKind;
-  readonly joint?: string;
-  readonly id?: number;
-  readonly reason: string;
-}
-
-/** connect() found the bus not matching the config. `diff` has one line per difference. */
-export class HardwareMismatchError extends AxonError {
-  constructor(
-    where: string,
-    readonly diff: readonly string[],
-  ) {
-    super('HW_MISMATCH', where, `the bus does not match the config, refusing to arm:\n  ${diff.join('\n  ')}`);
-  }
-}
+export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 
 export interface DynamixelRobotOptions {
   /** Read only: never enable torque or write goals (what `axon run --dry-run` uses). */
@@ -76,10 +57,9 @@ export class DynamixelRobot implements Robot {
   readonly bus: DynamixelBus;
   readonly events$: Observable<HardwareEvent>;
   /** Every event so far (for summaries). */
-  readonly eventLog: HardwareEvent[] = [];
-  private readonly _health = new BehaviorSubject<RobotHealth>({ connected: false, stale: false, faults: [] });
-  readonly health$: Observable<RobotHealth> = this._health.asObservable();
-  private readonly _events = new Subject<HardwareEvent>();
+  readonly eventLog: HardwareEvent[];
+  readonly health$: Observable<RobotHealth>;
+  private readonly _status: BusReadHealth;
 
   private readonly _n: number;
   private readonly _ids: number[];
@@ -97,20 +77,13 @@ export class DynamixelRobot implements Robot {
   private readonly _goalBytes: Uint8Array; // sync write buffer
   private _seq = 0;
   private _lastRead = 0;
-  /** Failed bus cycles of the present streak, and in all (each streak reports once). */
-  private _failedTotal = 0;
-  private readonly _silentAfter: number;
   private readonly _now: () => number;
   private _busy = false;
   private _pending = false;
   private _armed = false;
-  private _faulted = false;
-  private _stale = false;
-  private _failedCycles = 0;
   private _fast = false;
   private _closed = false;
   private readonly _readBudget: number;
-  private readonly _staleAfter: number;
   private _cycle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -124,8 +97,17 @@ export class DynamixelRobot implements Robot {
       ...(o.now ? { now: o.now } : {}),
     });
     this._now = o.now ?? steadyNow;
-    this._silentAfter = config.silent_bus_cycles ?? 50;
-    this.events$ = this._events.asObservable();
+    this._status = new BusReadHealth({
+      now: this._now,
+      port: transport.name,
+      jointOf: (id) => this._jointOf(id),
+      staleAfter: o.staleAfterCycles ?? 2,
+      silentAfter: config.silent_bus_cycles ?? 50,
+      integrity: 'CRC',
+    });
+    this.events$ = this._status.events$;
+    this.health$ = this._status.health$;
+    this.eventLog = this._status.eventLog;
     const js = config.joints;
     const n = js.length;
     this._n = n;
@@ -135,18 +117,7 @@ export class DynamixelRobot implements Robot {
     this._off = Float64Array.from(js, (j) => j.offset ?? 0);
     this._kt = Float64Array.from(js, (j) => torqueConstant(modelByName(j.model)!));
     this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
-    const joints: JointSpec[] = js.map((j) => ({
-      name: j.name,
-      type: 'revolute',
-      lower: j.lower,
-      upper: j.upper,
-      velocityLimit: j.velocity_limit,
-      effortLimit: j.effort_limit,
-      defaultPosition: j.default_position ?? 0,
-      kp: j.kp ?? 0,
-      kd: j.kd ?? 0,
-    }));
-    this.spec = { name: config.name, joints, sensors: { imu: false, contacts: [] }, controlModes: [this._mode] };
+    this.spec = { name: config.name, joints: jointSpecsOf(js), sensors: { imu: false, contacts: [] }, controlModes: [this._mode] };
     this._obs = createObservation(this.spec);
     this._obs.extras.bus_age = new Float32Array(1);
     this._pos = new Float32Array(n);
@@ -155,7 +126,6 @@ export class DynamixelRobot implements Robot {
     this._raw = new Uint8Array(n * PRESENT_BLOCK.length);
     this._goalBytes = new Uint8Array(n * 4);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
-    this._staleAfter = o.staleAfterCycles ?? 2;
     this.bus.onLost = (err) => this._portLost(err);
   }
 
@@ -163,11 +133,11 @@ export class DynamixelRobot implements Robot {
     return this._armed;
   }
   get faulted(): boolean {
-    return this._faulted;
+    return this._status.faulted;
   }
   /** Bus cycles that ended without a complete read, since connect. */
   get failedReads(): number {
-    return this._failedTotal;
+    return this._status.failedTotal;
   }
 
   /**
@@ -229,8 +199,7 @@ export class DynamixelRobot implements Robot {
     // First read: the present pose (soft start begins from it).
     const r = await this._read(this._now() + 0.5);
     if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s`);
-    this._health.next({ connected: true, stale: false, faults: [] });
-    this._emit('connected', `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read`);
+    this._status.connected(`${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read`);
     if (this.o.dryRun) return;
 
     // Arm: clear the watchdog, goals = present pose, torque on, watchdog on.
@@ -249,7 +218,7 @@ export class DynamixelRobot implements Robot {
     const check = await this._read(this._now() + 0.5);
     if (check.alerts.length > 0) await this._hardwareFault(check.alerts);
     this._armed = true;
-    this._emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms, safe stop: ${c.safe_stop}`);
+    this._status.emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms, safe stop: ${c.safe_stop}`);
   }
 
   /** The latest complete read, stamped with the time it completed (steady s), not the time of this call. */
@@ -266,7 +235,7 @@ export class DynamixelRobot implements Robot {
 
   command(cmd: JointCommand): void {
     if (this._closed) return;
-    if (!this._faulted && this._armed && !this.o.dryRun && cmd.mode === this._mode) this._encodeGoals(cmd);
+    if (!this._status.faulted && this._armed && !this.o.dryRun && cmd.mode === this._mode) this._encodeGoals(cmd);
     this._pending = true;
     if (!this._busy) this._cycle = this._run();
   }
@@ -280,12 +249,10 @@ export class DynamixelRobot implements Robot {
     if (this._closed) return;
     this._closed = true;
     await this._cycle.catch(() => {});
-    if (this._armed && !this.bus.lost && !this._faulted) await this._safeStop('robot closed');
+    if (this._armed && !this.bus.lost && !this._status.faulted) await this._safeStop('robot closed');
     this._armed = false;
     await this.bus.close().catch(() => {});
-    const h = this._health.value;
-    this._health.next({ connected: false, stale: h.stale, faults: h.faults });
-    this._emit('closed', `port ${this.bus.transport.name} closed`);
+    this._status.closed();
   }
 
   // ---- internals ----
@@ -319,7 +286,7 @@ export class DynamixelRobot implements Robot {
     try {
       while (this._pending && !this._closed && !this.bus.lost) {
         this._pending = false;
-        if (this._goalsDirty && !this._faulted) {
+        if (this._goalsDirty && !this._status.faulted) {
           this._goalsDirty = false;
           const ids = this._ids;
           if (this._mode === 'position') await this.bus.syncWrite(116, 4, ids, this._goalBytes);
@@ -327,7 +294,7 @@ export class DynamixelRobot implements Robot {
           else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
         }
         const r = await this._read(this._now() + this._readBudget);
-        if (r.alerts.length > 0 && !this._faulted) await this._hardwareFault(r.alerts);
+        if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
       }
     } finally {
       this._busy = false;
@@ -337,7 +304,7 @@ export class DynamixelRobot implements Robot {
   /** One sync read into the latest-state buffers. */
   private async _read(deadline: number): Promise<SyncReadResult> {
     const r = await this.bus.syncRead(PRESENT_BLOCK.address, PRESENT_BLOCK.length, this._ids, this._raw, deadline, this._fast);
-    if (r.retries > 0 && r.ok) this._emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
+    if (r.retries > 0 && r.ok) this._status.emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
     if (r.ok) {
       for (let i = 0; i < this._n; i++) {
         const o = i * PRESENT_BLOCK.length;
@@ -350,32 +317,9 @@ export class DynamixelRobot implements Robot {
       }
       this._seq++;
       this._lastRead = this._now();
-      if (this._failedCycles > 0) {
-        if (this._stale) {
-          this._stale = false;
-          this._health.next({ ...this._health.value, stale: false });
-        }
-        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycle${this._failedCycles === 1 ? '' : 's'}`);
-      }
-      this._failedCycles = 0;
+      this._status.readOk();
     } else if (!this.bus.lost) {
-      // One event per streak (its first cycle), one when it turns stale, one if it goes on to a
-      // silent bus; the cycles in between are counted (failedReads), not reported one by one.
-      this._failedCycles++;
-      this._failedTotal++;
-      const who = r.missing.map((id) => `${this._jointOf(id)} (id ${id})`).join(', ');
-      if (this._failedCycles === 1) this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or CRC errors); further failures of this streak are counted`);
-      if (!this._stale && this._failedCycles >= this._staleAfter) {
-        this._stale = true;
-        this._health.next({ ...this._health.value, stale: true });
-        this._emit('stale', `${this._failedCycles} consecutive bus cycles without a complete read: observations are stale`);
-      }
-      if (this._failedCycles === this._silentAfter && !this._faulted) {
-        this._faulted = true;
-        const f = `bus silent: ${this._failedCycles} consecutive bus cycles on ${this.bus.transport.name} without a complete read (missing: ${who}; limit silent_bus_cycles = ${this._silentAfter})`;
-        this._health.next({ ...this._health.value, faults: [...this._health.value.faults, f] });
-        this._emit('silent_bus', f);
-      }
+      this._status.readFailed(r.missing, r.retries);
     }
     return r;
   }
@@ -385,7 +329,7 @@ export class DynamixelRobot implements Robot {
   }
 
   private async _hardwareFault(ids: number[]): Promise<void> {
-    this._faulted = true;
+    this._status.faulted = true;
     const faults: string[] = [];
     for (const id of ids) {
       let bits = -1;
@@ -397,9 +341,9 @@ export class DynamixelRobot implements Robot {
       const what = bits < 0 ? 'unknown (could not read Hardware Error Status)' : describeHardwareError(bits);
       const f = `joint ${this._jointOf(id)} (id ${id}): hardware error ${what}`;
       faults.push(f);
-      this._emit('hardware_error', f, id);
+      this._status.emit('hardware_error', f, id);
     }
-    this._health.next({ ...this._health.value, faults: [...this._health.value.faults, ...faults] });
+    this._status.addFaults(faults);
     await this._safeStop(`hardware error on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
@@ -409,7 +353,7 @@ export class DynamixelRobot implements Robot {
     const ids = this._ids;
     if (this.config.safe_stop === 'torque_off') {
       await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n));
-      this._emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
+      this._status.emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
     } else {
       // Hold the pose read last: goal position = present position (torque stays on).
       if (this._mode === 'position') {
@@ -420,21 +364,13 @@ export class DynamixelRobot implements Robot {
         if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, z.subarray(0, this._n * 2));
         else await this.bus.syncWrite(104, 4, ids, z);
       }
-      this._emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
+      this._status.emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
     }
   }
 
   private _portLost(err: Error): void {
     const f = `port ${this.bus.transport.name} lost: ${err.message}; the servos stop on their bus watchdog (${this.config.watchdog_ms} ms)`;
-    this._health.next({ connected: false, stale: true, faults: [...this._health.value.faults, f] });
-    this._emit('port_lost', f);
-  }
-
-  private _emit(kind: HardwareEventKind, reason: string, id?: number): void {
-    const t = this._now();
-    const e: HardwareEvent = id === undefined ? { time: t, kind, reason } : { time: t, kind, id, joint: this._jointOf(id), reason };
-    this.eventLog.push(e);
-    this._events.next(e);
+    this._status.portLost(f);
   }
 }
 

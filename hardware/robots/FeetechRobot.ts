@@ -18,16 +18,18 @@
  * What the host cannot do: stop a servo it can no longer reach (cable pulled). Cut power with the
  * hardware e-stop then.
  */
-import { BehaviorSubject, Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { performance } from 'node:perf_hooks';
-import { createObservation, type JointCommand, type JointSpec, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
+import { createObservation, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
 import type { SyncReadResult } from '../dynamixel/DynamixelBus.ts';
 import { FeetechBus } from '../feetech/FeetechBus.ts';
 import { FEETECH_PRESENT_BLOCK, FeetechMode, RAD_PER_TICK, feetechModelByName } from '../feetech/controlTable.ts';
 import { decodeSignMagnitude, describeStatus, encodeSignMagnitude, readLe, writeLe } from '../feetech/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
-import { HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './DynamixelRobot.ts';
+import { BusReadHealth } from './BusReadHealth.ts';
+import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
+import { jointSpecsOf } from './jointConfig.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
 
 export interface FeetechRobotOptions {
@@ -46,10 +48,9 @@ export class FeetechRobot implements Robot {
   readonly spec: RobotSpec;
   readonly bus: FeetechBus;
   readonly events$: Observable<HardwareEvent>;
-  readonly eventLog: HardwareEvent[] = [];
-  private readonly _health = new BehaviorSubject<RobotHealth>({ connected: false, stale: false, faults: [] });
-  readonly health$: Observable<RobotHealth> = this._health.asObservable();
-  private readonly _events = new Subject<HardwareEvent>();
+  readonly eventLog: HardwareEvent[];
+  readonly health$: Observable<RobotHealth>;
+  private readonly _status: BusReadHealth;
   private readonly _n: number;
   private readonly _ids: number[];
   private readonly _dir: Float64Array;
@@ -71,15 +72,9 @@ export class FeetechRobot implements Robot {
   private _busy = false;
   private _pending = false;
   private _armed = false;
-  private _faulted = false;
-  private _stale = false;
-  private _failedCycles = 0;
-  private _failedTotal = 0;
-  private readonly _silentAfter: number;
   private _closed = false;
   private _goalsDirty = false;
   private readonly _readBudget: number;
-  private readonly _staleAfter: number;
   private _cycle: Promise<void> = Promise.resolve();
 
   constructor(
@@ -89,7 +84,18 @@ export class FeetechRobot implements Robot {
   ) {
     const margin = config.reply_timeout_ms !== undefined ? config.reply_timeout_ms / 1000 : config.latency_timer_ms !== undefined ? (2 * config.latency_timer_ms + 2) / 1000 : undefined;
     this.bus = new FeetechBus(transport, margin !== undefined ? { replyMarginS: margin } : {});
-    this.events$ = this._events.asObservable();
+    this._status = new BusReadHealth({
+      now,
+      port: transport.name,
+      jointOf: (id) => this._jointOf(id),
+      staleAfter: o.staleAfterCycles ?? 2,
+      silentAfter: config.silent_bus_cycles ?? 50,
+      integrity: 'checksum',
+      silentNote: '; STS servos hold their last goal (no bus watchdog)',
+    });
+    this.events$ = this._status.events$;
+    this.health$ = this._status.health$;
+    this.eventLog = this._status.eventLog;
     const js = config.joints;
     const n = js.length;
     this._n = n;
@@ -101,18 +107,7 @@ export class FeetechRobot implements Robot {
     this._lo = Int32Array.from(js, (j, i) => Math.ceil(Math.min(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
     this._hi = Int32Array.from(js, (j, i) => Math.floor(Math.max(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
     this._readOnly = (o.dryRun ?? false) || config.role === 'leader';
-    const joints: JointSpec[] = js.map((j) => ({
-      name: j.name,
-      type: 'revolute',
-      lower: j.lower,
-      upper: j.upper,
-      velocityLimit: j.velocity_limit,
-      effortLimit: j.effort_limit,
-      defaultPosition: j.default_position ?? 0,
-      kp: j.kp ?? 0,
-      kd: j.kd ?? 0,
-    }));
-    this.spec = { name: config.name, joints, sensors: { imu: false, contacts: [] }, controlModes: ['position'] };
+    this.spec = { name: config.name, joints: jointSpecsOf(js), sensors: { imu: false, contacts: [] }, controlModes: ['position'] };
     this._obs = createObservation(this.spec);
     this._obs.extras.bus_age = new Float32Array(1);
     this._pos = new Float32Array(n);
@@ -122,8 +117,6 @@ export class FeetechRobot implements Robot {
     this._raw = new Uint8Array(n * BLOCK);
     this._goalBytes = new Uint8Array(n * 2);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
-    this._staleAfter = o.staleAfterCycles ?? 2;
-    this._silentAfter = config.silent_bus_cycles ?? 50;
     this.bus.onLost = (err) => this._portLost(err);
   }
 
@@ -131,11 +124,11 @@ export class FeetechRobot implements Robot {
     return this._armed;
   }
   get faulted(): boolean {
-    return this._faulted;
+    return this._status.faulted;
   }
   /** Bus cycles without a complete read since connect. */
   get failedReads(): number {
-    return this._failedTotal;
+    return this._status.failedTotal;
   }
 
   /** Joint angle -> present ticks (fractional). */
@@ -151,8 +144,7 @@ export class FeetechRobot implements Robot {
       await this._check(where);
       const r = await this._read(now() + 0.5);
       if (!r.ok) throw new AxonError('HW_READ', where, `servos ${r.missing.join(', ')} did not answer the first sync read`);
-      this._health.next({ connected: true, stale: false, faults: [] });
-      this._emit('connected', `${this._n} Feetech servos on ${this.bus.transport.name} at ${c.baud} bit/s${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}`);
+      this._status.connected(`${this._n} Feetech servos on ${this.bus.transport.name} at ${c.baud} bit/s${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}`);
       if (this._readOnly) return;
       const ids = this._ids;
       const n = this._n;
@@ -169,7 +161,7 @@ export class FeetechRobot implements Robot {
       const check = await this._read(now() + 0.5);
       this._armed = true;
       if (check.alerts.length > 0) await this._fault(check.alerts);
-      this._emit('armed', `torque on; no bus watchdog on STS servos: goals kept within ${c.goal_horizon_ms} ms of travel from the measured pose, safe stop: ${c.safe_stop}`);
+      this._status.emit('armed', `torque on; no bus watchdog on STS servos: goals kept within ${c.goal_horizon_ms} ms of travel from the measured pose, safe stop: ${c.safe_stop}`);
     } catch (e) {
       if (this._armed) await this._safeStop('connect failed').catch(() => {});
       this._armed = false;
@@ -225,7 +217,7 @@ export class FeetechRobot implements Robot {
 
   command(cmd: JointCommand): void {
     if (this._closed) return;
-    if (!this._faulted && this._armed && !this._readOnly && cmd.mode === 'position') this._encodeGoals(cmd);
+    if (!this._status.faulted && this._armed && !this._readOnly && cmd.mode === 'position') this._encodeGoals(cmd);
     this._pending = true;
     if (!this._busy) this._cycle = this._run();
   }
@@ -238,12 +230,10 @@ export class FeetechRobot implements Robot {
     if (this._closed) return;
     this._closed = true;
     await this._cycle.catch(() => {});
-    if (this._armed && !this.bus.lost && !this._faulted) await this._safeStop('robot closed');
+    if (this._armed && !this.bus.lost && !this._status.faulted) await this._safeStop('robot closed');
     this._armed = false;
     await this.bus.close().catch(() => {});
-    const h = this._health.value;
-    this._health.next({ connected: false, stale: h.stale, faults: h.faults });
-    this._emit('closed', `port ${this.bus.transport.name} closed`);
+    this._status.closed();
   }
 
   // ---- internals ----
@@ -274,12 +264,12 @@ export class FeetechRobot implements Robot {
     try {
       while (this._pending && !this._closed && !this.bus.lost) {
         this._pending = false;
-        if (this._goalsDirty && !this._faulted) {
+        if (this._goalsDirty && !this._status.faulted) {
           this._goalsDirty = false;
           await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
         }
         const r = await this._read(now() + this._readBudget);
-        if (r.alerts.length > 0 && !this._faulted && this._armed) await this._fault(r.alerts);
+        if (r.alerts.length > 0 && !this._status.faulted && this._armed) await this._fault(r.alerts);
       }
     } finally {
       this._busy = false;
@@ -288,7 +278,7 @@ export class FeetechRobot implements Robot {
 
   private async _read(deadline: number): Promise<SyncReadResult> {
     const r = await this.bus.syncRead(FEETECH_PRESENT_BLOCK.address, BLOCK, this._ids, this._raw, deadline);
-    if (r.retries > 0 && r.ok) this._emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
+    if (r.retries > 0 && r.ok) this._status.emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
     if (r.ok) {
       for (let i = 0; i < this._n; i++) {
         const o = i * BLOCK;
@@ -303,32 +293,9 @@ export class FeetechRobot implements Robot {
       }
       this._seq++;
       this._lastRead = now();
-      if (this._failedCycles > 0) {
-        if (this._stale) {
-          this._stale = false;
-          this._health.next({ ...this._health.value, stale: false });
-        }
-        this._emit('recovered', `reads answered again after ${this._failedCycles} failed cycle${this._failedCycles === 1 ? '' : 's'}`);
-      }
-      this._failedCycles = 0;
+      this._status.readOk();
     } else if (!this.bus.lost) {
-      // One event per streak, one when it turns stale, one if it becomes a silent bus (a fault
-      // that ends the run); the cycles in between are counted (failedReads).
-      this._failedCycles++;
-      this._failedTotal++;
-      const who = r.missing.map((id) => `${this._jointOf(id)} (id ${id})`).join(', ');
-      if (this._failedCycles === 1) this._emit('read_failed', `no valid reply from ${who} within the read budget (${r.retries} retries; timeouts or checksum errors); further failures of this streak are counted`);
-      if (!this._stale && this._failedCycles >= this._staleAfter) {
-        this._stale = true;
-        this._health.next({ ...this._health.value, stale: true });
-        this._emit('stale', `${this._failedCycles} consecutive bus cycles without a complete read: observations are stale`);
-      }
-      if (this._failedCycles === this._silentAfter && !this._faulted) {
-        this._faulted = true;
-        const f = `bus silent: ${this._failedCycles} consecutive bus cycles on ${this.bus.transport.name} without a complete read (missing: ${who}; limit silent_bus_cycles = ${this._silentAfter}); STS servos hold their last goal (no bus watchdog)`;
-        this._health.next({ ...this._health.value, faults: [...this._health.value.faults, f] });
-        this._emit('silent_bus', f);
-      }
+      this._status.readFailed(r.missing, r.retries);
     }
     return r;
   }
@@ -338,7 +305,7 @@ export class FeetechRobot implements Robot {
   }
 
   private async _fault(ids: number[]): Promise<void> {
-    this._faulted = true;
+    this._status.faulted = true;
     const faults: string[] = [];
     for (const id of ids) {
       let bits = -1;
@@ -349,9 +316,9 @@ export class FeetechRobot implements Robot {
       }
       const f = `joint ${this._jointOf(id)} (id ${id}): servo status ${bits < 0 ? 'unknown (could not read Status, address 65)' : describeStatus(bits)}`;
       faults.push(f);
-      this._emit('hardware_error', f, id);
+      this._status.emit('hardware_error', f, id);
     }
-    this._health.next({ ...this._health.value, faults: [...this._health.value.faults, ...faults] });
+    this._status.addFaults(faults);
     await this._safeStop(`servo fault on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
@@ -359,23 +326,16 @@ export class FeetechRobot implements Robot {
     if (this._readOnly || this.bus.lost) return;
     if (this.config.safe_stop === 'torque_off') {
       await this.bus.syncWrite(40, 1, this._ids, new Uint8Array(this._n));
-      this._emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
+      this._status.emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
     } else {
       this._holdGoals();
       await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
-      this._emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
+      this._status.emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
     }
   }
 
   private _portLost(err: Error): void {
     const f = `port ${this.bus.transport.name} lost: ${err.message}; STS servos have no bus watchdog: each holds its last goal (at most ${this.config.goal_horizon_ms} ms of travel beyond the last measured pose); cut servo power if that is not safe`;
-    this._health.next({ connected: false, stale: true, faults: [...this._health.value.faults, f] });
-    this._emit('port_lost', f);
-  }
-
-  private _emit(kind: HardwareEventKind, reason: string, id?: number): void {
-    const e: HardwareEvent = id === undefined ? { time: now(), kind, reason } : { time: now(), kind, id, joint: this._jointOf(id), reason };
-    this.eventLog.push(e);
-    this._events.next(e);
+    this._status.portLost(f);
   }
 }

@@ -1,0 +1,26 @@
+/** What a bus robot (Dynamixel, Feetech) reports on `events$`, and its connect-time mismatch error. */
+import { AxonError } from '../../src/core/errors.ts';
+
+export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
+
+/** Events that end a run: the robot cannot go on (a run that saw one exits non-zero). */
+export const FAULT_EVENTS: ReadonlySet<HardwareEventKind> = new Set(['hardware_error', 'port_lost', 'silent_bus']);
+
+export interface HardwareEvent {
+  /** Steady time (s). */
+  readonly time: number;
+  readonly kind: HardwareEventKind;
+  readonly joint?: string;
+  readonly id?: number;
+  readonly reason: string;
+}
+
+/** connect() found the bus not matching the config. `diff` has one line per difference. */
+export class HardwareMismatchError extends AxonError {
+  constructor(
+    where: string,
+    readonly diff: readonly string[],
+  ) {
+    super('HW_MISMATCH', where, `the bus does not match the config, refusing to arm:\n  ${diff.join('\n  ')}`);
+  }
+}
