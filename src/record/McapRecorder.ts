@@ -1,30 +1,37 @@
 /**
- * Records every tick of a control loop to an MCAP file, off the tick path.
+ * Records every tick of a control loop to an MCAP file, off the loop's thread.
  *
  * On the tick (a `records$` subscriber, synchronous) the recorder only copies the record's numbers
- * into a preallocated ring of Float64 slots: no JSON, no allocation, no I/O (a safety event, rare,
- * is kept by reference). A timer (every `flushIntervalMs`) and a setImmediate scheduled when the
- * ring is a quarter full drain the ring: JSON-encode each tick's messages, hand them to
- * `@mcap/core`'s McapWriter, which writes zstd-compressed chunks of about `chunkSeconds` of run
- * time each. A run that is killed leaves every chunk written before it readable (no footer: the
- * reader warns). If the ring fills faster than it drains, ticks are dropped and counted, never
- * waited for.
+ * into a preallocated ring of Float64 slots in shared memory (ringLayout.ts): no JSON, no
+ * allocation, no I/O (a safety event, rare, is kept by reference and posted just after the tick).
+ * A writer thread (recorderWorker.ts) owns the McapWriter: it JSON-encodes each tick's messages,
+ * zstd-compresses chunks of about `chunkSeconds` of run time each and writes the file. A run that
+ * is killed leaves every chunk written before it readable (no footer: the reader warns). If the
+ * ring fills faster than the writer drains it, ticks are dropped and counted, never waited for.
  *
- * The ring's slot layout depends on the robot's observation (IMU, contacts, base, extras): it is
- * sized on the first record, once per run.
+ * The file is opened here, at attach time (a bad path fails at once, RECORD_FILE), and closed here
+ * by close() once the writer thread is done; the writer thread writes through the same descriptor.
+ * The ring's slot layout is made from the first record.
  */
-import { performance } from 'node:perf_hooks';
-import { openSync, write as fsWrite, close as fsClose } from 'node:fs';
+import { Worker } from 'node:worker_threads';
+import { closeSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
-import { McapWriter, type IWritable } from '@mcap/core';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import { stageNames } from '../loop/TickRecord.ts';
-import type { ControlMode, JointCommand, RobotSpec } from '../core/robot.ts';
-import type { SafetyEvent, SafetyState } from '../safety/types.ts';
+import type { JointCommand, RobotSpec } from '../core/robot.ts';
+import type { SafetyEvent } from '../safety/types.ts';
 import { AxonError } from '../core/errors.ts';
-import { topics, schemas, metadataNames, mcapLibrary, mcapProfile, type Topic } from './channels.ts';
-import { num, numArray, keepNonFinite } from './json.ts';
+import { keepNonFinite } from './json.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
+import { openRecordFile } from './recordFile.ts';
+import {
+  C_COUNT, C_KICK, CONTROL_WORDS, F_AGE, F_EVENTS, F_INFER, F_LATE, F_OBS_SEQ, F_OBS_TIME, F_PROPOSED_MODE, F_RETURN,
+  F_SENT_MODE, F_SEQ, F_STATE, F_TERM, F_TIME, F_WM, F_WM_COST, F_WM_SURPRISE, F_WM_VETOED, MODE_NAMES, STATE_NAMES,
+  makeLayout, type CommandLayout, type Layout,
+} from './ringLayout.ts';
+import type { FromRecorderWorker, RecorderWorkerData, ToRecorderWorker } from './recorderWorker.ts';
+
+export { loadZstd, openRecordFile } from './recordFile.ts';
 
 /** What a recording says about its run, written as MCAP metadata. */
 export interface RecordingMeta {
@@ -64,10 +71,12 @@ export interface RecorderOptions {
   readonly chunkSeconds?: number;
   /** 'zstd' (WebAssembly, offline) or 'none'. Default 'zstd'. */
   readonly compression?: 'zstd' | 'none';
-  /** Flush timer period (ms); default 50. */
+  /** Longest the writer thread sleeps between two looks at the ring (ms); default 50. */
   readonly flushIntervalMs?: number;
-  /** Longest stretch of encoding/writing before yielding to the event loop (ms); default 1. */
-  readonly sliceMs?: number;
+  /** Longest close() waits for the writer thread to finish the file (ms); default 30,000. */
+  readonly closeTimeoutMs?: number;
+  /** Tests: the writer thread exits, or stops answering, once the first tick has arrived. */
+  readonly testFault?: 'exit' | 'hang';
 }
 
 export interface RecorderSummary {
@@ -92,7 +101,11 @@ export interface Recorder {
   readonly dropped: number;
   /** How the episode ended, written as `axon.episode` metadata at close (call before close()). */
   setEpisode(e: RecordedEpisode): void;
-  /** Drains the ring, writes the summary and footer, closes the file. Idempotent. */
+  /**
+   * Lets the writer thread drain the ring, write the summary and footer and close the file.
+   * Rejects with AxonError RECORD_WRITE when writing failed, the writer thread died, or it did not
+   * finish within `closeTimeoutMs`. Idempotent.
+   */
   close(): Promise<RecorderSummary>;
 }
 
@@ -103,95 +116,10 @@ export interface RecordedEpisode {
   readonly randomization?: Record<string, number>;
 }
 
-const STATE_NAMES: readonly SafetyState[] = ['running', 'degraded', 'safe-stop', 'e-stopped'];
-const MODE_NAMES: readonly ControlMode[] = ['position', 'velocity', 'effort'];
-
-// Fixed head of a slot.
-const F_SEQ = 0, F_TIME = 1, F_LATE = 2, F_STATE = 3, F_RETURN = 4, F_TERM = 5, F_AGE = 6, F_INFER = 7;
-const F_OBS_TIME = 8, F_OBS_SEQ = 9, F_PROPOSED_MODE = 10, F_SENT_MODE = 11;
-// World-model values (F_WM = 1 when the tick carried them).
-const F_WM = 12, F_WM_SURPRISE = 13, F_WM_COST = 14, F_WM_VETOED = 15, HEAD = 16;
-
-interface Layout {
-  readonly stride: number;
-  readonly n: number;
-  readonly stage: number;
-  readonly pos: number;
-  readonly vel: number;
-  readonly eff: number;
-  readonly imu: number; // -1 when absent; 10 values: orientation 4, angular velocity 3, linear acceleration 3
-  readonly contacts: number;
-  readonly nContacts: number;
-  readonly base: number; // -1 when absent; 13 values: position 3, orientation 4, linear 3, angular 3
-  readonly extras: readonly { name: string; off: number; len: number }[];
-  readonly input: number;
-  readonly nInput: number;
-  readonly raw: number;
-  readonly action: number;
-  readonly nAction: number;
-  readonly proposed: CommandLayout;
-  readonly sent: CommandLayout;
-  /** -1 without a world-model trace; else 2 + points × stateSize: present flag, cost, states. */
-  readonly pred: number;
-  readonly predPoints: number;
-  readonly predSize: number;
-  /** -1 without a velocity command; else vx, vy, wz. */
-  readonly cmd: number;
-}
-
-interface CommandLayout {
-  readonly target: number;
-  readonly kp: number; // -1 when absent
-  readonly kd: number;
-  readonly ff: number;
-}
-
-/** An IWritable over a plain file descriptor (opened synchronously at attach time). */
-class FdWritable implements IWritable {
-  private pos = 0n;
-  constructor(private readonly fd: number) {}
-  position(): bigint {
-    return this.pos;
-  }
-  async write(buffer: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < buffer.byteLength) {
-      off += await new Promise<number>((resolve, reject) =>
-        fsWrite(this.fd, buffer, off, buffer.byteLength - off, null, (err, n) => (err ? reject(err) : resolve(n))),
-      );
-    }
-    this.pos += BigInt(buffer.byteLength);
-  }
-  close(): Promise<void> {
-    return new Promise((resolve, reject) => fsClose(this.fd, (err) => (err ? reject(err) : resolve())));
-  }
-}
-
-type ZstdModule = { isLoaded: Promise<boolean>; compress(b: Uint8Array, level?: number): Uint8Array };
-let _zstd: Promise<ZstdModule> | undefined;
-/** @foxglove/wasm-zstd, loaded once (WebAssembly inside the package: works offline). */
-export function loadZstd(): Promise<ZstdModule> {
-  return (_zstd ??= import('@foxglove/wasm-zstd').then(async (m) => {
-    const z = ((m as { default?: ZstdModule }).default ?? m) as ZstdModule;
-    await z.isLoaded;
-    return z;
-  }));
-}
-
-const _encoder = new TextEncoder();
-
-/** Creates (or truncates) a recording file; AxonError RECORD_FILE when it cannot be written. */
-export function openRecordFile(file: string): number {
-  try {
-    return openSync(file, 'w');
-  } catch (e) {
-    throw new AxonError('RECORD_FILE', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a writable file path for --record');
-  }
-}
-
 /**
  * Starts recording `loop`'s ticks into `file` (created or truncated now: a bad path fails here,
- * with AxonError RECORD_FILE). Subscribes synchronously, so call it before `loop.run()`.
+ * with AxonError RECORD_FILE) and starts the recorder's writer thread. Subscribes synchronously,
+ * so call it before `loop.run()`.
  */
 export function attachRecorder(
   loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription } },
@@ -199,47 +127,95 @@ export function attachRecorder(
   file: string,
   o: RecorderOptions = {},
 ): Recorder {
-  const writable = new FdWritable(openRecordFile(file));
+  const fd = openRecordFile(file);
   const capacity = o.capacity ?? 16384;
+  const kickAt = Math.max(1, Math.ceil(capacity / 4));
   const compression = o.compression ?? 'zstd';
-  const sliceMs = o.sliceMs ?? 1;
-  const chunkSeconds = o.chunkSeconds ?? 1;
-  const spec = meta.spec;
-  const jointNames = spec.joints.map((j) => j.name);
+  const closeTimeoutMs = o.closeTimeoutMs ?? 30_000;
+  const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
+  const w = meta.worldModel;
+  const json = (v: unknown) => JSON.stringify(v, keepNonFinite);
+  const data: RecorderWorkerData & { entry: string } = {
+    entry: new URL('./recorderWorker.ts', import.meta.url).href,
+    fd,
+    control: control.buffer as SharedArrayBuffer,
+    compression,
+    chunkSeconds: o.chunkSeconds ?? 1,
+    period: meta.period,
+    flushIntervalMs: o.flushIntervalMs ?? 50,
+    jointNames: meta.spec.joints.map((j) => j.name),
+    ...(w ? { worldModelMode: w.mode } : {}),
+    metadata: {
+      robot: json(meta.spec),
+      ...(meta.manifest !== undefined ? { manifest: json(meta.manifest) } : {}),
+      ...(meta.worldModelManifest !== undefined ? { worldModelManifest: json(meta.worldModelManifest) } : {}),
+      ...(w ? { worldModel: JSON.stringify({ mode: w.mode, dt: w.dt, horizon: w.trace.horizon, state_size: w.trace.stateSize, state_names: w.stateNames, joint_slots: w.jointSlots }) } : {}),
+      run: json({ ...meta.run, period_s: meta.period, stage_names: stageNames, joints: meta.spec.joints.map((j) => j.name) }),
+    },
+    ...(o.testFault ? { testFault: o.testFault } : {}),
+  };
+  let worker: Worker;
+  try {
+    worker = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), { workerData: data });
+  } catch (e) {
+    closeSync(fd);
+    throw new AxonError('RECORD_WRITE', file, `cannot start the recorder's writer thread (${(e as Error).message})`);
+  }
+  // The writer thread does not keep the process alive during the run; close() holds it.
+  worker.unref();
+  let threadError: Error | undefined;
+  let exitCode: number | undefined;
+  let reply: ((m: FromRecorderWorker | undefined) => void) | undefined;
+  worker.on('message', (m: FromRecorderWorker) => reply?.(m));
+  worker.on('error', (e) => (threadError ??= e));
+  worker.on('exit', (code) => {
+    exitCode = code;
+    reply?.(undefined);
+  });
+  const post = (m: ToRecorderWorker) => worker.postMessage(m);
 
   let layout: Layout | undefined;
   let ring: Float64Array | undefined;
-  let head = 0;
-  let count = 0;
+  let tail = 0;
   let ticks = 0;
   let dropped = 0;
-  let messages = 0;
-  let eventCount = 0;
-  let flushScheduled = false;
-  const events: SafetyEvent[] = [];
-  let writer: McapWriter | undefined;
-  let channelIds: Record<Topic, number> | undefined;
-  let chain: Promise<void> = Promise.resolve();
-  let failure: Error | undefined;
+  let eventsSeen = 0;
+  const pendingEvents: SafetyEvent[] = [];
+  let eventsScheduled = false;
   let closed: Promise<RecorderSummary> | undefined;
   let traceVersion = -1;
   let episode: RecordedEpisode | undefined;
+
+  // Off the tick, just after it: the tick's safety events to the writer thread.
+  const postEvents = (): void => {
+    eventsScheduled = false;
+    if (pendingEvents.length > 0) post({ kind: 'events', events: pendingEvents.splice(0) });
+  };
 
   // ---- on the tick: copy numbers only -------------------------------------------------------
   const onRecord = (rec: TickRecord): void => {
     ticks++;
     if (layout === undefined) {
-      layout = makeLayout(rec, meta.worldModel?.trace, meta.command !== undefined);
-      ring = new Float64Array(capacity * layout.stride);
+      layout = makeLayout(rec, w?.trace, meta.command !== undefined);
+      const rows = new SharedArrayBuffer(capacity * layout.stride * 8);
+      ring = new Float64Array(rows);
+      post({ kind: 'ring', layout, rows, capacity });
     }
-    for (let i = 0; i < rec.events.length; i++) events.push(rec.events[i]);
-    if (count === capacity) {
+    if (rec.events.length > 0) {
+      for (let i = 0; i < rec.events.length; i++) pendingEvents.push(rec.events[i]);
+      eventsSeen += rec.events.length;
+      if (!eventsScheduled) {
+        eventsScheduled = true;
+        setImmediate(postEvents);
+      }
+    }
+    if (Atomics.load(control, C_COUNT) === capacity) {
       dropped++;
       return;
     }
     const L = layout;
     const r = ring!;
-    const b = ((head + count) % capacity) * L.stride;
+    const b = tail * L.stride;
     const obs = rec.observation;
     r[b + F_SEQ] = rec.seq;
     r[b + F_TIME] = rec.time;
@@ -253,6 +229,7 @@ export function attachRecorder(
     r[b + F_OBS_SEQ] = obs.seq;
     r[b + F_PROPOSED_MODE] = MODE_NAMES.indexOf(rec.proposed.mode);
     r[b + F_SENT_MODE] = MODE_NAMES.indexOf(rec.sent.mode);
+    r[b + F_EVENTS] = eventsSeen;
     const wm = rec.worldModel;
     r[b + F_WM] = wm ? 1 : 0;
     if (wm) {
@@ -289,7 +266,7 @@ export function attachRecorder(
     if (L.cmd >= 0) copy(r, b + L.cmd, meta.command!.applied, 3);
     if (L.pred >= 0) {
       // The hook committed this tick's rollouts before the record was emitted: keep the chosen row.
-      const tr = meta.worldModel!.trace;
+      const tr = w!.trace;
       const fresh = tr.version !== traceVersion && tr.seq === rec.seq && tr.chosen >= 0;
       r[b + L.pred] = fresh ? 1 : 0;
       if (fresh) {
@@ -300,151 +277,27 @@ export function attachRecorder(
           for (let i = (t * tr.capacity + tr.chosen) * S, end = i + S; i < end; i++, o++) r[o] = st[i];
       }
     }
-    count++;
-    if (!flushScheduled && count * 4 >= capacity) {
-      flushScheduled = true;
-      setImmediate(flush);
+    tail = (tail + 1) % capacity;
+    // The slot is the writer's from here (the atomic add publishes the plain writes above).
+    if (Atomics.add(control, C_COUNT, 1) + 1 === kickAt) {
+      Atomics.add(control, C_KICK, 1);
+      Atomics.notify(control, C_KICK);
     }
   };
-
-  // ---- off the tick: encode and write ---------------------------------------------------------
-  const start = async (L: Layout, b: number): Promise<void> => {
-    if (compression === 'zstd') await loadZstd();
-    const z = compression === 'zstd' ? await loadZstd() : undefined;
-    // Chunk size from the first tick's encoded size: about chunkSeconds of run time per chunk.
-    const sample = encodeTick(L, ring!, b).reduce((s, m) => s + m.data.byteLength + 40, 0);
-    const chunkSize = Math.round(Math.min(4 << 20, Math.max(16 << 10, (sample * chunkSeconds) / meta.period)));
-    writer = new McapWriter({
-      writable,
-      chunkSize,
-      compressChunk: z ? (data) => ({ compression: 'zstd', compressedData: z.compress(data, 3) }) : undefined,
-    });
-    await writer.start({ profile: mcapProfile, library: mcapLibrary });
-    await writer.addMetadata({ name: metadataNames.robot, metadata: new Map([['json', JSON.stringify(meta.spec, keepNonFinite)]]) });
-    if (meta.manifest !== undefined)
-      await writer.addMetadata({ name: metadataNames.manifest, metadata: new Map([['json', JSON.stringify(meta.manifest, keepNonFinite)]]) });
-    if (meta.worldModelManifest !== undefined)
-      await writer.addMetadata({ name: metadataNames.worldModelManifest, metadata: new Map([['json', JSON.stringify(meta.worldModelManifest, keepNonFinite)]]) });
-    const w = meta.worldModel;
-    if (w)
-      await writer.addMetadata({
-        name: metadataNames.worldModel,
-        metadata: new Map([['json', JSON.stringify({ mode: w.mode, dt: w.dt, horizon: w.trace.horizon, state_size: w.trace.stateSize, state_names: w.stateNames, joint_slots: w.jointSlots })]]),
-      });
-    const run = { ...meta.run, period_s: meta.period, stage_names: stageNames, joints: jointNames };
-    await writer.addMetadata({ name: metadataNames.run, metadata: new Map([['json', JSON.stringify(run, keepNonFinite)]]) });
-    const ids: Partial<Record<Topic, number>> = {};
-    const schemaIds = new Map<string, number>();
-    for (const topic of Object.values(topics)) {
-      const s = schemas[topic];
-      let sid = schemaIds.get(s.name);
-      if (sid === undefined) {
-        sid = await writer.registerSchema({ name: s.name, encoding: 'jsonschema', data: _encoder.encode(JSON.stringify(s.schema)) });
-        schemaIds.set(s.name, sid);
-      }
-      ids[topic] = await writer.registerChannel({ topic, schemaId: sid, messageEncoding: 'json', metadata: new Map() });
-    }
-    channelIds = ids as Record<Topic, number>;
-  };
-
-  const drain = async (): Promise<void> => {
-    let slice = performance.now();
-    while (count > 0) {
-      // Work in slices of about sliceMs, yielding to the event loop between them, so that a
-      // flush never holds back a tick for longer than that (a tick that is due runs in between).
-      if (performance.now() - slice > sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
-        slice = performance.now();
-      }
-      const L = layout!;
-      const b = head * L.stride;
-      if (writer === undefined) await start(L, b);
-      const seq = ring![b + F_SEQ];
-      const logTime = nanos(ring![b + F_TIME]);
-      for (const m of encodeTick(L, ring!, b)) {
-        await writer!.addMessage({ channelId: channelIds![m.topic], sequence: seq, logTime, publishTime: logTime, data: m.data });
-        messages++;
-      }
-      // Safety events raised up to this tick.
-      while (events.length > 0 && events[0].seq <= seq) await writeEvent(events.shift()!, logTime);
-      head = (head + 1) % capacity;
-      count--;
-    }
-  };
-
-  const writeEvent = async (e: SafetyEvent, logTime: bigint): Promise<void> => {
-    const data = _encoder.encode(
-      `{"time":${num(e.time)},"seq":${e.seq},"kind":${JSON.stringify(e.kind)},"state":${JSON.stringify(e.state)}` +
-        (e.joint !== undefined ? `,"joint":${JSON.stringify(e.joint)}` : '') +
-        (e.value !== undefined ? `,"value":${num(e.value)}` : '') +
-        `,"reason":${JSON.stringify(e.reason)}}`,
-    );
-    await writer!.addMessage({ channelId: channelIds![topics.safetyEvent], sequence: e.seq, logTime, publishTime: logTime, data });
-    messages++;
-    eventCount++;
-  };
-
-  const flush = (): void => {
-    flushScheduled = false;
-    chain = chain.then(drain).catch((e: Error) => {
-      failure ??= e;
-      count = 0; // stop trying; close() reports it
-    });
-  };
-
-  function encodeTick(L: Layout, r: Float64Array, b: number): { topic: Topic; data: Uint8Array }[] {
-    const seq = r[b + F_SEQ];
-    let obs = `{"seq":${seq},"time":${num(r[b + F_OBS_TIME])},"obs_seq":${r[b + F_OBS_SEQ]}`;
-    if (L.imu >= 0)
-      obs += `,"imu":{"orientation":${numArray(r, b + L.imu, 4)},"angular_velocity":${numArray(r, b + L.imu + 4, 3)},"linear_acceleration":${numArray(r, b + L.imu + 7, 3)}}`;
-    if (L.nContacts > 0) obs += `,"contacts":${numArray(r, b + L.contacts, L.nContacts)}`;
-    if (L.base >= 0)
-      obs += `,"base":{"position":${numArray(r, b + L.base, 3)},"orientation":${numArray(r, b + L.base + 3, 4)},"linear_velocity":${numArray(r, b + L.base + 7, 3)},"angular_velocity":${numArray(r, b + L.base + 10, 3)}}`;
-    if (L.extras.length > 0) obs += `,"extras":{${L.extras.map((x) => `${JSON.stringify(x.name)}:${numArray(r, b + x.off, x.len)}`).join(',')}}`;
-    obs += '}';
-
-    const t = r[b + F_TIME];
-    const sec = Math.max(0, Math.floor(t));
-    const nsec = Math.min(999_999_999, Math.max(0, Math.round((t - sec) * 1e9)));
-    let js = `{"timestamp":{"sec":${sec},"nsec":${nsec}},"joints":[`;
-    for (let i = 0; i < L.n; i++) {
-      if (i > 0) js += ',';
-      js += `{"name":${JSON.stringify(jointNames[i])},"position":${num(r[b + L.pos + i])},"velocity":${num(r[b + L.vel + i])},"effort":${num(r[b + L.eff + i])}}`;
-    }
-    js += ']}';
-
-    const pol =
-      `{"seq":${seq},"input":${numArray(r, b + L.input, L.nInput)},"raw":${numArray(r, b + L.raw, L.nAction)},` +
-      `"action":${numArray(r, b + L.action, L.nAction)},"action_age":${num(r[b + F_AGE])},"inference_s":${num(r[b + F_INFER])}}`;
-
-    let stage = '{';
-    for (let s = 0; s < stageNames.length; s++) stage += `${s > 0 ? ',' : ''}"${stageNames[s]}":${num(Math.round(r[b + L.stage + s] * 1e7) / 10)}`;
-    stage += '}';
-    const tick =
-      `{"seq":${seq},"time":${num(t)},"lateness_us":${num(Math.round(r[b + F_LATE] * 1e7) / 10)},"stage_us":${stage},` +
-      `"safety_state":"${STATE_NAMES[r[b + F_STATE]] ?? 'running'}","episode_return":${num(r[b + F_RETURN])},"terminated":${r[b + F_TERM] === 1}` +
-      (L.cmd >= 0 ? `,"velocity_command":${numArray(r, b + L.cmd, 3)}` : '') +
-      (r[b + F_WM] === 1 ? `,"world_model":{"surprise":${num(r[b + F_WM_SURPRISE])},"cost":${num(r[b + F_WM_COST])},"vetoed":${r[b + F_WM_VETOED] === 1}}}` : '}');
-
-    const out: { topic: Topic; data: Uint8Array }[] = [
-      { topic: topics.observation, data: _encoder.encode(obs) },
-      { topic: topics.jointStates, data: _encoder.encode(js) },
-      { topic: topics.policy, data: _encoder.encode(pol) },
-      { topic: topics.proposed, data: _encoder.encode(encodeCommand(seq, r[b + F_PROPOSED_MODE], L.proposed, r, b, L.n)) },
-      { topic: topics.sent, data: _encoder.encode(encodeCommand(seq, r[b + F_SENT_MODE], L.sent, r, b, L.n)) },
-    ];
-    if (L.pred >= 0 && r[b + L.pred] === 1) {
-      let states = '[';
-      for (let t = 0; t < L.predPoints; t++) states += `${t > 0 ? ',' : ''}${numArray(r, b + L.pred + 2 + t * L.predSize, L.predSize)}`;
-      out.push({ topic: topics.worldModel, data: _encoder.encode(`{"seq":${seq},"mode":"${meta.worldModel!.mode}","cost":${num(r[b + L.pred + 1])},"states":${states}]}`) });
-    }
-    out.push({ topic: topics.tick, data: _encoder.encode(tick) }); // last: it ends the tick for readers
-    return out;
-  }
 
   const sub = loop.records$.subscribe(onRecord);
-  const timer = setInterval(flush, o.flushIntervalMs ?? 50);
-  timer.unref();
+
+  /** The writer thread's last word, undefined when it exited first; null when it took too long. */
+  const finished = (): Promise<FromRecorderWorker | undefined | null> =>
+    new Promise((resolve) => {
+      if (exitCode !== undefined) return resolve(undefined);
+      const timer = setTimeout(() => resolve(null), closeTimeoutMs);
+      reply = (m) => {
+        clearTimeout(timer);
+        resolve(m);
+      };
+      post({ kind: 'close', ...(episode !== undefined ? { episode } : {}) });
+    });
 
   return {
     file,
@@ -460,83 +313,41 @@ export function attachRecorder(
     close(): Promise<RecorderSummary> {
       closed ??= (async () => {
         sub.unsubscribe();
-        clearInterval(timer);
-        flush();
-        await chain;
+        postEvents();
+        worker.ref();
+        const last = await finished();
+        reply = undefined;
+        await worker.terminate();
+        // The writer thread is gone (its writes done, or abandoned): the file is closed here, where it was opened.
+        let closeError: string | undefined;
         try {
-          if (failure === undefined) {
-            if (writer === undefined && layout !== undefined) await start(layout, head * layout.stride);
-            if (writer === undefined) {
-              // No tick at all: still a valid, empty recording with its metadata.
-              writer = new McapWriter({ writable });
-              await writer.start({ profile: mcapProfile, library: mcapLibrary });
-              await writer.addMetadata({ name: metadataNames.robot, metadata: new Map([['json', JSON.stringify(meta.spec, keepNonFinite)]]) });
-            } else {
-              const last = events.length > 0 ? nanos(events[events.length - 1].time) : 0n;
-              while (events.length > 0) await writeEvent(events.shift()!, last);
-            }
-            if (episode !== undefined) await writer.addMetadata({ name: metadataNames.episode, metadata: new Map([['json', JSON.stringify(episode)]]) });
-            await writer.end();
-          }
+          closeSync(fd);
         } catch (e) {
-          failure ??= e as Error;
-        } finally {
-          await writable.close();
+          closeError = (e as Error).message;
         }
-        if (failure) throw new AxonError('RECORD_WRITE', file, `recording failed: ${failure.message}`);
+        const failed =
+          last === null
+            ? `the recorder's writer thread did not finish within ${closeTimeoutMs} ms`
+            : last === undefined
+              ? `the recorder's writer thread exited (code ${exitCode})${threadError ? `: ${threadError.message}` : ''}`
+              : (last.error ?? closeError);
+        if (failed !== undefined) throw new AxonError('RECORD_WRITE', file, `recording failed: ${failed}`);
         return {
           file,
           ticks,
           received: ticks,
           written: ticks - dropped,
           dropped,
-          events: eventCount,
-          messages,
-          chunks: Number(writer?.statistics?.chunkCount ?? 0),
-          bytes: Number(writable.position()),
+          events: last!.events,
+          messages: last!.messages,
+          chunks: last!.chunks,
+          bytes: last!.bytes,
           compression,
         };
       })();
       return closed;
     },
   };
-}
-
-function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined, command: boolean): Layout {
-  const obs = rec.observation;
-  const n = obs.jointPosition.length;
-  let off = HEAD;
-  const take = (k: number) => {
-    const at = off;
-    off += k;
-    return at;
-  };
-  const stage = take(stageNames.length);
-  const pos = take(n);
-  const vel = take(n);
-  const eff = take(n);
-  const imu = obs.imu ? take(10) : -1;
-  const nContacts = obs.contacts?.length ?? 0;
-  const contacts = take(nContacts);
-  const base = obs.base ? take(13) : -1;
-  const extras = Object.entries(obs.extras).map(([name, a]) => ({ name, len: a.length, off: take(a.length) }));
-  const nInput = rec.input.length;
-  const input = take(nInput);
-  const nAction = rec.policyAction.length;
-  const raw = take(nAction);
-  const action = take(nAction);
-  const cmd = (c: JointCommand): CommandLayout => ({
-    target: take(n),
-    kp: c.kp ? take(n) : -1,
-    kd: c.kd ? take(n) : -1,
-    ff: c.feedforward ? take(n) : -1,
-  });
-  const proposed = cmd(rec.proposed);
-  const sent = cmd(rec.sent);
-  const predPoints = trace?.steps ?? 0, predSize = trace?.stateSize ?? 0;
-  const pred = trace ? take(2 + predPoints * predSize) : -1;
-  const velocity = command ? take(3) : -1;
-  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, extras, input, nInput, raw, action, nAction, proposed, sent, pred, predPoints, predSize, cmd: velocity };
 }
 
 function copy(dst: Float64Array, at: number, src: ArrayLike<number>, len: number): void {
@@ -548,17 +359,4 @@ function copyCommand(r: Float64Array, b: number, L: CommandLayout, c: JointComma
   if (L.kp >= 0 && c.kp) copy(r, b + L.kp, c.kp, n);
   if (L.kd >= 0 && c.kd) copy(r, b + L.kd, c.kd, n);
   if (L.ff >= 0 && c.feedforward) copy(r, b + L.ff, c.feedforward, n);
-}
-
-function encodeCommand(seq: number, mode: number, L: CommandLayout, r: Float64Array, b: number, n: number): string {
-  let s = `{"seq":${seq},"mode":"${MODE_NAMES[mode] ?? 'position'}","target":${numArray(r, b + L.target, n)}`;
-  if (L.kp >= 0) s += `,"kp":${numArray(r, b + L.kp, n)}`;
-  if (L.kd >= 0) s += `,"kd":${numArray(r, b + L.kd, n)}`;
-  if (L.ff >= 0) s += `,"feedforward":${numArray(r, b + L.ff, n)}`;
-  return s + '}';
-}
-
-/** Seconds to MCAP nanoseconds (negative times clamp to 0). */
-function nanos(s: number): bigint {
-  return Number.isFinite(s) && s > 0 ? BigInt(Math.round(s * 1e9)) : 0n;
 }

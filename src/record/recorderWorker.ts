@@ -1,0 +1,205 @@
+/**
+ * The recorder's writer thread: owns the McapWriter. It reads the ticks the loop's thread copied
+ * into the shared ring (ringLayout.ts), JSON-encodes them, hands them to `@mcap/core`'s McapWriter,
+ * which zstd-compresses chunks of about `chunkSeconds` of run time each, and writes the file through
+ * the descriptor opened at attach time. Started by attachRecorder (McapRecorder.ts) through
+ * src/policy/worker.boot.mjs; nothing here runs on the loop's thread.
+ *
+ * It wakes every `flushIntervalMs`, or at once when the loop's thread bumps the ring's kick word
+ * (the ring a quarter full), and encodes every filled slot. A run that is killed leaves every chunk
+ * written before it readable (no footer: the reader warns).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { McapWriter } from '@mcap/core';
+import type { SafetyEvent } from '../safety/types.ts';
+import { topics, schemas, metadataNames, mcapLibrary, mcapProfile, type Topic } from './channels.ts';
+import { encodeEvent, encodeTick } from './encodeTick.ts';
+import { FdWritable, loadZstd } from './recordFile.ts';
+import { C_COUNT, C_KICK, F_EVENTS, F_SEQ, F_TIME, type Layout } from './ringLayout.ts';
+
+/** What attachRecorder hands the writer thread when it starts it. */
+export interface RecorderWorkerData {
+  /** The recording file's descriptor: written here, opened and closed by the loop's thread (attachRecorder). */
+  readonly fd: number;
+  /** Int32 control words of the ring (ringLayout.ts: C_COUNT, C_KICK). */
+  readonly control: SharedArrayBuffer;
+  readonly compression: 'zstd' | 'none';
+  /** Target run time per chunk (s). */
+  readonly chunkSeconds: number;
+  /** Loop period (s). */
+  readonly period: number;
+  /** Longest sleep between two looks at the ring (ms). */
+  readonly flushIntervalMs: number;
+  readonly jointNames: readonly string[];
+  readonly worldModelMode?: string;
+  /** MCAP metadata records as JSON text, made on the loop's thread before the run. */
+  readonly metadata: { readonly robot: string; readonly manifest?: string; readonly worldModelManifest?: string; readonly worldModel?: string; readonly run: string };
+  /** Tests: the writer thread exits, or stops answering, once the ring has arrived. */
+  readonly testFault?: 'exit' | 'hang';
+}
+
+export type ToRecorderWorker =
+  | { kind: 'ring'; layout: Layout; rows: SharedArrayBuffer; capacity: number }
+  | { kind: 'events'; events: SafetyEvent[] }
+  | { kind: 'close'; episode?: unknown };
+
+export type FromRecorderWorker = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; error?: string };
+
+const d = workerData as RecorderWorkerData;
+const port = parentPort!;
+const control = new Int32Array(d.control);
+const writable = new FdWritable(d.fd);
+const _encoder = new TextEncoder();
+
+let layout: Layout | undefined;
+let rows: Float64Array | undefined;
+let capacity = 0;
+let head = 0;
+/** Events received from the loop's thread and not yet written; `eventsDone` counts those taken off it. */
+const events: SafetyEvent[] = [];
+let eventsReceived = 0;
+let eventsDone = 0;
+let writer: McapWriter | undefined;
+let channelIds: Record<Topic, number> | undefined;
+let messages = 0;
+let eventCount = 0;
+let failure: Error | undefined;
+let closing: { episode?: unknown } | undefined;
+let wake: (() => void) | undefined;
+
+port.on('message', (m: ToRecorderWorker) => {
+  if (m.kind === 'ring') {
+    layout = m.layout;
+    rows = new Float64Array(m.rows);
+    capacity = m.capacity;
+    if (d.testFault === 'exit') process.exit(1);
+    if (d.testFault === 'hang') Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+  } else if (m.kind === 'events') {
+    for (const e of m.events) events.push(e);
+    eventsReceived += m.events.length;
+  } else closing = m;
+  wake?.();
+});
+
+/** Until the next kick from the loop's thread, a message, or flushIntervalMs. */
+function sleep(): Promise<void> {
+  const w = Atomics.waitAsync(control, C_KICK, Atomics.load(control, C_KICK), d.flushIntervalMs);
+  const msg = new Promise<void>((resolve) => (wake = resolve));
+  return Promise.race([w.async ? w.value.then(() => {}) : Promise.resolve(), msg]).finally(() => (wake = undefined));
+}
+
+async function start(L: Layout, b: number): Promise<void> {
+  const z = d.compression === 'zstd' ? await loadZstd() : undefined;
+  // Chunk size from the first tick's encoded size: about chunkSeconds of run time per chunk.
+  const sample = encodeTick(L, rows!, b, d.jointNames, d.worldModelMode).reduce((s, m) => s + m.data.byteLength + 40, 0);
+  const chunkSize = Math.round(Math.min(4 << 20, Math.max(16 << 10, (sample * d.chunkSeconds) / d.period)));
+  const w = new McapWriter({
+    writable,
+    chunkSize,
+    compressChunk: z ? (data) => ({ compression: 'zstd', compressedData: z.compress(data, 3) }) : undefined,
+  });
+  writer = w;
+  await w.start({ profile: mcapProfile, library: mcapLibrary });
+  const meta = d.metadata;
+  await w.addMetadata({ name: metadataNames.robot, metadata: new Map([['json', meta.robot]]) });
+  if (meta.manifest !== undefined) await w.addMetadata({ name: metadataNames.manifest, metadata: new Map([['json', meta.manifest]]) });
+  if (meta.worldModelManifest !== undefined) await w.addMetadata({ name: metadataNames.worldModelManifest, metadata: new Map([['json', meta.worldModelManifest]]) });
+  if (meta.worldModel !== undefined) await w.addMetadata({ name: metadataNames.worldModel, metadata: new Map([['json', meta.worldModel]]) });
+  await w.addMetadata({ name: metadataNames.run, metadata: new Map([['json', meta.run]]) });
+  const ids: Partial<Record<Topic, number>> = {};
+  const schemaIds = new Map<string, number>();
+  for (const topic of Object.values(topics)) {
+    const s = schemas[topic];
+    let sid = schemaIds.get(s.name);
+    if (sid === undefined) {
+      sid = await w.registerSchema({ name: s.name, encoding: 'jsonschema', data: _encoder.encode(JSON.stringify(s.schema)) });
+      schemaIds.set(s.name, sid);
+    }
+    ids[topic] = await w.registerChannel({ topic, schemaId: sid, messageEncoding: 'json', metadata: new Map() });
+  }
+  channelIds = ids as Record<Topic, number>;
+}
+
+async function writeEvent(e: SafetyEvent, logTime: bigint): Promise<void> {
+  await writer!.addMessage({ channelId: channelIds![topics.safetyEvent], sequence: e.seq, logTime, publishTime: logTime, data: encodeEvent(e) });
+  messages++;
+  eventCount++;
+}
+
+/** The tick in slot `b`, then the safety events raised up to it (an event of a later seq waits for its tick). */
+async function writeTick(L: Layout, b: number): Promise<void> {
+  const r = rows!;
+  if (writer === undefined) await start(L, b);
+  const seq = r[b + F_SEQ];
+  const logTime = nanos(r[b + F_TIME]);
+  const upTo = r[b + F_EVENTS];
+  for (const m of encodeTick(L, r, b, d.jointNames, d.worldModelMode)) {
+    await writer!.addMessage({ channelId: channelIds![m.topic], sequence: seq, logTime, publishTime: logTime, data: m.data });
+    messages++;
+  }
+  // The loop's thread posts a tick's events just after the tick: wait for those not here yet.
+  while (eventsReceived < upTo && closing === undefined) await sleep();
+  while (eventsDone < upTo && events.length > 0 && events[0].seq <= seq) {
+    eventsDone++;
+    await writeEvent(events.shift()!, logTime);
+  }
+}
+
+/** Encodes every filled slot; after a failure, only frees them (close() reports the failure). */
+async function drain(): Promise<void> {
+  const L = layout!;
+  while (Atomics.load(control, C_COUNT) > 0) {
+    if (failure === undefined) {
+      try {
+        await writeTick(L, head * L.stride);
+      } catch (e) {
+        failure = e as Error;
+      }
+    }
+    head = (head + 1) % capacity;
+    Atomics.sub(control, C_COUNT, 1);
+  }
+}
+
+async function finish(episode: unknown): Promise<void> {
+  try {
+    if (failure === undefined) {
+      if (writer === undefined && layout !== undefined) await start(layout, head * layout.stride);
+      if (writer === undefined) {
+        // No tick at all: still a valid, empty recording with its metadata.
+        writer = new McapWriter({ writable });
+        await writer.start({ profile: mcapProfile, library: mcapLibrary });
+        await writer.addMetadata({ name: metadataNames.robot, metadata: new Map([['json', d.metadata.robot]]) });
+      } else {
+        const last = events.length > 0 ? nanos(events[events.length - 1].time) : 0n;
+        while (events.length > 0) await writeEvent(events.shift()!, last);
+      }
+      if (episode !== undefined) await writer.addMetadata({ name: metadataNames.episode, metadata: new Map([['json', JSON.stringify(episode)]]) });
+      await writer.end();
+    }
+  } catch (e) {
+    failure ??= e as Error;
+  }
+  const reply: FromRecorderWorker = {
+    kind: 'closed',
+    messages,
+    events: eventCount,
+    chunks: Number(writer?.statistics?.chunkCount ?? 0),
+    bytes: Number(writable.position()),
+    ...(failure ? { error: failure.message } : {}),
+  };
+  port.postMessage(reply);
+}
+
+for (;;) {
+  if (layout) await drain();
+  if (closing) break;
+  await sleep();
+}
+if (layout) await drain(); // ticks copied between the last look and close
+await finish(closing!.episode);
+
+/** Seconds to MCAP nanoseconds (negative times clamp to 0). */
+function nanos(s: number): bigint {
+  return Number.isFinite(s) && s > 0 ? BigInt(Math.round(s * 1e9)) : 0n;
+}

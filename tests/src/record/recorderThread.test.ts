@@ -1,0 +1,63 @@
+import { describe, expect, it, vi } from 'vitest';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Subject } from 'rxjs';
+import { attachRecorder, readRecording } from '../../../src/record/index.ts';
+import type { TickRecord } from '../../../src/loop/TickRecord.ts';
+import type { RobotSpec } from '../../../src/core/robot.ts';
+import { recordRun } from './recordRun.ts';
+
+// Counts, on this (the loop's) thread, every zstd compression and every MCAP writer made. The
+// recorder's writer thread loads its own copies of these modules, which vi.mock does not reach.
+const onThisThread = vi.hoisted(() => ({ compress: 0, writers: 0 }));
+vi.mock('@foxglove/wasm-zstd', async (importOriginal) => {
+  const m = (await importOriginal()) as { default?: Record<string, unknown> } & Record<string, unknown>;
+  const z = (m.default ?? m) as { compress(b: Uint8Array, level?: number): Uint8Array } & Record<string, unknown>;
+  const counted = { ...z, isLoaded: z.isLoaded, decompress: z.decompress, compress: (b: Uint8Array, level?: number) => (onThisThread.compress++, z.compress(b, level)) };
+  return { ...counted, default: counted };
+});
+vi.mock('@mcap/core', async (importOriginal) => {
+  const m = (await importOriginal()) as typeof import('@mcap/core');
+  class CountedWriter extends m.McapWriter {
+    constructor(...a: ConstructorParameters<typeof m.McapWriter>) {
+      super(...a);
+      onThisThread.writers++;
+    }
+  }
+  return { ...m, McapWriter: CountedWriter };
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'axon-rec-thread-'));
+
+describe('the recorder encodes, compresses and writes on its own thread', () => {
+  it('writes a zstd recording of every tick while this thread compresses nothing and makes no MCAP writer', async () => {
+    const file = join(dir, 'thread.mcap');
+    const { summary, seen } = await recordRun(file, 3, { chunkSeconds: 0.2 });
+    expect(summary).toMatchObject({ ticks: 150, received: 150, written: 150, dropped: 0, compression: 'zstd' });
+    expect(summary.chunks).toBeGreaterThan(5);
+    const r = await readRecording(file);
+    expect(r.compression).toEqual(['zstd']);
+    expect(r.ticks.map((t) => t.seq)).toEqual(seen.map((s) => s.seq));
+    expect(onThisThread).toEqual({ compress: 0, writers: 0 });
+  });
+
+  it('a bad path fails at attach, synchronously, with RECORD_FILE', () => {
+    const records$ = new Subject<TickRecord>();
+    const spec = { name: 'x', joints: [] } as unknown as RobotSpec;
+    expect(() => attachRecorder({ records$ }, { spec, period: 0.02 }, join(dir, 'no-such-dir', 'x.mcap'))).toThrow(expect.objectContaining({ code: 'RECORD_FILE' }));
+  });
+
+  it('a write failure on the writer thread comes back from close() as RECORD_WRITE', async () => {
+    // /dev/full opens, and every write to it fails with ENOSPC.
+    await expect(recordRun('/dev/full', 1, { chunkSeconds: 0.2 })).rejects.toMatchObject({ code: 'RECORD_WRITE', message: expect.stringMatching(/ENOSPC/) });
+  });
+
+  it('close() rejects with RECORD_WRITE (never hangs) when the writer thread has died', async () => {
+    await expect(recordRun(join(dir, 'died.mcap'), 1, { testFault: 'exit' })).rejects.toMatchObject({ code: 'RECORD_WRITE', message: expect.stringMatching(/writer thread exited/) });
+  });
+
+  it('close() gives up on a writer thread that stops answering, after closeTimeoutMs, with RECORD_WRITE', async () => {
+    await expect(recordRun(join(dir, 'hung.mcap'), 1, { testFault: 'hang', closeTimeoutMs: 300 })).rejects.toMatchObject({ code: 'RECORD_WRITE', message: expect.stringMatching(/did not finish within 300 ms/) });
+  });
+});
