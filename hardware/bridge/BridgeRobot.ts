@@ -4,15 +4,22 @@
  * simulated robot; `runLive(robot, ...)` drives it on a wall clock.
  *
  * Staleness, the way the safety supervisor sees it: `observe()` returns the newest state frame
- * with `seq` = the frame's seq and `time` = this process's steady clock at the call (s). While
- * frames flow, seq advances every tick; when the link drops, seq stops and time goes on, so the
- * supervisor's stale-observation deadline holds and then safe-stops the loop (SafetyConfig
- * staleAfterS, staleTicksToSafeStop). The frame's own age is in `extras.bridge_age` (s since it
- * was received). Meanwhile the robot itself is protected by the server's command deadman.
+ * with `seq` = the frame's seq and `time` = when that frame was received (s, stamped when read,
+ * not when observe() is called), on the run's clock once runLive gave it one (`useClock`), else
+ * on this robot's steady clock (`now`). While frames flow, seq advances every tick; when the link
+ * drops, seq and time stop while the loop clock goes on, so the supervisor's stale-observation
+ * deadline holds and then safe-stops the loop (SafetyConfig staleAfterS, staleTicksToSafeStop).
+ * The frame's own age is in `extras.bridge_age` (s since it was received). Meanwhile the robot
+ * itself is protected by the server's command deadman.
+ *
+ * Time is injected (docs/style.md 6): `now` (steady s) and `timers` drive the heartbeat, the
+ * link timeout, staleness, the reconnect backoff and the request timeouts, so tests run them on
+ * virtual time (src/clock/VirtualTime.ts); `random` draws the backoff jitter.
  *
  * health$: connected (socket up and authenticated), stale (no state frame for staleAfterS),
  * faults (the server reports safe-stop / e-stopped, or the bridge cannot go on: bad token, a
- * different robot after a reconnect). runLive e-stops its loop on any fault.
+ * different robot after a reconnect). runLive safe-stops its loop on any fault (PROTOCOL.md 6:
+ * after a reconnect the served robot is usually in safe-stop, and the loop joins it there).
  *
  * Reconnects with exponential backoff (0.1 s doubling to 2 s, ±20 % jitter) until close().
  *
@@ -23,11 +30,12 @@ import { BehaviorSubject, Subject } from 'rxjs';
 import { WebSocket } from 'ws';
 import { createObservation, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
+import { realTimers, type TimerHandle, type Timers } from '../../src/clock/Timers.ts';
 import { BridgeError } from './BridgeError.ts';
 import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, type FrameHeader, type StateLayout } from './frames.ts';
-import { parseServerMessage, sameSpec, specFromWire, type ErrorMessage, type HelloMessage, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
-import { CloseCode, ErrorCode, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SUBPROTOCOL, SUBPROTOCOL_PATTERN, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
-import { TOKEN_ENV } from './tokens.ts';
+import { parseServerMessage, type ErrorMessage, type HelloMessage, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
+import { openLink, type Link } from './openLink.ts';
+import { CloseCode, type Role, type RobotState } from './protocol.ts';
 
 export interface BridgeRobotOptions {
   /** Token the server requires for commanding; default $AXON_BRIDGE_TOKEN. */
@@ -42,6 +50,12 @@ export interface BridgeRobotOptions {
   readonly reconnect?: false | { readonly initialS?: number; readonly maxS?: number };
   /** No state frame for this long sets health.stale (s); default max(0.05, 5 state periods). */
   readonly staleAfterS?: number;
+  /** Steady clock (s) for the link's deadlines and the frames' receive stamps; default performance.now(). */
+  readonly now?: () => number;
+  /** Timers for the heartbeat, timeouts and backoff, on `now`'s time; default Node's. */
+  readonly timers?: Timers;
+  /** Uniform [0, 1) draws for the backoff jitter; default Math.random. */
+  readonly random?: () => number;
 }
 
 /** What happens on the link, for logs and tests. */
@@ -64,18 +78,8 @@ const FATAL = new Set(['BRIDGE_AUTH', 'BRIDGE_VERSION', 'BRIDGE_BAD_HELLO', 'BRI
  * BRIDGE_AUTH (token missing or wrong), BRIDGE_BUSY (another client commands), BRIDGE_REFUSED.
  */
 export async function connectBridgeRobot(url: string, options: BridgeRobotOptions = {}): Promise<BridgeRobot> {
-  const link = await openLink(url, options, undefined, options.simReset);
+  const link = await openLink(url, options, undefined, options.simReset, options.timers ?? realTimers);
   return new BridgeRobot(url, options, link);
-}
-
-/** One authenticated socket, as openLink hands it over. */
-interface Link {
-  readonly ws: WebSocket;
-  readonly hello: HelloMessage;
-  readonly spec: RobotSpec;
-  readonly role: Role;
-  /** Messages and frames that arrived after auth, before the robot took the socket over. */
-  readonly backlog: { data: Buffer; isBinary: boolean }[];
 }
 
 export class BridgeRobot implements Robot {
@@ -100,15 +104,21 @@ export class BridgeRobot implements Robot {
   private readonly _h: FrameHeader = { type: 0, seq: 0, time: 0, ack: 0, count: 0, flags: 0 };
   private _latestSeq = 0;
   private _latestTime = 0;
+  /** Receive time of the newest frame (s, on `_now`). */
   private _rxAt = Number.NaN;
   private _lastHeard = 0;
+  private readonly _now: () => number;
+  private readonly _timers: Timers;
+  private readonly _random: () => number;
+  /** The run's clock (useClock); undefined: stamps on `_now`. */
+  private _runNow: (() => number) | undefined;
   private _cmdSeq = 0;
   private _serverState: RobotState;
   private _serverReason = '';
   private _fatal: string | undefined;
   private _closed = false;
-  private _timer: NodeJS.Timeout | undefined;
-  private _reconnectTimer: NodeJS.Timeout | undefined;
+  private _timer: TimerHandle | undefined;
+  private _reconnectTimer: TimerHandle | undefined;
   private _backoff: number;
   private readonly _staleAfterS: number;
   private readonly _waiters = new Set<(m: ServerMessage) => void>();
@@ -117,6 +127,9 @@ export class BridgeRobot implements Robot {
   constructor(url: string, options: BridgeRobotOptions, link: Link) {
     this.url = url;
     this._opts = options;
+    this._now = options.now ?? steadyNow;
+    this._timers = options.timers ?? realTimers;
+    this._random = options.random ?? Math.random;
     // A server that sends base state gives a base-velocity estimate (no silent zeros for base_lin_vel).
     this.spec = link.hello.frame.base ? { ...link.spec, sensors: { ...link.spec.sensors, baseVelocity: true } } : link.spec;
     this._hello = link.hello;
@@ -140,7 +153,7 @@ export class BridgeRobot implements Robot {
     this._staleAfterS = options.staleAfterS ?? Math.max(0.05, 5 / link.hello.rates.stateHz);
     this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: this._faults() });
     this._adopt(link);
-    this._timer = setInterval(() => this._onTimer(), this._hello.heartbeat.intervalS * 1000);
+    this._armTimer();
   }
 
   /** The hello of the current (or last) connection. */
@@ -176,6 +189,15 @@ export class BridgeRobot implements Robot {
     if (this._closed) throw new BridgeError('BRIDGE_CLOSED', this.url, 'robot was closed', 'a new connectBridgeRobot()');
   }
 
+  /**
+   * Stamps observations on the run's clock from now on (runLive gives its loop clock's now): a
+   * frame's time is then the run clock's reading at its receipt. The link's own deadlines stay
+   * on this robot's steady clock.
+   */
+  useClock(now: () => number): void {
+    this._runNow = now;
+  }
+
   observe(): Observation {
     const o = this._obs;
     const l = this._latest;
@@ -194,10 +216,11 @@ export class BridgeRobot implements Robot {
       o.base.linearVelocity.set(l.base.linearVelocity);
       o.base.angularVelocity.set(l.base.angularVelocity);
     }
-    const now = steadyNow();
+    const age = this._now() - this._rxAt;
     o.seq = this._latestSeq;
-    o.time = now;
-    this._age[0] = now - this._rxAt;
+    // Stamped when read off the socket: the receive time, moved onto the run's clock by the age.
+    o.time = this._runNow === undefined ? this._rxAt : this._runNow() - age;
+    this._age[0] = age;
     return o;
   }
 
@@ -210,7 +233,7 @@ export class BridgeRobot implements Robot {
     const n = this.spec.joints.length;
     const buf = Buffer.allocUnsafe(commandBytes(n, commandFlags(cmd)));
     this._cmdSeq = this._cmdSeq >= 0xffffffff ? 1 : this._cmdSeq + 1;
-    encodeCommand(buf, n, this._cmdSeq, steadyNow(), this._latestSeq, cmd);
+    encodeCommand(buf, n, this._cmdSeq, this._now(), this._latestSeq, cmd);
     ws.send(buf, _binary);
     this.counts.commandsSent++;
   }
@@ -239,19 +262,19 @@ export class BridgeRobot implements Robot {
   async close(): Promise<void> {
     if (this._closed) return;
     this._closed = true;
-    if (this._timer) clearInterval(this._timer);
-    if (this._reconnectTimer) clearTimeout(this._reconnectTimer);
+    if (this._timer !== undefined) this._timers.clearTimeout(this._timer);
+    if (this._reconnectTimer !== undefined) this._timers.clearTimeout(this._reconnectTimer);
     const ws = this._ws;
     this._ws = undefined;
     if (ws && ws.readyState === WebSocket.OPEN) {
       if (this._role === 'command') ws.send(JSON.stringify({ type: 'release' }));
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => {
+        const t = this._timers.setTimeout(() => {
           ws.terminate();
           resolve();
-        }, 1000);
+        }, 1);
         ws.once('close', () => {
-          clearTimeout(t);
+          this._timers.clearTimeout(t);
           resolve();
         });
         ws.close(CloseCode.NORMAL, 'client closed');
@@ -265,6 +288,15 @@ export class BridgeRobot implements Robot {
 
   // ---- internals ----
 
+  /** The heartbeat / staleness timer, every heartbeat.intervalS. */
+  private _armTimer(): void {
+    this._timer = this._timers.setTimeout(() => {
+      if (this._closed) return;
+      this._onTimer();
+      this._armTimer();
+    }, this._hello.heartbeat.intervalS);
+  }
+
   private _reconnectInitial(): number {
     const r = this._opts.reconnect;
     return r === false ? 0 : (r?.initialS ?? 0.1);
@@ -277,7 +309,7 @@ export class BridgeRobot implements Robot {
     this._role = link.role;
     this._serverState = link.hello.robotState;
     this._serverReason = link.hello.stateCause ? `${link.hello.stateCause}: ${link.hello.stateReason}` : '';
-    this._lastHeard = steadyNow();
+    this._lastHeard = this._now();
     ws.removeAllListeners('message');
     ws.removeAllListeners('close');
     ws.removeAllListeners('error');
@@ -293,7 +325,7 @@ export class BridgeRobot implements Robot {
   }
 
   private _onMessage(data: Buffer, isBinary: boolean): void {
-    this._lastHeard = steadyNow();
+    this._lastHeard = this._now();
     if (isBinary) {
       const bad = decodeState(data, this._layout, this._h, this._scratch);
       if (bad) {
@@ -336,19 +368,19 @@ export class BridgeRobot implements Robot {
   }
 
   private _scheduleReconnect(): void {
-    if (this._closed || this._fatal !== undefined || this._opts.reconnect === false || this._reconnectTimer) return;
-    const jitter = 0.8 + 0.4 * Math.random();
+    if (this._closed || this._fatal !== undefined || this._opts.reconnect === false || this._reconnectTimer !== undefined) return;
+    const jitter = 0.8 + 0.4 * this._random();
     const delay = this._backoff * jitter;
-    this._reconnectTimer = setTimeout(() => {
+    this._reconnectTimer = this._timers.setTimeout(() => {
       this._reconnectTimer = undefined;
       void this._reconnect();
-    }, delay * 1000);
+    }, delay);
   }
 
   private async _reconnect(): Promise<void> {
     if (this._closed) return;
     try {
-      const link = await openLink(this.url, this._opts, this.spec, undefined);
+      const link = await openLink(this.url, this._opts, this.spec, undefined, this._timers);
       if (this._closed) {
         link.ws.terminate();
         return;
@@ -369,7 +401,7 @@ export class BridgeRobot implements Robot {
 
   private _onTimer(): void {
     const ws = this._ws;
-    const now = steadyNow();
+    const now = this._now();
     if (ws && ws.readyState === WebSocket.OPEN) {
       if (now - this._lastHeard > this._hello.heartbeat.timeoutS) {
         ws.terminate(); // 'close' follows: reconnect
@@ -392,7 +424,7 @@ export class BridgeRobot implements Robot {
   private _emitHealth(): void {
     if (this._closed) return;
     const connected = this.connected;
-    const stale = !connected || !(steadyNow() - this._rxAt <= this._staleAfterS);
+    const stale = !connected || !(this._now() - this._rxAt <= this._staleAfterS);
     this.health$.next({ connected, stale, faults: this._faults() });
   }
 
@@ -410,166 +442,16 @@ export class BridgeRobot implements Robot {
           resolve(m as StatusMessage);
         }
       };
-      const t = setTimeout(() => {
+      const t = this._timers.setTimeout(() => {
         finish();
         reject(new BridgeError('BRIDGE_TIMEOUT', this.url, `no answer to ${(msg as { type: string }).type} within 2 s`));
-      }, 2000);
+      }, 2);
       const finish = () => {
-        clearTimeout(t);
+        this._timers.clearTimeout(t);
         this._waiters.delete(done);
       };
       this._waiters.add(done);
       ws.send(JSON.stringify(msg));
     });
   }
-}
-
-/**
- * Opens one socket: handshake, hello check, auth, optional sim reset, first state frame.
- * `expectSpec`: on a reconnect, the robot must be the same one.
- */
-function openLink(url: string, o: BridgeRobotOptions, expectSpec: RobotSpec | undefined, simReset: { readonly seed?: number } | undefined): Promise<Link> {
-  const role: Role = o.role ?? 'command';
-  const token = o.token ?? process.env[TOKEN_ENV];
-  const timeoutS = o.connectTimeoutS ?? 5;
-  return new Promise<Link>((resolve, reject) => {
-    let ws: WebSocket;
-    try {
-      ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000 });
-    } catch (e) {
-      reject(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://host:port'));
-      return;
-    }
-    let settled = false;
-    let hello: HelloMessage | undefined;
-    let spec: RobotSpec | undefined;
-    let granted: Role | undefined;
-    let phase: 'hello' | 'auth' | 'sim_reset' | 'first_frame' = 'hello';
-    const backlog: Link['backlog'] = [];
-    const fail = (e: BridgeError) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      ws.removeAllListeners();
-      ws.on('error', () => {});
-      ws.terminate();
-      reject(e);
-    };
-    const timer = setTimeout(
-      () => fail(new BridgeError('BRIDGE_TIMEOUT', url, `no ${phase === 'hello' ? 'hello' : phase.replace('_', ' ')} within ${timeoutS} s`, 'an axon bridge server answering')),
-      timeoutS * 1000,
-    );
-    const succeed = () => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      resolve({ ws, hello: hello!, spec: spec!, role: granted!, backlog });
-    };
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body.length < 4096 ? (body += d) : undefined));
-      res.on('end', () => {
-        const versions = String(res.headers[VERSIONS_HEADER] ?? '');
-        if (res.statusCode === HTTP_VERSION_MISMATCH) {
-          let text = body.trim();
-          try {
-            text = (JSON.parse(body) as { text?: string }).text ?? text;
-          } catch {
-            /* plain text body */
-          }
-          fail(new BridgeError('BRIDGE_VERSION', url, `protocol version mismatch: ${text || `server speaks ${versions || 'another version'}`}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
-        } else fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`, 'an axon bridge server'));
-      });
-      res.on('error', () => fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`)));
-    });
-    ws.on('error', (e: Error & { code?: string }) => {
-      const m = /Server sent no subprotocol|Server sent an invalid subprotocol/.test(e.message);
-      if (m) fail(new BridgeError('BRIDGE_VERSION', url, `server did not accept subprotocol ${SUBPROTOCOL} (${e.message})`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
-      else fail(new BridgeError('BRIDGE_CONNECT', url, `cannot connect: ${e.code ?? e.message}`, 'an axon bridge server listening there'));
-    });
-    ws.on('close', (code, reason) => {
-      const r = reason.toString();
-      if (code === CloseCode.AUTH_FAILED) fail(new BridgeError('BRIDGE_AUTH', url, `wrong token (server closed the link: ${r})`, 'the token the server was started with', ErrorCode.AUTH_FAILED));
-      else fail(new BridgeError('BRIDGE_CONNECT', url, `server closed the link during ${phase.replace('_', ' ')} (${code}${r ? ` ${r}` : ''})`));
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (settled) {
-        // Several frames can arrive in one read: keep those after the first frame for the robot.
-        backlog.push({ data, isBinary });
-        return;
-      }
-      if (phase === 'hello') {
-        if (isBinary) return fail(new BridgeError('BRIDGE_BAD_HELLO', url, 'first message is binary', 'a JSON hello'));
-        const m = parseServerMessage(data.toString('utf8'));
-        if (!m || m.type !== 'hello') return fail(new BridgeError('BRIDGE_BAD_HELLO', url, `first message is not a hello (${data.toString('utf8').slice(0, 80)})`, '{"type":"hello",...}'));
-        const h = m as HelloMessage;
-        if (h.protocol !== PROTOCOL_VERSION) {
-          const sub = typeof h.subprotocol === 'string' && SUBPROTOCOL_PATTERN.test(h.subprotocol) ? ` (${h.subprotocol})` : '';
-          return fail(
-            new BridgeError('BRIDGE_VERSION', url, `server speaks protocol version ${JSON.stringify(h.protocol)}${sub}, this client ${PROTOCOL_VERSION}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH),
-          );
-        }
-        try {
-          spec = specFromWire(h.robot);
-          checkHello(h, url, spec);
-        } catch (e) {
-          return fail(e as BridgeError);
-        }
-        if (expectSpec && !sameSpec(expectSpec, spec))
-          return fail(new BridgeError('BRIDGE_ROBOT_CHANGED', url, `serves robot "${spec.name}" now, not the "${expectSpec.name}" this client was connected to`, 'the same robot after a reconnect'));
-        hello = h;
-        phase = 'auth';
-        ws.send(JSON.stringify(token === undefined ? { type: 'auth', role } : { type: 'auth', role, token }));
-        return;
-      }
-      if (isBinary) {
-        if (phase === 'first_frame') {
-          backlog.push({ data, isBinary });
-          succeed();
-        }
-        return; // frames before auth / reset completes are not this session's yet
-      }
-      const m = parseServerMessage(data.toString('utf8'));
-      if (!m) return;
-      if (m.type === 'error') {
-        const code =
-          m.code === ErrorCode.AUTH_REQUIRED || m.code === ErrorCode.AUTH_FAILED ? 'BRIDGE_AUTH' : m.code === ErrorCode.COMMANDER_BUSY ? 'BRIDGE_BUSY' : phase === 'auth' ? 'BRIDGE_AUTH' : 'BRIDGE_REFUSED';
-        const hint = m.code === ErrorCode.AUTH_REQUIRED && token === undefined ? ` (no token given: pass --token or set ${TOKEN_ENV})` : '';
-        return fail(BridgeError.fromServer(code, url, m.code, `${m.text}${hint}`));
-      }
-      if (phase === 'auth' && m.type === 'auth_ok') {
-        granted = m.role;
-        if (role === 'command' && granted !== 'command') return; // COMMANDER_BUSY error came (or comes) with it
-        if (simReset && hello!.sim && role === 'command') {
-          phase = 'sim_reset';
-          ws.send(JSON.stringify(simReset.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: simReset.seed }));
-        } else phase = 'first_frame';
-        return;
-      }
-      if (m.type === 'status') hello = { ...hello!, robotState: m.robotState, stateCause: m.cause, stateReason: m.reason };
-      if (phase === 'sim_reset' && m.type === 'status' && m.cause === 'sim_reset') {
-        phase = 'first_frame';
-        return;
-      }
-      if (phase === 'first_frame') backlog.push({ data, isBinary });
-    });
-  });
-}
-
-function checkHello(h: HelloMessage, url: string, spec: RobotSpec): void {
-  const bad = (field: string, expected: string): never => {
-    throw new BridgeError('BRIDGE_BAD_HELLO', `${url} hello.${field}`, 'cannot be used', expected);
-  };
-  const pos = (x: unknown) => typeof x === 'number' && Number.isFinite(x) && x > 0;
-  if (typeof h.rates !== 'object' || h.rates === null || !pos(h.rates.loopHz) || !pos(h.rates.stateHz)) bad('rates', '{ loopHz > 0, stateHz > 0 }');
-  const f = h.frame;
-  if (typeof f !== 'object' || f === null || typeof f.imu !== 'boolean' || typeof f.base !== 'boolean' || f.contacts !== spec.sensors.contacts.length)
-    bad('frame', `{ imu: boolean, contacts: ${spec.sensors.contacts.length}, base: boolean }`);
-  if (f.imu !== spec.sensors.imu) bad('frame.imu', `${spec.sensors.imu}, as robot.sensors.imu`);
-  const hb = h.heartbeat;
-  if (typeof hb !== 'object' || hb === null || !pos(hb.intervalS) || !pos(hb.timeoutS) || hb.timeoutS <= hb.intervalS) bad('heartbeat', '{ intervalS > 0, timeoutS > intervalS }');
-  if (!pos(h.commandTimeoutS)) bad('commandTimeoutS', 'a number > 0 (s)');
-  if (!['idle', 'running', 'degraded', 'safe-stop', 'e-stopped'].includes(h.robotState)) bad('robotState', 'idle | running | degraded | safe-stop | e-stopped');
-  if (typeof h.sim !== 'boolean') bad('sim', 'a boolean');
 }

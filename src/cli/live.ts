@@ -11,6 +11,7 @@ import type { SafetyConfig } from '../safety/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
+import type { Clock } from '../clock/types.ts';
 import { openSession, runSessionLive, type EpisodeWorldModel, type SessionLoop, type SessionWorldModel, type WorldModelOptions } from '../session/index.ts';
 
 export interface LiveOptions {
@@ -38,6 +39,8 @@ export interface LiveOptions {
   readonly seed?: number;
   /** `command`: the run's velocity command source (set it off the tick to change the command live); `parts`: hook and rollouts for a viewer or recorder. */
   readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, command: VelocityCommand, parts: SessionLoop) => void;
+  /** The loop clock (default a WallClock at the policy's period); tests pass a VirtualClock. Given a period that is not the policy's, the run is refused. */
+  readonly clock?: Clock;
 }
 
 export interface LiveResult {
@@ -73,6 +76,7 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
     ...(o.safety ? { safety: o.safety } : {}),
     ...(o.handleSignals !== undefined ? { handleSignals: o.handleSignals } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
+    ...(o.clock ? { clock: o.clock } : {}),
     onLoop: (parts) => o.onLoop?.(parts.loop, parts.safety, session.command, parts),
   });
   return {

@@ -115,6 +115,12 @@ export interface Robot {
   observe(): Observation;
   command(cmd: JointCommand): void;
   close(): Promise<void>;
+  /**
+   * Optional, for a robot that keeps its own time (hardware, a bridge): stamp observations (the
+   * moment the data was read) and events on the run's clock `now` (s) from here on, so that every
+   * event of a run is on one clock. The live runner calls it with its loop clock before the loop.
+   */
+  useClock?(now: () => number): void;
 }
 
 /** A robot whose time the caller drives (lockstep): the sim clock calls step(). */

@@ -2,12 +2,24 @@
  * A session run in real time on a Robot that keeps its own time (hardware, a bridge): wall
  * clock, soft start, and every way out — duration, Ctrl-C, a robot fault — ends with the robot
  * commanded into its safe state before it is closed.
+ *
+ * One clock for the run: the loop clock's time (s since the loop started) stamps the ticks, the
+ * supervisor's events, the stops this runner makes, and — through Robot.useClock — the robot's
+ * observations and events. Tests inject a VirtualClock (src/clock/VirtualTime.ts).
+ *
+ * Stops: Ctrl-C / SIGTERM is an operator e-stop; a robot fault (health$.faults) during the run is
+ * a protective safe-stop with the fault as its reason, the state the robot itself is in (a bridge
+ * server's deadman or commander-lost stop, PROTOCOL.md 6). A loop already stopped (a
+ * stale-observation safe-stop first) stays as it is, so the end state does not depend on which
+ * side noticed first. A robot faulted before the loop arms is e-stopped: the loop never arms.
  */
 import type { Subscription } from 'rxjs';
 import type { Robot } from '../core/robot.ts';
 import type { SafetyConfig } from '../safety/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { WallClock } from '../clock/WallClock.ts';
+import type { Clock } from '../clock/types.ts';
+import { AxonError } from '../core/errors.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import type { Session, SessionLoop } from './Session.ts';
 import type { EpisodeWorldModel } from './worldModel.ts';
@@ -22,6 +34,8 @@ export interface LiveRunOptions {
   readonly seed?: number;
   /** Attach what watches the run (viewer, recorder, counters): called before the loop runs. */
   readonly onLoop?: (parts: SessionLoop) => void;
+  /** The loop clock, at the session's period; default a WallClock. Tests pass a VirtualClock. */
+  readonly clock?: Clock;
 }
 
 export interface LiveRunResult {
@@ -37,28 +51,37 @@ export interface LiveRunResult {
 /** Runs `session` once on wall-clock time, then closes it (policy, world model, robot). */
 export async function runSessionLive<R extends Robot>(session: Session<R>, o: LiveRunOptions): Promise<LiveRunResult> {
   const { robot, period } = session;
-  const clock = new WallClock(period);
+  const clock = o.clock ?? new WallClock(period);
   const subs: Subscription[] = [];
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let endedBy: LiveRunResult['endedBy'] = 'duration';
+  let lastSeq = 0; // the newest tick's seq, for events made off the tick
   const onSignal = () => {
     endedBy = 'signal';
-    safety?.estop('operator interrupt (signal)', clock.now(), 0);
+    safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };
   try {
+    if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
+    robot.useClock?.(() => clock.now());
     const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), seed: o.seed, stopOnTerminate: false, safety: { softStartS: 1, ...o.safety } });
     loop = parts.loop;
     safety = parts.safety;
     const s = safety;
     subs.push(
+      parts.loop.records$.subscribe((rec) => {
+        lastSeq = rec.seq;
+      }),
       robot.health$.subscribe((h) => {
         if (h.faults.length > 0) endedBy = 'fault'; // also after a safe-stop (a bus gone silent)
-        if (h.faults.length > 0 && s.state !== 'e-stopped' && s.state !== 'safe-stop') {
-          s.estop(`robot fault: ${h.faults.join('; ')}`, clock.now(), 0);
-        }
+        if (h.faults.length === 0) return;
+        const why = `robot fault: ${h.faults.join('; ')}`;
+        // Before the loop arms (a robot already faulted at connect) only e-stopped keeps it from
+        // arming; once armed, a fault is a protective safe-stop, latched until an operator reset.
+        if (!s.armed) s.estop(why, clock.now(), lastSeq);
+        else if (s.state !== 'e-stopped' && s.state !== 'safe-stop') s.safeStop(why, clock.now(), lastSeq);
       }),
     );
     // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.
