@@ -86,6 +86,8 @@ export interface BridgeServerOptions {
   readonly safety?: Partial<SafetyConfig>;
   /** Free text in the hello's `server` field. */
   readonly serverName?: string;
+  /** The hello's `engine`: physics engine of a simulated robot ("cannon", "mujoco"); default null. */
+  readonly engine?: string;
   /**
    * The server's steady clock (s, origin arbitrary): loop steps, the deadman, heartbeat timeouts
    * and every time it reports. Default performance.now(). Tests inject virtual time.
@@ -149,6 +151,7 @@ export class BridgeServer {
 
   private _port = 0;
   private readonly _serverName: string;
+  private readonly _engine: string | null;
   private readonly _paced: boolean;
   private readonly _stats = new ServerStats();
   private readonly _conns: Connections;
@@ -193,6 +196,7 @@ export class BridgeServer {
       throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${this.heartbeatTimeoutS} s is not longer than the interval ${this.heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
     this._paced = o.paced ?? true;
     this._serverName = o.serverName ?? 'axon';
+    this._engine = o.engine ?? null;
 
     const spec = robot.spec;
     this.layout = stateLayoutFor(spec, o.sendBase ?? this.sim);
@@ -381,6 +385,7 @@ export class BridgeServer {
       client: c.id,
       robot: specToWire(this.robot.spec),
       sim: this.sim,
+      engine: this._engine,
       rates: { loopHz: this.loopHz, stateHz: this.stateHz },
       frame: { imu: this.layout.imu, contacts: this.layout.contacts, base: this.layout.base },
       heartbeat: { intervalS: this.heartbeatIntervalS, timeoutS: this.heartbeatTimeoutS },

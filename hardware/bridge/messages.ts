@@ -7,7 +7,7 @@ import type { ControlMode, JointSpec, JointType, RobotSpec } from '../../src/cor
 import { BridgeError } from './BridgeError.ts';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorCode, type Role, type RobotState, type StateCause } from './protocol.ts';
-import { CLIENT_MESSAGE_SCHEMAS } from './schemas.ts';
+import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema } from './schemas.ts';
 
 /**
  * A JointSpec as sent: an unbounded limit (lower/upper of a continuous joint, an unlimited
@@ -28,6 +28,8 @@ export interface HelloMessage {
   readonly robot: WireRobotSpec;
   /** True when the robot is a simulation (sim_reset is served). */
   readonly sim: boolean;
+  /** Physics engine of a simulated robot ("cannon", "mujoco"), null for hardware; absent from older servers (read it with helloEngine). */
+  readonly engine?: string | null;
   /** Loop rate: physics steps per second (simulation) or read/write cycles (hardware); state frame rate. */
   readonly rates: { readonly loopHz: number; readonly stateHz: number };
   /** Blocks every state frame carries (fixes its flags and length). */
@@ -180,6 +182,17 @@ export function parseServerMessage(text: string): ServerMessage | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The hello's physics engine, checked against HelloEngineSchema: a lower-case name for a
+ * simulation, null for hardware or a server that does not send the field.
+ * @throws BridgeError BRIDGE_BAD_HELLO naming `hello.engine`
+ */
+export function helloEngine(h: { readonly engine?: unknown }, where = ''): string | null {
+  if (h.engine === undefined) return null;
+  if (!Value.Check(HelloEngineSchema, h.engine)) throw new BridgeError('BRIDGE_BAD_HELLO', `${where ? `${where} ` : ''}hello.engine`, `cannot be used (${JSON.stringify(h.engine)?.slice(0, 40)})`, 'null or a lower-case engine name such as "cannon" or "mujoco"');
+  return h.engine as string | null;
 }
 
 // ---- RobotSpec on the wire ----

@@ -40,6 +40,13 @@ export const SimResetSchema = Type.Object(
 );
 export const StatsRequestSchema = Type.Object({ type: Type.Literal('stats') }, { title: 'stats' });
 
+/**
+ * The hello's `engine` (server -> client): the physics engine of a simulated robot, lower-case
+ * (`cannon` for cannon-es, `mujoco` for MuJoCo), or null for a real robot. A server from before
+ * the field sends none; the client reads that as null.
+ */
+export const HelloEngineSchema = Type.Union([Type.Null(), Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' })], { title: 'hello.engine' });
+
 /** Each client message type and its schema. */
 export const CLIENT_MESSAGE_SCHEMAS: Readonly<Record<string, TObject>> = {
   auth: AuthSchema,

@@ -67,6 +67,7 @@ export function bridgeCommand() {
         observeWithoutToken: !o.observeNeedsToken,
         spinMarginS: o.spinMs / 1000,
         serverName: `axon 0.1.0 (axon bridge --sim, ${engine})`,
+        engine: o.physics,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const n = robot.spec.joints.length;

@@ -311,7 +311,7 @@ async function simOverBridge(o: {
       const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
       const manifest = loadModelFolder(o.policy!).manifest;
       if (o.record) {
-        const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot };
+        const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}) };
         const wmManifest = worldModel ? loadModelFolder(worldModel.dir).manifest : undefined;
         recorder = attachRecorder(loop, { spec: robot.spec, manifest, worldModelManifest: wmManifest, period: 1 / manifest.control_hz, run, command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
       }
@@ -351,13 +351,13 @@ async function simOverBridge(o: {
     ...(o.async ? { async_policy: asyncSummary(age) } : {}),
     ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),
     ended_by: r.endedBy,
-    bridge: { url: o.robot, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
+    bridge: { url: o.robot, engine: robot.hello.engine ?? null, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
   };
   if (o.json) console.log(JSON.stringify(summary));
   else {
     console.log(`ticks ${summary.ticks} at ${summary.loop.rate_hz} Hz, period error µs p99 ${summary.loop.period_error_us.p99}, overruns ${summary.loop.overruns}`);
     if (e) console.log(`episode: return ${summary.episode.return}, ${e.success ? 'success' : 'failed'}`);
-    console.log(`safety: ${summary.safety.state}; bridge: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out, ${summary.bridge.reconnects} reconnects`);
+    console.log(`safety: ${summary.safety.state}; bridge${summary.bridge.engine ? ` (${summary.bridge.engine === 'mujoco' ? 'MuJoCo' : summary.bridge.engine === 'cannon' ? 'cannon-es' : summary.bridge.engine})` : ''}: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out, ${summary.bridge.reconnects} reconnects`);
     if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}`);
   }
 }
