@@ -6,13 +6,18 @@
  * Deterministic under the seed in either engine: same seed and engine, same bytes in model.onnx.
  *
  *   npx tsx models/train/cartpole.ts [--seed 1] [--out models/cartpole-balance] [--iterations 150]
- *     [--physics cannon|mujoco]
+ *     [--physics cannon|mujoco] [--init models/cartpole-balance]
+ *
+ * `--init DIR` fine-tunes: ARS starts from that model folder's weights (a cartpole-balance model:
+ * same observation, action and network) instead of small random ones.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createTask, randomize } from '../../sim/index.ts';
-import { validateManifest, observationSize, actionSize, type ModelManifest } from '../../src/model/manifest.ts';
+import { validateManifest, observationSize, actionSize, loadModelFolder, type ModelManifest } from '../../src/model/manifest.ts';
+import { UsageError } from '../../src/core/errors.ts';
+import { readMlpWeights } from './onnx/readMlp.ts';
 import { Mlp } from './mlp.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { ars } from './ars.ts';
@@ -26,7 +31,7 @@ import { sessions, createSessionRobot, parsePhysics, type PhysicsEngine } from '
 /** Eval in axon's own simulator. */
 const runEval = (o: EvalOptions): Promise<EvalSummary> => runEvalWith(o, sessions);
 
-export const cartpoleManifest = (seed: number, physics: PhysicsEngine = 'cannon'): ModelManifest =>
+export const cartpoleManifest = (seed: number, physics: PhysicsEngine = 'cannon', init?: string): ModelManifest =>
   validateManifest({
     schema: 'axon.model/1',
     name: 'cartpole-balance',
@@ -42,7 +47,7 @@ export const cartpoleManifest = (seed: number, physics: PhysicsEngine = 'cannon'
       ],
     },
     action: { type: 'joint_effort', joints: ['slider'], scale: 20, clip: 1 },
-    provenance: { script: 'models/train/cartpole.ts', seed, command: `npx tsx models/train/cartpole.ts --seed ${seed}${physicsFlag(physics)}` },
+    provenance: { script: 'models/train/cartpole.ts', seed, command: `npx tsx models/train/cartpole.ts --seed ${seed}${physicsFlag(physics)}${init !== undefined ? ` --init ${init}` : ''}` },
   });
 
 export interface TrainOptions {
@@ -52,17 +57,29 @@ export interface TrainOptions {
   readonly episodeS: number;
   /** Physics engine of the rollouts (default cannon-es). */
   readonly physics?: PhysicsEngine;
+  /** A cartpole-balance model folder to start from (fine-tuning); absent: small random weights. */
+  readonly init?: string;
   readonly log?: (line: string) => void;
+}
+
+/** The weights of the cartpole-balance model in `dir`, for `mlp`; UsageError naming --init when it is another kind of model. */
+function initialWeights(dir: string, mlp: Mlp, manifest: ModelManifest): Float32Array {
+  const folder = loadModelFolder(dir);
+  const same = (m: ModelManifest) => JSON.stringify([m.robot, m.joints, m.control_hz, m.observation, m.action]);
+  if (same(folder.manifest) !== same(manifest))
+    throw new UsageError('--init', `${dir} is not a cartpole-balance model (robot, joints, rate, observation or action differ)`, 'a folder written by models/train/cartpole.ts');
+  readMlpWeights(readFileSync(folder.onnxPath), mlp, folder.onnxPath);
+  return mlp.getParams();
 }
 
 export async function trainCartpole(o: TrainOptions): Promise<{ mlp: Mlp; manifest: ModelManifest }> {
   const physics = o.physics ?? 'cannon';
-  const manifest = cartpoleManifest(o.seed, physics);
+  const manifest = cartpoleManifest(o.seed, physics, o.init);
+  const mlp = new Mlp([observationSize(manifest), 16, actionSize(manifest)], 'tanh', 'tanh', new Rng(o.seed));
+  // Start from small weights: a near-zero push, so early rollouts are informative (or from --init's).
+  const theta = o.init !== undefined ? initialWeights(o.init, mlp, manifest) : Float32Array.from(mlp.params, (w) => 0.1 * w);
   const robot = await createSessionRobot('cartpole', physics);
   const rollout = new Rollout(robot, createTask('cartpole'), manifest);
-  const mlp = new Mlp([observationSize(manifest), 16, actionSize(manifest)], 'tanh', 'tanh', new Rng(o.seed));
-  // Start from small weights: a near-zero push, so early rollouts are informative.
-  const theta = Float32Array.from(mlp.params, (w) => 0.1 * w);
   const ticks = Math.round(o.episodeS * manifest.control_hz);
   // Shaping: keep the cart near the centre and the pole still, on top of the task's 1 per tick.
   const shaping = (q: Float32Array, v: Float32Array, a: Float32Array) => -(0.05 * q[0] * q[0] + 0.5 * q[1] * q[1] + 0.01 * v[0] * v[0] + 0.01 * a[0] * a[0]);
@@ -86,9 +103,9 @@ export async function trainCartpole(o: TrainOptions): Promise<{ mlp: Mlp; manife
 }
 
 /** Trains, writes model.onnx + manifest.json into `out`, evaluates like `axon eval` and writes the README. */
-export async function buildCartpoleModel(seed: number, out: string, iterations = 150, log: (l: string) => void = console.log, physics: PhysicsEngine = 'cannon'): Promise<void> {
+export async function buildCartpoleModel(seed: number, out: string, iterations = 150, log: (l: string) => void = console.log, physics: PhysicsEngine = 'cannon', init?: string): Promise<void> {
   const t0 = performance.now();
-  const { mlp, manifest } = await trainCartpole({ seed, iterations, episodesPerEval: 2, episodeS: 5, physics, log });
+  const { mlp, manifest } = await trainCartpole({ seed, iterations, episodesPerEval: 2, episodeS: 5, physics, log, ...(init !== undefined ? { init } : {}) });
   const trainS = (performance.now() - t0) / 1000;
   mkdirSync(out, { recursive: true });
   const sha = await writeOnnxFile(join(out, 'model.onnx'), mlpToOnnx(mlp, { inputName: 'obs', outputName: 'action', docString: 'axon cartpole-balance: ARS-trained MLP, see models/train/cartpole.ts' }));
@@ -101,13 +118,15 @@ export async function buildCartpoleModel(seed: number, out: string, iterations =
   log(`eval: success_rate ${trained.success_rate} (zero-action baseline ${zero.success_rate})`);
   const withEval = validateManifest({ ...manifest, provenance: { ...manifest.provenance, eval: { command: `npx axon eval --robot cartpole --policy ${out} --episodes 100 --randomize --seed 1${physicsFlag(physics)} --json`, success_rate: trained.success_rate, mean_return: trained.mean_return, zero_action_success_rate: zero.success_rate } } });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(withEval, null, 2) + '\n');
-  writeFileSync(join(out, 'README.md'), cartpoleReadme(seed, iterations, sha, trained, zero, out, physics));
+  writeFileSync(join(out, 'README.md'), cartpoleReadme(seed, iterations, sha, trained, zero, out, physics, init));
 }
 
-function cartpoleReadme(seed: number, iterations: number, sha: string, trained: EvalSummary, zero: EvalSummary, out: string, physics: PhysicsEngine): string {
+function cartpoleReadme(seed: number, iterations: number, sha: string, trained: EvalSummary, zero: EvalSummary, out: string, physics: PhysicsEngine, init?: string): string {
   const flag = physicsFlag(physics);
-  // cannon-es: `npm run models` made the shipped folder; MuJoCo: the script with its flags.
-  const made = physics === 'cannon' ? `\`npm run models\` (or \`npx tsx models/train/cartpole.ts --seed ${seed}\`)` : `\`npx tsx models/train/cartpole.ts --seed ${seed}${flag} --out ${out}\``;
+  const shipped = physics === 'cannon' && init === undefined;
+  // The shipped folder: `npm run models` made it; otherwise the script with its flags.
+  const made = shipped ? `\`npm run models\` (or \`npx tsx models/train/cartpole.ts --seed ${seed}\`)` : `\`npx tsx models/train/cartpole.ts --seed ${seed}${flag}${init !== undefined ? ` --init ${init}` : ''} --iterations ${iterations} --out ${out}\``;
+  const start = init !== undefined ? `, starting from the weights of \`${init}\`` : '';
   return `# cartpole-balance
 
 A 4 -> 16 -> 1 tanh MLP (97 parameters) that balances the pole of \`sim/robots/cartpole.urdf\` by
@@ -116,7 +135,7 @@ pushing the cart: observation \`joint_pos\` (cart x, pole angle) and \`joint_vel
 
 ## How it was made
 ${made}: Augmented Random Search
-(Mania et al. 2018, V1-t: 8 directions, top 4, step 0.02, noise 0.03, ${iterations} iterations), each
+(Mania et al. 2018, V1-t: 8 directions, top 4, step 0.02, noise 0.03, ${iterations} iterations${start}), each
 evaluation 2 randomised 5 s episodes in axon's own ${engineName(physics)} cartpole, through the same observation
 builder, action mapper and safety supervisor as the runtime. Reward: the task's 1 per tick upright
 plus a small shaping cost on cart position, pole angle, cart speed and effort. Deterministic under
@@ -128,14 +147,15 @@ pole within ±12° and cart within ±2.4 m for the whole episode):
 
 | policy | command | success_rate | mean_return |
 |---|---|---|---|
-| cartpole-balance | \`npx axon eval --robot cartpole --policy ${physics === 'cannon' ? 'models/cartpole-balance' : out} --episodes 100 --randomize --seed 1${flag} --json\` | ${trained.success_rate} | ${trained.mean_return} |
+| cartpole-balance | \`npx axon eval --robot cartpole --policy ${shipped ? 'models/cartpole-balance' : out} --episodes 100 --randomize --seed 1${flag} --json\` | ${trained.success_rate} | ${trained.mean_return} |
 | zero action (baseline) | same with \`--zero-policy\` | ${zero.success_rate} | ${zero.mean_return} |
 `;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'models/cartpole-balance' }, iterations: { type: 'string', default: '150' }, physics: { type: 'string', default: 'cannon' } } });
-  await buildCartpoleModel(Number(values.seed), values.out!, Number(values.iterations), console.log, parsePhysics(values.physics!));
+/** The script's command line (`args`: the flags, default the process's). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
+  const { values } = parseArgs({ args, options: { seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'models/cartpole-balance' }, iterations: { type: 'string', default: '150' }, physics: { type: 'string', default: 'cannon' }, init: { type: 'string' } } });
+  await buildCartpoleModel(Number(values.seed), values.out!, Number(values.iterations), console.log, parsePhysics(values.physics!), values.init);
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, main);
+if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, () => main());

@@ -293,8 +293,10 @@ less than 0.7 rad for the whole episode).
 `;
 }
 
-async function main(): Promise<void> {
+/** The script's command line (`args`: the flags, default the process's). */
+export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
   const { values } = parseArgs({
+    args,
     options: {
       seed: { type: 'string', default: '1' },
       out: { type: 'string', default: 'models/humanoid-balance' },
@@ -307,4 +309,4 @@ async function main(): Promise<void> {
   await buildHumanoidModel(Number(values.seed), values.out!, { iterations: Number(values.iterations), workers: Number(values.workers), evalEpisodes: Number(values['eval-episodes']), physics: parsePhysics(values.physics!) });
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, main);
+if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, () => main());

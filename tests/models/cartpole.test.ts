@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
-import { trainCartpole, cartpoleManifest } from '../../models/train/cartpole.ts';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it, vi } from 'vitest';
+import { trainCartpole, cartpoleManifest, main } from '../../models/train/cartpole.ts';
+import { runScript } from '../../models/train/script.ts';
 import { mlpToOnnx, sha256Hex } from '../../models/train/onnx/writeOnnx.ts';
 import { parsePhysics } from '../../sim/session/index.ts';
 import { UsageError } from '../../src/core/errors.ts';
@@ -35,12 +36,28 @@ describe('cartpole training', () => {
     expect(cannon.manifest).toEqual(cartpoleManifest(7));
   });
 
-  it('refuses an unknown --physics with a usage error naming the flag and the engines', () => {
+  it('fine-tunes from a model folder (--init): zero iterations give back the shipped model byte for byte', async () => {
+    const { mlp, manifest } = await trainCartpole({ seed: 1, iterations: 0, episodesPerEval: 1, episodeS: 1, physics: 'mujoco', init: 'models/cartpole-balance' });
+    const bytes = mlpToOnnx(mlp, { inputName: 'obs', outputName: 'action', docString: 'axon cartpole-balance: ARS-trained MLP, see models/train/cartpole.ts' });
+    expect(Buffer.from(bytes).equals(readFileSync('models/cartpole-balance/model.onnx'))).toBe(true);
+    expect(manifest.provenance?.command).toBe('npx tsx models/train/cartpole.ts --seed 1 --physics mujoco --init models/cartpole-balance');
+    await expect(trainCartpole({ seed: 1, iterations: 0, episodesPerEval: 1, episodeS: 1, init: 'models/humanoid-balance' })).rejects.toThrow(/--init: models\/humanoid-balance is not a cartpole-balance model/);
+  });
+
+  it('refuses an unknown --physics with a usage error naming the flag and the engines', async () => {
     expect(() => parsePhysics('bullet')).toThrow(UsageError);
     expect(() => parsePhysics('bullet')).toThrow(/--physics: unknown physics engine "bullet" \(expected one of cannon, mujoco\)/);
     expect(parsePhysics('mujoco')).toBe('mujoco');
-    const r = spawnSync(process.execPath, ['--import', 'tsx', 'models/train/cartpole.ts', '--physics', 'bullet', '--out', '/nonexistent/never-written'], { encoding: 'utf8', timeout: 60_000 });
-    expect(r.status).toBe(2);
-    expect(r.stderr.trim()).toBe('cartpole.ts: error [CLI_USAGE]: --physics: unknown physics engine "bullet" (expected one of cannon, mujoco)');
+    // The script's entry: one line naming the flag and the engines, exit code 2 (as the axon CLI), nothing written.
+    const written: string[] = [];
+    const write = vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => (written.push(String(chunk)), true));
+    try {
+      await runScript('file:///x/models/train/cartpole.ts', () => main(['--physics', 'bullet', '--out', '/nonexistent/never-written']));
+      expect(process.exitCode).toBe(2);
+    } finally {
+      write.mockRestore();
+      process.exitCode = undefined;
+    }
+    expect(written).toEqual(['cartpole.ts: error [CLI_USAGE]: --physics: unknown physics engine "bullet" (expected one of cannon, mujoco)\n']);
   });
 });

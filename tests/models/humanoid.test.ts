@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { makeObjective, humanoidManifest } from '../../models/train/humanoid.ts';
+import { makeObjective, humanoidManifest, main } from '../../models/train/humanoid.ts';
 import { runEval } from '../../src/cli/evaluate.ts';
 import { loadModelFolder, observationSize, actionSize } from '../../src/model/manifest.ts';
 import { createSimRobot } from '../../sim/index.ts';
@@ -40,5 +40,9 @@ describe('humanoid-balance', () => {
     expect(f(p, 11)).toBe(f(p, 11));
     expect(f(p, 11)).not.toBe(cannon(p, 11));
     expect(f(p, 11)).toBeGreaterThan(0);
+  });
+
+  it('the training script refuses an unknown --physics before training, naming the flag and the engines', async () => {
+    await expect(main(['--physics', 'MuJoCo', '--out', '/nonexistent/never-written'])).rejects.toThrow('--physics: unknown physics engine "MuJoCo" (expected one of cannon, mujoco)');
   });
 });
