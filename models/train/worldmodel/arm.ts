@@ -141,23 +141,20 @@ export async function buildArmWm(seed: number, out: string, epochs = 20, log: (l
   const plans: EpisodePlan[] = [];
   for (let e = 0; e < 120; e++) plans.push({ seed: (seed * 1_000_003 + e) >>> 0, ticks: 100, init, controller: randomTargets });
   for (let e = 0; e < 60; e++) plans.push({ seed: (seed * 1_000_003 + 500_000 + e) >>> 0, ticks: 100, init, controller: noisyPose });
-  try {
-    return await trainWorldModel({
-      robot,
-      base: armWmManifest(seed),
-      plans,
-      angles: [],
-      constraints: armConstraints(robot),
-      hidden: [64, 64],
-      epochs,
-      seed,
-      out,
-      log,
-      validate: validateManifest,
-    });
-  } finally {
-    await robot.close();
-  }
+  // The training's session owns the robot and closes it.
+  return trainWorldModel({
+    robot,
+    base: armWmManifest(seed),
+    plans,
+    angles: [],
+    constraints: armConstraints(robot),
+    hidden: [64, 64],
+    epochs,
+    seed,
+    out,
+    log,
+    validate: validateManifest,
+  });
 }
 
 async function main(): Promise<void> {

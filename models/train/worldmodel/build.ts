@@ -1,5 +1,6 @@
 /**
- * The common path of every world-model training script: collect -> split (every 5th episode held
+ * The common path of every world-model training script: collect (through a session from
+ * src/session, the runtime's own loop) -> split (every 5th episode held
  * out) -> normalise -> fit -> measure -> export ONNX + manifest.json, check the ONNX file against
  * the JS network through the runtime's own OnnxWorldModel, and write the README figures.
  */
@@ -9,9 +10,10 @@ import type { SimulatedRobot } from '../../../src/core/robot.ts';
 import { loadModelFolder, worldModelStateNames, type ModelManifest, type WorldModelSpec } from '../../../src/model/manifest.ts';
 import { OnnxWorldModel } from '../../../src/worldmodel/OnnxWorldModel.ts';
 import { writeOnnxFile } from '../onnx/writeOnnx.ts';
-import { collect, dynamicsToOnnx, fit, MlpDynamics, normalisation, rolloutError, split, type EpisodePlan, type RolloutError } from './dynamics.ts';
+import { collect, dynamicsToOnnx, fit, MlpDynamics, normalisation, openCollectSession, rolloutError, split, type EpisodePlan, type RolloutError } from './dynamics.ts';
 
 export interface WorldModelTraining {
+  /** The simulated robot the transitions are collected on (its session owns it: closed after collection). */
   readonly robot: SimulatedRobot;
   /** The manifest without its world_model section (filled in here). */
   readonly base: Omit<ModelManifest, 'world_model'>;
@@ -41,7 +43,13 @@ export async function trainWorldModel(o: WorldModelTraining): Promise<WorldModel
   const t0 = performance.now();
   const names = worldModelStateNames(o.base as ModelManifest);
   const isAngle = Uint8Array.from(names, (n) => (o.angles.includes(n) ? 1 : 0));
-  const data = await collect(o.robot, o.base as ModelManifest, o.plans);
+  const session = await openCollectSession(o.robot, o.base as ModelManifest);
+  let data;
+  try {
+    data = await collect(session, o.plans);
+  } finally {
+    await session.close();
+  }
   const { train, test } = split(data, 5);
   const trainN = train.s.length / train.S;
   o.log(`${o.base.name}: ${trainN} training transitions, ${test.s.length / test.S} held out (${test.episodes.length - 1} episodes), collected in ${((performance.now() - t0) / 1000).toFixed(1)} s`);

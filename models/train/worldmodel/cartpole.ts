@@ -63,13 +63,17 @@ export async function buildCartpoleWm(seed: number, out: string, epochs = 30, lo
   const input = new Float32Array(4);
   const noisyPolicy = (rng: Rng): Controller => {
     const std = rng.uniform(0, 1.5);
-    return async (s, _k, o) => {
+    return (s, _k, o) => {
       input[0] = 0.5 * s[0];
       input[1] = 2 * s[1];
       input[2] = 0.5 * s[2];
       input[3] = 0.5 * s[3];
-      const a = await policy.act(input);
-      o[0] = Math.max(-1, Math.min(1, a[0] + std * rng.normal()));
+      const write = (a: Float32Array) => {
+        o[0] = Math.max(-1, Math.min(1, a[0] + std * rng.normal()));
+      };
+      // A synchronous session answers on the loop's tick (no promise raced against its deadline).
+      const a = policy.act(input);
+      return a instanceof Promise ? a.then(write) : write(a);
     };
   };
   const randomPushes = (rng: Rng): Controller => {

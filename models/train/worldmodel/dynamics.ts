@@ -1,16 +1,16 @@
 /**
  * Learning a world model from axon's own simulator: collect transitions through the runtime's own
- * stages (observation builder -> action mapper -> safety -> robot), fit a residual MLP on
- * normalised (state, action) -> normalised state change, export it as an ONNX graph with separate
- * `state` and `action` inputs, and measure one-step and 20-step open-loop error on held-out episodes.
- * Deterministic under the seed.
+ * loop (a session from src/session: observation builder -> policy -> action mapper -> safety ->
+ * robot, on a simulation clock), fit a residual MLP on normalised (state, action) -> normalised
+ * state change, export it as an ONNX graph with separate `state` and `action` inputs, and measure
+ * one-step and 20-step open-loop error on held-out episodes. Deterministic under the seed.
  */
-import { createCommand, type SimulatedRobot } from '../../../src/core/robot.ts';
+import type { SimulatedRobot } from '../../../src/core/robot.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { observationSize, actionSize, type ModelManifest } from '../../../src/model/manifest.ts';
-import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
-import { ActionMapper } from '../../../src/model/ActionMapper.ts';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
+import type { Policy } from '../../../src/policy/Policy.ts';
+import { SimClock } from '../../../src/clock/SimClock.ts';
+import { openSession, type Session } from '../../../src/session/index.ts';
 import { wrapAngle } from '../../../src/worldmodel/OnnxWorldModel.ts';
 import { Mlp } from '../mlp.ts';
 import { Adam } from '../adam.ts';
@@ -40,41 +40,79 @@ export interface EpisodePlan {
   readonly stop?: (state: Float32Array) => boolean;
 }
 
-/** Runs the episodes through the runtime's own stages and records every transition. */
-export async function collect(robot: SimulatedRobot, manifest: ModelManifest, plans: readonly EpisodePlan[]): Promise<Dataset> {
+/**
+ * Opens the session that collection runs in: the world model's own manifest drives the
+ * observation builder and action mapper (the state and action the model will be fed at run time),
+ * the robot holds still until a plan's controller takes over. The session owns the robot.
+ */
+export function openCollectSession<R extends SimulatedRobot>(robot: R, manifest: ModelManifest): Promise<Session<R>> {
+  return openSession(robot, { holdFolder: { dir: `(${manifest.name} training)`, manifest, onnxPath: '' } });
+}
+
+/** A plan's controller as the loop's policy: it reads the built observation and writes the raw action. */
+class ControllerPolicy implements Policy {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  private readonly out: Float32Array;
+  private tick = 0;
+  constructor(
+    readonly manifest: ModelManifest,
+    private readonly controller: Controller,
+  ) {
+    this.inputSize = observationSize(manifest);
+    this.outputSize = actionSize(manifest);
+    this.out = new Float32Array(this.outputSize);
+  }
+  reset(): void {
+    this.tick = 0;
+  }
+  act(input: Float32Array): Float32Array | Promise<Float32Array> {
+    const r = this.controller(input, this.tick++, this.out);
+    return r instanceof Promise ? r.then(() => this.out) : this.out;
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Runs every plan as one episode of the session's loop (sim clock, the session's builder, mapper
+ * and safety supervisor, the plan's controller as the policy) and takes the transitions from the
+ * loop's tick records: the state the policy was fed, the action after the mapper's clip, and the
+ * next tick's state. A plan of `ticks` transitions runs ticks + 1 ticks (the last one gives the
+ * last next state); `stop` ends it after the transition whose next state it rejects.
+ */
+export async function collect(session: Session<SimulatedRobot>, plans: readonly EpisodePlan[]): Promise<Dataset> {
+  const robot = session.robot;
+  const manifest = session.folder.manifest;
   const S = observationSize(manifest), A = actionSize(manifest);
-  const period = 1 / manifest.control_hz;
-  const builder = new ObservationBuilder(manifest, robot.spec);
-  const mapper = new ActionMapper(manifest, robot.spec);
-  const proposed = createCommand(robot.spec, mapper.mode);
-  const sent = createCommand(robot.spec, mapper.mode);
+  const clip = manifest.action.clip ?? Infinity;
   const state = new Float32Array(S);
-  const raw = new Float32Array(A);
+  const action = new Float32Array(A);
   const d: Dataset = { S, A, s: [], a: [], next: [], episodes: [] };
   for (const p of plans) {
     const rng = new Rng(p.seed);
     robot.reset(p.seed);
     p.init(robot, rng);
-    const ctrl = p.controller(rng);
-    const safety = new SafetySupervisor(robot.spec, period);
-    builder.reset();
-    mapper.clipped.fill(0);
-    let obs = robot.observe();
-    safety.arm(obs, 0);
-    state.set(builder.build(obs, mapper.clipped));
+    const clock = new SimClock(session.period, (dt) => robot.step(dt));
+    const { loop } = session.loop({ clock, maxTicks: p.ticks + 1, seed: p.seed, policy: new ControllerPolicy(manifest, p.controller(rng)) });
     d.episodes.push(d.s.length / S);
-    for (let k = 0; k < p.ticks; k++) {
-      await ctrl(state, k, raw);
-      mapper.map(raw, proposed);
-      safety.check(proposed, obs, obs.time, k, sent);
-      robot.command(sent);
-      robot.step(period);
-      obs = robot.observe();
-      for (let i = 0; i < S; i++) d.s.push(state[i]);
-      for (let j = 0; j < A; j++) d.a.push(mapper.clipped[j]);
-      state.set(builder.build(obs, mapper.clipped));
-      for (let i = 0; i < S; i++) d.next.push(state[i]);
-      if (p.stop?.(state)) break;
+    const sub = loop.records$.subscribe((rec) => {
+      const next = rec.input;
+      if (rec.seq > 0) {
+        for (let i = 0; i < S; i++) d.s.push(state[i]);
+        for (let j = 0; j < A; j++) d.a.push(action[j]);
+        for (let i = 0; i < S; i++) d.next.push(next[i]);
+        if (p.stop?.(next)) loop.stop();
+      }
+      state.set(next);
+      // The mapper's clip (ActionMapper): what the last_action term and the world model see.
+      for (let j = 0; j < A; j++) action[j] = Math.max(-clip, Math.min(clip, rec.action[j]));
+    });
+    try {
+      await loop.run();
+    } finally {
+      sub.unsubscribe();
     }
   }
   d.episodes.push(d.s.length / S);
