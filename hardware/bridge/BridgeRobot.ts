@@ -62,6 +62,7 @@ export interface BridgeRobotOptions {
 export type BridgeClientEvent =
   | { readonly kind: 'connected'; readonly hello: HelloMessage; readonly role: Role }
   | { readonly kind: 'disconnected'; readonly code: number; readonly reason: string }
+  | { readonly kind: 'reconnecting'; readonly attempt: number }
   | { readonly kind: 'reconnect_failed'; readonly error: BridgeError; readonly retryInS: number }
   | { readonly kind: 'status'; readonly status: StatusMessage }
   | { readonly kind: 'error'; readonly error: ErrorMessage };
@@ -120,6 +121,8 @@ export class BridgeRobot implements Robot {
   private _timer: TimerHandle | undefined;
   private _reconnectTimer: TimerHandle | undefined;
   private _backoff: number;
+  /** Reconnect attempts since the link was last up. */
+  private _attempts = 0;
   private readonly _staleAfterS: number;
   private readonly _waiters = new Set<(m: ServerMessage) => void>();
 
@@ -379,6 +382,7 @@ export class BridgeRobot implements Robot {
 
   private async _reconnect(): Promise<void> {
     if (this._closed) return;
+    this.events$.next({ kind: 'reconnecting', attempt: ++this._attempts });
     try {
       const link = await openLink(this.url, this._opts, this.spec, undefined, this._timers);
       if (this._closed) {
@@ -386,6 +390,7 @@ export class BridgeRobot implements Robot {
         return;
       }
       this.counts.reconnects++;
+      this._attempts = 0;
       this._backoff = this._reconnectInitial();
       this._adopt(link);
     } catch (e) {
