@@ -169,6 +169,7 @@ export class MujocoRobot implements SimulatedRobot {
   private readonly initialPositions: Float64Array;
   private readonly initialVelocities: Float64Array;
   private randomizer: MujocoRandomizer | undefined;
+  private episodeDraw: MujocoRandomizer | undefined;
   // Noise, pushes, friction.
   private readonly configuredNoise: SimSensorNoise;
   private noise: SimSensorNoise;
@@ -469,6 +470,7 @@ export class MujocoRobot implements SimulatedRobot {
       this.pushes.set(undefined, undefined);
       this.pushBodyId = -1;
       if (this.o.friction !== undefined) this.applyFriction(this.o.friction);
+      this.episodeDraw?.(this, seed);
       if (this.randomizer !== undefined) this.randomizer(this, seed);
       mj.mj_setConst(m, d);
     }
@@ -527,6 +529,11 @@ export class MujocoRobot implements SimulatedRobot {
 
   setRandomizer(randomizer: MujocoRandomizer | undefined): void {
     this.randomizer = randomizer;
+  }
+
+  /** What every episode draws from its seed, randomised or not (the arm's target): run at each reset(seed), before the randomizer, whichever randomizer is set. */
+  setEpisodeDraw(draw: MujocoRandomizer | undefined): void {
+    this.episodeDraw = draw;
   }
 
   setInitialPositions(positions: ArrayLike<number>): void {

@@ -10,7 +10,8 @@ import { readFileSync } from 'node:fs';
 import { AxonError } from '../../src/core/errors.ts';
 import type { SimRobotOptions } from '../SimRobot.ts';
 import { humanoidJointDefaults, humanoidOptions } from '../robots/humanoid.ts';
-import { robotModel } from '../robots/index.ts';
+import { robotModel, shippedEpisode } from '../robots/index.ts';
+import { armJointDefaults, armOptions } from '../robots/arm.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
 import { compileMjcf, compileUrdf, loadMujocoModule } from './loadMujoco.ts';
@@ -89,15 +90,16 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
   return robot;
 }
 
-/** The shipped robots MuJoCo builds (the arm's per-episode target draw stays on the cannon-es side). */
-export const MUJOCO_ROBOTS = ['cartpole', 'pendulum', 'humanoid'] as const;
+/** The shipped robots MuJoCo builds (all of them). */
+export const MUJOCO_ROBOTS = ['cartpole', 'pendulum', 'humanoid', 'arm'] as const;
 
 /** Set-up of the shipped robots, as sim/robots/index.ts gives the cannon-es side. */
 function shippedOptions(name: string): SimRobotOptions {
   if (name === 'cartpole') return { name, jointDefaults: { slider: { defaultPosition: 0, kp: 0, kd: 0 }, hinge: { defaultPosition: 0, kp: 0, kd: 0 } } };
   if (name === 'pendulum') return { name, jointDefaults: { joint: { defaultPosition: Math.PI, kp: 10, kd: 1 } } };
   if (name === 'humanoid') return { ...humanoidOptions, name, jointDefaults: humanoidJointDefaults };
-  throw new AxonError('UNKNOWN_ROBOT', `robot "${name}"`, 'is not a shipped robot MuJoCo builds', `one of ${MUJOCO_ROBOTS.join(', ')} (the arm runs on cannon-es)`);
+  if (name === 'arm') return { ...armOptions, name, jointDefaults: armJointDefaults };
+  throw new AxonError('UNKNOWN_ROBOT', `robot "${name}"`, 'is not a shipped robot MuJoCo builds', `one of ${MUJOCO_ROBOTS.join(', ')}`);
 }
 
 /** A shipped robot in MuJoCo (same URDF, joint defaults, sensors and options as createSimRobot). */
@@ -105,7 +107,11 @@ export async function createMujocoShippedRobot(name: string, o: { readonly physi
   const opts = shippedOptions(name);
   const file = new URL(`../robots/${name}.urdf`, import.meta.url);
   const robot = await createMujocoUrdfRobot(file.pathname, robotModel(name), { ...opts, ...(o.physicsDt !== undefined ? { physicsDt: o.physicsDt } : {}) });
+  // The per-episode draw (the arm's target) as on the cannon-es side: same stream, same values per seed; the first episode's exists before any reset(seed).
+  const episode = shippedEpisode(name);
+  robot.setEpisodeDraw(episode);
   if (o.seed !== undefined) robot.reset(o.seed);
+  else if (episode !== undefined) robot.reset(0);
   return robot;
 }
 

@@ -1,6 +1,7 @@
 import type { Observation } from '../../src/core/robot.ts';
 import type { Rng } from '../../src/core/rng.ts';
-import type { SimJointDefaults, SimRobot, SimRobotOptions } from '../SimRobot.ts';
+import type { RandomizableRobot } from './RandomizableRobot.ts';
+import type { SimJointDefaults, SimRobotOptions } from '../SimRobot.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
 import { chainTo, linkPositionFk, type FkChain } from '../urdf/kinematics.ts';
 
@@ -40,7 +41,7 @@ export const armOptions: Partial<SimRobotOptions> = { framePositions: { ee_pos: 
 export const ARM_TARGET_REGION = { radius: [0.25, 0.5], azimuth: [-2, 2], height: [0.05, 0.45] } as const;
 
 /** Draws the episode's target from `rng` and puts it in extras.target_pos; returns it by name. */
-export function drawArmTarget(robot: SimRobot, rng: Rng): Record<string, number> {
+export function drawArmTarget(robot: RandomizableRobot, rng: Rng): Record<string, number> {
   const R = ARM_TARGET_REGION;
   const r = rng.uniform(R.radius[0], R.radius[1]);
   const a = rng.uniform(R.azimuth[0], R.azimuth[1]);
@@ -51,7 +52,7 @@ export function drawArmTarget(robot: SimRobot, rng: Rng): Record<string, number>
 }
 
 /** `--randomize` for the arm: initial joint offsets ±0.1 rad, body masses ×U(0.9, 1.1), kp/kd ×U(0.9, 1.1) per joint. */
-export function randomizeArm(robot: SimRobot, rng: Rng): Record<string, number> {
+export function randomizeArm(robot: RandomizableRobot, rng: Rng): Record<string, number> {
   const drawn: Record<string, number> = {};
   const q = Float64Array.from(robot.spec.joints, (j) => j.defaultPosition);
   robot.spec.joints.forEach((j, i) => {

@@ -1,5 +1,6 @@
 import type { Rng } from '../../src/core/rng.ts';
-import type { SimJointDefaults, SimRobot, SimRobotOptions, SimSensorNoise } from '../SimRobot.ts';
+import type { RandomizableRobot } from './RandomizableRobot.ts';
+import type { SimJointDefaults, SimRobotOptions, SimSensorNoise } from '../SimRobot.ts';
 
 /**
  * The humanoid (sim/robots/humanoid.urdf): 29.9 kg, 1.31 m, 16 joints (12 legs on QDD-class
@@ -95,7 +96,7 @@ export const humanoidRandomization: HumanoidRandomization = {
 const r4 = (x: number) => Math.round(x * 1e4) / 1e4;
 
 /** Draws one humanoid episode from `rng` and configures the robot for it; returns the values drawn, by name. */
-export function randomizeHumanoid(robot: SimRobot, rng: Rng, override: Partial<HumanoidRandomization> = {}): Record<string, number> {
+export function randomizeHumanoid(robot: RandomizableRobot, rng: Rng, override: Partial<HumanoidRandomization> = {}): Record<string, number> {
   const c = { ...humanoidRandomization, ...override };
   const drawn: Record<string, number> = {};
   const u = (r: readonly [number, number]) => rng.uniform(r[0], r[1]);

@@ -9,6 +9,7 @@ import { BalanceTask } from '../tasks/humanoid.ts';
 import { ReachTask } from '../tasks/arm.ts';
 import { armJointDefaults, armOptions, drawArmTarget, randomizeArm } from './arm.ts';
 import { humanoidJointDefaults, humanoidOptions, randomizeHumanoid, type HumanoidRandomization } from './humanoid.ts';
+import { isRandomizable, type RandomizableRobot } from './RandomizableRobot.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
 
@@ -46,34 +47,7 @@ export interface CreateSimRobotOptions {
   readonly randomize?: boolean | RandomizeConfig;
 }
 
-/**
- * What the shipped robots' randomisers call: the engine-neutral part of a simulated robot, which
- * the cannon-es SimRobot and the MuJoCo robot (sim/mujoco) both have. One seed draws the same
- * episode in both engines because both go through the same draws here.
- */
-export type RandomizableRobot = SimulatedRobot &
-  Pick<
-    SimRobot,
-    | 'physicsDt'
-    | 'setEpisodeInitialState'
-    | 'setLinkMass'
-    | 'nominalLinkMass'
-    | 'bodyLinkNames'
-    | 'setBodyMassScale'
-    | 'setFriction'
-    | 'setActuatorScale'
-    | 'setSensorNoise'
-    | 'setActionLatency'
-    | 'setPushes'
-    | 'setExtra'
-  >;
-
-const RANDOMIZABLE: readonly (keyof RandomizableRobot)[] = ['setEpisodeInitialState', 'setLinkMass', 'nominalLinkMass', 'bodyLinkNames', 'setBodyMassScale', 'setFriction', 'setActuatorScale', 'setSensorNoise', 'setActionLatency', 'setPushes', 'setExtra'];
-
-/** Whether a simulated robot (either engine) has what the randomisers call. */
-export function isRandomizable(robot: SimulatedRobot): robot is RandomizableRobot {
-  return RANDOMIZABLE.every((k) => typeof (robot as unknown as Record<string, unknown>)[k] === 'function');
-}
+export { isRandomizable, type RandomizableRobot } from './RandomizableRobot.ts';
 
 interface RobotEntry {
   readonly urdf: string;
@@ -82,7 +56,7 @@ interface RobotEntry {
   /** Draws an episode's initial state and parameters; returns what it drew, by name. */
   readonly randomize: (robot: RandomizableRobot, rng: Rng, config: RandomizeConfig) => Record<string, number>;
   /** What every episode draws from its seed, randomised or not (the arm's target): run at each reset(seed). */
-  readonly episode?: (robot: SimRobot, rng: Rng) => Record<string, number>;
+  readonly episode?: (robot: RandomizableRobot, rng: Rng) => Record<string, number>;
 }
 
 const ROBOTS: Readonly<Record<string, RobotEntry>> = {
@@ -123,14 +97,13 @@ const ROBOTS: Readonly<Record<string, RobotEntry>> = {
     urdf: 'humanoid.urdf',
     jointDefaults: humanoidJointDefaults,
     options: humanoidOptions,
-    // randomizeHumanoid/randomizeArm are typed on SimRobot but call only RandomizableRobot's methods.
-    randomize: (robot, rng, c) => randomizeHumanoid(robot as SimRobot, rng, c.humanoid),
+    randomize: (robot, rng, c) => randomizeHumanoid(robot, rng, c.humanoid),
   },
   arm: {
     urdf: 'arm.urdf',
     jointDefaults: armJointDefaults,
     options: armOptions,
-    randomize: (robot, rng) => randomizeArm(robot as SimRobot, rng),
+    randomize: (robot, rng) => randomizeArm(robot, rng),
     episode: drawArmTarget,
   },
 };
@@ -164,6 +137,16 @@ export function robotModel(name: string): UrdfModel {
   return model;
 }
 
+/**
+ * What every episode of a shipped robot draws from its seed, randomised or not (the arm's
+ * target, from a stream apart from the randomizer's), for either engine to run at each
+ * reset(seed); undefined for a robot that draws nothing.
+ */
+export function shippedEpisode(name: string): ((robot: RandomizableRobot, seed: number) => void) | undefined {
+  const episode = entry(name).episode;
+  return episode ? (robot, seed) => void episode(robot, new Rng((seed ^ EPISODE_SALT) >>> 0)) : undefined;
+}
+
 /** Builds a shipped robot in simulation. Unknown name: AxonError UNKNOWN_ROBOT. */
 export function createSimRobot(name: string, opts: CreateSimRobotOptions = {}): SimRobot {
   const e = entry(name);
@@ -174,17 +157,15 @@ export function createSimRobot(name: string, opts: CreateSimRobotOptions = {}): 
     ...(opts.physicsDt !== undefined ? { physicsDt: opts.physicsDt } : {}),
     ...(opts.solverIterations !== undefined ? { solverIterations: opts.solverIterations } : {}),
   });
-  const episode = e.episode;
+  const episode = shippedEpisode(name);
   if (opts.randomize !== undefined && opts.randomize !== false) {
     const config = opts.randomize === true ? {} : opts.randomize;
     robot.setRandomizer((r, seed) => {
-      episode?.(r, new Rng((seed ^ EPISODE_SALT) >>> 0));
+      episode?.(r, seed);
       e.randomize(r, new Rng(seed), config);
     });
   } else if (episode !== undefined) {
-    robot.setRandomizer((r, seed) => {
-      episode(r, new Rng((seed ^ EPISODE_SALT) >>> 0));
-    });
+    robot.setRandomizer(episode);
   }
   // The first episode's draw exists before any reset(seed) (seed 0 unless one is given).
   if (opts.seed === undefined && episode !== undefined) robot.reset(0);
