@@ -5,11 +5,13 @@
  *   baseline | --record (zstd MCAP) | viewer with one page connected (60 frames/s) | both
  * Per set-up: the cost on the tick of the records$ subscribers (recorder copy / viewer copy),
  * measured between a first and a last subscriber; the whole tick (stage sum) p50/p99; and the
- * throughput in ticks per wall second, which also pays the off-tick work (encoding, zstd, writing,
- * frames) since it runs on the same thread. Figures are for this machine now: compare within a run.
- * Then benchRealtimeAttachments(): the loop's period error in real time, bare / --record / --view.
+ * throughput in ticks per wall second, which also pays the off-tick work left on the loop's thread
+ * (the viewer's frames; the recorder's encoding, zstd and writing run on its writer thread, which
+ * competes for the cores). Figures are for this machine now: compare within a run.
+ * Then benchRealtimeAttachments(): the loop's period error in real time, bare / --record / --view,
+ * and the CPU time of the loop's thread.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -30,6 +32,8 @@ export interface RecordingBenchResult {
   /** Sum of the loop's stages per tick (µs). */
   readonly tickUs: { p50: number; p99: number };
   readonly ticksPerS: number;
+  /** CPU time of the loop's thread per tick (µs; Linux, else 0): the loop, its subscribers and whatever else runs on that thread. */
+  readonly loopCpuUsPerTick: number;
   readonly bytes?: number;
   readonly framesSent?: number;
 }
@@ -39,12 +43,12 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
   const rounds = o.rounds ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'axon-bench-rec-'));
   const session = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 });
-  const acc = new Map<Setup, { sub: number[]; tick: number[]; rate: number[]; bytes: number[]; frames: number[] }>();
+  const acc = new Map<Setup, { sub: number[]; tick: number[]; rate: number[]; cpu: number[]; bytes: number[]; frames: number[] }>();
   const setups: Setup[] = ['baseline', 'record', 'viewer', 'record+viewer'];
   try {
     for (let round = 0; round < rounds; round++) {
       for (const setup of setups) {
-        const a = acc.get(setup) ?? { sub: [], tick: [], rate: [], bytes: [], frames: [] };
+        const a = acc.get(setup) ?? { sub: [], tick: [], rate: [], cpu: [], bytes: [], frames: [] };
         acc.set(setup, a);
         const file = join(dir, `run-${round}-${setup.replace('+', '-')}.mcap`);
         let recorder: ReturnType<typeof attachRecorder> | undefined;
@@ -54,6 +58,7 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
         const stamps = new Float64Array(Math.round(seconds / session.period) + 10);
         let k = 0;
         const start = performance.now();
+        const cpu0 = mainThreadCpuS() ?? 0;
         const r = await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: false, continueAfterTerminate: true }, (loop: ControlLoop, { safety }) => {
           loop.records$.subscribe(() => {
             t0 = performance.now();
@@ -76,6 +81,7 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
         const viewer = await viewerP;
         ws?.close();
         await viewer?.close();
+        a.cpu.push((((mainThreadCpuS() ?? 0) - cpu0) * 1e6) / Math.max(1, r.steps));
         a.sub.push(...Array.from(stamps.subarray(0, k), (ms) => ms / 1000));
         const st = r.loop.stats.stageUs();
         a.tick.push(Object.values(st).reduce((s, v) => s + v.p50, 0));
@@ -100,6 +106,7 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
       subscriberUs: percentilesUs(Float64Array.from(a.sub)),
       tickUs: { p50: Math.round(med(a.tick) * 10) / 10, p99: Math.round(med((a as unknown as { p99: number[] }).p99) * 10) / 10 },
       ticksPerS: Math.round(med(a.rate)),
+      loopCpuUsPerTick: Math.round(med(a.cpu) * 10) / 10,
       ...(a.bytes.length ? { bytes: med(a.bytes) } : {}),
       ...(a.frames.length ? { framesSent: med(a.frames) } : {}),
     };
@@ -109,7 +116,7 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
     for (const x of out)
       console.log(
         `${x.setup.padEnd(14)} subscribers on the tick p50 ${x.subscriberUs.p50} p99 ${x.subscriberUs.p99} max ${x.subscriberUs.max} µs | ` +
-          `stage sum p50 ${x.tickUs.p50} µs, Σp99 ${x.tickUs.p99} µs | ${x.ticksPerS} ticks/s` +
+          `stage sum p50 ${x.tickUs.p50} µs, Σp99 ${x.tickUs.p99} µs | ${x.ticksPerS} ticks/s | loop's thread CPU ${x.loopCpuUsPerTick} µs/tick` +
           (x.bytes ? ` | ${(x.bytes / 1024).toFixed(0)} KiB` : '') +
           (x.framesSent ? ` | ${x.framesSent} frames` : ''),
       );
@@ -128,6 +135,24 @@ export interface RealtimeAttachResult {
   readonly periodErrorUs: { p50: number; p99: number; max: number };
   /** p99 against the bare loop's in the same run. */
   readonly p99VsBare: number;
+  /**
+   * CPU time of the loop's thread per second of run (ms/s; Linux: /proc/self/task/PID/stat, else
+   * the thread's event-loop busy time): everything it ran, the loop's spin-waits included. Against
+   * bare, what the attachment adds to that thread; CPU time does not count the time the host
+   * took the core away, so it moves much less with the load than the period error.
+   */
+  readonly cpuMsPerS: number;
+}
+
+/** CPU seconds of this process's main thread (Linux), or undefined where /proc is not there. */
+function mainThreadCpuS(): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks (USER_HZ = 100)
+  } catch {
+    return undefined;
+  }
 }
 
 /**
@@ -143,6 +168,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
   const session = await openSimSession({ robot: 'humanoid', policy: 'models/humanoid-balance', physicsHz: 500 });
   const setups: RtSetup[] = ['bare', 'record', 'view'];
   const errs = new Map<RtSetup, number[]>(setups.map((s) => [s, []]));
+  const busy = new Map<RtSetup, { cpu: number; duration: number }>(setups.map((s) => [s, { cpu: 0, duration: 0 }]));
   try {
     // Warm-up (JIT, first allocations), discarded.
     await runEpisode(session, { seed: 1, randomize: false, durationS: 2, realtime: true, continueAfterTerminate: true });
@@ -152,6 +178,8 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
         let viewerP: Promise<Viewer> | undefined;
         const e = errs.get(setup)!;
         let first = true;
+        const elu0 = performance.eventLoopUtilization();
+        const cpu0 = mainThreadCpuS();
         await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: true, continueAfterTerminate: true, pausable: setup === 'view' }, (loop: ControlLoop, { safety, control }) => {
           if (setup === 'record')
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period }, join(dir, `rt-${round}.mcap`));
@@ -163,6 +191,11 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
         });
         await recorder?.close();
         await (await viewerP)?.close();
+        const elu = performance.eventLoopUtilization(elu0);
+        const cpu1 = mainThreadCpuS();
+        const u = busy.get(setup)!;
+        u.cpu += cpu0 !== undefined && cpu1 !== undefined ? (cpu1 - cpu0) * 1000 : elu.active;
+        u.duration += elu.idle + elu.active;
       }
   } finally {
     await session.close();
@@ -176,12 +209,15 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
   const bare = pct(errs.get('bare')!);
   const out = setups.map((setup) => {
     const p = pct(errs.get(setup)!);
-    return { setup, ticks: errs.get(setup)!.length, periodErrorUs: p, p99VsBare: Math.round((p.p99 / Math.max(1, bare.p99)) * 100) / 100 };
+    const u = busy.get(setup)!;
+    return { setup, ticks: errs.get(setup)!.length, periodErrorUs: p, p99VsBare: Math.round((p.p99 / Math.max(1, bare.p99)) * 100) / 100, cpuMsPerS: Math.round((u.cpu / Math.max(1, u.duration)) * 10000) / 10 };
   });
   if (o.print ?? true) {
     console.log(`\nperiod error in real time, humanoid + shipped policy at 50 Hz, ${rounds} x ${seconds} s per set-up, interleaved`);
     for (const x of out)
-      console.log(`${('humanoid realtime, ' + x.setup).padEnd(44)} p50 ${x.periodErrorUs.p50} µs, p99 ${x.periodErrorUs.p99} µs, max ${x.periodErrorUs.max} µs (${x.ticks} ticks) [p99 ${x.p99VsBare}x bare]`);
+      console.log(
+        `${('humanoid realtime, ' + x.setup).padEnd(44)} p50 ${x.periodErrorUs.p50} µs, p99 ${x.periodErrorUs.p99} µs, max ${x.periodErrorUs.max} µs (${x.ticks} ticks) [p99 ${x.p99VsBare}x bare] | loop's thread CPU ${x.cpuMsPerS} ms/s`,
+      );
   }
   return out;
 }
