@@ -13,7 +13,6 @@
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createTask, randomize } from '../../sim/index.ts';
 import { validateManifest, observationSize, actionSize, loadModelFolder, type ModelManifest } from '../../src/model/manifest.ts';
 import { UsageError } from '../../src/core/errors.ts';
@@ -24,7 +23,7 @@ import { ars } from './ars.ts';
 import { Rollout } from './rollout.ts';
 import { engineName, physicsFlag } from './physics.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
-import { runScript } from './script.ts';
+import { parseFlags, runScript, wholeFlag } from './script.ts';
 import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../../src/eval/evaluate.ts';
 import { sessions, createSessionRobot, parsePhysics, type PhysicsEngine } from '../../sim/session/index.ts';
 
@@ -154,8 +153,8 @@ pole within ±12° and cart within ±2.4 m for the whole episode):
 
 /** The script's command line (`args`: the flags, default the process's). */
 export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({ args, options: { seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'models/cartpole-balance' }, iterations: { type: 'string', default: '150' }, physics: { type: 'string', default: 'cannon' }, init: { type: 'string' } } });
-  await buildCartpoleModel(Number(values.seed), values.out!, Number(values.iterations), console.log, parsePhysics(values.physics!), values.init);
+  const { values } = parseFlags({ args, options: { seed: { type: 'string', default: '1' }, out: { type: 'string', default: 'models/cartpole-balance' }, iterations: { type: 'string', default: '150' }, physics: { type: 'string', default: 'cannon' }, init: { type: 'string' } } });
+  await buildCartpoleModel(wholeFlag('--seed', values.seed!, 0), values.out!, wholeFlag('--iterations', values.iterations!, 0), console.log, parsePhysics(values.physics!), values.init);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, () => main());

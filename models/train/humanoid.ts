@@ -17,7 +17,6 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { Worker } from 'node:worker_threads';
 import { createTask, randomize, HUMANOID_LEG_JOINTS } from '../../sim/index.ts';
 import { humanoidRandomization } from '../../sim/robots/humanoid.ts';
@@ -27,7 +26,7 @@ import { Mlp } from './mlp.ts';
 import { Rollout } from './rollout.ts';
 import { arsUpdate } from './ars.ts';
 import { mlpToOnnx, writeOnnxFile } from './onnx/writeOnnx.ts';
-import { runScript } from './script.ts';
+import { parseFlags, runScript, wholeFlag } from './script.ts';
 import { runEval as runEvalWith, type EvalOptions, type EvalSummary } from '../../src/eval/evaluate.ts';
 import { sessions, createSessionRobot, parsePhysics, type PhysicsEngine } from '../../sim/session/index.ts';
 import { engineName, physicsFlag } from './physics.ts';
@@ -295,7 +294,7 @@ less than 0.7 rad for the whole episode).
 
 /** The script's command line (`args`: the flags, default the process's). */
 export async function main(args: string[] = process.argv.slice(2)): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseFlags({
     args,
     options: {
       seed: { type: 'string', default: '1' },
@@ -306,7 +305,12 @@ export async function main(args: string[] = process.argv.slice(2)): Promise<void
       physics: { type: 'string', default: 'cannon' },
     },
   });
-  await buildHumanoidModel(Number(values.seed), values.out!, { iterations: Number(values.iterations), workers: Number(values.workers), evalEpisodes: Number(values['eval-episodes']), physics: parsePhysics(values.physics!) });
+  await buildHumanoidModel(wholeFlag('--seed', values.seed!, 0), values.out!, {
+    iterations: wholeFlag('--iterations', values.iterations!, 1),
+    workers: wholeFlag('--workers', values.workers!, 0),
+    evalEpisodes: wholeFlag('--eval-episodes', values['eval-episodes']!, 1),
+    physics: parsePhysics(values.physics!),
+  });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await runScript(import.meta.url, () => main());

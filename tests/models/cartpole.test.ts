@@ -59,5 +59,9 @@ describe('cartpole training', () => {
       process.exitCode = undefined;
     }
     expect(written).toEqual(['cartpole.ts: error [CLI_USAGE]: --physics: unknown physics engine "bullet" (expected one of cannon, mujoco)\n']);
+    await expect(main(['--iterations', '1e3', '--out', '/nonexistent/never-written'])).rejects.toThrow('--iterations: "1e3" is not a whole number from 0 (expected a whole number from 0 to 4294967295)');
+    await expect(main(['--seed', '-1', '--out', '/nonexistent/never-written'])).rejects.toThrow(UsageError);
+    await expect(main(['--seed=-1', '--out', '/nonexistent/never-written'])).rejects.toThrow('--seed: "-1" is not a whole number from 0');
+    await expect(main(['--physic', 'mujoco'])).rejects.toThrow("--physic: Unknown option '--physic'");
   });
 });

@@ -44,5 +44,6 @@ describe('humanoid-balance', () => {
 
   it('the training script refuses an unknown --physics before training, naming the flag and the engines', async () => {
     await expect(main(['--physics', 'MuJoCo', '--out', '/nonexistent/never-written'])).rejects.toThrow('--physics: unknown physics engine "MuJoCo" (expected one of cannon, mujoco)');
+    await expect(main(['--workers', 'two', '--out', '/nonexistent/never-written'])).rejects.toThrow('--workers: "two" is not a whole number from 0');
   });
 });
