@@ -1,7 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { dirname, resolve } from 'node:path';
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
-import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
+import { parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
@@ -9,15 +9,13 @@ import { UsageError } from '../../core/errors.ts';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robots/openRobot.ts';
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
-import { attachViewer, type Viewer } from '../../viewer/index.ts';
-import { attachRecorder, type Recorder } from '../../record/index.ts';
 import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
-import { traceWorldModel, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import { worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
 import type { LiveResult } from '../live.ts';
-import { DatasetWriter, provenance, type DatasetSummary } from '../../dataset/index.ts';
-import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
+import { DatasetWriter, provenance } from '../../dataset/index.ts';
+import { datasetLine, RunOutputs } from '../outputs.ts';
 
 export function runCommand() {
   return addWorldModelOptions(new Command('run')
@@ -64,7 +62,7 @@ export function runCommand() {
       // --dataset: opened (or checked for append) before the bus is touched; a mismatch is refused here.
       // The velocity command source is the run's (made in runLive): bound in onLoop, read on the ticks.
       const datasetCommand: { applied: ArrayLike<number> } = { applied: new Float64Array(3) };
-      let dataset: DatasetWriter | undefined = o.dataset
+      const dataset = o.dataset
         ? await DatasetWriter.open({
             dir: o.dataset,
             spec: robot.spec,
@@ -78,7 +76,7 @@ export function runCommand() {
             throw e;
           })
         : undefined;
-      let datasetSummary: DatasetSummary | undefined;
+      const outputs = new RunOutputs(o, dataset);
       const live = (r: Robot, wm: WorldModelOptions | undefined, onLoop?: Parameters<typeof runLive>[1]['onLoop']): Promise<LiveResult> =>
         runLive(r, {
           policy: o.policy,
@@ -90,8 +88,6 @@ export function runCommand() {
           ...(o.command ? { velocityCommand: o.command } : {}),
           ...(onLoop ? { onLoop } : {}),
         });
-      let viewer: Promise<Viewer> | undefined;
-      let recorder: Recorder | undefined;
       if (!o.json) {
         console.log(`axon run: ${config.name} (${config.joints.length} servos) on ${portName} at ${baud} bit/s under ${folder.manifest.name} (${folder.manifest.control_hz} Hz), ${o.duration} s${o.dryRun ? ', DRY RUN (torque stays off, nothing is written)' : ''}`);
         robot.events$.subscribe((e) => printEvent(e));
@@ -102,42 +98,24 @@ export function runCommand() {
           robot.health$.subscribe((h) => {
             if (h.faults.length > 0) loop.stop();
           });
-          const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
           datasetCommand.applied = command.applied;
-          dataset?.attach(loop, { splitAt: safety }); // an operator reset (re-arm after a stop) starts the next episode
-          if (o.record)
-            recorder = attachRecorder(
-              loop,
-              {
-                spec: robot.spec,
-                manifest: folder.manifest,
-                ...(worldModel ? { worldModelManifest: loadModelFolder(worldModel.dir).manifest } : {}),
-                period,
-                run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) },
-                command,
-                ...(rollouts ? { worldModel: rollouts } : {}),
-              },
-              o.record,
-            );
-          if (o.view) {
+          outputs.attach(loop, {
+            manifest: folder.manifest,
+            safety,
+            command,
+            ...(parts.traced ? { traced: parts.traced } : {}),
+            datasetSplitAt: safety, // an operator reset (re-arm after a stop) starts the next episode
+            recording: () => ({
+              spec: robot.spec,
+              ...(worldModel ? { worldModelManifest: loadModelFolder(worldModel.dir).manifest } : {}),
+              period,
+              run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) },
+            }),
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
-            viewer = attachViewer(loop, safety, { spec: robot.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon run: ${config.name}`, velocityCommand: { source: command, inModel: hasVelocityTerm(folder.manifest) }, ...(rollouts ? { rollouts } : {}) });
-            viewer.then(
-              (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
-              () => loop.stop(),
-            );
-          }
-      }).finally(async () => {
-        try {
-          await recorder?.close();
-          // Saved also when the run ended on a fault or a refused pre-arm check (an episode of 0 frames is not written).
-          datasetSummary = dataset ? await dataset.close() : undefined;
-          dataset = undefined;
-        } finally {
-          await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
-        }
-      });
-      const record = recorder ? await recorder.close() : undefined;
+            view: () => ({ robot: { spec: robot.spec, ...(model ? { model } : {}) }, options: { title: `axon run: ${config.name}` } }),
+          });
+      }).finally(() => outputs.close()); // the dataset is saved also when the run ended on a fault or a refused pre-arm check (an episode of 0 frames is not written)
+      const { record, dataset: datasetSummary } = await outputs.finish();
       // --baseline: the same policy, noise and seed without the world model, on a fresh emulated bus.
       const baseline = o.baseline ? await live(open(), undefined) : undefined;
       const b = robot.bus.stats;
@@ -189,14 +167,9 @@ export function runCommand() {
         if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}, ${summary.world_model.position_clamps} position clamps`);
         if (summary.baseline) console.log(`baseline (${summary.baseline.description}): ${summary.baseline.position_clamps} position clamps`);
         const d = summary.dataset;
-        if (d) console.log(`dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`);
+        if (d) console.log(datasetLine(d));
       }
-      // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
-      const drops = datasetDrops(record, datasetSummary);
-      if (drops) {
-        process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
-        if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
-      }
+      outputs.reportDrops(o.allowDrops);
       if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
     });
 }

@@ -1,7 +1,5 @@
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { openSimSession, runEpisode, traceWorldModel } from '../wiring.ts';
-import { attachViewer, type Viewer } from '../../viewer/index.ts';
-import { attachRecorder, type Recorder } from '../../record/index.ts';
+import { openSimSession, runEpisode } from '../wiring.ts';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
@@ -11,8 +9,8 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkPortFree, checkWritable } from '../preflight.ts';
-import { DatasetWriter, defaultTask, provenance, type DatasetSummary } from '../../dataset/index.ts';
-import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
+import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
+import { datasetLine, RunOutputs } from '../outputs.ts';
 
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -138,10 +136,8 @@ export function simCommand() {
           `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics, ${physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'}), ` +
             `${o.duration} s ${realtime ? 'in real time' : 'as fast as possible'}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
         );
-      let viewer: Promise<Viewer> | undefined;
-      let recorder: Recorder | undefined;
       // --dataset: opened (or checked for append) before the robot moves; a mismatch is refused here.
-      let dataset: DatasetWriter | undefined = o.dataset
+      const dataset = o.dataset
         ? await DatasetWriter.open({
             dir: o.dataset,
             spec: session.robot.spec,
@@ -155,7 +151,7 @@ export function simCommand() {
             throw e;
           })
         : undefined;
-      let datasetSummary: DatasetSummary | undefined;
+      const outputs = new RunOutputs(o, dataset);
       // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
       const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
       // Ctrl-C / SIGTERM end the run as its duration would: the loop stops, the recording is
@@ -172,32 +168,26 @@ export function simCommand() {
           process.once('SIGINT', onSignal);
           process.once('SIGTERM', onSignal);
           if (o.async) countActionAge(loop, age);
-          dataset?.attach(loop);
-          // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
-          // ghost paths, the predicted trajectory alone for the recording.
-          const rollouts = o.view || o.record ? traceWorldModel(wm, o.view ? 64 : 1) : undefined;
-          if (o.record) {
-            const run = { command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}) };
-            const wmManifest = session.worldModel?.folder.manifest;
-            recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
-          }
-          if (o.view) {
-            // A MuJoCo robot's `model` is its mjModel: the page gets the URDF's visuals (shipped or --urdf), else the MJCF's geoms, posed from MuJoCo's bodies (sim/mujoco/mujocoView.ts, loaded only here).
-            const urdfModel = setup?.model ?? (o.robot !== undefined && !o.mjcf && robotNames().includes(o.robot) ? robotModel(o.robot) : undefined);
-            const viewRobot = physics === 'mujoco' ? import('../../../sim/mujoco/mujocoView.ts').then((m) => m.mujocoViewRobot(session.robot as Parameters<typeof m.mujocoViewRobot>[0], urdfModel)) : Promise.resolve(session.robot);
-            viewer = viewRobot.then((r) => attachViewer(loop, safety, r, { port: o.viewPort, control, engine: physics === 'mujoco' ? 'MuJoCo' : 'cannon-es', velocityCommand: { source: session.command, inModel: hasVelocityTerm(session.folder.manifest) }, ...(rollouts ? { rollouts } : {}) }));
-            viewer.then(
-              (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
-              () => loop.stop(),
-            );
-          }
+          outputs.attach(loop, {
+            manifest: session.folder.manifest,
+            safety,
+            command: session.command,
+            ...(wm ? { traced: wm } : {}),
+            recording: () => ({
+              spec: session.robot.spec,
+              worldModelManifest: session.worldModel?.folder.manifest,
+              period: session.period,
+              run: { command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}) },
+            }),
+            view: () => {
+              // A MuJoCo robot's `model` is its mjModel: the page gets the URDF's visuals (shipped or --urdf), else the MJCF's geoms, posed from MuJoCo's bodies (sim/mujoco/mujocoView.ts, loaded only here).
+              const urdfModel = setup?.model ?? (o.robot !== undefined && !o.mjcf && robotNames().includes(o.robot) ? robotModel(o.robot) : undefined);
+              const robot = physics === 'mujoco' ? import('../../../sim/mujoco/mujocoView.ts').then((m) => m.mujocoViewRobot(session.robot as Parameters<typeof m.mujocoViewRobot>[0], urdfModel)) : session.robot;
+              return { robot, options: { control, engine: physics === 'mujoco' ? 'MuJoCo' : 'cannon-es' } };
+            },
+          });
         });
-        recorder?.setEpisode({ success: r.success, seed: o.seed, randomization: r.randomization });
-        const record = recorder ? await recorder.close() : undefined;
-        recorder = undefined;
-        dataset?.endEpisode({ success: r.success, seed: o.seed, randomization: r.randomization });
-        datasetSummary = dataset ? await dataset.close() : undefined;
-        dataset = undefined;
+        const { record, dataset: datasetSummary } = await outputs.finish({ success: r.success, seed: o.seed, randomization: r.randomization });
         const summary = {
           command: 'sim',
           robot: robotLabel,
@@ -224,14 +214,9 @@ export function simCommand() {
         else {
           printHuman(summary);
           const d = summary.dataset;
-          if (d) console.log(`dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`);
+          if (d) console.log(datasetLine(d));
         }
-        // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
-        const drops = datasetDrops(record, datasetSummary);
-        if (drops) {
-          process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
-          if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
-        }
+        outputs.reportDrops(o.allowDrops);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);
@@ -243,14 +228,9 @@ export function simCommand() {
           process.off('SIGTERM', onSignal);
         }
         try {
-          await recorder?.close();
-          await dataset?.close();
+          await outputs.close();
         } finally {
-          try {
-            await (await viewer)?.close(); // rethrows a viewer that could not listen (port in use)
-          } finally {
-            await session.close();
-          }
+          await session.close();
         }
       }
     });
@@ -292,8 +272,7 @@ async function simOverBridge(o: {
   const shipped = robot.hello.sim && robotNames().includes(robot.spec.name) ? robot.spec.name : undefined;
   const task = shipped ? createTask(shipped) : undefined;
   if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
-  let viewer: Promise<Viewer> | undefined;
-  let recorder: Recorder | undefined;
+  const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
   const r = await runLive(robot, {
     policy: o.policy,
@@ -308,29 +287,23 @@ async function simOverBridge(o: {
       const note = o.command && command.clampNote(o.command);
       if (note) process.stderr.write(`axon: note: ${note}\n`);
       if (o.async) countActionAge(loop, age);
-      const rollouts = o.view || o.record ? traceWorldModel(parts.traced, o.view ? 64 : 1) : undefined;
       const manifest = loadModelFolder(o.policy!).manifest;
-      if (o.record) {
-        const run = { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}) };
-        const wmManifest = worldModel ? loadModelFolder(worldModel.dir).manifest : undefined;
-        recorder = attachRecorder(loop, { spec: robot.spec, manifest, worldModelManifest: wmManifest, period: 1 / manifest.control_hz, run, command, ...(rollouts ? { worldModel: rollouts } : {}) }, o.record);
-      }
-      if (o.view) {
-        viewer = attachViewer(loop, safety, { spec: robot.spec, ...(shipped ? { model: robotModel(shipped) } : {}) }, { port: o.viewPort, title: `axon sim: ${robot.spec.name} over the bridge`, velocityCommand: { source: command, inModel: hasVelocityTerm(manifest) }, ...(rollouts ? { rollouts } : {}) });
-        viewer.then(
-          (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
-          () => loop.stop(),
-        );
-      }
+      outputs.attach(loop, {
+        manifest,
+        safety,
+        command,
+        ...(parts.traced ? { traced: parts.traced } : {}),
+        recording: () => ({
+          spec: robot.spec,
+          worldModelManifest: worldModel ? loadModelFolder(worldModel.dir).manifest : undefined,
+          period: 1 / manifest.control_hz,
+          run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}) },
+        }),
+        view: () => ({ robot: { spec: robot.spec, ...(shipped ? { model: robotModel(shipped) } : {}) }, options: { title: `axon sim: ${robot.spec.name} over the bridge` } }),
+      });
     },
-  }).finally(async () => {
-    try {
-      await recorder?.close();
-    } finally {
-      await (await viewer)?.close();
-    }
-  });
-  const record = recorder ? await recorder.close() : undefined;
+  }).finally(() => outputs.close());
+  const { record } = await outputs.finish();
   const e = r.episode;
   const summary = {
     command: 'sim',

@@ -1,0 +1,117 @@
+/**
+ * What a CLI run writes and serves beside its loop: the MCAP recorder (`--record`), the viewer and
+ * operator console (`--view`) and the LeRobot dataset (`--dataset`). `sim` (a simulated robot or
+ * one over the bridge) and `run` (hardware) attach them to their session's loop the same way and
+ * close them in one order: recorder, dataset, then the viewer.
+ */
+import type { ControlLoop } from '../loop/ControlLoop.ts';
+import type { VelocityCommand } from '../loop/VelocityCommand.ts';
+import { hasVelocityTerm } from '../loop/VelocityCommand.ts';
+import type { ModelManifest } from '../model/manifest.ts';
+import { attachRecorder, type Recorder, type RecorderSummary, type RecordingMeta, type RecordedEpisode } from '../record/index.ts';
+import { attachViewer, type Viewer, type ViewerOptions, type ViewerRobot, type ViewerSafety } from '../viewer/index.ts';
+import type { DatasetSummary, DatasetWriter } from '../dataset/index.ts';
+import { traceWorldModel, type TracedWorldModel } from '../session/index.ts';
+import { datasetDrops, EXIT_DROPPED } from './datasetFlags.ts';
+
+/** The output flags every loop command shares. */
+export interface OutputFlags {
+  /** `--record FILE` */
+  readonly record?: string;
+  readonly view: boolean;
+  readonly viewPort: number;
+  /** `--json`: the viewer's URL goes to stderr (stdout carries the summary). */
+  readonly json: boolean;
+}
+
+/** What one loop gives its outputs (from the session's loop and the command's own facts). */
+export interface LoopOutputs {
+  /** The policy's manifest (or the hold / world-model folder's): recorded, and whether the page offers a velocity command. */
+  readonly manifest: ModelManifest;
+  readonly safety: ViewerSafety;
+  /** The operator's velocity command: recorded per tick, driven from the page. */
+  readonly command: VelocityCommand;
+  /** A plan or shield hook: its rollouts are recorded and drawn. */
+  readonly traced?: TracedWorldModel;
+  /** The recording's metadata (spec, manifests, period, run facts); called only with --record. */
+  readonly recording: () => Omit<RecordingMeta, 'manifest' | 'command' | 'worldModel'>;
+  /** The robot the page draws and the page's options (title, engine, pause/step); called only with --view. */
+  readonly view: () => { readonly robot: ViewerRobot | Promise<ViewerRobot>; readonly options?: Omit<ViewerOptions, 'port' | 'velocityCommand' | 'rollouts'> };
+  /** --dataset: a supervisor whose re-arm (an operator reset) starts the next episode. */
+  readonly datasetSplitAt?: { readonly armCount: number };
+}
+
+/** The recorder, viewer and dataset of one run. */
+export class RunOutputs {
+  private recorder: Recorder | undefined;
+  private viewer: Promise<Viewer> | undefined;
+  private finished: { record?: RecorderSummary; dataset?: DatasetSummary } = {};
+
+  /** `dataset`: opened by the command before the robot moves (a mismatch is refused there). */
+  constructor(
+    private readonly flags: OutputFlags,
+    private dataset?: DatasetWriter,
+  ) {}
+
+  /**
+   * Attaches the dataset, the recorder and the viewer to `loop` (call from the session's onLoop,
+   * before the loop runs). A viewer that cannot listen stops the loop; close() rethrows its error.
+   */
+  attach(loop: Pick<ControlLoop, 'records$' | 'stats' | 'stop'>, p: LoopOutputs): void {
+    const f = this.flags;
+    this.dataset?.attach(loop, p.datasetSplitAt ? { splitAt: p.datasetSplitAt } : {});
+    // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
+    // ghost paths, the predicted trajectory alone for the recording.
+    const rollouts = f.view || f.record ? traceWorldModel(p.traced, f.view ? 64 : 1) : undefined;
+    if (f.record) this.recorder = attachRecorder(loop, { ...p.recording(), manifest: p.manifest, command: p.command, ...(rollouts ? { worldModel: rollouts } : {}) }, f.record);
+    if (f.view) {
+      const { robot, options } = p.view();
+      const velocityCommand = { source: p.command, inModel: hasVelocityTerm(p.manifest) };
+      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, velocityCommand, ...(rollouts ? { rollouts } : {}) });
+      // A robot at hand subscribes now, before the first tick; one still loading (a MuJoCo view) when it is ready.
+      const viewer = robot instanceof Promise ? robot.then(attach) : attach(robot);
+      this.viewer = viewer;
+      viewer.then(
+        (v) => (f.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
+        () => loop.stop(),
+      );
+    }
+  }
+
+  /**
+   * Closes the recorder, then the dataset, and returns their summaries (idempotent). `episode`:
+   * how the episode ended, written into both (a simulated episode); without it the dataset's
+   * open episode is saved as it is.
+   */
+  async finish(episode?: RecordedEpisode): Promise<{ record?: RecorderSummary; dataset?: DatasetSummary }> {
+    if (episode) this.recorder?.setEpisode(episode);
+    const record = this.recorder ? await this.recorder.close() : undefined;
+    if (episode) this.dataset?.endEpisode(episode);
+    const dataset = this.dataset ? await this.dataset.close() : undefined;
+    this.finished = { ...(record ? { record } : {}), ...(dataset ? { dataset } : {}) };
+    return this.finished;
+  }
+
+  /** After finish(): nothing dropped silently, a recording that lost frames fails the run (exit code EXIT_DROPPED) unless `allowDrops`. */
+  reportDrops(allowDrops: boolean): void {
+    const drops = datasetDrops(this.finished.record, this.finished.dataset);
+    if (!drops) return;
+    process.stderr.write(`axon: ${drops}${allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
+    if (!allowDrops) process.exitCode = EXIT_DROPPED;
+  }
+
+  /** Closes whatever is still open, also after a failed run: recorder, dataset, then the viewer (rethrows a viewer that could not listen, e.g. port in use). */
+  async close(): Promise<void> {
+    try {
+      await this.recorder?.close();
+      await this.dataset?.close();
+    } finally {
+      await (await this.viewer)?.close();
+    }
+  }
+}
+
+/** The human summary's dataset line. */
+export function datasetLine(d: DatasetSummary): string {
+  return `dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`;
+}
