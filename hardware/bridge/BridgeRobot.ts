@@ -183,6 +183,11 @@ export class BridgeRobot implements Robot {
     return this._serverState;
   }
 
+  /** True once close() was called (the link is given back for good). */
+  get closed(): boolean {
+    return this._closed;
+  }
+
   get connected(): boolean {
     return this._ws !== undefined && this._ws.readyState === WebSocket.OPEN;
   }

@@ -5,11 +5,13 @@
  */
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
-import { connectBridgeRobot, type BridgeServer, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
-import { runLive } from '../../../src/cli/live.ts';
+import type { BridgeRobot, BridgeServerEvent } from '../../../hardware/bridge/index.ts';
+import { runLive, type LiveResult } from '../../../src/cli/live.ts';
+import { VirtualClock } from '../../../src/clock/VirtualTime.ts';
 import type { SafetyEvent } from '../../../src/safety/types.ts';
 import { createSimRobot } from '../../../sim/index.ts';
-import { Proxy, record, startServer, waitUntil } from './helpers.ts';
+import { record, startServer, waitUntil } from './helpers.ts';
+import { until, VirtualRig } from './virtualRig.ts';
 
 const TOKEN = 'secret-token';
 const POLICY = 'models/cartpole-balance';
@@ -23,11 +25,43 @@ function stopEvent(events: BridgeServerEvent[]) {
   return e?.kind === 'state' ? e : undefined;
 }
 
-/** A cartpole server that the cartpole policy can balance (small seeded initial tilt). */
-async function cartpoleServer(): Promise<BridgeServer> {
-  const s = await startServer({ robot: createSimRobot('cartpole', { randomize: { angle: 0.05 } }) });
-  open.push(s);
-  return s;
+/** A cartpole server that the cartpole policy can balance (small seeded initial tilt), and its client, on one virtual clock. */
+async function cartpoleRig(): Promise<{ rig: VirtualRig; robot: BridgeRobot }> {
+  const rig = await VirtualRig.start({ robot: createSimRobot('cartpole', { randomize: { angle: 0.05 } }) });
+  open.push(rig);
+  const robot = await rig.connect();
+  return { rig, robot };
+}
+
+const PERIOD = 0.02; // the cartpole policy's 50 Hz
+
+/**
+ * runLive on the rig's clock: steps virtual time until the loop's last tick, calling `at(t)`
+ * with the loop's time before each step (to put a fault on the link at an exact time).
+ */
+async function runOnRig(rig: VirtualRig, robot: BridgeRobot, durationS: number, at: (loopT: number) => void | Promise<void>): Promise<{ r: LiveResult; safety: SafetyEvent[]; clock: VirtualClock }> {
+  const clock = new VirtualClock(PERIOD, rig.time);
+  const safety: SafetyEvent[] = [];
+  let ticks = 0;
+  const run = runLive(robot, {
+    policy: POLICY,
+    durationS,
+    handleSignals: false,
+    clock,
+    onLoop: (loop, s) => {
+      s.events$.subscribe((e) => safety.push(e));
+      loop.records$.subscribe(() => ticks++);
+    },
+  });
+  let failed: unknown;
+  run.catch((e) => (failed = e));
+  await until(() => ticks > 0 || failed !== undefined, 'the loop starting');
+  const last = Math.round(durationS / PERIOD);
+  while (ticks < last && failed === undefined) {
+    await at(clock.now());
+    await rig.step();
+  }
+  return { r: await run, safety, clock };
 }
 
 describe('bridge faults', () => {
@@ -67,60 +101,83 @@ describe('bridge faults', () => {
     expect(s.robotState).toBe('safe-stop'); // latched
   });
 
-  it('a silent link: the client loop holds then safe-stops on stale observations, the server deadman safe-stops the robot, the client reconnects', async () => {
-    const s = await cartpoleServer();
-    const events = record(s);
-    const proxy = await Proxy.start(s.port);
-    open.push(proxy);
-    const robot = await connectBridgeRobot(proxy.url, { token: TOKEN, simReset: { seed: 4 } });
-    const safetyEvents: SafetyEvent[] = [];
-    let connects = 0;
-    robot.events$.subscribe((e) => e.kind === 'connected' && connects++);
+  it('a silent link: the client loop holds then safe-stops on stale observations, the server deadman safe-stops the robot, the client reconnects and the loop stays safe-stopped', async () => {
+    const { rig, robot } = await cartpoleRig();
+    const s = rig.server;
     const faults: string[] = [];
     robot.health$.subscribe((h) => faults.push(...h.faults));
-    setTimeout(() => proxy.freeze(), 1000);
-    const r = await runLive(robot, {
-      policy: POLICY,
-      durationS: 2.5,
-      handleSignals: false,
-      onLoop: (_loop, safety) => safety.events$.subscribe((e) => safetyEvents.push(e)),
+    let frozenAt = Number.NaN; // loop time
+    let frozenServerT = Number.NaN;
+    const { r, safety } = await runOnRig(rig, robot, 2.5, (t) => {
+      if (t >= 1 && Number.isNaN(frozenAt)) {
+        rig.freeze();
+        frozenAt = t;
+        frozenServerT = s.now();
+      }
     });
-    // Client side: stale -> hold (degraded) -> safe-stop, before the link was declared dead.
-    const kinds = safetyEvents.map((e) => `${e.kind}:${e.state}`);
-    expect(kinds).toContain('stale_observation:degraded');
-    expect(safetyEvents.some((e) => e.kind === 'state_change' && e.state === 'safe-stop' && /stale/.test(e.reason))).toBe(true);
-    const firstStale = safetyEvents.findIndex((e) => e.kind === 'stale_observation');
-    const firstFault = safetyEvents.findIndex((e) => e.kind === 'estop');
-    expect(firstFault === -1 || firstStale < firstFault).toBe(true);
-    // Server side: the deadman, on the server clock.
-    const stop = stopEvent(events)!;
+    // Client side, on the loop clock: stale after staleAfterS (0.1 s) -> hold (degraded) for
+    // staleTicksToSafeStop (3) ticks -> safe-stop, long before the link is declared dead (0.5 s).
+    const kinds = safety.filter((e) => e.time > frozenAt).map((e) => `${e.kind}:${e.state}`);
+    expect(kinds).toEqual([
+      'stale_observation:degraded',
+      'state_change:degraded',
+      'stale_observation:degraded',
+      'stale_observation:degraded',
+      'stale_observation:safe-stop',
+      'state_change:safe-stop',
+    ]);
+    // The tick after the freeze still read the frame sent just before it (seq seen at +0.02 s):
+    // stale from +0.12 s (age 0.1 s + float), safe-stop on the 4th stale tick.
+    const stale = safety.filter((e) => e.kind === 'stale_observation');
+    expect(stale.map((e) => e.time - frozenAt)).toEqual([0.12, 0.14, 0.16, 0.18].map((d) => expect.closeTo(d, 9)));
+    expect(safety.find((e) => e.kind === 'state_change' && e.state === 'safe-stop')!.time).toBe(stale[3].time);
+    // Server side, on the server clock: the last command came at the freeze; the deadman fired at
+    // the first server step past commandTimeoutS (0.2 s) after it.
+    const stop = stopEvent(rig.serverEvents)!;
     expect(stop.cause).toBe('deadman');
-    expect(stop.loopTime - stop.lastCommandAt).toBeLessThanOrEqual(s.commandTimeoutS + s.dt + 1e-9);
-    // The client noticed the dead link (heartbeat timeout) and reconnected; the latched stop came back as a fault.
-    expect(robot.counts.reconnects).toBeGreaterThanOrEqual(1);
-    expect(connects).toBeGreaterThanOrEqual(1);
+    expect(stop.lastCommandAt).toBe(frozenServerT);
+    expect(stop.loopTime).toBeCloseTo(frozenServerT + s.commandTimeoutS + s.dt, 9);
+    // The client's heartbeat check (every 0.1 s from its connect) first saw more than 0.5 s of
+    // silence 0.6 s after the freeze; the reconnect came one backoff (0.1 s) later.
+    expect(rig.events('disconnected').map((x) => x.t - frozenServerT)).toEqual([expect.closeTo(0.6, 9)]);
+    expect(rig.events('reconnecting').map((x) => x.t - frozenServerT)).toEqual([expect.closeTo(0.7, 9)]);
+    // The client dropped the dead link (heartbeat timeout), reconnected once, and was told of the latched stop.
+    expect(robot.counts.reconnects).toBe(1);
+    expect(rig.events('reconnect_failed')).toHaveLength(0);
     expect(faults.some((f) => /served robot is safe-stop \(deadman/.test(f))).toBe(true);
-    // runLive's loop was already safe-stopped by staleness when the fault came, and stays stopped.
-    expect(['safe-stop', 'e-stopped']).toContain(r.safety.state);
+    // The fault found the loop already safe-stopped by staleness: it stays so, with no second stop.
+    expect(safety.filter((e) => e.kind === 'estop' || e.kind === 'safe_stop')).toEqual([]);
+    expect(r.safety.state).toBe('safe-stop');
+    expect(r.endedBy).toBe('fault');
     expect(s.robotState).toBe('safe-stop');
   });
 
-  it('a broken link: the server safe-stops at once (commander lost), the client reconnects and stops its loop', async () => {
-    const s = await cartpoleServer();
-    const events = record(s);
-    const proxy = await Proxy.start(s.port);
-    open.push(proxy);
-    const robot = await connectBridgeRobot(proxy.url, { token: TOKEN, simReset: { seed: 4 } });
-    const faults: string[] = [];
-    robot.health$.subscribe((h) => faults.push(...h.faults));
-    setTimeout(() => proxy.cut(), 800);
-    const r = await runLive(robot, { policy: POLICY, durationS: 2, handleSignals: false });
-    const stop = stopEvent(events)!;
+  it('a broken link: the server safe-stops at once (commander lost), the client reconnects and its loop safe-stops on the fault', async () => {
+    const { rig, robot } = await cartpoleRig();
+    const s = rig.server;
+    let cutAt = Number.NaN; // loop time
+    let cutServerT = Number.NaN;
+    const { r, safety } = await runOnRig(rig, robot, 2, async (t) => {
+      if (t >= 0.8 && Number.isNaN(cutAt)) {
+        cutAt = t;
+        cutServerT = s.now();
+        await rig.cut();
+      }
+    });
+    // Server: safe-stop at the moment it saw the connection end.
+    const stop = stopEvent(rig.serverEvents)!;
     expect(stop.cause).toBe('commander_lost');
-    expect(robot.counts.reconnects).toBeGreaterThanOrEqual(1);
-    expect(faults.some((f) => /served robot is safe-stop \(commander_lost/.test(f))).toBe(true);
-    // Whichever came first on the client (its stale deadline or the reconnect's fault), the loop ended stopped.
-    expect(['safe-stop', 'e-stopped']).toContain(r.safety.state);
+    expect(stop.time).toBe(cutServerT);
+    // Client: the reconnect one backoff (0.1 s) after the cut brings the latched stop as a fault,
+    // before the loop's own stale deadline (0.1 s + 3 ticks): the loop safe-stops on the fault, at once.
+    expect(rig.events('reconnecting').map((x) => x.t - cutServerT)).toEqual([expect.closeTo(0.1, 9)]);
+    const after = safety.filter((e) => e.time >= cutAt);
+    expect(after.map((e) => `${e.kind}:${e.state}`)).toEqual(['safe_stop:safe-stop', 'state_change:safe-stop']);
+    expect(after[0].time).toBeCloseTo(cutAt + 0.1, 9);
+    expect(after[0].reason).toMatch(/^robot fault: bridge: served robot is safe-stop \(commander_lost/);
+    expect(robot.counts.reconnects).toBe(1);
+    expect(r.safety.state).toBe('safe-stop');
+    expect(r.endedBy).toBe('fault');
     await waitUntil(() => s.commanderId === undefined, 'the commander role freed after close');
   });
 });

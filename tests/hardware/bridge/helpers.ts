@@ -109,6 +109,9 @@ export class Proxy {
     let proxy: Proxy | undefined;
     const server = createServer((a) => {
       const b = connect(targetPort, '127.0.0.1');
+      // No Nagle: a small frame is forwarded at once, not held for the peer's delayed ACK (~40 ms).
+      a.setNoDelay(true);
+      b.setNoDelay(true);
       a.on('error', () => b.destroy());
       b.on('error', () => a.destroy());
       a.pipe(b);

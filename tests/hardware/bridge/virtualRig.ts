@@ -11,10 +11,10 @@ import { connectBridgeRobot, type BridgeClientEvent, type BridgeRobot, type Brid
 import { Proxy, record, startServer } from './helpers.ts';
 
 /** Polls `pred` on every event-loop turn until true, or throws after `timeoutMs` of real time. */
-export async function until(pred: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+export async function until(pred: () => boolean, what: string, detail?: () => string, timeoutMs = 10_000): Promise<void> {
   const t0 = performance.now();
   while (!pred()) {
-    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    if (performance.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail ? ` (${detail()})` : ''}`);
     await new Promise((r) => setImmediate(r));
   }
 }
@@ -23,8 +23,10 @@ export class VirtualRig {
   readonly serverEvents: BridgeServerEvent[];
   readonly clientEvents: { readonly t: number; readonly e: BridgeClientEvent }[] = [];
   robot: BridgeRobot | undefined;
-  /** false after a fault is put on the link: command frames are no longer expected to arrive. */
+  /** false from a fault put on the link until the client reconnects: nothing sent is expected to arrive. */
   linkUp = true;
+  /** Commands the client sent that the server will never see (lost with a broken link). */
+  private commandsLost = 0;
   private nextHeartbeat: number;
   private nextServerAt: number;
   /** Where the client's link is, as far as the rig waits on it. */
@@ -69,7 +71,12 @@ export class VirtualRig {
     this.robot.events$.subscribe((e) => {
       this.clientEvents.push({ t: this.time.now(), e });
       if (e.kind === 'disconnected' || e.kind === 'reconnect_failed') this.phase = 'down';
-      else if (e.kind === 'connected') this.phase = 'up';
+      else if (e.kind === 'connected') {
+        this.phase = 'up';
+        this.linkUp = true;
+        const c = this.server.counts;
+        this.commandsLost = this.robot!.counts.commandsSent - (c.commandsAccepted + c.commandsRejected);
+      }
       else if (e.kind === 'reconnecting') {
         this.phase = 'handshake';
         this.commanderAtAttempt = this.server.commanderId;
@@ -130,8 +137,8 @@ export class VirtualRig {
   /** @param framed the server sent a state frame since the last settle */
   private async settle(framed: boolean): Promise<void> {
     const r = this.robot;
-    if (!r) return;
-    await until(() => this.phase !== 'closing', 'the client seeing its link closed');
+    if (!r || r.closed) return;
+    await until(() => this.phase !== 'closing' || r.closed, 'the client seeing its link closed');
     if (this.phase === 'handshake') {
       // The handshake runs on real time; virtual time waits for the server's answer.
       await until(() => this.phase !== 'handshake' || (this.server.commanderId !== undefined && this.server.commanderId !== this.commanderAtAttempt), 'the reconnect handshake');
@@ -150,8 +157,9 @@ export class VirtualRig {
     }
     const c = this.server.counts;
     await until(
-      () => r.stateSeq === c.stateFramesSent && (!this.linkUp || c.commandsAccepted + c.commandsRejected === r.counts.commandsSent),
+      () => r.closed || !this.linkUp || (r.stateSeq === c.stateFramesSent && c.commandsAccepted + c.commandsRejected + this.commandsLost === r.counts.commandsSent),
       'the frames in flight',
+      () => `client seq ${r.stateSeq}, server sent ${c.stateFramesSent}; commands sent ${r.counts.commandsSent}, server got ${c.commandsAccepted + c.commandsRejected}; phase ${this.phase}, t ${this.time.now()}`,
     );
   }
 
