@@ -3,7 +3,6 @@ import { Body, GSSolver, Quaternion, Vec3, World } from 'cannon-es';
 import { AxonError } from '../src/core/errors.ts';
 import {
   createObservation,
-  type ControlMode,
   type JointCommand,
   type JointSpec,
   type Observation,
@@ -12,6 +11,7 @@ import {
   type SimulatedRobot,
 } from '../src/core/robot.ts';
 import { Rng } from '../src/core/rng.ts';
+import { CommandHold } from './CommandHold.ts';
 import { WarmStartSolver } from './physics/WarmStartSolver.ts';
 import { RobotNarrowphase } from './physics/RobotNarrowphase.ts';
 import { checkPushConfig, Pushes, type SimPushConfig } from './perturb/Pushes.ts';
@@ -139,8 +139,7 @@ export type SimRandomizer = (robot: SimRobot, seed: number) => void;
 /** SimRobotOptions.contactMargin with pd 'implicit' (m). */
 export const DEFAULT_CONTACT_MARGIN = 0.002;
 
-/** Longest action latency setActionLatency accepts (physics steps). */
-export const MAX_LATENCY_STEPS = 100;
+export { MAX_LATENCY_STEPS } from './CommandHold.ts';
 
 // Module scratch (STYLE.md 3): never allocate on step/observe/command.
 const _v1 = new Vec3();
@@ -200,8 +199,8 @@ export class SimRobot implements SimulatedRobot {
   private readonly imuLink: number;
   private readonly imuPrevVel = new Vec3();
   private readonly imuAccWorld = new Vec3();
-  // Held command.
-  private cmdMode: ControlMode = 'effort';
+  // Held command and action latency (sim/CommandHold.ts, shared with the MuJoCo robot); the arrays are the hold's.
+  private readonly hold: CommandHold;
   private readonly cmdTarget: Float64Array;
   /** Command target (rad | m | N·m) of each joint in the previous physics step: a drive row is warm started in full only while it holds. */
   private readonly prevDriveTarget: Float64Array;
@@ -216,16 +215,6 @@ export class SimRobot implements SimulatedRobot {
   readonly effortScale: Float64Array;
   private readonly pdMode: PdIntegration;
   private readonly armatureModel: 'isotropic' | 'axis' | 'joint';
-  // Action latency: commands wait latencySteps physics steps in a ring before they act.
-  private latencySteps = 0;
-  private readonly pendingDue: Float64Array;
-  private readonly pendingMode: ControlMode[];
-  private readonly pendingTarget: Float64Array[];
-  private readonly pendingKp: Float64Array[];
-  private readonly pendingKd: Float64Array[];
-  private readonly pendingFf: Float64Array[];
-  private pendingHead = 0;
-  private pendingCount = 0;
   // Sensor noise.
   private readonly configuredNoise: SimSensorNoise;
   private noise: SimSensorNoise;
@@ -336,11 +325,12 @@ export class SimRobot implements SimulatedRobot {
     this.q = new Float64Array(n);
     this.qd = new Float64Array(n);
     this.actuatorEffort = new Float64Array(n);
-    this.cmdTarget = new Float64Array(n);
+    this.hold = new CommandHold(jointSpecs, this.spec.name);
+    this.cmdTarget = this.hold.target;
     this.prevDriveTarget = new Float64Array(n).fill(NaN);
-    this.cmdKp = Float64Array.from(jointSpecs, (j) => j.kp);
-    this.cmdKd = Float64Array.from(jointSpecs, (j) => j.kd);
-    this.cmdFf = new Float64Array(n);
+    this.cmdKp = this.hold.kp;
+    this.cmdKd = this.hold.kd;
+    this.cmdFf = this.hold.ff;
     this.configuredPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
     this.initialPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
     this.initialVelocities = new Float64Array(n);
@@ -348,13 +338,6 @@ export class SimRobot implements SimulatedRobot {
     this.kpScale = this.actuators.kpScale;
     this.kdScale = this.actuators.kdScale;
     this.effortScale = this.actuators.effortScale;
-    const cap = MAX_LATENCY_STEPS + 1;
-    this.pendingDue = new Float64Array(cap);
-    this.pendingMode = new Array<ControlMode>(cap).fill('effort');
-    this.pendingTarget = Array.from({ length: cap }, () => new Float64Array(n));
-    this.pendingKp = Array.from({ length: cap }, () => new Float64Array(n));
-    this.pendingKd = Array.from({ length: cap }, () => new Float64Array(n));
-    this.pendingFf = Array.from({ length: cap }, () => new Float64Array(n));
     this.configuredNoise = options.sensorNoise ?? {};
     this.noise = this.configuredNoise;
     if (this.narrowphase !== undefined) for (const b of this.bodies) if (!b.isStatic) this.narrowphase.load.set(b.body, { normal: 0, count: 0 });
@@ -387,57 +370,7 @@ export class SimRobot implements SimulatedRobot {
    * array of the wrong length (a wiring bug, caught on the first tick).
    */
   command(cmd: JointCommand): void {
-    const n = this.joints.length;
-    if (cmd.target.length !== n) {
-      throw new AxonError('COMMAND_SHAPE', 'JointCommand.target', `has ${cmd.target.length} values`, `${n}, one per joint of ${this.spec.name}`);
-    }
-    if (this.latencySteps === 0) {
-      this.cmdMode = cmd.mode;
-      this.cmdTarget.set(cmd.target);
-      for (let i = 0; i < n; i++) {
-        const s = this.joints[i].spec;
-        this.cmdKp[i] = cmd.kp?.[i] ?? s.kp;
-        this.cmdKd[i] = cmd.kd?.[i] ?? s.kd;
-        this.cmdFf[i] = cmd.feedforward?.[i] ?? 0;
-      }
-      return;
-    }
-    // Latency: queue it; substep() applies it latencySteps physics steps from now. A full ring
-    // (more than MAX_LATENCY_STEPS commands per latency window) drops the oldest pending command.
-    const cap = this.pendingDue.length;
-    if (this.pendingCount === cap) {
-      this.pendingHead = (this.pendingHead + 1) % cap;
-      this.pendingCount--;
-    }
-    const k = (this.pendingHead + this.pendingCount) % cap;
-    this.pendingCount++;
-    this.pendingDue[k] = this.substeps + this.latencySteps;
-    this.pendingMode[k] = cmd.mode;
-    this.pendingTarget[k].set(cmd.target);
-    const kp = this.pendingKp[k];
-    const kd = this.pendingKd[k];
-    const ff = this.pendingFf[k];
-    for (let i = 0; i < n; i++) {
-      const s = this.joints[i].spec;
-      kp[i] = cmd.kp?.[i] ?? s.kp;
-      kd[i] = cmd.kd?.[i] ?? s.kd;
-      ff[i] = cmd.feedforward?.[i] ?? 0;
-    }
-  }
-
-  /** Makes every queued command that is due the held one (latency > 0). */
-  private applyDueCommands(): void {
-    const cap = this.pendingDue.length;
-    while (this.pendingCount > 0 && this.pendingDue[this.pendingHead] <= this.substeps) {
-      const k = this.pendingHead;
-      this.cmdMode = this.pendingMode[k];
-      this.cmdTarget.set(this.pendingTarget[k]);
-      this.cmdKp.set(this.pendingKp[k]);
-      this.cmdKd.set(this.pendingKd[k]);
-      this.cmdFf.set(this.pendingFf[k]);
-      this.pendingHead = (k + 1) % cap;
-      this.pendingCount--;
-    }
+    this.hold.command(cmd, this.substeps);
   }
 
   /** Advances sim time by dt (s): round(dt / physicsDt) physics steps, actuators at each. */
@@ -523,7 +456,7 @@ export class SimRobot implements SimulatedRobot {
       this.initialVelocities.fill(0);
       this.restoreNominalMasses();
       this.actuators.resetScales();
-      this.latencySteps = 0;
+      this.hold.setLatency(0);
       this.noise = this.configuredNoise;
       this.noiseSeed = (seed ^ 0x5bd1e995) >>> 0;
       this.pushes.set(undefined, undefined);
@@ -550,8 +483,7 @@ export class SimRobot implements SimulatedRobot {
     this.world.contacts.length = 0;
     this.world.time = 0;
     this.substeps = 0;
-    this.pendingCount = 0;
-    this.pendingHead = 0;
+    this.hold.reset();
     this.noiseRng = new Rng(this.noiseSeed);
     this.pushes.reset();
     if (this.narrowphase !== undefined) {
@@ -560,14 +492,7 @@ export class SimRobot implements SimulatedRobot {
         l.count = 0;
       }
     }
-    this.cmdMode = 'effort';
-    this.cmdTarget.fill(0);
-    this.cmdFf.fill(0);
     this.actuatorEffort.fill(0);
-    for (let i = 0; i < this.joints.length; i++) {
-      this.cmdKp[i] = this.joints[i].spec.kp;
-      this.cmdKd[i] = this.joints[i].spec.kd;
-    }
     if (this.imuLink >= 0) {
       this.imuPointVelocity(this.imuPrevVel);
       this.imuAccWorld.set(-this.gravity.x, -this.gravity.y, -this.gravity.z);
@@ -640,16 +565,11 @@ export class SimRobot implements SimulatedRobot {
    * many physics steps after command() received it. Back to 0 at reset(seed). Call between episodes.
    */
   setActionLatency(steps: number): void {
-    if (!(Number.isInteger(steps) && steps >= 0 && steps <= MAX_LATENCY_STEPS)) {
-      throw new AxonError('SIM_OPTION', 'actionLatency', `is ${steps} steps`, `an integer in [0, ${MAX_LATENCY_STEPS}] physics steps`);
-    }
-    this.latencySteps = steps;
-    this.pendingCount = 0;
-    this.pendingHead = 0;
+    this.hold.setLatency(steps);
   }
 
   get actionLatencySteps(): number {
-    return this.latencySteps;
+    return this.hold.latencySteps;
   }
 
   /** Sensor noise for this episode (replaces the configured one until reset(seed)); its generator is seeded by `seed`. */
@@ -867,10 +787,10 @@ export class SimRobot implements SimulatedRobot {
   }
 
   private substep(): void {
-    if (this.pendingCount > 0) this.applyDueCommands();
+    if (this.hold.pending > 0) this.hold.applyDue(this.substeps);
     this.readJoints();
     const n = this.joints.length;
-    const mode = this.cmdMode;
+    const mode = this.hold.mode;
     const act = this.actuators;
     const implicit = this.pdMode === 'implicit';
     const h = this.physicsDt;

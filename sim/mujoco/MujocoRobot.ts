@@ -4,7 +4,6 @@ import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import {
   createObservation,
-  type ControlMode,
   type JointCommand,
   type JointSpec,
   type JointType,
@@ -14,6 +13,7 @@ import {
   type SimulatedRobot,
 } from '../../src/core/robot.ts';
 import { Rng } from '../../src/core/rng.ts';
+import { CommandHold } from '../CommandHold.ts';
 import { Pushes, type SimPushConfig } from '../perturb/Pushes.ts';
 import { addNoise, perturbOrientation, type SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
@@ -71,8 +71,6 @@ export interface MujocoRobotOptions {
 /** Called by reset(seed) before the state is placed (randomisation), as SimRobot's. */
 export type MujocoRandomizer = (robot: MujocoRobot, seed: number) => void;
 
-/** Longest action latency (physics steps), as the cannon-es side. */
-const MAX_LATENCY_STEPS = 100;
 const NBIAS = 10; // mjNBIAS
 
 const _v = new Vec3();
@@ -148,21 +146,13 @@ export class MujocoRobot implements SimulatedRobot {
   private readonly imuPrevVel = new Float64Array(3);
   private readonly imuAccWorld = new Float64Array(3);
   // Held command.
-  private cmdMode: ControlMode = 'effort';
+  // Held command and action latency (sim/CommandHold.ts, shared with SimRobot); the arrays are the hold's.
+  private readonly hold: CommandHold;
   private readonly cmdTarget: Float64Array;
   private readonly cmdKp: Float64Array;
   private readonly cmdKd: Float64Array;
   private readonly cmdFf: Float64Array;
   // Latency ring.
-  private latencySteps = 0;
-  private readonly pendingDue: Float64Array;
-  private readonly pendingMode: ControlMode[];
-  private readonly pendingTarget: Float64Array[];
-  private readonly pendingKp: Float64Array[];
-  private readonly pendingKd: Float64Array[];
-  private readonly pendingFf: Float64Array[];
-  private pendingHead = 0;
-  private pendingCount = 0;
   private substeps = 0;
   // Initial state.
   private readonly configuredPositions: Float64Array;
@@ -306,17 +296,11 @@ export class MujocoRobot implements SimulatedRobot {
     this.effortScale = new Float64Array(n).fill(1);
     this.q = new Float64Array(n);
     this.qd = new Float64Array(n);
-    this.cmdTarget = new Float64Array(n);
-    this.cmdKp = Float64Array.from(specs, (j) => j.kp);
-    this.cmdKd = Float64Array.from(specs, (j) => j.kd);
-    this.cmdFf = new Float64Array(n);
-    const cap = MAX_LATENCY_STEPS + 1;
-    this.pendingDue = new Float64Array(cap);
-    this.pendingMode = new Array<ControlMode>(cap).fill('effort');
-    this.pendingTarget = Array.from({ length: cap }, () => new Float64Array(n));
-    this.pendingKp = Array.from({ length: cap }, () => new Float64Array(n));
-    this.pendingKd = Array.from({ length: cap }, () => new Float64Array(n));
-    this.pendingFf = Array.from({ length: cap }, () => new Float64Array(n));
+    this.hold = new CommandHold(specs, o.name);
+    this.cmdTarget = this.hold.target;
+    this.cmdKp = this.hold.kp;
+    this.cmdKd = this.hold.kd;
+    this.cmdFf = this.hold.ff;
     this.configuredPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialVelocities = new Float64Array(n);
@@ -347,34 +331,7 @@ export class MujocoRobot implements SimulatedRobot {
 
   /** Holds `cmd` until the next one (copied), as SimRobot.command: absent gains = the spec's. */
   command(cmd: JointCommand): void {
-    const n = this.n;
-    if (cmd.target.length !== n) throw new AxonError('COMMAND_SHAPE', 'JointCommand.target', `has ${cmd.target.length} values`, `${n}, one per joint of ${this.spec.name}`);
-    const joints = this.spec.joints;
-    if (this.latencySteps === 0) {
-      this.cmdMode = cmd.mode;
-      this.cmdTarget.set(cmd.target);
-      for (let i = 0; i < n; i++) {
-        this.cmdKp[i] = cmd.kp?.[i] ?? joints[i].kp;
-        this.cmdKd[i] = cmd.kd?.[i] ?? joints[i].kd;
-        this.cmdFf[i] = cmd.feedforward?.[i] ?? 0;
-      }
-      return;
-    }
-    const cap = this.pendingDue.length;
-    if (this.pendingCount === cap) {
-      this.pendingHead = (this.pendingHead + 1) % cap;
-      this.pendingCount--;
-    }
-    const k = (this.pendingHead + this.pendingCount) % cap;
-    this.pendingCount++;
-    this.pendingDue[k] = this.substeps + this.latencySteps;
-    this.pendingMode[k] = cmd.mode;
-    this.pendingTarget[k].set(cmd.target);
-    for (let i = 0; i < n; i++) {
-      this.pendingKp[k][i] = cmd.kp?.[i] ?? joints[i].kp;
-      this.pendingKd[k][i] = cmd.kd?.[i] ?? joints[i].kd;
-      this.pendingFf[k][i] = cmd.feedforward?.[i] ?? 0;
-    }
+    this.hold.command(cmd, this.substeps);
   }
 
   /** Advances sim time by dt (s): round(dt / physicsDt) physics steps, the PD law at each. */
@@ -464,7 +421,7 @@ export class MujocoRobot implements SimulatedRobot {
       this.kpScale.fill(1);
       this.kdScale.fill(1);
       this.effortScale.fill(1);
-      this.latencySteps = 0;
+      this.hold.setLatency(0);
       this.noise = this.configuredNoise;
       this.noiseSeed = (seed ^ 0x5bd1e995) >>> 0;
       this.pushes.set(undefined, undefined);
@@ -501,17 +458,9 @@ export class MujocoRobot implements SimulatedRobot {
       mj.mj_forward(m, d);
     }
     this.substeps = 0;
-    this.pendingCount = 0;
-    this.pendingHead = 0;
+    this.hold.reset();
     this.noiseRng = new Rng(this.noiseSeed);
     this.pushes.reset();
-    this.cmdMode = 'effort';
-    this.cmdTarget.fill(0);
-    this.cmdFf.fill(0);
-    for (let i = 0; i < this.n; i++) {
-      this.cmdKp[i] = this.spec.joints[i].kp;
-      this.cmdKd[i] = this.spec.joints[i].kd;
-    }
     if (this.imuBody >= 0) {
       this.pointVel(this.imuBody, _v);
       this.imuPrevVel[0] = _v.x;
@@ -564,12 +513,11 @@ export class MujocoRobot implements SimulatedRobot {
   }
 
   setActionLatency(steps: number): void {
-    if (!(Number.isInteger(steps) && steps >= 0 && steps <= MAX_LATENCY_STEPS)) throw new AxonError('SIM_OPTION', 'actionLatency', `is ${steps}`, `an integer in [0, ${MAX_LATENCY_STEPS}] physics steps`);
-    this.latencySteps = steps;
+    this.hold.setLatency(steps);
   }
 
   get actionLatencySteps(): number {
-    return this.latencySteps;
+    return this.hold.latencySteps;
   }
 
   setSensorNoise(noise: SimSensorNoise, seed: number): void {
@@ -649,12 +597,12 @@ export class MujocoRobot implements SimulatedRobot {
   // ---- internals -----------------------------------------------------------------------------
 
   private substep(): void {
-    if (this.pendingCount > 0) this.applyDueCommands();
+    if (this.hold.pending > 0) this.hold.applyDue(this.substeps);
     const qpos = this.qpos;
     const qvel = this.qvel;
     const ctrl = this.ctrl;
     const bias = this.biasprm;
-    const mode = this.cmdMode;
+    const mode = this.hold.mode;
     const h = this.physicsDt;
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
@@ -740,20 +688,6 @@ export class MujocoRobot implements SimulatedRobot {
       this.imuAccWorld[2] = (_v.z - this.imuPrevVel[2]) * inv - g[2];
     }
     this.readJoints();
-  }
-
-  private applyDueCommands(): void {
-    const cap = this.pendingDue.length;
-    while (this.pendingCount > 0 && this.pendingDue[this.pendingHead] <= this.substeps) {
-      const k = this.pendingHead;
-      this.cmdMode = this.pendingMode[k];
-      this.cmdTarget.set(this.pendingTarget[k]);
-      this.cmdKp.set(this.pendingKp[k]);
-      this.cmdKd.set(this.pendingKd[k]);
-      this.cmdFf.set(this.pendingFf[k]);
-      this.pendingHead = (k + 1) % cap;
-      this.pendingCount--;
-    }
   }
 
   private readJoints(): void {
