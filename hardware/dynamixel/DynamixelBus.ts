@@ -8,7 +8,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { AxonError } from '../../src/core/errors.ts';
-import { wireTime, type Transport } from '../transport/Transport.ts';
+import type { Transport } from '../transport/Transport.ts';
+import { BusTransactor } from '../transport/BusTransactor.ts';
 import { PacketDecoder } from './PacketDecoder.ts';
 import * as P from './packet.ts';
 import { ALERT_BIT, Inst, describeStatusError, readLe, type Packet } from './packet.ts';
@@ -98,26 +99,15 @@ export class BusStats {
   }
 }
 
-interface Waiter {
-  readonly want: Set<number> | undefined; // ids expected; undefined: any id
-  readonly count: number;
-  readonly got: Packet[];
-  readonly resolve: (p: Packet[]) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
 export class DynamixelBus {
   readonly stats = new BusStats();
   readonly decoder: PacketDecoder;
   /** Called once when the link goes away on its own (unplugged, server gone). */
   onLost: ((err: Error) => void) | undefined;
-  private _queue: Promise<unknown> = Promise.resolve();
-  private _waiter: Waiter | undefined;
-  private _lost: Error | undefined;
+  private readonly _core: BusTransactor<Packet>;
   /** Time allowed beyond the wire time for a reply (s); see BusOptions. */
   readonly replyMarginS: number;
   private readonly _attempts: number;
-  private readonly _now: () => number;
 
   constructor(
     readonly transport: Transport,
@@ -125,8 +115,20 @@ export class DynamixelBus {
   ) {
     this.replyMarginS = o.replyMarginS ?? defaultReplyMarginS(o.latencyTimerS);
     this._attempts = o.attempts ?? 3;
-    this._now = o.now ?? (() => performance.now() / 1000);
-    this.decoder = new PacketDecoder((p) => this._onPacket(p));
+    this.decoder = new PacketDecoder((p) => this._core.take(p));
+    this._core = new BusTransactor<Packet>({
+      transport,
+      stats: this.stats,
+      decoder: this.decoder,
+      replyMarginS: this.replyMarginS,
+      now: o.now ?? (() => performance.now() / 1000),
+      isReply: (p) => p.instruction === Inst.Status,
+      countReply: (p, stats) => {
+        if ((p.error & 0x7f) !== 0) stats.statusErrors++;
+        if (p.error & ALERT_BIT) stats.alerts++;
+      },
+      onLost: (err) => this.onLost?.(err),
+    });
   }
 
   /** Attempts a configure-time call (ping, read, write) makes before giving up. */
@@ -140,28 +142,15 @@ export class DynamixelBus {
 
   /** The link failed; every further call fails fast. */
   get lost(): Error | undefined {
-    return this._lost;
+    return this._core.lost;
   }
 
-  async open(): Promise<void> {
-    this.transport.on({
-      data: (c) => {
-        this.stats.bytesIn += c.length;
-        this.decoder.push(c);
-      },
-      close: (err) => {
-        if (!err) return;
-        this._lost = err;
-        this._finish();
-        this.onLost?.(err);
-      },
-    });
-    if (!this.transport.isOpen) await this.transport.open();
+  open(): Promise<void> {
+    return this._core.open();
   }
 
-  async close(): Promise<void> {
-    await this._queue.catch(() => {});
-    await this.transport.close();
+  close(): Promise<void> {
+    return this._core.close();
   }
 
   // ---- primitives ----
@@ -171,59 +160,12 @@ export class DynamixelBus {
    * `timeoutS`. Serialised with every other call. Resolves with what arrived (maybe fewer).
    */
   transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<Packet[]> {
-    const run = () =>
-      new Promise<Packet[]>((resolve) => {
-        if (this._lost || !this.transport.isOpen) return resolve([]);
-        this.stats.transactions++;
-        this.decoder.reset(); // stale bytes of an earlier, timed-out reply
-        if (count > 0) {
-          const w: Waiter = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined };
-          // When the timer fires, bytes that arrived while the host was stalled may still be
-          // queued behind it (timers run before I/O and immediates): let two turns deliver them.
-          w.timer = setTimeout(() => {
-            setImmediate(() =>
-              setImmediate(() => {
-                if (this._waiter !== w) return;
-                this.stats.timeouts++;
-                this._finish();
-              }),
-            );
-          }, Math.max(1, timeoutS * 1000));
-          this._waiter = w;
-        }
-        this.stats.bytesOut += packet.length;
-        this.transport.write(packet);
-        if (count === 0) resolve([]);
-      });
-    const p = this._queue.then(run, run);
-    this._queue = p;
-    return p;
-  }
-
-  private _onPacket(p: Packet): void {
-    const w = this._waiter;
-    if (!w || p.instruction !== Inst.Status) return;
-    if (w.want) {
-      if (!w.want.has(p.id)) return;
-      w.want.delete(p.id);
-    }
-    w.got.push(p);
-    if ((p.error & 0x7f) !== 0) this.stats.statusErrors++;
-    if (p.error & ALERT_BIT) this.stats.alerts++;
-    if (w.got.length >= w.count) this._finish();
-  }
-
-  private _finish(): void {
-    const w = this._waiter;
-    if (!w) return;
-    this._waiter = undefined;
-    if (w.timer) clearTimeout(w.timer);
-    w.resolve(w.got);
+    return this._core.transact(packet, count, timeoutS, ids);
   }
 
   /** Reply timeout for a request of `outBytes` expecting `inBytes` back. */
   timeoutFor(outBytes: number, inBytes: number): number {
-    return wireTime(outBytes + inBytes, this.baud) + this.replyMarginS;
+    return this._core.timeoutFor(outBytes, inBytes);
   }
 
   // ---- configure-time calls ----
@@ -326,18 +268,8 @@ export class DynamixelBus {
    * answered with a bad CRC, which the decoder drops) until `deadline` (steady s, on the bus's clock: performance.now()/1000 unless one was given).
    * Never throws.
    */
-  async syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number, fast = false): Promise<SyncReadResult> {
-    const t0 = this._now();
-    const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], retries: 0 };
-    let todo = ids.slice();
-    this.stats.syncReads++;
-    for (let attempt = 0; todo.length > 0; attempt++) {
-      const left = deadline - this._now();
-      if (attempt > 0) {
-        if (left <= 0) break;
-        res.retries++;
-        this.stats.retries++;
-      }
+  syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number, fast = false): Promise<SyncReadResult> {
+    return this._core.syncReadRetrying(ids, deadline, async (todo, attempt, left, res) => {
       const useFast = fast && attempt === 0 && todo.length > 1;
       const pkt = useFast ? P.fastSyncRead(address, length, todo) : P.syncRead(address, length, todo);
       const inBytes = useFast ? 10 + todo.length * (length + 4) : todo.length * (11 + length);
@@ -356,13 +288,8 @@ export class DynamixelBus {
       } else {
         for (const r of got) this._take(r.error, r.id, r.params, ids, length, out, res, answered);
       }
-      todo = todo.filter((id) => !answered.has(id));
-      if (this._lost) break;
-    }
-    res.missing = todo;
-    res.ok = todo.length === 0;
-    this.stats.recordLatency(this._now() - t0);
-    return res;
+      return answered;
+    });
   }
 
   private _take(error: number, id: number, data: Uint8Array, ids: readonly number[], length: number, out: Uint8Array, res: SyncReadResult, answered: Set<number>): void {

@@ -11,6 +11,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { wireTime, type Transport } from '../transport/Transport.ts';
+import { BusTransactor } from '../transport/BusTransactor.ts';
 import { BusError, BusStats, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
 import { FeetechPacketDecoder } from './PacketDecoder.ts';
 import * as F from './packet.ts';
@@ -34,23 +35,13 @@ export interface FeetechIdentity {
   readonly status: number;
 }
 
-interface Waiter {
-  readonly want: Set<number> | undefined;
-  readonly count: number;
-  readonly got: FeetechPacket[];
-  readonly resolve: (p: FeetechPacket[]) => void;
-  timer: ReturnType<typeof setTimeout> | undefined;
-}
-
 export class FeetechBus {
   readonly protocol = 'feetech' as const;
   readonly stats = new BusStats();
   readonly decoder: FeetechPacketDecoder;
   /** Called once when the link goes away on its own (unplugged, server gone). */
   onLost: ((err: Error) => void) | undefined;
-  private _queue: Promise<unknown> = Promise.resolve();
-  private _waiter: Waiter | undefined;
-  private _lost: Error | undefined;
+  private readonly _core: BusTransactor<FeetechPacket>;
   private readonly _margin: number;
   private readonly _attempts: number;
 
@@ -60,7 +51,18 @@ export class FeetechBus {
   ) {
     this._margin = o.replyMarginS ?? 0.01;
     this._attempts = o.attempts ?? 3;
-    this.decoder = new FeetechPacketDecoder((p) => this._onPacket(p));
+    this.decoder = new FeetechPacketDecoder((p) => this._core.take(p));
+    this._core = new BusTransactor<FeetechPacket>({
+      transport,
+      stats: this.stats,
+      decoder: this.decoder,
+      replyMarginS: this._margin,
+      now: () => performance.now() / 1000,
+      countReply: (p, stats) => {
+        if (p.code !== 0) stats.alerts++;
+      },
+      onLost: (err) => this.onLost?.(err),
+    });
   }
 
   get baud(): number {
@@ -68,28 +70,15 @@ export class FeetechBus {
   }
 
   get lost(): Error | undefined {
-    return this._lost;
+    return this._core.lost;
   }
 
-  async open(): Promise<void> {
-    this.transport.on({
-      data: (c) => {
-        this.stats.bytesIn += c.length;
-        this.decoder.push(c);
-      },
-      close: (err) => {
-        if (!err) return;
-        this._lost = err;
-        this._finish();
-        this.onLost?.(err);
-      },
-    });
-    if (!this.transport.isOpen) await this.transport.open();
+  open(): Promise<void> {
+    return this._core.open();
   }
 
-  async close(): Promise<void> {
-    await this._queue.catch(() => {});
-    await this.transport.close();
+  close(): Promise<void> {
+    return this._core.close();
   }
 
   /**
@@ -97,58 +86,12 @@ export class FeetechBus {
    * Serialised with every other call. Resolves with what arrived (maybe fewer).
    */
   transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<FeetechPacket[]> {
-    const run = () =>
-      new Promise<FeetechPacket[]>((resolve) => {
-        if (this._lost || !this.transport.isOpen) return resolve([]);
-        this.stats.transactions++;
-        this.decoder.reset();
-        if (count > 0) {
-          const w: Waiter = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined };
-          // When the timer fires, bytes that arrived while the host was stalled may still be
-          // queued behind it (timers run before I/O and immediates): let two turns deliver them.
-          w.timer = setTimeout(() => {
-            setImmediate(() =>
-              setImmediate(() => {
-                if (this._waiter !== w) return;
-                this.stats.timeouts++;
-                this._finish();
-              }),
-            );
-          }, Math.max(1, timeoutS * 1000));
-          this._waiter = w;
-        }
-        this.stats.bytesOut += packet.length;
-        this.transport.write(packet);
-        if (count === 0) resolve([]);
-      });
-    const p = this._queue.then(run, run);
-    this._queue = p;
-    return p;
-  }
-
-  private _onPacket(p: FeetechPacket): void {
-    const w = this._waiter;
-    if (!w) return;
-    if (w.want) {
-      if (!w.want.has(p.id)) return;
-      w.want.delete(p.id);
-    }
-    w.got.push(p);
-    if (p.code !== 0) this.stats.alerts++;
-    if (w.got.length >= w.count) this._finish();
-  }
-
-  private _finish(): void {
-    const w = this._waiter;
-    if (!w) return;
-    this._waiter = undefined;
-    if (w.timer) clearTimeout(w.timer);
-    w.resolve(w.got);
+    return this._core.transact(packet, count, timeoutS, ids);
   }
 
   /** Reply timeout for a request of `outBytes` expecting `inBytes` back (s). */
   timeoutFor(outBytes: number, inBytes: number): number {
-    return wireTime(outBytes + inBytes, this.baud) + this._margin;
+    return this._core.timeoutFor(outBytes, inBytes);
   }
 
   // ---- configure-time calls ----
@@ -247,18 +190,8 @@ export class FeetechBus {
    * until `deadline` (steady s, performance.now()/1000). Never throws. A nonzero status byte puts
    * the servo in `alerts` (its data is still taken).
    */
-  async syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number): Promise<SyncReadResult> {
-    const t0 = performance.now() / 1000;
-    const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], retries: 0 };
-    let todo = ids.slice();
-    this.stats.syncReads++;
-    for (let attempt = 0; todo.length > 0; attempt++) {
-      const left = deadline - performance.now() / 1000;
-      if (attempt > 0) {
-        if (left <= 0) break;
-        res.retries++;
-        this.stats.retries++;
-      }
+  syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number): Promise<SyncReadResult> {
+    return this._core.syncReadRetrying(ids, deadline, async (todo, _attempt, left, res) => {
       const pkt = F.syncRead(address, length, todo);
       const timeout = Math.min(Math.max(left, 0.001), this.timeoutFor(pkt.length, todo.length * F.statusBytes(length)));
       const got = await this.transact(pkt, todo.length, timeout, todo);
@@ -270,13 +203,8 @@ export class FeetechBus {
         out.set(r.params, k * length);
         answered.add(r.id);
       }
-      todo = todo.filter((id) => !answered.has(id));
-      if (this._lost) break;
-    }
-    res.missing = todo;
-    res.ok = todo.length === 0;
-    this.stats.recordLatency(performance.now() / 1000 - t0);
-    return res;
+      return answered;
+    });
   }
 }
 
