@@ -58,8 +58,9 @@ export interface BridgeRobotOptions {
   readonly random?: () => number;
 }
 
-/** What happens on the link, for logs and tests. */
-export type BridgeClientEvent =
+/** What happens on the link, for logs and tests; `time` on the run's clock (useClock), else on `now` (s). */
+export type BridgeClientEvent = BridgeClientEventBody & { readonly time: number };
+type BridgeClientEventBody =
   | { readonly kind: 'connected'; readonly hello: HelloMessage; readonly role: Role }
   | { readonly kind: 'disconnected'; readonly code: number; readonly reason: string }
   | { readonly kind: 'reconnecting'; readonly attempt: number }
@@ -296,6 +297,10 @@ export class BridgeRobot implements Robot {
 
   // ---- internals ----
 
+  private _event(e: BridgeClientEventBody): void {
+    this.events$.next({ ...e, time: this._runNow === undefined ? this._now() : this._runNow() });
+  }
+
   /** The heartbeat / staleness timer, every heartbeat.intervalS. */
   private _armTimer(): void {
     this._timer = this._timers.setTimeout(() => {
@@ -327,7 +332,7 @@ export class BridgeRobot implements Robot {
     ws.on('message', (data, isBinary) => this._onMessage(data as Buffer, isBinary));
     ws.on('close', (code, reason) => this._onClose(ws, code, reason.toString()));
     for (const m of link.backlog) this._onMessage(m.data, m.isBinary);
-    this.events$.next({ kind: 'connected', hello: link.hello, role: link.role });
+    this._event({ kind: 'connected', hello: link.hello, role: link.role });
     this._emitHealth();
     if (ws.readyState !== WebSocket.OPEN) this._onClose(ws, 1006, 'closed while connecting');
   }
@@ -356,10 +361,10 @@ export class BridgeRobot implements Robot {
     if (m.type === 'status') {
       this._serverState = m.robotState;
       this._serverReason = `${m.cause}: ${m.reason}`;
-      this.events$.next({ kind: 'status', status: m });
+      this._event({ kind: 'status', status: m });
       this._emitHealth();
     } else if (m.type === 'error') {
-      this.events$.next({ kind: 'error', error: m });
+      this._event({ kind: 'error', error: m });
     }
     for (const w of this._waiters) w(m);
   }
@@ -369,7 +374,7 @@ export class BridgeRobot implements Robot {
     this._ws = undefined;
     for (const w of this._waiters) w({ type: 'error', code: 0, name: 'DISCONNECTED', text: `link closed (${code} ${reason})` });
     if (this._closed) return;
-    this.events$.next({ kind: 'disconnected', code, reason });
+    this._event({ kind: 'disconnected', code, reason });
     if (code === CloseCode.AUTH_FAILED) this._fatal = `server closed the link: ${reason || 'wrong token'}`;
     this._emitHealth();
     this._scheduleReconnect();
@@ -387,7 +392,7 @@ export class BridgeRobot implements Robot {
 
   private async _reconnect(): Promise<void> {
     if (this._closed) return;
-    this.events$.next({ kind: 'reconnecting', attempt: ++this._attempts });
+    this._event({ kind: 'reconnecting', attempt: ++this._attempts });
     try {
       const link = await openLink(this.url, this._opts, this.spec, undefined, this._timers);
       if (this._closed) {
@@ -403,7 +408,7 @@ export class BridgeRobot implements Robot {
       if (FATAL.has(err.code)) this._fatal = err.message;
       const max = this._opts.reconnect === false ? 0 : (this._opts.reconnect?.maxS ?? 2);
       this._backoff = Math.min(max, Math.max(this._backoff * 2, this._reconnectInitial()));
-      this.events$.next({ kind: 'reconnect_failed', error: err, retryInS: this._fatal ? Number.POSITIVE_INFINITY : this._backoff });
+      this._event({ kind: 'reconnect_failed', error: err, retryInS: this._fatal ? Number.POSITIVE_INFINITY : this._backoff });
       this._emitHealth();
       this._scheduleReconnect();
     }

@@ -39,9 +39,10 @@ const PERIOD = 0.02; // the cartpole policy's 50 Hz
  * runLive on the rig's clock: steps virtual time until the loop's last tick, calling `at(t)`
  * with the loop's time before each step (to put a fault on the link at an exact time).
  */
-async function runOnRig(rig: VirtualRig, robot: BridgeRobot, durationS: number, at: (loopT: number) => void | Promise<void>): Promise<{ r: LiveResult; safety: SafetyEvent[]; clock: VirtualClock }> {
+async function runOnRig(rig: VirtualRig, robot: BridgeRobot, durationS: number, at: (loopT: number) => void | Promise<void>): Promise<{ r: LiveResult; safety: SafetyEvent[]; clock: VirtualClock; stamps: { tick: number; obs: number }[] }> {
   const clock = new VirtualClock(PERIOD, rig.time);
   const safety: SafetyEvent[] = [];
+  const stamps: { tick: number; obs: number }[] = [];
   let ticks = 0;
   const run = runLive(robot, {
     policy: POLICY,
@@ -50,7 +51,10 @@ async function runOnRig(rig: VirtualRig, robot: BridgeRobot, durationS: number, 
     clock,
     onLoop: (loop, s) => {
       s.events$.subscribe((e) => safety.push(e));
-      loop.records$.subscribe(() => ticks++);
+      loop.records$.subscribe((rec) => {
+        ticks++;
+        stamps.push({ tick: rec.time, obs: rec.observation.time });
+      });
     },
   });
   let failed: unknown;
@@ -61,7 +65,7 @@ async function runOnRig(rig: VirtualRig, robot: BridgeRobot, durationS: number, 
     await at(clock.now());
     await rig.step();
   }
-  return { r: await run, safety, clock };
+  return { r: await run, safety, clock, stamps };
 }
 
 describe('bridge faults', () => {
@@ -108,7 +112,7 @@ describe('bridge faults', () => {
     robot.health$.subscribe((h) => faults.push(...h.faults));
     let frozenAt = Number.NaN; // loop time
     let frozenServerT = Number.NaN;
-    const { r, safety } = await runOnRig(rig, robot, 2.5, (t) => {
+    const { r, safety, clock, stamps } = await runOnRig(rig, robot, 2.5, (t) => {
       if (t >= 1 && Number.isNaN(frozenAt)) {
         rig.freeze();
         frozenAt = t;
@@ -141,6 +145,18 @@ describe('bridge faults', () => {
     // silence 0.6 s after the freeze; the reconnect came one backoff (0.1 s) later.
     expect(rig.events('disconnected').map((x) => x.t - frozenServerT)).toEqual([expect.closeTo(0.6, 9)]);
     expect(rig.events('reconnecting').map((x) => x.t - frozenServerT)).toEqual([expect.closeTo(0.7, 9)]);
+    // Observations stamped when read, on the loop clock: a tick reads the frame of the server step
+    // before it (read one dt earlier) while the link is up; after the freeze, the last one read.
+    const linked = stamps.filter((x) => x.tick <= frozenAt + 1e-9);
+    expect(linked.length).toBe(51);
+    expect(linked[0]).toEqual({ tick: 0, obs: 0 }); // the loop started on the step its frame came
+    for (const x of linked.slice(1)) expect(x.tick - x.obs).toBeCloseTo(s.dt, 9);
+    const lastRead = linked[linked.length - 1].tick; // the frame of the freeze tick's server step, read just after it
+    for (const x of stamps.filter((y) => y.tick > frozenAt + 1e-9 && y.tick < 1.5)) expect(x.obs).toBeCloseTo(lastRead, 9);
+    // One clock for the run: the client's events are stamped on the loop clock (runLive's useClock).
+    const loopOrigin = rig.time.now() - clock.now();
+    expect(rig.clientEvents.length).toBeGreaterThan(3);
+    for (const x of rig.clientEvents) expect(x.e.time).toBeCloseTo(x.t - loopOrigin, 12);
     // The client dropped the dead link (heartbeat timeout), reconnected once, and was told of the latched stop.
     expect(robot.counts.reconnects).toBe(1);
     expect(rig.events('reconnect_failed')).toHaveLength(0);
