@@ -1,0 +1,103 @@
+/**
+ * The live runner on virtual time (VirtualClock): a robot fault mid-run is a safe-stop at the
+ * exact loop time it came; a robot faulted before the loop arms is e-stopped; the robot is given
+ * the loop's clock; a clock at another period is refused with the robot closed.
+ */
+import { BehaviorSubject } from 'rxjs';
+import { describe, expect, it } from 'vitest';
+import { createSimRobot } from '../../../sim/index.ts';
+import type { JointCommand, Observation, Robot, RobotHealth } from '../../../src/core/robot.ts';
+import { VirtualClock, VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import { runLive, type LiveResult } from '../../../src/cli/live.ts';
+import type { SafetyEvent } from '../../../src/safety/types.ts';
+
+const PERIOD = 0.02; // models/cartpole-balance: 50 Hz
+
+/** A robot that keeps its own time: a cartpole simulation stepped one period per observe(). */
+class SelfTimedRobot implements Robot {
+  readonly sim = createSimRobot('cartpole');
+  readonly spec = this.sim.spec;
+  readonly health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: [] });
+  runClock: (() => number) | undefined;
+  closed = false;
+  async connect(): Promise<void> {}
+  observe(): Observation {
+    this.sim.step(PERIOD);
+    return this.sim.observe();
+  }
+  command(cmd: JointCommand): void {
+    this.sim.command(cmd);
+  }
+  useClock(now: () => number): void {
+    this.runClock = now;
+  }
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.sim.close();
+  }
+}
+
+/** Runs the cartpole policy for `durationS` on virtual time; `onStart` runs before the first tick. */
+async function run(robot: SelfTimedRobot, durationS: number, onStart: (time: VirtualTime) => void = () => {}, period = PERIOD): Promise<{ r: LiveResult; events: SafetyEvent[]; time: VirtualTime }> {
+  const time = new VirtualTime(100);
+  const events: SafetyEvent[] = [];
+  let ended = false;
+  const p = runLive(robot, {
+    policy: 'models/cartpole-balance',
+    durationS,
+    handleSignals: false,
+    clock: new VirtualClock(period, time),
+    onLoop: (_loop, safety) => {
+      safety.events$.subscribe((e) => events.push(e));
+      onStart(time);
+    },
+  }).finally(() => (ended = true));
+  p.catch(() => {});
+  while (!ended) {
+    if (time.pendingCount > 0) time.advanceTo(time.nextDue());
+    await new Promise((r) => setImmediate(r));
+  }
+  return { r: await p, events, time };
+}
+
+describe('runLive on virtual time', () => {
+  it('a robot fault mid-run: a safe-stop naming it at the loop time it came, and the run ends stopped', async () => {
+    const robot = new SelfTimedRobot();
+    const { r, events } = await run(robot, 1, (time) => {
+      time.setTimeout(() => robot.health$.next({ connected: true, stale: false, faults: ['servo 3 overload'] }), 0.5);
+    });
+    const stops = events.filter((e) => e.kind === 'safe_stop' || e.kind === 'estop');
+    expect(stops).toEqual([expect.objectContaining({ kind: 'safe_stop', state: 'safe-stop', time: 0.5, seq: 24, reason: 'robot fault: servo 3 overload' })]);
+    expect(r.safety.state).toBe('safe-stop');
+    expect(r.endedBy).toBe('fault');
+    expect(r.loop.ticks).toBe(50);
+    expect(robot.closed).toBe(true);
+  });
+
+  it('a robot already faulted when the run starts is e-stopped: the loop never arms', async () => {
+    const robot = new SelfTimedRobot();
+    robot.health$.next({ connected: true, stale: false, faults: ['bridge: served robot is safe-stop (deadman)'] });
+    const { r, events } = await run(robot, 0.2);
+    // (The e-stop came before onLoop subscribed: only its effect is seen here.)
+    expect(events.some((e) => e.kind === 'state_change' && e.state === 'running')).toBe(false);
+    expect(r.safety.state).toBe('e-stopped');
+    expect(r.endedBy).toBe('fault');
+  });
+
+  it("gives the robot the loop's clock: one time base for ticks and observations", async () => {
+    const robot = new SelfTimedRobot();
+    let clockAtStart = Number.NaN;
+    const { time } = await run(robot, 0.3, () => {
+      clockAtStart = robot.runClock!();
+    });
+    expect(robot.runClock).toBeDefined();
+    expect(clockAtStart).toBe(0); // the VirtualClock before its first tick: 0 s since it was made
+    expect(robot.runClock!()).toBeCloseTo(time.now() - 100, 12); // 100: the virtual time the run started at
+  });
+
+  it('refuses a clock at another period than the policy, with the robot closed', async () => {
+    const robot = new SelfTimedRobot();
+    await expect(run(robot, 0.2, () => {}, 0.01)).rejects.toMatchObject({ code: 'LIVE_CLOCK', message: expect.stringMatching(/period of 0\.01 s.*expected the session's period, 0\.02 s/) });
+    expect(robot.closed).toBe(true);
+  });
+});
