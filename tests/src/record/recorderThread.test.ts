@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
@@ -40,6 +40,22 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
     expect(r.compression).toEqual(['zstd']);
     expect(r.ticks.map((t) => t.seq)).toEqual(seen.map((s) => s.seq));
     expect(onThisThread).toEqual({ compress: 0, writers: 0 });
+  });
+
+  it.runIf(existsSync('/proc/thread-self'))('on Linux the writer thread lowers its own priority (nice +5), and only its own', async () => {
+    const niceOf = (tid: string) => {
+      const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const niced = () => readdirSync('/proc/self/task').filter((t) => niceOf(t) === 5);
+    expect(niced()).toEqual([]);
+    const records$ = new Subject<TickRecord>();
+    const rec = attachRecorder({ records$ }, { spec: { name: 'x', joints: [] } as unknown as RobotSpec, period: 0.02 }, join(dir, 'nice.mcap'));
+    for (let i = 0; i < 300 && niced().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    expect(niced()).toHaveLength(1);
+    expect(niceOf(String(process.pid))).toBe(0);
+    await rec.close();
+    expect(niced()).toEqual([]);
   });
 
   it('a bad path fails at attach, synchronously, with RECORD_FILE', () => {
