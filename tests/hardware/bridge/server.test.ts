@@ -8,6 +8,7 @@ import { ErrorCode, SUBPROTOCOL } from '../../../hardware/bridge/protocol.ts';
 import { createSimRobot, wrapAngle } from '../../../sim/index.ts';
 import { PointMassRobot, joint } from '../../helpers/fakes.ts';
 import { RawClient, record, startServer, waitUntil } from './helpers.ts';
+import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
 
 const TOKEN = 'secret-token';
 const open: { close(): Promise<void> | void }[] = [];
@@ -330,51 +331,69 @@ describe('bridge malformed input', () => {
     expect(await c.errorAfter(() => c.bin(effort(1, 1)))).toMatchObject({ code: ErrorCode.MODE_UNSUPPORTED });
   });
 
-  it('error replies are rate-limited: a flood of garbage costs the server a bounded reply rate', async () => {
-    const s = await server();
+  it('error replies are rate-limited: a flood of garbage costs the server 20 replies a second (virtual time)', async () => {
+    const time = new VirtualTime(0);
+    const s = await server({ now: time.now, paced: false });
     const c = await raw(s.url);
-    for (let i = 0; i < 200; i++) c.bin(Buffer.alloc(3));
-    await new Promise((r) => setTimeout(r, 200));
-    const errors = c.messages.filter((m) => m.type === 'error').length;
-    expect(errors).toBeGreaterThan(0);
-    expect(errors).toBeLessThanOrEqual(40);
+    const flood = async (n: number) => {
+      const handled = s.counts.errorsSent + s.counts.errorsDropped;
+      for (let i = 0; i < n; i++) c.bin(Buffer.alloc(3));
+      await waitUntil(() => s.counts.errorsSent + s.counts.errorsDropped === handled + n, `${n} bad frames handled`);
+    };
+    await flood(200); // within one second of server time: 20 answered, 180 dropped
+    time.advanceTo(0.999);
+    await flood(100); // still the same second: none answered
+    expect(s.counts).toMatchObject({ errorsSent: 20, errorsDropped: 280 });
+    time.advanceTo(1.5);
+    await flood(100); // a new second: 20 more
+    expect(s.counts).toMatchObject({ errorsSent: 40, errorsDropped: 360 });
+    await waitUntil(() => c.messages.filter((m) => m.type === 'error').length === 40, 'the 40 replies');
     expect((await raw(s.url)).hello.type).toBe('hello');
   });
 });
 
 describe('bridge stops: deadman, e-stop, reset, release', () => {
-  it('a commander that goes quiet (socket open, heartbeats flowing) trips the deadman: safe-stop within commandTimeoutS on the server clock', async () => {
-    const s = await server();
+  it('a commander that goes quiet (socket open) trips the deadman: safe-stop at the first server step past commandTimeoutS, on virtual time', async () => {
+    // The server on virtual time: its clock moves only in `stepTo`, after each command arrived.
+    const time = new VirtualTime(0);
+    const s = await server({ now: time.now, paced: false });
     const events = record(s);
+    const stepTo = (t: number) => {
+      time.advanceTo(t);
+      s.runDue();
+    };
     const c = await raw(s.url);
     await c.auth(TOKEN, 'command');
     for (let i = 1; i <= 10; i++) {
       c.bin(effort(i, 1.5));
-      await new Promise((r) => setTimeout(r, 20));
+      await waitUntil(() => s.counts.commandsAccepted === i, `command ${i} accepted`);
+      stepTo(time.now() + 0.02);
     }
-    const hb = setInterval(() => c.json({ type: 'heartbeat', time: 0 }), 50);
-    try {
-      const status = await c.next((m) => m.type === 'status' && m.robotState === 'safe-stop');
-      expect(status).toMatchObject({ cause: 'deadman' });
-      const e = events.find((x) => x.kind === 'state' && x.robotState === 'safe-stop');
-      if (e?.kind !== 'state') throw new Error('no safe-stop event');
-      const gap = e.loopTime - e.lastCommandAt;
-      expect(gap).toBeGreaterThan(s.commandTimeoutS);
-      expect(gap).toBeLessThanOrEqual(s.commandTimeoutS + s.dt + 1e-9);
-      // The robot gets the safe output (hold with the spec's gains), and it is latched.
-      await new Promise((r) => setTimeout(r, 50));
-      expect(s.lastSent.mode).toBe('position');
-      expect(s.lastSent.kp![0]).toBe(10);
-      expect(c.closed).toBeUndefined();
-      expect(await c.errorAfter(() => c.bin(effort(11, 1.5)))).toMatchObject({ code: ErrorCode.ROBOT_STOPPED });
-      // reset (explicit) -> idle; the next command re-arms.
-      c.json({ type: 'reset', reason: 'test' });
-      await c.next((m) => m.type === 'status' && m.cause === 'reset' && m.robotState === 'idle');
-      c.bin(effort(12, 0));
-      await waitUntil(() => s.robotState === 'running', 're-arming');
-    } finally {
-      clearInterval(hb);
-    }
+    // The last command comes half a step off the server's grid: no float tie with its deadline.
+    stepTo(time.now() + s.dt / 2);
+    c.bin(effort(11, 1.5));
+    await waitUntil(() => s.counts.commandsAccepted === 11, 'the last command accepted');
+    const lastAt = s.now();
+    while (s.robotState !== 'safe-stop' && time.now() < lastAt + 1) stepTo(time.now() + s.dt / 4);
+    const status = await c.next((m) => m.type === 'status' && m.robotState === 'safe-stop');
+    expect(status).toMatchObject({ cause: 'deadman' });
+    const e = events.find((x) => x.kind === 'state' && x.robotState === 'safe-stop');
+    if (e?.kind !== 'state') throw new Error('no safe-stop event');
+    expect(e.lastCommandAt).toBe(lastAt);
+    // The first step k·dt with k·dt − lastAt > commandTimeoutS: half a step past the limit.
+    expect(e.loopTime).toBeCloseTo(lastAt + s.commandTimeoutS + s.dt / 2, 9);
+    // The robot gets the safe output (hold with the spec's gains), and it is latched.
+    expect(s.lastSent.mode).toBe('position');
+    expect(s.lastSent.kp![0]).toBe(10);
+    expect(c.closed).toBeUndefined();
+    expect(await c.errorAfter(() => c.bin(effort(12, 1.5)))).toMatchObject({ code: ErrorCode.ROBOT_STOPPED });
+    // reset (explicit) -> idle; the next command re-arms.
+    c.json({ type: 'reset', reason: 'test' });
+    await c.next((m) => m.type === 'status' && m.cause === 'reset' && m.robotState === 'idle');
+    c.bin(effort(13, 0));
+    await waitUntil(() => s.counts.commandsAccepted === 12, 'the re-arming command accepted');
+    stepTo(time.now() + s.dt);
+    expect(s.robotState).toBe('running');
   });
 
   it('e-stop from the client: latched, broadcast to observers, commands refused until reset', async () => {
