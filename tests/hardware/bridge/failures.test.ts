@@ -20,6 +20,7 @@ afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
 
+/** The served robot's first stop, of either kind (each test then says which it must be). */
 function stopEvent(events: BridgeServerEvent[]) {
   const e = events.find((x) => x.kind === 'state' && (x.robotState === 'safe-stop' || x.robotState === 'e-stopped'));
   return e?.kind === 'state' ? e : undefined;
@@ -138,6 +139,7 @@ describe('bridge faults', () => {
     // Server side, on the server clock: the last command came at the freeze; the deadman fired at
     // the first server step past commandTimeoutS (0.2 s) after it.
     const stop = stopEvent(rig.serverEvents)!;
+    expect(stop.robotState).toBe('safe-stop');
     expect(stop.cause).toBe('deadman');
     expect(stop.lastCommandAt).toBe(frozenServerT);
     expect(stop.loopTime).toBeCloseTo(frozenServerT + s.commandTimeoutS + s.dt, 9);
@@ -182,6 +184,7 @@ describe('bridge faults', () => {
     });
     // Server: safe-stop at the moment it saw the connection end.
     const stop = stopEvent(rig.serverEvents)!;
+    expect(stop.robotState).toBe('safe-stop');
     expect(stop.cause).toBe('commander_lost');
     expect(stop.time).toBe(cutServerT);
     // Client: the reconnect one backoff (0.1 s) after the cut brings the latched stop as a fault,
