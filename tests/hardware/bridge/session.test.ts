@@ -51,7 +51,7 @@ describe('a bridged robot runs the same session as a local one', () => {
     expect(local.code, local.stderr).toBe(0);
     const bridged = await axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--duration', '1', '--json']);
     expect(bridged.code, bridged.stderr).toBe(0);
-    const onlyBridge = new Set(['ended_by', 'bridge.url', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.server_state']);
+    const onlyBridge = new Set(['ended_by', 'bridge.url', 'bridge.engine', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.server_state']);
     const b = keyPaths(bridged.json).filter((k) => !onlyBridge.has(k));
     expect(b.sort()).toEqual(keyPaths(local.json).sort());
     for (const s of [local.json, bridged.json]) {
