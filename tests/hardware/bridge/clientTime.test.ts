@@ -5,7 +5,6 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RobotHealth } from '../../../src/core/robot.ts';
-import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
 import { VirtualRig } from './virtualRig.ts';
 
 const open: VirtualRig[] = [];
@@ -79,23 +78,5 @@ describe('BridgeRobot on virtual time', () => {
     await r.runUntil(r.time.now() + 1, () => r.events('connected').length > 0);
     expect(robot.counts.reconnects).toBe(1);
     expect(r.events('reconnect_failed')).toHaveLength(0);
-  });
-});
-
-describe('VirtualTime', () => {
-  it('fires timers in due order with the clock at their due time, and refuses to go back', () => {
-    const vt = new VirtualTime(1);
-    const seen: string[] = [];
-    vt.setTimeout(() => seen.push(`b@${vt.now()}`), 0.2);
-    const h = vt.setTimeout(() => seen.push('cleared'), 0.1);
-    vt.setTimeout(() => {
-      seen.push(`a@${vt.now()}`);
-      vt.setTimeout(() => seen.push(`c@${vt.now()}`), 0.05);
-    }, 0.1);
-    vt.clearTimeout(h);
-    expect(vt.advanceTo(1.5)).toBe(3);
-    expect(seen).toEqual(['a@1.1', 'c@1.1500000000000001', 'b@1.2']);
-    expect(vt.now()).toBe(1.5);
-    expect(() => vt.advanceTo(1)).toThrow(/expected a time at or after/);
   });
 });
