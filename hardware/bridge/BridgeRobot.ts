@@ -278,12 +278,13 @@ export class BridgeRobot implements Robot {
     if (ws && ws.readyState === WebSocket.OPEN) {
       if (this._role === 'command') ws.send(JSON.stringify({ type: 'release' }));
       await new Promise<void>((resolve) => {
-        const t = this._timers.setTimeout(() => {
+        // Real time, whatever clock was injected: closing must end even where virtual time stands still.
+        const t = realTimers.setTimeout(() => {
           ws.terminate();
           resolve();
         }, 1);
         ws.once('close', () => {
-          this._timers.clearTimeout(t);
+          realTimers.clearTimeout(t);
           resolve();
         });
         ws.close(CloseCode.NORMAL, 'client closed');

@@ -34,7 +34,7 @@ import type { Transport } from '../transport/Transport.ts';
 import type { DynamixelRobotConfig } from './config.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
-import { jointSpecsOf } from './jointConfig.ts';
+import { jointSpecsOf } from './busConfig.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 

@@ -29,7 +29,7 @@ import { decodeSignMagnitude, describeStatus, encodeSignMagnitude, readLe, write
 import type { Transport } from '../transport/Transport.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
-import { jointSpecsOf } from './jointConfig.ts';
+import { jointSpecsOf } from './busConfig.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
 
 export interface FeetechRobotOptions {

@@ -4,11 +4,11 @@
  *
  * Joint angle (rad) = direction × (ticks − 2048) × 2π/4096 / gear_ratio + offset.
  */
-import { readFileSync, existsSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
-import { AxonError } from '../../src/core/errors.ts';
 import { SERVO_MODELS, OperatingMode, baudCode } from '../dynamixel/controlTable.ts';
+import { JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
+
+export { RobotConfigError } from './busConfig.ts';
 
 const ModelName = Type.Union(SERVO_MODELS.map((m) => Type.Literal(m.name)));
 const Mode = Type.Union((Object.keys(OperatingMode) as (keyof typeof OperatingMode)[]).filter((k) => k !== 'pwm').map((k) => Type.Literal(k)));
@@ -18,23 +18,12 @@ export const DynamixelJointSchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     id: Type.Integer({ minimum: 0, maximum: 252 }),
     model: ModelName,
-    /** +1 or -1: which way a positive joint angle turns the horn. */
-    direction: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(-1)])),
+    direction: JointDirection,
     /** Joint angle at the center tick 2048 (rad). */
     offset: Type.Optional(Type.Number()),
     /** Output turns per horn turn's inverse: horn angle = gear_ratio × joint angle. */
     gear_ratio: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    /** Joint limits (rad), inside the servo's own position limits. */
-    lower: Type.Number(),
-    upper: Type.Number(),
-    /** rad/s */
-    velocity_limit: Type.Number({ exclusiveMinimum: 0 }),
-    /** N·m at the joint */
-    effort_limit: Type.Number({ minimum: 0 }),
-    /** Pose at start and for holding (rad). */
-    default_position: Type.Optional(Type.Number()),
-    kp: Type.Optional(Type.Number({ minimum: 0 })),
-    kd: Type.Optional(Type.Number({ minimum: 0 })),
+    ...JOINT_MOTION_FIELDS,
     /** Overrides the robot's operating_mode for this servo (same control family). */
     operating_mode: Type.Optional(Mode),
   },
@@ -89,36 +78,15 @@ export const DynamixelRobotSchema = Type.Object(
 export type DynamixelJointConfig = Static<typeof DynamixelJointSchema>;
 export type DynamixelRobotConfig = Static<typeof DynamixelRobotSchema>;
 
-export class RobotConfigError extends AxonError {
-  constructor(where: string, message: string, expected?: string) {
-    super('ROBOT_CONFIG', where, message, expected);
-  }
-}
-
 const POSITION_FAMILY = new Set(['position', 'extended_position', 'current_based_position']);
 
 /** Checks a parsed config; `file` names it in errors (file#/json/pointer). */
 export function validateRobotConfig(raw: unknown, file = 'robot.json'): DynamixelRobotConfig {
-  const first = Value.Errors(DynamixelRobotSchema, raw).First();
-  if (first) {
-    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
-    throw new RobotConfigError(`${file}#${first.path || '/'}`, `${first.message}, got ${value}`);
-  }
+  checkSchema(DynamixelRobotSchema, raw, file);
   const c = raw as DynamixelRobotConfig;
   if (baudCode(c.baud) === undefined) throw new RobotConfigError(`${file}#/baud`, `${c.baud} is not a Dynamixel baud rate`);
-  const ids = new Map<number, string>();
-  const names = new Set<string>();
   const family = POSITION_FAMILY.has(c.operating_mode) ? 'position' : c.operating_mode;
-  c.joints.forEach((j, i) => {
-    const at = `${file}#/joints/${i}`;
-    if (names.has(j.name)) throw new RobotConfigError(`${at}/name`, `joint "${j.name}" is listed twice`, 'unique joint names');
-    names.add(j.name);
-    const other = ids.get(j.id);
-    if (other !== undefined) throw new RobotConfigError(`${at}/id`, `id ${j.id} is already joint "${other}"`, 'one servo per joint');
-    ids.set(j.id, j.name);
-    if (!(j.lower < j.upper)) throw new RobotConfigError(`${at}/lower`, `lower ${j.lower} is not below upper ${j.upper}`);
-    const d = j.default_position ?? 0;
-    if (d < j.lower || d > j.upper) throw new RobotConfigError(`${at}/default_position`, `${d} is outside [${j.lower}, ${j.upper}]`);
+  checkJoints(c.joints, file, (j, at) => {
     const m = j.operating_mode ?? c.operating_mode;
     const f = POSITION_FAMILY.has(m) ? 'position' : m;
     if (f !== family) throw new RobotConfigError(`${at}/operating_mode`, `"${m}" mixes control families with the robot's "${c.operating_mode}"`, `a ${family} mode`);
@@ -127,12 +95,5 @@ export function validateRobotConfig(raw: unknown, file = 'robot.json'): Dynamixe
 }
 
 export function loadRobotConfig(path: string): DynamixelRobotConfig {
-  if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', 'a robot config, e.g. hardware/robots/arm6-xm430.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
-  }
-  return validateRobotConfig(raw, path);
+  return validateRobotConfig(readConfigJson(path, 'a robot config, e.g. hardware/robots/arm6-xm430.json'), path);
 }

@@ -8,11 +8,9 @@
  * already include the servo's Homing Offset (address 31), which `axon hw calibrate` sets so that
  * the calibration pose reads as the config says.
  */
-import { readFileSync, existsSync } from 'node:fs';
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
 import { FEETECH_BAUD_CODES, FEETECH_MODELS } from '../feetech/controlTable.ts';
-import { RobotConfigError } from './config.ts';
+import { JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
 
 const ModelName = Type.Union(FEETECH_MODELS.map((m) => Type.Literal(m.name)));
 
@@ -21,21 +19,10 @@ export const FeetechJointSchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     id: Type.Integer({ minimum: 0, maximum: 253 }),
     model: ModelName,
-    /** +1 or -1: which way a positive joint angle turns the horn. */
-    direction: Type.Optional(Type.Union([Type.Literal(1), Type.Literal(-1)])),
+    direction: JointDirection,
     /** Joint angle at present tick 2048 (rad). */
     offset: Type.Optional(Type.Number()),
-    /** Joint limits (rad), inside the calibrated range of motion. */
-    lower: Type.Number(),
-    upper: Type.Number(),
-    /** rad/s */
-    velocity_limit: Type.Number({ exclusiveMinimum: 0 }),
-    /** N·m at the joint */
-    effort_limit: Type.Number({ minimum: 0 }),
-    /** Pose at start and for holding (rad). */
-    default_position: Type.Optional(Type.Number()),
-    kp: Type.Optional(Type.Number({ minimum: 0 })),
-    kd: Type.Optional(Type.Number({ minimum: 0 })),
+    ...JOINT_MOTION_FIELDS,
     /** Calibration (written by `axon hw calibrate`): the servo's Homing Offset (ticks, -2047..2047)... */
     homing_offset: Type.Optional(Type.Integer({ minimum: -2047, maximum: 2047 })),
     /** ...and the range of motion recorded by hand, in present ticks [min, max]. */
@@ -93,24 +80,9 @@ export type FeetechJointConfig = Static<typeof FeetechJointSchema>;
 export type FeetechRobotConfig = Static<typeof FeetechRobotSchema>;
 
 export function validateFeetechConfig(raw: unknown, file = 'robot.json'): FeetechRobotConfig {
-  const first = Value.Errors(FeetechRobotSchema, raw).First();
-  if (first) {
-    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
-    throw new RobotConfigError(`${file}#${first.path || '/'}`, `${first.message}, got ${value}`);
-  }
+  checkSchema(FeetechRobotSchema, raw, file);
   const c = raw as FeetechRobotConfig;
-  const ids = new Map<number, string>();
-  const names = new Set<string>();
-  c.joints.forEach((j, i) => {
-    const at = `${file}#/joints/${i}`;
-    if (names.has(j.name)) throw new RobotConfigError(`${at}/name`, `joint "${j.name}" is listed twice`, 'unique joint names');
-    names.add(j.name);
-    const other = ids.get(j.id);
-    if (other !== undefined) throw new RobotConfigError(`${at}/id`, `id ${j.id} is already joint "${other}"`, 'one servo per joint');
-    ids.set(j.id, j.name);
-    if (!(j.lower < j.upper)) throw new RobotConfigError(`${at}/lower`, `lower ${j.lower} is not below upper ${j.upper}`);
-    const d = j.default_position ?? 0;
-    if (d < j.lower || d > j.upper) throw new RobotConfigError(`${at}/default_position`, `${d} is outside [${j.lower}, ${j.upper}]`);
+  const names = checkJoints(c.joints, file, (j, at) => {
     if (j.range_ticks && !(j.range_ticks[0] < j.range_ticks[1])) throw new RobotConfigError(`${at}/range_ticks`, `[${j.range_ticks.join(', ')}] is not an increasing range`);
   });
   for (const k of Object.keys(c.calibration_pose ?? {}))
@@ -125,14 +97,7 @@ export function isFeetechConfig(raw: unknown): boolean {
 }
 
 export function loadFeetechConfig(path: string): FeetechRobotConfig {
-  if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', 'a robot config, e.g. hardware/robots/so101-follower.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
-  }
-  return validateFeetechConfig(raw, path);
+  return validateFeetechConfig(readConfigJson(path, 'a robot config, e.g. hardware/robots/so101-follower.json'), path);
 }
 
 /** Joint angle (rad) <-> present ticks, by the config's direction and offset. */

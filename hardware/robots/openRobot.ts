@@ -6,7 +6,6 @@
  *   emu://   a Feetech config's servos, emulated (its calibration already on them)
  *   anything else: as createPort (tcp://host:port, a serial device)
  */
-import { readFileSync, existsSync } from 'node:fs';
 import { UsageError } from '../../src/core/errors.ts';
 import { createPort, type OpenedPort } from '../transport/openPort.ts';
 import { memoryPair } from '../transport/MemoryTransport.ts';
@@ -14,7 +13,8 @@ import type { Transport } from '../transport/Transport.ts';
 import { FeetechEmulator, defaultStsServos, type FeetechEmulatorOptions } from '../emulator/FeetechEmulator.ts';
 import type { StsServoSetup } from '../emulator/EmulatedStsServo.ts';
 import { FEETECH_BAUD_CODES, RAD_PER_TICK, feetechBaudCode } from '../feetech/controlTable.ts';
-import { loadRobotConfig, RobotConfigError, type DynamixelRobotConfig } from './config.ts';
+import { loadRobotConfig, type DynamixelRobotConfig } from './config.ts';
+import { readConfigJson } from './busConfig.ts';
 import { isFeetechConfig, validateFeetechConfig, type FeetechRobotConfig } from './feetechConfig.ts';
 import { DynamixelRobot, type DynamixelRobotOptions } from './DynamixelRobot.ts';
 import { FeetechRobot, type FeetechRobotOptions } from './FeetechRobot.ts';
@@ -25,13 +25,7 @@ export type LoadedConfig = { readonly protocol: 'dynamixel'; readonly config: Dy
 
 /** Reads a robot config of either protocol (a Feetech one says `"protocol": "feetech"`). */
 export function loadAnyRobotConfig(path: string): LoadedConfig {
-  if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', 'a robot config, e.g. hardware/robots/arm6-xm430.json or so101-follower.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (e) {
-    throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
-  }
+  const raw = readConfigJson(path, 'a robot config, e.g. hardware/robots/arm6-xm430.json or so101-follower.json');
   if (isFeetechConfig(raw)) return { protocol: 'feetech', config: validateFeetechConfig(raw, path) };
   return { protocol: 'dynamixel', config: loadRobotConfig(path) };
 }

@@ -1,0 +1,104 @@
+/**
+ * What the Dynamixel and Feetech robot configs (hardware/robots/*.json) share: the error, reading
+ * the file, the schema check's message, the joint fields every servo joint has, the checks across
+ * joints, and the RobotSpec joints they give.
+ */
+import { readFileSync, existsSync } from 'node:fs';
+import { Type, type TSchema } from '@sinclair/typebox';
+import { Value } from '@sinclair/typebox/value';
+import type { JointSpec } from '../../src/core/robot.ts';
+import { AxonError } from '../../src/core/errors.ts';
+
+export class RobotConfigError extends AxonError {
+  constructor(where: string, message: string, expected?: string) {
+    super('ROBOT_CONFIG', where, message, expected);
+  }
+}
+
+/** The parsed JSON of a config file; `example` names a config in the error when there is no file. */
+export function readConfigJson(path: string, example: string): unknown {
+  if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', example);
+  try {
+    return JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
+  }
+}
+
+/** Throws the schema's first complaint about `raw`, at file#/json/pointer. */
+export function checkSchema(schema: TSchema, raw: unknown, file: string): void {
+  const first = Value.Errors(schema, raw).First();
+  if (first) {
+    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
+    throw new RobotConfigError(`${file}#${first.path || '/'}`, `${first.message}, got ${value}`);
+  }
+}
+
+/** +1 or -1: which way a positive joint angle turns the horn. */
+export const JointDirection = Type.Optional(Type.Union([Type.Literal(1), Type.Literal(-1)]));
+
+/** A joint's limits and gains, alike on both protocols (spread into a joint schema, in this order). */
+export const JOINT_MOTION_FIELDS = {
+  /** Joint limits (rad), inside the servo's own limits (Dynamixel: position limits; Feetech: the calibrated range of motion). */
+  lower: Type.Number(),
+  upper: Type.Number(),
+  /** rad/s */
+  velocity_limit: Type.Number({ exclusiveMinimum: 0 }),
+  /** N·m at the joint */
+  effort_limit: Type.Number({ minimum: 0 }),
+  /** Pose at start and for holding (rad). */
+  default_position: Type.Optional(Type.Number()),
+  kp: Type.Optional(Type.Number({ minimum: 0 })),
+  kd: Type.Optional(Type.Number({ minimum: 0 })),
+};
+
+/** The joint fields both configs have (the schemas add the servo's own). */
+export interface BusJointFields {
+  readonly name: string;
+  readonly id: number;
+  readonly lower: number;
+  readonly upper: number;
+  readonly velocity_limit: number;
+  readonly effort_limit: number;
+  readonly default_position?: number;
+  readonly kp?: number;
+  readonly kd?: number;
+}
+
+/**
+ * The checks across a config's joints: unique names, one servo per id, lower below upper, the
+ * default position inside the limits; then `each` (the protocol's own checks) per joint. Returns
+ * the joint names.
+ */
+export function checkJoints<J extends BusJointFields>(joints: readonly J[], file: string, each?: (j: J, at: string) => void): Set<string> {
+  const ids = new Map<number, string>();
+  const names = new Set<string>();
+  joints.forEach((j, i) => {
+    const at = `${file}#/joints/${i}`;
+    if (names.has(j.name)) throw new RobotConfigError(`${at}/name`, `joint "${j.name}" is listed twice`, 'unique joint names');
+    names.add(j.name);
+    const other = ids.get(j.id);
+    if (other !== undefined) throw new RobotConfigError(`${at}/id`, `id ${j.id} is already joint "${other}"`, 'one servo per joint');
+    ids.set(j.id, j.name);
+    if (!(j.lower < j.upper)) throw new RobotConfigError(`${at}/lower`, `lower ${j.lower} is not below upper ${j.upper}`);
+    const d = j.default_position ?? 0;
+    if (d < j.lower || d > j.upper) throw new RobotConfigError(`${at}/default_position`, `${d} is outside [${j.lower}, ${j.upper}]`);
+    each?.(j, at);
+  });
+  return names;
+}
+
+/** The RobotSpec joints of a bus robot's config joints (all revolute). */
+export function jointSpecsOf(joints: readonly Omit<BusJointFields, 'id'>[]): JointSpec[] {
+  return joints.map((j) => ({
+    name: j.name,
+    type: 'revolute',
+    lower: j.lower,
+    upper: j.upper,
+    velocityLimit: j.velocity_limit,
+    effortLimit: j.effort_limit,
+    defaultPosition: j.default_position ?? 0,
+    kp: j.kp ?? 0,
+    kd: j.kd ?? 0,
+  }));
+}
