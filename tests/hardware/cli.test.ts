@@ -1,44 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
+import { CLI, hasSocat, runAxon, waitFor } from './helpers/spawnCli.ts';
 
-const CLI = ['--import', 'tsx', 'tests/hardware/helpers/cli.ts'];
-
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
-
-function hasSocat(): boolean {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor<T>(f: () => T | undefined, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const axon = (...args: string[]) => runAxon(args, 60_000);
 
 describe('axon hw / axon run', () => {
   it('hw scan --port emu://12 finds exactly ids 1..12 with model, firmware and position', () => {
     const r = axon('hw', 'scan', '--port', 'emu://12', '--baud', '1000000', '--json');
     expect(r.code).toBe(0);
-    const s = JSON.parse(r.lastLine);
+    const s = JSON.parse(r.last);
     expect(s.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     expect(s.servos[0]).toMatchObject({ model: 1020, model_name: 'XM430-W350', firmware: 46, position_ticks: 2048, position_rad: 0 });
-    const some = JSON.parse(axon('hw', 'scan', '--port', 'emu://12', '--ids', '10-20', '--json').lastLine);
+    const some = JSON.parse(axon('hw', 'scan', '--port', 'emu://12', '--ids', '10-20', '--json').last);
     expect(some.servos.map((x: { id: number }) => x.id)).toEqual([10, 11, 12]);
   });
 
@@ -87,7 +64,7 @@ describe('axon hw / axon run', () => {
   it('run --world-model models/arm-wm --wm-mode shield --baseline: both runs in one summary, the shield vetoes and nothing is clamped', () => {
     const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--port', 'emu://', '--policy', 'models/arm6-pose', '--action-noise', '0.3', '--world-model', 'models/arm-wm', '--wm-mode', 'shield', '--baseline', '--duration', '2', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.lastLine);
+    const s = JSON.parse(r.last);
     expect(s.world_model).toMatchObject({ model: 'models/arm-wm', mode: 'shield', continuation: 'hold', position_clamps: 0 });
     expect(s.world_model.vetoes).toBeGreaterThan(0);
     expect(s.safety.events.position_clamp).toBeUndefined();
@@ -110,14 +87,14 @@ describe('axon hw / axon run', () => {
     const policy = writeConstantPoseModel(target);
     const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '2.5', '--json');
     expect(r.code, r.stderr).toBe(0);
-    const s = JSON.parse(r.lastLine);
+    const s = JSON.parse(r.last);
     expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', dry_run: false, ticks: 125, ended_by: 'duration' });
     expect(s.safety.state).toBe('running');
     expect(s.bus.reads).toBeGreaterThanOrEqual(125);
     expect(s.bus).toHaveProperty('crc_errors');
     expect(s.bus.read_latency_us).toHaveProperty('p99');
     expect(Object.values(s.final_position).map((x) => Math.round((x as number) * 100) / 100)).toEqual(target);
-    const dry = JSON.parse(axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '0.5', '--dry-run', '--json').lastLine);
+    const dry = JSON.parse(axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '0.5', '--dry-run', '--json').last);
     expect(dry.dry_run).toBe(true);
     expect(Object.values(dry.final_position)).toEqual([0, 0, 0, 0, 0, 0]);
   });
@@ -136,7 +113,7 @@ describe('axon hw / axon run', () => {
       await waitFor(() => (existsSync(link) ? true : undefined), 10_000);
       const r = axon('hw', 'scan', '--port', link, '--baud', '1000000', '--json');
       expect(r.code, r.stderr).toBe(0);
-      const s = JSON.parse(r.lastLine);
+      const s = JSON.parse(r.last);
       expect(s.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5]);
       expect(s.bus.crc_errors).toBe(0);
     } finally {

@@ -1,36 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSo101PoseModel } from './helpers/so101Model.ts';
+import { CLI, hasSocat, runAxon, waitFor } from './helpers/spawnCli.ts';
 
-const CLI = ['--import', 'tsx', 'tests/hardware/helpers/cli.ts'];
-
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 90_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, last: (r.stdout.trim().split('\n').at(-1) ?? '') };
-}
+const axon = (...args: string[]) => runAxon(args, 90_000);
 const json = (r: { last: string }) => JSON.parse(r.last);
-
-function hasSocat(): boolean {
-  try {
-    execFileSync('socat', ['-V'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor<T>(f: () => T | undefined, ms: number): Promise<T> {
-  const t0 = Date.now();
-  for (;;) {
-    const v = f();
-    if (v !== undefined) return v;
-    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** `axon hw emulate --protocol feetech ...` in a child process; resolves its tcp address. */
 async function emulate(procs: ChildProcess[], ...args: string[]): Promise<string> {
