@@ -32,6 +32,7 @@ import {
 import { readLe, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
 import type { DynamixelRobotConfig } from './config.ts';
+import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
@@ -78,13 +79,10 @@ export class DynamixelRobot implements Robot {
   private _seq = 0;
   private _lastRead = 0;
   private readonly _now: () => number;
-  private _busy = false;
-  private _pending = false;
   private _armed = false;
   private _fast = false;
-  private _closed = false;
   private readonly _readBudget: number;
-  private _cycle: Promise<void> = Promise.resolve();
+  private readonly _cycles: BusCycle;
 
   constructor(
     readonly config: DynamixelRobotConfig,
@@ -127,6 +125,7 @@ export class DynamixelRobot implements Robot {
     this._goalBytes = new Uint8Array(n * 4);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
     this.bus.onLost = (err) => this._portLost(err);
+    this._cycles = new BusCycle(() => this._once(), () => this.bus.lost);
   }
 
   get armed(): boolean {
@@ -150,7 +149,7 @@ export class DynamixelRobot implements Robot {
     try {
       await this._connect(where);
     } catch (e) {
-      this._closed = true;
+      this._cycles.closed = true;
       await this.bus.close().catch(() => {});
       if (e instanceof AxonError && !(e instanceof HardwareMismatchError) && !e.where.startsWith(where)) throw new AxonError(e.code, `${where}: ${e.where}`, e.message, e.expected);
       throw e;
@@ -234,21 +233,20 @@ export class DynamixelRobot implements Robot {
   }
 
   command(cmd: JointCommand): void {
-    if (this._closed) return;
+    if (this._cycles.closed) return;
     if (!this._status.faulted && this._armed && !this.o.dryRun && cmd.mode === this._mode) this._encodeGoals(cmd);
-    this._pending = true;
-    if (!this._busy) this._cycle = this._run();
+    this._cycles.request();
   }
 
   /** Waits for the bus cycle in flight (tests). */
   settle(): Promise<void> {
-    return this._cycle;
+    return this._cycles.settle();
   }
 
   async close(): Promise<void> {
-    if (this._closed) return;
-    this._closed = true;
-    await this._cycle.catch(() => {});
+    if (this._cycles.closed) return;
+    this._cycles.closed = true;
+    await this._cycles.settle().catch(() => {});
     if (this._armed && !this.bus.lost && !this._status.faulted) await this._safeStop('robot closed');
     this._armed = false;
     await this.bus.close().catch(() => {});
@@ -281,24 +279,17 @@ export class DynamixelRobot implements Robot {
   }
   private _goalsDirty = false;
 
-  private async _run(): Promise<void> {
-    this._busy = true;
-    try {
-      while (this._pending && !this._closed && !this.bus.lost) {
-        this._pending = false;
-        if (this._goalsDirty && !this._status.faulted) {
-          this._goalsDirty = false;
-          const ids = this._ids;
-          if (this._mode === 'position') await this.bus.syncWrite(116, 4, ids, this._goalBytes);
-          else if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
-          else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
-        }
-        const r = await this._read(this._now() + this._readBudget);
-        if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
-      }
-    } finally {
-      this._busy = false;
+  /** One bus cycle: the goals (when new and not faulted), then the sync read. */
+  private async _once(): Promise<void> {
+    if (this._goalsDirty && !this._status.faulted) {
+      this._goalsDirty = false;
+      const ids = this._ids;
+      if (this._mode === 'position') await this.bus.syncWrite(116, 4, ids, this._goalBytes);
+      else if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
+      else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
     }
+    const r = await this._read(this._now() + this._readBudget);
+    if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
   }
 
   /** One sync read into the latest-state buffers. */

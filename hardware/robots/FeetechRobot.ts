@@ -27,6 +27,7 @@ import { FeetechBus } from '../feetech/FeetechBus.ts';
 import { FEETECH_PRESENT_BLOCK, FeetechMode, RAD_PER_TICK, feetechModelByName } from '../feetech/controlTable.ts';
 import { decodeSignMagnitude, describeStatus, encodeSignMagnitude, readLe, writeLe } from '../feetech/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
+import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
@@ -69,13 +70,10 @@ export class FeetechRobot implements Robot {
   private readonly _readOnly: boolean;
   private _seq = 0;
   private _lastRead = 0;
-  private _busy = false;
-  private _pending = false;
   private _armed = false;
-  private _closed = false;
   private _goalsDirty = false;
   private readonly _readBudget: number;
-  private _cycle: Promise<void> = Promise.resolve();
+  private readonly _cycles: BusCycle;
 
   constructor(
     readonly config: FeetechRobotConfig,
@@ -118,6 +116,7 @@ export class FeetechRobot implements Robot {
     this._goalBytes = new Uint8Array(n * 2);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
     this.bus.onLost = (err) => this._portLost(err);
+    this._cycles = new BusCycle(() => this._once(), () => this.bus.lost);
   }
 
   get armed(): boolean {
@@ -216,20 +215,19 @@ export class FeetechRobot implements Robot {
   }
 
   command(cmd: JointCommand): void {
-    if (this._closed) return;
+    if (this._cycles.closed) return;
     if (!this._status.faulted && this._armed && !this._readOnly && cmd.mode === 'position') this._encodeGoals(cmd);
-    this._pending = true;
-    if (!this._busy) this._cycle = this._run();
+    this._cycles.request();
   }
 
   settle(): Promise<void> {
-    return this._cycle;
+    return this._cycles.settle();
   }
 
   async close(): Promise<void> {
-    if (this._closed) return;
-    this._closed = true;
-    await this._cycle.catch(() => {});
+    if (this._cycles.closed) return;
+    this._cycles.closed = true;
+    await this._cycles.settle().catch(() => {});
     if (this._armed && !this.bus.lost && !this._status.faulted) await this._safeStop('robot closed');
     this._armed = false;
     await this.bus.close().catch(() => {});
@@ -259,21 +257,14 @@ export class FeetechRobot implements Robot {
     this._goalsDirty = true;
   }
 
-  private async _run(): Promise<void> {
-    this._busy = true;
-    try {
-      while (this._pending && !this._closed && !this.bus.lost) {
-        this._pending = false;
-        if (this._goalsDirty && !this._status.faulted) {
-          this._goalsDirty = false;
-          await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
-        }
-        const r = await this._read(now() + this._readBudget);
-        if (r.alerts.length > 0 && !this._status.faulted && this._armed) await this._fault(r.alerts);
-      }
-    } finally {
-      this._busy = false;
+  /** One bus cycle: the goals (when new and not faulted), then the sync read. */
+  private async _once(): Promise<void> {
+    if (this._goalsDirty && !this._status.faulted) {
+      this._goalsDirty = false;
+      await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
     }
+    const r = await this._read(now() + this._readBudget);
+    if (r.alerts.length > 0 && !this._status.faulted && this._armed) await this._fault(r.alerts);
   }
 
   private async _read(deadline: number): Promise<SyncReadResult> {
