@@ -116,6 +116,9 @@ export interface RecordedEpisode {
   readonly randomization?: Record<string, number>;
 }
 
+/** Niceness of the writer thread (Linux): below the loop's thread, still well above starving. */
+const WRITER_NICE = 5;
+
 /**
  * Starts recording `loop`'s ticks into `file` (created or truncated now: a bad path fails here,
  * with AxonError RECORD_FILE) and starts the recorder's writer thread. Subscribes synchronously,
@@ -143,6 +146,7 @@ export function attachRecorder(
     chunkSeconds: o.chunkSeconds ?? 1,
     period: meta.period,
     flushIntervalMs: o.flushIntervalMs ?? 50,
+    nice: WRITER_NICE,
     jointNames: meta.spec.joints.map((j) => j.name),
     ...(w ? { worldModelMode: w.mode } : {}),
     metadata: {
@@ -156,7 +160,7 @@ export function attachRecorder(
   };
   let worker: Worker;
   try {
-    worker = new Worker(new URL('../policy/worker.boot.mjs', import.meta.url), { workerData: data });
+    worker = new Worker(new URL('./recorderWorker.boot.mjs', import.meta.url), { workerData: data });
   } catch (e) {
     closeSync(fd);
     throw new AxonError('RECORD_WRITE', file, `cannot start the recorder's writer thread (${(e as Error).message})`);

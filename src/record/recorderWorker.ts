@@ -3,18 +3,17 @@
  * into the shared ring (ringLayout.ts), JSON-encodes them, hands them to `@mcap/core`'s McapWriter,
  * which zstd-compresses chunks of about `chunkSeconds` of run time each, and writes the file through
  * the descriptor opened at attach time. Started by attachRecorder (McapRecorder.ts) through
- * src/policy/worker.boot.mjs; nothing here runs on the loop's thread.
+ * recorderWorker.boot.mjs; nothing here runs on the loop's thread.
  *
  * It wakes every `flushIntervalMs`, or at once when the loop's thread bumps the ring's kick word
  * (the ring a quarter full), and encodes every filled slot. A run that is killed leaves every chunk
  * written before it readable (no footer: the reader warns).
  *
- * On Linux this thread lowers its own scheduling priority (nice +5, this thread only): when the
- * cores are short, the loop's thread runs first and the ring absorbs the writer's delay.
+ * On Linux this thread runs at a lower scheduling priority than the loop's (`nice`, set by
+ * recorderWorker.boot.mjs before anything else loads): when the cores are short, the loop's thread
+ * runs first and the ring absorbs the writer's delay.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { readlinkSync } from 'node:fs';
-import { getPriority, setPriority } from 'node:os';
 import { McapWriter } from '@mcap/core';
 import type { SafetyEvent } from '../safety/types.ts';
 import { topics, schemas, metadataNames, mcapLibrary, mcapProfile, type Topic } from './channels.ts';
@@ -39,6 +38,8 @@ export interface RecorderWorkerData {
   readonly worldModelMode?: string;
   /** MCAP metadata records as JSON text, made on the loop's thread before the run. */
   readonly metadata: { readonly robot: string; readonly manifest?: string; readonly worldModelManifest?: string; readonly worldModel?: string; readonly run: string };
+  /** Niceness of this thread (Linux), set by recorderWorker.boot.mjs: below the loop's, well above starving. */
+  readonly nice: number;
   /** Tests: the writer thread exits, or stops answering, once the ring has arrived. */
   readonly testFault?: 'exit' | 'hang';
 }
@@ -50,11 +51,7 @@ export type ToRecorderWorker =
 
 export type FromRecorderWorker = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; error?: string };
 
-/** Niceness of the writer thread (Linux): below the loop's thread, still well above starving. */
-const WRITER_NICE = 5;
-
 const d = workerData as RecorderWorkerData;
-lowerOwnPriority(WRITER_NICE);
 const port = parentPort!;
 const control = new Int32Array(d.control);
 const writable = new FdWritable(d.fd);
@@ -207,16 +204,6 @@ for (;;) {
 }
 if (layout) await drain(); // ticks copied between the last look and close
 await finish(closing!.episode);
-
-/** Linux: /proc/thread-self names this thread, and setpriority on a thread id renices that thread alone. Elsewhere: nothing. */
-function lowerOwnPriority(nice: number): void {
-  try {
-    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
-    if (Number.isInteger(tid) && tid > 0 && tid !== process.pid && getPriority(tid) < nice) setPriority(tid, nice);
-  } catch {
-    // no /proc, or not allowed: the writer keeps the loop's priority
-  }
-}
 
 /** Seconds to MCAP nanoseconds (negative times clamp to 0). */
 function nanos(s: number): bigint {

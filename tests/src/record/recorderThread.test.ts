@@ -42,7 +42,7 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
     expect(onThisThread).toEqual({ compress: 0, writers: 0 });
   });
 
-  it.runIf(existsSync('/proc/thread-self'))('on Linux the writer thread lowers its own priority (nice +5), and only its own', async () => {
+  it.runIf(existsSync('/proc/thread-self'))('on Linux the writer thread (and the threads it starts) run at nice +5, the loop’s thread stays at 0', async () => {
     const niceOf = (tid: string) => {
       const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
@@ -52,9 +52,10 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
     const records$ = new Subject<TickRecord>();
     const rec = attachRecorder({ records$ }, { spec: { name: 'x', joints: [] } as unknown as RobotSpec, period: 0.02 }, join(dir, 'nice.mcap'));
     for (let i = 0; i < 300 && niced().length === 0; i++) await new Promise((r) => setTimeout(r, 50));
-    expect(niced()).toHaveLength(1);
+    expect(niced().length).toBeGreaterThan(0);
     expect(niceOf(String(process.pid))).toBe(0);
     await rec.close();
+    for (let i = 0; i < 100 && niced().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(niced()).toEqual([]);
   });
 
