@@ -26,22 +26,13 @@ import {
 import { EmulatedServo, ERR_ACCESS, ERR_DATA_LENGTH, ERR_INSTRUCTION, type ServoSetup } from './EmulatedServo.ts';
 import { wireTime, type Transport } from '../transport/Transport.ts';
 import { baudCode } from '../dynamixel/controlTable.ts';
+import type { LinkFaultOptions } from './LinkFaultOptions.ts';
 
-export interface EmulatorOptions {
+/** The link options; replies always wait the servo's Return Delay Time as well. */
+export interface EmulatorOptions extends LinkFaultOptions {
   readonly servos: readonly ServoSetup[];
   /** Line rate (bit/s): the servos' Baud Rate register at start (unless their table sets it), and wire times when `realTiming` is on. */
   readonly baud?: number;
-  /** Extra delay before each reply (s). */
-  readonly latencyS?: number;
-  /** Probability that an instruction packet is not heard at all (0..1). */
-  readonly lossRate?: number;
-  /** Probability that a reply gets one byte flipped (0..1). */
-  readonly corruptRate?: number;
-  readonly seed?: number;
-  /** Steady clock (s); default performance.now(). Tests inject virtual time. */
-  readonly now?: () => number;
-  /** Also delay replies by the wire time of their bytes at the line rate (default false). Return Delay Time is always honoured. */
-  readonly realTiming?: boolean;
 }
 
 export interface EmulatorStats {

@@ -21,22 +21,12 @@ import { BROADCAST_ID, Inst, encodeStatus, type FeetechPacket } from '../feetech
 import { FEETECH_BAUD_CODES, S_PER_RETURN_DELAY_UNIT } from '../feetech/controlTable.ts';
 import { EmulatedStsServo, type StsServoSetup } from './EmulatedStsServo.ts';
 import { wireTime, type Transport } from '../transport/Transport.ts';
+import type { LinkFaultOptions } from './LinkFaultOptions.ts';
 
-export interface FeetechEmulatorOptions {
+export interface FeetechEmulatorOptions extends LinkFaultOptions {
   readonly servos: readonly StsServoSetup[];
   /** Line rate of links that carry no rate of their own (TCP, a pty behind socat), bit/s. Default 1 Mbps. */
   readonly baud?: number;
-  /** Extra delay before each reply (s). */
-  readonly latencyS?: number;
-  /** Probability that an instruction packet is not heard at all (0..1). */
-  readonly lossRate?: number;
-  /** Probability that a reply gets one byte flipped (0..1). */
-  readonly corruptRate?: number;
-  readonly seed?: number;
-  /** Steady clock (s); default performance.now(). Tests inject virtual time. */
-  readonly now?: () => number;
-  /** Also delay replies by their wire time (default false). */
-  readonly realTiming?: boolean;
 }
 
 export interface FeetechEmulatorStats {
