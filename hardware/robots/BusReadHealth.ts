@@ -76,6 +76,28 @@ export class BusReadHealth {
     this.emit('port_lost', fault);
   }
 
+  /**
+   * Servos that raised their alert: latches the fault; per id reads its status register (`read`;
+   * -1 when that fails too) and reports `describe(id, bits)` as a `hardware_error` event; then adds
+   * them all to health.
+   */
+  async servoFaults(ids: readonly number[], read: (id: number) => Promise<number>, describe: (id: number, bits: number) => string): Promise<void> {
+    this.faulted = true;
+    const faults: string[] = [];
+    for (const id of ids) {
+      let bits = -1;
+      try {
+        bits = await read(id);
+      } catch {
+        /* reported as unknown: bits -1 */
+      }
+      const f = describe(id, bits);
+      faults.push(f);
+      this.emit('hardware_error', f, id);
+    }
+    this.addFaults(faults);
+  }
+
   /** The port was closed: health disconnected (stale and faults kept); `closed` event. */
   closed(): void {
     const h = this._health.value;

@@ -320,21 +320,11 @@ export class DynamixelRobot implements Robot {
   }
 
   private async _hardwareFault(ids: number[]): Promise<void> {
-    this._status.faulted = true;
-    const faults: string[] = [];
-    for (const id of ids) {
-      let bits = -1;
-      try {
-        bits = await this.bus.readValue(id, 70, 1);
-      } catch {
-        /* reported as unknown */
-      }
-      const what = bits < 0 ? 'unknown (could not read Hardware Error Status)' : describeHardwareError(bits);
-      const f = `joint ${this._jointOf(id)} (id ${id}): hardware error ${what}`;
-      faults.push(f);
-      this._status.emit('hardware_error', f, id);
-    }
-    this._status.addFaults(faults);
+    await this._status.servoFaults(
+      ids,
+      (id) => this.bus.readValue(id, 70, 1),
+      (id, bits) => `joint ${this._jointOf(id)} (id ${id}): hardware error ${bits < 0 ? 'unknown (could not read Hardware Error Status)' : describeHardwareError(bits)}`,
+    );
     await this._safeStop(`hardware error on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 

@@ -296,20 +296,11 @@ export class FeetechRobot implements Robot {
   }
 
   private async _fault(ids: number[]): Promise<void> {
-    this._status.faulted = true;
-    const faults: string[] = [];
-    for (const id of ids) {
-      let bits = -1;
-      try {
-        bits = await this.bus.readValue(id, 65, 1);
-      } catch {
-        /* unknown */
-      }
-      const f = `joint ${this._jointOf(id)} (id ${id}): servo status ${bits < 0 ? 'unknown (could not read Status, address 65)' : describeStatus(bits)}`;
-      faults.push(f);
-      this._status.emit('hardware_error', f, id);
-    }
-    this._status.addFaults(faults);
+    await this._status.servoFaults(
+      ids,
+      (id) => this.bus.readValue(id, 65, 1),
+      (id, bits) => `joint ${this._jointOf(id)} (id ${id}): servo status ${bits < 0 ? 'unknown (could not read Status, address 65)' : describeStatus(bits)}`,
+    );
     await this._safeStop(`servo fault on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 

@@ -81,4 +81,16 @@ describe('BusReadHealth', () => {
     expect(health.at(-1)).toEqual({ connected: false, stale: true, faults: ['a', 'b', 'gone'] });
     expect(h.eventLog.map((e) => [e.kind, e.reason])).toEqual([['connected', '2 servos'], ['port_lost', 'gone'], ['closed', 'port emu://2 closed']]);
   });
+
+  it('servoFaults latches the fault, reads each status (-1 when unreadable), one hardware_error each, all in health', async () => {
+    const { h, health } = make();
+    const read = async (id: number) => {
+      if (id === 3) throw new Error('no reply');
+      return 0x20;
+    };
+    await h.servoFaults([1, 3], read, (id, bits) => `id ${id}: ${bits}`);
+    expect(h.faulted).toBe(true);
+    expect(h.eventLog.map((e) => [e.kind, e.id, e.reason])).toEqual([['hardware_error', 1, 'id 1: 32'], ['hardware_error', 3, 'id 3: -1']]);
+    expect(health.at(-1)!.faults).toEqual(['id 1: 32', 'id 3: -1']);
+  });
 });
