@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { AxonError } from '../../src/core/errors.ts';
 import type { Transport } from '../transport/Transport.ts';
-import { BusTransactor } from '../transport/BusTransactor.ts';
+import { TransactionBus, type SyncReadResult } from '../transport/TransactionBus.ts';
 import { PacketDecoder } from './PacketDecoder.ts';
 import * as P from './packet.ts';
 import { ALERT_BIT, Inst, describeStatusError, readLe, type Packet } from './packet.ts';
@@ -56,116 +56,28 @@ export interface PingResult {
   readonly firmware: number;
 }
 
-export interface SyncReadResult {
-  /** All servos answered with a clean CRC. */
-  ok: boolean;
-  /** Ids that never answered within the deadline. */
-  missing: number[];
-  /** Ids whose status carried the hardware alert bit. */
-  alerts: number[];
-  /** Ids that answered with a processing error (error number != 0). */
-  errors: number[];
-  /** Extra sync reads spent on missing servos. */
-  retries: number;
-}
+export { BusStats, type SyncReadResult } from '../transport/TransactionBus.ts';
 
-/** Counters since open; read by the `--json` summary and the bench. */
-export class BusStats {
-  transactions = 0;
-  syncReads = 0;
-  syncWrites = 0;
-  retries = 0;
-  timeouts = 0;
-  statusErrors = 0;
-  alerts = 0;
-  bytesOut = 0;
-  bytesIn = 0;
-  /** Sync read cycle latencies (s), ring buffer. */
-  readonly latency = new Float64Array(8192);
-  latencyCount = 0;
-
-  recordLatency(s: number): void {
-    this.latency[this.latencyCount % this.latency.length] = s;
-    this.latencyCount++;
-  }
-
-  /** p50 / p99 / max of the recorded sync read latencies (µs). */
-  latencyUs(): { p50: number; p99: number; max: number } {
-    const n = Math.min(this.latencyCount, this.latency.length);
-    if (n === 0) return { p50: 0, p99: 0, max: 0 };
-    const a = Array.from(this.latency.subarray(0, n)).sort((x, y) => x - y);
-    const q = (f: number) => Math.round(a[Math.min(n - 1, Math.floor(f * n))] * 1e6);
-    return { p50: q(0.5), p99: q(0.99), max: Math.round(a[n - 1] * 1e6) };
-  }
-}
-
-export class DynamixelBus {
-  readonly stats = new BusStats();
-  readonly decoder: PacketDecoder;
-  /** Called once when the link goes away on its own (unplugged, server gone). */
-  onLost: ((err: Error) => void) | undefined;
-  private readonly _core: BusTransactor<Packet>;
-  /** Time allowed beyond the wire time for a reply (s); see BusOptions. */
-  readonly replyMarginS: number;
+export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
   private readonly _attempts: number;
 
-  constructor(
-    readonly transport: Transport,
-    o: BusOptions = {},
-  ) {
-    this.replyMarginS = o.replyMarginS ?? defaultReplyMarginS(o.latencyTimerS);
-    this._attempts = o.attempts ?? 3;
-    this.decoder = new PacketDecoder((p) => this._core.take(p));
-    this._core = new BusTransactor<Packet>({
-      transport,
-      stats: this.stats,
-      decoder: this.decoder,
-      replyMarginS: this.replyMarginS,
+  constructor(transport: Transport, o: BusOptions = {}) {
+    super(transport, {
+      decoder: (take) => new PacketDecoder(take),
+      replyMarginS: o.replyMarginS ?? defaultReplyMarginS(o.latencyTimerS),
       now: o.now ?? (() => performance.now() / 1000),
       isReply: (p) => p.instruction === Inst.Status,
       countReply: (p, stats) => {
         if ((p.error & 0x7f) !== 0) stats.statusErrors++;
         if (p.error & ALERT_BIT) stats.alerts++;
       },
-      onLost: (err) => this.onLost?.(err),
     });
+    this._attempts = o.attempts ?? 3;
   }
 
   /** Attempts a configure-time call (ping, read, write) makes before giving up. */
   get attempts(): number {
     return this._attempts;
-  }
-
-  get baud(): number {
-    return this.transport.baud;
-  }
-
-  /** The link failed; every further call fails fast. */
-  get lost(): Error | undefined {
-    return this._core.lost;
-  }
-
-  open(): Promise<void> {
-    return this._core.open();
-  }
-
-  close(): Promise<void> {
-    return this._core.close();
-  }
-
-  // ---- primitives ----
-
-  /**
-   * Sends `packet` and collects up to `count` status packets (from `ids` when given) until
-   * `timeoutS`. Serialised with every other call. Resolves with what arrived (maybe fewer).
-   */
-  transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<Packet[]> {
-    return this._core.transact(packet, count, timeoutS, ids);
-  }
-
-  /** Reply timeout for a request of `outBytes` expecting `inBytes` back. */
-  timeoutFor(outBytes: number, inBytes: number): number {
-    return this._core.timeoutFor(outBytes, inBytes);
   }
 
   // ---- configure-time calls ----
@@ -269,7 +181,7 @@ export class DynamixelBus {
    * Never throws.
    */
   syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number, fast = false): Promise<SyncReadResult> {
-    return this._core.syncReadRetrying(ids, deadline, async (todo, attempt, left, res) => {
+    return this.syncReadRetrying(ids, deadline, async (todo, attempt, left, res) => {
       const useFast = fast && attempt === 0 && todo.length > 1;
       const pkt = useFast ? P.fastSyncRead(address, length, todo) : P.syncRead(address, length, todo);
       const inBytes = useFast ? 10 + todo.length * (length + 4) : todo.length * (11 + length);

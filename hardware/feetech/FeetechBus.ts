@@ -11,8 +11,8 @@
  */
 import { performance } from 'node:perf_hooks';
 import { wireTime, type Transport } from '../transport/Transport.ts';
-import { BusTransactor } from '../transport/BusTransactor.ts';
-import { BusError, BusStats, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
+import { TransactionBus, type SyncReadResult } from '../transport/TransactionBus.ts';
+import { BusError } from '../dynamixel/DynamixelBus.ts';
 import { FeetechPacketDecoder } from './PacketDecoder.ts';
 import * as F from './packet.ts';
 import { describeStatus, readLe, type FeetechPacket } from './packet.ts';
@@ -35,63 +35,20 @@ export interface FeetechIdentity {
   readonly status: number;
 }
 
-export class FeetechBus {
+export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecoder> {
   readonly protocol = 'feetech' as const;
-  readonly stats = new BusStats();
-  readonly decoder: FeetechPacketDecoder;
-  /** Called once when the link goes away on its own (unplugged, server gone). */
-  onLost: ((err: Error) => void) | undefined;
-  private readonly _core: BusTransactor<FeetechPacket>;
-  private readonly _margin: number;
   private readonly _attempts: number;
 
-  constructor(
-    readonly transport: Transport,
-    o: FeetechBusOptions = {},
-  ) {
-    this._margin = o.replyMarginS ?? 0.01;
-    this._attempts = o.attempts ?? 3;
-    this.decoder = new FeetechPacketDecoder((p) => this._core.take(p));
-    this._core = new BusTransactor<FeetechPacket>({
-      transport,
-      stats: this.stats,
-      decoder: this.decoder,
-      replyMarginS: this._margin,
+  constructor(transport: Transport, o: FeetechBusOptions = {}) {
+    super(transport, {
+      decoder: (take) => new FeetechPacketDecoder(take),
+      replyMarginS: o.replyMarginS ?? 0.01,
       now: () => performance.now() / 1000,
       countReply: (p, stats) => {
         if (p.code !== 0) stats.alerts++;
       },
-      onLost: (err) => this.onLost?.(err),
     });
-  }
-
-  get baud(): number {
-    return this.transport.baud;
-  }
-
-  get lost(): Error | undefined {
-    return this._core.lost;
-  }
-
-  open(): Promise<void> {
-    return this._core.open();
-  }
-
-  close(): Promise<void> {
-    return this._core.close();
-  }
-
-  /**
-   * Sends `packet` and collects up to `count` replies (from `ids` when given) until `timeoutS`.
-   * Serialised with every other call. Resolves with what arrived (maybe fewer).
-   */
-  transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<FeetechPacket[]> {
-    return this._core.transact(packet, count, timeoutS, ids);
-  }
-
-  /** Reply timeout for a request of `outBytes` expecting `inBytes` back (s). */
-  timeoutFor(outBytes: number, inBytes: number): number {
-    return this._core.timeoutFor(outBytes, inBytes);
+    this._attempts = o.attempts ?? 3;
   }
 
   // ---- configure-time calls ----
@@ -120,7 +77,7 @@ export class FeetechBus {
    * servo on the bus), each waiting its wire time + `marginS` (default the bus's reply margin:
    * enough for a USB adapter's latency timer), then identify() for each that answered.
    */
-  async scan(ids: readonly number[], marginS = this._margin): Promise<FeetechIdentity[]> {
+  async scan(ids: readonly number[], marginS = this.replyMarginS): Promise<FeetechIdentity[]> {
     const found: FeetechIdentity[] = [];
     for (const id of ids) {
       const s = await this.ping(id, 1, marginS);
@@ -191,7 +148,7 @@ export class FeetechBus {
    * the servo in `alerts` (its data is still taken).
    */
   syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number): Promise<SyncReadResult> {
-    return this._core.syncReadRetrying(ids, deadline, async (todo, _attempt, left, res) => {
+    return this.syncReadRetrying(ids, deadline, async (todo, _attempt, left, res) => {
       const pkt = F.syncRead(address, length, todo);
       const timeout = Math.min(Math.max(left, 0.001), this.timeoutFor(pkt.length, todo.length * F.statusBytes(length)));
       const got = await this.transact(pkt, todo.length, timeout, todo);

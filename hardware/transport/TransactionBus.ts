@@ -1,13 +1,55 @@
 /**
- * The request/reply core shared by the servo buses (DynamixelBus, FeetechBus): one transaction at
+ * The request/reply core the servo buses (DynamixelBus, FeetechBus) extend: one transaction at
  * a time over a half-duplex Transport, replies matched by id, a reply timeout that still takes
  * replies queued behind its timer, a link that fails every further call fast once lost, and the
  * sync-read retry loop (retry the servos that did not answer while the caller's deadline allows).
- * The protocol (encoding, decoding, what a reply is, what it counts) is the bus's: the decoder and
- * the hooks are injected.
+ * The protocol (encoding, decoding, what a reply is, what it counts) is the subclass's: the decoder
+ * and the hooks are given to the constructor.
  */
 import { wireTime, type Transport } from './Transport.ts';
-import type { BusStats, SyncReadResult } from '../dynamixel/DynamixelBus.ts';
+
+export interface SyncReadResult {
+  /** All servos answered with a clean CRC. */
+  ok: boolean;
+  /** Ids that never answered within the deadline. */
+  missing: number[];
+  /** Ids whose status carried the hardware alert bit. */
+  alerts: number[];
+  /** Ids that answered with a processing error (error number != 0). */
+  errors: number[];
+  /** Extra sync reads spent on missing servos. */
+  retries: number;
+}
+
+/** Counters since open; read by the `--json` summary and the bench. */
+export class BusStats {
+  transactions = 0;
+  syncReads = 0;
+  syncWrites = 0;
+  retries = 0;
+  timeouts = 0;
+  statusErrors = 0;
+  alerts = 0;
+  bytesOut = 0;
+  bytesIn = 0;
+  /** Sync read cycle latencies (s), ring buffer. */
+  readonly latency = new Float64Array(8192);
+  latencyCount = 0;
+
+  recordLatency(s: number): void {
+    this.latency[this.latencyCount % this.latency.length] = s;
+    this.latencyCount++;
+  }
+
+  /** p50 / p99 / max of the recorded sync read latencies (µs). */
+  latencyUs(): { p50: number; p99: number; max: number } {
+    const n = Math.min(this.latencyCount, this.latency.length);
+    if (n === 0) return { p50: 0, p99: 0, max: 0 };
+    const a = Array.from(this.latency.subarray(0, n)).sort((x, y) => x - y);
+    const q = (f: number) => Math.round(a[Math.min(n - 1, Math.floor(f * n))] * 1e6);
+    return { p50: q(0.5), p99: q(0.99), max: Math.round(a[n - 1] * 1e6) };
+  }
+}
 
 /** A packet decoder as the buses use it: bytes in (packets go to its own callback), reset between transactions. */
 export interface BusDecoder {
@@ -15,10 +57,9 @@ export interface BusDecoder {
   reset(): void;
 }
 
-export interface BusTransactorOptions<P extends { readonly id: number }> {
-  readonly transport: Transport;
-  readonly stats: BusStats;
-  readonly decoder: BusDecoder;
+export interface TransactionBusOptions<P extends { readonly id: number }, D extends BusDecoder> {
+  /** Makes the bus's decoder, which hands each packet it decodes to `take`. */
+  readonly decoder: (take: (p: P) => void) => D;
   /** Time allowed beyond the wire time for a reply (s). */
   readonly replyMarginS: number;
   /** Steady clock (s) that sync-read deadlines are on. */
@@ -27,8 +68,6 @@ export interface BusTransactorOptions<P extends { readonly id: number }> {
   readonly isReply?: (p: P) => boolean;
   /** Counts a reply taken by a transaction in the stats (status errors, alerts). */
   readonly countReply: (p: P, stats: BusStats) => void;
-  /** The link went away on its own (once). */
-  readonly onLost: (err: Error) => void;
 }
 
 interface Waiter<P> {
@@ -39,12 +78,34 @@ interface Waiter<P> {
   timer: ReturnType<typeof setTimeout> | undefined;
 }
 
-export class BusTransactor<P extends { readonly id: number }> {
+export abstract class TransactionBus<P extends { readonly id: number }, D extends BusDecoder> {
+  readonly stats = new BusStats();
+  readonly decoder: D;
+  /** Called once when the link goes away on its own (unplugged, server gone). */
+  onLost: ((err: Error) => void) | undefined;
+  /** Time allowed beyond the wire time for a reply (s). */
+  readonly replyMarginS: number;
   private _queue: Promise<unknown> = Promise.resolve();
   private _waiter: Waiter<P> | undefined;
   private _lost: Error | undefined;
+  private readonly _now: () => number;
+  private readonly _isReply: ((p: P) => boolean) | undefined;
+  private readonly _countReply: (p: P, stats: BusStats) => void;
 
-  constructor(private readonly o: BusTransactorOptions<P>) {}
+  constructor(
+    readonly transport: Transport,
+    o: TransactionBusOptions<P, D>,
+  ) {
+    this.replyMarginS = o.replyMarginS;
+    this._now = o.now;
+    this._isReply = o.isReply;
+    this._countReply = o.countReply;
+    this.decoder = o.decoder((p) => this._onReply(p));
+  }
+
+  get baud(): number {
+    return this.transport.baud;
+  }
 
   /** The link failed; every further call fails fast. */
   get lost(): Error | undefined {
@@ -52,25 +113,24 @@ export class BusTransactor<P extends { readonly id: number }> {
   }
 
   async open(): Promise<void> {
-    const o = this.o;
-    o.transport.on({
+    this.transport.on({
       data: (c) => {
-        o.stats.bytesIn += c.length;
-        o.decoder.push(c);
+        this.stats.bytesIn += c.length;
+        this.decoder.push(c);
       },
       close: (err) => {
         if (!err) return;
         this._lost = err;
         this._finish();
-        o.onLost(err);
+        this.onLost?.(err);
       },
     });
-    if (!o.transport.isOpen) await o.transport.open();
+    if (!this.transport.isOpen) await this.transport.open();
   }
 
   async close(): Promise<void> {
     await this._queue.catch(() => {});
-    await this.o.transport.close();
+    await this.transport.close();
   }
 
   /**
@@ -78,12 +138,11 @@ export class BusTransactor<P extends { readonly id: number }> {
    * Serialised with every other call. Resolves with what arrived (maybe fewer).
    */
   transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<P[]> {
-    const o = this.o;
     const run = () =>
       new Promise<P[]>((resolve) => {
-        if (this._lost || !o.transport.isOpen) return resolve([]);
-        o.stats.transactions++;
-        o.decoder.reset(); // stale bytes of an earlier, timed-out reply
+        if (this._lost || !this.transport.isOpen) return resolve([]);
+        this.stats.transactions++;
+        this.decoder.reset(); // stale bytes of an earlier, timed-out reply
         if (count > 0) {
           const w: Waiter<P> = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined };
           // When the timer fires, bytes that arrived while the host was stalled may still be
@@ -92,15 +151,15 @@ export class BusTransactor<P extends { readonly id: number }> {
             setImmediate(() =>
               setImmediate(() => {
                 if (this._waiter !== w) return;
-                o.stats.timeouts++;
+                this.stats.timeouts++;
                 this._finish();
               }),
             );
           }, Math.max(1, timeoutS * 1000));
           this._waiter = w;
         }
-        o.stats.bytesOut += packet.length;
-        o.transport.write(packet);
+        this.stats.bytesOut += packet.length;
+        this.transport.write(packet);
         if (count === 0) resolve([]);
       });
     const p = this._queue.then(run, run);
@@ -109,15 +168,15 @@ export class BusTransactor<P extends { readonly id: number }> {
   }
 
   /** A decoded packet (the decoder's callback). */
-  take(p: P): void {
+  private _onReply(p: P): void {
     const w = this._waiter;
-    if (!w || (this.o.isReply !== undefined && !this.o.isReply(p))) return;
+    if (!w || (this._isReply !== undefined && !this._isReply(p))) return;
     if (w.want) {
       if (!w.want.has(p.id)) return;
       w.want.delete(p.id);
     }
     w.got.push(p);
-    this.o.countReply(p, this.o.stats);
+    this._countReply(p, this.stats);
     if (w.got.length >= w.count) this._finish();
   }
 
@@ -131,7 +190,7 @@ export class BusTransactor<P extends { readonly id: number }> {
 
   /** Reply timeout for a request of `outBytes` expecting `inBytes` back (s). */
   timeoutFor(outBytes: number, inBytes: number): number {
-    return wireTime(outBytes + inBytes, this.o.transport.baud) + this.o.replyMarginS;
+    return wireTime(outBytes + inBytes, this.baud) + this.replyMarginS;
   }
 
   /**
@@ -139,18 +198,18 @@ export class BusTransactor<P extends { readonly id: number }> {
    * `left` s before `deadline`) and returns the ids it took; the rest are retried until the
    * deadline passes or the link is lost. Counts syncReads, retries and the cycle's latency.
    */
-  async syncReadRetrying(
+  protected async syncReadRetrying(
     ids: readonly number[],
     deadline: number,
     attempt: (todo: readonly number[], n: number, left: number, res: SyncReadResult) => Promise<ReadonlySet<number>>,
   ): Promise<SyncReadResult> {
-    const { stats, now } = this.o;
-    const t0 = now();
+    const stats = this.stats;
+    const t0 = this._now();
     const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], retries: 0 };
     let todo = ids.slice();
     stats.syncReads++;
     for (let n = 0; todo.length > 0; n++) {
-      const left = deadline - now();
+      const left = deadline - this._now();
       if (n > 0) {
         if (left <= 0) break;
         res.retries++;
@@ -162,7 +221,7 @@ export class BusTransactor<P extends { readonly id: number }> {
     }
     res.missing = todo;
     res.ok = todo.length === 0;
-    stats.recordLatency(now() - t0);
+    stats.recordLatency(this._now() - t0);
     return res;
   }
 }
