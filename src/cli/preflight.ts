@@ -5,14 +5,15 @@
  */
 import { closeSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
-import { openRecordFile } from '../record/McapRecorder.ts';
+import { openRecordFile, prepareRecorderThread } from '../record/McapRecorder.ts';
 import { ViewerServer } from '../viewer/ViewerServer.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import type { UrdfModel } from '../../sim/urdf/parseUrdf.ts';
 
-/** Creates (or truncates) the recording file now, with the recorder's own error; the recorder opens it again. */
+/** Creates (or truncates) the recording file now, with the recorder's own error; the recorder opens it again (and its writer thread starts now, to be ready before the loop). */
 export function checkWritable(file: string): void {
   closeSync(openRecordFile(file));
+  prepareRecorderThread();
 }
 
 /** Throws the viewer's own VIEWER_LISTEN error when `port` cannot be listened on (0: any port, always free). */

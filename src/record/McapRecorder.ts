@@ -119,6 +119,29 @@ export interface RecordedEpisode {
 /** Niceness of the writer thread (Linux): below the loop's thread, still well above starving. */
 const WRITER_NICE = 5;
 
+function startWriterThread(): Worker {
+  return new Worker(new URL('./recorderWorker.boot.mjs', import.meta.url), { workerData: { entry: new URL('./recorderWorker.ts', import.meta.url).href, nice: WRITER_NICE } });
+}
+
+let _spare: Worker | undefined;
+
+/**
+ * Starts a recorder's writer thread now, for the next attachRecorder to use, so that its start-up
+ * (about 0.7 s of CPU on another thread: tsx, @mcap/core, zstd) runs before the loop rather than
+ * during its first ticks. Call it where a recording is known to come (the CLI's --record check).
+ * Optional and idempotent; an unused spare does not keep the process alive.
+ */
+export function prepareRecorderThread(): void {
+  if (_spare) return;
+  const w = startWriterThread();
+  w.unref();
+  w.on('error', () => {}); // reported, if it matters, by the recording that takes it (or a fresh thread is started)
+  w.once('exit', () => {
+    if (_spare === w) _spare = undefined;
+  });
+  _spare = w;
+}
+
 /**
  * Starts recording `loop`'s ticks into `file` (created or truncated now: a bad path fails here,
  * with AxonError RECORD_FILE) and starts the recorder's writer thread. Subscribes synchronously,
@@ -138,15 +161,13 @@ export function attachRecorder(
   const control = new Int32Array(new SharedArrayBuffer(CONTROL_WORDS * 4));
   const w = meta.worldModel;
   const json = (v: unknown) => JSON.stringify(v, keepNonFinite);
-  const data: RecorderWorkerData & { entry: string } = {
-    entry: new URL('./recorderWorker.ts', import.meta.url).href,
+  const data: RecorderWorkerData = {
     fd,
     control: control.buffer as SharedArrayBuffer,
     compression,
     chunkSeconds: o.chunkSeconds ?? 1,
     period: meta.period,
     flushIntervalMs: o.flushIntervalMs ?? 50,
-    nice: WRITER_NICE,
     jointNames: meta.spec.joints.map((j) => j.name),
     ...(w ? { worldModelMode: w.mode } : {}),
     metadata: {
@@ -160,7 +181,9 @@ export function attachRecorder(
   };
   let worker: Worker;
   try {
-    worker = new Worker(new URL('./recorderWorker.boot.mjs', import.meta.url), { workerData: data });
+    worker = _spare ?? startWriterThread();
+    _spare = undefined;
+    worker.postMessage({ kind: 'open', data } satisfies ToRecorderWorker);
   } catch (e) {
     closeSync(fd);
     throw new AxonError('RECORD_WRITE', file, `cannot start the recorder's writer thread (${(e as Error).message})`);

@@ -13,7 +13,7 @@
  * recorderWorker.boot.mjs before anything else loads): when the cores are short, the loop's thread
  * runs first and the ring absorbs the writer's delay.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { McapWriter } from '@mcap/core';
 import type { SafetyEvent } from '../safety/types.ts';
 import { topics, schemas, metadataNames, mcapLibrary, mcapProfile, type Topic } from './channels.ts';
@@ -21,7 +21,7 @@ import { encodeEvent, encodeTick } from './encodeTick.ts';
 import { FdWritable, loadZstd } from './recordFile.ts';
 import { C_COUNT, C_KICK, F_EVENTS, F_SEQ, F_TIME, type Layout } from './ringLayout.ts';
 
-/** What attachRecorder hands the writer thread when it starts it. */
+/** What attachRecorder hands the writer thread (its first message, `open`). */
 export interface RecorderWorkerData {
   /** The recording file's descriptor: written here, opened and closed by the loop's thread (attachRecorder). */
   readonly fd: number;
@@ -38,24 +38,26 @@ export interface RecorderWorkerData {
   readonly worldModelMode?: string;
   /** MCAP metadata records as JSON text, made on the loop's thread before the run. */
   readonly metadata: { readonly robot: string; readonly manifest?: string; readonly worldModelManifest?: string; readonly worldModel?: string; readonly run: string };
-  /** Niceness of this thread (Linux), set by recorderWorker.boot.mjs: below the loop's, well above starving. */
-  readonly nice: number;
   /** Tests: the writer thread exits, or stops answering, once the ring has arrived. */
   readonly testFault?: 'exit' | 'hang';
 }
 
 export type ToRecorderWorker =
+  | { kind: 'open'; data: RecorderWorkerData }
   | { kind: 'ring'; layout: Layout; rows: SharedArrayBuffer; capacity: number }
   | { kind: 'events'; events: SafetyEvent[] }
   | { kind: 'close'; episode?: unknown };
 
 export type FromRecorderWorker = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; error?: string };
 
-const d = workerData as RecorderWorkerData;
 const port = parentPort!;
-const control = new Int32Array(d.control);
-const writable = new FdWritable(d.fd);
 const _encoder = new TextEncoder();
+// Set by the `open` message: the thread may be started ahead of its recording (prepareRecorderThread).
+let d!: RecorderWorkerData;
+let control!: Int32Array;
+let writable!: FdWritable;
+let opened!: () => void;
+const open = new Promise<void>((resolve) => (opened = resolve));
 
 let layout: Layout | undefined;
 let rows: Float64Array | undefined;
@@ -74,7 +76,12 @@ let closing: { episode?: unknown } | undefined;
 let wake: (() => void) | undefined;
 
 port.on('message', (m: ToRecorderWorker) => {
-  if (m.kind === 'ring') {
+  if (m.kind === 'open') {
+    d = m.data;
+    control = new Int32Array(d.control);
+    writable = new FdWritable(d.fd);
+    opened();
+  } else if (m.kind === 'ring') {
     layout = m.layout;
     rows = new Float64Array(m.rows);
     capacity = m.capacity;
@@ -197,6 +204,7 @@ async function finish(episode: unknown): Promise<void> {
   port.postMessage(reply);
 }
 
+await open;
 for (;;) {
   if (layout) await drain();
   if (closing) break;

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
-import { attachRecorder, readRecording } from '../../../src/record/index.ts';
+import { attachRecorder, prepareRecorderThread, readRecording } from '../../../src/record/index.ts';
 import type { TickRecord } from '../../../src/loop/TickRecord.ts';
 import type { RobotSpec } from '../../../src/core/robot.ts';
 import { recordRun } from './recordRun.ts';
@@ -57,6 +57,31 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
     await rec.close();
     for (let i = 0; i < 100 && niced().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(niced()).toEqual([]);
+  });
+
+  it('a writer thread prepared ahead boots before the run, and the next recording uses it (no thread left over)', async () => {
+    const niceOf = (tid: string) => {
+      const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+      return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const threads = () => readdirSync('/proc/self/task');
+    const before = threads().length;
+    prepareRecorderThread();
+    prepareRecorderThread(); // idempotent: one spare
+    const linux = existsSync('/proc/thread-self');
+    if (linux) for (let i = 0; i < 300 && !threads().some((t) => niceOf(t) === 5); i++) await new Promise((r) => setTimeout(r, 50));
+    const booted = threads().length;
+    const file = join(dir, 'prepared.mcap');
+    const { summary, seen } = await recordRun(file, 1, { chunkSeconds: 0.2 });
+    expect(summary).toMatchObject({ ticks: 50, written: 50, dropped: 0, compression: 'zstd' });
+    const r = await readRecording(file);
+    expect(r.ticks.map((t) => t.seq)).toEqual(seen.map((s) => s.seq));
+    expect(onThisThread).toEqual({ compress: 0, writers: 0 });
+    if (linux) {
+      expect(booted).toBeGreaterThan(before); // the spare and the threads it started ran before the recording
+      for (let i = 0; i < 100 && threads().length > before; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(threads().length).toBe(before);
+    }
   });
 
   it('a bad path fails at attach, synchronously, with RECORD_FILE', () => {
