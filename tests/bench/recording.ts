@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { WebSocket } from 'ws';
 import { openSimSession, runEpisode } from '../../src/cli/wiring.ts';
-import { attachRecorder } from '../../src/record/index.ts';
+import { attachRecorder, prepareRecorderThread } from '../../src/record/index.ts';
 import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import { percentilesUs } from '../../src/loop/LoopStats.ts';
 import type { ControlLoop } from '../../src/loop/ControlLoop.ts';
@@ -57,6 +57,7 @@ export async function recordingBench(o: { seconds?: number; rounds?: number; pri
         let t0 = 0;
         const stamps = new Float64Array(Math.round(seconds / session.period) + 10);
         let k = 0;
+        if (setup.includes('record')) await prepared(); // as the CLI's --record check does
         const start = performance.now();
         const cpu0 = mainThreadCpuS() ?? 0;
         const r = await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: false, continueAfterTerminate: true }, (loop: ControlLoop, { safety }) => {
@@ -144,6 +145,12 @@ export interface RealtimeAttachResult {
   readonly cpuMsPerS: number;
 }
 
+/** Starts the recorder's writer thread ahead, as `axon sim --record` does before its session opens, and gives it the time it has there (the session's set-up). */
+async function prepared(): Promise<void> {
+  prepareRecorderThread();
+  await new Promise((r) => setTimeout(r, 1000));
+}
+
 /** CPU seconds of this process's main thread (Linux), or undefined where /proc is not there. */
 function mainThreadCpuS(): number | undefined {
   try {
@@ -178,6 +185,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
         let viewerP: Promise<Viewer> | undefined;
         const e = errs.get(setup)!;
         let first = true;
+        if (setup === 'record') await prepared(); // as the CLI's --record check does
         const elu0 = performance.eventLoopUtilization();
         const cpu0 = mainThreadCpuS();
         await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: true, continueAfterTerminate: true, pausable: setup === 'view' }, (loop: ControlLoop, { safety, control }) => {
