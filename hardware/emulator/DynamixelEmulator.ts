@@ -26,7 +26,7 @@ import {
 import { EmulatedServo, ERR_ACCESS, ERR_DATA_LENGTH, ERR_INSTRUCTION, type ServoSetup } from './EmulatedServo.ts';
 import { wireTime, type Transport } from '../transport/Transport.ts';
 import { baudCode } from '../dynamixel/controlTable.ts';
-import type { LinkFaultOptions } from './LinkFaultOptions.ts';
+import { afterAtLeast, type LinkFaultOptions } from './LinkFaultOptions.ts';
 
 /** The link options; replies always wait the servo's Return Delay Time as well. */
 export interface EmulatorOptions extends LinkFaultOptions {
@@ -140,8 +140,7 @@ export class DynamixelEmulator {
     const first = this._answering(p.id) ?? this.servos.values().next().value;
     if (first) delay += first.returnDelayS;
     if (this._realTiming) delay += wireTime(bytes.length, t.baud);
-    if (delay > 0) setTimeout(() => t.write(bytes), delay * 1000);
-    else t.write(bytes);
+    afterAtLeast(delay, () => t.write(bytes));
   }
 
   /**

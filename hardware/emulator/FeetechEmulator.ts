@@ -21,7 +21,7 @@ import { BROADCAST_ID, Inst, encodeStatus, type FeetechPacket } from '../feetech
 import { FEETECH_BAUD_CODES, S_PER_RETURN_DELAY_UNIT } from '../feetech/controlTable.ts';
 import { EmulatedStsServo, type StsServoSetup } from './EmulatedStsServo.ts';
 import { wireTime, type Transport } from '../transport/Transport.ts';
-import type { LinkFaultOptions } from './LinkFaultOptions.ts';
+import { afterAtLeast, type LinkFaultOptions } from './LinkFaultOptions.ts';
 
 export interface FeetechEmulatorOptions extends LinkFaultOptions {
   readonly servos: readonly StsServoSetup[];
@@ -123,8 +123,7 @@ export class FeetechEmulator {
       }
       this.stats.replies++;
       const delay = this.latencyS + r.delayS + (this._realTiming ? wireTime(bytes.length, lineBaud) : 0);
-      if (delay > 0) setTimeout(() => t.write(bytes), delay * 1000);
-      else t.write(bytes);
+      afterAtLeast(delay, () => t.write(bytes));
     }
   }
 

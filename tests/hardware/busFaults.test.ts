@@ -238,9 +238,13 @@ describe('emulator fidelity', () => {
     emu.attach(dev);
     const bus = new DynamixelBus(host);
     await bus.open();
-    const t0 = performance.now();
-    expect(await bus.ping(1)).toBeDefined();
-    expect(performance.now() - t0).toBeGreaterThanOrEqual(0.508);
+    let fastest = Infinity; // 254 x 2 us = 0.508 ms, on every reply (a bare setTimeout can fire early)
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now();
+      expect(await bus.ping(1)).toBeDefined();
+      fastest = Math.min(fastest, performance.now() - t0);
+    }
+    expect(fastest).toBeGreaterThanOrEqual(0.508);
     expect(await bus.ping(2)).toBeDefined();
     await bus.close();
   });
