@@ -146,7 +146,7 @@ export class AdaptiveSleeper {
     this.warm!();
     const end = this.now();
     const d = end - t;
-    this.warmCost = Math.max(d, this.warmCost * 0.98);
+    this.warmCost = Math.max(d, this.warmCost * 0.995);
     this.warmedS += d;
     this.warmRuns++;
     // A warm-up dearer than the CPU budget (a big model) is not worth it: off after 3 such calls.
