@@ -12,7 +12,7 @@ import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import type { Clock } from '../clock/types.ts';
-import { openSession, runSessionLive, type EpisodeWorldModel, type SessionLoop, type SessionWorldModel, type WorldModelOptions } from '../session/index.ts';
+import { openSession, runSessionLive, type LiveClockKind, type EpisodeWorldModel, type SessionLoop, type SessionWorldModel, type WorldModelOptions } from '../session/index.ts';
 
 export interface LiveOptions {
   readonly policy: string;
@@ -39,8 +39,8 @@ export interface LiveOptions {
   readonly seed?: number;
   /** `command`: the run's velocity command source (set it off the tick to change the command live); `parts`: hook and rollouts for a viewer or recorder. */
   readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, command: VelocityCommand, parts: SessionLoop) => void;
-  /** The loop clock (default a WallClock at the policy's period); tests pass a VirtualClock. Given a period that is not the policy's, the run is refused. */
-  readonly clock?: Clock;
+  /** The loop clock: 'worker' (default, a WorkerClock), 'timer' (a WallClock), or a Clock at the policy's period (tests pass a VirtualClock; another period is refused). */
+  readonly clock?: Clock | LiveClockKind;
 }
 
 export interface LiveResult {

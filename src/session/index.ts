@@ -1,7 +1,7 @@
 export { openSession } from './Session.ts';
 export type { Session, SessionBuild, LoopBuild, SessionLoop } from './Session.ts';
-export { runSessionLive } from './runLive.ts';
-export type { LiveRunOptions, LiveRunResult } from './runLive.ts';
+export { runSessionLive, LIVE_CLOCK_KINDS } from './runLive.ts';
+export type { LiveRunOptions, LiveRunResult, LiveClockKind } from './runLive.ts';
 export { NoisyPolicy } from './NoisyPolicy.ts';
 export { traceWorldModel, worldModelSummary, checkActionsMatch } from './worldModel.ts';
 export type { EpisodeWorldModel, SessionWorldModel, TracedWorldModel } from './worldModel.ts';

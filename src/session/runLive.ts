@@ -18,6 +18,7 @@ import type { Robot } from '../core/robot.ts';
 import type { SafetyConfig } from '../safety/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { WallClock } from '../clock/WallClock.ts';
+import { WorkerClock } from '../clock/WorkerClock.ts';
 import type { Clock } from '../clock/types.ts';
 import { AxonError } from '../core/errors.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
@@ -34,8 +35,25 @@ export interface LiveRunOptions {
   readonly seed?: number;
   /** Attach what watches the run (viewer, recorder, counters): called before the loop runs. */
   readonly onLoop?: (parts: SessionLoop) => void;
-  /** The loop clock, at the session's period; default a WallClock. Tests pass a VirtualClock. */
-  readonly clock?: Clock;
+  /**
+   * The loop clock, at the session's period. 'worker' (the default): a WorkerClock, whose timing
+   * thread sleeps with Atomics.wait and a learned spin and wakes this thread just before each
+   * deadline (docs/timing.md); 'timer': a WallClock on this thread's event-loop timers. Tests pass
+   * a VirtualClock.
+   */
+  readonly clock?: Clock | LiveClockKind;
+}
+
+/** The wall clocks a live run can use (`axon run --clock`). */
+export type LiveClockKind = 'worker' | 'timer';
+export const LIVE_CLOCK_KINDS: readonly LiveClockKind[] = ['worker', 'timer'];
+
+/** The clock of a live run at `period`: a Clock as given, or a new one of the kind. */
+async function liveClock(c: Clock | LiveClockKind | undefined, period: number): Promise<{ clock: Clock; owned?: WorkerClock }> {
+  if (typeof c === 'object') return { clock: c };
+  if (c === 'timer') return { clock: new WallClock(period) };
+  const owned = await WorkerClock.start(period);
+  return { clock: owned, owned };
 }
 
 export interface LiveRunResult {
@@ -51,7 +69,11 @@ export interface LiveRunResult {
 /** Runs `session` once on wall-clock time, then closes it (policy, world model, robot). */
 export async function runSessionLive<R extends Robot>(session: Session<R>, o: LiveRunOptions): Promise<LiveRunResult> {
   const { robot, period } = session;
-  const clock = o.clock ?? new WallClock(period);
+  const made = await liveClock(o.clock, period).catch(async (e: unknown) => {
+    await session.close();
+    throw e;
+  });
+  const clock = made.clock;
   const subs: Subscription[] = [];
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
@@ -106,5 +128,6 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     process.off('SIGTERM', onSignal);
     for (const sub of subs) sub.unsubscribe();
     await session.close(); // a Robot's close() leaves it in its own safe state (hold or torque off)
+    await made.owned?.close();
   }
 }

@@ -88,15 +88,19 @@ describe('axon hw / axon run', () => {
     const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '2.5', '--json');
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.last);
-    expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', dry_run: false, ticks: 125, ended_by: 'duration' });
+    expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', dry_run: false, ticks: 125, ended_by: 'duration', clock: 'timer' });
     expect(s.safety.state).toBe('running');
     expect(s.bus.reads).toBeGreaterThanOrEqual(125);
     expect(s.bus).toHaveProperty('crc_errors');
     expect(s.bus.read_latency_us).toHaveProperty('p99');
     expect(Object.values(s.final_position).map((x) => Math.round((x as number) * 100) / 100)).toEqual(target);
-    const dry = JSON.parse(axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '0.5', '--dry-run', '--json').last);
-    expect(dry.dry_run).toBe(true);
+    // The dry run on the timing thread's clock: the same ticks, and the process ends (the thread is closed).
+    const dry = JSON.parse(axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '0.5', '--dry-run', '--clock', 'worker', '--json').last);
+    expect(dry).toMatchObject({ dry_run: true, ticks: 25, ended_by: 'duration', clock: 'worker' });
     expect(Object.values(dry.final_position)).toEqual([0, 0, 0, 0, 0, 0]);
+    const bad = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--clock', 'sundial');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--clock.*sundial/);
   });
 
   it.skipIf(!hasSocat())('end to end: hw emulate over TCP, a real pty made by socat, hw scan --port /dev/... (the bytes a USB adapter carries)', async () => {
