@@ -154,12 +154,18 @@ export class AdaptiveSleeper {
     return end;
   }
 
-  /** Records one wake-up's lateness (s, negative = early) and re-learns the margin every quarter window. */
+  /**
+   * Records one wake-up's lateness (s, negative = early) and re-learns the margin every quarter
+   * window, and before that after 8, 16, 32... wake-ups (a run's first ticks would otherwise all
+   * use the initial guess).
+   */
   observe(lateness: number): void {
     const n = this.late.length;
     this.late[this.wakes % n] = lateness;
-    this.wakes++;
-    if (!this.learn || this.wakes % Math.max(1, n >> 2) !== 0) return;
+    const w = ++this.wakes;
+    const every = Math.max(1, n >> 2);
+    const early = w < every && w >= 8 && (w & (w - 1)) === 0;
+    if (!this.learn || (w % every !== 0 && !early)) return;
     const k = Math.min(this.wakes, n);
     const s = this.sorted.subarray(0, k);
     s.set(this.late.subarray(0, k));

@@ -48,6 +48,16 @@ describe('AdaptiveSleeper (virtual time)', () => {
     expect(worst).toBeCloseTo(0.8e-3, 4);
   });
 
+  it('learns early in a run: after 8 wake-ups, not only after a quarter window', () => {
+    const host = virtualHost(() => 400e-6); // the host wakes 0.4 ms late; the initial guess is 0.3 ms
+    const s = new AdaptiveSleeper({ period: 0.02, window: 256, now: host.now, block: host.block });
+    const late: number[] = [];
+    for (let k = 1; k <= 20; k++) late.push(s.sleepUntil(k * 0.02));
+    expect(s.margin).toBeCloseTo(400e-6, 5);
+    expect(late[0]).toBeGreaterThan(90e-6); // 0.4 − 0.3 ms late before anything was learned
+    expect(Math.max(...late.slice(8))).toBeLessThan(2e-6); // tick 9 on: on time
+  });
+
   it('a fixed margin is not learned', () => {
     const host = virtualHost(lateness);
     const s = new AdaptiveSleeper({ period: 0.002, fixedMargin: 0.5e-3, now: host.now, block: host.block });
