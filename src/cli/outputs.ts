@@ -1,8 +1,8 @@
 /**
  * What a CLI run writes and serves beside its loop: the MCAP recorder (`--record`), the viewer and
  * operator console (`--view`) and the LeRobot dataset (`--dataset`). `sim` (a simulated robot or
- * one over the bridge) and `run` (hardware) attach them to their session's loop the same way and
- * close them in one order: recorder, dataset, then the viewer.
+ * one over the bridge), `run` (hardware) and `teleop` (a leader arm driving a follower) attach them
+ * to their loop the same way and close them in one order: recorder, dataset, then the viewer.
  */
 import type { ControlLoop } from '../loop/ControlLoop.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
@@ -29,8 +29,8 @@ export interface LoopOutputs {
   /** The policy's manifest (or the hold / world-model folder's): recorded, and whether the page offers a velocity command. */
   readonly manifest: ModelManifest;
   readonly safety: ViewerSafety;
-  /** The operator's velocity command: recorded per tick, driven from the page. */
-  readonly command: VelocityCommand;
+  /** The operator's velocity command: recorded per tick, driven from the page; none for a loop without one (teleop). */
+  readonly command?: VelocityCommand;
   /** A plan or shield hook: its rollouts are recorded and drawn. */
   readonly traced?: TracedWorldModel;
   /** The recording's metadata (spec, manifests, period, run facts); called only with --record. */
@@ -63,11 +63,12 @@ export class RunOutputs {
     // A plan or shield run keeps its rollouts (a copy on the tick): 64 of them for the viewer's
     // ghost paths, the predicted trajectory alone for the recording.
     const rollouts = f.view || f.record ? traceWorldModel(p.traced, f.view ? 64 : 1) : undefined;
-    if (f.record) this.recorder = attachRecorder(loop, { ...p.recording(), manifest: p.manifest, command: p.command, ...(rollouts ? { worldModel: rollouts } : {}) }, f.record);
+    const command = p.command;
+    if (f.record) this.recorder = attachRecorder(loop, { ...p.recording(), manifest: p.manifest, ...(command ? { command } : {}), ...(rollouts ? { worldModel: rollouts } : {}) }, f.record);
     if (f.view) {
       const { robot, options } = p.view();
-      const velocityCommand = { source: p.command, inModel: hasVelocityTerm(p.manifest) };
-      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, velocityCommand, ...(rollouts ? { rollouts } : {}) });
+      const velocityCommand = command ? { velocityCommand: { source: command, inModel: hasVelocityTerm(p.manifest) } } : {};
+      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, ...velocityCommand, ...(rollouts ? { rollouts } : {}) });
       // A robot at hand subscribes now, before the first tick; one still loading (a MuJoCo view) when it is ready.
       const viewer = robot instanceof Promise ? robot.then(attach) : attach(robot);
       this.viewer = viewer;

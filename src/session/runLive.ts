@@ -24,6 +24,7 @@ import { AxonError } from '../core/errors.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import type { Session, SessionLoop } from './Session.ts';
 import type { EpisodeWorldModel } from './worldModel.ts';
+import { stopOnRobotFault } from './faultStop.ts';
 
 export interface LiveRunOptions {
   readonly durationS: number;
@@ -99,11 +100,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       robot.health$.subscribe((h) => {
         if (h.faults.length > 0) endedBy = 'fault'; // also after a safe-stop (a bus gone silent)
         if (h.faults.length === 0) return;
-        const why = `robot fault: ${h.faults.join('; ')}`;
-        // Before the loop arms (a robot already faulted at connect) only e-stopped keeps it from
-        // arming; once armed, a fault is a protective safe-stop, latched until an operator reset.
-        if (!s.armed) s.estop(why, clock.now(), lastSeq);
-        else if (s.state !== 'e-stopped' && s.state !== 'safe-stop') s.safeStop(why, clock.now(), lastSeq);
+        stopOnRobotFault(s, `robot fault: ${h.faults.join('; ')}`, clock.now(), lastSeq); // e-stop before arming, safe-stop once armed
       }),
     );
     // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.

@@ -7,7 +7,8 @@
  * The leader stands in for the policy (LeaderPolicy): on each tick it starts the leader's next bus
  * read and returns the latest leader pose in the follower's joint order (joints matched by name).
  * A leader whose reads stop (stale, faulted) yields NaN targets, which the supervisor refuses as a
- * whole: the follower holds, then safe-stops, as for any bad action.
+ * whole: the follower holds, then safe-stops, as for any bad action. A leader or follower fault
+ * (health$.faults) ends the run with the stop `axon run` makes (src/session/faultStop.ts).
  */
 import type { Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
@@ -21,6 +22,7 @@ import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
 import { PassThroughHook } from '../worldmodel/types.ts';
 import type { Policy } from '../policy/Policy.ts';
+import { stopOnRobotFault } from '../session/faultStop.ts';
 
 export class LeaderPolicy implements Policy {
   readonly inputSize: number;
@@ -129,10 +131,11 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let endedBy: TeleopResult['endedBy'] = 'duration';
+  let lastSeq = 0; // the newest tick's seq, for the stops made off the tick
   const subs: Subscription[] = [];
   const onSignal = () => {
     endedBy = 'signal';
-    safety?.estop('operator interrupt (signal)', clock.now(), 0);
+    safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };
   let policy: LeaderPolicy | undefined;
@@ -156,17 +159,23 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     const p = policy;
     subs.push(
       loop.records$.subscribe((r) => {
+        lastSeq = r.seq;
         if (k >= maxTicks) return;
         leaderPath.set(p.last, k * n);
         followerPath.set(r.observation.jointPosition.subarray(0, n), k * n);
         k++;
       }),
     );
+    // A leader or follower fault ends the run, stopped as `axon run` stops on a robot fault:
+    // e-stopped before arming, a protective safe-stop with the fault as reason once armed.
+    const l = loop;
     for (const robot of [leader, follower])
       subs.push(
         robot.health$.subscribe((h) => {
-          if (h.faults.length > 0) endedBy = 'fault';
-          if (h.faults.length > 0 && s.state !== 'e-stopped' && s.state !== 'safe-stop') s.estop(`${robot === leader ? 'leader' : 'follower'} fault: ${h.faults.join('; ')}`, clock.now(), 0);
+          if (h.faults.length === 0) return;
+          endedBy = 'fault';
+          stopOnRobotFault(s, `${robot === leader ? 'leader' : 'follower'} fault: ${h.faults.join('; ')}`, clock.now(), lastSeq);
+          l.stop();
         }),
       );
     o.onLoop?.(loop, s, clock);

@@ -10,11 +10,9 @@ import { UsageError } from '../../core/errors.ts';
 import { portNumber, positiveNumber } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
-import { attachViewer, type Viewer } from '../../viewer/index.ts';
-import { attachRecorder, type Recorder } from '../../record/index.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
-import { DatasetWriter, provenance, type DatasetSummary } from '../../dataset/index.ts';
-import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
+import { DatasetWriter, provenance } from '../../dataset/index.ts';
+import { datasetLine, RunOutputs } from '../outputs.ts';
 import { loadAnyRobotConfig, openConfiguredRobot, type ConfiguredRobot, type FeetechPort } from '../../../hardware/robots/openRobot.ts';
 import { scriptLeader } from '../../../hardware/emulator/scriptedOperator.ts';
 import type { FeetechEmulator } from '../../../hardware/emulator/FeetechEmulator.ts';
@@ -64,7 +62,7 @@ export function teleopCommand() {
       const F = openConfiguredRobot(foll, followerPort, foll.config.baud, { period });
       const leader: ConfiguredRobot = L.robot, follower: ConfiguredRobot = F.robot;
       // --dataset: opened (or checked for append) before either arm is connected; a mismatch is refused here.
-      let dataset: DatasetWriter | undefined = o.dataset
+      const dataset = o.dataset
         ? await DatasetWriter.open({
             dir: o.dataset,
             spec: follower.spec,
@@ -78,7 +76,7 @@ export function teleopCommand() {
             throw e;
           })
         : undefined;
-      let datasetSummary: DatasetSummary | undefined;
+      const outputs = new RunOutputs(o, dataset);
       if (o.scriptLeader) {
         const emu = (L.port as FeetechPort).emulator as FeetechEmulator;
         const cfg = lead.config as FeetechRobotConfig;
@@ -92,8 +90,6 @@ export function teleopCommand() {
         console.log(`axon teleop: ${lead.config.name} on ${leaderPort} -> ${foll.config.name} on ${followerPort} at ${o.hz} Hz for ${o.duration} s${o.scriptLeader ? ' (scripted leader)' : ''}`);
         for (const r of [leader, follower]) r.events$.subscribe((e: HardwareEvent) => printEvent(r === leader ? 'leader' : 'follower', e));
       }
-      let viewer: Promise<Viewer> | undefined;
-      let recorder: Recorder | undefined;
       let estopTick = -1;
       const m = teleopManifest(foll.config.name, jointNames, o.hz);
       const r = await runTeleop(leader, follower, {
@@ -110,27 +106,16 @@ export function teleopCommand() {
             }, 5);
             loop.records$.subscribe({ complete: () => clearInterval(timer) });
           }
-          dataset?.attach(loop, { splitAt: safety }); // an operator reset (re-arm after an e-stop) starts the next episode
-          if (o.record) recorder = attachRecorder(loop, { spec: follower.spec, manifest: m, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model ? { urdf } : {}) } }, o.record);
-          if (o.view) {
-            viewer = attachViewer(loop, safety, { spec: follower.spec, ...(model ? { model } : {}) }, { port: o.viewPort, title: `axon teleop: ${foll.config.name}` });
-            viewer.then(
-              (v) => (o.json ? process.stderr : process.stdout).write(`axon viewer: ${v.url}\n`),
-              () => loop.stop(),
-            );
-          }
+          outputs.attach(loop, {
+            manifest: m,
+            safety,
+            datasetSplitAt: safety, // an operator reset (re-arm after an e-stop) starts the next episode
+            recording: () => ({ spec: follower.spec, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model ? { urdf } : {}) } }),
+            view: () => ({ robot: { spec: follower.spec, ...(model ? { model } : {}) }, options: { title: `axon teleop: ${foll.config.name}` } }),
+          });
         },
-      }).finally(async () => {
-        try {
-          await recorder?.close();
-          // The episode of a run that threw (a fault) is still saved: the demonstration up to the stop.
-          datasetSummary = dataset ? await dataset.close() : undefined;
-          dataset = undefined;
-        } finally {
-          await (await viewer)?.close();
-        }
-      });
-      const record = recorder ? await recorder.close() : undefined;
+      }).finally(() => outputs.close()); // the episode of a run that threw (a fault) is still saved: the demonstration up to the stop
+      const { record, dataset: datasetSummary } = await outputs.finish();
       const n = jointNames.length;
       const ticks = r.tracking.ticks;
       // Tracking is judged while the follower is meant to follow: up to the e-stop, when there is one.
@@ -174,14 +159,9 @@ export function teleopCommand() {
         const ev = Object.entries(summary.safety.events).map(([k, v]) => `${k} ${v}`).join(', ');
         console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
         const d = summary.dataset;
-        if (d) console.log(`dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`);
+        if (d) console.log(datasetLine(d));
       }
-      // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
-      const drops = datasetDrops(record, datasetSummary);
-      if (drops) {
-        process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
-        if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
-      }
+      outputs.reportDrops(o.allowDrops); // nothing dropped silently: a recording that lost frames fails the run unless --allow-drops
       if (faults.length > 0) throw new Error(`teleop ended on a robot fault: ${faults.join('; ')}`);
     });
 }
