@@ -101,11 +101,18 @@ export class RunOutputs {
     if (!allowDrops) process.exitCode = EXIT_DROPPED;
   }
 
-  /** Closes whatever is still open, also after a failed run: recorder, dataset, then the viewer (rethrows a viewer that could not listen, e.g. port in use). */
+  /**
+   * Closes whatever is still open, also after a failed run: recorder, dataset, then the viewer
+   * (rethrows a viewer that could not listen, e.g. port in use). A recorder that fails to close
+   * (its thread timed out) does not keep the dataset from being saved.
+   */
   async close(): Promise<void> {
     try {
-      await this.recorder?.close();
-      await this.dataset?.close();
+      try {
+        await this.recorder?.close();
+      } finally {
+        await this.dataset?.close();
+      }
     } finally {
       await (await this.viewer)?.close();
     }
