@@ -13,7 +13,6 @@
  * by close() once the writer thread is done; the writer thread writes through the same descriptor.
  * The ring's slot layout is made from the first record.
  */
-import { Worker } from 'node:worker_threads';
 import { closeSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
@@ -30,8 +29,10 @@ import {
   makeLayout, type CommandLayout, type Layout,
 } from './ringLayout.ts';
 import type { FromRecorderWorker, RecorderWorkerData, ToRecorderWorker } from './recorderWorker.ts';
+import { releaseWriterThread, takeWriterThread, type WriterThread } from './writerThreads.ts';
 
 export { loadZstd, openRecordFile } from './recordFile.ts';
+export { closeIdleRecorderThreads, prepareRecorderThread, recorderThreadsStarted } from './writerThreads.ts';
 
 /** What a recording says about its run, written as MCAP metadata. */
 export interface RecordingMeta {
@@ -116,36 +117,10 @@ export interface RecordedEpisode {
   readonly randomization?: Record<string, number>;
 }
 
-/** Niceness of the writer thread (Linux): below the loop's thread, still well above starving. */
-const WRITER_NICE = 5;
-
-function startWriterThread(): Worker {
-  return new Worker(new URL('./recorderWorker.boot.mjs', import.meta.url), { workerData: { entry: new URL('./recorderWorker.ts', import.meta.url).href, nice: WRITER_NICE } });
-}
-
-let _spare: Worker | undefined;
-
-/**
- * Starts a recorder's writer thread now, for the next attachRecorder to use, so that its start-up
- * (about 0.7 s of CPU on another thread: tsx, @mcap/core, zstd) runs before the loop rather than
- * during its first ticks. Call it where a recording is known to come (the CLI's --record check).
- * Optional and idempotent; an unused spare does not keep the process alive.
- */
-export function prepareRecorderThread(): void {
-  if (_spare) return;
-  const w = startWriterThread();
-  w.unref();
-  w.on('error', () => {}); // reported, if it matters, by the recording that takes it (or a fresh thread is started)
-  w.once('exit', () => {
-    if (_spare === w) _spare = undefined;
-  });
-  _spare = w;
-}
-
 /**
  * Starts recording `loop`'s ticks into `file` (created or truncated now: a bad path fails here,
- * with AxonError RECORD_FILE) and starts the recorder's writer thread. Subscribes synchronously,
- * so call it before `loop.run()`.
+ * with AxonError RECORD_FILE) and hands it to a writer thread (the process's idle one, else a fresh
+ * one: writerThreads.ts). Subscribes synchronously, so call it before `loop.run()`.
  */
 export function attachRecorder(
   loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription } },
@@ -179,27 +154,19 @@ export function attachRecorder(
     },
     ...(o.testFault ? { testFault: o.testFault } : {}),
   };
-  let worker: Worker;
+  // The process's idle writer thread (writerThreads.ts), or a fresh one; handed back by close().
+  let thread: WriterThread;
   try {
-    worker = _spare ?? startWriterThread();
-    _spare = undefined;
-    worker.postMessage({ kind: 'open', data } satisfies ToRecorderWorker);
+    thread = takeWriterThread();
+    thread.post({ kind: 'open', data } satisfies ToRecorderWorker);
   } catch (e) {
     closeSync(fd);
     throw new AxonError('RECORD_WRITE', file, `cannot start the recorder's writer thread (${(e as Error).message})`);
   }
-  // The writer thread does not keep the process alive during the run; close() holds it.
-  worker.unref();
-  let threadError: Error | undefined;
-  let exitCode: number | undefined;
   let reply: ((m: FromRecorderWorker | undefined) => void) | undefined;
-  worker.on('message', (m: FromRecorderWorker) => reply?.(m));
-  worker.on('error', (e) => (threadError ??= e));
-  worker.on('exit', (code) => {
-    exitCode = code;
-    reply?.(undefined);
-  });
-  const post = (m: ToRecorderWorker) => worker.postMessage(m);
+  thread.onMessage = (m) => reply?.(m);
+  thread.onExit = () => reply?.(undefined);
+  const post = (m: ToRecorderWorker) => thread.post(m);
 
   let layout: Layout | undefined;
   let ring: Float64Array | undefined;
@@ -317,7 +284,7 @@ export function attachRecorder(
   /** The writer thread's last word, undefined when it exited first; null when it took too long. */
   const finished = (): Promise<FromRecorderWorker | undefined | null> =>
     new Promise((resolve) => {
-      if (exitCode !== undefined) return resolve(undefined);
+      if (thread.exitCode !== undefined) return resolve(undefined);
       const timer = setTimeout(() => resolve(null), closeTimeoutMs);
       reply = (m) => {
         clearTimeout(timer);
@@ -341,11 +308,12 @@ export function attachRecorder(
       closed ??= (async () => {
         sub.unsubscribe();
         postEvents();
-        worker.ref();
+        thread.worker.ref();
         const last = await finished();
         reply = undefined;
-        await worker.terminate();
-        // The writer thread is gone (its writes done, or abandoned): the file is closed here, where it was opened.
+        // A clean finish hands the thread back for the next recording (unref'd); anything else terminates it.
+        await releaseWriterThread(thread, last !== null && last !== undefined && last.error === undefined);
+        // The writer thread is done with the file (its writes finished, or it is gone): the file is closed here, where it was opened.
         let closeError: string | undefined;
         try {
           closeSync(fd);
@@ -356,7 +324,7 @@ export function attachRecorder(
           last === null
             ? `the recorder's writer thread did not finish within ${closeTimeoutMs} ms`
             : last === undefined
-              ? `the recorder's writer thread exited (code ${exitCode})${threadError ? `: ${threadError.message}` : ''}`
+              ? `the recorder's writer thread exited (code ${thread.exitCode})${thread.error ? `: ${thread.error.message}` : ''}`
               : (last.error ?? closeError);
         if (failed !== undefined) throw new AxonError('RECORD_WRITE', file, `recording failed: ${failed}`);
         return {

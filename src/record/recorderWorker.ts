@@ -2,8 +2,8 @@
  * The recorder's writer thread: owns the McapWriter. It reads the ticks the loop's thread copied
  * into the shared ring (ringLayout.ts), JSON-encodes them, hands them to `@mcap/core`'s McapWriter,
  * which zstd-compresses chunks of about `chunkSeconds` of run time each, and writes the file through
- * the descriptor opened at attach time. Started by attachRecorder (McapRecorder.ts) through
- * recorderWorker.boot.mjs; nothing here runs on the loop's thread.
+ * the descriptor opened at attach time. Started by writerThreads.ts (for attachRecorder, McapRecorder.ts)
+ * through recorderWorker.boot.mjs; nothing here runs on the loop's thread.
  *
  * It wakes every `flushIntervalMs`, or at once when the loop's thread bumps the ring's kick word
  * (the ring a quarter full), and encodes every filled slot. A run that is killed leaves every chunk
@@ -12,6 +12,10 @@
  * On Linux this thread runs at a lower scheduling priority than the loop's (`nice`, set by
  * recorderWorker.boot.mjs before anything else loads): when the cores are short, the loop's thread
  * runs first and the ring absorbs the writer's delay.
+ *
+ * The thread outlives its recording: after the `closed` reply it waits for the next `open`
+ * (writerThreads.ts keeps one idle thread per process), so a run of many recordings pays the
+ * thread's start-up (tsx, @mcap/core, zstd) once.
  */
 import { parentPort } from 'node:worker_threads';
 import { McapWriter } from '@mcap/core';
@@ -52,19 +56,21 @@ export type FromRecorderWorker = { kind: 'closed'; messages: number; events: num
 
 const port = parentPort!;
 const _encoder = new TextEncoder();
-// Set by the `open` message: the thread may be started ahead of its recording (prepareRecorderThread).
+// One recording at a time, from its `open` to the `closed` reply; then the thread waits for the next
+// `open` (writerThreads.ts hands it to the process's next recording). Set by begin().
 let d!: RecorderWorkerData;
 let control!: Int32Array;
 let writable!: FdWritable;
-let opened!: () => void;
-const open = new Promise<void>((resolve) => (opened = resolve));
+/** The next recording's `open` came before the loop below looked for it. */
+let openPending = false;
+let opened: (() => void) | undefined;
 
 let layout: Layout | undefined;
 let rows: Float64Array | undefined;
 let capacity = 0;
 let head = 0;
 /** Events received from the loop's thread and not yet written; `eventsDone` counts those taken off it. */
-const events: SafetyEvent[] = [];
+let events: SafetyEvent[] = [];
 let eventsReceived = 0;
 let eventsDone = 0;
 let writer: McapWriter | undefined;
@@ -75,13 +81,48 @@ let failure: Error | undefined;
 let closing: { episode?: unknown } | undefined;
 let wake: (() => void) | undefined;
 
+/** A recording's start: its data, and nothing left of the previous one. */
+function begin(data: RecorderWorkerData): void {
+  d = data;
+  control = new Int32Array(d.control);
+  writable = new FdWritable(d.fd);
+  layout = undefined;
+  rows = undefined;
+  capacity = 0;
+  head = 0;
+  events = [];
+  eventsReceived = 0;
+  eventsDone = 0;
+  writer = undefined;
+  channelIds = undefined;
+  messages = 0;
+  eventCount = 0;
+  failure = undefined;
+  closing = undefined;
+  wake = undefined;
+}
+
+/** Until the next recording's `open` has come (begin() has run). */
+function nextRecording(): Promise<void> {
+  if (openPending) {
+    openPending = false;
+    return Promise.resolve();
+  }
+  return new Promise((resolve) => (opened = resolve));
+}
+
 port.on('message', (m: ToRecorderWorker) => {
   if (m.kind === 'open') {
-    d = m.data;
-    control = new Int32Array(d.control);
-    writable = new FdWritable(d.fd);
-    opened();
-  } else if (m.kind === 'ring') {
+    // Only after the previous recording's `closed` reply (its state is done with): start afresh.
+    begin(m.data);
+    if (opened) {
+      const o = opened;
+      opened = undefined;
+      o();
+    } else openPending = true;
+    return;
+  }
+  if (m.kind === 'ring') {
     layout = m.layout;
     rows = new Float64Array(m.rows);
     capacity = m.capacity;
@@ -204,14 +245,16 @@ async function finish(episode: unknown): Promise<void> {
   port.postMessage(reply);
 }
 
-await open;
 for (;;) {
-  if (layout) await drain();
-  if (closing) break;
-  await sleep();
+  await nextRecording();
+  for (;;) {
+    if (layout) await drain();
+    if (closing) break;
+    await sleep();
+  }
+  if (layout) await drain(); // ticks copied between the last look and close
+  await finish(closing!.episode);
 }
-if (layout) await drain(); // ticks copied between the last look and close
-await finish(closing!.episode);
 
 /** Seconds to MCAP nanoseconds (negative times clamp to 0). */
 function nanos(s: number): bigint {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject } from 'rxjs';
 import { attachRecorder, prepareRecorderThread, readRecording } from '../../../src/record/index.ts';
+import { closeIdleRecorderThreads, recorderThreadsStarted } from '../../../src/record/writerThreads.ts';
 import type { TickRecord } from '../../../src/loop/TickRecord.ts';
 import type { RobotSpec } from '../../../src/core/robot.ts';
 import { recordRun } from './recordRun.ts';
@@ -48,6 +49,8 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
       return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
     };
     const niced = () => readdirSync('/proc/self/task').filter((t) => niceOf(t) === 5);
+    await closeIdleRecorderThreads(); // the previous test's thread, idle
+    for (let i = 0; i < 100 && niced().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(niced()).toEqual([]);
     const records$ = new Subject<TickRecord>();
     const rec = attachRecorder({ records$ }, { spec: { name: 'x', joints: [] } as unknown as RobotSpec, period: 0.02 }, join(dir, 'nice.mcap'));
@@ -55,20 +58,25 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
     expect(niced().length).toBeGreaterThan(0);
     expect(niceOf(String(process.pid))).toBe(0);
     await rec.close();
+    expect(niced().length).toBeGreaterThan(0); // handed back, idle (still niced), for the next recording
+    await closeIdleRecorderThreads();
     for (let i = 0; i < 100 && niced().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(niced()).toEqual([]);
   });
 
-  it('a writer thread prepared ahead boots before the run, and the next recording uses it (no thread left over)', async () => {
+  it('a writer thread prepared ahead boots before the run, and the next recording uses it (one thread, idle after)', async () => {
     const niceOf = (tid: string) => {
       const st = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
       return Number(st.slice(st.lastIndexOf(')') + 2).split(' ')[16]);
     };
     const threads = () => readdirSync('/proc/self/task');
+    await closeIdleRecorderThreads();
+    const linux = existsSync('/proc/thread-self');
+    if (linux) for (let i = 0; i < 100 && threads().some((t) => niceOf(t) === 5); i++) await new Promise((r) => setTimeout(r, 50));
     const before = threads().length;
+    const started = recorderThreadsStarted();
     prepareRecorderThread();
     prepareRecorderThread(); // idempotent: one spare
-    const linux = existsSync('/proc/thread-self');
     if (linux) for (let i = 0; i < 300 && !threads().some((t) => niceOf(t) === 5); i++) await new Promise((r) => setTimeout(r, 50));
     const booted = threads().length;
     const file = join(dir, 'prepared.mcap');
@@ -77,8 +85,10 @@ describe('the recorder encodes, compresses and writes on its own thread', () => 
     const r = await readRecording(file);
     expect(r.ticks.map((t) => t.seq)).toEqual(seen.map((s) => s.seq));
     expect(onThisThread).toEqual({ compress: 0, writers: 0 });
+    expect(recorderThreadsStarted() - started).toBe(1);
     if (linux) {
       expect(booted).toBeGreaterThan(before); // the spare and the threads it started ran before the recording
+      await closeIdleRecorderThreads();
       for (let i = 0; i < 100 && threads().length > before; i++) await new Promise((r) => setTimeout(r, 50));
       expect(threads().length).toBe(before);
     }
