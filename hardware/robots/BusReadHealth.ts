@@ -6,7 +6,9 @@
  * once when it turns stale (`staleAfter` cycles: health says stale), and once if it reaches
  * `silentAfter` cycles (`silent_bus`: a fault that ends the run); the cycles in between are counted
  * (`failedTotal`), not reported one by one. A complete read ends the streak (`recovered`, stale
- * cleared). Events are stamped with the injected steady clock (style 6).
+ * cleared). Events are stamped with the injected steady clock (style 6), or with the run's clock
+ * once the robot was given one (`useClock`); so is the time of the last complete read (`readOk`),
+ * which the robot's observations carry.
  */
 import { BehaviorSubject, Subject, type Observable } from 'rxjs';
 import type { RobotHealth } from '../../src/core/robot.ts';
@@ -41,6 +43,11 @@ export class BusReadHealth {
   private _stale = false;
   private _streak = 0;
   private _total = 0;
+  /** The run's clock (useClock); undefined: stamps on the steady clock. */
+  private _runNow: (() => number) | undefined;
+  private _read = false;
+  private _readAt = 0;
+  private _readTime = 0;
 
   constructor(private readonly o: BusReadHealthOptions) {
     this.events$ = this._events.asObservable();
@@ -52,8 +59,27 @@ export class BusReadHealth {
     return this._total;
   }
 
+  /**
+   * Stamps events and reads on the run's clock `now` (s) from here on (Robot.useClock). A read
+   * already made keeps its moment: its stamp is moved onto the new clock by its age.
+   */
+  useClock(now: () => number): void {
+    this._runNow = now;
+    if (this._read) this._readTime = now() - (this.o.now() - this._readAt);
+  }
+
+  /** Steady time (s) the last complete read ended; 0 before the first. */
+  get lastReadAt(): number {
+    return this._readAt;
+  }
+
+  /** The time (s) the last complete read ended, on the run's clock once given one, else steady. */
+  get lastReadTime(): number {
+    return this._readTime;
+  }
+
   emit(kind: HardwareEventKind, reason: string, id?: number): void {
-    const t = this.o.now();
+    const t = this._runNow === undefined ? this.o.now() : this._runNow();
     const e: HardwareEvent = id === undefined ? { time: t, kind, reason } : { time: t, kind, id, joint: this.o.jointOf(id), reason };
     this.eventLog.push(e);
     this._events.next(e);
@@ -105,8 +131,11 @@ export class BusReadHealth {
     this.emit('closed', `port ${this.o.port} closed`);
   }
 
-  /** A complete read: ends the streak (recovered, stale cleared). */
+  /** A complete read, just ended: stamps it (`lastReadAt`, `lastReadTime`); ends the streak (recovered, stale cleared). */
   readOk(): void {
+    this._read = true;
+    this._readAt = this.o.now();
+    this._readTime = this._runNow === undefined ? this._readAt : this._runNow();
     if (this._streak > 0) {
       if (this._stale) {
         this._stale = false;

@@ -77,7 +77,6 @@ export class DynamixelRobot implements Robot {
   private readonly _raw: Uint8Array; // sync read buffer
   private readonly _goalBytes: Uint8Array; // sync write buffer
   private _seq = 0;
-  private _lastRead = 0;
   private readonly _now: () => number;
   private _armed = false;
   private _fast = false;
@@ -220,15 +219,24 @@ export class DynamixelRobot implements Robot {
     this._status.emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms, safe stop: ${c.safe_stop}`);
   }
 
-  /** The latest complete read, stamped with the time it completed (steady s), not the time of this call. */
+  /**
+   * Stamps observations and events on the run's clock from now on (runLive gives its loop
+   * clock's now): an observation's time is then that clock's reading when its read completed.
+   * The bus deadlines and `bus_age` stay on this robot's steady clock.
+   */
+  useClock(now: () => number): void {
+    this._status.useClock(now);
+  }
+
+  /** The latest complete read, stamped with the time it completed (steady s, or the run's clock after useClock), not the time of this call. */
   observe(): Observation {
     const o = this._obs;
-    o.time = this._lastRead;
+    o.time = this._status.lastReadTime;
     o.seq = this._seq;
     o.jointPosition.set(this._pos);
     o.jointVelocity.set(this._vel);
     o.jointEffort.set(this._eff);
-    o.extras.bus_age[0] = this._now() - this._lastRead;
+    o.extras.bus_age[0] = this._now() - this._status.lastReadAt;
     return o;
   }
 
@@ -307,7 +315,6 @@ export class DynamixelRobot implements Robot {
         this._eff[i] = this._dir[i] * cur * this._kt[i] * this._gear[i];
       }
       this._seq++;
-      this._lastRead = this._now();
       this._status.readOk();
     } else if (!this.bus.lost) {
       this._status.readFailed(r.missing, r.retries);

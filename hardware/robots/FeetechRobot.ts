@@ -69,7 +69,6 @@ export class FeetechRobot implements Robot {
   private readonly _goalBytes: Uint8Array;
   private readonly _readOnly: boolean;
   private _seq = 0;
-  private _lastRead = 0;
   private _armed = false;
   private _goalsDirty = false;
   private readonly _readBudget: number;
@@ -203,14 +202,24 @@ export class FeetechRobot implements Robot {
     if (diff.length > 0) throw new HardwareMismatchError(where, diff);
   }
 
+  /**
+   * Stamps observations and events on the run's clock from now on (runLive gives its loop
+   * clock's now): an observation's time is then that clock's reading when its read completed.
+   * The bus deadlines and `bus_age` stay on the steady clock.
+   */
+  useClock(now: () => number): void {
+    this._status.useClock(now);
+  }
+
+  /** The latest complete read, stamped with the time it completed (steady s, or the run's clock after useClock), not the time of this call. */
   observe(): Observation {
     const o = this._obs;
-    o.time = now();
+    o.time = this._status.lastReadTime;
     o.seq = this._seq;
     o.jointPosition.set(this._pos);
     o.jointVelocity.set(this._vel);
     o.jointEffort.set(this._eff);
-    o.extras.bus_age[0] = o.time - this._lastRead;
+    o.extras.bus_age[0] = now() - this._status.lastReadAt;
     return o;
   }
 
@@ -283,7 +292,6 @@ export class FeetechRobot implements Robot {
         this._eff[i] = this._dir[i] * (load / 1000) * this._stall[i];
       }
       this._seq++;
-      this._lastRead = now();
       this._status.readOk();
     } else if (!this.bus.lost) {
       this._status.readFailed(r.missing, r.retries);
