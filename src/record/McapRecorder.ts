@@ -28,7 +28,7 @@ import {
   F_SENT_MODE, F_SEQ, F_STATE, F_TERM, F_TIME, F_WM, F_WM_COST, F_WM_SURPRISE, F_WM_VETOED, MODE_NAMES, STATE_NAMES,
   makeLayout, type CommandLayout, type Layout,
 } from './ringLayout.ts';
-import type { FromRecorderWorker, RecorderWorkerData, ToRecorderWorker } from './recorderWorker.ts';
+import type { RecorderWorkerClosed, RecorderWorkerData, ToRecorderWorker } from './recorderWorker.ts';
 import { releaseWriterThread, takeWriterThread, type WriterThread } from './writerThreads.ts';
 
 export { loadZstd, openRecordFile } from './recordFile.ts';
@@ -76,8 +76,12 @@ export interface RecorderOptions {
   readonly flushIntervalMs?: number;
   /** Longest close() waits for the writer thread to finish the file (ms); default 30,000. */
   readonly closeTimeoutMs?: number;
-  /** Tests: the writer thread exits, or stops answering, once the first tick has arrived. */
-  readonly testFault?: 'exit' | 'hang';
+  /**
+   * Tests: the writer thread exits, or stops answering, once the first tick has arrived; or
+   * (`exitOnOpen`) exits as it is handed the recording, as an idle thread that died unseen would
+   * (the recording goes on on a fresh thread: the fault strikes the first thread only).
+   */
+  readonly testFault?: 'exit' | 'hang' | 'exitOnOpen';
 }
 
 export interface RecorderSummary {
@@ -163,11 +167,42 @@ export function attachRecorder(
     closeSync(fd);
     throw new AxonError('RECORD_WRITE', file, `cannot start the recorder's writer thread (${(e as Error).message})`);
   }
-  let reply: ((m: FromRecorderWorker | undefined) => void) | undefined;
-  thread.onMessage = (m) => reply?.(m);
-  thread.onExit = () => reply?.(undefined);
-  const post = (m: ToRecorderWorker) => thread.post(m);
-
+  let reply: ((m: RecorderWorkerClosed | undefined) => void) | undefined;
+  // Until the thread acknowledges `open` it has touched neither the ring nor the file: should it
+  // exit before that (an idle thread that died unseen), a fresh thread gets the recording, with the
+  // messages posted so far (once; a second death fails the recording).
+  let acked = false;
+  let failedOver = false;
+  const unacked: ToRecorderWorker[] = [{ kind: 'open', data }];
+  const hook = (t: WriterThread): void => {
+    t.onMessage = (m) => {
+      if (m.kind === 'opened') {
+        acked = true;
+        unacked.length = 0;
+      } else reply?.(m);
+    };
+    t.onExit = () => (!acked && !failedOver ? failOver() : reply?.(undefined));
+  };
+  const failOver = (): void => {
+    failedOver = true;
+    const dead = thread;
+    void releaseWriterThread(dead, false);
+    try {
+      thread = takeWriterThread();
+    } catch {
+      reply?.(undefined); // close() reports the first thread's exit
+      return;
+    }
+    hook(thread);
+    if (closed !== undefined) thread.worker.ref(); // close() is waiting on it
+    const { testFault: _fault, ...fresh } = data;
+    for (const m of unacked) thread.post(m.kind === 'open' ? { kind: 'open', data: fresh } : m);
+  };
+  hook(thread);
+  const post = (m: ToRecorderWorker): void => {
+    if (!acked) unacked.push(m);
+    thread.post(m);
+  };
   let layout: Layout | undefined;
   let ring: Float64Array | undefined;
   let tail = 0;
@@ -282,7 +317,7 @@ export function attachRecorder(
   const sub = loop.records$.subscribe(onRecord);
 
   /** The writer thread's last word, undefined when it exited first; null when it took too long. */
-  const finished = (): Promise<FromRecorderWorker | undefined | null> =>
+  const finished = (): Promise<RecorderWorkerClosed | undefined | null> =>
     new Promise((resolve) => {
       if (thread.exitCode !== undefined) return resolve(undefined);
       const timer = setTimeout(() => resolve(null), closeTimeoutMs);

@@ -42,8 +42,11 @@ export interface RecorderWorkerData {
   readonly worldModelMode?: string;
   /** MCAP metadata records as JSON text, made on the loop's thread before the run. */
   readonly metadata: { readonly robot: string; readonly manifest?: string; readonly worldModelManifest?: string; readonly worldModel?: string; readonly run: string };
-  /** Tests: the writer thread exits, or stops answering, once the ring has arrived. */
-  readonly testFault?: 'exit' | 'hang';
+  /**
+   * Tests: the writer thread exits, or stops answering, once the ring has arrived; or
+   * (`exitOnOpen`) exits on this `open`, before acknowledging it.
+   */
+  readonly testFault?: 'exit' | 'hang' | 'exitOnOpen';
 }
 
 export type ToRecorderWorker =
@@ -52,7 +55,10 @@ export type ToRecorderWorker =
   | { kind: 'events'; events: SafetyEvent[] }
   | { kind: 'close'; episode?: unknown };
 
-export type FromRecorderWorker = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; error?: string };
+/** The recording is done: the file is written (or `error` says why not); the thread waits for the next `open`. */
+export type RecorderWorkerClosed = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; error?: string };
+/** `opened`: the thread has taken the recording (sent before it touches the ring or the file). */
+export type FromRecorderWorker = { kind: 'opened' } | RecorderWorkerClosed;
 
 const port = parentPort!;
 const _encoder = new TextEncoder();
@@ -113,8 +119,10 @@ function nextRecording(): Promise<void> {
 
 port.on('message', (m: ToRecorderWorker) => {
   if (m.kind === 'open') {
+    if (m.data.testFault === 'exitOnOpen') process.exit(1);
     // Only after the previous recording's `closed` reply (its state is done with): start afresh.
     begin(m.data);
+    port.postMessage({ kind: 'opened' } satisfies FromRecorderWorker);
     if (opened) {
       const o = opened;
       opened = undefined;
@@ -234,7 +242,7 @@ async function finish(episode: unknown): Promise<void> {
   } catch (e) {
     failure ??= e as Error;
   }
-  const reply: FromRecorderWorker = {
+  const reply: RecorderWorkerClosed = {
     kind: 'closed',
     messages,
     events: eventCount,

@@ -82,3 +82,26 @@ describe('one recorder writer thread per process, reused by its recordings', () 
     expect(r.ticks.length).toBe(50);
   }, 150_000);
 });
+
+describe('a writer thread that dies unseen, as it is handed a recording', () => {
+  it('before it took the recording: a fresh thread gets it, and the file is complete', async () => {
+    await closeIdleRecorderThreads();
+    const started = recorderThreadsStarted();
+    await recordRun(join(dir, 'warm.mcap'), 1, { chunkSeconds: 0.2 }); // leaves an idle thread
+    const idle = idleRecorderThreadForTests();
+    expect(idle).toBeDefined();
+    const run = await recordRun(join(dir, 'failover.mcap'), 2, { chunkSeconds: 0.2, testFault: 'exitOnOpen' });
+    expect(recorderThreadsStarted() - started).toBe(2);
+    expect(idleRecorderThreadForTests()).not.toBe(idle);
+    await expectComplete(join(dir, 'failover.mcap'), run, 100);
+  });
+
+  it('after it took the recording: close() still rejects with RECORD_WRITE, and the next recording gets a fresh thread', async () => {
+    await recordRun(join(dir, 'warm2.mcap'), 1, { chunkSeconds: 0.2 });
+    const started = recorderThreadsStarted();
+    await expect(recordRun(join(dir, 'died2.mcap'), 1, { testFault: 'exit' })).rejects.toMatchObject({ code: 'RECORD_WRITE', message: expect.stringMatching(/writer thread exited/) });
+    const run = await recordRun(join(dir, 'after-died.mcap'), 1, { chunkSeconds: 0.2 });
+    expect(recorderThreadsStarted() - started).toBe(1);
+    await expectComplete(join(dir, 'after-died.mcap'), run, 50);
+  });
+});
