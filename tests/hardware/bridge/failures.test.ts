@@ -6,15 +6,12 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeRobot, BridgeServerEvent } from '../../../hardware/bridge/index.ts';
-import { runLive, type LiveResult } from '../../../src/cli/live.ts';
-import { VirtualClock } from '../../../src/clock/VirtualTime.ts';
-import type { SafetyEvent } from '../../../src/safety/types.ts';
 import { createSimRobot } from '../../../sim/index.ts';
 import { record, startServer, waitUntil } from './helpers.ts';
 import { until, VirtualRig } from './virtualRig.ts';
 
 const TOKEN = 'secret-token';
-const POLICY = 'models/cartpole-balance';
+const CARTPOLE = { policy: 'models/cartpole-balance' };
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
@@ -32,41 +29,6 @@ async function cartpoleRig(): Promise<{ rig: VirtualRig; robot: BridgeRobot }> {
   open.push(rig);
   const robot = await rig.connect();
   return { rig, robot };
-}
-
-const PERIOD = 0.02; // the cartpole policy's 50 Hz
-
-/**
- * runLive on the rig's clock: steps virtual time until the loop's last tick, calling `at(t)`
- * with the loop's time before each step (to put a fault on the link at an exact time).
- */
-async function runOnRig(rig: VirtualRig, robot: BridgeRobot, durationS: number, at: (loopT: number) => void | Promise<void>): Promise<{ r: LiveResult; safety: SafetyEvent[]; clock: VirtualClock; stamps: { tick: number; obs: number }[] }> {
-  const clock = new VirtualClock(PERIOD, rig.time);
-  const safety: SafetyEvent[] = [];
-  const stamps: { tick: number; obs: number }[] = [];
-  let ticks = 0;
-  const run = runLive(robot, {
-    policy: POLICY,
-    durationS,
-    handleSignals: false,
-    clock,
-    onLoop: (loop, s) => {
-      s.events$.subscribe((e) => safety.push(e));
-      loop.records$.subscribe((rec) => {
-        ticks++;
-        stamps.push({ tick: rec.time, obs: rec.observation.time });
-      });
-    },
-  });
-  let failed: unknown;
-  run.catch((e) => (failed = e));
-  await until(() => ticks > 0 || failed !== undefined, 'the loop starting');
-  const last = Math.round(durationS / PERIOD);
-  while (ticks < last && failed === undefined) {
-    await at(clock.now());
-    await rig.step();
-  }
-  return { r: await run, safety, clock, stamps };
 }
 
 describe('bridge faults', () => {
@@ -113,7 +75,7 @@ describe('bridge faults', () => {
     robot.health$.subscribe((h) => faults.push(...h.faults));
     let frozenAt = Number.NaN; // loop time
     let frozenServerT = Number.NaN;
-    const { r, safety, clock, stamps } = await runOnRig(rig, robot, 2.5, (t) => {
+    const { r, safety, clock, stamps } = await rig.runLive(robot, { ...CARTPOLE, durationS: 2.5 }, (t) => {
       if (t >= 1 && Number.isNaN(frozenAt)) {
         rig.freeze();
         frozenAt = t;
@@ -175,7 +137,7 @@ describe('bridge faults', () => {
     const s = rig.server;
     let cutAt = Number.NaN; // loop time
     let cutServerT = Number.NaN;
-    const { r, safety } = await runOnRig(rig, robot, 2, async (t) => {
+    const { r, safety } = await rig.runLive(robot, { ...CARTPOLE, durationS: 2 }, async (t) => {
       if (t >= 0.8 && Number.isNaN(cutAt)) {
         cutAt = t;
         cutServerT = s.now();

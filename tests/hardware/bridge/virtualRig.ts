@@ -6,7 +6,10 @@
  * frames, a closed socket, a reconnect's handshake. The socket's speed then cannot change which
  * deadline comes first: every outcome is at an exact virtual time.
  */
-import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import { VirtualClock, VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import { runLive, type LiveOptions, type LiveResult } from '../../../src/cli/live.ts';
+import { loadModelFolder } from '../../../src/model/manifest.ts';
+import type { SafetyEvent } from '../../../src/safety/types.ts';
 import { connectBridgeRobot, type BridgeClientEvent, type BridgeRobot, type BridgeRobotOptions, type BridgeServer, type BridgeServerEvent, type BridgeServerOptions } from '../../../hardware/bridge/index.ts';
 import { Proxy, record, startServer } from './helpers.ts';
 
@@ -112,6 +115,45 @@ export class VirtualRig {
     }
     this.server.runDue(); // server steps: state frames, the deadman
     await this.settle(this.server.counts.stateFramesSent !== sent);
+  }
+
+  /**
+   * runLive on the rig's clock (at the policy's period): steps virtual time until the loop's last
+   * tick, calling `at(t)` with the loop's time before each step (to put a fault on the link at an
+   * exact time).
+   */
+  async runLive(
+    robot: BridgeRobot,
+    o: Omit<LiveOptions, 'clock' | 'handleSignals'>,
+    at: (loopT: number) => void | Promise<void> = () => {},
+  ): Promise<{ r: LiveResult; safety: SafetyEvent[]; clock: VirtualClock; stamps: { tick: number; obs: number }[] }> {
+    const period = 1 / loadModelFolder(o.policy).manifest.control_hz;
+    const clock = new VirtualClock(period, this.time);
+    const safety: SafetyEvent[] = [];
+    const stamps: { tick: number; obs: number }[] = [];
+    let ticks = 0;
+    const run = runLive(robot, {
+      ...o,
+      handleSignals: false,
+      clock,
+      onLoop: (loop, s, command, parts) => {
+        s.events$.subscribe((e) => safety.push(e));
+        loop.records$.subscribe((rec) => {
+          ticks++;
+          stamps.push({ tick: rec.time, obs: rec.observation.time });
+        });
+        o.onLoop?.(loop, s, command, parts);
+      },
+    });
+    let failed: unknown;
+    run.catch((e) => (failed = e));
+    await until(() => ticks > 0 || failed !== undefined, 'the loop starting');
+    const last = Math.round(o.durationS / period);
+    while (ticks < last && failed === undefined) {
+      await at(clock.now());
+      await this.step();
+    }
+    return { r: await run, safety, clock, stamps };
   }
 
   /** Steps until `done` or virtual time `t`. */
