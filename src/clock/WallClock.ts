@@ -22,7 +22,10 @@ export interface WallClockOptions {
 /**
  * Real time at a fixed period on a steady clock: sleep, then spin the last stretch, the spin
  * margin learned from the recent wake-up lateness under a CPU budget (AdaptiveSleeper). Deadlines
- * stay on the grid start + k·period (no drift). A tick whose previous one is still being handled
+ * stay on the grid start + k·period (no drift), start being when `ticks()` was subscribed. Time
+ * (`now()`, tick times) counts from when the clock was made and does not jump at a run's start, so
+ * that what a robot stamped with `now()` before the loop began (a read, a connect event) stays on
+ * the run's time base. A tick whose previous one is still being handled
  * (no `done$` yet) is not emitted: it is counted in `overruns` and the next deadline on the grid
  * is used. For timing owned by another thread see WorkerClock.
  */
@@ -31,7 +34,8 @@ export class WallClock implements Clock {
   /** The sleeper of the last run (margin learned, seconds spun). */
   sleeper: AdaptiveSleeper;
   private warmUp: (() => void) | undefined;
-  private origin = steadyNow();
+  /** Where the time base starts (steady s): when the clock was made. */
+  private readonly origin = steadyNow();
 
   constructor(
     readonly period: number,
@@ -48,7 +52,7 @@ export class WallClock implements Clock {
     return new Observable<Tick>((sub) => {
       const block = this.options.sleep === 'block';
       const sleeper = (this.sleeper = this.newSleeper());
-      this.origin = steadyNow();
+      const start = steadyNow();
       let k = 0;
       let seq = 0;
       let busy = false;
@@ -58,7 +62,7 @@ export class WallClock implements Clock {
       });
       const fire = () => {
         if (closed) return;
-        const deadline = this.origin + k * this.period;
+        const deadline = start + k * this.period;
         const now = steadyNow();
         if (busy) {
           this.overruns++;
@@ -68,14 +72,14 @@ export class WallClock implements Clock {
         }
         // Next deadline on the grid that is still ahead; skipped slots are overruns too.
         let nextK = k + 1;
-        const behind = Math.floor((steadyNow() - this.origin) / this.period) + 1;
+        const behind = Math.floor((steadyNow() - start) / this.period) + 1;
         if (behind > nextK) {
           this.overruns += behind - nextK;
           nextK = behind;
         }
         k = nextK;
         if (closed) return;
-        const next = this.origin + k * this.period;
+        const next = start + k * this.period;
         if (block) setImmediate(() => {
           if (closed) return;
           sleeper.sleepUntil(next);

@@ -34,7 +34,7 @@ const RING = 6;
 
 /**
  * Real time from a dedicated timing thread: a worker sleeps to each deadline of the grid
- * origin + k·period with Atomics.wait and a learned spin (AdaptiveSleeper), publishes k in shared
+ * start + k·period with Atomics.wait and a learned spin (AdaptiveSleeper), publishes k in shared
  * memory and notifies; this thread waits for it with Atomics.waitAsync (its event loop stays free
  * for I/O between ticks) and emits the tick. A sleeping event loop pays the host's wake-up latency
  * again on the notify, so the worker notifies `lead` early, lead being this thread's learned p99
@@ -48,7 +48,8 @@ export class WorkerClock implements Clock {
   overruns = 0;
   /** This thread's side: the wake-up margin it learned after notifies, and its spin. */
   main: AdaptiveSleeper;
-  private origin = steadyNow();
+  /** Where the time base starts (steady s): when the clock was made; it does not jump at a run's start (WallClock). */
+  private readonly origin = steadyNow();
   private closed = false;
   private warmUp: (() => void) | undefined;
 
@@ -120,9 +121,9 @@ export class WorkerClock implements Clock {
     return new Observable<Tick>((sub) => {
       const c = this.control;
       const main = (this.main = this.newMain());
-      this.origin = steadyNow();
+      const start = steadyNow(); // the run's grid: start + k·period
       this.values[5] = main.earlyBy;
-      this.values[0] = this.origin;
+      this.values[0] = start;
       this.values[1] = this.period;
       this.values[4] = 0;
       Atomics.store(c, 0, 0);
@@ -142,7 +143,7 @@ export class WorkerClock implements Clock {
           return;
         }
         busy = true;
-        sub.next({ seq: seq++, time: k * this.period, lateness });
+        sub.next({ seq: seq++, time: start - this.origin + k * this.period, lateness });
       };
       const wait = async () => {
         while (!stopped && !this.closed && Atomics.load(c, 2) === generation) {
@@ -154,7 +155,7 @@ export class WorkerClock implements Clock {
           if (k > seen + 1) this.overruns += k - seen - 1;
           seen = k;
           // Woken `lead` before the deadline (when this thread was quick): learn the wake-up, spin the rest.
-          const deadline = this.origin + k * this.period;
+          const deadline = start + k * this.period;
           const lead = this.values[5];
           const t = steadyNow();
           if (lead > 0) main.observe(t - (deadline - lead));

@@ -1,9 +1,9 @@
 /**
- * The timing thread of WorkerClock: sleeps to each deadline of the grid origin + k·period with an
+ * The timing thread of WorkerClock: sleeps to each deadline of the grid start + k·period with an
  * AdaptiveSleeper (Atomics.wait + learned spin, blocking is fine here), then publishes k and
  * notifies. It never posts per-tick messages. Shared words (see WorkerClock.ts):
  *   Int32  [0] published tick k   [1] quit (also the word its sleep waits on)   [2] run generation
- *   Float64 [0] origin (s, the main thread's steady base)  [1] period (s)  [2] margin (s)
+ *   Float64 [0] the run's grid start (s, the main thread's steady base)  [1] period (s)  [2] margin (s)
  *           [3] seconds spun      [4] wake-ups             [5] lead (s): publish this long before
  *           each deadline (the main thread's learned wake-up margin)  [6...] lateness ring (s)
  */

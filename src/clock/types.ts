@@ -4,7 +4,7 @@ import type { Observable } from 'rxjs';
 export interface Tick {
   /** 0, 1, 2, ... */
   readonly seq: number;
-  /** Scheduled time of this tick (s) on the clock's time base (sim time or steady wall time since start). */
+  /** Scheduled time of this tick (s) on the clock's time base (sim time, or steady wall time since the clock was made). */
   readonly time: number;
   /** Wake time minus deadline (s): positive when late, negative when a timer fired early; 0 for a lockstep sim clock. */
   readonly lateness: number;

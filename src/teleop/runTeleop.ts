@@ -142,6 +142,9 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   try {
     await leader.connect();
     await follower.connect();
+    // One clock for the run: both arms stamp reads and events on the loop's clock (as runLive does).
+    leader.useClock?.(() => clock.now());
+    follower.useClock?.(() => clock.now());
     policy = new LeaderPolicy(m, leader, joints);
     const s = (safety = new SafetySupervisor(follower.spec, period, { softStartS: 1, ...o.safety }));
     loop = new ControlLoop({

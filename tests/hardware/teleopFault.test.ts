@@ -82,6 +82,13 @@ describe('axon teleop: a follower fault mid-run', () => {
       const stop = rec.events.find((e) => e.kind === 'safe_stop');
       expect(stop?.reason).toMatch(/^follower fault: .*elbow_flex \(id 3\): servo status overload/);
       expect(stop?.state).toBe('safe-stop');
+      // One clock for the run: the follower's reads are stamped on the loop's clock (useClock),
+      // completed before the tick that used them and no older than a few periods.
+      expect(rec.ticks.length).toBeGreaterThan(20);
+      for (const t of rec.ticks) {
+        expect(t.observation.time).toBeLessThanOrEqual(t.time);
+        expect(t.time - t.observation.time).toBeLessThan(0.1);
+      }
     } finally {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exit;

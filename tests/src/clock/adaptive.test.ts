@@ -101,7 +101,7 @@ describe('WallClock, blocking sleep', () => {
     const t0 = steadyNow();
     const ticks = await collect(clock, 25, () => setImmediate(() => served++));
     expect(ticks.map((t) => t.seq)).toEqual([...Array(25).keys()]);
-    for (const t of ticks) expect(t.time / 0.004).toBeCloseTo(Math.round(t.time / 0.004), 6);
+    for (const t of ticks) expect((t.time - ticks[0].time) / 0.004).toBeCloseTo(Math.round((t.time - ticks[0].time) / 0.004), 6);
     expect(steadyNow() - t0).toBeGreaterThanOrEqual(24 * 0.004 - 1e-3);
     expect(served).toBeGreaterThanOrEqual(24); // every tick's I/O turn ran before the next sleep
   });
@@ -111,9 +111,15 @@ describe('WorkerClock', () => {
   it('ticks on the grid from its timing thread, twice in a row, and closes', async () => {
     const clock = await WorkerClock.start(0.004);
     try {
+      let last = -Infinity;
       for (let run = 0; run < 2; run++) {
         const t0 = steadyNow();
+        const before = clock.now();
         const ticks = await collect(clock, 30);
+        // One time base from when the clock was made: the run starts at or after a reading taken before it.
+        expect(ticks[0].time).toBeGreaterThanOrEqual(before);
+        expect(ticks[0].time).toBeGreaterThan(last);
+        last = ticks[29].time;
         expect(ticks.map((t) => t.seq)).toEqual([...Array(30).keys()]);
         for (let k = 1; k < ticks.length; k++) expect(ticks[k].time).toBeGreaterThan(ticks[k - 1].time);
         for (const t of ticks) expect(Number.isFinite(t.lateness)).toBe(true);

@@ -142,10 +142,24 @@ describe('WallClock', () => {
     const ticks = await collect(clock, 20, (_t, done) => done());
     expect(ticks.map((t) => t.seq)).toEqual([...Array(20).keys()]);
     // On the grid; a slot skipped because the host woke the loop late is an overrun (docs/timing.md: ms on a busy VM).
-    for (const t of ticks) expect(t.time / 0.005).toBeCloseTo(Math.round(t.time / 0.005), 6);
-    expect(Math.round(ticks[19].time / 0.005)).toBe(19 + clock.overruns);
+    const grid = (t: Tick) => (t.time - ticks[0].time) / 0.005;
+    for (const t of ticks) expect(grid(t)).toBeCloseTo(Math.round(grid(t)), 6);
+    expect(Math.round(grid(ticks[19]))).toBe(19 + clock.overruns);
     for (const t of ticks) expect(Number.isFinite(t.lateness)).toBe(true);
     expect(steadyNow() - t0).toBeGreaterThanOrEqual(19 * 0.005 - 1e-3);
+  });
+
+  it('keeps one time base from when it was made: a reading taken before the run is not after its first tick', async () => {
+    const clock = new WallClock(0.005);
+    await new Promise((r) => setTimeout(r, 30)); // e.g. connecting the robot
+    const before = clock.now(); // e.g. a bus read completed before the loop started
+    expect(before).toBeGreaterThan(0.025);
+    const ticks = await collect(clock, 5, (_t, done) => done());
+    expect(ticks[0].time).toBeGreaterThanOrEqual(before);
+    expect(ticks[0].time - before).toBeLessThan(0.005);
+    // A second run on the same clock goes on from there, on the same base.
+    const again = await collect(clock, 2, (_t, done) => done());
+    expect(again[0].time).toBeGreaterThan(ticks[4].time);
   });
 
   it('counts an overrun instead of emitting while the previous tick is still busy', async () => {
