@@ -83,12 +83,13 @@ export class VirtualTime implements TimeSource, Timers {
 
 /**
  * A loop clock on virtual time, the way WallClock runs on real time: tick k due at start + k·period
- * (time = k·period), a tick whose previous one is not done yet is skipped and counted in
- * `overruns`. Lateness is 0 unless the test advanced past a deadline in one jump.
+ * (start: when ticks() was subscribed; time counts from when the clock was made, as WallClock's),
+ * a tick whose previous one is not done yet is skipped and counted in `overruns`. Lateness is 0
+ * unless the test advanced past a deadline in one jump.
  */
 export class VirtualClock implements Clock {
   overruns = 0;
-  private origin: number;
+  private readonly origin: number;
 
   constructor(
     readonly period: number,
@@ -97,14 +98,14 @@ export class VirtualClock implements Clock {
     this.origin = time.now();
   }
 
-  /** Seconds since the start of the last ticks() (before it: since construction). */
+  /** Seconds since the clock was made. */
   now(): number {
     return this.time.now() - this.origin;
   }
 
   ticks(done$: Observable<unknown>): Observable<Tick> {
     return new Observable<Tick>((sub) => {
-      this.origin = this.time.now();
+      const start = this.time.now() - this.origin;
       let k = 0;
       let seq = 0;
       let busy = false;
@@ -115,7 +116,7 @@ export class VirtualClock implements Clock {
       });
       const fire = () => {
         if (closed) return;
-        const deadline = k * this.period;
+        const deadline = start + k * this.period;
         if (busy) this.overruns++;
         else {
           busy = true;
@@ -123,7 +124,7 @@ export class VirtualClock implements Clock {
         }
         if (closed) return;
         k++;
-        handle = this.time.setTimeout(fire, this.origin + k * this.period - this.time.now());
+        handle = this.time.setTimeout(fire, this.origin + start + k * this.period - this.time.now());
       };
       fire();
       return () => {

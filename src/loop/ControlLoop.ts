@@ -146,7 +146,9 @@ export class ControlLoop {
     safety.assertCommandable(this.rec.proposed);
     this.resetState();
     task?.reset(first);
-    safety.arm(first, 0, 0); // tick 0 is at time 0 on every clock
+    // Armed at the clock's reading now: tick 0 comes at or just after it (a wall clock's time counts
+    // from when it was made, a simulation's from its sim time), so the soft start runs from there.
+    safety.arm(first, 0, this.p.clock.now());
     this.armSeen = safety.armCount;
     this.stats.start(steadyNow());
 

@@ -42,7 +42,7 @@ export class Playback {
   ) {
     const ticks = recording.ticks;
     this.stats = new LoopStats(stageNames, Math.max(1, ticks.length));
-    this.index = Math.max(0, ticks.findIndex((t) => t.time >= (o.fromS ?? 0)));
+    this.index = Math.max(0, ticks.findIndex((t) => t.time - ticks[0].time >= (o.fromS ?? 0))); // s from the recording's first tick
     const first = ticks[0];
     const wm = recording.worldModel;
     this.trace = wm ? new RolloutTrace(wm.horizon, wm.stateSize, 1) : undefined;

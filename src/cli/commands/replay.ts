@@ -133,7 +133,7 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);
-  safety.arm(rec.ticks[0].observation, 0, 0);
+  safety.arm(rec.ticks[0].observation, 0, rec.ticks[0].time);
   // A run recorded with a plan or shield world model: its predicted trajectory is drawn as a ghost path.
   const wm = rec.worldModel;
   const rollouts = wm && playback.trace ? { trace: playback.trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;

@@ -20,7 +20,11 @@ class SelfTimedRobot implements Robot {
   readonly health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: [] });
   runClock: (() => number) | undefined;
   closed = false;
-  async connect(): Promise<void> {}
+  /** Set by a test: what connecting waits for (e.g. a slow bus scan on virtual time). */
+  connecting: (() => Promise<void>) | undefined;
+  async connect(): Promise<void> {
+    await this.connecting?.();
+  }
   observe(): Observation {
     this.sim.step(PERIOD);
     return this.sim.observe();
@@ -38,8 +42,7 @@ class SelfTimedRobot implements Robot {
 }
 
 /** Runs the cartpole policy for `durationS` on virtual time; `onStart` runs before the first tick. */
-async function run(robot: SelfTimedRobot, durationS: number, onStart: (time: VirtualTime) => void = () => {}, period = PERIOD): Promise<{ r: LiveResult; events: SafetyEvent[]; time: VirtualTime }> {
-  const time = new VirtualTime(100);
+async function run(robot: SelfTimedRobot, durationS: number, onStart: (time: VirtualTime) => void = () => {}, period = PERIOD, time = new VirtualTime(100)): Promise<{ r: LiveResult; events: SafetyEvent[]; time: VirtualTime }> {
   const events: SafetyEvent[] = [];
   let ended = false;
   const p = runLive(robot, {
@@ -93,6 +96,26 @@ describe('runLive on virtual time', () => {
     expect(robot.runClock).toBeDefined();
     expect(clockAtStart).toBe(0); // the VirtualClock before its first tick: 0 s since it was made
     expect(robot.runClock!()).toBeCloseTo(time.now() - 100, 12); // 100: the virtual time the run started at
+  });
+
+  it('a slow connect: the clock reads on from when it was made, and the soft start runs from the first tick', async () => {
+    const robot = new SelfTimedRobot();
+    const time = new VirtualTime(100);
+    robot.connecting = () => new Promise((r) => time.setTimeout(r, 2)); // the clock is made, then 2 s pass
+    let stampedBeforeRun = Number.NaN;
+    const { r, events } = await run(robot, 1.5, () => {
+      stampedBeforeRun = robot.runClock!(); // e.g. a bus read completed before the loop started
+    }, PERIOD, time);
+    expect(stampedBeforeRun).toBeCloseTo(2, 12);
+    // Armed, and soft-started, at the first tick on the same base: not before what was stamped, and
+    // the soft start is not taken as already over (it would be, counted from a time 0 two seconds back).
+    const armed = events.find((e) => e.kind === 'state_change' && e.state === 'running')!;
+    expect(armed.time).toBeCloseTo(2, 12);
+    expect(armed.time).toBeGreaterThanOrEqual(stampedBeforeRun);
+    const soft = events.find((e) => e.kind === 'soft_start')!;
+    expect(soft.time).toBeCloseTo(2, 12);
+    expect(r.loop.ticks).toBe(75);
+    expect(r.safety.state).toBe('running');
   });
 
   it('refuses a clock at another period than the policy, with the robot closed', async () => {
