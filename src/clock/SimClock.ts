@@ -1,13 +1,21 @@
 import { Observable } from 'rxjs';
 import type { Clock, Tick } from './types.ts';
 import { steadyNow } from './sleep.ts';
-import { AdaptiveSleeper } from './AdaptiveSleeper.ts';
+import { AdaptiveSleeper, eventLoopTimer } from './AdaptiveSleeper.ts';
 
 export interface SimClockOptions {
   /** Pace simulated time to the wall clock (1 s of sim per 1 s of wall time); default: as fast as possible. */
   readonly realtime?: boolean;
   /** Real-time pacing: a fixed spin margin (s) instead of the learned one (AdaptiveSleeper); 0 = a plain timer. */
   readonly spinMargin?: number;
+  /**
+   * Real-time pacing: how this thread waits for a deadline, as WallClock's `sleep`: 'timer' (a
+   * setTimeout, the event loop free between ticks) or 'block' (Atomics.wait then the spin, with one
+   * event-loop turn per tick for I/O, signals and timers). Default 'timer'.
+   */
+  readonly sleep?: 'timer' | 'block';
+  /** Real-time pacing with sleep 'block': blocks the thread for about `s` seconds (tests inject virtual time). Default Atomics.wait. */
+  readonly block?: (s: number) => void;
   /** Real-time pacing: share of a core the spin may burn (caps the learned margin at budget·period). Default 0.1. */
   readonly cpuBudget?: number;
   /** In fast mode, yield to the event loop every this many ticks so signals and sockets are served. */
@@ -25,7 +33,9 @@ export interface SimClockOptions {
  * deadline on the wall-clock grid (start + k·period) and emits the tick with its lateness (wake
  * time minus deadline): a timer to deadline − margin, then a spin, the margin learned from the
  * timer's recent wake-up lateness under a CPU budget (AdaptiveSleeper's event-loop form,
- * docs/timing.md).
+ * docs/timing.md). With `sleep: 'block'` the thread gives the event loop one turn, then sleeps in
+ * Atomics.wait to deadline − margin and spins (AdaptiveSleeper.sleepUntil): the way a C loop
+ * sleeps, measured better than the timer for `axon sim --realtime` (docs/timing.md).
  */
 export class SimClock implements Clock {
   private simTime = 0;
@@ -62,6 +72,8 @@ export class SimClock implements Clock {
   ticks(done$: Observable<unknown>): Observable<Tick> {
     return new Observable<Tick>((sub) => {
       const realtime = this.options.realtime ?? false;
+      const block = this.options.sleep === 'block';
+      const turn = this.options.setTimer ?? eventLoopTimer;
       const yieldEvery = this.options.yieldEvery ?? 500;
       const now = this.options.now ?? steadyNow;
       const sleeper = realtime ? (this.sleeper = this.newSleeper()) : this.sleeper;
@@ -102,7 +114,12 @@ export class SimClock implements Clock {
         this.simTime += this.period;
         seq++;
         if (!realtime) return pump();
-        sleeper.schedule(wallStart + seq * this.period, emit);
+        const deadline = wallStart + seq * this.period;
+        if (!block) return sleeper.schedule(deadline, emit);
+        // One event-loop turn (I/O, signals, timers), then sleep on this thread to the deadline.
+        turn(() => {
+          if (!closed) emit(sleeper.sleepUntil(deadline));
+        }, 0);
       };
       this.resyncFn = () => {
         // Tick seq+1 (the next one advanced) due one period from now.
@@ -134,6 +151,7 @@ export class SimClock implements Clock {
       ...(o.spinMargin !== undefined ? { fixedMargin: o.spinMargin } : {}),
       ...(o.now ? { now: o.now } : {}),
       ...(o.setTimer ? { setTimer: o.setTimer } : {}),
+      ...(o.block ? { block: o.block } : {}),
     });
     sleeper.warm = this.warmUp;
     return sleeper;

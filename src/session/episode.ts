@@ -18,6 +18,8 @@ export interface EpisodeOptions {
   /** Episode length (s); default: the task's. */
   readonly durationS?: number;
   readonly realtime?: boolean;
+  /** Real time: how the loop's thread waits for each deadline (SimClock `sleep`): 'timer' (default) or 'block'. */
+  readonly sleep?: 'timer' | 'block';
   /** Keep running after the task terminates (sim shows what happens next). */
   readonly continueAfterTerminate?: boolean;
   /** Let an operator pause and single-step the simulation (the viewer's controls). */

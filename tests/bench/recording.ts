@@ -168,8 +168,9 @@ function mainThreadCpuS(): number | undefined {
  * shipped humanoid and policy at 50 Hz, 500 Hz physics; --view runs the episode pausable, as the
  * CLI does). The three interleaved in one process, `seconds` each per round.
  */
-export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: number; print?: boolean } = {}): Promise<RealtimeAttachResult[]> {
+export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: number; print?: boolean; sleep?: 'block' | 'timer' } = {}): Promise<RealtimeAttachResult[]> {
   const seconds = o.seconds ?? 10;
+  const sleep = o.sleep ?? 'block'; // what `axon sim` uses by default
   const rounds = o.rounds ?? 3;
   const dir = mkdtempSync(join(tmpdir(), 'axon-bench-rt-'));
   const session = await openSimSession({ robot: 'humanoid', policy: 'models/humanoid-balance', physicsHz: 500 });
@@ -178,7 +179,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
   const busy = new Map<RtSetup, { cpu: number; duration: number }>(setups.map((s) => [s, { cpu: 0, duration: 0 }]));
   try {
     // Warm-up (JIT, first allocations), discarded.
-    await runEpisode(session, { seed: 1, randomize: false, durationS: 2, realtime: true, continueAfterTerminate: true });
+    await runEpisode(session, { seed: 1, randomize: false, durationS: 2, realtime: true, sleep, continueAfterTerminate: true });
     for (let round = 0; round < rounds; round++)
       for (const setup of setups) {
         let recorder: ReturnType<typeof attachRecorder> | undefined;
@@ -188,7 +189,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
         if (setup === 'record') await prepared(); // as the CLI's --record check does
         const elu0 = performance.eventLoopUtilization();
         const cpu0 = mainThreadCpuS();
-        await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: true, continueAfterTerminate: true, pausable: setup === 'view' }, (loop: ControlLoop, { safety, control }) => {
+        await runEpisode(session, { seed: 1, randomize: false, durationS: seconds, realtime: true, sleep, continueAfterTerminate: true, pausable: setup === 'view' }, (loop: ControlLoop, { safety, control }) => {
           if (setup === 'record')
             recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, period: session.period }, join(dir, `rt-${round}.mcap`));
           if (setup === 'view') viewerP = attachViewer(loop, safety, session.robot, { port: 0, ...(control ? { control } : {}) });
@@ -221,7 +222,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
     return { setup, ticks: errs.get(setup)!.length, periodErrorUs: p, p99VsBare: Math.round((p.p99 / Math.max(1, bare.p99)) * 100) / 100, cpuMsPerS: Math.round((u.cpu / Math.max(1, u.duration)) * 10000) / 10 };
   });
   if (o.print ?? true) {
-    console.log(`\nperiod error in real time, humanoid + shipped policy at 50 Hz, ${rounds} x ${seconds} s per set-up, interleaved`);
+    console.log(`\nperiod error in real time, humanoid + shipped policy at 50 Hz, --sleep ${sleep}, ${rounds} x ${seconds} s per set-up, interleaved`);
     for (const x of out)
       console.log(
         `${('humanoid realtime, ' + x.setup).padEnd(44)} p50 ${x.periodErrorUs.p50} µs, p99 ${x.periodErrorUs.p99} µs, max ${x.periodErrorUs.max} µs (${x.ticks} ticks) [p99 ${x.p99VsBare}x bare] | loop's thread CPU ${x.cpuMsPerS} ms/s`,
@@ -231,6 +232,6 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
 }
 
 if (process.argv[1]?.endsWith('recording.ts')) {
-  if (process.argv[2] === 'realtime') await benchRealtimeAttachments({ rounds: Number(process.argv[3] ?? 3), seconds: Number(process.argv[4] ?? 10) });
+  if (process.argv[2] === 'realtime') await benchRealtimeAttachments({ rounds: Number(process.argv[3] ?? 3), seconds: Number(process.argv[4] ?? 10), sleep: process.argv[5] === 'timer' ? 'timer' : 'block' });
   else await recordingBench({ rounds: Number(process.argv[2] ?? 3) });
 }

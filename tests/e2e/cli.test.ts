@@ -63,12 +63,28 @@ describe('axon CLI', () => {
     [['eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '2.5'], '--episodes', 'whole number'],
     [['sim', '--robot', 'cartpole', '--policy', policy, '--physics-hz', '333'], '--physics-hz', 'multiple of 50'],
     [['sim', '--robot', 'cartpole', '--policy', policy, '--warp-speed'], '--warp-speed', 'unknown option'],
+    [['sim', '--robot', 'cartpole', '--policy', policy, '--sleep', 'nap'], '--sleep', 'block, timer'],
+    [['sim', '--robot', 'cartpole', '--policy', policy, '--fast', '--sleep', 'timer'], '--sleep', "cannot be used with option '--fast'"],
   ])('refuses %j with one line naming the flag, exit code 2', (args, flag, expected) => {
     const r = axon(...args);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(flag);
     expect(r.stderr).toContain(expected);
     expect(r.stderr).not.toMatch(/\n\s+at /); // no stack trace
+  });
+
+  it.each(['block', 'timer'])('sim in real time with --sleep %s paces the simulation to the wall clock and balances the cartpole', (sleep) => {
+    const r = axon('sim', '--robot', 'cartpole', '--policy', policy, '--duration', '1', '--sleep', sleep, '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(s.realtime).toBe(true);
+    expect(s.ticks).toBe(50);
+    expect(s.episode.success).toBe(true);
+    // Paced, not run as fast as possible: the deadlines are on a 50 Hz grid, so the loop cannot tick
+    // faster than that (a busy host can only make it slower); --fast runs at thousands of Hz.
+    expect(s.loop.rate_hz).toBeLessThanOrEqual(51);
+    expect(s.loop.rate_hz).toBeGreaterThan(0);
+    expect(Number.isFinite(s.loop.period_error_us.p99)).toBe(true);
   });
 
   it('sim --json prints one summary object on the last line with loop, episode and safety', () => {

@@ -39,6 +39,7 @@ export function simCommand() {
     .option('--randomize', 'randomise initial state and physical parameters (seeded)', false)
     .addOption(new Option('--realtime', 'pace simulated time to the wall clock (default)').conflicts('fast'))
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
+    .addOption(new Option('--sleep <kind>', "real time on a simulated robot: how the loop's thread waits for each deadline, then spins a learned margin: block (default: Atomics.wait, with one event-loop turn per tick for the viewer, signals and sockets) or timer (a setTimeout, the event loop free between ticks); docs/timing.md").choices(['block', 'timer'] as const).default('block' as const).conflicts('fast'))
     .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
     .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
@@ -159,7 +160,7 @@ export function simCommand() {
       let interrupted: string | undefined;
       let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
       try {
-        const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control, worldModel: wm }) => {
+        const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, sleep: o.sleep, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control, worldModel: wm }) => {
           onSignal = (sig) => {
             interrupted = sig;
             loop.stop();

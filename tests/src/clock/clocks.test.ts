@@ -60,8 +60,7 @@ describe('SimClock', () => {
 });
 
 /** A real-time SimClock on virtual time, each physics step costing `stepS`; returns its ticks and when each step ran. */
-function virtualSim(n: number, stepS: number, wake?: (i: number) => number, o: { cpuBudget?: number; spinMargin?: number } = {}) {
-  const host = virtualTimers(wake);
+function virtualSim(n: number, stepS: number, wake?: (i: number) => number, o: { cpuBudget?: number; spinMargin?: number; sleep?: 'block'; block?: (s: number) => void } = {}, host = virtualTimers(wake)) {
   const stepAt: number[] = [];
   const clock = new SimClock(0.002, () => {
     stepAt.push(host.t);
@@ -78,6 +77,29 @@ function virtualSim(n: number, stepS: number, wake?: (i: number) => number, o: {
   sub.unsubscribe();
   return { clock, ticks, stepAt, start, host };
 }
+
+describe('SimClock in real time, sleep block (virtual time)', () => {
+  it('gives the event loop one turn per tick, then sleeps to deadline − margin and spins: on time once the margin is learned', () => {
+    const host = virtualTimers();
+    let turns = 0;
+    const setTimer = (fn: () => void, s: number) => {
+      if (s === 0) turns++;
+      host.setTimer(fn, s);
+    };
+    let blocks = 0;
+    // Atomics.wait wakes 80 µs late; the physics step costs 0.5 ms.
+    const { ticks, stepAt, start } = virtualSim(100, 0.5e-3, undefined, { sleep: 'block', block: (s) => (blocks++, host.cost(s + 80e-6)) }, { ...host, setTimer, get t() { return host.t; } });
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(100).keys()]);
+    expect(turns).toBe(99); // one per tick after the first
+    expect(blocks).toBe(99);
+    for (let k = 1; k < 100; k++) {
+      expect(ticks[k].time).toBeCloseTo(k * 0.002, 12);
+      expect(stepAt[k - 1]).toBeLessThan(start + k * 0.002); // the step before the deadline
+    }
+    // The initial margin (0.2 ms: the cap at 2 ms, 10 %) already covers 80 µs: on time throughout.
+    for (const t of ticks.slice(1)) expect(t.lateness).toBeLessThan(3e-6);
+  });
+});
 
 describe('SimClock in real time (virtual time, AdaptiveSleeper event-loop form)', () => {
   it('steps the physics before the deadline, then meets it: lateness is the wake-up, not the step', () => {

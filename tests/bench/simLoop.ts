@@ -1,0 +1,70 @@
+/**
+ * The loop of `axon sim --realtime` on the shipped humanoid (50 Hz control, 200 Hz physics): its
+ * period error (|tick wake − deadline|, all ticks but tick 0) and the process's CPU share, with
+ * the loop's thread waiting for each deadline by an event-loop timer ('timer', the default) or by
+ * Atomics.wait ('block'), both then spinning a learned margin, against C's clock_nanosleep at the
+ * same period. The three run in interleaved rounds (each round starts one further on) and each
+ * prints its medians and its per-round p99 ratio to C's in the same round (docs/timing.md: judge a
+ * clock by ratios in one run). Run alone: `npx tsx tests/bench/simLoop.ts [seconds] [rounds]`.
+ */
+import { fileURLToPath } from 'node:url';
+import { openSimSession } from '../../sim/session/index.ts';
+import { cReference } from './clock.ts';
+
+const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const span = (xs: number[], d = 0) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`;
+
+interface Figures {
+  p50: number;
+  p99: number;
+  /** Share of one core (0..1), the whole process. */
+  cpu: number;
+}
+
+async function simLoop(sleep: 'timer' | 'block', seconds: number): Promise<Figures> {
+  const session = await openSimSession({ robot: 'humanoid', policy: 'models/humanoid-balance', physicsHz: 200 });
+  try {
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    const r = await session.runEpisode({ seed: 1, randomize: false, durationS: seconds, realtime: true, sleep, continueAfterTerminate: true });
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const p = r.loop.stats.periodErrorUs();
+    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall };
+  } finally {
+    await session.close();
+  }
+}
+
+export async function benchSimLoop(seconds = 10, rounds = 3): Promise<void> {
+  const rows: { label: string; run: () => Promise<Figures | string> }[] = [
+    { label: 'C clock_nanosleep, 50 Hz', run: async () => { const c = cReference(Math.round(seconds * 50), 0.02); return typeof c === 'string' ? c : { p50: c.p.p50, p99: c.p.p99, cpu: c.cpu }; } },
+    { label: 'sim --realtime loop, timer sleep', run: () => simLoop('timer', seconds) },
+    { label: 'sim --realtime loop, block sleep', run: () => simLoop('block', seconds) },
+  ];
+  const got = new Map<string, Figures[]>();
+  const ratios = new Map<string, number[]>();
+  for (let r = 0; r < rounds; r++) {
+    const round = new Map<string, Figures>();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[(i + r) % rows.length];
+      const f = await row.run();
+      if (typeof f === 'string') {
+        if (r === 0) line(row.label, f);
+        continue;
+      }
+      round.set(row.label, f);
+      got.set(row.label, [...(got.get(row.label) ?? []), f]);
+    }
+    const c = round.get(rows[0].label);
+    if (c) for (const [label, f] of round) ratios.set(label, [...(ratios.get(label) ?? []), f.p99 / Math.max(1, c.p99)]);
+  }
+  for (const [label, fs] of got) {
+    const rs = ratios.get(label);
+    line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${rs ? `  [p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x]` : ''}`);
+  }
+  line('  (medians of', `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process, physics and policy included)`);
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchSimLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3));
