@@ -15,11 +15,11 @@ interface Figures {
   warm?: { runs: number; skips: number };
 }
 
-async function once(robot: string, policy: string, physicsHz: number, seconds: number, prewarm: boolean): Promise<Figures> {
+async function once(robot: string, policy: string, physicsHz: number, seconds: number, prewarm: boolean, sleep: 'block' | 'timer'): Promise<Figures> {
   const session = await openSimSession({ robot, policy, physicsHz, prewarm });
   try {
     let clock: Clock | undefined;
-    const r = await session.runEpisode({ seed: 1, randomize: false, durationS: seconds, realtime: true, continueAfterTerminate: true }, (loop) => {
+    const r = await session.runEpisode({ seed: 1, randomize: false, durationS: seconds, realtime: true, sleep, continueAfterTerminate: true }, (loop) => {
       clock = loop.clock;
     });
     const s = r.loop.stats;
@@ -30,22 +30,23 @@ async function once(robot: string, policy: string, physicsHz: number, seconds: n
   }
 }
 
-export async function benchPolicyStage(seconds = 5, rounds = 2): Promise<void> {
+/** @param sleep how the loop waits for each deadline (`axon sim --sleep`; block, the CLI's default) */
+export async function benchPolicyStage(seconds = 5, rounds = 2, sleep: 'block' | 'timer' = 'block'): Promise<void> {
   for (const [robot, policy, hz] of [['cartpole', 'models/cartpole-balance', 200], ['humanoid', 'models/humanoid-balance', 200]] as const) {
     const on: Figures[] = [];
     const off: Figures[] = [];
     for (let r = 0; r < rounds; r++) {
-      on.push(await once(robot, policy, hz, seconds, true));
-      off.push(await once(robot, policy, hz, seconds, false));
+      on.push(await once(robot, policy, hz, seconds, true, sleep));
+      off.push(await once(robot, policy, hz, seconds, false, sleep));
     }
     const med = (xs: Figures[], f: (x: Figures) => number) => xs.map(f).sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const fmt = (xs: Figures[]) =>
       `policy p50 ${med(xs, (x) => x.policy.p50)} µs, p99 ${med(xs, (x) => x.policy.p99)} µs; period error p99 ${med(xs, (x) => x.period.p99)} µs`;
-    line(`policy stage ${robot}, sim --realtime, warm-up on`, `${fmt(on)} (warm-ups run/skipped ${on.map((x) => `${x.warm?.runs}/${x.warm?.skips}`).join(', ')})`);
-    line(`policy stage ${robot}, sim --realtime, warm-up off`, fmt(off));
+    line(`policy stage ${robot}, sim --realtime --sleep ${sleep}, warm-up on`, `${fmt(on)} (warm-ups run/skipped ${on.map((x) => `${x.warm?.runs}/${x.warm?.skips}`).join(', ')})`);
+    line(`policy stage ${robot}, sim --realtime --sleep ${sleep}, warm-up off`, fmt(off));
     const ratio = (f: (x: Figures) => number) => (med(on, f) / med(off, f)).toFixed(2);
     line(`  on/off ratio`, `p50 ${ratio((x) => x.policy.p50)}x, p99 ${ratio((x) => x.policy.p99)}x (median of ${rounds} rounds of ${seconds} s each)`);
   }
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) await benchPolicyStage(Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 2));
+if (import.meta.url === `file://${process.argv[1]}`) await benchPolicyStage(Number(process.argv[2] ?? 5), Number(process.argv[3] ?? 2), process.argv[4] === 'timer' ? 'timer' : 'block');
