@@ -78,7 +78,7 @@ export async function trainCartpole(o: TrainOptions): Promise<{ mlp: Mlp; manife
   // Start from small weights: a near-zero push, so early rollouts are informative (or from --init's).
   const theta = o.init !== undefined ? initialWeights(o.init, mlp, manifest) : Float32Array.from(mlp.params, (w) => 0.1 * w);
   const robot = await createSessionRobot('cartpole', physics);
-  const rollout = new Rollout(robot, createTask('cartpole'), manifest);
+  const rollout = await Rollout.open(robot, createTask('cartpole'), manifest);
   const ticks = Math.round(o.episodeS * manifest.control_hz);
   // Shaping: keep the cart near the centre and the pole still, on top of the task's 1 per tick.
   const shaping = (q: Float32Array, v: Float32Array, a: Float32Array) => -(0.05 * q[0] * q[0] + 0.5 * q[1] * q[1] + 0.01 * v[0] * v[0] + 0.01 * a[0] * a[0]);
@@ -97,7 +97,7 @@ export async function trainCartpole(o: TrainOptions): Promise<{ mlp: Mlp; manife
     if (p.iteration % 5 === 0 || p.iteration === o.iterations - 1) o.log?.(`iteration ${p.iteration}: mean return ${p.meanReturn.toFixed(2)} (max ${ticks})`);
   });
   mlp.setParams(theta);
-  await robot.close();
+  await rollout.close();
   return { mlp, manifest };
 }
 

@@ -97,7 +97,7 @@ const ACTION_COST = 0.05;
 export async function makeObjective(episodes: number, episodeS: number, physics: PhysicsEngine = 'cannon'): Promise<(params: Float32Array, rolloutSeed: number) => number> {
   const manifest = humanoidManifest(0);
   const robot = await createSessionRobot('humanoid', physics);
-  const rollout = new Rollout(robot, createTask('humanoid', { episodeS }), manifest);
+  const rollout = await Rollout.open(robot, createTask('humanoid', { episodeS }), manifest);
   const mlp = new Mlp([observationSize(manifest), actionSize(manifest)], 'tanh', 'tanh', new Rng(0));
   const ticks = Math.round(episodeS * manifest.control_hz);
   const shaping = (_q: Float32Array, _v: Float32Array, a: Float32Array) => {

@@ -1,35 +1,41 @@
-import { createCommand, type SimulatedRobot } from '../../src/core/robot.ts';
+import { createCommand, type JointCommand, type SimulatedRobot } from '../../src/core/robot.ts';
 import type { Task } from '../../src/core/task.ts';
 import type { ModelManifest } from '../../src/model/manifest.ts';
-import { ObservationBuilder } from '../../src/model/ObservationBuilder.ts';
-import { ActionMapper } from '../../src/model/ActionMapper.ts';
-import { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
+import { openSession, type Session } from '../../src/session/index.ts';
 import type { Mlp } from './mlp.ts';
 
 /**
- * One training episode through the same stages as the runtime loop (observation builder ->
- * policy -> action mapper -> safety -> robot), run synchronously on sim time: no clock, no RxJS,
- * so that thousands of rollouts stay cheap. Returns the task's return plus an optional shaping term.
+ * Training episodes through the runtime's stages: the session builder (src/session) builds the
+ * observation builder, action mapper and safety supervisor of every episode, as it builds them
+ * for `sim`, `run` and eval, from the manifest the policy is trained for. The stages then run
+ * synchronously on sim time (observe -> build -> policy -> map -> safety -> command -> step): no
+ * clock, no RxJS, so that thousands of rollouts stay cheap. The session owns the robot.
  */
 export class Rollout {
-  private readonly builder: ObservationBuilder;
-  private readonly mapper: ActionMapper;
   private readonly action: Float32Array;
-  private readonly proposed;
-  private readonly sent;
+  private readonly proposed: JointCommand;
+  private readonly sent: JointCommand;
   readonly period: number;
 
-  constructor(
-    private readonly robot: SimulatedRobot,
+  private constructor(
+    private readonly session: Session<SimulatedRobot>,
     private readonly task: Task,
-    private readonly manifest: ModelManifest,
   ) {
-    this.builder = new ObservationBuilder(manifest, robot.spec);
-    this.mapper = new ActionMapper(manifest, robot.spec);
-    this.action = new Float32Array(this.mapper.clipped.length);
-    this.proposed = createCommand(robot.spec, this.mapper.mode);
-    this.sent = createCommand(robot.spec, this.mapper.mode);
-    this.period = 1 / manifest.control_hz;
+    const { mapper } = session.stages();
+    this.action = new Float32Array(mapper.clipped.length);
+    this.proposed = createCommand(session.robot.spec, mapper.mode);
+    this.sent = createCommand(session.robot.spec, mapper.mode);
+    this.period = session.period;
+  }
+
+  /** Opens the session that trains `manifest`'s policy on `robot` (the robot holds still until a rollout's policy acts). */
+  static async open(robot: SimulatedRobot, task: Task, manifest: ModelManifest): Promise<Rollout> {
+    const session = await openSession(robot, { holdFolder: { dir: `(${manifest.name} training)`, manifest, onnxPath: '' } });
+    return new Rollout(session, task);
+  }
+
+  get robot(): SimulatedRobot {
+    return this.session.robot;
   }
 
   /**
@@ -37,11 +43,10 @@ export class Rollout {
    * `shaping(obs, action)` is added to the reward each tick.
    */
   run(mlp: Mlp, ticks: number, shaping?: (jointPosition: Float32Array, jointVelocity: Float32Array, action: Float32Array) => number): { ret: number; steps: number; success: boolean } {
-    const { robot, task, builder, mapper } = this;
-    const safety = new SafetySupervisor(robot.spec, this.period);
+    const { task } = this;
+    const robot = this.session.robot;
+    const { builder, mapper, safety } = this.session.stages();
     let obs = robot.observe();
-    builder.reset();
-    mapper.clipped.fill(0);
     task.reset(obs);
     safety.arm(obs, 0);
     let shaped = 0;
@@ -60,5 +65,10 @@ export class Rollout {
       robot.step(this.period);
     }
     return { ret: task.totalReward + shaped, steps, success: task.success };
+  }
+
+  /** Closes the session and its robot. */
+  close(): Promise<void> {
+    return this.session.close();
   }
 }

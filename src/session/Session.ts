@@ -59,6 +59,12 @@ export interface Session<R extends Robot = Robot> {
   readonly command: VelocityCommand;
   /** Builds one run's loop: supervisor, world-model hook, builder and mapper, on this clock. */
   loop(o: LoopBuild): SessionLoop;
+  /**
+   * One run's stages, built as `loop()` builds them (the observation builder fed by the session's
+   * command, the action mapper, the supervisor), for a caller that runs them itself on sim time
+   * without a clock: models/train's rollouts, thousands per training.
+   */
+  stages(safety?: Partial<SafetyConfig>): LoopStages;
   /** What the world-model hook of a finished loop did (fault time in s when one was injected). */
   worldModelResult(hook: WorldModelHook, faultS?: number): EpisodeWorldModel | undefined;
   /** Closes the policy, the world model and the robot. */
@@ -81,6 +87,12 @@ export interface LoopBuild {
   readonly safety?: Partial<SafetyConfig>;
   /** The stages' deadlines (ControlLoop): e.g. a real-time simulation's wall-time budget. */
   readonly deadlines?: StageDeadlines;
+}
+
+export interface LoopStages {
+  readonly builder: ObservationBuilder;
+  readonly mapper: ActionMapper;
+  readonly safety: SafetySupervisor;
 }
 
 export interface SessionLoop {
@@ -120,6 +132,11 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
     const options: SessionOptions = o;
     const seedWithPolicy = o.policy !== undefined && !o.zeroPolicy;
     const p = policy, w = worldModel;
+    const stages = (safety: Partial<SafetyConfig> = {}): LoopStages => ({
+      builder: command.feed(new ObservationBuilder(m, robot.spec)),
+      mapper: new ActionMapper(m, robot.spec),
+      safety: new SafetySupervisor(robot.spec, period, safety),
+    });
     return {
       robot,
       folder,
@@ -129,8 +146,9 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
       ...(w ? { worldModel: w } : {}),
       options,
       command,
+      stages,
       loop(l: LoopBuild): SessionLoop {
-        const safety = new SafetySupervisor(robot.spec, period, l.safety ?? {});
+        const { builder, mapper, safety } = stages(l.safety);
         const seed = l.seed ?? 1;
         if (p instanceof NoisyPolicy) p.reseed(seed);
         const hook = makeHook(w, { hookOff: o.hookOff, seedWithPolicy }, robot.spec, command, safety, seed);
@@ -138,10 +156,10 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
         const loop = new ControlLoop({
           robot: l.robot ?? robot,
           clock: l.clock,
-          builder: command.feed(new ObservationBuilder(m, robot.spec)),
+          builder,
           policy: l.policy ?? p,
           worldModel: hook,
-          mapper: new ActionMapper(m, robot.spec),
+          mapper,
           safety,
           ...(task ? { task } : {}),
           ...(l.stopOnTerminate !== undefined ? { stopOnTerminate: l.stopOnTerminate } : {}),

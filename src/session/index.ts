@@ -1,5 +1,5 @@
 export { openSession } from './Session.ts';
-export type { Session, SessionBuild, LoopBuild, SessionLoop } from './Session.ts';
+export type { Session, SessionBuild, LoopBuild, LoopStages, SessionLoop } from './Session.ts';
 export { runSessionLive, LIVE_CLOCK_KINDS } from './runLive.ts';
 export type { LiveRunOptions, LiveRunResult, LiveClockKind } from './runLive.ts';
 export { NoisyPolicy } from './NoisyPolicy.ts';

@@ -14,15 +14,13 @@ import type { Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
 import { UsageError } from '../core/errors.ts';
 import { WallClock } from '../clock/WallClock.ts';
-import { ControlLoop, type LoopResult } from '../loop/ControlLoop.ts';
-import { ObservationBuilder } from '../model/ObservationBuilder.ts';
-import { ActionMapper } from '../model/ActionMapper.ts';
+import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import { validateManifest, type ModelManifest } from '../model/manifest.ts';
-import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
+import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
-import { PassThroughHook } from '../worldmodel/types.ts';
 import type { Policy } from '../policy/Policy.ts';
 import { stopOnRobotFault } from '../session/faultStop.ts';
+import { openSession, type Session } from '../session/Session.ts';
 
 export class LeaderPolicy implements Policy {
   readonly inputSize: number;
@@ -139,25 +137,19 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     loop?.stop();
   };
   let policy: LeaderPolicy | undefined;
+  let session: Session | undefined;
   try {
+    // The session builder makes the loop, as for every run; the session owns the follower.
+    session = await openSession(follower, { holdFolder: { dir: `(teleop of ${follower.spec.name})`, manifest: m, onnxPath: '' } });
     await leader.connect();
     await follower.connect();
     // One clock for the run: both arms stamp reads and events on the loop's clock (as runLive does).
     leader.useClock?.(() => clock.now());
     follower.useClock?.(() => clock.now());
     policy = new LeaderPolicy(m, leader, joints);
-    const s = (safety = new SafetySupervisor(follower.spec, period, { softStartS: 1, ...o.safety }));
-    loop = new ControlLoop({
-      robot: follower,
-      clock,
-      builder: new ObservationBuilder(m, follower.spec),
-      policy,
-      worldModel: new PassThroughHook(),
-      mapper: new ActionMapper(m, follower.spec),
-      safety: s,
-      maxTicks,
-      stopOnTerminate: false,
-    });
+    const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, ...o.safety } });
+    loop = parts.loop;
+    const s = (safety = parts.safety);
     let k = 0;
     const p = policy;
     subs.push(
@@ -194,7 +186,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     process.off('SIGTERM', onSignal);
     for (const sub of subs) sub.unsubscribe();
     await policy?.close();
-    await follower.close().catch(() => {});
+    await (session ? session.close() : follower.close()).catch(() => {});
     await leader.close().catch(() => {});
   }
 }
