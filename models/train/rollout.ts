@@ -1,7 +1,7 @@
 import { createCommand, type JointCommand, type SimulatedRobot } from '../../src/core/robot.ts';
 import type { Task } from '../../src/core/task.ts';
 import type { ModelManifest } from '../../src/model/manifest.ts';
-import { openSession, type Session } from '../../src/session/index.ts';
+import { manifestOnlyFolder, openSession, type Session } from '../../src/session/index.ts';
 import type { Mlp } from './mlp.ts';
 
 /**
@@ -30,12 +30,8 @@ export class Rollout {
 
   /** Opens the session that trains `manifest`'s policy on `robot` (the robot holds still until a rollout's policy acts). */
   static async open(robot: SimulatedRobot, task: Task, manifest: ModelManifest): Promise<Rollout> {
-    const session = await openSession(robot, { holdFolder: { dir: `(${manifest.name} training)`, manifest, onnxPath: '' } });
+    const session = await openSession(robot, { holdFolder: manifestOnlyFolder(manifest, `${manifest.name} training`) });
     return new Rollout(session, task);
-  }
-
-  get robot(): SimulatedRobot {
-    return this.session.robot;
   }
 
   /**

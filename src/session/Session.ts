@@ -44,6 +44,14 @@ export interface SessionBuild extends SessionOptions {
   readonly holdFolder?: ModelFolder;
 }
 
+/**
+ * The folder of a manifest built in memory, with no ONNX file (a model being trained, teleoperation):
+ * a session opened with it as `holdFolder` builds the stages for that manifest; a run gives its own policy.
+ */
+export function manifestOnlyFolder(manifest: ModelFolder['manifest'], label: string): ModelFolder {
+  return { dir: `(${label})`, manifest, onnxPath: '' };
+}
+
 /** A robot, its model and the pieces of the loop, built once and reused across episodes or runs. */
 export interface Session<R extends Robot = Robot> {
   readonly robot: R;

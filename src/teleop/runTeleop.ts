@@ -20,7 +20,7 @@ import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
 import type { Policy } from '../policy/Policy.ts';
 import { stopOnRobotFault } from '../session/faultStop.ts';
-import { openSession, type Session } from '../session/Session.ts';
+import { manifestOnlyFolder, openSession, type Session } from '../session/Session.ts';
 
 export class LeaderPolicy implements Policy {
   readonly inputSize: number;
@@ -140,7 +140,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   let session: Session | undefined;
   try {
     // The session builder makes the loop, as for every run; the session owns the follower.
-    session = await openSession(follower, { holdFolder: { dir: `(teleop of ${follower.spec.name})`, manifest: m, onnxPath: '' } });
+    session = await openSession(follower, { holdFolder: manifestOnlyFolder(m, `teleop of ${follower.spec.name}`) });
     await leader.connect();
     await follower.connect();
     // One clock for the run: both arms stamp reads and events on the loop's clock (as runLive does).

@@ -153,11 +153,13 @@ const ROWS: Row[] = [
   { label: 'axon WorkerClock', run: workerClock },
 ];
 
-const median = (xs: number[]) => {
+/** Median of `xs` (the lower middle for an even count). */
+export const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? NaN : s[Math.floor((s.length - 1) / 2)];
 };
-const span = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
+/** `min-max` of `xs`. */
+export const span = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(digits)}-${Math.max(...xs).toFixed(digits)}`;
 
 /**
  * Prints every pacing figure and the ratios against C. One 3 s run per row says little on a shared

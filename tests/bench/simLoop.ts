@@ -9,11 +9,9 @@
  */
 import { fileURLToPath } from 'node:url';
 import { openSimSession } from '../../sim/session/index.ts';
-import { cReference } from './clock.ts';
+import { cReference, median, span } from './clock.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
-const span = (xs: number[], d = 0) => `${Math.min(...xs).toFixed(d)}-${Math.max(...xs).toFixed(d)}`;
 
 interface Figures {
   p50: number;

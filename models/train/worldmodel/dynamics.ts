@@ -10,7 +10,7 @@ import { Rng } from '../../../src/core/rng.ts';
 import { observationSize, actionSize, type ModelManifest } from '../../../src/model/manifest.ts';
 import type { Policy } from '../../../src/policy/Policy.ts';
 import { SimClock } from '../../../src/clock/SimClock.ts';
-import { openSession, type Session } from '../../../src/session/index.ts';
+import { manifestOnlyFolder, openSession, type Session } from '../../../src/session/index.ts';
 import { wrapAngle } from '../../../src/worldmodel/OnnxWorldModel.ts';
 import { Mlp } from '../mlp.ts';
 import { Adam } from '../adam.ts';
@@ -46,7 +46,7 @@ export interface EpisodePlan {
  * the robot holds still until a plan's controller takes over. The session owns the robot.
  */
 export function openCollectSession<R extends SimulatedRobot>(robot: R, manifest: ModelManifest): Promise<Session<R>> {
-  return openSession(robot, { holdFolder: { dir: `(${manifest.name} training)`, manifest, onnxPath: '' } });
+  return openSession(robot, { holdFolder: manifestOnlyFolder(manifest, `${manifest.name} training`) });
 }
 
 /** A plan's controller as the loop's policy: it reads the built observation and writes the raw action. */

@@ -77,11 +77,12 @@ export function simCommand() {
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
       const worldModel = (o.urdf || o.mjcf) && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
       if (o.robot === undefined && !o.urdf && !o.mjcf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, --urdf FILE or --mjcf FILE`);
-      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot) && o.dataset)
+      const bridged = o.robot !== undefined && /^wss?:\/\//.test(o.robot);
+      if (bridged && o.dataset)
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
-      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot) && cmd.getOptionValueSource('sleep') === 'cli')
+      if (bridged && cmd.getOptionValueSource('sleep') === 'cli')
         throw new UsageError('--sleep', 'is not available with a bridged robot', "a simulated robot by name (a bridged run's loop serves the link between ticks, so it waits on event-loop timers)");
-      if (o.robot !== undefined && /^wss?:\/\//.test(o.robot)) return simOverBridge({ ...o, robot: o.robot }, worldModel);
+      if (bridged) return simOverBridge({ ...o, robot: o.robot! }, worldModel);
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
