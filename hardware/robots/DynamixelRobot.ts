@@ -246,7 +246,7 @@ export class DynamixelRobot implements Robot {
     this._cycles.request();
   }
 
-  /** Waits for the bus cycle in flight (tests). */
+  /** The bus cycle in flight (or the last one): Robot.settle. */
   settle(): Promise<void> {
     return this._cycles.settle();
   }

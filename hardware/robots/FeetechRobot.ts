@@ -229,6 +229,7 @@ export class FeetechRobot implements Robot {
     this._cycles.request();
   }
 
+  /** The bus cycle in flight (or the last one): Robot.settle. */
   settle(): Promise<void> {
     return this._cycles.settle();
   }

@@ -39,7 +39,7 @@ export interface LiveOptions {
   readonly seed?: number;
   /** `command`: the run's velocity command source (set it off the tick to change the command live); `parts`: hook and rollouts for a viewer or recorder. */
   readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, command: VelocityCommand, parts: SessionLoop) => void;
-  /** The loop clock: 'timer' (default, a WallClock), 'worker' (a WorkerClock), or a Clock at the policy's period (tests pass a VirtualClock; another period is refused). */
+  /** The loop clock: 'block' or 'timer' (a WallClock; default defaultLiveClock(robot)), 'worker' (a WorkerClock), or a Clock at the policy's period (tests pass a VirtualClock; another period is refused). */
   readonly clock?: Clock | LiveClockKind;
 }
 

@@ -7,9 +7,10 @@ export interface WallClockOptions {
   /**
    * How this thread waits for a deadline (both then spin a learned margin, AdaptiveSleeper):
    * - 'timer': a setTimeout; the event loop stays free between ticks.
-   * - 'block': Atomics.wait on this thread (fractional ms, no event loop), one event-loop turn
-   *   per tick in between: for a thread that owns the loop (docs/architecture.md); on the main thread, I/O
-   *   and timers are served once per period.
+   * - 'block': Atomics.wait on this thread (fractional ms, no event loop). The thread sleeps
+   *   only once the tick was handled (`done$`) and its I/O settled (`settle`), after one more
+   *   event-loop turn: on the main thread, I/O, signals and timers are served between a tick
+   *   and the sleep, and not during it.
    * Default 'timer'.
    */
   readonly sleep?: 'timer' | 'block';
@@ -17,6 +18,13 @@ export interface WallClockOptions {
   readonly cpuBudget?: number;
   /** A fixed spin margin (s) instead of a learned one; 0 = no spin (a plain timer or wait). */
   readonly spinMargin?: number;
+  /**
+   * With sleep 'block': the I/O a tick started off the tick (a servo robot's bus cycle,
+   * Robot.settle), waited for on the event loop before the thread blocks, so that the reply is
+   * read (and stamped) when it comes, not a period later. Bounded by the next wake-up: a cycle
+   * still running then does not hold the tick back.
+   */
+  readonly settle?: () => Promise<unknown> | undefined;
 }
 
 /**
@@ -27,7 +35,8 @@ export interface WallClockOptions {
  * that what a robot stamped with `now()` before the loop began (a read, a connect event) stays on
  * the run's time base. A tick whose previous one is still being handled
  * (no `done$` yet) is not emitted: it is counted in `overruns` and the next deadline on the grid
- * is used. For timing owned by another thread see WorkerClock.
+ * is used (with sleep 'block' the clock waits for `done$`, and the grid slots that passed
+ * meanwhile are the overruns). For timing owned by another thread see WorkerClock.
  */
 export class WallClock implements Clock {
   overruns = 0;
@@ -51,17 +60,24 @@ export class WallClock implements Clock {
   ticks(done$: Observable<unknown>): Observable<Tick> {
     return new Observable<Tick>((sub) => {
       const block = this.options.sleep === 'block';
+      const settle = this.options.settle;
       const sleeper = (this.sleeper = this.newSleeper());
       const start = steadyNow();
       let k = 0;
       let seq = 0;
       let busy = false;
+      // block: the tick was emitted and its sleep waits for done$.
+      let waiting = false;
       let closed = false;
       const doneSub = done$.subscribe(() => {
         busy = false;
+        if (waiting) {
+          waiting = false;
+          afterTick();
+        }
       });
-      const fire = () => {
-        if (closed) return;
+      // Tick k, unless the previous one is still being handled (an overrun).
+      const emit = () => {
         const deadline = start + k * this.period;
         const now = steadyNow();
         if (busy) {
@@ -70,7 +86,9 @@ export class WallClock implements Clock {
           busy = true;
           sub.next({ seq: seq++, time: deadline - this.origin, lateness: now - deadline });
         }
-        // Next deadline on the grid that is still ahead; skipped slots are overruns too.
+      };
+      // The next deadline on the grid that is still ahead; skipped slots are overruns too.
+      const advance = (): number => {
         let nextK = k + 1;
         const behind = Math.floor((steadyNow() - start) / this.period) + 1;
         if (behind > nextK) {
@@ -78,16 +96,46 @@ export class WallClock implements Clock {
           nextK = behind;
         }
         k = nextK;
-        if (closed) return;
-        const next = start + k * this.period;
-        if (block) setImmediate(() => {
-          if (closed) return;
-          sleeper.sleepUntil(next);
-          fire();
-        });
-        else sleeper.schedule(next, fire);
+        return start + k * this.period;
       };
-      fire();
+      const fire = () => {
+        if (closed) return;
+        emit();
+        if (closed) return;
+        sleeper.schedule(advance(), fire);
+      };
+      // block: emit, then once the tick is handled and its I/O settled, one turn, then sleep.
+      const fireBlock = () => {
+        if (closed) return;
+        emit();
+        if (closed) return;
+        if (busy) waiting = true;
+        else afterTick();
+      };
+      const sleepAndFire = () => {
+        if (closed) return;
+        sleeper.sleepUntil(advance());
+        fireBlock();
+      };
+      const afterTick = () => {
+        const io = settle?.();
+        if (io === undefined) {
+          setImmediate(sleepAndFire);
+          return;
+        }
+        let gone = false;
+        const go = () => {
+          if (gone) return;
+          gone = true;
+          clearTimeout(bound);
+          setImmediate(sleepAndFire);
+        };
+        const wakeAt = start + (k + 1) * this.period - sleeper.earlyBy;
+        const bound = setTimeout(go, Math.max(0, wakeAt - steadyNow()) * 1000);
+        io.then(go, go);
+      };
+      if (block) fireBlock();
+      else fire();
       return () => {
         closed = true;
         sleeper.warm = undefined; // a timer still queued runs no warm-up

@@ -121,6 +121,13 @@ export interface Robot {
    * event of a run is on one clock. The live runner calls it with its loop clock before the loop.
    */
   useClock?(now: () => number): void;
+  /**
+   * Optional, for a robot whose I/O runs off the tick (a servo bus cycle that command() starts):
+   * resolves when the I/O in flight has finished (at once when none is). A loop that blocks its
+   * thread between ticks (`axon run --clock block`) waits for it first, so that the reply is read
+   * when it arrives. A failed cycle may reject: the loop only waits for it.
+   */
+  settle?(): Promise<void>;
 }
 
 /** A robot whose time the caller drives (lockstep): the sim clock calls step(). */

@@ -37,23 +37,36 @@ export interface LiveRunOptions {
   /** Attach what watches the run (viewer, recorder, counters): called before the loop runs. */
   readonly onLoop?: (parts: SessionLoop) => void;
   /**
-   * The loop clock, at the session's period. 'timer' (the default): a WallClock on this thread's
-   * event-loop timers and a learned spin; 'worker': a WorkerClock, whose timing thread sleeps with
-   * Atomics.wait and a learned spin and wakes this thread just before each deadline. At 50 Hz on
-   * the emulated arm the worker clock measured worse (docs/timing.md, "Live runs"). Tests pass a
-   * VirtualClock.
+   * The loop clock, at the session's period. 'block': a WallClock that, once a tick is handled
+   * and the robot's bus cycle settled (Robot.settle), sleeps this thread in Atomics.wait then
+   * spins, as a C loop does; 'timer': a WallClock on this thread's event-loop timers and a learned
+   * spin; 'worker': a WorkerClock, whose timing thread sleeps with Atomics.wait and a learned spin
+   * and wakes this thread just before each deadline. Default: defaultLiveClock(robot).
+   * docs/timing.md ("Live runs") has the three measured. Tests pass a VirtualClock.
    */
   readonly clock?: Clock | LiveClockKind;
 }
 
 /** The wall clocks a live run can use (`axon run --clock`). */
-export type LiveClockKind = 'worker' | 'timer';
-export const LIVE_CLOCK_KINDS: readonly LiveClockKind[] = ['worker', 'timer'];
+export type LiveClockKind = 'worker' | 'timer' | 'block';
+export const LIVE_CLOCK_KINDS: readonly LiveClockKind[] = ['timer', 'block', 'worker'];
 
-/** The clock of a live run at `period`: a Clock as given, or a new one of the kind. */
-async function liveClock(c: Clock | LiveClockKind | undefined, period: number): Promise<{ clock: Clock; owned?: WorkerClock }> {
-  if (typeof c === 'object') return { clock: c };
-  if (c === undefined || c === 'timer') return { clock: new WallClock(period) };
+/**
+ * The clock a live run of `robot` gets when none is named: 'block' for a robot whose I/O settles
+ * between ticks (a servo bus: Robot.settle), measured nearer C than 'timer' at less CPU
+ * (docs/timing.md, "Live runs"); 'timer' for one whose I/O never rests (a bridge client's link
+ * streams state, served between ticks by the event loop).
+ */
+export function defaultLiveClock(robot: Robot): LiveClockKind {
+  return robot.settle ? 'block' : 'timer';
+}
+
+/** The clock of a live run of `robot` at `period`: a Clock as given, or a new one of the kind. */
+async function liveClock(given: Clock | LiveClockKind | undefined, period: number, robot: Robot): Promise<{ clock: Clock; owned?: WorkerClock }> {
+  if (typeof given === 'object') return { clock: given };
+  const c = given ?? defaultLiveClock(robot);
+  if (c === 'timer') return { clock: new WallClock(period) };
+  if (c === 'block') return { clock: new WallClock(period, { sleep: 'block', settle: robot.settle ? () => robot.settle!() : undefined }) };
   const owned = await WorkerClock.start(period);
   return { clock: owned, owned };
 }
@@ -71,7 +84,7 @@ export interface LiveRunResult {
 /** Runs `session` once on wall-clock time, then closes it (policy, world model, robot). */
 export async function runSessionLive<R extends Robot>(session: Session<R>, o: LiveRunOptions): Promise<LiveRunResult> {
   const { robot, period } = session;
-  const made = await liveClock(o.clock, period).catch(async (e: unknown) => {
+  const made = await liveClock(o.clock, period, robot).catch(async (e: unknown) => {
     await session.close();
     throw e;
   });

@@ -10,7 +10,8 @@
  * 3. sim step rate: cannon-es cartpole physics substeps per second
  * 4. pacing at 500 Hz (tests/bench/clock.ts): C clock_nanosleep, spin, setTimeout, axon's clocks,
  *    with the CPU each burns and the ratios to C (medians of interleaved rounds); then the humanoid's
- *    `sim --realtime` loop with --sleep timer and block against C at 50 Hz (tests/bench/simLoop.ts)
+ *    `sim --realtime` loop with --sleep timer and block against C at 50 Hz (tests/bench/simLoop.ts),
+ *    and `axon run`'s loop on the emulated arm with --clock timer, block and worker (tests/bench/liveLoop.ts)
  * 5. LeRobotDataset (tests/bench/dataset.ts): export rate, and the loop's period error with --dataset on and off
  */
 import { performance } from 'node:perf_hooks';
@@ -30,6 +31,7 @@ import { benchBus } from './bus.ts';
 import { benchFeetechBus } from './feetechBus.ts';
 import { benchClocks } from './clock.ts';
 import { benchSimLoop } from './simLoop.ts';
+import { benchLiveLoop } from './liveLoop.ts';
 import { benchBridge } from './bridge.ts';
 import { recordingBench } from './recording.ts';
 import { benchDataset } from './dataset.ts';
@@ -115,6 +117,7 @@ await benchVendorHumanoid();
 await benchEngines();
 await benchClocks();
 await benchSimLoop(10, 3);
+await benchLiveLoop(10, 3);
 await benchAsync();
 await benchEval();
 await benchWorldModel();

@@ -13,7 +13,7 @@ import { cReference, median, span } from './clock.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
-interface Figures {
+export interface Figures {
   p50: number;
   p99: number;
   /** Share of one core (0..1), the whole process. */
@@ -35,12 +35,29 @@ async function simLoop(sleep: 'timer' | 'block', seconds: number): Promise<Figur
   }
 }
 
-export async function benchSimLoop(seconds = 10, rounds = 3): Promise<void> {
-  const rows: { label: string; run: () => Promise<Figures | string> }[] = [
-    { label: 'C clock_nanosleep, 50 Hz', run: async () => { const c = cReference(Math.round(seconds * 50), 0.02); return typeof c === 'string' ? c : { p50: c.p.p50, p99: c.p.p99, cpu: c.cpu }; } },
-    { label: 'sim --realtime loop, timer sleep', run: () => simLoop('timer', seconds) },
-    { label: 'sim --realtime loop, block sleep', run: () => simLoop('block', seconds) },
-  ];
+/** One row of an interleaved loop bench: its label and one run of it (a string: why it cannot run here). */
+export interface LoopRow {
+  readonly label: string;
+  readonly run: () => Promise<Figures | string>;
+}
+
+/** C's clock_nanosleep at `period` for `seconds`: the reference row of a loop bench. */
+export function cRow(seconds: number, period: number): LoopRow {
+  return {
+    label: `C clock_nanosleep, ${Math.round(1 / period)} Hz`,
+    run: async () => {
+      const c = cReference(Math.round(seconds / period), period);
+      return typeof c === 'string' ? c : { p50: c.p.p50, p99: c.p.p99, cpu: c.cpu };
+    },
+  };
+}
+
+/**
+ * Runs `rows` (the first is the C reference) in `rounds` interleaved rounds, each round starting
+ * one row further on, and prints each row's medians and the median of its per-round p99 ratio to
+ * C's in the same round.
+ */
+export async function interleaved(rows: readonly LoopRow[], rounds: number, note: string): Promise<void> {
   const got = new Map<string, Figures[]>();
   const ratios = new Map<string, number[]>();
   for (let r = 0; r < rounds; r++) {
@@ -62,7 +79,19 @@ export async function benchSimLoop(seconds = 10, rounds = 3): Promise<void> {
     const rs = ratios.get(label);
     line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${rs ? `  [p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x]` : ''}`);
   }
-  line('  (medians of', `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process, physics and policy included)`);
+  line('  (medians of', note);
+}
+
+export async function benchSimLoop(seconds = 10, rounds = 3): Promise<void> {
+  await interleaved(
+    [
+      cRow(seconds, 0.02),
+      { label: 'sim --realtime loop, timer sleep', run: () => simLoop('timer', seconds) },
+      { label: 'sim --realtime loop, block sleep', run: () => simLoop('block', seconds) },
+    ],
+    rounds,
+    `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process, physics and policy included)`,
+  );
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchSimLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3));

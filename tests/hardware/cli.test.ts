@@ -88,7 +88,7 @@ describe('axon hw / axon run', () => {
     const r = axon('run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', policy, '--port', 'emu://', '--duration', '2.5', '--json');
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.last);
-    expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', dry_run: false, ticks: 125, ended_by: 'duration', clock: 'timer' });
+    expect(s).toMatchObject({ command: 'run', robot: 'arm6-xm430', dry_run: false, ticks: 125, ended_by: 'duration', clock: 'block' }); // a servo bus: the blocking sleep by default
     expect(s.safety.state).toBe('running');
     expect(s.bus.reads).toBeGreaterThanOrEqual(125);
     expect(s.bus).toHaveProperty('crc_errors');

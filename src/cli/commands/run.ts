@@ -11,7 +11,7 @@ import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/Dynam
 import { loadModelFolder } from '../../model/manifest.ts';
 import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
-import { LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
 import type { LiveResult } from '../live.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
@@ -34,7 +34,7 @@ export function runCommand() {
     .option('--async', 'run the policy in a worker thread: the loop never waits for it', false)
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
     .option('--seed <n>', 'seed of the action noise and the world-model hook', seedInt, 1)
-    .addOption(new Option('--clock <kind>', "the loop's wall clock: timer (default: event-loop timers and a learned spin on the loop's thread) or worker (a timing thread sleeps with Atomics.wait and a learned spin, then wakes the loop; docs/timing.md)").choices(LIVE_CLOCK_KINDS).default('timer' as const))
+    .addOption(new Option('--clock <kind>', "the loop's wall clock: block (default: once the tick is sent and the bus cycle read back, the loop's thread sleeps in Atomics.wait then spins a learned margin, as a C loop does), timer (event-loop timers and a learned spin on the loop's thread) or worker (a timing thread sleeps with Atomics.wait and a learned spin, then wakes the loop); docs/timing.md").choices(LIVE_CLOCK_KINDS))
     .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match); read with axon dataset info / axon replay')
     .option('--task <text>', "with --dataset: the episode's task text (default: \"<policy> (<robot>)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
@@ -60,6 +60,7 @@ export function runCommand() {
         throw new UsageError('--baseline', worldModel ? `drives ${portName} twice` : 'needs --world-model', worldModel ? 'the emulated bus (--port emu://): a real robot is not run a second time by itself' : '--world-model DIR --wm-mode shield|monitor');
       const open = () => openConfiguredRobot(loaded, portName, baud, { dryRun: o.dryRun, period }).robot;
       const robot = open();
+      const clock = o.clock ?? defaultLiveClock(robot);
       // --dataset: opened (or checked for append) before the bus is touched; a mismatch is refused here.
       // The velocity command source is the run's (made in runLive): bound in onLoop, read on the ticks.
       const datasetCommand: { applied: ArrayLike<number> } = { applied: new Float64Array(3) };
@@ -83,7 +84,7 @@ export function runCommand() {
           policy: o.policy,
           durationS: o.duration,
           seed: o.seed,
-          clock: o.clock,
+          clock,
           ...(wm ? { worldModel: wm } : {}),
           ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
           ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
@@ -135,7 +136,7 @@ export function runCommand() {
         duration_s: round(r.loop.ticks * r.period, 6),
         ticks: r.loop.ticks,
         ended_by: r.endedBy,
-        clock: o.clock,
+        clock,
         loop: loopSummary(r.loop.stats),
         safety: safetySummary(r.safety),
         bus: {

@@ -107,6 +107,64 @@ describe('WallClock, blocking sleep', () => {
   });
 });
 
+/**
+ * Runs `clock` for `n` ticks with an asynchronous pipeline: each tick is handled (`done$`) after
+ * `handleS` of event-loop time, and starts I/O that settles after `ioS` (a bus cycle); `log`
+ * records the order in which ticks, done and settled I/O happened.
+ */
+function collectAsync(make: (settle: () => Promise<void> | undefined) => WallClock, n: number, handleS: number, ioS: number | undefined) {
+  const log: string[] = [];
+  let io: Promise<void> | undefined;
+  const clock = make(() => io);
+  const done$ = new Subject<void>();
+  const ticks: Tick[] = [];
+  return new Promise<{ ticks: Tick[]; log: string[]; clock: WallClock }>((resolve) => {
+    const sub = clock.ticks(done$).subscribe((t) => {
+      ticks.push(t);
+      log.push(`tick ${t.seq}`);
+      if (ticks.length >= n) {
+        queueMicrotask(() => sub.unsubscribe());
+        resolve({ ticks, log, clock });
+        return;
+      }
+      setTimeout(() => {
+        if (ioS !== undefined) {
+          const seq = t.seq;
+          io = new Promise((r) => setTimeout(() => (log.push(`io ${seq}`), r()), ioS * 1000));
+        }
+        log.push(`done ${t.seq}`);
+        done$.next();
+      }, handleS * 1000);
+    });
+  });
+}
+
+describe('WallClock, blocking sleep with an asynchronous tick', () => {
+  it('sleeps only after the tick was handled: a pipeline that waits on the event loop is not an overrun', async () => {
+    const { ticks, log, clock } = await collectAsync(() => new WallClock(0.02, { sleep: 'block' }), 10, 0.002, undefined);
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(10).keys()]);
+    // Sleeping before the 2 ms handling finished would make every tick an overrun (9 here); a loaded host may cost one or two.
+    expect(clock.overruns).toBeLessThanOrEqual(2);
+    for (let k = 1; k < 10; k++) expect(log.indexOf(`done ${k - 1}`)).toBeLessThan(log.indexOf(`tick ${k}`));
+  });
+
+  it("waits for the robot's I/O to settle before the sleep, so a reply is read when it comes", async () => {
+    const { ticks, log, clock } = await collectAsync((settle) => new WallClock(0.02, { sleep: 'block', settle }), 10, 0, 0.003);
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(10).keys()]);
+    expect(clock.overruns).toBeLessThanOrEqual(2);
+    // Each tick's bus cycle was read back before the next tick, on the event loop (not after a sleep).
+    for (let k = 1; k < 10; k++) expect(log.indexOf(`io ${k - 1}`)).toBeLessThan(log.indexOf(`tick ${k}`));
+  });
+
+  it('an I/O that never settles does not hold the ticks back', async () => {
+    const never = new Promise<void>(() => {});
+    const { ticks, clock } = await collectAsync(() => new WallClock(0.01, { sleep: 'block', settle: () => never }), 10, 0, undefined);
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(10).keys()]);
+    for (let k = 1; k < 10; k++) expect(ticks[k].time).toBeGreaterThan(ticks[k - 1].time);
+    expect(clock.overruns).toBeLessThanOrEqual(2); // a grid slot may pass under a loaded host; the clock goes on
+  });
+});
+
 describe('WorkerClock', () => {
   it('ticks on the grid from its timing thread, twice in a row, and closes', async () => {
     const clock = await WorkerClock.start(0.004);
