@@ -57,16 +57,27 @@ export const LIVE_CLOCK_KINDS: readonly LiveClockKind[] = ['timer', 'block', 'wo
  * (docs/timing.md, "Live runs"); 'timer' for one whose I/O never rests (a bridge client's link
  * streams state, served between ticks by the event loop).
  */
-export function defaultLiveClock(robot: Robot): LiveClockKind {
-  return robot.settle ? 'block' : 'timer';
+export function defaultLiveClock(...robots: Robot[]): 'block' | 'timer' {
+  return robots.every((r) => r.settle) ? 'block' : 'timer';
+}
+
+/**
+ * A WallClock for a live run of `robots` (one, or teleop's leader and follower): 'block' sleeps
+ * the loop's thread once the tick is handled and every robot's I/O in flight settled; 'timer'
+ * waits on event-loop timers.
+ */
+export function liveWallClock(period: number, kind: 'block' | 'timer', robots: readonly Robot[]): WallClock {
+  if (kind === 'timer') return new WallClock(period);
+  const io = robots.filter((r) => r.settle);
+  const settle = io.length === 1 ? () => io[0].settle!() : () => Promise.allSettled(io.map((r) => r.settle!()));
+  return new WallClock(period, { sleep: 'block', settle });
 }
 
 /** The clock of a live run of `robot` at `period`: a Clock as given, or a new one of the kind. */
 async function liveClock(given: Clock | LiveClockKind | undefined, period: number, robot: Robot): Promise<{ clock: Clock; owned?: WorkerClock }> {
   if (typeof given === 'object') return { clock: given };
   const c = given ?? defaultLiveClock(robot);
-  if (c === 'timer') return { clock: new WallClock(period) };
-  if (c === 'block') return { clock: new WallClock(period, { sleep: 'block', settle: robot.settle ? () => robot.settle!() : undefined }) };
+  if (c !== 'worker') return { clock: liveWallClock(period, c, [robot]) };
   const owned = await WorkerClock.start(period);
   return { clock: owned, owned };
 }

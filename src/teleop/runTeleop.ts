@@ -13,7 +13,8 @@
 import type { Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
 import { UsageError } from '../core/errors.ts';
-import { WallClock } from '../clock/WallClock.ts';
+import type { WallClock } from '../clock/WallClock.ts';
+import { defaultLiveClock, liveWallClock } from '../session/runLive.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import { validateManifest, type ModelManifest } from '../model/manifest.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
@@ -125,7 +126,8 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   const maxTicks = Math.round(o.durationS * o.hz);
   const leaderPath = new Float32Array(maxTicks * n);
   const followerPath = new Float32Array(maxTicks * n);
-  const clock = new WallClock(period);
+  // Both arms' bus cycles run off the tick: the loop's thread sleeps once both were read back.
+  const clock = liveWallClock(period, defaultLiveClock(leader, follower), [leader, follower]);
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let endedBy: TeleopResult['endedBy'] = 'duration';

@@ -1,39 +1,79 @@
 /**
  * The loop of `axon run` on the emulated arm (hardware/robots/arm6-xm430.json, `--port emu://`,
  * models/arm6-pose at 50 Hz): its period error and the process's CPU share (the in-process
- * emulator's work included) with each live clock (`--clock timer|block|worker`), against C's
- * clock_nanosleep at the same period, in interleaved rounds (docs/timing.md, "Live runs").
- * Run alone: `npx tsx tests/bench/liveLoop.ts [seconds] [rounds]`.
+ * emulator's work included) with each live clock (`--clock timer|block|worker`), and with the
+ * default clock (block) under `--record` and under `--view` with one page's socket connected,
+ * against C's clock_nanosleep at the same period, in interleaved rounds (docs/timing.md, "Live
+ * runs"). Run alone: `npx tsx tests/bench/liveLoop.ts [seconds] [rounds]`.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../hardware/robots/openRobot.ts';
 import { runLive } from '../../src/cli/live.ts';
+import { attachRecorder, prepareRecorderThread, type Recorder } from '../../src/record/index.ts';
+import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import type { LiveClockKind } from '../../src/session/index.ts';
 import { cRow, interleaved, type Figures } from './simLoop.ts';
 
 const CONFIG = 'hardware/robots/arm6-xm430.json';
 const POLICY = 'models/arm6-pose';
 
-async function liveLoop(clock: LiveClockKind, seconds: number): Promise<Figures> {
+async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record' | 'view'): Promise<Figures> {
   const loaded = loadAnyRobotConfig(CONFIG);
   const robot = openConfiguredRobot(loaded, 'emu://', loaded.config.baud, { period: 0.02 }).robot;
+  const dir = attach === 'record' ? mkdtempSync(join(tmpdir(), 'axon-bench-live-')) : undefined;
+  if (dir) {
+    prepareRecorderThread(); // as `axon run --record` does before the bus is opened
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  let recorder: Recorder | undefined;
+  let viewer: Promise<Viewer> | undefined;
+  let ws: WebSocket | undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const r = await runLive(robot, { policy: POLICY, durationS: seconds, clock, handleSignals: false });
-  const wall = (performance.now() - t0) / 1000;
-  const cpu = process.cpuUsage(cpu0);
-  const p = r.loop.stats.periodErrorUs();
-  return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall };
+  try {
+    const r = await runLive(robot, {
+      policy: POLICY,
+      durationS: seconds,
+      clock,
+      handleSignals: false,
+      onLoop: (loop, safety) => {
+        if (dir) recorder = attachRecorder(loop, { spec: robot.spec, period: 0.02 }, join(dir, 'run.mcap'));
+        if (attach === 'view')
+          viewer = attachViewer(loop, safety, robot, { port: 0 }).then(async (v) => {
+            ws = new WebSocket(v.url.replace('http://', 'ws://').replace('/?', '/ws?'));
+            await new Promise((res) => ws!.once('open', res));
+            return v;
+          });
+      },
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const p = r.loop.stats.periodErrorUs();
+    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall };
+  } finally {
+    await recorder?.close();
+    ws?.close();
+    await (await viewer)?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 export async function benchLiveLoop(seconds = 10, rounds = 3): Promise<void> {
+  const bare = 'run on the emulated arm, --clock block';
   await interleaved(
     [
       cRow(seconds, 0.02),
-      ...(['timer', 'block', 'worker'] as const).map((k) => ({ label: `run on the emulated arm, --clock ${k}`, run: () => liveLoop(k, seconds) })),
+      ...(['block', 'timer', 'worker'] as const).map((k) => ({ label: `run on the emulated arm, --clock ${k}`, run: () => liveLoop(k, seconds) })),
+      { label: '  --clock block --record', run: () => liveLoop('block', seconds, 'record') },
+      { label: '  --clock block --view, one page', run: () => liveLoop('block', seconds, 'view') },
     ],
     rounds,
-    `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process, the emulated bus included)`,
+    `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process, the emulated bus and the recorder's thread included)`,
+    bare,
   );
 }
 

@@ -21,6 +21,7 @@ import { attachRecorder, prepareRecorderThread } from '../../src/record/index.ts
 import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import { percentilesUs } from '../../src/loop/LoopStats.ts';
 import type { ControlLoop } from '../../src/loop/ControlLoop.ts';
+import { median } from './clock.ts';
 
 type Setup = 'baseline' | 'record' | 'viewer' | 'record+viewer';
 
@@ -134,8 +135,10 @@ export interface RealtimeAttachResult {
   readonly ticks: number;
   /** |lateness| over all ticks of the set-up (µs). */
   readonly periodErrorUs: { p50: number; p99: number; max: number };
-  /** p99 against the bare loop's in the same run. */
+  /** p99 against the bare loop's in the same run (all rounds' ticks pooled). */
   readonly p99VsBare: number;
+  /** The median over the rounds of this set-up's p99 against the bare loop's in the same round, and their range. */
+  readonly roundRatios: { readonly median: number; readonly min: number; readonly max: number };
   /**
    * CPU time of the loop's thread per second of run (ms/s; Linux: /proc/self/task/PID/stat, else
    * the thread's event-loop busy time): everything it ran, the loop's spin-waits included. Against
@@ -177,6 +180,12 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
   const setups: RtSetup[] = ['bare', 'record', 'view'];
   const errs = new Map<RtSetup, number[]>(setups.map((s) => [s, []]));
   const busy = new Map<RtSetup, { cpu: number; duration: number }>(setups.map((s) => [s, { cpu: 0, duration: 0 }]));
+  const roundP99 = new Map<RtSetup, number[]>(setups.map((s) => [s, []]));
+  const pct = (a: number[]) => {
+    const s = [...a].sort((x, y) => x - y);
+    const q = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0);
+    return { p50: q(0.5), p99: q(0.99), max: Math.round(s.at(-1) ?? 0) };
+  };
   try {
     // Warm-up (JIT, first allocations), discarded.
     await runEpisode(session, { seed: 1, randomize: false, durationS: 2, realtime: true, sleep, continueAfterTerminate: true });
@@ -185,6 +194,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
         let recorder: ReturnType<typeof attachRecorder> | undefined;
         let viewerP: Promise<Viewer> | undefined;
         const e = errs.get(setup)!;
+        const from = e.length;
         let first = true;
         if (setup === 'record') await prepared(); // as the CLI's --record check does
         const elu0 = performance.eventLoopUtilization();
@@ -200,6 +210,7 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
         });
         await recorder?.close();
         await (await viewerP)?.close();
+        roundP99.get(setup)!.push(pct(e.slice(from)).p99);
         const elu = performance.eventLoopUtilization(elu0);
         const cpu1 = mainThreadCpuS();
         const u = busy.get(setup)!;
@@ -210,22 +221,20 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
     await session.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  const pct = (a: number[]) => {
-    const s = [...a].sort((x, y) => x - y);
-    const q = (p: number) => Math.round(s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? 0);
-    return { p50: q(0.5), p99: q(0.99), max: Math.round(s.at(-1) ?? 0) };
-  };
   const bare = pct(errs.get('bare')!);
   const out = setups.map((setup) => {
     const p = pct(errs.get(setup)!);
     const u = busy.get(setup)!;
-    return { setup, ticks: errs.get(setup)!.length, periodErrorUs: p, p99VsBare: Math.round((p.p99 / Math.max(1, bare.p99)) * 100) / 100, cpuMsPerS: Math.round((u.cpu / Math.max(1, u.duration)) * 10000) / 10 };
+    const rs = roundP99.get(setup)!.map((x, i) => x / Math.max(1, roundP99.get('bare')![i]));
+    const r2 = (x: number) => Math.round(x * 100) / 100;
+    const roundRatios = { median: r2(median(rs)), min: r2(Math.min(...rs)), max: r2(Math.max(...rs)) };
+    return { setup, ticks: errs.get(setup)!.length, periodErrorUs: p, p99VsBare: r2(p.p99 / Math.max(1, bare.p99)), roundRatios, cpuMsPerS: Math.round((u.cpu / Math.max(1, u.duration)) * 10000) / 10 };
   });
   if (o.print ?? true) {
     console.log(`\nperiod error in real time, humanoid + shipped policy at 50 Hz, --sleep ${sleep}, ${rounds} x ${seconds} s per set-up, interleaved`);
     for (const x of out)
       console.log(
-        `${('humanoid realtime, ' + x.setup).padEnd(44)} p50 ${x.periodErrorUs.p50} µs, p99 ${x.periodErrorUs.p99} µs, max ${x.periodErrorUs.max} µs (${x.ticks} ticks) [p99 ${x.p99VsBare}x bare] | loop's thread CPU ${x.cpuMsPerS} ms/s`,
+        `${('humanoid realtime, ' + x.setup).padEnd(44)} p50 ${x.periodErrorUs.p50} µs, p99 ${x.periodErrorUs.p99} µs, max ${x.periodErrorUs.max} µs (${x.ticks} ticks) [p99 ${x.p99VsBare}x bare pooled; per round median ${x.roundRatios.median}x, rounds ${x.roundRatios.min}-${x.roundRatios.max}x] | loop's thread CPU ${x.cpuMsPerS} ms/s`,
       );
   }
   return out;

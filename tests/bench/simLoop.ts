@@ -55,11 +55,14 @@ export function cRow(seconds: number, period: number): LoopRow {
 /**
  * Runs `rows` (the first is the C reference) in `rounds` interleaved rounds, each round starting
  * one row further on, and prints each row's medians and the median of its per-round p99 ratio to
- * C's in the same round.
+ * C's in the same round; with `base` (a row's label), also the median per-round ratio to that row
+ * (what an attachment costs the bare loop).
  */
-export async function interleaved(rows: readonly LoopRow[], rounds: number, note: string): Promise<void> {
+export async function interleaved(rows: readonly LoopRow[], rounds: number, note: string, base?: string): Promise<void> {
   const got = new Map<string, Figures[]>();
   const ratios = new Map<string, number[]>();
+  const toBase = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   for (let r = 0; r < rounds; r++) {
     const round = new Map<string, Figures>();
     for (let i = 0; i < rows.length; i++) {
@@ -73,11 +76,17 @@ export async function interleaved(rows: readonly LoopRow[], rounds: number, note
       got.set(row.label, [...(got.get(row.label) ?? []), f]);
     }
     const c = round.get(rows[0].label);
-    if (c) for (const [label, f] of round) ratios.set(label, [...(ratios.get(label) ?? []), f.p99 / Math.max(1, c.p99)]);
+    const b = base !== undefined ? round.get(base) : undefined;
+    for (const [label, f] of round) {
+      if (c) push(ratios, label, f.p99 / Math.max(1, c.p99));
+      if (b && label !== base && label !== rows[0].label) push(toBase, label, f.p99 / Math.max(1, b.p99));
+    }
   }
   for (const [label, fs] of got) {
     const rs = ratios.get(label);
-    line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${rs ? `  [p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x]` : ''}`);
+    const bs = toBase.get(label);
+    const vs = [rs ? `p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x` : '', bs ? `${median(bs).toFixed(2)}x bare, rounds ${span(bs, 2)}x` : ''].filter(Boolean).join('; ');
+    line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${vs ? `  [${vs}]` : ''}`);
   }
   line('  (medians of', note);
 }
