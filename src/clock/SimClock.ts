@@ -9,9 +9,10 @@ export interface SimClockOptions {
   /** Real-time pacing: a fixed spin margin (s) instead of the learned one (AdaptiveSleeper); 0 = a plain timer. */
   readonly spinMargin?: number;
   /**
-   * Real-time pacing: how this thread waits for a deadline, as WallClock's `sleep`: 'timer' (a
-   * setTimeout, the event loop free between ticks) or 'block' (Atomics.wait then the spin, with one
-   * event-loop turn per tick for I/O, signals and timers). Default 'timer'.
+   * Real-time pacing: how this thread waits for a deadline: 'timer' (a setTimeout, the event loop
+   * free between ticks) or 'block' (Atomics.wait then the spin, with one event-loop turn per tick
+   * for I/O, signals and timers). A simulated tick is synchronous, so unlike WallClock's 'block'
+   * there is no I/O to wait for. Default 'timer'.
    */
   readonly sleep?: 'timer' | 'block';
   /** Real-time pacing with sleep 'block': blocks the thread for about `s` seconds (tests inject virtual time). Default Atomics.wait. */

@@ -3,6 +3,9 @@ import type { Clock, Tick } from './types.ts';
 import { steadyNow } from './sleep.ts';
 import { AdaptiveSleeper } from './AdaptiveSleeper.ts';
 
+/** How late an event-loop timer may fire here (s, docs/timing.md): the bound on waiting for a robot's I/O ends this much before the wake-up. */
+const TIMER_SLACK_S = 1.5e-3;
+
 export interface WallClockOptions {
   /**
    * How this thread waits for a deadline (both then spin a learned margin, AdaptiveSleeper):
@@ -21,8 +24,9 @@ export interface WallClockOptions {
   /**
    * With sleep 'block': the I/O a tick started off the tick (a servo robot's bus cycle,
    * Robot.settle), waited for on the event loop before the thread blocks, so that the reply is
-   * read (and stamped) when it comes, not a period later. Bounded by the next wake-up: a cycle
-   * still running then does not hold the tick back.
+   * read (and stamped) when it comes, not a period later. Bounded to shortly before the next
+   * wake-up: a cycle still running then does not hold the tick back. A settle that throws or
+   * rejects is not waited for.
    */
   readonly settle?: () => Promise<unknown> | undefined;
 }
@@ -66,13 +70,20 @@ export class WallClock implements Clock {
       let k = 0;
       let seq = 0;
       let busy = false;
-      // block: the tick was emitted and its sleep waits for done$.
-      let waiting = false;
       let closed = false;
+      // block: the tick was emitted and its sleep waits for done$.
+      let waitingDone = false;
+      // block: the next deadline (chosen once the tick was handled), the I/O promise being watched,
+      // whether it settled, and whether the sleep waits for it (until `bound`).
+      let next = 0;
+      let io: Promise<unknown> | undefined;
+      let ioSettled = true;
+      let waitingIo = false;
+      let bound: ReturnType<typeof setTimeout> | undefined;
       const doneSub = done$.subscribe(() => {
         busy = false;
-        if (waiting) {
-          waiting = false;
+        if (waitingDone) {
+          waitingDone = false;
           afterTick();
         }
       });
@@ -104,40 +115,59 @@ export class WallClock implements Clock {
         if (closed) return;
         sleeper.schedule(advance(), fire);
       };
-      // block: emit, then once the tick is handled and its I/O settled, one turn, then sleep.
+      // block: emit; once the tick is handled and its I/O settled, one event-loop turn, then sleep.
       const fireBlock = () => {
         if (closed) return;
         emit();
         if (closed) return;
-        if (busy) waiting = true;
+        if (busy) waitingDone = true;
         else afterTick();
       };
+      // A wake-up after the deadline (a late turn) still emits this tick, with its lateness.
       const sleepAndFire = () => {
         if (closed) return;
-        sleeper.sleepUntil(advance());
+        sleeper.sleepUntil(next);
         fireBlock();
       };
+      const proceed = () => {
+        if (!waitingIo) return;
+        waitingIo = false;
+        if (bound !== undefined) clearTimeout(bound);
+        bound = undefined;
+        setImmediate(sleepAndFire);
+      };
       const afterTick = () => {
-        const io = settle?.();
-        if (io === undefined) {
+        next = advance();
+        let p: Promise<unknown> | undefined;
+        try {
+          p = settle?.();
+        } catch {
+          p = undefined; // a robot that cannot say: do not wait
+        }
+        // One watch per promise: a cycle still running over several ticks is not watched again.
+        if (p !== undefined && p !== io) {
+          const watched = (io = p);
+          ioSettled = false;
+          const mark = () => {
+            if (io !== watched) return;
+            ioSettled = true;
+            proceed();
+          };
+          watched.then(mark, mark);
+        }
+        if (p === undefined || ioSettled) {
           setImmediate(sleepAndFire);
           return;
         }
-        let gone = false;
-        const go = () => {
-          if (gone) return;
-          gone = true;
-          clearTimeout(bound);
-          setImmediate(sleepAndFire);
-        };
-        const wakeAt = start + (k + 1) * this.period - sleeper.earlyBy;
-        const bound = setTimeout(go, Math.max(0, wakeAt - steadyNow()) * 1000);
-        io.then(go, go);
+        // Bounded: a cycle still running shortly before the wake-up (timers fire up to ~1 ms late) does not hold the tick back.
+        waitingIo = true;
+        bound = setTimeout(proceed, Math.max(0, next - sleeper.earlyBy - TIMER_SLACK_S - steadyNow()) * 1000);
       };
       if (block) fireBlock();
       else fire();
       return () => {
         closed = true;
+        if (bound !== undefined) clearTimeout(bound);
         sleeper.warm = undefined; // a timer still queued runs no warm-up
         doneSub.unsubscribe();
       };

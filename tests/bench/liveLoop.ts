@@ -32,8 +32,9 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
   let recorder: Recorder | undefined;
   let viewer: Promise<Viewer> | undefined;
   let ws: WebSocket | undefined;
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
+  // CPU and wall time from the first tick: session open, model load and connect are not the loop's.
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
   try {
     const r = await runLive(robot, {
       policy: POLICY,
@@ -41,6 +42,11 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
       clock,
       handleSignals: false,
       onLoop: (loop, safety) => {
+        const first = loop.records$.subscribe(() => {
+          cpu0 = process.cpuUsage();
+          t0 = performance.now();
+          queueMicrotask(() => first.unsubscribe());
+        });
         if (dir) recorder = attachRecorder(loop, { spec: robot.spec, period: 0.02 }, join(dir, 'run.mcap'));
         if (attach === 'view')
           viewer = attachViewer(loop, safety, robot, { port: 0 }).then(async (v) => {
@@ -64,16 +70,18 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
 
 export async function benchLiveLoop(seconds = 10, rounds = 3): Promise<void> {
   const bare = 'run on the emulated arm, --clock block';
+  const record = '  --clock block --record';
+  const view = '  --clock block --view, one page';
   await interleaved(
     [
       cRow(seconds, 0.02),
       ...(['block', 'timer', 'worker'] as const).map((k) => ({ label: `run on the emulated arm, --clock ${k}`, run: () => liveLoop(k, seconds) })),
-      { label: '  --clock block --record', run: () => liveLoop('block', seconds, 'record') },
-      { label: '  --clock block --view, one page', run: () => liveLoop('block', seconds, 'view') },
+      { label: record, run: () => liveLoop('block', seconds, 'record') },
+      { label: view, run: () => liveLoop('block', seconds, 'view') },
     ],
     rounds,
-    `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process, the emulated bus and the recorder's thread included)`,
-    bare,
+    `${rounds} interleaved rounds of ${seconds} s each; CPU: the whole process from the first tick, the emulated bus and the recorder's thread included)`,
+    { of: bare, rows: [record, view] },
   );
 }
 

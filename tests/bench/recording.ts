@@ -190,7 +190,8 @@ export async function benchRealtimeAttachments(o: { seconds?: number; rounds?: n
     // Warm-up (JIT, first allocations), discarded.
     await runEpisode(session, { seed: 1, randomize: false, durationS: 2, realtime: true, sleep, continueAfterTerminate: true });
     for (let round = 0; round < rounds; round++)
-      for (const setup of setups) {
+      for (let i = 0; i < setups.length; i++) {
+        const setup = setups[(i + round) % setups.length]; // each round starts one further on
         let recorder: ReturnType<typeof attachRecorder> | undefined;
         let viewerP: Promise<Viewer> | undefined;
         const e = errs.get(setup)!;

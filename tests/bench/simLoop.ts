@@ -55,10 +55,10 @@ export function cRow(seconds: number, period: number): LoopRow {
 /**
  * Runs `rows` (the first is the C reference) in `rounds` interleaved rounds, each round starting
  * one row further on, and prints each row's medians and the median of its per-round p99 ratio to
- * C's in the same round; with `base` (a row's label), also the median per-round ratio to that row
+ * C's in the same round; with `base`, also the median per-round ratio of its `rows` to its `of` row
  * (what an attachment costs the bare loop).
  */
-export async function interleaved(rows: readonly LoopRow[], rounds: number, note: string, base?: string): Promise<void> {
+export async function interleaved(rows: readonly LoopRow[], rounds: number, note: string, base?: { readonly of: string; readonly rows: readonly string[] }): Promise<void> {
   const got = new Map<string, Figures[]>();
   const ratios = new Map<string, number[]>();
   const toBase = new Map<string, number[]>();
@@ -76,10 +76,10 @@ export async function interleaved(rows: readonly LoopRow[], rounds: number, note
       got.set(row.label, [...(got.get(row.label) ?? []), f]);
     }
     const c = round.get(rows[0].label);
-    const b = base !== undefined ? round.get(base) : undefined;
+    const b = base !== undefined ? round.get(base.of) : undefined;
     for (const [label, f] of round) {
       if (c) push(ratios, label, f.p99 / Math.max(1, c.p99));
-      if (b && label !== base && label !== rows[0].label) push(toBase, label, f.p99 / Math.max(1, b.p99));
+      if (b && base!.rows.includes(label)) push(toBase, label, f.p99 / Math.max(1, b.p99));
     }
   }
   for (const [label, fs] of got) {

@@ -140,28 +140,35 @@ function collectAsync(make: (settle: () => Promise<void> | undefined) => WallClo
 }
 
 describe('WallClock, blocking sleep with an asynchronous tick', () => {
+  // Blocking the thread before the tick's work on the event loop finished made every tick an
+  // overrun (9 of 9 here); a loaded host may cost one.
   it('sleeps only after the tick was handled: a pipeline that waits on the event loop is not an overrun', async () => {
     const { ticks, log, clock } = await collectAsync(() => new WallClock(0.02, { sleep: 'block' }), 10, 0.002, undefined);
     expect(ticks.map((t) => t.seq)).toEqual([...Array(10).keys()]);
-    // Sleeping before the 2 ms handling finished would make every tick an overrun (9 here); a loaded host may cost one or two.
-    expect(clock.overruns).toBeLessThanOrEqual(2);
+    expect(clock.overruns).toBeLessThanOrEqual(1);
     for (let k = 1; k < 10; k++) expect(log.indexOf(`done ${k - 1}`)).toBeLessThan(log.indexOf(`tick ${k}`));
   });
 
   it("waits for the robot's I/O to settle before the sleep, so a reply is read when it comes", async () => {
-    const { ticks, log, clock } = await collectAsync((settle) => new WallClock(0.02, { sleep: 'block', settle }), 10, 0, 0.003);
-    expect(ticks.map((t) => t.seq)).toEqual([...Array(10).keys()]);
-    expect(clock.overruns).toBeLessThanOrEqual(2);
+    const { ticks, log, clock } = await collectAsync((settle) => new WallClock(0.05, { sleep: 'block', settle }), 8, 0, 0.003);
+    expect(ticks.map((t) => t.seq)).toEqual([...Array(8).keys()]);
+    expect(clock.overruns).toBeLessThanOrEqual(1);
     // Each tick's bus cycle was read back before the next tick, on the event loop (not after a sleep).
-    for (let k = 1; k < 10; k++) expect(log.indexOf(`io ${k - 1}`)).toBeLessThan(log.indexOf(`tick ${k}`));
+    for (let k = 1; k < 8; k++) expect(log.indexOf(`io ${k - 1}`)).toBeLessThan(log.indexOf(`tick ${k}`));
   });
 
-  it('an I/O that never settles does not hold the ticks back', async () => {
+  it('an I/O that never settles, or a settle that throws or rejects, does not hold the ticks back', async () => {
     const never = new Promise<void>(() => {});
-    const { ticks, clock } = await collectAsync(() => new WallClock(0.01, { sleep: 'block', settle: () => never }), 10, 0, undefined);
-    expect(ticks.map((t) => t.seq)).toEqual([...Array(10).keys()]);
-    for (let k = 1; k < 10; k++) expect(ticks[k].time).toBeGreaterThan(ticks[k - 1].time);
-    expect(clock.overruns).toBeLessThanOrEqual(2); // a grid slot may pass under a loaded host; the clock goes on
+    const throwing = () => {
+      throw new Error('no bus');
+    };
+    for (const settle of [() => never, throwing, () => Promise.reject(new Error('cycle failed'))]) {
+      const { ticks, clock } = await collectAsync(() => new WallClock(0.02, { sleep: 'block', settle }), 8, 0, undefined);
+      expect(ticks.map((t) => t.seq)).toEqual([...Array(8).keys()]);
+      // The wait ends before the wake-up, so no grid slot is lost to it (a wait bounded at the
+      // wake-up itself lost one whenever its timer fired late).
+      expect(clock.overruns).toBeLessThanOrEqual(1);
+    }
   });
 });
 

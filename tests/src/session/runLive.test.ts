@@ -9,6 +9,7 @@ import { createSimRobot } from '../../../sim/index.ts';
 import type { JointCommand, Observation, Robot, RobotHealth } from '../../../src/core/robot.ts';
 import { VirtualClock, VirtualTime } from '../../../src/clock/VirtualTime.ts';
 import { runLive, type LiveResult } from '../../../src/cli/live.ts';
+import { defaultLiveClock } from '../../../src/session/index.ts';
 import type { SafetyEvent } from '../../../src/safety/types.ts';
 
 const PERIOD = 0.02; // models/cartpole-balance: 50 Hz
@@ -122,5 +123,42 @@ describe('runLive on virtual time', () => {
     const robot = new SelfTimedRobot();
     await expect(run(robot, 0.2, () => {}, 0.01)).rejects.toMatchObject({ code: 'LIVE_CLOCK', message: expect.stringMatching(/period of 0\.01 s.*expected the session's period, 0\.02 s/) });
     expect(robot.closed).toBe(true);
+  });
+});
+
+/** The cartpole behind an asynchronous bus: command() starts a 2 ms read-back that settle() waits for. */
+class BusRobot extends SelfTimedRobot {
+  readonly log: string[] = [];
+  private cycle: Promise<void> = Promise.resolve();
+  private n = 0;
+  override observe(): Observation {
+    this.log.push(`observe ${this.n}`);
+    return super.observe();
+  }
+  override command(cmd: JointCommand): void {
+    super.command(cmd);
+    const k = this.n++;
+    this.cycle = new Promise((r) => setTimeout(() => (this.log.push(`read ${k}`), r()), 2));
+  }
+  settle(): Promise<void> {
+    return this.cycle;
+  }
+}
+
+describe('runLive on the wall clock', () => {
+  it('picks the blocking clock for a robot whose I/O settles, the timer for one whose I/O never rests', () => {
+    const bus = new BusRobot();
+    const link = new SelfTimedRobot(); // no settle(): a bridge client's link streams state
+    expect(defaultLiveClock(bus)).toBe('block');
+    expect(defaultLiveClock(link)).toBe('timer');
+    expect(defaultLiveClock(bus, new BusRobot())).toBe('block'); // teleop: both arms on a bus
+    expect(defaultLiveClock(bus, link)).toBe('timer');
+  });
+
+  it("by default on a servo bus, each tick's bus cycle is read back before the next tick observes", async () => {
+    const robot = new BusRobot();
+    const r = await runLive(robot, { policy: 'models/cartpole-balance', durationS: 0.3, handleSignals: false });
+    expect(r.loop.ticks).toBe(15);
+    for (let k = 1; k < 15; k++) expect(robot.log.indexOf(`read ${k - 1}`)).toBeLessThan(robot.log.indexOf(`observe ${k}`));
   });
 });
