@@ -59,7 +59,7 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const p = r.loop.stats.periodErrorUs();
-    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall };
+    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall, overruns: r.loop.stats.overruns };
   } finally {
     await recorder?.close();
     ws?.close();

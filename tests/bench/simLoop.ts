@@ -18,6 +18,8 @@ export interface Figures {
   p99: number;
   /** Share of one core (0..1), the whole process. */
   cpu: number;
+  /** Grid slots the loop lost (a tick still running at the next deadline): not in the period error. */
+  overruns?: number;
 }
 
 async function simLoop(sleep: 'timer' | 'block', seconds: number): Promise<Figures> {
@@ -29,7 +31,7 @@ async function simLoop(sleep: 'timer' | 'block', seconds: number): Promise<Figur
     const wall = (performance.now() - t0) / 1000;
     const cpu = process.cpuUsage(cpu0);
     const p = r.loop.stats.periodErrorUs();
-    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall };
+    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall, overruns: r.loop.stats.overruns };
   } finally {
     await session.close();
   }
@@ -86,7 +88,8 @@ export async function interleaved(rows: readonly LoopRow[], rounds: number, note
     const rs = ratios.get(label);
     const bs = toBase.get(label);
     const vs = [rs ? `p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x` : '', bs ? `${median(bs).toFixed(2)}x bare, rounds ${span(bs, 2)}x` : ''].filter(Boolean).join('; ');
-    line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${vs ? `  [${vs}]` : ''}`);
+    const ov = fs.every((f) => f.overruns !== undefined) ? `, overruns ${span(fs.map((f) => f.overruns!))}` : '';
+    line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${ov}${vs ? `  [${vs}]` : ''}`);
   }
   line('  (medians of', note);
 }
