@@ -64,7 +64,7 @@ async function runEpisode(
   // The same draws in either engine (sim/robots randomize takes any RandomizableRobot).
   const randomization = e.randomize ? randomize(robot, rng) : {};
   const durationS = e.durationS ?? task.episodeS;
-  const simClock = new SimClock(period, (dt) => robot.step(dt), { realtime: e.realtime ?? false, ...(e.sleep ? { sleep: e.sleep } : {}) });
+  const simClock = new SimClock(period, (dt) => robot.step(dt), { realtime: e.realtime ?? false, sleep: e.sleep ?? 'block' });
   const clock = e.pausable ? new PausableClock(simClock, { realtime: e.realtime ?? false }) : simClock;
   const fault = o.fault;
   const weak = fault?.kind === 'motor' ? new WeakMotors(robot, fault.factor) : undefined;

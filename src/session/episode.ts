@@ -18,7 +18,11 @@ export interface EpisodeOptions {
   /** Episode length (s); default: the task's. */
   readonly durationS?: number;
   readonly realtime?: boolean;
-  /** Real time: how the loop's thread waits for each deadline (SimClock `sleep`): 'timer' (default) or 'block'. */
+  /**
+   * Real time: how the loop's thread waits for each deadline (SimClock `sleep`): 'block' (default,
+   * as `axon sim`: Atomics.wait then the learned spin, one event-loop turn per tick) or 'timer' (a
+   * setTimeout, the event loop free between ticks; docs/timing.md has both measured).
+   */
   readonly sleep?: 'timer' | 'block';
   /** Keep running after the task terminates (sim shows what happens next). */
   readonly continueAfterTerminate?: boolean;
