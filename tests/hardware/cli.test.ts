@@ -112,7 +112,7 @@ describe('axon hw / axon run', () => {
       emu.stdout!.on('data', (d) => (out += d));
       const addr = await waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
       const link = join(mkdtempSync(join(tmpdir(), 'axon-pty-')), 'ttyDXL');
-      const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr}`], { stdio: 'ignore' });
+      const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr},nodelay`], { stdio: 'ignore' });
       procs.push(socat);
       await waitFor(() => (existsSync(link) ? true : undefined), 10_000);
       const r = axon('hw', 'scan', '--port', link, '--baud', '1000000', '--json');

@@ -97,7 +97,7 @@ describe('axon hw for Feetech STS buses', () => {
     try {
       const addr = await emulate(procs, '--config', 'hardware/robots/so101-follower.json');
       const link = join(mkdtempSync(join(tmpdir(), 'axon-pty-')), 'ttySTS');
-      const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr}`], { stdio: 'ignore' });
+      const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr},nodelay`], { stdio: 'ignore' });
       procs.push(socat);
       await waitFor(() => (existsSync(link) ? true : undefined), 10_000);
       const r = axon('hw', 'scan', '--protocol', 'feetech', '--port', link, '--ids', '0-10', '--timeout-ms', '100', '--json');

@@ -148,7 +148,7 @@ function emulateCommand() {
       const addr = server.address();
       const where = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : o.listen;
       console.log(`axon hw emulate: ${servos.length} servos (ids ${servos.map((s) => s.id).join(',')}) on tcp://${where}; Ctrl-C to stop`);
-      console.log(`  reach it: axon hw scan --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttyDXL,raw,echo=0 tcp:${where}`);
+      console.log(`  reach it: axon hw scan --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttyDXL,raw,echo=0 tcp:${where},nodelay`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           process.off('SIGINT', stop);

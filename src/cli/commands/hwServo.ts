@@ -181,7 +181,7 @@ export async function emulateFeetech(o: FeetechEmulateOptions): Promise<void> {
   const where = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : o.listen;
   const rate = o.servoBaud ?? o.baud;
   console.log(`axon hw emulate: ${servos.length} Feetech STS3215 servos (ids ${servos.map((s) => s.id).join(',')}, set to ${rate} bit/s) on a ${o.baud} bit/s bus at tcp://${where}; Ctrl-C to stop`);
-  console.log(`  reach it: axon hw scan --protocol feetech --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttySTS,raw,echo=0 tcp:${where}`);
+  console.log(`  reach it: axon hw scan --protocol feetech --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttySTS,raw,echo=0 tcp:${where},nodelay`);
   await new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
