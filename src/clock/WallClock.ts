@@ -74,11 +74,10 @@ export class WallClock implements Clock {
       // block: the tick was emitted and its sleep waits for done$.
       let waitingDone = false;
       // block: the next deadline (chosen once the tick was handled), the I/O promise being watched,
-      // whether it settled, and whether the sleep waits for it (until `bound`).
+      // whether it settled, and the bound on the sleep's wait for it (set while it waits).
       let next = 0;
       let io: Promise<unknown> | undefined;
       let ioSettled = true;
-      let waitingIo = false;
       let bound: ReturnType<typeof setTimeout> | undefined;
       const doneSub = done$.subscribe(() => {
         busy = false;
@@ -130,9 +129,8 @@ export class WallClock implements Clock {
         fireBlock();
       };
       const proceed = () => {
-        if (!waitingIo) return;
-        waitingIo = false;
-        if (bound !== undefined) clearTimeout(bound);
+        if (bound === undefined) return; // not waiting
+        clearTimeout(bound);
         bound = undefined;
         setImmediate(sleepAndFire);
       };
@@ -160,7 +158,6 @@ export class WallClock implements Clock {
           return;
         }
         // Bounded: a cycle still running shortly before the wake-up (timers fire up to ~1 ms late) does not hold the tick back.
-        waitingIo = true;
         bound = setTimeout(proceed, Math.max(0, next - sleeper.earlyBy - TIMER_SLACK_S - steadyNow()) * 1000);
       };
       if (block) fireBlock();

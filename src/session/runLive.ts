@@ -64,11 +64,12 @@ export function defaultLiveClock(...robots: Robot[]): 'block' | 'timer' {
 /**
  * A WallClock for a live run of `robots` (one, or teleop's leader and follower): 'block' sleeps
  * the loop's thread once the tick is handled and every robot's I/O in flight settled; 'timer'
- * waits on event-loop timers.
+ * waits on event-loop timers. Default: defaultLiveClock(robots).
  */
-export function liveWallClock(period: number, kind: 'block' | 'timer', robots: readonly Robot[]): WallClock {
+export function liveWallClock(period: number, robots: readonly Robot[], kind: 'block' | 'timer' = defaultLiveClock(...robots)): WallClock {
   if (kind === 'timer') return new WallClock(period);
   const io = robots.filter((r) => r.settle);
+  if (io.length === 0) return new WallClock(period, { sleep: 'block' });
   const settle = io.length === 1 ? () => io[0].settle!() : () => Promise.allSettled(io.map((r) => r.settle!()));
   return new WallClock(period, { sleep: 'block', settle });
 }
@@ -76,8 +77,7 @@ export function liveWallClock(period: number, kind: 'block' | 'timer', robots: r
 /** The clock of a live run of `robot` at `period`: a Clock as given, or a new one of the kind. */
 async function liveClock(given: Clock | LiveClockKind | undefined, period: number, robot: Robot): Promise<{ clock: Clock; owned?: WorkerClock }> {
   if (typeof given === 'object') return { clock: given };
-  const c = given ?? defaultLiveClock(robot);
-  if (c !== 'worker') return { clock: liveWallClock(period, c, [robot]) };
+  if (given !== 'worker') return { clock: liveWallClock(period, [robot], given) };
   const owned = await WorkerClock.start(period);
   return { clock: owned, owned };
 }

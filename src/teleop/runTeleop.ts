@@ -14,7 +14,7 @@ import type { Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
 import { UsageError } from '../core/errors.ts';
 import type { WallClock } from '../clock/WallClock.ts';
-import { defaultLiveClock, liveWallClock } from '../session/runLive.ts';
+import { liveWallClock } from '../session/runLive.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import { validateManifest, type ModelManifest } from '../model/manifest.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
@@ -127,7 +127,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   const leaderPath = new Float32Array(maxTicks * n);
   const followerPath = new Float32Array(maxTicks * n);
   // Both arms' bus cycles run off the tick: the loop's thread sleeps once both were read back.
-  const clock = liveWallClock(period, defaultLiveClock(leader, follower), [leader, follower]);
+  const clock = liveWallClock(period, [leader, follower]);
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let endedBy: TeleopResult['endedBy'] = 'duration';
