@@ -136,21 +136,19 @@ async function workerClock(): Promise<PacingResult[]> {
   }
 }
 
-/** One pacing row: its label and how to run it once (a C reference that cannot run gives its reason). */
-interface Row {
-  readonly label: string;
-  readonly run: () => Promise<PacingResult[] | string>;
-}
+/** A PacingResult as a row's figures, labelled as the 500 Hz bench prints it. */
+const fig = (r: PacingResult) => ({ label: `500 Hz pacing, ${r.label}`, p50: r.p.p50, p99: r.p.p99, cpu: r.cpu });
+const one = (r: PacingResult) => [fig(r)];
 
-const ROWS: Row[] = [
-  { label: 'C clock_nanosleep(TIMER_ABSTIME)', run: async () => { const c = cReference(); return typeof c === 'string' ? c : [c]; } },
-  { label: 'spin the whole period', run: async () => [await wallClock('spin the whole period', { spinMargin: 0.01 })] },
-  { label: 'plain setTimeout', run: async () => [await timerOnly()] },
-  { label: 'before: timer + 1.1 ms spin', run: async () => [await wallClock('before: timer + 1.1 ms spin', { spinMargin: 0.0011 })] },
-  { label: 'Atomics.wait to the deadline (no spin)', run: async () => [atomicsOnly()] },
-  { label: 'axon WallClock timer + learned spin', run: async () => [await wallClock('axon WallClock timer + learned spin', { sleep: 'timer' })] },
-  { label: 'axon WallClock block + learned spin', run: async () => [await wallClock('axon WallClock block + learned spin', { sleep: 'block' })] },
-  { label: 'axon WorkerClock', run: workerClock },
+const ROWS: LoopRow[] = [
+  { label: '500 Hz pacing, C clock_nanosleep(TIMER_ABSTIME)', run: async () => { const c = cReference(); return typeof c === 'string' ? c : one(c); } },
+  { label: 'spin the whole period', run: async () => one(await wallClock('spin the whole period', { spinMargin: 0.01 })) },
+  { label: 'plain setTimeout', run: async () => one(await timerOnly()) },
+  { label: 'before: timer + 1.1 ms spin', run: async () => one(await wallClock('before: timer + 1.1 ms spin', { spinMargin: 0.0011 })) },
+  { label: 'Atomics.wait to the deadline (no spin)', run: async () => one(atomicsOnly()) },
+  { label: 'axon WallClock timer + learned spin', run: async () => one(await wallClock('axon WallClock timer + learned spin', { sleep: 'timer' })) },
+  { label: 'axon WallClock block + learned spin', run: async () => one(await wallClock('axon WallClock block + learned spin', { sleep: 'block' })) },
+  { label: 'axon WorkerClock', run: async () => (await workerClock()).map(fig) },
 ];
 
 /** Median of `xs` (the lower middle for an even count). */
@@ -164,43 +162,82 @@ export const span = (xs: number[], digits = 0) => `${Math.min(...xs).toFixed(dig
 /**
  * Prints every pacing figure and the ratios against C. One 3 s run per row says little on a shared
  * VM (the same clock's p99 moved 0.08x-3.3x C between two runs, docs/timing.md), so the rows run
- * `rounds` times, interleaved (each round starts one row further on, so no row always follows the
- * same neighbour), and each row prints its median p50 / p99 / CPU over the rounds, the p99's range,
- * and the median of its per-round p99 ratio to C's in the same round. Returns the medians.
+ * `rounds` times, interleaved (`interleaved`): each row prints its median p50 / p99 / CPU over the
+ * rounds, the p99's range, and the median of its per-round p99 ratio to C's in the same round.
  */
-export async function benchClocks(rounds = 3): Promise<PacingResult[]> {
-  const byLabel = new Map<string, PacingResult[]>();
-  const cByRound: (number | undefined)[] = [];
+export async function benchClocks(rounds = 3): Promise<void> {
+  await interleaved(ROWS, rounds, `${rounds} interleaved rounds of ${N} ticks each)`);
+}
+
+export interface Figures {
+  p50: number;
+  p99: number;
+  /** Share of one core (0..1), the whole process. */
+  cpu: number;
+  /** Grid slots the loop lost (a tick still running at the next deadline): not in the period error. */
+  overruns?: number;
+}
+
+/**
+ * One row of an interleaved bench: its label and one run of it (a string: why it cannot run here;
+ * several labelled figures: one run that measures several things, as the WorkerClock's two threads).
+ */
+export interface LoopRow {
+  readonly label: string;
+  readonly run: () => Promise<Figures | string | readonly (Figures & { readonly label: string })[]>;
+}
+
+/** C's clock_nanosleep at `period` for `seconds`: the reference row of a loop bench. */
+export function cRow(seconds: number, period: number): LoopRow {
+  return {
+    label: `C clock_nanosleep, ${Math.round(1 / period)} Hz`,
+    run: async () => {
+      const c = cReference(Math.round(seconds / period), period);
+      return typeof c === 'string' ? c : { p50: c.p.p50, p99: c.p.p99, cpu: c.cpu };
+    },
+  };
+}
+
+/**
+ * Runs `rows` (the first is the C reference) in `rounds` interleaved rounds, each round starting
+ * one row further on, and prints each row's medians and the median of its per-round p99 ratio to
+ * C's in the same round; with `base`, also the median per-round ratio of its `rows` to its `of` row
+ * (what an attachment costs the bare loop).
+ */
+export async function interleaved(rows: readonly LoopRow[], rounds: number, note: string, base?: { readonly of: string; readonly rows: readonly string[] }): Promise<void> {
+  const got = new Map<string, Figures[]>();
   const ratios = new Map<string, number[]>();
+  const toBase = new Map<string, number[]>();
+  const push = (m: Map<string, number[]>, k: string, v: number) => m.set(k, [...(m.get(k) ?? []), v]);
   for (let r = 0; r < rounds; r++) {
-    const got: PacingResult[] = [];
-    for (let i = 0; i < ROWS.length; i++) {
-      const row = ROWS[(i + r) % ROWS.length];
-      const res = await row.run();
-      if (typeof res === 'string') {
-        if (r === 0) line('500 Hz pacing, C reference', res);
+    const round = new Map<string, Figures>();
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[(i + r) % rows.length];
+      const f = await row.run();
+      if (typeof f === 'string') {
+        if (r === 0) line(row.label, f);
         continue;
       }
-      got.push(...res);
+      for (const [label, x] of Array.isArray(f) ? f.map((g) => [g.label, g] as const) : [[row.label, f as Figures] as const]) {
+        round.set(label, x);
+        got.set(label, [...(got.get(label) ?? []), x]);
+      }
     }
-    const c = got.find((x) => x.label.startsWith('C '));
-    cByRound.push(c?.p.p99);
-    for (const x of got) {
-      byLabel.set(x.label, [...(byLabel.get(x.label) ?? []), x]);
-      if (c) ratios.set(x.label, [...(ratios.get(x.label) ?? []), x.p.p99 / Math.max(1, c.p.p99)]);
+    const c = round.get(rows[0].label);
+    const b = base !== undefined ? round.get(base.of) : undefined;
+    for (const [label, f] of round) {
+      if (c) push(ratios, label, f.p99 / Math.max(1, c.p99));
+      if (b && base!.rows.includes(label)) push(toBase, label, f.p99 / Math.max(1, b.p99));
     }
   }
-  const out: PacingResult[] = [];
-  for (const [label, xs] of byLabel) {
-    const p99s = xs.map((x) => x.p.p99);
-    const m: PacingResult = { label, p: { p50: median(xs.map((x) => x.p.p50)), p99: median(p99s), max: median(xs.map((x) => x.p.max)) }, cpu: median(xs.map((x) => x.cpu)) };
-    out.push(m);
+  for (const [label, fs] of got) {
     const rs = ratios.get(label);
-    const vsC = rs ? `  [p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x]` : '';
-    line(`500 Hz pacing, ${label}`, `period error p50 ${m.p.p50} µs, p99 ${m.p.p99} µs (rounds ${span(p99s)}), CPU ${(m.cpu * 100).toFixed(1)}% of a core${vsC}`);
+    const bs = toBase.get(label);
+    const vs = [rs ? `p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x` : '', bs ? `${median(bs).toFixed(2)}x bare, rounds ${span(bs, 2)}x` : ''].filter(Boolean).join('; ');
+    const ov = fs.every((f) => f.overruns !== undefined) ? `, overruns ${span(fs.map((f) => f.overruns!))}` : '';
+    line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${ov}${vs ? `  [${vs}]` : ''}`);
   }
-  line('  (medians of', `${rounds} interleaved rounds of ${N} ticks each)`);
-  return out;
+  line('  (medians of', note);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchClocks(Number(process.argv[2] ?? 3));

@@ -16,7 +16,7 @@ import { runLive } from '../../src/cli/live.ts';
 import { attachRecorder, prepareRecorderThread, type Recorder } from '../../src/record/index.ts';
 import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import type { LiveClockKind } from '../../src/session/index.ts';
-import { cRow, interleaved, type Figures } from './simLoop.ts';
+import { cRow, interleaved, type Figures } from './clock.ts';
 
 const CONFIG = 'hardware/robots/arm6-xm430.json';
 const POLICY = 'models/arm6-pose';
