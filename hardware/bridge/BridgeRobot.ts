@@ -4,9 +4,10 @@
  * simulated robot; `runLive(robot, ...)` drives it on a wall clock.
  *
  * Staleness, the way the safety supervisor sees it: `observe()` returns the newest state frame
- * with `seq` = the frame's seq and `time` = when that frame was received (s, stamped when read,
- * not when observe() is called), on the run's clock once runLive gave it one (`useClock`), else
- * on this robot's steady clock (`now`). While frames flow, seq advances every tick; when the link
+ * with `seq` = the frame's seq and `time` = when that frame arrived (s, not when observe() is
+ * called; a frame read late, while the loop's thread slept or ticked, is stamped from the server's
+ * own stamp on it: ArrivalEstimate), on the run's clock once runLive gave it one (`useClock`),
+ * else on this robot's steady clock (`now`). While frames flow, seq advances every tick; when the link
  * drops, seq and time stop while the loop clock goes on, so the supervisor's stale-observation
  * deadline holds and then safe-stops the loop (SafetyConfig staleAfterS, staleTicksToSafeStop).
  * The frame's own age is in `extras.bridge_age` (s since it was received). Meanwhile the robot
@@ -23,6 +24,9 @@
  *
  * Reconnects with exponential backoff (0.1 s doubling to 2 s, ±20 % jitter) until close().
  *
+ * Its state streams in between ticks (`streamsState`): a loop that blocks its thread between ticks
+ * takes an event-loop turn just before each tick, so observe() returns the newest frame.
+ *
  * Real-time rules: observe() copies preallocated arrays; command() encodes into a new small
  * Buffer (the socket keeps it until written) and never throws or blocks.
  */
@@ -31,6 +35,7 @@ import { WebSocket } from 'ws';
 import { createObservation, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../src/clock/Timers.ts';
+import { ArrivalEstimate } from './ArrivalEstimate.ts';
 import { BridgeError } from './BridgeError.ts';
 import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, type FrameHeader, type StateLayout } from './frames.ts';
 import { parseServerMessage, type ErrorMessage, type HelloMessage, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
@@ -91,6 +96,8 @@ export class BridgeRobot implements Robot {
   readonly events$ = new Subject<BridgeClientEvent>();
   /** Every state frame, decoded (the robot's internal buffer: valid until the next frame; do not keep). */
   readonly frames$ = new Subject<Observation>();
+  /** State frames stream in on the event loop between ticks (Robot.streamsState). */
+  readonly streamsState = true;
   /** Counters since connect. */
   readonly counts = { framesReceived: 0, framesRejected: 0, commandsSent: 0, commandsDropped: 0, reconnects: 0 };
 
@@ -106,8 +113,9 @@ export class BridgeRobot implements Robot {
   private readonly _h: FrameHeader = { type: 0, seq: 0, time: 0, ack: 0, count: 0, flags: 0 };
   private _latestSeq = 0;
   private _latestTime = 0;
-  /** Receive time of the newest frame (s, on `_now`). */
+  /** Arrival of the newest frame (s, on `_now`). */
   private _rxAt = Number.NaN;
+  private readonly _arrival: ArrivalEstimate;
   private _lastHeard = 0;
   private readonly _now: () => number;
   private readonly _timers: Timers;
@@ -155,6 +163,7 @@ export class BridgeRobot implements Robot {
     this._scratch = mk();
     this._backoff = this._reconnectInitial();
     this._staleAfterS = options.staleAfterS ?? Math.max(0.05, 5 / link.hello.rates.stateHz);
+    this._arrival = new ArrivalEstimate(this._staleAfterS / 2);
     this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: this._faults() });
     this._adopt(link);
     this._armTimer();
@@ -227,7 +236,7 @@ export class BridgeRobot implements Robot {
     }
     const age = this._now() - this._rxAt;
     o.seq = this._latestSeq;
-    // Stamped when read off the socket: the receive time, moved onto the run's clock by the age.
+    // Stamped at its arrival: moved onto the run's clock by its age.
     o.time = this._runNow === undefined ? this._rxAt : this._runNow() - age;
     this._age[0] = age;
     return o;
@@ -324,6 +333,7 @@ export class BridgeRobot implements Robot {
     this._serverState = link.hello.robotState;
     this._serverReason = link.hello.stateCause ? `${link.hello.stateCause}: ${link.hello.stateReason}` : '';
     this._lastHeard = this._now();
+    this._arrival.reset(); // a new link: the server may have restarted on another clock origin
     ws.removeAllListeners('message');
     ws.removeAllListeners('close');
     ws.removeAllListeners('error');
@@ -351,7 +361,7 @@ export class BridgeRobot implements Robot {
       this._scratch = t;
       this._latestSeq = this._h.seq;
       this._latestTime = this._h.time;
-      this._rxAt = this._lastHeard;
+      this._rxAt = this._arrival.stamp(this._h.time, this._lastHeard);
       this.counts.framesReceived++;
       if (this.health$.value.stale) this._emitHealth();
       this.frames$.next(this._latest);

@@ -92,14 +92,23 @@ export class AdaptiveSleeper {
 
   /** Blocks until `deadline` (steady s): sleep to deadline − margin, then spin. Returns the lateness at return (s, >= 0). */
   sleepUntil(deadline: number): number {
-    const wakeAt = deadline - this.earlyBy;
+    return this.spin(this.wake(deadline), deadline);
+  }
+
+  /**
+   * The sleep of sleepUntil without its spin: blocks to `lead` s before the spin would start
+   * (deadline − earlyBy − lead), learns that wake-up's lateness, and returns the time (steady s).
+   * The caller uses the lead (an event-loop turn) and then spins (`spin`).
+   */
+  wake(deadline: number, lead = 0): number {
+    const wakeAt = deadline - this.earlyBy - lead;
     let t = this.now();
     if (wakeAt > t) {
       this.block(wakeAt - t);
       t = this.now();
       this.observe(t - wakeAt);
     }
-    return this.spin(t, deadline);
+    return t;
   }
 
   /**

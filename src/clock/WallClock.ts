@@ -29,7 +29,17 @@ export interface WallClockOptions {
    * rejects is not waited for.
    */
   readonly settle?: () => Promise<unknown> | undefined;
+  /**
+   * With sleep 'block': one more event-loop turn just before each tick, between the wake-up and
+   * the spin, for a robot whose state streams in between ticks (Robot.streamsState, a bridge
+   * client): what arrived while the thread slept is read before the tick observes it. The wake-up
+   * is moved earlier by the turn's recent cost (a decaying maximum, at most cpuBudget·period).
+   */
+  readonly drain?: boolean;
 }
+
+/** The first guess of a drain turn's cost (s), before one was measured. */
+const DRAIN_GUESS_S = 100e-6;
 
 /**
  * Real time at a fixed period on a steady clock: sleep, then spin the last stretch, the spin
@@ -65,6 +75,7 @@ export class WallClock implements Clock {
     return new Observable<Tick>((sub) => {
       const block = this.options.sleep === 'block';
       const settle = this.options.settle;
+      const drain = this.options.drain === true;
       const sleeper = (this.sleeper = this.newSleeper());
       const start = steadyNow();
       let k = 0;
@@ -79,6 +90,9 @@ export class WallClock implements Clock {
       let io: Promise<unknown> | undefined;
       let ioSettled = true;
       let bound: ReturnType<typeof setTimeout> | undefined;
+      // block with drain: when the drain turn was asked for, and its recent cost (s).
+      let drainFrom = 0;
+      let drainCost = DRAIN_GUESS_S;
       const doneSub = done$.subscribe(() => {
         busy = false;
         if (waitingDone) {
@@ -125,7 +139,21 @@ export class WallClock implements Clock {
       // A wake-up after the deadline (a late turn) still emits this tick, with its lateness.
       const sleepAndFire = () => {
         if (closed) return;
-        sleeper.sleepUntil(next);
+        if (!drain) {
+          sleeper.sleepUntil(next);
+          fireBlock();
+          return;
+        }
+        drainFrom = sleeper.wake(next, drainLead());
+        setImmediate(drained);
+      };
+      const drainLead = () => (drain ? Math.min(drainCost, sleeper.cap) : 0);
+      // The drain turn ran (the event loop polled its sockets first): spin to the deadline and tick.
+      const drained = () => {
+        if (closed) return;
+        const t = steadyNow();
+        drainCost = Math.max(t - drainFrom, drainCost * 0.995);
+        sleeper.spin(t, next);
         fireBlock();
       };
       const proceed = () => {
@@ -158,7 +186,7 @@ export class WallClock implements Clock {
           return;
         }
         // Bounded: a cycle still running shortly before the wake-up (timers fire up to ~1 ms late) does not hold the tick back.
-        bound = setTimeout(proceed, Math.max(0, next - sleeper.earlyBy - TIMER_SLACK_S - steadyNow()) * 1000);
+        bound = setTimeout(proceed, Math.max(0, next - sleeper.earlyBy - drainLead() - TIMER_SLACK_S - steadyNow()) * 1000);
       };
       if (block) fireBlock();
       else fire();

@@ -128,6 +128,13 @@ export interface Robot {
    * when it arrives. A failed cycle may reject: the loop only waits for it.
    */
   settle?(): Promise<void>;
+  /**
+   * Optional, true for a robot whose state comes in on the event loop between ticks without being
+   * asked for (a bridge client: the server streams state frames). A loop that blocks its thread
+   * between ticks takes one event-loop turn just before each tick, so that observe() returns what
+   * came while the thread slept; the robot stamps each observation with its arrival, not that turn.
+   */
+  readonly streamsState?: boolean;
 }
 
 /** A robot whose time the caller drives (lockstep): the sim clock calls step(). */

@@ -55,7 +55,8 @@ export const LIVE_CLOCK_KINDS: readonly LiveClockKind[] = ['timer', 'block', 'wo
  * The clock a live run of `robot` gets when none is named: 'block' for a robot whose I/O settles
  * between ticks (a servo bus: Robot.settle), measured nearer C than 'timer' at less CPU
  * (docs/timing.md, "Live runs"); 'timer' for one whose I/O never rests (a bridge client's link
- * streams state, served between ticks by the event loop).
+ * streams state, served between ticks by the event loop: on the blocking clock it needs a turn
+ * before each tick to read what came, measured dearer than the timer and no nearer C).
  */
 export function defaultLiveClock(...robots: Robot[]): 'block' | 'timer' {
   return robots.every((r) => r.settle) ? 'block' : 'timer';
@@ -63,15 +64,17 @@ export function defaultLiveClock(...robots: Robot[]): 'block' | 'timer' {
 
 /**
  * A WallClock for a live run of `robots` (one, or teleop's leader and follower): 'block' sleeps
- * the loop's thread once the tick is handled and every robot's I/O in flight settled; 'timer'
+ * the loop's thread once the tick is handled and every robot's I/O in flight settled, and takes
+ * an event-loop turn before each tick when a robot streams its state (Robot.streamsState); 'timer'
  * waits on event-loop timers. Default: defaultLiveClock(robots).
  */
 export function liveWallClock(period: number, robots: readonly Robot[], kind: 'block' | 'timer' = defaultLiveClock(...robots)): WallClock {
   if (kind === 'timer') return new WallClock(period);
+  const drain = robots.some((r) => r.streamsState === true);
   const io = robots.filter((r) => r.settle);
-  if (io.length === 0) return new WallClock(period, { sleep: 'block' });
+  if (io.length === 0) return new WallClock(period, { sleep: 'block', drain });
   const settle = io.length === 1 ? () => io[0].settle!() : () => Promise.allSettled(io.map((r) => r.settle!()));
-  return new WallClock(period, { sleep: 'block', settle });
+  return new WallClock(period, { sleep: 'block', settle, drain });
 }
 
 /** The clock of a live run of `robot` at `period`: a Clock as given, or a new one of the kind. */

@@ -39,7 +39,7 @@ describe('BridgeRobot on virtual time', () => {
     await r.step(false);
     const o = robot.observe();
     expect(o.seq).toBe(seq);
-    expect(o.time).toBe(readAt);
+    expect(o.time).toBeCloseTo(readAt, 12);
     expect(o.extras!.bridge_age![0]).toBeCloseTo(r.time.now() - readAt, 6);
     expect(r.time.now() - readAt).toBeCloseTo(2 * r.server.dt, 12);
     // On the run's clock (what runLive gives it): the same moment, in that clock's reading.
@@ -50,6 +50,28 @@ describe('BridgeRobot on virtual time', () => {
     await r.runUntil(r.time.now() + 0.05, () => robot.stateSeq !== seq);
     expect(robot.observe().time).toBeCloseTo(readAt - 0.125, 12);
     expect(robot.stateSeq).not.toBe(seq);
+  });
+
+  it('a frame read late (while the thread slept) is stamped with its arrival, from the server stamp on it', async () => {
+    const r = await rig();
+    const robot = await r.connect();
+    await r.runUntil(0.2); // frames read as they come: the stamps' offset learned
+    const read: { seq: number; at: number; time: number }[] = [];
+    robot.frames$.subscribe(() => read.push({ seq: robot.stateSeq, at: r.time.now(), time: robot.observe().time }));
+    r.hold();
+    const sent: number[] = [];
+    for (let i = 0; i < 5; i++) {
+      await r.step();
+      sent.push(r.time.now());
+    }
+    await r.step(false);
+    await r.release();
+    expect(read).toHaveLength(5);
+    // All five read at once, after the last was sent, each stamped when it came.
+    for (const x of read) expect(x.at).toBe(read[4].at);
+    expect(read[4].at).toBeGreaterThan(sent[4]);
+    read.forEach((x, i) => expect(x.time).toBeCloseTo(sent[i], 12));
+    expect(robot.observe().extras!.bridge_age![0]).toBeCloseTo(r.time.now() - sent[4], 6);
   });
 
   it('a silent server: stale at the first check past staleAfterS, the link dropped at the first past the heartbeat timeout, the reconnect one backoff later', async () => {

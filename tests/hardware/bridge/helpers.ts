@@ -148,6 +148,21 @@ export class Proxy {
 
   private readonly frozen: Socket[] = [];
 
+  /** Holds what the server sends (kept in order, none lost) until release(): a client that does not read. */
+  hold(): void {
+    for (const { a, b } of this.pairs) {
+      b.unpipe(a);
+      b.pause();
+    }
+  }
+
+  release(): void {
+    for (const { a, b } of this.pairs) {
+      b.pipe(a);
+      b.resume();
+    }
+  }
+
   async close(): Promise<void> {
     this.cut();
     for (const s of this.frozen) s.destroy();

@@ -176,6 +176,20 @@ export class VirtualRig {
     this.proxy.freeze();
   }
 
+  /** Holds the server's traffic to the client (the client reads nothing) until release(). */
+  hold(): void {
+    this.linkUp = false;
+    this.proxy.hold();
+  }
+
+  /** Lets the held traffic through, at the virtual time it is now, and waits until the client has read it. */
+  async release(): Promise<void> {
+    this.proxy.release();
+    this.linkUp = true;
+    const r = this.robot!;
+    await until(() => r.stateSeq === this.server.counts.stateFramesSent, 'the held frames read');
+  }
+
   /** @param framed the server sent a state frame since the last settle */
   private async settle(framed: boolean): Promise<void> {
     const r = this.robot;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Worker } from 'node:worker_threads';
 import { Subject } from 'rxjs';
 import { AdaptiveSleeper } from '../../../src/clock/AdaptiveSleeper.ts';
 import { WallClock } from '../../../src/clock/WallClock.ts';
@@ -169,6 +170,50 @@ describe('WallClock, blocking sleep with an asynchronous tick', () => {
       // wake-up itself lost one whenever its timer fired late).
       expect(clock.overruns).toBeLessThanOrEqual(1);
     }
+  });
+});
+
+/**
+ * A link that streams: a thread posting a message every 1 ms (a bridge server's state frames) and
+ * counting what it sent in shared memory. `lag` at each tick: messages sent and not yet read.
+ */
+async function streamedLag(clock: WallClock, n: number): Promise<number[]> {
+  const shared = new Int32Array(new SharedArrayBuffer(8)); // [sent, stop]
+  const w = new Worker(
+    `const { parentPort, workerData } = require('node:worker_threads');
+     const shared = new Int32Array(workerData);
+     const pause = new Int32Array(new SharedArrayBuffer(4));
+     for (let k = 1; Atomics.load(shared, 1) === 0; k++) {
+       Atomics.wait(pause, 0, 0, 1);
+       Atomics.store(shared, 0, k);
+       parentPort.postMessage(k);
+     }`,
+    { eval: true, workerData: shared.buffer },
+  );
+  let read = 0;
+  w.on('message', (k: number) => (read = k));
+  await new Promise<void>((r) => w.once('message', () => r()));
+  const lag: number[] = [];
+  try {
+    await collect(clock, n, () => lag.push(Atomics.load(shared, 0) - read));
+  } finally {
+    Atomics.store(shared, 1, 1);
+    await w.terminate();
+  }
+  return lag.slice(2);
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+
+describe('WallClock, blocking sleep with a robot whose state streams in', () => {
+  it('takes an event-loop turn before each tick: what came while the thread slept is read first', async () => {
+    // 20 ms ticks, a message every ~1 ms: without the turn a tick sees the state of when the thread went to sleep.
+    const asleep = median(await streamedLag(new WallClock(0.02, { sleep: 'block' }), 12));
+    const drained = new WallClock(0.02, { sleep: 'block', drain: true });
+    const fresh = median(await streamedLag(drained, 12));
+    expect(asleep).toBeGreaterThanOrEqual(8);
+    expect(fresh).toBeLessThanOrEqual(3);
+    expect(drained.overruns).toBeLessThanOrEqual(1);
   });
 });
 

@@ -145,6 +145,24 @@ class BusRobot extends SelfTimedRobot {
   }
 }
 
+/** A robot whose state streams in on the event loop (a bridge client's frames): an update every 1 ms, from a timer. */
+class StreamRobot extends SelfTimedRobot {
+  readonly ages: number[] = [];
+  private updatedAt = performance.now();
+  private readonly feed = setInterval(() => (this.updatedAt = performance.now()), 1);
+  constructor(readonly streamsState: boolean) {
+    super();
+  }
+  override observe(): Observation {
+    this.ages.push(performance.now() - this.updatedAt);
+    return super.observe();
+  }
+  override async close(): Promise<void> {
+    clearInterval(this.feed);
+    await super.close();
+  }
+}
+
 describe('runLive on the wall clock', () => {
   it('picks the blocking clock for a robot whose I/O settles, the timer for one whose I/O never rests', () => {
     const bus = new BusRobot();
@@ -160,5 +178,18 @@ describe('runLive on the wall clock', () => {
     const r = await runLive(robot, { policy: 'models/cartpole-balance', durationS: 0.3, handleSignals: false });
     expect(r.loop.ticks).toBe(15);
     for (let k = 1; k < 15; k++) expect(robot.log.indexOf(`read ${k - 1}`)).toBeLessThan(robot.log.indexOf(`observe ${k}`));
+  });
+
+  it('on the blocking clock, a robot whose state streams in is read after what came while the thread slept', async () => {
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+    const ages = async (streams: boolean) => {
+      const robot = new StreamRobot(streams);
+      const r = await runLive(robot, { policy: 'models/cartpole-balance', durationS: 0.3, clock: 'block', handleSignals: false });
+      expect(r.loop.ticks).toBe(15);
+      return median(robot.ages.slice(2));
+    };
+    // Without the turn before the tick, a 20 ms tick reads the state of when its thread went to sleep.
+    expect(await ages(false)).toBeGreaterThan(10);
+    expect(await ages(true)).toBeLessThan(5);
   });
 });

@@ -1,0 +1,86 @@
+/**
+ * The loop of `axon sim --robot ws://...` (a bridge client: runLive on BridgeRobot, the cartpole
+ * served by `axon bridge --sim cartpole` in its own process at 500 Hz physics and state frames,
+ * models/cartpole-balance at 50 Hz): its period error, the client process's CPU share, and how old
+ * the observation is when a tick reads it (`bridge_age`: since the frame arrived), with each live
+ * clock, and with a blocking clock that takes no event-loop turn before the tick (what
+ * Robot.streamsState turns on: without it a tick reads the state of when the thread went to
+ * sleep), against C's clock_nanosleep at the same period, in interleaved rounds (docs/timing.md,
+ * "Live runs"). Run alone: `npx tsx tests/bench/bridgeLoop.ts [seconds] [rounds]`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { connectBridgeRobot } from '../../hardware/bridge/index.ts';
+import { runLive } from '../../src/cli/live.ts';
+import { WallClock } from '../../src/clock/WallClock.ts';
+import type { LiveClockKind } from '../../src/session/index.ts';
+import { percentilesUs } from '../../src/loop/LoopStats.ts';
+import { cRow, interleaved, type Figures } from './clock.ts';
+
+const TOKEN = 'bench-token';
+const POLICY = 'models/cartpole-balance';
+const PERIOD = 0.02;
+
+/** `axon bridge --sim cartpole` on a free port; resolves with its URL. */
+async function startServer(): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
+  const child = spawn(process.execPath, ['bin/axon.js', 'bridge', '--sim', 'cartpole', '--port', '0', '--token', TOKEN, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const url = await new Promise<string>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout });
+    rl.on('line', (l) => {
+      const m = /listening on (ws:\/\/\S+)/.exec(l);
+      if (m) resolve(m[1]);
+    });
+    child.once('exit', (code) => reject(new Error(`axon bridge exited (${code}) before listening`)));
+  });
+  return { url, child };
+}
+
+async function bridgeLoop(url: string, clock: LiveClockKind | 'block, no turn', seconds: number): Promise<Figures> {
+  const robot = await connectBridgeRobot(url, { token: TOKEN, simReset: { seed: 1 } });
+  const ages: number[] = [];
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  try {
+    const r = await runLive(robot, {
+      policy: POLICY,
+      durationS: seconds,
+      clock: clock === 'block, no turn' ? new WallClock(PERIOD, { sleep: 'block' }) : clock,
+      handleSignals: false,
+      onLoop: (loop) => {
+        const first = loop.records$.subscribe(() => {
+          cpu0 = process.cpuUsage();
+          t0 = performance.now();
+          queueMicrotask(() => first.unsubscribe());
+        });
+        loop.records$.subscribe((rec) => ages.push(rec.observation.extras?.bridge_age?.[0] ?? Number.NaN));
+      },
+    });
+    const wall = (performance.now() - t0) / 1000;
+    const cpu = process.cpuUsage(cpu0);
+    const p = r.loop.stats.periodErrorUs();
+    const age = percentilesUs(Float64Array.from(ages.filter(Number.isFinite)));
+    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall, overruns: r.loop.stats.overruns, also: { 'age p50': age.p50, 'age p99': age.p99 } };
+  } finally {
+    await robot.close();
+  }
+}
+
+export async function benchBridgeLoop(seconds = 10, rounds = 3): Promise<void> {
+  const { url, child } = await startServer();
+  try {
+    await interleaved(
+      [
+        cRow(seconds, PERIOD),
+        ...(['block', 'timer', 'worker', 'block, no turn'] as const).map((k) => ({ label: `bridge client (cartpole), --clock ${k}`, run: () => bridgeLoop(url, k, seconds) })),
+      ],
+      rounds,
+      `${rounds} interleaved rounds of ${seconds} s each; CPU: the client process from the first tick; age: of the observation a tick reads, µs since its frame arrived)`,
+    );
+  } finally {
+    child.kill('SIGTERM');
+    await new Promise((r) => child.once('exit', r));
+  }
+}
+
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchBridgeLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3));
