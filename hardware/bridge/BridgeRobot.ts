@@ -3,14 +3,15 @@
  * (hardware/PROTOCOL.md). The same loop, policy and safety code run against it as against a
  * simulated robot; `runLive(robot, ...)` drives it on a wall clock.
  *
- * Staleness, the way the safety supervisor sees it: `observe()` returns the newest state frame
- * with `seq` = the frame's seq and `time` = when that frame arrived (s, not when observe() is
- * called; a frame read late, while the loop's thread slept or ticked, is stamped from the server's
- * own stamp on it: ArrivalEstimate), on the run's clock once runLive gave it one (`useClock`),
- * else on this robot's steady clock (`now`). While frames flow, seq advances every tick; when the link
- * drops, seq and time stop while the loop clock goes on, so the supervisor's stale-observation
- * deadline holds and then safe-stops the loop (SafetyConfig staleAfterS, staleTicksToSafeStop).
- * The frame's own age is in `extras.bridge_age` (s since it was received). Meanwhile the robot
+ * Staleness: `observe()` returns the newest state frame with `seq` = the frame's seq and `time`
+ * = when that frame arrived (s, not when observe() is called; a frame read late, while the loop's
+ * thread slept or ticked, is dated from the server's own stamp on it: ArrivalEstimate), on the
+ * run's clock once runLive gave it one (`useClock`), else on this robot's steady clock (`now`).
+ * The safety supervisor judges staleness by `seq`: while frames flow, seq advances every tick;
+ * when the link drops, seq stops while the loop clock goes on, so the supervisor's
+ * stale-observation deadline holds and then safe-stops the loop (SafetyConfig staleAfterS,
+ * staleTicksToSafeStop). `time` dates the data for health$ (stale), recordings and the world
+ * model; the frame's age is in `extras.bridge_age` (s since that date). Meanwhile the robot
  * itself is protected by the server's command deadman.
  *
  * Time is injected (docs/style.md 6): `now` (steady s) and `timers` drive the heartbeat, the
@@ -209,7 +210,7 @@ export class BridgeRobot implements Robot {
 
   /**
    * Stamps observations on the run's clock from now on (runLive gives its loop clock's now): a
-   * frame's time is then the run clock's reading at its receipt. The link's own deadlines stay
+   * frame's time is then the run clock's reading at its arrival. The link's own deadlines stay
    * on this robot's steady clock.
    */
   useClock(now: () => number): void {
@@ -311,14 +312,22 @@ export class BridgeRobot implements Robot {
     this.events$.next({ ...e, time: this._runNow === undefined ? this._now() : this._runNow() });
   }
 
-  /** The heartbeat / staleness timer, every heartbeat.intervalS. */
+  /**
+   * The heartbeat / staleness timer, every heartbeat.intervalS. The check runs on the next timer
+   * turn, after the event loop has read its sockets: a loop that slept in Atomics.wait wakes to
+   * expired timers first, and the frames that came meanwhile must count before the link is judged.
+   */
   private _armTimer(): void {
     this._timer = this._timers.setTimeout(() => {
       if (this._closed) return;
-      this._onTimer();
+      this._timers.setTimeout(this._check, 0);
       this._armTimer();
     }, this._hello.heartbeat.intervalS);
   }
+
+  private readonly _check = (): void => {
+    if (!this._closed) this._onTimer();
+  };
 
   private _reconnectInitial(): number {
     const r = this._opts.reconnect;

@@ -45,7 +45,9 @@ export function openLink(
   return new Promise<Link>((resolve, reject) => {
     let ws: WebSocket;
     try {
-      ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000 });
+      // allowSynchronousEvents: every frame of one socket read is handled in that read (ws's default
+      // from 8.17, named so that no version reads some of them a turn later: after the tick).
+      ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000, allowSynchronousEvents: true });
     } catch (e) {
       reject(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://host:port'));
       return;

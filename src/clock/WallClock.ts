@@ -33,7 +33,8 @@ export interface WallClockOptions {
    * With sleep 'block': one more event-loop turn just before each tick, between the wake-up and
    * the spin, for a robot whose state streams in between ticks (Robot.streamsState, a bridge
    * client): what arrived while the thread slept is read before the tick observes it. The wake-up
-   * is moved earlier by the turn's recent cost (a decaying maximum, at most cpuBudget·period).
+   * is moved earlier by the turn's recent cost (a maximum decaying by 2 % a tick), within what the
+   * CPU budget (cpuBudget·period) leaves after the spin margin; not at all with spinMargin 0.
    */
   readonly drain?: boolean;
 }
@@ -147,12 +148,13 @@ export class WallClock implements Clock {
         drainFrom = sleeper.wake(next, drainLead());
         setImmediate(drained);
       };
-      const drainLead = () => (drain ? Math.min(drainCost, sleeper.cap) : 0);
+      // What the spin may still take of the CPU budget after its margin and warm-up (none with a fixed margin of 0: no spin).
+      const drainLead = () => (drain && this.options.spinMargin !== 0 ? Math.min(drainCost, Math.max(0, sleeper.cap - sleeper.earlyBy)) : 0);
       // The drain turn ran (the event loop polled its sockets first): spin to the deadline and tick.
       const drained = () => {
         if (closed) return;
         const t = steadyNow();
-        drainCost = Math.max(t - drainFrom, drainCost * 0.995);
+        drainCost = Math.max(t - drainFrom, drainCost * 0.98);
         sleeper.spin(t, next);
         fireBlock();
       };

@@ -34,6 +34,32 @@ async function refusal(args: string[]): Promise<{ error: unknown; stderr: string
   throw new Error(`expected ${args.join(' ')} to be refused`);
 }
 
+describe('a bridge client whose thread sleeps (a blocking clock), against axon bridge in its own process', () => {
+  it('is not judged stale on waking: the frames that came while it slept are read before its link is checked', async () => {
+    const { r, done } = axon(['bridge', '--sim', 'cartpole', '--port', '0', '--duration', '6', '--spin-ms', '0'], { AXON_BRIDGE_TOKEN: 'sleep-token' });
+    await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout), `the listening line (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
+    const robot = await connectBridgeRobot(/listening on (ws:\/\/\S+)/.exec(r.stdout)![1], { token: 'sleep-token', role: 'observe' });
+    try {
+      const stale: boolean[] = [];
+      robot.health$.subscribe((h) => stale.push(h.stale));
+      await new Promise((res) => setTimeout(res, 300));
+      const seq = robot.stateSeq;
+      const word = new Int32Array(new SharedArrayBuffer(4));
+      // Five sleeps of 150 ms (past the 50 ms staleness deadline; each spans a 100 ms heartbeat check), a turn between them.
+      for (let i = 0; i < 5; i++) {
+        Atomics.wait(word, 0, 0, 150);
+        await new Promise((res) => setTimeout(res, 5));
+      }
+      expect(robot.stateSeq).toBeGreaterThan(seq + 300); // 500 Hz frames kept coming, and were read
+      expect(stale.filter(Boolean)).toEqual([]);
+    } finally {
+      await robot.close();
+      r.child.kill('SIGTERM');
+      await done;
+    }
+  });
+});
+
 describe('axon bridge CLI', () => {
   it('documents its flags', () => {
     const help = bridgeCommand().helpInformation();

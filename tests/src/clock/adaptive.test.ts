@@ -211,8 +211,9 @@ describe('WallClock, blocking sleep with a robot whose state streams in', () => 
     const asleep = median(await streamedLag(new WallClock(0.02, { sleep: 'block' }), 12));
     const drained = new WallClock(0.02, { sleep: 'block', drain: true });
     const fresh = median(await streamedLag(drained, 12));
+    // Bounds with room for a loaded host: a learned margin near its 2 ms cap leaves ~4 messages unread, a slow stream fewer than 18 behind.
     expect(asleep).toBeGreaterThanOrEqual(8);
-    expect(fresh).toBeLessThanOrEqual(3);
+    expect(fresh).toBeLessThanOrEqual(Math.min(5, asleep / 2));
     expect(drained.overruns).toBeLessThanOrEqual(1);
   });
 });
