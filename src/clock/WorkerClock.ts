@@ -130,7 +130,9 @@ export class WorkerClock implements Clock {
       Atomics.add(c, 2, 1); // a new run for the timing thread
       Atomics.notify(c, 2);
       const generation = Atomics.load(c, 2);
+      // The last tick emitted, and the last value read from the shared word (they differ for a publish not taken).
       let seen = 0;
+      let observed = 0;
       let seq = 0;
       let busy = false;
       let stopped = false;
@@ -147,17 +149,21 @@ export class WorkerClock implements Clock {
       };
       const wait = async () => {
         while (!stopped && !this.closed && Atomics.load(c, 2) === generation) {
-          const w = Atomics.waitAsync(c, 0, seen, 1000);
+          const w = Atomics.waitAsync(c, 0, observed, 1000);
           if (w.async) await w.value;
           const k = Atomics.load(c, 0);
-          if (k === seen || stopped) continue;
+          if (k === observed || stopped) continue;
+          observed = k;
+          const deadline = start + k * this.period;
+          const t = steadyNow();
+          // Not this run's tick: the timing thread was still on the previous run's grid when this
+          // one began (a deadline far ahead), or it restarted its count on this grid (k already emitted).
+          if (k <= seen || deadline > t + this.period) continue;
           // Ticks published while this thread was busy elsewhere are overruns; the newest is emitted.
           if (k > seen + 1) this.overruns += k - seen - 1;
           seen = k;
           // Woken `lead` before the deadline (when this thread was quick): learn the wake-up, spin the rest.
-          const deadline = start + k * this.period;
           const lead = this.values[5];
-          const t = steadyNow();
           if (lead > 0) main.observe(t - (deadline - lead));
           const lateness = main.margin > 0 || main.warm !== undefined ? main.spin(t, deadline) : t - deadline;
           this.values[5] = main.earlyBy;

@@ -50,6 +50,7 @@ while (Atomics.load(control, 1) === 0) {
   let w = 0;
   while (Atomics.load(control, 1) === 0 && Atomics.load(control, 2) === generation) {
     const lateness = sleeper.sleepUntil(origin + k * period - values[5]);
+    if (Atomics.load(control, 2) !== generation) break; // a new run began while this one slept: not its tick
     Atomics.store(control, 0, k);
     Atomics.notify(control, 0);
     values[2] = sleeper.margin;

@@ -65,7 +65,6 @@ describe('axon CLI', () => {
     [['sim', '--robot', 'cartpole', '--policy', policy, '--warp-speed'], '--warp-speed', 'unknown option'],
     [['sim', '--robot', 'cartpole', '--policy', policy, '--sleep', 'nap'], '--sleep', 'block, timer'],
     [['sim', '--robot', 'cartpole', '--policy', policy, '--fast', '--sleep', 'timer'], '--sleep', "cannot be used with option '--fast'"],
-    [['sim', '--robot', 'ws://127.0.0.1:9', '--policy', policy, '--sleep', 'block'], '--sleep', 'not available with a bridged robot'],
   ])('refuses %j with one line naming the flag, exit code 2', (args, flag, expected) => {
     const r = axon(...args);
     expect(r.code).toBe(2);

@@ -7,7 +7,7 @@ import { AxonError, UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
-import { worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkPortFree, checkWritable } from '../preflight.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
@@ -39,7 +39,7 @@ export function simCommand() {
     .option('--randomize', 'randomise initial state and physical parameters (seeded)', false)
     .addOption(new Option('--realtime', 'pace simulated time to the wall clock (default)').conflicts('fast'))
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
-    .addOption(new Option('--sleep <kind>', "real time on a simulated robot: how the loop's thread waits for each deadline, then spins a learned margin: block (default: Atomics.wait, with one event-loop turn per tick for the viewer, signals and sockets) or timer (a setTimeout, the event loop free between ticks); docs/timing.md").choices(['block', 'timer'] as const).default('block' as const).conflicts('fast'))
+    .addOption(new Option('--sleep <kind>', "real time: how the loop's thread waits for each deadline, then spins a learned margin: block (default for a simulated robot: Atomics.wait, with one event-loop turn per tick for the viewer, signals and sockets, and for a bridged robot one more just before the tick to read its state frames) or timer (default for a bridged robot: a setTimeout, the event loop free between ticks); docs/timing.md").choices(['block', 'timer'] as const).default('block' as const).conflicts('fast'))
     .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
     .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
@@ -80,9 +80,7 @@ export function simCommand() {
       const bridged = o.robot !== undefined && /^wss?:\/\//.test(o.robot);
       if (bridged && o.dataset)
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
-      if (bridged && cmd.getOptionValueSource('sleep') === 'cli')
-        throw new UsageError('--sleep', 'is not available with a bridged robot', "a simulated robot by name (a bridged run's loop serves the link between ticks, so it waits on event-loop timers)");
-      if (bridged) return simOverBridge({ ...o, robot: o.robot! }, worldModel);
+      if (bridged) return simOverBridge({ ...o, robot: o.robot!, sleep: cmd.getOptionValueSource('sleep') === 'cli' ? o.sleep : undefined }, worldModel);
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
@@ -261,6 +259,8 @@ async function simOverBridge(o: {
   zeroPolicy: boolean;
   urdf?: string;
   mjcf?: string;
+  /** --sleep as given: the live clock; default defaultLiveClock (timer: the link streams state). */
+  sleep: 'block' | 'timer' | undefined;
 }, worldModel: WorldModelOptions | undefined): Promise<void> {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
   const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.urdf ? '--urdf' : o.mjcf ? '--mjcf' : undefined;
@@ -278,8 +278,10 @@ async function simOverBridge(o: {
   if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
+  const clock = o.sleep ?? defaultLiveClock(robot);
   const r = await runLive(robot, {
     policy: o.policy,
+    clock,
     durationS: o.duration,
     seed: o.seed,
     ...(worldModel ? { worldModel } : {}),
@@ -328,7 +330,7 @@ async function simOverBridge(o: {
     ...(o.async ? { async_policy: asyncSummary(age) } : {}),
     ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),
     ended_by: r.endedBy,
-    bridge: { url: o.robot, engine: robot.hello.engine ?? null, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
+    bridge: { url: o.robot, clock, engine: robot.hello.engine ?? null, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
   };
   if (o.json) console.log(JSON.stringify(summary));
   else {

@@ -51,7 +51,7 @@ describe('a bridged robot runs the same session as a local one', () => {
     expect(local.code, local.stderr).toBe(0);
     const bridged = await axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--duration', '1', '--json']);
     expect(bridged.code, bridged.stderr).toBe(0);
-    const onlyBridge = new Set(['ended_by', 'bridge.url', 'bridge.engine', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.server_state']);
+    const onlyBridge = new Set(['ended_by', 'bridge.url', 'bridge.clock', 'bridge.engine', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.server_state']);
     const b = keyPaths(bridged.json).filter((k) => !onlyBridge.has(k));
     expect(b.sort()).toEqual(keyPaths(local.json).sort());
     for (const s of [local.json, bridged.json]) {
@@ -61,6 +61,13 @@ describe('a bridged robot runs the same session as a local one', () => {
       expect(s.episode.return).toBeGreaterThan(40);
       expect(s.safety.state).toBe('running');
     }
+    expect(bridged.json.bridge.clock).toBe('timer'); // the default for a link that streams state
+    // The blocking clock, asked for: the state frames that came while the thread slept are read before each tick.
+    const blocking = await axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--duration', '1', '--sleep', 'block', '--json']);
+    expect(blocking.code, blocking.stderr).toBe(0);
+    expect(blocking.json.bridge.clock).toBe('block');
+    expect(blocking.json.episode).toMatchObject({ steps: 50, success: true });
+    expect(blocking.json.safety.state).toBe('running');
   }, 60_000);
 
   it('shields with the world model, records and runs the policy async over the bridge', async () => {

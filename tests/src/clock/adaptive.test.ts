@@ -243,6 +243,30 @@ describe('WorkerClock', () => {
   });
 });
 
+describe('WorkerClock, a publish that is not this run\'s tick', () => {
+  // The timing thread may still be on the previous run's grid when a run begins (a k far ahead), or
+  // restart its count on this one (a k already emitted): a tick went back one period (CI, 06d18fd).
+  it('is not emitted: the ticks stay on this run\'s grid, increasing, none ahead of now', async () => {
+    const clock = await WorkerClock.start(0.004);
+    try {
+      const control = (clock as unknown as { control: Int32Array }).control;
+      let n = 0;
+      const ticks = await collect(clock, 30, () => {
+        n++;
+        const stale = n === 5 ? 1000 : n === 10 ? 1 : undefined;
+        if (stale !== undefined) {
+          Atomics.store(control, 0, stale);
+          Atomics.notify(control, 0);
+        }
+      });
+      for (let k = 1; k < ticks.length; k++) expect(ticks[k].time).toBeGreaterThan(ticks[k - 1].time);
+      for (const t of ticks) expect(t.time).toBeLessThanOrEqual(clock.now());
+    } finally {
+      await clock.close();
+    }
+  });
+});
+
 describe('AdaptiveSleeper warm-up before the deadline (virtual time)', () => {
   it('runs the warm-up once per wake-up, just before the deadline, and still meets it', () => {
     const host = virtualHost(() => 50e-6);
