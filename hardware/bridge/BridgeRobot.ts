@@ -313,14 +313,15 @@ export class BridgeRobot implements Robot {
   }
 
   /**
-   * The heartbeat / staleness timer, every heartbeat.intervalS. The check runs on the next timer
-   * turn, after the event loop has read its sockets: a loop that slept in Atomics.wait wakes to
-   * expired timers first, and the frames that came meanwhile must count before the link is judged.
+   * The heartbeat / staleness timer, every heartbeat.intervalS. The check runs once the event loop
+   * has read its sockets (Timers.afterIo): a loop that slept in Atomics.wait wakes to expired
+   * timers first, and the frames that came meanwhile must count before the link is judged.
    */
   private _armTimer(): void {
     this._timer = this._timers.setTimeout(() => {
       if (this._closed) return;
-      this._timers.setTimeout(this._check, 0);
+      if (this._timers.afterIo) this._timers.afterIo(this._check);
+      else this._check();
       this._armTimer();
     }, this._hello.heartbeat.intervalS);
   }
