@@ -56,7 +56,7 @@ export const LIVE_CLOCK_KINDS: readonly LiveClockKind[] = ['timer', 'block', 'wo
  * between ticks (a servo bus: Robot.settle), measured nearer C than 'timer' at less CPU
  * (docs/timing.md, "Live runs"); 'timer' for one whose I/O never rests (a bridge client's link
  * streams state, served between ticks by the event loop: on the blocking clock it needs a turn
- * before each tick to read what came, measured dearer than the timer and no nearer C).
+ * before each tick to read what came, measured at less CPU than the timer but further from C).
  */
 export function defaultLiveClock(...robots: Robot[]): 'block' | 'timer' {
   return robots.every((r) => r.settle) ? 'block' : 'timer';
