@@ -16,7 +16,7 @@ import { runLive } from '../../src/cli/live.ts';
 import { WallClock } from '../../src/clock/WallClock.ts';
 import type { LiveClockKind } from '../../src/session/index.ts';
 import { percentilesUs } from '../../src/loop/LoopStats.ts';
-import { cRow, interleaved, type Figures } from './clock.ts';
+import { cpuFromFirstTick, cRow, interleaved, type Figures } from './clock.ts';
 
 const TOKEN = 'bench-token';
 const POLICY = 'models/cartpole-balance';
@@ -39,8 +39,7 @@ async function startServer(): Promise<{ url: string; child: ChildProcessWithoutN
 async function bridgeLoop(url: string, clock: LiveClockKind | 'block, no turn', seconds: number): Promise<Figures> {
   const robot = await connectBridgeRobot(url, { token: TOKEN, simReset: { seed: 1 } });
   const ages: number[] = [];
-  let cpu0 = process.cpuUsage();
-  let t0 = performance.now();
+  let cpuShare = () => Number.NaN;
   try {
     const r = await runLive(robot, {
       policy: POLICY,
@@ -48,19 +47,13 @@ async function bridgeLoop(url: string, clock: LiveClockKind | 'block, no turn', 
       clock: clock === 'block, no turn' ? new WallClock(PERIOD, { sleep: 'block' }) : clock,
       handleSignals: false,
       onLoop: (loop) => {
-        const first = loop.records$.subscribe(() => {
-          cpu0 = process.cpuUsage();
-          t0 = performance.now();
-          queueMicrotask(() => first.unsubscribe());
-        });
+        cpuShare = cpuFromFirstTick(loop.records$);
         loop.records$.subscribe((rec) => ages.push(rec.observation.extras?.bridge_age?.[0] ?? Number.NaN));
       },
     });
-    const wall = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
     const p = r.loop.stats.periodErrorUs();
     const age = percentilesUs(Float64Array.from(ages.filter(Number.isFinite)));
-    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall, overruns: r.loop.stats.overruns, also: { 'age p50': age.p50, 'age p99': age.p99 } };
+    return { p50: p.p50, p99: p.p99, cpu: cpuShare(), overruns: r.loop.stats.overruns, also: { 'age p50': age.p50, 'age p99': age.p99 } };
   } finally {
     await robot.close();
   }

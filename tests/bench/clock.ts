@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { Subject } from 'rxjs';
+import { Subject, type Observable } from 'rxjs';
 import { WallClock, type WallClockOptions } from '../../src/clock/WallClock.ts';
 import { WorkerClock } from '../../src/clock/WorkerClock.ts';
 import { AdaptiveSleeper } from '../../src/clock/AdaptiveSleeper.ts';
@@ -187,6 +187,24 @@ export interface Figures {
 export interface LoopRow {
   readonly label: string;
   readonly run: () => Promise<Figures | string | readonly (Figures & { readonly label: string })[]>;
+}
+
+/**
+ * The process's CPU share counted from a loop's first tick (session open, model load and connect
+ * are not the loop's): call with the loop's records in onLoop, read the share after the run.
+ */
+export function cpuFromFirstTick(records$: Observable<unknown>): () => number {
+  let cpu0 = process.cpuUsage();
+  let t0 = performance.now();
+  const first = records$.subscribe(() => {
+    cpu0 = process.cpuUsage();
+    t0 = performance.now();
+    queueMicrotask(() => first.unsubscribe());
+  });
+  return () => {
+    const cpu = process.cpuUsage(cpu0);
+    return (cpu.user + cpu.system) / 1e6 / ((performance.now() - t0) / 1000);
+  };
 }
 
 /** C's clock_nanosleep at `period` for `seconds`: the reference row of a loop bench. */

@@ -16,7 +16,7 @@ import { runLive } from '../../src/cli/live.ts';
 import { attachRecorder, prepareRecorderThread, type Recorder } from '../../src/record/index.ts';
 import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import type { LiveClockKind } from '../../src/session/index.ts';
-import { cRow, interleaved, type Figures } from './clock.ts';
+import { cpuFromFirstTick, cRow, interleaved, type Figures } from './clock.ts';
 
 const CONFIG = 'hardware/robots/arm6-xm430.json';
 const POLICY = 'models/arm6-pose';
@@ -32,9 +32,7 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
   let recorder: Recorder | undefined;
   let viewer: Promise<Viewer> | undefined;
   let ws: WebSocket | undefined;
-  // CPU and wall time from the first tick: session open, model load and connect are not the loop's.
-  let cpu0 = process.cpuUsage();
-  let t0 = performance.now();
+  let cpuShare = () => Number.NaN;
   try {
     const r = await runLive(robot, {
       policy: POLICY,
@@ -42,11 +40,7 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
       clock,
       handleSignals: false,
       onLoop: (loop, safety) => {
-        const first = loop.records$.subscribe(() => {
-          cpu0 = process.cpuUsage();
-          t0 = performance.now();
-          queueMicrotask(() => first.unsubscribe());
-        });
+        cpuShare = cpuFromFirstTick(loop.records$);
         if (dir) recorder = attachRecorder(loop, { spec: robot.spec, period: 0.02 }, join(dir, 'run.mcap'));
         if (attach === 'view')
           viewer = attachViewer(loop, safety, robot, { port: 0 }).then(async (v) => {
@@ -56,10 +50,8 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
           });
       },
     });
-    const wall = (performance.now() - t0) / 1000;
-    const cpu = process.cpuUsage(cpu0);
     const p = r.loop.stats.periodErrorUs();
-    return { p50: p.p50, p99: p.p99, cpu: (cpu.user + cpu.system) / 1e6 / wall, overruns: r.loop.stats.overruns };
+    return { p50: p.p50, p99: p.p99, cpu: cpuShare(), overruns: r.loop.stats.overruns };
   } finally {
     await recorder?.close();
     ws?.close();
