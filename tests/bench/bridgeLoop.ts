@@ -6,7 +6,7 @@
  * clock, and with a blocking clock that takes no event-loop turn before the tick (what
  * Robot.streamsState turns on: without it a tick reads the state of when the thread went to
  * sleep), against C's clock_nanosleep at the same period, in interleaved rounds (docs/timing.md,
- * "Live runs"). Run alone: `npx tsx tests/bench/bridgeLoop.ts [seconds] [rounds]`.
+ * "Live runs"). Run alone: `npx tsx tests/bench/bridgeLoop.ts [seconds] [rounds] [state Hz]`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -23,8 +23,9 @@ const POLICY = 'models/cartpole-balance';
 const PERIOD = 0.02;
 
 /** `axon bridge --sim cartpole` on a free port; resolves with its URL. */
-async function startServer(): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
-  const child = spawn(process.execPath, ['bin/axon.js', 'bridge', '--sim', 'cartpole', '--port', '0', '--token', TOKEN, '--json'], { stdio: ['pipe', 'pipe', 'pipe'] });
+async function startServer(stateHz: number): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
+  const args = ['bin/axon.js', 'bridge', '--sim', 'cartpole', '--port', '0', '--token', TOKEN, '--state-rate', String(stateHz), '--json'];
+  const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout });
     rl.on('line', (l) => {
@@ -59,8 +60,9 @@ async function bridgeLoop(url: string, clock: LiveClockKind | 'block, no turn', 
   }
 }
 
-export async function benchBridgeLoop(seconds = 10, rounds = 3): Promise<void> {
-  const { url, child } = await startServer();
+/** @param stateHz the server's state frame rate (`axon bridge --state-rate`), a divisor of its 500 Hz physics */
+export async function benchBridgeLoop(seconds = 10, rounds = 3, stateHz = 500): Promise<void> {
+  const { url, child } = await startServer(stateHz);
   try {
     await interleaved(
       [
@@ -68,7 +70,7 @@ export async function benchBridgeLoop(seconds = 10, rounds = 3): Promise<void> {
         ...(['block', 'timer', 'worker', 'block, no turn'] as const).map((k) => ({ label: `bridge client (cartpole), --clock ${k}`, run: () => bridgeLoop(url, k, seconds) })),
       ],
       rounds,
-      `${rounds} interleaved rounds of ${seconds} s each; CPU: the client process from the first tick; age: of the observation a tick reads, µs since its frame arrived)`,
+      `${rounds} interleaved rounds of ${seconds} s each; ${stateHz} Hz state frames; CPU: the client process from the first tick; age: of the observation a tick reads, µs since its frame arrived)`,
     );
   } finally {
     child.kill('SIGTERM');
@@ -76,4 +78,4 @@ export async function benchBridgeLoop(seconds = 10, rounds = 3): Promise<void> {
   }
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchBridgeLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchBridgeLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 500));
