@@ -106,11 +106,15 @@ describe('axon hw for Feetech STS buses', () => {
       expect(s.servos.map((x: { id: number; model: number }) => [x.id, x.model])).toEqual([1, 2, 3, 4, 5, 6].map((i) => [i, 777]));
       expect(s.bus.crc_errors).toBe(0);
       const policy = writeSo101PoseModel([0.2, 0, 0, 0, 0, 0]);
-      const run = axon('run', '--config', 'hardware/robots/so101-follower.json', '--policy', policy, '--port', link, '--duration', '1.5', '--json');
+      // 1 s of soft start, then the move: 2.5 s leaves a loaded host (CI) time for it.
+      const run = axon('run', '--config', 'hardware/robots/so101-follower.json', '--policy', policy, '--port', link, '--duration', '2.5', '--json');
       expect(run.code, run.stderr).toBe(0);
       const rs = json(run);
-      expect(rs.bus.crc_errors).toBe(0);
-      expect(rs.final_position.shoulder_pan).toBeCloseTo(0.2, 1);
+      // With the run's safety, bus and loop figures when it fails (CI once saw the arm still at 0).
+      const why = JSON.stringify({ safety: rs.safety, bus: rs.bus, loop: rs.loop, ended_by: rs.ended_by });
+      expect(rs.bus.crc_errors, why).toBe(0);
+      expect(rs.safety.state, why).toBe('running');
+      expect(rs.final_position.shoulder_pan, why).toBeCloseTo(0.2, 1);
     } finally {
       stop(procs);
     }
