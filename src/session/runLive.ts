@@ -39,7 +39,8 @@ export interface LiveRunOptions {
   /**
    * The loop clock, at the session's period. 'block': a WallClock that, once a tick is handled
    * and the robot's bus cycle settled (Robot.settle), sleeps this thread in Atomics.wait then
-   * spins, as a C loop does; 'timer': a WallClock on this thread's event-loop timers and a learned
+   * spins, as a C loop does (with one event-loop turn before each tick for a robot whose state
+   * streams in, Robot.streamsState); 'timer': a WallClock on this thread's event-loop timers and a learned
    * spin; 'worker': a WorkerClock, whose timing thread sleeps with Atomics.wait and a learned spin
    * and wakes this thread just before each deadline. Default: defaultLiveClock(robot).
    * docs/timing.md ("Live runs") has the three measured. Tests pass a VirtualClock.
