@@ -47,7 +47,9 @@ import {
   type RobotState,
   type StateCause,
 } from './protocol.ts';
-import { RobotLoop } from './RobotLoop.ts';
+import { RobotLoop, type PacingFigures } from './RobotLoop.ts';
+import type { StepPacer } from './Pacer.ts';
+import { WorkerPacer } from './WorkerPacer.ts';
 import { ServerStats, type ServerCounts } from './ServerStats.ts';
 import { generateToken, isLoopback } from './tokens.ts';
 
@@ -76,7 +78,15 @@ export interface BridgeServerOptions {
   /** Heartbeat interval and timeout (s); defaults 0.1 and 0.5. */
   readonly heartbeatIntervalS?: number;
   readonly heartbeatTimeoutS?: number;
-  /** Pacing: seconds before each loop deadline at which the timer hands over to an I/O-polling spin (Pacer); 0 = timer only. Default 0.0011. */
+  /**
+   * What wakes a paced loop at its step deadlines: 'worker' (the default), a timing thread
+   * sleeping in Atomics.wait on the steady clock (WorkerPacer), which leaves this thread idle
+   * between steps; 'poll' (the default with an injected `now`), a timer then an I/O-polling spin of
+   * `spinMarginS` (Pacer), which keeps this thread busy for the margin. docs/timing.md, "The bridge
+   * server's pacing".
+   */
+  readonly pacing?: 'poll' | 'worker';
+  /** Poll pacing only: seconds before each loop deadline at which the timer hands over to the spin; 0 = timer only. Default 0.0011. */
   readonly spinMarginS?: number;
   /** Most loop time (s) caught up after a late wake-up; beyond it the time is skipped and counted as overruns. Default 0.1. */
   readonly maxCatchUpS?: number;
@@ -138,6 +148,8 @@ export class BridgeServer {
   readonly sim: boolean;
   /** Loop period (s) and rates (Hz). */
   readonly dt: number;
+  /** What wakes the paced loop (BridgeServerOptions.pacing). */
+  readonly pacingKind: 'poll' | 'worker';
   readonly loopHz: number;
   readonly stateHz: number;
   readonly commandTimeoutS: number;
@@ -194,6 +206,13 @@ export class BridgeServer {
     this.heartbeatTimeoutS = positive(o.heartbeatTimeoutS ?? DEFAULT_HEARTBEAT_TIMEOUT_S, 'heartbeatTimeoutS');
     if (this.heartbeatTimeoutS <= this.heartbeatIntervalS)
       throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${this.heartbeatTimeoutS} s is not longer than the interval ${this.heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
+    if (o.pacing !== undefined && o.pacing !== 'poll' && o.pacing !== 'worker')
+      throw new BridgeError('BRIDGE_CONFIG', 'pacing', `"${String(o.pacing)}" is not a pacing`, "'poll' or 'worker'");
+    this.pacingKind = o.pacing ?? (o.now === undefined ? 'worker' : 'poll');
+    if (this.pacingKind === 'worker' && o.now !== undefined && (o.paced ?? true))
+      throw new BridgeError('BRIDGE_CONFIG', 'pacing', "'worker' paces on the steady clock, and a clock `now` was given", "pacing 'poll' with an injected clock, or no `now`");
+    if (this.pacingKind === 'worker' && o.spinMarginS !== undefined)
+      throw new BridgeError('BRIDGE_CONFIG', 'spinMarginS', "is a setting of pacing 'poll', and the pacing is 'worker'", "pacing 'poll' with spinMarginS, or no spinMarginS");
     this._paced = o.paced ?? true;
     this._serverName = o.serverName ?? 'axon';
     this._engine = o.engine ?? null;
@@ -248,7 +267,16 @@ export class BridgeServer {
     await s.robot.connect();
     s._port = await s._conns.listen(o.port ?? DEFAULT_PORT, s.host);
     s._loop.obs = s.robot.observe();
-    s._loop.start();
+    let pacer: StepPacer | undefined;
+    if (s.pacingKind === 'worker' && s._paced) {
+      try {
+        pacer = await WorkerPacer.start(s.dt);
+      } catch (e) {
+        await s._conns.close();
+        throw new BridgeError('BRIDGE_CONFIG', 'pacing', `the timing thread did not start: ${e instanceof Error ? e.message : String(e)}`, "pacing 'poll'");
+      }
+    }
+    s._loop.start(pacer);
     if (s._paced) s._conns.startHeartbeats();
     return s;
   }
@@ -310,6 +338,11 @@ export class BridgeServer {
     return this._stats.message(this.now());
   }
 
+  /** How the paced loop woke: the pacer and the lateness of its wake-ups after each step deadline (allocates). */
+  pacing(): PacingFigures {
+    return this._loop.pacing();
+  }
+
   /** Clears the round-trip samples (benchmarks measure a window). */
   clearStats(): void {
     this._stats.clearRoundTrips();
@@ -325,9 +358,9 @@ export class BridgeServer {
       this._loop.estop('server shutting down');
       this._publish('estop', 'server shutting down');
     }
-    this._loop.stop();
+    const paced = this._loop.stop();
     this._closed = true;
-    await this._conns.close();
+    await Promise.all([paced, this._conns.close()]);
     this.events$.complete();
   }
 

@@ -10,7 +10,18 @@ import { steadyNow } from '../../src/clock/sleep.ts';
  *
  * Real-time rules: allocates only the timer / immediate handles Node needs.
  */
-export class Pacer {
+/** What wakes the server loop at its step deadlines (steady s): Pacer (poll) or WorkerPacer (a timing thread). */
+export interface StepPacer {
+  /** 'poll' or 'worker', for the summary. */
+  readonly kind: string;
+  /** Calls `done` once, at or just after `deadline` (steady s). */
+  at(deadline: number, done: () => void): void;
+  /** No more wake-ups (a pending one returns without calling back); resolves when its resources are released. */
+  cancel(): Promise<void>;
+}
+
+export class Pacer implements StepPacer {
+  readonly kind = 'poll';
   private _deadline = 0;
   private _done: () => void = () => {};
   private _cancelled = false;
@@ -35,8 +46,9 @@ export class Pacer {
   }
 
   /** No more wake-ups (a pending one returns without calling back). */
-  cancel(): void {
+  cancel(): Promise<void> {
     this._cancelled = true;
+    return Promise.resolve();
   }
 
   private readonly _fire = (): void => {

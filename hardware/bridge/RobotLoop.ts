@@ -16,7 +16,8 @@ import { createCommand, createObservation, type Observation, type Robot, type Si
 import { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../../src/safety/types.ts';
 import type { DecodedCommand } from './frames.ts';
-import { Pacer } from './Pacer.ts';
+import { Pacer, type StepPacer } from './Pacer.ts';
+import { percentilesUs, type Percentiles } from '../../src/loop/LoopStats.ts';
 import type { RobotState, StateCause } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
 
@@ -31,7 +32,7 @@ export interface RobotLoopOptions {
   readonly commandTimeoutS: number;
   /** Most steps caught up after a late wake-up; beyond it they are skipped and counted as overruns. */
   readonly maxCatchUp: number;
-  /** Pacer spin margin (s). */
+  /** Spin margin (s) of the poll Pacer, used when `start` is given no other pacer. */
   readonly spinMarginS: number;
   readonly safety: Partial<SafetyConfig>;
   /** The server's steady clock (s, origin arbitrary). */
@@ -43,6 +44,16 @@ export interface RobotLoopOptions {
   readonly publish: (cause: StateCause, reason: string) => void;
   /** State frames are due: called after the steps of one `runDue` that crossed a decimation boundary. */
   readonly broadcast: () => void;
+}
+
+const LATE_RING = 1 << 16;
+
+/** How the paced loop woke: the pacer, its wake-ups and their lateness after each step deadline. */
+export interface PacingFigures {
+  /** The pacer's kind ('poll', 'worker'), or 'unpaced' (the owner runs the steps). */
+  readonly kind: string;
+  readonly wakes: number;
+  readonly lateUs: Percentiles;
 }
 
 export class RobotLoop {
@@ -65,7 +76,10 @@ export class RobotLoop {
   private _supReason = '';
   private _origin: number;
   private _closed = false;
-  private readonly _pacer: Pacer;
+  private _pacer: StepPacer;
+  /** Wake-up lateness of the paced loop (s): ring of the newest LATE_RING wake-ups. */
+  private readonly _late = new Float64Array(LATE_RING);
+  private _wakes = 0;
   private readonly _o: RobotLoopOptions;
 
   constructor(o: RobotLoopOptions) {
@@ -143,29 +157,42 @@ export class RobotLoop {
     this.lastCommandSeq = seq;
   }
 
-  /** Starts stepping from loop time 0 (paced: on the Pacer; unpaced: the owner calls `runDue`). */
-  start(): void {
+  /**
+   * Starts stepping from loop time 0 (paced: on `pacer`, default the poll Pacer with the options'
+   * spin margin; unpaced: the owner calls `runDue`).
+   */
+  start(pacer?: StepPacer): void {
+    if (pacer !== undefined) this._pacer = pacer;
     this._origin = this._o.clock();
     this.k = 0;
     if (!this._o.paced) return;
     const fire = () => {
       if (this._closed) return;
+      this._late[this._wakes++ & (LATE_RING - 1)] = this.now() - (this.k + 1) * this.dt;
       this.runDue();
       if (!this._closed) this._pacer.at(this._origin + (this.k + 1) * this.dt, fire);
     };
-    fire();
+    this.runDue();
+    this._pacer.at(this._origin + (this.k + 1) * this.dt, fire);
+  }
+
+  /** The paced loop's wake-ups so far (allocates: not for the tick path). */
+  pacing(): PacingFigures {
+    const n = Math.min(this._wakes, LATE_RING);
+    return { kind: this._o.paced ? this._pacer.kind : 'unpaced', wakes: this._wakes, lateUs: percentilesUs(this._late.subarray(0, n)) };
   }
 
   /**
    * Stops stepping; the robot is given one last command through the supervisor (after an e-stop
-   * by the caller, the safe one).
+   * by the caller, the safe one). Resolves when the pacer has released its resources (a timing
+   * thread); the stop itself is done on return.
    */
-  stop(): void {
+  stop(): Promise<void> {
     this._sup.check(this.cmd.command, this.obs, this.obs.time, this.k, this.out);
     this.robot.command(this.out);
     this._closed = true;
-    this._pacer.cancel();
     this._supSub?.unsubscribe();
+    return this._pacer.cancel();
   }
 
   /** Runs the steps due at the clock's present time; broadcasts state if a frame came due. */

@@ -117,11 +117,16 @@ export class WorkerClock implements Clock {
     };
   }
 
-  ticks(done$: Observable<unknown>): Observable<Tick> {
+  /**
+   * @param gridStart where the run's grid start + k·period begins (steady s, not in the future);
+   *   default the subscription's time. An owner with its own grid (the bridge server's loop)
+   *   passes its origin so that the ticks land on its deadlines.
+   */
+  ticks(done$: Observable<unknown>, gridStart?: number): Observable<Tick> {
     return new Observable<Tick>((sub) => {
       const c = this.control;
       const main = (this.main = this.newMain());
-      const start = steadyNow(); // the run's grid: start + k·period
+      const start = Math.min(gridStart ?? Infinity, steadyNow()); // the run's grid: start + k·period
       this.values[5] = main.earlyBy;
       this.values[0] = start;
       this.values[1] = this.period;

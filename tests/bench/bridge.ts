@@ -47,7 +47,7 @@ async function serveMode(): Promise<void> {
     if (cmd === 'serve') {
       const rate = Number(hz);
       robot = kind === 'sim' ? createSimRobot('humanoid', { physicsDt: 1 / rate }) : new PointMassRobot(humanoidSpec(), 1 / rate);
-      server = await BridgeServer.listen({ robot, port: 0, token: TOKEN, spinMarginS: 0.0011, sendBase: false, commandTimeoutS: 0.5, heartbeatTimeoutS: 2 });
+      server = await BridgeServer.listen({ robot, port: 0, token: TOKEN, pacing: 'poll', spinMarginS: 0.0011, sendBase: false, commandTimeoutS: 0.5, heartbeatTimeoutS: 2 });
       process.stdout.write(`url ${server.url}\n`);
     } else if (cmd === 'clear') {
       server?.clearStats();

@@ -1,14 +1,18 @@
 /**
  * The loop of `axon sim --robot ws://...` (a bridge client: runLive on BridgeRobot, the cartpole
  * served by `axon bridge --sim cartpole` in its own process at 500 Hz physics and state frames,
- * models/cartpole-balance at 50 Hz): its period error, the client process's CPU share, and how old
- * the observation is when a tick reads it (`bridge_age`: since the frame arrived), with each live
- * clock, and with a blocking clock that takes no event-loop turn before the tick (what
- * Robot.streamsState turns on: without it a tick reads the state of when the thread went to
- * sleep), against C's clock_nanosleep at the same period, in interleaved rounds (docs/timing.md,
- * "Live runs"). Run alone: `npx tsx tests/bench/bridgeLoop.ts [seconds] [rounds] [state Hz]`.
+ * models/cartpole-balance at 50 Hz): its period error, the client process's CPU share, how old
+ * the observation is when a tick reads it (`bridge_age`: since the frame arrived), and the
+ * server's CPU share and its own wake-up lateness after each physics deadline, with each live
+ * clock on the client and each pacing on the server (`axon bridge --pacing poll|worker`), and
+ * with a blocking clock that takes no event-loop turn before the tick (what Robot.streamsState
+ * turns on: without it a tick reads the state of when the thread went to sleep), against C's
+ * clock_nanosleep at the same period, in interleaved rounds (docs/timing.md, "Live runs"). Each
+ * row starts its own server, so that an idle server's pacing never loads another row. Run alone:
+ * `npx tsx tests/bench/bridgeLoop.ts [seconds] [rounds] [state Hz] [pacings, e.g. poll,worker]`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { connectBridgeRobot } from '../../hardware/bridge/index.ts';
@@ -22,9 +26,11 @@ const TOKEN = 'bench-token';
 const POLICY = 'models/cartpole-balance';
 const PERIOD = 0.02;
 
+type Pacing = 'poll' | 'worker';
+
 /** `axon bridge --sim cartpole` on a free port; resolves with its URL. */
-async function startServer(stateHz: number): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
-  const args = ['bin/axon.js', 'bridge', '--sim', 'cartpole', '--port', '0', '--token', TOKEN, '--state-rate', String(stateHz), '--json'];
+async function startServer(stateHz: number, pacing: Pacing): Promise<{ url: string; child: ChildProcessWithoutNullStreams }> {
+  const args = ['bin/axon.js', 'bridge', '--sim', 'cartpole', '--port', '0', '--token', TOKEN, '--state-rate', String(stateHz), '--pacing', pacing, '--json'];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const url = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout });
@@ -37,45 +43,102 @@ async function startServer(stateHz: number): Promise<{ url: string; child: Child
   return { url, child };
 }
 
-async function bridgeLoop(url: string, clock: LiveClockKind | 'block, no turn', seconds: number): Promise<Figures> {
-  const robot = await connectBridgeRobot(url, { token: TOKEN, simReset: { seed: 1 } });
+/** Stops the server; resolves with its --json summary. */
+async function stopServer(child: ChildProcessWithoutNullStreams): Promise<{ pacing?: { wake_late_us: { p50: number; p99: number } } }> {
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.kill('SIGTERM');
+  await new Promise((r) => child.once('exit', r));
+  const last = out.trim().split('\n').pop() ?? '';
+  try {
+    return JSON.parse(last);
+  } catch {
+    return {};
+  }
+}
+
+/** A process's CPU seconds so far (Linux /proc; NaN elsewhere). */
+function processCpuS(pid: number): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 (utime, stime) in clock ticks; 12 and 13 after the name and state.
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind | 'block, no turn', seconds: number): Promise<Figures> {
+  const { url, child } = await startServer(stateHz, pacing);
+  let summary: Awaited<ReturnType<typeof stopServer>> = {};
   const ages: number[] = [];
   let cpuShare = () => Number.NaN;
+  let serverCpu = Number.NaN;
+  let p: ReturnType<Awaited<ReturnType<typeof runLive>>['loop']['stats']['periodErrorUs']> | undefined;
+  let overruns = 0;
   try {
-    const r = await runLive(robot, {
-      policy: POLICY,
-      durationS: seconds,
-      clock: clock === 'block, no turn' ? new WallClock(PERIOD, { sleep: 'block' }) : clock,
-      handleSignals: false,
-      onLoop: (loop) => {
-        cpuShare = cpuFromFirstTick(loop.records$);
-        loop.records$.subscribe((rec) => ages.push(rec.observation.extras?.bridge_age?.[0] ?? Number.NaN));
-      },
-    });
-    const p = r.loop.stats.periodErrorUs();
-    const age = percentilesUs(Float64Array.from(ages.filter(Number.isFinite)));
-    return { p50: p.p50, p99: p.p99, cpu: cpuShare(), overruns: r.loop.stats.overruns, also: { 'age p50': age.p50, 'age p99': age.p99 } };
+    const robot = await connectBridgeRobot(url, { token: TOKEN, simReset: { seed: 1 } });
+    try {
+      let cpu0 = Number.NaN;
+      let t0 = 0;
+      const r = await runLive(robot, {
+        policy: POLICY,
+        durationS: seconds,
+        clock: clock === 'block, no turn' ? new WallClock(PERIOD, { sleep: 'block' }) : clock,
+        handleSignals: false,
+        onLoop: (loop) => {
+          cpuShare = cpuFromFirstTick(loop.records$);
+          const first = loop.records$.subscribe(() => {
+            cpu0 = processCpuS(child.pid!);
+            t0 = performance.now();
+            queueMicrotask(() => first.unsubscribe());
+          });
+          loop.records$.subscribe((rec) => ages.push(rec.observation.extras?.bridge_age?.[0] ?? Number.NaN));
+        },
+      });
+      serverCpu = (processCpuS(child.pid!) - cpu0) / ((performance.now() - t0) / 1000);
+      p = r.loop.stats.periodErrorUs();
+      overruns = r.loop.stats.overruns;
+    } finally {
+      await robot.close();
+    }
   } finally {
-    await robot.close();
+    summary = await stopServer(child);
   }
+  const age = percentilesUs(Float64Array.from(ages.filter(Number.isFinite)));
+  const late = summary.pacing?.wake_late_us;
+  return {
+    p50: p!.p50,
+    p99: p!.p99,
+    cpu: cpuShare(),
+    overruns,
+    also: {
+      'age p50': [age.p50, 'µs'],
+      'age p99': [age.p99, 'µs'],
+      'server CPU': [Math.round(serverCpu * 1000) / 10, '%'],
+      'server wake p99': [late?.p99 ?? Number.NaN, 'µs'],
+    },
+  };
 }
 
-/** @param stateHz the server's state frame rate (`axon bridge --state-rate`), a divisor of its 500 Hz physics */
-export async function benchBridgeLoop(seconds = 10, rounds = 3, stateHz = 500): Promise<void> {
-  const { url, child } = await startServer(stateHz);
-  try {
-    await interleaved(
-      [
-        cRow(seconds, PERIOD),
-        ...(['block', 'timer', 'worker', 'block, no turn'] as const).map((k) => ({ label: `bridge client (cartpole), --clock ${k}`, run: () => bridgeLoop(url, k, seconds) })),
-      ],
-      rounds,
-      `${rounds} interleaved rounds of ${seconds} s each; ${stateHz} Hz state frames; CPU: the client process from the first tick; age: of the observation a tick reads, µs since its frame arrived)`,
-    );
-  } finally {
-    child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
-  }
+/**
+ * @param stateHz the server's state frame rate (`axon bridge --state-rate`), a divisor of its 500 Hz physics
+ * @param pacings the server pacings to run each client clock against
+ */
+export async function benchBridgeLoop(seconds = 10, rounds = 3, stateHz = 500, pacings: readonly Pacing[] = ['poll', 'worker']): Promise<void> {
+  const rows = pacings.flatMap((pacing) =>
+    (['block', 'timer', 'worker'] as const).map((k) => ({ label: `bridge client (cartpole), --clock ${k}, server --pacing ${pacing}`, run: () => bridgeLoop(stateHz, pacing, k, seconds) })),
+  );
+  await interleaved(
+    [cRow(seconds, PERIOD), ...rows, { label: `bridge client (cartpole), --clock block, no turn, server --pacing ${pacings[0]}`, run: () => bridgeLoop(stateHz, pacings[0], 'block, no turn', seconds) }],
+    rounds,
+    `${rounds} interleaved rounds of ${seconds} s each; ${stateHz} Hz state frames; CPU: the client process from the first tick; age: of the observation a tick reads, since its frame arrived; server CPU: the server process over the same span; server wake p99: its wake-up lateness after each physics deadline, whole run)`,
+  );
 }
 
-if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) await benchBridgeLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 500));
+if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
+  const pacings = (process.argv[5] ?? 'poll,worker').split(',');
+  if (!pacings.every((x) => x === 'poll' || x === 'worker')) throw new Error(`pacings: expected poll, worker or poll,worker, got "${process.argv[5]}"`);
+  await benchBridgeLoop(Number(process.argv[2] ?? 10), Number(process.argv[3] ?? 3), Number(process.argv[4] ?? 500), pacings as Pacing[]);
+}

@@ -176,8 +176,8 @@ export interface Figures {
   cpu: number;
   /** Grid slots the loop lost (a tick still running at the next deadline): not in the period error. */
   overruns?: number;
-  /** More figures of the run, in µs, printed as their medians over rounds (e.g. an observation's age). */
-  also?: Record<string, number>;
+  /** More figures of the run and their units, printed as their medians over rounds (e.g. an observation's age in µs). */
+  also?: Record<string, readonly [value: number, unit: string]>;
 }
 
 /**
@@ -256,7 +256,7 @@ export async function interleaved(rows: readonly LoopRow[], rounds: number, note
     const vs = [rs ? `p99 ${median(rs).toFixed(2)}x C, rounds ${span(rs, 2)}x` : '', bs ? `${median(bs).toFixed(2)}x bare, rounds ${span(bs, 2)}x` : ''].filter(Boolean).join('; ');
     const ov = fs.every((f) => f.overruns !== undefined) ? `, overruns ${span(fs.map((f) => f.overruns!))}` : '';
     const also = Object.keys(fs[0].also ?? {})
-      .map((k) => `, ${k} ${median(fs.map((f) => f.also?.[k] ?? Number.NaN))} µs`)
+      .map((k) => `, ${k} ${median(fs.map((f) => f.also?.[k]?.[0] ?? Number.NaN))} ${fs[0].also![k][1]}`)
       .join('');
     line(label, `period error p50 ${median(fs.map((f) => f.p50))} µs, p99 ${median(fs.map((f) => f.p99))} µs (rounds ${span(fs.map((f) => f.p99))}), CPU ${(median(fs.map((f) => f.cpu)) * 100).toFixed(1)}% of a core${ov}${also}${vs ? `  [${vs}]` : ''}`);
   }

@@ -40,7 +40,8 @@ export function bridgeCommand() {
     .option('--randomize', 'randomise the initial state and physical parameters (seeded; sim_reset draws again)', false)
     .option('--command-timeout <s>', 'deadman: safe-stop when commands stop for this long while running', positiveNumber, 0.2)
     .option('--observe-needs-token', 'send state frames only to clients that presented the token', false)
-    .option('--spin-ms <ms>', 'pacing: spin this long before each physics deadline (0: timer only)', nonNegative, 1.1)
+    .addOption(new Option('--pacing <kind>', 'what wakes the physics at each step: worker (default: a timing thread sleeping in Atomics.wait) or poll (a timer, then an I/O-polling spin of --spin-ms: about three times the CPU); docs/timing.md').choices(['worker', 'poll'] as const).default('worker' as const))
+    .option('--spin-ms <ms>', 'with --pacing poll: spin this long before each physics deadline (0: timer only; default 1.1)', nonNegative)
     .option('--duration <s>', 'stop serving after this many seconds (default: until Ctrl-C)', positiveNumber)
     .option('--json', 'print one JSON summary object on the last line of stdout when the server stops', false)
     .action(async (o) => {
@@ -50,6 +51,7 @@ export function bridgeCommand() {
       const dec = o.rate / stateHz;
       if (Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)
         throw new UsageError('--state-rate', `${stateHz} Hz does not divide the physics rate ${o.rate} Hz`, `a divisor of ${o.rate}, e.g. ${o.rate} or ${o.rate / 2}`);
+      if (o.spinMs !== undefined && o.pacing !== 'poll') throw new UsageError('--spin-ms', `is a setting of --pacing poll, and the pacing is ${o.pacing}`, '--pacing poll with --spin-ms, or no --spin-ms');
       const token = o.token ?? process.env[TOKEN_ENV];
       if (token !== undefined && token.length === 0) throw new UsageError('--token', 'is empty', 'a non-empty token');
       if (token === undefined && !isLoopback(o.host))
@@ -65,7 +67,8 @@ export function bridgeCommand() {
         stateHz,
         commandTimeoutS: o.commandTimeout,
         observeWithoutToken: !o.observeNeedsToken,
-        spinMarginS: o.spinMs / 1000,
+        pacing: o.pacing,
+        ...(o.pacing === 'poll' ? { spinMarginS: (o.spinMs ?? 1.1) / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge --sim, ${engine})`,
         engine: o.physics,
       });
@@ -77,6 +80,8 @@ export function bridgeCommand() {
       const interactive = process.stdin.isTTY === true;
       if (interactive && !o.json) say("operator: 'e' + Enter e-stop, 'r' reset, 's' status, 'q' quit (Ctrl-C also quits)");
 
+      // The process's CPU from here on (serving, not start-up), for the summary's pacing.cpu_share.
+      const cpu0 = process.cpuUsage();
       const stateEvents: Record<string, number> = {};
       let connections = 0;
       const sub = server.events$.subscribe((e) => {
@@ -113,6 +118,8 @@ export function bridgeCommand() {
       });
 
       const stats = server.stats();
+      const pacing = server.pacing();
+      const cpu = process.cpuUsage(cpu0);
       const finalState = server.robotState;
       await server.close();
       sub.unsubscribe();
@@ -130,6 +137,12 @@ export function bridgeCommand() {
         commands: { accepted: stats.commandsAccepted, rejected: stats.commandsRejected },
         round_trip_us: stats.roundTripUs,
         overruns: stats.overruns,
+        pacing: {
+          kind: pacing.kind,
+          wakes: pacing.wakes,
+          wake_late_us: pacing.lateUs,
+          cpu_share: round((cpu.user + cpu.system) / 1e6 / Math.max(stats.time, 1e-9), 3),
+        },
         robot_state: finalState,
         state_changes: stateEvents,
       };

@@ -36,7 +36,7 @@ async function refusal(args: string[]): Promise<{ error: unknown; stderr: string
 
 describe('a bridge client whose thread sleeps (a blocking clock), against axon bridge in its own process', () => {
   it('is not judged stale on waking: the frames that came while it slept are read before its link is checked', async () => {
-    const { r, done } = axon(['bridge', '--sim', 'cartpole', '--port', '0', '--duration', '6', '--spin-ms', '0'], { AXON_BRIDGE_TOKEN: 'sleep-token' });
+    const { r, done } = axon(['bridge', '--sim', 'cartpole', '--port', '0', '--duration', '6'], { AXON_BRIDGE_TOKEN: 'sleep-token' });
     await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout), `the listening line (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
     // A staleness deadline of 150 ms: a loaded host (CI) may hold the server back for tens of ms, which is real staleness.
     const robot = await connectBridgeRobot(/listening on (ws:\/\/\S+)/.exec(r.stdout)![1], { token: 'sleep-token', role: 'observe', staleAfterS: 0.15 });
@@ -64,7 +64,7 @@ describe('a bridge client whose thread sleeps (a blocking clock), against axon b
 describe('axon bridge CLI', () => {
   it('documents its flags', () => {
     const help = bridgeCommand().helpInformation();
-    for (const f of ['--sim', '--host', '--port', '--token', '--rate', '--state-rate', '--command-timeout', '--duration', '--json']) expect(help).toContain(f);
+    for (const f of ['--sim', '--host', '--port', '--token', '--rate', '--state-rate', '--command-timeout', '--pacing', '--spin-ms', '--duration', '--json']) expect(help).toContain(f);
   });
 
   it.each([
@@ -72,6 +72,7 @@ describe('axon bridge CLI', () => {
     [['bridge', '--sim', 'cartpole', '--host', '0.0.0.0'], '--host', 'token'],
     [['bridge', '--sim', 'cartpole', '--state-rate', '300'], '--state-rate', 'divisor of 500'],
     [['bridge', '--sim', 'cartpole', '--rate', '5'], '--rate', 'above 10 Hz'],
+    [['bridge', '--sim', 'cartpole', '--spin-ms', '0.5'], '--spin-ms', '--pacing poll'],
   ])('refuses %j with a usage error naming the flag', async (args, flag, expected) => {
     const { error } = await refusal(args);
     expect(error).toBeInstanceOf(UsageError);
@@ -79,11 +80,14 @@ describe('axon bridge CLI', () => {
     expect((error as UsageError).message).toContain(expected);
   });
 
-  it('refuses a bad flag value through commander, naming the flag', async () => {
-    const { error, stderr } = await refusal(['bridge', '--sim', 'cartpole', '--port', '70000']);
+  it.each([
+    [['--port', '70000'], '--port', 'port number'],
+    [['--pacing', 'spin'], '--pacing', 'worker, poll'],
+  ])('refuses a bad flag value through commander, naming the flag: %j', async (args, flag, expected) => {
+    const { error, stderr } = await refusal(['bridge', '--sim', 'cartpole', ...args]);
     expect(error).toBeInstanceOf(CommanderError);
-    expect(stderr).toContain('--port');
-    expect(stderr).toContain('port number');
+    expect(stderr).toContain(flag);
+    expect(stderr).toContain(expected);
   });
 
   it('exits with code 2 and one line on bad input (a real process)', async () => {
@@ -93,7 +97,8 @@ describe('axon bridge CLI', () => {
     expect(r.stderr).toContain('--host');
   });
 
-  it('serves a simulated robot: a client commands it, and --json ends with the summary', async () => {    const { r, done } = axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '1.5', '--spin-ms', '0', '--json'], { AXON_BRIDGE_TOKEN: 'cli-token' });
+  it('serves a simulated robot: a client commands it, and --json ends with the summary', async () => {
+    const { r, done } = axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '1.5', '--json'], { AXON_BRIDGE_TOKEN: 'cli-token' });
     // the token line follows the listening line, possibly in a later chunk of stdout: wait for both
     await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout) && r.stdout.includes('token:'), `the listening and token lines (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
     const url = /listening on (ws:\/\/\S+)/.exec(r.stdout)![1];
@@ -110,5 +115,18 @@ describe('axon bridge CLI', () => {
     const summary = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ command: 'bridge', robot: 'pendulum', loop_hz: 500, state_hz: 500, connections: 1, commands: { accepted: 10, rejected: 0 }, robot_state: 'idle' });
     expect(summary.state_changes).toMatchObject({ armed: 1, release: 1 });
+    // Paced by the timing thread (the default), which woke the loop for (about) every step of its 1.5 s.
+    expect(summary.pacing.kind).toBe('worker');
+    expect(summary.pacing.wakes).toBeGreaterThan(0.5 * 1.5 * 500);
+    for (const k of ['p50', 'p99', 'max']) expect(Number.isFinite(summary.pacing.wake_late_us[k])).toBe(true);
+    expect(summary.pacing.cpu_share).toBeGreaterThan(0);
+  });
+
+  it('--pacing poll --spin-ms 0: the timer-only loop, named in the summary', async () => {
+    const out = await axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '0.5', '--pacing', 'poll', '--spin-ms', '0', '--json']).done;
+    expect(out.code).toBe(0);
+    const summary = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
+    expect(summary.pacing.kind).toBe('poll');
+    expect(summary.pacing.wakes).toBeGreaterThan(0);
   });
 });

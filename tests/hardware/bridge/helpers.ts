@@ -5,9 +5,10 @@ import { SUBPROTOCOL } from '../../../hardware/bridge/protocol.ts';
 import { BridgeServer, type BridgeServerEvent, type BridgeServerOptions } from '../../../hardware/bridge/BridgeServer.ts';
 import { createSimRobot } from '../../../sim/index.ts';
 
-/** A server on a free loopback port, timer-paced (no spinning: tests share the CPU). */
+/** A server on a free loopback port, timer-paced (poll with no spin: tests share the CPU; no timing thread to start) unless `o` says otherwise. */
 export function startServer(o: Partial<BridgeServerOptions> = {}): Promise<BridgeServer> {
-  return BridgeServer.listen({ robot: o.robot ?? createSimRobot('pendulum'), port: 0, spinMarginS: 0, token: 'secret-token', ...o });
+  const timerOnly = o.pacing === undefined && o.now === undefined ? { pacing: 'poll' as const, spinMarginS: 0 } : {};
+  return BridgeServer.listen({ robot: o.robot ?? createSimRobot('pendulum'), port: 0, token: 'secret-token', ...timerOnly, ...o });
 }
 
 /** Polls `pred` every 5 ms until true or `timeoutMs` passes (then throws with `what`). */

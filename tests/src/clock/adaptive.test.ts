@@ -243,6 +243,48 @@ describe('WorkerClock', () => {
   });
 });
 
+describe('WorkerClock on a grid of the owner\'s', () => {
+  // The bridge server's loop has its own origin; a grid started at the subscription instead came
+  // 215 µs after it, and every step woke that late.
+  it('ticks on gridStart + k·period, each at or after its deadline; a gridStart in the future is now', async () => {
+    const period = 0.004;
+    const clock = await WorkerClock.start(period);
+    try {
+      const origin = steadyNow() - clock.now(); // the clock's time base (steady s)
+      const gridStart = steadyNow() - 0.0013;
+      const done$ = new Subject<void>();
+      const got: { time: number; at: number }[] = [];
+      await new Promise<void>((resolve) => {
+        const sub = clock.ticks(done$, gridStart).subscribe((t) => {
+          got.push({ time: t.time, at: steadyNow() });
+          if (got.length >= 20) {
+            queueMicrotask(() => sub.unsubscribe());
+            resolve();
+          } else done$.next();
+        });
+      });
+      // The time base read here (origin) is good to a few µs; the grid itself is exact.
+      expect(Math.abs(got[0].time + origin - gridStart)).toBeLessThan(10e-6);
+      for (const g of got) {
+        const k = (g.time - got[0].time) / period;
+        expect(Math.abs(k - Math.round(k))).toBeLessThan(1e-6);
+        if (k >= 1) expect(g.at).toBeGreaterThanOrEqual(gridStart + Math.round(k) * period - 10e-6);
+      }
+      const before = steadyNow();
+      const first = await new Promise<Tick>((resolve) => {
+        const sub = clock.ticks(new Subject<void>(), before + 10).subscribe((t) => {
+          queueMicrotask(() => sub.unsubscribe());
+          resolve(t);
+        });
+      });
+      expect(first.time + origin).toBeGreaterThanOrEqual(before);
+      expect(first.time + origin).toBeLessThan(before + 1);
+    } finally {
+      await clock.close();
+    }
+  });
+});
+
 describe('WorkerClock, a publish that is not this run\'s tick', () => {
   // The timing thread may still be on the previous run's grid when a run begins (a k far ahead), or
   // restart its count on this one (a k already emitted): a tick went back one period (CI, 06d18fd).

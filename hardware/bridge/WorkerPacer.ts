@@ -1,0 +1,66 @@
+import { Subject, type Subscription } from 'rxjs';
+import { WorkerClock, type WorkerClockOptions } from '../../src/clock/WorkerClock.ts';
+import { steadyNow } from '../../src/clock/sleep.ts';
+import type { StepPacer } from './Pacer.ts';
+
+/**
+ * Wakes the server loop from a timing thread (src/clock WorkerClock): the thread sleeps to each
+ * step deadline in Atomics.wait with a learned spin, and this thread waits for it in its event
+ * loop, which stays free for the sockets until a short spin of its own just before the deadline.
+ * The poll Pacer instead keeps this thread busy for its whole margin (1.1 ms of every 2 ms at
+ * 500 Hz: half a core, docs/timing.md "The bridge server's pacing").
+ *
+ * The thread's grid is the loop's: it starts one period before the first deadline asked for (the
+ * loop asks for origin + dt). Deadlines are on the steady clock (src/clock/sleep.ts steadyNow),
+ * the one the thread sleeps on. Real-time rules: a wake-up allocates nothing.
+ */
+export class WorkerPacer implements StepPacer {
+  readonly kind = 'worker';
+  private _deadline = 0;
+  private _done: (() => void) | undefined;
+  private _sub: Subscription | undefined;
+  private _cancelled = false;
+  private readonly _handled = new Subject<void>();
+
+  private constructor(private readonly clock: WorkerClock) {}
+
+  /** Starts the timing thread for steps of `period` s. */
+  static async start(period: number, o: WorkerClockOptions = {}): Promise<WorkerPacer> {
+    return new WorkerPacer(await WorkerClock.start(period, o));
+  }
+
+  at(deadline: number, done: () => void): void {
+    if (this._cancelled) return;
+    this._deadline = deadline;
+    this._done = done;
+    this._sub ??= this.clock.ticks(this._handled, deadline - this.clock.period).subscribe((tick) => {
+      // seq 0 is emitted at once on subscribe: the grid's origin, not a deadline.
+      if (tick.seq > 0) this._fire();
+      this._handled.next();
+    });
+  }
+
+  private _fire(): void {
+    const done = this._done;
+    if (done === undefined || this._cancelled) return;
+    const d = this._deadline;
+    let t = steadyNow();
+    // A deadline of a later tick waits for it (a `done` set after its tick was published); one
+    // just ahead of this tick (rounding) is spun to.
+    if (d - t > this.clock.period / 2) return;
+    while (t < d) t = steadyNow();
+    this._done = undefined;
+    done();
+  }
+
+  /** The timing thread's own figures (its learned margin and spin), for the summary. */
+  get timing(): WorkerClock['timing'] {
+    return this.clock.timing;
+  }
+
+  cancel(): Promise<void> {
+    this._cancelled = true;
+    this._sub?.unsubscribe();
+    return this.clock.close();
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * The bridge server's pacing: the loop woken by a timing thread (WorkerPacer, `pacing: 'worker'`)
+ * or by a timer and an I/O-polling spin (Pacer, 'poll'), in real time.
+ */
+import { describe, expect, it } from 'vitest';
+import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
+import { WorkerPacer } from '../../../hardware/bridge/WorkerPacer.ts';
+import { steadyNow } from '../../../src/clock/sleep.ts';
+import { createSimRobot } from '../../../sim/index.ts';
+import { startServer, waitUntil } from './helpers.ts';
+
+describe('WorkerPacer', () => {
+  it('calls back once per deadline asked for, never before it, and not after cancel', async () => {
+    const period = 0.004;
+    const pacer = await WorkerPacer.start(period);
+    const deadlines: number[] = [];
+    const fired: number[] = [];
+    try {
+      const origin = steadyNow();
+      await new Promise<void>((resolve) => {
+        const next = () => {
+          fired.push(steadyNow());
+          if (fired.length === 25) return resolve();
+          // Every fifth call skips a deadline (a loop that caught up two steps): the next tick serves the later one.
+          const d = origin + (deadlines.length + 1 + (fired.length % 5 === 0 ? 1 : 0)) * period;
+          deadlines.push(d);
+          pacer.at(d, next);
+        };
+        deadlines.push(origin + period);
+        pacer.at(origin + period, next);
+      });
+      expect(fired).toHaveLength(25);
+      for (let i = 0; i < 25; i++) expect(fired[i]).toBeGreaterThanOrEqual(deadlines[i]);
+      expect(pacer.timing.wakes).toBeGreaterThan(0);
+    } finally {
+      await pacer.cancel();
+    }
+    let late = 0;
+    pacer.at(steadyNow() + period, () => late++);
+    await new Promise((r) => setTimeout(r, 30));
+    expect(late).toBe(0);
+  });
+});
+
+describe('bridge server pacing', () => {
+  it("'worker' steps the robot on its grid from a timing thread and serves state frames; close ends the thread", async () => {
+    const server = await startServer({ robot: createSimRobot('pendulum'), pacing: 'worker' });
+    const robot = await connectBridgeRobot(server.url, { role: 'observe' });
+    try {
+      const t0 = server.now();
+      const sim0 = server.observation.time;
+      const seq0 = robot.stateSeq;
+      await new Promise((r) => setTimeout(r, 400));
+      const t1 = server.now();
+      // Real time: each wake-up runs the steps due, so simulated time keeps up with the server's clock.
+      expect(Math.abs(server.observation.time - sim0 - (t1 - t0))).toBeLessThan(0.05);
+      const p = server.pacing();
+      expect(p.kind).toBe('worker');
+      expect(p.wakes).toBeGreaterThan((0.5 * (t1 - t0)) / server.dt);
+      await waitUntil(() => robot.stateSeq > seq0 + 50, 'state frames at the loop rate');
+    } finally {
+      await robot.close();
+      await server.close();
+    }
+    const wakes = server.pacing().wakes;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.pacing().wakes).toBe(wakes);
+  });
+
+  it("'poll' is the Pacer; a pacing it does not know, or 'worker' on an injected clock, is BRIDGE_CONFIG naming pacing", async () => {
+    const server = await startServer({ robot: createSimRobot('pendulum'), pacing: 'poll' });
+    try {
+      await waitUntil(() => server.pacing().wakes > 5, 'poll wake-ups');
+      expect(server.pacing().kind).toBe('poll');
+    } finally {
+      await server.close();
+    }
+    await expect(startServer({ pacing: 'spin' as never })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'pacing' });
+    await expect(startServer({ pacing: 'worker', now: () => 0 })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'pacing' });
+  });
+});
