@@ -128,7 +128,9 @@ export type BridgeServerEvent =
       readonly lastCommandAt: number;
       readonly client?: number;
     }
-  | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number };
+  | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number }
+  /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
+  | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };
 
 /** True when `seq` comes after `last` in the wrapping u32 sequence 1, 2, ..., 2³²−1, 1, ... (at most 2³¹−1 ahead). */
 export function seqAfter(seq: number, last: number): boolean {
@@ -270,7 +272,9 @@ export class BridgeServer {
     let pacer: StepPacer | undefined;
     if (s.pacingKind === 'worker' && s._paced) {
       try {
-        pacer = await WorkerPacer.start(s.dt);
+        const worker = await WorkerPacer.start(s.dt);
+        worker.onLost = (why) => s.events$.next({ kind: 'pacing', reason: `${why}; the loop goes on paced by a timer`, time: s.now() });
+        pacer = worker;
       } catch (e) {
         await s._conns.close();
         throw new BridgeError('BRIDGE_CONFIG', 'pacing', `the timing thread did not start: ${e instanceof Error ? e.message : String(e)}`, "pacing 'poll'");

@@ -6,7 +6,8 @@ import { steadyNow } from '../../src/clock/sleep.ts';
  * deadline. Each turn lets the event loop poll I/O with a zero timeout, so a command frame that
  * arrives in the final stretch is handled at once, where a blocking spin (src/clock sleepUntil)
  * would hold it until the deadline. Same cost: one busy core during the margin. spinMargin 0 =
- * timer only (wakes late by the host's timer latency, TIMING.md).
+ * timer only (wakes late by the host's timer latency, docs/timing.md; a timer that fires early is
+ * polled to its deadline).
  *
  * Real-time rules: allocates only the timer / immediate handles Node needs.
  */
@@ -14,6 +15,8 @@ import { steadyNow } from '../../src/clock/sleep.ts';
 export interface StepPacer {
   /** 'poll' or 'worker', for the summary. */
   readonly kind: string;
+  /** Why the pacer fell back to a timer (a lost timing thread); undefined when it did not. */
+  readonly lost?: string;
   /** Calls `done` once, at or just after `deadline` (steady s). */
   at(deadline: number, done: () => void): void;
   /** No more wake-ups (a pending one returns without calling back); resolves when its resources are released. */
@@ -51,8 +54,12 @@ export class Pacer implements StepPacer {
     return Promise.resolve();
   }
 
+  // A timer may fire up to a millisecond early on the steady clock (the event loop's cached time):
+  // the rest is polled, so that `done` is never called before its deadline.
   private readonly _fire = (): void => {
-    if (!this._cancelled) this._done();
+    if (this._cancelled) return;
+    if (this.now() < this._deadline) setImmediate(this._poll);
+    else this._done();
   };
 
   private readonly _poll = (): void => {

@@ -54,6 +54,8 @@ export interface PacingFigures {
   readonly kind: string;
   readonly wakes: number;
   readonly lateUs: Percentiles;
+  /** Why the pacer fell back to a timer (its timing thread was lost). */
+  readonly lost?: string;
 }
 
 export class RobotLoop {
@@ -179,7 +181,8 @@ export class RobotLoop {
   /** The paced loop's wake-ups so far (allocates: not for the tick path). */
   pacing(): PacingFigures {
     const n = Math.min(this._wakes, LATE_RING);
-    return { kind: this._o.paced ? this._pacer.kind : 'unpaced', wakes: this._wakes, lateUs: percentilesUs(this._late.subarray(0, n)) };
+    const lost = this._pacer.lost;
+    return { kind: this._o.paced ? this._pacer.kind : 'unpaced', wakes: this._wakes, lateUs: percentilesUs(this._late.subarray(0, n)), ...(lost !== undefined ? { lost } : {}) };
   }
 
   /**

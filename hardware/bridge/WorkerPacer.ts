@@ -1,7 +1,7 @@
 import { Subject, type Subscription } from 'rxjs';
 import { WorkerClock, type WorkerClockOptions } from '../../src/clock/WorkerClock.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
-import type { StepPacer } from './Pacer.ts';
+import { Pacer, type StepPacer } from './Pacer.ts';
 
 /**
  * Wakes the server loop from a timing thread (src/clock WorkerClock): the thread sleeps to each
@@ -12,7 +12,8 @@ import type { StepPacer } from './Pacer.ts';
  *
  * The thread's grid is the loop's: it starts one period before the first deadline asked for (the
  * loop asks for origin + dt). Deadlines are on the steady clock (src/clock/sleep.ts steadyNow),
- * the one the thread sleeps on. Real-time rules: a wake-up allocates nothing.
+ * the one the thread sleeps on. If the thread ends before `cancel` (it threw, or was ended), the
+ * loop goes on on a timer and `lost` says why. Real-time rules: a wake-up allocates nothing.
  */
 export class WorkerPacer implements StepPacer {
   readonly kind = 'worker';
@@ -20,6 +21,8 @@ export class WorkerPacer implements StepPacer {
   private _done: (() => void) | undefined;
   private _sub: Subscription | undefined;
   private _cancelled = false;
+  private _fallback: Pacer | undefined;
+  private _lostWhy: string | undefined;
   private readonly _handled = new Subject<void>();
 
   private constructor(private readonly clock: WorkerClock) {}
@@ -31,13 +34,39 @@ export class WorkerPacer implements StepPacer {
 
   at(deadline: number, done: () => void): void {
     if (this._cancelled) return;
+    if (this._fallback !== undefined) return this._fallback.at(deadline, done);
     this._deadline = deadline;
     this._done = done;
-    this._sub ??= this.clock.ticks(this._handled, deadline - this.clock.period).subscribe((tick) => {
-      // seq 0 is emitted at once on subscribe: the grid's origin, not a deadline.
-      if (tick.seq > 0) this._fire();
-      this._handled.next();
+    this._sub ??= this.clock.ticks(this._handled, deadline - this.clock.period).subscribe({
+      next: (tick) => {
+        // seq 0 is emitted at once on subscribe: the grid's origin, not a deadline.
+        if (tick.seq > 0) this._fire();
+        this._handled.next();
+      },
+      error: (e: unknown) => this._lose(e instanceof Error ? e.message : String(e)),
     });
+  }
+
+  /** Called once if the timing thread is lost, with why. */
+  onLost: ((why: string) => void) | undefined;
+
+  /** Why the timing thread was lost (the loop is then paced by a timer); undefined while it runs. */
+  get lost(): string | undefined {
+    return this._lostWhy;
+  }
+
+  /**
+   * The timing thread is gone: the loop, and with it the server's supervisor and deadman, goes on
+   * on a timer (the poll Pacer with no spin) rather than stopping.
+   */
+  private _lose(why: string): void {
+    if (this._cancelled || this._fallback !== undefined) return;
+    this._lostWhy = why;
+    this._fallback = new Pacer(0);
+    const done = this._done;
+    this._done = undefined;
+    if (done !== undefined) this._fallback.at(this._deadline, done);
+    this.onLost?.(why);
   }
 
   private _fire(): void {
@@ -61,6 +90,7 @@ export class WorkerPacer implements StepPacer {
   cancel(): Promise<void> {
     this._cancelled = true;
     this._sub?.unsubscribe();
+    void this._fallback?.cancel();
     return this.clock.close();
   }
 }

@@ -5,6 +5,7 @@ import { Observable } from 'rxjs';
 import type { Clock, Tick } from './types.ts';
 import { steadyNow } from './sleep.ts';
 import { AdaptiveSleeper } from './AdaptiveSleeper.ts';
+import { AxonError } from '../core/errors.ts';
 
 export interface WorkerClockOptions {
   /** Share of a core the timing thread's spin may burn (AdaptiveSleeper). Default 0.06. */
@@ -42,7 +43,8 @@ const RING = 6;
  * `lateness` is measured here, where the tick is handled (`npm run bench` prints both threads'
  * figures). Same overrun rule as WallClock.
  *
- * Start with `await WorkerClock.start(period)`; `close()` ends the timing thread.
+ * Start with `await WorkerClock.start(period)`; `close()` ends the timing thread. If the thread
+ * ends before that (it threw, or was terminated), a run's ticks end with an AxonError CLOCK_LOST.
  */
 export class WorkerClock implements Clock {
   overruns = 0;
@@ -92,8 +94,25 @@ export class WorkerClock implements Clock {
     await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))]);
     // Idle, it must not keep the process alive (a run keeps it alive with a timer of its own).
     worker.unref();
-    worker.on('error', () => {});
-    return new WorkerClock(period, worker, new Int32Array(control), new Float64Array(values), o.mainBudget ?? 0.06);
+    const clock = new WorkerClock(period, worker, new Int32Array(control), new Float64Array(values), o.mainBudget ?? 0.06);
+    let failure: string | undefined;
+    worker.on('error', (e) => (failure = `the timing thread failed: ${e instanceof Error ? e.message : String(e)}`));
+    worker.once('exit', (code) => clock.threadLost(failure ?? `the timing thread exited (code ${code})`));
+    return clock;
+  }
+
+  /** Why the timing thread is gone before close() (it threw, or was ended); undefined while it runs. */
+  get lost(): string | undefined {
+    return this._lost;
+  }
+
+  private _lost: string | undefined;
+  private readonly lostListeners = new Set<(why: string) => void>();
+
+  private threadLost(why: string): void {
+    if (this.closed || this._lost !== undefined) return;
+    this._lost = why;
+    for (const f of [...this.lostListeners]) f(why);
   }
 
   now(): number {
@@ -175,12 +194,24 @@ export class WorkerClock implements Clock {
           emit(k, lateness);
         }
       };
+      // No thread, no ticks: the run ends with an error (its owner puts the robot in its safe state)
+      // rather than waiting for a tick that never comes.
+      const onLost = (why: string) => {
+        stopped = true;
+        sub.error(new AxonError('CLOCK_LOST', 'WorkerClock', why, 'a timing thread that runs until close()'));
+      };
+      if (this._lost !== undefined) {
+        onLost(this._lost);
+        return;
+      }
+      this.lostListeners.add(onLost);
       // Atomics.waitAsync does not keep the event loop alive: a ref'd timer does while the run lasts.
       const keepAlive = setInterval(() => {}, 1 << 30);
       emit(0, 0);
       void wait();
       return () => {
         stopped = true;
+        this.lostListeners.delete(onLost);
         clearInterval(keepAlive);
         doneSub.unsubscribe();
         // Parks the timing thread: a new generation with no run behind it.

@@ -142,6 +142,7 @@ export function bridgeCommand() {
           wakes: pacing.wakes,
           wake_late_us: pacing.lateUs,
           cpu_share: round((cpu.user + cpu.system) / 1e6 / Math.max(stats.time, 1e-9), 3),
+          ...(pacing.lost !== undefined ? { lost: pacing.lost } : {}),
         },
         robot_state: finalState,
         state_changes: stateEvents,
@@ -164,6 +165,8 @@ function describe(e: BridgeServerEvent): string {
       return `${t} robot ${e.robotState} (${e.cause}): ${e.reason}`;
     case 'refused':
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.text}`;
+    case 'pacing':
+      return `${t} pacing: ${e.reason}`;
   }
 }
 

@@ -2,6 +2,7 @@
  * The bridge server's pacing: the loop woken by a timing thread (WorkerPacer, `pacing: 'worker'`)
  * or by a timer and an I/O-polling spin (Pacer, 'poll'), in real time.
  */
+import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { WorkerPacer } from '../../../hardware/bridge/WorkerPacer.ts';
@@ -42,6 +43,38 @@ describe('WorkerPacer', () => {
   });
 });
 
+describe('WorkerPacer, its timing thread lost', () => {
+  it('goes on calling back on a timer, says why, and tells its owner once', async () => {
+    const period = 0.004;
+    const pacer = await WorkerPacer.start(period);
+    const worker = (pacer as unknown as { clock: { worker: Worker } }).clock.worker;
+    const told: string[] = [];
+    pacer.onLost = (why) => told.push(why);
+    const fired: number[] = [];
+    const deadlines: number[] = [];
+    try {
+      const origin = steadyNow();
+      await new Promise<void>((resolve) => {
+        const next = () => {
+          fired.push(steadyNow());
+          if (fired.length === 5) void worker.terminate();
+          if (fired.length === 30) return resolve();
+          const d = origin + (fired.length + 1) * period;
+          deadlines.push(d);
+          pacer.at(d, next);
+        };
+        deadlines.push(origin + period);
+        pacer.at(origin + period, next);
+      });
+      for (let i = 0; i < 30; i++) expect(fired[i]).toBeGreaterThanOrEqual(deadlines[i]);
+      expect(pacer.lost).toMatch(/timing thread exited/);
+      expect(told).toEqual([pacer.lost]);
+    } finally {
+      await pacer.cancel();
+    }
+  });
+});
+
 describe('bridge server pacing', () => {
   it("'worker' steps the robot on its grid from a timing thread and serves state frames; close ends the thread", async () => {
     const server = await startServer({ robot: createSimRobot('pendulum'), pacing: 'worker' });
@@ -65,6 +98,27 @@ describe('bridge server pacing', () => {
     const wakes = server.pacing().wakes;
     await new Promise((r) => setTimeout(r, 50));
     expect(server.pacing().wakes).toBe(wakes);
+  });
+
+  it('a worker-paced server whose timing thread dies goes on stepping on a timer, with a pacing event and the reason in its figures', async () => {
+    const server = await startServer({ robot: createSimRobot('pendulum'), pacing: 'worker' });
+    const events: string[] = [];
+    server.events$.subscribe((e) => {
+      if (e.kind === 'pacing') events.push(e.reason);
+    });
+    try {
+      const pacer = (server as unknown as { _loop: { _pacer: { clock: { worker: Worker } } } })._loop._pacer;
+      await pacer.clock.worker.terminate();
+      await waitUntil(() => events.length === 1, 'the pacing event');
+      const t0 = server.now();
+      const sim0 = server.observation.time;
+      await new Promise((r) => setTimeout(r, 300));
+      expect(server.observation.time - sim0).toBeGreaterThan(0.5 * (server.now() - t0));
+      expect(server.pacing()).toMatchObject({ kind: 'worker', lost: expect.stringMatching(/timing thread exited/) });
+      expect(events[0]).toMatch(/paced by a timer/);
+    } finally {
+      await server.close();
+    }
   });
 
   it("'poll' is the Pacer; a pacing it does not know, or 'worker' on an injected clock, is BRIDGE_CONFIG naming pacing", async () => {

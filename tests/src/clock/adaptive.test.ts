@@ -285,6 +285,29 @@ describe('WorkerClock on a grid of the owner\'s', () => {
   });
 });
 
+describe('WorkerClock, its timing thread lost', () => {
+  it('ends a run with CLOCK_LOST instead of waiting for a tick that never comes; a later run fails at once', async () => {
+    const clock = await WorkerClock.start(0.004);
+    const worker = (clock as unknown as { worker: Worker }).worker;
+    const done$ = new Subject<void>();
+    let ticks = 0;
+    const error = await new Promise<unknown>((resolve) => {
+      clock.ticks(done$).subscribe({
+        next: () => {
+          if (++ticks === 5) void worker.terminate();
+          done$.next();
+        },
+        error: resolve,
+      });
+    });
+    expect(error).toMatchObject({ code: 'CLOCK_LOST', where: 'WorkerClock' });
+    expect(clock.lost).toMatch(/timing thread exited/);
+    const again = await new Promise<unknown>((resolve) => clock.ticks(new Subject<void>()).subscribe({ error: resolve }));
+    expect(again).toMatchObject({ code: 'CLOCK_LOST' });
+    await clock.close();
+  });
+});
+
 describe('WorkerClock, a publish that is not this run\'s tick', () => {
   // The timing thread may still be on the previous run's grid when a run begins (a k far ahead), or
   // restart its count on this one (a k already emitted): a tick went back one period (CI, 06d18fd).
