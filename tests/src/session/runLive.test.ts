@@ -8,6 +8,8 @@ import { describe, expect, it } from 'vitest';
 import { createSimRobot } from '../../../sim/index.ts';
 import type { JointCommand, Observation, Robot, RobotHealth } from '../../../src/core/robot.ts';
 import { VirtualClock, VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import { WorkerClock } from '../../../src/clock/WorkerClock.ts';
+import type { Worker } from 'node:worker_threads';
 import { runLive, type LiveResult } from '../../../src/cli/live.ts';
 import { defaultLiveClock } from '../../../src/session/index.ts';
 import type { SafetyEvent } from '../../../src/safety/types.ts';
@@ -117,6 +119,30 @@ describe('runLive on virtual time', () => {
     expect(soft.time).toBeCloseTo(2, 12);
     expect(r.loop.ticks).toBe(75);
     expect(r.safety.state).toBe('running');
+  });
+
+  it('a worker clock whose timing thread dies mid-run ends the run with CLOCK_LOST, the robot closed (its safe state)', async () => {
+    const robot = new SelfTimedRobot();
+    const clock = await WorkerClock.start(PERIOD);
+    const worker = (clock as unknown as { worker: Worker }).worker;
+    try {
+      const p = runLive(robot, {
+        policy: 'models/cartpole-balance',
+        durationS: 30,
+        handleSignals: false,
+        clock,
+        onLoop: (loop) => {
+          let n = 0;
+          loop.records$.subscribe(() => {
+            if (++n === 5) void worker.terminate();
+          });
+        },
+      });
+      await expect(p).rejects.toMatchObject({ code: 'CLOCK_LOST' });
+      expect(robot.closed).toBe(true);
+    } finally {
+      await clock.close();
+    }
   });
 
   it('refuses a clock at another period than the policy, with the robot closed', async () => {
