@@ -43,7 +43,7 @@ export class WorkerPacer implements StepPacer {
         if (tick.seq > 0) this._fire();
         this._handled.next();
       },
-      error: (e: unknown) => this._lose(e instanceof Error ? e.message : String(e)),
+      error: (e: unknown) => this._lose(this.clock.lost ?? (e instanceof Error ? e.message : String(e))),
     });
   }
 
