@@ -7,7 +7,8 @@
  * clock on the client and each pacing on the server (`axon bridge --pacing poll|worker`), and
  * with a blocking clock that takes no event-loop turn before the tick (what Robot.streamsState
  * turns on: without it a tick reads the state of when the thread went to sleep), against C's
- * clock_nanosleep at the same period, in interleaved rounds (docs/timing.md, "Live runs"). Each
+ * clock_nanosleep at the same period, and the client's default clock (timer) with `--record` and
+ * with `--view` (one page) against its bare run, in interleaved rounds (docs/timing.md, "Live runs"). Each
  * row starts its own server, so that an idle server's pacing never loads another row. Run alone:
  * `npx tsx tests/bench/bridgeLoop.ts [seconds] [rounds] [state Hz] [pacings, e.g. poll,worker]`.
  */
@@ -20,6 +21,7 @@ import { runLive } from '../../src/cli/live.ts';
 import { WallClock } from '../../src/clock/WallClock.ts';
 import type { LiveClockKind } from '../../src/session/index.ts';
 import { percentilesUs } from '../../src/loop/LoopStats.ts';
+import { prepareAttach, type Attach } from './attach.ts';
 import { cpuFromFirstTick, cRow, interleaved, type Figures } from './clock.ts';
 
 const TOKEN = 'bench-token';
@@ -69,7 +71,8 @@ function processCpuS(pid: number): number {
   }
 }
 
-async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind | 'block, no turn', seconds: number): Promise<Figures> {
+async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind | 'block, no turn', seconds: number, attach?: Attach): Promise<Figures> {
+  const attached = await prepareAttach(attach);
   const { url, child } = await startServer(stateHz, pacing);
   let summary: Awaited<ReturnType<typeof stopServer>> = {};
   const ages: number[] = [];
@@ -87,7 +90,7 @@ async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind 
         durationS: seconds,
         clock: clock === 'block, no turn' ? new WallClock(PERIOD, { sleep: 'block' }) : clock,
         handleSignals: false,
-        onLoop: (loop) => {
+        onLoop: (loop, safety) => {
           cpuShare = cpuFromFirstTick(loop.records$);
           const first = loop.records$.subscribe(() => {
             cpu0 = processCpuS(child.pid!);
@@ -95,6 +98,7 @@ async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind 
             queueMicrotask(() => first.unsubscribe());
           });
           loop.records$.subscribe((rec) => ages.push(rec.observation.extras?.bridge_age?.[0] ?? Number.NaN));
+          attached.onLoop(loop, safety, robot, PERIOD);
         },
       });
       serverCpu = (processCpuS(child.pid!) - cpu0) / ((performance.now() - t0) / 1000);
@@ -104,6 +108,7 @@ async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind 
       await robot.close();
     }
   } finally {
+    await attached.close();
     summary = await stopServer(child);
   }
   const age = percentilesUs(Float64Array.from(ages.filter(Number.isFinite)));
@@ -127,13 +132,17 @@ async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind 
  * @param pacings the server pacings to run each client clock against
  */
 export async function benchBridgeLoop(seconds = 10, rounds = 3, stateHz = 500, pacings: readonly Pacing[] = ['poll', 'worker']): Promise<void> {
-  const rows = pacings.flatMap((pacing) =>
-    (['block', 'timer', 'worker'] as const).map((k) => ({ label: `bridge client (cartpole), --clock ${k}, server --pacing ${pacing}`, run: () => bridgeLoop(stateHz, pacing, k, seconds) })),
-  );
+  const label = (clock: string, pacing: Pacing) => `bridge client (cartpole), --clock ${clock}, server --pacing ${pacing}`;
+  const rows = pacings.flatMap((pacing) => (['block', 'timer', 'worker'] as const).map((k) => ({ label: label(k, pacing), run: () => bridgeLoop(stateHz, pacing, k, seconds) })));
+  // The client's default clock with --record and with --view (one page), against the server's default pacing when it runs.
+  const main = pacings.includes('worker') ? 'worker' : pacings[0];
+  const bare = label('timer', main);
+  const attached = (['record', 'view'] as const).map((a) => ({ label: `  --clock timer --${a}${a === 'view' ? ', one page' : ''}, server --pacing ${main}`, run: () => bridgeLoop(stateHz, main, 'timer', seconds, a) }));
   await interleaved(
-    [cRow(seconds, PERIOD), ...rows, { label: `bridge client (cartpole), --clock block, no turn, server --pacing ${pacings[0]}`, run: () => bridgeLoop(stateHz, pacings[0], 'block, no turn', seconds) }],
+    [cRow(seconds, PERIOD), ...rows, ...attached, { label: label('block, no turn', pacings[0]), run: () => bridgeLoop(stateHz, pacings[0], 'block, no turn', seconds) }],
     rounds,
-    `${rounds} interleaved rounds of ${seconds} s each; ${stateHz} Hz state frames; CPU: the client process from the first tick; age: of the observation a tick reads, since its frame arrived; server CPU: the server process over the same span; server wake p99: its wake-up lateness after each physics deadline, whole run)`,
+    `${rounds} interleaved rounds of ${seconds} s each; ${stateHz} Hz state frames; CPU: the client process from the first tick, the recorder's thread included; age: of the observation a tick reads, since its frame arrived; server CPU: the server process over the same span; server wake p99: its wake-up lateness after each physics deadline, whole run)`,
+    { of: bare, rows: attached.map((r) => r.label) },
   );
 }
 

@@ -6,32 +6,20 @@
  * against C's clock_nanosleep at the same period, in interleaved rounds (docs/timing.md, "Live
  * runs"). Run alone: `npx tsx tests/bench/liveLoop.ts [seconds] [rounds]`.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../hardware/robots/openRobot.ts';
 import { runLive } from '../../src/cli/live.ts';
-import { attachRecorder, prepareRecorderThread, type Recorder } from '../../src/record/index.ts';
-import { attachViewer, type Viewer } from '../../src/viewer/index.ts';
 import type { LiveClockKind } from '../../src/session/index.ts';
+import { prepareAttach, type Attach } from './attach.ts';
 import { cpuFromFirstTick, cRow, interleaved, type Figures } from './clock.ts';
 
 const CONFIG = 'hardware/robots/arm6-xm430.json';
 const POLICY = 'models/arm6-pose';
 
-async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record' | 'view'): Promise<Figures> {
+async function liveLoop(clock: LiveClockKind, seconds: number, attach?: Attach): Promise<Figures> {
   const loaded = loadAnyRobotConfig(CONFIG);
+  const attached = await prepareAttach(attach); // the recorder's thread before the bus is opened, as `axon run --record`
   const robot = openConfiguredRobot(loaded, 'emu://', loaded.config.baud, { period: 0.02 }).robot;
-  const dir = attach === 'record' ? mkdtempSync(join(tmpdir(), 'axon-bench-live-')) : undefined;
-  if (dir) {
-    prepareRecorderThread(); // as `axon run --record` does before the bus is opened
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  let recorder: Recorder | undefined;
-  let viewer: Promise<Viewer> | undefined;
-  let ws: WebSocket | undefined;
   let cpuShare = () => Number.NaN;
   try {
     const r = await runLive(robot, {
@@ -41,22 +29,13 @@ async function liveLoop(clock: LiveClockKind, seconds: number, attach?: 'record'
       handleSignals: false,
       onLoop: (loop, safety) => {
         cpuShare = cpuFromFirstTick(loop.records$);
-        if (dir) recorder = attachRecorder(loop, { spec: robot.spec, period: 0.02 }, join(dir, 'run.mcap'));
-        if (attach === 'view')
-          viewer = attachViewer(loop, safety, robot, { port: 0 }).then(async (v) => {
-            ws = new WebSocket(v.url.replace('http://', 'ws://').replace('/?', '/ws?'));
-            await new Promise((res) => ws!.once('open', res));
-            return v;
-          });
+        attached.onLoop(loop, safety, robot, 0.02);
       },
     });
     const p = r.loop.stats.periodErrorUs();
     return { p50: p.p50, p99: p.p99, cpu: cpuShare(), overruns: r.loop.stats.overruns };
   } finally {
-    await recorder?.close();
-    ws?.close();
-    await (await viewer)?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await attached.close();
   }
 }
 
