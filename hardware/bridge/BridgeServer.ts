@@ -79,9 +79,9 @@ export interface BridgeServerOptions {
   readonly heartbeatIntervalS?: number;
   readonly heartbeatTimeoutS?: number;
   /**
-   * What wakes a paced loop at its step deadlines: 'worker' (the default), a timing thread
+   * What wakes a paced loop at its step deadlines: 'worker' (the default up to 4 kHz), a timing thread
    * sleeping in Atomics.wait on the steady clock (WorkerPacer), which leaves this thread idle
-   * between steps; 'poll' (the default with an injected `now`), a timer then an I/O-polling spin of
+   * between steps; 'poll' (the default above 4 kHz and with an injected `now`), a timer then an I/O-polling spin of
    * `spinMarginS` (Pacer), which keeps this thread busy for the margin. docs/timing.md, "The bridge
    * server's pacing".
    */
@@ -131,6 +131,17 @@ export type BridgeServerEvent =
   | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number }
   /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
   | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };
+
+/**
+ * Most loop rate (Hz) the timing thread paces by default: it kept 97 % of its slots at 4 kHz and
+ * 46 % at 16 kHz on this host (tests/bench/bridge.ts, docs/timing.md "The bridge server's pacing").
+ */
+export const WORKER_PACING_MAX_HZ = 4000;
+
+/** The pacing a server uses when none is given: the timing thread up to WORKER_PACING_MAX_HZ, the poll pacer (whose spin then covers the whole period) above. */
+export function defaultPacing(loopHz: number): 'poll' | 'worker' {
+  return loopHz <= WORKER_PACING_MAX_HZ + 1e-6 ? 'worker' : 'poll';
+}
 
 /** True when `seq` comes after `last` in the wrapping u32 sequence 1, 2, ..., 2³²−1, 1, ... (at most 2³¹−1 ahead). */
 export function seqAfter(seq: number, last: number): boolean {
@@ -210,7 +221,7 @@ export class BridgeServer {
       throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${this.heartbeatTimeoutS} s is not longer than the interval ${this.heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
     if (o.pacing !== undefined && o.pacing !== 'poll' && o.pacing !== 'worker')
       throw new BridgeError('BRIDGE_CONFIG', 'pacing', `"${String(o.pacing)}" is not a pacing`, "'poll' or 'worker'");
-    this.pacingKind = o.pacing ?? (o.now === undefined ? 'worker' : 'poll');
+    this.pacingKind = o.pacing ?? (o.now === undefined ? defaultPacing(this.loopHz) : 'poll');
     if (this.pacingKind === 'worker' && o.now !== undefined && (o.paced ?? true))
       throw new BridgeError('BRIDGE_CONFIG', 'pacing', "'worker' paces on the steady clock, and a clock `now` was given", "pacing 'poll' with an injected clock, or no `now`");
     if (this.pacingKind === 'worker' && o.spinMarginS !== undefined)

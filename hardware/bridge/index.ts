@@ -2,7 +2,7 @@
  * The axon bridge: a robot behind a WebSocket (hardware/PROTOCOL.md).
  * Server: `BridgeServer.listen({ robot, ... })`. Client: `connectBridgeRobot(url, { token })`.
  */
-export { BridgeServer } from './BridgeServer.ts';
+export { BridgeServer, defaultPacing, WORKER_PACING_MAX_HZ } from './BridgeServer.ts';
 export type { BridgeServerOptions, BridgeServerEvent } from './BridgeServer.ts';
 export { BridgeRobot, connectBridgeRobot } from './BridgeRobot.ts';
 export type { BridgeRobotOptions, BridgeClientEvent } from './BridgeRobot.ts';

@@ -14,8 +14,9 @@
  *    backlog: >= 98 % of the state frames sent are answered, the server skipped no time
  *    (overruns 0), and it sent >= 90 % of its slots (a slot is lost when a wake-up comes later
  *    than a whole period, docs/timing.md; the robot's time does not slip, one frame is merged).
- *    Stepping 500 Hz, 1 kHz, 2 kHz, ...; at 1 kHz and above the server's pacer spins the whole
- *    period (its spin margin exceeds the period).
+ *    Stepping 500 Hz, 1 kHz, 2 kHz, ...; with `--pacing poll` at 1 kHz and above the server's
+ *    pacer spins the whole period (its spin margin exceeds the period).
+ * Both with each server pacing (`axon bridge --pacing worker|poll`).
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { createInterface } from 'node:readline';
@@ -26,6 +27,7 @@ import { createSimRobot, robotNames } from '../../sim/index.ts';
 import { PointMassRobot, joint } from '../helpers/fakes.ts';
 
 const TOKEN = 'bench-token';
+type Pacing = 'poll' | 'worker';
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
 /** The humanoid's spec when the simulator ships one; else a 16-joint stand-in with IMU and two foot contacts. */
@@ -37,17 +39,18 @@ function humanoidSpec(): RobotSpec {
 
 // ---- server side (child process) ----
 
-/** `--serve`: reads "serve <hz> <standin|sim>", "clear", "stop", "exit" on stdin; answers "url <ws://...>", "cleared", "stopped". */
+/** `--serve`: reads "serve <hz> <standin|sim> <poll|worker>", "clear", "stop", "exit" on stdin; answers "url <ws://...>", "cleared", "stopped". */
 async function serveMode(): Promise<void> {
   let server: BridgeServer | undefined;
   let robot: Robot | undefined;
   const rl = createInterface({ input: process.stdin });
   for await (const l of rl) {
-    const [cmd, hz, kind] = l.trim().split(/\s+/);
+    const [cmd, hz, kind, pacing] = l.trim().split(/\s+/);
     if (cmd === 'serve') {
       const rate = Number(hz);
       robot = kind === 'sim' ? createSimRobot('humanoid', { physicsDt: 1 / rate }) : new PointMassRobot(humanoidSpec(), 1 / rate);
-      server = await BridgeServer.listen({ robot, port: 0, token: TOKEN, pacing: 'poll', spinMarginS: 0.0011, sendBase: false, commandTimeoutS: 0.5, heartbeatTimeoutS: 2 });
+      const paced = pacing === 'poll' ? { pacing: 'poll' as const, spinMarginS: 0.0011 } : { pacing: 'worker' as const };
+      server = await BridgeServer.listen({ robot, port: 0, token: TOKEN, ...paced, sendBase: false, commandTimeoutS: 0.5, heartbeatTimeoutS: 2 });
       process.stdout.write(`url ${server.url}\n`);
     } else if (cmd === 'clear') {
       server?.clearStats();
@@ -88,8 +91,8 @@ class ServerProcess {
     return l !== undefined ? Promise.resolve(l) : new Promise((r) => (this.waiter = r));
   }
 
-  async serve(hz: number, kind: 'standin' | 'sim'): Promise<string> {
-    this.child.stdin.write(`serve ${hz} ${kind}\n`);
+  async serve(hz: number, kind: 'standin' | 'sim', pacing: Pacing): Promise<string> {
+    this.child.stdin.write(`serve ${hz} ${kind} ${pacing}\n`);
     const l = await this.next();
     if (!l.startsWith('url ')) throw new Error(`bridge bench server: ${l}`);
     return l.slice(4);
@@ -164,31 +167,35 @@ export async function benchBridge(): Promise<void> {
   const server = ServerProcess.start();
   try {
     const label = `${spec.name}, ${n} joints`;
-    for (const kind of ['standin', 'sim'] as const) {
-      const url = await server.serve(500, kind);
-      const w = await exchange(server, url, 500, 5);
-      await server.stop();
-      line(
-        `bridge round trip at 500 Hz (${kind === 'sim' ? 'humanoid sim' : label})`,
-        `p50 ${w.rtt.p50} µs, p99 ${w.rtt.p99} µs, max ${w.rtt.max} µs over ${w.rtt.count} exchanges; ` +
-          `${(w.sent / w.seconds).toFixed(0)} state frames/s sent, ${((100 * w.answered) / Math.max(1, w.sent)).toFixed(1)}% answered; ` +
-          `state ${stateB} B, command ${cmdB} B; client CPU ${(w.clientCpu * 100).toFixed(0)}% of a core`,
-      );
+    for (const pacing of ['worker', 'poll'] as const) {
+      for (const kind of ['standin', 'sim'] as const) {
+        const url = await server.serve(500, kind, pacing);
+        const w = await exchange(server, url, 500, 5);
+        await server.stop();
+        line(
+          `bridge round trip at 500 Hz (${kind === 'sim' ? 'humanoid sim' : label}), --pacing ${pacing}`,
+          `p50 ${w.rtt.p50} µs, p99 ${w.rtt.p99} µs, max ${w.rtt.max} µs over ${w.rtt.count} exchanges; ` +
+            `${(w.sent / w.seconds).toFixed(0)} state frames/s sent, ${((100 * w.answered) / Math.max(1, w.sent)).toFixed(1)}% answered; ` +
+            `state ${stateB} B, command ${cmdB} B; client CPU ${(w.clientCpu * 100).toFixed(0)}% of a core`,
+        );
+      }
     }
-    const rows: string[] = [];
-    let best = 0;
-    for (const hz of [500, 1000, 2000, 4000, 8000, 16000, 32000]) {
-      const url = await server.serve(hz, 'standin');
-      const w = await exchange(server, url, hz, 2);
-      await server.stop();
-      const sentPct = (100 * w.sent) / (hz * w.seconds);
-      const answeredPct = (100 * w.answered) / Math.max(1, w.sent);
-      const ok = sentPct >= 90 && answeredPct >= 98 && w.overruns === 0;
-      rows.push(`${hz} Hz ${ok ? 'ok' : 'NO'} (slots sent ${sentPct.toFixed(1)}%, answered ${answeredPct.toFixed(1)}%, time skipped ${w.overruns} steps, p50/p99 ${w.rtt.p50}/${w.rtt.p99} µs)`);
-      if (!ok) break;
-      best = hz;
+    for (const pacing of ['worker', 'poll'] as const) {
+      const rows: string[] = [];
+      let best = 0;
+      for (const hz of [500, 1000, 2000, 4000, 8000, 16000, 32000]) {
+        const url = await server.serve(hz, 'standin', pacing);
+        const w = await exchange(server, url, hz, 2);
+        await server.stop();
+        const sentPct = (100 * w.sent) / (hz * w.seconds);
+        const answeredPct = (100 * w.answered) / Math.max(1, w.sent);
+        const ok = sentPct >= 90 && answeredPct >= 98 && w.overruns === 0;
+        rows.push(`${hz} Hz ${ok ? 'ok' : 'NO'} (slots sent ${sentPct.toFixed(1)}%, answered ${answeredPct.toFixed(1)}%, time skipped ${w.overruns} steps, p50/p99 ${w.rtt.p50}/${w.rtt.p99} µs)`);
+        if (!ok) break;
+        best = hz;
+      }
+      line(`bridge max sustained rate (${n} joints), --pacing ${pacing}`, `${best} Hz state+command exchanges: ${rows.join('; ')}`);
     }
-    line(`bridge max sustained rate (${n} joints)`, `${best} Hz state+command exchanges: ${rows.join('; ')}`);
   } finally {
     server.exit();
   }

@@ -2,7 +2,7 @@ import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { createSimRobot, randomize, robotNames, Rng } from '../../../sim/index.ts';
 import type { SimulatedRobot } from '../../core/robot.ts';
-import { BridgeServer, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
+import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { positiveNumber, seedInt } from '../args.ts';
 import { round } from '../summary.ts';
@@ -40,7 +40,7 @@ export function bridgeCommand() {
     .option('--randomize', 'randomise the initial state and physical parameters (seeded; sim_reset draws again)', false)
     .option('--command-timeout <s>', 'deadman: safe-stop when commands stop for this long while running', positiveNumber, 0.2)
     .option('--observe-needs-token', 'send state frames only to clients that presented the token', false)
-    .addOption(new Option('--pacing <kind>', 'what wakes the physics at each step: worker (default: a timing thread sleeping in Atomics.wait) or poll (a timer, then an I/O-polling spin of --spin-ms: about three times the CPU); docs/timing.md').choices(['worker', 'poll'] as const).default('worker' as const))
+    .addOption(new Option('--pacing <kind>', `what wakes the physics at each step: worker (a timing thread sleeping in Atomics.wait; the default up to ${WORKER_PACING_MAX_HZ} Hz) or poll (a timer, then an I/O-polling spin of --spin-ms: about three times the CPU at 500 Hz; the default above ${WORKER_PACING_MAX_HZ} Hz, where it spins the whole period); docs/timing.md`).choices(['worker', 'poll'] as const))
     .option('--spin-ms <ms>', 'with --pacing poll: spin this long before each physics deadline (0: timer only; default 1.1)', nonNegative)
     .option('--duration <s>', 'stop serving after this many seconds (default: until Ctrl-C)', positiveNumber)
     .option('--json', 'print one JSON summary object on the last line of stdout when the server stops', false)
@@ -51,7 +51,8 @@ export function bridgeCommand() {
       const dec = o.rate / stateHz;
       if (Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)
         throw new UsageError('--state-rate', `${stateHz} Hz does not divide the physics rate ${o.rate} Hz`, `a divisor of ${o.rate}, e.g. ${o.rate} or ${o.rate / 2}`);
-      if (o.spinMs !== undefined && o.pacing !== 'poll') throw new UsageError('--spin-ms', `is a setting of --pacing poll, and the pacing is ${o.pacing}`, '--pacing poll with --spin-ms, or no --spin-ms');
+      const pacing = o.pacing ?? defaultPacing(o.rate);
+      if (o.spinMs !== undefined && pacing !== 'poll') throw new UsageError('--spin-ms', `is a setting of --pacing poll, and the pacing is ${pacing}`, '--pacing poll with --spin-ms, or no --spin-ms');
       const token = o.token ?? process.env[TOKEN_ENV];
       if (token !== undefined && token.length === 0) throw new UsageError('--token', 'is empty', 'a non-empty token');
       if (token === undefined && !isLoopback(o.host))
@@ -67,8 +68,8 @@ export function bridgeCommand() {
         stateHz,
         commandTimeoutS: o.commandTimeout,
         observeWithoutToken: !o.observeNeedsToken,
-        pacing: o.pacing,
-        ...(o.pacing === 'poll' ? { spinMarginS: (o.spinMs ?? 1.1) / 1000 } : {}),
+        pacing,
+        ...(pacing === 'poll' ? { spinMarginS: (o.spinMs ?? 1.1) / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge --sim, ${engine})`,
         engine: o.physics,
       });
@@ -118,7 +119,7 @@ export function bridgeCommand() {
       });
 
       const stats = server.stats();
-      const pacing = server.pacing();
+      const paced = server.pacing();
       const cpu = process.cpuUsage(cpu0);
       const finalState = server.robotState;
       await server.close();
@@ -138,11 +139,11 @@ export function bridgeCommand() {
         round_trip_us: stats.roundTripUs,
         overruns: stats.overruns,
         pacing: {
-          kind: pacing.kind,
-          wakes: pacing.wakes,
-          wake_late_us: pacing.lateUs,
+          kind: paced.kind,
+          wakes: paced.wakes,
+          wake_late_us: paced.lateUs,
           cpu_share: round((cpu.user + cpu.system) / 1e6 / Math.max(stats.time, 1e-9), 3),
-          ...(pacing.lost !== undefined ? { lost: pacing.lost } : {}),
+          ...(paced.lost !== undefined ? { lost: paced.lost } : {}),
         },
         robot_state: finalState,
         state_changes: stateEvents,

@@ -4,7 +4,7 @@
  */
 import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
-import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
+import { BridgeServer, connectBridgeRobot, defaultPacing } from '../../../hardware/bridge/index.ts';
 import { WorkerPacer } from '../../../hardware/bridge/WorkerPacer.ts';
 import { steadyNow } from '../../../src/clock/sleep.ts';
 import { createSimRobot } from '../../../sim/index.ts';
@@ -118,6 +118,20 @@ describe('bridge server pacing', () => {
       expect(events[0]).toMatch(/paced by a timer/);
     } finally {
       await server.close();
+    }
+  });
+
+  it('by default the timing thread paces up to 4 kHz and the poll pacer above (where the thread kept too few slots)', async () => {
+    expect([500, 4000, 4001, 20_000].map(defaultPacing)).toEqual(['worker', 'worker', 'poll', 'poll']);
+    for (const [hz, kind] of [[500, 'worker'], [5000, 'poll']] as const) {
+      const server = await BridgeServer.listen({ robot: createSimRobot('pendulum', { physicsDt: 1 / hz }), port: 0, token: 't' });
+      try {
+        expect(server.pacingKind).toBe(kind);
+        await waitUntil(() => server.pacing().wakes > 3, 'wake-ups');
+        expect(server.pacing().kind).toBe(kind);
+      } finally {
+        await server.close();
+      }
     }
   });
 
