@@ -48,7 +48,6 @@ import {
   type StateCause,
 } from './protocol.ts';
 import { RobotLoop, type PacingFigures } from './RobotLoop.ts';
-import type { StepPacer } from './Pacer.ts';
 import { WorkerPacer } from './WorkerPacer.ts';
 import { ServerStats, type ServerCounts } from './ServerStats.ts';
 import { generateToken, isLoopback } from './tokens.ts';
@@ -81,7 +80,7 @@ export interface BridgeServerOptions {
   /**
    * What wakes a paced loop at its step deadlines: 'worker' (the default up to 4 kHz), a timing thread
    * sleeping in Atomics.wait on the steady clock (WorkerPacer), which leaves this thread idle
-   * between steps; 'poll' (the default above 4 kHz and with an injected `now`), a timer then an I/O-polling spin of
+   * between steps; 'poll' (the default above 4 kHz, with an injected `now` or with `spinMarginS`), a timer then an I/O-polling spin of
    * `spinMarginS` (Pacer), which keeps this thread busy for the margin. docs/timing.md, "The bridge
    * server's pacing".
    */
@@ -221,7 +220,7 @@ export class BridgeServer {
       throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${this.heartbeatTimeoutS} s is not longer than the interval ${this.heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
     if (o.pacing !== undefined && o.pacing !== 'poll' && o.pacing !== 'worker')
       throw new BridgeError('BRIDGE_CONFIG', 'pacing', `"${String(o.pacing)}" is not a pacing`, "'poll' or 'worker'");
-    this.pacingKind = o.pacing ?? (o.now === undefined ? defaultPacing(this.loopHz) : 'poll');
+    this.pacingKind = o.pacing ?? (o.now === undefined && o.spinMarginS === undefined ? defaultPacing(this.loopHz) : 'poll');
     if (this.pacingKind === 'worker' && o.now !== undefined && (o.paced ?? true))
       throw new BridgeError('BRIDGE_CONFIG', 'pacing', "'worker' paces on the steady clock, and a clock `now` was given", "pacing 'poll' with an injected clock, or no `now`");
     if (this.pacingKind === 'worker' && o.spinMarginS !== undefined)
@@ -277,20 +276,25 @@ export class BridgeServer {
    */
   static async listen(o: BridgeServerOptions): Promise<BridgeServer> {
     const s = new BridgeServer(o);
-    await s.robot.connect();
-    s._port = await s._conns.listen(o.port ?? DEFAULT_PORT, s.host);
-    s._loop.obs = s.robot.observe();
-    let pacer: StepPacer | undefined;
+    // The timing thread first: nothing is served before the loop can step (the deadman and
+    // heartbeats run on the loop's clock, which starts with it).
+    let pacer: WorkerPacer | undefined;
     if (s.pacingKind === 'worker' && s._paced) {
       try {
-        const worker = await WorkerPacer.start(s.dt);
-        worker.onLost = (why) => s.events$.next({ kind: 'pacing', reason: `${why}; the loop goes on paced by a timer`, time: s.now() });
-        pacer = worker;
+        pacer = await WorkerPacer.start(s.dt);
       } catch (e) {
-        await s._conns.close();
         throw new BridgeError('BRIDGE_CONFIG', 'pacing', `the timing thread did not start: ${e instanceof Error ? e.message : String(e)}`, "pacing 'poll'");
       }
+      pacer.onLost = (why) => s.events$.next({ kind: 'pacing', reason: `${why}; the loop goes on paced by a timer`, time: s.now() });
     }
+    try {
+      await s.robot.connect();
+      s._port = await s._conns.listen(o.port ?? DEFAULT_PORT, s.host);
+    } catch (e) {
+      await pacer?.cancel();
+      throw e;
+    }
+    s._loop.obs = s.robot.observe();
     s._loop.start(pacer);
     if (s._paced) s._conns.startHeartbeats();
     return s;
@@ -373,10 +377,18 @@ export class BridgeServer {
       this._loop.estop('server shutting down');
       this._publish('estop', 'server shutting down');
     }
-    const paced = this._loop.stop();
+    // A robot that throws on its last command still gets its clients told and its port released.
+    let paced: Promise<void> = Promise.resolve();
+    let failed: { error: unknown } | undefined;
+    try {
+      paced = this._loop.stop();
+    } catch (error) {
+      failed = { error };
+    }
     this._closed = true;
     await Promise.all([paced, this._conns.close()]);
     this.events$.complete();
+    if (failed) throw failed.error;
   }
 
   /**

@@ -191,11 +191,18 @@ export class RobotLoop {
    * thread); the stop itself is done on return.
    */
   stop(): Promise<void> {
-    this._sup.check(this.cmd.command, this.obs, this.obs.time, this.k, this.out);
-    this.robot.command(this.out);
+    // The pacer first: even when the robot throws on its last command, no timing thread or timer
+    // outlives the loop.
     this._closed = true;
-    this._supSub?.unsubscribe();
-    return this._pacer.cancel();
+    const released = this._pacer.cancel();
+    released.catch(() => {});
+    try {
+      this._sup.check(this.cmd.command, this.obs, this.obs.time, this.k, this.out);
+      this.robot.command(this.out);
+    } finally {
+      this._supSub?.unsubscribe();
+    }
+    return released;
   }
 
   /** Runs the steps due at the clock's present time; broadcasts state if a frame came due. */

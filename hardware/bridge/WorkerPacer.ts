@@ -32,6 +32,7 @@ export class WorkerPacer implements StepPacer {
     return new WorkerPacer(await WorkerClock.start(period, o));
   }
 
+  /** Calls `done` once at or just after `deadline`; the first deadline asked for must be at most one period ahead (it sets the grid). */
   at(deadline: number, done: () => void): void {
     if (this._cancelled) return;
     if (this._fallback !== undefined) return this._fallback.at(deadline, done);
@@ -39,9 +40,13 @@ export class WorkerPacer implements StepPacer {
     this._done = done;
     this._sub ??= this.clock.ticks(this._handled, deadline - this.clock.period).subscribe({
       next: (tick) => {
-        // seq 0 is emitted at once on subscribe: the grid's origin, not a deadline.
-        if (tick.seq > 0) this._fire();
-        this._handled.next();
+        // seq 0 is emitted at once on subscribe: the grid's origin, not a deadline. The clock emits
+        // no next tick until this one is handled, so handled it is, whatever `done` does.
+        try {
+          if (tick.seq > 0) this._fire();
+        } finally {
+          this._handled.next();
+        }
       },
       error: (e: unknown) => this._lose(this.clock.lost ?? (e instanceof Error ? e.message : String(e))),
     });

@@ -91,7 +91,11 @@ export class WorkerClock implements Clock {
       },
     });
     // Ready = idle in its loop, waiting for a run (tsx and the module take a while to load).
-    await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))]);
+    await Promise.race([
+      once(worker, 'message'),
+      once(worker, 'error').then(([e]) => Promise.reject(e)),
+      once(worker, 'exit').then(([code]) => Promise.reject(new AxonError('CLOCK_LOST', 'WorkerClock', `the timing thread exited (code ${code}) before it was ready`, 'a timing thread that starts'))),
+    ]);
     // Idle, it must not keep the process alive (a run keeps it alive with a timer of its own).
     worker.unref();
     const clock = new WorkerClock(period, worker, new Int32Array(control), new Float64Array(values), o.mainBudget ?? 0.06);

@@ -135,7 +135,24 @@ describe('bridge server pacing', () => {
     }
   });
 
-  it("'poll' is the Pacer; a pacing it does not know, or 'worker' on an injected clock, is BRIDGE_CONFIG naming pacing", async () => {
+  it('a robot that throws on its last command: close rejects with it, and the loop, its timing thread and the port are gone', async () => {
+    const robot = createSimRobot('pendulum');
+    const server = await BridgeServer.listen({ robot, port: 0, token: 't' });
+    expect(server.pacingKind).toBe('worker');
+    await waitUntil(() => server.pacing().wakes > 5, 'wake-ups');
+    robot.command = () => {
+      throw new Error('bus gone');
+    };
+    await expect(server.close()).rejects.toThrow('bus gone');
+    const wakes = server.pacing().wakes;
+    await new Promise((r) => setTimeout(r, 50));
+    expect(server.pacing().wakes).toBe(wakes);
+    const clock = (server as unknown as { _loop: { _pacer: { clock: { closed: boolean } } } })._loop._pacer.clock;
+    expect(clock.closed).toBe(true);
+    await expect(connectBridgeRobot(server.url, { reconnect: false })).rejects.toMatchObject({ code: 'BRIDGE_CONNECT' });
+  });
+
+  it("'poll' is the Pacer, and so is a server given a spin margin; a pacing it does not know, 'worker' on an injected clock or with a spin margin is BRIDGE_CONFIG", async () => {
     const server = await startServer({ robot: createSimRobot('pendulum'), pacing: 'poll' });
     try {
       await waitUntil(() => server.pacing().wakes > 5, 'poll wake-ups');
@@ -143,6 +160,10 @@ describe('bridge server pacing', () => {
     } finally {
       await server.close();
     }
+    const spun = await BridgeServer.listen({ robot: createSimRobot('pendulum'), port: 0, token: 't', spinMarginS: 0 });
+    expect(spun.pacingKind).toBe('poll'); // a spin margin given chooses the poll pacer
+    await spun.close();
+    await expect(startServer({ pacing: 'worker', spinMarginS: 0.001 })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'spinMarginS' });
     await expect(startServer({ pacing: 'spin' as never })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'pacing' });
     await expect(startServer({ pacing: 'worker', now: () => 0 })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'pacing' });
   });
