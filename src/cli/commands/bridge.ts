@@ -75,7 +75,7 @@ export function bridgeCommand() {
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const n = robot.spec.joints.length;
-      say(`axon bridge: serving ${o.sim} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
+      say(`axon bridge: serving ${o.sim} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics paced by ${pacing === 'worker' ? 'a timing thread' : (o.spinMs ?? 1.1) > 0 ? `a timer and a ${o.spinMs ?? 1.1} ms spin` : 'a timer'}, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
       say(`listening on ${server.url} (subprotocol ${SUBPROTOCOL}); deadman ${o.commandTimeout} s, heartbeat timeout ${server.heartbeatTimeoutS} s`);
       say(server.tokenGenerated ? `token: ${server.token} (generated: clients pass it with --token or $${TOKEN_ENV})` : 'token: as given');
       const interactive = process.stdin.isTTY === true;

@@ -103,6 +103,7 @@ describe('axon bridge CLI', () => {
     await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout) && r.stdout.includes('token:'), `the listening and token lines (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
     const url = /listening on (ws:\/\/\S+)/.exec(r.stdout)![1];
     expect(r.stdout).toContain('token: as given');
+    expect(r.stdout).toContain('500 Hz physics paced by a timing thread');
     const robot = await connectBridgeRobot(url, { token: 'cli-token' });
     expect(robot.spec.name).toBe('pendulum');
     for (let i = 0; i < 10; i++) {
@@ -127,6 +128,7 @@ describe('axon bridge CLI', () => {
     expect(out.code).toBe(0);
     const summary = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
     expect(summary.pacing.kind).toBe('poll');
+    expect(out.stdout).toContain('500 Hz physics paced by a timer,');
     expect(summary.pacing.wakes).toBeGreaterThan(0);
   });
 });
