@@ -379,16 +379,13 @@ export class BridgeServer {
     }
     // A robot that throws on its last command still gets its clients told and its port released.
     let paced: Promise<void> = Promise.resolve();
-    let failed: { error: unknown } | undefined;
     try {
       paced = this._loop.stop();
-    } catch (error) {
-      failed = { error };
+    } finally {
+      this._closed = true;
+      await Promise.all([paced, this._conns.close()]);
+      this.events$.complete();
     }
-    this._closed = true;
-    await Promise.all([paced, this._conns.close()]);
-    this.events$.complete();
-    if (failed) throw failed.error;
   }
 
   /**

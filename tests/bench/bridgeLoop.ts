@@ -74,36 +74,31 @@ function processCpuS(pid: number): number {
 async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind | 'block, no turn', seconds: number, attach?: Attach): Promise<Figures> {
   const attached = await prepareAttach(attach);
   const { url, child } = await startServer(stateHz, pacing);
-  let summary: Awaited<ReturnType<typeof stopServer>> = {};
   const ages: number[] = [];
   let cpuShare = () => Number.NaN;
+  let serverCpuShare = () => Number.NaN;
+  let cpu = Number.NaN;
   let serverCpu = Number.NaN;
-  let p: ReturnType<Awaited<ReturnType<typeof runLive>>['loop']['stats']['periodErrorUs']> | undefined;
-  let overruns = 0;
+  let summary: Awaited<ReturnType<typeof stopServer>> = {};
+  let r: Awaited<ReturnType<typeof runLive>>;
   try {
     const robot = await connectBridgeRobot(url, { token: TOKEN, simReset: { seed: 1 } });
     try {
-      let cpu0 = Number.NaN;
-      let t0 = 0;
-      const r = await runLive(robot, {
+      r = await runLive(robot, {
         policy: POLICY,
         durationS: seconds,
         clock: clock === 'block, no turn' ? new WallClock(PERIOD, { sleep: 'block' }) : clock,
         handleSignals: false,
         onLoop: (loop, safety) => {
           cpuShare = cpuFromFirstTick(loop.records$);
-          const first = loop.records$.subscribe(() => {
-            cpu0 = processCpuS(child.pid!);
-            t0 = performance.now();
-            queueMicrotask(() => first.unsubscribe());
-          });
+          serverCpuShare = cpuFromFirstTick(loop.records$, () => processCpuS(child.pid!));
           loop.records$.subscribe((rec) => ages.push(rec.observation.extras?.bridge_age?.[0] ?? Number.NaN));
           attached.onLoop(loop, safety, robot, PERIOD);
         },
       });
-      serverCpu = (processCpuS(child.pid!) - cpu0) / ((performance.now() - t0) / 1000);
-      p = r.loop.stats.periodErrorUs();
-      overruns = r.loop.stats.overruns;
+      // Both shares over the loop's run, read while the server still runs.
+      cpu = cpuShare();
+      serverCpu = serverCpuShare();
     } finally {
       await robot.close();
     }
@@ -111,18 +106,18 @@ async function bridgeLoop(stateHz: number, pacing: Pacing, clock: LiveClockKind 
     await attached.close();
     summary = await stopServer(child);
   }
+  const p = r.loop.stats.periodErrorUs();
   const age = percentilesUs(Float64Array.from(ages.filter(Number.isFinite)));
-  const late = summary.pacing?.wake_late_us;
   return {
-    p50: p!.p50,
-    p99: p!.p99,
-    cpu: cpuShare(),
-    overruns,
+    p50: p.p50,
+    p99: p.p99,
+    cpu,
+    overruns: r.loop.stats.overruns,
     also: {
       'age p50': [age.p50, 'µs'],
       'age p99': [age.p99, 'µs'],
       'server CPU': [Math.round(serverCpu * 1000) / 10, '%'],
-      'server wake p99': [late?.p99 ?? Number.NaN, 'µs'],
+      'server wake p99': [summary.pacing?.wake_late_us.p99 ?? Number.NaN, 'µs'],
     },
   };
 }

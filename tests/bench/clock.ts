@@ -189,22 +189,26 @@ export interface LoopRow {
   readonly run: () => Promise<Figures | string | readonly (Figures & { readonly label: string })[]>;
 }
 
+/** This process's CPU seconds so far (user + system). */
+export function ownCpuS(): number {
+  const cpu = process.cpuUsage();
+  return (cpu.user + cpu.system) / 1e6;
+}
+
 /**
- * The process's CPU share counted from a loop's first tick (session open, model load and connect
+ * A process's CPU share counted from a loop's first tick (session open, model load and connect
  * are not the loop's): call with the loop's records in onLoop, read the share after the run.
+ * @param cpuS the process's CPU seconds so far; default this process's
  */
-export function cpuFromFirstTick(records$: Observable<unknown>): () => number {
-  let cpu0 = process.cpuUsage();
+export function cpuFromFirstTick(records$: Observable<unknown>, cpuS: () => number = ownCpuS): () => number {
+  let cpu0 = cpuS();
   let t0 = performance.now();
   const first = records$.subscribe(() => {
-    cpu0 = process.cpuUsage();
+    cpu0 = cpuS();
     t0 = performance.now();
     queueMicrotask(() => first.unsubscribe());
   });
-  return () => {
-    const cpu = process.cpuUsage(cpu0);
-    return (cpu.user + cpu.system) / 1e6 / ((performance.now() - t0) / 1000);
-  };
+  return () => (cpuS() - cpu0) / ((performance.now() - t0) / 1000);
 }
 
 /** C's clock_nanosleep at `period` for `seconds`: the reference row of a loop bench. */

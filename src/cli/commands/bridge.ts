@@ -52,6 +52,7 @@ export function bridgeCommand() {
       if (Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)
         throw new UsageError('--state-rate', `${stateHz} Hz does not divide the physics rate ${o.rate} Hz`, `a divisor of ${o.rate}, e.g. ${o.rate} or ${o.rate / 2}`);
       const pacing = o.pacing ?? defaultPacing(o.rate);
+      const spinMs = o.spinMs ?? 1.1;
       if (o.spinMs !== undefined && pacing !== 'poll') throw new UsageError('--spin-ms', `is a setting of --pacing poll, and the pacing is ${pacing}`, '--pacing poll with --spin-ms, or no --spin-ms');
       const token = o.token ?? process.env[TOKEN_ENV];
       if (token !== undefined && token.length === 0) throw new UsageError('--token', 'is empty', 'a non-empty token');
@@ -69,13 +70,13 @@ export function bridgeCommand() {
         commandTimeoutS: o.commandTimeout,
         observeWithoutToken: !o.observeNeedsToken,
         pacing,
-        ...(pacing === 'poll' ? { spinMarginS: (o.spinMs ?? 1.1) / 1000 } : {}),
+        ...(pacing === 'poll' ? { spinMarginS: spinMs / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge --sim, ${engine})`,
         engine: o.physics,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const n = robot.spec.joints.length;
-      say(`axon bridge: serving ${o.sim} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics paced by ${pacing === 'worker' ? 'a timing thread' : (o.spinMs ?? 1.1) > 0 ? `a timer and a ${o.spinMs ?? 1.1} ms spin` : 'a timer'}, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
+      say(`axon bridge: serving ${o.sim} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics paced by ${pacing === 'worker' ? 'a timing thread' : spinMs > 0 ? `a timer and a ${spinMs} ms spin` : 'a timer'}, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
       say(`listening on ${server.url} (subprotocol ${SUBPROTOCOL}); deadman ${o.commandTimeout} s, heartbeat timeout ${server.heartbeatTimeoutS} s`);
       say(server.tokenGenerated ? `token: ${server.token} (generated: clients pass it with --token or $${TOKEN_ENV})` : 'token: as given');
       const interactive = process.stdin.isTTY === true;
