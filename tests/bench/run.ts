@@ -5,6 +5,7 @@
  * 1. loop overhead: the full pipeline with a trivial robot and policy, per tick
  * 2. ONNX policy latency: onnxruntime-node on the shipped models, one sample, synchronous native
  *    call vs the public async run(), hot (back to back) and after a 20 ms gap (as a 50 Hz loop calls it);
+ *    a call's cost against the time since the previous call, asleep or spinning (tests/bench/coldCall.ts);
  *    then the policy stage of `sim --realtime` with the warm-up before each tick on and off
  *    (tests/bench/policyStage.ts), with their ratio
  * 3. sim step rate: cannon-es cartpole physics substeps per second
@@ -42,6 +43,7 @@ import { benchMeshHumanoid } from './meshHumanoid.ts';
 import { benchVendorHumanoid } from './vendorHumanoid.ts';
 import { benchEngines } from './engines.ts';
 import { benchPolicyStage } from './policyStage.ts';
+import { benchColdCall } from './coldCall.ts';
 
 const line = (name: string, value: string) => console.log(`${name.padEnd(44)} ${value}`);
 
@@ -111,6 +113,7 @@ function simRate(): void {
 console.log(`axon bench — node ${process.version}, ${new Date().toISOString()}`);
 await loopOverhead();
 await onnxLatency();
+await benchColdCall();
 await benchPolicyStage();
 simRate();
 await benchMeshHumanoid();
