@@ -283,6 +283,13 @@ export class SimRobot implements SimulatedRobot {
       const d = options.jointDefaults?.[joint.name] ?? {};
       const lower = joint.type === 'continuous' ? -Infinity : joint.lower;
       const upper = joint.type === 'continuous' ? Infinity : joint.upper;
+      const wanted = d.defaultPosition ?? 0;
+      if (wanted < lower || wanted > upper)
+        this.notes.push({
+          code: 'SIM_DEFAULT_OUTSIDE_LIMITS',
+          where: `<joint name="${joint.name}">`,
+          message: `default position ${wanted} is outside its limits [${lower}, ${upper}]: it starts and holds at ${wanted < lower ? lower : upper} (give a pose within the limits: --init-pose or the manifest's default_joint_pos)`,
+        });
       const spec: JointSpec = {
         name: joint.name,
         type: joint.type,
@@ -290,7 +297,7 @@ export class SimRobot implements SimulatedRobot {
         upper,
         velocityLimit: d.velocityLimit ?? joint.velocity,
         effortLimit: d.effortLimit ?? joint.effort,
-        defaultPosition: Math.min(upper, Math.max(lower, d.defaultPosition ?? 0)),
+        defaultPosition: Math.min(upper, Math.max(lower, wanted)),
         kp: d.kp ?? 0,
         kd: d.kd ?? 0,
       };

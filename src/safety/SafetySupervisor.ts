@@ -72,6 +72,9 @@ const _kinds: readonly SafetyEventKind[] = [
   'state_watchdog',
 ];
 
+/** Relative error of a number rounded to float32 (2⁻²⁴), doubled: a target this close beyond a position limit is the limit itself. */
+const F32_ROUNDING = 2 ** -23;
+
 function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;
 }
@@ -631,7 +634,9 @@ export class SafetySupervisor {
         const lo = this._lo[i];
         const hi = this._hi[i];
         if (t < lo || t > hi) {
-          this._emit('position_clamp', now, seq, `target ${t} outside [${lo}, ${hi}]`, this._state, names[i].name, t);
+          // A target at the limit that went through float32 (a model's output, a pose read as float32) may lie one rounding beyond it: held at the limit without an event.
+          if (t < lo - Math.abs(lo) * F32_ROUNDING || t > hi + Math.abs(hi) * F32_ROUNDING)
+            this._emit('position_clamp', now, seq, `target ${t} outside [${lo}, ${hi}]`, this._state, names[i].name, t);
           t = t < lo ? lo : hi;
         }
         if (alpha < 1) t = this._armPose[i] + alpha * (t - this._armPose[i]);

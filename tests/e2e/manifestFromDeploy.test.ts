@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder, observationSize } from '../../src/model/manifest.ts';
@@ -54,7 +54,7 @@ describe('axon manifest from-deploy', () => {
     expect(noOrder.stderr).toContain('--sdk-joints');
     const short = axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--out', out, '--sdk-joints', VENDOR_SDK_JOINTS.slice(1).join(','));
     expect(short.code).toBe(2);
-    expect(short.stderr).toContain("names 28 joints but deploy.yaml's joint_ids_map has 29 entries");
+    expect(short.stderr).toContain("names 28 SDK slots, but deploy.yaml's joint_ids_map reaches motor 28 and its stiffness has 29 motor slots");
     const broken = writeVendorDeploy(join(dir, 'broken'), { edits: [['  last_action:', '  gait_phase:\n    params: {period: 0.8}\n    clip: null\n    scale: [1.0, 1.0]\n    history_length: 1\n  last_action:']] });
     const term = axon('manifest', 'from-deploy', broken.path, '--onnx', onnx, '--out', out, '--urdf', urdf);
     expect(term.code).toBe(2);
@@ -77,5 +77,40 @@ describe('axon manifest from-legged-gym', () => {
     const ok = axon('manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-config.yaml', '--joints', joints.join(','));
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).joints).toEqual(joints);
+  });
+
+  it('keeps an empty --sdk-joints entry as a motor slot, and says when --urdf lists its joints leaf first', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-slots-'));
+    const onnx = writeVendorOnnx(join(dir, 'policy.onnx'), 3, 3);
+    const deploy = (ids: number[], kp: number[]) =>
+      [
+        `joint_ids_map: [${ids.join(', ')}]`,
+        'step_dt: 0.02',
+        `stiffness: [${kp.join(', ')}]`,
+        `damping: [${kp.map(() => 1).join(', ')}]`,
+        'default_joint_pos: [0.1, 0.2, 0.3]',
+        'actions:',
+        '  JointPositionAction: {clip: null, joint_names: [.*], scale: [0.25, 0.25, 0.25], offset: [0.1, 0.2, 0.3], joint_ids: null}',
+        'observations:',
+        '  joint_pos_rel: {params: {}, clip: null, scale: [1.0, 1.0, 1.0], history_length: 1}',
+        '',
+      ].join('\n');
+    writeFileSync(join(dir, 'slots.yaml'), deploy([0, 3, 1], [10, 20, 0, 30]));
+    const r = axon('manifest', 'from-deploy', join(dir, 'slots.yaml'), '--onnx', onnx, '--out', join(dir, 'slots'), '--sdk-joints', 'a, b, , c');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('(slot 2 (no joint))');
+    const m = loadModelFolder(join(dir, 'slots')).manifest;
+    expect(m.joints).toEqual(['a', 'c', 'b']);
+    expect(m.pd!.kp).toEqual([10, 30, 20]);
+
+    // An arm written leaf first (as SO-101's URDF is): the file's order is taken, and the note says it is not the tree's.
+    const link = (n: string) => `<link name="${n}"><inertial><mass value="0.1"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial></link>`;
+    const rev = (n: string, p: string, c: string) => `<joint name="${n}" type="revolute"><parent link="${p}"/><child link="${c}"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="3" velocity="5"/></joint>`;
+    writeFileSync(join(dir, 'arm.urdf'), `<?xml version="1.0"?>\n<robot name="arm">${['base', 'l1', 'l2', 'l3'].map(link).join('')}${rev('wrist', 'l2', 'l3')}${rev('elbow', 'l1', 'l2')}${rev('shoulder', 'base', 'l1')}</robot>\n`);
+    writeFileSync(join(dir, 'arm.yaml'), deploy([0, 1, 2], [10, 20, 30]));
+    const a = axon('manifest', 'from-deploy', join(dir, 'arm.yaml'), '--onnx', onnx, '--out', join(dir, 'arm'), '--urdf', join(dir, 'arm.urdf'));
+    expect(a.code, a.stderr).toBe(0);
+    expect(a.stdout).toContain("note: --urdf arm.urdf: the SDK (motor) order is taken as the file's joint order (wrist, elbow, shoulder), which is not its tree order (shoulder, elbow, wrist)");
+    expect(loadModelFolder(join(dir, 'arm')).manifest.joints).toEqual(['wrist', 'elbow', 'shoulder']);
   });
 });

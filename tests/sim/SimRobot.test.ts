@@ -32,6 +32,19 @@ const BOX = `<robot name="box">
 </robot>`;
 
 describe('SimRobot from URDF', () => {
+  it("says when a joint's default position (0 unless given) is outside its limits, and starts it at the nearest limit", () => {
+    // Go2's calf: [-2.7227, -0.83776], so its zero pose is outside the limits
+    const urdf = ARM.replace('<limit lower="-2" upper="2" effort="10" velocity="5"/></joint>\n  <link name="l2">', '<limit lower="-2.7227" upper="-0.83776" effort="10" velocity="5"/></joint>\n  <link name="l2">');
+    expect(urdf).not.toBe(ARM);
+    const r = new SimRobot(parseUrdf(urdf));
+    const note = r.notes.find((n) => n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS');
+    expect(note?.where).toBe('<joint name="pitch">');
+    expect(note?.message).toContain('default position 0 is outside its limits [-2.7227, -0.83776]: it starts and holds at -0.83776');
+    expect(r.spec.joints[1].defaultPosition).toBe(-0.83776);
+    expect(r.observe().jointPosition[1]).toBeCloseTo(-0.83776, 6);
+    expect(new SimRobot(parseUrdf(ARM)).notes.some((n) => n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS')).toBe(false);
+  });
+
   it('uses the URDF masses and inertias (measured on the cannon-es bodies)', () => {
     const r = createSimRobot('cartpole');
     const cart = r.bodyOf('cart');

@@ -2,32 +2,39 @@ import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
-import { parse as parseYaml } from 'yaml';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml } from '../../model/importers/deploy.ts';
+import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { checkTensorIo } from '../../model/onnxIo.ts';
 import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
 
-function readConfig(file: string): Record<string, unknown> {
+/** A pipeline's config file (YAML as PyYAML dumps it, Python tags tolerated, or JSON); its notes are printed before the manifest. */
+function readConfig(file: string, notes: string[]): Record<string, unknown> {
   if (!existsSync(file)) throw new UsageError('<config>', `no such file ${file}`);
-  let v: unknown;
-  try {
-    v = parseYaml(readFileSync(file, 'utf8')); // YAML is a superset of JSON
-  } catch (e) {
-    throw new UsageError('<config>', `${file} is not valid YAML/JSON (${(e as Error).message.split('\n')[0]})`);
-  }
-  if (!isObj(v)) throw new UsageError('<config>', `${file} does not hold a mapping at the top`);
-  return v;
+  const { cfg, notes: yamlNotes } = parsePythonYaml(readFileSync(file, 'utf8'), basename(file), 'a mapping at the top'); // YAML is a superset of JSON
+  notes.push(...yamlNotes);
+  return cfg;
 }
 
 const joints = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+/**
+ * SDK (motor) slots: an empty entry is a slot without a joint (Isaac Lab's joint_sdk_names writes
+ * '' for motors a model variant does not have), kept so that the motor indices after it hold.
+ */
+const sdkSlots = (v: string) => {
+  const slots = v.split(',').map((s) => s.trim());
+  if (slots.length > 1 && slots[slots.length - 1] === '') slots.pop(); // a trailing comma
+  return slots;
+};
 
-function emit(m: ModelManifest, out: string | undefined): void {
+function emit(m: ModelManifest, out: string | undefined, notes: readonly string[]): void {
+  // On stderr: stdout may be the manifest itself.
+  for (const n of notes) console.error(`not mapped: ${n}`);
   const text = JSON.stringify(m, null, 2) + '\n';
   if (out) {
     writeFileSync(out, text);
@@ -47,7 +54,11 @@ export function manifestCommand() {
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
-    .action((file, o) => emit(manifestFromIsaacLab(readConfig(file), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' } }, basename(file)), o.out));
+    .action((file, o) => {
+      const notes: string[] = [];
+      const m = manifestFromIsaacLab(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
+      emit(m, o.out, notes);
+    });
   cmd
     .command('from-legged-gym')
     .description('From a legged_gym config dumped with class_to_dict (JSON or YAML).')
@@ -58,7 +69,11 @@ export function manifestCommand() {
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
-    .action((file, o) => emit(manifestFromLeggedGym(readConfig(file), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' } }, basename(file)), o.out));
+    .action((file, o) => {
+      const notes: string[] = [];
+      const m = manifestFromLeggedGym(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
+      emit(m, o.out, notes);
+    });
   cmd
     .command('from-deploy')
     .description('From the deploy.yaml a training pipeline (unitree_rl_lab) writes beside policy.onnx: writes DIR/manifest.json and a copy of the ONNX file.')
@@ -66,7 +81,7 @@ export function manifestCommand() {
     .requiredOption('--onnx <file>', 'the exported policy (exported/policy.onnx)')
     .requiredOption('--out <dir>', 'model folder to write (manifest.json + the ONNX copy)')
     .option('--urdf <file>', 'the vendor URDF: its actuated joints in file order are the SDK (motor) order')
-    .option('--sdk-joints <names>', 'comma-separated joint names in the SDK (motor) order, instead of --urdf', joints)
+    .option('--sdk-joints <names>', "comma-separated joint names in the SDK (motor) order, instead of --urdf; an empty entry (a,,b) is a motor slot without a joint", sdkSlots)
     .option('--name <name>', 'model name (default: the folder name)')
     .option('--robot <name>', 'robot the policy is for (default: the URDF\'s robot name)')
     .option('--armature <kg·m²>', "the training's joint armature (Isaac Lab actuator cfg; deploy.yaml does not carry it), one value for every joint: written as actuators.armature", (v: string) => {
@@ -80,10 +95,12 @@ export function manifestCommand() {
 }
 
 /** The SDK (motor) order: a URDF's non-fixed joints in document order, or the list given. */
-function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string } {
+function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string; note?: string } {
   if (o.urdf !== undefined && o.sdkJoints !== undefined) throw new UsageError('--urdf', 'and --sdk-joints both name the SDK order', 'one of them');
   if (o.sdkJoints !== undefined) {
-    if (o.sdkJoints.length === 0) throw new UsageError('--sdk-joints', 'is empty', 'comma-separated joint names in the SDK order');
+    if (o.sdkJoints.every((n) => n === '')) throw new UsageError('--sdk-joints', 'names no joint', 'comma-separated joint names in the SDK order');
+    const dup = o.sdkJoints.find((n, i) => n !== '' && o.sdkJoints!.indexOf(n) !== i);
+    if (dup !== undefined) throw new UsageError('--sdk-joints', `names "${dup}" twice`, 'each joint once, in the SDK (motor) order');
     return { names: o.sdkJoints, source: '--sdk-joints' };
   }
   if (o.urdf === undefined) throw new UsageError('--urdf', 'or --sdk-joints is required: deploy.yaml holds no joint names', 'the vendor URDF (its actuated joints are in SDK order) or --sdk-joints a,b,...');
@@ -92,7 +109,13 @@ function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[
   const model = parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf });
   const names = model.joints.filter((j) => j.type !== 'fixed').map((j) => j.name);
   if (names.length === 0) throw new UsageError('--urdf', `${o.urdf} has no revolute, prismatic or continuous joint`);
-  return { names, source: `--urdf ${basename(o.urdf)}`, robot: model.name };
+  const tree = model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.name);
+  const source = `--urdf ${basename(o.urdf)}`;
+  // Vendors that write deploy.yaml list joints in motor order; a file written leaf first (SO-101's lists the gripper first) may not be.
+  const note = tree.some((n, i) => n !== names[i])
+    ? `${source}: the SDK (motor) order is taken as the file's joint order (${names.join(', ')}), which is not its tree order (${tree.join(', ')}); if the robot numbers its motors otherwise, pass --sdk-joints in motor order`
+    : undefined;
+  return { names, source, robot: model.name, ...(note ? { note } : {}) };
 }
 
 async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string; armature?: number }): Promise<void> {
@@ -124,13 +147,15 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     const manifest = o.armature === undefined ? imported : validateManifest({ ...imported, actuators: { ...imported.actuators, armature: o.armature } }, `manifest (from ${basename(file)})`);
     if (o.armature === undefined && imported.actuators?.armature === undefined)
       notes.push(`${basename(file)}: no armature (deploy.yaml does not carry it): if the training set one (Isaac Lab actuator cfg \`armature\`), pass --armature or set actuators.armature; light links need it to be simulated at the trained rate`);
+    // Before the tensor checks: what was not mapped often explains a size that does not match.
+    if (sdk.note) console.log(`note: ${sdk.note}`);
+    for (const n of [...yamlNotes, ...notes]) console.log(`not mapped: ${n}`);
     checkTensorIo(session, 'input', 'input', manifest.onnx.input, observationSize(manifest), onnxFile);
     checkTensorIo(session, 'output', 'output', manifest.onnx.output, actionSize(manifest), onnxFile);
     mkdirSync(o.out, { recursive: true });
     const target = join(o.out, onnxFile);
     if (resolve(target) !== resolve(o.onnx)) copyFileSync(o.onnx, target);
     writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
-    for (const n of [...yamlNotes, ...notes]) console.log(`not mapped: ${n}`);
     console.log(
       `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order, from ${sdk.source} by joint_ids_map), ` +
         `${manifest.observation.terms.length} observation terms (${observationSize(manifest)} values), ${manifest.control_hz} Hz; check it with axon inspect ${o.out}`,

@@ -43,10 +43,10 @@
  * `!!python/object/apply:...`, `!!python/name:...`): parseDeployYaml reads tuples as lists,
  * other Python objects as their underlying mapping or list, and names of Python callables as null.
  */
-import { parseDocument, visit, Scalar, isScalar, type CollectionTag } from 'yaml';
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
 import { ImportError, isObj, num, type Obj } from './common.ts';
+import { parsePythonYaml } from './pythonYaml.ts';
 
 export interface DeployImportOptions {
   /** Joint names in the robot's SDK (motor) order. */
@@ -86,35 +86,9 @@ const OBS_KEYS = new Set(['scale', 'clip', 'history_length', 'params']);
 /** Relative tolerance for "offset equals the default pose": both come from the same float, rounded to 3 significant digits by the exporter. */
 const OFFSET_TOL = 1e-4;
 
-const PY = 'tag:yaml.org,2002:python/';
-
-/** `!!python/tuple [a, b]` -> [a, b]. */
-const pythonTuple: CollectionTag = {
-  tag: `${PY}tuple`,
-  collection: 'seq',
-  default: false,
-  identify: () => false,
-};
-
 /** Parses deploy.yaml text; Python tags are tolerated (see the module doc), each kind noted once. */
 export function parseDeployYaml(text: string, file = 'deploy.yaml'): { cfg: Obj; notes: string[] } {
-  const doc = parseDocument(text, { customTags: [pythonTuple], logLevel: 'silent' });
-  if (doc.errors.length > 0) throw new ImportError(file, `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
-  const seen = new Set<string>();
-  visit(doc, (_key, node) => {
-    const tag = (node as { tag?: string } | null)?.tag;
-    if (typeof tag !== 'string' || !tag.startsWith(PY) || tag === `${PY}tuple`) return undefined;
-    seen.add(tag.slice(PY.length).split(':')[0]);
-    // A reference to a Python callable or class carries no value axon can use.
-    if (tag.startsWith(`${PY}name:`) || tag.startsWith(`${PY}module:`)) return new Scalar(null);
-    if (isScalar(node)) return new Scalar(node.value);
-    (node as { tag?: string }).tag = undefined; // an object: keep its mapping / list
-    return undefined;
-  });
-  const notes = seen.size > 0 ? [`${file}: Python tags read as plain YAML (${[...seen].map((s) => `!!python/${s}`).join(', ')}): objects as their mapping or list, names of Python callables as null`] : [];
-  const cfg = doc.toJS() as unknown;
-  if (!isObj(cfg)) throw new ImportError(file, 'does not hold a mapping at the top', 'a deploy.yaml mapping (joint_ids_map, step_dt, actions, observations, ...)');
-  return { cfg, notes };
+  return parsePythonYaml(text, file, 'a deploy.yaml mapping (joint_ids_map, step_dt, actions, observations, ...)');
 }
 
 function numList(v: unknown, where: string, n?: number): number[] {
@@ -162,20 +136,31 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
   const nModel = ids.length;
   const dupAt = ids.findIndex((x, i) => ids.indexOf(x) !== i);
   if (dupAt >= 0) throw new ImportError(at(`joint_ids_map[${dupAt}]`), `motor ${ids[dupAt]} is mapped twice`, 'each motor index once');
+  const maxId = Math.max(...ids);
   const stiffRaw = cfg.stiffness;
-  const nSdkFile = Array.isArray(stiffRaw) ? stiffRaw.length : nModel;
+  const nSdkFile = Array.isArray(stiffRaw) ? stiffRaw.length : undefined;
+  // The exporter writes stiffness with one value per SDK slot, so every mapped motor has one.
+  if (nSdkFile !== undefined && maxId >= nSdkFile)
+    throw new ImportError(
+      at('stiffness'),
+      `has ${nSdkFile} values but joint_ids_map[${ids.indexOf(maxId)}] is motor ${maxId}: the lists are not one value per SDK (motor) slot, as unitree_rl_lab's exporter writes them`,
+      `${maxId + 1} or more values in SDK order (or no stiffness and damping, to use the robot's own gains)`,
+    );
   const sdk = o.sdkJoints;
-  if (sdk.length !== nModel && sdk.length !== nSdkFile)
+  if (sdk.length <= maxId || (nSdkFile !== undefined && sdk.length !== nSdkFile && sdk.length !== nModel))
     throw new ImportError(
       o.sdkSource,
-      `names ${sdk.length} joints but ${file}'s joint_ids_map has ${nModel} entries` + (nSdkFile !== nModel ? ` (and stiffness ${nSdkFile} motor slots)` : ''),
-      `${nModel} joint names in the robot's SDK (motor) order`,
+      `names ${sdk.length} SDK slots, but ${file}'s joint_ids_map reaches motor ${maxId}` + (nSdkFile !== undefined ? ` and its stiffness has ${nSdkFile} motor slots` : ''),
+      nSdkFile !== undefined
+        ? `${nSdkFile} joint names in the robot's SDK (motor) order, one per slot (an empty entry for a slot without a joint: a,,b)`
+        : `${maxId + 1} or more joint names in the robot's SDK (motor) order`,
     );
-  const maxId = Math.max(...ids);
-  if (maxId >= sdk.length)
-    throw new ImportError(at(`joint_ids_map[${ids.indexOf(maxId)}]`), `is motor ${maxId} but ${o.sdkSource} names ${sdk.length} joints`, `indices below ${sdk.length}`);
+  const unnamed = ids.findIndex((s) => sdk[s] === '');
+  if (unnamed >= 0)
+    throw new ImportError(at(`joint_ids_map[${unnamed}]`), `is motor ${ids[unnamed]}, a slot ${o.sdkSource} leaves without a joint name`, 'a motor slot with a joint name');
   const joints = ids.map((s) => sdk[s]);
-  if (sdk.length > nModel) notes.push(`${o.sdkSource}: ${sdk.length - nModel} SDK joint(s) no model joint maps to (${sdk.filter((_, s) => !ids.includes(s)).join(', ')}): not driven by the policy`);
+  const unmapped = sdk.map((n, s) => (ids.includes(s) ? undefined : n || `slot ${s} (no joint)`)).filter((x): x is string => x !== undefined);
+  if (unmapped.length > 0) notes.push(`${o.sdkSource}: ${unmapped.length} SDK slot(s) no model joint maps to (${unmapped.join(', ')}): not driven by the policy`);
 
   // --- rates ---
   const stepDt = num(need('step_dt'), at('step_dt'));
@@ -204,8 +189,8 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
   const sdkToModel = (k: string): number[] | undefined => {
     if (cfg[k] === undefined || cfg[k] === null) return undefined;
     const v = numList(cfg[k], at(k));
-    if (v.length !== nSdkFile || v.length <= maxId)
-      throw new ImportError(at(k), `has ${v.length} values`, `${Math.max(nSdkFile, maxId + 1)} values in SDK (motor) order`);
+    if (nSdkFile !== undefined ? v.length !== nSdkFile : v.length <= maxId)
+      throw new ImportError(at(k), `has ${v.length} values`, nSdkFile !== undefined ? `${nSdkFile} values in SDK (motor) order, as stiffness has` : `${maxId + 1} or more values in SDK (motor) order`);
     return ids.map((s) => v[s]);
   };
   const kpModel = sdkToModel('stiffness');
@@ -301,6 +286,11 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     const term = termByName[key];
     if (!term) throw new ImportError(w, `is a term axon cannot compute (the model cannot run without it)`, `terms among ${Object.keys(termByName).join(', ')}`);
     if (!isObj(t)) throw new ImportError(w, `is ${JSON.stringify(t)}`, 'a mapping with scale, clip, history_length, params');
+    // A mapping where a setting should be is another exporter's layout (a fork nests each term's settings under its name): reading it
+    // as this one would give the term scale 1 and no history, a wrong model input that still has a plausible size.
+    const nested = Object.keys(t).find((k) => !OBS_KEYS.has(k) && isObj(t[k]));
+    if (nested !== undefined)
+      throw new ImportError(`${w}.${nested}`, 'is a mapping inside the term: a layout this importer does not read (another exporter\'s?)', 'scale, clip, history_length and params directly under each term, as unitree_rl_lab\'s exporter writes them');
     for (const k of Object.keys(t)) if (!OBS_KEYS.has(k)) notes.push(`${w}.${k}: ignored`);
     const width = term === 'last_action' ? nAct : term === 'base_ang_vel' || term === 'projected_gravity' || term === 'base_lin_vel' || term === 'velocity_commands' ? 3 : nModel;
     const scale = t.scale === undefined || t.scale === null ? undefined : typeof t.scale === 'number' ? [num(t.scale, `${w}.scale`)] : numList(t.scale, `${w}.scale`);

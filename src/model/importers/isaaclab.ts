@@ -38,6 +38,8 @@ export interface ImportOptions {
   readonly name: string;
   readonly robot: string;
   readonly onnx?: { file: string; input: string; output: string };
+  /** What was read but not mapped (ignored fields, defaults taken), one line each, appended here. */
+  readonly notes?: string[];
 }
 
 export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yaml'): ModelManifest {

@@ -21,6 +21,8 @@ export interface LeggedGymOptions {
   readonly name: string;
   readonly robot: string;
   readonly onnx?: { file: string; input: string; output: string };
+  /** What was read but not mapped, one line each, appended here. */
+  readonly notes?: string[];
 }
 
 export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'config'): ModelManifest {

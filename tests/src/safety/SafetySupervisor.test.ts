@@ -211,6 +211,29 @@ describe('SafetySupervisor: limits', () => {
     ]);
   });
 
+  it('holds a target that float32 rounded just past the limit at the limit without a clamp event', () => {
+    // Go2's calf: upper -0.83776; the default pose at that limit reaches the supervisor as float32 -0.83775997...
+    const spec = makeSpec();
+    const joints = spec.joints.map((j, i) => (i === 0 ? { ...j, lower: -2.7227, upper: -0.83776, defaultPosition: -0.83776 } : j));
+    const sup = new SafetySupervisor({ ...spec, joints }, PERIOD, { maxStepFraction: 1e6 });
+    const obs = createObservation(spec);
+    obs.jointPosition.set([-0.9, 0.2, 0.3]);
+    sup.arm(obs, 0);
+    const cmd = createCommand(spec, 'position');
+    const out = createCommand(spec, 'position');
+    cmd.target.set([Math.fround(-0.83776), 0.2, 0.3]);
+    expect(cmd.target[0]).toBeGreaterThan(-0.83776);
+    obs.seq++;
+    sup.check(cmd, obs, PERIOD, 1, out);
+    expect(out.target[0]).toBe(-0.83776);
+    expect(sup.tickEvents.filter((e) => e.kind === 'position_clamp')).toEqual([]);
+    cmd.target[0] = -0.8377; // 6e-6 beyond: a real clamp
+    obs.seq++;
+    sup.check(cmd, obs, 2 * PERIOD, 2, out);
+    expect(out.target[0]).toBe(-0.83776);
+    expect(sup.tickEvents.filter((e) => e.kind === 'position_clamp').map((e) => e.value)).toEqual([-0.8377]);
+  });
+
   it('clamps velocity targets to ±velocityLimit', () => {
     const r = rig();
     r.cmd.mode = 'velocity';

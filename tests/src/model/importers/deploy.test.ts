@@ -90,8 +90,53 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
   it('refuses an SDK list whose count differs from joint_ids_map, naming both counts', () => {
     const { cfg } = load();
     expect(() => manifestFromDeploy(cfg, { ...opts, sdkJoints: VENDOR_SDK_JOINTS.slice(0, 28), sdkSource: '--urdf g1.urdf' })).toThrow(
-      /--urdf g1\.urdf: names 28 joints but deploy\.yaml's joint_ids_map has 29 entries/,
+      /--urdf g1\.urdf: names 28 SDK slots, but deploy\.yaml's joint_ids_map reaches motor 28 and its stiffness has 29 motor slots \(expected 29 joint names/,
     );
+  });
+
+  // A model variant on a robot with more motor slots than joints (Isaac Lab's joint_sdk_names has '' for them).
+  const slotted = (ids: number[]) => ({
+    joint_ids_map: ids,
+    step_dt: 0.02,
+    stiffness: [10, 20, 0, 30],
+    damping: [1, 2, 0, 3],
+    default_joint_pos: [0.1, 0.2, 0.3],
+    actions: { JointPositionAction: { scale: [0.25, 0.25, 0.25], offset: [0.1, 0.2, 0.3], clip: null, joint_ids: null } },
+    observations: { joint_pos_rel: { params: {}, clip: null, scale: [1, 1, 1], history_length: 1 } },
+  });
+  const slots = ['a', 'b', '', 'c'];
+
+  it('keeps SDK slots without a joint, so that the motor indices after them hold', () => {
+    const { manifest, notes } = manifestFromDeploy(slotted([0, 3, 1]), { ...opts, sdkJoints: slots });
+    expect(manifest.joints).toEqual(['a', 'c', 'b']);
+    expect(manifest.pd).toEqual({ kp: [10, 30, 20], kd: [1, 3, 2] });
+    expect(notes).toContain('--sdk-joints: 1 SDK slot(s) no model joint maps to (slot 2 (no joint)): not driven by the policy');
+    // the same list with the empty slot dropped would shift motor 3 onto nothing
+    expect(() => manifestFromDeploy(slotted([0, 3, 1]), { ...opts, sdkJoints: ['a', 'b', 'c'] })).toThrow(/names 3 SDK slots, but deploy\.yaml's joint_ids_map reaches motor 3/);
+  });
+
+  it('refuses a joint mapped to a slot without a joint name', () => {
+    expect(() => manifestFromDeploy(slotted([0, 2, 1]), { ...opts, sdkJoints: slots })).toThrow(
+      "deploy.yaml: joint_ids_map[1]: is motor 2, a slot --sdk-joints leaves without a joint name (expected a motor slot with a joint name)",
+    );
+  });
+
+  it('refuses gains that are not one value per motor slot, before asking for other joint names', () => {
+    // unitree_rl_lab's g1_23dof velocity/v0 deploy.yaml: 23 gains, motors up to 26
+    const cfg = { ...slotted([0, 3, 1]), stiffness: [10, 20, 30], damping: [1, 2, 3] };
+    for (const sdkJoints of [slots, ['a', 'b', 'c'], ['a', 'b', 'x', 'c', 'd', 'e']])
+      expect(() => manifestFromDeploy(cfg, { ...opts, sdkJoints })).toThrow(
+        /^deploy\.yaml: stiffness: has 3 values but joint_ids_map\[1\] is motor 3: the lists are not one value per SDK \(motor\) slot/,
+      );
+    // without gains, the robot's own are used and any SDK list reaching motor 3 will do
+    const { stiffness: _s, damping: _d, ...noGains } = cfg;
+    expect(manifestFromDeploy(noGains, { ...opts, sdkJoints: ['a', 'b', 'x', 'c', 'd', 'e'] }).manifest.joints).toEqual(['a', 'c', 'b']);
+  });
+
+  it('refuses a term whose settings are nested under it (a fork\'s layout), instead of reading scale 1 and no history', () => {
+    const cfg = slotted([0, 3, 1]);
+    cfg.observations = { joint_pos_rel: { use_gym_history: true, joint_pos_rel: { scale: 0.5, history_length: 6 } } } as never;
+    expect(() => manifestFromDeploy(cfg, { ...opts, sdkJoints: slots })).toThrow(/deploy\.yaml: observations\.joint_pos_rel\.joint_pos_rel: is a mapping inside the term/);
   });
 
   it('refuses a term axon cannot compute, naming it', () => {

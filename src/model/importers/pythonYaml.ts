@@ -1,0 +1,39 @@
+/** YAML as Python's training pipelines dump it (PyYAML, with Python tags). */
+import { parseDocument, visit, Scalar, isScalar, type CollectionTag } from 'yaml';
+import { ImportError, isObj, type Obj } from './common.ts';
+
+const PY = 'tag:yaml.org,2002:python/';
+
+/** `!!python/tuple [a, b]` -> [a, b]. */
+const pythonTuple: CollectionTag = {
+  tag: `${PY}tuple`,
+  collection: 'seq',
+  default: false,
+  identify: () => false,
+};
+
+/**
+ * Parses YAML text written by PyYAML's full dumper (Isaac Lab's env.yaml and agent.yaml, unitree_rl_lab's
+ * deploy.yaml): `!!python/tuple` is read as a list, other Python objects as their underlying mapping
+ * or list, names of Python callables and modules as null; each kind of tag is noted once. `expected`
+ * says what the top-level mapping should be, for the error when it is not one.
+ */
+export function parsePythonYaml(text: string, file: string, expected: string): { cfg: Obj; notes: string[] } {
+  const doc = parseDocument(text, { customTags: [pythonTuple], logLevel: 'silent' });
+  if (doc.errors.length > 0) throw new ImportError(file, `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
+  const seen = new Set<string>();
+  visit(doc, (_key, node) => {
+    const tag = (node as { tag?: string } | null)?.tag;
+    if (typeof tag !== 'string' || !tag.startsWith(PY) || tag === `${PY}tuple`) return undefined;
+    seen.add(tag.slice(PY.length).split(':')[0]);
+    // A reference to a Python callable or class carries no value axon can use.
+    if (tag.startsWith(`${PY}name:`) || tag.startsWith(`${PY}module:`)) return new Scalar(null);
+    if (isScalar(node)) return new Scalar(node.value);
+    (node as { tag?: string }).tag = undefined; // an object: keep its mapping / list
+    return undefined;
+  });
+  const notes = seen.size > 0 ? [`${file}: Python tags read as plain YAML (${[...seen].map((s) => `!!python/${s}`).join(', ')}): objects as their mapping or list, names of Python callables as null`] : [];
+  const cfg = doc.toJS() as unknown;
+  if (!isObj(cfg)) throw new ImportError(file, 'does not hold a mapping at the top', expected);
+  return { cfg, notes };
+}
