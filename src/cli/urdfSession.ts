@@ -55,6 +55,22 @@ export interface UrdfSetup {
   readonly imuWhy: string;
   readonly gains: 'manifest' | 'flags' | 'default';
   readonly pd: 'implicit' | 'explicit';
+  /** Where the joints' armature came from; 'none': the URDF carries none and none was given. */
+  readonly armature: 'flags' | 'manifest' | 'none';
+  /** Links whose smallest principal inertia is below LIGHT_LINK_INERTIA (kg·m²), with mass. */
+  readonly lightLinks: number;
+}
+
+/** A link lighter than this about some axis (kg·m²) needs armature to hold on PD at 200-500 Hz in cannon-es (docs/simulation.md). */
+export const LIGHT_LINK_INERTIA = 1e-4;
+
+/**
+ * What to try when a floating robot without armature and with light links falls: the fall is the
+ * documented outcome (docs/simulation.md, "Actuators: implicit PD and armature"), not the robot's.
+ */
+export function armatureHint(s: UrdfSetup): string | undefined {
+  if (s.armature !== 'none' || s.lightLinks === 0 || s.fixedBase) return undefined;
+  return `no joint armature is set (the URDF carries none) and ${s.lightLinks} link(s) are below ${LIGHT_LINK_INERTIA} kg·m² about some axis: cannon-es does not hold such links on PD without it. Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
 }
 
 /** The moving joints of a URDF in the simulator's order (tree order), with their effort limits. */
@@ -136,7 +152,9 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     ...(imuLink !== undefined ? { imuLink } : {}),
     ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),
   };
-  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd };
+  const armature = flags.armature !== undefined ? 'flags' : m?.actuators?.armature !== undefined ? 'manifest' : 'none';
+  const lightLinks = model.links.filter((l) => l.inertial !== undefined && Math.min(l.inertial.ixx, l.inertial.iyy, l.inertial.izz) > 0 && Math.min(l.inertial.ixx, l.inertial.iyy, l.inertial.izz) < LIGHT_LINK_INERTIA).length;
+  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightLinks };
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */

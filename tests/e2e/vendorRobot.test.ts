@@ -113,6 +113,21 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
   });
 });
 
+describe('a vendor humanoid without armature', () => {
+  it('falls on the default gains, and the run says what to try: the training\'s armature', () => {
+    const bare = axon('sim', '--urdf', humanoid.urdf, '--physics-hz', '200', '--duration', '2', '--fast', '--json');
+    expect(bare.code, bare.stderr).toBe(0);
+    const s = summary(bare);
+    expect(s.robot_setup.armature).toBe('none');
+    expect(s.episode.fell).toBe(true);
+    expect(bare.stderr).toMatch(/axon: hint: the robot fell; no joint armature is set \(the URDF carries none\) and \d+ link\(s\) are below 0\.0001 kg·m² .* --armature/);
+    const held = axon('sim', '--urdf', humanoid.urdf, '--armature', '0.01', '--physics-hz', '200', '--duration', '2', '--fast', '--json');
+    expect(held.code, held.stderr).toBe(0);
+    expect(summary(held).robot_setup.armature).toBe('flags');
+    expect(held.stderr).not.toContain('hint');
+  });
+});
+
 describe('a simulation that blows up', () => {
   it('ends as an invalid run: exit 3, episode.invalid and a state_watchdog event in the summary', () => {
     // Explicit PD (the torque computed from the step's start velocity) on the humanoid's light

@@ -14,7 +14,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 
 import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
-import { DEFAULT_GAINS_RULE, parseInitPose } from '../urdfSession.ts';
+import { armatureHint, DEFAULT_GAINS_RULE, parseInitPose } from '../urdfSession.ts';
 
 /** Exit code of a run the state watchdog ended (the simulation blew up). */
 export const EXIT_INVALID_RUN = 3;
@@ -203,7 +203,7 @@ export function simCommand() {
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
           ...(session.mjcfSetup ? { robot_setup: { base: session.mjcfSetup.floating ? 'floating' : 'fixed', imu_link: session.mjcfSetup.imuLink, pose: session.mjcfSetup.pose, pd: 'implicit', gains: session.mjcfSetup.gains, default_gains: DEFAULT_GAINS_RULE, effort_limited_joints: session.mjcfSetup.effortLimited } } : {}),
-          ...(setup ? { robot_setup: { base: setup.fixedBase ? 'fixed' : 'floating', imu_link: setup.imuLink ?? null, pd: setup.pd, gains: setup.gains === 'default' ? DEFAULT_GAINS_RULE : setup.gains } } : {}),
+          ...(setup ? { robot_setup: { base: setup.fixedBase ? 'fixed' : 'floating', imu_link: setup.imuLink ?? null, pd: setup.pd, gains: setup.gains === 'default' ? DEFAULT_GAINS_RULE : setup.gains, armature: setup.armature } } : {}),
           safety: safetySummary(r.safety),
           randomization: r.randomization,
           ...(record ? { record } : {}),
@@ -219,6 +219,8 @@ export function simCommand() {
           if (d) console.log(datasetLine(d));
         }
         outputs.reportDrops(o.allowDrops);
+        const hint = setup && (r.metrics as { fell?: boolean } | undefined)?.fell === true ? armatureHint(setup) : undefined;
+        if (hint) process.stderr.write(`axon: hint: the robot fell; ${hint}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);
