@@ -48,11 +48,50 @@ export function perJoint(map: unknown, joints: readonly string[], where: string,
   });
 }
 
-/** Joint names selected by Isaac Lab style patterns, in the robot's order. */
-export function selectJoints(patterns: unknown, joints: readonly string[], where: string): string[] {
+/** A regular expression matched against a whole name, as Python's re.fullmatch (Isaac Lab's patterns). */
+function fullMatch(pattern: string, where: string): RegExp {
+  try {
+    return new RegExp(`^(?:${pattern})$`);
+  } catch {
+    throw new ImportError(where, `"${pattern}" is not a regular expression axon can read`, 'a Python regular expression matched against the whole joint name');
+  }
+}
+
+/**
+ * Joint names selected by Isaac Lab patterns (its resolve_matching_names): each pattern is matched
+ * against the whole name; a joint two patterns match, or a pattern no joint matches, is an error
+ * (Isaac Lab refuses the config). The robot's order, or with `preserveOrder` the patterns' order
+ * (each pattern's joints in the robot's order), as Isaac Lab's `preserve_order`.
+ */
+export function selectJoints(patterns: unknown, joints: readonly string[], where: string, preserveOrder = false): string[] {
   const pats = Array.isArray(patterns) ? patterns.map(String) : [String(patterns ?? '.*')];
-  const res = pats.map((p) => new RegExp(`^(?:${p})$`));
-  const sel = joints.filter((j) => res.some((r) => r.test(j)));
-  if (sel.length === 0) throw new ImportError(where, `${JSON.stringify(pats)} matches none of the joints`, joints.join(', '));
-  return sel;
+  const res = pats.map((p) => fullMatch(p, where));
+  const hit = joints.map((j) => {
+    const k = res.flatMap((r, i) => (r.test(j) ? [i] : []));
+    if (k.length > 1) throw new ImportError(where, `"${j}" is matched by both "${pats[k[0]]}" and "${pats[k[1]]}"`, 'each joint matched by one pattern (Isaac Lab refuses the config otherwise)');
+    return k.length === 1 ? k[0] : -1;
+  });
+  const unused = pats.find((_, i) => !hit.includes(i));
+  if (unused !== undefined) throw new ImportError(where, `"${unused}" matches none of the joints`, `patterns over the joints given: ${joints.join(', ')}`);
+  return preserveOrder ? pats.flatMap((_, i) => joints.filter((_, n) => hit[n] === i)) : joints.filter((_, n) => hit[n] >= 0);
+}
+
+/**
+ * A {pattern: value} map resolved over names as Isaac Lab does (resolve_matching_names_values):
+ * each pattern is matched against the whole name; a name two patterns match, or a pattern no name
+ * matches, is an error. Returns the value for each name as written (the caller checks it), or
+ * undefined where no pattern matches.
+ */
+export function matchValues(map: Obj, names: readonly string[], where: string): unknown[] {
+  const entries = Object.entries(map).map(([p, v]) => ({ p, v, re: fullMatch(p, where), used: false }));
+  const out = names.map((n) => {
+    const hits = entries.filter((e) => e.re.test(n));
+    if (hits.length > 1) throw new ImportError(where, `"${n}" is matched by both "${hits[0].p}" and "${hits[1].p}"`, 'each joint matched by one pattern (Isaac Lab refuses the config otherwise)');
+    if (hits.length === 0) return undefined;
+    hits[0].used = true;
+    return hits[0].v;
+  });
+  const unused = entries.find((e) => !e.used);
+  if (unused) throw new ImportError(`${where}.${unused.p}`, 'matches none of the joints it applies to', `patterns over ${names.join(', ')}`);
+  return out;
 }

@@ -1,21 +1,43 @@
 /**
  * A manifest from an Isaac Lab run's `params/env.yaml` (the env config Isaac Lab dumps next to
- * every checkpoint). Fields read:
+ * every checkpoint, with PyYAML's Python tags: read with parsePythonYaml). Fields read:
  *   sim.dt, decimation                          -> control_hz, decimation
  *   observations.policy.<term>.func             -> term (base_lin_vel, base_ang_vel, projected_gravity,
  *                                                  generated_commands -> velocity_commands, joint_pos,
- *                                                  joint_pos_rel, joint_vel, joint_vel_rel, last_action)
- *   observations.policy.<term>.scale|clip|history_length|noise.n_max, and the group's history_length
- *   actions.<name>: JointPositionActionCfg (use_default_offset -> joint_position, else _abs),
- *                   JointEffortActionCfg, JointVelocityActionCfg; joint_names, scale, clip
- *   scene.robot.init_state.joint_pos            -> default_joint_pos
- *   scene.robot.actuators.*.stiffness/damping   -> pd (when given per joint pattern or as numbers)
+ *                                                  joint_pos_rel, joint_vel, joint_vel_rel, last_action,
+ *                                                  joint_effort); Isaac Lab writes "module:function"
+ *   observations.policy.<term>.scale, clip      -> scale, clip · |scale| (Isaac Lab clips before scaling,
+ *                                                  axon after)
+ *   observations.policy.<term>.noise.n_max|std  -> noise (recorded), unless the group's enable_corruption is false
+ *   observations.policy.<term>.history_length   -> history; the group's history_length, when set, overrides
+ *                                                  every term's (Isaac Lab's ObservationManager)
+ *   observations.policy.<term>.params           command_name (the velocity command), asset_cfg (all joints)
+ *   actions.<name>: class_type JointPositionAction (use_default_offset -> joint_position, else _abs with
+ *                   offset 0), JointVelocityAction, JointEffortAction; joint_names (+ preserve_order), scale
+ *   scene.robot.init_state.joint_pos            -> default_joint_pos (joints no pattern matches: 0)
+ *   scene.robot.actuators.<group>: each group drives the joints its joint_names_expr matches;
+ *     class_type                                ImplicitActuator, else explicit: every group explicit
+ *                                                  -> actuators.pd explicit (saturation, delay: noted)
+ *     stiffness, damping                        -> pd.kp, pd.kd (action-joint order)
+ *     armature                                  -> actuators.armature (model-joint order)
+ *     effort_limit_sim (ImplicitActuator; falls back to effort_limit, as Isaac Lab does) or
+ *     effort_limit (explicit models: the clip their torque gets)  -> actuators.effort_limit
+ *     velocity_limit_sim                        -> actuators.velocity_limit (an ImplicitActuator ignores
+ *                                                  velocity_limit)
+ *     friction                                  a unitless PhysX coefficient, not axon's Coulomb friction
+ *                                                  (N·m): only 0 is written
+ *   commands.<name>.ranges.{lin_vel_x, lin_vel_y, ang_vel_z} -> command_ranges; <name> is the velocity
+ *                   term's params.command_name, else base_velocity (heading is noted: axon commands a yaw rate)
+ * Patterns are Isaac Lab's: regular expressions matched against the whole joint name; a joint two
+ * patterns (or two actuator groups) match is an error, as in Isaac Lab. A value may be one number or
+ * a {pattern: value} map. A null value means "the USD's", which env.yaml does not hold: noted, and
+ * for a gain no pd is written (axon does not invent gains).
  * The joint order is the articulation's, which env.yaml does not hold: pass it (`--joints`, as
- * printed by `env.scene["robot"].joint_names`).
+ * printed by `env.scene["robot"].joint_names`). What is read but not mapped goes to `notes`.
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { ImportError, isObj, need, num, perJoint, selectJoints, type Obj } from './common.ts';
+import { ImportError, isObj, matchValues, need, num, selectJoints, type Obj } from './common.ts';
 
 const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['term']> = {
   base_lin_vel: 'base_lin_vel',
@@ -31,7 +53,16 @@ const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['
   joint_effort: 'joint_effort',
 };
 
-const groupKeys = new Set(['concatenate_terms', 'concatenate_dim', 'enable_corruption', 'history_length', 'flatten_history_dim']);
+/** Observation group settings (ObservationGroupCfg) and the value axon's reading assumes; undefined: any value is read. */
+const groupSettings: Record<string, unknown> = { concatenate_terms: true, concatenate_dim: -1, enable_corruption: undefined, history_length: undefined, flatten_history_dim: true };
+/** Observation term fields (ObservationTermCfg). */
+const termKeys = new Set(['func', 'params', 'modifiers', 'noise', 'clip', 'scale', 'history_length', 'flatten_history_dim']);
+/** Action classes axon maps, by class name (class_type is "module:Class"). */
+const actionByClass: Record<string, ModelManifest['action']['type'] | 'position'> = {
+  JointPositionAction: 'position',
+  JointVelocityAction: 'joint_velocity',
+  JointEffortAction: 'joint_effort',
+};
 
 export interface ImportOptions {
   readonly joints: readonly string[];
@@ -42,47 +73,143 @@ export interface ImportOptions {
   readonly notes?: string[];
 }
 
+/** The last name of "module.path:function" or "module.path.function". */
+const lastName = (s: string) => s.split(':').pop()!.split('.').pop()!;
+
+/** A per-joint list that is one repeated value becomes that number (the manifest's usual form). */
+function compact(v: number[]): number | number[] {
+  return v.every((x) => x === v[0]) ? v[0] : v;
+}
+
+function range(v: unknown, where: string): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) throw new ImportError(where, `is ${JSON.stringify(v)}`, '[min, max]');
+  const [lo, hi] = v.map((x, i) => num(x, `${where}[${i}]`));
+  if (!(lo <= hi)) throw new ImportError(where, `is [${lo}, ${hi}]`, '[min, max] with min <= max');
+  return [lo, hi];
+}
+
 export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yaml'): ModelManifest {
+  const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
   const dt = num(need(cfg, 'sim.dt', file), `${file}: sim.dt`);
   const decimation = num(need(cfg, 'decimation', file), `${file}: decimation`);
+
+  // --- observations ---
   const policy = need(cfg, 'observations.policy', file);
   if (!isObj(policy)) throw new ImportError(`${file}: observations.policy`, 'is not a mapping');
-  const groupHistory = typeof policy.history_length === 'number' && policy.history_length > 0 ? policy.history_length : undefined;
+  for (const [k, want] of Object.entries(groupSettings))
+    if (want !== undefined && k in policy && policy[k] !== want) note(`observations.policy.${k}`, `is ${JSON.stringify(policy[k])}; axon reads the terms as one flat vector (${k}: ${JSON.stringify(want)})`);
+  const groupHistory = typeof policy.history_length === 'number' ? policy.history_length : undefined;
+  const corruption = policy.enable_corruption !== false;
   const terms: ModelManifest['observation']['terms'] = [];
+  let commandName: string | undefined;
   for (const [key, t] of Object.entries(policy)) {
-    if (groupKeys.has(key) || t === null) continue;
+    if (key in groupSettings || t === null) continue; // a term set to None is not in the group
     const where = `${file}: observations.policy.${key}`;
-    if (!isObj(t)) throw new ImportError(where, 'is not a term mapping');
-    const func = String(t.func ?? key).split(':').pop()!.split('.').pop()!;
+    if (!isObj(t)) {
+      note(`observations.policy.${key}`, `ignored (${JSON.stringify(t)}; not a group setting axon reads)`);
+      continue;
+    }
+    if ('func' in t && typeof t.func !== 'string')
+      throw new ImportError(`${where}.func`, `is ${JSON.stringify(t.func)}`, 'the observation function as "module:function" (a !!python/name tag is read as null)');
+    const func = lastName(String(t.func ?? key));
     const term = termByFunc[func];
     if (!term) throw new ImportError(`${where}.func`, `is "${t.func}", a term axon cannot compute`, `one of ${Object.keys(termByFunc).join(', ')}`);
-    const history = typeof t.history_length === 'number' && t.history_length > 0 ? t.history_length : groupHistory;
+    for (const k of Object.keys(t)) if (!termKeys.has(k)) note(`observations.policy.${key}.${k}`, 'ignored');
+    if (t.modifiers !== undefined && t.modifiers !== null && !(Array.isArray(t.modifiers) && t.modifiers.length === 0))
+      note(`observations.policy.${key}.modifiers`, `not applied by axon (${JSON.stringify(t.modifiers)})`);
+    const params = isObj(t.params) ? t.params : {};
+    for (const [pk, pv] of Object.entries(params)) {
+      if (term === 'velocity_commands' && pk === 'command_name' && typeof pv === 'string') commandName = pv;
+      else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') {
+        if (pv.joint_names === null || pv.joint_names === undefined) continue; // every joint: what axon's term reads
+        const sel = selectJoints(pv.joint_names, o.joints, `${where}.params.asset_cfg.joint_names`, pv.preserve_order === true);
+        if (sel.length !== o.joints.length || sel.some((j, i) => j !== o.joints[i]))
+          throw new ImportError(`${where}.params.asset_cfg.joint_names`, `selects ${sel.join(', ')}`, 'every joint in the articulation order: axon terms cover all joints');
+      } else note(`observations.policy.${key}.params.${pk}`, `ignored (${JSON.stringify(pv)})`);
+    }
+    const termHistory = typeof t.history_length === 'number' ? t.history_length : 0;
+    const history = groupHistory ?? termHistory;
+    if (groupHistory === undefined && t.flatten_history_dim === false && history > 0) note(`observations.policy.${key}.flatten_history_dim`, 'is false; axon stacks the history flat');
     let clip: number | undefined;
     if (Array.isArray(t.clip)) {
-      const [lo, hi] = t.clip.map((x) => num(x, `${where}.clip`));
-      if (lo !== -hi) throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}]`, 'a symmetric range');
-      clip = hi;
-    }
-    const noise = isObj(t.noise) && typeof t.noise.n_max === 'number' ? Math.abs(t.noise.n_max) : undefined;
+      const [lo, hi] = t.clip.map((x, i) => num(x, `${where}.clip[${i}]`));
+      if (lo !== -hi || !(hi > 0)) throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}]`, 'a symmetric range [-c, c]: axon clips |x| <= c');
+      // Isaac Lab clips before scaling, axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|).
+      const scales = typeof t.scale === 'number' ? [t.scale] : Array.isArray(t.scale) ? t.scale.map((x, i) => num(x, `${where}.scale[${i}]`)) : [1];
+      if (!scales.every((s) => Math.abs(s) === Math.abs(scales[0])) || scales[0] === 0)
+        throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}] before a scale that differs per element`, 'one non-zero scale for the term: axon clips after scaling with one bound');
+      clip = Number((hi * Math.abs(scales[0])).toPrecision(12));
+    } else if (t.clip !== undefined && t.clip !== null) throw new ImportError(`${where}.clip`, `is ${JSON.stringify(t.clip)}`, 'null or [-c, c]');
+    const n = isObj(t.noise) ? t.noise : undefined;
+    const noise = !corruption || !n ? undefined : typeof n.n_max === 'number' ? Math.abs(n.n_max) : typeof n.std === 'number' ? Math.abs(n.std) : undefined;
+    if (corruption && n && noise === undefined) note(`observations.policy.${key}.noise`, `not recorded (${JSON.stringify(n)}; axon records n_max or std)`);
     terms.push({
       term,
       ...(typeof t.scale === 'number' || Array.isArray(t.scale) ? { scale: t.scale as number | number[] } : {}),
       ...(clip !== undefined ? { clip } : {}),
-      ...(history ? { history } : {}),
+      ...(history > 1 ? { history } : {}),
       ...(noise !== undefined ? { noise } : {}),
     });
   }
+
+  // --- action ---
   const actions = need(cfg, 'actions', file);
   if (!isObj(actions) || Object.keys(actions).length !== 1) throw new ImportError(`${file}: actions`, 'must hold exactly one action term', 'one joint action term');
   const [actKey, act] = Object.entries(actions)[0];
   const aw = `${file}: actions.${actKey}`;
   if (!isObj(act)) throw new ImportError(aw, 'is not a mapping');
-  const cls = String(act.class_type ?? '');
-  const type = /Effort/.test(cls) ? 'joint_effort' : /Velocity/.test(cls) ? 'joint_velocity' : act.use_default_offset === false ? 'joint_position_abs' : 'joint_position';
-  const actJoints = selectJoints(act.joint_names, o.joints, `${aw}.joint_names`);
-  const init = isObj(cfg.scene) && isObj(cfg.scene.robot) && isObj(cfg.scene.robot.init_state) ? cfg.scene.robot.init_state.joint_pos : undefined;
-  const defaults = perJoint(init, o.joints, `${file}: scene.robot.init_state.joint_pos`, 0);
-  const scale = typeof act.scale === 'number' ? act.scale : perJoint(act.scale, actJoints, `${aw}.scale`);
+  const cls = typeof act.class_type === 'string' ? lastName(act.class_type) : undefined;
+  const kind = cls === undefined ? undefined : actionByClass[cls];
+  if (!kind)
+    throw new ImportError(`${aw}.class_type`, cls === undefined ? `is ${JSON.stringify(act.class_type)}` : `is "${act.class_type}", an action axon cannot map`, `"module:Class" with Class one of ${Object.keys(actionByClass).join(', ')}`);
+  const offsetZero = act.offset === undefined || act.offset === null || act.offset === 0 || (isObj(act.offset) && Object.values(act.offset).every((v) => v === 0));
+  let type: ModelManifest['action']['type'];
+  if (kind === 'position' && act.use_default_offset !== false) type = 'joint_position';
+  else if (!offsetZero) throw new ImportError(`${aw}.offset`, `is ${JSON.stringify(act.offset)}`, kind === 'position' ? '0 (axon: target = scale·a, or use_default_offset: true for default + scale·a)' : "0: axon's action has no offset");
+  else type = kind === 'position' ? 'joint_position_abs' : kind;
+  const actJoints = selectJoints(act.joint_names, o.joints, `${aw}.joint_names`, act.preserve_order === true);
+  const scale = isObj(act.scale)
+    ? compact(matchValues(act.scale, actJoints, `${aw}.scale`).map((v, i) => (v === undefined ? 1 : num(v, `${aw}.scale (${actJoints[i]})`))))
+    : num(act.scale ?? 1, `${aw}.scale`);
+  if (act.clip !== undefined && act.clip !== null)
+    note(`actions.${actKey}.clip`, `not mapped (${JSON.stringify(act.clip)}: Isaac Lab bounds the joint target; axon's action clip bounds the raw action)`);
+  const reordered = actJoints.length !== o.joints.length || actJoints.some((j, i) => j !== o.joints[i]);
+
+  // --- default pose ---
+  const robot = isObj(cfg.scene) && isObj(cfg.scene.robot) ? cfg.scene.robot : {};
+  const init = isObj(robot.init_state) ? robot.init_state.joint_pos : undefined;
+  const iw = `${file}: scene.robot.init_state.joint_pos`;
+  const defaults = isObj(init) ? matchValues(init, o.joints, iw).map((v, i) => (v === undefined ? 0 : num(v, `${iw} (${o.joints[i]})`))) : o.joints.map(() => 0);
+
+  // --- actuators ---
+  const { pd, actuators } = readActuators(robot.actuators, o.joints, actJoints, file, note);
+
+  // --- commands ---
+  let commandRanges: ModelManifest['command_ranges'];
+  const cmds = cfg.commands;
+  if (isObj(cmds)) {
+    const cname = commandName ?? ('base_velocity' in cmds ? 'base_velocity' : undefined);
+    if (commandName && !isObj(cmds[commandName])) throw new ImportError(`${file}: commands.${commandName}`, 'is missing', 'the command observations.policy names in params.command_name');
+    for (const k of Object.keys(cmds)) if (k !== cname && cmds[k] !== null) note(`commands.${k}`, cname ? `ignored (the velocity command is "${cname}")` : 'ignored (no velocity command: no velocity_commands term names one and there is no base_velocity)');
+    const c = cname ? cmds[cname] : undefined;
+    if (cname && isObj(c)) {
+      const cw = `commands.${cname}`;
+      if (c.heading_command === true) note(`${cw}.heading_command`, "is true: in training the yaw rate came from a heading error (heading_control_stiffness); axon commands the yaw rate itself, within ang_vel_z");
+      if (isObj(c.ranges)) {
+        commandRanges = {};
+        for (const [rk, rv] of Object.entries(c.ranges)) {
+          if (rk === 'lin_vel_x' || rk === 'lin_vel_y' || rk === 'ang_vel_z') commandRanges[rk] = range(rv, `${file}: ${cw}.ranges.${rk}`);
+          else if (rv !== null) note(`${cw}.ranges.${rk}`, `ignored (${JSON.stringify(rv)}; axon commands vx, vy and a yaw rate)`);
+        }
+        if (isObj(c.limit_ranges)) {
+          const wider = Object.entries(c.limit_ranges).filter(([k, v]) => k in commandRanges! && JSON.stringify(v) !== JSON.stringify(commandRanges![k as keyof typeof commandRanges]));
+          if (wider.length > 0)
+            note(`${cw}.limit_ranges`, `${wider.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}: a curriculum may have widened the ranges up to these in training; command_ranges holds ranges`);
+        }
+      } else note(cw, 'has no ranges, so no command_ranges are written');
+    }
+  }
+
   return validateManifest(
     {
       schema: 'axon.model/1',
@@ -95,9 +222,117 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
       observation: { terms, history_order: 'oldest_first', history_layout: 'per_term' },
-      action: { type, ...(actJoints.length !== o.joints.length ? { joints: actJoints } : {}), scale },
+      action: { type, ...(reordered ? { joints: actJoints } : {}), scale },
+      ...(pd ? { pd } : {}),
+      ...(actuators ? { actuators } : {}),
+      ...(commandRanges && Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
       provenance: { command: `axon manifest from-isaaclab ${file}` },
     },
     `manifest (from ${file})`,
   );
+}
+
+type ActField = 'stiffness' | 'damping' | 'armature' | 'friction' | 'effort_limit' | 'velocity_limit';
+
+/**
+ * scene.robot.actuators: the group that drives each joint, then each value per joint (undefined:
+ * no group, no pattern of the group's map, or null). pd when every action joint has both gains;
+ * each actuators field when every joint has a value. Everything else is noted.
+ */
+function readActuators(
+  groups: unknown,
+  joints: readonly string[],
+  actJoints: readonly string[],
+  file: string,
+  note: (path: string, what: string) => void,
+): { pd?: { kp: number[]; kd: number[] }; actuators?: NonNullable<ModelManifest['actuators']> } {
+  if (!isObj(groups) || Object.keys(groups).length === 0) {
+    note('scene.robot.actuators', 'missing, so no pd and no actuators are written (the robot\'s own gains and limits are used)');
+    return {};
+  }
+  const owner: (string | undefined)[] = joints.map(() => undefined);
+  const values: Record<ActField, (number | undefined)[]> = {
+    stiffness: joints.map(() => undefined),
+    damping: joints.map(() => undefined),
+    armature: joints.map(() => undefined),
+    friction: joints.map(() => undefined),
+    effort_limit: joints.map(() => undefined),
+    velocity_limit: joints.map(() => undefined),
+  };
+  /** implicit (ImplicitActuator: PhysX's PD) or explicit (every other class: PD computed by Isaac Lab, torque sent). */
+  const laws = new Set<'implicit' | 'explicit'>();
+  /** Groups where a field was null ("the USD's value"), or a map left some of its joints out. */
+  const unset: Record<ActField, string[]> = { stiffness: [], damping: [], armature: [], friction: [], effort_limit: [], velocity_limit: [] };
+  for (const [g, a] of Object.entries(groups)) {
+    const gp = `scene.robot.actuators.${g}`;
+    const gw = `${file}: ${gp}`;
+    if (a === null) continue;
+    if (!isObj(a)) throw new ImportError(gw, `is ${JSON.stringify(a)}`, 'an actuator cfg mapping (class_type, joint_names_expr, stiffness, damping, ...)');
+    const sel = selectJoints(a.joint_names_expr, joints, `${gw}.joint_names_expr`);
+    const idx = sel.map((j) => joints.indexOf(j));
+    for (const i of idx) {
+      if (owner[i] !== undefined)
+        throw new ImportError(`${gw}.joint_names_expr`, `"${joints[i]}" is driven by two actuator groups, "${owner[i]}" and "${g}"`, 'each joint in one actuator group');
+      owner[i] = g;
+    }
+    const cls = typeof a.class_type === 'string' ? lastName(a.class_type) : String(a.class_type);
+    const implicit = cls === 'ImplicitActuator';
+    laws.add(implicit ? 'implicit' : 'explicit');
+    if (!implicit && cls !== 'IdealPDActuator')
+      note(`${gp}.class_type`, `is "${a.class_type}": its gains and limits are read, the rest of its torque model (saturation curve, delay, network) is not; axon applies an ideal explicit PD`);
+    // ImplicitActuator: effort_limit_sim, else effort_limit (Isaac Lab copies it over); explicit models clip their torque at effort_limit.
+    const [effortFirst, effortThen] = implicit ? ['effort_limit_sim', 'effort_limit'] : ['effort_limit', 'effort_limit_sim'];
+    const effortKey = a[effortFirst] !== undefined && a[effortFirst] !== null ? effortFirst : effortThen;
+    const sources: Record<ActField, [string, unknown]> = {
+      stiffness: ['stiffness', a.stiffness],
+      damping: ['damping', a.damping],
+      armature: ['armature', a.armature],
+      friction: ['friction', a.friction],
+      effort_limit: [effortKey, a[effortKey]],
+      velocity_limit: ['velocity_limit_sim', a.velocity_limit_sim], // an ImplicitActuator ignores velocity_limit
+    };
+    for (const [f, [key, v]] of Object.entries(sources) as [ActField, [string, unknown]][]) {
+      const w = `${gw}.${key}`;
+      const per = v === undefined || v === null ? sel.map(() => undefined) : isObj(v) ? matchValues(v, sel, w) : sel.map(() => v);
+      per.forEach((x, k) => (values[f][idx[k]] = x === undefined || x === null ? undefined : num(x, isObj(v) ? `${w} (${sel[k]})` : w)));
+      if (per.some((x) => x === undefined || x === null)) unset[f].push(g);
+    }
+  }
+  const alone = joints.filter((_, i) => owner[i] === undefined);
+  if (alone.length > 0) note('scene.robot.actuators', `no actuator group matches ${alone.join(', ')} (Isaac Lab left them to the USD's drive, which env.yaml does not hold)`);
+  const groupsPath = (gs: string[], k: string) => (gs.length === 1 ? `scene.robot.actuators.${gs[0]}.${k}` : `scene.robot.actuators.{${gs.join(', ')}}.${k}`);
+  const usd = "null or not given for some of its joints (the USD's value in training, which env.yaml does not hold)";
+  if (unset.stiffness.length > 0) note(groupsPath(unset.stiffness, 'stiffness'), usd);
+  if (unset.damping.length > 0) note(groupsPath(unset.damping, 'damping'), usd);
+  if (unset.armature.length > 0) note(groupsPath(unset.armature, 'armature'), `${usd}: actuators.armature is not written; light links need it to be simulated at the trained rate`);
+  if (unset.effort_limit.length > 0) note(groupsPath(unset.effort_limit, 'effort_limit(_sim)'), `${usd}: actuators.effort_limit is not written, the URDF's is used`);
+  if (unset.velocity_limit.length > 0) note(groupsPath(unset.velocity_limit, 'velocity_limit_sim'), `${usd}: actuators.velocity_limit is not written, the URDF's is used`);
+
+  // pd: every action joint needs both gains, or none is written.
+  const act = actJoints.map((j) => joints.indexOf(j));
+  const kp = act.map((i) => values.stiffness[i]);
+  const kd = act.map((i) => values.damping[i]);
+  const missing = actJoints.filter((_, k) => kp[k] === undefined || kd[k] === undefined);
+  let pd: { kp: number[]; kd: number[] } | undefined;
+  if (missing.length === 0) pd = { kp: kp as number[], kd: kd as number[] };
+  else note('scene.robot.actuators', `no stiffness/damping for ${missing.join(', ')}, so no pd is written (axon does not invent gains): the robot's own are used; set pd to the training's by hand`);
+
+  const actuators: NonNullable<ModelManifest['actuators']> = {};
+  if (laws.size === 1 && laws.has('explicit')) actuators.pd = 'explicit';
+  if (laws.size === 2) note('scene.robot.actuators', "mixes implicit and explicit actuator groups; axon applies one PD law to every joint (implicit, or actuators.pd)");
+  const full = (f: ActField) => (values[f].every((x) => x !== undefined) ? (values[f] as number[]) : undefined);
+  const armature = full('armature');
+  if (armature) actuators.armature = compact(armature);
+  const effort = full('effort_limit');
+  if (effort) actuators.effort_limit = compact(effort);
+  const velocity = full('velocity_limit');
+  if (velocity) actuators.velocity_limit = compact(velocity);
+  const friction = values.friction;
+  if (friction.every((x) => x === 0)) actuators.friction = 0;
+  else {
+    const set = Object.keys(groups).filter((g) => isObj(groups[g]) && groups[g].friction !== null && groups[g].friction !== undefined && groups[g].friction !== 0);
+    if (unset.friction.length > 0) note(groupsPath(unset.friction, 'friction'), "null (the USD's value in training): actuators.friction not written, the URDF's is used");
+    if (set.length > 0) note(groupsPath(set, 'friction'), "not mapped: Isaac Lab's joint friction is a unitless PhysX coefficient, not axon's Coulomb friction (N·m)");
+  }
+  return { ...(pd ? { pd } : {}), ...(Object.keys(actuators).length > 0 ? { actuators } : {}) };
 }

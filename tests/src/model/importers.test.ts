@@ -1,14 +1,31 @@
 import { describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { manifestFromIsaacLab } from '../../../src/model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../../src/model/importers/leggedGym.ts';
 import { observationSize } from '../../../src/model/manifest.ts';
 import { ImportError } from '../../../src/model/importers/common.ts';
+import { parsePythonYaml } from '../../../src/model/importers/pythonYaml.ts';
 
 const joints = ['FL_hip_joint', 'FR_hip_joint', 'RL_hip_joint', 'RR_hip_joint', 'FL_thigh_joint', 'FR_thigh_joint', 'RL_thigh_joint', 'RR_thigh_joint', 'FL_calf_joint', 'FR_calf_joint', 'RL_calf_joint', 'RR_calf_joint'];
 const isaac = () => parse(readFileSync('tests/fixtures/isaaclab-env.yaml', 'utf8'));
 const legged = () => parse(readFileSync('tests/fixtures/legged-gym-config.yaml', 'utf8'));
+/** The G1 fixture as the CLI reads it (Python tags and all). */
+const g1 = () => parsePythonYaml(readFileSync('tests/fixtures/isaaclab-g1-env.yaml', 'utf8'), 'env.yaml', 'a mapping').cfg as Record<string, any>;
+/** Isaac Lab's articulation order for the fixture's 15 joints (breadth first), not the YAML's. */
+const g1Joints = [
+  'left_hip_pitch_joint', 'right_hip_pitch_joint', 'waist_yaw_joint', 'left_hip_roll_joint', 'right_hip_roll_joint',
+  'left_shoulder_pitch_joint', 'right_shoulder_pitch_joint', 'left_hip_yaw_joint', 'right_hip_yaw_joint', 'left_knee_joint',
+  'right_knee_joint', 'left_ankle_pitch_joint', 'right_ankle_pitch_joint', 'left_ankle_roll_joint', 'right_ankle_roll_joint',
+];
+const g1Import = (cfg = g1(), joints = g1Joints) => {
+  const notes: string[] = [];
+  const m = manifestFromIsaacLab(cfg, { joints, name: 'g1', robot: 'g1', notes }, 'env.yaml');
+  return { m, notes };
+};
 
 describe('manifest from Isaac Lab env.yaml', () => {
   it('reads terms in order with scale, clip, noise, history; rates; default pose by pattern; relative joint position action', () => {
@@ -18,7 +35,8 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(m.observation.terms.map((t) => t.term)).toEqual(['base_lin_vel', 'base_ang_vel', 'projected_gravity', 'velocity_commands', 'joint_pos_rel', 'joint_vel_rel', 'last_action']);
     expect(m.observation.terms[1]).toMatchObject({ scale: 0.25, noise: 0.2 });
     expect(m.observation.terms[4]).toMatchObject({ history: 3 });
-    expect(m.observation.terms[5]).toMatchObject({ scale: 0.05, clip: 100 });
+    // Isaac Lab clips before scaling, axon after: clip(x, ±100)·0.05 = clip(x·0.05, ±5)
+    expect(m.observation.terms[5]).toMatchObject({ scale: 0.05, clip: 5 });
     expect(m.default_joint_pos).toEqual([0.1, -0.1, 0.1, -0.1, 0.8, 0.8, 1.0, 1.0, -1.5, -1.5, -1.5, -1.5]);
     expect(m.action).toEqual({ type: 'joint_position', scale: 0.25 });
     expect(observationSize(m)).toBe(3 + 3 + 3 + 3 + 36 + 12 + 12);
@@ -31,6 +49,132 @@ describe('manifest from Isaac Lab env.yaml', () => {
     const noDt = isaac();
     delete noDt.sim.dt;
     expect(() => manifestFromIsaacLab(noDt, { joints, name: 'x', robot: 'y' }, 'env.yaml')).toThrow(ImportError);
+  });
+});
+
+describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings (G1 fixture)', () => {
+  it('maps each actuator group to its joints by full-match regex, in the articulation order given', () => {
+    const { m } = g1Import();
+    expect(m.joints).toEqual(g1Joints);
+    // pd in action-joint order (here every joint, articulation order); {regex: value} maps and plain numbers
+    expect(m.pd).toEqual({
+      kp: [100, 100, 200, 100, 100, 40, 40, 100, 100, 150, 150, 40, 40, 40, 40],
+      kd: [2, 2, 5, 2, 2, 1, 1, 2, 2, 4, 4, 10, 10, 10, 10],
+    });
+    // actuators in model-joint order; ImplicitActuator: effort_limit_sim / velocity_limit_sim
+    expect(m.actuators).toEqual({
+      armature: [0.01, 0.01, 0.01, 0.01, 0.01, 0.003, 0.003, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01],
+      effort_limit: [88, 88, 88, 139, 139, 25, 25, 88, 88, 139, 139, 35, 35, 35, 35],
+      velocity_limit: [32, 32, 32, 20, 20, 37, 37, 32, 32, 20, 20, 30, 30, 30, 30],
+    });
+    expect(m.default_joint_pos).toEqual([-0.1, -0.1, 0, 0, 0, 0.3, 0.3, 0, 0, 0.3, 0.3, -0.2, -0.2, 0, 0]);
+  });
+
+  it('reads commands.base_velocity.ranges as command_ranges and notes heading, limit_ranges and null friction', () => {
+    const { m, notes } = g1Import();
+    expect(m.command_ranges).toEqual({ lin_vel_x: [-0.5, 1.0], lin_vel_y: [-0.3, 0.3], ang_vel_z: [-0.2, 0.2] });
+    expect(notes.find((n) => n.includes('commands.base_velocity.heading_command'))).toMatch(/true/);
+    expect(notes.find((n) => n.includes('commands.base_velocity.ranges.heading'))).toMatch(/-3\.14/);
+    expect(notes.find((n) => n.includes('commands.base_velocity.limit_ranges'))).toBeDefined();
+    expect(notes.find((n) => n.includes('friction'))).toMatch(/N7520-14\.3/);
+    // the command the velocity term names is the one read
+    const cfg = g1();
+    cfg.observations.policy.velocity_commands.params.command_name = 'walk';
+    cfg.commands.walk = { ranges: { lin_vel_x: [0, 2], lin_vel_y: [0, 0], ang_vel_z: [-1, 1], heading: null } };
+    const other = g1Import(cfg);
+    expect(other.m.command_ranges).toEqual({ lin_vel_x: [0, 2], lin_vel_y: [0, 0], ang_vel_z: [-1, 1] });
+    expect(other.notes.find((n) => n.includes('commands.base_velocity'))).toMatch(/ignored/);
+  });
+
+  it('takes the group history_length over the terms\' (Isaac Lab overrides), scales the clip, and notes unknown group keys', () => {
+    const { m, notes } = g1Import();
+    expect(m.observation.terms.map((t) => [t.term, t.history])).toEqual([
+      ['base_ang_vel', 5], ['projected_gravity', 5], ['velocity_commands', 5], ['joint_pos_rel', 5], ['joint_vel_rel', 5], ['last_action', 5],
+    ]);
+    expect(m.observation.terms[4]).toMatchObject({ scale: 0.05, clip: 5, noise: 1.5 });
+    expect(observationSize(m)).toBe((3 + 3 + 3 + 15 + 15 + 15) * 5);
+    expect(notes.some((n) => n.includes('observations.policy'))).toBe(false);
+    const cfg = g1();
+    cfg.observations.policy.nan_policy = 'disabled';
+    cfg.observations.policy.enable_corruption = false;
+    cfg.observations.policy.joint_pos_rel.history_length = 3; // the group's 5 still wins
+    const r = g1Import(cfg);
+    expect(r.notes.find((n) => n.includes('observations.policy.nan_policy'))).toMatch(/ignored/);
+    expect(r.m.observation.terms.every((t) => t.noise === undefined)).toBe(true); // no corruption, no noise
+    expect(r.m.observation.terms[3].history).toBe(5);
+  });
+
+  it('writes no pd and says why when a joint has no actuator group or a gain is null ("the USD\'s")', () => {
+    const extra = g1Import(g1(), [...g1Joints, 'left_wrist_roll_joint']);
+    expect(extra.m.pd).toBeUndefined();
+    expect(extra.notes.find((n) => n.includes('left_wrist_roll_joint'))).toMatch(/no actuator group/);
+    expect(extra.m.actuators?.armature).toBeUndefined();
+    const cfg = g1();
+    cfg.scene.robot.actuators['N5020-16'].stiffness = null;
+    const nul = g1Import(cfg);
+    expect(nul.m.pd).toBeUndefined();
+    expect(nul.notes.find((n) => n.includes('actuators.N5020-16.stiffness'))).toMatch(/null/);
+    expect(nul.m.actuators?.armature).toHaveLength(15); // the rest is still read
+  });
+
+  it('reads explicit actuator groups: effort_limit is their torque clip, actuators.pd explicit when every group is', () => {
+    const cfg = g1();
+    for (const a of Object.values<any>(cfg.scene.robot.actuators)) a.class_type = 'isaaclab.actuators.actuator_pd:IdealPDActuator';
+    Object.assign(cfg.scene.robot.actuators['N5020-16'], { class_type: 'isaaclab.actuators.actuator_pd:DCMotor', effort_limit: 20, saturation_effort: 30 });
+    const { m, notes } = g1Import(cfg);
+    expect(m.actuators?.pd).toBe('explicit');
+    expect((m.actuators?.effort_limit as number[])[g1Joints.indexOf('left_shoulder_pitch_joint')]).toBe(20);
+    expect((m.actuators?.effort_limit as number[])[g1Joints.indexOf('left_knee_joint')]).toBe(139); // effort_limit null: effort_limit_sim
+    expect(notes.find((n) => n.includes('actuators.N5020-16.class_type'))).toMatch(/DCMotor/);
+    const mixed = g1();
+    mixed.scene.robot.actuators['N5020-16'].class_type = 'isaaclab.actuators.actuator_pd:IdealPDActuator';
+    const r = g1Import(mixed);
+    expect(r.m.actuators?.pd).toBeUndefined();
+    expect(r.notes.find((n) => n.includes('mixes implicit and explicit'))).toBeDefined();
+  });
+
+  it('refuses a joint two actuator groups claim, naming both, and a pattern that matches no joint', () => {
+    const cfg = g1();
+    cfg.scene.robot.actuators['N5020-16'].joint_names_expr.push('waist_yaw_joint');
+    expect(() => g1Import(cfg)).toThrow(ImportError);
+    expect(() => g1Import(cfg)).toThrow(/waist_yaw_joint.*N7520-14\.3.*N5020-16/);
+    const bad = g1();
+    bad.scene.robot.actuators['N5020-16'].joint_names_expr = ['.*_elbow_.*'];
+    expect(() => g1Import(bad)).toThrow(/actuators\.N5020-16\.joint_names_expr.*\.\*_elbow_\.\*/);
+  });
+
+  it('orders pd by the action\'s joints (preserve_order: the patterns\' order)', () => {
+    const cfg = g1();
+    Object.assign(cfg.actions.JointPositionAction, { joint_names: ['.*_knee_joint', '.*_hip_pitch_joint'], preserve_order: true });
+    const { m } = g1Import(cfg);
+    expect(m.action.joints).toEqual(['left_knee_joint', 'right_knee_joint', 'left_hip_pitch_joint', 'right_hip_pitch_joint']);
+    expect(m.pd).toEqual({ kp: [150, 150, 100, 100], kd: [4, 4, 2, 2] });
+  });
+
+  it('refuses what it would otherwise misread: an action class it does not know, a null func', () => {
+    const cfg = g1();
+    cfg.actions.JointPositionAction.class_type = 'isaaclab.envs.mdp.actions.joint_actions:RelativeJointPositionAction';
+    expect(() => g1Import(cfg)).toThrow(/actions\.JointPositionAction\.class_type.*RelativeJointPositionAction/);
+    const nul = g1();
+    nul.observations.policy.joint_pos_rel.func = null; // a !!python/name tag read as null
+    expect(() => g1Import(nul)).toThrow(/observations\.policy\.joint_pos_rel\.func/);
+  });
+});
+
+describe('axon manifest from-isaaclab (CLI)', () => {
+  it('reads the G1 env.yaml: exit 0, no YAMLWarning, notes on stderr, gains and armature in joint order', () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'axon-isaaclab-')), 'manifest.json');
+    const r = spawnSync(process.execPath, ['bin/axon.js', 'manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-g1-env.yaml', '--joints', g1Joints.join(','), '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).not.toMatch(/YAMLWarning|Unresolved tag/);
+    expect(r.stderr).toContain('not mapped: isaaclab-g1-env.yaml: Python tags read as plain YAML');
+    expect(r.stderr).toContain('not mapped: isaaclab-g1-env.yaml: commands.base_velocity.heading_command');
+    const m = JSON.parse(readFileSync(out, 'utf8'));
+    expect(m.joints).toEqual(g1Joints);
+    expect(m.pd.kp).toEqual([100, 100, 200, 100, 100, 40, 40, 100, 100, 150, 150, 40, 40, 40, 40]);
+    expect(m.pd.kd).toEqual([2, 2, 5, 2, 2, 1, 1, 2, 2, 4, 4, 10, 10, 10, 10]);
+    expect(m.actuators.armature[g1Joints.indexOf('left_shoulder_pitch_joint')]).toBe(0.003);
+    expect(m.actuators.armature[g1Joints.indexOf('left_knee_joint')]).toBe(0.01);
   });
 });
 
