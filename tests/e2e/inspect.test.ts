@@ -12,6 +12,7 @@ import { mlpToOnnx } from '../../models/train/onnx/writeOnnx.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { parseUrdf } from '../../sim/index.ts';
 import { urdfFixedBase, urdfImuLink, urdfTarget } from '../../src/cli/commands/inspect.ts';
+import { defaultGains } from '../../src/cli/defaultGains.ts';
 import { validateManifest, type ModelManifest } from '../../src/model/manifest.ts';
 
 function axon(...args: string[]) {
@@ -84,13 +85,15 @@ function writeCase(over: Record<string, unknown> = {}): { model: string; urdf: s
 describe('the IMU link and the RobotSpec of a URDF, read without a physics world', () => {
   const model = parseUrdf(URDF);
 
-  it('joints in the tree order the simulator uses, with the URDF limits and no gains of their own', () => {
+  it('joints in the tree order the simulator uses, with the URDF limits and the default gains axon sim --urdf gives them', () => {
     const t = urdfTarget('twoleg.urdf', model, manifestFor(), 500);
     expect(t.spec.joints.map((j) => j.name).sort()).toEqual([...MODEL_JOINTS].sort());
     const order = t.spec.joints.map((j) => j.name);
     expect(order.indexOf('hip_l')).toBeLessThan(order.indexOf('knee_l'));
     expect(order.indexOf('hip_r')).toBeLessThan(order.indexOf('knee_r'));
-    expect(t.spec.joints.find((j) => j.name === 'hip_r')).toMatchObject({ lower: -1.5, upper: 1.5, effortLimit: 40, velocityLimit: 10, kp: 0, defaultPosition: 0 });
+    const mass = model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0);
+    expect(t.spec.joints.find((j) => j.name === 'hip_r')).toMatchObject({ lower: -1.5, upper: 1.5, effortLimit: 40, velocityLimit: 10, ...defaultGains(40, { mass, floating: true }), defaultPosition: 0 });
+    expect(t.spec.joints.find((j) => j.name === 'hip_r')!.kp).toBeGreaterThan(0);
     expect(t.spec.sensors).toMatchObject({ imu: true, baseVelocity: true });
     expect(t.fixedBase).toBe(false);
     expect(t.imu).toEqual({ link: 'gyro_frame', why: 'manifest imu_link' });

@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRecording } from '../../src/record/index.ts';
@@ -70,6 +70,23 @@ describe('a vendor humanoid and its Isaac Lab policy, from the files to a run', 
     expect(s.episode.base_displacement).toHaveLength(2);
     expect(s.episode.invalid).toBeUndefined();
     expect(s.safety.events.state_watchdog).toBeUndefined();
+    expect(r.stderr).not.toContain('has no pd');
+
+    // The same model without pd (an importer that found no gains): inspect and sim agree that it runs on the default gains, and both say so.
+    const bare = join(dir, 'model-no-pd');
+    mkdirSync(bare);
+    const { pd: _pd, ...withoutPd } = JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8'));
+    writeFileSync(join(bare, 'manifest.json'), JSON.stringify(withoutPd));
+    copyFileSync(join(model, 'policy.onnx'), join(bare, 'policy.onnx'));
+    const i2 = axon('inspect', bare, '--urdf', humanoid.urdf);
+    expect(i2.code, i2.stdout + i2.stderr).toBe(0);
+    expect(i2.stdout).toContain("PD gains for position actions: axon's default rule (kp = 10 × effort limit");
+    expect(i2.stdout).toContain('warning: manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains');
+    expect(i2.stdout).not.toContain('NO POSITION GAIN');
+    const r2 = axon('sim', '--urdf', humanoid.urdf, '--policy', bare, '--physics-hz', '200', '--duration', '0.2', '--fast', '--json');
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(summary(r2).robot_setup.gains).toMatch(/^kp = 10 × effort limit/);
+    expect(r2.stderr).toContain(`axon: note: ${bare}'s manifest has no pd: the policy runs on axon's default gains`);
   });
 });
 

@@ -10,6 +10,7 @@ import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy } from '../../policy/OnnxPolicy.ts';
 import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
 import { positiveNumber } from '../args.ts';
+import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -97,15 +98,20 @@ export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, phy
   const found = urdfImuLink(model, robotSide, fixedBase);
   const imu = found.imu;
   const issue = found.issue && flags.imuLink !== undefined ? { ...found.issue, where: '/imu_link (from --imu-link)' } : found.issue;
+  // The gains `axon sim --urdf` gives a joint the manifest's pd does not: the default rule.
+  const robot = { mass: model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0), floating: !fixedBase };
   const joints: JointSpec[] = model.treeOrder
     .filter((j) => j.type !== 'fixed')
     .map((j) => {
       const lower = j.type === 'continuous' ? -Infinity : j.lower;
       const upper = j.type === 'continuous' ? Infinity : j.upper;
-      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), kp: 0, kd: 0 };
+      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(j.effort, robot) };
     });
   const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true }, controlModes: ['position', 'velocity', 'effort'] };
-  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings: limitWarnings(m, spec) };
+  const warnings = limitWarnings(m, spec);
+  if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
+    warnings.push(`manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with: set pd to the training's`);
+  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings };
 }
 
 /** A shipped robot as the simulator builds it (`--robot NAME`). */
@@ -284,7 +290,7 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
     const gains = r.kp === null ? '' : `, kp ${fmt(r.kp!)} kd ${fmt(r.kd!)}${position && !(r.kp! > 0) ? ' (NO POSITION GAIN)' : ''}`;
     lines.push(`    ${r.joint}: [${fmt(r.lower!)}, ${fmt(r.upper!)}] effort ${fmt(r.effort_limit!)} velocity ${fmt(r.velocity_limit!)}, default ${fmt(r.default!)}${r.default_within_limits ? '' : ' (OUTSIDE THE LIMITS)'}${gains}`);
   }
-  if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : "the robot's defaults"}`);
+  if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : t.source === 'urdf' ? `axon's default rule (${DEFAULT_GAINS_RULE})` : "the robot's defaults"}`);
   const imuTerms = m.observation.terms.filter((x) => IMU_TERMS.has(x.term)).map((x) => x.term);
   const imuLine = t.imu === null ? 'none' : t.imu.link === null ? `yes (${t.imu.why})` : `${t.imu.link} (${t.imu.why})`;
   lines.push(`  IMU link: ${imuLine}${imuTerms.length > 0 ? ` — read by ${imuTerms.join(', ')}` : ''}`);

@@ -130,6 +130,9 @@ export function simCommand() {
         console.log(
           `axon sim: ${setup.fixedBase ? 'fixed base' : 'floating base'}, IMU ${setup.imuLink ? `at ${setup.imuLink} (${setup.imuWhy})` : 'none'}, PD ${setup.pd} with gains from ${setup.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : setup.gains}`,
         );
+      const action = session.folder.manifest.action.type;
+      if (setup?.gains === 'default' && o.policy !== undefined && (action === 'joint_position' || action === 'joint_position_abs'))
+        process.stderr.write(`axon: note: ${o.policy}'s manifest has no pd: the policy runs on axon's default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with; set pd to the training's (or --kp/--kd)\n`);
       const realtime = !o.fast;
       const commandNote = o.command && session.command.clampNote(o.command);
       if (commandNote) process.stderr.write(`axon: note: ${commandNote}\n`);
