@@ -144,7 +144,7 @@ export interface MjcfSetup {
   /** Where the default pose came from: a keyframe by name, or qpos0. */
   readonly pose: string;
   /** Where the gains came from, joints counted: the model's position actuators, the flags, the default rule. */
-  readonly gains: { readonly model: number; readonly flags: number; readonly default: number };
+  readonly gains: { readonly model: number; readonly flags: number; readonly default: number; readonly passive: number };
   /** Effort limits: from the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
   readonly effortLimited: number;
 }
@@ -154,13 +154,14 @@ export interface MjcfSetup {
  * model (ranges; effort limits from its actuators' force ranges, a motor's control range × gear or
  * the joint's actuatorfrcrange, else unlimited), floating when the model's root body has a free
  * joint, IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
- * axon's PD actuators (one per hinge/slide joint, the same law as every robot); a `<position>`
+ * axon's PD actuators (one per hinge/slide joint, the same law as every robot; a joint none of the
+ * model's actuators moves is passive, effort limit 0); a `<position>`
  * actuator's kp/kv become that joint's default gains. Default pose: a keyframe (HOME_KEYS, else the
  * first), else qpos0, under `defaultPositions`.
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, actuators } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, actuators, passive } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -189,18 +190,20 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
   let mass = 0;
   for (let b = 1; b < model.nbody; b++) mass += (model.body_mass as Float64Array)[b];
-  const counts = { model: 0, flags: 0, default: 0 };
+  const counts = { model: 0, flags: 0, default: 0, passive: 0 };
   let effortLimited = 0;
   const joints: MujocoJointDesc[] = names.map((name) => {
     const id = mj.mj_name2id(model, OBJ_JOINT, name);
     const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
     const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
     const act = actuators[name] ?? {};
-    const effortLimit = act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity);
-    if (Number.isFinite(effortLimit)) effortLimited++;
-    let kp = o.kp ?? act.kp;
-    let kd = o.kd ?? act.kd;
-    if (o.kp !== undefined || o.kd !== undefined) counts.flags++;
+    // A joint the model does not actuate stays passive: effort limit 0, no PD.
+    const effortLimit = passive.has(name) ? 0 : (act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity));
+    if (Number.isFinite(effortLimit) && effortLimit > 0) effortLimited++;
+    let kp = passive.has(name) ? 0 : (o.kp ?? act.kp);
+    let kd = passive.has(name) ? 0 : (o.kd ?? act.kd);
+    if (passive.has(name)) counts.passive++;
+    else if (o.kp !== undefined || o.kd !== undefined) counts.flags++;
     else if (act.kp !== undefined) counts.model++;
     else counts.default++;
     if (kp === undefined || kd === undefined) {

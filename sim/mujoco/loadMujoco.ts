@@ -69,7 +69,8 @@ const COMPILER = '<mujoco><compiler discardvisual="true" fusestatic="false" bala
 export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o: UrdfCompileOptions): CompiledMujoco {
   const notes: UrdfNote[] = [];
   const where = `<robot name="${urdf.name}">`;
-  let text = urdfText.replace(/<\?xml[^>]*\?>/, '');
+  // Comments out: a <mujoco> block the vendor commented out is not theirs to replace.
+  let text = urdfText.replace(/<\?xml[^>]*\?>/, '').replace(/<!--[\s\S]*?-->/g, '');
   const ownBlock = /<mujoco\b[^>]*\/>|<mujoco\b[^>]*>[\s\S]*?<\/mujoco>/g;
   const own = text.match(ownBlock);
   if (own) {
@@ -108,7 +109,8 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
  * dot-folders) goes into the virtual file system under its path relative to the folder, so
  * `<include file>`, meshdir/texturedir and asset paths resolve as they would on disk. Adds axon's
  * ground plane only when `ground` and the model has no plane of its own; its own actuators are
- * removed (axon drives every hinge/slide joint with its own PD actuator, added here in joint order).
+ * removed, with the sensors on them (axon drives the joints they moved with its own PD actuator, one
+ * per hinge/slide joint added here in joint order; a joint none of them moved stays passive).
  */
 /** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
 export interface MjcfActuatorInfo {
@@ -123,6 +125,11 @@ export interface MjcfActuatorInfo {
 export interface CompiledMjcf extends CompiledMujoco {
   readonly joints: string[];
   readonly actuators: Readonly<Record<string, MjcfActuatorInfo>>;
+  /**
+   * Joints the model's own actuators do not move (when it has actuators): springs, the joints of a
+   * closed linkage. They stay passive (effort limit 0), as in the model.
+   */
+  readonly passive: ReadonlySet<string>;
 }
 
 export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: boolean; readonly timestep: number }): CompiledMjcf {
@@ -162,8 +169,10 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
     const nu = probe.nu;
     const actuators = mjcfActuators(mj, probe);
+    const moved = actuatedJoints(mj, probe);
     probe.delete();
     if (joints.some((n) => !n)) throw new AxonError('MUJOCO_MJCF_JOINT', where, 'has an unnamed hinge or slide joint', 'every moving joint named (axon addresses joints by name)');
+    const passive = new Set(nu > 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
     if (nu > 0) {
       let a = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR);
       while (a) {
@@ -171,14 +180,32 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         mj.mjs_delete(spec, a);
         a = next;
       }
-      notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators, one per hinge/slide joint` });
+      // Sensors on those actuators (actuatorpos, actuatorvel, actuatorfrc) would name nothing: out with them.
+      const gone: string[] = [];
+      let e = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_SENSOR);
+      while (e) {
+        const next = mj.mjs_nextElement(spec, e);
+        const sensor = mj.mjs_asSensor(e);
+        if (sensor && sensor.objtype === mj.mjtObj.mjOBJ_ACTUATOR) {
+          gone.push(sensor.objname);
+          mj.mjs_delete(spec, e);
+        }
+        e = next;
+      }
+      const driven = joints.length - passive.size;
+      notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators on the ${driven} joint(s) they move` });
+      if (gone.length > 0) notes.push({ code: 'MUJOCO_MJCF_SENSORS', where, message: `${gone.length} sensor(s) on the model's actuators removed with them (on ${gone.join(', ')})` });
+      if (passive.size > 0)
+        notes.push({ code: 'MUJOCO_MJCF_PASSIVE', where, message: `${passive.size} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${[...passive].join(', ')}` });
+      if (moved.byTendon.size > 0)
+        notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: `${[...moved.byTendon].join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)` });
     }
     spec.option.timestep = o.timestep;
     spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
     if (o.ground && !hasPlane) addGround(mj, spec);
     for (const name of joints) addActuator(mj, spec, name);
     const model = compileSpec(mj, spec, vfs, where);
-    return { model, notes, joints, actuators };
+    return { model, notes, joints, actuators, passive };
   } finally {
     spec?.delete();
     vfs.delete();
@@ -211,7 +238,8 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
     const g = Math.abs(gear[6 * a]) || 1;
     const info: { effortLimit?: number; kp?: number; kd?: number } = { ...out[joint] };
     const fixedGain = gaintype[a] === mj.mjtGain.mjGAIN_FIXED.value;
-    if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1]));
+    // The force range bounds the actuator's force; the joint gets gear × that.
+    if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1])) * g;
     else if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_NONE.value && ctrlrange[2 * a] < ctrlrange[2 * a + 1])
       info.effortLimit = Math.max(Math.abs(ctrlrange[2 * a]), Math.abs(ctrlrange[2 * a + 1])) * Math.abs(gainprm[NGAIN * a]) * g;
     // <position kp kv>: gain kp, bias [0, −kp, −kv]; on the joint, ×gear².
@@ -222,6 +250,28 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
     out[joint] = info;
   }
   return out;
+}
+
+/** The joints the model's own actuators move: through a joint transmission, or through a tendon that wraps them. */
+function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byTendon: Set<string> } {
+  const byJoint = new Set<string>();
+  const byTendon = new Set<string>();
+  const trntype = m.actuator_trntype as Int32Array;
+  const trnid = m.actuator_trnid as Int32Array;
+  const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  for (let a = 0; a < m.nu; a++) {
+    const t = trntype[a];
+    if (t === mj.mjtTrn.mjTRN_JOINT.value || t === mj.mjtTrn.mjTRN_JOINTINPARENT.value) byJoint.add(mj.mj_id2name(m, JOINT, trnid[2 * a]));
+    else if (t === mj.mjtTrn.mjTRN_TENDON.value) {
+      const tendon = trnid[2 * a];
+      const adr = (m.tendon_adr as Int32Array)[tendon];
+      const num = (m.tendon_num as Int32Array)[tendon];
+      for (let w = adr; w < adr + num; w++)
+        if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mj.mj_id2name(m, JOINT, (m.wrap_objid as Int32Array)[w]));
+    }
+  }
+  for (const j of byJoint) byTendon.delete(j);
+  return { byJoint, byTendon };
 }
 
 function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string): MjModel {

@@ -201,6 +201,8 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   const doc = parser.parse(xml) as XmlNode;
   const robot = doc['robot'];
   if (robot === undefined || robot === null || typeof robot !== 'object' || Array.isArray(robot)) {
+    // An MJCF given where a URDF goes (describe, --urdf): say what it is and where it goes.
+    if (doc['mujoco'] !== undefined) fail('URDF_XML', '<mujoco>', 'is an MJCF model, not a URDF', 'a URDF (<robot name="...">); run an MJCF with `axon sim --mjcf FILE`');
     fail('URDF_XML', '<document>', 'no single <robot> element at the top', 'a <robot name="..."> root element');
   }
   const robotNode = robot as XmlNode;

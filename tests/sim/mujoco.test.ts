@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -85,6 +85,22 @@ describe('MujocoRobot', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-mj-vendor-'));
     const vendor = writeVendorHumanoid(dir);
     afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    it("replaces the URDF's own <mujoco> block with a note, and leaves a commented-out one alone (Booster T1's URDF has one)", async () => {
+      // The fixture has a <mujoco> block of its own, as Unitree's URDFs do: out first.
+      const text = readFileSync(vendor.urdf, 'utf8').replace(/<mujoco\b[^>]*\/>|<mujoco\b[^>]*>[\s\S]*?<\/mujoco>/g, '');
+      const block = '<mujoco><compiler meshdir="../meshes" discardvisual="false"/></mujoco>';
+      const notes = async (urdf: string) => {
+        const file = join(dir, 'g1_description', 'with_block.urdf'); // beside the original: its mesh paths resolve the same
+        writeFileSync(file, urdf);
+        const r = await createMujocoUrdfRobot(file, loadUrdf(file), { physicsDt: 0.005, pd: 'implicit', spawnOnGround: true });
+        const codes = r.notes.map((n) => n.code);
+        r.dispose();
+        return codes;
+      };
+      expect(await notes(text.replace(/<robot\b([^>]*)>/, `<robot$1>${block}`))).toContain('MUJOCO_URDF_EXTENSION');
+      expect(await notes(text.replace(/<robot\b([^>]*)>/, `<robot$1><!-- ${block} -->`))).not.toContain('MUJOCO_URDF_EXTENSION');
+    });
 
     it('holds its pose 20 s at 200 Hz (MuJoCo URDF compiler, meshes through the VFS, armature 0.01)', async () => {
       const HZ = 200;

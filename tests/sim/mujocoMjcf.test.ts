@@ -56,7 +56,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   it('the explicit form (--physics mujoco), --init-pose over the keyframe, and what is refused', () => {
     const ok = axon('sim', '--mjcf', bot.file, '--physics', 'mujoco', '--init-pose', 'elbow=-0.3', '--kp', '20', '--kd', '1', '--duration', '1', '--fast', '--json');
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ model: 0, flags: 2, default: 0 });
+    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ model: 0, flags: 2, default: 0, passive: 0 });
     const cannon = axon('sim', '--mjcf', bot.file, '--physics', 'cannon', '--duration', '1', '--fast');
     expect(cannon.code).toBe(2);
     expect(cannon.stderr).toContain('--physics');
@@ -66,6 +66,71 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     const s2s = axon('sim2sim', '--policy', 'models/cartpole-balance', '--mjcf', bot.file);
     expect(s2s.code).toBe(2);
     expect(s2s.stderr).toContain('URDF');
+  });
+
+  it('a model with sensors on its actuators, a passive spring joint and a tendon-driven gripper (as agility_cassie, franka_emika_panda)', async () => {
+    const d = join(dir, 'linkage');
+    mkdirSync(d, { recursive: true });
+    const file = join(d, 'linkage.xml');
+    writeFileSync(
+      file,
+      `<mujoco model="linkage">
+  <worldbody>
+    <body name="pelvis" pos="0 0 0.5">
+      <freejoint/>
+      <geom type="box" size="0.1 0.1 0.05" mass="5"/>
+      <body name="thigh">
+        <joint name="hip" axis="0 1 0" range="-1 1"/>
+        <geom type="capsule" fromto="0 0 0 0 0 -0.2" size="0.02" mass="1"/>
+        <body name="shin" pos="0 0 -0.2">
+          <joint name="knee" axis="0 1 0" range="-2 0"/>
+          <geom type="capsule" fromto="0 0 0 0 0 -0.2" size="0.02" mass="0.5"/>
+          <body name="spring" pos="0 0 -0.2">
+            <joint name="shin_spring" axis="0 1 0" stiffness="1500" range="-0.3 0.3"/>
+            <geom type="sphere" size="0.03" mass="0.1"/>
+          </body>
+        </body>
+      </body>
+      <body name="finger_l" pos="0.1 0 0">
+        <joint name="finger_l" type="slide" axis="1 0 0" range="0 0.04"/>
+        <geom type="box" size="0.01 0.01 0.02" mass="0.05"/>
+      </body>
+      <body name="finger_r" pos="-0.1 0 0">
+        <joint name="finger_r" type="slide" axis="-1 0 0" range="0 0.04"/>
+        <geom type="box" size="0.01 0.01 0.02" mass="0.05"/>
+      </body>
+    </body>
+  </worldbody>
+  <tendon><fixed name="split"><joint joint="finger_l" coef="0.5"/><joint joint="finger_r" coef="0.5"/></fixed></tendon>
+  <actuator>
+    <motor name="hip_motor" joint="hip" gear="25" forcerange="-4.5 4.5"/>
+    <position name="knee_servo" joint="knee" kp="50" kv="1"/>
+    <general name="gripper" tendon="split" ctrlrange="0 255" gainprm="0.0157" biastype="affine" biasprm="0 -100 -10" forcerange="-100 100"/>
+  </actuator>
+  <sensor>
+    <actuatorpos name="hip_input" actuator="hip_motor"/>
+    <actuatorfrc name="knee_force" actuator="knee_servo"/>
+    <jointpos name="spring_pos" joint="shin_spring"/>
+  </sensor>
+</mujoco>
+`,
+    );
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
+    const byName = Object.fromEntries(r.spec.joints.map((j) => [j.name, j]));
+    // The motor's force range is on its actuator: the hip gets gear × 4.5 N·m.
+    expect(byName.hip).toMatchObject({ effortLimit: 112.5, kp: 30 });
+    expect(byName.knee).toMatchObject({ kp: 50, kd: 1 });
+    // The spring no actuator moves stays passive.
+    expect(byName.shin_spring).toMatchObject({ effortLimit: 0, kp: 0, kd: 0 });
+    // The tendon-driven fingers get axon's PD, and the note says the tendon actuator was not read.
+    expect(byName.finger_l).toMatchObject({ kp: 30 });
+    const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
+    expect(notes.MUJOCO_MJCF_ACTUATORS).toBe("3 actuator(s) of the model replaced by axon's PD actuators on the 4 joint(s) they move");
+    expect(notes.MUJOCO_MJCF_SENSORS).toBe("2 sensor(s) on the model's actuators removed with them (on hip_motor, knee_servo)");
+    expect(notes.MUJOCO_MJCF_PASSIVE).toContain('kept passive as in the model (springs, closed linkages): shin_spring');
+    expect(notes.MUJOCO_MJCF_TENDON).toContain('finger_l, finger_r: moved by the model through a tendon');
+    expect(r.mjcfSetup.gains).toEqual({ model: 1, flags: 0, default: 3, passive: 1 });
+    r.dispose();
   });
 
   it('a broken include is refused with the file named, not a stack trace', () => {

@@ -84,9 +84,14 @@ describe('parseUrdf', () => {
     expect(m.treeOrder.map((j) => j.name)).toEqual(['j3', 'j1', 'j2']);
   });
 
+  it('an MJCF given as a URDF says so and where it goes', () => {
+    expect(() => parseUrdf('<mujoco model="go2"><worldbody/></mujoco>')).toThrow("<mujoco>: is an MJCF model, not a URDF (expected a URDF (<robot name=\"...\">); run an MJCF with `axon sim --mjcf FILE`)");
+  });
+
   const cases: [string, UrdfErrorCode, string][] = [
     ['not well-formed XML', 'URDF_XML', '<robot name="t"><link name="a"></robot>'],
     ['no <robot>', 'URDF_XML', '<model name="t"><link name="a"/></model>'],
+    ['an MJCF', 'URDF_XML', '<mujoco model="go2"><worldbody><body name="base"/></worldbody></mujoco>'],
     ['missing parent link', 'URDF_MISSING_LINK', urdf(`<joint name="j" type="fixed"><parent link="nope"/><child link="arm"/></joint>`)],
     ['missing child link', 'URDF_MISSING_LINK', urdf(`<joint name="j" type="fixed"><parent link="base"/><child link="nope"/></joint>`)],
     ['unknown joint type', 'URDF_JOINT_TYPE', urdf(`<joint name="j" type="floating"><parent link="base"/><child link="arm"/></joint>`)],

@@ -125,7 +125,7 @@ export function simCommand() {
       const setup = session.setup;
       const ms = session.mjcfSetup;
       if (ms && !o.json)
-        console.log(`axon sim: MJCF, ${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink}` : 'none'}, default pose from the ${ms.pose}, PD implicit with gains from the model's position actuators (${ms.gains.model} joints), flags (${ms.gains.flags}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})`);
+        console.log(`axon sim: MJCF, ${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink}` : 'none'}, default pose from the ${ms.pose}, PD implicit with gains from the model's position actuators (${ms.gains.model} joints), flags (${ms.gains.flags}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}`);
       if (setup && !o.json)
         console.log(
           `axon sim: ${setup.fixedBase ? 'fixed base' : 'floating base'}, IMU ${setup.imuLink ? `at ${setup.imuLink} (${setup.imuWhy})` : 'none'}, PD ${setup.pd} with gains from ${setup.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : setup.gains}`,
