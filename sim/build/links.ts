@@ -108,6 +108,10 @@ export function settleInertials(
   options: { readonly fixedBase?: boolean; readonly strict?: boolean },
   notes: UrdfNote[],
 ): boolean {
+  if (options.strict) {
+    const defaulted = model.notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED');
+    if (defaulted) throw new UrdfError('URDF_ATTRIBUTE', defaulted.where, defaulted.message.split(':')[0], 'effort and velocity on every <limit>, as the URDF spec requires (or leave out --strict: taken as unlimited)');
+  }
   const fixedBase = options.fixedBase ?? (model.root === 'world' || !(groupMass(groups[0], links) > 0));
   if (options.fixedBase === undefined && fixedBase && model.root !== 'world') {
     notes.push({ code: 'SIM_FIXED_BASE', where: `<link name="${model.root}">`, message: 'the root has no mass (no <inertial> on it or the links fixed to it): fixed to the world' });

@@ -256,7 +256,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     const name = requireAttr(j, 'name', '<joint>', fail);
     const where = `<joint name="${name}">`;
     if (jointByName.has(name)) fail('URDF_DUPLICATE', where, `joint name "${name}" is used twice`, 'unique joint names');
-    const joint = parseJoint(j, name, where, linkByName, fail);
+    const joint = parseJoint(j, name, where, linkByName, fail, note);
     const mimic = child(j, 'mimic');
     if (mimic !== undefined) note('URDF_MIMIC_IGNORED', where, `<mimic joint="${attr(mimic, 'joint') ?? '?'}"> is not simulated: the joint moves on its own`);
     joints.push(joint);
@@ -344,7 +344,7 @@ function describeCycle(start: string, parentJoint: ReadonlyMap<string, UrdfJoint
   return path.reverse().join(' -> ');
 }
 
-function parseJoint(j: XmlNode, name: string, where: string, linkByName: ReadonlyMap<string, UrdfLink>, fail: Fail): UrdfJoint {
+function parseJoint(j: XmlNode, name: string, where: string, linkByName: ReadonlyMap<string, UrdfLink>, fail: Fail, note: (code: string, where: string, message: string) => void): UrdfJoint {
   const typeText = requireAttr(j, 'type', where, fail);
   if (!(JOINT_TYPES as readonly string[]).includes(typeText)) {
     fail('URDF_JOINT_TYPE', where, `type "${typeText}" is not supported`, JOINT_TYPES.join(' | '));
@@ -376,8 +376,11 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
   const limit = child(j, 'limit');
   if (type === 'revolute' || type === 'prismatic') {
     if (limit === undefined) fail('URDF_ATTRIBUTE', where, `a ${type} joint has no <limit>`, '<limit lower upper effort velocity>');
-    effort = number(requireAttr(limit!, 'effort', `${where} <limit>`, fail), `${where} <limit>`, 'effort', fail);
-    velocity = number(requireAttr(limit!, 'velocity', `${where} <limit>`, fail), `${where} <limit>`, 'velocity', fail);
+    // The URDF spec requires both; vendor files written for simulators that default them (ManiSkill's koch arm) leave them out.
+    effort = optionalNumber(limit!, 'effort', Infinity, `${where} <limit>`, fail);
+    velocity = optionalNumber(limit!, 'velocity', Infinity, `${where} <limit>`, fail);
+    const absent = (['effort', 'velocity'] as const).filter((k) => attr(limit!, k) === undefined);
+    if (absent.length > 0) note('URDF_LIMIT_DEFAULTED', `${where} <limit>`, `no ${absent.join(' and no ')} attribute (the URDF spec requires them): taken as unlimited; give the actuator's in a manifest (actuators.${absent.map((k) => `${k}_limit`).join(', actuators.')})`);
     lower = optionalNumber(limit!, 'lower', 0, `${where} <limit>`, fail);
     upper = optionalNumber(limit!, 'upper', 0, `${where} <limit>`, fail);
     if (lower > upper) fail('URDF_LIMIT', `${where} <limit>`, `lower ${lower} is above upper ${upper}`, 'lower <= upper');

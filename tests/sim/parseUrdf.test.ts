@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { parseUrdf, UrdfError, robotModel, type UrdfErrorCode } from '../../sim/index.ts';
+import { parseUrdf, SimRobot, UrdfError, robotModel, type UrdfErrorCode } from '../../sim/index.ts';
 import { AxonError } from '../../src/core/errors.ts';
 
 const LINK = (name: string, mass = 1): string =>
@@ -84,6 +84,20 @@ describe('parseUrdf', () => {
     expect(m.treeOrder.map((j) => j.name)).toEqual(['j3', 'j1', 'j2']);
   });
 
+  it('a <limit> without effort or velocity (as ManiSkill\'s koch arm ships) is read as unlimited with a note; --strict refuses it', () => {
+    const xml = urdf(`<joint name="j" type="revolute"><parent link="base"/><child link="arm"/><limit lower="0" upper="1"/></joint>`);
+    const m = parseUrdf(xml);
+    expect(m.jointByName.get('j')).toMatchObject({ effort: Infinity, velocity: Infinity, lower: 0, upper: 1 });
+    expect(m.notes).toContainEqual({
+      code: 'URDF_LIMIT_DEFAULTED',
+      where: '<joint name="j"> <limit>',
+      message: "no effort and no velocity attribute (the URDF spec requires them): taken as unlimited; give the actuator's in a manifest (actuators.effort_limit, actuators.velocity_limit)",
+    });
+    expect(parseUrdf(xml.replace('upper="1"', 'upper="1" velocity="2"')).notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED')?.message).toMatch(/^no effort attribute/);
+    expect(new SimRobot(m).spec.joints[0].effortLimit).toBe(Infinity);
+    expect(() => new SimRobot(m, { strict: true })).toThrow(expect.objectContaining({ code: 'URDF_ATTRIBUTE', where: '<joint name="j"> <limit>' }));
+  });
+
   it('an MJCF given as a URDF says so and where it goes', () => {
     expect(() => parseUrdf('<mujoco model="go2"><worldbody/></mujoco>')).toThrow("<mujoco>: is an MJCF model, not a URDF (expected a URDF (<robot name=\"...\">); run an MJCF with `axon sim --mjcf FILE`)");
   });
@@ -114,7 +128,6 @@ describe('parseUrdf', () => {
     ['xyz with two numbers', 'URDF_NUMBER', urdf(`<joint name="j" type="fixed"><parent link="base"/><child link="arm"/><origin xyz="1 2"/></joint>`)],
     ['zero axis', 'URDF_NUMBER', urdf(`<joint name="j" type="continuous"><parent link="base"/><child link="arm"/><axis xyz="0 0 0"/></joint>`)],
     ['missing joint type', 'URDF_ATTRIBUTE', urdf(`<joint name="j"><parent link="base"/><child link="arm"/></joint>`)],
-    ['missing limit effort', 'URDF_ATTRIBUTE', urdf(`<joint name="j" type="revolute"><parent link="base"/><child link="arm"/><limit lower="0" upper="1" velocity="1"/></joint>`)],
     ['revolute without limit', 'URDF_ATTRIBUTE', urdf(`<joint name="j" type="prismatic"><parent link="base"/><child link="arm"/></joint>`)],
     ['box without size', 'URDF_ATTRIBUTE', urdf(undefined, `<link name="c"><collision><geometry><box/></geometry></collision></link><joint name="k" type="fixed"><parent link="arm"/><child link="c"/></joint>`)],
     ['duplicate link', 'URDF_DUPLICATE', urdf(undefined, '<link name="arm"/>')],
