@@ -172,7 +172,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     const moved = actuatedJoints(mj, probe);
     probe.delete();
     if (joints.some((n) => !n)) throw new AxonError('MUJOCO_MJCF_JOINT', where, 'has an unnamed hinge or slide joint', 'every moving joint named (axon addresses joints by name)');
-    const passive = new Set(nu > 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
+    // Passive only where every actuator says which joints it moves: a site or body actuator may move any of them.
+    const passive = new Set(nu > 0 && moved.unresolved.length === 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
     if (nu > 0) {
       let a = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR);
       while (a) {
@@ -197,6 +198,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       if (gone.length > 0) notes.push({ code: 'MUJOCO_MJCF_SENSORS', where, message: `${gone.length} sensor(s) on the model's actuators removed with them (on ${gone.join(', ')})` });
       if (passive.size > 0)
         notes.push({ code: 'MUJOCO_MJCF_PASSIVE', where, message: `${passive.size} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${[...passive].join(', ')}` });
+      if (moved.unresolved.length > 0)
+        notes.push({ code: 'MUJOCO_MJCF_TRANSMISSION', where, message: `${moved.unresolved.join(', ')}: an actuator on a site, body, slider-crank or spatial tendon, which axon does not read: every hinge/slide joint gets axon's PD, none is taken as passive` });
       if (moved.byTendon.size > 0)
         notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: `${[...moved.byTendon].join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)` });
     }
@@ -252,10 +255,16 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
   return out;
 }
 
-/** The joints the model's own actuators move: through a joint transmission, or through a tendon that wraps them. */
-function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byTendon: Set<string> } {
+/**
+ * The joints the model's own actuators move: through a joint transmission, or through a fixed
+ * tendon that wraps them. `unresolved` names the actuators whose transmission does not say which
+ * joints they move (site, body, slider-crank, a spatial tendon): with any of them, no joint can be
+ * called passive.
+ */
+function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byTendon: Set<string>; unresolved: string[] } {
   const byJoint = new Set<string>();
   const byTendon = new Set<string>();
+  const unresolved: string[] = [];
   const trntype = m.actuator_trntype as Int32Array;
   const trnid = m.actuator_trnid as Int32Array;
   const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
@@ -266,12 +275,17 @@ function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byT
       const tendon = trnid[2 * a];
       const adr = (m.tendon_adr as Int32Array)[tendon];
       const num = (m.tendon_num as Int32Array)[tendon];
-      for (let w = adr; w < adr + num; w++)
+      for (let w = adr; w < adr + num; w++) {
         if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mj.mj_id2name(m, JOINT, (m.wrap_objid as Int32Array)[w]));
-    }
+        else {
+          unresolved.push(mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`);
+          break;
+        }
+      }
+    } else unresolved.push(mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`);
   }
   for (const j of byJoint) byTendon.delete(j);
-  return { byJoint, byTendon };
+  return { byJoint, byTendon, unresolved };
 }
 
 function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string): MjModel {

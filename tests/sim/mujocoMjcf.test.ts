@@ -133,6 +133,42 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     r.dispose();
   });
 
+  it('with an actuator on a site (which may move any joint), no joint is taken as passive', async () => {
+    const d = join(dir, 'siteact');
+    mkdirSync(d, { recursive: true });
+    const file = join(d, 'siteact.xml');
+    writeFileSync(
+      file,
+      `<mujoco model="siteact">
+  <worldbody>
+    <body name="base">
+      <geom type="box" size="0.1 0.1 0.05" mass="2"/>
+      <body name="l1" pos="0 0 0.1">
+        <joint name="a" axis="0 1 0" range="-1 1"/>
+        <geom type="capsule" fromto="0 0 0 0 0 0.2" size="0.02" mass="0.5"/>
+        <body name="l2" pos="0 0 0.2">
+          <joint name="b" axis="0 1 0" range="-1 1"/>
+          <geom type="capsule" fromto="0 0 0 0.2 0 0" size="0.02" mass="0.3"/>
+          <site name="tip" pos="0.2 0 0"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <actuator>
+    <motor name="a_motor" joint="a" ctrlrange="-1 1" gear="10"/>
+    <general name="push" site="tip" gear="1 0 0 0 0 0" ctrlrange="-1 1"/>
+  </actuator>
+</mujoco>
+`,
+    );
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
+    expect(r.spec.joints.map((j) => j.effortLimit > 0)).toEqual([true, true]);
+    const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
+    expect(notes.MUJOCO_MJCF_PASSIVE).toBeUndefined();
+    expect(notes.MUJOCO_MJCF_TRANSMISSION).toContain('push: an actuator on a site');
+    r.dispose();
+  });
+
   it('a broken include is refused with the file named, not a stack trace', () => {
     const bad = join(dir, 'broken');
     mkdirSync(bad, { recursive: true });
