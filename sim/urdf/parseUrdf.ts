@@ -380,7 +380,7 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
     effort = optionalNumber(limit!, 'effort', Infinity, `${where} <limit>`, fail);
     velocity = optionalNumber(limit!, 'velocity', Infinity, `${where} <limit>`, fail);
     const absent = (['effort', 'velocity'] as const).filter((k) => attr(limit!, k) === undefined);
-    if (absent.length > 0) note('URDF_LIMIT_DEFAULTED', `${where} <limit>`, `no ${absent.join(' and no ')} attribute (the URDF spec requires them): taken as unlimited; give the actuator's in a manifest (actuators.${absent.map((k) => `${k}_limit`).join(', actuators.')})`);
+    if (absent.length > 0) note('URDF_LIMIT_DEFAULTED', `${where} <limit>`, `no ${absent.join(' and no ')} attribute (the URDF spec requires them): taken as unlimited, so the supervisor has no ${absent.map((k) => (k === 'effort' ? 'effort clamp' : 'per-tick step limit')).join(' and no ')} for it; give the actuator's in a manifest (actuators.${absent.map((k) => `${k}_limit`).join(', actuators.')})`);
     lower = optionalNumber(limit!, 'lower', 0, `${where} <limit>`, fail);
     upper = optionalNumber(limit!, 'upper', 0, `${where} <limit>`, fail);
     if (lower > upper) fail('URDF_LIMIT', `${where} <limit>`, `lower ${lower} is above upper ${upper}`, 'lower <= upper');

@@ -217,7 +217,9 @@ export class SafetySupervisor {
       this._kdMax[i] = gainMax(j.kdMax, `joint ${j.name} kdMax`);
       this._kp[i] = passive || !Number.isFinite(j.kp) ? 0 : Math.min(nonNeg(j.kp, 0), this._kpMax[i]);
       this._kd[i] = passive || !Number.isFinite(j.kd) ? 0 : Math.min(nonNeg(j.kd, 0), this._kdMax[i]);
-      const saturating = this._vLim[i] > 0 ? this._eLim[i] / (c.stopSaturationFraction * this._vLim[i]) : 0;
+      // Unlimited effort or speed (a URDF or MJCF without them) gives no saturating damping: the spec's kd then (Inf/Inf was NaN, and a NaN kd went out as 0).
+      const ratio = this._eLim[i] / (c.stopSaturationFraction * this._vLim[i]);
+      const saturating = this._vLim[i] > 0 && Number.isFinite(ratio) ? ratio : 0;
       this._kdStop[i] = passive ? 0 : Math.min(Math.max(this._kd[i], saturating), this._kdMax[i]);
       this._maxStep[i] = this._vLim[i] * period * c.maxStepFraction;
       const d = Number.isFinite(j.defaultPosition) ? j.defaultPosition : 0;

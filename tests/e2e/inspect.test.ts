@@ -94,6 +94,9 @@ describe('the IMU link and the RobotSpec of a URDF, read without a physics world
     const mass = model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0);
     expect(t.spec.joints.find((j) => j.name === 'hip_r')).toMatchObject({ lower: -1.5, upper: 1.5, effortLimit: 40, velocityLimit: 10, ...defaultGains(40, { mass, floating: true }), defaultPosition: 0 });
     expect(t.spec.joints.find((j) => j.name === 'hip_r')!.kp).toBeGreaterThan(0);
+    // The manifest's actuators.effort_limit goes under the rule, as axon sim --urdf applies it.
+    const limited = urdfTarget('twoleg.urdf', model, { ...manifestFor(), actuators: { effort_limit: 5 } }, 500);
+    expect(limited.spec.joints.find((j) => j.name === 'hip_r')).toMatchObject(defaultGains(5, { mass, floating: true }));
     expect(t.spec.sensors).toMatchObject({ imu: true, baseVelocity: true });
     expect(t.fixedBase).toBe(false);
     expect(t.imu).toEqual({ link: 'gyro_frame', why: 'manifest imu_link' });

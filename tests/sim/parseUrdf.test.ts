@@ -91,7 +91,8 @@ describe('parseUrdf', () => {
     expect(m.notes).toContainEqual({
       code: 'URDF_LIMIT_DEFAULTED',
       where: '<joint name="j"> <limit>',
-      message: "no effort and no velocity attribute (the URDF spec requires them): taken as unlimited; give the actuator's in a manifest (actuators.effort_limit, actuators.velocity_limit)",
+      message:
+        "no effort and no velocity attribute (the URDF spec requires them): taken as unlimited, so the supervisor has no effort clamp and no per-tick step limit for it; give the actuator's in a manifest (actuators.effort_limit, actuators.velocity_limit)",
     });
     expect(parseUrdf(xml.replace('upper="1"', 'upper="1" velocity="2"')).notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED')?.message).toMatch(/^no effort attribute/);
     expect(new SimRobot(m).spec.joints[0].effortLimit).toBe(Infinity);

@@ -105,7 +105,11 @@ export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, phy
     .map((j) => {
       const lower = j.type === 'continuous' ? -Infinity : j.lower;
       const upper = j.type === 'continuous' ? Infinity : j.upper;
-      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(j.effort, robot) };
+      // As urdfSetup: the manifest's actuators.effort_limit over the URDF's, then the rule on it.
+      const k = m.joints.indexOf(j.name);
+      const e = m.actuators?.effort_limit;
+      const effort = k >= 0 && e !== undefined ? (Array.isArray(e) ? e[k] : e) : j.effort;
+      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(effort, robot) };
     });
   const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true }, controlModes: ['position', 'velocity', 'effort'] };
   const warnings = limitWarnings(m, spec);

@@ -24,7 +24,7 @@ export function need(root: Obj, path: string, file: string): unknown {
 }
 
 export function num(v: unknown, where: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ImportError(where, `is ${JSON.stringify(v)}`, 'a finite number');
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new ImportError(where, `is ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`, 'a finite number');
   return v;
 }
 

@@ -286,9 +286,12 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     const term = termByName[key];
     if (!term) throw new ImportError(w, `is a term axon cannot compute (the model cannot run without it)`, `terms among ${Object.keys(termByName).join(', ')}`);
     if (!isObj(t)) throw new ImportError(w, `is ${JSON.stringify(t)}`, 'a mapping with scale, clip, history_length, params');
-    // A mapping where a setting should be is another exporter's layout (a fork nests each term's settings under its name): reading it
+    // A term's settings in a mapping inside it are another exporter's layout (a fork nests each term's settings under its name): reading it
     // as this one would give the term scale 1 and no history, a wrong model input that still has a plausible size.
-    const nested = Object.keys(t).find((k) => !OBS_KEYS.has(k) && isObj(t[k]));
+    const nested = Object.keys(t).find((k) => {
+      const v = t[k];
+      return !OBS_KEYS.has(k) && isObj(v) && ('scale' in v || 'history_length' in v);
+    });
     if (nested !== undefined)
       throw new ImportError(`${w}.${nested}`, 'is a mapping inside the term: a layout this importer does not read (another exporter\'s?)', 'scale, clip, history_length and params directly under each term, as unitree_rl_lab\'s exporter writes them');
     for (const k of Object.keys(t)) if (!OBS_KEYS.has(k)) notes.push(`${w}.${k}: ignored`);

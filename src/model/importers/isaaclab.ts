@@ -13,7 +13,8 @@
  *                                                  every term's (Isaac Lab's ObservationManager)
  *   observations.policy.<term>.params           command_name (the velocity command), asset_cfg (all joints)
  *   actions.<name>: class_type JointPositionAction (use_default_offset -> joint_position, else _abs with
- *                   offset 0), JointVelocityAction, JointEffortAction; joint_names (+ preserve_order), scale
+ *                   offset 0), JointVelocityAction, JointEffortAction; joint_names (+ preserve_order), scale;
+ *                   clip {pattern: [lo, hi]} on the target -> one raw bound when it is one (else refused)
  *   scene.robot.init_state.joint_pos            -> default_joint_pos (joints no pattern matches: 0)
  *   scene.robot.actuators.<group>: each group drives the joints its joint_names_expr matches;
  *     class_type                                ImplicitActuator, else explicit: every group explicit
@@ -29,7 +30,8 @@
  *   commands.<name>.ranges.{lin_vel_x, lin_vel_y, ang_vel_z} -> command_ranges; <name> is the velocity
  *                   term's params.command_name, else base_velocity (heading is noted: axon commands a yaw rate)
  * Patterns are Isaac Lab's: regular expressions matched against the whole joint name; a joint two
- * patterns (or two actuator groups) match is an error, as in Isaac Lab. A value may be one number or
+ * patterns match is an error, as in Isaac Lab; a joint two actuator groups claim is one too (Isaac Lab
+ * lets the last group win; axon refuses rather than guess which one trained it). A value may be one number or
  * a {pattern: value} map. A null value means "the USD's", which env.yaml does not hold: noted, and
  * for a gain no pd is written (axon does not invent gains).
  * The joint order is the articulation's, which env.yaml does not hold: pass it (`--joints`, as
@@ -131,7 +133,8 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     const history = groupHistory ?? termHistory;
     if (groupHistory === undefined && t.flatten_history_dim === false && history > 0) note(`observations.policy.${key}.flatten_history_dim`, 'is false; axon stacks the history flat');
     let clip: number | undefined;
-    if (Array.isArray(t.clip)) {
+    const noClip = Array.isArray(t.clip) && t.clip.length === 2 && t.clip[0] === -Infinity && t.clip[1] === Infinity; // [-.inf, .inf] clips nothing
+    if (Array.isArray(t.clip) && !noClip) {
       const [lo, hi] = t.clip.map((x, i) => num(x, `${where}.clip[${i}]`));
       if (lo !== -hi || !(hi > 0)) throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}]`, 'a symmetric range [-c, c]: axon clips |x| <= c');
       // Isaac Lab clips before scaling, axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|).
@@ -139,7 +142,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       if (!scales.every((s) => Math.abs(s) === Math.abs(scales[0])) || scales[0] === 0)
         throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}] before a scale that differs per element`, 'one non-zero scale for the term: axon clips after scaling with one bound');
       clip = Number((hi * Math.abs(scales[0])).toPrecision(12));
-    } else if (t.clip !== undefined && t.clip !== null) throw new ImportError(`${where}.clip`, `is ${JSON.stringify(t.clip)}`, 'null or [-c, c]');
+    } else if (t.clip !== undefined && t.clip !== null && !noClip) throw new ImportError(`${where}.clip`, `is ${JSON.stringify(t.clip)}`, 'null or [-c, c]');
     const n = isObj(t.noise) ? t.noise : undefined;
     const noise = !corruption || !n ? undefined : typeof n.n_max === 'number' ? Math.abs(n.n_max) : typeof n.std === 'number' ? Math.abs(n.std) : undefined;
     if (corruption && n && noise === undefined) note(`observations.policy.${key}.noise`, `not recorded (${JSON.stringify(n)}; axon records n_max or std)`);
@@ -171,8 +174,6 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   const scale = isObj(act.scale)
     ? compact(matchValues(act.scale, actJoints, `${aw}.scale`).map((v, i) => (v === undefined ? 1 : num(v, `${aw}.scale (${actJoints[i]})`))))
     : num(act.scale ?? 1, `${aw}.scale`);
-  if (act.clip !== undefined && act.clip !== null)
-    note(`actions.${actKey}.clip`, `not mapped (${JSON.stringify(act.clip)}: Isaac Lab bounds the joint target; axon's action clip bounds the raw action)`);
   const reordered = actJoints.length !== o.joints.length || actJoints.some((j, i) => j !== o.joints[i]);
 
   // --- default pose ---
@@ -180,6 +181,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   const init = isObj(robot.init_state) ? robot.init_state.joint_pos : undefined;
   const iw = `${file}: scene.robot.init_state.joint_pos`;
   const defaults = isObj(init) ? matchValues(init, o.joints, iw).map((v, i) => (v === undefined ? 0 : num(v, `${iw} (${o.joints[i]})`))) : o.joints.map(() => 0);
+  const actClip = actionClip(act.clip, actJoints, typeof scale === 'number' ? actJoints.map(() => scale) : scale, type === 'joint_position' ? actJoints.map((j) => defaults[o.joints.indexOf(j)]) : actJoints.map(() => 0), `${aw}.clip`);
 
   // --- actuators ---
   const { pd, actuators } = readActuators(robot.actuators, o.joints, actJoints, file, note);
@@ -222,7 +224,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
       observation: { terms, history_order: 'oldest_first', history_layout: 'per_term' },
-      action: { type, ...(reordered ? { joints: actJoints } : {}), scale },
+      action: { type, ...(reordered ? { joints: actJoints } : {}), scale, ...(actClip !== undefined ? { clip: actClip } : {}) },
       ...(pd ? { pd } : {}),
       ...(actuators ? { actuators } : {}),
       ...(commandRanges && Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
@@ -230,6 +232,38 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     },
     `manifest (from ${file})`,
   );
+}
+
+/**
+ * A JointAction's clip ({pattern: [lo, hi]}): Isaac Lab clamps the processed action, the joint
+ * target raw·scale + offset. axon clips the raw action with one bound |a| <= c before scale and
+ * offset, so the clip is taken when every action joint's [lo, hi] is that one raw bound; otherwise
+ * it is refused (a clip left out would let targets past the trained range).
+ */
+function actionClip(clip: unknown, joints: readonly string[], scale: readonly number[], offset: readonly number[], where: string): number | undefined {
+  if (clip === undefined || clip === null) return undefined;
+  if (!isObj(clip)) throw new ImportError(where, `is ${JSON.stringify(clip)}`, 'null or a {joint pattern: [lo, hi]} map');
+  const pairs = matchValues(clip, joints, where);
+  const open = joints.filter((_, i) => pairs[i] === undefined);
+  if (open.length > 0) throw new ImportError(where, `bounds some action joints and not ${open.join(', ')}`, 'a bound for every action joint: axon clips the raw action with one bound');
+  const raw = pairs.map((p, i) => {
+    const [lo, hi] = range(p, `${where} (${joints[i]})`);
+    if (scale[i] === 0) throw new ImportError(`${where} (${joints[i]})`, 'bounds a joint whose action scale is 0', 'a non-zero scale');
+    const a = (lo - offset[i]) / scale[i], b = (hi - offset[i]) / scale[i];
+    return [Math.min(a, b), Math.max(a, b)];
+  });
+  const c = raw[0][1];
+  const near = (x: number, y: number) => Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(x), Math.abs(y));
+  const bad = raw.findIndex(([a, b]) => !near(a, -b) || !near(b, c));
+  if (bad >= 0 || !(c > 0)) {
+    const k = Math.max(bad, 0);
+    throw new ImportError(
+      `${where} (${joints[k]})`,
+      `bounds the target to ${JSON.stringify(pairs[k])}, which is raw action [${raw[k].map((x) => +x.toPrecision(6)).join(', ')}]`,
+      'bounds that are one symmetric raw bound ±c for every joint (axon clips |a| <= c before scale and offset)',
+    );
+  }
+  return +c.toPrecision(9);
 }
 
 type ActField = 'stiffness' | 'damping' | 'armature' | 'friction' | 'effort_limit' | 'velocity_limit';
@@ -295,6 +329,8 @@ function readActuators(
       const w = `${gw}.${key}`;
       const per = v === undefined || v === null ? sel.map(() => undefined) : isObj(v) ? matchValues(v, sel, w) : sel.map(() => v);
       per.forEach((x, k) => (values[f][idx[k]] = x === undefined || x === null ? undefined : num(x, isObj(v) ? `${w} (${sel[k]})` : w)));
+      if ((f === 'effort_limit' || f === 'velocity_limit') && per.some((x, k) => values[f][idx[k]] !== undefined && !(values[f][idx[k]]! > 0)))
+        throw new ImportError(w, `is ${JSON.stringify(v)}`, `a limit > 0 for every joint of the group (axon reads an effort limit of 0 as a passive joint; leave such a joint out of the actuators)`);
       if (per.some((x) => x === undefined || x === null)) unset[f].push(g);
     }
   }
@@ -305,7 +341,8 @@ function readActuators(
   if (unset.stiffness.length > 0) note(groupsPath(unset.stiffness, 'stiffness'), usd);
   if (unset.damping.length > 0) note(groupsPath(unset.damping, 'damping'), usd);
   if (unset.armature.length > 0) note(groupsPath(unset.armature, 'armature'), `${usd}: actuators.armature is not written; light links need it to be simulated at the trained rate`);
-  if (unset.effort_limit.length > 0) note(groupsPath(unset.effort_limit, 'effort_limit(_sim)'), `${usd}: actuators.effort_limit is not written, the URDF's is used`);
+  if (unset.effort_limit.length > 0)
+    note(groupsPath(unset.effort_limit, 'effort_limit(_sim)'), "null or not given for some of its joints (an ImplicitActuator then took the USD's value, an explicit one applied no torque clip): actuators.effort_limit is not written, the URDF's is used");
   if (unset.velocity_limit.length > 0) note(groupsPath(unset.velocity_limit, 'velocity_limit_sim'), `${usd}: actuators.velocity_limit is not written, the URDF's is used`);
 
   // pd: every action joint needs both gains, or none is written.

@@ -151,6 +151,31 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     expect(m.pd).toEqual({ kp: [150, 150, 100, 100], kd: [4, 4, 2, 2] });
   });
 
+  it("turns the action's clip on the joint target into axon's raw-action clip when it is one bound, and refuses it otherwise", () => {
+    // Isaac Lab clamps raw·scale + offset (the default pose) to [lo, hi]; a clip of ±2 raw is [d − 0.5, d + 0.5] per joint.
+    const base = g1Import().m;
+    const cfg = g1();
+    cfg.actions.JointPositionAction.clip = Object.fromEntries(base.joints.map((j, i) => [j, [base.default_joint_pos![i] - 0.5, base.default_joint_pos![i] + 0.5]]));
+    expect(g1Import(cfg).m.action.clip).toBe(2);
+    // The same bound on the target for every joint is a different raw bound per joint (the defaults differ): refused, not dropped.
+    cfg.actions.JointPositionAction.clip = { '.*': [-0.5, 0.5] };
+    expect(() => g1Import(cfg)).toThrow(/env\.yaml: actions\.JointPositionAction\.clip \(\w+\): bounds the target to \[-0\.5,0\.5\], which is raw action/);
+    cfg.actions.JointPositionAction.clip = { 'left_.*': [-0.5, 0.5] };
+    expect(() => g1Import(cfg)).toThrow(/bounds some action joints and not right_hip_pitch_joint/);
+  });
+
+  it('reads an observation clip of [-.inf, .inf] as no clip, and names the env.yaml field of a limit of 0', () => {
+    const cfg = g1();
+    const [key] = Object.keys(cfg.observations.policy).filter((k) => typeof cfg.observations.policy[k] === 'object' && cfg.observations.policy[k] !== null);
+    cfg.observations.policy[key].clip = [-Infinity, Infinity];
+    expect(g1Import(cfg).m.observation.terms[0].clip).toBeUndefined();
+    const group = Object.keys(cfg.scene.robot.actuators)[0];
+    cfg.scene.robot.actuators[group].effort_limit_sim = 0;
+    expect(() => g1Import(cfg)).toThrow(`env.yaml: scene.robot.actuators.${group}.effort_limit_sim: is 0 (expected a limit > 0`);
+    cfg.scene.robot.actuators[group].effort_limit_sim = Infinity;
+    expect(() => g1Import(cfg)).toThrow(`scene.robot.actuators.${group}.effort_limit_sim: is Infinity (expected a finite number)`);
+  });
+
   it('refuses what it would otherwise misread: an action class it does not know, a null func', () => {
     const cfg = g1();
     cfg.actions.JointPositionAction.class_type = 'isaaclab.envs.mdp.actions.joint_actions:RelativeJointPositionAction';

@@ -234,6 +234,13 @@ describe('SafetySupervisor: limits', () => {
     expect(sup.tickEvents.filter((e) => e.kind === 'position_clamp').map((e) => e.value)).toEqual([-0.8377]);
   });
 
+  it('a joint without effort and speed limits (unlimited) is damped in the stop with its own kd, not left undamped', () => {
+    const spec = makeSpec();
+    const joints = spec.joints.map((j, i) => (i === 1 ? { ...j, effortLimit: Infinity, velocityLimit: Infinity, kp: 0, kd: 0.5 } : j));
+    const sup = new SafetySupervisor({ ...spec, joints }, PERIOD);
+    expect(sup.stopDamping(1)).toBe(0.5); // was Inf/Inf = NaN, sent as kd 0
+  });
+
   it('clamps velocity targets to ±velocityLimit', () => {
     const r = rig();
     r.cmd.mode = 'velocity';

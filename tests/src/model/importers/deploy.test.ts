@@ -137,6 +137,9 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     const cfg = slotted([0, 3, 1]);
     cfg.observations = { joint_pos_rel: { use_gym_history: true, joint_pos_rel: { scale: 0.5, history_length: 6 } } } as never;
     expect(() => manifestFromDeploy(cfg, { ...opts, sdkJoints: slots })).toThrow(/deploy\.yaml: observations\.joint_pos_rel\.joint_pos_rel: is a mapping inside the term/);
+    // A mapping that holds no term settings (a fork's noise settings) is only noted.
+    cfg.observations = { joint_pos_rel: { params: {}, clip: null, scale: [1, 1, 1], history_length: 1, noise: { std: 0.01 } } } as never;
+    expect(manifestFromDeploy(cfg, { ...opts, sdkJoints: slots }).notes).toContain('deploy.yaml: observations.joint_pos_rel.noise: ignored');
   });
 
   it('refuses a term axon cannot compute, naming it', () => {
