@@ -47,6 +47,8 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
       countReply: (p, stats) => {
         if (p.code !== 0) stats.alerts++;
       },
+      // A request read back as a status: same id, its instruction where the status byte goes, its parameters.
+      isEcho: (p, sent) => sent.length === p.params.length + 6 && p.id === sent[2] && p.code === sent[4] && p.params.every((b, i) => b === sent[5 + i]),
     });
     this._attempts = o.attempts ?? 3;
   }

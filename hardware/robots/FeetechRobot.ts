@@ -247,7 +247,7 @@ export class FeetechRobot implements Robot {
   // ---- internals ----
 
   private _holdGoals(): void {
-    for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 2, 2, Math.round(this._ticks[i]));
+    for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 2, 2, encodeSignMagnitude(Math.round(this._ticks[i]), 15));
   }
 
   /** Goals in ticks: within the joint limits and within the goal horizon of the measured pose. */

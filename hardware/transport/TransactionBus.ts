@@ -28,6 +28,8 @@ export class BusStats {
   syncWrites = 0;
   retries = 0;
   timeouts = 0;
+  /** Requests that came back on the receive line (an adapter that echoes its transmit line), dropped. */
+  echoes = 0;
   statusErrors = 0;
   alerts = 0;
   bytesOut = 0;
@@ -68,6 +70,12 @@ export interface TransactionBusOptions<P extends { readonly id: number }, D exte
   readonly isReply?: (p: P) => boolean;
   /** Counts a reply taken by a transaction in the stats (status errors, alerts). */
   readonly countReply: (p: P, stats: BusStats) => void;
+  /**
+   * Whether a decoded packet is the request `sent` itself, come back on the receive line (a
+   * half-duplex adapter that echoes what it transmits; Feetech's SDK flushes its input after each
+   * write for this). Only the first packet after a request is checked; default never.
+   */
+  readonly isEcho?: (p: P, sent: Uint8Array) => boolean;
 }
 
 interface Waiter<P> {
@@ -76,6 +84,8 @@ interface Waiter<P> {
   readonly got: P[];
   readonly resolve: (p: P[]) => void;
   timer: ReturnType<typeof setTimeout> | undefined;
+  /** The request, until the first packet after it has been checked for being its echo. */
+  sent: Uint8Array | undefined;
 }
 
 export abstract class TransactionBus<P extends { readonly id: number }, D extends BusDecoder> {
@@ -91,6 +101,7 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
   private readonly _now: () => number;
   private readonly _isReply: ((p: P) => boolean) | undefined;
   private readonly _countReply: (p: P, stats: BusStats) => void;
+  private readonly _isEcho: ((p: P, sent: Uint8Array) => boolean) | undefined;
 
   constructor(
     readonly transport: Transport,
@@ -100,6 +111,7 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
     this._now = o.now;
     this._isReply = o.isReply;
     this._countReply = o.countReply;
+    this._isEcho = o.isEcho;
     this.decoder = o.decoder((p) => this._onReply(p));
   }
 
@@ -144,7 +156,7 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
         this.stats.transactions++;
         this.decoder.reset(); // stale bytes of an earlier, timed-out reply
         if (count > 0) {
-          const w: Waiter<P> = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined };
+          const w: Waiter<P> = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined, sent: this._isEcho ? packet : undefined };
           // When the timer fires, bytes that arrived while the host was stalled may still be
           // queued behind it (timers run before I/O and immediates): let two turns deliver them.
           w.timer = setTimeout(() => {
@@ -170,6 +182,14 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
   /** A decoded packet (the decoder's callback). */
   private _onReply(p: P): void {
     const w = this._waiter;
+    if (w?.sent) {
+      const sent = w.sent;
+      w.sent = undefined;
+      if (this._isEcho!(p, sent)) {
+        this.stats.echoes++;
+        return;
+      }
+    }
     if (!w || (this._isReply !== undefined && !this._isReply(p))) return;
     if (w.want) {
       if (!w.want.has(p.id)) return;

@@ -4,7 +4,8 @@ import { FeetechPacketDecoder } from '../../hardware/feetech/PacketDecoder.ts';
 import { FeetechBus } from '../../hardware/feetech/FeetechBus.ts';
 import { FEETECH_PRESENT_BLOCK, STS_TABLE, feetechItem, stsRadToTicks } from '../../hardware/feetech/controlTable.ts';
 import { FeetechEmulator, defaultStsServos } from '../../hardware/emulator/FeetechEmulator.ts';
-import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
+import { MemoryTransport, memoryPair } from '../../hardware/transport/MemoryTransport.ts';
+import type { TransportHandlers } from '../../hardware/transport/Transport.ts';
 
 /** An emulator on virtual time and a function that sends it bytes and decodes what comes back. */
 function rig(n = 3, lineBaud = 1_000_000) {
@@ -144,7 +145,43 @@ describe('Feetech emulator answers as STS3215 servos do', () => {
   });
 });
 
+/** A one-wire half-duplex adapter that hands back what the host transmits, before the servo's reply. */
+class EchoingAdapter extends MemoryTransport {
+  private _handlers: TransportHandlers = {};
+  override on(h: TransportHandlers): void {
+    this._handlers = h;
+    super.on(h);
+  }
+  override write(bytes: Uint8Array): void {
+    super.write(bytes);
+    const echo = bytes.slice();
+    setImmediate(() => this._handlers.data?.(echo));
+  }
+}
+
 describe('FeetechBus against the emulator', () => {
+  it('on an adapter that echoes its transmit line, reads the servo and not its own request (the vendor SDK flushes it)', async () => {
+    const emu = new FeetechEmulator({ servos: [{ id: 1, position: 0.5 }, { id: 2, position: -0.3 }] });
+    const plain = await busOn(emu);
+    const truth = await plain.read(1, 56, 2);
+    await plain.close();
+    const host = new EchoingAdapter('echo');
+    const dev = new MemoryTransport('dev');
+    host.peer = dev;
+    dev.peer = host;
+    await dev.open();
+    emu.attach(dev);
+    const bus = new FeetechBus(host);
+    await bus.open();
+    // Before: the read returned its own address and length (38 02), and an absent id answered its ping.
+    expect(F.hex(await bus.read(1, 56, 2))).toBe(F.hex(truth));
+    expect(await bus.ping(9, 1)).toBeUndefined();
+    const out = new Uint8Array(4);
+    expect((await bus.syncRead(56, 2, [1, 2], out, performance.now() / 1000 + 0.1)).ok).toBe(true);
+    expect(bus.stats.echoes).toBeGreaterThanOrEqual(2);
+    await bus.close();
+  });
+
   it('scan finds exactly the emulated ids with model 777; identify reads model and firmware', async () => {
     const emu = new FeetechEmulator({ servos: [{ id: 3 }, { id: 7 }, { id: 12 }] });
     const bus = await busOn(emu);
