@@ -67,7 +67,8 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
       const spec = rec.spec;
       if (spec === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no axon.robot_spec metadata', 'a recording written by axon --record');
       const period = typeof rec.run.period_s === 'number' ? rec.run.period_s : undefined;
-      const recHz = period ? 1 / period : undefined;
+      // 1 / (1 / 49) is 49.00000000000001: a rate within 1e-9 of a whole number is that number (LeRobot's fps is an int).
+      const recHz = period ? wholeHz(1 / period) : undefined;
       const want = o.fps ?? recHz;
       if (want === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no loop period (axon.run period_s)', 'a recording written by axon --record, or --fps N');
       const step = recHz ? Math.round(recHz / want) : 1;
@@ -146,4 +147,10 @@ function provenanceOf(rec: Recording, spec: RobotSpec, file: string): Provenance
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;
+}
+
+/** `hz` as the whole number it is within floating-point error, else unchanged. */
+export function wholeHz(hz: number): number {
+  const n = Math.round(hz);
+  return n > 0 && Math.abs(hz - n) <= 1e-9 * n ? n : hz;
 }

@@ -1,9 +1,13 @@
 /**
  * Feature statistics as LeRobot keeps them: per episode, over its frames, per dimension: min,
- * max, mean, std (population), count, and the quantiles q01 q10 q50 q90 q99 (linear
- * interpolation, numpy's default). The dataset's stats aggregate the episodes' as LeRobot's
- * `aggregate_stats` does: min of mins, max of maxes, count-weighted mean, the parallel variance
- * (mean of (std² + (mean_e - mean)²) weighted by count), and count-weighted quantiles.
+ * max, mean, std (population), count, and the quantiles q01 q10 q50 q90 q99 the way LeRobot's
+ * `RunningQuantileStats` computes them (lerobot/datasets/compute_stats.py): a 5000-bin histogram
+ * between min − 1e-10 and max + 1e-10, the quantile found on its cumulative counts and interpolated
+ * within its bin; an episode of one frame has its mean as every quantile. (Not numpy's quantile: on
+ * a 50-frame episode q01 is the minimum here and in LeRobot, and half a sample inward in numpy's.)
+ * The dataset's stats aggregate the episodes' as LeRobot's `aggregate_stats` does: min of mins,
+ * max of maxes, count-weighted mean, the parallel variance (mean of (std² + (mean_e - mean)²)
+ * weighted by count), and count-weighted quantiles.
  */
 import { QUANTILES, QUANTILE_KEYS } from './format.ts';
 
@@ -22,10 +26,15 @@ export interface FeatureStats {
 export type StatsByFeature = Record<string, FeatureStats>;
 export const STAT_KEYS = ['min', 'max', 'mean', 'std', 'count', ...QUANTILE_KEYS] as const;
 
+/** LeRobot's RunningQuantileStats bins. */
+export const QUANTILE_BINS = 5000;
+
 /** Stats of `rows` frames of `dim` values each, row-major in `data` (booleans as 0/1). */
 export function columnStats(data: ArrayLike<number>, rows: number, dim: number): FeatureStats {
   const s: FeatureStats = { min: [], max: [], mean: [], std: [], count: [rows], q01: [], q10: [], q50: [], q90: [], q99: [] };
   const col = new Float64Array(rows);
+  const hist = new Float64Array(QUANTILE_BINS);
+  const edges = new Float64Array(QUANTILE_BINS + 1);
   for (let d = 0; d < dim; d++) {
     let min = Infinity, max = -Infinity, sum = 0;
     for (let r = 0; r < rows; r++) {
@@ -42,20 +51,46 @@ export function columnStats(data: ArrayLike<number>, rows: number, dim: number):
     s.max.push(max);
     s.mean.push(mean);
     s.std.push(Math.sqrt(v / rows));
-    col.sort();
-    QUANTILES.forEach((q, i) => s[QUANTILE_KEYS[i]].push(quantileSorted(col, q)));
+    if (rows < 2) QUANTILE_KEYS.forEach((k) => s[k].push(mean));
+    else {
+      histogram(col, min - 1e-10, max + 1e-10, hist, edges);
+      QUANTILES.forEach((q, i) => s[QUANTILE_KEYS[i]].push(histogramQuantile(hist, edges, q * rows)));
+    }
   }
   return s;
 }
 
-/** numpy.quantile(method='linear') of an ascending array. */
-export function quantileSorted(a: Float64Array, q: number): number {
-  const n = a.length;
-  if (n === 0) return NaN;
-  const h = (n - 1) * q;
-  const lo = Math.floor(h);
-  const hi = Math.min(n - 1, lo + 1);
-  return a[lo] + (h - lo) * (a[hi] - a[lo]);
+/** numpy.histogram(values, bins=numpy.linspace(lo, hi, bins + 1)): [e_i, e_i+1) per bin, the last closed. */
+function histogram(values: Float64Array, lo: number, hi: number, hist: Float64Array, edges: Float64Array): void {
+  const bins = hist.length;
+  const step = (hi - lo) / bins;
+  for (let i = 0; i <= bins; i++) edges[i] = lo + i * step;
+  edges[bins] = hi;
+  hist.fill(0);
+  for (const x of values) {
+    if (!(x >= lo && x <= hi)) continue; // NaN: counted nowhere, as numpy
+    // The bin by arithmetic, then settled against the edges themselves.
+    let b = Math.min(bins - 1, Math.floor((x - lo) / step));
+    while (b > 0 && x < edges[b]) b--;
+    while (b < bins - 1 && x >= edges[b + 1]) b++;
+    hist[b]++;
+  }
+}
+
+/** LeRobot's RunningQuantileStats._compute_single_quantile: the bin where the cumulative count reaches `target`, interpolated within it. */
+export function histogramQuantile(hist: Float64Array, edges: Float64Array, target: number): number {
+  let cum = 0;
+  for (let i = 0; i < hist.length; i++) {
+    const before = cum;
+    cum += hist[i];
+    if (cum >= target) {
+      if (i === 0) return edges[0];
+      const inBin = cum - before;
+      if (inBin === 0) return edges[i];
+      return edges[i] + ((target - before) / inBin) * (edges[i + 1] - edges[i]);
+    }
+  }
+  return edges[edges.length - 1];
 }
 
 /** The dataset's stats from its episodes' (LeRobot's aggregate_stats, quantiles count-weighted). */

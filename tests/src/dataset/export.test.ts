@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRecording } from '../../../src/record/index.ts';
-import { exportLerobot } from '../../../src/dataset/exportLerobot.ts';
+import { exportLerobot, wholeHz } from '../../../src/dataset/exportLerobot.ts';
 import { recordRun } from '../record/recordRun.ts';
 import { readTable, column, fieldTypes } from './independentReader.ts';
 
@@ -81,5 +81,12 @@ describe('axon export lerobot: MCAP recordings to a LeRobotDataset v3.0', () => 
     expect(stats['observation.state'].count).toEqual([total]);
     for (const q of ['q01', 'q10', 'q50', 'q90', 'q99']) expect(stats.action[q]).toHaveLength(2);
     expect(existsSync(join(out, '.axon-journal.json'))).toBe(false);
+  });
+
+  it('writes a whole-number fps for a recorded rate that floating point left a hair off (1 / (1 / 49) is 49.00000000000001)', () => {
+    expect(1 / (1 / 49)).not.toBe(49);
+    const off = Array.from({ length: 1000 }, (_, i) => i + 1).filter((hz) => wholeHz(1 / (1 / hz)) !== hz);
+    expect(off).toEqual([]);
+    expect(wholeHz(33.3)).toBe(33.3);
   });
 });
