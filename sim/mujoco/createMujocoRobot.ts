@@ -147,6 +147,8 @@ export interface MjcfSetup {
   readonly gains: { readonly model: number; readonly flags: number; readonly default: number; readonly passive: number };
   /** Effort limits: from the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
   readonly effortLimited: number;
+  /** Sum of the model's body masses (kg). */
+  readonly mass: number;
 }
 
 /**
@@ -250,7 +252,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   });
   robot.setInitialPositions(joints.map((j) => j.defaultPosition));
   robot.reset();
-  const mjcfSetup: MjcfSetup = { floating, imuLink: imuLink ?? null, pose, gains: counts, effortLimited };
+  const mjcfSetup: MjcfSetup = { floating, imuLink: imuLink ?? null, pose, gains: counts, effortLimited, mass };
   return Object.assign(robot, { mjcfSetup });
 }
 

@@ -169,6 +169,17 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     r.dispose();
   });
 
+  it('axon describe MODEL.xml prints the MJCF as sim --mjcf builds it (text and --json)', () => {
+    const r = axon('describe', bot.file);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('robot mjbot (MJCF): 2 hinge/slide joints, 2 driven, 0 passive, total mass 4.5 kg, floating base, IMU base, default pose from the keyframe "home"');
+    expect(r.stdout).toContain('  shoulder revolute [-1.5, 1.5] effort 15, kp 40 kd 2, default 0.3');
+    expect(r.stdout).toContain('note MUJOCO_MJCF_ACTUATORS:');
+    const j = JSON.parse(axon('describe', bot.file, '--json').stdout);
+    expect(j).toMatchObject({ robot: 'mjbot', format: 'mjcf', floating_base: true, total_mass_kg: 4.5, gains: { model: 1, default: 1 } });
+    expect(j.joints.map((x: { name: string }) => x.name)).toEqual(bot.joints);
+  });
+
   it('a broken include is refused with the file named, not a stack trace', () => {
     const bad = join(dir, 'broken');
     mkdirSync(bad, { recursive: true });

@@ -1,16 +1,53 @@
 import { Command, Option } from '@commander-js/extra-typings';
+import { readFileSync } from 'node:fs';
 import { createUrdfSimRobot, describeRobot } from '../../../sim/index.ts';
+import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
+
+/** An MJCF (a <mujoco> model and no <robot>), told apart from a URDF that carries a <mujoco> block. */
+function isMjcf(file: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').replace(/<!--[\s\S]*?-->/g, '');
+  } catch {
+    return false; // the URDF loader names a missing or unreadable file
+  }
+  return /<mujoco\b/.test(text) && !/<robot\b/.test(text);
+}
+
+/** `axon describe MODEL.xml`: the MJCF as `axon sim --mjcf` builds it (MuJoCo loaded only here). */
+async function describeMjcf(file: string, json: boolean): Promise<void> {
+  const { createMujocoMjcfRobot } = await import('../../../sim/mujoco/createMujocoRobot.ts');
+  const robot = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains });
+  try {
+    const s = robot.mjcfSetup;
+    const joints = robot.spec.joints;
+    if (json) {
+      console.log(JSON.stringify({ robot: robot.spec.name, format: 'mjcf', floating_base: s.floating, imu_link: s.imuLink, default_pose: s.pose, total_mass_kg: s.mass, gains: s.gains, joints, notes: robot.notes }));
+      return;
+    }
+    const passive = joints.filter((j) => j.effortLimit === 0).length;
+    const fmt = (x: number) => (Number.isFinite(x) ? String(+x.toPrecision(6)) : x > 0 ? 'inf' : '-inf');
+    console.log(`robot ${robot.spec.name} (MJCF): ${joints.length} hinge/slide joints, ${joints.length - passive} driven, ${passive} passive, total mass ${+s.mass.toFixed(3)} kg, ${s.floating ? 'floating' : 'fixed'} base, IMU ${s.imuLink ?? 'none'}, default pose from the ${s.pose}`);
+    console.log(`joints in axon order (model order), as axon sim --mjcf drives them (gains: the model's position actuators, else ${DEFAULT_GAINS_RULE}):`);
+    for (const j of joints)
+      console.log(`  ${j.name} ${j.type} [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effortLimit)}${j.effortLimit === 0 ? ' (passive)' : `, kp ${fmt(j.kp)} kd ${fmt(j.kd)}`}, default ${fmt(j.defaultPosition)}`);
+    for (const n of robot.notes) console.log(`note ${n.code}: ${n.where}: ${n.message}`);
+  } finally {
+    robot.dispose();
+  }
+}
 
 /** `axon describe ROBOT.urdf`: the robot as axon will simulate it. */
 export function describeCommand() {
   return new Command('describe')
-    .description('Print a URDF as axon loads it: the kinematic tree, the joints in axon order (type, axis, limits), total mass, actuated joint count, and what was approximated or ignored.')
-    .argument('<urdf>', 'URDF file')
+    .description('Print a URDF as axon loads it: the kinematic tree, the joints in axon order (type, axis, limits), total mass, actuated joint count, and what was approximated or ignored. An MJCF (<mujoco> model) is printed as axon sim --mjcf builds it.')
+    .argument('<urdf>', 'URDF file, or an MJCF model file')
     .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added', [] as string[])
     .option('--strict', 'refuse a moving link without <inertial> (URDF_NO_INERTIAL) instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'collision meshes become').choices(['hull', 'box', 'capsule', 'none'] as const).default('hull' as const))
     .option('--json', 'print one JSON object instead of text', false)
-    .action((file, o) => {
+    .action(async (file, o) => {
+      if (isMjcf(file)) return describeMjcf(file, o.json);
       const robot = createUrdfSimRobot(file, { packagePaths: o.urdfPackagePath, strict: o.strict, meshCollision: o.meshCollision });
       if (!o.json) {
         for (const line of describeRobot(robot.model, robot)) console.log(line);
