@@ -268,6 +268,7 @@ function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byT
   const trntype = m.actuator_trntype as Int32Array;
   const trnid = m.actuator_trnid as Int32Array;
   const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  const actuator = (a: number) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`;
   for (let a = 0; a < m.nu; a++) {
     const t = trntype[a];
     if (t === mj.mjtTrn.mjTRN_JOINT.value || t === mj.mjtTrn.mjTRN_JOINTINPARENT.value) byJoint.add(mj.mj_id2name(m, JOINT, trnid[2 * a]));
@@ -278,11 +279,11 @@ function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byT
       for (let w = adr; w < adr + num; w++) {
         if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mj.mj_id2name(m, JOINT, (m.wrap_objid as Int32Array)[w]));
         else {
-          unresolved.push(mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`);
+          unresolved.push(actuator(a));
           break;
         }
       }
-    } else unresolved.push(mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`);
+    } else unresolved.push(actuator(a));
   }
   for (const j of byJoint) byTendon.delete(j);
   return { byJoint, byTendon, unresolved };

@@ -95,3 +95,34 @@ export function matchValues(map: Obj, names: readonly string[], where: string): 
   if (unused) throw new ImportError(`${where}.${unused.p}`, 'matches none of the joints it applies to', `patterns over ${names.join(', ')}`);
   return out;
 }
+
+/** A per-element list that is one repeated value becomes that number (the manifest's usual form). */
+export function compact(v: number[]): number | number[] {
+  return v.every((x) => x === v[0]) ? v[0] : v;
+}
+
+/** A [min, max] pair of finite numbers with min <= max. */
+export function range(v: unknown, where: string): [number, number] {
+  if (!Array.isArray(v) || v.length !== 2) throw new ImportError(where, `is ${JSON.stringify(v)}`, '[min, max]');
+  const [lo, hi] = v.map((x, i) => num(x, `${where}[${i}]`));
+  if (!(lo <= hi)) throw new ImportError(where, `is [${lo}, ${hi}]`, '[min, max] with min <= max');
+  return [lo, hi];
+}
+
+/**
+ * Isaac Lab's JointAction clip bounds the target raw·scale + offset per joint to [lo, hi]; axon
+ * clips the raw action to ±c before scale and offset. Returns each joint's raw bounds and c when
+ * they are one symmetric bound for every joint (within 1e-4, the exporters' rounding), else `bad`,
+ * the first joint whose bounds are not. Scales must be non-zero (the callers check).
+ */
+export function rawActionClip(pairs: readonly (readonly [number, number])[], scale: readonly number[], offset: readonly number[]): { raw: [number, number][]; bound?: number; bad: number } {
+  const raw = pairs.map(([lo, hi], i): [number, number] => {
+    const a = (lo - offset[i]) / scale[i], b = (hi - offset[i]) / scale[i];
+    return [Math.min(a, b), Math.max(a, b)];
+  });
+  const c = raw[0][1];
+  const near = (x: number, y: number) => Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(x), Math.abs(y));
+  const bad = raw.findIndex(([a, b]) => !near(a, -b) || !near(b, c));
+  if (bad >= 0 || !(c > 0)) return { raw, bad: Math.max(bad, 0) };
+  return { raw, bound: +c.toPrecision(9), bad: -1 };
+}

@@ -45,7 +45,7 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { ImportError, isObj, num, type Obj } from './common.ts';
+import { compact, ImportError, isObj, num, range, rawActionClip, type Obj } from './common.ts';
 import { parsePythonYaml } from './pythonYaml.ts';
 
 export interface DeployImportOptions {
@@ -95,17 +95,6 @@ function numList(v: unknown, where: string, n?: number): number[] {
   if (!Array.isArray(v)) throw new ImportError(where, `is ${JSON.stringify(v)}`, n === undefined ? 'a list of numbers' : `a list of ${n} numbers`);
   if (n !== undefined && v.length !== n) throw new ImportError(where, `has ${v.length} values`, `${n}`);
   return v.map((x, i) => num(x, `${where}[${i}]`));
-}
-
-/** A per-element list that is one repeated value becomes that number (the manifest's usual form). */
-function compact(v: number[]): number | number[] {
-  return v.every((x) => x === v[0]) ? v[0] : v;
-}
-
-function range(v: unknown, where: string): [number, number] {
-  const [lo, hi] = numList(v, where, 2);
-  if (!(lo <= hi)) throw new ImportError(where, `is [${lo}, ${hi}]`, '[min, max] with min <= max');
-  return [lo, hi];
 }
 
 /** SceneEntityCfg.joint_ids: slice(None) (a list of nulls once its Python tag is dropped) or every index in order means all joints. */
@@ -258,22 +247,18 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     const c = act.clip;
     const pairs = Array.isArray(c) && c.length === 2 && typeof c[0] === 'number' ? actIdx.map(() => c) : c;
     if (!Array.isArray(pairs) || pairs.length !== nAct) throw new ImportError(`${aw}.clip`, `is ${JSON.stringify(c)}`, `null or ${nAct} [lo, hi] pairs, one per action joint`);
-    const raw = pairs.map((p, i) => {
-      const [lo, hi] = range(p, `${aw}.clip[${i}]`);
-      const s = scale[i];
-      if (s === 0) throw new ImportError(`${aw}.scale[${i}]`, 'is 0 with a clip', 'a non-zero scale');
-      const a = (lo - offset[i]) / s, b = (hi - offset[i]) / s;
-      return [Math.min(a, b), Math.max(a, b)];
+    const bounds = pairs.map((p, i) => {
+      if (scale[i] === 0) throw new ImportError(`${aw}.scale[${i}]`, 'is 0 with a clip', 'a non-zero scale');
+      return range(p, `${aw}.clip[${i}]`);
     });
-    const bound = raw[0][1];
-    const bad = raw.findIndex(([a, b]) => !close(a, -b) || !close(b, bound));
-    if (bad >= 0 || !(bound > 0))
+    const { raw, bound, bad } = rawActionClip(bounds, scale, offset);
+    if (bound === undefined)
       throw new ImportError(
-        `${aw}.clip[${Math.max(bad, 0)}]`,
-        `bounds the target of ${actJoints[Math.max(bad, 0)]} to ${JSON.stringify(pairs[Math.max(bad, 0)])}, which is raw action [${raw[Math.max(bad, 0)].map((x) => +x.toPrecision(6)).join(', ')}]`,
+        `${aw}.clip[${bad}]`,
+        `bounds the target of ${actJoints[bad]} to ${JSON.stringify(pairs[bad])}, which is raw action [${raw[bad].map((x) => +x.toPrecision(6)).join(', ')}]`,
         `bounds that are one symmetric raw bound ±c for every joint (axon clips |a| <= c before scale and offset)`,
       );
-    actClip = +bound.toPrecision(9);
+    actClip = bound;
   }
 
   // --- observations (before commands: velocity_commands names its command) ---

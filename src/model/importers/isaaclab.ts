@@ -39,7 +39,7 @@
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { ImportError, isObj, matchValues, need, num, selectJoints, type Obj } from './common.ts';
+import { compact, ImportError, isObj, matchValues, need, num, range, rawActionClip, selectJoints, type Obj } from './common.ts';
 
 const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['term']> = {
   base_lin_vel: 'base_lin_vel',
@@ -77,18 +77,6 @@ export interface ImportOptions {
 
 /** The last name of "module.path:function" or "module.path.function". */
 const lastName = (s: string) => s.split(':').pop()!.split('.').pop()!;
-
-/** A per-joint list that is one repeated value becomes that number (the manifest's usual form). */
-function compact(v: number[]): number | number[] {
-  return v.every((x) => x === v[0]) ? v[0] : v;
-}
-
-function range(v: unknown, where: string): [number, number] {
-  if (!Array.isArray(v) || v.length !== 2) throw new ImportError(where, `is ${JSON.stringify(v)}`, '[min, max]');
-  const [lo, hi] = v.map((x, i) => num(x, `${where}[${i}]`));
-  if (!(lo <= hi)) throw new ImportError(where, `is [${lo}, ${hi}]`, '[min, max] with min <= max');
-  return [lo, hi];
-}
 
 export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yaml'): ModelManifest {
   const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
@@ -246,24 +234,18 @@ function actionClip(clip: unknown, joints: readonly string[], scale: readonly nu
   const pairs = matchValues(clip, joints, where);
   const open = joints.filter((_, i) => pairs[i] === undefined);
   if (open.length > 0) throw new ImportError(where, `bounds some action joints and not ${open.join(', ')}`, 'a bound for every action joint: axon clips the raw action with one bound');
-  const raw = pairs.map((p, i) => {
-    const [lo, hi] = range(p, `${where} (${joints[i]})`);
+  const bounds = pairs.map((p, i) => {
     if (scale[i] === 0) throw new ImportError(`${where} (${joints[i]})`, 'bounds a joint whose action scale is 0', 'a non-zero scale');
-    const a = (lo - offset[i]) / scale[i], b = (hi - offset[i]) / scale[i];
-    return [Math.min(a, b), Math.max(a, b)];
+    return range(p, `${where} (${joints[i]})`);
   });
-  const c = raw[0][1];
-  const near = (x: number, y: number) => Math.abs(x - y) <= 1e-4 * Math.max(1, Math.abs(x), Math.abs(y));
-  const bad = raw.findIndex(([a, b]) => !near(a, -b) || !near(b, c));
-  if (bad >= 0 || !(c > 0)) {
-    const k = Math.max(bad, 0);
+  const { raw, bound, bad } = rawActionClip(bounds, scale, offset);
+  if (bound === undefined)
     throw new ImportError(
-      `${where} (${joints[k]})`,
-      `bounds the target to ${JSON.stringify(pairs[k])}, which is raw action [${raw[k].map((x) => +x.toPrecision(6)).join(', ')}]`,
+      `${where} (${joints[bad]})`,
+      `bounds the target to ${JSON.stringify(pairs[bad])}, which is raw action [${raw[bad].map((x) => +x.toPrecision(6)).join(', ')}]`,
       'bounds that are one symmetric raw bound ±c for every joint (axon clips |a| <= c before scale and offset)',
     );
-  }
-  return +c.toPrecision(9);
+  return bound;
 }
 
 type ActField = 'stiffness' | 'damping' | 'armature' | 'friction' | 'effort_limit' | 'velocity_limit';
