@@ -316,7 +316,7 @@ export class SimRobot implements SimulatedRobot {
     this.spec = {
       name: options.name ?? model.name,
       joints: jointSpecs,
-      sensors: { imu: this.imuLink >= 0, contacts: [...contacts], baseVelocity: true },
+      sensors: { imu: this.imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseComVelocity: true },
       controlModes: ['position', 'velocity', 'effort'],
     };
 
@@ -353,6 +353,7 @@ export class SimRobot implements SimulatedRobot {
       orientation: new Float32Array([0, 0, 0, 1]),
       linearVelocity: new Float32Array(3),
       angularVelocity: new Float32Array(3),
+      comLinearVelocity: new Float32Array(3),
     };
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
     // extras.push_force: the push acting now (N, world frame), zero between pushes.
@@ -444,6 +445,8 @@ export class SimRobot implements SimulatedRobot {
     rootBody.angularVelocity.cross(_v2, _v3);
     _v3.vadd(rootBody.velocity, _v3);
     writeVec(_v3, this.baseObs.linearVelocity);
+    // The root's cannon body sits at the centre of mass of the root and the links fixed to it.
+    writeVec(rootBody.velocity, this.baseObs.comLinearVelocity!);
     writeVec(rootBody.angularVelocity, this.baseObs.angularVelocity);
     return obs;
   }

@@ -176,12 +176,16 @@ export class MujocoRobot implements SimulatedRobot {
   private biasprm!: Float64Array;
   private xfrc!: Float64Array;
   private xpos!: Float64Array;
+  private xipos!: Float64Array;
+  private bodyMass!: Float64Array;
   private xquat!: Float64Array;
   private cvel!: Float64Array;
   private subtreeCom!: Float64Array;
   private cfrcExt!: Float64Array;
   private actForce!: Float64Array;
   private readonly bodyRoot: Int32Array;
+  /** Bodies welded to the base body (no joint between them): its centre of mass is theirs. */
+  private readonly baseGroup: Int32Array;
   private badCount = 0;
 
   constructor(mj: MainModule, model: MjModel, o: MujocoRobotOptions) {
@@ -229,6 +233,9 @@ export class MujocoRobot implements SimulatedRobot {
     this.imuBody = o.imuLink === undefined ? -1 : body(o.imuLink, 'imuLink');
     const weld = model.body_weldid as Int32Array;
     this.bodyRoot = Int32Array.from(model.body_rootid as Int32Array);
+    const baseGroup: number[] = [];
+    for (let b = 1; b < model.nbody; b++) if (weld[b] === weld[this.rootBody]) baseGroup.push(b);
+    this.baseGroup = Int32Array.from(baseGroup);
     this.contactGroups = (o.contactSensors ?? []).map((name) => {
       const w = weld[body(name, 'contactSensors')];
       const ids: number[] = [];
@@ -287,7 +294,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.spec = {
       name: o.name,
       joints: specs,
-      sensors: { imu: this.imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true },
+      sensors: { imu: this.imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true, baseComVelocity: true },
       controlModes: ['position', 'velocity', 'effort'],
     };
     this.effortLimit = Float64Array.from(o.joints, (j) => j.effortLimit);
@@ -307,7 +314,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.configuredNoise = o.sensorNoise ?? {};
     this.noise = this.configuredNoise;
     this.pushes = new Pushes(o.physicsDt);
-    this.baseObs = { position: new Float32Array(3), orientation: new Float32Array([0, 0, 0, 1]), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3) };
+    this.baseObs = { position: new Float32Array(3), orientation: new Float32Array([0, 0, 0, 1]), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3), comLinearVelocity: new Float32Array(3) };
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
     this.obs.extras.push_force = this.pushes.obs;
     Object.keys(o.framePositions ?? {}).forEach((name, k) => (this.obs.extras[name] = this.frames[k].out));
@@ -399,6 +406,8 @@ export class MujocoRobot implements SimulatedRobot {
     bo.orientation[3] = _q.w;
     this.pointVel(r, _v);
     writeVec(_v, bo.linearVelocity);
+    this.baseComVel(_v);
+    writeVec(_v, bo.comLinearVelocity!);
     this.bodyAngVel(r, _v);
     writeVec(_v, bo.angularVelocity);
     return obs;
@@ -710,13 +719,34 @@ export class MujocoRobot implements SimulatedRobot {
     out.set(c[b * 6], c[b * 6 + 1], c[b * 6 + 2]);
   }
 
-  /** Velocity (world, m/s) of body b's frame origin: cvel is at the subtree centre of mass of b's tree root. */
+  /** Velocity (world, m/s) of body b's frame origin. */
   private pointVel(b: number, out: Vec3): void {
+    this.pointVelAt(b, this.xpos[b * 3], this.xpos[b * 3 + 1], this.xpos[b * 3 + 2], out);
+  }
+
+  /** Velocity (world, m/s) of the base body's centre of mass, the bodies welded to it included. */
+  private baseComVel(out: Vec3): void {
+    const g = this.baseGroup, mass = this.bodyMass, p = this.xipos;
+    let m = 0, x = 0, y = 0, z = 0;
+    for (let k = 0; k < g.length; k++) {
+      const b = g[k], mb = mass[b];
+      m += mb;
+      x += mb * p[b * 3];
+      y += mb * p[b * 3 + 1];
+      z += mb * p[b * 3 + 2];
+    }
+    const r = this.rootBody;
+    if (m > 0) this.pointVelAt(r, x / m, y / m, z / m, out);
+    else this.pointVel(r, out);
+  }
+
+  /** Velocity (world, m/s) of the point (x, y, z) (world) moving with body b: cvel is at the subtree centre of mass of b's tree root. */
+  private pointVelAt(b: number, x: number, y: number, z: number, out: Vec3): void {
     const c = this.cvel;
     const r = this.bodyRoot[b];
-    const px = this.xpos[b * 3] - this.subtreeCom[r * 3];
-    const py = this.xpos[b * 3 + 1] - this.subtreeCom[r * 3 + 1];
-    const pz = this.xpos[b * 3 + 2] - this.subtreeCom[r * 3 + 2];
+    const px = x - this.subtreeCom[r * 3];
+    const py = y - this.subtreeCom[r * 3 + 1];
+    const pz = z - this.subtreeCom[r * 3 + 2];
     const wx = c[b * 6], wy = c[b * 6 + 1], wz = c[b * 6 + 2];
     out.set(c[b * 6 + 3] + wy * pz - wz * py, c[b * 6 + 4] + wz * px - wx * pz, c[b * 6 + 5] + wx * py - wy * px);
   }
@@ -798,6 +828,8 @@ export class MujocoRobot implements SimulatedRobot {
     this.biasprm = this.model.actuator_biasprm;
     this.xfrc = d.xfrc_applied;
     this.xpos = d.xpos;
+    this.xipos = d.xipos;
+    this.bodyMass = this.model.body_mass;
     this.xquat = d.xquat;
     this.cvel = d.cvel;
     this.subtreeCom = d.subtree_com;

@@ -47,6 +47,12 @@ export interface RobotSpec {
      * model that takes it is refused before arming (src/model/checkModel.ts).
      */
     readonly baseVelocity?: boolean;
+    /**
+     * The robot also fills Observation.base.comLinearVelocity: the velocity of the base body's
+     * centre of mass (a simulator knows it; an estimator usually gives a frame's). Absent = false:
+     * a `base_lin_vel` term with `point: "com"` is refused before arming.
+     */
+    readonly baseComVelocity?: boolean;
   };
   readonly controlModes: readonly ControlMode[];
 }
@@ -74,12 +80,21 @@ export interface Observation {
   };
   /** Contact normal force per contact sensor (N), order of RobotSpec.sensors.contacts. */
   readonly contacts?: Float32Array;
-  /** Privileged base state, simulation only: position (m), orientation xyzw, velocities (world). */
+  /**
+   * Privileged base state, simulation only: position (m), orientation xyzw, velocities (world).
+   * Position, orientation and linearVelocity are the base link's frame origin's.
+   */
   readonly base?: {
     readonly position: Float32Array;
     readonly orientation: Float32Array;
     readonly linearVelocity: Float32Array;
     readonly angularVelocity: Float32Array;
+    /**
+     * Velocity of the base body's centre of mass (m/s, world), when sensors.baseComVelocity: the
+     * base link with the links fixed to it. It differs from linearVelocity by ω × r, r the centre
+     * of mass's offset from the link origin.
+     */
+    readonly comLinearVelocity?: Float32Array;
   };
   /** Anything else a robot measures, by name. */
   readonly extras: Record<string, Float32Array>;

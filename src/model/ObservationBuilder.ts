@@ -11,6 +11,8 @@ interface TermState {
   readonly history: number;
   readonly scale: Float32Array;
   readonly clip: number;
+  /** base_lin_vel only: read the base's centre-of-mass velocity instead of its origin's. */
+  readonly com: boolean;
   /** Ring of `history` entries of `width` values, already scaled and clipped. */
   readonly ring: Float32Array;
   /** The newest good (finite) entry, scaled and clipped: what a bad value is replaced with. */
@@ -70,7 +72,10 @@ export class ObservationBuilder {
       const history = t.history ?? 1;
       if (['base_ang_vel', 'projected_gravity'].includes(t.term) && !spec.sensors.imu)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
+      const com = t.point === 'com';
+      if (com && spec.sensors.baseComVelocity !== true)
+        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseComVelocity');
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -109,7 +114,7 @@ export class ObservationBuilder {
     for (const s of this.terms) {
       s.head = (s.head + 1) % s.history;
       const base = s.head * s.width;
-      this.readTerm(s.term, obs, lastAction, s.ring, base);
+      this.readTerm(s, obs, lastAction, s.ring, base);
       for (let k = 0; k < s.width; k++) {
         const raw = s.ring[base + k];
         let v = raw * s.scale[k];
@@ -135,9 +140,9 @@ export class ObservationBuilder {
     return this.output;
   }
 
-  private readTerm(term: ObservationTermName, obs: Observation, lastAction: Float32Array, out: Float32Array, at: number): void {
+  private readTerm(s: TermState, obs: Observation, lastAction: Float32Array, out: Float32Array, at: number): void {
     const idx = this.robotIndex;
-    switch (term) {
+    switch (s.term) {
       case 'joint_pos':
         for (let i = 0; i < idx.length; i++) out[at + i] = obs.jointPosition[idx[i]];
         return;
@@ -173,7 +178,8 @@ export class ObservationBuilder {
           out.fill(0, at, at + 3);
           return;
         }
-        const v = b.linearVelocity;
+        // The robot fills comLinearVelocity when its spec says so (checked in the constructor).
+        const v = s.com ? b.comLinearVelocity! : b.linearVelocity;
         rotateInverse(b.orientation, v[0], v[1], v[2], out, at);
         return;
       }

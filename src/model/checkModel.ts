@@ -31,11 +31,17 @@ const TERM_SOURCES: Partial<Record<ObservationTermName, { readonly has: (s: Robo
   base_lin_vel: { has: (s) => s.sensors.baseVelocity === true, lacks: 'no base-velocity estimate (sensors.baseVelocity): the term would read zeros' },
 };
 
+/** base_lin_vel with point "com": the centre of mass's velocity, which only a simulator gives here. */
+const BASE_COM_VELOCITY = {
+  has: (s: RobotSpec) => s.sensors.baseComVelocity === true,
+  lacks: 'no centre-of-mass velocity (sensors.baseComVelocity); point "origin" reads the base origin\'s, which differs by ω × r',
+};
+
 /** Observation terms the robot cannot provide, with the manifest index of each and what is missing. */
 export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: number; term: ObservationTermName; lacks: string }[] {
   const out: { index: number; term: ObservationTermName; lacks: string }[] = [];
   for (const [index, t] of m.observation.terms.entries()) {
-    const src = TERM_SOURCES[t.term];
+    const src = t.term === 'base_lin_vel' && t.point === 'com' ? BASE_COM_VELOCITY : TERM_SOURCES[t.term];
     if (src !== undefined && !src.has(spec)) out.push({ index, term: t.term, lacks: src.lacks });
   }
   return out;

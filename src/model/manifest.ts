@@ -18,7 +18,9 @@ export class ManifestError extends AxonError {
  * - joint_effort: applied effort
  * - last_action: the policy's previous raw output (after clip, before scale)
  * - base_ang_vel: IMU angular velocity (base frame); projected_gravity: unit gravity in the base frame
- * - base_lin_vel: privileged base linear velocity in the base frame (simulation only)
+ * - base_lin_vel: privileged base linear velocity in the base frame (simulation only), of the base
+ *   link's origin, or with `point: "com"` of the base body's centre of mass (Isaac Lab's
+ *   root_lin_vel_b, legged_gym's root-state velocity)
  * - velocity_commands: the operator's (vx, vy, yaw rate) command, zeros unless set
  */
 export const observationTermNames = [
@@ -55,6 +57,8 @@ const ObservationTermSchema = Type.Object(
     history: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** Std of the noise added in training (Isaac Lab `noise`); recorded, never added at run time. */
     noise: Type.Optional(Type.Number({ minimum: 0 })),
+    /** base_lin_vel only: the point whose velocity is read, the base link's origin (default) or the base body's centre of mass. */
+    point: Type.Optional(Type.Union([Type.Literal('origin'), Type.Literal('com')])),
   },
   { additionalProperties: false },
 );
@@ -333,7 +337,11 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
   for (const [k, v] of Object.entries(m.actuators ?? {})) if (k !== 'pd') checkListLength(v as number | number[], n, `${file}#/actuators/${k}`);
   for (const [k, r] of Object.entries(m.command_ranges ?? {}))
     if (!(r[0] <= r[1])) throw new ManifestError('MANIFEST_FIELD', `${file}#/command_ranges/${k}`, `is [${r[0]}, ${r[1]}]`, '[min, max] with min <= max');
-  for (const [i, t] of m.observation.terms.entries()) checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
+  for (const [i, t] of m.observation.terms.entries()) {
+    checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
+    if (t.point !== undefined && t.term !== 'base_lin_vel')
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/point`, `is given on term ${t.term}`, 'point only on a base_lin_vel term');
+  }
   if (m.observation.history_layout === 'per_frame') {
     const h = m.observation.terms[0].history ?? 1;
     const i = m.observation.terms.findIndex((t) => (t.history ?? 1) !== h);

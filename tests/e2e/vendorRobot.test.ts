@@ -91,6 +91,21 @@ describe('a vendor humanoid and its Isaac Lab policy, from the files to a run', 
 });
 
 describe('look first: a URDF robot with no policy holds its default pose', () => {
+  it('a base_lin_vel term is read at the centre of mass, as Isaac Lab trained it, in both engines', () => {
+    const term = 'observations:\n  base_lin_vel:\n    params: {}\n    clip: null\n    scale: [2.0, 2.0, 2.0]\n    history_length: 5\n';
+    const deploy = writeVendorDeploy(join(dir, 'params-linvel'), { edits: [['observations:\n', term]] });
+    const onnx = writeVendorOnnx(join(dir, 'policy-linvel.onnx'), 480 + 15);
+    const model = join(dir, 'model-linvel');
+    const imported = axon('manifest', 'from-deploy', deploy.path, '--onnx', onnx, '--urdf', humanoid.urdf, '--out', model);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')).observation.terms[0]).toEqual({ term: 'base_lin_vel', scale: 2, history: 5, point: 'com' });
+    for (const physics of ['cannon', 'mujoco']) {
+      const r = axon('sim', '--urdf', humanoid.urdf, '--physics', physics, '--policy', model, '--physics-hz', '200', '--duration', '0.2', '--fast', '--json');
+      expect(r.code, `${physics}: ${r.stderr}`).toBe(0);
+      expect(summary(r).ticks).toBe(10);
+    }
+  });
+
   it('the arm on --fixed-base stays within 0.05 rad of its default pose for 2 s (read back from the recording)', async () => {
     const file = join(dir, 'arm.mcap');
     const r = axon('sim', '--urdf', arm.urdf, '--fixed-base', '--duration', '2', '--fast', '--record', file, '--json');

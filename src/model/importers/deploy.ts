@@ -36,6 +36,7 @@
  *                      history, oldest first (per_term, oldest_first)
  *
  * The term key is the mdp function's name (the vendor controller looks terms up by it).
+ * base_lin_vel gets point "com": Isaac Lab's is the root body's centre-of-mass velocity.
  * Such a file carries no joint names: the caller gives the SDK order (the vendor URDF's actuated
  * joints in file order, or a list) and the model order is `sdk[joint_ids_map[i]]`.
  *
@@ -308,7 +309,8 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') continue; // every joint of the robot: what axon's term reads
       else notes.push(`${w}.params.${pk}: ignored (${JSON.stringify(pv)})`);
     }
-    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}) });
+    // Trained in Isaac Lab, whose base_lin_vel is the root body's centre-of-mass velocity.
+    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}) });
   }
 
   // --- commands ---

@@ -5,7 +5,9 @@
  *   observations.policy.<term>.func             -> term (base_lin_vel, base_ang_vel, projected_gravity,
  *                                                  generated_commands -> velocity_commands, joint_pos,
  *                                                  joint_pos_rel, joint_vel, joint_vel_rel, last_action,
- *                                                  joint_effort); Isaac Lab writes "module:function"
+ *                                                  joint_effort); Isaac Lab writes "module:function";
+ *                                                  base_lin_vel gets point "com" (root_lin_vel_b is
+ *                                                  the root body's centre-of-mass velocity)
  *   observations.policy.<term>.scale, clip      -> scale, clip · |scale| (Isaac Lab clips before scaling,
  *                                                  axon after)
  *   observations.policy.<term>.noise.n_max|std  -> noise (recorded), unless the group's enable_corruption is false
@@ -140,6 +142,8 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       ...(clip !== undefined ? { clip } : {}),
       ...(history > 1 ? { history } : {}),
       ...(noise !== undefined ? { noise } : {}),
+      // Isaac Lab's base_lin_vel is root_lin_vel_b: the root body's centre of mass, not its origin.
+      ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}),
     });
   }
 

@@ -82,6 +82,22 @@ describe('ObservationBuilder', () => {
     expect(Array.from(out.subarray(3))).toEqual([0.25, -0.5]);
   });
 
+  it('reads base_lin_vel at the base origin, or at the centre of mass with point "com", in the base frame', () => {
+    const withBase = { ...robot, sensors: { ...robot.sensors, baseVelocity: true, baseComVelocity: true } };
+    const m = manifest({ observation: { terms: [{ term: 'base_lin_vel' }, { term: 'base_lin_vel', point: 'com', scale: 2 }] } });
+    const b = new ObservationBuilder(m, withBase);
+    const s = Math.SQRT1_2;
+    const base = { position: new Float32Array(3), orientation: Float32Array.of(0, 0, s, s), linearVelocity: Float32Array.of(1, 0, 0), angularVelocity: new Float32Array(3), comLinearVelocity: Float32Array.of(0, 3, 0) };
+    const obs = { ...createObservation(withBase), base };
+    // base yawed +90°: world x is the base's -y, world y its +x
+    const out = Array.from(b.build(obs, new Float32Array(2)));
+    expect(out.map((v) => Number(v.toFixed(6)) + 0)).toEqual([0, -1, 0, 6, 0, 0]);
+    // a robot that reports no centre-of-mass velocity is refused for point "com", naming the field
+    const noCom = { ...robot, sensors: { ...robot.sensors, baseVelocity: true } };
+    expect(() => new ObservationBuilder(m, noCom)).toThrow(/observation\/terms\/1\/point: is "com" and robot "fake" reports no centre-of-mass velocity/);
+    expect(() => new ObservationBuilder(manifest({ observation: { terms: [{ term: 'base_lin_vel' }] } }), noCom)).not.toThrow();
+  });
+
   it('refuses a model whose joints the robot does not have, listing both sides', () => {
     const m = manifest({ joints: ['a', 'knee'] });
     try {

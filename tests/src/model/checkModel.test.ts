@@ -38,6 +38,10 @@ describe('checking a model against a robot before arming', () => {
     expect(() => assertModelFits(m, robot, {}, 'x/manifest.json')).toThrow(/x\/manifest.json#\/observation\/terms\/1: model base_lin_vel \| robot no base-velocity estimate/);
     const estimated = { ...robot, sensors: { imu: true, contacts: [], baseVelocity: true } };
     expect(checkModel(m, estimated)).toEqual([]);
+    // the centre of mass's velocity is a second thing a robot may or may not give
+    const com = validateManifest(manifest({ observation: { terms: [{ term: 'base_lin_vel', point: 'com' }] } }));
+    expect(checkModel(com, estimated)).toEqual([{ where: '/observation/terms/0', model: 'base_lin_vel', robot: expect.stringContaining('no centre-of-mass velocity (sensors.baseComVelocity); point "origin"') }]);
+    expect(checkModel(com, { ...robot, sensors: { imu: true, contacts: [], baseVelocity: true, baseComVelocity: true } })).toEqual([]);
   });
 
   it('with requireGains, refuses position actions on joints without a position gain', () => {

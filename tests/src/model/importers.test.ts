@@ -34,6 +34,9 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(m.decimation).toBe(4);
     expect(m.observation.terms.map((t) => t.term)).toEqual(['base_lin_vel', 'base_ang_vel', 'projected_gravity', 'velocity_commands', 'joint_pos_rel', 'joint_vel_rel', 'last_action']);
     expect(m.observation.terms[1]).toMatchObject({ scale: 0.25, noise: 0.2 });
+    // Isaac Lab's base_lin_vel is root_lin_vel_b, the root body's centre-of-mass velocity
+    expect(m.observation.terms[0].point).toBe('com');
+    expect(m.observation.terms.filter((t) => t.point !== undefined)).toHaveLength(1);
     expect(m.observation.terms[4]).toMatchObject({ history: 3 });
     // Isaac Lab clips before scaling, axon after: clip(x, ±100)·0.05 = clip(x·0.05, ±5)
     expect(m.observation.terms[5]).toMatchObject({ scale: 0.05, clip: 5 });

@@ -22,6 +22,8 @@ describe('model manifest', () => {
       [{ ...manifest(), joints: [] }, '#/joints'],
       [{ ...manifest(), observation: { terms: [{ term: 'joint_torque_xyz' }] } }, '#/observation/terms/0/term'],
       [{ ...manifest(), observation: { terms: [{ term: 'joint_pos', history: 0 }] } }, '#/observation/terms/0/history'],
+      [{ ...manifest(), observation: { terms: [{ term: 'joint_pos' }, { term: 'joint_vel', point: 'com' }] } }, '#/observation/terms/1/point'],
+      [{ ...manifest(), observation: { terms: [{ term: 'base_lin_vel', point: 'centre' }] } }, '#/observation/terms/0/point'],
       [{ ...manifest(), action: { type: 'joint_position', scale: [1, 2, 3] } }, '#/action/scale'],
       [{ ...manifest(), action: { type: 'joint_position', joints: ['a', 'zz'] } }, '#/action/joints/1'],
       [{ ...manifest(), joints: ['a', 'a'] }, '#/joints'],

@@ -142,6 +142,13 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(manifestFromDeploy(cfg, { ...opts, sdkJoints: slots }).notes).toContain('deploy.yaml: observations.joint_pos_rel.noise: ignored');
   });
 
+  it('reads base_lin_vel at the centre of mass, as Isaac Lab trained it (root_lin_vel_b)', () => {
+    const { cfg } = load({ edits: [['observations:\n', 'observations:\n  base_lin_vel:\n    params: {}\n    clip: null\n    scale: [2.0, 2.0, 2.0]\n    history_length: 1\n']] });
+    const { manifest: m } = manifestFromDeploy(cfg, opts);
+    expect(m.observation.terms[0]).toEqual({ term: 'base_lin_vel', scale: 2, point: 'com' });
+    expect(m.observation.terms.slice(1).every((t) => t.point === undefined)).toBe(true);
+  });
+
   it('refuses a term axon cannot compute, naming it', () => {
     const { cfg } = load({ edits: [['observations:\n', 'observations:\n  height_scan:\n    params: {sensor_cfg: {name: height_scanner}}\n    clip: [-1.0, 1.0]\n    scale: [1.0]\n    history_length: 1\n']] });
     const e = (() => {
