@@ -316,7 +316,7 @@ export class SimRobot implements SimulatedRobot {
     this.spec = {
       name: options.name ?? model.name,
       joints: jointSpecs,
-      sensors: { imu: this.imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseComVelocity: true },
+      sensors: { imu: this.imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseCom: true },
       controlModes: ['position', 'velocity', 'effort'],
     };
 
@@ -353,6 +353,7 @@ export class SimRobot implements SimulatedRobot {
       orientation: new Float32Array([0, 0, 0, 1]),
       linearVelocity: new Float32Array(3),
       angularVelocity: new Float32Array(3),
+      comPosition: new Float32Array(3),
       comLinearVelocity: new Float32Array(3),
     };
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
@@ -446,6 +447,7 @@ export class SimRobot implements SimulatedRobot {
     _v3.vadd(rootBody.velocity, _v3);
     writeVec(_v3, this.baseObs.linearVelocity);
     // The root's cannon body sits at the centre of mass of the root and the links fixed to it.
+    writeVec(rootBody.position, this.baseObs.comPosition!);
     writeVec(rootBody.velocity, this.baseObs.comLinearVelocity!);
     writeVec(rootBody.angularVelocity, this.baseObs.angularVelocity);
     return obs;

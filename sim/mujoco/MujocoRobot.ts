@@ -294,7 +294,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.spec = {
       name: o.name,
       joints: specs,
-      sensors: { imu: this.imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true, baseComVelocity: true },
+      sensors: { imu: this.imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true, baseCom: true },
       controlModes: ['position', 'velocity', 'effort'],
     };
     this.effortLimit = Float64Array.from(o.joints, (j) => j.effortLimit);
@@ -314,7 +314,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.configuredNoise = o.sensorNoise ?? {};
     this.noise = this.configuredNoise;
     this.pushes = new Pushes(o.physicsDt);
-    this.baseObs = { position: new Float32Array(3), orientation: new Float32Array([0, 0, 0, 1]), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3), comLinearVelocity: new Float32Array(3) };
+    this.baseObs = { position: new Float32Array(3), orientation: new Float32Array([0, 0, 0, 1]), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3), comPosition: new Float32Array(3), comLinearVelocity: new Float32Array(3) };
     this.obs = { ...createObservation(this.spec), base: this.baseObs };
     this.obs.extras.push_force = this.pushes.obs;
     Object.keys(o.framePositions ?? {}).forEach((name, k) => (this.obs.extras[name] = this.frames[k].out));
@@ -406,7 +406,7 @@ export class MujocoRobot implements SimulatedRobot {
     bo.orientation[3] = _q.w;
     this.pointVel(r, _v);
     writeVec(_v, bo.linearVelocity);
-    this.baseComVel(_v);
+    this.baseCom(bo.comPosition!, _v);
     writeVec(_v, bo.comLinearVelocity!);
     this.bodyAngVel(r, _v);
     writeVec(_v, bo.angularVelocity);
@@ -724,8 +724,8 @@ export class MujocoRobot implements SimulatedRobot {
     this.pointVelAt(b, this.xpos[b * 3], this.xpos[b * 3 + 1], this.xpos[b * 3 + 2], out);
   }
 
-  /** Velocity (world, m/s) of the base body's centre of mass, the bodies welded to it included. */
-  private baseComVel(out: Vec3): void {
+  /** Position (world, m) and velocity (world, m/s) of the base body's centre of mass, the bodies welded to it included. */
+  private baseCom(position: Float32Array, velocity: Vec3): void {
     const g = this.baseGroup, mass = this.bodyMass, p = this.xipos;
     let m = 0, x = 0, y = 0, z = 0;
     for (let k = 0; k < g.length; k++) {
@@ -736,8 +736,19 @@ export class MujocoRobot implements SimulatedRobot {
       z += mb * p[b * 3 + 2];
     }
     const r = this.rootBody;
-    if (m > 0) this.pointVelAt(r, x / m, y / m, z / m, out);
-    else this.pointVel(r, out);
+    if (m > 0) {
+      x /= m;
+      y /= m;
+      z /= m;
+    } else {
+      x = this.xpos[r * 3];
+      y = this.xpos[r * 3 + 1];
+      z = this.xpos[r * 3 + 2];
+    }
+    position[0] = x;
+    position[1] = y;
+    position[2] = z;
+    this.pointVelAt(r, x, y, z, velocity);
   }
 
   /** Velocity (world, m/s) of the point (x, y, z) (world) moving with body b: cvel is at the subtree centre of mass of b's tree root. */

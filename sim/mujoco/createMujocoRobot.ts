@@ -147,7 +147,7 @@ export interface MjcfSetup {
   readonly gains: { readonly model: number; readonly flags: number; readonly default: number; readonly passive: number };
   /** Effort limits: from the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
   readonly effortLimited: number;
-  /** Sum of the model's body masses (kg). */
+  /** Mass of the robot (kg): the bodies of the root's tree (loose bodies beside it are not counted). */
   readonly mass: number;
 }
 
@@ -190,8 +190,23 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   const floating = jadr >= 0 && jtype[jadr] === mj.mjtJoint.mjJNT_FREE.value;
   const rootName = mj.mj_id2name(model, OBJ_BODY, root);
   if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
+  // The robot is the root's tree. Another tree with joints under the worldbody is a loose object
+  // (an exporter's stray part, a ball): noted, and left out of the robot's mass and gain rule.
+  const treeOf = model.body_rootid as Int32Array;
   let mass = 0;
-  for (let b = 1; b < model.nbody; b++) mass += (model.body_mass as Float64Array)[b];
+  for (let b = 1; b < model.nbody; b++) if (treeOf[b] === root) mass += (model.body_mass as Float64Array)[b];
+  const loose: string[] = [];
+  for (let b = 1; b < model.nbody; b++)
+    if (b !== root && (model.body_parentid as Int32Array)[b] === 0 && (model.body_jntadr as Int32Array)[b] >= 0) loose.push(mj.mj_id2name(model, OBJ_BODY, b) || `#${b}`);
+  if (loose.length > 0) {
+    const jointBody = model.jnt_bodyid as Int32Array;
+    const theirs = names.filter((n) => treeOf[jointBody[mj.mj_name2id(model, OBJ_JOINT, n)]] !== root);
+    notes.push({
+      code: 'MUJOCO_MJCF_LOOSE_BODIES',
+      where: file,
+      message: `${loose.length} more bod${loose.length === 1 ? 'y' : 'ies'} with joints under the worldbody (${loose.join(', ')}): not attached to the robot's root "${rootName}", simulated as loose objects and left out of its mass${theirs.length > 0 ? `; their joints (${theirs.join(', ')}) still get axon's PD` : ''}`,
+    });
+  }
   const counts = { model: 0, flags: 0, default: 0, passive: 0 };
   let effortLimited = 0;
   const joints: MujocoJointDesc[] = names.map((name) => {

@@ -7,6 +7,10 @@ import type { Task } from '../../src/core/task.ts';
  * - fell: the base dropped below `fallFraction` × its start height, or tilted more than
  *   `fallTiltRad` from its start orientation's up axis;
  * - base_height_min (m), base_displacement (x, y in the start frame, m), tilt_max (rad).
+ * The height is that of the base body's centre of mass when the robot reports it, else of the
+ * base link's origin: an exporter may put the origin anywhere (onshape-to-robot puts every link's
+ * at the assembly origin, by the feet, below the ground once the robot stands on it), while the
+ * centre of mass is inside the body.
  * Success = not fallen. step() allocates nothing.
  */
 export class StandTask implements Task {
@@ -35,7 +39,7 @@ export class StandTask implements Task {
     const b = obs.base;
     this.startX = b ? b.position[0] : 0;
     this.startY = b ? b.position[1] : 0;
-    this.startZ = b ? b.position[2] : 0;
+    this.startZ = b ? height(b) : 0;
     this.startYaw = b ? yaw(b.orientation) : 0;
     this.heightMin = this.startZ;
     this.tiltMax = 0;
@@ -48,7 +52,7 @@ export class StandTask implements Task {
     this.time += dt;
     const b = obs.base;
     if (b === undefined) return false;
-    const z = b.position[2];
+    const z = height(b);
     if (z < this.heightMin) this.heightMin = z;
     const ex = b.position[0] - this.startX;
     const ey = b.position[1] - this.startY;
@@ -81,6 +85,11 @@ export class StandTask implements Task {
       tilt_max_rad: r(this.tiltMax),
     };
   }
+}
+
+/** Height (m) of the base's centre of mass, or of its origin when the robot does not report the centre. */
+function height(b: NonNullable<Observation['base']>): number {
+  return b.comPosition !== undefined ? b.comPosition[2] : b.position[2];
 }
 
 /** Angle (rad) between the body's up axis and the world's up, from a quaternion x y z w. */

@@ -44,8 +44,8 @@ export interface UrdfSetup {
   readonly pd: 'implicit' | 'explicit';
   /** Where the joints' armature came from; 'none': the URDF carries none and none was given. */
   readonly armature: 'flags' | 'manifest' | 'none';
-  /** Links whose smallest principal inertia is below LIGHT_LINK_INERTIA (kg·m²), with mass. */
-  readonly lightLinks: number;
+  /** Moving bodies (a link with the links fixed to it) lighter than LIGHT_LINK_INERTIA (kg·m²) about some axis. */
+  readonly lightBodies: number;
 }
 
 /** A link lighter than this about some axis (kg·m²) needs armature to hold on PD at 200-500 Hz in cannon-es (docs/simulation.md). */
@@ -55,9 +55,30 @@ export const LIGHT_LINK_INERTIA = 1e-4;
  * What to try when a floating robot without armature and with light links falls: the fall is the
  * documented outcome (docs/simulation.md, "Actuators: implicit PD and armature"), not the robot's.
  */
-export function armatureHint(s: UrdfSetup): string | undefined {
-  if (s.armature !== 'none' || s.lightLinks === 0 || s.fixedBase) return undefined;
-  return `no joint armature is set (the URDF carries none) and ${s.lightLinks} link(s) are below ${LIGHT_LINK_INERTIA} kg·m² about some axis: cannon-es does not hold such links on PD without it. Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
+export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
+  if (s.armature !== 'none' || s.lightBodies === 0 || s.fixedBase) return undefined;
+  const why = physics === 'cannon' ? 'cannon-es does not hold such bodies on PD without it' : 'a robot trained with armature may not stand without it';
+  return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
+}
+
+/**
+ * Moving bodies lighter than LIGHT_LINK_INERTIA about some axis: the root and each moving joint's
+ * child, each with the links fixed to it (the simulators merge them into one body). A body's
+ * smallest principal inertia is at least the sum of its links' (the parallel-axis terms only add),
+ * so the sum of each link's smallest diagonal inertia stands for it; a massless frame adds nothing.
+ */
+export function lightBodies(model: UrdfModel): number {
+  const least = (name: string): number => {
+    const i = model.linkByName.get(name)?.inertial;
+    let sum = i !== undefined && i.mass > 0 ? Math.max(0, Math.min(i.ixx, i.iyy, i.izz)) : 0;
+    for (const j of model.childJoints.get(name) ?? []) if (j.type === 'fixed') sum += least(j.child);
+    return sum;
+  };
+  const heads = [model.root, ...model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)];
+  return heads.filter((h) => {
+    const x = least(h);
+    return x > 0 && x < LIGHT_LINK_INERTIA;
+  }).length;
 }
 
 /** The moving joints of a URDF in the simulator's order (tree order), with their effort limits. */
@@ -140,8 +161,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),
   };
   const armature = flags.armature !== undefined ? 'flags' : m?.actuators?.armature !== undefined ? 'manifest' : 'none';
-  const lightLinks = model.links.filter((l) => l.inertial !== undefined && Math.min(l.inertial.ixx, l.inertial.iyy, l.inertial.izz) > 0 && Math.min(l.inertial.ixx, l.inertial.iyy, l.inertial.izz) < LIGHT_LINK_INERTIA).length;
-  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightLinks };
+  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightBodies: lightBodies(model) };
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */

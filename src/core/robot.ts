@@ -48,11 +48,11 @@ export interface RobotSpec {
      */
     readonly baseVelocity?: boolean;
     /**
-     * The robot also fills Observation.base.comLinearVelocity: the velocity of the base body's
+     * The robot also fills Observation.base.comPosition and comLinearVelocity: the base body's
      * centre of mass (a simulator knows it; an estimator usually gives a frame's). Absent = false:
      * a `base_lin_vel` term with `point: "com"` is refused before arming.
      */
-    readonly baseComVelocity?: boolean;
+    readonly baseCom?: boolean;
   };
   readonly controlModes: readonly ControlMode[];
 }
@@ -90,10 +90,11 @@ export interface Observation {
     readonly linearVelocity: Float32Array;
     readonly angularVelocity: Float32Array;
     /**
-     * Velocity of the base body's centre of mass (m/s, world), when sensors.baseComVelocity: the
-     * base link with the links fixed to it. It differs from linearVelocity by ω × r, r the centre
-     * of mass's offset from the link origin.
+     * Position (m, world) and velocity (m/s, world) of the base body's centre of mass, when
+     * sensors.baseCom: the base link with the links fixed to it. The velocity differs from
+     * linearVelocity by ω × r, r the centre of mass's offset from the link origin.
      */
+    readonly comPosition?: Float32Array;
     readonly comLinearVelocity?: Float32Array;
   };
   /** Anything else a robot measures, by name. */

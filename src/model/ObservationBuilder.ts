@@ -73,8 +73,8 @@ export class ObservationBuilder {
       if (['base_ang_vel', 'projected_gravity'].includes(t.term) && !spec.sensors.imu)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
       const com = t.point === 'com';
-      if (com && spec.sensors.baseComVelocity !== true)
-        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseComVelocity');
+      if (com && spec.sensors.baseCom !== true)
+        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
       const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;

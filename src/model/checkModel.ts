@@ -33,8 +33,8 @@ const TERM_SOURCES: Partial<Record<ObservationTermName, { readonly has: (s: Robo
 
 /** base_lin_vel with point "com": the centre of mass's velocity, which only a simulator gives here. */
 const BASE_COM_VELOCITY = {
-  has: (s: RobotSpec) => s.sensors.baseComVelocity === true,
-  lacks: 'no centre-of-mass velocity (sensors.baseComVelocity); point "origin" reads the base origin\'s, which differs by ω × r',
+  has: (s: RobotSpec) => s.sensors.baseCom === true,
+  lacks: 'no centre-of-mass velocity (sensors.baseCom); point "origin" reads the base origin\'s, which differs by ω × r',
 };
 
 /** Observation terms the robot cannot provide, with the manifest index of each and what is missing. */

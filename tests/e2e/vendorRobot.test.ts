@@ -152,7 +152,7 @@ describe('a vendor humanoid without armature', () => {
     const s = summary(bare);
     expect(s.robot_setup.armature).toBe('none');
     expect(s.episode.fell).toBe(true);
-    expect(bare.stderr).toMatch(/axon: hint: the robot fell; no joint armature is set \(the URDF carries none\) and \d+ link\(s\) are below 0\.0001 kg·m² .* --armature/);
+    expect(bare.stderr).toMatch(/axon: hint: the robot fell; no joint armature is set \(the URDF carries none\) and \d+ moving bod(y is|ies are) below 0\.0001 kg·m² .* --armature/);
     const held = axon('sim', '--urdf', humanoid.urdf, '--armature', '0.01', '--physics-hz', '200', '--duration', '2', '--fast', '--json');
     expect(held.code, held.stderr).toBe(0);
     expect(summary(held).robot_setup.armature).toBe('flags');

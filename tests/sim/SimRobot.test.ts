@@ -319,7 +319,7 @@ describe('SimRobot from URDF', () => {
 
   it('floating base: falls onto the ground, contact force and IMU read its weight', () => {
     const box = new SimRobot(parseUrdf(BOX), { basePosition: [0, 0, 0.5], contactSensors: ['base'], imuLink: 'base' });
-    expect(box.spec.sensors).toEqual({ imu: true, contacts: ['base'], baseVelocity: true, baseComVelocity: true });
+    expect(box.spec.sensors).toEqual({ imu: true, contacts: ['base'], baseVelocity: true, baseCom: true });
     box.step(0.1);
     const falling = box.observe();
     expect(Math.abs(falling.imu!.linearAcceleration[2])).toBeLessThan(0.05); // free fall reads ~0

@@ -46,15 +46,17 @@ function spin(r: SimulatedRobot): void {
   }
 }
 
-/** Both engines: comLinearVelocity = origin velocity + ω × R·r, r the base body's centre of mass in the base frame. */
+/** Both engines: comPosition = origin + R·r and comLinearVelocity = origin velocity + ω × R·r, r the base body's centre of mass in the base frame. */
 function expectRigidBodyRelation(r: SimulatedRobot): void {
-  expect(r.spec.sensors.baseComVelocity).toBe(true);
+  expect(r.spec.sensors.baseCom).toBe(true);
   const b = r.observe().base!;
   const w = Array.from(b.angularVelocity);
   expect(Math.hypot(...w)).toBeGreaterThan(0.5); // the base does spin
   const rw = rotate(b.orientation, COM_IN_BASE);
   const cross = [w[1] * rw[2] - w[2] * rw[1], w[2] * rw[0] - w[0] * rw[2], w[0] * rw[1] - w[1] * rw[0]];
   const want = [0, 1, 2].map((i) => b.linearVelocity[i] + cross[i]);
+  // the centre of mass sits at origin + R·r
+  for (let i = 0; i < 3; i++) expect(b.comPosition![i]).toBeCloseTo(b.position[i] + rw[i], 4);
   const com = Array.from(b.comLinearVelocity!);
   // the two points do move differently (by more than 0.03 m/s), and the relation holds to float32
   expect(Math.hypot(...cross)).toBeGreaterThan(0.03);

@@ -29,7 +29,7 @@ describe('humanoid URDF', () => {
     expect([elbow.effortLimit, elbow.velocityLimit]).toEqual([10.6, 4.8]);
     expect(knee.defaultPosition).toBeCloseTo(0.6, 12);
     expect([knee.kp, knee.kd]).toEqual([250, 5]);
-    expect(r.spec.sensors).toEqual({ imu: true, contacts: ['left_foot', 'right_foot'], baseVelocity: true, baseComVelocity: true });
+    expect(r.spec.sensors).toEqual({ imu: true, contacts: ['left_foot', 'right_foot'], baseVelocity: true, baseCom: true });
   });
 
   it('stands 10 s on PD alone at the default pose: joints together, feet loaded, little slip', () => {

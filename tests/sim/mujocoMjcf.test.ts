@@ -169,6 +169,46 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     r.dispose();
   });
 
+  it('a second free body under the worldbody (Berkeley Humanoid Lite ships its arms so) is noted and left out of the mass', async () => {
+    const d = join(dir, 'loose');
+    mkdirSync(d, { recursive: true });
+    const file = join(d, 'loose.xml');
+    writeFileSync(
+      file,
+      `<mujoco model="loose">
+  <worldbody>
+    <body name="base" pos="0 0 0.5">
+      <freejoint/>
+      <geom type="box" size="0.1 0.1 0.05" mass="4"/>
+      <body name="leg" pos="0 0 -0.1">
+        <joint name="hip" axis="0 1 0" range="-1 1"/>
+        <geom type="capsule" fromto="0 0 0 0 0 -0.3" size="0.02" mass="1"/>
+      </body>
+    </body>
+    <body name="arm_left" pos="0 0.2 0.5">
+      <freejoint/>
+      <geom type="capsule" fromto="0 0 0 0 0 -0.2" size="0.02" mass="0.5"/>
+      <body name="forearm_left" pos="0 0 -0.2">
+        <joint name="elbow_left" axis="0 1 0" range="-1 1"/>
+        <geom type="capsule" fromto="0 0 0 0 0 -0.2" size="0.02" mass="0.25"/>
+      </body>
+    </body>
+    <body name="table" pos="1 0 0.3"><geom type="box" size="0.3 0.3 0.3"/></body>
+  </worldbody>
+</mujoco>
+`,
+    );
+    const seen: { kg: number }[] = [];
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: (_e, robot) => (seen.push({ kg: robot.mass }), { kp: 30, kd: 0.75 }) });
+    expect(r.mjcfSetup.mass).toBeCloseTo(5, 9); // base + leg: the loose arm's 0.75 kg is not the robot's
+    expect(seen.every((x) => Math.abs(x.kg - 5) < 1e-9)).toBe(true);
+    const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
+    expect(notes.MUJOCO_MJCF_LOOSE_BODIES).toBe(
+      '1 more body with joints under the worldbody (arm_left): not attached to the robot\'s root "base", simulated as loose objects and left out of its mass; their joints (elbow_left) still get axon\'s PD',
+    );
+    r.dispose();
+  });
+
   it('axon describe MODEL.xml prints the MJCF as sim --mjcf builds it (text and --json)', () => {
     const r = axon('describe', bot.file);
     expect(r.code, r.stderr).toBe(0);

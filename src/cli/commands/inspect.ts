@@ -111,7 +111,7 @@ export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, phy
       const effort = k >= 0 && e !== undefined ? (Array.isArray(e) ? e[k] : e) : j.effort;
       return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(effort, robot) };
     });
-  const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseComVelocity: true }, controlModes: ['position', 'velocity', 'effort'] };
+  const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true }, controlModes: ['position', 'velocity', 'effort'] };
   const warnings = limitWarnings(m, spec);
   if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
     warnings.push(`manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with: set pd to the training's`);
@@ -124,7 +124,7 @@ async function shippedTarget(name: string, m: ModelManifest, physicsHz: number):
   const fixedBase = !robot.bodyLinkNames().includes(robotModel(name).root);
   await robot.close();
   // The simulator's privileged base state: base velocity is known (zero for a fixed base).
-  const spec: RobotSpec = { ...robot.spec, sensors: { ...robot.spec.sensors, baseVelocity: true, baseComVelocity: true } };
+  const spec: RobotSpec = { ...robot.spec, sensors: { ...robot.spec.sensors, baseVelocity: true, baseCom: true } };
   const imu = spec.sensors.imu ? { link: null, why: "the robot's own" } : null;
   return { label: name, source: 'robot', spec, robotHz: physicsHz, fixedBase, imu, issues: [], warnings: limitWarnings(m, spec) };
 }

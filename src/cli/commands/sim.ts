@@ -222,7 +222,7 @@ export function simCommand() {
           if (d) console.log(datasetLine(d));
         }
         outputs.reportDrops(o.allowDrops);
-        const hint = setup && (r.metrics as { fell?: boolean } | undefined)?.fell === true ? armatureHint(setup) : undefined;
+        const hint = setup && (r.metrics as { fell?: boolean } | undefined)?.fell === true ? armatureHint(setup, physics) : undefined;
         if (hint) process.stderr.write(`axon: hint: the robot fell; ${hint}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {

@@ -28,26 +28,6 @@ export function num(v: unknown, where: string): number {
   return v;
 }
 
-/**
- * Values per joint from a {pattern: value} map, Isaac Lab style: each pattern is a regular
- * expression matched against the whole joint name; every joint must be matched.
- */
-export function perJoint(map: unknown, joints: readonly string[], where: string, fallback?: number): number[] {
-  if (typeof map === 'number') return joints.map(() => map);
-  if (!isObj(map)) {
-    if (fallback !== undefined) return joints.map(() => fallback);
-    throw new ImportError(where, `is ${JSON.stringify(map)}`, 'a number or a {joint pattern: value} map');
-  }
-  return joints.map((j) => {
-    const hit = Object.entries(map).find(([pat]) => new RegExp(`^(?:${pat})$`).test(j) || j.includes(pat));
-    if (!hit) {
-      if (fallback !== undefined) return fallback;
-      throw new ImportError(where, `has no entry matching joint "${j}"`, `a pattern for every joint (${Object.keys(map).join(', ')})`);
-    }
-    return num(hit[1], `${where}.${hit[0]}`);
-  });
-}
-
 /** A regular expression matched against a whole name, as Python's re.fullmatch (Isaac Lab's patterns). */
 function fullMatch(pattern: string, where: string): RegExp {
   try {

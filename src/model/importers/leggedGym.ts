@@ -5,15 +5,21 @@
  *   (dof_pos − default)·dof_pos, dof_vel·dof_vel, actions — clipped at clip_observations.
  * Fields read: normalization.obs_scales.{lin_vel, ang_vel, dof_pos, dof_vel},
  *   normalization.clip_observations, normalization.clip_actions, control.action_scale,
- *   control.decimation, control.stiffness, control.damping (per joint-name substring),
- *   init_state.default_joint_angles, sim.dt, terrain.measure_heights (must be false: no height scan).
+ *   control.decimation, control.control_type (must be "P": position targets),
+ *   control.stiffness, control.damping (per joint, as LeggedRobot._init_buffers: the LAST key that
+ *   is a substring of the joint's name wins, and damping is read under that same key),
+ *   init_state.default_joint_angles, sim.dt, terrain.measure_heights (must be false: no height scan),
+ *   env.num_observations (checked against the fixed layout: a fork that builds its own observation
+ *   is refused, not misread), commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges.
+ * Other keys under control and normalization (a fork's per-joint action bounds, say) are not
+ * read and are listed in `notes`; so is commands.heading_command (axon commands a yaw rate).
  * Joint order: the asset's DOF order (gym.get_asset_dof_names), which the config does not hold.
  * It is required: default_joint_angles is a dictionary whose order is the config author's, and
  * taking it would silently permute a legged robot's actions.
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { ImportError, isObj, need, num, perJoint, type Obj } from './common.ts';
+import { ImportError, isObj, need, num, range, type Obj } from './common.ts';
 
 export interface LeggedGymOptions {
   /** Joint names in the asset's DOF order (the policy's order). */
@@ -36,15 +42,38 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const clipAct = num(need(cfg, 'normalization.clip_actions', file), `${file}: normalization.clip_actions`);
   const dt = num(need(cfg, 'sim.dt', file), `${file}: sim.dt`);
   const decimation = num(need(cfg, 'control.decimation', file), `${file}: control.decimation`);
-  if (isObj(cfg.terrain) && cfg.terrain.measure_heights === true)
-    throw new ImportError(`${file}: terrain.measure_heights`, 'is true: the policy takes a height scan, which axon robots do not provide', 'false');
+  const layout = `base_lin_vel 3, base_ang_vel 3, projected_gravity 3, commands 3, dof_pos ${joints.length}, dof_vel ${joints.length}, actions ${joints.length}`;
+  const size = 12 + 3 * joints.length;
+  const heights = isObj(cfg.terrain) && cfg.terrain.measure_heights === true;
+  const env = isObj(cfg.env) ? cfg.env : {};
+  for (const key of ['num_observations', 'num_obs']) {
+    const n = env[key];
+    if (n === undefined) continue;
+    const declared = num(n, `${file}: env.${key}`);
+    if (declared !== size && !(heights && declared > size))
+      throw new ImportError(`${file}: env.${key}`, `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout}): this config's robot builds its own observation`, 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)');
+  }
+  if (heights) throw new ImportError(`${file}: terrain.measure_heights`, 'is true: the policy takes a height scan, which axon robots do not provide', 'false');
   const defaults = joints.map((j) => {
     if (!(j in angles)) throw new ImportError(`${file}: init_state.default_joint_angles`, `has no angle for joint "${j}"`);
     return num(angles[j], `${file}: init_state.default_joint_angles.${j}`);
   });
   const control = isObj(cfg.control) ? cfg.control : {};
-  const kp = control.stiffness !== undefined ? perJoint(control.stiffness, joints, `${file}: control.stiffness`) : undefined;
-  const kd = control.damping !== undefined ? perJoint(control.damping, joints, `${file}: control.damping`) : undefined;
+  if (control.control_type !== undefined && control.control_type !== 'P')
+    throw new ImportError(`${file}: control.control_type`, `is ${JSON.stringify(control.control_type)}: the actions are not position targets`, '"P" (legged_gym\'s position control)');
+  const gains = control.stiffness !== undefined || control.damping !== undefined ? leggedGymGains(control, joints, file) : undefined;
+  const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
+  const read = { control: ['control_type', 'stiffness', 'damping', 'action_scale', 'decimation'], normalization: ['obs_scales', 'clip_observations', 'clip_actions'] };
+  for (const [section, keys] of Object.entries(read)) {
+    const v = cfg[section];
+    if (isObj(v)) for (const k of Object.keys(v)) if (!keys.includes(k)) note(`${section}.${k}`, 'not read (not part of legged_gym\'s stock policy input or output)');
+  }
+  const commands = isObj(cfg.commands) ? cfg.commands : {};
+  const ranges = isObj(commands.ranges) ? commands.ranges : {};
+  const commandRanges: Record<string, [number, number]> = {};
+  for (const [from, to] of [['lin_vel_x', 'lin_vel_x'], ['lin_vel_y', 'lin_vel_y'], ['ang_vel_yaw', 'ang_vel_z']] as const)
+    if (ranges[from] !== undefined) commandRanges[to] = range(ranges[from], `${file}: commands.ranges.${from}`);
+  if (commands.heading_command === true) note('commands.heading_command', 'is true: the training turned a heading into the yaw rate; axon commands the yaw rate (ang_vel_yaw) directly');
   const linVel = s('lin_vel'), angVel = s('ang_vel');
   return validateManifest(
     {
@@ -69,9 +98,33 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
         ],
       },
       action: { type: 'joint_position', scale: num(need(cfg, 'control.action_scale', file), `${file}: control.action_scale`), clip: clipAct },
-      ...(kp && kd ? { pd: { kp, kd } } : {}),
+      ...(gains ? { pd: gains } : {}),
+      ...(Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
       provenance: { command: `axon manifest from-legged-gym ${file}` },
     },
     `manifest (from ${file})`,
   );
+}
+
+/**
+ * PD gains per joint as LeggedRobot._init_buffers sets them: for each joint, every stiffness key
+ * that is a substring of its name matches and the last one wins (no break in the loop), and the
+ * damping is read under that same key. One number applies to every joint.
+ */
+function leggedGymGains(control: Obj, joints: readonly string[], file: string): { kp: number[]; kd: number[] } {
+  const { stiffness, damping } = control;
+  if (typeof stiffness === 'number' && typeof damping === 'number') return { kp: joints.map(() => stiffness), kd: joints.map(() => damping) };
+  if (!isObj(stiffness)) throw new ImportError(`${file}: control.stiffness`, `is ${JSON.stringify(stiffness)}`, 'a {joint-name substring: value} map');
+  if (!isObj(damping)) throw new ImportError(`${file}: control.damping`, `is ${JSON.stringify(damping)}`, 'a {joint-name substring: value} map with the stiffness keys');
+  const kp: number[] = [];
+  const kd: number[] = [];
+  for (const j of joints) {
+    let key: string | undefined;
+    for (const k of Object.keys(stiffness)) if (j.includes(k)) key = k;
+    if (key === undefined) throw new ImportError(`${file}: control.stiffness`, `has no key in joint "${j}"'s name (legged_gym would give it no gain)`, `a key that is part of every joint name (${Object.keys(stiffness).join(', ')})`);
+    if (!(key in damping)) throw new ImportError(`${file}: control.damping`, `has no key "${key}" (legged_gym reads the damping under the stiffness key that matched joint "${j}")`, 'the same keys as control.stiffness');
+    kp.push(num(stiffness[key], `${file}: control.stiffness.${key}`));
+    kd.push(num(damping[key], `${file}: control.damping.${key}`));
+  }
+  return { kp, kd };
 }

@@ -83,7 +83,7 @@ describe('ObservationBuilder', () => {
   });
 
   it('reads base_lin_vel at the base origin, or at the centre of mass with point "com", in the base frame', () => {
-    const withBase = { ...robot, sensors: { ...robot.sensors, baseVelocity: true, baseComVelocity: true } };
+    const withBase = { ...robot, sensors: { ...robot.sensors, baseVelocity: true, baseCom: true } };
     const m = manifest({ observation: { terms: [{ term: 'base_lin_vel' }, { term: 'base_lin_vel', point: 'com', scale: 2 }] } });
     const b = new ObservationBuilder(m, withBase);
     const s = Math.SQRT1_2;

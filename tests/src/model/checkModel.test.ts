@@ -40,8 +40,8 @@ describe('checking a model against a robot before arming', () => {
     expect(checkModel(m, estimated)).toEqual([]);
     // the centre of mass's velocity is a second thing a robot may or may not give
     const com = validateManifest(manifest({ observation: { terms: [{ term: 'base_lin_vel', point: 'com' }] } }));
-    expect(checkModel(com, estimated)).toEqual([{ where: '/observation/terms/0', model: 'base_lin_vel', robot: expect.stringContaining('no centre-of-mass velocity (sensors.baseComVelocity); point "origin"') }]);
-    expect(checkModel(com, { ...robot, sensors: { imu: true, contacts: [], baseVelocity: true, baseComVelocity: true } })).toEqual([]);
+    expect(checkModel(com, estimated)).toEqual([{ where: '/observation/terms/0', model: 'base_lin_vel', robot: expect.stringContaining('no centre-of-mass velocity (sensors.baseCom); point "origin"') }]);
+    expect(checkModel(com, { ...robot, sensors: { imu: true, contacts: [], baseVelocity: true, baseCom: true } })).toEqual([]);
   });
 
   it('with requireGains, refuses position actions on joints without a position gain', () => {

@@ -236,6 +236,49 @@ describe('manifest from a legged_gym config', () => {
   it('refuses a policy that needs a height scan', () => {
     const cfg = legged();
     cfg.terrain.measure_heights = true;
+    cfg.env.num_observations = 235; // legged_gym's rough A1: 48 + 187 heights
     expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/terrain.measure_heights/);
+  });
+
+  it('refuses a fork whose own observation size differs from the stock layout, naming the count', () => {
+    // Fourier's GR1T1 lower limb: 10 joints, num_obs 39 (no base_lin_vel), where the stock layout is 42
+    const gr1 = ['l_hip_roll', 'l_hip_yaw', 'l_hip_pitch', 'l_knee_pitch', 'l_ankle_pitch', 'r_hip_roll', 'r_hip_yaw', 'r_hip_pitch', 'r_knee_pitch', 'r_ankle_pitch'];
+    const cfg = legged();
+    cfg.env = { num_envs: 8192, num_obs: 39, num_actions: 10 };
+    cfg.init_state.default_joint_angles = Object.fromEntries(gr1.map((j) => [j, 0]));
+    cfg.control.stiffness = { hip_roll: 57, hip_yaw: 43, hip_pitch: 114, knee_pitch: 114, ankle_pitch: 15.3 };
+    cfg.control.damping = { hip_roll: 5.7, hip_yaw: 4.3, hip_pitch: 11.4, knee_pitch: 11.4, ankle_pitch: 1.53 };
+    expect(() => manifestFromLeggedGym(cfg, { joints: gr1, name: 'a', robot: 'b' }, 'cfg.json')).toThrow(/cfg\.json: env\.num_obs: is 39, but legged_gym's observation for 10 joints is 42 values/);
+    cfg.env.num_obs = 42;
+    expect(manifestFromLeggedGym(cfg, { joints: gr1, name: 'a', robot: 'b' }, 'cfg.json').pd!.kp).toEqual([57, 43, 114, 114, 15.3, 57, 43, 114, 114, 15.3]);
+  });
+
+  it('resolves gains as LeggedRobot._init_buffers does: the last substring key wins, damping under the same key', () => {
+    const cfg = legged();
+    cfg.control.stiffness = { hip: 50, thigh: 10, calf: 30, RR: 99 };
+    cfg.control.damping = { hip: 1, thigh: 2, calf: 3, RR: 9 };
+    const m = manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml');
+    // RR_hip_joint matches "hip" and then "RR": RR wins; FL_thigh_joint only "thigh"
+    expect(m.pd!.kp[joints.indexOf('RR_hip_joint')]).toBe(99);
+    expect(m.pd!.kd[joints.indexOf('RR_hip_joint')]).toBe(9);
+    expect(m.pd!.kp[joints.indexOf('FL_thigh_joint')]).toBe(10);
+    expect(m.pd!.kp[joints.indexOf('RR_calf_joint')]).toBe(99);
+    cfg.control.damping = { hip: 1, thigh: 2, calf: 3 };
+    expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/control\.damping: has no key "RR" \(legged_gym reads the damping under the stiffness key that matched joint "RR_hip_joint"\)/);
+    cfg.control.stiffness = { thigh: 10, calf: 30 };
+    expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/control\.stiffness: has no key in joint "FL_hip_joint"'s name/);
+  });
+
+  it('reads the command ranges, refuses non-position control, and lists what it does not read', () => {
+    const cfg = legged();
+    cfg.commands = { num_commands: 4, heading_command: true, ranges: { lin_vel_x: [-1, 2], lin_vel_y: [-0.5, 0.5], ang_vel_yaw: [-1.5, 1.5], heading: [-3.14, 3.14] } };
+    cfg.normalization.clip_actions_max = [1, 2];
+    const notes: string[] = [];
+    const m = manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b', notes }, 'cfg.yaml');
+    expect(m.command_ranges).toEqual({ lin_vel_x: [-1, 2], lin_vel_y: [-0.5, 0.5], ang_vel_z: [-1.5, 1.5] });
+    expect(notes).toContain("cfg.yaml: normalization.clip_actions_max: not read (not part of legged_gym's stock policy input or output)");
+    expect(notes.some((n) => n.startsWith('cfg.yaml: commands.heading_command: is true'))).toBe(true);
+    cfg.control.control_type = 'T';
+    expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/control\.control_type: is "T": the actions are not position targets/);
   });
 });
