@@ -223,7 +223,7 @@ export class ControlLoop {
   }
 
   private build(rec: TickRecord): TickRecord {
-    rec.input = this.p.builder.build(rec.observation, this.p.mapper.clipped);
+    rec.input = this.p.builder.build(rec.observation, this.p.mapper.feedback);
     this.end(S_BUILD);
     return rec;
   }

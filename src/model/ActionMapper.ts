@@ -19,13 +19,16 @@ const modeOf: Record<ActionType, ControlMode> = {
  * robot joints by name. Robot joints the model does not drive hold their default pose (position
  * mode) or get zero (velocity / effort). NaN passes through untouched into the command: the
  * safety supervisor, not the mapper, rejects bad numbers. But only a finite action is fed back:
- * `clipped` (the `last_action` term) keeps the last action whose every value was finite and
- * |x| <= 1e10, so one bad action cannot latch into the next model inputs.
+ * `feedback` (the `last_action` term) keeps the last action whose every value was finite and
+ * |x| <= 1e10, so one bad action cannot latch into the next model inputs. It is the action after
+ * the clip (`clipped`), or before it when the manifest's last_action term says `before_clip`.
  */
 export class ActionMapper {
   readonly mode: ControlMode;
-  /** The last finite raw action after clip, as fed back to the `last_action` term (zeros after reset()). */
+  /** The last finite raw action after clip (zeros after reset()). */
   readonly clipped: Float32Array;
+  /** What the `last_action` term reads: `clipped`, or the last finite raw action before the clip (before_clip). */
+  readonly feedback: Float32Array;
   /** The last map()'s action had a non-finite or absurd value (so `clipped` was kept). */
   lastBad = false;
   private readonly robotIndex: Int32Array;
@@ -42,6 +45,8 @@ export class ActionMapper {
     this.robotIndex = mapJoints(names, spec, 'manifest.json#/action/joints');
     const n = actionSize(manifest);
     this.clipped = new Float32Array(n);
+    const beforeClip = manifest.observation.terms.some((t) => t.term === 'last_action' && t.before_clip === true);
+    this.feedback = beforeClip ? new Float32Array(n) : this.clipped;
     this.scale = expandScale(manifest.action.scale, n);
     this.clip = manifest.action.clip ?? Infinity;
     const allIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
@@ -57,6 +62,7 @@ export class ActionMapper {
   /** Forgets the last action (episode start, operator re-arm). */
   reset(): void {
     this.clipped.fill(0);
+    this.feedback.fill(0);
     this.lastBad = false;
   }
 
@@ -75,6 +81,7 @@ export class ActionMapper {
     }
     for (let i = 0; i < this.robotIndex.length; i++) {
       let a = raw[i];
+      if (!bad) this.feedback[i] = a; // overwritten below unless before_clip
       if (a > this.clip) a = this.clip;
       else if (a < -this.clip) a = -this.clip;
       if (!bad) this.clipped[i] = a;

@@ -16,7 +16,8 @@ export class ManifestError extends AxonError {
  * - joint_pos: joint positions (rad|m); joint_pos_rel: minus the default pose
  * - joint_vel / joint_vel_rel: joint velocities (default velocity is 0, so they are the same)
  * - joint_effort: applied effort
- * - last_action: the policy's previous raw output (after clip, before scale)
+ * - last_action: the policy's previous raw output (after clip, before scale; with
+ *   `before_clip: true`, before the clip too, as Isaac Lab feeds back its raw action)
  * - base_ang_vel: IMU angular velocity (base frame); projected_gravity: unit gravity in the base frame
  * - base_lin_vel: privileged base linear velocity in the base frame (simulation only), of the base
  *   link's origin, or with `point: "com"` of the base body's centre of mass (Isaac Lab's
@@ -59,6 +60,8 @@ const ObservationTermSchema = Type.Object(
     noise: Type.Optional(Type.Number({ minimum: 0 })),
     /** base_lin_vel only: the point whose velocity is read, the base link's origin (default) or the base body's centre of mass. */
     point: Type.Optional(Type.Union([Type.Literal('origin'), Type.Literal('com')])),
+    /** last_action only: feed back the raw action before action.clip (Isaac Lab, whose clip bounds the target), not after (legged_gym). */
+    before_clip: Type.Optional(Type.Boolean()),
   },
   { additionalProperties: false },
 );
@@ -341,7 +344,12 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
     checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
     if (t.point !== undefined && t.term !== 'base_lin_vel')
       throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/point`, `is given on term ${t.term}`, 'point only on a base_lin_vel term');
+    if (t.before_clip !== undefined && t.term !== 'last_action')
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/before_clip`, `is given on term ${t.term}`, 'before_clip only on a last_action term');
   }
+  const feedback = m.observation.terms.map((t, i) => [t, i] as const).filter(([t]) => t.term === 'last_action');
+  const differs = feedback.find(([t]) => (t.before_clip ?? false) !== (feedback[0][0].before_clip ?? false));
+  if (differs) throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${differs[1]}/before_clip`, 'differs from the first last_action term\'s', 'one feedback for every last_action term');
   if (m.observation.history_layout === 'per_frame') {
     const h = m.observation.terms[0].history ?? 1;
     const i = m.observation.terms.findIndex((t) => (t.history ?? 1) !== h);

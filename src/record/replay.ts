@@ -74,7 +74,7 @@ export async function comparePolicy(r: Recording, manifest: ModelManifest, polic
     prevSeq = t.seq;
     // The operator's velocity command the recorded tick used (locomotion policies): the new policy sees it too.
     if (t.velocityCommand) builder.velocityCommand.set(t.velocityCommand);
-    const input = builder.build(t.observation, mapper.clipped);
+    const input = builder.build(t.observation, mapper.feedback);
     const raw = await policy.act(input);
     mapper.map(raw, cmd);
     if (bySent) ref.target.set(t.sent.target);

@@ -1,4 +1,5 @@
 import { AxonError } from '../../core/errors.ts';
+import type { ObservationTerm } from '../manifest.ts';
 
 /** A pipeline config that cannot be turned into a manifest. `where` is the file and the key path. */
 export class ImportError extends AxonError {
@@ -105,4 +106,12 @@ export function rawActionClip(pairs: readonly (readonly [number, number])[], sca
   const bad = raw.findIndex(([a, b]) => !near(a, -b) || !near(b, c));
   if (bad >= 0 || !(c > 0)) return { raw, bad: Math.max(bad, 0) };
   return { raw, bound: +c.toPrecision(9), bad: -1 };
+}
+
+/**
+ * Isaac Lab feeds back its raw action (ActionManager.action), before the JointAction clip: once
+ * that clip has become axon's action.clip, the last_action terms must read the action before it.
+ */
+export function rawFeedback(terms: readonly ObservationTerm[], actionClip: number | undefined): ObservationTerm[] {
+  return terms.map((t) => (actionClip !== undefined && t.term === 'last_action' ? { ...t, before_clip: true } : t));
 }

@@ -46,7 +46,7 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { compact, ImportError, isObj, num, range, rawActionClip, type Obj } from './common.ts';
+import { compact, ImportError, isObj, num, range, rawActionClip, rawFeedback, type Obj } from './common.ts';
 import { parsePythonYaml } from './pythonYaml.ts';
 
 export interface DeployImportOptions {
@@ -343,7 +343,7 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       control_hz: controlHz,
       ...(decimation !== undefined ? { decimation } : {}),
       onnx: o.onnx,
-      observation: { terms, history_order: 'oldest_first', history_layout: 'per_term' },
+      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term' },
       action: { type, ...(nAct !== nModel ? { joints: actJoints } : {}), scale: compact(scale), ...(actClip !== undefined ? { clip: actClip } : {}) },
       ...(kpModel && kdModel ? { pd: { kp: actIdx.map((i) => kpModel[i]), kd: actIdx.map((i) => kdModel[i]) } } : {}),
       ...(Object.keys(actuators).length > 0 ? { actuators } : {}),

@@ -41,7 +41,7 @@
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { compact, ImportError, isObj, matchValues, need, num, range, rawActionClip, selectJoints, type Obj } from './common.ts';
+import { compact, ImportError, isObj, matchValues, need, num, range, rawActionClip, rawFeedback, selectJoints, type Obj } from './common.ts';
 
 const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['term']> = {
   base_lin_vel: 'base_lin_vel',
@@ -215,7 +215,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       control_hz: 1 / (dt * decimation),
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
-      observation: { terms, history_order: 'oldest_first', history_layout: 'per_term' },
+      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term' },
       action: { type, ...(reordered ? { joints: actJoints } : {}), scale, ...(actClip !== undefined ? { clip: actClip } : {}) },
       ...(pd ? { pd } : {}),
       ...(actuators ? { actuators } : {}),

@@ -125,6 +125,26 @@ describe('ActionMapper', () => {
     expect(Array.from(mapper.clipped)).toEqual([1, -0.25]);
   });
 
+  it('feeds back the action after the clip, or before it when last_action says before_clip (Isaac Lab); never a bad one', () => {
+    const action = { type: 'joint_position' as const, scale: 0.5, clip: 1 };
+    const after = new ActionMapper(manifest({ action, observation: { terms: [{ term: 'last_action' }] } }), robot);
+    const before = new ActionMapper(manifest({ action, observation: { terms: [{ term: 'last_action', before_clip: true }] } }), robot);
+    const cmd = createCommand(robot, 'position');
+    for (const mapper of [after, before]) {
+      mapper.map(new Float32Array([3, -0.25]), cmd);
+      expect(cmd.target[1]).toBeCloseTo(0.1 + 0.5 * 1); // the command is clipped either way
+      mapper.map(new Float32Array([Number.NaN, 7]), cmd); // a bad action is not fed back
+    }
+    expect(Array.from(after.feedback)).toEqual([1, -0.25]);
+    expect(Array.from(before.feedback)).toEqual([3, -0.25]);
+    expect(Array.from(before.clipped)).toEqual([1, -0.25]);
+    // and the builder reads it as last_action
+    const b = new ObservationBuilder(manifest({ action, observation: { terms: [{ term: 'last_action', before_clip: true }] } }), robot);
+    expect(Array.from(b.build(createObservation(robot), before.feedback))).toEqual([3, -0.25]);
+    before.reset();
+    expect(Array.from(before.feedback)).toEqual([0, 0]);
+  });
+
   it('maps effort actions with zero on other joints and takes PD gains from the manifest', () => {
     const m = manifest({ action: { type: 'joint_effort', joints: ['a'], scale: 10 } });
     const mapper = new ActionMapper(m, robot);

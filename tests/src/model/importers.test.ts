@@ -160,6 +160,10 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     const cfg = g1();
     cfg.actions.JointPositionAction.clip = Object.fromEntries(base.joints.map((j, i) => [j, [base.default_joint_pos![i] - 0.5, base.default_joint_pos![i] + 0.5]]));
     expect(g1Import(cfg).m.action.clip).toBe(2);
+    // Isaac Lab feeds back the raw action before that clip: last_action says so; without a clip it is the default
+    const last = (m: ReturnType<typeof g1Import>['m']) => m.observation.terms.filter((t) => t.term === 'last_action');
+    expect(last(g1Import(cfg).m).map((t) => t.before_clip)).toEqual([true]);
+    expect(last(base).map((t) => t.before_clip)).toEqual([undefined]);
     // The same bound on the target for every joint is a different raw bound per joint (the defaults differ): refused, not dropped.
     cfg.actions.JointPositionAction.clip = { '.*': [-0.5, 0.5] };
     expect(() => g1Import(cfg)).toThrow(/env\.yaml: actions\.JointPositionAction\.clip \(\w+\): bounds the target to \[-0\.5,0\.5\], which is raw action/);

@@ -24,6 +24,8 @@ describe('model manifest', () => {
       [{ ...manifest(), observation: { terms: [{ term: 'joint_pos', history: 0 }] } }, '#/observation/terms/0/history'],
       [{ ...manifest(), observation: { terms: [{ term: 'joint_pos' }, { term: 'joint_vel', point: 'com' }] } }, '#/observation/terms/1/point'],
       [{ ...manifest(), observation: { terms: [{ term: 'base_lin_vel', point: 'centre' }] } }, '#/observation/terms/0/point'],
+      [{ ...manifest(), observation: { terms: [{ term: 'joint_vel', before_clip: true }] } }, '#/observation/terms/0/before_clip'],
+      [{ ...manifest(), observation: { terms: [{ term: 'last_action', before_clip: true }, { term: 'last_action', history: 3 }] } }, '#/observation/terms/1/before_clip'],
       [{ ...manifest(), action: { type: 'joint_position', scale: [1, 2, 3] } }, '#/action/scale'],
       [{ ...manifest(), action: { type: 'joint_position', joints: ['a', 'zz'] } }, '#/action/joints/1'],
       [{ ...manifest(), joints: ['a', 'a'] }, '#/joints'],

@@ -194,6 +194,7 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     const def = cfg.default_joint_pos as number[];
     act.clip = def.map((q) => [q - 0.25 * 4, q + 0.25 * 4]); // raw action within ±4
     expect(manifestFromDeploy(cfg, opts).manifest.action.clip).toBe(4);
+    expect(manifestFromDeploy(cfg, opts).manifest.observation.terms.find((t) => t.term === 'last_action')!.before_clip).toBe(true);
     act.clip = def.map(() => [-1, 1]); // joint bounds, not a raw bound
     expect(() => manifestFromDeploy(cfg, opts)).toThrow(/actions\.JointPositionAction\.clip\[0\]: bounds the target of left_hip_pitch_joint/);
   });
