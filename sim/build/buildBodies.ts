@@ -98,8 +98,9 @@ export function buildBodies(
   if (unresolvedMeshes > 0) {
     notes.push({ code: 'SIM_MESH_UNRESOLVED', where: `<robot name="${model.name}">`, message: `${unresolvedMeshes} collision mesh(es) without a file path (URDF parsed from text without baseDir): they do not collide` });
   }
-  if (meshReports.length > 0) {
-    const r = meshReports;
+  // Meshes that became shapes (a Collada file's report has none: its note says so).
+  const r = meshReports.filter((x) => x.triangles > 0);
+  if (r.length > 0) {
     const ms = r.reduce((a, x) => a + x.ms, 0);
     const simplified = r.filter((x) => x.simplified).length;
     notes.push({

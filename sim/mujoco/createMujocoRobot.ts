@@ -13,7 +13,8 @@ import { humanoidJointDefaults, humanoidOptions } from '../robots/humanoid.ts';
 import { robotModel, shippedEpisode } from '../robots/index.ts';
 import { armJointDefaults, armOptions } from '../robots/arm.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
-import type { UrdfModel } from '../urdf/parseUrdf.ts';
+import type { MainModule, MjModel } from '@mujoco/mujoco';
+import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
 import { compileMjcf, compileUrdf, loadMujocoModule } from './loadMujoco.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
 
@@ -34,11 +35,15 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
     return m;
   };
   const fixedBase = o.fixedBase ?? (model.root === 'world' || !(rootMass(model.root) > 0));
+  const meshCollision = o.meshCollision ?? 'hull';
+  if (meshCollision !== 'hull' && meshCollision !== 'none')
+    throw new AxonError('SIM_OPTION', `--mesh-collision ${meshCollision}`, 'fits a primitive for cannon-es; MuJoCo collides with each mesh\'s convex hull', 'hull or none with --physics mujoco');
   const { model: mjModel, notes } = compileUrdf(mj, readFileSync(file, 'utf8'), model, {
     floating: !fixedBase,
     ground: o.ground ?? !fixedBase,
     timestep: physicsDt,
     gravity,
+    meshCollision,
     ...(o.strict ? { strict: true } : {}),
   });
   const joints: MujocoJointDesc[] = model.treeOrder
@@ -248,7 +253,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) bodyLinks.push(mj.mj_id2name(model, OBJ_BODY, b));
   const g = model.opt.gravity as Float64Array;
   const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
-  const imuLink = o.imuLink ?? (floating ? rootName : undefined);
+  const imuLink = o.imuLink ?? (floating ? imuBody(mj, model, root, rootName, notes, file) : undefined);
+  equalityNote(mj, model, names, passive, notes, file);
   const modelName = /<mujoco\b[^>]*\bmodel\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
   const robot = new MujocoRobot(mj, model, {
     name: o.name ?? modelName ?? rootName,
@@ -274,4 +280,56 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
 /** Reads a URDF as the cannon-es side does (for callers that have only the file). */
 export function readUrdf(file: string, packagePaths: readonly string[] = []): UrdfModel {
   return loadUrdf(file, { packagePaths });
+}
+
+/**
+ * The body the IMU is read on when no --imu-link is given: the floating root, unless the model
+ * puts its IMU elsewhere, a site named imu* on another body (Apptronik's Apollo: on the torso,
+ * behind the waist) and none on the root's body; then that site's body, with a note.
+ */
+function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string, notes: UrdfNote[], file: string): string {
+  const OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
+  const weld = model.body_weldid as Int32Array;
+  const siteBody = model.site_bodyid as Int32Array;
+  const sites: number[] = [];
+  for (let i = 0; i < model.nsite; i++) if (/imu/i.test(mj.mj_id2name(model, OBJ_SITE, i) ?? '')) sites.push(i);
+  if (sites.length === 0 || sites.some((i) => weld[siteBody[i]] === weld[root])) return rootName;
+  const site = sites[0];
+  const body = mj.mj_id2name(model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]) || rootName;
+  const pos = (model.site_pos as Float64Array).subarray(3 * site, 3 * site + 3);
+  const quat = (model.site_quat as Float64Array).subarray(4 * site, 4 * site + 4);
+  const placed = pos.some((x) => Math.abs(x) > 1e-9) || Math.abs(Math.abs(quat[0]) - 1) > 1e-9;
+  notes.push({
+    code: 'MUJOCO_MJCF_IMU',
+    where: file,
+    message: `IMU read on body "${body}", which holds the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}" (no imu* site on the root "${rootName}")${placed ? "; in the body's frame: the site's own offset and rotation in it are not applied" : ''}; --imu-link names another body`,
+  });
+  return body;
+}
+
+/**
+ * A joint coupling the model keeps (<equality><joint>, a gripper's two drivers) between joints axon
+ * drives each with its own PD: noted, since two targets that disagree fight the constraint.
+ */
+function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[], passive: ReadonlySet<string>, notes: UrdfNote[], file: string): void {
+  const type = model.eq_type as Int32Array;
+  const a = model.eq_obj1id as Int32Array;
+  const b = model.eq_obj2id as Int32Array;
+  const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  const isDriven = (id: number) => {
+    const n = id >= 0 ? mj.mj_id2name(model, OBJ_JOINT, id) : undefined;
+    return n !== undefined && n !== null && driven.includes(n) && !passive.has(n) ? n : undefined;
+  };
+  const pairs: string[] = [];
+  for (let e = 0; e < model.neq; e++) {
+    if (type[e] !== mj.mjtEq.mjEQ_JOINT.value) continue;
+    const [j1, j2] = [isDriven(a[e]), isDriven(b[e])];
+    if (j1 !== undefined && j2 !== undefined) pairs.push(`${j1} = f(${j2})`);
+  }
+  if (pairs.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_EQUALITY',
+      where: file,
+      message: `joint coupling(s) kept from the model (<equality><joint>): ${pairs.join(', ')}; axon drives each of these joints with its own PD, so give them targets that agree (two that disagree fight the constraint)`,
+    });
 }

@@ -54,6 +54,8 @@ export interface UrdfCompileOptions {
   readonly timestep: number;
   /** World gravity (m/s²). */
   readonly gravity: readonly [number, number, number];
+  /** Collision meshes: MuJoCo's convex hull of each (default), or none at all. */
+  readonly meshCollision?: 'hull' | 'none';
   /** Refuse a moving link without mass instead of giving it the default. */
   readonly strict?: boolean;
 }
@@ -77,6 +79,22 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
     text = text.replace(ownBlock, '');
     notes.push({ code: 'MUJOCO_URDF_EXTENSION', where, message: `the URDF's own <mujoco> block replaced by axon's compiler options (${own.join(' ').replace(/\s+/g, ' ').slice(0, 160)})` });
   }
+  // Collision meshes MuJoCo cannot decode (it reads STL, OBJ and MSH; a vendor's Collada would stop
+  // the compile) are left out, as cannon-es leaves them out; --mesh-collision none leaves out all.
+  const dropped: string[] = [];
+  const keepMesh = (filename: string) => o.meshCollision !== 'none' && /\.(stl|obj|msh)$/i.test(filename);
+  text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) => {
+    const file = /<mesh\b[^>]*\bfilename\s*=\s*"([^"]*)"/.exec(block)?.[1];
+    if (file === undefined || keepMesh(file)) return block;
+    dropped.push(basename(file));
+    return '';
+  });
+  if (dropped.length > 0)
+    notes.push({
+      code: 'MUJOCO_MESH_DROPPED',
+      where,
+      message: `${dropped.length} collision mesh(es) left out (${o.meshCollision === 'none' ? '--mesh-collision none' : 'MuJoCo reads STL, OBJ and MSH only'}): ${[...new Set(dropped)].join(', ')}; those collisions do not exist`,
+    });
   text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;
@@ -86,7 +104,7 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
     for (const link of urdf.links)
       for (const c of link.collisions) {
         const g = c.geometry;
-        if (g.kind !== 'mesh' || g.path === undefined) continue;
+        if (g.kind !== 'mesh' || g.path === undefined || !keepMesh(g.filename)) continue;
         const name = basename(g.path);
         const prev = seen.get(name);
         if (prev === g.path) continue;

@@ -87,7 +87,7 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
   if (o.robotHz !== undefined) {
     const ratio = o.robotHz / m.control_hz;
     if (Math.abs(ratio - Math.round(ratio)) > 1e-6 || ratio < 1) issues.push({ where: '/control_hz', model: `${m.control_hz} Hz`, robot: `${o.robotHz} Hz is not a whole multiple` });
-    else if (m.decimation !== undefined && Math.round(ratio) !== m.decimation) issues.push({ where: '/decimation', model: `${m.decimation} (trained)`, robot: `${Math.round(ratio)} physics steps per policy step` });
+    else if (m.decimation !== undefined && Math.round(ratio) !== m.decimation) issues.push({ where: '/decimation', model: `${m.decimation} (trained)`, robot: `${Math.round(ratio)} physics steps per policy step; ${+(m.control_hz * m.decimation).toPrecision(12)} Hz physics (sim --physics-hz) gives the training's` });
   }
   return issues;
 }

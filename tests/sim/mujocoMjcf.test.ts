@@ -209,6 +209,44 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     r.dispose();
   });
 
+  it("reads the IMU where the model's imu site is (Apollo's torso), and notes a joint coupling it keeps (xArm7's gripper)", async () => {
+    const d = join(dir, 'imusite');
+    mkdirSync(d, { recursive: true });
+    const file = join(d, 'imusite.xml');
+    writeFileSync(
+      file,
+      `<mujoco model="imusite">
+  <worldbody>
+    <body name="pelvis" pos="0 0 1">
+      <freejoint/>
+      <geom type="box" size="0.1 0.1 0.05" mass="5"/>
+      <body name="torso" pos="0 0 0.1">
+        <joint name="waist" axis="0 0 1" range="-1 1"/>
+        <geom type="box" size="0.1 0.1 0.1" mass="5"/>
+        <site name="imu" pos="0.02 0 0.05"/>
+        <body name="left_finger" pos="0.1 0.05 0"><joint name="left_driver" type="slide" axis="0 1 0" range="0 0.04"/><geom type="box" size="0.01 0.01 0.02" mass="0.05"/></body>
+        <body name="right_finger" pos="0.1 -0.05 0"><joint name="right_driver" type="slide" axis="0 -1 0" range="0 0.04"/><geom type="box" size="0.01 0.01 0.02" mass="0.05"/></body>
+      </body>
+    </body>
+  </worldbody>
+  <equality><joint joint1="left_driver" joint2="right_driver" polycoef="0 1 0 0 0"/></equality>
+  <sensor><gyro name="imu_gyro" site="imu"/></sensor>
+</mujoco>
+`,
+    );
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
+    expect(r.mjcfSetup.imuLink).toBe('torso');
+    const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
+    expect(notes.MUJOCO_MJCF_IMU).toBe('IMU read on body "torso", which holds the model\'s site "imu" (no imu* site on the root "pelvis"); in the body\'s frame: the site\'s own offset and rotation in it are not applied; --imu-link names another body');
+    expect(notes.MUJOCO_MJCF_EQUALITY).toContain('left_driver = f(right_driver)');
+    r.dispose();
+    // --imu-link decides; the root is kept when it holds an imu site itself
+    const flagged = await createMujocoMjcfRobot(file, { physicsDt: 0.002, imuLink: 'pelvis', defaultGains: () => ({ kp: 30, kd: 0.75 }) });
+    expect(flagged.mjcfSetup.imuLink).toBe('pelvis');
+    expect(flagged.notes.some((n) => n.code === 'MUJOCO_MJCF_IMU')).toBe(false);
+    flagged.dispose();
+  });
+
   it('axon describe MODEL.xml prints the MJCF as sim --mjcf builds it (text and --json)', () => {
     const r = axon('describe', bot.file);
     expect(r.code, r.stderr).toBe(0);

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -37,6 +37,7 @@ function emit(m: ModelManifest, out: string | undefined, notes: readonly string[
   for (const n of notes) console.error(`not mapped: ${n}`);
   const text = JSON.stringify(m, null, 2) + '\n';
   if (out) {
+    mkdirSync(dirname(resolve(out)), { recursive: true });
     writeFileSync(out, text);
     console.log(`wrote ${out}: ${m.joints.length} joints, ${m.observation.terms.length} observation terms, ${m.control_hz} Hz; put it beside the ONNX file and check it with axon inspect`);
   } else process.stdout.write(text);

@@ -32,7 +32,7 @@ export function simCommand() {
   return addWorldModelOptions(new Command('sim')
     .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es) through the full loop and print run statistics.')
     .option('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm), or ws://host:port for a robot served by `axon bridge`; with --urdf only its label (default: the URDF\'s name)')
-    .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
+    .option('--policy <dir>', 'policy folder with manifest.json and the ONNX file it names (optional with --world-model DIR --wm-mode plan)')
     .option('--token <token>', 'bridge token for --robot ws://... (default $AXON_BRIDGE_TOKEN)')
     .option('--duration <s>', 'simulated seconds to run', positiveNumber, 10)
     .option('--seed <n>', 'seed for randomisation', seedInt, 1)

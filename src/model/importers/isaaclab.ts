@@ -189,17 +189,19 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     if (cname && isObj(c)) {
       const cw = `commands.${cname}`;
       if (c.heading_command === true) note(`${cw}.heading_command`, "is true: in training the yaw rate came from a heading error (heading_control_stiffness); axon commands the yaw rate itself, within ang_vel_z");
-      if (isObj(c.ranges)) {
+      // A curriculum (UniformLevelVelocityCommand) starts at `ranges` and widens them up to
+      // `limit_ranges`: the trained policy has seen the limits, and unitree_rl_lab's deploy.yaml
+      // exporter writes them, so they are what command_ranges holds when given.
+      const key = isObj(c.limit_ranges) ? 'limit_ranges' : 'ranges';
+      const given = c[key];
+      if (isObj(given)) {
         commandRanges = {};
-        for (const [rk, rv] of Object.entries(c.ranges)) {
-          if (rk === 'lin_vel_x' || rk === 'lin_vel_y' || rk === 'ang_vel_z') commandRanges[rk] = range(rv, `${file}: ${cw}.ranges.${rk}`);
-          else if (rv !== null) note(`${cw}.ranges.${rk}`, `ignored (${JSON.stringify(rv)}; axon commands vx, vy and a yaw rate)`);
+        for (const [rk, rv] of Object.entries(given)) {
+          if (rk === 'lin_vel_x' || rk === 'lin_vel_y' || rk === 'ang_vel_z') commandRanges[rk] = range(rv, `${file}: ${cw}.${key}.${rk}`);
+          else if (rv !== null) note(`${cw}.${key}.${rk}`, `ignored (${JSON.stringify(rv)}; axon commands vx, vy and a yaw rate)`);
         }
-        if (isObj(c.limit_ranges)) {
-          const wider = Object.entries(c.limit_ranges).filter(([k, v]) => k in commandRanges! && JSON.stringify(v) !== JSON.stringify(commandRanges![k as keyof typeof commandRanges]));
-          if (wider.length > 0)
-            note(`${cw}.limit_ranges`, `${wider.map(([k, v]) => `${k} ${JSON.stringify(v)}`).join(', ')}: a curriculum may have widened the ranges up to these in training; command_ranges holds ranges`);
-        }
+        if (key === 'limit_ranges' && isObj(c.ranges))
+          note(`${cw}.ranges`, `${JSON.stringify(c.ranges)}: the curriculum's start; command_ranges holds limit_ranges, as unitree_rl_lab's deploy.yaml does`);
       } else note(cw, 'has no ranges, so no command_ranges are written');
     }
   }
@@ -328,7 +330,7 @@ function readActuators(
   if (unset.damping.length > 0) note(groupsPath(unset.damping, 'damping'), usd);
   if (unset.armature.length > 0) note(groupsPath(unset.armature, 'armature'), `${usd}: actuators.armature is not written; light links need it to be simulated at the trained rate`);
   if (unset.effort_limit.length > 0)
-    note(groupsPath(unset.effort_limit, 'effort_limit(_sim)'), "null or not given for some of its joints (an ImplicitActuator then took the USD's value, an explicit one applied no torque clip): actuators.effort_limit is not written, the URDF's is used");
+    note(groupsPath(unset.effort_limit, 'effort_limit(_sim)'), "null or not given for some of its joints (an ImplicitActuator then took the USD's value; an explicit one applied no clip of its own unless its class has one, as RemotizedPDActuator's lookup table): actuators.effort_limit is not written, the URDF's is used");
   if (unset.velocity_limit.length > 0) note(groupsPath(unset.velocity_limit, 'velocity_limit_sim'), `${usd}: actuators.velocity_limit is not written, the URDF's is used`);
 
   // pd: every action joint needs both gains, or none is written.

@@ -56,6 +56,8 @@ describe('checking a model against a robot before arming', () => {
   it('refuses a trained decimation that differs from the robot rates', () => {
     const m = validateManifest(manifest({ decimation: 4 }));
     expect(checkModel(m, robot, { robotHz: 500 }).map((i) => i.where)).toEqual(['/decimation']);
+    // and says which rate gives the training's: 50 Hz × 4
+    expect(checkModel(m, robot, { robotHz: 500 })[0].robot).toBe("10 physics steps per policy step; 200 Hz physics (sim --physics-hz) gives the training's");
     expect(checkModel(m, robot, { robotHz: 200 })).toEqual([]);
   });
 });

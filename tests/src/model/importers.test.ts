@@ -73,12 +73,16 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     expect(m.default_joint_pos).toEqual([-0.1, -0.1, 0, 0, 0, 0.3, 0.3, 0, 0, 0.3, 0.3, -0.2, -0.2, 0, 0]);
   });
 
-  it('reads commands.base_velocity.ranges as command_ranges and notes heading, limit_ranges and null friction', () => {
+  it("reads the velocity command's limit_ranges (the curriculum's widest, as unitree_rl_lab's deploy.yaml) as command_ranges, else its ranges", () => {
     const { m, notes } = g1Import();
-    expect(m.command_ranges).toEqual({ lin_vel_x: [-0.5, 1.0], lin_vel_y: [-0.3, 0.3], ang_vel_z: [-0.2, 0.2] });
+    expect(m.command_ranges).toEqual({ lin_vel_x: [-1.0, 2.0], lin_vel_y: [-0.3, 0.3], ang_vel_z: [-0.2, 0.2] });
     expect(notes.find((n) => n.includes('commands.base_velocity.heading_command'))).toMatch(/true/);
-    expect(notes.find((n) => n.includes('commands.base_velocity.ranges.heading'))).toMatch(/-3\.14/);
-    expect(notes.find((n) => n.includes('commands.base_velocity.limit_ranges'))).toBeDefined();
+    expect(notes.find((n) => n.startsWith('env.yaml: commands.base_velocity.ranges:'))).toMatch(/the curriculum's start; command_ranges holds limit_ranges/);
+    const start = g1();
+    delete start.commands.base_velocity.limit_ranges;
+    const s = g1Import(start);
+    expect(s.m.command_ranges).toEqual({ lin_vel_x: [-0.5, 1.0], lin_vel_y: [-0.3, 0.3], ang_vel_z: [-0.2, 0.2] });
+    expect(s.notes.find((n) => n.includes('commands.base_velocity.ranges.heading'))).toMatch(/-3\.14/);
     expect(notes.find((n) => n.includes('friction'))).toMatch(/N7520-14\.3/);
     // the command the velocity term names is the one read
     const cfg = g1();
@@ -195,7 +199,8 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
 
 describe('axon manifest from-isaaclab (CLI)', () => {
   it('reads the G1 env.yaml: exit 0, no YAMLWarning, notes on stderr, gains and armature in joint order', () => {
-    const out = join(mkdtempSync(join(tmpdir(), 'axon-isaaclab-')), 'manifest.json');
+    // --out in a folder that does not exist yet: it is made, as from-deploy makes its own
+    const out = join(mkdtempSync(join(tmpdir(), 'axon-isaaclab-')), 'g1-walk', 'manifest.json');
     const r = spawnSync(process.execPath, ['bin/axon.js', 'manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-g1-env.yaml', '--joints', g1Joints.join(','), '--out', out], { encoding: 'utf8', timeout: 120_000 });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stderr).not.toMatch(/YAMLWarning|Unresolved tag/);
