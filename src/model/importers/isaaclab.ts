@@ -16,7 +16,9 @@
  *   observations.policy.<term>.params           command_name (the velocity command), asset_cfg (all joints)
  *   actions.<name>: class_type JointPositionAction (use_default_offset -> joint_position, else _abs with
  *                   offset 0), JointVelocityAction, JointEffortAction; joint_names (+ preserve_order), scale;
- *                   clip {pattern: [lo, hi]} on the target -> one raw bound when it is one (else refused)
+ *                   clip {pattern: [lo, hi]} on the target -> one raw bound when it is one (else refused).
+ *                   Several terms are concatenated in order, as Isaac Lab's ActionManager does (Spot's
+ *                   legs, then its arm): one type, each joint once, one raw clip for all.
  *   scene.robot.init_state.joint_pos            -> default_joint_pos (joints no pattern matches: 0)
  *   scene.robot.actuators.<group>: each group drives the joints its joint_names_expr matches;
  *     class_type                                ImplicitActuator, else explicit: every group explicit
@@ -147,33 +149,26 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     });
   }
 
-  // --- action ---
+  // --- action: Isaac Lab concatenates its action terms in order (Spot: legs, then the arm) ---
   const actions = need(cfg, 'actions', file);
-  if (!isObj(actions) || Object.keys(actions).length !== 1) throw new ImportError(`${file}: actions`, 'must hold exactly one action term', 'one joint action term');
-  const [actKey, act] = Object.entries(actions)[0];
-  const aw = `${file}: actions.${actKey}`;
-  if (!isObj(act)) throw new ImportError(aw, 'is not a mapping');
-  const cls = typeof act.class_type === 'string' ? lastName(act.class_type) : undefined;
-  const kind = cls === undefined ? undefined : actionByClass[cls];
-  if (!kind)
-    throw new ImportError(`${aw}.class_type`, cls === undefined ? `is ${JSON.stringify(act.class_type)}` : `is "${act.class_type}", an action axon cannot map`, `"module:Class" with Class one of ${Object.keys(actionByClass).join(', ')}`);
-  const offsetZero = act.offset === undefined || act.offset === null || act.offset === 0 || (isObj(act.offset) && Object.values(act.offset).every((v) => v === 0));
-  let type: ModelManifest['action']['type'];
-  if (kind === 'position' && act.use_default_offset !== false) type = 'joint_position';
-  else if (!offsetZero) throw new ImportError(`${aw}.offset`, `is ${JSON.stringify(act.offset)}`, kind === 'position' ? '0 (axon: target = scale·a, or use_default_offset: true for default + scale·a)' : "0: axon's action has no offset");
-  else type = kind === 'position' ? 'joint_position_abs' : kind;
-  const actJoints = selectJoints(act.joint_names, o.joints, `${aw}.joint_names`, act.preserve_order === true);
-  const scale = isObj(act.scale)
-    ? compact(matchValues(act.scale, actJoints, `${aw}.scale`).map((v, i) => (v === undefined ? 1 : num(v, `${aw}.scale (${actJoints[i]})`))))
-    : num(act.scale ?? 1, `${aw}.scale`);
-  const reordered = actJoints.length !== o.joints.length || actJoints.some((j, i) => j !== o.joints[i]);
-
-  // --- default pose ---
+  if (!isObj(actions) || Object.keys(actions).length === 0) throw new ImportError(`${file}: actions`, 'holds no action term', 'one or more joint action terms');
   const robot = isObj(cfg.scene) && isObj(cfg.scene.robot) ? cfg.scene.robot : {};
   const init = isObj(robot.init_state) ? robot.init_state.joint_pos : undefined;
   const iw = `${file}: scene.robot.init_state.joint_pos`;
   const defaults = isObj(init) ? matchValues(init, o.joints, iw).map((v, i) => (v === undefined ? 0 : num(v, `${iw} (${o.joints[i]})`))) : o.joints.map(() => 0);
-  const actClip = actionClip(act.clip, actJoints, typeof scale === 'number' ? actJoints.map(() => scale) : scale, type === 'joint_position' ? actJoints.map((j) => defaults[o.joints.indexOf(j)]) : actJoints.map(() => 0), `${aw}.clip`);
+  const parts = Object.entries(actions).map(([key, act]) => actionTerm(key, act, o.joints, defaults, file));
+  const type = parts[0].type;
+  for (const p of parts.slice(1))
+    if (p.type !== type) throw new ImportError(p.where, `is a ${p.type} action after a ${type} one`, 'action terms of one type: axon sends one control mode');
+  const actJoints = parts.flatMap((p) => p.joints);
+  const twice = actJoints.find((j, i) => actJoints.indexOf(j) !== i);
+  if (twice !== undefined) throw new ImportError(`${file}: actions`, `drive joint "${twice}" in two terms`, 'each joint in one action term');
+  const scale = compact(parts.flatMap((p) => p.scale));
+  const reordered = actJoints.length !== o.joints.length || actJoints.some((j, i) => j !== o.joints[i]);
+  const clipped = parts.filter((p) => p.clip !== undefined);
+  if (clipped.length > 0 && (clipped.length < parts.length || clipped.some((p) => p.clip !== clipped[0].clip)))
+    throw new ImportError(`${(parts.find((p) => p.clip !== clipped[0].clip) ?? parts[0]).where}.clip`, `differs from ${clipped[0].where}.clip (${parts.map((p) => `${p.key}: ${p.clip ?? 'none'}`).join(', ')})`, 'one raw clip for every action term: axon clips the whole action with one bound');
+  const actClip = clipped[0]?.clip;
 
   // --- actuators ---
   const { pd, actuators } = readActuators(robot.actuators, o.joints, actJoints, file, note);
@@ -226,6 +221,28 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     },
     `manifest (from ${file})`,
   );
+}
+
+/** One of a run's action terms: its type, joints (articulation order unless preserve_order), scale per joint and raw clip. */
+function actionTerm(key: string, act: unknown, joints: readonly string[], defaults: readonly number[], file: string) {
+  const where = `${file}: actions.${key}`;
+  if (!isObj(act)) throw new ImportError(where, 'is not a mapping');
+  const cls = typeof act.class_type === 'string' ? lastName(act.class_type) : undefined;
+  const kind = cls === undefined ? undefined : actionByClass[cls];
+  if (!kind)
+    throw new ImportError(`${where}.class_type`, cls === undefined ? `is ${JSON.stringify(act.class_type)}` : `is "${act.class_type}", an action axon cannot map`, `"module:Class" with Class one of ${Object.keys(actionByClass).join(', ')}`);
+  const offsetZero = act.offset === undefined || act.offset === null || act.offset === 0 || (isObj(act.offset) && Object.values(act.offset).every((v) => v === 0));
+  let type: ModelManifest['action']['type'];
+  if (kind === 'position' && act.use_default_offset !== false) type = 'joint_position';
+  else if (!offsetZero) throw new ImportError(`${where}.offset`, `is ${JSON.stringify(act.offset)}`, kind === 'position' ? '0 (axon: target = scale·a, or use_default_offset: true for default + scale·a)' : "0: axon's action has no offset");
+  else type = kind === 'position' ? 'joint_position_abs' : kind;
+  const termJoints = selectJoints(act.joint_names, joints, `${where}.joint_names`, act.preserve_order === true);
+  const scale = isObj(act.scale)
+    ? matchValues(act.scale, termJoints, `${where}.scale`).map((v, i) => (v === undefined ? 1 : num(v, `${where}.scale (${termJoints[i]})`)))
+    : termJoints.map(() => num(act.scale ?? 1, `${where}.scale`));
+  const offset = type === 'joint_position' ? termJoints.map((j) => defaults[joints.indexOf(j)]) : termJoints.map(() => 0);
+  const clip = actionClip(act.clip, termJoints, scale, offset, `${where}.clip`);
+  return { key, where, type, joints: termJoints, scale, clip };
 }
 
 /**

@@ -158,6 +158,25 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     expect(m.pd).toEqual({ kp: [150, 150, 100, 100], kd: [4, 4, 2, 2] });
   });
 
+  it('concatenates several action terms in order, as Isaac Lab\'s ActionManager does (Spot: legs, then the arm)', () => {
+    const cfg = g1();
+    const legs = { ...cfg.actions.JointPositionAction, joint_names: ['.*_hip_.*', '.*_knee_joint', '.*_ankle_.*'], scale: 0.25 };
+    const upper = { ...cfg.actions.JointPositionAction, joint_names: ['waist_yaw_joint', '.*_shoulder_pitch_joint'], scale: 0.5 };
+    cfg.actions = { joint_pos: legs, arm_pos: upper };
+    const { m } = g1Import(cfg);
+    const legJoints = g1Joints.filter((j) => /_hip_|_knee_|_ankle_/.test(j));
+    expect(m.action.joints).toEqual([...legJoints, 'waist_yaw_joint', 'left_shoulder_pitch_joint', 'right_shoulder_pitch_joint']);
+    expect(m.action.scale).toEqual([...legJoints.map(() => 0.25), 0.5, 0.5, 0.5]);
+    expect(m.pd!.kp).toHaveLength(15);
+    // one control mode, each joint once, one clip for the whole action
+    cfg.actions.arm_pos = { ...upper, class_type: 'isaaclab.envs.mdp.actions.joint_actions:JointEffortAction', use_default_offset: false };
+    expect(() => g1Import(cfg)).toThrow(/actions\.arm_pos: is a joint_effort action after a joint_position one/);
+    cfg.actions.arm_pos = { ...upper, joint_names: ['.*_knee_joint'] };
+    expect(() => g1Import(cfg)).toThrow(/actions: drive joint "left_knee_joint" in two terms/);
+    cfg.actions.arm_pos = { ...upper, clip: { '.*': [-1, 1] } };
+    expect(() => g1Import(cfg)).toThrow(/actions\.arm_pos\.clip/);
+  });
+
   it("turns the action's clip on the joint target into axon's raw-action clip when it is one bound, and refuses it otherwise", () => {
     // Isaac Lab clamps raw·scale + offset (the default pose) to [lo, hi]; a clip of ±2 raw is [d − 0.5, d + 0.5] per joint.
     const base = g1Import().m;
