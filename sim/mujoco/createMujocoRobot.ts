@@ -213,10 +213,15 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     });
   }
   const counts = { model: 0, flags: 0, default: 0, passive: 0 };
+  const fromCtrl: string[] = [];
   let effortLimited = 0;
   const joints: MujocoJointDesc[] = names.map((name) => {
     const id = mj.mj_name2id(model, OBJ_JOINT, name);
     const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
+    // Without a range of its own, a joint whose position actuator bounds its control (OP3's legs,
+    // ctrlrange ±π) takes those bounds: the targets MuJoCo accepts, so the supervisor clamps to them.
+    const tr = lim || passive.has(name) ? undefined : actuators[name]?.targetRange;
+    if (tr) fromCtrl.push(name);
     const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
     const act = actuators[name] ?? {};
     // A joint the model does not actuate stays passive: effort limit 0, no PD.
@@ -235,9 +240,9 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     }
     return {
       name,
-      type: slide ? 'prismatic' : lim ? 'revolute' : 'continuous',
-      lower: lim ? range[2 * id] : -Infinity,
-      upper: lim ? range[2 * id + 1] : Infinity,
+      type: slide ? 'prismatic' : lim || tr ? 'revolute' : 'continuous',
+      lower: lim ? range[2 * id] : tr ? tr[0] : -Infinity,
+      upper: lim ? range[2 * id + 1] : tr ? tr[1] : Infinity,
       velocityLimit: Infinity,
       effortLimit,
       damping: (model.dof_damping as Float64Array)[dof[id]],
@@ -255,6 +260,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
   const imuLink = o.imuLink ?? (floating ? imuBody(mj, model, root, rootName, notes, file) : undefined);
   equalityNote(mj, model, names, passive, notes, file);
+  if (fromCtrl.length > 0)
+    notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
   const modelName = /<mujoco\b[^>]*\bmodel\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
   const robot = new MujocoRobot(mj, model, {
     name: o.name ?? modelName ?? rootName,

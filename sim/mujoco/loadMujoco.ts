@@ -137,6 +137,8 @@ export interface MjcfActuatorInfo {
   /** A position actuator's stiffness (N·m/rad) and damping (N·m·s/rad), over its gear. */
   readonly kp?: number;
   readonly kd?: number;
+  /** A position actuator's ctrlrange over its gear: the joint targets MuJoCo accepts (rad | m). */
+  readonly targetRange?: readonly [number, number];
 }
 
 /** An MJCF compiled with axon's actuators: joints in model order, and what the model's own actuators said, by joint. */
@@ -235,11 +237,12 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
 
 /**
  * The model's own joint actuators: an effort limit from forcerange (forcelimited), else from a
- * motor's ctrlrange × gear; a position actuator's kp (gain) and kv (−bias[2]) over gear². Others
+ * motor's ctrlrange × gear; a position actuator's kp (gain) and kv (−bias[2]) over gear², and its
+ * ctrlrange / gear as the joint targets it accepts. Others
  * (tendons, sites, muscles) say nothing here.
  */
 function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorInfo> {
-  const out: Record<string, { effortLimit?: number; kp?: number; kd?: number }> = {};
+  const out: Record<string, { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] }> = {};
   const trntype = m.actuator_trntype as Int32Array;
   const trnid = m.actuator_trnid as Int32Array;
   const gear = m.actuator_gear as Float64Array;
@@ -257,7 +260,7 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
     const joint = mj.mj_id2name(m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
     if (!joint) continue;
     const g = Math.abs(gear[6 * a]) || 1;
-    const info: { effortLimit?: number; kp?: number; kd?: number } = { ...out[joint] };
+    const info: { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] } = { ...out[joint] };
     const fixedGain = gaintype[a] === mj.mjtGain.mjGAIN_FIXED.value;
     // The force range bounds the actuator's force; the joint gets gear × that.
     if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1])) * g;
@@ -267,6 +270,12 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
     if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_AFFINE.value && gainprm[NGAIN * a] > 0 && Math.abs(biasprm[NB * a + 1] + gainprm[NGAIN * a]) < 1e-9 * gainprm[NGAIN * a]) {
       info.kp = gainprm[NGAIN * a] * g * g;
       info.kd = -biasprm[NB * a + 2] * g * g;
+      // force = kp·(ctrl − gear·q): the target is ctrl / gear, bounded by ctrlrange / gear.
+      const gs = gear[6 * a] || 1;
+      if (ctrlrange[2 * a] < ctrlrange[2 * a + 1]) {
+        const [lo, hi] = [ctrlrange[2 * a] / gs, ctrlrange[2 * a + 1] / gs];
+        info.targetRange = lo < hi ? [lo, hi] : [hi, lo];
+      }
     }
     out[joint] = info;
   }

@@ -247,6 +247,41 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     flagged.dispose();
   });
 
+  it("a joint without a range takes its position actuator's ctrlrange / gear as limits (OP3's legs); others stay continuous", async () => {
+    const d = join(dir, 'ctrlrange');
+    mkdirSync(d, { recursive: true });
+    const file = join(d, 'ctrlrange.xml');
+    writeFileSync(
+      file,
+      `<mujoco model="ctrlrange">
+  <worldbody>
+    <body name="base">
+      <geom type="box" size="0.1 0.1 0.05" mass="2"/>
+      <body name="l1" pos="0 0 0.1">
+        <joint name="knee" axis="0 1 0"/>
+        <geom type="capsule" fromto="0 0 0 0 0 0.2" size="0.02" mass="0.5"/>
+        <body name="l2" pos="0 0 0.2">
+          <joint name="wheel" axis="0 1 0"/>
+          <geom type="cylinder" size="0.05 0.01" mass="0.3"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <actuator>
+    <position name="knee_servo" joint="knee" kp="20" ctrlrange="-1.5 1.5" gear="2"/>
+    <velocity name="wheel_motor" joint="wheel" kv="1" ctrlrange="-10 10"/>
+  </actuator>
+</mujoco>
+`,
+    );
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
+    const [knee, wheel] = r.spec.joints;
+    expect([knee.type, knee.lower, knee.upper]).toEqual(['revolute', -0.75, 0.75]);
+    expect([wheel.type, wheel.lower, wheel.upper]).toEqual(['continuous', -Infinity, Infinity]);
+    expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_CTRLRANGE')?.message).toBe("1 joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): knee");
+    r.dispose();
+  });
+
   it('axon describe MODEL.xml prints the MJCF as sim --mjcf builds it (text and --json)', () => {
     const r = axon('describe', bot.file);
     expect(r.code, r.stderr).toBe(0);
