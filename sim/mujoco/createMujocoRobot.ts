@@ -302,7 +302,8 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
   for (let i = 0; i < model.nsite; i++) if (/imu/i.test(mj.mj_id2name(model, OBJ_SITE, i) ?? '')) sites.push(i);
   if (sites.length === 0 || sites.some((i) => weld[siteBody[i]] === weld[root])) return rootName;
   const site = sites[0];
-  const body = mj.mj_id2name(model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]) || rootName;
+  const body = mj.mj_id2name(model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]);
+  if (!body) return rootName; // an unnamed body cannot be named as the IMU link
   const pos = (model.site_pos as Float64Array).subarray(3 * site, 3 * site + 3);
   const quat = (model.site_quat as Float64Array).subarray(4 * site, 4 * site + 4);
   const placed = pos.some((x) => Math.abs(x) > 1e-9) || Math.abs(Math.abs(quat[0]) - 1) > 1e-9;

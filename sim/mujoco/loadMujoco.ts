@@ -84,7 +84,7 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
   const dropped: string[] = [];
   const keepMesh = (filename: string) => o.meshCollision !== 'none' && /\.(stl|obj|msh)$/i.test(filename);
   text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) => {
-    const file = /<mesh\b[^>]*\bfilename\s*=\s*"([^"]*)"/.exec(block)?.[1];
+    const file = /<mesh\b[^>]*\bfilename\s*=\s*(["'])(.*?)\1/.exec(block)?.[2];
     if (file === undefined || keepMesh(file)) return block;
     dropped.push(basename(file));
     return '';

@@ -63,9 +63,10 @@ export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string
 
 /**
  * Moving bodies lighter than LIGHT_LINK_INERTIA about some axis: the root and each moving joint's
- * child, each with the links fixed to it (the simulators merge them into one body). A body's
- * smallest principal inertia is at least the sum of its links' (the parallel-axis terms only add),
- * so the sum of each link's smallest diagonal inertia stands for it; a massless frame adds nothing.
+ * child, each with the links fixed to it (the simulators merge them into one body). A heuristic for
+ * the hint: the sum of each link's smallest diagonal inertia stands for the body's smallest
+ * principal inertia (the parallel-axis terms, ignored, only add; the diagonal is taken in each
+ * link's own inertial frame); a massless frame adds nothing.
  */
 export function lightBodies(model: UrdfModel): number {
   const least = (name: string): number => {

@@ -11,8 +11,9 @@
  *
  * Every value is clamped to the manifest's `command_ranges` (lin_vel_x, lin_vel_y, ang_vel_z,
  * each [min, max]); an axis the manifest does not bound gets DEFAULT_COMMAND_RANGES (±1 m/s,
- * ±1 m/s, ±1 rad/s). A range that excludes 0 (a curriculum's [0.3, 0.5] m/s) is widened to reach
- * it: stopping is always allowed, and a clamp must never turn "stop" into "walk". A non-finite
+ * ±1 m/s, ±1 rad/s). Zero is always allowed, even on an axis whose range excludes it (a
+ * curriculum's [0.3, 0.5] m/s): a clamp must never turn "stop" into "walk"; any other value in the
+ * gap is clamped into the range as usual. A non-finite
  * value (NaN, ±Inf, |x| > 1e10) is refused as a whole: the command keeps its previous value (a
  * clamp is not a NaN guard).
  */
@@ -50,8 +51,8 @@ export class VelocityCommand {
   readonly max: Float64Array;
   /** Which bounds came from the manifest (false: DEFAULT_COMMAND_RANGES). */
   readonly fromManifest: readonly [boolean, boolean, boolean];
-  /** Axes whose range was widened to reach 0 (stop). */
-  readonly widened: [boolean, boolean, boolean] = [false, false, false];
+  /** Axes whose range excludes 0: zero (stop) is allowed there as well. */
+  readonly zeroOutside: [boolean, boolean, boolean] = [false, false, false];
   /** Incremented on every accepted set(): a reader can tell that the command changed. */
   version = 0;
 
@@ -63,9 +64,9 @@ export class VelocityCommand {
       const r = ranges?.[AXES[i]];
       const [lo, hi] = r ?? DEFAULT_COMMAND_RANGES[AXES[i]];
       if (isBad(lo) || isBad(hi) || !(lo <= hi)) throw new AxonError('COMMAND_RANGE', `command_ranges/${AXES[i]}`, `is [${lo}, ${hi}]`, '[min, max], finite, min <= max');
-      this.min[i] = Math.min(lo, 0);
-      this.max[i] = Math.max(hi, 0);
-      if (lo > 0 || hi < 0) this.widened[i] = true;
+      this.min[i] = lo;
+      this.max[i] = hi;
+      if (lo > 0 || hi < 0) this.zeroOutside[i] = true;
       from.push(r !== undefined);
     }
     this.fromManifest = from as unknown as [boolean, boolean, boolean];
@@ -100,6 +101,7 @@ export class VelocityCommand {
     v[1] = vy;
     v[2] = wz;
     for (let i = 0; i < 3; i++) {
+      if (v[i] === 0) continue; // stop: always allowed
       if (v[i] < this.min[i]) {
         v[i] = this.min[i];
         clamped = true;
@@ -118,7 +120,7 @@ export class VelocityCommand {
     return builder;
   }
 
-  /** Zero command (stand still): always within the ranges, which are widened to reach 0. */
+  /** Zero command (stand still): always allowed, whatever the ranges. */
   zero(): void {
     this.set(0, 0, 0);
   }
@@ -147,7 +149,7 @@ export class VelocityCommand {
   describeRanges(): string {
     const u = ['m/s', 'm/s', 'rad/s'];
     const names = ['vx', 'vy', 'wz'];
-    const parts = names.map((n, i) => `${n} [${this.min[i]}, ${this.max[i]}] ${u[i]}${this.fromManifest[i] ? '' : ' (default)'}${this.widened[i] ? ' (widened to 0: stopping is always allowed)' : ''}`);
+    const parts = names.map((n, i) => `${n} [${this.min[i]}, ${this.max[i]}] ${u[i]}${this.fromManifest[i] ? '' : ' (default)'}${this.zeroOutside[i] ? ' (and 0: stopping is always allowed)' : ''}`);
     return parts.join(', ');
   }
 }

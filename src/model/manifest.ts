@@ -21,7 +21,7 @@ export class ManifestError extends AxonError {
  * - base_ang_vel: IMU angular velocity (base frame); projected_gravity: unit gravity in the base frame
  * - base_lin_vel: privileged base linear velocity in the base frame (simulation only), of the base
  *   link's origin, or with `point: "com"` of the base body's centre of mass (Isaac Lab's
- *   root_lin_vel_b, legged_gym's root-state velocity)
+ *   root_lin_vel_b)
  * - velocity_commands: the operator's (vx, vy, yaw rate) command, zeros unless set
  */
 export const observationTermNames = [

@@ -281,6 +281,10 @@ export function attachRecorder(
       copy(r, b + L.base + 3, obs.base.orientation, 4);
       copy(r, b + L.base + 7, obs.base.linearVelocity, 3);
       copy(r, b + L.base + 10, obs.base.angularVelocity, 3);
+      if (L.baseCom >= 0) {
+        copy(r, b + L.baseCom, obs.base.comPosition!, 3);
+        copy(r, b + L.baseCom + 3, obs.base.comLinearVelocity!, 3);
+      }
     }
     for (let e = 0; e < L.extras.length; e++) {
       const x = L.extras[e];

@@ -89,7 +89,14 @@ export const schemas: Record<Topic, { name: string; schema: object }> = {
         contacts: { ...nums, description: 'normal force per contact sensor (N)' },
         base: {
           type: 'object',
-          properties: { position: xyz, orientation: xyzw, linear_velocity: xyz, angular_velocity: xyz },
+          properties: {
+            position: xyz,
+            orientation: xyzw,
+            linear_velocity: xyz,
+            angular_velocity: xyz,
+            com_position: { ...xyz, description: "the base body's centre of mass (m, world), when the robot reports it" },
+            com_linear_velocity: { ...xyz, description: "the base body's centre-of-mass velocity (m/s, world), when the robot reports it" },
+          },
         },
         extras: { type: 'object', additionalProperties: nums },
       },

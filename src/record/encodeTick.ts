@@ -21,7 +21,9 @@ export function encodeTick(L: Layout, r: Float64Array, b: number, jointNames: re
     obs += `,"imu":{"orientation":${numArray(r, b + L.imu, 4)},"angular_velocity":${numArray(r, b + L.imu + 4, 3)},"linear_acceleration":${numArray(r, b + L.imu + 7, 3)}}`;
   if (L.nContacts > 0) obs += `,"contacts":${numArray(r, b + L.contacts, L.nContacts)}`;
   if (L.base >= 0)
-    obs += `,"base":{"position":${numArray(r, b + L.base, 3)},"orientation":${numArray(r, b + L.base + 3, 4)},"linear_velocity":${numArray(r, b + L.base + 7, 3)},"angular_velocity":${numArray(r, b + L.base + 10, 3)}}`;
+    obs +=
+      `,"base":{"position":${numArray(r, b + L.base, 3)},"orientation":${numArray(r, b + L.base + 3, 4)},"linear_velocity":${numArray(r, b + L.base + 7, 3)},"angular_velocity":${numArray(r, b + L.base + 10, 3)}` +
+      (L.baseCom >= 0 ? `,"com_position":${numArray(r, b + L.baseCom, 3)},"com_linear_velocity":${numArray(r, b + L.baseCom + 3, 3)}}` : '}');
   if (L.extras.length > 0) obs += `,"extras":{${L.extras.map((x) => `${JSON.stringify(x.name)}:${numArray(r, b + x.off, x.len)}`).join(',')}}`;
   obs += '}';
 

@@ -255,7 +255,15 @@ function buildTick(t: Partial, spec: RobotSpec | undefined): RecordedTick {
     ...(imu ? { imu: { orientation: f32(imu.orientation), angularVelocity: f32(imu.angular_velocity), linearAcceleration: f32(imu.linear_acceleration) } } : {}),
     ...(o.contacts ? { contacts: f32(o.contacts) } : {}),
     ...(base
-      ? { base: { position: f32(base.position), orientation: f32(base.orientation), linearVelocity: f32(base.linear_velocity), angularVelocity: f32(base.angular_velocity) } }
+      ? {
+          base: {
+            position: f32(base.position),
+            orientation: f32(base.orientation),
+            linearVelocity: f32(base.linear_velocity),
+            angularVelocity: f32(base.angular_velocity),
+            ...(base.com_position && base.com_linear_velocity ? { comPosition: f32(base.com_position), comLinearVelocity: f32(base.com_linear_velocity) } : {}),
+          },
+        }
       : {}),
     extras,
   };

@@ -40,6 +40,10 @@ export interface PolicyDiff {
 /** The recording's spec, or a clear error when it has none. */
 export function recordedSpec(r: Recording): RobotSpec {
   if (r.spec === undefined) throw new AxonError('RECORD_READ', r.file, `has no ${'axon.robot_spec'} metadata`, 'a recording written by axon --record');
+  // A robot that reported its base's centre of mass, in a file that did not keep it (a dataset):
+  // the replayed robot does not give it, so a model that reads it is refused, not fed undefined.
+  const base = r.ticks[0]?.observation.base;
+  if (r.spec.sensors.baseCom === true && base?.comLinearVelocity === undefined) return { ...r.spec, sensors: { ...r.spec.sensors, baseCom: false } };
   return r.spec;
 }
 

@@ -44,6 +44,7 @@ export interface Layout {
   readonly contacts: number;
   readonly nContacts: number;
   readonly base: number; // -1 when absent; 13 values: position 3, orientation 4, linear 3, angular 3
+  readonly baseCom: number; // -1 when absent; 6 values: centre-of-mass position 3, velocity 3
   readonly extras: readonly { name: string; off: number; len: number }[];
   readonly input: number;
   readonly nInput: number;
@@ -85,6 +86,7 @@ export function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined, com
   const nContacts = obs.contacts?.length ?? 0;
   const contacts = take(nContacts);
   const base = obs.base ? take(13) : -1;
+  const baseCom = obs.base?.comPosition && obs.base.comLinearVelocity ? take(6) : -1;
   const extras = Object.entries(obs.extras).map(([name, a]) => ({ name, len: a.length, off: take(a.length) }));
   const nInput = rec.input.length;
   const input = take(nInput);
@@ -102,5 +104,5 @@ export function makeLayout(rec: TickRecord, trace: RolloutTrace | undefined, com
   const predPoints = trace?.steps ?? 0, predSize = trace?.stateSize ?? 0;
   const pred = trace ? take(2 + predPoints * predSize) : -1;
   const velocity = command ? take(3) : -1;
-  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, extras, input, nInput, raw, action, nAction, proposed, sent, pred, predPoints, predSize, cmd: velocity };
+  return { stride: off, n, stage, pos, vel, eff, imu, contacts, nContacts, base, baseCom, extras, input, nInput, raw, action, nAction, proposed, sent, pred, predPoints, predSize, cmd: velocity };
 }

@@ -100,9 +100,14 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')).observation.terms[0]).toEqual({ term: 'base_lin_vel', scale: 2, history: 5, point: 'com' });
     for (const physics of ['cannon', 'mujoco']) {
-      const r = axon('sim', '--urdf', humanoid.urdf, '--physics', physics, '--policy', model, '--physics-hz', '200', '--duration', '0.2', '--fast', '--json');
+      const mcap = join(dir, `linvel-${physics}.mcap`);
+      const r = axon('sim', '--urdf', humanoid.urdf, '--physics', physics, '--policy', model, '--physics-hz', '200', '--duration', '0.2', '--fast', '--record', mcap, '--json');
       expect(r.code, `${physics}: ${r.stderr}`).toBe(0);
       expect(summary(r).ticks).toBe(10);
+      // the recording keeps the centre of mass's velocity: the same policy replays with no difference
+      const replayed = axon('replay', mcap, '--policy', model, '--json');
+      expect(replayed.code, replayed.stderr).toBe(0);
+      expect(summary(replayed).policy_diff).toMatchObject({ ticks: 10, max: 0 });
     }
   });
 

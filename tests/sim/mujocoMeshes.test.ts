@@ -29,7 +29,7 @@ describe('collision meshes a simulator cannot read', () => {
   </link>
   <link name="wheel">
     <inertial><mass value="0.5"/><inertia ixx="0.001" iyy="0.002" izz="0.001" ixy="0" ixz="0" iyz="0"/></inertial>
-    <collision><geometry><mesh filename="meshes/wheel.dae"/></geometry></collision>
+    <collision><geometry><mesh filename='meshes/wheel.dae'/></geometry></collision>
   </link>
   <gazebo reference="wheel"><collision><surface><friction><ode><mu>0.9</mu></ode></friction></surface></collision></gazebo>
   <joint name="wheel_joint" type="continuous"><parent link="base"/><child link="wheel"/><origin xyz="0.2 0.15 -0.05"/><axis xyz="0 1 0"/><limit effort="10" velocity="30"/></joint>

@@ -96,6 +96,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   const corruption = policy.enable_corruption !== false;
   const terms: ModelManifest['observation']['terms'] = [];
   let commandName: string | undefined;
+  const feedbackOf: { where: string; name: string }[] = [];
   for (const [key, t] of Object.entries(policy)) {
     if (key in groupSettings || t === null) continue; // a term set to None is not in the group
     const where = `${file}: observations.policy.${key}`;
@@ -114,6 +115,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     const params = isObj(t.params) ? t.params : {};
     for (const [pk, pv] of Object.entries(params)) {
       if (term === 'velocity_commands' && pk === 'command_name' && typeof pv === 'string') commandName = pv;
+      else if (term === 'last_action' && pk === 'action_name' && typeof pv === 'string') feedbackOf.push({ where: `${where}.params.action_name`, name: pv });
       else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') {
         if (pv.joint_names === null || pv.joint_names === undefined) continue; // every joint: what axon's term reads
         const sel = selectJoints(pv.joint_names, o.joints, `${where}.params.asset_cfg.joint_names`, pv.preserve_order === true);
@@ -169,6 +171,10 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   if (clipped.length > 0 && (clipped.length < parts.length || clipped.some((p) => p.clip !== clipped[0].clip)))
     throw new ImportError(`${(parts.find((p) => p.clip !== clipped[0].clip) ?? parts[0]).where}.clip`, `differs from ${clipped[0].where}.clip (${parts.map((p) => `${p.key}: ${p.clip ?? 'none'}`).join(', ')})`, 'one raw clip for every action term: axon clips the whole action with one bound');
   const actClip = clipped[0]?.clip;
+  // last_action(action_name=X) feeds back only term X's raw action; axon feeds back the whole action.
+  for (const f of feedbackOf)
+    if (parts.length > 1 || f.name !== parts[0].key)
+      throw new ImportError(f.where, `is "${f.name}": the raw action of that term alone`, `no action_name, or the one action term ("${parts.map((p) => p.key).join('", "')}"): axon's last_action is the whole action`);
 
   // --- actuators ---
   const { pd, actuators } = readActuators(robot.actuators, o.joints, actJoints, file, note);

@@ -61,8 +61,8 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const control = isObj(cfg.control) ? cfg.control : {};
   if (control.control_type !== undefined && control.control_type !== 'P')
     throw new ImportError(`${file}: control.control_type`, `is ${JSON.stringify(control.control_type)}: the actions are not position targets`, '"P" (legged_gym\'s position control)');
-  const gains = control.stiffness !== undefined || control.damping !== undefined ? leggedGymGains(control, joints, file) : undefined;
   const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
+  const gains = control.stiffness !== undefined || control.damping !== undefined ? leggedGymGains(control, joints, file, note) : undefined;
   const read = { control: ['control_type', 'stiffness', 'damping', 'action_scale', 'decimation'], normalization: ['obs_scales', 'clip_observations', 'clip_actions'] };
   for (const [section, keys] of Object.entries(read)) {
     const v = cfg[section];
@@ -73,6 +73,14 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const commandRanges: Record<string, [number, number]> = {};
   for (const [from, to] of [['lin_vel_x', 'lin_vel_x'], ['lin_vel_y', 'lin_vel_y'], ['ang_vel_yaw', 'ang_vel_z']] as const)
     if (ranges[from] !== undefined) commandRanges[to] = range(ranges[from], `${file}: commands.ranges.${from}`);
+  // update_command_curriculum widens lin_vel_x by 0.5 m/s steps up to ±max_curriculum: the
+  // trained policy has seen that, as Isaac Lab's limit_ranges (which from-isaaclab takes).
+  if (commands.curriculum === true && commandRanges.lin_vel_x !== undefined && typeof commands.max_curriculum === 'number') {
+    const m = Math.abs(commands.max_curriculum);
+    const [lo, hi] = commandRanges.lin_vel_x;
+    commandRanges.lin_vel_x = [Math.min(lo, -m), Math.max(hi, m)];
+    note('commands.curriculum', `is true: lin_vel_x is [${commandRanges.lin_vel_x.join(', ')}], the widest max_curriculum ${m} lets the curriculum reach (commands.ranges holds its start)`);
+  }
   if (commands.heading_command === true) note('commands.heading_command', 'is true: the training turned a heading into the yaw rate; axon commands the yaw rate (ang_vel_yaw) directly');
   const linVel = s('lin_vel'), angVel = s('ang_vel');
   return validateManifest(
@@ -111,7 +119,7 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
  * that is a substring of its name matches and the last one wins (no break in the loop), and the
  * damping is read under that same key. One number applies to every joint.
  */
-function leggedGymGains(control: Obj, joints: readonly string[], file: string): { kp: number[]; kd: number[] } {
+function leggedGymGains(control: Obj, joints: readonly string[], file: string, note: (path: string, what: string) => void): { kp: number[]; kd: number[] } {
   const { stiffness, damping } = control;
   if (typeof stiffness === 'number' && typeof damping === 'number') return { kp: joints.map(() => stiffness), kd: joints.map(() => damping) };
   if (!isObj(stiffness)) throw new ImportError(`${file}: control.stiffness`, `is ${JSON.stringify(stiffness)}`, 'a {joint-name substring: value} map');
@@ -119,8 +127,10 @@ function leggedGymGains(control: Obj, joints: readonly string[], file: string): 
   const kp: number[] = [];
   const kd: number[] = [];
   for (const j of joints) {
-    let key: string | undefined;
-    for (const k of Object.keys(stiffness)) if (j.includes(k)) key = k;
+    const keys = Object.keys(stiffness).filter((k) => j.includes(k));
+    const key = keys.at(-1);
+    if (keys.length > 1 && keys.some((k) => stiffness[k] !== stiffness[key!] || damping[k] !== damping[key!]))
+      note('control.stiffness', `keys ${keys.map((k) => `"${k}"`).join(', ')} all match joint "${j}" and differ: the last in the file's order ("${key}") is taken, as legged_gym takes the last in the config class's order; a dump that sorted the keys would change which`);
     if (key === undefined) throw new ImportError(`${file}: control.stiffness`, `has no key in joint "${j}"'s name (legged_gym would give it no gain)`, `a key that is part of every joint name (${Object.keys(stiffness).join(', ')})`);
     if (!(key in damping)) throw new ImportError(`${file}: control.damping`, `has no key "${key}" (legged_gym reads the damping under the stiffness key that matched joint "${j}")`, 'the same keys as control.stiffness');
     kp.push(num(stiffness[key], `${file}: control.stiffness.${key}`));

@@ -29,15 +29,17 @@ describe('VelocityCommand', () => {
     expect(none.value[0]).toBe(-1);
   });
 
-  it('widens a range that excludes 0, so that stop is never clamped into walking', () => {
+  it('always allows zero, even on a range that excludes it, so that stop is never clamped into walking', () => {
     // a curriculum's start range as an Isaac Lab env.yaml may hold it
     const c = VelocityCommand.forManifest({ command_ranges: { lin_vel_x: [0.3, 0.5], ang_vel_z: [-1, -0.2] } });
     c.set(0.4, 0, -0.5);
     c.zero();
     expect(Array.from(c.value)).toEqual([0, 0, 0]);
-    c.set(1, 0, 1);
-    expect(Array.from(c.value)).toEqual([0.5, 0, 0]);
-    expect(c.describeRanges()).toBe('vx [0, 0.5] m/s (widened to 0: stopping is always allowed), vy [-1, 1] m/s (default), wz [-1, 0] rad/s (widened to 0: stopping is always allowed)');
+    expect(c.set(0, 0, 0)).toEqual({ ok: true, clamped: false });
+    // anything else in the gap is clamped into the trained range, with the clamp reported
+    expect(c.set(0.1, 0, 1)).toEqual({ ok: true, clamped: true });
+    expect(Array.from(c.value)).toEqual([0.3, 0, -0.2]);
+    expect(c.describeRanges()).toBe('vx [0.3, 0.5] m/s (and 0: stopping is always allowed), vy [-1, 1] m/s (default), wz [-1, -0.2] rad/s (and 0: stopping is always allowed)');
   });
 
   it('refuses a non-finite command as a whole and keeps the previous one', () => {

@@ -175,6 +175,11 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     expect(() => g1Import(cfg)).toThrow(/actions: drive joint "left_knee_joint" in two terms/);
     cfg.actions.arm_pos = { ...upper, clip: { '.*': [-1, 1] } };
     expect(() => g1Import(cfg)).toThrow(/actions\.arm_pos\.clip/);
+    // last_action of one term only: axon feeds back the whole action, so it is refused, naming the field
+    cfg.actions.arm_pos = upper;
+    const [lastKey] = Object.entries(cfg.observations.policy).find(([, t]) => (t as { func?: string }).func?.endsWith(':last_action'))!;
+    cfg.observations.policy[lastKey].params = { action_name: 'joint_pos' };
+    expect(() => g1Import(cfg)).toThrow(new RegExp(`observations\\.policy\\.${lastKey}\\.params\\.action_name: is "joint_pos": the raw action of that term alone`));
   });
 
   it("turns the action's clip on the joint target into axon's raw-action clip when it is one bound, and refuses it otherwise", () => {
@@ -285,7 +290,10 @@ describe('manifest from a legged_gym config', () => {
     const cfg = legged();
     cfg.control.stiffness = { hip: 50, thigh: 10, calf: 30, RR: 99 };
     cfg.control.damping = { hip: 1, thigh: 2, calf: 3, RR: 9 };
-    const m = manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml');
+    const notes: string[] = [];
+    const m = manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b', notes }, 'cfg.yaml');
+    // the order decides, so it is said: a dump with sorted keys would pick another
+    expect(notes).toContain('cfg.yaml: control.stiffness: keys "hip", "RR" all match joint "RR_hip_joint" and differ: the last in the file\'s order ("RR") is taken, as legged_gym takes the last in the config class\'s order; a dump that sorted the keys would change which');
     // RR_hip_joint matches "hip" and then "RR": RR wins; FL_thigh_joint only "thigh"
     expect(m.pd!.kp[joints.indexOf('RR_hip_joint')]).toBe(99);
     expect(m.pd!.kd[joints.indexOf('RR_hip_joint')]).toBe(9);
@@ -304,6 +312,9 @@ describe('manifest from a legged_gym config', () => {
     const notes: string[] = [];
     const m = manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b', notes }, 'cfg.yaml');
     expect(m.command_ranges).toEqual({ lin_vel_x: [-1, 2], lin_vel_y: [-0.5, 0.5], ang_vel_z: [-1.5, 1.5] });
+    // legged_gym's curriculum widens lin_vel_x up to ±max_curriculum: the range the policy has seen
+    const widened = manifestFromLeggedGym({ ...cfg, commands: { ...cfg.commands, curriculum: true, max_curriculum: 3 } }, { joints, name: 'a', robot: 'b' }, 'cfg.yaml');
+    expect(widened.command_ranges!.lin_vel_x).toEqual([-3, 3]);
     expect(notes).toContain("cfg.yaml: normalization.clip_actions_max: not read (not part of legged_gym's stock policy input or output)");
     expect(notes.some((n) => n.startsWith('cfg.yaml: commands.heading_command: is true'))).toBe(true);
     cfg.control.control_type = 'T';

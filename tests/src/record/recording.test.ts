@@ -168,3 +168,14 @@ describe('MCAP recording of a run', () => {
     expect(r.ticks.map((t) => t.seq)).toEqual(Array.from({ length: r.ticks.length }, (_, i) => i));
   });
 });
+
+describe('recordedSpec', () => {
+  it("drops sensors.baseCom when the file kept no centre of mass (a dataset), so a model that reads it is refused, not fed undefined", async () => {
+    const { recordedSpec } = await import('../../../src/record/index.ts');
+    const spec = { name: 'r', joints: [], sensors: { imu: false, contacts: [], baseVelocity: true, baseCom: true }, controlModes: ['position' as const] };
+    const base = { position: new Float32Array(3), orientation: Float32Array.of(0, 0, 0, 1), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3) };
+    const rec = (b: object) => ({ file: 'x', spec, ticks: [{ observation: { base: b } }] }) as unknown as Parameters<typeof recordedSpec>[0];
+    expect(recordedSpec(rec(base)).sensors.baseCom).toBe(false);
+    expect(recordedSpec(rec({ ...base, comPosition: new Float32Array(3), comLinearVelocity: new Float32Array(3) })).sensors.baseCom).toBe(true);
+  });
+});
