@@ -36,60 +36,24 @@
  * Velocity mode with kd 0 on a driven joint (kd is the velocity loop's gain: it commands no
  * effort) is refused before arming (assertCommandable).
  *
+ * This file is the state machine; its parts: JointLimits (the per-joint limits, fixed at
+ * construction), ObservationCheck (the last good pose, bad observation values), CommandLimiter
+ * (rejection, clamps, soft start, rate limit, gain clamps), HoldCommand (the hold and stop output)
+ * and SafetyEvents (events$, counts, tickEvents).
+ *
  * Real-time rules: `check()`, `estop()`, `safeStop()` and `reportDeadlineMiss()` never throw and
  * allocate nothing when nothing is wrong (an event allocates its object and reason string). All
  * buffers are sized from the RobotSpec in the constructor (docs/style.md 2).
  */
-import { Subject, type Observable } from 'rxjs';
+import type { Observable } from 'rxjs';
 import { AxonError } from '../core/errors.ts';
-import type { ControlMode, JointCommand, Observation, RobotSpec } from '../core/robot.ts';
-import {
-  defaultSafetyConfig,
-  type SafetyConfig,
-  type SafetyEvent,
-  type SafetyEventKind,
-  type SafetyState,
-} from './types.ts';
-
-const _kinds: readonly SafetyEventKind[] = [
-  'position_clamp',
-  'velocity_clamp',
-  'effort_clamp',
-  'rate_limit',
-  'soft_start',
-  'non_finite',
-  'stale_observation',
-  'bad_observation',
-  'policy_deadline',
-  'world_model_deadline',
-  'gain_clamp',
-  'safe_stop',
-  'estop',
-  'reset',
-  'state_change',
-  'shield_veto',
-  'surprise',
-  'state_watchdog',
-];
-
-/** Relative error of a number rounded to float32 (2⁻²⁴), doubled: a target this close beyond a position limit is the limit itself. */
-const F32_ROUNDING = 2 ** -23;
-
-function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
-}
-
-/** A JointSpec's kpMax / kdMax: absent = +Infinity; otherwise a number >= 0 (configure time). */
-function gainMax(x: number | undefined, where: string): number {
-  if (x === undefined) return Infinity;
-  if (!(x >= 0)) throw new AxonError('SAFETY_CONFIG', where, `cannot use ${x}`, 'a gain maximum >= 0 (N·m/rad, N/m; N·m·s/rad, N·s/m)');
-  return x;
-}
-
-/** A finite, non-negative number or `fallback` (spec sanitising, configure time). */
-function nonNeg(x: number, fallback: number): number {
-  return x >= 0 && !Number.isNaN(x) ? x : fallback;
-}
+import type { JointCommand, Observation, RobotSpec } from '../core/robot.ts';
+import { CommandLimiter } from './CommandLimiter.ts';
+import { HoldCommand } from './HoldCommand.ts';
+import { JointLimits } from './JointLimits.ts';
+import { ObservationCheck } from './ObservationCheck.ts';
+import { SafetyEvents } from './SafetyEvents.ts';
+import { defaultSafetyConfig, type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState } from './types.ts';
 
 export class SafetySupervisor {
   readonly spec: RobotSpec;
@@ -105,38 +69,21 @@ export class SafetySupervisor {
    * Events of the last check(): cleared when the next tick starts, so it also holds events raised
    * between two checks (arm, estop, reportDeadlineMiss) together with those of the check after them.
    */
-  readonly tickEvents: SafetyEvent[] = [];
+  readonly tickEvents: SafetyEvent[];
 
-  private readonly _events = new Subject<SafetyEvent>();
+  private readonly _events = new SafetyEvents();
   private _state: SafetyState = 'safe-stop';
   private _armed = false;
-  private _clearTickEvents = false;
 
-  private readonly _n: number;
-  /** Mode used for hold / safe-stop output: position if supported, else effort, else velocity. */
-  private readonly _holdMode: ControlMode;
-  // Per joint, sanitised from the spec (configure time).
-  private readonly _lo: Float64Array;
-  private readonly _hi: Float64Array;
-  private readonly _vLim: Float64Array; // rad/s | m/s
-  private readonly _eLim: Float64Array; // N·m | N
-  private readonly _kp: Float64Array;
-  private readonly _kd: Float64Array;
-  private readonly _kpMax: Float64Array; // N·m/rad | N/m, +Infinity when the spec sets none
-  private readonly _kdMax: Float64Array; // N·m·s/rad | N·s/m
-  /** Damping of the hold / stop for joints without a position gain (see the class comment). */
-  private readonly _kdStop: Float64Array;
-  private readonly _maxStep: Float64Array; // rad | m per tick
+  /** Per-joint limits and gains, sanitised from the spec (configure time). */
+  private readonly _lim: JointLimits;
+  /** The last finite observed pose and the bad-number scan of observations. */
+  private readonly _observed: ObservationCheck;
+  /** Checks and clamps of the command on a clean tick; the last position target sent. */
+  private readonly _limiter: CommandLimiter;
+  /** The hold (degraded) and stop (safe-stop, e-stopped) output. */
+  private readonly _hold: HoldCommand;
   // State.
-  private readonly _lastObsPos: Float64Array; // last finite observed position per joint
-  private _haveObs = false;
-  private readonly _prevTarget: Float64Array; // last position target sent
-  private _havePrev = false;
-  private readonly _armPose: Float64Array;
-  private _armTime = 0; // s, loop time at arm
-  private _softStartAnnounced = false;
-  private readonly _stopPose: Float64Array;
-  private _stopPoseValid = false;
   private _lastSeq = Number.NaN;
   private _seqSeenAt = 0; // s
   private _badStreak = 0;
@@ -145,10 +92,6 @@ export class SafetySupervisor {
   private _missPending = false;
   private _badObsStreak = 0;
   private _armCount = 0;
-  // The field of the last bad observation value found (_badObs), read only when it returned true.
-  private _badField = '';
-  private _badIndex = 0;
-  private _badValue = 0;
 
   /**
    * @param spec the robot the commands are for
@@ -160,8 +103,9 @@ export class SafetySupervisor {
     this.spec = spec;
     this.period = period;
     this.config = { ...defaultSafetyConfig, ...config };
-    this.events$ = this._events.asObservable();
-    this.counts = Object.fromEntries(_kinds.map((k) => [k, 0])) as Record<SafetyEventKind, number>;
+    this.events$ = this._events.events$;
+    this.counts = this._events.counts;
+    this.tickEvents = this._events.tick;
 
     if (!(Number.isFinite(period) && period > 0)) {
       throw new AxonError('SAFETY_CONFIG', 'period', `cannot use ${period}`, 'a finite tick period > 0 (s)');
@@ -187,44 +131,11 @@ export class SafetySupervisor {
     if (modes.length === 0) {
       throw new AxonError('SAFETY_CONFIG', `robot ${spec.name}`, 'supports no control mode', 'position, velocity or effort');
     }
-    this._holdMode = modes.includes('position') ? 'position' : modes.includes('effort') ? 'effort' : 'velocity';
 
-    const n = spec.joints.length;
-    this._n = n;
-    this._lo = new Float64Array(n);
-    this._hi = new Float64Array(n);
-    this._vLim = new Float64Array(n);
-    this._eLim = new Float64Array(n);
-    this._kp = new Float64Array(n);
-    this._kd = new Float64Array(n);
-    this._kpMax = new Float64Array(n);
-    this._kdMax = new Float64Array(n);
-    this._kdStop = new Float64Array(n);
-    this._maxStep = new Float64Array(n);
-    this._lastObsPos = new Float64Array(n);
-    this._prevTarget = new Float64Array(n);
-    this._armPose = new Float64Array(n);
-    this._stopPose = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      const j = spec.joints[i];
-      // A NaN limit is unknown: positions unbounded, speeds and efforts zero (the safe reading).
-      this._lo[i] = Number.isNaN(j.lower) ? -Infinity : j.lower;
-      this._hi[i] = Number.isNaN(j.upper) ? Infinity : j.upper;
-      this._vLim[i] = nonNeg(j.velocityLimit, 0);
-      this._eLim[i] = nonNeg(j.effortLimit, 0);
-      const passive = this._eLim[i] === 0;
-      this._kpMax[i] = gainMax(j.kpMax, `joint ${j.name} kpMax`);
-      this._kdMax[i] = gainMax(j.kdMax, `joint ${j.name} kdMax`);
-      this._kp[i] = passive || !Number.isFinite(j.kp) ? 0 : Math.min(nonNeg(j.kp, 0), this._kpMax[i]);
-      this._kd[i] = passive || !Number.isFinite(j.kd) ? 0 : Math.min(nonNeg(j.kd, 0), this._kdMax[i]);
-      // Unlimited effort or speed (a URDF or MJCF without them) gives no saturating damping: the spec's kd then (Inf/Inf was NaN, and a NaN kd went out as 0).
-      const ratio = this._eLim[i] / (c.stopSaturationFraction * this._vLim[i]);
-      const saturating = this._vLim[i] > 0 && Number.isFinite(ratio) ? ratio : 0;
-      this._kdStop[i] = passive ? 0 : Math.min(Math.max(this._kd[i], saturating), this._kdMax[i]);
-      this._maxStep[i] = this._vLim[i] * period * c.maxStepFraction;
-      const d = Number.isFinite(j.defaultPosition) ? j.defaultPosition : 0;
-      this._lastObsPos[i] = clamp(d, this._lo[i], this._hi[i]);
-    }
+    this._lim = new JointLimits(spec, period, c);
+    this._observed = new ObservationCheck(spec, this._lim, c.badValue);
+    this._limiter = new CommandLimiter(spec, this._lim, this.config, this._events, this._observed);
+    this._hold = new HoldCommand(modes, this._lim, c.badValue, this._observed, this._limiter);
   }
 
   get state(): SafetyState {
@@ -249,7 +160,7 @@ export class SafetySupervisor {
    * position gain (see the class comment); 0 for a passive joint.
    */
   stopDamping(i: number): number {
-    return this._kdStop[i];
+    return this._lim.kdStop[i];
   }
 
   /**
@@ -261,8 +172,8 @@ export class SafetySupervisor {
   assertCommandable(cmd: JointCommand): void {
     if (cmd.mode !== 'velocity') return;
     const bad: string[] = [];
-    for (let i = 0; i < this._n; i++) {
-      if (this._eLim[i] === 0) continue; // passive: nothing to drive
+    for (let i = 0; i < this._lim.n; i++) {
+      if (this._lim.eLim[i] === 0) continue; // passive: nothing to drive
       const kd = cmd.kd ? cmd.kd[i] : this.spec.joints[i].kd;
       if (!(kd > 0)) bad.push(`${this.spec.joints[i].name} (kd ${kd})`);
     }
@@ -297,10 +208,10 @@ export class SafetySupervisor {
    */
   check(proposed: JointCommand, obs: Observation, now: number, seq: number, out: JointCommand): SafetyState {
     try {
-      this._startTick();
+      this._events.startTick();
       this._updateObs(obs, now);
       if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') {
-        this._writeStop(obs, out);
+        this._hold.writeStop(obs, out);
         return this._state;
       }
 
@@ -311,33 +222,34 @@ export class SafetySupervisor {
         this._staleStreak++;
         const stop = this._staleStreak > this.config.staleTicksToSafeStop;
         const why = `observation seq ${obs.seq} unchanged for ${age.toFixed(3)} s (limit ${this.config.staleAfterS} s), stale tick ${this._staleStreak}`;
-        this._emit('stale_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', undefined, age);
+        this._events.emit('stale_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', undefined, age);
         if (stop) {
           this._enterStop('safe-stop', `stale observation for ${this._staleStreak} ticks`, now, seq, obs);
-          this._writeStop(obs, out);
+          this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', 'stale observation', now, seq);
-          this._writeHold(obs, out);
+          this._hold.writeHold(obs, out);
         }
         return this._state;
       }
 
       // Bad numbers in the observation: a stale-like hold, then safe-stop.
-      if (this._badObs(obs)) {
+      const observed = this._observed;
+      if (observed.hasBad(obs)) {
         this._missPending = false;
         this._badObsStreak++;
         const stop = this._badObsStreak >= this.config.badObservationTicksToSafeStop;
-        const joint = this._badField.startsWith('joint') ? this.spec.joints[this._badIndex].name : undefined;
+        const joint = observed.badField.startsWith('joint') ? this.spec.joints[observed.badIndex].name : undefined;
         const why =
-          `observation ${this._badField}[${this._badIndex}]${joint === undefined ? '' : ` (${joint})`} = ${this._badValue}: ` +
+          `observation ${observed.badField}[${observed.badIndex}]${joint === undefined ? '' : ` (${joint})`} = ${observed.badValue}: ` +
           `not finite or |x| > ${this.config.badValue}, bad observation tick ${this._badObsStreak}`;
-        this._emit('bad_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', joint, this._badValue);
+        this._events.emit('bad_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', joint, observed.badValue);
         if (stop) {
-          this._enterStop('safe-stop', `bad observation for ${this._badObsStreak} ticks (${this._badField})`, now, seq, obs);
-          this._writeStop(obs, out);
+          this._enterStop('safe-stop', `bad observation for ${this._badObsStreak} ticks (${observed.badField})`, now, seq, obs);
+          this._hold.writeStop(obs, out);
         } else {
-          this._transition('degraded', `bad observation (${this._badField})`, now, seq);
-          this._writeHold(obs, out);
+          this._transition('degraded', `bad observation (${observed.badField})`, now, seq);
+          this._hold.writeHold(obs, out);
         }
         return this._state;
       }
@@ -346,47 +258,47 @@ export class SafetySupervisor {
       // Late policy / world model this tick: hold (already degraded by reportDeadlineMiss).
       if (this._missPending) {
         this._missPending = false;
-        this._writeHold(obs, out);
+        this._hold.writeHold(obs, out);
         return this._state;
       }
       this._missStreak = 0;
 
       // Bad numbers reject the whole vector.
-      if (this._rejects(proposed, now, seq)) {
+      if (this._limiter.rejects(proposed, this._rejectState(), now, seq)) {
         this._badStreak++;
         if (this._badStreak >= this.config.nonFiniteTicksToSafeStop) {
           this._enterStop('safe-stop', `bad command for ${this._badStreak} consecutive ticks`, now, seq, obs);
-          this._writeStop(obs, out);
+          this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', 'bad command rejected', now, seq);
-          this._writeHold(obs, out);
+          this._hold.writeHold(obs, out);
         }
         return this._state;
       }
       this._badStreak = 0;
 
       if (this._state === 'degraded') this._transition('running', 'clean tick', now, seq);
-      this._limit(proposed, obs, now, seq, out);
-      this._finiteNet(out);
+      this._limiter.limit(proposed, this._state, now, seq, out);
+      this._limiter.finiteNet(out);
       return this._state;
     } catch {
       // Nothing above should throw; if something does (a malformed argument), stop protectively.
       try {
         if (this._state !== 'e-stopped') this._enterStop('safe-stop', 'internal error in check()', now, seq, undefined);
-        this._writeStop(obs, out);
-        this._finiteNet(out);
+        this._hold.writeStop(obs, out);
+        this._limiter.finiteNet(out);
       } catch {
         // Nothing more can be done without a usable `out`.
       }
       return this._state;
     } finally {
-      this._clearTickEvents = true;
+      this._events.endTick();
     }
   }
 
   /** Operator / watchdog protective stop: latched state e-stopped until reset(). */
   estop(reason: string, now: number, seq: number): void {
-    this._emit('estop', now, seq, reason, 'e-stopped');
+    this._events.emit('estop', now, seq, reason, 'e-stopped');
     if (this._state !== 'e-stopped') this._enterStop('e-stopped', reason, now, seq, undefined);
   }
 
@@ -398,7 +310,7 @@ export class SafetySupervisor {
    */
   safeStop(reason: string, now: number, seq: number): void {
     const keep = !this._armed || this._state === 'e-stopped' || this._state === 'safe-stop';
-    this._emit('safe_stop', now, seq, reason, keep ? this._state : 'safe-stop');
+    this._events.emit('safe_stop', now, seq, reason, keep ? this._state : 'safe-stop');
     if (!keep) this._enterStop('safe-stop', reason, now, seq, undefined);
   }
 
@@ -410,13 +322,13 @@ export class SafetySupervisor {
    */
   reportDeadlineMiss(reason: string, now: number, seq: number, kind: 'policy_deadline' | 'world_model_deadline' = 'policy_deadline'): void {
     if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') {
-      this._emit(kind, now, seq, reason, this._state);
+      this._events.emit(kind, now, seq, reason, this._state);
       return;
     }
     this._missStreak++;
     this._missPending = true;
     const stop = this._missStreak >= this.config.deadlineMissesToSafeStop;
-    this._emit(kind, now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
+    this._events.emit(kind, now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
     if (stop) this._enterStop('safe-stop', `${this._missStreak} consecutive deadline misses`, now, seq, undefined);
     else this._transition('degraded', `deadline miss: ${reason}`, now, seq);
   }
@@ -430,7 +342,7 @@ export class SafetySupervisor {
   reportWorldModel(kind: 'shield_veto' | 'surprise', level: 'info' | 'degrade' | 'stop', reason: string, now: number, seq: number, value?: number): void {
     const stopped = !this._armed || this._state === 'safe-stop' || this._state === 'e-stopped';
     const to: SafetyState = stopped || level === 'info' ? this._state : level === 'stop' ? 'safe-stop' : 'degraded';
-    this._emit(kind, now, seq, reason, to, undefined, value);
+    this._events.emit(kind, now, seq, reason, to, undefined, value);
     if (stopped || level === 'info') return;
     if (level === 'stop') this._enterStop('safe-stop', `world model: ${reason}`, now, seq, undefined);
     else this._transition('degraded', `world model: ${reason}`, now, seq);
@@ -442,83 +354,41 @@ export class SafetySupervisor {
    */
   reportStateWatchdog(reason: string, now: number, seq: number): void {
     const stopped = this._state === 'safe-stop' || this._state === 'e-stopped';
-    this._emit('state_watchdog', now, seq, reason, stopped ? this._state : 'safe-stop');
+    this._events.emit('state_watchdog', now, seq, reason, stopped ? this._state : 'safe-stop');
     if (!stopped) this._enterStop('safe-stop', `state watchdog: ${reason}`, now, seq, undefined);
   }
 
   /** Explicit operator action: leaves safe-stop or e-stopped and re-arms from the present pose. */
   reset(reason: string, obs: Observation, seq: number, now: number = obs.time): void {
-    this._emit('reset', now, seq, reason, 'running');
+    this._events.emit('reset', now, seq, reason, 'running');
     this._armFrom(obs, seq, `reset: ${reason}`, now);
   }
 
   // ---- internals ----
 
-  private _startTick(): void {
-    if (this._clearTickEvents) {
-      this.tickEvents.length = 0;
-      this._clearTickEvents = false;
-    }
-  }
-
-  private _emit(
-    kind: SafetyEventKind,
-    time: number,
-    seq: number,
-    reason: string,
-    state: SafetyState,
-    joint?: string,
-    value?: number,
-  ): void {
-    this._startTick();
-    const e: SafetyEvent =
-      joint === undefined
-        ? value === undefined
-          ? { time, seq, kind, state, reason }
-          : { time, seq, kind, state, value, reason }
-        : value === undefined
-          ? { time, seq, kind, state, joint, reason }
-          : { time, seq, kind, state, joint, value, reason };
-    this.counts[kind]++;
-    this.tickEvents.push(e);
-    this._events.next(e); // rxjs reports a throwing subscriber asynchronously: this never throws
-  }
-
   private _transition(to: SafetyState, why: string, time: number, seq: number): void {
     if (to === this._state) return;
     const from = this._state;
     this._state = to;
-    this._emit('state_change', time, seq, `${from} -> ${to}: ${why}`, to);
+    this._events.emit('state_change', time, seq, `${from} -> ${to}: ${why}`, to);
   }
 
   /** Latches safe-stop / e-stopped, capturing the pose to hold unless already stopped. */
   private _enterStop(to: 'safe-stop' | 'e-stopped', why: string, time: number, seq: number, obs: Observation | undefined): void {
     const wasStopped = this._state === 'safe-stop' || this._state === 'e-stopped';
-    if (!wasStopped || !this._stopPoseValid) {
-      if (obs !== undefined) this._updateObsPose(obs);
-      this._captureStopPose();
+    if (!wasStopped || !this._hold.stopPoseValid) {
+      if (obs !== undefined) this._observed.update(obs);
+      this._hold.captureStopPose();
     }
     this._missPending = false;
     this._transition(to, why, time, seq);
   }
 
-  private _captureStopPose(): void {
-    if (!this._haveObs) {
-      this._stopPoseValid = false; // captured from the first observation check() sees
-      return;
-    }
-    for (let i = 0; i < this._n; i++) this._stopPose[i] = clamp(this._lastObsPos[i], this._lo[i], this._hi[i]);
-    this._stopPoseValid = true;
-  }
-
   private _armFrom(obs: Observation, seq: number, why: string, now: number): void {
-    this._updateObsPose(obs);
-    for (let i = 0; i < this._n; i++) this._armPose[i] = clamp(this._lastObsPos[i], this._lo[i], this._hi[i]);
+    this._observed.update(obs);
+    this._limiter.arm(now);
     this._armed = true;
-    this._armTime = now;
-    this._softStartAnnounced = false;
-    this._havePrev = false;
-    this._stopPoseValid = false;
+    this._hold.stopPoseValid = false;
     this._lastSeq = obs.seq;
     this._seqSeenAt = now;
     this._badStreak = 0;
@@ -530,39 +400,8 @@ export class SafetySupervisor {
     this._transition('running', why, now, seq);
   }
 
-  private _updateObsPose(obs: Observation): void {
-    const p = obs.jointPosition;
-    for (let i = 0; i < this._n; i++) {
-      const x = p[i];
-      if (Math.abs(x) <= this.config.badValue) this._lastObsPos[i] = x; // false for NaN, ±Inf
-    }
-    this._haveObs = true;
-  }
-
-  /** True when a joint position/velocity or IMU value is bad; the field goes to _badField/_badIndex/_badValue. */
-  private _badObs(obs: Observation): boolean {
-    if (this._badIn(obs.jointPosition, this._n, 'jointPosition') || this._badIn(obs.jointVelocity, this._n, 'jointVelocity')) return true;
-    const imu = obs.imu;
-    if (imu === undefined) return false;
-    return this._badIn(imu.orientation, 4, 'imu.orientation') || this._badIn(imu.angularVelocity, 3, 'imu.angularVelocity') || this._badIn(imu.linearAcceleration, 3, 'imu.linearAcceleration');
-  }
-
-  private _badIn(a: ArrayLike<number>, n: number, field: string): boolean {
-    const bad = this.config.badValue;
-    for (let i = 0; i < n; i++) {
-      const x = a[i]; // undefined past a short array: bad
-      if (!(Math.abs(x) <= bad)) {
-        this._badField = field;
-        this._badIndex = i;
-        this._badValue = typeof x === 'number' ? x : Number.NaN;
-        return true;
-      }
-    }
-    return false;
-  }
-
   private _updateObs(obs: Observation, now: number): void {
-    this._updateObsPose(obs);
+    this._observed.update(obs);
     if (obs.seq !== this._lastSeq) {
       this._lastSeq = obs.seq;
       this._seqSeenAt = now;
@@ -570,186 +409,8 @@ export class SafetySupervisor {
     }
   }
 
-  /** True (and one 'non_finite' event) when the command must be rejected as a whole. */
-  private _rejects(cmd: JointCommand, now: number, seq: number): boolean {
-    const mode = cmd.mode;
-    if ((mode !== 'position' && mode !== 'velocity' && mode !== 'effort') || !this.spec.controlModes.includes(mode)) {
-      this._emit('non_finite', now, seq, `mode '${String(mode)}' is not supported by robot ${this.spec.name}: command rejected`, this._rejectState());
-      return true;
-    }
-    return (
-      this._rejectsArray(cmd.target, 'target', now, seq) ||
-      this._rejectsArray(cmd.kp, 'kp', now, seq) ||
-      this._rejectsArray(cmd.kd, 'kd', now, seq) ||
-      this._rejectsArray(cmd.feedforward, 'feedforward', now, seq)
-    );
-  }
-
+  /** The state a rejected command leads to (its 'non_finite' event says so). */
   private _rejectState(): SafetyState {
     return this._badStreak + 1 >= this.config.nonFiniteTicksToSafeStop ? 'safe-stop' : 'degraded';
-  }
-
-  private _rejectsArray(a: Float64Array | undefined, field: string, now: number, seq: number): boolean {
-    if (a === undefined) return false;
-    const bad = this.config.badValue;
-    for (let i = 0; i < this._n; i++) {
-      const x = a[i]; // undefined past a short array: rejected below
-      if (!(Math.abs(x) <= bad) || !Number.isFinite(x)) {
-        const joint = this.spec.joints[i].name;
-        this._emit(
-          'non_finite',
-          now,
-          seq,
-          `${field}[${i}] (${joint}) = ${x}: not finite or |x| > ${bad}, whole command rejected`,
-          this._rejectState(),
-          joint,
-          typeof x === 'number' ? x : Number.NaN,
-        );
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Clamps, soft start and rate limit a clean command into `out`. */
-  private _limit(cmd: JointCommand, obs: Observation, now: number, seq: number, out: JointCommand): void {
-    const n = this._n;
-    const names = this.spec.joints;
-    const mode = cmd.mode;
-    out.mode = mode;
-
-    let alpha = 1;
-    if (this.config.softStartS > 0) {
-      alpha = (now - this._armTime) / this.config.softStartS;
-      if (!(alpha > 0)) alpha = 0; // also NaN: stay at the arm pose
-      else if (alpha > 1) alpha = 1;
-      if (alpha < 1 && !this._softStartAnnounced) {
-        this._softStartAnnounced = true;
-        this._emit('soft_start', now, seq, `targets blended from the arm pose over ${this.config.softStartS} s`, this._state);
-      }
-    }
-
-    for (let i = 0; i < n; i++) {
-      const el = this._eLim[i];
-      let t = cmd.target[i];
-      if (mode === 'position') {
-        const lo = this._lo[i];
-        const hi = this._hi[i];
-        if (t < lo || t > hi) {
-          // A target at the limit that went through float32 (a model's output, a pose read as float32) may lie one rounding beyond it: held at the limit without an event.
-          if (t < lo - Math.abs(lo) * F32_ROUNDING || t > hi + Math.abs(hi) * F32_ROUNDING)
-            this._emit('position_clamp', now, seq, `target ${t} outside [${lo}, ${hi}]`, this._state, names[i].name, t);
-          t = t < lo ? lo : hi;
-        }
-        if (alpha < 1) t = this._armPose[i] + alpha * (t - this._armPose[i]);
-        const prev = this._havePrev ? this._prevTarget[i] : clamp(this._lastObsPos[i], lo, hi);
-        const d = t - prev;
-        const ms = this._maxStep[i];
-        if (d > ms || d < -ms) {
-          this._emit('rate_limit', now, seq, `step ${d} beyond ${ms} per tick`, this._state, names[i].name, d);
-          t = d > 0 ? prev + ms : prev - ms;
-        }
-        this._prevTarget[i] = t;
-      } else if (mode === 'velocity') {
-        const vl = this._vLim[i];
-        if (t > vl || t < -vl) {
-          this._emit('velocity_clamp', now, seq, `velocity target ${t} beyond ±${vl}`, this._state, names[i].name, t);
-          t = t > 0 ? vl : -vl;
-        }
-        t *= alpha;
-      } else {
-        if (t > el || t < -el) {
-          this._emit('effort_clamp', now, seq, `effort target ${t} beyond ±${el}`, this._state, names[i].name, t);
-          t = t > 0 ? el : -el;
-        }
-        t *= alpha;
-      }
-      out.target[i] = t + 0; // +0: no -0 in the output
-
-      let ff = cmd.feedforward ? cmd.feedforward[i] : 0;
-      if (ff > el || ff < -el) {
-        this._emit('effort_clamp', now, seq, `feedforward ${ff} beyond ±${el}`, this._state, names[i].name, ff);
-        ff = ff > 0 ? el : -el;
-      }
-      if (out.feedforward) out.feedforward[i] = mode === 'effort' ? 0 : ff * alpha + 0;
-
-      const passive = el === 0 || mode === 'effort';
-      if (out.kp) out.kp[i] = passive ? 0 : cmd.kp ? this._gain(cmd.kp[i], this._kpMax[i], 'kp', now, seq, i) : this._kp[i];
-      if (out.kd) out.kd[i] = passive ? 0 : cmd.kd ? this._gain(cmd.kd[i], this._kdMax[i], 'kd', now, seq, i) : this._kd[i];
-    }
-    this._havePrev = mode === 'position';
-  }
-
-  /** A commanded gain bounded to [0, max] ('gain_clamp' when it was outside). */
-  private _gain(g: number, max: number, which: 'kp' | 'kd', now: number, seq: number, i: number): number {
-    if (g >= 0 && g <= max) return g;
-    const to = g > max ? max : 0;
-    this._emit('gain_clamp', now, seq, `${which} ${g} outside [0, ${max}]: ${to} sent`, this._state, this.spec.joints[i].name, g);
-    return to;
-  }
-
-  /** Degraded hold: the last position target sent, else the observed pose; damping without position mode. */
-  private _writeHold(obs: Observation, out: JointCommand): void {
-    if (this._holdMode === 'position' && !this._havePrev) {
-      for (let i = 0; i < this._n; i++) this._prevTarget[i] = clamp(this._lastObsPos[i], this._lo[i], this._hi[i]);
-      this._havePrev = true;
-    }
-    this._writeSafe(obs, out, this._prevTarget);
-  }
-
-  /** safe-stop / e-stopped: hold the pose observed when the stop was entered (or damp). */
-  private _writeStop(obs: Observation, out: JointCommand): void {
-    if (!this._stopPoseValid) this._captureStopPose();
-    this._writeSafe(obs, out, this._stopPose);
-    if (this._holdMode === 'position') {
-      this._prevTarget.set(this._stopPose);
-      this._havePrev = true;
-    }
-  }
-
-  /**
-   * Position mode: hold `pose` with the spec gains; a joint with kp 0 is damped to rest with
-   * kd_stop; a passive joint gets no gains. Velocity mode: target 0 with gain kd_stop. Effort
-   * mode (loop rate): effort = clamp(-kd × velocity), kd the spec's when > 0, else kd_stop.
-   */
-  private _writeSafe(obs: Observation, out: JointCommand, pose: Float64Array): void {
-    const mode = this._holdMode;
-    out.mode = mode;
-    const vel = obs.jointVelocity;
-    const bad = this.config.badValue;
-    for (let i = 0; i < this._n; i++) {
-      let t = 0;
-      let kp = 0;
-      let kd = 0;
-      if (mode === 'position') {
-        t = pose[i];
-        kp = this._kp[i];
-        kd = kp > 0 ? this._kd[i] : this._kdStop[i];
-      } else if (mode === 'velocity') {
-        kd = this._kdStop[i];
-      } else {
-        const v = vel[i];
-        const el = this._eLim[i];
-        const d = this._kd[i] > 0 ? this._kd[i] : this._kdStop[i];
-        t = Math.abs(v) <= bad ? clamp(-d * v, -el, el) : 0; // NaN, ±Inf, absurd: no effort
-      }
-      out.target[i] = t + 0;
-      if (out.kp) out.kp[i] = kp;
-      if (out.kd) out.kd[i] = kd;
-      if (out.feedforward) out.feedforward[i] = 0;
-    }
-    if (mode !== 'position') this._havePrev = false;
-  }
-
-  /** Last line of defence: no non-finite number ever leaves the supervisor. */
-  private _finiteNet(out: JointCommand): void {
-    for (let i = 0; i < this._n; i++) {
-      if (!Number.isFinite(out.target[i])) {
-        out.target[i] = out.mode === 'position' ? clamp(this._lastObsPos[i], this._lo[i], this._hi[i]) : 0;
-      }
-      if (out.kp && !Number.isFinite(out.kp[i])) out.kp[i] = 0;
-      if (out.kd && !Number.isFinite(out.kd[i])) out.kd[i] = 0;
-      if (out.feedforward && !Number.isFinite(out.feedforward[i])) out.feedforward[i] = 0;
-    }
   }
 }
