@@ -5,5 +5,7 @@ export { computeCom, applyMassProperties } from './massProperties.ts';
 export type { ArmatureModel, ArmatureJoint } from './massProperties.ts';
 export { buildBodies, addGround, GROUP_GROUND, GROUP_ROBOT } from './buildBodies.ts';
 export type { BuildBodiesOptions } from './buildBodies.ts';
-export { makeJoint, updateLimitGains } from './makeJoint.ts';
+export { jointSpec, makeJoint, updateLimitGains } from './makeJoint.ts';
+export { makeWorld } from './makeWorld.ts';
 export type { JointInfo } from './makeJoint.ts';
+export { LinkMasses } from './LinkMasses.ts';

@@ -1,9 +1,10 @@
 import { HingeConstraint, Quaternion, Vec3, type Body, type Constraint, type World } from 'cannon-es';
-import type { JointSpec } from '../../src/core/robot.ts';
+import type { JointSpec, JointType } from '../../src/core/robot.ts';
 import { JointDrive } from '../physics/JointDrive.ts';
 import { PrismaticConstraint } from '../physics/PrismaticConstraint.ts';
 import { quatFromRpy } from '../physics/frames.ts';
-import type { UrdfJoint } from '../urdf/parseUrdf.ts';
+import type { UrdfJoint, UrdfNote } from '../urdf/parseUrdf.ts';
+import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { BodyInfo, LinkInfo } from './links.ts';
 
 /** SPOOK parameters for every joint equation (docs/simulation.md item 1). */
@@ -38,6 +39,34 @@ export interface JointInfo {
   /** Explicit limit spring (N·m/rad | N/m) and damper (N·m·s/rad | N·s/m). */
   limitK: number;
   limitD: number;
+}
+
+/**
+ * The JointSpec of a moving (not fixed) URDF joint: its limits (none for a continuous joint), the URDF's
+ * velocity and effort limits unless `d` replaces them, and `d`'s default position (clamped into
+ * the limits, with a note when it was outside) and gains (default 0).
+ */
+export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote[]): JointSpec {
+  const lower = joint.type === 'continuous' ? -Infinity : joint.lower;
+  const upper = joint.type === 'continuous' ? Infinity : joint.upper;
+  const wanted = d.defaultPosition ?? 0;
+  if (wanted < lower || wanted > upper)
+    notes.push({
+      code: 'SIM_DEFAULT_OUTSIDE_LIMITS',
+      where: `<joint name="${joint.name}">`,
+      message: `default position ${wanted} is outside its limits [${lower}, ${upper}]: it starts and holds at ${wanted < lower ? lower : upper} (give a pose within the limits: --init-pose or the manifest's default_joint_pos)`,
+    });
+  return {
+    name: joint.name,
+    type: joint.type as JointType, // a moving joint: never 'fixed'
+    lower,
+    upper,
+    velocityLimit: d.velocityLimit ?? joint.velocity,
+    effortLimit: d.effortLimit ?? joint.effort,
+    defaultPosition: Math.min(upper, Math.max(lower, wanted)),
+    kp: d.kp ?? 0,
+    kd: d.kd ?? 0,
+  };
 }
 
 /**

@@ -9,9 +9,10 @@ const _anchor = new Vec3();
  * One velocity-level row on a joint's coordinate, solved by cannon-es's Gauss-Seidel solver with
  * the joints and contacts: at convergence  G·v⁺ = target − compliance·λ  with λ in [minForce,
  * maxForce] (an impulse, N·m·s | N·s). G is the joint rate: for a hinge axis·(ωB − ωA); for a
- * slider the rate of B's anchor along the axis relative to A (the derivative sim/SimRobot.ts's
- * readJoint computes). Unlike cannon's motor equations it takes no SPOOK parameters: b = 1, eps
- * is the compliance. sim/actuators/Actuators.ts sets target, compliance and bounds every step.
+ * slider the rate of B's anchor along the axis relative to A (the derivative readJoint in
+ * sim/physics/jointCoordinates.ts computes). Unlike cannon's motor equations it takes no SPOOK
+ * parameters: b = 1, eps is the compliance. sim/actuators/Actuators.ts sets target, compliance and
+ * bounds every step.
  */
 export class JointRowEquation extends Equation {
   target = 0;

@@ -41,6 +41,28 @@ export class RobotNarrowphase extends Narrowphase {
     super(world);
   }
 
+  /** Normal force and contact count per body in `load` from the step just taken (Coulomb friction). Allocates nothing. */
+  measureLoads(contacts: readonly ContactEquation[]): void {
+    this.clearLoads();
+    for (let c = 0; c < contacts.length; c++) {
+      const eq = contacts[c];
+      const l = this.load.get(eq.bi) ?? this.load.get(eq.bj);
+      if (l === undefined) continue;
+      const f = eq.multiplier > 0 ? eq.multiplier : 0;
+      if (f === 0 && this.margin > 0) continue; // a speculative contact (within the margin) that carried nothing
+      l.normal += f;
+      l.count++;
+    }
+  }
+
+  /** No load on any body (reset). */
+  clearLoads(): void {
+    for (const l of this.load.values()) {
+      l.normal = 0;
+      l.count = 0;
+    }
+  }
+
   override createFrictionEquationsFromContact(c: ContactEquation, out: FrictionEquation[]): boolean {
     const made = super.createFrictionEquationsFromContact(c, out);
     if (!this.coulomb || !made || out.length < 2) return made;
