@@ -99,6 +99,7 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
     const imported = axon('manifest', 'from-deploy', deploy.path, '--onnx', onnx, '--urdf', humanoid.urdf, '--out', model);
     expect(imported.code, imported.stderr).toBe(0);
     expect(JSON.parse(readFileSync(join(model, 'manifest.json'), 'utf8')).observation.terms[0]).toEqual({ term: 'base_lin_vel', scale: 2, history: 5, point: 'com' });
+    expect(axon('inspect', model).stdout).toMatch(/\[0\.\.14\] base_lin_vel scale 2 clip - history 5, at the base body's centre of mass/);
     for (const physics of ['cannon', 'mujoco']) {
       const mcap = join(dir, `linvel-${physics}.mcap`);
       const r = axon('sim', '--urdf', humanoid.urdf, '--physics', physics, '--policy', model, '--physics-hz', '200', '--duration', '0.2', '--fast', '--record', mcap, '--json');

@@ -217,7 +217,7 @@ export function inspectCommand() {
       let offset = 0;
       const terms = m.observation.terms.map((t) => {
         const width = termWidth(m, t.term) * (t.history ?? 1);
-        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1 };
+        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.before_clip ? { before_clip: true } : {}) };
         offset += width;
         return row;
       });
@@ -247,7 +247,12 @@ export function inspectCommand() {
         console.log(`${m.name} (${m.kind}) for ${m.robot}, ${m.control_hz} Hz`);
         console.log(`joints (model order): ${m.joints.join(', ')}`);
         console.log(`observation: ${summary.observation.size} values, history ${summary.observation.history_order}`);
-        for (const t of terms) console.log(`  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}`);
+        for (const t of terms)
+          console.log(
+            `  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}` +
+              (t.point === 'com' ? ", at the base body's centre of mass" : '') +
+              (t.before_clip ? ', fed back before the action clip' : ''),
+          );
         console.log(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}`);
         console.log(`onnx ${m.onnx.file}:`);
         for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
