@@ -56,7 +56,13 @@ describe('a bridge client whose thread sleeps (a blocking clock), against axon b
     } finally {
       await robot.close();
       r.child.kill('SIGTERM');
-      await done;
+      // A server that does not end on SIGTERM is a fault to name, not a test timeout to guess at.
+      const exited = await Promise.race([done.then(() => true), new Promise<boolean>((res) => setTimeout(() => res(false), 15_000))]);
+      if (!exited) {
+        r.child.kill('SIGKILL');
+        await done;
+        throw new Error(`axon bridge did not exit within 15 s of SIGTERM (stdout: ${r.stdout} stderr: ${r.stderr})`);
+      }
     }
   });
 });
