@@ -1,16 +1,14 @@
 import { Quaternion, Vec3, type Body, type World } from 'cannon-es';
 import { createObservation, type Observation, type RobotSpec } from '../../src/core/robot.ts';
-import { Rng } from '../../src/core/rng.ts';
 import { composePose } from '../physics/frames.ts';
 import type { BodyInfo, LinkInfo } from '../build/index.ts';
-import { addNoise, perturbOrientation, type SimSensorNoise } from './SensorNoise.ts';
+import { EpisodeNoise, noisyImuReading, noisyJointReadings, type SimSensorNoise } from './SensorNoise.ts';
 
 // Module scratch (style 3): never allocate in read() or afterStep().
 const _v1 = new Vec3();
 const _v2 = new Vec3();
 const _v3 = new Vec3();
 const _q1 = new Quaternion();
-const _q2 = new Quaternion();
 
 /** Where SimRobot's sensors sit, resolved from its options (configure time). */
 export interface SimSensorsSetup {
@@ -56,15 +54,13 @@ export class SimSensors {
   private readonly framePos: { readonly link: number; readonly out: Float32Array }[];
   private readonly imuPrevVel = new Vec3();
   private readonly imuAccWorld = new Vec3();
-  private noise: SimSensorNoise;
-  private noiseSeed = 0;
-  private noiseRng = new Rng(0);
+  private readonly noise: EpisodeNoise;
 
   constructor(
     spec: RobotSpec,
     private readonly setup: SimSensorsSetup,
   ) {
-    this.noise = setup.noise;
+    this.noise = new EpisodeNoise(setup.noise);
     this.framePos = setup.framePositions.map(({ link }) => ({ link, out: new Float32Array(3) }));
     this.baseObs = {
       position: new Float32Array(3),
@@ -82,20 +78,18 @@ export class SimSensors {
 
   /** Sensor noise for this episode; its generator is seeded by `seed` now and at every reset(). */
   setNoise(noise: SimSensorNoise, seed: number): void {
-    this.noise = noise;
-    this.noiseSeed = seed >>> 0;
-    this.noiseRng = new Rng(this.noiseSeed);
+    this.noise.set(noise, seed);
+    this.noise.restart();
   }
 
   /** A new episode (reset(seed)): the configured noise, its generator seeded from the episode's seed at reset(). */
   restoreNoise(seed: number): void {
-    this.noise = this.setup.noise;
-    this.noiseSeed = (seed ^ 0x5bd1e995) >>> 0;
+    this.noise.restore(seed);
   }
 
   /** Reset time, bodies placed: the noise generator restarts, the IMU sees the robot at rest in gravity. */
   reset(): void {
-    this.noiseRng = new Rng(this.noiseSeed);
+    this.noise.restart();
     if (this.setup.imuLink >= 0) {
       this.imuPointVelocity(this.imuPrevVel);
       this.imuAccWorld.set(-this.setup.gravity.x, -this.setup.gravity.y, -this.setup.gravity.z);
@@ -121,28 +115,14 @@ export class SimSensors {
     const obs = this.obs;
     obs.time = steps * this.setup.physicsDt;
     obs.seq = steps;
-    const nz = this.noise;
-    const rng = this.noiseRng;
-    const qStd = nz.jointPosition ?? 0;
-    const qdStd = nz.jointVelocity ?? 0;
-    for (let i = 0; i < q.length; i++) {
-      obs.jointPosition[i] = qStd > 0 ? q[i] + qStd * rng.normal() : q[i];
-      obs.jointVelocity[i] = qdStd > 0 ? qd[i] + qdStd * rng.normal() : qd[i];
-      obs.jointEffort[i] = effort[i];
-    }
+    const { noise: nz, rng } = this.noise;
+    noisyJointReadings(q, qd, nz, rng, obs.jointPosition, obs.jointVelocity);
+    for (let i = 0; i < q.length; i++) obs.jointEffort[i] = effort[i];
     if (obs.imu !== undefined) {
       const link = links[this.setup.imuLink];
       const body = bodies[link.body].body;
       body.quaternion.mult(link.offsetQuat, _q1); // link orientation in world
-      _q1.conjugate(_q2);
-      _q2.vmult(body.angularVelocity, _v1);
-      addNoise(_v1, nz.imuAngularVelocity ?? 0, nz.gyroBias, rng);
-      writeVec(_v1, obs.imu.angularVelocity);
-      _q2.vmult(this.imuAccWorld, _v1);
-      addNoise(_v1, nz.imuLinearAcceleration ?? 0, nz.accelBias, rng);
-      writeVec(_v1, obs.imu.linearAcceleration);
-      perturbOrientation(_q1, nz.imuOrientation ?? 0, rng);
-      writeQuat(_q1, obs.imu.orientation);
+      noisyImuReading(_q1, body.angularVelocity, this.imuAccWorld, nz, rng, obs.imu);
     }
     if (obs.contacts !== undefined) {
       const contacts = this.setup.world.contacts;

@@ -1,0 +1,118 @@
+import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
+import type { MujocoViews } from './MujocoViews.ts';
+
+/** Where the robot's coordinates sit in qpos / qvel (configure time). */
+export interface MujocoCoordinates {
+  /** qpos address of each moving joint (robot joint order). */
+  readonly qadr: Int32Array;
+  /** qvel (dof) address of each moving joint. */
+  readonly vadr: Int32Array;
+  /** qpos address of the base's free joint; -1 for a fixed base. */
+  readonly rootQadr: number;
+}
+
+/**
+ * Puts a MujocoRobot at its episode's initial state at reset, as the cannon-es side's
+ * sim/kinematics/RobotPlacement.ts: a floating base at its configured pose (the free joint's
+ * qpos; orientation normalised), joint positions and velocities in qpos / qvel, kinematics
+ * computed (mj_forward), and with spawnOnGround the base lowered so that the lowest point of the
+ * robot's collision geometry touches z = 0.
+ *
+ * Reset time only (not for a physics step); allocates only in the constructor.
+ */
+export class MujocoPlacement {
+  /** The robot's geoms (every geom not on the world body): what spawnOnGround puts on the ground. */
+  private readonly robotGeoms: Int32Array;
+
+  constructor(
+    private readonly mj: MainModule,
+    private readonly model: MjModel,
+    private readonly data: MjData,
+    private readonly views: MujocoViews,
+    private readonly coords: MujocoCoordinates,
+    private readonly options: Pick<MujocoRobotOptions, 'basePosition' | 'baseOrientation' | 'spawnOnGround'>,
+  ) {
+    const gb = model.geom_bodyid as Int32Array;
+    const rg: number[] = [];
+    for (let g = 0; g < model.ngeom; g++) if (gb[g] !== 0) rg.push(g);
+    this.robotGeoms = Int32Array.from(rg);
+  }
+
+  /**
+   * The episode's initial state, on data just reset (mj_resetData, views refreshed): joint
+   * positions (rad | m) and velocities (rad/s | m/s), robot joint order; the base at rest.
+   */
+  reset(positions: Float64Array, velocities: Float64Array): void {
+    const mj = this.mj;
+    const m = this.model;
+    const d = this.data;
+    const { qadr, vadr, rootQadr } = this.coords;
+    const qpos = this.views.qpos;
+    const qvel = this.views.qvel;
+    if (rootQadr >= 0) {
+      const p = this.options.basePosition ?? [0, 0, 0];
+      const bo = this.options.baseOrientation ?? [0, 0, 0, 1];
+      const a = rootQadr;
+      qpos[a] = p[0];
+      qpos[a + 1] = p[1];
+      qpos[a + 2] = p[2];
+      const norm = Math.hypot(bo[0], bo[1], bo[2], bo[3]) || 1;
+      qpos[a + 3] = bo[3] / norm;
+      qpos[a + 4] = bo[0] / norm;
+      qpos[a + 5] = bo[1] / norm;
+      qpos[a + 6] = bo[2] / norm;
+    }
+    for (let i = 0; i < qadr.length; i++) {
+      qpos[qadr[i]] = positions[i];
+      qvel[vadr[i]] = velocities[i];
+    }
+    mj.mj_forward(m, d);
+    if (this.options.spawnOnGround && rootQadr >= 0) {
+      qpos[rootQadr + 2] -= this.lowestPoint();
+      mj.mj_forward(m, d);
+    }
+  }
+
+  /** Lowest z (m) of the robot's collision geometry in the current pose (mesh vertices, primitives exactly). */
+  private lowestPoint(): number {
+    const mj = this.mj;
+    const m = this.model;
+    const type = m.geom_type as Int32Array;
+    const size = m.geom_size as Float64Array;
+    const gx = this.data.geom_xpos as Float64Array;
+    const gm = this.data.geom_xmat as Float64Array;
+    const dataid = m.geom_dataid as Int32Array;
+    const vadr = m.mesh_vertadr as Int32Array;
+    const vnum = m.mesh_vertnum as Int32Array;
+    const vert = m.mesh_vert as Float32Array;
+    const aabb = m.geom_aabb as Float64Array;
+    const T = mj.mjtGeom;
+    let low = Infinity;
+    for (let k = 0; k < this.robotGeoms.length; k++) {
+      const g = this.robotGeoms[k];
+      const cz = gx[g * 3 + 2];
+      const r0 = gm[g * 9 + 6], r1 = gm[g * 9 + 7], r2 = gm[g * 9 + 8]; // world z row
+      const t = type[g];
+      let z: number;
+      if (t === T.mjGEOM_SPHERE.value) z = cz - size[g * 3];
+      else if (t === T.mjGEOM_CAPSULE.value) z = cz - Math.abs(r2) * size[g * 3 + 1] - size[g * 3];
+      else if (t === T.mjGEOM_CYLINDER.value) z = cz - Math.abs(r2) * size[g * 3 + 1] - size[g * 3] * Math.sqrt(Math.max(0, 1 - r2 * r2));
+      else if (t === T.mjGEOM_BOX.value) z = cz - Math.abs(r0) * size[g * 3] - Math.abs(r1) * size[g * 3 + 1] - Math.abs(r2) * size[g * 3 + 2];
+      else if (t === T.mjGEOM_MESH.value && dataid[g] >= 0) {
+        const mesh = dataid[g];
+        z = Infinity;
+        for (let v = vadr[mesh]; v < vadr[mesh] + vnum[mesh]; v++) {
+          const vz = cz + r0 * vert[v * 3] + r1 * vert[v * 3 + 1] + r2 * vert[v * 3 + 2];
+          if (vz < z) z = vz;
+        }
+      } else {
+        // Anything else: its bounding box (centre and half sizes in the geom frame).
+        const a = g * 6;
+        z = cz + r0 * aabb[a] + r1 * aabb[a + 1] + r2 * aabb[a + 2] - Math.abs(r0) * aabb[a + 3] - Math.abs(r1) * aabb[a + 4] - Math.abs(r2) * aabb[a + 5];
+      }
+      if (z < low) low = z;
+    }
+    return Number.isFinite(low) ? low : 0;
+  }
+}
