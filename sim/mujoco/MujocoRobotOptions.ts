@@ -32,7 +32,7 @@ export interface MujocoRobotOptions {
   readonly contactSensors?: readonly string[];
   /** Moving bodies in the order randomisation draws their mass scales (the cannon-es side's body order). */
   readonly bodyLinks: readonly string[];
-  /** Nominal link masses (kg) by link name, for setLinkMass / nominalLinkMass. */
+  /** World gravity (m/s²). */
   readonly gravity: readonly [number, number, number];
   /**
    * 'implicit': the PD's velocity term includes dt·kp (τ = kp·(q* − q − dt·v⁺) + kd·(v* − v⁺), the
