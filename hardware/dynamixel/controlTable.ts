@@ -68,7 +68,8 @@ export const X_SERIES: readonly ControlItem[] = [
   it('max_voltage_limit', 32, 2, 'RW', 'EEPROM', 160, 'V', 0.1, false, 95, 160),
   it('min_voltage_limit', 34, 2, 'RW', 'EEPROM', 95, 'V', 0.1, false, 95, 160),
   it('pwm_limit', 36, 2, 'RW', 'EEPROM', 885, '%', 0.113, false, 0, 885),
-  it('current_limit', 38, 2, 'RW', 'EEPROM', 1193, 'A', AMP_PER_CURRENT_UNIT, false, 0, 1193),
+  // The largest Current Limit of the models here (XM540/XH540); each model's own is ServoModel.currentLimit.
+  it('current_limit', 38, 2, 'RW', 'EEPROM', 1193, 'A', AMP_PER_CURRENT_UNIT, false, 0, 2047),
   it('velocity_limit', 44, 4, 'RW', 'EEPROM', 200, 'rad/s', RAD_S_PER_VELOCITY_UNIT, false, 0, 1023),
   it('max_position_limit', 48, 4, 'RW', 'EEPROM', 4095, 'rad', RAD_PER_TICK, false, 0, 4095),
   it('min_position_limit', 52, 4, 'RW', 'EEPROM', 0, 'rad', RAD_PER_TICK, false, 0, 4095),
@@ -87,7 +88,8 @@ export const X_SERIES: readonly ControlItem[] = [
   it('feedforward_1st_gain', 90, 2, 'RW', 'RAM', 0, '', 1, false, 0, 16383),
   it('bus_watchdog', 98, 1, 'RW', 'RAM', 0, 's', 0.02, false, 0, 127),
   it('goal_pwm', 100, 2, 'RW', 'RAM', 885, '%', 0.113, true, -885, 885),
-  it('goal_current', 102, 2, 'RW', 'RAM', 0, 'A', AMP_PER_CURRENT_UNIT, true, -1193, 1193),
+  // Goal Current within ±Current Limit (38) and Goal Velocity within ±Velocity Limit (44): the servo's own, checked by it.
+  it('goal_current', 102, 2, 'RW', 'RAM', 0, 'A', AMP_PER_CURRENT_UNIT, true, -2047, 2047),
   it('goal_velocity', 104, 4, 'RW', 'RAM', 0, 'rad/s', RAD_S_PER_VELOCITY_UNIT, true, -1023, 1023),
   it('profile_acceleration', 108, 4, 'RW', 'RAM', 0, 'rev/min²', 214.577, false, 0, 32767),
   it('profile_velocity', 112, 4, 'RW', 'RAM', 0, 'rad/s', RAD_S_PER_VELOCITY_UNIT, false, 0, 32767),
@@ -163,15 +165,19 @@ export interface ServoModel {
   readonly noLoadSpeed: number;
   /** Firmware version from which Fast Sync Read is supported. */
   readonly fastSyncReadFirmware: number;
+  /** Factory Current Limit (address 38, current units): Goal Current may not exceed it. */
+  readonly currentLimit: number;
 }
 
 export const SERVO_MODELS: readonly ServoModel[] = [
-  { name: 'XM430-W350', number: 1020, stallTorque: 4.1, stallCurrent: 2.3, noLoadSpeed: 46 * RPM, fastSyncReadFirmware: 45 },
-  { name: 'XM430-W210', number: 1030, stallTorque: 3.0, stallCurrent: 2.3, noLoadSpeed: 77 * RPM, fastSyncReadFirmware: 45 },
-  { name: 'XH430-W350', number: 1010, stallTorque: 3.4, stallCurrent: 1.3, noLoadSpeed: 46 * RPM, fastSyncReadFirmware: 45 },
-  { name: 'XM540-W270', number: 1120, stallTorque: 10.6, stallCurrent: 4.4, noLoadSpeed: 30 * RPM, fastSyncReadFirmware: 45 },
-  { name: 'XH540-W270', number: 1100, stallTorque: 10.6, stallCurrent: 4.4, noLoadSpeed: 30 * RPM, fastSyncReadFirmware: 45 },
-  { name: 'XH540-W150', number: 1110, stallTorque: 7.5, stallCurrent: 4.4, noLoadSpeed: 53 * RPM, fastSyncReadFirmware: 45 },
+  // Figures from ROBOTIS's e-Manual (_data/dxl_x_info.yml, the model pages' control tables) and
+  // dynamixel-workbench's model numbers (dynamixel_item.h).
+  { name: 'XM430-W350', number: 1020, stallTorque: 4.1, stallCurrent: 2.3, noLoadSpeed: 46 * RPM, fastSyncReadFirmware: 45, currentLimit: 1193 },
+  { name: 'XM430-W210', number: 1030, stallTorque: 3.0, stallCurrent: 2.3, noLoadSpeed: 77 * RPM, fastSyncReadFirmware: 45, currentLimit: 1193 },
+  { name: 'XH430-W350', number: 1000, stallTorque: 3.4, stallCurrent: 1.3, noLoadSpeed: 30 * RPM, fastSyncReadFirmware: 45, currentLimit: 648 },
+  { name: 'XM540-W270', number: 1120, stallTorque: 10.6, stallCurrent: 4.4, noLoadSpeed: 30 * RPM, fastSyncReadFirmware: 45, currentLimit: 2047 },
+  { name: 'XH540-W270', number: 1100, stallTorque: 9.9, stallCurrent: 4.9, noLoadSpeed: 39 * RPM, fastSyncReadFirmware: 45, currentLimit: 2047 },
+  { name: 'XH540-W150', number: 1110, stallTorque: 7.1, stallCurrent: 4.9, noLoadSpeed: 70 * RPM, fastSyncReadFirmware: 45, currentLimit: 2047 },
 ];
 
 export function modelByName(name: string): ServoModel | undefined {

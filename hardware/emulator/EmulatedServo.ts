@@ -78,6 +78,7 @@ export class EmulatedServo {
     const fresh = this.mem[0] === 0;
     for (const i of X_SERIES) writeLe(this.mem, i.address, i.size, i.initial);
     writeLe(this.mem, 0, 2, this.model.number);
+    writeLe(this.mem, 38, 2, this.model.currentLimit);
     this.mem[6] = this.setup.firmware ?? 46;
     this.mem[7] = this.setup.id;
     if (fresh) for (const [k, v] of Object.entries(this.setup.table ?? {})) this.set(k as ItemName, v);
@@ -218,6 +219,10 @@ export class EmulatedServo {
       if (i.memory === 'EEPROM' && this.torqueOn) return ERR_ACCESS;
       const v = readLe(data, i.address - address, i.size, i.signed);
       if ((i.min !== undefined && v < i.min) || (i.max !== undefined && v > i.max)) return ERR_DATA_RANGE;
+      // The model's own bounds, as the servo checks them: its Current Limit's maximum, and goals within the limits set.
+      if (i.name === 'current_limit' && v > this.model.currentLimit) return ERR_DATA_RANGE;
+      if (i.name === 'goal_current' && Math.abs(v) > readLe(this.mem, 38, 2)) return ERR_DATA_RANGE;
+      if (i.name === 'goal_velocity' && Math.abs(v) > readLe(this.mem, 44, 4)) return ERR_DATA_RANGE;
       if (GOALS.has(i.name) && this.watchdogTripped) return ERR_DATA_RANGE;
       if (i.name === 'goal_position' && this.mem[11] === OperatingMode.position && (v < readLe(this.mem, 52, 4) || v > readLe(this.mem, 48, 4))) return ERR_DATA_LIMIT;
       if (i.name === 'torque_enable' && v === 1 && (this.hwError & this.mem[63]) !== 0) return ERR_RESULT_FAIL;

@@ -68,6 +68,9 @@ export class DynamixelRobot implements Robot {
   private readonly _gear: Float64Array;
   private readonly _off: Float64Array;
   private readonly _kt: Float64Array; // N·m/A at the horn
+  /** Each servo's Current Limit (38) and Velocity Limit (44), read at connect: goals beyond them are clamped (the servo would refuse them). */
+  private readonly _currentLimit: Int32Array;
+  private readonly _velocityLimit: Int32Array;
   private readonly _mode: ControlMode;
   private readonly _obs: Observation;
   // Latest read, SI units, robot joint order (written by the bus cycle, copied by observe()).
@@ -113,6 +116,8 @@ export class DynamixelRobot implements Robot {
     this._gear = Float64Array.from(js, (j) => j.gear_ratio ?? 1);
     this._off = Float64Array.from(js, (j) => j.offset ?? 0);
     this._kt = Float64Array.from(js, (j) => torqueConstant(modelByName(j.model)!));
+    this._currentLimit = Int32Array.from(js, (j) => modelByName(j.model)!.currentLimit);
+    this._velocityLimit = new Int32Array(n).fill(1023);
     this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
     this.spec = { name: config.name, joints: jointSpecsOf(js), sensors: { imu: false, contacts: [] }, controlModes: [this._mode] };
     this._obs = createObservation(this.spec);
@@ -185,6 +190,9 @@ export class DynamixelRobot implements Robot {
         if (j.lower < lo - 1e-9 || j.upper > hi + 1e-9)
           diff.push(`joint ${j.name} (id ${j.id}): config range [${j.lower}, ${j.upper}] rad exceeds the servo's position limits [${lo.toFixed(4)}, ${hi.toFixed(4)}] rad (ticks ${minT}..${maxT})`);
       }
+      const k = c.joints.indexOf(j);
+      this._currentLimit[k] = await this.bus.readValue(j.id, 38, 2);
+      this._velocityLimit[k] = await this.bus.readValue(j.id, 44, 4);
       const hw = await this.bus.readValue(j.id, 70, 1);
       if (hw !== 0) diff.push(`joint ${j.name} (id ${j.id}): hardware error ${describeHardwareError(hw)} is latched (fix the cause, then reboot the servo)`);
     }
@@ -277,10 +285,12 @@ export class DynamixelRobot implements Robot {
       } else if (this._mode === 'effort') {
         const amps = (x / this._gear[i] / this._kt[i]) * this._dir[i];
         const raw = Math.round(amps / AMP_PER_CURRENT_UNIT);
-        writeLe(this._goalBytes, i * 2, 2, Math.abs(raw) > 1193 ? _SIGN(raw) * 1193 : raw);
+        const lim = this._currentLimit[i];
+        writeLe(this._goalBytes, i * 2, 2, Math.abs(raw) > lim ? _SIGN(raw) * lim : raw);
       } else {
         const raw = Math.round((x * this._gear[i] * this._dir[i]) / RAD_S_PER_VELOCITY_UNIT);
-        writeLe(this._goalBytes, i * 4, 4, Math.abs(raw) > 1023 ? _SIGN(raw) * 1023 : raw);
+        const lim = this._velocityLimit[i];
+        writeLe(this._goalBytes, i * 4, 4, Math.abs(raw) > lim ? _SIGN(raw) * lim : raw);
       }
     }
     this._goalsDirty = true;

@@ -44,6 +44,8 @@ export interface FeetechRobotOptions {
 
 const now = () => performance.now() / 1000;
 const BLOCK = FEETECH_PRESENT_BLOCK.length;
+/** Reply margin of the pings that check the bus before arming (s). */
+const PREARM_MARGIN_S = 0.05;
 
 export class FeetechRobot implements Robot {
   readonly spec: RobotSpec;
@@ -174,7 +176,9 @@ export class FeetechRobot implements Robot {
     const diff: string[] = [];
     for (let i = 0; i < this._n; i++) {
       const j = c.joints[i];
-      const status = await this.bus.ping(j.id);
+      // Before arming, not on the tick: a generous reply margin, so that a host still busy
+      // starting the run (or a slow adapter) does not read as a missing servo.
+      const status = await this.bus.ping(j.id, undefined, Math.max(this.bus.replyMarginS, PREARM_MARGIN_S));
       if (status === undefined) {
         diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s`);
         continue;

@@ -7,6 +7,7 @@ import { DynamixelRobot, HardwareMismatchError, type HardwareEvent } from '../..
 import { createPort } from '../../hardware/transport/openPort.ts';
 import type { MemoryTransport } from '../../hardware/transport/MemoryTransport.ts';
 import { HardwareError } from '../../hardware/dynamixel/controlTable.ts';
+import { readLe } from '../../hardware/dynamixel/packet.ts';
 import { createCommand, type RobotHealth } from '../../src/core/robot.ts';
 import { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
 import { runLive } from '../../src/cli/live.ts';
@@ -15,7 +16,7 @@ import { writeConstantPoseModel } from './helpers/armModel.ts';
 const ARM = 'hardware/robots/arm6-xm430.json';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function armOnEmulator(over: Partial<DynamixelRobotConfig> = {}, emu: Parameters<typeof createPort>[1]['emulator'] = {}, servos?: { id: number; model?: string }[]) {
+function armOnEmulator(over: Partial<DynamixelRobotConfig> = {}, emu: Parameters<typeof createPort>[1]['emulator'] = {}, servos?: NonNullable<Parameters<typeof createPort>[1]['servos']>) {
   const cfg = { ...loadRobotConfig(ARM), ...over };
   const { transport, emulator } = createPort('emu://', { baud: cfg.baud, servos: servos ?? cfg.joints.map((j) => ({ id: j.id, model: j.model })), emulator: emu });
   const robot = new DynamixelRobot(cfg, transport, { period: 0.02 });
@@ -95,6 +96,24 @@ describe('DynamixelRobot on the emulator', () => {
     // recovered) and is right; this test is about the life cycle around it.
     expect(events.map((e) => e.kind).filter((k) => k !== 'read_failed' && k !== 'recovered')).toEqual(['connected', 'armed', 'safe_stop', 'closed']);
     expect(emu.servo(1).torqueOn).toBe(true); // safe_stop: hold
+  });
+
+  it("clamps goal current and goal velocity to each servo's own limits, read at connect (an XH430-W350 takes at most 648 units): none is refused", async () => {
+    const base = loadRobotConfig(ARM);
+    for (const [mode, address, size, limit] of [['current', 102, 2, 648], ['velocity', 104, 4, 200]] as const) {
+      const joints = base.joints.map((j) => ({ ...j, model: 'XH430-W350' }));
+      const code = mode === 'current' ? 0 : 1;
+      const { robot, emu } = armOnEmulator({ operating_mode: mode, joints }, {}, joints.map((j) => ({ id: j.id, model: 'XH430-W350', table: { operating_mode: code } })));
+      await robot.connect();
+      expect(emu.servo(1).mem[0] | (emu.servo(1).mem[1] << 8)).toBe(1000); // the model number ROBOTIS gives it
+      const cmd = createCommand(robot.spec, mode === 'current' ? 'effort' : 'velocity');
+      cmd.target.fill(50); // far past both limits (N·m, rad/s)
+      robot.command(cmd);
+      await sleep(60);
+      const goals = [...emu.servos.values()].map((s) => readLe(s.mem, address, size, true));
+      expect(goals.map(Math.abs)).toEqual(joints.map(() => limit));
+      await robot.close();
+    }
   });
 
   it('Ctrl-C / close with safe_stop torque_off disables torque and closes the port', async () => {
