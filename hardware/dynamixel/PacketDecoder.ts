@@ -1,13 +1,15 @@
 /**
  * Streaming Protocol 2.0 decoder: feed it bytes in any chunks, get whole packets.
  *
- * It finds the header FF FF FD 00, waits for the declared length, checks the CRC and unstuffs.
+ * It finds the header FF FF FD 00, waits for the declared length, checks the CRC and unstuffs,
+ * except a status from the broadcast id (a Fast Sync or Fast Bulk Read reply), which the servos
+ * send unstuffed (ROBOTIS e-Manual, Protocol 2.0: "does not perform Byte Stuffing (0xFD)").
  * Garbage before a header is skipped and counted; a length that cannot be right, or a bad CRC,
  * drops only the first header byte and scans on, so a torn or corrupted packet never swallows
  * the good packets behind it (stuffing guarantees FF FF FD 00 never occurs inside a packet).
  */
 import { crc16 } from './crc.ts';
-import { Inst, unstuff, type Packet } from './packet.ts';
+import { BROADCAST_ID, Inst, unstuff, type Packet } from './packet.ts';
 import { StreamDecoder, type StreamDecoderStats } from '../transport/StreamDecoder.ts';
 
 /** Longest packet accepted (bytes after the length field); longer declared lengths are garbage. */
@@ -54,8 +56,9 @@ export class PacketDecoder extends StreamDecoder<Packet, DecoderStats> {
 
   protected _packet(h: number, total: number): Packet {
     const b = this._buf;
-    const body = unstuff(b.slice(h + 7, h + total - 2));
     const id = b[h + 4];
+    const raw = b.slice(h + 7, h + total - 2);
+    const body = id === BROADCAST_ID && raw[0] === Inst.Status ? raw : unstuff(raw);
     const inst = body[0];
     return inst === Inst.Status && body.length >= 2
       ? { id, instruction: inst, error: body[1], params: body.subarray(2) }

@@ -213,16 +213,15 @@ export const bulkWrite = (items: readonly BulkWriteItem[]) =>
  * the last servo's CRC is the packet's CRC. `blocks[i]` is (error, id, data).
  */
 export function fastSyncReadStatus(blocks: readonly { error: number; id: number; data: ArrayLike<number> }[]): Uint8Array {
-  // Build unstuffed body: INST, then blocks with placeholder CRCs; CRCs are over the stuffed packet,
-  // so compute them incrementally on a stuffed-as-we-go buffer.
+  // INST, then each servo's ERR ID DATA with its running CRC (the last one is the packet's). Not
+  // stuffed: "Fast Sync Read Status Packet does not perform Byte Stuffing (0xFD)" (ROBOTIS
+  // e-Manual, Protocol 2.0), each servo appending its part as it goes.
   const parts: number[] = [];
   for (let i = 0; i < blocks.length; i++) {
     parts.push(blocks[i].error, blocks[i].id, ...Array.from(blocks[i].data));
     if (i < blocks.length - 1) parts.push(0, 0); // patched below
   }
-  // Fast sync read data carries no FF FF FD in practice; to stay exact we stuff like any packet.
-  const raw = Uint8Array.from([Inst.Status, ...parts]);
-  const body = stuff(raw);
+  const body = Uint8Array.from([Inst.Status, ...parts]);
   const len = body.length + 2;
   const out = new Uint8Array(7 + len);
   out.set(HEADER, 0);
@@ -230,16 +229,14 @@ export function fastSyncReadStatus(blocks: readonly { error: number; id: number;
   out[5] = len & 0xff;
   out[6] = len >>> 8;
   out.set(body, 7);
-  if (body === raw) {
-    // Patch the intermediate CRCs (running CRC up to each block's data).
-    let o = 8;
-    for (let i = 0; i < blocks.length - 1; i++) {
-      o += 2 + blocks[i].data.length;
-      const c = crc16(out, 0, o);
-      out[o] = c & 0xff;
-      out[o + 1] = c >>> 8;
-      o += 2;
-    }
+  // The intermediate CRCs: the running CRC up to each block's data.
+  let o = 8;
+  for (let i = 0; i < blocks.length - 1; i++) {
+    o += 2 + blocks[i].data.length;
+    const c = crc16(out, 0, o);
+    out[o] = c & 0xff;
+    out[o + 1] = c >>> 8;
+    o += 2;
   }
   const crc = crc16(out, 0, out.length - 2);
   out[out.length - 2] = crc & 0xff;

@@ -87,6 +87,26 @@ describe('Protocol 2.0 packets equal the e-manual examples byte for byte', () =>
     expect(P.readLe(st, 14, 2)).toBe(crc16(st, 0, 14));
   });
 
+  it('fast sync read replies are not stuffed (the e-Manual: "does not perform Byte Stuffing"): data holding FF FF FD reads back whole', () => {
+    // present current −1 (FF FF) then velocity −515 (FD FD FF FF): FF FF FD would be stuffed in any other packet
+    const data = Uint8Array.from([0xff, 0xff, 0xfd, 0xfd, 0xff, 0xff]);
+    const st = P.fastSyncReadStatus([{ error: 0, id: 1, data }, { error: 0, id: 2, data: Uint8Array.from([0, 8, 0, 0, 0, 0]) }]);
+    expect(st.length).toBe(7 + 1 + (2 + 6 + 2) + (2 + 6) + 2); // INST, ERR ID DATA CRC, ERR ID DATA, CRC: no stuffing byte added
+    expect(P.hex(st.subarray(10, 16))).toBe('FF FF FD FD FF FF');
+    const got: P.Packet[] = [];
+    new PacketDecoder((p) => got.push(p)).push(st);
+    expect(got).toHaveLength(1);
+    expect(P.readLe(got[0].params, 1, 2, true)).toBe(-1);
+    expect(P.readLe(got[0].params, 3, 4, true)).toBe(P.readLe(Uint8Array.from([0xfd, 0xfd, 0xff, 0xff]), 0, 4, true));
+    expect(got[0].params[10]).toBe(2); // the second servo's id where it belongs
+    // any other packet with FF FF FD in its parameters is still stuffed and unstuffed
+    const w = P.encodeStatus(5, 0, data);
+    const back: P.Packet[] = [];
+    new PacketDecoder((p) => back.push(p)).push(w);
+    expect(P.hex(back[0].params)).toBe('FF FF FD FD FF FF');
+    expect(w.length).toBe(7 + 2 + 6 + 1 + 2); // one stuffing byte
+  });
+
   it('reads and writes signed little-endian values', () => {
     const b = new Uint8Array(4);
     P.writeLe(b, 0, 4, -5);
