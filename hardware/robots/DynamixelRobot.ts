@@ -165,6 +165,7 @@ export class DynamixelRobot implements Robot {
     await this.bus.open();
     const diff: string[] = [];
     let fastOk = c.fast_sync_read ?? true;
+    const frames: string[] = [];
     for (const j of c.joints) {
       const p = await this.bus.ping(j.id);
       if (!p) {
@@ -191,6 +192,12 @@ export class DynamixelRobot implements Robot {
           diff.push(`joint ${j.name} (id ${j.id}): config range [${j.lower}, ${j.upper}] rad exceeds the servo's position limits [${lo.toFixed(4)}, ${hi.toFixed(4)}] rad (ticks ${minT}..${maxT})`);
       }
       const k = c.joints.indexOf(j);
+      // A servo's own reverse bit (Drive Mode 10, bit 0) and Homing Offset (20) shift what it reports;
+      // the config's direction and offset are on top of them: said at connect, so that a servo set
+      // up since the config was written (a LeRobot calibration) does not go unseen.
+      const reverse = ((await this.bus.readValue(j.id, 10, 1)) & 1) === 1;
+      const homing = await this.bus.readValue(j.id, 20, 4, true);
+      if (reverse || homing !== 0) frames.push(`${j.name} (id ${j.id})${reverse ? ' reverse' : ''}${homing !== 0 ? ` homing offset ${homing} ticks` : ''}`);
       this._currentLimit[k] = await this.bus.readValue(j.id, 38, 2);
       this._velocityLimit[k] = await this.bus.readValue(j.id, 44, 4);
       const hw = await this.bus.readValue(j.id, 70, 1);
@@ -205,7 +212,10 @@ export class DynamixelRobot implements Robot {
     // First read: the present pose (soft start begins from it).
     const r = await this._read(this._now() + 0.5);
     if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s`);
-    this._status.connected(`${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read`);
+    this._status.connected(
+      `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read` +
+        (frames.length > 0 ? `; set on the servos, under the config's direction and offset: ${frames.join(', ')}` : ''),
+    );
     if (this.o.dryRun) return;
 
     // Arm: clear the watchdog, goals = present pose, torque on, watchdog on.

@@ -116,6 +116,17 @@ describe('DynamixelRobot on the emulator', () => {
     }
   });
 
+  it("says at connect which servos carry their own reverse bit or homing offset (under the config's direction and offset)", async () => {
+    const cfg = loadRobotConfig(ARM);
+    const servos = cfg.joints.map((j) => ({ id: j.id, model: j.model, ...(j.id === 2 ? { table: { drive_mode: 1, homing_offset: 1024 } } : {}) }));
+    const { robot, events } = armOnEmulator({}, {}, servos);
+    await robot.connect();
+    const connected = events.find((e) => e.kind === 'connected')!.reason;
+    expect(connected).toContain(`set on the servos, under the config's direction and offset: ${cfg.joints[1].name} (id 2) reverse homing offset 1024 ticks`);
+    expect(connected).not.toContain('(id 1)');
+    await robot.close();
+  });
+
   it('Ctrl-C / close with safe_stop torque_off disables torque and closes the port', async () => {
     const { robot, emu, transport } = armOnEmulator({ safe_stop: 'torque_off' });
     await robot.connect();
