@@ -88,7 +88,15 @@ export class Connections {
       res.end(`axon bridge: a WebSocket endpoint (subprotocol ${SUBPROTOCOL}); see hardware/PROTOCOL.md\n`);
     });
     this._http.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
+    // Every socket, upgraded or not: close() destroys what is left, so that a socket that is in
+    // no client list (one mid-handshake, one refused) cannot hold the port, and the process, open.
+    this._http.on('connection', (socket) => {
+      this._sockets.add(socket);
+      socket.once('close', () => this._sockets.delete(socket));
+    });
   }
+
+  private readonly _sockets = new Set<Duplex>();
 
   /** Binds; resolves with the port bound. Rejects with BridgeError BRIDGE_LISTEN. */
   async listen(port: number, host: string): Promise<number> {
@@ -230,6 +238,7 @@ export class Connections {
     });
     this._wss.close();
     this._http.closeAllConnections();
+    for (const socket of this._sockets) socket.destroy();
     await new Promise<void>((resolve) => this._http.close(() => resolve()));
   }
 

@@ -123,9 +123,19 @@ export function bridgeCommand() {
       const paced = server.pacing();
       const cpu = process.cpuUsage(cpu0);
       const finalState = server.robotState;
+      // A stop must end the process: a shutdown step that never finishes (CI once left an
+      // `axon bridge --duration 6` waiting for an hour) is named and the process exits 1.
+      let step = 'closing the server (clients, port, pacer)';
+      const guard = setTimeout(() => {
+        process.stderr.write(`axon bridge: shutdown did not finish within ${SHUTDOWN_S} s (still ${step}); exiting\n`);
+        process.exit(1);
+      }, SHUTDOWN_S * 1000);
+      guard.unref();
       await server.close();
       sub.unsubscribe();
+      step = 'closing the robot';
       await robot.close();
+      clearTimeout(guard);
       const summary = {
         command: 'bridge',
         robot: o.sim,
@@ -153,6 +163,9 @@ export function bridgeCommand() {
       else say(`stopped after ${summary.duration_s} s: ${connections} connection(s), ${stats.commandsAccepted} commands accepted, ${stats.commandsRejected} refused, robot was ${finalState}`);
     });
 }
+
+/** Longest a stopped bridge may take to close its clients, port, pacer and robot (s). */
+const SHUTDOWN_S = 5;
 
 function describe(e: BridgeServerEvent): string {
   const t = `[${e.time.toFixed(3).padStart(9)} s]`;

@@ -468,3 +468,23 @@ describe('bridge stops: deadman, e-stop, reset, release', () => {
     expect(hangsStill(s)).toBe(true);
   });
 });
+
+describe('bridge shutdown', () => {
+  it('closes within a second even when a refused client never closes its side of the socket', async () => {
+    const s = await startServer();
+    const { port } = new URL(s.url);
+    const { connect } = await import('node:net');
+    const sock = connect(Number(port), '127.0.0.1');
+    let answer = '';
+    sock.on('data', (d) => (answer += d));
+    sock.on('error', () => {});
+    // an upgrade without axon's subprotocol: refused with an HTTP answer; this client then sits there
+    sock.write(`GET /ws HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n`);
+    await waitUntil(() => answer.includes('Upgrade Required'), 'the refusal');
+    const t0 = performance.now();
+    const closed = await Promise.race([s.close().then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 3000))]);
+    sock.destroy();
+    expect(closed, 'server.close() still pending after 3 s').toBe(true);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
