@@ -237,8 +237,7 @@ export class Connections {
       check();
     });
     this._wss.close();
-    this._http.closeAllConnections();
-    for (const socket of this._sockets) socket.destroy();
+    for (const socket of this._sockets) socket.destroy(); // HTTP and upgraded alike
     await new Promise<void>((resolve) => this._http.close(() => resolve()));
   }
 

@@ -51,8 +51,6 @@ export class VelocityCommand {
   readonly max: Float64Array;
   /** Which bounds came from the manifest (false: DEFAULT_COMMAND_RANGES). */
   readonly fromManifest: readonly [boolean, boolean, boolean];
-  /** Axes whose range excludes 0: zero (stop) is allowed there as well. */
-  readonly zeroOutside: [boolean, boolean, boolean] = [false, false, false];
   /** Incremented on every accepted set(): a reader can tell that the command changed. */
   version = 0;
 
@@ -66,7 +64,6 @@ export class VelocityCommand {
       if (isBad(lo) || isBad(hi) || !(lo <= hi)) throw new AxonError('COMMAND_RANGE', `command_ranges/${AXES[i]}`, `is [${lo}, ${hi}]`, '[min, max], finite, min <= max');
       this.min[i] = lo;
       this.max[i] = hi;
-      if (lo > 0 || hi < 0) this.zeroOutside[i] = true;
       from.push(r !== undefined);
     }
     this.fromManifest = from as unknown as [boolean, boolean, boolean];
@@ -149,7 +146,7 @@ export class VelocityCommand {
   describeRanges(): string {
     const u = ['m/s', 'm/s', 'rad/s'];
     const names = ['vx', 'vy', 'wz'];
-    const parts = names.map((n, i) => `${n} [${this.min[i]}, ${this.max[i]}] ${u[i]}${this.fromManifest[i] ? '' : ' (default)'}${this.zeroOutside[i] ? ' (and 0: stopping is always allowed)' : ''}`);
+    const parts = names.map((n, i) => `${n} [${this.min[i]}, ${this.max[i]}] ${u[i]}${this.fromManifest[i] ? '' : ' (default)'}${this.min[i] > 0 || this.max[i] < 0 ? ' (and 0: stopping is always allowed)' : ''}`);
     return parts.join(', ');
   }
 }

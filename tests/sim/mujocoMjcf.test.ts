@@ -16,6 +16,15 @@ const dir = mkdtempSync(join(tmpdir(), 'axon-mjcf-'));
 const bot = writeMjcfRobot(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** Writes `xml` as <dir>/<name>/<name>.xml (each model in its own folder, as a vendor ships it); returns the file. */
+function writeModel(name: string, xml: string): string {
+  const d = join(dir, name);
+  mkdirSync(d, { recursive: true });
+  const file = join(d, `${name}.xml`);
+  writeFileSync(file, xml);
+  return file;
+}
+
 describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir, actuators, sensors, a keyframe)', () => {
   it('builds: joints in model order, effort limits and position gains from its actuators, the keyframe as default pose, and holds it', async () => {
     const r = await createMujocoMjcfRobot(bot.file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
@@ -69,12 +78,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   });
 
   it('a model with sensors on its actuators, a passive spring joint and a tendon-driven gripper (as agility_cassie, franka_emika_panda)', async () => {
-    const d = join(dir, 'linkage');
-    mkdirSync(d, { recursive: true });
-    const file = join(d, 'linkage.xml');
-    writeFileSync(
-      file,
-      `<mujoco model="linkage">
+    const file = writeModel('linkage', `<mujoco model="linkage">
   <worldbody>
     <body name="pelvis" pos="0 0 0.5">
       <freejoint/>
@@ -113,8 +117,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     <jointpos name="spring_pos" joint="shin_spring"/>
   </sensor>
 </mujoco>
-`,
-    );
+`);
     const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
     const byName = Object.fromEntries(r.spec.joints.map((j) => [j.name, j]));
     // The motor's force range is on its actuator: the hip gets gear × 4.5 N·m.
@@ -134,12 +137,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   });
 
   it('with an actuator on a site (which may move any joint), no joint is taken as passive', async () => {
-    const d = join(dir, 'siteact');
-    mkdirSync(d, { recursive: true });
-    const file = join(d, 'siteact.xml');
-    writeFileSync(
-      file,
-      `<mujoco model="siteact">
+    const file = writeModel('siteact', `<mujoco model="siteact">
   <worldbody>
     <body name="base">
       <geom type="box" size="0.1 0.1 0.05" mass="2"/>
@@ -159,8 +157,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     <general name="push" site="tip" gear="1 0 0 0 0 0" ctrlrange="-1 1"/>
   </actuator>
 </mujoco>
-`,
-    );
+`);
     const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
     expect(r.spec.joints.map((j) => j.effortLimit > 0)).toEqual([true, true]);
     const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
@@ -170,12 +167,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   });
 
   it('a second free body under the worldbody (Berkeley Humanoid Lite ships its arms so) is noted and left out of the mass', async () => {
-    const d = join(dir, 'loose');
-    mkdirSync(d, { recursive: true });
-    const file = join(d, 'loose.xml');
-    writeFileSync(
-      file,
-      `<mujoco model="loose">
+    const file = writeModel('loose', `<mujoco model="loose">
   <worldbody>
     <body name="base" pos="0 0 0.5">
       <freejoint/>
@@ -196,8 +188,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     <body name="table" pos="1 0 0.3"><geom type="box" size="0.3 0.3 0.3"/></body>
   </worldbody>
 </mujoco>
-`,
-    );
+`);
     const seen: { kg: number }[] = [];
     const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: (_e, robot) => (seen.push({ kg: robot.mass }), { kp: 30, kd: 0.75 }) });
     expect(r.mjcfSetup.mass).toBeCloseTo(5, 9); // base + leg: the loose arm's 0.75 kg is not the robot's
@@ -210,12 +201,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   });
 
   it("reads the IMU where the model's imu site is (Apollo's torso), and notes a joint coupling it keeps (xArm7's gripper)", async () => {
-    const d = join(dir, 'imusite');
-    mkdirSync(d, { recursive: true });
-    const file = join(d, 'imusite.xml');
-    writeFileSync(
-      file,
-      `<mujoco model="imusite">
+    const file = writeModel('imusite', `<mujoco model="imusite">
   <worldbody>
     <body name="pelvis" pos="0 0 1">
       <freejoint/>
@@ -232,8 +218,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   <equality><joint joint1="left_driver" joint2="right_driver" polycoef="0 1 0 0 0"/></equality>
   <sensor><gyro name="imu_gyro" site="imu"/></sensor>
 </mujoco>
-`,
-    );
+`);
     const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
     expect(r.mjcfSetup.imuLink).toBe('torso');
     const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
@@ -248,12 +233,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   });
 
   it("a joint without a range takes its position actuator's ctrlrange / gear as limits (OP3's legs); others stay continuous", async () => {
-    const d = join(dir, 'ctrlrange');
-    mkdirSync(d, { recursive: true });
-    const file = join(d, 'ctrlrange.xml');
-    writeFileSync(
-      file,
-      `<mujoco model="ctrlrange">
+    const file = writeModel('ctrlrange', `<mujoco model="ctrlrange">
   <worldbody>
     <body name="base">
       <geom type="box" size="0.1 0.1 0.05" mass="2"/>
@@ -272,8 +252,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     <velocity name="wheel_motor" joint="wheel" kv="1" ctrlrange="-10 10"/>
   </actuator>
 </mujoco>
-`,
-    );
+`);
     const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
     const [knee, wheel] = r.spec.joints;
     expect([knee.type, knee.lower, knee.upper]).toEqual(['revolute', -0.75, 0.75]);
