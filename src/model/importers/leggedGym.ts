@@ -13,6 +13,11 @@
  *   is refused, not misread), commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges.
  * Other keys under control and normalization (a fork's per-joint action bounds, say) are not
  * read and are listed in `notes`; so is commands.heading_command (axon commands a yaw rate).
+ * base_lin_vel gets point "com": legged_gym reads root_states[:, 7:10], Isaac Gym's root state,
+ *   whose velocity PhysX gives at the root body's centre of mass (PxArticulationRootLinkData: "with
+ *   respect to the center of mass (COM) of the root link"; docs/byom.md). The root body is the root
+ *   link with the links fixed to it (asset.collapse_fixed_joints, true by default); a config that
+ *   turns that off is noted.
  * Joint order: the asset's DOF order (gym.get_asset_dof_names), which the config does not hold.
  * It is required: default_joint_angles is a dictionary whose order is the config author's, and
  * taking it would silently permute a legged robot's actions.
@@ -81,6 +86,9 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
     commandRanges.lin_vel_x = [Math.min(lo, -m), Math.max(hi, m)];
     note('commands.curriculum', `is true: lin_vel_x is [${commandRanges.lin_vel_x.join(', ')}], the widest max_curriculum ${m} lets the curriculum reach (commands.ranges holds its start)`);
   }
+  const asset = isObj(cfg.asset) ? cfg.asset : {};
+  if (asset.collapse_fixed_joints === false)
+    note('asset.collapse_fixed_joints', "is false: the training's root body was the root link alone, while axon's centre of mass for base_lin_vel is that of the root link and the links fixed to it");
   if (commands.heading_command === true) note('commands.heading_command', 'is true: the training turned a heading into the yaw rate; axon commands the yaw rate (ang_vel_yaw) directly');
   const linVel = s('lin_vel'), angVel = s('ang_vel');
   return validateManifest(
@@ -96,7 +104,7 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
       observation: {
         terms: [
-          { term: 'base_lin_vel', scale: linVel, clip: clipObs },
+          { term: 'base_lin_vel', scale: linVel, clip: clipObs, point: 'com' },
           { term: 'base_ang_vel', scale: angVel, clip: clipObs },
           { term: 'projected_gravity', clip: clipObs },
           { term: 'velocity_commands', scale: [linVel, linVel, angVel], clip: clipObs },

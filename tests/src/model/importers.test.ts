@@ -252,6 +252,9 @@ describe('manifest from a legged_gym config', () => {
       ['last_action', 1],
     ]);
     expect(observationSize(m)).toBe(48);
+    // legged_gym reads Isaac Gym's root-state velocity, which PhysX gives at the root body's centre of mass
+    expect(m.observation.terms[0].point).toBe('com');
+    expect(m.observation.terms.slice(1).every((t) => t.point === undefined)).toBe(true);
     expect(m.action).toEqual({ type: 'joint_position', scale: 0.25, clip: 100 });
     expect(m.pd!.kp).toEqual(new Array(12).fill(20));
     expect(m.default_joint_pos!.slice(0, 4)).toEqual([0.1, -0.1, 0.1, -0.1]);
@@ -317,6 +320,10 @@ describe('manifest from a legged_gym config', () => {
     expect(widened.command_ranges!.lin_vel_x).toEqual([-3, 3]);
     expect(notes).toContain("cfg.yaml: normalization.clip_actions_max: not read (not part of legged_gym's stock policy input or output)");
     expect(notes.some((n) => n.startsWith('cfg.yaml: commands.heading_command: is true'))).toBe(true);
+    expect(notes.some((n) => n.includes('asset.collapse_fixed_joints'))).toBe(false);
+    const kept: string[] = [];
+    manifestFromLeggedGym({ ...cfg, asset: { collapse_fixed_joints: false } }, { joints, name: 'a', robot: 'b', notes: kept }, 'cfg.yaml');
+    expect(kept.some((n) => n.startsWith("cfg.yaml: asset.collapse_fixed_joints: is false: the training's root body was the root link alone"))).toBe(true);
     cfg.control.control_type = 'T';
     expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/control\.control_type: is "T": the actions are not position targets/);
   });
