@@ -79,6 +79,9 @@ export interface ImportOptions {
   readonly notes?: string[];
 }
 
+/** Isaac Lab's own packages (2.x: isaaclab, isaaclab_tasks; 1.x: omni.isaac.lab, omni.isaac.lab_tasks). */
+const isaacLabModule = (m: string) => /^(isaaclab(_tasks)?|omni\.isaac\.lab(_tasks)?)(\.|$)/.test(m);
+
 /** The last name of "module.path:function" or "module.path.function". */
 const lastName = (s: string) => s.split(':').pop()!.split('.').pop()!;
 
@@ -109,6 +112,9 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     const func = lastName(String(t.func ?? key));
     const term = termByFunc[func];
     if (!term) throw new ImportError(`${where}.func`, `is "${t.func}", a term axon cannot compute`, `one of ${Object.keys(termByFunc).join(', ')}`);
+    const module = typeof t.func === 'string' && t.func.includes(':') ? t.func.split(':')[0] : undefined;
+    if (module !== undefined && !isaacLabModule(module))
+      note(`observations.policy.${key}.func`, `is "${t.func}", from a module that is not Isaac Lab's: read as Isaac Lab's ${func}${term === 'base_lin_vel' ? ' (the centre of mass\'s velocity; a project\'s own base_lin_vel may read root_link_lin_vel_b, the link origin\'s: then set the term\'s "point" to "origin")' : ''}`);
     for (const k of Object.keys(t)) if (!termKeys.has(k)) note(`observations.policy.${key}.${k}`, 'ignored');
     if (t.modifiers !== undefined && t.modifiers !== null && !(Array.isArray(t.modifiers) && t.modifiers.length === 0))
       note(`observations.policy.${key}.modifiers`, `not applied by axon (${JSON.stringify(t.modifiers)})`);

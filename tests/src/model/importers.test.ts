@@ -51,6 +51,17 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(() => manifestFromIsaacLab(cfg, { joints, name: 'x', robot: 'y' }, 'env.yaml')).toThrow(/observations\.policy\.height_scan\.func: is "isaaclab.envs.mdp.observations:height_scan"/);
     const noDt = isaac();
     delete noDt.sim.dt;
+    // a project's own function by the same name is read as Isaac Lab's, and said so
+    const own = isaac(), notes: string[] = [];
+    own.observations.policy.base_lin_vel.func = 'my_robot.tasks.mdp.observations:base_lin_vel';
+    const m = manifestFromIsaacLab(own, { joints, name: 'x', robot: 'y', notes }, 'env.yaml');
+    expect(m.observation.terms[0]).toMatchObject({ term: 'base_lin_vel', point: 'com' });
+    expect(notes.filter((n) => n.includes('from a module that is not Isaac Lab'))).toEqual([
+      'env.yaml: observations.policy.base_lin_vel.func: is "my_robot.tasks.mdp.observations:base_lin_vel", from a module that is not Isaac Lab\'s: read as Isaac Lab\'s base_lin_vel (the centre of mass\'s velocity; a project\'s own base_lin_vel may read root_link_lin_vel_b, the link origin\'s: then set the term\'s "point" to "origin")',
+    ]);
+    const stock: string[] = [];
+    manifestFromIsaacLab(isaac(), { joints, name: 'x', robot: 'y', notes: stock }, 'env.yaml');
+    expect(stock.some((n) => n.includes('from a module that is not Isaac Lab'))).toBe(false);
     expect(() => manifestFromIsaacLab(noDt, { joints, name: 'x', robot: 'y' }, 'env.yaml')).toThrow(ImportError);
   });
 });
