@@ -13,6 +13,7 @@ import { humanoidJointDefaults, humanoidOptions } from '../robots/humanoid.ts';
 import { robotModel, shippedEpisode } from '../robots/index.ts';
 import { armJointDefaults, armOptions } from '../robots/arm.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
+import { urdfFixedByDefault } from '../urdf/rootBody.ts';
 import type { MainModule, MjModel } from '@mujoco/mujoco';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
 import { compileMjcf, compileUrdf, loadMujocoModule } from './loadMujoco.ts';
@@ -29,12 +30,7 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
   const physicsDt = o.physicsDt ?? 0.002;
   const g = o.gravity ?? -9.81;
   const gravity: [number, number, number] = typeof g === 'number' ? [0, 0, g] : [g[0], g[1], g[2]];
-  const rootMass = (link: string): number => {
-    let m = model.linkByName.get(link)?.inertial?.mass ?? 0;
-    for (const j of model.childJoints.get(link) ?? []) if (j.type === 'fixed') m += rootMass(j.child);
-    return m;
-  };
-  const fixedBase = o.fixedBase ?? (model.root === 'world' || !(rootMass(model.root) > 0));
+  const fixedBase = o.fixedBase ?? urdfFixedByDefault(model);
   const meshCollision = o.meshCollision ?? 'hull';
   if (meshCollision !== 'hull' && meshCollision !== 'none')
     throw new AxonError('SIM_OPTION', `--mesh-collision ${meshCollision}`, 'fits a primitive for cannon-es; MuJoCo collides with each mesh\'s convex hull', 'hull or none with --physics mujoco');
@@ -46,6 +42,8 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
     meshCollision,
     ...(o.strict ? { strict: true } : {}),
   });
+  if (o.fixedBase === undefined && fixedBase && model.root !== 'world')
+    notes.push({ code: 'SIM_FIXED_BASE', where: `<link name="${model.root}">`, message: 'the root has no mass (no <inertial> on it or the links fixed to it): fixed to the world' });
   const joints: MujocoJointDesc[] = model.treeOrder
     .filter((j) => j.type !== 'fixed')
     .map((j) => {

@@ -20,6 +20,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { MainModule, MjModel, MjSpec, MjVFS } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
+import { fixedGroupMass } from '../urdf/rootBody.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
 const DEFAULT_MASS = 0.1; // kg
@@ -391,12 +392,17 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
   spec.option.timestep = o.timestep;
   spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
   spec.option.gravity.set(o.gravity);
+  // A root of mass 0 that parseUrdf took as one without <inertial>: its tensor goes too (MuJoCo would keep it).
+  if (urdf.notes.some((n) => n.code === 'URDF_ROOT_MASSLESS')) {
+    const b = mj.mjs_findBody(spec, urdf.root);
+    if (b) {
+      b.mass = 0;
+      b.inertia.set([0, 0, 0]);
+      b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
+    }
+  }
   // Moving links (and the links fixed to them) with no mass: axon's default inertial.
-  const massOf = (link: string): number => {
-    let m = urdf.linkByName.get(link)?.inertial?.mass ?? 0;
-    for (const j of urdf.childJoints.get(link) ?? []) if (j.type === 'fixed') m += massOf(j.child);
-    return m;
-  };
+  const massOf = (link: string): number => fixedGroupMass(urdf, link);
   const moving = [urdf.root, ...urdf.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)].filter((l, i) => i > 0 || o.floating);
   for (const link of moving) {
     if (link === 'world' || massOf(link) > 0) continue;
@@ -406,6 +412,8 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     if (!b) continue;
     b.mass = DEFAULT_MASS;
     b.inertia.set([DEFAULT_INERTIA, DEFAULT_INERTIA, DEFAULT_INERTIA]);
+    b.fullinertia.set([NaN, 0, 0, 0, 0, 0]); // the file's own tensor (a root of mass 0 has one) is dropped, as parseUrdf drops it
+    b.ipos.set([0, 0, 0]);
     b.explicitinertial = true;
     notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>: given ${DEFAULT_MASS} kg, ${DEFAULT_INERTIA} kg·m² per axis at its origin` });
   }

@@ -454,6 +454,9 @@ function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): U
  *    merged into its parent body (undefined, note URDF_FRAME_LINK);
  *  - on a fixed joint, a real mass with a zero or degenerate tensor: a point mass at its centre
  *    of mass (tensor zeroed; the merged body's inertia comes from the parallel-axis term);
+ *  - on the root, mass 0 (or at most FRAME_LINK_MASS with a zero tensor): no inertial, as a root
+ *    without <inertial> (pybullet writes a static base so; the root is then fixed to the world
+ *    unless links fixed to it have mass), note URDF_ROOT_MASSLESS;
  *  - on a moving joint or the root: mass 0 is URDF_MASS, a degenerate tensor URDF_INERTIA, a tiny
  *    mass with a positive-definite tensor is used as given.
  */
@@ -471,6 +474,11 @@ function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint |
       return { ...inertial, ixx: 0, ixy: 0, ixz: 0, iyy: 0, iyz: 0, izz: 0 };
     }
     return fail('URDF_MASS', `${where} <mass>`, `mass is 0 with a non-zero inertia ${tensor}`, 'a mass > 0 kg (or mass 0 with a zero inertia for a frame on a fixed joint)');
+  }
+  if (joint === undefined && (mass === 0 || (mass <= FRAME_LINK_MASS && p.zero))) {
+    // pybullet's (and Gazebo's) way of writing a static base: the root without mass, as a root without <inertial>.
+    note('URDF_ROOT_MASSLESS', `<link name="${linkName}">`, `the root has mass ${mass} kg${p.zero ? '' : ` (inertia ${tensor} dropped)`}: taken as a root without <inertial>`);
+    return undefined;
   }
   const moves = joint === undefined ? '' : ` on a link that moves (child of <joint name="${joint.name}">, ${joint.type})`;
   if (mass === 0) fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}`, 'a mass > 0 kg');

@@ -7,7 +7,7 @@
 import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
-import { urdfImuLink } from './commands/inspect.ts';
+import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { defaultGains } from './defaultGains.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */
@@ -127,7 +127,9 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     put(name, 'defaultPosition', v);
   }
   const fromManifest = m?.pd !== undefined;
-  const fixedBase = flags.fixedBase ?? m?.fixed_base ?? model.root === 'world';
+  // Not told: fixed when the URDF fixes it or its root body has no mass; the simulator decides so too, and says so.
+  const told = flags.fixedBase ?? m?.fixed_base;
+  const fixedBase = urdfFixedBase(model, { fixed_base: told });
   const robot = { mass: model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0), floating: !fixedBase };
   for (const j of joints) {
     const d = jd[j.name];
@@ -156,7 +158,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     strict: flags.strict,
     ...(flags.meshCollision ? { meshCollision: flags.meshCollision } : {}),
     jointDefaults: jd,
-    fixedBase,
+    ...(told !== undefined ? { fixedBase: told } : {}),
     pd,
     ...(imuLink !== undefined ? { imuLink } : {}),
     ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),

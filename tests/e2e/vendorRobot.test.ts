@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { readRecording } from '../../src/record/index.ts';
 import { writeVendorArm, type VendorArm } from '../helpers/vendorArm.ts';
 import { writeVendorDeploy, writeVendorOnnx } from '../helpers/vendorDeploy.ts';
@@ -136,6 +136,21 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
         if (d > worst) worst = d;
       });
     expect(worst).toBeLessThan(0.05);
+  });
+
+  it("the arm with its root's mass written 0 (pybullet's static base) is fixed to the world, with notes, in both engines", () => {
+    const text = readFileSync(arm.urdf, 'utf8');
+    const file = join(dirname(arm.urdf), 'arm_static.urdf'); // beside the original: the mesh paths resolve the same
+    const massless = text.replace(/(<link name="base_link">[\s\S]*?<mass value=")[^"]*(")/, '$10.0$2');
+    expect(massless).not.toBe(text);
+    writeFileSync(file, massless);
+    for (const physics of ['cannon', 'mujoco']) {
+      const r = axon('sim', '--urdf', file, '--physics', physics, '--duration', '1', '--fast', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      expect(summary(r).robot_setup.base).toBe('fixed');
+      expect(r.stderr).toContain('note URDF_ROOT_MASSLESS');
+      expect(r.stderr).toContain('note SIM_FIXED_BASE');
+    }
   });
 
   it('the same arm without --fixed-base has no world link, so it floats: it runs and reports a stand outcome', () => {

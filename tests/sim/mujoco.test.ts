@@ -81,6 +81,41 @@ describe('MujocoRobot', () => {
     r.dispose();
   });
 
+  it("a root with mass 0 (pybullet's static base): fixed to the world with a note; floating when a heavy link is fixed to it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-massless-'));
+    const inertial = (m: number) => `<inertial><mass value="${m}"/><inertia ixx="0.05" ixy="0" ixz="0" iyy="0.06" iyz="0" izz="0.03"/></inertial>`;
+    const arm = `<link name="arm">${inertial(1)}<collision><geometry><box size="0.1 0.1 0.1"/></geometry></collision></link><joint name="j" type="revolute"><parent link="PARENT"/><child link="arm"/><origin xyz="0 0 0.3"/><axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="50" velocity="3"/></joint>`;
+    const open = async (urdf: string, o: { fixedBase?: boolean } = {}) => {
+      const file = join(dir, 'r.urdf');
+      writeFileSync(file, urdf);
+      return createMujocoUrdfRobot(file, loadUrdf(file), { physicsDt: 0.005, pd: 'implicit', ...o });
+    };
+    // A floating base drops under gravity (its spawn height is not its resting one); a fixed one never moves.
+    const baseDrop = (r: Awaited<ReturnType<typeof open>>) => {
+      r.reset();
+      const z0 = r.observe().base!.position[2];
+      for (let k = 0; k < 40; k++) r.step(0.005);
+      return Math.abs(r.observe().base!.position[2] - z0);
+    };
+    try {
+      const fixed = await open(`<robot name="t"><link name="base">${inertial(0)}</link>${arm.replace('PARENT', 'base')}</robot>`);
+      expect(fixed.notes.map((n) => n.code)).toEqual(expect.arrayContaining(['URDF_ROOT_MASSLESS', 'SIM_FIXED_BASE']));
+      expect(baseDrop(fixed)).toBe(0);
+      fixed.dispose();
+      const carried = await open(`<robot name="t"><link name="base">${inertial(0)}</link><link name="body">${inertial(2)}<collision><geometry><box size="0.3 0.3 0.1"/></geometry></collision></link><joint name="f" type="fixed"><parent link="base"/><child link="body"/></joint>${arm.replace('PARENT', 'body')}</robot>`);
+      expect(carried.notes.map((n) => n.code)).not.toContain('SIM_FIXED_BASE');
+      expect(baseDrop(carried)).toBeGreaterThan(1e-3);
+      carried.dispose();
+      // told to float: the massless root gets the default inertial (its file tensor is dropped, not mixed with it)
+      const floating = await open(`<robot name="t"><link name="base">${inertial(0)}</link>${arm.replace('PARENT', 'base')}</robot>`, { fixedBase: false });
+      expect(floating.notes.map((n) => n.code)).toContain('URDF_NO_INERTIAL');
+      expect(baseDrop(floating)).toBeGreaterThan(1e-3);
+      floating.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('the 29-DoF vendor humanoid', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-mj-vendor-'));
     const vendor = writeVendorHumanoid(dir);

@@ -19,7 +19,6 @@ function failure(f: () => unknown): UrdfError {
 
 describe('URDF checks: each named error', () => {
   const cases: [string, UrdfErrorCode, string, RegExp][] = [
-    ['zero mass', 'URDF_MASS', `<robot name="t"><link name="a">${inertial(0)}</link></robot>`, /mass is 0/],
     ['negative mass', 'URDF_MASS', `<robot name="t"><link name="a">${inertial(-1)}</link></robot>`, /mass is -1/],
     ['non-positive-definite inertia (|ixy| too large)', 'URDF_INERTIA', `<robot name="t"><link name="a">${inertial(1, [0.1, 0.2, 0, 0.1, 0, 0.1])}</link></robot>`, /not positive definite/],
     ['a zero moment', 'URDF_INERTIA', `<robot name="t"><link name="a">${inertial(1, [0, 0, 0, 0.1, 0, 0.1])}</link></robot>`, /not positive definite/],
@@ -138,5 +137,22 @@ describe('structure', () => {
     const massless = new SimRobot(parseUrdf(`<robot name="t"><link name="base"/><link name="arm">${inertial(1)}</link>${hinge('j', 'base', 'arm')}</robot>`));
     expect(massless.bodyOf('base').type).toBe(2);
     expect(massless.notes.map((n) => n.code)).toContain('SIM_FIXED_BASE');
+  });
+
+  it("a root with mass 0 (pybullet's static base, any tensor) is a root without <inertial>: fixed unless links fixed to it have mass", () => {
+    // pybullet_data's kuka_iiwa/model.urdf: lbr_iiwa_link_0 has mass 0 and a non-zero tensor
+    const model = parseUrdf(`<robot name="t"><link name="base">${inertial(0, [0.05, 0, 0, 0.06, 0, 0.03])}</link><link name="arm">${inertial(1)}</link>${hinge('j', 'base', 'arm')}</robot>`);
+    expect(model.linkByName.get('base')!.inertial).toBeUndefined();
+    expect(model.notes.find((n) => n.code === 'URDF_ROOT_MASSLESS')?.message).toBe('the root has mass 0 kg (inertia [0.05 0 0; 0 0.06 0; 0 0 0.03] dropped): taken as a root without <inertial>');
+    const fixed = new SimRobot(model);
+    expect(fixed.bodyOf('base').type).toBe(2); // Body.STATIC
+    expect(fixed.notes.map((n) => n.code)).toContain('SIM_FIXED_BASE');
+    // a massless root with a heavy link fixed to it floats, with the link's mass
+    const carried = new SimRobot(parseUrdf(`<robot name="t"><link name="base">${inertial(0)}</link><link name="body">${inertial(2)}</link><joint name="f" type="fixed"><parent link="base"/><child link="body"/></joint><link name="arm">${inertial(1)}</link>${hinge('j', 'body', 'arm')}</robot>`));
+    expect(carried.bodyOf('base').type).toBe(1); // Body.DYNAMIC
+    expect(carried.bodyOf('base').mass).toBeCloseTo(2, 9);
+    // a moving link with mass 0 is still refused
+    const e = failure(() => parseUrdf(`<robot name="t"><link name="base">${inertial(1)}</link><link name="arm">${inertial(0)}</link>${hinge('j', 'base', 'arm')}</robot>`));
+    expect(e.code).toBe('URDF_MASS');
   });
 });

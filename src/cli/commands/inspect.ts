@@ -2,6 +2,7 @@ import { Command } from '@commander-js/extra-typings';
 import * as ort from 'onnxruntime-node';
 import { createSimRobot, loadUrdf, robotModel, robotNames } from '../../../sim/index.ts';
 import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
+import { urdfFixedByDefault } from '../../../sim/urdf/rootBody.ts';
 import { UsageError } from '../../core/errors.ts';
 import type { JointSpec, RobotSpec } from '../../core/robot.ts';
 import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
@@ -52,10 +53,11 @@ export interface InspectTarget {
 
 /**
  * Whether a URDF robot's base is fixed, as `axon sim --urdf` decides (src/cli/urdfSession.ts): the
- * manifest's `fixed_base`, else a root link named "world" (a URDF fixed to the world).
+ * manifest's `fixed_base`, else a root link named "world" (a URDF fixed to the world) or a root body
+ * without mass (sim/urdf/rootBody.ts).
  */
 export function urdfFixedBase(model: UrdfModel, m: Pick<ModelManifest, 'fixed_base'>): boolean {
-  return m.fixed_base ?? model.root === 'world';
+  return m.fixed_base ?? urdfFixedByDefault(model);
 }
 
 /**
