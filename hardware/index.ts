@@ -7,6 +7,7 @@ export * from './dynamixel/crc.ts';
 export * from './dynamixel/packet.ts';
 export * from './dynamixel/PacketDecoder.ts';
 export * from './dynamixel/controlTable.ts';
+export * from './dynamixel/servoModels.ts';
 export * from './dynamixel/DynamixelBus.ts';
 export * from './emulator/EmulatedServo.ts';
 export * from './emulator/DynamixelEmulator.ts';

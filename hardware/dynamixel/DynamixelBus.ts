@@ -13,7 +13,7 @@ import { TransactionBus, type SyncReadResult } from '../transport/TransactionBus
 import { PacketDecoder } from './PacketDecoder.ts';
 import * as P from './packet.ts';
 import { ALERT_BIT, Inst, describeStatusError, readLe, type Packet } from './packet.ts';
-import { modelByNumber } from './controlTable.ts';
+import { modelByNumber } from './servoModels.ts';
 
 export class BusError extends AxonError {
   constructor(code: string, where: string, message: string, expected?: string) {

@@ -1,7 +1,9 @@
 /**
  * X-series control table (Protocol 2.0 firmware; XM430, XH430, XM540, XH540 share it) with the
  * units of every item in one place: raw value × `scale` = value in `unit`. Addresses, sizes and
- * units follow the ROBOTIS e-manual for the XM430-W350 / XH540-W270.
+ * units follow the ROBOTIS e-manual for the XM430-W350 / XH540-W270. Where another model's table
+ * differs (XL330: current in 1 mA; XL430 / XC430: Present Load at 126, no 38 nor 102), see
+ * servoModels.ts (`controlTableOf`).
  */
 
 export type ItemName =
@@ -14,7 +16,9 @@ export type ItemName =
   | 'feedforward_2nd_gain' | 'feedforward_1st_gain' | 'bus_watchdog' | 'goal_pwm' | 'goal_current'
   | 'goal_velocity' | 'profile_acceleration' | 'profile_velocity' | 'goal_position' | 'realtime_tick'
   | 'moving' | 'moving_status' | 'present_pwm' | 'present_current' | 'present_velocity' | 'present_position'
-  | 'velocity_trajectory' | 'position_trajectory' | 'present_input_voltage' | 'present_temperature';
+  | 'velocity_trajectory' | 'position_trajectory' | 'present_input_voltage' | 'present_temperature'
+  /** XL430 / XC430 only, at 126 in place of present_current (servoModels.ts). */
+  | 'present_load';
 
 export interface ControlItem {
   readonly name: ItemName;
@@ -42,7 +46,7 @@ export const RAD_PER_TICK = (2 * Math.PI) / 4096;
 export const POSITION_CENTER = 2048;
 /** Velocity unit: 0.229 rev/min per raw unit, in rad/s. */
 export const RAD_S_PER_VELOCITY_UNIT = 0.229 * RPM;
-/** Current unit of the XM/XH series: 2.69 mA per raw unit, in A. */
+/** Current unit of the XM/XH series: 2.69 mA per raw unit, in A (XL330: 1 mA; each model's own is ServoModel.currentUnit). */
 export const AMP_PER_CURRENT_UNIT = 0.00269;
 
 const it = (
@@ -110,7 +114,10 @@ export const X_SERIES: readonly ControlItem[] = [
 /** Size of the emulated control table memory (bytes). */
 export const CONTROL_TABLE_BYTES = 256;
 
-const _byName = new Map(X_SERIES.map((i) => [i.name, i]));
+/** Present Load (126) of the models without current sensing (XL430, XC430): 0.1 % of the maximum torque per raw unit, -1000..1000. */
+export const PRESENT_LOAD_ITEM: ControlItem = it('present_load', 126, 2, 'R', 'RAM', 0, 'fraction of maximum torque', 0.001, true, -1000, 1000);
+
+const _byName = new Map([...X_SERIES, PRESENT_LOAD_ITEM].map((i) => [i.name, i]));
 const _byAddress = new Map(X_SERIES.map((i) => [i.address, i]));
 
 export function item(name: ItemName): ControlItem {
@@ -154,52 +161,12 @@ export function baudCode(bps: number): number | undefined {
   return undefined;
 }
 
-/** What axon knows about each supported model (datasheet figures at 12 V). */
-export interface ServoModel {
-  readonly name: string;
-  readonly number: number;
-  /** Stall torque (N·m) and stall current (A): torque constant ≈ stall torque / stall current. */
-  readonly stallTorque: number;
-  readonly stallCurrent: number;
-  /** No-load speed (rad/s). */
-  readonly noLoadSpeed: number;
-  /** Firmware version from which Fast Sync Read is supported. */
-  readonly fastSyncReadFirmware: number;
-  /** Factory Current Limit (address 38, current units): Goal Current may not exceed it. */
-  readonly currentLimit: number;
-}
-
-export const SERVO_MODELS: readonly ServoModel[] = [
-  // Figures from ROBOTIS's e-Manual (_data/dxl_x_info.yml, the model pages' control tables) and
-  // dynamixel-workbench's model numbers (dynamixel_item.h).
-  { name: 'XM430-W350', number: 1020, stallTorque: 4.1, stallCurrent: 2.3, noLoadSpeed: 46 * RPM, fastSyncReadFirmware: 45, currentLimit: 1193 },
-  { name: 'XM430-W210', number: 1030, stallTorque: 3.0, stallCurrent: 2.3, noLoadSpeed: 77 * RPM, fastSyncReadFirmware: 45, currentLimit: 1193 },
-  { name: 'XH430-W350', number: 1000, stallTorque: 3.4, stallCurrent: 1.3, noLoadSpeed: 30 * RPM, fastSyncReadFirmware: 45, currentLimit: 648 },
-  { name: 'XM540-W270', number: 1120, stallTorque: 10.6, stallCurrent: 4.4, noLoadSpeed: 30 * RPM, fastSyncReadFirmware: 45, currentLimit: 2047 },
-  { name: 'XH540-W270', number: 1100, stallTorque: 9.9, stallCurrent: 4.9, noLoadSpeed: 39 * RPM, fastSyncReadFirmware: 45, currentLimit: 2047 },
-  { name: 'XH540-W150', number: 1110, stallTorque: 7.1, stallCurrent: 4.9, noLoadSpeed: 70 * RPM, fastSyncReadFirmware: 45, currentLimit: 2047 },
-];
-
-export function modelByName(name: string): ServoModel | undefined {
-  return SERVO_MODELS.find((m) => m.name === name);
-}
-export function modelByNumber(n: number): ServoModel | undefined {
-  return SERVO_MODELS.find((m) => m.number === n);
-}
-
-/** Torque constant (N·m/A) from the datasheet stall figures. */
-export function torqueConstant(m: ServoModel): number {
-  return m.stallTorque / m.stallCurrent;
-}
-
 // ---- unit conversions (the only place ticks meet radians) ----
 
 export const ticksToRad = (ticks: number) => (ticks - POSITION_CENTER) * RAD_PER_TICK;
 export const radToTicks = (rad: number) => Math.round(rad / RAD_PER_TICK) + POSITION_CENTER;
 export const velocityToRadS = (raw: number) => raw * RAD_S_PER_VELOCITY_UNIT;
 export const radSToVelocity = (radS: number) => Math.round(radS / RAD_S_PER_VELOCITY_UNIT);
-export const currentToAmp = (raw: number) => raw * AMP_PER_CURRENT_UNIT;
-export const ampToCurrent = (a: number) => Math.round(a / AMP_PER_CURRENT_UNIT);
 
-/** Present current, velocity and position: one contiguous block read each tick (126..135, 10 bytes). */
+/** Present current (Present Load on XL430 / XC430), velocity and position: one contiguous block read each tick (126..135, 10 bytes). */
 export const PRESENT_BLOCK = { address: 126, length: 10 } as const;

@@ -1,6 +1,15 @@
 /**
  * One emulated X-series servo: its control table memory and a first-order motor model.
  *
+ * The table is the model's own (servoModels.ts controlTableOf): factory values, ranges and the
+ * unit at 126 are the model's. On a model without current sensing (XL430, XC430) address 126 is
+ * Present Load (0.1 % of stall torque here, the emulator's reading of "maximum torque"), and a
+ * write to an item it lacks (Current Limit 38, Goal Current 102), or a read wholly inside one,
+ * answers Access Error (0x07), as the e-Manual's protocol page says of an address "that has not
+ * been defined". A write of an Operating Mode the model does not have answers Data Range Error:
+ * the e-Manual lists the range as 0 ~ 16 for every model, so which error a real servo gives is
+ * not documented (an assumption here).
+ *
  * Motor model (per 1 ms substep): the servo's own controller asks for a velocity (position modes:
  * P-gain × position error, capped by the profile / velocity limit; velocity mode: the goal), the
  * acceleration needed to reach it within TAU is produced by a current capped at Current Limit,
@@ -9,9 +18,10 @@
  * bus watchdog (address 98) trips at the exact time even when no packet arrives.
  */
 import {
-  X_SERIES, CONTROL_TABLE_BYTES, BAUD_CODES, HardwareError, OperatingMode, item, modelByName, torqueConstant,
-  RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, AMP_PER_CURRENT_UNIT, type ServoModel, type ItemName,
+  CONTROL_TABLE_BYTES, BAUD_CODES, HardwareError, OperatingMode, item,
+  RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, type ControlItem, type ItemName,
 } from '../dynamixel/controlTable.ts';
+import { controlTableOf, missingItems, modelByName, torqueConstant, type ServoModel } from '../dynamixel/servoModels.ts';
 import { readLe, writeLe } from '../dynamixel/packet.ts';
 
 /** Processing error numbers of a status packet. */
@@ -38,11 +48,14 @@ const GOALS = new Set<ItemName>(['goal_pwm', 'goal_current', 'goal_velocity', 'g
 
 export class EmulatedServo {
   readonly model: ServoModel;
+  /** The model's control table (what factory reset writes and writes are checked against). */
+  readonly table: readonly ControlItem[];
   readonly mem = new Uint8Array(CONTROL_TABLE_BYTES);
-  /** Physical state: angle (rad from tick 0), velocity (rad/s), current (A). */
+  /** Physical state: angle (rad from tick 0), velocity (rad/s), current (A), motor torque at the horn (N·m). */
   pos: number;
   vel = 0;
   cur = 0;
+  torque = 0;
   /** Injected hardware error bits (HardwareError), sticky until reboot. */
   hwError = 0;
   /** A Reg Write waiting for Action. */
@@ -50,12 +63,20 @@ export class EmulatedServo {
   private _t: number;
   private _lastComm: number;
   private readonly _kt: number;
+  /** A per raw current unit; 0 on a model without current sensing. */
+  private readonly _amp: number;
+  private readonly _missing: readonly ControlItem[];
+  private readonly _modes: ReadonlySet<number>;
 
   constructor(private readonly setup: ServoSetup, now: number) {
     const m = modelByName(setup.model ?? 'XM430-W350');
     if (!m) throw new Error(`unknown servo model ${setup.model}`);
     this.model = m;
     this._kt = torqueConstant(m);
+    this._amp = m.currentUnit ?? 0;
+    this.table = controlTableOf(m);
+    this._missing = missingItems(m);
+    this._modes = new Set(m.operatingModes.map((k) => OperatingMode[k]));
     this.pos = ((setup.position ?? 0) / RAD_PER_TICK + POSITION_CENTER) * RAD_PER_TICK;
     this._t = now;
     this._lastComm = now;
@@ -76,9 +97,7 @@ export class EmulatedServo {
   factoryReset(mode: number): void {
     const id = this.mem[7], baud = this.mem[8];
     const fresh = this.mem[0] === 0;
-    for (const i of X_SERIES) writeLe(this.mem, i.address, i.size, i.initial);
-    writeLe(this.mem, 0, 2, this.model.number);
-    writeLe(this.mem, 38, 2, this.model.currentLimit);
+    for (const i of this.table) writeLe(this.mem, i.address, i.size, i.initial);
     this.mem[6] = this.setup.firmware ?? 46;
     this.mem[7] = this.setup.id;
     if (fresh) for (const [k, v] of Object.entries(this.setup.table ?? {})) this.set(k as ItemName, v);
@@ -149,14 +168,17 @@ export class EmulatedServo {
 
   private _step(h: number): void {
     const mode = this.mem[11];
-    const curLimit = readLe(this.mem, 38, 2) * AMP_PER_CURRENT_UNIT;
+    const amp = this._amp;
+    // Without a Current Limit (XL430, XC430) the motor is bounded by its stall current.
+    const curLimit = amp > 0 ? readLe(this.mem, 38, 2) * amp : this.model.stallCurrent;
     if (!this.torqueOn) {
       this.cur = 0;
+      this.torque = 0;
       this.vel -= this.vel * Math.min(1, h / 0.05);
     } else {
       let torque: number;
-      if (mode === OperatingMode.current) {
-        const i = clamp(readLe(this.mem, 102, 2, true) * AMP_PER_CURRENT_UNIT, -curLimit, curLimit);
+      if (mode === OperatingMode.current && amp > 0) {
+        const i = clamp(readLe(this.mem, 102, 2, true) * amp, -curLimit, curLimit);
         this.cur = i;
         torque = this._kt * i;
       } else {
@@ -175,10 +197,11 @@ export class EmulatedServo {
           vcmd = clamp(kp * (goal - this.pos), -vmax, vmax);
         }
         const want = (INERTIA * (vcmd - this.vel)) / TAU + DAMPING * this.vel;
-        const lim = mode === OperatingMode.current_based_position ? Math.min(curLimit, Math.abs(readLe(this.mem, 102, 2, true)) * AMP_PER_CURRENT_UNIT) : curLimit;
+        const lim = mode === OperatingMode.current_based_position && amp > 0 ? Math.min(curLimit, Math.abs(readLe(this.mem, 102, 2, true)) * amp) : curLimit;
         this.cur = clamp(want / this._kt, -lim, lim);
         torque = this._kt * this.cur;
       }
+      this.torque = torque;
       this.vel += ((torque - DAMPING * this.vel) / INERTIA) * h;
     }
     this.pos += this.vel * h;
@@ -188,20 +211,24 @@ export class EmulatedServo {
   refresh(now: number): void {
     this.advance(now);
     const m = this.mem;
-    writeLe(m, 126, 2, Math.round(this.cur / AMP_PER_CURRENT_UNIT));
+    // 126: Present Current in the model's unit, or Present Load (0.1 % of stall torque, -1000..1000).
+    writeLe(m, 126, 2, this._amp > 0 ? Math.round(this.cur / this._amp) : clamp(Math.round((1000 * this.torque) / this.model.stallTorque), -1000, 1000));
     writeLe(m, 128, 4, Math.round(this.vel / RAD_S_PER_VELOCITY_UNIT));
     writeLe(m, 132, 4, this._presentTicks());
     writeLe(m, 120, 2, Math.round(now * 1000) % 32768);
     m[122] = Math.abs(this.vel) > readLe(m, 24, 4) * RAD_S_PER_VELOCITY_UNIT ? 1 : 0;
     m[70] = this.hwError;
-    writeLe(m, 144, 2, this.hwError & HardwareError.input_voltage ? 170 : 120);
+    // Supply at the model's rated voltage; an input voltage error reads 1 V over the Max Voltage Limit.
+    writeLe(m, 144, 2, this.hwError & HardwareError.input_voltage ? readLe(m, 32, 2) + 10 : Math.round(this.model.ratedVoltage * 10));
     m[146] = this.hwError & HardwareError.overheating ? 82 : 30;
   }
 
   /** Status error number for reading [address, address+length), 0 when fine. */
   checkRead(address: number, length: number): number {
     if (length === 0 || address + length > CONTROL_TABLE_BYTES) return ERR_ACCESS;
-    return 0;
+    // Wholly inside items the model lacks (XL430: Current Limit, Goal Current): not defined there.
+    for (let a = address; a < address + length; a++) if (!this._missing.some((i) => a >= i.address && a < i.address + i.size)) return 0;
+    return ERR_ACCESS;
   }
 
   /**
@@ -212,15 +239,16 @@ export class EmulatedServo {
     this.advance(now);
     const end = address + data.length;
     if (data.length === 0 || end > CONTROL_TABLE_BYTES) return ERR_ACCESS;
-    for (const i of X_SERIES) {
+    for (const i of this._missing) if (i.address < end && i.address + i.size > address) return ERR_ACCESS;
+    for (const i of this.table) {
       if (i.address + i.size <= address || i.address >= end) continue;
       if (i.address < address || i.address + i.size > end) return ERR_DATA_LENGTH;
       if (i.access === 'R') return ERR_ACCESS;
       if (i.memory === 'EEPROM' && this.torqueOn) return ERR_ACCESS;
       const v = readLe(data, i.address - address, i.size, i.signed);
       if ((i.min !== undefined && v < i.min) || (i.max !== undefined && v > i.max)) return ERR_DATA_RANGE;
-      // The model's own bounds, as the servo checks them: its Current Limit's maximum, and goals within the limits set.
-      if (i.name === 'current_limit' && v > this.model.currentLimit) return ERR_DATA_RANGE;
+      // Goals within the limits set, as the servo checks them (the model's own maxima are the table's ranges).
+      if (i.name === 'operating_mode' && !this._modes.has(v)) return ERR_DATA_RANGE;
       if (i.name === 'goal_current' && Math.abs(v) > readLe(this.mem, 38, 2)) return ERR_DATA_RANGE;
       if (i.name === 'goal_velocity' && Math.abs(v) > readLe(this.mem, 44, 4)) return ERR_DATA_RANGE;
       if (GOALS.has(i.name) && this.watchdogTripped) return ERR_DATA_RANGE;
@@ -247,7 +275,7 @@ export class EmulatedServo {
   reboot(now: number): void {
     this.advance(now);
     this.hwError = 0;
-    for (const i of X_SERIES) if (i.memory === 'RAM') writeLe(this.mem, i.address, i.size, i.initial);
+    for (const i of this.table) if (i.memory === 'RAM') writeLe(this.mem, i.address, i.size, i.initial);
     writeLe(this.mem, 116, 4, this._presentTicks());
     this.registered = undefined;
     this._lastComm = now;

@@ -8,7 +8,15 @@
  *
  * Each command(): one sync write of goals (position or current), then one sync read (fast sync
  * read where the firmware has it) of present current, velocity and position, retried within the
- * read budget. Both run off the tick (the bus is asynchronous); observe() returns the latest
+ * read budget.
+ *
+ * Effort (N·m at the joint): on a model with current sensing, Present Current × the model's own
+ * current unit (XM/XH 2.69 mA, XL330 1 mA) × its torque constant (stall torque / stall current).
+ * XL430 and XC430 have none: address 126 is Present Load (0.1 % of the maximum torque, which
+ * ROBOTIS calls "an inferred value ... not a measured value"); effort is then an estimate,
+ * load × the datasheet stall torque at the rated voltage, as FeetechRobot does with its load. A
+ * config asking such a servo for current or current-based position is refused at construction
+ * (RobotConfigError naming the joint), so Goal Current is never sent to a servo without it. Both run off the tick (the bus is asynchronous); observe() returns the latest
  * completed read. command() and observe() never block, throw or allocate.
  *
  * Faults, each an event on `events$` and, where the robot cannot go on, a fault on `health$`:
@@ -25,13 +33,11 @@ import { performance } from 'node:perf_hooks';
 import { createObservation, type ControlMode, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
 import { DynamixelBus, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
-import {
-  OperatingMode, PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, AMP_PER_CURRENT_UNIT,
-  describeHardwareError, modelByName, torqueConstant,
-} from '../dynamixel/controlTable.ts';
+import { OperatingMode, PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, describeHardwareError } from '../dynamixel/controlTable.ts';
+import { hasCurrent, modelByName, torqueConstant, type ServoModel } from '../dynamixel/servoModels.ts';
 import { readLe, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
-import type { DynamixelRobotConfig } from './config.ts';
+import { jointModelIssue, type DynamixelRobotConfig } from './config.ts';
 import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
@@ -68,6 +74,10 @@ export class DynamixelRobot implements Robot {
   private readonly _gear: Float64Array;
   private readonly _off: Float64Array;
   private readonly _kt: Float64Array; // N·m/A at the horn
+  /** A per raw unit of Present / Goal Current; 0 where the model has none (126 is then Present Load). */
+  private readonly _amp: Float64Array;
+  /** Stall torque (N·m) of the Present Load models, 0 for the others: effort = load/1000 × this. */
+  private readonly _loadTorque: Float64Array;
   /** Each servo's Current Limit (38) and Velocity Limit (44), read at connect: goals beyond them are clamped (the servo would refuse them). */
   private readonly _currentLimit: Int32Array;
   private readonly _velocityLimit: Int32Array;
@@ -110,13 +120,20 @@ export class DynamixelRobot implements Robot {
     this.eventLog = this._status.eventLog;
     const js = config.joints;
     const n = js.length;
+    js.forEach((j, i) => {
+      const e = jointModelIssue(config, j, `${config.name}#/joints/${i}`);
+      if (e) throw e;
+    });
+    const models: ServoModel[] = js.map((j) => modelByName(j.model)!);
     this._n = n;
     this._ids = js.map((j) => j.id);
     this._dir = Float64Array.from(js, (j) => j.direction ?? 1);
     this._gear = Float64Array.from(js, (j) => j.gear_ratio ?? 1);
     this._off = Float64Array.from(js, (j) => j.offset ?? 0);
-    this._kt = Float64Array.from(js, (j) => torqueConstant(modelByName(j.model)!));
-    this._currentLimit = Int32Array.from(js, (j) => modelByName(j.model)!.currentLimit);
+    this._kt = Float64Array.from(models, (m) => torqueConstant(m));
+    this._amp = Float64Array.from(models, (m) => m.currentUnit ?? 0);
+    this._loadTorque = Float64Array.from(models, (m) => (hasCurrent(m) ? 0 : m.stallTorque));
+    this._currentLimit = Int32Array.from(models, (m) => m.currentLimit ?? 0);
     this._velocityLimit = new Int32Array(n).fill(1023);
     this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
     this.spec = { name: config.name, joints: jointSpecsOf(js), sensors: { imu: false, contacts: [] }, controlModes: [this._mode] };
@@ -177,7 +194,7 @@ export class DynamixelRobot implements Robot {
         diff.push(`joint ${j.name} (id ${j.id}): model ${p.model} ${p.modelName} on the bus, ${want.number} ${want.name} in the config`);
         continue;
       }
-      if (p.firmware < want.fastSyncReadFirmware) fastOk = false;
+      if (want.fastSyncReadFirmware === undefined || p.firmware < want.fastSyncReadFirmware) fastOk = false;
       const eeprom = await this.bus.read(j.id, 11, 1);
       const mode = eeprom[0];
       const wantMode = OperatingMode[j.operating_mode ?? c.operating_mode];
@@ -198,7 +215,8 @@ export class DynamixelRobot implements Robot {
       const reverse = ((await this.bus.readValue(j.id, 10, 1)) & 1) === 1;
       const homing = await this.bus.readValue(j.id, 20, 4, true);
       if (reverse || homing !== 0) frames.push(`${j.name} (id ${j.id})${reverse ? ' reverse' : ''}${homing !== 0 ? ` homing offset ${homing} ticks` : ''}`);
-      this._currentLimit[k] = await this.bus.readValue(j.id, 38, 2);
+      // XL430 / XC430 have no Current Limit: reading 38 there is an Access Error.
+      if (hasCurrent(want)) this._currentLimit[k] = await this.bus.readValue(j.id, 38, 2);
       this._velocityLimit[k] = await this.bus.readValue(j.id, 44, 4);
       const hw = await this.bus.readValue(j.id, 70, 1);
       if (hw !== 0) diff.push(`joint ${j.name} (id ${j.id}): hardware error ${describeHardwareError(hw)} is latched (fix the cause, then reboot the servo)`);
@@ -294,7 +312,7 @@ export class DynamixelRobot implements Robot {
         writeLe(this._goalBytes, i * 4, 4, Math.round(((x - this._off[i]) * this._gear[i] * this._dir[i]) / RAD_PER_TICK) + POSITION_CENTER);
       } else if (this._mode === 'effort') {
         const amps = (x / this._gear[i] / this._kt[i]) * this._dir[i];
-        const raw = Math.round(amps / AMP_PER_CURRENT_UNIT);
+        const raw = Math.round(amps / this._amp[i]); // effort mode: every joint has current (checked at construction)
         const lim = this._currentLimit[i];
         writeLe(this._goalBytes, i * 2, 2, Math.abs(raw) > lim ? _SIGN(raw) * lim : raw);
       } else {
@@ -327,12 +345,14 @@ export class DynamixelRobot implements Robot {
     if (r.ok) {
       for (let i = 0; i < this._n; i++) {
         const o = i * PRESENT_BLOCK.length;
-        const cur = readLe(this._raw, o, 2, true) * AMP_PER_CURRENT_UNIT;
+        const r126 = readLe(this._raw, o, 2, true);
         const vel = readLe(this._raw, o + 2, 4, true) * RAD_S_PER_VELOCITY_UNIT;
         const pos = readLe(this._raw, o + 6, 4, true);
         this._pos[i] = this._ticksToJoint(i, pos);
         this._vel[i] = (this._dir[i] * vel) / this._gear[i];
-        this._eff[i] = this._dir[i] * cur * this._kt[i] * this._gear[i];
+        // Present Current × unit × torque constant, or Present Load (0.1 %) × stall torque: an estimate.
+        const horn = this._amp[i] > 0 ? r126 * this._amp[i] * this._kt[i] : (r126 / 1000) * this._loadTorque[i];
+        this._eff[i] = this._dir[i] * horn * this._gear[i];
       }
       this._seq++;
       this._status.readOk();

@@ -5,7 +5,8 @@
  * Joint angle (rad) = direction × (ticks − 2048) × 2π/4096 / gear_ratio + offset.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { SERVO_MODELS, OperatingMode, baudCode } from '../dynamixel/controlTable.ts';
+import { BAUD_CODES, OperatingMode, baudCode, type OperatingModeName } from '../dynamixel/controlTable.ts';
+import { SERVO_MODELS, hasCurrent, modelByName } from '../dynamixel/servoModels.ts';
 import { JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
 
 export { RobotConfigError } from './busConfig.ts';
@@ -90,8 +91,32 @@ export function validateRobotConfig(raw: unknown, file = 'robot.json'): Dynamixe
     const m = j.operating_mode ?? c.operating_mode;
     const f = POSITION_FAMILY.has(m) ? 'position' : m;
     if (f !== family) throw new RobotConfigError(`${at}/operating_mode`, `"${m}" mixes control families with the robot's "${c.operating_mode}"`, `a ${family} mode`);
+    const e = jointModelIssue(c, j, at);
+    if (e) throw e;
   });
   return c;
+}
+
+/**
+ * What a joint asks of its model that the model cannot do, or undefined: an operating mode it
+ * lacks (XL430-W250 and XC430 have no current sensing, so no current nor current_based_position
+ * mode: Present Load at 126, no Goal Current at 102), or a baud rate it cannot take (XL330: at most
+ * 4 Mbps). `at` is the joint's JSON pointer (file#/joints/i). DynamixelRobot asks it again, so a
+ * config built in code is refused before the bus is touched.
+ */
+export function jointModelIssue(c: DynamixelRobotConfig, j: DynamixelJointConfig, at: string): RobotConfigError | undefined {
+  const model = modelByName(j.model);
+  if (!model) return new RobotConfigError(`${at}/model`, `joint "${j.name}": unknown model ${j.model}`, SERVO_MODELS.map((m) => m.name).join(', '));
+  const mode: OperatingModeName = j.operating_mode ?? c.operating_mode;
+  if (!model.operatingModes.includes(mode)) {
+    const why = hasCurrent(model) ? '' : ' (no current sensing: it reports Present Load at 126 and has no Goal Current)';
+    const field = j.operating_mode !== undefined ? `${at}/operating_mode` : `${at.slice(0, at.indexOf('#'))}#/operating_mode`;
+    return new RobotConfigError(field, `joint "${j.name}" (id ${j.id}) is a ${model.name}, which has no ${mode} operating mode${why}`, `one of ${model.operatingModes.filter((k) => k !== 'pwm').join(', ')} for a ${model.name}, or a servo model with current control (XM430, XL330)`);
+  }
+  const code = baudCode(c.baud);
+  if (code !== undefined && code > (model.baudCodeMax ?? 7))
+    return new RobotConfigError(`${at.slice(0, at.indexOf('#'))}#/baud`, `joint "${j.name}" (id ${j.id}) is a ${model.name}, which cannot run at ${c.baud} bit/s`, `at most ${BAUD_CODES[model.baudCodeMax ?? 7]} bit/s for a ${model.name}`);
+  return undefined;
 }
 
 export function loadRobotConfig(path: string): DynamixelRobotConfig {
