@@ -8,7 +8,8 @@
  *
  * Each command(): one sync write of goals (position or current), then one sync read (fast sync
  * read where the firmware has it) of present current, velocity and position, retried within the
- * read budget.
+ * read budget. Both run off the tick (the bus is asynchronous); observe() returns the latest
+ * completed read. command() and observe() never block, throw or allocate.
  *
  * Effort (N·m at the joint): on a model with current sensing, Present Current × the model's own
  * current unit (XM/XH 2.69 mA, XL330 1 mA) × its torque constant (stall torque / stall current).
@@ -16,8 +17,7 @@
  * ROBOTIS calls "an inferred value ... not a measured value"); effort is then an estimate,
  * load × the datasheet stall torque at the rated voltage, as FeetechRobot does with its load. A
  * config asking such a servo for current or current-based position is refused at construction
- * (RobotConfigError naming the joint), so Goal Current is never sent to a servo without it. Both run off the tick (the bus is asynchronous); observe() returns the latest
- * completed read. command() and observe() never block, throw or allocate.
+ * (RobotConfigError naming the joint), so Goal Current is never sent to a servo without it.
  *
  * Faults, each an event on `events$` and, where the robot cannot go on, a fault on `health$`:
  * - reads that keep failing: `stale` (the safety supervisor sees the sequence stop and holds,
