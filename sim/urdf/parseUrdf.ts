@@ -1,6 +1,7 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AxonError } from '../../src/core/errors.ts';
-import { resolveMeshPath } from './resolveMeshPath.ts';
+import { parseShape } from './urdfShape.ts';
+import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, number, type Fail, type Note, type XmlNode } from './urdfXml.ts';
 
 /**
  * URDF import: XML text -> a typed, checked model with the kinematic tree built from the joints'
@@ -174,11 +175,8 @@ export const FRAME_LINK_MASS = 1e-6;
 /** Elements of <robot> the import reads; anything else is an extension (ignored, one note). */
 const KNOWN_ROBOT_TAGS = new Set(['link', 'joint', 'material']);
 
-type XmlNode = Record<string, unknown>;
-
 const ARRAY_TAGS = new Set(['link', 'joint', 'visual', 'collision', 'material']);
 const JOINT_TYPES: readonly UrdfJointType[] = ['revolute', 'continuous', 'prismatic', 'fixed'];
-const ZERO_ORIGIN: UrdfOrigin = { xyz: [0, 0, 0], rpy: [0, 0, 0] };
 
 /** Parses URDF XML text into a checked UrdfModel; throws UrdfError on bad input. */
 export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfModel {
@@ -243,8 +241,8 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     const link: UrdfLink = {
       name,
       inertial: parsed !== undefined && 'pending' in parsed ? undefined : parsed,
-      visuals: children(l, 'visual').map((v, i) => parseShape(v, `${where} <visual> #${i + 1}`, namedColors, fail, meshResolve)),
-      collisions: children(l, 'collision').map((c, i) => parseShape(c, `${where} <collision> #${i + 1}`, namedColors, fail, meshResolve)),
+      visuals: children(l, 'visual').flatMap((v, i) => parseShape('visual', v, `${where} <visual> #${i + 1}`, namedColors, fail, note, meshResolve) ?? []),
+      collisions: children(l, 'collision').map((c, i) => parseShape('collision', c, `${where} <collision> #${i + 1}`, namedColors, fail, note, meshResolve)!),
     };
     links.push(link);
     linkByName.set(name, link);
@@ -325,11 +323,9 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
   }
 
-  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, notes };
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, notes: oneNotePer(oneNotePer(notes, 'URDF_MESH_RELOCATED', 'mesh files'), 'URDF_VISUAL_MESH_MISSING', 'visual meshes') };
 }
 
-type Fail = (code: UrdfErrorCode, where: string, message: string, expected?: string) => never;
-type Note = (code: string, where: string, message: string) => void;
 
 function describeCycle(start: string, parentJoint: ReadonlyMap<string, UrdfJoint>): string {
   const path: string[] = [];
@@ -488,126 +484,11 @@ function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint |
   return inertial;
 }
 
-function parseShape(
-  node: XmlNode,
-  where: string,
-  namedColors: ReadonlyMap<string, [number, number, number, number]>,
-  fail: Fail,
-  meshResolve: { baseDir: string; packagePaths: readonly string[] } | undefined,
-): UrdfShape {
-  const geometryNode = child(node, 'geometry');
-  if (geometryNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <geometry>', 'a <geometry> with box, cylinder, sphere or mesh');
-  const gw = `${where} <geometry>`;
-  let geometry: UrdfGeometry | undefined;
-  const box = child(geometryNode!, 'box');
-  const cylinder = child(geometryNode!, 'cylinder');
-  const sphere = child(geometryNode!, 'sphere');
-  const mesh = child(geometryNode!, 'mesh');
-  if (box !== undefined) {
-    const size = numbers(requireAttr(box, 'size', `${gw} <box>`, fail), 3, `${gw} <box>`, 'size', fail);
-    if (!(size[0] > 0 && size[1] > 0 && size[2] > 0)) fail('URDF_NUMBER', `${gw} <box>`, `size is ${size.join(' ')}`, 'three sizes > 0 m');
-    geometry = { kind: 'box', size: size as Vec3Tuple };
-  } else if (cylinder !== undefined) {
-    const cw = `${gw} <cylinder>`;
-    const radius = number(requireAttr(cylinder, 'radius', cw, fail), cw, 'radius', fail);
-    const length = number(requireAttr(cylinder, 'length', cw, fail), cw, 'length', fail);
-    if (!(radius > 0 && length > 0)) fail('URDF_NUMBER', cw, `radius ${radius}, length ${length}`, 'radius and length > 0 m');
-    geometry = { kind: 'cylinder', radius, length };
-  } else if (sphere !== undefined) {
-    const sw = `${gw} <sphere>`;
-    const radius = number(requireAttr(sphere, 'radius', sw, fail), sw, 'radius', fail);
-    if (!(radius > 0)) fail('URDF_NUMBER', sw, `radius ${radius}`, 'radius > 0 m');
-    geometry = { kind: 'sphere', radius };
-  } else if (mesh !== undefined) {
-    const mw = `${gw} <mesh>`;
-    const filename = requireAttr(mesh, 'filename', mw, fail);
-    const scaleText = attr(mesh, 'scale');
-    const scale = scaleText === undefined ? [1, 1, 1] : numbers(scaleText, 3, mw, 'scale', fail);
-    if (!(scale[0] !== 0 && scale[1] !== 0 && scale[2] !== 0)) fail('URDF_NUMBER', mw, `scale is ${scale.join(' ')}`, 'three non-zero scale factors');
-    if (meshResolve === undefined) {
-      geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
-    } else {
-      const r = resolveMeshPath(filename, meshResolve);
-      if (!r.ok && r.reason === 'scheme') fail('URDF_MESH_PATH', mw, `filename "${filename}" uses the scheme ${r.scheme}://`, 'package://, file:// or a path');
-      if (!r.ok && r.reason === 'missing') {
-        fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}`, filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder)' : 'an existing file');
-      }
-      geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple, path: (r as { path: string }).path };
-    }
-  } else {
-    fail('URDF_ATTRIBUTE', gw, 'names no shape', 'one of <box>, <cylinder>, <sphere>, <mesh>');
-  }
-  let color: [number, number, number, number] | undefined;
-  const materials = children(node, 'material');
-  if (materials.length > 0) {
-    const m = materials[0];
-    const c = child(m, 'color');
-    if (c !== undefined) {
-      color = numbers(requireAttr(c, 'rgba', `${where} <material> <color>`, fail), 4, `${where} <material> <color>`, 'rgba', fail) as [number, number, number, number];
-    } else {
-      const name = attr(m, 'name');
-      if (name !== undefined) color = namedColors.get(name);
-    }
-  }
-  return { name: attr(node, 'name'), origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), geometry: geometry!, color };
-}
-
-function parseOrigin(node: XmlNode | undefined, where: string, fail: Fail): UrdfOrigin {
-  if (node === undefined) return ZERO_ORIGIN;
-  const xyzText = attr(node, 'xyz');
-  const rpyText = attr(node, 'rpy');
-  return {
-    xyz: xyzText === undefined ? [0, 0, 0] : (numbers(xyzText, 3, where, 'xyz', fail) as Vec3Tuple),
-    rpy: rpyText === undefined ? [0, 0, 0] : (numbers(rpyText, 3, where, 'rpy', fail) as Vec3Tuple),
-  };
-}
-
-// ---- XML helpers -------------------------------------------------------------------------
-
-function attr(node: XmlNode, name: string): string | undefined {
-  const v = node[`@_${name}`];
-  return typeof v === 'string' ? v : v === undefined ? undefined : String(v);
-}
-
-function requireAttr(node: XmlNode, name: string, where: string, fail: Fail): string {
-  const v = attr(node, name);
-  if (v === undefined) fail('URDF_ATTRIBUTE', where, `attribute "${name}" is missing`, `a "${name}" attribute`);
-  return v!;
-}
-
-/** The first child element with this tag, as a node (an empty element parses as ''). */
-function child(node: XmlNode, tag: string): XmlNode | undefined {
-  let v = node[tag];
-  if (Array.isArray(v)) v = v[0];
-  if (v === undefined || v === null) return undefined;
-  return typeof v === 'object' ? (v as XmlNode) : {};
-}
-
-function children(node: XmlNode, tag: string): XmlNode[] {
-  const v = node[tag];
-  if (v === undefined || v === null) return [];
-  const list = Array.isArray(v) ? v : [v];
-  return list.map((x) => (typeof x === 'object' && x !== null ? (x as XmlNode) : {}));
-}
-
-function number(text: string, where: string, name: string, fail: Fail): number {
-  const t = text.trim();
-  const v = t === '' ? NaN : Number(t);
-  if (!Number.isFinite(v)) fail('URDF_NUMBER', where, `attribute "${name}" is "${text}"`, 'a finite number');
-  return v;
-}
-
-function optionalNumber(node: XmlNode, name: string, fallback: number, where: string, fail: Fail): number {
-  const text = attr(node, name);
-  return text === undefined ? fallback : number(text, where, name, fail);
-}
-
-function numbers(text: string, count: number, where: string, name: string, fail: Fail): number[] {
-  const parts = text.trim().split(/\s+/).filter((p) => p !== '');
-  if (parts.length !== count) fail('URDF_NUMBER', where, `attribute "${name}" is "${text}" (${parts.length} numbers)`, `${count} finite numbers separated by spaces`);
-  return parts.map((p) => {
-    const v = Number(p);
-    if (!Number.isFinite(v)) fail('URDF_NUMBER', where, `attribute "${name}" is "${text}"`, `${count} finite numbers separated by spaces`);
-    return v;
-  });
+/** Notes of `code` beyond the first become a count on it: an exported URDF repeats one cause per mesh. */
+function oneNotePer(notes: UrdfNote[], code: string, what: string): UrdfNote[] {
+  const same = notes.filter((n) => n.code === code);
+  if (same.length < 2) return notes;
+  const first = notes.indexOf(same[0]);
+  const merged = { ...same[0], message: `${same[0].message} (and ${same.length - 1} more ${what} likewise)` };
+  return notes.flatMap((n, i) => (i === first ? [merged] : n.code === code ? [] : [n]));
 }

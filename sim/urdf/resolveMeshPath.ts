@@ -9,6 +9,10 @@ import { fileURLToPath } from 'node:url';
  *                        a PKG folder: the usual `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout)
  *   file:///abs/path     a file URL (file://rel is taken as relative to the URDF's folder)
  *   rel/or/abs/path      a plain path, relative to the URDF file's folder
+ * An absolute path (plain or file://) that is not on this machine is the exporter's: a URDF
+ * expanded from xacro on another machine names /home/them/ws/src/pkg/meshes/visual/base.dae. It
+ * is looked for by its tail, longest first, down to its last folder and file name
+ * (`visual/base.dae`), under the URDF's folder and its ancestors; a file found so is `relocated`.
  */
 export interface MeshPathOptions {
   /** Folder of the URDF file (relative paths and the package search start here). */
@@ -21,7 +25,7 @@ export interface MeshPathOptions {
 }
 
 export type MeshPathResult =
-  | { readonly ok: true; readonly path: string }
+  | { readonly ok: true; readonly path: string; readonly relocated?: true }
   | { readonly ok: false; readonly reason: 'scheme'; readonly scheme: string }
   | { readonly ok: false; readonly reason: 'missing'; readonly looked: readonly string[] };
 
@@ -33,13 +37,16 @@ export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): Mesh
   const base = o.baseDir ?? process.cwd();
   const m = /^([a-zA-Z][a-zA-Z0-9+.-]*):\/\/(.*)$/.exec(filename);
   let candidates: string[];
+  let absolute: string | undefined;
   if (m === null) {
-    candidates = [isAbsolute(filename) ? filename : resolve(base, filename)];
+    if (isAbsolute(filename)) absolute = filename;
+    candidates = [absolute ?? resolve(base, filename)];
   } else {
     const scheme = m[1].toLowerCase();
     const rest = m[2];
     if (scheme === 'file') {
-      candidates = [rest.startsWith('/') ? fileURLToPath(`file://${rest}`) : resolve(base, decodeURIComponent(rest))];
+      if (rest.startsWith('/')) absolute = fileURLToPath(`file://${rest}`);
+      candidates = [absolute ?? resolve(base, decodeURIComponent(rest))];
     } else if (scheme === 'package') {
       const slash = rest.indexOf('/');
       const pkg = slash < 0 ? rest : rest.slice(0, slash);
@@ -51,7 +58,29 @@ export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): Mesh
   }
   const unique = [...new Set(candidates)];
   for (const c of unique) if (isFile(c)) return { ok: true, path: c };
+  if (absolute !== undefined) {
+    const tails = tailCandidates(absolute, base);
+    for (const c of tails) if (isFile(c)) return { ok: true, path: c, relocated: true };
+    unique.push(...tails);
+  }
   return { ok: false, reason: 'missing', looked: unique };
+}
+
+/** An absolute path's tails (at least a folder and the file), longest first, under `base` and its ancestors. */
+function tailCandidates(absolute: string, base: string): string[] {
+  const parts = absolute.split(/[\\/]+/).filter((p) => p !== '');
+  const out: string[] = [];
+  for (let k = parts.length - 1; k >= 2; k--) {
+    const tail = parts.slice(parts.length - k);
+    let dir = resolve(base);
+    for (let level = 0; level <= ANCESTOR_LEVELS; level++) {
+      out.push(join(dir, ...tail));
+      const up = dirname(dir);
+      if (up === dir) break;
+      dir = up;
+    }
+  }
+  return [...new Set(out)];
 }
 
 /** The package folders given on the command line followed by $ROS_PACKAGE_PATH. */

@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeEach, vi } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, copyFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, readFileSync, copyFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Box, ConvexPolyhedron, Cylinder, Sphere } from 'cannon-es';
@@ -166,11 +166,11 @@ describe('mesh paths', () => {
     expect(resolveMeshPath('http://x/y.stl', {})).toMatchObject({ ok: false, reason: 'scheme', scheme: 'http' });
   });
 
-  it('a missing mesh is URDF_MESH_NOT_FOUND naming the file and every place looked', () => {
+  it('a missing collision mesh is URDF_MESH_NOT_FOUND naming the file and every place looked', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-urdf-'));
     mkdirSync(join(dir, 'pkgs'));
     const file = join(dir, 'r.urdf');
-    writeFileSync(file, `<robot name="r"><link name="a"><visual><geometry><mesh filename="package://robot_description/meshes/base.stl"/></geometry></visual></link></robot>`);
+    writeFileSync(file, `<robot name="r"><link name="a"><collision><geometry><mesh filename="package://robot_description/meshes/base.stl"/></geometry></collision></link></robot>`);
     let err: UrdfError | undefined;
     try {
       loadUrdf(file, { packagePaths: [join(dir, 'pkgs')] });
@@ -179,11 +179,44 @@ describe('mesh paths', () => {
     }
     expect(err).toBeInstanceOf(UrdfError);
     expect(err!.code).toBe('URDF_MESH_NOT_FOUND');
-    expect(err!.where).toBe(`${file}: <link name="a"> <visual> #1 <geometry> <mesh>`);
+    expect(err!.where).toBe(`${file}: <link name="a"> <collision> #1 <geometry> <mesh>`);
     expect(err!.message).toContain('"package://robot_description/meshes/base.stl" not found; looked in: ');
     expect(err!.message).toContain(join(dir, 'pkgs', 'robot_description/meshes/base.stl'));
     expect(err!.message).toContain(join(dir, 'robot_description/meshes/base.stl'));
     expect(err!.expected).toContain('--urdf-package-path');
+  });
+
+  it('a missing visual mesh is left out with a note (physics never reads visuals)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-urdf-'));
+    const file = join(dir, 'r.urdf');
+    writeFileSync(file, `<robot name="r"><link name="a"><visual><geometry><mesh filename="meshes/visual/base.dae"/></geometry></visual><visual><geometry><box size="1 1 1"/></geometry></visual></link></robot>`);
+    const m = loadUrdf(file);
+    expect(m.linkByName.get('a')!.visuals.map((v) => v.geometry.kind)).toEqual(['box']);
+    expect(m.notes.find((n) => n.code === 'URDF_VISUAL_MESH_MISSING')).toMatchObject({
+      where: `${file}: <link name="a"> <visual> #1 <geometry> <mesh>`,
+      message: `mesh file "meshes/visual/base.dae" not found (looked in 1 places, first ${join(dir, 'meshes/visual/base.dae')}): the visual is left out; physics never reads it`,
+    });
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("an exporter's absolute mesh path (xacro expanded on another machine) is found by its tail under the URDF's folder, and noted", () => {
+    // Universal Robots' ur5e.urdf as a user expanded it: /home/<them>/ws/src/ur_description/meshes/ur5e/...
+    const dir = mkdtempSync(join(tmpdir(), 'axon-urdf-'));
+    const pkg = join(dir, 'ur_description');
+    mkdirSync(join(pkg, 'urdf'), { recursive: true });
+    mkdirSync(join(pkg, 'meshes', 'ur5e', 'collision'), { recursive: true });
+    copyFileSync(join(FIXTURE_PKG, 'meshes/wheel.stl'), join(pkg, 'meshes/ur5e/collision/base.stl'));
+    const abs = '/home/iarc4080/ros2_ws/src/ur_description/meshes/ur5e/collision/base.stl';
+    const file = join(pkg, 'urdf', 'ur5e.urdf');
+    writeFileSync(file, `<robot name="r"><link name="a"><collision><geometry><mesh filename="file://${abs}"/></geometry></collision><visual><geometry><mesh filename="${abs.replace('collision', 'visual').replace('.stl', '.dae')}"/></geometry></visual></link></robot>`);
+    const m = loadUrdf(file);
+    expect(m.linkByName.get('a')!.collisions[0].geometry).toMatchObject({ kind: 'mesh', path: join(pkg, 'meshes/ur5e/collision/base.stl') });
+    expect(m.notes.find((n) => n.code === 'URDF_MESH_RELOCATED')?.message).toBe(`"file://${abs}" is not on this machine: taken from ${join(pkg, 'meshes/ur5e/collision/base.stl')}, the same folders and file under the URDF's`);
+    expect(m.linkByName.get('a')!.visuals).toEqual([]);
+    expect(m.notes.map((n) => n.code)).toContain('URDF_VISUAL_MESH_MISSING');
+    // a tail is at least a folder and the file: a bare file name elsewhere is not taken
+    expect(resolveMeshPath('/home/them/other/wheel.stl', { baseDir: join(FIXTURE_PKG, 'meshes') }).ok).toBe(false); // meshes/wheel.stl exists
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
