@@ -1,6 +1,7 @@
 import type { RobotSpec } from '../core/robot.ts';
 import { ManifestError, actionSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale } from './jointMap.ts';
+import { affixNote, suggestJointNames } from './suggestJointNames.ts';
 
 /** One thing that does not fit between a model and a robot. */
 export interface ModelIssue {
@@ -58,7 +59,13 @@ export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: num
 export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = {}): ModelIssue[] {
   const issues: ModelIssue[] = [];
   const robotNames = spec.joints.map((j) => j.name);
-  for (const [i, n] of m.joints.entries()) if (!robotNames.includes(n)) issues.push({ where: `/joints/${i}`, model: n, robot: `no such joint (robot has ${robotNames.join(', ')})` });
+  // The robot's names are listed once beside the differences (missingJointNotes), not per joint.
+  const names = suggestJointNames(m.joints, robotNames);
+  for (const [i, n] of m.joints.entries()) {
+    if (robotNames.includes(n)) continue;
+    const r = names.suggestions.get(n);
+    issues.push({ where: `/joints/${i}`, model: n, robot: r ? `no such joint (did you mean ${r}?)` : 'no such joint' });
+  }
   const actJoints = m.action.joints ?? m.joints;
   const scale = expandScale(m.action.scale, actionSize(m));
   const clip = m.action.clip;
@@ -92,10 +99,23 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
   return issues;
 }
 
+/**
+ * What goes once beside the differences when model joints are missing from the robot: the affix
+ * the names differ by, when one does (suggestJointNames), and the robot's joint names. Empty when
+ * none is missing.
+ */
+export function missingJointNotes(m: ModelManifest, spec: RobotSpec): string[] {
+  const robotNames = spec.joints.map((j) => j.name);
+  const names = suggestJointNames(m.joints, robotNames);
+  if (names.missing.length === 0) return [];
+  const note = affixNote(names);
+  return [...(note ? [note] : []), `joints of robot "${spec.name}": ${robotNames.join(', ')}`];
+}
+
 /** Throws a ManifestError listing every difference, as a readable diff, when the model does not fit. */
 export function assertModelFits(m: ModelManifest, spec: RobotSpec, o: CheckOptions = {}, file = 'manifest.json'): void {
   const issues = checkModel(m, spec, o);
   if (issues.length === 0) return;
-  const diff = issues.map((x) => `  ${file}#${x.where}: model ${x.model} | robot ${x.robot}`).join('\n');
+  const diff = [...issues.map((x) => `  ${file}#${x.where}: model ${x.model} | robot ${x.robot}`), ...missingJointNotes(m, spec).map((l) => `  ${l}`)].join('\n');
   throw new ManifestError('MODEL_ROBOT_MISMATCH', file, `model "${m.name}" does not fit robot "${spec.name}" (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`);
 }

@@ -28,6 +28,23 @@ describe('checking a model against a robot before arming', () => {
     expect(() => assertModelFits(m, robot, { robotHz: 500 }, 'x/manifest.json')).toThrow(/5 differences[\s\S]*x\/manifest.json#\/joints\/2: model knee \| robot no such joint/);
   });
 
+  it("names the robot's joints once, not per missing joint, with the joint each missing one clearly is", () => {
+    const vendor = spec([joint('left_hip_yaw_joint'), joint('left_knee_joint'), joint('torso_joint')]);
+    const m = validateManifest(manifest({ joints: ['left_hip_yaw', 'left_knee'] }));
+    expect(checkModel(m, vendor).map((i) => i.robot)).toEqual(['no such joint (did you mean left_hip_yaw_joint?)', 'no such joint (did you mean left_knee_joint?)']);
+    let message = '';
+    try {
+      assertModelFits(m, vendor, {}, 'x/manifest.json');
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toContain("the robot's names add the suffix '_joint' to each of the model's");
+    expect(message).toContain('joints of robot "fake": left_hip_yaw_joint, left_knee_joint, torso_joint');
+    expect(message.split('torso_joint').length - 1).toBe(1);
+    // no clear match, no suggestion
+    expect(checkModel(validateManifest(manifest({ joints: ['a', 'waist'] })), robot).map((i) => i.robot)).toEqual(['no such joint']);
+  });
+
   it('no silent zeros: refuses base_lin_vel on a robot without a base-velocity estimate, naming the term', () => {
     const m = validateManifest(manifest({ observation: { terms: [{ term: 'joint_pos' }, { term: 'base_lin_vel' }, { term: 'base_ang_vel' }] } }));
     const issues = checkModel(m, robot);
