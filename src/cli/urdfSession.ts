@@ -7,6 +7,7 @@
 import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
+import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { defaultGains } from './defaultGains.ts';
 
@@ -104,8 +105,13 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   // Manifest: default pose, PD gains (action joints), actuators (model joints).
   if (m) {
     const missing = m.joints.filter((j) => !names.has(j));
-    if (missing.length > 0)
-      throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, `names ${missing.length} joint(s) the URDF does not move: ${missing.join(', ')}`, `joints of ${model.name}: ${[...names].join(', ')}`);
+    if (missing.length > 0) {
+      // Which URDF joint each is, when clear (as axon inspect says): an affix common to all once, else per name.
+      const s = suggestJointNames(m.joints, [...names]);
+      const note = affixNote(s);
+      const list = s.affix !== null && s.affix.count === missing.length ? missing.join(', ') : missing.map((n) => withSuggestion(n, s)).join(', ');
+      throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, `names ${missing.length} joint(s) the URDF does not move: ${list}${note ? `; ${note}` : ''}`, `joints of ${model.name}: ${[...names].join(', ')}`);
+    }
     m.default_joint_pos?.forEach((v, i) => put(m.joints[i], 'defaultPosition', v));
     const act = m.action.joints ?? m.joints;
     m.pd?.kp.forEach((v, i) => put(act[i], 'kp', v));
