@@ -133,7 +133,7 @@ describe('axon CLI', () => {
     const refused = axon('inspect', dir, '--robot', 'cartpole');
     expect(refused.code).toBe(1); // a check that failed, with its report; 2 is kept for bad input
     expect(refused.stderr).toContain('does not fit robot "cartpole"');
-    expect(refused.stderr).toContain('model pole_hinge | robot no such joint');
+    expect(refused.stdout).toContain('model pole_hinge | robot no such joint');
   });
 
   it('eval --shard K/N slices cover every episode once and eval merge equals the local summary; --workers 2 too', () => {

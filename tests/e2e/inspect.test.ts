@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mlp } from '../../models/train/mlp.ts';
@@ -13,6 +13,7 @@ import { Rng } from '../../src/core/rng.ts';
 import { parseUrdf } from '../../sim/index.ts';
 import { urdfFixedBase, urdfImuLink, urdfTarget } from '../../src/cli/commands/inspect.ts';
 import { defaultGains } from '../../src/cli/defaultGains.ts';
+import { urdfSetup } from '../../src/cli/urdfSession.ts';
 import { validateManifest, type ModelManifest } from '../../src/model/manifest.ts';
 
 function axon(...args: string[]) {
@@ -146,10 +147,46 @@ describe('axon inspect --urdf / --robot', () => {
     expect(r.stdout).toMatch(/joints: MISSING ankle_l; the robot's joints are (hip_l|hip_r|knee_l|knee_r)(, (hip_l|hip_r|knee_l|knee_r)){3}\n/);
     expect(r.stdout).toContain('warning: manifest.json#/actuators/effort_limit: hip_r 45 exceeds the robot\'s 40');
     expect(r.stdout).toContain('DOES NOT FIT');
-    expect(r.stderr).toContain('does not fit robot "twoleg"');
-    expect(r.stderr).toContain('manifest.json#/joints/4: model ankle_l | robot no such joint');
-    expect(r.stderr).toContain('manifest.json#/imu_link: model "imu_nowhere" | robot no such link');
-    expect(r.stderr).not.toMatch(/\n\s+at /);
+    // The differences are in the report; stderr says once, on one line, that it does not fit.
+    expect(r.stdout).toContain('manifest.json#/joints/4: model ankle_l | robot no such joint\n');
+    expect(r.stdout).toContain('manifest.json#/imu_link: model "imu_nowhere" | robot no such link');
+    expect(r.stderr).toBe('axon: failed: model "twoleg-walk" does not fit robot "twoleg": 4 differences (listed in the report on stdout)\n');
+    const j = axon('inspect', c.model, '--urdf', c.urdf, '--json');
+    expect(j.code).toBe(1);
+    // --json: the issues are complete in the JSON, stderr still one line
+    expect(JSON.parse(j.lastLine).check.issues).toEqual(expect.arrayContaining([{ where: `${c.model}/manifest.json#/joints/4`, model: 'ankle_l', robot: 'no such joint' }]));
+    expect(j.stderr.trim().split('\n')).toHaveLength(1);
+    expect(j.stderr).toContain('(check.issues of the JSON on stdout)');
+  });
+
+  it("a model exported for another description of the robot: each missing joint's likely name, the common suffix said once, the robot's joints listed once", () => {
+    // Vendor-style names: the URDF says L_hip_pitch_joint where the model says L_hip_pitch, and
+    // names a joint (waist_yaw) the URDF lacks altogether.
+    const vendor: Record<string, string> = { hip_l: 'L_hip_pitch_joint', knee_l: 'L_knee_joint', hip_r: 'R_hip_pitch_joint', knee_r: 'R_knee_joint' };
+    const model = ['L_hip_pitch', 'L_knee', 'R_hip_pitch', 'R_knee', 'waist_yaw'];
+    const c = writeCase({ joints: model, pd: { kp: [40, 40, 40, 40, 40], kd: [1, 1, 1, 1, 1] } });
+    writeFileSync(c.urdf, URDF.replace(/<joint name="(hip_l|knee_l|hip_r|knee_r)"/g, (_, n: string) => `<joint name="${vendor[n]}"`));
+    const r = axon('inspect', c.model, '--urdf', c.urdf);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('model L_hip_pitch | robot no such joint (did you mean L_hip_pitch_joint?)');
+    expect(r.stdout).toContain('model R_knee | robot no such joint (did you mean R_knee_joint?)');
+    expect(r.stdout).toMatch(/model waist_yaw \| robot no such joint\n/);
+    expect(r.stdout).toContain("joints: the robot's names add the suffix '_joint' to 4 of the 5 missing model names");
+    // Bounded: each robot joint name at most twice in all the output (the robot's list, one suggestion).
+    const all = r.stdout + r.stderr;
+    for (const name of Object.values(vendor)) expect(all.split(name).length - 1, name).toBeLessThanOrEqual(2);
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    const j = axon('inspect', c.model, '--urdf', c.urdf, '--json');
+    const check = JSON.parse(j.lastLine).check;
+    expect(check.robot_joints.sort()).toEqual(Object.values(vendor).sort());
+    expect(check.joint_suggestions).toEqual({ L_hip_pitch: 'L_hip_pitch_joint', L_knee: 'L_knee_joint', R_hip_pitch: 'R_hip_pitch_joint', R_knee: 'R_knee_joint' });
+    expect(check.joint_name_affix).toMatchObject({ side: 'suffix', text: '_joint', robot_adds: true, count: 4 });
+    expect(check.issues).toHaveLength(5);
+    // axon sim --urdf refuses the same model with the same help, before any physics is built.
+    const m = JSON.parse(readFileSync(join(c.model, 'manifest.json'), 'utf8'));
+    expect(() => urdfSetup({ file: c.urdf, packagePaths: [], strict: false }, validateManifest(m), 1 / 500, 'x/manifest.json')).toThrow(
+      /names 5 joint\(s\) the URDF does not move: L_hip_pitch \(did you mean L_hip_pitch_joint\?\), .*waist_yaw; the robot's names add the suffix '_joint' to 4 of the 5/,
+    );
   });
 
   it('--robot checks against a shipped robot: the humanoid policy fits the humanoid, not the arm', () => {
@@ -159,8 +196,8 @@ describe('axon inspect --urdf / --robot', () => {
     const arm = axon('inspect', 'models/humanoid-balance', '--robot', 'arm');
     expect(arm.code).toBe(1);
     expect(arm.stdout).toContain('joints: MISSING left_hip_yaw');
-    expect(arm.stderr).toContain('model left_hip_yaw | robot no such joint');
-    expect(arm.stderr).toContain('model base_ang_vel | robot no IMU');
+    expect(arm.stdout).toContain('model left_hip_yaw | robot no such joint');
+    expect(arm.stdout).toContain('model base_ang_vel | robot no IMU');
     expect(axon('inspect', 'models/humanoid-balance', '--robot', 'arm', '--urdf', 'x.urdf').code).toBe(2);
   });
 });

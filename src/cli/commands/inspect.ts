@@ -10,6 +10,7 @@ import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy } from '../../policy/OnnxPolicy.ts';
 import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
+import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -266,9 +267,10 @@ export function inspectCommand() {
           console.log(issues.length === 0 ? `check against ${target!.label}: ok (joint names, limits, gains, sensors, tensor shapes, rate)` : `check against ${target!.label}: DOES NOT FIT (${issues.length} difference${issues.length > 1 ? 's' : ''})`);
         }
       }
+      // The differences are in the report on stdout (text or JSON); stderr gets one line, not the same list again.
       if (issues.length > 0) {
-        const diff = issues.map((x) => `  ${file}#${x.where}: model ${x.model} | robot ${x.robot}`).join('\n');
-        throw new ModelDoesNotFit(`model "${m.name}" does not fit robot "${target!.spec.name}" (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`, issues);
+        const where = o.json ? 'check.issues of the JSON on stdout' : 'listed in the report on stdout';
+        throw new ModelDoesNotFit(`model "${m.name}" does not fit robot "${target!.spec.name}": ${issues.length} difference${issues.length > 1 ? 's' : ''} (${where})`, issues);
       }
     });
 }
@@ -284,6 +286,10 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
   lines.push(`  base: ${t.fixedBase ? 'fixed' : 'floating'}; control ${m.control_hz} Hz policy, ${t.robotHz} Hz robot (${fmt(t.robotHz / m.control_hz)} steps per policy step)`);
   if (missing.length === 0) lines.push(`  joints: all ${m.joints.length} model joints found in the robot (${spec.joints.length} robot joints)`);
   else lines.push(`  joints: MISSING ${missing.join(', ')}; the robot's joints are ${robotJoints.join(', ')}`);
+  // Which robot joint each missing one likely is goes on its difference line; an affix common to them, once here.
+  const names = suggestJointNames(m.joints, robotJoints);
+  const note = affixNote(names);
+  if (note) lines.push(`  joints: ${note}`);
   lines.push(`  action joints (${m.action.type}): ${actJoints.join(', ')}`);
   const position = m.action.type === 'joint_position' || m.action.type === 'joint_position_abs';
   const rows = m.joints.map((n, i) => {
@@ -323,6 +329,8 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
     robot_hz: t.robotHz,
     imu: t.imu,
     missing_joints: missing,
+    joint_suggestions: Object.fromEntries([...names.suggestions].filter((e): e is [string, string] => e[1] !== null)),
+    joint_name_affix: names.affix && { side: names.affix.side, text: names.affix.text, robot_adds: names.affix.robotAdds, count: names.affix.count, note },
     robot_joints: robotJoints,
     action_joints: actJoints,
     joints: rows,
