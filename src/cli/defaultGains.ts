@@ -14,4 +14,4 @@ export function defaultGains(effortLimit: number, robot?: { readonly mass: numbe
   if (robot?.floating && robot.mass > 0) kp = Math.min(kp, robot.mass * 9.81 * 1);
   return { kp, kd: kp / 40 };
 }
-export const DEFAULT_GAINS_RULE = 'kp = 10 × effort limit (N·m/rad), 100 without one, on a floating base at most the robot weight × 1 m; kd = kp / 40';
+export const DEFAULT_GAINS_RULE = 'kp = 10 × effort limit (N·m/rad; N/m on a prismatic joint), 100 without one, on a floating base at most the robot weight × 1 m; kd = kp / 40';

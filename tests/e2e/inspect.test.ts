@@ -111,7 +111,10 @@ describe('the IMU link and the RobotSpec of a URDF, read without a physics world
     const m = manifestFor({ imu_link: undefined });
     expect(urdfImuLink(model, m, false).imu).toEqual({ link: 'base', why: 'root link of the floating base' });
     const withImu = parseUrdf(URDF.replace(/gyro_frame/g, 'IMU_link'));
-    expect(urdfImuLink(withImu, m, false).imu?.link).toBe('IMU_link');
+    expect(urdfImuLink(withImu, m, false).imu).toEqual({ link: 'IMU_link', why: 'link named imu* fixed to the base' });
+    // an imu* link behind a moving joint (Unitree H1-2's imu_link on torso_link): taken, and the reason says where it moves
+    const behind = parseUrdf(URDF.replace('<parent link="base"/><child link="gyro_frame"/>', '<parent link="shin_l"/><child link="gyro_frame"/>').replace(/gyro_frame/g, 'imu_link'));
+    expect(urdfImuLink(behind, m, false).imu).toEqual({ link: 'imu_link', why: expect.stringContaining('it sits behind joint hip_l (not fixed to the base)') });
     const fixed = parseUrdf(URDF.replace('<link name="base">', '<link name="world"/><joint name="anchor" type="fixed"><parent link="world"/><child link="base"/></joint><link name="base">'));
     expect(urdfFixedBase(fixed, m)).toBe(true);
     expect(urdfImuLink(fixed, m, true).imu).toEqual({ link: 'world', why: expect.stringContaining('fixed base') });

@@ -82,7 +82,12 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
   };
   const rooted = imus.find((l) => onRoot(l.name));
   if (rooted) return { imu: { link: rooted.name, why: 'link named imu* fixed to the base' } };
-  if (imus.length > 0) return { imu: { link: imus[0].name, why: 'first link whose name starts with "imu"' } };
+  if (imus.length > 0) {
+    // Behind a moving joint (Unitree H1-2's imu_link is on torso_link, behind torso_joint): the IMU terms read it there, not at the base.
+    let behind = '';
+    for (let j = model.parentJoint.get(imus[0].name); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') behind = j.name;
+    return { imu: { link: imus[0].name, why: `first link whose name starts with "imu"; it sits behind joint ${behind} (not fixed to the base): base_ang_vel and projected_gravity read it there; --imu-link (or the manifest's imu_link) names another` } };
+  }
   if (!fixedBase) return { imu: { link: model.root, why: 'root link of the floating base' } };
   if (m.observation.terms.some((t) => IMU_TERMS.has(t.term))) return { imu: { link: model.root, why: 'root link of the fixed base (the model reads IMU terms)' } };
   return { imu: null };
