@@ -4,21 +4,31 @@ import type { Task } from '../../src/core/task.ts';
 /**
  * The task of a robot that has none (a user's URDF in `axon sim --urdf`): run for episodeS,
  * reward 0, never terminates; success while every joint position and velocity has stayed finite
- * (the simulation did not blow up).
+ * (the simulation did not blow up). Given the joints' default pose, it also measures how far the
+ * joints moved from it (the largest |q − default| over the run and at the end, and which joint):
+ * with no policy that is how well the robot holds its pose. step() allocates nothing.
  */
 export class FreeRunTask implements Task {
   readonly name = 'free-run';
   readonly episodeS: number;
   private ticks = 0;
   private bad = false;
+  private readonly joints: readonly { readonly name: string; readonly defaultPosition: number }[];
+  private maxOffset = 0;
+  private maxJoint = -1;
+  private lastOffset = 0;
 
-  constructor(options: { readonly episodeS?: number } = {}) {
+  constructor(options: { readonly episodeS?: number; readonly joints?: readonly { readonly name: string; readonly defaultPosition: number }[] } = {}) {
     this.episodeS = options.episodeS ?? 10;
+    this.joints = options.joints ?? [];
   }
 
   reset(_obs: Observation): void {
     this.ticks = 0;
     this.bad = false;
+    this.maxOffset = 0;
+    this.maxJoint = -1;
+    this.lastOffset = 0;
   }
 
   step(obs: Observation, _dt: number): boolean {
@@ -26,6 +36,16 @@ export class FreeRunTask implements Task {
     for (let i = 0; i < obs.jointPosition.length; i++) {
       if (!(Math.abs(obs.jointPosition[i]) < 1e10 && Math.abs(obs.jointVelocity[i]) < 1e10)) this.bad = true;
     }
+    let worst = 0;
+    for (let i = 0; i < this.joints.length; i++) {
+      const d = Math.abs(obs.jointPosition[i] - this.joints[i].defaultPosition);
+      if (d > worst || Number.isNaN(d)) worst = d;
+      if (d > this.maxOffset || (Number.isNaN(d) && !Number.isNaN(this.maxOffset))) {
+        this.maxOffset = d;
+        this.maxJoint = i;
+      }
+    }
+    this.lastOffset = worst;
     return false;
   }
 
@@ -35,5 +55,11 @@ export class FreeRunTask implements Task {
 
   get success(): boolean {
     return this.ticks > 0 && !this.bad;
+  }
+
+  metrics(): Record<string, unknown> | undefined {
+    if (this.joints.length === 0 || this.ticks === 0) return undefined;
+    const r = (x: number) => Math.round(x * 1e5) / 1e5;
+    return { pose_offset_rad: { max: r(this.maxOffset), final: r(this.lastOffset), joint: this.maxJoint >= 0 ? this.joints[this.maxJoint].name : null } };
   }
 }

@@ -53,7 +53,7 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   // --physics mujoco: the same set-up through MuJoCo's URDF compiler (its module loaded only then).
   const robot = o.physics === 'mujoco' ? await (await import('../../sim/mujoco/createMujocoRobot.ts')).createMujocoUrdfRobot(o.urdf.file, setup.model, setup.options) : urdfRobot(setup);
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
-  const task = setup.fixedBase ? new FreeRunTask() : new StandTask();
+  const task = setup.fixedBase ? new FreeRunTask({ joints: robot.spec.joints }) : new StandTask();
   const holdFolder = lookFirst ? holdPoseFolder(setup.model.name, movingJoints(setup.model).map((j) => j.name)) : undefined;
   const s = await openShippedOrPrebuilt(o, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
   return { ...s, options: o, setup };
@@ -78,7 +78,7 @@ async function openMjcfSession(o: SessionOptions, f: MjcfRobotFlags): Promise<Si
     defaultGains,
   });
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
-  const task = robot.mjcfSetup.floating ? new StandTask() : new FreeRunTask();
+  const task = robot.mjcfSetup.floating ? new StandTask() : new FreeRunTask({ joints: robot.spec.joints });
   const holdFolder = lookFirst ? holdPoseFolder(robot.spec.name, robot.spec.joints.map((j) => j.name)) : undefined;
   const options = { ...o, physics: 'mujoco' as const };
   const s = await openShippedOrPrebuilt(options, { robot, task, ...(holdFolder ? { holdFolder } : {}) });

@@ -136,6 +136,10 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
         if (d > worst) worst = d;
       });
     expect(worst).toBeLessThan(0.05);
+    // the summary's pose figure is the same worst offset the recording holds
+    expect(s.episode.pose_offset_rad.max).toBeCloseTo(worst, 4);
+    expect(arm.joints).toContain(s.episode.pose_offset_rad.joint);
+    expect(r.stdout).not.toContain('pose:'); // --json prints the summary only
   });
 
   it("the arm with its root's mass written 0 (pybullet's static base) is fixed to the world, with notes, in both engines", () => {

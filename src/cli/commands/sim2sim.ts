@@ -179,7 +179,7 @@ async function buildRobot(engine: Engine, o: Sim2SimOptions, manifest: ReturnTyp
   }
   const setup = urdfSetup({ file: o.urdf!, packagePaths: o.urdfPackagePaths ?? [], strict: false }, manifest, physicsDt, `${o.policy}/manifest.json`);
   const robot = mujoco ? await mujoco.createMujocoUrdfRobot(o.urdf!, setup.model, setup.options) : urdfRobot(setup);
-  return { robot, task: setup.fixedBase ? new FreeRunTask() : new StandTask() };
+  return { robot, task: setup.fixedBase ? new FreeRunTask({ joints: robot.spec.joints }) : new StandTask() };
 }
 
 /** Three significant digits (divergences span 1e-9 to 1). */
