@@ -21,6 +21,7 @@ import type { MainModule, MjModel, MjSpec, MjVFS } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
+import { readStl } from '../mesh/readStl.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
 const DEFAULT_MASS = 0.1; // kg
@@ -111,7 +112,7 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
         if (prev === g.path) continue;
         if (prev !== undefined) throw new AxonError('MUJOCO_MESH_NAME', `<link name="${link.name}"> <mesh filename="${g.filename}">`, `has the same file name as ${prev} (MuJoCo's URDF compiler keeps only file names)`, 'collision meshes with distinct file names');
         seen.set(name, g.path);
-        vfs.addBuffer(name, readFileSync(g.path));
+        vfs.addBuffer(name, meshBytesForMujoco(g.path, `<link name="${link.name}"> <mesh filename="${g.filename}">`));
       }
     spec = parseSpec(mj, text, `${where} (MuJoCo URDF parser)`);
     editSpec(mj, spec, urdf, o, notes);
@@ -432,4 +433,30 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
     addActuator(mj, spec, j.name);
   }
+}
+
+/**
+ * A collision mesh's bytes as MuJoCo reads them: its STL decoder takes binary STL only, and vendors
+ * ship ASCII STL too, so an ASCII STL (by size, as readStl decides) is handed over re-encoded as
+ * binary, the same triangles; anything else as it is.
+ */
+function meshBytesForMujoco(path: string, where: string): Uint8Array {
+  const bytes = readFileSync(path);
+  if (!/\.stl$/i.test(path) || isBinaryStl(bytes)) return bytes;
+  const m = readStl(bytes, where);
+  const n = m.indices.length / 3;
+  const out = new Uint8Array(84 + 50 * n);
+  const view = new DataView(out.buffer);
+  out.set(new TextEncoder().encode('binary STL from an ASCII STL by axon'));
+  view.setUint32(80, n, true);
+  for (let t = 0; t < n; t++)
+    for (let k = 0; k < 3; k++) {
+      const v = m.indices[3 * t + k];
+      for (let c = 0; c < 3; c++) view.setFloat32(84 + 50 * t + 12 + 12 * k + 4 * c, m.vertices[3 * v + c], true);
+    }
+  return out;
+}
+
+function isBinaryStl(bytes: Uint8Array): boolean {
+  return bytes.length >= 84 && bytes.length === 84 + 50 * new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(80, true);
 }

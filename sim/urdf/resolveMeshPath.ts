@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
  *                        a PKG folder: the usual `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout)
  *   file:///abs/path     a file URL (file://rel is taken as relative to the URDF's folder)
  *   rel/or/abs/path      a plain path, relative to the URDF file's folder
- * An absolute path (plain or file://) that is not on this machine is the exporter's: a URDF
+ * A relative path written with backslashes (a Windows exporter) is also tried with slashes.
+ * An absolute path (plain, Windows `C:\...`, or file://) that is not on this machine is the exporter's: a URDF
  * expanded from xacro on another machine names /home/them/ws/src/pkg/meshes/visual/base.dae. It
  * is looked for by its tail, longest first, down to its last folder and file name
  * (`visual/base.dae`), under the URDF's folder and its ancestors; a file found so is `relocated`.
@@ -39,8 +40,12 @@ export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): Mesh
   let candidates: string[];
   let absolute: string | undefined;
   if (m === null) {
-    if (isAbsolute(filename)) absolute = filename;
+    // A Windows exporter's path (C:\Users\them\robot\meshes\base.STL) is absolute there; its
+    // backslashes are separators on any machine that wrote them.
+    const windows = /^[A-Za-z]:[\\/]/.test(filename);
+    if (isAbsolute(filename) || windows) absolute = filename;
     candidates = [absolute ?? resolve(base, filename)];
+    if (!windows && filename.includes('\\')) candidates.push(resolve(base, filename.replace(/\\/g, '/')));
   } else {
     const scheme = m[1].toLowerCase();
     const rest = m[2];

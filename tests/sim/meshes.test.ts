@@ -216,6 +216,9 @@ describe('mesh paths', () => {
     expect(m.notes.map((n) => n.code)).toContain('URDF_VISUAL_MESH_MISSING');
     // a tail is at least a folder and the file: a bare file name elsewhere is not taken
     expect(resolveMeshPath('/home/them/other/wheel.stl', { baseDir: join(FIXTURE_PKG, 'meshes') }).ok).toBe(false); // meshes/wheel.stl exists
+    // a Windows exporter (SolidWorks to URDF): an absolute C:\ path, or a relative one with backslashes
+    expect(resolveMeshPath('C:\\Users\\them\\Desktop\\mesh_bot_description\\meshes\\wheel.stl', { baseDir: join(FIXTURE_PKG, 'urdf') })).toEqual({ ok: true, path: join(FIXTURE_PKG, 'meshes/wheel.stl'), relocated: true });
+    expect(resolveMeshPath('..\\meshes\\wheel.stl', { baseDir: join(FIXTURE_PKG, 'urdf') })).toEqual({ ok: true, path: join(FIXTURE_PKG, 'meshes/wheel.stl') });
     rmSync(dir, { recursive: true, force: true });
   });
 });

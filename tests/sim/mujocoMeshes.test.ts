@@ -1,8 +1,10 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createMujocoUrdfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
+import { readStl } from '../../sim/mesh/readStl.ts';
 import { SimRobot } from '../../sim/SimRobot.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import { boxTris } from '../helpers/meshHumanoid.ts';
@@ -59,5 +61,32 @@ describe('collision meshes a simulator cannot read', () => {
     expect(r.notes.find((n) => n.code === 'MUJOCO_MESH_DROPPED')?.message).toContain('2 collision mesh(es) left out (--mesh-collision none): base.STL, wheel.dae');
     r.dispose();
     await expect(createMujocoUrdfRobot(file, load(), { physicsDt: 0.002, meshCollision: 'box' })).rejects.toThrow(/--mesh-collision box: fits a primitive for cannon-es; MuJoCo collides with each mesh's convex hull/);
+  });
+});
+
+describe('an ASCII STL collision mesh under MuJoCo (its decoder reads binary STL only)', () => {
+  it('is handed over as binary, the same triangles: the wheel of tests/fixtures mesh_bot compiles with its extents', async () => {
+    const file = join(import.meta.dirname, '../fixtures/urdf/mesh_bot_description/urdf/mesh_bot.urdf');
+    const stl = readFileSync(join(import.meta.dirname, '../fixtures/urdf/mesh_bot_description/meshes/wheel.stl'));
+    expect(new TextDecoder().decode(stl.subarray(0, 5))).toBe('solid'); // ASCII: the compile failed on it before
+    const r = await createMujocoUrdfRobot(file, loadUrdf(file), { physicsDt: 0.002, basePosition: [0, 0, 0.3] });
+    const mj = await loadMujocoModule();
+    const m = r.model;
+    const id = mj.mj_name2id(m, mj.mjtObj.mjOBJ_MESH.value, 'wheel');
+    expect(id).toBeGreaterThanOrEqual(0);
+    const adr = (m.mesh_vertadr as Int32Array)[id], num = (m.mesh_vertnum as Int32Array)[id];
+    const vert = (m.mesh_vert as Float32Array).subarray(3 * adr, 3 * (adr + num));
+    // MuJoCo moves a mesh to its centre and principal axes: compare the sorted extents.
+    const extents = (v: ArrayLike<number>, count: number) =>
+      [0, 1, 2].map((c) => {
+        let lo = Infinity, hi = -Infinity;
+        for (let i = 0; i < count; i++) (lo = Math.min(lo, v[3 * i + c])), (hi = Math.max(hi, v[3 * i + c]));
+        return hi - lo;
+      }).sort((a, b) => a - b);
+    const ascii = readStl(stl, 'wheel.stl');
+    const scale = loadUrdf(file).linkByName.get('wheel')!.collisions[0].geometry as { scale: number[] };
+    const want = extents(ascii.vertices, ascii.vertices.length / 3).map((e) => e * Math.abs(scale.scale[0]));
+    extents(vert, num).forEach((e, i) => expect(e).toBeCloseTo(want[i], 5));
+    r.dispose();
   });
 });
