@@ -170,7 +170,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         else if (st.isFile()) {
           bytes += st.size;
           if (bytes > 200e6) throw new AxonError('MUJOCO_MJCF_FOLDER', root, 'holds more than 200 MB of files', 'an MJCF model folder (the model, its includes and assets)');
-          vfs.addBuffer(relative(root, p).split(sep).join('/'), readFileSync(p));
+          vfs.addBuffer(relative(root, p).split(sep).join('/'), meshBytesForMujoco(p, p));
         }
       }
     };
@@ -436,14 +436,19 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
 }
 
 /**
- * A collision mesh's bytes as MuJoCo reads them: its STL decoder takes binary STL only, and vendors
+ * A mesh file's bytes as MuJoCo reads them (a URDF's collision mesh, a file of an MJCF's folder): its STL decoder takes binary STL only, and vendors
  * ship ASCII STL too, so an ASCII STL (by size, as readStl decides) is handed over re-encoded as
  * binary, the same triangles; anything else as it is.
  */
 function meshBytesForMujoco(path: string, where: string): Uint8Array {
   const bytes = readFileSync(path);
   if (!/\.stl$/i.test(path) || isBinaryStl(bytes)) return bytes;
-  const m = readStl(bytes, where);
+  let m;
+  try {
+    m = readStl(bytes, where);
+  } catch {
+    return bytes; // not an STL axon reads either: MuJoCo says so if the model uses it
+  }
   const n = m.indices.length / 3;
   const out = new Uint8Array(84 + 50 * n);
   const view = new DataView(out.buffer);
