@@ -3,7 +3,8 @@
  * right port, Dynamixel or Feetech, for the CLI (run, teleop, calibrate) and tests.
  *
  *   emu://N  with --protocol feetech: N emulated STS3215, ids 1..N
- *   emu://   a Feetech config's servos, emulated (its calibration already on them)
+ *   emu://   a Feetech config's servos, emulated (its calibration already on them); a Dynamixel
+ *            config's servos, emulated in the operating modes the config asks of them
  *   anything else: as createPort (tcp://host:port, a serial device)
  */
 import { UsageError } from '../../src/core/errors.ts';
@@ -12,6 +13,8 @@ import { memoryPair } from '../transport/MemoryTransport.ts';
 import type { Transport } from '../transport/Transport.ts';
 import { FeetechEmulator, defaultStsServos, type FeetechEmulatorOptions } from '../emulator/FeetechEmulator.ts';
 import type { StsServoSetup } from '../emulator/EmulatedStsServo.ts';
+import type { ServoSetup } from '../emulator/EmulatedServo.ts';
+import { OperatingMode } from '../dynamixel/controlTable.ts';
 import { FEETECH_BAUD_CODES, RAD_PER_TICK, feetechBaudCode } from '../feetech/controlTable.ts';
 import { loadRobotConfig, type DynamixelRobotConfig } from './config.ts';
 import { readConfigJson } from './busConfig.ts';
@@ -42,6 +45,16 @@ export function feetechServosOf(c: FeetechRobotConfig): StsServoSetup[] {
     const present = ((j.default_position ?? 0) - (j.offset ?? 0)) * (j.direction ?? 1);
     return { id: j.id, model: j.model, position: present + h * RAD_PER_TICK, table: { homing_offset: h, baud_rate: feetechBaudCode(c.baud) ?? 0 } };
   });
+}
+
+/**
+ * The emulated servos of a Dynamixel config: its ids and models, each in the operating mode the
+ * config asks of it (Operating Mode is EEPROM, set once by whoever set the arm up: LeRobot's Koch
+ * configure() leaves extended position on the joints and current-based position on the gripper),
+ * so that `--port emu://` exercises the config as the arm it describes would answer.
+ */
+export function dynamixelServosOf(c: DynamixelRobotConfig): ServoSetup[] {
+  return c.joints.map((j) => ({ id: j.id, model: j.model, table: { operating_mode: OperatingMode[j.operating_mode ?? c.operating_mode] } }));
 }
 
 /** Builds (does not open) a transport for a Feetech bus; emu:// gets an in-process Feetech emulator. */
@@ -82,6 +95,6 @@ export function openConfiguredRobot(loaded: LoadedConfig, portName: string, baud
     return { robot: new FeetechRobot(loaded.config, port.transport, options), port };
   }
   const c = loaded.config;
-  const port = createPort(portName, { baud, servos: c.joints.map((j) => ({ id: j.id, model: j.model })) });
+  const port = createPort(portName, { baud, servos: dynamixelServosOf(c) });
   return { robot: new DynamixelRobot(c, port.transport, options), port };
 }

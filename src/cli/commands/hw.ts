@@ -10,6 +10,7 @@ import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable
 import { readLe } from '../../../hardware/dynamixel/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
+import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
 import { busBaud, calibrateCommand, emulateFeetech, protocolArg, scanBus, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 
 /** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
@@ -119,7 +120,7 @@ function emulateCommand() {
     }, 'dynamixel' as ScanProtocol)
     .option('--servo-baud <bps>', 'feetech: the rate the servos are set to (default: --baud); a bus at another rate hears nothing', busBaud)
     .option('--servos <n>', 'number of XM430-W350 servos, ids 1..n', positiveInt, 12)
-    .option('--config <file>', 'emulate the servos of a robot config instead (ids and models)')
+    .option('--config <file>', 'emulate the servos of a robot config instead (ids, models and operating modes)')
     .option('--listen <host:port>', 'address to listen on (loopback by default)', '127.0.0.1:9000')
     .option('--baud <bps>', 'line rate of the emulated serial side (bit/s): the servos start at it, and servos set to another rate stay silent', busBaud, 1_000_000)
     .option('--latency-ms <ms>', 'extra delay before each reply (ms)', nonNegative, 0)
@@ -135,7 +136,7 @@ function emulateCommand() {
       const port = m ? Number(m[2]) : NaN;
       if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('--listen', `"${o.listen}" is not host:port`, 'e.g. 127.0.0.1:9000');
       const host = m[1].replace(/^\[|\]$/g, '');
-      const servos = o.config ? loadRobotConfig(o.config).joints.map((j) => ({ id: j.id, model: j.model })) : defaultServos(o.servos);
+      const servos = o.config ? dynamixelServosOf(loadRobotConfig(o.config)) : defaultServos(o.servos);
       const emu = new DynamixelEmulator({ servos, baud: o.baud, latencyS: o.latencyMs / 1000, lossRate: o.loss, corruptRate: o.corrupt, realTiming: o.realTiming, seed: o.seed });
       const server = createServer((sock) => {
         sock.setNoDelay(true);
