@@ -3,8 +3,9 @@
  *
  * connect(): ping every servo, check model numbers, operating modes, position limits and
  * hardware errors, and refuse to arm with a diff on any mismatch; then (unless dry-run) hold the
- * present pose, enable torque, and set the bus watchdog so the servos stop by themselves if axon
- * goes quiet for `watchdog_ms`.
+ * present pose, bound a current-based position joint's current (Goal Current from its
+ * effort_limit, within Current Limit), enable torque, and set the bus watchdog so the servos stop
+ * by themselves if axon goes quiet for `watchdog_ms`.
  *
  * Each command(): one sync write of goals (position or current), then one sync read (fast sync
  * read where the firmware has it) of present current, velocity and position, retried within the
@@ -246,6 +247,18 @@ export class DynamixelRobot implements Robot {
       this._goalBytes.fill(0);
       if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
       else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
+    }
+    // Current-based position: Goal Current (102) is the most current the position controller may
+    // use (e-Manual control_table_goal_current.md: "This value sets a limit to current in
+    // Current-based Position Control mode"); its power-on value is not documented, so it is set
+    // here from the joint's effort_limit, within the servo's Current Limit: a gripper closed on an
+    // object squeezes with at most that (LeRobot's Koch gripper relies on this mode for it).
+    for (let i = 0; i < this._n; i++) {
+      if ((c.joints[i].operating_mode ?? c.operating_mode) !== 'current_based_position') continue;
+      const raw = Math.min(this._currentLimit[i], Math.round(c.joints[i].effort_limit / this._gear[i] / this._kt[i] / this._amp[i]));
+      const b = new Uint8Array(2);
+      writeLe(b, 0, 2, raw);
+      await this.bus.write(ids[i], 102, b);
     }
     await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n).fill(1));
     await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n).fill(Math.round(c.watchdog_ms / 20)));
