@@ -332,6 +332,29 @@ function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[],
     const [j1, j2] = [isDriven(a[e]), isDriven(b[e])];
     if (j1 !== undefined && j2 !== undefined) pairs.push(`${j1} = f(${j2})`);
   }
+  // Loop closures (Agility Cassie's four-bar rods, Robotiq's fingers): kept by MuJoCo, not seen in axon's joint list.
+  const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value, OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
+  const objtype = model.eq_objtype as Int32Array | undefined;
+  const loops: string[] = [];
+  for (let e = 0; e < model.neq; e++) {
+    const kind = type[e] === mj.mjtEq.mjEQ_CONNECT.value ? 'connect' : type[e] === mj.mjtEq.mjEQ_WELD.value ? 'weld' : undefined;
+    if (kind === undefined) continue;
+    const obj = objtype?.[e] === OBJ_SITE ? OBJ_SITE : OBJ_BODY;
+    const name = (id: number) => (id >= 0 ? mj.mj_id2name(model, obj, id) || `#${id}` : 'world');
+    loops.push(`${kind} ${name(a[e])}–${name(b[e])}`);
+  }
+  const balls: string[] = [];
+  const jtype = model.jnt_type as Int32Array;
+  for (let j = 0; j < model.njnt; j++) if (jtype[j] === mj.mjtJoint.mjJNT_BALL.value) balls.push(mj.mj_id2name(model, OBJ_JOINT, j) || `#${j}`);
+  if (loops.length > 0 || balls.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_LOOPS',
+      where: file,
+      message: [
+        loops.length > 0 ? `${loops.length} loop closure(s) kept from the model (<equality>): ${loops.join(', ')}` : '',
+        balls.length > 0 ? `${balls.length} ball joint(s) simulated passively, not in axon's joint list (no position, velocity or command): ${balls.join(', ')}` : '',
+      ].filter((x) => x !== '').join('; '),
+    });
   if (pairs.length > 0)
     notes.push({
       code: 'MUJOCO_MJCF_EQUALITY',

@@ -175,7 +175,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       }
     };
     walk(root);
-    const where = relative(process.cwd(), file) || file;
+    const where = file; // as given, as every other note names it
     // Parse through the VFS (includes resolve there), then edit as a spec.
     const first = loadXml(mj, basename(file), vfs, where);
     first.delete();
@@ -225,6 +225,9 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       if (moved.byTendon.size > 0)
         notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: `${[...moved.byTendon].join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)` });
     }
+    const own = spec.option.timestep;
+    if (Math.abs(own - o.timestep) > 1e-12)
+      notes.push({ code: 'MUJOCO_MJCF_TIMESTEP', where, message: `the model's own timestep ${+own.toPrecision(6)} s (${+(1 / own).toPrecision(6)} Hz) replaced by ${+o.timestep.toPrecision(6)} s (${+(1 / o.timestep).toPrecision(6)} Hz, --physics-hz)${own < o.timestep ? ': a model tuned at the finer step may need it (--physics-hz ' + Math.round(1 / own) + ')' : ''}` });
     spec.option.timestep = o.timestep;
     spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
     if (o.ground && !hasPlane) addGround(mj, spec);
@@ -368,6 +371,10 @@ function addGround(mj: MainModule, spec: MjSpec): void {
   const g = mj.mjs_addGeom(world, mj.mjs_getSpecDefault(spec)!)!;
   g.type = mj.mjtGeom.mjGEOM_PLANE;
   g.size.set([0, 0, 1]);
+  // Every collision bit: a model's own default may say contype/conaffinity 0 and its collision
+  // classes other bits (Agility Cassie's), and the ground it inherits would then touch nothing.
+  g.contype = 0x7fffffff;
+  g.conaffinity = 0x7fffffff;
   mj.mjs_setName(g.element, 'axon_ground');
 }
 

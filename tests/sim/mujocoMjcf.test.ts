@@ -166,6 +166,39 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     r.dispose();
   });
 
+  it("axon's ground meets a model whose default says contype 0 and whose collision bits are others (Agility Cassie's), and its own timestep, loops and ball joints are noted", async () => {
+    const file = writeModel('bits', `<mujoco model="bits">
+  <option timestep="0.0005"/>
+  <default><geom contype="0" conaffinity="0"/></default>
+  <worldbody>
+    <body name="base" pos="0 0 0.5">
+      <freejoint/>
+      <geom type="box" size="0.1 0.1 0.1" mass="1" contype="4" conaffinity="2"/>
+      <body name="arm" pos="0 0 0.15">
+        <joint name="hinge" axis="0 1 0" range="-1 1"/>
+        <geom type="capsule" fromto="0 0 0 0.2 0 0" size="0.02" mass="0.1"/>
+        <body name="rod" pos="0.2 0 0">
+          <joint name="rod_ball" type="ball"/>
+          <geom type="capsule" fromto="0 0 0 0 0 0.1" size="0.01" mass="0.02"/>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <equality><connect body1="rod" body2="base" anchor="0 0 0.1"/></equality>
+</mujoco>
+`);
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
+    r.reset();
+    for (let k = 0; k < 500; k++) r.step(0.002);
+    // it rests on the ground (the box's half height 0.1 m), not 3 m under it
+    expect(r.observe().base!.position[2]).toBeGreaterThan(0.05);
+    const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
+    expect(notes.MUJOCO_MJCF_TIMESTEP).toBe("the model's own timestep 0.0005 s (2000 Hz) replaced by 0.002 s (500 Hz, --physics-hz): a model tuned at the finer step may need it (--physics-hz 2000)");
+    expect(notes.MUJOCO_MJCF_LOOPS).toBe("1 loop closure(s) kept from the model (<equality>): connect rod–base; 1 ball joint(s) simulated passively, not in axon's joint list (no position, velocity or command): rod_ball");
+    expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_TIMESTEP')!.where).toBe(file);
+    r.dispose();
+  });
+
   it('a second free body under the worldbody (Berkeley Humanoid Lite ships its arms so) is noted and left out of the mass', async () => {
     const file = writeModel('loose', `<mujoco model="loose">
   <worldbody>
