@@ -5,7 +5,8 @@ import type { Task } from '../../src/core/task.ts';
  * The task of a robot that has none (a user's URDF in `axon sim --urdf`): run for episodeS,
  * reward 0, never terminates; success while every joint position and velocity has stayed finite
  * (the simulation did not blow up). Given the joints' default pose, it also measures how far the
- * joints moved from it (the largest |q − default| over the run and at the end, and which joint):
+ * joints moved from it (the largest |q − default| over the run and at the end, and which joint;
+ * rad, m on a prismatic joint):
  * with no policy that is how well the robot holds its pose. step() allocates nothing.
  */
 export class FreeRunTask implements Task {
@@ -60,6 +61,6 @@ export class FreeRunTask implements Task {
   metrics(): Record<string, unknown> | undefined {
     if (this.joints.length === 0 || this.ticks === 0) return undefined;
     const r = (x: number) => Math.round(x * 1e5) / 1e5;
-    return { pose_offset_rad: { max: r(this.maxOffset), final: r(this.lastOffset), joint: this.maxJoint >= 0 ? this.joints[this.maxJoint].name : null } };
+    return { pose_offset: { max: r(this.maxOffset), final: r(this.lastOffset), joint: this.maxJoint >= 0 ? this.joints[this.maxJoint].name : null } };
   }
 }

@@ -137,8 +137,8 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
       });
     expect(worst).toBeLessThan(0.05);
     // the summary's pose figure is the same worst offset the recording holds
-    expect(s.episode.pose_offset_rad.max).toBeCloseTo(worst, 4);
-    expect(arm.joints).toContain(s.episode.pose_offset_rad.joint);
+    expect(s.episode.pose_offset.max).toBeCloseTo(worst, 4);
+    expect(arm.joints).toContain(s.episode.pose_offset.joint);
     expect(r.stdout).not.toContain('pose:'); // --json prints the summary only
   });
 
