@@ -109,6 +109,8 @@ export function settleInertials(
   notes: UrdfNote[],
 ): boolean {
   if (options.strict) {
+    const repaired = model.notes.find((n) => n.code === 'URDF_INERTIA_REPAIRED');
+    if (repaired) throw new UrdfError('URDF_INERTIA', repaired.where, repaired.message.split(':')[0], 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0 (or leave out --strict: repaired with a note)');
     const defaulted = model.notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED');
     if (defaulted) throw new UrdfError('URDF_ATTRIBUTE', defaulted.where, defaulted.message.split(':')[0], 'effort and velocity on every <limit>, as the URDF spec requires (or leave out --strict: taken as unlimited)');
   }

@@ -97,6 +97,14 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
       where,
       message: `${dropped.length} collision mesh(es) left out (${o.meshCollision === 'none' ? '--mesh-collision none' : 'MuJoCo reads STL, OBJ and MSH only'}): ${[...new Set(dropped)].join(', ')}; those collisions do not exist`,
     });
+  // A tensor parseUrdf repaired (not positive definite on a moving link): MuJoCo gets the same one.
+  for (const link of urdf.links) {
+    const i = link.inertial;
+    if (!i?.repaired) continue;
+    if (o.strict) throw new AxonError('URDF_INERTIA', `<link name="${link.name}"> <inertial> <inertia>`, 'the tensor is not positive definite', 'a positive-definite inertia (or leave out --strict: repaired with a note)');
+    const name = link.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(new RegExp(`(<link\\s+name\\s*=\\s*(["'])${name}\\2[\\s\\S]*?)<inertia\\b[^>]*?(?:\\/>|>\\s*<\\/inertia>)`), `$1<inertia ixx="${i.ixx}" ixy="0" ixz="0" iyy="${i.iyy}" iyz="0" izz="${i.izz}"/>`);
+  }
   text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;

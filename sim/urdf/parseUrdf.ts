@@ -26,8 +26,9 @@ export type UrdfErrorCode =
   /** A link no joint connects to the tree (a second root beside the one holding the joints). */
   | 'URDF_UNREACHABLE'
   /**
-   * An inertia tensor that is not positive definite, on a link that moves (or the root). On a
-   * fixed joint it is accepted: a massless frame or a point mass (note URDF_FRAME_LINK).
+   * An inertia tensor that is not positive definite, on a link that moves (or the root), under
+   * --strict; otherwise repaired with a note (URDF_INERTIA_REPAIRED). On a fixed joint it is
+   * accepted: a massless frame or a point mass (note URDF_FRAME_LINK).
    */
   | 'URDF_INERTIA'
   /** A link that moves but has no <inertial> (refused in strict mode; otherwise a default and a note). */
@@ -91,6 +92,8 @@ export interface UrdfInertial {
   readonly iyy: number;
   readonly iyz: number;
   readonly izz: number;
+  /** The file's tensor was not positive definite on a moving link: this one stands in (note URDF_INERTIA_REPAIRED). */
+  readonly repaired?: true;
 }
 
 export interface UrdfLink {
@@ -171,6 +174,9 @@ export interface ParseUrdfOptions {
  * body: CAD exports write 1e-9 kg or 0 kg with a zero tensor for them.
  */
 export const FRAME_LINK_MASS = 1e-6;
+
+/** Radius (m) of the sphere whose inertia stands in for a zero tensor on a moving link. */
+const REPAIR_RADIUS = 0.02;
 
 /** Elements of <robot> the import reads; anything else is an extension (ignored, one note). */
 const KNOWN_ROBOT_TAGS = new Set(['link', 'joint', 'material']);
@@ -453,8 +459,10 @@ function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): U
  *  - on the root, mass 0 (or at most FRAME_LINK_MASS with a zero tensor): no inertial, as a root
  *    without <inertial> (pybullet writes a static base so; the root is then fixed to the world
  *    unless links fixed to it have mass), note URDF_ROOT_MASSLESS;
- *  - on a moving joint or the root: mass 0 is URDF_MASS, a degenerate tensor URDF_INERTIA, a tiny
- *    mass with a positive-definite tensor is used as given.
+ *  - on a moving joint or the root: mass 0 is URDF_MASS; a degenerate tensor with a frame's mass
+ *    (<= FRAME_LINK_MASS) is URDF_INERTIA, with a real mass it is repaired with a note
+ *    (URDF_INERTIA_REPAIRED; --strict refuses it); a tiny mass with a positive-definite tensor is
+ *    used as given.
  */
 function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note): UrdfInertial | undefined {
   const { inertial, where } = p;
@@ -478,8 +486,17 @@ function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint |
   }
   const moves = joint === undefined ? '' : ` on a link that moves (child of <joint name="${joint.name}">, ${joint.type})`;
   if (mass === 0) fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}`, 'a mass > 0 kg');
+  if (p.degenerate && mass <= FRAME_LINK_MASS) {
+    fail('URDF_INERTIA', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}, with a frame's mass (${mass} kg)`, 'a positive-definite inertia (kg·m²) and a real mass on a link that moves (a zero tensor is accepted only on a link hanging on a fixed joint)');
+  }
   if (p.degenerate) {
-    fail('URDF_INERTIA', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}`, 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0 (a zero tensor is accepted only on a link hanging on a fixed joint)');
+    // Fetch's r_gripper_finger_link ships [0.002 0 0; 0 0 0; 0 0 0]: refusing it leaves no way but
+    // editing the vendor's file. As a link without <inertial>: a stated repair and a note, refused
+    // under --strict (URDF_INERTIA then). The mass and the inertial frame stay.
+    const largest = Math.max(Math.abs(ixx), Math.abs(iyy), Math.abs(izz));
+    const moment = largest > 0 ? largest : 0.4 * mass * REPAIR_RADIUS ** 2;
+    note('URDF_INERTIA_REPAIRED', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}: taken as ${moment} kg·m² about each axis of its inertial frame (${largest > 0 ? 'its largest moment' : `a ${REPAIR_RADIUS * 100} cm sphere of its mass`}; --strict refuses it)`);
+    return { ...inertial, ixx: moment, iyy: moment, izz: moment, ixy: 0, ixz: 0, iyz: 0, repaired: true };
   }
   return inertial;
 }

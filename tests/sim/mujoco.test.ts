@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoShippedRobot, createMujocoUrdfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
 import { createSimRobot, isRandomizable, randomize, type RandomizableRobot } from '../../sim/robots/index.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import { StateWatchdog } from '../../sim/watchdog/StateWatchdog.ts';
@@ -111,6 +112,30 @@ describe('MujocoRobot', () => {
       expect(floating.notes.map((n) => n.code)).toContain('URDF_NO_INERTIAL');
       expect(baseDrop(floating)).toBeGreaterThan(1e-3);
       floating.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a tensor parseUrdf repaired (Fetch's fingers) reaches MuJoCo as repaired, in either <inertia> form; --strict refuses it", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-inertia-'));
+    const file = join(dir, 'r.urdf');
+    writeFileSync(
+      file,
+      `<robot name="t"><link name="world"/><joint name="w" type="fixed"><parent link="world"/><child link="a"/></joint>
+  <link name="a"><inertial><mass value="2"/><inertia ixx="0.1" ixy="0" ixz="0" iyy="0.1" iyz="0" izz="0.1"/></inertial></link>
+  <link name="b"><inertial><origin xyz="0 0 0.05"/><mass value="0.08"/><inertia ixx="0.002" ixy="0" ixz="0" iyy="0" iyz="0" izz="0"></inertia></inertial></link>
+  <joint name="j" type="prismatic"><parent link="a"/><child link="b"/><axis xyz="1 0 0"/><limit lower="0" upper="0.05" effort="60" velocity="0.1"/></joint>
+</robot>`,
+    );
+    try {
+      const r = await createMujocoUrdfRobot(file, loadUrdf(file), { physicsDt: 0.005, pd: 'implicit' });
+      const mj = await loadMujocoModule();
+      const b = mj.mj_name2id(r.model, mj.mjtObj.mjOBJ_BODY.value, 'b');
+      expect(Array.from((r.model.body_inertia as Float64Array).subarray(3 * b, 3 * b + 3)).map((x) => +x.toFixed(9))).toEqual([0.002, 0.002, 0.002]);
+      expect(r.notes.map((n) => n.code)).toContain('URDF_INERTIA_REPAIRED');
+      r.dispose();
+      await expect(createMujocoUrdfRobot(file, loadUrdf(file), { physicsDt: 0.005, pd: 'implicit', strict: true })).rejects.toThrow(/not positive definite/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

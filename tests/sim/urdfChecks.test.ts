@@ -20,8 +20,6 @@ function failure(f: () => unknown): UrdfError {
 describe('URDF checks: each named error', () => {
   const cases: [string, UrdfErrorCode, string, RegExp][] = [
     ['negative mass', 'URDF_MASS', `<robot name="t"><link name="a">${inertial(-1)}</link></robot>`, /mass is -1/],
-    ['non-positive-definite inertia (|ixy| too large)', 'URDF_INERTIA', `<robot name="t"><link name="a">${inertial(1, [0.1, 0.2, 0, 0.1, 0, 0.1])}</link></robot>`, /not positive definite/],
-    ['a zero moment', 'URDF_INERTIA', `<robot name="t"><link name="a">${inertial(1, [0, 0, 0, 0.1, 0, 0.1])}</link></robot>`, /not positive definite/],
     ['lower > upper', 'URDF_LIMIT', `<robot name="t"><link name="a"/><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="1" upper="-1"')}</robot>`, /lower 1 is above upper -1/],
     ['duplicate link', 'URDF_DUPLICATE', `<robot name="t"><link name="a"/><link name="a"/></robot>`, /link name "a" is used twice/],
     ['duplicate joint', 'URDF_DUPLICATE', `<robot name="t"><link name="a"/><link name="b"/><link name="c"/>${hinge('j', 'a', 'b')}${hinge('j', 'b', 'c')}</robot>`, /joint name "j" is used twice/],
@@ -36,6 +34,24 @@ describe('URDF checks: each named error', () => {
       expect(e.message).toMatch(message);
     });
   }
+
+  it("a tensor that is not positive definite on a moving link with a real mass (Fetch's fingers: [0.002 0 0; 0 0 0; 0 0 0]) is repaired with a note, URDF_INERTIA when strict", () => {
+    const bad = (i: [number, number, number, number, number, number]) => `<robot name="t"><link name="a">${inertial(2)}</link><link name="b">${inertial(0.08, i)}</link>${hinge('j', 'a', 'b')}</robot>`;
+    const m = parseUrdf(bad([0.002, 0, 0, 0, 0, 0]));
+    expect(m.linkByName.get('b')!.inertial).toMatchObject({ mass: 0.08, ixx: 0.002, iyy: 0.002, izz: 0.002, ixy: 0, ixz: 0, iyz: 0, repaired: true });
+    expect(m.notes.find((n) => n.code === 'URDF_INERTIA_REPAIRED')?.message).toBe(
+      'the tensor [0.002 0 0; 0 0 0; 0 0 0] is not positive definite on a link that moves (child of <joint name="j">, revolute): taken as 0.002 kg·m² about each axis of its inertial frame (its largest moment; --strict refuses it)',
+    );
+    // |ixy| too large: the products go, the largest moment stays
+    expect(parseUrdf(bad([0.1, 0.2, 0, 0.1, 0, 0.1])).linkByName.get('b')!.inertial).toMatchObject({ ixx: 0.1, ixy: 0, iyy: 0.1, izz: 0.1 });
+    // all zero with a real mass: a 2 cm sphere of that mass
+    expect(parseUrdf(bad([0, 0, 0, 0, 0, 0])).linkByName.get('b')!.inertial!.ixx).toBeCloseTo(0.4 * 0.08 * 0.02 ** 2, 15);
+    const r = new SimRobot(m);
+    expect(r.bodyOf('b').inertia.x).toBeCloseTo(0.002, 12);
+    const e = failure(() => new SimRobot(parseUrdf(bad([0.002, 0, 0, 0, 0, 0])), { strict: true }));
+    expect(e.code).toBe('URDF_INERTIA');
+    expect(e.where).toBe('<link name="b"> <inertial> <inertia>');
+  });
 
   it('a moving link without <inertial>: a default and a note, or URDF_NO_INERTIAL when strict', () => {
     const xml = `<robot name="t"><link name="world"/><link name="arm"/><link name="tool"/>${hinge('j', 'world', 'arm')}<joint name="f" type="fixed"><parent link="arm"/><child link="tool"/></joint></robot>`;
