@@ -38,7 +38,7 @@ export function describeRobot(model: UrdfModel, robot: SimRobot): string[] {
     const shapes = l.collisions.map((c) => (c.geometry.kind === 'mesh' ? `mesh ${c.geometry.filename.split('/').pop()}` : c.geometry.kind));
     out.push(`${'  '.repeat(depth + 1)}${link}${tag}${mass > 0 ? ` ${+mass.toPrecision(4)} kg` : ''}${shapes.length ? ` collision: ${shapes.join(', ')}` : ''}`);
     for (const j of model.childJoints.get(link) ?? []) {
-      const lim = j.type === 'revolute' || j.type === 'prismatic' ? ` [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effort)} velocity ${fmt(j.velocity)}` : '';
+      const lim = j.type === 'revolute' || j.type === 'prismatic' ? ` [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effort)} velocity ${fmt(j.velocity)}` : j.type === 'continuous' ? ` effort ${fmt(j.effort)} velocity ${fmt(j.velocity)}` : '';
       out.push(`${'  '.repeat(depth + 2)}<- ${j.name} (${j.type}${j.type === 'fixed' ? '' : ` axis ${j.axis.map(fmt).join(' ')}`}${lim})`);
       walk(j.child, depth + 2);
     }

@@ -278,6 +278,7 @@ describe('a robot as makers ship it (tests/fixtures/urdf/mesh_bot_description)',
     const text = describeRobot(r.model, r);
     expect(text[0]).toBe('robot mesh_bot: 6 links, 5 joints, 2 actuated, total mass 4.800 kg, floating base');
     expect(text).toContain('        <- arm_joint (revolute axis 0 1 0 [-1.5, 1.5] effort 5 velocity 3)');
+    expect(text).toContain('        <- wheel_joint (continuous axis 0 1 0 effort inf velocity inf)'); // a continuous joint has limits of effort and speed too
     expect(text).toContain('              camera_mount [frame]');
     expect(text.slice(text.indexOf('actuated joints in axon order:') + 1, text.indexOf('actuated joints in axon order:') + 3)).toEqual([
       '  0: arm_joint revolute [-1.5, 1.5] effort 5 velocity 3',
