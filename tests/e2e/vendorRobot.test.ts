@@ -170,6 +170,16 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
   });
 });
 
+describe('axon describe ROBOT.urdf', () => {
+  it('says which link the IMU is read on, as sim --urdf picks it (text and --json)', () => {
+    const r = axon('describe', humanoid.urdf);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[1]).toBe('IMU: imu_in_pelvis (link named imu* fixed to the base), as axon sim --urdf reads it without --imu-link');
+    const j = JSON.parse(axon('describe', humanoid.urdf, '--json').lastLine);
+    expect(j).toMatchObject({ floating_base: true, imu: { link: 'imu_in_pelvis' } });
+  });
+});
+
 describe('a vendor humanoid without armature', () => {
   it('falls on the default gains, and the run says what to try: the training\'s armature', () => {
     const bare = axon('sim', '--urdf', humanoid.urdf, '--physics-hz', '200', '--duration', '2', '--fast', '--json');

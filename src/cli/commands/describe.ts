@@ -2,6 +2,8 @@ import { Command, Option } from '@commander-js/extra-typings';
 import { readFileSync } from 'node:fs';
 import { createUrdfSimRobot, describeRobot } from '../../../sim/index.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
+import type { ModelManifest } from '../../model/manifest.ts';
+import { urdfImuLink } from './inspect.ts';
 
 /** An MJCF (a <mujoco> model and no <robot>), told apart from a URDF that carries a <mujoco> block. */
 function isMjcf(file: string): boolean {
@@ -49,15 +51,21 @@ export function describeCommand() {
     .action(async (file, o) => {
       if (isMjcf(file)) return describeMjcf(file, o.json);
       const robot = createUrdfSimRobot(file, { packagePaths: o.urdfPackagePath, strict: o.strict, meshCollision: o.meshCollision });
+      const floating = robot.bodyLinkNames().includes(robot.model.root);
+      // The IMU as axon sim --urdf picks it with no manifest imu_link (a model reading IMU terms gets the fixed root's too).
+      const imu = urdfImuLink(robot.model, { observation: { terms: [{ term: 'base_ang_vel' }] } } as unknown as ModelManifest, !floating).imu;
       if (!o.json) {
-        for (const line of describeRobot(robot.model, robot)) console.log(line);
+        const lines = describeRobot(robot.model, robot);
+        lines.splice(1, 0, `IMU: ${imu ? `${imu.link} (${imu.why})` : 'none'}, as axon sim --urdf reads it without --imu-link`);
+        for (const line of lines) console.log(line);
         return;
       }
       console.log(
         JSON.stringify({
           robot: robot.model.name,
           root: robot.model.root,
-          floating_base: robot.bodyLinkNames().includes(robot.model.root),
+          floating_base: floating,
+          imu: imu ?? null,
           total_mass_kg: robot.model.links.reduce((m, l) => m + robot.linkMass(l.name), 0),
           joints: robot.spec.joints,
           frames: robot.frameNames(),
