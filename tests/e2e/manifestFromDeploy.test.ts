@@ -77,6 +77,11 @@ describe('axon manifest from-legged-gym', () => {
     const ok = axon('manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-config.yaml', '--joints', joints.join(','));
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).joints).toEqual(joints);
+    // --out naming a folder (as from-deploy takes one) is a usage error naming the flag, not EISDIR
+    const folder = mkdtempSync(join(tmpdir(), 'axon-lg-out-'));
+    const dirOut = axon('manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-config.yaml', '--joints', joints.join(','), '--out', folder);
+    expect(dirOut.code).toBe(2);
+    expect(dirOut.stderr).toContain(`--out: is ${folder}, a folder (expected the manifest's file path, e.g. ${join(folder, 'manifest.json')}`);
   });
 
   it('keeps an empty --sdk-joints entry as a motor slot, and says when --urdf lists its joints leaf first', () => {

@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
@@ -37,6 +37,9 @@ function emit(m: ModelManifest, out: string | undefined, notes: readonly string[
   for (const n of notes) console.error(`not mapped: ${n}`);
   const text = JSON.stringify(m, null, 2) + '\n';
   if (out) {
+    // A model folder given for the file (as from-deploy takes one): refused, naming the flag, rather than EISDIR.
+    if (existsSync(out) && statSync(out).isDirectory())
+      throw new UsageError('--out', `is ${out}, a folder`, `the manifest's file path, e.g. ${join(out, 'manifest.json')} (beside the policy's ONNX file)`);
     mkdirSync(dirname(resolve(out)), { recursive: true });
     writeFileSync(out, text);
     console.log(`wrote ${out}: ${m.joints.length} joints, ${m.observation.terms.length} observation terms, ${m.control_hz} Hz; put it beside the ONNX file and check it with axon inspect`);

@@ -164,7 +164,11 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   const init = isObj(robot.init_state) ? robot.init_state.joint_pos : undefined;
   const iw = `${file}: scene.robot.init_state.joint_pos`;
   const defaults = isObj(init) ? matchValues(init, o.joints, iw).map((v, i) => (v === undefined ? 0 : num(v, `${iw} (${o.joints[i]})`))) : o.joints.map(() => 0);
-  const parts = Object.entries(actions).map(([key, act]) => actionTerm(key, act, o.joints, defaults, file));
+  // A term set to None is not in the action (Isaac Lab's ActionManager skips it: the stock reach env's gripper_action).
+  for (const [key, act] of Object.entries(actions)) if (act === null) note(`actions.${key}`, 'is null: not part of the action, as Isaac Lab skips it');
+  const given = Object.entries(actions).filter(([, act]) => act !== null);
+  if (given.length === 0) throw new ImportError(`${file}: actions`, 'holds no action term (every one is null)', 'one or more joint action terms');
+  const parts = given.map(([key, act]) => actionTerm(key, act, o.joints, defaults, file));
   const type = parts[0].type;
   for (const p of parts.slice(1))
     if (p.type !== type) throw new ImportError(p.where, `is a ${p.type} action after a ${type} one`, 'action terms of one type: axon sends one control mode');
@@ -195,6 +199,10 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     const c = cname ? cmds[cname] : undefined;
     if (cname && isObj(c)) {
       const cw = `commands.${cname}`;
+      // generated_commands returns whatever the command is: a pose command (reach envs) is 7 values, not a velocity.
+      const kind = typeof c.class_type === 'string' ? lastName(c.class_type) : undefined;
+      if (kind !== undefined && !/VelocityCommand$/.test(kind) && terms.some((t) => t.term === 'velocity_commands'))
+        throw new ImportError(`${file}: ${cw}.class_type`, `is "${c.class_type}", which the policy reads through generated_commands: not a velocity command, and axon gives only vx, vy and a yaw rate`, 'a velocity command (UniformVelocityCommand or a subclass): a pose or other command is a term axon cannot compute');
       if (c.heading_command === true) note(`${cw}.heading_command`, "is true: in training the yaw rate came from a heading error (heading_control_stiffness); axon commands the yaw rate itself, within ang_vel_z");
       // A curriculum (UniformLevelVelocityCommand) starts at `ranges` and widens them up to
       // `limit_ranges`: the trained policy has seen the limits, and unitree_rl_lab's deploy.yaml

@@ -11,6 +11,8 @@
  *   init_state.default_joint_angles, sim.dt, terrain.measure_heights (must be false: no height scan),
  *   env.num_observations (checked against the fixed layout: a fork that builds its own observation
  *   is refused, not misread), commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges.
+ * control.use_actuator_network (legged_gym's Anymal: an actuator net, not PD) is noted: the pd
+ * written is then not the training's.
  * Other keys under control and normalization (a fork's per-joint action bounds, say) are not
  * read and are listed in `notes`; so is commands.heading_command (axon commands a yaw rate).
  * base_lin_vel gets point "com": legged_gym reads root_states[:, 7:10], Isaac Gym's root state,
@@ -68,7 +70,10 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
     throw new ImportError(`${file}: control.control_type`, `is ${JSON.stringify(control.control_type)}: the actions are not position targets`, '"P" (legged_gym\'s position control)');
   const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
   const gains = control.stiffness !== undefined || control.damping !== undefined ? leggedGymGains(control, joints, file, note) : undefined;
-  const read = { control: ['control_type', 'stiffness', 'damping', 'action_scale', 'decimation'], normalization: ['obs_scales', 'clip_observations', 'clip_actions'] };
+  // legged_gym's Anymal configs drive the joints through an LSTM actuator net (_compute_torques), not kp/kd.
+  if (control.use_actuator_network === true)
+    note('control.use_actuator_network', `is true: the training turned targets into torques with an actuator network${typeof control.actuator_net_file === 'string' ? ` (${control.actuator_net_file})` : ''}, not PD; the pd written is the config's stiffness and damping, which that training never used, so the policy meets other joint dynamics here`);
+  const read = { control: ['control_type', 'stiffness', 'damping', 'action_scale', 'decimation', 'use_actuator_network', 'actuator_net_file'], normalization: ['obs_scales', 'clip_observations', 'clip_actions'] };
   for (const [section, keys] of Object.entries(read)) {
     const v = cfg[section];
     if (isObj(v)) for (const k of Object.keys(v)) if (!keys.includes(k)) note(`${section}.${k}`, 'not read (not part of legged_gym\'s stock policy input or output)');

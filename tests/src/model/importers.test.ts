@@ -59,6 +59,19 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(notes.filter((n) => n.includes('from a module that is not Isaac Lab'))).toEqual([
       'env.yaml: observations.policy.base_lin_vel.func: is "my_robot.tasks.mdp.observations:base_lin_vel", from a module that is not Isaac Lab\'s: read as Isaac Lab\'s base_lin_vel (the centre of mass\'s velocity; a project\'s own base_lin_vel may read root_link_lin_vel_b, the link origin\'s: then set the term\'s "point" to "origin")',
     ]);
+    // a null action term is not part of the action (the stock reach env's gripper_action: null)
+    const nullTerm = isaac(), nullNotes: string[] = [];
+    nullTerm.actions.gripper_action = null;
+    expect(manifestFromIsaacLab(nullTerm, { joints, name: 'x', robot: 'y', notes: nullNotes }, 'env.yaml').action.type).toBe('joint_position');
+    expect(nullNotes).toContain('env.yaml: actions.gripper_action: is null: not part of the action, as Isaac Lab skips it');
+    // generated_commands on a pose command (reach envs: UniformPoseCommand, 7 values) is not a velocity command
+    const pose = isaac();
+    pose.observations.policy.velocity_commands.params.command_name = 'ee_pose';
+    pose.commands = { ee_pose: { class_type: 'isaaclab.envs.mdp.commands.pose_command:UniformPoseCommand', body_name: 'panda_hand', ranges: { pos_x: [0.35, 0.65] } } };
+    expect(() => manifestFromIsaacLab(pose, { joints, name: 'x', robot: 'y' }, 'env.yaml')).toThrow(/commands\.ee_pose\.class_type: is "isaaclab\.envs\.mdp\.commands\.pose_command:UniformPoseCommand", which the policy reads through generated_commands: not a velocity command/);
+    const velocity = isaac();
+    velocity.commands = { base_velocity: { class_type: 'isaaclab.envs.mdp.commands.velocity_command:UniformVelocityCommand', ranges: { lin_vel_x: [-1, 1] } } };
+    expect(manifestFromIsaacLab(velocity, { joints, name: 'x', robot: 'y' }, 'env.yaml').command_ranges).toEqual({ lin_vel_x: [-1, 1] });
     const stock: string[] = [];
     manifestFromIsaacLab(isaac(), { joints, name: 'x', robot: 'y', notes: stock }, 'env.yaml');
     expect(stock.some((n) => n.includes('from a module that is not Isaac Lab'))).toBe(false);
@@ -332,6 +345,10 @@ describe('manifest from a legged_gym config', () => {
     expect(notes).toContain("cfg.yaml: normalization.clip_actions_max: not read (not part of legged_gym's stock policy input or output)");
     expect(notes.some((n) => n.startsWith('cfg.yaml: commands.heading_command: is true'))).toBe(true);
     expect(notes.some((n) => n.includes('asset.collapse_fixed_joints'))).toBe(false);
+    const net: string[] = [];
+    manifestFromLeggedGym({ ...cfg, control: { ...cfg.control, use_actuator_network: true, actuator_net_file: '{LEGGED_GYM_ROOT_DIR}/resources/actuator_nets/anydrive_v3_lstm.pt' } }, { joints, name: 'a', robot: 'b', notes: net }, 'cfg.yaml');
+    expect(net.find((n) => n.includes('use_actuator_network'))).toBe("cfg.yaml: control.use_actuator_network: is true: the training turned targets into torques with an actuator network ({LEGGED_GYM_ROOT_DIR}/resources/actuator_nets/anydrive_v3_lstm.pt), not PD; the pd written is the config's stiffness and damping, which that training never used, so the policy meets other joint dynamics here");
+    expect(net.some((n) => n.includes('actuator_net_file: not read'))).toBe(false);
     const kept: string[] = [];
     manifestFromLeggedGym({ ...cfg, asset: { collapse_fixed_joints: false } }, { joints, name: 'a', robot: 'b', notes: kept }, 'cfg.yaml');
     expect(kept.some((n) => n.startsWith("cfg.yaml: asset.collapse_fixed_joints: is false: the training's root body was the root link alone"))).toBe(true);
