@@ -97,13 +97,9 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
       where,
       message: `${dropped.length} collision mesh(es) left out (${o.meshCollision === 'none' ? '--mesh-collision none' : 'MuJoCo reads STL, OBJ and MSH only'}): ${[...new Set(dropped)].join(', ')}; those collisions do not exist`,
     });
-  // A tensor parseUrdf repaired (not positive definite on a moving link): MuJoCo gets the same one.
-  for (const link of urdf.links) {
-    const i = link.inertial;
-    if (!i?.repaired) continue;
-    if (o.strict) throw new AxonError('URDF_INERTIA', `<link name="${link.name}"> <inertial> <inertia>`, 'the tensor is not positive definite', 'a positive-definite inertia (or leave out --strict: repaired with a note)');
-    const name = link.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    text = text.replace(new RegExp(`(<link\\s+name\\s*=\\s*(["'])${name}\\2[\\s\\S]*?)<inertia\\b[^>]*?(?:\\/>|>\\s*<\\/inertia>)`), `$1<inertia ixx="${i.ixx}" ixy="0" ixz="0" iyy="${i.iyy}" iyz="0" izz="${i.izz}"/>`);
+  if (o.strict) {
+    const bad = urdf.links.find((l) => l.inertial?.repaired);
+    if (bad) throw new AxonError('URDF_INERTIA', `<link name="${bad.name}"> <inertial> <inertia>`, 'the tensor is not positive definite', 'a positive-definite inertia (or leave out --strict: repaired with a note)');
   }
   text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
   const vfs = new mj.MjVFS();
@@ -416,6 +412,16 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
       b.inertia.set([0, 0, 0]);
       b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
     }
+  }
+  // A tensor parseUrdf repaired (not positive definite on a moving link): MuJoCo gets the same one
+  // (isotropic, so its frame's rotation does not matter).
+  for (const link of urdf.links) {
+    const i = link.inertial;
+    const b = i?.repaired ? mj.mjs_findBody(spec, link.name) : null;
+    if (!i || !b) continue;
+    b.inertia.set([i.ixx, i.iyy, i.izz]);
+    b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
+    b.explicitinertial = true;
   }
   // Moving links (and the links fixed to them) with no mass: axon's default inertial.
   const massOf = (link: string): number => fixedGroupMass(urdf, link);

@@ -1,5 +1,6 @@
 import type { Observation } from '../../src/core/robot.ts';
 import type { Task } from '../../src/core/task.ts';
+import { wrapAngle } from '../physics/frames.ts';
 
 /**
  * The task of a robot that has none (a user's URDF in `axon sim --urdf`): run for episodeS,
@@ -14,12 +15,12 @@ export class FreeRunTask implements Task {
   readonly episodeS: number;
   private ticks = 0;
   private bad = false;
-  private readonly joints: readonly { readonly name: string; readonly defaultPosition: number }[];
+  private readonly joints: readonly { readonly name: string; readonly defaultPosition: number; readonly type?: string }[];
   private maxOffset = 0;
   private maxJoint = -1;
   private lastOffset = 0;
 
-  constructor(options: { readonly episodeS?: number; readonly joints?: readonly { readonly name: string; readonly defaultPosition: number }[] } = {}) {
+  constructor(options: { readonly episodeS?: number; readonly joints?: readonly { readonly name: string; readonly defaultPosition: number; readonly type?: string }[] } = {}) {
     this.episodeS = options.episodeS ?? 10;
     this.joints = options.joints ?? [];
   }
@@ -39,7 +40,9 @@ export class FreeRunTask implements Task {
     }
     let worst = 0;
     for (let i = 0; i < this.joints.length; i++) {
-      const d = Math.abs(obs.jointPosition[i] - this.joints[i].defaultPosition);
+      const j = this.joints[i], e = obs.jointPosition[i] - j.defaultPosition;
+      // A continuous joint's angle wraps (MuJoCo reports it in (−π, π]): −π + 0.001 is 0.001 from π.
+      const d = Math.abs(j.type === 'continuous' ? wrapAngle(e) : e);
       if (d > worst || Number.isNaN(d)) worst = d;
       if (d > this.maxOffset || (Number.isNaN(d) && !Number.isNaN(this.maxOffset))) {
         this.maxOffset = d;

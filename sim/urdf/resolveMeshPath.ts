@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
  * An absolute path (plain, Windows `C:\...`, or file://) that is not on this machine is the exporter's: a URDF
  * expanded from xacro on another machine names /home/them/ws/src/pkg/meshes/visual/base.dae. It
  * is looked for by its tail, longest first, down to its last folder and file name
- * (`visual/base.dae`), under the URDF's folder and its ancestors; a file found so is `relocated`.
+ * (`visual/base.dae`), under the URDF's folder and its parent; a file found so is `relocated`.
  */
 export interface MeshPathOptions {
   /** Folder of the URDF file (relative paths and the package search start here). */
@@ -71,14 +71,22 @@ export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): Mesh
   return { ok: false, reason: 'missing', looked: unique };
 }
 
-/** An absolute path's tails (at least a folder and the file), longest first, under `base` and its ancestors. */
+/**
+ * How many folders above the URDF's folder an exporter's path is looked for by its tail: the
+ * URDF's folder and its parent (the `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout). Higher up,
+ * a short tail (`meshes/gripper.stl`) could be another robot's file.
+ */
+const TAIL_LEVELS = 1;
+
+/** An absolute path's tails (at least a folder and the file), longest first, under `base` and its parent. */
 function tailCandidates(absolute: string, base: string): string[] {
   const parts = absolute.split(/[\\/]+/).filter((p) => p !== '');
+  if (/^[A-Za-z]:$/.test(parts[0] ?? '')) parts.shift(); // a Windows drive is no folder of the tail
   const out: string[] = [];
-  for (let k = parts.length - 1; k >= 2; k--) {
+  for (let k = parts.length; k >= 2; k--) {
     const tail = parts.slice(parts.length - k);
     let dir = resolve(base);
-    for (let level = 0; level <= ANCESTOR_LEVELS; level++) {
+    for (let level = 0; level <= TAIL_LEVELS; level++) {
       out.push(join(dir, ...tail));
       const up = dirname(dir);
       if (up === dir) break;

@@ -54,6 +54,10 @@ export function parseShape(
       geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
     } else {
       const r = resolveMeshPath(filename, meshResolve);
+      if (!r.ok && r.reason === 'scheme' && role === 'visual') {
+        note('URDF_VISUAL_MESH_MISSING', mw, `filename "${filename}" uses the scheme ${r.scheme}://, which axon does not read: the visual is left out; physics never reads it`);
+        return undefined;
+      }
       if (!r.ok && r.reason === 'scheme') fail('URDF_MESH_PATH', mw, `filename "${filename}" uses the scheme ${r.scheme}://`, 'package://, file:// or a path');
       if (!r.ok && r.reason === 'missing' && role === 'visual') {
         note('URDF_VISUAL_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length} places, first ${r.looked[0]}): the visual is left out; physics never reads it`);

@@ -65,6 +65,7 @@ const normalized = (s: string): string => s.toLowerCase().replace(/[_\-./: ]/g, 
 function tokens(s: string): string[] {
   return s
     .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/([A-Z])([A-Z][a-z])/g, '$1 $2') // NAO's LHipPitch: the side L is a token of its own
     .toLowerCase()
     .split(/[_\-./: ]+/)
     .filter((t) => t.length > 0);

@@ -112,9 +112,13 @@ describe('the IMU link and the RobotSpec of a URDF, read without a physics world
     expect(urdfImuLink(model, m, false).imu).toEqual({ link: 'base', why: 'root link of the floating base' });
     const withImu = parseUrdf(URDF.replace(/gyro_frame/g, 'IMU_link'));
     expect(urdfImuLink(withImu, m, false).imu).toEqual({ link: 'IMU_link', why: 'link named imu* fixed to the base' });
+    // an imu* link fixed to the base but rotated (legged_gym's anymal_c.urdf: rpy 0 0 1.5708) reads other axes: the root instead
+    const turned = parseUrdf(URDF.replace('<origin xyz="0 0 0.05"/>', '<origin xyz="0 0 0.05" rpy="0 0 1.5708"/>').replace(/gyro_frame/g, 'imu_link'));
+    expect(urdfImuLink(turned, m, false).imu).toEqual({ link: 'base', why: "root link of the floating base: imu_link is fixed to it but rotated, and the IMU terms read the base's axes (--imu-link imu_link reads its own)" });
+    expect(urdfImuLink(turned, m, true).imu).toEqual({ link: 'base', why: expect.stringContaining('fixed base') });
     // an imu* link behind a moving joint (Unitree H1-2's imu_link on torso_link): taken, and the reason says where it moves
     const behind = parseUrdf(URDF.replace('<parent link="base"/><child link="gyro_frame"/>', '<parent link="shin_l"/><child link="gyro_frame"/>').replace(/gyro_frame/g, 'imu_link'));
-    expect(urdfImuLink(behind, m, false).imu).toEqual({ link: 'imu_link', why: expect.stringContaining('it sits behind joint hip_l (not fixed to the base)') });
+    expect(urdfImuLink(behind, m, false).imu).toEqual({ link: 'imu_link', why: expect.stringContaining('it sits behind joint knee_l (not fixed to the base)') });
     const fixed = parseUrdf(URDF.replace('<link name="base">', '<link name="world"/><joint name="anchor" type="fixed"><parent link="world"/><child link="base"/></joint><link name="base">'));
     expect(urdfFixedBase(fixed, m)).toBe(true);
     expect(urdfImuLink(fixed, m, true).imu).toEqual({ link: 'world', why: expect.stringContaining('fixed base') });

@@ -192,6 +192,11 @@ describe('mesh paths', () => {
     writeFileSync(file, `<robot name="r"><link name="a"><visual><geometry><mesh filename="meshes/visual/base.dae"/></geometry></visual><visual><geometry><box size="1 1 1"/></geometry></visual></link></robot>`);
     const m = loadUrdf(file);
     expect(m.linkByName.get('a')!.visuals.map((v) => v.geometry.kind)).toEqual(['box']);
+    // a visual with a scheme axon does not read (Gazebo's model://) is left out the same way; a collision one is refused
+    writeFileSync(join(dir, 'g.urdf'), `<robot name="g"><link name="a"><visual><geometry><mesh filename="model://cafe/meshes/table.dae"/></geometry></visual></link></robot>`);
+    expect(loadUrdf(join(dir, 'g.urdf')).notes.find((n) => n.code === 'URDF_VISUAL_MESH_MISSING')?.message).toContain('uses the scheme model://');
+    writeFileSync(join(dir, 'c.urdf'), `<robot name="c"><link name="a"><collision><geometry><mesh filename="model://cafe/meshes/table.dae"/></geometry></collision></link></robot>`);
+    expect(() => loadUrdf(join(dir, 'c.urdf'))).toThrow(/uses the scheme model:\/\//);
     expect(m.notes.find((n) => n.code === 'URDF_VISUAL_MESH_MISSING')).toMatchObject({
       where: `${file}: <link name="a"> <visual> #1 <geometry> <mesh>`,
       message: `mesh file "meshes/visual/base.dae" not found (looked in 1 places, first ${join(dir, 'meshes/visual/base.dae')}): the visual is left out; physics never reads it`,
@@ -216,6 +221,10 @@ describe('mesh paths', () => {
     expect(m.notes.map((n) => n.code)).toContain('URDF_VISUAL_MESH_MISSING');
     // a tail is at least a folder and the file: a bare file name elsewhere is not taken
     expect(resolveMeshPath('/home/them/other/wheel.stl', { baseDir: join(FIXTURE_PKG, 'meshes') }).ok).toBe(false); // meshes/wheel.stl exists
+    // a one-folder absolute path (a container's /meshes/...) is found by its tail too
+    expect(resolveMeshPath('/meshes/wheel.stl', { baseDir: FIXTURE_PKG })).toEqual({ ok: true, path: join(FIXTURE_PKG, 'meshes/wheel.stl'), relocated: true });
+    // no further up than the URDF's folder's parent: a short tail there could be another robot's file
+    expect(resolveMeshPath('/home/them/armB/meshes/wheel.stl', { baseDir: join(FIXTURE_PKG, 'urdf', 'deeper') }).ok).toBe(false);
     // a Windows exporter (SolidWorks to URDF): an absolute C:\ path, or a relative one with backslashes
     expect(resolveMeshPath('C:\\Users\\them\\Desktop\\mesh_bot_description\\meshes\\wheel.stl', { baseDir: join(FIXTURE_PKG, 'urdf') })).toEqual({ ok: true, path: join(FIXTURE_PKG, 'meshes/wheel.stl'), relocated: true });
     expect(resolveMeshPath('..\\meshes\\wheel.stl', { baseDir: join(FIXTURE_PKG, 'urdf') })).toEqual({ ok: true, path: join(FIXTURE_PKG, 'meshes/wheel.stl') });

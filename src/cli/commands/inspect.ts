@@ -63,8 +63,9 @@ export function urdfFixedBase(model: UrdfModel, m: Pick<ModelManifest, 'fixed_ba
 
 /**
  * The link a URDF robot's IMU sits on, by the simulator's rule: the manifest's `imu_link`; else a
- * link whose name starts with "imu" (any case), one fixed to the root body first, then the first
- * in document order; else the root link of a
+ * link whose name starts with "imu" (any case), one fixed to the root body without rotation first
+ * (one fixed but rotated gives way to the root of a floating base), then the first in document
+ * order; else the root link of a
  * floating base; else, for a fixed base, the root link when the model reads IMU terms (the IMU then
  * reads the world's gravity and no rotation); else none. An `imu_link` naming no link is an issue.
  */
@@ -80,12 +81,22 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
     for (let j = model.parentJoint.get(link); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') return false;
     return true;
   };
-  const rooted = imus.find((l) => onRoot(l.name));
+  // Rotated against the root (legged_gym's anymal_c.urdf: imu_joint rpy 0 0 1.5708), an IMU reads
+  // base_ang_vel and projected_gravity in its own axes, not the base's that the training used.
+  const rotated = (link: string): boolean => {
+    for (let j = model.parentJoint.get(link); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.origin.rpy.some((a) => Math.abs(a) > 1e-9)) return true;
+    return false;
+  };
+  const rooted = imus.find((l) => onRoot(l.name) && !rotated(l.name));
   if (rooted) return { imu: { link: rooted.name, why: 'link named imu* fixed to the base' } };
-  if (imus.length > 0) {
+  const turned = imus.find((l) => onRoot(l.name));
+  if (turned) {
+    if (!fixedBase) return { imu: { link: model.root, why: `root link of the floating base: ${turned.name} is fixed to it but rotated, and the IMU terms read the base's axes (--imu-link ${turned.name} reads its own)` } };
+    // a fixed base: the root, by the rules below
+  } else if (imus.length > 0) {
     // Behind a moving joint (Unitree H1-2's imu_link is on torso_link, behind torso_joint): the IMU terms read it there, not at the base.
     let behind = '';
-    for (let j = model.parentJoint.get(imus[0].name); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') behind = j.name;
+    for (let j = model.parentJoint.get(imus[0].name); j !== undefined && behind === ''; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') behind = j.name;
     return { imu: { link: imus[0].name, why: `first link whose name starts with "imu"; it sits behind joint ${behind} (not fixed to the base): base_ang_vel and projected_gravity read it there; --imu-link (or the manifest's imu_link) names another` } };
   }
   if (!fixedBase) return { imu: { link: model.root, why: 'root link of the floating base' } };

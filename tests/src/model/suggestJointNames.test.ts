@@ -57,6 +57,8 @@ describe('which robot joint a model joint the robot lacks most likely is', () =>
     // one robot name two missing names would both get is clear for neither
     const both = suggestJointNames(['Knee', 'knee'], ['KNEE']);
     expect([...both.suggestions.values()]).toEqual([null, null]);
+    // a side glued to a camelCase word (NAO's LHipPitch) is a token of its own: never the other side
+    expect(suggestJointNames(['LHipPitch', 'LKneePitch'], ['RHipPitch', 'RKneePitch']).suggestions).toEqual(new Map([['LHipPitch', null], ['LKneePitch', null]]));
   });
 
   it('the common affix decides between candidates, and says how many it explains', () => {
