@@ -386,6 +386,8 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
     lower = optionalNumber(limit!, 'lower', 0, `${where} <limit>`, fail);
     upper = optionalNumber(limit!, 'upper', 0, `${where} <limit>`, fail);
     if (lower > upper) fail('URDF_LIMIT', `${where} <limit>`, `lower ${lower} is above upper ${upper}`, 'lower <= upper');
+    if (attr(limit!, 'lower') === undefined && attr(limit!, 'upper') === undefined)
+      note('URDF_LIMIT_RANGE_ABSENT', `${where} <limit>`, `gives no lower and no upper: both 0, as the URDF spec says, so the ${type} joint cannot move; write its range if it should (legged_gym's anymal_c.urdf leaves them out)`);
   } else if (type === 'continuous' && limit !== undefined) {
     effort = optionalNumber(limit, 'effort', Infinity, `${where} <limit>`, fail);
     velocity = optionalNumber(limit, 'velocity', Infinity, `${where} <limit>`, fail);

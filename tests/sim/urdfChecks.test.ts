@@ -64,6 +64,13 @@ describe('URDF checks: each named error', () => {
     expect(r.notes.find((n) => n.code === 'URDF_NO_INERTIAL')!.message).toMatch(/moving link has no <inertial> \(nor the 1 link\(s\) fixed to it\): given 0.1 kg/);
   });
 
+  it('a <limit> without lower and upper is [0, 0] as the spec says, with a note (legged_gym\'s anymal_c.urdf)', () => {
+    const m = parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('LF_HAA', 'a', 'b', '')}</robot>`);
+    expect(m.jointByName.get('LF_HAA')).toMatchObject({ lower: 0, upper: 0 });
+    expect(m.notes.find((n) => n.code === 'URDF_LIMIT_RANGE_ABSENT')?.message).toBe("gives no lower and no upper: both 0, as the URDF spec says, so the revolute joint cannot move; write its range if it should (legged_gym's anymal_c.urdf leaves them out)");
+    expect(parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="0"')}</robot>`).notes.map((n) => n.code)).not.toContain('URDF_LIMIT_RANGE_ABSENT');
+  });
+
   it('<mimic> and inertia that breaks the triangle inequality are notes, not errors', () => {
     const m = parseUrdf(
       `<robot name="t"><link name="a"/><link name="b">${inertial(1, [0.1, 0, 0, 0.1, 0, 0.5])}</link><link name="c">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
