@@ -193,6 +193,9 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     }
     let hasPlane = false;
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
+    // The robot's root is the first body under the world; a free joint there makes it floating.
+    const rootJnt = probe.nbody > 1 ? (probe.body_jntadr as Int32Array)[1] : -1;
+    const floating = rootJnt >= 0 && probe.jnt_type[rootJnt] === mj.mjtJoint.mjJNT_FREE.value;
     const nu = probe.nu;
     const actuators = mjcfActuators(mj, probe);
     const moved = actuatedJoints(mj, probe);
@@ -234,7 +237,11 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       notes.push({ code: 'MUJOCO_MJCF_TIMESTEP', where, message: `the model's own timestep ${+own.toPrecision(6)} s (${+(1 / own).toPrecision(6)} Hz) replaced by ${+o.timestep.toPrecision(6)} s (${+(1 / o.timestep).toPrecision(6)} Hz, --physics-hz)${own < o.timestep ? ': a model tuned at the finer step may need it (--physics-hz ' + Math.round(1 / own) + ')' : ''}` });
     spec.option.timestep = o.timestep;
     spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
-    if (o.ground && !hasPlane) addGround(mj, spec);
+    // A floating model without a plane stands on axon's ground; a fixed one (a hand, an arm) hangs where the model puts it.
+    if (o.ground && !hasPlane && floating) {
+      addGround(mj, spec);
+      notes.push({ code: 'MUJOCO_MJCF_GROUND', where, message: "the model has no plane: axon's ground added at z = 0 under its floating base" });
+    }
     for (const name of joints) addActuator(mj, spec, name);
     const model = compileSpec(mj, spec, vfs, where);
     return { model, notes, joints, actuators, passive };
@@ -413,13 +420,18 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
       b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
     }
   }
-  // A tensor parseUrdf repaired (not positive definite on a moving link): MuJoCo gets the same one
-  // (isotropic, so its frame's rotation does not matter).
+  // Inertials parseUrdf changed, MuJoCo gets as changed (its URDF compiler read the file's):
+  // a tensor repaired on a moving link (isotropic, so its frame's rotation does not matter); a
+  // frame link on a fixed joint merged as massless (TIAGo's antennas: 1e-6 kg and a tensor that
+  // is not positive definite, which MuJoCo refuses); a point mass (tensor zeroed).
   for (const link of urdf.links) {
     const i = link.inertial;
-    const b = i?.repaired ? mj.mjs_findBody(spec, link.name) : null;
-    if (!i || !b) continue;
-    b.inertia.set([i.ixx, i.iyy, i.izz]);
+    const note = urdf.notes.some((n) => n.code === 'URDF_FRAME_LINK' && n.where.endsWith(`<link name="${link.name}">`));
+    if (!i?.repaired && !note) continue;
+    const b = mj.mjs_findBody(spec, link.name);
+    if (!b) continue;
+    if (i === undefined) b.mass = 0;
+    b.inertia.set(i === undefined ? [0, 0, 0] : [i.ixx, i.iyy, i.izz]);
     b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
     b.explicitinertial = true;
   }

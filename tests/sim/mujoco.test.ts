@@ -136,6 +136,22 @@ describe('MujocoRobot', () => {
       expect(r.notes.map((n) => n.code)).toContain('URDF_INERTIA_REPAIRED');
       r.dispose();
       await expect(createMujocoUrdfRobot(file, loadUrdf(file), { physicsDt: 0.005, pd: 'implicit', strict: true })).rejects.toThrow(/not positive definite/);
+      // a frame link on a fixed joint as PAL's tiago.urdf writes its antennas (1e-6 kg, a tensor that is not
+      // positive definite): cannon-es merges it as massless, and MuJoCo, which refused the tensor, does the same
+      const antenna = join(dir, 'antenna.urdf');
+      writeFileSync(
+        antenna,
+        readFileSync(file, 'utf8').replace(
+          '</robot>',
+          `<link name="base_antenna_left_link"><inertial><mass value="0.000001"/><inertia ixx="0.00000002371" ixy="0.00000006119" ixz="0.00000001179" iyy="0.00000002833" iyz="0.00000000774" izz="0.00000003849"/></inertial></link>
+  <joint name="base_antenna_left_joint" type="fixed"><parent link="a"/><child link="base_antenna_left_link"/><origin xyz="0 0.1 0.2"/></joint></robot>`,
+        ),
+      );
+      const withAntenna = await createMujocoUrdfRobot(antenna, loadUrdf(antenna), { physicsDt: 0.005, pd: 'implicit' });
+      expect(withAntenna.notes.map((n) => n.code)).toContain('URDF_FRAME_LINK');
+      const ant = mj.mj_name2id(withAntenna.model, mj.mjtObj.mjOBJ_BODY.value, 'base_antenna_left_link');
+      expect((withAntenna.model.body_mass as Float64Array)[ant]).toBe(0);
+      withAntenna.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
 
 /** Issue 20: `--mjcf FILE`, MJCF models as robot makers ship them, through MuJoCo's virtual file system. */
 
@@ -196,7 +197,26 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     expect(notes.MUJOCO_MJCF_TIMESTEP).toBe("the model's own timestep 0.0005 s (2000 Hz) replaced by 0.002 s (500 Hz, --physics-hz): a model tuned at the finer step may need it (--physics-hz 2000)");
     expect(notes.MUJOCO_MJCF_LOOPS).toBe("1 loop closure(s) kept from the model (<equality>): connect rod–base; 1 ball joint(s) simulated passively, not in axon's joint list (no position, velocity or command): rod_ball");
     expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_TIMESTEP')!.where).toBe(file);
+    expect(notes.MUJOCO_MJCF_GROUND).toBe("the model has no plane: axon's ground added at z = 0 under its floating base");
     r.dispose();
+    // a fixed-base model (Menagerie's right_hand.xml hangs at z = 0) gets no ground cutting through it
+    const hand = writeModel('hand', `<mujoco model="hand">
+  <worldbody>
+    <body name="palm" pos="0 0 0">
+      <geom type="box" size="0.05 0.05 0.1" mass="0.5"/>
+      <body name="finger" pos="0 0 -0.1">
+        <joint name="knuckle" axis="0 1 0" range="-1 1"/>
+        <geom type="capsule" fromto="0 0 0 0 0 -0.08" size="0.01" mass="0.05"/>
+      </body>
+    </body>
+  </worldbody>
+</mujoco>
+`);
+    const h = await createMujocoMjcfRobot(hand, { physicsDt: 0.002 });
+    const mj = await loadMujocoModule();
+    expect(mj.mj_name2id(h.model, mj.mjtObj.mjOBJ_GEOM.value, 'axon_ground')).toBe(-1);
+    expect(h.notes.map((n) => n.code)).not.toContain('MUJOCO_MJCF_GROUND');
+    h.dispose();
   });
 
   it('a second free body under the worldbody (Berkeley Humanoid Lite ships its arms so) is noted and left out of the mass', async () => {
