@@ -25,3 +25,11 @@ export function portNumber(v: string): number {
   if (!/^\d+$/.test(v) || x > 65535) throw new InvalidArgumentError('expected a port 0-65535');
   return x;
 }
+
+/**
+ * A flag given once per value (`--urdf-package-path A --urdf-package-path B`): each use adds one.
+ * Not a variadic `<dirs...>`, which would also take the positional argument written after it.
+ */
+export function repeated(v: string, before: string[]): string[] {
+  return [...before, v];
+}

@@ -57,6 +57,8 @@ export const LIGHT_LINK_INERTIA = 1e-4;
  * documented outcome (docs/simulation.md, "Actuators: implicit PD and armature"), not the robot's.
  */
 export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
+  if (s.lightBodies > 0 && s.pd === 'explicit')
+    return `${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis, and explicit PD cannot hold such bodies at 200-500 Hz (docs/simulation.md): leave out --pd explicit`;
   if (s.armature !== 'none' || s.lightBodies === 0 || s.fixedBase) return undefined;
   const why = physics === 'cannon' ? 'cannon-es does not hold such bodies on PD without it, which may be why this run fell' : 'a robot trained with armature may not stand without it';
   return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. If it falls with armature too, look elsewhere (gains, collision shapes, the pose). Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;

@@ -177,6 +177,9 @@ describe('axon describe ROBOT.urdf', () => {
     expect(r.stdout.split('\n')[1]).toBe('IMU: imu_in_pelvis (link named imu* fixed to the base), as axon sim --urdf reads it without --imu-link');
     const j = JSON.parse(axon('describe', humanoid.urdf, '--json').lastLine);
     expect(j).toMatchObject({ floating_base: true, imu: { link: 'imu_in_pelvis' } });
+    // --urdf-package-path before the file takes one folder, not the file too (it was variadic)
+    const first = axon('describe', '--urdf-package-path', dir, '--urdf-package-path', tmpdir(), humanoid.urdf);
+    expect(first.code, first.stderr).toBe(0);
   });
 });
 
@@ -210,6 +213,8 @@ describe('a simulation that blows up', () => {
     expect(s.safety.events.state_watchdog).toBeGreaterThanOrEqual(1);
     expect(s.safety.state).not.toBe('running');
     expect(s.ticks).toBeLessThan(100); // ended early, not after its 2 s
+    expect(r.stderr).toContain('axon: hint: the simulation was stopped; '); // and what to try
+    expect(r.stderr).toContain('explicit PD cannot hold such bodies at 200-500 Hz (docs/simulation.md): leave out --pd explicit');
   });
 });
 

@@ -11,7 +11,7 @@ import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy } from '../../policy/OnnxPolicy.ts';
 import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
-import { positiveNumber } from '../args.ts';
+import { positiveNumber, repeated } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -212,7 +212,7 @@ export function inspectCommand() {
     .argument('<model>', 'model folder with manifest.json and model.onnx, or a bare .onnx file')
     .option('--robot <name>', "check the model against this simulated robot (cartpole, pendulum, arm, humanoid; default: the manifest's robot when shipped)")
     .option('--urdf <file>', 'check the model against this URDF robot, as `axon sim --urdf` would simulate it (read without building a physics world)')
-    .option('--urdf-package-path <dirs...>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added', [] as string[])
+    .option('--urdf-package-path <dir>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
     .option('--imu-link <link>', "with --urdf: the link carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else a link named imu*, else the root)")
     .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', positiveNumber, 500)

@@ -12,7 +12,7 @@ import { checkPortFree, checkWritable } from '../preflight.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
-import { portNumber, positiveNumber, seedInt } from '../args.ts';
+import { portNumber, positiveNumber, seedInt, repeated } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { armatureHint, DEFAULT_GAINS_RULE, parseInitPose } from '../urdfSession.ts';
 
@@ -54,7 +54,7 @@ export function simCommand() {
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--urdf <file>', 'simulate this URDF file instead of a shipped robot (--robot then only names it)')
     .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo; implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply')
-    .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added', [] as string[])
+    .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
     .option('--fixed-base', 'with --urdf: fix the root link to the world (an arm on a table; default: the manifest\'s fixed_base, else fixed only with a "world" link)')
@@ -222,8 +222,10 @@ export function simCommand() {
           if (d) console.log(datasetLine(d));
         }
         outputs.reportDrops(o.allowDrops);
-        const hint = setup && (r.metrics as { fell?: boolean } | undefined)?.fell === true ? armatureHint(setup, physics) : undefined;
-        if (hint) process.stderr.write(`axon: hint: the robot fell; ${hint}\n`);
+        // A fall, or a simulation the watchdog stopped (drake's Atlas: a joint past its speed while falling).
+        const fell = (r.metrics as { fell?: boolean } | undefined)?.fell === true;
+        const hint = setup && (fell || r.invalid !== undefined) ? armatureHint(setup, physics) : undefined;
+        if (hint) process.stderr.write(`axon: hint: ${fell ? 'the robot fell' : 'the simulation was stopped'}; ${hint}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);

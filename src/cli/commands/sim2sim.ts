@@ -14,7 +14,7 @@ import type { JointCommand, Observation, SimulatedRobot } from '../../core/robot
 import type { Task } from '../../core/task.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { parseVelocityCommand } from '../../loop/VelocityCommand.ts';
-import { positiveNumber, seedInt } from '../args.ts';
+import { positiveNumber, seedInt, repeated } from '../args.ts';
 import { round, safetySummary } from '../summary.ts';
 import { urdfRobot, urdfSetup } from '../urdfSession.ts';
 
@@ -277,7 +277,7 @@ export function sim2simCommand() {
     .requiredOption('--policy <dir>', 'policy folder with manifest.json and model.onnx')
     .option('--robot <name>', 'shipped robot (cartpole, pendulum, humanoid)')
     .option('--urdf <file>', 'a URDF robot, set up from the policy\'s manifest as `axon sim --urdf` does')
-    .option('--urdf-package-path <dirs...>', 'folders searched for package://PKG mesh paths', [] as string[])
+    .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (repeat the flag for more)', repeated, [] as string[])
     .option('--mjcf <file>', 'refused: cannon-es builds robots from URDF only (give the robot as --urdf; axon sim --mjcf runs it in MuJoCo alone)')
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term", (v) => parseVelocityCommand(v, '--command'))
     .option('--duration <s>', "simulated seconds (default: the task's episode)", positiveNumber)
