@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { Body, Box, Cylinder, Plane, Quaternion, Sphere, Vec3, type Shape, type World } from 'cannon-es';
 import { AxonError } from '../../src/core/errors.ts';
 import { composePose, quatFromRpy } from '../physics/frames.ts';
@@ -35,6 +36,7 @@ export function buildBodies(
 ): BodyInfo[] {
   const meshMode = options.meshCollision ?? 'hull';
   let unresolvedMeshes = 0;
+  const fallbacks: { where: string; file: string; why: string }[] = [];
   const bodies = groups.map((group, bi) => {
     const isStatic = bi === 0 && options.fixedBase;
     const com = new Vec3();
@@ -72,7 +74,7 @@ export function buildBodies(
             ...(options.log ? { log: options.log } : {}),
           });
           meshReports.push(report);
-          if (report.fallback) notes.push({ code: 'SIM_MESH_FALLBACK', where: `<link name="${link.urdf.name}"> <collision> #${ci + 1}`, message: `${g.filename}: ${report.fallback}` });
+          if (report.fallback) fallbacks.push({ where: `<link name="${link.urdf.name}"> <collision> #${ci + 1}`, file: g.filename, why: report.fallback });
           for (const part of parts) {
             const po = new Vec3();
             const pq = new Quaternion();
@@ -95,6 +97,12 @@ export function buildBodies(
     return info;
   });
 
+  // One note per reason: TIAGo's 11 Collada collision meshes are one cause, said once with the files.
+  for (const why of new Set(fallbacks.map((f) => f.why))) {
+    const same = fallbacks.filter((f) => f.why === why);
+    const more = same.length > 1 ? ` (and ${same.length - 1} more likewise: ${same.slice(1).map((f) => basename(f.file)).join(', ')})` : '';
+    notes.push({ code: 'SIM_MESH_FALLBACK', where: same[0].where, message: `${same[0].file}: ${why}${more}` });
+  }
   if (unresolvedMeshes > 0) {
     notes.push({ code: 'SIM_MESH_UNRESOLVED', where: `<robot name="${model.name}">`, message: `${unresolvedMeshes} collision mesh(es) without a file path (URDF parsed from text without baseDir): they do not collide` });
   }
