@@ -180,6 +180,8 @@ const REPAIR_RADIUS = 0.02;
 
 /** Elements of <robot> the import reads; anything else is an extension (ignored, one note). */
 const KNOWN_ROBOT_TAGS = new Set(['link', 'joint', 'material']);
+/** Elements of <link> the import reads; others are noted once for the robot. */
+const KNOWN_LINK_TAGS = new Set(['inertial', 'visual', 'collision']);
 
 const ARRAY_TAGS = new Set(['link', 'joint', 'visual', 'collision', 'material']);
 const JOINT_TYPES: readonly UrdfJointType[] = ['revolute', 'continuous', 'prismatic', 'fixed'];
@@ -235,6 +237,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   }
 
   const links: UrdfLink[] = [];
+  const linkIgnored = new Map<string, number>();
   const linkByName = new Map<string, UrdfLink>();
   /** Inertials whose verdict waits for the joints (degenerate tensor, zero or tiny mass). */
   const pending = new Map<string, PendingInertial>();
@@ -244,6 +247,9 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     if (linkByName.has(name)) fail('URDF_DUPLICATE', where, `link name "${name}" is used twice`, 'unique link names');
     const parsed = parseInertial(l, where, fail, note);
     if (parsed !== undefined && 'pending' in parsed) pending.set(name, parsed);
+    // Elements of <link> the import does not read (Bullet's <contact>: restitution, lateral friction).
+    for (const [tag, v] of Object.entries(l))
+      if (!tag.startsWith('@_') && tag !== '#text' && !KNOWN_LINK_TAGS.has(tag)) linkIgnored.set(tag, (linkIgnored.get(tag) ?? 0) + (Array.isArray(v) ? v.length : 1));
     const link: UrdfLink = {
       name,
       inertial: parsed !== undefined && 'pending' in parsed ? undefined : parsed,
@@ -254,6 +260,8 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     linkByName.set(name, link);
   }
 
+  if (linkIgnored.size > 0)
+    note('URDF_EXTENSION_IGNORED', `<robot name="${robotName}"> <link>`, `ignored elements inside links: ${[...linkIgnored].map(([t, n]) => `<${t}>${n > 1 ? ` x${n}` : ''}`).join(', ')}`);
   const joints: UrdfJoint[] = [];
   const jointByName = new Map<string, UrdfJoint>();
   for (const j of children(robotNode, 'joint')) {

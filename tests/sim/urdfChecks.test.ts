@@ -71,6 +71,12 @@ describe('URDF checks: each named error', () => {
     expect(parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="0"')}</robot>`).notes.map((n) => n.code)).not.toContain('URDF_LIMIT_RANGE_ABSENT');
   });
 
+  it("elements inside a link axon does not read (Bullet's <contact> in Solo12's URDF) are one note", () => {
+    const contact = '<contact><lateral_friction value="1.0"/><restitution value="0.5"/></contact>';
+    const m = parseUrdf(`<robot name="t"><link name="a">${inertial(1)}${contact}</link><link name="b">${inertial(1)}${contact}</link>${hinge('j', 'a', 'b')}</robot>`);
+    expect(m.notes.filter((n) => n.code === 'URDF_EXTENSION_IGNORED').map((n) => [n.where, n.message])).toEqual([['<robot name="t"> <link>', 'ignored elements inside links: <contact> x2']]);
+  });
+
   it('<mimic> and inertia that breaks the triangle inequality are notes, not errors', () => {
     const m = parseUrdf(
       `<robot name="t"><link name="a"/><link name="b">${inertial(1, [0.1, 0, 0, 0.1, 0, 0.5])}</link><link name="c">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
