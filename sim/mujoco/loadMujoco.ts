@@ -22,6 +22,7 @@ import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
 import { readStl } from '../mesh/readStl.ts';
+import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
 const DEFAULT_MASS = 0.1; // kg
@@ -101,6 +102,10 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
     const bad = urdf.links.find((l) => l.inertial?.repaired);
     if (bad) throw new AxonError('URDF_INERTIA', `<link name="${bad.name}"> <inertial> <inertia>`, 'the tensor is not positive definite', 'a positive-definite inertia (or leave out --strict: repaired with a note)');
   }
+  // A point contact (a collision sphere of radius 0, as Drake writes them): the size parseUrdf gives it.
+  text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) =>
+    block.replace(/(<sphere\b[^>]*\bradius\s*=\s*)(["'])([^"']*)\2/, (m, head: string, q: string, v: string) => (v.trim() !== '' && Number(v) === 0 ? `${head}${q}${POINT_CONTACT_RADIUS}${q}` : m)),
+  );
   text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;

@@ -337,7 +337,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
   }
 
-  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, notes: oneNotePer(oneNotePer(notes, 'URDF_MESH_RELOCATED', 'mesh files'), 'URDF_VISUAL_MESH_MISSING', 'visual meshes') };
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, notes: oneNotePer(oneNotePer(oneNotePer(notes, 'URDF_MESH_RELOCATED', 'mesh files'), 'URDF_VISUAL_MESH_MISSING', 'visual meshes'), 'URDF_POINT_CONTACT', 'point contacts') };
 }
 
 

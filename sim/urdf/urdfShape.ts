@@ -6,6 +6,9 @@ import { resolveMeshPath } from './resolveMeshPath.ts';
 import type { UrdfGeometry, UrdfShape, Vec3Tuple } from './parseUrdf.ts';
 import { attr, child, children, number, numbers, parseOrigin, requireAttr, type Fail, type Note, type XmlNode } from './urdfXml.ts';
 
+/** Radius (m) a point contact (a collision sphere of radius 0) is simulated with, in both engines. */
+export const POINT_CONTACT_RADIUS = 0.001;
+
 /**
  * A shape, or undefined for a <visual> whose mesh file is not on this machine (noted
  * URDF_VISUAL_MESH_MISSING: the simulators never read visuals, the viewer then draws none there).
@@ -41,7 +44,12 @@ export function parseShape(
     geometry = { kind: 'cylinder', radius, length };
   } else if (sphere !== undefined) {
     const sw = `${gw} <sphere>`;
-    const radius = number(requireAttr(sphere, 'radius', sw, fail), sw, 'radius', fail);
+    let radius = number(requireAttr(sphere, 'radius', sw, fail), sw, 'radius', fail);
+    if (radius === 0 && role === 'collision') {
+      // Drake writes point contacts so (its Atlas's feet: 16 of them); a sphere needs a size here.
+      note('URDF_POINT_CONTACT', sw, `radius 0, a point contact as Drake writes them: taken as a sphere of ${POINT_CONTACT_RADIUS * 1000} mm`);
+      radius = POINT_CONTACT_RADIUS;
+    }
     if (!(radius > 0)) fail('URDF_NUMBER', sw, `radius ${radius}`, 'radius > 0 m');
     geometry = { kind: 'sphere', radius };
   } else if (mesh !== undefined) {

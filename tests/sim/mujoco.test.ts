@@ -157,6 +157,26 @@ describe('MujocoRobot', () => {
     }
   });
 
+  it("Drake's point contacts (collision spheres of radius 0, its Atlas's feet) are 1 mm spheres in both engines, one note", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-point-'));
+    const file = join(dir, 'foot.urdf');
+    const point = (x: number) => `<collision><origin xyz="${x} 0 -0.05"/><geometry><sphere radius="0.0"/></geometry></collision>`;
+    writeFileSync(file, `<robot name="foot"><link name="base"><inertial><mass value="2"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial>${point(0.1)}${point(-0.1)}<visual><geometry><sphere radius="0.05"/></geometry></visual></link></robot>`);
+    try {
+      const model = loadUrdf(file);
+      expect(model.linkByName.get('base')!.collisions.map((c) => c.geometry)).toEqual([{ kind: 'sphere', radius: 0.001 }, { kind: 'sphere', radius: 0.001 }]);
+      expect(model.notes.filter((n) => n.code === 'URDF_POINT_CONTACT').map((n) => n.message)).toEqual(['radius 0, a point contact as Drake writes them: taken as a sphere of 1 mm (and 1 more point contacts likewise)']);
+      const r = await createMujocoUrdfRobot(file, model, { physicsDt: 0.005, pd: 'implicit', basePosition: [0, 0, 0.3] });
+      const mj = await loadMujocoModule();
+      const sizes: number[] = [];
+      for (let g = 0; g < r.model.ngeom; g++) if ((r.model.geom_type as Int32Array)[g] === mj.mjtGeom.mjGEOM_SPHERE.value) sizes.push((r.model.geom_size as Float64Array)[3 * g]);
+      expect(sizes).toEqual([0.001, 0.001]);
+      r.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('the 29-DoF vendor humanoid', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-mj-vendor-'));
     const vendor = writeVendorHumanoid(dir);
