@@ -112,6 +112,9 @@ describe('the IMU link and the RobotSpec of a URDF, read without a physics world
     expect(urdfImuLink(model, m, false).imu).toEqual({ link: 'base', why: 'root link of the floating base' });
     const withImu = parseUrdf(URDF.replace(/gyro_frame/g, 'IMU_link'));
     expect(urdfImuLink(withImu, m, false).imu).toEqual({ link: 'IMU_link', why: 'link named imu* fixed to the base' });
+    // imu as a word of the name (PAL's base_imu_link) counts too; imu inside a word does not
+    expect(urdfImuLink(parseUrdf(URDF.replace(/gyro_frame/g, 'base_imu_link')), m, false).imu?.link).toBe('base_imu_link');
+    expect(urdfImuLink(parseUrdf(URDF.replace(/gyro_frame/g, 'simulator_frame')), m, false).imu?.link).toBe('base');
     // an imu* link fixed to the base but rotated (legged_gym's anymal_c.urdf: rpy 0 0 1.5708) reads other axes: the root instead
     const turned = parseUrdf(URDF.replace('<origin xyz="0 0 0.05"/>', '<origin xyz="0 0 0.05" rpy="0 0 1.5708"/>').replace(/gyro_frame/g, 'imu_link'));
     expect(urdfImuLink(turned, m, false).imu).toEqual({ link: 'base', why: "root link of the floating base: imu_link is fixed to it but rotated, and the IMU terms read the base's axes (--imu-link imu_link reads its own)" });

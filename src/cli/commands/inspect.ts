@@ -76,7 +76,8 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
   }
   // Among links named imu*, one rigidly on the root body first (what Isaac Lab's base_ang_vel and
   // projected_gravity read: a vendor humanoid has imu_in_pelvis and imu_in_torso), then file order.
-  const imus = model.links.filter((l) => l.name.toLowerCase().startsWith('imu'));
+  // Named imu* (imu_link, imu_in_pelvis), or with imu as a word of the name (PAL's base_imu_link).
+  const imus = model.links.filter((l) => /^imu|(^|[_\-.])imu([_\-.]|$)/i.test(l.name));
   const onRoot = (link: string): boolean => {
     for (let j = model.parentJoint.get(link); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') return false;
     return true;
