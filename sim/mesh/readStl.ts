@@ -7,17 +7,15 @@ import { weldVertices, type MeshData } from './MeshData.ts';
  * begin the 80-byte binary header with "solid" (the ASCII keyword). Anything else is read as ASCII.
  */
 export function readStl(bytes: Uint8Array, where: string): MeshData {
-  if (bytes.length >= 84) {
+  if (isBinaryStl(bytes)) {
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const n = view.getUint32(80, true);
-    if (bytes.length === 84 + 50 * n) {
-      const soup = new Float32Array(9 * n);
-      for (let t = 0; t < n; t++) {
-        const o = 84 + 50 * t + 12; // skip the facet normal
-        for (let k = 0; k < 9; k++) soup[9 * t + k] = view.getFloat32(o + 4 * k, true);
-      }
-      return weldVertices(soup, 'stl-binary');
+    const soup = new Float32Array(9 * n);
+    for (let t = 0; t < n; t++) {
+      const o = 84 + 50 * t + 12; // skip the facet normal
+      for (let k = 0; k < 9; k++) soup[9 * t + k] = view.getFloat32(o + 4 * k, true);
     }
+    return weldVertices(soup, 'stl-binary');
   }
   const text = new TextDecoder('latin1').decode(bytes);
   if (!/^\s*solid/.test(text)) {
@@ -43,4 +41,9 @@ function lineOf(text: string, index: number): number {
   let line = 1;
   for (let i = 0; i < index; i++) if (text.charCodeAt(i) === 10) line++;
   return line;
+}
+
+/** A binary STL by size: exactly 84 + 50·n bytes, n the triangle count at byte 80 (the header's words say nothing). */
+export function isBinaryStl(bytes: Uint8Array): boolean {
+  return bytes.length >= 84 && bytes.length === 84 + 50 * new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(80, true);
 }

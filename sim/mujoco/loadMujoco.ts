@@ -21,7 +21,7 @@ import type { MainModule, MjModel, MjSpec, MjVFS } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
-import { readStl } from '../mesh/readStl.ts';
+import { isBinaryStl, readStl } from '../mesh/readStl.ts';
 import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
@@ -498,8 +498,4 @@ function meshBytesForMujoco(path: string, where: string): Uint8Array {
       for (let c = 0; c < 3; c++) view.setFloat32(84 + 50 * t + 12 + 12 * k + 4 * c, m.vertices[3 * v + c], true);
     }
   return out;
-}
-
-function isBinaryStl(bytes: Uint8Array): boolean {
-  return bytes.length >= 84 && bytes.length === 84 + 50 * new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(80, true);
 }
