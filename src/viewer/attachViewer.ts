@@ -6,8 +6,10 @@
  * arrays sized here (joint state, target, the tick's lateness into a 1024-entry ring); it never
  * allocates, encodes or sends. A page asks for a state frame each time it draws one (once per
  * animation frame, one request in flight: the screen's rate, nothing for a hidden tab); a client
- * that never asks gets frames on a timer at `frameHz` (default 30). Link poses are read from the
- * robot (`linkPose`) when a frame is built, between ticks. Stats at `statsHz` (default 4). A world model's rollouts (`rollouts`: the hook's
+ * that never asks gets frames on a timer at `frameHz` (default 30). No state frame goes out before
+ * the loop's first tick: one would say seq 0 at the zero pose; a request made earlier is answered
+ * once a tick exists. Link poses are read from the robot (`linkPose`) when a frame is built,
+ * between ticks. Stats at `statsHz` (default 4). A world model's rollouts (`rollouts`: the hook's
  * RolloutTrace, double-buffered) go out as rollout frames at `rolloutHz` (default 10) when they
  * changed; the page poses the robot along them itself (forward kinematics in the browser), so
  * drawing them costs the control process one copy per tick and one encode per frame.
@@ -343,6 +345,8 @@ export async function attachViewer(
   const frameBytes = stateFrameBytes(nLinks, n, contacts.length);
   let framesSent = 0;
   const pulling = new WeakSet<ViewerClient>();
+  // Pages that asked for a frame before the loop's first tick: the timer answers them once a tick exists.
+  const askedEarly = new WeakSet<ViewerClient>();
   const readLinks = () => {
     for (let l = 0; l < nLinks; l++) {
       robot.linkPose!(linkNames[l], _pos, _quat);
@@ -350,9 +354,13 @@ export async function attachViewer(
       links.set(_quat, 7 * l + 3);
     }
   };
-  /** One state frame to one client (off the tick); false when none was built. A buffer per frame: ws may hold it until it is written. */
+  /**
+   * One state frame to one client (off the tick); false when none was built. None before the
+   * loop's first tick: it would say seq 0 with zero joints, a tick at the zero pose that never
+   * happened. A buffer per frame: ws may hold it until it is written.
+   */
   const sendFrameTo = (c: ViewerClient, fresh = true): boolean => {
-    if (c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) return false;
+    if (ticks === 0 || c.socket.readyState !== c.socket.OPEN || c.socket.bufferedAmount > 1 << 20) return false;
     if (fresh) readLinks();
     const flags = (o.control?.paused ? FLAG_PAUSED : 0) | (c.canCommand ? FLAG_COMMANDS : 0);
     const buf = new Uint8Array(frameBytes);
@@ -361,11 +369,18 @@ export async function attachViewer(
     framesSent++;
     return true;
   };
-  /** The timer's frames, for clients that do not ask for them (link poses read once for all). */
+  /**
+   * The timer's frames, for clients that do not ask for them (link poses read once for all), and
+   * the answers to pages that asked before the first tick.
+   */
   const sendFrame = () => {
+    if (ticks === 0) return;
     let read = false;
     for (const c of server.clients) {
-      if (pulling.has(c)) continue;
+      if (pulling.has(c)) {
+        if (askedEarly.delete(c)) answerPull(c);
+        continue;
+      }
       if (sendFrameTo(c, !read)) read = true;
     }
   };
@@ -375,6 +390,7 @@ export async function attachViewer(
   const MIN_PULL_MS = 4;
   const pulls = new WeakMap<ViewerClient, { last: number; timer?: NodeJS.Timeout }>();
   const answerPull = (c: ViewerClient) => {
+    if (ticks === 0) return void askedEarly.add(c);
     let p = pulls.get(c);
     if (p === undefined) pulls.set(c, (p = { last: -Infinity }));
     if (p.timer) return; // one answer pending already

@@ -16,6 +16,8 @@
  *   ...     f32[4N]  per joint: position (rad|m), target (after safety), effort (N·m|N), velocity
  *   ...     f32[C]   per contact sensor: normal force (N), order of RobotSpec.sensors.contacts
  *
+ * A state frame is always of a tick that happened: none is sent before the loop's first tick.
+ *
  * The rollout frame (a world model's rollouts of one tick, see RolloutTrace), sent when they change:
  *
  *   0       u8       kind = 2 (rollouts)

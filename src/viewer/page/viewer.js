@@ -159,6 +159,8 @@ let linkObjects = [];
 function buildRobot(model, linkNames) {
   for (const o of linkObjects) scene.remove(o);
   linkObjects = buildLinks(model, linkNames);
+  // Hidden until a state frame poses them (the server sends none before the loop's first tick).
+  for (const o of linkObjects) o.visible = false;
   // Shapes drawn now (primitives and inline meshes; mesh files add theirs when loaded): for tests.
   let n = 0;
   for (const o of linkObjects) o.traverse((c) => { if (c.isMesh) n++; });
@@ -360,6 +362,7 @@ function onFrame(f) {
     const o = linkObjects[l], a = f.links, k = 7 * l;
     o.position.set(a[k], a[k + 1], a[k + 2]);
     o.quaternion.set(a[k + 3], a[k + 4], a[k + 5], a[k + 6]);
+    o.visible = true;
   }
   drawContacts(f);
   setSafety(f.safetyState);

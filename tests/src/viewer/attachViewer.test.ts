@@ -98,6 +98,26 @@ describe('attachViewer', () => {
     c.ws.close();
   });
 
+  it('sends no state frame before the loop’s first tick (it would say seq 0 at the zero pose), and answers an early request once a tick is in', async () => {
+    const f = fakeLoop();
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, frameHz: 50 });
+    const watcher = await client(viewer.url); // gets the timer's frames
+    const page = await client(viewer.url); // asks for a frame, as the page does, before any tick
+    page.ws.send(JSON.stringify({ type: 'frame' }));
+    await new Promise((r) => setTimeout(r, 150)); // several timer periods
+    expect(watcher.frames).toEqual([]);
+    expect(page.frames).toEqual([]);
+    expect(watcher.texts[0]).toMatchObject({ type: 'hello', robot: 'fake' }); // connected all the same
+    f.tick(2);
+    while (watcher.frames.length === 0 || page.frames.length === 0) await new Promise((r) => setTimeout(r, 5));
+    for (const fr of [watcher.frames[0], page.frames[0]]) {
+      expect(fr.seq).toBe(2);
+      expect(fr.joints[0]).toBeCloseTo(0.02, 6);
+    }
+    watcher.ws.close();
+    page.ws.close();
+  });
+
   it('answers a page that asks for frames with one frame per request, and leaves it out of the timer', async () => {
     const f = fakeLoop();
     viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, frameHz: 1 }); // the timer would send one a second
