@@ -4,6 +4,7 @@ export type {
   UrdfErrorCode,
   UrdfModel,
   UrdfLink,
+  UrdfFrameLink,
   UrdfJoint,
   UrdfJointType,
   UrdfInertial,

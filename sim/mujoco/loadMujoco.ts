@@ -417,7 +417,7 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
   spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
   spec.option.gravity.set(o.gravity);
   // A root of mass 0 that parseUrdf took as one without <inertial>: its tensor goes too (MuJoCo would keep it).
-  if (urdf.notes.some((n) => n.code === 'URDF_ROOT_MASSLESS')) {
+  if (urdf.rootMassless) {
     const b = mj.mjs_findBody(spec, urdf.root);
     if (b) {
       b.mass = 0;
@@ -428,11 +428,11 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
   // Inertials parseUrdf changed, MuJoCo gets as changed (its URDF compiler read the file's):
   // a tensor repaired on a moving link (isotropic, so its frame's rotation does not matter); a
   // frame link on a fixed joint merged as massless (TIAGo's antennas: 1e-6 kg and a tensor that
-  // is not positive definite, which MuJoCo refuses); a point mass (tensor zeroed).
+  // is not positive definite, which MuJoCo refuses); a point mass (tensor zeroed). Read from the
+  // parse's typed fields, not its notes: a note's wording is for people and may change.
   for (const link of urdf.links) {
     const i = link.inertial;
-    const note = urdf.notes.some((n) => n.code === 'URDF_FRAME_LINK' && n.where.endsWith(`<link name="${link.name}">`));
-    if (!i?.repaired && !note) continue;
+    if (!i?.repaired && link.frameLink === undefined) continue;
     const b = mj.mjs_findBody(spec, link.name);
     if (!b) continue;
     if (i === undefined) b.mass = 0;

@@ -106,6 +106,26 @@ export interface UrdfLink {
   readonly inertial: UrdfInertial | undefined;
   readonly visuals: readonly UrdfShape[];
   readonly collisions: readonly UrdfShape[];
+  /**
+   * Set when the file's <inertial> made this link a frame merged into its parent (note
+   * URDF_FRAME_LINK): a simulator that reads the file itself (MuJoCo's URDF compiler) gives it the
+   * same inertial as `inertial` here. Absent on a link without <inertial> (massless as written).
+   */
+  readonly frameLink?: UrdfFrameLink;
+}
+
+/** A link on a fixed joint whose <inertial> parseUrdf did not take as written: merged into its parent. */
+export interface UrdfFrameLink {
+  /**
+   * 'massless': mass at most FRAME_LINK_MASS (or 0 with a zero tensor), dropped with its tensor
+   * (`inertial` undefined); 'point-mass': a real mass with a zero or degenerate tensor, kept at its
+   * centre of mass with the tensor zeroed.
+   */
+  readonly as: 'massless' | 'point-mass';
+  /** The fixed joint it hangs on. */
+  readonly joint: string;
+  /** The link it is merged into (that joint's parent; itself perhaps merged further up). */
+  readonly into: string;
 }
 
 export type UrdfJointType = 'revolute' | 'continuous' | 'prismatic' | 'fixed';
@@ -152,7 +172,17 @@ export interface UrdfModel {
   readonly parentJoint: ReadonlyMap<string, UrdfJoint>;
   /** Every joint, depth-first from the root, children in file order. */
   readonly treeOrder: readonly UrdfJoint[];
-  /** What was ignored or approximated (extension elements, <mimic>, inertia oddities), one note each. */
+  /**
+   * The file gives the root an <inertial> of mass 0 (or at most FRAME_LINK_MASS with a zero
+   * tensor), taken as a root without <inertial> (note URDF_ROOT_MASSLESS): its `inertial` is
+   * undefined, and a simulator that reads the file itself drops the file's tensor too.
+   */
+  readonly rootMassless: boolean;
+  /**
+   * What was ignored or approximated (extension elements, <mimic>, inertia oddities), one note
+   * each: words for people, free to change. What the import made of a file's inertial is typed
+   * too (`frameLink`, `inertial.repaired`, `rootMassless`): a simulator acts on those, not on a note.
+   */
   readonly notes: readonly UrdfNote[];
 }
 
@@ -292,12 +322,14 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     childJoints.get(joint.parent)!.push(joint);
   }
   // Zero, tiny or degenerate inertials: frames (or point masses) on fixed joints, refused elsewhere.
+  let rootMassless = false;
   for (const [i, link] of links.entries()) {
     const p = pending.get(link.name);
     if (p === undefined) continue;
-    const inertial = settleInertial(p, link.name, parentJoint.get(link.name), fail, note);
-    if (inertial === undefined) continue;
-    links[i] = { ...link, inertial };
+    const settled = settleInertial(p, link.name, parentJoint.get(link.name), fail, note);
+    if (settled.rootMassless) rootMassless = true;
+    if (settled.inertial === undefined && settled.frameLink === undefined) continue;
+    links[i] = { ...link, inertial: settled.inertial, ...(settled.frameLink ? { frameLink: settled.frameLink } : {}) };
     linkByName.set(link.name, links[i]);
   }
   if (links.length === 0) fail('URDF_ROOT', `<robot name="${robotName}">`, 'the robot has no <link>', 'at least one link');
@@ -337,7 +369,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
   }
 
-  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, notes: oneNotePer(oneNotePer(oneNotePer(notes, 'URDF_MESH_RELOCATED', 'mesh files'), 'URDF_VISUAL_MESH_MISSING', 'visual meshes'), 'URDF_POINT_CONTACT', 'point contacts') };
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, rootMassless, notes: oneNotePer(oneNotePer(oneNotePer(notes, 'URDF_MESH_RELOCATED', 'mesh files'), 'URDF_VISUAL_MESH_MISSING', 'visual meshes'), 'URDF_POINT_CONTACT', 'point contacts') };
 }
 
 
@@ -460,39 +492,47 @@ function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): U
   return inertial;
 }
 
+/** settleInertial's verdict: the link's inertial, and what the import made of it where it did not take the file's. */
+interface SettledInertial {
+  readonly inertial: UrdfInertial | undefined;
+  readonly frameLink?: UrdfFrameLink;
+  readonly rootMassless?: true;
+}
+
 /**
  * The verdict on a zero, tiny or degenerate inertial once the link's parent joint is known:
  *  - on a fixed joint, mass <= FRAME_LINK_MASS (mass 0 only with a zero tensor): a massless frame,
- *    merged into its parent body (undefined, note URDF_FRAME_LINK);
+ *    merged into its parent body (undefined, note URDF_FRAME_LINK, frameLink 'massless');
  *  - on a fixed joint, a real mass with a zero or degenerate tensor: a point mass at its centre
- *    of mass (tensor zeroed; the merged body's inertia comes from the parallel-axis term);
+ *    of mass (tensor zeroed; the merged body's inertia comes from the parallel-axis term;
+ *    frameLink 'point-mass');
  *  - on the root, mass 0 (or at most FRAME_LINK_MASS with a zero tensor): no inertial, as a root
  *    without <inertial> (pybullet writes a static base so; the root is then fixed to the world
- *    unless links fixed to it have mass), note URDF_ROOT_MASSLESS;
+ *    unless links fixed to it have mass), note URDF_ROOT_MASSLESS, rootMassless;
  *  - on a moving joint or the root: mass 0 is URDF_MASS; a degenerate tensor with a frame's mass
  *    (<= FRAME_LINK_MASS) is URDF_INERTIA, with a real mass it is repaired with a note
  *    (URDF_INERTIA_REPAIRED; --strict refuses it); a tiny mass with a positive-definite tensor is
  *    used as given.
  */
-function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note): UrdfInertial | undefined {
+function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note): SettledInertial {
   const { inertial, where } = p;
   const { mass, ixx, ixy, ixz, iyy, iyz, izz } = inertial;
   const tensor = `[${ixx} ${ixy} ${ixz}; ${ixy} ${iyy} ${iyz}; ${ixz} ${iyz} ${izz}]`;
   if (joint?.type === 'fixed') {
     if (mass <= FRAME_LINK_MASS && (mass > 0 || p.zero)) {
       note('URDF_FRAME_LINK', `<link name="${linkName}">`, `mass ${mass} kg${p.degenerate ? `, inertia ${tensor}` : ''} on <joint name="${joint.name}"> (fixed): merged into its parent as a massless frame`);
-      return undefined;
+      return { inertial: undefined, frameLink: { as: 'massless', joint: joint.name, into: joint.parent } };
     }
     if (mass > 0) {
       note('URDF_FRAME_LINK', `<link name="${linkName}">`, `inertia ${tensor} is not positive definite on <joint name="${joint.name}"> (fixed): merged into its parent as a point mass of ${mass} kg`);
-      return { ...inertial, ixx: 0, ixy: 0, ixz: 0, iyy: 0, iyz: 0, izz: 0 };
+      return { inertial: { ...inertial, ixx: 0, ixy: 0, ixz: 0, iyy: 0, iyz: 0, izz: 0 }, frameLink: { as: 'point-mass', joint: joint.name, into: joint.parent } };
     }
     return fail('URDF_MASS', `${where} <mass>`, `mass is 0 with a non-zero inertia ${tensor}`, 'a mass > 0 kg (or mass 0 with a zero inertia for a frame on a fixed joint)');
   }
   if (joint === undefined && (mass === 0 || (mass <= FRAME_LINK_MASS && p.zero))) {
     // pybullet's (and Gazebo's) way of writing a static base: the root without mass, as a root without <inertial>.
     note('URDF_ROOT_MASSLESS', `<link name="${linkName}">`, `the root has mass ${mass} kg${p.zero ? '' : ` (inertia ${tensor} dropped)`}: taken as a root without <inertial>`);
-    return undefined;
+    return { inertial: undefined, rootMassless: true };
   }
   const moves = joint === undefined ? '' : ` on a link that moves (child of <joint name="${joint.name}">, ${joint.type})`;
   if (mass === 0) fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}`, 'a mass > 0 kg');
@@ -506,9 +546,9 @@ function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint |
     const largest = Math.max(Math.abs(ixx), Math.abs(iyy), Math.abs(izz));
     const moment = largest > 0 ? largest : 0.4 * mass * REPAIR_RADIUS ** 2;
     note('URDF_INERTIA_REPAIRED', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}: taken as ${moment} kg·m² about each axis of its inertial frame (${largest > 0 ? 'its largest moment' : `a ${REPAIR_RADIUS * 100} cm sphere of its mass`}; --strict refuses it)`);
-    return { ...inertial, ixx: moment, iyy: moment, izz: moment, ixy: 0, ixz: 0, iyz: 0, repaired: true };
+    return { inertial: { ...inertial, ixx: moment, iyy: moment, izz: moment, ixy: 0, ixz: 0, iyz: 0, repaired: true } };
   }
-  return inertial;
+  return { inertial };
 }
 
 /** Notes of `code` beyond the first become a count on it: an exported URDF repeats one cause per mesh. */

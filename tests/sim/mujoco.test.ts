@@ -157,6 +157,68 @@ describe('MujocoRobot', () => {
     }
   });
 
+  it("merged frame links and point masses reach MuJoCo from parseUrdf's typed field: the notes' wording, or no notes at all, changes nothing", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-frames-'));
+    const inertial = (m: number, i = '0.05 0 0 0.06 0 0.03') => {
+      const [ixx, ixy, ixz, iyy, iyz, izz] = i.split(' ');
+      return `<inertial><mass value="${m}"/><inertia ixx="${ixx}" ixy="${ixy}" ixz="${ixz}" iyy="${iyy}" iyz="${iyz}" izz="${izz}"/></inertial>`;
+    };
+    const Z = '0 0 0 0 0 0';
+    const fixed = (link: string, parent: string, origin: string) => `<joint name="${link}_joint" type="fixed"><parent link="${parent}"/><child link="${link}"/><origin ${origin}/></joint>`;
+    // As vendors write them (PAL's TIAGo antenna: 1e-6 kg and a tensor MuJoCo refuses as not positive definite).
+    const file = join(dir, 'r.urdf');
+    writeFileSync(
+      file,
+      `<robot name="t"><link name="base">${inertial(2)}<collision><geometry><box size="0.3 0.3 0.1"/></geometry></collision></link>
+  <link name="arm">${inertial(1)}<collision><geometry><box size="0.1 0.1 0.1"/></geometry></collision></link>
+  <joint name="j" type="revolute"><parent link="base"/><child link="arm"/><origin xyz="0 0 0.3"/><axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="50" velocity="3"/></joint>
+  <link name="imu_link"/>${fixed('imu_link', 'base', 'xyz="0 0 0.05"')}
+  <link name="camera_link">${inertial(0, Z)}</link>${fixed('camera_link', 'base', 'xyz="0.1 0 0.3" rpy="0 0.5 0"')}
+  <link name="tool0">${inertial(1e-9, Z)}</link>${fixed('tool0', 'arm', 'xyz="0 0 0.2"')}
+  <link name="antenna">${inertial(0.000001, '0.00000002371 0.00000006119 0.00000001179 0.00000002833 0.00000000774 0.00000003849')}</link>${fixed('antenna', 'base', 'xyz="0 0.1 0.2"')}
+  <link name="battery">${inertial(0.5, Z)}</link>${fixed('battery', 'base', 'xyz="-0.1 0 0.05"')}
+</robot>`,
+    );
+    const massless = join(dir, 'massless.urdf');
+    writeFileSync(massless, `<robot name="m"><link name="base">${inertial(0)}</link><link name="arm">${inertial(1)}</link><joint name="j" type="revolute"><parent link="base"/><child link="arm"/><axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="50" velocity="3"/></joint></robot>`);
+    const o = { physicsDt: 0.005, pd: 'implicit' } as const;
+    const mj = await loadMujocoModule();
+    const inertials = (r: Awaited<ReturnType<typeof createMujocoUrdfRobot>>) => ({ mass: Array.from(r.model.body_mass as Float64Array), inertia: Array.from(r.model.body_inertia as Float64Array) });
+    try {
+      for (const f of [file, massless]) {
+        const model = loadUrdf(f);
+        const asParsed = await createMujocoUrdfRobot(f, model, o);
+        const expected = inertials(asParsed);
+        asParsed.dispose();
+        // Reworded notes (another wording, another `where`), and none at all: the same model.
+        const reworded = { ...model, notes: model.notes.map((n) => ({ code: n.code, where: `elsewhere: ${n.code}`, message: 'worded otherwise' })) };
+        for (const m of [reworded, { ...model, notes: [] }]) {
+          const r = await createMujocoUrdfRobot(f, m, o);
+          expect(inertials(r)).toEqual(expected);
+          r.dispose();
+        }
+      }
+      const r = await createMujocoUrdfRobot(file, { ...loadUrdf(file), notes: [] }, o);
+      const body = (name: string) => mj.mj_name2id(r.model, mj.mjtObj.mjOBJ_BODY.value, name);
+      const mass = r.model.body_mass as Float64Array;
+      const inertia = r.model.body_inertia as Float64Array;
+      for (const l of ['camera_link', 'tool0', 'antenna']) {
+        expect(mass[body(l)]).toBe(0);
+        expect(Array.from(inertia.subarray(3 * body(l), 3 * body(l) + 3))).toEqual([0, 0, 0]);
+      }
+      expect(mass[body('battery')]).toBe(0.5);
+      expect(Array.from(inertia.subarray(3 * body('battery'), 3 * body('battery') + 3))).toEqual([0, 0, 0]);
+      r.dispose();
+      // The root of mass 0 (pybullet's static base): its file tensor dropped with no note to say so.
+      const m = await createMujocoUrdfRobot(massless, { ...loadUrdf(massless), notes: [] }, o);
+      const base = mj.mj_name2id(m.model, mj.mjtObj.mjOBJ_BODY.value, 'base');
+      expect(Array.from((m.model.body_inertia as Float64Array).subarray(3 * base, 3 * base + 3))).toEqual([0, 0, 0]);
+      m.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("Drake's point contacts (collision spheres of radius 0, its Atlas's feet) are 1 mm spheres in both engines, one note", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-mj-point-'));
     const file = join(dir, 'foot.urdf');

@@ -121,6 +121,43 @@ describe('frame links on fixed joints (CAD exports: tool, IMU and logo frames)',
     expect(I.z).toBeCloseTo(0.1 + (1 * 0.01) / 9 + (0.5 * 0.04) / 9, 12);
   });
 
+  it('what the import merged is a typed field on the link (frameLink), not only a note: simulators read the field', () => {
+    // As a vendor writes them: an IMU frame with no <inertial>, a camera frame of mass 0 and zeros, a
+    // tool frame of 1e-9 kg, a 1e-6 kg antenna whose tensor is not positive definite (PAL's TIAGo), a
+    // 0.5 kg battery with a zero tensor; each on a fixed joint offset (and turned) from its parent.
+    const fixed = (link: string, parent: string, origin: string) => `<joint name="${link}_joint" type="fixed"><parent link="${parent}"/><child link="${link}"/><origin ${origin}/></joint>`;
+    const m = parseUrdf(
+      `<robot name="t"><link name="a">${inertial(2)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
+        `<link name="imu_link"/>${fixed('imu_link', 'a', 'xyz="0 0 0.05"')}` +
+        `<link name="camera_link">${inertial(0, Z)}</link>${fixed('camera_link', 'a', 'xyz="0.1 0 0.3" rpy="0 0.5 0"')}` +
+        `<link name="camera_optical_frame">${inertial(0, Z)}</link>${fixed('camera_optical_frame', 'camera_link', `xyz="0 0 0" rpy="${-Math.PI / 2} 0 ${-Math.PI / 2}"`)}` +
+        `<link name="tool0">${inertial(1e-9, Z)}</link>${fixed('tool0', 'b', 'xyz="0 0 0.2"')}` +
+        `<link name="antenna">${inertial(1e-6, [2.371e-8, 6.119e-8, 1.179e-8, 2.833e-8, 7.74e-9, 3.849e-8])}</link>${fixed('antenna', 'a', 'xyz="0 0.1 0.2"')}` +
+        `<link name="battery">${inertial(0.5, Z)}</link>${fixed('battery', 'a', 'xyz="-0.1 0 0.05"')}</robot>`,
+    );
+    const frameLinks = Object.fromEntries(m.links.map((l) => [l.name, l.frameLink]));
+    expect(frameLinks).toEqual({
+      a: undefined,
+      b: undefined,
+      imu_link: undefined, // no <inertial>: massless as the file wrote it, nothing taken otherwise
+      camera_link: { as: 'massless', joint: 'camera_link_joint', into: 'a' },
+      camera_optical_frame: { as: 'massless', joint: 'camera_optical_frame_joint', into: 'camera_link' },
+      tool0: { as: 'massless', joint: 'tool0_joint', into: 'b' },
+      antenna: { as: 'massless', joint: 'antenna_joint', into: 'a' },
+      battery: { as: 'point-mass', joint: 'battery_joint', into: 'a' },
+    });
+    expect(m.linkByName.get('camera_link')).toBe(m.links.find((l) => l.name === 'camera_link'));
+    expect(m.linkByName.get('antenna')!.inertial).toBeUndefined();
+    expect(m.linkByName.get('battery')!.inertial).toMatchObject({ mass: 0.5, ixx: 0, iyy: 0, izz: 0 });
+    expect(m.rootMassless).toBe(false);
+    // The notes still say it, one per merged link, for people.
+    expect(m.notes.filter((n) => n.code === 'URDF_FRAME_LINK').map((n) => n.where)).toEqual(['camera_link', 'camera_optical_frame', 'tool0', 'antenna', 'battery'].map((l) => `<link name="${l}">`));
+    // The decision is the field: the simulator merges the same without any note.
+    const r = new SimRobot({ ...m, notes: [] }, { ground: false, gravity: 0 });
+    expect(r.frameNames().sort()).toEqual(['antenna', 'camera_link', 'camera_optical_frame', 'imu_link', 'tool0']);
+    expect(r.bodyMass('a')).toBeCloseTo(2.5, 12);
+  });
+
   const refused: [string, UrdfErrorCode, string, RegExp][] = [
     ['zero tensor on a moving joint', 'URDF_INERTIA', robot(inertial(1e-9, Z), 'revolute'), /not positive definite on a link that moves \(child of <joint name="tool_joint">, revolute\)/],
     ['mass 0 on a moving joint', 'URDF_MASS', robot(inertial(0, Z), 'revolute'), /mass is 0 on a link that moves \(child of <joint name="tool_joint">, revolute\)/],
@@ -172,6 +209,7 @@ describe('structure', () => {
     // pybullet_data's kuka_iiwa/model.urdf: lbr_iiwa_link_0 has mass 0 and a non-zero tensor
     const model = parseUrdf(`<robot name="t"><link name="base">${inertial(0, [0.05, 0, 0, 0.06, 0, 0.03])}</link><link name="arm">${inertial(1)}</link>${hinge('j', 'base', 'arm')}</robot>`);
     expect(model.linkByName.get('base')!.inertial).toBeUndefined();
+    expect(model.rootMassless).toBe(true);
     expect(model.notes.find((n) => n.code === 'URDF_ROOT_MASSLESS')?.message).toBe('the root has mass 0 kg (inertia [0.05 0 0; 0 0.06 0; 0 0 0.03] dropped): taken as a root without <inertial>');
     const fixed = new SimRobot(model);
     expect(fixed.bodyOf('base').type).toBe(2); // Body.STATIC
