@@ -7,8 +7,9 @@
  *   options injected: discardvisual, fusestatic off so that every link stays a body (IMU frames,
  *   feet), balanceinertia, strippath), then edited through the mjSpec API before compiling: axon's
  *   floating base (a freejoint on the root link), a ground plane, one actuator per moving joint
- *   (gains written per step by MujocoRobot), and moving links without mass given axon's default
- *   inertial; collision meshes through the virtual file system (by file name: MuJoCo strips paths);
+ *   (gains written per step by MujocoRobot), moving links without mass given axon's default
+ *   inertial, and links without <inertial> kept massless (MuJoCo would weigh their collision
+ *   geoms; cannon-es and the URDF do not); collision meshes through the virtual file system (by file name: MuJoCo strips paths);
  * - an MJCF as robot makers ship it (`--mjcf FILE`): every file under the model's folder goes into
  *   the virtual file system (relative paths kept), so `<include>`s, meshes and textures resolve.
  *
@@ -416,32 +417,36 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
   spec.option.timestep = o.timestep;
   spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
   spec.option.gravity.set(o.gravity);
-  // A root of mass 0 that parseUrdf took as one without <inertial>: its tensor goes too (MuJoCo would keep it).
-  if (urdf.rootMassless) {
-    const b = mj.mjs_findBody(spec, urdf.root);
-    if (b) {
-      b.mass = 0;
-      b.inertia.set([0, 0, 0]);
-      b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
-    }
-  }
-  // Inertials parseUrdf changed, MuJoCo gets as changed (its URDF compiler read the file's):
-  // a tensor repaired on a moving link (isotropic, so its frame's rotation does not matter); a
-  // frame link on a fixed joint merged as massless (TIAGo's antennas: 1e-6 kg and a tensor that
-  // is not positive definite, which MuJoCo refuses); a point mass (tensor zeroed). Read from the
-  // parse's typed fields, not its notes: a note's wording is for people and may change.
+  // Inertials parseUrdf has and MuJoCo gets as parseUrdf has them (its URDF compiler read the file):
+  //  - a link without an inertial: no <inertial> in the file, a massless frame link on a fixed joint
+  //    (TIAGo's antennas: 1e-6 kg and a tensor that is not positive definite, which MuJoCo refuses),
+  //    a root of mass 0 (pybullet's static base; MuJoCo would keep its tensor): mass 0, no tensor.
+  //    Explicit, so that MuJoCo's compiler (inertiafromgeom auto) does not weigh its collision
+  //    shapes at 1000 kg/m³ instead: a vendor's camera_link with a 10 cm collision box and no
+  //    <inertial> is a frame in the URDF and in cannon-es, and weighed 1.0 kg here. The shapes
+  //    still collide; a moving link of them gets axon's default inertial below.
+  //  - a tensor repaired on a moving link (isotropic, so its frame's rotation does not matter);
+  //  - a point mass (tensor zeroed).
+  // Read from the parse's typed fields, not its notes: a note's wording is for people and may change.
+  const weighed: string[] = [];
   for (const link of urdf.links) {
     const i = link.inertial;
-    if (!i?.repaired && link.frameLink === undefined) continue;
+    if (i !== undefined && !i.repaired && link.frameLink === undefined) continue;
+    if (link.name === 'world' && link.name === urdf.root) continue; // MuJoCo's world body
     const b = mj.mjs_findBody(spec, link.name);
     if (!b) continue;
-    if (i === undefined) b.mass = 0;
+    if (i === undefined) {
+      b.mass = 0;
+      // No <inertial> in the file (the parser's own flag), and collision geoms MuJoCo kept.
+      if (!b.explicitinertial && mj.mjs_firstChild(b, mj.mjtObj.mjOBJ_GEOM, 0)) weighed.push(link.name);
+    }
     b.inertia.set(i === undefined ? [0, 0, 0] : [i.ixx, i.iyy, i.izz]);
     b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
     b.explicitinertial = true;
   }
   // Moving links (and the links fixed to them) with no mass: axon's default inertial.
   const massOf = (link: string): number => fixedGroupMass(urdf, link);
+  const defaulted = new Set<string>();
   const moving = [urdf.root, ...urdf.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)].filter((l, i) => i > 0 || o.floating);
   for (const link of moving) {
     if (link === 'world' || massOf(link) > 0) continue;
@@ -455,7 +460,15 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     b.ipos.set([0, 0, 0]);
     b.explicitinertial = true;
     notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>: given ${DEFAULT_MASS} kg, ${DEFAULT_INERTIA} kg·m² per axis at its origin` });
+    defaulted.add(link);
   }
+  const massless = weighed.filter((l) => !defaulted.has(l));
+  if (massless.length > 0)
+    notes.push({
+      code: 'MUJOCO_GEOM_MASSLESS',
+      where: `<robot name="${urdf.name}">`,
+      message: `${massless.length} link(s) without <inertial> have collision shapes: they collide and carry no mass, as the URDF says and cannon-es does (MuJoCo's own compiler would weigh them at 1000 kg/m³): ${massless.join(', ')}`,
+    });
   if (o.floating) {
     const root = mj.mjs_findBody(spec, urdf.root);
     if (!root) throw new AxonError('MUJOCO_COMPILE', `<link name="${urdf.root}">`, 'is not a body of the compiled model', 'the root link as a body');

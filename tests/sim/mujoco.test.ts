@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoShippedRobot, createMujocoUrdfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
 import { createSimRobot, isRandomizable, randomize, type RandomizableRobot } from '../../sim/robots/index.ts';
+import { SimRobot } from '../../sim/SimRobot.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import { StateWatchdog } from '../../sim/watchdog/StateWatchdog.ts';
 import { Rng } from '../../src/core/rng.ts';
@@ -234,6 +235,81 @@ describe('MujocoRobot', () => {
       for (let g = 0; g < r.model.ngeom; g++) if ((r.model.geom_type as Int32Array)[g] === mj.mjtGeom.mjGEOM_SPHERE.value) sizes.push((r.model.geom_size as Float64Array)[3 * g]);
       expect(sizes).toEqual([0.001, 0.001]);
       r.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("a link without <inertial> but with a collision shape (a vendor's camera_link) weighs what cannon-es says, and its shape still collides", async () => {
+    // MuJoCo's URDF compiler weighs such a link's collision geoms at 1000 kg/m³ (its 10 cm box: 1.0 kg);
+    // the URDF says no <inertial>, no mass, and cannon-es keeps it a massless frame.
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-geommass-'));
+    const inertial = (m: number, z = 0) => `<inertial><origin xyz="0 0 ${z}"/><mass value="${m}"/><inertia ixx="0.05" ixy="0" ixz="0" iyy="0.06" iyz="0" izz="0.03"/></inertial>`;
+    const box = '<collision><geometry><box size="0.1 0.1 0.1"/></geometry></collision>';
+    const fixed = (link: string, parent: string, xyz: string) => `<joint name="${link}_joint" type="fixed"><parent link="${parent}"/><child link="${link}"/><origin xyz="${xyz}"/></joint>`;
+    const arm = (own: string, extra = '') => `<link name="arm">${own}${box}</link><joint name="j" type="revolute"><parent link="base"/><child link="arm"/><origin xyz="0 0 0.3"/><axis xyz="0 1 0"/><limit lower="-1" upper="1" effort="50" velocity="3"/></joint>${extra}`;
+    const urdfs = {
+      // a camera mount on the base, offset by its joint: the base body's centre of mass is the base's own
+      camera: `<link name="base">${inertial(2, 0.02)}<collision><geometry><box size="0.3 0.3 0.05"/></geometry></collision></link><link name="camera_link">${box}</link>${fixed('camera_link', 'base', '0.2 0 0.1')}${arm(inertial(1))}`,
+      // a moving link without <inertial> (axon's default 0.1 kg in both) carrying a cover with a collision box
+      coveredDefault: `<link name="base">${inertial(2)}</link>${arm('', `<link name="cover">${box}</link>${fixed('cover', 'arm', '0 0 0.1')}`)}`,
+      // a moving link without <inertial> whose mass is a motor fixed to it: the link's own box weighs nothing
+      motorOnly: `<link name="base">${inertial(2)}</link>${arm('', `<link name="motor">${inertial(0.5)}</link>${fixed('motor', 'arm', '0 0 0.1')}`)}`,
+      // a root without <inertial> but with a collision box: fixed to the world, weightless, in both
+      massless_root: `<link name="base">${box}</link>${arm(inertial(1))}`,
+    };
+    const expectedTotal = { camera: 3, coveredDefault: 2.1, motorOnly: 2.5, massless_root: 1 };
+    const mj = await loadMujocoModule();
+    try {
+      for (const [name, links] of Object.entries(urdfs) as [keyof typeof urdfs, string][]) {
+        const file = join(dir, `${name}.urdf`);
+        writeFileSync(file, `<robot name="${name}">${links}</robot>`);
+        const model = loadUrdf(file);
+        const o = { physicsDt: 0.005, pd: 'implicit', basePosition: [0.1, -0.2, 0.5] } as const;
+        const cannon = new SimRobot(model, o);
+        const m = await createMujocoUrdfRobot(file, model, o);
+        const names = model.links.map((l) => l.name);
+        const masses = (r: { linkMass(l: string): number }) => names.map((l) => +r.linkMass(l).toFixed(12));
+        expect(masses(m), name).toEqual(masses(cannon));
+        expect((m.model.body_subtreemass as Float64Array)[0], name).toBeCloseTo(expectedTotal[name], 12);
+        expect(masses(cannon).reduce((a, b) => a + b, 0), name).toBeCloseTo(expectedTotal[name], 12);
+        // The base body's centre of mass (world, m): cannon-es's merged body against MuJoCo's bodies welded to the base.
+        cannon.reset();
+        m.reset();
+        mj.mj_forward(m.model, m.data);
+        const weld = m.model.body_weldid as Int32Array;
+        const base = mj.mj_name2id(m.model, mj.mjtObj.mjOBJ_BODY.value, 'base');
+        const mass = m.model.body_mass as Float64Array;
+        const xipos = m.data.xipos as Float64Array;
+        let total = 0;
+        const com = [0, 0, 0];
+        for (let b = 1; b < m.model.nbody; b++) {
+          if (weld[b] !== weld[base]) continue;
+          total += mass[b];
+          for (let k = 0; k < 3; k++) com[k] += mass[b] * xipos[3 * b + k];
+        }
+        if (name !== 'massless_root') {
+          const c = cannon.bodyOf('base').position;
+          expect(total, name).toBeCloseTo(cannon.bodyMass('base'), 12);
+          expect(com.map((v) => v / total), name).toEqual([c.x, c.y, c.z].map((v) => expect.closeTo(v, 9)));
+        } else expect(total).toBe(0);
+        const massless = m.notes.find((n) => n.code === 'MUJOCO_GEOM_MASSLESS');
+        expect(massless?.message, name).toMatch({ camera: /: camera_link$/, coveredDefault: /: cover$/, motorOnly: /: arm$/, massless_root: /: base$/ }[name]);
+        m.dispose();
+      }
+      // Its shape still collides: a floating base whose only collision is the massless camera box,
+      // 0.2 m below it, dropped from 0.5 m, rests on that box (its bottom on the ground) in both engines.
+      const file = join(dir, 'resting.urdf');
+      writeFileSync(file, `<robot name="resting"><link name="base">${inertial(2, 0.02)}</link><link name="camera_link">${box}</link>${fixed('camera_link', 'base', '0 0 -0.2')}</robot>`);
+      const model = loadUrdf(file);
+      const o = { physicsDt: 0.005, pd: 'implicit', basePosition: [0, 0, 0.5] } as const;
+      const m = await createMujocoUrdfRobot(file, model, o);
+      for (const r of [new SimRobot(model, o), m]) {
+        r.reset();
+        for (let k = 0; k < 300; k++) r.step(0.005);
+        expect(r.observe().base!.position[2]).toBeCloseTo(0.25, 2);
+      }
+      m.dispose();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
