@@ -249,10 +249,10 @@ export async function buildHumanoidModel(seed: number, out: string, opts: { iter
     provenance: { ...result.manifest.provenance, eval: { command, success_rate: trained.success_rate, mean_return: trained.mean_return, zero_action_success_rate: zero.success_rate, zero_action_mean_return: zero.mean_return } },
   });
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(withEval, null, 2) + '\n');
-  writeFileSync(join(out, 'README.md'), humanoidReadme(config, result, sha, trainS, trained, zero, command));
+  writeFileSync(join(out, 'README.md'), humanoidReadme(config, result, sha, trained, zero, command));
 }
 
-function humanoidReadme(c: HumanoidTrainConfig, r: TrainResult, sha: string, trainS: number, trained: EvalSummary, zero: EvalSummary, command: string): string {
+function humanoidReadme(c: HumanoidTrainConfig, r: TrainResult, sha: string, trained: EvalSummary, zero: EvalSummary, command: string): string {
   const h = humanoidRandomization;
   const physics = c.physics ?? 'cannon';
   return `# humanoid-balance
@@ -266,7 +266,7 @@ scale 0.25 rad, tracked by the robot's PD (kp 250 N·m/rad, kd 5 N·m·s/rad on 
 their default pose. 50 Hz policy over 500 Hz physics.
 
 ## How it was made
-\`npx tsx models/train/humanoid.ts --seed ${c.seed} --iterations ${c.iterations}${physicsFlag(physics)}\` (${trainS.toFixed(0)} s on 2 worker threads):
+\`npx tsx models/train/humanoid.ts --seed ${c.seed} --iterations ${c.iterations}${physicsFlag(physics)}\` (2 worker threads; the script prints its wall time, which depends on the machine):
 Augmented Random Search (Mania et al. 2018, V1-t: ${c.directions} directions, top ${c.top}, step ${c.stepSize},
 noise ${c.noise}, ${c.iterations} iterations) starting from all-zero parameters (= the zero-action
 baseline), each evaluation ${c.episodesPerEval} randomised ${c.episodeS} s episodes in axon's own ${engineName(physics)}

@@ -3,12 +3,14 @@
  *
  *   npx tsx models/train/worldmodel/index.ts [--only pendulum|cartpole] [--no-eval]
  *
- * pendulum-wm: swing-up by planning alone (MPPI) vs random actions, 50 randomised episodes.
+ * pendulum-wm: swing-up by planning alone (MPPI) vs random actions, 50 randomised episodes; the same
+ * planner without the manifest's energy term, and CEM, 10 episodes each.
  * cartpole-wm: the shield on cartpole-balance with action noise (with vs without, 100 episodes),
  * and the surprise monitor with a mid-episode pole-mass fault vs the unchanged sim (100 episodes).
  */
 import { defaultMonitorOptions } from '../../../src/worldmodel/MonitorHook.ts';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { sha256Hex } from '../onnx/writeOnnx.ts';
 import { join } from 'node:path';
@@ -27,6 +29,13 @@ export const PLAN_EVAL = 'npx axon eval --robot pendulum --world-model models/pe
 export const SHIELD_EVAL = 'npx axon eval --robot cartpole --policy models/cartpole-balance --action-noise 0.3 --world-model models/cartpole-wm --wm-mode shield --episodes 100 --randomize --baseline --json';
 export const MONITOR_EVAL = 'npx axon eval --robot cartpole --policy models/cartpole-balance --action-noise 0.2 --world-model models/cartpole-wm --wm-mode monitor --fault motor:0.5@2 --episodes 100 --randomize --baseline --json';
 export const MONITOR_MASS_EVAL = MONITOR_EVAL.replace('motor:0.5@2', 'mass:3@2');
+
+/**
+ * What a README says of the world-model stage's time: it depends on the machine and its load, so
+ * it is printed (buildWorldModels logs it), not written: a README holds what the seed decides.
+ */
+const STAGE_TIME =
+  'The world-model stage\'s time per tick depends on the machine: the eval prints it (`world_model.stage_us`, and `tick_share_p99` of the tick period), and `npm run bench` measures the planner; it is not written here.';
 
 function errorTable(b: WorldModelBuild): string {
   const e = b.manifest.provenance!.eval as { state: string[]; one_step_rms: number[]; twenty_step_rms: number[]; held_out_transitions: number };
@@ -48,7 +57,16 @@ ${errorTable(b)}
 `;
 }
 
-export function pendulumReadme(b: WorldModelBuild, seed: number, plan?: EvalSummary): string {
+/** The planner's eval without the manifest's energy term, and with CEM (10 episodes each, the plan eval's other flags). */
+export interface PendulumVariants {
+  readonly noEnergy?: EvalSummary;
+  readonly cem?: EvalSummary;
+}
+
+/** `n of N` successes from an eval summary. */
+const successes = (e: EvalSummary) => `${Math.round(e.success_rate * e.episodes)} of ${e.episodes}`;
+
+export function pendulumReadme(b: WorldModelBuild, seed: number, plan?: EvalSummary, v: PendulumVariants = {}): string {
   const w = plan?.world_model;
   return `# pendulum-wm
 
@@ -58,7 +76,9 @@ starts hanging): state \`joint_pos\` (angle, wrapped, 0 = upright) and \`joint_v
 random states over the whole state space, and energy-pumping / balancing controller episodes with
 noise (the swing-up region), pole mass ±20 %. Its manifest declares the swing-up cost a planner
 minimises: angle² + 0.1·velocity² + 0.01·action² per step, plus energy shaping (E − E_upright)²,
-which lets a 20-step (0.4 s) horizon pump energy: without it the same planner does not swing up.
+which lets a ${w?.planner?.horizon ?? 20}-step (${+((w?.planner?.horizon ?? 20) * b.manifest.world_model!.dt).toFixed(2)} s) horizon pump energy${
+    v.noEnergy ? `: without it (the manifest's \`cost.energy\` removed) the same planner swings up in ${successes(v.noEnergy)} randomised episodes (\`${PLAN_EVAL.replace('--episodes 50', '--episodes 10').replace(' --baseline', '')}\`, model folder edited)` : ''
+  }.
 
 ${common(b, 'models/train/worldmodel/pendulum.ts', seed)}
 ## Swing-up by planning alone
@@ -71,7 +91,7 @@ ${
 | MPPI on pendulum-wm, K ${w.planner!.samples}, H ${w.planner!.horizon} | ${plan.success_rate} | ${plan.mean_return} |
 | random actions (baseline) | ${plan.baseline?.success_rate} | ${plan.baseline?.mean_return} |
 
-World-model stage per tick: p50 ${w.stage_us.p50} µs, p99 ${w.stage_us.p99} µs (${(w.tick_share_p99 * 100).toFixed(0)} % of the 20 ms tick at p99; one onnxruntime thread, timings vary with the machine). With \`--planner cem\` (3 iterations) the same eval also scores 1.0 at about 3x the time; without the energy term the same MPPI swings up in 2 of 10 episodes.`
+${v.cem ? `With \`--planner cem\` (${v.cem.world_model?.planner?.iterations} iterations, K ${v.cem.world_model?.planner?.samples}) the same eval over 10 episodes swings up in ${successes(v.cem)}. ` : ''}${STAGE_TIME}`
     : 'Run the eval above.'
 }
 `;
@@ -111,7 +131,7 @@ ${
 | cartpole-balance + action noise std ${shield.action_noise}, no shield | ${shield.baseline?.failure_rate} | – |
 | the same with \`--wm-mode shield\` (N ${shield.world_model?.shield?.horizon}, continuation ${shield.world_model?.shield?.continuation}) | ${shield.failure_rate} | ${shield.world_model?.shield?.vetoes} |
 
-World-model stage per tick: p50 ${shield.world_model?.stage_us.p50} µs, p99 ${shield.world_model?.stage_us.p99} µs (one onnxruntime thread; timings vary with the machine).`
+${STAGE_TIME}`
     : 'Run the eval above.'
 }
 
@@ -165,7 +185,7 @@ depend on the machine's timing and are not written here.
 }
 
 /** A shipped folder as a WorldModelBuild (for README figures without retraining). */
-function fromFolder(dir: string): WorldModelBuild {
+export function fromFolder(dir: string): WorldModelBuild {
   const { manifest, onnxPath } = loadModelFolder(dir);
   const p = manifest.provenance as Record<string, unknown> & { training: { transitions: number }; eval: { one_step_rms: number[]; twenty_step_rms: number[]; held_out_transitions: number } };
   return {
@@ -184,7 +204,8 @@ async function main(): Promise<void> {
   if (values['readme-from'] !== undefined) {
     // READMEs from eval summaries already measured (plan.json, shield.json, monitor.json, mass.json in that folder).
     const j = (f: string) => JSON.parse(readFileSync(join(values['readme-from']!, f), 'utf8')) as EvalSummary;
-    writeFileSync('models/pendulum-wm/README.md', pendulumReadme(fromFolder('models/pendulum-wm'), seed, j('plan.json')));
+    const maybe = (f: string) => (existsSync(join(values['readme-from']!, f)) ? j(f) : undefined);
+    writeFileSync('models/pendulum-wm/README.md', pendulumReadme(fromFolder('models/pendulum-wm'), seed, j('plan.json'), { noEnergy: maybe('no-energy.json'), cem: maybe('cem.json') }));
     writeFileSync('models/cartpole-wm/README.md', cartpoleReadme(fromFolder('models/cartpole-wm'), seed, j('shield.json'), j('monitor.json'), j('mass.json')));
     return;
   }
@@ -196,8 +217,14 @@ async function main(): Promise<void> {
 export async function buildWorldModels(seed = 1, doEval = true, only?: string): Promise<void> {
   if (only === undefined || only === 'pendulum') {
     const b = await buildPendulumWm(seed, 'models/pendulum-wm');
-    const plan = doEval ? await runEval({ robot: 'pendulum', episodes: 50, seed: 1, randomize: true, physicsHz: 500, worldModel: { dir: 'models/pendulum-wm', mode: 'plan', planner: 'mppi' }, baseline: true }) : undefined;
-    writeFileSync(join('models/pendulum-wm', 'README.md'), pendulumReadme(b, seed, plan));
+    const planEval = { robot: 'pendulum', episodes: 50, seed: 1, randomize: true, physicsHz: 500, worldModel: { dir: 'models/pendulum-wm', mode: 'plan' as const, planner: 'mppi' as const } };
+    const plan = doEval ? await runEval({ ...planEval, baseline: true }) : undefined;
+    const v: PendulumVariants = doEval
+      ? { noEnergy: await withoutEnergy('models/pendulum-wm', (dir) => runEval({ ...planEval, episodes: 10, worldModel: { ...planEval.worldModel, dir } })), cem: await runEval({ ...planEval, episodes: 10, worldModel: { ...planEval.worldModel, planner: 'cem' } }) }
+      : {};
+    if (plan?.world_model) logStageTime('pendulum-wm plan (MPPI)', plan.world_model);
+    if (v.cem?.world_model) logStageTime('pendulum-wm plan (CEM)', v.cem.world_model);
+    writeFileSync(join('models/pendulum-wm', 'README.md'), pendulumReadme(b, seed, plan, v));
   }
   if (only === undefined || only === 'arm') {
     await writeArmPosePolicy(ARM6_POSE_DIR, seed);
@@ -211,7 +238,28 @@ export async function buildWorldModels(seed = 1, doEval = true, only?: string): 
     const mon = { ...base, actionNoise: 0.2, worldModel: { dir: 'models/cartpole-wm', mode: 'monitor' as const } };
     const monitor = doEval ? await runEval({ ...mon, fault: { kind: 'motor', factor: 0.5, atS: 2 } }) : undefined;
     const mass = doEval ? await runEval({ ...mon, baseline: false, fault: { kind: 'mass', factor: 3, atS: 2 } }) : undefined;
+    if (shield?.world_model) logStageTime('cartpole-wm shield', shield.world_model);
     writeFileSync(join('models/cartpole-wm', 'README.md'), cartpoleReadme(b, seed, shield, monitor, mass));
+  }
+}
+
+/** The world-model stage's time, printed (not written into a README: it depends on the machine). */
+function logStageTime(what: string, w: NonNullable<EvalSummary['world_model']>): void {
+  console.log(`${what}: world-model stage p50 ${w.stage_us.p50} µs, p99 ${w.stage_us.p99} µs (${(w.tick_share_p99 * 100).toFixed(0)} % of the tick at p99; this machine, now)`);
+}
+
+/** Runs `f` on a copy of the model folder whose manifest has no energy-shaping term. */
+async function withoutEnergy<T>(dir: string, f: (copy: string) => Promise<T>): Promise<T> {
+  const tmp = mkdtempSync(join(tmpdir(), 'axon-wm-no-energy-'));
+  try {
+    const copy = join(tmp, 'pendulum-wm');
+    cpSync(dir, copy, { recursive: true });
+    const m = JSON.parse(readFileSync(join(copy, 'manifest.json'), 'utf8'));
+    delete m.world_model.cost.energy;
+    writeFileSync(join(copy, 'manifest.json'), JSON.stringify(m, null, 2));
+    return await f(copy);
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
   }
 }
 
