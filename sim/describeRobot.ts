@@ -29,7 +29,8 @@ export function describeRobot(model: UrdfModel, robot: SimRobot): string[] {
   const frames = new Set(robot.frameNames());
   const bodies = new Set(robot.bodyLinkNames());
   const total = model.links.reduce((m, l) => m + robot.linkMass(l.name), 0);
-  out.push(`robot ${model.name}: ${model.links.length} links, ${model.joints.length} joints, ${robot.spec.joints.length} actuated, total mass ${total.toFixed(3)} kg, ${bodies.has(model.root) ? 'floating base' : 'fixed base'}`);
+  const passive = robot.spec.joints.filter((j) => j.effortLimit === 0).length;
+  out.push(`robot ${model.name}: ${model.links.length} links, ${model.joints.length} joints, ${robot.spec.joints.length} actuated${passive > 0 ? ` (${passive} passive: effort 0)` : ''}, total mass ${total.toFixed(3)} kg, ${bodies.has(model.root) ? 'floating base' : 'fixed base'}`);
   out.push('tree (from parent/child links):');
   const walk = (link: string, depth: number): void => {
     const l = model.linkByName.get(link)!;
@@ -45,7 +46,7 @@ export function describeRobot(model: UrdfModel, robot: SimRobot): string[] {
   };
   walk(model.root, 0);
   out.push('actuated joints in axon order:');
-  robot.spec.joints.forEach((j, i) => out.push(`  ${i}: ${j.name} ${j.type} [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effortLimit)} velocity ${fmt(j.velocityLimit)}`));
+  robot.spec.joints.forEach((j, i) => out.push(`  ${i}: ${j.name} ${j.type} [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effortLimit)}${j.effortLimit === 0 ? ' (passive: never driven)' : ''} velocity ${fmt(j.velocityLimit)}`));
   if (robot.notes.length > 0) {
     out.push('approximated / ignored:');
     for (const n of robot.notes) out.push(`  ${n.code}: ${n.where}: ${n.message}`);

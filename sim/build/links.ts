@@ -1,6 +1,6 @@
 import { Quaternion, Vec3, type Body } from 'cannon-es';
 import { composePose, quatFromRpy } from '../physics/frames.ts';
-import { UrdfError, type UrdfInertial, type UrdfLink, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
+import { oneNotePer, UrdfError, type UrdfInertial, type UrdfLink, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
 
 /**
  * What a moving link without <inertial> gets when not strict: 0.1 kg (a small bracket or an
@@ -111,8 +111,8 @@ export function settleInertials(
   if (options.strict) {
     const repaired = model.notes.find((n) => n.code === 'URDF_INERTIA_REPAIRED');
     if (repaired) throw new UrdfError('URDF_INERTIA', repaired.where, repaired.message.split(':')[0], 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0 (or leave out --strict: repaired with a note)');
-    const defaulted = model.notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED');
-    if (defaulted) throw new UrdfError('URDF_ATTRIBUTE', defaulted.where, defaulted.message.split(':')[0], 'effort and velocity on every <limit>, as the URDF spec requires (or leave out --strict: taken as unlimited)');
+    const defaulted = model.notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED' || n.code === 'URDF_LIMIT_ZERO');
+    if (defaulted) throw new UrdfError('URDF_ATTRIBUTE', defaulted.where, defaulted.message.split(':')[0], 'an actuator\'s effort and velocity (> 0) on every <limit>, as the URDF spec requires (or leave out --strict: taken as unlimited)');
   }
   const fixedBase = options.fixedBase ?? (model.root === 'world' || !(groupMass(groups[0], links) > 0));
   if (options.fixedBase === undefined && fixedBase && model.root !== 'world') {
@@ -130,5 +130,6 @@ export function settleInertials(
     link.mass = DEFAULT_LINK_INERTIAL.mass;
     notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>${moved}: given ${DEFAULT_LINK_INERTIAL.mass} kg, ${DEFAULT_LINK_INERTIAL.ixx} kg·m² per axis at its origin` });
   });
+  notes.splice(0, notes.length, ...oneNotePer(notes, 'URDF_NO_INERTIAL', 'moving links')); // a hand exported without inertials: one note, not 16
   return fixedBase;
 }

@@ -20,7 +20,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative, sep } from 'node:path';
 import type { MainModule, MjModel, MjSpec, MjVFS } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
-import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
+import { oneNotePer, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
 import { isBinaryStl, readStl } from '../mesh/readStl.ts';
 import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
@@ -462,6 +462,7 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>: given ${DEFAULT_MASS} kg, ${DEFAULT_INERTIA} kg·m² per axis at its origin` });
     defaulted.add(link);
   }
+  notes.splice(0, notes.length, ...oneNotePer(notes, 'URDF_NO_INERTIAL', 'moving links'));
   const massless = weighed.filter((l) => !defaulted.has(l));
   if (massless.length > 0)
     notes.push({

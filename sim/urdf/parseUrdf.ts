@@ -369,7 +369,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
   }
 
-  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, rootMassless, notes: oneNotePer(oneNotePer(oneNotePer(notes, 'URDF_MESH_RELOCATED', 'mesh files'), 'URDF_VISUAL_MESH_MISSING', 'visual meshes'), 'URDF_POINT_CONTACT', 'point contacts') };
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, rootMassless, notes: mergeNotes(notes) };
 }
 
 
@@ -434,6 +434,19 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
   }
   if (effort < 0) fail('URDF_LIMIT', `${where} <limit>`, `effort ${effort} is negative`, 'effort >= 0');
   if (velocity < 0) fail('URDF_LIMIT', `${where} <limit>`, `velocity ${velocity} is negative`, 'velocity >= 0');
+  if (limit !== undefined) {
+    // CAD exporters write effort="0" velocity="0" on every joint (SolidWorks' sw_urdf_exporter; the
+    // Allegro hand's description ships so): read literally, a joint that can exert nothing and never
+    // move, which no such file means. Both 0: placeholders, taken as absent. Velocity 0 alone cannot
+    // mean anything either. Effort 0 alone stays a passive joint, never driven (the cartpole's hinge;
+    // `describe` marks it).
+    if (velocity === 0) {
+      const both = effort === 0;
+      velocity = Infinity;
+      if (both) effort = Infinity;
+      note('URDF_LIMIT_ZERO', `${where} <limit>`, `${both ? 'effort="0" velocity="0"' : 'velocity="0"'} (placeholder${both ? 's' : ''} a CAD exporter writes; read literally the joint could ${both ? 'exert nothing and ' : ''}never move): taken as unlimited, so the supervisor has no ${both ? 'effort clamp and no ' : ''}per-tick step limit for it; give the actuator's in a manifest (actuators.${both ? 'effort_limit, actuators.' : ''}velocity_limit)`);
+    }
+  }
 
   let damping = 0;
   let friction = 0;
@@ -551,8 +564,21 @@ function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint |
   return { inertial };
 }
 
+/** Notes that an exported URDF repeats once per mesh, link or joint, each said once with a count (`what` the count is of). */
+const MERGED_NOTES: readonly (readonly [string, string])[] = [
+  ['URDF_MESH_RELOCATED', 'mesh files'],
+  ['URDF_VISUAL_MESH_MISSING', 'visual meshes'],
+  ['URDF_POINT_CONTACT', 'point contacts'],
+  ['URDF_LIMIT_DEFAULTED', 'joints'],
+  ['URDF_LIMIT_ZERO', 'joints'],
+];
+
+function mergeNotes(notes: UrdfNote[]): UrdfNote[] {
+  return MERGED_NOTES.reduce((acc, [code, what]) => oneNotePer(acc, code, what), notes);
+}
+
 /** Notes of `code` beyond the first become a count on it: an exported URDF repeats one cause per mesh. */
-function oneNotePer(notes: UrdfNote[], code: string, what: string): UrdfNote[] {
+export function oneNotePer(notes: UrdfNote[], code: string, what: string): UrdfNote[] {
   const same = notes.filter((n) => n.code === code);
   if (same.length < 2) return notes;
   const first = notes.indexOf(same[0]);

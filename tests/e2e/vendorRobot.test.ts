@@ -142,6 +142,23 @@ describe('look first: a URDF robot with no policy holds its default pose', () =>
     expect(r.stdout).not.toContain('pose:'); // --json prints the summary only
   });
 
+  it('the arm as a CAD exporter writes it (effort="0" velocity="0" on every joint) is driven and holds its pose, with one note; --strict refuses it', () => {
+    const file = join(dirname(arm.urdf), 'arm_sw_export.urdf');
+    const xml = readFileSync(arm.urdf, 'utf8').replace(/effort="[^"]*" velocity="[^"]*"/g, 'effort="0" velocity="0"');
+    expect(xml).toContain('effort="0" velocity="0"');
+    writeFileSync(file, xml);
+    const r = axon('sim', '--urdf', file, '--fixed-base', '--duration', '2', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    // Read literally every joint would be passive (no gains) and the arm would sag under gravity.
+    expect(summary(r).episode.pose_offset.max).toBeLessThan(0.05);
+    const zero = r.stderr.split('\n').filter((l) => l.includes('URDF_LIMIT_ZERO'));
+    expect(zero).toHaveLength(1);
+    expect(zero[0]).toContain(`(and ${arm.joints.length - 1} more joints likewise)`);
+    const strict = axon('describe', file, '--strict');
+    expect(strict.code).toBe(2);
+    expect(strict.stderr).toContain('effort="0" velocity="0"');
+  });
+
   it("the arm with its root's mass written 0 (pybullet's static base) is fixed to the world, with notes, in both engines", () => {
     const text = readFileSync(arm.urdf, 'utf8');
     const file = join(dirname(arm.urdf), 'arm_static.urdf'); // beside the original: the mesh paths resolve the same

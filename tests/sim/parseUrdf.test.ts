@@ -99,6 +99,30 @@ describe('parseUrdf', () => {
     expect(() => new SimRobot(m, { strict: true })).toThrow(expect.objectContaining({ code: 'URDF_ATTRIBUTE', where: '<joint name="j"> <limit>' }));
   });
 
+  it('effort="0" velocity="0" (a CAD exporter\'s placeholders) is read as unlimited with a note; velocity 0 alone likewise; effort 0 alone is a passive joint (the cartpole\'s hinge)', () => {
+    const joint = (name: string, child: string, lim: string) => `<joint name="${name}" type="revolute"><parent link="base"/><child link="${child}"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" ${lim}/></joint>`;
+    const m = parseUrdf(urdf(joint('j', 'arm', 'effort="0" velocity="0"')));
+    expect(m.jointByName.get('j')).toMatchObject({ effort: Infinity, velocity: Infinity });
+    expect(m.notes.filter((n) => n.code === 'URDF_LIMIT_ZERO')).toEqual([expect.objectContaining({ where: '<joint name="j"> <limit>', message: expect.stringMatching(/^effort="0" velocity="0" \(placeholders a CAD exporter writes/) })]);
+    expect(new SimRobot(m).spec.joints[0]).toMatchObject({ effortLimit: Infinity, velocityLimit: Infinity });
+    expect(() => new SimRobot(m, { strict: true })).toThrow(expect.objectContaining({ code: 'URDF_ATTRIBUTE', where: '<joint name="j"> <limit>' }));
+
+    const two = parseUrdf(urdf(joint('j', 'arm', 'effort="0" velocity="0"'), `${LINK('arm2')}${joint('k', 'arm2', 'effort="0" velocity="0"')}`));
+    expect(two.notes.filter((n) => n.code === 'URDF_LIMIT_ZERO').map((n) => n.message)).toEqual([expect.stringMatching(/\(and 1 more joints likewise\)$/)]);
+
+    const bare = parseUrdf(`<?xml version="1.0"?><robot name="t">${LINK('base')}<link name="a"/><link name="b"/>${joint('ja', 'a', 'effort="1" velocity="1"')}${joint('jb', 'b', 'effort="1" velocity="1"')}</robot>`);
+    expect(new SimRobot(bare).notes.filter((n) => n.code === 'URDF_NO_INERTIAL').map((n) => n.message)).toEqual([expect.stringMatching(/\(and 1 more moving links likewise\)$/)]);
+
+    const v0 = parseUrdf(urdf(joint('j', 'arm', 'effort="5" velocity="0"')));
+    expect(v0.jointByName.get('j')).toMatchObject({ effort: 5, velocity: Infinity });
+    expect(v0.notes.find((n) => n.code === 'URDF_LIMIT_ZERO')?.message).toMatch(/^velocity="0" \(placeholder a CAD/);
+
+    const passive = parseUrdf(urdf(joint('j', 'arm', 'effort="0" velocity="3"')));
+    expect(passive.jointByName.get('j')).toMatchObject({ effort: 0, velocity: 3 });
+    expect(passive.notes).toEqual([]);
+    expect(new SimRobot(passive).spec.joints[0].effortLimit).toBe(0);
+  });
+
   it('an MJCF given as a URDF says so and where it goes', () => {
     expect(() => parseUrdf('<mujoco model="go2"><worldbody/></mujoco>')).toThrow("<mujoco>: is an MJCF model, not a URDF (expected a URDF (<robot name=\"...\">); run an MJCF with `axon sim --mjcf FILE`)");
   });
