@@ -8,9 +8,15 @@
  *   control.decimation, control.control_type (must be "P": position targets),
  *   control.stiffness, control.damping (per joint, as LeggedRobot._init_buffers: the LAST key that
  *   is a substring of the joint's name wins, and damping is read under that same key),
- *   init_state.default_joint_angles, sim.dt, terrain.measure_heights (must be false: no height scan),
- *   env.num_observations (checked against the fixed layout: a fork that builds its own observation
- *   is refused, not misread), commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges.
+ *   init_state.default_joint_angles, sim.dt,
+ *   env.num_observations (or a fork's num_obs; checked against the fixed layout: a fork that builds
+ *   its own observation is refused, not misread),
+ *   terrain.measure_heights with terrain.measured_points_{x,y}: legged_gym then appends a height scan,
+ *   which axon robots do not provide, and num_observations counts it (235 = 48 + 17 × 11 for
+ *   legged_gym's A1 and Anymal): refused. unitree_rl_gym leaves measure_heights true in its base
+ *   config, but its compute_observations appends no scan and its num_observations is the blind size
+ *   (48 for 12 joints): accepted, with a note. True with no num_observations to tell: refused.
+ *   commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges.
  * control.use_actuator_network (legged_gym's Anymal: an actuator net, not PD) is noted: the pd
  * written is then not the training's.
  * Other keys under control and normalization (a fork's per-joint action bounds, say) are not
@@ -51,16 +57,36 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const decimation = num(need(cfg, 'control.decimation', file), `${file}: control.decimation`);
   const layout = `base_lin_vel 3, base_ang_vel 3, projected_gravity 3, commands 3, dof_pos ${joints.length}, dof_vel ${joints.length}, actions ${joints.length}`;
   const size = 12 + 3 * joints.length;
-  const heights = isObj(cfg.terrain) && cfg.terrain.measure_heights === true;
+  // legged_gym appends the height scan when terrain.measure_heights is true; unitree_rl_gym leaves
+  // measure_heights true in its base config but its compute_observations appends no scan, and its
+  // num_observations (48 for 12 joints) is the blind size. num_observations tells the two apart.
+  const terrain = isObj(cfg.terrain) ? cfg.terrain : {};
+  const heights = terrain.measure_heights === true;
+  const { measured_points_x: px, measured_points_y: py } = terrain;
+  const scan = Array.isArray(px) && Array.isArray(py) ? px.length * py.length : undefined;
+  const scanWhat = scan !== undefined ? `${scan} heights (measured_points_x × measured_points_y)` : 'a height scan';
   const env = isObj(cfg.env) ? cfg.env : {};
+  let blind: string | undefined;
   for (const key of ['num_observations', 'num_obs']) {
     const n = env[key];
     if (n === undefined) continue;
     const declared = num(n, `${file}: env.${key}`);
-    if (declared !== size && !(heights && declared > size))
-      throw new ImportError(`${file}: env.${key}`, `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout}): this config's robot builds its own observation`, 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)');
+    if (declared === size) {
+      blind ??= `env.${key}`;
+      continue;
+    }
+    if (heights && declared > size && (scan === undefined || declared === size + scan))
+      throw new ImportError(
+        `${file}: terrain.measure_heights`,
+        `is true and env.${key} is ${declared}, legged_gym's ${size} values for ${joints.length} joints plus ${scan !== undefined ? scanWhat : `${declared - size} more`}: the policy takes a height scan, which axon robots do not provide`,
+        `false, or an env.${key} of ${size}, a blind observation as in unitree_rl_gym, whose compute_observations appends no scan`,
+      );
+    throw new ImportError(`${file}: env.${key}`, `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout})${heights && scan !== undefined ? `, ${size + scan} with ${scanWhat}` : ''}: this config's robot builds its own observation`, 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)');
   }
-  if (heights) throw new ImportError(`${file}: terrain.measure_heights`, 'is true: the policy takes a height scan, which axon robots do not provide', 'false');
+  const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
+  if (heights && blind === undefined)
+    throw new ImportError(`${file}: terrain.measure_heights`, `is true and the config has no env.num_observations to tell whether the policy takes a height scan (legged_gym appends ${scanWhat}), which axon robots do not provide`, `false, or env.num_observations (${size}, the blind size for ${joints.length} joints)`);
+  if (heights) note('terrain.measure_heights', `is true, but ${blind} is ${size}, the blind size for ${joints.length} joints: the height scan is not in the observation (as in unitree_rl_gym, whose compute_observations appends none), so none is read`);
   const defaults = joints.map((j) => {
     if (!(j in angles)) throw new ImportError(`${file}: init_state.default_joint_angles`, `has no angle for joint "${j}"`);
     return num(angles[j], `${file}: init_state.default_joint_angles.${j}`);
@@ -68,7 +94,6 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const control = isObj(cfg.control) ? cfg.control : {};
   if (control.control_type !== undefined && control.control_type !== 'P')
     throw new ImportError(`${file}: control.control_type`, `is ${JSON.stringify(control.control_type)}: the actions are not position targets`, '"P" (legged_gym\'s position control)');
-  const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
   const gains = control.stiffness !== undefined || control.damping !== undefined ? leggedGymGains(control, joints, file, note) : undefined;
   // legged_gym's Anymal configs drive the joints through an LSTM actuator net (_compute_torques), not kp/kd.
   if (control.use_actuator_network === true)

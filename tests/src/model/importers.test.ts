@@ -13,6 +13,10 @@ import { parsePythonYaml } from '../../../src/model/importers/pythonYaml.ts';
 const joints = ['FL_hip_joint', 'FR_hip_joint', 'RL_hip_joint', 'RR_hip_joint', 'FL_thigh_joint', 'FR_thigh_joint', 'RL_thigh_joint', 'RR_thigh_joint', 'FL_calf_joint', 'FR_calf_joint', 'RL_calf_joint', 'RR_calf_joint'];
 const isaac = () => parse(readFileSync('tests/fixtures/isaaclab-env.yaml', 'utf8'));
 const legged = () => parse(readFileSync('tests/fixtures/legged-gym-config.yaml', 'utf8'));
+/** unitree_rl_gym's Go2 config as legged_gym's class_to_dict dumps it (every key, measure_heights true as its base config leaves it). */
+const go2 = () => parse(readFileSync('tests/fixtures/legged-gym-go2-rough.yaml', 'utf8'));
+/** The Go2's DOF order (its URDF's, which gym.get_asset_dof_names gives): leg by leg. */
+const go2Joints = ['FL', 'FR', 'RL', 'RR'].flatMap((leg) => ['hip', 'thigh', 'calf'].map((j) => `${leg}_${j}_joint`));
 /** The G1 fixture as the CLI reads it (Python tags and all). */
 const g1 = () => parsePythonYaml(readFileSync('tests/fixtures/isaaclab-g1-env.yaml', 'utf8'), 'env.yaml', 'a mapping').cfg as Record<string, any>;
 /** Isaac Lab's articulation order for the fixture's 15 joints (breadth first), not the YAML's. */
@@ -298,6 +302,34 @@ describe('manifest from a legged_gym config', () => {
     cfg.terrain.measure_heights = true;
     cfg.env.num_observations = 235; // legged_gym's rough A1: 48 + 187 heights
     expect(() => manifestFromLeggedGym(cfg, { joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/terrain.measure_heights/);
+  });
+
+  it("accepts unitree_rl_gym's measure_heights: true when num_observations is the blind size, and says the scan is not read", () => {
+    // unitree_rl_gym's base config leaves measure_heights True, but its compute_observations appends no
+    // height scan: num_observations 48 for 12 joints is the blind layout
+    const cfg = go2();
+    expect(cfg.terrain.measure_heights).toBe(true);
+    expect(cfg.env.num_observations).toBe(48);
+    const notes: string[] = [];
+    const m = manifestFromLeggedGym(cfg, { joints: go2Joints, name: 'go2', robot: 'go2', notes }, 'go2_rough_cfg.yaml');
+    expect(observationSize(m)).toBe(48);
+    expect(m.observation.terms.map((t) => t.term)).toEqual(['base_lin_vel', 'base_ang_vel', 'projected_gravity', 'velocity_commands', 'joint_pos_rel', 'joint_vel', 'last_action']);
+    expect(m.pd!.kp).toEqual(new Array(12).fill(20));
+    expect(m.control_hz).toBe(50);
+    expect(notes).toContain('go2_rough_cfg.yaml: terrain.measure_heights: is true, but env.num_observations is 48, the blind size for 12 joints: the height scan is not in the observation (as in unitree_rl_gym, whose compute_observations appends none), so none is read');
+  });
+
+  it('refuses measure_heights: true when num_observations counts the scan (legged_gym\'s 235), or when there is no num_observations to tell', () => {
+    const cfg = go2();
+    cfg.env.num_observations = 235; // legged_gym's rough A1 and Anymal: 48 + 17 × 11 heights
+    expect(() => manifestFromLeggedGym(cfg, { joints: go2Joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(
+      "cfg.yaml: terrain.measure_heights: is true and env.num_observations is 235, legged_gym's 48 values for 12 joints plus 187 heights (measured_points_x × measured_points_y): the policy takes a height scan, which axon robots do not provide (expected false, or an env.num_observations of 48, a blind observation as in unitree_rl_gym, whose compute_observations appends no scan)",
+    );
+    // neither blind nor blind + scan: a fork's own observation
+    cfg.env.num_observations = 50;
+    expect(() => manifestFromLeggedGym(cfg, { joints: go2Joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/env\.num_observations: is 50, but legged_gym's observation for 12 joints is 48 values .*, 235 with 187 heights/);
+    delete cfg.env.num_observations;
+    expect(() => manifestFromLeggedGym(cfg, { joints: go2Joints, name: 'a', robot: 'b' }, 'cfg.yaml')).toThrow(/terrain\.measure_heights: is true and the config has no env\.num_observations to tell whether the policy takes a height scan/);
   });
 
   it('refuses a fork whose own observation size differs from the stock layout, naming the count', () => {
