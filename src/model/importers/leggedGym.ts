@@ -16,11 +16,16 @@
  *   legged_gym's A1 and Anymal): refused. unitree_rl_gym leaves measure_heights true in its base
  *   config, but its compute_observations appends no scan and its num_observations is the blind size
  *   (48 for 12 joints): accepted, with a note. True with no num_observations to tell: refused.
- *   commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges.
+ *   commands.ranges.{lin_vel_x, lin_vel_y, ang_vel_yaw} -> command_ranges,
+ *   asset.armature -> actuators.armature (legged_gym passes it to Isaac Gym's AssetOptions.armature,
+ *   every DOF's; 0 is written too: the training had none), asset.fix_base_link true -> fixed_base
+ *   (false writes nothing: a floating base, axon's default for a URDF whose root is not "world").
  * control.use_actuator_network (legged_gym's Anymal: an actuator net, not PD) is noted: the pd
  * written is then not the training's.
  * Other keys under control and normalization (a fork's per-joint action bounds, say) are not
  * read and are listed in `notes`; so is commands.heading_command (axon commands a yaw rate).
+ * The other asset keys (file, name, contact bodies, density, body damping, ...) and the sections
+ * noise, domain_rand, rewards, viewer and sim.physx are not read, and not listed one by one.
  * base_lin_vel gets point "com": legged_gym reads root_states[:, 7:10], Isaac Gym's root state,
  *   whose velocity PhysX gives at the root body's centre of mass (PxArticulationRootLinkData: "with
  *   respect to the center of mass (COM) of the root link"; docs/byom.md). The root body is the root
@@ -117,6 +122,16 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
     note('commands.curriculum', `is true: lin_vel_x is [${commandRanges.lin_vel_x.join(', ')}], the widest max_curriculum ${m} lets the curriculum reach (commands.ranges holds its start)`);
   }
   const asset = isObj(cfg.asset) ? cfg.asset : {};
+  // legged_gym hands asset.armature to Isaac Gym (AssetOptions.armature), which gives it to every DOF:
+  // the joints' reflected inertia, as Isaac Lab's actuator armature that from-isaaclab writes.
+  let armature: number | undefined;
+  if (asset.armature !== undefined && asset.armature !== null) {
+    armature = num(asset.armature, `${file}: asset.armature`);
+    if (armature < 0) throw new ImportError(`${file}: asset.armature`, `is ${armature}`, 'a number >= 0 (kg·m²)');
+  }
+  if (asset.fix_base_link !== undefined && typeof asset.fix_base_link !== 'boolean')
+    throw new ImportError(`${file}: asset.fix_base_link`, `is ${JSON.stringify(asset.fix_base_link)}`, 'true or false');
+  const fixedBase = asset.fix_base_link === true;
   if (asset.collapse_fixed_joints === false)
     note('asset.collapse_fixed_joints', "is false: the training's root body was the root link alone, while axon's centre of mass for base_lin_vel is that of the root link and the links fixed to it");
   if (commands.heading_command === true) note('commands.heading_command', 'is true: the training turned a heading into the yaw rate; axon commands the yaw rate (ang_vel_yaw) directly');
@@ -145,6 +160,8 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
       },
       action: { type: 'joint_position', scale: num(need(cfg, 'control.action_scale', file), `${file}: control.action_scale`), clip: clipAct },
       ...(gains ? { pd: gains } : {}),
+      ...(armature !== undefined ? { actuators: { armature } } : {}),
+      ...(fixedBase ? { fixed_base: true } : {}),
       ...(Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
       provenance: { command: `axon manifest from-legged-gym ${file}` },
     },

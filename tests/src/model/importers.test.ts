@@ -267,6 +267,19 @@ describe('axon manifest from-isaaclab (CLI)', () => {
   });
 });
 
+describe('axon manifest from-legged-gym (CLI)', () => {
+  it("reads unitree_rl_gym's Go2 config: exit 0, the height-scan note on stderr, armature in the manifest", () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'axon-legged-gym-')), 'manifest.json');
+    const r = spawnSync(process.execPath, ['bin/axon.js', 'manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-go2-rough.yaml', '--joints', go2Joints.join(','), '--robot', 'go2', '--out', out], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toContain('not mapped: legged-gym-go2-rough.yaml: terrain.measure_heights: is true, but env.num_observations is 48');
+    const m = JSON.parse(readFileSync(out, 'utf8'));
+    expect(m.joints).toEqual(go2Joints);
+    expect(m.actuators).toEqual({ armature: 0.01 });
+    expect(m.default_joint_pos).toEqual([0.1, 0.8, -1.5, -0.1, 0.8, -1.5, 0.1, 1, -1.5, -0.1, 1, -1.5]);
+  });
+});
+
 describe('manifest from a legged_gym config', () => {
   it('builds the fixed legged_gym observation with the config scales, clip and PD gains', () => {
     const m = manifestFromLeggedGym(legged(), { joints, name: 'a1', robot: 'quadruped' });
@@ -317,6 +330,20 @@ describe('manifest from a legged_gym config', () => {
     expect(m.pd!.kp).toEqual(new Array(12).fill(20));
     expect(m.control_hz).toBe(50);
     expect(notes).toContain('go2_rough_cfg.yaml: terrain.measure_heights: is true, but env.num_observations is 48, the blind size for 12 joints: the height scan is not in the observation (as in unitree_rl_gym, whose compute_observations appends none), so none is read');
+  });
+
+  it("writes asset.armature as actuators.armature (Isaac Gym's, every DOF's) and asset.fix_base_link: true as fixed_base", () => {
+    const m = manifestFromLeggedGym(go2(), { joints: go2Joints, name: 'go2', robot: 'go2' }, 'go2_rough_cfg.yaml');
+    expect(m.actuators).toEqual({ armature: 0.01 });
+    expect(m.fixed_base).toBeUndefined(); // fix_base_link: false, a floating base
+    const cfg = go2();
+    cfg.asset.armature = 0.0; // legged_gym's own default: the training had none, and the manifest says so
+    cfg.asset.fix_base_link = true;
+    const fixed = manifestFromLeggedGym(cfg, { joints: go2Joints, name: 'go2', robot: 'go2' }, 'go2_rough_cfg.yaml');
+    expect(fixed.actuators).toEqual({ armature: 0 });
+    expect(fixed.fixed_base).toBe(true);
+    cfg.asset.armature = -0.01;
+    expect(() => manifestFromLeggedGym(cfg, { joints: go2Joints, name: 'go2', robot: 'go2' }, 'go2_rough_cfg.yaml')).toThrow('go2_rough_cfg.yaml: asset.armature: is -0.01 (expected a number >= 0 (kg·m²))');
   });
 
   it('refuses measure_heights: true when num_observations counts the scan (legged_gym\'s 235), or when there is no num_observations to tell', () => {
