@@ -68,6 +68,21 @@ describe('axon manifest from-deploy', () => {
   });
 });
 
+describe("axon manifest from-deploy on unitree_rl_gym's deploy_mujoco config", () => {
+  it('exits 2 with one line naming the file, the format and what was expected, before asking for the SDK order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-'));
+    const onnx = writeVendorOnnx(join(dir, 'policy.onnx'), 47, 12);
+    const cfg = 'tests/fixtures/unitree-rl-gym/deploy_mujoco/configs/g1.yaml';
+    const r = axon('manifest', 'from-deploy', cfg, '--onnx', onnx, '--out', join(dir, 'model'));
+    expect(r.code).toBe(2);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^axon: error \[IMPORT_CONFIG\]: g1\.yaml: is unitree_rl_gym's deploy_mujoco config .* \(expected unitree_rl_lab's deploy\.yaml, with joint_ids_map, step_dt, actions and observations; .*\)$/);
+    expect(r.stderr).not.toContain('--urdf');
+    expect(existsSync(join(dir, 'model'))).toBe(false);
+  });
+});
+
 describe('axon manifest from-legged-gym', () => {
   it('requires --joints: the order of default_joint_angles is not the asset\'s DOF order', () => {
     const r = axon('manifest', 'from-legged-gym', 'tests/fixtures/legged-gym-config.yaml');

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { isObj } from '../../model/importers/common.ts';
-import { manifestFromDeploy, parseDeployYaml } from '../../model/importers/deploy.ts';
+import { manifestFromDeploy, parseDeployYaml, refuseUnitreeRlGymDeploy } from '../../model/importers/deploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { checkTensorIo } from '../../model/onnxIo.ts';
 import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
@@ -125,8 +125,10 @@ function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[
 async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string; armature?: number }): Promise<void> {
   if (!existsSync(file)) throw new UsageError('<deploy>', `no such file ${file}`);
   if (!existsSync(o.onnx)) throw new UsageError('--onnx', `no such file ${o.onnx}`);
-  const sdk = sdkJoints(o);
   const { cfg, notes: yamlNotes } = parseDeployYaml(readFileSync(file, 'utf8'), basename(file));
+  // Before asking for the SDK order: a file of another format is named as such, whatever the flags.
+  refuseUnitreeRlGymDeploy(cfg, basename(file));
+  const sdk = sdkJoints(o);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(o.onnx);
