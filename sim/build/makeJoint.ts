@@ -6,6 +6,7 @@ import { quatFromRpy } from '../physics/frames.ts';
 import type { UrdfJoint, UrdfNote } from '../urdf/parseUrdf.ts';
 import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { BodyInfo, LinkInfo } from './links.ts';
+import { defaultWithinLimits } from './defaultWithinLimits.ts';
 
 /** SPOOK parameters for every joint equation (docs/simulation.md item 1). */
 const JOINT_STIFFNESS = 1e7;
@@ -49,13 +50,7 @@ export interface JointInfo {
 export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote[]): JointSpec {
   const lower = joint.type === 'continuous' ? -Infinity : joint.lower;
   const upper = joint.type === 'continuous' ? Infinity : joint.upper;
-  const wanted = d.defaultPosition ?? 0;
-  if (wanted < lower || wanted > upper)
-    notes.push({
-      code: 'SIM_DEFAULT_OUTSIDE_LIMITS',
-      where: `<joint name="${joint.name}">`,
-      message: `default position ${wanted} is outside its limits [${lower}, ${upper}]: it starts and holds at ${wanted < lower ? lower : upper} (give a pose within the limits: --init-pose or the manifest's default_joint_pos)`,
-    });
+  const defaultPosition = defaultWithinLimits(joint.name, d.defaultPosition ?? 0, lower, upper, notes);
   return {
     name: joint.name,
     type: joint.type as JointType, // a moving joint: never 'fixed'
@@ -63,7 +58,7 @@ export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote
     upper,
     velocityLimit: d.velocityLimit ?? joint.velocity,
     effortLimit: d.effortLimit ?? joint.effort,
-    defaultPosition: Math.min(upper, Math.max(lower, wanted)),
+    defaultPosition,
     kp: d.kp ?? 0,
     kd: d.kd ?? 0,
   };

@@ -16,6 +16,7 @@ import { loadUrdf } from '../urdf/loadUrdf.ts';
 import { urdfFixedByDefault } from '../urdf/rootBody.ts';
 import type { MainModule, MjModel } from '@mujoco/mujoco';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
+import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
 import { compileMjcf, compileUrdf, loadMujocoModule } from './loadMujoco.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
 
@@ -49,17 +50,20 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
     .map((j) => {
       const d = o.jointDefaults?.[j.name] ?? {};
       const continuous = j.type === 'continuous';
+      const lower = continuous ? -Infinity : j.lower;
+      const upper = continuous ? Infinity : j.upper;
       return {
         name: j.name,
         type: j.type as MujocoJointDesc['type'],
-        lower: continuous ? -Infinity : j.lower,
-        upper: continuous ? Infinity : j.upper,
+        lower,
+        upper,
         velocityLimit: d.velocityLimit ?? j.velocity,
         effortLimit: d.effortLimit ?? j.effort,
         damping: d.damping ?? j.damping,
         friction: d.friction ?? j.friction,
         armature: d.armature ?? 0,
-        defaultPosition: d.defaultPosition ?? 0,
+        // Clamped into the limits with a note, as the cannon-es side (sim/build/makeJoint.ts).
+        defaultPosition: defaultWithinLimits(j.name, d.defaultPosition ?? 0, lower, upper, notes),
         kp: d.kp ?? 0,
         kd: d.kd ?? 0,
       };
@@ -236,17 +240,23 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       kp ??= g.kp;
       kd ??= g.kd;
     }
+    const lower = lim ? range[2 * id] : tr ? tr[0] : -Infinity;
+    const upper = lim ? range[2 * id + 1] : tr ? tr[1] : Infinity;
+    // A keyframe or qpos0 outside the joint's range (Allegro's thumb base: qpos0 0, range from
+    // 0.263) starts and holds at the nearest limit, noted, as a URDF robot's default does.
+    const flagged = o.defaultPositions?.[name];
+    const defaultPosition = defaultWithinLimits(name, flagged ?? q0[qadr[id]], lower, upper, notes, flagged !== undefined ? '--init-pose' : pose);
     return {
       name,
       type: slide ? 'prismatic' : lim || tr ? 'revolute' : 'continuous',
-      lower: lim ? range[2 * id] : tr ? tr[0] : -Infinity,
-      upper: lim ? range[2 * id + 1] : tr ? tr[1] : Infinity,
+      lower,
+      upper,
       velocityLimit: Infinity,
       effortLimit,
       damping: (model.dof_damping as Float64Array)[dof[id]],
       friction: (model.dof_frictionloss as Float64Array)[dof[id]],
       armature: (model.dof_armature as Float64Array)[dof[id]],
-      defaultPosition: o.defaultPositions?.[name] ?? q0[qadr[id]],
+      defaultPosition,
       kp,
       kd,
     };

@@ -315,6 +315,34 @@ describe('MujocoRobot', () => {
     }
   });
 
+  it("a URDF joint whose default lies outside its limits starts and holds at the nearest one, with the note cannon-es gives (Go2's calf)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-mj-limits-'));
+    const file = join(dir, 'leg.urdf');
+    writeFileSync(
+      file,
+      `<robot name="leg">
+  <link name="base"><inertial><mass value="2"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
+  <joint name="calf" type="revolute"><parent link="base"/><child link="shin"/><axis xyz="0 1 0"/><limit lower="-2.7227" upper="-0.83776" effort="10" velocity="5"/></joint>
+  <link name="shin"><inertial><mass value="0.2"/><inertia ixx="0.001" ixy="0" ixz="0" iyy="0.001" iyz="0" izz="0.001"/></inertial></link>
+</robot>`,
+    );
+    try {
+      const model = loadUrdf(file);
+      const cannon = new SimRobot(model, { fixedBase: true });
+      const mj = await createMujocoUrdfRobot(file, model, { fixedBase: true });
+      for (const r of [cannon, mj]) {
+        expect(r.spec.joints[0].defaultPosition).toBe(-0.83776);
+        expect(r.observe().jointPosition[0]).toBeCloseTo(-0.83776, 6);
+      }
+      const note = (r: { notes: readonly { code: string; where: string; message: string }[] }) => r.notes.find((n) => n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS');
+      expect(note(mj)).toEqual(note(cannon));
+      expect(note(mj)?.where).toBe('<joint name="calf">');
+      mj.dispose();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   describe('the 29-DoF vendor humanoid', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-mj-vendor-'));
     const vendor = writeVendorHumanoid(dir);

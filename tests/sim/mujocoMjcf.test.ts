@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
+import { writeMenagerieHand } from '../helpers/menagerieMjcf.ts';
 
 /** Issue 20: `--mjcf FILE`, MJCF models as robot makers ship them, through MuJoCo's virtual file system. */
 
@@ -323,6 +324,24 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     const j = JSON.parse(axon('describe', bot.file, '--json').stdout);
     expect(j).toMatchObject({ robot: 'mjbot', format: 'mjcf', floating_base: true, total_mass_kg: 4.5, gains: { model: 1, default: 1 } });
     expect(j.joints.map((x: { name: string }) => x.name)).toEqual(bot.joints);
+  });
+
+  it("a qpos0 outside its joint's range (Allegro's thumb base) starts and holds at the nearest limit, noted as a URDF's default is", async () => {
+    const hand = writeMenagerieHand(dir);
+    const r = await createMujocoMjcfRobot(hand.file, { physicsDt: 0.002 });
+    const thj0 = r.spec.joints.find((j) => j.name === 'thj0')!;
+    expect([thj0.lower, thj0.upper, thj0.defaultPosition]).toEqual([0.263, 1.396, 0.263]);
+    expect(r.observe().jointPosition[hand.joints.indexOf('thj0')]).toBeCloseTo(0.263, 6);
+    const note = r.notes.find((n) => n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS');
+    expect(note?.where).toBe('<joint name="thj0">');
+    expect(note?.message).toContain('default position 0 (qpos0) is outside its limits [0.263, 1.396]: it starts and holds at 0.263');
+    expect(r.notes.filter((n) => n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS')).toHaveLength(1);
+    r.dispose();
+    // From the command line: the first tick is at the held pose (it used to start 0.263 rad away), and the note is on stderr.
+    const s = axon('sim', '--mjcf', hand.file, '--duration', '0.02', '--fast', '--json');
+    expect(s.code, s.stderr).toBe(0);
+    expect(JSON.parse(s.lastLine).episode.pose_offset.max).toBeLessThan(0.01);
+    expect(s.stderr).toContain('note SIM_DEFAULT_OUTSIDE_LIMITS: <joint name="thj0">');
   });
 
   it('a broken include is refused with the file named, not a stack trace', () => {
