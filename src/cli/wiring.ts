@@ -55,7 +55,7 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
   const task = setup.fixedBase ? new FreeRunTask({ joints: robot.spec.joints }) : new StandTask();
   const holdFolder = lookFirst ? holdPoseFolder(setup.model.name, movingJoints(setup.model).map((j) => j.name)) : undefined;
-  const s = await openShippedOrPrebuilt(o, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
+  const s = await openShippedOrPrebuilt({ ...o, ...flagGains(o.urdf) }, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
   return { ...s, options: o, setup };
 }
 
@@ -80,9 +80,14 @@ async function openMjcfSession(o: SessionOptions, f: MjcfRobotFlags): Promise<Si
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
   const task = robot.mjcfSetup.floating ? new StandTask() : new FreeRunTask({ joints: robot.spec.joints });
   const holdFolder = lookFirst ? holdPoseFolder(robot.spec.name, robot.spec.joints.map((j) => j.name)) : undefined;
-  const options = { ...o, physics: 'mujoco' as const };
+  const options = { ...o, physics: 'mujoco' as const, ...flagGains(f) };
   const s = await openShippedOrPrebuilt(options, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
   return { ...s, options, mjcfSetup: robot.mjcfSetup };
+}
+
+/** `--kp`/`--kd` as the session's per-command gains over the manifest's pd (SessionOptions.gains); nothing when neither is given. */
+function flagGains(f: { readonly kp?: number; readonly kd?: number }): { gains?: { kp?: number; kd?: number } } {
+  return f.kp !== undefined || f.kd !== undefined ? { gains: { ...(f.kp !== undefined ? { kp: f.kp } : {}), ...(f.kd !== undefined ? { kd: f.kd } : {}) } } : {};
 }
 
 /** One episode of a simulated session (see EpisodeSession.runEpisode). */

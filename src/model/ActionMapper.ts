@@ -36,9 +36,14 @@ export class ActionMapper {
   private readonly scale: Float32Array;
   private readonly clip: number;
 
+  /**
+   * `flagGains`: one kp / kd for every action joint over the manifest's `pd` (a user's `--kp`/`--kd`);
+   * without a `pd` the robot's own gains are sent, and those already carry the flags.
+   */
   constructor(
     manifest: ModelManifest,
     private readonly spec: RobotSpec,
+    flagGains?: { readonly kp?: number; readonly kd?: number },
   ) {
     const names = manifest.action.joints ?? manifest.joints;
     this.mode = modeOf[manifest.action.type];
@@ -54,7 +59,9 @@ export class ActionMapper {
     this.offset = new Float32Array(n);
     if (manifest.action.type === 'joint_position')
       for (let i = 0; i < n; i++) this.offset[i] = allDefaults[manifest.joints.indexOf(names[i])];
-    this.gains = manifest.pd ? { kp: Float64Array.from(manifest.pd.kp), kd: Float64Array.from(manifest.pd.kd) } : undefined;
+    this.gains = manifest.pd
+      ? { kp: Float64Array.from(manifest.pd.kp, (v) => flagGains?.kp ?? v), kd: Float64Array.from(manifest.pd.kd, (v) => flagGains?.kd ?? v) }
+      : undefined;
   }
 
   private readonly gains: { kp: Float64Array; kd: Float64Array } | undefined;

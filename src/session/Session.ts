@@ -142,7 +142,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
     const p = policy, w = worldModel;
     const stages = (safety: Partial<SafetyConfig> = {}): LoopStages => ({
       builder: command.feed(new ObservationBuilder(m, robot.spec)),
-      mapper: new ActionMapper(m, robot.spec),
+      mapper: new ActionMapper(m, robot.spec, o.gains),
       safety: new SafetySupervisor(robot.spec, period, safety),
     });
     return {

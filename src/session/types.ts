@@ -46,6 +46,12 @@ export interface SessionOptions {
   readonly velocityCommand?: readonly [number, number, number];
   /** false: no policy warm-up shortly before each tick of a paced clock (Policy.prewarm). Default true. */
   readonly prewarm?: boolean;
+  /**
+   * `--kp`/`--kd` on a user's robot (`sim --urdf | --mjcf`): one position gain (N·m/rad | N/m) /
+   * damping gain (N·m·s/rad | N·s/m) for every action joint, over the manifest's `pd` in each
+   * command, as the flags' help says (the robot's own gains carry them for the other joints).
+   */
+  readonly gains?: { readonly kp?: number; readonly kd?: number };
 }
 
 /** A session on a shipped simulated robot, by name (what eval specs carry). */

@@ -156,6 +156,9 @@ describe('ActionMapper', () => {
     pd.map(new Float32Array([0, 0]), cmd);
     expect(Array.from(cmd.kp!)).toEqual([10, 40, 50]);
     expect(Array.from(cmd.kd!)).toEqual([1, 1, 2]);
+    // a user's --kp goes over the manifest's pd on the action joints; kd stays the manifest's
+    new ActionMapper(manifest({ pd: { kp: [40, 50], kd: [1, 2] } }), robot, { kp: 7 }).map(new Float32Array([0, 0]), cmd);
+    expect([Array.from(cmd.kp!), Array.from(cmd.kd!)]).toEqual([[10, 7, 7], [1, 1, 2]]);
   });
 
   it('lets NaN through for the safety supervisor to reject (a clamp is not a NaN guard)', () => {
