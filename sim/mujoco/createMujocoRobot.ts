@@ -9,6 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { AxonError } from '../../src/core/errors.ts';
 import type { SimRobotOptions } from '../SimRobot.ts';
+import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import { humanoidJointDefaults, humanoidOptions } from '../robots/humanoid.ts';
 import { robotModel, shippedEpisode } from '../robots/index.ts';
 import { armJointDefaults, armOptions } from '../robots/arm.ts';
@@ -136,9 +137,41 @@ export interface MjcfRobotOptions {
   readonly defaultGains?: (effortLimit: number, robot: { readonly mass: number; readonly floating: boolean }) => { kp: number; kd: number };
   /** IMU link (body); default the floating root. */
   readonly imuLink?: string;
-  /** Default (held) joint positions by name, over the model's keyframe / qpos0. */
+  /** Default (held) joint positions by name (`--init-pose`), over the manifest's and the model's keyframe / qpos0. */
   readonly defaultPositions?: Readonly<Record<string, number>>;
   readonly name?: string;
+  /**
+   * A policy's manifest, over what the model says and under the flags above (src/cli/mjcfSession.ts
+   * writes it): called once the model is compiled, with its joints and bodies, so that the caller
+   * keeps to the names the model has.
+   */
+  readonly manifest?: (model: MjcfModelInfo) => MjcfManifestSetUp;
+}
+
+/** What a compiled MJCF holds, for MjcfRobotOptions.manifest. */
+export interface MjcfModelInfo {
+  /** Hinge and slide joints in model order (the robot's joint order). */
+  readonly joints: readonly string[];
+  /** Named bodies. */
+  readonly bodies: readonly string[];
+  /** The robot's root body (the first under the worldbody), floating when it has a free joint. */
+  readonly root: string;
+  readonly floating: boolean;
+}
+
+/**
+ * A manifest's set-up of an MJCF robot: each value replaces the model's own (its keyframe or qpos0,
+ * its actuators' gains and force ranges, its joints' armature, damping and frictionloss).
+ */
+export interface MjcfManifestSetUp {
+  /** By joint name: default position (rad | m), kp, kd, armature, damping, friction, effort and velocity limits. */
+  readonly jointDefaults?: Readonly<Record<string, SimJointDefaults>>;
+  /** The body carrying the IMU and why that one (the flag `imuLink` goes over it). */
+  readonly imu?: { readonly link: string; readonly why: string };
+  /** PD integration (MujocoRobotOptions.pd); default 'implicit'. */
+  readonly pd?: 'implicit' | 'explicit';
+  /** A floating base's height (m) at reset instead of resting on the ground (the keyframe's x, y and orientation kept). */
+  readonly baseHeight?: number;
 }
 
 /** Keyframes whose pose is taken as the default, in this order of preference; else the first keyframe, else qpos0. */
@@ -148,11 +181,19 @@ const HOME_KEYS = ['home', 'stand', 'standing', 'default', 'init'];
 export interface MjcfSetup {
   readonly floating: boolean;
   readonly imuLink: string | null;
-  /** Where the default pose came from: a keyframe by name, or qpos0. */
+  /** Why that IMU body: the flag, the manifest, the floating root, the body of the model's imu site. */
+  readonly imuWhy: string;
+  /**
+   * Where the default pose came from: `--init-pose` and the manifest's default_joint_pos, joints
+   * counted, over a keyframe by name, or qpos0 (`manifest default_joint_pos (12 joints) over keyframe "home"`).
+   */
   readonly pose: string;
-  /** Where the gains came from, joints counted: the model's position actuators, the flags, the default rule. */
-  readonly gains: { readonly model: number; readonly flags: number; readonly default: number; readonly passive: number };
-  /** Effort limits: from the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
+  /** Where each joint's gains came from, joints counted: the flags, the manifest's pd, the model's position actuators, the default rule; passive joints have none. */
+  readonly gains: { readonly flags: number; readonly manifest: number; readonly model: number; readonly default: number; readonly passive: number };
+  readonly pd: 'implicit' | 'explicit';
+  /** Where the joints' armature came from: the manifest, the model (some joint has some), or none at all. */
+  readonly armature: 'manifest' | 'model' | 'none';
+  /** Effort limits: from the manifest, the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
   readonly effortLimited: number;
   /** Mass of the robot (kg): the bodies of the root's tree (loose bodies beside it are not counted). */
   readonly mass: number;
@@ -166,7 +207,10 @@ export interface MjcfSetup {
  * axon's PD actuators (one per hinge/slide joint, the same law as every robot; a joint none of the
  * model's actuators moves is passive, effort limit 0); a `<position>`
  * actuator's kp/kv become that joint's default gains. Default pose: a keyframe (HOME_KEYS, else the
- * first), else qpos0, under `defaultPositions`.
+ * first), else qpos0, clamped into the joint's range (noted). `manifest` goes over all of these
+ * (the training's pose, gains, actuators, IMU, base height) and `defaultPositions`, `kp`, `kd` and
+ * `imuLink` (the flags) over it, as for a URDF: flags, then the manifest, then the model file, then
+ * `defaultGains`.
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
@@ -214,8 +258,27 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       message: `${loose.length} more bod${loose.length === 1 ? 'y' : 'ies'} with joints under the worldbody (${loose.join(', ')}): not attached to the robot's root "${rootName}", simulated as loose objects and left out of its mass${theirs.length > 0 ? `; their joints (${theirs.join(', ')}) still get axon's PD` : ''}`,
     });
   }
-  const counts = { model: 0, flags: 0, default: 0, passive: 0 };
+  // A policy's manifest over the model's values, under the flags (MjcfRobotOptions.manifest).
+  let setUp: MjcfManifestSetUp = {};
+  if (o.manifest) {
+    const bodies: string[] = [];
+    for (let b = 1; b < model.nbody; b++) {
+      const n = mj.mj_id2name(model, OBJ_BODY, b);
+      if (n) bodies.push(n);
+    }
+    try {
+      setUp = o.manifest({ joints: names, bodies, root: rootName, floating });
+    } catch (e) {
+      model.delete();
+      throw e;
+    }
+  }
+  const jd = setUp.jointDefaults ?? {};
+  for (const name of Object.keys(jd)) if (!names.includes(name)) throw new AxonError('SIM_OPTION', `manifest joint ${name}`, `names no moving joint of ${file}`, names.join(', '));
+  const counts = { flags: 0, manifest: 0, model: 0, default: 0, passive: 0 };
+  const poseFrom = { flags: 0, manifest: 0 };
   const fromCtrl: string[] = [];
+  const differs = new ManifestDifferences();
   let effortLimited = 0;
   const joints: MujocoJointDesc[] = names.map((name) => {
     const id = mj.mj_name2id(model, OBJ_JOINT, name);
@@ -226,15 +289,22 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     if (tr) fromCtrl.push(name);
     const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
     const act = actuators[name] ?? {};
-    // A joint the model does not actuate stays passive: effort limit 0, no PD.
-    const effortLimit = passive.has(name) ? 0 : (act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity));
+    const d = jd[name] ?? {};
+    const isPassive = passive.has(name);
+    // A joint the model does not actuate stays passive: effort limit 0, no PD, whatever the manifest says (noted).
+    if (isPassive && (d.kp !== undefined || d.kd !== undefined || d.effortLimit !== undefined)) differs.passive.push(name);
+    const modelEffort = act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity);
+    const effortLimit = isPassive ? 0 : (d.effortLimit ?? modelEffort);
+    if (!isPassive) differs.check('effort limit', name, modelEffort, d.effortLimit);
     if (Number.isFinite(effortLimit) && effortLimit > 0) effortLimited++;
-    let kp = passive.has(name) ? 0 : (o.kp ?? act.kp);
-    let kd = passive.has(name) ? 0 : (o.kd ?? act.kd);
-    if (passive.has(name)) counts.passive++;
+    let kp = isPassive ? 0 : (o.kp ?? d.kp ?? act.kp);
+    let kd = isPassive ? 0 : (o.kd ?? d.kd ?? act.kd);
+    if (isPassive) counts.passive++;
     else if (o.kp !== undefined || o.kd !== undefined) counts.flags++;
+    else if (d.kp !== undefined || d.kd !== undefined) counts.manifest++;
     else if (act.kp !== undefined) counts.model++;
     else counts.default++;
+    if (!isPassive && act.kp !== undefined && (d.kp !== undefined || d.kd !== undefined)) differs.check('kp/kd', name, `${fmt(act.kp)}/${fmt(act.kd ?? 0)}`, `${fmt(d.kp ?? act.kp)}/${fmt(d.kd ?? act.kd ?? 0)}`);
     if (kp === undefined || kd === undefined) {
       const g = o.defaultGains?.(effortLimit, { mass, floating }) ?? { kp: 0, kd: 0 };
       kp ??= g.kp;
@@ -242,20 +312,30 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     }
     const lower = lim ? range[2 * id] : tr ? tr[0] : -Infinity;
     const upper = lim ? range[2 * id + 1] : tr ? tr[1] : Infinity;
-    // A keyframe or qpos0 outside the joint's range (Allegro's thumb base: qpos0 0, range from
-    // 0.263) starts and holds at the nearest limit, noted, as a URDF robot's default does.
+    // The flag, else the manifest, else the keyframe or qpos0. One outside the joint's range
+    // (Allegro's thumb base: qpos0 0, range from 0.263) starts and holds at the nearest limit,
+    // noted, as a URDF robot's default does.
     const flagged = o.defaultPositions?.[name];
-    const defaultPosition = defaultWithinLimits(name, flagged ?? q0[qadr[id]], lower, upper, notes, flagged !== undefined ? '--init-pose' : pose);
+    const wanted = flagged ?? d.defaultPosition ?? q0[qadr[id]];
+    const from = flagged !== undefined ? '--init-pose' : d.defaultPosition !== undefined ? 'manifest default_joint_pos' : pose;
+    if (flagged !== undefined) poseFrom.flags++;
+    else if (d.defaultPosition !== undefined) poseFrom.manifest++;
+    differs.check('default position', name, q0[qadr[id]], d.defaultPosition, pose);
+    const defaultPosition = defaultWithinLimits(name, wanted, lower, upper, notes, from);
+    const modelDof = { damping: (model.dof_damping as Float64Array)[dof[id]], friction: (model.dof_frictionloss as Float64Array)[dof[id]], armature: (model.dof_armature as Float64Array)[dof[id]] };
+    differs.check('armature', name, modelDof.armature, d.armature);
+    differs.check('damping', name, modelDof.damping, d.damping);
+    differs.check('frictionloss', name, modelDof.friction, d.friction);
     return {
       name,
       type: slide ? 'prismatic' : lim || tr ? 'revolute' : 'continuous',
       lower,
       upper,
-      velocityLimit: Infinity,
+      velocityLimit: d.velocityLimit ?? Infinity,
       effortLimit,
-      damping: (model.dof_damping as Float64Array)[dof[id]],
-      friction: (model.dof_frictionloss as Float64Array)[dof[id]],
-      armature: (model.dof_armature as Float64Array)[dof[id]],
+      damping: d.damping ?? modelDof.damping,
+      friction: d.friction ?? modelDof.friction,
+      armature: d.armature ?? modelDof.armature,
       defaultPosition,
       kp,
       kd,
@@ -266,10 +346,19 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) bodyLinks.push(mj.mj_id2name(model, OBJ_BODY, b));
   const g = model.opt.gravity as Float64Array;
   const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
-  const imuLink = o.imuLink ?? (floating ? imuBody(mj, model, root, rootName, notes, file) : undefined);
+  const imu =
+    o.imuLink !== undefined ? { link: o.imuLink, why: '--imu-link' } : (setUp.imu ?? (floating ? imuBody(mj, model, root, rootName, notes, file) : undefined));
   equalityNote(mj, model, names, passive, notes, file);
   if (fromCtrl.length > 0)
     notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
+  differs.note(notes, file);
+  const pd = setUp.pd ?? 'implicit';
+  // The base: the keyframe's (or qpos0's) pose, resting on the ground, or at the manifest's base height.
+  const placed = base
+    ? setUp.baseHeight !== undefined
+      ? { basePosition: [base[0], base[1], setUp.baseHeight] as const, spawnOnGround: false }
+      : { basePosition: [base[0], base[1], base[2]] as const, spawnOnGround: true }
+    : undefined;
   const modelName = /<mujoco\b[^>]*\bmodel\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
   const robot = new MujocoRobot(mj, model, {
     name: o.name ?? modelName ?? rootName,
@@ -277,19 +366,62 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     joints,
     rootLink: rootName,
     floating,
-    ...(imuLink !== undefined ? { imuLink } : {}),
+    ...(imu !== undefined ? { imuLink: imu.link } : {}),
     contactSensors: [],
     bodyLinks,
     gravity: [g[0], g[1], g[2]],
-    pd: 'implicit',
+    pd,
     contactFilter: false,
-    ...(base ? { basePosition: [base[0], base[1], base[2]] as const, baseOrientation: [base[4], base[5], base[6], base[3]] as const, spawnOnGround: true } : {}),
+    ...(base && placed ? { ...placed, baseOrientation: [base[4], base[5], base[6], base[3]] as const } : {}),
     notes,
   });
   robot.setInitialPositions(joints.map((j) => j.defaultPosition));
   robot.reset();
-  const mjcfSetup: MjcfSetup = { floating, imuLink: imuLink ?? null, pose, gains: counts, effortLimited, mass };
+  const over = [poseFrom.flags > 0 ? `--init-pose (${poseFrom.flags} joint${poseFrom.flags === 1 ? '' : 's'})` : '', poseFrom.manifest > 0 ? `manifest default_joint_pos (${poseFrom.manifest} joint${poseFrom.manifest === 1 ? '' : 's'})` : ''].filter((x) => x !== '');
+  const armature = Object.values(jd).some((d) => d.armature !== undefined) ? 'manifest' : joints.some((j) => j.armature > 0) ? 'model' : 'none';
+  const mjcfSetup: MjcfSetup = {
+    floating,
+    imuLink: imu?.link ?? null,
+    imuWhy: imu?.why ?? 'none: a fixed base, and no --imu-link or manifest imu_link',
+    pose: over.length > 0 ? `${over.join(', ')} over ${pose}` : pose,
+    gains: counts,
+    pd,
+    armature,
+    effortLimited,
+    mass,
+  };
   return Object.assign(robot, { mjcfSetup });
+}
+
+/** A number as notes print it: 6 significant digits, inf for an unlimited value. */
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(+x.toPrecision(6)) : x > 0 ? 'inf' : '-inf';
+}
+
+/**
+ * Where a manifest's value replaced a different one the model gave (MUJOCO_MJCF_MANIFEST): the
+ * policy runs on the training's values, and the note says which of the model's were set aside.
+ */
+class ManifestDifferences {
+  private readonly byWhat = new Map<string, { from: string | undefined; list: string[] }>();
+  /** Joints the manifest drives that the model does not actuate (kept passive). */
+  readonly passive: string[] = [];
+
+  /** Records `joint`'s `what` when the manifest gives a value (`theirs`) other than the model's (`ours`, from `from`). */
+  check(what: string, joint: string, ours: number | string, theirs: number | string | undefined, from?: string): void {
+    if (theirs === undefined) return;
+    const same = typeof ours === 'number' && typeof theirs === 'number' ? ours === theirs || Math.abs(ours - theirs) <= 1e-9 * Math.max(1, Math.abs(ours)) : ours === theirs;
+    if (same) return;
+    const entry = this.byWhat.get(what) ?? { from, list: [] };
+    entry.list.push(`${joint} ${typeof ours === 'number' ? fmt(ours) : ours} → ${typeof theirs === 'number' ? fmt(theirs) : theirs}`);
+    this.byWhat.set(what, entry);
+  }
+
+  note(notes: UrdfNote[], file: string): void {
+    const parts = [...this.byWhat].map(([what, { from, list }]) => `${what}${from ? ` (the model's from its ${from})` : ''} of ${list.length} joint(s): ${list.slice(0, 3).join(', ')}${list.length > 3 ? ', ...' : ''}`);
+    if (this.passive.length > 0) parts.push(`gains or effort limits for ${this.passive.join(', ')}, which the model does not actuate: kept passive, as in the model`);
+    if (parts.length > 0) notes.push({ code: 'MUJOCO_MJCF_MANIFEST', where: file, message: `the manifest's values replace the model's where they differ (model → manifest): ${parts.join('; ')}` });
+  }
 }
 
 /** Reads a URDF as the cannon-es side does (for callers that have only the file). */
@@ -302,16 +434,17 @@ export function readUrdf(file: string, packagePaths: readonly string[] = []): Ur
  * puts its IMU elsewhere, a site named imu* on another body (Apptronik's Apollo: on the torso,
  * behind the waist) and none on the root's body; then that site's body, with a note.
  */
-function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string, notes: UrdfNote[], file: string): string {
+function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string, notes: UrdfNote[], file: string): { link: string; why: string } {
   const OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
   const weld = model.body_weldid as Int32Array;
   const siteBody = model.site_bodyid as Int32Array;
   const sites: number[] = [];
   for (let i = 0; i < model.nsite; i++) if (/imu/i.test(mj.mj_id2name(model, OBJ_SITE, i) ?? '')) sites.push(i);
-  if (sites.length === 0 || sites.some((i) => weld[siteBody[i]] === weld[root])) return rootName;
+  const atRoot = { link: rootName, why: 'root body of the floating base' };
+  if (sites.length === 0 || sites.some((i) => weld[siteBody[i]] === weld[root])) return atRoot;
   const site = sites[0];
   const body = mj.mj_id2name(model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]);
-  if (!body) return rootName; // an unnamed body cannot be named as the IMU link
+  if (!body) return atRoot; // an unnamed body cannot be named as the IMU link
   const pos = (model.site_pos as Float64Array).subarray(3 * site, 3 * site + 3);
   const quat = (model.site_quat as Float64Array).subarray(4 * site, 4 * site + 4);
   const placed = pos.some((x) => Math.abs(x) > 1e-9) || Math.abs(Math.abs(quat[0]) - 1) > 1e-9;
@@ -320,7 +453,7 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
     where: file,
     message: `IMU read on body "${body}", which holds the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}" (no imu* site on the root "${rootName}")${placed ? "; in the body's frame: the site's own offset and rotation in it are not applied" : ''}; --imu-link names another body`,
   });
-  return body;
+  return { link: body, why: `body holding the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}"` };
 }
 
 /**

@@ -10,7 +10,8 @@ import { UsageError } from '../core/errors.ts';
 import { loadModelFolder } from '../model/manifest.ts';
 import type { ControlLoop } from '../loop/ControlLoop.ts';
 import type { EpisodeOptions, EpisodeResult, EpisodeSession, LoopParts, SessionSource, SimSessionOptions } from '../session/index.ts';
-import { defaultGains, holdPoseFolder, movingJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
+import { holdPoseFolder, movingJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
+import { mjcfRobot, refuseMjcfIssues, type MjcfRobotFlags, type MjcfSessionSetup } from './mjcfSession.ts';
 
 export { episodeSeed, traceWorldModel } from '../session/index.ts';
 export type { EpisodeOptions, EpisodeResult, EpisodeWorldModel, FaultOptions, LoopParts, SessionWorldModel, WmMode, WorldModelOptions } from '../session/index.ts';
@@ -25,22 +26,15 @@ export interface SessionOptions extends SimSessionOptions {
   readonly mjcf?: MjcfRobotFlags;
 }
 
-/** `--mjcf FILE` and the set-up flags that apply to it. */
-export interface MjcfRobotFlags {
-  readonly file: string;
-  readonly imuLink?: string;
-  readonly initPose?: Readonly<Record<string, number>>;
-  readonly kp?: number;
-  readonly kd?: number;
-}
+export type { MjcfRobotFlags } from './mjcfSession.ts';
 
 /** A simulated session, and what the set-up decided for a user's URDF robot. */
 export interface SimSession extends EpisodeSession {
   readonly options: SessionOptions;
   /** A user's URDF: what the set-up decided (base, IMU link, gains, PD integration). */
   readonly setup?: UrdfSetup;
-  /** An MJCF: what the set-up decided (base, IMU link, default pose, where the gains came from). */
-  readonly mjcfSetup?: import('../../sim/mujoco/createMujocoRobot.ts').MjcfSetup; // a type only: MuJoCo stays unloaded
+  /** An MJCF: what the set-up decided (base, IMU link, default pose, where the gains came from, the manifest fields applied). */
+  readonly mjcfSetup?: MjcfSessionSetup;
 }
 
 export async function openSimSession(o: SessionOptions): Promise<SimSession> {
@@ -61,28 +55,27 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
 
 /**
  * `--mjcf FILE`: the model in MuJoCo (its module loaded only here), stand task on a floating base,
- * free run on a fixed one; with no policy it holds its default pose (the keyframe, else qpos0) on
- * PD, as `--urdf` does, with the model's position-actuator gains, else the flags, else the
- * look-first default rule.
+ * free run on a fixed one, set up from the policy's manifest as a URDF is (src/cli/mjcfSession.ts:
+ * the flags, then the manifest, then the model file, then the default gain rule); with no policy it
+ * holds its default pose (the keyframe, else qpos0) on PD, as `--urdf` does.
  */
 async function openMjcfSession(o: SessionOptions, f: MjcfRobotFlags): Promise<SimSession> {
   if (o.physics === 'cannon') throw new UsageError('--physics', 'cannon cannot load an MJCF model', '--physics mujoco (or leave it out: --mjcf implies it)');
   const lookFirst = o.policy === undefined && o.worldModel === undefined;
-  const { createMujocoMjcfRobot } = await import('../../sim/mujoco/createMujocoRobot.ts');
-  const robot = await createMujocoMjcfRobot(f.file, {
-    physicsDt: 1 / o.physicsHz,
-    ...(f.kp !== undefined ? { kp: f.kp } : {}),
-    ...(f.kd !== undefined ? { kd: f.kd } : {}),
-    ...(f.imuLink !== undefined ? { imuLink: f.imuLink } : {}),
-    ...(f.initPose ? { defaultPositions: f.initPose } : {}),
-    defaultGains,
-  });
+  const manifest = o.policy !== undefined ? loadModelFolder(o.policy).manifest : undefined;
+  const { robot, setup, issues } = await mjcfRobot(f, manifest, 1 / o.physicsHz);
+  try {
+    refuseMjcfIssues(issues, f, `${o.policy}/manifest.json`);
+  } catch (e) {
+    robot.dispose();
+    throw e;
+  }
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
-  const task = robot.mjcfSetup.floating ? new StandTask() : new FreeRunTask({ joints: robot.spec.joints });
+  const task = setup.floating ? new StandTask() : new FreeRunTask({ joints: robot.spec.joints });
   const holdFolder = lookFirst ? holdPoseFolder(robot.spec.name, robot.spec.joints.map((j) => j.name)) : undefined;
   const options = { ...o, physics: 'mujoco' as const, ...flagGains(f) };
   const s = await openShippedOrPrebuilt(options, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
-  return { ...s, options, mjcfSetup: robot.mjcfSetup };
+  return { ...s, options, mjcfSetup: setup };
 }
 
 /** `--kp`/`--kd` as the session's per-command gains over the manifest's pd (SessionOptions.gains); nothing when neither is given. */

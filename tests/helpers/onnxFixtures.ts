@@ -94,3 +94,26 @@ export function accumulatorPolicy(manifest: ModelManifest, n: number): string {
   g.output(rec.output, 'float32', [1, n]);
   return writeFolder(manifest, g);
 }
+
+/**
+ * A position policy whose action is always 0 (every joint at the manifest's default pose) on these
+ * joints, reading joint_pos_rel and joint_vel unless `over` gives other terms (IMU and base terms
+ * are 3 wide), with `over`'s other fields (default_joint_pos, pd, actuators, imu_link, ...).
+ */
+export function zeroPositionPolicy(joints: string[], over: Partial<ModelManifest> = {}): string {
+  const n = joints.length;
+  const m: ModelManifest = {
+    schema: 'axon.model/1',
+    name: 'zero',
+    kind: 'policy',
+    robot: 'test',
+    joints,
+    control_hz: 50,
+    onnx: { file: 'model.onnx', input: 'obs', output: 'actions' },
+    observation: { terms: [{ term: 'joint_pos_rel' }, { term: 'joint_vel' }] },
+    action: { type: 'joint_position', scale: 0.25 },
+    ...over,
+  };
+  const inDim = m.observation.terms.reduce((k, t) => k + (t.term === 'joint_pos_rel' || t.term === 'joint_vel' ? n : 3), 0);
+  return linearPolicy(m, inDim, n, new Float32Array(n * inDim), new Float32Array(n));
+}

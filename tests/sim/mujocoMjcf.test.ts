@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
-import { writeMenagerieHand } from '../helpers/menagerieMjcf.ts';
+import { writeMenagerieHand, writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
+import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 
 /** Issue 20: `--mjcf FILE`, MJCF models as robot makers ship them, through MuJoCo's virtual file system. */
 
@@ -67,7 +68,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   it('the explicit form (--physics mujoco), --init-pose over the keyframe, and what is refused', () => {
     const ok = axon('sim', '--mjcf', bot.file, '--physics', 'mujoco', '--init-pose', 'elbow=-0.3', '--kp', '20', '--kd', '1', '--duration', '1', '--fast', '--json');
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ model: 0, flags: 2, default: 0, passive: 0 });
+    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ flags: 2, manifest: 0, model: 0, default: 0, passive: 0 });
     const cannon = axon('sim', '--mjcf', bot.file, '--physics', 'cannon', '--duration', '1', '--fast');
     expect(cannon.code).toBe(2);
     expect(cannon.stderr).toContain('--physics');
@@ -134,7 +135,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     expect(notes.MUJOCO_MJCF_SENSORS).toBe("2 sensor(s) on the model's actuators removed with them (on hip_motor, knee_servo)");
     expect(notes.MUJOCO_MJCF_PASSIVE).toContain('kept passive as in the model (springs, closed linkages): shin_spring');
     expect(notes.MUJOCO_MJCF_TENDON).toContain('finger_l, finger_r: moved by the model through a tendon');
-    expect(r.mjcfSetup.gains).toEqual({ model: 1, flags: 0, default: 3, passive: 1 });
+    expect(r.mjcfSetup.gains).toEqual({ flags: 0, manifest: 0, model: 1, default: 3, passive: 1 });
     r.dispose();
   });
 
@@ -342,6 +343,29 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     expect(s.code, s.stderr).toBe(0);
     expect(JSON.parse(s.lastLine).episode.pose_offset.max).toBeLessThan(0.01);
     expect(s.stderr).toContain('note SIM_DEFAULT_OUTSIDE_LIMITS: <joint name="thj0">');
+  });
+
+  it("axon sim --mjcf F --policy P: the robot set up from P's manifest, and robot_setup says what ran (it started at the keyframe, and said the model's gains while the manifest's pd ran)", () => {
+    const quad = writeMenagerieQuadruped(dir);
+    const stance = quad.joints.map((j) => (j.includes('thigh') ? 0.8 : -1.5));
+    const policy = zeroPositionPolicy(quad.joints, { default_joint_pos: stance, pd: { kp: quad.joints.map(() => 20), kd: quad.joints.map(() => 0.5) }, actuators: { armature: 0.02 } });
+    const r = axon('sim', '--mjcf', quad.file, '--policy', policy, '--physics-hz', '200', '--duration', '0.5', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.lastLine);
+    expect(s.robot_setup).toMatchObject({
+      base: 'floating',
+      pose: 'manifest default_joint_pos (8 joints) over keyframe "home"',
+      pd: 'implicit',
+      gains: { flags: 0, manifest: 8, model: 0, default: 0, passive: 0 },
+      armature: 'manifest',
+      manifest: ['default_joint_pos', 'pd', 'actuators.armature'],
+    });
+    expect(s.episode.fell).toBe(false);
+    expect(r.stderr).toContain('note MUJOCO_MJCF_MANIFEST');
+    // The text form says it on its set-up line.
+    const t = axon('sim', '--mjcf', quad.file, '--policy', policy, '--physics-hz', '200', '--duration', '0.1', '--fast');
+    expect(t.stdout).toContain("gains from the flags (0 joints), the manifest's pd (8), the model's position actuators (0), the stated default (0");
+    expect(t.stdout).toContain('from the manifest: default_joint_pos, pd, actuators.armature');
   });
 
   it('a broken include is refused with the file named, not a stack trace', () => {

@@ -53,7 +53,7 @@ export function simCommand() {
     .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--urdf <file>', 'simulate this URDF file instead of a shipped robot (--robot then only names it)')
-    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo; implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply')
+    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo, set up from the policy\'s manifest as --urdf is (pose, pd, actuators, imu_link over the model\'s own); implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply')
     .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
@@ -125,7 +125,9 @@ export function simCommand() {
       const setup = session.setup;
       const ms = session.mjcfSetup;
       if (ms && !o.json)
-        console.log(`axon sim: MJCF, ${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink}` : 'none'}, default pose from the ${ms.pose}, PD implicit with gains from the model's position actuators (${ms.gains.model} joints), flags (${ms.gains.flags}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}`);
+        console.log(
+          `axon sim: MJCF, ${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink} (${ms.imuWhy})` : 'none'}, default pose from the ${ms.pose}, PD ${ms.pd} with gains from the flags (${ms.gains.flags} joints), the manifest's pd (${ms.gains.manifest}), the model's position actuators (${ms.gains.model}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}${ms.manifest.length > 0 ? `; from the manifest: ${ms.manifest.join(', ')}` : ''}`,
+        );
       if (setup && !o.json)
         console.log(
           `axon sim: ${setup.fixedBase ? 'fixed base' : 'floating base'}, IMU ${setup.imuLink ? `at ${setup.imuLink} (${setup.imuWhy})` : 'none'}, PD ${setup.pd} with gains from ${setup.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : setup.gains}`,
@@ -133,6 +135,11 @@ export function simCommand() {
       const action = session.folder.manifest.action.type;
       if (setup?.gains === 'default' && o.policy !== undefined && (action === 'joint_position' || action === 'joint_position_abs'))
         process.stderr.write(`axon: note: ${o.policy}'s manifest has no pd: the policy runs on axon's default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with; set pd to the training's (or --kp/--kd)\n`);
+      // An MJCF's own gains are its maker's, not the training's either.
+      if (ms && ms.gains.flags === 0 && ms.gains.manifest === 0 && o.policy !== undefined && (action === 'joint_position' || action === 'joint_position_abs'))
+        process.stderr.write(
+          `axon: note: ${o.policy}'s manifest has no pd: the policy runs on the model's position-actuator gains (${ms.gains.model} joints) and axon's default gains (${ms.gains.default} joints: ${DEFAULT_GAINS_RULE}), not necessarily on those it was trained with; set pd to the training's (or --kp/--kd)\n`,
+        );
       const realtime = !o.fast;
       const commandNote = o.command && session.command.clampNote(o.command);
       if (commandNote) process.stderr.write(`axon: note: ${commandNote}\n`);
@@ -205,7 +212,7 @@ export function simCommand() {
           ...(interrupted ? { interrupted } : {}),
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
-          ...(session.mjcfSetup ? { robot_setup: { base: session.mjcfSetup.floating ? 'floating' : 'fixed', imu_link: session.mjcfSetup.imuLink, pose: session.mjcfSetup.pose, pd: 'implicit', gains: session.mjcfSetup.gains, default_gains: DEFAULT_GAINS_RULE, effort_limited_joints: session.mjcfSetup.effortLimited } } : {}),
+          ...(ms ? { robot_setup: { base: ms.floating ? 'floating' : 'fixed', imu_link: ms.imuLink, imu_why: ms.imuWhy, pose: ms.pose, pd: ms.pd, gains: ms.gains, default_gains: DEFAULT_GAINS_RULE, armature: ms.armature, effort_limited_joints: ms.effortLimited, manifest: ms.manifest } } : {}),
           ...(setup ? { robot_setup: { base: setup.fixedBase ? 'fixed' : 'floating', imu_link: setup.imuLink ?? null, pd: setup.pd, gains: setup.gains === 'default' ? DEFAULT_GAINS_RULE : setup.gains, armature: setup.armature } } : {}),
           safety: safetySummary(r.safety),
           randomization: r.randomization,

@@ -1,0 +1,142 @@
+/**
+ * A user's MJCF in simulation (`axon sim --mjcf FILE`, checked by `axon inspect MODEL --mjcf FILE`),
+ * set up as the training pipeline had it, the way urdfSession.ts sets up a URDF: a policy's
+ * manifest gives the default pose (`default_joint_pos`), the action joints' PD gains (`pd`), the
+ * actuators (`actuators`: armature, damping, friction, effort and velocity limits, PD integration),
+ * the IMU body (`imu_link`) and the base height (`base_height`), over what the model file says (its
+ * keyframe or qpos0, its actuators, its joints' attributes), and the flags (`--init-pose`,
+ * `--kp/--kd`, `--imu-link`) go over the manifest. The model file decides the base (a free joint
+ * on its root body): a manifest `fixed_base` that says otherwise is a difference. Part of the
+ * composition root (src/cli): it knows sim/, and imports MuJoCo's side only when called.
+ */
+import type { SimJointDefaults } from '../../sim/SimRobotOptions.ts';
+import { UsageError } from '../core/errors.ts';
+import type { ModelIssue } from '../model/checkModel.ts';
+import { ManifestError, type ModelManifest } from '../model/manifest.ts';
+import { defaultGains } from './defaultGains.ts';
+
+// Types only, written inline so that nothing here imports sim/mujoco (MuJoCo stays unloaded until mjcfRobot runs).
+type MujocoSide = typeof import('../../sim/mujoco/createMujocoRobot.ts');
+type MjcfSetup = import('../../sim/mujoco/createMujocoRobot.ts').MjcfSetup;
+type MjcfModelInfo = import('../../sim/mujoco/createMujocoRobot.ts').MjcfModelInfo;
+type MjcfManifestSetUp = import('../../sim/mujoco/createMujocoRobot.ts').MjcfManifestSetUp;
+type MjcfRobotInstance = Awaited<ReturnType<MujocoSide['createMujocoMjcfRobot']>>;
+
+/** `--mjcf FILE` and the set-up flags that apply to it. */
+export interface MjcfRobotFlags {
+  readonly file: string;
+  readonly imuLink?: string;
+  /** `--init-pose`: joint positions by name (rad | m), over the manifest's and the model's. */
+  readonly initPose?: Readonly<Record<string, number>>;
+  /** `--kp`/`--kd`: one gain for every joint, over the manifest's pd and the model's actuators. */
+  readonly kp?: number;
+  readonly kd?: number;
+}
+
+/** What the set-up decided (sim's robot_setup): the robot's, and the manifest fields it applied. */
+export interface MjcfSessionSetup extends MjcfSetup {
+  /** Manifest fields applied to the robot (`default_joint_pos`, `pd`, `actuators.armature`, ...). */
+  readonly manifest: readonly string[];
+}
+
+/** IMU terms read the robot's IMU (src/model/checkModel.ts). */
+const IMU_TERMS = new Set(['base_ang_vel', 'projected_gravity']);
+
+/**
+ * The MJCF robot as `axon sim --mjcf` runs it under manifest `m` (undefined: no policy), and the
+ * differences its manifest and flags make with the model file (an `imu_link` or `--imu-link` naming
+ * no body, a `fixed_base` the model does not have): `axon sim` refuses them (refuseMjcfIssues),
+ * `axon inspect` lists them. Joints the model lacks are left to the model check, which names them.
+ */
+export async function mjcfRobot(flags: MjcfRobotFlags, m: ModelManifest | undefined, physicsDt: number): Promise<{ robot: MjcfRobotInstance; setup: MjcfSessionSetup; issues: ModelIssue[] }> {
+  const { createMujocoMjcfRobot } = await import('../../sim/mujoco/createMujocoRobot.ts');
+  let applied: string[] = [];
+  const issues: ModelIssue[] = [];
+  const robot = await createMujocoMjcfRobot(flags.file, {
+    physicsDt,
+    ...(flags.kp !== undefined ? { kp: flags.kp } : {}),
+    ...(flags.kd !== undefined ? { kd: flags.kd } : {}),
+    ...(flags.initPose ? { defaultPositions: flags.initPose } : {}),
+    defaultGains,
+    manifest: (model) => {
+      const r = mjcfManifestSetUp(m, flags, model);
+      applied = r.applied;
+      issues.push(...r.issues);
+      return r.setUp;
+    },
+  });
+  return { robot, setup: { ...robot.mjcfSetup, manifest: applied }, issues };
+}
+
+/**
+ * Throws for the differences mjcfRobot found: a UsageError for `--imu-link`, else one
+ * ManifestError listing them (as the model check does).
+ */
+export function refuseMjcfIssues(issues: readonly ModelIssue[], flags: MjcfRobotFlags, manifestFile: string): void {
+  if (issues.length === 0) return;
+  const flag = issues.find((x) => x.where.includes('--imu-link'));
+  if (flag) throw new UsageError('--imu-link', `names "${flags.imuLink}", which is not a body of ${flags.file}`, flag.robot);
+  const diff = issues.map((x) => `  ${manifestFile}#${x.where}: model ${x.model} | robot ${x.robot}`).join('\n');
+  throw new ManifestError('MODEL_ROBOT_MISMATCH', manifestFile, `does not fit the MJCF ${flags.file} (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`);
+}
+
+/**
+ * The manifest's set-up of a compiled MJCF (MjcfRobotOptions.manifest), the fields it applied, and
+ * what does not fit. A value for a joint the model lacks is left out (the model check names the
+ * joint); `--imu-link` decides the IMU over `imu_link`.
+ */
+export function mjcfManifestSetUp(m: ModelManifest | undefined, flags: Pick<MjcfRobotFlags, 'imuLink'>, model: MjcfModelInfo): { setUp: MjcfManifestSetUp; applied: string[]; issues: ModelIssue[] } {
+  const issues: ModelIssue[] = [];
+  const applied: string[] = [];
+  const bodies = new Set(model.bodies);
+  const noBody = (name: string) => `no body "${name}" in the model (bodies: ${model.bodies.join(', ')})`;
+  let imu: MjcfManifestSetUp['imu'];
+  if (flags.imuLink !== undefined) {
+    if (bodies.has(flags.imuLink)) imu = { link: flags.imuLink, why: '--imu-link' };
+    else issues.push({ where: '/imu_link (from --imu-link)', model: `"${flags.imuLink}"`, robot: noBody(flags.imuLink) });
+  } else if (m?.imu_link !== undefined) {
+    if (bodies.has(m.imu_link)) {
+      imu = { link: m.imu_link, why: 'manifest imu_link' };
+      applied.push('imu_link');
+    } else issues.push({ where: '/imu_link', model: `"${m.imu_link}"`, robot: noBody(m.imu_link) });
+  } else if (!model.floating && m?.observation.terms.some((t) => IMU_TERMS.has(t.term)))
+    // As for a URDF on a fixed base: the IMU at the root reads gravity and no rotation.
+    imu = { link: model.root, why: 'root body of the fixed base (the model reads IMU terms)' };
+  if (!m) return { setUp: imu ? { imu } : {}, applied, issues };
+  if (m.fixed_base !== undefined && m.fixed_base === model.floating)
+    issues.push({
+      where: '/fixed_base',
+      model: String(m.fixed_base),
+      robot: model.floating ? `a floating base: the MJCF's root body "${model.root}" has a free joint (the model file decides the base)` : `a fixed base: the MJCF's root body "${model.root}" has no free joint (the model file decides the base)`,
+    });
+  const names = new Set(model.joints);
+  const jd: Record<string, { -readonly [K in keyof SimJointDefaults]: SimJointDefaults[K] }> = {};
+  const put = (joint: string, field: keyof SimJointDefaults, v: number): boolean => {
+    if (!names.has(joint)) return false;
+    (jd[joint] ??= {})[field] = v;
+    return true;
+  };
+  const use = (field: string, any: boolean) => {
+    if (any) applied.push(field);
+  };
+  use('default_joint_pos', (m.default_joint_pos ?? []).map((v, i) => put(m.joints[i], 'defaultPosition', v)).some(Boolean));
+  const act = m.action.joints ?? m.joints;
+  use('pd', [...(m.pd?.kp ?? []).map((v, i) => put(act[i], 'kp', v)), ...(m.pd?.kd ?? []).map((v, i) => put(act[i], 'kd', v))].some(Boolean));
+  const perJoint = (field: string, v: number | number[] | undefined, key: keyof SimJointDefaults) => {
+    if (v !== undefined) use(field, m.joints.map((j, i) => put(j, key, Array.isArray(v) ? v[i] : v)).some(Boolean));
+  };
+  const a = m.actuators;
+  perJoint('actuators.armature', a?.armature, 'armature');
+  perJoint('actuators.damping', a?.damping, 'damping');
+  perJoint('actuators.friction', a?.friction, 'friction');
+  perJoint('actuators.effort_limit', a?.effort_limit, 'effortLimit');
+  perJoint('actuators.velocity_limit', a?.velocity_limit, 'velocityLimit');
+  if (a?.pd !== undefined) applied.push('actuators.pd');
+  const baseHeight = model.floating ? m.base_height : undefined;
+  if (baseHeight !== undefined) applied.push('base_height');
+  return {
+    setUp: { jointDefaults: jd, ...(imu ? { imu } : {}), ...(a?.pd !== undefined ? { pd: a.pd } : {}), ...(baseHeight !== undefined ? { baseHeight } : {}) },
+    applied,
+    issues,
+  };
+}
