@@ -1,10 +1,10 @@
 /**
- * `axon inspect MODEL --urdf FILE | --robot NAME`: the model checked against a robot before
+ * `axon inspect MODEL --urdf FILE | --mjcf FILE | --robot NAME`: the model checked against a robot before
  * anything runs, as a report; exit 0 when it fits, 1 with the differences listed when it does not.
  */
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Mlp } from '../../models/train/mlp.ts';
@@ -15,6 +15,8 @@ import { urdfFixedBase, urdfImuLink, urdfTarget } from '../../src/cli/commands/i
 import { defaultGains } from '../../src/cli/defaultGains.ts';
 import { urdfSetup } from '../../src/cli/urdfSession.ts';
 import { validateManifest, type ModelManifest } from '../../src/model/manifest.ts';
+import { writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
+import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 
 function axon(...args: string[]) {
   const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
@@ -209,5 +211,57 @@ describe('axon inspect --urdf / --robot', () => {
     expect(arm.stdout).toContain('model left_hip_yaw | robot no such joint');
     expect(arm.stdout).toContain('model base_ang_vel | robot no IMU');
     expect(axon('inspect', 'models/humanoid-balance', '--robot', 'arm', '--urdf', 'x.urdf').code).toBe(2);
+  });
+});
+
+describe('axon inspect --mjcf (a menagerie-style quadruped: classes, <position kp> actuators, a keyframe)', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-inspect-mjcf-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const quad = writeMenagerieQuadruped(dir);
+  const terms = { observation: { terms: [{ term: 'base_ang_vel' as const }, { term: 'projected_gravity' as const }, { term: 'joint_pos_rel' as const }, { term: 'joint_vel' as const }] } };
+  const stance = quad.joints.map((j) => (j.includes('thigh') ? 0.8 : -1.5));
+  const pd = { kp: quad.joints.map(() => 20), kd: quad.joints.map(() => 0.5) };
+
+  it('checks the model against the MJCF as sim --mjcf sets it up from the manifest: limits, pose, gains, IMU, terms (--mjcf was an unknown option)', () => {
+    const model = zeroPositionPolicy(quad.joints, { ...terms, default_joint_pos: stance, pd });
+    const r = axon('inspect', model, '--mjcf', quad.file, '--physics-hz', '200');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`check against ${quad.file} (robot quad scene):`);
+    expect(r.stdout).toContain('joints: all 8 model joints found in the robot (8 robot joints)');
+    expect(r.stdout).toContain('FL_calf_joint: [-2.7227, -0.8378] effort 23.7 velocity inf, default -1.5, kp 20 kd 0.5');
+    expect(r.stdout).toContain('IMU link: base (root body of the floating base) — read by base_ang_vel, projected_gravity');
+    expect(r.stdout).toContain('observation terms: base_ang_vel, projected_gravity, joint_pos_rel, joint_vel');
+    expect(r.stdout).toContain('warning: MUJOCO_MJCF_MANIFEST:');
+    expect(r.stdout).toContain(`check against ${quad.file} (robot quad scene): ok (joint names, limits, gains, sensors, tensor shapes, rate)`);
+    const j = JSON.parse(axon('inspect', model, '--mjcf', quad.file, '--physics-hz', '200', '--json').lastLine);
+    expect(j.check).toMatchObject({ ok: true, source: 'mjcf', fixed_base: false, robot_hz: 200, imu: { link: 'base' }, missing_joints: [], issues: [] });
+    // Without pd: the model's own position actuators, said so, and warned that they are not the training's.
+    const bare = axon('inspect', zeroPositionPolicy(quad.joints, terms), '--mjcf', quad.file);
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toContain('FL_calf_joint: [-2.7227, -0.8378] effort 23.7 velocity inf, default -1.8, kp 35 kd 0.5');
+    expect(bare.stdout).toContain("PD gains for position actions: the model's position actuators, else axon's default rule");
+    expect(bare.stdout).toContain("warning: manifest.json#/pd: absent, so axon sim --mjcf runs the policy on the model's position-actuator gains (8 joints)");
+  });
+
+  it('a model that does not fit the MJCF exits 1 with the differences: a joint by another name, an imu_link no body has, a fixed_base the model does not have', () => {
+    const joints = quad.joints.map((j) => (j === 'RR_calf_joint' ? 'RR_calf' : j));
+    const model = zeroPositionPolicy(joints, { ...terms, pd, imu_link: 'imu', fixed_base: true });
+    const r = axon('inspect', model, '--mjcf', quad.file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('manifest.json#/joints/7: model RR_calf | robot no such joint (did you mean RR_calf_joint?)');
+    expect(r.stdout).toContain('manifest.json#/imu_link: model "imu" | robot no body "imu" in the model (bodies: base, ');
+    expect(r.stdout).toContain('manifest.json#/fixed_base: model true | robot a floating base: the MJCF\'s root body "base" has a free joint');
+    expect(r.stdout).toContain('DOES NOT FIT (3 differences)');
+    expect(r.stderr).toBe('axon: failed: model "zero" does not fit robot "quad scene": 3 differences (listed in the report on stdout)\n');
+  });
+
+  it('one robot at a time; --fixed-base is the model file\'s to say', () => {
+    const model = zeroPositionPolicy(quad.joints, terms);
+    const both = axon('inspect', model, '--mjcf', quad.file, '--robot', 'humanoid');
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--mjcf');
+    const fixed = axon('inspect', model, '--mjcf', quad.file, '--fixed-base');
+    expect(fixed.code).toBe(2);
+    expect(fixed.stderr).toContain('--fixed-base');
   });
 });

@@ -13,6 +13,7 @@ import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
+import { mjcfRobot } from '../mjcfSession.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -38,7 +39,7 @@ export class ModelDoesNotFit extends Error {
 export interface InspectTarget {
   /** Printed name: the shipped robot's name, or `FILE (robot NAME)`. */
   readonly label: string;
-  readonly source: 'robot' | 'urdf';
+  readonly source: 'robot' | 'urdf' | 'mjcf';
   readonly spec: RobotSpec;
   /** Rate the robot is commanded at (Hz): the simulator's physics rate. */
   readonly robotHz: number;
@@ -138,6 +139,28 @@ export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, phy
   return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings };
 }
 
+/**
+ * An MJCF robot as `axon sim --mjcf FILE --policy MODEL` sets it up (src/cli/mjcfSession.ts: the
+ * same function, so the two cannot disagree): MuJoCo compiles the model (its module loaded only
+ * here), the manifest is applied over the model's own values, and the robot's spec is checked.
+ * What the manifest replaced (MUJOCO_MJCF_MANIFEST) and a default clamped into its range are warnings.
+ */
+async function mjcfTarget(file: string, m: ModelManifest, physicsHz: number, imuLink: string | undefined): Promise<InspectTarget> {
+  const { robot, setup, issues } = await mjcfRobot({ file, ...(imuLink !== undefined ? { imuLink } : {}) }, m, 1 / physicsHz);
+  try {
+    const spec = robot.spec;
+    const warnings = robot.notes.filter((n) => n.code === 'MUJOCO_MJCF_MANIFEST' || n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS').map((n) => `${n.code}: ${n.where}: ${n.message}`);
+    if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
+      warnings.push(
+        `manifest.json#/pd: absent, so axon sim --mjcf runs the policy on the model's position-actuator gains (${setup.gains.model} joints) and its default gains (${setup.gains.default} joints: ${DEFAULT_GAINS_RULE}), not necessarily those it was trained with: set pd to the training's`,
+      );
+    const imu = setup.imuLink !== null ? { link: setup.imuLink, why: setup.imuWhy } : null;
+    return { label: `${file} (robot ${spec.name})`, source: 'mjcf', spec, robotHz: physicsHz, fixedBase: !setup.floating, imu, issues, warnings };
+  } finally {
+    robot.dispose();
+  }
+}
+
 /** A shipped robot as the simulator builds it (`--robot NAME`). */
 async function shippedTarget(name: string, m: ModelManifest, physicsHz: number): Promise<InspectTarget> {
   const robot = createSimRobot(name, { physicsDt: 1 / physicsHz });
@@ -207,24 +230,28 @@ async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: Tensor
 export function inspectCommand() {
   return new Command('inspect')
     .description(
-      "Print a model folder's manifest and ONNX inputs/outputs, and check it against a robot before anything runs: joints, limits, default pose, PD gains, " +
+      "Print a model folder's manifest and ONNX inputs/outputs, and check it against a robot (shipped, --urdf or --mjcf) before anything runs: joints, limits, default pose, PD gains, " +
         'the sensor behind every observation term (IMU link), tensor sizes, control rate. Exit code 1 with the differences listed when it does not fit.',
     )
     .argument('<model>', 'model folder with manifest.json and model.onnx, or a bare .onnx file')
     .option('--robot <name>', "check the model against this simulated robot (cartpole, pendulum, arm, humanoid; default: the manifest's robot when shipped)")
     .option('--urdf <file>', 'check the model against this URDF robot, as `axon sim --urdf` would simulate it (read without building a physics world)')
     .option('--urdf-package-path <dir>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
+    .option('--mjcf <file>', 'check the model against this MJCF model, as `axon sim --mjcf` would set it up from the manifest (MuJoCo compiles it)')
     .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
-    .option('--imu-link <link>', "with --urdf: the link carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else a link named imu*, else the root)")
+    .option('--imu-link <link>', "with --urdf or --mjcf: the link (an MJCF's body) carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else a link named imu*, else the root)")
     .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', positiveNumber, 500)
     .option('--draft <file>', 'for a bare .onnx file: write a manifest draft here (joint names and terms to fill in)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (dir, o) => {
       if (dir.endsWith('.onnx')) return inspectBareOnnx(dir, o.draft, o.json);
-      if (o.robot !== undefined && o.urdf !== undefined) throw new UsageError('--urdf', 'cannot be used with --robot', 'one robot to check against: --robot NAME or --urdf FILE');
+      const given = [o.robot !== undefined ? '--robot' : '', o.urdf !== undefined ? '--urdf' : '', o.mjcf !== undefined ? '--mjcf' : ''].filter((x) => x !== '');
+      if (given.length > 1) throw new UsageError(given[1], `cannot be used with ${given[0]}`, 'one robot to check against: --robot NAME, --urdf FILE or --mjcf FILE');
       if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
-      if (o.urdf === undefined && (o.fixedBase || o.imuLink !== undefined)) throw new UsageError(o.fixedBase ? '--fixed-base' : '--imu-link', 'is only for a URDF robot', '--urdf FILE as well');
+      if (o.mjcf !== undefined && o.fixedBase) throw new UsageError('--fixed-base', 'does not apply to an MJCF model', 'the model file itself: a free joint on its root body floats it');
+      if (o.urdf === undefined && o.mjcf === undefined && (o.fixedBase || o.imuLink !== undefined)) throw new UsageError(o.fixedBase ? '--fixed-base' : '--imu-link', 'is only for a URDF or MJCF robot', '--urdf FILE or --mjcf FILE as well');
       if (o.urdf !== undefined && !existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`, 'a URDF file');
+      if (o.mjcf !== undefined && !existsSync(o.mjcf)) throw new UsageError('--mjcf', `no such file ${o.mjcf}`, 'an MJCF model file');
       const folder = loadModelFolder(dir);
       const m = folder.manifest;
       const session = await ort.InferenceSession.create(folder.onnxPath);
@@ -242,8 +269,15 @@ export function inspectCommand() {
         return row;
       });
 
-      const robotName = o.robot ?? (o.urdf === undefined && robotNames().includes(m.robot) ? m.robot : undefined);
-      const target = o.urdf !== undefined ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath }), m, o.physicsHz, { fixedBase: o.fixedBase, ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}) }) : robotName ? await shippedTarget(robotName, m, o.physicsHz) : undefined;
+      const robotName = o.robot ?? (o.urdf === undefined && o.mjcf === undefined && robotNames().includes(m.robot) ? m.robot : undefined);
+      const target =
+        o.urdf !== undefined
+          ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath }), m, o.physicsHz, { fixedBase: o.fixedBase, ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}) })
+          : o.mjcf !== undefined
+            ? await mjcfTarget(o.mjcf, m, o.physicsHz, o.imuLink)
+            : robotName
+              ? await shippedTarget(robotName, m, o.physicsHz)
+              : undefined;
       const issues = target ? await checkTarget(folder, target, inputs, outputs) : [];
       const file = `${dir}/manifest.json`;
       const check = target ? report(m, target, issues, inputs, outputs) : null;
@@ -278,7 +312,7 @@ export function inspectCommand() {
         for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
         for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
         if (m.provenance?.eval) console.log(`eval: ${JSON.stringify(m.provenance.eval)}`);
-        if (!check) console.log('no robot to check against (pass --robot NAME or --urdf FILE)');
+        if (!check) console.log('no robot to check against (pass --robot NAME, --urdf FILE or --mjcf FILE)');
         else {
           for (const line of check.lines) console.log(line);
           console.log(issues.length === 0 ? `check against ${target!.label}: ok (joint names, limits, gains, sensors, tensor shapes, rate)` : `check against ${target!.label}: DOES NOT FIT (${issues.length} difference${issues.length > 1 ? 's' : ''})`);
@@ -324,7 +358,8 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
     const gains = r.kp === null ? '' : `, kp ${fmt(r.kp!)} kd ${fmt(r.kd!)}${position && !(r.kp! > 0) ? ' (NO POSITION GAIN)' : ''}`;
     lines.push(`    ${r.joint}: [${fmt(r.lower!)}, ${fmt(r.upper!)}] effort ${fmt(r.effort_limit!)} velocity ${fmt(r.velocity_limit!)}, default ${fmt(r.default!)}${r.default_within_limits ? '' : ' (OUTSIDE THE LIMITS)'}${gains}`);
   }
-  if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : t.source === 'urdf' ? `axon's default rule (${DEFAULT_GAINS_RULE})` : "the robot's defaults"}`);
+  const noPd = t.source === 'urdf' ? `axon's default rule (${DEFAULT_GAINS_RULE})` : t.source === 'mjcf' ? `the model's position actuators, else axon's default rule (${DEFAULT_GAINS_RULE})` : "the robot's defaults";
+  if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : noPd}`);
   const imuTerms = m.observation.terms.filter((x) => IMU_TERMS.has(x.term)).map((x) => x.term);
   const imuLine = t.imu === null ? 'none' : t.imu.link === null ? `yes (${t.imu.why})` : `${t.imu.link} (${t.imu.why})`;
   lines.push(`  IMU link: ${imuLine}${imuTerms.length > 0 ? ` — read by ${imuTerms.join(', ')}` : ''}`);
