@@ -165,6 +165,15 @@ export interface CompiledMjcf extends CompiledMujoco {
 }
 
 export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: boolean; readonly timestep: number }): CompiledMjcf {
+  // The file itself first: a missing one is named as such, before its folder is read (a missing
+  // /tmp/robot.xml had all of /tmp read into the virtual file system, refused as over 200 MB).
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (e) {
+    throw new AxonError('MUJOCO_MJCF_FILE', file, `cannot be read: ${(e as Error).message}`, 'a readable MJCF model file');
+  }
+  if (!isFile) throw new AxonError('MUJOCO_MJCF_FILE', file, 'is not a file', 'an MJCF model file (a folder\'s scene.xml or robot file)');
   const root = dirname(file);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;

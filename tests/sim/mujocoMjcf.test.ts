@@ -368,6 +368,21 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     expect(t.stdout).toContain('from the manifest: default_joint_pos, pd, actuators.armature');
   });
 
+  it('a missing model file is named as an MJCF, by describe (a .xml) and by sim --mjcf (which read its whole folder first, and refused it as over 200 MB under /tmp)', () => {
+    const missing = join(dir, 'nowhere', 'scene.xml');
+    for (const args of [['describe', missing], ['sim', '--mjcf', missing, '--duration', '0.1', '--fast']]) {
+      const r = axon(...args);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`axon: error [MUJOCO_MJCF_FILE]: ${missing}: cannot be read`);
+      expect(r.stderr).toContain('(expected a readable MJCF model file)');
+      expect(r.stderr).not.toContain('URDF');
+    }
+    // a folder given for the file
+    const folder = axon('sim', '--mjcf', dir, '--duration', '0.1', '--fast');
+    expect(folder.code).toBe(2);
+    expect(folder.stderr).toContain(`[MUJOCO_MJCF_FILE]: ${dir}: is not a file`);
+  });
+
   it('a broken include is refused with the file named, not a stack trace', () => {
     const bad = join(dir, 'broken');
     mkdirSync(bad, { recursive: true });

@@ -6,13 +6,17 @@ import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
 import { urdfImuLink } from './inspect.ts';
 
-/** An MJCF (a <mujoco> model and no <robot>), told apart from a URDF that carries a <mujoco> block. */
+/**
+ * An MJCF (a <mujoco> model and no <robot>), told apart from a URDF that carries a <mujoco> block.
+ * A file that cannot be read is an MJCF when named .xml (MJCF's extension; a URDF's is .urdf), so
+ * that the MJCF loader, not the URDF one, says it is missing.
+ */
 function isMjcf(file: string): boolean {
   let text: string;
   try {
     text = readFileSync(file, 'utf8').replace(/<!--[\s\S]*?-->/g, '');
   } catch {
-    return false; // the URDF loader names a missing or unreadable file
+    return /\.xml$/i.test(file); // the loader names a missing or unreadable file
   }
   return /<mujoco\b/.test(text) && !/<robot\b/.test(text);
 }
