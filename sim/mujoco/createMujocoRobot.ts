@@ -127,15 +127,15 @@ export async function createMujocoShippedRobot(name: string, o: { readonly physi
 export interface MjcfRobotOptions {
   /** Physics step (s): replaces the model's timestep. */
   readonly physicsDt: number;
-  /** One position gain (N·m/rad) / damping gain (N·m·s/rad) for every joint, over the model's. */
+  /** One position gain (N·m/rad) / damping gain (N·m·s/rad) for every joint (`--kp`/`--kd`), over the manifest's and the model's. */
   readonly kp?: number;
   readonly kd?: number;
   /**
-   * Gains of a joint the model's own actuators give none for (no `<position>` actuator) and no
-   * flag sets: the caller's rule (the CLI's look-first default), from the joint's effort limit.
+   * Gains of a joint that neither a flag, the manifest nor the model's own actuators (a `<position>`
+   * actuator) give any for: the caller's rule (the CLI's default), from the joint's effort limit.
    */
   readonly defaultGains?: (effortLimit: number, robot: { readonly mass: number; readonly floating: boolean }) => { kp: number; kd: number };
-  /** IMU link (body); default the floating root. */
+  /** IMU link (body; `--imu-link`), over the manifest's; default the floating root (or the body of the model's imu site). */
   readonly imuLink?: string;
   /** Default (held) joint positions by name (`--init-pose`), over the manifest's and the model's keyframe / qpos0. */
   readonly defaultPositions?: Readonly<Record<string, number>>;
@@ -274,7 +274,11 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     }
   }
   const jd = setUp.jointDefaults ?? {};
-  for (const name of Object.keys(jd)) if (!names.includes(name)) throw new AxonError('SIM_OPTION', `manifest joint ${name}`, `names no moving joint of ${file}`, names.join(', '));
+  for (const name of Object.keys(jd))
+    if (!names.includes(name)) {
+      model.delete();
+      throw new AxonError('SIM_OPTION', `manifest joint ${name}`, `names no moving joint of ${file}`, names.join(', '));
+    }
   const counts = { flags: 0, manifest: 0, model: 0, default: 0, passive: 0 };
   const poseFrom = { flags: 0, manifest: 0 };
   const fromCtrl: string[] = [];
@@ -304,7 +308,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     else if (d.kp !== undefined || d.kd !== undefined) counts.manifest++;
     else if (act.kp !== undefined) counts.model++;
     else counts.default++;
-    if (!isPassive && act.kp !== undefined && (d.kp !== undefined || d.kd !== undefined)) differs.check('kp/kd', name, `${fmt(act.kp)}/${fmt(act.kd ?? 0)}`, `${fmt(d.kp ?? act.kp)}/${fmt(d.kd ?? act.kd ?? 0)}`);
+    if (!isPassive && o.kp === undefined && o.kd === undefined && act.kp !== undefined && (d.kp !== undefined || d.kd !== undefined)) differs.check('kp/kd', name, `${fmt(act.kp)}/${fmt(act.kd ?? 0)}`, `${fmt(d.kp ?? act.kp)}/${fmt(d.kd ?? act.kd ?? 0)}`);
     if (kp === undefined || kd === undefined) {
       const g = o.defaultGains?.(effortLimit, { mass, floating }) ?? { kp: 0, kd: 0 };
       kp ??= g.kp;
@@ -320,7 +324,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     const from = flagged !== undefined ? '--init-pose' : d.defaultPosition !== undefined ? 'manifest default_joint_pos' : pose;
     if (flagged !== undefined) poseFrom.flags++;
     else if (d.defaultPosition !== undefined) poseFrom.manifest++;
-    differs.check('default position', name, q0[qadr[id]], d.defaultPosition, pose);
+    if (flagged === undefined) differs.check('default position', name, q0[qadr[id]], d.defaultPosition, pose);
     const defaultPosition = defaultWithinLimits(name, wanted, lower, upper, notes, from);
     const modelDof = { damping: (model.dof_damping as Float64Array)[dof[id]], friction: (model.dof_frictionloss as Float64Array)[dof[id]], armature: (model.dof_armature as Float64Array)[dof[id]] };
     differs.check('armature', name, modelDof.armature, d.armature);

@@ -94,6 +94,17 @@ describe("sim --mjcf under a policy's manifest (a menagerie-style quadruped: cla
     }
   });
 
+  it("the manifest's base_height and actuators.pd, as for a URDF", async () => {
+    const s = await openSimSession({ robot: '(urdf)', policy: zeroPolicy(quad.joints, { base_height: 0.5, actuators: { pd: 'explicit' } }), physicsHz: 500, mjcf: { file: quad.file } });
+    try {
+      expect(s.mjcfSetup).toMatchObject({ pd: 'explicit', manifest: ['actuators.pd', 'base_height'] });
+      s.robot.reset(1);
+      expect(s.robot.observe().base!.position[2]).toBeCloseTo(0.5, 6);
+    } finally {
+      await s.close();
+    }
+  });
+
   it("without a policy the model's keyframe and position actuators hold, as before", async () => {
     const s = await openSimSession({ robot: '(urdf)', physicsHz: 500, mjcf: { file: quad.file } });
     try {
