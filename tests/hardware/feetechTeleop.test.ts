@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,5 +40,40 @@ describe('axon teleop between two emulated SO-101 buses', () => {
     expect(p.status).toBe(2);
     expect(p.stderr).toContain('--script-leader');
     expect(existsSync(join(dir, 'none.mcap'))).toBe(false);
+  }, 150_000);
+
+  it('refuses --estop-at at or after --duration as a usage error (exit 2, one line), before either bus is touched', () => {
+    const r = axon('teleop', ...ARMS, '--script-leader', '--duration', '1', '--estop-at', '5', '--json');
+    expect(r.status).toBe(2); // was: exit 0 after 5 s, the process kept alive until the e-stop time
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/CLI_USAGE.*--estop-at: 5 s is not before the end of the run \(--duration 1 s\)/);
+    expect(r.stdout).not.toContain('armed');
+    expect(axon('teleop', ...ARMS, '--script-leader', '--duration', '1', '--estop-at', '1').status).toBe(2);
+  }, 150_000);
+
+  it('a run stopped by SIGTERM before its --estop-at exits then, not at the e-stop time', async () => {
+    const child = spawn(process.execPath, [...CLI, 'teleop', ...ARMS, '--script-leader', '--duration', '30', '--estop-at', '25'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`teleop did not start: ${out}`)), 60_000);
+        child.stdout!.on('data', (b: Buffer) => {
+          out += b.toString();
+          if (/armed/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      await new Promise((r) => setTimeout(r, 500));
+      const t0 = performance.now();
+      child.kill('SIGTERM');
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(performance.now() - t0).toBeLessThan(8000);
+      expect(code).toBe(0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
   }, 150_000);
 });

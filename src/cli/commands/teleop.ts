@@ -52,6 +52,7 @@ export function teleopCommand() {
       if (!followerPort) throw new UsageError('--follower-port', `is required: ${o.follower} names no port`, 'a serial device, tcp://host:port or emu://');
       if (leaderPort === followerPort && !leaderPort.startsWith('emu://')) throw new UsageError('--leader-port', `is the follower's port too (${leaderPort})`, 'two buses, one per arm');
       if (o.scriptLeader && (!leaderPort.startsWith('emu://') || lead.protocol !== 'feetech')) throw new UsageError('--script-leader', `moves an emulated Feetech leader only, not ${leaderPort}`, '--leader-port emu:// with a Feetech leader config');
+      if (o.estopAt !== undefined && o.estopAt >= o.duration) throw new UsageError('--estop-at', `${o.estopAt} s is not before the end of the run (--duration ${o.duration} s)`, `a time within the run, below ${o.duration} s`);
       if (o.record) checkWritable(o.record);
       if (o.view) await checkPortFree(o.viewPort);
       const period = 1 / o.hz;
@@ -91,6 +92,7 @@ export function teleopCommand() {
         for (const r of [leader, follower]) r.events$.subscribe((e: HardwareEvent) => printEvent(r === leader ? 'leader' : 'follower', e));
       }
       let estopTick = -1;
+      let estopTimer: ReturnType<typeof setInterval> | undefined;
       const m = teleopManifest(foll.config.name, jointNames, o.hz);
       const r = await runTeleop(leader, follower, {
         hz: o.hz,
@@ -98,13 +100,12 @@ export function teleopCommand() {
         onLoop: (loop, safety, clock) => {
           if (o.estopAt !== undefined) {
             const at = o.estopAt;
-            const timer = setInterval(() => {
+            estopTimer = setInterval(() => {
               if (clock.now() < at) return;
-              clearInterval(timer);
+              clearInterval(estopTimer);
               estopTick = loop.stats.ticks;
               safety.estop('operator e-stop (drill: --estop-at)', clock.now(), estopTick);
             }, 5);
-            loop.records$.subscribe({ complete: () => clearInterval(timer) });
           }
           outputs.attach(loop, {
             manifest: m,
@@ -114,7 +115,10 @@ export function teleopCommand() {
             view: () => ({ robot: { spec: follower.spec, ...(model ? { model } : {}) }, options: { title: `axon teleop: ${foll.config.name}` } }),
           });
         },
-      }).finally(() => outputs.close()); // the episode of a run that threw (a fault) is still saved: the demonstration up to the stop
+      }).finally(() => {
+        clearInterval(estopTimer); // a run that ended first (signal, fault) leaves no drill pending to hold the process open
+        return outputs.close();
+      }); // the episode of a run that threw (a fault) is still saved: the demonstration up to the stop
       const { record, dataset: datasetSummary } = await outputs.finish();
       const n = jointNames.length;
       const ticks = r.tracking.ticks;
