@@ -76,4 +76,13 @@ describe('axon teleop between two emulated SO-101 buses', () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     }
   }, 150_000);
+
+  it('refuses a leader without the follower\'s joints before either arm is connected: the follower is never armed', () => {
+    const r = axon('teleop', '--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/arm6-xm430.json', '--script-leader', '--duration', '1');
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain('--leader: the leader has no joint elbow, wrist_pitch');
+    expect(r.stdout).not.toContain('armed'); // was: "[follower] armed: torque on" before the refusal
+    expect(r.stdout).not.toContain('connected');
+    expect(r.stderr).not.toContain('safe_stop');
+  }, 150_000);
 });

@@ -46,6 +46,11 @@ export function teleopCommand() {
     .action(async (o) => {
       const lead = loadAnyRobotConfig(o.leader);
       const foll = loadAnyRobotConfig(o.follower);
+      // Refused before either bus is touched (docs/hardware.md): the follower is never armed, then stopped, for a bad pairing.
+      const leaderJoints = lead.config.joints.map((j) => j.name);
+      const followerJoints = foll.config.joints.map((j) => j.name);
+      const missing = followerJoints.filter((n) => !leaderJoints.includes(n));
+      if (missing.length > 0) throw new UsageError('--leader', `the leader has no joint ${missing.join(', ')} (${o.leader})`, `the follower's joints: ${followerJoints.join(', ')}`);
       const leaderPort = o.leaderPort ?? (o.scriptLeader ? 'emu://' : lead.config.port);
       const followerPort = o.followerPort ?? (o.scriptLeader ? 'emu://' : foll.config.port);
       if (!leaderPort) throw new UsageError('--leader-port', `is required: ${o.leader} names no port`, 'a serial device, tcp://host:port or emu://');
@@ -57,7 +62,7 @@ export function teleopCommand() {
       if (o.view) await checkPortFree(o.viewPort);
       const period = 1 / o.hz;
       const urdf = foll.config.urdf !== undefined ? resolve(dirname(o.follower), foll.config.urdf) : undefined;
-      const jointNames = foll.config.joints.map((j) => j.name);
+      const jointNames = followerJoints;
       const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, `${o.follower}#/urdf`) : undefined;
       const L = openConfiguredRobot(lead, leaderPort, lead.config.baud, { dryRun: true, period });
       const F = openConfiguredRobot(foll, followerPort, foll.config.baud, { period });
