@@ -85,4 +85,14 @@ describe('axon teleop between two emulated SO-101 buses', () => {
     expect(r.stdout).not.toContain('connected');
     expect(r.stderr).not.toContain('safe_stop');
   }, 150_000);
+
+  it('refuses a follower config given as --leader and a leader config given as --follower (their role), exit 2 naming the flag and file', () => {
+    const swap = axon('teleop', '--leader', 'hardware/robots/so101-follower.json', '--follower', 'hardware/robots/so101-leader.json', '--script-leader', '--duration', '1', '--json');
+    expect(swap.status).toBe(2); // was: exit 0, "tracking error 0" with nothing armed
+    expect(swap.stderr).toContain('--leader: hardware/robots/so101-follower.json is a follower config');
+    const asFollower = axon('teleop', '--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-leader.json', '--script-leader', '--duration', '1', '--json');
+    expect(asFollower.status).toBe(2);
+    expect(asFollower.stderr).toContain('--follower: hardware/robots/so101-leader.json is a leader config');
+    expect(asFollower.stdout).toBe('');
+  }, 150_000);
 });
