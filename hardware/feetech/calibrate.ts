@@ -49,6 +49,8 @@ export interface CalibrationResult {
   /** One line per joint whose limits do not fit its recorded range; empty = fits. */
   readonly diff: string[];
   readonly samples: number;
+  /** Each joint's Homing Offset before the calibration (ticks, config order): what restoreOffsets puts back. */
+  readonly previousOffsets: readonly number[];
 }
 
 const wrapOffset = (x: number) => {
@@ -63,7 +65,7 @@ export async function calibrateFeetech(bus: FeetechBus, config: FeetechRobotConf
   const ids = js.map((j) => j.id);
   const missing: string[] = [];
   for (const j of js) if ((await bus.ping(j.id)) === undefined) missing.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s`);
-  if (missing.length > 0) return { joints: [], diff: missing, samples: 0 };
+  if (missing.length > 0) return { joints: [], diff: missing, samples: 0, previousOffsets: [] };
   for (const id of ids) await bus.write(id, 40, [0]); // torque off: the operator moves the arm
   say(`torque off on ${ids.length} servos; hold the arm in the calibration pose`);
   await o.waitForPose();
@@ -124,7 +126,29 @@ export async function calibrateFeetech(bus: FeetechBus, config: FeetechRobotConf
     for (let i = 0; i < js.length; i++) await bus.write(js[i].id, 31, le(encodeSignMagnitude(oldOffsets[i], 11), 2));
     say('calibration refused: offsets restored, nothing saved');
   }
-  return { joints, diff, samples };
+  return { joints, diff, samples, previousOffsets: oldOffsets };
+}
+
+/**
+ * Puts back the Homing Offsets the servos had before `calibrateFeetech` (which sets the new ones in
+ * RAM only, Lock 1): for a caller that cannot keep a fitting calibration (its config file cannot
+ * be written), so that servos and file still agree.
+ */
+export async function restoreOffsets(bus: FeetechBus, config: FeetechRobotConfig, result: CalibrationResult): Promise<void> {
+  for (let i = 0; i < result.previousOffsets.length; i++) await bus.write(config.joints[i].id, 31, le(encodeSignMagnitude(result.previousOffsets[i], 11), 2));
+}
+
+/** The config with a fitting calibration written in (homing_offset and range_ticks per joint); touches no servo. */
+export function calibratedConfig(config: FeetechRobotConfig, result: CalibrationResult): FeetechRobotConfig {
+  if (result.diff.length > 0) throw new Error('a calibration that does not fit is not saved');
+  const byName = new Map(result.joints.map((c) => [c.name, c]));
+  return {
+    ...config,
+    joints: config.joints.map((j) => {
+      const c = byName.get(j.name)!;
+      return { ...j, homing_offset: c.homing_offset, range_ticks: c.range_ticks };
+    }),
+  };
 }
 
 /** Saves a fitting calibration in the servos' EPROM and returns the config with it written in. */
@@ -138,14 +162,7 @@ export async function saveCalibration(bus: FeetechBus, config: FeetechRobotConfi
     const back = await bus.readValue(c.id, 31, 2, 11);
     if (back !== c.homing_offset) throw new Error(`servo ${c.id}: homing offset reads ${back} after saving ${c.homing_offset}`);
   }
-  const byName = new Map(result.joints.map((c) => [c.name, c]));
-  return {
-    ...config,
-    joints: config.joints.map((j) => {
-      const c = byName.get(j.name)!;
-      return { ...j, homing_offset: c.homing_offset, range_ticks: c.range_ticks };
-    }),
-  };
+  return calibratedConfig(config, result);
 }
 
 const round4 = (x: number) => Math.round(x * 1e4) / 1e4;

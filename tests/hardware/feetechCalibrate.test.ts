@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadAnyRobotConfig, feetechServosOf } from '../../hardware/robots/openRobot.ts';
@@ -11,6 +11,7 @@ import { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
 import { scriptCalibration } from '../../hardware/emulator/scriptedOperator.ts';
 import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
+import { commitCalibration } from '../../src/cli/commands/hwServo.ts';
 
 const config = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
 const sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
@@ -85,4 +86,51 @@ describe('calibration of the SO-101 on the emulator (operator scripted)', () => 
     expect(real.status).toBe(2);
     expect(real.stderr).toContain('--simulate-operator');
   }, 150_000);
+
+  it('CLI: an --out that cannot be written (a folder, a missing folder) and bad --record-s / --pose-wait-s are refused at startup, before the servos are touched', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-cal-'));
+    const run = (...a: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tests/hardware/helpers/cli.ts', 'hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', '--port', 'emu://', '--simulate-operator', 'full', '--record-s', '1', ...a], { encoding: 'utf8', timeout: 90_000 });
+    for (const [out, what] of [[dir, 'is a directory'], [join(dir, 'nosuch', 'x', 'cal.json'), 'does not exist']]) {
+      const r = run('--out', out);
+      expect(r.status, r.stderr).toBe(2); // was: the whole calibration, saved in the servos, then exit 1 on the file write
+      expect(r.stderr).toMatch(new RegExp(`CLI_USAGE.*--out: .*${what}`));
+      expect(r.stdout).not.toContain('torque off');
+      expect(r.stdout).not.toContain('homing offsets set');
+    }
+    for (const [flag, v] of [['--record-s', '-1'], ['--record-s', 'abc'], ['--pose-wait-s', 'nan'], ['--pose-wait-s', '0']]) {
+      const r = run('--out', join(dir, 'cal.json'), flag, v);
+      expect(r.status, `${flag} ${v}`).toBe(2);
+      expect(r.stderr).toContain(`'${flag} <s>' argument '${v}' is invalid. expected a positive number`);
+    }
+    expect(existsSync(join(dir, 'cal.json'))).toBe(false);
+  }, 150_000);
+
+  it('commitCalibration: a config file that cannot be written leaves the servos as they were; one that can is written by rename, no temp file left', async () => {
+    const emu = new FeetechEmulator({ servos: feetechServosOf(config) });
+    const hands = scriptCalibration(emu, config, { sweepS: 1.2, mountTicks: [310, -420, 150, -95, 600, -240] });
+    const bus = new FeetechBus(await link(emu));
+    await bus.open();
+    const result = await calibrateFeetech(bus, config, { waitForPose: async () => {}, recordUntil: () => (hands.startSweep(), sleep(1.5)) });
+    expect(result.diff).toEqual([]);
+    const dir = mkdtempSync(join(tmpdir(), 'axon-cal-'));
+    const gone = join(dir, 'gone');
+    mkdirSync(gone);
+    rmSync(gone, { recursive: true }); // passed the startup check, then removed: the write fails
+    await expect(commitCalibration(bus, config, result, join(gone, 'cal.json'))).rejects.toThrow(/cannot be written .*nothing saved/);
+    expect(emu.servos.map((s) => s.get('homing_offset'))).toEqual([0, 0, 0, 0, 0, 0]); // the RAM offsets put back
+    emu.powerCycle();
+    expect(emu.servos.map((s) => s.get('homing_offset'))).toEqual([0, 0, 0, 0, 0, 0]); // and nothing in EPROM
+    // Calibrated again, into a folder that exists: file and servos both get it.
+    for (const s of emu.servos) s.hand = undefined;
+    const hands2 = scriptCalibration(emu, config, { sweepS: 1.2, mountTicks: [310, -420, 150, -95, 600, -240] });
+    const again = await calibrateFeetech(bus, config, { waitForPose: async () => {}, recordUntil: () => (hands2.startSweep(), sleep(1.5)) });
+    expect(again.diff).toEqual([]);
+    const out = join(dir, 'cal.json');
+    await commitCalibration(bus, config, again, out);
+    await bus.close();
+    expect(JSON.parse(readFileSync(out, 'utf8')).joints.map((j: { homing_offset: number }) => j.homing_offset)).toEqual([310, -420, 150, -95, 600, -240]);
+    expect(readdirSync(dir)).toEqual(['cal.json']);
+    emu.powerCycle();
+    expect(emu.servos.map((s) => s.get('homing_offset'))).toEqual([310, -420, 150, -95, 600, -240]);
+  });
 });

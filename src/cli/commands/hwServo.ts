@@ -3,11 +3,14 @@
  * serve an emulated Feetech bus, and give a new servo its id and baud rate (set-id, set-baud: one
  * servo on the bus at a time, verified by reading back). The Dynamixel-only parts stay in hw.ts.
  */
+import { renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
+import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { AxonError, UsageError } from '../../core/errors.ts';
-import { positiveInt } from '../args.ts';
+import { positiveInt, positiveNumber } from '../args.ts';
+import { checkOutputFile } from '../preflight.ts';
 import { createPort, parsePort } from '../../../hardware/transport/openPort.ts';
 import { TcpTransport } from '../../../hardware/transport/TcpTransport.ts';
 import { SerialTransport } from '../../../hardware/transport/SerialTransport.ts';
@@ -16,6 +19,8 @@ import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
 import { BAUD_CODES, baudCode, ticksToRad } from '../../../hardware/dynamixel/controlTable.ts';
 import { readLe as dxlReadLe } from '../../../hardware/dynamixel/packet.ts';
 import { FeetechBus, type FeetechIdentity } from '../../../hardware/feetech/FeetechBus.ts';
+import type { CalibrationResult } from '../../../hardware/feetech/calibrate.ts';
+import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
 import { FEETECH_BAUD_CODES, feetechBaudCode, stsTicksToRad } from '../../../hardware/feetech/controlTable.ts';
 import { decodeSignMagnitude, readLe } from '../../../hardware/feetech/packet.ts';
 import { FeetechEmulator, defaultStsServos } from '../../../hardware/emulator/FeetechEmulator.ts';
@@ -418,6 +423,32 @@ function enterOr(fallbackS: number, prompt: string): Promise<void> {
   });
 }
 
+/**
+ * Saves a fitting calibration in both places, the file first: the config goes to a temp file next
+ * to `out`; only once it is written are the offsets saved in the servos' EPROM, and then the temp
+ * file is renamed over `out`. A file that cannot be written leaves the servos as they were (the
+ * RAM offsets calibrateFeetech set are put back); a servo save that fails leaves the file as it was.
+ */
+export async function commitCalibration(bus: FeetechBus, config: FeetechRobotConfig, result: CalibrationResult, out: string): Promise<FeetechRobotConfig> {
+  const { calibratedConfig, restoreOffsets, saveCalibration } = await import('../../../hardware/feetech/calibrate.ts');
+  const next = calibratedConfig(config, result);
+  const tmp = join(dirname(resolve(out)), `.${basename(out)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
+  } catch (e) {
+    await restoreOffsets(bus, config, result).catch(() => {});
+    throw new Error(`${out}: the calibrated config cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)}): nothing saved, the servos keep their previous offsets`);
+  }
+  try {
+    await saveCalibration(bus, config, result);
+    renameSync(tmp, out);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
+  return next;
+}
+
 export function calibrateCommand() {
   return new Command('calibrate')
     .description('Calibrate a Feetech arm by hand: homing offsets at the config\'s calibration pose, then the range of motion while you move each joint; saved in the servos and written into the config, or refused with a diff when the config limits do not fit.')
@@ -425,8 +456,8 @@ export function calibrateCommand() {
     .option('--port <port>', "serial device, tcp://host:port, or emu:// (the config's servos, emulated); default: the config's port")
     .option('--baud <bps>', "bus line rate (bit/s); default: the config's", busBaud)
     .option('--out <file>', 'write the calibrated config here (default: over --config)')
-    .option('--pose-wait-s <s>', 'without a terminal: seconds before the pose is taken', (v) => Number(v), 5)
-    .option('--record-s <s>', 'seconds of range recording (Enter ends it earlier on a terminal)', (v) => Number(v), 15)
+    .option('--pose-wait-s <s>', 'without a terminal: seconds before the pose is taken', positiveNumber, 5)
+    .option('--record-s <s>', 'seconds of range recording (Enter ends it earlier on a terminal)', positiveNumber, 15)
     .option('--simulate-operator <how>', 'emu:// only: scripted hands hold the pose then sweep every joint (full), or stop the elbow 0.3 rad short (short)', (v) => {
       if (v !== 'full' && v !== 'short') throw new InvalidArgumentError('expected full or short');
       return v;
@@ -440,6 +471,8 @@ export function calibrateCommand() {
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
       const baud = o.baud ?? config.baud;
       if (o.simulateOperator && !portName.startsWith('emu://')) throw new UsageError('--simulate-operator', `drives the emulated arm only, not ${portName}`, '--port emu://');
+      const out = o.out ?? o.config;
+      checkOutputFile(out, o.out ? '--out' : '--config'); // before the servos are touched: a calibration is never saved in them without its file
       const port = createFeetechPort(portName, { baud, servos: feetechServosOf(config) });
       const say = (s: string) => (o.json ? process.stderr : process.stdout).write(`axon hw calibrate: ${s}\n`);
       let waitForPose: () => Promise<void>;
@@ -460,13 +493,10 @@ export function calibrateCommand() {
       const bus = new FeetechBus(port.transport);
       await bus.open();
       try {
-        const { calibrateFeetech, saveCalibration } = await import('../../../hardware/feetech/calibrate.ts');
+        const { calibrateFeetech } = await import('../../../hardware/feetech/calibrate.ts');
         const result = await calibrateFeetech(bus, config, { waitForPose, recordUntil, say });
         if (result.diff.length > 0) throw new CalibrationError(o.config, result.diff);
-        const next = await saveCalibration(bus, config, result);
-        const out = o.out ?? o.config;
-        const { writeFileSync } = await import('node:fs');
-        writeFileSync(out, `${JSON.stringify(next, null, 2)}\n`);
+        await commitCalibration(bus, config, result, out);
         const summary = { command: 'hw calibrate', config: o.config, out, port: portName, samples: result.samples, joints: result.joints };
         if (o.json) console.log(JSON.stringify(summary));
         else {
