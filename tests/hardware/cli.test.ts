@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect } from 'node:net';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
 import { CLI, hasSocat, runAxon, waitFor } from './helpers/spawnCli.ts';
 
@@ -122,6 +123,30 @@ describe('axon hw / axon run', () => {
       expect(s.bus.crc_errors).toBe(0);
     } finally {
       for (const p of procs.reverse()) p.kill('SIGTERM');
+    }
+  });
+
+  it.each([['dynamixel'], ['feetech']])('hw emulate --protocol %s: one SIGTERM stops it with a client still connected (the client\'s socket is closed)', async (protocol) => {
+    const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--protocol', protocol, '--servos', '2', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const client = { closed: false };
+    try {
+      let out = '';
+      emu.stdout!.on('data', (d) => (out += d));
+      const addr = await waitFor(() => /tcp:\/\/([\d.]+):(\d+)/.exec(out) ?? undefined, 20_000);
+      const sock = connect(Number(addr[2]), addr[1]);
+      sock.on('error', () => {});
+      sock.on('close', () => (client.closed = true));
+      await new Promise<void>((r) => sock.once('connect', () => r()));
+      await new Promise((r) => setTimeout(r, 200)); // accepted by the emulator
+      const exited = new Promise<number | null>((r) => emu.once('exit', (c) => r(c)));
+      emu.kill('SIGTERM');
+      const code = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 5000))]);
+      expect(code).toBe(0); // was: 'alive', serving the client until a second signal
+      expect(out).toContain('stopped after');
+      await waitFor(() => (client.closed ? true : undefined), 2000);
+      sock.destroy();
+    } finally {
+      if (emu.exitCode === null && emu.signalCode === null) emu.kill('SIGKILL');
     }
   });
 });

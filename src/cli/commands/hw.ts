@@ -11,7 +11,7 @@ import { readLe } from '../../../hardware/dynamixel/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
 import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
-import { busBaud, calibrateCommand, emulateFeetech, protocolArg, scanBus, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
+import { busBaud, calibrateCommand, emulateFeetech, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 
 /** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
 export function idList(v: string): number[] {
@@ -150,16 +150,7 @@ function emulateCommand() {
       const where = typeof addr === 'object' && addr ? `${addr.address}:${addr.port}` : o.listen;
       console.log(`axon hw emulate: ${servos.length} servos (ids ${servos.map((s) => s.id).join(',')}) on tcp://${where}; Ctrl-C to stop`);
       console.log(`  reach it: axon hw scan --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttyDXL,raw,echo=0 tcp:${where},nodelay`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
-          server.close(() => resolve());
-          setTimeout(resolve, 500).unref();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
+      await serveUntilSignal(server);
       console.log(`axon hw emulate: stopped after ${emu.stats.received} packets`);
     });
 }

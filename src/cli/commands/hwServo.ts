@@ -4,7 +4,7 @@
  * servo on the bus at a time, verified by reading back). The Dynamixel-only parts stay in hw.ts.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { basename, dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
@@ -187,17 +187,32 @@ export async function emulateFeetech(o: FeetechEmulateOptions): Promise<void> {
   const rate = o.servoBaud ?? o.baud;
   console.log(`axon hw emulate: ${servos.length} Feetech STS3215 servos (ids ${servos.map((s) => s.id).join(',')}, set to ${rate} bit/s) on a ${o.baud} bit/s bus at tcp://${where}; Ctrl-C to stop`);
   console.log(`  reach it: axon hw scan --protocol feetech --port tcp://${where}   or through a pty: socat pty,link=/tmp/ttySTS,raw,echo=0 tcp:${where},nodelay`);
-  await new Promise<void>((resolve) => {
+  await serveUntilSignal(server);
+  console.log(`axon hw emulate: stopped after ${emu.stats.received} packets (${emu.stats.baudMismatches} at a rate the servos were not set to)`);
+}
+
+/**
+ * Resolves at the first SIGINT or SIGTERM, once the server is closed: it stops listening and every
+ * connection it accepted is ended too (server.close() alone waits for them, so a connected client
+ * kept the emulator serving until a second signal). Track connections from the moment it listens.
+ */
+export function serveUntilSignal(server: Server): Promise<void> {
+  const open = new Set<Socket>();
+  server.on('connection', (sock) => {
+    open.add(sock);
+    sock.once('close', () => open.delete(sock));
+  });
+  return new Promise<void>((resolve) => {
     const stop = () => {
       process.off('SIGINT', stop);
       process.off('SIGTERM', stop);
       server.close(() => resolve());
+      for (const sock of open) sock.destroy();
       setTimeout(resolve, 500).unref();
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
   });
-  console.log(`axon hw emulate: stopped after ${emu.stats.received} packets (${emu.stats.baudMismatches} at a rate the servos were not set to)`);
 }
 
 function socketTransport(sock: Socket, baud: number): Transport {
