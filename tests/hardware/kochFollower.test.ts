@@ -46,7 +46,9 @@ describe('koch-follower.json', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.last);
     expect(s).toMatchObject({ robot: 'koch-follower', baud: 1_000_000, dry_run: false, ticks: 75, ended_by: 'duration' });
-    expect(s.hardware).toEqual({ events: { connected: 1, armed: 1, safe_stop: 1, closed: 1 }, faults: [] });
+    // A reply late enough to be read again (read_retry) is a recovered event a loaded host can cause; no fault, no other kind.
+    const { read_retry: _retried, ...events } = s.hardware.events;
+    expect({ ...s.hardware, events }).toEqual({ events: { connected: 1, armed: 1, safe_stop: 1, closed: 1 }, faults: [] });
     expect(s.safety.state).toBe('running');
     expect(s.bus.failed_cycles).toBe(0);
     expect(Object.keys(s.final_position)).toEqual(JOINTS);
