@@ -14,8 +14,8 @@
  * episodes table cut to `total_episodes`. Episodes being recorded when the process died were in
  * memory only and are lost whole, never half-written.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve, sep } from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { AxonError } from '../core/errors.ts';
@@ -37,6 +37,7 @@ import {
 import { ParquetAppender, restoreAppend, type AppendUndo } from './ParquetAppender.ts';
 import { aggregateStats, columnStats, STAT_KEYS, type FeatureStats, type StatsByFeature } from './stats.ts';
 import { readParquetRows } from './readParquet.ts';
+import { readJsonFile } from './readJson.ts';
 
 /** One episode's frames, column by column (row-major vectors), as the writer hands them over. */
 export interface EpisodeData {
@@ -340,8 +341,8 @@ function writeFileAtomic(file: string, b: Uint8Array): void {
 export function repairDataset(dir: string): string | undefined {
   const jf = join(dir, JOURNAL_PATH);
   if (!existsSync(jf)) return undefined;
-  const j = JSON.parse(readFileSync(jf, 'utf8')) as Journal;
-  const info = validateInfo(JSON.parse(readFileSync(join(dir, INFO_PATH), 'utf8')), join(dir, INFO_PATH));
+  const j = readJournal(jf, dir);
+  const info = readInfo(dir);
   let note: string;
   if (info.total_episodes > j.episodesBefore) note = `the save of episode ${j.episodesBefore} had finished`;
   else {
@@ -353,10 +354,39 @@ export function repairDataset(dir: string): string | undefined {
   return note;
 }
 
+function readInfo(dir: string): DatasetInfo {
+  const file = join(dir, INFO_PATH);
+  return validateInfo(readJsonFile(file, 'the JSON object of a LeRobotDataset v3.0 meta/info.json'), file);
+}
+
+const JOURNAL_EXPECTED = 'the journal an axon writer leaves while it saves an episode: {episodesBefore, dataFile, undo: {at, footer}} (remove the file to give up the interrupted save)';
+
+/**
+ * The journal, checked before anything is undone from it: a journal a disk broke must not cut or
+ * remove a file, nor name one outside the dataset.
+ */
+function readJournal(file: string, dir: string): Journal {
+  const x = readJsonFile(file, JOURNAL_EXPECTED) as Record<string, unknown> | null;
+  const bad = (field: string, what: string): never => {
+    throw new AxonError('DATASET_READ', `${file}#/${field}`, what, JOURNAL_EXPECTED);
+  };
+  const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) bad('', `is ${show(x)}, not an object`);
+  const j = x as Record<string, unknown>;
+  if (!Number.isInteger(j.episodesBefore) || (j.episodesBefore as number) < 0) bad('episodesBefore', `is ${show(j.episodesBefore)}, not an episode count`);
+  if (typeof j.dataFile !== 'string') bad('dataFile', `is ${show(j.dataFile)}, not a path`);
+  if (!resolve(j.dataFile as string).startsWith(resolve(dir) + sep)) bad('dataFile', `"${j.dataFile}" is not inside ${dir}`);
+  const u = j.undo as Record<string, unknown> | null;
+  if (typeof u !== 'object' || u === null) return bad('undo', `is ${show(u)}, not an object`);
+  if (!Number.isInteger(u.at) || (u.at as number) < 0) bad('undo/at', `is ${show(u.at)}, not a byte offset`);
+  if (u.footer !== null && typeof u.footer !== 'string') bad('undo/footer', `is ${show(u.footer)}, not base64 text or null`);
+  return j as unknown as Journal;
+}
+
 /** The committed state of a dataset for appending: info, episodes (cut to total_episodes), tasks. */
 async function loadForWrite(dir: string): Promise<{ info: DatasetInfo; episodes: EpisodeRow[]; tasks: string[] }> {
   repairDataset(dir);
-  const info = validateInfo(JSON.parse(readFileSync(join(dir, INFO_PATH), 'utf8')), join(dir, INFO_PATH));
+  const info = readInfo(dir);
   const all = await readEpisodeRows(dir, info);
   const episodes = all.slice(0, info.total_episodes);
   // An uncommitted episode's row (a save killed before info.json): cut from the table and the stats.

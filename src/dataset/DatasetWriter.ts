@@ -105,7 +105,7 @@ export class DatasetWriter {
     if (first.kind !== 'opened') {
       await worker.terminate();
       const e = first.kind === 'failed' ? first.error : { message: `unexpected ${first.kind}` };
-      throw e.code ? new AxonError(e.code, e.where ?? o.dir, e.message.replace(`${e.where}: `, '')) : new AxonError('DATASET_WRITE', o.dir, e.message);
+      throw e.code ? rebuild(e.code, e.where ?? o.dir, e.message, e.expected) : new AxonError('DATASET_WRITE', o.dir, e.message);
     }
     return new DatasetWriter(o, worker, first.episodes);
   }
@@ -264,4 +264,11 @@ function withVelocityCommand(o: DatasetWriterOptions): boolean {
 
 function transferList(d: EpisodeData): ArrayBuffer[] {
   return Object.values(d.columns).map((c) => c.buffer as ArrayBuffer);
+}
+
+/** The writer thread's AxonError again on this side (its message already begins with `where: ` and ends with the expected part). */
+function rebuild(code: string, where: string, message: string, expected: string | undefined): AxonError {
+  let m = message.startsWith(`${where}: `) ? message.slice(where.length + 2) : message;
+  if (expected !== undefined && m.endsWith(` (expected ${expected})`)) m = m.slice(0, -` (expected ${expected})`.length);
+  return new AxonError(code, where, m, expected);
 }

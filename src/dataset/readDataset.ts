@@ -7,7 +7,7 @@
  * episodes table's row ranges), so a dataset left by a killed writer reads up to its last whole
  * episode; a leftover journal is reported, and repaired by the next writer that opens the folder.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { AxonError } from '../core/errors.ts';
 import type { ControlMode, Observation, RobotSpec } from '../core/robot.ts';
@@ -16,6 +16,7 @@ import { reviveNonFinite } from '../record/json.ts';
 import { readEpisodeRows, readTasks, type EpisodeRow } from './DatasetStore.ts';
 import { INFO_PATH, JOURNAL_PATH, STATS_PATH, formatPath, validateInfo, type DatasetInfo } from './format.ts';
 import { readParquetRows } from './readParquet.ts';
+import { readJsonFile } from './readJson.ts';
 import type { StatsByFeature } from './stats.ts';
 
 export interface Dataset {
@@ -30,7 +31,7 @@ export interface Dataset {
 export async function readDataset(dir: string): Promise<Dataset> {
   const infoFile = join(dir, INFO_PATH);
   if (!existsSync(infoFile)) throw new AxonError('DATASET_READ', dir, 'has no meta/info.json', 'a LeRobotDataset v3.0 folder');
-  const info = validateInfo(JSON.parse(readFileSync(infoFile, 'utf8')), infoFile);
+  const info = validateInfo(readJsonFile(infoFile, INFO_EXPECTED), infoFile);
   const warnings: string[] = [];
   if (existsSync(join(dir, JOURNAL_PATH)))
     warnings.push(`${dir}: an episode was being saved when its writer stopped; read up to the last whole episode (${info.total_episodes}); the next axon writer repairs the folder`);
@@ -38,8 +39,23 @@ export async function readDataset(dir: string): Promise<Dataset> {
   const episodes = all.filter((e) => e.episode_index < info.total_episodes);
   const tasks = await readTasks(dir);
   const statsFile = join(dir, STATS_PATH);
-  const stats = existsSync(statsFile) ? (JSON.parse(readFileSync(statsFile, 'utf8')) as StatsByFeature) : undefined;
+  const stats = existsSync(statsFile) ? validateStats(readJsonFile(statsFile, STATS_EXPECTED), statsFile) : undefined;
   return { dir, info, episodes, tasks, stats, warnings };
+}
+
+const INFO_EXPECTED = 'the JSON object of a LeRobotDataset v3.0 meta/info.json';
+const STATS_EXPECTED = 'a JSON object of per-feature stats (min, max, mean, std, count arrays), as axon and LeRobot write meta/stats.json';
+
+/** meta/stats.json: per feature, arrays of numbers for min, max, mean, std and count (what `dataset info` prints). */
+function validateStats(x: unknown, file: string): StatsByFeature {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new AxonError('DATASET_READ', file, `holds ${Array.isArray(x) ? 'an array' : JSON.stringify(x)}`, STATS_EXPECTED);
+  for (const [k, s] of Object.entries(x as Record<string, unknown>))
+    for (const stat of ['min', 'max', 'mean', 'std', 'count']) {
+      const v = (s as Record<string, unknown> | null)?.[stat];
+      if (!Array.isArray(v) || !v.every((n) => typeof n === 'number'))
+        throw new AxonError('DATASET_READ', `${file}#/${k}/${stat}`, 'is missing or not an array of numbers', STATS_EXPECTED);
+    }
+  return x as StatsByFeature;
 }
 
 /** One episode's frames: columns by feature name, plain numbers (vectors as arrays). */

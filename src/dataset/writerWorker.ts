@@ -11,13 +11,13 @@ export type ToWorker = { kind: 'episode'; id: number; data: EpisodeData } | { ki
 export type FromWorker =
   | { kind: 'opened'; episodes: number; frames: number }
   | { kind: 'written'; id: number; index: number; frames: number; ms: number }
-  | { kind: 'failed'; id?: number; error: { code?: string; where?: string; message: string } }
+  | { kind: 'failed'; id?: number; error: { code?: string; where?: string; message: string; expected?: string } }
   | { kind: 'closed' };
 
 const { dir, options, slowMs } = workerData as { dir: string; options: StoreOptions; slowMs?: number };
 const port = parentPort!;
 const post = (m: FromWorker) => port.postMessage(m);
-const asError = (e: unknown) => (e instanceof AxonError ? { code: e.code, where: e.where, message: e.message } : { message: (e as Error).message ?? String(e) });
+const asError = (e: unknown) => (e instanceof AxonError ? { code: e.code, where: e.where, message: e.message, ...(e.expected !== undefined ? { expected: e.expected } : {}) } : { message: (e as Error).message ?? String(e) });
 
 let store: DatasetStore | undefined;
 try {

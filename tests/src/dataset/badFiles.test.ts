@@ -1,0 +1,106 @@
+/**
+ * Dataset files a disk or an interrupted copy broke: every one is an AxonError (exit 2) naming the
+ * file and what was expected, never the JSON parser's or a TypeError's message on its own.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AxonError } from '../../../src/core/errors.ts';
+import { DatasetStore, DatasetWriter, datasetInfoSummary, featureSource, provenance, readDataset, runFeatures } from '../../../src/dataset/index.ts';
+import type { RobotSpec } from '../../../src/core/robot.ts';
+
+const spec = {
+  name: 'twojoint',
+  joints: [{ name: 'a' }, { name: 'b' }],
+  sensors: { imu: false, contacts: [] },
+  controlModes: ['position'],
+} as unknown as RobotSpec;
+const storeOptions = { robotType: 'twojoint', fps: 50, features: runFeatures(featureSource(spec, true)), provenance: provenance({ spec, period: 0.02, source: 'test' }) };
+const episode = (n: number) => ({ length: n, task: 't', columns: { 'observation.state': new Float32Array(4 * n).fill(1), action: new Float32Array(2 * n), 'next.reward': new Float32Array(n), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n) } });
+
+/** A whole dataset of `episodes` episodes of 10 frames, written as axon writes one. */
+async function goodDataset(episodes = 1): Promise<string> {
+  const dir = join(mkdtempSync(join(tmpdir(), 'axon-dsbad-')), 'ds');
+  const store = await DatasetStore.open(dir, storeOptions);
+  for (let k = 0; k < episodes; k++) store.writeEpisode(episode(10));
+  store.close();
+  return dir;
+}
+
+async function errorOf(p: Promise<unknown>): Promise<AxonError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e, String(e)).toBeInstanceOf(AxonError);
+    return e as AxonError;
+  }
+  throw new Error('expected an AxonError');
+}
+
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return { code: r.status, stderr: r.stderr };
+}
+
+describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
+  it('an empty or cut meta/info.json, read, appended to and written into by a run', async () => {
+    for (const text of ['', '{"codebase_version": "v3.0", "fps": 5']) {
+      const dir = await goodDataset();
+      const file = join(dir, 'meta/info.json');
+      writeFileSync(file, text);
+      for (const e of [await errorOf(readDataset(dir)), await errorOf(DatasetStore.open(dir, storeOptions))]) {
+        expect(e.code).toBe('DATASET_READ');
+        expect(e.where).toBe(file);
+        expect(e.expected).toContain('meta/info.json');
+        expect(e.message).not.toContain('\n');
+      }
+      // --dataset on sim/eval/run opens the store in the writer thread: the same error comes back, naming info.json.
+      const w = await errorOf(DatasetWriter.open({ dir, spec, fps: 50, task: 't', scored: true, provenance: storeOptions.provenance }));
+      expect(w).toMatchObject({ code: 'DATASET_READ', where: file });
+      expect(w.expected).toContain('meta/info.json');
+    }
+  });
+
+  it('a garbage meta/stats.json (or one of the wrong shape) on one line', async () => {
+    const dir = await goodDataset();
+    const file = join(dir, 'meta/stats.json');
+    writeFileSync(file, 'nope\nnope\n');
+    const e = await errorOf(readDataset(dir));
+    expect(e).toMatchObject({ code: 'DATASET_READ', where: file });
+    expect(e.message).not.toContain('\n');
+    writeFileSync(file, JSON.stringify({ action: { mean: 'x' } }));
+    expect(await errorOf(readDataset(dir))).toMatchObject({ code: 'DATASET_READ', where: `${file}#/action/min` });
+  });
+
+  it('a garbage journal, or one that is JSON of another shape, is refused before anything is undone from it', async () => {
+    const dir = await goodDataset();
+    const file = join(dir, '.axon-journal.json');
+    writeFileSync(file, 'garbage{\n');
+    expect(await errorOf(DatasetStore.open(dir, storeOptions))).toMatchObject({ code: 'DATASET_READ', where: file });
+    const cases: [unknown, string][] = [
+      [{ x: 1 }, 'episodesBefore'],
+      [[], ''],
+      [{ episodesBefore: 1, dataFile: 7, undo: { at: 0, footer: null } }, 'dataFile'],
+      [{ episodesBefore: 1, dataFile: '/etc/hostname', undo: { at: 0, footer: null } }, 'dataFile'],
+      [{ episodesBefore: 1, dataFile: join(dir, 'data/chunk-000/file-000.parquet') }, 'undo'],
+      [{ episodesBefore: 1, dataFile: join(dir, 'data/chunk-000/file-000.parquet'), undo: { at: -1, footer: null } }, 'undo/at'],
+    ];
+    for (const [j, field] of cases) {
+      writeFileSync(file, JSON.stringify(j));
+      const e = await errorOf(DatasetStore.open(dir, storeOptions));
+      expect(e.code).toBe('DATASET_READ');
+      expect(e.where).toBe(`${file}#/${field}`);
+      expect(e.expected).toContain('journal');
+    }
+  });
+
+  it('the CLI says it on one line and exits 2 (dataset info on an empty info.json)', async () => {
+    const dir = await goodDataset();
+    writeFileSync(join(dir, 'meta/info.json'), '');
+    const r = axon('dataset', 'info', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^axon: error \[DATASET_READ\]: .*meta\/info\.json: is empty/)]);
+  });
+});
