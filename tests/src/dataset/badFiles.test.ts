@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxonError } from '../../../src/core/errors.ts';
@@ -104,3 +104,52 @@ describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^axon: error \[DATASET_READ\]: .*meta\/info\.json: is empty/)]);
   });
 });
+
+describe('a broken dataset is not printed as a dataset: DATASET_READ naming the file', () => {
+  const data = (dir: string) => join(dir, 'data/chunk-000/file-000.parquet');
+  const breaks: [string, (dir: string) => void, (dir: string) => string][] = [
+    ['its data file missing', (d) => rmSync(data(d)), data],
+    ['its data file cut short', (d) => truncateSync(data(d), 500), data],
+    ['its data file zero bytes', (d) => writeFileSync(data(d), ''), data],
+    ['its data file three bytes', (d) => writeFileSync(data(d), 'PAR'), data],
+    ['its data file garbage', (d) => writeFileSync(data(d), 'this is not a parquet file at all, PAR1'), data],
+    ['its data file zeroed at the start', (d) => { const b = readFileSync(data(d)); b.fill(0, 0, 64); writeFileSync(data(d), b); }, data],
+    ['its episodes table missing', (d) => rmSync(join(d, 'meta/episodes'), { recursive: true }), (d) => join(d, 'meta/episodes')],
+    ['its tasks table missing', (d) => rmSync(join(d, 'meta/tasks.parquet')), (d) => join(d, 'meta/tasks.parquet')],
+    ['totals counting 5 episodes where the table has 2', (d) => setInfo(d, { total_episodes: 5 }), (d) => `${join(d, 'meta/info.json')}#/total_episodes`],
+    ['totals counting 99999 frames where the episodes hold 20', (d) => setInfo(d, { total_frames: 99999 }), (d) => `${join(d, 'meta/info.json')}#/total_frames`],
+  ];
+  for (const [what, breakIt, where] of breaks)
+    it(what, async () => {
+      const dir = await goodDataset(2);
+      breakIt(dir);
+      const e = await errorOf(readDataset(dir).then(datasetInfoSummary));
+      expect(e.code).toBe('DATASET_READ');
+      expect(e.where).toBe(where(dir));
+      expect(e.message).not.toContain('\n');
+    });
+
+  it('dataset info exits 2 on one (a truncated data file), 0 on the whole dataset', async () => {
+    const dir = await goodDataset();
+    expect(axon('dataset', 'info', dir).code).toBe(0);
+    truncateSync(data(dir), 500);
+    const r = axon('dataset', 'info', dir);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^axon: error \[DATASET_READ\]: .*data\/chunk-000\/file-000\.parquet: does not end with PAR1/);
+  });
+
+  it('a data file whose end a killed save left (a journal beside it) is a warning: the committed episodes still read', async () => {
+    const dir = await goodDataset(2);
+    const b = readFileSync(data(dir));
+    writeFileSync(data(dir), b.subarray(0, b.length - 100));
+    writeFileSync(join(dir, '.axon-journal.json'), JSON.stringify({ episodesBefore: 2, dataFile: data(dir), undo: { at: 100, footer: null } }));
+    const ds = await readDataset(dir);
+    expect(ds.episodes).toHaveLength(2);
+    expect(ds.warnings.join('\n')).toContain('does not end with PAR1');
+  });
+});
+
+function setInfo(dir: string, patch: Record<string, unknown>): void {
+  const file = join(dir, 'meta/info.json');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), ...patch }));
+}
