@@ -133,7 +133,7 @@ export async function readRecording(file: string): Promise<Recording> {
   const spec = (): RobotSpec | undefined => {
     if (specCache === null) {
       const j = meta.get(metadataNames.robot);
-      specCache = j === undefined ? undefined : (JSON.parse(j, reviveNonFinite) as RobotSpec);
+      specCache = j === undefined ? undefined : (parseMetadata(file, metadataNames.robot, j) as RobotSpec);
     }
     return specCache;
   };
@@ -164,7 +164,7 @@ export async function readRecording(file: string): Promise<Recording> {
           const topic = channelTopic.get(record.channelId);
           if (topic === undefined) break;
           channels[topic] = (channels[topic] ?? 0) + 1;
-          const msg = JSON.parse(_decoder.decode(record.data)) as Record<string, unknown>;
+          const msg = parseMessage(file, topic, record.sequence, _decoder.decode(record.data));
           if (topic === topics.safetyEvent) {
             events.push(readEvent(msg));
             break;
@@ -193,6 +193,9 @@ export async function readRecording(file: string): Promise<Recording> {
       }
     }
   } catch (e) {
+    // A message or metadata record that is not what axon writes is bad input (RECORD_READ); what
+    // the MCAP reader throws (a chunk failing its CRC, a bad record) ends the read with a warning.
+    if (e instanceof AxonError) throw e;
     warnings.push(`${file}: unreadable after byte ${parsedBytes} (${(e as Error).message}); read up to the last good chunk`);
   }
   if (!sawHeader) throw new AxonError('RECORD_READ', file, 'is not an MCAP file (no header)', 'an MCAP file written by --record');
@@ -205,7 +208,7 @@ export async function readRecording(file: string): Promise<Recording> {
     );
   const parse = (name: string): unknown => {
     const j = meta.get(name);
-    return j === undefined ? undefined : JSON.parse(j, reviveNonFinite);
+    return j === undefined ? undefined : parseMetadata(file, name, j);
   };
   return {
     file,
@@ -224,6 +227,35 @@ export async function readRecording(file: string): Promise<Recording> {
     truncated,
     warnings,
   };
+}
+
+/** One line of the JSON parser's message (V8 quotes the text around the fault, newlines and all). */
+function oneLine(e: unknown): string {
+  const t = String((e as Error)?.message ?? e).replace(/\s+/g, ' ').trim();
+  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
+}
+
+/** A message's JSON object; AxonError RECORD_READ naming the file, topic and sequence when it is not one (a flipped bit, an overwritten block). */
+function parseMessage(file: string, topic: string, sequence: number, text: string): Record<string, unknown> {
+  const where = `${file} message ${sequence} on ${topic}`;
+  const expected = 'a JSON object, as axon --record writes every message';
+  let x: unknown;
+  try {
+    x = JSON.parse(text);
+  } catch (e) {
+    throw new AxonError('RECORD_READ', where, `is not valid JSON (${oneLine(e)})`, expected);
+  }
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new AxonError('RECORD_READ', where, `is ${Array.isArray(x) ? 'an array' : JSON.stringify(x)}`, expected);
+  return x as Record<string, unknown>;
+}
+
+/** A metadata record's JSON; AxonError RECORD_READ naming the file and the record when it is not JSON. */
+function parseMetadata(file: string, name: string, text: string): unknown {
+  try {
+    return JSON.parse(text, reviveNonFinite);
+  } catch (e) {
+    throw new AxonError('RECORD_READ', `${file} metadata "${name}"`, `is not valid JSON (${oneLine(e)})`, 'the JSON axon --record writes there');
+  }
 }
 
 function f32(v: unknown): Float32Array {
