@@ -33,7 +33,19 @@ export function parsePythonYaml(text: string, file: string, expected: string): {
     return undefined;
   });
   const notes = seen.size > 0 ? [`${file}: Python tags read as plain YAML (${[...seen].map((s) => `!!python/${s}`).join(', ')}): objects as their mapping or list, names of Python callables as null`] : [];
-  const cfg = doc.toJS() as unknown;
+  // toJS expands aliases; an alias bomb (anchors nested nine deep, each used nine times) is
+  // refused by the yaml package with an error that names no file.
+  let cfg: unknown;
+  try {
+    cfg = doc.toJS();
+  } catch (e) {
+    const why = String((e as Error)?.message ?? e).split('\n')[0];
+    throw new ImportError(
+      file,
+      `cannot be read as data (${why})`,
+      /alias/i.test(why) ? 'YAML whose anchors and aliases (&a, *a) expand to a modest size, as PyYAML dumps a config' : 'YAML as PyYAML dumps a config',
+    );
+  }
   if (!isObj(cfg)) throw new ImportError(file, 'does not hold a mapping at the top', expected);
   return { cfg, notes };
 }

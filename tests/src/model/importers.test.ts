@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -9,6 +9,7 @@ import { manifestFromLeggedGym } from '../../../src/model/importers/leggedGym.ts
 import { observationSize } from '../../../src/model/manifest.ts';
 import { ImportError } from '../../../src/model/importers/common.ts';
 import { parsePythonYaml } from '../../../src/model/importers/pythonYaml.ts';
+import { parseDeployYaml } from '../../../src/model/importers/deploy.ts';
 
 const joints = ['FL_hip_joint', 'FR_hip_joint', 'RL_hip_joint', 'RR_hip_joint', 'FL_thigh_joint', 'FR_thigh_joint', 'RL_thigh_joint', 'RR_thigh_joint', 'FL_calf_joint', 'FR_calf_joint', 'RL_calf_joint', 'RR_calf_joint'];
 const isaac = () => parse(readFileSync('tests/fixtures/isaaclab-env.yaml', 'utf8'));
@@ -264,6 +265,40 @@ describe('axon manifest from-isaaclab (CLI)', () => {
     expect(m.pd.kd).toEqual([2, 2, 5, 2, 2, 1, 1, 2, 2, 4, 4, 10, 10, 10, 10]);
     expect(m.actuators.armature[g1Joints.indexOf('left_shoulder_pitch_joint')]).toBe(0.003);
     expect(m.actuators.armature[g1Joints.indexOf('left_knee_joint')]).toBe(0.01);
+  });
+});
+
+/** A YAML alias bomb ("billion laughs"): nine anchors, each a list of nine uses of the one before. */
+const aliasBomb = (): string => {
+  const lines = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let k = 1; k < 9; k++) {
+    const prev = String.fromCharCode(96 + k), name = String.fromCharCode(97 + k);
+    lines.push(`${name}: &${name} [${Array(9).fill(`*${prev}`).join(',')}]`);
+  }
+  return `${lines.join('\n')}\nstep_dt: 0.02\n`;
+};
+
+describe('a config the yaml package refuses to expand (an alias bomb)', () => {
+  it('is IMPORT_CONFIG naming the file, on one line', () => {
+    let e: unknown;
+    try {
+      parsePythonYaml(aliasBomb(), 'deploy.yaml', 'a mapping');
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toBeInstanceOf(ImportError);
+    expect(e).toMatchObject({ code: 'IMPORT_CONFIG', where: 'deploy.yaml' });
+    expect((e as ImportError).message).toMatch(/^deploy\.yaml: cannot be read as data \(Excessive alias count[^\n]*\(expected YAML whose anchors and aliases/);
+  });
+
+  it("from-deploy's reader too; manifest from-isaaclab exits 2 naming it", () => {
+    expect(() => parseDeployYaml(aliasBomb(), 'deploy.yaml')).toThrow(/^deploy\.yaml: cannot be read as data \(Excessive alias count/);
+    const dir = mkdtempSync(join(tmpdir(), 'axon-yamlbomb-'));
+    const file = join(dir, 'bomb.yaml');
+    writeFileSync(file, aliasBomb());
+    const r = spawnSync(process.execPath, ['bin/axon.js', 'manifest', 'from-isaaclab', file, '--joints', joints.join(','), '--out', join(dir, 'm.json')], { encoding: 'utf8', timeout: 120_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^axon: error \[IMPORT_CONFIG\]: bomb\.yaml: cannot be read as data/)]);
   });
 });
 
