@@ -8,6 +8,7 @@ import { Type, type TSchema } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import type { JointSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
+import { schemaErrorText } from '../../src/core/schemaErrorText.ts';
 
 export class RobotConfigError extends AxonError {
   constructor(where: string, message: string, expected?: string) {
@@ -29,8 +30,8 @@ export function readConfigJson(path: string, example: string): unknown {
 export function checkSchema(schema: TSchema, raw: unknown, file: string): void {
   const first = Value.Errors(schema, raw).First();
   if (first) {
-    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
-    throw new RobotConfigError(`${file}#${first.path || '/'}`, `${first.message}, got ${value}`);
+    const t = schemaErrorText(first);
+    throw new RobotConfigError(`${file}#${first.path || '/'}`, t.message, t.expected);
   }
 }
 

@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AxonError } from '../core/errors.ts';
+import { schemaErrorText } from '../core/schemaErrorText.ts';
 
 /** A manifest that does not describe a usable model. `where` is the file and a JSON pointer. */
 export class ManifestError extends AxonError {
@@ -320,8 +321,8 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
   const first = Value.Errors(ModelManifestSchema, raw).First();
   if (first) {
     const pointer = first.path === '' ? '/' : first.path;
-    const value = first.value === undefined ? 'missing' : JSON.stringify(first.value);
-    throw new ManifestError('MANIFEST_FIELD', `${file}#${pointer}`, `${first.message}, got ${value}`);
+    const t = schemaErrorText(first);
+    throw new ManifestError('MANIFEST_FIELD', `${file}#${pointer}`, t.message, t.expected);
   }
   const m = raw as ModelManifest;
   const n = m.joints.length;

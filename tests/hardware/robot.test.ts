@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
 import { readFileSync, readdirSync } from 'node:fs';
 import { loadRobotConfig, validateRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
+import { validateFeetechConfig } from '../../hardware/robots/feetechConfig.ts';
 import { loadAnyRobotConfig } from '../../hardware/robots/openRobot.ts';
 import { DynamixelRobot, HardwareMismatchError, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
 import { createPort } from '../../hardware/transport/openPort.ts';
@@ -50,6 +51,33 @@ describe('robot configs', () => {
     const raw = JSON.parse(readFileSync(ARM, 'utf8'));
     mutate(raw);
     expect(() => validateRobotConfig(raw, 'arm.json')).toThrow(expect.objectContaining({ code: 'ROBOT_CONFIG', where: expect.stringContaining(pointer), message: expect.stringContaining(words) }));
+  });
+
+  it.each([
+    [(c: any) => { c.baud = 123; }, '#/baud', 'is 123', 'one of 9600, 57600, 115200, 1000000, 2000000, 3000000, 4000000, 4500000'],
+    [(c: any) => { c.baud = 'fast'; }, '#/baud', 'is "fast"', 'one of 9600, 57600,'],
+    [(c: any) => { c.joints[0].model = 'XM999'; }, '#/joints/0/model', 'is "XM999"', 'one of XM430-W350, '],
+    [(c: any) => { c.operating_mode = 'turbo'; }, '#/operating_mode', 'is "turbo"', 'one of current, velocity, position,'],
+    [(c: any) => { c.joints[0].direction = 0; }, '#/joints/0/direction', 'is 0', 'one of 1, -1'],
+    [(c: any) => { c.safe_stop = 'explode'; }, '#/safe_stop', 'is "explode"', 'one of hold, torque_off'],
+  ])('a value outside a union says what it allows (%#), not "Expected union value"', (mutate, pointer, message, expected) => {
+    const raw = JSON.parse(readFileSync(ARM, 'utf8'));
+    mutate(raw);
+    let e: any;
+    try {
+      validateRobotConfig(raw, 'arm.json');
+    } catch (x) {
+      e = x;
+    }
+    expect(e).toMatchObject({ code: 'ROBOT_CONFIG', where: `arm.json${pointer}` });
+    expect(e.expected).toContain(expected);
+    expect(e.message).toBe(`arm.json${pointer}: ${message} (expected ${e.expected})`);
+  });
+
+  it("a Feetech config's baud outside its list says the list", () => {
+    const raw = JSON.parse(readFileSync('hardware/robots/so101-follower.json', 'utf8'));
+    raw.baud = 12345;
+    expect(() => validateFeetechConfig(raw, 'so101.json')).toThrow('so101.json#/baud: is 12345 (expected one of 1000000, 500000, 250000, 128000, 115200, 76800, 57600, 38400)');
   });
 });
 

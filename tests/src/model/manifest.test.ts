@@ -41,6 +41,22 @@ describe('model manifest', () => {
     }
   });
 
+  it('a value outside a union says what the union allows, on one line (not "Expected union value")', () => {
+    const cases: [unknown, string, string, string][] = [
+      [{ ...manifest(), action: { type: 'joint_torque', scale: 0.5 } }, '#/action/type', 'is "joint_torque"', 'one of joint_position, joint_position_abs, joint_velocity, joint_effort'],
+      [{ ...manifest(), kind: 'banana' }, '#/kind', 'is "banana"', 'one of policy, world-model'],
+      [{ ...manifest(), observation: { terms: [{ term: 'joint_posn' }] } }, '#/observation/terms/0/term', 'is "joint_posn"', 'one of joint_pos, joint_pos_rel, joint_vel,'],
+      [{ ...manifest(), observation: { terms: [{ term: 'joint_pos', scale: 'big' }] } }, '#/observation/terms/0/scale', 'is "big"', 'a number or a list of numbers'],
+    ];
+    for (const [raw, pointer, message, expected] of cases) {
+      const e = errorOf(() => validateManifest(raw, 'm.json'));
+      expect(e.where).toBe(`m.json${pointer}`);
+      expect(e.message).toBe(`m.json${pointer}: ${message} (expected ${e.expected})`);
+      expect(e.expected).toContain(expected);
+      expect(e.message).not.toMatch(/union|\n/);
+    }
+  });
+
   it('refuses a missing folder, a missing ONNX file and broken JSON with the path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-manifest-'));
     expect(errorOf(() => loadModelFolder(join(dir, 'nope'))).code).toBe('MODEL_NOT_FOUND');
