@@ -38,6 +38,7 @@ import { ParquetAppender, restoreAppend, type AppendUndo } from './ParquetAppend
 import { aggregateStats, columnStats, STAT_KEYS, type FeatureStats, type StatsByFeature } from './stats.ts';
 import { readParquetRows } from './readParquet.ts';
 import { readJsonFile } from './readJson.ts';
+import { checkDataFiles, checkTotals } from './checkDataset.ts';
 
 /** One episode's frames, column by column (row-major vectors), as the writer hands them over. */
 export interface EpisodeData {
@@ -389,12 +390,15 @@ async function loadForWrite(dir: string): Promise<{ info: DatasetInfo; episodes:
   const info = readInfo(dir);
   const all = await readEpisodeRows(dir, info);
   const episodes = all.slice(0, info.total_episodes);
+  // Appending to a dataset a copy broke would carry the damage on under new episodes.
+  const tasks = info.total_tasks > 0 ? (await readTasks(dir)).slice() : [];
+  checkTotals(dir, info, episodes, tasks);
+  checkDataFiles(dir, info, episodes, []);
   // An uncommitted episode's row (a save killed before info.json): cut from the table and the stats.
   if (all.length > episodes.length) {
     writeEpisodesTable(dir, info.features, episodes);
     if (episodes.length > 0) writeJsonAtomic(join(dir, STATS_PATH), aggregateStats(episodes.map((x) => x.stats)));
   }
-  const tasks = info.total_tasks > 0 ? (await readTasks(dir)).slice() : [];
   return { info, episodes, tasks };
 }
 

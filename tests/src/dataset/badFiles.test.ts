@@ -129,6 +129,16 @@ describe('a broken dataset is not printed as a dataset: DATASET_READ naming the 
       expect(e.message).not.toContain('\n');
     });
 
+  it('is not appended to either (export --out, --dataset): the damage would stay under new episodes', async () => {
+    for (const [breakIt, where] of breaks.filter(([w]) => /cut short|missing|totals/.test(w)).map(([, b, w]) => [b, w] as const)) {
+      const dir = await goodDataset(2);
+      breakIt(dir);
+      const e = await errorOf(DatasetStore.open(dir, storeOptions));
+      expect(e.code).toBe('DATASET_READ');
+      expect(e.where).toBe(where(dir));
+    }
+  });
+
   it('dataset info exits 2 on one (a truncated data file), 0 on the whole dataset', async () => {
     const dir = await goodDataset();
     expect(axon('dataset', 'info', dir).code).toBe(0);
