@@ -15,7 +15,7 @@
  * memory only and are lost whole, never half-written.
  */
 import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve, sep } from 'node:path';
+import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
 import { AxonError } from '../core/errors.ts';
@@ -77,6 +77,7 @@ export interface EpisodeRow {
 
 interface Journal {
   readonly episodesBefore: number;
+  /** The data file being appended to, relative to the dataset folder. */
   readonly dataFile: string;
   readonly undo: AppendUndo;
 }
@@ -174,7 +175,8 @@ export class DatasetStore {
     // 1-2: journal, then the row group.
     this.ensureDataFile();
     const app = this.appender!;
-    const dataFile = app.path;
+    // Relative to the dataset folder: the journal stays valid wherever the folder is opened from.
+    const dataFile = relative(this.dir, app.path);
     writeJsonAtomic(join(this.dir, JOURNAL_PATH), { episodesBefore: index, dataFile, undo: app.pending() } satisfies Journal);
     app.append(columnData, n);
     // 3: metadata.
@@ -347,9 +349,9 @@ export function repairDataset(dir: string): string | undefined {
   let note: string;
   if (info.total_episodes > j.episodesBefore) note = `the save of episode ${j.episodesBefore} had finished`;
   else {
-    if (j.undo.footer === null) rmSync(j.dataFile, { force: true });
-    else restoreAppend(j.dataFile, j.undo);
-    note = `episode ${j.episodesBefore} was being saved when the writer stopped: removed from ${j.dataFile}`;
+    if (j.undo.footer === null) rmSync(j.file, { force: true });
+    else restoreAppend(j.file, j.undo);
+    note = `episode ${j.episodesBefore} was being saved when the writer stopped: removed from ${j.file}`;
   }
   rmSync(jf, { force: true });
   return note;
@@ -366,7 +368,7 @@ const JOURNAL_EXPECTED = 'the journal an axon writer leaves while it saves an ep
  * The journal, checked before anything is undone from it: a journal a disk broke must not cut or
  * remove a file, nor name one outside the dataset.
  */
-function readJournal(file: string, dir: string): Journal {
+function readJournal(file: string, dir: string): Journal & { readonly file: string } {
   const x = readJsonFile(file, JOURNAL_EXPECTED) as Record<string, unknown> | null;
   const bad = (field: string, what: string): never => {
     throw new AxonError('DATASET_READ', `${file}#/${field}`, what, JOURNAL_EXPECTED);
@@ -376,12 +378,14 @@ function readJournal(file: string, dir: string): Journal {
   const j = x as Record<string, unknown>;
   if (!Number.isInteger(j.episodesBefore) || (j.episodesBefore as number) < 0) bad('episodesBefore', `is ${show(j.episodesBefore)}, not an episode count`);
   if (typeof j.dataFile !== 'string') bad('dataFile', `is ${show(j.dataFile)}, not a path`);
-  if (!resolve(j.dataFile as string).startsWith(resolve(dir) + sep)) bad('dataFile', `"${j.dataFile}" is not inside ${dir}`);
+  // Relative to the dataset folder (a journal from before that was relative to the writer's working directory).
+  const inside = [resolve(dir, j.dataFile as string), resolve(j.dataFile as string)].find((f) => f.startsWith(resolve(dir) + sep));
+  if (inside === undefined) return bad('dataFile', `"${j.dataFile}" is not inside ${dir}`);
   const u = j.undo as Record<string, unknown> | null;
   if (typeof u !== 'object' || u === null) return bad('undo', `is ${show(u)}, not an object`);
   if (!Number.isInteger(u.at) || (u.at as number) < 0) bad('undo/at', `is ${show(u.at)}, not a byte offset`);
   if (u.footer !== null && typeof u.footer !== 'string') bad('undo/footer', `is ${show(u.footer)}, not base64 text or null`);
-  return j as unknown as Journal;
+  return { ...(j as unknown as Journal), file: inside };
 }
 
 /** The committed state of a dataset for appending: info, episodes (cut to total_episodes), tasks. */

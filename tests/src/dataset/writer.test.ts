@@ -107,7 +107,9 @@ describe('DatasetWriter: episodes off the tick, counted', () => {
     // put back the one-episode info.json and the journal the second save wrote first.
     writeFileSync(join(dir, 'meta/info.json'), info);
     expect(readTable(data).numRows).toBe(15); // the file as the killed save left it
-    const journal = { episodesBefore: 1, dataFile: data, undo };
+    // As the writer writes it: the data file relative to the dataset folder, so that a repair
+    // works from any working directory (this process's is not the folder's parent).
+    const journal = { episodesBefore: 1, dataFile: 'data/chunk-000/file-000.parquet', undo };
     writeFileSync(join(dir, '.axon-journal.json'), JSON.stringify(journal));
     expect((await readDataset(dir)).warnings[0]).toContain('was being saved');
     const again = await DatasetStore.open(dir, o);
