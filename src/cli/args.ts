@@ -7,6 +7,19 @@ export function positiveNumber(v: string): number {
   return x;
 }
 
+/** The most physics steps a second any simulation is run at (`--physics-hz`, `bridge --rate`). */
+export const MAX_PHYSICS_HZ = 20_000;
+
+/**
+ * A physics rate (`--physics-hz`): positive and at most MAX_PHYSICS_HZ. Without the bound, 1e9 Hz
+ * made each tick millions of physics steps with no yield, so that Ctrl-C could not stop the run.
+ */
+export function physicsRate(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !Number.isFinite(x) || x <= 0 || x > MAX_PHYSICS_HZ) throw new InvalidArgumentError(`expected a physics rate above 0 and at most ${MAX_PHYSICS_HZ} Hz`);
+  return x;
+}
+
 export function positiveInt(v: string): number {
   const x = Number(v);
   if (!/^\d+$/.test(v.trim()) || !Number.isSafeInteger(x) || x <= 0) throw new InvalidArgumentError('expected a positive whole number');

@@ -4,7 +4,7 @@ import { createSimRobot, randomize, robotNames, Rng } from '../../../sim/index.t
 import type { SimulatedRobot } from '../../core/robot.ts';
 import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
-import { positiveNumber, seedInt } from '../args.ts';
+import { MAX_PHYSICS_HZ, positiveNumber, seedInt } from '../args.ts';
 import { round } from '../summary.ts';
 
 function portInt(v: string): number {
@@ -46,7 +46,7 @@ export function bridgeCommand() {
     .option('--json', 'print one JSON summary object on the last line of stdout when the server stops', false)
     .action(async (o) => {
       if (!robotNames().includes(o.sim)) throw new UsageError('--sim', `unknown robot "${o.sim}"`, `one of ${robotNames().join(', ')}`);
-      if (!(o.rate > 10 && o.rate <= 20_000)) throw new UsageError('--rate', `${o.rate} Hz cannot be used`, 'a physics rate above 10 Hz and at most 20000 Hz');
+      if (!(o.rate > 10 && o.rate <= MAX_PHYSICS_HZ)) throw new UsageError('--rate', `${o.rate} Hz cannot be used`, `a physics rate above 10 Hz and at most ${MAX_PHYSICS_HZ} Hz`);
       const stateHz = o.stateRate ?? o.rate;
       const dec = o.rate / stateHz;
       if (Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)

@@ -1,6 +1,6 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { runEval, type EvalSummary } from '../evaluate.ts';
-import { positiveInt, positiveNumber, seedInt } from '../args.ts';
+import { positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
 import { runPool } from '../../eval/pool.ts';
 import { runQueueEval } from '../../eval/queue.ts';
@@ -104,7 +104,7 @@ export function evalCommand() {
       .option('--seed <n>', 'run seed; episode k uses a seed derived from (seed, k)', seedInt, 1)
       .option('--randomize', 'randomise initial state and physical parameters per episode', false)
       .option('--duration <s>', "episode length (default: the task's)", positiveNumber)
-      .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
+      .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', physicsRate, 500)
       .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
       .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
       .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term in every episode: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note", (v) => parseVelocityCommand(v, '--command'))

@@ -11,7 +11,7 @@ import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy } from '../../policy/OnnxPolicy.ts';
 import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
-import { positiveNumber, repeated } from '../args.ts';
+import { positiveNumber, repeated, physicsRate } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { mjcfRobot } from '../mjcfSession.ts';
 import { existsSync, writeFileSync } from 'node:fs';
@@ -240,7 +240,7 @@ export function inspectCommand() {
     .option('--mjcf <file>', 'check the model against this MJCF model, as `axon sim --mjcf` would set it up from the manifest (MuJoCo compiles it)')
     .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
     .option('--imu-link <link>', "with --urdf or --mjcf: the link (an MJCF's body) carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else a link named imu*, else the root)")
-    .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', positiveNumber, 500)
+    .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', physicsRate, 500)
     .option('--draft <file>', 'for a bare .onnx file: write a manifest draft here (joint names and terms to fill in)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (dir, o) => {

@@ -12,7 +12,7 @@ import { checkPortFree, checkWritable } from '../preflight.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
-import { portNumber, positiveNumber, seedInt, repeated } from '../args.ts';
+import { portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { armatureHint, DEFAULT_GAINS_RULE, parseInitPose } from '../urdfSession.ts';
 
@@ -40,7 +40,7 @@ export function simCommand() {
     .addOption(new Option('--realtime', 'pace simulated time to the wall clock (default)').conflicts('fast'))
     .option('--fast', 'run as fast as possible (lockstep, no pacing)', false)
     .addOption(new Option('--sleep <kind>', "real time: how the loop's thread waits for each deadline, then spins a learned margin: block (default for a simulated robot: Atomics.wait, with one event-loop turn per tick for the viewer, signals and sockets, and for a bridged robot one more just before the tick to read its state frames) or timer (default for a bridged robot: a setTimeout, the event loop free between ticks); docs/timing.md").choices(['block', 'timer'] as const).default('block' as const).conflicts('fast'))
-    .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', positiveNumber, 500)
+    .option('--physics-hz <hz>', 'physics rate; a multiple of the model control rate', physicsRate, 500)
     .addOption(new Option('--physics <engine>', 'physics engine: cannon-es (default) or MuJoCo (the official WebAssembly build, loaded only then)').choices(['cannon', 'mujoco'] as const).default('cannon' as const))
     .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))

@@ -14,7 +14,7 @@ import type { JointCommand, Observation, SimulatedRobot } from '../../core/robot
 import type { Task } from '../../core/task.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { parseVelocityCommand } from '../../loop/VelocityCommand.ts';
-import { positiveNumber, seedInt, repeated } from '../args.ts';
+import { positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { round, safetySummary } from '../summary.ts';
 import { urdfRobot, urdfSetup } from '../urdfSession.ts';
 
@@ -283,7 +283,7 @@ export function sim2simCommand() {
     .option('--duration <s>', "simulated seconds (default: the task's episode)", positiveNumber)
     .option('--seed <n>', 'episode seed (both engines)', seedInt, 1)
     .option('--randomize', 'randomise the episode (the same draws in both engines)', false)
-    .option('--physics-hz <hz>', 'physics rate of both engines; a multiple of the model control rate', positiveNumber, 500)
+    .option('--physics-hz <hz>', 'physics rate of both engines; a multiple of the model control rate', physicsRate, 500)
     .option('--joint-threshold <x>', 'joint divergence reported as first exceeded past this (rad | m)', positiveNumber, 0.1)
     .option('--base-threshold <m>', 'base position divergence threshold (m)', positiveNumber, 0.1)
     .addOption(new Option('--flip-sign <engine:joint>', 'deliberate fault for testing the check: flip one joint\'s sign in one engine').argParser(flipSpec).hideHelp())

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+
+/** Bad input: one line on stderr naming the flag, file or field, exit code 2, and no run started. */
+function axon(...args: string[]) {
+  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function expectUsage(r: ReturnType<typeof axon>, ...parts: string[]) {
+  expect(r.code, r.stderr).toBe(2);
+  for (const p of parts) expect(r.stderr).toContain(p);
+  expect(r.stderr.trim().split('\n').filter((l) => !l.startsWith('(run with --help'))).toHaveLength(1);
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+const policy = 'models/cartpole-balance';
+
+describe('bad input is refused before the work', () => {
+  it.each([
+    ['sim', '--robot', 'cartpole', '--policy', policy, '--duration', '1', '--fast'],
+    ['eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '1', '--duration', '1'],
+    ['sim2sim', '--robot', 'cartpole', '--policy', policy, '--duration', '1'],
+    ['inspect', policy, '--robot', 'cartpole'],
+  ])('%s: --physics-hz above 20000 Hz (1e9 ran millions of steps a tick, deaf to Ctrl-C)', (...args) => {
+    expectUsage(axon(...args, '--physics-hz', '1e9'), '--physics-hz', 'at most 20000 Hz');
+  });
+});
