@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 
 /** Bad input: one line on stderr naming the flag, file or field, exit code 2, and no run started. */
 function axon(...args: string[]) {
@@ -24,5 +25,17 @@ describe('bad input is refused before the work', () => {
     ['inspect', policy, '--robot', 'cartpole'],
   ])('%s: --physics-hz above 20000 Hz (1e9 ran millions of steps a tick, deaf to Ctrl-C)', (...args) => {
     expectUsage(axon(...args, '--physics-hz', '1e9'), '--physics-hz', 'at most 20000 Hz');
+  });
+});
+
+describe('eval --workers', () => {
+  it('runs no more worker threads than the CPUs, with a note naming --workers and the count (64 took 3.2 GB)', () => {
+    const cpus = availableParallelism();
+    const r = axon('eval', '--robot', 'cartpole', '--policy', policy, '--episodes', String(cpus + 1), '--duration', '0.02', '--workers', String(cpus + 1), '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain(`--workers ${cpus + 1} is more than this machine's ${cpus} CPUs`);
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(s.workers).toBe(cpus);
+    expect(s.episodes).toBe(cpus + 1);
   });
 });

@@ -1,4 +1,5 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
+import { availableParallelism } from 'node:os';
 import { runEval, type EvalSummary } from '../evaluate.ts';
 import { positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -109,7 +110,7 @@ export function evalCommand() {
       .option('--zero-policy', 'send zero actions instead of the model output (baseline)', false)
       .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term in every episode: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note", (v) => parseVelocityCommand(v, '--command'))
       .option('--baseline', 'with --world-model: also run the same episodes without its help (plan: random actions; shield: no shield; monitor: no fault) and report both', false)
-      .option('--workers <n>', 'worker threads running episodes in parallel (same results as 1)', positiveInt, 1)
+      .option('--workers <n>', 'worker threads running episodes in parallel (same results as 1); at most the episodes and the CPUs (os.availableParallelism()), clamped with a note', positiveInt, 1)
       .option('--queue <url>', 'enqueue the episodes on a Redis job queue (BullMQ) for `axon worker` processes, e.g. redis://127.0.0.1:6379')
       .option('--shard <K/N>', 'run only shard K of N (0 <= K < N; episodes K, K+N, ...) and write it with --out, for batch schedulers')
       .option('--out <file>', 'with --shard: the shard result file for `axon eval merge`')
@@ -231,16 +232,29 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
       return;
     }
   } else {
-    await runPool(spec, o.workers, (r) => {
+    const workers = poolSize(o.workers, o.episodes);
+    await runPool(spec, workers, (r) => {
       outcomes.push(r);
       progress?.(outcomes.length, o.episodes);
     }, sessionSource);
-    extra = { workers: o.workers };
+    extra = { workers };
   }
   const seconds = (performance.now() - t0) / 1000;
   const summary = { ...summarize(spec, outcomes), ...extra, episodes_per_s: round(o.episodes / seconds, 2) };
   if (o.json) console.log(JSON.stringify(summary));
   else console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps} (${summary.episodes_per_s} episodes/s)`);
+}
+
+/**
+ * The worker threads `--workers n` runs: no more than the episodes (a thread with none would idle)
+ * nor the CPUs (os.availableParallelism()): each thread holds its own physics and ONNX session, and
+ * 64 of them on a small machine took gigabytes and ran slower than one. Clamped with a note, as
+ * --command is clamped to the manifest's ranges; the summary's `workers` is the number that ran.
+ */
+export function poolSize(n: number, episodes: number, cpus = availableParallelism()): number {
+  const workers = Math.min(n, episodes, cpus);
+  if (n > cpus && episodes > cpus) process.stderr.write(`axon: note: --workers ${n} is more than this machine's ${cpus} CPUs (os.availableParallelism()): running ${workers} worker threads\n`);
+  return workers;
 }
 
 /** Summary over the episodes that completed, with the failed ones counted and listed by the caller. */
