@@ -26,3 +26,28 @@ export class UsageError extends AxonError {
     super('CLI_USAGE', flag, message, expected);
   }
 }
+
+/**
+ * An error as plain data, to cross a worker thread's postMessage: structured cloning keeps an
+ * Error's message but drops `code`, `where` and `expected`, so an AxonError raised in a worker
+ * would reach the CLI as a bare failure (exit 1) instead of bad input (exit 2).
+ */
+export interface ErrorData {
+  readonly message: string;
+  readonly code?: string;
+  readonly where?: string;
+  readonly expected?: string;
+}
+
+export function errorData(e: unknown): ErrorData {
+  if (e instanceof AxonError) return { message: e.message, code: e.code, where: e.where, ...(e.expected !== undefined ? { expected: e.expected } : {}) };
+  return { message: e instanceof Error ? e.message : String(e) };
+}
+
+/** The error errorData described, rebuilt on this thread: an AxonError (same code, where, expected and message) when it was one. */
+export function errorFromData(d: ErrorData): Error {
+  if (d.code === undefined || d.where === undefined) return new Error(d.message);
+  const e = new AxonError(d.code, d.where, '', d.expected);
+  e.message = d.message;
+  return e;
+}

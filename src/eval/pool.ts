@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { runEpisodes } from './episodes.ts';
+import { errorFromData, type ErrorData } from '../core/errors.ts';
 import type { SessionSource } from '../session/index.ts';
 import type { EpisodeOutcome, EvalSpec } from './types.ts';
 
@@ -18,9 +19,10 @@ export async function runPool(spec: EvalSpec, workers: number, onOutcome: (o: Ep
         workerData: { entry: new URL('./poolWorker.ts', import.meta.url).href, spec, source: sessions.module },
       });
       const give = () => w.postMessage(next < spec.episodes ? { index: all[next++] } : { done: true });
-      w.on('message', (m: { ready?: boolean; outcome?: EpisodeOutcome; error?: string }) => {
+      w.on('message', (m: { ready?: boolean; outcome?: EpisodeOutcome; error?: ErrorData }) => {
         if (m.error) {
-          reject(new Error(m.error));
+          // The worker's error with its code: a bad model is bad input (exit 2) here as in one thread.
+          reject(errorFromData(m.error));
           void w.terminate();
           return;
         }

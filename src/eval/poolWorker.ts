@@ -2,6 +2,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SessionSource } from '../session/index.ts';
 import { runEpisodeOutcome } from './runOne.ts';
+import { errorData } from '../core/errors.ts';
 import type { EvalSpec } from './types.ts';
 
 const { spec, source } = workerData as { spec: EvalSpec; source: string };
@@ -18,10 +19,10 @@ try {
     try {
       port.postMessage({ outcome: await runEpisodeOutcome(session, spec, m.index!) });
     } catch (e) {
-      port.postMessage({ error: (e as Error).message });
+      port.postMessage({ error: errorData(e) });
     }
   });
   port.postMessage({ ready: true });
 } catch (e) {
-  port.postMessage({ error: (e as Error).message });
+  port.postMessage({ error: errorData(e) });
 }

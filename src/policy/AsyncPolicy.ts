@@ -2,6 +2,7 @@ import { Worker } from 'node:worker_threads';
 import { once } from 'node:events';
 import { actionSize, observationSize, ManifestError, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy, PolicyStatus } from './Policy.ts';
+import { errorFromData, type ErrorData } from '../core/errors.ts';
 
 export interface AsyncPolicyOptions {
   /** A request outstanding longer than this is a stall (s): the loop reports a deadline miss. */
@@ -65,8 +66,11 @@ export class AsyncPolicy implements Policy {
     const worker = new Worker(new URL('./worker.boot.mjs', import.meta.url), {
       workerData: { entry: new URL('./policyWorker.ts', import.meta.url).href, dir: folder.dir, control, input, output, timing, delayMs: o.delayMs ?? 0 },
     });
-    const [msg] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))])) as [{ ready: boolean }];
-    if (!msg.ready) throw new Error('policy worker did not start');
+    const [msg] = (await Promise.race([once(worker, 'message'), once(worker, 'error').then(([e]) => Promise.reject(e))])) as [{ ready: boolean; error?: ErrorData }];
+    if (!msg.ready) {
+      await once(worker, 'exit');
+      throw msg.error ? errorFromData(msg.error) : new Error('policy worker did not start');
+    }
     return new AsyncPolicy(m, worker, { ...o, period: 1 / m.control_hz }, { control, input, output, timing });
   }
 

@@ -11,6 +11,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { performance } from 'node:perf_hooks';
 import { loadModelFolder } from '../model/manifest.ts';
 import { OnnxPolicy } from './OnnxPolicy.ts';
+import { errorData } from '../core/errors.ts';
 
 interface Shared {
   readonly dir: string;
@@ -27,7 +28,14 @@ const control = new Int32Array(d.control);
 const input = new Float32Array(d.input);
 const output = new Float32Array(d.output);
 const timing = new Float64Array(d.timing);
-const policy = await OnnxPolicy.load(loadModelFolder(d.dir));
+let policy: OnnxPolicy;
+try {
+  policy = await OnnxPolicy.load(loadModelFolder(d.dir));
+} catch (e) {
+  // Posted as data: an uncaught error would reach AsyncPolicy.load without its code (exit 1, not 2).
+  parentPort!.postMessage({ ready: false, error: errorData(e) });
+  process.exit(0);
+}
 const local = new Float32Array(input.length);
 // Read the request counter before saying ready: a request made right after `ready` must be seen
 // as new (reading it afterwards could swallow the first request and deadlock the pair).

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
+import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /** Bad input: one line on stderr naming the flag, file or field, exit code 2, and no run started. */
 function axon(...args: string[]) {
@@ -16,6 +18,14 @@ function expectUsage(r: ReturnType<typeof axon>, ...parts: string[]) {
 }
 
 const policy = 'models/cartpole-balance';
+
+/** The cartpole policy folder with its model.onnx replaced by `bytes` (text, or nothing). */
+function brokenModel(bytes: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), 'axon-badonnx-')), 'm');
+  cpSync(policy, dir, { recursive: true });
+  writeFileSync(join(dir, 'model.onnx'), bytes);
+  return dir;
+}
 
 describe('bad input is refused before the work', () => {
   it.each([
@@ -37,5 +47,15 @@ describe('eval --workers', () => {
     const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(s.workers).toBe(cpus);
     expect(s.episodes).toBe(cpus + 1);
+  });
+});
+
+describe('a bad model found in a worker thread is bad input, as in one thread', () => {
+  it.each([
+    ['eval --workers 2', ['eval', '--robot', 'cartpole', '--episodes', '2', '--duration', '1', '--workers', '2']],
+    ['sim --async', ['sim', '--robot', 'cartpole', '--duration', '1', '--fast', '--async']],
+  ])('%s: ONNX_LOAD naming model.onnx, exit 2', (_, args) => {
+    const dir = brokenModel('this is not an onnx\n');
+    expectUsage(axon(...args, '--policy', dir), '[ONNX_LOAD]', join(dir, 'model.onnx'), 'a valid ONNX model');
   });
 });
