@@ -18,6 +18,19 @@ export interface OnnxPolicyOptions {
   readonly mode?: OnnxRunMode;
 }
 
+
+/**
+ * onnxruntime's refusal of a model file as ONNX_LOAD, on one line: its text without the C++ source
+ * location and signature it adds to some (an empty file: "/onnxruntime_src/...model.cc:187
+ * onnxruntime::Model::Model(...) ModelProto does not have a graph.") and without line breaks.
+ */
+export function onnxLoadError(onnxPath: string, e: unknown): ManifestError {
+  const text = (e instanceof Error ? e.message : String(e))
+    .replace(/\/onnxruntime_src\/\S+:\d+ [^\n]*?\) (?=\S)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${text}`, 'a valid ONNX model');
+}
 /**
  * A policy run inline by onnxruntime-node (CPU). The session is checked against the manifest when
  * it is created: input and output names exist and their last dimension equals the manifest's
@@ -74,7 +87,7 @@ export class OnnxPolicy implements Policy {
     const { threads = 1, mode = 'sync' } = typeof o === 'number' ? { threads: o } : o;
     const { manifest, onnxPath } = folder;
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-    const fail = (e: unknown) => new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${(e as Error).message}`, 'a valid ONNX model');
+    const fail = (e: unknown) => onnxLoadError(onnxPath, e);
     let note: string | undefined;
     if (mode === 'sync') {
       let opened: ReturnType<typeof openSyncSession>;

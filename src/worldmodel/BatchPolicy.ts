@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { AxonError } from '../core/errors.ts';
+import { onnxLoadError } from '../policy/OnnxPolicy.ts';
 import { actionSize, observationSize, termWidth, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { expandScale } from '../model/jointMap.ts';
 
@@ -85,7 +86,12 @@ export class BatchPolicy implements Continuation {
   static async load(folder: ModelFolder, stateNames: readonly string[], defaults: Float32Array, maxBatch = 64): Promise<BatchPolicy> {
     const m = folder.manifest;
     if (m.recurrent !== undefined || m.action.chunk !== undefined) throw new AxonError('WM_CONTINUATION', `${folder.dir}/manifest.json`, 'is recurrent or chunked', 'a feed-forward one-step policy');
-    const session = await ort.InferenceSession.create(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    let session: ort.InferenceSession;
+    try {
+      session = await ort.InferenceSession.create(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+    } catch (e) {
+      throw onnxLoadError(folder.onnxPath, e);
+    }
     return new BatchPolicy(m, session, stateNames, defaults, maxBatch);
   }
 

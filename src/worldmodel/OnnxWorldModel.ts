@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { openSyncSession, type SyncSession } from '../policy/ortSync.ts';
+import { onnxLoadError } from '../policy/OnnxPolicy.ts';
 import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, worldModelStateNames, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Prediction, WorldModel } from './types.ts';
@@ -103,7 +104,7 @@ export class OnnxWorldModel implements WorldModel {
       const sync = opts.onnxRun === 'async' || process.env.AXON_ONNX_RUN === 'async' ? undefined : openSyncSession(onnxPath, options);
       session = sync && 'session' in sync ? { sync: sync.session } : { async: await ort.InferenceSession.create(onnxPath, options) };
     } catch (e) {
-      throw new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${(e as Error).message}`, 'a valid ONNX model');
+      throw onnxLoadError(onnxPath, e);
     }
     checkIo('sync' in session ? session.sync : session.async, manifest, onnxPath);
     return new OnnxWorldModel(manifest, session, opts.maxBatch ?? 1024);

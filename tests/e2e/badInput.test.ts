@@ -59,3 +59,16 @@ describe('a bad model found in a worker thread is bad input, as in one thread', 
     expectUsage(axon(...args, '--policy', dir), '[ONNX_LOAD]', join(dir, 'model.onnx'), 'a valid ONNX model');
   });
 });
+
+describe('a model.onnx onnxruntime cannot load is one line, ONNX_LOAD, exit 2', () => {
+  it.each([
+    ['inspect, text', 'this is not an onnx\n', (dir: string) => ['inspect', dir, '--robot', 'cartpole']],
+    ['inspect, empty', '', (dir: string) => ['inspect', dir, '--robot', 'cartpole']],
+    ['sim, empty (no C++ signature)', '', (dir: string) => ['sim', '--robot', 'cartpole', '--policy', dir, '--duration', '0.1', '--fast']],
+  ])('%s', (_, bytes, args) => {
+    const dir = brokenModel(bytes);
+    const r = axon(...args(dir));
+    expectUsage(r, '[ONNX_LOAD]', join(dir, 'model.onnx'), 'a valid ONNX model');
+    expect(r.stderr).not.toContain('onnxruntime_src');
+  });
+});

@@ -8,7 +8,7 @@ import type { JointSpec, RobotSpec } from '../../core/robot.ts';
 import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
-import { OnnxPolicy } from '../../policy/OnnxPolicy.ts';
+import { OnnxPolicy, onnxLoadError } from '../../policy/OnnxPolicy.ts';
 import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated, physicsRate } from '../args.ts';
@@ -254,7 +254,12 @@ export function inspectCommand() {
       if (o.mjcf !== undefined && !existsSync(o.mjcf)) throw new UsageError('--mjcf', `no such file ${o.mjcf}`, 'an MJCF model file');
       const folder = loadModelFolder(dir);
       const m = folder.manifest;
-      const session = await ort.InferenceSession.create(folder.onnxPath);
+      let session: ort.InferenceSession;
+      try {
+        session = await ort.InferenceSession.create(folder.onnxPath);
+      } catch (e) {
+        throw onnxLoadError(folder.onnxPath, e);
+      }
       const io = (meta: readonly ort.InferenceSession.ValueMetadata[]): TensorIo[] =>
         meta.map((v) => (v.isTensor ? { name: v.name, type: v.type, shape: [...v.shape] } : { name: v.name, type: 'non-tensor', shape: [] }));
       const inputs = io(session.inputMetadata);
