@@ -3,7 +3,7 @@
  * still untouched (not armed, then stopped): the recording file can be written, the viewer port is
  * free, the drawing model fits the robot.
  */
-import { accessSync, closeSync, constants, statSync } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, mkdirSync, rmdirSync, statSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { openRecordFile, prepareRecorderThread } from '../record/McapRecorder.ts';
@@ -22,7 +22,7 @@ export function checkWritable(file: string): void {
  * in a folder that exists, writable (the file if it exists, else its folder). For outputs written
  * at the end of a command that changes hardware first (hw calibrate --out).
  */
-export function checkOutputFile(file: string, flag: string): void {
+export function checkReplaceableFile(file: string, flag: string): void {
   const expected = 'a writable file path whose folder exists';
   const st = statSync(file, { throwIfNoEntry: false });
   if (st?.isDirectory()) throw new UsageError(flag, `${file} is a directory`, expected);
@@ -36,6 +36,88 @@ export function checkOutputFile(file: string, flag: string): void {
   } catch (e) {
     throw new UsageError(flag, `${file} cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})`, expected);
   }
+}
+
+/** stat (or lstat) of a path, undefined where nothing is there, also when a folder above it is a file (ENOTDIR). */
+function statIfAny(p: string, link = false): Stats | undefined {
+  try {
+    return link ? lstatSync(p) : statSync(p);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * A folder the command writes into (`eval --record DIR`, `export lerobot --out DIR`), checked before
+ * any work so that a bad path is a usage error naming `flag`, not a raw fs error (exit 1) after it:
+ * the path and every folder above it must be folders (or missing), none a broken link, and it must
+ * be writable. Missing folders are made one level at a time (Node's recursive mkdir loops forever
+ * under /proc, where mkdir fails with ENOENT); `keep: false` removes them again (a probe: the
+ * command makes the folder itself once its input has been read).
+ */
+export function checkOutputDir(dir: string, flag: string, o: { keep: boolean; expected?: string }): void {
+  const expected = o.expected ?? 'a folder that can be written (made if missing)';
+  const missing: string[] = [];
+  let p = resolve(dir);
+  for (;;) {
+    const st = statIfAny(p);
+    if (st) {
+      if (!st.isDirectory()) throw new UsageError(flag, p === resolve(dir) ? `${dir} is a file, not a folder` : `${dir}: ${p} is a file, not a folder`, expected);
+      break;
+    }
+    if (statIfAny(p, true)) throw new UsageError(flag, `${dir}: ${p} is a broken symbolic link`, expected);
+    missing.unshift(p);
+    const up = dirname(p);
+    if (up === p) break;
+    p = up;
+  }
+  if (missing.length === 0) {
+    try {
+      accessSync(p, constants.W_OK);
+    } catch (e) {
+      throw new UsageError(flag, `${dir} cannot be written (${(e as NodeJS.ErrnoException).code})`, expected);
+    }
+    return;
+  }
+  const made: string[] = [];
+  try {
+    for (const m of missing) {
+      mkdirSync(m);
+      made.push(m);
+    }
+  } catch (e) {
+    throw new UsageError(flag, `${dir} cannot be made (${(e as NodeJS.ErrnoException).code} at ${missing[made.length]})`, expected);
+  } finally {
+    if (!o.keep || made.length < missing.length) for (const m of made.reverse()) rmdirSync(m);
+  }
+}
+
+/**
+ * A file the command writes, maybe only at its end (`eval --shard K/N --out FILE`, `manifest
+ * from-isaaclab --out FILE`), checked before any work: not a folder, writable if it exists, and its
+ * folder as checkOutputDir (made now when missing).
+ */
+export function checkOutputFile(file: string, flag: string, expected = 'a file path that can be written'): void {
+  const st = statIfAny(file);
+  if (st?.isDirectory()) throw new UsageError(flag, `${file} is a folder`, expected);
+  if (st) {
+    try {
+      accessSync(file, constants.W_OK);
+    } catch (e) {
+      throw new UsageError(flag, `${file} cannot be written (${(e as NodeJS.ErrnoException).code})`, expected);
+    }
+    return;
+  }
+  checkOutputDir(dirname(resolve(file)), flag, { keep: true, expected: `${expected} (its folder exists or can be made)` });
+}
+
+/** An input file argument (`<config>`): it must exist and be a file, not a folder (readFileSync's bare EISDIR, exit 1). */
+export function checkInputFile(file: string, where: string, expected: string): void {
+  const st = statIfAny(file);
+  if (!st) throw new UsageError(where, `no such file ${file}`, expected);
+  if (st.isDirectory()) throw new UsageError(where, `${file} is a folder`, expected);
 }
 
 /** Throws the viewer's own VIEWER_LISTEN error when `port` cannot be listened on (0: any port, always free). */

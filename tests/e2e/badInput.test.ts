@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
-import { cpSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
 import { join } from 'node:path';
 
 /** Bad input: one line on stderr naming the flag, file or field, exit code 2, and no run started. */
@@ -70,5 +71,57 @@ describe('a model.onnx onnxruntime cannot load is one line, ONNX_LOAD, exit 2', 
     const r = axon(...args(dir));
     expectUsage(r, '[ONNX_LOAD]', join(dir, 'model.onnx'), 'a valid ONNX model');
     expect(r.stderr).not.toContain('onnxruntime_src');
+  });
+});
+
+describe('an output path of the wrong kind names its flag before any work, exit 2', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'axon-outpaths-'));
+  const file = join(tmp, 'a-file.txt');
+  writeFileSync(file, 'hello\n');
+  const folder = join(tmp, 'a-folder');
+  mkdirSync(folder);
+  const dangling = join(tmp, 'dangling');
+  symlinkSync(join(tmp, 'nothing-here'), dangling);
+  const evalArgs = ['eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '2', '--duration', '0.1'];
+
+  it.each([
+    ['a file', file, 'is a file, not a folder'],
+    ['a path under a file', join(file, 'runs'), 'is a file, not a folder'],
+    ['a broken link', dangling, 'broken symbolic link'],
+  ])('eval --record: %s', (_, dir, says) => {
+    expectUsage(axon(...evalArgs, '--record', dir), '--record', says, 'a folder');
+  });
+
+  it.runIf(existsSync('/proc/self'))('eval --record under /proc is refused, not a mkdir that loops for ever', () => {
+    expectUsage(axon(...evalArgs, '--record', '/proc/axon-nope/runs'), '--record', 'cannot be made');
+  });
+
+  it('eval --shard --out: a folder is refused before the episodes; a missing folder above the file is made', () => {
+    expectUsage(axon(...evalArgs, '--shard', '0/2', '--out', folder), '--out', 'is a folder', "shard's results");
+    expectUsage(axon(...evalArgs, '--shard', '0/2', '--out', join(file, 's.json')), '--out', 'is a file, not a folder');
+    const deep = join(tmp, 'new', 'dir', 'shard.json');
+    const r = axon(...evalArgs, '--shard', '0/2', '--out', deep);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(deep)).toBe(true);
+  });
+
+  it('manifest from-deploy: a file for --out, a folder for the deploy file', () => {
+    const d = writeVendorDeploy(join(tmp, 'params'));
+    const onnx = writeVendorOnnx(join(tmp, 'policy.onnx'));
+    const urdf = writeVendorUrdf(join(tmp, 'g1.urdf'));
+    expectUsage(axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--urdf', urdf, '--out', file), '--out', 'is a file, not a folder', 'a model folder');
+    expectUsage(axon('manifest', 'from-deploy', folder, '--onnx', onnx, '--urdf', urdf, '--out', join(tmp, 'model')), '<deploy>', 'is a folder', 'a deploy.yaml file');
+    expect(existsSync(join(tmp, 'model'))).toBe(false);
+  });
+
+  it.each(['from-isaaclab', 'from-legged-gym'])('manifest %s: a folder for the config', (sub) => {
+    expectUsage(axon('manifest', sub, folder, '--joints', 'a,b'), '<config>', 'is a folder', 'a config file');
+  });
+
+  it('export lerobot --out: a file for the dataset folder', () => {
+    const mcap = join(tmp, 'run.mcap');
+    const rec = axon('sim', '--robot', 'cartpole', '--policy', policy, '--duration', '0.1', '--fast', '--record', mcap);
+    expect(rec.code, rec.stderr).toBe(0);
+    expectUsage(axon('export', 'lerobot', mcap, '--out', file), '--out', 'is a file, not a folder', 'a dataset folder');
   });
 });

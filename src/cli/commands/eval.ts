@@ -9,6 +9,7 @@ import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
 import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
+import { checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode } from '../wiring.ts';
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
@@ -124,6 +125,8 @@ export function evalCommand() {
     const note = o.command && o.policy ? VelocityCommand.forManifest(loadModelFolder(o.policy).manifest, o.command).clampNote(o.command) : undefined;
     if (note) process.stderr.write(`axon: note: ${note}\n`);
     if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);
+    // Before the first episode: a file for the folder, a broken link or /proc names --record (not a raw EEXIST, exit 1).
+    if (o.record) checkOutputDir(o.record, '--record', { keep: true, expected: "a folder for the episodes' MCAP files (made if missing)" });
     const who = worldModel?.mode === 'plan' && o.policy === undefined ? `${worldModel.planner} planning with ${worldModel.dir}` : o.zeroPolicy ? 'zero actions' : o.policy;
     if (!o.json)
       console.log(
@@ -206,6 +209,8 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
   if (o.shard) {
     const { k, n } = parseShard(o.shard);
     if (!o.out) throw new UsageError('--out', 'is needed with --shard', 'a file for this shard\'s results');
+    // Checked before the episodes, not found unwritable after all of them.
+    checkOutputFile(o.out, '--out', "a file for this shard's results");
     const outcomes: EpisodeOutcome[] = [];
     const indices = shardIndices(o.episodes, k, n);
     await runEpisodes(spec, indices, (r) => {

@@ -1,6 +1,7 @@
 import { Command } from '@commander-js/extra-typings';
 import { exportLerobot } from '../../dataset/exportLerobot.ts';
 import { positiveNumber } from '../args.ts';
+import { checkOutputDir } from '../preflight.ts';
 
 /** `axon export lerobot RUN.mcap... | DIR --out DATASET`: recordings into a LeRobotDataset v3.0. */
 export function exportCommand() {
@@ -12,6 +13,8 @@ export function exportCommand() {
     .option('--fps <n>', 'frame rate of the dataset: the recorded rate (default) or an integer fraction of it (every k-th tick)', positiveNumber)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (inputs, o) => {
+      // Before reading the recordings: a file given for the dataset folder names --out (not ENOTDIR, exit 1).
+      checkOutputDir(o.out, '--out', { keep: false, expected: 'a dataset folder (made if missing, or appended to)' });
       const s = await exportLerobot(inputs, { out: o.out, ...(o.task !== undefined ? { task: o.task } : {}), ...(o.fps !== undefined ? { fps: o.fps } : {}) });
       for (const w of s.warnings) process.stderr.write(`axon export: warning: ${w}\n`);
       if (o.json) console.log(JSON.stringify(s));

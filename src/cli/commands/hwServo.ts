@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { AxonError, UsageError } from '../../core/errors.ts';
 import { positiveInt, positiveNumber } from '../args.ts';
-import { checkOutputFile } from '../preflight.ts';
+import { checkReplaceableFile } from '../preflight.ts';
 import { createPort, parsePort } from '../../../hardware/transport/openPort.ts';
 import { TcpTransport } from '../../../hardware/transport/TcpTransport.ts';
 import { SerialTransport } from '../../../hardware/transport/SerialTransport.ts';
@@ -487,7 +487,7 @@ export function calibrateCommand() {
       const baud = o.baud ?? config.baud;
       if (o.simulateOperator && !portName.startsWith('emu://')) throw new UsageError('--simulate-operator', `drives the emulated arm only, not ${portName}`, '--port emu://');
       const out = o.out ?? o.config;
-      checkOutputFile(out, o.out ? '--out' : '--config'); // before the servos are touched: a calibration is never saved in them without its file
+      checkReplaceableFile(out, o.out ? '--out' : '--config'); // before the servos are touched: a calibration is never saved in them without its file
       const port = createFeetechPort(portName, { baud, servos: feetechServosOf(config) });
       const say = (s: string) => (o.json ? process.stderr : process.stdout).write(`axon hw calibrate: ${s}\n`);
       let waitForPose: () => Promise<void>;

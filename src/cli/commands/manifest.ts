@@ -4,6 +4,7 @@ import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
+import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml, refuseUnitreeRlGymDeploy } from '../../model/importers/deploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
@@ -15,7 +16,7 @@ import type { ModelManifest } from '../../model/manifest.ts';
 
 /** A pipeline's config file (YAML as PyYAML dumps it, Python tags tolerated, or JSON); its notes are printed before the manifest. */
 function readConfig(file: string, notes: string[]): Record<string, unknown> {
-  if (!existsSync(file)) throw new UsageError('<config>', `no such file ${file}`);
+  checkInputFile(file, '<config>', 'a config file (YAML or JSON)');
   const { cfg, notes: yamlNotes } = parsePythonYaml(readFileSync(file, 'utf8'), basename(file), 'a mapping at the top'); // YAML is a superset of JSON
   notes.push(...yamlNotes);
   return cfg;
@@ -37,13 +38,19 @@ function emit(m: ModelManifest, out: string | undefined, notes: readonly string[
   for (const n of notes) console.error(`not mapped: ${n}`);
   const text = JSON.stringify(m, null, 2) + '\n';
   if (out) {
-    // A model folder given for the file (as from-deploy takes one): refused, naming the flag, rather than EISDIR.
-    if (existsSync(out) && statSync(out).isDirectory())
-      throw new UsageError('--out', `is ${out}, a folder`, `the manifest's file path, e.g. ${join(out, 'manifest.json')} (beside the policy's ONNX file)`);
     mkdirSync(dirname(resolve(out)), { recursive: true });
     writeFileSync(out, text);
     console.log(`wrote ${out}: ${m.joints.length} joints, ${m.observation.terms.length} observation terms, ${m.control_hz} Hz; put it beside the ONNX file and check it with axon inspect`);
   } else process.stdout.write(text);
+}
+
+/** `--out FILE` of from-isaaclab and from-legged-gym, checked before the config is read; its folder is made now when missing. */
+function checkManifestOut(out: string | undefined): void {
+  if (out === undefined) return;
+  // A model folder given for the file (as from-deploy takes one): refused, naming the flag, rather than EISDIR.
+  if (existsSync(out) && statSync(out).isDirectory())
+    throw new UsageError('--out', `is ${out}, a folder`, `the manifest's file path, e.g. ${join(out, 'manifest.json')} (beside the policy's ONNX file)`);
+  checkOutputFile(out, '--out', "the manifest's file path");
 }
 
 export function manifestCommand() {
@@ -59,6 +66,7 @@ export function manifestCommand() {
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
     .action((file, o) => {
+      checkManifestOut(o.out);
       const notes: string[] = [];
       const m = manifestFromIsaacLab(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
       emit(m, o.out, notes);
@@ -74,6 +82,7 @@ export function manifestCommand() {
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
     .action((file, o) => {
+      checkManifestOut(o.out);
       const notes: string[] = [];
       const m = manifestFromLeggedGym(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
       emit(m, o.out, notes);
@@ -123,8 +132,10 @@ function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[
 }
 
 async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string; armature?: number }): Promise<void> {
-  if (!existsSync(file)) throw new UsageError('<deploy>', `no such file ${file}`);
-  if (!existsSync(o.onnx)) throw new UsageError('--onnx', `no such file ${o.onnx}`);
+  checkInputFile(file, '<deploy>', 'a deploy.yaml file');
+  checkInputFile(o.onnx, '--onnx', 'an ONNX file');
+  // Before the work: a file where the model folder goes, or a folder that cannot be made, names --out (not EEXIST, exit 1).
+  checkOutputDir(o.out, '--out', { keep: false, expected: 'a model folder to write (made if missing)' });
   const { cfg, notes: yamlNotes } = parseDeployYaml(readFileSync(file, 'utf8'), basename(file));
   // Before asking for the SDK order: a file of another format is named as such, whatever the flags.
   refuseUnitreeRlGymDeploy(cfg, basename(file));
