@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
 import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
 
 /** Bad input: one line on stderr naming the flag, file or field, exit code 2, and no run started. */
 function axon(...args: string[]) {
@@ -123,5 +124,20 @@ describe('an output path of the wrong kind names its flag before any work, exit 
     const rec = axon('sim', '--robot', 'cartpole', '--policy', policy, '--duration', '0.1', '--fast', '--record', mcap);
     expect(rec.code, rec.stderr).toBe(0);
     expectUsage(axon('export', 'lerobot', mcap, '--out', file), '--out', 'is a file, not a folder', 'a dataset folder');
+  });
+});
+
+describe('sim --view on a busy port', () => {
+  it('is refused before the run: no summary on stdout, VIEWER_LISTEN naming the port, exit 2', async () => {
+    const busy = createServer();
+    await new Promise<void>((r) => busy.listen(0, '127.0.0.1', r));
+    const port = (busy.address() as AddressInfo).port;
+    try {
+      const r = axon('sim', '--robot', 'cartpole', '--policy', policy, '--duration', '1', '--view', '--view-port', String(port), '--json');
+      expectUsage(r, '[VIEWER_LISTEN]', String(port), '--view-port');
+      expect(r.stdout).not.toContain('"command":"sim"');
+    } finally {
+      busy.close();
+    }
   });
 });

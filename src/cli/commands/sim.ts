@@ -81,6 +81,9 @@ export function simCommand() {
       if (bridged && o.dataset)
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
       if (bridged) return simOverBridge({ ...o, robot: o.robot!, sleep: cmd.getOptionValueSource('sleep') === 'cli' ? o.sleep : undefined }, worldModel);
+      // As over the bridge: a busy --view-port or an unwritable --record is refused before the run, not after its summary.
+      if (o.record) checkWritable(o.record);
+      if (o.view) await checkPortFree(o.viewPort);
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',
         policy: o.policy,
