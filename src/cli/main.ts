@@ -61,8 +61,10 @@ export async function main(argv: string[]): Promise<number> {
 
 function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
-    // help and version exit through here with code 0; commander already printed its message
-    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return 0;
+    // help and version exit through here with code 0; commander already printed its message. A
+    // command group given no subcommand (`axon`, `axon hw`) printed its usage to stderr with exit
+    // code 1 from commander: bad input, so 2.
+    if (e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help') return e.exitCode === 0 ? 0 : EXIT_USAGE;
     return EXIT_USAGE;
   }
   if (e instanceof AxonError) {

@@ -141,3 +141,15 @@ describe('sim --view on a busy port', () => {
     }
   });
 });
+
+describe('a command group without its subcommand', () => {
+  it.each([[[]], [['hw']], [['manifest']], [['dataset']], [['export']]])('axon %j: usage on stderr, exit 2 (asking for help is still 0)', (args) => {
+    const r = axon(...args);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toContain('Usage: axon');
+    const help = axon(...args, '--help');
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: axon');
+  });
+});
