@@ -46,8 +46,10 @@ describe('koch-follower.json', () => {
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.last);
     expect(s).toMatchObject({ robot: 'koch-follower', baud: 1_000_000, dry_run: false, ticks: 75, ended_by: 'duration' });
-    // A reply late enough to be read again (read_retry) is a recovered event a loaded host can cause; no fault, no other kind.
-    const { read_retry: _retried, ...events } = s.hardware.events;
+    // A late reply read again (read_retry), or a missed read the next cycle recovered from (read_failed,
+    // recovered), is what a loaded host causes (CI at load 7-12 had both); no fault, no other kind.
+    const { read_retry: _retry, read_failed: failed = 0, recovered = 0, ...events } = s.hardware.events;
+    expect(recovered).toBe(failed);
     expect({ ...s.hardware, events }).toEqual({ events: { connected: 1, armed: 1, safe_stop: 1, closed: 1 }, faults: [] });
     expect(s.safety.state).toBe('running');
     expect(s.bus.failed_cycles).toBe(0);
