@@ -4,7 +4,7 @@
  * frames are the recorded ticks, or every k-th tick when --fps asks for a rate k times lower.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { AxonError } from '../core/errors.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
@@ -51,66 +51,91 @@ export function mcapInputs(inputs: readonly string[]): string[] {
   return out;
 }
 
+/** What one recording becomes, decided before anything is written. */
+interface Plan {
+  readonly file: string;
+  readonly fps: number;
+  /** Every step-th tick is a frame. */
+  readonly step: number;
+  readonly withCommand: boolean;
+  readonly source: ReturnType<typeof featureSource>;
+  readonly features: ReturnType<typeof runFeatures>;
+  readonly spec: RobotSpec;
+  readonly provenance: Provenance;
+}
+
+/** Checks one recording and decides its frames (throws EXPORT_INPUT / EXPORT_FPS naming the file). */
+function planOf(file: string, rec: Recording, o: ExportOptions): Plan {
+  const spec = rec.spec;
+  if (spec === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no axon.robot_spec metadata', 'a recording written by axon --record');
+  const period = typeof rec.run.period_s === 'number' ? rec.run.period_s : undefined;
+  // 1 / (1 / 49) is 49.00000000000001: a rate within 1e-9 of a whole number is that number (LeRobot's fps is an int).
+  const recHz = period ? wholeHz(1 / period) : undefined;
+  const want = o.fps ?? recHz;
+  if (want === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no loop period (axon.run period_s)', 'a recording written by axon --record, or --fps N');
+  const step = recHz ? Math.round(recHz / want) : 1;
+  if (recHz && (step < 1 || Math.abs(recHz / want - step) > 1e-6))
+    throw new AxonError('EXPORT_FPS', '--fps', `${want} does not divide the recorded rate ${round(recHz)} Hz of ${file}`, `the recorded rate or an integer fraction of it`);
+  // The velocity command is a feature when the model read one (as --dataset decides it).
+  const withCommand = readsVelocityCommand(rec.manifest);
+  if (withCommand && rec.ticks.some((t) => t.velocityCommand === undefined))
+    throw new AxonError('EXPORT_INPUT', file, "its model reads a velocity command but the recording's ticks do not all carry one", 'a recording written by axon --record');
+  const source = featureSource(spec, hasTask(rec), withCommand);
+  return { file, fps: want, step, withCommand, source, features: runFeatures(source), spec, provenance: provenanceOf(rec, spec, file) };
+}
+
+/**
+ * Every recording is read and checked before the dataset is opened, then read again and written:
+ * a bad input refuses the export with nothing written (a rerun after fixing it must not append the
+ * good ones twice), without holding every recording in memory at once.
+ */
 export async function exportLerobot(inputs: readonly string[], o: ExportOptions): Promise<ExportSummary> {
-  const files = mcapInputs(inputs);
+  const named = mcapInputs(inputs);
+  const files = [...new Map(named.map((f) => [resolve(f), f])).values()];
   const t0 = performance.now();
   const warnings: string[] = [];
-  let store: DatasetStore | undefined;
-  let appendedTo = 0;
+  if (files.length < named.length) warnings.push(`${named.length - files.length} recording(s) named more than once: each exported once`);
+  const plans: Plan[] = [];
+  for (const file of files) {
+    const plan = planOf(file, await readRecording(file), o);
+    const first = plans[0];
+    if (first) {
+      const diffs = featureDiff(first.features, plan.features);
+      if (plan.fps !== first.fps) diffs.unshift(`fps ${first.fps} before, ${plan.fps} here`);
+      if (diffs.length > 0) throw new AxonError('DATASET_MISMATCH', file, `does not fit the recordings before it: ${diffs.join('; ')}`, 'recordings of one robot at one rate');
+      if (sha256Json(plan.spec) !== sha256Json(first.spec)) warnings.push(`${file}: the robot description differs from the first recording's (same joints and sensors)`);
+    }
+    plans.push(plan);
+  }
+  const first = plans[0];
   let received = 0, written = 0, episodes = 0;
-  let fps = 0;
-  let specHash = '';
+  const store = await DatasetStore.open(o.out, { robotType: first.spec.name, fps: first.fps, features: first.features, provenance: first.provenance });
+  const appendedTo = store.totalEpisodes;
   try {
-    for (const file of files) {
-      const rec = await readRecording(file);
+    for (const plan of plans) {
+      const rec = await readRecording(plan.file);
       for (const w of rec.warnings) warnings.push(w);
-      const spec = rec.spec;
-      if (spec === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no axon.robot_spec metadata', 'a recording written by axon --record');
-      const period = typeof rec.run.period_s === 'number' ? rec.run.period_s : undefined;
-      // 1 / (1 / 49) is 49.00000000000001: a rate within 1e-9 of a whole number is that number (LeRobot's fps is an int).
-      const recHz = period ? wholeHz(1 / period) : undefined;
-      const want = o.fps ?? recHz;
-      if (want === undefined) throw new AxonError('EXPORT_INPUT', file, 'has no loop period (axon.run period_s)', 'a recording written by axon --record, or --fps N');
-      const step = recHz ? Math.round(recHz / want) : 1;
-      if (recHz && (step < 1 || Math.abs(recHz / want - step) > 1e-6))
-        throw new AxonError('EXPORT_FPS', '--fps', `${want} does not divide the recorded rate ${round(recHz)} Hz of ${file}`, `the recorded rate or an integer fraction of it`);
-      // The velocity command is a feature when the model read one (as --dataset decides it).
-      const withCommand = readsVelocityCommand(rec.manifest);
-      if (withCommand && rec.ticks.some((t) => t.velocityCommand === undefined))
-        throw new AxonError('EXPORT_INPUT', file, "its model reads a velocity command but the recording's ticks do not all carry one", 'a recording written by axon --record');
-      const source = featureSource(spec, hasTask(rec), withCommand);
-      const features = runFeatures(source);
-      if (store === undefined) {
-        fps = want;
-        specHash = sha256Json(spec);
-        store = await DatasetStore.open(o.out, { robotType: spec.name, fps: want, features, provenance: provenanceOf(rec, spec, file) });
-        appendedTo = store.totalEpisodes;
-      } else {
-        const diffs = featureDiff(store.info.features, features);
-        if (want !== fps) diffs.unshift(`fps ${fps} before, ${want} here`);
-        if (diffs.length > 0) throw new AxonError('DATASET_MISMATCH', file, `does not fit the recordings before it: ${diffs.join('; ')}`, 'recordings of one robot at one rate');
-        if (sha256Json(spec) !== specHash) warnings.push(`${file}: the robot description differs from the first recording's (same joints and sensors)`);
-      }
-      const buf = new EpisodeBuffer(source);
-      for (let i = 0; i < rec.ticks.length; i += step) {
+      const buf = new EpisodeBuffer(plan.source);
+      for (let i = 0; i < rec.ticks.length; i += plan.step) {
         const t = rec.ticks[i];
         const ob = t.observation;
-        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
+        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
       }
       received += rec.ticks.length;
       if (buf.length === 0) {
-        warnings.push(`${file}: no complete tick, no episode written`);
+        warnings.push(`${plan.file}: no complete tick, no episode written`);
         continue;
       }
       const ep = rec.episode;
-      const task = o.task ?? defaultTask(spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
+      const task = o.task ?? defaultTask(plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
       store.writeEpisode(buf.take({ task, ...(ep?.success !== undefined ? { success: ep.success } : {}), ...(seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}), ...(ep?.randomization ? { randomization: ep.randomization } : {}) }));
       written += buf.length;
       episodes++;
     }
   } finally {
-    store?.close();
+    store.close();
   }
+  const fps = first.fps;
   const seconds = (performance.now() - t0) / 1000;
   return {
     command: 'export',

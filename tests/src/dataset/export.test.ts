@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRecording } from '../../../src/record/index.ts';
@@ -81,6 +81,19 @@ describe('axon export lerobot: MCAP recordings to a LeRobotDataset v3.0', () => 
     expect(stats['observation.state'].count).toEqual([total]);
     for (const q of ['q01', 'q10', 'q50', 'q90', 'q99']) expect(stats.action[q]).toHaveLength(2);
     expect(existsSync(join(out, '.axon-journal.json'))).toBe(false);
+  });
+
+  it('a bad recording among several refuses the export with nothing written (a rerun must not append the good one twice); one named twice is exported once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-export-atomic-'));
+    const a = join(dir, 'a.mcap'), bad = join(dir, 'notes.mcap');
+    await recordRun(a, 0.4);
+    writeFileSync(bad, 'not an MCAP file, e.g. a text file saved with the wrong name');
+    const out = join(dir, 'ds');
+    await expect(exportLerobot([a, bad], { out })).rejects.toMatchObject({ code: 'RECORD_READ' });
+    expect(existsSync(join(out, 'meta/info.json'))).toBe(false); // before: a's episode was committed
+    const twice = await exportLerobot([a, join(dir, '.', 'a.mcap')], { out });
+    expect(twice).toMatchObject({ recordings: 1, episodes_written: 1 });
+    expect(twice.warnings).toContain('1 recording(s) named more than once: each exported once');
   });
 
   it('writes a whole-number fps for a recorded rate that floating point left a hair off (1 / (1 / 49) is 49.00000000000001)', () => {
