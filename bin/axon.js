@@ -10,5 +10,5 @@ process.stdout.on('error', (e) => {
   if (e.code !== 'EPIPE') throw e;
   process.stdout.write = () => true;
 });
-const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv);
+const { main, endProcess } = await import('../src/cli/main.ts');
+endProcess(await main(process.argv));

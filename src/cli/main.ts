@@ -59,6 +59,20 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Ends the process with a finished command's exit code, even if something the command opened and
+ * missed closing (a worker thread, a socket) keeps Node's event loop alive: every command awaits
+ * its own end, so nothing may outlive main(). CI left `axon bridge --duration 1.5` alive for 35
+ * minutes so, idle in its event loop. The leak is named on stderr; the command's own code stands.
+ */
+export function endProcess(code: number, graceMs = 5000): void {
+  process.exitCode = code;
+  setTimeout(() => {
+    process.stderr.write(`axon: the command ended ${graceMs / 1000} s ago but something it opened (a thread or socket) still kept the process alive; exiting\n`);
+    process.exit(code);
+  }, graceMs).unref();
+}
+
 function reportError(e: unknown): number {
   if (e instanceof CommanderError) {
     // help and version exit through here with code 0; commander already printed its message. A

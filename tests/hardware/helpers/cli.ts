@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from '@commander-js/extra-typings';
 import { AxonError } from '../../../src/core/errors.ts';
-import { buildProgram } from '../../../src/cli/main.ts';
+import { buildProgram, endProcess } from '../../../src/cli/main.ts';
 import { hwCommand } from '../../../src/cli/commands/hw.ts';
 import { runCommand } from '../../../src/cli/commands/run.ts';
 
@@ -26,4 +26,4 @@ try {
     code = 1;
   }
 }
-process.exitCode = code;
+endProcess(code);
