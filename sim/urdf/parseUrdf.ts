@@ -1,7 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AxonError } from '../../src/core/errors.ts';
 import { parseShape } from './urdfShape.ts';
-import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, number, type Fail, type Note, type XmlNode } from './urdfXml.ts';
+import { parseInertial, settleInertial, type PendingInertial } from './urdfInertial.ts';
+import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, type Fail, type Note, type XmlNode } from './urdfXml.ts';
 
 /**
  * URDF import: XML text -> a typed, checked model with the kinematic tree built from the joints'
@@ -9,6 +10,8 @@ import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAtt
  * Frames: every origin is in the parent frame (a joint's origin in its parent link's frame; a
  * visual/collision/inertial origin in its link's frame); z-up world.
  */
+
+export { FRAME_LINK_MASS } from './urdfInertial.ts';
 
 /** Codes a UrdfError carries; each names what is wrong with the file. */
 export type UrdfErrorCode =
@@ -199,14 +202,6 @@ export interface ParseUrdfOptions {
   readonly packagePaths?: readonly string[];
 }
 
-/**
- * A link on a fixed joint with at most this mass (kg) is a frame (tool, IMU, camera mount), not a
- * body: CAD exports write 1e-9 kg or 0 kg with a zero tensor for them.
- */
-export const FRAME_LINK_MASS = 1e-6;
-
-/** Radius (m) of the sphere whose inertia stands in for a zero tensor on a moving link. */
-const REPAIR_RADIUS = 0.02;
 
 /** Elements of <robot> the import reads; anything else is an extension (ignored, one note). */
 const KNOWN_ROBOT_TAGS = new Set(['link', 'joint', 'material']);
@@ -457,111 +452,6 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
     if (damping < 0 || friction < 0) fail('URDF_NUMBER', `${where} <dynamics>`, `damping ${damping} / friction ${friction} is negative`, 'damping >= 0 and friction >= 0');
   }
   return { name, type, parent, child: childLink, origin, axis, lower, upper, effort, velocity, damping, friction };
-}
-
-/** An <inertial> that is only acceptable on a fixed joint; settled once the joints are known. */
-interface PendingInertial {
-  readonly pending: true;
-  readonly inertial: UrdfInertial;
-  readonly where: string;
-  /** The tensor is all zeros. */
-  readonly zero: boolean;
-  /** The tensor is not positive definite. */
-  readonly degenerate: boolean;
-}
-
-function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: Note): UrdfInertial | PendingInertial | undefined {
-  const node = child(l, 'inertial');
-  if (node === undefined) return undefined;
-  const where = `${linkWhere} <inertial>`;
-  const massNode = child(node, 'mass');
-  if (massNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <mass>', '<mass value="..."/>');
-  const mass = number(requireAttr(massNode!, 'value', `${where} <mass>`, fail), `${where} <mass>`, 'value', fail);
-  if (mass < 0) fail('URDF_MASS', `${where} <mass>`, `mass is ${mass}`, 'a mass > 0 kg');
-  const inertia = child(node, 'inertia');
-  if (inertia === undefined) fail('URDF_ATTRIBUTE', where, 'has no <inertia>', '<inertia ixx ixy ixz iyy iyz izz/>');
-  const iw = `${where} <inertia>`;
-  const get = (k: string): number => number(requireAttr(inertia!, k, iw, fail), iw, k, fail);
-  const ixx = get('ixx');
-  const iyy = get('iyy');
-  const izz = get('izz');
-  const ixy = get('ixy');
-  const ixz = get('ixz');
-  const iyz = get('iyz');
-  const inertial: UrdfInertial = { origin: parseOrigin(child(node, 'origin'), `${where} <origin>`, fail), mass, ixx, ixy, ixz, iyy, iyz, izz };
-  // Positive definite: the leading principal minors are > 0 (Sylvester's criterion).
-  const m2 = ixx * iyy - ixy * ixy;
-  const det = ixx * (iyy * izz - iyz * iyz) - ixy * (ixy * izz - iyz * ixz) + ixz * (ixy * iyz - iyy * ixz);
-  const degenerate = !(ixx > 0 && m2 > 0 && det > 0);
-  if (degenerate || mass <= FRAME_LINK_MASS) {
-    const zero = [ixx, iyy, izz, ixy, ixz, iyz].every((v) => v === 0);
-    return { pending: true, inertial, where, zero, degenerate };
-  }
-  // A rigid body's principal moments obey the triangle inequality; CAD exports often break it a little.
-  const slack = 1e-9 * (ixx + iyy + izz);
-  if (ixx + iyy < izz - slack || iyy + izz < ixx - slack || ixx + izz < iyy - slack) {
-    note('URDF_INERTIA_TRIANGLE', iw, `moments ${ixx} ${iyy} ${izz} break the triangle inequality (no rigid body has them); used as given`);
-  }
-  return inertial;
-}
-
-/** settleInertial's verdict: the link's inertial, and what the import made of it where it did not take the file's. */
-interface SettledInertial {
-  readonly inertial: UrdfInertial | undefined;
-  readonly frameLink?: UrdfFrameLink;
-  readonly rootMassless?: true;
-}
-
-/**
- * The verdict on a zero, tiny or degenerate inertial once the link's parent joint is known:
- *  - on a fixed joint, mass <= FRAME_LINK_MASS (mass 0 only with a zero tensor): a massless frame,
- *    merged into its parent body (undefined, note URDF_FRAME_LINK, frameLink 'massless');
- *  - on a fixed joint, a real mass with a zero or degenerate tensor: a point mass at its centre
- *    of mass (tensor zeroed; the merged body's inertia comes from the parallel-axis term;
- *    frameLink 'point-mass');
- *  - on the root, mass 0 (or at most FRAME_LINK_MASS with a zero tensor): no inertial, as a root
- *    without <inertial> (pybullet writes a static base so; the root is then fixed to the world
- *    unless links fixed to it have mass), note URDF_ROOT_MASSLESS, rootMassless;
- *  - on a moving joint or the root: mass 0 is URDF_MASS; a degenerate tensor with a frame's mass
- *    (<= FRAME_LINK_MASS) is URDF_INERTIA, with a real mass it is repaired with a note
- *    (URDF_INERTIA_REPAIRED; --strict refuses it); a tiny mass with a positive-definite tensor is
- *    used as given.
- */
-function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note): SettledInertial {
-  const { inertial, where } = p;
-  const { mass, ixx, ixy, ixz, iyy, iyz, izz } = inertial;
-  const tensor = `[${ixx} ${ixy} ${ixz}; ${ixy} ${iyy} ${iyz}; ${ixz} ${iyz} ${izz}]`;
-  if (joint?.type === 'fixed') {
-    if (mass <= FRAME_LINK_MASS && (mass > 0 || p.zero)) {
-      note('URDF_FRAME_LINK', `<link name="${linkName}">`, `mass ${mass} kg${p.degenerate ? `, inertia ${tensor}` : ''} on <joint name="${joint.name}"> (fixed): merged into its parent as a massless frame`);
-      return { inertial: undefined, frameLink: { as: 'massless', joint: joint.name, into: joint.parent } };
-    }
-    if (mass > 0) {
-      note('URDF_FRAME_LINK', `<link name="${linkName}">`, `inertia ${tensor} is not positive definite on <joint name="${joint.name}"> (fixed): merged into its parent as a point mass of ${mass} kg`);
-      return { inertial: { ...inertial, ixx: 0, ixy: 0, ixz: 0, iyy: 0, iyz: 0, izz: 0 }, frameLink: { as: 'point-mass', joint: joint.name, into: joint.parent } };
-    }
-    return fail('URDF_MASS', `${where} <mass>`, `mass is 0 with a non-zero inertia ${tensor}`, 'a mass > 0 kg (or mass 0 with a zero inertia for a frame on a fixed joint)');
-  }
-  if (joint === undefined && (mass === 0 || (mass <= FRAME_LINK_MASS && p.zero))) {
-    // pybullet's (and Gazebo's) way of writing a static base: the root without mass, as a root without <inertial>.
-    note('URDF_ROOT_MASSLESS', `<link name="${linkName}">`, `the root has mass ${mass} kg${p.zero ? '' : ` (inertia ${tensor} dropped)`}: taken as a root without <inertial>`);
-    return { inertial: undefined, rootMassless: true };
-  }
-  const moves = joint === undefined ? '' : ` on a link that moves (child of <joint name="${joint.name}">, ${joint.type})`;
-  if (mass === 0) fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}`, 'a mass > 0 kg');
-  if (p.degenerate && mass <= FRAME_LINK_MASS) {
-    fail('URDF_INERTIA', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}, with a frame's mass (${mass} kg)`, 'a positive-definite inertia (kg·m²) and a real mass on a link that moves (a zero tensor is accepted only on a link hanging on a fixed joint)');
-  }
-  if (p.degenerate) {
-    // Fetch's r_gripper_finger_link ships [0.002 0 0; 0 0 0; 0 0 0]: refusing it leaves no way but
-    // editing the vendor's file. As a link without <inertial>: a stated repair and a note, refused
-    // under --strict (URDF_INERTIA then). The mass and the inertial frame stay.
-    const largest = Math.max(Math.abs(ixx), Math.abs(iyy), Math.abs(izz));
-    const moment = largest > 0 ? largest : 0.4 * mass * REPAIR_RADIUS ** 2;
-    note('URDF_INERTIA_REPAIRED', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}: taken as ${moment} kg·m² about each axis of its inertial frame (${largest > 0 ? 'its largest moment' : `a ${REPAIR_RADIUS * 100} cm sphere of its mass`}; --strict refuses it)`);
-    return { inertial: { ...inertial, ixx: moment, iyy: moment, izz: moment, ixy: 0, ixz: 0, iyz: 0, repaired: true } };
-  }
-  return { inertial };
 }
 
 /** Notes that an exported URDF repeats once per mesh, link or joint, each said once with a count (`what` the count is of). */
