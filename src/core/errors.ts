@@ -51,3 +51,12 @@ export function errorFromData(d: ErrorData): Error {
   e.message = d.message;
   return e;
 }
+
+/**
+ * A thrown error's message on one line, at most 160 characters: parsers quote the text around a
+ * fault, newlines and all, and an AxonError is one line on stderr.
+ */
+export function oneLineMessage(e: unknown): string {
+  const t = String((e as Error)?.message ?? e).replace(/\s+/g, ' ').trim();
+  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
+}

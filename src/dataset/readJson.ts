@@ -4,7 +4,7 @@
  * JSON parser's message on its own.
  */
 import { readFileSync } from 'node:fs';
-import { AxonError } from '../core/errors.ts';
+import { AxonError, oneLineMessage } from '../core/errors.ts';
 
 /** The parsed JSON of `file`; AxonError DATASET_READ naming the file and `expected` when it cannot be read or is not JSON. */
 export function readJsonFile(file: string, expected: string): unknown {
@@ -19,11 +19,6 @@ export function readJsonFile(file: string, expected: string): unknown {
     return JSON.parse(text);
   } catch (e) {
     // V8 quotes the text around the fault, newlines and all: one line on stderr.
-    throw new AxonError('DATASET_READ', file, `is not valid JSON (${oneLine((e as Error).message)})`, expected);
+    throw new AxonError('DATASET_READ', file, `is not valid JSON (${oneLineMessage(e)})`, expected);
   }
-}
-
-function oneLine(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
 }

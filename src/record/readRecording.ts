@@ -9,7 +9,7 @@
 import { readFileSync } from 'node:fs';
 import { McapStreamReader, type TypedMcapRecord } from '@mcap/core';
 import { loadDecompressHandlers } from '@mcap/support';
-import { AxonError } from '../core/errors.ts';
+import { AxonError, oneLineMessage } from '../core/errors.ts';
 import type { ControlMode, JointCommand, Observation, RobotSpec } from '../core/robot.ts';
 import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import { metadataNames, topics } from './channels.ts';
@@ -229,12 +229,6 @@ export async function readRecording(file: string): Promise<Recording> {
   };
 }
 
-/** One line of the JSON parser's message (V8 quotes the text around the fault, newlines and all). */
-function oneLine(e: unknown): string {
-  const t = String((e as Error)?.message ?? e).replace(/\s+/g, ' ').trim();
-  return t.length > 160 ? `${t.slice(0, 157)}...` : t;
-}
-
 /** A message's JSON object; AxonError RECORD_READ naming the file, topic and sequence when it is not one (a flipped bit, an overwritten block). */
 function parseMessage(file: string, topic: string, sequence: number, text: string): Record<string, unknown> {
   const where = `${file} message ${sequence} on ${topic}`;
@@ -243,7 +237,7 @@ function parseMessage(file: string, topic: string, sequence: number, text: strin
   try {
     x = JSON.parse(text);
   } catch (e) {
-    throw new AxonError('RECORD_READ', where, `is not valid JSON (${oneLine(e)})`, expected);
+    throw new AxonError('RECORD_READ', where, `is not valid JSON (${oneLineMessage(e)})`, expected);
   }
   if (typeof x !== 'object' || x === null || Array.isArray(x)) throw new AxonError('RECORD_READ', where, `is ${Array.isArray(x) ? 'an array' : JSON.stringify(x)}`, expected);
   return x as Record<string, unknown>;
@@ -254,7 +248,7 @@ function parseMetadata(file: string, name: string, text: string): unknown {
   try {
     return JSON.parse(text, reviveNonFinite);
   } catch (e) {
-    throw new AxonError('RECORD_READ', `${file} metadata "${name}"`, `is not valid JSON (${oneLine(e)})`, 'the JSON axon --record writes there');
+    throw new AxonError('RECORD_READ', `${file} metadata "${name}"`, `is not valid JSON (${oneLineMessage(e)})`, 'the JSON axon --record writes there');
   }
 }
 
