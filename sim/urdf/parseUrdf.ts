@@ -461,6 +461,7 @@ const MERGED_NOTES: readonly (readonly [string, string])[] = [
   ['URDF_POINT_CONTACT', 'point contacts'],
   ['URDF_LIMIT_DEFAULTED', 'joints'],
   ['URDF_LIMIT_ZERO', 'joints'],
+  ['URDF_INERTIAL_SCALE', 'inertials'],
 ];
 
 function mergeNotes(notes: UrdfNote[]): UrdfNote[] {

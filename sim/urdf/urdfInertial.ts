@@ -59,7 +59,32 @@ export function parseInertial(l: XmlNode, linkWhere: string, fail: Fail, note: N
   if (ixx + iyy < izz - slack || iyy + izz < ixx - slack || ixx + izz < iyy - slack) {
     note('URDF_INERTIA_TRIANGLE', iw, `moments ${ixx} ${iyy} ${izz} break the triangle inequality (no rigid body has them); used as given`);
   }
+  checkScale(inertial, where, note);
   return inertial;
+}
+
+/**
+ * Beyond this (m), a link's radius of gyration or centre-of-mass offset is no robot part's: a value
+ * in another unit (mm for m, kg·mm² or g·cm² for kg·m²) read as SI, which the exporter got wrong.
+ */
+export const IMPLAUSIBLE_LENGTH = 2;
+
+/**
+ * A note, not an error (the file may describe a crane): a radius of gyration sqrt(trace / 2m)
+ * (the root-mean-square distance of the mass from its centre) or a centre of mass farther than
+ * IMPLAUSIBLE_LENGTH. The simulation runs with the values as given; a link whose inertia is 10^6
+ * too large barely moves, and its robot falls or stalls without another hint.
+ */
+function checkScale(i: UrdfInertial, where: string, note: Note): void {
+  const gyration = Math.sqrt((i.ixx + i.iyy + i.izz) / (2 * i.mass));
+  const [x, y, z] = i.origin.xyz;
+  const offset = Math.hypot(x, y, z);
+  const m = (v: number) => `${Number(v.toPrecision(3))} m`;
+  const found = [
+    ...(gyration > IMPLAUSIBLE_LENGTH ? [`inertia [${i.ixx} ${i.iyy} ${i.izz}] kg·m² for ${i.mass} kg puts the mass ${m(gyration)} from its centre on average (radius of gyration): inertia in another unit (kg·mm², g·cm²)?`] : []),
+    ...(offset > IMPLAUSIBLE_LENGTH ? [`the centre of mass is ${m(offset)} from the link's frame: an origin in mm?`] : []),
+  ];
+  if (found.length > 0) note('URDF_INERTIAL_SCALE', where, `${found.join('; ')} Used as given`);
 }
 
 /** settleInertial's verdict: the link's inertial, and what the import made of it where it did not take the file's. */

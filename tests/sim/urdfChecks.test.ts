@@ -77,6 +77,23 @@ describe('URDF checks: each named error', () => {
     expect(m.notes.filter((n) => n.code === 'URDF_EXTENSION_IGNORED').map((n) => [n.where, n.message])).toEqual([['<robot name="t"> <link>', 'ignored elements inside links: <contact> x2']]);
   });
 
+  it('inertia in kg·mm² and a centre of mass in mm (an exporter\'s unit slip) are one note, the values used as given', () => {
+    // A 0.35 kg servo horn: 1.2e-4 kg·m² written as 120 kg·mm², its centre of mass 31 mm out written as 31.
+    const mm = (name: string) =>
+      `<link name="${name}"><inertial><origin xyz="31 0 -4.5" rpy="0 0 0"/><mass value="0.35"/><inertia ixx="120" ixy="0.5" ixz="0" iyy="98" iyz="0" izz="61"/></inertial></link>`;
+    const m = parseUrdf(`<robot name="t"><link name="a">${inertial(2)}</link>${mm('b')}${mm('c')}${hinge('j', 'a', 'b')}${hinge('k', 'b', 'c')}</robot>`);
+    const scale = m.notes.filter((n) => n.code === 'URDF_INERTIAL_SCALE');
+    expect(scale).toHaveLength(1);
+    expect(scale[0].where).toBe('<link name="b"> <inertial>');
+    expect(scale[0].message).toMatch(/puts the mass 20 m from its centre.*kg·mm².*centre of mass is 31\.3 m from the link's frame: an origin in mm\? Used as given \(and 1 more inertials likewise\)$/);
+    expect(m.linkByName.get('c')!.inertial).toMatchObject({ mass: 0.35, ixx: 120, origin: { xyz: [31, 0, -4.5] } });
+    // The same links in SI: no note.
+    const si = (name: string) =>
+      `<link name="${name}"><inertial><origin xyz="0.031 0 -0.0045" rpy="0 0 0"/><mass value="0.35"/><inertia ixx="1.2e-4" ixy="5e-7" ixz="0" iyy="9.8e-5" iyz="0" izz="6.1e-5"/></inertial></link>`;
+    const ok = parseUrdf(`<robot name="t"><link name="a">${inertial(2)}</link>${si('b')}${si('c')}${hinge('j', 'a', 'b')}${hinge('k', 'b', 'c')}</robot>`);
+    expect(ok.notes.map((n) => n.code)).not.toContain('URDF_INERTIAL_SCALE');
+  });
+
   it('<mimic> and inertia that breaks the triangle inequality are notes, not errors', () => {
     const m = parseUrdf(
       `<robot name="t"><link name="a"/><link name="b">${inertial(1, [0.1, 0, 0, 0.1, 0, 0.5])}</link><link name="c">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
