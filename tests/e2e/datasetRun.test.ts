@@ -1,16 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRecording } from '../../src/record/index.ts';
 import { readDataset } from '../../src/dataset/index.ts';
 import { readTable, column } from '../src/dataset/independentReader.ts';
+import { runAxon } from '../helpers/cli.ts';
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 180_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
+const axon = (...args: string[]) => runAxon(args, 180_000);
 
 const arm = ['--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/arm6-pose', '--port', 'emu://'];
 

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder, observationSize } from '../../src/model/manifest.ts';
 import { VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../helpers/vendorJoints.ts';
 import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
+import { axon } from '../helpers/cli.ts';
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 function vendorRun() {
   const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-cli-'));

@@ -6,7 +6,6 @@
  * ends as an invalid run (exit 3, state_watchdog event); bad flags exit 2 naming the flag.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -14,14 +13,11 @@ import { readRecording } from '../../src/record/index.ts';
 import { writeVendorArm, type VendorArm } from '../helpers/vendorArm.ts';
 import { writeVendorDeploy, writeVendorOnnx } from '../helpers/vendorDeploy.ts';
 import { writeVendorHumanoid, type VendorHumanoid } from '../helpers/vendorHumanoid.ts';
+import { axon } from '../helpers/cli.ts';
 
 /** Exit code of a run whose simulation left a sane state (src/cli/commands/sim.ts EXIT_INVALID_RUN). */
 const EXIT_INVALID_RUN = 3;
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
 
 /** The --json summary (last line of stdout). */
 function summary(r: ReturnType<typeof axon>) {

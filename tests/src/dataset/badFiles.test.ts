@@ -3,13 +3,13 @@
  * file and what was expected, never the JSON parser's or a TypeError's message on its own.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxonError } from '../../../src/core/errors.ts';
 import { DatasetStore, DatasetWriter, datasetInfoSummary, featureSource, provenance, readDataset, runFeatures } from '../../../src/dataset/index.ts';
 import type { RobotSpec } from '../../../src/core/robot.ts';
+import { runAxon } from '../../helpers/cli.ts';
 
 const spec = {
   name: 'twojoint',
@@ -39,10 +39,7 @@ async function errorOf(p: Promise<unknown>): Promise<AxonError> {
   throw new Error('expected an AxonError');
 }
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 60_000 });
-  return { code: r.status, stderr: r.stderr };
-}
+const axon = (...args: string[]) => runAxon(args, 60_000);
 
 describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
   it('an empty or cut meta/info.json, read, appended to and written into by a run', async () => {
