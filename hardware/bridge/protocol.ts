@@ -63,7 +63,7 @@ export const ErrorCode = {
   FRAME_STALE: 1020,
   /** The client speaks no protocol version the server speaks (handshake answer body). */
   VERSION_MISMATCH: 1100,
-  /** Commanding, arming and reset need a valid token first; e-stop only on a server with stopNeedsToken, observing only on one without observeWithoutToken. */
+  /** Commanding, reset and sim_reset need a valid token first; e-stop only on a server with stopNeedsToken, observing only on one without observeWithoutToken. */
   AUTH_REQUIRED: 2001,
   /** The token is wrong: the server closes the connection with 4401. */
   AUTH_FAILED: 2002,
