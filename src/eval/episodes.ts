@@ -49,6 +49,9 @@ export function summarize(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): 
     seed: spec.seed,
     randomize: spec.randomize,
     safety_events: events,
+    // The engine is named when it is not the default cannon-es, so that summaries from one thread,
+    // workers, shards, a queue or `eval merge` say the same (docs/mujoco.md).
+    ...(spec.session.physics === 'mujoco' ? { physics: spec.session.physics } : {}),
   };
 }
 

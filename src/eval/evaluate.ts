@@ -190,12 +190,10 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
     await session.close();
   }
   const policyName = o.policy === undefined ? (o.worldModel ? `none (planning with ${o.worldModel.dir})` : '') : o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy;
-  const base = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz }, randomize: o.randomize, seed: o.seed, episodes: o.episodes }, outcomes);
+  const base = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz, physics: o.physics }, randomize: o.randomize, seed: o.seed, episodes: o.episodes }, outcomes);
   const summary: EvalSummary = {
     ...base,
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
-    // The engine is named when it is not the default cannon-es (summaries from shards, queues and bridges stay comparable).
-    ...(o.physics === 'mujoco' ? { physics: o.physics } : {}),
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),
     ...(record ? { record } : {}),

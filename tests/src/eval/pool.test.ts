@@ -26,4 +26,12 @@ describe('eval over worker threads', () => {
     expect(() => summarize(s2, [o(0)])).toThrow(/episode 1: has no result/);
     expect(() => summarize(s2, [o(0), o(1), o(1)])).toThrow(/reported twice/);
   });
+
+  it('names MuJoCo in the summary however the episodes ran (workers, shards and eval merge summarize too); cannon-es, the default, is not named', () => {
+    const o = (index: number): EpisodeOutcome => ({ index, seed: 0, success: true, return: 1, steps: 1, events: {} });
+    const s2 = { ...spec, episodes: 2 };
+    expect(summarize({ ...s2, session: { ...s2.session, physics: 'mujoco' } }, [o(0), o(1)]).physics).toBe('mujoco');
+    expect(summarize({ ...s2, session: { ...s2.session, physics: 'cannon' } }, [o(0), o(1)])).not.toHaveProperty('physics');
+    expect(summarize(s2, [o(0), o(1)])).not.toHaveProperty('physics');
+  });
 });
