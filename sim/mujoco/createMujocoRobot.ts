@@ -18,7 +18,9 @@ import { urdfFixedByDefault } from '../urdf/rootBody.ts';
 import type { MainModule, MjModel } from '@mujoco/mujoco';
 import type { UrdfModel, UrdfNote } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
-import { compileMjcf, compileUrdf, loadMujocoModule } from './loadMujoco.ts';
+import { compileMjcf } from './compileMjcf.ts';
+import { compileUrdf } from './compileUrdf.ts';
+import { loadMujocoModule } from './loadMujoco.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
 
 export { MujocoRobot } from './MujocoRobot.ts';

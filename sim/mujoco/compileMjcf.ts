@@ -1,0 +1,225 @@
+/**
+ * An MJCF as robot makers ship it (`--mjcf FILE`): every file under the model's folder goes into
+ * MuJoCo's virtual file system (relative paths kept), so `<include>`s, meshes and textures
+ * resolve; the model's own actuators are read (effort limits, position gains, which joints they
+ * move) and replaced by axon's.
+ */
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
+import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
+import type { UrdfNote } from '../urdf/parseUrdf.ts';
+import { addActuator, addGround, compileSpec, loadXml, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+
+/** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
+export interface MjcfActuatorInfo {
+  /** N·m | N: the actuator's force range, or a motor's control range × gear. */
+  readonly effortLimit?: number;
+  /** A position actuator's stiffness (N·m/rad) and damping (N·m·s/rad), over its gear. */
+  readonly kp?: number;
+  readonly kd?: number;
+  /** A position actuator's ctrlrange over its gear: the joint targets MuJoCo accepts (rad | m). */
+  readonly targetRange?: readonly [number, number];
+}
+
+/** An MJCF compiled with axon's actuators: joints in model order, and what the model's own actuators said, by joint. */
+export interface CompiledMjcf extends CompiledMujoco {
+  readonly joints: string[];
+  readonly actuators: Readonly<Record<string, MjcfActuatorInfo>>;
+  /**
+   * Joints the model's own actuators do not move (when it has actuators): springs, the joints of a
+   * closed linkage. They stay passive (effort limit 0), as in the model.
+   */
+  readonly passive: ReadonlySet<string>;
+}
+
+/**
+ * An MJCF file as a robot maker ships it: every file under its folder (up to 200 MB, skipping
+ * dot-folders) goes into the virtual file system under its path relative to the folder, so
+ * `<include file>`, meshdir/texturedir and asset paths resolve as they would on disk. Adds axon's
+ * ground plane only when `ground` and the model has no plane of its own; its own actuators are
+ * removed, with the sensors on them (axon drives the joints they moved with its own PD actuator, one
+ * per hinge/slide joint added here in joint order; a joint none of them moved stays passive).
+ */
+export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: boolean; readonly timestep: number }): CompiledMjcf {
+  // The file itself first: a missing one is named as such, before its folder is read (a missing
+  // /tmp/robot.xml had all of /tmp read into the virtual file system, refused as over 200 MB).
+  let isFile: boolean;
+  try {
+    isFile = statSync(file).isFile();
+  } catch (e) {
+    throw new AxonError('MUJOCO_MJCF_FILE', file, `cannot be read: ${(e as Error).message}`, 'a readable MJCF model file');
+  }
+  if (!isFile) throw new AxonError('MUJOCO_MJCF_FILE', file, 'is not a file', 'an MJCF model file (a folder\'s scene.xml or robot file)');
+  const root = dirname(file);
+  const vfs = new mj.MjVFS();
+  let spec: MjSpec | undefined;
+  const notes: UrdfNote[] = [];
+  try {
+    let bytes = 0;
+    const walk = (dir: string) => {
+      for (const e of readdirSync(dir)) {
+        if (e.startsWith('.')) continue;
+        const p = join(dir, e);
+        const st = statSync(p);
+        if (st.isDirectory()) walk(p);
+        else if (st.isFile()) {
+          bytes += st.size;
+          if (bytes > 200e6) throw new AxonError('MUJOCO_MJCF_FOLDER', root, 'holds more than 200 MB of files', 'an MJCF model folder (the model, its includes and assets)');
+          vfs.addBuffer(relative(root, p).split(sep).join('/'), meshBytesForMujoco(p, p));
+        }
+      }
+    };
+    walk(root);
+    const where = file; // as given, as every other note names it
+    // Parse through the VFS (includes resolve there), then edit as a spec.
+    const first = loadXml(mj, basename(file), vfs, where);
+    first.delete();
+    spec = parseSpec(mj, readFileSync(file, 'utf8'), where, vfs);
+    const joints: string[] = [];
+    // Joints in model (depth-first) order: compile once to read them.
+    const probe = compileSpec(mj, spec, vfs, where);
+    for (let j = 0; j < probe.njnt; j++) {
+      const t = probe.jnt_type[j];
+      if (t === mj.mjtJoint.mjJNT_HINGE.value || t === mj.mjtJoint.mjJNT_SLIDE.value) joints.push(mj.mj_id2name(probe, mj.mjtObj.mjOBJ_JOINT.value, j));
+    }
+    let hasPlane = false;
+    for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
+    // The robot's root is the first body under the world; a free joint there makes it floating.
+    const rootJnt = probe.nbody > 1 ? (probe.body_jntadr as Int32Array)[1] : -1;
+    const floating = rootJnt >= 0 && probe.jnt_type[rootJnt] === mj.mjtJoint.mjJNT_FREE.value;
+    const nu = probe.nu;
+    const actuators = mjcfActuators(mj, probe);
+    const moved = actuatedJoints(mj, probe);
+    probe.delete();
+    if (joints.some((n) => !n)) throw new AxonError('MUJOCO_MJCF_JOINT', where, 'has an unnamed hinge or slide joint', 'every moving joint named (axon addresses joints by name)');
+    // Passive only where every actuator says which joints it moves: a site or body actuator may move any of them.
+    const passive = new Set(nu > 0 && moved.unresolved.length === 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
+    if (nu > 0) {
+      let a = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR);
+      while (a) {
+        const next = mj.mjs_nextElement(spec, a);
+        mj.mjs_delete(spec, a);
+        a = next;
+      }
+      // Sensors on those actuators (actuatorpos, actuatorvel, actuatorfrc) would name nothing: out with them.
+      const gone: string[] = [];
+      let e = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_SENSOR);
+      while (e) {
+        const next = mj.mjs_nextElement(spec, e);
+        const sensor = mj.mjs_asSensor(e);
+        if (sensor && sensor.objtype === mj.mjtObj.mjOBJ_ACTUATOR) {
+          gone.push(sensor.objname);
+          mj.mjs_delete(spec, e);
+        }
+        e = next;
+      }
+      const driven = joints.length - passive.size;
+      notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators on the ${driven} joint(s) they move` });
+      if (gone.length > 0) notes.push({ code: 'MUJOCO_MJCF_SENSORS', where, message: `${gone.length} sensor(s) on the model's actuators removed with them (on ${gone.join(', ')})` });
+      if (passive.size > 0)
+        notes.push({ code: 'MUJOCO_MJCF_PASSIVE', where, message: `${passive.size} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${[...passive].join(', ')}` });
+      if (moved.unresolved.length > 0)
+        notes.push({ code: 'MUJOCO_MJCF_TRANSMISSION', where, message: `${moved.unresolved.join(', ')}: an actuator on a site, body, slider-crank or spatial tendon, which axon does not read: every hinge/slide joint gets axon's PD, none is taken as passive` });
+      if (moved.byTendon.size > 0)
+        notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: `${[...moved.byTendon].join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)` });
+    }
+    const own = spec.option.timestep;
+    if (Math.abs(own - o.timestep) > 1e-12)
+      notes.push({ code: 'MUJOCO_MJCF_TIMESTEP', where, message: `the model's own timestep ${+own.toPrecision(6)} s (${+(1 / own).toPrecision(6)} Hz) replaced by ${+o.timestep.toPrecision(6)} s (${+(1 / o.timestep).toPrecision(6)} Hz, --physics-hz)${own < o.timestep ? ': a model tuned at the finer step may need it (--physics-hz ' + Math.round(1 / own) + ')' : ''}` });
+    spec.option.timestep = o.timestep;
+    spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
+    // A floating model without a plane stands on axon's ground; a fixed one (a hand, an arm) hangs where the model puts it.
+    if (o.ground && !hasPlane && floating) {
+      addGround(mj, spec);
+      notes.push({ code: 'MUJOCO_MJCF_GROUND', where, message: "the model has no plane: axon's ground added at z = 0 under its floating base" });
+    }
+    for (const name of joints) addActuator(mj, spec, name);
+    const model = compileSpec(mj, spec, vfs, where);
+    return { model, notes, joints, actuators, passive };
+  } finally {
+    spec?.delete();
+    vfs.delete();
+  }
+}
+
+/**
+ * The model's own joint actuators: an effort limit from forcerange (forcelimited), else from a
+ * motor's ctrlrange × gear; a position actuator's kp (gain) and kv (−bias[2]) over gear², and its
+ * ctrlrange / gear as the joint targets it accepts. Others
+ * (tendons, sites, muscles) say nothing here.
+ */
+function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorInfo> {
+  const out: Record<string, { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] }> = {};
+  const trntype = m.actuator_trntype as Int32Array;
+  const trnid = m.actuator_trnid as Int32Array;
+  const gear = m.actuator_gear as Float64Array;
+  const gaintype = m.actuator_gaintype as Int32Array;
+  const gainprm = m.actuator_gainprm as Float64Array;
+  const biastype = m.actuator_biastype as Int32Array;
+  const biasprm = m.actuator_biasprm as Float64Array;
+  // (The build cannot read its bool arrays, forcelimited/ctrllimited: a range lo < hi is taken as limited, as the compiler's "auto" does.)
+  const forcerange = m.actuator_forcerange as Float64Array;
+  const ctrlrange = m.actuator_ctrlrange as Float64Array;
+  const NGAIN = gainprm.length / Math.max(1, m.nu);
+  const NB = biasprm.length / Math.max(1, m.nu);
+  for (let a = 0; a < m.nu; a++) {
+    if (trntype[a] !== mj.mjtTrn.mjTRN_JOINT.value) continue;
+    const joint = mj.mj_id2name(m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
+    if (!joint) continue;
+    const g = Math.abs(gear[6 * a]) || 1;
+    const info: { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] } = { ...out[joint] };
+    const fixedGain = gaintype[a] === mj.mjtGain.mjGAIN_FIXED.value;
+    // The force range bounds the actuator's force; the joint gets gear × that.
+    if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1])) * g;
+    else if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_NONE.value && ctrlrange[2 * a] < ctrlrange[2 * a + 1])
+      info.effortLimit = Math.max(Math.abs(ctrlrange[2 * a]), Math.abs(ctrlrange[2 * a + 1])) * Math.abs(gainprm[NGAIN * a]) * g;
+    // <position kp kv>: gain kp, bias [0, −kp, −kv]; on the joint, ×gear².
+    if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_AFFINE.value && gainprm[NGAIN * a] > 0 && Math.abs(biasprm[NB * a + 1] + gainprm[NGAIN * a]) < 1e-9 * gainprm[NGAIN * a]) {
+      info.kp = gainprm[NGAIN * a] * g * g;
+      info.kd = -biasprm[NB * a + 2] * g * g;
+      // force = kp·(ctrl − gear·q): the target is ctrl / gear, bounded by ctrlrange / gear.
+      const gs = gear[6 * a] || 1;
+      if (ctrlrange[2 * a] < ctrlrange[2 * a + 1]) {
+        const [lo, hi] = [ctrlrange[2 * a] / gs, ctrlrange[2 * a + 1] / gs];
+        info.targetRange = lo < hi ? [lo, hi] : [hi, lo];
+      }
+    }
+    out[joint] = info;
+  }
+  return out;
+}
+
+/**
+ * The joints the model's own actuators move: through a joint transmission, or through a fixed
+ * tendon that wraps them. `unresolved` names the actuators whose transmission does not say which
+ * joints they move (site, body, slider-crank, a spatial tendon): with any of them, no joint can be
+ * called passive.
+ */
+function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byTendon: Set<string>; unresolved: string[] } {
+  const byJoint = new Set<string>();
+  const byTendon = new Set<string>();
+  const unresolved: string[] = [];
+  const trntype = m.actuator_trntype as Int32Array;
+  const trnid = m.actuator_trnid as Int32Array;
+  const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  const actuator = (a: number) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`;
+  for (let a = 0; a < m.nu; a++) {
+    const t = trntype[a];
+    if (t === mj.mjtTrn.mjTRN_JOINT.value || t === mj.mjtTrn.mjTRN_JOINTINPARENT.value) byJoint.add(mj.mj_id2name(m, JOINT, trnid[2 * a]));
+    else if (t === mj.mjtTrn.mjTRN_TENDON.value) {
+      const tendon = trnid[2 * a];
+      const adr = (m.tendon_adr as Int32Array)[tendon];
+      const num = (m.tendon_num as Int32Array)[tendon];
+      for (let w = adr; w < adr + num; w++) {
+        if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mj.mj_id2name(m, JOINT, (m.wrap_objid as Int32Array)[w]));
+        else {
+          unresolved.push(actuator(a));
+          break;
+        }
+      }
+    } else unresolved.push(actuator(a));
+  }
+  for (const j of byJoint) byTendon.delete(j);
+  return { byJoint, byTendon, unresolved };
+}

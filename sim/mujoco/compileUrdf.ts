@@ -1,0 +1,179 @@
+/**
+ * A URDF through MuJoCo's own URDF compiler (mj parse of the URDF text, `<mujoco><compiler>`
+ * options injected: discardvisual, fusestatic off so that every link stays a body (IMU frames,
+ * feet), balanceinertia, strippath), then edited through the mjSpec API before compiling: axon's
+ * floating base (a freejoint on the root link), a ground plane, one actuator per moving joint
+ * (gains written per step by MujocoRobot), moving links without mass given axon's default
+ * inertial, and links without <inertial> kept massless (MuJoCo would weigh their collision
+ * geoms; cannon-es and the URDF do not); collision meshes through the virtual file system (by file name: MuJoCo strips paths).
+ */
+import { basename } from 'node:path';
+import type { MainModule, MjSpec } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
+import { oneNotePer, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
+import { fixedGroupMass } from '../urdf/rootBody.ts';
+import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
+import { addActuator, addGround, compileSpec, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+
+/** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
+const DEFAULT_MASS = 0.1; // kg
+const DEFAULT_INERTIA = 1e-3; // kg·m² per axis
+
+export interface UrdfCompileOptions {
+  /** Free root (a freejoint on the root link) or fixed to the world. */
+  readonly floating: boolean;
+  /** Add the ground plane z = 0. */
+  readonly ground: boolean;
+  /** Physics step (s). */
+  readonly timestep: number;
+  /** World gravity (m/s²). */
+  readonly gravity: readonly [number, number, number];
+  /** Collision meshes: MuJoCo's convex hull of each (default), or none at all. */
+  readonly meshCollision?: 'hull' | 'none';
+  /** Refuse a moving link without mass instead of giving it the default. */
+  readonly strict?: boolean;
+}
+
+/** Our compiler options; a vendor's own `<mujoco>` block is replaced (noted). */
+const COMPILER = '<mujoco><compiler discardvisual="true" fusestatic="false" balanceinertia="true" strippath="true" angle="radian"/></mujoco>';
+
+/**
+ * A URDF (its text, and axon's parse of it for the tree, masses and resolved mesh paths) through
+ * MuJoCo's URDF compiler, with axon's floating base, ground and one actuator per moving joint in
+ * axon's joint order (the URDF tree order). Throws AxonError MUJOCO_COMPILE with MuJoCo's message.
+ */
+export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o: UrdfCompileOptions): CompiledMujoco {
+  const notes: UrdfNote[] = [];
+  const where = `<robot name="${urdf.name}">`;
+  // Comments out: a <mujoco> block the vendor commented out is not theirs to replace.
+  let text = urdfText.replace(/<\?xml[^>]*\?>/, '').replace(/<!--[\s\S]*?-->/g, '');
+  const ownBlock = /<mujoco\b[^>]*\/>|<mujoco\b[^>]*>[\s\S]*?<\/mujoco>/g;
+  const own = text.match(ownBlock);
+  if (own) {
+    text = text.replace(ownBlock, '');
+    notes.push({ code: 'MUJOCO_URDF_EXTENSION', where, message: `the URDF's own <mujoco> block replaced by axon's compiler options (${own.join(' ').replace(/\s+/g, ' ').slice(0, 160)})` });
+  }
+  // Collision meshes MuJoCo cannot decode (it reads STL, OBJ and MSH; a vendor's Collada would stop
+  // the compile) are left out, as cannon-es leaves them out; --mesh-collision none leaves out all.
+  const dropped: string[] = [];
+  const keepMesh = (filename: string) => o.meshCollision !== 'none' && /\.(stl|obj|msh)$/i.test(filename);
+  text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) => {
+    const file = /<mesh\b[^>]*\bfilename\s*=\s*(["'])(.*?)\1/.exec(block)?.[2];
+    if (file === undefined || keepMesh(file)) return block;
+    dropped.push(basename(file));
+    return '';
+  });
+  if (dropped.length > 0)
+    notes.push({
+      code: 'MUJOCO_MESH_DROPPED',
+      where,
+      message: `${dropped.length} collision mesh(es) left out (${o.meshCollision === 'none' ? '--mesh-collision none' : 'MuJoCo reads STL, OBJ and MSH only'}): ${[...new Set(dropped)].join(', ')}; those collisions do not exist`,
+    });
+  if (o.strict) {
+    const bad = urdf.links.find((l) => l.inertial?.repaired);
+    if (bad) throw new AxonError('URDF_INERTIA', `<link name="${bad.name}"> <inertial> <inertia>`, 'the tensor is not positive definite', 'a positive-definite inertia (or leave out --strict: repaired with a note)');
+  }
+  // A point contact (a collision sphere of radius 0, as Drake writes them): the size parseUrdf gives it.
+  text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) =>
+    block.replace(/(<sphere\b[^>]*\bradius\s*=\s*)(["'])([^"']*)\2/, (m, head: string, q: string, v: string) => (v.trim() !== '' && Number(v) === 0 ? `${head}${q}${POINT_CONTACT_RADIUS}${q}` : m)),
+  );
+  text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
+  const vfs = new mj.MjVFS();
+  let spec: MjSpec | undefined;
+  try {
+    // Collision meshes by file name (strippath); visuals are discarded before assets load.
+    const seen = new Map<string, string>();
+    for (const link of urdf.links)
+      for (const c of link.collisions) {
+        const g = c.geometry;
+        if (g.kind !== 'mesh' || g.path === undefined || !keepMesh(g.filename)) continue;
+        const name = basename(g.path);
+        const prev = seen.get(name);
+        if (prev === g.path) continue;
+        if (prev !== undefined) throw new AxonError('MUJOCO_MESH_NAME', `<link name="${link.name}"> <mesh filename="${g.filename}">`, `has the same file name as ${prev} (MuJoCo's URDF compiler keeps only file names)`, 'collision meshes with distinct file names');
+        seen.set(name, g.path);
+        vfs.addBuffer(name, meshBytesForMujoco(g.path, `<link name="${link.name}"> <mesh filename="${g.filename}">`));
+      }
+    spec = parseSpec(mj, text, `${where} (MuJoCo URDF parser)`);
+    editSpec(mj, spec, urdf, o, notes);
+    const model = compileSpec(mj, spec, vfs, where);
+    return { model, notes };
+  } finally {
+    spec?.delete();
+    vfs.delete();
+  }
+}
+
+function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileOptions, notes: UrdfNote[]): void {
+  spec.option.timestep = o.timestep;
+  spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
+  spec.option.gravity.set(o.gravity);
+  // Inertials parseUrdf has and MuJoCo gets as parseUrdf has them (its URDF compiler read the file):
+  //  - a link without an inertial: no <inertial> in the file, a massless frame link on a fixed joint
+  //    (TIAGo's antennas: 1e-6 kg and a tensor that is not positive definite, which MuJoCo refuses),
+  //    a root of mass 0 (pybullet's static base; MuJoCo would keep its tensor): mass 0, no tensor.
+  //    Explicit, so that MuJoCo's compiler (inertiafromgeom auto) does not weigh its collision
+  //    shapes at 1000 kg/m³ instead: a vendor's camera_link with a 10 cm collision box and no
+  //    <inertial> is a frame in the URDF and in cannon-es, and weighed 1.0 kg here. The shapes
+  //    still collide; a moving link of them gets axon's default inertial below.
+  //  - a tensor repaired on a moving link (isotropic, so its frame's rotation does not matter);
+  //  - a point mass (tensor zeroed).
+  // Read from the parse's typed fields, not its notes: a note's wording is for people and may change.
+  const weighed: string[] = [];
+  for (const link of urdf.links) {
+    const i = link.inertial;
+    if (i !== undefined && !i.repaired && link.frameLink === undefined) continue;
+    if (link.name === 'world' && link.name === urdf.root) continue; // MuJoCo's world body
+    const b = mj.mjs_findBody(spec, link.name);
+    if (!b) continue;
+    if (i === undefined) {
+      b.mass = 0;
+      // No <inertial> in the file (the parser's own flag), and collision geoms MuJoCo kept.
+      if (!b.explicitinertial && mj.mjs_firstChild(b, mj.mjtObj.mjOBJ_GEOM, 0)) weighed.push(link.name);
+    }
+    b.inertia.set(i === undefined ? [0, 0, 0] : [i.ixx, i.iyy, i.izz]);
+    b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
+    b.explicitinertial = true;
+  }
+  // Moving links (and the links fixed to them) with no mass: axon's default inertial.
+  const massOf = (link: string): number => fixedGroupMass(urdf, link);
+  const defaulted = new Set<string>();
+  const moving = [urdf.root, ...urdf.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)].filter((l, i) => i > 0 || o.floating);
+  for (const link of moving) {
+    if (link === 'world' || massOf(link) > 0) continue;
+    const where = `<link name="${link}">`;
+    if (o.strict) throw new AxonError('URDF_NO_INERTIAL', where, 'the link moves but has no <inertial> (nor the links fixed to it)', 'an <inertial> with mass and inertia on every moving link (or leave out --strict for a default)');
+    const b = mj.mjs_findBody(spec, link);
+    if (!b) continue;
+    b.mass = DEFAULT_MASS;
+    b.inertia.set([DEFAULT_INERTIA, DEFAULT_INERTIA, DEFAULT_INERTIA]);
+    b.fullinertia.set([NaN, 0, 0, 0, 0, 0]); // the file's own tensor (a root of mass 0 has one) is dropped, as parseUrdf drops it
+    b.ipos.set([0, 0, 0]);
+    b.explicitinertial = true;
+    notes.push({ code: 'URDF_NO_INERTIAL', where, message: `moving link has no <inertial>: given ${DEFAULT_MASS} kg, ${DEFAULT_INERTIA} kg·m² per axis at its origin` });
+    defaulted.add(link);
+  }
+  notes.splice(0, notes.length, ...oneNotePer(notes, 'URDF_NO_INERTIAL', 'moving links'));
+  const massless = weighed.filter((l) => !defaulted.has(l));
+  if (massless.length > 0)
+    notes.push({
+      code: 'MUJOCO_GEOM_MASSLESS',
+      where: `<robot name="${urdf.name}">`,
+      message: `${massless.length} link(s) without <inertial> have collision shapes: they collide and carry no mass, as the URDF says and cannon-es does (MuJoCo's own compiler would weigh them at 1000 kg/m³): ${massless.join(', ')}`,
+    });
+  if (o.floating) {
+    const root = mj.mjs_findBody(spec, urdf.root);
+    if (!root) throw new AxonError('MUJOCO_COMPILE', `<link name="${urdf.root}">`, 'is not a body of the compiled model', 'the root link as a body');
+    const fj = mj.mjs_addFreeJoint(root)!;
+    mj.mjs_setName(fj.element, 'axon_floating_base');
+  }
+  if (o.ground) addGround(mj, spec);
+  for (const j of urdf.treeOrder) {
+    if (j.type === 'fixed') continue;
+    // axon's actuator clamps the effort (its limit may replace the URDF's): no joint force range.
+    const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, j.name);
+    const joint = el ? mj.mjs_asJoint(el) : undefined;
+    if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
+    addActuator(mj, spec, j.name);
+  }
+}
