@@ -1,0 +1,399 @@
+/**
+ * A MuJoCo robot from an MJCF file as a robot maker ships it (`axon sim --mjcf FILE`, `axon inspect
+ * --mjcf`, `axon describe MODEL.xml`): compileMjcf.ts compiles it with axon's actuators; this sets
+ * the robot up from the model, a policy's manifest and the flags (limits, gains, default pose, IMU,
+ * base), and notes what it decided.
+ *
+ * This module and '@mujoco/mujoco' are imported only when a MuJoCo robot is asked for.
+ */
+import { readFileSync } from 'node:fs';
+import type { MainModule, MjModel } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
+import type { SimJointDefaults } from '../SimRobotOptions.ts';
+import type { UrdfNote } from '../urdf/parseUrdf.ts';
+import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
+import { compileMjcf } from './compileMjcf.ts';
+import { loadMujocoModule } from './loadMujoco.ts';
+import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
+
+/** Options of an MJCF robot (`axon sim --mjcf FILE` and its set-up flags). */
+export interface MjcfRobotOptions {
+  /** Physics step (s): replaces the model's timestep. */
+  readonly physicsDt: number;
+  /** One position gain (N·m/rad) / damping gain (N·m·s/rad) for every joint (`--kp`/`--kd`), over the manifest's and the model's. */
+  readonly kp?: number;
+  readonly kd?: number;
+  /**
+   * Gains of a joint that neither a flag, the manifest nor the model's own actuators (a `<position>`
+   * actuator) give any for: the caller's rule (the CLI's default), from the joint's effort limit.
+   */
+  readonly defaultGains?: (effortLimit: number, robot: { readonly mass: number; readonly floating: boolean }) => { kp: number; kd: number };
+  /** IMU link (body; `--imu-link`), over the manifest's; default the floating root (or the body of the model's imu site). */
+  readonly imuLink?: string;
+  /** Default (held) joint positions by name (`--init-pose`), over the manifest's and the model's keyframe / qpos0. */
+  readonly defaultPositions?: Readonly<Record<string, number>>;
+  readonly name?: string;
+  /**
+   * A policy's manifest, over what the model says and under the flags above (src/cli/mjcfSession.ts
+   * writes it): called once the model is compiled, with its joints and bodies, so that the caller
+   * keeps to the names the model has.
+   */
+  readonly manifest?: (model: MjcfModelInfo) => MjcfManifestSetUp;
+}
+
+/** What a compiled MJCF holds, for MjcfRobotOptions.manifest. */
+export interface MjcfModelInfo {
+  /** Hinge and slide joints in model order (the robot's joint order). */
+  readonly joints: readonly string[];
+  /** Named bodies. */
+  readonly bodies: readonly string[];
+  /** The robot's root body (the first under the worldbody), floating when it has a free joint. */
+  readonly root: string;
+  readonly floating: boolean;
+}
+
+/**
+ * A manifest's set-up of an MJCF robot: each value replaces the model's own (its keyframe or qpos0,
+ * its actuators' gains and force ranges, its joints' armature, damping and frictionloss).
+ */
+export interface MjcfManifestSetUp {
+  /** By joint name: default position (rad | m), kp, kd, armature, damping, friction, effort and velocity limits. */
+  readonly jointDefaults?: Readonly<Record<string, SimJointDefaults>>;
+  /** The body carrying the IMU and why that one (the flag `imuLink` goes over it). */
+  readonly imu?: { readonly link: string; readonly why: string };
+  /** PD integration (MujocoRobotOptions.pd); default 'implicit'. */
+  readonly pd?: 'implicit' | 'explicit';
+  /** A floating base's height (m) at reset instead of resting on the ground (the keyframe's x, y and orientation kept). */
+  readonly baseHeight?: number;
+}
+
+/** Keyframes whose pose is taken as the default, in this order of preference; else the first keyframe, else qpos0. */
+const HOME_KEYS = ['home', 'stand', 'standing', 'default', 'init'];
+
+/** What the set-up of an MJCF robot decided, for the summary. */
+export interface MjcfSetup {
+  readonly floating: boolean;
+  readonly imuLink: string | null;
+  /** Why that IMU body: the flag, the manifest, the floating root, the body of the model's imu site. */
+  readonly imuWhy: string;
+  /**
+   * Where the default pose came from: `--init-pose` and the manifest's default_joint_pos, joints
+   * counted, over a keyframe by name, or qpos0 (`manifest default_joint_pos (12 joints) over keyframe "home"`).
+   */
+  readonly pose: string;
+  /** Where each joint's gains came from, joints counted: the flags, the manifest's pd, the model's position actuators, the default rule; passive joints have none. */
+  readonly gains: { readonly flags: number; readonly manifest: number; readonly model: number; readonly default: number; readonly passive: number };
+  readonly pd: 'implicit' | 'explicit';
+  /** Where the joints' armature came from: the manifest, the model (some joint has some), or none at all. */
+  readonly armature: 'manifest' | 'model' | 'none';
+  /** Effort limits: from the manifest, the model's actuators (or joint actuatorfrcrange), or none (unlimited). */
+  readonly effortLimited: number;
+  /** Mass of the robot (kg): the bodies of the root's tree (loose bodies beside it are not counted). */
+  readonly mass: number;
+}
+
+/**
+ * An MJCF model as a robot maker ships it (`--mjcf FILE`): joints in model order, limits from the
+ * model (ranges; effort limits from its actuators' force ranges, a motor's control range × gear or
+ * the joint's actuatorfrcrange, else unlimited), floating when the model's root body has a free
+ * joint, IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
+ * axon's PD actuators (one per hinge/slide joint, the same law as every robot; a joint none of the
+ * model's actuators moves is passive, effort limit 0); a `<position>`
+ * actuator's kp/kv become that joint's default gains. Default pose: a keyframe (HOME_KEYS, else the
+ * first), else qpos0, clamped into the joint's range (noted). `manifest` goes over all of these
+ * (the training's pose, gains, actuators, IMU, base height) and `defaultPositions`, `kp`, `kd` and
+ * `imuLink` (the flags) over it, as for a URDF: flags, then the manifest, then the model file, then
+ * `defaultGains`.
+ */
+export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
+  const mj = await loadMujocoModule();
+  const { model, notes, joints: names, actuators, passive } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
+  const range = model.jnt_range as Float64Array;
+  const frc = model.jnt_actfrcrange as Float64Array;
+  const jtype = model.jnt_type as Int32Array;
+  const dof = model.jnt_dofadr as Int32Array;
+  const qadr = model.jnt_qposadr as Int32Array;
+  // Default pose: a keyframe, else qpos0.
+  let pose = 'qpos0';
+  let q0 = model.qpos0 as Float64Array;
+  if (model.nkey > 0) {
+    const keys = Array.from({ length: model.nkey }, (_, k) => mj.mj_id2name(model, mj.mjtObj.mjOBJ_KEY.value, k) ?? '');
+    const k = Math.max(0, HOME_KEYS.map((h) => keys.indexOf(h)).find((x) => x >= 0) ?? 0);
+    q0 = Float64Array.from((model.key_qpos as Float64Array).subarray(k * model.nq, (k + 1) * model.nq));
+    pose = `keyframe "${keys[k] || k}"`;
+  }
+  for (const name of Object.keys(o.defaultPositions ?? {}))
+    if (!names.includes(name)) throw new AxonError('SIM_OPTION', `--init-pose ${name}`, `names no moving joint of ${file}`, names.join(', '));
+  // Root: the first body under the world; floating when it has a free joint.
+  let root = -1;
+  for (let b = 1; b < model.nbody && root < 0; b++) if ((model.body_parentid as Int32Array)[b] === 0) root = b;
+  if (root < 0) throw new AxonError('MUJOCO_MJCF_BODY', file, 'has no body under the worldbody', 'a robot body');
+  const jadr = (model.body_jntadr as Int32Array)[root];
+  const floating = jadr >= 0 && jtype[jadr] === mj.mjtJoint.mjJNT_FREE.value;
+  const rootName = mj.mj_id2name(model, OBJ_BODY, root);
+  if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
+  // The robot is the root's tree. Another tree with joints under the worldbody is a loose object
+  // (an exporter's stray part, a ball): noted, and left out of the robot's mass and gain rule.
+  const treeOf = model.body_rootid as Int32Array;
+  let mass = 0;
+  for (let b = 1; b < model.nbody; b++) if (treeOf[b] === root) mass += (model.body_mass as Float64Array)[b];
+  const loose: string[] = [];
+  for (let b = 1; b < model.nbody; b++)
+    if (b !== root && (model.body_parentid as Int32Array)[b] === 0 && (model.body_jntadr as Int32Array)[b] >= 0) loose.push(mj.mj_id2name(model, OBJ_BODY, b) || `#${b}`);
+  if (loose.length > 0) {
+    const jointBody = model.jnt_bodyid as Int32Array;
+    const theirs = names.filter((n) => treeOf[jointBody[mj.mj_name2id(model, OBJ_JOINT, n)]] !== root);
+    notes.push({
+      code: 'MUJOCO_MJCF_LOOSE_BODIES',
+      where: file,
+      message: `${loose.length} more bod${loose.length === 1 ? 'y' : 'ies'} with joints under the worldbody (${loose.join(', ')}): not attached to the robot's root "${rootName}", simulated as loose objects and left out of its mass${theirs.length > 0 ? `; their joints (${theirs.join(', ')}) still get axon's PD` : ''}`,
+    });
+  }
+  // A policy's manifest over the model's values, under the flags (MjcfRobotOptions.manifest).
+  let setUp: MjcfManifestSetUp = {};
+  if (o.manifest) {
+    const bodies: string[] = [];
+    for (let b = 1; b < model.nbody; b++) {
+      const n = mj.mj_id2name(model, OBJ_BODY, b);
+      if (n) bodies.push(n);
+    }
+    try {
+      setUp = o.manifest({ joints: names, bodies, root: rootName, floating });
+    } catch (e) {
+      model.delete();
+      throw e;
+    }
+  }
+  const jd = setUp.jointDefaults ?? {};
+  for (const name of Object.keys(jd))
+    if (!names.includes(name)) {
+      model.delete();
+      throw new AxonError('SIM_OPTION', `manifest joint ${name}`, `names no moving joint of ${file}`, names.join(', '));
+    }
+  const counts = { flags: 0, manifest: 0, model: 0, default: 0, passive: 0 };
+  const poseFrom = { flags: 0, manifest: 0 };
+  const fromCtrl: string[] = [];
+  const differs = new ManifestDifferences();
+  let effortLimited = 0;
+  const joints: MujocoJointDesc[] = names.map((name) => {
+    const id = mj.mj_name2id(model, OBJ_JOINT, name);
+    const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
+    // Without a range of its own, a joint whose position actuator bounds its control (OP3's legs,
+    // ctrlrange ±π) takes those bounds: the targets MuJoCo accepts, so the supervisor clamps to them.
+    const tr = lim || passive.has(name) ? undefined : actuators[name]?.targetRange;
+    if (tr) fromCtrl.push(name);
+    const slide = jtype[id] === mj.mjtJoint.mjJNT_SLIDE.value;
+    const act = actuators[name] ?? {};
+    const d = jd[name] ?? {};
+    const isPassive = passive.has(name);
+    // A joint the model does not actuate stays passive: effort limit 0, no PD, whatever the manifest says (noted).
+    if (isPassive && (d.kp !== undefined || d.kd !== undefined || d.effortLimit !== undefined)) differs.passive.push(name);
+    const modelEffort = act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity);
+    const effortLimit = isPassive ? 0 : (d.effortLimit ?? modelEffort);
+    if (!isPassive) differs.check('effort limit', name, modelEffort, d.effortLimit);
+    if (Number.isFinite(effortLimit) && effortLimit > 0) effortLimited++;
+    let kp = isPassive ? 0 : (o.kp ?? d.kp ?? act.kp);
+    let kd = isPassive ? 0 : (o.kd ?? d.kd ?? act.kd);
+    if (isPassive) counts.passive++;
+    else if (o.kp !== undefined || o.kd !== undefined) counts.flags++;
+    else if (d.kp !== undefined || d.kd !== undefined) counts.manifest++;
+    else if (act.kp !== undefined) counts.model++;
+    else counts.default++;
+    if (!isPassive && o.kp === undefined && o.kd === undefined && act.kp !== undefined && (d.kp !== undefined || d.kd !== undefined)) differs.check('kp/kd', name, `${fmt(act.kp)}/${fmt(act.kd ?? 0)}`, `${fmt(d.kp ?? act.kp)}/${fmt(d.kd ?? act.kd ?? 0)}`);
+    if (kp === undefined || kd === undefined) {
+      const g = o.defaultGains?.(effortLimit, { mass, floating }) ?? { kp: 0, kd: 0 };
+      kp ??= g.kp;
+      kd ??= g.kd;
+    }
+    const lower = lim ? range[2 * id] : tr ? tr[0] : -Infinity;
+    const upper = lim ? range[2 * id + 1] : tr ? tr[1] : Infinity;
+    // The flag, else the manifest, else the keyframe or qpos0. One outside the joint's range
+    // (Allegro's thumb base: qpos0 0, range from 0.263) starts and holds at the nearest limit,
+    // noted, as a URDF robot's default does.
+    const flagged = o.defaultPositions?.[name];
+    const wanted = flagged ?? d.defaultPosition ?? q0[qadr[id]];
+    const from = flagged !== undefined ? '--init-pose' : d.defaultPosition !== undefined ? 'manifest default_joint_pos' : pose;
+    if (flagged !== undefined) poseFrom.flags++;
+    else if (d.defaultPosition !== undefined) poseFrom.manifest++;
+    if (flagged === undefined) differs.check('default position', name, q0[qadr[id]], d.defaultPosition, pose);
+    const defaultPosition = defaultWithinLimits(name, wanted, lower, upper, notes, from);
+    const modelDof = { damping: (model.dof_damping as Float64Array)[dof[id]], friction: (model.dof_frictionloss as Float64Array)[dof[id]], armature: (model.dof_armature as Float64Array)[dof[id]] };
+    differs.check('armature', name, modelDof.armature, d.armature);
+    differs.check('damping', name, modelDof.damping, d.damping);
+    differs.check('frictionloss', name, modelDof.friction, d.friction);
+    return {
+      name,
+      type: slide ? 'prismatic' : lim || tr ? 'revolute' : 'continuous',
+      lower,
+      upper,
+      velocityLimit: d.velocityLimit ?? Infinity,
+      effortLimit,
+      damping: d.damping ?? modelDof.damping,
+      friction: d.friction ?? modelDof.friction,
+      armature: d.armature ?? modelDof.armature,
+      defaultPosition,
+      kp,
+      kd,
+    };
+  });
+  const weld = model.body_weldid as Int32Array;
+  const bodyLinks: string[] = [];
+  for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) bodyLinks.push(mj.mj_id2name(model, OBJ_BODY, b));
+  const g = model.opt.gravity as Float64Array;
+  const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
+  const imu =
+    o.imuLink !== undefined ? { link: o.imuLink, why: '--imu-link' } : (setUp.imu ?? (floating ? imuBody(mj, model, root, rootName, notes, file) : undefined));
+  equalityNote(mj, model, names, passive, notes, file);
+  if (fromCtrl.length > 0)
+    notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
+  differs.note(notes, file);
+  const pd = setUp.pd ?? 'implicit';
+  // The base: the keyframe's (or qpos0's) pose, resting on the ground, or at the manifest's base height.
+  const placed = base
+    ? setUp.baseHeight !== undefined
+      ? { basePosition: [base[0], base[1], setUp.baseHeight] as const, spawnOnGround: false }
+      : { basePosition: [base[0], base[1], base[2]] as const, spawnOnGround: true }
+    : undefined;
+  const modelName = /<mujoco\b[^>]*\bmodel\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+  const robot = new MujocoRobot(mj, model, {
+    name: o.name ?? modelName ?? rootName,
+    physicsDt: o.physicsDt,
+    joints,
+    rootLink: rootName,
+    floating,
+    ...(imu !== undefined ? { imuLink: imu.link } : {}),
+    contactSensors: [],
+    bodyLinks,
+    gravity: [g[0], g[1], g[2]],
+    pd,
+    contactFilter: false,
+    ...(base && placed ? { ...placed, baseOrientation: [base[4], base[5], base[6], base[3]] as const } : {}),
+    notes,
+  });
+  robot.setInitialPositions(joints.map((j) => j.defaultPosition));
+  robot.reset();
+  const over = [poseFrom.flags > 0 ? `--init-pose (${poseFrom.flags} joint${poseFrom.flags === 1 ? '' : 's'})` : '', poseFrom.manifest > 0 ? `manifest default_joint_pos (${poseFrom.manifest} joint${poseFrom.manifest === 1 ? '' : 's'})` : ''].filter((x) => x !== '');
+  const armature = Object.values(jd).some((d) => d.armature !== undefined) ? 'manifest' : joints.some((j) => j.armature > 0) ? 'model' : 'none';
+  const mjcfSetup: MjcfSetup = {
+    floating,
+    imuLink: imu?.link ?? null,
+    imuWhy: imu?.why ?? 'none: a fixed base, and no --imu-link or manifest imu_link',
+    pose: over.length > 0 ? `${over.join(', ')} over ${pose}` : pose,
+    gains: counts,
+    pd,
+    armature,
+    effortLimited,
+    mass,
+  };
+  return Object.assign(robot, { mjcfSetup });
+}
+
+/** A number as notes print it: 6 significant digits, inf for an unlimited value. */
+function fmt(x: number): string {
+  return Number.isFinite(x) ? String(+x.toPrecision(6)) : x > 0 ? 'inf' : '-inf';
+}
+
+/**
+ * Where a manifest's value replaced a different one the model gave (MUJOCO_MJCF_MANIFEST): the
+ * policy runs on the training's values, and the note says which of the model's were set aside.
+ */
+class ManifestDifferences {
+  private readonly byWhat = new Map<string, { from: string | undefined; list: string[] }>();
+  /** Joints the manifest drives that the model does not actuate (kept passive). */
+  readonly passive: string[] = [];
+
+  /** Records `joint`'s `what` when the manifest gives a value (`theirs`) other than the model's (`ours`, from `from`). */
+  check(what: string, joint: string, ours: number | string, theirs: number | string | undefined, from?: string): void {
+    if (theirs === undefined) return;
+    const same = typeof ours === 'number' && typeof theirs === 'number' ? ours === theirs || Math.abs(ours - theirs) <= 1e-9 * Math.max(1, Math.abs(ours)) : ours === theirs;
+    if (same) return;
+    const entry = this.byWhat.get(what) ?? { from, list: [] };
+    entry.list.push(`${joint} ${typeof ours === 'number' ? fmt(ours) : ours} → ${typeof theirs === 'number' ? fmt(theirs) : theirs}`);
+    this.byWhat.set(what, entry);
+  }
+
+  note(notes: UrdfNote[], file: string): void {
+    const parts = [...this.byWhat].map(([what, { from, list }]) => `${what}${from ? ` (the model's from its ${from})` : ''} of ${list.length} joint(s): ${list.slice(0, 3).join(', ')}${list.length > 3 ? ', ...' : ''}`);
+    if (this.passive.length > 0) parts.push(`gains or effort limits for ${this.passive.join(', ')}, which the model does not actuate: kept passive, as in the model`);
+    if (parts.length > 0) notes.push({ code: 'MUJOCO_MJCF_MANIFEST', where: file, message: `the manifest's values replace the model's where they differ (model → manifest): ${parts.join('; ')}` });
+  }
+}
+
+/**
+ * The body the IMU is read on when no --imu-link is given: the floating root, unless the model
+ * puts its IMU elsewhere, a site named imu* on another body (Apptronik's Apollo: on the torso,
+ * behind the waist) and none on the root's body; then that site's body, with a note.
+ */
+function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string, notes: UrdfNote[], file: string): { link: string; why: string } {
+  const OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
+  const weld = model.body_weldid as Int32Array;
+  const siteBody = model.site_bodyid as Int32Array;
+  const sites: number[] = [];
+  for (let i = 0; i < model.nsite; i++) if (/imu/i.test(mj.mj_id2name(model, OBJ_SITE, i) ?? '')) sites.push(i);
+  const atRoot = { link: rootName, why: 'root body of the floating base' };
+  if (sites.length === 0 || sites.some((i) => weld[siteBody[i]] === weld[root])) return atRoot;
+  const site = sites[0];
+  const body = mj.mj_id2name(model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]);
+  if (!body) return atRoot; // an unnamed body cannot be named as the IMU link
+  const pos = (model.site_pos as Float64Array).subarray(3 * site, 3 * site + 3);
+  const quat = (model.site_quat as Float64Array).subarray(4 * site, 4 * site + 4);
+  const placed = pos.some((x) => Math.abs(x) > 1e-9) || Math.abs(Math.abs(quat[0]) - 1) > 1e-9;
+  notes.push({
+    code: 'MUJOCO_MJCF_IMU',
+    where: file,
+    message: `IMU read on body "${body}", which holds the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}" (no imu* site on the root "${rootName}")${placed ? "; in the body's frame: the site's own offset and rotation in it are not applied" : ''}; --imu-link names another body`,
+  });
+  return { link: body, why: `body holding the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}"` };
+}
+
+/**
+ * A joint coupling the model keeps (<equality><joint>, a gripper's two drivers) between joints axon
+ * drives each with its own PD: noted, since two targets that disagree fight the constraint.
+ */
+function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[], passive: ReadonlySet<string>, notes: UrdfNote[], file: string): void {
+  const type = model.eq_type as Int32Array;
+  const a = model.eq_obj1id as Int32Array;
+  const b = model.eq_obj2id as Int32Array;
+  const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+  const isDriven = (id: number) => {
+    const n = id >= 0 ? mj.mj_id2name(model, OBJ_JOINT, id) : undefined;
+    return n !== undefined && n !== null && driven.includes(n) && !passive.has(n) ? n : undefined;
+  };
+  const pairs: string[] = [];
+  for (let e = 0; e < model.neq; e++) {
+    if (type[e] !== mj.mjtEq.mjEQ_JOINT.value) continue;
+    const [j1, j2] = [isDriven(a[e]), isDriven(b[e])];
+    if (j1 !== undefined && j2 !== undefined) pairs.push(`${j1} = f(${j2})`);
+  }
+  // Loop closures (Agility Cassie's four-bar rods, Robotiq's fingers): kept by MuJoCo, not seen in axon's joint list.
+  const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value, OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
+  const objtype = model.eq_objtype as Int32Array | undefined;
+  const loops: string[] = [];
+  for (let e = 0; e < model.neq; e++) {
+    const kind = type[e] === mj.mjtEq.mjEQ_CONNECT.value ? 'connect' : type[e] === mj.mjtEq.mjEQ_WELD.value ? 'weld' : undefined;
+    if (kind === undefined) continue;
+    const obj = objtype?.[e] === OBJ_SITE ? OBJ_SITE : OBJ_BODY;
+    const name = (id: number) => (id >= 0 ? mj.mj_id2name(model, obj, id) || `#${id}` : 'world');
+    loops.push(`${kind} ${name(a[e])}–${name(b[e])}`);
+  }
+  const balls: string[] = [];
+  const jtype = model.jnt_type as Int32Array;
+  for (let j = 0; j < model.njnt; j++) if (jtype[j] === mj.mjtJoint.mjJNT_BALL.value) balls.push(mj.mj_id2name(model, OBJ_JOINT, j) || `#${j}`);
+  if (loops.length > 0 || balls.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_LOOPS',
+      where: file,
+      message: [
+        loops.length > 0 ? `${loops.length} loop closure(s) kept from the model (<equality>): ${loops.join(', ')}` : '',
+        balls.length > 0 ? `${balls.length} ball joint(s) simulated passively, not in axon's joint list (no position, velocity or command): ${balls.join(', ')}` : '',
+      ].filter((x) => x !== '').join('; '),
+    });
+  if (pairs.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_EQUALITY',
+      where: file,
+      message: `joint coupling(s) kept from the model (<equality><joint>): ${pairs.join(', ')}; axon drives each of these joints with its own PD, so give them targets that agree (two that disagree fight the constraint)`,
+    });
+}
