@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { MainModule, MjModel, MjSpec, MjVFS } from '@mujoco/mujoco';
-import { AxonError } from '../../src/core/errors.ts';
+import { AxonError, oneLineMessage } from '../../src/core/errors.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { isBinaryStl, readStl } from '../mesh/readStl.ts';
 
@@ -35,6 +35,7 @@ export interface CompiledMujoco {
   readonly notes: UrdfNote[];
 }
 
+/** A model file through MuJoCo's XML loader, against the virtual file system (MUJOCO_COMPILE, MuJoCo's message on one line, when it refuses it). */
 export function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string): MjModel {
   try {
     return mj.MjModel.from_xml_path(name, vfs);
@@ -43,6 +44,7 @@ export function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string)
   }
 }
 
+/** URDF or MJCF text as an mjSpec (MUJOCO_PARSE when MuJoCo cannot read it). */
 export function parseSpec(mj: MainModule, text: string, where: string, vfs?: MjVFS): MjSpec {
   try {
     // An MJCF parses against the VFS so that its <include>s resolve there.
@@ -52,32 +54,54 @@ export function parseSpec(mj: MainModule, text: string, where: string, vfs?: MjV
   }
 }
 
+/** An mjSpec compiled into an mjModel (MUJOCO_COMPILE when MuJoCo's compiler refuses it). */
 export function compileSpec(mj: MainModule, spec: MjSpec, vfs: MjVFS, where: string): MjModel {
   let model: MjModel | undefined;
   try {
     model = mj.mj_compile(spec, vfs);
   } catch (e) {
-    throw new AxonError('MUJOCO_COMPILE', where, `MuJoCo's compiler refused it: ${errText(mj, e)}${specError(mj, spec)}`, 'a model MuJoCo 3.14 compiles');
+    const said = errText(mj, e);
+    throw new AxonError('MUJOCO_COMPILE', where, `MuJoCo's compiler refused it: ${said}${specError(mj, spec, said)}`, 'a model MuJoCo 3.14 compiles');
   }
   if (!model) throw new AxonError('MUJOCO_COMPILE', where, `MuJoCo's compiler refused it${specError(mj, spec)}`, 'a model MuJoCo 3.14 compiles');
   return model;
 }
 
-function specError(mj: MainModule, spec: MjSpec): string {
+/** The spec's own error (one line), unless `said` (the thrown error's text) already says it. */
+function specError(mj: MainModule, spec: MjSpec, said = ''): string {
   try {
     const s = mj.mjs_getError(spec);
-    return s ? `: ${s}` : '';
+    if (!s) return '';
+    const line = mujocoMessage(s);
+    return said.includes(line) ? '' : `: ${line}`;
   } catch {
     return '';
   }
 }
 
+/** A thrown MuJoCo error's text (an Emscripten exception pointer or an Error) on one line (mujocoMessage). */
 function errText(mj: MainModule, e: unknown): string {
   if (typeof e === 'number') {
     const getMsg = (mj as unknown as { getExceptionMessage?: (x: number) => [string, string] }).getExceptionMessage;
-    if (getMsg) return getMsg(e).join(': ');
+    if (getMsg) return mujocoMessage(getMsg(e).join(': '));
   }
-  return (e as Error)?.message ?? String(e);
+  return mujocoMessage((e as Error)?.message ?? String(e));
+}
+
+/**
+ * MuJoCo's message on one line (an AxonError is one line on stderr), the element and line it names
+ * kept: its parser and compiler write "XML Error: ...\nElement 'joint', line 12" or "Error: ...\n
+ * Element name 'x', id 3, line 0". The element line is kept whole, joined with "; "; the text before
+ * it is cut as oneLineMessage cuts (160 characters), without its "MuJoCo Error: " (the AxonError
+ * says MuJoCo already). A ", line 0" is dropped: it is MuJoCo's line for an element it read from an
+ * included file or a spec, where it has none.
+ */
+export function mujocoMessage(text: string): string {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== '');
+  const isElement = (l: string) => /^Element\b/.test(l);
+  const head = lines.filter((l) => !isElement(l)).join(' ').replace(/^MuJoCo Error:\s*/, '');
+  const elements = lines.filter(isElement).map((l) => l.replace(/,\s*line 0$/, ''));
+  return [head === '' ? '' : oneLineMessage(head), ...elements].filter((x) => x !== '').join('; ');
 }
 
 export function addGround(mj: MainModule, spec: MjSpec): void {
