@@ -9,6 +9,7 @@ import { basename, dirname, join, relative, sep } from 'node:path';
 import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
+import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
 import { addActuator, addGround, compileSpec, loadXml, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
 /** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
@@ -51,6 +52,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     throw new AxonError('MUJOCO_MJCF_FILE', file, `cannot be read: ${(e as Error).message}`, 'a readable MJCF model file');
   }
   if (!isFile) throw new AxonError('MUJOCO_MJCF_FILE', file, 'is not a file', 'an MJCF model file (a folder\'s scene.xml or robot file)');
+  // Before MuJoCo reads it: it takes nan and inf as numbers (mjcfNumbers.ts).
+  checkMjcfNumbers(file);
   const root = dirname(file);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;
@@ -79,6 +82,12 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     const joints: string[] = [];
     // Joints in model (depth-first) order: compile once to read them.
     const probe = compileSpec(mj, spec, vfs, where);
+    try {
+      checkCompiledNumbers(mj, probe, where);
+    } catch (e) {
+      probe.delete();
+      throw e;
+    }
     for (let j = 0; j < probe.njnt; j++) {
       const t = probe.jnt_type[j];
       if (t === mj.mjtJoint.mjJNT_HINGE.value || t === mj.mjtJoint.mjJNT_SLIDE.value) joints.push(mj.mj_id2name(probe, mj.mjtObj.mjOBJ_JOINT.value, j));

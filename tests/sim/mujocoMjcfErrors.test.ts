@@ -7,9 +7,10 @@ import { AxonError } from '../../src/core/errors.ts';
 import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { mujocoMessage } from '../../sim/mujoco/loadMujoco.ts';
 import { writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
+import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 
 /**
- * An MJCF that MuJoCo refuses: the menagerie-style
+ * An MJCF that MuJoCo refuses, or one it takes with numbers that are not numbers: the menagerie-style
  * quadruped (tests/helpers/menagerieMjcf.ts: scene.xml including quad.xml, joint ranges and
  * actuator gains by <default> class, a "home" keyframe) with one thing changed.
  */
@@ -74,5 +75,52 @@ describe("MuJoCo's refusal of an MJCF is one line that keeps the element and lin
     expect(r.stderr).toBe(
       `axon: error [MUJOCO_COMPILE]: ${attr.scene}: MuJoCo refused it: Loading error: XML Error: Schema violation: unrecognized attribute: 'frictionx'; Element 'geom', line ${attr.line} (expected a model MuJoCo 3.14 compiles)\n`,
     );
+  });
+});
+
+describe('an MJCF number that is nan or inf is refused at load (MUJOCO_MJCF_NUMBER), as a URDF one is (URDF_NUMBER)', () => {
+  it('where it is written: file, line, element (or default class), attribute and value', async () => {
+    const cases: [string, string, string, (line: number, file: string) => string][] = [
+      // A default class's range: MuJoCo compiled a NaN joint limit for every knee.
+      ['range="-2.7227 -0.83776"', 'range="-2.7227 nan"', 'range', (l, f) => `${f}:${l}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces)`],
+      ['size="0.19 0.05 0.05"', 'size="0.19 inf 0.05"', 'size', (l, f) => `${f}:${l}: <body name="base"> <geom>: attribute "size" is "0.19 inf 0.05" (expected 3 finite numbers separated by spaces)`],
+      ['pos="0 0 0.445"', 'pos="0 0 nan"', 'pos', (l, f) => `${f}:${l}: <body name="base">: attribute "pos" is "0 0 nan" (expected 3 finite numbers separated by spaces)`],
+      // MuJoCo's own "not given": the geom silently weighed its density instead.
+      ['mass="0.6"', 'mass="NaN"', 'mass', (l, f) => `${f}:${l}: <body name="FL_thigh"> <geom>: attribute "mass" is "NaN" (expected a finite number)`],
+      ['<site name="imu"', '<inertial pos="0 0 0" mass="nan" diaginertia="0.1 0.1 0.1"/><site name="imu"', 'inertial', (l, f) => `${f}:${l}: <body name="base"> <inertial>: attribute "mass" is "nan" (expected a finite number)`],
+      ['qpos="0 0 0.32', 'qpos="0 0 -inf', 'qpos', (l, f) => `${f}:${l}: <key name="home">: attribute "qpos" is "0 0 -inf 1 0 0 0 0.9 -1.8 0.9 -1.8 0.9 -1.8 0.9 -1.8" (expected 15 finite numbers separated by spaces)`],
+      // An actuator axon replaces: its gain was read as none, silently.
+      ['kp="35"', 'kp="nan"', 'kp', (l, f) => `${f}:${l}: <default class="quad"> <position>: attribute "kp" is "nan" (a default class: every element of the class gets it) (expected a finite number)`],
+    ];
+    for (const [from, to, label, expected] of cases) {
+      const v = variant(`number-${label}`, 'quad.xml', from, to);
+      const e = await refusal(v.scene);
+      expect(e.code, label).toBe('MUJOCO_MJCF_NUMBER');
+      expect(e.message, label).toBe(expected(v.line, v.changed));
+    }
+  });
+
+  it("a finite number MuJoCo's compiler turns into an infinite one (a size of 1e200) is refused by the element's name", async () => {
+    const v = variant('number-overflow', 'quad.xml', 'size="0.19 0.05 0.05"', 'size="0.19 1e200 0.05"');
+    const e = await refusal(v.scene);
+    expect(e.code).toBe('MUJOCO_MJCF_NUMBER');
+    expect(e.message).toBe(`${v.scene}: <body name="base">: MuJoCo compiles its inertia to Infinity, from the numbers it or its default class gives (too large to compute with, or not finite) (expected numbers MuJoCo compiles to finite values)`);
+  });
+
+  it('sim --mjcf, inspect --mjcf and describe refuse it on one line, exit 2; a body or class named "inf" is a name', () => {
+    const v = variant('number-cli', 'quad.xml', 'range="-2.7227 -0.83776"', 'range="-2.7227 nan"');
+    const line = `axon: error [MUJOCO_MJCF_NUMBER]: ${v.changed}:${v.line}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces)\n`;
+    const policy = zeroPositionPolicy(writeMenagerieQuadruped(join(dir, 'names')).joints, { observation: { terms: [{ term: 'joint_pos_rel' }] } });
+    for (const args of [['sim', '--mjcf', v.scene, '--duration', '0.1', '--fast'], ['inspect', policy, '--mjcf', v.scene], ['describe', v.scene]]) {
+      const r = axon(...args);
+      expect(r.code, args[0]).toBe(2);
+      expect(r.stderr, args[0]).toBe(line);
+    }
+    // Names are not numbers.
+    const named = variant('names-inf', 'quad.xml', '<body name="base" pos="0 0 0.445" childclass="quad">', '<body name="inf" pos="0 0 0.445" childclass="quad">');
+    writeFileSync(named.changed, readFileSync(named.changed, 'utf8').replaceAll('class="knee"', 'class="nan"'));
+    const ok = axon('describe', named.scene, '--json');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout.trim().split('\n').at(-1)!)).toMatchObject({ format: 'mjcf', imu_link: 'inf' });
   });
 });

@@ -1,0 +1,179 @@
+/**
+ * An MJCF's numbers are finite, or it is refused (MUJOCO_MJCF_NUMBER), as a URDF's are (URDF_NUMBER).
+ * MuJoCo's XML reader takes "nan", "inf" and "-inf" as numbers: `<joint range="-1 nan">` compiles
+ * to a NaN limit, `<geom size="0.1 inf">` to an infinite inertia, a keyframe's nan to a NaN pose,
+ * and where NaN is its own "not given" (a geom's mass, a fromto) the number is silently ignored (a
+ * geom of mass="nan" weighs its density instead). Two checks, both at load, before anything runs:
+ *
+ * - checkMjcfNumbers, on the text: every attribute of the model file and the files it `<include>`s,
+ *   `<default>` classes too (the class is named, and every element of it has the number), naming
+ *   file, line, element, attribute and value;
+ * - checkCompiledNumbers, on the compiled model (the vendor's, before axon replaces its actuators):
+ *   a value MuJoCo's compiler made non-finite from finite numbers (a size of 1e200 squared into an
+ *   inertia), named by the model's element names.
+ *
+ * Configure time only.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import type { MainModule, MjModel } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
+
+/** A number MuJoCo's reader (strtod) takes that is not finite: nan, nan(...), inf, infinity, signed or not, any case. */
+const NON_FINITE = /^[+-]?(nan(\([^)]*\))?|inf(inity)?)$/i;
+
+/**
+ * Attributes whose value is a name, a path or a word, never a number: a body named "inf" is a name.
+ * (An enumeration's keywords are never nan or inf, so they need no entry.)
+ */
+const TEXT_ATTRIBUTE = /^(name|class|childclass|prefix|model|content_type|plugin|instance|target|objname|refname|mesh|material|texture|hfield|skin|actuator|key|jointinparent|(joint|body|site|geom|tendon)\d?|\w*site|file\w*|\w*dir)$/;
+
+/** Elements whose attributes are user data or plugin text MuJoCo does not simulate with. */
+const SKIPPED = new Set(['custom', 'config', 'plugin', 'extension']);
+
+type XmlEntry = Record<string, unknown>;
+
+/**
+ * Refuses a non-finite number written in the MJCF `file` or a file it includes (resolved against the
+ * model's folder, as MuJoCo's virtual file system has them, else against the including file's):
+ * AxonError MUJOCO_MJCF_NUMBER at `FILE:LINE: <element name="...">` with the attribute and its value.
+ * A file that cannot be read or parsed is left to MuJoCo, which says why.
+ */
+export function checkMjcfNumbers(file: string): void {
+  const root = dirname(file);
+  const seen = new Set<string>();
+  const scan = (path: string) => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    let text: string;
+    let tree: XmlEntry[];
+    try {
+      text = readFileSync(path, 'utf8');
+      tree = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, captureMetaData: true, parseAttributeValue: false, parseTagValue: false, processEntities: false }).parse(text) as XmlEntry[];
+    } catch {
+      return;
+    }
+    const meta = XMLParser.getMetaDataSymbol() as unknown as string;
+    const lineOf = (e: XmlEntry) => {
+      const at = (e[meta] as { startIndex?: number } | undefined)?.startIndex;
+      return at === undefined ? undefined : text.slice(0, at).split('\n').length;
+    };
+    const walk = (entries: XmlEntry[], owner: string) => {
+      for (const e of entries) {
+        const tag = Object.keys(e).find((k) => k !== ':@');
+        if (tag === undefined || tag.startsWith('?') || tag.startsWith('#') || SKIPPED.has(tag)) continue;
+        const attrs = (e[':@'] ?? {}) as Record<string, string>;
+        const label = attrs.name !== undefined ? `<${tag} name="${attrs.name}">` : tag === 'default' && attrs.class !== undefined ? `<default class="${attrs.class}">` : undefined;
+        const where = label ?? (owner === '' ? `<${tag}>` : `${owner} <${tag}>`);
+        for (const [attr, value] of Object.entries(attrs)) {
+          if (TEXT_ATTRIBUTE.test(attr) || typeof value !== 'string') continue;
+          const tokens = value.trim().split(/\s+/);
+          if (!tokens.some((t) => NON_FINITE.test(t))) continue;
+          const line = lineOf(e);
+          const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
+          throw new AxonError(
+            'MUJOCO_MJCF_NUMBER',
+            `${path}${line !== undefined ? `:${line}` : ''}: ${where}`,
+            `attribute "${attr}" is "${shown}"${tag === 'default' || owner.startsWith('<default') ? ' (a default class: every element of the class gets it)' : ''}`,
+            tokens.length === 1 ? 'a finite number' : `${tokens.length} finite numbers separated by spaces`,
+          );
+        }
+        if (tag === 'include' && attrs.file !== undefined) {
+          const inRoot = join(root, attrs.file);
+          scan(existsSync(inRoot) ? inRoot : join(dirname(path), attrs.file));
+        }
+        const kids = e[tag];
+        if (Array.isArray(kids)) walk(kids as XmlEntry[], label ?? where);
+      }
+    };
+    walk(tree, '');
+  };
+  scan(file);
+}
+
+/** Compiled arrays checked, with the element kind each entry belongs to and what the array is, in words. */
+const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof' | 'geom' | 'site' | 'actuator', what: string])[] = [
+  ['body_pos', 'body', 'position'],
+  ['body_quat', 'body', 'orientation'],
+  ['body_ipos', 'body', 'centre of mass'],
+  ['body_iquat', 'body', 'inertial frame'],
+  ['body_mass', 'body', 'mass'],
+  ['body_inertia', 'body', 'inertia'],
+  ['jnt_pos', 'joint', 'position'],
+  ['jnt_axis', 'joint', 'axis'],
+  ['jnt_range', 'joint', 'range'],
+  ['jnt_stiffness', 'joint', 'stiffness'],
+  ['jnt_actfrcrange', 'joint', 'actuatorfrcrange'],
+  ['dof_damping', 'dof', 'damping'],
+  ['dof_armature', 'dof', 'armature'],
+  ['dof_frictionloss', 'dof', 'frictionloss'],
+  ['dof_M0', 'dof', 'inertia at qpos0'],
+  ['geom_size', 'geom', 'size'],
+  ['geom_pos', 'geom', 'position'],
+  ['geom_quat', 'geom', 'orientation'],
+  ['geom_friction', 'geom', 'friction'],
+  ['site_pos', 'site', 'position'],
+  ['site_quat', 'site', 'orientation'],
+  ['actuator_gear', 'actuator', 'gear'],
+  ['actuator_gainprm', 'actuator', 'gain parameters'],
+  ['actuator_biasprm', 'actuator', 'bias parameters'],
+  ['actuator_ctrlrange', 'actuator', 'ctrlrange'],
+  ['actuator_forcerange', 'actuator', 'forcerange'],
+];
+
+/**
+ * Refuses a compiled model with a non-finite value in the arrays that set up and drive the robot
+ * (bodies, joints, geoms, sites, actuators, qpos0, keyframes): AxonError MUJOCO_MJCF_NUMBER at
+ * `where` and the element by its name in the model.
+ */
+export function checkCompiledNumbers(mj: MainModule, m: MjModel, where: string): void {
+  const OBJ = mj.mjtObj;
+  const name = (obj: { value: number }, id: number) => mj.mj_id2name(m, obj.value, id) || '';
+  const jointOfDof = m.dof_jntid as Int32Array;
+  const element = (kind: string, id: number): string => {
+    if (kind === 'dof') return element('joint', jointOfDof[id]);
+    const obj = { body: OBJ.mjOBJ_BODY, joint: OBJ.mjOBJ_JOINT, geom: OBJ.mjOBJ_GEOM, site: OBJ.mjOBJ_SITE, actuator: OBJ.mjOBJ_ACTUATOR, key: OBJ.mjOBJ_KEY }[kind]!;
+    const n = name(obj, id);
+    if (n !== '') return `<${kind} name="${n}">`;
+    // An unnamed element, by the body it is on.
+    const bodyOf = { joint: m.jnt_bodyid, geom: m.geom_bodyid, site: m.site_bodyid }[kind as 'joint' | 'geom' | 'site'] as Int32Array | undefined;
+    const body = bodyOf ? name(OBJ.mjOBJ_BODY, bodyOf[id]) : '';
+    return `${body !== '' ? `<body name="${body}"> ` : ''}<${kind}> (${kind} #${id} of the model)`;
+  };
+  const count = { body: m.nbody, joint: m.njnt, dof: m.nv, geom: m.ngeom, site: m.nsite, actuator: m.nu };
+  const refuse = (el: string, what: string, value: number): never => {
+    throw new AxonError(
+      'MUJOCO_MJCF_NUMBER',
+      `${where}: ${el}`,
+      `MuJoCo compiles its ${what} to ${value}, from the numbers it or its default class gives (too large to compute with, or not finite)`,
+      'numbers MuJoCo compiles to finite values',
+    );
+  };
+  for (const [array, kind, what] of COMPILED) {
+    const a = (m as unknown as Record<string, Float64Array>)[array];
+    const n = count[kind];
+    if (!a || n === 0) continue;
+    const per = a.length / n;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) refuse(element(kind, Math.floor(i / per)), what, a[i]);
+  }
+  // Positions by joint (qpos0, a keyframe's qpos): the joint that owns the coordinate.
+  const qadr = m.jnt_qposadr as Int32Array;
+  const jointOfQpos = (q: number) => {
+    let j = 0;
+    for (let k = 0; k < m.njnt; k++) if (qadr[k] <= q) j = k;
+    return j;
+  };
+  const qpos0 = m.qpos0 as Float64Array;
+  for (let q = 0; q < m.nq; q++) if (!Number.isFinite(qpos0[q])) refuse(element('joint', jointOfQpos(q)), 'initial position (qpos0)', qpos0[q]);
+  const keys: readonly (readonly [string, number, string])[] = [
+    ['key_qpos', m.nq, 'qpos'],
+    ['key_qvel', m.nv, 'qvel'],
+    ['key_ctrl', m.nu, 'ctrl'],
+  ];
+  for (const [array, per, what] of keys) {
+    const a = (m as unknown as Record<string, Float64Array>)[array];
+    if (!a || per === 0) continue;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) refuse(element('key', Math.floor(i / per)), what, a[i]);
+  }
+}
