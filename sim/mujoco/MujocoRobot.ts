@@ -12,6 +12,7 @@ import { MujocoPlacement } from './MujocoPlacement.ts';
 import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
 import { MujocoSensors } from './MujocoSensors.ts';
 import { MujocoViews } from './MujocoViews.ts';
+import { mujocoName } from './loadMujoco.ts';
 
 export type { MujocoJointDesc, MujocoRobotOptions } from './MujocoRobotOptions.ts';
 
@@ -121,7 +122,8 @@ export class MujocoRobot implements SimulatedRobot {
       if (id < 0) throw new AxonError('SIM_OPTION', where, `names "${name}", which is not a link (body) of ${o.name}`, 'a link of the robot');
       return id;
     };
-    for (let b = 0; b < model.nbody; b++) this.bodyIndex.set(mj.mj_id2name(model, OBJ_BODY, b), b);
+    for (let b = 0; b < model.nbody; b++) this.bodyIndex.set(mujocoName(mj, model, OBJ_BODY, b), b);
+    this.bodyIndex.delete(''); // unnamed bodies: no name to find them by
     this.qadr = new Int32Array(n);
     this.vadr = new Int32Array(n);
     this.continuous = Uint8Array.from(o.joints, (j) => (j.type === 'continuous' ? 1 : 0));

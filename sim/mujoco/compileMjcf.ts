@@ -10,7 +10,7 @@ import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
-import { addActuator, addGround, compileSpec, loadXml, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+import { addActuator, addGround, compileSpec, loadXml, meshBytesForMujoco, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
 /** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
 export interface MjcfActuatorInfo {
@@ -88,9 +88,15 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       probe.delete();
       throw e;
     }
+    const unnamedOn: string[] = []; // bodies of unnamed hinge/slide joints
     for (let j = 0; j < probe.njnt; j++) {
       const t = probe.jnt_type[j];
-      if (t === mj.mjtJoint.mjJNT_HINGE.value || t === mj.mjtJoint.mjJNT_SLIDE.value) joints.push(mj.mj_id2name(probe, mj.mjtObj.mjOBJ_JOINT.value, j));
+      if (t !== mj.mjtJoint.mjJNT_HINGE.value && t !== mj.mjtJoint.mjJNT_SLIDE.value) continue;
+      const name = mujocoName(mj, probe, mj.mjtObj.mjOBJ_JOINT.value, j);
+      const body = (probe.jnt_bodyid as Int32Array)[j];
+      const bodyName = mujocoName(mj, probe, mj.mjtObj.mjOBJ_BODY.value, body);
+      if (name === '') unnamedOn.push(bodyName !== '' ? `"${bodyName}"` : `#${body} (unnamed)`);
+      joints.push(name);
     }
     let hasPlane = false;
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
@@ -101,7 +107,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     const actuators = mjcfActuators(mj, probe);
     const moved = actuatedJoints(mj, probe);
     probe.delete();
-    if (joints.some((n) => !n)) throw new AxonError('MUJOCO_MJCF_JOINT', where, 'has an unnamed hinge or slide joint', 'every moving joint named (axon addresses joints by name)');
+    if (unnamedOn.length > 0)
+      throw new AxonError('MUJOCO_MJCF_JOINT', where, `has ${unnamedOn.length} unnamed hinge or slide joint(s), on body ${unnamedOn.join(', ')}`, 'every moving joint named (axon addresses joints by name)');
     // Passive only where every actuator says which joints it moves: a site or body actuator may move any of them.
     const passive = new Set(nu > 0 && moved.unresolved.length === 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
     if (nu > 0) {
@@ -174,7 +181,7 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
   const NB = biasprm.length / Math.max(1, m.nu);
   for (let a = 0; a < m.nu; a++) {
     if (trntype[a] !== mj.mjtTrn.mjTRN_JOINT.value) continue;
-    const joint = mj.mj_id2name(m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
+    const joint = mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
     if (!joint) continue;
     const g = Math.abs(gear[6 * a]) || 1;
     const info: { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] } = { ...out[joint] };
@@ -212,16 +219,16 @@ function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byT
   const trntype = m.actuator_trntype as Int32Array;
   const trnid = m.actuator_trnid as Int32Array;
   const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
-  const actuator = (a: number) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`;
+  const actuator = (a: number) => mujocoName(mj, m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`;
   for (let a = 0; a < m.nu; a++) {
     const t = trntype[a];
-    if (t === mj.mjtTrn.mjTRN_JOINT.value || t === mj.mjtTrn.mjTRN_JOINTINPARENT.value) byJoint.add(mj.mj_id2name(m, JOINT, trnid[2 * a]));
+    if (t === mj.mjtTrn.mjTRN_JOINT.value || t === mj.mjtTrn.mjTRN_JOINTINPARENT.value) byJoint.add(mujocoName(mj, m, JOINT, trnid[2 * a]));
     else if (t === mj.mjtTrn.mjTRN_TENDON.value) {
       const tendon = trnid[2 * a];
       const adr = (m.tendon_adr as Int32Array)[tendon];
       const num = (m.tendon_num as Int32Array)[tendon];
       for (let w = adr; w < adr + num; w++) {
-        if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mj.mj_id2name(m, JOINT, (m.wrap_objid as Int32Array)[w]));
+        if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mujocoName(mj, m, JOINT, (m.wrap_objid as Int32Array)[w]));
         else {
           unresolved.push(actuator(a));
           break;

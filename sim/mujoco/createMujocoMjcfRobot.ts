@@ -13,7 +13,7 @@ import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
 import { compileMjcf } from './compileMjcf.ts';
-import { loadMujocoModule } from './loadMujoco.ts';
+import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
 
 /** Options of an MJCF robot (`axon sim --mjcf FILE` and its set-up flags). */
@@ -119,7 +119,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   let pose = 'qpos0';
   let q0 = model.qpos0 as Float64Array;
   if (model.nkey > 0) {
-    const keys = Array.from({ length: model.nkey }, (_, k) => mj.mj_id2name(model, mj.mjtObj.mjOBJ_KEY.value, k) ?? '');
+    const keys = Array.from({ length: model.nkey }, (_, k) => mujocoName(mj, model, mj.mjtObj.mjOBJ_KEY.value, k));
     const k = Math.max(0, HOME_KEYS.map((h) => keys.indexOf(h)).find((x) => x >= 0) ?? 0);
     q0 = Float64Array.from((model.key_qpos as Float64Array).subarray(k * model.nq, (k + 1) * model.nq));
     pose = `keyframe "${keys[k] || k}"`;
@@ -132,7 +132,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   if (root < 0) throw new AxonError('MUJOCO_MJCF_BODY', file, 'has no body under the worldbody', 'a robot body');
   const jadr = (model.body_jntadr as Int32Array)[root];
   const floating = jadr >= 0 && jtype[jadr] === mj.mjtJoint.mjJNT_FREE.value;
-  const rootName = mj.mj_id2name(model, OBJ_BODY, root);
+  const rootName = mujocoName(mj, model, OBJ_BODY, root);
   if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
   // The robot is the root's tree. Another tree with joints under the worldbody is a loose object
   // (an exporter's stray part, a ball): noted, and left out of the robot's mass and gain rule.
@@ -141,7 +141,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   for (let b = 1; b < model.nbody; b++) if (treeOf[b] === root) mass += (model.body_mass as Float64Array)[b];
   const loose: string[] = [];
   for (let b = 1; b < model.nbody; b++)
-    if (b !== root && (model.body_parentid as Int32Array)[b] === 0 && (model.body_jntadr as Int32Array)[b] >= 0) loose.push(mj.mj_id2name(model, OBJ_BODY, b) || `#${b}`);
+    if (b !== root && (model.body_parentid as Int32Array)[b] === 0 && (model.body_jntadr as Int32Array)[b] >= 0) loose.push(mujocoName(mj, model, OBJ_BODY, b) || `#${b}`);
   if (loose.length > 0) {
     const jointBody = model.jnt_bodyid as Int32Array;
     const theirs = names.filter((n) => treeOf[jointBody[mj.mj_name2id(model, OBJ_JOINT, n)]] !== root);
@@ -156,7 +156,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   if (o.manifest) {
     const bodies: string[] = [];
     for (let b = 1; b < model.nbody; b++) {
-      const n = mj.mj_id2name(model, OBJ_BODY, b);
+      const n = mujocoName(mj, model, OBJ_BODY, b);
       if (n) bodies.push(n);
     }
     try {
@@ -240,7 +240,10 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   });
   const weld = model.body_weldid as Int32Array;
   const bodyLinks: string[] = [];
-  for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) bodyLinks.push(mj.mj_id2name(model, OBJ_BODY, b));
+  for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) {
+      const n = mujocoName(mj, model, OBJ_BODY, b);
+      if (n !== '') bodyLinks.push(n); // an unnamed body cannot be named (randomised, pushed) by name
+    }
   const g = model.opt.gravity as Float64Array;
   const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
   const imu =
@@ -331,11 +334,11 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
   const weld = model.body_weldid as Int32Array;
   const siteBody = model.site_bodyid as Int32Array;
   const sites: number[] = [];
-  for (let i = 0; i < model.nsite; i++) if (/imu/i.test(mj.mj_id2name(model, OBJ_SITE, i) ?? '')) sites.push(i);
+  for (let i = 0; i < model.nsite; i++) if (/imu/i.test(mujocoName(mj, model, OBJ_SITE, i))) sites.push(i);
   const atRoot = { link: rootName, why: 'root body of the floating base' };
   if (sites.length === 0 || sites.some((i) => weld[siteBody[i]] === weld[root])) return atRoot;
   const site = sites[0];
-  const body = mj.mj_id2name(model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]);
+  const body = mujocoName(mj, model, mj.mjtObj.mjOBJ_BODY.value, siteBody[site]);
   if (!body) return atRoot; // an unnamed body cannot be named as the IMU link
   const pos = (model.site_pos as Float64Array).subarray(3 * site, 3 * site + 3);
   const quat = (model.site_quat as Float64Array).subarray(4 * site, 4 * site + 4);
@@ -343,9 +346,9 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
   notes.push({
     code: 'MUJOCO_MJCF_IMU',
     where: file,
-    message: `IMU read on body "${body}", which holds the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}" (no imu* site on the root "${rootName}")${placed ? "; in the body's frame: the site's own offset and rotation in it are not applied" : ''}; --imu-link names another body`,
+    message: `IMU read on body "${body}", which holds the model's site "${mujocoName(mj, model, OBJ_SITE, site)}" (no imu* site on the root "${rootName}")${placed ? "; in the body's frame: the site's own offset and rotation in it are not applied" : ''}; --imu-link names another body`,
   });
-  return { link: body, why: `body holding the model's site "${mj.mj_id2name(model, OBJ_SITE, site)}"` };
+  return { link: body, why: `body holding the model's site "${mujocoName(mj, model, OBJ_SITE, site)}"` };
 }
 
 /**
@@ -358,8 +361,8 @@ function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[],
   const b = model.eq_obj2id as Int32Array;
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const isDriven = (id: number) => {
-    const n = id >= 0 ? mj.mj_id2name(model, OBJ_JOINT, id) : undefined;
-    return n !== undefined && n !== null && driven.includes(n) && !passive.has(n) ? n : undefined;
+    const n = id >= 0 ? mujocoName(mj, model, OBJ_JOINT, id) : '';
+    return n !== '' && driven.includes(n) && !passive.has(n) ? n : undefined;
   };
   const pairs: string[] = [];
   for (let e = 0; e < model.neq; e++) {
@@ -375,12 +378,12 @@ function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[],
     const kind = type[e] === mj.mjtEq.mjEQ_CONNECT.value ? 'connect' : type[e] === mj.mjtEq.mjEQ_WELD.value ? 'weld' : undefined;
     if (kind === undefined) continue;
     const obj = objtype?.[e] === OBJ_SITE ? OBJ_SITE : OBJ_BODY;
-    const name = (id: number) => (id >= 0 ? mj.mj_id2name(model, obj, id) || `#${id}` : 'world');
+    const name = (id: number) => (id >= 0 ? mujocoName(mj, model, obj, id) || `#${id}` : 'world');
     loops.push(`${kind} ${name(a[e])}–${name(b[e])}`);
   }
   const balls: string[] = [];
   const jtype = model.jnt_type as Int32Array;
-  for (let j = 0; j < model.njnt; j++) if (jtype[j] === mj.mjtJoint.mjJNT_BALL.value) balls.push(mj.mj_id2name(model, OBJ_JOINT, j) || `#${j}`);
+  for (let j = 0; j < model.njnt; j++) if (jtype[j] === mj.mjtJoint.mjJNT_BALL.value) balls.push(mujocoName(mj, model, OBJ_JOINT, j) || `#${j}`);
   if (loops.length > 0 || balls.length > 0)
     notes.push({
       code: 'MUJOCO_MJCF_LOOPS',

@@ -29,6 +29,16 @@ export async function mujocoVersion(): Promise<string> {
   return mj.mj_versionString();
 }
 
+/**
+ * An element's name in the compiled model, '' when it has none. The build's mj_id2name reads an
+ * unnamed element's null name as the string at address 0 ("emsc"): an unnamed hinge joint was
+ * named "emsc", and every unnamed body the same. A name is kept only when it names that element back.
+ */
+export function mujocoName(mj: MainModule, m: MjModel, obj: number, id: number): string {
+  const n = mj.mj_id2name(m, obj, id);
+  return typeof n === 'string' && n !== '' && mj.mj_name2id(m, obj, n) === id ? n : '';
+}
+
 export interface CompiledMujoco {
   readonly model: MjModel;
   /** What the import decided (options replaced, defaults given), one line each. */

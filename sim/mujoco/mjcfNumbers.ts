@@ -19,6 +19,7 @@ import { dirname, join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import type { MainModule, MjModel } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
+import { mujocoName } from './loadMujoco.ts';
 
 /** A number MuJoCo's reader (strtod) takes that is not finite: nan, nan(...), inf, infinity, signed or not, any case. */
 const NON_FINITE = /^[+-]?(nan(\([^)]*\))?|inf(inity)?)$/i;
@@ -129,7 +130,7 @@ const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof
  */
 export function checkCompiledNumbers(mj: MainModule, m: MjModel, where: string): void {
   const OBJ = mj.mjtObj;
-  const name = (obj: { value: number }, id: number) => mj.mj_id2name(m, obj.value, id) || '';
+  const name = (obj: { value: number }, id: number) => mujocoName(mj, m, obj.value, id);
   const jointOfDof = m.dof_jntid as Int32Array;
   const element = (kind: string, id: number): string => {
     if (kind === 'dof') return element('joint', jointOfDof[id]);

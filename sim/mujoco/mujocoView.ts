@@ -19,6 +19,7 @@ import type { ViewerModel, ViewerRobot } from '../../src/viewer/attachViewer.ts'
 import type { RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
 import type { MujocoRobot } from './MujocoRobot.ts';
+import { mujocoName } from './loadMujoco.ts';
 import { createMujocoMjcfRobot } from './createMujocoRobot.ts';
 
 type Visual = ViewerModel['links'][number]['visuals'][number];
@@ -51,8 +52,8 @@ export function quatToRpy(w: number, x: number, y: number, z: number): [number, 
 
 /** A body's name, or `body<id>` for an unnamed one. */
 function bodyName(robot: MujocoRobot, id: number): string {
-  const n = robot.mj.mj_id2name(robot.model, OBJ_BODY, id);
-  return typeof n === 'string' && n !== '' ? n : `body${id}`;
+  const n = mujocoName(robot.mj, robot.model, OBJ_BODY, id);
+  return n !== '' ? n : `body${id}`;
 }
 
 /** One geom as the page's visual, or undefined for a geom the page does not draw. */

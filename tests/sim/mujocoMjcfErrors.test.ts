@@ -124,3 +124,14 @@ describe('an MJCF number that is nan or inf is refused at load (MUJOCO_MJCF_NUMB
     expect(JSON.parse(ok.stdout.trim().split('\n').at(-1)!)).toMatchObject({ format: 'mjcf', imu_link: 'inf' });
   });
 });
+
+describe('an unnamed hinge joint', () => {
+  it('is refused as MUJOCO_MJCF_JOINT with its body, not by MuJoCo as an actuator on joint "emsc" (the binding\'s name for an unnamed element)', async () => {
+    const v = variant('unnamed-joint', 'quad.xml', '<joint name="FR_calf_joint" class="knee"/>', '<joint class="knee"/>');
+    // and its actuator, and the keyframe's ctrl for it
+    writeFileSync(v.changed, readFileSync(v.changed, 'utf8').replace(/<position class="knee" name="FR_calf"[^>]*>/, '').replace(/ ctrl="[^"]*"/, ''));
+    const e = await refusal(v.scene);
+    expect(e.code, e.message).toBe('MUJOCO_MJCF_JOINT');
+    expect(e.message).toBe(`${v.scene}: has 1 unnamed hinge or slide joint(s), on body "FR_calf" (expected every moving joint named (axon addresses joints by name))`);
+  });
+});

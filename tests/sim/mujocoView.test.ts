@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -78,6 +78,27 @@ describe('mujocoViewRobot: what the viewer draws for a MuJoCo robot', () => {
     // A name MuJoCo has no body for: the origin, not garbage.
     view.linkPose('nope', pos, quat);
     expect([...pos, ...quat]).toEqual([0, 0, 0, 0, 0, 0, 1]);
+    robot.dispose();
+  });
+
+  it('unnamed bodies are links of their own (body<id>), each posed from its body: MuJoCo\'s binding named every one "emsc"', async () => {
+    mkdirSync(join(dir, 'unnamed'), { recursive: true });
+    const f = join(dir, 'unnamed', 'unnamed.xml');
+    writeFileSync(
+      f,
+      `<mujoco model="unnamed"><worldbody><body name="base"><geom type="box" size="0.1 0.1 0.1"/>
+        <body pos="0.3 0 0"><joint name="a" axis="0 0 1"/><geom type="sphere" size="0.05"/></body>
+        <body pos="-0.3 0 0"><joint name="b" axis="0 0 1"/><geom type="sphere" size="0.05"/></body>
+      </body></worldbody></mujoco>`,
+    );
+    const robot = await createMujocoMjcfRobot(f, { physicsDt: 0.002 });
+    const view = mujocoViewRobot(robot);
+    expect(view.model.links.map((l) => l.name)).toEqual(['base', 'body2', 'body3']);
+    const pos = new Float64Array(3), quat = new Float64Array(4);
+    view.linkPose('body2', pos, quat);
+    expect(pos[0]).toBeCloseTo(0.3, 9);
+    view.linkPose('body3', pos, quat);
+    expect(pos[0]).toBeCloseTo(-0.3, 9);
     robot.dispose();
   });
 
