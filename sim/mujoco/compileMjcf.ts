@@ -196,7 +196,8 @@ function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorI
       info.kd = -biasprm[NB * a + 2] * g * g;
       // force = kp·(ctrl − gear·q): the target is ctrl / gear, bounded by ctrlrange / gear.
       const gs = gear[6 * a] || 1;
-      if (ctrlrange[2 * a] < ctrlrange[2 * a + 1]) {
+      // (ctrlrange="-inf inf" bounds nothing.)
+      if (ctrlrange[2 * a] < ctrlrange[2 * a + 1] && (Number.isFinite(ctrlrange[2 * a]) || Number.isFinite(ctrlrange[2 * a + 1]))) {
         const [lo, hi] = [ctrlrange[2 * a] / gs, ctrlrange[2 * a + 1] / gs];
         info.targetRange = lo < hi ? [lo, hi] : [hi, lo];
       }

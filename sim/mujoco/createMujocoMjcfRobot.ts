@@ -179,7 +179,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   let effortLimited = 0;
   const joints: MujocoJointDesc[] = names.map((name) => {
     const id = mj.mj_name2id(model, OBJ_JOINT, name);
-    const lim = range[2 * id] < range[2 * id + 1]; // an unlimited joint's range is 0 0
+    // An unlimited joint's range is 0 0; range="-inf inf" (a vendor's continuous hinge) is none either.
+    const lim = range[2 * id] < range[2 * id + 1] && (Number.isFinite(range[2 * id]) || Number.isFinite(range[2 * id + 1]));
     // Without a range of its own, a joint whose position actuator bounds its control (OP3's legs,
     // ctrlrange ±π) takes those bounds: the targets MuJoCo accepts, so the supervisor clamps to them.
     const tr = lim || passive.has(name) ? undefined : actuators[name]?.targetRange;

@@ -3,7 +3,8 @@
  * MuJoCo's XML reader takes "nan", "inf" and "-inf" as numbers: `<joint range="-1 nan">` compiles
  * to a NaN limit, `<geom size="0.1 inf">` to an infinite inertia, a keyframe's nan to a NaN pose,
  * and where NaN is its own "not given" (a geom's mass, a fromto) the number is silently ignored (a
- * geom of mass="nan" weighs its density instead). Two checks, both at load, before anything runs:
+ * geom of mass="nan" weighs its density instead). A range's unbounded side (-inf below, inf above,
+ * BOUNDS) is a vendor's way to say "no limit" and is kept. Two checks, both at load, before anything runs:
  *
  * - checkMjcfNumbers, on the text: every attribute of the model file and the files it `<include>`s,
  *   `<default>` classes too (the class is named, and every element of it has the number), naming
@@ -23,6 +24,24 @@ import { mujocoName } from './loadMujoco.ts';
 
 /** A number MuJoCo's reader (strtod) takes that is not finite: nan, nan(...), inf, infinity, signed or not, any case. */
 const NON_FINITE = /^[+-]?(nan(\([^)]*\))?|inf(inity)?)$/i;
+const MINUS_INF = /^-inf(inity)?$/i;
+const PLUS_INF = /^\+?inf(inity)?$/i;
+
+/**
+ * Ranges whose bounds may be unbounded: `range="-inf inf"` is how vendors write a continuous hinge,
+ * `forcerange="-inf inf"` an unlimited force (MuJoCo simulates both as unbounded). Only -inf below
+ * and inf above: a NaN bound, or `range="inf -1"`, is still refused.
+ */
+const BOUNDS = new Set(['range', 'ctrlrange', 'forcerange', 'actuatorfrcrange', 'actrange']);
+
+/** Whether an attribute's tokens hold a number that is not finite, other than an unbounded side of a range. */
+function nonFinite(attr: string, tokens: readonly string[]): boolean {
+  if (BOUNDS.has(attr) && tokens.length === 2) {
+    const [lo, hi] = tokens;
+    return !(MINUS_INF.test(lo) || !NON_FINITE.test(lo)) || !(PLUS_INF.test(hi) || !NON_FINITE.test(hi));
+  }
+  return tokens.some((t) => NON_FINITE.test(t));
+}
 
 /**
  * Attributes whose value is a name, a path or a word, never a number: a body named "inf" is a name.
@@ -70,14 +89,18 @@ export function checkMjcfNumbers(file: string): void {
         for (const [attr, value] of Object.entries(attrs)) {
           if (TEXT_ATTRIBUTE.test(attr) || typeof value !== 'string') continue;
           const tokens = value.trim().split(/\s+/);
-          if (!tokens.some((t) => NON_FINITE.test(t))) continue;
+          if (!nonFinite(attr, tokens)) continue;
           const line = lineOf(e);
           const shown = value.length > 80 ? `${value.slice(0, 77)}...` : value;
           throw new AxonError(
             'MUJOCO_MJCF_NUMBER',
             `${path}${line !== undefined ? `:${line}` : ''}: ${where}`,
             `attribute "${attr}" is "${shown}"${tag === 'default' || owner.startsWith('<default') ? ' (a default class: every element of the class gets it)' : ''}`,
-            tokens.length === 1 ? 'a finite number' : `${tokens.length} finite numbers separated by spaces`,
+            BOUNDS.has(attr) && tokens.length === 2
+              ? '2 finite numbers separated by spaces, or -inf for no lower bound and inf for no upper one'
+              : tokens.length === 1
+                ? 'a finite number'
+                : `${tokens.length} finite numbers separated by spaces`,
           );
         }
         if (tag === 'include' && attrs.file !== undefined) {
@@ -93,8 +116,11 @@ export function checkMjcfNumbers(file: string): void {
   scan(file);
 }
 
-/** Compiled arrays checked, with the element kind each entry belongs to and what the array is, in words. */
-const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof' | 'geom' | 'site' | 'actuator', what: string])[] = [
+/**
+ * Compiled arrays checked, with the element kind each entry belongs to and what the array is, in
+ * words; `bounds`: (lower, upper) pairs, where -inf below and inf above mean unbounded (BOUNDS).
+ */
+const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof' | 'geom' | 'site' | 'actuator', what: string, bounds?: 'bounds'])[] = [
   ['body_pos', 'body', 'position'],
   ['body_quat', 'body', 'orientation'],
   ['body_ipos', 'body', 'centre of mass'],
@@ -103,9 +129,9 @@ const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof
   ['body_inertia', 'body', 'inertia'],
   ['jnt_pos', 'joint', 'position'],
   ['jnt_axis', 'joint', 'axis'],
-  ['jnt_range', 'joint', 'range'],
+  ['jnt_range', 'joint', 'range', 'bounds'],
   ['jnt_stiffness', 'joint', 'stiffness'],
-  ['jnt_actfrcrange', 'joint', 'actuatorfrcrange'],
+  ['jnt_actfrcrange', 'joint', 'actuatorfrcrange', 'bounds'],
   ['dof_damping', 'dof', 'damping'],
   ['dof_armature', 'dof', 'armature'],
   ['dof_frictionloss', 'dof', 'frictionloss'],
@@ -119,8 +145,8 @@ const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof
   ['actuator_gear', 'actuator', 'gear'],
   ['actuator_gainprm', 'actuator', 'gain parameters'],
   ['actuator_biasprm', 'actuator', 'bias parameters'],
-  ['actuator_ctrlrange', 'actuator', 'ctrlrange'],
-  ['actuator_forcerange', 'actuator', 'forcerange'],
+  ['actuator_ctrlrange', 'actuator', 'ctrlrange', 'bounds'],
+  ['actuator_forcerange', 'actuator', 'forcerange', 'bounds'],
 ];
 
 /**
@@ -151,12 +177,15 @@ export function checkCompiledNumbers(mj: MainModule, m: MjModel, where: string):
       'numbers MuJoCo compiles to finite values',
     );
   };
-  for (const [array, kind, what] of COMPILED) {
+  for (const [array, kind, what, bounds] of COMPILED) {
     const a = (m as unknown as Record<string, Float64Array>)[array];
     const n = count[kind];
     if (!a || n === 0) continue;
     const per = a.length / n;
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) refuse(element(kind, Math.floor(i / per)), what, a[i]);
+    for (let i = 0; i < a.length; i++) {
+      if (Number.isFinite(a[i]) || (bounds && a[i] === (i % 2 === 0 ? -Infinity : Infinity))) continue;
+      refuse(element(kind, Math.floor(i / per)), what, a[i]);
+    }
   }
   // Positions by joint (qpos0, a keyframe's qpos): the joint that owns the coordinate.
   const qadr = m.jnt_qposadr as Int32Array;

@@ -82,7 +82,7 @@ describe('an MJCF number that is nan or inf is refused at load (MUJOCO_MJCF_NUMB
   it('where it is written: file, line, element (or default class), attribute and value', async () => {
     const cases: [string, string, string, (line: number, file: string) => string][] = [
       // A default class's range: MuJoCo compiled a NaN joint limit for every knee.
-      ['range="-2.7227 -0.83776"', 'range="-2.7227 nan"', 'range', (l, f) => `${f}:${l}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces)`],
+      ['range="-2.7227 -0.83776"', 'range="-2.7227 nan"', 'range', (l, f) => `${f}:${l}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces, or -inf for no lower bound and inf for no upper one)`],
       ['size="0.19 0.05 0.05"', 'size="0.19 inf 0.05"', 'size', (l, f) => `${f}:${l}: <body name="base"> <geom>: attribute "size" is "0.19 inf 0.05" (expected 3 finite numbers separated by spaces)`],
       ['pos="0 0 0.445"', 'pos="0 0 nan"', 'pos', (l, f) => `${f}:${l}: <body name="base">: attribute "pos" is "0 0 nan" (expected 3 finite numbers separated by spaces)`],
       // MuJoCo's own "not given": the geom silently weighed its density instead.
@@ -100,6 +100,20 @@ describe('an MJCF number that is nan or inf is refused at load (MUJOCO_MJCF_NUMB
     }
   });
 
+  it('a range unbounded on a side (-inf below, inf above: a vendor\'s continuous hinge, an unlimited force) loads as unbounded; inf on the wrong side is refused', async () => {
+    const v = variant('unbounded', 'quad.xml', `<joint range="-1.5708 3.4907"/>
+        <position ctrlrange="-1.5708 3.4907"/>`, `<joint range="-inf inf"/>
+        <position ctrlrange="-inf +inf" forcerange="-inf inf"/>`);
+    const r = await createMujocoMjcfRobot(v.scene, { physicsDt: 0.002 });
+    expect(r.spec.joints.find((j) => j.name === 'FL_thigh_joint')).toMatchObject({ type: 'continuous', lower: -Infinity, upper: Infinity, effortLimit: Infinity });
+    expect(r.spec.joints.find((j) => j.name === 'FL_calf_joint')).toMatchObject({ type: 'revolute', lower: -2.7227, upper: -0.83776, effortLimit: 23.7 });
+    r.dispose();
+    const wrong = variant('unbounded-wrong', 'quad.xml', 'range="-1.5708 3.4907"', 'range="-1.5708 -inf"');
+    expect((await refusal(wrong.scene)).message).toBe(
+      `${wrong.changed}:${wrong.line}: <default class="thigh"> <joint>: attribute "range" is "-1.5708 -inf" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces, or -inf for no lower bound and inf for no upper one)`,
+    );
+  });
+
   it("a finite number MuJoCo's compiler turns into an infinite one (a size of 1e200) is refused by the element's name", async () => {
     const v = variant('number-overflow', 'quad.xml', 'size="0.19 0.05 0.05"', 'size="0.19 1e200 0.05"');
     const e = await refusal(v.scene);
@@ -109,7 +123,7 @@ describe('an MJCF number that is nan or inf is refused at load (MUJOCO_MJCF_NUMB
 
   it('sim --mjcf, inspect --mjcf and describe refuse it on one line, exit 2; a body or class named "inf" is a name', () => {
     const v = variant('number-cli', 'quad.xml', 'range="-2.7227 -0.83776"', 'range="-2.7227 nan"');
-    const line = `axon: error [MUJOCO_MJCF_NUMBER]: ${v.changed}:${v.line}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces)\n`;
+    const line = `axon: error [MUJOCO_MJCF_NUMBER]: ${v.changed}:${v.line}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces, or -inf for no lower bound and inf for no upper one)\n`;
     const policy = zeroPositionPolicy(writeMenagerieQuadruped(join(dir, 'names')).joints, { observation: { terms: [{ term: 'joint_pos_rel' }] } });
     for (const args of [['sim', '--mjcf', v.scene, '--duration', '0.1', '--fast'], ['inspect', policy, '--mjcf', v.scene], ['describe', v.scene]]) {
       const r = axon(...args);
