@@ -65,8 +65,6 @@ export interface EvalWorldModelSummary {
 
 /** The base eval summary (src/eval) plus what a local run with a world model adds. */
 export interface EvalSummary extends BaseEvalSummary {
-  /** Physics engine the episodes ran in, when not cannon-es (the default). */
-  physics?: 'cannon' | 'mujoco';
   action_noise?: number;
   fault?: FaultOptions;
   world_model?: EvalWorldModelSummary;

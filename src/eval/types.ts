@@ -38,4 +38,6 @@ export interface EvalSummary {
   seed: number;
   randomize: boolean;
   safety_events: Record<string, number>;
+  /** The engine, when it is not the default cannon-es (`--physics mujoco`). */
+  physics?: 'mujoco';
 }
