@@ -10,6 +10,7 @@ import { runPool } from '../../src/eval/pool.ts';
 import { sessions } from '../../sim/session/index.ts';
 import { summarize } from '../../src/eval/episodes.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../src/eval/types.ts';
+import { runAxon } from '../helpers/cli.ts';
 
 const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, durationS: 3, seed: 21, episodes: 12 };
 
@@ -115,8 +116,8 @@ describe.runIf(hasRedis)('eval over a BullMQ queue (real redis-server)', () => {
   }, 60_000);
 
   it('a bad queue URL is one line naming the URL, exit code 2', () => {
-    const r = spawnSync(process.execPath, ['bin/axon.js', 'worker', '--queue', 'redis://127.0.0.1:1'], { encoding: 'utf8' });
-    expect(r.status).toBe(2);
+    const r = runAxon(['worker', '--queue', 'redis://127.0.0.1:1'], 30_000);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('cannot reach Redis at redis://127.0.0.1:1');
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });

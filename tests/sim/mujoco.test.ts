@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,13 +11,10 @@ import { StateWatchdog } from '../../sim/watchdog/StateWatchdog.ts';
 import { Rng } from '../../src/core/rng.ts';
 import type { SimulatedRobot } from '../../src/core/robot.ts';
 import { VENDOR_DEFAULT_POSE, writeVendorHumanoid } from '../helpers/vendorHumanoid.ts';
+import { axon } from '../helpers/cli.ts';
 
 /** Issue 20: MuJoCo (the official WebAssembly build) behind the same SimulatedRobot contract. */
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
 
 function run(r: SimulatedRobot, seconds: number, dt: number, target: Float64Array, mode: 'position' | 'effort'): void {
   for (let k = 0; k < Math.round(seconds / dt); k++) {

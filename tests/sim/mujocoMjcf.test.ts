@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,13 +6,10 @@ import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
 import { writeMenagerieHand, writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
+import { axon } from '../helpers/cli.ts';
 
 /** Issue 20: `--mjcf FILE`, MJCF models as robot makers ship them, through MuJoCo's virtual file system. */
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-mjcf-'));
 const bot = writeMjcfRobot(dir);

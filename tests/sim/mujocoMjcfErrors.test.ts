@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { createMujocoMjcfRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { mujocoMessage } from '../../sim/mujoco/loadMujoco.ts';
 import { writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
+import { axon } from '../helpers/cli.ts';
 
 /**
  * An MJCF that MuJoCo refuses, or one it takes with numbers that are not numbers: the menagerie-style
@@ -15,10 +15,6 @@ import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
  * actuator gains by <default> class, a "home" keyframe) with one thing changed.
  */
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-mjcf-errors-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,13 +5,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoReplayRobot } from '../../sim/mujoco/mujocoView.ts';
 import { Playback, readRecording, recordedSpec } from '../../src/record/index.ts';
 import { writeMjcfShapes } from '../helpers/mjcfShapes.ts';
+import { axon } from '../helpers/cli.ts';
 
 /** Issue 20: a MuJoCo run recorded (--record) and replayed (axon replay, --view's playback). */
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-mjreplay-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
