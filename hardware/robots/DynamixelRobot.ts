@@ -41,7 +41,7 @@ import type { Transport } from '../transport/Transport.ts';
 import { jointModelIssue, type DynamixelRobotConfig } from './config.ts';
 import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
-import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
+import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
@@ -173,7 +173,7 @@ export class DynamixelRobot implements Robot {
     } catch (e) {
       this._cycles.closed = true;
       await this.bus.close().catch(() => {});
-      if (e instanceof AxonError && !(e instanceof HardwareMismatchError) && !e.where.startsWith(where)) throw new AxonError(e.code, `${where}: ${e.where}`, e.message, e.expected);
+      if (e instanceof AxonError && !(e instanceof HardwareMismatchError)) throw robotError(e, where, this.bus.transport.name);
       throw e;
     }
   }

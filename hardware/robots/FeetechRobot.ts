@@ -29,7 +29,7 @@ import { decodeSignMagnitude, describeStatus, encodeSignMagnitude, readLe, write
 import type { Transport } from '../transport/Transport.ts';
 import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
-import { HardwareMismatchError, type HardwareEvent } from './HardwareEvent.ts';
+import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
 
@@ -139,7 +139,10 @@ export class FeetechRobot implements Robot {
   async connect(): Promise<void> {
     const c = this.config;
     const where = `${c.name} on ${this.bus.transport.name}`;
-    await this.bus.open();
+    // A port that cannot be opened names the arm too (a teleop session opens two).
+    await this.bus.open().catch((e: unknown) => {
+      throw e instanceof AxonError ? robotError(e, where, this.bus.transport.name) : e;
+    });
     try {
       await this._check(where);
       const r = await this._read(now() + 0.5);

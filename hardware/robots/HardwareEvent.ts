@@ -24,3 +24,15 @@ export class HardwareMismatchError extends AxonError {
     super('HW_MISMATCH', where, `the bus does not match the config, refusing to arm:\n  ${diff.join('\n  ')}`);
   }
 }
+
+/**
+ * An error from connect() with the robot named: `ROBOT on PORT` (`where`) in front of the thing
+ * the error was about, once. An error about the port itself (the transport could not be opened)
+ * is said as `arm6 on /dev/ttyUSB0: cannot open the serial port: not found`, not with the port
+ * repeated after it (nor its expectation twice, as wrapping the whole message did); an error that
+ * already names the robot is kept.
+ */
+export function robotError(e: AxonError, where: string, port: string): AxonError {
+  if (e.where.startsWith(where)) return e;
+  return new AxonError(e.code, e.where === port ? where : `${where}: ${e.where}`, e.detail, e.expected);
+}

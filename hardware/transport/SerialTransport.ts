@@ -37,6 +37,22 @@ export interface SerialOptions {
   readonly mock?: boolean;
 }
 
+/**
+ * What serialport's open error means, in a few words, and what to check: its message repeats the
+ * path ("Error: No such file or directory, cannot open /dev/ttyUSB0"), which the error's `where`
+ * already names.
+ */
+export function serialOpenFailure(message: string, path: string): { readonly failure: string; readonly expected: string } {
+  const m = message.replace(/^Error:?\s*/, '').replace(`, cannot open ${path}`, '').trim();
+  const device = 'a serial device such as /dev/ttyUSB0 (`axon hw scan --list` lists them)';
+  if (/ENOENT|No such file/i.test(message)) return { failure: 'not found', expected: 'an existing serial device: is the adapter plugged in? (`axon hw scan --list` lists them)' };
+  if (/EACCES|EPERM|permission denied/i.test(message)) return { failure: 'permission denied', expected: 'read/write access: add your user to the "dialout" group (or install a udev rule) and log in again' };
+  if (/EBUSY|lock|Resource temporarily unavailable/i.test(message)) return { failure: 'busy (another program holds it open)', expected: `a port no other program holds open (\`fuser ${path}\` names it)` };
+  if (/EISDIR|Is a directory/i.test(message)) return { failure: 'it is a folder, not a serial device', expected: device };
+  if (/ENOTTY|Inappropriate ioctl/i.test(message)) return { failure: `not a serial device (${m})`, expected: device };
+  return { failure: m, expected: 'a serial port that can be opened' };
+}
+
 export class SerialTransport implements Transport {
   readonly name: string;
   readonly baud: number;
@@ -71,15 +87,8 @@ export class SerialTransport implements Transport {
     await new Promise<void>((resolve, reject) =>
       port.open((err) => {
         if (!err) return resolve();
-        const m = err.message;
-        const hint = /EACCES|permission/i.test(m)
-          ? 'read/write access: add your user to the "dialout" group (or install a udev rule) and log in again'
-          : /ENOENT|No such file/i.test(m)
-            ? 'an existing serial device: is the adapter plugged in? (`axon hw scan --list`)'
-            : /EBUSY|lock/i.test(m)
-              ? 'a port no other program holds open'
-              : 'a serial port that can be opened';
-        reject(new TransportError('TRANSPORT_OPEN', this.o.path, `cannot open: ${m}`, hint));
+        const f = serialOpenFailure(err.message, this.o.path);
+        reject(new TransportError('TRANSPORT_OPEN', this.o.path, `cannot open the serial port: ${f.failure}`, f.expected));
       }),
     );
     this._port = port;

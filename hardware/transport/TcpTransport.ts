@@ -39,7 +39,7 @@ export class TcpTransport implements Transport {
       }, this.connectTimeoutS * 1000);
       s.once('error', (e) => {
         clearTimeout(timer);
-        reject(new TransportError('TRANSPORT_OPEN', this.name, `cannot connect: ${e.message}`, 'a listening serial-over-TCP server'));
+        reject(new TransportError('TRANSPORT_OPEN', this.name, `cannot connect: ${tcpFailure(e as NodeJS.ErrnoException)}`, 'a listening serial-over-TCP server (ser2net, axon hw emulate)'));
       });
       s.connect(this.port, this.host, () => {
         clearTimeout(timer);
@@ -69,5 +69,23 @@ export class TcpTransport implements Transport {
       s.end();
       setTimeout(() => s.destroy(), 200).unref();
     });
+  }
+}
+
+/** A connect error in a few words, without the address the error's `where` names already. */
+function tcpFailure(e: NodeJS.ErrnoException): string {
+  switch (e.code) {
+    case 'ECONNREFUSED':
+      return 'connection refused (nothing listens on that port)';
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return 'host not found';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return 'host unreachable';
+    case 'ETIMEDOUT':
+      return 'timed out';
+    default:
+      return e.message;
   }
 }

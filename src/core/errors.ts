@@ -10,6 +10,8 @@ export class AxonError extends Error {
   readonly where: string;
   /** What was expected there, in words. */
   readonly expected: string | undefined;
+  /** What is wrong, alone (the message without `where` and `expected`): for a caller that names the thing differently (`ROBOT on PORT`) without repeating it. */
+  readonly detail: string;
 
   constructor(code: string, where: string, message: string, expected?: string) {
     super(expected === undefined ? `${where}: ${message}` : `${where}: ${message} (expected ${expected})`);
@@ -17,6 +19,7 @@ export class AxonError extends Error {
     this.code = code;
     this.where = where;
     this.expected = expected;
+    this.detail = message;
   }
 }
 

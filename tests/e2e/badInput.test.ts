@@ -153,3 +153,23 @@ describe('a command group without its subcommand', () => {
     expect(help.stdout).toContain('Usage: axon');
   });
 });
+
+describe('a port that cannot be opened is one line: the port, what failed, what to check', () => {
+  const RUN = ['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/arm6-pose', '--duration', '0.2'];
+  const count = (s: string, part: string) => s.split(part).length - 1;
+
+  it.each([
+    ['a serial device that is not there', [...RUN, '--port', '/dev/ttyAXONNOPE'], 'arm6-xm430 on /dev/ttyAXONNOPE: cannot open the serial port: not found', '/dev/ttyAXONNOPE', 'is the adapter plugged in?'],
+    ['a folder', [...RUN, '--port', tmpdir()], `arm6-xm430 on ${tmpdir()}: cannot open the serial port: it is a folder, not a serial device`, tmpdir(), 'a serial device such as /dev/ttyUSB0'],
+    ['a TCP port nothing listens on', [...RUN, '--port', 'tcp://127.0.0.1:1'], 'arm6-xm430 on tcp://127.0.0.1:1: cannot connect: connection refused', 'tcp://127.0.0.1:1', 'a listening serial-over-TCP server'],
+    ['hw scan', ['hw', 'scan', '--port', '/dev/ttyAXONNOPE'], '/dev/ttyAXONNOPE: cannot open the serial port: not found', '/dev/ttyAXONNOPE', 'is the adapter plugged in?'],
+    ['teleop: the arm is named', ['teleop', '--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-follower.json', '--leader-port', '/dev/ttyAXONNOPE', '--follower-port', 'emu://', '--duration', '1'], 'so101-leader on /dev/ttyAXONNOPE: cannot open the serial port: not found', '/dev/ttyAXONNOPE', 'is the adapter plugged in?'],
+  ])('%s', (_, args, says, port, check) => {
+    const r = axon(...args);
+    expectUsage(r, '[TRANSPORT_OPEN]', says, check);
+    // Said once each (it was "arm6-xm430 on P: P: P: cannot open: Error: No such file or directory, cannot open P (expected X) (expected X)").
+    expect(count(r.stderr, port)).toBe(1);
+    expect(count(r.stderr, '(expected')).toBe(1);
+    expect(r.stderr).not.toContain('Error:');
+  });
+});

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { SerialTransport } from '../../hardware/transport/SerialTransport.ts';
+import { SerialTransport, serialOpenFailure } from '../../hardware/transport/SerialTransport.ts';
+import { robotError } from '../../hardware/robots/HardwareEvent.ts';
+import { TransportError } from '../../hardware/transport/Transport.ts';
+import { AxonError } from '../../src/core/errors.ts';
 import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
 import { parsePort } from '../../hardware/transport/openPort.ts';
 import { wireTime } from '../../hardware/transport/Transport.ts';
@@ -50,3 +53,33 @@ describe('transports', () => {
     MockBinding.reset();
   });
 });
+
+describe('a port that cannot be opened, in a few words', () => {
+  // serialport's messages on Linux (bindings-cpp): the path repeated after the reason.
+  it.each([
+    ['Error: No such file or directory, cannot open /dev/ttyUSB0', 'not found', 'is the adapter plugged in?'],
+    ['Error: Permission denied, cannot open /dev/ttyUSB0', 'permission denied', '"dialout" group'],
+    ['Error Resource temporarily unavailable Cannot lock port', 'busy (another program holds it open)', '`fuser /dev/ttyUSB0` names it'],
+    ['Error: Is a directory, cannot open /dev/ttyUSB0', 'it is a folder, not a serial device', 'a serial device such as'],
+    ['Error: Inappropriate ioctl for device setting custom baud rate of 1000000', 'not a serial device (Inappropriate ioctl for device setting custom baud rate of 1000000)', 'a serial device such as'],
+    ['Error: Input/output error, cannot open /dev/ttyUSB0', 'Input/output error', 'a serial port that can be opened'],
+  ])('%s', (message, failure, check) => {
+    const f = serialOpenFailure(message, '/dev/ttyUSB0');
+    expect(f.failure).toBe(failure);
+    expect(f.expected).toContain(check);
+  });
+
+  it('names the robot in front of the port once, with the reason and the check once', () => {
+    const e = new TransportError('TRANSPORT_OPEN', '/dev/ttyUSB0', 'cannot open the serial port: not found', 'an existing serial device');
+    const r = robotError(e, 'arm6 on /dev/ttyUSB0', '/dev/ttyUSB0');
+    expect(r).toMatchObject({ code: 'TRANSPORT_OPEN', where: 'arm6 on /dev/ttyUSB0', expected: 'an existing serial device' });
+    expect(r.message).toBe('arm6 on /dev/ttyUSB0: cannot open the serial port: not found (expected an existing serial device)');
+    // About something else on the bus: that thing stays named after the robot.
+    const other = robotError(new AxonError('HW_READ', 'servo 3', 'no reply', 'a reply'), 'arm6 on /dev/ttyUSB0', '/dev/ttyUSB0');
+    expect(other.message).toBe('arm6 on /dev/ttyUSB0: servo 3: no reply (expected a reply)');
+    // Already naming the robot: kept as it is.
+    const named = new AxonError('HW_READ', 'arm6 on /dev/ttyUSB0', 'servos 1 did not answer');
+    expect(robotError(named, 'arm6 on /dev/ttyUSB0', '/dev/ttyUSB0')).toBe(named);
+  });
+});
+
