@@ -3,7 +3,7 @@
  * still untouched (not armed, then stopped): the recording file can be written, the viewer port is
  * free, the drawing model fits the robot.
  */
-import { accessSync, closeSync, constants, lstatSync, mkdirSync, rmdirSync, statSync, type Stats } from 'node:fs';
+import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { openRecordFile, prepareRecorderThread } from '../record/McapRecorder.ts';
@@ -111,6 +111,23 @@ export function checkOutputFile(file: string, flag: string, expected = 'a file p
     return;
   }
   checkOutputDir(dirname(resolve(file)), flag, { keep: true, expected: `${expected} (its folder exists or can be made)` });
+  // A folder's access bits do not say whether a file can be made in it (/proc: writable to root,
+  // yet no file can be created there): the file is created and removed again.
+  try {
+    closeSync(openSync(file, 'wx'));
+    unlinkSync(file);
+  } catch (e) {
+    throw new UsageError(flag, `${file} cannot be made (${(e as NodeJS.ErrnoException).code ?? String(e)})`, expected);
+  }
+}
+
+/**
+ * A `--dataset DIR` (sim, eval, run, teleop): checked as export lerobot's --out is, before the run
+ * (under /proc the dataset writer's recursive mkdir looped for ever, so the run never started nor
+ * ended); the writer makes the folder itself when it opens the dataset.
+ */
+export function checkDatasetDir(dir: string): void {
+  checkOutputDir(dir, '--dataset', { keep: false, expected: 'a dataset folder (made if missing, or appended to)' });
 }
 
 /** An input file argument (`<config>`): it must exist and be a file, not a folder (readFileSync's bare EISDIR, exit 1). */

@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
@@ -171,5 +171,47 @@ describe('a port that cannot be opened is one line: the port, what failed, what 
     expect(count(r.stderr, port)).toBe(1);
     expect(count(r.stderr, '(expected')).toBe(1);
     expect(r.stderr).not.toContain('Error:');
+  });
+});
+
+describe('inspect X.onnx --draft PATH: a path that cannot be written names --draft before the model is read, exit 2', () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'axon-draft-'));
+  const file = join(tmp, 'a-file.txt');
+  writeFileSync(file, 'hello\n');
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+  const onnx = `${policy}/model.onnx`;
+
+  it.each([
+    ['a folder', tmp, 'is a folder'],
+    ['a path under a file', join(file, 'manifest.json'), 'is a file, not a folder'],
+    ...(existsSync('/proc/self')
+      ? [
+          ['a file that /proc cannot hold', '/proc/axon-draft.json', 'cannot be made'],
+          ['a folder that cannot be made under /proc', '/proc/axon-nope/manifest.json', 'cannot be made'],
+        ]
+      : []),
+  ])('%s', (_, draft, says) => {
+    expectUsage(axon('inspect', onnx, '--draft', draft), '--draft', says, 'a file path for the manifest draft');
+  });
+
+  it('a missing folder is made and the draft written', () => {
+    const draft = join(tmp, 'new', 'manifest.json');
+    const r = axon('inspect', onnx, '--draft', draft);
+    expect(r.code, r.stderr).toBe(0);
+    expect(existsSync(draft)).toBe(true);
+  });
+});
+
+describe.runIf(existsSync('/proc/self'))('--dataset under /proc is refused at once, not a writer that loops for ever', () => {
+  it.each([
+    ['sim', ['sim', '--robot', 'cartpole', '--policy', policy, '--duration', '0.1', '--fast']],
+    ['eval', ['eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '1', '--duration', '0.1']],
+    ['run', ['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/arm6-pose', '--port', 'emu://', '--duration', '0.2']],
+    ['teleop', ['teleop', '--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-follower.json', '--script-leader', '--duration', '0.5']],
+  ])('%s', (_, args) => {
+    const t0 = performance.now();
+    const r = axon(...args, '--dataset', '/proc/axon-nope/ds');
+    expectUsage(r, '--dataset', '/proc/axon-nope/ds cannot be made', 'a dataset folder');
+    expect(performance.now() - t0).toBeLessThan(20_000); // it hung until killed
   });
 });

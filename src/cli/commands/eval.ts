@@ -9,7 +9,7 @@ import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
 import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
-import { checkOutputDir, checkOutputFile } from '../preflight.ts';
+import { checkDatasetDir, checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode } from '../wiring.ts';
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
@@ -127,6 +127,7 @@ export function evalCommand() {
     if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);
     // Before the first episode: a file for the folder, a broken link or /proc names --record (not a raw EEXIST, exit 1).
     if (o.record) checkOutputDir(o.record, '--record', { keep: true, expected: "a folder for the episodes' MCAP files (made if missing)" });
+    if (o.dataset) checkDatasetDir(o.dataset);
     const who = worldModel?.mode === 'plan' && o.policy === undefined ? `${worldModel.planner} planning with ${worldModel.dir}` : o.zeroPolicy ? 'zero actions' : o.policy;
     if (!o.json)
       console.log(

@@ -14,6 +14,7 @@ import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated, physicsRate } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { mjcfRobot } from '../mjcfSession.ts';
+import { checkOutputFile } from '../preflight.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -400,6 +401,8 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
 /** Prints a bare ONNX file's inputs and outputs and, with --draft, writes a manifest to complete. */
 async function inspectBareOnnx(file: string, draft: string | undefined, json: boolean): Promise<void> {
   if (!existsSync(file)) throw new UsageError('<model>', `no such file ${file}`, 'a model folder or an .onnx file');
+  // Before the model is read: a folder, a path under a file or one under /proc names --draft (not a raw EISDIR/ENOENT, exit 1).
+  if (draft) checkOutputFile(draft, '--draft', 'a file path for the manifest draft');
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file);

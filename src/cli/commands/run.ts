@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.ts';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robots/openRobot.ts';
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
-import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
+import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
@@ -53,6 +53,7 @@ export function runCommand() {
       const baud = o.baud ?? config.baud;
       // Checked before the bus is touched: the recording file, the viewer port, the drawing model.
       if (o.record) checkWritable(o.record);
+      if (o.dataset) checkDatasetDir(o.dataset);
       if (o.view) await checkPortFree(o.viewPort);
       const jointNames = config.joints.map((j) => j.name);
       const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, o.urdf ? '--urdf' : `${o.config}#/urdf`) : undefined;

@@ -8,7 +8,7 @@ import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
-import { checkPortFree, checkWritable } from '../preflight.ts';
+import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
@@ -83,6 +83,7 @@ export function simCommand() {
       if (bridged) return simOverBridge({ ...o, robot: o.robot!, sleep: cmd.getOptionValueSource('sleep') === 'cli' ? o.sleep : undefined }, worldModel);
       // As over the bridge: a busy --view-port or an unwritable --record is refused before the run, not after its summary.
       if (o.record) checkWritable(o.record);
+      if (o.dataset) checkDatasetDir(o.dataset);
       if (o.view) await checkPortFree(o.viewPort);
       const session = await openSimSession({
         robot: o.robot ?? '(urdf)',

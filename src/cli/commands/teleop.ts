@@ -9,7 +9,7 @@ import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
 import { portNumber, positiveNumber } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
-import { checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
+import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
@@ -64,6 +64,7 @@ export function teleopCommand() {
       if (o.scriptLeader && (!leaderPort.startsWith('emu://') || lead.protocol !== 'feetech')) throw new UsageError('--script-leader', `moves an emulated Feetech leader only, not ${leaderPort}`, '--leader-port emu:// with a Feetech leader config');
       if (o.estopAt !== undefined && o.estopAt >= o.duration) throw new UsageError('--estop-at', `${o.estopAt} s is not before the end of the run (--duration ${o.duration} s)`, `a time within the run, below ${o.duration} s`);
       if (o.record) checkWritable(o.record);
+      if (o.dataset) checkDatasetDir(o.dataset);
       if (o.view) await checkPortFree(o.viewPort);
       const period = 1 / o.hz;
       const urdf = foll.config.urdf !== undefined ? resolve(dirname(o.follower), foll.config.urdf) : undefined;
