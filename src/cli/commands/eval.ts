@@ -10,6 +10,7 @@ import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
 import { checkDatasetDir, checkOutputDir, checkOutputFile } from '../preflight.ts';
+import { OUTPUT_COMPANIONS, refuseOrphans, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode } from '../wiring.ts';
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
@@ -96,6 +97,12 @@ export function worldModelFromFlags(o: WorldModelFlags): WorldModelOptions | und
   };
 }
 
+/** eval's own flags that need another (src/cli/companions.ts). */
+const EVAL_COMPANIONS: readonly Companion<{ shard?: string; worldModel?: string }>[] = [
+  { flag: '--out', needs: '--shard K/N', ok: (o) => o.shard !== undefined },
+  { flag: '--baseline', needs: '--world-model DIR', ok: (o) => o.worldModel !== undefined, instead: () => 'the baseline is the same episodes without the world model' },
+];
+
 export function evalCommand() {
   return addWorldModelOptions(
     new Command('eval')
@@ -120,7 +127,8 @@ export function evalCommand() {
       .option('--task <text>', "with --dataset: the episodes' task text (default: the task and robot)")
       .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
       .option('--json', 'print one JSON summary object on the last line of stdout', false),
-  ).action(async (o) => {
+  ).action(async (o, cmd) => {
+    refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...OUTPUT_COMPANIONS, ...EVAL_COMPANIONS]);
     const worldModel = worldModelFromFlags(o);
     const note = o.command && o.policy ? VelocityCommand.forManifest(loadModelFolder(o.policy).manifest, o.command).clampNote(o.command) : undefined;
     if (note) process.stderr.write(`axon: note: ${note}\n`);

@@ -2,6 +2,7 @@ import { createServer, type Socket } from 'node:net';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { UsageError } from '../../core/errors.ts';
 import { positiveInt } from '../args.ts';
+import { refuseOrphans } from '../companions.ts';
 import { createPort } from '../../../hardware/transport/openPort.ts';
 import { listSerialPorts } from '../../../hardware/transport/SerialTransport.ts';
 import type { Transport, TransportHandlers } from '../../../hardware/transport/Transport.ts';
@@ -65,7 +66,13 @@ function scanCommand() {
     .option('--timeout-ms <ms>', 'Dynamixel: broadcast ping listening window (default 100 ms); Feetech: reply window per pinged id (default 10 ms)', positiveInt)
     .option('--list', 'list the serial ports of this machine and exit', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
-    .action(async (o) => {
+    .action(async (o, cmd) => {
+      refuseOrphans(cmd, o, [
+        // --list lists this machine's ports and scans nothing.
+        ...['--port', '--protocol', '--baud', '--ids', '--timeout-ms'].map((flag) => ({ flag, needs: 'a scan, not --list', ok: (x: { list: boolean }) => !x.list, instead: () => '--list only lists the serial ports' })),
+        // Dynamixel ids are pinged one by one with the bus's own reply timeout; the window is the broadcast ping's.
+        { flag: '--timeout-ms', needs: 'a broadcast ping (no --ids) or --protocol feetech|auto', ok: (x) => !(x.ids && x.protocol === 'dynamixel'), instead: () => 'Dynamixel ids given with --ids are pinged one by one' },
+      ]);
       if (o.list) {
         const ports = await listSerialPorts();
         if (o.json) console.log(JSON.stringify({ command: 'hw scan', ports }));
@@ -128,7 +135,11 @@ function emulateCommand() {
     .option('--corrupt <p>', 'probability a reply has a flipped byte', fraction, 0)
     .option('--real-timing', 'delay replies by return delay time + wire time', false)
     .option('--seed <n>', 'seed for loss and corruption', positiveInt, 1)
-    .action(async (o) => {
+    .action(async (o, cmd) => {
+      refuseOrphans(cmd, o, [
+        { flag: '--servo-baud', needs: '--protocol feetech', ok: (x) => x.protocol === 'feetech' },
+        { flag: '--servos', needs: 'the default servos, not --config', ok: (x) => x.config === undefined, instead: () => "--config emulates the config's servos" },
+      ]);
       if (o.protocol === 'feetech') return emulateFeetech({ servos: o.servos, ...(o.config ? { config: o.config } : {}), listen: o.listen, baud: o.baud, ...(o.servoBaud !== undefined ? { servoBaud: o.servoBaud } : {}), latencyMs: o.latencyMs, loss: o.loss, corrupt: o.corrupt, realTiming: o.realTiming, seed: o.seed });
       o.baud = baudRate(String(o.baud));
       if (o.servos > 253) throw new UsageError('--servos', `${o.servos} servos do not fit on one bus`, '1..253');

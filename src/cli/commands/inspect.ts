@@ -14,6 +14,7 @@ import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated, physicsRate } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { mjcfRobot } from '../mjcfSession.ts';
+import { refuseOrphans, type Companion } from '../companions.ts';
 import { checkOutputFile } from '../preflight.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
@@ -228,6 +229,21 @@ async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: Tensor
   return issues;
 }
 
+/**
+ * A bare .onnx has no manifest to check against a robot, and a model folder has its manifest
+ * already: the robot flags need a folder, --draft a bare file (src/cli/companions.ts).
+ */
+const INSPECT_COMPANIONS: readonly Companion<{ bare: boolean; urdf?: string }>[] = [
+  { flag: '--draft', needs: 'a bare .onnx file as <model>', ok: (o) => o.bare, instead: () => 'a model folder has its manifest.json already' },
+  ...['--robot', '--urdf', '--mjcf', '--fixed-base', '--imu-link', '--physics-hz', '--urdf-package-path'].map((flag) => ({
+    flag,
+    needs: 'a model folder as <model>',
+    ok: (o: { bare: boolean }) => !o.bare,
+    instead: () => 'a bare .onnx has no manifest to check against a robot: write one with --draft first',
+  })),
+  { flag: '--urdf-package-path', needs: '--urdf FILE', ok: (o) => o.urdf !== undefined },
+];
+
 export function inspectCommand() {
   return new Command('inspect')
     .description(
@@ -244,8 +260,10 @@ export function inspectCommand() {
     .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', physicsRate, 500)
     .option('--draft <file>', 'for a bare .onnx file: write a manifest draft here (joint names and terms to fill in)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
-    .action(async (dir, o) => {
-      if (dir.endsWith('.onnx')) return inspectBareOnnx(dir, o.draft, o.json);
+    .action(async (dir, o, cmd) => {
+      const bare = dir.endsWith('.onnx');
+      refuseOrphans(cmd, { ...o, bare }, INSPECT_COMPANIONS);
+      if (bare) return inspectBareOnnx(dir, o.draft, o.json);
       const given = [o.robot !== undefined ? '--robot' : '', o.urdf !== undefined ? '--urdf' : '', o.mjcf !== undefined ? '--mjcf' : ''].filter((x) => x !== '');
       if (given.length > 1) throw new UsageError(given[1], `cannot be used with ${given[0]}`, 'one robot to check against: --robot NAME, --urdf FILE or --mjcf FILE');
       if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);

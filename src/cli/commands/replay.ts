@@ -3,6 +3,7 @@ import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback,
 import { existsSync } from 'node:fs';
 import { createSimRobot, robotNames } from '../../../sim/index.ts';
 import { drawingModel } from '../preflight.ts';
+import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
 import { UsageError } from '../../core/errors.ts';
@@ -41,7 +42,8 @@ export function replayCommand() {
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
-    .action(async (file, o) => {
+    .action(async (file, o, cmd) => {
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
       if (isDataset(file)) return replayDataset(file, o);
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);

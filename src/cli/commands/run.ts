@@ -10,6 +10,7 @@ import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robot
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
+import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS } from '../companions.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
@@ -40,7 +41,9 @@ export function runCommand() {
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--baseline', 'emulated bus only (--port emu://): also run the same policy and noise without the world model on a fresh emulator, and report both', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
-    .action(async (o) => {
+    .action(async (o, cmd) => {
+      // --urdf only draws the robot (viewer, recording); --baseline is checked below, with the port.
+      refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, { flag: '--urdf', needs: '--view or --record', ok: (x) => x.view || x.record !== undefined, instead: () => 'it is the model the robot is drawn with' }]);
       if (o.fault) throw new UsageError('--fault', 'is a simulation fault injection', 'axon sim or axon eval with a simulated robot');
       const worldModel = worldModelFromFlags(o);
       const loaded = loadAnyRobotConfig(o.config); // Dynamixel or Feetech, as the config says

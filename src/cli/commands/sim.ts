@@ -9,6 +9,7 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
+import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
@@ -27,6 +28,18 @@ function nonNegative(flag: string) {
   };
 }
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
+
+const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
+
+/** sim's own flags that need another (src/cli/companions.ts; the URDF set-up flags are checked in the action, with MJCF's). */
+const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; policy?: string }>[] = [
+  { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
+  ...['--strict', '--mesh-collision', '--urdf-package-path'].map((flag) => ({ flag, needs: '--urdf FILE', ok: (o: { urdf?: string }) => o.urdf !== undefined })),
+  // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
+  ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
+  // The physics of a bridged robot is the server's (axon bridge --rate, --physics).
+  ...['--physics-hz', '--physics'].map((flag) => ({ flag, needs: 'a robot simulated here', ok: (o: { robot?: string }) => !isBridged(o.robot), instead: () => 'a bridged robot runs on the server\'s physics (axon bridge --rate, --physics)' })),
+];
 
 export function simCommand() {
   return addWorldModelOptions(new Command('sim')
@@ -66,6 +79,7 @@ export function simCommand() {
     .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default: stable on light links) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o, cmd) => {
+      refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
       const urdfOnly = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
       const mjcfToo: readonly string[] = ['imuLink', 'initPose', 'kp', 'kd'];
       if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
@@ -77,7 +91,7 @@ export function simCommand() {
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
       const worldModel = (o.urdf || o.mjcf) && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
       if (o.robot === undefined && !o.urdf && !o.mjcf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, --urdf FILE or --mjcf FILE`);
-      const bridged = o.robot !== undefined && /^wss?:\/\//.test(o.robot);
+      const bridged = isBridged(o.robot);
       if (bridged && o.dataset)
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
       if (bridged) return simOverBridge({ ...o, robot: o.robot!, sleep: cmd.getOptionValueSource('sleep') === 'cli' ? o.sleep : undefined }, worldModel);

@@ -10,6 +10,7 @@ import { UsageError } from '../../core/errors.ts';
 import { portNumber, positiveNumber } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
+import { OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
@@ -43,7 +44,8 @@ export function teleopCommand() {
     .option('--task <text>', "with --dataset: the episode's task text (default: \"teleop (<follower>)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
-    .action(async (o) => {
+    .action(async (o, cmd) => {
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS]);
       const lead = loadAnyRobotConfig(o.leader);
       const foll = loadAnyRobotConfig(o.follower);
       // Refused before either bus is touched (docs/hardware.md): the follower is never armed, then stopped, for a bad pairing.

@@ -1,0 +1,84 @@
+/**
+ * Flags that act only with another (their companion): `--stall-ms` with `--async`, `--view-port`
+ * with `--view`, `--samples` with `--world-model ... --wm-mode plan`. Given without it, such a flag
+ * used to be ignored in silence, and the user believed it had acted. Each command lists its rules
+ * in a table and checks them first, before any work: a flag given (on the command line, not a
+ * default) whose companion is absent is a usage error naming both (exit 2). docs/cli.md, "Flags
+ * that need another".
+ */
+import type { Command } from '@commander-js/extra-typings';
+import { UsageError } from '../core/errors.ts';
+import type { WmMode } from '../session/index.ts';
+
+/** One flag and what it needs. */
+export interface Companion<O> {
+  /** The dependent flag as typed: `--stall-ms`. */
+  readonly flag: string;
+  /** What it needs, naming the flag(s): `--async`. */
+  readonly needs: string;
+  /** True when the companion is there (the flag acts). */
+  readonly ok: (o: O) => boolean;
+  /** What there is instead, when that helps: `the mode is monitor`. */
+  readonly instead?: (o: O) => string | undefined;
+}
+
+/** The flag was given on the command line (or from the environment), not left at its default. */
+export function flagGiven(cmd: Pick<Command, 'options' | 'getOptionValueSource'>, flag: string): boolean {
+  const opt = cmd.options.find((x) => x.long === flag);
+  if (!opt) throw new Error(`companions: the command has no option ${flag}`); // a rule for a flag the command lacks: a programming error
+  const source = cmd.getOptionValueSource(opt.attributeName() as never);
+  return source === 'cli' || source === 'env';
+}
+
+/** Throws a UsageError for the first flag given without its companion. */
+export function refuseOrphans<O>(cmd: Pick<Command, 'options' | 'getOptionValueSource'>, o: O, rules: readonly Companion<NoInfer<O>>[]): void {
+  for (const r of rules) {
+    if (!flagGiven(cmd, r.flag) || r.ok(o)) continue;
+    const instead = r.instead?.(o);
+    throw new UsageError(r.flag, `only applies with ${r.needs}${instead ? `; ${instead}` : ''}`, `${r.needs}, or no ${r.flag}`);
+  }
+}
+
+/** The flags of the world-model hook (src/cli/commands/eval.ts addWorldModelOptions). */
+interface WorldModelFlags {
+  readonly worldModel?: string;
+  readonly wmMode?: WmMode;
+  readonly planner?: 'mppi' | 'cem';
+  readonly policy?: string;
+}
+
+/** The hook's mode as worldModelFromFlags decides it (plan without a policy, else monitor), undefined without a world model. */
+function wmMode(o: WorldModelFlags): WmMode | undefined {
+  return o.worldModel === undefined ? undefined : (o.wmMode ?? (o.policy === undefined ? 'plan' : 'monitor'));
+}
+
+const modeNow = (o: WorldModelFlags) => (o.worldModel === undefined ? 'no --world-model' : `the mode is ${wmMode(o)}`);
+const inMode = (mode: WmMode, flag: string, extra?: { needs: string; ok: (o: WorldModelFlags) => boolean }): Companion<WorldModelFlags> => ({
+  flag,
+  needs: `--world-model DIR --wm-mode ${mode}${extra ? ` ${extra.needs}` : ''}`,
+  ok: (o) => wmMode(o) === mode && (extra?.ok(o) ?? true),
+  instead: (o) => (wmMode(o) === mode ? `the planner is ${o.planner ?? 'mppi'}` : modeNow(o)),
+});
+
+/** The world-model flags of `sim`, `eval` and `run`: each is a setting of one mode of the hook. */
+export const WORLD_MODEL_COMPANIONS: readonly Companion<WorldModelFlags>[] = [
+  { flag: '--wm-mode', needs: '--world-model DIR', ok: (o) => o.worldModel !== undefined },
+  ...['--planner', '--samples', '--horizon', '--iterations', '--noise'].map((f) => inMode('plan', f)),
+  inMode('plan', '--temperature', { needs: '--planner mppi', ok: (o) => (o.planner ?? 'mppi') === 'mppi' }),
+  inMode('plan', '--elite', { needs: '--planner cem', ok: (o) => o.planner === 'cem' }),
+  ...['--shield-horizon', '--shield-samples', '--continuation'].map((f) => inMode('shield', f)),
+  ...['--surprise-threshold', '--surprise-ticks'].map((f) => inMode('monitor', f)),
+];
+
+/** `--view-port` with `--view` (sim, run, teleop, replay). */
+export const VIEW_COMPANIONS: readonly Companion<{ readonly view: boolean }>[] = [{ flag: '--view-port', needs: '--view', ok: (o) => o.view }];
+
+/** The recording flags of a run (sim, eval, run, teleop). */
+export const OUTPUT_COMPANIONS: readonly Companion<{ readonly dataset?: string; readonly record?: string }>[] = [
+  { flag: '--task', needs: '--dataset DIR', ok: (o) => o.dataset !== undefined },
+  { flag: '--allow-drops', needs: '--record or --dataset', ok: (o) => o.dataset !== undefined || o.record !== undefined },
+];
+
+/** `--stall-ms` with `--async` (sim, run). */
+export const ASYNC_COMPANIONS: readonly Companion<{ readonly async: boolean }>[] = [{ flag: '--stall-ms', needs: '--async', ok: (o) => o.async }];
+
