@@ -8,6 +8,8 @@
  */
 import type { Command } from '@commander-js/extra-typings';
 import { UsageError } from '../core/errors.ts';
+import { hasVelocityTerm } from '../loop/VelocityCommand.ts';
+import { loadModelFolder } from '../model/manifest.ts';
 import type { WmMode } from '../session/index.ts';
 
 /** One flag and what it needs. */
@@ -82,3 +84,20 @@ export const OUTPUT_COMPANIONS: readonly Companion<{ readonly dataset?: string; 
 /** `--stall-ms` with `--async` (sim, run). */
 export const ASYNC_COMPANIONS: readonly Companion<{ readonly async: boolean }>[] = [{ flag: '--stall-ms', needs: '--async', ok: (o) => o.async }];
 
+/**
+ * `--command vx,vy,wz` is read only by a model whose observation has a velocity_commands term: the
+ * policy's, or the world model's (a planner or shield builds its own observation). Refused
+ * otherwise (a run with no policy holds its pose; a balance policy ignores the command), so a user
+ * never believes the robot is being commanded when nothing reads the command.
+ */
+export function refuseUnreadCommand(o: { readonly command?: readonly number[]; readonly policy?: string; readonly worldModel?: string }): void {
+  if (o.command === undefined) return;
+  const reads = (dir: string) => hasVelocityTerm(loadModelFolder(dir).manifest);
+  if (o.policy !== undefined && reads(o.policy)) return;
+  if (o.worldModel !== undefined && reads(o.worldModel)) return;
+  const expected = 'a policy (or world model) whose manifest has a velocity_commands observation term, or no --command';
+  const what = o.command.join(',');
+  if (o.policy === undefined)
+    throw new UsageError('--command', `${what} would be read by nothing: there is no --policy${o.worldModel !== undefined ? ` and ${o.worldModel}'s manifest has no velocity_commands term` : ' (the robot holds its default pose)'}`, expected);
+  throw new UsageError('--command', `${what} would be read by nothing: ${o.policy}'s manifest has no velocity_commands observation term${o.worldModel !== undefined ? `, nor has ${o.worldModel}'s` : ''}`, expected);
+}

@@ -1,10 +1,13 @@
 /**
- * A flag that acts only with another (its companion) is refused without it,; before, each of these ran and ignored the flag in silence, so
+ * A flag that acts only with another (its companion) is refused without it, and `--command` is
+ * refused where no model reads it: before, each of these ran and ignored the flag in silence, so
  * the user believed it had acted (docs/cli.md, "Flags that need another"). One line on stderr
  * naming both, exit 2, before any work.
  */
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { velocityPolicy } from '../helpers/velocityPolicy.ts';
 
 function axon(...args: string[]) {
   // 30 s: `hw emulate` with an ignored flag served until killed.
@@ -85,5 +88,26 @@ describe('a flag given without the flag it needs is refused, naming both (exit 2
     const r = axon(...SIM, '--async', '--stall-ms', '50', '--json');
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).async_policy).toBeDefined();
+  });
+});
+
+describe('--command where nothing reads it is refused (it was ignored: the user believed the robot was being commanded)', () => {
+  it.each([
+    ['sim, a policy without velocity_commands', [...SIM, '--command', '0.5,0,0'], "models/cartpole-balance's manifest has no velocity_commands"],
+    ['sim --urdf without a policy', [...URDF, '--command', '0.5,0,0'], 'there is no --policy'],
+    ['sim over the bridge', [...BRIDGED, '--command', '0.5,0,0'], 'velocity_commands'],
+    ['eval', [...EVAL, '--command', '0.5,0,0'], 'velocity_commands'],
+    ['run (hardware)', [...RUN, '--command', '0.5,0,0'], "models/arm6-pose's manifest has no velocity_commands"],
+    ['sim2sim', ['sim2sim', '--robot', 'cartpole', '--policy', P, '--command', '0.5,0,0'], 'velocity_commands'],
+  ])('%s', (_, args, says) => {
+    expectRefused(axon(...args), '--command', '0.5,0,0 would be read by nothing', says);
+  });
+
+  it('a policy that reads the command still takes it', () => {
+    const policy = velocityPolicy();
+    const r = axon('sim', '--robot', 'cartpole', '--policy', policy, '--command', '0.5,0,0', '--duration', '0.1', '--fast', '--json');
+    rmSync(policy, { recursive: true, force: true });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout.trim().split('\n').at(-1)!).velocity_command).toEqual([0.5, 0, 0]);
   });
 });

@@ -10,7 +10,7 @@ import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
 import { checkDatasetDir, checkOutputDir, checkOutputFile } from '../preflight.ts';
-import { OUTPUT_COMPANIONS, refuseOrphans, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
+import { OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode } from '../wiring.ts';
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
@@ -130,6 +130,7 @@ export function evalCommand() {
   ).action(async (o, cmd) => {
     refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...OUTPUT_COMPANIONS, ...EVAL_COMPANIONS]);
     const worldModel = worldModelFromFlags(o);
+    refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
     const note = o.command && o.policy ? VelocityCommand.forManifest(loadModelFolder(o.policy).manifest, o.command).clampNote(o.command) : undefined;
     if (note) process.stderr.write(`axon: note: ${note}\n`);
     if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);

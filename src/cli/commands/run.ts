@@ -10,7 +10,7 @@ import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robot
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
-import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS } from '../companions.ts';
+import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS } from '../companions.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
@@ -46,6 +46,7 @@ export function runCommand() {
       refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, { flag: '--urdf', needs: '--view or --record', ok: (x) => x.view || x.record !== undefined, instead: () => 'it is the model the robot is drawn with' }]);
       if (o.fault) throw new UsageError('--fault', 'is a simulation fault injection', 'axon sim or axon eval with a simulated robot');
       const worldModel = worldModelFromFlags(o);
+      refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
       const loaded = loadAnyRobotConfig(o.config); // Dynamixel or Feetech, as the config says
       const config = loaded.config;
       const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus

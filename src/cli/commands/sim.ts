@@ -9,7 +9,7 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
-import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
+import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
@@ -95,6 +95,7 @@ export function simCommand() {
       if (bridged && o.dataset)
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
       if (bridged) return simOverBridge({ ...o, robot: o.robot!, sleep: cmd.getOptionValueSource('sleep') === 'cli' ? o.sleep : undefined }, worldModel);
+      refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
       // As over the bridge: a busy --view-port or an unwritable --record is refused before the run, not after its summary.
       if (o.record) checkWritable(o.record);
       if (o.dataset) checkDatasetDir(o.dataset);
@@ -297,6 +298,7 @@ async function simOverBridge(o: {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
   const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.urdf ? '--urdf' : o.mjcf ? '--mjcf' : undefined;
   if (simOnly) throw new UsageError(simOnly, 'is not available with a bridged robot', `a simulated robot by name${simOnly === '--randomize' ? ' (or axon bridge --randomize on the server)' : ''}`);
+  refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
   if (o.record) checkWritable(o.record);
   if (o.view) await checkPortFree(o.viewPort);
   const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed } });

@@ -17,7 +17,7 @@ import { parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { round, safetySummary } from '../summary.ts';
 import { urdfRobot, urdfSetup } from '../urdfSession.ts';
-import { refuseOrphans } from '../companions.ts';
+import { refuseOrphans, refuseUnreadCommand } from '../companions.ts';
 
 export type Engine = 'cannon' | 'mujoco';
 export const ENGINES: readonly Engine[] = ['cannon', 'mujoco'];
@@ -291,6 +291,7 @@ export function sim2simCommand() {
     .option('--json', 'print one JSON report on the last line of stdout', false)
     .action(async (o, cmd) => {
       refuseOrphans(cmd, o, [{ flag: '--urdf-package-path', needs: '--urdf FILE', ok: (x) => x.urdf !== undefined }]);
+      refuseUnreadCommand(o);
       if (o.mjcf !== undefined)
         throw new UsageError('--mjcf', 'cannot be compared: cannon-es builds robots from URDF only', 'the same robot as a URDF (--urdf FILE), or `axon sim --mjcf FILE` to run the MJCF in MuJoCo alone');
       const report = await sim2sim({

@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { Command } from '@commander-js/extra-typings';
-import { flagGiven, refuseOrphans, WORLD_MODEL_COMPANIONS } from '../../../src/cli/companions.ts';
+import { rmSync } from 'node:fs';
+import { flagGiven, refuseOrphans, refuseUnreadCommand, WORLD_MODEL_COMPANIONS } from '../../../src/cli/companions.ts';
+import { velocityPolicy } from '../../helpers/velocityPolicy.ts';
 import { addWorldModelOptions } from '../../../src/cli/commands/eval.ts';
 
 /** A command with a flag that has a default (given or not is told by its source, not its value). */
@@ -41,5 +43,25 @@ describe('refuseOrphans', () => {
     expect(check('--world-model', 'w', '--planner', 'cem', '--temperature', '0.2')).toThrow('the planner is cem');
     expect(check('--world-model', 'w', '--planner', 'cem', '--elite', '0.2')).not.toThrow();
     expect(check('--wm-mode', 'plan')).toThrow('--wm-mode: only applies with --world-model DIR');
+  });
+});
+
+describe('refuseUnreadCommand', () => {
+  const reads = velocityPolicy();
+  afterAll(() => rmSync(reads, { recursive: true, force: true }));
+  const command = [0.5, 0, 0];
+
+  it('takes a command a policy or the world model reads, and no command at all', () => {
+    expect(() => refuseUnreadCommand({ command, policy: reads })).not.toThrow();
+    expect(() => refuseUnreadCommand({ command, policy: 'models/cartpole-balance', worldModel: reads })).not.toThrow();
+    expect(() => refuseUnreadCommand({ command, worldModel: reads })).not.toThrow();
+    expect(() => refuseUnreadCommand({ policy: 'models/cartpole-balance' })).not.toThrow();
+  });
+
+  it('refuses one nothing reads, saying why', () => {
+    expect(() => refuseUnreadCommand({ command, policy: 'models/cartpole-balance' })).toThrow("--command: 0.5,0,0 would be read by nothing: models/cartpole-balance's manifest has no velocity_commands observation term");
+    expect(() => refuseUnreadCommand({ command, policy: 'models/cartpole-balance', worldModel: 'models/cartpole-wm' })).toThrow("nor has models/cartpole-wm's");
+    expect(() => refuseUnreadCommand({ command })).toThrow('there is no --policy (the robot holds its default pose)');
+    expect(() => refuseUnreadCommand({ command, worldModel: 'models/cartpole-wm' })).toThrow("there is no --policy and models/cartpole-wm's manifest has no velocity_commands term");
   });
 });
