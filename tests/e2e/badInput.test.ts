@@ -1,16 +1,13 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { availableParallelism, tmpdir } from 'node:os';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
+import { runAxon } from '../helpers/cli.ts';
 
 /** Bad input: one line on stderr naming the flag, file or field, exit code 2, and no run started. */
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+const axon = (...args: string[]) => runAxon(args, 30_000);
 
 function expectUsage(r: ReturnType<typeof axon>, ...parts: string[]) {
   expect(r.code, r.stderr).toBe(2);

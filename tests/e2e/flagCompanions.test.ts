@@ -5,15 +5,12 @@
  * naming both, exit 2, before any work.
  */
 import { describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { velocityPolicy } from '../helpers/velocityPolicy.ts';
+import { runAxon } from '../helpers/cli.ts';
 
-function axon(...args: string[]) {
-  // 30 s: `hw emulate` with an ignored flag served until killed.
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 30_000, killSignal: 'SIGKILL' });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+// 30 s: `hw emulate` with an ignored flag served until killed.
+const axon = (...args: string[]) => runAxon(args, 30_000);
 
 function expectRefused(r: ReturnType<typeof axon>, ...parts: string[]) {
   expect(r.code, r.stderr).toBe(2);

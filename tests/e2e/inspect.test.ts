@@ -3,7 +3,6 @@
  * anything runs, as a report; exit 0 when it fits, 1 with the differences listed when it does not.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,11 +16,8 @@ import { urdfSetup } from '../../src/cli/urdfSession.ts';
 import { validateManifest, type ModelManifest } from '../../src/model/manifest.ts';
 import { writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
+import { axon } from '../helpers/cli.ts';
 
-function axon(...args: string[]) {
-  const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr, lastLine: r.stdout.trim().split('\n').at(-1) ?? '' };
-}
 
 const box = '<collision><geometry><box size="0.1 0.1 0.3"/></geometry></collision>';
 const inertial = (mass: number) => `<inertial><mass value="${mass}"/><inertia ixx="0.01" iyy="0.01" izz="0.01" ixy="0" ixz="0" iyz="0"/></inertial>`;
