@@ -55,7 +55,7 @@ export function addWorldModelOptions<A extends unknown[], O extends OptionValues
     .option('--surprise-threshold <x>', 'monitor mode: surprise (normalised error) that counts (default: manifest, else 6)', positiveNumber)
     .option('--surprise-ticks <M>', 'monitor mode: ticks above the threshold that raise the event (default: manifest, else 5)', positiveInt)
     .option('--action-noise <std>', 'add Gaussian noise (raw action units) to the policy output: a degraded policy', nonNegative)
-    .option('--fault <spec>', 'inject a fault mid-episode: mass:FACTOR@S (pole mass) or motor:FACTOR@S (motor strength)', faultSpec);
+    .option('--fault <spec>', 'simulated robots only (sim, eval): inject a fault mid-episode: mass:FACTOR@S (pole mass) or motor:FACTOR@S (motor strength)', faultSpec);
 }
 
 interface WorldModelFlags {

@@ -58,7 +58,7 @@ export function hwCommand() {
 
 function scanCommand() {
   return new Command('scan')
-    .description('Find Dynamixel Protocol 2.0 servos on a bus: id, model, firmware, present position.')
+    .description('Find servos on a bus (Dynamixel Protocol 2.0 by default, --protocol feetech|auto): id, model, firmware, present position.')
     .option('--port <port>', 'serial device (/dev/ttyUSB0), tcp://host:port, or emu://N (built-in emulator)')
     .option('--protocol <p>', 'dynamixel, feetech (STS, unicast pings of ids 0..253) or auto (both)', protocolArg, 'dynamixel' as ScanProtocol)
     .option('--baud <bps>', 'bus line rate (bit/s); default the factory rate: Dynamixel 57600, Feetech 1000000', busBaud)
@@ -119,14 +119,14 @@ function scanCommand() {
 
 function emulateCommand() {
   return new Command('emulate')
-    .description('Serve an emulated Dynamixel bus over TCP as a serial-over-TCP device (like ser2net); reach it with --port tcp://host:port or through a pty made by socat.')
+    .description('Serve an emulated Dynamixel (or, with --protocol feetech, Feetech STS) bus over TCP as a serial-over-TCP device (like ser2net); reach it with --port tcp://host:port or through a pty made by socat.')
     .option('--protocol <p>', 'dynamixel (XM430-W350) or feetech (STS3215)', (v) => {
       const p = protocolArg(v);
       if (p === 'auto') throw new InvalidArgumentError('expected dynamixel or feetech');
       return p;
     }, 'dynamixel' as ScanProtocol)
     .option('--servo-baud <bps>', 'feetech: the rate the servos are set to (default: --baud); a bus at another rate hears nothing', busBaud)
-    .option('--servos <n>', 'number of XM430-W350 servos, ids 1..n', positiveInt, 12)
+    .option('--servos <n>', 'number of servos, ids 1..n (XM430-W350, or STS3215 with --protocol feetech)', positiveInt, 12)
     .option('--config <file>', 'emulate the servos of a robot config instead (ids, models and operating modes)')
     .option('--listen <host:port>', 'address to listen on (loopback by default)', '127.0.0.1:9000')
     .option('--baud <bps>', 'line rate of the emulated serial side (bit/s): the servos start at it, and servos set to another rate stay silent', busBaud, 1_000_000)

@@ -256,7 +256,7 @@ export function inspectCommand() {
     .option('--urdf-package-path <dir>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--mjcf <file>', 'check the model against this MJCF model, as `axon sim --mjcf` would set it up from the manifest (MuJoCo compiles it)')
     .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
-    .option('--imu-link <link>', "with --urdf or --mjcf: the link (an MJCF's body) carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else a link named imu*, else the root)")
+    .option('--imu-link <link>', "with --urdf or --mjcf: the link (an MJCF's body) carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else an imu* link by the rules in docs/your-robot.md (one fixed to the base without rotation first), else the root)")
     .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', physicsRate, 500)
     .option('--draft <file>', 'for a bare .onnx file: write a manifest draft here (joint names and terms to fill in)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)

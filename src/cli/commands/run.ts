@@ -20,7 +20,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 
 export function runCommand() {
   return addWorldModelOptions(new Command('run')
-    .description('Drive a real robot (Dynamixel bus from a robot config) with a policy: wall clock, soft start, safety, bus statistics. Dry-run against the emulator first: --port emu://')
+    .description('Drive a real robot (a Dynamixel or Feetech bus from a robot config) with a policy: wall clock, soft start, safety, bus statistics. Dry-run against the emulator first: --port emu://')
     .requiredOption('--config <file>', 'robot config, e.g. hardware/robots/arm6-xm430.json')
     .requiredOption('--policy <dir>', 'model folder with manifest.json and model.onnx')
     .option('--port <port>', "serial device, tcp://host:port, or emu:// (the config's servos, emulated); default: the config's port")

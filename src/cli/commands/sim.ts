@@ -43,7 +43,7 @@ const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; policy
 
 export function simCommand() {
   return addWorldModelOptions(new Command('sim')
-    .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es) through the full loop and print run statistics.')
+    .description('Run a policy (or a world-model planner) on a simulated robot (cannon-es, or MuJoCo with --physics mujoco or --mjcf) through the full loop and print run statistics.')
     .option('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm), or ws://host:port for a robot served by `axon bridge`; with --urdf only its label (default: the URDF\'s name)')
     .option('--policy <dir>', 'policy folder with manifest.json and the ONNX file it names (optional with --world-model DIR --wm-mode plan)')
     .option('--token <token>', 'bridge token for --robot ws://... (default $AXON_BRIDGE_TOKEN)')
@@ -71,7 +71,7 @@ export function simCommand() {
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
     .option('--fixed-base', 'with --urdf: fix the root link to the world (an arm on a table; default: the manifest\'s fixed_base, else fixed only with a "world" link)')
-    .option('--imu-link <link>', 'with --urdf or --mjcf: link (an MJCF\'s body) carrying the IMU (default: the manifest\'s imu_link, else the first link named imu*, else the floating base)')
+    .option('--imu-link <link>', 'with --urdf or --mjcf: link (an MJCF\'s body) carrying the IMU (default: the manifest\'s imu_link, else an imu* link by the rules in docs/your-robot.md (one fixed to the base without rotation first), else the floating base)')
     .option('--init-pose <joint=rad,...>', 'with --urdf or --mjcf: start (and hold) these joint positions, over the manifest\'s default pose', parseInitPose)
     .option('--kp <gain>', 'with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest\'s pd', nonNegative('--kp'))
     .option('--kd <gain>', 'with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest\'s pd', nonNegative('--kd'))

@@ -276,7 +276,7 @@ export function sim2simCommand() {
   return new Command('sim2sim')
     .description('Run one policy in cannon-es and in MuJoCo with the same seed and initial state; report per joint and base divergence over time and each engine\'s outcome. Exit 0 when the outcomes agree, 1 when they do not.')
     .requiredOption('--policy <dir>', 'policy folder with manifest.json and model.onnx')
-    .option('--robot <name>', 'shipped robot (cartpole, pendulum, humanoid)')
+    .option('--robot <name>', 'shipped robot (cartpole, pendulum, humanoid, arm)')
     .option('--urdf <file>', 'a URDF robot, set up from the policy\'s manifest as `axon sim --urdf` does')
     .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (repeat the flag for more)', repeated, [] as string[])
     .option('--mjcf <file>', 'refused: cannon-es builds robots from URDF only (give the robot as --urdf; axon sim --mjcf runs it in MuJoCo alone)')
