@@ -1,4 +1,4 @@
-import { Subject, type Subscription } from 'rxjs';
+import { Subject, Subscription } from 'rxjs';
 import { WorkerClock, type WorkerClockOptions } from '../../src/clock/WorkerClock.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
 import { Pacer, type StepPacer } from './Pacer.ts';
@@ -38,7 +38,14 @@ export class WorkerPacer implements StepPacer {
     if (this._fallback !== undefined) return this._fallback.at(deadline, done);
     this._deadline = deadline;
     this._done = done;
-    this._sub ??= this.clock.ticks(this._handled, deadline - this.clock.period).subscribe({
+    if (this._sub !== undefined) return;
+    // The subscription is ours before the clock's first tick can come: a tick the timing thread
+    // published before the clock waits for it is emitted during subscribe, and its `done` asks
+    // for the next deadline here. `??=` assigned only after subscribe returned, so that call made
+    // a second subscription, overwritten and never cancelled, whose keep-alive timer held the
+    // process after close (CI: `axon bridge --duration 1.5` idle for 35 minutes).
+    this._sub = new Subscription();
+    const run = this.clock.ticks(this._handled, deadline - this.clock.period).subscribe({
       next: (tick) => {
         // seq 0 is emitted at once on subscribe: the grid's origin, not a deadline. The clock emits
         // no next tick until this one is handled, so handled it is, whatever `done` does.
@@ -50,6 +57,7 @@ export class WorkerPacer implements StepPacer {
       },
       error: (e: unknown) => this._lose(this.clock.lost ?? (e instanceof Error ? e.message : String(e))),
     });
+    this._sub.add(run);
   }
 
   /** Called once if the timing thread is lost, with why. */

@@ -129,6 +129,22 @@ describe('axon bridge CLI', () => {
     expect(summary.pacing.cpu_share).toBeGreaterThan(0);
   });
 
+  // CI (load 7-12 on 2 cores) left `axon bridge --duration 1.5` alive 35 minutes after its run: its
+  // main thread reached the timing thread's first tick late, and the pacer lost track of a run whose
+  // keep-alive timer then held the process. The fixture makes that late arrival certain (lateFirstWait.ts).
+  it('ends its process when its run ends, even when the first tick came before the loop waited for it', async () => {
+    const { r, done } = axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '0.5', '--json'], { AXON_TEST_LATE_FIRST_WAIT: '1' });
+    let summaryAt: number | undefined;
+    r.child.stdout.on('data', () => (summaryAt ??= r.stdout.includes('"command":"bridge"') ? performance.now() : undefined));
+    const out = await done;
+    const exitedAfterS = (performance.now() - summaryAt!) / 1000;
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout.trim().split('\n').at(-1)!).pacing.wakes).toBeGreaterThan(0);
+    // endProcess's backstop (5 s, a line on stderr) is not what ended it
+    expect(out.stderr).toBe('');
+    expect(exitedAfterS).toBeLessThan(4);
+  });
+
   it('--pacing poll --spin-ms 0: the timer-only loop, named in the summary', async () => {
     const out = await axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '0.5', '--pacing', 'poll', '--spin-ms', '0', '--json']).done;
     expect(out.code).toBe(0);

@@ -6,9 +6,13 @@ import type { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import { BridgeServer, connectBridgeRobot, defaultPacing } from '../../../hardware/bridge/index.ts';
 import { WorkerPacer } from '../../../hardware/bridge/WorkerPacer.ts';
+import type { WorkerClock } from '../../../src/clock/WorkerClock.ts';
 import { steadyNow } from '../../../src/clock/sleep.ts';
 import { createSimRobot } from '../../../sim/index.ts';
 import { startServer, waitUntil } from './helpers.ts';
+import { lateFirstWait } from './fixtures/lateFirstWait.ts';
+
+const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
 
 describe('WorkerPacer', () => {
   it('calls back once per deadline asked for, never before it, and not after cancel', async () => {
@@ -40,6 +44,44 @@ describe('WorkerPacer', () => {
     pacer.at(steadyNow() + period, () => late++);
     await new Promise((r) => setTimeout(r, 30));
     expect(late).toBe(0);
+  });
+});
+
+describe('WorkerPacer, its first tick published before the clock waits for it', () => {
+  // On a loaded host the main thread can reach its wait after the timing thread published the first
+  // tick: the clock emits that tick while the pacer subscribes, and the loop's callback asks for the
+  // next deadline from inside. The pacer then subscribed a second time and lost the first run, whose
+  // keep-alive timer outlived cancel: CI's `axon bridge --duration 1.5` stayed alive 35 minutes.
+  it('subscribes once, calls back at each deadline, and leaves no timer behind after cancel', async () => {
+    const period = 0.002;
+    const pacer = await WorkerPacer.start(period);
+    const clock = (pacer as unknown as { clock: WorkerClock }).clock;
+    const ticks = clock.ticks.bind(clock);
+    let runs = 0;
+    clock.ticks = (...a) => (runs++, ticks(...a));
+    const before = timers();
+    const undo = lateFirstWait();
+    const deadlines: number[] = [];
+    const fired: number[] = [];
+    try {
+      await new Promise<void>((resolve) => {
+        const next = () => {
+          fired.push(steadyNow());
+          if (fired.length === 10) return resolve();
+          deadlines.push(deadlines[0] + fired.length * period);
+          pacer.at(deadlines.at(-1)!, next);
+        };
+        deadlines.push(steadyNow() + period);
+        pacer.at(deadlines[0], next);
+      });
+    } finally {
+      undo();
+      await pacer.cancel();
+    }
+    expect(runs).toBe(1);
+    for (let i = 0; i < 10; i++) expect(fired[i]).toBeGreaterThanOrEqual(deadlines[i]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(timers()).toBe(before);
   });
 });
 
