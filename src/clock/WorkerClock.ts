@@ -43,8 +43,10 @@ const RING = 6;
  * `lateness` is measured here, where the tick is handled (`npm run bench` prints both threads'
  * figures). Same overrun rule as WallClock.
  *
- * Start with `await WorkerClock.start(period)`; `close()` ends the timing thread. If the thread
- * ends before that (it threw, or was terminated), a run's ticks end with an AxonError CLOCK_LOST.
+ * Start with `await WorkerClock.start(period)`; `close()` ends the timing thread, and a run still
+ * subscribed completes (as does one that a newer run replaced: the thread serves one run at a
+ * time). If the thread ends before that (it threw, or was terminated), a run's ticks end with an
+ * AxonError CLOCK_LOST.
  */
 export class WorkerClock implements Clock {
   overruns = 0;
@@ -197,6 +199,10 @@ export class WorkerClock implements Clock {
           this.values[5] = main.earlyBy;
           emit(k, lateness);
         }
+        // Not unsubscribed, yet no tick can come: the clock was closed, or a newer run took the
+        // timing thread. The run completes, and its keep-alive timer goes with it: a run left
+        // subscribed must not hold the process after close (nor wait for ever).
+        if (!stopped) sub.complete();
       };
       // No thread, no ticks: the run ends with an error (its owner puts the robot in its safe state)
       // rather than waiting for a tick that never comes.
@@ -228,13 +234,14 @@ export class WorkerClock implements Clock {
     });
   }
 
-  /** Ends the timing thread. */
+  /** Ends the timing thread; a run still subscribed completes. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     Atomics.store(this.control, 1, 1);
     Atomics.notify(this.control, 1);
     Atomics.notify(this.control, 2);
+    Atomics.notify(this.control, 0); // a run waiting for its next tick wakes now, and completes
     await this.worker.terminate();
   }
 }

@@ -308,6 +308,61 @@ describe('WorkerClock, its timing thread lost', () => {
   });
 });
 
+describe('WorkerClock, a run left subscribed', () => {
+  const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+  /** True when `p` settles within `ms`; its timer is cleared either way (the test counts timers). */
+  async function within(p: Promise<unknown>, ms: number): Promise<boolean> {
+    let t: NodeJS.Timeout | undefined;
+    const ok = await Promise.race([p.then(() => true), new Promise<boolean>((r) => (t = setTimeout(() => r(false), ms)))]);
+    clearTimeout(t);
+    return ok;
+  }
+
+  /** A run that handles each tick at once; resolves `completed` when the clock completes it. */
+  function run(clock: WorkerClock) {
+    const done$ = new Subject<void>();
+    const r = { ticks: 0, completed: undefined as unknown as Promise<void> };
+    r.completed = new Promise<void>((resolve) => {
+      clock.ticks(done$).subscribe({
+        next: () => {
+          r.ticks++;
+          done$.next();
+        },
+        complete: resolve,
+      });
+    });
+    return r;
+  }
+
+  // A run's keep-alive timer holds the process until the run ends: one its owner lost track of
+  // (the bridge's pacer did, CI's `axon bridge` stayed alive 35 minutes) must end with the clock.
+  it('completes when the clock closes, and its keep-alive timer goes', async () => {
+    const clock = await WorkerClock.start(0.004);
+    const before = timers();
+    const a = run(clock);
+    for (let i = 0; i < 400 && a.ticks <= 3; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(a.ticks).toBeGreaterThan(3);
+    expect(timers()).toBe(before + 1);
+    await clock.close();
+    expect(await within(a.completed, 500)).toBe(true);
+    expect(timers()).toBe(before);
+  });
+
+  it('completes when a newer run takes the timing thread (one run at a time), which ticks on', async () => {
+    const clock = await WorkerClock.start(0.004);
+    try {
+      const a = run(clock);
+      const b = run(clock);
+      expect(await within(a.completed, 500)).toBe(true);
+      const n = b.ticks;
+      await new Promise((r) => setTimeout(r, 100));
+      expect(b.ticks).toBeGreaterThan(n);
+    } finally {
+      await clock.close();
+    }
+  });
+});
+
 describe('WorkerClock, a publish that is not this run\'s tick', () => {
   // The timing thread may still be on the previous run's grid when a run begins (a k far ahead), or
   // restart its count on this one (a k already emitted): a tick went back one period (CI, 06d18fd).
