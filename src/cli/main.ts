@@ -63,7 +63,8 @@ export async function main(argv: string[]): Promise<number> {
  * Ends the process with a finished command's exit code, even if something the command opened and
  * missed closing (a worker thread, a socket) keeps Node's event loop alive: every command awaits
  * its own end, so nothing may outlive main(). CI left `axon bridge --duration 1.5` alive for 35
- * minutes so, idle in its event loop. The leak is named on stderr; the command's own code stands.
+ * minutes so, idle in its event loop (a timing-thread run its pacer lost: fixed, this is the
+ * backstop). The leak is named on stderr; the command's own code stands.
  */
 export function endProcess(code: number, graceMs = 5000): void {
   process.exitCode = code;
