@@ -20,6 +20,11 @@ export interface WorkerClockOptions {
   readonly fixedMargin?: number;
   /** Lateness samples kept from the timing thread (its own period error, for benchmarks). */
   readonly ring?: number;
+  /**
+   * Seconds the timing thread may take to load and say it is ready, else CLOCK_LOST and the thread
+   * is ended. Default 60: on this 2-core machine at load average 21, 200 starts took up to 27 s.
+   */
+  readonly readyTimeoutS?: number;
 }
 
 /** What the timing thread reports: its learned margin, its spin time, and its own wake lateness. */
@@ -92,12 +97,25 @@ export class WorkerClock implements Clock {
         ...(o.fixedMargin !== undefined ? { fixedMargin: o.fixedMargin } : {}),
       },
     });
-    // Ready = idle in its loop, waiting for a run (tsx and the module take a while to load).
-    await Promise.race([
-      once(worker, 'message'),
-      once(worker, 'error').then(([e]) => Promise.reject(e)),
-      once(worker, 'exit').then(([code]) => Promise.reject(new AxonError('CLOCK_LOST', 'WorkerClock', `the timing thread exited (code ${code}) before it was ready`, 'a timing thread that starts'))),
-    ]);
+    // Ready = idle in its loop, waiting for a run (tsx and the module take a while to load). Never
+    // waited on for ever: a thread that does not come up is ended and the start fails.
+    const limitS = o.readyTimeoutS ?? 60;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      await Promise.race([
+        once(worker, 'message'),
+        once(worker, 'error').then(([e]) => Promise.reject(e)),
+        once(worker, 'exit').then(([code]) => Promise.reject(new AxonError('CLOCK_LOST', 'WorkerClock', `the timing thread exited (code ${code}) before it was ready`, 'a timing thread that starts'))),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new AxonError('CLOCK_LOST', 'WorkerClock', `the timing thread was not ready within ${limitS} s`, 'a timing thread that starts (a machine this loaded cannot pace a real-time loop either)')), limitS * 1000);
+        }),
+      ]);
+    } catch (e) {
+      await worker.terminate();
+      throw e;
+    } finally {
+      clearTimeout(timer);
+    }
     // Idle, it must not keep the process alive (a run keeps it alive with a timer of its own).
     worker.unref();
     const clock = new WorkerClock(period, worker, new Int32Array(control), new Float64Array(values), o.mainBudget ?? 0.06);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Worker } from 'node:worker_threads';
+import { readdirSync } from 'node:fs';
 import { Subject } from 'rxjs';
 import { AdaptiveSleeper } from '../../../src/clock/AdaptiveSleeper.ts';
 import { WallClock } from '../../../src/clock/WallClock.ts';
@@ -305,6 +306,17 @@ describe('WorkerClock, its timing thread lost', () => {
     const again = await new Promise<unknown>((resolve) => clock.ticks(new Subject<void>()).subscribe({ error: resolve }));
     expect(again).toMatchObject({ code: 'CLOCK_LOST' });
     await clock.close();
+  });
+
+  it('a timing thread that is not ready in time fails the start (CLOCK_LOST) and is ended: the start never waits for ever', async () => {
+    // The process's OS threads (Linux): a timing thread left running would be one more.
+    const threads = () => readdirSync('/proc/self/task').length;
+    const before = threads();
+    // 1 ms: loading tsx and the module in a new thread takes far longer.
+    const error = await WorkerClock.start(0.004, { readyTimeoutS: 0.001 }).then(() => undefined, (e: unknown) => e);
+    expect(error).toMatchObject({ code: 'CLOCK_LOST', where: 'WorkerClock' });
+    expect((error as Error).message).toMatch(/not ready within 0\.001 s/);
+    expect(threads()).toBe(before);
   });
 });
 
