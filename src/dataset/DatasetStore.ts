@@ -14,7 +14,7 @@
  * episodes table cut to `total_episodes`. Episodes being recorded when the process died were in
  * memory only and are lost whole, never half-written.
  */
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
 import type { SchemaElement } from 'hyparquet';
@@ -39,6 +39,7 @@ import { aggregateStats, columnStats, STAT_KEYS, type FeatureStats, type StatsBy
 import { readParquetRows } from './readParquet.ts';
 import { readJsonFile } from './readJson.ts';
 import { checkDataFiles, checkTotals } from './checkDataset.ts';
+import { makeDirs } from '../core/makeDirs.ts';
 
 /** One episode's frames, column by column (row-major vectors), as the writer hands them over. */
 export interface EpisodeData {
@@ -115,7 +116,7 @@ export class DatasetStore {
     if (!existsSync(infoFile)) {
       if (existsSync(dir) && readdirSync(dir).length > 0)
         throw new AxonError('DATASET_WRITE', dir, 'exists and is not a LeRobot dataset (no meta/info.json)', 'a new or empty folder, or a dataset written before');
-      mkdirSync(join(dir, 'meta'), { recursive: true });
+      makeDirs(join(dir, 'meta'));
       const info = emptyInfo(o.robotType, o.fps, o.features, o.provenance);
       writeJsonAtomic(infoFile, info);
       return new DatasetStore(dir, info, [], []);
@@ -220,7 +221,7 @@ export class DatasetStore {
       this.file = 0;
     } else this.file++;
     const path = join(this.dir, formatPath(this.info.data_path, this.chunk, this.file));
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirs(dirname(path));
     this.appender = new ParquetAppender(path, dataSchema(this.info.features), [{ key: 'axon', value: 'LeRobotDataset v3.0 data written by axon' }]);
   }
 
@@ -330,7 +331,7 @@ export function writeJsonAtomic(file: string, x: unknown): void {
 }
 
 function writeFileAtomic(file: string, b: Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makeDirs(dirname(file));
   const tmp = `${file}.tmp`;
   writeFileSync(tmp, b);
   renameSync(tmp, file);

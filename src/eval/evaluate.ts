@@ -10,6 +10,7 @@ import type { EpisodeOutcome, EvalSummary as BaseEvalSummary } from './types.ts'
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { defaultPlannerOptions } from '../worldmodel/Planner.ts';
 import { defaultShieldOptions } from '../worldmodel/ShieldHook.ts';
+import { makeDirs } from '../core/makeDirs.ts';
 
 export interface EvalOptions {
   readonly robot: string;
@@ -116,7 +117,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   let nTimes = 0;
   let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
   const record = o.recordDir !== undefined ? { dir: o.recordDir, files: 0, ticks: 0, dropped: 0, bytes: 0 } : undefined;
-  if (record) mkdirSync(record.dir, { recursive: true });
+  if (record) makeDirs(record.dir);
   let dataset: DatasetWriter | undefined;
   let datasetSummary: DatasetSummary | undefined;
   try {

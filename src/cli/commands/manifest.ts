@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { readFileSync, writeFileSync, existsSync, mkdirSync, copyFileSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, copyFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
@@ -13,6 +13,7 @@ import { actionSize, observationSize, validateManifest } from '../../model/manif
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
+import { makeDirs } from '../../core/makeDirs.ts';
 
 /** A pipeline's config file (YAML as PyYAML dumps it, Python tags tolerated, or JSON); its notes are printed before the manifest. */
 function readConfig(file: string, notes: string[]): Record<string, unknown> {
@@ -38,7 +39,7 @@ function emit(m: ModelManifest, out: string | undefined, notes: readonly string[
   for (const n of notes) console.error(`not mapped: ${n}`);
   const text = JSON.stringify(m, null, 2) + '\n';
   if (out) {
-    mkdirSync(dirname(resolve(out)), { recursive: true });
+    makeDirs(dirname(resolve(out)));
     writeFileSync(out, text);
     console.log(`wrote ${out}: ${m.joints.length} joints, ${m.observation.terms.length} observation terms, ${m.control_hz} Hz; put it beside the ONNX file and check it with axon inspect`);
   } else process.stdout.write(text);
@@ -169,7 +170,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     for (const n of [...yamlNotes, ...notes]) console.log(`not mapped: ${n}`);
     checkTensorIo(session, 'input', 'input', manifest.onnx.input, observationSize(manifest), onnxFile);
     checkTensorIo(session, 'output', 'output', manifest.onnx.output, actionSize(manifest), onnxFile);
-    mkdirSync(o.out, { recursive: true });
+    makeDirs(o.out);
     const target = join(o.out, onnxFile);
     if (resolve(target) !== resolve(o.onnx)) copyFileSync(o.onnx, target);
     writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
