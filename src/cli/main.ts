@@ -49,7 +49,7 @@ export function buildProgram(): Command {
 /** Runs the CLI; returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
-  if (argv[2] === 'eval' && argv[3] === 'merge') argv = [argv[0], argv[1], 'eval-merge', ...argv.slice(4)];
+  if (argv[2] === 'eval' && argv[3] === 'merge') argv = [argv[0], argv[1], 'eval merge', ...argv.slice(4)];
   try {
     await program.parseAsync(argv);
     // A command that finished but failed (an invalid run, failed episodes) set process.exitCode.

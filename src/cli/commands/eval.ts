@@ -279,7 +279,7 @@ function summarizePartial(spec: EvalSpec, outcomes: EpisodeOutcome[]) {
 }
 
 export function evalMergeCommand() {
-  return new Command('eval-merge')
+  return new Command('eval merge')
     .description('`axon eval merge FILES`: combine the shard files of `axon eval --shard K/N --out FILE` into the summary one run gives.')
     .argument('<files...>', 'shard result files')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
