@@ -146,7 +146,19 @@ export class EmulatedStsServo {
       const speed = readLe(this.mem, 46, 2) & 0x7fff;
       const cap = speed > 0 ? Math.min(speed * RAD_PER_TICK, vmax) : vmax;
       const kp = (POSITION_BANDWIDTH * Math.max(1, this.mem[21])) / 32;
-      want = clamp(kp * (goal - this._present()) * RAD_PER_TICK, -cap, cap);
+      const error = (goal - this._present()) * RAD_PER_TICK;
+      want = clamp(kp * error, -cap, cap);
+      // With an acceleration set the servo plans a trapezoid (Feetech's WritePos example times a move
+      // as distance/speed + speed/acceleration): it brakes at that acceleration so as to stop at the
+      // goal, never past it. Ramping the speed alone overshot a 500-tick step by 203 ticks (checked
+      // against Feetech's SDK, docs/feetech.md).
+      const acc = this.mem[41] * RAD_S2_PER_ACCEL_UNIT;
+      if (acc > 0) {
+        // The distance left once the speed loop (time constant TAU) has caught up with the command.
+        const left = Math.max(0, Math.abs(error) - Math.abs(this.vel) * TAU);
+        const brake = Math.sqrt(2 * acc * left);
+        want = clamp(want, -brake, brake);
+      }
     }
     const acc = this.mem[41] * RAD_S2_PER_ACCEL_UNIT;
     this._vcmd = acc > 0 ? this._vcmd + clamp(want - this._vcmd, -acc * h, acc * h) : want;

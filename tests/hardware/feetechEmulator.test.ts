@@ -134,6 +134,35 @@ describe('Feetech emulator answers as STS3215 servos do', () => {
     expect(s.angle).toBeCloseTo(0.8, 2);
   });
 
+  it('with an acceleration set, brakes to stop at the goal, not past it, in about the trapezoid time of Feetech\'s WritePos example', () => {
+    // Checked against Feetech's own Linux SDK (docs/feetech.md): WritePosEx(1, 2548, 1500, 50) from
+    // 2048 went 202 ticks past its goal and took 2.4 s to settle, where the example's timing formula
+    // (distance/speed + speed/acceleration) gives 0.63 s with no overshoot. SO-101's acceleration 254 too.
+    for (const [step, acc, speed] of [[500, 50, 1500], [500, 254, 0], [260, 254, 0], [100, 254, 0]] as const) {
+      const { clock, emu, ask } = rig(1);
+      const s = emu.servo(1);
+      ask(F.write(1, 40, [1]));
+      const goal = 2048 + step;
+      ask(F.write(1, 41, [acc, ...F.le(goal, 2), 0, 0, ...F.le(speed, 2)]));
+      let peak = 2048;
+      let arrived = NaN;
+      for (let k = 1; k <= 3000; k++) {
+        clock.t = k / 1000;
+        emu.advance();
+        s.refresh(clock.t);
+        const p = F.readLe(s.mem, 56, 2);
+        peak = Math.max(peak, p);
+        if (Number.isNaN(arrived) && p >= goal - 2) arrived = clock.t;
+      }
+      const v = speed > 0 ? speed : 3070; // ticks/s: the goal speed, else the servo's top speed
+      const a = acc * 100; // ticks/s² (8.7°/s² per unit)
+      const trapezoid = step >= (v * v) / a ? step / v + v / a : 2 * Math.sqrt(step / a);
+      expect(peak - goal, `step ${step}, acceleration ${acc}: overshoot`).toBeLessThanOrEqual(2);
+      expect(arrived / trapezoid, `step ${step}, acceleration ${acc}: time to arrive against the trapezoid's`).toBeGreaterThan(0.8);
+      expect(arrived / trapezoid).toBeLessThan(1.3);
+    }
+  });
+
   it('there is no bus watchdog: silence leaves the last goal in force', () => {
     const { clock, emu, ask } = rig(1);
     ask(F.write(1, 40, [1]));
