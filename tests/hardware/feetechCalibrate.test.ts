@@ -11,7 +11,7 @@ import { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
 import { scriptCalibration } from '../../hardware/emulator/scriptedOperator.ts';
 import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
-import { commitCalibration } from '../../src/cli/commands/hwServo.ts';
+import { commitCalibration } from '../../src/cli/commands/hwCalibrate.ts';
 
 const config = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
 const sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));

@@ -12,7 +12,8 @@ import { readLe } from '../../../hardware/dynamixel/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
 import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
-import { busBaud, calibrateCommand, emulateFeetech, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
+import { busBaud, emulateFeetech, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
+import { calibrateCommand } from './hwCalibrate.ts';
 
 /** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
 export function idList(v: string): number[] {
