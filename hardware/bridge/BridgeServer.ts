@@ -20,95 +20,28 @@
  *
  * Split by concept: Connections.ts (HTTP upgrade, clients, hello, heartbeats, error replies, token
  * and roles), RobotLoop.ts (the paced loop, supervisor and command deadman), ServerStats.ts
- * (counters, round trips); this file holds the options and what each message does.
+ * (counters, round trips), serverOptions.ts (the options, their defaults and checks); this file
+ * holds what each message does.
  *
  * Real-time rules: the loop tick (observe -> deadman -> supervisor -> command -> step) and the
  * command-frame path allocate nothing but the state frame buffer sent to clients; JSON, logging
  * and events happen only on connection, control messages, errors and state changes.
  */
 import { Subject } from 'rxjs';
-import { createCommand, isSimulated, type JointCommand, type Observation, type Robot, type SimulatedRobot } from '../../src/core/robot.ts';
+import { createCommand, type JointCommand, type Observation, type Robot, type SimulatedRobot } from '../../src/core/robot.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
 import type { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
-import type { SafetyConfig } from '../../src/safety/types.ts';
 import { BridgeError } from './BridgeError.ts';
 import { Connections, type Client } from './Connections.ts';
 import { commandFieldAt, decodeCommand, encodeState, stateLayoutFor, type DecodedCommand, type FrameHeader, type StateLayout } from './frames.ts';
 import { parseClientMessage, specToWire, type ClientMessage, type HelloMessage, type StatsMessage } from './messages.ts';
-import {
-  DEFAULT_COMMAND_TIMEOUT_S,
-  DEFAULT_HEARTBEAT_INTERVAL_S,
-  DEFAULT_HEARTBEAT_TIMEOUT_S,
-  DEFAULT_PORT,
-  ErrorCode,
-  PROTOCOL_VERSION,
-  SUBPROTOCOL,
-  type Role,
-  type RobotState,
-  type StateCause,
-} from './protocol.ts';
+import { DEFAULT_PORT, ErrorCode, PROTOCOL_VERSION, SUBPROTOCOL, type Role, type RobotState, type StateCause } from './protocol.ts';
 import { RobotLoop, type PacingFigures } from './RobotLoop.ts';
 import { WorkerPacer } from './WorkerPacer.ts';
 import { ServerStats, type ServerCounts } from './ServerStats.ts';
-import { generateToken, isLoopback } from './tokens.ts';
+import { resolveServerOptions, type BridgeServerOptions } from './serverOptions.ts';
 
-export interface BridgeServerOptions {
-  /** The robot served. A SimulatedRobot is stepped by the server in real time; it must not be stepped elsewhere. */
-  readonly robot: Robot;
-  /** Interface to bind; default 127.0.0.1. Anything but loopback requires `token`. */
-  readonly host?: string;
-  /** TCP port; default 8765; 0 picks a free one (see `port` after listen). */
-  readonly port?: number;
-  /** Token that commanding (and e-stop, reset) requires. Absent: a random one is generated (loopback only). */
-  readonly token?: string;
-  /** Let clients without a token receive state frames; default true. */
-  readonly observeWithoutToken?: boolean;
-  /**
-   * E-stop needs the token too; default false: stopping is always allowed, any client may e-stop.
-   * Set it for a server exposed beyond the robot's own network.
-   */
-  readonly stopNeedsToken?: boolean;
-  /** Loop rate of a real (not simulated) robot (Hz); a simulated robot's is 1 / physicsDt. */
-  readonly loopHz?: number;
-  /** State frame rate (Hz); must divide the loop rate; default the loop rate. */
-  readonly stateHz?: number;
-  /** Command deadman (s); default 0.2. */
-  readonly commandTimeoutS?: number;
-  /** Heartbeat interval and timeout (s); defaults 0.1 and 0.5. */
-  readonly heartbeatIntervalS?: number;
-  readonly heartbeatTimeoutS?: number;
-  /**
-   * What wakes a paced loop at its step deadlines: 'worker' (the default up to 4 kHz), a timing thread
-   * sleeping in Atomics.wait on the steady clock (WorkerPacer), which leaves this thread idle
-   * between steps; 'poll' (the default above 4 kHz, with an injected `now` or with `spinMarginS`), a timer then an I/O-polling spin of
-   * `spinMarginS` (Pacer), which keeps this thread busy for the margin. docs/timing.md, "The bridge
-   * server's pacing".
-   */
-  readonly pacing?: 'poll' | 'worker';
-  /** Poll pacing only: seconds before each loop deadline at which the timer hands over to the spin; 0 = timer only. Default 0.0011. */
-  readonly spinMarginS?: number;
-  /** Most loop time (s) caught up after a late wake-up; beyond it the time is skipped and counted as overruns. Default 0.1. */
-  readonly maxCatchUpS?: number;
-  /** Send privileged base state in state frames; default: true for a simulated robot. */
-  readonly sendBase?: boolean;
-  /** Server safety settings (soft start is the client's business: default 0 here). */
-  readonly safety?: Partial<SafetyConfig>;
-  /** Free text in the hello's `server` field. */
-  readonly serverName?: string;
-  /** The hello's `engine`: physics engine of a simulated robot ("cannon", "mujoco"); default null. */
-  readonly engine?: string;
-  /**
-   * The server's steady clock (s, origin arbitrary): loop steps, the deadman, heartbeat timeouts
-   * and every time it reports. Default performance.now(). Tests inject virtual time.
-   */
-  readonly now?: () => number;
-  /**
-   * Pace the loop in real time on `now` (default true). false: the owner runs the steps due with
-   * `runDue()` after advancing its clock (virtual-time tests); heartbeats are then sent by
-   * `heartbeat()` too.
-   */
-  readonly paced?: boolean;
-}
+export type { BridgeServerOptions } from './serverOptions.ts';
 
 /** What happens on the server, for the CLI's log and for tests. Times are server steady time (s). */
 export type BridgeServerEvent =
@@ -130,17 +63,6 @@ export type BridgeServerEvent =
   | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number }
   /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
   | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };
-
-/**
- * Most loop rate (Hz) the timing thread paces by default: it kept 97 % of its slots at 4 kHz and
- * 46 % at 16 kHz on this host (tests/bench/bridge.ts, docs/timing.md "The bridge server's pacing").
- */
-export const WORKER_PACING_MAX_HZ = 4000;
-
-/** The pacing a server uses when none is given: the timing thread up to WORKER_PACING_MAX_HZ, the poll pacer (whose spin then covers the whole period) above. */
-export function defaultPacing(loopHz: number): 'poll' | 'worker' {
-  return loopHz <= WORKER_PACING_MAX_HZ + 1e-6 ? 'worker' : 'poll';
-}
 
 /** True when `seq` comes after `last` in the wrapping u32 sequence 1, 2, ..., 2³²−1, 1, ... (at most 2³¹−1 ahead). */
 export function seqAfter(seq: number, last: number): boolean {
@@ -192,42 +114,23 @@ export class BridgeServer {
     const robot = o.robot;
     this.robot = robot;
     this.counts = this._stats.counts;
-    this.host = o.host ?? '127.0.0.1';
-    if (o.token !== undefined && o.token.length === 0) throw new BridgeError('BRIDGE_CONFIG', 'token', 'is empty', 'a non-empty token');
-    if (o.token === undefined && !isLoopback(this.host))
-      throw new BridgeError('BRIDGE_CONFIG', 'host', `"${this.host}" is reachable from other machines and no token was given`, 'a token when binding beyond loopback');
-    this.tokenGenerated = o.token === undefined;
-    this.token = o.token ?? generateToken();
-    this.observeWithoutToken = o.observeWithoutToken ?? true;
-    this.stopNeedsToken = o.stopNeedsToken ?? false;
-    this.sim = isSimulated(robot);
-    if (this.sim) {
-      this.dt = (robot as SimulatedRobot).physicsDt;
-    } else {
-      const hz = o.loopHz;
-      if (hz === undefined || !(hz > 0 && hz <= 100_000)) throw new BridgeError('BRIDGE_CONFIG', 'loopHz', `is ${hz}`, 'a loop rate in (0, 100000] Hz for a real robot');
-      this.dt = 1 / hz;
-    }
-    this.loopHz = 1 / this.dt;
-    this.stateHz = o.stateHz ?? this.loopHz;
-    const dec = this.loopHz / this.stateHz;
-    if (!(this.stateHz > 0) || Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)
-      throw new BridgeError('BRIDGE_CONFIG', 'stateHz', `${this.stateHz} Hz does not divide the loop rate ${this.loopHz} Hz`, `a divisor of ${this.loopHz}`);
-    this.commandTimeoutS = positive(o.commandTimeoutS ?? DEFAULT_COMMAND_TIMEOUT_S, 'commandTimeoutS');
-    this.heartbeatIntervalS = positive(o.heartbeatIntervalS ?? DEFAULT_HEARTBEAT_INTERVAL_S, 'heartbeatIntervalS');
-    this.heartbeatTimeoutS = positive(o.heartbeatTimeoutS ?? DEFAULT_HEARTBEAT_TIMEOUT_S, 'heartbeatTimeoutS');
-    if (this.heartbeatTimeoutS <= this.heartbeatIntervalS)
-      throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${this.heartbeatTimeoutS} s is not longer than the interval ${this.heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
-    if (o.pacing !== undefined && o.pacing !== 'poll' && o.pacing !== 'worker')
-      throw new BridgeError('BRIDGE_CONFIG', 'pacing', `"${String(o.pacing)}" is not a pacing`, "'poll' or 'worker'");
-    this.pacingKind = o.pacing ?? (o.now === undefined && o.spinMarginS === undefined ? defaultPacing(this.loopHz) : 'poll');
-    if (this.pacingKind === 'worker' && o.now !== undefined && (o.paced ?? true))
-      throw new BridgeError('BRIDGE_CONFIG', 'pacing', "'worker' paces on the steady clock, and a clock `now` was given", "pacing 'poll' with an injected clock, or no `now`");
-    if (this.pacingKind === 'worker' && o.spinMarginS !== undefined)
-      throw new BridgeError('BRIDGE_CONFIG', 'spinMarginS', "is a setting of pacing 'poll', and the pacing is 'worker'", "pacing 'poll' with spinMarginS, or no spinMarginS");
-    this._paced = o.paced ?? true;
-    this._serverName = o.serverName ?? 'axon';
-    this._engine = o.engine ?? null;
+    const s = resolveServerOptions(o);
+    this.host = s.host;
+    this.token = s.token;
+    this.tokenGenerated = s.tokenGenerated;
+    this.observeWithoutToken = s.observeWithoutToken;
+    this.stopNeedsToken = s.stopNeedsToken;
+    this.sim = s.sim;
+    this.dt = s.dt;
+    this.loopHz = s.loopHz;
+    this.stateHz = s.stateHz;
+    this.commandTimeoutS = s.commandTimeoutS;
+    this.heartbeatIntervalS = s.heartbeatIntervalS;
+    this.heartbeatTimeoutS = s.heartbeatTimeoutS;
+    this.pacingKind = s.pacingKind;
+    this._paced = s.paced;
+    this._serverName = s.serverName;
+    this._engine = s.engine;
 
     const spec = robot.spec;
     this.layout = stateLayoutFor(spec, o.sendBase ?? this.sim);
@@ -235,7 +138,7 @@ export class BridgeServer {
       robot,
       sim: this.sim,
       dt: this.dt,
-      decimation: Math.round(dec),
+      decimation: s.decimation,
       commandTimeoutS: this.commandTimeoutS,
       maxCatchUp: Math.max(1, Math.round((o.maxCatchUpS ?? 0.1) / this.dt)),
       spinMarginS: o.spinMarginS ?? 0.0011,
@@ -564,9 +467,4 @@ export class BridgeServer {
   private _sendStatus(c: Client, cause: StateCause, reason: string): void {
     c.ws.send(JSON.stringify({ type: 'status', robotState: this.robotState, cause, reason, commander: this._conns.commander !== undefined, time: this.now() }));
   }
-}
-
-function positive(x: number, name: string): number {
-  if (!(x > 0 && Number.isFinite(x))) throw new BridgeError('BRIDGE_CONFIG', name, `is ${x}`, 'a finite number of seconds > 0');
-  return x;
 }

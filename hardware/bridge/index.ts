@@ -2,8 +2,10 @@
  * The axon bridge: a robot behind a WebSocket (hardware/PROTOCOL.md).
  * Server: `BridgeServer.listen({ robot, ... })`. Client: `connectBridgeRobot(url, { token })`.
  */
-export { BridgeServer, defaultPacing, WORKER_PACING_MAX_HZ } from './BridgeServer.ts';
-export type { BridgeServerOptions, BridgeServerEvent } from './BridgeServer.ts';
+export { BridgeServer } from './BridgeServer.ts';
+export type { BridgeServerEvent } from './BridgeServer.ts';
+export { defaultPacing, WORKER_PACING_MAX_HZ } from './serverOptions.ts';
+export type { BridgeServerOptions } from './serverOptions.ts';
 export { BridgeRobot, connectBridgeRobot } from './BridgeRobot.ts';
 export type { BridgeRobotOptions, BridgeClientEvent } from './BridgeRobot.ts';
 export { BridgeError } from './BridgeError.ts';

@@ -1,0 +1,131 @@
+/**
+ * The bridge server's options: what `BridgeServer.listen` is given, their defaults and their
+ * checks (a bad option is a BridgeError BRIDGE_CONFIG naming it), and the default pacing by loop
+ * rate. `resolveServerOptions` turns the options into the settings the server runs with; what the
+ * server does with them is BridgeServer's.
+ */
+import { isSimulated, type Robot, type SimulatedRobot } from '../../src/core/robot.ts';
+import type { SafetyConfig } from '../../src/safety/types.ts';
+import { BridgeError } from './BridgeError.ts';
+import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_HEARTBEAT_TIMEOUT_S } from './protocol.ts';
+import { generateToken, isLoopback } from './tokens.ts';
+
+export interface BridgeServerOptions {
+  /** The robot served. A SimulatedRobot is stepped by the server in real time; it must not be stepped elsewhere. */
+  readonly robot: Robot;
+  /** Interface to bind; default 127.0.0.1. Anything but loopback requires `token`. */
+  readonly host?: string;
+  /** TCP port; default 8765; 0 picks a free one (see `port` after listen). */
+  readonly port?: number;
+  /** Token that commanding (and e-stop, reset) requires. Absent: a random one is generated (loopback only). */
+  readonly token?: string;
+  /** Let clients without a token receive state frames; default true. */
+  readonly observeWithoutToken?: boolean;
+  /**
+   * E-stop needs the token too; default false: stopping is always allowed, any client may e-stop.
+   * Set it for a server exposed beyond the robot's own network.
+   */
+  readonly stopNeedsToken?: boolean;
+  /** Loop rate of a real (not simulated) robot (Hz); a simulated robot's is 1 / physicsDt. */
+  readonly loopHz?: number;
+  /** State frame rate (Hz); must divide the loop rate; default the loop rate. */
+  readonly stateHz?: number;
+  /** Command deadman (s); default 0.2. */
+  readonly commandTimeoutS?: number;
+  /** Heartbeat interval and timeout (s); defaults 0.1 and 0.5. */
+  readonly heartbeatIntervalS?: number;
+  readonly heartbeatTimeoutS?: number;
+  /**
+   * What wakes a paced loop at its step deadlines: 'worker' (the default up to 4 kHz), a timing thread
+   * sleeping in Atomics.wait on the steady clock (WorkerPacer), which leaves this thread idle
+   * between steps; 'poll' (the default above 4 kHz, with an injected `now` or with `spinMarginS`), a timer then an I/O-polling spin of
+   * `spinMarginS` (Pacer), which keeps this thread busy for the margin. docs/timing.md, "The bridge
+   * server's pacing".
+   */
+  readonly pacing?: 'poll' | 'worker';
+  /** Poll pacing only: seconds before each loop deadline at which the timer hands over to the spin; 0 = timer only. Default 0.0011. */
+  readonly spinMarginS?: number;
+  /** Most loop time (s) caught up after a late wake-up; beyond it the time is skipped and counted as overruns. Default 0.1. */
+  readonly maxCatchUpS?: number;
+  /** Send privileged base state in state frames; default: true for a simulated robot. */
+  readonly sendBase?: boolean;
+  /** Server safety settings (soft start is the client's business: default 0 here). */
+  readonly safety?: Partial<SafetyConfig>;
+  /** Free text in the hello's `server` field. */
+  readonly serverName?: string;
+  /** The hello's `engine`: physics engine of a simulated robot ("cannon", "mujoco"); default null. */
+  readonly engine?: string;
+  /**
+   * The server's steady clock (s, origin arbitrary): loop steps, the deadman, heartbeat timeouts
+   * and every time it reports. Default performance.now(). Tests inject virtual time.
+   */
+  readonly now?: () => number;
+  /**
+   * Pace the loop in real time on `now` (default true). false: the owner runs the steps due with
+   * `runDue()` after advancing its clock (virtual-time tests); heartbeats are then sent by
+   * `heartbeat()` too.
+   */
+  readonly paced?: boolean;
+}
+
+/**
+ * Most loop rate (Hz) the timing thread paces by default: it kept 97 % of its slots at 4 kHz and
+ * 46 % at 16 kHz on this host (tests/bench/bridge.ts, docs/timing.md "The bridge server's pacing").
+ */
+export const WORKER_PACING_MAX_HZ = 4000;
+
+/** The pacing a server uses when none is given: the timing thread up to WORKER_PACING_MAX_HZ, the poll pacer (whose spin then covers the whole period) above. */
+export function defaultPacing(loopHz: number): 'poll' | 'worker' {
+  return loopHz <= WORKER_PACING_MAX_HZ + 1e-6 ? 'worker' : 'poll';
+}
+
+/**
+ * Checks `o` (BridgeError BRIDGE_CONFIG naming the first bad option) and fills in the defaults:
+ * the settings the server runs with (rates in Hz, times in s, `decimation` loop steps per state frame).
+ */
+export function resolveServerOptions(o: BridgeServerOptions) {
+  const robot = o.robot;
+  const host = o.host ?? '127.0.0.1';
+  if (o.token !== undefined && o.token.length === 0) throw new BridgeError('BRIDGE_CONFIG', 'token', 'is empty', 'a non-empty token');
+  if (o.token === undefined && !isLoopback(host))
+    throw new BridgeError('BRIDGE_CONFIG', 'host', `"${host}" is reachable from other machines and no token was given`, 'a token when binding beyond loopback');
+  const tokenGenerated = o.token === undefined;
+  const token = o.token ?? generateToken();
+  const observeWithoutToken = o.observeWithoutToken ?? true;
+  const stopNeedsToken = o.stopNeedsToken ?? false;
+  const sim = isSimulated(robot);
+  let dt: number;
+  if (sim) {
+    dt = (robot as SimulatedRobot).physicsDt;
+  } else {
+    const hz = o.loopHz;
+    if (hz === undefined || !(hz > 0 && hz <= 100_000)) throw new BridgeError('BRIDGE_CONFIG', 'loopHz', `is ${hz}`, 'a loop rate in (0, 100000] Hz for a real robot');
+    dt = 1 / hz;
+  }
+  const loopHz = 1 / dt;
+  const stateHz = o.stateHz ?? loopHz;
+  const dec = loopHz / stateHz;
+  if (!(stateHz > 0) || Math.abs(dec - Math.round(dec)) > 1e-6 || Math.round(dec) < 1)
+    throw new BridgeError('BRIDGE_CONFIG', 'stateHz', `${stateHz} Hz does not divide the loop rate ${loopHz} Hz`, `a divisor of ${loopHz}`);
+  const commandTimeoutS = positive(o.commandTimeoutS ?? DEFAULT_COMMAND_TIMEOUT_S, 'commandTimeoutS');
+  const heartbeatIntervalS = positive(o.heartbeatIntervalS ?? DEFAULT_HEARTBEAT_INTERVAL_S, 'heartbeatIntervalS');
+  const heartbeatTimeoutS = positive(o.heartbeatTimeoutS ?? DEFAULT_HEARTBEAT_TIMEOUT_S, 'heartbeatTimeoutS');
+  if (heartbeatTimeoutS <= heartbeatIntervalS)
+    throw new BridgeError('BRIDGE_CONFIG', 'heartbeatTimeoutS', `${heartbeatTimeoutS} s is not longer than the interval ${heartbeatIntervalS} s`, 'a timeout longer than the heartbeat interval');
+  if (o.pacing !== undefined && o.pacing !== 'poll' && o.pacing !== 'worker')
+    throw new BridgeError('BRIDGE_CONFIG', 'pacing', `"${String(o.pacing)}" is not a pacing`, "'poll' or 'worker'");
+  const pacingKind = o.pacing ?? (o.now === undefined && o.spinMarginS === undefined ? defaultPacing(loopHz) : 'poll');
+  if (pacingKind === 'worker' && o.now !== undefined && (o.paced ?? true))
+    throw new BridgeError('BRIDGE_CONFIG', 'pacing', "'worker' paces on the steady clock, and a clock `now` was given", "pacing 'poll' with an injected clock, or no `now`");
+  if (pacingKind === 'worker' && o.spinMarginS !== undefined)
+    throw new BridgeError('BRIDGE_CONFIG', 'spinMarginS', "is a setting of pacing 'poll', and the pacing is 'worker'", "pacing 'poll' with spinMarginS, or no spinMarginS");
+  const paced = o.paced ?? true;
+  const serverName = o.serverName ?? 'axon';
+  const engine = o.engine ?? null;
+  return { host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine };
+}
+
+function positive(x: number, name: string): number {
+  if (!(x > 0 && Number.isFinite(x))) throw new BridgeError('BRIDGE_CONFIG', name, `is ${x}`, 'a finite number of seconds > 0');
+  return x;
+}
