@@ -7,6 +7,7 @@ import { CommandHold } from '../CommandHold.ts';
 import { Pushes, type SimPushConfig } from '../perturb/Pushes.ts';
 import type { SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
+import { MujocoActuators, wrap } from './MujocoActuators.ts';
 import { MujocoMasses } from './MujocoMasses.ts';
 import { MujocoPlacement } from './MujocoPlacement.ts';
 import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
@@ -19,25 +20,15 @@ export type { MujocoJointDesc, MujocoRobotOptions } from './MujocoRobotOptions.t
 /** Called by reset(seed) before the state is placed (randomisation), as SimRobot's. */
 export type MujocoRandomizer = (robot: MujocoRobot, seed: number) => void;
 
-const NBIAS = 10; // mjNBIAS
-
 /**
  * A robot in MuJoCo (the official WebAssembly build), behind the same SimulatedRobot contract as
  * the cannon-es SimRobot: tasks, randomisation (the same draws), sensor noise, pushes and the state
  * watchdog are shared; only building, stepping and reading state are MuJoCo's.
  *
- * Actuation (why): one MuJoCo "general" actuator per joint, force = ctrl + b1·q + b2·q̇, whose
- * ctrl and bias are written from axon's command every physics step: ctrl = kp·q* + τff, b1 = −kp,
- * b2 = −(kd + dt·kp) with pd 'implicit' (−kd with 'explicit'). That is MuJoCo's position actuator
- * (kp, kv) with axon's gains, so MuJoCo's implicitfast integrator solves the damping term with the
- * next velocity: the only way light links (1e-5 kg·m²) with kd up to 10 stay stable at 200 Hz
- * (explicit axon torques blow up there, docs/simulation.md), and the same law as the cannon-es
- * implicit row. axon still owns the law (per-command gains, randomised kp/kd/effort scales,
- * continuous-joint wrap, latency); a command whose torque would pass the effort limit is applied
- * as the saturated torque ±limit with no velocity term (a saturated motor has none). Armature,
- * damping and Coulomb friction are MuJoCo's joint armature, damping and frictionloss (exact, on
- * the joint coordinate). Velocity limits are reported in the spec (the state watchdog uses them),
- * as the cannon-es side.
+ * Actuation (sim/mujoco/MujocoActuators.ts): axon's PD law written into one MuJoCo "general"
+ * actuator per joint every physics step, so that MuJoCo's implicitfast integrator solves the
+ * damping term; armature, damping and Coulomb friction are MuJoCo's joint ones. Velocity limits are
+ * reported in the spec (the state watchdog uses them), as the cannon-es side.
  *
  * Sensors (sim/mujoco/MujocoSensors.ts): joint position/velocity from qpos/qvel (continuous joints
  * wrapped to (−π, π]); effort = the actuator force of the last step; IMU, contacts, link frames
@@ -59,7 +50,7 @@ export class MujocoRobot implements SimulatedRobot {
   readonly mj: MainModule;
   readonly model: MjModel;
   readonly data: MjData;
-  /** Per-episode strength multipliers of kp, kd and the effort limit (1 = nominal). */
+  /** Per-episode strength multipliers of kp, kd and the effort limit (1 = nominal; the actuators'). */
   readonly kpScale: Float64Array;
   readonly kdScale: Float64Array;
   readonly effortScale: Float64Array;
@@ -71,9 +62,6 @@ export class MujocoRobot implements SimulatedRobot {
   private readonly n: number;
   private readonly qadr: Int32Array;
   private readonly vadr: Int32Array;
-  private readonly continuous: Uint8Array;
-  private readonly effortLimit: Float64Array;
-  private readonly implicitPd: boolean;
   private readonly rootQadr: number; // freejoint qpos address, -1 when fixed
   private readonly rootVadr: number;
   private readonly bodyIndex = new Map<string, number>();
@@ -83,12 +71,10 @@ export class MujocoRobot implements SimulatedRobot {
   private readonly sensors: MujocoSensors;
   /** Puts the state at the episode's initial one at reset (sim/mujoco/MujocoPlacement.ts). */
   private readonly placement: MujocoPlacement;
-  // Held command and action latency (sim/CommandHold.ts, shared with SimRobot); the arrays are the hold's.
+  /** The PD law and joint dynamics written into MuJoCo (sim/mujoco/MujocoActuators.ts). */
+  private readonly actuators: MujocoActuators;
+  // Held command and action latency (sim/CommandHold.ts, shared with SimRobot).
   private readonly hold: CommandHold;
-  private readonly cmdTarget: Float64Array;
-  private readonly cmdKp: Float64Array;
-  private readonly cmdKd: Float64Array;
-  private readonly cmdFf: Float64Array;
   private substeps = 0;
   // Initial state.
   private readonly configuredPositions: Float64Array;
@@ -103,7 +89,6 @@ export class MujocoRobot implements SimulatedRobot {
   private frictionNow: number;
   /** Array views into the WebAssembly heap, all refreshed together when the heap grows (sim/mujoco/MujocoViews.ts). */
   private readonly views: MujocoViews;
-  private badCount = 0;
 
   constructor(mj: MainModule, model: MjModel, o: MujocoRobotOptions) {
     this.mj = mj;
@@ -111,7 +96,6 @@ export class MujocoRobot implements SimulatedRobot {
     this.o = o;
     this.physicsDt = o.physicsDt;
     this.notes = [...(o.notes ?? [])];
-    this.implicitPd = o.pd === 'implicit';
     if (Math.abs(model.opt.timestep - o.physicsDt) > 1e-12) throw new AxonError('SIM_OPTION', 'physicsDt', `is ${o.physicsDt} but the model's timestep is ${model.opt.timestep}`, 'the same step');
     const n = (this.n = o.joints.length);
     if (model.nu !== n) throw new AxonError('MUJOCO_MODEL', o.name, `has ${model.nu} actuators for ${n} joints`, 'one axon actuator per moving joint');
@@ -126,7 +110,6 @@ export class MujocoRobot implements SimulatedRobot {
     this.bodyIndex.delete(''); // unnamed bodies: no name to find them by
     this.qadr = new Int32Array(n);
     this.vadr = new Int32Array(n);
-    this.continuous = Uint8Array.from(o.joints, (j) => (j.type === 'continuous' ? 1 : 0));
     const jq = model.jnt_qposadr as Int32Array;
     const jv = model.jnt_dofadr as Int32Array;
     o.joints.forEach((j, i) => {
@@ -153,15 +136,8 @@ export class MujocoRobot implements SimulatedRobot {
     const framePositions = Object.entries(o.framePositions ?? {}).map(([name, link]) => ({ name, body: body(link, `framePositions.${name}`) }));
     this.masses = new MujocoMasses(model);
 
-    // Joint dynamics and the contact filter, written into the compiled model.
-    const armature = model.dof_armature as Float64Array;
-    const damping = model.dof_damping as Float64Array;
-    const frictionloss = model.dof_frictionloss as Float64Array;
-    o.joints.forEach((j, i) => {
-      armature[this.vadr[i]] = j.armature;
-      damping[this.vadr[i]] = j.damping;
-      frictionloss[this.vadr[i]] = j.friction;
-    });
+    // Joint dynamics (by the actuators) and the contact filter, written into the compiled model.
+    this.actuators = new MujocoActuators(model, o.joints, this.qadr, this.vadr, o.pd === 'implicit', o.physicsDt);
     const gb = model.geom_bodyid as Int32Array;
     const contype = model.geom_contype as Int32Array;
     const conaff = model.geom_conaffinity as Int32Array;
@@ -202,17 +178,12 @@ export class MujocoRobot implements SimulatedRobot {
       sensors: { imu: imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true, baseCom: true },
       controlModes: ['position', 'velocity', 'effort'],
     };
-    this.effortLimit = Float64Array.from(o.joints, (j) => j.effortLimit);
-    this.kpScale = new Float64Array(n).fill(1);
-    this.kdScale = new Float64Array(n).fill(1);
-    this.effortScale = new Float64Array(n).fill(1);
+    this.kpScale = this.actuators.kpScale;
+    this.kdScale = this.actuators.kdScale;
+    this.effortScale = this.actuators.effortScale;
     this.q = new Float64Array(n);
     this.qd = new Float64Array(n);
     this.hold = new CommandHold(specs, o.name);
-    this.cmdTarget = this.hold.target;
-    this.cmdKp = this.hold.kp;
-    this.cmdKd = this.hold.kd;
-    this.cmdFf = this.hold.ff;
     this.configuredPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialVelocities = new Float64Array(n);
@@ -398,7 +369,7 @@ export class MujocoRobot implements SimulatedRobot {
 
   /** Commands that were not finite (nothing applied for them). */
   get badCommandCount(): number {
-    return this.badCount;
+    return this.actuators.badCount;
   }
 
   jointIndex(name: string): number {
@@ -412,53 +383,7 @@ export class MujocoRobot implements SimulatedRobot {
   private substep(): void {
     if (this.hold.pending > 0) this.hold.applyDue(this.substeps);
     const views = this.views;
-    const qpos = views.qpos;
-    const qvel = views.qvel;
-    const ctrl = views.ctrl;
-    const bias = views.biasprm;
-    const mode = this.hold.mode;
-    const h = this.physicsDt;
-    for (let i = 0; i < this.n; i++) {
-      const q = qpos[this.qadr[i]];
-      const v = qvel[this.vadr[i]];
-      const lim = this.effortLimit[i] * this.effortScale[i];
-      const t = this.cmdTarget[i];
-      const ff = this.cmdFf[i];
-      let c = 0; // ctrl
-      let b1 = 0;
-      let b2 = 0;
-      let f = 0; // the torque the law asks for at v (for the saturation test)
-      if (mode === 'position') {
-        const p = this.kpScale[i] * this.cmdKp[i];
-        const dd = this.kdScale[i] * this.cmdKd[i];
-        const err = this.continuous[i] === 1 ? wrap(t - q) : t - q;
-        const damp = this.implicitPd ? dd + h * p : dd;
-        c = p * (q + err) + ff;
-        b1 = -p;
-        b2 = -damp;
-        f = p * err + ff - damp * v;
-      } else if (mode === 'velocity') {
-        const dd = this.kdScale[i] * this.cmdKd[i];
-        c = dd * t + ff;
-        b2 = -dd;
-        f = dd * (t - v) + ff;
-      } else {
-        c = t;
-        f = t;
-      }
-      if (!(Math.abs(c) <= 1e10 && Math.abs(b1) <= 1e10 && Math.abs(b2) <= 1e10 && Math.abs(f) <= 1e10)) {
-        c = b1 = b2 = 0;
-        this.badCount++;
-      } else if (lim === 0) {
-        c = b1 = b2 = 0; // passive joint
-      } else if (f > lim || f < -lim) {
-        c = f > 0 ? lim : -lim; // saturated: constant torque
-        b1 = b2 = 0;
-      }
-      ctrl[i] = c;
-      bias[i * NBIAS + 1] = b1;
-      bias[i * NBIAS + 2] = b2;
-    }
+    this.actuators.apply(this.hold, views);
     if (this.pushBodyId >= 0) {
       const pf = this.pushBody.force;
       pf.set(0, 0, 0);
@@ -476,9 +401,10 @@ export class MujocoRobot implements SimulatedRobot {
   private readJoints(): void {
     const qpos = this.views.qpos;
     const qvel = this.views.qvel;
+    const continuous = this.actuators.continuous;
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
-      this.q[i] = this.continuous[i] === 1 ? wrap(q) : q;
+      this.q[i] = continuous[i] === 1 ? wrap(q) : q;
       this.qd[i] = qvel[this.vadr[i]];
     }
   }
@@ -498,8 +424,4 @@ export class MujocoRobot implements SimulatedRobot {
   private checkLength(values: ArrayLike<number>, where: string): void {
     if (values.length !== this.n) throw new AxonError('SIM_OPTION', where, `has ${values.length} values`, `${this.n}, one per joint`);
   }
-}
-
-function wrap(a: number): number {
-  return a - 2 * Math.PI * Math.floor((a + Math.PI) / (2 * Math.PI));
 }

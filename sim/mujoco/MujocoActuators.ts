@@ -1,0 +1,128 @@
+import type { MjModel } from '@mujoco/mujoco';
+import type { CommandHold } from '../CommandHold.ts';
+import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
+import type { MujocoViews } from './MujocoViews.ts';
+
+const NBIAS = 10; // mjNBIAS
+
+/**
+ * A MujocoRobot's actuation: axon's PD law written into MuJoCo's actuators at every physics step,
+ * and the joint dynamics written into the compiled model.
+ *
+ * Why: one MuJoCo "general" actuator per joint, force = ctrl + b1·q + b2·q̇, whose ctrl and bias
+ * are written from axon's command every physics step: ctrl = kp·q* + τff, b1 = −kp,
+ * b2 = −(kd + dt·kp) with pd 'implicit' (−kd with 'explicit'). That is MuJoCo's position actuator
+ * (kp, kv) with axon's gains, so MuJoCo's implicitfast integrator solves the damping term with the
+ * next velocity: the only way light links (1e-5 kg·m²) with kd up to 10 stay stable at 200 Hz
+ * (explicit axon torques blow up there, docs/simulation.md), and the same law as the cannon-es
+ * implicit row. axon still owns the law (per-command gains, randomised kp/kd/effort scales,
+ * continuous-joint wrap, latency); a command whose torque would pass the effort limit is applied
+ * as the saturated torque ±limit with no velocity term (a saturated motor has none). Armature,
+ * damping and Coulomb friction are MuJoCo's joint armature, damping and frictionloss (exact, on
+ * the joint coordinate).
+ *
+ * Joints are in robot joint order; `qadr` / `vadr` are each joint's qpos / qvel address.
+ *
+ * Real-time rules: apply() allocates nothing and never throws: a non-finite law (MuJoCo's
+ * mju_isBad test, style 4) applies nothing for that joint and is counted.
+ */
+export class MujocoActuators {
+  /** Per-episode strength multipliers of kp, kd and the effort limit (1 = nominal). */
+  readonly kpScale: Float64Array;
+  readonly kdScale: Float64Array;
+  readonly effortScale: Float64Array;
+  /** Commands that were not finite (nothing applied for them). */
+  badCount = 0;
+
+  /** 1 where the joint is continuous (its position wrapped to (−π, π]), per joint. */
+  readonly continuous: Uint8Array;
+
+  private readonly n: number;
+  private readonly effortLimit: Float64Array;
+
+  constructor(
+    model: MjModel,
+    joints: readonly MujocoJointDesc[],
+    private readonly qadr: Int32Array,
+    private readonly vadr: Int32Array,
+    private readonly implicitPd: boolean,
+    /** Physics step (s). */
+    private readonly h: number,
+  ) {
+    const n = (this.n = joints.length);
+    this.continuous = Uint8Array.from(joints, (j) => (j.type === 'continuous' ? 1 : 0));
+    // Joint dynamics, written into the compiled model.
+    const armature = model.dof_armature as Float64Array;
+    const damping = model.dof_damping as Float64Array;
+    const frictionloss = model.dof_frictionloss as Float64Array;
+    joints.forEach((j, i) => {
+      armature[vadr[i]] = j.armature;
+      damping[vadr[i]] = j.damping;
+      frictionloss[vadr[i]] = j.friction;
+    });
+    this.effortLimit = Float64Array.from(joints, (j) => j.effortLimit);
+    this.kpScale = new Float64Array(n).fill(1);
+    this.kdScale = new Float64Array(n).fill(1);
+    this.effortScale = new Float64Array(n).fill(1);
+  }
+
+  /** Writes every actuator's ctrl and bias from the held command, for the next physics step. */
+  apply(hold: CommandHold, views: MujocoViews): void {
+    const qpos = views.qpos;
+    const qvel = views.qvel;
+    const ctrl = views.ctrl;
+    const bias = views.biasprm;
+    const mode = hold.mode;
+    const target = hold.target;
+    const kp = hold.kp;
+    const kd = hold.kd;
+    const ffs = hold.ff;
+    const h = this.h;
+    for (let i = 0; i < this.n; i++) {
+      const q = qpos[this.qadr[i]];
+      const v = qvel[this.vadr[i]];
+      const lim = this.effortLimit[i] * this.effortScale[i];
+      const t = target[i];
+      const ff = ffs[i];
+      let c = 0; // ctrl
+      let b1 = 0;
+      let b2 = 0;
+      let f = 0; // the torque the law asks for at v (for the saturation test)
+      if (mode === 'position') {
+        const p = this.kpScale[i] * kp[i];
+        const dd = this.kdScale[i] * kd[i];
+        const err = this.continuous[i] === 1 ? wrap(t - q) : t - q;
+        const damp = this.implicitPd ? dd + h * p : dd;
+        c = p * (q + err) + ff;
+        b1 = -p;
+        b2 = -damp;
+        f = p * err + ff - damp * v;
+      } else if (mode === 'velocity') {
+        const dd = this.kdScale[i] * kd[i];
+        c = dd * t + ff;
+        b2 = -dd;
+        f = dd * (t - v) + ff;
+      } else {
+        c = t;
+        f = t;
+      }
+      if (!(Math.abs(c) <= 1e10 && Math.abs(b1) <= 1e10 && Math.abs(b2) <= 1e10 && Math.abs(f) <= 1e10)) {
+        c = b1 = b2 = 0;
+        this.badCount++;
+      } else if (lim === 0) {
+        c = b1 = b2 = 0; // passive joint
+      } else if (f > lim || f < -lim) {
+        c = f > 0 ? lim : -lim; // saturated: constant torque
+        b1 = b2 = 0;
+      }
+      ctrl[i] = c;
+      bias[i * NBIAS + 1] = b1;
+      bias[i * NBIAS + 2] = b2;
+    }
+  }
+}
+
+/** Wraps an angle (rad) to (−π, π]. */
+export function wrap(a: number): number {
+  return a - 2 * Math.PI * Math.floor((a + Math.PI) / (2 * Math.PI));
+}
