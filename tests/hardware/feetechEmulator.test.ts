@@ -189,7 +189,7 @@ class EchoingAdapter extends MemoryTransport {
 }
 
 describe('FeetechBus against the emulator', () => {
-  it('on an adapter that echoes its transmit line, reads the servo and not its own request (the vendor SDK flushes it)', async () => {
+  it('on an adapter that echoes its transmit line, reads the servo and not its own request (Feetech\'s Linux SDK, flushing before each write, would read the echo)', async () => {
     const emu = new FeetechEmulator({ servos: [{ id: 1, position: 0.5 }, { id: 2, position: -0.3 }] });
     const plain = await busOn(emu);
     const truth = await plain.read(1, 56, 2);

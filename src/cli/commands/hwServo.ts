@@ -16,7 +16,7 @@ import type { Transport, TransportHandlers } from '../../../hardware/transport/T
 import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
 import { BAUD_CODES, baudCode, ticksToRad } from '../../../hardware/dynamixel/controlTable.ts';
 import { readLe as dxlReadLe } from '../../../hardware/dynamixel/packet.ts';
-import { FeetechBus, type FeetechIdentity } from '../../../hardware/feetech/FeetechBus.ts';
+import { FeetechBus } from '../../../hardware/feetech/FeetechBus.ts';
 import { FEETECH_BAUD_CODES, feetechBaudCode, stsTicksToRad } from '../../../hardware/feetech/controlTable.ts';
 import { decodeSignMagnitude, readLe } from '../../../hardware/feetech/packet.ts';
 import { FeetechEmulator, defaultStsServos } from '../../../hardware/emulator/FeetechEmulator.ts';
@@ -402,4 +402,3 @@ function setupCommand(name: 'set-id' | 'set-baud') {
 
 export const setIdCommand = () => setupCommand('set-id');
 export const setBaudCommand = () => setupCommand('set-baud');
-export { positiveInt };
