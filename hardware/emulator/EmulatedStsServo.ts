@@ -136,6 +136,7 @@ export class EmulatedStsServo {
       return;
     }
     const vmax = this.model.noLoadSpeed;
+    const acc = this.mem[41] * RAD_S2_PER_ACCEL_UNIT;
     let want: number;
     if (this.mem[33] === FeetechMode.velocity) {
       want = clamp(this.get('goal_velocity') * RAD_PER_TICK, -vmax, vmax);
@@ -152,7 +153,6 @@ export class EmulatedStsServo {
       // as distance/speed + speed/acceleration): it brakes at that acceleration so as to stop at the
       // goal, never past it. Ramping the speed alone overshot a 500-tick step by 203 ticks (checked
       // against Feetech's SDK, docs/feetech.md).
-      const acc = this.mem[41] * RAD_S2_PER_ACCEL_UNIT;
       if (acc > 0) {
         // The distance left once the speed loop (time constant TAU) has caught up with the command.
         const left = Math.max(0, Math.abs(error) - Math.abs(this.vel) * TAU);
@@ -160,7 +160,6 @@ export class EmulatedStsServo {
         want = clamp(want, -brake, brake);
       }
     }
-    const acc = this.mem[41] * RAD_S2_PER_ACCEL_UNIT;
     this._vcmd = acc > 0 ? this._vcmd + clamp(want - this._vcmd, -acc * h, acc * h) : want;
     const need = (INERTIA * (this._vcmd - this.vel)) / TAU + DAMPING * this.vel;
     const lim = (Math.min(readLe(this.mem, 48, 2), readLe(this.mem, 16, 2)) / 1000) * this.model.stallCurrent;
