@@ -1,16 +1,14 @@
-// axon viewer page: draws the robot from its URDF visuals (z-up), moves the links from binary state
+// axon viewer page: draws the robot from its visuals (z-up; page/links.js), moves the links from binary state
 // frames, shows loop stats, joint traces, safety state and events, foot contacts, a world model's
 // rollouts as ghost paths, and sends operator commands (a locomotion policy's velocity command:
 // drive.js). The binary frame layouts are documented in
 // src/viewer/frames.ts; page/frames.js holds the page's decoders (tested against the server's).
 import * as THREE from 'three';
 import { OrbitControls } from 'three/addons/controls/OrbitControls.js';
-import { STLLoader } from 'three/addons/loaders/STLLoader.js';
-import { OBJLoader } from 'three/addons/loaders/OBJLoader.js';
-import { ColladaLoader } from 'three/addons/loaders/ColladaLoader.js';
 import { decodeRolloutFrame, decodeStateFrame, frameKind } from './frames.js';
 import { Kinematics, tracedPoints } from './kinematics.js';
 import { createDrive } from './drive.js';
+import { buildLinks, meshes } from './links.js';
 
 const $ = (id) => document.getElementById(id);
 const token = new URLSearchParams(location.search).get('token') ?? '';
@@ -49,116 +47,10 @@ function resize() {
 window.addEventListener('resize', resize);
 resize();
 
-// ---- meshes: fetched once per URL from the server's /mesh/<n>/<file> routes ----------------------
-const meshes = { requested: 0, loaded: 0, failed: 0, vertices: 0, errors: [] };
-const meshCache = new Map(); // url -> Promise<Object3D | BufferGeometry>
-function loadMeshAsset(url) {
-  let p = meshCache.get(url);
-  if (p) return p;
-  const ext = url.split('.').pop().toLowerCase();
-  p = new Promise((resolve, reject) => {
-    if (ext === 'stl') new STLLoader().load(url, resolve, undefined, reject);
-    else if (ext === 'obj') new OBJLoader().load(url, resolve, undefined, reject);
-    else if (ext === 'dae')
-      new ColladaLoader().load(url, (c) => {
-        // URDF meshes are read in their own (z-up) frame: undo the loader's Z_UP -> Y_UP turn; keep <unit> scaling.
-        c.scene.rotation.set(0, 0, 0);
-        c.scene.updateMatrix();
-        resolve(c.scene);
-      }, undefined, reject);
-    else reject(new Error(`unknown mesh format .${ext}`));
-  });
-  meshCache.set(url, p);
-  return p;
-}
-function countVertices(o) {
-  let n = 0;
-  o.traverse((c) => { if (c.isMesh && c.geometry?.attributes?.position) n += c.geometry.attributes.position.count; });
-  return n;
-}
-/** Puts the mesh behind `url` into `holder` (scale set by the caller), colouring it when the URDF names a colour. */
-function attachMesh(holder, url, color, material) {
-  meshes.requested++;
-  loadMeshAsset(url).then(
-    (asset) => {
-      let obj;
-      if (asset.isBufferGeometry) {
-        if (!asset.attributes.normal) asset.computeVertexNormals();
-        obj = new THREE.Mesh(asset, material);
-      } else {
-        obj = asset.clone(true);
-        if (color) obj.traverse((c) => { if (c.isMesh) c.material = material; });
-      }
-      holder.add(obj);
-      meshes.loaded++;
-      meshes.vertices += countVertices(obj);
-    },
-    (err) => {
-      meshes.failed++;
-      meshes.errors.push(`${url}: ${err?.message ?? err}`);
-      holder.add(new THREE.Mesh(new THREE.BoxGeometry(0.05, 0.05, 0.05), material)); // placeholder
-    },
-  );
-}
-
-/**
- * One Object3D per link from the URDF visuals, added to the scene. `ghost`: one translucent
- * material for every visual (the robot at the end of the predicted trajectory).
- */
-function buildLinks(model, linkNames, ghost) {
-  const out = [];
-  if (!model) return out;
-  const byName = new Map(model.links.map((l) => [l.name, l]));
-  for (const name of linkNames) {
-    const group = new THREE.Group();
-    group.name = name;
-    for (const vis of byName.get(name)?.visuals ?? []) {
-      const g = vis.geometry;
-      let geom;
-      let align;
-      const c = vis.color ?? [0.7, 0.7, 0.72, 1];
-      const mat = ghost ?? new THREE.MeshStandardMaterial({ color: new THREE.Color(c[0], c[1], c[2]), transparent: c[3] < 1, opacity: c[3], roughness: 0.6 });
-      let mesh;
-      if (g.kind === 'mesh') {
-        mesh = new THREE.Group();
-        mesh.scale.set(g.scale[0], g.scale[1], g.scale[2]);
-        if (g.url) attachMesh(mesh, g.url, vis.color, mat);
-        else mesh.add(new THREE.Mesh(new THREE.BoxGeometry(0.05, 0.05, 0.05), mat)); // not resolved on the server: a placeholder
-      } else {
-        if (g.kind === 'box') geom = new THREE.BoxGeometry(g.size[0], g.size[1], g.size[2]);
-        else if (g.kind === 'sphere') geom = new THREE.SphereGeometry(g.radius, 24, 16);
-        else if (g.kind === 'ellipsoid') {
-          geom = new THREE.SphereGeometry(1, 24, 16);
-          geom.scale(g.radii[0], g.radii[1], g.radii[2]);
-        } else if (g.kind === 'trimesh') {
-          geom = new THREE.BufferGeometry();
-          geom.setAttribute('position', new THREE.Float32BufferAttribute(g.vertices, 3));
-          geom.setIndex(g.faces);
-          geom.computeVertexNormals();
-        } else if (g.kind === 'capsule') {
-          geom = new THREE.CapsuleGeometry(g.radius, g.length, 8, 24);
-          align = new THREE.Quaternion().setFromAxisAngle(new THREE.Vector3(1, 0, 0), Math.PI / 2); // three's y axis -> MuJoCo's z axis
-        } else {
-          geom = new THREE.CylinderGeometry(g.radius, g.radius, g.length, 24);
-          align = new THREE.Quaternion().setFromAxisAngle(new THREE.Vector3(1, 0, 0), Math.PI / 2); // three's y axis -> URDF's z axis
-        }
-        mesh = new THREE.Mesh(geom, mat);
-      }
-      const [x, y, z] = vis.origin.xyz, [r, p, yw] = vis.origin.rpy;
-      mesh.position.set(x, y, z);
-      mesh.quaternion.setFromEuler(new THREE.Euler(r, p, yw, 'ZYX')); // URDF: R = Rz(yaw) Ry(pitch) Rx(roll)
-      if (align) mesh.quaternion.multiply(align);
-      group.add(mesh);
-    }
-    scene.add(group);
-    out.push(group);
-  }
-  return out;
-}
 let linkObjects = [];
 function buildRobot(model, linkNames) {
   for (const o of linkObjects) scene.remove(o);
-  linkObjects = buildLinks(model, linkNames);
+  linkObjects = buildLinks(scene, model, linkNames);
   // Hidden until a state frame poses them (the server sends none before the loop's first tick).
   for (const o of linkObjects) o.visible = false;
   // Shapes drawn now (primitives and inline meshes; mesh files add theirs when loaded): for tests.
@@ -230,7 +122,7 @@ function setupGhost(h) {
     return { link: h.links.indexOf(t.link), name: t.link, point: new THREE.Vector3(t.point[0], t.point[1], t.point[2]), samples, plan };
   });
   ghost.tips = tips.map((t) => t.name);
-  ghostLinks = buildLinks(h.model, h.links, ghostMaterial);
+  ghostLinks = buildLinks(scene, h.model, h.links, ghostMaterial);
   for (const g of ghostLinks) g.visible = false;
 }
 const _v = new THREE.Vector3();
