@@ -26,42 +26,9 @@ import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameByte
 import type { SimControl } from './PausableClock.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
-import { basename, extname } from 'node:path';
+import { pageKinematics, pageModelOf, type ViewerModel } from './pageModel.ts';
 
-/** Mesh formats the page draws (three's STLLoader, OBJLoader, ColladaLoader). */
-const MESH_EXT = new Set(['.stl', '.obj', '.dae']);
-
-/** The visual part of a URDF (sim/'s UrdfModel satisfies it). Lengths in m, angles in rad. */
-export interface ViewerModel {
-  readonly name: string;
-  readonly links: readonly {
-    readonly name: string;
-    readonly visuals: readonly {
-      readonly origin: { readonly xyz: readonly number[]; readonly rpy: readonly number[] };
-      readonly geometry:
-        | { readonly kind: 'box'; readonly size: readonly number[] }
-        | { readonly kind: 'cylinder'; readonly radius: number; readonly length: number }
-        | { readonly kind: 'sphere'; readonly radius: number }
-        | { readonly kind: 'mesh'; readonly filename: string; readonly scale: readonly number[]; readonly path?: string }
-        // MuJoCo's shapes (sim/mujoco/mujocoView.ts): a capsule along z (length of its cylinder part),
-        // an ellipsoid by its semi-axes, a compiled mesh as vertices (x y z, m) and faces (3 vertex indices each).
-        | { readonly kind: 'capsule'; readonly radius: number; readonly length: number }
-        | { readonly kind: 'ellipsoid'; readonly radii: readonly number[] }
-        | { readonly kind: 'trimesh'; readonly vertices: readonly number[]; readonly faces: readonly number[] };
-      readonly color: readonly number[] | undefined;
-    }[];
-  }[];
-  /** The kinematic tree, for posing the robot at predicted joint positions in the page. */
-  readonly root?: string;
-  readonly treeOrder?: readonly {
-    readonly name: string;
-    readonly type: string;
-    readonly parent: string;
-    readonly child: string;
-    readonly origin: { readonly xyz: readonly number[]; readonly rpy: readonly number[] };
-    readonly axis: readonly number[];
-  }[];
-}
+export { pageKinematics, type ViewerModel } from './pageModel.ts';
 
 /** A world model's rollouts to draw: the hook's trace and how its states map to joint positions. */
 export interface ViewerRollouts {
@@ -221,27 +188,7 @@ export async function attachViewer(
   });
 
   // ---- mesh files: each resolved visual mesh at /mesh/<n>/<name>, nothing else ----------------
-  const meshUrls = new Map<string, string>(); // file -> URL path
-  const pageModel = robot.model
-    ? {
-        name: robot.model.name,
-        links: robot.model.links.map((l) => ({
-          name: l.name,
-          visuals: l.visuals.map((v) => {
-            const g = v.geometry;
-            if (g.kind !== 'mesh') return v;
-            const { path, ...rest } = g;
-            if (path === undefined || !MESH_EXT.has(extname(path).toLowerCase())) return { ...v, geometry: rest };
-            let url = meshUrls.get(path);
-            if (url === undefined) {
-              url = `/mesh/${meshUrls.size}/${encodeURIComponent(basename(path))}`;
-              meshUrls.set(path, url);
-            }
-            return { ...v, geometry: { ...rest, url } };
-          }),
-        })),
-      }
-    : null;
+  const { model: pageModel, meshUrls } = pageModelOf(robot.model);
 
   // ---- server ----------------------------------------------------------------------------------
   const engine = o.engine;
@@ -497,24 +444,6 @@ export async function attachViewer(
       })();
       return closing;
     },
-  };
-}
-
-/** The kinematic tree for the page (page/kinematics.js), or null when the model has none. */
-export function pageKinematics(model: ViewerModel | undefined, spec: RobotSpec) {
-  if (!model?.treeOrder || model.root === undefined) return null;
-  return {
-    root: model.root,
-    joints: model.treeOrder.map((j) => ({
-      name: j.name,
-      type: j.type,
-      parent: j.parent,
-      child: j.child,
-      xyz: j.origin.xyz,
-      rpy: j.origin.rpy,
-      axis: j.axis,
-      index: j.type === 'fixed' ? -1 : spec.joints.findIndex((s) => s.name === j.name),
-    })),
   };
 }
 
