@@ -2,6 +2,7 @@ import type { MjModel } from '@mujoco/mujoco';
 import type { CommandHold } from '../CommandHold.ts';
 import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
+import { wrapAngle } from '../physics/frames.ts';
 
 const NBIAS = 10; // mjNBIAS
 
@@ -91,7 +92,7 @@ export class MujocoActuators {
       if (mode === 'position') {
         const p = this.kpScale[i] * kp[i];
         const dd = this.kdScale[i] * kd[i];
-        const err = this.continuous[i] === 1 ? wrap(t - q) : t - q;
+        const err = this.continuous[i] === 1 ? wrapAngle(t - q) : t - q;
         const damp = this.implicitPd ? dd + h * p : dd;
         c = p * (q + err) + ff;
         b1 = -p;
@@ -120,9 +121,4 @@ export class MujocoActuators {
       bias[i * NBIAS + 2] = b2;
     }
   }
-}
-
-/** Wraps an angle (rad) to (−π, π]. */
-export function wrap(a: number): number {
-  return a - 2 * Math.PI * Math.floor((a + Math.PI) / (2 * Math.PI));
 }

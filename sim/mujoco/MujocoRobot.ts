@@ -7,7 +7,8 @@ import { CommandHold } from '../CommandHold.ts';
 import { Pushes, type SimPushConfig } from '../perturb/Pushes.ts';
 import type { SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
-import { MujocoActuators, wrap } from './MujocoActuators.ts';
+import { MujocoActuators } from './MujocoActuators.ts';
+import { wrapAngle } from '../physics/frames.ts';
 import { MujocoMasses } from './MujocoMasses.ts';
 import { MujocoPlacement } from './MujocoPlacement.ts';
 import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
@@ -404,7 +405,7 @@ export class MujocoRobot implements SimulatedRobot {
     const continuous = this.actuators.continuous;
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
-      this.q[i] = continuous[i] === 1 ? wrap(q) : q;
+      this.q[i] = continuous[i] === 1 ? wrapAngle(q) : q;
       this.qd[i] = qvel[this.vadr[i]];
     }
   }
