@@ -5,7 +5,7 @@
  * Part of the composition root (src/cli): it knows sim/.
  */
 import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
-import { UsageError } from '../core/errors.ts';
+import { AxonError, UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
@@ -98,6 +98,7 @@ export function movingJoints(model: UrdfModel): { name: string; effort: number }
 export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, manifestFile: string): UrdfSetup {
   const model = loadUrdf(flags.file, { packagePaths: flags.packagePaths });
   const joints = movingJoints(model);
+  refuseNoJoints(joints.length, model.name, flags.file);
   const names = new Set(joints.map((j) => j.name));
   const jd: Record<string, { -readonly [K in keyof SimJointDefaults]: SimJointDefaults[K] }> = {};
   for (const j of joints) jd[j.name] = {};
@@ -173,6 +174,16 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   };
   const armature = flags.armature !== undefined ? 'flags' : m?.actuators?.armature !== undefined ? 'manifest' : 'none';
   return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightBodies: lightBodies(model) };
+}
+
+/**
+ * A model with no moving joint (every link welded: a single mesh, a prop, a URDF whose joints are
+ * all fixed) has nothing to hold or command: refused by name before a robot or loop is built (a
+ * policy's joints would otherwise be reported against an empty list, the hold-pose model as a schema error).
+ */
+export function refuseNoJoints(count: number, robotName: string, file: string): void {
+  if (count === 0)
+    throw new AxonError('ROBOT_NO_JOINTS', file, `robot ${robotName} has no moving joint`, 'at least one revolute, continuous or prismatic joint (hinge or slide in an MJCF) to control; axon describe shows its tree');
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */

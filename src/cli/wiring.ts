@@ -10,7 +10,7 @@ import { UsageError } from '../core/errors.ts';
 import { loadModelFolder } from '../model/manifest.ts';
 import type { ControlLoop } from '../loop/ControlLoop.ts';
 import type { EpisodeOptions, EpisodeResult, EpisodeSession, LoopParts, SessionSource, SimSessionOptions } from '../session/index.ts';
-import { holdPoseFolder, movingJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
+import { holdPoseFolder, movingJoints, refuseNoJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
 import { mjcfRobot, refuseMjcfIssues, type MjcfRobotFlags, type MjcfSessionSetup } from './mjcfSession.ts';
 
 export { episodeSeed, traceWorldModel } from '../session/index.ts';
@@ -66,6 +66,7 @@ async function openMjcfSession(o: SessionOptions, f: MjcfRobotFlags): Promise<Si
   const { robot, setup, issues } = await mjcfRobot(f, manifest, 1 / o.physicsHz);
   try {
     refuseMjcfIssues(issues, f, `${o.policy}/manifest.json`);
+    refuseNoJoints(robot.spec.joints.length, robot.spec.name, f.file);
   } catch (e) {
     robot.dispose();
     throw e;

@@ -212,3 +212,37 @@ describe.runIf(existsSync('/proc/self'))('--dataset under /proc is refused at on
     expect(performance.now() - t0).toBeLessThan(20_000); // it hung until killed
   });
 });
+
+describe('a model with no moving joint is refused by name, not reported as a schema error of axon\'s own hold-pose model', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-nojoint-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  // A vendor's prop or tool as shipped: a base with a mesh, a camera frame link of zero inertia welded on.
+  const urdf = join(dir, 'tool.urdf');
+  writeFileSync(
+    urdf,
+    `<robot name="tool">
+  <link name="base"><inertial><mass value="0.4"/><inertia ixx="1e-4" ixy="0" ixz="0" iyy="1e-4" iyz="0" izz="1e-4"/></inertial>
+    <visual><geometry><mesh filename="tool.stl"/></geometry></visual></link>
+  <joint name="camera_joint" type="fixed"><parent link="base"/><child link="camera_link"/><origin xyz="0 0 0.1"/></joint>
+  <link name="camera_link"><inertial><mass value="0"/><inertia ixx="0" ixy="0" ixz="0" iyy="0" iyz="0" izz="0"/></inertial></link>
+</robot>`,
+  );
+  const mjcf = join(dir, 'ball.xml');
+  writeFileSync(mjcf, '<mujoco><worldbody><body name="ball"><freejoint/><geom size="0.1"/></body></worldbody></mujoco>');
+
+  it.each([
+    ['sim', '--urdf', urdf, '--duration', '1', '--fast'],
+    ['sim', '--urdf', urdf, '--policy', policy, '--duration', '1', '--fast'],
+    ['sim', '--urdf', urdf, '--physics', 'mujoco', '--duration', '1', '--fast'],
+    ['sim2sim', '--urdf', urdf, '--policy', policy, '--duration', '1'],
+  ])('%s %s %s ...', (...args) => {
+    expectUsage(axon(...args), 'ROBOT_NO_JOINTS', urdf, 'robot tool has no moving joint', 'revolute, continuous or prismatic');
+  });
+
+  it('an MJCF whose only joint is the free joint', () => {
+    const r = axon('sim', '--mjcf', mjcf, '--duration', '1', '--fast');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain(`[ROBOT_NO_JOINTS]: ${mjcf}: robot ball has no moving joint`);
+    expect(r.stderr).not.toContain('hold-pose manifest');
+  });
+});
