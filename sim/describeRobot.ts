@@ -15,7 +15,8 @@ export interface UrdfSimRobotOptions extends SimRobotOptions {
  */
 export function createUrdfSimRobot(file: string, o: UrdfSimRobotOptions = {}): SimRobot {
   const { packagePaths, ...options } = o;
-  return new SimRobot(loadUrdf(file, { packagePaths: packagePaths ?? [] }), options);
+  // --mesh-collision none reads no collision mesh: a URDF copied without its meshes still loads.
+  return new SimRobot(loadUrdf(file, { packagePaths: packagePaths ?? [], collisionMeshes: options.meshCollision === 'none' ? 'optional' : 'required' }), options);
 }
 
 /**

@@ -7,11 +7,14 @@ import { parseUrdf, type UrdfModel } from './parseUrdf.ts';
 export interface LoadUrdfOptions {
   /** Folders searched for package://PKG mesh paths (`--urdf-package-path`); $ROS_PACKAGE_PATH is added. */
   readonly packagePaths?: readonly string[];
+  /** 'optional' under `--mesh-collision none`: a missing collision mesh is noted, not an error (ParseUrdfOptions). */
+  readonly collisionMeshes?: 'required' | 'optional';
 }
 
 /**
  * Reads and parses a URDF file (configure time; synchronous). Errors name the file. Mesh
- * filenames are resolved against the file's folder and the package paths, and must exist.
+ * filenames are resolved against the file's folder and the package paths, and must exist (a
+ * collision mesh need not under `collisionMeshes: 'optional'`).
  */
 export function loadUrdf(path: string | URL, options: LoadUrdfOptions = {}): UrdfModel {
   const file = typeof path === 'string' ? path : fileURLToPath(path);
@@ -21,5 +24,5 @@ export function loadUrdf(path: string | URL, options: LoadUrdfOptions = {}): Urd
   } catch (e) {
     throw new AxonError('URDF_FILE', file, `cannot be read: ${(e as Error).message}`, 'a readable URDF file');
   }
-  return parseUrdf(text, { source: file, baseDir: dirname(file), packagePaths: options.packagePaths ?? [] });
+  return parseUrdf(text, { source: file, baseDir: dirname(file), packagePaths: options.packagePaths ?? [], ...(options.collisionMeshes ? { collisionMeshes: options.collisionMeshes } : {}) });
 }

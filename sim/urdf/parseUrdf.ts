@@ -200,6 +200,12 @@ export interface ParseUrdfOptions {
   readonly baseDir?: string;
   /** Folders searched for package://PKG (see MeshPathOptions); $ROS_PACKAGE_PATH is added. */
   readonly packagePaths?: readonly string[];
+  /**
+   * 'optional' when nothing will read the collision meshes (`--mesh-collision none`): a missing
+   * one is left out with a note (URDF_COLLISION_MESH_MISSING) instead of URDF_MESH_NOT_FOUND.
+   * Default 'required'.
+   */
+  readonly collisionMeshes?: 'required' | 'optional';
 }
 
 
@@ -249,7 +255,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     const list = [...ignored].map(([t, n]) => `<${t}>${n > 1 ? ` x${n}` : ''}`).join(', ');
     note('URDF_EXTENSION_IGNORED', `<robot name="${robotName}">`, `ignored extension elements: ${list}`);
   }
-  const meshResolve = options.baseDir === undefined ? undefined : { baseDir: options.baseDir, packagePaths: options.packagePaths ?? [] };
+  const meshResolve = options.baseDir === undefined ? undefined : { baseDir: options.baseDir, packagePaths: options.packagePaths ?? [], optionalCollisionMeshes: options.collisionMeshes === 'optional' };
 
   // Named materials defined at robot level.
   const namedColors = new Map<string, [number, number, number, number]>();
@@ -458,6 +464,7 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
 const MERGED_NOTES: readonly (readonly [string, string])[] = [
   ['URDF_MESH_RELOCATED', 'mesh files'],
   ['URDF_VISUAL_MESH_MISSING', 'visual meshes'],
+  ['URDF_COLLISION_MESH_MISSING', 'collision meshes'],
   ['URDF_POINT_CONTACT', 'point contacts'],
   ['URDF_LIMIT_DEFAULTED', 'joints'],
   ['URDF_LIMIT_ZERO', 'joints'],

@@ -12,8 +12,10 @@ export const POINT_CONTACT_RADIUS = 0.001;
 /**
  * A shape, or undefined for a <visual> whose mesh file is not on this machine (noted
  * URDF_VISUAL_MESH_MISSING: the simulators never read visuals, the viewer then draws none there).
- * A missing collision mesh is URDF_MESH_NOT_FOUND. A mesh found by its tail under another folder
- * than its absolute path is noted URDF_MESH_RELOCATED.
+ * A missing collision mesh is URDF_MESH_NOT_FOUND, unless collision meshes are not read
+ * (`--mesh-collision none`: `optionalCollisionMeshes`), when it is left out with a note
+ * (URDF_COLLISION_MESH_MISSING) and its geometry carries no `path`. A mesh found by its tail under
+ * another folder than its absolute path is noted URDF_MESH_RELOCATED.
  */
 export function parseShape(
   role: 'visual' | 'collision',
@@ -22,7 +24,7 @@ export function parseShape(
   namedColors: ReadonlyMap<string, [number, number, number, number]>,
   fail: Fail,
   note: Note,
-  meshResolve: { baseDir: string; packagePaths: readonly string[] } | undefined,
+  meshResolve: { baseDir: string; packagePaths: readonly string[]; optionalCollisionMeshes?: boolean } | undefined,
 ): UrdfShape | undefined {
   const geometryNode = child(node, 'geometry');
   if (geometryNode === undefined) fail('URDF_ATTRIBUTE', where, 'has no <geometry>', 'a <geometry> with box, cylinder, sphere or mesh');
@@ -72,10 +74,16 @@ export function parseShape(
         return undefined;
       }
       if (r.ok && r.relocated) note('URDF_MESH_RELOCATED', mw, `"${filename}" is not on this machine: taken from ${r.path}, the same folders and file under the URDF's`);
-      if (!r.ok && r.reason === 'missing') {
-        fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}`, filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder)' : 'an existing file');
+      if (!r.ok && r.reason === 'missing' && meshResolve.optionalCollisionMeshes) {
+        // Nothing reads it (--mesh-collision none): a URDF copied without its meshes still loads.
+        note('URDF_COLLISION_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length} places, first ${r.looked[0]}): left out, as --mesh-collision none leaves out every collision mesh`);
+        geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
+      } else if (!r.ok && r.reason === 'missing') {
+        const where = filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder)' : 'an existing file';
+        fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}`, `${where}, or --mesh-collision none to simulate without collision meshes`);
+      } else {
+        geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple, path: (r as { path: string }).path };
       }
-      geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple, path: (r as { path: string }).path };
     }
   } else {
     fail('URDF_ATTRIBUTE', gw, 'names no shape', 'one of <box>, <cylinder>, <sphere>, <mesh>');

@@ -96,7 +96,7 @@ export function movingJoints(model: UrdfModel): { name: string; effort: number }
  * UsageError/ManifestError naming the flag or field for anything that names no joint or link.
  */
 export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, manifestFile: string): UrdfSetup {
-  const model = loadUrdf(flags.file, { packagePaths: flags.packagePaths });
+  const model = loadUrdf(flags.file, { packagePaths: flags.packagePaths, collisionMeshes: flags.meshCollision === 'none' ? 'optional' : 'required' });
   const joints = movingJoints(model);
   refuseNoJoints(joints.length, model.name, flags.file);
   const names = new Set(joints.map((j) => j.name));
