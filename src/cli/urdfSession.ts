@@ -47,6 +47,11 @@ export interface UrdfSetup {
   readonly armature: 'flags' | 'manifest' | 'none';
   /** Moving bodies (a link with the links fixed to it) lighter than LIGHT_LINK_INERTIA (kg·m²) about some axis. */
   readonly lightBodies: number;
+  /**
+   * Joints whose default position (from the flags, the manifest, else 0) lies outside their URDF
+   * limits: the simulators start and hold them at the nearest limit (SIM_DEFAULT_OUTSIDE_LIMITS).
+   */
+  readonly heldAtLimit: readonly { readonly joint: string; readonly wanted: number; readonly held: number }[];
 }
 
 /** A link lighter than this about some axis (kg·m²) needs armature to hold on PD at 200-500 Hz in cannon-es (docs/simulation.md). */
@@ -62,6 +67,20 @@ export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string
   if (s.armature !== 'none' || s.lightBodies === 0 || s.fixedBase) return undefined;
   const why = physics === 'cannon' ? 'cannon-es does not hold such bodies on PD without it, which may be why this run fell' : 'a robot trained with armature may not stand without it';
   return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. If it falls with armature too, look elsewhere (gains, collision shapes, the pose). Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
+}
+
+/**
+ * What to try when a floating robot falls. First the pose: joints whose default lies outside their
+ * limits hold at a limit, a pose nobody designed the robot to stand in (unitree_ros's
+ * go2_description.urdf: every joint's default is 0 and the calves' limits are [-2.7227, -0.83776],
+ * so the calves hold at -0.838 and the dog topples with armature or without); else the armature
+ * hint.
+ */
+export function fallHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
+  if (s.heldAtLimit.length === 0 || s.fixedBase) return armatureHint(s, physics);
+  const shown = s.heldAtLimit.slice(0, 4).map((h) => `${h.joint} ${h.wanted} -> ${+h.held.toFixed(4)}`).join(', ');
+  const more = s.heldAtLimit.length > 4 ? ` and ${s.heldAtLimit.length - 4} more` : '';
+  return `${s.heldAtLimit.length} joint(s) have a default position outside their limits and hold at the nearest limit (${shown}${more}): the robot holds a pose it was not designed to stand in, which is likely why it fell. Give a standing pose: --init-pose JOINT=RAD,... or the manifest's default_joint_pos (the pose the policy was trained from)`;
 }
 
 /**
@@ -173,7 +192,13 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),
   };
   const armature = flags.armature !== undefined ? 'flags' : m?.actuators?.armature !== undefined ? 'manifest' : 'none';
-  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightBodies: lightBodies(model) };
+  const heldAtLimit = model.treeOrder
+    .filter((j) => j.type !== 'fixed')
+    .flatMap((j) => {
+      const wanted = jd[j.name].defaultPosition ?? 0;
+      return wanted < j.lower || wanted > j.upper ? [{ joint: j.name, wanted, held: wanted < j.lower ? j.lower : j.upper }] : [];
+    });
+  return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightBodies: lightBodies(model), heldAtLimit };
 }
 
 /**
