@@ -47,7 +47,7 @@ import { jointSpecsOf } from './busConfig.ts';
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 
 export interface DynamixelRobotOptions {
-  /** Read only: never enable torque or write goals (what `axon run --dry-run` uses). */
+  /** Read only: never enable torque or write goals (what `axon run --dry-run` uses; a leader config is read only whatever this says). */
   readonly dryRun?: boolean;
   /** Tick period the robot is driven at (s); sets the read budget. Default 0.02. */
   readonly period?: number;
@@ -96,6 +96,8 @@ export class DynamixelRobot implements Robot {
   private _fast = false;
   private readonly _readBudget: number;
   private readonly _cycles: BusCycle;
+  /** Never enable torque nor write goals: --dry-run, or a leader arm (config `role: "leader"`). */
+  private readonly _readOnly: boolean;
 
   constructor(
     readonly config: DynamixelRobotConfig,
@@ -108,6 +110,7 @@ export class DynamixelRobot implements Robot {
       ...(o.now ? { now: o.now } : {}),
     });
     this._now = o.now ?? steadyNow;
+    this._readOnly = (o.dryRun ?? false) || config.role === 'leader';
     this._status = new BusReadHealth({
       now: this._now,
       port: transport.name,
@@ -232,10 +235,10 @@ export class DynamixelRobot implements Robot {
     const r = await this._read(this._now() + 0.5);
     if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s`);
     this._status.connected(
-      `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read` +
+      `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}` +
         (frames.length > 0 ? `; set on the servos, under the config's direction and offset: ${frames.join(', ')}` : ''),
     );
-    if (this.o.dryRun) return;
+    if (this._readOnly) return;
 
     // Arm: clear the watchdog, goals = present pose, torque on, watchdog on.
     const ids = this._ids;
@@ -291,7 +294,7 @@ export class DynamixelRobot implements Robot {
 
   command(cmd: JointCommand): void {
     if (this._cycles.closed) return;
-    if (!this._status.faulted && this._armed && !this.o.dryRun && cmd.mode === this._mode) this._encodeGoals(cmd);
+    if (!this._status.faulted && this._armed && !this._readOnly && cmd.mode === this._mode) this._encodeGoals(cmd);
     this._cycles.request();
   }
 
@@ -390,7 +393,7 @@ export class DynamixelRobot implements Robot {
 
   /** Applies the configured safe stop to every servo. */
   private async _safeStop(why: string): Promise<void> {
-    if (this.o.dryRun || this.bus.lost) return;
+    if (this._readOnly || this.bus.lost) return;
     const ids = this._ids;
     if (this.config.safe_stop === 'torque_off') {
       await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n));

@@ -35,6 +35,13 @@ export function checkSchema(schema: TSchema, raw: unknown, file: string): void {
   }
 }
 
+/**
+ * Which arm of a leader-follower pair a config is: a `follower` is commanded; a `leader` arm is
+ * only read (torque stays off), e.g. for teleoperation, which refuses a config of the wrong role
+ * (docs/hardware.md). Optional: a config without one is commanded and is not checked.
+ */
+export const ArmRole = Type.Optional(Type.Union([Type.Literal('follower'), Type.Literal('leader')]));
+
 /** +1 or -1: which way a positive joint angle turns the horn. */
 export const JointDirection = Type.Optional(Type.Union([Type.Literal(1), Type.Literal(-1)]));
 

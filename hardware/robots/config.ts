@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BAUD_CODES, OperatingMode, baudCode, type OperatingModeName } from '../dynamixel/controlTable.ts';
 import { SERVO_MODELS, hasCurrent, modelByName } from '../dynamixel/servoModels.ts';
-import { JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
+import { ArmRole, JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
 
 export { RobotConfigError } from './busConfig.ts';
 
@@ -36,6 +36,8 @@ export const DynamixelRobotSchema = Type.Object(
     schema: Type.Literal('axon.dynamixel-robot/1'),
     name: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
+    /** `follower` is commanded; a `leader` arm is only read (torque stays off, as --dry-run), e.g. for teleoperation. */
+    role: ArmRole,
     /** Bus line rate (bit/s); every servo must already be set to it. */
     baud: Type.Union([9600, 57600, 115200, 1_000_000, 2_000_000, 3_000_000, 4_000_000, 4_500_000].map((b) => Type.Literal(b))),
     /** Default serial port (the CLI's --port overrides it). */

@@ -10,7 +10,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { FEETECH_BAUD_CODES, FEETECH_MODELS } from '../feetech/controlTable.ts';
-import { JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
+import { ArmRole, JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
 
 const ModelName = Type.Union(FEETECH_MODELS.map((m) => Type.Literal(m.name)));
 
@@ -38,7 +38,7 @@ export const FeetechRobotSchema = Type.Object(
     name: Type.String({ minLength: 1 }),
     description: Type.Optional(Type.String()),
     /** `follower` is commanded; a `leader` arm is only read (torque stays off), e.g. for teleoperation. */
-    role: Type.Optional(Type.Union([Type.Literal('follower'), Type.Literal('leader')])),
+    role: ArmRole,
     /** Bus line rate (bit/s); every servo must already be set to it. */
     baud: Type.Union(Object.values(FEETECH_BAUD_CODES).map((b) => Type.Literal(b))),
     /** Default serial port (the CLI's --port overrides it). */

@@ -5,6 +5,9 @@
  * virtual time for the effort each model reports.
  */
 import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadRobotConfig } from '../../hardware/robots/config.ts';
 import { dynamixelServosOf } from '../../hardware/robots/openRobot.ts';
 import { DynamixelRobot, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
@@ -61,6 +64,27 @@ describe('koch-follower.json', () => {
     expect(d.hardware.events.armed).toBeUndefined();
     expect(d.hardware.events.safe_stop).toBeUndefined();
     expect(Object.values(d.final_position)).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
+  it('axon teleop checks a Dynamixel config\'s role as a Feetech one\'s: koch-follower as --leader and a leader config as --follower are refused, exit 2 naming the flag and file; the right pair runs with the leader only read', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-koch-'));
+    const leader = join(dir, 'koch-leader.json');
+    writeFileSync(leader, JSON.stringify({ ...JSON.parse(readFileSync(KOCH, 'utf8')), name: 'koch-leader', role: 'leader' }));
+    const ports = ['--leader-port', 'emu://', '--follower-port', 'emu://', '--duration', '1', '--json'];
+    const swap = axon('teleop', '--leader', KOCH, '--follower', leader, ...ports);
+    expect(swap.code).toBe(2); // was: exit 2 for the role field itself ("Unexpected property"); and with no role, exit 0 with nothing armed
+    expect(swap.stderr).toContain(`--leader: ${KOCH} is a follower config (role "follower")`);
+    expect(swap.stdout).toBe('');
+    const asFollower = axon('teleop', '--leader', leader, '--follower', leader, ...ports);
+    expect(asFollower.code).toBe(2);
+    expect(asFollower.stderr).toContain(`--follower: ${leader} is a leader config`);
+    expect(asFollower.stdout).toBe('');
+    const r = axon('teleop', '--leader', leader, '--follower', KOCH, ...ports);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.last);
+    expect(s).toMatchObject({ command: 'teleop', leader: 'koch-leader', follower: 'koch-follower', ended_by: 'duration', faults: [] });
+    expect(s.bus.leader.writes).toBe(0); // the leader is only read
+    expect(s.bus.follower.writes).toBeGreaterThan(0);
   });
 
   it('mid-move: XL430 effort from Present Load × 1.4 N·m, XL330 from Present Current in 1 mA; the gripper pushes with its effort_limit', async () => {

@@ -60,6 +60,7 @@ describe('robot configs', () => {
     [(c: any) => { c.operating_mode = 'turbo'; }, '#/operating_mode', 'is "turbo"', 'one of current, velocity, position,'],
     [(c: any) => { c.joints[0].direction = 0; }, '#/joints/0/direction', 'is 0', 'one of 1, -1'],
     [(c: any) => { c.safe_stop = 'explode'; }, '#/safe_stop', 'is "explode"', 'one of hold, torque_off'],
+    [(c: any) => { c.role = 'master'; }, '#/role', 'is "master"', 'one of follower, leader'], // was: "Unexpected property"
   ])('a value outside a union says what it allows (%#), not "Expected union value"', (mutate, pointer, message, expected) => {
     const raw = JSON.parse(readFileSync(ARM, 'utf8'));
     mutate(raw);
@@ -72,6 +73,15 @@ describe('robot configs', () => {
     expect(e).toMatchObject({ code: 'ROBOT_CONFIG', where: `arm.json${pointer}` });
     expect(e.expected).toContain(expected);
     expect(e.message).toBe(`arm.json${pointer}: ${message} (expected ${e.expected})`);
+  });
+
+  it('a Dynamixel config takes the optional role Feetech configs have: koch-follower is a follower, a leader one loads', () => {
+    expect(loadRobotConfig('hardware/robots/koch-follower.json').role).toBe('follower');
+    const raw = JSON.parse(readFileSync('hardware/robots/koch-follower.json', 'utf8'));
+    raw.role = 'leader';
+    expect(validateRobotConfig(raw, 'koch-leader.json').role).toBe('leader'); // was: ROBOT_CONFIG at #/role
+    delete raw.role;
+    expect(validateRobotConfig(raw, 'koch.json').role).toBeUndefined();
   });
 
   it("a Feetech config's baud outside its list says the list", () => {
@@ -253,6 +263,27 @@ describe('DynamixelRobot on the emulator', () => {
     expect(robot.observe().seq).toBeGreaterThan(1);
     expect([...emulator!.servos.values()].some((s) => s.torqueOn || s.get('goal_position') !== 2048)).toBe(false);
     await robot.close();
+  });
+
+  it('a leader config (role "leader") is read only without --dry-run: reads, never enables torque nor writes goals', async () => {
+    const cfg: DynamixelRobotConfig = { ...loadRobotConfig(ARM), role: 'leader' };
+    const { transport, emulator } = createPort('emu://', { baud: cfg.baud, servos: cfg.joints.map((j) => ({ id: j.id })) });
+    const robot = new DynamixelRobot(cfg, transport);
+    const events: HardwareEvent[] = [];
+    robot.events$.subscribe((e) => events.push(e));
+    await robot.connect();
+    const cmd = createCommand(robot.spec, 'position');
+    cmd.target.fill(1);
+    robot.command(cmd);
+    await robot.settle();
+    robot.command(cmd);
+    await robot.settle();
+    expect(robot.observe().seq).toBeGreaterThan(1);
+    expect(robot.bus.stats.syncWrites).toBe(0);
+    expect([...emulator!.servos.values()].some((s) => s.torqueOn || s.get('goal_position') !== 2048)).toBe(false); // was: armed, goals written
+    await robot.close();
+    expect(events.map((e) => e.kind)).not.toContain('armed');
+    expect(events.find((e) => e.kind === 'connected')?.reason).toContain('leader arm: read only, torque off');
   });
 
   it('a policy drives the emulated arm to its target through runLive (wall clock, soft start, safety)', async () => {

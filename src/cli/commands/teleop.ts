@@ -49,11 +49,10 @@ export function teleopCommand() {
       const lead = loadAnyRobotConfig(o.leader);
       const foll = loadAnyRobotConfig(o.follower);
       // Refused before either bus is touched (docs/hardware.md): the follower is never armed, then stopped, for a bad pairing.
-      // A config's `role` (Feetech configs; Dynamixel ones have none) says which arm it is: a leader
+      // A config's optional `role` (Feetech and Dynamixel alike) says which arm it is: a leader
       // config is read only (torque off), so as --follower nothing would move and the run would "succeed".
-      const role = (x: typeof lead) => (x.protocol === 'feetech' ? x.config.role : undefined);
-      if (role(lead) === 'follower') throw new UsageError('--leader', `${o.leader} is a follower config (role "follower")`, 'a leader arm config (role "leader"), e.g. hardware/robots/so101-leader.json');
-      if (role(foll) === 'leader') throw new UsageError('--follower', `${o.follower} is a leader config (role "leader": read only, torque off)`, 'a follower arm config (role "follower"), e.g. hardware/robots/so101-follower.json');
+      if (lead.config.role === 'follower') throw new UsageError('--leader', `${o.leader} is a follower config (role "follower")`, 'a leader arm config (role "leader"), e.g. hardware/robots/so101-leader.json');
+      if (foll.config.role === 'leader') throw new UsageError('--follower', `${o.follower} is a leader config (role "leader": read only, torque off)`, 'a follower arm config (role "follower"), e.g. hardware/robots/so101-follower.json');
       const leaderJoints = lead.config.joints.map((j) => j.name);
       const followerJoints = foll.config.joints.map((j) => j.name);
       const missing = followerJoints.filter((n) => !leaderJoints.includes(n));
