@@ -14,6 +14,7 @@ import { oneNotePer, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts'
 import { fixedGroupMass } from '../urdf/rootBody.ts';
 import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
 import { addActuator, addGround, compileSpec, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+import { checkUrdfCompiledNumbers } from './urdfCompiledNumbers.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
 const DEFAULT_MASS = 0.1; // kg
@@ -32,6 +33,8 @@ export interface UrdfCompileOptions {
   readonly meshCollision?: 'hull' | 'none';
   /** Refuse a moving link without mass instead of giving it the default. */
   readonly strict?: boolean;
+  /** The URDF's path, which names it in errors (default: its `<robot name>`). */
+  readonly file?: string;
 }
 
 /** Our compiler options; a vendor's own `<mujoco>` block is replaced (noted). */
@@ -40,7 +43,8 @@ const COMPILER = '<mujoco><compiler discardvisual="true" fusestatic="false" bala
 /**
  * A URDF (its text, and axon's parse of it for the tree, masses and resolved mesh paths) through
  * MuJoCo's URDF compiler, with axon's floating base, ground and one actuator per moving joint in
- * axon's joint order (the URDF tree order). Throws AxonError MUJOCO_COMPILE with MuJoCo's message.
+ * axon's joint order (the URDF tree order). Throws AxonError MUJOCO_COMPILE with MuJoCo's message,
+ * and MUJOCO_URDF_NUMBER for a finite number MuJoCo compiled to a non-finite one.
  */
 export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o: UrdfCompileOptions): CompiledMujoco {
   const notes: UrdfNote[] = [];
@@ -97,6 +101,13 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
     spec = parseSpec(mj, text, `${where} (MuJoCo URDF parser)`);
     editSpec(mj, spec, urdf, o, notes);
     const model = compileSpec(mj, spec, vfs, where);
+    // A finite number MuJoCo compiled to a non-finite one, as an MJCF's (urdfCompiledNumbers.ts).
+    try {
+      checkUrdfCompiledNumbers(mj, model, urdf, o.file ?? where);
+    } catch (e) {
+      model.delete();
+      throw e;
+    }
     return { model, notes };
   } finally {
     spec?.delete();

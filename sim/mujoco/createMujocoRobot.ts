@@ -44,6 +44,7 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
     gravity,
     meshCollision,
     ...(o.strict ? { strict: true } : {}),
+    file,
   });
   if (o.fixedBase === undefined && fixedBase && model.root !== 'world')
     notes.push({ code: 'SIM_FIXED_BASE', where: `<link name="${model.root}">`, message: 'the root has no mass (no <inertial> on it or the links fixed to it): fixed to the world' });

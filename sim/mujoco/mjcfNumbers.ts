@@ -11,7 +11,8 @@
  *   file, line, element, attribute and value;
  * - checkCompiledNumbers, on the compiled model (the vendor's, before axon replaces its actuators):
  *   a value MuJoCo's compiler made non-finite from finite numbers (a size of 1e200 squared into an
- *   inertia), named by the model's element names.
+ *   inertia), or a hinge or slide axis it made zero, named by the model's element names. A URDF
+ *   through MuJoCo's compiler gets the same check, named by the URDF (urdfCompiledNumbers.ts).
  *
  * Configure time only.
  */
@@ -149,12 +150,82 @@ const COMPILED: readonly (readonly [array: string, kind: 'body' | 'joint' | 'dof
   ['actuator_forcerange', 'actuator', 'forcerange', 'bounds'],
 ];
 
+/** The first compiled value checkCompiledNumbers refuses: where it is in the model and what it is. */
+export interface CompiledBadNumber {
+  /** The compiled array (body_inertia, dof_M0, jnt_axis, qpos0, key_qpos, ...). */
+  readonly array: string;
+  /** The kind of element the entry belongs to; `id` is its index among them (a dof's index for 'dof'). */
+  readonly kind: 'body' | 'joint' | 'dof' | 'geom' | 'site' | 'actuator' | 'key';
+  readonly id: number;
+  /** The array in words. */
+  readonly what: string;
+  readonly value: number;
+}
+
 /**
- * Refuses a compiled model with a non-finite value in the arrays that set up and drive the robot
- * (bodies, joints, geoms, sites, actuators, qpos0, keyframes): AxonError MUJOCO_MJCF_NUMBER at
- * `where` and the element by its name in the model.
+ * The first value of a compiled model, in the arrays that set up and drive the robot (bodies,
+ * joints, geoms, sites, actuators, qpos0, keyframes), that MuJoCo's compiler made non-finite from
+ * finite numbers, a weight (mass × gravity) that overflows, or a hinge or slide axis it made zero (a finite axis whose length overflows:
+ * "0 1e200 1e200" normalised by an infinite norm; MuJoCo refuses a zero axis written as such);
+ * undefined when there is none.
+ */
+export function firstBadCompiledNumber(m: MjModel): CompiledBadNumber | undefined {
+  const count = { body: m.nbody, joint: m.njnt, dof: m.nv, geom: m.ngeom, site: m.nsite, actuator: m.nu };
+  for (const [array, kind, what, bounds] of COMPILED) {
+    const a = (m as unknown as Record<string, Float64Array>)[array];
+    const n = count[kind];
+    if (!a || n === 0) continue;
+    const per = a.length / n;
+    for (let i = 0; i < a.length; i++) {
+      if (Number.isFinite(a[i]) || (bounds && a[i] === (i % 2 === 0 ? -Infinity : Infinity))) continue;
+      return { array, kind, id: Math.floor(i / per), what, value: a[i] };
+    }
+  }
+  // A weight no force can hold (mass × gravity overflows: a mass of 1e308 kg stepped to NaN at once).
+  const g = Math.hypot(...(m.opt.gravity as Float64Array));
+  const mass = m.body_mass as Float64Array;
+  if (!Number.isFinite((m.body_subtreemass as Float64Array)[0] * g)) {
+    let b = 0;
+    for (let k = 1; k < m.nbody; k++) if (mass[k] > mass[b]) b = k;
+    return { array: 'body_mass', kind: 'body', id: b, what: `weight (mass × ${+g.toPrecision(4)} m/s² of gravity${Number.isFinite(mass[b] * g) ? ', with the other bodies' : ''})`, value: Infinity };
+  }
+  // A hinge or slide axis of length 0 (types 2 and 3: mjJNT_SLIDE, mjJNT_HINGE).
+  const axis = m.jnt_axis as Float64Array;
+  for (let j = 0; j < m.njnt; j++) {
+    if (m.jnt_type[j] !== 2 && m.jnt_type[j] !== 3) continue;
+    const len = Math.hypot(axis[3 * j], axis[3 * j + 1], axis[3 * j + 2]);
+    if (!(len > 0.5)) return { array: 'jnt_axis', kind: 'joint', id: j, what: 'axis length', value: len };
+  }
+  // Positions by joint (qpos0, a keyframe's qpos): the joint that owns the coordinate.
+  const qadr = m.jnt_qposadr as Int32Array;
+  const jointOfQpos = (q: number) => {
+    let j = 0;
+    for (let k = 0; k < m.njnt; k++) if (qadr[k] <= q) j = k;
+    return j;
+  };
+  const qpos0 = m.qpos0 as Float64Array;
+  for (let q = 0; q < m.nq; q++) if (!Number.isFinite(qpos0[q])) return { array: 'qpos0', kind: 'joint', id: jointOfQpos(q), what: 'initial position (qpos0)', value: qpos0[q] };
+  const keys: readonly (readonly [string, number, string])[] = [
+    ['key_qpos', m.nq, 'qpos'],
+    ['key_qvel', m.nv, 'qvel'],
+    ['key_ctrl', m.nu, 'ctrl'],
+  ];
+  for (const [array, per, what] of keys) {
+    const a = (m as unknown as Record<string, Float64Array>)[array];
+    if (!a || per === 0) continue;
+    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) return { array, kind: 'key', id: Math.floor(i / per), what, value: a[i] };
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a compiled MJCF model with a bad value (firstBadCompiledNumber): AxonError
+ * MUJOCO_MJCF_NUMBER at `where` and the element by its name in the model. (A URDF compiled by
+ * MuJoCo: urdfCompiledNumbers.ts, which names the URDF's link, joint and attribute.)
  */
 export function checkCompiledNumbers(mj: MainModule, m: MjModel, where: string): void {
+  const bad = firstBadCompiledNumber(m);
+  if (!bad) return;
   const OBJ = mj.mjtObj;
   const name = (obj: { value: number }, id: number) => mujocoName(mj, m, obj.value, id);
   const jointOfDof = m.dof_jntid as Int32Array;
@@ -168,42 +239,10 @@ export function checkCompiledNumbers(mj: MainModule, m: MjModel, where: string):
     const body = bodyOf ? name(OBJ.mjOBJ_BODY, bodyOf[id]) : '';
     return `${body !== '' ? `<body name="${body}"> ` : ''}<${kind}> (${kind} #${id} of the model)`;
   };
-  const count = { body: m.nbody, joint: m.njnt, dof: m.nv, geom: m.ngeom, site: m.nsite, actuator: m.nu };
-  const refuse = (el: string, what: string, value: number): never => {
-    throw new AxonError(
-      'MUJOCO_MJCF_NUMBER',
-      `${where}: ${el}`,
-      `MuJoCo compiles its ${what} to ${value}, from the numbers it or its default class gives (too large to compute with, or not finite)`,
-      'numbers MuJoCo compiles to finite values',
-    );
-  };
-  for (const [array, kind, what, bounds] of COMPILED) {
-    const a = (m as unknown as Record<string, Float64Array>)[array];
-    const n = count[kind];
-    if (!a || n === 0) continue;
-    const per = a.length / n;
-    for (let i = 0; i < a.length; i++) {
-      if (Number.isFinite(a[i]) || (bounds && a[i] === (i % 2 === 0 ? -Infinity : Infinity))) continue;
-      refuse(element(kind, Math.floor(i / per)), what, a[i]);
-    }
-  }
-  // Positions by joint (qpos0, a keyframe's qpos): the joint that owns the coordinate.
-  const qadr = m.jnt_qposadr as Int32Array;
-  const jointOfQpos = (q: number) => {
-    let j = 0;
-    for (let k = 0; k < m.njnt; k++) if (qadr[k] <= q) j = k;
-    return j;
-  };
-  const qpos0 = m.qpos0 as Float64Array;
-  for (let q = 0; q < m.nq; q++) if (!Number.isFinite(qpos0[q])) refuse(element('joint', jointOfQpos(q)), 'initial position (qpos0)', qpos0[q]);
-  const keys: readonly (readonly [string, number, string])[] = [
-    ['key_qpos', m.nq, 'qpos'],
-    ['key_qvel', m.nv, 'qvel'],
-    ['key_ctrl', m.nu, 'ctrl'],
-  ];
-  for (const [array, per, what] of keys) {
-    const a = (m as unknown as Record<string, Float64Array>)[array];
-    if (!a || per === 0) continue;
-    for (let i = 0; i < a.length; i++) if (!Number.isFinite(a[i])) refuse(element('key', Math.floor(i / per)), what, a[i]);
-  }
+  throw new AxonError(
+    'MUJOCO_MJCF_NUMBER',
+    `${where}: ${element(bad.kind, bad.id)}`,
+    `MuJoCo compiles its ${bad.what} to ${bad.value}, from the numbers it or its default class gives (too large to compute with, or not finite)`,
+    'numbers MuJoCo compiles to finite values',
+  );
 }

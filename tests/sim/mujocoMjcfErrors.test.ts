@@ -117,6 +117,17 @@ describe('an MJCF number that is nan or inf is refused at load (MUJOCO_MJCF_NUMB
     expect(e.message).toBe(`${v.scene}: <body name="base">: MuJoCo compiles its inertia to Infinity, from the numbers it or its default class gives (too large to compute with, or not finite) (expected numbers MuJoCo compiles to finite values)`);
   });
 
+  it('a mass whose weight overflows (1e308 kg: the first step was NaN) and an axis MuJoCo normalises to zero (length 1e200) are refused by name', async () => {
+    const heavy = variant('weight-overflow', 'quad.xml', 'size="0.19 0.05 0.05" mass="5"', 'size="0.19 0.05 0.05" mass="1e308"');
+    expect((await refusal(heavy.scene)).message).toBe(
+      `${heavy.scene}: <body name="base">: MuJoCo compiles its weight (mass × 9.81 m/s² of gravity) to Infinity, from the numbers it or its default class gives (too large to compute with, or not finite) (expected numbers MuJoCo compiles to finite values)`,
+    );
+    const axis = variant('axis-overflow', 'quad.xml', '<joint axis="0 1 0" damping="0.5"', '<joint axis="0 1e200 1e200" damping="0.5"');
+    expect((await refusal(axis.scene)).message).toBe(
+      `${axis.scene}: <joint name="FL_thigh_joint">: MuJoCo compiles its axis length to 0, from the numbers it or its default class gives (too large to compute with, or not finite) (expected numbers MuJoCo compiles to finite values)`,
+    );
+  });
+
   it('sim --mjcf, inspect --mjcf and describe refuse it on one line, exit 2; a body or class named "inf" is a name', () => {
     const v = variant('number-cli', 'quad.xml', 'range="-2.7227 -0.83776"', 'range="-2.7227 nan"');
     const line = `axon: error [MUJOCO_MJCF_NUMBER]: ${v.changed}:${v.line}: <default class="knee"> <joint>: attribute "range" is "-2.7227 nan" (a default class: every element of the class gets it) (expected 2 finite numbers separated by spaces, or -inf for no lower bound and inf for no upper one)\n`;
