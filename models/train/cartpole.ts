@@ -11,13 +11,14 @@
  * `--init DIR` fine-tunes: ARS starts from that model folder's weights (a cartpole-balance model:
  * same observation, action and network) instead of small random ones.
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTask, randomize } from '../../sim/index.ts';
 import { validateManifest, observationSize, actionSize, loadModelFolder, type ModelManifest } from '../../src/model/manifest.ts';
 import { UsageError } from '../../src/core/errors.ts';
 import { readMlpWeights } from './onnx/readMlp.ts';
 import { Mlp } from './mlp.ts';
+import { makeDirs } from '../../src/core/makeDirs.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { ars } from './ars.ts';
 import { Rollout } from './rollout.ts';
@@ -106,7 +107,7 @@ export async function buildCartpoleModel(seed: number, out: string, iterations =
   const t0 = performance.now();
   const { mlp, manifest } = await trainCartpole({ seed, iterations, episodesPerEval: 2, episodeS: 5, physics, log, ...(init !== undefined ? { init } : {}) });
   const trainS = (performance.now() - t0) / 1000;
-  mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const sha = await writeOnnxFile(join(out, 'model.onnx'), mlpToOnnx(mlp, { inputName: 'obs', outputName: 'action', docString: 'axon cartpole-balance: ARS-trained MLP, see models/train/cartpole.ts' }));
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   log(`wrote ${out}/model.onnx (sha256 ${sha}) after ${trainS.toFixed(1)} s of training`);

@@ -15,12 +15,13 @@
  *   npx tsx models/train/humanoid.ts [--seed 1] [--out models/humanoid-balance] [--iterations 40]
  *     [--workers 2] [--eval-episodes 100] [--physics cannon|mujoco]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { createTask, randomize, HUMANOID_LEG_JOINTS } from '../../sim/index.ts';
 import { humanoidRandomization } from '../../sim/robots/humanoid.ts';
 import { validateManifest, observationSize, actionSize, type ModelManifest } from '../../src/model/manifest.ts';
+import { makeDirs } from '../../src/core/makeDirs.ts';
 import { Rng } from '../../src/core/rng.ts';
 import { Mlp } from './mlp.ts';
 import { Rollout } from './rollout.ts';
@@ -233,7 +234,7 @@ export async function buildHumanoidModel(seed: number, out: string, opts: { iter
   const t0 = performance.now();
   const result = await trainHumanoid(config, opts.workers ?? 2, log);
   const trainS = (performance.now() - t0) / 1000;
-  mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const sha = await writeOnnxFile(join(out, 'model.onnx'), mlpToOnnx(result.mlp, { inputName: 'obs', outputName: 'action', docString: 'axon humanoid-balance: ARS-trained linear policy, see models/train/humanoid.ts' }));
   writeFileSync(join(out, 'manifest.json'), JSON.stringify(result.manifest, null, 2) + '\n');
   log(`wrote ${out}/model.onnx (sha256 ${sha}) after ${trainS.toFixed(0)} s of training; kept iteration ${result.chosenIteration}`);

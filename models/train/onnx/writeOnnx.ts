@@ -7,8 +7,9 @@
  * Same weights and options give the same bytes (no timestamps, no host-dependent output).
  */
 import { createHash } from 'node:crypto';
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { rename, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { makeDirs } from '../../../src/core/makeDirs.ts';
 import type { Mlp } from '../mlp.ts';
 import { OnnxGraphBuilder } from './OnnxGraphBuilder.ts';
 import { OnnxError, attr, encodeModel } from './onnxModel.ts';
@@ -82,7 +83,7 @@ export function sha256Hex(bytes: Uint8Array): string {
  * a reader never sees a half-written model. Returns the SHA-256 (hex) of what was written.
  */
 export async function writeOnnxFile(path: string, bytes: Uint8Array): Promise<string> {
-  await mkdir(dirname(path), { recursive: true });
+  makeDirs(dirname(path));
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, bytes);
   await rename(tmp, path);

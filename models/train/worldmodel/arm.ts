@@ -16,13 +16,14 @@
  *
  *   npx tsx models/train/worldmodel/arm.ts [--seed 1] [--out models/arm-wm] [--epochs 20]
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SimRobot } from '../../../sim/SimRobot.ts';
 import { loadUrdf } from '../../../sim/urdf/loadUrdf.ts';
 import { validateManifest, type ModelManifest } from '../../../src/model/manifest.ts';
 import type { SimulatedRobot } from '../../../src/core/robot.ts';
+import { makeDirs } from '../../../src/core/makeDirs.ts';
 import { Rng } from '../../../src/core/rng.ts';
 import { Mlp } from '../mlp.ts';
 import { writeOnnxFile, mlpToOnnx } from '../onnx/writeOnnx.ts';
@@ -81,7 +82,7 @@ export async function writeArmPosePolicy(out = ARM6_POSE_DIR, seed = 1): Promise
   const mlp = new Mlp([n, n], 'tanh', 'identity', new Rng(seed));
   mlp.params.fill(0);
   mlp.bias(0).set(ARM6_POSE);
-  mkdirSync(out, { recursive: true });
+  makeDirs(out);
   const sha = await writeOnnxFile(join(out, 'model.onnx'), mlpToOnnx(mlp));
   const manifest = validateManifest({
     schema: 'axon.model/1',

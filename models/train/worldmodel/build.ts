@@ -4,8 +4,9 @@
  * out) -> normalise -> fit -> measure -> export ONNX + manifest.json, check the ONNX file against
  * the JS network through the runtime's own OnnxWorldModel, and write the README figures.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { makeDirs } from '../../../src/core/makeDirs.ts';
 import type { SimulatedRobot } from '../../../src/core/robot.ts';
 import { loadModelFolder, worldModelStateNames, type ModelManifest, type WorldModelSpec } from '../../../src/model/manifest.ts';
 import { OnnxWorldModel } from '../../../src/worldmodel/OnnxWorldModel.ts';
@@ -59,7 +60,7 @@ export async function trainWorldModel(o: WorldModelTraining): Promise<WorldModel
   const error = rolloutError(dyn, test, 20);
   o.log(`held-out RMS error (${names.join(', ')}): 1 step [${error.oneStep.join(', ')}], 20 steps [${error.multiStep.join(', ')}]`);
 
-  mkdirSync(o.out, { recursive: true });
+  makeDirs(o.out);
   const sha = await writeOnnxFile(join(o.out, 'model.onnx'), dynamicsToOnnx(mlp, train.S, train.A, `axon ${o.base.name}: residual MLP dynamics, see ${o.base.provenance?.script}`));
   const trainS = (performance.now() - t0) / 1000;
   const manifest = o.validate({

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
@@ -90,6 +90,13 @@ describe('mlpToOnnx', () => {
     expect(sha256Hex(c)).not.toBe(ha);
     // ModelProto starts with ir_version = 8 (field 1, varint).
     expect(Array.from(a.subarray(0, 2))).toEqual([0x08, 0x08]);
+  });
+
+  it.runIf(existsSync('/proc/self'))('a folder that cannot be made (under /proc, where Node 20\'s recursive mkdir loops for ever) is refused as MAKE_DIR naming it', () => {
+    const script = "import { writeOnnxFile } from './models/train/onnx/writeOnnx.ts'; writeOnnxFile('/proc/axon-no-such/model.onnx', new Uint8Array(4)).then(() => console.log('written'), (e) => console.log(e.code, e.message));";
+    const r = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000, killSignal: 'SIGKILL' });
+    expect(r.status, r.stderr).toBe(0); // was: killed at the timeout, the promise never settled
+    expect(r.stdout.trim()).toBe('MAKE_DIR /proc/axon-no-such: cannot be made (ENOENT) (expected a folder that can be made)');
   });
 
   it('refuses weights holding NaN', () => {
