@@ -22,7 +22,11 @@ export interface MujocoCoordinates {
  * Reset time only (not for a physics step); allocates only in the constructor.
  */
 export class MujocoPlacement {
-  /** The robot's geoms (every geom not on the world body): what spawnOnGround puts on the ground. */
+  /**
+   * What spawnOnGround puts on the ground: the robot's geoms (not on the world body) that can
+   * collide (contype or conaffinity set; an MJCF's visual class has both 0 and may reach below the
+   * feet), or all of them when none can.
+   */
   private readonly robotGeoms: Int32Array;
 
   constructor(
@@ -34,9 +38,16 @@ export class MujocoPlacement {
     private readonly options: Pick<MujocoRobotOptions, 'basePosition' | 'baseOrientation' | 'spawnOnGround'>,
   ) {
     const gb = model.geom_bodyid as Int32Array;
-    const rg: number[] = [];
-    for (let g = 0; g < model.ngeom; g++) if (gb[g] !== 0) rg.push(g);
-    this.robotGeoms = Int32Array.from(rg);
+    const contype = model.geom_contype as Int32Array;
+    const conaff = model.geom_conaffinity as Int32Array;
+    const all: number[] = [];
+    const colliding: number[] = [];
+    for (let g = 0; g < model.ngeom; g++) {
+      if (gb[g] === 0) continue;
+      all.push(g);
+      if (contype[g] !== 0 || conaff[g] !== 0) colliding.push(g);
+    }
+    this.robotGeoms = Int32Array.from(colliding.length > 0 ? colliding : all);
   }
 
   /**

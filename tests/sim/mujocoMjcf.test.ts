@@ -217,6 +217,32 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     h.dispose();
   });
 
+  it("a floating model is put on the ground by its collision geoms, not by a visual geom that reaches lower (Menagerie's visual class: contype 0, conaffinity 0)", async () => {
+    const file = writeModel('visual-low', `<mujoco model="visual-low">
+  <default>
+    <default class="visual"><geom contype="0" conaffinity="0" group="2" density="0"/></default>
+    <default class="collision"><geom group="3"/></default>
+  </default>
+  <worldbody>
+    <body name="base" pos="0 0 1">
+      <freejoint/>
+      <geom class="collision" type="sphere" size="0.05" mass="1"/>
+      <geom class="visual" type="box" size="0.04 0.04 0.15"/>
+      <body name="arm" pos="0.1 0 0">
+        <joint name="hinge" axis="0 1 0" range="-1 1"/>
+        <geom class="collision" type="capsule" fromto="0 0 0 0.1 0 0" size="0.01" mass="0.1"/>
+      </body>
+    </body>
+  </worldbody>
+</mujoco>
+`);
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
+    r.reset();
+    // the sphere (radius 0.05) touches z = 0; the visual box would have lifted it to 0.15
+    expect(r.observe().base!.position[2]).toBeCloseTo(0.05, 6);
+    r.dispose();
+  });
+
   it('a second free body under the worldbody (Berkeley Humanoid Lite ships its arms so) is noted and left out of the mass', async () => {
     const file = writeModel('loose', `<mujoco model="loose">
   <worldbody>
