@@ -33,6 +33,7 @@ export interface UrdfRobotFlags {
 }
 
 export { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
+import { DEFAULT_GAINS_RULE } from './defaultGains.ts';
 
 /** What the set-up decided, for the summary and the notes. */
 export interface UrdfSetup {
@@ -77,10 +78,21 @@ export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string
  * hint.
  */
 export function fallHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
-  if (s.heldAtLimit.length === 0 || s.fixedBase) return armatureHint(s, physics);
+  if (s.fixedBase) return armatureHint(s, physics);
+  if (s.heldAtLimit.length === 0) return armatureHint(s, physics) ?? gainsHint(s);
   const shown = s.heldAtLimit.slice(0, 4).map((h) => `${h.joint} ${h.wanted} -> ${+h.held.toFixed(4)}`).join(', ');
   const more = s.heldAtLimit.length > 4 ? ` and ${s.heldAtLimit.length - 4} more` : '';
   return `${s.heldAtLimit.length} joint(s) have a default position outside their limits and hold at the nearest limit (${shown}${more}): the robot holds a pose it was not designed to stand in, which is likely why it fell. Give a standing pose: --init-pose JOINT=RAD,... or the manifest's default_joint_pos (the pose the policy was trained from)`;
+}
+
+/**
+ * A floating robot that fell on axon's default gains, with its pose and armature not in question:
+ * the rule is a starting point for looking at a robot, not its training's gains (unitree_ros's H1
+ * falls on it in either engine).
+ */
+function gainsHint(s: UrdfSetup): string | undefined {
+  if (s.gains !== 'default') return undefined;
+  return `the PD gains are axon's default rule (${DEFAULT_GAINS_RULE}), not the robot's, and a heavy robot may not stand on them: give the gains it was trained or tuned with, --kp/--kd or the manifest's pd`;
 }
 
 /**
