@@ -15,8 +15,8 @@ const modeOf: Record<ActionType, ControlMode> = {
 
 /**
  * Turns a model's raw output into a JointCommand in the robot's joint order: clip the raw
- * action, scale it, add the default pose for relative position actions, and map model joints to
- * robot joints by name. Robot joints the model does not drive hold their default pose (position
+ * action, scale it, add the default pose for relative position actions, bound the result per
+ * joint (action.target_clip) and map model joints to robot joints by name. Robot joints the model does not drive hold their default pose (position
  * mode) or get zero (velocity / effort). NaN passes through untouched into the command: the
  * safety supervisor, not the mapper, rejects bad numbers. But only a finite action is fed back:
  * `feedback` (the `last_action` term) keeps the last action whose every value was finite and
@@ -35,6 +35,9 @@ export class ActionMapper {
   private readonly offset: Float32Array;
   private readonly scale: Float32Array;
   private readonly clip: number;
+  /** Per action joint bounds on the command (manifest action.target_clip; ±Infinity when not given). */
+  private readonly targetLo: Float64Array;
+  private readonly targetHi: Float64Array;
 
   /**
    * `flagGains`: one kp / kd for every action joint over the manifest's `pd` (a user's `--kp`/`--kd`);
@@ -54,6 +57,9 @@ export class ActionMapper {
     this.feedback = beforeClip ? new Float32Array(n) : this.clipped;
     this.scale = expandScale(manifest.action.scale, n);
     this.clip = manifest.action.clip ?? Infinity;
+    const tc = manifest.action.target_clip;
+    this.targetLo = Float64Array.from({ length: n }, (_, i) => tc?.[i][0] ?? -Infinity);
+    this.targetHi = Float64Array.from({ length: n }, (_, i) => tc?.[i][1] ?? Infinity);
     const allIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
     const allDefaults = modelDefaults(manifest, spec, allIndex);
     this.offset = new Float32Array(n);
@@ -93,7 +99,9 @@ export class ActionMapper {
       else if (a < -this.clip) a = -this.clip;
       if (!bad) this.clipped[i] = a;
       const r = this.robotIndex[i];
-      out.target[r] = this.offset[i] + this.scale[i] * a;
+      // Isaac Lab's JointAction clip bounds the processed command, not the raw action.
+      const t = this.offset[i] + this.scale[i] * a;
+      out.target[r] = t > this.targetHi[i] ? this.targetHi[i] : t < this.targetLo[i] ? this.targetLo[i] : t;
       if (this.gains) {
         if (out.kp) out.kp[r] = this.gains.kp[i];
         if (out.kd) out.kd[r] = this.gains.kd[i];

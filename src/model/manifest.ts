@@ -212,6 +212,8 @@ export const ModelManifestSchema = Type.Object(
         scale: Type.Optional(NumberOrList),
         /** Symmetric clip of the raw output before scaling. */
         clip: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        /** Per action joint [lo, hi] on the command sent (offset + scale·a, after `clip`; rad, rad/s or N·m): Isaac Lab's JointAction clip, which bounds its processed action. */
+        target_clip: Type.Optional(Type.Array(Type.Tuple([Type.Number(), Type.Number()]), { minItems: 1 })),
         /**
          * Action chunking: the model outputs `length` actions at once ([1, length, n] or [1, length·n]).
          * Without `ensemble_decay` the chunk is queued and `execute` steps of it are sent before the
@@ -334,6 +336,9 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
   for (const [i, j] of actJoints.entries())
     if (!m.joints.includes(j)) throw new ManifestError('MANIFEST_FIELD', `${file}#/action/joints/${i}`, `"${j}" is not one of the model's joints`, `one of ${m.joints.join(', ')}`);
   checkListLength(m.action.scale, actJoints.length, `${file}#/action/scale`);
+  const tc = m.action.target_clip ?? [], badPair = tc.findIndex(([lo, hi]) => !(lo <= hi));
+  if (tc.length > 0 && tc.length !== actJoints.length) throw new ManifestError('MANIFEST_FIELD', `${file}#/action/target_clip`, `has ${tc.length} pairs for ${actJoints.length} action joints`, `${actJoints.length} [lo, hi] pairs, one per action joint`);
+  if (badPair >= 0) throw new ManifestError('MANIFEST_FIELD', `${file}#/action/target_clip/${badPair}`, `is [${tc[badPair].join(', ')}]`, '[lo, hi] with lo <= hi');
   if (m.pd) {
     checkListLength(m.pd.kp, actJoints.length, `${file}#/pd/kp`);
     checkListLength(m.pd.kd, actJoints.length, `${file}#/pd/kd`);

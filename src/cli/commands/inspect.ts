@@ -331,7 +331,9 @@ export function inspectCommand() {
               (t.point === 'com' ? ", at the base body's centre of mass" : '') +
               (t.before_clip ? ', fed back before the action clip' : ''),
           );
-        console.log(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}`);
+        const tc = m.action.target_clip;
+        const targetClip = !tc ? '' : tc.every(([lo, hi]) => lo === tc[0][0] && hi === tc[0][1]) ? `, target clip [${tc[0].join(', ')}] on every joint` : `, target clip per joint ${JSON.stringify(tc)}`;
+        console.log(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}${targetClip}`);
         console.log(`onnx ${m.onnx.file}:`);
         for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
         for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);

@@ -25,6 +25,7 @@
  *                      the default pose when the term used use_default_offset, else zeros
  *     clip             null, or per action joint [lo, hi] applied to the processed action
  *                      (target = raw·scale + offset), after scaling, as Isaac Lab's JointAction does
+ *                      -> action.clip when that is one raw bound for every joint, else action.target_clip
  *     joint_ids        null = every model joint, else model indices
  *     joint_names      the patterns the ids came from (informational)
  *   observations.<term> in the order the policy sees them, each with
@@ -289,23 +290,20 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     type = kind === 'effort' ? 'joint_effort' : 'joint_velocity';
   }
   let actClip: number | undefined;
+  let targetClip: [number, number][] | undefined;
   if (act.clip !== undefined && act.clip !== null) {
-    // Isaac Lab clips the processed action (raw·scale + offset) per joint; axon clips the raw action with one bound.
+    // Isaac Lab clips the processed action (raw·scale + offset) per joint: one raw bound for every
+    // joint is axon's action.clip; other bounds (unitree_rl_lab's Go2: ±100 rad around the default
+    // pose) are action.target_clip, which axon applies the same way.
     const c = act.clip;
     const pairs = Array.isArray(c) && c.length === 2 && typeof c[0] === 'number' ? actIdx.map(() => c) : c;
     if (!Array.isArray(pairs) || pairs.length !== nAct) throw new ImportError(`${aw}.clip`, `is ${JSON.stringify(c)}`, `null or ${nAct} [lo, hi] pairs, one per action joint`);
-    const bounds = pairs.map((p, i) => {
-      if (scale[i] === 0) throw new ImportError(`${aw}.scale[${i}]`, 'is 0 with a clip', 'a non-zero scale');
-      return range(p, `${aw}.clip[${i}]`);
-    });
-    const { raw, bound, bad } = rawActionClip(bounds, scale, offset);
-    if (bound === undefined)
-      throw new ImportError(
-        `${aw}.clip[${bad}]`,
-        `bounds the target of ${actJoints[bad]} to ${JSON.stringify(pairs[bad])}, which is raw action [${raw[bad].map((x) => +x.toPrecision(6)).join(', ')}]`,
-        `bounds that are one symmetric raw bound ±c for every joint (axon clips |a| <= c before scale and offset)`,
-      );
-    actClip = bound;
+    const bounds = pairs.map((p, i) => range(p, `${aw}.clip[${i}]`));
+    actClip = scale.every((x) => x !== 0) ? rawActionClip(bounds, scale, offset).bound : undefined;
+    if (actClip === undefined) {
+      targetClip = bounds;
+      notes.push(`${aw}.clip: bounds each joint's target, not one raw bound for every joint: written as action.target_clip (axon clamps the command after scale and offset, as Isaac Lab does)`);
+    }
   }
 
   // --- observations (before commands: velocity_commands names its command) ---
@@ -390,7 +388,7 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       ...(decimation !== undefined ? { decimation } : {}),
       onnx: o.onnx,
       observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term' },
-      action: { type, ...(nAct !== nModel ? { joints: actJoints } : {}), scale: compact(scale), ...(actClip !== undefined ? { clip: actClip } : {}) },
+      action: { type, ...(nAct !== nModel ? { joints: actJoints } : {}), scale: compact(scale), ...(actClip !== undefined ? { clip: actClip } : {}), ...(targetClip ? { target_clip: targetClip } : {}) },
       ...(kpModel && kdModel ? { pd: { kp: actIdx.map((i) => kpModel[i]), kd: actIdx.map((i) => kdModel[i]) } } : {}),
       ...(Object.keys(actuators).length > 0 ? { actuators } : {}),
       ...(commandRanges && Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),

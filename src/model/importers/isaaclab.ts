@@ -16,9 +16,10 @@
  *   observations.policy.<term>.params           command_name (the velocity command), asset_cfg (all joints)
  *   actions.<name>: class_type JointPositionAction (use_default_offset -> joint_position, else _abs with
  *                   offset 0), JointVelocityAction, JointEffortAction; joint_names (+ preserve_order), scale;
- *                   clip {pattern: [lo, hi]} on the target -> one raw bound when it is one (else refused).
+ *                   clip {pattern: [lo, hi]} on the target -> action.clip when it is one raw bound for every
+ *                   joint, else action.target_clip (each joint's [lo, hi] on the command, as Isaac Lab clamps it).
  *                   Several terms are concatenated in order, as Isaac Lab's ActionManager does (Spot's
- *                   legs, then its arm): one type, each joint once, one raw clip for all.
+ *                   legs, then its arm): one type, each joint once, a clip on every term or on none.
  *   scene.robot.init_state.joint_pos            -> default_joint_pos (joints no pattern matches: 0)
  *   scene.robot.actuators.<group>: each group drives the joints its joint_names_expr matches;
  *     class_type                                ImplicitActuator, else explicit: every group explicit
@@ -177,10 +178,14 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   if (twice !== undefined) throw new ImportError(`${file}: actions`, `drive joint "${twice}" in two terms`, 'each joint in one action term');
   const scale = compact(parts.flatMap((p) => p.scale));
   const reordered = actJoints.length !== o.joints.length || actJoints.some((j, i) => j !== o.joints[i]);
+  // One raw bound for the whole action -> action.clip; else each joint's target bounds -> action.target_clip.
   const clipped = parts.filter((p) => p.clip !== undefined);
-  if (clipped.length > 0 && (clipped.length < parts.length || clipped.some((p) => p.clip !== clipped[0].clip)))
-    throw new ImportError(`${(parts.find((p) => p.clip !== clipped[0].clip) ?? parts[0]).where}.clip`, `differs from ${clipped[0].where}.clip (${parts.map((p) => `${p.key}: ${p.clip ?? 'none'}`).join(', ')})`, 'one raw clip for every action term: axon clips the whole action with one bound');
-  const actClip = clipped[0]?.clip;
+  if (clipped.length > 0 && clipped.length < parts.length)
+    throw new ImportError(`${clipped[0].where}.clip`, `bounds its joints while actions.${parts.find((p) => p.clip === undefined)!.key} has no clip`, 'a clip on every action term or on none (action.target_clip bounds every action joint)');
+  const oneBound = clipped.length > 0 && clipped.every((p) => p.clip!.bound !== undefined && p.clip!.bound === clipped[0].clip!.bound);
+  const actClip = oneBound ? clipped[0].clip!.bound : undefined;
+  const targetClip = clipped.length > 0 && !oneBound ? parts.flatMap((p) => p.clip!.target) : undefined;
+  if (targetClip) note(`actions.{${parts.map((p) => p.key).join(', ')}}.clip`, 'bounds each joint\'s target, not one raw bound for every joint: written as action.target_clip (axon clamps the command after scale and offset, as Isaac Lab does)');
   // last_action(action_name=X) feeds back only term X's raw action; axon feeds back the whole action.
   for (const f of feedbackOf)
     if (parts.length > 1 || f.name !== parts[0].key)
@@ -233,7 +238,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
       observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term' },
-      action: { type, ...(reordered ? { joints: actJoints } : {}), scale, ...(actClip !== undefined ? { clip: actClip } : {}) },
+      action: { type, ...(reordered ? { joints: actJoints } : {}), scale, ...(actClip !== undefined ? { clip: actClip } : {}), ...(targetClip ? { target_clip: targetClip } : {}) },
       ...(pd ? { pd } : {}),
       ...(actuators ? { actuators } : {}),
       ...(commandRanges && Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
@@ -267,28 +272,20 @@ function actionTerm(key: string, act: unknown, joints: readonly string[], defaul
 
 /**
  * A JointAction's clip ({pattern: [lo, hi]}): Isaac Lab clamps the processed action, the joint
- * target raw·scale + offset. axon clips the raw action with one bound |a| <= c before scale and
- * offset, so the clip is taken when every action joint's [lo, hi] is that one raw bound; otherwise
- * it is refused (a clip left out would let targets past the trained range).
+ * target raw·scale + offset. `target`: each action joint's [lo, hi] (action.target_clip, which
+ * axon applies the same way); `bound`: the one raw bound |a| <= c they amount to, when they do
+ * (action.clip, before scale and offset). unitree_rl_lab's and robot_lab's `{".*": (-100, 100)}`
+ * around a default pose is not one raw bound.
  */
-function actionClip(clip: unknown, joints: readonly string[], scale: readonly number[], offset: readonly number[], where: string): number | undefined {
+function actionClip(clip: unknown, joints: readonly string[], scale: readonly number[], offset: readonly number[], where: string): { bound?: number; target: [number, number][] } | undefined {
   if (clip === undefined || clip === null) return undefined;
   if (!isObj(clip)) throw new ImportError(where, `is ${JSON.stringify(clip)}`, 'null or a {joint pattern: [lo, hi]} map');
   const pairs = matchValues(clip, joints, where);
   const open = joints.filter((_, i) => pairs[i] === undefined);
-  if (open.length > 0) throw new ImportError(where, `bounds some action joints and not ${open.join(', ')}`, 'a bound for every action joint: axon clips the raw action with one bound');
-  const bounds = pairs.map((p, i) => {
-    if (scale[i] === 0) throw new ImportError(`${where} (${joints[i]})`, 'bounds a joint whose action scale is 0', 'a non-zero scale');
-    return range(p, `${where} (${joints[i]})`);
-  });
-  const { raw, bound, bad } = rawActionClip(bounds, scale, offset);
-  if (bound === undefined)
-    throw new ImportError(
-      `${where} (${joints[bad]})`,
-      `bounds the target to ${JSON.stringify(pairs[bad])}, which is raw action [${raw[bad].map((x) => +x.toPrecision(6)).join(', ')}]`,
-      'bounds that are one symmetric raw bound ±c for every joint (axon clips |a| <= c before scale and offset)',
-    );
-  return bound;
+  if (open.length > 0) throw new ImportError(where, `bounds some action joints and not ${open.join(', ')}`, 'a bound for every action joint (Isaac Lab leaves the others unbounded, which action.target_clip cannot say)');
+  const bounds = pairs.map((p, i) => range(p, `${where} (${joints[i]})`));
+  const bound = scale.every((x) => x !== 0) ? rawActionClip(bounds, scale, offset).bound : undefined;
+  return { ...(bound !== undefined ? { bound } : {}), target: bounds };
 }
 
 type ActField = 'stiffness' | 'damping' | 'armature' | 'friction' | 'effort_limit' | 'velocity_limit';

@@ -203,7 +203,7 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     cfg.actions.arm_pos = { ...upper, joint_names: ['.*_knee_joint'] };
     expect(() => g1Import(cfg)).toThrow(/actions: drive joint "left_knee_joint" in two terms/);
     cfg.actions.arm_pos = { ...upper, clip: { '.*': [-1, 1] } };
-    expect(() => g1Import(cfg)).toThrow(/actions\.arm_pos\.clip/);
+    expect(() => g1Import(cfg)).toThrow(/actions\.arm_pos\.clip: bounds its joints while actions\.joint_pos has no clip \(expected a clip on every action term or on none/);
     // last_action of one term only: axon feeds back the whole action, so it is refused, naming the field
     cfg.actions.arm_pos = upper;
     const [lastKey] = Object.entries(cfg.observations.policy).find(([, t]) => (t as { func?: string }).func?.endsWith(':last_action'))!;
@@ -211,7 +211,7 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     expect(() => g1Import(cfg)).toThrow(new RegExp(`observations\\.policy\\.${lastKey}\\.params\\.action_name: is "joint_pos": the raw action of that term alone`));
   });
 
-  it("turns the action's clip on the joint target into axon's raw-action clip when it is one bound, and refuses it otherwise", () => {
+  it("turns the action's clip on the joint target into axon's raw-action clip when it is one bound, and into target bounds otherwise", () => {
     // Isaac Lab clamps raw·scale + offset (the default pose) to [lo, hi]; a clip of ±2 raw is [d − 0.5, d + 0.5] per joint.
     const base = g1Import().m;
     const cfg = g1();
@@ -221,11 +221,29 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     const last = (m: ReturnType<typeof g1Import>['m']) => m.observation.terms.filter((t) => t.term === 'last_action');
     expect(last(g1Import(cfg).m).map((t) => t.before_clip)).toEqual([true]);
     expect(last(base).map((t) => t.before_clip)).toEqual([undefined]);
-    // The same bound on the target for every joint is a different raw bound per joint (the defaults differ): refused, not dropped.
+    // The same bound on the target for every joint is a different raw bound per joint (the defaults differ): kept as target bounds, not dropped.
     cfg.actions.JointPositionAction.clip = { '.*': [-0.5, 0.5] };
-    expect(() => g1Import(cfg)).toThrow(/env\.yaml: actions\.JointPositionAction\.clip \(\w+\): bounds the target to \[-0\.5,0\.5\], which is raw action/);
+    const { m, notes } = g1Import(cfg);
+    expect(m.action.clip).toBeUndefined();
+    expect(m.action.target_clip).toEqual(m.joints.map(() => [-0.5, 0.5]));
+    expect(last(m).map((t) => t.before_clip)).toEqual([undefined]); // no raw clip: the raw action is fed back, as Isaac Lab does
+    expect(notes).toContain("env.yaml: actions.{JointPositionAction}.clip: bounds each joint's target, not one raw bound for every joint: written as action.target_clip (axon clamps the command after scale and offset, as Isaac Lab does)");
+    // Isaac Lab leaves a joint no pattern matches unbounded, which target_clip cannot say.
     cfg.actions.JointPositionAction.clip = { 'left_.*': [-0.5, 0.5] };
     expect(() => g1Import(cfg)).toThrow(/bounds some action joints and not right_hip_pitch_joint/);
+  });
+
+  it("reads unitree_rl_lab's and robot_lab's clip {\".*\": (-100.0, 100.0)} around the default pose, as PyYAML dumps it, as target bounds", () => {
+    // unitreerobotics/unitree_rl_lab tasks/locomotion/robots/go2/velocity_env_cfg.py @ 18b29ee:
+    // JointPositionActionCfg(joint_names=[".*"], scale=0.25, use_default_offset=True, clip={".*": (-100.0, 100.0)});
+    // env.yaml holds the tuple under its pattern. Raw bounds (±100 − default)/0.25 differ per joint: it was refused.
+    const text = readFileSync('tests/fixtures/isaaclab-env.yaml', 'utf8').replace(
+      '    use_default_offset: true\n',
+      '    use_default_offset: true\n    clip:\n      .*: !!python/tuple\n      - -100.0\n      - 100.0\n',
+    );
+    const { cfg } = parsePythonYaml(text, 'env.yaml', 'a mapping');
+    const m = manifestFromIsaacLab(cfg, { joints, name: 'go2', robot: 'go2' }, 'env.yaml');
+    expect(m.action).toEqual({ type: 'joint_position', scale: 0.25, target_clip: joints.map(() => [-100, 100]) });
   });
 
   it('reads an observation clip of [-.inf, .inf] as no clip, and names the env.yaml field of a limit of 0', () => {

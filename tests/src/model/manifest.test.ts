@@ -28,6 +28,8 @@ describe('model manifest', () => {
       [{ ...manifest(), observation: { terms: [{ term: 'last_action', before_clip: true }, { term: 'last_action', history: 3 }] } }, '#/observation/terms/1/before_clip'],
       [{ ...manifest(), action: { type: 'joint_position', scale: [1, 2, 3] } }, '#/action/scale'],
       [{ ...manifest(), action: { type: 'joint_position', joints: ['a', 'zz'] } }, '#/action/joints/1'],
+      [{ ...manifest(), action: { type: 'joint_position', target_clip: [[-1, 1]] } }, '#/action/target_clip'],
+      [{ ...manifest(), action: { type: 'joint_position', target_clip: [[-1, 1], [1, -1]] } }, '#/action/target_clip/1'],
       [{ ...manifest(), joints: ['a', 'a'] }, '#/joints'],
       [{ ...manifest(), default_joint_pos: [0] }, '#/default_joint_pos'],
       [{ ...manifest(), extra_field: 1 }, '#/'],

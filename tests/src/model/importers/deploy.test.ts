@@ -182,7 +182,7 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(() => manifestFromDeploy(cfg, opts)).toThrow(/actions\.JointPositionAction\.offset\[3\]: is 0.5 for left_hip_roll_joint but default_joint_pos gives 0/);
   });
 
-  it('turns clips into axon terms: observation clip before scale becomes a clip after scale; per-joint target clips that are one raw bound', () => {
+  it('turns clips into axon terms: observation clip before scale becomes a clip after scale; per-joint target clips into one raw bound when they are one, else target bounds', () => {
     const { cfg } = load();
     const obs = cfg.observations as any;
     obs.base_ang_vel.clip = [-100, 100];
@@ -195,8 +195,70 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     act.clip = def.map((q) => [q - 0.25 * 4, q + 0.25 * 4]); // raw action within ±4
     expect(manifestFromDeploy(cfg, opts).manifest.action.clip).toBe(4);
     expect(manifestFromDeploy(cfg, opts).manifest.observation.terms.find((t) => t.term === 'last_action')!.before_clip).toBe(true);
-    act.clip = def.map(() => [-1, 1]); // joint bounds, not a raw bound
-    expect(() => manifestFromDeploy(cfg, opts)).toThrow(/actions\.JointPositionAction\.clip\[0\]: bounds the target of left_hip_pitch_joint/);
+    // The same joint bounds for every joint around different defaults are no one raw bound
+    // (ElianoMarques/rl_g1_2026 params/deploy.yaml @ c06a136: 23 × [-1.0, 1.0]): kept as target bounds.
+    act.clip = def.map(() => [-1, 1]);
+    const { manifest: m, notes } = manifestFromDeploy(cfg, opts);
+    expect(m.action.clip).toBeUndefined();
+    expect(m.action.target_clip).toEqual(def.map(() => [-1, 1]));
+    expect(m.observation.terms.find((t) => t.term === 'last_action')!.before_clip).toBeUndefined();
+    expect(notes).toContain("deploy.yaml: actions.JointPositionAction.clip: bounds each joint's target, not one raw bound for every joint: written as action.target_clip (axon clamps the command after scale and offset, as Isaac Lab does)");
+  });
+
+  it("keeps unitree_rl_lab's Go2 clip of ±100 rad around the default pose as target bounds, which the mapper applies after scale and offset", () => {
+    // The exporter's layout for the vendor's Go2 velocity task (unitreerobotics/unitree_rl_lab
+    // tasks/locomotion/robots/go2/velocity_env_cfg.py @ 18b29ee: JointPositionActionCfg(scale=0.25,
+    // use_default_offset=True, clip={".*": (-100.0, 100.0)})), as in PMY9527/unitree_rl_lab
+    // deploy/robots/go2/config/policy/velocity/v0/params/deploy.yaml @ c48126d (its fork-only
+    // keyboard_velocity_commands term written back as the vendor's velocity_commands). Raw bounds
+    // (±100 − 0.1)/0.25 differ per joint, so this is no one raw clip; it was refused.
+    const go2Sdk = ['FR', 'FL', 'RR', 'RL'].flatMap((l) => ['hip', 'thigh', 'calf'].map((j) => `${l}_${j}_joint`));
+    const text = [
+      'joint_ids_map: [3, 0, 9, 6, 4, 1, 10, 7, 5, 2, 11, 8]',
+      'step_dt: 0.02',
+      'stiffness: [25.0, 25.0, 25.0, 25.0, 25.0, 25.0, 25.0, 25.0, 25.0, 25.0, 25.0, 25.0]',
+      'damping: [0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5, 0.5]',
+      'default_joint_pos: [0.1, -0.1, 0.1, -0.1, 0.8, 0.8, 1.0, 1.0, -1.5, -1.5, -1.5, -1.5]',
+      'commands:',
+      '  base_velocity:',
+      '    ranges:',
+      '      lin_vel_x: [-1.0, 1.0]',
+      '      lin_vel_y: [-0.4, 0.4]',
+      '      ang_vel_z: [-1.0, 1.0]',
+      '      heading: null',
+      'actions:',
+      '  JointPositionAction:',
+      '    clip:',
+      ...Array.from({ length: 12 }, () => '    - [-100.0, 100.0]'),
+      '    joint_names: [.*]',
+      '    scale: [0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25, 0.25]',
+      '    offset: [0.1, -0.1, 0.1, -0.1, 0.8, 0.8, 1.0, 1.0, -1.5, -1.5, -1.5, -1.5]',
+      '    joint_ids: null',
+      'observations:',
+      ...['base_ang_vel: 0.2', 'projected_gravity: 1.0', 'velocity_commands: 1.0'].flatMap((t) => {
+        const [k, sc] = t.split(': ');
+        return [`  ${k}:`, `    params: {${k === 'velocity_commands' ? 'command_name: base_velocity' : ''}}`, '    clip: [-100, 100]', `    scale: [${[sc, sc, sc].join(', ')}]`, '    history_length: 1'];
+      }),
+      ...['joint_pos_rel: 1.0', 'joint_vel_rel: 0.05', 'last_action: 1.0'].flatMap((t) => {
+        const [k, sc] = t.split(': ');
+        return [`  ${k}:`, '    params: {}', '    clip: [-100, 100]', `    scale: [${Array(12).fill(sc).join(', ')}]`, '    history_length: 1'];
+      }),
+      '',
+    ].join('\n');
+    const { cfg } = parseDeployYaml(text, 'deploy.yaml');
+    const m = manifestFromDeploy(cfg, { ...opts, sdkJoints: go2Sdk }).manifest;
+    expect(m.joints.slice(0, 4)).toEqual(['FL_hip_joint', 'FR_hip_joint', 'RL_hip_joint', 'RR_hip_joint']);
+    expect(m.action).toEqual({ type: 'joint_position', scale: 0.25, target_clip: Array.from({ length: 12 }, () => [-100, 100]) });
+    expect(observationSize(m)).toBe(45);
+    // A raw action of 1000 on FL_hip would be 0.1 + 250 rad: Isaac Lab clamps the target to 100; 2 gives 0.1 + 0.5.
+    const mapper = new ActionMapper(m, spec(go2Sdk.map((n) => joint(n, { lower: -3, upper: 3 })), true));
+    const cmd = { mode: 'position' as const, target: new Float64Array(12), kp: new Float64Array(12), kd: new Float64Array(12) };
+    mapper.map(Float32Array.from([1000, 2, -1000, 0, 0, 0, 0, 0, 0, 0, 0, 0]), cmd);
+    expect(cmd.target[go2Sdk.indexOf('FL_hip_joint')]).toBe(100);
+    expect(cmd.target[go2Sdk.indexOf('FR_hip_joint')]).toBeCloseTo(-0.1 + 0.5, 6);
+    expect(cmd.target[go2Sdk.indexOf('RL_hip_joint')]).toBe(-100);
+    // last_action feeds back the raw action, as Isaac Lab's does (no raw clip in between).
+    expect(mapper.feedback[0]).toBe(1000);
   });
 
   it('drives a subset when joint_ids is given, with kp/kd and scale in action order', () => {
