@@ -8,6 +8,7 @@ import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts
 import { isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml, refuseUnitreeRlGymDeploy } from '../../model/importers/deploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
+import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
 import { checkTensorIo } from '../../model/onnxIo.ts';
 import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
@@ -15,12 +16,15 @@ import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
 import { makeDirs } from '../../core/makeDirs.ts';
 
-/** A pipeline's config file (YAML as PyYAML dumps it, Python tags tolerated, or JSON); its notes are printed before the manifest. */
+/**
+ * A pipeline's config file (YAML as PyYAML dumps it, Python tags tolerated, or JSON; a Weights &
+ * Biases run config is read as the env config it wraps); its notes are printed before the manifest.
+ */
 function readConfig(file: string, notes: string[]): Record<string, unknown> {
   checkInputFile(file, '<config>', 'a config file (YAML or JSON)');
   const { cfg, notes: yamlNotes } = parsePythonYaml(readFileSync(file, 'utf8'), basename(file), 'a mapping at the top'); // YAML is a superset of JSON
   notes.push(...yamlNotes);
-  return cfg;
+  return unwrapWandbConfig(cfg, basename(file), notes);
 }
 
 const joints = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
