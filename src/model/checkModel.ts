@@ -79,6 +79,8 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
       const lo = def - Math.abs(scale[a]) * clip, hi = def + Math.abs(scale[a]) * clip;
       if (hi < j.lower || lo > j.upper) issues.push({ where: `/action/scale/${a}`, model: `${n} reaches [${lo.toFixed(3)}, ${hi.toFixed(3)}]`, robot: `limits [${j.lower}, ${j.upper}] (no overlap)` });
     }
+    const tc = a >= 0 && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs') ? m.action.target_clip?.[a] : undefined;
+    if (tc && (tc[1] < j.lower || tc[0] > j.upper)) issues.push({ where: `/action/target_clip/${a}`, model: `${n} targets bounded to [${tc[0]}, ${tc[1]}]`, robot: `limits [${j.lower}, ${j.upper}] (no overlap)` });
     if (a >= 0 && m.action.type === 'joint_effort' && j.effortLimit === 0) issues.push({ where: `/action/joints/${a}`, model: `${n} driven by effort`, robot: 'passive joint (effort limit 0)' });
   }
   if (o.requireGains && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))

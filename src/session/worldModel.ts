@@ -75,9 +75,10 @@ export function checkActionsMatch(p: ModelManifest, w: ModelManifest, pDir: stri
   if (!same(pj, wj)) diffs.push(`joints [${pj.join(', ')}] vs [${wj.join(', ')}]`);
   if (!same(pa.scale ?? 1, wa.scale ?? 1)) diffs.push(`scale ${JSON.stringify(pa.scale ?? 1)} vs ${JSON.stringify(wa.scale ?? 1)}`);
   if (!same(pa.clip ?? null, wa.clip ?? null)) diffs.push(`clip ${pa.clip} vs ${wa.clip}`);
+  if (!same(pa.target_clip ?? null, wa.target_clip ?? null)) diffs.push(`target_clip ${JSON.stringify(pa.target_clip ?? null)} vs ${JSON.stringify(wa.target_clip ?? null)}`);
   if (Math.abs(p.control_hz - w.control_hz) > 1e-9) diffs.push(`control_hz ${p.control_hz} vs ${w.control_hz}`);
   if (diffs.length > 0)
-    throw new ManifestError('MODEL_MISMATCH', `${wDir}/manifest.json#/action`, `does not match the policy ${pDir}: ${diffs.join('; ')}`, 'the same raw action space (type, joints, scale, clip) and rate');
+    throw new ManifestError('MODEL_MISMATCH', `${wDir}/manifest.json#/action`, `does not match the policy ${pDir}: ${diffs.join('; ')}`, 'the same raw action space (type, joints, scale, clip, target_clip) and rate');
 }
 
 /** The hook of `--wm-mode`, built per episode or run (the safety supervisor is the event sink). */

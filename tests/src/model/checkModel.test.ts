@@ -28,6 +28,12 @@ describe('checking a model against a robot before arming', () => {
     expect(() => assertModelFits(m, robot, { robotHz: 500 }, 'x/manifest.json')).toThrow(/5 differences[\s\S]*x\/manifest.json#\/joints\/2: model knee \| robot no such joint/);
   });
 
+  it("a target bound (action.target_clip) that misses a joint's limits is a difference, one that overlaps is not", () => {
+    const m = (tc: [number, number][]) => validateManifest(manifest({ action: { type: 'joint_position', scale: 0.25, target_clip: tc } }));
+    expect(checkModel(m([[-100, 100], [-100, 100]]), robot)).toEqual([]);
+    expect(checkModel(m([[-100, 100], [2.5, 3]]), robot)).toEqual([{ where: '/action/target_clip/1', model: 'b targets bounded to [2.5, 3]', robot: 'limits [0, 2] (no overlap)' }]);
+  });
+
   it("names the robot's joints once, not per missing joint, with the joint each missing one clearly is", () => {
     const vendor = spec([joint('left_hip_yaw_joint'), joint('left_knee_joint'), joint('torso_joint')]);
     const m = validateManifest(manifest({ joints: ['left_hip_yaw', 'left_knee'] }));
