@@ -24,8 +24,8 @@ export interface MujocoCoordinates {
 export class MujocoPlacement {
   /**
    * What spawnOnGround puts on the ground: the robot's geoms (not on the world body) that can
-   * collide (contype or conaffinity set; an MJCF's visual class has both 0 and may reach below the
-   * feet), or all of them when none can.
+   * collide (contype or conaffinity set, or named in a <contact><pair>; an MJCF's visual class has
+   * both 0 and may reach below the feet), or all of them when none can.
    */
   private readonly robotGeoms: Int32Array;
 
@@ -40,12 +40,20 @@ export class MujocoPlacement {
     const gb = model.geom_bodyid as Int32Array;
     const contype = model.geom_contype as Int32Array;
     const conaff = model.geom_conaffinity as Int32Array;
+    // A geom named in a <contact><pair> collides whatever its bits (apptronik_apollo's soles: contype and conaffinity 0, paired with the floor in scene.xml).
+    const paired = new Set<number>();
+    const p1 = model.pair_geom1 as Int32Array;
+    const p2 = model.pair_geom2 as Int32Array;
+    for (let p = 0; p < model.npair; p++) {
+      paired.add(p1[p]);
+      paired.add(p2[p]);
+    }
     const all: number[] = [];
     const colliding: number[] = [];
     for (let g = 0; g < model.ngeom; g++) {
       if (gb[g] === 0) continue;
       all.push(g);
-      if (contype[g] !== 0 || conaff[g] !== 0) colliding.push(g);
+      if (contype[g] !== 0 || conaff[g] !== 0 || paired.has(g)) colliding.push(g);
     }
     this.robotGeoms = Int32Array.from(colliding.length > 0 ? colliding : all);
   }

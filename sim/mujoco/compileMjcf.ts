@@ -146,17 +146,40 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     spec.option.timestep = o.timestep;
     spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
     // A floating model without a plane stands on axon's ground; a fixed one (a hand, an arm) hangs where the model puts it.
-    if (o.ground && !hasPlane && floating) {
+    const addedGround = o.ground && !hasPlane && floating;
+    if (addedGround) {
       addGround(mj, spec);
       notes.push({ code: 'MUJOCO_MJCF_GROUND', where, message: "the model has no plane: axon's ground added at z = 0 under its floating base" });
     }
     for (const name of joints) addActuator(mj, spec, name);
     const model = compileSpec(mj, spec, vfs, where);
+    if (addedGround && !touchesGround(model)) {
+      model.delete();
+      throw new AxonError(
+        'MUJOCO_MJCF_NO_CONTACT',
+        where,
+        "has no geom that can touch axon's ground (every geom of the robot has contype and conaffinity 0: its contacts are the explicit <contact><pair>s of a scene file), so the robot would fall through it",
+        "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
+      );
+    }
     return { model, notes, joints, actuators, passive };
   } finally {
     spec?.delete();
     vfs.delete();
   }
+}
+
+/**
+ * Whether some geom of the robot (not on the world body) can collide with axon's ground, which has
+ * every collision bit: one with a contype or conaffinity bit. apptronik_apollo.xml has none (its
+ * default class sets both 0 and its scene.xml makes the feet touch the floor through <contact><pair>).
+ */
+function touchesGround(m: MjModel): boolean {
+  const body = m.geom_bodyid as Int32Array;
+  const contype = m.geom_contype as Int32Array;
+  const conaffinity = m.geom_conaffinity as Int32Array;
+  for (let g = 0; g < m.ngeom; g++) if (body[g] !== 0 && (contype[g] !== 0 || conaffinity[g] !== 0)) return true;
+  return false;
 }
 
 /**
