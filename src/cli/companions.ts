@@ -84,6 +84,42 @@ export const OUTPUT_COMPANIONS: readonly Companion<{ readonly dataset?: string; 
 /** `--stall-ms` with `--async` (sim, run). */
 export const ASYNC_COMPANIONS: readonly Companion<{ readonly async: boolean }>[] = [{ flag: '--stall-ms', needs: '--async', ok: (o) => o.async }];
 
+/** The URDF-only flags of a robot file (sim, bridge): `--strict`, `--mesh-collision`, `--urdf-package-path` need `--urdf FILE`. */
+export const URDF_FILE_COMPANIONS: readonly Companion<{ readonly urdf?: string }>[] = ['--strict', '--mesh-collision', '--urdf-package-path'].map((flag) => ({
+  flag,
+  needs: '--urdf FILE',
+  ok: (o) => o.urdf !== undefined,
+}));
+
+/** The set-up flags of a user's robot file (sim, bridge), as commander parsed them. */
+export interface RobotSetupFlags {
+  readonly urdf?: string;
+  readonly mjcf?: string;
+  readonly fixedBase?: boolean;
+  readonly imuLink?: string;
+  readonly initPose?: unknown;
+  readonly kp?: number;
+  readonly kd?: number;
+  readonly armature?: number;
+  readonly pd?: string;
+}
+
+const URDF_SETUP = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
+const MJCF_SETUP: readonly string[] = ['imuLink', 'initPose', 'kp', 'kd'];
+const flagName = (k: string) => `--${k.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
+
+/**
+ * The robot set-up flags (`sim`, `bridge`): all apply to `--urdf FILE`; `--imu-link`,
+ * `--init-pose`, `--kp`, `--kd` to `--mjcf FILE` too (an MJCF's base, armature and PD are the model
+ * file's); none to a shipped robot, which has its own set-up. Throws a UsageError naming the first
+ * stray one.
+ */
+export function refuseStraySetupFlags(o: RobotSetupFlags): void {
+  const stray = URDF_SETUP.find((k) => o[k] !== undefined && !(o.mjcf && MJCF_SETUP.includes(k)));
+  if (stray && o.mjcf) throw new UsageError(flagName(stray), 'does not apply to an MJCF model', 'the model file itself (--imu-link, --init-pose, --kp, --kd apply)');
+  if (stray && !o.urdf) throw new UsageError(flagName(stray), 'only applies to a URDF robot', '--urdf FILE (a shipped robot has its own set-up)');
+}
+
 /**
  * `--command vx,vy,wz` is read only by a model whose observation has a velocity_commands term: the
  * policy's, or the world model's (a planner or shield builds its own observation). Refused

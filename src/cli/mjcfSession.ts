@@ -13,7 +13,8 @@ import type { SimJointDefaults } from '../../sim/SimRobotOptions.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ModelIssue } from '../model/checkModel.ts';
 import { ManifestError, type ModelManifest } from '../model/manifest.ts';
-import { defaultGains } from './defaultGains.ts';
+import { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
+import { refuseNoJoints } from './refuseNoJoints.ts';
 
 // Types only, written inline so that nothing here imports sim/mujoco (MuJoCo stays unloaded until mjcfRobot runs).
 type MujocoSide = typeof import('../../sim/mujoco/createMujocoRobot.ts');
@@ -66,6 +67,45 @@ export async function mjcfRobot(flags: MjcfRobotFlags, m: ModelManifest | undefi
     },
   });
   return { robot, setup: { ...robot.mjcfSetup, manifest: applied }, issues };
+}
+
+/**
+ * The MJCF robot as `axon sim --mjcf` and `axon bridge --mjcf` open it: mjcfRobot, then the
+ * differences with the manifest and a model with no moving joint refused (the robot disposed
+ * first); the build's notes go to stderr.
+ */
+export async function openMjcfRobot(flags: MjcfRobotFlags, m: ModelManifest | undefined, physicsDt: number, manifestFile: string): Promise<{ robot: MjcfRobotInstance; setup: MjcfSessionSetup }> {
+  const { robot, setup, issues } = await mjcfRobot(flags, m, physicsDt);
+  try {
+    refuseMjcfIssues(issues, flags, manifestFile);
+    refuseNoJoints(robot.spec.joints.length, robot.spec.name, flags.file);
+  } catch (e) {
+    robot.dispose();
+    throw e;
+  }
+  for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  return { robot, setup };
+}
+
+/** `--mjcf FILE` and the set-up flags that apply to it, as commander parsed them (what was not given stays absent). */
+export function mjcfFlags(file: string, o: Omit<MjcfRobotFlags, 'file'>): MjcfRobotFlags {
+  return {
+    file,
+    ...(o.imuLink ? { imuLink: o.imuLink } : {}),
+    ...(o.initPose ? { initPose: o.initPose } : {}),
+    ...(o.kp !== undefined ? { kp: o.kp } : {}),
+    ...(o.kd !== undefined ? { kd: o.kd } : {}),
+  };
+}
+
+/** What the set-up decided, in one line (`axon sim`, `axon bridge`: "floating base, IMU at ..., default pose from ..., PD ... with gains from ..."). */
+export function mjcfSetupLine(ms: MjcfSessionSetup): string {
+  return `${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink} (${ms.imuWhy})` : 'none'}, default pose from the ${ms.pose}, PD ${ms.pd} with gains from the flags (${ms.gains.flags} joints), the manifest's pd (${ms.gains.manifest}), the model's position actuators (${ms.gains.model}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}${ms.manifest.length > 0 ? `; from the manifest: ${ms.manifest.join(', ')}` : ''}`;
+}
+
+/** What the set-up decided, for a JSON summary's `robot_setup`. */
+export function mjcfSetupSummary(ms: MjcfSessionSetup) {
+  return { base: ms.floating ? 'floating' : 'fixed', imu_link: ms.imuLink, imu_why: ms.imuWhy, pose: ms.pose, pd: ms.pd, gains: ms.gains, default_gains: DEFAULT_GAINS_RULE, armature: ms.armature, effort_limited_joints: ms.effortLimited, manifest: ms.manifest };
 }
 
 /**

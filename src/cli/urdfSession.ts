@@ -5,11 +5,14 @@
  * Part of the composition root (src/cli): it knows sim/.
  */
 import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
-import { AxonError, UsageError } from '../core/errors.ts';
+import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { defaultGains } from './defaultGains.ts';
+import { refuseNoJoints } from './refuseNoJoints.ts';
+
+export { refuseNoJoints } from './refuseNoJoints.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */
 export interface UrdfRobotFlags {
@@ -213,19 +216,64 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightBodies: lightBodies(model), heldAtLimit };
 }
 
-/**
- * A model with no moving joint (every link welded: a single mesh, a prop, a URDF whose joints are
- * all fixed) has nothing to hold or command: refused by name before a robot or loop is built (a
- * policy's joints would otherwise be reported against an empty list, the hold-pose model as a schema error).
- */
-export function refuseNoJoints(count: number, robotName: string, file: string): void {
-  if (count === 0)
-    throw new AxonError('ROBOT_NO_JOINTS', file, `robot ${robotName} has no moving joint`, 'at least one revolute, continuous or prismatic joint (hinge or slide in an MJCF) to control; axon describe shows its tree');
-}
-
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */
 export function urdfRobot(s: UrdfSetup): SimRobot {
   return new SimRobot(s.model, s.options);
+}
+
+type MujocoUrdfRobot = Awaited<ReturnType<(typeof import('../../sim/mujoco/createMujocoRobot.ts'))['createMujocoUrdfRobot']>>;
+
+/**
+ * The URDF robot as `axon sim --urdf` and `axon bridge --urdf` build it under manifest `m`
+ * (undefined: no manifest): set up by urdfSetup, built in cannon-es or, with physics 'mujoco',
+ * through MuJoCo's URDF compiler (its module loaded only then). The build's notes go to stderr.
+ */
+export async function openUrdfRobot(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, physics: 'cannon' | 'mujoco', manifestFile: string): Promise<{ robot: SimRobot | MujocoUrdfRobot; setup: UrdfSetup }> {
+  const setup = urdfSetup(flags, m, physicsDt, manifestFile);
+  const robot = physics === 'mujoco' ? await (await import('../../sim/mujoco/createMujocoRobot.ts')).createMujocoUrdfRobot(flags.file, setup.model, setup.options) : urdfRobot(setup);
+  for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  return { robot, setup };
+}
+
+/** The set-up flags as commander parses them (`axon sim`, `axon bridge`). */
+export interface UrdfFlagValues {
+  readonly urdfPackagePath: readonly string[];
+  readonly strict: boolean;
+  readonly meshCollision?: MeshCollisionMode;
+  readonly fixedBase?: boolean;
+  readonly imuLink?: string;
+  readonly initPose?: Readonly<Record<string, number>>;
+  readonly kp?: number;
+  readonly kd?: number;
+  readonly armature?: number;
+  readonly pd?: 'implicit' | 'explicit';
+}
+
+/** `--urdf FILE` and its set-up flags as UrdfRobotFlags (what was not given stays absent). */
+export function urdfFlags(file: string, o: UrdfFlagValues): UrdfRobotFlags {
+  return {
+    file,
+    packagePaths: o.urdfPackagePath,
+    strict: o.strict,
+    ...(o.meshCollision ? { meshCollision: o.meshCollision } : {}),
+    ...(o.fixedBase ? { fixedBase: true } : {}),
+    ...(o.imuLink ? { imuLink: o.imuLink } : {}),
+    ...(o.initPose ? { initPose: o.initPose } : {}),
+    ...(o.kp !== undefined ? { kp: o.kp } : {}),
+    ...(o.kd !== undefined ? { kd: o.kd } : {}),
+    ...(o.armature !== undefined ? { armature: o.armature } : {}),
+    ...(o.pd ? { pd: o.pd } : {}),
+  };
+}
+
+/** What the set-up decided, in one line (`axon sim`, `axon bridge`: "floating base, IMU at ..., PD implicit with gains from ..."). */
+export function urdfSetupLine(s: UrdfSetup): string {
+  return `${s.fixedBase ? 'fixed base' : 'floating base'}, IMU ${s.imuLink ? `at ${s.imuLink} (${s.imuWhy})` : 'none'}, PD ${s.pd} with gains from ${s.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : s.gains}`;
+}
+
+/** What the set-up decided, for a JSON summary's `robot_setup`. */
+export function urdfSetupSummary(s: UrdfSetup) {
+  return { base: s.fixedBase ? 'fixed' : 'floating', imu_link: s.imuLink ?? null, pd: s.pd, gains: s.gains === 'default' ? DEFAULT_GAINS_RULE : s.gains, armature: s.armature };
 }
 
 /**

@@ -10,8 +10,8 @@ import { UsageError } from '../core/errors.ts';
 import { loadModelFolder } from '../model/manifest.ts';
 import type { ControlLoop } from '../loop/ControlLoop.ts';
 import type { EpisodeOptions, EpisodeResult, EpisodeSession, LoopParts, SessionSource, SimSessionOptions } from '../session/index.ts';
-import { holdPoseFolder, movingJoints, refuseNoJoints, urdfRobot, urdfSetup, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
-import { mjcfRobot, refuseMjcfIssues, type MjcfRobotFlags, type MjcfSessionSetup } from './mjcfSession.ts';
+import { holdPoseFolder, movingJoints, openUrdfRobot, type UrdfRobotFlags, type UrdfSetup } from './urdfSession.ts';
+import { openMjcfRobot, type MjcfRobotFlags, type MjcfSessionSetup } from './mjcfSession.ts';
 
 export { episodeSeed, traceWorldModel } from '../session/index.ts';
 export type { EpisodeOptions, EpisodeResult, EpisodeWorldModel, FaultOptions, LoopParts, SessionWorldModel, WmMode, WorldModelOptions } from '../session/index.ts';
@@ -43,10 +43,8 @@ export async function openSimSession(o: SessionOptions): Promise<SimSession> {
   const lookFirst = o.policy === undefined && o.worldModel === undefined;
   if (o.policy === undefined && !lookFirst && !(o.worldModel && o.worldModel.mode === 'plan'))
     throw new UsageError('--policy', 'is required', 'a policy folder, or --world-model DIR --wm-mode plan to plan without one (with --urdf and no policy the robot holds its default pose)');
-  const setup = urdfSetup(o.urdf, o.policy !== undefined ? loadModelFolder(o.policy).manifest : undefined, 1 / o.physicsHz, `${o.policy}/manifest.json`);
   // --physics mujoco: the same set-up through MuJoCo's URDF compiler (its module loaded only then).
-  const robot = o.physics === 'mujoco' ? await (await import('../../sim/mujoco/createMujocoRobot.ts')).createMujocoUrdfRobot(o.urdf.file, setup.model, setup.options) : urdfRobot(setup);
-  for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  const { robot, setup } = await openUrdfRobot(o.urdf, o.policy !== undefined ? loadModelFolder(o.policy).manifest : undefined, 1 / o.physicsHz, o.physics ?? 'cannon', `${o.policy}/manifest.json`);
   const task = setup.fixedBase ? new FreeRunTask({ joints: robot.spec.joints }) : new StandTask();
   const holdFolder = lookFirst ? holdPoseFolder(setup.model.name, movingJoints(setup.model).map((j) => j.name)) : undefined;
   const s = await openShippedOrPrebuilt({ ...o, ...flagGains(o.urdf) }, { robot, task, ...(holdFolder ? { holdFolder } : {}) });
@@ -63,15 +61,7 @@ async function openMjcfSession(o: SessionOptions, f: MjcfRobotFlags): Promise<Si
   if (o.physics === 'cannon') throw new UsageError('--physics', 'cannon cannot load an MJCF model', '--physics mujoco (or leave it out: --mjcf implies it)');
   const lookFirst = o.policy === undefined && o.worldModel === undefined;
   const manifest = o.policy !== undefined ? loadModelFolder(o.policy).manifest : undefined;
-  const { robot, setup, issues } = await mjcfRobot(f, manifest, 1 / o.physicsHz);
-  try {
-    refuseMjcfIssues(issues, f, `${o.policy}/manifest.json`);
-    refuseNoJoints(robot.spec.joints.length, robot.spec.name, f.file);
-  } catch (e) {
-    robot.dispose();
-    throw e;
-  }
-  for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  const { robot, setup } = await openMjcfRobot(f, manifest, 1 / o.physicsHz, `${o.policy}/manifest.json`);
   const task = setup.floating ? new StandTask() : new FreeRunTask({ joints: robot.spec.joints });
   const holdFolder = lookFirst ? holdPoseFolder(robot.spec.name, robot.spec.joints.map((j) => j.name)) : undefined;
   const options = { ...o, physics: 'mujoco' as const, ...flagGains(f) };

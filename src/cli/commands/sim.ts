@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import { openSimSession, runEpisode } from '../wiring.ts';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
@@ -9,24 +9,18 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
-import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
+import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
-import { portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
+import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
-import { DEFAULT_GAINS_RULE, fallHint, parseInitPose } from '../urdfSession.ts';
+import { DEFAULT_GAINS_RULE, fallHint, parseInitPose, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
+import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
 /** Exit code of a run the state watchdog ended (the simulation blew up). */
 export const EXIT_INVALID_RUN = 3;
 
-function nonNegative(flag: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError(`${flag} must be a finite number >= 0, got "${v}"`);
-    return x;
-  };
-}
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 
 const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
@@ -34,7 +28,7 @@ const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\
 /** sim's own flags that need another (src/cli/companions.ts; the URDF set-up flags are checked in the action, with MJCF's). */
 const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; policy?: string }>[] = [
   { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
-  ...['--strict', '--mesh-collision', '--urdf-package-path'].map((flag) => ({ flag, needs: '--urdf FILE', ok: (o: { urdf?: string }) => o.urdf !== undefined })),
+  ...URDF_FILE_COMPANIONS,
   // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
   ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
   // The physics of a bridged robot is the server's (axon bridge --rate, --physics).
@@ -80,14 +74,10 @@ export function simCommand() {
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o, cmd) => {
       refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
-      const urdfOnly = ['fixedBase', 'imuLink', 'initPose', 'kp', 'kd', 'armature', 'pd'] as const;
-      const mjcfToo: readonly string[] = ['imuLink', 'initPose', 'kp', 'kd'];
       if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
       // --mjcf implies MuJoCo; an explicit --physics cannon is refused by the session.
       const physics = o.mjcf && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
-      const stray = urdfOnly.find((k) => o[k] !== undefined && !(o.mjcf && mjcfToo.includes(k)));
-      if (stray && o.mjcf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'does not apply to an MJCF model', 'the model file itself (--imu-link, --init-pose, --kp, --kd apply)');
-      if (stray && !o.urdf) throw new UsageError(`--${stray.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`, 'only applies to a URDF robot', '--urdf FILE (a shipped robot has its own set-up)');
+      refuseStraySetupFlags(o);
       // --urdf without --policy (and no world model): look first, the robot holds its default pose.
       const worldModel = (o.urdf || o.mjcf) && o.policy === undefined && o.worldModel === undefined ? undefined : worldModelFromFlags(o);
       if (o.robot === undefined && !o.urdf && !o.mjcf) throw new UsageError('--robot', 'is required', `a shipped robot (cartpole, pendulum, humanoid, arm), ws://host:port, --urdf FILE or --mjcf FILE`);
@@ -111,46 +101,14 @@ export function simCommand() {
         fault: o.fault,
         ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
         ...(o.command ? { velocityCommand: o.command } : {}),
-        ...(o.mjcf
-          ? {
-              mjcf: {
-                file: o.mjcf,
-                ...(o.imuLink ? { imuLink: o.imuLink } : {}),
-                ...(o.initPose ? { initPose: o.initPose } : {}),
-                ...(o.kp !== undefined ? { kp: o.kp } : {}),
-                ...(o.kd !== undefined ? { kd: o.kd } : {}),
-              },
-            }
-          : {}),
-        ...(o.urdf
-          ? {
-              urdf: {
-                file: o.urdf,
-                packagePaths: o.urdfPackagePath,
-                strict: o.strict,
-                ...(o.meshCollision ? { meshCollision: o.meshCollision } : {}),
-                ...(o.fixedBase ? { fixedBase: true } : {}),
-                ...(o.imuLink ? { imuLink: o.imuLink } : {}),
-                ...(o.initPose ? { initPose: o.initPose } : {}),
-                ...(o.kp !== undefined ? { kp: o.kp } : {}),
-                ...(o.kd !== undefined ? { kd: o.kd } : {}),
-                ...(o.armature !== undefined ? { armature: o.armature } : {}),
-                ...(o.pd ? { pd: o.pd } : {}),
-              },
-            }
-          : {}),
+        ...(o.mjcf ? { mjcf: mjcfFlags(o.mjcf, o) } : {}),
+        ...(o.urdf ? { urdf: urdfFlags(o.urdf, o) } : {}),
       });
       const robotLabel = o.robot ?? session.robot.spec.name;
       const setup = session.setup;
       const ms = session.mjcfSetup;
-      if (ms && !o.json)
-        console.log(
-          `axon sim: MJCF, ${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink} (${ms.imuWhy})` : 'none'}, default pose from the ${ms.pose}, PD ${ms.pd} with gains from the flags (${ms.gains.flags} joints), the manifest's pd (${ms.gains.manifest}), the model's position actuators (${ms.gains.model}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}${ms.manifest.length > 0 ? `; from the manifest: ${ms.manifest.join(', ')}` : ''}`,
-        );
-      if (setup && !o.json)
-        console.log(
-          `axon sim: ${setup.fixedBase ? 'fixed base' : 'floating base'}, IMU ${setup.imuLink ? `at ${setup.imuLink} (${setup.imuWhy})` : 'none'}, PD ${setup.pd} with gains from ${setup.gains === 'default' ? `the stated default (${DEFAULT_GAINS_RULE})` : setup.gains}`,
-        );
+      if (ms && !o.json) console.log(`axon sim: MJCF, ${mjcfSetupLine(ms)}`);
+      if (setup && !o.json) console.log(`axon sim: ${urdfSetupLine(setup)}`);
       const action = session.folder.manifest.action.type;
       if (setup?.gains === 'default' && o.policy !== undefined && (action === 'joint_position' || action === 'joint_position_abs'))
         process.stderr.write(`axon: note: ${o.policy}'s manifest has no pd: the policy runs on axon's default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with; set pd to the training's (or --kp/--kd)\n`);
@@ -231,8 +189,8 @@ export function simCommand() {
           ...(interrupted ? { interrupted } : {}),
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
-          ...(ms ? { robot_setup: { base: ms.floating ? 'floating' : 'fixed', imu_link: ms.imuLink, imu_why: ms.imuWhy, pose: ms.pose, pd: ms.pd, gains: ms.gains, default_gains: DEFAULT_GAINS_RULE, armature: ms.armature, effort_limited_joints: ms.effortLimited, manifest: ms.manifest } } : {}),
-          ...(setup ? { robot_setup: { base: setup.fixedBase ? 'fixed' : 'floating', imu_link: setup.imuLink ?? null, pd: setup.pd, gains: setup.gains === 'default' ? DEFAULT_GAINS_RULE : setup.gains, armature: setup.armature } } : {}),
+          ...(ms ? { robot_setup: mjcfSetupSummary(ms) } : {}),
+          ...(setup ? { robot_setup: urdfSetupSummary(setup) } : {}),
           safety: safetySummary(r.safety),
           randomization: r.randomization,
           ...(record ? { record } : {}),
