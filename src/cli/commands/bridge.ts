@@ -1,10 +1,12 @@
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { createSimRobot, randomize, robotNames, Rng } from '../../../sim/index.ts';
-import type { SimulatedRobot } from '../../core/robot.ts';
+import { robotNames } from '../../../sim/index.ts';
 import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
-import { MAX_PHYSICS_HZ, positiveNumber, seedInt } from '../args.ts';
+import { MAX_PHYSICS_HZ, nonNegative as nonNegativeGain, positiveNumber, repeated, seedInt } from '../args.ts';
+import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Companion } from '../companions.ts';
+import { openServedRobot } from '../bridgeRobot.ts';
+import { parseInitPose } from '../urdfSession.ts';
 import { round } from '../summary.ts';
 
 function portInt(v: string): number {
@@ -19,9 +21,18 @@ function nonNegative(v: string): number {
   return x;
 }
 
+/** bridge's flags that need another (src/cli/companions.ts); the robot set-up flags are checked in the action, as sim's are. */
+const BRIDGE_COMPANIONS: readonly Companion<{ sim?: string; urdf?: string; mjcf?: string }>[] = [
+  ...URDF_FILE_COMPANIONS,
+  // The randomisation is a shipped robot's (sim/robots); a robot file has none yet.
+  { flag: '--randomize', needs: '--sim ROBOT', ok: (o) => o.sim !== undefined, instead: (o) => (o.urdf || o.mjcf ? 'a robot file has no randomisation yet' : undefined) },
+  // A shipped robot has its own set-up; the manifest sets up a robot file only.
+  { flag: '--manifest', needs: '--urdf FILE or --mjcf FILE', ok: (o) => o.urdf !== undefined || o.mjcf !== undefined },
+];
+
 /**
- * `axon bridge --sim cartpole`: serves a simulated robot over the bridge protocol
- * (hardware/PROTOCOL.md) on loopback, stepped in real time, with the server's own safety.
+ * `axon bridge --sim cartpole` (or `--urdf FILE`, `--mjcf FILE`): serves a simulated robot over the
+ * bridge protocol (hardware/PROTOCOL.md) on loopback, stepped in real time, with the server's own safety.
  */
 export function bridgeCommand() {
   return new Command('bridge')
@@ -29,7 +40,20 @@ export function bridgeCommand() {
       'Serve a simulated robot over the axon bridge protocol (WebSocket, hardware/PROTOCOL.md) for hardware-in-the-loop dry runs. ' +
         'The server steps the robot in real time and stops it by itself if commands stop (deadman).',
     )
-    .requiredOption('--sim <robot>', `simulated robot to serve (${robotNames().join(', ')})`)
+    .option('--sim <robot>', `shipped robot to serve (${robotNames().join(', ')}); exactly one of --sim, --urdf, --mjcf`)
+    .option('--urdf <file>', "serve this URDF (a vendor's robot), set up as `axon sim --urdf` sets it up (docs/your-robot.md)")
+    .option('--mjcf <file>', 'serve this MJCF model in MuJoCo (implies --physics mujoco), set up as `axon sim --mjcf` sets it up (docs/mujoco.md)')
+    .option('--manifest <path>', "with --urdf or --mjcf: a policy folder (or its manifest.json) whose manifest sets the robot up as `axon sim --policy` would (default pose, pd, actuators, fixed_base, imu_link, base_height); no policy runs on the server")
+    .option('--urdf-package-path <dir>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
+    .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
+    .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
+    .option('--fixed-base', "with --urdf: fix the root link to the world (default: the manifest's fixed_base, else fixed only with a \"world\" link or a massless root)")
+    .option('--imu-link <link>', "with --urdf or --mjcf: link (an MJCF's body) carrying the IMU (default: the manifest's imu_link, else by the rules in docs/your-robot.md)")
+    .option('--init-pose <joint=rad,...>', "with --urdf or --mjcf: start (and hold) these joint positions, over the manifest's default pose", parseInitPose)
+    .option('--kp <gain>', "with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest's pd: the served spec's kp (the hold's, and a command's without gains)", nonNegativeGain('--kp'))
+    .option('--kd <gain>', "with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest's pd: the served spec's kd", nonNegativeGain('--kd'))
+    .option('--armature <kg·m²>', "with --urdf: reflected rotor inertia of every joint, over the manifest's actuators.armature", nonNegativeGain('--armature'))
+    .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--host <addr>', 'interface to bind; anything but loopback requires --token', '127.0.0.1')
     .option('--port <n>', 'TCP port (0: any free port, printed)', portInt, DEFAULT_PORT)
     .option('--token <token>', `token a client needs to command (default: $${TOKEN_ENV}, else a random one, printed)`)
@@ -44,8 +68,15 @@ export function bridgeCommand() {
     .option('--spin-ms <ms>', 'with --pacing poll: spin this long before each physics deadline (0: timer only; default 1.1)', nonNegative)
     .option('--duration <s>', 'stop serving after this many seconds (default: until Ctrl-C)', positiveNumber)
     .option('--json', 'print one JSON summary object on the last line of stdout when the server stops', false)
-    .action(async (o) => {
-      if (!robotNames().includes(o.sim)) throw new UsageError('--sim', `unknown robot "${o.sim}"`, `one of ${robotNames().join(', ')}`);
+    .action(async (o, cmd) => {
+      refuseOrphans(cmd, o, BRIDGE_COMPANIONS);
+      const given = (['sim', 'urdf', 'mjcf'] as const).filter((k) => o[k] !== undefined);
+      if (given.length !== 1)
+        throw new UsageError(given.length === 0 ? '--sim' : `--${given[1]}`, given.length === 0 ? 'no robot was given' : `and --${given[0]} were both given`, `exactly one robot: --sim ${robotNames().join('|')}, --urdf FILE or --mjcf FILE`);
+      refuseStraySetupFlags(o);
+      if (o.sim !== undefined && !robotNames().includes(o.sim)) throw new UsageError('--sim', `unknown robot "${o.sim}"`, `one of ${robotNames().join(', ')}`);
+      // --mjcf implies MuJoCo; an explicit --physics cannon is refused with the robot.
+      const physics = o.mjcf && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
       if (!(o.rate > 10 && o.rate <= MAX_PHYSICS_HZ)) throw new UsageError('--rate', `${o.rate} Hz cannot be used`, `a physics rate above 10 Hz and at most ${MAX_PHYSICS_HZ} Hz`);
       const stateHz = o.stateRate ?? o.rate;
       const dec = o.rate / stateHz;
@@ -59,8 +90,10 @@ export function bridgeCommand() {
       if (token === undefined && !isLoopback(o.host))
         throw new UsageError('--host', `"${o.host}" is reachable from other machines`, `a --token (or $${TOKEN_ENV}) when binding beyond loopback`);
 
-      const robot: SimulatedRobot = o.physics === 'mujoco' ? await mujocoRobot(o.sim, 1 / o.rate, o.seed, o.randomize) : createSimRobot(o.sim, { physicsDt: 1 / o.rate, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
-      const engine = o.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es';
+      const served = await openServedRobot({ ...o, physics }, 1 / o.rate);
+      const robot = served.robot;
+      const engine = physics === 'mujoco' ? 'MuJoCo' : 'cannon-es';
+      const flag = o.sim !== undefined ? '--sim' : o.urdf !== undefined ? '--urdf' : '--mjcf';
       const server = await BridgeServer.listen({
         robot,
         host: o.host,
@@ -71,12 +104,13 @@ export function bridgeCommand() {
         observeWithoutToken: !o.observeNeedsToken,
         pacing,
         ...(pacing === 'poll' ? { spinMarginS: spinMs / 1000 } : {}),
-        serverName: `axon 0.1.0 (axon bridge --sim, ${engine})`,
-        engine: o.physics,
+        serverName: `axon 0.1.0 (axon bridge ${flag}, ${engine})`,
+        engine: physics,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const n = robot.spec.joints.length;
-      say(`axon bridge: serving ${o.sim} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics paced by ${pacing === 'worker' ? 'a timing thread' : spinMs > 0 ? `a timer and a ${spinMs} ms spin` : 'a timer'}, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
+      if (served.setupLine) say(`axon bridge: ${served.name} from ${o.urdf ?? o.mjcf}: ${served.setupLine}`);
+      say(`axon bridge: serving ${served.name} (simulated in ${engine}, ${n} joint${n === 1 ? '' : 's'}, ${o.rate} Hz physics paced by ${pacing === 'worker' ? 'a timing thread' : spinMs > 0 ? `a timer and a ${spinMs} ms spin` : 'a timer'}, ${stateHz} Hz state frames), seed ${o.seed}${o.randomize ? ', randomised' : ''}`);
       say(`listening on ${server.url} (subprotocol ${SUBPROTOCOL}); deadman ${o.commandTimeout} s, heartbeat timeout ${server.heartbeatTimeoutS} s`);
       say(server.tokenGenerated ? `token: ${server.token} (generated: clients pass it with --token or $${TOKEN_ENV})` : 'token: as given');
       const interactive = process.stdin.isTTY === true;
@@ -138,8 +172,10 @@ export function bridgeCommand() {
       clearTimeout(guard);
       const summary = {
         command: 'bridge',
-        robot: o.sim,
-        physics: o.physics,
+        robot: served.name,
+        joints: robot.spec.joints.map((j) => j.name),
+        ...(o.urdf !== undefined || o.mjcf !== undefined ? { robot_file: o.urdf ?? o.mjcf, robot_setup: served.setupSummary } : {}),
+        physics,
         url: server.url,
         duration_s: round(stats.time, 3),
         loop_hz: server.loopHz,
@@ -183,16 +219,4 @@ function describe(e: BridgeServerEvent): string {
     case 'pacing':
       return `${t} pacing: ${e.reason}`;
   }
-}
-
-/**
- * `--physics mujoco`: the shipped robot in MuJoCo (its module imported only here), with the same
- * seeded randomisation as the cannon-es side (each sim_reset draws again).
- */
-async function mujocoRobot(name: string, physicsDt: number, seed: number, randomized: boolean): Promise<SimulatedRobot> {
-  const { createMujocoShippedRobot } = await import('../../../sim/mujoco/createMujocoRobot.ts');
-  const robot = await createMujocoShippedRobot(name, { physicsDt });
-  if (randomized) robot.setRandomizer((r, s) => void randomize(r, new Rng(s)));
-  robot.reset(seed);
-  return robot;
 }

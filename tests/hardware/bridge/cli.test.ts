@@ -70,7 +70,7 @@ describe('a bridge client whose thread sleeps (a blocking clock), against axon b
 describe('axon bridge CLI', () => {
   it('documents its flags', () => {
     const help = bridgeCommand().helpInformation();
-    for (const f of ['--sim', '--host', '--port', '--token', '--rate', '--state-rate', '--command-timeout', '--pacing', '--spin-ms', '--duration', '--json']) expect(help).toContain(f);
+    for (const f of ['--sim', '--urdf', '--mjcf', '--manifest', '--fixed-base', '--init-pose', '--kp', '--kd', '--armature', '--imu-link', '--pd', '--mesh-collision', '--urdf-package-path', '--host', '--port', '--token', '--rate', '--state-rate', '--command-timeout', '--pacing', '--spin-ms', '--duration', '--json']) expect(help).toContain(f);
   });
 
   it.each([
@@ -79,6 +79,17 @@ describe('axon bridge CLI', () => {
     [['bridge', '--sim', 'cartpole', '--state-rate', '300'], '--state-rate', 'divisor of 500'],
     [['bridge', '--sim', 'cartpole', '--rate', '5'], '--rate', 'above 10 Hz'],
     [['bridge', '--sim', 'cartpole', '--spin-ms', '0.5'], '--spin-ms', '--pacing poll'],
+    // A robot file (--urdf, --mjcf) and its set-up flags: exactly one robot, each flag where it acts.
+    [['bridge'], '--sim', 'exactly one robot: --sim cartpole|pendulum|humanoid|arm, --urdf FILE or --mjcf FILE'],
+    [['bridge', '--sim', 'cartpole', '--urdf', 'robot.urdf'], '--urdf', 'and --sim were both given'],
+    [['bridge', '--sim', 'cartpole', '--fixed-base'], '--fixed-base', 'only applies to a URDF robot'],
+    [['bridge', '--sim', 'arm', '--kp', '5'], '--kp', 'only applies to a URDF robot'],
+    [['bridge', '--mjcf', 'scene.xml', '--armature', '0.01'], '--armature', 'does not apply to an MJCF model'],
+    [['bridge', '--mjcf', 'scene.xml', '--mesh-collision', 'box'], '--mesh-collision', 'only applies with --urdf FILE'],
+    [['bridge', '--urdf', 'robot.urdf', '--randomize'], '--randomize', 'a robot file has no randomisation yet'],
+    [['bridge', '--sim', 'cartpole', '--manifest', 'models/cartpole-balance'], '--manifest', 'only applies with --urdf FILE or --mjcf FILE'],
+    [['bridge', '--mjcf', 'scene.xml', '--physics', 'cannon'], '--physics', 'cannon cannot load an MJCF model'],
+    [['bridge', '--urdf', 'robot.urdf', '--manifest', 'no/such/policy'], '--manifest', 'does not exist'],
   ])('refuses %j with a usage error naming the flag', async (args, flag, expected) => {
     const { error } = await refusal(args);
     expect(error).toBeInstanceOf(UsageError);
@@ -101,6 +112,13 @@ describe('axon bridge CLI', () => {
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toContain('--host');
+  });
+
+  it('refuses a robot set-up flag on a shipped robot before serving: exit 2, one line naming it (a real process)', async () => {
+    const r = await axon(['bridge', '--sim', 'cartpole', '--fixed-base', '--port', '0', '--duration', '5']).done;
+    expect(r.code).toBe(2);
+    expect(r.stdout).not.toContain('listening');
+    expect(r.stderr.trim().split('\n')).toEqual(['axon: error [CLI_USAGE]: --fixed-base: only applies to a URDF robot (expected --urdf FILE (a shipped robot has its own set-up))']);
   });
 
   it('serves a simulated robot: a client commands it, and --json ends with the summary', async () => {

@@ -1,0 +1,107 @@
+/**
+ * The robot `axon bridge` serves: a shipped one (`--sim R`) or a user's robot file (`--urdf FILE`,
+ * `--mjcf FILE`) set up by the code `axon sim` runs (urdfSession.ts, mjcfSession.ts: the flags,
+ * then the manifest, then the file, then the default gain rule), optionally from a policy's
+ * manifest (`--manifest`): default pose, PD gains, actuators, fixed base, IMU link, base height.
+ * The server runs no policy: the manifest only sets the robot up, as `axon sim --policy` would.
+ * Part of the composition root (src/cli): it knows sim/, and imports MuJoCo's side only when asked.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { createSimRobot, randomize, Rng } from '../../sim/index.ts';
+import { UsageError } from '../core/errors.ts';
+import type { SimulatedRobot } from '../core/robot.ts';
+import { ManifestError, validateManifest, type ModelManifest } from '../model/manifest.ts';
+import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary, openMjcfRobot } from './mjcfSession.ts';
+import { openUrdfRobot, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues } from './urdfSession.ts';
+
+/** `axon bridge`'s robot flags, as commander parsed them. */
+export interface BridgeRobotFlags extends UrdfFlagValues {
+  readonly sim?: string;
+  readonly urdf?: string;
+  readonly mjcf?: string;
+  /** `--manifest DIR|FILE`: a policy folder (or its manifest.json) that sets the robot file up. */
+  readonly manifest?: string;
+  readonly physics: 'cannon' | 'mujoco';
+  readonly seed: number;
+  readonly randomize: boolean;
+}
+
+/** The robot to serve and what its set-up decided. */
+export interface ServedRobot {
+  readonly robot: SimulatedRobot;
+  /** The summary's `robot`: the shipped robot's name, else the file's robot name. */
+  readonly name: string;
+  readonly physics: 'cannon' | 'mujoco';
+  /** A robot file's set-up in one line (as `axon sim` prints it), undefined for a shipped robot. */
+  readonly setupLine?: string;
+  /** A robot file's set-up for the JSON summary's `robot_setup`. */
+  readonly setupSummary?: Record<string, unknown>;
+}
+
+/**
+ * Builds and resets (seed) the robot to serve. Throws a UsageError naming the flag (`--physics
+ * cannon` with an MJCF), a ManifestError naming the manifest field (a joint or link the file lacks).
+ */
+export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): Promise<ServedRobot> {
+  if (o.mjcf !== undefined) {
+    if (o.physics === 'cannon') throw new UsageError('--physics', 'cannon cannot load an MJCF model', '--physics mujoco (or leave it out: --mjcf implies it)');
+    const { manifest, file } = setupManifest(o.manifest);
+    const { robot, setup } = await openMjcfRobot(mjcfFlags(o.mjcf, o), manifest, physicsDt, file);
+    try {
+      // mjcfRobot leaves joints the model lacks to the model check, which a server never runs: refused here.
+      if (manifest) refuseMissingJoints(manifest, robot.spec.joints.map((j) => j.name), robot.spec.name, file);
+    } catch (e) {
+      robot.dispose();
+      throw e;
+    }
+    robot.reset(o.seed);
+    return { robot, name: robot.spec.name, physics: 'mujoco', setupLine: `MJCF, ${mjcfSetupLine(setup)}`, setupSummary: mjcfSetupSummary(setup) };
+  }
+  if (o.urdf !== undefined) {
+    const { manifest, file } = setupManifest(o.manifest);
+    const { robot, setup } = await openUrdfRobot(urdfFlags(o.urdf, o), manifest, physicsDt, o.physics, file);
+    robot.reset(o.seed);
+    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup) };
+  }
+  const name = o.sim!;
+  const robot = o.physics === 'mujoco' ? await mujocoShipped(name, physicsDt, o.seed, o.randomize) : createSimRobot(name, { physicsDt, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
+  return { robot, name, physics: o.physics };
+}
+
+/**
+ * `--manifest PATH`: a model folder holding manifest.json, or the manifest file itself; only its
+ * robot fields are read (the ONNX file need not be there: the server runs no policy).
+ */
+function setupManifest(path: string | undefined): { manifest: ModelManifest | undefined; file: string } {
+  if (path === undefined) return { manifest: undefined, file: '(no --manifest)' };
+  if (!existsSync(path)) throw new UsageError('--manifest', `"${path}" does not exist`, "a policy folder with manifest.json, or the manifest.json itself");
+  const file = statSync(path).isDirectory() ? join(path, 'manifest.json') : path;
+  if (!existsSync(file)) throw new ManifestError('MODEL_NOT_FOUND', file, 'no manifest.json in the folder given to --manifest', 'a policy folder with manifest.json');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new ManifestError('MANIFEST_JSON', file, `is not valid JSON (${(e as Error).message})`);
+  }
+  return { manifest: validateManifest(raw, file), file };
+}
+
+/** The manifest's joints the served robot does not have: MODEL_ROBOT_MISMATCH naming them and the robot's. */
+function refuseMissingJoints(m: ModelManifest, joints: readonly string[], robot: string, file: string): void {
+  const have = new Set(joints);
+  const missing = m.joints.filter((j) => !have.has(j));
+  if (missing.length > 0) throw new ManifestError('MODEL_ROBOT_MISMATCH', `${file}#/joints`, `names ${missing.length} joint(s) ${robot} does not have: ${missing.join(', ')}`, `joints of ${robot}: ${joints.join(', ')}`);
+}
+
+/**
+ * `--sim R --physics mujoco`: the shipped robot in MuJoCo (its module imported only here), with the
+ * same seeded randomisation as the cannon-es side (each sim_reset draws again).
+ */
+async function mujocoShipped(name: string, physicsDt: number, seed: number, randomized: boolean): Promise<SimulatedRobot> {
+  const { createMujocoShippedRobot } = await import('../../sim/mujoco/createMujocoRobot.ts');
+  const robot = await createMujocoShippedRobot(name, { physicsDt });
+  if (randomized) robot.setRandomizer((r, s) => void randomize(r, new Rng(s)));
+  robot.reset(seed);
+  return robot;
+}
