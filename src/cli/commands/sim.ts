@@ -15,7 +15,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
-import { DEFAULT_GAINS_RULE, fallHint, parseInitPose, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
+import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
 /** Exit code of a run the state watchdog ended (the simulation blew up). */
@@ -264,8 +264,7 @@ async function simOverBridge(o: {
     await robot.close();
     throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
   }
-  // A shipped robot served by `axon bridge --sim` (the hello names it) has its task on this side.
-  const shipped = robot.hello.sim && robotNames().includes(robot.spec.name) ? robot.spec.name : undefined;
+  const shipped = shippedRobotServed(robot.hello.sim, robot.spec);
   const task = shipped ? createTask(shipped) : undefined;
   if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
@@ -377,4 +376,16 @@ function printHuman(s: {
         (w.vetoes !== undefined ? `: ${w.vetoes} commands vetoed` : '') +
         (w.max_surprise !== undefined ? `: max surprise ${w.max_surprise}${w.fault_s !== null ? `, fault at ${w.fault_s} s` : ''}${w.surprise_event_after_s !== null ? `, surprise event ${w.surprise_event_after_s} s after it` : ', no surprise event'}` : ''),
     );
+}
+
+/**
+ * A shipped robot served by `axon bridge --sim` has its task (and its drawing) on this side. The
+ * hello names the robot; a robot file served by `axon bridge --urdf|--mjcf` may carry the same name
+ * (a vendor's URDF called "humanoid"), so the name counts only when the served joints are the
+ * shipped robot's, in its order.
+ */
+export function shippedRobotServed(sim: boolean, spec: { readonly name: string; readonly joints: readonly { readonly name: string }[] }): string | undefined {
+  if (!sim || !robotNames().includes(spec.name)) return undefined;
+  const own = movingJoints(robotModel(spec.name)).map((j) => j.name);
+  return own.length === spec.joints.length && own.every((n, i) => n === spec.joints[i].name) ? spec.name : undefined;
 }
