@@ -18,14 +18,19 @@ export class ObservationCheck {
   badField = '';
   badIndex = 0;
   badValue = 0;
+  /** Speed above which each joint is over speed (rad/s | m/s): overspeedFactor × its velocity limit, Infinity without one. */
+  private readonly overspeedAt: Float64Array;
 
   constructor(
     spec: RobotSpec,
     private readonly lim: JointLimits,
     /** Anything with a magnitude above this is bad (SafetyConfig.badValue). */
     private readonly bad: number,
+    /** SafetyConfig.overspeedFactor (Infinity: off). */
+    overspeedFactor = Infinity,
   ) {
     this.pose = new Float64Array(lim.n);
+    this.overspeedAt = Float64Array.from(spec.joints, (j) => (Number.isFinite(j.velocityLimit) && j.velocityLimit > 0 ? overspeedFactor * j.velocityLimit : Infinity));
     for (let i = 0; i < lim.n; i++) {
       const d = Number.isFinite(spec.joints[i].defaultPosition) ? spec.joints[i].defaultPosition : 0;
       this.pose[i] = clamp(d, lim.lo[i], lim.hi[i]);
@@ -59,6 +64,21 @@ export class ObservationCheck {
     const imu = obs.imu;
     if (imu === undefined) return false;
     return this._badIn(imu.orientation, 4, 'imu.orientation') || this._badIn(imu.angularVelocity, 3, 'imu.angularVelocity') || this._badIn(imu.linearAcceleration, 3, 'imu.linearAcceleration');
+  }
+
+  /**
+   * The first joint whose observed speed is above its overspeed bound, or -1; its speed goes to
+   * badValue. Call after hasBad() returned false (velocities are finite).
+   */
+  overspeed(obs: Observation): number {
+    const v = obs.jointVelocity;
+    for (let i = 0; i < this.lim.n; i++) {
+      if (Math.abs(v[i]) > this.overspeedAt[i]) {
+        this.badValue = v[i];
+        return i;
+      }
+    }
+    return -1;
   }
 
   private _badIn(a: ArrayLike<number>, n: number, field: string): boolean {

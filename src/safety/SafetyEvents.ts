@@ -19,6 +19,7 @@ const _kinds: readonly SafetyEventKind[] = [
   'state_change',
   'shield_veto',
   'surprise',
+  'overspeed',
   'state_watchdog',
 ];
 

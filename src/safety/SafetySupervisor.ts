@@ -14,7 +14,9 @@
  * Bad numbers in the observation (a joint position or velocity, an IMU value that is NaN, ±Inf
  * or |x| > badValue) are treated like a stale observation: a 'bad_observation' event naming the
  * field, a hold, and safe-stop at the badObservationTicksToSafeStop-th consecutive bad tick.
- * Commanded gains are clamped to [0, JointSpec.kpMax / kdMax] ('gain_clamp').
+ * Commanded gains are clamped to [0, JointSpec.kpMax / kdMax] ('gain_clamp'). A joint observed
+ * faster than overspeedFactor × its velocity limit for overspeedTicksToSafeStop consecutive ticks
+ * ('overspeed', off unless configured; live runs set 2×) is a runaway: safe-stop.
  *
  * Deadlines: reportDeadlineMiss() (kinds 'policy_deadline' and 'world_model_deadline') holds the
  * tick it is reported for and safe-stops at the deadlineMissesToSafeStop-th consecutive miss. The
@@ -91,6 +93,7 @@ export class SafetySupervisor {
   private _missStreak = 0;
   private _missPending = false;
   private _badObsStreak = 0;
+  private _overspeedStreak = 0;
   private _armCount = 0;
 
   /**
@@ -112,6 +115,7 @@ export class SafetySupervisor {
     }
     const c = this.config;
     const positive: (keyof SafetyConfig)[] = ['maxStepFraction', 'staleAfterS', 'badValue', 'stopSaturationFraction'];
+    if (!(c.overspeedFactor > 1)) throw new AxonError('SAFETY_CONFIG', 'safety.overspeedFactor', `cannot use ${c.overspeedFactor}`, 'a number > 1 (times the velocity limit), or Infinity for no check');
     for (const k of positive) {
       if (!(c[k] > 0)) throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a number > 0');
     }
@@ -121,6 +125,7 @@ export class SafetySupervisor {
       'staleTicksToSafeStop',
       'deadlineMissesToSafeStop',
       'badObservationTicksToSafeStop',
+      'overspeedTicksToSafeStop',
     ];
     for (const k of nonNegative) {
       if (!(c[k] >= 0 && Number.isFinite(c[k]))) {
@@ -133,7 +138,7 @@ export class SafetySupervisor {
     }
 
     this._lim = new JointLimits(spec, period, c);
-    this._observed = new ObservationCheck(spec, this._lim, c.badValue);
+    this._observed = new ObservationCheck(spec, this._lim, c.badValue, c.overspeedFactor);
     this._limiter = new CommandLimiter(spec, this._lim, this.config, this._events, this._observed);
     this._hold = new HoldCommand(modes, this._lim, c.badValue, this._observed, this._limiter);
   }
@@ -254,6 +259,18 @@ export class SafetySupervisor {
         return this._state;
       }
       this._badObsStreak = 0;
+
+      // A joint over speed (a runaway): safe-stop once it lasts overspeedTicksToSafeStop ticks.
+      const fast = observed.overspeed(obs);
+      if (fast < 0) this._overspeedStreak = 0;
+      else if (++this._overspeedStreak >= this.config.overspeedTicksToSafeStop) {
+        const j = this.spec.joints[fast];
+        const why = `${j.name} at ${observed.badValue.toFixed(3)} (limit ${j.velocityLimit}, stop above ${this.config.overspeedFactor}x) for ${this._overspeedStreak} ticks`;
+        this._events.emit('overspeed', now, seq, why, 'safe-stop', j.name, observed.badValue);
+        this._enterStop('safe-stop', `joint over speed (${j.name})`, now, seq, obs);
+        this._hold.writeStop(obs, out);
+        return this._state;
+      }
 
       // Late policy / world model this tick: hold (already degraded by reportDeadlineMiss).
       if (this._missPending) {
@@ -396,6 +413,7 @@ export class SafetySupervisor {
     this._missStreak = 0;
     this._missPending = false;
     this._badObsStreak = 0;
+    this._overspeedStreak = 0;
     this._armCount++;
     this._transition('running', why, now, seq);
   }

@@ -20,6 +20,7 @@ export type SafetyEventKind =
   | 'state_change' // the state machine moved (reason says from and to)
   | 'shield_veto' // the world-model shield replaced a command predicted to break a constraint
   | 'surprise' // the world model's one-step prediction error stayed above its threshold
+  | 'overspeed' // a joint moved faster than overspeedFactor × its velocity limit for overspeedTicksToSafeStop ticks: safe-stop
   | 'state_watchdog'; // the robot's state left a sane envelope (NaN, runaway joint or base speed, base far from its start): a blown-up simulation
 
 export interface SafetyEvent {
@@ -61,6 +62,14 @@ export interface SafetyConfig {
    * (N·s/m | N·m·s/rad), capped by JointSpec.kdMax. See SafetySupervisor for the stop time it gives.
    */
   readonly stopSaturationFraction: number;
+  /**
+   * A joint whose observed speed is above overspeedFactor × its velocity limit (a finite limit > 0)
+   * for overspeedTicksToSafeStop consecutive ticks is a runaway (an effort policy spinning a free
+   * joint, a back-driven or slipping joint): 'overspeed' and safe-stop. Infinity (the default) is
+   * off; live runs (runLive: hardware, bridge clients) set 2.
+   */
+  readonly overspeedFactor: number;
+  readonly overspeedTicksToSafeStop: number;
 }
 
 export const defaultSafetyConfig: SafetyConfig = {
@@ -73,4 +82,6 @@ export const defaultSafetyConfig: SafetyConfig = {
   deadlineMissesToSafeStop: 3,
   badObservationTicksToSafeStop: 3,
   stopSaturationFraction: 0.1,
+  overspeedFactor: Infinity,
+  overspeedTicksToSafeStop: 3,
 };

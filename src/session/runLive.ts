@@ -26,6 +26,12 @@ import type { Session, SessionLoop } from './Session.ts';
 import type { EpisodeWorldModel } from './worldModel.ts';
 import { stopOnRobotFault } from './faultStop.ts';
 
+/**
+ * On a real robot (or a bridged one) a joint sustained at twice its velocity limit is a runaway the
+ * supervisor stops (SafetyConfig.overspeedFactor); a simulation has its state watchdog instead.
+ */
+export const LIVE_OVERSPEED_FACTOR = 2;
+
 export interface LiveRunOptions {
   readonly durationS: number;
   /** Safety settings; a real robot gets a soft start of 1 s by default. */
@@ -118,7 +124,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
     robot.useClock?.(() => clock.now());
-    const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), seed: o.seed, stopOnTerminate: false, safety: { softStartS: 1, ...o.safety } });
+    const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), seed: o.seed, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
     loop = parts.loop;
     safety = parts.safety;
     const s = safety;
