@@ -98,6 +98,16 @@ export function mjcfFlags(file: string, o: Omit<MjcfRobotFlags, 'file'>): MjcfRo
   };
 }
 
+/**
+ * What to try when a floating MJCF robot falls: joints that ran on axon's default gain rule (the
+ * model has no position actuator for them, and neither the flags nor a manifest's pd gave any) may
+ * be why; undefined when every joint's gains are the flags', the manifest's or the model's own.
+ */
+export function mjcfFallHint(ms: Pick<MjcfSessionSetup, 'floating' | 'gains'>): string | undefined {
+  if (!ms.floating || ms.gains.default === 0) return undefined;
+  return `${ms.gains.default} joint(s) ran on axon's default gains (${DEFAULT_GAINS_RULE}): the model has no position actuator for them and no --kp/--kd or manifest pd gave any, and a robot may not stand on the rule; give the gains it was trained or tuned with`;
+}
+
 /** What the set-up decided, in one line (`axon sim`, `axon bridge`: "floating base, IMU at ..., default pose from ..., PD ... with gains from ..."). */
 export function mjcfSetupLine(ms: MjcfSessionSetup): string {
   return `${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink} (${ms.imuWhy})` : 'none'}, default pose from the ${ms.pose}, PD ${ms.pd} with gains from the flags (${ms.gains.flags} joints), the manifest's pd (${ms.gains.manifest}), the model's position actuators (${ms.gains.model}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}${ms.manifest.length > 0 ? `; from the manifest: ${ms.manifest.join(', ')}` : ''}`;

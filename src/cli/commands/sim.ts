@@ -16,7 +16,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
-import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
+import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
 /** Exit code of a run the state watchdog ended (the simulation blew up). */
 export const EXIT_INVALID_RUN = 3;
@@ -208,7 +208,7 @@ export function simCommand() {
         outputs.reportDrops(o.allowDrops);
         // A fall, or a simulation the watchdog stopped (drake's Atlas: a joint past its speed while falling).
         const fell = (r.metrics as { fell?: boolean } | undefined)?.fell === true;
-        const hint = setup && (fell || r.invalid !== undefined) ? fallHint(setup, physics) : undefined;
+        const hint = fell || r.invalid !== undefined ? (setup ? fallHint(setup, physics) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
         if (hint) process.stderr.write(`axon: hint: ${fell ? 'the robot fell' : 'the simulation was stopped'}; ${hint}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
