@@ -53,10 +53,12 @@ async function listening(p: Proc): Promise<string> {
 const lastJson = (s: string) => JSON.parse(s.trim().split('\n').at(-1)!);
 const TOKEN = 'vendor-token';
 // The server serves this long (s) from its listening line: time for a 1 s client run and two client start-ups.
-const SERVE_S = '10';
+// Long enough for any client start-up on a loaded machine; the test ends the server with SIGTERM (its
+// operator stop) once the clients are done, so the time is not spent waiting.
+const SERVE_S = '120';
 
 describe('axon bridge --urdf: a vendor URDF served, a policy run against it over the bridge', () => {
-  it('serves the robot set up from the manifest (pose, pd, fixed base), runs a policy in another joint order, refuses one that names a joint the robot lacks, and exits 0 at --duration', async () => {
+  it('serves the robot set up from the manifest (pose, pd, fixed base), runs a policy in another joint order, refuses one that names a joint the robot lacks, and exits 0 when stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-vendor-'));
     const urdf = writeVendorWrist(dir);
     // The policy lists its joints in the file's order; the pose and gains are by that order.
@@ -93,6 +95,7 @@ describe('axon bridge --urdf: a vendor URDF served, a policy run against it over
     expect(run.bridge).toMatchObject({ engine: 'cannon', reconnects: 0, commands_sent: 50 });
     expect(run.episode.note).toContain('no task known for robot "acme_wrist"');
 
+    server.child.kill('SIGTERM');
     expect(await server.done, server.stderr).toBe(0);
     const served = lastJson(server.stdout);
     expect(served).toMatchObject({
@@ -111,11 +114,11 @@ describe('axon bridge --urdf: a vendor URDF served, a policy run against it over
 });
 
 describe('axon bridge --mjcf: a menagerie-style MJCF served in MuJoCo', () => {
-  it('serves the model with --init-pose over its qpos0, runs a policy over the bridge, exits 0 at --duration', async () => {
+  it('serves the model with --init-pose over its qpos0, runs a policy over the bridge, exits 0 when stopped', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-mjcf-'));
     const hand = writeMenagerieHand(dir);
     const policy = zeroPositionPolicy(['thj1', 'ffj0', 'thj0', 'ffj1'], { robot: 'allegro_right' });
-    const server = axon(['bridge', '--mjcf', hand.file, '--init-pose', 'thj0=0.5', '--port', '0', '--token', TOKEN, '--duration', '8', '--json'], 60_000);
+    const server = axon(['bridge', '--mjcf', hand.file, '--init-pose', 'thj0=0.5', '--port', '0', '--token', TOKEN, '--duration', SERVE_S, '--json'], 60_000);
     const url = await listening(server);
     expect(server.stdout).toContain('(simulated in MuJoCo, 4 joints');
     const client = axon(['sim', '--robot', url, '--token', TOKEN, '--policy', policy, '--duration', '1', '--json'], 60_000);
@@ -123,6 +126,7 @@ describe('axon bridge --mjcf: a menagerie-style MJCF served in MuJoCo', () => {
     const run = lastJson(client.stdout);
     expect(run).toMatchObject({ ticks: 50, ended_by: 'duration', safety: { state: 'running' } });
     expect(run.bridge).toMatchObject({ engine: 'mujoco', reconnects: 0, commands_sent: 50 });
+    server.child.kill('SIGTERM');
     expect(await server.done, server.stderr).toBe(0);
     const served = lastJson(server.stdout);
     expect(served).toMatchObject({ physics: 'mujoco', robot_file: hand.file, joints: hand.joints, commands: { accepted: 50, rejected: 0 }, robot_state: 'idle' });
