@@ -235,19 +235,8 @@ export async function openUrdfRobot(flags: UrdfRobotFlags, m: ModelManifest | un
   return { robot, setup };
 }
 
-/** The set-up flags as commander parses them (`axon sim`, `axon bridge`). */
-export interface UrdfFlagValues {
-  readonly urdfPackagePath: readonly string[];
-  readonly strict: boolean;
-  readonly meshCollision?: MeshCollisionMode;
-  readonly fixedBase?: boolean;
-  readonly imuLink?: string;
-  readonly initPose?: Readonly<Record<string, number>>;
-  readonly kp?: number;
-  readonly kd?: number;
-  readonly armature?: number;
-  readonly pd?: 'implicit' | 'explicit';
-}
+/** The set-up flags as commander parses them (`axon sim`, `axon bridge`): UrdfRobotFlags but the file, with the package paths under the flag's name. */
+export type UrdfFlagValues = Omit<UrdfRobotFlags, 'file' | 'packagePaths'> & { readonly urdfPackagePath: readonly string[] };
 
 /** `--urdf FILE` and its set-up flags as UrdfRobotFlags (what was not given stays absent). */
 export function urdfFlags(file: string, o: UrdfFlagValues): UrdfRobotFlags {
