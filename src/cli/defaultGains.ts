@@ -12,6 +12,9 @@
 export function defaultGains(effortLimit: number, robot?: { readonly mass: number /* kg */; readonly floating: boolean }): { kp: number; kd: number } {
   let kp = Number.isFinite(effortLimit) && effortLimit > 0 ? 10 * effortLimit : 100;
   if (robot?.floating && robot.mass > 0) kp = Math.min(kp, robot.mass * 9.81 * 1);
-  return { kp, kd: kp / 40 };
+  return { kp, kd: kp * KD_PER_KP };
 }
+
+/** The rule's damping per unit of position gain (a 25 ms time constant): also the kd of a joint given a kp alone. */
+export const KD_PER_KP = 1 / 40;
 export const DEFAULT_GAINS_RULE = 'kp = 10 × effort limit (N·m/rad; N/m on a prismatic joint), 100 without one, on a floating base at most the robot weight × 1 m; kd = kp / 40';

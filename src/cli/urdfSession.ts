@@ -9,7 +9,7 @@ import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
-import { defaultGains } from './defaultGains.ts';
+import { defaultGains, KD_PER_KP } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
 
 export { refuseNoJoints } from './refuseNoJoints.ts';
@@ -179,10 +179,14 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     if (flags.kp !== undefined) d.kp = flags.kp;
     if (flags.kd !== undefined) d.kd = flags.kd;
     if (flags.armature !== undefined) d.armature = flags.armature;
-    if (d.kp === undefined && d.kd === undefined) {
+    if (d.kp === undefined || d.kd === undefined) {
+      // Neither given: the rule. One given (`--kp 200` alone): the other from the rule, not 0 (a PD with no damping).
       const g = defaultGains(d.effortLimit ?? j.effort, robot);
-      d.kp = g.kp;
-      d.kd = g.kd;
+      if (d.kp === undefined && d.kd === undefined) {
+        d.kp = g.kp;
+        d.kd = g.kd;
+      } else if (d.kd === undefined) d.kd = d.kp! * KD_PER_KP;
+      else d.kp = g.kp;
     }
   }
   const gains = flags.kp !== undefined || flags.kd !== undefined ? 'flags' : fromManifest ? 'manifest' : 'default';
