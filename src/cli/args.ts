@@ -47,11 +47,9 @@ export function repeated(v: string, before: string[]): string[] {
   return [...before, v];
 }
 
-/** A finite number >= 0 for `flag` (a gain, an armature): the error names the flag and the value. */
-export function nonNegative(flag: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError(`${flag} must be a finite number >= 0, got "${v}"`);
-    return x;
-  };
+/** A finite number >= 0 (a gain, an armature, a delay); commander's error names the flag and the value. */
+export function nonNegative(v: string): number {
+  const x = Number(v);
+  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number >= 0');
+  return x;
 }

@@ -3,7 +3,7 @@ import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typin
 import { robotNames } from '../../../sim/index.ts';
 import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
-import { MAX_PHYSICS_HZ, nonNegative as nonNegativeGain, positiveNumber, repeated, seedInt } from '../args.ts';
+import { MAX_PHYSICS_HZ, nonNegative, positiveNumber, repeated, seedInt } from '../args.ts';
 import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Companion } from '../companions.ts';
 import { openServedRobot } from '../bridgeRobot.ts';
 import { parseInitPose } from '../urdfSession.ts';
@@ -15,11 +15,6 @@ function portInt(v: string): number {
   return x;
 }
 
-function nonNegative(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !Number.isFinite(x) || x < 0) throw new InvalidArgumentError('expected a number >= 0');
-  return x;
-}
 
 /** bridge's flags that need another (src/cli/companions.ts); the robot set-up flags are checked in the action, as sim's are. */
 const BRIDGE_COMPANIONS: readonly Companion<{ sim?: string; urdf?: string; mjcf?: string }>[] = [
@@ -50,9 +45,9 @@ export function bridgeCommand() {
     .option('--fixed-base', "with --urdf: fix the root link to the world (default: the manifest's fixed_base, else fixed only with a \"world\" link or a massless root)")
     .option('--imu-link <link>', "with --urdf or --mjcf: link (an MJCF's body) carrying the IMU (default: the manifest's imu_link, else by the rules in docs/your-robot.md)")
     .option('--init-pose <joint=rad,...>', "with --urdf or --mjcf: start (and hold) these joint positions, over the manifest's default pose", parseInitPose)
-    .option('--kp <gain>', "with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest's pd: the served spec's kp (the hold's, and a command's without gains)", nonNegativeGain('--kp'))
-    .option('--kd <gain>', "with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest's pd: the served spec's kd", nonNegativeGain('--kd'))
-    .option('--armature <kg·m²>', "with --urdf: reflected rotor inertia of every joint, over the manifest's actuators.armature", nonNegativeGain('--armature'))
+    .option('--kp <gain>', "with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest's pd: the served spec's kp (the hold's, and a command's without gains)", nonNegative)
+    .option('--kd <gain>', "with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest's pd: the served spec's kd", nonNegative)
+    .option('--armature <kg·m²>', "with --urdf: reflected rotor inertia of every joint, over the manifest's actuators.armature", nonNegative)
     .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--host <addr>', 'interface to bind; anything but loopback requires --token', '127.0.0.1')
     .option('--port <n>', 'TCP port (0: any free port, printed)', portInt, DEFAULT_PORT)

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { availableParallelism } from 'node:os';
 import { runEval, type EvalSummary } from '../evaluate.ts';
-import { positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
+import { nonNegative, positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
 import { runPool } from '../../eval/pool.ts';
 import { runQueueEval } from '../../eval/queue.ts';
@@ -31,11 +31,6 @@ function fraction(v: string): number {
   return x;
 }
 
-function nonNegative(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number >= 0');
-  return x;
-}
 
 /** The world-model flags shared by `sim` and `eval`. */
 export function addWorldModelOptions<A extends unknown[], O extends OptionValues, G extends OptionValues>(c: Command<A, O, G>) {

@@ -1,7 +1,7 @@
 import { createServer, type Socket } from 'node:net';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { UsageError } from '../../core/errors.ts';
-import { positiveInt } from '../args.ts';
+import { nonNegative, positiveInt } from '../args.ts';
 import { refuseOrphans } from '../companions.ts';
 import { createPort } from '../../../hardware/transport/openPort.ts';
 import { listSerialPorts } from '../../../hardware/transport/SerialTransport.ts';
@@ -40,11 +40,6 @@ function fraction(v: string): number {
   return x;
 }
 
-function nonNegative(v: string): number {
-  const x = Number(v);
-  if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number >= 0');
-  return x;
-}
 
 export function hwCommand() {
   const hw = new Command('hw').description('Servo hardware (Dynamixel 2.0, Feetech STS): find servos on a bus, serve an emulated bus, set a new servo\'s id and baud rate.');

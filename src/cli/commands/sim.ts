@@ -67,9 +67,9 @@ export function simCommand() {
     .option('--fixed-base', 'with --urdf: fix the root link to the world (an arm on a table; default: the manifest\'s fixed_base, else fixed only with a "world" link)')
     .option('--imu-link <link>', 'with --urdf or --mjcf: link (an MJCF\'s body) carrying the IMU (default: the manifest\'s imu_link, else an imu* link by the rules in docs/your-robot.md (one fixed to the base without rotation first), else the floating base)')
     .option('--init-pose <joint=rad,...>', 'with --urdf or --mjcf: start (and hold) these joint positions, over the manifest\'s default pose', parseInitPose)
-    .option('--kp <gain>', 'with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest\'s pd', nonNegative('--kp'))
-    .option('--kd <gain>', 'with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest\'s pd', nonNegative('--kd'))
-    .option('--armature <kg·m²>', 'with --urdf: reflected rotor inertia of every joint, over the manifest\'s actuators.armature', nonNegative('--armature'))
+    .option('--kp <gain>', 'with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest\'s pd', nonNegative)
+    .option('--kd <gain>', 'with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest\'s pd', nonNegative)
+    .option('--armature <kg·m²>', 'with --urdf: reflected rotor inertia of every joint, over the manifest\'s actuators.armature', nonNegative)
     .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default: stable on light links) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o, cmd) => {
