@@ -6,14 +6,14 @@
  * The server runs no policy: the manifest only sets the robot up, as `axon sim --policy` would.
  * Part of the composition root (src/cli): it knows sim/, and imports MuJoCo's side only when asked.
  */
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { createSimRobot, randomize, Rng } from '../../sim/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { SimulatedRobot } from '../core/robot.ts';
-import { ManifestError, validateManifest, type ModelManifest } from '../model/manifest.ts';
+import { ManifestError, readManifest, type ModelManifest } from '../model/manifest.ts';
 import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary, openMjcfRobot } from './mjcfSession.ts';
-import { openUrdfRobot, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues } from './urdfSession.ts';
+import { openUrdfRobot, refuseMissingJoints, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues } from './urdfSession.ts';
 
 /** `axon bridge`'s robot flags, as commander parsed them. */
 export interface BridgeRobotFlags extends UrdfFlagValues {
@@ -50,7 +50,7 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
     const { robot, setup } = await openMjcfRobot(mjcfFlags(o.mjcf, o), manifest, physicsDt, file);
     try {
       // mjcfRobot leaves joints the model lacks to the model check, which a server never runs: refused here.
-      if (manifest) refuseMissingJoints(manifest, robot.spec.joints.map((j) => j.name), robot.spec.name, file);
+      if (manifest) refuseMissingJoints(manifest, robot.spec.joints.map((j) => j.name), robot.spec.name, file, `${robot.spec.name} does not have`);
     } catch (e) {
       robot.dispose();
       throw e;
@@ -78,20 +78,7 @@ function setupManifest(path: string | undefined): { manifest: ModelManifest | un
   if (!existsSync(path)) throw new UsageError('--manifest', `"${path}" does not exist`, "a policy folder with manifest.json, or the manifest.json itself");
   const file = statSync(path).isDirectory() ? join(path, 'manifest.json') : path;
   if (!existsSync(file)) throw new ManifestError('MODEL_NOT_FOUND', file, 'no manifest.json in the folder given to --manifest', 'a policy folder with manifest.json');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new ManifestError('MANIFEST_JSON', file, `is not valid JSON (${(e as Error).message})`);
-  }
-  return { manifest: validateManifest(raw, file), file };
-}
-
-/** The manifest's joints the served robot does not have: MODEL_ROBOT_MISMATCH naming them and the robot's. */
-function refuseMissingJoints(m: ModelManifest, joints: readonly string[], robot: string, file: string): void {
-  const have = new Set(joints);
-  const missing = m.joints.filter((j) => !have.has(j));
-  if (missing.length > 0) throw new ManifestError('MODEL_ROBOT_MISMATCH', `${file}#/joints`, `names ${missing.length} joint(s) ${robot} does not have: ${missing.join(', ')}`, `joints of ${robot}: ${joints.join(', ')}`);
+  return { manifest: readManifest(file), file };
 }
 
 /**

@@ -141,14 +141,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   };
   // Manifest: default pose, PD gains (action joints), actuators (model joints).
   if (m) {
-    const missing = m.joints.filter((j) => !names.has(j));
-    if (missing.length > 0) {
-      // Which URDF joint each is, when clear (as axon inspect says): an affix common to all once, else per name.
-      const s = suggestJointNames(m.joints, [...names]);
-      const note = affixNote(s);
-      const list = s.affix !== null && s.affix.count === missing.length ? missing.join(', ') : missing.map((n) => withSuggestion(n, s)).join(', ');
-      throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, `names ${missing.length} joint(s) the URDF does not move: ${list}${note ? `; ${note}` : ''}`, `joints of ${model.name}: ${[...names].join(', ')}`);
-    }
+    refuseMissingJoints(m, [...names], model.name, manifestFile, 'the URDF does not move');
     m.default_joint_pos?.forEach((v, i) => put(m.joints[i], 'defaultPosition', v));
     const act = m.action.joints ?? m.joints;
     m.pd?.kp.forEach((v, i) => put(act[i], 'kp', v));
@@ -218,6 +211,21 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
       return wanted < j.lower || wanted > j.upper ? [{ joint: j.name, wanted, held: wanted < j.lower ? j.lower : j.upper }] : [];
     });
   return { model, options, fixedBase, imuLink, imuWhy: imu?.why ?? (imuLink ? 'root link of the fixed base' : 'none'), gains, pd, armature, lightBodies: lightBodies(model), heldAtLimit };
+}
+
+/**
+ * The manifest's joints a robot lacks: MODEL_ROBOT_MISMATCH naming them (with the robot joint each
+ * clearly is, as axon inspect says: an affix common to all once, else per name) and the robot's.
+ * `lacks` words the robot's side ("the URDF does not move").
+ */
+export function refuseMissingJoints(m: ModelManifest, names: readonly string[], robotName: string, manifestFile: string, lacks: string): void {
+  const have = new Set(names);
+  const missing = m.joints.filter((j) => !have.has(j));
+  if (missing.length === 0) return;
+  const s = suggestJointNames(m.joints, [...names]);
+  const note = affixNote(s);
+  const list = s.affix !== null && s.affix.count === missing.length ? missing.join(', ') : missing.map((n) => withSuggestion(n, s)).join(', ');
+  throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, `names ${missing.length} joint(s) ${lacks}: ${list}${note ? `; ${note}` : ''}`, `joints of ${robotName}: ${names.join(', ')}`);
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */

@@ -408,19 +408,24 @@ export function outputSize(m: ModelManifest): number {
   return actionSize(m) * (m.action.chunk?.length ?? 1);
 }
 
-/** Loads `<dir>/manifest.json` and checks that the ONNX file it names exists. */
-export function loadModelFolder(dir: string): ModelFolder {
-  const abs = resolve(dir);
-  const file = join(abs, 'manifest.json');
-  if (!existsSync(abs)) throw new ManifestError('MODEL_NOT_FOUND', dir, 'no such model folder', 'a folder with model.onnx and manifest.json');
-  if (!existsSync(file)) throw new ManifestError('MODEL_NOT_FOUND', file, 'no manifest.json in the model folder', 'a manifest.json beside the ONNX file');
+/** Reads and checks a manifest.json (no ONNX file needed): MANIFEST_JSON or the schema's ManifestError naming the file. */
+export function readManifest(file: string): ModelManifest {
   let raw: unknown;
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
     throw new ManifestError('MANIFEST_JSON', file, `is not valid JSON (${(e as Error).message})`);
   }
-  const manifest = validateManifest(raw, file);
+  return validateManifest(raw, file);
+}
+
+/** Loads `<dir>/manifest.json` and checks that the ONNX file it names exists. */
+export function loadModelFolder(dir: string): ModelFolder {
+  const abs = resolve(dir);
+  const file = join(abs, 'manifest.json');
+  if (!existsSync(abs)) throw new ManifestError('MODEL_NOT_FOUND', dir, 'no such model folder', 'a folder with model.onnx and manifest.json');
+  if (!existsSync(file)) throw new ManifestError('MODEL_NOT_FOUND', file, 'no manifest.json in the model folder', 'a manifest.json beside the ONNX file');
+  const manifest = readManifest(file);
   const onnxPath = join(abs, manifest.onnx.file);
   if (!existsSync(onnxPath)) throw new ManifestError('MODEL_NOT_FOUND', `${file}#/onnx/file`, `names "${manifest.onnx.file}", which does not exist in ${dir}`);
   return { dir: abs, manifest, onnxPath };
