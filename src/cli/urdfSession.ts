@@ -9,10 +9,9 @@ import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
-import { defaultGains, KD_PER_KP } from './defaultGains.ts';
+import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
 
-export { refuseNoJoints } from './refuseNoJoints.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */
 export interface UrdfRobotFlags {
@@ -36,7 +35,6 @@ export interface UrdfRobotFlags {
 }
 
 export { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
-import { DEFAULT_GAINS_RULE } from './defaultGains.ts';
 
 /** What the set-up decided, for the summary and the notes. */
 export interface UrdfSetup {
@@ -172,15 +170,9 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     if (flags.kp !== undefined) d.kp = flags.kp;
     if (flags.kd !== undefined) d.kd = flags.kd;
     if (flags.armature !== undefined) d.armature = flags.armature;
-    if (d.kp === undefined || d.kd === undefined) {
-      // Neither given: the rule. One given (`--kp 200` alone): the other from the rule, not 0 (a PD with no damping).
-      const g = defaultGains(d.effortLimit ?? j.effort, robot);
-      if (d.kp === undefined && d.kd === undefined) {
-        d.kp = g.kp;
-        d.kd = g.kd;
-      } else if (d.kd === undefined) d.kd = d.kp! * KD_PER_KP;
-      else d.kp = g.kp;
-    }
+    // What is not given comes from the rule (kd = kp / 40 also for a kp given alone): never 0 by omission.
+    d.kp ??= defaultGains(d.effortLimit ?? j.effort, robot).kp;
+    d.kd ??= d.kp * KD_PER_KP;
   }
   const gains = flags.kp !== undefined || flags.kd !== undefined ? 'flags' : fromManifest ? 'manifest' : 'default';
   const imuManifest = { ...(m ?? ({ observation: { terms: [] } } as unknown as ModelManifest)), ...(flags.imuLink ? { imu_link: flags.imuLink } : {}) } as ModelManifest;
