@@ -12,7 +12,6 @@ import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
 
-
 /** `--urdf` and the robot set-up flags of `axon sim`. */
 export interface UrdfRobotFlags {
   readonly file: string;
