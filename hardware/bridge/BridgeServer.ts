@@ -143,6 +143,7 @@ export class BridgeServer {
       maxCatchUp: Math.max(1, Math.round((o.maxCatchUpS ?? 0.1) / this.dt)),
       spinMarginS: o.spinMarginS ?? 0.0011,
       safety: { softStartS: 0, ...o.safety, deadlineMissesToSafeStop: 1 },
+      ...(o.watch !== undefined ? { watch: o.watch } : {}),
       clock: o.now ?? steadyNow,
       paced: this._paced,
       counts: this.counts,
@@ -454,10 +455,9 @@ export class BridgeServer {
         const s = this.robotState;
         if (s === 'e-stopped') return this._sendError(c, ErrorCode.ROBOT_STOPPED, 'sim_reset refused while e-stopped: reset first');
         (this.robot as SimulatedRobot).reset(m.seed);
-        loop.obs = this.robot.observe();
         loop.cmd.command.target.fill(0);
         loop.cmd.command.feedforward.fill(0);
-        loop.newSupervisor();
+        loop.simReset(this.robot.observe());
         this._publish('sim_reset', `simulation reset by client ${c.id}${m.seed !== undefined ? ` (seed ${m.seed})` : ''}`, c);
         return;
       }

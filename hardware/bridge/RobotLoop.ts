@@ -4,7 +4,8 @@
  * with the server's own SafetySupervisor and the command deadman.
  *
  * One step k -> k+1, scheduled at k·dt: deadman (running or degraded, and no accepted command for
- * longer than commandTimeoutS: safe-stop) -> supervisor -> robot.command -> step -> observe.
+ * longer than commandTimeoutS: safe-stop) -> state watch (a blown-up simulation: safe-stop) ->
+ * supervisor -> robot.command -> step -> observe.
  * Unpaced (`paced: false`), the owner runs the due steps with `runDue()` after advancing its clock.
  *
  * Real-time rules: a step and `accept` allocate nothing; the hooks are called on state changes and
@@ -21,6 +22,17 @@ import { percentilesUs, type Percentiles } from '../../src/loop/LoopStats.ts';
 import type { RobotState, StateCause } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
 
+/**
+ * A check of the served robot's state (a simulation's state watchdog, sim/watchdog): `check` is
+ * false from the first observation out of its envelope on, with the breach in `reason`, until
+ * `reset` starts it again from an observation.
+ */
+export interface StateWatch {
+  readonly reason: string | undefined;
+  check(obs: Observation): boolean;
+  reset(obs: Observation): void;
+}
+
 export interface RobotLoopOptions {
   readonly robot: Robot;
   readonly sim: boolean;
@@ -35,6 +47,8 @@ export interface RobotLoopOptions {
   /** Spin margin (s) of the poll Pacer, used when `start` is given no other pacer. */
   readonly spinMarginS: number;
   readonly safety: Partial<SafetyConfig>;
+  /** Checks each observation; once it fails a running robot is safe-stopped (BridgeServerOptions.watch). */
+  readonly watch?: StateWatch;
   /** The server's steady clock (s, origin arbitrary). */
   readonly clock: () => number;
   readonly paced: boolean;
@@ -78,6 +92,8 @@ export class RobotLoop {
   private _supReason = '';
   private _origin: number;
   private _closed = false;
+  /** The watch's breach was reported (again after each re-arm while it lasts). */
+  private _watchReported = false;
   private _pacer: StepPacer;
   /** Wake-up lateness of the paced loop (s): ring of the newest LATE_RING wake-ups. */
   private readonly _late = new Float64Array(LATE_RING);
@@ -96,6 +112,7 @@ export class RobotLoop {
     this.cmd = { command: createCommand(spec, 'effort') as DecodedCommand['command'], hasGains: false, hasFeedforward: false };
     this.obs = createObservation(spec);
     this.newSupervisor();
+    o.watch?.reset(o.robot.observe());
   }
 
   /** Server steady time (s) since the loop started. */
@@ -116,11 +133,19 @@ export class RobotLoop {
 
   /** A fresh supervisor: disarmed, idle (reset, release, sim_reset). */
   newSupervisor(): void {
+    this._watchReported = false;
     this._supSub?.unsubscribe();
     this._sup = new SafetySupervisor(this.robot.spec, this.dt, this._o.safety);
     this._supSub = this._sup.events$.subscribe((e) => {
       if (e.kind === 'state_change') this._supReason = e.reason;
     });
+  }
+
+  /** The simulation was put back to its initial state (`obs`): the state watch starts again from it. */
+  simReset(obs: Observation): void {
+    this.obs = obs;
+    this._o.watch?.reset(obs);
+    this.newSupervisor();
   }
 
   /** Safe-stop through the supervisor (a 'safe_stop' event, latched until reset). */
@@ -238,6 +263,12 @@ export class RobotLoop {
     if (sup.armed && (sup.state === 'running' || sup.state === 'degraded') && t - this.lastCommandAt > this.commandTimeoutS) {
       const gap = t - this.lastCommandAt;
       this.safeStop('deadman', `command deadman: no command for ${gap.toFixed(3)} s (limit ${this.commandTimeoutS} s)`);
+    }
+    const watch = this._o.watch;
+    if (watch !== undefined && !watch.check(obs) && (!this._watchReported || (sup.armed && (sup.state === 'running' || sup.state === 'degraded')))) {
+      // A blown-up simulation: reported once, and a robot re-armed while it lasts is stopped again.
+      this._watchReported = true;
+      sup.reportStateWatchdog(watch.reason ?? 'state out of its envelope', obs.time, this.k);
     }
     sup.check(this.cmd.command, obs, obs.time, this.k, this.out);
     this._o.publish('safety', this._supReason);

@@ -6,6 +6,7 @@
  */
 import { isSimulated, type Robot, type SimulatedRobot } from '../../src/core/robot.ts';
 import type { SafetyConfig } from '../../src/safety/types.ts';
+import type { StateWatch } from './RobotLoop.ts';
 import { BridgeError } from './BridgeError.ts';
 import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_HEARTBEAT_TIMEOUT_S } from './protocol.ts';
 import { generateToken, isLoopback } from './tokens.ts';
@@ -51,6 +52,12 @@ export interface BridgeServerOptions {
   readonly sendBase?: boolean;
   /** Server safety settings (soft start is the client's business: default 0 here). */
   readonly safety?: Partial<SafetyConfig>;
+  /**
+   * A check of every observation the served robot gives (a simulation's state watchdog): once it
+   * fails, a running robot is safe-stopped ('state_watchdog'), and again each time it is re-armed,
+   * until `sim_reset` puts the simulation back (which resets the check). Default none.
+   */
+  readonly watch?: StateWatch;
   /** Free text in the hello's `server` field. */
   readonly serverName?: string;
   /** The hello's `engine`: physics engine of a simulated robot ("cannon", "mujoco"); default null. */

@@ -1,6 +1,7 @@
 import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { robotNames } from '../../../sim/index.ts';
+import { StateWatchdog } from '../../../sim/watchdog/StateWatchdog.ts';
 import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { MAX_PHYSICS_HZ, nonNegative, positiveNumber, repeated, seedInt } from '../args.ts';
@@ -8,6 +9,8 @@ import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Compan
 import { openServedRobot } from '../bridgeRobot.ts';
 import { parseInitPose } from '../urdfSession.ts';
 import { round } from '../summary.ts';
+import { EXIT_INVALID_RUN } from './sim.ts';
+import type { Observation } from '../../core/robot.ts';
 
 function portInt(v: string): number {
   const x = Number(v);
@@ -87,6 +90,21 @@ export function bridgeCommand() {
 
       const served = await openServedRobot({ ...o, physics }, 1 / o.rate);
       const robot = served.robot;
+      // sim's state watchdog: a blown-up simulation is safe-stopped, not served on; its first
+      // breach is kept for the summary and the exit code, as sim's.
+      const watchdog = new StateWatchdog(robot.spec);
+      let blownUp: string | undefined;
+      const watch = {
+        get reason() {
+          return watchdog.reason;
+        },
+        check: (obs: Observation) => {
+          if (watchdog.check(obs)) return true;
+          blownUp ??= watchdog.reason;
+          return false;
+        },
+        reset: (obs: Observation) => watchdog.reset(obs),
+      };
       const engine = physics === 'mujoco' ? 'MuJoCo' : 'cannon-es';
       const flag = o.sim !== undefined ? '--sim' : o.urdf !== undefined ? '--urdf' : '--mjcf';
       const server = await BridgeServer.listen({
@@ -101,6 +119,7 @@ export function bridgeCommand() {
         ...(pacing === 'poll' ? { spinMarginS: spinMs / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge ${flag}, ${engine})`,
         engine: physics,
+        watch,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);
       const n = robot.spec.joints.length;
@@ -189,9 +208,15 @@ export function bridgeCommand() {
         },
         robot_state: finalState,
         state_changes: stateEvents,
+        ...(blownUp !== undefined ? { state_watchdog: blownUp } : {}),
       };
       if (o.json) say(JSON.stringify(summary));
       else say(`stopped after ${summary.duration_s} s: ${connections} connection(s), ${stats.commandsAccepted} commands accepted, ${stats.commandsRejected} refused, robot was ${finalState}`);
+      if (blownUp !== undefined) {
+        // The simulation blew up while served (sim's exit code for a run its watchdog ended).
+        process.stderr.write(`axon bridge: the simulation blew up (state watchdog: ${blownUp}); the server safe-stops a commanded robot, and again at each re-arm, until a sim_reset\n`);
+        process.exitCode = EXIT_INVALID_RUN;
+      }
     });
 }
 
