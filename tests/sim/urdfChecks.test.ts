@@ -71,6 +71,21 @@ describe('URDF checks: each named error', () => {
     expect(parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="0"')}</robot>`).notes.map((n) => n.code)).not.toContain('URDF_LIMIT_RANGE_ABSENT');
   });
 
+  it('lower="0" upper="0" written on moving joints (SolidWorks\' exporter, no range entered) is kept and said once with a count', () => {
+    // As sw_urdf_exporter writes them: every attribute on its own line, all four limits 0.
+    const sw = (name: string, parent: string, child: string) =>
+      `<joint\n    name="${name}"\n    type="revolute">\n    <parent\n      link="${parent}" />\n    <child\n      link="${child}" />\n    <axis\n      xyz="0 1 0" />\n    <limit\n      lower="0"\n      upper="0"\n      effort="0"\n      velocity="0" />\n  </joint>`;
+    const m = parseUrdf(`<robot\n  name="sw_arm"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link><link name="c">${inertial(1)}</link>${sw('joint1', 'a', 'b')}${sw('joint2', 'b', 'c')}</robot>`);
+    expect(m.jointByName.get('joint1')).toMatchObject({ lower: 0, upper: 0, effort: Infinity, velocity: Infinity });
+    const notes = m.notes.filter((n) => n.code === 'URDF_LIMIT_RANGE_ZERO');
+    expect(notes).toHaveLength(1);
+    expect(notes[0].where).toBe('<joint name="joint1"> <limit>');
+    expect(notes[0].message).toMatch(/^lower="0" upper="0": the revolute joint cannot move, read as written \(a CAD exporter writes this when no range was entered\); write its range if it should, or make it a fixed joint \(and 1 more joints likewise\)$/);
+    // A range written on purpose, or one side only, is not the placeholder.
+    const ranged = parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="0" upper="1.5"')}</robot>`);
+    expect(ranged.notes.map((n) => n.code)).not.toContain('URDF_LIMIT_RANGE_ZERO');
+  });
+
   it("elements inside a link axon does not read (Bullet's <contact> in Solo12's URDF) are one note", () => {
     const contact = '<contact><lateral_friction value="1.0"/><restitution value="0.5"/></contact>';
     const m = parseUrdf(`<robot name="t"><link name="a">${inertial(1)}${contact}</link><link name="b">${inertial(1)}${contact}</link>${hinge('j', 'a', 'b')}</robot>`);
