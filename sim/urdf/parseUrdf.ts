@@ -3,6 +3,7 @@ import { AxonError } from '../../src/core/errors.ts';
 import { parseShape } from './urdfShape.ts';
 import { parseInertial, settleInertial, type PendingInertial } from './urdfInertial.ts';
 import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, type Fail, type Note, type XmlNode } from './urdfXml.ts';
+import { firstXacroMark } from './xacro.ts';
 
 /**
  * URDF import: XML text -> a typed, checked model with the kinematic tree built from the joints'
@@ -17,6 +18,8 @@ export { FRAME_LINK_MASS } from './urdfInertial.ts';
 export type UrdfErrorCode =
   | 'URDF_XML'
   | 'URDF_MISSING_LINK'
+  /** A xacro file (macros, properties, `${...}` substitutions) given as a URDF: expand it with ROS's xacro first. */
+  | 'URDF_XACRO'
   | 'URDF_JOINT_TYPE'
   | 'URDF_CYCLE'
   | 'URDF_TWO_PARENTS'
@@ -243,6 +246,8 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_XML', '<document>', 'no single <robot> element at the top', 'a <robot name="..."> root element');
   }
   const robotNode = robot as XmlNode;
+  const xacro = firstXacroMark(robotNode);
+  if (xacro !== undefined) fail('URDF_XACRO', xacro, 'is xacro: the file is a xacro source, not yet expanded to URDF', 'a URDF: expand it first with ROS\'s xacro (`xacro robot.urdf.xacro > robot.urdf`, or `ros2 run xacro xacro ...`)');
   const robotName = requireAttr(robotNode, 'name', '<robot>', fail);
   const notes: UrdfNote[] = [];
   const note = (code: string, where: string, message: string) => notes.push({ code, where: prefix + where, message });
