@@ -204,9 +204,11 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     else counts.default++;
     if (!isPassive && o.kp === undefined && o.kd === undefined && act.kp !== undefined && (d.kp !== undefined || d.kd !== undefined)) differs.check('kp/kd', name, `${fmt(act.kp)}/${fmt(act.kd ?? 0)}`, `${fmt(d.kp ?? act.kp)}/${fmt(d.kd ?? act.kd ?? 0)}`);
     if (kp === undefined || kd === undefined) {
+      // What is not given comes from the rule: its kp, and kd in the rule's ratio to the kp in use
+      // (`--kp 200` alone on a joint no actuator drives damps with 5, not with the rule's own kd).
       const g = o.defaultGains?.(effortLimit, { mass, floating }) ?? { kp: 0, kd: 0 };
+      kd ??= kp === undefined ? g.kd : g.kp > 0 ? (kp * g.kd) / g.kp : 0;
       kp ??= g.kp;
-      kd ??= g.kd;
     }
     const lower = lim ? range[2 * id] : tr ? tr[0] : -Infinity;
     const upper = lim ? range[2 * id + 1] : tr ? tr[1] : Infinity;

@@ -25,6 +25,18 @@ function writeModel(name: string, xml: string): string {
 }
 
 describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir, actuators, sensors, a keyframe)', () => {
+  it('--kp alone: a joint no actuator drives damps in the rule\'s kd/kp ratio to that kp (it took the rule\'s own kd); a position actuator keeps its kv', async () => {
+    const rule = () => ({ kp: 30, kd: 0.75 });
+    const r = await createMujocoMjcfRobot(bot.file, { physicsDt: 0.002, defaultGains: rule, kp: 200 });
+    const [shoulder, elbow] = r.spec.joints;
+    expect(elbow).toMatchObject({ kp: 200, kd: 5 });
+    expect(shoulder).toMatchObject({ kp: 200, kd: 2 });
+    r.dispose();
+    // --kd alone: the rule's kp where no actuator gives one.
+    const d = await createMujocoMjcfRobot(bot.file, { physicsDt: 0.002, defaultGains: rule, kd: 3 });
+    expect(d.spec.joints.map((j) => [j.kp, j.kd])).toEqual([[40, 3], [30, 3]]);
+    d.dispose();
+  });
   it('builds: joints in model order, effort limits and position gains from its actuators, the keyframe as default pose, and holds it', async () => {
     const r = await createMujocoMjcfRobot(bot.file, { physicsDt: 0.002, defaultGains: () => ({ kp: 30, kd: 0.75 }) });
     expect(r.spec.name).toBe('mjbot');
