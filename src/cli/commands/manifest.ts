@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
-import { isObj } from '../../model/importers/common.ts';
+import { ImportError, isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml, refuseUnitreeRlGymDeploy } from '../../model/importers/deploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
@@ -22,6 +22,14 @@ import { makeDirs } from '../../core/makeDirs.ts';
  */
 function readConfig(file: string, notes: string[]): Record<string, unknown> {
   checkInputFile(file, '<config>', 'a config file (YAML or JSON)');
+  // The config classes themselves (legged_gym's h1_config.py, an Isaac Lab env_cfg.py) are code that
+  // inherits from base classes: their values are known only once Python runs them, which axon does not.
+  if (/\.py$/i.test(file))
+    throw new ImportError(
+      basename(file),
+      "is Python source (config classes, whose values come from the base classes they inherit and exist only once Python runs them): axon reads a config as data and does not run Python",
+      "the config as the training run dumped it: Isaac Lab's logs/.../params/env.yaml, or legged_gym's class_to_dict(env_cfg) written as JSON or YAML (a Weights & Biases run's config.yaml holds it)",
+    );
   const { cfg, notes: yamlNotes } = parsePythonYaml(readFileSync(file, 'utf8'), basename(file), 'a mapping at the top'); // YAML is a superset of JSON
   notes.push(...yamlNotes);
   return unwrapWandbConfig(cfg, basename(file), notes);

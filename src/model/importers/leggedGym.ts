@@ -55,11 +55,6 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const joints = o.joints;
   if (joints.length === 0)
     throw new ImportError('--joints', 'is empty', `the joint names in the asset's DOF order (gym.get_asset_dof_names), e.g. ${Object.keys(angles).join(',')} in the right order`);
-  const s = (k: string) => num(need(cfg, `normalization.obs_scales.${k}`, file), `${file}: normalization.obs_scales.${k}`);
-  const clipObs = num(need(cfg, 'normalization.clip_observations', file), `${file}: normalization.clip_observations`);
-  const clipAct = num(need(cfg, 'normalization.clip_actions', file), `${file}: normalization.clip_actions`);
-  const dt = num(need(cfg, 'sim.dt', file), `${file}: sim.dt`);
-  const decimation = num(need(cfg, 'control.decimation', file), `${file}: control.decimation`);
   const layout = `base_lin_vel 3, base_ang_vel 3, projected_gravity 3, commands 3, dof_pos ${joints.length}, dof_vel ${joints.length}, actions ${joints.length}`;
   const size = 12 + 3 * joints.length;
   // legged_gym appends the height scan when terrain.measure_heights is true; unitree_rl_gym leaves
@@ -86,8 +81,18 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
         `is true and env.${key} is ${declared}, legged_gym's ${size} values for ${joints.length} joints plus ${scan !== undefined ? scanWhat : `${declared - size} more`}: the policy takes a height scan, which axon robots do not provide`,
         `false, or an env.${key} of ${size}, a blind observation as in unitree_rl_gym, whose compute_observations appends no scan`,
       );
-    throw new ImportError(`${file}: env.${key}`, `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout})${heights && scan !== undefined ? `, ${size + scan} with ${scanWhat}` : ''}: this config's robot builds its own observation`, 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)');
+    // 9 + 3n + 2: no base_lin_vel, and a gait clock (sin, cos of a phase), as unitree_rl_gym's G1 and H1
+    // (compute_observations) and booster_gym's T1 (gravity first, the clock before the joints) build it.
+    const clock = declared === 11 + 3 * joints.length ? ` (${declared} = 9 + 3 × ${joints.length} + 2: no base_lin_vel and a 2-value gait clock, as unitree_rl_gym's G1 and H1 and booster_gym's T1 build it; no axon term gives a gait clock)` : '';
+    throw new ImportError(`${file}: env.${key}`, `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout})${heights && scan !== undefined ? `, ${size + scan} with ${scanWhat}` : ''}: this config's robot builds its own observation${clock}`, clock ? 'the stock layout (a policy fed a gait clock has no axon manifest, from this file or by hand)' : 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)');
   }
+  // Read after the size check: a config whose robot builds its own observation (booster_gym's T1) lacks
+  // some of these keys, and "is missing" would send its user after keys that would not make it fit.
+  const s = (k: string) => num(need(cfg, `normalization.obs_scales.${k}`, file), `${file}: normalization.obs_scales.${k}`);
+  const clipObs = num(need(cfg, 'normalization.clip_observations', file), `${file}: normalization.clip_observations`);
+  const clipAct = num(need(cfg, 'normalization.clip_actions', file), `${file}: normalization.clip_actions`);
+  const dt = num(need(cfg, 'sim.dt', file), `${file}: sim.dt`);
+  const decimation = num(need(cfg, 'control.decimation', file), `${file}: control.decimation`);
   const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
   if (heights && blind === undefined)
     throw new ImportError(`${file}: terrain.measure_heights`, `is true and the config has no env.num_observations to tell whether the policy takes a height scan (legged_gym appends ${scanWhat}), which axon robots do not provide`, `false, or env.num_observations (${size}, the blind size for ${joints.length} joints)`);
