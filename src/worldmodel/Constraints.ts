@@ -1,4 +1,4 @@
-import type { WorldModelConstraintSpec } from '../model/manifest.ts';
+import type { WorldModelConstraintSpec } from '../model/worldModelManifest.ts';
 
 /** Bounds on predicted state elements, checked over a batch without allocating. */
 export class Constraints {

@@ -2,7 +2,8 @@ import * as ort from 'onnxruntime-node';
 import { openSyncSession, type SyncSession } from '../policy/ortSync.ts';
 import { onnxLoadError } from '../policy/OnnxPolicy.ts';
 import { checkTensorIo } from '../model/onnxIo.ts';
-import { ManifestError, actionSize, observationSize, worldModelStateNames, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
+import { ManifestError, actionSize, observationSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
+import { worldModelStateNames } from '../model/worldModelManifest.ts';
 import type { Prediction, WorldModel } from './types.ts';
 
 export interface OnnxWorldModelOptions {

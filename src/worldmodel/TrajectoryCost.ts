@@ -1,5 +1,5 @@
 import { AxonError } from '../core/errors.ts';
-import type { WorldModelCostSpec } from '../model/manifest.ts';
+import type { WorldModelCostSpec } from '../model/worldModelManifest.ts';
 import { wrapAngle } from './OnnxWorldModel.ts';
 
 /**

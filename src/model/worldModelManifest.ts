@@ -1,0 +1,168 @@
+/**
+ * The world-model part of a manifest (kind "world-model"): its schema (dt, state and output
+ * statistics, cost, constraints, monitor), its cross-field checks, and the names of its state
+ * elements. The policy part and the loading of a model folder are manifest.ts's.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import { ManifestError, observationSize, type ModelManifest } from './manifest.ts';
+
+/** A state element by name: `<term>.<joint>` (e.g. `joint_pos.hinge`), see worldModelStateNames. */
+const StateRef = Type.String({ minLength: 3 });
+
+/** One quadratic cost term on a state element: weight · (x − target)² (angles wrapped first). */
+const CostTermSchema = Type.Object(
+  { state: StateRef, target: Type.Optional(Type.Number()), weight: Type.Number({ minimum: 0 }) },
+  { additionalProperties: false },
+);
+
+/**
+ * The task cost a planner minimises, summed over the horizon:
+ *   Σ_t [ Σ_i w_i (x_i − target_i)² + action_weight · |a|² ] + terminal_weight · Σ_i w_i (x_H,i − target_i)²
+ * plus, when `energy` is given, energy_weight · (E − E_target)² per step for a pendulum-like joint
+ * (E = ½ inertia ω² + mgl_half · cos θ, θ = 0 upright): the shaping that makes a short horizon pump.
+ */
+const CostSchema = Type.Object(
+  {
+    terms: Type.Array(CostTermSchema, { minItems: 1 }),
+    /** Weight on the squared raw action (policy units), per step. */
+    action_weight: Type.Optional(Type.Number({ minimum: 0 })),
+    /** Multiplier on the state terms at the end of the horizon; default 1. */
+    terminal_weight: Type.Optional(Type.Number({ minimum: 0 })),
+    energy: Type.Optional(
+      Type.Object(
+        {
+          angle: StateRef,
+          velocity: StateRef,
+          /** Moment of inertia about the joint (kg·m²). */
+          inertia: Type.Number({ exclusiveMinimum: 0 }),
+          /** m·g·(distance joint–centre of mass) (N·m): the potential is mgl_half·cos θ. */
+          mgl: Type.Number({ exclusiveMinimum: 0 }),
+          weight: Type.Number({ minimum: 0 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+/** A bound on one predicted state element; the shield vetoes a command whose rollout breaks it. */
+const ConstraintSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1 }),
+    state: StateRef,
+    lower: Type.Optional(Type.Number()),
+    upper: Type.Optional(Type.Number()),
+  },
+  { additionalProperties: false },
+);
+
+const NumberList = Type.Array(Type.Number(), { minItems: 1 });
+const PositiveList = Type.Array(Type.Number({ exclusiveMinimum: 0 }), { minItems: 1 });
+
+/**
+ * What makes a model folder a world model (kind "world-model"). The state is the observation
+ * vector built from `observation.terms` (history 1, scale usually omitted: physical units); the
+ * action is the raw action in `action`'s space (the same as a policy's, after clip). The runtime
+ * feeds the ONNX graph z = (state − state.mean) / state.std and the raw action, and reads
+ * next = state + output.mean + output.std · y (residual) or output.mean + output.std · y (absolute).
+ */
+export const WorldModelSchema = Type.Object(
+  {
+    /** Step the model predicts over (s); equals the control period 1 / control_hz. */
+    dt: Type.Number({ exclusiveMinimum: 0 }),
+    prediction: Type.Optional(Type.Union([Type.Literal('residual'), Type.Literal('absolute')])),
+    state: Type.Object(
+      {
+        mean: NumberList,
+        std: PositiveList,
+        /** State elements that are angles: wrapped to (−π, π] after each prediction. */
+        angles: Type.Optional(Type.Array(StateRef)),
+      },
+      { additionalProperties: false },
+    ),
+    output: Type.Object({ mean: NumberList, std: PositiveList }, { additionalProperties: false }),
+    /** One-step prediction error std per state element on held-out data: the unit of surprise. */
+    error_std: Type.Optional(PositiveList),
+    cost: Type.Optional(CostSchema),
+    constraints: Type.Optional(Type.Array(ConstraintSchema)),
+    /** Surprise monitor defaults: threshold (normalised error), ticks above it to degrade, more ticks to safe-stop. */
+    monitor: Type.Optional(
+      Type.Object(
+        {
+          threshold: Type.Number({ exclusiveMinimum: 0 }),
+          ticks: Type.Integer({ minimum: 1 }),
+          stop_ticks: Type.Optional(Type.Integer({ minimum: 1 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type WorldModelSpec = Static<typeof WorldModelSchema>;
+export type WorldModelCostSpec = Static<typeof CostSchema>;
+export type WorldModelConstraintSpec = Static<typeof ConstraintSchema>;
+
+/** Cross-field checks of a world model: sizes of the statistics, state names, ONNX names, dt. */
+export function checkWorldModel(m: ModelManifest, file: string): void {
+  const wm = m.world_model;
+  if (wm === undefined) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model`, 'is missing', 'a world_model section (dt, state, output) for kind "world-model"');
+  if (m.onnx.action_input === undefined)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/onnx/action_input`, 'is missing', 'the name of the ONNX action input for kind "world-model"');
+  for (const [i, t] of m.observation.terms.entries())
+    if ((t.history ?? 1) !== 1) throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/history`, `is ${t.history}`, '1: a world model state has no history');
+  const n = observationSize(m);
+  const names = worldModelStateNames(m);
+  const list = (v: number[], where: string) => {
+    if (v.length !== n) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `has ${v.length} values`, `${n}, one per state element (${names.join(', ')})`);
+  };
+  list(wm.state.mean, 'state/mean');
+  list(wm.state.std, 'state/std');
+  list(wm.output.mean, 'output/mean');
+  list(wm.output.std, 'output/std');
+  if (wm.error_std) list(wm.error_std, 'error_std');
+  const ref = (name: string, where: string) => {
+    if (!names.includes(name)) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `"${name}" is not a state element`, `one of ${names.join(', ')}`);
+  };
+  for (const [i, a] of (wm.state.angles ?? []).entries()) ref(a, `state/angles/${i}`);
+  for (const [i, t] of (wm.cost?.terms ?? []).entries()) ref(t.state, `cost/terms/${i}/state`);
+  if (wm.cost?.energy) {
+    ref(wm.cost.energy.angle, 'cost/energy/angle');
+    ref(wm.cost.energy.velocity, 'cost/energy/velocity');
+  }
+  for (const [i, c] of (wm.constraints ?? []).entries()) {
+    ref(c.state, `constraints/${i}/state`);
+    if (c.lower === undefined && c.upper === undefined)
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, 'has neither lower nor upper', 'at least one bound');
+    if (c.lower !== undefined && c.upper !== undefined && !(c.lower < c.upper))
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, `lower ${c.lower} is not below upper ${c.upper}`, 'lower < upper');
+  }
+  if (Math.abs(wm.dt * m.control_hz - 1) > 1e-6)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/dt`, `is ${wm.dt} s but control_hz ${m.control_hz} implies ${1 / m.control_hz} s`, 'dt = 1 / control_hz');
+}
+
+/**
+ * Names of a world model's state elements in order, `<term>.<joint>` (or `<term>.x|y|z` for
+ * 3-vectors): e.g. cartpole [joint_pos.slider, joint_pos.hinge, joint_vel.slider, joint_vel.hinge].
+ */
+export function worldModelStateNames(m: ModelManifest): string[] {
+  const out: string[] = [];
+  for (const t of m.observation.terms) {
+    switch (t.term) {
+      case 'base_ang_vel':
+      case 'projected_gravity':
+      case 'base_lin_vel':
+      case 'velocity_commands':
+        for (const c of ['x', 'y', 'z']) out.push(`${t.term}.${c}`);
+        break;
+      case 'last_action':
+        for (const j of m.action.joints ?? m.joints) out.push(`${t.term}.${j}`);
+        break;
+      default:
+        for (const j of m.joints) out.push(`${t.term}.${j}`);
+    }
+  }
+  return out;
+}
