@@ -13,6 +13,8 @@ interface TermState {
   readonly clip: number;
   /** base_lin_vel only: read the base's centre-of-mass velocity instead of its origin's. */
   readonly com: boolean;
+  /** gait_phase only: the gait cycle (s); NaN on other terms. */
+  readonly period: number;
   /** Ring of `history` entries of `width` values, already scaled and clipped. */
   readonly ring: Float32Array;
   /** The newest good (finite) entry, scaled and clipped: what a bad value is replaced with. */
@@ -50,6 +52,10 @@ export class ObservationBuilder {
   /** per_frame layout: distance between consecutive history entries of one term (the frame width). */
   private readonly stride: number | undefined;
   private primed = false;
+  /** Control period (s), 1 / control_hz: the gait clock's step. */
+  private readonly dt: number;
+  /** build() calls since construction or reset(), this one included: the gait clock's k. */
+  private steps = 0;
   /** Bad raw values replaced since construction, and in the last build(). */
   badValues = 0;
   badValuesLastBuild = 0;
@@ -63,6 +69,7 @@ export class ObservationBuilder {
     this.robotIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
     this.defaults = modelDefaults(manifest, spec, this.robotIndex);
     this.newestFirst = manifest.observation.history_order === 'newest_first';
+    this.dt = 1 / manifest.control_hz;
     const perFrame = manifest.observation.history_layout === 'per_frame';
     const frame = manifest.observation.terms.reduce((w, t) => w + termWidth(manifest, t.term), 0);
     this.stride = perFrame ? frame : undefined;
@@ -75,7 +82,7 @@ export class ObservationBuilder {
       const com = t.point === 'com';
       if (com && spec.sensors.baseCom !== true)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -101,9 +108,10 @@ export class ObservationBuilder {
     return out;
   }
 
-  /** Forgets the history: the next build() fills every history slot with its first value. */
+  /** Forgets the history (the next build() fills every history slot with its first value) and restarts the gait clock. */
   reset(): void {
     this.primed = false;
+    this.steps = 0;
     for (const s of this.terms) s.lastGood.fill(0);
   }
 
@@ -111,6 +119,7 @@ export class ObservationBuilder {
   build(obs: Observation, lastAction: Float32Array): Float32Array {
     this.commandSource?.writeTo(this.velocityCommand, 0);
     this.badValuesLastBuild = 0;
+    this.steps++;
     for (const s of this.terms) {
       s.head = (s.head + 1) % s.history;
       const base = s.head * s.width;
@@ -186,6 +195,13 @@ export class ObservationBuilder {
       case 'velocity_commands':
         out.set(this.velocityCommand, at);
         return;
+      case 'gait_phase': {
+        // As the vendors' deploy code: phase = (count · dt) % period / period, sin then cos.
+        const phase = ((this.steps * this.dt) % s.period) / s.period;
+        out[at] = Math.sin(2 * Math.PI * phase);
+        out[at + 1] = Math.cos(2 * Math.PI * phase);
+        return;
+      }
     }
   }
 }

@@ -25,6 +25,10 @@ export class ManifestError extends AxonError {
  *   link's origin, or with `point: "com"` of the base body's centre of mass (Isaac Lab's
  *   root_lin_vel_b)
  * - velocity_commands: the operator's (vx, vy, yaw rate) command, zeros unless set
+ * - gait_phase: a gait clock [sin 2πφ, cos 2πφ], φ = (k·dt mod period) / period, dt = 1 / control_hz,
+ *   k the policy steps since the episode start (or the last re-arm) counting this one: the first
+ *   step reads k = 1, as the vendors' deploy code advances the phase before reading it
+ *   (unitree_rl_gym's deploy_mujoco.py, unitree_rl_lab's C++ gait_phase)
  */
 export const observationTermNames = [
   'joint_pos',
@@ -37,6 +41,7 @@ export const observationTermNames = [
   'projected_gravity',
   'base_lin_vel',
   'velocity_commands',
+  'gait_phase',
 ] as const;
 export type ObservationTermName = (typeof observationTermNames)[number];
 
@@ -64,6 +69,8 @@ const ObservationTermSchema = Type.Object(
     point: Type.Optional(Type.Union([Type.Literal('origin'), Type.Literal('com')])),
     /** last_action only: feed back the raw action before action.clip (Isaac Lab, whose clip bounds the target), not after (legged_gym). */
     before_clip: Type.Optional(Type.Boolean()),
+    /** gait_phase only (and required there): the gait cycle (s). */
+    period: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -255,6 +262,10 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
       throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/point`, `is given on term ${t.term}`, 'point only on a base_lin_vel term');
     if (t.before_clip !== undefined && t.term !== 'last_action')
       throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/before_clip`, `is given on term ${t.term}`, 'before_clip only on a last_action term');
+    if ((t.period !== undefined) !== (t.term === 'gait_phase'))
+      throw t.period === undefined
+        ? new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/period`, 'is missing', 'the gait cycle in seconds (> 0) on a gait_phase term')
+        : new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/period`, `is given on term ${t.term}`, 'period only on a gait_phase term');
   }
   const feedback = m.observation.terms.map((t, i) => [t, i] as const).filter(([t]) => t.term === 'last_action');
   const differs = feedback.find(([t]) => (t.before_clip ?? false) !== (feedback[0][0].before_clip ?? false));
@@ -293,6 +304,8 @@ export function termWidth(m: ModelManifest, term: ObservationTermName): number {
     case 'base_lin_vel':
     case 'velocity_commands':
       return 3;
+    case 'gait_phase':
+      return 2;
   }
 }
 

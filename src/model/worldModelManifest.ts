@@ -145,7 +145,7 @@ export function checkWorldModel(m: ModelManifest, file: string): void {
 
 /**
  * Names of a world model's state elements in order, `<term>.<joint>` (or `<term>.x|y|z` for
- * 3-vectors): e.g. cartpole [joint_pos.slider, joint_pos.hinge, joint_vel.slider, joint_vel.hinge].
+ * 3-vectors, `gait_phase.sin|cos`): e.g. cartpole [joint_pos.slider, joint_pos.hinge, joint_vel.slider, joint_vel.hinge].
  */
 export function worldModelStateNames(m: ModelManifest): string[] {
   const out: string[] = [];
@@ -159,6 +159,9 @@ export function worldModelStateNames(m: ModelManifest): string[] {
         break;
       case 'last_action':
         for (const j of m.action.joints ?? m.joints) out.push(`${t.term}.${j}`);
+        break;
+      case 'gait_phase':
+        out.push(`${t.term}.sin`, `${t.term}.cos`);
         break;
       default:
         for (const j of m.joints) out.push(`${t.term}.${j}`);

@@ -6,6 +6,7 @@ import { loadModelFolder, observationSize } from '../../src/model/manifest.ts';
 import { VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../helpers/vendorJoints.ts';
 import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
 import { axon } from '../helpers/cli.ts';
+import { writeVendorHumanoid } from '../helpers/vendorHumanoid.ts';
 
 
 function vendorRun() {
@@ -51,10 +52,10 @@ describe('axon manifest from-deploy', () => {
     const short = axon('manifest', 'from-deploy', d.path, '--onnx', onnx, '--out', out, '--sdk-joints', VENDOR_SDK_JOINTS.slice(1).join(','));
     expect(short.code).toBe(2);
     expect(short.stderr).toContain("names 28 SDK slots, but deploy.yaml's joint_ids_map reaches motor 28 and its stiffness has 29 motor slots");
-    const broken = writeVendorDeploy(join(dir, 'broken'), { edits: [['  last_action:', '  gait_phase:\n    params: {period: 0.8}\n    clip: null\n    scale: [1.0, 1.0]\n    history_length: 1\n  last_action:']] });
+    const broken = writeVendorDeploy(join(dir, 'broken'), { edits: [['  last_action:', '  height_scan:\n    params: {sensor_cfg: {name: height_scanner}}\n    clip: [-1.0, 1.0]\n    scale: 1.0\n    history_length: 1\n  last_action:']] });
     const term = axon('manifest', 'from-deploy', broken.path, '--onnx', onnx, '--out', out, '--urdf', urdf);
     expect(term.code).toBe(2);
-    expect(term.stderr).toContain('observations.gait_phase: is a term axon cannot compute');
+    expect(term.stderr).toContain('observations.height_scan: is a term axon cannot compute');
     expect(term.stderr).not.toMatch(/\n\s+at /);
     const wrongOnnx = writeVendorOnnx(join(dir, 'small.onnx'), 96, 29);
     const shape = axon('manifest', 'from-deploy', d.path, '--onnx', wrongOnnx, '--out', out, '--urdf', urdf);
@@ -64,16 +65,33 @@ describe('axon manifest from-deploy', () => {
   });
 });
 
-describe("axon manifest from-deploy on unitree_rl_gym's deploy_mujoco config", () => {
-  it('exits 2 with one line naming the file, the format and what was expected, before asking for the SDK order', () => {
+describe("axon manifest from-deploy on unitree_rl_gym's deploy configs", () => {
+  it("imports deploy_real's G1 config against the vendor's 29-joint URDF (legs by leg_joint2motor_idx) and the policy runs on that robot from the CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-'));
     const onnx = writeVendorOnnx(join(dir, 'policy.onnx'), 47, 12);
-    const cfg = 'tests/fixtures/unitree-rl-gym/deploy_mujoco/configs/g1.yaml';
-    const r = axon('manifest', 'from-deploy', cfg, '--onnx', onnx, '--out', join(dir, 'model'));
+    const robot = writeVendorHumanoid(dir);
+    const model = join(dir, 'model');
+    const r = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', onnx, '--out', model, '--urdf', robot.urdf);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('12 joints (model order: motors leg_joint2motor_idx of the SDK order from --urdf g1_29dof.urdf), 7 observation terms (47 values), 50 Hz');
+    expect(r.stdout).toContain('not mapped: g1.yaml: arm_waist_joint2motor_idx, arm_waist_kps, arm_waist_kds, arm_waist_target: not carried');
+    const m = loadModelFolder(model).manifest;
+    expect(m.joints).toEqual(VENDOR_SDK_JOINTS.slice(0, 12));
+    expect(m.observation.terms.at(-1)).toEqual({ term: 'gait_phase', period: 0.8 });
+    const run = axon('sim', '--urdf', robot.urdf, '--policy', model, '--command', '0.4,0,0', '--duration', '0.5', '--fast', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    const summary = JSON.parse(run.lastLine);
+    expect(summary).toMatchObject({ ticks: 25, policy: model, velocity_command: [0.4, 0, 0], robot_setup: { gains: 'manifest' } });
+  });
+
+  it('refuses a config whose observation no unitree_rl_gym script builds with one line naming what its size shows, before asking for the joint order', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-'));
+    const onnx = writeVendorOnnx(join(dir, 'policy.onnx'), 48, 12);
+    const r = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_mujoco/configs/go2.yaml', '--onnx', onnx, '--out', join(dir, 'model'));
     expect(r.code).toBe(2);
     const lines = r.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^axon: error \[IMPORT_CONFIG\]: g1\.yaml: is unitree_rl_gym's deploy_mujoco config .* \(expected unitree_rl_lab's deploy\.yaml, with joint_ids_map, step_dt, actions and observations; .*\)$/);
+    expect(lines[0]).toMatch(/^axon: error \[IMPORT_CONFIG\]: go2\.yaml: is unitree_rl_gym's deploy_mujoco config .*48 = 12 \+ 3 × 12 is legged_gym's stock observation.* \(expected for this policy, axon manifest from-legged-gym .*\)$/);
     expect(r.stderr).not.toContain('--urdf');
     expect(existsSync(join(dir, 'model'))).toBe(false);
   });

@@ -288,7 +288,7 @@ export function inspectCommand() {
       let offset = 0;
       const terms = m.observation.terms.map((t) => {
         const width = termWidth(m, t.term) * (t.history ?? 1);
-        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.before_clip ? { before_clip: true } : {}) };
+        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.before_clip ? { before_clip: true } : {}), ...(t.period !== undefined ? { period: t.period } : {}) };
         offset += width;
         return row;
       });
@@ -329,7 +329,8 @@ export function inspectCommand() {
           console.log(
             `  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}` +
               (t.point === 'com' ? ", at the base body's centre of mass" : '') +
-              (t.before_clip ? ', fed back before the action clip' : ''),
+              (t.before_clip ? ', fed back before the action clip' : '') +
+              (t.period !== undefined ? `, sin and cos of a ${t.period} s gait cycle` : ''),
           );
         const tc = m.action.target_clip;
         const targetClip = !tc ? '' : tc.every(([lo, hi]) => lo === tc[0][0] && hi === tc[0][1]) ? `, target clip [${tc[0].join(', ')}] on every joint` : `, target clip per joint ${JSON.stringify(tc)}`;

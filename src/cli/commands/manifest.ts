@@ -6,7 +6,8 @@ import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { ImportError, isObj } from '../../model/importers/common.ts';
-import { manifestFromDeploy, parseDeployYaml, refuseUnitreeRlGymDeploy } from '../../model/importers/deploy.ts';
+import { manifestFromDeploy, parseDeployYaml } from '../../model/importers/deploy.ts';
+import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDeploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
 import { checkTensorIo } from '../../model/onnxIo.ts';
@@ -102,8 +103,8 @@ export function manifestCommand() {
     });
   cmd
     .command('from-deploy')
-    .description('From the deploy.yaml a training pipeline (unitree_rl_lab) writes beside policy.onnx: writes DIR/manifest.json and a copy of the ONNX file.')
-    .argument('<deploy>', 'params/deploy.yaml of the run')
+    .description("From the deploy.yaml a training pipeline (unitree_rl_lab) writes beside policy.onnx, or unitree_rl_gym's deploy_mujoco / deploy_real config (G1, H1, H1_2): writes DIR/manifest.json and a copy of the ONNX file.")
+    .argument('<deploy>', "params/deploy.yaml of the run, or unitree_rl_gym's deploy/deploy_mujoco|deploy_real/configs/ROBOT.yaml")
     .requiredOption('--onnx <file>', 'the exported policy (exported/policy.onnx)')
     .requiredOption('--out <dir>', 'model folder to write (manifest.json + the ONNX copy)')
     .option('--urdf <file>', 'the vendor URDF: its actuated joints in file order are the SDK (motor) order')
@@ -129,7 +130,7 @@ function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[
     if (dup !== undefined) throw new UsageError('--sdk-joints', `names "${dup}" twice`, 'each joint once, in the SDK (motor) order');
     return { names: o.sdkJoints, source: '--sdk-joints' };
   }
-  if (o.urdf === undefined) throw new UsageError('--urdf', 'or --sdk-joints is required: deploy.yaml holds no joint names', 'the vendor URDF (its actuated joints are in SDK order) or --sdk-joints a,b,...');
+  if (o.urdf === undefined) throw new UsageError('--urdf', 'or --sdk-joints is required: the deploy file holds no joint names', 'the vendor URDF (its actuated joints are in SDK order) or --sdk-joints a,b,...');
   if (!existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`);
   // Joint names only: meshes are not resolved, so a URDF copied without its meshes still names its joints.
   const model = parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf });
@@ -150,8 +151,10 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   // Before the work: a file where the model folder goes, or a folder that cannot be made, names --out (not EEXIST, exit 1).
   checkOutputDir(o.out, '--out', { keep: false, expected: 'a model folder to write (made if missing)' });
   const { cfg, notes: yamlNotes } = parseDeployYaml(readFileSync(file, 'utf8'), basename(file));
-  // Before asking for the SDK order: a file of another format is named as such, whatever the flags.
-  refuseUnitreeRlGymDeploy(cfg, basename(file));
+  // Before asking for the joint order: a unitree_rl_gym config whose observation no script of that
+  // repository builds is named as such, whatever the flags.
+  const gym = isGymDeploy(cfg);
+  if (gym) checkGymDeployLayout(cfg, basename(file));
   const sdk = sdkJoints(o);
   let session: ort.InferenceSession;
   try {
@@ -176,7 +179,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     );
     const manifest = o.armature === undefined ? imported : validateManifest({ ...imported, actuators: { ...imported.actuators, armature: o.armature } }, `manifest (from ${basename(file)})`);
     if (o.armature === undefined && imported.actuators?.armature === undefined)
-      notes.push(`${basename(file)}: no armature (deploy.yaml does not carry it): if the training set one (Isaac Lab actuator cfg \`armature\`), pass --armature or set actuators.armature; light links need it to be simulated at the trained rate`);
+      notes.push(`${basename(file)}: no armature (the file does not carry it): if the training set one (Isaac Lab's actuator cfg \`armature\`, legged_gym's asset \`armature\`), pass --armature or set actuators.armature; light links need it to be simulated at the trained rate`);
     // Before the tensor checks: what was not mapped often explains a size that does not match.
     if (sdk.note) console.log(`note: ${sdk.note}`);
     for (const n of [...yamlNotes, ...notes]) console.log(`not mapped: ${n}`);
@@ -187,7 +190,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     if (resolve(target) !== resolve(o.onnx)) copyFileSync(o.onnx, target);
     writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     console.log(
-      `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order, from ${sdk.source} by joint_ids_map), ` +
+      `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order: ${gym ? String((manifest.provenance as Record<string, unknown> | undefined)?.joint_order) : `from ${sdk.source} by joint_ids_map`}), ` +
         `${manifest.observation.terms.length} observation terms (${observationSize(manifest)} values), ${manifest.control_hz} Hz; check it with axon inspect ${o.out}`,
     );
   } finally {

@@ -24,6 +24,17 @@ export function need(root: Obj, path: string, file: string): unknown {
   return v;
 }
 
+/**
+ * The `period` (s) of a gait_phase observation term's params (unitree_rl_lab's mdp.gait_phase, and
+ * its C++ controller's): required, > 0.
+ */
+export function gaitPeriod(params: Obj, where: string): number {
+  if (!('period' in params)) throw new ImportError(`${where}.period`, 'is missing', "the gait cycle in seconds (mdp.gait_phase's period)");
+  const p = num(params.period, `${where}.period`);
+  if (!(p > 0)) throw new ImportError(`${where}.period`, `is ${p}`, 'the gait cycle in seconds, > 0');
+  return p;
+}
+
 export function num(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ImportError(where, `is ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`, 'a finite number');
   return v;

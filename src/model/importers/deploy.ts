@@ -41,14 +41,9 @@
  * Such a file carries no joint names: the caller gives the SDK order (the vendor URDF's actuated
  * joints in file order, or a list) and the model order is `sdk[joint_ids_map[i]]`.
  *
- * unitree_rl_gym's own deploy configs are another format (deploy/deploy_mujoco/configs/*.yaml, read
- * by deploy_mujoco.py; deploy/deploy_real/configs/*.yaml, by deploy_real.py): policy_path, kps, kds,
- * default_angles, ang_vel_scale, dof_pos_scale, dof_vel_scale, action_scale, cmd_scale, num_actions,
- * num_obs. Their scripts build the observation in code, [ω·ang_vel_scale, gravity, cmd·cmd_scale,
- * (q − default)·dof_pos_scale, q̇·dof_vel_scale, action, sin and cos of a 0.8 s gait phase] for the
- * G1, H1 and H1_2 (num_obs = 9 + 3·num_actions + 2), and the file names no joints (the order is the
- * MJCF's or the motors'). axon has no gait-phase term, so such a file is refused, naming the format
- * (refuseUnitreeRlGymDeploy) rather than the first key it lacks.
+ * unitree_rl_gym's own deploy configs are another format (deploy/deploy_mujoco/configs/*.yaml,
+ * deploy/deploy_real/configs/*.yaml: policy_path, kps, default_angles, num_obs, ...): manifestFromDeploy
+ * hands them to gymDeploy.ts.
  *
  * The file is written by PyYAML's full dumper, so it may hold Python tags (`!!python/tuple`,
  * `!!python/object/apply:...`, `!!python/name:...`): parseDeployYaml reads tuples as lists,
@@ -56,7 +51,8 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { compact, ImportError, isObj, num, range, rawActionClip, rawFeedback, type Obj } from './common.ts';
+import { compact, gaitPeriod, ImportError, isObj, num, range, rawActionClip, rawFeedback, type Obj } from './common.ts';
+import { isGymDeploy, manifestFromGymDeploy } from './gymDeploy.ts';
 import { parsePythonYaml } from './pythonYaml.ts';
 
 export interface DeployImportOptions {
@@ -87,6 +83,7 @@ const termByName: Record<string, ObservationTerm['term']> = {
   joint_vel_rel: 'joint_vel_rel',
   joint_effort: 'joint_effort',
   last_action: 'last_action',
+  gait_phase: 'gait_phase',
 };
 
 /** Top-level keys this importer reads; any other is reported as ignored. */
@@ -116,45 +113,9 @@ function selectsSubset(v: unknown, n: number): boolean {
 
 const close = (a: number, b: number) => Math.abs(a - b) <= OFFSET_TOL * Math.max(1, Math.abs(a), Math.abs(b));
 
-/** Keys of unitree_rl_gym's deploy_mujoco and deploy_real configs that deploy_mujoco.py and deploy_real.py read alike. */
-const GYM_DEPLOY_KEYS = ['policy_path', 'kps', 'kds', 'default_angles', 'ang_vel_scale', 'dof_pos_scale', 'dof_vel_scale', 'action_scale', 'cmd_scale', 'num_actions', 'num_obs'];
-
-/**
- * Throws, naming the format, when the file is one of unitree_rl_gym's own deploy configs rather than
- * a deploy.yaml (module doc): its observation lives in a script this importer does not read, and it
- * names no joints. Says what to use instead, by what num_obs shows of the observation.
- */
-export function refuseUnitreeRlGymDeploy(cfg: Obj, file: string): void {
-  if ('joint_ids_map' in cfg || 'observations' in cfg || 'actions' in cfg) return;
-  if (GYM_DEPLOY_KEYS.filter((k) => k in cfg).length < 6) return;
-  const [kind, script] =
-    'xml_path' in cfg || 'simulation_dt' in cfg
-      ? ['deploy_mujoco', 'deploy_mujoco.py']
-      : 'control_dt' in cfg || 'msg_type' in cfg
-        ? ['deploy_real', 'deploy_real.py']
-        : ['deploy', 'its deploy script'];
-  const n = cfg.num_actions, obs = cfg.num_obs;
-  const sizes = Number.isInteger(n) && Number.isInteger(obs) ? { n: n as number, obs: obs as number } : undefined;
-  const lab = "unitree_rl_lab's deploy.yaml, with joint_ids_map, step_dt, actions and observations";
-  const what = `is unitree_rl_gym's ${kind} config (policy_path, kps, default_angles, num_obs, ...), not a deploy.yaml: ${script} builds the observation in code, which from-deploy does not read, and the file names no joints`;
-  if (sizes && sizes.obs === 9 + 3 * sizes.n + 2)
-    throw new ImportError(
-      file,
-      `${what}; its num_obs ${sizes.obs} = 9 + 3 × ${sizes.n} + 2 ends in ${script}'s gait phase (sin and cos of a 0.8 s cycle), which no axon term gives`,
-      `${lab}; a policy fed a gait phase has no axon manifest, from this file or from its legged_gym training config`,
-    );
-  if (sizes && sizes.obs === 12 + 3 * sizes.n)
-    throw new ImportError(
-      file,
-      `${what}; its num_obs ${sizes.obs} = 12 + 3 × ${sizes.n} is legged_gym's stock observation`,
-      `${lab}; for this policy, axon manifest from-legged-gym on its training config (legged_gym's class_to_dict of the env cfg) with --joints in the asset's DOF order`,
-    );
-  throw new ImportError(file, what, `${lab}; or a manifest written by hand from ${script}'s observation and joint order (docs/byom.md)`);
-}
-
 /** Builds a manifest from a parsed deploy.yaml (see the module doc for the format and its orders). */
 export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'deploy.yaml'): DeployImport {
-  refuseUnitreeRlGymDeploy(cfg, file);
+  if (isGymDeploy(cfg)) return manifestFromGymDeploy(cfg, o, file);
   const notes: string[] = [];
   const at = (k: string) => `${file}: ${k}`;
   const need = (k: string) => {
@@ -325,7 +286,7 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     if (nested !== undefined)
       throw new ImportError(`${w}.${nested}`, 'is a mapping inside the term: a layout this importer does not read (another exporter\'s?)', 'scale, clip, history_length and params directly under each term, as unitree_rl_lab\'s exporter writes them');
     for (const k of Object.keys(t)) if (!OBS_KEYS.has(k)) notes.push(`${w}.${k}: ignored`);
-    const width = term === 'last_action' ? nAct : term === 'base_ang_vel' || term === 'projected_gravity' || term === 'base_lin_vel' || term === 'velocity_commands' ? 3 : nModel;
+    const width = term === 'last_action' ? nAct : term === 'gait_phase' ? 2 : term === 'base_ang_vel' || term === 'projected_gravity' || term === 'base_lin_vel' || term === 'velocity_commands' ? 3 : nModel;
     const scale = t.scale === undefined || t.scale === null ? undefined : typeof t.scale === 'number' ? [num(t.scale, `${w}.scale`)] : numList(t.scale, `${w}.scale`);
     if (scale && scale.length !== 1 && scale.length !== width)
       throw new ImportError(`${w}.scale`, `has ${scale.length} values`, `${width}, one per element`);
@@ -346,15 +307,17 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       if (h > 1) history = h;
     }
     const params = isObj(t.params) ? t.params : {};
+    const period = term === 'gait_phase' ? gaitPeriod(params, `${w}.params`) : undefined;
     for (const [pk, pv] of Object.entries(params)) {
       if (term === 'velocity_commands' && pk === 'command_name' && typeof pv === 'string') commandName = pv;
+      else if (term === 'gait_phase' && pk === 'period') continue;
       else if (pk === 'asset_cfg' && isObj(pv) && selectsSubset(pv.joint_ids, nModel))
         throw new ImportError(`${w}.params.asset_cfg.joint_ids`, `selects joints ${JSON.stringify(pv.joint_ids)}`, 'the term over every model joint: axon terms cover all joints');
       else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') continue; // every joint of the robot: what axon's term reads
       else notes.push(`${w}.params.${pk}: ignored (${JSON.stringify(pv)})`);
     }
     // Trained in Isaac Lab, whose base_lin_vel is the root body's centre-of-mass velocity.
-    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}) });
+    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}), ...(period !== undefined ? { period } : {}) });
   }
 
   // --- commands ---

@@ -44,7 +44,7 @@
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { compact, ImportError, isObj, matchValues, need, num, range, rawActionClip, rawFeedback, selectJoints, type Obj } from './common.ts';
+import { compact, gaitPeriod, ImportError, isObj, matchValues, need, num, range, rawActionClip, rawFeedback, selectJoints, type Obj } from './common.ts';
 
 const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['term']> = {
   base_lin_vel: 'base_lin_vel',
@@ -58,6 +58,7 @@ const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['
   joint_vel_rel: 'joint_vel_rel',
   last_action: 'last_action',
   joint_effort: 'joint_effort',
+  gait_phase: 'gait_phase',
 };
 
 /** Observation group settings (ObservationGroupCfg) and the value axon's reading assumes; undefined: any value is read. */
@@ -114,14 +115,18 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     const term = termByFunc[func];
     if (!term) throw new ImportError(`${where}.func`, `is "${t.func}", a term axon cannot compute`, `one of ${Object.keys(termByFunc).join(', ')}`);
     const module = typeof t.func === 'string' && t.func.includes(':') ? t.func.split(':')[0] : undefined;
-    if (module !== undefined && !isaacLabModule(module))
+    if (term === 'gait_phase')
+      note(`observations.policy.${key}.func`, `is "${t.func}": read as unitree_rl_lab's gait_phase, sin and cos of (steps · step_dt % period) / period; axon's first step reads one step_dt into the cycle, as unitree_rl_lab's deploy controller does (the training's first step after a reset read 0)`);
+    else if (module !== undefined && !isaacLabModule(module))
       note(`observations.policy.${key}.func`, `is "${t.func}", from a module that is not Isaac Lab's: read as Isaac Lab's ${func}${term === 'base_lin_vel' ? ' (the centre of mass\'s velocity; a project\'s own base_lin_vel may read root_link_lin_vel_b, the link origin\'s: then set the term\'s "point" to "origin")' : ''}`);
     for (const k of Object.keys(t)) if (!termKeys.has(k)) note(`observations.policy.${key}.${k}`, 'ignored');
     if (t.modifiers !== undefined && t.modifiers !== null && !(Array.isArray(t.modifiers) && t.modifiers.length === 0))
       note(`observations.policy.${key}.modifiers`, `not applied by axon (${JSON.stringify(t.modifiers)})`);
     const params = isObj(t.params) ? t.params : {};
+    const period = term === 'gait_phase' ? gaitPeriod(params, `${where}.params`) : undefined;
     for (const [pk, pv] of Object.entries(params)) {
       if (term === 'velocity_commands' && pk === 'command_name' && typeof pv === 'string') commandName = pv;
+      else if (term === 'gait_phase' && pk === 'period') continue;
       else if (term === 'last_action' && pk === 'action_name' && typeof pv === 'string') feedbackOf.push({ where: `${where}.params.action_name`, name: pv });
       else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') {
         if (pv.joint_names === null || pv.joint_names === undefined) continue; // every joint: what axon's term reads
@@ -155,6 +160,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       ...(noise !== undefined ? { noise } : {}),
       // Isaac Lab's base_lin_vel is root_lin_vel_b: the root body's centre of mass, not its origin.
       ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}),
+      ...(period !== undefined ? { period } : {}),
     });
   }
 

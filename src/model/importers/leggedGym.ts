@@ -83,8 +83,16 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
       );
     // 9 + 3n + 2: no base_lin_vel, and a gait clock (sin, cos of a phase), as unitree_rl_gym's G1 and H1
     // (compute_observations) and booster_gym's T1 (gravity first, the clock before the joints) build it.
-    const clock = declared === 11 + 3 * joints.length ? ` (${declared} = 9 + 3 × ${joints.length} + 2: no base_lin_vel and a 2-value gait clock, as unitree_rl_gym's G1 and H1 and booster_gym's T1 build it; no axon term gives a gait clock)` : '';
-    throw new ImportError(`${file}: env.${key}`, `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout})${heights && scan !== undefined ? `, ${size + scan} with ${scanWhat}` : ''}: this config's robot builds its own observation${clock}`, clock ? 'the stock layout (a policy fed a gait clock has no axon manifest, from this file or by hand)' : 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)');
+    // The two place the clock differently, and the size cannot tell them apart: unitree_rl_gym's
+    // deploy configs say whose script it is (from-deploy reads them).
+    const clock = declared === 11 + 3 * joints.length ? ` (${declared} = 9 + 3 × ${joints.length} + 2: no base_lin_vel and a 2-value gait clock, as unitree_rl_gym's G1 and H1 and booster_gym's T1 build it, in different orders the size cannot tell apart)` : '';
+    throw new ImportError(
+      `${file}: env.${key}`,
+      `is ${declared}, but legged_gym's observation for ${joints.length} joints is ${size} values (${layout})${heights && scan !== undefined ? `, ${size + scan} with ${scanWhat}` : ''}: this config's robot builds its own observation${clock}`,
+      clock
+        ? "the stock layout; for a unitree_rl_gym G1, H1 or H1_2 policy, axon manifest from-deploy on its deploy/deploy_mujoco or deploy_real config (the gait_phase term); otherwise a manifest written by hand (docs/byom.md)"
+        : 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)',
+    );
   }
   // Read after the size check: a config whose robot builds its own observation (booster_gym's T1) lacks
   // some of these keys, and "is missing" would send its user after keys that would not make it fit.

@@ -3,7 +3,7 @@ import { createObservation } from '../../../src/core/robot.ts';
 import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
 import { ActionMapper } from '../../../src/model/ActionMapper.ts';
 import { createCommand } from '../../../src/core/robot.ts';
-import { ManifestError } from '../../../src/model/manifest.ts';
+import { ManifestError, validateManifest } from '../../../src/model/manifest.ts';
 import { joint, manifest, spec } from '../../helpers/fakes.ts';
 
 // Robot order (c, a, b) differs from the model order (a, b): every mapping must go by name.
@@ -96,6 +96,47 @@ describe('ObservationBuilder', () => {
     const noCom = { ...robot, sensors: { ...robot.sensors, baseVelocity: true } };
     expect(() => new ObservationBuilder(m, noCom)).toThrow(/observation\/terms\/1\/point: is "com" and robot "fake" reports no centre-of-mass velocity/);
     expect(() => new ObservationBuilder(manifest({ observation: { terms: [{ term: 'base_lin_vel' }] } }), noCom)).not.toThrow();
+  });
+
+  it('gait_phase: sin and cos of the phase the vendors\' deploy code computes, step by step, restarted by reset()', () => {
+    // unitree_rl_gym's G1 (deploy_mujoco.py): simulation_dt 0.002, control_decimation 10, period 0.8;
+    // each simulation step `counter += 1`, and when counter % decimation == 0 the policy runs with
+    // phase = (counter · simulation_dt) % period / period, obs = [..., sin(2π phase), cos(2π phase)].
+    const m = validateManifest(manifest({ control_hz: 50, observation: { terms: [{ term: 'joint_pos' }, { term: 'gait_phase', period: 0.8 }] } }));
+    const b = new ObservationBuilder(m, robot);
+    const obs = createObservation(robot);
+    const vendor: number[][] = [];
+    for (let counter = 1; vendor.length < 130; counter++) {
+      if (counter % 10 !== 0) continue;
+      const phase = ((counter * 0.002) % 0.8) / 0.8;
+      vendor.push([Math.sin(2 * Math.PI * phase), Math.cos(2 * Math.PI * phase)]);
+    }
+    // unitree_rl_lab's C++ controller: global_phase += step_dt / period, fmod 1, in float.
+    let global = Math.fround(0);
+    const cpp: number[][] = [];
+    for (let k = 0; k < 130; k++) {
+      global = Math.fround(Math.fround(global + Math.fround(0.02 * Math.fround(1 / 0.8))) % 1);
+      cpp.push([Math.sin(global * 2 * Math.PI), Math.cos(global * 2 * Math.PI)]);
+    }
+    for (let k = 0; k < 130; k++) {
+      const out = b.build(obs, new Float32Array(2));
+      expect(out.length).toBe(4);
+      expect(out[2]).toBeCloseTo(vendor[k][0], 5);
+      expect(out[3]).toBeCloseTo(vendor[k][1], 5);
+      expect(out[2]).toBeCloseTo(cpp[k][0], 4);
+      expect(out[3]).toBeCloseTo(cpp[k][1], 4);
+    }
+    // The first step reads 0.02 s into the cycle, not 0: the phase advances before it is read.
+    b.reset();
+    const first = b.build(obs, new Float32Array(2));
+    expect(first[2]).toBeCloseTo(Math.sin((2 * Math.PI * 0.02) / 0.8), 6);
+    expect(first[3]).toBeCloseTo(Math.cos((2 * Math.PI * 0.02) / 0.8), 6);
+  });
+
+  it('gait_phase needs its period, and only it takes one', () => {
+    expect(() => validateManifest(manifest({ observation: { terms: [{ term: 'gait_phase' }] } }))).toThrow(/observation\/terms\/0\/period: is missing \(expected the gait cycle in seconds \(> 0\) on a gait_phase term\)/);
+    expect(() => validateManifest(manifest({ observation: { terms: [{ term: 'joint_pos', period: 0.8 }] } }))).toThrow(/observation\/terms\/0\/period: is given on term joint_pos \(expected period only on a gait_phase term\)/);
+    expect(() => validateManifest(manifest({ observation: { terms: [{ term: 'gait_phase', period: 0 }] } }))).toThrow(/observation\/terms\/0\/period/);
   });
 
   it('refuses a model whose joints the robot does not have, listing both sides', () => {

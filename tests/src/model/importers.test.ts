@@ -50,6 +50,17 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(observationSize(m)).toBe(3 + 3 + 3 + 3 + 36 + 12 + 12);
   });
 
+  it('reads unitree_rl_lab\'s gait_phase term with its period (its G1 and H1 velocity tasks), saying whose term it is and how its clock starts', () => {
+    const cfg = g1();
+    const { base_ang_vel, ...rest } = cfg.observations.policy;
+    cfg.observations.policy = { base_ang_vel, gait_phase: { func: 'unitree_rl_lab.tasks.locomotion.mdp.observations:gait_phase', params: { period: 0.6 }, modifiers: null, noise: null, clip: null, scale: null, history_length: 0, flatten_history_dim: true }, ...rest };
+    const { m, notes } = g1Import(cfg);
+    expect(m.observation.terms[1]).toEqual({ term: 'gait_phase', period: 0.6, history: 5 });
+    expect(notes.find((n) => n.includes('gait_phase.func'))).toMatch(/read as unitree_rl_lab's gait_phase, sin and cos of \(steps · step_dt % period\) \/ period; axon's first step reads one step_dt into the cycle/);
+    cfg.observations.policy.gait_phase.params = {};
+    expect(() => g1Import(cfg)).toThrow("env.yaml: observations.policy.gait_phase.params.period: is missing (expected the gait cycle in seconds (mdp.gait_phase's period))");
+  });
+
   it('names the term it cannot compute', () => {
     const cfg = isaac();
     cfg.observations.policy.height_scan = { func: 'isaaclab.envs.mdp.observations:height_scan' };

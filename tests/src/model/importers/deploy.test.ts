@@ -163,6 +163,17 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(e!.message).toMatch(/observations\.height_scan: is a term axon cannot compute/);
   });
 
+  it('reads unitree_rl_lab\'s gait_phase term (sin, cos) with its period, as its exporter writes it; a period missing is named', () => {
+    const term = (params: string) => [['  last_action:', `  gait_phase:\n    params: ${params}\n    clip: null\n    scale: [1.0, 1.0]\n    history_length: 1\n  last_action:`]] as [string, string][];
+    const { manifest: m } = manifestFromDeploy(load({ edits: term('{period: 0.6}') }).cfg, opts);
+    const i = m.observation.terms.findIndex((t) => t.term === 'gait_phase');
+    expect(m.observation.terms[i]).toEqual({ term: 'gait_phase', scale: 1, period: 0.6 });
+    expect(m.observation.terms[i + 1].term).toBe('last_action'); // in the file's order
+    expect(observationSize(m)).toBe(482);
+    expect(() => manifestFromDeploy(load({ edits: term('{}') }).cfg, opts)).toThrow("deploy.yaml: observations.gait_phase.params.period: is missing (expected the gait cycle in seconds (mdp.gait_phase's period))");
+    expect(() => manifestFromDeploy(load({ edits: term('{period: -1}') }).cfg, opts)).toThrow('observations.gait_phase.params.period: is -1 (expected the gait cycle in seconds, > 0)');
+  });
+
   it('names missing and malformed fields', () => {
     expect(() => manifestFromDeploy(load({ edits: [[/^step_dt: .*\n/m, '']] }).cfg, opts)).toThrow(/deploy\.yaml: step_dt: is missing/);
     expect(() => manifestFromDeploy(load({ edits: [[/^default_joint_pos: \[-0\.312, /m, 'default_joint_pos: [']] }).cfg, opts)).toThrow(/default_joint_pos: has 28 values but joint_ids_map has 29/);
@@ -309,40 +320,5 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     for (const [i, s] of JOINT_IDS_MAP.entries()) expect(cmd.target[s]).toBeCloseTo(d.defaultJointPos[i] + 0.25 * i, 5);
     expect([...cmd.kp]).toEqual(d.stiffness); // SDK order in, SDK order out
     expect([...cmd.kd]).toEqual(d.damping);
-  });
-});
-
-describe("unitree_rl_gym's own deploy configs (deploy/deploy_mujoco, deploy/deploy_real), as the repository holds them", () => {
-  const gym = (path: string) => parseDeployYaml(readFileSync(`tests/fixtures/unitree-rl-gym/${path}`, 'utf8'), 'g1.yaml').cfg;
-  const refusal = (path: string): ImportError => {
-    try {
-      manifestFromDeploy(gym(path), opts, path.split('/').at(-1));
-    } catch (e) {
-      if (e instanceof ImportError) return e;
-      throw e;
-    }
-    throw new Error(`${path} was imported`);
-  };
-
-  it('names the format, not the first deploy.yaml key it lacks: G1 and H1 feed a gait phase, which no axon term gives', () => {
-    // deploy_mujoco.py: obs = [ω·ang_vel_scale, gravity, cmd·cmd_scale, (q − default)·dof_pos_scale, q̇·dof_vel_scale, action, sin, cos]
-    const e = refusal('deploy_mujoco/configs/g1.yaml');
-    expect(e.code).toBe('IMPORT_CONFIG');
-    expect(e.where).toBe('g1.yaml');
-    expect(e.message).toBe(
-      "g1.yaml: is unitree_rl_gym's deploy_mujoco config (policy_path, kps, default_angles, num_obs, ...), not a deploy.yaml: deploy_mujoco.py builds the observation in code, which from-deploy does not read, and the file names no joints; " +
-        "its num_obs 47 = 9 + 3 × 12 + 2 ends in deploy_mujoco.py's gait phase (sin and cos of a 0.8 s cycle), which no axon term gives " +
-        "(expected unitree_rl_lab's deploy.yaml, with joint_ids_map, step_dt, actions and observations; a policy fed a gait phase has no axon manifest, from this file or from its legged_gym training config)",
-    );
-    expect(e.message).not.toContain('joint_ids_map: is missing');
-    expect(refusal('deploy_real/configs/g1.yaml').message).toMatch(/^g1\.yaml: is unitree_rl_gym's deploy_real config .*deploy_real\.py builds the observation in code.*num_obs 47 = 9 \+ 3 × 12 \+ 2 ends in deploy_real\.py's gait phase/);
-  });
-
-  it("points a stock legged_gym observation (the Go2's 48) to from-legged-gym, and any other to a manifest written by hand", () => {
-    expect(refusal('deploy_mujoco/configs/go2.yaml').message).toMatch(
-      /num_obs 48 = 12 \+ 3 × 12 is legged_gym's stock observation \(expected unitree_rl_lab's deploy\.yaml, with joint_ids_map, step_dt, actions and observations; for this policy, axon manifest from-legged-gym on its training config/,
-    );
-    // a 29-joint G1 policy, num_obs 96 = 9 + 3 × 29: its order is permuted inside the script
-    expect(refusal('g1_29dof/deploy_mujoco/configs/g1.yaml').message).toMatch(/deploy_mujoco config .* the file names no joints \(expected unitree_rl_lab's deploy\.yaml, .*; or a manifest written by hand from deploy_mujoco\.py's observation and joint order/);
   });
 });

@@ -54,8 +54,8 @@ describe('a config whose robot builds its own observation (booster_gym T1)', () 
     const read = () => manifestFromLeggedGym(cfg, { joints: t1Joints, name: 't1', robot: 't1' }, 'T1.yaml');
     // Not "normalization.clip_observations: is missing": adding it (and obs_scales) would not make the policy fit.
     expect(read).toThrow(/^T1\.yaml: env\.num_observations: is 47, but legged_gym's observation for 12 joints is 48 values/);
-    expect(read).toThrow(/47 = 9 \+ 3 × 12 \+ 2: no base_lin_vel and a 2-value gait clock.*no axon term gives a gait clock/);
-    expect(read).toThrow(/expected the stock layout \(a policy fed a gait clock has no axon manifest/);
+    expect(read).toThrow(/47 = 9 \+ 3 × 12 \+ 2: no base_lin_vel and a 2-value gait clock, as unitree_rl_gym's G1 and H1 and booster_gym's T1 build it, in different orders the size cannot tell apart/);
+    expect(read).toThrow(/expected the stock layout; for a unitree_rl_gym G1, H1 or H1_2 policy, axon manifest from-deploy on its deploy\/deploy_mujoco or deploy_real config \(the gait_phase term\)/);
   });
 
   it('names the count without the gait clock for another size (a fork without base_lin_vel: 9 + 3n)', () => {

@@ -1,0 +1,199 @@
+/**
+ * A manifest from unitree_rl_gym's own deploy configs (deploy/deploy_mujoco/configs/*.yaml, read by
+ * deploy_mujoco.py; deploy/deploy_real/configs/*.yaml, read by deploy_real.py). The file holds
+ * numbers only; the scripts build the observation in code, for the G1, H1 and H1_2 alike:
+ *
+ *   obs = [ω·ang_vel_scale (3), gravity in the base frame (3), cmd·cmd_scale (3),
+ *          (q − default_angles)·dof_pos_scale (n), q̇·dof_vel_scale (n), action (n),
+ *          sin 2πφ, cos 2πφ]                                  num_obs = 9 + 3·num_actions + 2
+ *   φ = (count·dt % 0.8) / 0.8, count·dt the time at the policy step (the first step reads one
+ *       control period: the scripts advance before they read), 0.8 s a constant of the scripts
+ *   target = action·action_scale + default_angles; τ = kps·(target − q) − kds·q̇
+ *
+ * deploy_mujoco: the policy period is simulation_dt · control_decimation, the joints are the MJCF's
+ * (qpos[7:]) in order; `cmd_init` is the command it runs with. deploy_real: the period is
+ * control_dt; the policy's joints are motors leg_joint2motor_idx of the robot's SDK order; the
+ * command is the remote's sticks (±1) × max_cmd, so max_cmd bounds it; the other motors
+ * (arm_waist_joint2motor_idx) are held at arm_waist_target with arm_waist_kps/kds, which a manifest
+ * does not carry (axon holds a robot's joints outside the model at their default pose with the
+ * robot's gains: noted). Neither file names a joint: the caller gives the order (a URDF's actuated
+ * joints in file order, or a list). Any other num_obs is another script's observation: refused,
+ * naming what the size shows.
+ */
+import type { ModelManifest, ObservationTerm } from '../manifest.ts';
+import { validateManifest } from '../manifest.ts';
+import { ImportError, num, type Obj } from './common.ts';
+
+/** Keys of unitree_rl_gym's deploy_mujoco and deploy_real configs that deploy_mujoco.py and deploy_real.py read alike. */
+const GYM_DEPLOY_KEYS = ['policy_path', 'kps', 'kds', 'default_angles', 'ang_vel_scale', 'dof_pos_scale', 'dof_vel_scale', 'action_scale', 'cmd_scale', 'num_actions', 'num_obs'];
+/** The scripts' gait cycle (s): `period = 0.8` in deploy_mujoco.py and deploy_real.py (and the training envs g1_env.py, h1_env.py, h1_2_env.py). */
+export const GYM_GAIT_PERIOD_S = 0.8;
+/** Keys the scripts read that a manifest has no place for, and why each is left. */
+const IGNORED: Record<string, string> = {
+  policy_path: 'the policy is the --onnx given',
+  xml_path: "the robot is the one axon runs; the MJCF's joint order is the order given",
+  simulation_duration: 'the run length is the command\'s --duration',
+  msg_type: "the SDK's message type",
+  imu_type: "deploy_real.py turns a torso IMU's reading into the pelvis frame; axon reads the IMU at the robot's --imu-link",
+  lowcmd_topic: "the SDK's DDS topic",
+  lowstate_topic: "the SDK's DDS topic",
+  weak_motor: "the SDK's motor mode",
+};
+const ARM_WAIST = ['arm_waist_joint2motor_idx', 'arm_waist_kps', 'arm_waist_kds', 'arm_waist_target'];
+
+export interface GymDeployImportOptions {
+  /** Joint names in the order the file's lists follow: the MJCF's (deploy_mujoco) or the SDK's motor order (deploy_real). */
+  readonly sdkJoints: readonly string[];
+  /** Where the names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
+  readonly sdkSource: string;
+  readonly name: string;
+  readonly robot: string;
+  readonly onnx: { file: string; input: string; output: string };
+}
+
+/** The file is one of unitree_rl_gym's deploy configs (and no deploy.yaml of unitree_rl_lab's). */
+export function isGymDeploy(cfg: Obj): boolean {
+  if ('joint_ids_map' in cfg || 'observations' in cfg || 'actions' in cfg) return false;
+  return GYM_DEPLOY_KEYS.filter((k) => k in cfg).length >= 6;
+}
+
+function kindOf(cfg: Obj): { kind: string; script: string } {
+  if ('xml_path' in cfg || 'simulation_dt' in cfg) return { kind: 'deploy_mujoco', script: 'deploy_mujoco.py' };
+  if ('control_dt' in cfg || 'msg_type' in cfg) return { kind: 'deploy_real', script: 'deploy_real.py' };
+  return { kind: 'deploy', script: 'its deploy script' };
+}
+
+/**
+ * Throws, naming what num_obs shows, when the config's observation is not the one the scripts build
+ * (9 + 3·num_actions + 2): it is then another script's, which the file does not describe. Call it
+ * before asking for the joint order.
+ */
+export function checkGymDeployLayout(cfg: Obj, file: string): void {
+  const { kind, script } = kindOf(cfg);
+  const n = cfg.num_actions, obs = cfg.num_obs;
+  const what = `is unitree_rl_gym's ${kind} config (policy_path, kps, default_angles, num_obs, ...)`;
+  if (!Number.isInteger(n) || !((n as number) >= 1)) throw new ImportError(`${file}: num_actions`, `is ${JSON.stringify(n)}`, 'the policy\'s action count, a whole number >= 1');
+  if (!Number.isInteger(obs)) throw new ImportError(`${file}: num_obs`, `is ${JSON.stringify(obs)}`, 'the policy\'s observation size, a whole number');
+  const a = n as number, o = obs as number;
+  if (o === 9 + 3 * a + 2) return;
+  const stock = o === 12 + 3 * a;
+  throw new ImportError(
+    file,
+    `${what}, and its num_obs ${o} is not the ${9 + 3 * a + 2} (= 9 + 3 × ${a} + 2) of the observation ${script} builds for ${a} actions${stock ? `: ${o} = 12 + 3 × ${a} is legged_gym's stock observation, which another script built` : ': another script built it, and the file does not describe it'}`,
+    stock
+      ? "for this policy, axon manifest from-legged-gym on its training config (legged_gym's class_to_dict of the env cfg) with --joints in the asset's DOF order"
+      : `a manifest written by hand from that script's observation and joint order (docs/byom.md)`,
+  );
+}
+
+function list(cfg: Obj, key: string, n: number, file: string): number[] {
+  const v = cfg[key];
+  if (!Array.isArray(v)) throw new ImportError(`${file}: ${key}`, v === undefined ? 'is missing' : `is ${JSON.stringify(v)}`, `a list of ${n} numbers`);
+  if (v.length !== n) throw new ImportError(`${file}: ${key}`, `has ${v.length} values`, `${n}, one per action (num_actions)`);
+  return v.map((x, i) => num(x, `${file}: ${key}[${i}]`));
+}
+
+function scalar(cfg: Obj, key: string, file: string): number {
+  if (!(key in cfg)) throw new ImportError(`${file}: ${key}`, 'is missing', 'a number');
+  return num(cfg[key], `${file}: ${key}`);
+}
+
+/** Builds a manifest from a unitree_rl_gym deploy config (module doc). */
+export function manifestFromGymDeploy(cfg: Obj, o: GymDeployImportOptions, file: string): { manifest: ModelManifest; notes: string[] } {
+  checkGymDeployLayout(cfg, file);
+  const { kind, script } = kindOf(cfg);
+  const notes: string[] = [];
+  const n = cfg.num_actions as number;
+
+  // --- joints: the file's lists follow the MJCF's order (deploy_mujoco) or motors leg_joint2motor_idx (deploy_real) ---
+  let joints: string[];
+  if ('leg_joint2motor_idx' in cfg) {
+    const idx = list(cfg, 'leg_joint2motor_idx', n, file);
+    joints = idx.map((m, i) => {
+      const w = `${file}: leg_joint2motor_idx[${i}]`;
+      if (!Number.isInteger(m) || m < 0 || m >= o.sdkJoints.length) throw new ImportError(w, `is ${m}`, `a motor index 0..${o.sdkJoints.length - 1} of the ${o.sdkJoints.length} joints of ${o.sdkSource}`);
+      if (o.sdkJoints[m] === '') throw new ImportError(w, `is motor ${m}, a slot ${o.sdkSource} gives no joint name`, 'a motor with a joint');
+      return o.sdkJoints[m];
+    });
+  } else {
+    const named = o.sdkJoints.filter((j) => j !== '');
+    if (named.length !== n)
+      throw new ImportError(`${file}: num_actions`, `is ${n}, but ${o.sdkSource} names ${named.length} joints`, `the ${n} joints ${script} drives, in the order of its MJCF (qpos[7:]): pass that robot's URDF or --sdk-joints`);
+    joints = named;
+  }
+  const dup = joints.find((j, i) => joints.indexOf(j) !== i);
+  if (dup !== undefined) throw new ImportError(`${file}: leg_joint2motor_idx`, `maps two actions to ${dup}`, 'each action to its own motor');
+
+  // --- rate ---
+  let controlHz: number;
+  let decimation: number | undefined;
+  if (kind === 'deploy_real' || 'control_dt' in cfg) {
+    const dt = scalar(cfg, 'control_dt', file);
+    if (!(dt > 0)) throw new ImportError(`${file}: control_dt`, `is ${dt}`, 'the policy period (s), > 0');
+    controlHz = 1 / dt;
+  } else {
+    const dt = scalar(cfg, 'simulation_dt', file);
+    const dec = scalar(cfg, 'control_decimation', file);
+    if (!(dt > 0)) throw new ImportError(`${file}: simulation_dt`, `is ${dt}`, 'the physics step (s), > 0');
+    if (!Number.isInteger(dec) || dec < 1) throw new ImportError(`${file}: control_decimation`, `is ${dec}`, 'a whole number >= 1');
+    controlHz = 1 / (dt * dec);
+    decimation = dec;
+  }
+  controlHz = Number(controlHz.toPrecision(12));
+
+  // --- observation, as the scripts build it ---
+  const cmdScale = list(cfg, 'cmd_scale', 3, file);
+  const terms: ObservationTerm[] = [
+    { term: 'base_ang_vel', scale: scalar(cfg, 'ang_vel_scale', file) },
+    { term: 'projected_gravity' },
+    { term: 'velocity_commands', scale: cmdScale },
+    { term: 'joint_pos_rel', scale: scalar(cfg, 'dof_pos_scale', file) },
+    { term: 'joint_vel', scale: scalar(cfg, 'dof_vel_scale', file) },
+    { term: 'last_action' },
+    { term: 'gait_phase', period: GYM_GAIT_PERIOD_S },
+  ];
+
+  // --- commands ---
+  let commandRanges: ModelManifest['command_ranges'];
+  if ('max_cmd' in cfg) {
+    const [x, y, z] = list(cfg, 'max_cmd', 3, file).map(Math.abs);
+    commandRanges = { lin_vel_x: [-x, x], lin_vel_y: [-y, y], ang_vel_z: [-z, z] };
+  }
+  if ('cmd_init' in cfg) {
+    const c = Array.isArray(cfg.cmd_init) ? cfg.cmd_init.join(',') : JSON.stringify(cfg.cmd_init);
+    notes.push(`${file}: cmd_init: ${script} runs with this command: give it with --command ${c}`);
+  }
+
+  // --- what a manifest does not carry ---
+  for (const [k, why] of Object.entries(IGNORED)) if (k in cfg) notes.push(`${file}: ${k}: ignored (${why})`);
+  const armWaist = ARM_WAIST.filter((k) => k in cfg);
+  if (armWaist.length > 0)
+    notes.push(`${file}: ${armWaist.join(', ')}: not carried (${script} holds these motors at arm_waist_target with their own gains; axon holds a robot's joints outside the model at the robot's default pose with its gains)`);
+  const known = new Set([...GYM_DEPLOY_KEYS, ...Object.keys(IGNORED), ...ARM_WAIST, 'leg_joint2motor_idx', 'control_dt', 'simulation_dt', 'control_decimation', 'max_cmd', 'cmd_init']);
+  for (const k of Object.keys(cfg)) if (!known.has(k)) notes.push(`${file}: ${k}: ignored`);
+
+  const manifest = validateManifest(
+    {
+      schema: 'axon.model/1',
+      name: o.name,
+      kind: 'policy',
+      robot: o.robot,
+      joints,
+      default_joint_pos: list(cfg, 'default_angles', n, file),
+      control_hz: controlHz,
+      ...(decimation !== undefined ? { decimation } : {}),
+      onnx: o.onnx,
+      observation: { terms },
+      action: { type: 'joint_position', scale: scalar(cfg, 'action_scale', file) },
+      pd: { kp: list(cfg, 'kps', n, file), kd: list(cfg, 'kds', n, file) },
+      ...(commandRanges ? { command_ranges: commandRanges } : {}),
+      provenance: {
+        command: `axon manifest from-deploy ${file}`,
+        joint_order: 'leg_joint2motor_idx' in cfg ? `motors leg_joint2motor_idx of the SDK order from ${o.sdkSource}` : `the order of ${o.sdkSource}, as ${script}'s MJCF (qpos[7:])`,
+        observation: `${script}'s, built in code: [ω·ang_vel_scale, gravity, cmd·cmd_scale, (q − default)·dof_pos_scale, q̇·dof_vel_scale, action, sin, cos of a ${GYM_GAIT_PERIOD_S} s gait phase]`,
+      },
+    },
+    `manifest (from ${file})`,
+  );
+  return { manifest, notes };
+}
