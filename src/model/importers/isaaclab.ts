@@ -361,6 +361,9 @@ function readActuators(
         throw new ImportError(w, `is ${JSON.stringify(v)}`, `a limit > 0 for every joint of the group (axon reads an effort limit of 0 as a passive joint; leave such a joint out of the actuators)`);
       if (per.some((x) => x === undefined || x === null)) unset[f].push(g);
     }
+    // Isaac Lab 5's joint friction model beside the static coefficient: trained with, never applied here.
+    for (const k of ['dynamic_friction', 'viscous_friction'])
+      if (a[k] !== undefined && a[k] !== null && a[k] !== 0) note(`${gp}.${k}`, `is ${JSON.stringify(a[k])}: not applied by axon (a joint has the URDF's <dynamics> damping and friction only)`);
   }
   const alone = joints.filter((_, i) => owner[i] === undefined);
   if (alone.length > 0) note('scene.robot.actuators', `no actuator group matches ${alone.join(', ')} (Isaac Lab left them to the USD's drive, which env.yaml does not hold)`);

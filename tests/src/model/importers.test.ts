@@ -61,6 +61,18 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(() => g1Import(cfg)).toThrow("env.yaml: observations.policy.gait_phase.params.period: is missing (expected the gait cycle in seconds (mdp.gait_phase's period))");
   });
 
+  it('notes Isaac Lab 5\'s dynamic and viscous joint friction when the training set them (axon applies neither); null or 0 says nothing', () => {
+    const cfg = g1();
+    const [group] = Object.keys(cfg.scene.robot.actuators);
+    cfg.scene.robot.actuators[group].dynamic_friction = { '.*': 0.05 };
+    cfg.scene.robot.actuators[group].viscous_friction = null;
+    const { notes } = g1Import(cfg);
+    expect(notes).toContain(`env.yaml: scene.robot.actuators.${group}.dynamic_friction: is {".*":0.05}: not applied by axon (a joint has the URDF's <dynamics> damping and friction only)`);
+    expect(notes.some((n) => n.includes('viscous_friction'))).toBe(false);
+    cfg.scene.robot.actuators[group].dynamic_friction = 0;
+    expect(g1Import(cfg).notes.some((n) => n.includes('dynamic_friction'))).toBe(false);
+  });
+
   it('names the term it cannot compute', () => {
     const cfg = isaac();
     cfg.observations.policy.height_scan = { func: 'isaaclab.envs.mdp.observations:height_scan' };
