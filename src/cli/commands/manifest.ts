@@ -6,7 +6,7 @@ import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { ImportError, isObj } from '../../model/importers/common.ts';
-import { manifestFromDeploy, parseDeployYaml } from '../../model/importers/deploy.ts';
+import { manifestFromDeploy, parseDeployYaml, refuseBoosterDeploy } from '../../model/importers/deploy.ts';
 import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDeploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
@@ -155,6 +155,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   // repository builds is named as such, whatever the flags.
   const gym = isGymDeploy(cfg);
   if (gym) checkGymDeployLayout(cfg, basename(file));
+  else refuseBoosterDeploy(cfg, basename(file));
   const sdk = sdkJoints(o);
   let session: ort.InferenceSession;
   try {

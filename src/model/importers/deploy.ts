@@ -113,9 +113,26 @@ function selectsSubset(v: unknown, n: number): boolean {
 
 const close = (a: number, b: number) => Math.abs(a - b) <= OFFSET_TOL * Math.max(1, Math.abs(a), Math.abs(b));
 
+/**
+ * Throws, naming the format, for booster_gym's deploy config (deploy/configs/T1.yaml: `common` with
+ * stiffness, damping, default_qpos; `policy` with num_observations, num_stack, gait_frequency):
+ * its observation is built in its deploy script, with a gait clock of its own (cos first, before
+ * the joints, zero while standing) that the gait_phase term is not.
+ */
+export function refuseBoosterDeploy(cfg: Obj, file: string): void {
+  const common = cfg.common, policy = cfg.policy;
+  if (!isObj(common) || !isObj(policy) || !('default_qpos' in common) || !('gait_frequency' in policy || 'num_stack' in policy)) return;
+  throw new ImportError(
+    file,
+    "is booster_gym's deploy config (common.stiffness, common.default_qpos, policy.num_observations, policy.gait_frequency, ...), not a deploy.yaml: its deploy script builds the observation in code, with a gait clock of its own (cos before sin, placed before the joints, zero while standing) that no axon term gives, and the file names no joints",
+    "unitree_rl_lab's deploy.yaml (joint_ids_map, step_dt, actions, observations) or unitree_rl_gym's deploy configs; for this policy, a manifest written by hand cannot express its clock either",
+  );
+}
+
 /** Builds a manifest from a parsed deploy.yaml (see the module doc for the format and its orders). */
 export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'deploy.yaml'): DeployImport {
   if (isGymDeploy(cfg)) return manifestFromGymDeploy(cfg, o, file);
+  refuseBoosterDeploy(cfg, file);
   const notes: string[] = [];
   const at = (k: string) => `${file}: ${k}`;
   const need = (k: string) => {

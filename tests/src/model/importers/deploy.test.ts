@@ -174,6 +174,13 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(() => manifestFromDeploy(load({ edits: term('{period: -1}') }).cfg, opts)).toThrow('observations.gait_phase.params.period: is -1 (expected the gait cycle in seconds, > 0)');
   });
 
+  it('names booster_gym\'s deploy config as such, instead of saying joint_ids_map is missing', () => {
+    // As booster_gym's deploy/configs/T1.yaml lays it out: lists over several lines, three sections.
+    const text = 'common:\n  dt: 0.002\n  stiffness: [\n    20, 20,\n    200, 200\n  ]\n  damping: [0.2, 0.2, 5, 5]\n  default_qpos: [\n    0, 0,\n    -0.2, 0\n  ]\n\npolicy:\n  policy_path: "./models/T1.pt"\n  num_actions: 12\n  num_observations: 47\n  num_stack: 50\n  gait_frequency: 1\n  control:\n    action_scale: 1.\n    decimation: 10\n\nmech:\n  parallel_mech_indexes: [15, 16, 21, 22]\n';
+    const { cfg } = parseDeployYaml(text, 'T1.yaml');
+    expect(() => manifestFromDeploy(cfg, opts, 'T1.yaml')).toThrow(/^T1\.yaml: is booster_gym's deploy config \(common\.stiffness, common\.default_qpos, policy\.num_observations, policy\.gait_frequency, \.\.\.\), not a deploy\.yaml: .*gait clock of its own.* \(expected unitree_rl_lab's deploy\.yaml/);
+  });
+
   it('names missing and malformed fields', () => {
     expect(() => manifestFromDeploy(load({ edits: [[/^step_dt: .*\n/m, '']] }).cfg, opts)).toThrow(/deploy\.yaml: step_dt: is missing/);
     expect(() => manifestFromDeploy(load({ edits: [[/^default_joint_pos: \[-0\.312, /m, 'default_joint_pos: [']] }).cfg, opts)).toThrow(/default_joint_pos: has 28 values but joint_ids_map has 29/);
