@@ -59,16 +59,26 @@ export interface UrdfSetup {
 export const LIGHT_LINK_INERTIA = 1e-4;
 
 /**
- * What to try when a floating robot without armature and with light links falls: the fall is the
- * documented outcome (docs/simulation.md, "Actuators: implicit PD and armature"), not the robot's.
+ * What to try when a robot without armature and with light links falls, or on a fixed base does
+ * not hold its pose (Unitree's G1 held up by its pelvis: the waist whirled past its limits and
+ * swung the arms): the documented outcome (docs/simulation.md, "Actuators: implicit PD and
+ * armature"), not the robot's.
  */
 export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
   if (s.lightBodies > 0 && s.pd === 'explicit')
     return `${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis, and explicit PD cannot hold such bodies at 200-500 Hz (docs/simulation.md): leave out --pd explicit`;
-  if (s.armature !== 'none' || s.lightBodies === 0 || s.fixedBase) return undefined;
-  const why = physics === 'cannon' ? 'cannon-es does not hold such bodies on PD without it, which may be why this run fell' : 'a robot trained with armature may not stand without it';
-  return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. If it falls with armature too, look elsewhere (gains, collision shapes, the pose). Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
+  if (s.armature !== 'none' || s.lightBodies === 0) return undefined;
+  const outcome = s.fixedBase ? 'did not hold its pose' : 'fell';
+  const why = physics === 'cannon' ? `cannon-es does not hold such bodies on PD without it, which may be why this run ${outcome}` : `a robot trained with armature may not ${s.fixedBase ? 'hold its pose' : 'stand'} without it`;
+  return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. If it ${s.fixedBase ? 'does not hold it' : 'falls'} with armature too, look elsewhere (gains, collision shapes, the pose). Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
 }
+
+/**
+ * How far a joint of a fixed-base robot with no policy may move from its default pose (rad | m)
+ * before the run says it did not hold it: PD on axon's default gains holds a pose within
+ * hundredths of a radian (Unitree's G1 on its pelvis with armature: 0.044 rad).
+ */
+export const POSE_HOLD_SLACK = 0.5;
 
 /**
  * What to try when a floating robot falls. First the pose: joints whose default lies outside their

@@ -15,7 +15,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
-import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
+import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
 /** Exit code of a run the state watchdog ended (the simulation blew up). */
@@ -206,10 +206,14 @@ export function simCommand() {
           if (d) console.log(datasetLine(d));
         }
         outputs.reportDrops(o.allowDrops);
-        // A fall, or a simulation the watchdog stopped (drake's Atlas: a joint past its speed while falling).
+        // A fall, a simulation the watchdog stopped (drake's Atlas: a joint past its speed while falling),
+        // or a fixed-base robot with no policy that did not hold its default pose (the G1's waist and arms swinging).
         const fell = (r.metrics as { fell?: boolean } | undefined)?.fell === true;
-        const hint = fell || r.invalid !== undefined ? (setup ? fallHint(setup, physics) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
-        if (hint) process.stderr.write(`axon: hint: ${fell ? 'the robot fell' : 'the simulation was stopped'}; ${hint}\n`);
+        const offset = (r.metrics as { pose_offset?: { max: number; joint: string | null } } | undefined)?.pose_offset;
+        const drifted = r.invalid === undefined && setup?.fixedBase === true && offset !== undefined && offset.max > POSE_HOLD_SLACK;
+        const hint = fell || drifted || r.invalid !== undefined ? (setup ? fallHint(setup, physics) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
+        const what = fell ? 'the robot fell' : drifted ? `the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than ${POSE_HOLD_SLACK})` : 'the simulation was stopped';
+        if (hint) process.stderr.write(`axon: hint: ${what}; ${hint}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);

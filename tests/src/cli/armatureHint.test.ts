@@ -31,4 +31,12 @@ describe('the armature hint counts the bodies the simulator moves, not the URDF 
     expect(armatureHint({ ...setup, armature: 'flags' }, 'cannon')).toBeUndefined();
     expect(armatureHint({ ...setup, lightBodies: 0 }, 'cannon')).toBeUndefined();
   });
+
+  it('a fixed-base robot gets it too, worded for a pose not held (it was undefined on a fixed base)', () => {
+    const model = parseUrdf(URDF);
+    const fixed = { model, fixedBase: true, armature: 'none', lightBodies: lightBodies(model) } as unknown as UrdfSetup;
+    expect(armatureHint(fixed, 'cannon')).toMatch(/^no joint armature is set .* which may be why this run did not hold its pose\. If it does not hold it with armature too, look elsewhere/);
+    expect(armatureHint(fixed, 'mujoco')).toContain('a robot trained with armature may not hold its pose without it');
+    expect(armatureHint({ ...fixed, armature: 'flags' }, 'cannon')).toBeUndefined();
+  });
 });

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { armatureHint, fallHint, urdfSetup } from '../../../src/cli/urdfSession.ts';
 import { axon } from '../../helpers/cli.ts';
 import { VENDOR_QUADRUPED_STAND, vendorQuadrupedUrdf } from '../../helpers/vendorQuadruped.ts';
+import { writeVendorHumanoid } from '../../helpers/vendorHumanoid.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-fallhint-'));
 const file = join(dir, 'go2_description.urdf');
@@ -75,4 +76,25 @@ describe('a floating MJCF robot that falls is told which joints ran on the defau
     expect(mjcfFallHint({ floating: true, gains: { ...gains, model: 12, default: 0 } })).toBeUndefined();
     expect(mjcfFallHint({ floating: false, gains })).toBeUndefined();
   });
+});
+
+describe('a fixed-base robot that does not hold its default pose is told what to try (unitree_ros g1_29dof_with_hand_rev_1_0.urdf on --fixed-base)', () => {
+  // Unitree's G1 held up by its pelvis, no armature, default gains: in cannon-es the light waist
+  // links (waist_roll_link 7e-6 kg·m²) let the torso whirl 3 rad about the waist, arms swinging,
+  // while the run exited 0 with no word (a floating robot that falls gets the armature hint). The
+  // test humanoid carries the same light waist and ankle links.
+  const humanoid = writeVendorHumanoid(join(dir, 'g1'));
+
+  it('prints the hint naming the joint that moved and --armature; with armature it holds and says nothing', () => {
+    const bare = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--duration', '2', '--fast', '--json');
+    expect(bare.code, bare.stderr).toBe(0);
+    const offset = JSON.parse(bare.lastLine).episode.pose_offset;
+    expect(offset.max).toBeGreaterThan(0.5);
+    expect(bare.stderr).toContain(`axon: hint: the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than 0.5); no joint armature is set`);
+    expect(bare.stderr).toContain('--armature');
+    const held = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--armature', '0.01', '--duration', '2', '--fast', '--json');
+    expect(held.code, held.stderr).toBe(0);
+    expect(JSON.parse(held.lastLine).episode.pose_offset.max).toBeLessThan(0.05);
+    expect(held.stderr).not.toContain('axon: hint');
+  }, 60_000);
 });
