@@ -10,6 +10,7 @@ import { ManifestError, validateManifest, type ModelFolder, type ModelManifest }
 import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
+import { refuseNoCollision } from './refuseNoCollision.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */
@@ -173,6 +174,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   // Not told: fixed when the URDF fixes it or its root body has no mass; the simulator decides so too, and says so.
   const told = flags.fixedBase ?? m?.fixed_base;
   const fixedBase = urdfFixedBase(model, { fixed_base: told });
+  refuseNoCollision(model, flags.meshCollision, fixedBase, flags.file);
   const robot = { mass: model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0), floating: !fixedBase };
   for (const j of joints) {
     const d = jd[j.name];

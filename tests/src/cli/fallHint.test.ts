@@ -44,14 +44,14 @@ describe('a robot that falls from a default pose outside its limits is told so (
 });
 
 describe("a heavy floating robot that falls on axon's default gains is told they are not its own (unitree_ros h1.urdf on the rule)", () => {
-  // Heavy links (no body under the light-link bound, so no armature hint), the pose within limits.
+  // Heavy links (no body under the light-link bound, so no armature hint), the pose within limits, a foot to stand on.
   const heavy = join(dir, 'h1_like.urdf');
   writeFileSync(
     heavy,
     `<robot name="h1_like">
   <link name="pelvis"><inertial><origin xyz="-0.0004 3.7E-05 -0.046864"/><mass value="5.983"/><inertia ixx="49168.411E-06" ixy="-19.869E-06" ixz="-48.460E-06" iyy="9025.844E-06" iyz="3.431E-06" izz="53155.891E-06"/></inertial></link>
   <joint name="left_knee_joint" type="revolute"><parent link="pelvis"/><child link="left_leg"/><origin xyz="0 0.0875 -0.1742"/><axis xyz="0 1 0"/><limit lower="-0.26" upper="2.05" effort="300" velocity="14"/></joint>
-  <link name="left_leg"><inertial><origin xyz="0 0 -0.2"/><mass value="3.0"/><inertia ixx="0.03" ixy="0" ixz="0" iyy="0.03" iyz="0" izz="0.005"/></inertial></link>
+  <link name="left_leg"><inertial><origin xyz="0 0 -0.2"/><mass value="3.0"/><inertia ixx="0.03" ixy="0" ixz="0" iyy="0.03" iyz="0" izz="0.005"/></inertial><collision><origin xyz="0 0 -0.4"/><geometry><sphere radius="0.05"/></geometry></collision></link>
 </robot>`,
   );
 

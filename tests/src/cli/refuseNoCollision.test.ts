@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AxonError } from '../../../src/core/errors.ts';
+import { refuseNoCollision } from '../../../src/cli/refuseNoCollision.ts';
+import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
+import { axon } from '../../helpers/cli.ts';
+
+const inertial = (m: number, i: number) => `<inertial><mass value="${m}"/><inertia ixx="${i}" iyy="${i}" izz="${i}" ixy="0" ixz="0" iyz="0"/></inertial>`;
+const mesh = (file: string) => `<collision><origin xyz="0 0 0" rpy="0 0 0"/><geometry><mesh filename="meshes/${file}.stl"/></geometry></collision>`;
+
+/**
+ * As K-Scale's zbot2 robot.urdf ships (kscalelabs/sim, sim/resources/zbot2): a 1 g root link "base"
+ * welded by a fixed joint named floating_base to the real body, locked arm joints (lower="0"
+ * upper="0"), and every <collision> a mesh, none of them primitives. With --mesh-collision none no
+ * shape is left and the robot fell through the ground until the state watchdog stopped it (exit 3),
+ * with a hint about armature.
+ */
+const meshOnly = (extra = '') => `<robot name="z-bot2_like">
+  <link name="base">${inertial(0.001, 1e-6)}</link>
+  <joint name="floating_base" type="fixed"><origin rpy="0 0 1.57" xyz="0 0 0"/><parent link="base"/><child link="BODY-SKELETON"/></joint>
+  <link name="BODY-SKELETON">${mesh('BODY-SKELETON')}${inertial(1.0, 2.5e-3)}${extra}</link>
+  <joint name="L_Shoulder_Pitch" type="revolute"><origin xyz="0.056 0 0"/><parent link="BODY-SKELETON"/><child link="SHOULDER"/><limit effort="80" velocity="5" lower="0" upper="0"/><axis xyz="0 0 1"/></joint>
+  <link name="SHOULDER">${mesh('SHOULDER')}${inertial(0.008, 2.5e-6)}</link>
+  <joint name="L_Hip_Pitch" type="revolute"><origin xyz="0.043 0 -0.084"/><parent link="BODY-SKELETON"/><child link="FOOT"/><limit effort="80" velocity="5" lower="-1.54" upper="1.0"/><axis xyz="0 0 1"/></joint>
+  <link name="FOOT">${mesh('FOOT')}${inertial(0.095, 1.5e-5)}</link>
+</robot>`;
+
+const dir = mkdtempSync(join(tmpdir(), 'axon-nocollision-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function refusal(f: () => void): AxonError {
+  try {
+    f();
+  } catch (e) {
+    return e as AxonError;
+  }
+  throw new Error('not refused');
+}
+
+describe('a floating URDF robot with no collision shape left is refused, not dropped through the ground (K-Scale zbot2 under --mesh-collision none)', () => {
+  it('names the robot, the mesh-only collisions and the ways out; meshes read, a primitive or a fixed base pass', () => {
+    const model = parseUrdf(meshOnly());
+    const e = refusal(() => refuseNoCollision(model, 'none', false, 'robot.urdf'));
+    expect(e).toBeInstanceOf(AxonError);
+    expect(e.code).toBe('SIM_NO_COLLISION');
+    expect(e.where).toBe('robot.urdf');
+    expect(e.message).toContain('robot z-bot2_like has a floating base and no collision shape left: its 3 <collision>(s) are all meshes and --mesh-collision none leaves every mesh out');
+    expect(e.expected).toContain('--fixed-base');
+    expect(() => refuseNoCollision(model, 'hull', false, 'robot.urdf')).not.toThrow();
+    expect(() => refuseNoCollision(model, undefined, false, 'robot.urdf')).not.toThrow();
+    expect(() => refuseNoCollision(model, 'none', true, 'robot.urdf')).not.toThrow();
+    const withBox = parseUrdf(meshOnly('<collision><geometry><box size="0.1 0.1 0.1"/></geometry></collision>'));
+    expect(() => refuseNoCollision(withBox, 'none', false, 'robot.urdf')).not.toThrow();
+    const bare = parseUrdf(meshOnly().replace(/<collision>.*?<\/collision>/g, ''));
+    expect(refusal(() => refuseNoCollision(bare, 'hull', false, 'robot.urdf')).message).toContain('no <collision> on any link');
+  });
+
+  it('axon sim --urdf exits 2 with the refusal instead of a run the watchdog ends; on --fixed-base it runs', () => {
+    const file = join(dir, 'robot.urdf');
+    writeFileSync(file, meshOnly());
+    const r = axon('sim', '--urdf', file, '--mesh-collision', 'none', '--duration', '0.5', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('axon: error [SIM_NO_COLLISION]');
+    const fixed = axon('sim', '--urdf', file, '--mesh-collision', 'none', '--fixed-base', '--armature', '0.001', '--duration', '0.5', '--fast', '--json');
+    expect(fixed.code, fixed.stderr).toBe(0);
+  }, 60_000);
+});
