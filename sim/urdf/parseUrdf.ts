@@ -478,6 +478,7 @@ const MERGED_NOTES: readonly (readonly [string, string])[] = [
   ['URDF_LIMIT_ZERO', 'joints'],
   ['URDF_LIMIT_RANGE_ZERO', 'joints'],
   ['URDF_INERTIAL_SCALE', 'inertials'],
+  ['URDF_MIMIC_IGNORED', 'mimic joints'],
 ];
 
 function mergeNotes(notes: UrdfNote[]): UrdfNote[] {

@@ -116,6 +116,36 @@ describe('URDF checks: each named error', () => {
     );
     expect(m.notes.map((n) => n.code)).toEqual(['URDF_INERTIA_TRIANGLE', 'URDF_MIMIC_IGNORED']);
   });
+
+  it('the mimic joints of two Inspire hands are one note with a count, not one line each (unitree_ros h1_2.urdf: 12)', () => {
+    // As unitree_ros's h1_2.urdf ships its hands: each finger's intermediate joint mimics its
+    // proximal one (multiplier 1, offset 0), the thumb's two; 6 per hand. Every run printed 12 notes.
+    const limit = '<limit lower="0" upper="1.7" effort="1" velocity="0.5"/>';
+    // [parent, child, the joint the child's joint mimics (none: actuated)], per hand.
+    const chain: [string, string, string | undefined][] = [
+      ['hand_base_link', 'thumb_proximal', undefined],
+      ['thumb_proximal', 'thumb_intermediate', 'thumb_proximal_joint'],
+      ['thumb_intermediate', 'thumb_distal', 'thumb_proximal_joint'],
+      ...['index', 'middle', 'ring', 'pinky'].flatMap((f): [string, string, string | undefined][] => [
+        ['hand_base_link', `${f}_proximal`, undefined],
+        [`${f}_proximal`, `${f}_intermediate`, `${f}_proximal_joint`],
+      ]),
+    ];
+    const hand = (side: string) =>
+      `<link name="${side}_hand_base_link">${inertial(0.1)}</link><joint name="${side}_hand" type="fixed"><parent link="a"/><child link="${side}_hand_base_link"/></joint>` +
+      chain
+        .map(
+          ([parent, link, mimics]) =>
+            `<link name="${side}_${link}">${inertial(0.004)}</link><joint name="${side}_${link}_joint" type="revolute"><parent link="${side}_${parent}"/><child link="${side}_${link}"/><axis xyz="0 0 1"/>${limit}` +
+            `${mimics ? `<mimic joint="${side}_${mimics}" multiplier="1" offset="0"/>` : ''}</joint>`,
+        )
+        .join('');
+    const m = parseUrdf(`<robot name="h1_2_hands"><link name="a">${inertial(5)}</link>${hand('L')}${hand('R')}</robot>`);
+    const mimic = m.notes.filter((n) => n.code === 'URDF_MIMIC_IGNORED');
+    expect(mimic).toHaveLength(1);
+    expect(mimic[0].where).toBe('<joint name="L_thumb_intermediate_joint">');
+    expect(mimic[0].message).toBe('<mimic joint="L_thumb_proximal_joint"> is not simulated: the joint moves on its own (and 11 more mimic joints likewise)');
+  });
 });
 
 describe('frame links on fixed joints (CAD exports: tool, IMU and logo frames)', () => {
