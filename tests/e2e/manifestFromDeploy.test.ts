@@ -4,8 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModelFolder, observationSize } from '../../src/model/manifest.ts';
 import { VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../helpers/vendorJoints.ts';
-import { writeVendorDeploy, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
+import { writeVendorDeploy, writeVendorLstmOnnx, writeVendorOnnx, writeVendorUrdf } from '../helpers/vendorDeploy.ts';
 import { axon } from '../helpers/cli.ts';
+import { OnnxGraphBuilder } from '../../models/train/onnx/OnnxGraphBuilder.ts';
+import { attr, encodeModel } from '../../models/train/onnx/onnxModel.ts';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../../models/train/onnx/writeOnnx.ts';
 import { writeVendorHumanoid } from '../helpers/vendorHumanoid.ts';
 
 
@@ -82,6 +85,38 @@ describe("axon manifest from-deploy on unitree_rl_gym's deploy configs", () => {
     expect(run.code, run.stderr).toBe(0);
     const summary = JSON.parse(run.lastLine);
     expect(summary).toMatchObject({ ticks: 25, policy: model, velocity_command: [0.4, 0, 0], robot_setup: { gains: 'manifest' } });
+  });
+
+  it("takes an LSTM policy as rsl_rl exports it (obs, h_in, c_in -> actions, h_out, c_out): its states become the manifest's recurrent pairs, and it runs", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-lstm-'));
+    const onnx = writeVendorLstmOnnx(join(dir, 'policy.onnx'), 47, 12, 64);
+    const robot = writeVendorHumanoid(dir);
+    const model = join(dir, 'model');
+    const r = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', onnx, '--out', model, '--urdf', robot.urdf);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("recurrent: h_in -> h_out [1, 1, 64], c_in -> c_out [1, 1, 64] (policy.onnx's inputs after the observation, fed from its outputs after the action in order, as rsl_rl exports an LSTM or GRU policy");
+    expect(loadModelFolder(model).manifest.recurrent).toEqual([
+      { input: 'h_in', output: 'h_out', shape: [1, 1, 64] },
+      { input: 'c_in', output: 'c_out', shape: [1, 1, 64] },
+    ]);
+    const run = axon('sim', '--urdf', robot.urdf, '--policy', model, '--command', '0.4,0,0', '--duration', '0.5', '--fast', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.lastLine).ticks).toBe(25);
+    // A feed-forward export has no recurrent entry.
+    const plain = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', writeVendorOnnx(join(dir, 'plain.onnx'), 47, 12), '--out', join(dir, 'plain'), '--urdf', robot.urdf);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(loadModelFolder(join(dir, 'plain')).manifest.recurrent).toBeUndefined();
+    // A state input with no output to feed it from is no rsl_rl export: refused naming both lists.
+    const g = new OnnxGraphBuilder('odd');
+    const x = g.input('obs', 'float32', [1, 47]);
+    g.input('h_in', 'float32', [1, 1, 64]);
+    g.node('Gemm', [x, g.initializer('W', 'float32', [12, 47], new Float32Array(12 * 47))], ['actions'], { transB: attr.int(1) });
+    g.output('actions', 'float32', [1, 12]);
+    const oddFile = join(dir, 'odd.onnx');
+    writeFileSync(oddFile, encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'axon-tests', graph: g.build() }));
+    const odd = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', oddFile, '--out', join(dir, 'odd'), '--urdf', robot.urdf);
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toContain(`--onnx: ${oddFile} has inputs obs, h_in and outputs actions (expected one observation input and an action output, then any recurrent states as rsl_rl exports them`);
   });
 
   it('refuses a config whose observation no unitree_rl_gym script builds with one line naming what its size shows, before asking for the joint order', () => {

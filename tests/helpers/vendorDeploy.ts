@@ -171,6 +171,34 @@ export function writeVendorOnnx(file: string, inDim = 480, outDim = 29): string 
 }
 
 /**
+ * An LSTM policy as rsl_rl's exporter writes one (unitree_rl_gym's G1, H1 and H1_2 train
+ * ActorCriticRecurrent): inputs obs [1, inDim], h_in and c_in [1, 1, hidden]; outputs actions
+ * [1, outDim], h_out and c_out [1, 1, hidden] (ONNX LSTM, small fixed weights, actions from h).
+ */
+export function writeVendorLstmOnnx(file: string, inDim = 47, outDim = 12, hidden = 64): string {
+  const g = new OnnxGraphBuilder('vendor_lstm_policy');
+  const x = g.input('obs', 'float32', [1, inDim]);
+  const h0 = g.input('h_in', 'float32', [1, 1, hidden]);
+  const c0 = g.input('c_in', 'float32', [1, 1, hidden]);
+  const axes = g.initializer('axes0', 'int64', [1], BigInt64Array.from([0n]));
+  const [seq] = g.node('Unsqueeze', [x, axes], ['x_seq']);
+  const small = (n: number, k: number) => Float32Array.from({ length: n }, (_, i) => 0.01 * Math.sin(i * k));
+  const W = g.initializer('W', 'float32', [1, 4 * hidden, inDim], small(4 * hidden * inDim, 0.7));
+  const R = g.initializer('R', 'float32', [1, 4 * hidden, hidden], small(4 * hidden * hidden, 1.3));
+  const B = g.initializer('B', 'float32', [1, 8 * hidden], new Float32Array(8 * hidden));
+  g.node('LSTM', [seq, W, R, B, '', h0, c0], ['Y', 'h_out', 'c_out'], { hidden_size: attr.int(hidden) });
+  const shape = g.initializer('hshape', 'int64', [2], BigInt64Array.from([1n, BigInt(hidden)]));
+  const [h] = g.node('Reshape', ['h_out', shape], ['h_flat']);
+  const Wo = g.initializer('Wo', 'float32', [outDim, hidden], small(outDim * hidden, 2.1));
+  g.node('Gemm', [h, Wo], ['actions'], { transB: attr.int(1) });
+  g.output('actions', 'float32', [1, outDim]);
+  g.output('h_out', 'float32', [1, 1, hidden]);
+  g.output('c_out', 'float32', [1, 1, hidden]);
+  writeFileSync(file, encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'axon-tests', graph: g.build() }));
+  return file;
+}
+
+/**
  * A URDF of the humanoid whose actuated joints are in SDK order, with fixed joints (IMU, torso,
  * head, hands), links and an extension element interleaved between them, as vendor URDFs have.
  */

@@ -121,6 +121,28 @@ export function manifestCommand() {
   return cmd;
 }
 
+/**
+ * The recurrent states of an exported policy: rsl_rl's exporter writes an LSTM policy with inputs
+ * [obs, h_in, c_in] and outputs [actions, h_out, c_out] (a GRU without c): each input after the
+ * first is fed from the output in the same place after the first, of the same fixed shape.
+ */
+function recurrentStates(session: ort.InferenceSession, file: string): { input: string; output: string; shape: number[] }[] {
+  const ins = session.inputNames, outs = session.outputNames;
+  const expected = 'one observation input and an action output, then any recurrent states as rsl_rl exports them (inputs obs, h_in, c_in; outputs actions, h_out, c_out)';
+  if (ins.length < 1 || outs.length !== ins.length)
+    throw new UsageError('--onnx', `${file} has inputs ${ins.join(', ')} and outputs ${outs.join(', ')}`, expected);
+  return ins.slice(1).map((input, k) => {
+    const output = outs[k + 1];
+    const si = session.inputMetadata.find((m) => m.name === input);
+    const so = session.outputMetadata.find((m) => m.name === output);
+    const shape = si?.isTensor ? si.shape : undefined;
+    const outShape = so?.isTensor ? so.shape : undefined;
+    if (!shape || !shape.every((d): d is number => typeof d === 'number' && d >= 1) || JSON.stringify(shape) !== JSON.stringify(outShape))
+      throw new UsageError('--onnx', `${file}'s state input ${input} [${shape?.join(', ') ?? '?'}] and output ${output} [${outShape?.join(', ') ?? '?'}] are not one fixed shape`, expected);
+    return { input, output, shape: shape as number[] };
+  });
+}
+
 /** The SDK (motor) order: a URDF's non-fixed joints in document order, or the list given. */
 function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string; note?: string } {
   if (o.urdf !== undefined && o.sdkJoints !== undefined) throw new UsageError('--urdf', 'and --sdk-joints both name the SDK order', 'one of them');
@@ -164,9 +186,8 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     throw new UsageError('--onnx', `${o.onnx} cannot be loaded by onnxruntime (${(e as Error).message.split('\n')[0]})`, 'an ONNX model');
   }
   try {
-    if (session.inputNames.length !== 1 || session.outputNames.length < 1)
-      throw new UsageError('--onnx', `${o.onnx} has inputs ${session.inputNames.join(', ')} and outputs ${session.outputNames.join(', ')}`, 'one observation input and an action output');
     const onnxFile = basename(o.onnx);
+    const recurrent = recurrentStates(session, o.onnx);
     const { manifest: imported, notes } = manifestFromDeploy(
       cfg,
       {
@@ -178,7 +199,15 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
       },
       basename(file),
     );
-    const manifest = o.armature === undefined ? imported : validateManifest({ ...imported, actuators: { ...imported.actuators, armature: o.armature } }, `manifest (from ${basename(file)})`);
+    const manifest =
+      o.armature === undefined && recurrent.length === 0
+        ? imported
+        : validateManifest(
+            { ...imported, ...(o.armature !== undefined ? { actuators: { ...imported.actuators, armature: o.armature } } : {}), ...(recurrent.length > 0 ? { recurrent } : {}) },
+            `manifest (from ${basename(file)})`,
+          );
+    if (recurrent.length > 0)
+      console.log(`recurrent: ${recurrent.map((r) => `${r.input} -> ${r.output} [${r.shape.join(', ')}]`).join(', ')} (${onnxFile}'s inputs after the observation, fed from its outputs after the action in order, as rsl_rl exports an LSTM or GRU policy; zeros at each episode start)`);
     if (o.armature === undefined && imported.actuators?.armature === undefined)
       notes.push(`${basename(file)}: no armature (the file does not carry it): if the training set one (Isaac Lab's actuator cfg \`armature\`, legged_gym's asset \`armature\`), pass --armature or set actuators.armature; light links need it to be simulated at the trained rate`);
     // Before the tensor checks: what was not mapped often explains a size that does not match.
