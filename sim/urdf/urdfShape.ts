@@ -70,13 +70,13 @@ export function parseShape(
       }
       if (!r.ok && r.reason === 'scheme') fail('URDF_MESH_PATH', mw, `filename "${filename}" uses the scheme ${r.scheme}://`, 'package://, file:// or a path');
       if (!r.ok && r.reason === 'missing' && role === 'visual') {
-        note('URDF_VISUAL_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length} places, first ${r.looked[0]}): the visual is left out; physics never reads it`);
+        note('URDF_VISUAL_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length === 1 ? r.looked[0] : `${r.looked.length} places, first ${r.looked[0]}`}): the visual is left out; physics never reads it`);
         return undefined;
       }
       if (r.ok && r.relocated) note('URDF_MESH_RELOCATED', mw, `"${filename}" is not on this machine: taken from ${r.path}, the same folders and file under the URDF's`);
       if (!r.ok && r.reason === 'missing' && meshResolve.optionalCollisionMeshes) {
         // Nothing reads it (--mesh-collision none): a URDF copied without its meshes still loads.
-        note('URDF_COLLISION_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length} places, first ${r.looked[0]}): left out, as --mesh-collision none leaves out every collision mesh`);
+        note('URDF_COLLISION_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length === 1 ? r.looked[0] : `${r.looked.length} places, first ${r.looked[0]}`}): left out, as --mesh-collision none leaves out every collision mesh`);
         geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
       } else if (!r.ok && r.reason === 'missing') {
         const where = filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder)' : 'an existing file';

@@ -65,13 +65,14 @@ export const LIGHT_LINK_INERTIA = 1e-4;
  * swung the arms): the documented outcome (docs/simulation.md, "Actuators: implicit PD and
  * armature"), not the robot's.
  */
-export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
+export function armatureHint(s: UrdfSetup, physics: 'cannon' | 'mujoco', stopped = false): string | undefined {
   if (s.lightBodies > 0 && s.pd === 'explicit')
     return `${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis, and explicit PD cannot hold such bodies at 200-500 Hz (docs/simulation.md): leave out --pd explicit`;
   if (s.armature !== 'none' || s.lightBodies === 0) return undefined;
-  const outcome = s.fixedBase ? 'did not hold its pose' : 'fell';
+  // What the run did: the watchdog's stop, which may come before a fall, is named as itself.
+  const [outcome, again] = stopped ? ['was stopped by the state watchdog', 'is stopped'] : s.fixedBase ? ['did not hold its pose', 'does not hold it'] : ['fell', 'falls'];
   const why = physics === 'cannon' ? `cannon-es does not hold such bodies on PD without it, which may be why this run ${outcome}` : `a robot trained with armature may not ${s.fixedBase ? 'hold its pose' : 'stand'} without it`;
-  return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. If it ${s.fixedBase ? 'does not hold it' : 'falls'} with armature too, look elsewhere (gains, collision shapes, the pose). Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
+  return `no joint armature is set (the URDF carries none) and ${s.lightBodies} moving bod${s.lightBodies === 1 ? 'y is' : 'ies are'} below ${LIGHT_LINK_INERTIA} kg·m² about some axis: ${why}. If it ${again} with armature too, look elsewhere (gains, collision shapes, the pose). Isaac Lab's actuator configs set one (Unitree's G1: 0.01); pass the training's with --armature or the manifest's actuators.armature (docs/simulation.md)`;
 }
 
 /**
@@ -88,9 +89,9 @@ export const POSE_HOLD_SLACK = 0.5;
  * so the calves hold at -0.838 and the dog topples with armature or without); else the armature
  * hint.
  */
-export function fallHint(s: UrdfSetup, physics: 'cannon' | 'mujoco'): string | undefined {
-  if (s.fixedBase) return armatureHint(s, physics);
-  if (s.heldAtLimit.length === 0) return armatureHint(s, physics) ?? gainsHint(s);
+export function fallHint(s: UrdfSetup, physics: 'cannon' | 'mujoco', stopped = false): string | undefined {
+  if (s.fixedBase) return armatureHint(s, physics, stopped);
+  if (s.heldAtLimit.length === 0) return armatureHint(s, physics, stopped) ?? gainsHint(s);
   const shown = s.heldAtLimit.slice(0, 4).map((h) => `${h.joint} ${h.wanted} -> ${+h.held.toFixed(4)}`).join(', ');
   const more = s.heldAtLimit.length > 4 ? ` and ${s.heldAtLimit.length - 4} more` : '';
   return `${s.heldAtLimit.length} joint(s) have a default position outside their limits and hold at the nearest limit (${shown}${more}): the robot holds a pose it was not designed to stand in, which is likely why it fell. Give a standing pose: --init-pose JOINT=RAD,... or the manifest's default_joint_pos (the pose the policy was trained from)`;

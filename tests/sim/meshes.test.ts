@@ -199,7 +199,7 @@ describe('mesh paths', () => {
     expect(() => loadUrdf(join(dir, 'c.urdf'))).toThrow(/uses the scheme model:\/\//);
     expect(m.notes.find((n) => n.code === 'URDF_VISUAL_MESH_MISSING')).toMatchObject({
       where: `${file}: <link name="a"> <visual> #1 <geometry> <mesh>`,
-      message: `mesh file "meshes/visual/base.dae" not found (looked in 1 places, first ${join(dir, 'meshes/visual/base.dae')}): the visual is left out; physics never reads it`,
+      message: `mesh file "meshes/visual/base.dae" not found (looked in ${join(dir, 'meshes/visual/base.dae')}): the visual is left out; physics never reads it`,
     });
     rmSync(dir, { recursive: true, force: true });
   });

@@ -211,7 +211,7 @@ export function simCommand() {
         const fell = (r.metrics as { fell?: boolean } | undefined)?.fell === true;
         const offset = (r.metrics as { pose_offset?: { max: number; joint: string | null } } | undefined)?.pose_offset;
         const drifted = r.invalid === undefined && setup?.fixedBase === true && offset !== undefined && offset.max > POSE_HOLD_SLACK;
-        const hint = fell || drifted || r.invalid !== undefined ? (setup ? fallHint(setup, physics) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
+        const hint = fell || drifted || r.invalid !== undefined ? (setup ? fallHint(setup, physics, !fell && r.invalid !== undefined) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
         const what = fell ? 'the robot fell' : drifted ? `the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than ${POSE_HOLD_SLACK})` : 'the simulation was stopped';
         if (hint) process.stderr.write(`axon: hint: ${what}; ${hint}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.

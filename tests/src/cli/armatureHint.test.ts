@@ -38,5 +38,7 @@ describe('the armature hint counts the bodies the simulator moves, not the URDF 
     expect(armatureHint(fixed, 'cannon')).toMatch(/^no joint armature is set .* which may be why this run did not hold its pose\. If it does not hold it with armature too, look elsewhere/);
     expect(armatureHint(fixed, 'mujoco')).toContain('a robot trained with armature may not hold its pose without it');
     expect(armatureHint({ ...fixed, armature: 'flags' }, 'cannon')).toBeUndefined();
+    // A run the state watchdog stopped is told so, not that it fell (it may not have yet).
+    expect(armatureHint({ ...fixed, fixedBase: false }, 'cannon', true)).toMatch(/which may be why this run was stopped by the state watchdog\. If it is stopped with armature too, look elsewhere/);
   });
 });
