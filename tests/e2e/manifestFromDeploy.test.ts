@@ -69,14 +69,14 @@ describe('axon manifest from-deploy', () => {
 });
 
 describe("axon manifest from-deploy on unitree_rl_gym's deploy configs", () => {
-  it("imports deploy_real's G1 config against the vendor's 29-joint URDF (legs by leg_joint2motor_idx) and the policy runs on that robot from the CLI", () => {
+  it("imports deploy_real's G1 config against the vendor's 29-joint URDF (its first 12 joints, the legs) and the policy runs on that robot from the CLI", () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-'));
     const onnx = writeVendorOnnx(join(dir, 'policy.onnx'), 47, 12);
     const robot = writeVendorHumanoid(dir);
     const model = join(dir, 'model');
     const r = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', onnx, '--out', model, '--urdf', robot.urdf);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('12 joints (model order: motors leg_joint2motor_idx of the SDK order from --urdf g1_29dof.urdf), 7 observation terms (47 values), 50 Hz');
+    expect(r.stdout).toContain("12 joints (model order: the first 12 actuated joints of --urdf g1_29dof.urdf in file order: the policy's order, legs first as unitree_rl_gym's robots list them), 7 observation terms (47 values), 50 Hz");
     expect(r.stdout).toContain('not mapped: g1.yaml: arm_waist_joint2motor_idx, arm_waist_kps, arm_waist_kds, arm_waist_target: not carried');
     const m = loadModelFolder(model).manifest;
     expect(m.joints).toEqual(VENDOR_SDK_JOINTS.slice(0, 12));

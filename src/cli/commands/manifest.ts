@@ -188,11 +188,12 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   try {
     const onnxFile = basename(o.onnx);
     const recurrent = recurrentStates(session, o.onnx);
-    const { manifest: imported, notes } = manifestFromDeploy(
+    const { manifest: imported, notes, jointOrder } = manifestFromDeploy(
       cfg,
       {
         sdkJoints: sdk.names,
         sdkSource: sdk.source,
+        fromUrdf: o.urdf !== undefined,
         name: o.name ?? basename(resolve(o.out)),
         robot: o.robot ?? sdk.robot ?? 'unknown',
         onnx: { file: onnxFile, input: session.inputNames[0], output: session.outputNames[0] },
@@ -220,7 +221,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     if (resolve(target) !== resolve(o.onnx)) copyFileSync(o.onnx, target);
     writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
     console.log(
-      `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order: ${gym ? String((manifest.provenance as Record<string, unknown> | undefined)?.joint_order) : `from ${sdk.source} by joint_ids_map`}), ` +
+      `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order: ${jointOrder}), ` +
         `${manifest.observation.terms.length} observation terms (${observationSize(manifest)} values), ${manifest.control_hz} Hz; check it with axon inspect ${o.out}`,
     );
   } finally {

@@ -1,5 +1,5 @@
 import { AxonError } from '../../core/errors.ts';
-import type { ObservationTerm } from '../manifest.ts';
+import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 
 /** A pipeline config that cannot be turned into a manifest. `where` is the file and the key path. */
 export class ImportError extends AxonError {
@@ -9,6 +9,31 @@ export class ImportError extends AxonError {
 }
 
 export type Obj = Record<string, unknown>;
+
+/** What from-deploy gives an importer of a deploy file (unitree_rl_lab's deploy.yaml, unitree_rl_gym's deploy configs). */
+export interface DeployImportOptions {
+  /** Joint names in the robot's SDK (motor) order, or a URDF's actuated joints in file order (`fromUrdf`). */
+  readonly sdkJoints: readonly string[];
+  /** Where the names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
+  readonly sdkSource: string;
+  /**
+   * The names are a URDF's actuated joints in file order, taken as the motor order (Unitree's
+   * "hg" robots: G1, H1_2). Not so for the H1 ("go" motor numbering): unitree_rl_gym's deploy_real
+   * config then names its joints by the URDF's order, not by motor index.
+   */
+  readonly fromUrdf?: boolean;
+  readonly name: string;
+  readonly robot: string;
+  readonly onnx: { file: string; input: string; output: string };
+}
+
+export interface DeployImport {
+  readonly manifest: ModelManifest;
+  /** What was read but not mapped (informational fields, ignored parameters), one line each. */
+  readonly notes: string[];
+  /** How the model's joint order was found, in words (for the command's last line). */
+  readonly jointOrder: string;
+}
 
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

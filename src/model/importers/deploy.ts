@@ -51,25 +51,11 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { compact, gaitPeriod, ImportError, isObj, num, range, rawActionClip, rawFeedback, type Obj } from './common.ts';
+import { compact, gaitPeriod, ImportError, isObj, num, range, rawActionClip, rawFeedback, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
 import { isGymDeploy, manifestFromGymDeploy } from './gymDeploy.ts';
 import { parsePythonYaml } from './pythonYaml.ts';
 
-export interface DeployImportOptions {
-  /** Joint names in the robot's SDK (motor) order. */
-  readonly sdkJoints: readonly string[];
-  /** Where the SDK names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
-  readonly sdkSource: string;
-  readonly name: string;
-  readonly robot: string;
-  readonly onnx: { file: string; input: string; output: string };
-}
-
-export interface DeployImport {
-  readonly manifest: ModelManifest;
-  /** What was read but not mapped (informational fields, ignored parameters), one line each. */
-  readonly notes: string[];
-}
+export type { DeployImport, DeployImportOptions } from './common.ts';
 
 const termByName: Record<string, ObservationTerm['term']> = {
   base_lin_vel: 'base_lin_vel',
@@ -376,5 +362,5 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     },
     `manifest (from ${file})`,
   );
-  return { manifest, notes };
+  return { manifest, notes, jointOrder: `from ${o.sdkSource} by joint_ids_map` };
 }

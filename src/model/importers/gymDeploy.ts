@@ -22,7 +22,7 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { ImportError, num, type Obj } from './common.ts';
+import { ImportError, num, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
 
 /** Keys of unitree_rl_gym's deploy_mujoco and deploy_real configs that deploy_mujoco.py and deploy_real.py read alike. */
 const GYM_DEPLOY_KEYS = ['policy_path', 'kps', 'kds', 'default_angles', 'ang_vel_scale', 'dof_pos_scale', 'dof_vel_scale', 'action_scale', 'cmd_scale', 'num_actions', 'num_obs'];
@@ -40,16 +40,6 @@ const IGNORED: Record<string, string> = {
   weak_motor: "the SDK's motor mode",
 };
 const ARM_WAIST = ['arm_waist_joint2motor_idx', 'arm_waist_kps', 'arm_waist_kds', 'arm_waist_target'];
-
-export interface GymDeployImportOptions {
-  /** Joint names in the order the file's lists follow: the MJCF's (deploy_mujoco) or the SDK's motor order (deploy_real). */
-  readonly sdkJoints: readonly string[];
-  /** Where the names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
-  readonly sdkSource: string;
-  readonly name: string;
-  readonly robot: string;
-  readonly onnx: { file: string; input: string; output: string };
-}
 
 /** The file is one of unitree_rl_gym's deploy configs (and no deploy.yaml of unitree_rl_lab's). */
 export function isGymDeploy(cfg: Obj): boolean {
@@ -99,15 +89,21 @@ function scalar(cfg: Obj, key: string, file: string): number {
 }
 
 /** Builds a manifest from a unitree_rl_gym deploy config (module doc). */
-export function manifestFromGymDeploy(cfg: Obj, o: GymDeployImportOptions, file: string): { manifest: ModelManifest; notes: string[] } {
+export function manifestFromGymDeploy(cfg: Obj, o: DeployImportOptions, file: string): DeployImport {
   checkGymDeployLayout(cfg, file);
   const { kind, script } = kindOf(cfg);
   const notes: string[] = [];
   const n = cfg.num_actions as number;
 
-  // --- joints: the file's lists follow the MJCF's order (deploy_mujoco) or motors leg_joint2motor_idx (deploy_real) ---
+  // --- joints: the file's lists follow the policy's joint order, its MJCF's (qpos[7:]) ---
+  // deploy_real's leg_joint2motor_idx sends action i to motor idx[i] of the robot's SDK numbering:
+  // it names the joints only against a motor-order list (--sdk-joints). A URDF lists the joints in
+  // the MJCF's order, legs first, which is the policy's own order; its file order is the motor
+  // order on the G1 and H1_2 ("hg") but not on the H1 ("go": idx [7, 3, 4, 5, 10, 8, 0, 1, 2, 11]).
+  const named = o.sdkJoints.filter((j) => j !== '');
   let joints: string[];
-  if ('leg_joint2motor_idx' in cfg) {
+  let jointOrder: string;
+  if ('leg_joint2motor_idx' in cfg && !o.fromUrdf) {
     const idx = list(cfg, 'leg_joint2motor_idx', n, file);
     joints = idx.map((m, i) => {
       const w = `${file}: leg_joint2motor_idx[${i}]`;
@@ -115,11 +111,17 @@ export function manifestFromGymDeploy(cfg: Obj, o: GymDeployImportOptions, file:
       if (o.sdkJoints[m] === '') throw new ImportError(w, `is motor ${m}, a slot ${o.sdkSource} gives no joint name`, 'a motor with a joint');
       return o.sdkJoints[m];
     });
+    jointOrder = `motors leg_joint2motor_idx of the SDK order from ${o.sdkSource}`;
+  } else if (o.fromUrdf) {
+    if (named.length < n) throw new ImportError(`${file}: num_actions`, `is ${n}, but ${o.sdkSource} has ${named.length} actuated joints`, `the robot the policy drives: its URDF lists the policy's ${n} joints first`);
+    joints = named.slice(0, n);
+    jointOrder = `the first ${n} actuated joints of ${o.sdkSource} in file order: the policy's order, legs first as unitree_rl_gym's robots list them`;
+    if (named.length > n) notes.push(`${file}: the policy's ${n} joints are taken as ${o.sdkSource}'s first ${n} actuated joints (${joints.join(', ')}), as unitree_rl_gym's robots list the legs first; the others hold their default pose`);
   } else {
-    const named = o.sdkJoints.filter((j) => j !== '');
     if (named.length !== n)
-      throw new ImportError(`${file}: num_actions`, `is ${n}, but ${o.sdkSource} names ${named.length} joints`, `the ${n} joints ${script} drives, in the order of its MJCF (qpos[7:]): pass that robot's URDF or --sdk-joints`);
+      throw new ImportError(`${file}: num_actions`, `is ${n}, but ${o.sdkSource} names ${named.length} joints`, `the ${n} joints ${script} drives, in the order of its MJCF (qpos[7:]): that robot's URDF (--urdf) or --sdk-joints`);
     joints = named;
+    jointOrder = `${o.sdkSource}, as ${script}'s MJCF (qpos[7:])`;
   }
   const dup = joints.find((j, i) => joints.indexOf(j) !== i);
   if (dup !== undefined) throw new ImportError(`${file}: leg_joint2motor_idx`, `maps two actions to ${dup}`, 'each action to its own motor');
@@ -189,11 +191,11 @@ export function manifestFromGymDeploy(cfg: Obj, o: GymDeployImportOptions, file:
       ...(commandRanges ? { command_ranges: commandRanges } : {}),
       provenance: {
         command: `axon manifest from-deploy ${file}`,
-        joint_order: 'leg_joint2motor_idx' in cfg ? `motors leg_joint2motor_idx of the SDK order from ${o.sdkSource}` : `the order of ${o.sdkSource}, as ${script}'s MJCF (qpos[7:])`,
+        joint_order: jointOrder,
         observation: `${script}'s, built in code: [ω·ang_vel_scale, gravity, cmd·cmd_scale, (q − default)·dof_pos_scale, q̇·dof_vel_scale, action, sin, cos of a ${GYM_GAIT_PERIOD_S} s gait phase]`,
       },
     },
     `manifest (from ${file})`,
   );
-  return { manifest, notes };
+  return { manifest, notes, jointOrder };
 }

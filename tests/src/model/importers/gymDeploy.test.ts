@@ -139,9 +139,23 @@ describe("unitree_rl_gym's deploy configs become manifests", () => {
     expect(refusal('deploy_real/configs/h1_2.yaml', ['', ...VENDOR_SDK_JOINTS.slice(1)]).message).toMatch(/leg_joint2motor_idx\[0\]: is motor 0, a slot --sdk-joints gives no joint name/);
   });
 
+  it("deploy_real h1.yaml (the H1 numbers its motors otherwise, msg_type go): the same legs from the URDF's order or from the motor order", () => {
+    // unitree_ros / unitree_rl_gym h1.urdf: actuated joints in file order, legs first.
+    const h1Urdf = [...H1_10, 'torso_joint', 'left_shoulder_pitch_joint', 'left_shoulder_roll_joint', 'left_shoulder_yaw_joint', 'left_elbow_joint', 'right_shoulder_pitch_joint', 'right_shoulder_roll_joint', 'right_shoulder_yaw_joint', 'right_elbow_joint'];
+    const fromUrdf = manifestFromDeploy(gym('deploy_real/configs/h1.yaml'), { sdkJoints: h1Urdf, sdkSource: '--urdf h1.urdf', fromUrdf: true, name: 'h1', robot: 'h1', onnx }, 'h1.yaml');
+    expect(fromUrdf.manifest.joints).toEqual(H1_10);
+    expect(fromUrdf.jointOrder).toBe("the first 10 actuated joints of --urdf h1.urdf in file order: the policy's order, legs first as unitree_rl_gym's robots list them");
+    // The H1's motor numbering ("go"): 0-2 right hip roll/pitch, knee; 3-5 left; 6 torso; 7-8 hip yaws; 9 unused; 10-11 ankles; 12-19 arms.
+    const motors = ['right_hip_roll_joint', 'right_hip_pitch_joint', 'right_knee_joint', 'left_hip_roll_joint', 'left_hip_pitch_joint', 'left_knee_joint', 'torso_joint', 'left_hip_yaw_joint', 'right_hip_yaw_joint', '', 'left_ankle_joint', 'right_ankle_joint', 'right_shoulder_pitch_joint', 'right_shoulder_roll_joint', 'right_shoulder_yaw_joint', 'right_elbow_joint', 'left_shoulder_pitch_joint', 'left_shoulder_roll_joint', 'left_shoulder_yaw_joint', 'left_elbow_joint'];
+    const fromMotors = manifestFromDeploy(gym('deploy_real/configs/h1.yaml'), { sdkJoints: motors, sdkSource: '--sdk-joints', name: 'h1', robot: 'h1', onnx }, 'h1.yaml');
+    expect(fromMotors.manifest.joints).toEqual(H1_10);
+    expect(fromMotors.manifest.default_joint_pos).toEqual(fromUrdf.manifest.default_joint_pos);
+    expect(observationSize(fromMotors.manifest)).toBe(41);
+  });
+
   it('refuses a joint list that is not the policy\'s count, and a list of the wrong length, naming the key', () => {
     expect(refusal('deploy_mujoco/configs/g1.yaml', VENDOR_SDK_JOINTS).message).toBe(
-      "g1.yaml: num_actions: is 12, but --sdk-joints names 29 joints (expected the 12 joints deploy_mujoco.py drives, in the order of its MJCF (qpos[7:]): pass that robot's URDF or --sdk-joints)",
+      "g1.yaml: num_actions: is 12, but --sdk-joints names 29 joints (expected the 12 joints deploy_mujoco.py drives, in the order of its MJCF (qpos[7:]): that robot's URDF (--urdf) or --sdk-joints)",
     );
     const cfg = gym('deploy_mujoco/configs/g1.yaml');
     cfg.kds = [2, 2, 2];
