@@ -210,10 +210,12 @@ export function simCommand() {
         // or a fixed-base robot with no policy that did not hold its default pose (the G1's waist and arms swinging).
         const fell = (r.metrics as { fell?: boolean } | undefined)?.fell === true;
         const offset = (r.metrics as { pose_offset?: { max: number; joint: string | null } } | undefined)?.pose_offset;
-        const drifted = r.invalid === undefined && setup?.fixedBase === true && offset !== undefined && offset.max > POSE_HOLD_SLACK;
+        // A policy moves joints on purpose: only a robot left holding its pose can fail to hold it.
+        const drifted = r.invalid === undefined && setup?.fixedBase === true && o.policy === undefined && offset !== undefined && offset.max > POSE_HOLD_SLACK;
         const hint = fell || drifted || r.invalid !== undefined ? (setup ? fallHint(setup, physics, !fell && r.invalid !== undefined) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
         const what = fell ? 'the robot fell' : drifted ? `the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than ${POSE_HOLD_SLACK})` : 'the simulation was stopped';
-        if (hint) process.stderr.write(`axon: hint: ${what}; ${hint}\n`);
+        // The drift is said even when no advice applies (armature given, no light body).
+        if (hint || drifted) process.stderr.write(`axon: hint: ${what}${hint ? `; ${hint}` : ''}\n`);
         // A blown-up simulation is a failed run: the state watchdog's event is in the summary.
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);

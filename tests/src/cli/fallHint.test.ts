@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { armatureHint, fallHint, urdfSetup } from '../../../src/cli/urdfSession.ts';
 import { axon } from '../../helpers/cli.ts';
+import { zeroPositionPolicy } from '../../helpers/onnxFixtures.ts';
 import { VENDOR_QUADRUPED_STAND, vendorQuadrupedUrdf } from '../../helpers/vendorQuadruped.ts';
 import { writeVendorHumanoid } from '../../helpers/vendorHumanoid.ts';
 
@@ -96,5 +97,15 @@ describe('a fixed-base robot that does not hold its default pose is told what to
     expect(held.code, held.stderr).toBe(0);
     expect(JSON.parse(held.lastLine).episode.pose_offset.max).toBeLessThan(0.05);
     expect(held.stderr).not.toContain('axon: hint');
+  }, 60_000);
+
+  it('says nothing of the pose when a policy moves the joints (it was told the robot did not hold its default pose)', () => {
+    // Absolute targets of 0: the knees (default 0.669 rad) are driven 0.669 rad away on purpose.
+    const joints = humanoid.sdkJoints.slice();
+    const policy = zeroPositionPolicy(joints, { action: { type: 'joint_position_abs' }, default_joint_pos: joints.map((j) => humanoid.defaultPose[j] ?? 0) });
+    const run = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--armature', '0.01', '--policy', policy, '--duration', '1', '--fast', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.lastLine).episode.pose_offset.max).toBeGreaterThan(0.5);
+    expect(run.stderr).not.toContain('did not hold its default pose');
   }, 60_000);
 });
