@@ -103,7 +103,7 @@ describe('a fixed-base robot that does not hold its default pose is told what to
     // Absolute targets of 0: the knees (default 0.669 rad) are driven 0.669 rad away on purpose.
     const joints = humanoid.sdkJoints.slice();
     const policy = zeroPositionPolicy(joints, { action: { type: 'joint_position_abs' }, default_joint_pos: joints.map((j) => humanoid.defaultPose[j] ?? 0) });
-    const run = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--armature', '0.01', '--policy', policy, '--duration', '1', '--fast', '--json');
+    const run = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--policy', policy, '--duration', '1', '--fast', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.lastLine).episode.pose_offset.max).toBeGreaterThan(0.5);
     expect(run.stderr).not.toContain('did not hold its default pose');
