@@ -117,6 +117,18 @@ describe("axon manifest from-deploy on unitree_rl_gym's deploy configs", () => {
     const odd = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', oddFile, '--out', join(dir, 'odd'), '--urdf', robot.urdf);
     expect(odd.code).toBe(2);
     expect(odd.stderr).toContain(`--onnx: ${oddFile} has inputs obs, h_in and outputs actions (expected one observation input and an action output, then any recurrent states as rsl_rl exports them`);
+    // One input and an extra output (a value head): feed-forward, as before the recurrent reading.
+    const v = new OnnxGraphBuilder('value_head');
+    const vx = v.input('obs', 'float32', [1, 47]);
+    v.node('Gemm', [vx, v.initializer('W', 'float32', [12, 47], new Float32Array(12 * 47))], ['actions'], { transB: attr.int(1) });
+    v.node('Gemm', [vx, v.initializer('V', 'float32', [1, 47], new Float32Array(47))], ['value'], { transB: attr.int(1) });
+    v.output('actions', 'float32', [1, 12]);
+    v.output('value', 'float32', [1, 1]);
+    const valueFile = join(dir, 'value.onnx');
+    writeFileSync(valueFile, encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'axon-tests', graph: v.build() }));
+    const value = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/g1.yaml', '--onnx', valueFile, '--out', join(dir, 'value'), '--urdf', robot.urdf);
+    expect(value.code, value.stderr).toBe(0);
+    expect(loadModelFolder(join(dir, 'value')).manifest.recurrent).toBeUndefined();
   });
 
   it('refuses a config whose observation no unitree_rl_gym script builds with one line naming what its size shows, before asking for the joint order', () => {

@@ -124,12 +124,15 @@ export function manifestCommand() {
 /**
  * The recurrent states of an exported policy: rsl_rl's exporter writes an LSTM policy with inputs
  * [obs, h_in, c_in] and outputs [actions, h_out, c_out] (a GRU without c): each input after the
- * first is fed from the output in the same place after the first, of the same fixed shape.
+ * first is fed from the output in the same place after the first, of the same fixed shape; outputs
+ * beyond those (a value head) are not read.
  */
 function recurrentStates(session: ort.InferenceSession, file: string): { input: string; output: string; shape: number[] }[] {
   const ins = session.inputNames, outs = session.outputNames;
   const expected = 'one observation input and an action output, then any recurrent states as rsl_rl exports them (inputs obs, h_in, c_in; outputs actions, h_out, c_out)';
-  if (ins.length < 1 || outs.length !== ins.length)
+  // One input: a feed-forward policy, whatever else it outputs (a value head).
+  if (ins.length === 1 && outs.length >= 1) return [];
+  if (ins.length < 1 || outs.length < ins.length)
     throw new UsageError('--onnx', `${file} has inputs ${ins.join(', ')} and outputs ${outs.join(', ')}`, expected);
   return ins.slice(1).map((input, k) => {
     const output = outs[k + 1];
