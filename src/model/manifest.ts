@@ -4,7 +4,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AxonError } from '../core/errors.ts';
 import { schemaErrorText } from '../core/schemaErrorText.ts';
-import { checkWorldModel, WorldModelSchema } from './worldModelManifest.ts';
+import { WorldModelSchema, worldModelStateNames } from './worldModelManifest.ts';
 
 /** A manifest that does not describe a usable model. `where` is the file and a JSON pointer. */
 export class ManifestError extends AxonError {
@@ -345,4 +345,42 @@ export function loadModelFolder(dir: string): ModelFolder {
   const onnxPath = join(abs, manifest.onnx.file);
   if (!existsSync(onnxPath)) throw new ManifestError('MODEL_NOT_FOUND', `${file}#/onnx/file`, `names "${manifest.onnx.file}", which does not exist in ${dir}`);
   return { dir: abs, manifest, onnxPath };
+}
+
+/** Cross-field checks of a world model: sizes of the statistics, state names, ONNX names, dt. */
+function checkWorldModel(m: ModelManifest, file: string): void {
+  const wm = m.world_model;
+  if (wm === undefined) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model`, 'is missing', 'a world_model section (dt, state, output) for kind "world-model"');
+  if (m.onnx.action_input === undefined)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/onnx/action_input`, 'is missing', 'the name of the ONNX action input for kind "world-model"');
+  for (const [i, t] of m.observation.terms.entries())
+    if ((t.history ?? 1) !== 1) throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/history`, `is ${t.history}`, '1: a world model state has no history');
+  const n = observationSize(m);
+  const names = worldModelStateNames(m);
+  const list = (v: number[], where: string) => {
+    if (v.length !== n) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `has ${v.length} values`, `${n}, one per state element (${names.join(', ')})`);
+  };
+  list(wm.state.mean, 'state/mean');
+  list(wm.state.std, 'state/std');
+  list(wm.output.mean, 'output/mean');
+  list(wm.output.std, 'output/std');
+  if (wm.error_std) list(wm.error_std, 'error_std');
+  const ref = (name: string, where: string) => {
+    if (!names.includes(name)) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `"${name}" is not a state element`, `one of ${names.join(', ')}`);
+  };
+  for (const [i, a] of (wm.state.angles ?? []).entries()) ref(a, `state/angles/${i}`);
+  for (const [i, t] of (wm.cost?.terms ?? []).entries()) ref(t.state, `cost/terms/${i}/state`);
+  if (wm.cost?.energy) {
+    ref(wm.cost.energy.angle, 'cost/energy/angle');
+    ref(wm.cost.energy.velocity, 'cost/energy/velocity');
+  }
+  for (const [i, c] of (wm.constraints ?? []).entries()) {
+    ref(c.state, `constraints/${i}/state`);
+    if (c.lower === undefined && c.upper === undefined)
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, 'has neither lower nor upper', 'at least one bound');
+    if (c.lower !== undefined && c.upper !== undefined && !(c.lower < c.upper))
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, `lower ${c.lower} is not below upper ${c.upper}`, 'lower < upper');
+  }
+  if (Math.abs(wm.dt * m.control_hz - 1) > 1e-6)
+    throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/dt`, `is ${wm.dt} s but control_hz ${m.control_hz} implies ${1 / m.control_hz} s`, 'dt = 1 / control_hz');
 }

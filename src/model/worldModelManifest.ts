@@ -1,10 +1,11 @@
 /**
  * The world-model part of a manifest (kind "world-model"): its schema (dt, state and output
- * statistics, cost, constraints, monitor), its cross-field checks, and the names of its state
- * elements. The policy part and the loading of a model folder are manifest.ts's.
+ * statistics, cost, constraints, monitor) and the names of its state elements. The cross-field
+ * checks, the policy part and the loading of a model folder are manifest.ts's (which imports this
+ * file; this one takes only types from it, so neither can load before the other).
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { ManifestError, observationSize, type ModelManifest } from './manifest.ts';
+import type { ModelManifest } from './manifest.ts';
 
 /** A state element by name: `<term>.<joint>` (e.g. `joint_pos.hinge`), see worldModelStateNames. */
 const StateRef = Type.String({ minLength: 3 });
@@ -104,44 +105,6 @@ export const WorldModelSchema = Type.Object(
 export type WorldModelSpec = Static<typeof WorldModelSchema>;
 export type WorldModelCostSpec = Static<typeof CostSchema>;
 export type WorldModelConstraintSpec = Static<typeof ConstraintSchema>;
-
-/** Cross-field checks of a world model: sizes of the statistics, state names, ONNX names, dt. */
-export function checkWorldModel(m: ModelManifest, file: string): void {
-  const wm = m.world_model;
-  if (wm === undefined) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model`, 'is missing', 'a world_model section (dt, state, output) for kind "world-model"');
-  if (m.onnx.action_input === undefined)
-    throw new ManifestError('MANIFEST_FIELD', `${file}#/onnx/action_input`, 'is missing', 'the name of the ONNX action input for kind "world-model"');
-  for (const [i, t] of m.observation.terms.entries())
-    if ((t.history ?? 1) !== 1) throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/history`, `is ${t.history}`, '1: a world model state has no history');
-  const n = observationSize(m);
-  const names = worldModelStateNames(m);
-  const list = (v: number[], where: string) => {
-    if (v.length !== n) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `has ${v.length} values`, `${n}, one per state element (${names.join(', ')})`);
-  };
-  list(wm.state.mean, 'state/mean');
-  list(wm.state.std, 'state/std');
-  list(wm.output.mean, 'output/mean');
-  list(wm.output.std, 'output/std');
-  if (wm.error_std) list(wm.error_std, 'error_std');
-  const ref = (name: string, where: string) => {
-    if (!names.includes(name)) throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/${where}`, `"${name}" is not a state element`, `one of ${names.join(', ')}`);
-  };
-  for (const [i, a] of (wm.state.angles ?? []).entries()) ref(a, `state/angles/${i}`);
-  for (const [i, t] of (wm.cost?.terms ?? []).entries()) ref(t.state, `cost/terms/${i}/state`);
-  if (wm.cost?.energy) {
-    ref(wm.cost.energy.angle, 'cost/energy/angle');
-    ref(wm.cost.energy.velocity, 'cost/energy/velocity');
-  }
-  for (const [i, c] of (wm.constraints ?? []).entries()) {
-    ref(c.state, `constraints/${i}/state`);
-    if (c.lower === undefined && c.upper === undefined)
-      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, 'has neither lower nor upper', 'at least one bound');
-    if (c.lower !== undefined && c.upper !== undefined && !(c.lower < c.upper))
-      throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/constraints/${i}`, `lower ${c.lower} is not below upper ${c.upper}`, 'lower < upper');
-  }
-  if (Math.abs(wm.dt * m.control_hz - 1) > 1e-6)
-    throw new ManifestError('MANIFEST_FIELD', `${file}#/world_model/dt`, `is ${wm.dt} s but control_hz ${m.control_hz} implies ${1 / m.control_hz} s`, 'dt = 1 / control_hz');
-}
 
 /**
  * Names of a world model's state elements in order, `<term>.<joint>` (or `<term>.x|y|z` for
