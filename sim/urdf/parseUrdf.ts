@@ -434,9 +434,12 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
     if (lower > upper) fail('URDF_LIMIT', `${where} <limit>`, `lower ${lower} is above upper ${upper}`, 'lower <= upper');
     if (attr(limit!, 'lower') === undefined && attr(limit!, 'upper') === undefined)
       note('URDF_LIMIT_RANGE_ABSENT', `${where} <limit>`, `gives no lower and no upper: both 0, as the URDF spec says, so the ${type} joint cannot move; write its range if it should (legged_gym's anymal_c.urdf leaves them out)`);
-    else if (lower === 0 && upper === 0)
-      // SolidWorks' sw_urdf_exporter writes lower="0" upper="0" on every joint whose range nobody entered.
-      note('URDF_LIMIT_RANGE_ZERO', `${where} <limit>`, `lower="0" upper="0": the ${type} joint cannot move, read as written (a CAD exporter writes this when no range was entered); write its range if it should, or make it a fixed joint`);
+    else if (lower === 0 && upper === 0) {
+      // SolidWorks' sw_urdf_exporter writes lower="0" upper="0" on every joint whose range nobody
+      // entered; a side left out is 0 too (the spec's default).
+      const written = (['lower', 'upper'] as const).map((k) => (attr(limit!, k) === undefined ? `no ${k} (0)` : `${k}="${attr(limit!, k)}"`)).join(' ');
+      note('URDF_LIMIT_RANGE_ZERO', `${where} <limit>`, `${written}: the ${type} joint cannot move, read as written (a CAD exporter writes this when no range was entered); write its range if it should, or make it a fixed joint`);
+    }
   } else if (type === 'continuous' && limit !== undefined) {
     effort = optionalNumber(limit, 'effort', Infinity, `${where} <limit>`, fail);
     velocity = optionalNumber(limit, 'velocity', Infinity, `${where} <limit>`, fail);

@@ -81,9 +81,12 @@ describe('URDF checks: each named error', () => {
     expect(notes).toHaveLength(1);
     expect(notes[0].where).toBe('<joint name="joint1"> <limit>');
     expect(notes[0].message).toMatch(/^lower="0" upper="0": the revolute joint cannot move, read as written \(a CAD exporter writes this when no range was entered\); write its range if it should, or make it a fixed joint \(and 1 more joints likewise\)$/);
-    // A range written on purpose, or one side only, is not the placeholder.
+    // A range written on purpose is not the placeholder.
     const ranged = parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="0" upper="1.5"')}</robot>`);
     expect(ranged.notes.map((n) => n.code)).not.toContain('URDF_LIMIT_RANGE_ZERO');
+    // One side written 0 and the other left out (0 by the spec): the note quotes what is written.
+    const oneSide = parseUrdf(`<robot name="t"><link name="a">${inertial(1)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b', 'lower="0.0"')}</robot>`);
+    expect(oneSide.notes.find((n) => n.code === 'URDF_LIMIT_RANGE_ZERO')?.message).toMatch(/^lower="0\.0" no upper \(0\): the revolute joint cannot move/);
   });
 
   it("elements inside a link axon does not read (Bullet's <contact> in Solo12's URDF) are one note", () => {
