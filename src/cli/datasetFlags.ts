@@ -1,8 +1,5 @@
-/** What `--record` and `--dataset` runs share: the exit code of a recording that dropped frames, and its message. */
+/** What `--record` and `--dataset` runs share: the message of a recording that dropped frames (its exit code is exitCodes.ts EXIT_DROPPED). */
 import type { DatasetSummary } from '../dataset/index.ts';
-
-/** Exit code of a run whose recording (MCAP or dataset) dropped frames, unless --allow-drops. */
-export const EXIT_DROPPED = 4;
 
 /** One line naming what was dropped, or undefined when nothing was. */
 export function datasetDrops(record: { readonly dropped: number; readonly ticks: number } | undefined, dataset: DatasetSummary | undefined): string | undefined {

@@ -15,8 +15,7 @@ import { sim2simCommand } from './commands/sim2sim.ts';
 import { exportCommand } from './commands/export.ts';
 import { datasetCommand } from './commands/dataset.ts';
 
-/** Exit codes: 0 success, 1 a run that failed (e.g. eval below its bar is still 0), 2 bad input. */
-export const EXIT_USAGE = 2;
+import { EXIT_USAGE } from './exitCodes.ts';
 
 export function buildProgram(): Command {
   const program = new Command()

@@ -12,7 +12,8 @@ import { attachRecorder, type Recorder, type RecorderSummary, type RecordingMeta
 import { attachViewer, type Viewer, type ViewerOptions, type ViewerRobot, type ViewerSafety } from '../viewer/index.ts';
 import type { DatasetSummary, DatasetWriter } from '../dataset/index.ts';
 import { traceWorldModel, type TracedWorldModel } from '../session/index.ts';
-import { datasetDrops, EXIT_DROPPED } from './datasetFlags.ts';
+import { datasetDrops } from './datasetFlags.ts';
+import { EXIT_DROPPED } from './exitCodes.ts';
 
 /** The output flags every loop command shares. */
 export interface OutputFlags {

@@ -15,7 +15,7 @@ import { writeVendorDeploy, writeVendorOnnx } from '../helpers/vendorDeploy.ts';
 import { writeVendorHumanoid, type VendorHumanoid } from '../helpers/vendorHumanoid.ts';
 import { axon } from '../helpers/cli.ts';
 
-/** Exit code of a run whose simulation left a sane state (src/cli/commands/sim.ts EXIT_INVALID_RUN). */
+/** Exit code of a run whose simulation left a sane state (src/cli/exitCodes.ts EXIT_INVALID_RUN). */
 const EXIT_INVALID_RUN = 3;
 
 

@@ -9,7 +9,7 @@ import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Compan
 import { openServedRobot } from '../bridgeRobot.ts';
 import { parseInitPose } from '../urdfSession.ts';
 import { round } from '../summary.ts';
-import { EXIT_INVALID_RUN } from './sim.ts';
+import { EXIT_INVALID_RUN } from '../exitCodes.ts';
 import type { Observation } from '../../core/robot.ts';
 
 function portInt(v: string): number {

@@ -15,7 +15,8 @@ import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode }
 import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
-import { datasetDrops, EXIT_DROPPED } from '../datasetFlags.ts';
+import { datasetDrops } from '../datasetFlags.ts';
+import { EXIT_DROPPED } from '../exitCodes.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {

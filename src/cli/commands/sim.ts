@@ -1,4 +1,5 @@
 import { Command, Option } from '@commander-js/extra-typings';
+import { EXIT_INVALID_RUN } from '../exitCodes.ts';
 import { openSimSession, runEpisode } from '../wiring.ts';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
@@ -18,8 +19,6 @@ import { loopSummary, round, safetySummary } from '../summary.ts';
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
-/** Exit code of a run the state watchdog ended (the simulation blew up). */
-export const EXIT_INVALID_RUN = 3;
 
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 

@@ -5,6 +5,7 @@
  * whether the outcomes agree (0 agree, 1 disagree, 2 bad input): a CI check for a policy.
  * Part of the composition root: it knows sim/ (and imports MuJoCo's side only when it runs).
  */
+import { EXIT_FAILED } from '../exitCodes.ts';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { createSimRobot, createTask, FreeRunTask, randomize, robotNames, Rng } from '../../../sim/index.ts';
 import { openSimSession } from '../../../sim/session/index.ts';
@@ -22,8 +23,6 @@ import { refuseOrphans, refuseUnreadCommand } from '../companions.ts';
 export type Engine = 'cannon' | 'mujoco';
 export const ENGINES: readonly Engine[] = ['cannon', 'mujoco'];
 
-/** Exit code when the engines' outcomes disagree. */
-export const EXIT_DISAGREE = 1;
 
 export interface Sim2SimOptions {
   readonly policy: string;
@@ -309,7 +308,7 @@ export function sim2simCommand() {
       });
       if (o.json) console.log(JSON.stringify(report));
       else printReport(report);
-      if (!report.agree) process.exitCode = EXIT_DISAGREE;
+      if (!report.agree) process.exitCode = EXIT_FAILED; // the engines' outcomes disagree
     });
 }
 
