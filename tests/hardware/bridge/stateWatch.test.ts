@@ -10,47 +10,26 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commandBytes, encodeCommand } from '../../../hardware/bridge/frames.ts';
-import { openServedRobot } from '../../../src/cli/bridgeRobot.ts';
-import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import type { RobotSpec } from '../../../src/core/robot.ts';
 import { StateWatchdog } from '../../../sim/watchdog/StateWatchdog.ts';
 import { runAxon } from '../../helpers/cli.ts';
 import { writeVendorWrist } from '../../helpers/vendorWrist.ts';
-import { RawClient, record, startServer, waitUntil } from './helpers.ts';
+import { record, waitUntil } from './helpers.ts';
+import { serveWrist, wristFrame } from './servedWrist.ts';
 
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
 
-/** A position command frame for the wrist's 3 joints (the spec's gains). */
-function position(seq: number, values: number[]): Buffer {
-  const b = Buffer.alloc(commandBytes(3, 2));
-  encodeCommand(b, 3, seq, 0, 0, { mode: 'position', target: Float64Array.from(values) });
-  return b;
+/** The wrist under explicit PD (which its tiny inertias cannot hold), with or without sim's state watchdog on the server. */
+async function serveExplicitWrist(watch: boolean) {
+  let watchdog: StateWatchdog | undefined;
+  const served = await serveWrist({ pd: 'explicit', ...(watch ? { watch: (spec: RobotSpec) => (watchdog = new StateWatchdog(spec)) } : {}) }, open);
+  return { ...served, events: record(served.s), watchdog: watchdog! };
 }
 
-async function serveExplicitWrist(watch: boolean) {
-  const urdf = writeVendorWrist(mkdtempSync(join(tmpdir(), 'axon-state-watch-')));
-  const served = await openServedRobot({ urdf, fixedBase: true, pd: 'explicit', urdfPackagePath: [], strict: false, physics: 'cannon', seed: 1, randomize: false }, 0.002);
-  open.push(served.robot);
-  const watchdog = new StateWatchdog(served.robot.spec);
-  const time = new VirtualTime(0);
-  const s = await startServer({ robot: served.robot, now: time.now, paced: false, ...(watch ? { watch: watchdog } : {}) });
-  open.push(s);
-  const events = record(s);
-  const step = (seconds: number) => {
-    const end = time.now() + seconds;
-    while (time.now() < end - 1e-12) {
-      time.advanceTo(time.now() + s.dt);
-      s.runDue();
-    }
-  };
-  const c = await RawClient.open(s.url);
-  open.push(c);
-  await c.auth('secret-token', 'command');
-  return { s, c, step, events, watchdog };
-}
+const position = (seq: number, values: number[]) => wristFrame('position', seq, values);
 
 describe('the bridge server watches a served simulation', () => {
   it('safe-stops a running robot whose simulation blew up, again after each re-arm, until sim_reset', async () => {
@@ -71,8 +50,11 @@ describe('the bridge server watches a served simulation', () => {
     expect(s.robotState).toBe('idle');
     c.bin(position(seq++, [0.3, 0.3, 0.3]));
     await waitUntil(() => s.robotState === 'running', 're-armed');
+    const before = events.length;
     step(s.dt);
     expect(s.robotState).toBe('safe-stop');
+    const again = events.slice(before).find((e) => e.kind === 'state' && e.robotState === 'safe-stop');
+    expect(again && 'reason' in again ? again.reason : '').toContain(`state watchdog: ${watchdog.reason}`);
 
     // sim_reset puts the simulation back and the watch starts again from it.
     s.reset('reset the simulation next');

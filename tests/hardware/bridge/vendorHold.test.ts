@@ -5,28 +5,16 @@
  * max(kd, effortLimit / (0.1 × velocityLimit)) instead of coasting (hardware/PROTOCOL.md, section 7).
  * The server runs unpaced on virtual time: no wall-clock figure.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeServer } from '../../../hardware/bridge/index.ts';
-import { commandBytes, encodeCommand } from '../../../hardware/bridge/frames.ts';
-import { openServedRobot } from '../../../src/cli/bridgeRobot.ts';
-import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
-import { WRIST_LIMITS, WRIST_TREE_JOINTS, writeVendorWrist } from '../../helpers/vendorWrist.ts';
-import { RawClient, startServer, waitUntil } from './helpers.ts';
+import { WRIST_LIMITS, WRIST_TREE_JOINTS } from '../../helpers/vendorWrist.ts';
+import { waitUntil } from './helpers.ts';
+import { serveWrist, wristFrame } from './servedWrist.ts';
 
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
-
-/** An effort command frame for the wrist's 3 joints. */
-function effort(seq: number, values: number[]): Buffer {
-  const b = Buffer.alloc(commandBytes(3, 2));
-  encodeCommand(b, 3, seq, 0, 0, { mode: 'effort', target: Float64Array.from(values) });
-  return b;
-}
 
 /**
  * Serves the wrist (fixed base) with `kp` for every joint (undefined: the default rule) on virtual
@@ -34,27 +22,12 @@ function effort(seq: number, values: number[]): Buffer {
  * speed on the last running step and its position on the step the stop began.
  */
 async function spinThenQuiet(kp: number | undefined): Promise<{ s: BridgeServer; step: (t: number) => void; qStop: number; vRunning: number }> {
-  const urdf = writeVendorWrist(mkdtempSync(join(tmpdir(), 'axon-vendor-hold-')));
-  const served = await openServedRobot({ urdf, fixedBase: true, ...(kp !== undefined ? { kp } : {}), urdfPackagePath: [], strict: false, physics: 'cannon', seed: 1, randomize: false }, 0.002);
-  open.push(served.robot);
-  const time = new VirtualTime(0);
-  const s = await startServer({ robot: served.robot, now: time.now, paced: false });
-  open.push(s);
-  const step = (seconds: number) => {
-    const end = time.now() + seconds;
-    while (time.now() < end - 1e-12) {
-      time.advanceTo(time.now() + s.dt);
-      s.runDue();
-    }
-  };
-  const c = await RawClient.open(s.url);
-  open.push(c);
-  await c.auth('secret-token', 'command');
-  c.bin(effort(1, [2e-4, 0, 0])); // the shoulder turns about z: no gravity on it
+  const { s, c, step, now } = await serveWrist(kp !== undefined ? { kp } : {}, open);
+  c.bin(wristFrame('effort', 1, [2e-4, 0, 0])); // the shoulder turns about z: no gravity on it
   await waitUntil(() => s.robotState === 'running', 'armed');
   step(0.1);
   let vRunning = Number.NaN;
-  while (s.robotState === 'running' && time.now() < 1) {
+  while (s.robotState === 'running' && now() < 1) {
     vRunning = s.observation.jointVelocity[0];
     step(s.dt);
   }
