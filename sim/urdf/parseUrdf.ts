@@ -306,7 +306,8 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     if (jointByName.has(name)) fail('URDF_DUPLICATE', where, `joint name "${name}" is used twice`, 'unique joint names');
     const joint = parseJoint(j, name, where, linkByName, fail, note);
     const mimic = child(j, 'mimic');
-    if (mimic !== undefined) note('URDF_MIMIC_IGNORED', where, `<mimic joint="${attr(mimic, 'joint') ?? '?'}"> is not simulated: the joint moves on its own`);
+    // A fixed joint does not move whatever its <mimic> says (unitree_rl_gym's h1_2_12dof.urdf fixes its mimicking finger joints): nothing to note.
+    if (mimic !== undefined && joint.type !== 'fixed') note('URDF_MIMIC_IGNORED', where, `<mimic joint="${attr(mimic, 'joint') ?? '?'}"> is not simulated: the joint moves on its own`);
     joints.push(joint);
     jointByName.set(name, joint);
   }

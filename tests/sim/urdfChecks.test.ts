@@ -151,6 +151,23 @@ describe('URDF checks: each named error', () => {
   });
 });
 
+describe('<mimic> on a fixed joint', () => {
+  it('says nothing: the joint does not move (unitree_rl_gym h1_2_12dof.urdf fixes its 12 mimicking finger joints)', () => {
+    // As h1_2_12dof.urdf writes its hands: every finger joint type="fixed", yet still with its <axis>,
+    // <limit> and, on the intermediate/distal ones, the <mimic> of the full robot's revolute hand.
+    const finger = (name: string, parent: string, mimic?: string) =>
+      `<link name="${name}">${inertial(0.004)}</link><joint name="${name}_joint" type="fixed"><origin xyz="-0.0024229 -0.032041 -0.001" rpy="0 0 0"/><parent link="${parent}"/><child link="${name}"/>` +
+      `<axis xyz="0 0 -1"/><limit lower="0" upper="1.7" effort="1" velocity="0.5"/>${mimic ? `<mimic joint="${mimic}_joint" multiplier="1" offset="0"/>` : ''}</joint>`;
+    const m = parseUrdf(
+      `<robot name="h1_5"><link name="a">${inertial(5)}</link><link name="b">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
+        `${finger('L_index_proximal', 'b')}${finger('L_index_intermediate', 'L_index_proximal', 'L_index_proximal')}` +
+        `${finger('L_thumb_distal', 'L_index_proximal', 'L_index_proximal')}</robot>`,
+    );
+    expect(m.notes.map((n) => n.code)).not.toContain('URDF_MIMIC_IGNORED');
+    expect(m.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.name)).toEqual(['j']);
+  });
+});
+
 describe('frame links on fixed joints (CAD exports: tool, IMU and logo frames)', () => {
   const Z: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
   const robot = (frame: string, type = 'fixed') =>
