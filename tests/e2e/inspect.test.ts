@@ -131,6 +131,29 @@ describe('the IMU link and the RobotSpec of a URDF, read without a physics world
   });
 });
 
+describe('axon inspect --urdf FILE --mesh-collision none', () => {
+  it('checks a URDF whose collision mesh files are absent, as axon sim --mesh-collision none runs it; without the flag it is refused naming it', () => {
+    // unitree_rl_gym's g1_12dof.urdf as a checkout without its STL meshes has it: <collision> meshes
+    // on most links (meshes/pelvis_contour_link.STL ...), primitive spheres under the feet.
+    const c = writeCase();
+    const withMeshes = URDF.replace(`<link name="base">${inertial(5)}${box}</link>`, `<link name="base">${inertial(5)}${box}<collision><geometry><mesh filename="meshes/pelvis_contour_link.STL"/></geometry></collision></link>`);
+    writeFileSync(c.urdf, withMeshes);
+    const refused = axon('inspect', c.model, '--urdf', c.urdf);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('URDF_MESH_NOT_FOUND');
+    expect(refused.stderr).toContain('--mesh-collision none');
+    const r = axon('inspect', c.model, '--urdf', c.urdf, '--mesh-collision', 'none');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('joints: all 4 model joints found in the robot');
+    expect(r.stdout).not.toContain('SIM_NO_COLLISION');
+    // every <collision> a mesh (unitree_rl_gym's h1.urdf): what axon sim refuses is a warning here
+    writeFileSync(c.urdf, withMeshes.replaceAll(box, ''));
+    const bare = axon('inspect', c.model, '--urdf', c.urdf, '--mesh-collision', 'none');
+    expect(bare.code, bare.stderr).toBe(0);
+    expect(bare.stdout).toContain('warning: SIM_NO_COLLISION: axon sim --urdf refuses this robot with --mesh-collision none: robot twoleg has a floating base and no collision shape left');
+  });
+});
+
 describe('axon inspect --urdf / --robot', () => {
   it('a model that fits its URDF exits 0 and prints the report with the IMU link', () => {
     const c = writeCase();

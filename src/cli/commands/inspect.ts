@@ -1,9 +1,9 @@
-import { Command } from '@commander-js/extra-typings';
+import { Command, Option } from '@commander-js/extra-typings';
 import * as ort from 'onnxruntime-node';
-import { createSimRobot, loadUrdf, robotModel, robotNames } from '../../../sim/index.ts';
+import { createSimRobot, loadUrdf, robotModel, robotNames, type MeshCollisionMode } from '../../../sim/index.ts';
 import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
 import { urdfFixedByDefault } from '../../../sim/urdf/rootBody.ts';
-import { UsageError } from '../../core/errors.ts';
+import { AxonError, UsageError } from '../../core/errors.ts';
 import type { JointSpec, RobotSpec } from '../../core/robot.ts';
 import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
@@ -16,6 +16,7 @@ import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { mjcfRobot } from '../mjcfSession.ts';
 import { refuseOrphans, type Companion } from '../companions.ts';
 import { checkOutputFile } from '../preflight.ts';
+import { refuseNoCollision } from '../refuseNoCollision.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
@@ -114,7 +115,13 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
  * clamped into the limits, no gains of its own (the manifest's `pd` gives them), the IMU by
  * urdfImuLink, the simulator's base state (base velocity known), all control modes.
  */
-export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, physicsHz: number, flags: { readonly fixedBase?: boolean; readonly imuLink?: string } = {}): InspectTarget {
+export function urdfTarget(
+  file: string,
+  model: UrdfModel,
+  m: ModelManifest,
+  physicsHz: number,
+  flags: { readonly fixedBase?: boolean; readonly imuLink?: string; readonly meshCollision?: MeshCollisionMode } = {},
+): InspectTarget {
   // `--fixed-base` / `--imu-link` (as on `axon sim --urdf`) win over the manifest's fields.
   const robotSide = { ...m, ...(flags.fixedBase ? { fixed_base: true } : {}), ...(flags.imuLink !== undefined ? { imu_link: flags.imuLink } : {}) };
   const fixedBase = urdfFixedBase(model, robotSide);
@@ -136,6 +143,14 @@ export function urdfTarget(file: string, model: UrdfModel, m: ModelManifest, phy
     });
   const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true }, controlModes: ['position', 'velocity', 'effort'] };
   const warnings = limitWarnings(m, spec);
+  // Under --mesh-collision none, what `axon sim --urdf` refuses (a floating robot left with no collision shape) is said here.
+  if (flags.meshCollision === 'none')
+    try {
+      refuseNoCollision(model, flags.meshCollision, fixedBase, file);
+    } catch (e) {
+      if (!(e instanceof AxonError)) throw e;
+      warnings.push(`${e.code}: axon sim --urdf refuses this robot with --mesh-collision none: ${e.detail}`);
+    }
   if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
     warnings.push(`manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with: set pd to the training's`);
   return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings };
@@ -235,13 +250,14 @@ async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: Tensor
  */
 const INSPECT_COMPANIONS: readonly Companion<{ bare: boolean; urdf?: string }>[] = [
   { flag: '--draft', needs: 'a bare .onnx file as <model>', ok: (o) => o.bare, instead: () => 'a model folder has its manifest.json already' },
-  ...['--robot', '--urdf', '--mjcf', '--fixed-base', '--imu-link', '--physics-hz', '--urdf-package-path'].map((flag) => ({
+  ...['--robot', '--urdf', '--mjcf', '--fixed-base', '--imu-link', '--physics-hz', '--urdf-package-path', '--mesh-collision'].map((flag) => ({
     flag,
     needs: 'a model folder as <model>',
     ok: (o: { bare: boolean }) => !o.bare,
     instead: () => 'a bare .onnx has no manifest to check against a robot: write one with --draft first',
   })),
   { flag: '--urdf-package-path', needs: '--urdf FILE', ok: (o) => o.urdf !== undefined },
+  { flag: '--mesh-collision', needs: '--urdf FILE', ok: (o) => o.urdf !== undefined },
 ];
 
 export function inspectCommand() {
@@ -254,6 +270,14 @@ export function inspectCommand() {
     .option('--robot <name>', "check the model against this simulated robot (cartpole, pendulum, arm, humanoid; default: the manifest's robot when shipped)")
     .option('--urdf <file>', 'check the model against this URDF robot, as `axon sim --urdf` would simulate it (read without building a physics world)')
     .option('--urdf-package-path <dir>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
+    .addOption(
+      new Option('--mesh-collision <mode>', 'with --urdf: as `axon sim --mesh-collision`; none reads the URDF without its collision mesh files (the check does not use them)').choices([
+        'hull',
+        'box',
+        'capsule',
+        'none',
+      ] as const),
+    )
     .option('--mjcf <file>', 'check the model against this MJCF model, as `axon sim --mjcf` would set it up from the manifest (MuJoCo compiles it)')
     .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
     .option('--imu-link <link>', "with --urdf or --mjcf: the link (an MJCF's body) carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else an imu* link by the rules in docs/your-robot.md (one fixed to the base without rotation first), else the root)")
@@ -296,7 +320,11 @@ export function inspectCommand() {
       const robotName = o.robot ?? (o.urdf === undefined && o.mjcf === undefined && robotNames().includes(m.robot) ? m.robot : undefined);
       const target =
         o.urdf !== undefined
-          ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath }), m, o.physicsHz, { fixedBase: o.fixedBase, ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}) })
+          ? urdfTarget(o.urdf, loadUrdf(o.urdf, { packagePaths: o.urdfPackagePath, collisionMeshes: o.meshCollision === 'none' ? 'optional' : 'required' }), m, o.physicsHz, {
+              fixedBase: o.fixedBase,
+              ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}),
+              ...(o.meshCollision !== undefined ? { meshCollision: o.meshCollision } : {}),
+            })
           : o.mjcf !== undefined
             ? await mjcfTarget(o.mjcf, m, o.physicsHz, o.imuLink)
             : robotName
