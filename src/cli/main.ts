@@ -14,8 +14,7 @@ import { describeCommand } from './commands/describe.ts';
 import { sim2simCommand } from './commands/sim2sim.ts';
 import { exportCommand } from './commands/export.ts';
 import { datasetCommand } from './commands/dataset.ts';
-
-import { EXIT_USAGE } from './exitCodes.ts';
+import { EXIT_FAILED, EXIT_USAGE } from './exitCodes.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -88,7 +87,7 @@ function reportError(e: unknown): number {
   const err = e as Error;
   process.stderr.write(`axon: failed: ${err?.message ?? String(e)}\n`);
   if (process.env.AXON_DEBUG) process.stderr.write(`${err?.stack}\n`);
-  return 1;
+  return EXIT_FAILED;
 }
 
 export { Option };

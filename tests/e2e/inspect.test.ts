@@ -150,7 +150,12 @@ describe('axon inspect --urdf FILE --mesh-collision none', () => {
     writeFileSync(c.urdf, withMeshes.replaceAll(box, ''));
     const bare = axon('inspect', c.model, '--urdf', c.urdf, '--mesh-collision', 'none');
     expect(bare.code, bare.stderr).toBe(0);
-    expect(bare.stdout).toContain('warning: SIM_NO_COLLISION: axon sim --urdf refuses this robot with --mesh-collision none: robot twoleg has a floating base and no collision shape left');
+    expect(bare.stdout).toContain('warning: SIM_NO_COLLISION: axon sim --urdf refuses this robot: robot twoleg has a floating base and no collision shape left');
+    // no <collision> at all: sim refuses it whatever the flag, and inspect says so without one too
+    writeFileSync(c.urdf, URDF.replaceAll(box, ''));
+    const none = axon('inspect', c.model, '--urdf', c.urdf);
+    expect(none.code, none.stderr).toBe(0);
+    expect(none.stdout).toContain('warning: SIM_NO_COLLISION: axon sim --urdf refuses this robot: robot twoleg has a floating base and no <collision> on any link');
   });
 });
 

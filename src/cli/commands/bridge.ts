@@ -9,7 +9,7 @@ import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Compan
 import { openServedRobot } from '../bridgeRobot.ts';
 import { parseInitPose } from '../urdfSession.ts';
 import { round } from '../summary.ts';
-import { EXIT_INVALID_RUN } from '../exitCodes.ts';
+import { EXIT_FAILED, EXIT_INVALID_RUN } from '../exitCodes.ts';
 import type { Observation } from '../../core/robot.ts';
 
 function portInt(v: string): number {
@@ -176,7 +176,7 @@ export function bridgeCommand() {
       let step = 'closing the server (clients, port, pacer)';
       const guard = setTimeout(() => {
         process.stderr.write(`axon bridge: shutdown did not finish within ${SHUTDOWN_S} s (still ${step}); exiting\n`);
-        process.exit(1);
+        process.exit(EXIT_FAILED);
       }, SHUTDOWN_S * 1000);
       guard.unref();
       await server.close();

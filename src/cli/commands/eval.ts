@@ -16,7 +16,7 @@ import { round } from '../summary.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { datasetDrops } from '../datasetFlags.ts';
-import { EXIT_DROPPED } from '../exitCodes.ts';
+import { EXIT_DROPPED, EXIT_FAILED } from '../exitCodes.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -239,7 +239,7 @@ async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | und
       const done = { ...spec, episodes: spec.episodes };
       const summary = { ...summarizePartial(done, outcomes), ...extra, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
       console.log(o.json ? JSON.stringify(summary) : `${r.failed.length} episodes failed: ${r.failed.map((f) => `#${f.index}: ${f.error}`).join('; ')}`);
-      process.exitCode = 1;
+      process.exitCode = EXIT_FAILED;
       return;
     }
   } else {

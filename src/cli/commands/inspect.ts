@@ -143,14 +143,13 @@ export function urdfTarget(
     });
   const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true }, controlModes: ['position', 'velocity', 'effort'] };
   const warnings = limitWarnings(m, spec);
-  // Under --mesh-collision none, what `axon sim --urdf` refuses (a floating robot left with no collision shape) is said here.
-  if (flags.meshCollision === 'none')
-    try {
-      refuseNoCollision(model, flags.meshCollision, fixedBase, file);
-    } catch (e) {
-      if (!(e instanceof AxonError)) throw e;
-      warnings.push(`${e.code}: axon sim --urdf refuses this robot with --mesh-collision none: ${e.detail}`);
-    }
+  // What `axon sim --urdf` refuses with these flags (a floating robot with no collision shape, or none left under --mesh-collision none) is said here.
+  try {
+    refuseNoCollision(model, flags.meshCollision, fixedBase, file);
+  } catch (e) {
+    if (!(e instanceof AxonError)) throw e;
+    warnings.push(`${e.code}: axon sim --urdf refuses this robot: ${e.detail}`);
+  }
   if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
     warnings.push(`manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with: set pd to the training's`);
   return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings };

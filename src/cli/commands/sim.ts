@@ -19,7 +19,6 @@ import { loopSummary, round, safetySummary } from '../summary.ts';
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
-
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 
 const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
@@ -209,8 +208,10 @@ export function simCommand() {
         // or a fixed-base robot with no policy that did not hold its default pose (the G1's waist and arms swinging).
         const fell = (r.metrics as { fell?: boolean } | undefined)?.fell === true;
         const offset = (r.metrics as { pose_offset?: { max: number; joint: string | null } } | undefined)?.pose_offset;
-        // A policy moves joints on purpose: only a robot left holding its pose can fail to hold it.
-        const drifted = r.invalid === undefined && setup?.fixedBase === true && o.policy === undefined && offset !== undefined && offset.max > POSE_HOLD_SLACK;
+        // A policy or a planner moves joints on purpose: only a robot left holding its default pose (no
+        // policy and no planner, or --zero-policy whose zeros are the default pose) can fail to hold it.
+        const holdsDefault = (o.policy === undefined && worldModel === undefined) || (o.zeroPolicy && o.policy !== undefined && loadModelFolder(o.policy).manifest.action.type === 'joint_position');
+        const drifted = r.invalid === undefined && setup?.fixedBase === true && holdsDefault && offset !== undefined && offset.max > POSE_HOLD_SLACK;
         const hint = fell || drifted || r.invalid !== undefined ? (setup ? fallHint(setup, physics, !fell && r.invalid !== undefined) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
         const what = fell ? 'the robot fell' : drifted ? `the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than ${POSE_HOLD_SLACK})` : 'the simulation was stopped';
         // The drift is said even when no advice applies (armature given, no light body).

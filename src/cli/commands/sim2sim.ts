@@ -5,8 +5,8 @@
  * whether the outcomes agree (0 agree, 1 disagree, 2 bad input): a CI check for a policy.
  * Part of the composition root: it knows sim/ (and imports MuJoCo's side only when it runs).
  */
-import { EXIT_FAILED } from '../exitCodes.ts';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
+import { EXIT_FAILED } from '../exitCodes.ts';
 import { createSimRobot, createTask, FreeRunTask, randomize, robotNames, Rng } from '../../../sim/index.ts';
 import { openSimSession } from '../../../sim/session/index.ts';
 import { StandTask } from '../../../sim/tasks/stand.ts';
@@ -22,7 +22,6 @@ import { refuseOrphans, refuseUnreadCommand } from '../companions.ts';
 
 export type Engine = 'cannon' | 'mujoco';
 export const ENGINES: readonly Engine[] = ['cannon', 'mujoco'];
-
 
 export interface Sim2SimOptions {
   readonly policy: string;

@@ -17,9 +17,10 @@ export interface DeployImportOptions {
   /** Where the names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
   readonly sdkSource: string;
   /**
-   * The names are a URDF's actuated joints in file order, taken as the motor order (Unitree's
-   * "hg" robots: G1, H1_2). Not so for the H1 ("go" motor numbering): unitree_rl_gym's deploy_real
-   * config then names its joints by the URDF's order, not by motor index.
+   * The names are a URDF's actuated joints in file order. unitree_rl_lab's deploy.yaml takes them
+   * as the motor order (true of Unitree's "hg" robots, the G1 and H1_2); unitree_rl_gym's
+   * deploy_real configs take the policy's joints as the first num_actions of them, since the H1
+   * ("go") numbers its motors otherwise.
    */
   readonly fromUrdf?: boolean;
   readonly name: string;

@@ -12,12 +12,13 @@
  *
  * deploy_mujoco: the policy period is simulation_dt · control_decimation, the joints are the MJCF's
  * (qpos[7:]) in order; `cmd_init` is the command it runs with. deploy_real: the period is
- * control_dt; the policy's joints are motors leg_joint2motor_idx of the robot's SDK order; the
+ * control_dt; the policy's joints go to motors leg_joint2motor_idx of the robot's SDK numbering
+ * (the joints in order are a URDF's first num_actions, or those motors of a motor-order list); the
  * command is the remote's sticks (±1) × max_cmd, so max_cmd bounds it; the other motors
  * (arm_waist_joint2motor_idx) are held at arm_waist_target with arm_waist_kps/kds, which a manifest
  * does not carry (axon holds a robot's joints outside the model at their default pose with the
- * robot's gains: noted). Neither file names a joint: the caller gives the order (a URDF's actuated
- * joints in file order, or a list). Any other num_obs is another script's observation: refused,
+ * robot's gains: noted). Neither file names a joint: the caller gives a URDF (its actuated joints
+ * in file order) or a list of names. Any other num_obs is another script's observation: refused,
  * naming what the size shows.
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
@@ -96,15 +97,18 @@ export function manifestFromGymDeploy(cfg: Obj, o: DeployImportOptions, file: st
   const n = cfg.num_actions as number;
 
   // --- joints: the file's lists follow the policy's joint order, its MJCF's (qpos[7:]) ---
-  // deploy_real's leg_joint2motor_idx sends action i to motor idx[i] of the robot's SDK numbering:
-  // it names the joints only against a motor-order list (--sdk-joints). A URDF lists the joints in
-  // the MJCF's order, legs first, which is the policy's own order; its file order is the motor
-  // order on the G1 and H1_2 ("hg") but not on the H1 ("go": idx [7, 3, 4, 5, 10, 8, 0, 1, 2, 11]).
+  // deploy_mujoco's MJCF has exactly the policy's joints, in the order its robot's URDF lists
+  // them. deploy_real drives a robot with more motors: leg_joint2motor_idx sends action i to motor
+  // idx[i] of the SDK numbering, which names the joints only against a motor-order list
+  // (--sdk-joints); against a URDF the policy's joints are its first num_actions actuated joints
+  // (unitree_rl_gym's robots list the legs first), since a URDF's file order is the motor order on
+  // the G1 and H1_2 ("hg": idx 0..n-1) but not on the H1 ("go": idx [7, 3, 4, 5, 10, 8, 0, 1, 2, 11]).
   const named = o.sdkJoints.filter((j) => j !== '');
+  const real = 'leg_joint2motor_idx' in cfg;
+  const idx = real ? list(cfg, 'leg_joint2motor_idx', n, file) : undefined;
   let joints: string[];
   let jointOrder: string;
-  if ('leg_joint2motor_idx' in cfg && !o.fromUrdf) {
-    const idx = list(cfg, 'leg_joint2motor_idx', n, file);
+  if (idx !== undefined && !o.fromUrdf) {
     joints = idx.map((m, i) => {
       const w = `${file}: leg_joint2motor_idx[${i}]`;
       if (!Number.isInteger(m) || m < 0 || m >= o.sdkJoints.length) throw new ImportError(w, `is ${m}`, `a motor index 0..${o.sdkJoints.length - 1} of the ${o.sdkJoints.length} joints of ${o.sdkSource}`);
@@ -112,8 +116,11 @@ export function manifestFromGymDeploy(cfg: Obj, o: DeployImportOptions, file: st
       return o.sdkJoints[m];
     });
     jointOrder = `motors leg_joint2motor_idx of the SDK order from ${o.sdkSource}`;
-  } else if (o.fromUrdf) {
+  } else if (idx !== undefined) {
     if (named.length < n) throw new ImportError(`${file}: num_actions`, `is ${n}, but ${o.sdkSource} has ${named.length} actuated joints`, `the robot the policy drives: its URDF lists the policy's ${n} joints first`);
+    // An "hg" robot numbers its motors in URDF order: its indices must then be the first n.
+    if (cfg.msg_type === 'hg' && idx.some((m, i) => m !== i))
+      throw new ImportError(`${file}: leg_joint2motor_idx`, `is [${idx.join(', ')}] on an "hg" robot, whose motors follow its URDF's order, so the policy's joints are not ${o.sdkSource}'s first ${n}`, 'motor-order joint names with --sdk-joints');
     joints = named.slice(0, n);
     jointOrder = `the first ${n} actuated joints of ${o.sdkSource} in file order: the policy's order, legs first as unitree_rl_gym's robots list them`;
     if (named.length > n) notes.push(`${file}: the policy's ${n} joints are taken as ${o.sdkSource}'s first ${n} actuated joints (${joints.join(', ')}), as unitree_rl_gym's robots list the legs first; the others hold their default pose`);

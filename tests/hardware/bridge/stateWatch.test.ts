@@ -26,14 +26,15 @@ afterEach(async () => {
 async function serveExplicitWrist(watch: boolean) {
   let watchdog: StateWatchdog | undefined;
   const served = await serveWrist({ pd: 'explicit', ...(watch ? { watch: (spec: RobotSpec) => (watchdog = new StateWatchdog(spec)) } : {}) }, open);
-  return { ...served, events: record(served.s), watchdog: watchdog! };
+  return { ...served, events: record(served.s), watchdog };
 }
 
 const position = (seq: number, values: number[]) => wristFrame('position', seq, values);
 
 describe('the bridge server watches a served simulation', () => {
   it('safe-stops a running robot whose simulation blew up, again after each re-arm, until sim_reset', async () => {
-    const { s, c, step, events, watchdog } = await serveExplicitWrist(true);
+    const { s, c, step, events, watchdog: w } = await serveExplicitWrist(true);
+    const watchdog = w!;
     let seq = 1;
     c.bin(position(seq++, [0.3, 0.3, 0.3]));
     await waitUntil(() => s.robotState === 'running', 'armed');

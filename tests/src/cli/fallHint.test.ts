@@ -107,5 +107,19 @@ describe('a fixed-base robot that does not hold its default pose is told what to
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.lastLine).episode.pose_offset.max).toBeGreaterThan(0.5);
     expect(run.stderr).not.toContain('did not hold its default pose');
+    // --zero-policy with a relative action holds the default pose on the model's set-up: the hint applies.
+    const relative = zeroPositionPolicy(joints, { default_joint_pos: joints.map((j) => humanoid.defaultPose[j] ?? 0) });
+    const zero = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--policy', relative, '--zero-policy', '--duration', '2', '--fast', '--json');
+    expect(zero.code, zero.stderr).toBe(0);
+    expect(JSON.parse(zero.lastLine).episode.pose_offset.max).toBeGreaterThan(0.5);
+    expect(zero.stderr).toContain('axon: hint: the robot did not hold its default pose');
+  }, 60_000);
+
+  it('says the drift even when no advice applies (armature given, limp joints)', () => {
+    const limp = axon('sim', '--urdf', humanoid.urdf, '--fixed-base', '--armature', '0.01', '--kp', '0', '--kd', '0', '--duration', '1', '--fast', '--json');
+    expect(limp.code, limp.stderr).toBe(0);
+    const offset = JSON.parse(limp.lastLine).episode.pose_offset;
+    expect(offset.max).toBeGreaterThan(0.5);
+    expect(limp.stderr).toContain(`axon: hint: the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than 0.5)\n`);
   }, 60_000);
 });

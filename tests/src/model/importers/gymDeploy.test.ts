@@ -149,8 +149,20 @@ describe("unitree_rl_gym's deploy configs become manifests", () => {
     const motors = ['right_hip_roll_joint', 'right_hip_pitch_joint', 'right_knee_joint', 'left_hip_roll_joint', 'left_hip_pitch_joint', 'left_knee_joint', 'torso_joint', 'left_hip_yaw_joint', 'right_hip_yaw_joint', '', 'left_ankle_joint', 'right_ankle_joint', 'right_shoulder_pitch_joint', 'right_shoulder_roll_joint', 'right_shoulder_yaw_joint', 'right_elbow_joint', 'left_shoulder_pitch_joint', 'left_shoulder_roll_joint', 'left_shoulder_yaw_joint', 'left_elbow_joint'];
     const fromMotors = manifestFromDeploy(gym('deploy_real/configs/h1.yaml'), { sdkJoints: motors, sdkSource: '--sdk-joints', name: 'h1', robot: 'h1', onnx }, 'h1.yaml');
     expect(fromMotors.manifest.joints).toEqual(H1_10);
-    expect(fromMotors.manifest.default_joint_pos).toEqual(fromUrdf.manifest.default_joint_pos);
     expect(observationSize(fromMotors.manifest)).toBe(41);
+  });
+
+  it('with a URDF: deploy_mujoco needs exactly its joints (its MJCF has no others); an "hg" deploy_real whose motors are not the first n is refused', () => {
+    // deploy_mujoco's H1 config against the G1's 29-joint URDF: the first 10 would be a leg and a half of another robot.
+    const mujoco = refusal('deploy_mujoco/configs/h1.yaml', VENDOR_SDK_JOINTS);
+    expect(mujoco.message).toBe("h1.yaml: num_actions: is 10, but --sdk-joints names 29 joints (expected the 10 joints deploy_mujoco.py drives, in the order of its MJCF (qpos[7:]): that robot's URDF (--urdf) or --sdk-joints)");
+    expect(() => manifestFromDeploy(gym('deploy_mujoco/configs/h1.yaml'), { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--urdf g1_29dof.urdf', fromUrdf: true, name: 'h1', robot: 'h1', onnx }, 'h1.yaml')).toThrow(/num_actions: is 10, but --urdf g1_29dof\.urdf names 29 joints/);
+    // An "hg" robot numbers its motors in URDF order: motors other than 0..n-1 are not the URDF's first n.
+    const cfg = gym('deploy_real/configs/h1_2.yaml');
+    cfg.leg_joint2motor_idx = [1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
+    expect(() => manifestFromDeploy(cfg, { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--urdf g1_29dof.urdf', fromUrdf: true, name: 'h1_2', robot: 'h1_2', onnx }, 'h1_2.yaml')).toThrow(
+      'h1_2.yaml: leg_joint2motor_idx: is [1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11] on an "hg" robot, whose motors follow its URDF\'s order, so the policy\'s joints are not --urdf g1_29dof.urdf\'s first 12 (expected motor-order joint names with --sdk-joints)',
+    );
   });
 
   it('refuses a joint list that is not the policy\'s count, and a list of the wrong length, naming the key', () => {
