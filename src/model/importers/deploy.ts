@@ -101,17 +101,26 @@ const close = (a: number, b: number) => Math.abs(a - b) <= OFFSET_TOL * Math.max
 
 /**
  * Throws, naming the format, for booster_gym's deploy config (deploy/configs/T1.yaml: `common` with
- * stiffness, damping, default_qpos; `policy` with num_observations, num_stack, gait_frequency):
- * its observation is built in its deploy script, with a gait clock of its own (cos first, before
- * the joints, zero while standing) that the gait_phase term is not.
+ * stiffness, damping, default_qpos; `policy` with num_observations, gait_frequency, and in
+ * Nyro-Robotics' fork num_stack). Its deploy script (deploy/utils/policy.py, Policy.inference) builds the observation
+ * in code, and no manifest reproduces it exactly (docs/byom.md, "Checked against vendor files"):
+ *
+ *   c ← c + clip(cmd − c, ±policy_interval)                      (command rate limit, from 0)
+ *   φ = fmod(time_now · f_prev, 1); f = 0 if ‖c‖ < 1e-5 else gait_frequency; w = (f > 1e-8)
+ *   obs = [gravity, ω, c·w (3), cos 2πφ·w, sin 2πφ·w, (q − default)[11:], q̇[11:]·0.1, action]
+ *
+ * time_now is deploy.py's Timer: low-state messages received since the controller started ×
+ * common.dt, so the phase depends on when the operator starts the gait, and deploy.py's schedule
+ * (next_inference_time += policy_interval, a float sum) reads it one message late on many steps.
+ * f_prev is the previous step's frequency: the first walking step after standing reads φ = 0.
  */
 export function refuseBoosterDeploy(cfg: Obj, file: string): void {
   const common = cfg.common, policy = cfg.policy;
   if (!isObj(common) || !isObj(policy) || !('default_qpos' in common) || !('gait_frequency' in policy || 'num_stack' in policy)) return;
   throw new ImportError(
     file,
-    "is booster_gym's deploy config (common.stiffness, common.default_qpos, policy.num_observations, policy.gait_frequency, ...), not a deploy.yaml: its deploy script builds the observation in code, with a gait clock of its own (cos before sin, placed before the joints, zero while standing) that no axon term gives, and the file names no joints",
-    "unitree_rl_lab's deploy.yaml (joint_ids_map, step_dt, actions, observations) or unitree_rl_gym's deploy configs; for this policy, a manifest written by hand cannot express its clock either",
+    "is booster_gym's deploy config (common.stiffness, common.default_qpos, policy.num_observations, policy.gait_frequency, ...), not a deploy.yaml: its deploy script builds the observation in code (deploy/utils/policy.py), and no manifest reproduces it: its gait clock (cos before sin, placed before the joints) reads the controller's low-state message count × common.dt, so its phase depends on when the gait is started and often lags a message from deploy.py's float schedule, and it is zero while the command, rate-limited by policy_interval a step, is below 1e-5, reading phase 0 on the first step after; the file names no joints",
+    "unitree_rl_lab's deploy.yaml (joint_ids_map, step_dt, actions, observations) or unitree_rl_gym's deploy configs; for this policy, a manifest written by hand cannot express its clock or command smoothing either",
   );
 }
 

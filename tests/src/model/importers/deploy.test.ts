@@ -178,7 +178,24 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     // As booster_gym's deploy/configs/T1.yaml lays it out: lists over several lines, three sections.
     const text = 'common:\n  dt: 0.002\n  stiffness: [\n    20, 20,\n    200, 200\n  ]\n  damping: [0.2, 0.2, 5, 5]\n  default_qpos: [\n    0, 0,\n    -0.2, 0\n  ]\n\npolicy:\n  policy_path: "./models/T1.pt"\n  num_actions: 12\n  num_observations: 47\n  num_stack: 50\n  gait_frequency: 1\n  control:\n    action_scale: 1.\n    decimation: 10\n\nmech:\n  parallel_mech_indexes: [15, 16, 21, 22]\n';
     const { cfg } = parseDeployYaml(text, 'T1.yaml');
-    expect(() => manifestFromDeploy(cfg, opts, 'T1.yaml')).toThrow(/^T1\.yaml: is booster_gym's deploy config \(common\.stiffness, common\.default_qpos, policy\.num_observations, policy\.gait_frequency, \.\.\.\), not a deploy\.yaml: .*gait clock of its own.* \(expected unitree_rl_lab's deploy\.yaml/);
+    expect(() => manifestFromDeploy(cfg, opts, 'T1.yaml')).toThrow(/^T1\.yaml: is booster_gym's deploy config \(common\.stiffness, common\.default_qpos, policy\.num_observations, policy\.gait_frequency, \.\.\.\), not a deploy\.yaml: .* \(expected unitree_rl_lab's deploy\.yaml/);
+  });
+
+  it('says why booster_gym\'s observation has no manifest: a clock on the message count, a lagging schedule, a rate-limited command', () => {
+    // Without num_stack, as BoosterRobotics' own copies write it: gait_frequency alone names the format.
+    const text = 'common:\n  dt: 0.002\n  default_qpos: [\n    0, 0,\n    -0.2, 0\n  ]\n\npolicy:\n  num_actions: 12\n  num_observations: 47\n  gait_frequency: 1\n  normalization:\n    dof_vel: 0.1\n    clip_actions: 1.\n  control:\n    action_scale: 1.\n    decimation: 10\n';
+    const { cfg } = parseDeployYaml(text, 'T1.yaml');
+    const thrown = (() => {
+      try {
+        manifestFromDeploy(cfg, opts, 'T1.yaml');
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return '';
+    })();
+    expect(thrown).toMatch(/no manifest reproduces it/);
+    expect(thrown).toMatch(/low-state message count × common\.dt, so its phase depends on when the gait is started and often lags a message from deploy\.py's float schedule/);
+    expect(thrown).toMatch(/zero while the command, rate-limited by policy_interval a step, is below 1e-5, reading phase 0 on the first step after/);
   });
 
   it('names missing and malformed fields', () => {
