@@ -34,7 +34,7 @@ const IGNORED: Record<string, string> = {
   policy_path: 'the policy is the --onnx given',
   xml_path: "the robot is the one axon runs; the MJCF's joint order is the order given",
   simulation_duration: 'the run length is the command\'s --duration',
-  msg_type: "the SDK's message type",
+  msg_type: "the SDK's message type (read only to check leg_joint2motor_idx against a URDF: an \"hg\" robot's motors follow its URDF's order)",
   imu_type: "deploy_real.py turns a torso IMU's reading into the pelvis frame; axon reads the IMU at the robot's --imu-link",
   lowcmd_topic: "the SDK's DDS topic",
   lowstate_topic: "the SDK's DDS topic",
