@@ -19,7 +19,8 @@ const pythonTuple: CollectionTag = {
  * says what the top-level mapping should be, for the error when it is not one.
  */
 export function parsePythonYaml(text: string, file: string, expected: string): { cfg: Obj; notes: string[] } {
-  const doc = parseDocument(text, { customTags: [pythonTuple], logLevel: 'silent' });
+  // Line ends as Windows and old Mac editors leave them (a lone \r at the end of the file is a YAML error).
+  const doc = parseDocument(text.replace(/\r\n?/g, '\n'), { customTags: [pythonTuple], logLevel: 'silent' });
   if (doc.errors.length > 0) throw new ImportError(file, `is not valid YAML (${doc.errors[0].message.split('\n')[0]})`);
   const seen = new Set<string>();
   visit(doc, (_key, node) => {

@@ -139,6 +139,15 @@ describe("unitree_rl_gym's deploy configs become manifests", () => {
     expect(refusal('deploy_real/configs/h1_2.yaml', ['', ...VENDOR_SDK_JOINTS.slice(1)]).message).toMatch(/leg_joint2motor_idx\[0\]: is motor 0, a slot --sdk-joints gives no joint name/);
   });
 
+  it('reads the config with Windows or old Mac line ends, a lone \\r at the end of the file included, as the same manifest', () => {
+    const text = readFileSync('tests/fixtures/unitree-rl-gym/deploy_mujoco/configs/h1.yaml', 'utf8'); // no final newline, as the repository has it
+    const want = importGym('deploy_mujoco/configs/h1.yaml', H1_10).manifest;
+    for (const ends of [text.replace(/\n/g, '\r\n') + '\r', text.replace(/\n/g, '\r')]) {
+      const { cfg } = parseDeployYaml(ends, 'h1.yaml');
+      expect(manifestFromDeploy(cfg, { sdkJoints: H1_10, sdkSource: '--sdk-joints', name: 'g1', robot: 'g1', onnx }, 'h1.yaml').manifest).toEqual(want);
+    }
+  });
+
   it("deploy_real h1.yaml (the H1 numbers its motors otherwise, msg_type go): the same legs from the URDF's order or from the motor order", () => {
     // unitree_ros / unitree_rl_gym h1.urdf: actuated joints in file order, legs first.
     const h1Urdf = [...H1_10, 'torso_joint', 'left_shoulder_pitch_joint', 'left_shoulder_roll_joint', 'left_shoulder_yaw_joint', 'left_elbow_joint', 'right_shoulder_pitch_joint', 'right_shoulder_roll_joint', 'right_shoulder_yaw_joint', 'right_elbow_joint'];
