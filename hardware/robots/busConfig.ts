@@ -20,7 +20,8 @@ export class RobotConfigError extends AxonError {
 export function readConfigJson(path: string, example: string): unknown {
   if (!existsSync(path)) throw new RobotConfigError(path, 'no such file', example);
   try {
-    return JSON.parse(readFileSync(path, 'utf8'));
+    // A byte-order mark (Windows editors write one) is not JSON; an invisible one would be named as a bad token.
+    return JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new RobotConfigError(path, `not valid JSON: ${(e as Error).message}`);
   }

@@ -328,7 +328,8 @@ export function outputSize(m: ModelManifest): number {
 export function readManifest(file: string): ModelManifest {
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
+    // A byte-order mark (Windows editors write one) is not JSON; an invisible one would be named as a bad token.
+    raw = JSON.parse(readFileSync(file, 'utf8').replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new ManifestError('MANIFEST_JSON', file, `is not valid JSON (${(e as Error).message})`);
   }

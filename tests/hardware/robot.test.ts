@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
-import { readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadRobotConfig, validateRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
 import { validateFeetechConfig } from '../../hardware/robots/feetechConfig.ts';
 import { loadAnyRobotConfig } from '../../hardware/robots/openRobot.ts';
@@ -29,6 +31,13 @@ function armOnEmulator(over: Partial<DynamixelRobotConfig> = {}, emu: Parameters
 }
 
 describe('robot configs', () => {
+  it('reads a config saved with a byte-order mark (a Windows editor), as without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-bom-'));
+    const file = join(dir, 'arm.json');
+    writeFileSync(file, '\uFEFF' + readFileSync(ARM, 'utf8'));
+    expect(loadRobotConfig(file)).toEqual(loadRobotConfig(ARM));
+  });
+
   it.each(readdirSync('hardware/robots').filter((f) => f.endsWith('.json')))('shipped %s is valid for its protocol', (f) => {
     const c = loadAnyRobotConfig(`hardware/robots/${f}`);
     expect(c.config.joints.length).toBeGreaterThan(0);

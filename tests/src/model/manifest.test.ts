@@ -9,6 +9,14 @@ import { manifestErrorOf } from '../../helpers/errors.ts';
 const errorOf = manifestErrorOf;
 
 describe('model manifest', () => {
+  it('reads a manifest.json saved with a byte-order mark (a Windows editor), as without one', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-bom-'));
+    const m = manifest();
+    writeFileSync(join(dir, 'manifest.json'), '\uFEFF' + JSON.stringify(m, null, 2));
+    writeFileSync(join(dir, 'model.onnx'), '');
+    expect(loadModelFolder(dir).manifest).toEqual(m);
+  });
+
   it('accepts a complete manifest and derives the tensor sizes', () => {
     const m = validateManifest(manifest({ observation: { terms: [{ term: 'joint_pos_rel', history: 3 }, { term: 'last_action' }, { term: 'projected_gravity' }] } }));
     expect(observationSize(m)).toBe(2 * 3 + 2 + 3);
