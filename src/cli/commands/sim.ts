@@ -210,7 +210,7 @@ export function simCommand() {
         const offset = (r.metrics as { pose_offset?: { max: number; joint: string | null } } | undefined)?.pose_offset;
         // A policy or a planner moves joints on purpose: only a robot left holding its default pose (no
         // policy and no planner, or --zero-policy whose zeros are the default pose) can fail to hold it.
-        const holdsDefault = (o.policy === undefined && worldModel === undefined) || (o.zeroPolicy && o.policy !== undefined && loadModelFolder(o.policy).manifest.action.type === 'joint_position');
+        const holdsDefault = (o.policy === undefined && worldModel === undefined) || (o.zeroPolicy && o.policy !== undefined && session.folder.manifest.action.type === 'joint_position');
         const drifted = r.invalid === undefined && setup?.fixedBase === true && holdsDefault && offset !== undefined && offset.max > POSE_HOLD_SLACK;
         const hint = fell || drifted || r.invalid !== undefined ? (setup ? fallHint(setup, physics, !fell && r.invalid !== undefined) : ms && fell ? mjcfFallHint(ms) : undefined) : undefined;
         const what = fell ? 'the robot fell' : drifted ? `the robot did not hold its default pose (${offset.joint} moved ${offset.max} from it, more than ${POSE_HOLD_SLACK})` : 'the simulation was stopped';

@@ -61,6 +61,13 @@ export function gaitPeriod(params: Obj, where: string): number {
   return p;
 }
 
+/** A list of numbers (of `n` when given; `per` says what each is, for the count's message), or throws naming `where`. */
+export function numList(v: unknown, where: string, n?: number, per?: string): number[] {
+  if (!Array.isArray(v)) throw new ImportError(where, v === undefined ? 'is missing' : `is ${JSON.stringify(v)}`, n === undefined ? 'a list of numbers' : `a list of ${n} numbers`);
+  if (n !== undefined && v.length !== n) throw new ImportError(where, `has ${v.length} values`, per === undefined ? `${n}` : `${n}, ${per}`);
+  return v.map((x, i) => num(x, `${where}[${i}]`));
+}
+
 export function num(v: unknown, where: string): number {
   if (typeof v !== 'number' || !Number.isFinite(v)) throw new ImportError(where, `is ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`, 'a finite number');
   return v;

@@ -51,7 +51,7 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { compact, gaitPeriod, ImportError, isObj, num, range, rawActionClip, rawFeedback, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
+import { compact, gaitPeriod, ImportError, isObj, num, numList, range, rawActionClip, rawFeedback, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
 import { isGymDeploy, manifestFromGymDeploy } from './gymDeploy.ts';
 import { parsePythonYaml } from './pythonYaml.ts';
 
@@ -83,12 +83,6 @@ const OFFSET_TOL = 1e-4;
 /** Parses deploy.yaml text; Python tags are tolerated (see the module doc), each kind noted once. */
 export function parseDeployYaml(text: string, file = 'deploy.yaml'): { cfg: Obj; notes: string[] } {
   return parsePythonYaml(text, file, 'a deploy.yaml mapping (joint_ids_map, step_dt, actions, observations, ...)');
-}
-
-function numList(v: unknown, where: string, n?: number): number[] {
-  if (!Array.isArray(v)) throw new ImportError(where, `is ${JSON.stringify(v)}`, n === undefined ? 'a list of numbers' : `a list of ${n} numbers`);
-  if (n !== undefined && v.length !== n) throw new ImportError(where, `has ${v.length} values`, `${n}`);
-  return v.map((x, i) => num(x, `${where}[${i}]`));
 }
 
 /** SceneEntityCfg.joint_ids: slice(None) (a list of nulls once its Python tag is dropped) or every index in order means all joints. */

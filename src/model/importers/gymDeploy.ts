@@ -23,7 +23,7 @@
  */
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
-import { ImportError, num, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
+import { ImportError, num, numList, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
 
 /** Keys of unitree_rl_gym's deploy_mujoco and deploy_real configs that deploy_mujoco.py and deploy_real.py read alike. */
 const GYM_DEPLOY_KEYS = ['policy_path', 'kps', 'kds', 'default_angles', 'ang_vel_scale', 'dof_pos_scale', 'dof_vel_scale', 'action_scale', 'cmd_scale', 'num_actions', 'num_obs'];
@@ -77,12 +77,7 @@ export function checkGymDeployLayout(cfg: Obj, file: string): void {
   );
 }
 
-function list(cfg: Obj, key: string, n: number, file: string): number[] {
-  const v = cfg[key];
-  if (!Array.isArray(v)) throw new ImportError(`${file}: ${key}`, v === undefined ? 'is missing' : `is ${JSON.stringify(v)}`, `a list of ${n} numbers`);
-  if (v.length !== n) throw new ImportError(`${file}: ${key}`, `has ${v.length} values`, `${n}, one per action (num_actions)`);
-  return v.map((x, i) => num(x, `${file}: ${key}[${i}]`));
-}
+const list = (cfg: Obj, key: string, n: number, file: string): number[] => numList(cfg[key], `${file}: ${key}`, n, 'one per action (num_actions)');
 
 function scalar(cfg: Obj, key: string, file: string): number {
   if (!(key in cfg)) throw new ImportError(`${file}: ${key}`, 'is missing', 'a number');
