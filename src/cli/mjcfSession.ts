@@ -12,7 +12,7 @@
 import type { SimJointDefaults } from '../../sim/SimRobotOptions.ts';
 import { UsageError } from '../core/errors.ts';
 import type { ModelIssue } from '../model/checkModel.ts';
-import { ManifestError, type ModelManifest } from '../model/manifest.ts';
+import { ManifestError, imuTerms, type ModelManifest } from '../model/manifest.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
 
@@ -41,7 +41,6 @@ export interface MjcfSessionSetup extends MjcfSetup {
 }
 
 /** IMU terms read the robot's IMU (src/model/checkModel.ts). */
-const IMU_TERMS = new Set(['base_ang_vel', 'projected_gravity']);
 
 /**
  * The MJCF robot as `axon sim --mjcf` runs it under manifest `m` (undefined: no policy), and the
@@ -149,7 +148,7 @@ export function mjcfManifestSetUp(m: ModelManifest | undefined, flags: Pick<Mjcf
       imu = { link: m.imu_link, why: 'manifest imu_link' };
       applied.push('imu_link');
     } else issues.push({ where: '/imu_link', model: `"${m.imu_link}"`, robot: noBody(m.imu_link) });
-  } else if (!model.floating && m?.observation.terms.some((t) => IMU_TERMS.has(t.term)))
+  } else if (!model.floating && m?.observation.terms.some((t) => imuTerms.has(t.term)))
     // As for a URDF on a fixed base: the IMU at the root reads gravity and no rotation.
     imu = { link: model.root, why: 'root body of the fixed base (the model reads IMU terms)' };
   if (!m) return { setUp: imu ? { imu } : {}, applied, issues };

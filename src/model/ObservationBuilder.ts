@@ -1,5 +1,5 @@
 import type { Observation, RobotSpec } from '../core/robot.ts';
-import { ManifestError, termWidth, observationSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
+import { ManifestError, imuTerms, termWidth, observationSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
 
 /** MuJoCo's mju_isBad bound (the supervisor's default badValue). */
@@ -15,6 +15,8 @@ interface TermState {
   readonly com: boolean;
   /** gait_phase only: the gait cycle (s); NaN on other terms. */
   readonly period: number;
+  /** gait_phase only: k on the first step after a reset (0 or 1). */
+  readonly countFrom: number;
   /** Ring of `history` entries of `width` values, already scaled and clipped. */
   readonly ring: Float32Array;
   /** The newest good (finite) entry, scaled and clipped: what a bad value is replaced with. */
@@ -52,6 +54,8 @@ export class ObservationBuilder {
   /** per_frame layout: distance between consecutive history entries of one term (the frame width). */
   private readonly stride: number | undefined;
   private primed = false;
+  /** Before the history has filled: zeros (true) or copies of the first entry. */
+  private readonly fillZeros: boolean;
   /** Control period (s), 1 / control_hz: the gait clock's step. */
   private readonly dt: number;
   /** build() calls since construction or reset(), this one included: the gait clock's k. */
@@ -69,6 +73,7 @@ export class ObservationBuilder {
     this.robotIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
     this.defaults = modelDefaults(manifest, spec, this.robotIndex);
     this.newestFirst = manifest.observation.history_order === 'newest_first';
+    this.fillZeros = manifest.observation.history_fill === 'zeros';
     this.dt = 1 / manifest.control_hz;
     const perFrame = manifest.observation.history_layout === 'per_frame';
     const frame = manifest.observation.terms.reduce((w, t) => w + termWidth(manifest, t.term), 0);
@@ -77,12 +82,12 @@ export class ObservationBuilder {
     this.terms = manifest.observation.terms.map((t, i) => {
       const width = termWidth(manifest, t.term);
       const history = t.history ?? 1;
-      if (['base_ang_vel', 'projected_gravity'].includes(t.term) && !spec.sensors.imu)
+      if (imuTerms.has(t.term) && !spec.sensors.imu)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
       const com = t.point === 'com';
       if (com && spec.sensors.baseCom !== true)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -108,7 +113,7 @@ export class ObservationBuilder {
     return out;
   }
 
-  /** Forgets the history (the next build() fills every history slot with its first value) and restarts the gait clock. */
+  /** Forgets the history (the next build() fills every other history slot with its first value, or zeros) and restarts the gait clock. */
   reset(): void {
     this.primed = false;
     this.steps = 0;
@@ -136,7 +141,12 @@ export class ObservationBuilder {
         s.ring[base + k] = v;
         s.lastGood[k] = v;
       }
-      if (!this.primed) for (let h = 0; h < s.history; h++) if (h !== s.head) s.ring.copyWithin(h * s.width, base, base + s.width);
+      if (!this.primed)
+        for (let h = 0; h < s.history; h++) {
+          if (h === s.head) continue;
+          if (this.fillZeros) s.ring.fill(0, h * s.width, (h + 1) * s.width);
+          else s.ring.copyWithin(h * s.width, base, base + s.width);
+        }
       for (let h = 0; h < s.history; h++) {
         // age 0 = newest; slot holding age a is head - a (mod history)
         const age = this.newestFirst ? h : s.history - 1 - h;
@@ -195,9 +205,14 @@ export class ObservationBuilder {
       case 'velocity_commands':
         out.set(this.velocityCommand, at);
         return;
+      case 'base_euler_xyz': {
+        const q = obs.imu!.orientation;
+        eulerXyz(q[0], q[1], q[2], q[3], out, at);
+        return;
+      }
       case 'gait_phase': {
         // As the vendors' deploy code: phase = (count · dt) % period / period, sin then cos.
-        const phase = ((this.steps * this.dt) % s.period) / s.period;
+        const phase = (((this.steps - 1 + s.countFrom) * this.dt) % s.period) / s.period;
         out[at] = Math.sin(2 * Math.PI * phase);
         out[at + 1] = Math.cos(2 * Math.PI * phase);
         return;
@@ -216,4 +231,15 @@ export function rotateInverse(q: ArrayLike<number>, vx: number, vy: number, vz: 
   out[at] = vx + w * tx + (y * tz - z * ty);
   out[at + 1] = vy + w * ty + (z * tx - x * tz);
   out[at + 2] = vz + w * tz + (x * ty - y * tx);
+}
+
+/**
+ * out[at..at+2] = roll, pitch, yaw of a unit quaternion q = (x, y, z, w), each in [-π, π]: the x-y-z
+ * Tait-Bryan angles of R = Rz(yaw)·Ry(pitch)·Rx(roll), pitch's sine clipped to [-1, 1] (as
+ * humanoid-gym's sim2sim.py quaternion_to_euler_array and Isaac Gym's get_euler_xyz, wrapped).
+ */
+export function eulerXyz(x: number, y: number, z: number, w: number, out: Float32Array, at: number): void {
+  out[at] = Math.atan2(2 * (w * x + y * z), 1 - 2 * (x * x + y * y));
+  out[at + 1] = Math.asin(Math.min(1, Math.max(-1, 2 * (w * y - z * x))));
+  out[at + 2] = Math.atan2(2 * (w * z + x * y), 1 - 2 * (y * y + z * z));
 }

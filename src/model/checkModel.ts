@@ -29,6 +29,7 @@ export interface CheckOptions {
 const TERM_SOURCES: Partial<Record<ObservationTermName, { readonly has: (s: RobotSpec) => boolean; readonly lacks: string }>> = {
   base_ang_vel: { has: (s) => s.sensors.imu, lacks: 'no IMU' },
   projected_gravity: { has: (s) => s.sensors.imu, lacks: 'no IMU' },
+  base_euler_xyz: { has: (s) => s.sensors.imu, lacks: 'no IMU' },
   base_lin_vel: { has: (s) => s.sensors.baseVelocity === true, lacks: 'no base-velocity estimate (sensors.baseVelocity): the term would read zeros' },
 };
 

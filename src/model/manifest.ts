@@ -28,7 +28,12 @@ export class ManifestError extends AxonError {
  * - gait_phase: a gait clock [sin 2πφ, cos 2πφ], φ = (k·dt mod period) / period, dt = 1 / control_hz,
  *   k the policy steps since the episode start (or the last re-arm) counting this one: the first
  *   step reads k = 1, as the vendors' deploy code advances the phase before reading it
- *   (unitree_rl_gym's deploy_mujoco.py, unitree_rl_lab's C++ gait_phase)
+ *   (unitree_rl_gym's deploy_mujoco.py, unitree_rl_lab's C++ gait_phase); with `count_from: 0` the
+ *   first step reads k = 0 (humanoid-gym's sim2sim.py and training)
+ * - base_euler_xyz: the IMU orientation as roll, pitch, yaw (rad, each in [-π, π]; x-y-z Tait-Bryan
+ *   angles, R = Rz(yaw)·Ry(pitch)·Rx(roll), pitch's sine clipped to [-1, 1]), as humanoid-gym's
+ *   `base_euler_xyz` and sim2sim.py's quaternion_to_euler_array; yaw is in the IMU's reference (the
+ *   simulator's world, a real IMU's own start-up heading)
  */
 export const observationTermNames = [
   'joint_pos',
@@ -42,8 +47,12 @@ export const observationTermNames = [
   'base_lin_vel',
   'velocity_commands',
   'gait_phase',
+  'base_euler_xyz',
 ] as const;
 export type ObservationTermName = (typeof observationTermNames)[number];
+
+/** Terms read from the robot's IMU (its orientation or angular velocity). */
+export const imuTerms: ReadonlySet<ObservationTermName> = new Set(['base_ang_vel', 'projected_gravity', 'base_euler_xyz']);
 
 /** How an action is turned into a joint command. */
 export const actionTypes = ['joint_position', 'joint_position_abs', 'joint_velocity', 'joint_effort'] as const;
@@ -71,6 +80,8 @@ const ObservationTermSchema = Type.Object(
     before_clip: Type.Optional(Type.Boolean()),
     /** gait_phase only (and required there): the gait cycle (s). */
     period: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** gait_phase only: k on the first policy step after a reset, 1 (default: unitree's deploy code) or 0 (humanoid-gym). */
+    count_from: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
   },
   { additionalProperties: false },
 );
@@ -114,6 +125,12 @@ export const ModelManifestSchema = Type.Object(
          * every term must then have the same history length.
          */
         history_layout: Type.Optional(Type.Union([Type.Literal('per_term'), Type.Literal('per_frame')])),
+        /**
+         * What the history holds before it has filled, after a reset: copies of the first
+         * observation (`first`, default: Isaac Lab's CircularBuffer) or zeros (`zeros`: humanoid-gym
+         * and legged_gym-style frame stacks that start from a zeroed deque).
+         */
+        history_fill: Type.Optional(Type.Union([Type.Literal('first'), Type.Literal('zeros')])),
       },
       { additionalProperties: false },
     ),
@@ -266,6 +283,8 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
       throw t.period === undefined
         ? new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/period`, 'is missing', 'the gait cycle in seconds (> 0) on a gait_phase term')
         : new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/period`, `is given on term ${t.term}`, 'period only on a gait_phase term');
+    if (t.count_from !== undefined && t.term !== 'gait_phase')
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/count_from`, `is given on term ${t.term}`, 'count_from only on a gait_phase term');
   }
   const feedback = m.observation.terms.map((t, i) => [t, i] as const).filter(([t]) => t.term === 'last_action');
   const differs = feedback.find(([t]) => (t.before_clip ?? false) !== (feedback[0][0].before_clip ?? false));
@@ -303,6 +322,7 @@ export function termWidth(m: ModelManifest, term: ObservationTermName): number {
     case 'projected_gravity':
     case 'base_lin_vel':
     case 'velocity_commands':
+    case 'base_euler_xyz':
       return 3;
     case 'gait_phase':
       return 2;

@@ -118,6 +118,7 @@ export function worldModelStateNames(m: ModelManifest): string[] {
       case 'projected_gravity':
       case 'base_lin_vel':
       case 'velocity_commands':
+      case 'base_euler_xyz':
         for (const c of ['x', 'y', 'z']) out.push(`${t.term}.${c}`);
         break;
       case 'last_action':

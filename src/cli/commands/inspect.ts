@@ -5,7 +5,7 @@ import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
 import { urdfFixedByDefault } from '../../../sim/urdf/rootBody.ts';
 import { AxonError, UsageError } from '../../core/errors.ts';
 import type { JointSpec, RobotSpec } from '../../core/robot.ts';
-import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
+import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, imuTerms, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy, onnxLoadError } from '../../policy/OnnxPolicy.ts';
@@ -21,7 +21,6 @@ import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
 
 /** IMU terms: a robot must carry an IMU for them (src/model/checkModel.ts). */
-const IMU_TERMS = new Set(['base_ang_vel', 'projected_gravity']);
 
 /**
  * A model that does not fit the robot it was checked against: `axon inspect` has printed the
@@ -102,10 +101,10 @@ export function urdfImuLink(model: UrdfModel, m: ModelManifest, fixedBase: boole
     // Behind a moving joint (Unitree H1-2's imu_link is on torso_link, behind torso_joint): the IMU terms read it there, not at the base.
     let behind = '';
     for (let j = model.parentJoint.get(imus[0].name); j !== undefined && behind === ''; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') behind = j.name;
-    return { imu: { link: imus[0].name, why: `first link whose name starts with "imu"; it sits behind joint ${behind} (not fixed to the base): base_ang_vel and projected_gravity read it there; --imu-link (or the manifest's imu_link) names another` } };
+    return { imu: { link: imus[0].name, why: `first link whose name starts with "imu"; it sits behind joint ${behind} (not fixed to the base): the IMU terms read it there; --imu-link (or the manifest's imu_link) names another` } };
   }
   if (!fixedBase) return { imu: { link: model.root, why: 'root link of the floating base' } };
-  if (m.observation.terms.some((t) => IMU_TERMS.has(t.term))) return { imu: { link: model.root, why: 'root link of the fixed base (the model reads IMU terms)' } };
+  if (m.observation.terms.some((t) => imuTerms.has(t.term))) return { imu: { link: model.root, why: 'root link of the fixed base (the model reads IMU terms)' } };
   return { imu: null };
 }
 
@@ -414,9 +413,9 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
   }
   const noPd = t.source === 'urdf' ? `axon's default rule (${DEFAULT_GAINS_RULE})` : t.source === 'mjcf' ? `the model's position actuators, else axon's default rule (${DEFAULT_GAINS_RULE})` : "the robot's defaults";
   if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : noPd}`);
-  const imuTerms = m.observation.terms.filter((x) => IMU_TERMS.has(x.term)).map((x) => x.term);
+  const readByImu = m.observation.terms.filter((x) => imuTerms.has(x.term)).map((x) => x.term);
   const imuLine = t.imu === null ? 'none' : t.imu.link === null ? `yes (${t.imu.why})` : `${t.imu.link} (${t.imu.why})`;
-  lines.push(`  IMU link: ${imuLine}${imuTerms.length > 0 ? ` — read by ${imuTerms.join(', ')}` : ''}`);
+  lines.push(`  IMU link: ${imuLine}${readByImu.length > 0 ? ` — read by ${readByImu.join(', ')}` : ''}`);
   const bad = new Map(issues.filter((x) => x.where.startsWith('/observation/terms/')).map((x) => [Number(x.where.split('/')[3]), x.robot]));
   const termRows = m.observation.terms.map((x, i) => ({ term: x.term, provided: !bad.has(i), ...(bad.has(i) ? { lacks: bad.get(i) } : {}) }));
   lines.push(`  observation terms: ${termRows.map((r) => (r.provided ? r.term : `${r.term} (NOT PROVIDED: ${r.lacks})`)).join(', ')}`);
