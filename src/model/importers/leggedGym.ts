@@ -31,6 +31,8 @@
  *   respect to the center of mass (COM) of the root link"; docs/byom.md). The root body is the root
  *   link with the links fixed to it (asset.collapse_fixed_joints, true by default); a config that
  *   turns that off is noted.
+ * A humanoid-gym config (env.frame_stack and env.num_single_obs present) has its own observation:
+ * humanoidGym.ts reads it.
  * Joint order: the asset's DOF order (gym.get_asset_dof_names), which the config does not hold.
  * It is required: default_joint_angles is a dictionary whose order is the config author's, and
  * taking it would silently permute a legged robot's actions.
@@ -38,6 +40,7 @@
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
 import { ImportError, isObj, need, num, range, type Obj } from './common.ts';
+import { manifestFromHumanoidGym } from './humanoidGym.ts';
 
 export interface LeggedGymOptions {
   /** Joint names in the asset's DOF order (the policy's order). */
@@ -66,6 +69,8 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   const scan = Array.isArray(px) && Array.isArray(py) ? px.length * py.length : undefined;
   const scanWhat = scan !== undefined ? `${scan} heights (measured_points_x × measured_points_y)` : 'a height scan';
   const env = isObj(cfg.env) ? cfg.env : {};
+  // humanoid-gym (roboterax), a legged_gym fork: a frame stack of its own observation and a gait clock.
+  if (env.frame_stack !== undefined && env.num_single_obs !== undefined) return manifestFromHumanoidGym(cfg, o, file);
   let blind: string | undefined;
   for (const key of ['num_observations', 'num_obs']) {
     const n = env[key];
@@ -94,17 +99,52 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
         : 'the stock layout, or a manifest whose observation terms are written by hand (docs/byom.md)',
     );
   }
+  const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
+  if (heights && blind === undefined)
+    throw new ImportError(`${file}: terrain.measure_heights`, `is true and the config has no env.num_observations to tell whether the policy takes a height scan (legged_gym appends ${scanWhat}), which axon robots do not provide`, `false, or env.num_observations (${size}, the blind size for ${joints.length} joints)`);
+  if (heights) note('terrain.measure_heights', `is true, but ${blind} is ${size}, the blind size for ${joints.length} joints: the height scan is not in the observation (as in unitree_rl_gym, whose compute_observations appends none), so none is read`);
   // Read after the size check: a config whose robot builds its own observation (booster_gym's T1) lacks
   // some of these keys, and "is missing" would send its user after keys that would not make it fit.
+  const c = readLeggedGymCommon(cfg, o, file);
+  const { s, clipObs } = c;
+  const linVel = s('lin_vel'), angVel = s('ang_vel');
+  return validateManifest(
+    {
+      ...c.head,
+      observation: {
+        terms: [
+          { term: 'base_lin_vel', scale: linVel, clip: clipObs, point: 'com' },
+          { term: 'base_ang_vel', scale: angVel, clip: clipObs },
+          { term: 'projected_gravity', clip: clipObs },
+          { term: 'velocity_commands', scale: [linVel, linVel, angVel], clip: clipObs },
+          { term: 'joint_pos_rel', scale: s('dof_pos'), clip: clipObs },
+          { term: 'joint_vel', scale: s('dof_vel'), clip: clipObs },
+          { term: 'last_action', clip: clipObs },
+        ],
+      },
+      ...c.tail,
+      provenance: { command: `axon manifest from-legged-gym ${file}` },
+    },
+    `manifest (from ${file})`,
+  );
+}
+
+/**
+ * What every legged_gym-based config gives the same way: joints, default pose, rate, action, gains,
+ * armature, fixed base and command ranges (`head` goes before the observation, `tail` after), the
+ * observation scales (`s`) and clip. `read` names further keys of control and normalization that the
+ * caller reads (not listed as unread).
+ */
+export function readLeggedGymCommon(cfg: Obj, o: LeggedGymOptions, file: string, read: { control?: string[]; normalization?: string[] } = {}) {
+  const joints = o.joints;
+  const angles = need(cfg, 'init_state.default_joint_angles', file);
+  if (!isObj(angles)) throw new ImportError(`${file}: init_state.default_joint_angles`, 'is not a mapping', '{joint: angle}');
   const s = (k: string) => num(need(cfg, `normalization.obs_scales.${k}`, file), `${file}: normalization.obs_scales.${k}`);
   const clipObs = num(need(cfg, 'normalization.clip_observations', file), `${file}: normalization.clip_observations`);
   const clipAct = num(need(cfg, 'normalization.clip_actions', file), `${file}: normalization.clip_actions`);
   const dt = num(need(cfg, 'sim.dt', file), `${file}: sim.dt`);
   const decimation = num(need(cfg, 'control.decimation', file), `${file}: control.decimation`);
   const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
-  if (heights && blind === undefined)
-    throw new ImportError(`${file}: terrain.measure_heights`, `is true and the config has no env.num_observations to tell whether the policy takes a height scan (legged_gym appends ${scanWhat}), which axon robots do not provide`, `false, or env.num_observations (${size}, the blind size for ${joints.length} joints)`);
-  if (heights) note('terrain.measure_heights', `is true, but ${blind} is ${size}, the blind size for ${joints.length} joints: the height scan is not in the observation (as in unitree_rl_gym, whose compute_observations appends none), so none is read`);
   const defaults = joints.map((j) => {
     if (!(j in angles)) throw new ImportError(`${file}: init_state.default_joint_angles`, `has no angle for joint "${j}"`);
     return num(angles[j], `${file}: init_state.default_joint_angles.${j}`);
@@ -116,8 +156,11 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   // legged_gym's Anymal configs drive the joints through an LSTM actuator net (_compute_torques), not kp/kd.
   if (control.use_actuator_network === true)
     note('control.use_actuator_network', `is true: the training turned targets into torques with an actuator network${typeof control.actuator_net_file === 'string' ? ` (${control.actuator_net_file})` : ''}, not PD; the pd written is the config's stiffness and damping, which that training never used, so the policy meets other joint dynamics here`);
-  const read = { control: ['control_type', 'stiffness', 'damping', 'action_scale', 'decimation', 'use_actuator_network', 'actuator_net_file'], normalization: ['obs_scales', 'clip_observations', 'clip_actions'] };
-  for (const [section, keys] of Object.entries(read)) {
+  const known = {
+    control: ['control_type', 'stiffness', 'damping', 'action_scale', 'decimation', 'use_actuator_network', 'actuator_net_file', ...(read.control ?? [])],
+    normalization: ['obs_scales', 'clip_observations', 'clip_actions', ...(read.normalization ?? [])],
+  };
+  for (const [section, keys] of Object.entries(known)) {
     const v = cfg[section];
     if (isObj(v)) for (const k of Object.keys(v)) if (!keys.includes(k)) note(`${section}.${k}`, 'not read (not part of legged_gym\'s stock policy input or output)');
   }
@@ -148,38 +191,29 @@ export function manifestFromLeggedGym(cfg: Obj, o: LeggedGymOptions, file = 'con
   if (asset.collapse_fixed_joints === false)
     note('asset.collapse_fixed_joints', "is false: the training's root body was the root link alone, while axon's centre of mass for base_lin_vel is that of the root link and the links fixed to it");
   if (commands.heading_command === true) note('commands.heading_command', 'is true: the training turned a heading into the yaw rate; axon commands the yaw rate (ang_vel_yaw) directly');
-  const linVel = s('lin_vel'), angVel = s('ang_vel');
-  return validateManifest(
-    {
-      schema: 'axon.model/1',
+  return {
+    s,
+    clipObs,
+    note,
+    head: {
+      schema: 'axon.model/1' as const,
       name: o.name,
-      kind: 'policy',
+      kind: 'policy' as const,
       robot: o.robot,
       joints: [...joints],
       default_joint_pos: defaults,
       control_hz: 1 / (dt * decimation),
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
-      observation: {
-        terms: [
-          { term: 'base_lin_vel', scale: linVel, clip: clipObs, point: 'com' },
-          { term: 'base_ang_vel', scale: angVel, clip: clipObs },
-          { term: 'projected_gravity', clip: clipObs },
-          { term: 'velocity_commands', scale: [linVel, linVel, angVel], clip: clipObs },
-          { term: 'joint_pos_rel', scale: s('dof_pos'), clip: clipObs },
-          { term: 'joint_vel', scale: s('dof_vel'), clip: clipObs },
-          { term: 'last_action', clip: clipObs },
-        ],
-      },
-      action: { type: 'joint_position', scale: num(need(cfg, 'control.action_scale', file), `${file}: control.action_scale`), clip: clipAct },
+    },
+    tail: {
+      action: { type: 'joint_position' as const, scale: num(need(cfg, 'control.action_scale', file), `${file}: control.action_scale`), clip: clipAct },
       ...(gains ? { pd: gains } : {}),
       ...(armature !== undefined ? { actuators: { armature } } : {}),
       ...(fixedBase ? { fixed_base: true } : {}),
       ...(Object.keys(commandRanges).length > 0 ? { command_ranges: commandRanges } : {}),
-      provenance: { command: `axon manifest from-legged-gym ${file}` },
     },
-    `manifest (from ${file})`,
-  );
+  };
 }
 
 /**

@@ -4,7 +4,9 @@
  * Euler angles. tests/fixtures/humanoid-gym/manifest.json is the manifest docs/byom.md gives for it;
  * the reference below is humanoid/scripts/sim2sim.py's run_mujoco written out (obs[0, 0..46], the
  * clip at clip_observations, the deque of frame_stack zero frames, policy_input oldest first), on a
- * robot that lists the joints in another order.
+ * robot that lists the joints in another order. A class_to_dict dump of XBotLCfg
+ * (tests/fixtures/humanoid-gym/xbot_env_cfg.yaml) imports through `manifest from-legged-gym` to the
+ * same manifest.
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +15,10 @@ import { ObservationBuilder, eulerXyz } from '../../../src/model/ObservationBuil
 import { ManifestError, observationSize, validateManifest, type ModelManifest } from '../../../src/model/manifest.ts';
 import { checkModel } from '../../../src/model/checkModel.ts';
 import { joint, spec } from '../../helpers/fakes.ts';
+import { axon } from '../../helpers/cli.ts';
+import { parse } from 'yaml';
+import { manifestFromLeggedGym } from '../../../src/model/importers/leggedGym.ts';
+import { ImportError } from '../../../src/model/importers/common.ts';
 
 const raw = () => JSON.parse(readFileSync('tests/fixtures/humanoid-gym/manifest.json', 'utf8'));
 const XBOT = validateManifest(raw());
@@ -129,5 +135,49 @@ describe("humanoid-gym's XBot-L observation", () => {
     const issues = checkModel(XBOT as ModelManifest, noImu);
     expect(issues.map((i) => i.where)).toEqual(expect.arrayContaining(['/observation/terms/5', '/observation/terms/6']));
     expect(() => new ObservationBuilder(XBOT, noImu)).toThrow(/base_ang_vel needs an IMU/);
+  });
+});
+
+describe("humanoid-gym's config through manifest from-legged-gym", () => {
+  const cfgText = readFileSync('tests/fixtures/humanoid-gym/xbot_env_cfg.yaml', 'utf8');
+  const importXbot = (cfg = parse(cfgText), notes: string[] = []) => manifestFromLeggedGym(cfg, { joints: XBOT.joints, name: 'xbot', robot: 'XBot-L', notes }, 'xbot_env_cfg.yaml');
+  const refusal = (edit: (cfg: Record<string, any>) => void): ImportError => {
+    const cfg = parse(cfgText);
+    edit(cfg);
+    try {
+      importXbot(cfg);
+    } catch (e) {
+      if (e instanceof ImportError) return e;
+      throw e;
+    }
+    throw new Error('imported');
+  };
+
+  it("a class_to_dict dump of XBotLCfg (keys sorted, -0.0 angles) gives the hand-written manifest's observation, action, gains and rates", () => {
+    const notes: string[] = [];
+    const m = importXbot(undefined, notes);
+    expect(m.observation).toEqual(XBOT.observation);
+    expect(m.action).toEqual(XBOT.action);
+    expect(m.pd).toEqual(XBOT.pd);
+    expect(m.control_hz).toBe(100);
+    expect(m.decimation).toBe(10);
+    expect(m.default_joint_pos!.map((v) => v + 0)).toEqual(XBOT.default_joint_pos);
+    expect(m.command_ranges).toEqual(XBOT.command_ranges);
+    expect(notes.join('\n')).toContain('15 frames of 47 values, oldest first, zeros until it has filled');
+    expect(notes.join('\n')).toContain('commands.heading_command: is true');
+  });
+
+  it('refuses a frame of another size and a num_observations that is not frame_stack × num_single_obs, naming the layout', () => {
+    expect(refusal((c) => (c.env.num_single_obs = 45)).message).toMatch(/env\.num_single_obs.*is 45, but humanoid-gym's frame for 12 joints is 47 values \(gait phase sin, cos 2, commands 3, dof_pos 12/);
+    expect(refusal((c) => (c.env.num_observations = 470)).message).toMatch(/env\.num_observations: is 470 \(expected env\.frame_stack × env\.num_single_obs = 705\)/);
+    expect(refusal((c) => delete c.rewards.cycle_time).message).toMatch(/rewards\.cycle_time/);
+  });
+
+  it('from the CLI: axon manifest from-legged-gym on the dump, with the joints in the DOF order', () => {
+    const r = axon('manifest', 'from-legged-gym', 'tests/fixtures/humanoid-gym/xbot_env_cfg.yaml', '--joints', XBOT.joints.join(','));
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(r.stdout);
+    expect(m.observation).toEqual(XBOT.observation);
+    expect(observationSize(m)).toBe(705);
   });
 });
