@@ -14,7 +14,15 @@
  * P-gain × position error, capped by the profile / velocity limit; velocity mode: the goal), the
  * acceleration needed to reach it within TAU is produced by a current capped at Current Limit,
  * and the joint integrates; current mode applies the goal current. Torque off: the joint coasts
- * to rest. Time is lazy: the state catches up with `now` whenever the servo is touched, so the
+ * to rest.
+ *
+ * Drive Mode (10) bit 0, reverse: "rotational direction is inverted. Thus, Goal Position, Present
+ * Position will have an inverted direction" (e-Manual, X series Drive Mode); velocity and current
+ * count the other way too. Where the reversed count starts is not documented: here the actual tick
+ * a becomes 4096 − a (so 2048 stays 2048), then Homing Offset is added (Present Position = actual
+ * position + offset, in the reversed count). LeRobot computes its homing offsets from what the
+ * servo reports after setting the bit, so which point the reversal is taken about does not change
+ * what its calibration leaves the arm reading. Time is lazy: the state catches up with `now` whenever the servo is touched, so the
  * bus watchdog (address 98) trips at the exact time even when no packet arrives.
  */
 import {
@@ -28,6 +36,8 @@ import { readLe, writeLe } from '../dynamixel/packet.ts';
 export const ERR_RESULT_FAIL = 1, ERR_INSTRUCTION = 2, ERR_CRC = 3, ERR_DATA_RANGE = 4, ERR_DATA_LENGTH = 5, ERR_DATA_LIMIT = 6, ERR_ACCESS = 7;
 
 const SUBSTEP = 0.001; // s
+/** Reverse Drive Mode: actual tick a counts as REVERSE_ABOUT − a (an assumption, see above). */
+const REVERSE_ABOUT = 2 * POSITION_CENTER;
 const TAU = 0.02; // s, velocity response time constant
 const INERTIA = 0.004; // kg·m², rotor and horn as seen at the output
 const DAMPING = 0.05; // N·m·s/rad, viscous friction
@@ -113,9 +123,15 @@ export class EmulatedServo {
     return readLe(this.mem, 20, 4, true);
   }
 
+  /** Drive Mode bit 0: -1 when reverse (Present/Goal Position, velocity and current count the other way), else 1. */
+  get sense(): 1 | -1 {
+    return (this.mem[10] & 1) === 1 ? -1 : 1;
+  }
+
   /** The actual position in the offset frame of Present / Goal Position (ticks). */
   private _presentTicks(): number {
-    return Math.round(this.pos / RAD_PER_TICK) + this.homingOffset;
+    const a = Math.round(this.pos / RAD_PER_TICK);
+    return (this.sense > 0 ? a : REVERSE_ABOUT - a) + this.homingOffset;
   }
 
   get(name: ItemName): number {
@@ -178,19 +194,19 @@ export class EmulatedServo {
     } else {
       let torque: number;
       if (mode === OperatingMode.current && amp > 0) {
-        const i = clamp(readLe(this.mem, 102, 2, true) * amp, -curLimit, curLimit);
+        const i = clamp(this.sense * readLe(this.mem, 102, 2, true) * amp, -curLimit, curLimit);
         this.cur = i;
         torque = this._kt * i;
       } else {
         const vLimit = Math.min(readLe(this.mem, 44, 4) * RAD_S_PER_VELOCITY_UNIT, this.model.noLoadSpeed);
         let vcmd: number;
         if (mode === OperatingMode.velocity) {
-          vcmd = clamp(readLe(this.mem, 104, 4, true) * RAD_S_PER_VELOCITY_UNIT, -vLimit, vLimit);
+          vcmd = clamp(this.sense * readLe(this.mem, 104, 4, true) * RAD_S_PER_VELOCITY_UNIT, -vLimit, vLimit);
         } else {
           // Goal and limits are in the homing-offset frame; the motor turns in the actual one.
           let goal = readLe(this.mem, 116, 4, true);
           if (mode === OperatingMode.position) goal = clamp(goal, readLe(this.mem, 52, 4), readLe(this.mem, 48, 4));
-          goal = (goal - this.homingOffset) * RAD_PER_TICK;
+          goal = (this.sense > 0 ? goal - this.homingOffset : REVERSE_ABOUT - (goal - this.homingOffset)) * RAD_PER_TICK;
           const prof = readLe(this.mem, 112, 4) * RAD_S_PER_VELOCITY_UNIT;
           const vmax = prof > 0 ? Math.min(prof, vLimit) : vLimit;
           const kp = (POSITION_BANDWIDTH * readLe(this.mem, 84, 2)) / 800;
@@ -212,8 +228,9 @@ export class EmulatedServo {
     this.advance(now);
     const m = this.mem;
     // 126: Present Current in the model's unit, or Present Load (0.1 % of stall torque, -1000..1000).
-    writeLe(m, 126, 2, this._amp > 0 ? Math.round(this.cur / this._amp) : clamp(Math.round((1000 * this.torque) / this.model.stallTorque), -1000, 1000));
-    writeLe(m, 128, 4, Math.round(this.vel / RAD_S_PER_VELOCITY_UNIT));
+    const sense = this.sense;
+    writeLe(m, 126, 2, sense * (this._amp > 0 ? Math.round(this.cur / this._amp) : clamp(Math.round((1000 * this.torque) / this.model.stallTorque), -1000, 1000)));
+    writeLe(m, 128, 4, sense * Math.round(this.vel / RAD_S_PER_VELOCITY_UNIT));
     writeLe(m, 132, 4, this._presentTicks());
     writeLe(m, 120, 2, Math.round(now * 1000) % 32768);
     m[122] = Math.abs(this.vel) > readLe(m, 24, 4) * RAD_S_PER_VELOCITY_UNIT ? 1 : 0;

@@ -132,6 +132,29 @@ describe('emulated motor and bus watchdog', () => {
     expect(emu.servo(1).angle).toBeCloseTo(1, 2);
   });
 
+  it('Drive Mode bit 0 (reverse): Present Position and velocity count the other way, Homing Offset is added to the reversed count, and a goal turns the horn the other way', () => {
+    const { clock, emu, ask } = rig(1);
+    const present = () => P.readLe(ask(P.read(1, 132, 4))[0].params, 0, 4, true);
+    const velocity = () => P.readLe(ask(P.read(1, 128, 4))[0].params, 0, 4, true);
+    const s = emu.servo(1);
+    s.pos = (2048 + 300) * (2 * Math.PI / 4096); // the horn 300 ticks counter-clockwise of centre
+    expect(present()).toBe(2348);
+    ask(P.write(1, 10, [1])); // reverse (EEPROM: torque is off)
+    expect(present()).toBe(1748); // was 2348: the e-Manual says Present Position is inverted
+    ask(P.write(1, 20, P.le(-100, 4))); // Homing Offset: Present = (reversed count) + offset
+    expect(present()).toBe(1648);
+    ask(P.write(1, 64, [1]));
+    ask(P.write(1, 116, P.le(1648 + 200, 4))); // +200 in the reversed frame: the horn turns clockwise
+    clock.t = 0.05;
+    emu.advance();
+    expect(velocity()).toBeGreaterThan(0); // reported positive, in the reversed frame
+    expect(s.vel).toBeLessThan(0); // while the horn turns clockwise
+    clock.t = 2;
+    emu.advance();
+    expect(present()).toBeCloseTo(1848, -1);
+    expect(s.angle).toBeCloseTo(100 * (2 * Math.PI / 4096), 2);
+  });
+
   it('address 98: silence longer than the watchdog stops the servo and refuses goals until cleared', () => {
     const { clock, emu, ask } = rig(1);
     ask(P.write(1, 64, [1]));
