@@ -218,7 +218,14 @@ export class DynamixelRobot implements Robot {
       // up since the config was written (a LeRobot calibration) does not go unseen.
       const reverse = ((await this.bus.readValue(j.id, 10, 1)) & 1) === 1;
       const homing = await this.bus.readValue(j.id, 20, 4, true);
-      if (reverse || homing !== 0) frames.push(`${j.name} (id ${j.id})${reverse ? ' reverse' : ''}${homing !== 0 ? ` homing offset ${homing} ticks` : ''}`);
+      // A config that says which (axon hw calibrate --from-lerobot) is checked: its direction and
+      // offset were derived for exactly these, and any other reads every angle wrong.
+      if (j.homing_offset !== undefined && homing !== j.homing_offset)
+        diff.push(`joint ${j.name} (id ${j.id}): homing offset ${homing} ticks on the servo, ${j.homing_offset} in the config (the arm was calibrated again since: import its calibration again)`);
+      if (j.drive_mode !== undefined && Number(reverse) !== j.drive_mode)
+        diff.push(`joint ${j.name} (id ${j.id}): drive mode ${reverse ? '1 (reverse)' : '0 (normal)'} on the servo, ${j.drive_mode} in the config`);
+      if ((reverse || homing !== 0) && j.homing_offset === undefined && j.drive_mode === undefined)
+        frames.push(`${j.name} (id ${j.id})${reverse ? ' reverse' : ''}${homing !== 0 ? ` homing offset ${homing} ticks` : ''}`);
       // XL430 / XC430 have no Current Limit: reading 38 there is an Access Error.
       if (hasCurrent(want)) this._currentLimit[k] = await this.bus.readValue(j.id, 38, 2);
       this._velocityLimit[k] = await this.bus.readValue(j.id, 44, 4);

@@ -27,6 +27,16 @@ export const DynamixelJointSchema = Type.Object(
     ...JOINT_MOTION_FIELDS,
     /** Overrides the robot's operating_mode for this servo (same control family). */
     operating_mode: Type.Optional(Mode),
+    /**
+     * Calibration the servo carries (written by `axon hw calibrate --from-lerobot`): its Homing
+     * Offset (address 20, ticks; Present Position = actual position + this) and Drive Mode bit 0
+     * (address 10: 1 = reverse, Present and Goal Position count the other way). `direction` and
+     * `offset` above are on top of them; connect refuses a servo that carries others.
+     */
+    homing_offset: Type.Optional(Type.Integer({ minimum: -1044479, maximum: 1044479 })),
+    drive_mode: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
+    /** The range of motion recorded by hand (LeRobot's range_min/range_max), in present ticks [min, max]. */
+    range_ticks: Type.Optional(Type.Tuple([Type.Integer({ minimum: 0, maximum: 4095 }), Type.Integer({ minimum: 0, maximum: 4095 })])),
   },
   { additionalProperties: false },
 );
@@ -95,6 +105,7 @@ export function validateRobotConfig(raw: unknown, file = 'robot.json'): Dynamixe
     if (f !== family) throw new RobotConfigError(`${at}/operating_mode`, `"${m}" mixes control families with the robot's "${c.operating_mode}"`, `a ${family} mode`);
     const e = jointModelIssue(c, j, at);
     if (e) throw e;
+    if (j.range_ticks && !(j.range_ticks[0] < j.range_ticks[1])) throw new RobotConfigError(`${at}/range_ticks`, `[${j.range_ticks.join(', ')}] is not an increasing range`);
   });
   return c;
 }

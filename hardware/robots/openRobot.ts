@@ -4,7 +4,8 @@
  *
  *   emu://N  with --protocol feetech: N emulated STS3215, ids 1..N
  *   emu://   a Feetech config's servos, emulated (its calibration already on them); a Dynamixel
- *            config's servos, emulated in the operating modes the config asks of them
+ *            config's servos, emulated in the operating modes the config asks of them (and with
+ *            the Homing Offset and Drive Mode it names, if it names them)
  *   anything else: as createPort (tcp://host:port, a serial device)
  */
 import { UsageError } from '../../src/core/errors.ts';
@@ -14,7 +15,7 @@ import type { Transport } from '../transport/Transport.ts';
 import { FeetechEmulator, defaultStsServos, type FeetechEmulatorOptions } from '../emulator/FeetechEmulator.ts';
 import type { StsServoSetup } from '../emulator/EmulatedStsServo.ts';
 import type { ServoSetup } from '../emulator/EmulatedServo.ts';
-import { OperatingMode } from '../dynamixel/controlTable.ts';
+import { OperatingMode, POSITION_CENTER as DXL_CENTER, RAD_PER_TICK as DXL_RAD_PER_TICK } from '../dynamixel/controlTable.ts';
 import { FEETECH_BAUD_CODES, RAD_PER_TICK, feetechBaudCode } from '../feetech/controlTable.ts';
 import { loadRobotConfig, type DynamixelRobotConfig } from './config.ts';
 import { readConfigJson } from './busConfig.ts';
@@ -54,7 +55,17 @@ export function feetechServosOf(c: FeetechRobotConfig): StsServoSetup[] {
  * so that `--port emu://` exercises the config as the arm it describes would answer.
  */
 export function dynamixelServosOf(c: DynamixelRobotConfig): ServoSetup[] {
-  return c.joints.map((j) => ({ id: j.id, model: j.model, table: { operating_mode: OperatingMode[j.operating_mode ?? c.operating_mode] } }));
+  return c.joints.map((j) => {
+    const table = { operating_mode: OperatingMode[j.operating_mode ?? c.operating_mode] };
+    if (j.homing_offset === undefined && j.drive_mode === undefined) return { id: j.id, model: j.model, table };
+    // A calibrated config (axon hw calibrate --from-lerobot): its Homing Offset and Drive Mode on
+    // the servos, each joint held at its default position (as a Feetech config's servos are).
+    const h = j.homing_offset ?? 0;
+    const reverse = j.drive_mode === 1;
+    const present = (((j.default_position ?? 0) - (j.offset ?? 0)) * (j.gear_ratio ?? 1) * (j.direction ?? 1)) / DXL_RAD_PER_TICK + DXL_CENTER;
+    const actual = reverse ? 2 * DXL_CENTER - (present - h) : present - h; // the emulator's reverse count (EmulatedServo)
+    return { id: j.id, model: j.model, position: (actual - DXL_CENTER) * DXL_RAD_PER_TICK, table: { ...table, homing_offset: h, drive_mode: reverse ? 1 : 0 } };
+  });
 }
 
 /** Builds (does not open) a transport for a Feetech bus; emu:// gets an in-process Feetech emulator. */

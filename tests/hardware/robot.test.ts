@@ -43,10 +43,10 @@ describe('robot configs', () => {
     expect(c.config.joints.length).toBeGreaterThan(0);
   });
 
-  it('ships a 20-servo humanoid, a 12-servo leg set, a 6-servo arm and the Koch follower (6) on Dynamixel, and the SO-101 leader and follower (6 each) on Feetech', () => {
+  it('ships a 20-servo humanoid, a 12-servo leg set, a 6-servo arm and the Koch leader and follower (6 each) on Dynamixel, and the SO-101 leader and follower (6 each) on Feetech', () => {
     const all = readdirSync('hardware/robots').filter((f) => f.endsWith('.json')).map((f) => loadAnyRobotConfig(`hardware/robots/${f}`));
     const sizes = (p: string) => all.filter((c) => c.protocol === p).map((c) => c.config.joints.length).sort((a, b) => a - b);
-    expect(sizes('dynamixel')).toEqual([6, 6, 12, 20]);
+    expect(sizes('dynamixel')).toEqual([6, 6, 6, 12, 20]);
     expect(sizes('feetech')).toEqual([6, 6]);
   });
 
