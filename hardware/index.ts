@@ -26,4 +26,7 @@ export * from './emulator/FeetechEmulator.ts';
 export * from './robots/feetechConfig.ts';
 export * from './robots/FeetechRobot.ts';
 export * from './robots/openRobot.ts';
+export * from './robots/lerobotCalibration.ts';
+export * from './robots/lerobotServos.ts';
+export * from './emulator/lerobotArm.ts';
 export * as bridge from './bridge/index.ts';

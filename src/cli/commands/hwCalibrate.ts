@@ -2,7 +2,8 @@
  * `axon hw calibrate` for operators building a Feetech arm: homing offsets at the config's
  * calibration pose, then each joint's range of motion recorded while the operator (or, on emu://,
  * scripted hands) moves it; saved in the servos' EPROM and in the config file together, or refused
- * with a diff against the config's joint limits. Scanning, emulation and set-id / set-baud stay in
+ * with a diff against the config's joint limits. With --from-lerobot, an arm LeRobot calibrated is
+ * taken as it is instead (hwFromLerobot.ts). Scanning, emulation and set-id / set-baud stay in
  * hwServo.ts.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,7 +11,9 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { AxonError, UsageError } from '../../core/errors.ts';
 import { positiveNumber } from '../args.ts';
+import { refuseOrphans } from '../companions.ts';
 import { checkReplaceableFile } from '../preflight.ts';
+import { calibrateFromLerobot } from './hwFromLerobot.ts';
 import { FeetechBus } from '../../../hardware/feetech/FeetechBus.ts';
 import type { CalibrationResult } from '../../../hardware/feetech/calibrate.ts';
 import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
@@ -73,9 +76,11 @@ export async function commitCalibration(bus: FeetechBus, config: FeetechRobotCon
 
 export function calibrateCommand() {
   return new Command('calibrate')
-    .description('Calibrate a Feetech arm by hand: homing offsets at the config\'s calibration pose, then the range of motion while you move each joint; saved in the servos and written into the config, or refused with a diff when the config limits do not fit.')
-    .requiredOption('--config <file>', 'Feetech robot config, e.g. hardware/robots/so101-follower.json')
-    .option('--port <port>', "serial device, tcp://host:port, or emu:// (the config's servos, emulated); default: the config's port")
+    .description('Calibrate a Feetech arm by hand: homing offsets at the config\'s calibration pose, then the range of motion while you move each joint; saved in the servos and written into the config, or refused with a diff when the config limits do not fit. With --from-lerobot, take the calibration Hugging Face LeRobot gave the arm (Feetech or Dynamixel) into the config instead, leaving the servos as they are.')
+    .requiredOption('--config <file>', 'robot config, e.g. hardware/robots/so101-follower.json (Feetech; a Dynamixel one with --from-lerobot)')
+    .option('--from-lerobot <file>', "a LeRobot calibration file (~/.cache/huggingface/lerobot/calibration/robots/so101_follower/<id>.json, teleoperators/...): written into the config; the servos are only read (with --port), never written")
+    .option('--narrow-limits', "with --from-lerobot: narrow joint limits that reach beyond LeRobot's recorded range to it (default: refuse)", false)
+    .option('--port <port>', "serial device, tcp://host:port, or emu:// (the config's servos, emulated; with --from-lerobot, as LeRobot left them); default: the config's port (with --from-lerobot: none, the servos are not checked)")
     .option('--baud <bps>', "bus line rate (bit/s); default: the config's", busBaud)
     .option('--out <file>', 'write the calibrated config here (default: over --config)')
     .option('--pose-wait-s <s>', 'without a terminal: seconds before the pose is taken', positiveNumber, 5)
@@ -85,9 +90,19 @@ export function calibrateCommand() {
       return v;
     })
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
-    .action(async (o) => {
+    .action(async (o, cmd) => {
+      refuseOrphans(cmd, o, [
+        { flag: '--narrow-limits', needs: '--from-lerobot FILE', ok: (x) => x.fromLerobot !== undefined },
+        // A LeRobot calibration is taken as it is: nobody holds a pose or sweeps the joints.
+        ...['--pose-wait-s', '--record-s', '--simulate-operator'].map((flag) => ({ flag, needs: 'a calibration by hand, not --from-lerobot', ok: (x: { fromLerobot?: string }) => x.fromLerobot === undefined })),
+        { flag: '--baud', needs: '--port (with --from-lerobot)', ok: (x) => x.fromLerobot === undefined || x.port !== undefined },
+      ]);
+      if (o.fromLerobot !== undefined) {
+        await calibrateFromLerobot({ config: o.config, fromLerobot: o.fromLerobot, narrowLimits: o.narrowLimits, json: o.json, ...(o.out !== undefined ? { out: o.out } : {}), ...(o.port !== undefined ? { port: o.port } : {}), ...(o.baud !== undefined ? { baud: o.baud } : {}) });
+        return;
+      }
       const loaded = loadAnyRobotConfig(o.config);
-      if (loaded.protocol !== 'feetech') throw new UsageError('--config', `${o.config} is a Dynamixel config`, 'a Feetech config ("protocol": "feetech"); Dynamixel joints take their zero from "offset"');
+      if (loaded.protocol !== 'feetech') throw new UsageError('--config', `${o.config} is a Dynamixel config`, 'a Feetech config ("protocol": "feetech"); Dynamixel joints take their zero from "offset", or from a LeRobot calibration with --from-lerobot FILE');
       const config = loaded.config;
       const portName = o.port ?? config.port;
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');

@@ -211,7 +211,8 @@ export function serveUntilSignal(server: Server): Promise<void> {
   });
 }
 
-function socketTransport(sock: Socket, baud: number): Transport {
+/** A TCP connection as the Transport an emulator answers on (hw emulate; tests serve emulators the same way). */
+export function socketTransport(sock: Socket, baud: number): Transport {
   let h: TransportHandlers = {};
   sock.on('data', (d) => h.data?.(d));
   sock.on('error', () => {});
