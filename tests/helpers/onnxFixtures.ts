@@ -11,6 +11,25 @@ import { attr, encodeModel } from '../../models/train/onnx/onnxModel.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../../models/train/onnx/writeOnnx.ts';
 import type { ModelManifest } from '../../src/model/manifest.ts';
 
+/**
+ * An exported policy file as torch.onnx.export writes one with dynamic_axes={} (mjlab's and Isaac
+ * Lab's exporters): input [1, inDim], output [1, outDim], action = W · obs (W row-major [out][in],
+ * zeros unless given), and metadata_props appended in the order given, a key repeated if given twice,
+ * as a Python exporter appends them (`model.metadata_props.append(entry)`).
+ */
+export function exportedPolicyOnnx(
+  file: string,
+  io: { readonly input?: string; readonly output?: string; readonly inDim: number; readonly outDim: number; readonly w?: Float32Array },
+  metadataProps: readonly { readonly key: string; readonly value: string }[] = [],
+): void {
+  const g = new OnnxGraphBuilder('torch_jit');
+  const x = g.input(io.input ?? 'obs', 'float32', [1, io.inDim]);
+  const W = g.initializer('actor.0.weight', 'float32', [io.outDim, io.inDim], io.w ?? new Float32Array(io.outDim * io.inDim));
+  g.node('Gemm', [x, W], [io.output ?? 'actions'], { transB: attr.int(1) });
+  g.output(io.output ?? 'actions', 'float32', [1, io.outDim]);
+  writeFileSync(file, encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'pytorch', producerVersion: '2.9.0', graph: g.build(), metadataProps }));
+}
+
 function writeFolder(manifest: ModelManifest, g: OnnxGraphBuilder): string {
   const dir = mkdtempSync(join(tmpdir(), 'axon-fixture-'));
   mkdirSync(dir, { recursive: true });

@@ -100,6 +100,12 @@ export interface OnnxModel {
   graph: OnnxGraph;
   /** Free-form key/value pairs (ModelProto.metadata_props), written sorted by key. */
   metadata?: Readonly<Record<string, string>>;
+  /**
+   * metadata_props entries written after `metadata`, in this order and as given (a key may repeat):
+   * how a Python exporter appends them (`model.metadata_props.append(entry)`, mjlab's
+   * attach_metadata_to_onnx).
+   */
+  metadataProps?: readonly { readonly key: string; readonly value: string }[];
 }
 
 export type OnnxErrorCode = 'BAD_TENSOR' | 'BAD_NUMBER' | 'UNDEFINED_VALUE' | 'DUPLICATE_NAME' | 'BAD_NAME';
@@ -242,5 +248,6 @@ export function encodeModel(model: OnnxModel): Uint8Array {
   for (const key of Object.keys(meta).sort()) {
     w.message(F.model.metadataProps, (mw) => mw.string(F.stringEntry.key, key).string(F.stringEntry.value, meta[key]));
   }
+  for (const e of model.metadataProps ?? []) w.message(F.model.metadataProps, (mw) => mw.string(F.stringEntry.key, e.key).string(F.stringEntry.value, e.value));
   return w.finish();
 }
