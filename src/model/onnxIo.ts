@@ -1,4 +1,5 @@
 import type * as ort from 'onnxruntime-node';
+import { UsageError } from '../core/errors.ts';
 import { ManifestError } from './manifest.ts';
 
 /**
@@ -24,4 +25,34 @@ export function checkTensorIo(
       throw new ManifestError('MODEL_SHAPE', `${file} ${kind} "${name}"`, `has last dimension ${last} but the manifest implies ${want}`, `${want}`);
     if (md.type !== 'float32') throw new ManifestError('MODEL_SHAPE', `${file} ${kind} "${name}"`, `has type ${md.type}`, 'float32');
   }
+}
+
+/**
+ * The recurrent states of an exported policy: rsl_rl's exporter writes an LSTM policy with inputs
+ * [obs, h_in, c_in] and outputs [actions, h_out, c_out] (a GRU without c): each input after the
+ * first is fed from the output in the same place after the first, of the same fixed shape; outputs
+ * beyond those (a value head) are not read. An ONNX file that is neither is a UsageError naming
+ * `flag` (the flag or argument that gave the file).
+ */
+export function recurrentStates(
+  session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>,
+  file: string,
+  flag: string,
+): { input: string; output: string; shape: number[] }[] {
+  const ins = session.inputNames, outs = session.outputNames;
+  const expected = 'one observation input and an action output, then any recurrent states as rsl_rl exports them (inputs obs, h_in, c_in; outputs actions, h_out, c_out)';
+  // One input: a feed-forward policy, whatever else it outputs (a value head).
+  if (ins.length === 1 && outs.length >= 1) return [];
+  if (ins.length < 1 || outs.length < ins.length)
+    throw new UsageError(flag, `${file} has inputs ${ins.join(', ')} and outputs ${outs.join(', ')}`, expected);
+  return ins.slice(1).map((input, k) => {
+    const output = outs[k + 1];
+    const si = session.inputMetadata.find((m) => m.name === input);
+    const so = session.outputMetadata.find((m) => m.name === output);
+    const shape = si?.isTensor ? si.shape : undefined;
+    const outShape = so?.isTensor ? so.shape : undefined;
+    if (!shape || !shape.every((d): d is number => typeof d === 'number' && d >= 1) || JSON.stringify(shape) !== JSON.stringify(outShape))
+      throw new UsageError(flag, `${file}'s state input ${input} [${shape?.join(', ') ?? '?'}] and output ${output} [${outShape?.join(', ') ?? '?'}] are not one fixed shape`, expected);
+    return { input, output, shape: shape as number[] };
+  });
 }

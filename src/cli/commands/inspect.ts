@@ -15,10 +15,9 @@ import { positiveNumber, repeated, physicsRate } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
 import { mjcfRobot } from '../mjcfSession.ts';
 import { refuseOrphans, type Companion } from '../companions.ts';
-import { checkOutputFile } from '../preflight.ts';
 import { refuseNoCollision } from '../refuseNoCollision.ts';
-import { existsSync, writeFileSync } from 'node:fs';
-import { basename } from 'node:path';
+import { existsSync } from 'node:fs';
+import { inspectBareOnnx } from './inspectBareOnnx.ts';
 
 /** IMU terms: a robot must carry an IMU for them (src/model/checkModel.ts). */
 
@@ -443,44 +442,4 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
     warnings: t.warnings,
   };
   return { lines, json };
-}
-
-/** Prints a bare ONNX file's inputs and outputs and, with --draft, writes a manifest to complete. */
-async function inspectBareOnnx(file: string, draft: string | undefined, json: boolean): Promise<void> {
-  if (!existsSync(file)) throw new UsageError('<model>', `no such file ${file}`, 'a model folder or an .onnx file');
-  // Before the model is read: a folder, a path under a file or one under /proc names --draft (not a raw EISDIR/ENOENT, exit 1).
-  if (draft) checkOutputFile(draft, '--draft', 'a file path for the manifest draft');
-  let session: ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(file);
-  } catch (e) {
-    throw new UsageError('<model>', `${file} is not a model onnxruntime can load (${(e as Error).message.split('\n')[0]})`, 'an ONNX file');
-  }
-  const meta = (v: ort.InferenceSession.ValueMetadata) => (v.isTensor ? { name: v.name, type: v.type, shape: [...v.shape] } : { name: v.name, type: 'non-tensor', shape: [] as (number | string)[] });
-  const inputs = session.inputMetadata.map(meta);
-  const outputs = session.outputMetadata.map(meta);
-  await session.release();
-  const lastDim = (shape: (number | string)[]) => (typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : 0);
-  const nAct = lastDim(outputs[0]?.shape ?? []);
-  const manifestDraft = {
-    schema: 'axon.model/1',
-    name: basename(file, '.onnx'),
-    kind: 'policy',
-    robot: 'TODO: robot name',
-    joints: Array.from({ length: Math.max(1, nAct) }, (_, i) => `TODO_joint_${i}`),
-    control_hz: 50,
-    onnx: { file: basename(file), input: inputs[0]?.name ?? 'obs', output: outputs[0]?.name ?? 'action' },
-    observation: { terms: [{ term: 'joint_pos_rel' }, { term: 'joint_vel' }], history_order: 'oldest_first' },
-    action: { type: 'joint_position', scale: 0.25 },
-    provenance: { note: `draft from axon inspect ${file}: input width ${lastDim(inputs[0]?.shape ?? [])}; list the observation terms in the order the model was trained with` },
-  };
-  if (draft) writeFileSync(draft, JSON.stringify(manifestDraft, null, 2) + '\n');
-  if (json) {
-    console.log(JSON.stringify({ command: 'inspect', model: file, onnx: { inputs, outputs }, draft: draft ?? null }));
-    return;
-  }
-  console.log(`${file}: a bare ONNX model (no manifest)`);
-  for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
-  for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
-  console.log(draft ? `wrote a manifest draft to ${draft}: fill in the TODO fields, then put it beside the model as manifest.json` : 'pass --draft manifest.json to write a manifest draft');
 }

@@ -10,7 +10,7 @@ import { manifestFromDeploy, parseDeployYaml, refuseBoosterDeploy } from '../../
 import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDeploy.ts';
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
-import { checkTensorIo } from '../../model/onnxIo.ts';
+import { checkTensorIo, recurrentStates } from '../../model/onnxIo.ts';
 import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
@@ -121,31 +121,6 @@ export function manifestCommand() {
   return cmd;
 }
 
-/**
- * The recurrent states of an exported policy: rsl_rl's exporter writes an LSTM policy with inputs
- * [obs, h_in, c_in] and outputs [actions, h_out, c_out] (a GRU without c): each input after the
- * first is fed from the output in the same place after the first, of the same fixed shape; outputs
- * beyond those (a value head) are not read.
- */
-function recurrentStates(session: ort.InferenceSession, file: string): { input: string; output: string; shape: number[] }[] {
-  const ins = session.inputNames, outs = session.outputNames;
-  const expected = 'one observation input and an action output, then any recurrent states as rsl_rl exports them (inputs obs, h_in, c_in; outputs actions, h_out, c_out)';
-  // One input: a feed-forward policy, whatever else it outputs (a value head).
-  if (ins.length === 1 && outs.length >= 1) return [];
-  if (ins.length < 1 || outs.length < ins.length)
-    throw new UsageError('--onnx', `${file} has inputs ${ins.join(', ')} and outputs ${outs.join(', ')}`, expected);
-  return ins.slice(1).map((input, k) => {
-    const output = outs[k + 1];
-    const si = session.inputMetadata.find((m) => m.name === input);
-    const so = session.outputMetadata.find((m) => m.name === output);
-    const shape = si?.isTensor ? si.shape : undefined;
-    const outShape = so?.isTensor ? so.shape : undefined;
-    if (!shape || !shape.every((d): d is number => typeof d === 'number' && d >= 1) || JSON.stringify(shape) !== JSON.stringify(outShape))
-      throw new UsageError('--onnx', `${file}'s state input ${input} [${shape?.join(', ') ?? '?'}] and output ${output} [${outShape?.join(', ') ?? '?'}] are not one fixed shape`, expected);
-    return { input, output, shape: shape as number[] };
-  });
-}
-
 /** The SDK (motor) order: a URDF's non-fixed joints in document order, or the list given. */
 function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string; note?: string } {
   if (o.urdf !== undefined && o.sdkJoints !== undefined) throw new UsageError('--urdf', 'and --sdk-joints both name the SDK order', 'one of them');
@@ -190,7 +165,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   }
   try {
     const onnxFile = basename(o.onnx);
-    const recurrent = recurrentStates(session, o.onnx);
+    const recurrent = recurrentStates(session, o.onnx, '--onnx');
     const { manifest: imported, notes, jointOrder } = manifestFromDeploy(
       cfg,
       {

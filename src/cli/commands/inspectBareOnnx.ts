@@ -1,0 +1,112 @@
+/**
+ * `axon inspect FILE.onnx [--draft manifest.json]`: a bare ONNX file, no manifest yet. Its inputs
+ * and outputs are printed; with --draft a manifest is written: a complete one when the file
+ * describes itself in mjlab's metadata_props (src/model/importers/mjlab.ts), with what the file
+ * does not say listed; else a draft to fill in (TODO joint names, guessed terms).
+ */
+import * as ort from 'onnxruntime-node';
+import { existsSync, writeFileSync } from 'node:fs';
+import { basename } from 'node:path';
+import { UsageError } from '../../core/errors.ts';
+import { readOnnxMetadata, type OnnxMetadataEntry } from '../../model/onnxMetadata.ts';
+import { isMjlabMetadata, manifestFromMjlab, type MjlabImport } from '../../model/importers/mjlab.ts';
+import { recurrentStates } from '../../model/onnxIo.ts';
+import { observationSize } from '../../model/manifest.ts';
+import { checkOutputFile } from '../preflight.ts';
+
+type Io = { name: string; type: string; shape: (number | string)[] };
+
+const lastDim = (shape: (number | string)[]) => (typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : 0);
+
+/** The generic draft of a file that does not describe itself: TODO joint names, guessed terms. */
+function genericDraft(file: string, inputs: Io[], outputs: Io[]) {
+  const nAct = lastDim(outputs[0]?.shape ?? []);
+  return {
+    schema: 'axon.model/1',
+    name: basename(file, '.onnx'),
+    kind: 'policy',
+    robot: 'TODO: robot name',
+    joints: Array.from({ length: Math.max(1, nAct) }, (_, i) => `TODO_joint_${i}`),
+    control_hz: 50,
+    onnx: { file: basename(file), input: inputs[0]?.name ?? 'obs', output: outputs[0]?.name ?? 'action' },
+    observation: { terms: [{ term: 'joint_pos_rel' }, { term: 'joint_vel' }], history_order: 'oldest_first' },
+    action: { type: 'joint_position', scale: 0.25 },
+    provenance: { note: `draft from axon inspect ${file}: input width ${lastDim(inputs[0]?.shape ?? [])}; list the observation terms in the order the model was trained with` },
+  };
+}
+
+/** Prints a bare ONNX file's inputs and outputs and, with --draft, writes a manifest (complete from mjlab's metadata, else a draft to complete). */
+export async function inspectBareOnnx(file: string, draft: string | undefined, json: boolean): Promise<void> {
+  if (!existsSync(file)) throw new UsageError('<model>', `no such file ${file}`, 'a model folder or an .onnx file');
+  // Before the model is read: a folder, a path under a file or one under /proc names --draft (not a raw EISDIR/ENOENT, exit 1).
+  if (draft) checkOutputFile(draft, '--draft', 'a file path for the manifest draft');
+  let session: ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(file);
+  } catch (e) {
+    throw new UsageError('<model>', `${file} is not a model onnxruntime can load (${(e as Error).message.split('\n')[0]})`, 'an ONNX file');
+  }
+  const meta = (v: ort.InferenceSession.ValueMetadata): Io => (v.isTensor ? { name: v.name, type: v.type, shape: [...v.shape] } : { name: v.name, type: 'non-tensor', shape: [] });
+  const inputs = session.inputMetadata.map(meta);
+  const outputs = session.outputMetadata.map(meta);
+  // onnxruntime has read the file: its metadata_props are there to read.
+  const entries: OnnxMetadataEntry[] = readOnnxMetadata(file);
+  const mjlab = isMjlabMetadata(entries);
+  let imported: MjlabImport | undefined;
+  try {
+    if (mjlab && draft) {
+      // A tracking export's second input (time_step) is not a recurrent state: its terms are refused first, by name.
+      let recurrent: ReturnType<typeof recurrentStates> = [];
+      let notRecurrent: unknown;
+      try {
+        recurrent = recurrentStates(session, file, '<model>');
+      } catch (e) {
+        notRecurrent = e;
+      }
+      const width = (io: Io | undefined) => (io && io.shape.length > 0 && typeof io.shape[io.shape.length - 1] === 'number' ? (io.shape[io.shape.length - 1] as number) : undefined);
+      imported = manifestFromMjlab(entries, {
+        file: basename(file),
+        name: basename(file, '.onnx'),
+        onnx: { file: basename(file), input: inputs[0].name, output: outputs[0].name },
+        ...(width(inputs[0]) !== undefined ? { inputWidth: width(inputs[0]) } : {}),
+        ...(width(outputs[0]) !== undefined ? { outputWidth: width(outputs[0]) } : {}),
+        recurrent,
+        command: `axon inspect ${file} --draft ${draft}`,
+      });
+      if (notRecurrent !== undefined) throw notRecurrent;
+    }
+  } finally {
+    await session.release();
+  }
+  const manifest = imported ? imported.manifest : genericDraft(file, inputs, outputs);
+  if (draft) writeFileSync(draft, JSON.stringify(manifest, null, 2) + '\n');
+  const metadata = entries.length === 0 ? null : { source: mjlab ? 'mjlab' : 'unknown', keys: entries.map((e) => e.key) };
+  if (json) {
+    console.log(
+      JSON.stringify({
+        command: 'inspect',
+        model: file,
+        onnx: { inputs, outputs },
+        metadata,
+        draft: draft ?? null,
+        ...(imported ? { complete: true, unfilled: imported.unfilled, notes: imported.notes } : {}),
+      }),
+    );
+    return;
+  }
+  console.log(`${file}: a bare ONNX model (no manifest)`);
+  for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+  for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+  if (metadata) console.log(`metadata_props (${metadata.keys.length}): ${metadata.keys.join(', ')}${mjlab ? " — mjlab's (joint_names, observation_names)" : ''}`);
+  if (imported) {
+    const m = imported.manifest;
+    console.log(
+      `wrote ${draft}: a manifest from the file's mjlab metadata: ${m.joints.length} joints, ${m.observation.terms.length} observation terms (${m.observation.terms.map((t) => t.term).join(', ')}; ${observationSize(m)} values), ${m.pd ? 'pd from joint_stiffness/joint_damping' : 'no pd'}; put it beside the model as manifest.json and check it with axon inspect DIR --urdf|--mjcf`,
+    );
+    for (const u of imported.unfilled) console.log(`  not in the file: ${u}`);
+    for (const n of imported.notes) console.log(`  note: ${n}`);
+    return;
+  }
+  if (mjlab) console.log('pass --draft manifest.json to write a manifest from its mjlab metadata');
+  else console.log(draft ? `wrote a manifest draft to ${draft}: fill in the TODO fields, then put it beside the model as manifest.json` : 'pass --draft manifest.json to write a manifest draft');
+}
