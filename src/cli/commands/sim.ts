@@ -247,6 +247,7 @@ async function simOverBridge(o: {
   view: boolean;
   viewPort: number;
   record?: string;
+  allowDrops: boolean;
   command?: [number, number, number];
   async: boolean;
   stallMs: number;
@@ -276,6 +277,12 @@ async function simOverBridge(o: {
   const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
   const clock = o.sleep ?? defaultLiveClock(robot);
+  // What stopped the robot, if anything did (the server's stop, a link that cannot go on): named
+  // when the run ends on it, as `axon run` names a bus fault.
+  const faults = new Set<string>();
+  const faultWatch = robot.health$.subscribe((h) => {
+    for (const f of h.faults) faults.add(f);
+  });
   const r = await runLive(robot, {
     policy: o.policy,
     clock,
@@ -305,9 +312,13 @@ async function simOverBridge(o: {
         view: () => ({ robot: { spec: robot.spec, ...(shipped ? { model: robotModel(shipped) } : {}) }, options: { title: `axon sim: ${robot.spec.name} over the bridge` } }),
       });
     },
-  }).finally(() => outputs.close());
+  }).finally(() => {
+    faultWatch.unsubscribe();
+    return outputs.close();
+  });
   const { record } = await outputs.finish();
-  const e = r.episode;
+  // A run the robot's stop ended did not succeed, whatever the task read from the last frames.
+  const e = r.episode && r.endedBy === 'fault' ? { ...r.episode, success: false } : r.episode;
   const summary = {
     command: 'sim',
     robot: o.robot,
@@ -336,6 +347,10 @@ async function simOverBridge(o: {
     console.log(`safety: ${summary.safety.state}; bridge${summary.bridge.engine ? ` (${summary.bridge.engine === 'mujoco' ? 'MuJoCo' : summary.bridge.engine === 'cannon' ? 'cannon-es' : summary.bridge.engine})` : ''}: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out, ${summary.bridge.reconnects} reconnects`);
     if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}`);
   }
+  outputs.reportDrops(o.allowDrops);
+  // A run the robot's stop ended is a failed run, as on `axon run` and `teleop` (exit 1): the
+  // summary above says what ran; this line says why it failed.
+  if (r.endedBy === 'fault') throw new Error(`the run ended on a robot fault (the loop safe-stopped): ${[...faults].join('; ') || 'the served robot stopped'}`);
 }
 
 /** --async: how old the actions were and how long inference took, sampled per tick (no allocation). */
