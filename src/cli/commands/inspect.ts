@@ -289,7 +289,9 @@ export function inspectCommand() {
       if (given.length > 1) throw new UsageError(given[1], `cannot be used with ${given[0]}`, 'one robot to check against: --robot NAME, --urdf FILE or --mjcf FILE');
       if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
       if (o.mjcf !== undefined && o.fixedBase) throw new UsageError('--fixed-base', 'does not apply to an MJCF model', 'the model file itself: a free joint on its root body floats it');
-      if (o.urdf === undefined && o.mjcf === undefined && (o.fixedBase || o.imuLink !== undefined)) throw new UsageError(o.fixedBase ? '--fixed-base' : '--imu-link', 'is only for a URDF or MJCF robot', '--urdf FILE or --mjcf FILE as well');
+      // --fixed-base acts on a URDF alone (an MJCF's file decides its base, refused above); --imu-link on either.
+      if (o.urdf === undefined && o.mjcf === undefined && o.fixedBase) throw new UsageError('--fixed-base', 'is only for a URDF robot', '--urdf FILE as well (an MJCF model\'s own file decides its base)');
+      if (o.urdf === undefined && o.mjcf === undefined && o.imuLink !== undefined) throw new UsageError('--imu-link', 'is only for a URDF or MJCF robot', '--urdf FILE or --mjcf FILE as well');
       if (o.urdf !== undefined && !existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`, 'a URDF file');
       if (o.mjcf !== undefined && !existsSync(o.mjcf)) throw new UsageError('--mjcf', `no such file ${o.mjcf}`, 'an MJCF model file');
       const folder = loadModelFolder(dir);
