@@ -26,8 +26,14 @@ export function summarize(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): 
     if (byIndex[o.index]) throw new AxonError('EVAL_RESULTS', `episode ${o.index}`, 'was reported twice');
     byIndex[o.index] = o;
   }
-  const missing = byIndex.findIndex((o) => !o);
-  if (missing >= 0) throw new AxonError('EVAL_RESULTS', `episode ${missing}`, `has no result (${byIndex.filter((o) => !o).length} missing)`);
+  // Counted by index: the array is sparse, and filter() skips its holes (it said "0 missing").
+  let missing = -1, gaps = 0;
+  for (let i = 0; i < byIndex.length; i++)
+    if (!byIndex[i]) {
+      if (missing < 0) missing = i;
+      gaps++;
+    }
+  if (missing >= 0) throw new AxonError('EVAL_RESULTS', `episode ${missing}`, `has no result (${gaps} of ${spec.episodes} episodes missing)`);
   let successes = 0, returns = 0, steps = 0;
   const events: Record<string, number> = {};
   for (const o of byIndex as EpisodeOutcome[]) {

@@ -39,5 +39,20 @@ export function mergeShards(files: readonly string[]): { summary: EvalSummary; s
   const spec = shards[0].s.spec;
   for (const { f, s } of shards)
     if (JSON.stringify(s.spec) !== JSON.stringify(spec)) throw new UsageError('<files>', `${f} is from another run than ${shards[0].f} (robot, policy, seed, episodes or options differ)`);
+  // A split K/N given whole, each shard once: a missing or repeated file is named by its shard,
+  // before the episodes are (a shard's episodes are K, K+N, ...: "episode 2 has no result" does not
+  // say which file to add).
+  const n = shards[0].s.shard.n;
+  if (shards.every(({ s }) => s.shard.n === n)) {
+    const byK = new Map<number, string>();
+    for (const { f, s } of shards) {
+      const other = byK.get(s.shard.k);
+      if (other !== undefined) throw new UsageError('<files>', other === f ? `${f} is given twice` : `${f} and ${other} are both shard ${s.shard.k}/${n}`, 'each shard once');
+      byK.set(s.shard.k, f);
+    }
+    const missing = Array.from({ length: n }, (_, k) => k).filter((k) => !byK.has(k));
+    if (missing.length > 0)
+      throw new UsageError('<files>', `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} of this run ${missing.length > 1 ? 'are' : 'is'} missing (${shards.length} of ${n} given)`, `the files of all ${n} shards K/${n}, K = 0..${n - 1}`);
+  }
   return { summary: summarize(spec, shards.flatMap(({ s }) => s.outcomes)), shards: shards.length };
 }

@@ -1,0 +1,47 @@
+/**
+ * `axon eval merge` (src/eval/shards.ts): a split given whole, each shard once. A missing shard
+ * used to surface as `episode 2: has no result (0 missing)`: the count came from filter() over a
+ * sparse array, which skips its holes, and the message named an episode, not the file to add.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { mergeShards, writeShard } from '../../../src/eval/shards.ts';
+import { shardIndices, summarize } from '../../../src/eval/episodes.ts';
+import type { EpisodeOutcome, EvalSpec } from '../../../src/eval/types.ts';
+
+const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, durationS: 2, seed: 11, episodes: 10 };
+const outcome = (index: number): EpisodeOutcome => ({ index, seed: index, success: index % 3 !== 0, return: index, steps: 10 + index, events: {} });
+
+/** Writes shards `ks` of a 4-way split of `spec`, as `eval --shard K/4 --out` does; their paths. */
+function shards(ks: number[], n = 4): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-shards-'));
+  return ks.map((k) => {
+    const file = join(dir, `shard-${k}.json`);
+    writeShard(file, { format: 'axon.eval-shard/1', spec, shard: { k, n }, outcomes: shardIndices(spec.episodes, k, n).map(outcome) });
+    return file;
+  });
+}
+
+describe('eval merge', () => {
+  it('gives the summary of one run from every shard', () => {
+    const { summary, shards: count } = mergeShards(shards([2, 0, 3, 1]));
+    expect(count).toBe(4);
+    expect(summary).toEqual(summarize(spec, Array.from({ length: 10 }, (_, i) => outcome(i))));
+  });
+
+  it('names the missing shards, and how many of the split were given', () => {
+    expect(() => mergeShards(shards([0, 1]))).toThrow('<files>: shards 2/4, 3/4 of this run are missing (2 of 4 given) (expected the files of all 4 shards K/4, K = 0..3)');
+    expect(() => mergeShards(shards([0, 1, 3]))).toThrow('shard 2/4 of this run is missing (3 of 4 given)');
+  });
+
+  it('refuses a shard given twice, naming the file', () => {
+    const [a, b, c, d] = shards([0, 1, 2, 3]);
+    expect(() => mergeShards([a, b, b, c, d])).toThrow(`${b} is given twice`);
+  });
+
+  it('a summary short of episodes counts them (the array of results is sparse)', () => {
+    expect(() => summarize(spec, [outcome(0), outcome(4)])).toThrow('episode 1: has no result (8 of 10 episodes missing)');
+  });
+});
