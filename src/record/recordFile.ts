@@ -3,16 +3,24 @@
  * written by the recorder's writer thread through the same file descriptor (threads share the
  * process's descriptors), and zstd for its chunks.
  */
-import { openSync, write as fsWrite } from 'node:fs';
+import { openSync, statSync, write as fsWrite } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { IWritable } from '@mcap/core';
 import { AxonError } from '../core/errors.ts';
 
-/** Creates (or truncates) a recording file; AxonError RECORD_FILE when it cannot be written. */
+/**
+ * Creates (or truncates) a recording file; AxonError RECORD_FILE when it cannot be written, naming
+ * why where the code alone does not say it (ENOENT: the folder is missing, and it is not made;
+ * EISDIR, ENOTDIR).
+ */
 export function openRecordFile(file: string): number {
   try {
     return openSync(file, 'w');
   } catch (e) {
-    throw new AxonError('RECORD_FILE', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a writable file path for --record');
+    const code = (e as NodeJS.ErrnoException).code;
+    const dir = dirname(resolve(file));
+    const why = code === 'ENOENT' && !statSync(dir, { throwIfNoEntry: false }) ? `its folder ${dir} does not exist` : code === 'EISDIR' ? 'it is a folder' : code === 'ENOTDIR' ? 'a folder on its path is a file' : `cannot be written (${code ?? (e as Error).message})`;
+    throw new AxonError('RECORD_FILE', file, why, 'a writable file path for --record, in a folder that exists');
   }
 }
 
