@@ -42,7 +42,7 @@ function fraction(v: string): number {
 
 
 export function hwCommand() {
-  const hw = new Command('hw').description('Servo hardware (Dynamixel 2.0, Feetech STS): find servos on a bus, serve an emulated bus, set a new servo\'s id and baud rate.');
+  const hw = new Command('hw').description('Servo hardware (Dynamixel 2.0, Feetech STS): find servos on a bus, serve an emulated bus, set a new servo\'s id and baud rate, calibrate an arm (or take its LeRobot calibration).');
   hw.addCommand(scanCommand());
   hw.addCommand(emulateCommand());
   hw.addCommand(setIdCommand());
