@@ -1,4 +1,5 @@
 import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import type { FloatingBase } from './floatingBase.ts';
 import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
 
@@ -8,14 +9,14 @@ export interface MujocoCoordinates {
   readonly qadr: Int32Array;
   /** qvel (dof) address of each moving joint. */
   readonly vadr: Int32Array;
-  /** qpos address of the base's free joint; -1 for a fixed base. */
-  readonly rootQadr: number;
+  /** The floating base (a free joint, or three slides and a ball); undefined for a fixed base. */
+  readonly base: FloatingBase | undefined;
 }
 
 /**
  * Puts a MujocoRobot at its episode's initial state at reset, as the cannon-es side's
  * sim/kinematics/RobotPlacement.ts: a floating base at its configured pose (the free joint's
- * qpos; orientation normalised), joint positions and velocities in qpos / qvel, kinematics
+ * qpos, or the slides' counted from the body's pos; orientation normalised), joint positions and velocities in qpos / qvel, kinematics
  * computed (mj_forward), and with spawnOnGround the base lowered so that the lowest point of the
  * robot's collision geometry touches z = 0.
  *
@@ -66,16 +67,17 @@ export class MujocoPlacement {
     const mj = this.mj;
     const m = this.model;
     const d = this.data;
-    const { qadr, vadr, rootQadr } = this.coords;
+    const { qadr, vadr, base } = this.coords;
     const qpos = this.views.qpos;
     const qvel = this.views.qvel;
-    if (rootQadr >= 0) {
+    if (base) {
       const p = this.options.basePosition ?? [0, 0, 0];
       const bo = this.options.baseOrientation ?? [0, 0, 0, 1];
-      const a = rootQadr;
-      qpos[a] = p[0];
-      qpos[a + 1] = p[1];
-      qpos[a + 2] = p[2];
+      const a = base.qadr;
+      const o = base.origin;
+      qpos[a] = p[0] - o[0];
+      qpos[a + 1] = p[1] - o[1];
+      qpos[a + 2] = p[2] - o[2];
       const norm = Math.hypot(bo[0], bo[1], bo[2], bo[3]) || 1;
       qpos[a + 3] = bo[3] / norm;
       qpos[a + 4] = bo[0] / norm;
@@ -87,8 +89,8 @@ export class MujocoPlacement {
       qvel[vadr[i]] = velocities[i];
     }
     mj.mj_forward(m, d);
-    if (this.options.spawnOnGround && rootQadr >= 0) {
-      qpos[rootQadr + 2] -= this.lowestPoint();
+    if (this.options.spawnOnGround && base) {
+      qpos[base.qadr + 2] -= this.lowestPoint();
       mj.mj_forward(m, d);
     }
   }

@@ -7,6 +7,7 @@ import { CommandHold } from '../CommandHold.ts';
 import { Pushes, type SimPushConfig } from '../perturb/Pushes.ts';
 import type { SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
+import { floatingBase, type FloatingBase } from './floatingBase.ts';
 import { MujocoActuators } from './MujocoActuators.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoMasses } from './MujocoMasses.ts';
@@ -63,8 +64,8 @@ export class MujocoRobot implements SimulatedRobot {
   private readonly n: number;
   private readonly qadr: Int32Array;
   private readonly vadr: Int32Array;
-  private readonly rootQadr: number; // freejoint qpos address, -1 when fixed
-  private readonly rootVadr: number;
+  /** Where the floating base sits in qpos / qvel (a free joint, or slides and a ball); undefined on a fixed base. */
+  readonly floatingBase: FloatingBase | undefined;
   private readonly bodyIndex = new Map<string, number>();
   /** Body masses apart from the compiled model's (sim/mujoco/MujocoMasses.ts). */
   private readonly masses: MujocoMasses;
@@ -122,16 +123,9 @@ export class MujocoRobot implements SimulatedRobot {
       if ((model.actuator_trnid as Int32Array)[2 * i] !== id) throw new AxonError('MUJOCO_MODEL', j.name, `actuator ${i} drives another joint`, 'actuators in joint order');
     });
     const rootBody = body(o.rootLink, 'rootLink');
-    let rootQ = -1;
-    let rootV = -1;
-    if (o.floating) {
-      const jadr = (model.body_jntadr as Int32Array)[rootBody];
-      if (jadr < 0 || (model.jnt_type as Int32Array)[jadr] !== mj.mjtJoint.mjJNT_FREE.value) throw new AxonError('MUJOCO_MODEL', o.rootLink, 'has no free joint', 'a floating base');
-      rootQ = jq[jadr];
-      rootV = jv[jadr];
-    }
-    this.rootQadr = rootQ;
-    this.rootVadr = rootV;
+    const fb = o.floating ? floatingBase(mj, model, rootBody, o.name) : undefined;
+    if (o.floating && !fb) throw new AxonError('MUJOCO_MODEL', o.rootLink, 'has no free joint (nor three slides and a ball)', 'a floating base');
+    this.floatingBase = fb;
     const imuBody = o.imuLink === undefined ? -1 : body(o.imuLink, 'imuLink');
     const contactBodies = (o.contactSensors ?? []).map((name) => body(name, 'contactSensors'));
     const framePositions = Object.entries(o.framePositions ?? {}).map(([name, link]) => ({ name, body: body(link, `framePositions.${name}`) }));
@@ -190,7 +184,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.initialVelocities = new Float64Array(n);
     this.pushes = new Pushes(o.physicsDt);
     this.sensors = new MujocoSensors(this.spec, mj, model, this.data, this.views, o, { root: rootBody, imu: imuBody, contacts: contactBodies, frames: framePositions }, this.pushes.obs);
-    this.placement = new MujocoPlacement(mj, model, this.data, this.views, { qadr: this.qadr, vadr: this.vadr, rootQadr: this.rootQadr }, o);
+    this.placement = new MujocoPlacement(mj, model, this.data, this.views, { qadr: this.qadr, vadr: this.vadr, base: this.floatingBase }, o);
     this.reset();
   }
 

@@ -1,16 +1,18 @@
 /**
- * An MJCF as robot makers ship it (`--mjcf FILE`): every file under the model's folder goes into
- * MuJoCo's virtual file system (relative paths kept), so `<include>`s, meshes and textures
- * resolve; the model's own actuators are read (effort limits, position gains, which joints they
- * move) and replaced by axon's.
+ * An MJCF as robot makers ship it (`--mjcf FILE`): every file under the model's folder, and the
+ * folders it reaches outside it, goes into MuJoCo's virtual file system (relative paths kept,
+ * mjcfFolder.ts), so `<include>`s, meshes and textures resolve; the model's own actuators are read
+ * (effort limits, position gains, which joints they move) and replaced by axon's.
  */
-import { readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, sep } from 'node:path';
+import { statSync } from 'node:fs';
+import { basename, dirname, isAbsolute, resolve } from 'node:path';
 import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
+import { floatingBase } from './floatingBase.ts';
+import { addMjcfFiles } from './mjcfFolder.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
-import { addActuator, addGround, compileSpec, loadXml, meshBytesForMujoco, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+import { addActuator, addGround, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
 /** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
 export interface MjcfActuatorInfo {
@@ -35,9 +37,11 @@ export interface CompiledMjcf extends CompiledMujoco {
 }
 
 /**
- * An MJCF file as a robot maker ships it: every file under its folder (up to 200 MB, skipping
- * dot-folders) goes into the virtual file system under its path relative to the folder, so
- * `<include file>`, meshdir/texturedir and asset paths resolve as they would on disk. Adds axon's
+ * An MJCF file as a robot maker ships it: every file under its folder and the folders it reaches
+ * (up to 200 MB, skipping dot-folders) goes into the virtual file system under its path relative
+ * to the folder, so `<include file>`, meshdir/texturedir and asset paths resolve as they would on
+ * disk (mjcfFolder.ts). A floating base is a free joint on the root body or three slides and a
+ * ball there (floatingBase.ts), whose joints are not among `joints`. Adds axon's
  * ground plane only when `ground` and the model has no plane of its own; its own actuators are
  * removed, with the sensors on them (axon drives the joints they moved with its own PD actuator, one
  * per hinge/slide joint added here in joint order; a joint none of them moved stays passive).
@@ -54,31 +58,22 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
   if (!isFile) throw new AxonError('MUJOCO_MJCF_FILE', file, 'is not a file', 'an MJCF model file (a folder\'s scene.xml or robot file)');
   // Before MuJoCo reads it: it takes nan and inf as numbers (mjcfNumbers.ts).
   checkMjcfNumbers(file);
-  const root = dirname(file);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;
   const notes: UrdfNote[] = [];
   try {
-    let bytes = 0;
-    const walk = (dir: string) => {
-      for (const e of readdirSync(dir)) {
-        if (e.startsWith('.')) continue;
-        const p = join(dir, e);
-        const st = statSync(p);
-        if (st.isDirectory()) walk(p);
-        else if (st.isFile()) {
-          bytes += st.size;
-          if (bytes > 200e6) throw new AxonError('MUJOCO_MJCF_FOLDER', root, 'holds more than 200 MB of files', 'an MJCF model folder (the model, its includes and assets)');
-          vfs.addBuffer(relative(root, p).split(sep).join('/'), meshBytesForMujoco(p, p));
-        }
-      }
-    };
-    walk(root);
+    // The model's folder, and the folders it reaches (meshdir="../meshes/"), as on disk (mjcfFolder.ts).
+    const text = addMjcfFiles(vfs, file, notes);
     const where = file; // as given, as every other note names it
     // Parse through the VFS (includes resolve there), then edit as a spec.
-    const first = loadXml(mj, basename(file), vfs, where);
+    let first;
+    try {
+      first = loadXml(mj, basename(file), vfs, where);
+    } catch (e) {
+      throw whereLooked(e, file);
+    }
     first.delete();
-    spec = parseSpec(mj, readFileSync(file, 'utf8'), where, vfs);
+    spec = parseSpec(mj, text, where, vfs);
     const joints: string[] = [];
     // Joints in model (depth-first) order: compile once to read them.
     const probe = compileSpec(mj, spec, vfs, where);
@@ -88,10 +83,21 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       probe.delete();
       throw e;
     }
+    // The robot's root is the first body under the world; a free joint there makes it floating, or
+    // three slides and a ball (humanoid-gym's XBot-L), which are then not the robot's joints.
+    let base;
+    try {
+      base = probe.nbody > 1 ? floatingBase(mj, probe, 1, where) : undefined;
+    } catch (e) {
+      probe.delete();
+      throw e;
+    }
+    const ofBase = new Set(base?.jointIds ?? []);
     const unnamedOn: string[] = []; // bodies of unnamed hinge/slide joints
     for (let j = 0; j < probe.njnt; j++) {
       const t = probe.jnt_type[j];
       if (t !== mj.mjtJoint.mjJNT_HINGE.value && t !== mj.mjtJoint.mjJNT_SLIDE.value) continue;
+      if (ofBase.has(j)) continue;
       const name = mujocoName(mj, probe, mj.mjtObj.mjOBJ_JOINT.value, j);
       const body = (probe.jnt_bodyid as Int32Array)[j];
       const bodyName = mujocoName(mj, probe, mj.mjtObj.mjOBJ_BODY.value, body);
@@ -100,9 +106,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     }
     let hasPlane = false;
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
-    // The robot's root is the first body under the world; a free joint there makes it floating.
-    const rootJnt = probe.nbody > 1 ? (probe.body_jntadr as Int32Array)[1] : -1;
-    const floating = rootJnt >= 0 && probe.jnt_type[rootJnt] === mj.mjtJoint.mjJNT_FREE.value;
+    const floating = base !== undefined;
     const nu = probe.nu;
     const actuators = mjcfActuators(mj, probe);
     const moved = actuatedJoints(mj, probe);
@@ -132,7 +136,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       }
       const driven = joints.length - passive.size;
       notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators on the ${driven} joint(s) they move` });
-      if (gone.length > 0) notes.push({ code: 'MUJOCO_MJCF_SENSORS', where, message: `${gone.length} sensor(s) on the model's actuators removed with them (on ${gone.join(', ')})` });
+      // (Each actuator once: XBot-L has an actuatorpos, actuatorvel and actuatorfrc on each of its 12.)
+      if (gone.length > 0) notes.push({ code: 'MUJOCO_MJCF_SENSORS', where, message: `${gone.length} sensor(s) on the model's actuators removed with them (on ${[...new Set(gone)].join(', ')})` });
       if (passive.size > 0)
         notes.push({ code: 'MUJOCO_MJCF_PASSIVE', where, message: `${passive.size} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${[...passive].join(', ')}` });
       if (moved.unresolved.length > 0)
@@ -167,6 +172,18 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     spec?.delete();
     vfs.delete();
   }
+}
+
+/**
+ * MuJoCo's "Error opening file '../meshes/base_link.STL'" with the path on disk it stands for
+ * added: a model moved out of its repository's layout (humanoid-gym's XBot-L.xml without the
+ * meshes folder beside its mjcf/ folder) names a folder the user can look at.
+ */
+function whereLooked(e: unknown, file: string): unknown {
+  if (!(e instanceof AxonError) || e.code !== 'MUJOCO_COMPILE') return e;
+  const name = /Error opening file '([^']+)'/.exec(e.detail)?.[1];
+  if (name === undefined || isAbsolute(name)) return e;
+  return new AxonError(e.code, e.where, `${e.detail} (${resolve(dirname(file), name)}: no such file)`, e.expected);
 }
 
 /**

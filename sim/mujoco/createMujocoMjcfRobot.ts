@@ -13,6 +13,7 @@ import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
 import { compileMjcf } from './compileMjcf.ts';
+import { floatingBase } from './floatingBase.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
 
@@ -47,7 +48,7 @@ export interface MjcfModelInfo {
   readonly joints: readonly string[];
   /** Named bodies. */
   readonly bodies: readonly string[];
-  /** The robot's root body (the first under the worldbody), floating when it has a free joint. */
+  /** The robot's root body (the first under the worldbody), floating when it has a free joint (or three slides and a ball, floatingBase.ts). */
   readonly root: string;
   readonly floating: boolean;
 }
@@ -96,7 +97,7 @@ export interface MjcfSetup {
  * An MJCF model as a robot maker ships it (`--mjcf FILE`): joints in model order, limits from the
  * model (ranges; effort limits from its actuators' force ranges, a motor's control range × gear or
  * the joint's actuatorfrcrange, else unlimited), floating when the model's root body has a free
- * joint, IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
+ * joint or three slides and a ball (floatingBase.ts), IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
  * axon's PD actuators (one per hinge/slide joint, the same law as every robot; a joint none of the
  * model's actuators moves is passive, effort limit 0); a `<position>`
  * actuator's kp/kv become that joint's default gains. Default pose: a keyframe (HOME_KEYS, else the
@@ -126,12 +127,12 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   }
   for (const name of Object.keys(o.defaultPositions ?? {}))
     if (!names.includes(name)) throw new AxonError('SIM_OPTION', `--init-pose ${name}`, `names no moving joint of ${file}`, names.join(', '));
-  // Root: the first body under the world; floating when it has a free joint.
+  // Root: the first body under the world; floating when it has a free joint, or three slides and a ball (floatingBase.ts).
   let root = -1;
   for (let b = 1; b < model.nbody && root < 0; b++) if ((model.body_parentid as Int32Array)[b] === 0) root = b;
   if (root < 0) throw new AxonError('MUJOCO_MJCF_BODY', file, 'has no body under the worldbody', 'a robot body');
-  const jadr = (model.body_jntadr as Int32Array)[root];
-  const floating = jadr >= 0 && jtype[jadr] === mj.mjtJoint.mjJNT_FREE.value;
+  const fb = floatingBase(mj, model, root, file);
+  const floating = fb !== undefined;
   const rootName = mujocoName(mj, model, OBJ_BODY, root);
   if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
   // The robot is the root's tree. Another tree with joints under the worldbody is a loose object
@@ -248,10 +249,17 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       if (n !== '') bodyLinks.push(n); // an unnamed body cannot be named (randomised, pushed) by name
     }
   const g = model.opt.gravity as Float64Array;
-  const base = floating ? Array.from(q0.subarray(qadr[jadr], qadr[jadr] + 7)) : undefined;
+  // The base's world pose in the keyframe or qpos0 (slides count from the body's pos).
+  const base = fb ? Array.from(q0.subarray(fb.qadr, fb.qadr + 7), (x, k) => (k < 3 ? x + fb.origin[k] : x)) : undefined;
   const imu =
     o.imuLink !== undefined ? { link: o.imuLink, why: '--imu-link' } : (setUp.imu ?? (floating ? imuBody(mj, model, root, rootName, notes, file) : undefined));
-  equalityNote(mj, model, names, passive, notes, file);
+  if (fb?.kind === 'slides+ball')
+    notes.push({
+      code: 'MUJOCO_MJCF_BASE',
+      where: file,
+      message: `floating base: the root body "${rootName}" moves on three slide joints and a ball joint (qpos ${fb.qadr}–${fb.qadr + 6}, as a free joint's), placed and read as a free base; they are not in axon's joint list`,
+    });
+  equalityNote(mj, model, names, passive, new Set(fb?.jointIds ?? []), notes, file);
   if (fromCtrl.length > 0)
     notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
   differs.note(notes, file);
@@ -358,7 +366,7 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
  * A joint coupling the model keeps (<equality><joint>, a gripper's two drivers) between joints axon
  * drives each with its own PD: noted, since two targets that disagree fight the constraint.
  */
-function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[], passive: ReadonlySet<string>, notes: UrdfNote[], file: string): void {
+function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[], passive: ReadonlySet<string>, ofBase: ReadonlySet<number>, notes: UrdfNote[], file: string): void {
   const type = model.eq_type as Int32Array;
   const a = model.eq_obj1id as Int32Array;
   const b = model.eq_obj2id as Int32Array;
@@ -386,7 +394,8 @@ function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[],
   }
   const balls: string[] = [];
   const jtype = model.jnt_type as Int32Array;
-  for (let j = 0; j < model.njnt; j++) if (jtype[j] === mj.mjtJoint.mjJNT_BALL.value) balls.push(mujocoName(mj, model, OBJ_JOINT, j) || `#${j}`);
+  // (A floating base's ball, with its slides, is the base: noted as MUJOCO_MJCF_BASE.)
+  for (let j = 0; j < model.njnt; j++) if (jtype[j] === mj.mjtJoint.mjJNT_BALL.value && !ofBase.has(j)) balls.push(mujocoName(mj, model, OBJ_JOINT, j) || `#${j}`);
   if (loops.length > 0 || balls.length > 0)
     notes.push({
       code: 'MUJOCO_MJCF_LOOPS',

@@ -141,8 +141,6 @@ export function mujocoViewRobot(robot: MujocoRobot, urdf?: ViewerModel): Require
   };
 }
 
-const JNT_FREE = 0; // mjJNT_FREE
-
 /**
  * Puts a MuJoCo robot in a recorded pose for drawing (`axon replay --view` of a MuJoCo
  * recording): joint positions in spec order, the floating base at `basePosition` /
@@ -153,14 +151,14 @@ export function mujocoPoser(robot: MujocoRobot): { showPose(positions: ArrayLike
   const { mj, model } = robot;
   const jq = model.jnt_qposadr as Int32Array;
   const qadr = Int32Array.from(robot.spec.joints, (j) => jq[mj.mj_name2id(model, mj.mjtObj.mjOBJ_JOINT.value, j.name)]);
-  const types = model.jnt_type as Int32Array;
-  let free = -1;
-  for (let j = 0; j < model.njnt && free < 0; j++) if (types[j] === JNT_FREE) free = jq[j];
+  // The robot's floating base (a free joint, or slides and a ball counted from the body's pos).
+  const base = robot.floatingBase;
+  const free = base?.qadr ?? -1;
   return {
     showPose(positions, basePosition, baseOrientation) {
       const qpos = robot.data.qpos as Float64Array;
       for (let i = 0; i < qadr.length; i++) qpos[qadr[i]] = positions[i];
-      if (free >= 0 && basePosition) for (let k = 0; k < 3; k++) qpos[free + k] = basePosition[k];
+      if (base && basePosition) for (let k = 0; k < 3; k++) qpos[free + k] = basePosition[k] - base.origin[k];
       if (free >= 0 && baseOrientation) {
         qpos[free + 3] = baseOrientation[3];
         qpos[free + 4] = baseOrientation[0];

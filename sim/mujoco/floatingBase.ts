@@ -1,0 +1,97 @@
+/**
+ * A MuJoCo model's floating base, as axon reads and places it: a free joint on the root body, or
+ * the same six degrees of freedom written as humanoid-gym's XBot-L writes them (resources/robots/
+ * XBot/mjcf/XBot-L.xml): three slide joints along the body's x, y and z, then a ball joint. Their
+ * qpos is a free joint's layout (x y z, then the quaternion w x y z) and so is their qvel (linear
+ * velocity in the world frame, then angular velocity in the body frame), so the base is placed and
+ * read at the same addresses; only the position differs: a slide counts from the body's own `pos`
+ * (its qpos0), a free joint from the world origin. sim2sim.py reads the robot's joints as
+ * `qpos[-12:]`, after these 7.
+ *
+ * Configure time only.
+ */
+import type { MainModule, MjModel } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
+import { mujocoName } from './loadMujoco.ts';
+
+/** Where a floating base sits in qpos / qvel, and what it is made of. */
+export interface FloatingBase {
+  /** A free joint, or three slides and a ball (humanoid-gym's XBot-L). */
+  readonly kind: 'free' | 'slides+ball';
+  /** qpos address of the base's x y z (m), followed by its orientation w x y z. */
+  readonly qadr: number;
+  /** qvel address of its linear velocity (world, m/s), followed by its angular velocity (body frame, rad/s). */
+  readonly vadr: number;
+  /**
+   * World position (m) of the base when its qpos x y z are 0: the world origin for a free joint;
+   * for slides the body's `pos` less the slides' `ref` (MuJoCo moves a slide's body by qpos − qpos0).
+   */
+  readonly origin: readonly [number, number, number];
+  /** The joints it is made of (ids in the compiled model): not the robot's moving joints. */
+  readonly jointIds: readonly number[];
+}
+
+const AXES = [
+  [1, 0, 0],
+  [0, 1, 0],
+  [0, 0, 1],
+];
+
+/**
+ * The floating base on `body` (the robot's root), or undefined for a fixed one. A body that has a
+ * ball joint and slide joints but not in the one arrangement that makes a free base (three slides
+ * along x, y, z in that order, then the ball at the body's origin, on a body not rotated from the
+ * world) is refused,
+ * MUJOCO_MJCF_BASE naming the body and its joints: read as anything else, the slides would become
+ * the robot's driven joints and the ball a passive one. `where` names the model file.
+ */
+export function floatingBase(mj: MainModule, m: MjModel, body: number, where: string): FloatingBase | undefined {
+  const jadr = (m.body_jntadr as Int32Array)[body];
+  const jnum = (m.body_jntnum as Int32Array)[body];
+  if (jadr < 0 || jnum === 0) return undefined;
+  const type = m.jnt_type as Int32Array;
+  const qadr = m.jnt_qposadr as Int32Array;
+  const vadr = m.jnt_dofadr as Int32Array;
+  const T = mj.mjtJoint;
+  if (type[jadr] === T.mjJNT_FREE.value) return { kind: 'free', qadr: qadr[jadr], vadr: vadr[jadr], origin: [0, 0, 0], jointIds: [jadr] };
+  const ids = Array.from({ length: jnum }, (_, k) => jadr + k);
+  const slides = ids.filter((j) => type[j] === T.mjJNT_SLIDE.value);
+  const ball = ids.filter((j) => type[j] === T.mjJNT_BALL.value);
+  if (slides.length === 0 || ball.length === 0) return undefined; // a planar base, a passive ball: ordinary joints
+  const axis = m.jnt_axis as Float64Array;
+  const jpos = m.jnt_pos as Float64Array;
+  // A ball turns the body about its pos: only one at the body's origin turns it in place, as a free joint does.
+  const centred = (j: number) => Math.hypot(jpos[3 * j], jpos[3 * j + 1], jpos[3 * j + 2]) <= 1e-9;
+  const bq = (m.body_quat as Float64Array).subarray(4 * body, 4 * body + 4);
+  const bodyName = mujocoName(mj, m, mj.mjtObj.mjOBJ_BODY.value, body);
+  const typeName = (j: number) => (type[j] === T.mjJNT_SLIDE.value ? 'slide' : type[j] === T.mjJNT_BALL.value ? 'ball' : type[j] === T.mjJNT_HINGE.value ? 'hinge' : 'free');
+  const describe = (j: number) => {
+    const n = mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, j);
+    const a = type[j] === T.mjJNT_SLIDE.value || type[j] === T.mjJNT_HINGE.value ? ` axis ${fmt(axis[3 * j])} ${fmt(axis[3 * j + 1])} ${fmt(axis[3 * j + 2])}` : '';
+    const at = type[j] === T.mjJNT_BALL.value && !centred(j) ? ` pos ${fmt(jpos[3 * j])} ${fmt(jpos[3 * j + 1])} ${fmt(jpos[3 * j + 2])}` : '';
+    return `${typeName(j)}${n ? ` "${n}"` : ''}${a}${at}`;
+  };
+  const shape = ids.length === 4 && ids.slice(0, 3).every((j) => type[j] === T.mjJNT_SLIDE.value) && type[ids[3]] === T.mjJNT_BALL.value;
+  const along = shape && ids.slice(0, 3).every((j, k) => AXES[k].every((c, i) => Math.abs(axis[3 * j + i] - c) <= 1e-9)) && centred(ids[3]);
+  const unrotated = Math.abs(Math.abs(bq[0]) - 1) <= 1e-9;
+  if (!shape || !along || !unrotated)
+    throw new AxonError(
+      'MUJOCO_MJCF_BASE',
+      `${where}: <body name="${bodyName || `#${body}`}">`,
+      `is the robot's root and has slide and ball joints (${ids.map(describe).join(', ')})${shape && along && !unrotated ? `, on a body rotated from the world (quat ${Array.from(bq, fmt).join(' ')})` : ''}, which are not a floating base axon can read`,
+      "a <freejoint/>, or three slide joints along the body's x, y and z in that order and then one ball joint at the body's origin (a free base as humanoid-gym's XBot-L writes it), on a body not rotated from the world",
+    );
+  const p = (m.body_pos as Float64Array).subarray(3 * body, 3 * body + 3);
+  const q0 = m.qpos0 as Float64Array;
+  return {
+    kind: 'slides+ball',
+    qadr: qadr[ids[0]],
+    vadr: vadr[ids[0]],
+    origin: [p[0] - q0[qadr[ids[0]]], p[1] - q0[qadr[ids[1]]], p[2] - q0[qadr[ids[2]]]],
+    jointIds: ids,
+  };
+}
+
+function fmt(x: number): string {
+  return String(+x.toPrecision(6));
+}
