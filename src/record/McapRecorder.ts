@@ -43,7 +43,10 @@ export interface RecordingMeta {
   readonly worldModelManifest?: unknown;
   /** Loop period (s). */
   readonly period: number;
-  /** Free-form facts about the run: command, robot, policy folder, seed, physics engine (`physics`: cannon | mujoco, a simulation), ... */
+  /**
+   * Facts about the run: command, robot, policy folder, seed, physics engine (`physics`: cannon | mujoco, a simulation),
+   * and for a URDF robot `urdf` and `drawing` (drawingMeta.ts: what a replay draws it with), ...
+   */
   readonly run?: Record<string, unknown>;
   /** A plan or shield hook's rollouts: each tick's predicted trajectory goes to /axon/world_model/predicted. */
   readonly worldModel?: RecordedWorldModel;

@@ -42,6 +42,7 @@ export const metadataNames = {
   worldModel: 'axon.world_model',
   /** The world model's manifest (any --wm-mode). */
   worldModelManifest: 'axon.world_model_manifest',
+  /** The run: command, robot, period, joints; for a URDF robot its `urdf` path and `drawing` (drawingMeta.ts, schema axon.drawing/1). */
   run: 'axon.run',
   /** How the episode ended (written at close, when the run knows it): success, seed, randomisation. */
   episode: 'axon.episode',

@@ -53,6 +53,7 @@ describe('a flag given without the flag it needs is refused, naming both (exit 2
     ['teleop --allow-drops without a recording', [...TELEOP, '--allow-drops'], '--allow-drops', '--record or --dataset'],
     ['replay --speed without --view', ['replay', 'none.mcap', '--speed', '2'], '--speed', '--view'],
     ['replay --from without --view', ['replay', 'none.mcap', '--from', '1'], '--from', '--view'],
+    ['replay --urdf without --view', ['replay', 'none.mcap', '--urdf', 'robot.urdf'], '--urdf', '--view'],
     // sim's robot
     ['sim --token without a bridged robot', [...SIM, '--token', 'abc'], '--token', '--robot ws://'],
     ['sim --strict without --urdf', [...SIM, '--strict'], '--strict', '--urdf FILE'],

@@ -1,8 +1,7 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
 import { existsSync } from 'node:fs';
-import { createSimRobot, robotNames } from '../../../sim/index.ts';
-import { drawingModel } from '../preflight.ts';
+import { replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
@@ -41,9 +40,10 @@ export function replayCommand() {
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
+    .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--urdf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
       if (isDataset(file)) return replayDataset(file, o);
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);
@@ -87,51 +87,20 @@ function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: Pol
   }
 }
 
-/** The URDF a real robot's run was drawn with, checked against the recorded robot again; none (panels only) when it is gone or does not fit. */
-function recordedDrawing(rec: Recording, spec: ReturnType<typeof recordedSpec>, name: string) {
-  const file = typeof rec.run.urdf === 'string' ? rec.run.urdf : undefined;
-  const panelsOnly = (why: string) => {
-    process.stderr.write(`axon replay: robot "${name}": ${why}: panels only\n`);
-    return {};
-  };
-  if (file === undefined) return panelsOnly('no drawing model recorded');
-  if (!existsSync(file)) return panelsOnly(`its URDF ${file} is not here`);
-  try {
-    return { model: drawingModel(file, spec.joints.map((j) => j.name), 'recording#/run/urdf') };
-  } catch (e) {
-    return panelsOnly((e as Error).message);
-  }
-}
-
-/** A MuJoCo run of an MJCF (`axon sim --mjcf F --record`): F loaded in MuJoCo again and posed at each tick; undefined (panels only, said why) otherwise. */
-async function mujocoDrawing(rec: Recording, spec: ReturnType<typeof recordedSpec>, name: string) {
-  const file = rec.run.mjcf;
-  if (rec.run.physics !== 'mujoco' || typeof file !== 'string') return undefined;
-  if (!existsSync(file)) {
-    process.stderr.write(`axon replay: robot "${name}": its MJCF ${file} is not here: panels only\n`);
-    return undefined;
-  }
-  const { createMujocoReplayRobot } = await import('../../../sim/mujoco/mujocoView.ts');
-  return createMujocoReplayRobot(file, spec).catch((e: unknown) => {
-    process.stderr.write(`axon replay: robot "${name}": ${(e as Error).message}: panels only\n`);
-    return undefined;
-  });
-}
-
 function fmt(x: number): string {
   return x === 0 ? '0' : x.toPrecision(4);
 }
 
 /**
- * `replay --view`: the recorded ticks, paced by their period / speed. A shipped simulated robot is
- * posed on the simulator; a real robot's run (`axon run --record`) is drawn from the URDF it was
- * viewed with (the page's kinematics), or with the panels only when there is none.
+ * `replay --view`: the recorded ticks, paced by their period / speed, the robot drawn as
+ * replayDrawing.ts decides (--urdf FILE, the recorded URDF, a shipped robot, an --mjcf run in
+ * MuJoCo), or the panels alone with one line saying why.
  */
-async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean }): Promise<void> {
+async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean; urdf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
   const name = typeof rec.run.robot === 'string' ? rec.run.robot : spec.name;
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
-  const robot = robotNames().includes(name) ? createSimRobot(name) : ((await mujocoDrawing(rec, spec, name)) ?? { spec, ...recordedDrawing(rec, spec, name), showPose() {}, async close() {} });
+  const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);
@@ -159,7 +128,7 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
  * observation.state; the command sent from action). --policy compares the new model's commands
  * with the recorded `action` per joint, over episode K or every episode.
  */
-async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; json: boolean; episode?: number }): Promise<void> {
+async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; json: boolean; episode?: number; urdf?: string }): Promise<void> {
   const ds = await readDataset(dir);
   for (const w of ds.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
   if (ds.episodes.length === 0) throw new UsageError('<file>', `${dir} holds no whole episode`);

@@ -15,6 +15,7 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
 import type { LiveResult } from '../live.ts';
+import { drawingMeta } from '../../record/index.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
@@ -117,7 +118,7 @@ export function runCommand() {
               spec: robot.spec,
               ...(worldModel ? { worldModelManifest: loadModelFolder(worldModel.dir).manifest } : {}),
               period,
-              run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model ? { urdf } : {}) },
+              run: { command: 'run', robot: config.name, config: o.config, policy: o.policy, port: portName, dry_run: o.dryRun, ...(model && urdf ? drawingMeta(urdf, { fixedBase: true }) : {}) },
             }),
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
             view: () => ({ robot: { spec: robot.spec, ...(model ? { model } : {}) }, options: { title: `axon run: ${config.name}` } }),

@@ -12,6 +12,7 @@ import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../
 import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
+import { drawingMeta } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
@@ -164,7 +165,11 @@ export function simCommand() {
               spec: session.robot.spec,
               worldModelManifest: session.worldModel?.folder.manifest,
               period: session.period,
-              run: { command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}) },
+              run: {
+                command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}),
+                // What `axon replay --view` draws the URDF robot with (src/record/drawingMeta.ts).
+                ...(setup && o.urdf ? drawingMeta(o.urdf, { fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation, packagePaths: o.urdfPackagePath }) : {}),
+              },
             }),
             view: () => {
               // A MuJoCo robot's `model` is its mjModel: the page gets the URDF's visuals (shipped or --urdf), else the MJCF's geoms, posed from MuJoCo's bodies (sim/mujoco/mujocoView.ts, loaded only here).

@@ -12,6 +12,7 @@ import { loopSummary, round, safetySummary } from '../summary.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
+import { drawingMeta } from '../../record/index.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 import { loadAnyRobotConfig, openConfiguredRobot, type ConfiguredRobot, type FeetechPort } from '../../../hardware/robots/openRobot.ts';
@@ -123,7 +124,7 @@ export function teleopCommand() {
             manifest: m,
             safety,
             datasetSplitAt: safety, // an operator reset (re-arm after an e-stop) starts the next episode
-            recording: () => ({ spec: follower.spec, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model ? { urdf } : {}) } }),
+            recording: () => ({ spec: follower.spec, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model && urdf ? drawingMeta(urdf, { fixedBase: true }) : {}) } }),
             view: () => ({ robot: { spec: follower.spec, ...(model ? { model } : {}) }, options: { title: `axon teleop: ${foll.config.name}` } }),
           });
         },

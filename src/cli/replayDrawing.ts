@@ -1,0 +1,145 @@
+/**
+ * What `axon replay --view` draws a recording's robot with (part of the composition root: it
+ * knows sim/). In order:
+ *  1. `--urdf FILE`: that URDF, whatever the recording says; its moving joints must be exactly the
+ *     recorded ones (REPLAY_MODEL naming the joint that is missing or extra, exit 2).
+ *  2. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`; or the bare
+ *     `urdf` path of an older `run` recording), if the file is still there and, where a sha256
+ *     was kept, still the same bytes.
+ *  3. A shipped simulated robot by name; an `--mjcf` run in MuJoCo.
+ *  4. Nothing: the panels alone.
+ * Whenever a recorded model cannot be used, one line on stderr names the path and what differs,
+ * and the panels are shown alone.
+ *
+ * A URDF is posed as `sim --urdf --view` poses it: a SimRobot of that URDF put at each tick's
+ * recorded joint positions and base pose (SimRobot.showPose), its link poses in the frames. A run
+ * whose ticks carry no base pose (a real robot) is posed by the page from the joints, its root at
+ * the origin, as its live view was.
+ */
+import { existsSync } from 'node:fs';
+import type { RobotSpec } from '../core/robot.ts';
+import { AxonError } from '../core/errors.ts';
+import { drawingFileProblem, drawingOnRecord, type DrawingOnRecord, type RecordedDrawing, type Recording } from '../record/index.ts';
+import type { ViewerRobot } from '../viewer/index.ts';
+import { createSimRobot, loadUrdf, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
+import { movingJoints } from './urdfSession.ts';
+
+/** A robot the playback poses and the viewer draws. */
+export interface ReplayRobot extends ViewerRobot {
+  showPose(positions: ArrayLike<number>, basePosition?: ArrayLike<number>, baseOrientation?: ArrayLike<number>): void;
+  close(): Promise<void>;
+}
+
+export interface ReplayDrawingOptions {
+  /** `replay --urdf FILE`. */
+  readonly urdf?: string;
+  /** Where the one-line reasons go (stderr). */
+  readonly say: (line: string) => void;
+}
+
+/** The robot to draw `rec` with (see the file's comment); throws REPLAY_MODEL only for a `--urdf` that does not fit. */
+export async function replayRobot(rec: Recording, spec: RobotSpec, name: string, o: ReplayDrawingOptions): Promise<ReplayRobot> {
+  const panels = (): ReplayRobot => ({ spec, showPose() {}, async close() {} });
+  const panelsOnly = (why: string): ReplayRobot => {
+    o.say(`axon replay: robot "${name}": ${why}: panels only`);
+    return panels();
+  };
+  const posedByBase = rec.ticks[0]?.observation.base !== undefined;
+  let d: DrawingOnRecord | undefined;
+  let unreadable: string | undefined;
+  try {
+    d = drawingOnRecord(rec.run, rec.file);
+  } catch (e) {
+    unreadable = (e as Error).message;
+  }
+  if (o.urdf !== undefined) {
+    // The recorded set-up (the moved file's, usually) still applies: package paths, base.
+    const recorded = d && !d.legacy ? d : undefined;
+    const model = loadUrdf(o.urdf, { packagePaths: recorded?.package_paths ?? [], collisionMeshes: 'optional' });
+    refuseJointMismatch(model, spec, o.urdf);
+    return urdfRobot(model, spec, posedByBase, recorded ? setupOf(recorded) : {}, o.say);
+  }
+  if (unreadable !== undefined) return panelsOnly(unreadable);
+  if (d !== undefined) {
+    const problem = drawingFileProblem(d);
+    if (problem) return panelsOnly(`${problem}; give the file with --urdf FILE`);
+    try {
+      const model = loadUrdf(d.urdf, { packagePaths: d.legacy ? [] : d.package_paths, collisionMeshes: 'optional' });
+      // The robot may have joints the URDF does not move (as the live view allowed), never the other way.
+      const names = new Set(spec.joints.map((j) => j.name));
+      const unknown = movingJoints(model).filter((j) => !names.has(j.name)).map((j) => j.name);
+      if (unknown.length > 0) return panelsOnly(`its URDF ${d.urdf} moves joint${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which the recording does not have`);
+      return urdfRobot(model, spec, posedByBase, d.legacy ? {} : setupOf(d), o.say);
+    } catch (e) {
+      return panelsOnly((e as Error).message);
+    }
+  }
+  if (robotNames().includes(name)) return createSimRobot(name);
+  const mj = await mujocoDrawing(rec, spec, name, o.say);
+  if (mj) return mj;
+  return panelsOnly('no drawing model recorded (give one with --urdf FILE)');
+}
+
+/** The drawing robot's set-up from the recorded one. */
+function setupOf(d: RecordedDrawing) {
+  return { fixedBase: d.fixed_base, basePosition: d.base_position, baseOrientation: d.base_orientation };
+}
+
+/**
+ * REPLAY_MODEL when the URDF's moving joints are not the recorded ones: a recorded joint it lacks
+ * (which could not be drawn), or a moving joint the recording lacks (which could not be posed).
+ */
+function refuseJointMismatch(model: UrdfModel, spec: RobotSpec, file: string): void {
+  const moving = movingJoints(model).map((j) => j.name);
+  const have = new Set(moving);
+  const recorded = spec.joints.map((j) => j.name);
+  const lacking = recorded.filter((n) => !have.has(n));
+  const want = `a URDF moving the recorded joints: ${recorded.join(', ')}`;
+  if (lacking.length > 0) throw new AxonError('REPLAY_MODEL', `--urdf ${file}`, `has no moving joint ${lacking.map((n) => `"${n}"`).join(', ')} of the recording`, want);
+  const rec = new Set(recorded);
+  const extra = moving.filter((n) => !rec.has(n));
+  if (extra.length > 0) throw new AxonError('REPLAY_MODEL', `--urdf ${file}`, `moves joint${extra.length > 1 ? 's' : ''} ${extra.map((n) => `"${n}"`).join(', ')}, which the recording does not have`, want);
+}
+
+/**
+ * The URDF drawn for a recording of `spec`. With base poses in the ticks: a SimRobot of the URDF
+ * placed at each tick (collision meshes not read: only visuals are drawn), its joints taken from
+ * the recording by name; without: the model alone, posed by the page.
+ */
+function urdfRobot(
+  model: UrdfModel,
+  spec: RobotSpec,
+  posedByBase: boolean,
+  setup: { fixedBase?: boolean; basePosition?: readonly [number, number, number]; baseOrientation?: readonly [number, number, number, number] },
+  say: (line: string) => void,
+): ReplayRobot {
+  for (const n of model.notes) if (n.code === 'URDF_VISUAL_MESH_MISSING') say(`axon replay: note ${n.code}: ${n.where}: ${n.message}`);
+  if (!posedByBase) return { spec, model, showPose() {}, async close() {} };
+  const sim = new SimRobot(model, { meshCollision: 'none', ground: false, ...setup });
+  // Recorded joint i is the drawing robot's joint order[i] (-1: not in the URDF, left at 0).
+  const order = spec.joints.map((j) => sim.spec.joints.findIndex((s) => s.name === j.name));
+  const q = new Float64Array(sim.spec.joints.length);
+  return {
+    spec,
+    model,
+    linkPose: (link, pos, quat) => sim.linkPose(link, pos, quat),
+    showPose(positions, basePosition, baseOrientation) {
+      for (let i = 0; i < order.length; i++) if (order[i] >= 0) q[order[i]] = positions[i];
+      sim.showPose(q, basePosition, baseOrientation);
+    },
+    close: () => sim.close(),
+  };
+}
+
+/** A MuJoCo run of an MJCF (`axon sim --mjcf F --record`): F loaded in MuJoCo again and posed at each tick; undefined (panels only, said why) otherwise. */
+async function mujocoDrawing(rec: Recording, spec: RobotSpec, name: string, say: (line: string) => void): Promise<ReplayRobot | undefined> {
+  const file = rec.run.mjcf;
+  if (rec.run.physics !== 'mujoco' || typeof file !== 'string') return undefined;
+  const panelsOnly = (why: string) => {
+    say(`axon replay: robot "${name}": ${why}: panels only`);
+    return { spec, showPose() {}, async close() {} };
+  };
+  if (!existsSync(file)) return panelsOnly(`its MJCF ${file} is not here`);
+  const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
+  return createMujocoReplayRobot(file, spec).catch((e: unknown) => panelsOnly((e as Error).message));
+}

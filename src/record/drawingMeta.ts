@@ -1,0 +1,141 @@
+/**
+ * What a recording keeps of the URDF its robot is drawn with, so that `axon replay --view` can
+ * draw the run again: the `drawing` object of the `axon.run` metadata (schema `axon.drawing/1`).
+ *
+ * The URDF's text is not embedded: the recording names the file by its absolute path and pins it
+ * by its sha256 (docs/viewer.md, "Which URDF a replay draws": the size measured, and why). Its
+ * meshes were never in the recording either. `run.urdf` (the path alone) is still written beside
+ * it: it is what recordings of `axon run` and `axon teleop` held before the schema, and what an
+ * older axon reads.
+ *
+ * Read side: a recording without `drawing` but with a `urdf` path (an `axon run` recording made
+ * before the schema) is read as a drawing with no sha256 (the file is not checked); one with
+ * neither has no drawing model (a `sim --urdf` run recorded before it: `replay --urdf FILE`).
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AxonError } from '../core/errors.ts';
+
+export const DRAWING_SCHEMA = 'axon.drawing/1';
+
+/** `axon.run`'s `drawing`: the URDF and the set-up that decide where the robot is drawn. */
+export interface RecordedDrawing {
+  readonly schema: typeof DRAWING_SCHEMA;
+  /** The URDF file, absolute. */
+  readonly urdf: string;
+  /** sha256 of the file's bytes (hex), and their count. */
+  readonly sha256: string;
+  readonly bytes: number;
+  /** The root link was fixed to the world (`--fixed-base`, the manifest's fixed_base, a `world` link, a real arm). */
+  readonly fixed_base: boolean;
+  /**
+   * Where the set-up put the root link (m, world; x y z w) before the first tick (a simulation's
+   * spawn pose before any drop to the ground; a real robot's: the origin, where it is drawn). A
+   * simulated tick carries the base pose itself.
+   */
+  readonly base_position: readonly [number, number, number];
+  readonly base_orientation: readonly [number, number, number, number];
+  /** Folders searched for package:// meshes (`--urdf-package-path`, absolute); $ROS_PACKAGE_PATH is added at replay as at record time. */
+  readonly package_paths: readonly string[];
+}
+
+/** A `drawing` as read back: the recorded one, or (`legacy`) an older recording's bare `urdf` path, with nothing to check it by. */
+export type DrawingOnRecord = (RecordedDrawing & { readonly legacy?: undefined }) | { readonly legacy: true; readonly urdf: string };
+
+/** The set-up facts `drawingMeta` records (urdfSession.ts's UrdfSetup gives them for `sim --urdf`). */
+export interface DrawingSetup {
+  readonly fixedBase: boolean;
+  readonly basePosition?: readonly number[];
+  readonly baseOrientation?: readonly number[];
+  readonly packagePaths?: readonly string[];
+}
+
+/** sha256 (hex) and size of a file's bytes; AxonError RECORD_DRAWING naming it when it cannot be read. */
+export function fileDigest(file: string): { sha256: string; bytes: number } {
+  let b: Buffer;
+  try {
+    b = readFileSync(file);
+  } catch (e) {
+    throw new AxonError('RECORD_DRAWING', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'the URDF the robot is drawn with');
+  }
+  return { sha256: createHash('sha256').update(b).digest('hex'), bytes: b.byteLength };
+}
+
+/**
+ * The `axon.run` fields that let a replay draw a URDF robot: `urdf` (absolute path; what older
+ * readers use) and `drawing`. Configure time: reads and hashes the file once.
+ */
+export function drawingMeta(file: string, s: DrawingSetup): { urdf: string; drawing: RecordedDrawing } {
+  const urdf = resolve(file);
+  const p = s.basePosition ?? [0, 0, 0];
+  const q = s.baseOrientation ?? [0, 0, 0, 1];
+  return {
+    urdf,
+    drawing: {
+      schema: DRAWING_SCHEMA,
+      urdf,
+      ...fileDigest(urdf),
+      fixed_base: s.fixedBase,
+      base_position: [p[0], p[1], p[2]],
+      base_orientation: [q[0], q[1], q[2], q[3]],
+      package_paths: (s.packagePaths ?? []).map((d) => resolve(d)),
+    },
+  };
+}
+
+/**
+ * The drawing a recording's `axon.run` names, if any. A `drawing` of another schema (a newer
+ * axon's) is AxonError RECORD_READ naming it: the drawing cannot be trusted to mean what this
+ * reader thinks (the caller shows the panels and says why).
+ */
+export function drawingOnRecord(run: Record<string, unknown>, file: string): DrawingOnRecord | undefined {
+  const d = run.drawing;
+  if (d !== undefined) {
+    const o = d as Partial<RecordedDrawing> | null;
+    if (typeof o !== 'object' || o === null || o.schema !== DRAWING_SCHEMA)
+      throw new AxonError('RECORD_READ', `${file} metadata "axon.run" drawing`, `has schema ${JSON.stringify((o as { schema?: unknown } | null)?.schema)}`, `"${DRAWING_SCHEMA}" (a newer axon wrote it?)`);
+    if (typeof o.urdf !== 'string' || typeof o.sha256 !== 'string')
+      throw new AxonError('RECORD_READ', `${file} metadata "axon.run" drawing`, 'has no urdf path or sha256', `an ${DRAWING_SCHEMA} object`);
+    return {
+      schema: DRAWING_SCHEMA,
+      urdf: o.urdf,
+      sha256: o.sha256,
+      bytes: typeof o.bytes === 'number' ? o.bytes : -1,
+      fixed_base: o.fixed_base === true,
+      base_position: triple(o.base_position, [0, 0, 0]),
+      base_orientation: quad(o.base_orientation),
+      package_paths: Array.isArray(o.package_paths) ? o.package_paths.filter((x): x is string => typeof x === 'string') : [],
+    };
+  }
+  return typeof run.urdf === 'string' ? { legacy: true, urdf: run.urdf } : undefined;
+}
+
+/**
+ * Why the recorded URDF cannot be drawn now, in words naming the path and what differs (it is
+ * gone, it is a folder, its bytes changed); undefined when it is the file recorded. A legacy
+ * drawing (no sha256 kept) is only checked for being there.
+ */
+export function drawingFileProblem(d: DrawingOnRecord): string | undefined {
+  const st = statSync(d.urdf, { throwIfNoEntry: false });
+  if (!st) return `its URDF ${d.urdf} is not here`;
+  if (!st.isFile()) return `its URDF ${d.urdf} is not a file`;
+  if (d.legacy) return undefined;
+  let now: { sha256: string; bytes: number };
+  try {
+    now = fileDigest(d.urdf);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (now.sha256 === d.sha256) return undefined;
+  const size = d.bytes >= 0 && d.bytes !== now.bytes ? `${now.bytes} bytes, recorded ${d.bytes}` : `same size, ${now.bytes} bytes`;
+  return `its URDF ${d.urdf} has changed since the run (sha256 ${now.sha256.slice(0, 12)}…, recorded ${d.sha256.slice(0, 12)}…; ${size})`;
+}
+
+function triple(v: unknown, dflt: [number, number, number]): [number, number, number] {
+  return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? [v[0], v[1], v[2]] : dflt;
+}
+
+function quad(v: unknown): [number, number, number, number] {
+  return Array.isArray(v) && v.length === 4 && v.every((x) => typeof x === 'number') ? [v[0], v[1], v[2], v[3]] : [0, 0, 0, 1];
+}
