@@ -40,8 +40,6 @@ export interface MjcfSessionSetup extends MjcfSetup {
   readonly manifest: readonly string[];
 }
 
-/** IMU terms read the robot's IMU (src/model/checkModel.ts). */
-
 /**
  * The MJCF robot as `axon sim --mjcf` runs it under manifest `m` (undefined: no policy), and the
  * differences its manifest and flags make with the model file (an `imu_link` or `--imu-link` naming

@@ -19,8 +19,6 @@ import { refuseNoCollision } from '../refuseNoCollision.ts';
 import { existsSync } from 'node:fs';
 import { inspectBareOnnx } from './inspectBareOnnx.ts';
 
-/** IMU terms: a robot must carry an IMU for them (src/model/checkModel.ts). */
-
 /**
  * A model that does not fit the robot it was checked against: `axon inspect` has printed the
  * report; the CLI exits 1 (a check that failed, not bad input).

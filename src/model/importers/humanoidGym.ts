@@ -12,6 +12,7 @@
  * Fields read besides legged_gym's (leggedGym.ts readLeggedGymCommon): env.frame_stack,
  *   env.num_single_obs (checked against the layout, 5 + 3n + 6), env.num_observations (checked:
  *   frame_stack × num_single_obs), rewards.cycle_time, normalization.obs_scales.quat.
+ * env.use_ref_actions true (a reference gait action added to the output) is refused.
  * The privileged critic's frames (c_frame_stack, single_num_privileged_obs) are not the policy's.
  */
 import type { ModelManifest } from '../manifest.ts';
@@ -36,6 +37,10 @@ export function manifestFromHumanoidGym(cfg: Obj, o: LeggedGymOptions, file: str
     const declared = num(env.num_observations, `${file}: env.num_observations`);
     if (declared !== stack * single) throw new ImportError(`${file}: env.num_observations`, `is ${declared}`, `env.frame_stack × env.num_single_obs = ${stack * single}`);
   }
+  // use_ref_actions adds the gait's reference action to the policy's output before it is applied
+  // (humanoid_env.py step()): the action a manifest maps would not be the one the training applied.
+  if (env.use_ref_actions === true)
+    throw new ImportError(`${file}: env.use_ref_actions`, 'is true: the training added a reference gait action (ref_action) to the policy output, which axon does not compute', 'false (XBotLCfg\'s), or a policy trained without it');
   const period = num(need(cfg, 'rewards.cycle_time', file), `${file}: rewards.cycle_time`);
   if (!(period > 0)) throw new ImportError(`${file}: rewards.cycle_time`, `is ${period}`, 'the gait cycle in seconds (> 0)');
   const c = readLeggedGymCommon(cfg, o, file);

@@ -171,6 +171,7 @@ describe("humanoid-gym's config through manifest from-legged-gym", () => {
     expect(refusal((c) => (c.env.num_single_obs = 45)).message).toMatch(/env\.num_single_obs.*is 45, but humanoid-gym's frame for 12 joints is 47 values \(gait phase sin, cos 2, commands 3, dof_pos 12/);
     expect(refusal((c) => (c.env.num_observations = 470)).message).toMatch(/env\.num_observations: is 470 \(expected env\.frame_stack × env\.num_single_obs = 705\)/);
     expect(refusal((c) => delete c.rewards.cycle_time).message).toMatch(/rewards\.cycle_time/);
+    expect(refusal((c) => (c.env.use_ref_actions = true)).message).toMatch(/env\.use_ref_actions: is true: the training added a reference gait action/);
   });
 
   it('from the CLI: axon manifest from-legged-gym on the dump, with the joints in the DOF order', () => {
