@@ -151,7 +151,9 @@ export class ObservationBuilder {
         // age 0 = newest; slot holding age a is head - a (mod history)
         const age = this.newestFirst ? h : s.history - 1 - h;
         const slot = (s.head - age + s.history) % s.history;
-        this.output.set(s.ring.subarray(slot * s.width, slot * s.width + s.width), s.offset + h * (this.stride ?? s.width));
+        // An element loop, not output.set(ring.subarray(...)): a subarray is a new view object per slot and tick.
+        const from = slot * s.width, to = s.offset + h * (this.stride ?? s.width);
+        for (let k = 0; k < s.width; k++) this.output[to + k] = s.ring[from + k];
       }
     }
     this.primed = true;
