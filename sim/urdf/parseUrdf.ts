@@ -4,6 +4,7 @@ import { parseShape } from './urdfShape.ts';
 import { parseInertial, settleInertial, type PendingInertial } from './urdfInertial.ts';
 import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, type Fail, type Note, type XmlNode } from './urdfXml.ts';
 import { firstXacroMark } from './xacro.ts';
+import { mergeNotes } from './urdfNotes.ts';
 
 /**
  * URDF import: XML text -> a typed, checked model with the kinematic tree built from the joints'
@@ -13,6 +14,7 @@ import { firstXacroMark } from './xacro.ts';
  */
 
 export { FRAME_LINK_MASS } from './urdfInertial.ts';
+export { oneNotePer } from './urdfNotes.ts';
 
 /** Codes a UrdfError carries; each names what is wrong with the file. */
 export type UrdfErrorCode =
@@ -470,30 +472,4 @@ function parseJoint(j: XmlNode, name: string, where: string, linkByName: Readonl
     if (damping < 0 || friction < 0) fail('URDF_NUMBER', `${where} <dynamics>`, `damping ${damping} / friction ${friction} is negative`, 'damping >= 0 and friction >= 0');
   }
   return { name, type, parent, child: childLink, origin, axis, lower, upper, effort, velocity, damping, friction };
-}
-
-/** Notes that an exported URDF repeats once per mesh, link or joint, each said once with a count (`what` the count is of). */
-const MERGED_NOTES: readonly (readonly [string, string])[] = [
-  ['URDF_MESH_RELOCATED', 'mesh files'],
-  ['URDF_VISUAL_MESH_MISSING', 'visual meshes'],
-  ['URDF_COLLISION_MESH_MISSING', 'collision meshes'],
-  ['URDF_POINT_CONTACT', 'point contacts'],
-  ['URDF_LIMIT_DEFAULTED', 'joints'],
-  ['URDF_LIMIT_ZERO', 'joints'],
-  ['URDF_LIMIT_RANGE_ZERO', 'joints'],
-  ['URDF_INERTIAL_SCALE', 'inertials'],
-  ['URDF_MIMIC_IGNORED', 'mimic joints'],
-];
-
-function mergeNotes(notes: UrdfNote[]): UrdfNote[] {
-  return MERGED_NOTES.reduce((acc, [code, what]) => oneNotePer(acc, code, what), notes);
-}
-
-/** Notes of `code` beyond the first become a count on it: an exported URDF repeats one cause per mesh. */
-export function oneNotePer(notes: UrdfNote[], code: string, what: string): UrdfNote[] {
-  const same = notes.filter((n) => n.code === code);
-  if (same.length < 2) return notes;
-  const first = notes.indexOf(same[0]);
-  const merged = { ...same[0], message: `${same[0].message} (and ${same.length - 1} more ${what} likewise)` };
-  return notes.flatMap((n, i) => (i === first ? [merged] : n.code === code ? [] : [n]));
 }
