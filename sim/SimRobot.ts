@@ -14,7 +14,8 @@ import { Actuators, type PdIntegration } from './actuators/Actuators.ts';
 import { wrapAngle } from './physics/frames.ts';
 import type { UrdfModel, UrdfNote } from './urdf/parseUrdf.ts';
 import type { MeshCollisionReport } from './mesh/meshCollision.ts';
-import { addGround, buildBodies, groupLinks, jointSpec, LinkMasses, makeJoint, makeLinks, makeWorld, settleInertials, type BodyInfo, type JointInfo, type LinkInfo } from './build/index.ts';
+import { addGround, buildBodies, groupLinks, LinkMasses, makeJoints, makeLinks, makeWorld, MimicJoints, settleInertials, type BodyInfo, type JointInfo, type LinkInfo } from './build/index.ts';
+import { MimicCouplings } from './physics/MimicCoupling.ts';
 import type { SimRobotOptions } from './SimRobotOptions.ts';
 
 export type { SimPushConfig } from './perturb/Pushes.ts';
@@ -96,6 +97,9 @@ export class SimRobot implements SimulatedRobot {
   private readonly narrowphase: RobotNarrowphase | undefined;
   /** Puts the bodies at the episode's initial state or a recorded pose (sim/kinematics/RobotPlacement.ts). */
   private readonly placement: RobotPlacement;
+  /** Joints that follow another (URDF <mimic>) and their couplings. */
+  private readonly mimic: MimicJoints;
+  private readonly couplings: MimicCouplings;
 
   constructor(model: UrdfModel, options: SimRobotOptions = {}) {
     this.model = model;
@@ -121,19 +125,11 @@ export class SimRobot implements SimulatedRobot {
 
     // ---- joints, spec ------------------------------------------------------------------------
     this.placement.place(undefined);
-    const jointSpecs: JointSpec[] = [];
-    this.joints = [];
-    for (const joint of model.treeOrder) {
-      if (joint.type === 'fixed') continue;
-      const spec = jointSpec(joint, options.jointDefaults?.[joint.name] ?? {}, this.notes);
-      jointSpecs.push(spec);
-      this.joints.push(makeJoint(joint, spec, { links: this.links, linkIndex: this.linkIndex, bodies: this.bodies, world, physicsDt: h, implicit: this.pdMode === 'implicit' }));
-    }
-    for (const name of Object.keys(options.jointDefaults ?? {})) {
-      if (!jointSpecs.some((j) => j.name === name)) {
-        throw new AxonError('SIM_OPTION', `jointDefaults.${name}`, 'names no moving joint of the robot', jointSpecs.map((j) => j.name).join(', '));
-      }
-    }
+    const { specs: jointSpecs, joints } = makeJoints(model, options, { links: this.links, linkIndex: this.linkIndex, bodies: this.bodies, world, physicsDt: h, implicit: this.pdMode === 'implicit' }, this.notes);
+    this.joints = joints;
+    // <mimic> followers: coupled to their leaders, never driven (sim/physics/MimicCoupling.ts).
+    this.mimic = new MimicJoints(jointSpecs);
+    this.couplings = new MimicCouplings(joints, this.mimic, world);
     const contacts = options.contactSensors ?? [];
     const contactBodies = contacts.map((name) => this.bodies[this.requireLink(name, 'contactSensors').body].body);
     const imuLink = options.imuLink === undefined ? -1 : this.requireLink(options.imuLink, 'imuLink').index;
@@ -246,6 +242,7 @@ export class SimRobot implements SimulatedRobot {
       if (this.randomizer !== undefined) this.randomizer(this, seed);
     }
     if (this.world.solver instanceof WarmStartSolver) this.world.solver.forget();
+    this.mimic.project(this.initialPositions, this.initialVelocities); // followers start where their leaders put them
     this.placement.reset(this.initialPositions, this.initialVelocities);
     this.world.contacts.length = 0;
     this.world.time = 0;
@@ -492,7 +489,9 @@ export class SimRobot implements SimulatedRobot {
       const qd = this.qd[i];
       if (implicit) this.actuatorEffort[i] = act.effortAfter(i, qd); // what the last step's motor did
       const err = mode === 'position' ? (j.continuous ? wrapAngle(this.cmdTarget[i] - q) : this.cmdTarget[i] - q) : 0;
-      act.compute(i, mode, this.cmdTarget[i], err, this.cmdKp[i], this.cmdKd[i], this.cmdFf[i], qd);
+      // A follower has no motor (its command is ignored): only its damping, friction and limits.
+      if (this.mimic.follower[i] === 1) act.compute(i, 'effort', 0, 0, 0, 0, 0, qd);
+      else act.compute(i, mode, this.cmdTarget[i], err, this.cmdKp[i], this.cmdKd[i], this.cmdFf[i], qd);
       let total = act.explicitEffort[i];
       if (implicit) {
         const drive = j.drive!;
@@ -512,6 +511,7 @@ export class SimRobot implements SimulatedRobot {
       }
       if (total !== 0) applyJointEffort(j, total);
     }
+    this.couplings.update(this.q);
     this.pushes.apply(this.substeps);
     this.world.step(this.physicsDt);
     this.substeps++;

@@ -1,6 +1,7 @@
 import { SimRobot, type SimRobotOptions } from './SimRobot.ts';
 import { loadUrdf } from './urdf/loadUrdf.ts';
 import type { UrdfModel } from './urdf/parseUrdf.ts';
+import type { JointSpec } from '../src/core/robot.ts';
 
 export interface UrdfSimRobotOptions extends SimRobotOptions {
   /** Folders searched for package://PKG (`--urdf-package-path`); $ROS_PACKAGE_PATH is added. */
@@ -30,8 +31,10 @@ export function describeRobot(model: UrdfModel, robot: SimRobot): string[] {
   const frames = new Set(robot.frameNames());
   const bodies = new Set(robot.bodyLinkNames());
   const total = model.links.reduce((m, l) => m + robot.linkMass(l.name), 0);
-  const passive = robot.spec.joints.filter((j) => j.effortLimit === 0).length;
-  out.push(`robot ${model.name}: ${model.links.length} links, ${model.joints.length} joints, ${robot.spec.joints.length} actuated${passive > 0 ? ` (${passive} passive: effort 0)` : ''}, total mass ${total.toFixed(3)} kg, ${bodies.has(model.root) ? 'floating base' : 'fixed base'}`);
+  const passive = robot.spec.joints.filter((j) => j.effortLimit === 0 && j.mimic === undefined).length;
+  const mimic = robot.spec.joints.filter((j) => j.mimic !== undefined).length;
+  const also = [passive > 0 ? `${passive} passive: effort 0` : '', mimic > 0 ? `${mimic} follow another: <mimic>` : ''].filter((x) => x !== '');
+  out.push(`robot ${model.name}: ${model.links.length} links, ${model.joints.length} joints, ${robot.spec.joints.length} actuated${also.length > 0 ? ` (${also.join('; ')})` : ''}, total mass ${total.toFixed(3)} kg, ${bodies.has(model.root) ? 'floating base' : 'fixed base'}`);
   out.push('tree (from parent/child links):');
   const walk = (link: string, depth: number): void => {
     const l = model.linkByName.get(link)!;
@@ -47,7 +50,8 @@ export function describeRobot(model: UrdfModel, robot: SimRobot): string[] {
   };
   walk(model.root, 0);
   out.push('actuated joints in axon order:');
-  robot.spec.joints.forEach((j, i) => out.push(`  ${i}: ${j.name} ${j.type} [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effortLimit)}${j.effortLimit === 0 ? ' (passive: never driven)' : ''} velocity ${fmt(j.velocityLimit)}`));
+  const follows = (m: NonNullable<JointSpec['mimic']>) => ` (mimic: follows ${m.joint}, q = ${fmt(m.multiplier)}·q ${m.offset < 0 ? '-' : '+'} ${fmt(Math.abs(m.offset))}; not driven)`;
+  robot.spec.joints.forEach((j, i) => out.push(`  ${i}: ${j.name} ${j.type} [${fmt(j.lower)}, ${fmt(j.upper)}] effort ${fmt(j.effortLimit)}${j.mimic ? follows(j.mimic) : j.effortLimit === 0 ? ' (passive: never driven)' : ''} velocity ${fmt(j.velocityLimit)}`));
   if (robot.notes.length > 0) {
     out.push('approximated / ignored:');
     for (const n of robot.notes) out.push(`  ${n.code}: ${n.where}: ${n.message}`);

@@ -7,5 +7,7 @@ export { buildBodies, addGround, GROUP_GROUND, GROUP_ROBOT } from './buildBodies
 export type { BuildBodiesOptions } from './buildBodies.ts';
 export { jointSpec, makeJoint, updateLimitGains } from './makeJoint.ts';
 export { makeWorld } from './makeWorld.ts';
+export { makeJoints } from './makeJoints.ts';
+export { followerDefaults, mimicOfJoint, MimicJoints } from './mimicJoints.ts';
 export type { JointInfo } from './makeJoint.ts';
 export { LinkMasses } from './LinkMasses.ts';

@@ -7,6 +7,7 @@ import type { UrdfJoint, UrdfNote } from '../urdf/parseUrdf.ts';
 import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { BodyInfo, LinkInfo } from './links.ts';
 import { defaultWithinLimits } from './defaultWithinLimits.ts';
+import { mimicOfJoint } from './mimicJoints.ts';
 
 /** SPOOK parameters for every joint equation (docs/simulation.md item 1). */
 const JOINT_STIFFNESS = 1e7;
@@ -45,7 +46,7 @@ export interface JointInfo {
 /**
  * The JointSpec of a moving (not fixed) URDF joint: its limits (none for a continuous joint), the URDF's
  * velocity and effort limits unless `d` replaces them, and `d`'s default position (clamped into
- * the limits, with a note when it was outside) and gains (default 0).
+ * the limits, with a note when it was outside) and gains (default 0); a mimic joint's `mimic`.
  */
 export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote[]): JointSpec {
   const lower = joint.type === 'continuous' ? -Infinity : joint.lower;
@@ -61,6 +62,7 @@ export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote
     defaultPosition,
     kp: d.kp ?? 0,
     kd: d.kd ?? 0,
+    ...(joint.mimic ? { mimic: mimicOfJoint(joint) } : {}),
   };
 }
 

@@ -3,6 +3,7 @@ import type { CommandHold } from '../CommandHold.ts';
 import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
 import { wrapAngle } from '../physics/frames.ts';
+import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 
 const NBIAS = 10; // mjNBIAS
 
@@ -37,6 +38,8 @@ export class MujocoActuators {
 
   /** 1 where the joint is continuous (its position wrapped to (−π, π]), per joint. */
   readonly continuous: Uint8Array;
+  /** URDF <mimic> groups: followers apply no force of their own, the leader's damping spread over the group. */
+  readonly mimic: MujocoMimicGroups;
 
   private readonly n: number;
   private readonly effortLimit: Float64Array;
@@ -52,6 +55,7 @@ export class MujocoActuators {
   ) {
     const n = (this.n = joints.length);
     this.continuous = Uint8Array.from(joints, (j) => (j.type === 'continuous' ? 1 : 0));
+    this.mimic = new MujocoMimicGroups(joints, vadr);
     // Joint dynamics, written into the compiled model.
     const armature = model.dof_armature as Float64Array;
     const damping = model.dof_damping as Float64Array;
@@ -107,7 +111,9 @@ export class MujocoActuators {
         c = t;
         f = t;
       }
-      if (!(Math.abs(c) <= 1e10 && Math.abs(b1) <= 1e10 && Math.abs(b2) <= 1e10 && Math.abs(f) <= 1e10)) {
+      if (this.mimic.follower[i] === 1) {
+        c = b1 = b2 = 0; // a follower (URDF <mimic>): no motor, its command ignored; its damping share below
+      } else if (!(Math.abs(c) <= 1e10 && Math.abs(b1) <= 1e10 && Math.abs(b2) <= 1e10 && Math.abs(f) <= 1e10)) {
         c = b1 = b2 = 0;
         this.badCount++;
       } else if (lim === 0) {
@@ -118,7 +124,11 @@ export class MujocoActuators {
       }
       ctrl[i] = c;
       bias[i * NBIAS + 1] = b1;
-      bias[i * NBIAS + 2] = b2;
+      bias[i * NBIAS + 2] = this.mimic.any ? -this.mimic.leaderDamping(i, -b2) : b2;
+    }
+    if (this.mimic.any) {
+      for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
+      this.mimic.scaleEqualities(views.eqSolref, h);
     }
   }
 }

@@ -15,6 +15,7 @@ import { MujocoPlacement } from './MujocoPlacement.ts';
 import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
 import { MujocoSensors } from './MujocoSensors.ts';
 import { MujocoViews } from './MujocoViews.ts';
+import { MimicJoints } from '../build/mimicJoints.ts';
 import { mujocoName } from './loadMujoco.ts';
 
 export type { MujocoJointDesc, MujocoRobotOptions } from './MujocoRobotOptions.ts';
@@ -82,6 +83,8 @@ export class MujocoRobot implements SimulatedRobot {
   private readonly configuredPositions: Float64Array;
   private readonly initialPositions: Float64Array;
   private readonly initialVelocities: Float64Array;
+  /** Joints that follow another (URDF <mimic>): placed from their leaders at reset. */
+  private readonly mimic: MimicJoints;
   private randomizer: MujocoRandomizer | undefined;
   private episodeDraw: MujocoRandomizer | undefined;
   // Pushes, friction.
@@ -120,7 +123,9 @@ export class MujocoRobot implements SimulatedRobot {
       this.qadr[i] = jq[id];
       this.vadr[i] = jv[id];
       // Actuator i must drive joint i (the loader adds them in joint order).
-      if ((model.actuator_trnid as Int32Array)[2 * i] !== id) throw new AxonError('MUJOCO_MODEL', j.name, `actuator ${i} drives another joint`, 'actuators in joint order');
+      // (A <mimic> follower riding on its group's joints has its actuator on a tendon: sim/mujoco/compileUrdf.ts.)
+      const onTendon = (model.actuator_trntype as Int32Array)[i] === mj.mjtTrn.mjTRN_TENDON.value;
+      if (!onTendon && (model.actuator_trnid as Int32Array)[2 * i] !== id) throw new AxonError('MUJOCO_MODEL', j.name, `actuator ${i} drives another joint`, 'actuators in joint order');
     });
     const rootBody = body(o.rootLink, 'rootLink');
     const fb = o.floating ? floatingBase(mj, model, rootBody, o.name) : undefined;
@@ -154,6 +159,7 @@ export class MujocoRobot implements SimulatedRobot {
     g[2] = o.gravity[2];
     this.data = new mj.MjData(model);
     mj.mj_setConst(model, this.data);
+    this.actuators.mimic.bind(mj, model);
     this.views = new MujocoViews(model, this.data);
 
     const specs: JointSpec[] = o.joints.map((j) => ({
@@ -166,6 +172,7 @@ export class MujocoRobot implements SimulatedRobot {
       defaultPosition: Math.min(j.upper, Math.max(j.lower, j.defaultPosition)),
       kp: j.kp,
       kd: j.kd,
+      ...(j.mimic ? { mimic: j.mimic } : {}),
     }));
     this.spec = {
       name: o.name,
@@ -182,6 +189,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.configuredPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialVelocities = new Float64Array(n);
+    this.mimic = new MimicJoints(specs);
     this.pushes = new Pushes(o.physicsDt);
     this.sensors = new MujocoSensors(this.spec, mj, model, this.data, this.views, o, { root: rootBody, imu: imuBody, contacts: contactBodies, frames: framePositions }, this.pushes.obs);
     this.placement = new MujocoPlacement(mj, model, this.data, this.views, { qadr: this.qadr, vadr: this.vadr, base: this.floatingBase }, o);
@@ -198,6 +206,7 @@ export class MujocoRobot implements SimulatedRobot {
 
   /** Frees the MuJoCo model and data (the robot is unusable after). */
   dispose(): void {
+    this.actuators.mimic.dispose();
     this.data.delete();
     this.model.delete();
   }
@@ -218,7 +227,10 @@ export class MujocoRobot implements SimulatedRobot {
   }
 
   observe(): Observation {
-    return this.sensors.read(this.substeps, this.q, this.qd);
+    const obs = this.sensors.read(this.substeps, this.q, this.qd);
+    // <mimic> groups: a leader's effort is its law on the coupled motion, a follower's 0 (sim/mujoco/MujocoMimicGroups.ts).
+    if (this.actuators.mimic.any && this.substeps > 0) this.actuators.mimic.efforts(this.views.actForce, obs.jointEffort);
+    return obs;
   }
 
   /**
@@ -248,6 +260,7 @@ export class MujocoRobot implements SimulatedRobot {
     }
     mj.mj_resetData(m, d);
     this.views.refresh();
+    this.mimic.project(this.initialPositions, this.initialVelocities); // followers start on their equality
     this.placement.reset(this.initialPositions, this.initialVelocities);
     this.substeps = 0;
     this.hold.reset();
@@ -378,6 +391,8 @@ export class MujocoRobot implements SimulatedRobot {
   private substep(): void {
     if (this.hold.pending > 0) this.hold.applyDue(this.substeps);
     const views = this.views;
+    // <mimic> groups: the leaders' damping spread by M before the step (sim/mujoco/MujocoMimicGroups.ts).
+    if (this.actuators.mimic.any) this.actuators.mimic.update(this.mj, this.model, this.data, views.wrapPrm);
     this.actuators.apply(this.hold, views);
     if (this.pushBodyId >= 0) {
       const pf = this.pushBody.force;

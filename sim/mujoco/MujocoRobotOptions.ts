@@ -1,4 +1,4 @@
-import type { JointType } from '../../src/core/robot.ts';
+import type { JointSpec, JointType } from '../../src/core/robot.ts';
 import type { SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 
@@ -17,6 +17,8 @@ export interface MujocoJointDesc {
   readonly defaultPosition: number;
   readonly kp: number;
   readonly kd: number;
+  /** A follower (URDF <mimic>, JointSpec.mimic): its actuator applies nothing, a joint equality moves it. */
+  readonly mimic?: JointSpec['mimic'];
 }
 
 /** How `new MujocoRobot(mj, model, options)` runs a compiled model (sim/mujoco/createMujocoRobot.ts builds both). */

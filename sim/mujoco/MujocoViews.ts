@@ -2,7 +2,7 @@ import type { MjData, MjModel } from '@mujoco/mujoco';
 
 /**
  * The typed-array views into the WebAssembly heap that a MujocoRobot reads and writes on the
- * tick: MjData's state, kinematics and forces, and the two model arrays the tick touches.
+ * tick: MjData's state, kinematics and forces, and the model arrays the tick touches.
  *
  * Why one object: a view is a window on the heap's ArrayBuffer, and when the heap grows the
  * buffer is replaced and every view on it is detached (length 0) at once. So the views are
@@ -42,6 +42,9 @@ export class MujocoViews {
   biasprm!: Float64Array;
   /** Body masses (kg), per body (randomised between episodes). */
   bodyMass!: Float64Array;
+  /** Tendon wrap parameters and equality solref: a URDF <mimic> group's, written per step (sim/mujoco/MujocoMimicGroups.ts). */
+  wrapPrm!: Float64Array;
+  eqSolref!: Float64Array;
 
   constructor(
     private readonly model: MjModel,
@@ -71,5 +74,7 @@ export class MujocoViews {
     this.subtreeCom = d.subtree_com;
     this.cfrcExt = d.cfrc_ext;
     this.actForce = d.actuator_force;
+    this.wrapPrm = this.model.wrap_prm;
+    this.eqSolref = this.model.eq_solref;
   }
 }

@@ -5,12 +5,14 @@
  * floating base (a freejoint on the root link), a ground plane, one actuator per moving joint
  * (gains written per step by MujocoRobot), moving links without mass given axon's default
  * inertial, and links without <inertial> kept massless (MuJoCo would weigh their collision
- * geoms; cannon-es and the URDF do not); collision meshes through the virtual file system (by file name: MuJoCo strips paths).
+ * geoms; cannon-es and the URDF do not); collision meshes through the virtual file system (by file name: MuJoCo strips paths);
+ * each `<mimic>` one joint equality, written here from parseUrdf's reading (chains resolved, a
+ * fixed leader held at its offset), not by MuJoCo's URDF parser.
  */
 import { basename } from 'node:path';
 import type { MainModule, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
-import { oneNotePer, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
+import { oneNotePer, type UrdfJoint, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
 import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
 import { addActuator, addGround, compileSpec, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
@@ -81,6 +83,9 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
   text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) =>
     block.replace(/(<sphere\b[^>]*\bradius\s*=\s*)(["'])([^"']*)\2/, (m, head: string, q: string, v: string) => (v.trim() !== '' && Number(v) === 0 ? `${head}${q}${POINT_CONTACT_RADIUS}${q}` : m)),
   );
+  // <mimic>: MuJoCo 3.14's parser writes its own equality for each (a chain left as a chain; one on
+  // a fixed joint dropped with a warning). axon writes them from its own reading (addMimics below).
+  text = text.replace(/<mimic\b[^>]*?(\/>|>[\s\S]*?<\/mimic>)/g, '');
   text = text.replace(/<robot\b([^>]*)>/, `<robot$1>${COMPILER}`);
   const vfs = new mj.MjVFS();
   let spec: MjSpec | undefined;
@@ -185,6 +190,70 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, j.name);
     const joint = el ? mj.mjs_asJoint(el) : undefined;
     if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
-    addActuator(mj, spec, j.name);
+    addActuator(mj, spec, j.name, mimicTendon(mj, spec, urdf, j));
+  }
+  addMimics(mj, spec, urdf, o.timestep);
+}
+
+/**
+ * For a <mimic> follower that rides on another joint of its group (the Robotiq 2F-85's inner
+ * fingers on their knuckles): a fixed tendon over it and those joints, for its actuator, which
+ * carries the follower's share of its leader's damping (sim/mujoco/MujocoMimicGroups.ts sets the
+ * coefficients from the mass matrix once compiled). Undefined for any other joint: its actuator
+ * acts on the joint itself.
+ */
+function mimicTendon(mj: MainModule, spec: MjSpec, urdf: UrdfModel, j: UrdfJoint): string | undefined {
+  const m = j.mimic;
+  if (m === undefined || m.rootFixed) return undefined;
+  const inGroup = (a: UrdfJoint) => a.type !== 'fixed' && (a.name === m.root || (a.mimic !== undefined && !a.mimic.rootFixed && a.mimic.root === m.root));
+  const ancestors: string[] = [];
+  for (let a = urdf.parentJoint.get(j.parent); a !== undefined; a = urdf.parentJoint.get(a.parent)) if (inGroup(a)) ancestors.push(a.name);
+  if (ancestors.length === 0) return undefined;
+  const t = mj.mjs_addTendon(spec, mj.mjs_getSpecDefault(spec)!)!;
+  const name = `axon_mimic_${j.name}`;
+  mj.mjs_setName(t.element, name);
+  t.limited = mj.mjtLimited.mjLIMITED_FALSE;
+  // Placeholders (non-zero, so that the compiled tendon keeps every joint): set once compiled.
+  for (const joint of [j.name, ...ancestors]) mj.mjs_wrapJoint(t, joint, 1);
+  return name;
+}
+
+/**
+ * Time constant (s) of a mimic equality, in physics steps: MuJoCo's smallest safe one (its solref
+ * is clamped to 2 steps), stiffer than its default 0.02 s.
+ */
+const MIMIC_TIMECONST_STEPS = 2;
+/**
+ * Impedance of a mimic equality: as hard as MuJoCo allows (0.9999), a linkage, not a spring. With
+ * menagerie's gripper couplings' (0.95 0.99) the Robotiq fixture's followers lagged its leader by up
+ * to 9.7e-4 rad on a 2 rad/s ramp (kp 100, 200 Hz), with 0.9999 by 2.2e-5 (docs/mujoco.md, "Mimic joints").
+ */
+const MIMIC_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
+
+/**
+ * One joint equality per URDF `<mimic>` (MuJoCo's `<equality><joint joint1=follower joint2=leader
+ * polycoef="o m 0 0 0"/>`: q1 = o + m·q2, both from qpos0 = 0): to the root of a chain of mimics
+ * with the multipliers and offsets composed, and, for a fixed leader, to no joint (q1 = o).
+ */
+function addMimics(mj: MainModule, spec: MjSpec, urdf: UrdfModel, timestep: number): void {
+  for (const j of urdf.treeOrder) {
+    const m = j.mimic;
+    if (m === undefined) continue;
+    const eq = mj.mjs_addEquality(spec, mj.mjs_getSpecDefault(spec)!)!;
+    eq.type = mj.mjtEq.mjEQ_JOINT;
+    eq.objtype = mj.mjtObj.mjOBJ_JOINT;
+    eq.name1 = j.name;
+    eq.name2 = m.rootFixed ? '' : m.root;
+    const data = eq.data as Float64Array;
+    data.fill(0);
+    data[0] = m.rootOffset;
+    data[1] = m.rootFixed ? 0 : m.rootMultiplier;
+    eq.solref[0] = MIMIC_TIMECONST_STEPS * timestep;
+    eq.solref[1] = 1;
+    MIMIC_SOLIMP.forEach((v, i) => (eq.solimp[i] = v));
+    // The follower's limit keeps MuJoCo's softness: where the coupling asks past it (URDF_MIMIC_RANGE)
+    // the coupling wins. Made as hard as the equality (a trial, not kept), the two fought: the Robotiq
+    // fixture's leader swung between 0.53 and 0.78 rad for 3 s against a follower limited to 0.5.
+    mj.mjs_setName(eq.element, `axon_mimic_${j.name}`);
   }
 }

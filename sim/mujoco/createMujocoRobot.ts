@@ -17,6 +17,7 @@ import { loadUrdf } from '../urdf/loadUrdf.ts';
 import { urdfFixedByDefault } from '../urdf/rootBody.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
+import { followerDefaults, mimicOfJoint } from '../build/mimicJoints.ts';
 import { compileUrdf } from './compileUrdf.ts';
 import { loadMujocoModule } from './loadMujoco.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
@@ -48,7 +49,7 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
   });
   if (o.fixedBase === undefined && fixedBase && model.root !== 'world')
     notes.push({ code: 'SIM_FIXED_BASE', where: `<link name="${model.root}">`, message: 'the root has no mass (no <inertial> on it or the links fixed to it): fixed to the world' });
-  const joints: MujocoJointDesc[] = model.treeOrder
+  const descs: MujocoJointDesc[] = model.treeOrder
     .filter((j) => j.type !== 'fixed')
     .map((j) => {
       const d = o.jointDefaults?.[j.name] ?? {};
@@ -69,8 +70,11 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
         defaultPosition: defaultWithinLimits(j.name, d.defaultPosition ?? 0, lower, upper, notes),
         kp: d.kp ?? 0,
         kd: d.kd ?? 0,
+        ...(j.mimic ? { mimic: mimicOfJoint(j) } : {}),
       };
     });
+  // A <mimic> follower's default from its leader's, as the cannon-es side (sim/build/mimicJoints.ts).
+  const joints = followerDefaults(descs, (name) => o.jointDefaults?.[name]?.defaultPosition, notes);
   for (const name of Object.keys(o.jointDefaults ?? {}))
     if (!joints.some((j) => j.name === name)) throw new AxonError('SIM_OPTION', `jointDefaults.${name}`, 'names no moving joint of the robot', joints.map((j) => j.name).join(', '));
   const bodyLinks = [model.root, ...model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child)].filter((l, i) => i > 0 || !fixedBase);

@@ -130,12 +130,13 @@ export function addGround(mj: MainModule, spec: MjSpec): void {
  * One "general" actuator on the joint: force = ctrl + b1·q + b2·q̇ (gain 1, affine bias). The
  * robot writes ctrl, b1 = −kp and b2 = −(kd + dt·kp | kd) every physics step, so MuJoCo's
  * implicitfast integrator solves the velocity term with the next velocity (as the cannon-es side's
- * implicit PD row does).
+ * implicit PD row does). With `tendon`, the actuator drives that fixed tendon instead (a URDF
+ * <mimic> follower's, which carries only damping: sim/mujoco/MujocoMimicGroups.ts).
  */
-export function addActuator(mj: MainModule, spec: MjSpec, joint: string): void {
+export function addActuator(mj: MainModule, spec: MjSpec, joint: string, tendon?: string): void {
   const a = mj.mjs_addActuator(spec, mj.mjs_getSpecDefault(spec)!)!;
-  a.trntype = mj.mjtTrn.mjTRN_JOINT;
-  a.target = joint;
+  a.trntype = tendon === undefined ? mj.mjtTrn.mjTRN_JOINT : mj.mjtTrn.mjTRN_TENDON;
+  a.target = tendon ?? joint;
   a.gaintype = mj.mjtGain.mjGAIN_FIXED;
   a.biastype = mj.mjtBias.mjBIAS_AFFINE;
   a.gainprm[0] = 1;

@@ -8,21 +8,31 @@ import { wrapAngle } from '../physics/frames.ts';
  * (the simulation did not blow up). Given the joints' default pose, it also measures how far the
  * joints moved from it (the largest |q − default| over the run and at the end, and which joint;
  * rad, m on a prismatic joint):
- * with no policy that is how well the robot holds its pose. step() allocates nothing.
+ * with no policy that is how well the robot holds its pose. For joints that follow another (a
+ * URDF <mimic>: JointSpec.mimic) it measures how far each is from where its leader puts it
+ * (|q − (m·q_leader + o)|, the largest over the run and at the end, and which joint). step()
+ * allocates nothing.
  */
 export class FreeRunTask implements Task {
   readonly name = 'free-run';
   readonly episodeS: number;
   private ticks = 0;
   private bad = false;
-  private readonly joints: readonly { readonly name: string; readonly defaultPosition: number; readonly type?: string }[];
+  private readonly joints: readonly FreeRunJoint[];
   private maxOffset = 0;
   private maxJoint = -1;
   private lastOffset = 0;
+  /** Followers (<mimic>): robot joint index, its leader's (−1: a fixed joint), multiplier, offset. */
+  private readonly followers: { readonly i: number; readonly l: number; readonly m: number; readonly o: number }[];
+  private maxMimic = 0;
+  private maxMimicJoint = -1;
+  private lastMimic = 0;
 
-  constructor(options: { readonly episodeS?: number; readonly joints?: readonly { readonly name: string; readonly defaultPosition: number; readonly type?: string }[] } = {}) {
+  constructor(options: { readonly episodeS?: number; readonly joints?: readonly FreeRunJoint[] } = {}) {
     this.episodeS = options.episodeS ?? 10;
     this.joints = options.joints ?? [];
+    const index = new Map(this.joints.map((j, i) => [j.name, i]));
+    this.followers = this.joints.flatMap((j, i) => (j.mimic ? [{ i, l: index.get(j.mimic.joint) ?? -1, m: j.mimic.multiplier, o: j.mimic.offset }] : []));
   }
 
   reset(_obs: Observation): void {
@@ -31,6 +41,9 @@ export class FreeRunTask implements Task {
     this.maxOffset = 0;
     this.maxJoint = -1;
     this.lastOffset = 0;
+    this.maxMimic = 0;
+    this.maxMimicJoint = -1;
+    this.lastMimic = 0;
   }
 
   step(obs: Observation, _dt: number): boolean {
@@ -50,6 +63,17 @@ export class FreeRunTask implements Task {
       }
     }
     this.lastOffset = worst;
+    let mimic = 0;
+    for (let k = 0; k < this.followers.length; k++) {
+      const f = this.followers[k];
+      const d = Math.abs(obs.jointPosition[f.i] - f.m * (f.l < 0 ? 0 : obs.jointPosition[f.l]) - f.o);
+      if (d > mimic || Number.isNaN(d)) mimic = d;
+      if (d > this.maxMimic || (Number.isNaN(d) && !Number.isNaN(this.maxMimic))) {
+        this.maxMimic = d;
+        this.maxMimicJoint = f.i;
+      }
+    }
+    this.lastMimic = mimic;
     return false;
   }
 
@@ -64,6 +88,16 @@ export class FreeRunTask implements Task {
   metrics(): Record<string, unknown> | undefined {
     if (this.joints.length === 0 || this.ticks === 0) return undefined;
     const r = (x: number) => Math.round(x * 1e5) / 1e5;
-    return { pose_offset: { max: r(this.maxOffset), final: r(this.lastOffset), joint: this.maxJoint >= 0 ? this.joints[this.maxJoint].name : null } };
+    const pose_offset = { max: r(this.maxOffset), final: r(this.lastOffset), joint: this.maxJoint >= 0 ? this.joints[this.maxJoint].name : null };
+    if (this.followers.length === 0) return { pose_offset };
+    return { pose_offset, mimic_error: { max: r(this.maxMimic), final: r(this.lastMimic), joint: this.maxMimicJoint >= 0 ? this.joints[this.maxMimicJoint].name : null } };
   }
+}
+
+/** A joint as FreeRunTask reads it (a JointSpec is one). */
+export interface FreeRunJoint {
+  readonly name: string;
+  readonly defaultPosition: number;
+  readonly type?: string;
+  readonly mimic?: { readonly joint: string; readonly multiplier: number; readonly offset: number };
 }

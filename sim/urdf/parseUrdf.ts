@@ -4,6 +4,7 @@ import { parseShape } from './urdfShape.ts';
 import { parseInertial, settleInertial, type PendingInertial } from './urdfInertial.ts';
 import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, type Fail, type Note, type XmlNode } from './urdfXml.ts';
 import { firstXacroMark } from './xacro.ts';
+import { readMimic, resolveMimics, type RawMimic, type UrdfMimic } from './urdfMimic.ts';
 import { mergeNotes } from './urdfNotes.ts';
 
 /**
@@ -15,6 +16,7 @@ import { mergeNotes } from './urdfNotes.ts';
 
 export { FRAME_LINK_MASS } from './urdfInertial.ts';
 export { oneNotePer } from './urdfNotes.ts';
+export type { UrdfMimic } from './urdfMimic.ts';
 
 /** Codes a UrdfError carries; each names what is wrong with the file. */
 export type UrdfErrorCode =
@@ -46,7 +48,11 @@ export type UrdfErrorCode =
   /** A mesh filename with a scheme axon cannot read (http://, ...). */
   | 'URDF_MESH_PATH'
   /** A mesh file that cannot be read as its format (truncated STL, bad OBJ index, ...). */
-  | 'URDF_MESH';
+  | 'URDF_MESH'
+  /** A `<mimic joint>` that names no joint of the robot. */
+  | 'URDF_MIMIC_JOINT'
+  /** A joint that mimics itself, or mimics that form a loop (a -> b -> a). */
+  | 'URDF_MIMIC_CYCLE';
 
 /** Bad URDF input. `where` names the element, e.g. `<joint name="hinge"> <limit>`. */
 export class UrdfError extends AxonError {
@@ -156,6 +162,8 @@ export interface UrdfJoint {
   /** <dynamics>: viscous damping (N·m·s/rad | N·s/m) and Coulomb friction (N·m | N); 0 when absent. */
   readonly damping: number;
   readonly friction: number;
+  /** A moving joint's `<mimic>`, resolved: it follows another joint (sim/urdf/urdfMimic.ts). Absent otherwise. */
+  readonly mimic?: UrdfMimic;
 }
 
 /** Something the import decided or ignored, said once (never an error). */
@@ -300,19 +308,23 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
 
   if (linkIgnored.size > 0)
     note('URDF_EXTENSION_IGNORED', `<robot name="${robotName}"> <link>`, `ignored elements inside links: ${[...linkIgnored].map(([t, n]) => `<${t}>${n > 1 ? ` x${n}` : ''}`).join(', ')}`);
-  const joints: UrdfJoint[] = [];
+  let joints: UrdfJoint[] = [];
   const jointByName = new Map<string, UrdfJoint>();
+  const mimics = new Map<string, RawMimic>();
   for (const j of children(robotNode, 'joint')) {
     const name = requireAttr(j, 'name', '<joint>', fail);
     const where = `<joint name="${name}">`;
     if (jointByName.has(name)) fail('URDF_DUPLICATE', where, `joint name "${name}" is used twice`, 'unique joint names');
     const joint = parseJoint(j, name, where, linkByName, fail, note);
-    const mimic = child(j, 'mimic');
-    // A fixed joint does not move whatever its <mimic> says (unitree_rl_gym's h1_2_12dof.urdf fixes its mimicking finger joints): nothing to note.
-    if (mimic !== undefined && joint.type !== 'fixed') note('URDF_MIMIC_IGNORED', where, `<mimic joint="${attr(mimic, 'joint') ?? '?'}"> is not simulated: the joint moves on its own`);
+    // A fixed joint does not move whatever its <mimic> says (unitree_rl_gym's h1_2_12dof.urdf fixes its mimicking finger joints): nothing to read.
+    const mimic = joint.type === 'fixed' ? undefined : readMimic(j, where, fail);
+    if (mimic !== undefined) mimics.set(name, mimic);
     joints.push(joint);
     jointByName.set(name, joint);
   }
+  // Followers resolved once every joint is known (a leader may come later in the file).
+  joints = resolveMimics(joints, mimics, fail, note);
+  for (const joint of joints) jointByName.set(joint.name, joint);
 
   // Tree from parent/child.
   const parentJoint = new Map<string, UrdfJoint>();

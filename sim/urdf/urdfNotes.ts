@@ -10,7 +10,8 @@ const MERGED_NOTES: readonly (readonly [string, string])[] = [
   ['URDF_LIMIT_ZERO', 'joints'],
   ['URDF_LIMIT_RANGE_ZERO', 'joints'],
   ['URDF_INERTIAL_SCALE', 'inertials'],
-  ['URDF_MIMIC_IGNORED', 'mimic joints'],
+  ['URDF_MIMIC', 'mimic joints'],
+  ['URDF_MIMIC_FIXED_LEADER', 'mimic joints'],
 ];
 
 /** Every note of MERGED_NOTES said once (parseUrdf's last step). */

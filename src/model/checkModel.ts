@@ -103,6 +103,22 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
 }
 
 /**
+ * The model's action joints that follow another joint on this robot (JointSpec.mimic, a URDF
+ * `<mimic>`): the robot ignores their targets and moves them with the joint they follow. Said, not
+ * refused: an Isaac Lab Franka policy commands both fingers alike (the USD it trained on has no
+ * mimic), which the vendor URDF's `<mimic>` does for it. `where` is the manifest pointer.
+ */
+export function mimicActionJoints(m: ModelManifest, spec: RobotSpec): { where: string; joint: string; line: string }[] {
+  const actJoints = m.action.joints ?? m.joints;
+  return actJoints.flatMap((n, i) => {
+    const mimic = spec.joints.find((j) => j.name === n)?.mimic;
+    if (mimic === undefined) return [];
+    const formula = `q = ${+mimic.multiplier.toPrecision(6)}·q(${mimic.joint}) ${mimic.offset < 0 ? '-' : '+'} ${+Math.abs(mimic.offset).toPrecision(6)}`;
+    return [{ where: `${m.action.joints ? '/action/joints' : '/joints'}/${i}`, joint: n, line: `${n} follows ${mimic.joint} (<mimic>, ${formula}): the robot ignores its action and moves it with ${mimic.joint}` }];
+  });
+}
+
+/**
  * What goes once beside the differences when model joints are missing from the robot: the affix
  * the names differ by, when one does (suggestJointNames), and the robot's joint names. Empty when
  * none is missing.

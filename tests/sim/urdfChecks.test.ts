@@ -117,7 +117,8 @@ describe('URDF checks: each named error', () => {
       `<robot name="t"><link name="a"/><link name="b">${inertial(1, [0.1, 0, 0, 0.1, 0, 0.5])}</link><link name="c">${inertial(1)}</link>${hinge('j', 'a', 'b')}` +
         `<joint name="k" type="revolute"><parent link="b"/><child link="c"/><mimic joint="j"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>`,
     );
-    expect(m.notes.map((n) => n.code)).toEqual(['URDF_INERTIA_TRIANGLE', 'URDF_MIMIC_IGNORED']);
+    expect(m.notes.map((n) => n.code)).toEqual(['URDF_INERTIA_TRIANGLE', 'URDF_MIMIC']);
+    expect(m.jointByName.get('k')!.mimic).toMatchObject({ joint: 'j', multiplier: 1, offset: 0, root: 'j' });
   });
 
   it('the mimic joints of two Inspire hands are one note with a count, not one line each (unitree_ros h1_2.urdf: 12)', () => {
@@ -144,10 +145,13 @@ describe('URDF checks: each named error', () => {
         )
         .join('');
     const m = parseUrdf(`<robot name="h1_2_hands"><link name="a">${inertial(5)}</link>${hand('L')}${hand('R')}</robot>`);
-    const mimic = m.notes.filter((n) => n.code === 'URDF_MIMIC_IGNORED');
+    const mimic = m.notes.filter((n) => n.code.startsWith('URDF_MIMIC'));
     expect(mimic).toHaveLength(1);
-    expect(mimic[0].where).toBe('<joint name="L_thumb_intermediate_joint">');
-    expect(mimic[0].message).toBe('<mimic joint="L_thumb_proximal_joint"> is not simulated: the joint moves on its own (and 11 more mimic joints likewise)');
+    expect(mimic[0].where).toBe('<joint name="L_thumb_intermediate_joint"> <mimic joint="L_thumb_proximal_joint">');
+    expect(mimic[0].message).toBe(
+      'follows L_thumb_proximal_joint (q = 1·q(L_thumb_proximal_joint) + 0): moved by it, not commanded (its command is ignored), observed as any joint (and 11 more mimic joints likewise)',
+    );
+    expect(m.treeOrder.filter((j) => j.mimic !== undefined)).toHaveLength(12);
   });
 });
 
@@ -163,8 +167,9 @@ describe('<mimic> on a fixed joint', () => {
         `${finger('L_index_proximal', 'b')}${finger('L_index_intermediate', 'L_index_proximal', 'L_index_proximal')}` +
         `${finger('L_thumb_distal', 'L_index_proximal', 'L_index_proximal')}</robot>`,
     );
-    expect(m.notes.map((n) => n.code)).not.toContain('URDF_MIMIC_IGNORED');
+    expect(m.notes.filter((n) => n.code.startsWith('URDF_MIMIC'))).toEqual([]);
     expect(m.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.name)).toEqual(['j']);
+    expect(m.joints.filter((j) => j.mimic !== undefined)).toEqual([]);
   });
 });
 

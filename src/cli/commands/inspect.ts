@@ -3,13 +3,14 @@ import * as ort from 'onnxruntime-node';
 import { createSimRobot, loadUrdf, robotModel, robotNames, type MeshCollisionMode } from '../../../sim/index.ts';
 import type { UrdfModel } from '../../../sim/urdf/parseUrdf.ts';
 import { urdfFixedByDefault } from '../../../sim/urdf/rootBody.ts';
+import { followerDefaults, mimicOfJoint } from '../../../sim/build/mimicJoints.ts';
 import { AxonError, UsageError } from '../../core/errors.ts';
 import type { JointSpec, RobotSpec } from '../../core/robot.ts';
 import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, imuTerms, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy, onnxLoadError } from '../../policy/OnnxPolicy.ts';
-import { checkModel, type ModelIssue } from '../../model/checkModel.ts';
+import { checkModel, mimicActionJoints, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated, physicsRate } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
@@ -126,7 +127,8 @@ export function urdfTarget(
   const issue = found.issue && flags.imuLink !== undefined ? { ...found.issue, where: '/imu_link (from --imu-link)' } : found.issue;
   // The gains `axon sim --urdf` gives a joint the manifest's pd does not: the default rule.
   const robot = { mass: model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0), floating: !fixedBase };
-  const joints: JointSpec[] = model.treeOrder
+  // A <mimic> follower's default from its leader's, as the simulators place it (sim/build/mimicJoints.ts).
+  const joints: JointSpec[] = followerDefaults(model.treeOrder
     .filter((j) => j.type !== 'fixed')
     .map((j) => {
       const lower = j.type === 'continuous' ? -Infinity : j.lower;
@@ -135,10 +137,12 @@ export function urdfTarget(
       const k = m.joints.indexOf(j.name);
       const e = m.actuators?.effort_limit;
       const effort = k >= 0 && e !== undefined ? (Array.isArray(e) ? e[k] : e) : j.effort;
-      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(effort, robot) };
-    });
+      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(effort, robot), ...(j.mimic ? { mimic: mimicOfJoint(j) } : {}) };
+    }), () => undefined, []);
   const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true }, controlModes: ['position', 'velocity', 'effort'] };
   const warnings = limitWarnings(m, spec);
+  // Action joints that follow another (URDF <mimic>): their targets are ignored (docs/urdf.md, "Mimic joints").
+  for (const w of mimicActionJoints(m, spec)) warnings.push(`SIM_MIMIC_ACTION: manifest.json#${w.where}: ${w.line}`);
   // What `axon sim --urdf` refuses with these flags (a floating robot with no collision shape, or none left under --mesh-collision none) is said here.
   try {
     refuseNoCollision(model, flags.meshCollision, fixedBase, file);

@@ -377,7 +377,7 @@ function printHuman(s: {
   duration_s: number;
   interrupted?: string;
   loop: ReturnType<typeof loopSummary>;
-  episode: { return: number; steps: number; terminated: boolean; success: boolean; invalid?: string; fell?: unknown; base_height_min?: unknown; base_height_start?: unknown; base_displacement?: unknown; tilt_max_rad?: unknown; pose_offset?: { max: number; final: number; joint: string | null } };
+  episode: { return: number; steps: number; terminated: boolean; success: boolean; invalid?: string; fell?: unknown; base_height_min?: unknown; base_height_start?: unknown; base_displacement?: unknown; tilt_max_rad?: unknown; pose_offset?: { max: number; final: number; joint: string | null }; mimic_error?: { max: number; final: number; joint: string | null } };
   safety: ReturnType<typeof safetySummary>;
   world_model?: { mode: string; vetoes?: number; max_surprise?: number; fault_s?: number | null; surprise_event_after_s?: number | null };
 }): void {
@@ -392,6 +392,8 @@ function printHuman(s: {
     console.log(`stand: ${e.fell ? 'fell' : 'stood'}, base height ${e.base_height_start} m at the start, min ${e.base_height_min} m, displacement ${JSON.stringify(e.base_displacement)} m (start frame), max tilt ${e.tilt_max_rad} rad`);
   if (e.pose_offset !== undefined)
     console.log(`pose: joints at most ${e.pose_offset.max} from the default pose${e.pose_offset.joint ? ` (${e.pose_offset.joint})` : ''}, ${e.pose_offset.final} at the end (rad; m on a prismatic joint)`);
+  if (e.mimic_error !== undefined)
+    console.log(`mimic: followers at most ${e.mimic_error.max} from where their leaders put them${e.mimic_error.joint ? ` (${e.mimic_error.joint})` : ''}, ${e.mimic_error.final} at the end (rad; m on a prismatic joint)`);
   if (e.invalid !== undefined) console.log(`invalid: ${e.invalid}`);
   const ev = Object.entries(s.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
   console.log(`safety: ${s.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);

@@ -1,0 +1,217 @@
+import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
+
+const TRN_TENDON = 3; // mjTRN_TENDON
+
+/** One <mimic> group: a leader and its followers, with the scratch its per-step factorisation uses. */
+interface Group {
+  readonly leader: number;
+  /** Robot joint indices in dof order (in MuJoCo's numbering a joint's parents come first). */
+  readonly members: Int32Array;
+  /** dof address and multiplier u (1 for the leader) of each member. */
+  readonly dof: Int32Array;
+  readonly u: Float64Array;
+  /** Scratch: the group's block of M (row-major), then L (unit lower triangular) and D of M = LᵀDL. */
+  readonly A: Float64Array;
+  readonly L: Float64Array;
+  readonly D: Float64Array;
+  /** For each member on a tendon: the tendon's wrap entries and the member each one names (−1: none). */
+  readonly wraps: ReadonlyArray<{ readonly k: number; readonly adr: Int32Array; readonly of: Int32Array }>;
+}
+
+/**
+ * URDF <mimic> groups in MuJoCo (a leader and the joints that follow it, coupled by joint
+ * equalities: sim/mujoco/compileUrdf.ts): how the damping of the leader's PD law is spread over the
+ * group, and what the leader's effort is.
+ *
+ * Why: MuJoCo computes the equality forces with the mass matrix M, before its implicit integrator
+ * adds the actuators' damping D (qacc = (M + h·D)⁻¹·(f + Jᵀλ)). With axon's stiff PD on the leader
+ * alone (h·D ≫ M on light links) the equalities were sized for a leader accelerating freely while
+ * the damped leader barely moved: the Robotiq 2F-85's knuckles were 0.9 rad off after one 5 ms
+ * step (kp 100, kd 2.5) and went on swinging. Here the leader's damping b becomes D = κ·M over the
+ * group (κ = b / uᵀMu, u the multipliers, 1 for the leader): the implicit step then scales the
+ * group's accelerations alike, equality forces included, and along the coupling the group
+ * dissipates b·q̇_l², the leader's law. D is M's block factored as Σ_k D_k·l_k·l_kᵀ (M = LᵀDL, l_k
+ * over joint k and the group's joints it rides on): each joint's actuator damps l_k·q̇ with κ·D_k,
+ * on the joint itself, or on a tendon for a follower that rides on another of its group (the
+ * Robotiq's inner fingers on their knuckles). M is the one MuJoCo computed at the start of the last
+ * step, factored before each step (update()). The implicit step also divides the equalities' own
+ * correction by 1 + h·κ: scaleEqualities() makes them that much stiffer. Measured alternatives
+ * (the Robotiq fixture, kp 100, 200 Hz, before that scaling): shares by M's diagonal left the inner
+ * fingers 1.7 rad off on a step; a tendon over the whole group lost its terms between sibling
+ * joints, which MuJoCo's implicit integrators drop (they keep M's sparsity) and blew up; M at qpos0
+ * only left a 0.02 rad swing as M changed with the pose.
+ *
+ * Real-time rules: update(), leaderDamping(), followerDamping() and efforts() allocate nothing.
+ */
+export class MujocoMimicGroups {
+  /** 1 where the joint follows another: its actuator gives no force of its own, only damping. */
+  readonly follower: Uint8Array;
+  /** Whether any joint follows another. */
+  readonly any: boolean;
+  private readonly n: number;
+  private readonly names: readonly string[];
+  /** The leader of each member of a group (the leader itself included); −1 for the others. */
+  private readonly group: Int32Array;
+  /** D_k of each member, and l_k·u (its actuator's share of the coupled motion). */
+  private readonly dk: Float64Array;
+  private readonly along: Float64Array;
+  /** Per leader: uᵀMu, and κ of the current physics step. */
+  private readonly uMu: Float64Array;
+  private readonly kappa: Float64Array;
+  private readonly groups: Group[] = [];
+  /** Each follower's equality (−1: none) and its time constant as compiled (s). */
+  private readonly eqOf: Int32Array;
+  private readonly eqTau: Float64Array;
+  private full: DoubleBuffer | undefined;
+  private fullView: Float64Array = new Float64Array(0);
+
+  constructor(
+    joints: readonly MujocoJointDesc[],
+    private readonly vadr: Int32Array,
+  ) {
+    const n = (this.n = joints.length);
+    this.names = joints.map((j) => j.name);
+    this.eqOf = new Int32Array(n).fill(-1);
+    this.eqTau = new Float64Array(n);
+    const index = new Map(joints.map((j, i) => [j.name, i]));
+    this.follower = Uint8Array.from(joints, (j) => (j.mimic ? 1 : 0));
+    this.any = this.follower.some((f) => f === 1);
+    this.group = new Int32Array(n).fill(-1);
+    joints.forEach((j, i) => {
+      const l = j.mimic === undefined ? undefined : index.get(j.mimic.joint);
+      if (l === undefined) return;
+      this.group[i] = l;
+      this.group[l] = l;
+    });
+    this.along = Float64Array.from(joints, (j) => j.mimic?.multiplier ?? 1);
+    // Until the first update: the leader keeps its own damping (D_l = uᵀMu = 1), its followers none.
+    this.dk = Float64Array.from(this.group, (g, i) => (g === i ? 1 : 0));
+    this.uMu = new Float64Array(n).fill(1);
+    this.kappa = new Float64Array(n);
+  }
+
+  /** The model's arrays for the groups (configure time, once): tendon entries, scratch, M's buffer. */
+  bind(mj: MainModule, model: MjModel): void {
+    if (!this.any || this.full !== undefined) return;
+    const trntype = model.actuator_trntype as Int32Array;
+    const trnid = model.actuator_trnid as Int32Array;
+    const tadr = model.tendon_adr as Int32Array;
+    const tnum = model.tendon_num as Int32Array;
+    const objid = model.wrap_objid as Int32Array;
+    const dofadr = model.jnt_dofadr as Int32Array;
+    for (let l = 0; l < this.n; l++) {
+      if (this.group[l] !== l) continue;
+      const members = Int32Array.from([...this.group.keys()].filter((i) => this.group[i] === l).sort((a, b) => this.vadr[a] - this.vadr[b]));
+      const m = members.length;
+      const dof = Int32Array.from(members, (i) => this.vadr[i]);
+      const wraps = [...members].flatMap((i, k) => {
+        if (trntype[i] !== TRN_TENDON) return [];
+        const t = trnid[2 * i];
+        const adr = Int32Array.from({ length: tnum[t] }, (_, w) => tadr[t] + w);
+        return [{ k, adr, of: Int32Array.from(adr, (w) => dof.indexOf(dofadr[objid[w]])) }];
+      });
+      this.groups.push({ leader: l, members, dof, u: Float64Array.from(members, (i) => this.along[i]), A: new Float64Array(m * m), L: new Float64Array(m * m), D: new Float64Array(m), wraps });
+    }
+    this.full = new mj.DoubleBuffer(model.nv * model.nv);
+    const solref = model.eq_solref as Float64Array;
+    for (let i = 0; i < this.n; i++) {
+      if (this.follower[i] !== 1 || this.group[i] < 0) continue;
+      const e = mj.mj_name2id(model, mj.mjtObj.mjOBJ_EQUALITY.value, `axon_mimic_${this.names[i]}`);
+      this.eqOf[i] = e;
+      if (e >= 0) this.eqTau[i] = solref[2 * e];
+    }
+  }
+
+  /**
+   * Before a physics step: each group's block of M (MuJoCo's, from the start of the last step; at
+   * qpos0 before the first) factored as LᵀDL, the shares D_k and the followers' tendon
+   * coefficients (row k of L) written into the model (`wrapPrm`: its wrap_prm view).
+   */
+  update(mj: MainModule, model: MjModel, data: MjData, wrapPrm: Float64Array): void {
+    if (this.full === undefined) return;
+    mj.mj_fullM(model, data, this.full);
+    if (this.fullView.length === 0) this.fullView = this.full.GetView() as Float64Array;
+    const M = this.fullView;
+    const nv = model.nv;
+    for (let gi = 0; gi < this.groups.length; gi++) {
+      const g = this.groups[gi];
+      const { A, L, D, dof, u } = g;
+      const m = dof.length;
+      let uMu = 0;
+      for (let a = 0; a < m; a++)
+        for (let b = 0; b < m; b++) {
+          const v = M[dof[a] * nv + dof[b]];
+          A[a * m + b] = v;
+          L[a * m + b] = a === b ? 1 : 0;
+          uMu += u[a] * v * u[b];
+        }
+      // No M yet (all zeros before MuJoCo's first forward pass): keep what is there.
+      if (!(uMu > 0)) continue;
+      // A = LᵀDL from the last joint up (no fill beyond the tree's pattern).
+      for (let k = m - 1; k >= 0; k--) {
+        const dkk = (D[k] = A[k * m + k]);
+        for (let i = 0; i < k; i++) L[k * m + i] = dkk > 0 ? A[k * m + i] / dkk : 0;
+        for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) A[i * m + j] -= L[k * m + i] * dkk * L[k * m + j];
+      }
+      this.uMu[g.leader] = uMu;
+      for (let k = 0; k < m; k++) this.dk[g.members[k]] = D[k] > 0 ? D[k] : 0;
+      // A member on its own joint damps it alone (l_k taken as the joint); one on a tendon damps row k of L.
+      for (let wi = 0; wi < g.wraps.length; wi++) {
+        const w = g.wraps[wi];
+        let along = 0;
+        for (let j = 0; j <= w.k; j++) along += L[w.k * m + j] * u[j];
+        this.along[g.members[w.k]] = along;
+        for (let e = 0; e < w.adr.length; e++) wrapPrm[w.adr[e]] = w.of[e] >= 0 ? L[w.k * m + w.of[e]] : 0;
+      }
+    }
+  }
+
+  /** The damping (N·m·s/rad | N·s/m) leader l's actuator keeps of its law's `damp`; records κ for its followers. */
+  leaderDamping(l: number, damp: number): number {
+    if (this.group[l] !== l) return damp;
+    const k = (this.kappa[l] = damp / this.uMu[l]);
+    return k * this.dk[l];
+  }
+
+  /** The damping follower f's actuator applies this step (after its leader's leaderDamping). */
+  followerDamping(f: number): number {
+    const l = this.group[f];
+    return l < 0 ? 0 : this.kappa[l] * this.dk[f];
+  }
+
+  /**
+   * After the leaders' laws (leaderDamping): each follower's equality made s = 1 + h·κ times
+   * stiffer and more damped (MuJoCo's direct solref, −stiffness and −damping, of its compiled time
+   * constant τ: 1/τ² and 2/τ), because the implicit step divides the group's accelerations by s,
+   * the equality's too: with axon's default gains on the Robotiq fixture (kp 10000) its followers
+   * were still 0.024 rad off a second after its leader stopped. `solref` is the model's eq_solref
+   * view, `h` the physics step (s).
+   */
+  scaleEqualities(solref: Float64Array, h: number): void {
+    for (let i = 0; i < this.n; i++) {
+      const e = this.eqOf[i];
+      if (e < 0) continue;
+      const s = 1 + h * this.kappa[this.group[i]];
+      const tau = this.eqTau[i];
+      solref[2 * e] = -s / (tau * tau);
+      solref[2 * e + 1] = (-2 * s) / tau;
+    }
+  }
+
+  /**
+   * Each joint's motor effort (N·m | N; robot joint order, into `out`) from MuJoCo's actuator
+   * forces: a leader's is its law on the coupled motion (its group's actuator forces, each times
+   * its share l_k·u of that motion), a follower's 0 (no motor).
+   */
+  efforts(actForce: Float64Array, out: Float32Array): void {
+    for (let i = 0; i < this.n; i++) out[i] = this.follower[i] === 1 ? 0 : this.group[i] === i ? actForce[i] * this.along[i] : actForce[i];
+    for (let i = 0; i < this.n; i++) if (this.follower[i] === 1 && this.group[i] >= 0) out[this.group[i]] += actForce[i] * this.along[i];
+  }
+
+  /** Frees the buffer M is read into. */
+  dispose(): void {
+    this.full?.delete();
+    this.full = undefined;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * URDF <mimic> through the CLI, on the Franka hand and the Robotiq 2F-85 as vendors ship them:
+ * `describe` marks the followers, `sim --urdf F --json` runs both engines with the followers coupled
+ * (no URDF_MIMIC_IGNORED note; URDF_MIMIC instead, and the summary's episode.mimic_error), a policy
+ * that commands only the leader closes the whole gripper, and `inspect` / `sim` say when a
+ * manifest commands a follower (SIM_MIMIC_ACTION).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { ModelManifest } from '../../src/model/manifest.ts';
+import { axon } from '../helpers/cli.ts';
+import { linearPolicy } from '../helpers/onnxFixtures.ts';
+import { writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'axon-mimic-cli-'));
+const franka = writeFrankaHand(dir);
+const robotiq = writeRobotiq2f85(dir);
+
+/** A policy whose action is a constant offset from the default pose on `joints` (joint_position, scale 1): "close". */
+function closePolicy(joints: string[], offsets: number[], kp: number): string {
+  const m: ModelManifest = {
+    schema: 'axon.model/1',
+    name: 'close',
+    kind: 'policy',
+    robot: 'gripper',
+    joints,
+    control_hz: 50,
+    onnx: { file: 'model.onnx', input: 'obs', output: 'actions' },
+    observation: { terms: [{ term: 'joint_pos_rel' }] },
+    action: { type: 'joint_position', scale: 1 },
+    pd: { kp: joints.map(() => kp), kd: joints.map(() => kp / 40) },
+  };
+  return linearPolicy(m, joints.length, joints.length, new Float32Array(joints.length * joints.length), Float32Array.from(offsets));
+}
+
+type Summary = { episode: { success: boolean; pose_offset: { max: number }; mimic_error?: { max: number; final: number; joint: string } }; safety: { state: string } };
+
+describe('axon describe / sim on mimic grippers', () => {
+  it('describe marks the followers and their leader', () => {
+    const r = axon('describe', robotiq);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('6 actuated (5 follow another: <mimic>)');
+    expect(r.stdout).toContain('right_inner_finger_joint revolute [-0.8757, 0] effort 1000 (mimic: follows finger_joint, q = -1·q + 0; not driven)');
+    expect(r.stdout).not.toContain('URDF_MIMIC_IGNORED');
+  });
+
+  for (const physics of ['cannon', 'mujoco'] as const)
+    it(`sim --urdf --json in ${physics}: exit 0, URDF_MIMIC noted, followers held on their leader (episode.mimic_error)`, () => {
+      for (const file of [franka, robotiq]) {
+        const r = axon('sim', '--urdf', file, '--duration', '1', '--fast', '--json', '--physics', physics);
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stderr).toContain('note URDF_MIMIC: ');
+        expect(r.stderr).not.toContain('URDF_MIMIC_IGNORED');
+        const s = JSON.parse(r.lastLine) as Summary;
+        expect(s.episode.success).toBe(true);
+        expect(s.episode.mimic_error!.max).toBeLessThan(1e-4);
+      }
+    });
+
+  for (const physics of ['cannon', 'mujoco'] as const)
+    it(`a policy that commands only finger_joint closes the whole Robotiq in ${physics} (followers within 5e-3 rad)`, () => {
+      const policy = closePolicy(['finger_joint'], [0.8], 100);
+      const r = axon('sim', '--urdf', robotiq, '--policy', policy, '--duration', '1', '--fast', '--json', '--physics', physics, '--physics-hz', '200');
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.lastLine) as Summary;
+      if (process.env.AXON_PRINT) console.log(JSON.stringify({ physics, episode: s.episode }));
+      expect(s.episode.pose_offset.max).toBeGreaterThan(0.79); // it closed
+      expect(s.episode.mimic_error!.max).toBeLessThan(5e-3);
+      expect(s.safety.state).toBe('running');
+    });
+});
+
+describe('a manifest that commands a follower (an Isaac Lab Franka policy drives both fingers)', () => {
+  const policy = closePolicy(['panda_finger_joint1', 'panda_finger_joint2'], [-0.04, -0.04], 1000);
+
+  it('inspect: fits, with a SIM_MIMIC_ACTION warning naming the follower and its leader', () => {
+    const r = axon('inspect', policy, '--urdf', franka, '--physics-hz', '200');
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('warning: SIM_MIMIC_ACTION: manifest.json#/joints/1: panda_finger_joint2 follows panda_finger_joint1 (<mimic>, q = 1·q(panda_finger_joint1) + 0): the robot ignores its action and moves it with panda_finger_joint1');
+  });
+
+  it('sim: runs, says so once (SIM_MIMIC_ACTION), and the follower closes with its leader', () => {
+    const r = axon('sim', '--urdf', franka, '--init-pose', 'panda_finger_joint1=0.04,panda_finger_joint2=0.04', '--policy', policy, '--duration', '1', '--fast', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr.match(/SIM_MIMIC_ACTION/g)).toHaveLength(1);
+    const s = JSON.parse(r.lastLine) as Summary;
+    expect(s.episode.pose_offset.max).toBeGreaterThan(0.039);
+    expect(s.episode.mimic_error!.max).toBeLessThan(1e-4);
+  });
+});

@@ -1,0 +1,68 @@
+/**
+ * A gripper closing as a pick policy closes it, for the mimic tests in both engines: only the
+ * leader is commanded (position mode), its target moving from open to closed at the joint's
+ * velocity limit (as the safety supervisor's per-tick step limit lets a policy's "close" through),
+ * then held; every follower's entry of the command is garbage, which the robot must ignore. The
+ * tracking error is |q_follower − (m·q_leader + o)|, read from observe() after every 50 Hz tick.
+ */
+import type { SimulatedRobot } from '../../src/core/robot.ts';
+import type { MimicPair } from './vendorGrippers.ts';
+
+export interface GripperCase {
+  readonly leader: string;
+  readonly mimics: readonly MimicPair[];
+  /** Leader positions (rad | m) open and closed, its velocity limit, and PD gains. */
+  readonly open: number;
+  readonly closed: number;
+  readonly velocity: number;
+  readonly kp: number;
+  readonly kd: number;
+}
+
+export const FRANKA_CLOSE: Omit<GripperCase, 'mimics'> = { leader: 'panda_finger_joint1', open: 0.04, closed: 0, velocity: 0.2, kp: 1000, kd: 25 };
+export const ROBOTIQ_CLOSE: Omit<GripperCase, 'mimics'> = { leader: 'finger_joint', open: 0, closed: 0.8, velocity: 2, kp: 100, kd: 2.5 };
+
+export interface CloseResult {
+  /** Largest tracking error over the run and at its end (rad | m), and the follower with the largest. */
+  readonly worst: number;
+  readonly final: number;
+  readonly worstJoint: string;
+  /** The leader's position at the end. */
+  readonly leaderEnd: number;
+  /** Largest |effort| any follower reported. */
+  readonly followerEffort: number;
+}
+
+/** Closes the gripper over `seconds` (ramp, then hold) at 50 Hz ticks. The robot must start open. */
+export function closeGripper(robot: SimulatedRobot, c: GripperCase, seconds = 0.6): CloseResult {
+  const joints = robot.spec.joints.map((j) => j.name);
+  const li = joints.indexOf(c.leader);
+  const pairs = c.mimics.map((p) => ({ ...p, f: joints.indexOf(p.follower), l: joints.indexOf(p.leader) }));
+  const target = new Float64Array(joints.length).fill(0.37); // followers' entries: ignored
+  const kp = new Float64Array(joints.length).fill(c.kp);
+  const kd = new Float64Array(joints.length).fill(c.kd);
+  const dt = 0.02;
+  const dir = Math.sign(c.closed - c.open);
+  let worst = 0;
+  let worstJoint = '';
+  let final = 0;
+  let followerEffort = 0;
+  let obs = robot.observe();
+  for (let k = 1; k <= Math.round(seconds / dt); k++) {
+    target[li] = c.open + dir * Math.min(Math.abs(c.closed - c.open), c.velocity * k * dt);
+    robot.command({ mode: 'position', target, kp, kd });
+    robot.step(dt);
+    obs = robot.observe();
+    final = 0;
+    for (const p of pairs) {
+      const e = Math.abs(obs.jointPosition[p.f] - (p.multiplier * obs.jointPosition[p.l] + p.offset));
+      if (e > worst) {
+        worst = e;
+        worstJoint = p.follower;
+      }
+      if (e > final) final = e;
+      followerEffort = Math.max(followerEffort, Math.abs(obs.jointEffort[p.f]));
+    }
+  }
+  return { worst, final, worstJoint, leaderEnd: obs.jointPosition[li], followerEffort };
+}

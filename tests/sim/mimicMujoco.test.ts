@@ -1,0 +1,146 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createMujocoUrdfRobot, readUrdf, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import type { SimRobotOptions } from '../../sim/SimRobotOptions.ts';
+import { closeGripper, FRANKA_CLOSE, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
+import { CHAIN, writeMimicChain } from '../helpers/mimicChain.ts';
+import { FRANKA_MIMICS, ROBOTIQ_MIMICS, writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
+
+/**
+ * URDF <mimic> in MuJoCo (a joint equality per follower, sim/mujoco/compileUrdf.ts, and the leader's
+ * damping spread over its group, sim/mujoco/MujocoMimicGroups.ts): the same checks as cannon-es's
+ * (tests/sim/mimicCannon.test.ts), 200 Hz, implicit PD. AXON_PRINT=1 prints the figures
+ * docs/urdf.md quotes.
+ */
+
+const dir = mkdtempSync(join(tmpdir(), 'axon-mimic-mujoco-'));
+const HZ = 200;
+const robots: MujocoRobot[] = [];
+const createUrdfSimRobot = async (file: string, o: SimRobotOptions): Promise<MujocoRobot> => {
+  const r = await createMujocoUrdfRobot(file, readUrdf(file), o);
+  robots.push(r);
+  return r;
+};
+afterAll(() => robots.forEach((r) => r.dispose()));
+
+describe('grippers closing in MuJoCo, only the leader commanded', async () => {
+  it('Franka hand: panda_finger_joint2 tracks panda_finger_joint1 within 1e-5 m while the hand closes 40 mm', async () => {
+    const robot = await createUrdfSimRobot(writeFrankaHand(dir), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { panda_finger_joint1: { defaultPosition: 0.04 } } });
+    // Starts open: the follower placed from its leader (its own default would be 0).
+    expect(robot.observe().jointPosition[robot.spec.joints.findIndex((j) => j.name === 'panda_finger_joint2')]).toBeCloseTo(0.04, 6);
+    const r = closeGripper(robot, { ...FRANKA_CLOSE, mimics: FRANKA_MIMICS });
+    if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'mujoco', gripper: 'franka', hz: HZ, ...r }));
+    expect(r.leaderEnd).toBeCloseTo(0, 3);
+    expect(r.worst).toBeLessThan(1e-5);
+    expect(r.followerEffort).toBe(0);
+  });
+
+  it('Robotiq 2F-85: five followers (multipliers 1 and -1) track finger_joint within 1e-3 rad while it closes 0.8 rad', async () => {
+    const robot = await createUrdfSimRobot(writeRobotiq2f85(dir), { pd: 'implicit', physicsDt: 1 / HZ });
+    const r = closeGripper(robot, { ...ROBOTIQ_CLOSE, mimics: ROBOTIQ_MIMICS });
+    if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'mujoco', gripper: 'robotiq', hz: HZ, ...r }));
+    expect(r.leaderEnd).toBeCloseTo(0.8, 2);
+    expect(r.worst).toBeLessThan(1e-3);
+    expect(r.final).toBeLessThan(1e-4);
+    expect(r.followerEffort).toBe(0);
+  });
+
+  it('the spec keeps followers, observed, with their leader: JointSpec.mimic', async () => {
+    const robot = await createUrdfSimRobot(writeRobotiq2f85(dir), { pd: 'implicit', physicsDt: 1 / HZ });
+    expect(robot.spec.joints.map((j) => j.name)).toHaveLength(6);
+    expect(robot.spec.joints.find((j) => j.name === 'right_inner_finger_joint')!.mimic).toEqual({ joint: 'finger_joint', multiplier: -1, offset: 0 });
+    expect(robot.spec.joints.find((j) => j.name === 'finger_joint')!.mimic).toBeUndefined();
+    expect(robot.notes.map((n) => n.code)).not.toContain('URDF_MIMIC_IGNORED');
+  });
+});
+
+describe('mimic chains, units, fixed leaders and poses in MuJoCo', async () => {
+  it('a chain follows the joint its motion comes from (f2 = −drive + 0.25), a slider a hinge (m/rad), a follower of a fixed joint holds its offset', async () => {
+    const robot = await createUrdfSimRobot(writeMimicChain(dir), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { drive: { kp: 20, kd: 0.5 } } });
+    const names = robot.spec.joints.map((j) => j.name);
+    const target = new Float64Array(names.length).fill(-1); // followers' entries ignored
+    target[names.indexOf('drive')] = 0.4;
+    for (let k = 0; k < 50; k++) {
+      robot.command({ mode: 'position', target });
+      robot.step(0.02);
+    }
+    const q = robot.observe().jointPosition;
+    const at = (n: string) => q[names.indexOf(n)];
+    expect(at('drive')).toBeCloseTo(0.4, 2);
+    expect(at('f1')).toBeCloseTo(CHAIN.f1(at('drive')), 3);
+    expect(at('f2')).toBeCloseTo(CHAIN.f2(at('drive')), 3);
+    expect(at('slide')).toBeCloseTo(CHAIN.slide(at('drive')), 4);
+    expect(at('held')).toBeCloseTo(CHAIN.held, 3);
+    expect(robot.spec.joints[names.indexOf('f2')].mimic).toEqual({ joint: 'drive', multiplier: -1, offset: 0.25 });
+    expect(robot.notes.map((n) => n.code)).toContain('URDF_MIMIC_FIXED_LEADER');
+  });
+
+  it('a default or initial pose given for a follower is replaced by its leader\'s (SIM_MIMIC_DEFAULT names it)', async () => {
+    const robot = await createUrdfSimRobot(writeMimicChain(dir), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { drive: { defaultPosition: 0.2 }, f1: { defaultPosition: 0.9 } } });
+    const note = robot.notes.find((n) => n.code === 'SIM_MIMIC_DEFAULT')!;
+    expect(note.where).toBe('<joint name="f1">');
+    expect(note.message).toContain('default position 0.9 not used: the joint follows drive');
+    const i = (n: string) => robot.spec.joints.findIndex((j) => j.name === n);
+    expect(robot.spec.joints[i('f1')].defaultPosition).toBeCloseTo(CHAIN.f1(0.2), 12);
+    expect(robot.observe().jointPosition[i('f2')]).toBeCloseTo(CHAIN.f2(0.2), 5);
+    // An episode's initial state with the followers elsewhere starts on the coupling all the same.
+    const pose = new Float64Array(robot.spec.joints.length).fill(1);
+    pose[i('drive')] = -0.3;
+    robot.setEpisodeInitialState(pose);
+    robot.reset();
+    const q = robot.observe().jointPosition;
+    expect(q[i('f1')]).toBeCloseTo(CHAIN.f1(-0.3), 5);
+    expect(q[i('held')]).toBeCloseTo(CHAIN.held, 5);
+  });
+});
+
+describe('the equalities compileUrdf writes', () => {
+  it('one joint equality per follower, joint1 the follower, joint2 where its motion comes from, polycoef "o m 0 0 0"; none from MuJoCo\'s own <mimic> reading', async () => {
+    const robot = await createUrdfSimRobot(writeMimicChain(dir), { pd: 'implicit', physicsDt: 1 / HZ });
+    const m = robot.model;
+    const mj = robot.mj;
+    const name = (obj: number, id: number) => (id < 0 ? null : mj.mj_id2name(m, obj, id));
+    const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+    const data = m.eq_data as Float64Array;
+    const eqs = Array.from({ length: m.neq }, (_, e) => ({
+      joint1: name(JOINT, (m.eq_obj1id as Int32Array)[e]),
+      joint2: name(JOINT, (m.eq_obj2id as Int32Array)[e]),
+      polycoef: Array.from(data.slice(e * 11, e * 11 + 5)).map((v) => +v.toFixed(12)),
+    }));
+    expect(eqs).toEqual([
+      { joint1: 'f1', joint2: 'drive', polycoef: [0.1, -0.5, 0, 0, 0] },
+      { joint1: 'f2', joint2: 'drive', polycoef: [0.25, -1, 0, 0, 0] },
+      { joint1: 'slide', joint2: 'drive', polycoef: [0, 0.02, 0, 0, 0] },
+      { joint1: 'held', joint2: null, polycoef: [0.3, 0, 0, 0, 0] },
+    ]);
+  });
+});
+
+describe('a follower limited inside its leader\'s range (URDF_MIMIC_RANGE)', () => {
+  it('MuJoCo: the coupling carries the follower past its limit (its limit stays MuJoCo\'s soft one), nothing blows up', async () => {
+    const robot = await createUrdfSimRobot(writeRobotiq2f85(dir, 0.5), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { finger_joint: { kp: 100, kd: 2.5 } } });
+    expect(robot.notes.find((n) => n.code === 'URDF_MIMIC_RANGE')!.where).toContain('<joint name="left_inner_knuckle_joint">');
+    const names = robot.spec.joints.map((j) => j.name);
+    const target = new Float64Array(names.length);
+    target[names.indexOf('finger_joint')] = 0.8;
+    let peak = 0;
+    let fastest = 0;
+    let q = robot.observe().jointPosition;
+    for (let k = 0; k < 150; k++) {
+      robot.command({ mode: 'position', target });
+      robot.step(0.02);
+      const o = robot.observe();
+      q = o.jointPosition;
+      peak = Math.max(peak, q[names.indexOf('finger_joint')]);
+      for (const v of o.jointVelocity) fastest = Math.max(fastest, Math.abs(v));
+    }
+    const leader = q[names.indexOf('finger_joint')];
+    const knuckle = q[names.indexOf('left_inner_knuckle_joint')];
+    if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'mujoco', leaderPeak: peak, leaderAt3s: leader, knuckleAt3s: knuckle, fastest }));
+    expect(fastest).toBeLessThan(100);
+    expect(leader).toBeGreaterThan(0.75);
+    expect(Math.abs(knuckle - leader)).toBeLessThan(1e-2);
+  });
+});
