@@ -106,7 +106,8 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
     let why = 'no reply';
     for (let a = 0; a < this._attempts; a++) {
       if (a > 0) this.stats.retries++;
-      const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11 + length), [id]);
+      // A reply of another length is not this read's (a late one to an earlier request): waited past.
+      const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11 + length), [id], (p) => (p.error & 0x7f) !== 0 || p.params.length === length);
       if (!r) continue;
       if ((r.error & 0x7f) !== 0) throw new BusError('BUS_STATUS', `servo ${id} read ${address}+${length}`, describeStatusError(r.error));
       if (r.params.length === length) return r.params.slice();

@@ -5,7 +5,8 @@
  * Every instruction of the spec is served: ping (unicast and broadcast), read, write, reg write,
  * action, factory reset, reboot, clear, sync read, fast sync read, sync write, bulk read, bulk
  * write; Status Return Level and Return Delay Time are honoured. Faults to drill against: lost
- * instruction packets, corrupted replies, extra latency, injected hardware errors, a dropped link.
+ * instruction packets, corrupted replies, extra latency, a reply stalled past the host's timeout
+ * (the host's retry answered behind it), injected hardware errors, a dropped link.
  *
  * As on a real bus, a servo hears only packets sent at the line rate its Baud Rate register
  * (address 8) says: the line rate of a link is the transport's `baud` (emu://: the host's rate;
@@ -63,6 +64,9 @@ export class DynamixelEmulator {
   private readonly _rng: Rng;
   private readonly _realTiming: boolean;
   private readonly _links = new Set<Transport>();
+  private _stall: ((p: Packet) => boolean) | undefined;
+  /** A stalled reply, waiting for the next packet the bus hears. */
+  private _held: { readonly t: Transport; readonly bytes: Uint8Array } | undefined;
 
   constructor(o: EmulatorOptions) {
     this._now = o.now ?? (() => performance.now() / 1000);
@@ -103,6 +107,17 @@ export class DynamixelEmulator {
     for (const s of this.servos.values()) s.refresh(t);
   }
 
+  /**
+   * Fault drill: the reply to the next packet `match` accepts stalls (in the servo or the USB
+   * adapter) past the host's reply timeout: it goes out only when the bus hears another packet
+   * (the host's retry), just before that packet's own reply, as bytes on one wire follow each
+   * other. The host's retry then gets the stalled reply, and the retry's reply comes while the
+   * host has moved on to its next request.
+   */
+  stallReply(match: (p: Packet) => boolean = () => true): void {
+    this._stall = match;
+  }
+
   injectHardwareError(id: number, bits: number): void {
     this.servo(id).injectHardwareError(bits, this._now());
   }
@@ -128,7 +143,12 @@ export class DynamixelEmulator {
       return;
     }
     const replies = this.handle(p, t.baud);
-    if (replies.length === 0) return;
+    const held = this._held;
+    this._held = undefined;
+    if (replies.length === 0) {
+      if (held) afterAtLeast(this.latencyS, () => held.t.write(held.bytes));
+      return;
+    }
     let bytes = concat(replies);
     if (this.corruptRate > 0 && this._rng.next() < this.corruptRate) {
       bytes = bytes.slice();
@@ -136,11 +156,19 @@ export class DynamixelEmulator {
       this.stats.corrupted++;
     }
     this.stats.replies += replies.length;
+    if (!held && this._stall?.(p)) {
+      this._stall = undefined;
+      this._held = { t, bytes };
+      return;
+    }
     let delay = this.latencyS;
     const first = this._answering(p.id) ?? this.servos.values().next().value;
     if (first) delay += first.returnDelayS;
     if (this._realTiming) delay += wireTime(bytes.length, t.baud);
-    afterAtLeast(delay, () => t.write(bytes));
+    afterAtLeast(delay, () => {
+      if (held) held.t.write(held.bytes);
+      t.write(bytes);
+    });
   }
 
   /**

@@ -99,7 +99,8 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
     let why = 'no reply';
     for (let a = 0; a < this._attempts; a++) {
       if (a > 0) this.stats.retries++;
-      const [r] = await this.transact(pkt, 1, timeout, [id]);
+      // A reply of another length is not this read's (a late one to an earlier request): waited past.
+      const [r] = await this.transact(pkt, 1, timeout, [id], (p) => p.params.length === length);
       if (!r) continue;
       if (r.params.length === length) return r.params.slice();
       why = `reply of ${r.params.length} bytes`;

@@ -8,14 +8,18 @@
  * Registers (hardware/feetech/controlTable.ts, hardware/dynamixel/controlTable.ts, LeRobot's
  * motors/feetech/tables.py and motors/dynamixel/tables.py agree): Feetech STS Min/Max_Position_Limit
  * 9/11 (2 bytes), Homing_Offset 31 (2 bytes, sign bit 11); Dynamixel X Drive_Mode 10 (bit 0),
- * Homing_Offset 20 (4 bytes, two's complement), Max/Min_Position_Limit 48/52 (4 bytes).
+ * Homing_Offset 20 (4 bytes, two's complement), Max/Min_Position_Limit 48/52 (4 bytes). Each
+ * servo's are read in as few reads as the table allows, each of a length no other read here has:
+ * the bus matches a reply to its request by id and length only, so a late reply (after a timeout
+ * and retry) to one read is dropped as stale by the next rather than read as its value.
  */
 import { AxonError } from '../../src/core/errors.ts';
 import type { Transport } from '../transport/Transport.ts';
 import { FeetechBus } from '../feetech/FeetechBus.ts';
-import { readLe as stsReadLe } from '../feetech/packet.ts';
+import { decodeSignMagnitude, readLe as stsReadLe } from '../feetech/packet.ts';
 import { feetechModelByName } from '../feetech/controlTable.ts';
 import { DynamixelBus } from '../dynamixel/DynamixelBus.ts';
+import { readLe as dxlReadLe } from '../dynamixel/packet.ts';
 import { modelByName } from '../dynamixel/servoModels.ts';
 import type { LoadedConfig } from './openRobot.ts';
 import type { LerobotCalibration, LerobotMotor } from './lerobotCalibration.ts';
@@ -55,9 +59,10 @@ export async function lerobotServoDiff(loaded: LoadedConfig, cal: LerobotCalibra
           diff.push(`joint ${j.name} (id ${j.id}): model ${model} on the bus, ${want.number} ${want.name} in the config`);
           continue;
         }
-        const lim = await bus.read(j.id, 9, 4);
-        const homing = await bus.readValue(j.id, 31, 2, 11);
-        compare(diff, j.name, j.id, m, { homing, min: stsReadLe(lim, 0, 2), max: stsReadLe(lim, 2, 2) });
+        // One read of 9..32 (limits 9/11 .. Homing_Offset 31), as FeetechRobot's connect reads them.
+        const e = await bus.read(j.id, 9, 24);
+        const homing = decodeSignMagnitude(stsReadLe(e, 31 - 9, 2), 11);
+        compare(diff, j.name, j.id, m, { homing, min: stsReadLe(e, 0, 2), max: stsReadLe(e, 2, 2) });
       }
     } finally {
       await bus.close();
@@ -75,7 +80,7 @@ export async function lerobotServoDiff(loaded: LoadedConfig, cal: LerobotCalibra
       const m = byName.get(j.name)!;
       const p = await bus.ping(j.id);
       if (!p) {
-        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s`);
+        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s`);
         continue;
       }
       const want = modelByName(j.model)!;
@@ -83,11 +88,12 @@ export async function lerobotServoDiff(loaded: LoadedConfig, cal: LerobotCalibra
         diff.push(`joint ${j.name} (id ${j.id}): model ${p.model} ${p.modelName} on the bus, ${want.number} ${want.name} in the config`);
         continue;
       }
-      const driveMode = await bus.readValue(j.id, 10, 1);
-      const homing = await bus.readValue(j.id, 20, 4, true);
-      const max = await bus.readValue(j.id, 48, 4);
-      const min = await bus.readValue(j.id, 52, 4);
-      compare(diff, j.name, j.id, m, { homing, min, max, reverse: driveMode & 1 });
+      // Two reads, 10..23 (Drive Mode .. Homing Offset) and 48..55 (Max, Min Position Limit, as
+      // DynamixelRobot's connect reads them), of lengths no other request here has: a late reply
+      // to one cannot pass for the other's (the bus matches replies by id and length).
+      const head = await bus.read(j.id, 10, 14);
+      const lim = await bus.read(j.id, 48, 8);
+      compare(diff, j.name, j.id, m, { homing: dxlReadLe(head, 20 - 10, 4, true), max: dxlReadLe(lim, 0, 4), min: dxlReadLe(lim, 4, 4), reverse: head[0] & 1 });
     }
   } finally {
     await bus.close();

@@ -30,6 +30,12 @@ export class BusStats {
   timeouts = 0;
   /** Requests that came back on the receive line (an adapter that echoes its transmit line), dropped. */
   echoes = 0;
+  /**
+   * Replies from the servo asked that were not the answer to the request (a read reply of another
+   * length: a late answer to an earlier request that timed out), dropped while the transaction
+   * waits on for its own.
+   */
+  stale = 0;
   statusErrors = 0;
   alerts = 0;
   bytesOut = 0;
@@ -80,6 +86,7 @@ export interface TransactionBusOptions<P extends { readonly id: number }, D exte
 
 interface Waiter<P> {
   readonly want: Set<number> | undefined; // ids expected; undefined: any id
+  readonly accept: ((p: P) => boolean) | undefined; // what answers this request (else stale)
   readonly count: number;
   readonly got: P[];
   readonly resolve: (p: P[]) => void;
@@ -147,16 +154,19 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
 
   /**
    * Sends `packet` and collects up to `count` replies (from `ids` when given) until `timeoutS`.
-   * Serialised with every other call. Resolves with what arrived (maybe fewer).
+   * Serialised with every other call. Resolves with what arrived (maybe fewer). `accept`, when
+   * given, says which replies answer this request: a reply from an asked id that it refuses is
+   * stale (a late reply to an earlier request: the protocols carry no sequence number, so a reply
+   * is matched by id and shape) and is dropped, the transaction waiting on for its own.
    */
-  transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>): Promise<P[]> {
+  transact(packet: Uint8Array, count: number, timeoutS: number, ids?: Iterable<number>, accept?: (p: P) => boolean): Promise<P[]> {
     const run = () =>
       new Promise<P[]>((resolve) => {
         if (this._lost || !this.transport.isOpen) return resolve([]);
         this.stats.transactions++;
         this.decoder.reset(); // stale bytes of an earlier, timed-out reply
         if (count > 0) {
-          const w: Waiter<P> = { want: ids ? new Set(ids) : undefined, count, got: [], resolve, timer: undefined, sent: this._isEcho ? packet : undefined };
+          const w: Waiter<P> = { want: ids ? new Set(ids) : undefined, accept, count, got: [], resolve, timer: undefined, sent: this._isEcho ? packet : undefined };
           // When the timer fires, bytes that arrived while the host was stalled may still be
           // queued behind it (timers run before I/O and immediates): let two turns deliver them.
           w.timer = setTimeout(() => {
@@ -191,10 +201,12 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
       }
     }
     if (!w || (this._isReply !== undefined && !this._isReply(p))) return;
-    if (w.want) {
-      if (!w.want.has(p.id)) return;
-      w.want.delete(p.id);
+    if (w.want && !w.want.has(p.id)) return;
+    if (w.accept && !w.accept(p)) {
+      this.stats.stale++;
+      return;
     }
+    w.want?.delete(p.id);
     w.got.push(p);
     this._countReply(p, this.stats);
     if (w.got.length >= w.count) this._finish();

@@ -208,6 +208,19 @@ describe('DynamixelBus against the emulator', () => {
     await bus.close();
   });
 
+  it('a stalled reply comes out with the retry\'s, just before it: the retry takes the stalled one, and its own answers whatever the host asks next', async () => {
+    const emu = new DynamixelEmulator({ servos: [{ id: 1, table: { homing_offset: 300 } }] });
+    const { bus } = await busOn(emu);
+    emu.stallReply((p) => p.instruction === P.Inst.Read && P.readLe(p.params, 0, 2) === 20);
+    expect(await bus.transact(P.read(1, 20, 4), 1, 0.01, [1])).toEqual([]); // stalled past the timeout
+    const retry = await bus.transact(P.read(1, 20, 4), 1, 0.05, [1]);
+    expect(P.readLe(retry[0].params, 0, 4, true)).toBe(300); // the stalled reply
+    // Matched by id only, the next request (Max Position Limit, 4 bytes too) takes the retry's reply: 300, not 4095.
+    const next = await bus.transact(P.read(1, 48, 4), 1, 0.05, [1]);
+    expect(P.readLe(next[0].params, 0, 4, true)).toBe(300);
+    await bus.close();
+  });
+
   it('set-id over the bus: the write resolves, the servo answers at its new id at once and not at the old one', async () => {
     const emu = new DynamixelEmulator({ servos: defaultServos(1) });
     const { bus } = await busOn(emu);
