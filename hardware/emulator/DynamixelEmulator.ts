@@ -6,7 +6,7 @@
  * action, factory reset, reboot, clear, sync read, fast sync read, sync write, bulk read, bulk
  * write; Status Return Level and Return Delay Time are honoured. Faults to drill against: lost
  * instruction packets, corrupted replies, extra latency, a reply stalled past the host's timeout
- * (the host's retry answered behind it), injected hardware errors, a dropped link.
+ * (the host's retry answered behind it), injected hardware errors, a dropped link, a power cycle.
  *
  * As on a real bus, a servo hears only packets sent at the line rate its Baud Rate register
  * (address 8) says: the line rate of a link is the transport's `baud` (emu://: the host's rate;
@@ -116,6 +116,12 @@ export class DynamixelEmulator {
    */
   stallReply(match: (p: Packet) => boolean = () => true): void {
     this._stall = match;
+  }
+
+  /** Every servo powered off and on where it stands (EmulatedServo.powerCycle: the turn count is lost). */
+  powerCycle(): void {
+    const t = this._now();
+    for (const s of this.servos.values()) s.powerCycle(t);
   }
 
   injectHardwareError(id: number, bits: number): void {

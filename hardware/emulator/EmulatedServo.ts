@@ -298,6 +298,22 @@ export class EmulatedServo {
     this._lastComm = now;
   }
 
+  /**
+   * Power off and on (the joint does not move): RAM back to factory values, torque off, hardware
+   * error cleared, and the turn count lost: the position comes back as the one turn the absolute
+   * encoder knows (actual tick 0..4095), so Present Position = that + Homing Offset ("reset to an
+   * absolute position value of one full rotation" when the power is turned off in Extended
+   * Position Control Mode: e-Manual, Present Position(132)).
+   */
+  powerCycle(now: number): void {
+    this.reboot(now);
+    this.vel = 0;
+    const a = Math.round(this.pos / RAD_PER_TICK);
+    const turn = 4096;
+    this.pos += ((((a % turn) + turn) % turn) - a) * RAD_PER_TICK;
+    writeLe(this.mem, 116, 4, this._presentTicks());
+  }
+
   /** Clear multi-turn: the position is brought back into one revolution. */
   clearMultiTurn(now: number): void {
     this.advance(now);

@@ -2,7 +2,8 @@
  * A robot made of Dynamixel X-series servos on one Protocol 2.0 bus, from a JSON config.
  *
  * connect(): ping every servo, check model numbers, operating modes, position limits and
- * hardware errors, and refuse to arm with a diff on any mismatch; then (unless dry-run) hold the
+ * hardware errors, and refuse to arm with a diff on any mismatch; read the pose and refuse a
+ * joint more than 0.1 rad outside its limits (startPose.ts: it may read a turn off); then (unless dry-run) hold the
  * present pose, bound a current-based position joint's current (Goal Current from its
  * effort_limit, within Current Limit), enable torque, and set the bus watchdog so the servos stop
  * by themselves if axon goes quiet for `watchdog_ms`.
@@ -43,6 +44,7 @@ import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
+import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 
@@ -241,6 +243,9 @@ export class DynamixelRobot implements Robot {
     // First read: the present pose (soft start begins from it).
     const r = await this._read(this._now() + 0.5);
     if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s`);
+    // A joint far outside its limits (or a turn off) would be driven there the long way round.
+    const off = startPoseIssues(c.joints, this._pos, () => DYNAMIXEL_START_POSE_CAUSE);
+    if (off.length > 0) throw new StartPoseError(where, off);
     this._status.connected(
       `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}` +
         (frames.length > 0 ? `; set on the servos, under the config's direction and offset: ${frames.join(', ')}` : ''),

@@ -3,7 +3,8 @@
  *
  * connect(): ping every servo, check model, operating mode (position), angle limits against the
  * config's joint limits, the calibration (Homing Offset) against the config's, and the status
- * byte; refuse to arm with a diff on any mismatch, closing the port. Then (unless dry-run or a
+ * byte; refuse to arm with a diff on any mismatch, closing the port; read the pose and refuse a
+ * joint more than 0.1 rad outside its limits (startPose.ts). Then (unless dry-run or a
  * leader arm) write Torque Limit and Acceleration, goals = present pose, torque on.
  *
  * Each command(): one sync write (0x83) of goal positions, then one sync read (0x82) of present
@@ -31,6 +32,7 @@ import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
+import { FEETECH_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
 
 export interface FeetechRobotOptions {
@@ -147,6 +149,9 @@ export class FeetechRobot implements Robot {
       await this._check(where);
       const r = await this._read(now() + 0.5);
       if (!r.ok) throw new AxonError('HW_READ', where, `servos ${r.missing.join(', ')} did not answer the first sync read`);
+      // A joint far outside its limits (or past the 0/4095 wrap) would be driven there the long way round.
+      const off = startPoseIssues(c.joints, this._pos, () => FEETECH_START_POSE_CAUSE);
+      if (off.length > 0) throw new StartPoseError(where, off);
       this._status.connected(`${this._n} Feetech servos on ${this.bus.transport.name} at ${c.baud} bit/s${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}`);
       if (this._readOnly) return;
       const ids = this._ids;

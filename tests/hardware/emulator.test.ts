@@ -155,6 +155,24 @@ describe('emulated motor and bus watchdog', () => {
     expect(s.angle).toBeCloseTo(100 * (2 * Math.PI / 4096), 2);
   });
 
+  it('a power cycle loses the turn count: in extended position the servo comes back reading its one turn + Homing Offset, torque off', () => {
+    const { emu, ask } = rig(1);
+    const present = () => P.readLe(ask(P.read(1, 132, 4))[0].params, 0, 4, true);
+    const s = emu.servo(1);
+    ask(P.write(1, 11, [4])); // extended position
+    ask(P.write(1, 20, P.le(1897, 4))); // a Koch wrist_roll's Homing Offset
+    s.pos = -47 * (2 * Math.PI / 4096); // turned 47 ticks below the actual count's 0
+    expect(present()).toBe(1850);
+    ask(P.write(1, 64, [1]));
+    emu.powerCycle();
+    expect(present()).toBe(4049 + 1897); // the encoder's one turn: 4096 − 47, + the offset
+    expect(s.torqueOn).toBe(false);
+    expect(s.get('homing_offset')).toBe(1897); // EEPROM kept
+    s.pos = 3000 * (2 * Math.PI / 4096);
+    emu.powerCycle();
+    expect(present()).toBe(3000 + 1897); // inside the turn: unchanged
+  });
+
   it('address 98: silence longer than the watchdog stops the servo and refuses goals until cleared', () => {
     const { clock, emu, ask } = rig(1);
     ask(P.write(1, 64, [1]));
