@@ -15,12 +15,22 @@
  * - range_min/range_max are the present positions recorded while the operator swept each joint
  *   (0..4095 for the joints LeRobot calibrates as full turns); LeRobot writes them into the servos'
  *   Min/Max Position Limits. A config's joint limits must lie inside them (else refused, or with
- *   `narrowLimits` narrowed to them); a full-turn range bounds nothing.
+ *   `narrowLimits` narrowed to them); a full-turn range (exactly 0..4095, LeRobot's marker) bounds
+ *   nothing, and any other span over 3996 ticks was swept across 0/4095 and is refused.
+ * - A Dynamixel keeps no turn count across a power-up: it then reads one turn from its Homing
+ *   Offset h, ticks h..h+4095, and a joint outside that reads a turn off. A Dynamixel joint's
+ *   limits must lie inside that turn too (refused, or narrowed); DynamixelRobot's connect refuses
+ *   a joint that reads far outside its limits (startPose.ts). Position Control Mode ignores a Homing
+ *   Offset outside −1024..1024 (e-Manual), so such a file is refused for a joint in that mode.
  * - drive_mode: on a Dynamixel it is the servo's Drive Mode bit 0 (reverse), so `direction` flips
- *   (the config describes the arm with its servos counting as they leave the factory); LeRobot
- *   never writes it for a Feetech servo (it has no such register: a 1 there is refused).
+ *   (the config describes the arm with its servos counting as they leave the factory: a config
+ *   already imported, with drive_mode 1, is taken back to that first); LeRobot never writes it for
+ *   a Feetech servo (it has no such register: a 1 there is refused).
+ * - Where the file sits in LeRobot's layout (calibration/robots/<type>/ or teleoperators/<type>/),
+ *   its type's protocol and its role are checked against the config's.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { AxonError } from '../../src/core/errors.ts';
 import type { LoadedConfig } from './openRobot.ts';
 import { validateFeetechConfig, type FeetechJointConfig, type FeetechRobotConfig } from './feetechConfig.ts';
@@ -32,6 +42,10 @@ const TICKS_PER_TURN = 4096;
 const RAD_PER_TICK = (2 * Math.PI) / TICKS_PER_TURN;
 /** LeRobot's MotorCalibration fields, in the order its files list them. */
 const FIELDS = ['id', 'drive_mode', 'homing_offset', 'range_min', 'range_max'] as const;
+/** The Homing Offset a Dynamixel X takes in Position Control Mode (3); it ignores others (e-Manual, Homing Offset(20)). */
+const POSITION_MODE_HOMING_MAX = 1024;
+/** The widest range a sweep may record: wider, it crossed 0/4095 (hardware/feetech/calibrate.ts refuses the same, 4096 − 100). */
+const MAX_SWEPT_SPAN_TICKS = TICKS_PER_TURN - 100;
 /** A recorded range may start this many ticks off the homing pose (encoder noise between homing and the first range read). */
 const HOME_SLACK_TICKS = 32;
 const EPS_RAD = 1e-9;
@@ -46,13 +60,20 @@ export class LerobotCalibrationError extends AxonError {
   }
 }
 
-/** The config's joint limits reach beyond what LeRobot recorded (or wrap): one line per joint. */
+/** The config's joint limits reach beyond what LeRobot recorded, or past where the servo's count wraps or loses its turn: one line per joint. */
 export class LerobotRangeError extends AxonError {
   constructor(
     where: string,
     readonly diff: readonly string[],
   ) {
-    super('LEROBOT_RANGE', where, `the config's joint limits do not fit LeRobot's calibration, nothing written:\n  ${diff.join('\n  ')}`, 'joint limits inside the range LeRobot recorded: narrow them to it (axon hw calibrate --from-lerobot FILE --narrow-limits) or in the config');
+    super('LEROBOT_RANGE', where, `the config's joint limits do not fit LeRobot's calibration, nothing written:\n  ${diff.join('\n  ')}`, "joint limits inside the range LeRobot recorded (and, on a Dynamixel, inside the turn it reads after a power-up): narrow them to it (axon hw calibrate --from-lerobot FILE --narrow-limits) or in the config");
+  }
+}
+
+/** The file is LeRobot's calibration of another kind of arm (by its path in LeRobot's layout) than the config describes. */
+export class LerobotArmError extends AxonError {
+  constructor(where: string, message: string, expected: string) {
+    super('LEROBOT_ARM', where, message, expected);
   }
 }
 
@@ -76,9 +97,16 @@ const kind = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'a list' 
 /** Reads and checks a LeRobot calibration file (its form and the 0..4095 ranges; the protocol's own checks come with the config). */
 export function readLerobotCalibration(path: string): LerobotCalibration {
   if (!existsSync(path)) throw new LerobotCalibrationError(path, 'no such file', LEROBOT_FILE_EXPECTED);
+  if (statSync(path).isDirectory()) throw new LerobotCalibrationError(path, 'is a folder, not a calibration file', `${LEROBOT_FILE_EXPECTED}: the <id>.json file in that folder`);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new LerobotCalibrationError(path, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, `${LEROBOT_FILE_EXPECTED}, readable by this user`);
+  }
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8').replace(/^\uFEFF/, ''));
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
   } catch (e) {
     throw new LerobotCalibrationError(path, `not valid JSON: ${(e as Error).message}`, LEROBOT_FILE_EXPECTED);
   }
@@ -107,8 +135,45 @@ export function readLerobotCalibration(path: string): LerobotCalibration {
   return { file: path, motors };
 }
 
+/** The arm a LeRobot calibration file is for, from where lerobot-calibrate put it: `.../robots/<type>/<id>.json` (a follower) or `.../teleoperators/<type>/<id>.json` (a leader). */
+export interface LerobotArmOfPath {
+  readonly type: string;
+  readonly role: 'follower' | 'leader';
+  /** The servo protocol of LeRobot's arms of that type (so100/so101: Feetech STS3215, koch: Dynamixel); undefined for a type axon does not know. */
+  readonly protocol: 'feetech' | 'dynamixel' | undefined;
+}
+
+/** The arm `file`'s path names, or undefined where the path does not follow LeRobot's layout. */
+export function lerobotArmOfPath(file: string): LerobotArmOfPath | undefined {
+  const parts = resolve(file).split(/[\\/]+/);
+  if (parts.length < 3 || !parts[parts.length - 1].endsWith('.json')) return undefined;
+  const dir = parts[parts.length - 3], type = parts[parts.length - 2];
+  if (dir !== 'robots' && dir !== 'teleoperators') return undefined;
+  const protocol = /^so(_|10[01]_)/.test(type) ? 'feetech' : /^koch_/.test(type) ? 'dynamixel' : undefined;
+  return { type, role: dir === 'robots' ? 'follower' : 'leader', protocol };
+}
+
+/** Refuses a file whose path says it is another arm's (type's protocol, leader or follower) than `loaded`'s; returns a note where that could not be checked. */
+function checkArmOfPath(loaded: LoadedConfig, file: string): string | undefined {
+  const arm = lerobotArmOfPath(file);
+  const c = loaded.config;
+  const role = c.role ?? 'follower';
+  if (!arm) return `${file} is not where lerobot-calibrate writes (calibration/robots/<type>/<id>.json or teleoperators/<type>/<id>.json), so which arm it is for (Koch or SO-100/SO-101, leader or follower) could not be checked against ${c.name}: the servo ids and names match any of them`;
+  const bad: string[] = [];
+  if (arm.protocol !== undefined && arm.protocol !== loaded.protocol) bad.push(`a ${arm.type} has ${arm.protocol === 'feetech' ? 'Feetech' : 'Dynamixel'} servos, ${c.name} ${loaded.protocol === 'feetech' ? 'Feetech' : 'Dynamixel'} ones`);
+  if (arm.role !== role) bad.push(`${arm.role === 'leader' ? 'teleoperators/ holds a leader arm' : 'robots/ holds a follower arm'}'s calibration, ${c.name} is a ${role}`);
+  if (bad.length > 0)
+    throw new LerobotArmError(
+      file,
+      `LeRobot's calibration of a ${arm.type} (its path: ${arm.role === 'leader' ? 'teleoperators' : 'robots'}/${arm.type}/), not of the arm ${c.name} describes: ${bad.join('; ')}`,
+      `the file of this arm: calibration/${role === 'leader' ? 'teleoperators' : 'robots'}/<${loaded.protocol === 'feetech' ? `so100_${role} or so101_${role}` : `koch_${role}`}>/<id>.json, or the config of the ${arm.type}`,
+    );
+  if (arm.protocol === undefined) return `LeRobot type ${arm.type} (from the path) is not one axon knows the servos of (so100/so101: Feetech, koch: Dynamixel): only that it is a ${arm.role} was checked`;
+  return undefined;
+}
+
 export interface LerobotImportOptions {
-  /** Narrow a joint's limits to LeRobot's recorded range where they reach beyond it (default: refuse). */
+  /** Narrow a joint's limits to LeRobot's recorded range (and a Dynamixel's to the turn it reads after a power-up) where they reach beyond it (default: refuse). */
   readonly narrowLimits?: boolean;
 }
 
@@ -122,7 +187,7 @@ export interface LerobotJoint {
   /** Written into the config. */
   readonly direction: 1 | -1;
   readonly offset: number;
-  /** LeRobot's range 0..4095 (calibrated as a full turn, or swept across 0/4095): it bounds nothing. */
+  /** LeRobot's range 0..4095 (calibrated as a full turn): it bounds nothing. */
   readonly full_turn: boolean;
   /** LeRobot's range in axon's joint angles (rad, low..high). */
   readonly range_rad: [number, number];
@@ -133,6 +198,9 @@ export interface LerobotJoint {
   readonly upper: number;
   /** How far each limit was moved in (rad: lower end, upper end); absent when kept. */
   readonly narrowed?: [number, number];
+  /** A Dynamixel in a position mode: the present positions (ticks) and angles (rad) it can read after a power-up, one turn from its Homing Offset. */
+  readonly turn_ticks?: [number, number];
+  readonly turn_rad?: [number, number];
 }
 
 export interface LerobotImport {
@@ -157,6 +225,7 @@ export function importLerobotCalibration(loaded: LoadedConfig, cal: LerobotCalib
   const file = cal.file;
   const feetech = loaded.protocol === 'feetech';
   const config = loaded.config;
+  const unchecked = checkArmOfPath(loaded, file);
   const joints: readonly (FeetechJointConfig | DynamixelJointConfig)[] = config.joints;
   const byName = new Map(cal.motors.map((m) => [m.name, m]));
   const jointNames = new Set(joints.map((j) => j.name));
@@ -193,8 +262,26 @@ export function importLerobotCalibration(loaded: LoadedConfig, cal: LerobotCalib
         throw new LerobotCalibrationError(`${at}/homing_offset`, `motor "${m.name}": homing_offset ${m.homing_offset} is outside a Dynamixel Homing Offset (address 20)`, '-1044479..1044479');
       if (m.drive_mode !== 0 && m.drive_mode !== 1)
         throw new LerobotCalibrationError(`${at}/drive_mode`, `motor "${m.name}": drive_mode ${m.drive_mode} is not a Drive Mode LeRobot's calibration writes`, '0 (normal) or 1 (reverse: bit 0 of Drive Mode, address 10)');
+      const dc = config as DynamixelRobotConfig;
+      const mode = dc.joints.find((j) => j.name === m.name)!.operating_mode ?? dc.operating_mode;
+      // e-Manual, Homing Offset (20): in Position Control Mode "any invalid Homing Offset values
+      // will be ignored (valid range: -1,024 ~ 1,024)": the servo would not read as LeRobot left it.
+      if (mode === 'position' && Math.abs(m.homing_offset) > POSITION_MODE_HOMING_MAX)
+        throw new LerobotCalibrationError(
+          `${at}/homing_offset`,
+          `motor "${m.name}": homing_offset ${m.homing_offset} is outside -${POSITION_MODE_HOMING_MAX}..${POSITION_MODE_HOMING_MAX}, which a Dynamixel in Position Control Mode ignores (e-Manual, Homing Offset), and ${config.name} has joint ${m.name} in position mode: the servo would not read as LeRobot left it`,
+          `a homing offset within -${POSITION_MODE_HOMING_MAX}..${POSITION_MODE_HOMING_MAX} for a joint in position mode, or the joint in extended_position in the config (as LeRobot's calibration leaves a Koch)`,
+        );
     }
     const full = isFullTurn(m);
+    // Any other span this wide was swept across 0/4095, where the present position wraps: part of
+    // the travel it records reads a turn off (axon's own calibrate refuses the same span).
+    if (!full && m.range_max - m.range_min > MAX_SWEPT_SPAN_TICKS)
+      throw new LerobotCalibrationError(
+        `${at}/range_min`,
+        `motor "${m.name}": range ${m.range_min}..${m.range_max} spans ${m.range_max - m.range_min} ticks, nearly the whole turn but not LeRobot's full-turn 0..4095: the sweep crossed 0/4095, where the present position wraps, so part of the joint's travel reads a turn off`,
+        `a range swept without crossing 0/4095 (at most ${MAX_SWEPT_SPAN_TICKS} ticks: calibrate again from the middle of the joint's range), or 0..4095 for a joint LeRobot calibrates as a full turn`,
+      );
     if (!full && (LEROBOT_HOME_TICKS < m.range_min - HOME_SLACK_TICKS || LEROBOT_HOME_TICKS > m.range_max + HOME_SLACK_TICKS))
       throw new LerobotCalibrationError(
         `${at}/range_min`,
@@ -205,13 +292,19 @@ export function importLerobotCalibration(loaded: LoadedConfig, cal: LerobotCalib
 
   const pose = (name: string) => (feetech ? ((config as FeetechRobotConfig).calibration_pose?.[name] ?? 0) : 0);
   const diff: string[] = [];
-  const notes: string[] = [];
+  const notes: string[] = unchecked ? [unchecked] : [];
   const out: LerobotJoint[] = [];
   const newJoints = joints.map((j) => {
     const m = byName.get(j.name)!;
     const who = `joint ${j.name} (id ${j.id})`;
     const gear = feetech ? 1 : ((j as DynamixelJointConfig).gear_ratio ?? 1);
-    const d0 = j.direction ?? 1;
+    // The config's direction is for the servo as its drive_mode says (a config imported before has
+    // drive_mode 1 where the servo is reversed): back to the factory count (Drive Mode 0) first,
+    // then the file's drive_mode, so that importing again, or a file of another drive mode, lands
+    // on the same direction for the same servo.
+    const had = feetech ? 0 : ((j as DynamixelJointConfig).drive_mode ?? 0);
+    const dj = j.direction ?? 1;
+    const d0: 1 | -1 = had === 1 ? (dj === 1 ? -1 : 1) : dj;
     // A Dynamixel in reverse counts the other way: the same joint motion needs the other sign.
     const d: 1 | -1 = !feetech && m.drive_mode === 1 ? (d0 === 1 ? -1 : 1) : d0;
     const p = pose(j.name);
@@ -226,27 +319,62 @@ export function importLerobotCalibration(loaded: LoadedConfig, cal: LerobotCalib
     const limitsText = `config limits [${j.lower}, ${j.upper}] rad (ticks ${Math.round(limitTicks[0])}..${Math.round(limitTicks[1])})`;
     let lower = j.lower, upper = j.upper;
     let narrowed: [number, number] | undefined;
-    if (!feetech && m.drive_mode === 1) notes.push(`${j.name}: drive_mode 1 (the servo counts in reverse): direction ${d0} in ${config.name}, ${d} here`);
+    if (!feetech && (m.drive_mode === 1 || had === 1))
+      notes.push(
+        m.drive_mode === 1
+          ? `${j.name}: drive_mode 1 (the servo counts in reverse): direction ${d} (${d0} at Drive Mode 0)${had === 1 ? `, as ${config.name} had it` : `; ${config.name} had ${dj} at Drive Mode 0`}`
+          : `${j.name}: drive_mode 0 where ${config.name} had 1 (reversed): direction back to ${d}, the servo's factory count`,
+      );
+    const win = dynamixelTurnWindow(loaded, j.name, m);
     if (full) {
-      notes.push(`${j.name}: LeRobot's range ${m.range_min}..${m.range_max} bounds nothing (${m.range_min === 0 && m.range_max === 4095 ? 'calibrated as a full turn' : 'swept across 0/4095'}): the config's limits [${j.lower}, ${j.upper}] rad stay`);
-      // Present Position wraps at 0/4095 (Feetech, and Dynamixel position mode): limits past it would wrap.
+      notes.push(`${j.name}: LeRobot's range ${m.range_min}..${m.range_max} bounds nothing (calibrated as a full turn)${win ? '' : `: the config's limits [${j.lower}, ${j.upper}] rad stay`}`);
+      // Present Position wraps at 0/4095 on a Feetech: limits past it would wrap.
       if (feetech && (limitTicks[0] < 0 || limitTicks[1] > 4095))
         diff.push(`${who}: ${limitsText} go past 0..4095, where the present position wraps (LeRobot's homing leaves the calibration pose at ${LEROBOT_HOME_TICKS}): at most [${r4(Math.min(angle(0), angle(4095)))}, ${r4(Math.max(angle(0), angle(4095)))}] rad`);
-    } else {
-      const shortLo = rangeRad[0] - j.lower, shortHi = j.upper - rangeRad[1];
-      if (shortLo > EPS_RAD || shortHi > EPS_RAD) {
-        const short = [...(shortLo > EPS_RAD ? [`${shortLo.toFixed(3)} rad short at the lower end`] : []), ...(shortHi > EPS_RAD ? [`${shortHi.toFixed(3)} rad short at the upper end`] : [])];
-        const line = `${who}: ${limitsText}, LeRobot range [${r4(rangeRad[0])}, ${r4(rangeRad[1])}] rad (ticks ${m.range_min}..${m.range_max}): ${short.join(', ')}`;
-        if (!o.narrowLimits) diff.push(line);
-        else {
-          lower = Math.max(j.lower, ceil6(rangeRad[0]));
-          upper = Math.min(j.upper, floor6(rangeRad[1]));
-          narrowed = [r4(lower - j.lower), r4(j.upper - upper)];
-          const dp = j.default_position ?? 0;
-          if (dp < lower || dp > upper) diff.push(`${who}: default_position ${dp} rad is outside LeRobot's range [${r4(rangeRad[0])}, ${r4(rangeRad[1])}] rad, so the limits cannot be narrowed to it: set a default_position inside it`);
-          else notes.push(`${j.name}: limits narrowed to LeRobot's range: [${lower}, ${upper}] rad (${short.join(', ')})`);
-        }
+    }
+    // What bounds the limits: the range LeRobot recorded, and on a Dynamixel the one turn it can
+    // read after a power-up, [h, h + 4095] (its multi-turn count is lost: Present Position comes
+    // back as the single-turn absolute position + Homing Offset); a reversed servo's count may
+    // start one tick later (where the reversed count starts is not documented), so [h + 1, h + 4095].
+    const bounds: { lo: number; hi: number; what: string; line: (short: string) => string }[] = [];
+    if (!full)
+      bounds.push({ lo: rangeRad[0], hi: rangeRad[1], what: "LeRobot's range", line: (short) => `${who}: ${limitsText}, LeRobot range [${r4(rangeRad[0])}, ${r4(rangeRad[1])}] rad (ticks ${m.range_min}..${m.range_max}): ${short}` });
+    let winRad: [number, number] | undefined;
+    if (win) {
+      const wa = angle(win[0]), wb = angle(win[1]);
+      const wr: [number, number] = [Math.min(wa, wb), Math.max(wa, wb)];
+      winRad = wr;
+      bounds.push({
+        lo: wr[0],
+        hi: wr[1],
+        what: 'the turn the servo reads after a power-up',
+        line: (short) => `${who}: ${limitsText} leave ticks ${win[0]}..${win[1]}, the one turn this servo reads after a power-up (Homing_Offset ${m.homing_offset} + its single-turn position: the turn count is lost), [${r4(wr[0])}, ${r4(wr[1])}] rad: ${short}; there it would read a turn off`,
+      });
+      if (m.range_min < win[0] || m.range_max > win[1])
+        notes.push(`${j.name}: LeRobot's range ${m.range_min}..${m.range_max} reaches past ticks ${win[0]}..${win[1]}, the turn the servo reads after a power-up: powered up with the joint out there, it reads a turn off (axon's connect then refuses it: with the joint inside its range, power the servos off and on)`);
+    }
+    const narrowedBy: { what: string; short: string }[] = [];
+    let bLo = -Infinity, bHi = Infinity;
+    for (const b of bounds) {
+      const shortLo = b.lo - lower, shortHi = upper - b.hi;
+      if (!(shortLo > EPS_RAD || shortHi > EPS_RAD)) continue;
+      const short = [...(shortLo > EPS_RAD ? [`${shortLo.toFixed(3)} rad short at the lower end`] : []), ...(shortHi > EPS_RAD ? [`${shortHi.toFixed(3)} rad short at the upper end`] : [])].join(', ');
+      if (!o.narrowLimits) {
+        diff.push(b.line(short));
+        continue;
       }
+      lower = Math.max(lower, ceil6(b.lo));
+      upper = Math.min(upper, floor6(b.hi));
+      narrowedBy.push({ what: b.what, short });
+      bLo = Math.max(bLo, b.lo);
+      bHi = Math.min(bHi, b.hi);
+    }
+    if (narrowedBy.length > 0) {
+      narrowed = [r4(lower - j.lower), r4(j.upper - upper)];
+      const dp = j.default_position ?? 0;
+      const what = narrowedBy.map((x) => x.what).join(' and ');
+      if (dp < lower || dp > upper) diff.push(`${who}: default_position ${dp} rad is outside ${what} [${r4(bLo)}, ${r4(bHi)}] rad, so the limits cannot be narrowed to it: set a default_position inside it`);
+      else notes.push(`${j.name}: limits narrowed to ${what}: [${lower}, ${upper}] rad (${narrowedBy.map((x) => x.short).join('; ')})`);
     }
     out.push({
       name: j.name,
@@ -262,6 +390,7 @@ export function importLerobotCalibration(loaded: LoadedConfig, cal: LerobotCalib
       lower,
       upper,
       ...(narrowed ? { narrowed } : {}),
+      ...(win && winRad ? { turn_ticks: win, turn_rad: [r4(winRad[0]), r4(winRad[1])] as [number, number] } : {}),
     });
     const calibrated = { ...j, direction: d, offset, lower, upper, homing_offset: m.homing_offset, range_ticks: [m.range_min, m.range_max] as [number, number] };
     return feetech ? calibrated : { ...calibrated, drive_mode: m.drive_mode as 0 | 1 };
@@ -274,7 +403,23 @@ export function importLerobotCalibration(loaded: LoadedConfig, cal: LerobotCalib
   return { loaded: next, joints: out, notes };
 }
 
-/** LeRobot's full-turn marker (range_min 0, range_max 4095), or a sweep that crossed 0/4095 (axon's calibrate refuses the same span). */
+/**
+ * The present positions (ticks, inclusive) a Dynamixel joint in a position mode can report right
+ * after a power-up: its absolute encoder knows one turn, and Present Position = that + Homing
+ * Offset (e-Manual, Present Position(132): reset "to an absolute position value of one full
+ * rotation" at power-off in Extended Position Control Mode, and at torque-on in Position Control
+ * Mode). A reversed servo (Drive Mode bit 0) may count from h + 1: the window is taken where both
+ * agree. Undefined for a Feetech joint (its count wraps at 0/4095 instead) or a velocity/current mode.
+ */
+function dynamixelTurnWindow(loaded: LoadedConfig, name: string, m: LerobotMotor): [number, number] | undefined {
+  if (loaded.protocol !== 'dynamixel') return undefined;
+  const c = loaded.config;
+  const mode = c.joints.find((j) => j.name === name)!.operating_mode ?? c.operating_mode;
+  if (mode !== 'position' && mode !== 'extended_position' && mode !== 'current_based_position') return undefined;
+  return [m.homing_offset + (m.drive_mode === 1 ? 1 : 0), m.homing_offset + TICKS_PER_TURN - 1];
+}
+
+/** LeRobot's full-turn marker: range_min 0, range_max 4095, what its calibrate() writes for the joints it does not sweep. */
 function isFullTurn(m: LerobotMotor): boolean {
-  return (m.range_min === 0 && m.range_max === 4095) || m.range_max - m.range_min > TICKS_PER_TURN - 100;
+  return m.range_min === 0 && m.range_max === 4095;
 }

@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FeetechEmulator, defaultStsServos } from '../../hardware/emulator/FeetechEmulator.ts';
@@ -20,46 +20,14 @@ import { importLerobotCalibration, readLerobotCalibration, LerobotCalibrationErr
 import { lerobotServoDiff } from '../../hardware/robots/lerobotServos.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
 import type { DynamixelRobotConfig } from '../../hardware/robots/config.ts';
-import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
-import type { Transport } from '../../hardware/transport/Transport.ts';
 import { createCommand } from '../../src/core/robot.ts';
 import { socketTransport } from '../../src/cli/commands/hwServo.ts';
 import { CLI } from './helpers/spawnCli.ts';
 import { writeSo101PoseModel } from './helpers/so101Model.ts';
 import { KOCH_FOLLOWER, KOCH_LEADER, SO101_FOLLOWER, SO101_LEADER, lerobotCalibrateDynamixel, lerobotCalibrateFeetech } from './helpers/lerobotProcedure.ts';
+import { KOCH_F, KOCH_L, SO_F, SO_L, TICK, importError, koch, link, so101, variant } from './helpers/lerobotFiles.ts';
 
-const FIX = 'tests/fixtures/lerobot/calibration';
-const SO_F = `${FIX}/robots/so101_follower/my_follower_arm.json`;
-const SO_L = `${FIX}/teleoperators/so101_leader/my_leader_arm.json`;
-const KOCH_F = `${FIX}/robots/koch_follower/my_koch_follower.json`;
-const KOCH_L = `${FIX}/teleoperators/koch_leader/my_koch_leader.json`;
-const TICK = (2 * Math.PI) / 4096;
-
-async function link(emu: { attach(t: Transport): void }): Promise<Transport> {
-  const [host, dev] = memoryPair('lerobot');
-  await dev.open();
-  emu.attach(dev);
-  return host;
-}
-const so101 = (arm: 'follower' | 'leader') => loadAnyRobotConfig(`hardware/robots/so101-${arm}.json`);
-const koch = (arm: 'follower' | 'leader') => loadAnyRobotConfig(`hardware/robots/koch-${arm}.json`);
 const kochServos = (arm: 'follower' | 'leader') => (koch(arm).config as DynamixelRobotConfig).joints.map((j) => ({ id: j.id, model: j.model }));
-/** A LeRobot file with `edit` applied, written beside the others of this run. */
-function variant(base: string, edit: (d: Record<string, Record<string, unknown>>) => void, text?: string): string {
-  const d = JSON.parse(readFileSync(base, 'utf8'));
-  edit(d);
-  const f = join(mkdtempSync(join(tmpdir(), 'axon-lerobot-')), 'arm.json');
-  writeFileSync(f, text ?? JSON.stringify(d, null, 4));
-  return f;
-}
-const importError = (loaded: LoadedConfig, file: string, o = {}) => {
-  try {
-    importLerobotCalibration(loaded, readLerobotCalibration(file), o);
-  } catch (e) {
-    return e as LerobotCalibrationError & LerobotRangeError;
-  }
-  throw new Error('imported');
-};
 
 describe('LeRobot calibration files', () => {
   it('the fixtures are what LeRobot\'s calibrate() writes for the emulated arms, byte for byte (draccus layout: indent 4, LeRobot\'s motor and key order)', async () => {
@@ -147,7 +115,7 @@ describe('LeRobot calibration files', () => {
   it('the servos are compared with the file before anything is written: the other arm\'s file, or a factory arm, gives a per-motor diff', async () => {
     const emu = new FeetechEmulator({ servos: defaultStsServos(6) });
     await lerobotCalibrateFeetech(emu, SO101_FOLLOWER);
-    const leaderFile = readLerobotCalibration(SO_L); // same names and ids: only the servos tell
+    const leaderFile = readLerobotCalibration(variant(SO_L, () => {})); // a copy out of LeRobot's folders, same names and ids: only the servos tell
     const c = importLerobotCalibration(so101('follower'), leaderFile).loaded;
     const diff = await lerobotServoDiff(c, leaderFile, await link(emu));
     expect(diff).toHaveLength(11); // every offset, and every range but wrist_roll's full turn
@@ -158,19 +126,23 @@ describe('LeRobot calibration files', () => {
     expect(factory).toContain('joint gripper: servo id 6 did not answer a ping at 1000000 bit/s');
   });
 
-  it('Koch follower and leader (drive_mode 1 on the leader\'s elbow): the Dynamixel connect accepts both, the homing pose reads 0, and the reversed elbow keeps the leader\'s direction of motion', async () => {
+  it('Koch follower and leader (drive_mode 1 on the leader\'s elbow), limits narrowed to the turn each servo reads after a power-up: the Dynamixel connect accepts both, the homing pose reads 0, and the reversed elbow keeps the leader\'s direction of motion', async () => {
     const fEmu = new DynamixelEmulator({ servos: kochServos('follower') });
     const lEmu = new DynamixelEmulator({ servos: kochServos('leader') });
     await lerobotCalibrateDynamixel(fEmu, KOCH_FOLLOWER);
     await lerobotCalibrateDynamixel(lEmu, KOCH_LEADER);
-    const fImp = importLerobotCalibration(koch('follower'), readLerobotCalibration(KOCH_F));
+    const fImp = importLerobotCalibration(koch('follower'), readLerobotCalibration(KOCH_F), { narrowLimits: true });
     const lCal = readLerobotCalibration(KOCH_L);
-    const lImp = importLerobotCalibration(koch('leader'), lCal);
+    const lImp = importLerobotCalibration(koch('leader'), lCal, { narrowLimits: true });
     const fc = fImp.loaded.config as DynamixelRobotConfig, lc = lImp.loaded.config as DynamixelRobotConfig;
     expect(lc.joints.map((j) => j.direction)).toEqual([1, 1, 1, 1, 1, 1]); // elbow_flex: -1 at Drive Mode 0, 1 once reversed
     expect(lc.joints[2]).toMatchObject({ drive_mode: 1, homing_offset: 51, offset: TICK, range_ticks: [1100, 3000] });
     expect(fc.joints.map((j) => [j.homing_offset, j.drive_mode])).toEqual([[-1028, 0], [1047, 0], [-969, 0], [-263, 0], [1897, 0], [-803, 0]]);
-    expect(lImp.notes).toContain('elbow_flex: drive_mode 1 (the servo counts in reverse): direction -1 in koch-leader, 1 here');
+    expect(lImp.notes).toContain('elbow_flex: drive_mode 1 (the servo counts in reverse): direction 1 (-1 at Drive Mode 0); koch-leader had -1 at Drive Mode 0');
+    // Narrowed to the turn each reads after a power-up (lerobotImportChecks.test.ts has the refusal): the follower's
+    // shoulder_pan 3067 = -1028 + 4095 and wrist_roll 1897 (-150 ticks), the leader's wrist_roll 2642 = -1453 + 4095.
+    expect(fc.joints.map((j) => [j.lower, j.upper])).toEqual([[-1.5708, 1.56466], [-1.2, 1.2], [-1.2, 1.2], [-1.2, 1.2], [-0.230097, 2.618], [-0.6, 0.6]]);
+    expect(lc.joints[4]).toMatchObject({ name: 'wrist_roll', lower: -2.618, upper: 0.912718 });
     expect(await lerobotServoDiff(lImp.loaded, lCal, await link(lEmu))).toEqual([]);
 
     const follower = new DynamixelRobot(fc, await link(fEmu), { dryRun: true }); // the gripper's Position Limits are checked (current-based position)
@@ -283,7 +255,7 @@ describe('CLI: axon hw calibrate --from-lerobot', () => {
     Object.values(r.final_position).forEach((x, i) => expect(x as number).toBeCloseTo(target[i], 1));
   }, 200_000);
 
-  it('the wrong arm\'s file (the leader\'s, for the follower on tcp://) is refused by the servos with a per-motor diff, nothing written; a bad file exits 2 naming the field', async () => {
+  it('the wrong arm\'s file (the leader\'s, for the follower on tcp://) is refused by its LeRobot path, and a copy of it by the servos with a per-motor diff, nothing written; a bad file exits 2 naming the field', async () => {
     const follower = so101('follower').config as FeetechRobotConfig;
     const emu = new FeetechEmulator({ servos: feetechServosAsLerobotLeft(follower, readLerobotCalibration(SO_F)) });
     const server = createServer((sock) => {
@@ -294,7 +266,12 @@ describe('CLI: axon hw calibrate --from-lerobot', () => {
     const port = `tcp://127.0.0.1:${(server.address() as { port: number }).port}`;
     const dir = mkdtempSync(join(tmpdir(), 'axon-lerobot-cli-'));
     try {
-      const wrong = await axon('hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', '--from-lerobot', SO_L, '--port', port, '--out', join(dir, 'f.json'));
+      // From LeRobot's folders, the path says it is a leader's; copied elsewhere, only the servos can tell.
+      const leaders = await axon('hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', '--from-lerobot', SO_L, '--port', port, '--out', join(dir, 'f.json'));
+      expect(leaders.code).toBe(2);
+      expect(leaders.stderr).toContain('[LEROBOT_ARM]');
+      expect(leaders.stderr).toContain('teleoperators/ holds a leader arm\'s calibration, so101-follower is a follower');
+      const wrong = await axon('hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', '--from-lerobot', variant(SO_L, () => {}), '--port', port, '--out', join(dir, 'f.json'));
       expect(wrong.code).toBe(2);
       expect(wrong.stderr).toContain('[LEROBOT_SERVOS]');
       expect(wrong.stderr).toContain('joint shoulder_pan (id 1): Homing_Offset -1287 on the servo, 853 in the file');
@@ -316,14 +293,14 @@ describe('CLI: axon hw calibrate --from-lerobot', () => {
     expect(readdirSync(dir)).toEqual(['f.json']);
   }, 200_000);
 
-  it('Koch leader (drive_mode 1 on elbow_flex) and follower imported on emu://, then axon teleop runs the pair as LeRobot left them', async () => {
+  it('Koch leader (drive_mode 1 on elbow_flex) and follower imported on emu:// with --narrow-limits, then axon teleop runs the pair as LeRobot left them', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-lerobot-koch-'));
     const leader = join(dir, 'koch-leader.json'), follower = join(dir, 'koch-follower.json');
-    const l = await axon('hw', 'calibrate', '--config', 'hardware/robots/koch-leader.json', '--from-lerobot', KOCH_L, '--port', 'emu://', '--out', leader, '--json');
+    const l = await axon('hw', 'calibrate', '--config', 'hardware/robots/koch-leader.json', '--from-lerobot', KOCH_L, '--port', 'emu://', '--out', leader, '--narrow-limits', '--json');
     expect(l.code, l.stderr).toBe(0);
-    expect(last(l.stdout).notes).toContain('elbow_flex: drive_mode 1 (the servo counts in reverse): direction -1 in koch-leader, 1 here');
+    expect(last(l.stdout).notes).toContain('elbow_flex: drive_mode 1 (the servo counts in reverse): direction 1 (-1 at Drive Mode 0); koch-leader had -1 at Drive Mode 0');
     expect(l.stderr).toContain('homing offsets, position limits, drive modes');
-    const f = await axon('hw', 'calibrate', '--config', 'hardware/robots/koch-follower.json', '--from-lerobot', KOCH_F, '--out', follower, '--json');
+    const f = await axon('hw', 'calibrate', '--config', 'hardware/robots/koch-follower.json', '--from-lerobot', KOCH_F, '--out', follower, '--narrow-limits', '--json');
     expect(f.code, f.stderr).toBe(0);
     expect(last(f.stdout).servos_checked).toBe(false);
     expect((loadAnyRobotConfig(leader).config as DynamixelRobotConfig).joints[2]).toMatchObject({ direction: 1, drive_mode: 1, homing_offset: 51 });

@@ -60,7 +60,7 @@ export async function calibrateFromLerobot(o: FromLerobotOptions): Promise<Lerob
     say(`${o.fromLerobot} written into ${out}; LeRobot's calibration pose reads the config's calibration pose (present position ${LEROBOT_HOME_TICKS}):`);
     for (const j of imported.joints)
       console.log(
-        `  ${j.name.padEnd(14)} id ${j.id}  homing offset ${String(j.homing_offset).padStart(5)}  range ${j.range_ticks[0]}..${j.range_ticks[1]} ticks = [${j.range_rad[0]}, ${j.range_rad[1]}] rad${j.full_turn ? ' (full turn)' : ''}  direction ${j.direction}  offset ${j.offset.toFixed(6)} rad  limits [${j.lower}, ${j.upper}] rad  LeRobot's 0 at ${j.lerobot_zero_rad} rad`,
+        `  ${j.name.padEnd(14)} id ${j.id}  homing offset ${String(j.homing_offset).padStart(5)}  range ${j.range_ticks[0]}..${j.range_ticks[1]} ticks = [${j.range_rad[0]}, ${j.range_rad[1]}] rad${j.full_turn ? ' (full turn)' : ''}  direction ${j.direction}  offset ${j.offset.toFixed(6)} rad  limits [${j.lower}, ${j.upper}] rad  LeRobot's 0 at ${j.lerobot_zero_rad} rad${j.turn_ticks ? `  power-up turn ${j.turn_ticks[0]}..${j.turn_ticks[1]} ticks` : ''}`,
       );
     for (const n of imported.notes) say(n);
   }
