@@ -39,7 +39,8 @@ describe('axon inspect on an mjlab export', () => {
     const summary = JSON.parse(draft.lastLine);
     expect(summary.metadata.source).toBe('mjlab');
     expect(summary.complete).toBe(true);
-    expect(summary.unfilled.map((u: string) => u.split(':')[0])).toEqual(['control_hz', 'robot', 'command_ranges', 'actuators', 'imu_link', 'noise']);
+    expect(summary.unfilled.map((u: string) => u.split(':')[0])).toEqual(['control_hz', 'robot', 'command_ranges', 'actuators', 'imu_link', 'noise', 'observation delay', 'action.clip', 'use_default_offset']);
+    expect(summary.notes.find((n: string) => n.startsWith('joint_pos:'))).toContain('by its key name');
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(m.joints).toEqual(GO1_JOINTS);
     expect(m.observation.terms.map((t: { term: string }) => t.term)).toEqual(['base_lin_vel', 'base_ang_vel', 'projected_gravity', 'joint_pos_rel', 'joint_vel', 'last_action', 'velocity_commands']);
@@ -51,6 +52,8 @@ describe('axon inspect on an mjlab export', () => {
     expect(text.stdout).toContain("metadata_props (12): run_path, joint_names, joint_stiffness, joint_damping, default_joint_pos, command_names, observation_names, observation_terms_scale, observation_terms_flatten_history_dim, observation_terms_history_length, observation_terms_clip, action_scale — mjlab's");
     expect(text.stdout).toContain('12 joints, 7 observation terms');
     expect(text.stdout).toContain("  not in the file: control_hz: 50 Hz written: mjlab's velocity and tracking tasks step MuJoCo at 0.005 s with decimation 4");
+    expect(text.stdout).toContain('  not in the file: use_default_offset: true assumed');
+    expect(text.stdout).toContain('  note: joint_pos: read as joint_pos_rel');
 
     const check = axon('inspect', dir, '--urdf', urdf);
     expect(check.code, check.stdout + check.stderr).toBe(0);

@@ -19,7 +19,11 @@
  *   command_names                       -> which command the `command` term reads (twist: a velocity)
  *   run_path                            -> provenance
  * Not in the file: the control rate (50 Hz is written: mjlab's velocity and tracking tasks step MuJoCo at 0.005 s
- * with decimation 4), the robot, command ranges, armature and effort limits, the IMU link, noise.
+ * with decimation 4), the robot, command ranges, armature and effort limits, the IMU link, noise, an
+ * observation delay, an action clip, use_default_offset (true assumed). Each is one `unfilled` line.
+ * Read by assumption, and noted: a `joint_pos` term is joint_pos_rel by its key name; a gain or
+ * action scale that reads 0.000 or below 0.05 (where the exporter's 3 decimals may be off by more
+ * than 1 %) is named.
  */
 import type { ModelManifest, ObservationTerm, ObservationTermName } from '../manifest.ts';
 import { observationSize, termWidth, validateManifest } from '../manifest.ts';
@@ -220,6 +224,10 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
     }
     return t;
   });
+  if (names.includes('joint_pos'))
+    notes.push(
+      "joint_pos: read as joint_pos_rel (position minus the default pose) by its key name, as mjlab's velocity task defines the term (func=mdp.joint_pos_rel); the file does not record the function: a task whose joint_pos is the absolute mdp.joint_pos would see every joint off by its default pose",
+    );
   if (terms.some((t) => t.term === 'base_lin_vel'))
     notes.push(
       "base_lin_vel: read at the base link's origin in the base frame (mjlab's mdp.base_lin_vel, root_link_lin_vel_b); newer mjlab reads it from a velocimeter on the IMU site (robot/imu_lin_vel), a few centimetres off the origin. It is the simulator's privileged velocity: a real robot must estimate it",
@@ -260,7 +268,11 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
     "actuators: none written: armature, effort and velocity limits are in mjlab's robot constants (g1_constants.py, go1_constants.py); axon uses the robot description's",
     "imu_link: none written: the robot description's imu* link, else its root, carries the IMU",
     'noise: none written (a manifest only records it; it is never added at run time)',
+    "observation delay: none: a term's delay_min_lag/delay_max_lag (mjlab's ObservationTermCfg, 0 by default) is not in the file, and axon's terms are not delayed: a policy trained on delayed terms reads fresher ones here",
+    "action.clip: none written: mjlab's runner clips the policy's output only when the agent cfg sets clip_actions (None by default, src/mjlab/rl/config.py), and an action term's clip bounds its targets; neither is in the file: set action.clip (clip_actions) or action.target_clip (the term's clip) if your task had one",
+    "use_default_offset: true assumed (mjlab's JointPositionActionCfg default and the velocity task's: target = default + scale · a); the file does not record it: a task with use_default_offset=False sends target = scale · a (action.type joint_position_abs)",
   );
+  notes.push(...smallValues('joint_stiffness', pd?.kp, joints), ...smallValues('joint_damping', pd?.kd, joints), ...smallValues('action_scale', scales, scales.length === 1 ? ['every joint'] : joints));
   for (const k of meta.keys()) if (!known.has(k)) notes.push(`${k}: not read`);
   return { manifest, unfilled, notes };
 }
@@ -283,6 +295,28 @@ function termOf(name: string, commands: readonly string[], where: string, comman
       );
   }
   return term;
+}
+
+/**
+ * Below this, a value written with 3 decimals (mjlab's "{:.3f}") may be off by more than 1 % (half
+ * its last decimal, 0.0005, over the value); 0.000 is anything below 0.0005, or a zero.
+ */
+export const SMALL_WRITTEN_VALUE = 0.05;
+
+/** Notes naming the joints whose gain or action scale reads 0.000, or below SMALL_WRITTEN_VALUE. */
+function smallValues(key: string, values: readonly number[] | undefined, joints: readonly string[]): string[] {
+  if (!values) return [];
+  const zero = joints.filter((_, i) => values[i] === 0);
+  const small = joints.map((j, i) => [j, values[i]] as const).filter(([, v]) => v !== 0 && Math.abs(v) < SMALL_WRITTEN_VALUE);
+  const out: string[] = [];
+  const what = key === 'action_scale' ? "those joints' targets never leave the default pose" : key === 'joint_stiffness' ? 'pd.kp 0: those joints are not held to their targets' : 'pd.kd 0: those joints are not damped by the PD';
+  if (zero.length > 0)
+    out.push(`${key}: reads 0.000 for ${zero.join(', ')}: the exporter writes 3 decimals, so anything below 0.0005 reads 0 (${what}): check the training's value`);
+  if (small.length > 0)
+    out.push(
+      `${key}: below ${SMALL_WRITTEN_VALUE} for ${small.map(([j, v]) => `${j} (${v}, ±${+((0.0005 / Math.abs(v)) * 100).toPrecision(2)} %)`).join(', ')}: the exporter's 3 decimals may be that far off the training's value: check it`,
+    );
+  return out;
 }
 
 const clip = (s: string) => (s.length > 60 ? `${s.slice(0, 57)}...` : s);

@@ -82,8 +82,41 @@ describe('mjlab ONNX metadata: a Go1 flat velocity export', () => {
     expect(m.onnx).toEqual({ file: 'policy.onnx', input: 'obs', output: 'actions' });
     expect(m.provenance).toMatchObject({ source: 'mjlab ONNX metadata_props', run_path: 'local' });
     // What the file does not say is listed, each once.
-    expect(unfilled.map((u) => u.split(':')[0])).toEqual(['control_hz', 'robot', 'command_ranges', 'actuators', 'imu_link', 'noise']);
+    expect(unfilled.map((u) => u.split(':')[0])).toEqual(['control_hz', 'robot', 'command_ranges', 'actuators', 'imu_link', 'noise', 'observation delay', 'action.clip', 'use_default_offset']);
     expect(notes.some((n) => n.startsWith('base_lin_vel:'))).toBe(true);
+  });
+
+  it('says what it takes on trust: joint_pos is joint_pos_rel by its key name; no observation delay, no action clip, use_default_offset true', () => {
+    const { manifest: m, unfilled, notes } = manifestFromMjlab(go1(), opts());
+    expect(m.observation.terms[3]).toEqual({ term: 'joint_pos_rel' });
+    expect(notes.find((n) => n.startsWith('joint_pos:'))).toMatch(/by its key name.*absolute mdp\.joint_pos would see every joint off by its default pose/);
+    expect(unfilled.find((u) => u.startsWith('observation delay:'))).toMatch(/delay_min_lag\/delay_max_lag.*not in the file/);
+    expect(unfilled.find((u) => u.startsWith('action.clip:'))).toMatch(/clip_actions \(None by default.*action\.target_clip/);
+    expect(unfilled.find((u) => u.startsWith('use_default_offset:'))).toMatch(/true assumed.*joint_position_abs/);
+    expect(m.action.type).toBe('joint_position');
+    // A term keyed joint_pos_rel says what it is: no note.
+    const rel = manifestFromMjlab(withTerms(['base_ang_vel', 'projected_gravity', 'joint_pos_rel', 'joint_vel', 'actions', 'command']), opts({ inputWidth: 45 }));
+    expect(rel.notes.find((n) => n.startsWith('joint_pos:'))).toBeUndefined();
+  });
+
+  it('names a gain or action scale that reads 0.000 or is below 0.05, where the exporter\'s 3 decimals may be more than 1 % off', () => {
+    // 0.0004 written as 0.000; 0.0123 as 0.012 (±4.2 %); kd 0.0021 as 0.002 (±25 %).
+    const scale = GO1_JOINTS.map((j, i) => (i === 0 ? 0.0004 : i === 1 ? 0.0123 : GO1_ACTION_SCALE[i]));
+    const kd = GO1_JOINTS.map((_, i) => (i === 2 ? 0.0021 : 1.012));
+    const kp = GO1_JOINTS.map((_, i) => (i === 3 ? 0.0001 : 20));
+    const entries = go1({ action_scale: scale, joint_damping: kd, joint_stiffness: kp });
+    expect(entries.find((e) => e.key === 'action_scale')!.value.startsWith('0.000,0.012,')).toBe(true);
+    const { manifest: m, notes } = manifestFromMjlab(entries, opts());
+    expect((m.action.scale as number[]).slice(0, 2)).toEqual([0, 0.012]);
+    expect(notes).toContain("action_scale: reads 0.000 for FR_hip_joint: the exporter writes 3 decimals, so anything below 0.0005 reads 0 (those joints' targets never leave the default pose): check the training's value");
+    expect(notes).toContain("action_scale: below 0.05 for FR_thigh_joint (0.012, ±4.2 %): the exporter's 3 decimals may be that far off the training's value: check it");
+    expect(notes).toContain("joint_damping: below 0.05 for FR_calf_joint (0.002, ±25 %): the exporter's 3 decimals may be that far off the training's value: check it");
+    expect(notes.find((n) => n.startsWith('joint_stiffness:'))).toMatch(/^joint_stiffness: reads 0\.000 for FL_hip_joint: .*pd\.kp 0/);
+    // One scale for every joint.
+    expect(manifestFromMjlab(go1({ action_scale: 0.03 }), opts()).notes).toContain("action_scale: below 0.05 for every joint (0.03, ±1.7 %): the exporter's 3 decimals may be that far off the training's value: check it");
+    // The stock exports have none: Go1's smallest is 0.249, the G1's wrist 0.075 (0.67 %).
+    expect(manifestFromMjlab(go1(), opts()).notes.filter((n) => /^(action_scale|joint_stiffness|joint_damping):/.test(n))).toEqual([]);
+    expect(manifestFromMjlab(g1Pr903Metadata(), opts({ name: 'g1', inputWidth: 495, outputWidth: 29 })).notes.filter((n) => /^(action_scale|joint_stiffness|joint_damping):/.test(n))).toEqual([]);
   });
 
   it('reads a later exporter\'s ";"-joined elements: a per-element scale and a clip, clip moved after the scale', () => {
@@ -102,13 +135,13 @@ describe('mjlab ONNX metadata: a Go1 flat velocity export', () => {
     expect(m.observation.terms[6]).toEqual({ term: 'velocity_commands', scale: [2, 2, 0.25] });
   });
 
-  it('keeps -0.000 as 0 (a default pose, a damping): JSON has no negative zero', () => {
+  it('keeps -0.000 as 0 in the manifest (a default pose, a damping)', () => {
     const pos = [...go1VelocityMetadata().default_joint_pos as number[]];
     pos[0] = -0;
     const { manifest: m } = manifestFromMjlab(go1({ default_joint_pos: pos, joint_damping: GO1_JOINTS.map((_, i) => (i === 0 ? -0 : 1)) }), opts());
     expect(Object.is(m.default_joint_pos![0], 0)).toBe(true);
+    // (JSON.stringify writes -0 as 0 whatever the manifest holds: Object.is is the check.)
     expect(Object.is(m.pd!.kd[0], 0)).toBe(true);
-    expect(JSON.stringify(m)).not.toContain('-0,');
   });
 
   it('writes no pd when the gains are a <motor>\'s (IdealPdActuatorCfg: 1.000 and -0.000, mjlab issue #347), and says so', () => {
