@@ -5,7 +5,7 @@
  * naming the key, a term axon cannot compute naming the term.
  */
 import { describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { axon } from '../helpers/cli.ts';
@@ -75,6 +75,27 @@ describe('axon inspect on an mjlab export', () => {
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(m.joints).toEqual(['TODO_joint_0', 'TODO_joint_1', 'TODO_joint_2']);
     expect(m.robot).toBe('TODO: robot name');
+  });
+
+  it('a file onnxruntime loads but whose metadata_props axon cannot read (a protobuf group field): listed without --draft with a note (exit 0), refused with it (exit 2)', () => {
+    const dir = exported('group-field');
+    // Field 99 as an empty group (wire types 3 and 4): protobuf skips it, axon's reader does not take it.
+    const onnx = join(dir, 'policy.onnx');
+    appendFileSync(onnx, Uint8Array.from([0x9b, 0x06, 0x9c, 0x06]));
+    const r = axon('inspect', onnx);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('  input  obs float32 [1, 48]');
+    expect(r.stdout).toContain(`note: metadata_props not read: ${onnx}: has wire type 3 at byte `);
+    const j = axon('inspect', onnx, '--json');
+    expect(j.code, j.stderr).toBe(0);
+    const summary = JSON.parse(j.lastLine);
+    expect(summary.metadata).toBeNull();
+    expect(summary.notes).toEqual([expect.stringMatching(/^metadata_props not read: .*has wire type 3/)]);
+    // With --draft the manifest depends on it: refused, no file written.
+    const d = axon('inspect', onnx, '--draft', join(dir, 'manifest.json'));
+    expect(d.code).toBe(2);
+    expect(d.stderr).toContain('[ONNX_READ]');
+    expect(existsSync(join(dir, 'manifest.json'))).toBe(false);
   });
 
   it('malformed metadata is refused naming the key (exit 2), and no manifest is written', () => {

@@ -7,7 +7,7 @@
 import * as ort from 'onnxruntime-node';
 import { existsSync, writeFileSync } from 'node:fs';
 import { basename } from 'node:path';
-import { UsageError } from '../../core/errors.ts';
+import { AxonError, UsageError } from '../../core/errors.ts';
 import { readOnnxMetadata, type OnnxMetadataEntry } from '../../model/onnxMetadata.ts';
 import { isMjlabMetadata, manifestFromMjlab, type MjlabImport } from '../../model/importers/mjlab.ts';
 import { recurrentStates } from '../../model/onnxIo.ts';
@@ -49,11 +49,21 @@ export async function inspectBareOnnx(file: string, draft: string | undefined, j
   const meta = (v: ort.InferenceSession.ValueMetadata): Io => (v.isTensor ? { name: v.name, type: v.type, shape: [...v.shape] } : { name: v.name, type: 'non-tensor', shape: [] });
   const inputs = session.inputMetadata.map(meta);
   const outputs = session.outputMetadata.map(meta);
-  // onnxruntime has read the file: its metadata_props are there to read.
-  const entries: OnnxMetadataEntry[] = readOnnxMetadata(file);
-  const mjlab = isMjlabMetadata(entries);
+  let entries: OnnxMetadataEntry[] = [];
+  let mjlab = false;
   let imported: MjlabImport | undefined;
+  /** Why the metadata_props could not be read, when only printing: the inputs and outputs still are. */
+  let unread: string | undefined;
   try {
+    // onnxruntime has read the file, but its protobuf reader takes what axon's does not (a group
+    // field): without --draft the metadata is only listed, so that is a note, not a refusal.
+    try {
+      entries = readOnnxMetadata(file);
+    } catch (e) {
+      if (draft || !(e instanceof AxonError)) throw e;
+      unread = `metadata_props not read: ${e.message}`;
+    }
+    mjlab = isMjlabMetadata(entries);
     if (mjlab && draft) {
       // A tracking export's second input (time_step) is not a recurrent state: its terms are refused first, by name.
       let recurrent: ReturnType<typeof recurrentStates> = [];
@@ -90,6 +100,7 @@ export async function inspectBareOnnx(file: string, draft: string | undefined, j
         metadata,
         draft: draft ?? null,
         ...(imported ? { complete: true, unfilled: imported.unfilled, notes: imported.notes } : {}),
+        ...(unread ? { notes: [unread] } : {}),
       }),
     );
     return;
@@ -97,6 +108,7 @@ export async function inspectBareOnnx(file: string, draft: string | undefined, j
   console.log(`${file}: a bare ONNX model (no manifest)`);
   for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
   for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+  if (unread) console.log(`note: ${unread}`);
   if (metadata) console.log(`metadata_props (${metadata.keys.length}): ${metadata.keys.join(', ')}${mjlab ? " — mjlab's (joint_names, observation_names)" : ''}`);
   if (imported) {
     const m = imported.manifest;
