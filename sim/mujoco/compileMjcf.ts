@@ -1,16 +1,16 @@
 /**
  * An MJCF as robot makers ship it (`--mjcf FILE`): every file under the model's folder, and the
- * folders it reaches outside it, goes into MuJoCo's virtual file system (relative paths kept,
+ * files it names outside it, go into MuJoCo's virtual file system (relative paths kept,
  * mjcfFolder.ts), so `<include>`s, meshes and textures resolve; the model's own actuators are read
  * (effort limits, position gains, which joints they move) and replaced by axon's.
  */
 import { statSync } from 'node:fs';
-import { basename, dirname, isAbsolute, resolve } from 'node:path';
+import { basename } from 'node:path';
 import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { floatingBase } from './floatingBase.ts';
-import { addMjcfFiles } from './mjcfFolder.ts';
+import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
 import { addActuator, addGround, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
@@ -37,10 +37,10 @@ export interface CompiledMjcf extends CompiledMujoco {
 }
 
 /**
- * An MJCF file as a robot maker ships it: every file under its folder and the folders it reaches
- * (up to 200 MB, skipping dot-folders) goes into the virtual file system under its path relative
- * to the folder, so `<include file>`, meshdir/texturedir and asset paths resolve as they would on
- * disk (mjcfFolder.ts). A floating base is a free joint on the root body or three slides and a
+ * An MJCF file as a robot maker ships it: every file under its folder (skipping dot-folders) and
+ * the files it names outside it (its includes, its assets' files under meshdir/texturedir/assetdir),
+ * up to 200 MB, go into the virtual file system under their paths relative to the folder, so
+ * `<include file>`, meshdir/texturedir and asset paths resolve as they would on disk (mjcfFolder.ts). A floating base is a free joint on the root body or three slides and a
  * ball there (floatingBase.ts), whose joints are not among `joints`. Adds axon's
  * ground plane only when `ground` and the model has no plane of its own; its own actuators are
  * removed, with the sensors on them (axon drives the joints they moved with its own PD actuator, one
@@ -62,18 +62,18 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
   let spec: MjSpec | undefined;
   const notes: UrdfNote[] = [];
   try {
-    // The model's folder, and the folders it reaches (meshdir="../meshes/"), as on disk (mjcfFolder.ts).
-    const text = addMjcfFiles(vfs, file, notes);
+    // The model's folder, and the files it names outside it (meshdir="../meshes/"), as on disk (mjcfFolder.ts).
+    const files = addMjcfFiles(vfs, file, notes);
     const where = file; // as given, as every other note names it
     // Parse through the VFS (includes resolve there), then edit as a spec.
     let first;
     try {
       first = loadXml(mj, basename(file), vfs, where);
     } catch (e) {
-      throw whereLooked(e, file);
+      throw whereLooked(e, file, files);
     }
     first.delete();
-    spec = parseSpec(mj, text, where, vfs);
+    spec = parseSpec(mj, files.main, where, vfs);
     const joints: string[] = [];
     // Joints in model (depth-first) order: compile once to read them.
     const probe = compileSpec(mj, spec, vfs, where);
@@ -175,15 +175,16 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
 }
 
 /**
- * MuJoCo's "Error opening file '../meshes/base_link.STL'" with the path on disk it stands for
- * added: a model moved out of its repository's layout (humanoid-gym's XBot-L.xml without the
- * meshes folder beside its mjcf/ folder) names a folder the user can look at.
+ * MuJoCo's "Error opening file '../meshes/base_link.STL'" with the path on disk it stands for and
+ * why it was not there (mjcfFolder.ts `whyMissing`: no such file, a folder, unreadable, or on disk
+ * but named nowhere axon looks): a model moved out of its repository's layout (humanoid-gym's
+ * XBot-L.xml without the meshes folder beside its mjcf/ folder) names a folder the user can look at.
  */
-function whereLooked(e: unknown, file: string): unknown {
+function whereLooked(e: unknown, file: string, files: MjcfFiles): unknown {
   if (!(e instanceof AxonError) || e.code !== 'MUJOCO_COMPILE') return e;
   const name = /Error opening file '([^']+)'/.exec(e.detail)?.[1];
-  if (name === undefined || isAbsolute(name)) return e;
-  return new AxonError(e.code, e.where, `${e.detail} (${resolve(dirname(file), name)}: no such file)`, e.expected);
+  if (name === undefined) return e;
+  return new AxonError(e.code, e.where, `${e.detail} (${whyMissing(name, file, files)})`, e.expected);
 }
 
 /**

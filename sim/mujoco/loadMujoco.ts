@@ -54,8 +54,8 @@ export function loadXml(mj: MainModule, name: string, vfs: MjVFS, where: string)
   }
 }
 
-/** URDF or MJCF text as an mjSpec (MUJOCO_PARSE when MuJoCo cannot read it). */
-export function parseSpec(mj: MainModule, text: string, where: string, vfs?: MjVFS): MjSpec {
+/** URDF or MJCF text (or a file's bytes, as they are) as an mjSpec (MUJOCO_PARSE when MuJoCo cannot read it). */
+export function parseSpec(mj: MainModule, text: string | Uint8Array, where: string, vfs?: MjVFS): MjSpec {
   try {
     // An MJCF parses against the VFS so that its <include>s resolve there.
     return vfs ? mj.parseXMLString(text, vfs) : mj.parseXMLString(text);
