@@ -9,7 +9,7 @@ import { basename } from 'node:path';
 import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
-import { floatingBase } from './floatingBase.ts';
+import { baseJointExtras, floatingBase } from './floatingBase.ts';
 import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
 import { addActuator, addGround, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
@@ -34,6 +34,8 @@ export interface CompiledMjcf extends CompiledMujoco {
    * closed linkage. They stay passive (effort limit 0), as in the model.
    */
   readonly passive: ReadonlySet<string>;
+  /** A floating base of slides and a ball: what its joints carry that a free joint has none of (floatingBase.ts `baseJointExtras`), one phrase per joint. */
+  readonly baseExtras: readonly string[];
 }
 
 /**
@@ -86,8 +88,10 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     // The robot's root is the first body under the world; a free joint there makes it floating, or
     // three slides and a ball (humanoid-gym's XBot-L), which are then not the robot's joints.
     let base;
+    let baseExtras: string[] = [];
     try {
       base = probe.nbody > 1 ? floatingBase(mj, probe, 1, where) : undefined;
+      if (base) baseExtras = baseJointExtras(mj, probe, spec, base);
     } catch (e) {
       probe.delete();
       throw e;
@@ -167,7 +171,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, actuators, passive };
+    return { model, notes, joints, actuators, passive, baseExtras };
   } finally {
     spec?.delete();
     vfs.delete();

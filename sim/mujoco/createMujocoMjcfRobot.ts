@@ -108,7 +108,7 @@ export interface MjcfSetup {
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, actuators, passive } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, actuators, passive, baseExtras } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -257,7 +257,9 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     notes.push({
       code: 'MUJOCO_MJCF_BASE',
       where: file,
-      message: `floating base: the root body "${rootName}" moves on three slide joints and a ball joint (qpos ${fb.qadr}–${fb.qadr + 6}, as a free joint's), placed and read as a free base; they are not in axon's joint list`,
+      message: `floating base: the root body "${rootName}" moves on three slide joints and a ball joint (qpos ${fb.qadr}–${fb.qadr + 6}, as a free joint's), placed and read as a free base; they are not in axon's joint list${
+        baseExtras.length > 0 ? `. They carry what a free joint has none of, and MuJoCo keeps it (the base is held, sprung or slowed by it; a <freejoint/> would not be): ${baseExtras.join('; ')}` : ''
+      }`,
     });
   equalityNote(mj, model, names, passive, new Set(fb?.jointIds ?? []), notes, file);
   if (fromCtrl.length > 0)

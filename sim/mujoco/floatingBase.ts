@@ -10,7 +10,7 @@
  *
  * Configure time only.
  */
-import type { MainModule, MjModel } from '@mujoco/mujoco';
+import type { MainModule, MjModel, MjSpec, MjsJoint } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import { mujocoName } from './loadMujoco.ts';
 
@@ -38,12 +38,13 @@ const AXES = [
 ];
 
 /**
- * The floating base on `body` (the robot's root), or undefined for a fixed one. A body that has a
- * ball joint and slide joints but not in the one arrangement that makes a free base (three slides
- * along x, y, z in that order, then the ball at the body's origin, on a body not rotated from the
- * world) is refused,
- * MUJOCO_MJCF_BASE naming the body and its joints: read as anything else, the slides would become
- * the robot's driven joints and the ball a passive one. `where` names the model file.
+ * The floating base on `body` (the robot's root), or undefined for a fixed one. Slides and a ball
+ * in the one arrangement that makes a free base (three slides along x, y, z in that order, then the
+ * ball at the body's origin, on a body not rotated from the world) are that base, named or not. In
+ * any other arrangement they are what they were before floating bases of slides were read: named,
+ * the slides are driven joints on a fixed base and the ball a passive joint (undefined here); with
+ * an unnamed hinge or slide among them (refused before as an unnamed joint) they are refused,
+ * MUJOCO_MJCF_BASE naming the body, its joints and the arrangement expected. `where` names the model file.
  */
 export function floatingBase(mj: MainModule, m: MjModel, body: number, where: string): FloatingBase | undefined {
   const jadr = (m.body_jntadr as Int32Array)[body];
@@ -74,6 +75,8 @@ export function floatingBase(mj: MainModule, m: MjModel, body: number, where: st
   const shape = ids.length === 4 && ids.slice(0, 3).every((j) => type[j] === T.mjJNT_SLIDE.value) && type[ids[3]] === T.mjJNT_BALL.value;
   const along = shape && ids.slice(0, 3).every((j, k) => AXES[k].every((c, i) => Math.abs(axis[3 * j + i] - c) <= 1e-9)) && centred(ids[3]);
   const unrotated = Math.abs(Math.abs(bq[0]) - 1) <= 1e-9;
+  const named = ids.every((j) => (type[j] !== T.mjJNT_SLIDE.value && type[j] !== T.mjJNT_HINGE.value) || mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, j) !== '');
+  if ((!shape || !along || !unrotated) && named) return undefined; // driven slides, a passive ball, as before
   if (!shape || !along || !unrotated)
     throw new AxonError(
       'MUJOCO_MJCF_BASE',
@@ -90,6 +93,51 @@ export function floatingBase(mj: MainModule, m: MjModel, body: number, where: st
     origin: [p[0] - q0[qadr[ids[0]]], p[1] - q0[qadr[ids[1]]], p[2] - q0[qadr[ids[2]]]],
     jointIds: ids,
   };
+}
+
+/**
+ * What the base's slides and ball carry that a free joint has none of, one phrase per joint that
+ * has any: limited (read from the spec: the compiled jnt_limited is a bool array this build cannot
+ * read), damping, stiffness, armature, frictionloss. MuJoCo keeps them (axon writes only its own
+ * joints' dynamics): the base is held, sprung or slowed by them. `spec` is the model's, `m` compiled from it.
+ */
+export function baseJointExtras(mj: MainModule, m: MjModel, spec: MjSpec, base: FloatingBase): string[] {
+  if (base.kind !== 'slides+ball') return [];
+  const type = m.jnt_type as Int32Array;
+  const dofadr = m.jnt_dofadr as Int32Array;
+  const stiffness = m.jnt_stiffness as Float64Array;
+  const per = { damping: m.dof_damping as Float64Array, armature: m.dof_armature as Float64Array, frictionloss: m.dof_frictionloss as Float64Array };
+  // The root body in the spec (the world's first body, depth first, as body 1 is) and its joints, in order.
+  const world = mj.mjs_findBody(spec, 'world');
+  const rootEl = world ? mj.mjs_firstChild(world, mj.mjtObj.mjOBJ_BODY, 1) : undefined;
+  const root = rootEl ? mj.mjs_asBody(rootEl) : undefined;
+  const specJoints: MjsJoint[] = [];
+  for (let e = root ? mj.mjs_firstChild(root, mj.mjtObj.mjOBJ_JOINT, 0) : undefined; e && root; e = mj.mjs_nextChild(root, e, 0)) {
+    const j = mj.mjs_asJoint(e);
+    if (j) specJoints.push(j);
+  }
+  const value = (x: unknown) => (x as { value: number }).value;
+  const limited = (k: number): string | undefined => {
+    const j = specJoints.length === base.jointIds.length ? specJoints[k] : undefined;
+    if (!j) return undefined;
+    const r = (m.jnt_range as Float64Array).subarray(2 * base.jointIds[k], 2 * base.jointIds[k] + 2);
+    const given = r[0] !== 0 || r[1] !== 0;
+    const on = value(j.limited) === value(mj.mjtLimited.mjLIMITED_TRUE) || (value(j.limited) === value(mj.mjtLimited.mjLIMITED_AUTO) && spec.compiler.autolimits && given);
+    if (!on) return undefined;
+    return type[base.jointIds[k]] === mj.mjtJoint.mjJNT_BALL.value ? `limited to ${fmt(r[1])} rad` : `limited to [${fmt(r[0])}, ${fmt(r[1])}] m`;
+  };
+  const out: string[] = [];
+  base.jointIds.forEach((j, k) => {
+    const ball = type[j] === mj.mjtJoint.mjJNT_BALL.value;
+    const has: string[] = [];
+    const lim = limited(k);
+    if (lim) has.push(lim);
+    for (const [what, arr] of Object.entries(per)) if (arr[dofadr[j]] !== 0) has.push(`${what} ${fmt(arr[dofadr[j]])}`);
+    if (stiffness[j] !== 0) has.push(`stiffness ${fmt(stiffness[j])}`);
+    const n = mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, j);
+    if (has.length > 0) out.push(`${ball ? 'ball' : `slide ${'xyz'[k]}`}${n ? ` "${n}"` : ''}: ${has.join(', ')}`);
+  });
+  return out;
 }
 
 function fmt(x: number): string {

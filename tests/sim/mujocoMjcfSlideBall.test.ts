@@ -131,6 +131,43 @@ describe("an MJCF written as humanoid-gym's XBot-L (three slides and a ball for 
     expect((await refusal(swapped.file)).message).toContain('(slide "y" axis 0 1 0, slide "x" axis 1 0 0, slide axis 0 0 1, ball pos 0 0 0.1)');
   });
 
+  it('named slides and a ball in another arrangement load as before floating bases of slides were read: the slides are joints on a fixed base, the ball passive', async () => {
+    const planar = writeSlideBallBiped(join(dir, 'named-planar'), {
+      baseJoints: `<joint name="base_x" type='slide' axis='1 0 0' limited='false'/><joint name="base_y" type='slide' axis='0 1 0' limited='false'/><joint name="base_tilt" type='ball' limited='false'/>`,
+    });
+    const r = await createMujocoMjcfRobot(planar.file, { physicsDt: 0.001 });
+    try {
+      expect(r.spec.joints.map((j) => j.name)).toEqual(['base_x', 'base_y', ...SLIDE_BALL_JOINTS]);
+      expect(r.mjcfSetup.floating).toBe(false);
+      expect(r.floatingBase).toBeUndefined();
+      const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
+      expect(notes.MUJOCO_MJCF_BASE).toBeUndefined();
+      expect(notes.MUJOCO_MJCF_LOOPS).toContain('base_tilt');
+      // No actuator of the model moves the slides: passive, as the model has them.
+      expect(notes.MUJOCO_MJCF_PASSIVE).toContain('base_x, base_y');
+    } finally {
+      r.dispose();
+    }
+  });
+
+  it('a free base whose slides and ball are limited, sprung, damped or given armature or frictionloss: read as a free base, and the note names what a free joint has none of', async () => {
+    const b = writeSlideBallBiped(join(dir, 'base-extras'), {
+      baseJoints: `<joint type='slide' axis='1 0 0' limited='true' range='-0.5 0.5'/>
+      <joint type='slide' axis='0 1 0' limited='false' stiffness='5'/>
+      <joint type='slide' axis='0 0 1' limited='false' damping='2'/>
+      <joint name="base_ball" type='ball' limited='false' armature='0.01' frictionloss='0.1'/>`,
+    });
+    const r = await createMujocoMjcfRobot(b.file, { physicsDt: 0.001 });
+    try {
+      expect(r.floatingBase?.kind).toBe('slides+ball');
+      expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_BASE')?.message).toBe(
+          `floating base: the root body "base_link" moves on three slide joints and a ball joint (qpos 0–6, as a free joint's), placed and read as a free base; they are not in axon's joint list. They carry what a free joint has none of, and MuJoCo keeps it (the base is held, sprung or slowed by it; a <freejoint/> would not be): slide x: limited to [-0.5, 0.5] m; slide y: stiffness 5; slide z: damping 2; ball "base_ball": armature 0.01, frictionloss 0.1`,
+      );
+    } finally {
+      r.dispose();
+    }
+  });
+
   it('sensornoise alone (a free joint, meshes beside the model): taken out with its line kept, so MuJoCo\'s line numbers still name the file\'s lines', async () => {
     const multi = `<mujoco>\n<option>\n  <flag frictionloss="enable"\n     sensornoise='enable' contact="enable"/>\n</option>\n</mujoco>\n`;
     const out = withoutSensorNoise(multi);
