@@ -15,8 +15,10 @@ interface TermState {
   readonly com: boolean;
   /** gait_phase only: the gait cycle (s); NaN on other terms. */
   readonly period: number;
-  /** gait_phase only: k on the first step after a reset (0 or 1). */
+  /** gait_phase only: k on the first step after a reset (0, 1 or 2). */
   readonly countFrom: number;
+  /** gait_phase only: both values are 0 while ‖velocityCommand‖ is below this (0: never). */
+  readonly standBelow: number;
   /** Ring of `history` entries of `width` values, already scaled and clipped. */
   readonly ring: Float32Array;
   /** The newest good (finite) entry, scaled and clipped: what a bad value is replaced with. */
@@ -87,7 +89,7 @@ export class ObservationBuilder {
       const com = t.point === 'com';
       if (com && spec.sensors.baseCom !== true)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, standBelow: t.stand_below ?? 0, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -215,6 +217,13 @@ export class ObservationBuilder {
       case 'gait_phase': {
         // As the vendors' deploy code: phase = (count · dt) % period / period, sin then cos.
         const phase = (((this.steps - 1 + s.countFrom) * this.dt) % s.period) / s.period;
+        // unitree_rl_mjlab's phase term and controller: zeros while the command asks to stand; the clock runs on.
+        const c = this.velocityCommand;
+        if (s.standBelow > 0 && Math.sqrt(c[0] * c[0] + c[1] * c[1] + c[2] * c[2]) < s.standBelow) {
+          out[at] = 0;
+          out[at + 1] = 0;
+          return;
+        }
         out[at] = Math.sin(2 * Math.PI * phase);
         out[at + 1] = Math.cos(2 * Math.PI * phase);
         return;

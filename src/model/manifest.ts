@@ -27,9 +27,14 @@ export class ManifestError extends AxonError {
  * - velocity_commands: the operator's (vx, vy, yaw rate) command, zeros unless set
  * - gait_phase: a gait clock [sin 2πφ, cos 2πφ], φ = (k·dt mod period) / period, dt = 1 / control_hz,
  *   k the policy steps since the episode start (or the last re-arm) counting this one: the first
- *   step reads k = 1, as the vendors' deploy code advances the phase before reading it
- *   (unitree_rl_gym's deploy_mujoco.py, unitree_rl_lab's C++ gait_phase); with `count_from: 0` the
- *   first step reads k = 0 (humanoid-gym's sim2sim.py and training)
+ *   step reads k = 1, as unitree_rl_gym's deploy_mujoco.py and deploy_real.py advance the phase
+ *   before reading it; with `count_from: 0` the first step reads k = 0 (humanoid-gym's sim2sim.py
+ *   and training), with `count_from: 2` k = 2 (unitree_rl_lab's and unitree_rl_mjlab's C++
+ *   controllers: their ObservationManager::reset() evaluates every term once after zeroing the
+ *   phase, so the clock has moved a step before the first policy step moves it again). With
+ *   `stand_below: v` both values are 0 while the velocity command's norm ‖(vx, vy, ωz)‖ is below v
+ *   (unitree_rl_mjlab's `phase` term and its controller's gait_phase, v = 0.1); the clock runs on
+ *   underneath, as theirs do
  * - base_euler_xyz: the IMU orientation as roll, pitch, yaw (rad, each in [-π, π]; x-y-z Tait-Bryan
  *   angles, R = Rz(yaw)·Ry(pitch)·Rx(roll), pitch's sine clipped to [-1, 1]), as humanoid-gym's
  *   `base_euler_xyz` and sim2sim.py's quaternion_to_euler_array; yaw is in the IMU's reference (the
@@ -80,8 +85,10 @@ const ObservationTermSchema = Type.Object(
     before_clip: Type.Optional(Type.Boolean()),
     /** gait_phase only (and required there): the gait cycle (s). */
     period: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    /** gait_phase only: k on the first policy step after a reset, 1 (default: unitree's deploy code) or 0 (humanoid-gym). */
-    count_from: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1)])),
+    /** gait_phase only: k on the first policy step after a reset, 1 (default: unitree_rl_gym's deploy scripts), 0 (humanoid-gym) or 2 (unitree's C++ controllers). */
+    count_from: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])),
+    /** gait_phase only: both values read 0 while ‖velocity command‖ (vx m/s, vy m/s, ωz rad/s, before the term's scale) is below this (unitree_rl_mjlab: 0.1). */
+    stand_below: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -285,6 +292,10 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
         : new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/period`, `is given on term ${t.term}`, 'period only on a gait_phase term');
     if (t.count_from !== undefined && t.term !== 'gait_phase')
       throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/count_from`, `is given on term ${t.term}`, 'count_from only on a gait_phase term');
+    if (t.stand_below !== undefined && t.term !== 'gait_phase')
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/stand_below`, `is given on term ${t.term}`, 'stand_below only on a gait_phase term');
+    if (t.stand_below !== undefined && !m.observation.terms.some((u) => u.term === 'velocity_commands'))
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/stand_below`, 'gates the gait clock on the velocity command, but no term reads the command', 'a velocity_commands term in the observation (the command the gate reads)');
   }
   const feedback = m.observation.terms.map((t, i) => [t, i] as const).filter(([t]) => t.term === 'last_action');
   const differs = feedback.find(([t]) => (t.before_clip ?? false) !== (feedback[0][0].before_clip ?? false));

@@ -11,6 +11,8 @@ import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDepl
 import { parsePythonYaml } from '../../model/importers/pythonYaml.ts';
 import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
 import { checkTensorIo, recurrentStates } from '../../model/onnxIo.ts';
+import { readOnnxMetadata } from '../../model/onnxMetadata.ts';
+import { isMjlabMetadata } from '../../model/importers/mjlab.ts';
 import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
@@ -103,9 +105,9 @@ export function manifestCommand() {
     });
   cmd
     .command('from-deploy')
-    .description("From the deploy.yaml a training pipeline (unitree_rl_lab) writes beside policy.onnx, or unitree_rl_gym's deploy_mujoco / deploy_real config (G1, H1, H1_2): writes DIR/manifest.json and a copy of the ONNX file.")
+    .description("From the deploy.yaml a training pipeline (unitree_rl_lab) writes beside policy.onnx (or unitree_rl_mjlab ships by hand), or unitree_rl_gym's deploy_mujoco / deploy_real config (G1, H1, H1_2): writes DIR/manifest.json and a copy of the ONNX file.")
     .argument('<deploy>', "params/deploy.yaml of the run, or unitree_rl_gym's deploy/deploy_mujoco|deploy_real/configs/ROBOT.yaml")
-    .requiredOption('--onnx <file>', 'the exported policy (exported/policy.onnx)')
+    .requiredOption('--onnx <file>', "the exported policy (exported/policy.onnx); an mjlab export's metadata_props (unitree_rl_mjlab) give the gait clock's standing gate and are compared with the deploy file")
     .requiredOption('--out <dir>', 'model folder to write (manifest.json + the ONNX copy)')
     .option('--urdf <file>', 'the vendor URDF: its actuated joints in file order are the SDK (motor) order')
     .option('--sdk-joints <names>', "comma-separated joint names in the SDK (motor) order, instead of --urdf; an empty entry (a,,b) is a motor slot without a joint", sdkSlots)
@@ -166,7 +168,9 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   try {
     const onnxFile = basename(o.onnx);
     const recurrent = recurrentStates(session, o.onnx, '--onnx');
-    const { manifest: imported, notes, jointOrder } = manifestFromDeploy(
+    // An mjlab export describes itself (unitree_rl_mjlab's runner): its metadata says which controller reads the deploy file.
+    const metadata = readOnnxMetadata(o.onnx);
+    const { manifest: imported, notes, jointOrder, differences } = manifestFromDeploy(
       cfg,
       {
         sdkJoints: sdk.names,
@@ -175,6 +179,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
         name: o.name ?? basename(resolve(o.out)),
         robot: o.robot ?? sdk.robot ?? 'unknown',
         onnx: { file: onnxFile, input: session.inputNames[0], output: session.outputNames[0] },
+        ...(isMjlabMetadata(metadata) ? { mjlabMetadata: metadata } : {}),
       },
       basename(file),
     );
@@ -192,6 +197,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     // Before the tensor checks: what was not mapped often explains a size that does not match.
     if (sdk.note) console.log(`note: ${sdk.note}`);
     for (const n of [...yamlNotes, ...notes]) console.log(`not mapped: ${n}`);
+    for (const d of differences ?? []) console.log(`warning: ${d}`);
     checkTensorIo(session, 'input', 'input', manifest.onnx.input, observationSize(manifest), onnxFile);
     checkTensorIo(session, 'output', 'output', manifest.onnx.output, actionSize(manifest), onnxFile);
     makeDirs(o.out);

@@ -1,5 +1,6 @@
 import { AxonError } from '../../core/errors.ts';
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
+import type { OnnxMetadataEntry } from '../onnxMetadata.ts';
 
 /** A pipeline config that cannot be turned into a manifest. `where` is the file and the key path. */
 export class ImportError extends AxonError {
@@ -26,6 +27,12 @@ export interface DeployImportOptions {
   readonly name: string;
   readonly robot: string;
   readonly onnx: { file: string; input: string; output: string };
+  /**
+   * The ONNX file's metadata_props when they are mjlab's (joint_names, observation_names): the policy
+   * came from an mjlab trainer, unitreerobotics/unitree_rl_mjlab for a deploy.yaml, whose controller
+   * zeroes gait_phase while the command asks to stand; the two files are compared (deployVsMjlab.ts).
+   */
+  readonly mjlabMetadata?: readonly OnnxMetadataEntry[];
 }
 
 export interface DeployImport {
@@ -34,6 +41,8 @@ export interface DeployImport {
   readonly notes: string[];
   /** How the model's joint order was found, in words (for the command's last line). */
   readonly jointOrder: string;
+  /** Where the ONNX file's own description (mjlab's metadata_props) disagrees with the deploy file, one line per field. */
+  readonly differences?: string[];
 }
 
 export function isObj(v: unknown): v is Obj {

@@ -35,6 +35,14 @@
  *                      func -> noise -> clip -> scale -> history)
  *     history_length   >= 1 (the exporter writes 0 as 1); Isaac Lab stacks each term's own
  *                      history, oldest first (per_term, oldest_first)
+ *   gait_phase         params.period; the C++ controller's first policy step reads 2 control periods
+ *                      into the cycle (count_from 2: ObservationManager::reset() evaluates every term
+ *                      once after zeroing the phase). unitreerobotics/unitree_rl_mjlab's controller
+ *                      (deploy/include/isaaclab/envs/mdp/observations/observations.h) also zeroes it
+ *                      while ‖command‖ < 0.1 (stand_below), as its training's `phase` term does;
+ *                      unitree_rl_lab's does not. The file cannot tell which controller reads it: an
+ *                      ONNX file with mjlab's metadata_props (unitree_rl_mjlab's runner attaches them)
+ *                      says unitree_rl_mjlab, and is compared with the file (deployVsMjlab.ts).
  *
  * The term key is the mdp function's name (the vendor controller looks terms up by it).
  * base_lin_vel gets point "com": Isaac Lab's is the root body's centre-of-mass velocity.
@@ -52,6 +60,7 @@
 import type { ModelManifest, ObservationTerm } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
 import { compact, gaitPeriod, ImportError, isObj, num, numList, range, rawActionClip, rawFeedback, type DeployImport, type DeployImportOptions, type Obj } from './common.ts';
+import { compareWithMjlab } from './deployVsMjlab.ts';
 import { isGymDeploy, manifestFromGymDeploy } from './gymDeploy.ts';
 import { parsePythonYaml } from './pythonYaml.ts';
 
@@ -77,6 +86,8 @@ const TOP_KEYS = new Set(['joint_ids_map', 'step_dt', 'sim_dt', 'decimation', 's
 const ACTUATOR_KEYS = ['armature', 'friction', 'effort_limit', 'velocity_limit'] as const;
 const ACTION_KEYS = new Set(['scale', 'offset', 'clip', 'joint_ids', 'joint_names']);
 const OBS_KEYS = new Set(['scale', 'clip', 'history_length', 'params']);
+/** unitree_rl_mjlab's gait clock reads 0 while ‖command‖ is below this (its observations.h gait_phase, its mdp.phase). */
+const MJLAB_STAND_BELOW = 0.1;
 /** Relative tolerance for "offset equals the default pose": both come from the same float, rounded to 3 significant digits by the exporter. */
 const OFFSET_TOL = 1e-4;
 
@@ -156,7 +167,7 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       o.sdkSource,
       `names ${sdk.length} SDK slots, but ${file}'s joint_ids_map reaches motor ${maxId}` + (nSdkFile !== undefined ? ` and its stiffness has ${nSdkFile} motor slots` : ''),
       nSdkFile !== undefined
-        ? `${nSdkFile} joint names in the robot's SDK (motor) order, one per slot (an empty entry for a slot without a joint: a,,b)`
+        ? `${nSdkFile} joint names in the robot's SDK (motor) order, one per slot (an empty entry for a slot without a joint: a,,b; empty slots at the end need one comma more, a,b,,, for two, as one trailing comma is dropped)`
         : `${maxId + 1} or more joint names in the robot's SDK (motor) order`,
     );
   const unnamed = ids.findIndex((s) => sdk[s] === '');
@@ -314,6 +325,15 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     }
     const params = isObj(t.params) ? t.params : {};
     const period = term === 'gait_phase' ? gaitPeriod(params, `${w}.params`) : undefined;
+    const mjlab = o.mjlabMetadata !== undefined;
+    if (term === 'gait_phase') {
+      notes.push(`${w}: the first policy step reads 2 control periods into the cycle (count_from 2), as unitree's C++ controller does (its ObservationManager::reset() evaluates the term once after zeroing the phase); the training's first step after a reset read 0`);
+      notes.push(
+        mjlab
+          ? `${w}: zero while ‖command‖ < ${MJLAB_STAND_BELOW} (stand_below ${MJLAB_STAND_BELOW}), as unitree_rl_mjlab's controller and its training's phase term have it (${o.onnx.file} carries mjlab's metadata_props)`
+          : `${w}: written without a standing gate, as unitree_rl_lab's controller reads it; unitree_rl_mjlab's controller (and its training's phase term) reads 0 while ‖command‖ < ${MJLAB_STAND_BELOW}: for a policy it trained, whose ONNX carries mjlab's metadata_props (this one does not), set the term's "stand_below": ${MJLAB_STAND_BELOW}`,
+      );
+    }
     for (const [pk, pv] of Object.entries(params)) {
       if (term === 'velocity_commands' && pk === 'command_name' && typeof pv === 'string') commandName = pv;
       else if (term === 'gait_phase' && pk === 'period') continue;
@@ -323,7 +343,7 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       else notes.push(`${w}.params.${pk}: ignored (${JSON.stringify(pv)})`);
     }
     // Trained in Isaac Lab, whose base_lin_vel is the root body's centre-of-mass velocity.
-    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}), ...(period !== undefined ? { period } : {}) });
+    terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}), ...(period !== undefined ? { period, count_from: 2 as const, ...(mjlab ? { stand_below: MJLAB_STAND_BELOW } : {}) } : {}) });
   }
 
   // --- commands ---
@@ -365,5 +385,6 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     },
     `manifest (from ${file})`,
   );
-  return { manifest, notes, jointOrder: `from ${o.sdkSource} by joint_ids_map` };
+  const differences = o.mjlabMetadata ? compareWithMjlab(manifest, o.mjlabMetadata, file, o.onnx.file) : [];
+  return { manifest, notes, jointOrder: `from ${o.sdkSource} by joint_ids_map`, ...(differences.length > 0 ? { differences } : {}) };
 }

@@ -116,7 +116,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     if (!term) throw new ImportError(`${where}.func`, `is "${t.func}", a term axon cannot compute`, `one of ${Object.keys(termByFunc).join(', ')}`);
     const module = typeof t.func === 'string' && t.func.includes(':') ? t.func.split(':')[0] : undefined;
     if (term === 'gait_phase')
-      note(`observations.policy.${key}.func`, `is "${t.func}": read as unitree_rl_lab's gait_phase, sin and cos of (steps · step_dt % period) / period; axon's first step reads one step_dt into the cycle, as unitree_rl_lab's deploy controller does (the training's first step after a reset read 0)`);
+      note(`observations.policy.${key}.func`, `is "${t.func}": read as unitree_rl_lab's gait_phase, sin and cos of (steps · step_dt % period) / period; axon's first step reads two step_dt into the cycle (count_from 2), as unitree_rl_lab's deploy controller does (its ObservationManager::reset() evaluates the term once after zeroing the phase; the training's first step after a reset read 0)`);
     else if (module !== undefined && !isaacLabModule(module))
       note(`observations.policy.${key}.func`, `is "${t.func}", from a module that is not Isaac Lab's: read as Isaac Lab's ${func}${term === 'base_lin_vel' ? ' (the centre of mass\'s velocity; a project\'s own base_lin_vel may read root_link_lin_vel_b, the link origin\'s: then set the term\'s "point" to "origin")' : ''}`);
     for (const k of Object.keys(t)) if (!termKeys.has(k)) note(`observations.policy.${key}.${k}`, 'ignored');
@@ -160,7 +160,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       ...(noise !== undefined ? { noise } : {}),
       // Isaac Lab's base_lin_vel is root_lin_vel_b: the root body's centre of mass, not its origin.
       ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}),
-      ...(period !== undefined ? { period } : {}),
+      ...(period !== undefined ? { period, count_from: 2 as const } : {}),
     });
   }
 

@@ -279,6 +279,14 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
 
 /** The axon term of one of observation_names, or a typed error naming it. */
 function termOf(name: string, commands: readonly string[], where: string, commandsAt: string): ObservationTermName {
+  // unitreerobotics/unitree_rl_mjlab's velocity task (src/tasks/velocity/mdp/observations.py `phase`): axon's gait_phase with stand_below 0.1, but the period is a param the metadata does not carry.
+  if (name === 'phase')
+    throw new OnnxMetadataError(
+      'ONNX_METADATA_TERM',
+      where,
+      `is "phase", unitree_rl_mjlab's gait clock (sin, cos of (steps · step_dt mod period) / period, both 0 while ‖command‖ < 0.1), whose period the file does not record`,
+      "the period from its deploy.yaml: axon manifest from-deploy deploy.yaml --onnx <this file> --out DIR --sdk-joints a,b,... (its gait_phase params.period; the standing gate is written from this file's metadata)",
+    );
   if (name in cannot) throw new OnnxMetadataError('ONNX_METADATA_TERM', where, `is "${name}", ${cannot[name]}: a term axon cannot compute`, `terms among ${Object.keys(termByName).join(', ')}`);
   const term = termByName[name];
   if (term === undefined) throw new OnnxMetadataError('ONNX_METADATA_TERM', where, `is "${name}", a term axon cannot compute`, `terms among ${Object.keys(termByName).join(', ')}`);

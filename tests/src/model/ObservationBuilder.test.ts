@@ -111,7 +111,8 @@ describe('ObservationBuilder', () => {
       const phase = ((counter * 0.002) % 0.8) / 0.8;
       vendor.push([Math.sin(2 * Math.PI * phase), Math.cos(2 * Math.PI * phase)]);
     }
-    // unitree_rl_lab's C++ controller: global_phase += step_dt / period, fmod 1, in float.
+    // unitree_rl_lab's C++ controller's arithmetic: global_phase += step_dt / period, fmod 1, in float
+    // (the controller itself starts a step further, count_from 2: gaitPhaseController.test.ts).
     let global = Math.fround(0);
     const cpp: number[][] = [];
     for (let k = 0; k < 130; k++) {

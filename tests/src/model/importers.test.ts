@@ -55,8 +55,9 @@ describe('manifest from Isaac Lab env.yaml', () => {
     const { base_ang_vel, ...rest } = cfg.observations.policy;
     cfg.observations.policy = { base_ang_vel, gait_phase: { func: 'unitree_rl_lab.tasks.locomotion.mdp.observations:gait_phase', params: { period: 0.6 }, modifiers: null, noise: null, clip: null, scale: null, history_length: 0, flatten_history_dim: true }, ...rest };
     const { m, notes } = g1Import(cfg);
-    expect(m.observation.terms[1]).toEqual({ term: 'gait_phase', period: 0.6, history: 5 });
-    expect(notes.find((n) => n.includes('gait_phase.func'))).toMatch(/read as unitree_rl_lab's gait_phase, sin and cos of \(steps · step_dt % period\) \/ period; axon's first step reads one step_dt into the cycle/);
+    // unitree_rl_lab's C++ controller reads k = 2 on its first step (ObservationManager::reset() runs the term once first).
+    expect(m.observation.terms[1]).toEqual({ term: 'gait_phase', period: 0.6, count_from: 2, history: 5 });
+    expect(notes.find((n) => n.includes('gait_phase.func'))).toMatch(/read as unitree_rl_lab's gait_phase, sin and cos of \(steps · step_dt % period\) \/ period; axon's first step reads two step_dt into the cycle \(count_from 2\)/);
     cfg.observations.policy.gait_phase.params = {};
     expect(() => g1Import(cfg)).toThrow("env.yaml: observations.policy.gait_phase.params.period: is missing (expected the gait cycle in seconds (mdp.gait_phase's period))");
   });

@@ -165,9 +165,11 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
 
   it('reads unitree_rl_lab\'s gait_phase term (sin, cos) with its period, as its exporter writes it; a period missing is named', () => {
     const term = (params: string) => [['  last_action:', `  gait_phase:\n    params: ${params}\n    clip: null\n    scale: [1.0, 1.0]\n    history_length: 1\n  last_action:`]] as [string, string][];
-    const { manifest: m } = manifestFromDeploy(load({ edits: term('{period: 0.6}') }).cfg, opts);
+    const { manifest: m, notes } = manifestFromDeploy(load({ edits: term('{period: 0.6}') }).cfg, opts);
     const i = m.observation.terms.findIndex((t) => t.term === 'gait_phase');
-    expect(m.observation.terms[i]).toEqual({ term: 'gait_phase', scale: 1, period: 0.6 });
+    // The C++ controller's first step reads k = 2; no standing gate without an mjlab export (unitree_rl_lab's controller has none).
+    expect(m.observation.terms[i]).toEqual({ term: 'gait_phase', scale: 1, period: 0.6, count_from: 2 });
+    expect(notes).toContain('deploy.yaml: observations.gait_phase: written without a standing gate, as unitree_rl_lab\'s controller reads it; unitree_rl_mjlab\'s controller (and its training\'s phase term) reads 0 while ‖command‖ < 0.1: for a policy it trained, whose ONNX carries mjlab\'s metadata_props (this one does not), set the term\'s "stand_below": 0.1');
     expect(m.observation.terms[i + 1].term).toBe('last_action'); // in the file's order
     expect(observationSize(m)).toBe(482);
     expect(() => manifestFromDeploy(load({ edits: term('{}') }).cfg, opts)).toThrow("deploy.yaml: observations.gait_phase.params.period: is missing (expected the gait cycle in seconds (mdp.gait_phase's period))");

@@ -248,6 +248,16 @@ describe('mjlab terms axon cannot compute: a typed error naming the term', () =>
     expect(anchor.message).toContain('"motion_anchor_ori_b"');
   });
 
+  it('unitree_rl_mjlab\'s phase: a gait clock whose period the file does not record, pointing to its deploy.yaml', () => {
+    // unitreerobotics/unitree_rl_mjlab's velocity task puts `phase` (period 0.6, zero while ‖command‖ < 0.1) between the command and the joints.
+    const e = metadataErrorOf(() => manifestFromMjlab(withTerms(['base_ang_vel', 'projected_gravity', 'command', 'phase', 'joint_pos', 'joint_vel', 'actions']), opts()));
+    expect(e.code).toBe('ONNX_METADATA_TERM');
+    expect(e.where).toBe('policy.onnx metadata_props["observation_names"][3]');
+    expect(e.message).toContain('"phase", unitree_rl_mjlab\'s gait clock');
+    expect(e.message).toContain('whose period the file does not record');
+    expect(e.expected).toContain('axon manifest from-deploy deploy.yaml --onnx <this file>');
+  });
+
   it('a command of a name axon cannot tell is a velocity, and a term of no known name', () => {
     const e = metadataErrorOf(() => manifestFromMjlab(go1({ command_names: ['ee_pose'] }), opts()));
     expect(e.where).toBe('policy.onnx metadata_props["command_names"]');
