@@ -6,7 +6,10 @@ const TRN_TENDON = 3; // mjTRN_TENDON
 /** One <mimic> group: a leader and its followers, with the scratch its per-step factorisation uses. */
 interface Group {
   readonly leader: number;
-  /** Robot joint indices in dof order (in MuJoCo's numbering a joint's parents come first). */
+  /**
+   * Robot joint indices in factorisation order: the leader first, then the followers in dof order
+   * (in MuJoCo's numbering a joint's parents come first).
+   */
   readonly members: Int32Array;
   /** dof address and multiplier u (1 for the leader) of each member. */
   readonly dof: Int32Array;
@@ -32,9 +35,13 @@ interface Group {
  * group (κ = b / uᵀMu, u the multipliers, 1 for the leader): the implicit step then scales the
  * group's accelerations alike, equality forces included, and along the coupling the group
  * dissipates b·q̇_l², the leader's law. D is M's block factored as Σ_k D_k·l_k·l_kᵀ (M = LᵀDL, l_k
- * over joint k and the group's joints it rides on): each joint's actuator damps l_k·q̇ with κ·D_k,
- * on the joint itself, or on a tendon for a follower that rides on another of its group (the
- * Robotiq's inner fingers on their knuckles). M is the one MuJoCo computed at the start of the last
+ * over joint k and the group's joints it rides on, and the leader where k carries it; the leader's
+ * l over its own joint alone): each joint's actuator damps l_k·q̇ with κ·D_k, on the joint itself,
+ * or on a tendon for a follower that rides on another of its group (the Robotiq's inner fingers on
+ * their knuckles) or carries the leader (a linkage whose driven joint sits on a coupled link:
+ * factored with the leader's row over the follower, the leader's own actuator missed the cross
+ * terms and the stiffened equalities blew up, 2782 rad/s on tests/helpers/mimicChain.ts's
+ * leader-below fixture, docs/mujoco.md "Mimic joints"). M is the one MuJoCo computed at the start of the last
  * step, factored before each step (update()). The implicit step also divides the equalities' own
  * correction by 1 + h·κ: scaleEqualities() makes them that much stiffer. Measured alternatives
  * (the Robotiq fixture, kp 100, 200 Hz, before that scaling): shares by M's diagonal left the inner
@@ -102,7 +109,8 @@ export class MujocoMimicGroups {
     const dofadr = model.jnt_dofadr as Int32Array;
     for (let l = 0; l < this.n; l++) {
       if (this.group[l] !== l) continue;
-      const members = Int32Array.from([...this.group.keys()].filter((i) => this.group[i] === l).sort((a, b) => this.vadr[a] - this.vadr[b]));
+      const followers = [...this.group.keys()].filter((i) => this.group[i] === l && i !== l).sort((a, b) => this.vadr[a] - this.vadr[b]);
+      const members = Int32Array.from([l, ...followers]);
       const m = members.length;
       const dof = Int32Array.from(members, (i) => this.vadr[i]);
       const wraps = [...members].flatMap((i, k) => {
@@ -148,7 +156,10 @@ export class MujocoMimicGroups {
         }
       // No M yet (all zeros before MuJoCo's first forward pass): keep what is there.
       if (!(uMu > 0)) continue;
-      // A = LᵀDL from the last joint up (no fill beyond the tree's pattern).
+      // A = LᵀDL from the last member up, the leader last: its row of L is its own joint alone, so its
+      // actuator on the joint applies its share exactly. The followers go deepest first, so a row
+      // k holds only k's ancestors in the group and, where k carries the leader, the leader: a
+      // chain of joints, whose terms MuJoCo's implicit step keeps (no fill between siblings).
       for (let k = m - 1; k >= 0; k--) {
         const dkk = (D[k] = A[k * m + k]);
         for (let i = 0; i < k; i++) L[k * m + i] = dkk > 0 ? A[k * m + i] / dkk : 0;

@@ -197,10 +197,10 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
 
 /**
  * For a <mimic> follower that rides on another joint of its group (the Robotiq 2F-85's inner
- * fingers on their knuckles): a fixed tendon over it and those joints, for its actuator, which
- * carries the follower's share of its leader's damping (sim/mujoco/MujocoMimicGroups.ts sets the
- * coefficients from the mass matrix once compiled). Undefined for any other joint: its actuator
- * acts on the joint itself.
+ * fingers on their knuckles) or carries its leader (the leader downstream of it): a fixed tendon
+ * over it, those joints and the leader, for its actuator, which carries the follower's share of its
+ * leader's damping (sim/mujoco/MujocoMimicGroups.ts sets the coefficients from the mass matrix once
+ * compiled). Undefined for any other joint: its actuator acts on the joint itself.
  */
 function mimicTendon(mj: MainModule, spec: MjSpec, urdf: UrdfModel, j: UrdfJoint): string | undefined {
   const m = j.mimic;
@@ -208,6 +208,10 @@ function mimicTendon(mj: MainModule, spec: MjSpec, urdf: UrdfModel, j: UrdfJoint
   const inGroup = (a: UrdfJoint) => a.type !== 'fixed' && (a.name === m.root || (a.mimic !== undefined && !a.mimic.rootFixed && a.mimic.root === m.root));
   const ancestors: string[] = [];
   for (let a = urdf.parentJoint.get(j.parent); a !== undefined; a = urdf.parentJoint.get(a.parent)) if (inGroup(a)) ancestors.push(a.name);
+  const leader = urdf.jointByName.get(m.root);
+  let carries = false;
+  for (let a = leader && urdf.parentJoint.get(leader.parent); a !== undefined && !carries; a = urdf.parentJoint.get(a.parent)) carries = a === j;
+  if (carries) ancestors.push(m.root);
   if (ancestors.length === 0) return undefined;
   const t = mj.mjs_addTendon(spec, mj.mjs_getSpecDefault(spec)!)!;
   const name = `axon_mimic_${j.name}`;

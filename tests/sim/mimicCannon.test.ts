@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createUrdfSimRobot } from '../../sim/describeRobot.ts';
 import { closeGripper, FRANKA_CLOSE, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
-import { CHAIN, writeMimicChain } from '../helpers/mimicChain.ts';
+import { CHAIN, driveLeaderBelow, writeLeaderBelowFollower, writeMimicChain } from '../helpers/mimicChain.ts';
 import { FRANKA_MIMICS, ROBOTIQ_MIMICS, writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
 
 /**
@@ -86,6 +86,18 @@ describe('mimic chains, units, fixed leaders and poses in cannon-es', () => {
     expect(q[i('f1')]).toBeCloseTo(CHAIN.f1(-0.3), 5);
     expect(q[i('held')]).toBeCloseTo(CHAIN.held, 5);
   });
+});
+
+describe('a leader downstream of one of its own followers in cannon-es (f1 carries drive)', () => {
+  for (const tip of [false, true])
+    it(`drive reaches 0.8 rad with f1 = 0.5·drive${tip ? ' and tip = −drive' : ''}, nothing faster than 30 rad/s (kp 20, kd 0.5, 200 Hz)`, () => {
+      const robot = createUrdfSimRobot(writeLeaderBelowFollower(dir, tip), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { drive: { kp: 20, kd: 0.5 } } });
+      const r = driveLeaderBelow(robot);
+      if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'cannon', tip, ...r }));
+      expect(r.fastest).toBeLessThan(30);
+      expect(r.final.drive).toBeCloseTo(0.8, 2);
+      expect(r.worst).toBeLessThan(2e-2);
+    });
 });
 
 describe('a follower limited inside its leader\'s range (URDF_MIMIC_RANGE)', () => {

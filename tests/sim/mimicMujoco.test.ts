@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoUrdfRobot, readUrdf, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import type { SimRobotOptions } from '../../sim/SimRobotOptions.ts';
 import { closeGripper, FRANKA_CLOSE, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
-import { CHAIN, writeMimicChain } from '../helpers/mimicChain.ts';
+import { CHAIN, driveLeaderBelow, writeLeaderBelowFollower, writeMimicChain } from '../helpers/mimicChain.ts';
 import { FRANKA_MIMICS, ROBOTIQ_MIMICS, writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
 
 /**
@@ -93,6 +93,47 @@ describe('mimic chains, units, fixed leaders and poses in MuJoCo', async () => {
     const q = robot.observe().jointPosition;
     expect(q[i('f1')]).toBeCloseTo(CHAIN.f1(-0.3), 5);
     expect(q[i('held')]).toBeCloseTo(CHAIN.held, 5);
+  });
+});
+
+describe('a leader downstream of one of its own followers in MuJoCo (f1 carries drive)', () => {
+  for (const tip of [false, true])
+    it(`drive reaches 0.8 rad with f1 = 0.5·drive${tip ? ' and tip = −drive' : ''}, nothing faster than 30 rad/s (kp 20, kd 0.5, 200 Hz)`, async () => {
+      const robot = await createUrdfSimRobot(writeLeaderBelowFollower(dir, tip), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { drive: { kp: 20, kd: 0.5 } } });
+      const r = driveLeaderBelow(robot);
+      if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'mujoco', tip, ...r }));
+      // Before the leader was factored last: 2782 rad/s, drive at 4.42 rad (no tip); 142 rad/s, 0.41 rad off (tip).
+      expect(r.fastest).toBeLessThan(30);
+      expect(r.final.drive).toBeCloseTo(0.8, 2);
+      expect(r.worst).toBeLessThan(1e-3);
+    });
+
+  it('the damping the actuators apply is κ·M over the group (every entry of M\'s block times one κ), the leader\'s actuator on its own joint', async () => {
+    const robot = await createUrdfSimRobot(writeLeaderBelowFollower(dir), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { drive: { kp: 20, kd: 0.5 } } });
+    for (let k = 0; k < 3; k++) {
+      robot.command({ mode: 'position', target: new Float64Array(3) }); // held at rest: M does not change between steps
+      robot.step(1 / HZ);
+    }
+    const { mj, model: m, data: d } = robot;
+    const nv = m.nv;
+    // Σ over actuators of (−bias velocity term)·J_a·J_aᵀ, J_a its moment row (sparse).
+    const applied = new Float64Array(nv * nv);
+    const rownnz = d.moment_rownnz as Int32Array, rowadr = d.moment_rowadr as Int32Array, colind = d.moment_colind as Int32Array, moment = d.actuator_moment as Float64Array;
+    const bias = m.actuator_biasprm as Float64Array;
+    for (let a = 0; a < m.nu; a++)
+      for (let x = 0; x < rownnz[a]; x++)
+        for (let y = 0; y < rownnz[a]; y++) applied[colind[rowadr[a] + x] * nv + colind[rowadr[a] + y]] += -bias[a * 10 + 2] * moment[rowadr[a] + x] * moment[rowadr[a] + y];
+    const full = new mj.DoubleBuffer(nv * nv);
+    mj.mj_fullM(m, d, full);
+    const M = Float64Array.from(full.GetView() as Float64Array);
+    full.delete();
+    const kappa = applied[0] / M[0];
+    expect(kappa).toBeGreaterThan(0);
+    for (let e = 0; e < nv * nv; e++) expect(applied[e]).toBeCloseTo(kappa * M[e], 9);
+    // The leader's actuator acts on its joint; f1 (which carries it) and tip on tendons.
+    const joint = (a: number) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_JOINT.value, (m.actuator_trnid as Int32Array)[2 * a]);
+    expect(joint(robot.jointIndex('drive'))).toBe('drive');
+    expect(Array.from(m.actuator_trntype as Int32Array)).toEqual(robot.spec.joints.map((j) => (j.mimic ? mj.mjtTrn.mjTRN_TENDON.value : mj.mjtTrn.mjTRN_JOINT.value)));
   });
 });
 
