@@ -242,7 +242,7 @@ export class SimRobot implements SimulatedRobot {
       if (this.randomizer !== undefined) this.randomizer(this, seed);
     }
     if (this.world.solver instanceof WarmStartSolver) this.world.solver.forget();
-    this.mimic.project(this.initialPositions, this.initialVelocities); // followers start where their leaders put them
+    this.couplings.start(this.initialPositions, this.initialVelocities); // followers start where their leaders put them
     this.placement.reset(this.initialPositions, this.initialVelocities);
     this.world.contacts.length = 0;
     this.world.time = 0;

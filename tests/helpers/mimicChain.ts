@@ -2,11 +2,13 @@
  * Small URDFs with the less common <mimic> forms, for the simulators' tests: a chain (f2 mimics
  * f1, which mimics the driven joint `drive`), a prismatic follower of a revolute joint, and a
  * follower of a fixed joint (writeMimicChain); a leader downstream of its own follower
- * (writeLeaderBelowFollower). Fixed to `world`, joints about x (gravity does not load them).
+ * (writeLeaderBelowFollower); a continuous wheel with a half-speed follower (writeHalfSpeedWheel).
+ * Fixed to `world`, joints about x (gravity does not load them).
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SimulatedRobot } from '../../src/core/robot.ts';
+import type { Observation, SimulatedRobot } from '../../src/core/robot.ts';
+import { wrapAngle } from '../../sim/physics/frames.ts';
 
 /** q_f1 = −0.5·q_drive + 0.1; q_f2 = 2·q_f1 + 0.05 = −q_drive + 0.25; q_slide = 0.02·q_drive; q_held = 0.3. */
 export const CHAIN = {
@@ -107,4 +109,69 @@ export function driveLeaderBelow(robot: SimulatedRobot): LeaderBelowRun {
   }
   const q = robot.observe().jointPosition;
   return { fastest, worst, final: Object.fromEntries(names.map((n, i) => [n, q[i]])) };
+}
+
+/**
+ * Writes DIR/mimic_wheel.urdf and returns its path: a continuous `wheel` and a continuous `half`
+ * that mimics it at multiplier 0.5 (a follower at half speed: its angle wraps at a different time
+ * from its leader's), both about x on a fixed base, light wheels (200 g, 1e-3 kg·m²).
+ */
+export function writeHalfSpeedWheel(dir: string): string {
+  const file = join(dir, 'mimic_wheel.urdf');
+  const wheel = (name: string, x: number, extra = '') =>
+    `<link name="${name}_link"><inertial><mass value="0.2"/><inertia ixx="1e-3" ixy="0" ixz="0" iyy="1e-3" iyz="0" izz="1e-3"/></inertial></link><joint name="${name}" type="continuous"><parent link="base"/><child link="${name}_link"/><origin xyz="${x} 0 0"/><axis xyz="1 0 0"/><limit effort="20" velocity="10"/>${extra}</joint>`;
+  writeFileSync(
+    file,
+    `<?xml version="1.0"?>
+<robot name="mimic_wheel">
+  <link name="world"/>
+  <joint name="base_joint" type="fixed"><parent link="world"/><child link="base"/><origin xyz="0 0 0.5"/></joint>
+  <link name="base"><inertial><mass value="1"/><inertia ixx="1e-2" ixy="0" ixz="0" iyy="1e-2" iyz="0" izz="1e-2"/></inertial></link>
+  ${wheel('wheel', 0)}
+  ${wheel('half', 0.1, '<mimic joint="wheel" multiplier="0.5"/>')}
+</robot>
+`,
+  );
+  return file;
+}
+
+/** What spinWheel saw, on angles unwrapped from the readings (rad, rad/s). */
+export interface WheelRun {
+  /** Largest |half − 0.5·wheel| over the run. */
+  readonly worst: number;
+  /** The wheel's slowest rate after its first 0.2 s, and its angle at the end. */
+  readonly slowest: number;
+  readonly wheelEnd: number;
+}
+
+/**
+ * Spins writeHalfSpeedWheel's wheel at 3 rad/s (velocity mode; the caller gives it kd 1) for 3 s
+ * (1.4 turns: the wheel's reading wraps twice, its follower's once) at 50 Hz ticks, unwrapping
+ * both readings tick by tick (0.06 rad a tick, far from π). Each observation also goes to `each`.
+ */
+export function spinWheel(robot: SimulatedRobot, each?: (o: Observation) => void): WheelRun {
+  const names = robot.spec.joints.map((j) => j.name);
+  const w = names.indexOf('wheel');
+  const h = names.indexOf('half');
+  const target = new Float64Array(names.length);
+  target[w] = 3;
+  let o = robot.observe();
+  const u = [o.jointPosition[w], o.jointPosition[h]];
+  const last = [...u];
+  let worst = 0;
+  let slowest = Infinity;
+  for (let k = 1; k <= 150; k++) {
+    robot.command({ mode: 'velocity', target });
+    robot.step(0.02);
+    o = robot.observe();
+    each?.(o);
+    [w, h].forEach((i, n) => {
+      const r = o.jointPosition[i];
+      u[n] += wrapAngle(r - last[n]);
+      last[n] = r;
+    });
+    worst = Math.max(worst, Math.abs(u[1] - 0.5 * u[0]));
+    if (k > 10) slowest = Math.min(slowest, o.jointVelocity[w]);
+  }
+  return { worst, slowest, wheelEnd: u[0] };
 }
