@@ -55,7 +55,8 @@ export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: num
  * inside the limits (a warning-free margin is not required: safety clamps, but a model that
  * *always* saturates is wrong), a sensor behind every observation term (no term silently reads
  * zeros: an IMU for base_ang_vel / projected_gravity, a base-velocity estimate for base_lin_vel),
- * position gains (when asked) and divisible rates.
+ * no action on a follower (a URDF `<mimic>`) whose leader the model does not drive (it would never
+ * move), position gains (when asked) and divisible rates.
  */
 export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = {}): ModelIssue[] {
   const issues: ModelIssue[] = [];
@@ -91,6 +92,8 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
       const kp = m.pd?.kp[a] ?? j.kp;
       if (!(kp > 0)) issues.push({ where: m.pd ? `/pd/kp/${a}` : '/pd', model: `${n} position action, kp ${kp}`, robot: 'no position gain of its own (a pd.kp > 0 is needed)' });
     }
+  // A follower (<mimic>) moves only with its leader: an action on it alone would do nothing.
+  for (const f of mimicActions(m, spec)) if (!f.leaderDriven) issues.push({ where: f.where, model: `${f.joint} driven`, robot: `the policy cannot move ${f.joint}: it follows ${f.leader} (<mimic>), which the policy does not drive` });
   for (const u of unprovidedTerms(m, spec)) issues.push({ where: `/observation/terms/${u.index}`, model: u.term, robot: u.lacks });
   const mode = { joint_position: 'position', joint_position_abs: 'position', joint_velocity: 'velocity', joint_effort: 'effort' } as const;
   if (!spec.controlModes.includes(mode[m.action.type])) issues.push({ where: '/action/type', model: m.action.type, robot: `control modes ${spec.controlModes.join(', ')}` });
@@ -102,20 +105,28 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
   return issues;
 }
 
-/**
- * The model's action joints that follow another joint on this robot (JointSpec.mimic, a URDF
- * `<mimic>`): the robot ignores their targets and moves them with the joint they follow. Said, not
- * refused: an Isaac Lab Franka policy commands both fingers alike (the USD it trained on has no
- * mimic), which the vendor URDF's `<mimic>` does for it. `where` is the manifest pointer.
- */
-export function mimicActionJoints(m: ModelManifest, spec: RobotSpec): { where: string; joint: string; line: string }[] {
+/** The model's action joints that follow another on this robot (JointSpec.mimic), whether the model drives that one too, and the manifest pointer. */
+function mimicActions(m: ModelManifest, spec: RobotSpec): { where: string; joint: string; leader: string; leaderDriven: boolean; line: string }[] {
   const actJoints = m.action.joints ?? m.joints;
   return actJoints.flatMap((n, i) => {
     const mimic = spec.joints.find((j) => j.name === n)?.mimic;
     if (mimic === undefined) return [];
     const formula = `q = ${+mimic.multiplier.toPrecision(6)}·q(${mimic.joint}) ${mimic.offset < 0 ? '-' : '+'} ${+Math.abs(mimic.offset).toPrecision(6)}`;
-    return [{ where: `${m.action.joints ? '/action/joints' : '/joints'}/${i}`, joint: n, line: `${n} follows ${mimic.joint} (<mimic>, ${formula}): the robot ignores its action and moves it with ${mimic.joint}` }];
+    const where = `${m.action.joints ? '/action/joints' : '/joints'}/${i}`;
+    return [{ where, joint: n, leader: mimic.joint, leaderDriven: actJoints.includes(mimic.joint), line: `${n} follows ${mimic.joint} (<mimic>, ${formula}): the robot ignores its action and moves it with ${mimic.joint}` }];
   });
+}
+
+/**
+ * The model's action joints that follow another joint on this robot (JointSpec.mimic, a URDF
+ * `<mimic>`) which the model drives too: the robot ignores their targets and moves them with the
+ * joint they follow. Said, not refused: an Isaac Lab Franka policy commands both fingers alike (the
+ * USD it trained on has no mimic), which the vendor URDF's `<mimic>` does for it. A follower whose
+ * leader the model does not drive is refused by checkModel instead (the policy could not move it).
+ * `where` is the manifest pointer.
+ */
+export function mimicActionJoints(m: ModelManifest, spec: RobotSpec): { where: string; joint: string; line: string }[] {
+  return mimicActions(m, spec).flatMap((f) => (f.leaderDriven ? [{ where: f.where, joint: f.joint, line: f.line }] : []));
 }
 
 /**

@@ -1,7 +1,7 @@
 /**
  * URDF <mimic> through the CLI, on the Franka hand and the Robotiq 2F-85 as vendors ship them:
  * `describe` marks the followers, `sim --urdf F --json` runs both engines with the followers coupled
- * (no URDF_MIMIC_IGNORED note; URDF_MIMIC instead, and the summary's episode.mimic_error), a policy
+ * (one URDF_MIMIC note, and the summary's episode.mimic_error), a policy
  * that commands only the leader closes the whole gripper, and `inspect` / `sim` say when a
  * manifest commands a follower (SIM_MIMIC_ACTION).
  */
@@ -43,7 +43,7 @@ describe('axon describe / sim on mimic grippers', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('6 actuated (5 follow another: <mimic>)');
     expect(r.stdout).toContain('right_inner_finger_joint revolute [-0.8757, 0] effort 1000 (mimic: follows finger_joint, q = -1·q + 0; not driven)');
-    expect(r.stdout).not.toContain('URDF_MIMIC_IGNORED');
+    expect(r.stdout.match(/\(mimic: follows finger_joint, q = -?1·q \+ 0; not driven\)/g)).toHaveLength(5);
   });
 
   for (const physics of ['cannon', 'mujoco'] as const)
@@ -51,8 +51,7 @@ describe('axon describe / sim on mimic grippers', () => {
       for (const file of [franka, robotiq]) {
         const r = axon('sim', '--urdf', file, '--duration', '1', '--fast', '--json', '--physics', physics);
         expect(r.code, r.stderr).toBe(0);
-        expect(r.stderr).toContain('note URDF_MIMIC: ');
-        expect(r.stderr).not.toContain('URDF_MIMIC_IGNORED');
+        expect(r.stderr.match(/note URDF_MIMIC: .*: follows .*: moved by it, not commanded/g)).toHaveLength(1);
         const s = JSON.parse(r.lastLine) as Summary;
         expect(s.episode.success).toBe(true);
         expect(s.episode.mimic_error!.max).toBeLessThan(1e-4);
@@ -89,4 +88,25 @@ describe('a manifest that commands a follower (an Isaac Lab Franka policy drives
     expect(s.episode.pose_offset.max).toBeGreaterThan(0.039);
     expect(s.episode.mimic_error!.max).toBeLessThan(1e-4);
   });
+});
+
+describe('a manifest that commands only a follower (panda_finger_joint2 alone: the gripper would never move)', () => {
+  const policy = closePolicy(['panda_finger_joint2'], [-0.04], 1000);
+  const line = 'manifest.json#/joints/0: model panda_finger_joint2 driven | robot the policy cannot move panda_finger_joint2: it follows panda_finger_joint1 (<mimic>), which the policy does not drive';
+
+  it('inspect: does not fit, naming the follower and its leader (not the harmless SIM_MIMIC_ACTION warning)', () => {
+    const r = axon('inspect', policy, '--urdf', franka, '--physics-hz', '200');
+    expect(r.code).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('the policy cannot move panda_finger_joint2: it follows panda_finger_joint1 (<mimic>), which the policy does not drive');
+    expect(r.stdout + r.stderr).not.toContain('SIM_MIMIC_ACTION');
+  });
+
+  for (const physics of ['cannon', 'mujoco'] as const)
+    it(`sim in ${physics}: refused (MODEL_ROBOT_MISMATCH) before the run, not a success with the gripper still`, () => {
+      const r = axon('sim', '--urdf', franka, '--init-pose', 'panda_finger_joint1=0.04', '--policy', policy, '--duration', '1', '--fast', '--json', '--physics', physics);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toContain('MODEL_ROBOT_MISMATCH');
+      expect(r.stderr).toContain(line);
+      expect(r.stderr).not.toContain('SIM_MIMIC_ACTION');
+    });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkModel, assertModelFits } from '../../../src/model/checkModel.ts';
+import { checkModel, assertModelFits, mimicActionJoints } from '../../../src/model/checkModel.ts';
 import { validateManifest } from '../../../src/model/manifest.ts';
 import { createObservation } from '../../../src/core/robot.ts';
 import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
@@ -101,5 +101,28 @@ describe('per_frame history layout (legged_gym frame stacking)', () => {
 
   it('refuses per_frame with unequal histories, naming the term', () => {
     expect(() => validateManifest(manifest({ observation: { terms: [{ term: 'joint_pos', history: 2 }, { term: 'joint_vel' }], history_layout: 'per_frame' } }))).toThrow(/terms\/1\/history/);
+  });
+});
+
+describe('a model whose actions name a follower (URDF <mimic>: JointSpec.mimic)', () => {
+  // A Franka hand as the URDF gives it: finger2 follows finger1.
+  const hand = spec([joint('finger1', { type: 'prismatic', lower: 0, upper: 0.04 }), joint('finger2', { type: 'prismatic', lower: 0, upper: 0.04, mimic: { joint: 'finger1', multiplier: 1, offset: 0 } })]);
+
+  it('both fingers driven (an Isaac Lab Franka policy): fits, the follower said by mimicActionJoints', () => {
+    const m = validateManifest(manifest({ joints: ['finger1', 'finger2'] }));
+    expect(checkModel(m, hand)).toEqual([]);
+    expect(mimicActionJoints(m, hand).map((w) => [w.where, w.joint])).toEqual([['/joints/1', 'finger2']]);
+  });
+
+  it('only the follower driven: refused, naming it and its leader (it would never move)', () => {
+    const m = validateManifest(manifest({ joints: ['finger2'] }));
+    expect(checkModel(m, hand)).toEqual([{ where: '/joints/0', model: 'finger2 driven', robot: 'the policy cannot move finger2: it follows finger1 (<mimic>), which the policy does not drive' }]);
+    expect(mimicActionJoints(m, hand)).toEqual([]);
+    expect(() => assertModelFits(m, hand, {}, 'x/manifest.json')).toThrow(expect.objectContaining({ code: 'MODEL_ROBOT_MISMATCH', message: expect.stringContaining('x/manifest.json#/joints/0: model finger2 driven | robot the policy cannot move finger2: it follows finger1') }));
+  });
+
+  it('action.joints decides what is driven: finger1 observed but not driven, finger2 driven, is refused at /action/joints', () => {
+    const m = validateManifest(manifest({ joints: ['finger1', 'finger2'], action: { type: 'joint_position', scale: 0.5, joints: ['finger2'] } }));
+    expect(checkModel(m, hand).map((i) => i.where)).toEqual(['/action/joints/0']);
   });
 });
