@@ -25,13 +25,18 @@ function urdfError(xml: string): UrdfError {
 }
 
 describe('<mimic> as vendors ship it', () => {
-  it('the Franka hand: panda_finger_joint2 follows panda_finger_joint1 (multiplier 1); one URDF_MIMIC note, no URDF_MIMIC_IGNORED', () => {
+  it('the Franka hand: panda_finger_joint2 follows panda_finger_joint1 (multiplier 1); one URDF_MIMIC note saying it is moved, not commanded', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-mimic-'));
     const m = parseUrdf(readFileSync(writeFrankaHand(dir), 'utf8'));
     for (const p of FRANKA_MIMICS) expect(m.jointByName.get(p.follower)!.mimic).toEqual({ joint: p.leader, multiplier: 1, offset: 0, root: p.leader, rootMultiplier: 1, rootOffset: 0, rootFixed: false });
     expect(m.jointByName.get('panda_finger_joint1')!.mimic).toBeUndefined();
-    expect(m.notes.map((n) => n.code)).toContain('URDF_MIMIC');
-    expect(m.notes.map((n) => n.code)).not.toContain('URDF_MIMIC_IGNORED');
+    expect(m.notes.filter((n) => n.code.startsWith('URDF_MIMIC'))).toEqual([
+      {
+        code: 'URDF_MIMIC',
+        where: '<joint name="panda_finger_joint2"> <mimic joint="panda_finger_joint1">',
+        message: 'follows panda_finger_joint1 (q = 1·q(panda_finger_joint1) + 0): moved by it, not commanded (its command is ignored), observed as any joint',
+      },
+    ]);
   });
 
   it('the Robotiq 2F-85: five followers of finger_joint, multipliers 1 and -1; `<mimic joint="finger_joint"/>` alone is multiplier 1 offset 0, as is one without offset', () => {
