@@ -211,6 +211,8 @@ export function specToWire(spec: RobotSpec): WireRobotSpec {
       defaultPosition: fin(j.defaultPosition),
       kp: fin(j.kp),
       kd: fin(j.kd),
+      // A <mimic> follower (added within version 1: absent on every other joint, and from older servers).
+      ...(j.mimic ? { mimic: { joint: j.mimic.joint, multiplier: j.mimic.multiplier, offset: j.mimic.offset } } : {}),
     })),
     sensors: { imu: spec.sensors.imu, contacts: [...spec.sensors.contacts] },
     controlModes: [...spec.controlModes],
@@ -221,7 +223,8 @@ const JOINT_TYPES: readonly JointType[] = ['revolute', 'continuous', 'prismatic'
 const MODES: readonly ControlMode[] = ['position', 'velocity', 'effort'];
 
 /**
- * Checks a hello's robot and turns it back into a RobotSpec (null lower/upper -> ∓Infinity).
+ * Checks a hello's robot and turns it back into a RobotSpec (null lower/upper -> ∓Infinity; a
+ * joint's `mimic`, absent or null for a joint that is driven, kept for a follower).
  * @throws BridgeError BAD_HELLO naming the field (e.g. `hello.robot.joints[2].effortLimit`)
  */
 export function specFromWire(w: unknown, where = 'hello.robot'): RobotSpec {
@@ -252,6 +255,7 @@ export function specFromWire(w: unknown, where = 'hello.robot'): RobotSpec {
       defaultPosition: num('defaultPosition', undefined),
       kp: num('kp', undefined),
       kd: num('kd', undefined),
+      ...mimicFromWire(j.mimic, `${where}${at}.mimic`),
     };
   });
   const s = w.sensors;
@@ -261,6 +265,14 @@ export function specFromWire(w: unknown, where = 'hello.robot'): RobotSpec {
   if (!Array.isArray(w.controlModes) || w.controlModes.length === 0 || !w.controlModes.every((m) => MODES.includes(m as ControlMode)))
     fail('.controlModes', 'a non-empty array of "position" | "velocity" | "effort"');
   return { name: w.name as string, joints, sensors: { imu: sensors.imu, contacts: [...sensors.contacts] }, controlModes: [...(w.controlModes as ControlMode[])] };
+}
+
+/** A wire joint's `mimic` as JointSpec's (none when absent or null). */
+function mimicFromWire(m: unknown, where: string): { mimic?: NonNullable<JointSpec['mimic']> } {
+  if (m === undefined || m === null) return {};
+  const ok = isObject(m) && typeof m.joint === 'string' && m.joint.length > 0 && Number.isFinite(m.multiplier) && Number.isFinite(m.offset);
+  if (!ok) throw new BridgeError('BRIDGE_BAD_HELLO', where, 'cannot be used', 'null, or { joint: the name of the joint it follows, multiplier: a finite number, offset: a finite number }');
+  return { mimic: { joint: m.joint as string, multiplier: m.multiplier as number, offset: m.offset as number } };
 }
 
 /** True when two specs describe the same robot (names, joints, limits, sensors, modes). */

@@ -6,6 +6,14 @@ import { BridgeError } from '../../../hardware/bridge/BridgeError.ts';
 import { ErrorCode, errorName } from '../../../hardware/bridge/protocol.ts';
 import { isLoopback, tokenMatches } from '../../../hardware/bridge/tokens.ts';
 import { createSimRobot } from '../../../sim/index.ts';
+import { createUrdfSimRobot } from '../../../sim/describeRobot.ts';
+import { checkModel } from '../../../src/model/checkModel.ts';
+import { validateManifest } from '../../../src/model/manifest.ts';
+import { manifest } from '../../helpers/fakes.ts';
+import { writeRobotiq2f85 } from '../../helpers/vendorGrippers.ts';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('bridge control messages', () => {
   it('a RobotSpec survives JSON: unbounded limits travel as null', () => {
@@ -16,6 +24,27 @@ describe('bridge control messages', () => {
     expect(back.joints[1].lower).toBe(-Infinity);
     expect(back.joints[1].upper).toBe(Infinity);
     expect(sameSpec(back, s)).toBe(true);
+  });
+
+  it('a <mimic> follower travels with its leader, multiplier and offset (the Robotiq 2F-85: five followers); a hello without them (an older server) has none', () => {
+    const s = createUrdfSimRobot(writeRobotiq2f85(mkdtempSync(join(tmpdir(), 'axon-bridge-mimic-'))), { pd: 'implicit', physicsDt: 1 / 200 }).spec;
+    const wire = JSON.parse(JSON.stringify(specToWire(s)));
+    const back = specFromWire(wire);
+    expect(back.joints.map((j) => j.mimic ?? null)).toEqual(s.joints.map((j) => j.mimic ?? null));
+    expect(back.joints.filter((j) => j.mimic).length).toBe(5);
+    expect(back.joints.find((j) => j.name === 'right_inner_finger_joint')!.mimic).toEqual({ joint: 'finger_joint', multiplier: -1, offset: 0 });
+    expect(wire.joints.find((j: { name: string }) => j.name === 'finger_joint')).not.toHaveProperty('mimic'); // only followers carry it
+    expect(sameSpec(back, s)).toBe(true);
+    // A client reading an older server's hello (no field), or null: every joint driven.
+    const old = { ...wire, joints: wire.joints.map(({ mimic: _, ...j }: { mimic?: unknown }) => j) };
+    expect(specFromWire(old).joints.some((j) => j.mimic)).toBe(false);
+    expect(specFromWire({ ...wire, joints: wire.joints.map((j: object) => ({ ...j, mimic: null })) }).joints.some((j) => j.mimic)).toBe(false);
+    // What the client then checks a policy against: one that drives a follower but not its leader is refused.
+    const onlyFollower = validateManifest(manifest({ joints: ['right_inner_finger_joint'] }));
+    expect(checkModel(onlyFollower, back).map((i) => i.robot)).toEqual(['the policy cannot move right_inner_finger_joint: it follows finger_joint (<mimic>), which the policy does not drive']);
+    const bad = JSON.parse(JSON.stringify(wire));
+    bad.joints[1].mimic = { joint: 'finger_joint', multiplier: 'one', offset: 0 };
+    expect(() => specFromWire(bad)).toThrow(expect.objectContaining({ code: 'BRIDGE_BAD_HELLO', message: expect.stringContaining('hello.robot.joints[1].mimic') }));
   });
 
   it('a bad RobotSpec in a hello names the field and what was expected', () => {
