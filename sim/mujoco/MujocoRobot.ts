@@ -122,10 +122,13 @@ export class MujocoRobot implements SimulatedRobot {
       if (id < 0) throw new AxonError('MUJOCO_MODEL', j.name, `is not a joint of the compiled ${o.name}`, 'every moving joint of the URDF');
       this.qadr[i] = jq[id];
       this.vadr[i] = jv[id];
-      // Actuator i must drive joint i (the loader adds them in joint order).
-      // (A <mimic> follower riding on its group's joints has its actuator on a tendon: sim/mujoco/compileUrdf.ts.)
-      const onTendon = (model.actuator_trntype as Int32Array)[i] === mj.mjtTrn.mjTRN_TENDON.value;
-      if (!onTendon && (model.actuator_trnid as Int32Array)[2 * i] !== id) throw new AxonError('MUJOCO_MODEL', j.name, `actuator ${i} drives another joint`, 'actuators in joint order');
+      // Actuator i must drive joint i (the loader adds them in joint order), or for a <mimic> follower
+      // riding on its group's joints the tendon compileUrdf.ts made for it, over the joint first.
+      const t = (model.actuator_trnid as Int32Array)[2 * i];
+      if ((model.actuator_trntype as Int32Array)[i] !== mj.mjtTrn.mjTRN_TENDON.value) {
+        if (t !== id) throw new AxonError('MUJOCO_MODEL', j.name, `actuator ${i} drives another joint`, 'actuators in joint order');
+      } else if (j.mimic === undefined || mujocoName(mj, model, mj.mjtObj.mjOBJ_TENDON.value, t) !== `axon_mimic_${j.name}` || (model.wrap_objid as Int32Array)[(model.tendon_adr as Int32Array)[t]] !== id)
+        throw new AxonError('MUJOCO_MODEL', j.name, `actuator ${i} drives tendon ${mujocoName(mj, model, mj.mjtObj.mjOBJ_TENDON.value, t) || t}`, `actuators in joint order, on a tendon only for a <mimic> follower (axon_mimic_${j.name}, over the joint)`);
     });
     const rootBody = body(o.rootLink, 'rootLink');
     const fb = o.floating ? floatingBase(mj, model, rootBody, o.name) : undefined;

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMujocoUrdfRobot, readUrdf, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import { createMujocoUrdfRobot, MujocoRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
 import type { SimRobotOptions } from '../../sim/SimRobotOptions.ts';
 import { closeGripper, FRANKA_CLOSE, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
 import { CHAIN, driveLeaderBelow, spinWheel, writeHalfSpeedWheel, writeLeaderBelowFollower, writeMimicChain } from '../helpers/mimicChain.ts';
@@ -152,6 +152,21 @@ describe('a leader downstream of one of its own followers in MuJoCo (f1 carries 
     const joint = (a: number) => mj.mj_id2name(m, mj.mjtObj.mjOBJ_JOINT.value, (m.actuator_trnid as Int32Array)[2 * a]);
     expect(joint(robot.jointIndex('drive'))).toBe('drive');
     expect(Array.from(m.actuator_trntype as Int32Array)).toEqual(robot.spec.joints.map((j) => (j.mimic ? mj.mjtTrn.mjTRN_TENDON.value : mj.mjtTrn.mjTRN_JOINT.value)));
+  });
+});
+
+describe('the actuator-order check: a tendon actuator only for a <mimic> follower', () => {
+  it('the Robotiq\'s inner finger (on a tendon over it and its knuckle) declared driven is refused, naming the joint and the tendon', async () => {
+    const file = writeRobotiq2f85(dir);
+    const robot = await createUrdfSimRobot(file, { pd: 'implicit', physicsDt: 1 / HZ });
+    const urdf = readUrdf(file);
+    const joints = robot.spec.joints.map((j) => ({ ...j, damping: 0, friction: 0, armature: 0 }));
+    const options = { name: 'robotiq', physicsDt: 1 / HZ, rootLink: urdf.root, floating: false, bodyLinks: urdf.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.child), gravity: [0, 0, -9.81] as const, pd: 'implicit' as const };
+    // (As compiled, with the followers as followers, every test here builds it.)
+    const driven = joints.map((j) => (j.name === 'left_inner_finger_joint' ? { ...j, mimic: undefined } : j));
+    expect(() => new MujocoRobot(robot.mj, robot.model, { ...options, joints: driven })).toThrow(
+      expect.objectContaining({ code: 'MUJOCO_MODEL', message: expect.stringContaining(`left_inner_finger_joint: actuator ${robot.jointIndex('left_inner_finger_joint')} drives tendon axon_mimic_left_inner_finger_joint`) }),
+    );
   });
 });
 
