@@ -31,7 +31,7 @@ interface Group {
  * adds the actuators' damping D (qacc = (M + h·D)⁻¹·(f + Jᵀλ)). With axon's stiff PD on the leader
  * alone (h·D ≫ M on light links) the equalities were sized for a leader accelerating freely while
  * the damped leader barely moved: the Robotiq 2F-85's knuckles were 0.9 rad off after one 5 ms
- * step (kp 100, kd 2.5) and went on swinging. Here the leader's damping b becomes D = κ·M over the
+ * step (kp 100, kd 2.5; a one-off observation, docs/mujoco.md) and went on swinging. Here the leader's damping b becomes D = κ·M over the
  * group (κ = b / uᵀMu, u the multipliers, 1 for the leader): the implicit step then scales the
  * group's accelerations alike, equality forces included, and along the coupling the group
  * dissipates b·q̇_l², the leader's law. D is M's block factored as Σ_k D_k·l_k·l_kᵀ (M = LᵀDL, l_k
@@ -43,8 +43,8 @@ interface Group {
  * terms and the stiffened equalities blew up, 2782 rad/s on tests/helpers/mimicChain.ts's
  * leader-below fixture, docs/mujoco.md "Mimic joints"). M is the one MuJoCo computed at the start of the last
  * step, factored before each step (update()). The implicit step also divides the equalities' own
- * correction by 1 + h·κ: scaleEqualities() makes them that much stiffer. Measured alternatives
- * (the Robotiq fixture, kp 100, 200 Hz, before that scaling): shares by M's diagonal left the inner
+ * correction by 1 + h·κ: scaleEqualities() makes them that much stiffer. Alternatives tried (the
+ * Robotiq fixture, kp 100, 200 Hz, before that scaling; one-off observations, docs/mujoco.md): shares by M's diagonal left the inner
  * fingers 1.7 rad off on a step; a tendon over the whole group lost its terms between sibling
  * joints, which MuJoCo's implicit integrators drop (they keep M's sparsity) and blew up; M at qpos0
  * only left a 0.02 rad swing as M changed with the pose.
@@ -196,8 +196,8 @@ export class MujocoMimicGroups {
    * stiffer and more damped (MuJoCo's direct solref, −stiffness and −damping, of its compiled time
    * constant τ: 1/τ² and 2/τ), because the implicit step divides the group's accelerations by s,
    * the equality's too: with axon's default gains on the Robotiq fixture (kp 10000) its followers
-   * were still 0.024 rad off a second after its leader stopped. `solref` is the model's eq_solref
-   * view, `h` the physics step (s).
+   * were still 0.028 rad off a second after its leader stopped (tests/bench/mimicFigures.ts).
+   * `solref` is the model's eq_solref view, `h` the physics step (s).
    */
   scaleEqualities(solref: Float64Array, h: number): void {
     for (let i = 0; i < this.n; i++) {

@@ -230,7 +230,8 @@ const MIMIC_TIMECONST_STEPS = 2;
 /**
  * Impedance of a mimic equality: as hard as MuJoCo allows (0.9999), a linkage, not a spring. With
  * menagerie's gripper couplings' (0.95 0.99) the Robotiq fixture's followers lagged its leader by up
- * to 9.7e-4 rad on a 2 rad/s ramp (kp 100, 200 Hz), with 0.9999 by 2.2e-5 (docs/mujoco.md, "Mimic joints").
+ * to 9.2e-4 rad on a 2 rad/s ramp (kp 100, 200 Hz), with 0.9999 by 3.3e-5
+ * (tests/bench/mimicFigures.ts; docs/mujoco.md, "Mimic joints").
  */
 const MIMIC_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
 

@@ -12,7 +12,7 @@ const _t = new Vec3();
  * Fraction of a coupling's position error (rad | m) removed per physics step. With split impulse
  * (sim/physics/WarmStartSolver.ts, pd 'implicit') it is removed by the position pass, which moves
  * the bodies without adding momentum; without, it is a Baumgarte term of the velocity solve.
- * Measured on the Franka and Robotiq grippers (docs/urdf.md, "Mimic joints").
+ * 0.2, 0.5 and 1 compared on the Robotiq gripper (tests/bench/mimicFigures.ts; docs/simulation.md, "Mimic joints").
  */
 export const MIMIC_ERP = 0.5;
 
@@ -33,6 +33,8 @@ export const MIMIC_ERP = 0.5;
 export class MimicEquation extends Equation {
   /** q_f − m·q_l − o (rad | m), written before each physics step. */
   error = 0;
+  /** Fraction of the error removed per step: MIMIC_ERP (tests/bench/mimicFigures.ts varies it). */
+  erp = MIMIC_ERP;
   private readonly bodies: Body[] = [];
   private readonly spatial: Vec3[] = [];
   private readonly rotational: Vec3[] = [];
@@ -61,7 +63,7 @@ export class MimicEquation extends Equation {
     }
     this.addJoint(this.follower, 1);
     if (this.leader !== undefined) this.addJoint(this.leader, -this.gear);
-    return (-MIMIC_ERP * this.error) / h - this.computeGW() - h * this.computeGiMf();
+    return (-this.erp * this.error) / h - this.computeGW() - h * this.computeGiMf();
   }
 
   /** Adds s × the joint's rate Jacobian (JointRowEquation.computeB's) to the rows of its bodies. */
