@@ -1,4 +1,5 @@
 import { expect } from 'vitest';
+import { AxonError } from '../../src/core/errors.ts';
 import { ManifestError } from '../../src/model/manifest.ts';
 
 /** Runs `f`, which must throw a ManifestError, and returns it for the test to inspect. */
@@ -10,4 +11,21 @@ export function manifestErrorOf(f: () => unknown): ManifestError {
     return e as ManifestError;
   }
   throw new Error('expected a ManifestError');
+}
+
+/**
+ * The AxonError that building a robot throws (`build` returns a promise of something with
+ * dispose(), as createMujocoMjcfRobot and createMujocoUrdfRobot do); a robot built instead is
+ * disposed and the test fails.
+ */
+export async function buildRefusal(build: () => Promise<{ dispose(): void }>): Promise<AxonError> {
+  const e = await build().then(
+    (r) => {
+      r.dispose();
+      return undefined;
+    },
+    (x: unknown) => x,
+  );
+  expect(e).toBeInstanceOf(AxonError);
+  return e as AxonError;
 }

@@ -8,6 +8,7 @@ import { mujocoMessage } from '../../sim/mujoco/loadMujoco.ts';
 import { writeMenagerieQuadruped } from '../helpers/menagerieMjcf.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 import { axon } from '../helpers/cli.ts';
+import { buildRefusal } from '../helpers/errors.ts';
 
 /**
  * An MJCF that MuJoCo refuses, or one it takes with numbers that are not numbers: the menagerie-style
@@ -31,16 +32,8 @@ function variant(name: string, part: 'quad.xml' | 'scene.xml', from: string, to:
 }
 
 /** The AxonError createMujocoMjcfRobot (sim --mjcf, inspect --mjcf, describe) throws for `file`. */
-async function refusal(file: string): Promise<AxonError> {
-  const e = await createMujocoMjcfRobot(file, { physicsDt: 0.002 }).then(
-    (r) => {
-      r.dispose();
-      return undefined;
-    },
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(AxonError);
-  return e as AxonError;
+function refusal(file: string): Promise<AxonError> {
+  return buildRefusal(() => createMujocoMjcfRobot(file, { physicsDt: 0.002 }));
 }
 
 describe("MuJoCo's refusal of an MJCF is one line that keeps the element and line it names", () => {

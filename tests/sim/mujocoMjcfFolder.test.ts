@@ -8,6 +8,7 @@ import { loadMujocoModule } from '../../sim/mujoco/loadMujoco.ts';
 import { addMjcfFiles, whyMissing } from '../../sim/mujoco/mjcfFolder.ts';
 import type { UrdfNote } from '../../sim/urdf/parseUrdf.ts';
 import { greyPng, writeArm, writeClimbingMeshdir, writeSharedSceneArm } from '../helpers/mjcfLayouts.ts';
+import { buildRefusal } from '../helpers/errors.ts';
 
 /**
  * What of an MJCF's files goes into MuJoCo's virtual file system (sim/mujoco/mjcfFolder.ts): the
@@ -20,16 +21,8 @@ import { greyPng, writeArm, writeClimbingMeshdir, writeSharedSceneArm } from '..
 const dir = mkdtempSync(join(tmpdir(), 'axon-mjcf-folder-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-async function refusal(file: string): Promise<AxonError> {
-  const e = await createMujocoMjcfRobot(file, { physicsDt: 0.002 }).then(
-    (r) => {
-      r.dispose();
-      return undefined;
-    },
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(AxonError);
-  return e as AxonError;
+function refusal(file: string): Promise<AxonError> {
+  return buildRefusal(() => createMujocoMjcfRobot(file, { physicsDt: 0.002 }));
 }
 
 /** addMjcfFiles into a fresh virtual file system: the names it gave and the notes. */

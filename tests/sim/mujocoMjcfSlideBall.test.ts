@@ -9,6 +9,7 @@ import { mujocoPoser } from '../../sim/mujoco/mujocoView.ts';
 import { axon } from '../helpers/cli.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 import { SLIDE_BALL_JOINTS, writeSlideBallBiped } from '../helpers/slideBallMjcf.ts';
+import { buildRefusal } from '../helpers/errors.ts';
 
 /**
  * An MJCF written as humanoid-gym's XBot-L.xml is (tests/helpers/slideBallMjcf.ts): a floating base
@@ -20,16 +21,8 @@ const dir = mkdtempSync(join(tmpdir(), 'axon-slide-ball-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const biped = writeSlideBallBiped(join(dir, 'xbot-like'));
 
-async function refusal(file: string): Promise<AxonError> {
-  const e = await createMujocoMjcfRobot(file, { physicsDt: 0.001 }).then(
-    (r) => {
-      r.dispose();
-      return undefined;
-    },
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(AxonError);
-  return e as AxonError;
+function refusal(file: string): Promise<AxonError> {
+  return buildRefusal(() => createMujocoMjcfRobot(file, { physicsDt: 0.001 }));
 }
 
 describe("an MJCF written as humanoid-gym's XBot-L (three slides and a ball for a base, sensornoise, ../meshes)", () => {

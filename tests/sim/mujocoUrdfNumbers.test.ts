@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { AxonError } from '../../src/core/errors.ts';
 import { createMujocoUrdfRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
 import { axon } from '../helpers/cli.ts';
+import { buildRefusal } from '../helpers/errors.ts';
 
 /**
  * sim/mujoco/urdfCompiledNumbers.ts: a URDF whose numbers are all finite, so that parseUrdf takes
@@ -69,16 +70,8 @@ function variant(name: string, ...pairs: string[]): string {
 }
 
 /** The AxonError building the MuJoCo robot of `file` throws (as axon sim --urdf --physics mujoco builds it). */
-async function refusal(file: string): Promise<AxonError> {
-  const e = await createMujocoUrdfRobot(file, readUrdf(file), {}).then(
-    (r) => {
-      r.dispose();
-      return undefined;
-    },
-    (x: unknown) => x,
-  );
-  expect(e).toBeInstanceOf(AxonError);
-  return e as AxonError;
+function refusal(file: string): Promise<AxonError> {
+  return buildRefusal(() => createMujocoUrdfRobot(file, readUrdf(file), {}));
 }
 
 const EXPECTED = "(expected numbers MuJoCo compiles to finite values, in the URDF's units (m, kg, kg·m², rad))";
