@@ -1,4 +1,5 @@
 import type { JointSpec } from '../../src/core/robot.ts';
+import { wrapAngle } from '../physics/frames.ts';
 import type { UrdfJoint, UrdfNote } from '../urdf/parseUrdf.ts';
 
 /**
@@ -55,14 +56,15 @@ export class MimicJoints {
   private readonly lower: Float64Array;
   private readonly upper: Float64Array;
 
-  constructor(specs: readonly JointSpec[]) {
+  /** Joints without limits (a task that only reads the coupling) project unclamped. */
+  constructor(specs: readonly (Pick<JointSpec, 'name' | 'mimic'> & Partial<Pick<JointSpec, 'lower' | 'upper'>>)[]) {
     const index = new Map(specs.map((s, i) => [s.name, i]));
     this.follower = Uint8Array.from(specs, (s) => (s.mimic ? 1 : 0));
     this.leader = Int32Array.from(specs, (s) => (s.mimic ? (index.get(s.mimic.joint) ?? -1) : -1));
     this.multiplier = Float64Array.from(specs, (s) => s.mimic?.multiplier ?? 0);
     this.offset = Float64Array.from(specs, (s) => s.mimic?.offset ?? 0);
-    this.lower = Float64Array.from(specs, (s) => s.lower);
-    this.upper = Float64Array.from(specs, (s) => s.upper);
+    this.lower = Float64Array.from(specs, (s) => s.lower ?? -Infinity);
+    this.upper = Float64Array.from(specs, (s) => s.upper ?? Infinity);
     this.followers = specs.flatMap((s, i) => (s.mimic ? [i] : []));
   }
 
@@ -78,6 +80,83 @@ export class MimicJoints {
       const q = this.multiplier[i] * (l < 0 ? 0 : positions[l]) + this.offset[i];
       positions[i] = q < this.lower[i] ? this.lower[i] : q > this.upper[i] ? this.upper[i] : q;
       if (velocities !== undefined) velocities[i] = l < 0 ? 0 : this.multiplier[i] * velocities[l];
+    }
+  }
+}
+
+/**
+ * Each follower's coupling error q_f − m·q_l − o (rad | m), on hinge angles unwrapped: the
+ * simulator's coupling (sim/physics/MimicCoupling.ts) drives it to 0 and the free-run task
+ * (sim/tasks/freeRun.ts) reports it. Why unwrapped: cannon-es reads every hinge's angle in
+ * (−π, π] and MuJoCo a continuous joint's, and wrapping q_f − m·q_l − o only undoes a wrap for a
+ * whole m: a continuous leader at m 0.5 made its follower jump π at each turn
+ * (tests/sim/mimicCannon.test.ts, a wheel and its half-speed follower). Each coupled hinge keeps
+ * its angle unwrapped instead, from the one it starts at plus the wrapped change of every reading
+ * (exact while a joint turns less than π between readings).
+ * Real-time rules: update() allocates nothing.
+ */
+export class MimicErrors {
+  /** Robot joint index of each follower, in MimicJoints.followers' order. */
+  readonly followers: Int32Array;
+  /** Per follower, written by update(): q_f − m·q_l − o on unwrapped angles (rad | m). */
+  readonly error: Float64Array;
+  private readonly leader: Int32Array;
+  private readonly multiplier: Float64Array;
+  private readonly offset: Float64Array;
+  /** Robot joint indices of the joints the couplings read (followers and leaders). */
+  private readonly coupled: Int32Array;
+  /** Per robot joint: 1 for a hinge, its position (a hinge's unwrapped) and last reading. */
+  readonly hinge: Uint8Array;
+  private readonly q: Float64Array;
+  private readonly read: Float64Array;
+
+  /** hinge: per robot joint, 1 where the joint turns (revolute, continuous), 0 where it slides. */
+  constructor(mimics: MimicJoints, hinge: Uint8Array) {
+    const f = mimics.followers;
+    this.followers = Int32Array.from(f);
+    this.error = new Float64Array(f.length);
+    this.leader = Int32Array.from(f, (i) => mimics.leader[i]);
+    this.multiplier = Float64Array.from(f, (i) => mimics.multiplier[i]);
+    this.offset = Float64Array.from(f, (i) => mimics.offset[i]);
+    this.coupled = Int32Array.from(new Set(f.flatMap((i) => (mimics.leader[i] < 0 ? [i] : [i, mimics.leader[i]]))));
+    this.hinge = hinge;
+    this.q = new Float64Array(hinge.length);
+    this.read = new Float64Array(hinge.length);
+  }
+
+  /**
+   * From the positions as read (robot joint order): each hinge's angle taken as the one nearest
+   * `near` (the joints' default pose; absent: the reading itself, which may lie past ±π) that
+   * reads the same, and the errors computed.
+   */
+  start(positions: ArrayLike<number>, near?: ArrayLike<number>): void {
+    for (let k = 0; k < this.coupled.length; k++) {
+      const i = this.coupled[k];
+      const r = positions[i];
+      const d = near === undefined ? r : near[i];
+      this.q[i] = this.hinge[i] === 1 ? d + wrapAngle(r - d) : r;
+      this.read[i] = r;
+    }
+    this.errors();
+  }
+
+  /** After a reading (robot joint order): the unwrapped angles moved on and the errors computed. */
+  update(positions: ArrayLike<number>): void {
+    const u = this.q;
+    for (let k = 0; k < this.coupled.length; k++) {
+      const i = this.coupled[k];
+      const r = positions[i];
+      u[i] = this.hinge[i] === 1 ? u[i] + wrapAngle(r - this.read[i]) : r;
+      this.read[i] = r;
+    }
+    this.errors();
+  }
+
+  private errors(): void {
+    const u = this.q;
+    for (let k = 0; k < this.followers.length; k++) {
+      const l = this.leader[k];
+      this.error[k] = u[this.followers[k]] - this.multiplier[k] * (l < 0 ? 0 : u[l]) - this.offset[k];
     }
   }
 }

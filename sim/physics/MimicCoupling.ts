@@ -1,7 +1,6 @@
 import { Constraint, Equation, Vec3, type Body, type World } from 'cannon-es';
 import type { JointInfo } from '../build/makeJoint.ts';
-import type { MimicJoints } from '../build/mimicJoints.ts';
-import { wrapAngle } from './frames.ts';
+import { MimicErrors, type MimicJoints } from '../build/mimicJoints.ts';
 
 const _axis = new Vec3();
 const _rB = new Vec3();
@@ -145,43 +144,21 @@ class MimicConstraint extends Constraint {
 
 /**
  * A robot's mimic couplings as cannon-es constraints, one MimicEquation per follower, added to the
- * world. update() writes each coupling's error from the joint positions before a physics step.
- *
- * Why unwrapped angles: cannon-es reads a hinge's angle in (−π, π] (sim/physics/jointCoordinates.ts),
- * and wrapping q_f − m·q_l − o only undoes a wrap for a whole m: a continuous leader at m 0.5 made
- * its follower jump π at each turn and stalled the leader 0.3 s (tests/sim/mimicCannon.test.ts,
- * a wheel and its half-speed follower). Each coupled hinge keeps its angle unwrapped instead, from
- * the pose it was placed in plus the wrapped change read at every physics step (exact while a joint
- * turns less than π per step).
+ * world. update() writes each coupling's error (MimicErrors: on unwrapped hinge angles, since
+ * cannon-es reads a hinge's angle in (−π, π], sim/physics/jointCoordinates.ts) from the joint
+ * positions before a physics step.
  */
 export class MimicCouplings {
   private readonly equations: MimicEquation[] = [];
-  private readonly follower: Int32Array;
-  private readonly leader: Int32Array;
-  private readonly multiplier: Float64Array;
-  private readonly offset: Float64Array;
-  /** Robot joint indices of the joints a coupling reads (followers and leaders), and 1 for a hinge. */
-  private readonly coupled: Int32Array;
-  private readonly hinge: Uint8Array;
-  /** Per robot joint: its position, a hinge's angle unwrapped (rad | m), and a hinge's last reading. */
-  private readonly q: Float64Array;
-  private readonly read: Float64Array;
+  private readonly errors: MimicErrors;
 
   constructor(
     joints: readonly JointInfo[],
     private readonly mimics: MimicJoints,
     world: World,
   ) {
-    const f = mimics.followers;
-    this.follower = Int32Array.from(f);
-    this.leader = Int32Array.from(f, (i) => mimics.leader[i]);
-    this.multiplier = Float64Array.from(f, (i) => mimics.multiplier[i]);
-    this.offset = Float64Array.from(f, (i) => mimics.offset[i]);
-    this.coupled = Int32Array.from(new Set(f.flatMap((i) => (mimics.leader[i] < 0 ? [i] : [i, mimics.leader[i]]))));
-    this.hinge = Uint8Array.from(joints, (j) => (j.prismatic ? 0 : 1));
-    this.q = new Float64Array(joints.length);
-    this.read = new Float64Array(joints.length);
-    for (const i of f) {
+    this.errors = new MimicErrors(mimics, Uint8Array.from(joints, (j) => (j.prismatic ? 0 : 1)));
+    for (const i of mimics.followers) {
       const l = mimics.leader[i];
       const eq = new MimicEquation(joints[i], l < 0 ? undefined : joints[l], mimics.multiplier[i]);
       world.addConstraint(new MimicConstraint(eq));
@@ -196,26 +173,12 @@ export class MimicCouplings {
    */
   start(positions: Float64Array, velocities: Float64Array): void {
     this.mimics.project(positions, velocities);
-    for (let k = 0; k < this.coupled.length; k++) {
-      const i = this.coupled[k];
-      this.q[i] = positions[i];
-      this.read[i] = wrapAngle(positions[i]);
-    }
+    this.errors.start(positions);
   }
 
   /** Before a physics step: each coupling's error from the joint positions q as read (rad | m, robot joint order). */
   update(q: Float64Array): void {
-    const u = this.q;
-    for (let k = 0; k < this.coupled.length; k++) {
-      const i = this.coupled[k];
-      if (this.hinge[i] === 1) {
-        u[i] += wrapAngle(q[i] - this.read[i]);
-        this.read[i] = q[i];
-      } else u[i] = q[i];
-    }
-    for (let k = 0; k < this.equations.length; k++) {
-      const l = this.leader[k];
-      this.equations[k].error = u[this.follower[k]] - this.multiplier[k] * (l < 0 ? 0 : u[l]) - this.offset[k];
-    }
+    this.errors.update(q);
+    for (let k = 0; k < this.equations.length; k++) this.equations[k].error = this.errors.error[k];
   }
 }
