@@ -1,5 +1,5 @@
 import type { Observation, RobotSpec } from '../core/robot.ts';
-import { ManifestError, imuTerms, termWidth, observationSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
+import { ManifestError, imuTerms, termWidth, observationSize, type HistoryFill, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
 
 /** MuJoCo's mju_isBad bound (the supervisor's default badValue). */
@@ -56,8 +56,10 @@ export class ObservationBuilder {
   /** per_frame layout: distance between consecutive history entries of one term (the frame width). */
   private readonly stride: number | undefined;
   private primed = false;
-  /** Before the history has filled: zeros (true) or copies of the first entry. */
-  private readonly fillZeros: boolean;
+  /** What a history holds before it has filled (manifest observation.history_fill). */
+  private readonly fill: HistoryFill;
+  /** last_action as the reset reads it (history_fill "reset"): zeros, as unitree's ActionManager::reset() leaves it. */
+  private readonly resetAction: Float32Array;
   /** Control period (s), 1 / control_hz: the gait clock's step. */
   private readonly dt: number;
   /** build() calls since construction or reset(), this one included: the gait clock's k. */
@@ -75,7 +77,8 @@ export class ObservationBuilder {
     this.robotIndex = mapJoints(manifest.joints, spec, 'manifest.json#/joints');
     this.defaults = modelDefaults(manifest, spec, this.robotIndex);
     this.newestFirst = manifest.observation.history_order === 'newest_first';
-    this.fillZeros = manifest.observation.history_fill === 'zeros';
+    this.fill = manifest.observation.history_fill ?? 'first';
+    this.resetAction = new Float32Array(termWidth(manifest, 'last_action'));
     this.dt = 1 / manifest.control_hz;
     const perFrame = manifest.observation.history_layout === 'per_frame';
     const frame = manifest.observation.terms.reduce((w, t) => w + termWidth(manifest, t.term), 0);
@@ -115,7 +118,10 @@ export class ObservationBuilder {
     return out;
   }
 
-  /** Forgets the history (the next build() fills every other history slot with its first value, or zeros) and restarts the gait clock. */
+  /**
+   * Forgets the history and restarts the gait clock: the next build() fills every other history slot
+   * with its first value, zeros, or (history_fill "reset") the term as evaluated at the reset.
+   */
   reset(): void {
     this.primed = false;
     this.steps = 0;
@@ -126,27 +132,18 @@ export class ObservationBuilder {
   build(obs: Observation, lastAction: Float32Array): Float32Array {
     this.commandSource?.writeTo(this.velocityCommand, 0);
     this.badValuesLastBuild = 0;
+    // Before the clock moves: the reset's evaluation reads the gait clock one step before this one.
+    if (!this.primed && this.fill === 'reset') this.fillAtReset(obs);
     this.steps++;
     for (const s of this.terms) {
       s.head = (s.head + 1) % s.history;
       const base = s.head * s.width;
       this.readTerm(s, obs, lastAction, s.ring, base);
-      for (let k = 0; k < s.width; k++) {
-        const raw = s.ring[base + k];
-        let v = raw * s.scale[k];
-        if (!(Math.abs(raw) <= BAD_VALUE) || !(Math.abs(v) <= BAD_VALUE)) {
-          v = s.lastGood[k];
-          this.badValuesLastBuild++;
-          this.lastBadTerm = s.term;
-        } else if (v > s.clip) v = s.clip;
-        else if (v < -s.clip) v = -s.clip;
-        s.ring[base + k] = v;
-        s.lastGood[k] = v;
-      }
+      this.scaleEntry(s, base, true);
       if (!this.primed)
         for (let h = 0; h < s.history; h++) {
           if (h === s.head) continue;
-          if (this.fillZeros) s.ring.fill(0, h * s.width, (h + 1) * s.width);
+          if (this.fill === 'zeros') s.ring.fill(0, h * s.width, (h + 1) * s.width);
           else s.ring.copyWithin(h * s.width, base, base + s.width);
         }
       for (let h = 0; h < s.history; h++) {
@@ -161,6 +158,43 @@ export class ObservationBuilder {
     this.primed = true;
     this.badValues += this.badValuesLastBuild;
     return this.output;
+  }
+
+  /**
+   * history_fill "reset", as unitree's C++ controllers fill a history (ObservationManager::reset()
+   * calls each term once and pushes that value history_length times; the first step pushes its own
+   * after it): every slot of every term gets the term evaluated at the reset, from the episode's first
+   * observation (unitree's reset and first step read the same stored low-state: nothing sleeps between
+   * them), with last_action zeros and the gait clock at k = count_from − 1 (docs/byom.md,
+   * history_fill). Leaves the builder primed. Runs once per reset and allocates nothing.
+   */
+  private fillAtReset(obs: Observation): void {
+    for (const s of this.terms) {
+      const base = s.head * s.width;
+      this.readTerm(s, obs, this.resetAction, s.ring, base);
+      // A bad value here becomes 0 (lastGood after a reset) and is counted when the step itself reads it.
+      this.scaleEntry(s, base, false);
+      for (let h = 0; h < s.history; h++) if (h !== s.head) s.ring.copyWithin(h * s.width, base, base + s.width);
+    }
+    this.primed = true;
+  }
+
+  /** Raw entry at ring[base..] -> × scale -> clip, a bad value replaced by the element's last good one (counted when `count`). */
+  private scaleEntry(s: TermState, base: number, count: boolean): void {
+    for (let k = 0; k < s.width; k++) {
+      const raw = s.ring[base + k];
+      let v = raw * s.scale[k];
+      if (!(Math.abs(raw) <= BAD_VALUE) || !(Math.abs(v) <= BAD_VALUE)) {
+        v = s.lastGood[k];
+        if (count) {
+          this.badValuesLastBuild++;
+          this.lastBadTerm = s.term;
+        }
+      } else if (v > s.clip) v = s.clip;
+      else if (v < -s.clip) v = -s.clip;
+      s.ring[base + k] = v;
+      s.lastGood[k] = v;
+    }
   }
 
   private readTerm(s: TermState, obs: Observation, lastAction: Float32Array, out: Float32Array, at: number): void {

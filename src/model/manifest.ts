@@ -56,6 +56,10 @@ export const observationTermNames = [
 ] as const;
 export type ObservationTermName = (typeof observationTermNames)[number];
 
+/** `observation.history_fill` values: what a term's history holds after a reset, before it has filled. */
+export const historyFills = ['first', 'zeros', 'reset'] as const;
+export type HistoryFill = (typeof historyFills)[number];
+
 /** Terms read from the robot's IMU (its orientation or angular velocity). */
 export const imuTerms: ReadonlySet<ObservationTermName> = new Set(['base_ang_vel', 'projected_gravity', 'base_euler_xyz']);
 
@@ -134,10 +138,14 @@ export const ModelManifestSchema = Type.Object(
         history_layout: Type.Optional(Type.Union([Type.Literal('per_term'), Type.Literal('per_frame')])),
         /**
          * What the history holds before it has filled, after a reset: copies of the first
-         * observation (`first`, default: Isaac Lab's CircularBuffer) or zeros (`zeros`: humanoid-gym
-         * and legged_gym-style frame stacks that start from a zeroed deque).
+         * observation (`first`, default: Isaac Lab's CircularBuffer), zeros (`zeros`: humanoid-gym
+         * and legged_gym-style frame stacks that start from a zeroed deque), or each term as
+         * evaluated at the reset, the first step's own value pushed after it (`reset`: unitree's C++
+         * controllers, whose ObservationManager::reset() calls every term once and fills its history
+         * with that value; the reset reads the episode's first observation, last_action zeros and
+         * gait_phase at k = count_from − 1).
          */
-        history_fill: Type.Optional(Type.Union([Type.Literal('first'), Type.Literal('zeros')])),
+        history_fill: Type.Optional(Type.Union(historyFills.map((n) => Type.Literal(n)))),
       },
       { additionalProperties: false },
     ),
