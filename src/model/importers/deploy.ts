@@ -34,7 +34,10 @@
  *     clip             null or [lo, hi] applied BEFORE scale (Isaac Lab ObservationManager:
  *                      func -> noise -> clip -> scale -> history)
  *     history_length   >= 1 (the exporter writes 0 as 1); Isaac Lab stacks each term's own
- *                      history, oldest first (per_term, oldest_first)
+ *                      history, oldest first (per_term, oldest_first). The C++ controller fills a
+ *                      history at its reset with the term evaluated then (ObservationManager::reset()
+ *                      -> ObservationTermCfg::reset(func()), manager_term_cfg.h), and the first step
+ *                      pushes its own value after it -> history_fill "reset", for every file
  *   gait_phase         params.period; the C++ controller's first policy step reads 2 control periods
  *                      into the cycle (count_from 2: ObservationManager::reset() evaluates every term
  *                      once after zeroing the phase). unitreerobotics/unitree_rl_mjlab's controller
@@ -346,6 +349,10 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}), ...(period !== undefined ? { period, count_from: 2 as const, ...(mjlab ? { stand_below: MJLAB_STAND_BELOW } : {}) } : {}) });
   }
 
+  const stacked = terms.filter((t) => (t.history ?? 1) > 1);
+  if (stacked.length > 0)
+    notes.push(`${at('observations')}: ${stacked.map((t) => t.term).join(', ')} keep a history; after a reset it holds each term as unitree's C++ controller evaluates it in ObservationManager::reset() (last_action zeros${stacked.some((t) => t.term === 'gait_phase') ? ', gait_phase one step into the cycle' : ''}), the first step's value after it (history_fill "reset")`);
+
   // --- commands ---
   let commandRanges: ModelManifest['command_ranges'];
   const cmds = cfg.commands;
@@ -376,7 +383,8 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       control_hz: controlHz,
       ...(decimation !== undefined ? { decimation } : {}),
       onnx: o.onnx,
-      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term' },
+      // unitree's controller fills each history from its reset's evaluation (manager_term_cfg.h ObservationTermCfg::reset).
+      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term', history_fill: 'reset' },
       action: { type, ...(nAct !== nModel ? { joints: actJoints } : {}), scale: compact(scale), ...(actClip !== undefined ? { clip: actClip } : {}), ...(targetClip ? { target_clip: targetClip } : {}) },
       ...(kpModel && kdModel ? { pd: { kp: actIdx.map((i) => kpModel[i]), kd: actIdx.map((i) => kdModel[i]) } } : {}),
       ...(Object.keys(actuators).length > 0 ? { actuators } : {}),

@@ -13,6 +13,9 @@
  *   observations.policy.<term>.noise.n_max|std  -> noise (recorded), unless the group's enable_corruption is false
  *   observations.policy.<term>.history_length   -> history; the group's history_length, when set, overrides
  *                                                  every term's (Isaac Lab's ObservationManager)
+ *   observations.policy.<term>.func = gait_phase unitree_rl_lab's term: a policy for unitree's C++ deploy
+ *                                                  controller -> count_from 2, and history_fill "reset"
+ *                                                  (its ObservationManager::reset() fills each history)
  *   observations.policy.<term>.params           command_name (the velocity command), asset_cfg (all joints)
  *   actions.<name>: class_type JointPositionAction (use_default_offset -> joint_position, else _abs with
  *                   offset 0), JointVelocityAction, JointEffortAction; joint_names (+ preserve_order), scale;
@@ -164,6 +167,11 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     });
   }
 
+  const unitree = terms.some((t) => t.term === 'gait_phase');
+  const stacked = terms.filter((t) => (t.history ?? 1) > 1);
+  if (unitree && stacked.length > 0)
+    note('observations.policy', `${stacked.map((t) => t.term).join(', ')} keep a history; after a reset it holds each term as unitree_rl_lab's deploy controller evaluates it in ObservationManager::reset() (last_action zeros${stacked.some((t) => t.term === 'gait_phase') ? ', gait_phase one step_dt into the cycle' : ''}), the first step's value after it (history_fill "reset"); Isaac Lab's training filled it with the first step's value`);
+
   // --- action: Isaac Lab concatenates its action terms in order (Spot: legs, then the arm) ---
   const actions = need(cfg, 'actions', file);
   if (!isObj(actions) || Object.keys(actions).length === 0) throw new ImportError(`${file}: actions`, 'holds no action term', 'one or more joint action terms');
@@ -243,7 +251,8 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       control_hz: 1 / (dt * decimation),
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
-      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term' },
+      // unitree_rl_lab's gait_phase: a policy for unitree's C++ controller, which fills each history from its reset's evaluation.
+      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term', ...(unitree ? { history_fill: 'reset' as const } : {}) },
       action: { type, ...(reordered ? { joints: actJoints } : {}), scale, ...(actClip !== undefined ? { clip: actClip } : {}), ...(targetClip ? { target_clip: targetClip } : {}) },
       ...(pd ? { pd } : {}),
       ...(actuators ? { actuators } : {}),

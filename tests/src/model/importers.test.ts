@@ -43,6 +43,8 @@ describe('manifest from Isaac Lab env.yaml', () => {
     expect(m.observation.terms[0].point).toBe('com');
     expect(m.observation.terms.filter((t) => t.point !== undefined)).toHaveLength(1);
     expect(m.observation.terms[4]).toMatchObject({ history: 3 });
+    // No unitree_rl_lab term: the history fills as Isaac Lab's CircularBuffer does (the default, first).
+    expect(m.observation.history_fill).toBeUndefined();
     // Isaac Lab clips before scaling, axon after: clip(x, ±100)·0.05 = clip(x·0.05, ±5)
     expect(m.observation.terms[5]).toMatchObject({ scale: 0.05, clip: 5 });
     expect(m.default_joint_pos).toEqual([0.1, -0.1, 0.1, -0.1, 0.8, 0.8, 1.0, 1.0, -1.5, -1.5, -1.5, -1.5]);
@@ -57,6 +59,9 @@ describe('manifest from Isaac Lab env.yaml', () => {
     const { m, notes } = g1Import(cfg);
     // unitree_rl_lab's C++ controller reads k = 2 on its first step (ObservationManager::reset() runs the term once first).
     expect(m.observation.terms[1]).toEqual({ term: 'gait_phase', period: 0.6, count_from: 2, history: 5 });
+    // ... and fills each history from its reset's evaluation (the gait clock one step_dt in), as that controller does.
+    expect(m.observation.history_fill).toBe('reset');
+    expect(notes).toContain('env.yaml: observations.policy: base_ang_vel, gait_phase, projected_gravity, velocity_commands, joint_pos_rel, joint_vel_rel, last_action keep a history; after a reset it holds each term as unitree_rl_lab\'s deploy controller evaluates it in ObservationManager::reset() (last_action zeros, gait_phase one step_dt into the cycle), the first step\'s value after it (history_fill "reset"); Isaac Lab\'s training filled it with the first step\'s value');
     expect(notes.find((n) => n.includes('gait_phase.func'))).toMatch(/read as unitree_rl_lab's gait_phase, sin and cos of \(steps · step_dt % period\) \/ period; axon's first step reads two step_dt into the cycle \(count_from 2\)/);
     cfg.observations.policy.gait_phase.params = {};
     expect(() => g1Import(cfg)).toThrow("env.yaml: observations.policy.gait_phase.params.period: is missing (expected the gait cycle in seconds (mdp.gait_phase's period))");

@@ -20,11 +20,14 @@
  * one step apart (k = 1 at the reset, 2 on the first step). axon's "reset" fill gives the history
  * those values; "first" (the default, Isaac Lab's) copies the first step's into every slot.
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createObservation, type Observation, type RobotSpec } from '../../../src/core/robot.ts';
 import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
 import { ManifestError, validateManifest, type ModelManifest } from '../../../src/model/manifest.ts';
+import { manifestFromDeploy, parseDeployYaml } from '../../../src/model/importers/deploy.ts';
 import { joint, manifest, spec } from '../../helpers/fakes.ts';
+import { GO2_MJCF_JOINTS, GO2_SDK_JOINTS } from '../../helpers/unitreeMjlab.ts';
 
 const f = Math.fround;
 
@@ -249,5 +252,53 @@ describe('history_fill "reset": the history as unitree\'s C++ controller fills i
     expect(e).toBeInstanceOf(ManifestError);
     expect(e!.code).toBe('MANIFEST_FIELD');
     expect(e!.message).toBe('manifest.json#/observation/history_fill: is "reset_time" (expected one of first, zeros, reset)');
+  });
+});
+
+describe('from-deploy writes history_fill "reset" for unitree\'s controller', () => {
+  const text = readFileSync('tests/fixtures/unitree-rl-mjlab/go2-phase-deploy.yaml', 'utf8');
+  const opts = { sdkJoints: GO2_SDK_JOINTS, sdkSource: '--sdk-joints', name: 'go2', robot: 'go2', onnx: { file: 'policy.onnx', input: 'obs', output: 'actions' } };
+
+  it('on the Go2 deploy.yaml as shipped (every history 1)', () => {
+    const { manifest: m } = manifestFromDeploy(parseDeployYaml(text, 'deploy.yaml').cfg, opts, 'deploy.yaml');
+    expect(m.observation.history_fill).toBe('reset');
+  });
+
+  it('with the gait clock kept 3 steps and the joints 2, the imported manifest gives the controller\'s input for 3 steps (SDK order FR, FL, RR, RL; model FL, FR, RL, RR)', () => {
+    // The same file with longer histories (the controller reads history_length per term).
+    const longer = text
+      .replace(/(gait_phase:\n(?:.*\n){3}    history_length:) 1/, '$1 3')
+      .replace(/(joint_pos_rel:\n(?:.*\n){3}    history_length:) 1/, '$1 2');
+    expect(longer).not.toBe(text);
+    const { manifest: m, notes } = manifestFromDeploy(parseDeployYaml(longer, 'deploy.yaml').cfg, opts, 'deploy.yaml');
+    expect(m.observation.terms.map((t) => t.history ?? 1)).toEqual([1, 1, 1, 3, 2, 1, 1]);
+    expect(notes).toContain('deploy.yaml: observations: gait_phase, joint_pos_rel keep a history; after a reset it holds each term as unitree\'s C++ controller evaluates it in ObservationManager::reset() (last_action zeros, gait_phase one step into the cycle), the first step\'s value after it (history_fill "reset")');
+    const jointIdsMap = [3, 4, 5, 0, 1, 2, 9, 10, 11, 6, 7, 8]; // the file's
+    expect(GO2_MJCF_JOINTS.map((j) => GO2_SDK_JOINTS.indexOf(j))).toEqual(jointIdsMap);
+    const defaults = [-0.1, 0.9, -1.8, 0.1, 0.9, -1.8, -0.1, 0.9, -1.8, 0.1, 0.9, -1.8];
+    const ctrl = new UnitreeController(
+      [
+        { name: 'base_ang_vel', scale: [1], history: 1 },
+        { name: 'projected_gravity', scale: [1], history: 1 },
+        { name: 'velocity_commands', scale: [1], history: 1 },
+        { name: 'gait_phase', scale: [1], history: 3 },
+        { name: 'joint_pos_rel', scale: [1], history: 2 },
+        { name: 'joint_vel_rel', scale: [1], history: 1 },
+        { name: 'last_action', scale: [1], history: 1 },
+      ],
+      jointIdsMap,
+      defaults,
+      0.02,
+      0.6,
+      12,
+    );
+    const robot = spec(GO2_SDK_JOINTS.map((n) => joint(n, { lower: -3, upper: 3 })), true);
+    const b = new ObservationBuilder(m, robot);
+    const steps = run(b, robot, ctrl, [0, 1, 2].map((k) => lowState(12, 0.02 * k)), 12);
+    steps.forEach(({ got, want }, k) => {
+      expect(got.length).toBe(3 + 3 + 3 + 6 + 24 + 12 + 12);
+      expect(got.length).toBe(want.length);
+      for (let i = 0; i < want.length; i++) expect(got[i], `step ${k}, input[${i}]`).toBeCloseTo(want[i], 5);
+    });
   });
 });

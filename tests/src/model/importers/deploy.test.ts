@@ -40,6 +40,8 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(m.action).toEqual({ type: 'joint_position', scale: 0.25 });
     expect(m.observation.history_layout).toBe('per_term');
     expect(m.observation.history_order).toBe('oldest_first');
+    // unitree's controller fills each history with the term as its reset evaluates it.
+    expect(m.observation.history_fill).toBe('reset');
     expect(m.observation.terms).toEqual([
       { term: 'base_ang_vel', scale: 0.2, history: 5 },
       { term: 'projected_gravity', scale: 1, history: 5 },
