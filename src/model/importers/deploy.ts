@@ -38,6 +38,12 @@
  *                      history at its reset with the term evaluated then (ObservationManager::reset()
  *                      -> ObservationTermCfg::reset(func()), manager_term_cfg.h), and the first step
  *                      pushes its own value after it -> history_fill "reset", for every file
+ *   observations.use_gym_history  (beside the terms; newer unitree_rl_lab controllers) true: the
+ *                      frames interleaved across terms, oldest first (ObservationManager::compute_group
+ *                      reads term.get(h) for h, then term) -> history_layout "per_frame"; false or
+ *                      absent: each term's history in a row (per_term)
+ *   observations.scale_first  true: scale, then clip to [lo, hi] (the bound on the scaled value, as
+ *                      axon clips); false or absent: Isaac Lab's clip before scale
  *   gait_phase         params.period; the C++ controller's first policy step reads 2 control periods
  *                      into the cycle (count_from 2: ObservationManager::reset() evaluates every term
  *                      once after zeroing the phase). unitreerobotics/unitree_rl_mjlab's controller
@@ -291,8 +297,19 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
   const obs = need('observations');
   if (!isObj(obs) || Object.keys(obs).length === 0) throw new ImportError(at('observations'), `is ${JSON.stringify(obs)}`, 'a mapping of observation terms');
   const terms: ObservationTerm[] = [];
+  const termKeys: string[] = [];
   let commandName: string | undefined;
+  // Group switches the C++ ObservationManager reads beside the terms (_prepare_group_terms).
+  const flag = (k: string): boolean => {
+    const v = obs[k];
+    if (v === undefined || v === null) return false;
+    if (typeof v !== 'boolean') throw new ImportError(at(`observations.${k}`), `is ${JSON.stringify(v)}`, 'true or false');
+    return v;
+  };
+  const gymHistory = flag('use_gym_history');
+  const scaleFirst = flag('scale_first');
   for (const [key, t] of Object.entries(obs)) {
+    if (key === 'use_gym_history' || key === 'scale_first') continue;
     const w = at(`observations.${key}`);
     const term = termByName[key];
     if (!term) throw new ImportError(w, `is a term axon cannot compute (the model cannot run without it)`, `terms among ${Object.keys(termByName).join(', ')}`);
@@ -314,8 +331,8 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     if (t.clip !== undefined && t.clip !== null) {
       const [lo, hi] = numList(t.clip, `${w}.clip`, 2);
       if (!close(lo, -hi) || !(hi > 0)) throw new ImportError(`${w}.clip`, `is [${lo}, ${hi}]`, 'a symmetric range [-c, c]: axon clips |x| <= c');
-      // Isaac Lab clips before scaling; axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|).
-      const bounds = (scale ?? [1]).map((s) => hi * Math.abs(s));
+      // Isaac Lab clips before scaling; axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|). scale_first clips the scaled value, as axon does.
+      const bounds = scaleFirst ? [hi] : (scale ?? [1]).map((s) => hi * Math.abs(s));
       if (!bounds.every((b) => close(b, bounds[0])) || !(bounds[0] > 0))
         throw new ImportError(`${w}.clip`, `is [${lo}, ${hi}] before a scale that differs per element`, 'one scale for the term: axon clips after scaling with one bound');
       clip = bounds[0];
@@ -346,10 +363,20 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       else notes.push(`${w}.params.${pk}: ignored (${JSON.stringify(pv)})`);
     }
     // Trained in Isaac Lab, whose base_lin_vel is the root body's centre-of-mass velocity.
+    termKeys.push(key);
     terms.push({ term, ...(scale ? { scale: compact(scale) } : {}), ...(clip !== undefined ? { clip } : {}), ...(history ? { history } : {}), ...(term === 'base_lin_vel' ? { point: 'com' as const } : {}), ...(period !== undefined ? { period, count_from: 2 as const, ...(mjlab ? { stand_below: MJLAB_STAND_BELOW } : {}) } : {}) });
   }
 
   const stacked = terms.filter((t) => (t.history ?? 1) > 1);
+  if (gymHistory) {
+    // The controller interleaves group_terms[0].history_length frames: a term with a shorter history would be read past its end.
+    const h = terms[0].history ?? 1;
+    const odd = terms.findIndex((t) => (t.history ?? 1) !== h);
+    if (odd >= 0)
+      throw new ImportError(at(`observations.${termKeys[odd]}.history_length`), `is ${terms[odd].history ?? 1} beside use_gym_history: true`, `${h}, the first term's: the controller interleaves that many frames of every term`);
+    notes.push(`${at('observations.use_gym_history')}: true: the ${h} frames interleaved across terms, oldest first (history_layout "per_frame")`);
+  }
+  if (scaleFirst) notes.push(`${at('observations.scale_first')}: true: each clip bounds the scaled value`);
   if (stacked.length > 0)
     notes.push(`${at('observations')}: ${stacked.map((t) => t.term).join(', ')} keep a history; after a reset it holds each term as unitree's C++ controller evaluates it in ObservationManager::reset() (last_action zeros${stacked.some((t) => t.term === 'gait_phase') ? ', gait_phase one step into the cycle' : ''}), the first step's value after it (history_fill "reset")`);
 
@@ -384,7 +411,7 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
       ...(decimation !== undefined ? { decimation } : {}),
       onnx: o.onnx,
       // unitree's controller fills each history from its reset's evaluation (manager_term_cfg.h ObservationTermCfg::reset).
-      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term', history_fill: 'reset' },
+      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: gymHistory ? 'per_frame' : 'per_term', history_fill: 'reset' },
       action: { type, ...(nAct !== nModel ? { joints: actJoints } : {}), scale: compact(scale), ...(actClip !== undefined ? { clip: actClip } : {}), ...(targetClip ? { target_clip: targetClip } : {}) },
       ...(kpModel && kdModel ? { pd: { kp: actIdx.map((i) => kpModel[i]), kd: actIdx.map((i) => kdModel[i]) } } : {}),
       ...(Object.keys(actuators).length > 0 ? { actuators } : {}),

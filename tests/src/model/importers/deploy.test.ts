@@ -144,6 +144,31 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     expect(manifestFromDeploy(cfg, { ...opts, sdkJoints: slots }).notes).toContain('deploy.yaml: observations.joint_pos_rel.noise: ignored');
   });
 
+  it("reads the group switches newer unitree_rl_lab controllers keep beside the terms: use_gym_history (frames interleaved) and scale_first (clip the scaled value)", () => {
+    const gym: [string, string][] = [
+      ['observations:\n', 'observations:\n  use_gym_history: true\n  scale_first: true\n'],
+      ['  joint_vel_rel:\n    params: {}\n    clip: null', '  joint_vel_rel:\n    params: {}\n    clip: [-5.0, 5.0]'],
+    ];
+    const { cfg } = load({ edits: gym });
+    const { manifest: m, notes } = manifestFromDeploy(cfg, opts);
+    expect(m.observation.history_layout).toBe('per_frame');
+    expect(m.observation.terms.map((t) => t.term)).toEqual(['base_ang_vel', 'projected_gravity', 'velocity_commands', 'joint_pos_rel', 'joint_vel_rel', 'last_action']);
+    // scale then clip: the bound is on the scaled value as written (clip-first would have made it 5 · 0.05 = 0.25)
+    expect(m.observation.terms[4]).toMatchObject({ term: 'joint_vel_rel', scale: 0.05, clip: 5 });
+    expect(notes).toContain('deploy.yaml: observations.use_gym_history: true: the 5 frames interleaved across terms, oldest first (history_layout "per_frame")');
+    // without the switches: per term, and Isaac Lab's clip before scale
+    const plain = manifestFromDeploy(load({ edits: gym.slice(1) }).cfg, opts).manifest;
+    expect(plain.observation.history_layout).toBe('per_term');
+    expect(plain.observation.terms[4]).toMatchObject({ term: 'joint_vel_rel', clip: 0.25 });
+    // the controller interleaves the first term's history length for every term: a shorter one is refused
+    const uneven = load({ edits: [gym[0]] });
+    const lastAction = uneven.cfg.observations as Record<string, Record<string, unknown>>;
+    lastAction.last_action.history_length = 1;
+    expect(() => manifestFromDeploy(uneven.cfg, opts)).toThrow(/^deploy\.yaml: observations\.last_action\.history_length: is 1 beside use_gym_history: true \(expected 5, the first term's/);
+    const notBool = load({ edits: [['observations:\n', 'observations:\n  use_gym_history: "yes"\n']] });
+    expect(() => manifestFromDeploy(notBool.cfg, opts)).toThrow(/^deploy\.yaml: observations\.use_gym_history: is "yes" \(expected true or false\)/);
+  });
+
   it('reads base_lin_vel at the centre of mass, as Isaac Lab trained it (root_lin_vel_b)', () => {
     const { cfg } = load({ edits: [['observations:\n', 'observations:\n  base_lin_vel:\n    params: {}\n    clip: null\n    scale: [2.0, 2.0, 2.0]\n    history_length: 1\n']] });
     const { manifest: m } = manifestFromDeploy(cfg, opts);
