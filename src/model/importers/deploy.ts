@@ -312,6 +312,8 @@ export function manifestFromDeploy(cfg: Obj, o: DeployImportOptions, file = 'dep
     if (key === 'use_gym_history' || key === 'scale_first') continue;
     const w = at(`observations.${key}`);
     const term = termByName[key];
+    if (!term && isObj(t) && Object.keys(t).some((k) => k in termByName || k === 'use_gym_history'))
+      throw new ImportError(w, 'is a group of terms (the controller\'s layout for a policy with one ONNX input per group)', 'the terms directly under observations: axon feeds one observation input');
     if (!term) throw new ImportError(w, `is a term axon cannot compute (the model cannot run without it)`, `terms among ${Object.keys(termByName).join(', ')}`);
     if (!isObj(t)) throw new ImportError(w, `is ${JSON.stringify(t)}`, 'a mapping with scale, clip, history_length, params');
     // A term's settings in a mapping inside it are another exporter's layout (a fork nests each term's settings under its name): reading it

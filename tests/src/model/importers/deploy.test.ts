@@ -165,6 +165,10 @@ describe('manifest from a deploy.yaml (unitree_rl_lab export)', () => {
     const lastAction = uneven.cfg.observations as Record<string, Record<string, unknown>>;
     lastAction.last_action.history_length = 1;
     expect(() => manifestFromDeploy(uneven.cfg, opts)).toThrow(/^deploy\.yaml: observations\.last_action\.history_length: is 1 beside use_gym_history: true \(expected 5, the first term's/);
+    // the multi-input layout: one group of terms per ONNX input
+    const grouped = load();
+    grouped.cfg.observations = { policy: { use_gym_history: true, ...(grouped.cfg.observations as object) } } as never;
+    expect(() => manifestFromDeploy(grouped.cfg, opts)).toThrow(/^deploy\.yaml: observations\.policy: is a group of terms/);
     const notBool = load({ edits: [['observations:\n', 'observations:\n  use_gym_history: "yes"\n']] });
     expect(() => manifestFromDeploy(notBool.cfg, opts)).toThrow(/^deploy\.yaml: observations\.use_gym_history: is "yes" \(expected true or false\)/);
   });
