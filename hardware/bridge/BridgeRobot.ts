@@ -39,7 +39,7 @@ import { realTimers, type TimerHandle, type Timers } from '../../src/clock/Timer
 import { ArrivalEstimate } from './ArrivalEstimate.ts';
 import { BridgeError } from './BridgeError.ts';
 import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, type FrameHeader, type StateLayout } from './frames.ts';
-import { parseServerMessage, type ErrorMessage, type HelloMessage, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
+import { helloRobotFile, parseServerMessage, type ErrorMessage, type HelloMessage, type HelloRobotFile, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
 import { openLink, type Link } from './openLink.ts';
 import { CloseCode, type Role, type RobotState } from './protocol.ts';
 
@@ -173,6 +173,11 @@ export class BridgeRobot implements Robot {
   /** The hello of the current (or last) connection. */
   get hello(): HelloMessage {
     return this._hello;
+  }
+
+  /** The robot description file the server names in its hello (checked when the link opened), null when it names none (an older server). */
+  get robotFile(): HelloRobotFile | null {
+    return helloRobotFile(this._hello);
   }
 
   /** The role the server granted. */

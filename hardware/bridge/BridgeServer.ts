@@ -34,7 +34,7 @@ import type { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
 import { BridgeError } from './BridgeError.ts';
 import { Connections, type Client } from './Connections.ts';
 import { commandFieldAt, decodeCommand, encodeState, stateLayoutFor, type DecodedCommand, type FrameHeader, type StateLayout } from './frames.ts';
-import { parseClientMessage, specToWire, type ClientMessage, type HelloMessage, type StatsMessage } from './messages.ts';
+import { parseClientMessage, specToWire, type ClientMessage, type HelloMessage, type HelloRobotFile, type StatsMessage } from './messages.ts';
 import { DEFAULT_PORT, ErrorCode, PROTOCOL_VERSION, SUBPROTOCOL, type Role, type RobotState, type StateCause } from './protocol.ts';
 import { RobotLoop, type PacingFigures } from './RobotLoop.ts';
 import { WorkerPacer } from './WorkerPacer.ts';
@@ -98,6 +98,8 @@ export class BridgeServer {
   private _port = 0;
   private readonly _serverName: string;
   private readonly _engine: string | null;
+  /** The hello's robotFile (none: the field is left out, as before it existed). */
+  private readonly _robotFile: HelloRobotFile | null;
   private readonly _paced: boolean;
   private readonly _stats = new ServerStats();
   private readonly _conns: Connections;
@@ -131,6 +133,7 @@ export class BridgeServer {
     this._paced = s.paced;
     this._serverName = s.serverName;
     this._engine = s.engine;
+    this._robotFile = s.robotFile;
 
     const spec = robot.spec;
     this.layout = stateLayoutFor(spec, o.sendBase ?? this.sim);
@@ -347,6 +350,7 @@ export class BridgeServer {
       robot: specToWire(this.robot.spec),
       sim: this.sim,
       engine: this._engine,
+      ...(this._robotFile ? { robotFile: this._robotFile } : {}),
       rates: { loopHz: this.loopHz, stateHz: this.stateHz },
       frame: { imu: this.layout.imu, contacts: this.layout.contacts, base: this.layout.base },
       heartbeat: { intervalS: this.heartbeatIntervalS, timeoutS: this.heartbeatTimeoutS },

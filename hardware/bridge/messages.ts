@@ -7,7 +7,8 @@ import type { ControlMode, JointSpec, JointType, RobotSpec } from '../../src/cor
 import { BridgeError } from './BridgeError.ts';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorCode, type Role, type RobotState, type StateCause } from './protocol.ts';
-import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema } from './schemas.ts';
+import type { Static } from '@sinclair/typebox';
+import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema, HelloRobotFileSchema } from './schemas.ts';
 
 /**
  * A JointSpec as sent: an unbounded limit (lower/upper of a continuous joint, an unlimited
@@ -30,6 +31,11 @@ export interface HelloMessage {
   readonly sim: boolean;
   /** Physics engine of a simulated robot ("cannon", "mujoco"), null for hardware; absent from older servers (read it with helloEngine). */
   readonly engine?: string | null;
+  /**
+   * The robot description file the served robot was built from (name, sha256, set-up), null or
+   * absent when the server names none (an older server, a shipped robot); read it with helloRobotFile.
+   */
+  readonly robotFile?: HelloRobotFile | null;
   /** Loop rate: physics steps per second (simulation) or read/write cycles (hardware); state frame rate. */
   readonly rates: { readonly loopHz: number; readonly stateHz: number };
   /** Blocks every state frame carries (fixes its flags and length). */
@@ -193,6 +199,29 @@ export function helloEngine(h: { readonly engine?: unknown }, where = ''): strin
   if (h.engine === undefined) return null;
   if (!Value.Check(HelloEngineSchema, h.engine)) throw new BridgeError('BRIDGE_BAD_HELLO', `${where ? `${where} ` : ''}hello.engine`, `cannot be used (${JSON.stringify(h.engine)?.slice(0, 40)})`, 'null or a lower-case engine name such as "cannon" or "mujoco"');
   return h.engine as string | null;
+}
+
+/** The hello's `robotFile` (PROTOCOL.md section 4): the served robot's description file by name and sha256, with the set-up that places its root. */
+export type HelloRobotFile = Readonly<Static<typeof HelloRobotFileSchema>>;
+
+/**
+ * The hello's robot file, checked against HelloRobotFileSchema: null when the server names none
+ * (the field absent, as from a server before it, or null).
+ * @throws BridgeError BRIDGE_BAD_HELLO naming the field (`hello.robotFile.sha256`) and what it must be
+ */
+export function helloRobotFile(h: { readonly robotFile?: unknown }, where = ''): HelloRobotFile | null {
+  const f = h.robotFile;
+  if (f === undefined || f === null) return null;
+  const at = `${where ? `${where} ` : ''}hello.robotFile`;
+  if (!isObject(f)) throw new BridgeError('BRIDGE_BAD_HELLO', at, `cannot be used (${JSON.stringify(f)?.slice(0, 40)})`, 'null, or { format, name, sha256, bytes, fixedBase, basePosition, baseOrientation }');
+  const first = Value.Errors(HelloRobotFileSchema, f).First();
+  const field = first ? first.path.replace(/^\//, '').split('/')[0] : ['basePosition', 'baseOrientation'].find((k) => !(f[k] as number[]).every(Number.isFinite));
+  if (field !== undefined) {
+    const schema = HelloRobotFileSchema.properties[field as keyof typeof HelloRobotFileSchema.properties] as { description?: string; pattern?: string } | undefined;
+    const what = field === 'name' ? 'a file name without any folder (no / or \\)' : field === 'sha256' ? '64 lower-case hex digits' : field === 'basePosition' ? '3 finite numbers (m)' : field === 'baseOrientation' ? '4 finite numbers (x y z w)' : (schema?.description ?? 'a valid value');
+    throw new BridgeError('BRIDGE_BAD_HELLO', `${at}.${field || '?'}`, `cannot be used (${JSON.stringify(f[field])?.slice(0, 80)})`, what);
+  }
+  return { format: f.format as string, name: f.name as string, sha256: f.sha256 as string, bytes: f.bytes as number, fixedBase: f.fixedBase as boolean, basePosition: [...(f.basePosition as number[])], baseOrientation: [...(f.baseOrientation as number[])] };
 }
 
 // ---- RobotSpec on the wire ----

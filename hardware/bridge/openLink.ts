@@ -7,7 +7,7 @@ import { WebSocket } from 'ws';
 import type { RobotSpec } from '../../src/core/robot.ts';
 import type { Timers } from '../../src/clock/Timers.ts';
 import { BridgeError } from './BridgeError.ts';
-import { helloEngine, parseServerMessage, sameSpec, specFromWire, type HelloMessage } from './messages.ts';
+import { helloEngine, helloRobotFile, parseServerMessage, sameSpec, specFromWire, type HelloMessage } from './messages.ts';
 import { ErrorCode, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SUBPROTOCOL, SUBPROTOCOL_PATTERN, VERSIONS_HEADER, CloseCode, type Role } from './protocol.ts';
 import { TOKEN_ENV } from './tokens.ts';
 
@@ -185,4 +185,5 @@ function checkHello(h: HelloMessage, url: string, spec: RobotSpec): void {
   if (!['idle', 'running', 'degraded', 'safe-stop', 'e-stopped'].includes(h.robotState)) bad('robotState', 'idle | running | degraded | safe-stop | e-stopped');
   if (typeof h.sim !== 'boolean') bad('sim', 'a boolean');
   helloEngine(h, url);
+  helloRobotFile(h, url);
 }

@@ -47,6 +47,29 @@ export const StatsRequestSchema = Type.Object({ type: Type.Literal('stats') }, {
  */
 export const HelloEngineSchema = Type.Union([Type.Null(), Type.String({ pattern: '^[a-z][a-z0-9_-]{0,31}$' })], { title: 'hello.engine' });
 
+/**
+ * The hello's `robotFile` (server -> client, added within version 1): the robot description file
+ * the served robot was built from, so that a client can draw it from its own copy, checked by
+ * sha256 (PROTOCOL.md section 4, hello). The file's name only, never its path: a path names the
+ * server's folders (user names, project layout) to any client, observers without a token included,
+ * and is of no use on the client's machine. `fixedBase`, `basePosition`, `baseOrientation`: the
+ * set-up that places the drawing's root (m, world; x y z w), as a recording's `drawing` keeps it
+ * (src/record/drawingMeta.ts). Absent or null: the server names no file (an older server, a shipped
+ * robot, hardware).
+ */
+export const HelloRobotFileSchema = Type.Object(
+  {
+    format: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,15}$', description: 'the file\'s kind: "urdf" (the only one axon sends and draws)' }),
+    name: Type.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.{1,2}$)[^/\\\\\\u0000-\\u001f]+$', description: 'the file name without any folder' }),
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the file\'s bytes, lower-case hex' }),
+    bytes: Type.Integer({ minimum: 0, description: 'the file\'s size in bytes' }),
+    fixedBase: Type.Boolean({ description: 'the root link is fixed to the world' }),
+    basePosition: Type.Array(Type.Number(), { minItems: 3, maxItems: 3, description: 'where the set-up put the root link before the first step (m, world)' }),
+    baseOrientation: Type.Array(Type.Number(), { minItems: 4, maxItems: 4, description: 'its orientation (x y z w)' }),
+  },
+  { title: 'hello.robotFile' },
+);
+
 /** Each client message type and its schema. */
 export const CLIENT_MESSAGE_SCHEMAS: Readonly<Record<string, TObject>> = {
   auth: AuthSchema,

@@ -8,6 +8,7 @@ import { isSimulated, type Robot, type SimulatedRobot } from '../../src/core/rob
 import type { SafetyConfig } from '../../src/safety/types.ts';
 import type { StateWatch } from './RobotLoop.ts';
 import { BridgeError } from './BridgeError.ts';
+import { helloRobotFile, type HelloRobotFile } from './messages.ts';
 import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_HEARTBEAT_TIMEOUT_S } from './protocol.ts';
 import { generateToken, isLoopback } from './tokens.ts';
 
@@ -62,6 +63,12 @@ export interface BridgeServerOptions {
   readonly serverName?: string;
   /** The hello's `engine`: physics engine of a simulated robot ("cannon", "mujoco"); default null. */
   readonly engine?: string;
+  /**
+   * The hello's `robotFile`: the robot description file the served robot was built from, by name
+   * (never its path) and sha256, with the set-up that places its root; default none (a shipped
+   * robot, hardware). A client draws the robot from its own copy once the sha256 matches.
+   */
+  readonly robotFile?: HelloRobotFile;
   /**
    * The server's steady clock (s, origin arbitrary): loop steps, the deadman, heartbeat timeouts
    * and every time it reports. Default performance.now(). Tests inject virtual time.
@@ -129,7 +136,14 @@ export function resolveServerOptions(o: BridgeServerOptions) {
   const paced = o.paced ?? true;
   const serverName = o.serverName ?? 'axon';
   const engine = o.engine ?? null;
-  return { host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine };
+  let robotFile: HelloRobotFile | null;
+  try {
+    robotFile = helloRobotFile(o);
+  } catch (e) {
+    const b = e as BridgeError;
+    throw new BridgeError('BRIDGE_CONFIG', b.where.replace(/^hello\./, ''), b.detail, b.expected);
+  }
+  return { host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine, robotFile };
 }
 
 function positive(x: number, name: string): number {

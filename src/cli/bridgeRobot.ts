@@ -7,7 +7,9 @@
  * Part of the composition root (src/cli): it knows sim/, and imports MuJoCo's side only when asked.
  */
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
+import type { HelloRobotFile } from '../../hardware/bridge/index.ts';
+import { fileDigest } from '../record/index.ts';
 import { createSimRobot, randomize, Rng } from '../../sim/index.ts';
 import { UsageError } from '../core/errors.ts';
 import type { SimulatedRobot } from '../core/robot.ts';
@@ -37,6 +39,12 @@ export interface ServedRobot {
   readonly setupLine?: string;
   /** A robot file's set-up for the JSON summary's `robot_setup`. */
   readonly setupSummary?: Record<string, unknown>;
+  /**
+   * A URDF's hello.robotFile (hardware/PROTOCOL.md section 4): its file name, never its path (the
+   * server's folders are nobody's business, and no use on a client's machine), sha256, size and the
+   * set-up that places its root. Undefined for a shipped robot and an MJCF (not drawn over the bridge yet).
+   */
+  readonly robotFile?: HelloRobotFile;
 }
 
 /**
@@ -62,7 +70,10 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
     const { manifest, file } = setupManifest(o.manifest);
     const { robot, setup } = await openUrdfRobot(urdfFlags(o.urdf, o), manifest, physicsDt, o.physics, file);
     robot.reset(o.seed);
-    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup) };
+    const p = setup.options.basePosition ?? [0, 0, 0];
+    const q = setup.options.baseOrientation ?? [0, 0, 0, 1];
+    const robotFile: HelloRobotFile = { format: 'urdf', name: basename(o.urdf), ...fileDigest(o.urdf), fixedBase: setup.fixedBase, basePosition: [p[0], p[1], p[2]], baseOrientation: [q[0], q[1], q[2], q[3]] };
+    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), robotFile };
   }
   const name = o.sim!;
   const robot = o.physics === 'mujoco' ? await mujocoShipped(name, physicsDt, o.seed, o.randomize) : createSimRobot(name, { physicsDt, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });

@@ -119,6 +119,8 @@ export function bridgeCommand() {
         ...(pacing === 'poll' ? { spinMarginS: spinMs / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge ${flag}, ${engine})`,
         engine: physics,
+        // A URDF's file name and sha256 (never its path), so that a client draws it from its own copy.
+        ...(served.robotFile ? { robotFile: served.robotFile } : {}),
         watch,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);

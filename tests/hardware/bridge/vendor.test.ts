@@ -4,9 +4,10 @@
  * checked against the served spec as for a shipped robot. Every process is ended (SIGKILL at a timeout).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
 import { writeMenagerieHand } from '../../helpers/menagerieMjcf.ts';
@@ -73,6 +74,8 @@ describe('axon bridge --urdf: a vendor URDF served, a policy run against it over
     try {
       expect(observer.spec.joints.map((j) => j.name)).toEqual([...WRIST_TREE_JOINTS]);
       expect(observer.spec.joints.map((j) => j.kp)).toEqual([8, 8, 4]);
+      // The hello names the file (by name, never the server's path) and its sha256, so that a client can draw it from its own copy.
+      expect(observer.robotFile).toMatchObject({ format: 'urdf', name: basename(urdf), sha256: createHash('sha256').update(readFileSync(urdf)).digest('hex'), fixedBase: true });
       const seq = observer.stateSeq;
       await waitUntil(() => observer.stateSeq > seq + 10, 'state frames');
       const q = Array.from(observer.observe().jointPosition);
