@@ -107,7 +107,7 @@ export function mujocoViewerModel(robot: MujocoRobot): ViewerModel {
  * a URDF, else the MJCF's geoms) and each link's pose from MuJoCo's body of that name (a link
  * without a body, or a URDF link MuJoCo dropped, stays at the origin).
  */
-export function mujocoViewRobot(robot: MujocoRobot, urdf?: ViewerModel): Required<ViewerRobot> {
+export function mujocoViewRobot(robot: MujocoRobot, urdf?: ViewerModel): Required<Pick<ViewerRobot, 'spec' | 'model' | 'linkPose'>> {
   const model = urdf ?? mujocoViewerModel(robot);
   const body = new Map<string, number>();
   for (let b = 1; b < robot.model.nbody; b++) body.set(bodyName(robot, b), b);

@@ -3,23 +3,26 @@
  * knows sim/). In order:
  *  1. `--urdf FILE`: that URDF, whatever the recording says; its moving joints must be exactly the
  *     recorded ones (REPLAY_MODEL naming the joint that is missing or extra, exit 2).
- *  2. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`; or the bare
- *     `urdf` path of an older `run` recording), if the file is still there and, where a sha256
- *     was kept, still the same bytes.
+ *  2. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`, a bridged run
+ *     given `--urdf`; or the bare `urdf` path of an older `run` recording), if the file is still
+ *     there and, where a sha256 was kept, still the same bytes.
  *  3. A shipped simulated robot by name; an `--mjcf` run in MuJoCo.
  *  4. Nothing: the panels alone.
  * Whenever a recorded model cannot be used, one line on stderr names the path and what differs,
- * and the panels are shown alone.
+ * and the panels are shown alone. A run over the bridge keeps the served robot's file by name and
+ * sha256 (`served_model`, src/record/drawingMeta.ts): the file drawn is checked against it (a
+ * different file is drawn with one warning line), and with no file to draw the line names it.
  *
  * A URDF is posed as `sim --urdf --view` poses it: a SimRobot of that URDF put at each tick's
  * recorded joint positions and base pose (SimRobot.showPose), its link poses in the frames. A run
  * whose ticks carry no base pose (a real robot) is posed by the page from the joints, its root at
- * the origin, as its live view was.
+ * the origin, as its live view was. A bridged robot's live view (src/cli/bridgeDrawing.ts) is drawn
+ * by the same urdfRobot, posed from the newest observation at each viewer frame.
  */
 import { existsSync } from 'node:fs';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { drawingFileProblem, drawingOnRecord, type DrawingOnRecord, type RecordedDrawing, type Recording } from '../record/index.ts';
+import { drawingFileProblem, drawingOnRecord, servedFileProblem, servedModelOnRecord, servedModelText, type DrawingOnRecord, type RecordedDrawing, type Recording, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
 import { createSimRobot, loadUrdf, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
 import { movingJoints } from './urdfSession.ts';
@@ -46,18 +49,26 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
   };
   const posedByBase = rec.ticks[0]?.observation.base !== undefined;
   let d: DrawingOnRecord | undefined;
+  let served: ServedModel | undefined;
   let unreadable: string | undefined;
   try {
     d = drawingOnRecord(rec.run, rec.file);
+    served = servedModelOnRecord(rec.run, rec.file);
   } catch (e) {
     unreadable = (e as Error).message;
   }
+  // A file drawn for a bridged run that is not the one the server served: drawn, with one line.
+  const checkServed = (file: string, label: string) => {
+    const problem = served && servedFileProblem(served, file, label);
+    if (problem) o.say(`axon replay: warning: ${problem}: drawn anyway, the drawing may not match the robot`);
+  };
   if (o.urdf !== undefined) {
-    // The recorded set-up (the moved file's, usually) still applies: package paths, base.
+    // The recorded set-up (the moved file's, usually; else the served file's) still applies: package paths, base.
     const recorded = d && !d.legacy ? d : undefined;
     const model = loadUrdf(o.urdf, { packagePaths: recorded?.package_paths ?? [], collisionMeshes: 'optional' });
     refuseJointMismatch(model, spec, o.urdf);
-    return urdfRobot(model, spec, posedByBase, recorded ? setupOf(recorded) : {}, o.say);
+    checkServed(o.urdf, `--urdf ${o.urdf}`);
+    return urdfRobot(model, spec, posedByBase, recorded ? setupOf(recorded) : served ? setupOf(served) : {}, o.say);
   }
   if (unreadable !== undefined) return panelsOnly(unreadable);
   if (d !== undefined) {
@@ -69,51 +80,57 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
       const names = new Set(spec.joints.map((j) => j.name));
       const unknown = movingJoints(model).filter((j) => !names.has(j.name)).map((j) => j.name);
       if (unknown.length > 0) return panelsOnly(`its URDF ${d.urdf} moves joint${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which the recording does not have`);
+      checkServed(d.urdf, `its URDF ${d.urdf}`);
       return urdfRobot(model, spec, posedByBase, d.legacy ? {} : setupOf(d), o.say);
     } catch (e) {
       return panelsOnly((e as Error).message);
     }
   }
+  if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: give your copy of that file with --urdf FILE`);
   if (robotNames().includes(name)) return createSimRobot(name);
   const mj = await mujocoDrawing(rec, spec, name, o.say);
   if (mj) return mj;
   return panelsOnly('no drawing model recorded (give one with --urdf FILE)');
 }
 
-/** The drawing robot's set-up from the recorded one. */
-function setupOf(d: RecordedDrawing) {
+/** The drawing robot's set-up from the recorded one (a drawing, or the file a bridge served). */
+export function setupOf(d: Pick<RecordedDrawing, 'fixed_base' | 'base_position' | 'base_orientation'>) {
   return { fixedBase: d.fixed_base, basePosition: d.base_position, baseOrientation: d.base_orientation };
 }
 
 /**
- * REPLAY_MODEL when the URDF's moving joints are not the recorded ones: a recorded joint it lacks
- * (which could not be drawn), or a moving joint the recording lacks (which could not be posed).
+ * `code` (REPLAY_MODEL) when the URDF's moving joints are not the robot's: a joint of the robot it
+ * lacks (which could not be drawn), or a moving joint the robot lacks (which could not be posed).
+ * `whose`: the robot as the user knows it (`the recording`, `the served robot`).
  */
-function refuseJointMismatch(model: UrdfModel, spec: RobotSpec, file: string): void {
+export function refuseJointMismatch(model: UrdfModel, spec: RobotSpec, file: string, code = 'REPLAY_MODEL', whose = 'the recording'): void {
   const moving = movingJoints(model).map((j) => j.name);
   const have = new Set(moving);
   const recorded = spec.joints.map((j) => j.name);
   const lacking = recorded.filter((n) => !have.has(n));
-  const want = `a URDF moving the recorded joints: ${recorded.join(', ')}`;
-  if (lacking.length > 0) throw new AxonError('REPLAY_MODEL', `--urdf ${file}`, `has no moving joint ${lacking.map((n) => `"${n}"`).join(', ')} of the recording`, want);
+  const adj = whose === 'the recording' ? 'recorded' : "robot's";
+  const want = `a URDF moving the ${adj} joints: ${recorded.join(', ')}`;
+  if (lacking.length > 0) throw new AxonError(code, `--urdf ${file}`, `has no moving joint ${lacking.map((n) => `"${n}"`).join(', ')} of ${whose}`, want);
   const rec = new Set(recorded);
   const extra = moving.filter((n) => !rec.has(n));
-  if (extra.length > 0) throw new AxonError('REPLAY_MODEL', `--urdf ${file}`, `moves joint${extra.length > 1 ? 's' : ''} ${extra.map((n) => `"${n}"`).join(', ')}, which the recording does not have`, want);
+  if (extra.length > 0) throw new AxonError(code, `--urdf ${file}`, `moves joint${extra.length > 1 ? 's' : ''} ${extra.map((n) => `"${n}"`).join(', ')}, which ${whose} does not have`, want);
 }
 
 /**
- * The URDF drawn for a recording of `spec`. With base poses in the ticks: a SimRobot of the URDF
- * placed at each tick (collision meshes not read: only visuals are drawn), its joints taken from
- * the recording by name; without: the model alone, posed by the page.
+ * The URDF drawn for a recording of `spec` (or a bridged robot's live view). With base poses in the
+ * ticks: a SimRobot of the URDF placed at each tick (collision meshes not read: only visuals are
+ * drawn), its joints taken from the recording by name; without: the model alone, posed by the page.
+ * `who` begins the notes' lines (`axon replay`, `axon sim`).
  */
-function urdfRobot(
+export function urdfRobot(
   model: UrdfModel,
   spec: RobotSpec,
   posedByBase: boolean,
   setup: { fixedBase?: boolean; basePosition?: readonly [number, number, number]; baseOrientation?: readonly [number, number, number, number] },
   say: (line: string) => void,
+  who = 'axon replay',
 ): ReplayRobot {
-  for (const n of model.notes) if (n.code === 'URDF_VISUAL_MESH_MISSING') say(`axon replay: note ${n.code}: ${n.where}: ${n.message}`);
+  for (const n of model.notes) if (n.code === 'URDF_VISUAL_MESH_MISSING') say(`${who}: note ${n.code}: ${n.where}: ${n.message}`);
   if (!posedByBase) return { spec, model, showPose() {}, async close() {} };
   const sim = new SimRobot(model, { meshCollision: 'none', ground: false, ...setup });
   // Recorded joint i is the drawing robot's joint order[i] (-1: not in the URDF, left at 0).

@@ -11,6 +11,12 @@
  * Read side: a recording without `drawing` but with a `urdf` path (an `axon run` recording made
  * before the schema) is read as a drawing with no sha256 (the file is not checked); one with
  * neither has no drawing model (a `sim --urdf` run recorded before it: `replay --urdf FILE`).
+ *
+ * A run over the bridge (`sim --robot ws://...`) has no path to the served robot's file: the server
+ * names it in its hello by file name and sha256 only (hardware/PROTOCOL.md, hello.robotFile). The
+ * recording keeps that as `served_model` (below); with the client's `--urdf FILE` it keeps that
+ * file's `drawing` too. `served_model` is what `replay --view` names when it has no file to draw,
+ * and what it checks a file it draws against.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -130,6 +136,65 @@ export function drawingFileProblem(d: DrawingOnRecord): string | undefined {
   if (now.sha256 === d.sha256) return undefined;
   const size = d.bytes >= 0 && d.bytes !== now.bytes ? `${now.bytes} bytes, recorded ${d.bytes}` : `same size, ${now.bytes} bytes`;
   return `its URDF ${d.urdf} has changed since the run (sha256 ${now.sha256.slice(0, 12)}…, recorded ${d.sha256.slice(0, 12)}…; ${size})`;
+}
+
+/**
+ * `axon.run`'s `served_model`: the robot description file a bridge server built the run's robot
+ * from, as its hello named it (hello.robotFile): the file name (never a path), its sha256 and size,
+ * and the set-up that places the root, as in a `drawing`.
+ */
+export interface ServedModel {
+  /** "urdf" (the only kind axon sends). */
+  readonly format: string;
+  /** The file name on the server, without its folder. */
+  readonly name: string;
+  readonly sha256: string;
+  readonly bytes: number;
+  readonly fixed_base: boolean;
+  readonly base_position: readonly [number, number, number];
+  readonly base_orientation: readonly [number, number, number, number];
+}
+
+/**
+ * The served model a recording's `axon.run` names, if any. One that is not such an object is
+ * AxonError RECORD_READ naming it (the caller shows the panels and says why).
+ */
+export function servedModelOnRecord(run: Record<string, unknown>, file: string): ServedModel | undefined {
+  const m = run.served_model as Partial<ServedModel> | null | undefined;
+  if (m === undefined || m === null) return undefined;
+  const ok = typeof m === 'object' && typeof m.format === 'string' && typeof m.name === 'string' && typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256);
+  if (!ok) throw new AxonError('RECORD_READ', `${file} metadata "axon.run" served_model`, 'has no file name or sha256', '{ format, name, sha256, bytes, fixed_base, base_position, base_orientation }');
+  return {
+    format: m.format!,
+    name: m.name!,
+    sha256: m.sha256!,
+    bytes: typeof m.bytes === 'number' ? m.bytes : -1,
+    fixed_base: m.fixed_base === true,
+    base_position: triple(m.base_position, [0, 0, 0]),
+    base_orientation: quad(m.base_orientation),
+  };
+}
+
+/** The served file in words: `mesh_bot.urdf (sha256 0123456789ab…, 2980 bytes)`. */
+export function servedModelText(m: ServedModel): string {
+  return `${m.name} (${m.format === 'urdf' ? '' : `${m.format.toUpperCase()}, `}sha256 ${m.sha256.slice(0, 12)}…${m.bytes >= 0 ? `, ${m.bytes} bytes` : ''})`;
+}
+
+/**
+ * Why a URDF `file` is not the one the server served, in words naming both by sha256 and size;
+ * undefined when its bytes are the served file's. `label` names the file as the caller's user knows
+ * it (`--urdf /path/robot.urdf`, `its URDF /path/robot.urdf`).
+ */
+export function servedFileProblem(m: ServedModel, file: string, label = file): string | undefined {
+  if (m.format !== 'urdf') return `${label} cannot be checked: the server served a ${m.format.toUpperCase()} file, ${servedModelText(m)}, not a URDF`;
+  let now: { sha256: string; bytes: number };
+  try {
+    now = fileDigest(file);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (now.sha256 === m.sha256) return undefined;
+  return `${label} is not the file the server served, ${servedModelText(m)}: this one is sha256 ${now.sha256.slice(0, 12)}…, ${now.bytes} bytes`;
 }
 
 function triple(v: unknown, dflt: [number, number, number]): [number, number, number] {

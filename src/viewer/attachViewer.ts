@@ -50,6 +50,13 @@ export interface ViewerRobot {
   readonly model?: ViewerModel;
   /** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
   linkPose?(linkName: string, pos: Float64Array, quat: Float64Array): void;
+  /**
+   * Called with the newest tick's observation before a frame's link poses are read (off the tick,
+   * once per frame built): a robot drawn by a stand-in that is not the robot itself (a bridged
+   * URDF robot: a SimRobot of the URDF, src/cli/bridgeDrawing.ts) is put at the observed joints
+   * and base here, as a replay puts it at each recorded tick.
+   */
+  poseFrom?(obs: Observation): void;
 }
 
 /** The part of a SafetySupervisor the viewer uses. */
@@ -295,6 +302,7 @@ export async function attachViewer(
   // Pages that asked for a frame before the loop's first tick: the timer answers them once a tick exists.
   const askedEarly = new WeakSet<ViewerClient>();
   const readLinks = () => {
+    if (robot.poseFrom && lastObs && nLinks > 0) robot.poseFrom(lastObs);
     for (let l = 0; l < nLinks; l++) {
       robot.linkPose!(linkNames[l], _pos, _quat);
       links.set(_pos, 7 * l);

@@ -63,6 +63,7 @@ describe('a flag given without the flag it needs is refused, naming both (exit 2
     ['sim --async without --policy', [...URDF, '--async'], '--async', '--policy'],
     ['sim --physics-hz on a bridged robot', [...BRIDGED, '--physics-hz', '1000'], '--physics-hz', "server's physics"],
     ['sim --physics on a bridged robot', [...BRIDGED, '--physics', 'mujoco'], '--physics', "server's physics"],
+    ['sim --urdf on a bridged robot without --view or --record', [...BRIDGED, '--urdf', 'sim/robots/arm.urdf'], '--urdf', '--view or --record'],
     ['sim2sim --urdf-package-path without --urdf', ['sim2sim', '--robot', 'cartpole', '--policy', P, '--urdf-package-path', '/tmp'], '--urdf-package-path', '--urdf FILE'],
     // eval's
     ['eval --out without --shard', [...EVAL, '--out', 'shard.json'], '--out', '--shard'],
@@ -80,6 +81,11 @@ describe('a flag given without the flag it needs is refused, naming both (exit 2
   ])('%s', (_, args, flag, needs) => {
     const r = axon(...args);
     expectRefused(r, `${flag}: only applies with`, needs);
+  });
+
+  it('a robot set-up flag on a bridged robot is refused: the server sets the robot up (axon bridge takes it)', () => {
+    const r = axon(...BRIDGED, '--urdf', 'sim/robots/arm.urdf', '--view', '--fixed-base');
+    expectRefused(r, '--fixed-base: sets up a robot simulated here, and a bridged robot is set up by its server', 'axon bridge --urdf FILE --fixed-base');
   });
 
   it('with its companion the flag is taken: --stall-ms with --async runs', () => {

@@ -10,10 +10,11 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
-import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
+import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
+import { bridgeDrawing, type BridgeDrawing } from '../bridgeDrawing.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -24,9 +25,14 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 
 const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
 
+/** The flags that set up a robot simulated here: a bridged robot is set up by its server (axon bridge takes them). */
+const SETUP_FLAGS = ['--fixed-base', '--imu-link', '--init-pose', '--kp', '--kd', '--armature', '--pd', '--strict', '--mesh-collision'] as const;
+
 /** sim's own flags that need another (src/cli/companions.ts; the URDF set-up flags are checked in the action, with MJCF's). */
-const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; policy?: string }>[] = [
+const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; policy?: string; view: boolean; record?: string }>[] = [
   { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
+  // Over the bridge --urdf is the client's copy of the served robot's file: it only draws the robot (viewer, recording).
+  { flag: '--urdf', needs: '--view or --record', ok: (o) => !isBridged(o.robot) || o.view || o.record !== undefined, instead: () => 'over the bridge --urdf only draws the served robot' },
   ...URDF_FILE_COMPANIONS,
   // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
   ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
@@ -58,7 +64,7 @@ export function simCommand() {
     .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features match); read with axon dataset info / axon replay')
     .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
-    .option('--urdf <file>', 'simulate this URDF file instead of a shipped robot (--robot then only names it)')
+    .option('--urdf <file>', "simulate this URDF file instead of a shipped robot (--robot then only names it); with --robot ws://... your copy of the served robot's URDF, drawn by --view and kept by --record, checked by sha256 against the file the server names")
     .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo, set up from the policy\'s manifest as --urdf is (pose, pd, actuators, imu_link over the model\'s own); implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply')
     .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
@@ -72,6 +78,10 @@ export function simCommand() {
     .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default: stable on light links) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o, cmd) => {
+      if (isBridged(o.robot)) {
+        const setupFlag = SETUP_FLAGS.find((f) => flagGiven(cmd, f));
+        if (setupFlag) throw new UsageError(setupFlag, 'sets up a robot simulated here, and a bridged robot is set up by its server', `axon bridge --urdf FILE ${setupFlag} ... on the server, or no ${setupFlag}`);
+      }
       refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
       if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
       // --mjcf implies MuJoCo; an explicit --physics cannon is refused by the session.
@@ -260,13 +270,15 @@ async function simOverBridge(o: {
   fault?: unknown;
   randomize: boolean;
   zeroPolicy: boolean;
+  /** The client's copy of the served robot's URDF: draws it (viewer, recording) once checked against the hello. */
   urdf?: string;
+  urdfPackagePath: string[];
   mjcf?: string;
   /** --sleep as given: the live clock; default defaultLiveClock (timer: the link streams state). */
   sleep: 'block' | 'timer' | undefined;
 }, worldModel: WorldModelOptions | undefined): Promise<void> {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
-  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.urdf ? '--urdf' : o.mjcf ? '--mjcf' : undefined;
+  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.mjcf ? '--mjcf' : undefined;
   if (simOnly) throw new UsageError(simOnly, 'is not available with a bridged robot', `a simulated robot by name${simOnly === '--randomize' ? ' (or axon bridge --randomize on the server)' : ''}`);
   refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
   if (o.record) checkWritable(o.record);
@@ -278,6 +290,22 @@ async function simOverBridge(o: {
   }
   const shipped = shippedRobotServed(robot.hello.sim, robot.spec);
   const task = shipped ? createTask(shipped) : undefined;
+  // What the viewer draws and the recording keeps of the served robot's file (--urdf checked against the hello).
+  let drawing: BridgeDrawing;
+  try {
+    drawing = bridgeDrawing({
+      spec: robot.spec,
+      robotFile: robot.robotFile,
+      ...(shipped ? { shipped } : {}),
+      ...(o.urdf !== undefined ? { urdf: o.urdf } : {}),
+      packagePaths: o.urdfPackagePath,
+      posedByBase: robot.hello.frame.base,
+      say: (line) => process.stderr.write(`${line}\n`),
+    });
+  } catch (e) {
+    await robot.close();
+    throw e;
+  }
   if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
@@ -312,14 +340,18 @@ async function simOverBridge(o: {
           spec: robot.spec,
           worldModelManifest: worldModel ? loadModelFolder(worldModel.dir).manifest : undefined,
           period: 1 / manifest.control_hz,
-          run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}) },
+          run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}), ...drawing.run },
         }),
-        view: () => ({ robot: { spec: robot.spec, ...(shipped ? { model: robotModel(shipped) } : {}) }, options: { title: `axon sim: ${robot.spec.name} over the bridge` } }),
+        view: () => ({ robot: drawing.viewRobot(), options: { title: `axon sim: ${robot.spec.name} over the bridge` } }),
       });
     },
-  }).finally(() => {
+  }).finally(async () => {
     faultWatch.unsubscribe();
-    return outputs.close();
+    try {
+      await outputs.close();
+    } finally {
+      await drawing.close();
+    }
   });
   const { record } = await outputs.finish();
   // A run the robot's stop ended did not succeed, whatever the task read from the last frames.
