@@ -3,7 +3,7 @@ import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 
 const TRN_TENDON = 3; // mjTRN_TENDON
 
-/** One <mimic> group: a leader and its followers, with the scratch its per-step factorisation uses. */
+/** One mimic group (URDF <mimic>, MJCF <equality><joint>): a leader and its followers, with the scratch its per-step factorisation uses. */
 interface Group {
   readonly leader: number;
   /**
@@ -23,8 +23,9 @@ interface Group {
 }
 
 /**
- * URDF <mimic> groups in MuJoCo (a leader and the joints that follow it, coupled by joint
- * equalities: sim/mujoco/compileUrdf.ts): how the damping of the leader's PD law is spread over the
+ * Mimic groups in MuJoCo (a leader and the joints that follow it, coupled by joint equalities: a
+ * URDF <mimic>'s that sim/mujoco/compileUrdf.ts writes, an MJCF's own <equality><joint>,
+ * sim/mujoco/mjcfMimic.ts): how the damping of the leader's PD law is spread over the
  * group, and what the leader's effort is.
  *
  * Why: MuJoCo computes the equality forces with the mass matrix M, before its implicit integrator
@@ -67,9 +68,13 @@ export class MujocoMimicGroups {
   private readonly uMu: Float64Array;
   private readonly kappa: Float64Array;
   private readonly groups: Group[] = [];
-  /** Each follower's equality (−1: none) and its time constant as compiled (s). */
+  /**
+   * Each follower's equality (−1: none) and its reference stiffness and damping as compiled, in
+   * MuJoCo's direct form (solref −k, −b; 1/s², 1/s), before the per-step scaling.
+   */
   private readonly eqOf: Int32Array;
-  private readonly eqTau: Float64Array;
+  private readonly eqK: Float64Array;
+  private readonly eqB: Float64Array;
   private full: DoubleBuffer | undefined;
   private fullView: Float64Array = new Float64Array(0);
 
@@ -80,7 +85,8 @@ export class MujocoMimicGroups {
     const n = (this.n = joints.length);
     this.names = joints.map((j) => j.name);
     this.eqOf = new Int32Array(n).fill(-1);
-    this.eqTau = new Float64Array(n);
+    this.eqK = new Float64Array(n);
+    this.eqB = new Float64Array(n);
     const index = new Map(joints.map((j, i) => [j.name, i]));
     this.follower = Uint8Array.from(joints, (j) => (j.mimic ? 1 : 0));
     this.any = this.follower.some((f) => f === 1);
@@ -123,11 +129,31 @@ export class MujocoMimicGroups {
     }
     this.full = new mj.DoubleBuffer(model.nv * model.nv);
     const solref = model.eq_solref as Float64Array;
+    const type = model.eq_type as Int32Array;
+    const obj1 = model.eq_obj1id as Int32Array;
+    const obj2 = model.eq_obj2id as Int32Array;
+    const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
+    // MuJoCo keeps a time constant of at least 2 steps unless its refsafe flag is off (engine_core_constraint.c, getsolparam).
+    const refsafe = (model.opt.disableflags & mj.mjtDisableBit.mjDSBL_REFSAFE.value) === 0;
     for (let i = 0; i < this.n; i++) {
       if (this.follower[i] !== 1 || this.group[i] < 0) continue;
-      const e = mj.mj_name2id(model, mj.mjtObj.mjOBJ_EQUALITY.value, `axon_mimic_${this.names[i]}`);
+      // The joint equality that couples it to its leader: compileUrdf.ts's for a URDF <mimic>, the model's own for an MJCF (mjcfMimic.ts).
+      const f = mj.mj_name2id(model, JOINT, this.names[i]);
+      const l = mj.mj_name2id(model, JOINT, this.names[this.group[i]]);
+      let e = 0;
+      while (e < model.neq && !(type[e] === mj.mjtEq.mjEQ_JOINT.value && obj1[e] === f && obj2[e] === l)) e++;
+      if (e === model.neq) continue;
       this.eqOf[i] = e;
-      if (e >= 0) this.eqTau[i] = solref[2 * e];
+      // As MuJoCo reads solref (its dmax aside, which the direct form keeps): (timeconst τ, dampratio ζ) is k = 1/(τ·ζ)², b = 2/τ; (−k, −b) is direct.
+      const [r0, r1] = [solref[2 * e], solref[2 * e + 1]];
+      if (r0 > 0 && r1 > 0) {
+        const tau = refsafe ? Math.max(r0, 2 * model.opt.timestep) : r0;
+        this.eqK[i] = 1 / (tau * tau * r1 * r1);
+        this.eqB[i] = 2 / tau;
+      } else if (r0 <= 0 && r1 <= 0) {
+        this.eqK[i] = -r0;
+        this.eqB[i] = -r1;
+      } else this.eqOf[i] = -1; // a mixed solref, which MuJoCo replaces by its default: left as it is
     }
   }
 
@@ -193,10 +219,12 @@ export class MujocoMimicGroups {
 
   /**
    * After the leaders' laws (leaderDamping): each follower's equality made s = 1 + h·κ times
-   * stiffer and more damped (MuJoCo's direct solref, −stiffness and −damping, of its compiled time
-   * constant τ: 1/τ² and 2/τ), because the implicit step divides the group's accelerations by s,
-   * the equality's too: with axon's default gains on the Robotiq fixture (kp 10000) its followers
-   * were still 0.028 rad off a second after its leader stopped (tests/bench/mimicFigures.ts).
+   * stiffer and more damped (MuJoCo's direct solref, −stiffness and −damping, of its compiled one:
+   * 1/(τ·ζ)² and 2/τ for a time constant τ and damping ratio ζ), because the implicit step divides
+   * the group's accelerations by s, the equality's too: with axon's default gains on the Robotiq
+   * fixture (kp 10000) its followers were still 0.028 rad off a second after its leader stopped
+   * (tests/bench/mimicFigures.ts). So the coupling keeps the stiffness it was compiled with under
+   * axon's damping (compileUrdf.ts's for a URDF <mimic>, mjcfMimic.ts's for an MJCF's <equality><joint>).
    * `solref` is the model's eq_solref view, `h` the physics step (s).
    */
   scaleEqualities(solref: Float64Array, h: number): void {
@@ -204,9 +232,8 @@ export class MujocoMimicGroups {
       const e = this.eqOf[i];
       if (e < 0) continue;
       const s = 1 + h * this.kappa[this.group[i]];
-      const tau = this.eqTau[i];
-      solref[2 * e] = -s / (tau * tau);
-      solref[2 * e + 1] = (-2 * s) / tau;
+      solref[2 * e] = -s * this.eqK[i];
+      solref[2 * e + 1] = -s * this.eqB[i];
     }
   }
 

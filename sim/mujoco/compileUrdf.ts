@@ -226,14 +226,14 @@ function mimicTendon(mj: MainModule, spec: MjSpec, urdf: UrdfModel, j: UrdfJoint
  * Time constant (s) of a mimic equality, in physics steps: MuJoCo's smallest safe one (its solref
  * is clamped to 2 steps), stiffer than its default 0.02 s.
  */
-const MIMIC_TIMECONST_STEPS = 2;
+export const MIMIC_TIMECONST_STEPS = 2;
 /**
  * Impedance of a mimic equality: as hard as MuJoCo allows (0.9999), a linkage, not a spring. With
  * menagerie's gripper couplings' (0.95 0.99) the Robotiq fixture's followers lagged its leader by up
  * to 9.2e-4 rad on a 2 rad/s ramp (kp 100, 200 Hz), with 0.9999 by 3.3e-5
  * (tests/bench/mimicFigures.ts; docs/mujoco.md, "Mimic joints").
  */
-const MIMIC_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
+export const MIMIC_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
 
 /**
  * One joint equality per URDF `<mimic>` (MuJoCo's `<equality><joint joint1=follower joint2=leader
