@@ -19,9 +19,10 @@ export function mimicOfJoint(joint: UrdfJoint): JointSpec['mimic'] {
  * The specs with each follower's default position set from its leader's (m·default + o, o for a
  * fixed leader), clamped into its own limits. A default given for a follower (`given`, e.g. a
  * manifest's default_joint_pos or --init-pose) that differs from its leader's is not used: note
- * SIM_MIMIC_DEFAULT. Configure time only.
+ * SIM_MIMIC_DEFAULT. `coupling` names what couples them in the note (an MJCF's `<equality><joint>`).
+ * Configure time only.
  */
-export function followerDefaults<S extends JointSpec>(specs: readonly S[], given: (name: string) => number | undefined, notes: UrdfNote[]): S[] {
+export function followerDefaults<S extends JointSpec>(specs: readonly S[], given: (name: string) => number | undefined, notes: UrdfNote[], coupling = '<mimic>'): S[] {
   const index = new Map(specs.map((s, i) => [s.name, i]));
   return specs.map((s) => {
     if (s.mimic === undefined) return s;
@@ -33,7 +34,7 @@ export function followerDefaults<S extends JointSpec>(specs: readonly S[], given
       notes.push({
         code: 'SIM_MIMIC_DEFAULT',
         where: `<joint name="${s.name}">`,
-        message: `default position ${g} not used: the joint follows ${s.mimic.joint} (<mimic>) and starts at ${+pos.toPrecision(6)}, from ${s.mimic.joint}'s default; give ${s.mimic.joint}'s instead`,
+        message: `default position ${g} not used: the joint follows ${s.mimic.joint} (${coupling}) and starts at ${+pos.toPrecision(6)}, from ${s.mimic.joint}'s default; give ${s.mimic.joint}'s instead`,
       });
     return pos === s.defaultPosition ? s : { ...s, defaultPosition: pos };
   });

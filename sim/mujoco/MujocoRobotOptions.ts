@@ -17,7 +17,7 @@ export interface MujocoJointDesc {
   readonly defaultPosition: number;
   readonly kp: number;
   readonly kd: number;
-  /** A follower (URDF <mimic>, JointSpec.mimic): its actuator applies nothing, a joint equality moves it. */
+  /** A follower (URDF <mimic>, an MJCF's <equality><joint>: JointSpec.mimic): its actuator applies nothing, a joint equality moves it. */
   readonly mimic?: JointSpec['mimic'];
 }
 

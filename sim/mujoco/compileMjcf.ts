@@ -8,9 +8,11 @@ import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
+import type { JointSpec } from '../../src/core/robot.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { baseJointExtras, floatingBase } from './floatingBase.ts';
 import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
+import { addMimicTendon, mjcfMimics } from './mjcfMimic.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
 import { addActuator, addGround, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
@@ -36,6 +38,8 @@ export interface CompiledMjcf extends CompiledMujoco {
   readonly passive: ReadonlySet<string>;
   /** A floating base of slides and a ball: what its joints carry that a free joint has none of (floatingBase.ts `baseJointExtras`), one phrase per joint. */
   readonly baseExtras: readonly string[];
+  /** Joints that follow another through the model's linear <equality><joint> (mjcfMimic.ts): JointSpec.mimic, by name. */
+  readonly mimic: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>;
 }
 
 /**
@@ -112,13 +116,21 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
     const floating = base !== undefined;
     const nu = probe.nu;
+    if (unnamedOn.length > 0) {
+      probe.delete();
+      throw new AxonError('MUJOCO_MJCF_JOINT', where, `has ${unnamedOn.length} unnamed hinge or slide joint(s), on body ${unnamedOn.join(', ')}`, 'every moving joint named (axon addresses joints by name)');
+    }
     const actuators = mjcfActuators(mj, probe);
     const moved = actuatedJoints(mj, probe);
-    probe.delete();
-    if (unnamedOn.length > 0)
-      throw new AxonError('MUJOCO_MJCF_JOINT', where, `has ${unnamedOn.length} unnamed hinge or slide joint(s), on body ${unnamedOn.join(', ')}`, 'every moving joint named (axon addresses joints by name)');
     // Passive only where every actuator says which joints it moves: a site or body actuator may move any of them.
     const passive = new Set(nu > 0 && moved.unresolved.length === 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
+    // Linear joint couplings between driven joints: followers, as a URDF <mimic> (mjcfMimic.ts).
+    let mimic;
+    try {
+      mimic = mjcfMimics(mj, probe, spec, joints, passive, o.timestep, notes, where);
+    } finally {
+      probe.delete();
+    }
     if (nu > 0) {
       let a = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR);
       while (a) {
@@ -146,8 +158,15 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         notes.push({ code: 'MUJOCO_MJCF_PASSIVE', where, message: `${passive.size} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${[...passive].join(', ')}` });
       if (moved.unresolved.length > 0)
         notes.push({ code: 'MUJOCO_MJCF_TRANSMISSION', where, message: `${moved.unresolved.join(', ')}: an actuator on a site, body, slider-crank or spatial tendon, which axon does not read: every hinge/slide joint gets axon's PD, none is taken as passive` });
-      if (moved.byTendon.size > 0)
-        notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: `${[...moved.byTendon].join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)` });
+      // (A follower among them moves with its leader: MUJOCO_MJCF_MIMIC.)
+      const byTendon = [...moved.byTendon].filter((n) => !mimic.followers.has(n));
+      const following = [...moved.byTendon].filter((n) => mimic.followers.has(n));
+      if (byTendon.length > 0)
+        notes.push({
+          code: 'MUJOCO_MJCF_TENDON',
+          where,
+          message: `${byTendon.join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)${following.length > 0 ? `; ${following.join(', ')} on that tendon follow${following.length === 1 ? 's' : ''} ${[...new Set(following.map((n) => mimic.followers.get(n)!.joint))].join(', ')} (<equality><joint>) with no PD of ${following.length === 1 ? 'its' : 'their'} own` : ''}`,
+        });
     }
     const own = spec.option.timestep;
     if (Math.abs(own - o.timestep) > 1e-12)
@@ -160,7 +179,10 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       addGround(mj, spec);
       notes.push({ code: 'MUJOCO_MJCF_GROUND', where, message: "the model has no plane: axon's ground added at z = 0 under its floating base" });
     }
-    for (const name of joints) addActuator(mj, spec, name);
+    for (const name of joints) {
+      const along = mimic.tendons.get(name);
+      addActuator(mj, spec, name, along ? addMimicTendon(mj, spec, name, along) : undefined);
+    }
     const model = compileSpec(mj, spec, vfs, where);
     if (addedGround && !touchesGround(model)) {
       model.delete();
@@ -171,7 +193,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, actuators, passive, baseExtras };
+    return { model, notes, joints, actuators, passive, baseExtras, mimic: mimic.followers };
   } finally {
     spec?.delete();
     vfs.delete();

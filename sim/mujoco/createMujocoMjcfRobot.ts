@@ -12,6 +12,7 @@ import { AxonError } from '../../src/core/errors.ts';
 import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
+import { followerDefaults } from '../build/mimicJoints.ts';
 import { compileMjcf } from './compileMjcf.ts';
 import { floatingBase } from './floatingBase.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
@@ -100,15 +101,17 @@ export interface MjcfSetup {
  * joint or three slides and a ball (floatingBase.ts), IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
  * axon's PD actuators (one per hinge/slide joint, the same law as every robot; a joint none of the
  * model's actuators moves is passive, effort limit 0); a `<position>`
- * actuator's kp/kv become that joint's default gains. Default pose: a keyframe (HOME_KEYS, else the
- * first), else qpos0, clamped into the joint's range (noted). `manifest` goes over all of these
+ * actuator's kp/kv become that joint's default gains. A linear <equality><joint> between two
+ * driven joints makes joint1 a follower of joint2 (JointSpec.mimic, mjcfMimic.ts). Default pose: a
+ * keyframe (HOME_KEYS, else the first), else qpos0, clamped into the joint's range (noted), a
+ * follower's from its leader's. `manifest` goes over all of these
  * (the training's pose, gains, actuators, IMU, base height) and `defaultPositions`, `kp`, `kd` and
  * `imuLink` (the flags) over it, as for a URDF: flags, then the manifest, then the model file, then
  * `defaultGains`.
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, actuators, passive, baseExtras } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, actuators, passive, baseExtras, mimic } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -178,7 +181,9 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   const fromCtrl: string[] = [];
   const differs = new ManifestDifferences();
   let effortLimited = 0;
-  const joints: MujocoJointDesc[] = names.map((name) => {
+  // Default positions given (flags, manifest; a keyframe's, which is the model's), and which came from the model (keyframe or qpos0).
+  const given = new Map<string, { readonly q: number; readonly model: boolean }>();
+  const described: MujocoJointDesc[] = names.map((name) => {
     const id = mj.mj_name2id(model, OBJ_JOINT, name);
     // An unlimited joint's range is 0 0; range="-inf inf" (a vendor's continuous hinge) is none either.
     const lim = range[2 * id] < range[2 * id + 1] && (Number.isFinite(range[2 * id]) || Number.isFinite(range[2 * id + 1]));
@@ -222,6 +227,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     if (flagged !== undefined) poseFrom.flags++;
     else if (d.defaultPosition !== undefined) poseFrom.manifest++;
     if (flagged === undefined) differs.check('default position', name, q0[qadr[id]], d.defaultPosition, pose);
+    given.set(name, { q: wanted, model: flagged === undefined && d.defaultPosition === undefined });
     const defaultPosition = defaultWithinLimits(name, wanted, lower, upper, notes, from);
     const modelDof = { damping: (model.dof_damping as Float64Array)[dof[id]], friction: (model.dof_frictionloss as Float64Array)[dof[id]], armature: (model.dof_armature as Float64Array)[dof[id]] };
     differs.check('armature', name, modelDof.armature, d.armature);
@@ -240,8 +246,22 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       defaultPosition,
       kp,
       kd,
+      ...(mimic.has(name) ? { mimic: mimic.get(name) } : {}),
     };
   });
+  // A follower (the model's <equality><joint>, mjcfMimic.ts) starts where its leader puts it, as a URDF <mimic>'s
+  // (sim/build/mimicJoints.ts); a default given for it that differs is noted: a flag's or the manifest's, or a
+  // keyframe's where its leader's came from that keyframe too (qpos0 is the equality's reference, not a pose).
+  const joints = followerDefaults(
+    described,
+    (name) => {
+      const g = given.get(name);
+      const l = given.get(mimic.get(name)?.joint ?? '');
+      return g === undefined || (g.model && (pose === 'qpos0' || !l?.model)) ? undefined : g.q;
+    },
+    notes,
+    '<equality><joint>',
+  );
   const weld = model.body_weldid as Int32Array;
   const bodyLinks: string[] = [];
   for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) {
@@ -261,7 +281,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
         baseExtras.length > 0 ? `. They carry what a free joint has none of, and MuJoCo keeps it (the base is held, sprung or slowed by it; a <freejoint/> would not be): ${baseExtras.join('; ')}` : ''
       }`,
     });
-  equalityNote(mj, model, names, passive, new Set(fb?.jointIds ?? []), notes, file);
+  loopsNote(mj, model, new Set(fb?.jointIds ?? []), notes, file);
   if (fromCtrl.length > 0)
     notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
   differs.note(notes, file);
@@ -365,24 +385,14 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
 }
 
 /**
- * A joint coupling the model keeps (<equality><joint>, a gripper's two drivers) between joints axon
- * drives each with its own PD: noted, since two targets that disagree fight the constraint.
+ * Loop closures the model keeps (<equality><connect|weld>) and ball joints, neither of which is in
+ * axon's joint list: noted. (Its joint couplings, <equality><joint>, are mjcfMimic.ts's.)
  */
-function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[], passive: ReadonlySet<string>, ofBase: ReadonlySet<number>, notes: UrdfNote[], file: string): void {
+function loopsNote(mj: MainModule, model: MjModel, ofBase: ReadonlySet<number>, notes: UrdfNote[], file: string): void {
   const type = model.eq_type as Int32Array;
   const a = model.eq_obj1id as Int32Array;
   const b = model.eq_obj2id as Int32Array;
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
-  const isDriven = (id: number) => {
-    const n = id >= 0 ? mujocoName(mj, model, OBJ_JOINT, id) : '';
-    return n !== '' && driven.includes(n) && !passive.has(n) ? n : undefined;
-  };
-  const pairs: string[] = [];
-  for (let e = 0; e < model.neq; e++) {
-    if (type[e] !== mj.mjtEq.mjEQ_JOINT.value) continue;
-    const [j1, j2] = [isDriven(a[e]), isDriven(b[e])];
-    if (j1 !== undefined && j2 !== undefined) pairs.push(`${j1} = f(${j2})`);
-  }
   // Loop closures (Agility Cassie's four-bar rods, Robotiq's fingers): kept by MuJoCo, not seen in axon's joint list.
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value, OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
   const objtype = model.eq_objtype as Int32Array | undefined;
@@ -406,11 +416,5 @@ function equalityNote(mj: MainModule, model: MjModel, driven: readonly string[],
         loops.length > 0 ? `${loops.length} loop closure(s) kept from the model (<equality>): ${loops.join(', ')}` : '',
         balls.length > 0 ? `${balls.length} ball joint(s) simulated passively, not in axon's joint list (no position, velocity or command): ${balls.join(', ')}` : '',
       ].filter((x) => x !== '').join('; '),
-    });
-  if (pairs.length > 0)
-    notes.push({
-      code: 'MUJOCO_MJCF_EQUALITY',
-      where: file,
-      message: `joint coupling(s) kept from the model (<equality><joint>): ${pairs.join(', ')}; axon drives each of these joints with its own PD, so give them targets that agree (two that disagree fight the constraint)`,
     });
 }

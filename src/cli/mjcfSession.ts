@@ -11,7 +11,7 @@
  */
 import type { SimJointDefaults } from '../../sim/SimRobotOptions.ts';
 import { UsageError } from '../core/errors.ts';
-import type { ModelIssue } from '../model/checkModel.ts';
+import { mimicActionJoints, type ModelIssue } from '../model/checkModel.ts';
 import { ManifestError, imuTerms, type ModelManifest } from '../model/manifest.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
@@ -81,6 +81,8 @@ export async function openMjcfRobot(flags: MjcfRobotFlags, m: ModelManifest | un
     throw e;
   }
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  // Action joints that follow another (the model's <equality><joint>): their targets are ignored (docs/mujoco.md, "Mimic joints").
+  if (m) for (const w of mimicActionJoints(m, robot.spec)) process.stderr.write(`axon: note SIM_MIMIC_ACTION: ${manifestFile}#${w.where}: ${w.line}\n`);
   return { robot, setup };
 }
 

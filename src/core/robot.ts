@@ -30,8 +30,8 @@ export interface JointSpec {
   /** Largest damping gain (N·m·s/rad or N·s/m); absent = no bound beyond kd >= 0. Also caps the stop damping. */
   readonly kdMax?: number;
   /**
-   * A joint that follows another instead of being driven (a URDF `<mimic>`: a gripper's second
-   * finger, the joints of a linkage): position = multiplier · position(joint) + offset (rad | m;
+   * A joint that follows another instead of being driven (a URDF `<mimic>`, an MJCF's linear
+   * `<equality><joint>`: a gripper's second finger, the joints of a linkage): position = multiplier · position(joint) + offset (rad | m;
    * multiplier in rad/m or m/rad between a revolute and a prismatic joint). The robot moves it
    * with `joint`, ignores its entries of a command and reports it as any joint (its effort: 0, no
    * motor). `joint` is where the motion comes from (a chain of mimics resolved): a joint of this

@@ -289,7 +289,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     r.dispose();
   });
 
-  it("reads the IMU where the model's imu site is (Apollo's torso), and notes a joint coupling it keeps (xArm7's gripper)", async () => {
+  it("reads the IMU where the model's imu site is (Apollo's torso), and takes a joint coupling it keeps as a follower (xArm7's gripper)", async () => {
     const file = writeModel('imusite', `<mujoco model="imusite">
   <worldbody>
     <body name="pelvis" pos="0 0 1">
@@ -312,7 +312,9 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     expect(r.mjcfSetup.imuLink).toBe('torso');
     const notes = Object.fromEntries(r.notes.map((n) => [n.code, n.message]));
     expect(notes.MUJOCO_MJCF_IMU).toBe('IMU read on body "torso", which holds the model\'s site "imu" (no imu* site on the root "pelvis"); in the body\'s frame: the site\'s own offset and rotation in it are not applied; --imu-link names another body');
-    expect(notes.MUJOCO_MJCF_EQUALITY).toContain('left_driver = f(right_driver)');
+    // (A model without actuators has every joint driven: the coupling between two of them makes a follower, tests/sim/mujocoMjcfMimic.test.ts.)
+    expect(notes.MUJOCO_MJCF_MIMIC).toContain('left_driver = 1·right_driver + 0');
+    expect(r.spec.joints.find((j) => j.name === 'left_driver')!.mimic).toEqual({ joint: 'right_driver', multiplier: 1, offset: 0 });
     r.dispose();
     // --imu-link decides; the root is kept when it holds an imu site itself
     const flagged = await createMujocoMjcfRobot(file, { physicsDt: 0.002, imuLink: 'pelvis', defaultGains: () => ({ kp: 30, kd: 0.75 }) });

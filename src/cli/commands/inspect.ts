@@ -170,6 +170,8 @@ async function mjcfTarget(file: string, m: ModelManifest, physicsHz: number, imu
       warnings.push(
         `manifest.json#/pd: absent, so axon sim --mjcf runs the policy on the model's position-actuator gains (${setup.gains.model} joints) and its default gains (${setup.gains.default} joints: ${DEFAULT_GAINS_RULE}), not necessarily those it was trained with: set pd to the training's`,
       );
+    // Action joints that follow another (the model's <equality><joint>, as a URDF <mimic>): their targets are ignored.
+    for (const w of mimicActionJoints(m, spec)) warnings.push(`SIM_MIMIC_ACTION: manifest.json#${w.where}: ${w.line}`);
     const imu = setup.imuLink !== null ? { link: setup.imuLink, why: setup.imuWhy } : null;
     return { label: `${file} (robot ${spec.name})`, source: 'mjcf', spec, robotHz: physicsHz, fixedBase: !setup.floating, imu, issues, warnings };
   } finally {

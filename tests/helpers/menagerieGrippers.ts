@@ -1,0 +1,221 @@
+/**
+ * MJCF grippers written the way mujoco_menagerie writes them (no downloads), whose fingers are
+ * coupled by `<equality><joint>` and driven through a fixed tendon: franka_emika_panda's hand, a
+ * rotary gripper whose couplings have a multiplier that is not 1, an offset and joints with `ref`
+ * (reference positions), and a model whose couplings cannot be followers (chain, loop, passive,
+ * inactive, non-linear, held).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { MimicPair } from './vendorGrippers.ts';
+
+/** Tiny finger bodies (menagerie's panda fingers: 15 g, 2.4e-6 kg·m²; lighter still here). */
+const FINGER = 'mass="0.015" diaginertia="2.375e-06 2.375e-06 7.5e-07"';
+
+/**
+ * franka_emika_panda/hand.xml as menagerie has it, on a wrist joint (panda.xml's joint7): default
+ * classes (panda, finger: slide joints along y, range 0..0.04), tiny finger bodies, the fingers
+ * coupled by `<equality><joint joint1="finger_joint1" joint2="finger_joint2" polycoef="0 1 0 0 0">`
+ * with menagerie's solimp/solref and moved by one `general` actuator on the fixed tendon "split";
+ * the actuators listed in another order than the joints (the tendon's first), a keyframe "home"
+ * with the hand open. Fixed to the world. Written as DIR/panda/hand.xml.
+ */
+export function writeMenageriePandaHand(dir: string): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
+  const d = join(dir, 'panda');
+  mkdirSync(d, { recursive: true });
+  const file = join(d, 'hand.xml');
+  writeFileSync(
+    file,
+    `<mujoco model="panda_hand">
+  <compiler angle="radian" autolimits="true"/>
+  <option integrator="implicitfast"/>
+  <default>
+    <default class="panda">
+      <material specular="0.5" shininess="0.25"/>
+      <joint armature="0.1" damping="1" axis="0 0 1" range="-2.8973 2.8973"/>
+      <general dyntype="none" biastype="affine" ctrlrange="-2.8973 2.8973" forcerange="-87 87"/>
+      <default class="finger">
+        <joint axis="0 1 0" type="slide" range="0 0.04"/>
+      </default>
+      <default class="visual">
+        <geom type="box" contype="0" conaffinity="0" group="2"/>
+      </default>
+      <default class="collision">
+        <geom type="box" group="3"/>
+      </default>
+    </default>
+  </default>
+  <worldbody>
+    <body name="link6" childclass="panda" pos="0 0 0.5">
+      <inertial mass="1.7" pos="0 0 0" diaginertia="0.01 0.01 0.01"/>
+      <geom class="collision" size="0.04 0.04 0.04"/>
+      <body name="link7" pos="0 0 0.1">
+        <inertial mass="0.74" pos="0 0 0.05" diaginertia="0.002 0.002 0.003"/>
+        <joint name="joint7"/>
+        <geom class="visual" size="0.03 0.03 0.03"/>
+        <body name="hand" pos="0 0 0.107" quat="0.9238795 0 0 -0.3826834">
+          <inertial mass="0.73" pos="-0.01 0 0.03" diaginertia="0.001 0.0025 0.0017"/>
+          <geom class="collision" size="0.02 0.1 0.02" pos="0 0 0.02"/>
+          <body name="left_finger" pos="0 0 0.0584">
+            <inertial pos="0 0 0" ${FINGER}/>
+            <joint name="finger_joint1" class="finger"/>
+            <geom class="collision" size="0.01 0.005 0.02" pos="0 0.01 0.03"/>
+          </body>
+          <body name="right_finger" pos="0 0 0.0584" quat="0 0 0 1">
+            <inertial pos="0 0 0" ${FINGER}/>
+            <joint name="finger_joint2" class="finger"/>
+            <geom class="collision" size="0.01 0.005 0.02" pos="0 0.01 0.03"/>
+          </body>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <contact>
+    <exclude body1="hand" body2="left_finger"/>
+    <exclude body1="hand" body2="right_finger"/>
+  </contact>
+  <tendon>
+    <fixed name="split">
+      <joint joint="finger_joint1" coef="0.5"/>
+      <joint joint="finger_joint2" coef="0.5"/>
+    </fixed>
+  </tendon>
+  <equality>
+    <joint joint1="finger_joint1" joint2="finger_joint2" polycoef="0 1 0 0 0" solimp="0.95 0.99 0.001" solref="0.005 1"/>
+  </equality>
+  <actuator>
+    <general class="panda" name="actuator8" tendon="split" forcerange="-100 100" ctrlrange="0 255" gainprm="0.01568627451 0 0" biasprm="0 -100 -10"/>
+    <general class="panda" name="actuator7" joint="joint7" gainprm="2000" biasprm="0 -2000 -200" forcerange="-12 12"/>
+  </actuator>
+  <keyframe>
+    <key name="home" qpos="0 0.04 0.04" ctrl="255 0"/>
+  </keyframe>
+</mujoco>
+`,
+  );
+  return { file, leader: 'finger_joint2', follower: 'finger_joint1', mimics: [{ follower: 'finger_joint1', leader: 'finger_joint2', multiplier: 1, offset: 0 }] };
+}
+
+/**
+ * A rotary two-finger gripper (a Robotiq-like knuckle and an inner finger riding on it): the
+ * leader `knuckle` (ref 0.1 rad) and its follower `inner` on the knuckle's link (ref −0.05,
+ * polycoef "0.02 −0.5": inner = −0.5·knuckle + 0.02 once the references are counted) are moved
+ * together by a fixed tendon's actuator; `knuckle_r` follows `knuckle` at 1.5 (offset −0.15 from
+ * knuckle's ref) and has a position actuator of its own in the model. Beside them, a non-linear
+ * coupling (`thumb_tip` = f(`thumb`), c2 0.3) and a `lock` joint held at a constant (no joint2),
+ * each joint with a position actuator. Tiny finger links; actuators in another order than the
+ * joints; no keyframe (the pose is qpos0, the references). Fixed to the world. DIR/rotary/gripper.xml.
+ */
+export function writeRotaryGripper(dir: string): { file: string; leader: string; mimics: MimicPair[] } {
+  const d = join(dir, 'rotary');
+  mkdirSync(d, { recursive: true });
+  const file = join(d, 'gripper.xml');
+  const link = `<inertial pos="0 0 0.02" mass="0.008" diaginertia="2e-6 2e-6 4e-7"/><geom type="capsule" fromto="0 0 0 0 0 0.04" size="0.005" contype="0" conaffinity="0"/>`;
+  writeFileSync(
+    file,
+    `<mujoco model="rotary_gripper">
+  <compiler angle="radian" autolimits="true"/>
+  <default>
+    <default class="g">
+      <joint axis="1 0 0" damping="0.05" armature="0.0005"/>
+      <position kp="20" kv="0.5"/>
+      <default class="knuckle"><joint range="0 0.8"/></default>
+    </default>
+  </default>
+  <worldbody>
+    <body name="base" childclass="g" pos="0 0 0.3">
+      <inertial mass="0.5" pos="0 0 0" diaginertia="0.001 0.001 0.001"/>
+      <geom type="box" size="0.03 0.03 0.02"/>
+      <body name="thumb_link" pos="0 0.03 0.02">
+        <joint name="thumb" range="-0.5 0.5"/>
+        ${link}
+        <body name="thumb_tip_link" pos="0 0 0.04">
+          <joint name="thumb_tip" range="-0.5 0.5"/>
+          ${link}
+        </body>
+      </body>
+      <body name="left_knuckle" pos="0 -0.03 0.02">
+        <joint name="knuckle" class="knuckle" ref="0.1"/>
+        ${link}
+        <body name="left_inner" pos="0 0 0.04">
+          <joint name="inner" range="-0.5 0.1" ref="-0.05"/>
+          ${link}
+        </body>
+      </body>
+      <body name="right_knuckle" pos="0 0.0 0.02">
+        <joint name="knuckle_r" range="-0.2 1.2"/>
+        ${link}
+      </body>
+      <body name="lock_link" pos="0.02 0 0.02">
+        <joint name="lock" range="-0.3 0.3"/>
+        ${link}
+      </body>
+    </body>
+  </worldbody>
+  <tendon>
+    <fixed name="drive">
+      <joint joint="knuckle" coef="1"/>
+      <joint joint="inner" coef="-0.5"/>
+    </fixed>
+  </tendon>
+  <equality>
+    <joint name="inner_follows" joint1="inner" joint2="knuckle" polycoef="0.02 -0.5 0 0 0" solimp="0.95 0.99 0.001" solref="0.005 1"/>
+    <joint joint1="knuckle_r" joint2="knuckle" polycoef="0 1.5 0 0 0"/>
+    <joint name="thumb_curl" joint1="thumb_tip" joint2="thumb" polycoef="0 1 0.3 0 0"/>
+    <joint name="lock_held" joint1="lock" polycoef="0.05 0 0 0 0"/>
+  </equality>
+  <actuator>
+    <position class="g" name="a_lock" joint="lock"/>
+    <general class="g" name="a_drive" tendon="drive" ctrlrange="0 255" gainprm="0.3" biastype="affine" biasprm="0 -100 -10" forcerange="-5 5"/>
+    <position class="g" name="a_thumb_tip" joint="thumb_tip"/>
+    <position class="g" name="a_knuckle_r" joint="knuckle_r" kp="50"/>
+    <position class="g" name="a_thumb" joint="thumb"/>
+  </actuator>
+</mujoco>
+`,
+  );
+  return {
+    file,
+    leader: 'knuckle',
+    mimics: [
+      { follower: 'inner', leader: 'knuckle', multiplier: -0.5, offset: 0.02 },
+      { follower: 'knuckle_r', leader: 'knuckle', multiplier: 1.5, offset: -0.15 },
+    ],
+  };
+}
+
+/**
+ * Joint couplings that are not followers: a chain (c1 = c2, c2 = c3), a loop (d1 = d2, d2 = d1), a
+ * coupling onto a joint no actuator moves (p1 = p2, p1 passive) and one switched off
+ * (active="false"). Every other joint has a motor. DIR/couplings/couplings.xml.
+ */
+export function writeOddCouplings(dir: string): string {
+  const d = join(dir, 'couplings');
+  mkdirSync(d, { recursive: true });
+  const file = join(d, 'couplings.xml');
+  const names = ['c1', 'c2', 'c3', 'd1', 'd2', 'p1', 'p2', 'i1', 'i2'];
+  const bodies = names.map((n, k) => `<body name="${n}_link" pos="${0.05 * k} 0 0"><joint name="${n}" axis="0 1 0" range="-1 1"/><geom type="sphere" size="0.01" mass="0.01" contype="0" conaffinity="0"/></body>`);
+  writeFileSync(
+    file,
+    `<mujoco model="couplings">
+  <worldbody>
+    <body name="base"><geom type="box" size="0.3 0.05 0.01" mass="1"/>
+      ${bodies.join('\n      ')}
+    </body>
+  </worldbody>
+  <equality>
+    <joint joint1="c1" joint2="c2"/>
+    <joint joint1="c2" joint2="c3"/>
+    <joint joint1="d1" joint2="d2"/>
+    <joint joint1="d2" joint2="d1"/>
+    <joint joint1="p1" joint2="p2"/>
+    <joint joint1="i1" joint2="i2" active="false"/>
+  </equality>
+  <actuator>
+    ${names.filter((n) => n !== 'p1').map((n) => `<motor joint="${n}" ctrlrange="-1 1"/>`).join('\n    ')}
+  </actuator>
+</mujoco>
+`,
+  );
+  return file;
+}
