@@ -13,16 +13,23 @@
  * 3. MuJoCo, without the equalities' solref scaling (MujocoMimicGroups.scaleEqualities made a
  *    no-op on the robot): the same ramp on the default gain rule (src/cli/defaultGains.ts: kp 10000,
  *    kd 250 on finger_joint's 1000 N·m), held 1 s after it ends (1.4 s): the followers' error then.
+ * 4. MuJoCo, an MJCF's <equality><joint> followers (sim/mujoco/mjcfMimic.ts; the fixtures of
+ *    tests/helpers/menagerieGrippers.ts): the closing ramps of tests/sim/mujocoMjcfMimic.test.ts
+ *    with the equalities as axon makes them (a URDF <mimic>'s solref and solimp), with the model's
+ *    own put back (menagerie's solimp 0.95 0.99, solref 0.005; MuJoCo's defaults 0.9 0.95, 0.02 on
+ *    the rotary's knuckle_r), and the model's own without the solref scaling: each follower's
+ *    largest error and its error at the end.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createUrdfSimRobot } from '../../sim/describeRobot.ts';
-import { createMujocoUrdfRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
+import { createMujocoMjcfRobot, createMujocoUrdfRobot, readUrdf, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { MimicEquation } from '../../sim/physics/MimicCoupling.ts';
 import { defaultGains } from '../../src/cli/defaultGains.ts';
 import type { SimulatedRobot } from '../../src/core/robot.ts';
 import { closeGripper, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
+import { writeMenageriePandaHand, writeRotaryGripper } from '../helpers/menagerieGrippers.ts';
 import { ROBOTIQ_MIMICS, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
 
 const HZ = 200;
@@ -83,4 +90,35 @@ for (const scaled of [true, false]) {
   console.log(`MuJoCo kp ${gains.kp} kd ${gains.kd}, solref ${scaled ? 'scaled' : 'not scaled'}: largest error ${fmt(r.worst)} rad, 1 s after the ramp ${fmt(r.final)} rad`);
   robot.dispose();
 }
+/**
+ * The model's own solref (timeconst, dampratio) and solimp put back on follower `f`'s equality `e`
+ * after axon made it a URDF <mimic>'s: solimp and solref in the compiled model, and solref as the
+ * reference stiffness and damping MujocoMimicGroups scales each step (MuJoCo's clamp to 2 steps kept).
+ */
+function modelOwn(robot: MujocoRobot, f: string, e: number, solref: readonly [number, number], solimp: readonly number[]): void {
+  solimp.forEach((v, i) => ((robot.model.eq_solimp as Float64Array)[5 * e + i] = v));
+  (robot.model.eq_solref as Float64Array).set(solref, 2 * e); // what MuJoCo reads where the scaling is off
+  const groups = (robot as unknown as { actuators: { mimic: { eqK: Float64Array; eqB: Float64Array } } }).actuators.mimic;
+  const tau = Math.max(solref[0], 2 / HZ);
+  groups.eqK[robot.jointIndex(f)] = 1 / (tau * tau * solref[1] * solref[1]);
+  groups.eqB[robot.jointIndex(f)] = 2 / tau;
+}
+const MENAGERIE = [0.95, 0.99, 0.001, 0.5, 2];
+const MUJOCO_DEFAULT = [0.9, 0.95, 0.001, 0.5, 2];
+const pandaHand = writeMenageriePandaHand(dir);
+const rotary = writeRotaryGripper(dir);
+const mjcfCases = [
+  { label: 'menagerie panda hand', file: pandaHand.file, init: undefined, close: { leader: 'finger_joint2', open: 0.04, closed: 0, velocity: 0.2, kp: 1000, kd: 25 }, mimics: pandaHand.mimics, own: [['finger_joint1', 0, [0.005, 1], MENAGERIE]] as const },
+  { label: 'rotary gripper', file: rotary.file, init: { knuckle: 0 }, close: { leader: 'knuckle', open: 0, closed: 0.8, velocity: 2, kp: 100, kd: 2.5 }, mimics: rotary.mimics, own: [['inner', 0, [0.005, 1], MENAGERIE], ['knuckle_r', 1, [0.02, 1], MUJOCO_DEFAULT]] as const },
+];
+for (const c of mjcfCases)
+  for (const mode of ["axon's (a URDF <mimic>'s)", "the model's own", "the model's own, solref not scaled"])
+    for (const m of c.mimics) {
+      const robot = await createMujocoMjcfRobot(c.file, { physicsDt: 1 / HZ, defaultGains: (e) => defaultGains(e), ...(c.init ? { defaultPositions: c.init } : {}) });
+      if (mode !== "axon's (a URDF <mimic>'s)") for (const [f, e, solref, solimp] of c.own) modelOwn(robot, f, e, solref, solimp);
+      if (mode.endsWith('not scaled')) (robot as unknown as { actuators: { mimic: { scaleEqualities: () => void } } }).actuators.mimic.scaleEqualities = () => {};
+      const r = closeGripper(robot, { ...c.close, mimics: [m] });
+      console.log(`MuJoCo MJCF ${c.label}, ${m.follower}, equality ${mode}: largest error ${fmt(r.worst)}, at the end ${fmt(r.final)}; ${c.close.leader} ends at ${r.leaderEnd.toFixed(4)}`);
+      robot.dispose();
+    }
 rmSync(dir, { recursive: true, force: true });
