@@ -43,6 +43,9 @@ export class MujocoActuators {
 
   private readonly n: number;
   private readonly effortLimit: Float64Array;
+  /** Each joint's law of the last apply() as MuJoCo runs it: force = lawForce + lawDamp·q̇ (N·m | N; 0 + 0·q̇ for a follower). */
+  private readonly lawForce: Float64Array;
+  private readonly lawDamp: Float64Array;
 
   constructor(
     model: MjModel,
@@ -66,6 +69,8 @@ export class MujocoActuators {
       frictionloss[vadr[i]] = j.friction;
     });
     this.effortLimit = Float64Array.from(joints, (j) => j.effortLimit);
+    this.lawForce = new Float64Array(n);
+    this.lawDamp = new Float64Array(n);
     this.kpScale = new Float64Array(n).fill(1);
     this.kdScale = new Float64Array(n).fill(1);
     this.effortScale = new Float64Array(n).fill(1);
@@ -123,6 +128,8 @@ export class MujocoActuators {
         b1 = b2 = 0;
       }
       ctrl[i] = c;
+      this.lawForce[i] = c + b1 * q;
+      this.lawDamp[i] = b2;
       bias[i * NBIAS + 1] = b1;
       bias[i * NBIAS + 2] = this.mimic.any ? -this.mimic.leaderDamping(i, -b2) : b2;
     }
@@ -130,5 +137,20 @@ export class MujocoActuators {
       for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
       this.mimic.scaleEqualities(views.eqSolref, h);
     }
+  }
+
+  /**
+   * Each joint's effort over the physics step just taken (N·m | N; robot joint order, into `out`),
+   * from the velocities after it (`qvel`, MuJoCo's): its law at the new velocity, what MuJoCo's
+   * implicit step applied (the actuator force at the step's start plus b2 times the velocity
+   * change), as the cannon-es side reports its row (sim/actuators/Actuators.ts effortAfter). Not
+   * MuJoCo's actuator force, the law at the step's start: on a light link that is the law at rest,
+   * and the fixture's wrist (tests/helpers/saturation.ts, 1e-5 kg·m²) stepped 0.1 rad at kp 100
+   * reported 10 N·m where the step applied 0.0103 (tests/sim/mujocoSaturation.test.ts). A <mimic>
+   * leader's is its law on the coupled motion (the group's damping applies it), a follower's 0 (no
+   * motor).
+   */
+  efforts(qvel: Float64Array, out: Float32Array): void {
+    for (let i = 0; i < this.n; i++) out[i] = this.lawForce[i] + this.lawDamp[i] * qvel[this.vadr[i]];
   }
 }

@@ -26,7 +26,7 @@ interface Group {
  * Mimic groups in MuJoCo (a leader and the joints that follow it, coupled by joint equalities: a
  * URDF <mimic>'s that sim/mujoco/compileUrdf.ts writes, an MJCF's own <equality><joint>,
  * sim/mujoco/mjcfMimic.ts): how the damping of the leader's PD law is spread over the
- * group, and what the leader's effort is.
+ * group.
  *
  * Why: MuJoCo computes the equality forces with the mass matrix M, before its implicit integrator
  * adds the actuators' damping D (qacc = (M + h·D)⁻¹·(f + Jᵀλ)). With axon's stiff PD on the leader
@@ -50,7 +50,7 @@ interface Group {
  * joints, which MuJoCo's implicit integrators drop (they keep M's sparsity) and blew up; M at qpos0
  * only left a 0.02 rad swing as M changed with the pose.
  *
- * Real-time rules: update(), leaderDamping(), followerDamping() and efforts() allocate nothing.
+ * Real-time rules: update(), leaderDamping() and followerDamping() allocate nothing.
  */
 export class MujocoMimicGroups {
   /** 1 where the joint follows another: its actuator gives no force of its own, only damping. */
@@ -235,16 +235,6 @@ export class MujocoMimicGroups {
       solref[2 * e] = -s * this.eqK[i];
       solref[2 * e + 1] = -s * this.eqB[i];
     }
-  }
-
-  /**
-   * Each joint's motor effort (N·m | N; robot joint order, into `out`) from MuJoCo's actuator
-   * forces: a leader's is its law on the coupled motion (its group's actuator forces, each times
-   * its share l_k·u of that motion), a follower's 0 (no motor).
-   */
-  efforts(actForce: Float64Array, out: Float32Array): void {
-    for (let i = 0; i < this.n; i++) out[i] = this.follower[i] === 1 ? 0 : this.group[i] === i ? actForce[i] * this.along[i] : actForce[i];
-    for (let i = 0; i < this.n; i++) if (this.follower[i] === 1 && this.group[i] >= 0) out[this.group[i]] += actForce[i] * this.along[i];
   }
 
   /** Frees the buffer M is read into. */

@@ -34,7 +34,7 @@ export type MujocoRandomizer = (robot: MujocoRobot, seed: number) => void;
  * reported in the spec (the state watchdog uses them), as the cannon-es side.
  *
  * Sensors (sim/mujoco/MujocoSensors.ts): joint position/velocity from qpos/qvel (continuous joints
- * wrapped to (−π, π]); effort = the actuator force of the last step; IMU, contacts, link frames
+ * wrapped to (−π, π]); effort = what each actuator applied over the last step; IMU, contacts, link frames
  * and the base (pose, velocity, centre of mass) as the cannon-es side. Reset placement (base pose,
  * spawn on the ground): sim/mujoco/MujocoPlacement.ts; mass randomisation:
  * sim/mujoco/MujocoMasses.ts.
@@ -60,6 +60,8 @@ export class MujocoRobot implements SimulatedRobot {
   /** Joint positions and velocities after the last step (rad | m; robot joint order). */
   readonly q: Float64Array;
   readonly qd: Float64Array;
+  /** Joint efforts after the last step (N·m | N; robot joint order), for observe(). */
+  private readonly effort: Float32Array;
 
   private readonly o: MujocoRobotOptions;
   private readonly n: number;
@@ -188,6 +190,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.effortScale = this.actuators.effortScale;
     this.q = new Float64Array(n);
     this.qd = new Float64Array(n);
+    this.effort = new Float32Array(n);
     this.hold = new CommandHold(specs, o.name);
     this.configuredPositions = Float64Array.from(specs, (j) => j.defaultPosition);
     this.initialPositions = Float64Array.from(specs, (j) => j.defaultPosition);
@@ -230,10 +233,9 @@ export class MujocoRobot implements SimulatedRobot {
   }
 
   observe(): Observation {
-    const obs = this.sensors.read(this.substeps, this.q, this.qd);
-    // <mimic> groups: a leader's effort is its law on the coupled motion, a follower's 0 (sim/mujoco/MujocoMimicGroups.ts).
-    if (this.actuators.mimic.any && this.substeps > 0) this.actuators.mimic.efforts(this.views.actForce, obs.jointEffort);
-    return obs;
+    // Effort: each law at the velocity after the last step, what MuJoCo's implicit step applied (sim/mujoco/MujocoActuators.ts).
+    if (this.substeps > 0) this.actuators.efforts(this.views.qvel, this.effort);
+    return this.sensors.read(this.substeps, this.q, this.qd, this.effort);
   }
 
   /**

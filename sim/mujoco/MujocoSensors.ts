@@ -24,7 +24,7 @@ export interface MujocoSensorBodies {
 /**
  * What a MujocoRobot reports in observe(), written into one reused Observation, as the cannon-es
  * side's (sim/sensors/SimSensors.ts): joint position/velocity (continuous joints wrapped to
- * (−π, π] by the robot) with sensor noise; effort = the actuator force of the last step; IMU at
+ * (−π, π] by the robot) with sensor noise; effort = what the actuator applied over the last step; IMU at
  * the named link (orientation, gyro in the link frame, accelerometer = finite difference of the
  * link origin's velocity over the last physics step minus gravity); contacts: normal force =
  * world-z of the external (contact) force on the sensor link's welded bodies
@@ -119,16 +119,16 @@ export class MujocoSensors {
 
   /**
    * The observation after `steps` physics steps, from joint positions and velocities q, qd
-   * (rad | m, rad/s | m/s; robot joint order).
+   * (rad | m, rad/s | m/s) and actuator efforts (N·m | N; sim/mujoco/MujocoActuators.ts efforts()), robot joint order.
    */
-  read(steps: number, q: Float64Array, qd: Float64Array): Observation {
+  read(steps: number, q: Float64Array, qd: Float64Array, effort: Float32Array): Observation {
     const v = this.views;
     const obs = this.obs;
     obs.time = steps * this.options.physicsDt;
     obs.seq = steps;
     const { noise: nz, rng } = this.noise;
     noisyJointReadings(q, qd, nz, rng, obs.jointPosition, obs.jointVelocity);
-    for (let i = 0; i < q.length; i++) obs.jointEffort[i] = steps > 0 ? v.actForce[i] : 0;
+    for (let i = 0; i < q.length; i++) obs.jointEffort[i] = steps > 0 ? effort[i] : 0;
     if (obs.imu !== undefined) {
       const b = this.bodies.imu;
       this.bodyQuat(b, _q); // link in world

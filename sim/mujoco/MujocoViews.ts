@@ -35,8 +35,6 @@ export class MujocoViews {
   subtreeCom!: Float64Array;
   /** External (contact) wrench on each body, per body × 6 (after mj_rnePostConstraint). */
   cfrcExt!: Float64Array;
-  /** Actuator forces of the last step (N·m | N), one per joint. */
-  actForce!: Float64Array;
   // MjModel.
   /** Actuator bias parameters, per actuator × 10 (mjNBIAS): the PD law's b1 and b2. */
   biasprm!: Float64Array;
@@ -73,7 +71,6 @@ export class MujocoViews {
     this.cvel = d.cvel;
     this.subtreeCom = d.subtree_com;
     this.cfrcExt = d.cfrc_ext;
-    this.actForce = d.actuator_force;
     this.wrapPrm = this.model.wrap_prm;
     this.eqSolref = this.model.eq_solref;
   }
