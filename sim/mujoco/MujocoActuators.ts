@@ -18,10 +18,24 @@ const NBIAS = 10; // mjNBIAS
  * next velocity: the only way light links (1e-5 kg·m²) with kd up to 10 stay stable at 200 Hz
  * (explicit axon torques blow up there, docs/simulation.md), and the same law as the cannon-es
  * implicit row. axon still owns the law (per-command gains, randomised kp/kd/effort scales,
- * continuous-joint wrap, latency); a command whose torque would pass the effort limit is applied
- * as the saturated torque ±limit with no velocity term (a saturated motor has none). Armature,
- * damping and Coulomb friction are MuJoCo's joint armature, damping and frictionloss (exact, on
- * the joint coordinate).
+ * continuous-joint wrap, latency). Armature, damping and Coulomb friction are MuJoCo's joint
+ * armature, damping and frictionloss (exact, on the joint coordinate).
+ *
+ * Saturation: a joint is saturated when the force its law will apply over the step passes the
+ * effort limit, and then gets the constant ±limit (no position or velocity term). That force is
+ * the law with its damping taken at the next velocity (stepForce()), not the law at the present
+ * velocity: on a light link the damping stops the link within the step, so a law asking 150 N·m
+ * at rest applies 0.15 (the fixture's wrist, tests/helpers/saturation.ts). Judged at the present
+ * velocity, as before, that 150 passed the 20 N·m limit, the constant 20 N·m with no damping threw
+ * the 1e-5 kg·m² link to 7079 rad/s in one step, the next step threw it back: bang-bang (the
+ * Robotiq 2F-85 on the default gains at 20,660 rad/s, cannon-es 25.9; `npx tsx
+ * tests/bench/saturationFigures.ts`). Judged on the implicit force, the constant ±limit is applied
+ * only where the law would apply more: the step then moves the joint less than the law would, never
+ * past it, so no bang-bang, and a heavy link accelerates at limit / inertia as in cannon-es (whose
+ * drive row bounds the impulse the implicit law solves for). Not MuJoCo's forcerange clamp: 3.x's
+ * implicit step still takes a clamped actuator's damping (mjd_actuator_vel), which applied on top
+ * of the clamped force slowed the saturated turret to 0.21 × limit / inertia and held a falling
+ * load with 2.4 × the limit (measured with that law written into ctrl).
  *
  * Joints are in robot joint order; `qadr` / `vadr` are each joint's qpos / qvel address.
  *
@@ -43,9 +57,19 @@ export class MujocoActuators {
 
   private readonly n: number;
   private readonly effortLimit: Float64Array;
+  /** Each joint's own damping (N·m·s/rad | N·s/m); a leader's, the sum over its group along the coupling (Σ u²·d). */
+  private readonly damping: Float64Array;
+  /** M's sparse rows (MuJoCo's M_rowadr, M_rownnz, M_colind: a dof's ancestors, its diagonal last) and each dof's parent dof. */
+  private readonly mRowadr: Int32Array;
+  private readonly mRownnz: Int32Array;
+  private readonly mColind: Int32Array;
+  private readonly dofParent: Int32Array;
   /** Each joint's law of the last apply() as MuJoCo runs it: force = lawForce + lawDamp·q̇ (N·m | N; 0 + 0·q̇ for a follower). */
   private readonly lawForce: Float64Array;
   private readonly lawDamp: Float64Array;
+  /** Scratch, per dof: the force on it besides the actuators (N·m | N), and the walk of dofInertia(). */
+  private readonly rest: Float64Array;
+  private readonly walk: Float64Array;
 
   constructor(
     model: MjModel,
@@ -69,8 +93,20 @@ export class MujocoActuators {
       frictionloss[vadr[i]] = j.friction;
     });
     this.effortLimit = Float64Array.from(joints, (j) => j.effortLimit);
+    const index = new Map(joints.map((j, i) => [j.name, i]));
+    this.damping = Float64Array.from(joints, (j) => j.damping);
+    for (const j of joints) {
+      const l = j.mimic && index.get(j.mimic.joint);
+      if (j.mimic && l !== undefined) this.damping[l] += j.mimic.multiplier ** 2 * j.damping;
+    }
+    this.mRowadr = Int32Array.from(model.M_rowadr as Int32Array);
+    this.mRownnz = Int32Array.from(model.M_rownnz as Int32Array);
+    this.mColind = Int32Array.from(model.M_colind as Int32Array);
+    this.dofParent = Int32Array.from(model.dof_parentid as Int32Array);
     this.lawForce = new Float64Array(n);
     this.lawDamp = new Float64Array(n);
+    this.rest = new Float64Array(model.nv);
+    this.walk = new Float64Array(model.nv);
     this.kpScale = new Float64Array(n).fill(1);
     this.kdScale = new Float64Array(n).fill(1);
     this.effortScale = new Float64Array(n).fill(1);
@@ -88,6 +124,12 @@ export class MujocoActuators {
     const kd = hold.kd;
     const ffs = hold.ff;
     const h = this.h;
+    // Per dof, what the last step applied besides the actuators: gravity and Coriolis, passive, pushes, constraints.
+    const rest = this.rest;
+    const smooth = views.qfrcSmooth;
+    const constraint = views.qfrcConstraint;
+    const actuator = views.qfrcActuator;
+    for (let k = 0; k < rest.length; k++) rest[k] = smooth[k] + constraint[k] - actuator[k];
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
       const v = qvel[this.vadr[i]];
@@ -97,7 +139,7 @@ export class MujocoActuators {
       let c = 0; // ctrl
       let b1 = 0;
       let b2 = 0;
-      let f = 0; // the torque the law asks for at v (for the saturation test)
+      let f = 0; // the law at the present velocity v (stepForce() takes the step's force from it)
       if (mode === 'position') {
         const p = this.kpScale[i] * kp[i];
         const dd = this.kdScale[i] * kd[i];
@@ -123,9 +165,12 @@ export class MujocoActuators {
         this.badCount++;
       } else if (lim === 0) {
         c = b1 = b2 = 0; // passive joint
-      } else if (f > lim || f < -lim) {
-        c = f > 0 ? lim : -lim; // saturated: constant torque
-        b1 = b2 = 0;
+      } else {
+        const tau = this.stepForce(i, f, -b2, lim, views);
+        if (tau > lim || tau < -lim) {
+          c = tau > 0 ? lim : -lim; // saturated: constant torque
+          b1 = b2 = 0;
+        }
       }
       ctrl[i] = c;
       this.lawForce[i] = c + b1 * q;
@@ -152,5 +197,48 @@ export class MujocoActuators {
    */
   efforts(qvel: Float64Array, out: Float32Array): void {
     for (let i = 0; i < this.n; i++) out[i] = this.lawForce[i] + this.lawDamp[i] * qvel[this.vadr[i]];
+  }
+
+  /**
+   * The force (N·m | N) joint i's law f = c + b1·q + b2·q̇ (at the present velocity) gives over the
+   * coming step once MuJoCo's implicit step has taken its damping b = −b2 at the next velocity:
+   * f − b·h·q̈, with q̈ = (f + r) / (m + h·(b + d)) for the joint alone: m its inertia with the
+   * rest of the robot free (1 / (M⁻¹)ᵢᵢ, a lower bound: an inertia too large would call a light
+   * link saturated and bring the bang-bang back; a <mimic> leader's group along its coupling, uᵀMu),
+   * d its joint damping, r the other forces on it in the last step (gravity, contacts, limits,
+   * pushes): without r a light link's law holds any load with a tiny error, and its motor held the
+   * fixture's boom, 2.45 × its limit. The result is a weighted mean of f and −r, so within the
+   * limit when both are (no inertia needed then).
+   */
+  private stepForce(i: number, f: number, b: number, lim: number, views: MujocoViews): number {
+    if (!(b > 0)) return f;
+    const groups = this.mimic.any; // i may lead a <mimic> group
+    const r = groups ? this.mimic.coupledForce(i, this.rest) : this.rest[this.vadr[i]];
+    if (f <= lim && f >= -lim && r <= lim && r >= -lim) return f;
+    let m = groups ? this.mimic.coupledInertia(i) : 0;
+    if (!(m > 0)) m = this.dofInertia(this.vadr[i], views);
+    if (!(m > 0 && m < Infinity)) return f;
+    const hb = this.h * b;
+    return f - (hb * (f + r)) / (m + hb + this.h * this.damping[i]);
+  }
+
+  /**
+   * 1 / (M⁻¹)ₖₖ (kg·m² | kg): dof k's inertia with every other dof free, from MuJoCo's factor
+   * M = LᵀDL of the last step: x = L⁻ᵀ·eₖ, nonzero on k's ancestors only, (M⁻¹)ₖₖ = Σ xⱼ²/Dⱼ.
+   */
+  private dofInertia(k: number, views: MujocoViews): number {
+    const L = views.qLD;
+    const dInv = views.qLDiagInv;
+    const x = this.walk;
+    x[k] = 1;
+    let s = 0;
+    for (let j = k; j >= 0; j = this.dofParent[j]) {
+      const xj = x[j];
+      x[j] = 0; // nothing more reaches j (only its descendants on the way up did): the walk leaves x zero
+      s += xj * xj * dInv[j];
+      const end = this.mRowadr[j] + this.mRownnz[j] - 1; // the diagonal is the row's last
+      for (let p = this.mRowadr[j]; p < end; p++) x[this.mColind[p]] -= L[p] * xj;
+    }
+    return 1 / s;
   }
 }

@@ -25,8 +25,8 @@ interface Group {
 /**
  * Mimic groups in MuJoCo (a leader and the joints that follow it, coupled by joint equalities: a
  * URDF <mimic>'s that sim/mujoco/compileUrdf.ts writes, an MJCF's own <equality><joint>,
- * sim/mujoco/mjcfMimic.ts): how the damping of the leader's PD law is spread over the
- * group.
+ * sim/mujoco/mjcfMimic.ts): how the damping of the leader's PD law is spread over the group, and
+ * the group's inertia and load along its coupling (the leader's saturation test).
  *
  * Why: MuJoCo computes the equality forces with the mass matrix M, before its implicit integrator
  * adds the actuators' damping D (qacc = (M + h·D)⁻¹·(f + Jᵀλ)). With axon's stiff PD on the leader
@@ -50,7 +50,8 @@ interface Group {
  * joints, which MuJoCo's implicit integrators drop (they keep M's sparsity) and blew up; M at qpos0
  * only left a 0.02 rad swing as M changed with the pose.
  *
- * Real-time rules: update(), leaderDamping() and followerDamping() allocate nothing.
+ * Real-time rules: update(), leaderDamping(), followerDamping(), coupledInertia() and coupledForce()
+ * allocate nothing.
  */
 export class MujocoMimicGroups {
   /** 1 where the joint follows another: its actuator gives no force of its own, only damping. */
@@ -235,6 +236,29 @@ export class MujocoMimicGroups {
       solref[2 * e] = -s * this.eqK[i];
       solref[2 * e + 1] = -s * this.eqB[i];
     }
+  }
+
+  /**
+   * Leader l's group along its coupling, for its saturation test (sim/mujoco/MujocoActuators.ts):
+   * its inertia uᵀMu (kg·m² | kg; M of the last update(); 0 for a joint that leads no group) and
+   * Σ u_k·f[dof_k] of a per-dof force `f` (N·m | N; f at l's own dof for a joint that leads no
+   * group). An equality's force cancels in that sum (it acts along e_f − u_f·e_l, and u_f·1 −
+   * u_f·u_l = 0), a follower's limit and contacts stay in it.
+   */
+  coupledInertia(l: number): number {
+    for (let gi = 0; gi < this.groups.length; gi++) if (this.groups[gi].leader === l) return this.uMu[l];
+    return 0;
+  }
+
+  coupledForce(l: number, f: Float64Array): number {
+    for (let gi = 0; gi < this.groups.length; gi++) {
+      const g = this.groups[gi];
+      if (g.leader !== l) continue;
+      let s = 0;
+      for (let k = 0; k < g.dof.length; k++) s += g.u[k] * f[g.dof[k]];
+      return s;
+    }
+    return f[this.vadr[l]];
   }
 
   /** Frees the buffer M is read into. */

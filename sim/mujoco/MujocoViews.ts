@@ -35,6 +35,16 @@ export class MujocoViews {
   subtreeCom!: Float64Array;
   /** External (contact) wrench on each body, per body × 6 (after mj_rnePostConstraint). */
   cfrcExt!: Float64Array;
+  /**
+   * Of the last step, per dof (N·m | N): the smooth forces (passive, gravity and Coriolis, applied,
+   * actuators), the constraint forces, and the actuators' share; and M = LᵀDL of its start (L in
+   * M's sparse rows, 1/D): what the saturation test reads (sim/mujoco/MujocoActuators.ts).
+   */
+  qfrcSmooth!: Float64Array;
+  qfrcConstraint!: Float64Array;
+  qfrcActuator!: Float64Array;
+  qLD!: Float64Array;
+  qLDiagInv!: Float64Array;
   // MjModel.
   /** Actuator bias parameters, per actuator × 10 (mjNBIAS): the PD law's b1 and b2. */
   biasprm!: Float64Array;
@@ -71,6 +81,11 @@ export class MujocoViews {
     this.cvel = d.cvel;
     this.subtreeCom = d.subtree_com;
     this.cfrcExt = d.cfrc_ext;
+    this.qfrcSmooth = d.qfrc_smooth;
+    this.qfrcConstraint = d.qfrc_constraint;
+    this.qfrcActuator = d.qfrc_actuator;
+    this.qLD = d.qLD;
+    this.qLDiagInv = d.qLDiagInv;
     this.wrapPrm = this.model.wrap_prm;
     this.eqSolref = this.model.eq_solref;
   }

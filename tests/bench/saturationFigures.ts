@@ -16,6 +16,8 @@
  * 4. Runs that never reach a limit, as a digest of the joint trajectory (positions and velocities
  *    at every tick), to compare commits bit for bit: the Robotiq closing ramp at kp 100, the Franka
  *    hand closing, the fixture on small steps at kp 10, the shipped humanoid standing 2 s.
+ * 5. The fixture's jaw in velocity mode at −5 rad/s (kd 2.5) for 1 s, against its −2.5 rad limit
+ *    (docs/mujoco.md, "What is not done": MuJoCo's soft joint limits on light links).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -95,4 +97,5 @@ hum.reset(1);
 const pose = Float64Array.from(hum.spec.joints, (j) => j.defaultPosition);
 console.log(`   shipped humanoid standing 2 s (500 Hz): ${digest(hum, 100, () => ({ mode: 'position', target: pose }))}`);
 for (const r of [rq, fr, wr, hum]) r.dispose();
+await both(wrist, '5. fixture, velocity mode, kd 2.5, jaw at -5 rad/s', (r) => ({ mode: 'velocity', target: byName(r, { jaw: -5 }), kd: new Float64Array(r.spec.joints.length).fill(2.5) }), 1);
 rmSync(dir, { recursive: true, force: true });
