@@ -3,6 +3,7 @@ export { parseUrdf, UrdfError } from './urdf/parseUrdf.ts';
 export type {
   UrdfErrorCode,
   UrdfModel,
+  UrdfSource,
   UrdfLink,
   UrdfFrameLink,
   UrdfJoint,

@@ -38,7 +38,8 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
   const meshCollision = o.meshCollision ?? 'hull';
   if (meshCollision !== 'hull' && meshCollision !== 'none')
     throw new AxonError('SIM_OPTION', `--mesh-collision ${meshCollision}`, 'fits a primitive for cannon-es; MuJoCo collides with each mesh\'s convex hull', 'hull or none with --physics mujoco');
-  const { model: mjModel, notes } = compileUrdf(mj, readFileSync(file, 'utf8'), model, {
+  // The bytes the model was parsed from (loadUrdf): the file is not read again, saved anew meanwhile.
+  const { model: mjModel, notes } = compileUrdf(mj, model.source ? model.source.data.toString('utf8') : readFileSync(file, 'utf8'), model, {
     floating: !fixedBase,
     ground: o.ground ?? !fixedBase,
     timestep: physicsDt,

@@ -200,6 +200,21 @@ export interface UrdfModel {
    * too (`frameLink`, `inertial.repaired`, `rootMassless`): a simulator acts on those, not on a note.
    */
   readonly notes: readonly UrdfNote[];
+  /**
+   * The bytes the model was parsed from and their sha256 (hex), when it was read from a file
+   * (loadUrdf): what a robot file is named by (hello.robotFile, a recording's drawing) and what
+   * MuJoCo compiles, so that neither reads the file again after it may have been saved anew.
+   */
+  readonly source?: UrdfSource;
+}
+
+/** A URDF file's bytes as loadUrdf read them once (UrdfModel.source). */
+export interface UrdfSource {
+  readonly data: Buffer;
+  /** sha256 of `data`, lower-case hex. */
+  readonly sha256: string;
+  /** data.byteLength. */
+  readonly bytes: number;
 }
 
 export interface ParseUrdfOptions {
