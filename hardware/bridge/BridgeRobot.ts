@@ -39,8 +39,8 @@ import { realTimers, type TimerHandle, type Timers } from '../../src/clock/Timer
 import { ArrivalEstimate } from './ArrivalEstimate.ts';
 import { BridgeError } from './BridgeError.ts';
 import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, type FrameHeader, type StateLayout } from './frames.ts';
-import { helloRobotFile, parseServerMessage, type ErrorMessage, type HelloMessage, type HelloRobotFile, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
-import { openLink, type Link } from './openLink.ts';
+import { parseServerMessage, readHelloRobotFile, sameRobotFile, type ErrorMessage, type HelloMessage, type HelloRobotFile, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
+import { openLink, type AcceptHello, type Link } from './openLink.ts';
 import { CloseCode, type Role, type RobotState } from './protocol.ts';
 
 export interface BridgeRobotOptions {
@@ -50,6 +50,8 @@ export interface BridgeRobotOptions {
   readonly role?: Role;
   /** On the first connection to a simulated robot, reset its episode (with this seed) before resolving. Ignored for real robots. */
   readonly simReset?: { readonly seed?: number };
+  /** The first connection's hello, checked before auth and any sim reset: what it throws rejects connectBridgeRobot (not called on reconnects). */
+  readonly acceptHello?: AcceptHello;
   /** Give up the first connection after this long (s); default 5. */
   readonly connectTimeoutS?: number;
   /** Reconnect backoff: first delay and cap (s), default 0.1 and 2; false: do not reconnect. */
@@ -72,6 +74,8 @@ type BridgeClientEventBody =
   | { readonly kind: 'reconnecting'; readonly attempt: number }
   | { readonly kind: 'reconnect_failed'; readonly error: BridgeError; readonly retryInS: number }
   | { readonly kind: 'status'; readonly status: StatusMessage }
+  /** A reconnect found the hello naming another robot file or set-up than the first link's (a server restarted on another revision, same joints). */
+  | { readonly kind: 'robot_file_changed'; readonly first: HelloRobotFile | null; readonly now: HelloRobotFile | null }
   | { readonly kind: 'error'; readonly error: ErrorMessage };
 
 const _binary = { binary: true } as const;
@@ -86,7 +90,7 @@ const FATAL = new Set(['BRIDGE_AUTH', 'BRIDGE_VERSION', 'BRIDGE_BAD_HELLO', 'BRI
  * BRIDGE_AUTH (token missing or wrong), BRIDGE_BUSY (another client commands), BRIDGE_REFUSED.
  */
 export async function connectBridgeRobot(url: string, options: BridgeRobotOptions = {}): Promise<BridgeRobot> {
-  const link = await openLink(url, options, undefined, options.simReset, options.timers ?? realTimers);
+  const link = await openLink(url, options, undefined, options.simReset, options.timers ?? realTimers, options.acceptHello);
   return new BridgeRobot(url, options, link);
 }
 
@@ -103,6 +107,9 @@ export class BridgeRobot implements Robot {
   readonly counts = { framesReceived: 0, framesRejected: 0, commandsSent: 0, commandsDropped: 0, reconnects: 0 };
 
   private _hello: HelloMessage;
+  /** The current link's hello.robotFile as read (a malformed one: null, with why), and the first link's. */
+  private _robotFile: { readonly file: HelloRobotFile | null; readonly problem?: string };
+  private readonly _firstRobotFile: HelloRobotFile | null;
   private _role: Role;
   private _ws: WebSocket | undefined;
   private readonly _opts: BridgeRobotOptions;
@@ -146,6 +153,8 @@ export class BridgeRobot implements Robot {
     // A server that sends base state gives a base-velocity estimate (no silent zeros for base_lin_vel).
     this.spec = link.hello.frame.base ? { ...link.spec, sensors: { ...link.spec.sensors, baseVelocity: true } } : link.spec;
     this._hello = link.hello;
+    this._robotFile = readHelloRobotFile(link.hello, url);
+    this._firstRobotFile = this._robotFile.file;
     this._role = link.role;
     this._serverState = link.hello.robotState;
     const f = link.hello.frame;
@@ -175,9 +184,14 @@ export class BridgeRobot implements Robot {
     return this._hello;
   }
 
-  /** The robot description file the server names in its hello (checked when the link opened), null when it names none (an older server). */
+  /** The robot file the hello names; null when it names none (an older server, a shipped robot, hardware) or a malformed one (robotFileProblem). */
   get robotFile(): HelloRobotFile | null {
-    return helloRobotFile(this._hello);
+    return this._robotFile.file;
+  }
+
+  /** Why the hello's robotFile was taken as none (PROTOCOL.md section 4: a malformed one costs no link), undefined when it was usable or absent. */
+  get robotFileProblem(): string | undefined {
+    return this._robotFile.problem;
   }
 
   /** The role the server granted. */
@@ -344,6 +358,7 @@ export class BridgeRobot implements Robot {
     const ws = link.ws;
     this._ws = ws;
     this._hello = link.hello;
+    this._robotFile = readHelloRobotFile(link.hello, this.url);
     this._role = link.role;
     this._serverState = link.hello.robotState;
     this._serverReason = link.hello.stateCause ? `${link.hello.stateCause}: ${link.hello.stateReason}` : '';
@@ -429,6 +444,8 @@ export class BridgeRobot implements Robot {
       this._attempts = 0;
       this._backoff = this._reconnectInitial();
       this._adopt(link);
+      // Same joints, yet perhaps another revision of the file: what was drawn or recorded from the first would be stale.
+      if (!sameRobotFile(this._firstRobotFile, this._robotFile.file)) this._event({ kind: 'robot_file_changed', first: this._firstRobotFile, now: this._robotFile.file });
     } catch (e) {
       const err = e instanceof BridgeError ? e : new BridgeError('BRIDGE_CONNECT', this.url, String(e));
       if (FATAL.has(err.code)) this._fatal = err.message;

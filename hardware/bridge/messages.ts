@@ -33,7 +33,8 @@ export interface HelloMessage {
   readonly engine?: string | null;
   /**
    * The robot description file the served robot was built from (name, sha256, set-up), null or
-   * absent when the server names none (an older server, a shipped robot); read it with helloRobotFile.
+   * absent when the server names none (an older server, a shipped robot); a client reads it with
+   * readHelloRobotFile (a malformed one is taken as none), a server checks its own with helloRobotFile.
    */
   readonly robotFile?: HelloRobotFile | null;
   /** Loop rate: physics steps per second (simulation) or read/write cycles (hardware); state frame rate. */
@@ -206,7 +207,8 @@ export type HelloRobotFile = Readonly<Static<typeof HelloRobotFileSchema>>;
 
 /**
  * The hello's robot file, checked against HelloRobotFileSchema: null when the server names none
- * (the field absent, as from a server before it, or null).
+ * (the field absent, as from a server before it, or null). A client reads it with
+ * readHelloRobotFile, which takes a malformed one as none; a server's own is checked with this.
  * @throws BridgeError BRIDGE_BAD_HELLO naming the field (`hello.robotFile.sha256`) and what it must be
  */
 export function helloRobotFile(h: { readonly robotFile?: unknown }, where = ''): HelloRobotFile | null {
@@ -218,10 +220,28 @@ export function helloRobotFile(h: { readonly robotFile?: unknown }, where = ''):
   const field = first ? first.path.replace(/^\//, '').split('/')[0] : ['basePosition', 'baseOrientation'].find((k) => !(f[k] as number[]).every(Number.isFinite));
   if (field !== undefined) {
     const schema = HelloRobotFileSchema.properties[field as keyof typeof HelloRobotFileSchema.properties] as { description?: string; pattern?: string } | undefined;
-    const what = field === 'name' ? 'a file name without any folder (no / or \\)' : field === 'sha256' ? '64 lower-case hex digits' : field === 'basePosition' ? '3 finite numbers (m)' : field === 'baseOrientation' ? '4 finite numbers (x y z w)' : (schema?.description ?? 'a valid value');
+    const what = field === 'name' ? 'a file name without any folder (no / or \\) and no control or bidi characters' : field === 'sha256' ? '64 lower-case hex digits' : field === 'basePosition' ? '3 finite numbers (m)' : field === 'baseOrientation' ? '4 finite numbers (x y z w)' : (schema?.description ?? 'a valid value');
     throw new BridgeError('BRIDGE_BAD_HELLO', `${at}.${field || '?'}`, `cannot be used (${JSON.stringify(f[field])?.slice(0, 80)})`, what);
   }
   return { format: f.format as string, name: f.name as string, sha256: f.sha256 as string, bytes: f.bytes as number, fixedBase: f.fixedBase as boolean, basePosition: [...(f.basePosition as number[])], baseOrientation: [...(f.baseOrientation as number[])] };
+}
+
+/**
+ * The hello's robot file as a client reads it (PROTOCOL.md section 4, hello.robotFile): as
+ * helloRobotFile, but a malformed one is taken as none (`file` null) and `problem` says why. The
+ * field only lets a client draw the robot: a bad one must not cost a link that runs a policy.
+ */
+export function readHelloRobotFile(h: { readonly robotFile?: unknown }, where = ''): { readonly file: HelloRobotFile | null; readonly problem?: string } {
+  try {
+    return { file: helloRobotFile(h, where) };
+  } catch (e) {
+    return { file: null, problem: (e as Error).message };
+  }
+}
+
+/** True when two hellos name the same robot file with the same set-up (or both name none). */
+export function sameRobotFile(a: HelloRobotFile | null, b: HelloRobotFile | null): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
 }
 
 // ---- RobotSpec on the wire ----

@@ -6,8 +6,9 @@
 import { WebSocket } from 'ws';
 import type { RobotSpec } from '../../src/core/robot.ts';
 import type { Timers } from '../../src/clock/Timers.ts';
+import { printable } from '../../src/core/printable.ts';
 import { BridgeError } from './BridgeError.ts';
-import { helloEngine, helloRobotFile, parseServerMessage, sameSpec, specFromWire, type HelloMessage } from './messages.ts';
+import { helloEngine, parseServerMessage, sameSpec, specFromWire, type HelloMessage } from './messages.ts';
 import { ErrorCode, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, SUBPROTOCOL, SUBPROTOCOL_PATTERN, VERSIONS_HEADER, CloseCode, type Role } from './protocol.ts';
 import { TOKEN_ENV } from './tokens.ts';
 
@@ -29,7 +30,13 @@ export interface Link {
 }
 
 /**
- * Opens one socket: handshake, hello check, auth, optional sim reset, first state frame.
+ * What the caller checks in a hello before it acts on the robot: throwing refuses the link with
+ * that error before auth is sent, so before any sim reset (the served robot is left as it was).
+ */
+export type AcceptHello = (hello: HelloMessage, spec: RobotSpec) => void;
+
+/**
+ * Opens one socket: handshake, hello check, `accept`, auth, optional sim reset, first state frame.
  * `expectSpec`: on a reconnect, the robot must be the same one.
  */
 export function openLink(
@@ -38,6 +45,7 @@ export function openLink(
   expectSpec: RobotSpec | undefined,
   simReset: { readonly seed?: number } | undefined,
   timers: Timers,
+  accept?: AcceptHello,
 ): Promise<Link> {
   const role: Role = o.role ?? 'command';
   const token = o.token ?? process.env[TOKEN_ENV];
@@ -129,7 +137,12 @@ export function openLink(
           return fail(e as BridgeError);
         }
         if (expectSpec && !sameSpec(expectSpec, spec))
-          return fail(new BridgeError('BRIDGE_ROBOT_CHANGED', url, `serves robot "${spec.name}" now, not the "${expectSpec.name}" this client was connected to`, 'the same robot after a reconnect'));
+          return fail(new BridgeError('BRIDGE_ROBOT_CHANGED', url, `serves robot "${printable(spec.name)}" now, not the "${printable(expectSpec.name)}" this client was connected to`, 'the same robot after a reconnect'));
+        try {
+          accept?.(h, spec);
+        } catch (e) {
+          return fail(e as BridgeError);
+        }
         hello = h;
         phase = 'auth';
         ws.send(JSON.stringify(token === undefined ? { type: 'auth', role } : { type: 'auth', role, token }));
@@ -185,5 +198,5 @@ function checkHello(h: HelloMessage, url: string, spec: RobotSpec): void {
   if (!['idle', 'running', 'degraded', 'safe-stop', 'e-stopped'].includes(h.robotState)) bad('robotState', 'idle | running | degraded | safe-stop | e-stopped');
   if (typeof h.sim !== 'boolean') bad('sim', 'a boolean');
   helloEngine(h, url);
-  helloRobotFile(h, url);
+  // hello.robotFile is not checked here: it only draws the robot, and a malformed one is read as none (readHelloRobotFile).
 }

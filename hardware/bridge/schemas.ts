@@ -5,6 +5,7 @@
  * are allowed (and ignored), as the protocol says.
  */
 import { Type, type TObject } from '@sinclair/typebox';
+import { UNPRINTABLE_CLASS } from '../../src/core/printable.ts';
 
 /** Longest `reason` a client may give (characters). */
 export const REASON_MAX = 200;
@@ -60,7 +61,8 @@ export const HelloEngineSchema = Type.Union([Type.Null(), Type.String({ pattern:
 export const HelloRobotFileSchema = Type.Object(
   {
     format: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,15}$', description: 'the file\'s kind: "urdf" (the only one axon sends and draws)' }),
-    name: Type.String({ minLength: 1, maxLength: 255, pattern: '^(?!\\.{1,2}$)[^/\\\\\\u0000-\\u001f]+$', description: 'the file name without any folder' }),
+    // No character a terminal acts on (a client prints the name): C0, DEL, C1, line separators, bidi controls.
+    name: Type.String({ minLength: 1, maxLength: 255, pattern: `^(?!\\.{1,2}$)[^/\\\\${UNPRINTABLE_CLASS}]+$`, description: 'the file name without any folder' }),
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the file\'s bytes, lower-case hex' }),
     bytes: Type.Integer({ minimum: 0, description: 'the file\'s size in bytes' }),
     fixedBase: Type.Boolean({ description: 'the root link is fixed to the world' }),

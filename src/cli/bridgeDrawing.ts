@@ -5,15 +5,20 @@
  * The server names the robot file it serves in its hello (hello.robotFile, hardware/PROTOCOL.md
  * section 4): the file name and sha256, never its path, with the set-up that places the root. The
  * client draws from its own copy, given with `--urdf FILE`:
- *  - its moving joints must be the served robot's (BRIDGE_DRAWING naming the joint, exit 2: it
- *    could not be posed);
- *  - its sha256 is checked against the hello's: a different file is drawn with one warning line
- *    (the drawing is the operator's view, not the control: a file that differs only in its visuals
- *    is still worth drawing, and a refusal would stop a run for what it cannot affect); a server
- *    that names no file (one from before the field, a shipped robot) leaves it unchecked, said in one
- *    line.
+ *  - it is read and parsed before the client connects (loadDrawingUrdf), and its moving joints are
+ *    checked against the hello's robot before auth (refuseServedJoints, BridgeRobotOptions
+ *    acceptHello): a file that cannot be read, parsed or posed (BRIDGE_DRAWING naming the joint)
+ *    is refused, exit 2, before the client's sim reset touches the shared simulation;
+ *  - the sha256 of the bytes parsed is checked against the hello's: a different file is drawn with
+ *    one warning line (the drawing is the operator's view, not the control: a file that differs
+ *    only in its visuals is still worth drawing, and a refusal would stop a run for what it cannot
+ *    affect); the same file but for its line endings is said in a shorter line; a server that names
+ *    no file leaves it unchecked, said in one line.
  * Without `--urdf`, a shipped robot is drawn by name as before; any other robot is not drawn, and
  * one line says which file would draw it (the hello's name and sha256), or that the server names none.
+ * A robotFile the client cannot use is taken as none, said in one note (the link is not refused for
+ * it: it only draws). After a reconnect to a server that names another file, one warning line says
+ * that what is drawn and recorded is of the first (watchServedFile).
  *
  * The drawing is replayDrawing.ts's urdfRobot, the one a replay draws with: a SimRobot of the URDF
  * put at the newest tick's joints and base (state frames carry the base of a simulated robot) each
@@ -24,24 +29,36 @@
  * FILE` that file's `drawing` (its absolute path, sha256 and the served set-up), so that `axon
  * replay --view` draws it again or says which file it needs.
  */
+import type { Subscription } from 'rxjs';
 import type { RobotSpec } from '../core/robot.ts';
-import type { HelloRobotFile } from '../../hardware/bridge/index.ts';
-import { drawingMeta, servedFileProblem, servedModelText, type ServedModel } from '../record/index.ts';
+import { printable } from '../core/printable.ts';
+import type { BridgeClientEvent, HelloRobotFile } from '../../hardware/bridge/index.ts';
+import { drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
-import { loadUrdf, robotModel } from '../../sim/index.ts';
-import { refuseJointMismatch, setupOf, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
+import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
+import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
+
+/** `--urdf FILE` over the bridge: the client's copy of the served robot's URDF, read and parsed once. */
+export interface DrawingUrdf {
+  readonly file: string;
+  readonly model: UrdfModel;
+  /** `--urdf-package-path`: folders searched for its package:// meshes. */
+  readonly packagePaths: readonly string[];
+}
 
 export interface BridgeDrawingOptions {
   /** The served spec (the client's, from the hello). */
   readonly spec: RobotSpec;
-  /** The hello's robotFile (BridgeRobot.robotFile); null when the server names none. */
+  /** The hello's robotFile (BridgeRobot.robotFile); null when the server names none or names it in a way that cannot be used. */
   readonly robotFile: HelloRobotFile | null;
+  /** Why the hello's robotFile was taken as none (BridgeRobot.robotFileProblem): said in one note. */
+  readonly robotFileProblem?: string;
+  /** The hello's `sim`: a real robot's server names no file, and the lines say so. */
+  readonly sim: boolean;
   /** The shipped robot served by name (shippedRobotServed), drawn as such without --urdf. */
   readonly shipped?: string;
-  /** `--urdf FILE`: the client's copy of the served URDF. */
-  readonly urdf?: string;
-  /** `--urdf-package-path`: folders searched for its package:// meshes. */
-  readonly packagePaths?: readonly string[];
+  /** `--urdf FILE` as loadDrawingUrdf read it. */
+  readonly urdf?: DrawingUrdf;
   /** State frames carry the base pose (hello.frame.base): the drawing is put at it. */
   readonly posedByBase: boolean;
   /** Where the one-line notes go (stderr). */
@@ -59,21 +76,37 @@ export interface BridgeDrawing {
   close(): Promise<void>;
 }
 
-/** The hello's robotFile as `axon.run`'s served_model. */
-export function servedModelOf(f: HelloRobotFile): ServedModel {
-  const p = f.basePosition;
-  const q = f.baseOrientation;
-  return { format: f.format, name: f.name, sha256: f.sha256, bytes: f.bytes, fixed_base: f.fixedBase, base_position: [p[0], p[1], p[2]], base_orientation: [q[0], q[1], q[2], q[3]] };
+/**
+ * Reads and parses `--urdf FILE` (configure time, before connecting: a file that cannot be read or
+ * parsed is refused with its URDF error before the served robot is touched).
+ */
+export function loadDrawingUrdf(file: string, packagePaths: readonly string[]): DrawingUrdf {
+  return { file, model: loadUrdf(file, { packagePaths, collisionMeshes: 'optional' }), packagePaths };
+}
+
+/** BRIDGE_DRAWING naming the joint when the file's moving joints are not the served robot's (it could not be posed): the acceptHello check. */
+export function refuseServedJoints(u: DrawingUrdf, spec: RobotSpec): void {
+  refuseJointMismatch(u.model, spec, u.file, 'BRIDGE_DRAWING', 'the served robot');
+}
+
+/** Why the server names no URDF, in words that hold for what it serves. */
+function noFileWhy(o: BridgeDrawingOptions): string {
+  if (o.shipped !== undefined) return `it serves the shipped robot "${o.shipped}"`;
+  if (o.robotFileProblem !== undefined) return 'its hello.robotFile cannot be used';
+  if (!o.sim) return 'it serves a real robot';
+  return 'a server from before hello.robotFile, or one serving an MJCF';
 }
 
 /**
- * Configure time, once connected: loads `--urdf FILE` and checks it against the served robot
- * (joints: BRIDGE_DRAWING; the file: one line, see the file's comment). Throws the URDF's own
- * typed error for a file that cannot be read or parsed.
+ * Configure time, once connected: checks `--urdf FILE` (loaded by loadDrawingUrdf, its joints
+ * checked against the hello by refuseServedJoints) against the served file (one line, see the
+ * file's comment), and says in one note why a robotFile the server sent is taken as none.
  */
 export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
+  if (o.robotFileProblem !== undefined) o.say(`axon sim: note: ${printable(o.robotFileProblem)}: taken as naming no file (it only draws the robot)`);
   const served = o.robotFile ? servedModelOf(o.robotFile) : undefined;
   const servedRun = served ? { served_model: served } : {};
+  const name = printable(o.spec.name);
   let drawn: ReplayRobot | undefined;
   if (o.urdf === undefined) {
     return {
@@ -82,8 +115,8 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
       viewRobot() {
         if (o.shipped !== undefined) return { spec: o.spec, model: robotModel(o.shipped) };
         o.say(
-          `axon sim: robot "${o.spec.name}": ` +
-            (served ? `the server serves it from ${servedModelText(served)}: give your copy of that file with --urdf FILE to draw it` : 'the server names no URDF it serves (a server from before hello.robotFile, or an MJCF): give its URDF with --urdf FILE to draw it') +
+          `axon sim: robot "${name}": ` +
+            (served ? `the server serves it from ${servedModelText(served)}: give your copy of that file with --urdf FILE to draw it` : `the server names no URDF it serves (${noFileWhy(o)}): give its URDF with --urdf FILE to draw it`) +
             ': panels only',
         );
         return { spec: o.spec };
@@ -91,22 +124,22 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
       close: async () => {},
     };
   }
-  const file = o.urdf;
-  const model = loadUrdf(file, { packagePaths: o.packagePaths ?? [], collisionMeshes: 'optional' });
-  refuseJointMismatch(model, o.spec, file, 'BRIDGE_DRAWING', 'the served robot');
+  const { file, model, packagePaths } = o.urdf;
+  refuseServedJoints(o.urdf, o.spec);
   if (served) {
-    const problem = servedFileProblem(served, file, `--urdf ${file}`);
-    if (problem) o.say(`axon sim: warning: ${problem}: drawn anyway, the drawing may not match the robot`);
+    // The bytes parsed are the ones checked and recorded: a file saved meanwhile is not read again.
+    const problem = servedFileProblem(served, model.source ?? file, `--urdf ${file}`);
+    if (problem) o.say(`axon sim: warning: ${problem}`);
   } else {
-    o.say(`axon sim: note: the server names no URDF it serves (${o.shipped !== undefined ? `it serves the shipped robot "${o.shipped}"` : 'a server from before hello.robotFile, or an MJCF'}): --urdf ${file} is drawn unchecked`);
+    o.say(`axon sim: note: the server names no URDF it serves (${noFileWhy(o)}): --urdf ${file} is drawn unchecked`);
   }
-  const setup = served ? setupOf(served) : {};
+  const setup = served ? rootOnRecord(served) : {};
   return {
     served,
     run: {
       ...servedRun,
       // The client's file by its path here, with the served set-up: what `axon replay --view` draws.
-      ...drawingMeta(file, { fixedBase: served?.fixed_base ?? false, ...(served ? { basePosition: served.base_position, baseOrientation: served.base_orientation } : {}), packagePaths: o.packagePaths ?? [] }),
+      ...drawingMeta(file, { ...(served ? rootOnRecord(served) : { fixedBase: false }), packagePaths }, model.source),
     },
     viewRobot() {
       const r = (drawn ??= urdfRobot(model, o.spec, o.posedByBase, setup, o.say, 'axon sim'));
@@ -117,4 +150,28 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
       await drawn?.close();
     },
   };
+}
+
+/** A served file in words, or that there is none. */
+const fileText = (f: HelloRobotFile | null) => (f ? servedModelText(servedModelOf(f)) : 'no file');
+
+/**
+ * One warning line each time a reconnect finds the server naming another robot file (or set-up)
+ * than it did when the run began (BridgeRobot's robot_file_changed: a server restarted on another
+ * revision of the URDF, the same joints): the drawing, its sha256 check and a recording's
+ * served_model are of the first. Said once for each file it changes to.
+ */
+export function watchServedFile(robot: { readonly spec: RobotSpec; readonly events$: { subscribe(fn: (e: BridgeClientEvent) => void): Subscription } }, say: (line: string) => void): Subscription {
+  const said = new Set<string>();
+  return robot.events$.subscribe((e) => {
+    if (e.kind !== 'robot_file_changed') return;
+    const key = JSON.stringify(e.now);
+    if (said.has(key)) return;
+    said.add(key);
+    const setupOnly = e.first && e.now && e.first.sha256 === e.now.sha256 ? ' with another set-up' : '';
+    say(
+      `axon sim: warning: after a reconnect the server serves robot "${printable(robot.spec.name)}" from ${fileText(e.now)}${setupOnly}, ` +
+        `not from ${fileText(e.first)} as when the run began: what is drawn and recorded (served_model) is of the first`,
+    );
+  });
 }

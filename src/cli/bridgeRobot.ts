@@ -8,14 +8,15 @@
  */
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
-import type { HelloRobotFile } from '../../hardware/bridge/index.ts';
-import { fileDigest } from '../record/index.ts';
+import { helloRobotFile, type HelloRobotFile } from '../../hardware/bridge/index.ts';
+import { fileDigest, rootSetup } from '../record/index.ts';
 import { createSimRobot, randomize, Rng } from '../../sim/index.ts';
-import { UsageError } from '../core/errors.ts';
+import { AxonError, UsageError } from '../core/errors.ts';
+import { printable } from '../core/printable.ts';
 import type { SimulatedRobot } from '../core/robot.ts';
 import { ManifestError, readManifest, type ModelManifest } from '../model/manifest.ts';
 import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary, openMjcfRobot } from './mjcfSession.ts';
-import { openUrdfRobot, refuseMissingJoints, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues } from './urdfSession.ts';
+import { openUrdfRobot, refuseMissingJoints, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues, type UrdfSetup } from './urdfSession.ts';
 
 /** `axon bridge`'s robot flags, as commander parsed them. */
 export interface BridgeRobotFlags extends UrdfFlagValues {
@@ -42,9 +43,12 @@ export interface ServedRobot {
   /**
    * A URDF's hello.robotFile (hardware/PROTOCOL.md section 4): its file name, never its path (the
    * server's folders are nobody's business, and no use on a client's machine), sha256, size and the
-   * set-up that places its root. Undefined for a shipped robot and an MJCF (not drawn over the bridge yet).
+   * set-up that places its root. Undefined for a shipped robot, an MJCF (not drawn over the bridge
+   * yet) and a file whose name the hello cannot carry (robotFileNote says so).
    */
   readonly robotFile?: HelloRobotFile;
+  /** Why a URDF is served without its robotFile (a file name the hello cannot carry), in one line for the operator. */
+  readonly robotFileNote?: string;
 }
 
 /**
@@ -70,14 +74,30 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
     const { manifest, file } = setupManifest(o.manifest);
     const { robot, setup } = await openUrdfRobot(urdfFlags(o.urdf, o), manifest, physicsDt, o.physics, file);
     robot.reset(o.seed);
-    const p = setup.options.basePosition ?? [0, 0, 0];
-    const q = setup.options.baseOrientation ?? [0, 0, 0, 1];
-    const robotFile: HelloRobotFile = { format: 'urdf', name: basename(o.urdf), ...fileDigest(o.urdf), fixedBase: setup.fixedBase, basePosition: [p[0], p[1], p[2]], baseOrientation: [q[0], q[1], q[2], q[3]] };
-    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), robotFile };
+    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), ...servedRobotFile(o.urdf, setup) };
   }
   const name = o.sim!;
   const robot = o.physics === 'mujoco' ? await mujocoShipped(name, physicsDt, o.seed, o.randomize) : createSimRobot(name, { physicsDt, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
   return { robot, name, physics: o.physics };
+}
+
+/**
+ * A URDF's hello.robotFile: its file name (never its path), the sha256 and size of the bytes the
+ * robot was built from (UrdfModel.source: the file is not read again), and the set-up that places
+ * its root. A name the hello cannot carry (a backslash, a control character: HelloRobotFileSchema)
+ * leaves the field out, with a note saying why: the field only lets a client draw the robot, and
+ * must not keep a file that served before it from being served.
+ */
+function servedRobotFile(urdf: string, setup: UrdfSetup): { robotFile?: HelloRobotFile; robotFileNote?: string } {
+  const src = setup.model.source ?? fileDigest(urdf);
+  const root = rootSetup({ fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation });
+  const name = basename(urdf);
+  try {
+    return { robotFile: helloRobotFile({ robotFile: { format: 'urdf', name, sha256: src.sha256, bytes: src.bytes, ...root } })! };
+  } catch (e) {
+    const want = e instanceof AxonError && e.expected !== undefined ? ` (it must be ${e.expected})` : '';
+    return { robotFileNote: `the file name "${printable(name)}" cannot go in the hello's robotFile${want}: served without it, so a client draws the robot from its own --urdf FILE unchecked` };
+  }
 }
 
 /**

@@ -22,7 +22,7 @@
 import { existsSync } from 'node:fs';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { drawingFileProblem, drawingOnRecord, servedFileProblem, servedModelOnRecord, servedModelText, type DrawingOnRecord, type RecordedDrawing, type Recording, type ServedModel } from '../record/index.ts';
+import { drawingFileProblem, drawingOnRecord, rootOnRecord, servedFileProblem, servedModelOnRecord, servedModelText, type DrawingOnRecord, type Recording, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
 import { createSimRobot, loadUrdf, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
 import { movingJoints } from './urdfSession.ts';
@@ -48,27 +48,34 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
     return panels();
   };
   const posedByBase = rec.ticks[0]?.observation.base !== undefined;
+  // The drawing and the served file are read apart: a served_model that cannot be read costs its check, not the drawing.
   let d: DrawingOnRecord | undefined;
-  let served: ServedModel | undefined;
   let unreadable: string | undefined;
   try {
     d = drawingOnRecord(rec.run, rec.file);
-    served = servedModelOnRecord(rec.run, rec.file);
   } catch (e) {
     unreadable = (e as Error).message;
   }
+  let served: ServedModel | undefined;
+  let servedUnreadable: string | undefined;
+  try {
+    served = servedModelOnRecord(rec.run, rec.file);
+  } catch (e) {
+    servedUnreadable = (e as Error).message;
+  }
   // A file drawn for a bridged run that is not the one the server served: drawn, with one line.
-  const checkServed = (file: string, label: string) => {
-    const problem = served && servedFileProblem(served, file, label);
-    if (problem) o.say(`axon replay: warning: ${problem}: drawn anyway, the drawing may not match the robot`);
+  const checkServed = (model: UrdfModel, file: string, label: string) => {
+    if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: ${label} is drawn unchecked`);
+    const problem = served && servedFileProblem(served, model.source ?? file, label);
+    if (problem) o.say(`axon replay: warning: ${problem}`);
   };
   if (o.urdf !== undefined) {
     // The recorded set-up (the moved file's, usually; else the served file's) still applies: package paths, base.
     const recorded = d && !d.legacy ? d : undefined;
     const model = loadUrdf(o.urdf, { packagePaths: recorded?.package_paths ?? [], collisionMeshes: 'optional' });
     refuseJointMismatch(model, spec, o.urdf);
-    checkServed(o.urdf, `--urdf ${o.urdf}`);
-    return urdfRobot(model, spec, posedByBase, recorded ? setupOf(recorded) : served ? setupOf(served) : {}, o.say);
+    checkServed(model, o.urdf, `--urdf ${o.urdf}`);
+    return urdfRobot(model, spec, posedByBase, recorded ? rootOnRecord(recorded) : served ? rootOnRecord(served) : {}, o.say);
   }
   if (unreadable !== undefined) return panelsOnly(unreadable);
   if (d !== undefined) {
@@ -80,22 +87,18 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
       const names = new Set(spec.joints.map((j) => j.name));
       const unknown = movingJoints(model).filter((j) => !names.has(j.name)).map((j) => j.name);
       if (unknown.length > 0) return panelsOnly(`its URDF ${d.urdf} moves joint${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which the recording does not have`);
-      checkServed(d.urdf, `its URDF ${d.urdf}`);
-      return urdfRobot(model, spec, posedByBase, d.legacy ? {} : setupOf(d), o.say);
+      checkServed(model, d.urdf, `its URDF ${d.urdf}`);
+      return urdfRobot(model, spec, posedByBase, d.legacy ? {} : rootOnRecord(d), o.say);
     } catch (e) {
       return panelsOnly((e as Error).message);
     }
   }
   if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: give your copy of that file with --urdf FILE`);
+  if (servedUnreadable !== undefined) return panelsOnly(servedUnreadable);
   if (robotNames().includes(name)) return createSimRobot(name);
   const mj = await mujocoDrawing(rec, spec, name, o.say);
   if (mj) return mj;
   return panelsOnly('no drawing model recorded (give one with --urdf FILE)');
-}
-
-/** The drawing robot's set-up from the recorded one (a drawing, or the file a bridge served). */
-export function setupOf(d: Pick<RecordedDrawing, 'fixed_base' | 'base_position' | 'base_orientation'>) {
-  return { fixedBase: d.fixed_base, basePosition: d.base_position, baseOrientation: d.base_orientation };
 }
 
 /**

@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { AxonError } from '../core/errors.ts';
+import { printable } from '../core/printable.ts';
 
 export const DRAWING_SCHEMA = 'axon.drawing/1';
 
@@ -57,35 +58,93 @@ export interface DrawingSetup {
   readonly packagePaths?: readonly string[];
 }
 
-/** sha256 (hex) and size of a file's bytes; AxonError RECORD_DRAWING naming it when it cannot be read. */
-export function fileDigest(file: string): { sha256: string; bytes: number } {
+/**
+ * Where a set-up puts the robot's root before the first step, as a hello's robotFile and this
+ * module's callers speak of it (camelCase; m, world; x y z w). A recording keeps it in snake_case:
+ * recordedRoot and rootOnRecord are the one place the names are turned, both ways.
+ */
+export interface RootSetup {
+  readonly fixedBase: boolean;
+  readonly basePosition: [number, number, number];
+  readonly baseOrientation: [number, number, number, number];
+}
+
+/** The root set-up of `s`, at the origin and unrotated where it says nothing. */
+export function rootSetup(s: Omit<DrawingSetup, 'packagePaths'>): RootSetup {
+  const p = s.basePosition ?? [0, 0, 0];
+  const q = s.baseOrientation ?? [0, 0, 0, 1];
+  return { fixedBase: s.fixedBase, basePosition: [p[0], p[1], p[2]], baseOrientation: [q[0], q[1], q[2], q[3]] };
+}
+
+/** The recorded fields of a root set-up (a drawing's, a served model's). */
+type RecordedRoot = Pick<RecordedDrawing, 'fixed_base' | 'base_position' | 'base_orientation'>;
+
+/** A root set-up as a recording keeps it. */
+function recordedRoot(r: Omit<DrawingSetup, 'packagePaths'>): RecordedRoot {
+  const s = rootSetup(r);
+  return { fixed_base: s.fixedBase, base_position: s.basePosition, base_orientation: s.baseOrientation };
+}
+
+/** A recorded root set-up as the simulator takes it (replay, a bridged robot's drawing). */
+export function rootOnRecord(d: RecordedRoot): RootSetup {
+  return rootSetup({ fixedBase: d.fixed_base, basePosition: d.base_position, baseOrientation: d.base_orientation });
+}
+
+/** A root set-up read from a recording's object, a missing or malformed part at its default. */
+function readRecordedRoot(o: { fixed_base?: unknown; base_position?: unknown; base_orientation?: unknown }): RecordedRoot {
+  return { fixed_base: o.fixed_base === true, base_position: triple(o.base_position, [0, 0, 0]), base_orientation: quad(o.base_orientation) };
+}
+
+/** sha256 (hex) of a file's bytes, and their count. */
+export interface FileDigest {
+  readonly sha256: string;
+  readonly bytes: number;
+}
+
+/** A file's bytes as read once, with their digest: what was parsed is what is hashed and compared. */
+export interface FileBytes extends FileDigest {
+  readonly data: Uint8Array;
+}
+
+/** The digest of `data`. */
+export function digestOf(data: Uint8Array): FileBytes {
+  return { data, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
+}
+
+/** A file's bytes and their digest; AxonError RECORD_DRAWING naming it when it cannot be read. */
+export function readFileBytes(file: string): FileBytes {
   let b: Buffer;
   try {
     b = readFileSync(file);
   } catch (e) {
     throw new AxonError('RECORD_DRAWING', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'the URDF the robot is drawn with');
   }
-  return { sha256: createHash('sha256').update(b).digest('hex'), bytes: b.byteLength };
+  return digestOf(b);
+}
+
+/** sha256 (hex) and size of a file's bytes; AxonError RECORD_DRAWING naming it when it cannot be read. */
+export function fileDigest(file: string): FileDigest {
+  const { sha256, bytes } = readFileBytes(file);
+  return { sha256, bytes };
 }
 
 /**
  * The `axon.run` fields that let a replay draw a URDF robot: `urdf` (absolute path; what older
- * readers use) and `drawing`. Configure time: reads and hashes the file once.
+ * readers use) and `drawing`. Configure time: reads and hashes the file once, or takes `digest`,
+ * the one of the bytes the robot was built from (UrdfModel.source).
  */
-export function drawingMeta(file: string, s: DrawingSetup): { urdf: string; drawing: RecordedDrawing } {
+export function drawingMeta(file: string, s: DrawingSetup, digest?: FileDigest): { urdf: string; drawing: RecordedDrawing } {
   const urdf = resolve(file);
-  const p = s.basePosition ?? [0, 0, 0];
-  const q = s.baseOrientation ?? [0, 0, 0, 1];
+  const d = digest ?? fileDigest(urdf);
   return {
     urdf,
     drawing: {
       schema: DRAWING_SCHEMA,
       urdf,
-      ...fileDigest(urdf),
-      fixed_base: s.fixedBase,
-      base_position: [p[0], p[1], p[2]],
-      base_orientation: [q[0], q[1], q[2], q[3]],
-      package_paths: (s.packagePaths ?? []).map((d) => resolve(d)),
+      sha256: d.sha256,
+      bytes: d.bytes,
+      ...recordedRoot(s),
+      package_paths: (s.packagePaths ?? []).map((p) => resolve(p)),
     },
   };
 }
@@ -108,13 +167,33 @@ export function drawingOnRecord(run: Record<string, unknown>, file: string): Dra
       urdf: o.urdf,
       sha256: o.sha256,
       bytes: typeof o.bytes === 'number' ? o.bytes : -1,
-      fixed_base: o.fixed_base === true,
-      base_position: triple(o.base_position, [0, 0, 0]),
-      base_orientation: quad(o.base_orientation),
+      ...readRecordedRoot(o),
       package_paths: Array.isArray(o.package_paths) ? o.package_paths.filter((x): x is string => typeof x === 'string') : [],
     };
   }
   return typeof run.urdf === 'string' ? { legacy: true, urdf: run.urdf } : undefined;
+}
+
+/**
+ * How a file compares with the bytes a record pins by sha256: `same`; `lineEndings` when they are
+ * those bytes once CRLF and LF line ends are made alike (a copy checked out on another system); or
+ * `now`, what the file is. `error`: why it cannot be read. `file` may be bytes already read
+ * (FileBytes: the ones a URDF was parsed from), so that what is compared is what is drawn.
+ */
+function compareFile(file: string | FileBytes, sha256: string): { error: string } | { same: boolean; lineEndings: boolean; now: FileDigest } {
+  let now: FileBytes;
+  try {
+    now = typeof file === 'string' ? readFileBytes(file) : file;
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
+  if (now.sha256 === sha256) return { same: true, lineEndings: false, now };
+  // latin1 maps each byte to one character and back: only the line ends change.
+  const text = Buffer.from(now.data).toString('latin1');
+  const lf = text.replace(/\r\n/g, '\n');
+  const hash = (t: string) => digestOf(Buffer.from(t, 'latin1')).sha256;
+  const lineEndings = (lf !== text && hash(lf) === sha256) || hash(lf.replace(/\n/g, '\r\n')) === sha256;
+  return { same: false, lineEndings, now };
 }
 
 /**
@@ -127,74 +206,60 @@ export function drawingFileProblem(d: DrawingOnRecord): string | undefined {
   if (!st) return `its URDF ${d.urdf} is not here`;
   if (!st.isFile()) return `its URDF ${d.urdf} is not a file`;
   if (d.legacy) return undefined;
-  let now: { sha256: string; bytes: number };
-  try {
-    now = fileDigest(d.urdf);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (now.sha256 === d.sha256) return undefined;
-  const size = d.bytes >= 0 && d.bytes !== now.bytes ? `${now.bytes} bytes, recorded ${d.bytes}` : `same size, ${now.bytes} bytes`;
-  return `its URDF ${d.urdf} has changed since the run (sha256 ${now.sha256.slice(0, 12)}…, recorded ${d.sha256.slice(0, 12)}…; ${size})`;
+  const c = compareFile(d.urdf, d.sha256);
+  if ('error' in c) return c.error;
+  if (c.same) return undefined;
+  const size = d.bytes >= 0 && d.bytes !== c.now.bytes ? `${c.now.bytes} bytes, recorded ${d.bytes}` : `same size, ${c.now.bytes} bytes`;
+  return `its URDF ${d.urdf} has changed since the run (sha256 ${c.now.sha256.slice(0, 12)}…, recorded ${d.sha256.slice(0, 12)}…; ${size})`;
 }
 
 /**
  * `axon.run`'s `served_model`: the robot description file a bridge server built the run's robot
- * from, as its hello named it (hello.robotFile): the file name (never a path), its sha256 and size,
- * and the set-up that places the root, as in a `drawing`.
+ * from, as its hello named it (hello.robotFile): `format` ("urdf", the only kind axon sends), the
+ * file `name` on the server (never a path), and a drawing's sha256, size and root set-up.
  */
-export interface ServedModel {
-  /** "urdf" (the only kind axon sends). */
-  readonly format: string;
-  /** The file name on the server, without its folder. */
-  readonly name: string;
-  readonly sha256: string;
-  readonly bytes: number;
-  readonly fixed_base: boolean;
-  readonly base_position: readonly [number, number, number];
-  readonly base_orientation: readonly [number, number, number, number];
+export type ServedModel = { readonly format: string; readonly name: string } & Pick<RecordedDrawing, 'sha256' | 'bytes'> & RecordedRoot;
+
+/** A served file as a hello names it (hello.robotFile, camelCase): what servedModelOf records. */
+export type ServedFile = { readonly format: string; readonly name: string } & FileDigest & Omit<DrawingSetup, 'packagePaths'>;
+
+/** A hello's robotFile as `axon.run`'s served_model. */
+export function servedModelOf(f: ServedFile): ServedModel {
+  return { format: f.format, name: f.name, sha256: f.sha256, bytes: f.bytes, ...recordedRoot(f) };
 }
 
 /**
  * The served model a recording's `axon.run` names, if any. One that is not such an object is
- * AxonError RECORD_READ naming it (the caller shows the panels and says why).
+ * AxonError RECORD_READ naming it (the caller says why and draws what it can without it).
  */
 export function servedModelOnRecord(run: Record<string, unknown>, file: string): ServedModel | undefined {
   const m = run.served_model as Partial<ServedModel> | null | undefined;
   if (m === undefined || m === null) return undefined;
   const ok = typeof m === 'object' && typeof m.format === 'string' && typeof m.name === 'string' && typeof m.sha256 === 'string' && /^[0-9a-f]{64}$/.test(m.sha256);
   if (!ok) throw new AxonError('RECORD_READ', `${file} metadata "axon.run" served_model`, 'has no file name or sha256', '{ format, name, sha256, bytes, fixed_base, base_position, base_orientation }');
-  return {
-    format: m.format!,
-    name: m.name!,
-    sha256: m.sha256!,
-    bytes: typeof m.bytes === 'number' ? m.bytes : -1,
-    fixed_base: m.fixed_base === true,
-    base_position: triple(m.base_position, [0, 0, 0]),
-    base_orientation: quad(m.base_orientation),
-  };
+  return { format: m.format!, name: m.name!, sha256: m.sha256!, bytes: typeof m.bytes === 'number' ? m.bytes : -1, ...readRecordedRoot(m) };
 }
 
-/** The served file in words: `mesh_bot.urdf (sha256 0123456789ab…, 2980 bytes)`. */
+/** The served file in words: `mesh_bot.urdf (sha256 0123456789ab…, 2980 bytes)`; a name read from elsewhere is made printable. */
 export function servedModelText(m: ServedModel): string {
-  return `${m.name} (${m.format === 'urdf' ? '' : `${m.format.toUpperCase()}, `}sha256 ${m.sha256.slice(0, 12)}…${m.bytes >= 0 ? `, ${m.bytes} bytes` : ''})`;
+  return `${printable(m.name)} (${m.format === 'urdf' ? '' : `${printable(m.format.toUpperCase())}, `}sha256 ${m.sha256.slice(0, 12)}…${m.bytes >= 0 ? `, ${m.bytes} bytes` : ''})`;
 }
 
 /**
- * Why a URDF `file` is not the one the server served, in words naming both by sha256 and size;
- * undefined when its bytes are the served file's. `label` names the file as the caller's user knows
- * it (`--urdf /path/robot.urdf`, `its URDF /path/robot.urdf`).
+ * Why a URDF `file` is not the one the server served, as the rest of a warning line naming both by
+ * sha256 and size and saying it is drawn anyway; undefined when its bytes are the served file's.
+ * The same bytes but for their line ends (a CRLF copy of an LF file) say only that: the drawing is
+ * the served robot's. `file` may be the bytes already read (FileBytes); `label` names the file as
+ * the caller's user knows it (`--urdf /path/robot.urdf`, `its URDF /path/robot.urdf`).
  */
-export function servedFileProblem(m: ServedModel, file: string, label = file): string | undefined {
-  if (m.format !== 'urdf') return `${label} cannot be checked: the server served a ${m.format.toUpperCase()} file, ${servedModelText(m)}, not a URDF`;
-  let now: { sha256: string; bytes: number };
-  try {
-    now = fileDigest(file);
-  } catch (e) {
-    return (e as Error).message;
-  }
-  if (now.sha256 === m.sha256) return undefined;
-  return `${label} is not the file the server served, ${servedModelText(m)}: this one is sha256 ${now.sha256.slice(0, 12)}…, ${now.bytes} bytes`;
+export function servedFileProblem(m: ServedModel, file: string | FileBytes, label: string): string | undefined {
+  const anyway = 'drawn anyway, the drawing may not match the robot';
+  if (m.format !== 'urdf') return `${label} cannot be checked: the server served a ${printable(m.format.toUpperCase())} file, ${servedModelText(m)}, not a URDF: ${anyway}`;
+  const c = compareFile(file, m.sha256);
+  if ('error' in c) return `${c.error}: ${anyway}`;
+  if (c.same) return undefined;
+  if (c.lineEndings) return `${label} is the same file as the served ${printable(m.name)} but for line endings`;
+  return `${label} is not the file the server served, ${servedModelText(m)}: this one is sha256 ${c.now.sha256.slice(0, 12)}…, ${c.now.bytes} bytes: ${anyway}`;
 }
 
 function triple(v: unknown, dflt: [number, number, number]): [number, number, number] {

@@ -5,15 +5,18 @@
  * robot and its recording keeps the served file's name and sha256; with `--urdf FILE` (its own copy)
  * the viewer draws the robot, every link where the observed base and joints put it (a plain
  * WebSocket client, as tests/e2e/replayUrdf.test.ts reads a replay; no browser), and the recording
- * draws again in a replay. The server and every child process are ended in afterEach.
+ * draws again in a replay. A `--urdf` that cannot be read, parsed or posed is refused before the
+ * client's sim reset, which would reset the simulation every other client shares. The server and
+ * every child process are ended in afterEach.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { connectBridgeRobot, type BridgeClientEvent } from '../../hardware/bridge/index.ts';
 import { replayRobot } from '../../src/cli/replayDrawing.ts';
 import { readRecording, recordedSpec } from '../../src/record/index.ts';
 import { decodeStateFrame, type ViewerModel } from '../../src/viewer/index.ts';
@@ -131,5 +134,30 @@ describe('a bridged robot served from a URDF, viewed and recorded by the client'
     open.push(again);
     expect(again.model?.name).toBe('mesh_bot');
     expect(lines).toEqual([]);
+  }, 120_000);
+
+  it('a bad --urdf (missing, not a URDF, other joints) is refused, exit 2, before the shared simulation is reset: an observer sees no sim_reset', async () => {
+    const { server } = await serveMeshBot(open);
+    const observer = await connectBridgeRobot(server.url, { role: 'observe' });
+    open.push(observer);
+    const events: BridgeClientEvent[] = [];
+    observer.events$.subscribe((e) => events.push(e));
+    const missing = join(dir, 'no_such_mesh_bot.urdf');
+    const broken = join(dir, 'broken_mesh_bot.urdf');
+    writeFileSync(broken, '<robot name="mesh_bot"><link name="base_link">');
+    const renamed = copyMeshBot('axon-client-mesh-bot-renamed-');
+    writeFileSync(renamed.urdf, readFileSync(renamed.urdf, 'utf8').replaceAll('"arm_joint"', '"arm_pitch"'));
+    const runs = [missing, broken, renamed.urdf].map((urdf) => axon(client(server.url, '--urdf', urdf, '--urdf-package-path', renamed.root, '--duration', '1')));
+    const codes = await Promise.all(runs.map((r) => r.done));
+    expect(codes, runs.map((r) => r.err).join('\n')).toEqual([2, 2, 2]);
+    expect(runs[0].err).toContain('URDF_FILE');
+    expect(runs[1].err).toContain('URDF_XML');
+    expect(runs[2].err).toContain('BRIDGE_DRAWING');
+    expect(runs[2].err).toContain('has no moving joint "arm_joint" of the served robot');
+    // The observer is still on the link, and no client reset the simulation under it.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(observer.connected).toBe(true);
+    expect(events.filter((e) => e.kind === 'status' && e.status.cause === 'sim_reset')).toEqual([]);
+    expect(server.stats().commandsAccepted).toBe(0);
   }, 120_000);
 });

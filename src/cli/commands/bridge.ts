@@ -89,6 +89,8 @@ export function bridgeCommand() {
         throw new UsageError('--host', `"${o.host}" is reachable from other machines`, `a --token (or $${TOKEN_ENV}) when binding beyond loopback`);
 
       const served = await openServedRobot({ ...o, physics }, 1 / o.rate);
+      // A file name the hello cannot carry: served all the same, without the drawing's field.
+      if (served.robotFileNote) process.stderr.write(`axon bridge: note: ${served.robotFileNote}\n`);
       const robot = served.robot;
       // sim's state watchdog: a blown-up simulation is safe-stopped, not served on; its first
       // breach is kept for the summary and the exit code, as sim's.

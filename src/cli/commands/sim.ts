@@ -14,7 +14,8 @@ import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseSt
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
-import { bridgeDrawing, type BridgeDrawing } from '../bridgeDrawing.ts';
+import { bridgeDrawing, loadDrawingUrdf, refuseServedJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
+import { printable } from '../../core/printable.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -178,7 +179,7 @@ export function simCommand() {
               run: {
                 command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}),
                 // What `axon replay --view` draws the URDF robot with (src/record/drawingMeta.ts).
-                ...(setup && o.urdf ? drawingMeta(o.urdf, { fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation, packagePaths: o.urdfPackagePath }) : {}),
+                ...(setup && o.urdf ? drawingMeta(o.urdf, { fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation, packagePaths: o.urdfPackagePath }, setup.model.source) : {}),
               },
             }),
             view: () => {
@@ -283,30 +284,36 @@ async function simOverBridge(o: {
   refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
   if (o.record) checkWritable(o.record);
   if (o.view) await checkPortFree(o.viewPort);
-  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed } });
+  // The client's copy of the served URDF is read and parsed before connecting, and its joints are
+  // checked on the hello, before auth: a bad --urdf is refused before the sim reset touches the
+  // simulation other clients share.
+  const urdf = o.urdf !== undefined ? loadDrawingUrdf(o.urdf, o.urdfPackagePath) : undefined;
+  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed }, ...(urdf ? { acceptHello: (_h, spec) => refuseServedJoints(urdf, spec) } : {}) });
   if (robot.serverState === 'safe-stop' || robot.serverState === 'e-stopped') {
     await robot.close();
     throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
   }
   const shipped = shippedRobotServed(robot.hello.sim, robot.spec);
   const task = shipped ? createTask(shipped) : undefined;
+  const say = (line: string) => process.stderr.write(`${line}\n`);
   // What the viewer draws and the recording keeps of the served robot's file (--urdf checked against the hello).
   let drawing: BridgeDrawing;
   try {
     drawing = bridgeDrawing({
       spec: robot.spec,
       robotFile: robot.robotFile,
+      ...(robot.robotFileProblem !== undefined ? { robotFileProblem: robot.robotFileProblem } : {}),
+      sim: robot.hello.sim,
       ...(shipped ? { shipped } : {}),
-      ...(o.urdf !== undefined ? { urdf: o.urdf } : {}),
-      packagePaths: o.urdfPackagePath,
+      ...(urdf ? { urdf } : {}),
       posedByBase: robot.hello.frame.base,
-      say: (line) => process.stderr.write(`${line}\n`),
+      say,
     });
   } catch (e) {
     await robot.close();
     throw e;
   }
-  if (!o.json) console.log(`axon sim: ${robot.spec.name} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
+  if (!o.json) console.log(`axon sim: ${printable(robot.spec.name)} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
   const clock = o.sleep ?? defaultLiveClock(robot);
@@ -316,6 +323,8 @@ async function simOverBridge(o: {
   const faultWatch = robot.health$.subscribe((h) => {
     for (const f of h.faults) faults.add(f);
   });
+  // A server restarted on another revision of the file: one warning line (the drawing and served_model are of the first).
+  const fileWatch = watchServedFile(robot, say);
   const r = await runLive(robot, {
     policy: o.policy,
     clock,
@@ -347,6 +356,7 @@ async function simOverBridge(o: {
     },
   }).finally(async () => {
     faultWatch.unsubscribe();
+    fileWatch.unsubscribe();
     try {
       await outputs.close();
     } finally {

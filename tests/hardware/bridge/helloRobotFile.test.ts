@@ -1,17 +1,20 @@
 /**
  * The hello names the robot file a server serves (PROTOCOL.md section 4, hello.robotFile, added
  * within version 1): its file name (never its path), sha256, size and the set-up that places its
- * root. A server from before sends none and still works; a malformed one is refused.
+ * root. A server from before sends none and still works; a malformed one is taken as none by a
+ * client (it only draws the robot: the link is not refused for it); a file name the field cannot
+ * carry is served without it; a server restarted on another revision of the file is told apart.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, renameSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { WebSocketServer } from 'ws';
-import { connectBridgeRobot } from '../../../hardware/bridge/BridgeRobot.ts';
+import { connectBridgeRobot, type BridgeClientEvent } from '../../../hardware/bridge/BridgeRobot.ts';
 import { helloRobotFile } from '../../../hardware/bridge/messages.ts';
-import { SUBPROTOCOL } from '../../../hardware/bridge/protocol.ts';
-import { RawClient, startServer } from './helpers.ts';
-import { MESH_BOT_JOINTS, serveMeshBot } from './servedMeshBot.ts';
+import { openServedRobot } from '../../../src/cli/bridgeRobot.ts';
+import { helloProxy } from './helloProxy.ts';
+import { RawClient, startServer, waitUntil } from './helpers.ts';
+import { copyMeshBot, MESH_BOT_JOINTS, serveMeshBot } from './servedMeshBot.ts';
 
 const open: { close(): Promise<void> | void }[] = [];
 afterEach(async () => {
@@ -31,6 +34,13 @@ describe('hello.robotFile', () => {
       ['name', { name: 'C:\\robots\\mesh_bot.urdf' }],
       ['name', { name: '..' }],
       ['name', { name: '' }],
+      // Characters a terminal acts on or that reorder what follows (the client prints the name): ESC, DEL, C1's CSI, a line separator, bidi override and isolate.
+      ['name', { name: 'mesh\u001b[2J.urdf' }],
+      ['name', { name: 'mesh\u007f.urdf' }],
+      ['name', { name: 'mesh\u009b2J.urdf' }],
+      ['name', { name: 'mesh\u2028.urdf' }],
+      ['name', { name: 'fdru.\u202ebot.urdf' }],
+      ['name', { name: 'mesh\u2066.urdf' }],
       ['sha256', { sha256: 'AB'.repeat(32) }],
       ['sha256', { sha256: 'abc' }],
       ['bytes', { bytes: -1 }],
@@ -84,17 +94,53 @@ describe('hello.robotFile', () => {
     await expect(startServer({ paced: false, now: () => 0, robotFile: { ...GOOD, name: '/srv/robots/mesh_bot.urdf' } })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'robotFile.name' });
   });
 
-  it('a client refuses a hello whose robotFile is a path (BRIDGE_BAD_HELLO), it does not guess', async () => {
-    // A real server's hello, its robotFile replaced by a path, sent by a stand-in server.
-    const { server } = await serveMeshBot(open, { paced: false, now: () => 0 });
-    const raw = await RawClient.open(server.url);
-    open.push({ close: () => raw.ws.close() });
-    const hello = { ...raw.hello, robotFile: { ...raw.hello.robotFile, name: '/home/alice/mesh_bot.urdf' } };
-    const fake = new WebSocketServer({ port: 0, host: '127.0.0.1', handleProtocols: () => SUBPROTOCOL });
-    open.push({ close: () => new Promise<void>((r) => (fake.clients.forEach((c) => c.terminate()), fake.close(() => r()))) });
-    await new Promise<void>((r) => fake.once('listening', () => r()));
-    fake.on('connection', (ws) => ws.send(JSON.stringify(hello)));
-    const url = `ws://127.0.0.1:${(fake.address() as { port: number }).port}`;
-    await expect(connectBridgeRobot(url, { role: 'observe', connectTimeoutS: 5, reconnect: false })).rejects.toMatchObject({ code: 'BRIDGE_BAD_HELLO', where: `${url} hello.robotFile.name` });
+  it('a client connects to a hello whose robotFile is malformed (a path): it reads it as none and says why, as a client that does not know the field would', async () => {
+    const { server } = await serveMeshBot(open);
+    // The real server's link, its hello's robotFile replaced by a path on the way.
+    const proxy = await helloProxy(server.url, (h) => ({ ...h, robotFile: { ...h.robotFile, name: '/home/alice/mesh_bot.urdf' } }));
+    open.push(proxy);
+    const client = await connectBridgeRobot(proxy.url, { token: 'secret-token', connectTimeoutS: 5, reconnect: false });
+    open.push(client);
+    expect(client.role).toBe('command');
+    expect(client.robotFile).toBeNull();
+    expect(client.robotFileProblem).toBe(`${proxy.url} hello.robotFile.name: cannot be used ("/home/alice/mesh_bot.urdf") (expected a file name without any folder (no / or \\) and no control or bidi characters)`);
+    const seq = client.stateSeq;
+    await waitUntil(() => client.stateSeq > seq + 5, 'state frames over the link');
+  });
+
+  it('a file name the hello cannot carry (a backslash, an ESC) is served without robotFile, with a note saying why, instead of refusing to serve', async () => {
+    const { root, urdf } = copyMeshBot('axon-served-odd-name-');
+    const odd = join(dirname(urdf), 'mesh\\bot\u001b[2J.urdf');
+    renameSync(urdf, odd);
+    const served = await openServedRobot({ urdf: odd, urdfPackagePath: [root], strict: false, physics: 'cannon', seed: 1, randomize: false }, 0.005);
+    open.push(served.robot);
+    expect(served.robotFile).toBeUndefined();
+    expect(served.robotFileNote).toBe(
+      "the file name \"mesh\\bot\\u001b[2J.urdf\" cannot go in the hello's robotFile (it must be a file name without any folder (no / or \\) and no control or bidi characters): served without it, so a client draws the robot from its own --urdf FILE unchecked",
+    );
+    const server = await startServer({ robot: served.robot, ...(served.robotFile ? { robotFile: served.robotFile } : {}) });
+    open.push(server);
+    const client = await connectBridgeRobot(server.url, { role: 'observe' });
+    open.push(client);
+    expect(client.robotFile).toBeNull();
+    expect(client.spec.joints.map((j) => j.name)).toEqual(MESH_BOT_JOINTS);
+  });
+
+  it('a server restarted on the same port with another revision of the URDF (same joints): the reconnect names the new file, and one robot_file_changed event says so', async () => {
+    const first = await serveMeshBot(open);
+    const port = Number(new URL(first.server.url).port);
+    const client = await connectBridgeRobot(first.server.url, { role: 'observe', reconnect: { initialS: 0.05, maxS: 0.2 } });
+    open.push(client);
+    const events: BridgeClientEvent[] = [];
+    client.events$.subscribe((e) => events.push(e));
+    const was = client.robotFile!;
+    expect(was.sha256).toBe(sha256(first.urdf));
+    await first.server.close();
+    // The same robot from a revised copy of the file (a comment added: the joints are the same).
+    const second = await serveMeshBot(open, { port }, (urdf) => appendFileSync(urdf, '<!-- rev B -->\n'));
+    await waitUntil(() => client.counts.reconnects >= 1 && client.connected, 'the reconnect to the restarted server', 15_000);
+    expect(client.robotFile).toMatchObject({ name: 'mesh_bot.urdf', sha256: sha256(second.urdf) });
+    expect(sha256(second.urdf)).not.toBe(was.sha256);
+    expect(events.filter((e) => e.kind === 'robot_file_changed')).toEqual([expect.objectContaining({ kind: 'robot_file_changed', first: was, now: client.robotFile })]);
   });
 });

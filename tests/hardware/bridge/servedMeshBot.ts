@@ -36,9 +36,15 @@ export interface ServedMeshBot {
 /**
  * Serves mesh_bot on a free loopback port (token "secret-token") at 200 Hz physics, paced in real
  * time unless `o` says otherwise; `robotFile: null` serves it as a server from before hello.robotFile.
+ * `edit` changes the server's copy of the URDF before it is served (another revision of the file).
  */
-export async function serveMeshBot(open: { close(): Promise<void> | void }[], o: Omit<Partial<BridgeServerOptions>, 'robotFile'> & { robotFile?: null } = {}): Promise<ServedMeshBot> {
+export async function serveMeshBot(
+  open: { close(): Promise<void> | void }[],
+  o: Omit<Partial<BridgeServerOptions>, 'robotFile'> & { robotFile?: null } = {},
+  edit?: (urdf: string) => void,
+): Promise<ServedMeshBot> {
   const { root, urdf } = copyMeshBot('axon-served-mesh-bot-');
+  edit?.(urdf);
   const served = await openServedRobot({ urdf, urdfPackagePath: [root], strict: false, physics: 'cannon', seed: 1, randomize: false }, 0.005);
   open.push(served.robot);
   const { robotFile, ...rest } = o;

@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -113,6 +113,29 @@ describe('axon bridge --urdf: a vendor URDF served, a policy run against it over
       robot_state: 'idle',
     });
     expect(served.state_changes).toMatchObject({ armed: 1, release: 1 });
+  });
+});
+
+describe('axon bridge --urdf: a file whose name the hello cannot carry', () => {
+  it('serves it all the same, without hello.robotFile, after one note that shows the name escaped', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-odd-name-'));
+    // A backslash (a folder separator elsewhere) and an ESC: a name Linux allows and the hello refuses.
+    const urdf = join(dir, 'acme\\wrist\u001b[2J.urdf');
+    renameSync(writeVendorWrist(dir), urdf);
+    const server = axon(['bridge', '--urdf', urdf, '--fixed-base', '--port', '0', '--token', TOKEN, '--duration', SERVE_S], 60_000);
+    const url = await listening(server);
+    const observer = await connectBridgeRobot(url, { token: TOKEN, role: 'observe' });
+    try {
+      expect(observer.robotFile).toBeNull();
+      expect(observer.spec.joints.map((j) => j.name)).toEqual([...WRIST_TREE_JOINTS]);
+    } finally {
+      await observer.close();
+    }
+    server.child.kill('SIGTERM');
+    expect(await server.done, server.stderr).toBe(0);
+    expect(server.stderr.split('\n').filter((l) => l.includes('robotFile'))).toEqual([
+      "axon bridge: note: the file name \"acme\\wrist\\u001b[2J.urdf\" cannot go in the hello's robotFile (it must be a file name without any folder (no / or \\) and no control or bidi characters): served without it, so a client draws the robot from its own --urdf FILE unchecked",
+    ]);
   });
 });
 

@@ -11,11 +11,12 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectBridgeRobot, type BridgeRobot } from '../../../hardware/bridge/index.ts';
-import { bridgeDrawing, servedModelOf } from '../../../src/cli/bridgeDrawing.ts';
+import { bridgeDrawing, loadDrawingUrdf, watchServedFile } from '../../../src/cli/bridgeDrawing.ts';
 import { replayRobot } from '../../../src/cli/replayDrawing.ts';
-import { fileDigest, readRecording, recordedSpec, type Recording, type ServedModel } from '../../../src/record/index.ts';
+import { drawingMeta, fileDigest, readRecording, recordedSpec, servedModelOf, type Recording, type ServedModel } from '../../../src/record/index.ts';
 import { pageKinematics } from '../../../src/viewer/index.ts';
 import { Kinematics } from '../../../src/viewer/page/kinematics.js';
+import { helloProxy } from '../../hardware/bridge/helloProxy.ts';
 import { waitUntil } from '../../hardware/bridge/helpers.ts';
 import { copyMeshBot, serveMeshBot } from '../../hardware/bridge/servedMeshBot.ts';
 
@@ -26,10 +27,12 @@ afterEach(async () => {
 
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-/** The served mesh_bot, a client observing it with frames flowing, and the one-line notes collected. */
-async function connected(o: { robotFile?: null } = {}) {
+/** The served mesh_bot, a client observing it with frames flowing, and the one-line notes collected; `rewrite` changes the hello on the way (helloProxy). */
+async function connected(o: { robotFile?: null } = {}, rewrite?: Parameters<typeof helloProxy>[1]) {
   const s = await serveMeshBot(open, o);
-  const client = await connectBridgeRobot(s.server.url, { role: 'observe' });
+  const proxy = rewrite ? await helloProxy(s.server.url, rewrite) : undefined;
+  if (proxy) open.push(proxy);
+  const client = await connectBridgeRobot(proxy?.url ?? s.server.url, { role: 'observe' });
   open.push(client);
   const seq = client.stateSeq;
   await waitUntil(() => client.stateSeq > seq + 5, 'state frames');
@@ -38,7 +41,15 @@ async function connected(o: { robotFile?: null } = {}) {
 }
 
 const drawingOf = (c: { client: BridgeRobot; say: (l: string) => void }, urdf?: string, packagePaths: string[] = []) => {
-  const d = bridgeDrawing({ spec: c.client.spec, robotFile: c.client.robotFile, ...(urdf ? { urdf } : {}), packagePaths, posedByBase: c.client.hello.frame.base, say: c.say });
+  const d = bridgeDrawing({
+    spec: c.client.spec,
+    robotFile: c.client.robotFile,
+    ...(c.client.robotFileProblem !== undefined ? { robotFileProblem: c.client.robotFileProblem } : {}),
+    sim: c.client.hello.sim,
+    ...(urdf ? { urdf: loadDrawingUrdf(urdf, packagePaths) } : {}),
+    posedByBase: c.client.hello.frame.base,
+    say: c.say,
+  });
   open.push(d);
   return d;
 };
@@ -98,7 +109,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
     expect(c.client.robotFile).toBeNull();
     const mine = copyMeshBot('axon-client-mesh-bot-old-');
     const d = drawingOf(c, mine.urdf, [mine.root]);
-    expect(c.lines).toEqual([`axon sim: note: the server names no URDF it serves (a server from before hello.robotFile, or an MJCF): --urdf ${mine.urdf} is drawn unchecked`]);
+    expect(c.lines).toEqual([`axon sim: note: the server names no URDF it serves (a server from before hello.robotFile, or one serving an MJCF): --urdf ${mine.urdf} is drawn unchecked`]);
     expect(d.viewRobot().model?.name).toBe('mesh_bot');
     expect(d.run.served_model).toBeUndefined();
     expect(d.run.drawing).toMatchObject({ urdf: resolve(mine.urdf), fixed_base: false });
@@ -113,7 +124,73 @@ describe('a bridge client draws the served robot from its own copy of the file',
 
     const old = await connected({ robotFile: null });
     expect(drawingOf(old).viewRobot().model).toBeUndefined();
-    expect(old.lines).toEqual(['axon sim: robot "mesh_bot": the server names no URDF it serves (a server from before hello.robotFile, or an MJCF): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(old.lines).toEqual(['axon sim: robot "mesh_bot": the server names no URDF it serves (a server from before hello.robotFile, or one serving an MJCF): give its URDF with --urdf FILE to draw it: panels only']);
+  });
+
+  it('a real robot\'s server names no file: the line says so, not that the server is old', () => {
+    const lines: string[] = [];
+    const spec = { name: 'arm6', joints: [], sensors: { imu: false, contacts: [] }, controlModes: ['position' as const] };
+    const d = bridgeDrawing({ spec, robotFile: null, sim: false, posedByBase: false, say: (l) => lines.push(l) });
+    expect(d.viewRobot().model).toBeUndefined();
+    expect(lines).toEqual(['axon sim: robot "arm6": the server names no URDF it serves (it serves a real robot): give its URDF with --urdf FILE to draw it: panels only']);
+  });
+
+  it('a robot name with a terminal escape (ESC, CSI) is printed escaped, never raw', async () => {
+    const c = await connected({ robotFile: null }, (h) => ({ ...h, robot: { ...h.robot, name: '\u001b[2J\u001b[31mmesh_bot\u009b0m' } }));
+    expect(c.client.spec.name).toBe('\u001b[2J\u001b[31mmesh_bot\u009b0m');
+    drawingOf(c).viewRobot();
+    expect(c.lines).toEqual(['axon sim: robot "\\u001b[2J\\u001b[31mmesh_bot\\u009b0m": the server names no URDF it serves (a server from before hello.robotFile, or one serving an MJCF): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(c.lines.join('')).not.toMatch(/[\u001b\u009b]/);
+  });
+
+  it('a malformed robotFile (a path) costs no link: one note says why, and it is taken as no file', async () => {
+    const c = await connected({}, (h) => ({ ...h, robotFile: { ...h.robotFile, name: '/home/alice/mesh_bot.urdf' } }));
+    expect(c.client.robotFile).toBeNull();
+    const d = drawingOf(c);
+    expect(d.run).toEqual({});
+    expect(d.viewRobot().model).toBeUndefined();
+    expect(c.lines).toEqual([
+      expect.stringMatching(/^axon sim: note: ws:\/\/127\.0\.0\.1:\d+ hello\.robotFile\.name: cannot be used \("\/home\/alice\/mesh_bot\.urdf"\) \(expected .*\): taken as naming no file \(it only draws the robot\)$/),
+      'axon sim: robot "mesh_bot": the server names no URDF it serves (its hello.robotFile cannot be used): give its URDF with --urdf FILE to draw it: panels only',
+    ]);
+  });
+
+  it('a CRLF copy of the served LF file: one short line, the same file but for line endings', async () => {
+    const c = await connected();
+    const mine = copyMeshBot('axon-client-mesh-bot-crlf-');
+    const lf = readFileSync(mine.urdf, 'latin1');
+    expect(lf).not.toContain('\r');
+    writeFileSync(mine.urdf, lf.replace(/\n/g, '\r\n'), 'latin1');
+    drawingOf(c, mine.urdf, [mine.root]);
+    expect(c.lines).toEqual([`axon sim: warning: --urdf ${mine.urdf} is the same file as the served mesh_bot.urdf but for line endings`]);
+  });
+
+  it('the bytes checked and recorded are the bytes parsed: a file saved again after it was read is not read again', async () => {
+    const c = await connected();
+    const mine = copyMeshBot('axon-client-mesh-bot-saved-');
+    const u = loadDrawingUrdf(mine.urdf, [mine.root]);
+    appendFileSync(mine.urdf, '<!-- saved again after it was read -->\n');
+    const d = bridgeDrawing({ spec: c.client.spec, robotFile: c.client.robotFile, sim: true, urdf: u, posedByBase: true, say: c.say });
+    open.push(d);
+    expect(c.lines).toEqual([]);
+    expect(d.run.drawing).toMatchObject({ sha256: sha256(c.urdf), bytes: readFileSync(c.urdf).byteLength });
+  });
+
+  it('a server restarted on another revision of the file: after the reconnect, one warning line says what is drawn and recorded is of the first', async () => {
+    const c = await connected();
+    const port = Number(new URL(c.server.url).port);
+    const reconnecting = await connectBridgeRobot(c.server.url, { role: 'observe', reconnect: { initialS: 0.05, maxS: 0.2 } });
+    open.push(reconnecting);
+    const lines: string[] = [];
+    const watch = watchServedFile(reconnecting, (l) => lines.push(l));
+    open.push({ close: () => watch.unsubscribe() });
+    await c.server.close();
+    const second = await serveMeshBot(open, { port }, (urdf) => appendFileSync(urdf, '<!-- rev B -->\n'));
+    await waitUntil(() => reconnecting.counts.reconnects >= 1 && reconnecting.connected, 'the reconnect', 15_000);
+    const size = readFileSync(c.urdf).byteLength;
+    expect(lines).toEqual([
+      `axon sim: warning: after a reconnect the server serves robot "mesh_bot" from mesh_bot.urdf (sha256 ${sha256(second.urdf).slice(0, 12)}…, ${size + 15} bytes), not from mesh_bot.urdf (sha256 ${sha256(c.urdf).slice(0, 12)}…, ${size} bytes) as when the run began: what is drawn and recorded (served_model) is of the first`,
+    ]);
   });
 
   it('a URDF whose moving joints are not the served robot\'s is refused naming the joint (BRIDGE_DRAWING)', async () => {
@@ -161,10 +238,32 @@ describe('axon replay --view of a recording made over the bridge (served_model)'
     ]);
   });
 
-  it('a served_model that is not one is named (RECORD_READ), with the panels alone', async () => {
+  it('--urdf FILE a CRLF copy of the served LF file: drawn after one short line, the same file but for line endings', async () => {
+    const { rec, urdf } = await bridged();
+    const crlf = join(mkdtempSync(join(tmpdir(), 'axon-replay-crlf-')), 'replay_bot.urdf');
+    const lf = readFileSync(urdf, 'latin1');
+    expect(lf).not.toContain('\r');
+    writeFileSync(crlf, lf.replace(/\n/g, '\r\n'), 'latin1');
+    const r = await drawn(rec, crlf);
+    expect(r.robot.model?.name).toBe('replay_bot');
+    expect(r.lines).toEqual([`axon replay: warning: --urdf ${crlf} is the same file as the served replay_bot.urdf but for line endings`]);
+  });
+
+  it('a served_model that is not one is named (RECORD_READ), with the panels alone when there is nothing else to draw', async () => {
     const { rec } = await bridged();
     const { robot, lines } = await drawn({ ...rec, run: { ...rec.run, served_model: { name: 'replay_bot.urdf' } } });
     expect(robot.model).toBeUndefined();
-    expect(lines).toEqual([expect.stringContaining('metadata "axon.run" served_model: has no file name or sha256')]);
+    expect(lines).toEqual([expect.stringMatching(/metadata "axon\.run" served_model: has no file name or sha256 .*: panels only$/)]);
+  });
+
+  it('a served_model that is not one costs only its check: the recorded drawing is drawn, and --urdf too, each after one note', async () => {
+    const { rec, urdf } = await bridged();
+    const bad = { ...rec, run: { ...rec.run, ...drawingMeta(urdf, { fixedBase: false }), served_model: { name: 'replay_bot.urdf' } } };
+    const kept = await drawn(bad);
+    expect(kept.robot.model?.name).toBe('replay_bot');
+    expect(kept.lines).toEqual([expect.stringMatching(/^axon replay: note: .* served_model: has no file name or sha256 .*: its URDF .*replay_bot\.urdf is drawn unchecked$/)]);
+    const given = await drawn(bad, urdf);
+    expect(given.robot.model?.name).toBe('replay_bot');
+    expect(given.lines).toEqual([`axon replay: note: ${rec.file} metadata "axon.run" served_model: has no file name or sha256 (expected { format, name, sha256, bytes, fixed_base, base_position, base_orientation }): --urdf ${urdf} is drawn unchecked`]);
   });
 });
