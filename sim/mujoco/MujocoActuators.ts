@@ -112,6 +112,24 @@ export class MujocoActuators {
     this.effortScale = new Float64Array(n).fill(1);
   }
 
+  /**
+   * Before an episode's first forward pass (MujocoRobot.reset, after mj_resetData): no law in the
+   * model (b1 = b2 = 0; ctrl is already 0), the mimic equalities as compiled, nothing kept of the
+   * last step, so that an episode does not depend on the one before.
+   */
+  reset(views: MujocoViews): void {
+    const bias = views.biasprm;
+    for (let i = 0; i < this.n; i++) {
+      bias[i * NBIAS + 1] = 0;
+      bias[i * NBIAS + 2] = 0;
+    }
+    this.lawForce.fill(0);
+    this.lawDamp.fill(0);
+    this.rest.fill(0);
+    this.walk.fill(0);
+    this.mimic.reset(views.eqSolref, views.wrapPrm);
+  }
+
   /** Writes every actuator's ctrl and bias from the held command, for the next physics step. */
   apply(hold: CommandHold, views: MujocoViews): void {
     const qpos = views.qpos;

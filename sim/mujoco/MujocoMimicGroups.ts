@@ -65,6 +65,8 @@ export class MujocoMimicGroups {
   /** D_k of each member, and l_k·u (its actuator's share of the coupled motion). */
   private readonly dk: Float64Array;
   private readonly along: Float64Array;
+  /** Each joint's multiplier (1 for a leader or a joint in no group): `along` before the first update. */
+  private readonly multiplier: Float64Array;
   /** Per leader: uᵀMu, and κ of the current physics step. */
   private readonly uMu: Float64Array;
   private readonly kappa: Float64Array;
@@ -76,6 +78,10 @@ export class MujocoMimicGroups {
   private readonly eqOf: Int32Array;
   private readonly eqK: Float64Array;
   private readonly eqB: Float64Array;
+  /** The model's eq_solref and its groups' wrap_prm entries as compiled (pairs, then address and value), restored at reset(). */
+  private solrefCompiled: Float64Array = new Float64Array(0);
+  private wrapAdr: Int32Array = new Int32Array(0);
+  private wrapCompiled: Float64Array = new Float64Array(0);
   private full: DoubleBuffer | undefined;
   private fullView: Float64Array = new Float64Array(0);
 
@@ -98,7 +104,8 @@ export class MujocoMimicGroups {
       this.group[i] = l;
       this.group[l] = l;
     });
-    this.along = Float64Array.from(joints, (j) => j.mimic?.multiplier ?? 1);
+    this.multiplier = Float64Array.from(joints, (j) => j.mimic?.multiplier ?? 1);
+    this.along = Float64Array.from(this.multiplier);
     // Until the first update: the leader keeps its own damping (D_l = uᵀMu = 1), its followers none.
     this.dk = Float64Array.from(this.group, (g, i) => (g === i ? 1 : 0));
     this.uMu = new Float64Array(n).fill(1);
@@ -130,6 +137,10 @@ export class MujocoMimicGroups {
     }
     this.full = new mj.DoubleBuffer(model.nv * model.nv);
     const solref = model.eq_solref as Float64Array;
+    this.solrefCompiled = Float64Array.from(solref);
+    this.wrapAdr = Int32Array.from(this.groups.flatMap((g) => g.wraps.flatMap((w) => [...w.adr])));
+    const wrapPrm = model.wrap_prm as Float64Array;
+    this.wrapCompiled = Float64Array.from(this.wrapAdr, (a) => wrapPrm[a]);
     const type = model.eq_type as Int32Array;
     const obj1 = model.eq_obj1id as Int32Array;
     const obj2 = model.eq_obj2id as Int32Array;
@@ -202,6 +213,24 @@ export class MujocoMimicGroups {
         this.along[g.members[w.k]] = along;
         for (let e = 0; e < w.adr.length; e++) wrapPrm[w.adr[e]] = w.of[e] >= 0 ? L[w.k * m + w.of[e]] : 0;
       }
+    }
+  }
+
+  /**
+   * Back to the state before any step (MujocoRobot.reset, before its forward pass): the model's
+   * equality solref and tendon coefficients as compiled, no κ, the shares and inertias of the
+   * constructor, so that an episode does not depend on the one before. `solref`, `wrapPrm`: the
+   * model's eq_solref and wrap_prm views.
+   */
+  reset(solref: Float64Array, wrapPrm: Float64Array): void {
+    if (this.full === undefined) return;
+    solref.set(this.solrefCompiled);
+    for (let k = 0; k < this.wrapAdr.length; k++) wrapPrm[this.wrapAdr[k]] = this.wrapCompiled[k];
+    this.kappa.fill(0);
+    this.uMu.fill(1);
+    for (let i = 0; i < this.n; i++) {
+      this.dk[i] = this.group[i] === i ? 1 : 0;
+      this.along[i] = this.multiplier[i];
     }
   }
 

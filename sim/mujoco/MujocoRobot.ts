@@ -265,6 +265,11 @@ export class MujocoRobot implements SimulatedRobot {
     }
     mj.mj_resetData(m, d);
     this.views.refresh();
+    // mj_resetData zeroes ctrl but not the model's actuator bias (b1, b2) or the mimic equalities'
+    // per-step solref: the placement's forward pass would run the last episode's law and the first
+    // step read its forces as the other forces on each joint. An episode is a function of (config,
+    // index, seed) alone (docs/eval.md).
+    this.actuators.reset(this.views);
     this.mimic.project(this.initialPositions, this.initialVelocities); // followers start on their equality
     this.placement.reset(this.initialPositions, this.initialVelocities);
     this.substeps = 0;
