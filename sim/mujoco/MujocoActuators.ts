@@ -237,7 +237,9 @@ export class MujocoActuators {
     if (!(m > 0)) m = this.dofInertia(this.vadr[i], views);
     if (!(m > 0 && m < Infinity)) return f;
     const hb = this.h * b;
-    return f - (hb * (f + r)) / (m + hb + this.h * this.damping[i]);
+    const tau = f - (hb * (f + r)) / (m + hb + this.h * this.damping[i]);
+    // A non-finite force on the joint last step (r): judged on the law itself, as before the implicit force, not passed unsaturated.
+    return Math.abs(tau) < Infinity ? tau : f;
   }
 
   /**

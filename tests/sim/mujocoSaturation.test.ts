@@ -126,6 +126,17 @@ describe('MuJoCo: PD commands over the effort limit on light links', () => {
     expect(at(robot, r.effortRatio, 'boom')).toBeCloseTo(1, 6);
   });
 
+  it('a non-finite force on the joint in the last step (r NaN) does not let an over-limit law through: the law itself is judged', async () => {
+    const robot = await mujoco(wristFile);
+    const t = robot.jointIndex('turret');
+    robot.command({ mode: 'position', target: byName(robot, { turret: 1 }), kp: filled(robot, 100), kd: filled(robot, 2.5) });
+    robot.step(1 / HZ);
+    (robot.data.qfrc_constraint as Float64Array)[robot.model.jnt_dofadr[robot.model.actuator_trnid[2 * t]]] = Number.NaN;
+    robot.step(1 / HZ);
+    // Before: the NaN force made every comparison false and the law's 100 N·m went to the 0.5 N·m turret.
+    expect(robot.data.ctrl[t]).toBe(WRIST_EFFORT.turret);
+  });
+
   it('a run that never reaches a limit is bit-identical to the same run with no limit (the saturation test changes nothing there)', async () => {
     const cases: [string, (r: SimulatedRobot, k: number) => JointCommand][] = [
       [wristFile, (r) => ({ mode: 'position', target: byName(r, { turret: 0.02, wrist: 0.05, jaw: -0.05 }), kp: byName(r, { boom: 0 }, 10), kd: byName(r, { boom: 0 }, 0.25) })],
