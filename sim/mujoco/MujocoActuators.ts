@@ -1,8 +1,9 @@
-import type { MjModel } from '@mujoco/mujoco';
+import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
 import type { CommandHold } from '../CommandHold.ts';
 import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
 import { wrapAngle } from '../physics/frames.ts';
+import { MujocoImplicitSolve } from './MujocoImplicitSolve.ts';
 import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 
 const NBIAS = 10; // mjNBIAS
@@ -23,16 +24,19 @@ const NBIAS = 10; // mjNBIAS
  *
  * Saturation: a joint is saturated when the force its law will apply over the step passes the
  * effort limit, and then gets the constant ±limit (no position or velocity term). That force is
- * the law with its damping taken at the next velocity (stepForce()), not the law at the present
+ * the law with its damping taken at the next velocity (the whole robot's implicit step,
+ * solveStep(); a <mimic> robot's joints one by one, stepForce()), not the law at the present
  * velocity: on a light link the damping stops the link within the step, so a law asking 150 N·m
  * at rest applies 0.15 (the fixture's wrist, tests/helpers/saturation.ts). Judged at the present
  * velocity, as before, that 150 passed the 20 N·m limit, the constant 20 N·m with no damping threw
  * the 1e-5 kg·m² link to 7079 rad/s in one step, the next step threw it back: bang-bang (the
  * Robotiq 2F-85 on the default gains at 20,660 rad/s, cannon-es 25.9; `npx tsx
  * tests/bench/saturationFigures.ts`). Judged on the implicit force, the constant ±limit is applied
- * only where the law would apply more: the step then moves the joint less than the law would, never
- * past it, so no bang-bang, and a heavy link accelerates at limit / inertia as in cannon-es (whose
- * drive row bounds the impulse the implicit law solves for). Not MuJoCo's forcerange clamp: 3.x's
+ * only where the law would apply more: the step then moves the joint less than the law would, so
+ * no bang-bang, and a heavy link accelerates at limit / inertia as in cannon-es (whose drive row
+ * bounds the impulse the implicit law solves for). The other forces are the last step's, so the
+ * step where a joint limit or a contact engages applies the law past the limit once
+ * (docs/mujoco.md, "The effort limit"). Not MuJoCo's forcerange clamp: 3.x's
  * implicit step still takes a clamped actuator's damping (mjd_actuator_vel), which applied on top
  * of the clamped force slowed the saturated turret to 0.21 × limit / inertia and held a falling
  * load with 2.4 × the limit (measured with that law written into ctrl).
@@ -70,6 +74,17 @@ export class MujocoActuators {
   /** Scratch, per dof: the force on it besides the actuators (N·m | N), and the walk of dofInertia(). */
   private readonly rest: Float64Array;
   private readonly walk: Float64Array;
+  /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate), the step's force τ, saturated or not. */
+  private readonly ctrlOf: Float64Array;
+  private readonly b1Of: Float64Array;
+  private readonly b2Of: Float64Array;
+  private readonly fOf: Float64Array;
+  private readonly limOf: Float64Array;
+  private readonly tauOf: Float64Array;
+  private readonly tauSat: Float64Array;
+  private readonly sat: Uint8Array;
+  /** The whole robot's implicit step (bind(); robots without <mimic> groups). */
+  private solver: MujocoImplicitSolve | undefined;
 
   constructor(
     model: MjModel,
@@ -107,9 +122,29 @@ export class MujocoActuators {
     this.lawDamp = new Float64Array(n);
     this.rest = new Float64Array(model.nv);
     this.walk = new Float64Array(model.nv);
+    this.ctrlOf = new Float64Array(n);
+    this.b1Of = new Float64Array(n);
+    this.b2Of = new Float64Array(n);
+    this.fOf = new Float64Array(n);
+    this.limOf = new Float64Array(n);
+    this.tauOf = new Float64Array(n);
+    this.tauSat = new Float64Array(n);
+    this.sat = new Uint8Array(n);
     this.kpScale = new Float64Array(n).fill(1);
     this.kdScale = new Float64Array(n).fill(1);
     this.effortScale = new Float64Array(n).fill(1);
+  }
+
+  /** The whole-robot saturation test's solver (configure time, once, after the joint damping is written): robots without <mimic> groups. */
+  bind(mj: MainModule, model: MjModel, data: MjData): void {
+    if (!this.mimic.any && this.solver === undefined) this.solver = new MujocoImplicitSolve(mj, model, data);
+  }
+
+  /** Frees the solver's buffer and the groups'. */
+  dispose(): void {
+    this.solver?.dispose();
+    this.solver = undefined;
+    this.mimic.dispose();
   }
 
   /**
@@ -148,6 +183,8 @@ export class MujocoActuators {
     const constraint = views.qfrcConstraint;
     const actuator = views.qfrcActuator;
     for (let k = 0; k < rest.length; k++) rest[k] = smooth[k] + constraint[k] - actuator[k];
+    const groups = this.mimic.any;
+    let candidates = false; // a joint whose law or load passes its limit: the step's forces must be solved for
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
       const v = qvel[this.vadr[i]];
@@ -157,7 +194,7 @@ export class MujocoActuators {
       let c = 0; // ctrl
       let b1 = 0;
       let b2 = 0;
-      let f = 0; // the law at the present velocity v (stepForce() takes the step's force from it)
+      let f = 0; // the law at the present velocity v (the step's force is taken from it)
       if (mode === 'position') {
         const p = this.kpScale[i] * kp[i];
         const dd = this.kdScale[i] * kd[i];
@@ -176,25 +213,41 @@ export class MujocoActuators {
         c = t;
         f = t;
       }
+      let active = lim;
       if (this.mimic.follower[i] === 1) {
-        c = b1 = b2 = 0; // a follower (URDF <mimic>): no motor, its command ignored; its damping share below
+        c = b1 = b2 = f = active = 0; // a follower (URDF <mimic>): no motor, its command ignored; its damping share below
       } else if (!(Math.abs(c) <= 1e10 && Math.abs(b1) <= 1e10 && Math.abs(b2) <= 1e10 && Math.abs(f) <= 1e10)) {
-        c = b1 = b2 = 0;
+        c = b1 = b2 = f = active = 0;
         this.badCount++;
       } else if (lim === 0) {
-        c = b1 = b2 = 0; // passive joint
-      } else {
-        const tau = this.stepForce(i, f, -b2, lim, views);
-        if (tau > lim || tau < -lim) {
-          c = tau > 0 ? lim : -lim; // saturated: constant torque
-          b1 = b2 = 0;
-        }
+        c = b1 = b2 = f = 0; // passive joint
+      } else if (f > lim || f < -lim || (-b2 > 0 && !groups && !(Math.abs(rest[this.vadr[i]]) <= lim))) candidates = true;
+      this.ctrlOf[i] = c;
+      this.b1Of[i] = b1;
+      this.b2Of[i] = b2;
+      this.fOf[i] = f;
+      this.limOf[i] = active;
+      this.tauOf[i] = f;
+    }
+    if (groups) {
+      for (let i = 0; i < this.n; i++) if (this.limOf[i] > 0) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views);
+    } else if (candidates) this.solveStep(views);
+    for (let i = 0; i < this.n; i++) {
+      const q = qpos[this.qadr[i]];
+      const lim = this.limOf[i];
+      const tau = this.tauOf[i];
+      let c = this.ctrlOf[i];
+      let b1 = this.b1Of[i];
+      let b2 = this.b2Of[i];
+      if (lim > 0 && (tau > lim || tau < -lim)) {
+        c = tau > 0 ? lim : -lim; // saturated: constant torque
+        b1 = b2 = 0;
       }
       ctrl[i] = c;
       this.lawForce[i] = c + b1 * q;
       this.lawDamp[i] = b2;
       bias[i * NBIAS + 1] = b1;
-      bias[i * NBIAS + 2] = this.mimic.any ? -this.mimic.leaderDamping(i, -b2) : b2;
+      bias[i * NBIAS + 2] = groups ? -this.mimic.leaderDamping(i, -b2) : b2;
     }
     if (this.mimic.any) {
       for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
@@ -220,9 +273,12 @@ export class MujocoActuators {
   /**
    * The force (N·m | N) joint i's law f = c + b1·q + b2·q̇ (at the present velocity) gives over the
    * coming step once MuJoCo's implicit step has taken its damping b = −b2 at the next velocity:
-   * f − b·h·q̈, with q̈ = (f + r) / (m + h·(b + d)) for the joint alone: m its inertia with the
-   * rest of the robot free (1 / (M⁻¹)ᵢᵢ, a lower bound: an inertia too large would call a light
-   * link saturated and bring the bang-bang back; a <mimic> leader's group along its coupling, uᵀMu),
+   * f − b·h·q̈, with q̈ = (f + r) / (m + h·(b + d)) for the joint alone (the test of robots with
+   * <mimic> groups, whose damping is not diagonal; others solve the whole step, solveStep()): m its
+   * inertia with the rest of the robot free (1 / (M⁻¹)ᵢᵢ, a lower bound: an inertia too large would
+   * call a light link saturated and bring the bang-bang back; a <mimic> leader's group along its
+   * coupling, uᵀMu, which holds the rest of the robot locked: an upper estimate for a gripper on an
+   * arm, exact for a gripper alone),
    * d its joint damping, r the other forces on it in the last step (gravity, contacts, limits,
    * pushes): without r a light link's law holds any load with a tiny error, and its motor held the
    * fixture's boom, 2.45 × its limit. The result is a weighted mean of f and −r, so within the
@@ -240,6 +296,69 @@ export class MujocoActuators {
     const tau = f - (hb * (f + r)) / (m + hb + this.h * this.damping[i]);
     // A non-finite force on the joint last step (r): judged on the law itself, as before the implicit force, not passed unsaturated.
     return Math.abs(tau) < Infinity ? tau : f;
+  }
+
+  /**
+   * The force each joint's law applies over the coming step (`tauOf`, from `fOf`, `b2Of`, `limOf`)
+   * with the whole robot's implicit step, a = (M + h·D)⁻¹·F (sim/mujoco/MujocoImplicitSolve.ts): F
+   * the other forces of the last step plus each law at the present velocity, D each law's damping
+   * b plus the joint damping; τᵢ = fᵢ − h·bᵢ·aᵢ. Solved again once with the joints found saturated
+   * at ±limit without their damping; a joint that passes its limit only then is saturated too. A
+   * law with no damping applies itself (τ = f). No factor (no M yet): the one-joint estimate.
+   */
+  private solveStep(views: MujocoViews): void {
+    const s = this.solver;
+    if (s === undefined) {
+      for (let i = 0; i < this.n; i++) if (this.limOf[i] > 0) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views);
+      return;
+    }
+    s.readMass();
+    if (!this.solveOnce(s, false)) {
+      for (let i = 0; i < this.n; i++) if (this.limOf[i] > 0) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views);
+      return;
+    }
+    let any = false;
+    for (let i = 0; i < this.n; i++) {
+      const lim = this.limOf[i];
+      const sat = lim > 0 && (this.tauOf[i] > lim || this.tauOf[i] < -lim);
+      this.sat[i] = sat ? 1 : 0;
+      any ||= sat;
+    }
+    if (!any) return;
+    const tau1 = this.tauOf;
+    const saved = this.tauSat;
+    saved.set(tau1);
+    if (!this.solveOnce(s, true)) return;
+    for (let i = 0; i < this.n; i++) if (this.sat[i] === 1) tau1[i] = saved[i];
+  }
+
+  /** One solve: `tauOf` of every joint with a law; with `withSat`, the joints in `sat` at ±limit, undamped. False: no factor. */
+  private solveOnce(s: MujocoImplicitSolve, withSat: boolean): boolean {
+    const acc = s.acc;
+    const rest = this.rest;
+    acc.set(rest);
+    s.resetDamping();
+    for (let i = 0; i < this.n; i++) {
+      const lim = this.limOf[i];
+      if (!(lim > 0)) continue;
+      const k = this.vadr[i];
+      const f = this.fOf[i];
+      const b = -this.b2Of[i];
+      if (withSat && this.sat[i] === 1) acc[k] += this.tauSat[i] > 0 ? lim : -lim;
+      else if (b > 0) {
+        acc[k] += f;
+        s.damp[k] += b;
+      } else acc[k] += f > lim ? lim : f < -lim ? -lim : f; // no damping: the law itself, saturated or not
+    }
+    if (!s.solve(this.h)) return false;
+    for (let i = 0; i < this.n; i++) {
+      const b = -this.b2Of[i];
+      if (!(this.limOf[i] > 0) || !(b > 0)) continue;
+      const tau = this.fOf[i] - this.h * b * acc[this.vadr[i]];
+      // A non-finite force on the joint last step: judged on the law itself.
+      this.tauOf[i] = Math.abs(tau) < Infinity ? tau : this.fOf[i];
+    }
+    return true;
   }
 
   /**

@@ -165,6 +165,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.data = new mj.MjData(model);
     mj.mj_setConst(model, this.data);
     this.actuators.mimic.bind(mj, model);
+    this.actuators.bind(mj, model, this.data);
     this.views = new MujocoViews(model, this.data);
 
     const specs: JointSpec[] = o.joints.map((j) => ({
@@ -212,7 +213,7 @@ export class MujocoRobot implements SimulatedRobot {
 
   /** Frees the MuJoCo model and data (the robot is unusable after). */
   dispose(): void {
-    this.actuators.mimic.dispose();
+    this.actuators.dispose();
     this.data.delete();
     this.model.delete();
   }

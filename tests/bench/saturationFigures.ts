@@ -18,6 +18,9 @@
  *    hand closing, the fixture on small steps at kp 10, the shipped humanoid standing 2 s.
  * 5. The fixture's jaw in velocity mode at −5 rad/s (kd 2.5) for 1 s, against its −2.5 rad limit
  *    (docs/mujoco.md, "What is not done": MuJoCo's soft joint limits on light links).
+ * 6. Chains: the shipped arm (200 Hz) and humanoid (500 Hz), every joint stepped +1.5 and −1.5 rad
+ *    from its default on the spec gains and on kp 300 kd 10, 1 s: each joint's largest
+ *    |effort| / limit (over 1: a step applied more than the limit).
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -98,4 +101,21 @@ const pose = Float64Array.from(hum.spec.joints, (j) => j.defaultPosition);
 console.log(`   shipped humanoid standing 2 s (500 Hz): ${digest(hum, 100, () => ({ mode: 'position', target: pose }))}`);
 for (const r of [rq, fr, wr, hum]) r.dispose();
 await both(wrist, '5. fixture, velocity mode, kd 2.5, jaw at -5 rad/s', (r) => ({ mode: 'velocity', target: byName(r, { jaw: -5 }), kd: new Float64Array(r.spec.joints.length).fill(2.5) }), 1);
+
+// 6. Chains (see the header): docs/mujoco.md quotes the ratios.
+for (const [name, dt] of [['arm', 1 / 200], ['humanoid', 1 / 500]] as const) {
+  for (const gains of ['spec', 'kp 300 kd 10'] as const) {
+    for (const sign of [1, -1]) {
+      const r = await createMujocoShippedRobot(name, { physicsDt: dt, seed: 1 });
+      const n = r.spec.joints.length;
+      const target = Float64Array.from(r.spec.joints, (j) => j.defaultPosition + sign * 1.5);
+      const cmd: JointCommand = gains === 'spec' ? { mode: 'position', target } : { mode: 'position', target, kp: new Float64Array(n).fill(300), kd: new Float64Array(n).fill(10) };
+      const res = runCommand(r, cmd, { seconds: 1, tick: 0.02, physicsDt: dt });
+      let worst = 0;
+      for (let i = 1; i < n; i++) if (res.effortRatio[i] > res.effortRatio[worst]) worst = i;
+      console.log(`6. shipped ${name}, ${gains}, step ${sign > 0 ? '+' : '-'}1.5 rad: largest |effort|/limit ${fmt(res.effortRatio[worst])} (${r.spec.joints[worst].name}); per joint ${list(r, res.effortRatio)}`);
+      r.dispose();
+    }
+  }
+}
 rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createUrdfSimRobot } from '../../sim/describeRobot.ts';
-import { createMujocoUrdfRobot, type MujocoRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
+import { createMujocoShippedRobot, createMujocoUrdfRobot, type MujocoRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
 import { defaultGains } from '../../src/cli/defaultGains.ts';
 import type { JointCommand, SimulatedRobot } from '../../src/core/robot.ts';
 import { ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
@@ -124,6 +124,18 @@ describe('MuJoCo: PD commands over the effort limit on light links', () => {
     expect(r.trip).toBeUndefined();
     expect(at(robot, r.final, 'boom')).toBeLessThan(-0.8); // cos q = 0.02 / 0.049 at q = −1.15 rad
     expect(at(robot, r.effortRatio, 'boom')).toBeCloseTo(1, 6);
+  });
+
+  it('chains: a step of every joint of the shipped arm (±1.5 rad, spec gains, 200 Hz) and humanoid (+1.5 rad, 500 Hz) applies no more than the limits', async () => {
+    // Before: each joint judged alone with the rest of the robot free (1 / (M⁻¹)ᵢᵢ), ignoring the other laws through M's
+    // off-diagonal terms: the arm's elbow applied 2.12 × its limit, the humanoid's ankle roll 2.37 ×.
+    for (const [name, dt, sign, bound] of [['arm', 1 / 200, 1, 1 + 1e-6], ['arm', 1 / 200, -1, 1 + 1e-6], ['humanoid', 1 / 500, 1, 1.05]] as const) {
+      const robot = await createMujocoShippedRobot(name, { physicsDt: dt, seed: 1 });
+      robots.push(robot);
+      const target = Float64Array.from(robot.spec.joints, (j) => j.defaultPosition + sign * 1.5);
+      const r = runCommand(robot, { mode: 'position', target }, { seconds: 1, tick: 0.02, physicsDt: dt });
+      for (const e of r.effortRatio) expect(e, `${name} ${sign}`).toBeLessThanOrEqual(bound);
+    }
   });
 
   it('a non-finite force on the joint in the last step (r NaN) does not let an over-limit law through: the law itself is judged', async () => {

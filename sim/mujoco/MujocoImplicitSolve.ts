@@ -1,0 +1,97 @@
+import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
+
+/**
+ * The accelerations MuJoCo's implicit step will give the whole robot, a = (M + h·D)⁻¹·F, for the
+ * saturation test of sim/mujoco/MujocoActuators.ts on robots without <mimic> groups: M the mass
+ * matrix (MuJoCo's, from the start of the last step, mj_fullM), D diagonal (each actuated dof's law
+ * damping b plus the joint damping d), F per dof the last step's other forces r plus each joint's
+ * force (its law at the present velocity, or ±limit where saturated).
+ *
+ * Why: the one-joint estimate (q̈ of joint i alone, the rest of the robot free: 1 / (M⁻¹)ᵢᵢ)
+ * ignores what the other joints' laws do to joint i through M's off-diagonal terms: on the shipped
+ * arm the shoulder's inertia with the rest locked is 4.4 × that with the rest free (the humanoid
+ * 8.7 ×), so a chain's joints were called unsaturated while their step applied up to 2.8 × their
+ * limits (docs/mujoco.md, `npx tsx tests/bench/saturationFigures.ts` part 6). The dense factor
+ * costs O(nv³) per step that saturates (nv 6 on the arm, 22 on the humanoid); a step whose laws and
+ * loads are all within the limits does not solve at all.
+ *
+ * Real-time rules: solve() allocates nothing (the buffers are sized at construction).
+ */
+export class MujocoImplicitSolve {
+  /** M + h·D (row-major, nv × nv), factored in place (its lower triangle: L of L·Lᵀ). */
+  private readonly A: Float64Array;
+  /** Forces per dof (N·m | N), then the accelerations (rad/s² | m/s²) of solve(). */
+  readonly acc: Float64Array;
+  /** Per dof: the implicit damping (N·m·s/rad | N·s/m): joint damping, plus the laws' b written by the caller. */
+  readonly damp: Float64Array;
+  private readonly jointDamping: Float64Array;
+  private readonly nv: number;
+  private full: DoubleBuffer;
+  private fullView: Float64Array = new Float64Array(0);
+
+  constructor(
+    private readonly mj: MainModule,
+    private readonly model: MjModel,
+    private readonly data: MjData,
+  ) {
+    const nv = (this.nv = model.nv);
+    this.A = new Float64Array(nv * nv);
+    this.acc = new Float64Array(nv);
+    this.damp = new Float64Array(nv);
+    this.jointDamping = Float64Array.from(model.dof_damping as Float64Array);
+    this.full = new mj.DoubleBuffer(nv * nv);
+  }
+
+  /** Reads M (MuJoCo's, last computed) for the next solve()s. */
+  readMass(): void {
+    this.mj.mj_fullM(this.model, this.data, this.full);
+    if (this.fullView.length === 0) this.fullView = this.full.GetView() as Float64Array;
+  }
+
+  /** `damp` back to the joint damping alone (the caller adds the laws' b). */
+  resetDamping(): void {
+    this.damp.set(this.jointDamping);
+  }
+
+  /**
+   * `acc` ← (M + h·diag(damp))⁻¹·acc. False where M + h·D is not positive definite (no M yet, or a
+   * bad one): `acc` is then meaningless.
+   */
+  solve(h: number): boolean {
+    const n = this.nv;
+    const A = this.A;
+    const M = this.fullView;
+    const x = this.acc;
+    for (let k = 0; k < n * n; k++) A[k] = M[k];
+    for (let k = 0; k < n; k++) A[k * n + k] += h * this.damp[k];
+    // Cholesky, lower triangle.
+    for (let j = 0; j < n; j++) {
+      let d = A[j * n + j];
+      for (let k = 0; k < j; k++) d -= A[j * n + k] * A[j * n + k];
+      if (!(d > 0)) return false;
+      const l = Math.sqrt(d);
+      A[j * n + j] = l;
+      for (let i = j + 1; i < n; i++) {
+        let s = A[i * n + j];
+        for (let k = 0; k < j; k++) s -= A[i * n + k] * A[j * n + k];
+        A[i * n + j] = s / l;
+      }
+    }
+    for (let i = 0; i < n; i++) {
+      let s = x[i];
+      for (let k = 0; k < i; k++) s -= A[i * n + k] * x[k];
+      x[i] = s / A[i * n + i];
+    }
+    for (let i = n - 1; i >= 0; i--) {
+      let s = x[i];
+      for (let k = i + 1; k < n; k++) s -= A[k * n + i] * x[k];
+      x[i] = s / A[i * n + i];
+    }
+    return true;
+  }
+
+  /** Frees the buffer M is read into. */
+  dispose(): void {
+    this.full.delete();
+  }
+}
