@@ -1,4 +1,5 @@
 import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import { AxonError } from '../../src/core/errors.ts';
 import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 
 const TRN_TENDON = 3; // mjTRN_TENDON
@@ -72,12 +73,14 @@ export class MujocoMimicGroups {
   private readonly kappa: Float64Array;
   private readonly groups: Group[] = [];
   /**
-   * Each follower's equality (−1: none) and its reference stiffness and damping as compiled, in
-   * MuJoCo's direct form (solref −k, −b; 1/s², 1/s), before the per-step scaling.
+   * Each follower's equality (−1: none) and its solref as MuJoCo reads it, before the per-step
+   * scaling: the time constant τ (s, held to 2 steps as MuJoCo does) and damping ratio ζ, or in
+   * the direct form (eqDirect 1) the stiffness k and damping b (1/s², 1/s).
    */
   private readonly eqOf: Int32Array;
-  private readonly eqK: Float64Array;
-  private readonly eqB: Float64Array;
+  private readonly eqDirect: Uint8Array;
+  private readonly eqR0: Float64Array;
+  private readonly eqR1: Float64Array;
   /** The model's eq_solref and its groups' wrap_prm entries as compiled (pairs, then address and value), restored at reset(). */
   private solrefCompiled: Float64Array = new Float64Array(0);
   private wrapAdr: Int32Array = new Int32Array(0);
@@ -91,9 +94,10 @@ export class MujocoMimicGroups {
   ) {
     const n = (this.n = joints.length);
     this.names = joints.map((j) => j.name);
-    this.eqOf = new Int32Array(n).fill(-1);
-    this.eqK = new Float64Array(n);
-    this.eqB = new Float64Array(n);
+    this.eqOf = Int32Array.from(joints, (j) => (j.mimic !== undefined && j.mimicEquality !== undefined ? j.mimicEquality : -1));
+    this.eqDirect = new Uint8Array(n);
+    this.eqR0 = new Float64Array(n);
+    this.eqR1 = new Float64Array(n);
     const index = new Map(joints.map((j, i) => [j.name, i]));
     this.follower = Uint8Array.from(joints, (j) => (j.mimic ? 1 : 0));
     this.any = this.follower.some((f) => f === 1);
@@ -148,23 +152,31 @@ export class MujocoMimicGroups {
     // MuJoCo keeps a time constant of at least 2 steps unless its refsafe flag is off (engine_core_constraint.c, getsolparam).
     const refsafe = (model.opt.disableflags & mj.mjtDisableBit.mjDSBL_REFSAFE.value) === 0;
     for (let i = 0; i < this.n; i++) {
-      if (this.follower[i] !== 1 || this.group[i] < 0) continue;
-      // The joint equality that couples it to its leader: compileUrdf.ts's for a URDF <mimic>, the model's own for an MJCF (mjcfMimic.ts).
-      const f = mj.mj_name2id(model, JOINT, this.names[i]);
-      const l = mj.mj_name2id(model, JOINT, this.names[this.group[i]]);
-      let e = 0;
-      while (e < model.neq && !(type[e] === mj.mjtEq.mjEQ_JOINT.value && obj1[e] === f && obj2[e] === l)) e++;
-      if (e === model.neq) continue;
+      if (this.follower[i] !== 1 || this.group[i] < 0) {
+        this.eqOf[i] = -1;
+        continue;
+      }
+      // The joint equality that couples it to its leader: the model's own that mjcfMimic.ts chose (either
+      // orientation: joint1 may be the leader), else compileUrdf.ts's, by its name.
+      let e = this.eqOf[i];
+      if (e < 0) e = mj.mj_name2id(model, mj.mjtObj.mjOBJ_EQUALITY.value, `axon_mimic_${this.names[i]}`);
+      else {
+        const f = mj.mj_name2id(model, JOINT, this.names[i]);
+        const l = mj.mj_name2id(model, JOINT, this.names[this.group[i]]);
+        if (e >= model.neq || type[e] !== mj.mjtEq.mjEQ_JOINT.value || !((obj1[e] === f && obj2[e] === l) || (obj1[e] === l && obj2[e] === f)))
+          throw new AxonError('MUJOCO_MODEL', this.names[i], `equality ${e} does not couple it to ${this.names[this.group[i]]}`, 'the joint equality between a follower and its leader');
+      }
       this.eqOf[i] = e;
+      if (e < 0) continue;
       // As MuJoCo reads solref (its dmax aside, which the direct form keeps): (timeconst τ, dampratio ζ) is k = 1/(τ·ζ)², b = 2/τ; (−k, −b) is direct.
       const [r0, r1] = [solref[2 * e], solref[2 * e + 1]];
       if (r0 > 0 && r1 > 0) {
-        const tau = refsafe ? Math.max(r0, 2 * model.opt.timestep) : r0;
-        this.eqK[i] = 1 / (tau * tau * r1 * r1);
-        this.eqB[i] = 2 / tau;
+        this.eqR0[i] = refsafe ? Math.max(r0, 2 * model.opt.timestep) : r0;
+        this.eqR1[i] = r1;
       } else if (r0 <= 0 && r1 <= 0) {
-        this.eqK[i] = -r0;
-        this.eqB[i] = -r1;
+        this.eqDirect[i] = 1;
+        this.eqR0[i] = -r0;
+        this.eqR1[i] = -r1;
       } else this.eqOf[i] = -1; // a mixed solref, which MuJoCo replaces by its default: left as it is
     }
   }
@@ -262,8 +274,16 @@ export class MujocoMimicGroups {
       const e = this.eqOf[i];
       if (e < 0) continue;
       const s = 1 + h * this.kappa[this.group[i]];
-      solref[2 * e] = -s * this.eqK[i];
-      solref[2 * e + 1] = -s * this.eqB[i];
+      if (this.eqDirect[i] === 1) {
+        solref[2 * e] = -s * this.eqR0[i];
+        solref[2 * e + 1] = -s * this.eqR1[i];
+      } else {
+        // Written so that ζ = 1 (a URDF <mimic>'s) gives −s/τ² and −2s/τ to the bit, as before MJCF equalities were read.
+        const tau = this.eqR0[i];
+        const zeta = this.eqR1[i];
+        solref[2 * e] = -s / (tau * tau * zeta * zeta);
+        solref[2 * e + 1] = (-2 * s) / tau;
+      }
     }
   }
 

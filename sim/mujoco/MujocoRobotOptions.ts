@@ -19,6 +19,12 @@ export interface MujocoJointDesc {
   readonly kd: number;
   /** A follower (URDF <mimic>, an MJCF's <equality><joint>: JointSpec.mimic): its actuator applies nothing, a joint equality moves it. */
   readonly mimic?: JointSpec['mimic'];
+  /**
+   * A follower's joint equality in the compiled model (its index): an MJCF's own, the one
+   * sim/mujoco/mjcfMimic.ts chose (a model may list others on the same two joints, inactive ones).
+   * Absent: compileUrdf.ts's, named axon_mimic_<joint>.
+   */
+  readonly mimicEquality?: number;
 }
 
 /** How `new MujocoRobot(mj, model, options)` runs a compiled model (sim/mujoco/createMujocoRobot.ts builds both). */

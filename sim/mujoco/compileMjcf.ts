@@ -40,6 +40,8 @@ export interface CompiledMjcf extends CompiledMujoco {
   readonly baseExtras: readonly string[];
   /** Joints that follow another through the model's linear <equality><joint> (mjcfMimic.ts): JointSpec.mimic, by name. */
   readonly mimic: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>;
+  /** Each follower's equality, its index in `model` (MujocoJointDesc.mimicEquality), by name. */
+  readonly mimicEquality: ReadonlyMap<string, number>;
 }
 
 /**
@@ -193,7 +195,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, actuators, passive, baseExtras, mimic: mimic.followers };
+    return { model, notes, joints, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities };
   } finally {
     spec?.delete();
     vfs.delete();

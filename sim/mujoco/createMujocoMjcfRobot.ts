@@ -111,7 +111,7 @@ export interface MjcfSetup {
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, actuators, passive, baseExtras, mimic } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, actuators, passive, baseExtras, mimic, mimicEquality } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -246,7 +246,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       defaultPosition,
       kp,
       kd,
-      ...(mimic.has(name) ? { mimic: mimic.get(name) } : {}),
+      ...(mimic.has(name) ? { mimic: mimic.get(name), mimicEquality: mimicEquality.get(name) } : {}),
     };
   });
   // A follower (the model's <equality><joint>, mjcfMimic.ts) starts where its leader puts it, as a URDF <mimic>'s

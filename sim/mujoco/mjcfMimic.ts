@@ -13,6 +13,8 @@ import { mujocoName } from './loadMujoco.ts';
 export interface MjcfMimics {
   /** Each follower's JointSpec.mimic (position = multiplier·leader + offset, on MuJoCo's qpos), by joint name. */
   readonly followers: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>;
+  /** Each follower's equality: its index among the model's (the compiled model's eq_* arrays), by joint name. */
+  readonly equalities: ReadonlyMap<string, number>;
   /**
    * For a follower that rides on another joint of its group or carries its leader: the joints its
    * actuator's tendon wraps after its own (as compileUrdf.ts's for a URDF follower; the
@@ -86,6 +88,7 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
   }
   const asFollower = new Set(candidates.map((k) => k.j1));
   const followers = new Map<string, NonNullable<JointSpec['mimic']>>();
+  const equalities = new Map<string, number>();
   const taken: string[] = [];
   for (const k of candidates) {
     const chained = (uses.get(k.j1) ?? 0) > 1 ? `${k.j1} is coupled by another active <equality><joint> too` : asFollower.has(k.j2) ? `${k.j2} follows another joint itself` : undefined;
@@ -97,6 +100,7 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
     const x0 = qpos0[qadr[obj2[k.e]]];
     const offset = y0 + k.c[0] - k.c[1] * x0;
     followers.set(k.j1, { joint: k.j2, multiplier: k.c[1], offset });
+    equalities.set(k.j1, k.e);
     // As hard as a URDF <mimic>'s (compileUrdf.ts): the model's softness was set for its own actuators, which
     // moved the follower too (a tendon over both fingers); here the equality alone moves it (docs/mujoco.md).
     const eq = specEqs.length === m.neq ? specEqs[k.e] : undefined;
@@ -119,7 +123,7 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
       where,
       message: `joint coupling(s) kept from the model (<equality><joint>) that are not followers: ${rejected.join('; ')}. MuJoCo still enforces the active ones; axon drives each driven joint with its own PD, so give coupled joints targets that agree (two that disagree fight the constraint)`,
     });
-  return { followers, tendons: followerTendons(mj, m, followers, joints) };
+  return { followers, equalities, tendons: followerTendons(mj, m, followers, joints) };
 }
 
 /**

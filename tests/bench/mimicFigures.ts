@@ -93,15 +93,14 @@ for (const scaled of [true, false]) {
 /**
  * The model's own solref (timeconst, dampratio) and solimp put back on follower `f`'s equality `e`
  * after axon made it a URDF <mimic>'s: solimp and solref in the compiled model, and solref as the
- * reference stiffness and damping MujocoMimicGroups scales each step (MuJoCo's clamp to 2 steps kept).
+ * time constant and damping ratio MujocoMimicGroups scales each step (MuJoCo's clamp to 2 steps kept).
  */
 function modelOwn(robot: MujocoRobot, f: string, e: number, solref: readonly [number, number], solimp: readonly number[]): void {
   solimp.forEach((v, i) => ((robot.model.eq_solimp as Float64Array)[5 * e + i] = v));
   (robot.model.eq_solref as Float64Array).set(solref, 2 * e); // what MuJoCo reads where the scaling is off
-  const groups = (robot as unknown as { actuators: { mimic: { eqK: Float64Array; eqB: Float64Array } } }).actuators.mimic;
-  const tau = Math.max(solref[0], 2 / HZ);
-  groups.eqK[robot.jointIndex(f)] = 1 / (tau * tau * solref[1] * solref[1]);
-  groups.eqB[robot.jointIndex(f)] = 2 / tau;
+  const groups = (robot as unknown as { actuators: { mimic: { eqR0: Float64Array; eqR1: Float64Array } } }).actuators.mimic;
+  groups.eqR0[robot.jointIndex(f)] = Math.max(solref[0], 2 / HZ);
+  groups.eqR1[robot.jointIndex(f)] = solref[1];
 }
 const MENAGERIE = [0.95, 0.99, 0.001, 0.5, 2];
 const MUJOCO_DEFAULT = [0.9, 0.95, 0.001, 0.5, 2];

@@ -19,9 +19,12 @@ const FINGER = 'mass="0.015" diaginertia="2.375e-06 2.375e-06 7.5e-07"';
  * with menagerie's solimp/solref and moved by one `general` actuator on the fixed tendon "split";
  * the actuators listed in another order than the joints (the tendon's first), a keyframe "home"
  * with the hand open. Fixed to the world. Written as DIR/panda/hand.xml.
+ *
+ * `variant` "spare" lists, before the fingers' coupling, an inactive one on the same two joints (a
+ * half-stroke coupling a user switches on at run time; DIR/panda_spare/hand.xml).
  */
-export function writeMenageriePandaHand(dir: string): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
-  const d = join(dir, 'panda');
+export function writeMenageriePandaHand(dir: string, variant?: 'spare'): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
+  const d = join(dir, variant === undefined ? 'panda' : `panda_${variant}`);
   mkdirSync(d, { recursive: true });
   const file = join(d, 'hand.xml');
   writeFileSync(
@@ -81,7 +84,7 @@ export function writeMenageriePandaHand(dir: string): { file: string; leader: st
     </fixed>
   </tendon>
   <equality>
-    <joint joint1="finger_joint1" joint2="finger_joint2" polycoef="0 1 0 0 0" solimp="0.95 0.99 0.001" solref="0.005 1"/>
+${variant === 'spare' ? '    <joint name="half_stroke" joint1="finger_joint1" joint2="finger_joint2" polycoef="0.02 0.5 0 0 0" active="false"/>\n' : ''}    <joint joint1="finger_joint1" joint2="finger_joint2" polycoef="0 1 0 0 0" solimp="0.95 0.99 0.001" solref="0.005 1"/>
   </equality>
   <actuator>
     <general class="panda" name="actuator8" tendon="split" forcerange="-100 100" ctrlrange="0 255" gainprm="0.01568627451 0 0" biasprm="0 -100 -10"/>

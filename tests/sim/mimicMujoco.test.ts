@@ -48,6 +48,27 @@ describe('grippers closing in MuJoCo, only the leader commanded', async () => {
     expect(r.followerEffort).toBe(0);
   });
 
+  it("each step's equality scaling is a URDF <mimic>'s to the bit: −s/τ² and −2s/τ, τ = 2 steps, s = 1 + h·κ (as before an MJCF's own equalities were read)", async () => {
+    const robot = await createUrdfSimRobot(writeRobotiq2f85(dir), { pd: 'implicit', physicsDt: 1 / HZ });
+    const groups = (robot as unknown as { actuators: { mimic: { kappa: Float64Array } } }).actuators.mimic;
+    const eqs = ROBOTIQ_MIMICS.map((p) => ({ e: robot.mj.mj_name2id(robot.model, robot.mj.mjtObj.mjOBJ_EQUALITY.value, `axon_mimic_${p.follower}`), l: robot.jointIndex(p.leader) }));
+    const solref = robot.model.eq_solref as Float64Array;
+    const tau = 2 * (1 / HZ);
+    const target = new Float64Array(robot.spec.joints.length);
+    target[robot.jointIndex('finger_joint')] = 0.8;
+    let differ = 0;
+    for (let k = 0; k < 200; k++) {
+      robot.command({ mode: 'position', target, kp: new Float64Array(target.length).fill(100), kd: new Float64Array(target.length).fill(2.5) });
+      robot.step(1 / HZ);
+      for (const { e, l } of eqs) {
+        const s = 1 + (1 / HZ) * groups.kappa[l];
+        if (solref[2 * e] !== -s / (tau * tau) || solref[2 * e + 1] !== (-2 * s) / tau) differ++;
+      }
+    }
+    expect(eqs.every(({ e }) => e >= 0)).toBe(true);
+    expect(differ).toBe(0);
+  });
+
   it('the spec keeps followers, observed, with their leader: JointSpec.mimic', async () => {
     const robot = await createUrdfSimRobot(writeRobotiq2f85(dir), { pd: 'implicit', physicsDt: 1 / HZ });
     expect(robot.spec.joints.map((j) => j.name)).toHaveLength(6);

@@ -150,6 +150,20 @@ describe('couplings that cannot be followers stay as the model has them, each no
   });
 });
 
+describe('an inactive equality on the same two joints, listed before the one that couples them', () => {
+  it('the equality made the follower\'s is the one scaled each step; the inactive one keeps its solref', async () => {
+    const spare = writeMenageriePandaHand(dir, 'spare');
+    const r = await build(spare.file);
+    expect(byName(r).finger_joint1.mimic).toEqual({ joint: 'finger_joint2', multiplier: 1, offset: 0 });
+    const c = closeGripper(r, { leader: spare.leader, mimics: spare.mimics, open: 0.04, closed: 0, velocity: 0.2, kp: 1000, kd: 25 });
+    expect(c.worst).toBeLessThan(1e-5);
+    const solref = Array.from(r.model.eq_solref as Float64Array);
+    expect(solref.slice(0, 2)).toEqual([0.02, 1]); // half_stroke, inactive: MuJoCo's default, untouched
+    expect(solref[2]).toBeLessThan(0); // the fingers' coupling: scaled, MuJoCo's direct form
+    expect(solref[3]).toBeLessThan(0);
+  });
+});
+
 /** A policy whose action is a constant offset from the default pose on `joints` (joint_position, scale 1). */
 function offsetPolicy(joints: string[], offsets: number[], kp: number): string {
   const m: ModelManifest = {
