@@ -12,20 +12,10 @@ import type { JointSpec } from '../../src/core/robot.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { baseJointExtras, floatingBase } from './floatingBase.ts';
 import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
+import { actuatedJoints, groupTendonActuators, mjcfActuators, type MjcfActuatorInfo } from './mjcfActuators.ts';
 import { addMimicTendon, mjcfMimics } from './mjcfMimic.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
 import { addActuator, addGround, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
-
-/** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
-export interface MjcfActuatorInfo {
-  /** N·m | N: the actuator's force range, or a motor's control range × gear. */
-  readonly effortLimit?: number;
-  /** A position actuator's stiffness (N·m/rad) and damping (N·m·s/rad), over its gear. */
-  readonly kp?: number;
-  readonly kd?: number;
-  /** A position actuator's ctrlrange over its gear: the joint targets MuJoCo accepts (rad | m). */
-  readonly targetRange?: readonly [number, number];
-}
 
 /** An MJCF compiled with axon's actuators: joints in model order, and what the model's own actuators said, by joint. */
 export interface CompiledMjcf extends CompiledMujoco {
@@ -33,7 +23,8 @@ export interface CompiledMjcf extends CompiledMujoco {
   readonly actuators: Readonly<Record<string, MjcfActuatorInfo>>;
   /**
    * Joints the model's own actuators do not move (when it has actuators): springs, the joints of a
-   * closed linkage. They stay passive (effort limit 0), as in the model.
+   * closed linkage. They stay passive (effort limit 0, no PD of axon's), as in the model; one that
+   * follows a driven joint (`mimic`) moves with it.
    */
   readonly passive: ReadonlySet<string>;
   /** A floating base of slides and a ball: what its joints carry that a free joint has none of (floatingBase.ts `baseJointExtras`), one phrase per joint. */
@@ -122,17 +113,21 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       probe.delete();
       throw new AxonError('MUJOCO_MJCF_JOINT', where, `has ${unnamedOn.length} unnamed hinge or slide joint(s), on body ${unnamedOn.join(', ')}`, 'every moving joint named (axon addresses joints by name)');
     }
-    const actuators = mjcfActuators(mj, probe);
+    const actuators: Record<string, MjcfActuatorInfo> = mjcfActuators(mj, probe);
     const moved = actuatedJoints(mj, probe);
     // Passive only where every actuator says which joints it moves: a site or body actuator may move any of them.
     const passive = new Set(nu > 0 && moved.unresolved.length === 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
-    // Linear joint couplings between driven joints: followers, as a URDF <mimic> (mjcfMimic.ts).
+    // Linear joint couplings onto a driven joint: followers, as a URDF <mimic> (mjcfMimic.ts).
     let mimic;
+    let byGroup;
     try {
       mimic = mjcfMimics(mj, probe, spec, joints, passive, o.timestep, notes, where);
+      byGroup = groupTendonActuators(mj, probe, mimic.followers);
     } finally {
       probe.delete();
     }
+    // A group's tendon actuator is its leader's (a joint actuator of the model on the leader goes first).
+    for (const [leader, info] of byGroup) if (actuators[leader] === undefined) actuators[leader] = info;
     if (nu > 0) {
       let a = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR);
       while (a) {
@@ -152,23 +147,26 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         }
         e = next;
       }
-      const driven = joints.length - passive.size;
-      notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators on the ${driven} joint(s) they move` });
+      // A follower has no PD of its own (passive in the model or not): it moves with its leader (MUJOCO_MJCF_MIMIC).
+      const driven = joints.filter((n) => !passive.has(n) && !mimic.followers.has(n)).length;
+      const kept = [...passive].filter((n) => !mimic.followers.has(n));
+      const carried = [...passive].filter((n) => mimic.followers.has(n));
+      notes.push({ code: 'MUJOCO_MJCF_ACTUATORS', where, message: `${nu} actuator(s) of the model replaced by axon's PD actuators on the ${driven} joint(s) they move${mimic.followers.size > 0 ? ` (and ${mimic.followers.size} follower(s) moved by their leaders, with no PD of their own)` : ''}` });
       // (Each actuator once: XBot-L has an actuatorpos, actuatorvel and actuatorfrc on each of its 12.)
       if (gone.length > 0) notes.push({ code: 'MUJOCO_MJCF_SENSORS', where, message: `${gone.length} sensor(s) on the model's actuators removed with them (on ${[...new Set(gone)].join(', ')})` });
       if (passive.size > 0)
-        notes.push({ code: 'MUJOCO_MJCF_PASSIVE', where, message: `${passive.size} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${[...passive].join(', ')}` });
+        notes.push({
+          code: 'MUJOCO_MJCF_PASSIVE',
+          where,
+          message: [
+            kept.length > 0 ? `${kept.length} joint(s) no actuator of the model moves, kept passive as in the model (springs, closed linkages): ${kept.join(', ')}` : '',
+            carried.length > 0 ? `${carried.length} joint(s) no actuator of the model moves follow a driven joint through the model's <equality><joint> (MUJOCO_MJCF_MIMIC): ${carried.join(', ')}` : '',
+          ].filter((x) => x !== '').join('; '),
+        });
       if (moved.unresolved.length > 0)
         notes.push({ code: 'MUJOCO_MJCF_TRANSMISSION', where, message: `${moved.unresolved.join(', ')}: an actuator on a site, body, slider-crank or spatial tendon, which axon does not read: every hinge/slide joint gets axon's PD, none is taken as passive` });
-      // (A follower among them moves with its leader: MUJOCO_MJCF_MIMIC.)
-      const byTendon = [...moved.byTendon].filter((n) => !mimic.followers.has(n));
-      const following = [...moved.byTendon].filter((n) => mimic.followers.has(n));
-      if (byTendon.length > 0)
-        notes.push({
-          code: 'MUJOCO_MJCF_TENDON',
-          where,
-          message: `${byTendon.join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)${following.length > 0 ? `; ${following.join(', ')} on that tendon follow${following.length === 1 ? 's' : ''} ${[...new Set(following.map((n) => mimic.followers.get(n)!.joint))].join(', ')} (<equality><joint>) with no PD of ${following.length === 1 ? 'its' : 'their'} own` : ''}`,
-        });
+      const tendonNote = tendonNoteOf([...moved.byTendon], mimic.followers, actuators);
+      if (tendonNote !== undefined) notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: tendonNote });
     }
     const own = spec.option.timestep;
     if (Math.abs(own - o.timestep) > 1e-12)
@@ -229,83 +227,27 @@ function touchesGround(m: MjModel): boolean {
 }
 
 /**
- * The model's own joint actuators: an effort limit from forcerange (forcelimited), else from a
- * motor's ctrlrange × gear; a position actuator's kp (gain) and kv (−bias[2]) over gear², and its
- * ctrlrange / gear as the joint targets it accepts. Others
- * (tendons, sites, muscles) say nothing here.
+ * MUJOCO_MJCF_TENDON: the joints the model moved through a tendon (`byTendon`), by what axon made
+ * of it: a leader whose group's tendon actuator it read (MjcfActuatorInfo.tendon: its gains and
+ * force range on the coupled motion), a follower (no PD of its own), any other joint (axon's PD
+ * on its own, default gains, no effort limit from the model). Undefined when there is none.
  */
-function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorInfo> {
-  const out: Record<string, { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] }> = {};
-  const trntype = m.actuator_trntype as Int32Array;
-  const trnid = m.actuator_trnid as Int32Array;
-  const gear = m.actuator_gear as Float64Array;
-  const gaintype = m.actuator_gaintype as Int32Array;
-  const gainprm = m.actuator_gainprm as Float64Array;
-  const biastype = m.actuator_biastype as Int32Array;
-  const biasprm = m.actuator_biasprm as Float64Array;
-  // (The build cannot read its bool arrays, forcelimited/ctrllimited: a range lo < hi is taken as limited, as the compiler's "auto" does.)
-  const forcerange = m.actuator_forcerange as Float64Array;
-  const ctrlrange = m.actuator_ctrlrange as Float64Array;
-  const NGAIN = gainprm.length / Math.max(1, m.nu);
-  const NB = biasprm.length / Math.max(1, m.nu);
-  for (let a = 0; a < m.nu; a++) {
-    if (trntype[a] !== mj.mjtTrn.mjTRN_JOINT.value) continue;
-    const joint = mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
-    if (!joint) continue;
-    const g = Math.abs(gear[6 * a]) || 1;
-    const info: { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] } = { ...out[joint] };
-    const fixedGain = gaintype[a] === mj.mjtGain.mjGAIN_FIXED.value;
-    // The force range bounds the actuator's force; the joint gets gear × that.
-    if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1])) * g;
-    else if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_NONE.value && ctrlrange[2 * a] < ctrlrange[2 * a + 1])
-      info.effortLimit = Math.max(Math.abs(ctrlrange[2 * a]), Math.abs(ctrlrange[2 * a + 1])) * Math.abs(gainprm[NGAIN * a]) * g;
-    // <position kp kv>: gain kp, bias [0, −kp, −kv]; on the joint, ×gear².
-    if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_AFFINE.value && gainprm[NGAIN * a] > 0 && Math.abs(biasprm[NB * a + 1] + gainprm[NGAIN * a]) < 1e-9 * gainprm[NGAIN * a]) {
-      info.kp = gainprm[NGAIN * a] * g * g;
-      info.kd = -biasprm[NB * a + 2] * g * g;
-      // force = kp·(ctrl − gear·q): the target is ctrl / gear, bounded by ctrlrange / gear.
-      const gs = gear[6 * a] || 1;
-      // (ctrlrange="-inf inf" bounds nothing.)
-      if (ctrlrange[2 * a] < ctrlrange[2 * a + 1] && (Number.isFinite(ctrlrange[2 * a]) || Number.isFinite(ctrlrange[2 * a + 1]))) {
-        const [lo, hi] = [ctrlrange[2 * a] / gs, ctrlrange[2 * a + 1] / gs];
-        info.targetRange = lo < hi ? [lo, hi] : [hi, lo];
-      }
-    }
-    out[joint] = info;
-  }
-  return out;
-}
-
-/**
- * The joints the model's own actuators move: through a joint transmission, or through a fixed
- * tendon that wraps them. `unresolved` names the actuators whose transmission does not say which
- * joints they move (site, body, slider-crank, a spatial tendon): with any of them, no joint can be
- * called passive.
- */
-function actuatedJoints(mj: MainModule, m: MjModel): { byJoint: Set<string>; byTendon: Set<string>; unresolved: string[] } {
-  const byJoint = new Set<string>();
-  const byTendon = new Set<string>();
-  const unresolved: string[] = [];
-  const trntype = m.actuator_trntype as Int32Array;
-  const trnid = m.actuator_trnid as Int32Array;
-  const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
-  const actuator = (a: number) => mujocoName(mj, m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`;
-  for (let a = 0; a < m.nu; a++) {
-    const t = trntype[a];
-    if (t === mj.mjtTrn.mjTRN_JOINT.value || t === mj.mjtTrn.mjTRN_JOINTINPARENT.value) byJoint.add(mujocoName(mj, m, JOINT, trnid[2 * a]));
-    else if (t === mj.mjtTrn.mjTRN_TENDON.value) {
-      const tendon = trnid[2 * a];
-      const adr = (m.tendon_adr as Int32Array)[tendon];
-      const num = (m.tendon_num as Int32Array)[tendon];
-      for (let w = adr; w < adr + num; w++) {
-        if ((m.wrap_type as Int32Array)[w] === mj.mjtWrap.mjWRAP_JOINT.value) byTendon.add(mujocoName(mj, m, JOINT, (m.wrap_objid as Int32Array)[w]));
-        else {
-          unresolved.push(actuator(a));
-          break;
-        }
-      }
-    } else unresolved.push(actuator(a));
-  }
-  for (const j of byJoint) byTendon.delete(j);
-  return { byJoint, byTendon, unresolved };
+function tendonNoteOf(byTendon: readonly string[], followers: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>, actuators: Readonly<Record<string, MjcfActuatorInfo>>): string | undefined {
+  const f = (x: number) => String(+x.toPrecision(6));
+  const read = byTendon.filter((n) => actuators[n]?.tendon !== undefined);
+  const following = byTendon.filter((n) => followers.has(n));
+  const alone = byTendon.filter((n) => !followers.has(n) && actuators[n]?.tendon === undefined);
+  const parts = [
+    ...read.map((n) => {
+      const a = actuators[n];
+      const t = a.tendon!;
+      const law = [a.kp !== undefined ? `kp ${f(a.kp)}, kv ${f(a.kd ?? 0)}` : 'no position gains', a.effortLimit !== undefined ? `effort limit ${f(a.effortLimit)}` : 'no force range'].join(', ');
+      return `${n} and its followers are moved by the model's actuator ${t.actuator} through tendon ${t.tendon}: ${n}'s PD takes that actuator's gains and force range on the coupled motion (${law}: the tendon moves ${f(t.factor)} per unit of ${n} and the actuator's gear is ${f(t.gear)}, so gains × ${f(t.gear * t.factor)}², force range × ${f(Math.abs(t.gear * t.factor))})`;
+    }),
+    alone.length > 0 ? `${alone.join(', ')}: moved by the model through a tendon, whose actuator axon does not read: each gets axon's PD on its own (default gains, no effort limit from the model)` : '',
+    following.length > 0
+      ? `${following.join(', ')} on that tendon follow${following.length === 1 ? 's' : ''} ${[...new Set(following.map((n) => followers.get(n)!.joint))].join(', ')} (<equality><joint>) with no PD of ${following.length === 1 ? 'its' : 'their'} own`
+      : '',
+  ].filter((x) => x !== '');
+  return parts.length > 0 ? parts.join('; ') : undefined;
 }

@@ -13,6 +13,7 @@ import type { SimJointDefaults } from '../SimRobotOptions.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
 import { followerDefaults } from '../build/mimicJoints.ts';
+import { mimicRangeMessage } from '../urdf/urdfMimic.ts';
 import { compileMjcf } from './compileMjcf.ts';
 import { floatingBase } from './floatingBase.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
@@ -83,8 +84,12 @@ export interface MjcfSetup {
    * counted, over a keyframe by name, or qpos0 (`manifest default_joint_pos (12 joints) over keyframe "home"`).
    */
   readonly pose: string;
-  /** Where each joint's gains came from, joints counted: the flags, the manifest's pd, the model's position actuators, the default rule; passive joints have none. */
-  readonly gains: { readonly flags: number; readonly manifest: number; readonly model: number; readonly default: number; readonly passive: number };
+  /**
+   * Where each joint's gains came from, joints counted: the flags, the manifest's pd, the model's
+   * position actuators (a mimic group's tendon actuator for its leader), the default rule; passive
+   * joints and followers (moved by their leaders, mjcfMimic.ts) have none.
+   */
+  readonly gains: { readonly flags: number; readonly manifest: number; readonly model: number; readonly default: number; readonly passive: number; readonly followers: number };
   readonly pd: 'implicit' | 'explicit';
   /** Where the joints' armature came from: the manifest, the model (some joint has some), or none at all. */
   readonly armature: 'manifest' | 'model' | 'none';
@@ -176,7 +181,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       model.delete();
       throw new AxonError('SIM_OPTION', `manifest joint ${name}`, `names no moving joint of ${file}`, names.join(', '));
     }
-  const counts = { flags: 0, manifest: 0, model: 0, default: 0, passive: 0 };
+  const counts = { flags: 0, manifest: 0, model: 0, default: 0, passive: 0, followers: 0 };
   const poseFrom = { flags: 0, manifest: 0 };
   const fromCtrl: string[] = [];
   const differs = new ManifestDifferences();
@@ -203,7 +208,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     if (Number.isFinite(effortLimit) && effortLimit > 0) effortLimited++;
     let kp = isPassive ? 0 : (o.kp ?? d.kp ?? act.kp);
     let kd = isPassive ? 0 : (o.kd ?? d.kd ?? act.kd);
-    if (isPassive) counts.passive++;
+    if (mimic.has(name)) counts.followers++;
+    else if (isPassive) counts.passive++;
     else if (o.kp !== undefined || o.kd !== undefined) counts.flags++;
     else if (d.kp !== undefined || d.kd !== undefined) counts.manifest++;
     else if (act.kp !== undefined) counts.model++;
@@ -228,7 +234,9 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     else if (d.defaultPosition !== undefined) poseFrom.manifest++;
     if (flagged === undefined) differs.check('default position', name, q0[qadr[id]], d.defaultPosition, pose);
     given.set(name, { q: wanted, model: flagged === undefined && d.defaultPosition === undefined });
-    const defaultPosition = defaultWithinLimits(name, wanted, lower, upper, notes, from);
+    // A follower's default is its leader's, mapped (followerDefaults, below): its own (qpos0 is its
+    // reference, `ref`) is not where it starts, so no SIM_DEFAULT_OUTSIDE_LIMITS for it.
+    const defaultPosition = defaultWithinLimits(name, wanted, lower, upper, mimic.has(name) ? [] : notes, from);
     const modelDof = { damping: (model.dof_damping as Float64Array)[dof[id]], friction: (model.dof_frictionloss as Float64Array)[dof[id]], armature: (model.dof_armature as Float64Array)[dof[id]] };
     differs.check('armature', name, modelDof.armature, d.armature);
     differs.check('damping', name, modelDof.damping, d.damping);
@@ -262,6 +270,13 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     notes,
     '<equality><joint>',
   );
+  // Where the coupling takes a follower over its leader's range, against its own (URDF_MIMIC_RANGE's check, sim/urdf/urdfMimic.ts).
+  const byName = new Map(joints.map((j) => [j.name, j]));
+  for (const j of joints) {
+    const l = j.mimic && byName.get(j.mimic.joint);
+    const why = l && mimicRangeMessage(l.name, j.mimic!.multiplier, j.mimic!.offset, l.lower, l.upper, j.lower, j.upper, "MuJoCo's equality carries it past its limit and the limit holds its leader back through it, both soft, neither winning (it starts clamped into its limits)");
+    if (why) notes.push({ code: 'MUJOCO_MJCF_MIMIC_RANGE', where: `<joint name="${j.name}">`, message: why });
+  }
   const weld = model.body_weldid as Int32Array;
   const bodyLinks: string[] = [];
   for (let b = 1; b < model.nbody; b++) if (weld[b] === b && (b !== root || floating)) {

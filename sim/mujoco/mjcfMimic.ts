@@ -28,15 +28,19 @@ const fmt = (x: number): string => String(+x.toPrecision(6));
 
 /**
  * The model's joint equalities (compiled `m`, from `spec`, whose equalities it lists in the same
- * order): one becomes a follower when it is active, couples two joints axon drives (`joints`
- * less `passive`), and is linear (polycoef c2..c4 zero, c1 not): MuJoCo's constraint is
- * q1 − q1₀ = c0 + c1·(q2 − q2₀) + ..., q₀ the joints' reference positions (qpos0, a joint's
- * `ref`), so joint1 follows joint2 with multiplier c1 and offset q1₀ + c0 − c1·q2₀. A leader may
- * have several followers; a follower that leads another, a joint two of them would move, or a
- * loop is not one (axon's followers follow a leader that is driven). Every joint equality not
- * taken stays as MuJoCo simulates it, and the note MUJOCO_MJCF_EQUALITY says why it is not a
- * follower; MUJOCO_MJCF_MIMIC lists the followers. A follower's equality gets a URDF <mimic>'s
- * solref (2 physics steps of `timestep`, s) and solimp in `spec`. Configure time only.
+ * order): one makes a follower when it is active, couples two of the robot's joints (`joints`) at
+ * least one of which axon drives (not in `passive`: no actuator of the model moves it, so axon
+ * gives it none), and is linear (polycoef c2..c4 zero, c1 not). MuJoCo's constraint is
+ * q1 − q1₀ = c0 + c1·(q2 − q2₀) + ..., q₀ the joints' reference positions (qpos0, a joint's `ref`):
+ * joint1 follows joint2 with multiplier c1 and offset q1₀ + c0 − c1·q2₀ when joint2 is driven
+ * (joint1 driven too, or passive: menagerie's panda hand, its tendon over both); when only joint1
+ * is driven (ALOHA's gripper and mjx_panda, an actuator on one finger), joint2 follows joint1,
+ * q2 = q1/c1 + q2₀ − (q1₀ + c0)/c1. A leader may have several followers; a follower that leads
+ * another, a joint two of them would move, or a loop is not one (axon's followers follow a
+ * leader that is driven). Every joint equality not taken stays as MuJoCo simulates it, and the
+ * note MUJOCO_MJCF_EQUALITY says why it is not a follower; MUJOCO_MJCF_MIMIC lists the
+ * followers. A follower's equality gets a URDF <mimic>'s solref (2 physics steps of `timestep`,
+ * s) and solimp in `spec`. Configure time only.
  */
 export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: readonly string[], passive: ReadonlySet<string>, timestep: number, notes: UrdfNote[], where: string): MjcfMimics {
   const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
@@ -53,8 +57,10 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
   const isActive = (e: number) => specEqs.length !== m.neq || specEqs[e]?.active !== false;
   const name = (id: number) => (id >= 0 ? mujocoName(mj, m, JOINT, id) || `#${id}` : '');
   const robot = new Set(joints);
-  const whyNotDriven = (n: string) => (!robot.has(n) ? `${n} is not one of the robot's hinge or slide joints` : passive.has(n) ? `${n} is not driven by axon: none of the model's actuators moves it, so it is passive` : undefined);
-  interface Candidate { readonly e: number; readonly j1: string; readonly j2: string; readonly c: readonly number[] }
+  const notJoint = (n: string) => (!robot.has(n) ? `${n} is not one of the robot's hinge or slide joints` : undefined);
+  const q0 = (id: number) => qpos0[qadr[id]];
+  /** A coupling taken: `follower` = multiplier·`leader` + offset. */
+  interface Candidate { readonly e: number; readonly follower: string; readonly leader: string; readonly multiplier: number; readonly offset: number; readonly passive: boolean }
   const candidates: Candidate[] = [];
   const rejected: string[] = [];
   const eqs: number[] = [];
@@ -68,16 +74,21 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
       ? 'active="false": MuJoCo enforces it only once switched on'
       : j2 === ''
         ? `no joint2: it holds ${j1} at qpos0 + ${fmt(c[0])}, with no joint to follow`
-        : (whyNotDriven(j1) ?? whyNotDriven(j2) ??
+        : (notJoint(j1) ?? notJoint(j2) ??
           (j1 === j2
             ? 'a joint coupled to itself'
-            : c[2] !== 0 || c[3] !== 0 || c[4] !== 0
-              ? `polycoef "${c.map(fmt).join(' ')}" is not linear: a follower is q1 = m·q2 + o, c2..c4 zero`
-              : c[1] === 0
-                ? `polycoef c1 is 0: it holds ${j1} at a constant, with no joint to follow`
-                : undefined));
+            : passive.has(j1) && passive.has(j2)
+              ? `neither joint is driven by axon: none of the model's actuators moves ${j1} or ${j2}, so both are passive`
+              : c[2] !== 0 || c[3] !== 0 || c[4] !== 0
+                ? `polycoef "${c.map(fmt).join(' ')}" is not linear: a follower is q1 = m·q2 + o, c2..c4 zero`
+                : c[1] === 0
+                  ? `polycoef c1 is 0: it holds ${j1} at a constant, with no joint to follow`
+                  : undefined));
     if (why !== undefined) rejected.push(`${what} (${why})`);
-    else candidates.push({ e, j1, j2, c });
+    else if (passive.has(j2)) {
+      // Only joint1 is driven: joint2 follows it, the constraint solved for q2.
+      candidates.push({ e, follower: j2, leader: j1, multiplier: 1 / c[1], offset: q0(obj2[e]) - (q0(obj1[e]) + c[0]) / c[1], passive: true });
+    } else candidates.push({ e, follower: j1, leader: j2, multiplier: c[1], offset: q0(obj1[e]) + c[0] - c[1] * q0(obj2[e]), passive: passive.has(j1) });
   }
   // A follower follows one leader that is driven: a joint that another active equality also
   // couples (a chain, a loop, a second coupling on it) or a leader that follows is not one.
@@ -86,21 +97,18 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
     if (!isActive(e)) continue;
     for (const n of [name(obj1[e]), name(obj2[e])]) if (n !== '') uses.set(n, (uses.get(n) ?? 0) + 1);
   }
-  const asFollower = new Set(candidates.map((k) => k.j1));
+  const asFollower = new Set(candidates.map((k) => k.follower));
   const followers = new Map<string, NonNullable<JointSpec['mimic']>>();
   const equalities = new Map<string, number>();
   const taken: string[] = [];
   for (const k of candidates) {
-    const chained = (uses.get(k.j1) ?? 0) > 1 ? `${k.j1} is coupled by another active <equality><joint> too` : asFollower.has(k.j2) ? `${k.j2} follows another joint itself` : undefined;
+    const chained = (uses.get(k.follower) ?? 0) > 1 ? `${k.follower} is coupled by another active <equality><joint> too` : asFollower.has(k.leader) ? `${k.leader} follows another joint itself` : undefined;
     if (chained !== undefined) {
-      rejected.push(`${k.j1} = f(${k.j2}) (part of a chain or loop of couplings: ${chained}; axon's followers follow one driven leader)`);
+      rejected.push(`${name(obj1[k.e])} = f(${name(obj2[k.e])}) (part of a chain or loop of couplings: ${chained}; axon's followers follow one driven leader)`);
       continue;
     }
-    const y0 = qpos0[qadr[obj1[k.e]]];
-    const x0 = qpos0[qadr[obj2[k.e]]];
-    const offset = y0 + k.c[0] - k.c[1] * x0;
-    followers.set(k.j1, { joint: k.j2, multiplier: k.c[1], offset });
-    equalities.set(k.j1, k.e);
+    followers.set(k.follower, { joint: k.leader, multiplier: k.multiplier, offset: k.offset });
+    equalities.set(k.follower, k.e);
     // As hard as a URDF <mimic>'s (compileUrdf.ts): the model's softness was set for its own actuators, which
     // moved the follower too (a tendon over both fingers); here the equality alone moves it (docs/mujoco.md).
     const eq = specEqs.length === m.neq ? specEqs[k.e] : undefined;
@@ -109,19 +117,20 @@ export function mjcfMimics(mj: MainModule, m: MjModel, spec: MjSpec, joints: rea
       (eq.solref as Float64Array).set([MIMIC_TIMECONST_STEPS * timestep, 1]);
       (eq.solimp as Float64Array).set(MIMIC_SOLIMP);
     }
-    taken.push(`${k.j1} = ${fmt(k.c[1])}·${k.j2} ${offset < 0 ? '-' : '+'} ${fmt(Math.abs(offset))}${was}`);
+    const how = k.follower !== name(obj1[k.e]) ? ' (passive; the equality solved for its joint2)' : k.passive ? ' (passive)' : '';
+    taken.push(`${k.follower} = ${fmt(k.multiplier)}·${k.leader} ${k.offset < 0 ? '-' : '+'} ${fmt(Math.abs(k.offset))}${how}${was}`);
   }
   if (taken.length > 0)
     notes.push({
       code: 'MUJOCO_MJCF_MIMIC',
       where,
-      message: `${taken.length} joint coupling(s) of the model (<equality><joint>, linear) make followers, as a URDF <mimic>: ${taken.join(', ')}; a follower moves with its leader through the model's equality, made as hard as a URDF <mimic>'s (solref ${fmt(MIMIC_TIMECONST_STEPS * timestep)} 1, solimp ${MIMIC_SOLIMP.join(' ')}: the model's own, in brackets, were set for its actuators, which moved the follower too), its command is ignored and its effort is 0`,
+      message: `${taken.length} joint coupling(s) of the model (<equality><joint>, linear) make followers, as a URDF <mimic>: ${taken.join(', ')}; a follower moves with its leader through the model's equality, made as hard as a URDF <mimic>'s (solref ${fmt(MIMIC_TIMECONST_STEPS * timestep)} 1, solimp ${MIMIC_SOLIMP.join(' ')}: the model's own, in brackets, were set for its actuators, which moved the follower too, or left it to the equality alone), its command is ignored and its effort is 0`,
     });
   if (rejected.length > 0)
     notes.push({
       code: 'MUJOCO_MJCF_EQUALITY',
       where,
-      message: `joint coupling(s) kept from the model (<equality><joint>) that are not followers: ${rejected.join('; ')}. MuJoCo still enforces the active ones; axon drives each driven joint with its own PD, so give coupled joints targets that agree (two that disagree fight the constraint)`,
+      message: `joint coupling(s) kept from the model (<equality><joint>) that are not followers: ${rejected.join('; ')}. MuJoCo still enforces the active ones; axon drives each driven joint with its own PD (a passive one has none), so give coupled driven joints targets that agree (two that disagree fight the constraint)`,
     });
   return { followers, equalities, tendons: followerTendons(mj, m, followers, joints) };
 }

@@ -77,17 +77,24 @@ export function resolveMimics(joints: readonly UrdfJoint[], raw: ReadonlyMap<str
     // The leader's range mapped through the coupling, against the follower's own limits.
     const lo = rootFixed ? 0 : leader.type === 'continuous' ? -Infinity : leader.lower;
     const hi = rootFixed ? 0 : leader.type === 'continuous' ? Infinity : leader.upper;
-    const a = m === 0 ? o : m * lo + o;
-    const b = m === 0 ? o : m * hi + o;
-    const reach: [number, number] = [Math.min(a, b), Math.max(a, b)];
     const [fl, fu] = j.type === 'continuous' ? [-Infinity, Infinity] : [j.lower, j.upper];
-    const eps = 1e-9 * Math.max(1, Math.abs(fl), Math.abs(fu));
-    if (reach[0] < fl - eps || reach[1] > fu + eps)
-      note(
-        'URDF_MIMIC_RANGE',
-        where(j.name),
-        `over ${root}'s range [${lo}, ${hi}] the coupling puts this joint at [${+reach[0].toPrecision(6)}, ${+reach[1].toPrecision(6)}], outside its limits [${fl}, ${fu}]: there the engines differ (cannon-es: its limit stops ${rootFixed ? 'it' : `${root} too`}; MuJoCo: the coupling carries it past its limit)`,
-      );
+    const range = mimicRangeMessage(root, m, o, lo, hi, fl, fu, `there the engines differ (cannon-es: its limit stops ${rootFixed ? 'it' : `${root} too`}; MuJoCo: the coupling carries it past its limit)`);
+    if (range !== undefined) note('URDF_MIMIC_RANGE', where(j.name), range);
     return { ...j, mimic: { joint: r.joint, multiplier: r.multiplier, offset: r.offset, root, rootMultiplier: m, rootOffset: o, rootFixed } };
   });
+}
+
+/**
+ * Where a follower's coupling q = m·q_leader + o puts it over its leader's range [lo, hi] (o alone
+ * for m 0), said when that leaves the follower's own limits [fl, fu] (±Infinity: none), `then`
+ * saying what the engine does there; undefined when it stays inside (1e-9 of slack, relative). The
+ * check behind URDF_MIMIC_RANGE and an MJCF follower's MUJOCO_MJCF_MIMIC_RANGE.
+ */
+export function mimicRangeMessage(leader: string, m: number, o: number, lo: number, hi: number, fl: number, fu: number, then: string): string | undefined {
+  const a = m === 0 ? o : m * lo + o;
+  const b = m === 0 ? o : m * hi + o;
+  const reach: [number, number] = [Math.min(a, b), Math.max(a, b)];
+  const eps = 1e-9 * Math.max(1, Math.abs(fl), Math.abs(fu));
+  if (!(reach[0] < fl - eps || reach[1] > fu + eps)) return undefined;
+  return `over ${leader}'s range [${lo}, ${hi}] the coupling puts this joint at [${+reach[0].toPrecision(6)}, ${+reach[1].toPrecision(6)}], outside its limits [${fl}, ${fu}]: ${then}`;
 }

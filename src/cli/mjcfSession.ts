@@ -109,7 +109,7 @@ export function mjcfFallHint(ms: Pick<MjcfSessionSetup, 'floating' | 'gains'>): 
 
 /** What the set-up decided, in one line (`axon sim`, `axon bridge`: "floating base, IMU at ..., default pose from ..., PD ... with gains from ..."). */
 export function mjcfSetupLine(ms: MjcfSessionSetup): string {
-  return `${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink} (${ms.imuWhy})` : 'none'}, default pose from the ${ms.pose}, PD ${ms.pd} with gains from the flags (${ms.gains.flags} joints), the manifest's pd (${ms.gains.manifest}), the model's position actuators (${ms.gains.model}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}${ms.manifest.length > 0 ? `; from the manifest: ${ms.manifest.join(', ')}` : ''}`;
+  return `${ms.floating ? 'floating base' : 'fixed base'}, IMU ${ms.imuLink ? `at ${ms.imuLink} (${ms.imuWhy})` : 'none'}, default pose from the ${ms.pose}, PD ${ms.pd} with gains from the flags (${ms.gains.flags} joints), the manifest's pd (${ms.gains.manifest}), the model's position actuators (${ms.gains.model}), the stated default (${ms.gains.default}: ${DEFAULT_GAINS_RULE})${ms.gains.passive > 0 ? `, ${ms.gains.passive} passive joint(s)` : ''}${ms.gains.followers > 0 ? `, ${ms.gains.followers} follower(s) moved by their leaders` : ''}${ms.manifest.length > 0 ? `; from the manifest: ${ms.manifest.join(', ')}` : ''}`;
 }
 
 /** What the set-up decided, for a JSON summary's `robot_setup`. */

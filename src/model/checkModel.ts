@@ -55,7 +55,7 @@ export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: num
  * inside the limits (a warning-free margin is not required: safety clamps, but a model that
  * *always* saturates is wrong), a sensor behind every observation term (no term silently reads
  * zeros: an IMU for base_ang_vel / projected_gravity, a base-velocity estimate for base_lin_vel),
- * no action on a follower (a URDF `<mimic>`) whose leader the model does not drive (it would never
+ * no action on a follower (a URDF `<mimic>`, an MJCF's `<equality><joint>`) whose leader the model does not drive (it would never
  * move), position gains (when asked) and divisible rates.
  */
 export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = {}): ModelIssue[] {
@@ -92,8 +92,8 @@ export function checkModel(m: ModelManifest, spec: RobotSpec, o: CheckOptions = 
       const kp = m.pd?.kp[a] ?? j.kp;
       if (!(kp > 0)) issues.push({ where: m.pd ? `/pd/kp/${a}` : '/pd', model: `${n} position action, kp ${kp}`, robot: 'no position gain of its own (a pd.kp > 0 is needed)' });
     }
-  // A follower (<mimic>) moves only with its leader: an action on it alone would do nothing.
-  for (const f of mimicActions(m, spec)) if (!f.leaderDriven) issues.push({ where: f.where, model: `${f.joint} driven`, robot: `the policy cannot move ${f.joint}: it follows ${f.leader} (<mimic>), which the policy does not drive` });
+  // A follower (JointSpec.mimic: a URDF <mimic>, an MJCF's <equality><joint>) moves only with its leader: an action on it alone would do nothing.
+  for (const f of mimicActions(m, spec)) if (!f.leaderDriven) issues.push({ where: f.where, model: `${f.joint} driven`, robot: `the policy cannot move ${f.joint}: it follows ${f.leader} (coupled to it), which the policy does not drive` });
   for (const u of unprovidedTerms(m, spec)) issues.push({ where: `/observation/terms/${u.index}`, model: u.term, robot: u.lacks });
   const mode = { joint_position: 'position', joint_position_abs: 'position', joint_velocity: 'velocity', joint_effort: 'effort' } as const;
   if (!spec.controlModes.includes(mode[m.action.type])) issues.push({ where: '/action/type', model: m.action.type, robot: `control modes ${spec.controlModes.join(', ')}` });
@@ -113,13 +113,14 @@ function mimicActions(m: ModelManifest, spec: RobotSpec): { where: string; joint
     if (mimic === undefined) return [];
     const formula = `q = ${+mimic.multiplier.toPrecision(6)}·q(${mimic.joint}) ${mimic.offset < 0 ? '-' : '+'} ${+Math.abs(mimic.offset).toPrecision(6)}`;
     const where = `${m.action.joints ? '/action/joints' : '/joints'}/${i}`;
-    return [{ where, joint: n, leader: mimic.joint, leaderDriven: actJoints.includes(mimic.joint), line: `${n} follows ${mimic.joint} (<mimic>, ${formula}): the robot ignores its action and moves it with ${mimic.joint}` }];
+    return [{ where, joint: n, leader: mimic.joint, leaderDriven: actJoints.includes(mimic.joint), line: `${n} follows ${mimic.joint} (coupled, ${formula}): the robot ignores its action and moves it with ${mimic.joint}` }];
   });
 }
 
 /**
  * The model's action joints that follow another joint on this robot (JointSpec.mimic, a URDF
- * `<mimic>`) which the model drives too: the robot ignores their targets and moves them with the
+ * `<mimic>` or an MJCF's `<equality><joint>`: the spec does not say which, so the lines say
+ * "coupled") which the model drives too: the robot ignores their targets and moves them with the
  * joint they follow. Said, not refused: an Isaac Lab Franka policy commands both fingers alike (the
  * USD it trained on has no mimic), which the vendor URDF's `<mimic>` does for it. A follower whose
  * leader the model does not drive is refused by checkModel instead (the policy could not move it).

@@ -77,7 +77,7 @@ describe('a manifest that commands a follower (an Isaac Lab Franka policy drives
   it('inspect: fits, with a SIM_MIMIC_ACTION warning naming the follower and its leader', () => {
     const r = axon('inspect', policy, '--urdf', franka, '--physics-hz', '200');
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('warning: SIM_MIMIC_ACTION: manifest.json#/joints/1: panda_finger_joint2 follows panda_finger_joint1 (<mimic>, q = 1·q(panda_finger_joint1) + 0): the robot ignores its action and moves it with panda_finger_joint1');
+    expect(r.stdout).toContain('warning: SIM_MIMIC_ACTION: manifest.json#/joints/1: panda_finger_joint2 follows panda_finger_joint1 (coupled, q = 1·q(panda_finger_joint1) + 0): the robot ignores its action and moves it with panda_finger_joint1');
   });
 
   it('sim: runs, says so once (SIM_MIMIC_ACTION), and the follower closes with its leader', () => {
@@ -92,12 +92,12 @@ describe('a manifest that commands a follower (an Isaac Lab Franka policy drives
 
 describe('a manifest that commands only a follower (panda_finger_joint2 alone: the gripper would never move)', () => {
   const policy = closePolicy(['panda_finger_joint2'], [-0.04], 1000);
-  const line = 'manifest.json#/joints/0: model panda_finger_joint2 driven | robot the policy cannot move panda_finger_joint2: it follows panda_finger_joint1 (<mimic>), which the policy does not drive';
+  const line = 'manifest.json#/joints/0: model panda_finger_joint2 driven | robot the policy cannot move panda_finger_joint2: it follows panda_finger_joint1 (coupled to it), which the policy does not drive';
 
   it('inspect: does not fit, naming the follower and its leader (not the harmless SIM_MIMIC_ACTION warning)', () => {
     const r = axon('inspect', policy, '--urdf', franka, '--physics-hz', '200');
     expect(r.code).not.toBe(0);
-    expect(r.stdout + r.stderr).toContain('the policy cannot move panda_finger_joint2: it follows panda_finger_joint1 (<mimic>), which the policy does not drive');
+    expect(r.stdout + r.stderr).toContain('the policy cannot move panda_finger_joint2: it follows panda_finger_joint1 (coupled to it), which the policy does not drive');
     expect(r.stdout + r.stderr).not.toContain('SIM_MIMIC_ACTION');
   });
 

@@ -20,10 +20,13 @@ const FINGER = 'mass="0.015" diaginertia="2.375e-06 2.375e-06 7.5e-07"';
  * the actuators listed in another order than the joints (the tendon's first), a keyframe "home"
  * with the hand open. Fixed to the world. Written as DIR/panda/hand.xml.
  *
- * `variant` "spare" lists, before the fingers' coupling, an inactive one on the same two joints (a
- * half-stroke coupling a user switches on at run time; DIR/panda_spare/hand.xml).
+ * `variant` "mjx" is mjx_panda.xml's hand: no tendon, actuator8 on finger_joint1 alone (`general`,
+ * gain 350, bias 0 −350 −10, forcerange ±200, ctrlrange 0..0.04), so finger_joint2 is passive and
+ * follows finger_joint1 (DIR/panda_mjx/hand.xml). "spare" lists, before the fingers' coupling, an
+ * inactive one on the same two joints (a half-stroke coupling a user switches on at run time;
+ * DIR/panda_spare/hand.xml).
  */
-export function writeMenageriePandaHand(dir: string, variant?: 'spare'): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
+export function writeMenageriePandaHand(dir: string, variant?: 'mjx' | 'spare'): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
   const d = join(dir, variant === undefined ? 'panda' : `panda_${variant}`);
   mkdirSync(d, { recursive: true });
   const file = join(d, 'hand.xml');
@@ -77,26 +80,27 @@ export function writeMenageriePandaHand(dir: string, variant?: 'spare'): { file:
     <exclude body1="hand" body2="left_finger"/>
     <exclude body1="hand" body2="right_finger"/>
   </contact>
-  <tendon>
+${variant === 'mjx' ? '' : `  <tendon>
     <fixed name="split">
       <joint joint="finger_joint1" coef="0.5"/>
       <joint joint="finger_joint2" coef="0.5"/>
     </fixed>
   </tendon>
-  <equality>
+`}  <equality>
 ${variant === 'spare' ? '    <joint name="half_stroke" joint1="finger_joint1" joint2="finger_joint2" polycoef="0.02 0.5 0 0 0" active="false"/>\n' : ''}    <joint joint1="finger_joint1" joint2="finger_joint2" polycoef="0 1 0 0 0" solimp="0.95 0.99 0.001" solref="0.005 1"/>
   </equality>
   <actuator>
-    <general class="panda" name="actuator8" tendon="split" forcerange="-100 100" ctrlrange="0 255" gainprm="0.01568627451 0 0" biasprm="0 -100 -10"/>
+${variant === 'mjx' ? '    <general class="panda" name="actuator8" joint="finger_joint1" ctrlrange="0 0.04" gainprm="350 0 0" biasprm="0 -350 -10" forcerange="-200 200"/>' : '    <general class="panda" name="actuator8" tendon="split" forcerange="-100 100" ctrlrange="0 255" gainprm="0.01568627451 0 0" biasprm="0 -100 -10"/>'}
     <general class="panda" name="actuator7" joint="joint7" gainprm="2000" biasprm="0 -2000 -200" forcerange="-12 12"/>
   </actuator>
   <keyframe>
-    <key name="home" qpos="0 0.04 0.04" ctrl="255 0"/>
+    <key name="home" qpos="0 0.04 0.04" ctrl="${variant === 'mjx' ? '0.04' : '255'} 0"/>
   </keyframe>
 </mujoco>
 `,
   );
-  return { file, leader: 'finger_joint2', follower: 'finger_joint1', mimics: [{ follower: 'finger_joint1', leader: 'finger_joint2', multiplier: 1, offset: 0 }] };
+  const [leader, follower] = variant === 'mjx' ? ['finger_joint1', 'finger_joint2'] : ['finger_joint2', 'finger_joint1'];
+  return { file, leader, follower, mimics: [{ follower, leader, multiplier: 1, offset: 0 }] };
 }
 
 /**
@@ -110,10 +114,10 @@ ${variant === 'spare' ? '    <joint name="half_stroke" joint1="finger_joint1" jo
  * joints; no keyframe (the pose is qpos0, the references). Fixed to the world. DIR/rotary/gripper.xml.
  */
 export function writeRotaryGripper(dir: string): { file: string; leader: string; mimics: MimicPair[] } {
+  const link = `<inertial pos="0 0 0.02" mass="0.008" diaginertia="2e-6 2e-6 4e-7"/><geom type="capsule" fromto="0 0 0 0 0 0.04" size="0.005" contype="0" conaffinity="0"/>`;
   const d = join(dir, 'rotary');
   mkdirSync(d, { recursive: true });
   const file = join(d, 'gripper.xml');
-  const link = `<inertial pos="0 0 0.02" mass="0.008" diaginertia="2e-6 2e-6 4e-7"/><geom type="capsule" fromto="0 0 0 0 0 0.04" size="0.005" contype="0" conaffinity="0"/>`;
   writeFileSync(
     file,
     `<mujoco model="rotary_gripper">
@@ -188,16 +192,17 @@ export function writeRotaryGripper(dir: string): { file: string; leader: string;
 }
 
 /**
- * Joint couplings that are not followers: a chain (c1 = c2, c2 = c3), a loop (d1 = d2, d2 = d1), a
- * coupling onto a joint no actuator moves (p1 = p2, p1 passive) and one switched off
- * (active="false"). Every other joint has a motor. DIR/couplings/couplings.xml.
+ * Joint couplings that are not followers: a chain (c1 = c2, c2 = c3), a loop (d1 = d2, d2 = d1) and
+ * one switched off (active="false"); beside them a joint no actuator moves coupled to a driven one
+ * (p1 = p2, p1 passive), which follows it. Every other joint has a motor; the compiler's default
+ * angle unit (degrees: ranges ±1°). DIR/couplings/couplings.xml.
  */
 export function writeOddCouplings(dir: string): string {
+  const names = ['c1', 'c2', 'c3', 'd1', 'd2', 'p1', 'p2', 'i1', 'i2'];
+  const bodies = names.map((n, k) => `<body name="${n}_link" pos="${0.05 * k} 0 0"><joint name="${n}" axis="0 1 0" range="-1 1"/><geom type="sphere" size="0.01" mass="0.01" contype="0" conaffinity="0"/></body>`);
   const d = join(dir, 'couplings');
   mkdirSync(d, { recursive: true });
   const file = join(d, 'couplings.xml');
-  const names = ['c1', 'c2', 'c3', 'd1', 'd2', 'p1', 'p2', 'i1', 'i2'];
-  const bodies = names.map((n, k) => `<body name="${n}_link" pos="${0.05 * k} 0 0"><joint name="${n}" axis="0 1 0" range="-1 1"/><geom type="sphere" size="0.01" mass="0.01" contype="0" conaffinity="0"/></body>`);
   writeFileSync(
     file,
     `<mujoco model="couplings">
@@ -221,4 +226,140 @@ export function writeOddCouplings(dir: string): string {
 `,
   );
   return file;
+}
+
+/**
+ * One arm's gripper of mujoco_menagerie's aloha/aloha.xml (ViperX 300 S, its vx300s, finger,
+ * left_finger and right_finger default classes and the left arm's `left/...` names, slashes and
+ * all): the wrist_rotate joint (position kp 10.4) and the two fingers on their rail (slide joints
+ * along −z, range 0..0.041 m, armature 0.243, damping 40, actuatorfrcrange ±35 from the vx300s
+ * class, 86 g each with the file's inertias), coupled by `<equality><joint joint1="left/left_finger"
+ * joint2="left/right_finger" polycoef="0 1 0 0 0"/>` (MuJoCo's default solref and solimp), with the
+ * one `<position class="finger">` actuator (kp 2000, kv 124, ctrlrange 0.002..0.037) on
+ * left/left_finger: left/right_finger is passive and follows it. The keyframe "home" of
+ * joint_position_actuators.xml (fingers at 0.0084). The meshes are boxes that touch nothing; the
+ * wrist is fixed to the world, unrotated. DIR/aloha/aloha_gripper.xml.
+ */
+export function writeAlohaGripper(dir: string): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
+  const d = join(dir, 'aloha');
+  mkdirSync(d, { recursive: true });
+  const file = join(d, 'aloha_gripper.xml');
+  writeFileSync(
+    file,
+    `<mujoco model="aloha_gripper">
+  <compiler angle="radian" autolimits="true"/>
+  <option cone="elliptic" impratio="10"/>
+  <default>
+    <default class="vx300s">
+      <joint axis="0 1 0" actuatorfrcrange="-35 35"/>
+      <default class="wrist_rotate">
+        <joint axis="1 0 0" range="-3.14158 3.14158" damping="1.2"/>
+        <position ctrlrange="-3.14158 3.14158" kp="10.4"/>
+      </default>
+      <default class="finger">
+        <joint type="slide" armature="0.243" damping="40"/>
+        <position ctrlrange="0.002 0.037" kp="2000" kv="124"/>
+        <default class="left_finger">
+          <joint range="0 0.041" axis="0 0 -1"/>
+        </default>
+        <default class="right_finger">
+          <joint range="0 0.041" axis="0 0 -1"/>
+        </default>
+      </default>
+      <default class="visual">
+        <geom type="box" contype="0" conaffinity="0" density="0" group="2"/>
+      </default>
+    </default>
+  </default>
+  <worldbody>
+    <body name="left/wrist_link" childclass="vx300s" pos="0 0 0.5">
+      <inertial pos="0.046743 -7.6652e-06 0.010565" quat="-0.00100191 0.544586 0.0026583 0.8387" mass="0.115395" diaginertia="5.45707e-05 4.63101e-05 4.32692e-05"/>
+      <body name="left/gripper_link" pos="0.069744 0 0">
+        <inertial pos="0.0395662 -2.56311e-07 0.00400649" quat="0.62033 0.619916 -0.339682 0.339869" mass="0.251652" diaginertia="0.000689546 0.000650316 0.000468142"/>
+        <joint name="left/wrist_rotate" class="wrist_rotate"/>
+        <body name="left/gripper_base" euler="0 1.57 -1.57" pos="0.035 0 0">
+          <inertial pos="0.000182154 -0.0341589 -0.0106026" quat="0.435286 0.557074 -0.551539 0.442718" mass="0.42158" diaginertia="0.00110438 0.000790537 0.000469727"/>
+          <geom class="visual" size="0.02 0.04 0.01"/>
+          <body name="left/left_finger_link" pos="0.0191 -0.0141637 0.0211727" quat="1 -1 -1 1">
+            <inertial pos="0.0143478 -0.0284791 0.0122897" quat="0.535486 0.458766 -0.450407 0.547651" mass="0.0862937" diaginertia="5.86848e-05 4.46887e-05 1.8397e-05"/>
+            <joint name="left/left_finger" class="left_finger"/>
+            <geom class="visual" size="0.005 0.03 0.01" pos="0.014 -0.03 0.012"/>
+          </body>
+          <body name="left/right_finger_link" pos="-0.0191 -0.0141637 0.0211727" quat="1 1 1 1">
+            <inertial pos="0.0143711 0.0284792 0.0121421" quat="0.461317 0.537615 -0.545478 0.447894" mass="0.0862932" diaginertia="5.86828e-05 4.46887e-05 1.83949e-05"/>
+            <joint name="left/right_finger" class="right_finger"/>
+            <geom class="visual" size="0.005 0.03 0.01" pos="0.014 0.03 0.012"/>
+          </body>
+        </body>
+      </body>
+    </body>
+  </worldbody>
+  <equality>
+    <joint joint1="left/left_finger" joint2="left/right_finger" polycoef="0 1 0 0 0"/>
+  </equality>
+  <actuator>
+    <position class="wrist_rotate" name="left/wrist_rotate" joint="left/wrist_rotate"/>
+    <position class="finger" name="left/gripper" joint="left/left_finger"/>
+  </actuator>
+  <keyframe>
+    <key name="home" qpos="0 0.0084 0.0084" ctrl="0 0.0084"/>
+  </keyframe>
+</mujoco>
+`,
+  );
+  return { file, leader: 'left/left_finger', follower: 'left/right_finger', mimics: [{ follower: 'left/right_finger', leader: 'left/left_finger', multiplier: 1, offset: 0 }] };
+}
+
+/**
+ * Couplings with a passive partner (radians, `ref`s, 10 g links on servo-like armature 0.002, motors
+ * of ±10 on the driven joints): a2,
+ * passive, = f(a1) with polycoef "0.02 −0.5" (a2 follows a1: −0.5·a1 + 0.07 from the references);
+ * b1 = f(b2) with polycoef "0.02 2", b1 driven and b2 passive (b2 follows b1, the constraint solved
+ * for it: 0.5·b1 − 0.11); n1 = f(n2), both passive (kept); and r1 (ref 1, range ±0.5) = r2 (range
+ * ±1), both driven, whose coupling takes r1 past its range (r1 = r2 + 1). DIR/passive/couplings.xml.
+ */
+export function writePassiveCouplings(dir: string): { file: string; mimics: MimicPair[] } {
+  const joints: [string, string][] = [
+    ['a1', 'range="-1 1" ref="0.1"'],
+    ['a2', 'range="-1 1"'],
+    ['b1', 'range="-1 1" ref="0.1"'],
+    ['b2', 'range="-1 1" ref="-0.05"'],
+    ['n1', 'range="-1 1"'],
+    ['n2', 'range="-1 1"'],
+    ['r1', 'range="-0.5 0.5" ref="1"'],
+    ['r2', 'range="-1 1"'],
+  ];
+  const bodies = joints.map(([n, a], k) => `<body name="${n}_link" pos="${0.05 * k} 0 0"><joint name="${n}" axis="0 1 0" armature="0.002" ${a}/><geom type="sphere" size="0.01" mass="0.01" contype="0" conaffinity="0"/></body>`);
+  const d = join(dir, 'passive');
+  mkdirSync(d, { recursive: true });
+  const file = join(d, 'couplings.xml');
+  writeFileSync(
+    file,
+    `<mujoco model="passive_couplings">
+  <compiler angle="radian"/>
+  <worldbody>
+    <body name="base"><geom type="box" size="0.3 0.05 0.01" mass="1"/>
+      ${bodies.join('\n      ')}
+    </body>
+  </worldbody>
+  <equality>
+    <joint joint1="a2" joint2="a1" polycoef="0.02 -0.5 0 0 0"/>
+    <joint joint1="b1" joint2="b2" polycoef="0.02 2 0 0 0"/>
+    <joint joint1="n1" joint2="n2"/>
+    <joint joint1="r1" joint2="r2"/>
+  </equality>
+  <actuator>
+    ${['a1', 'b1', 'r1', 'r2'].map((n) => `<motor joint="${n}" ctrlrange="-10 10"/>`).join('\n    ')}
+  </actuator>
+</mujoco>
+`,
+  );
+  return {
+    file,
+    mimics: [
+      { follower: 'a2', leader: 'a1', multiplier: -0.5, offset: 0.07 },
+      { follower: 'b2', leader: 'b1', multiplier: 0.5, offset: -0.11 },
+      { follower: 'r1', leader: 'r2', multiplier: 1, offset: 1 },
+    ],
+  };
 }

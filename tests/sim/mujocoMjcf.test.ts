@@ -76,7 +76,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
   it('the explicit form (--physics mujoco), --init-pose over the keyframe, and what is refused', () => {
     const ok = axon('sim', '--mjcf', bot.file, '--physics', 'mujoco', '--init-pose', 'elbow=-0.3', '--kp', '20', '--kd', '1', '--duration', '1', '--fast', '--json');
     expect(ok.code, ok.stderr).toBe(0);
-    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ flags: 2, manifest: 0, model: 0, default: 0, passive: 0 });
+    expect(JSON.parse(ok.lastLine).robot_setup.gains).toEqual({ flags: 2, manifest: 0, model: 0, default: 0, passive: 0, followers: 0 });
     const cannon = axon('sim', '--mjcf', bot.file, '--physics', 'cannon', '--duration', '1', '--fast');
     expect(cannon.code).toBe(2);
     expect(cannon.stderr).toContain('--physics');
@@ -143,7 +143,7 @@ describe('an MJCF model folder (includes, an STL mesh under assets/ via meshdir,
     expect(notes.MUJOCO_MJCF_SENSORS).toBe("2 sensor(s) on the model's actuators removed with them (on hip_motor, knee_servo)");
     expect(notes.MUJOCO_MJCF_PASSIVE).toContain('kept passive as in the model (springs, closed linkages): shin_spring');
     expect(notes.MUJOCO_MJCF_TENDON).toContain('finger_l, finger_r: moved by the model through a tendon');
-    expect(r.mjcfSetup.gains).toEqual({ flags: 0, manifest: 0, model: 1, default: 3, passive: 1 });
+    expect(r.mjcfSetup.gains).toEqual({ flags: 0, manifest: 0, model: 1, default: 3, passive: 1, followers: 0 });
     r.dispose();
   });
 

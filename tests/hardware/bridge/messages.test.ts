@@ -41,7 +41,7 @@ describe('bridge control messages', () => {
     expect(specFromWire({ ...wire, joints: wire.joints.map((j: object) => ({ ...j, mimic: null })) }).joints.some((j) => j.mimic)).toBe(false);
     // What the client then checks a policy against: one that drives a follower but not its leader is refused.
     const onlyFollower = validateManifest(manifest({ joints: ['right_inner_finger_joint'] }));
-    expect(checkModel(onlyFollower, back).map((i) => i.robot)).toEqual(['the policy cannot move right_inner_finger_joint: it follows finger_joint (<mimic>), which the policy does not drive']);
+    expect(checkModel(onlyFollower, back).map((i) => i.robot)).toEqual(['the policy cannot move right_inner_finger_joint: it follows finger_joint (coupled to it), which the policy does not drive']);
     const bad = JSON.parse(JSON.stringify(wire));
     bad.joints[1].mimic = { joint: 'finger_joint', multiplier: 'one', offset: 0 };
     expect(() => specFromWire(bad)).toThrow(expect.objectContaining({ code: 'BRIDGE_BAD_HELLO', message: expect.stringContaining('hello.robot.joints[1].mimic') }));

@@ -71,7 +71,7 @@ describe("a heavy floating robot that falls on axon's default gains is told they
 describe('a floating MJCF robot that falls is told which joints ran on the default gains', () => {
   it('names the count and the rule when some joints had no gains of the model, the flags or a manifest', async () => {
     const { mjcfFallHint } = await import('../../../src/cli/mjcfSession.ts');
-    const gains = { flags: 0, manifest: 0, model: 10, default: 2, passive: 0 };
+    const gains = { flags: 0, manifest: 0, model: 10, default: 2, passive: 0, followers: 0 };
     expect(mjcfFallHint({ floating: true, gains })).toMatch(/^2 joint\(s\) ran on axon's default gains \(kp = 10 × effort limit/);
     // the model's own actuators (Menagerie's Booster T1, which falls in plain MuJoCo too) or a fixed base: no hint
     expect(mjcfFallHint({ floating: true, gains: { ...gains, model: 12, default: 0 } })).toBeUndefined();

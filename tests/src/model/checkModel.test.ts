@@ -116,7 +116,7 @@ describe('a model whose actions name a follower (URDF <mimic>: JointSpec.mimic)'
 
   it('only the follower driven: refused, naming it and its leader (it would never move)', () => {
     const m = validateManifest(manifest({ joints: ['finger2'] }));
-    expect(checkModel(m, hand)).toEqual([{ where: '/joints/0', model: 'finger2 driven', robot: 'the policy cannot move finger2: it follows finger1 (<mimic>), which the policy does not drive' }]);
+    expect(checkModel(m, hand)).toEqual([{ where: '/joints/0', model: 'finger2 driven', robot: 'the policy cannot move finger2: it follows finger1 (coupled to it), which the policy does not drive' }]);
     expect(mimicActionJoints(m, hand)).toEqual([]);
     expect(() => assertModelFits(m, hand, {}, 'x/manifest.json')).toThrow(expect.objectContaining({ code: 'MODEL_ROBOT_MISMATCH', message: expect.stringContaining('x/manifest.json#/joints/0: model finger2 driven | robot the policy cannot move finger2: it follows finger1') }));
   });
