@@ -13,9 +13,9 @@ import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { baseJointExtras, floatingBase } from './floatingBase.ts';
 import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
 import { actuatedJoints, groupTendonActuators, mjcfActuators, type MjcfActuatorInfo } from './mjcfActuators.ts';
-import { addMimicTendon, mjcfMimics } from './mjcfMimic.ts';
+import { mjcfMimics } from './mjcfMimic.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
-import { addActuator, addGround, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+import { addActuator, addGround, addMimicTendon, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
 /** An MJCF compiled with axon's actuators: joints in model order, and what the model's own actuators said, by joint. */
 export interface CompiledMjcf extends CompiledMujoco {

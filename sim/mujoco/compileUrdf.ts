@@ -15,7 +15,7 @@ import { AxonError } from '../../src/core/errors.ts';
 import { oneNotePer, type UrdfJoint, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
 import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
-import { addActuator, addGround, compileSpec, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+import { addActuator, addGround, addMimicTendon, compileSpec, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 import { checkUrdfCompiledNumbers } from './urdfCompiledNumbers.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
@@ -212,14 +212,7 @@ function mimicTendon(mj: MainModule, spec: MjSpec, urdf: UrdfModel, j: UrdfJoint
   let carries = false;
   for (let a = leader && urdf.parentJoint.get(leader.parent); a !== undefined && !carries; a = urdf.parentJoint.get(a.parent)) carries = a === j;
   if (carries) ancestors.push(m.root);
-  if (ancestors.length === 0) return undefined;
-  const t = mj.mjs_addTendon(spec, mj.mjs_getSpecDefault(spec)!)!;
-  const name = `axon_mimic_${j.name}`;
-  mj.mjs_setName(t.element, name);
-  t.limited = mj.mjtLimited.mjLIMITED_FALSE;
-  // Placeholders (non-zero, so that the compiled tendon keeps every joint): set once compiled.
-  for (const joint of [j.name, ...ancestors]) mj.mjs_wrapJoint(t, joint, 1);
-  return name;
+  return ancestors.length === 0 ? undefined : addMimicTendon(mj, spec, j.name, ancestors);
 }
 
 /**

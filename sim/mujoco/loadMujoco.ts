@@ -4,7 +4,7 @@
  * robot becomes an mjModel share (compileUrdf.ts: a URDF through MuJoCo's own URDF compiler;
  * compileMjcf.ts: an MJCF as robot makers ship it): MuJoCo's parse and compile as AxonErrors, a
  * mesh file's bytes for the virtual file system, and the spec edits both make (axon's ground plane,
- * axon's PD actuator on a joint).
+ * axon's PD actuator on a joint, a mimic follower's tendon).
  *
  * After compiling, armature, damping, friction loss and the contact filter are written into the
  * model's arrays (MujocoRobot). Configure time only: nothing here runs on the tick.
@@ -143,6 +143,28 @@ export function addActuator(mj: MainModule, spec: MjSpec, joint: string, tendon?
   a.ctrllimited = mj.mjtLimited.mjLIMITED_FALSE;
   a.forcelimited = mj.mjtLimited.mjLIMITED_FALSE;
   mj.mjs_setName(a.element, `axon_${joint}`);
+}
+
+/**
+ * The fixed tendon a mimic follower's actuator drives (`axon_mimic_<joint>`, over the joint first,
+ * then `along`: the joints of its group it rides on, and its leader where it carries it), for a
+ * URDF <mimic> (compileUrdf.ts) and an MJCF's <equality><joint> (mjcfMimic.ts): placeholder
+ * coefficients, non-zero so that the compiled tendon keeps every joint; MujocoMimicGroups sets
+ * them. Returns its name.
+ */
+export function addMimicTendon(mj: MainModule, spec: MjSpec, joint: string, along: readonly string[]): string {
+  const t = mj.mjs_addTendon(spec, mj.mjs_getSpecDefault(spec)!)!;
+  const name = `axon_mimic_${joint}`;
+  mj.mjs_setName(t.element, name);
+  t.limited = mj.mjtLimited.mjLIMITED_FALSE;
+  // Nothing of its own (a model's <default><tendon> may give damping, stiffness, friction): it only carries the actuator.
+  t.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
+  t.armature = 0;
+  t.frictionloss = 0;
+  (t.damping as Float64Array).fill(0);
+  (t.stiffness as Float64Array).fill(0);
+  for (const j of [joint, ...along]) mj.mjs_wrapJoint(t, j, 1);
+  return name;
 }
 
 /**

@@ -161,23 +161,3 @@ function followerTendons(mj: MainModule, m: MjModel, followers: ReadonlyMap<stri
   }
   return out;
 }
-
-/**
- * The fixed tendon a follower's actuator drives (`axon_mimic_<joint>`, over the joint first, then
- * `along`), as compileUrdf.ts's for a URDF follower: placeholder coefficients, non-zero so that
- * the compiled tendon keeps every joint; MujocoMimicGroups sets them. Returns its name.
- */
-export function addMimicTendon(mj: MainModule, spec: MjSpec, joint: string, along: readonly string[]): string {
-  const t = mj.mjs_addTendon(spec, mj.mjs_getSpecDefault(spec)!)!;
-  const name = `axon_mimic_${joint}`;
-  mj.mjs_setName(t.element, name);
-  t.limited = mj.mjtLimited.mjLIMITED_FALSE;
-  // Nothing of its own (a model's <default><tendon> may give damping, stiffness, friction): it only carries the actuator.
-  t.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
-  t.armature = 0;
-  t.frictionloss = 0;
-  (t.damping as Float64Array).fill(0);
-  (t.stiffness as Float64Array).fill(0);
-  for (const j of [joint, ...along]) mj.mjs_wrapJoint(t, j, 1);
-  return name;
-}

@@ -9,31 +9,13 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ModelManifest } from '../../src/model/manifest.ts';
 import { axon } from '../helpers/cli.ts';
-import { linearPolicy } from '../helpers/onnxFixtures.ts';
+import { closePolicy } from '../helpers/gripperClose.ts';
 import { writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-mimic-cli-'));
 const franka = writeFrankaHand(dir);
 const robotiq = writeRobotiq2f85(dir);
-
-/** A policy whose action is a constant offset from the default pose on `joints` (joint_position, scale 1): "close". */
-function closePolicy(joints: string[], offsets: number[], kp: number): string {
-  const m: ModelManifest = {
-    schema: 'axon.model/1',
-    name: 'close',
-    kind: 'policy',
-    robot: 'gripper',
-    joints,
-    control_hz: 50,
-    onnx: { file: 'model.onnx', input: 'obs', output: 'actions' },
-    observation: { terms: [{ term: 'joint_pos_rel' }] },
-    action: { type: 'joint_position', scale: 1 },
-    pd: { kp: joints.map(() => kp), kd: joints.map(() => kp / 40) },
-  };
-  return linearPolicy(m, joints.length, joints.length, new Float32Array(joints.length * joints.length), Float32Array.from(offsets));
-}
 
 type Summary = { episode: { success: boolean; pose_offset: { max: number }; mimic_error?: { max: number; final: number; joint: string } }; safety: { state: string } };
 

@@ -6,6 +6,8 @@
  * tracking error is |q_follower − (m·q_leader + o)|, read from observe() after every 50 Hz tick.
  */
 import type { SimulatedRobot } from '../../src/core/robot.ts';
+import type { ModelManifest } from '../../src/model/manifest.ts';
+import { linearPolicy } from './onnxFixtures.ts';
 import type { MimicPair } from './vendorGrippers.ts';
 
 export interface GripperCase {
@@ -65,4 +67,25 @@ export function closeGripper(robot: SimulatedRobot, c: GripperCase, seconds = 0.
     }
   }
   return { worst, final, worstJoint, leaderEnd: obs.jointPosition[li], followerEffort };
+}
+
+/**
+ * A policy folder whose action is a constant offset from the default pose on `joints`
+ * (joint_position, scale 1, 50 Hz, pd kp and kp/40): "close" for `axon sim --policy`, the
+ * manifest naming the joints it drives, followers or not.
+ */
+export function closePolicy(joints: string[], offsets: number[], kp: number): string {
+  const m: ModelManifest = {
+    schema: 'axon.model/1',
+    name: 'close',
+    kind: 'policy',
+    robot: 'gripper',
+    joints,
+    control_hz: 50,
+    onnx: { file: 'model.onnx', input: 'obs', output: 'actions' },
+    observation: { terms: [{ term: 'joint_pos_rel' }] },
+    action: { type: 'joint_position', scale: 1 },
+    pd: { kp: joints.map(() => kp), kd: joints.map(() => kp / 40) },
+  };
+  return linearPolicy(m, joints.length, joints.length, new Float32Array(joints.length * joints.length), Float32Array.from(offsets));
 }

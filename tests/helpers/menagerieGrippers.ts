@@ -9,6 +9,15 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { MimicPair } from './vendorGrippers.ts';
 
+/** Writes `xml` as DIR/FOLDER/NAME (the folder made) and returns its path. */
+function writeModel(dir: string, folder: string, name: string, xml: string): string {
+  const d = join(dir, folder);
+  mkdirSync(d, { recursive: true });
+  const file = join(d, name);
+  writeFileSync(file, xml);
+  return file;
+}
+
 /** Tiny finger bodies (menagerie's panda fingers: 15 g, 2.4e-6 kg·m²; lighter still here). */
 const FINGER = 'mass="0.015" diaginertia="2.375e-06 2.375e-06 7.5e-07"';
 
@@ -27,11 +36,10 @@ const FINGER = 'mass="0.015" diaginertia="2.375e-06 2.375e-06 7.5e-07"';
  * DIR/panda_spare/hand.xml).
  */
 export function writeMenageriePandaHand(dir: string, variant?: 'mjx' | 'spare'): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
-  const d = join(dir, variant === undefined ? 'panda' : `panda_${variant}`);
-  mkdirSync(d, { recursive: true });
-  const file = join(d, 'hand.xml');
-  writeFileSync(
-    file,
+  const file = writeModel(
+    dir,
+    variant === undefined ? 'panda' : `panda_${variant}`,
+    'hand.xml',
     `<mujoco model="panda_hand">
   <compiler angle="radian" autolimits="true"/>
   <option integrator="implicitfast"/>
@@ -115,11 +123,10 @@ ${variant === 'mjx' ? '    <general class="panda" name="actuator8" joint="finger
  */
 export function writeRotaryGripper(dir: string): { file: string; leader: string; mimics: MimicPair[] } {
   const link = `<inertial pos="0 0 0.02" mass="0.008" diaginertia="2e-6 2e-6 4e-7"/><geom type="capsule" fromto="0 0 0 0 0 0.04" size="0.005" contype="0" conaffinity="0"/>`;
-  const d = join(dir, 'rotary');
-  mkdirSync(d, { recursive: true });
-  const file = join(d, 'gripper.xml');
-  writeFileSync(
-    file,
+  const file = writeModel(
+    dir,
+    'rotary',
+    'gripper.xml',
     `<mujoco model="rotary_gripper">
   <compiler angle="radian" autolimits="true"/>
   <default>
@@ -200,11 +207,10 @@ export function writeRotaryGripper(dir: string): { file: string; leader: string;
 export function writeOddCouplings(dir: string): string {
   const names = ['c1', 'c2', 'c3', 'd1', 'd2', 'p1', 'p2', 'i1', 'i2'];
   const bodies = names.map((n, k) => `<body name="${n}_link" pos="${0.05 * k} 0 0"><joint name="${n}" axis="0 1 0" range="-1 1"/><geom type="sphere" size="0.01" mass="0.01" contype="0" conaffinity="0"/></body>`);
-  const d = join(dir, 'couplings');
-  mkdirSync(d, { recursive: true });
-  const file = join(d, 'couplings.xml');
-  writeFileSync(
-    file,
+  const file = writeModel(
+    dir,
+    'couplings',
+    'couplings.xml',
     `<mujoco model="couplings">
   <worldbody>
     <body name="base"><geom type="box" size="0.3 0.05 0.01" mass="1"/>
@@ -241,11 +247,10 @@ export function writeOddCouplings(dir: string): string {
  * wrist is fixed to the world, unrotated. DIR/aloha/aloha_gripper.xml.
  */
 export function writeAlohaGripper(dir: string): { file: string; leader: string; follower: string; mimics: MimicPair[] } {
-  const d = join(dir, 'aloha');
-  mkdirSync(d, { recursive: true });
-  const file = join(d, 'aloha_gripper.xml');
-  writeFileSync(
-    file,
+  const file = writeModel(
+    dir,
+    'aloha',
+    'aloha_gripper.xml',
     `<mujoco model="aloha_gripper">
   <compiler angle="radian" autolimits="true"/>
   <option cone="elliptic" impratio="10"/>
@@ -330,11 +335,10 @@ export function writePassiveCouplings(dir: string): { file: string; mimics: Mimi
     ['r2', 'range="-1 1"'],
   ];
   const bodies = joints.map(([n, a], k) => `<body name="${n}_link" pos="${0.05 * k} 0 0"><joint name="${n}" axis="0 1 0" armature="0.002" ${a}/><geom type="sphere" size="0.01" mass="0.01" contype="0" conaffinity="0"/></body>`);
-  const d = join(dir, 'passive');
-  mkdirSync(d, { recursive: true });
-  const file = join(d, 'couplings.xml');
-  writeFileSync(
-    file,
+  const file = writeModel(
+    dir,
+    'passive',
+    'couplings.xml',
     `<mujoco model="passive_couplings">
   <compiler angle="radian"/>
   <worldbody>

@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoMjcfRobot, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
-import type { ModelManifest } from '../../src/model/manifest.ts';
 import { axon } from '../helpers/cli.ts';
-import { closeGripper } from '../helpers/gripperClose.ts';
+import { closeGripper, closePolicy } from '../helpers/gripperClose.ts';
 import { writeAlohaGripper, writeMenageriePandaHand, writeOddCouplings, writePassiveCouplings, writeRotaryGripper } from '../helpers/menagerieGrippers.ts';
-import { linearPolicy } from '../helpers/onnxFixtures.ts';
 
 /**
  * An MJCF's joint couplings (`<equality><joint>`, mujoco_menagerie's grippers) as followers in
@@ -279,28 +277,11 @@ describe('an inactive equality on the same two joints, listed before the one tha
   });
 });
 
-/** A policy whose action is a constant offset from the default pose on `joints` (joint_position, scale 1). */
-function offsetPolicy(joints: string[], offsets: number[], kp: number): string {
-  const m: ModelManifest = {
-    schema: 'axon.model/1',
-    name: 'close',
-    kind: 'policy',
-    robot: 'panda_hand',
-    joints,
-    control_hz: 50,
-    onnx: { file: 'model.onnx', input: 'obs', output: 'actions' },
-    observation: { terms: [{ term: 'joint_pos_rel' }] },
-    action: { type: 'joint_position', scale: 1 },
-    pd: { kp: joints.map(() => kp), kd: joints.map(() => kp / 40) },
-  };
-  return linearPolicy(m, joints.length, joints.length, new Float32Array(joints.length * joints.length), Float32Array.from(offsets));
-}
-
 type Summary = { episode: { success: boolean; pose_offset: { max: number }; mimic_error?: { max: number; final: number; joint: string } }; safety: { state: string } };
 
 describe('axon sim --mjcf on the panda hand', () => {
   it('a policy that commands only the leader closes both fingers; the summary gives episode.mimic_error', () => {
-    const r = axon('sim', '--mjcf', panda.file, '--policy', offsetPolicy(['finger_joint2'], [-0.04], 1000), '--duration', '1', '--fast', '--json', '--physics-hz', String(HZ));
+    const r = axon('sim', '--mjcf', panda.file, '--policy', closePolicy(['finger_joint2'], [-0.04], 1000), '--duration', '1', '--fast', '--json', '--physics-hz', String(HZ));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain('note MUJOCO_MJCF_MIMIC');
     const s = JSON.parse(r.lastLine) as Summary;
@@ -312,7 +293,7 @@ describe('axon sim --mjcf on the panda hand', () => {
   });
 
   it('a policy that drives the follower and its leader runs, said once (SIM_MIMIC_ACTION), and inspect --mjcf warns the same', () => {
-    const policy = offsetPolicy(['finger_joint1', 'finger_joint2'], [-0.04, -0.04], 1000);
+    const policy = closePolicy(['finger_joint1', 'finger_joint2'], [-0.04, -0.04], 1000);
     const r = axon('sim', '--mjcf', panda.file, '--policy', policy, '--duration', '0.5', '--fast', '--json', '--physics-hz', String(HZ));
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr.match(/SIM_MIMIC_ACTION: .*finger_joint1 follows finger_joint2/g)).toHaveLength(1);
@@ -322,7 +303,7 @@ describe('axon sim --mjcf on the panda hand', () => {
   });
 
   it('a policy that drives only the follower is refused (MODEL_ROBOT_MISMATCH), not a success with the gripper still', () => {
-    const r = axon('sim', '--mjcf', panda.file, '--policy', offsetPolicy(['finger_joint1'], [-0.04], 1000), '--duration', '1', '--fast', '--json');
+    const r = axon('sim', '--mjcf', panda.file, '--policy', closePolicy(['finger_joint1'], [-0.04], 1000), '--duration', '1', '--fast', '--json');
     expect(r.code).not.toBe(0);
     expect(r.code).not.toBeNull();
     expect(r.stderr).toContain('MODEL_ROBOT_MISMATCH');
