@@ -174,7 +174,7 @@ describe("a passive finger follows the driven one (ALOHA's gripper, mjx_panda's 
   });
 
   // 5.4e-5 m with the leader's law applied whole. 5.9e-6 m was measured before 5123471, when the saturation test read the
-  // law at the present velocity and drove the leader with a constant ±74 N at the ramp's start.
+  // law at the present velocity and drove the leader with a constant ±74 N on some steps (the new test saturates none).
   it('ALOHA closing 35 mm on its own gains: the passive finger within 1e-4 m of the driven one (it lagged 2.1e-3 m as the model had it)', async () => {
     const r = await build(aloha.file);
     const c = closeGripper(r, { leader: aloha.leader, mimics: aloha.mimics, open: 0.037, closed: 0.002, velocity: 0.1, kp: 2000, kd: 124 });
