@@ -4,6 +4,7 @@ import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoImplicitSolve } from './MujocoImplicitSolve.ts';
+import { held, type MujocoHardLimits } from './MujocoHardLimits.ts';
 import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 
 const NBIAS = 10; // mjNBIAS
@@ -41,6 +42,13 @@ const NBIAS = 10; // mjNBIAS
  * of the clamped force slowed the saturated turret to 0.21 × limit / inertia and held a falling
  * load with 2.4 × the limit (measured with that law written into ctrl).
  *
+ * Hard limits (a URDF's, sim/mujoco/MujocoHardLimits.ts): before each step an active one is made
+ * as much stiffer as the implicit step will divide it by (scaleLimits()), and a damped law that
+ * presses a joint into one applies unsaturated, its effort reported within the limit (held()).
+ * In the whole-robot solve a joint on an active hard limit, held there or moving into it, gets the
+ * stop's acceleration (MujocoHardLimits.stopAcceleration), not one solved from the laws; a <mimic>
+ * robot's one-joint test has no such term (docs/mujoco.md, "Joint limits").
+ *
  * Joints are in robot joint order; `qadr` / `vadr` are each joint's qpos / qvel address.
  *
  * Real-time rules: apply() allocates nothing and never throws: a non-finite law (MuJoCo's
@@ -61,6 +69,8 @@ export class MujocoActuators {
 
   private readonly n: number;
   private readonly effortLimit: Float64Array;
+  /** Each joint's own damping as written into the model (N·m·s/rad | N·s/m), for the hard limits' scaling. */
+  private readonly jointDamping: Float64Array;
   /** Each joint's own damping (N·m·s/rad | N·s/m); a leader's, the sum over its group along the coupling (Σ u²·d). */
   private readonly damping: Float64Array;
   /** M's sparse rows (MuJoCo's M_rowadr, M_rownnz, M_colind: a dof's ancestors, its diagonal last) and each dof's parent dof. */
@@ -71,9 +81,16 @@ export class MujocoActuators {
   /** Each joint's law of the last apply() as MuJoCo runs it: force = lawForce + lawDamp·q̇ (N·m | N; 0 + 0·q̇ for a follower). */
   private readonly lawForce: Float64Array;
   private readonly lawDamp: Float64Array;
-  /** Scratch, per dof: the force on it besides the actuators (N·m | N), and the walk of dofInertia(). */
+  /** Each joint's effort limit where it is held at a hard limit this step (its effort reported within it), Infinity elsewhere. */
+  private readonly clampAt: Float64Array;
+  /** Scratch, per dof: the force on it besides the actuators (N·m | N), the same without constraint forces, and the walk of dofInertia(). */
   private readonly rest: Float64Array;
+  private readonly free: Float64Array;
   private readonly walk: Float64Array;
+  /** Per joint, this step: 1 where its hard limit is active or was at the last step (judged without the constraint forces on it). */
+  private readonly near: Uint8Array;
+  /** Per joint, this step: the acceleration its active hard limit gives it where held there or moving into it (rad/s² | m/s²), NaN elsewhere. */
+  private readonly stopAcc: Float64Array;
   /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate), the step's force τ, saturated or not. */
   private readonly ctrlOf: Float64Array;
   private readonly b1Of: Float64Array;
@@ -94,6 +111,8 @@ export class MujocoActuators {
     private readonly implicitPd: boolean,
     /** Physics step (s). */
     private readonly h: number,
+    /** The joints whose limits are hard (a URDF's), scaled before each step (sim/mujoco/MujocoHardLimits.ts). */
+    private readonly limits?: MujocoHardLimits,
   ) {
     const n = (this.n = joints.length);
     this.continuous = Uint8Array.from(joints, (j) => (j.type === 'continuous' ? 1 : 0));
@@ -110,6 +129,7 @@ export class MujocoActuators {
     this.effortLimit = Float64Array.from(joints, (j) => j.effortLimit);
     const index = new Map(joints.map((j, i) => [j.name, i]));
     this.damping = Float64Array.from(joints, (j) => j.damping);
+    this.jointDamping = Float64Array.from(joints, (j) => j.damping);
     for (const j of joints) {
       const l = j.mimic && index.get(j.mimic.joint);
       if (j.mimic && l !== undefined) this.damping[l] += j.mimic.multiplier ** 2 * j.damping;
@@ -120,8 +140,12 @@ export class MujocoActuators {
     this.dofParent = Int32Array.from(model.dof_parentid as Int32Array);
     this.lawForce = new Float64Array(n);
     this.lawDamp = new Float64Array(n);
+    this.clampAt = new Float64Array(n).fill(Infinity);
     this.rest = new Float64Array(model.nv);
+    this.free = new Float64Array(limits === undefined ? 0 : model.nv);
     this.walk = new Float64Array(model.nv);
+    this.near = new Uint8Array(n);
+    this.stopAcc = new Float64Array(n).fill(Number.NaN);
     this.ctrlOf = new Float64Array(n);
     this.b1Of = new Float64Array(n);
     this.b2Of = new Float64Array(n);
@@ -149,8 +173,9 @@ export class MujocoActuators {
 
   /**
    * Before an episode's first forward pass (MujocoRobot.reset, after mj_resetData): no law in the
-   * model (b1 = b2 = 0; ctrl is already 0), the mimic equalities as compiled, nothing kept of the
-   * last step, so that an episode does not depend on the one before.
+   * model (b1 = b2 = 0; ctrl is already 0), the mimic equalities and hard limits as compiled (no
+   * limit active at the last step), nothing kept of the last step, so that an episode does not
+   * depend on the one before.
    */
   reset(views: MujocoViews): void {
     const bias = views.biasprm;
@@ -162,7 +187,12 @@ export class MujocoActuators {
     this.lawDamp.fill(0);
     this.rest.fill(0);
     this.walk.fill(0);
+    this.free.fill(0);
+    this.near.fill(0);
+    this.stopAcc.fill(Number.NaN);
+    this.clampAt.fill(Infinity);
     this.mimic.reset(views.eqSolref, views.wrapPrm);
+    this.limits?.reset(views.jntSolref);
   }
 
   /** Writes every actuator's ctrl and bias from the held command, for the next physics step. */
@@ -185,6 +215,10 @@ export class MujocoActuators {
     for (let k = 0; k < rest.length; k++) rest[k] = smooth[k] + constraint[k] - actuator[k];
     const groups = this.mimic.any;
     let candidates = false; // a joint whose law or load passes its limit: the step's forces must be solved for
+    const free = this.free;
+    for (let k = 0; k < free.length; k++) free[k] = smooth[k] - actuator[k];
+    const limits = this.limits;
+    this.clampAt.fill(Infinity);
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
       const v = qvel[this.vadr[i]];
@@ -221,7 +255,24 @@ export class MujocoActuators {
         this.badCount++;
       } else if (lim === 0) {
         c = b1 = b2 = f = 0; // passive joint
-      } else if (f > lim || f < -lim || (-b2 > 0 && !groups && !(Math.abs(rest[this.vadr[i]]) <= lim))) candidates = true;
+      } else {
+        // Pressed into an active hard limit by a damped law, the joint is held there: held() says
+        // why the law then applies unsaturated (the whole-robot solve gives its dof the stop's acceleration).
+        // Elsewhere the force the step will apply decides; next to a hard limit without the
+        // constraint forces on the joint (the limit pushes only while pressed, so its force of the
+        // last step is no load to judge by: taken as one, it saturated the fixture's jaw as the jaw
+        // left its limit and threw it to 2488 rad/s in a step; docs/mujoco.md, "Joint limits").
+        const side = limits === undefined ? 0 : limits.side(i, q);
+        const near = side !== 0 || (limits !== undefined && limits.wasActive(i));
+        this.near[i] = near ? 1 : 0;
+        // On an active hard limit and moving into it: the stop sets its acceleration this step (the whole-robot solve's, not the laws').
+        this.stopAcc[i] = limits !== undefined && side !== 0 && v * side > 0 ? limits.stopAcceleration(i, side, q, v) : NaN;
+        const atRest = f - b2 * v;
+        if (side !== 0 && b2 < 0 && atRest * side > 0 && held(atRest, lim, side, this.loadOn(i, free))) {
+          this.clampAt[i] = lim; // the law as it is, its effort reported within the limit
+          if (limits !== undefined && side !== 0) this.stopAcc[i] = limits.stopAcceleration(i, side, q, v);
+        } else if (f > lim || f < -lim || this.stopAcc[i] === this.stopAcc[i] || (-b2 > 0 && !groups && !(Math.abs((near ? free : rest)[this.vadr[i]]) <= lim))) candidates = true;
+      }
       this.ctrlOf[i] = c;
       this.b1Of[i] = b1;
       this.b2Of[i] = b2;
@@ -229,9 +280,8 @@ export class MujocoActuators {
       this.limOf[i] = active;
       this.tauOf[i] = f;
     }
-    if (groups) {
-      for (let i = 0; i < this.n; i++) if (this.limOf[i] > 0) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views);
-    } else if (candidates) this.solveStep(views);
+    if (groups) this.eachStepForce(views);
+    else if (candidates) this.solveStep(views);
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
       const lim = this.limOf[i];
@@ -239,7 +289,7 @@ export class MujocoActuators {
       let c = this.ctrlOf[i];
       let b1 = this.b1Of[i];
       let b2 = this.b2Of[i];
-      if (lim > 0 && (tau > lim || tau < -lim)) {
+      if (lim > 0 && this.clampAt[i] === Infinity && (tau > lim || tau < -lim)) {
         c = tau > 0 ? lim : -lim; // saturated: constant torque
         b1 = b2 = 0;
       }
@@ -253,6 +303,33 @@ export class MujocoActuators {
       for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
       this.mimic.scaleEqualities(views.eqSolref, h);
     }
+    if (this.limits !== undefined) this.scaleLimits(this.limits, views);
+  }
+
+  /** The force on joint i besides its actuator in the last step, from per-dof `f` (a <mimic> leader's group along its coupling). */
+  private loadOn(i: number, f: Float64Array): number {
+    return this.mimic.any ? this.mimic.coupledForce(i, f) : f[this.vadr[i]];
+  }
+
+  /**
+   * Each hard limit that this step will find active: its reference s = 1 + h·(b + d) / m times
+   * stiffer (b its actuator's damping as just written, d the joint's damping, m its inertia with
+   * the rest of the robot free), what the implicit step will divide it by (sim/mujoco/MujocoHardLimits.ts).
+   */
+  private scaleLimits(limits: MujocoHardLimits, views: MujocoViews): void {
+    const qpos = views.qpos;
+    const bias = views.biasprm;
+    for (let k = 0; k < limits.count; k++) {
+      const i = limits.joint[k];
+      if (!limits.update(k, qpos[this.qadr[i]])) continue;
+      const b = -bias[i * NBIAS + 2] + this.jointDamping[i];
+      let s = 1;
+      if (b > 0) {
+        const m = this.dofInertia(this.vadr[i], views);
+        if (m > 0 && m < Infinity) s = 1 + (this.h * b) / m;
+      }
+      limits.write(k, s, views.jntSolref);
+    }
   }
 
   /**
@@ -264,10 +341,14 @@ export class MujocoActuators {
    * and the fixture's wrist (tests/helpers/saturation.ts, 1e-5 kg·m²) stepped 0.1 rad at kp 100
    * reported 10 N·m where the step applied 0.0103 (tests/sim/mujocoSaturation.test.ts). A <mimic>
    * leader's is its law on the coupled motion (the group's damping applies it), a follower's 0 (no
-   * motor).
+   * motor). A joint held at a hard limit past its effort limit reports ±limit (held()).
    */
   efforts(qvel: Float64Array, out: Float32Array): void {
-    for (let i = 0; i < this.n; i++) out[i] = this.lawForce[i] + this.lawDamp[i] * qvel[this.vadr[i]];
+    for (let i = 0; i < this.n; i++) {
+      const e = this.lawForce[i] + this.lawDamp[i] * qvel[this.vadr[i]];
+      const c = this.clampAt[i];
+      out[i] = e > c ? c : e < -c ? -c : e;
+    }
   }
 
   /**
@@ -280,14 +361,15 @@ export class MujocoActuators {
    * coupling, uᵀMu, which holds the rest of the robot locked: an upper estimate for a gripper on an
    * arm, exact for a gripper alone),
    * d its joint damping, r the other forces on it in the last step (gravity, contacts, limits,
-   * pushes): without r a light link's law holds any load with a tiny error, and its motor held the
+   * pushes; `rest` per dof, without constraints next to a hard limit): without r a light link's
+   * law holds any load with a tiny error, and its motor held the
    * fixture's boom, 2.45 × its limit. The result is a weighted mean of f and −r, so within the
    * limit when both are (no inertia needed then).
    */
-  private stepForce(i: number, f: number, b: number, lim: number, views: MujocoViews): number {
+  private stepForce(i: number, f: number, b: number, lim: number, views: MujocoViews, rest: Float64Array): number {
     if (!(b > 0)) return f;
     const groups = this.mimic.any; // i may lead a <mimic> group
-    const r = groups ? this.mimic.coupledForce(i, this.rest) : this.rest[this.vadr[i]];
+    const r = groups ? this.mimic.coupledForce(i, rest) : rest[this.vadr[i]];
     if (f <= lim && f >= -lim && r <= lim && r >= -lim) return f;
     let m = groups ? this.mimic.coupledInertia(i) : 0;
     if (!(m > 0)) m = this.dofInertia(this.vadr[i], views);
@@ -296,6 +378,12 @@ export class MujocoActuators {
     const tau = f - (hb * (f + r)) / (m + hb + this.h * this.damping[i]);
     // A non-finite force on the joint last step (r): judged on the law itself, as before the implicit force, not passed unsaturated.
     return Math.abs(tau) < Infinity ? tau : f;
+  }
+
+  /** `tauOf` of each joint with a law not held at a hard limit, one by one (stepForce(); next to a hard limit without the constraint forces). */
+  private eachStepForce(views: MujocoViews): void {
+    for (let i = 0; i < this.n; i++)
+      if (this.limOf[i] > 0 && this.clampAt[i] === Infinity) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views, this.near[i] === 1 ? this.free : this.rest);
   }
 
   /**
@@ -308,19 +396,13 @@ export class MujocoActuators {
    */
   private solveStep(views: MujocoViews): void {
     const s = this.solver;
-    if (s === undefined) {
-      for (let i = 0; i < this.n; i++) if (this.limOf[i] > 0) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views);
-      return;
-    }
+    if (s === undefined) return this.eachStepForce(views);
     s.readMass();
-    if (!this.solveOnce(s, false)) {
-      for (let i = 0; i < this.n; i++) if (this.limOf[i] > 0) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views);
-      return;
-    }
+    if (!this.solveOnce(s, false)) return this.eachStepForce(views);
     let any = false;
     for (let i = 0; i < this.n; i++) {
       const lim = this.limOf[i];
-      const sat = lim > 0 && (this.tauOf[i] > lim || this.tauOf[i] < -lim);
+      const sat = lim > 0 && this.clampAt[i] === Infinity && (this.tauOf[i] > lim || this.tauOf[i] < -lim);
       this.sat[i] = sat ? 1 : 0;
       any ||= sat;
     }
@@ -342,6 +424,13 @@ export class MujocoActuators {
       const lim = this.limOf[i];
       if (!(lim > 0)) continue;
       const k = this.vadr[i];
+      if (this.stopAcc[i] === this.stopAcc[i]) {
+        // On its hard limit, held there or moving into it: the stop moves it, whatever its law.
+        s.lock[k] = 1;
+        s.given[k] = this.stopAcc[i];
+      }
+      if (this.clampAt[i] < Infinity) continue;
+      if (this.near[i] === 1) acc[k] = this.free[k]; // next to a hard limit: the last step's constraint force is no load
       const f = this.fOf[i];
       const b = -this.b2Of[i];
       if (withSat && this.sat[i] === 1) acc[k] += this.tauSat[i] > 0 ? lim : -lim;
@@ -353,7 +442,7 @@ export class MujocoActuators {
     if (!s.solve(this.h)) return false;
     for (let i = 0; i < this.n; i++) {
       const b = -this.b2Of[i];
-      if (!(this.limOf[i] > 0) || !(b > 0)) continue;
+      if (!(this.limOf[i] > 0) || !(b > 0) || this.clampAt[i] < Infinity) continue;
       const tau = this.fOf[i] - this.h * b * acc[this.vadr[i]];
       // A non-finite force on the joint last step: judged on the law itself.
       this.tauOf[i] = Math.abs(tau) < Infinity ? tau : this.fOf[i];

@@ -24,6 +24,12 @@ export class MujocoImplicitSolve {
   readonly acc: Float64Array;
   /** Per dof: the implicit damping (N·m·s/rad | N·s/m): joint damping, plus the laws' b written by the caller. */
   readonly damp: Float64Array;
+  /**
+   * Per dof: 1 where its acceleration is set, not solved for (a joint on an active hard limit,
+   * sim/mujoco/MujocoHardLimits.ts: the stop's), `given` that acceleration (rad/s² | m/s²).
+   */
+  readonly lock: Uint8Array;
+  readonly given: Float64Array;
   private readonly jointDamping: Float64Array;
   private readonly nv: number;
   private full: DoubleBuffer;
@@ -38,6 +44,8 @@ export class MujocoImplicitSolve {
     this.A = new Float64Array(nv * nv);
     this.acc = new Float64Array(nv);
     this.damp = new Float64Array(nv);
+    this.lock = new Uint8Array(nv);
+    this.given = new Float64Array(nv);
     this.jointDamping = Float64Array.from(model.dof_damping as Float64Array);
     this.full = new mj.DoubleBuffer(nv * nv);
   }
@@ -48,9 +56,10 @@ export class MujocoImplicitSolve {
     if (this.fullView.length === 0) this.fullView = this.full.GetView() as Float64Array;
   }
 
-  /** `damp` back to the joint damping alone (the caller adds the laws' b). */
+  /** `damp` back to the joint damping alone (the caller adds the laws' b), no dof locked. */
   resetDamping(): void {
     this.damp.set(this.jointDamping);
+    this.lock.fill(0);
   }
 
   /**
@@ -64,6 +73,18 @@ export class MujocoImplicitSolve {
     const x = this.acc;
     for (let k = 0; k < n * n; k++) A[k] = M[k];
     for (let k = 0; k < n; k++) A[k * n + k] += h * this.damp[k];
+    // A locked dof: a = given, the rest solved with it moved so (its column to the right-hand side, its row and column out).
+    for (let k = 0; k < n; k++) {
+      if (this.lock[k] === 0) continue;
+      const g = this.given[k];
+      for (let j = 0; j < n; j++) if (this.lock[j] === 0) x[j] -= A[j * n + k] * g;
+    }
+    for (let k = 0; k < n; k++) {
+      if (this.lock[k] === 0) continue;
+      for (let j = 0; j < n; j++) A[k * n + j] = A[j * n + k] = 0;
+      A[k * n + k] = 1;
+      x[k] = this.given[k];
+    }
     // Cholesky, lower triangle.
     for (let j = 0; j < n; j++) {
       let d = A[j * n + j];

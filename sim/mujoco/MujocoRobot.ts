@@ -9,6 +9,7 @@ import type { SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { floatingBase, type FloatingBase } from './floatingBase.ts';
 import { MujocoActuators } from './MujocoActuators.ts';
+import { MujocoHardLimits } from './MujocoHardLimits.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoMasses } from './MujocoMasses.ts';
 import { MujocoPlacement } from './MujocoPlacement.ts';
@@ -142,7 +143,8 @@ export class MujocoRobot implements SimulatedRobot {
     this.masses = new MujocoMasses(model);
 
     // Joint dynamics (by the actuators) and the contact filter, written into the compiled model.
-    this.actuators = new MujocoActuators(model, o.joints, this.qadr, this.vadr, o.pd === 'implicit', o.physicsDt);
+    const limits = new MujocoHardLimits(mj, model, o.joints, o.physicsDt);
+    this.actuators = new MujocoActuators(model, o.joints, this.qadr, this.vadr, o.pd === 'implicit', o.physicsDt, limits.count > 0 ? limits : undefined);
     const gb = model.geom_bodyid as Int32Array;
     const contype = model.geom_contype as Int32Array;
     const conaff = model.geom_conaffinity as Int32Array;

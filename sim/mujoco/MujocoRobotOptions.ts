@@ -25,6 +25,11 @@ export interface MujocoJointDesc {
    * Absent: compileUrdf.ts's, named axon_mimic_<joint>.
    */
   readonly mimicEquality?: number;
+  /**
+   * The joint's limit was made as hard as MuJoCo allows (a URDF's, compileUrdf.ts): its reference
+   * is scaled before each step by what the implicit step divides it by (sim/mujoco/MujocoHardLimits.ts).
+   */
+  readonly hardLimit?: boolean;
 }
 
 /** How `new MujocoRobot(mj, model, options)` runs a compiled model (sim/mujoco/createMujocoRobot.ts builds both). */

@@ -53,6 +53,8 @@ export class MujocoViews {
   /** Tendon wrap parameters and equality solref: a URDF <mimic> group's, written per step (sim/mujoco/MujocoMimicGroups.ts). */
   wrapPrm!: Float64Array;
   eqSolref!: Float64Array;
+  /** Joint limit solref: a hard limit's, written before a step that finds it active (sim/mujoco/MujocoHardLimits.ts). */
+  jntSolref!: Float64Array;
 
   constructor(
     private readonly model: MjModel,
@@ -88,5 +90,6 @@ export class MujocoViews {
     this.qLDiagInv = d.qLDiagInv;
     this.wrapPrm = this.model.wrap_prm;
     this.eqSolref = this.model.eq_solref;
+    this.jntSolref = this.model.jnt_solref;
   }
 }

@@ -10,12 +10,13 @@
  * fixed leader held at its offset), not by MuJoCo's URDF parser.
  */
 import { basename } from 'node:path';
-import type { MainModule, MjSpec } from '@mujoco/mujoco';
+import type { MainModule, MjSpec, MjsJoint } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import { oneNotePer, type UrdfJoint, type UrdfModel, type UrdfNote } from '../urdf/parseUrdf.ts';
 import { fixedGroupMass } from '../urdf/rootBody.ts';
 import { POINT_CONTACT_RADIUS } from '../urdf/urdfShape.ts';
 import { addActuator, addGround, addMimicTendon, compileSpec, meshBytesForMujoco, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
+import { LIMIT_SOLIMP, LIMIT_TIMECONST_STEPS } from './MujocoHardLimits.ts';
 import { checkUrdfCompiledNumbers } from './urdfCompiledNumbers.ts';
 
 /** What a moving link without mass gets (as the cannon-es side: SimRobot DEFAULT_LINK_INERTIAL). */
@@ -48,8 +49,9 @@ const COMPILER = '<mujoco><compiler discardvisual="true" fusestatic="false" bala
  * axon's joint order (the URDF tree order). Throws AxonError MUJOCO_COMPILE with MuJoCo's message,
  * and MUJOCO_URDF_NUMBER for a finite number MuJoCo compiled to a non-finite one.
  */
-export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o: UrdfCompileOptions): CompiledMujoco {
+export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o: UrdfCompileOptions): CompiledMujoco & { readonly hardLimits: ReadonlySet<string> } {
   const notes: UrdfNote[] = [];
+  const hardLimits = new Set<string>();
   const where = `<robot name="${urdf.name}">`;
   // Comments out: a <mujoco> block the vendor commented out is not theirs to replace.
   let text = urdfText.replace(/<\?xml[^>]*\?>/, '').replace(/<!--[\s\S]*?-->/g, '');
@@ -104,7 +106,7 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
         vfs.addBuffer(name, meshBytesForMujoco(g.path, `<link name="${link.name}"> <mesh filename="${g.filename}">`));
       }
     spec = parseSpec(mj, text, `${where} (MuJoCo URDF parser)`);
-    editSpec(mj, spec, urdf, o, notes);
+    editSpec(mj, spec, urdf, o, notes, hardLimits);
     const model = compileSpec(mj, spec, vfs, where);
     // A finite number MuJoCo compiled to a non-finite one, as an MJCF's (urdfCompiledNumbers.ts).
     try {
@@ -113,14 +115,14 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
       model.delete();
       throw e;
     }
-    return { model, notes };
+    return { model, notes, hardLimits };
   } finally {
     spec?.delete();
     vfs.delete();
   }
 }
 
-function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileOptions, notes: UrdfNote[]): void {
+function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileOptions, notes: UrdfNote[], hardLimits: Set<string>): void {
   spec.option.timestep = o.timestep;
   spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
   spec.option.gravity.set(o.gravity);
@@ -190,9 +192,29 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, j.name);
     const joint = el ? mj.mjs_asJoint(el) : undefined;
     if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
+    if (joint && hardenLimit(mj, joint, j, o.timestep)) hardLimits.add(j.name);
     addActuator(mj, spec, j.name, mimicTendon(mj, spec, urdf, j));
   }
   addMimics(mj, spec, urdf, o.timestep);
+}
+
+/**
+ * A limited joint's limit as hard as MuJoCo allows at the physics step `timestep` (s): solref
+ * LIMIT_TIMECONST_STEPS steps with damping ratio 1, solimp LIMIT_SOLIMP, in place of MuJoCo's
+ * default (0.02 s, 0.9 0.95), whose penetration at rest scales with the force over the link's
+ * inertia: a 0.5 N·m motor pushed the 1e-6 kg·m² jaw of tests/helpers/saturation.ts 2.5 rad
+ * through its limit (docs/mujoco.md, "Joint limits"). MujocoRobot scales it per step
+ * (sim/mujoco/MujocoHardLimits.ts). A <mimic> follower's limit keeps MuJoCo's softness (addMimics
+ * says why). Whether the joint got one.
+ */
+function hardenLimit(mj: MainModule, joint: MjsJoint, j: UrdfJoint, timestep: number): boolean {
+  if (j.mimic !== undefined) return false;
+  const range = joint.range as Float64Array;
+  const limited = joint.limited === mj.mjtLimited.mjLIMITED_TRUE || (joint.limited === mj.mjtLimited.mjLIMITED_AUTO && range[0] < range[1]);
+  if (!limited || !(range[0] < range[1])) return false;
+  (joint.solref_limit as Float64Array).set([LIMIT_TIMECONST_STEPS * timestep, 1]);
+  (joint.solimp_limit as Float64Array).set(LIMIT_SOLIMP);
+  return true;
 }
 
 /**

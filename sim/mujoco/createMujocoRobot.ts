@@ -39,7 +39,7 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
   if (meshCollision !== 'hull' && meshCollision !== 'none')
     throw new AxonError('SIM_OPTION', `--mesh-collision ${meshCollision}`, 'fits a primitive for cannon-es; MuJoCo collides with each mesh\'s convex hull', 'hull or none with --physics mujoco');
   // The bytes the model was parsed from (loadUrdf): the file is not read again, saved anew meanwhile.
-  const { model: mjModel, notes } = compileUrdf(mj, model.source ? model.source.data.toString('utf8') : readFileSync(file, 'utf8'), model, {
+  const { model: mjModel, notes, hardLimits } = compileUrdf(mj, model.source ? model.source.data.toString('utf8') : readFileSync(file, 'utf8'), model, {
     floating: !fixedBase,
     ground: o.ground ?? !fixedBase,
     timestep: physicsDt,
@@ -72,6 +72,7 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
         kp: d.kp ?? 0,
         kd: d.kd ?? 0,
         ...(j.mimic ? { mimic: mimicOfJoint(j) } : {}),
+        ...(hardLimits.has(j.name) ? { hardLimit: true } : {}),
       };
     });
   // A <mimic> follower's default from its leader's, as the cannon-es side (sim/build/mimicJoints.ts).
