@@ -17,6 +17,7 @@ import { mimicRangeMessage } from '../urdf/urdfMimic.ts';
 import { compileMjcf } from './compileMjcf.ts';
 import { floatingBase } from './floatingBase.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
+import { softLimitNote, softLimits } from './limitPenetration.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
 
 /** Options of an MJCF robot (`axon sim --mjcf FILE` and its set-up flags). */
@@ -325,6 +326,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   });
   robot.setInitialPositions(joints.map((j) => j.defaultPosition));
   robot.reset();
+  // Limits the model keeps soft enough for the motor to press well past (limitPenetration.ts), at the default pose.
+  robot.notes.push(...softLimitNote(softLimits(mj, model, robot.data, joints), file));
   const over = [poseFrom.flags > 0 ? `--init-pose (${poseFrom.flags} joint${poseFrom.flags === 1 ? '' : 's'})` : '', poseFrom.manifest > 0 ? `manifest default_joint_pos (${poseFrom.manifest} joint${poseFrom.manifest === 1 ? '' : 's'})` : ''].filter((x) => x !== '');
   const armature = Object.values(jd).some((d) => d.armature !== undefined) ? 'manifest' : joints.some((j) => j.armature > 0) ? 'model' : 'none';
   const mjcfSetup: MjcfSetup = {
