@@ -13,11 +13,15 @@
  * 3. The Robotiq 2F-85 (<mimic>, tests/helpers/vendorGrippers.ts) on axon's default gain rule
  *    (src/cli/defaultGains.ts: kp 10000, kd 250 for finger_joint's 1000 N·m), finger_joint stepped
  *    0 → 0.8 rad; 1 s.
- * 4. Runs that never reach a limit, as a digest of the joint trajectory (positions and velocities
- *    at every tick), to compare commits bit for bit: the Robotiq closing ramp at kp 100, the Franka
- *    hand closing, the fixture on small steps at kp 10, the shipped humanoid standing 2 s.
+ * 4. Runs that never reach an effort limit, as a digest of the joint trajectory (positions and
+ *    velocities at every tick), to compare commits bit for bit: the Robotiq closing ramp at kp 100,
+ *    the Franka hand closing, the fixture on small steps at kp 10, the shipped humanoid standing 2 s.
+ *    The first three touch a joint limit (the Robotiq's finger_joint at 0.8 rad, the Franka finger
+ *    at 0 m, the fixture's falling boom at −3 rad), so hard joint limits changed their digests
+ *    (docs/mujoco.md, "Joint limits"); the humanoid's touches none and kept its own.
  * 5. The fixture's jaw in velocity mode at −5 rad/s (kd 2.5) for 1 s, against its −2.5 rad limit
- *    (docs/mujoco.md, "What is not done": MuJoCo's soft joint limits on light links).
+ *    (docs/mujoco.md, "Joint limits": MuJoCo's default soft limit let it through to −4.99 rad; a
+ *    URDF's limits are now as hard as MuJoCo allows, and it ends at −2.5 as in cannon-es).
  * 6. Chains: the shipped arm (200 Hz) and humanoid (500 Hz), every joint stepped +1.5 and −1.5 rad
  *    from its default on the spec gains and on kp 300 kd 10, 1 s: each joint's largest
  *    |effort| / limit (over 1: a step applied more than the limit).
