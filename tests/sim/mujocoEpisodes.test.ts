@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoShippedRobot, createMujocoUrdfRobot, type MujocoRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
 import { defaultGains } from '../../src/cli/defaultGains.ts';
 import type { JointCommand } from '../../src/core/robot.ts';
+import { ARM_LIMITS, writeHeavyArm } from '../helpers/limitStops.ts';
 import { writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
 
 /**
@@ -13,8 +14,10 @@ import { writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
  * after another episode gives the trajectory a fresh robot gives. mj_resetData leaves the model's
  * actuator bias (the last law's b1, b2) and the mimic equalities' per-step solref as the last step
  * wrote them; the reset's forward pass ran with them and the first step's saturation test read the
- * resulting forces (sim/mujoco/MujocoActuators.ts reset()). Each case also checks the model's
- * bias, equality solref and tendon coefficients after the reset against a fresh robot's.
+ * resulting forces (sim/mujoco/MujocoActuators.ts reset()); so do a hard joint limit's per-step
+ * solref and which limits the last step found active (sim/mujoco/MujocoHardLimits.ts). Each case
+ * also checks the model's bias, equality and joint limit solref and tendon coefficients after the
+ * reset against a fresh robot's.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-mujoco-episodes-'));
@@ -52,7 +55,7 @@ async function freshAndAfter(make: () => Promise<MujocoRobot>, a: (r: MujocoRobo
   const clean = await make();
   robots.push(clean);
   clean.reset(seed);
-  for (const key of ['actuator_biasprm', 'eq_solref', 'wrap_prm'] as const) expect(Array.from(used.model[key] as Float64Array), key).toEqual(Array.from(clean.model[key] as Float64Array));
+  for (const key of ['actuator_biasprm', 'eq_solref', 'wrap_prm', 'jnt_solref'] as const) expect(Array.from(used.model[key] as Float64Array), key).toEqual(Array.from(clean.model[key] as Float64Array));
   return [d1, digest(used, b(used), ticks, tick)];
 }
 
@@ -87,6 +90,32 @@ describe('MuJoCo: an episode does not depend on the one before', () => {
       },
       (r) => ({ mode: 'position', target: target(r, 0.7), kp: filled(r, g.kp), kd: filled(r, g.kd) }),
       (r) => ({ mode: 'position', target: target(r, 0.3), kp: filled(r, 100), kd: filled(r, 2.5) }),
+      1,
+      30,
+      0.02,
+    );
+    expect(after).toBe(fresh);
+  });
+
+  it('a heavy arm on its hard limits (200 Hz): started past all three, the same trajectory fresh and after an episode pressing into them on the default gains', async () => {
+    // Episode A leaves each limit's solref scaled by its last step (direct form, −s/τ², −2s/τ) and the limits marked active, and the reset's
+    // forward pass, started on the limits, reads that solref. Without MujocoHardLimits.reset this digest matched already (a joint next to its
+    // hard limit is judged without the constraint force on it, the only force that solref changed), the model's jnt_solref did not.
+    const file = writeHeavyArm(dir);
+    const past = { shoulder: ARM_LIMITS.shoulder[1] + 0.01, elbow: ARM_LIMITS.elbow[1] + 0.01, wrist: ARM_LIMITS.wrist[0] - 0.01 };
+    const at = (r: MujocoRobot, v: Record<string, number>) => Float64Array.from(r.spec.joints, (j) => v[j.name] ?? 0);
+    const gains = (r: MujocoRobot) => {
+      const g = r.spec.joints.map((j) => defaultGains(j.effortLimit));
+      return { kp: Float64Array.from(g, (x) => x.kp), kd: Float64Array.from(g, (x) => x.kd) };
+    };
+    const [fresh, after] = await freshAndAfter(
+      async () => {
+        const r = await createMujocoUrdfRobot(file, readUrdf(file), { pd: 'implicit', physicsDt: 1 / 200 });
+        r.setInitialPositions(at(r, past));
+        return r;
+      },
+      (r) => ({ mode: 'position', target: at(r, { shoulder: 1.5, elbow: 2.8, wrist: -1.4 }), ...gains(r) }),
+      (r) => ({ mode: 'position', target: at(r, { shoulder: 1.3, elbow: 2.5, wrist: -1.1 }), kp: filled(r, 50), kd: filled(r, 5) }),
       1,
       30,
       0.02,
