@@ -256,6 +256,9 @@ describe('axon inspect --mjcf (a menagerie-style quadruped: classes, <position k
     expect(r.stdout).toContain('IMU link: base (root body of the floating base) — read by base_ang_vel, projected_gravity');
     expect(r.stdout).toContain('observation terms: base_ang_vel, projected_gravity, joint_pos_rel, joint_vel');
     expect(r.stdout).toContain('warning: MUJOCO_MJCF_MANIFEST:');
+    // The calves' limits as the model sets them (MuJoCo's default solref): the 23.7 N·m motor presses one 0.034 rad in at the stance (sim/mujoco/limitPenetration.ts).
+    expect(r.stdout).toContain('warning: MUJOCO_MJCF_SOFT_LIMIT:');
+    expect(r.stdout).toContain('FL_calf_joint 0.034 of 1.9, FR_calf_joint 0.034 of 1.9, RL_calf_joint 0.034 of 1.9, RR_calf_joint 0.034 of 1.9;');
     expect(r.stdout).toContain(`check against ${quad.file} (robot quad scene): ok (joint names, limits, gains, sensors, tensor shapes, rate)`);
     const j = JSON.parse(axon('inspect', model, '--mjcf', quad.file, '--physics-hz', '200', '--json').lastLine);
     expect(j.check).toMatchObject({ ok: true, source: 'mjcf', fixed_base: false, robot_hz: 200, imu: { link: 'base' }, missing_joints: [], issues: [] });

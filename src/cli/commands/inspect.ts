@@ -159,13 +159,14 @@ export function urdfTarget(
  * An MJCF robot as `axon sim --mjcf FILE --policy MODEL` sets it up (src/cli/mjcfSession.ts: the
  * same function, so the two cannot disagree): MuJoCo compiles the model (its module loaded only
  * here), the manifest is applied over the model's own values, and the robot's spec is checked.
- * What the manifest replaced (MUJOCO_MJCF_MANIFEST) and a default clamped into its range are warnings.
+ * What the manifest replaced (MUJOCO_MJCF_MANIFEST), a default clamped into its range and limits the
+ * motors can press well past (MUJOCO_MJCF_SOFT_LIMIT, sim/mujoco/limitPenetration.ts) are warnings.
  */
 async function mjcfTarget(file: string, m: ModelManifest, physicsHz: number, imuLink: string | undefined): Promise<InspectTarget> {
   const { robot, setup, issues } = await mjcfRobot({ file, ...(imuLink !== undefined ? { imuLink } : {}) }, m, 1 / physicsHz);
   try {
     const spec = robot.spec;
-    const warnings = robot.notes.filter((n) => n.code === 'MUJOCO_MJCF_MANIFEST' || n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS').map((n) => `${n.code}: ${n.where}: ${n.message}`);
+    const warnings = robot.notes.filter((n) => n.code === 'MUJOCO_MJCF_MANIFEST' || n.code === 'SIM_DEFAULT_OUTSIDE_LIMITS' || n.code === 'MUJOCO_MJCF_SOFT_LIMIT').map((n) => `${n.code}: ${n.where}: ${n.message}`);
     if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
       warnings.push(
         `manifest.json#/pd: absent, so axon sim --mjcf runs the policy on the model's position-actuator gains (${setup.gains.model} joints) and its default gains (${setup.gains.default} joints: ${DEFAULT_GAINS_RULE}), not necessarily those it was trained with: set pd to the training's`,
