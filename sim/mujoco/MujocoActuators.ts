@@ -8,6 +8,8 @@ import { held, type MujocoHardLimits } from './MujocoHardLimits.ts';
 import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 
 const NBIAS = 10; // mjNBIAS
+/** The most re-solves of solveStep()'s active-set iteration after its first, unsaturated solve. */
+const MAX_RESOLVES = 4;
 
 /**
  * A MujocoRobot's actuation: axon's PD law written into MuJoCo's actuators at every physics step,
@@ -91,15 +93,14 @@ export class MujocoActuators {
   private readonly near: Uint8Array;
   /** Per joint, this step: the acceleration its active hard limit gives it where held there or moving into it (rad/s² | m/s²), NaN elsewhere. */
   private readonly stopAcc: Float64Array;
-  /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate), the step's force τ, saturated or not. */
+  /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate), the step's force τ, and in solveStep() the side it is saturated at (±1, 0: not). */
   private readonly ctrlOf: Float64Array;
   private readonly b1Of: Float64Array;
   private readonly b2Of: Float64Array;
   private readonly fOf: Float64Array;
   private readonly limOf: Float64Array;
   private readonly tauOf: Float64Array;
-  private readonly tauSat: Float64Array;
-  private readonly sat: Uint8Array;
+  private readonly satSign: Int8Array;
   /** The whole robot's implicit step (bind(); robots without <mimic> groups). */
   private solver: MujocoImplicitSolve | undefined;
 
@@ -152,8 +153,7 @@ export class MujocoActuators {
     this.fOf = new Float64Array(n);
     this.limOf = new Float64Array(n);
     this.tauOf = new Float64Array(n);
-    this.tauSat = new Float64Array(n);
-    this.sat = new Uint8Array(n);
+    this.satSign = new Int8Array(n);
     this.kpScale = new Float64Array(n).fill(1);
     this.kdScale = new Float64Array(n).fill(1);
     this.effortScale = new Float64Array(n).fill(1);
@@ -389,33 +389,51 @@ export class MujocoActuators {
   /**
    * The force each joint's law applies over the coming step (`tauOf`, from `fOf`, `b2Of`, `limOf`)
    * with the whole robot's implicit step, a = (M + h·D)⁻¹·F (sim/mujoco/MujocoImplicitSolve.ts): F
-   * the other forces of the last step plus each law at the present velocity, D each law's damping
-   * b plus the joint damping; τᵢ = fᵢ − h·bᵢ·aᵢ. Solved again once with the joints found saturated
-   * at ±limit without their damping; a joint that passes its limit only then is saturated too. A
-   * law with no damping applies itself (τ = f). No factor (no M yet): the one-joint estimate.
+   * the other forces of the last step plus each law at the present velocity, or ±limit for the
+   * joints saturated; D each unsaturated law's damping b plus the joint damping; τᵢ = fᵢ − h·bᵢ·aᵢ,
+   * the law at the velocity the step will give. A small active-set iteration: first every law
+   * unsaturated; then, until the saturated set S stops changing (at most MAX_RESOLVES re-solves,
+   * allocation-free), a joint outside S whose τ passes its limit joins S at τ's sign, and one in S
+   * whose τ now has the other sign leaves it (the next solve, without it, says whether it needs the
+   * other side). Why: solved once and kept, a joint saturated in the first solve only through the
+   * other joints' over-limit laws (M's off-diagonal terms) kept that saturation and its sign once
+   * those laws were cut to their limits: tests/helpers/limitStops.ts's heavy arm, its wrist
+   * commanded to −1.4 rad, got +40 N·m and went the wrong way (to +0.82 rad, 94 rad/s at 200 Hz;
+   * docs/mujoco.md, "The effort limit"). A joint in S whose τ is back within its limit on the same
+   * side stays: M and the other forces are the last step's, so a law predicted just within is often
+   * just over in the step (the shipped arm's wrist_roll, predicted 3.92 N·m of 4.1, applied 4.24);
+   * letting it go, the shipped arm's ±1.5 rad step applied up to 1.035 × a limit and the humanoid's
+   * 1.215 × (`npx tsx tests/bench/saturationFigures.ts` part 6, spec gains). A law with no damping applies itself (τ = f). No factor (no M yet): the one-joint estimate.
    */
   private solveStep(views: MujocoViews): void {
     const s = this.solver;
     if (s === undefined) return this.eachStepForce(views);
     s.readMass();
-    if (!this.solveOnce(s, false)) return this.eachStepForce(views);
-    let any = false;
-    for (let i = 0; i < this.n; i++) {
-      const lim = this.limOf[i];
-      const sat = lim > 0 && this.clampAt[i] === Infinity && (this.tauOf[i] > lim || this.tauOf[i] < -lim);
-      this.sat[i] = sat ? 1 : 0;
-      any ||= sat;
+    const sign = this.satSign;
+    sign.fill(0);
+    if (!this.solveOnce(s)) return this.eachStepForce(views);
+    for (let pass = 0; pass < MAX_RESOLVES; pass++) {
+      let changed = false;
+      for (let i = 0; i < this.n; i++) {
+        const lim = this.limOf[i];
+        if (!(lim > 0) || this.clampAt[i] < Infinity) continue;
+        const tau = this.tauOf[i];
+        const over = tau > lim ? 1 : tau < -lim ? -1 : 0;
+        // In S: stays while its law pushes its way (within the limit too, see above), leaves when it pushes the other way.
+        const side = sign[i] === 0 || over === sign[i] ? over : over === 0 && tau * sign[i] >= 0 ? sign[i] : 0;
+        if (side !== sign[i]) {
+          sign[i] = side;
+          changed = true;
+        }
+      }
+      if (!changed || !this.solveOnce(s)) break;
     }
-    if (!any) return;
-    const tau1 = this.tauOf;
-    const saved = this.tauSat;
-    saved.set(tau1);
-    if (!this.solveOnce(s, true)) return;
-    for (let i = 0; i < this.n; i++) if (this.sat[i] === 1) tau1[i] = saved[i];
+    // apply() saturates exactly the joints in S, at their sides.
+    for (let i = 0; i < this.n; i++) if (sign[i] !== 0) this.tauOf[i] = sign[i] * Infinity;
   }
 
-  /** One solve: `tauOf` of every joint with a law; with `withSat`, the joints in `sat` at ±limit, undamped. False: no factor. */
-  private solveOnce(s: MujocoImplicitSolve, withSat: boolean): boolean {
+  /** One solve: `tauOf` of every joint with a law, the joints saturated (`satSign` ±1) at ±limit, undamped. False: no factor. */
+  private solveOnce(s: MujocoImplicitSolve): boolean {
     const acc = s.acc;
     const rest = this.rest;
     acc.set(rest);
@@ -433,7 +451,8 @@ export class MujocoActuators {
       if (this.near[i] === 1) acc[k] = this.free[k]; // next to a hard limit: the last step's constraint force is no load
       const f = this.fOf[i];
       const b = -this.b2Of[i];
-      if (withSat && this.sat[i] === 1) acc[k] += this.tauSat[i] > 0 ? lim : -lim;
+      const side = this.satSign[i];
+      if (side !== 0) acc[k] += side > 0 ? lim : -lim;
       else if (b > 0) {
         acc[k] += f;
         s.damp[k] += b;

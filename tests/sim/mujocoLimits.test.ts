@@ -98,6 +98,31 @@ describe('a URDF in MuJoCo: its limits hold against its motors', () => {
     }
   });
 
+  it('the heavy arm\'s wrist commanded to −1.4 rad while the shoulder and elbow saturate moves toward −1.4, never the wrong way, its motor within its limit', async () => {
+    // Before: the whole-robot solve saturated the wrist at +40 N·m in its first pass (the shoulder's and elbow's
+    // 200 and 120 N·m over-limit laws swinging the hand) and kept that sign once they were cut to their limits:
+    // the wrist went to +0.82 rad (200 Hz) and +0.43 (500 Hz), its effort 1.12 and 1.48 × its limit on later steps.
+    const file = writeHeavyArm(dir);
+    for (const hz of [200, 500]) {
+      const robot = await mujoco(file, hz);
+      const w = robot.jointIndex('wrist');
+      robot.command({ mode: 'position', target: byName(robot, { shoulder: 1.5, elbow: 2.8, wrist: -1.4 }), ...gains(robot) });
+      let highest = -Infinity;
+      let effort = 0;
+      for (let s = 0; s < hz; s++) {
+        robot.step(1 / hz);
+        const o = robot.observe();
+        if (s === 0) expect(o.jointEffort[w], `${hz} Hz, first step`).toBeLessThan(0);
+        highest = Math.max(highest, o.jointPosition[w]);
+        effort = Math.max(effort, Math.abs(o.jointEffort[w]));
+      }
+      print({ hz, highest, effort });
+      expect(highest, `${hz} Hz`).toBeLessThan(0); // it starts at 0
+      expect(robot.observe().jointPosition[w]).toBeCloseTo(ARM_LIMITS.wrist[0], 3);
+      expect(effort).toBeLessThanOrEqual(40 * (1 + 1e-6));
+    }
+  });
+
   it('a run that never reaches a limit is bit-identical to the same run with MuJoCo\'s default soft limits (solref 0.02 1, solimp 0.9 0.95)', async () => {
     // The shipped arm's scripted reach (1 s, seed 1), and the gripper and fixture on small steps inside their ranges.
     const arm = new URL('../../sim/robots/arm.urdf', import.meta.url).pathname;
