@@ -89,3 +89,27 @@ export function closePolicy(joints: string[], offsets: number[], kp: number): st
   };
   return linearPolicy(m, joints.length, joints.length, new Float32Array(joints.length * joints.length), Float32Array.from(offsets));
 }
+
+/**
+ * The leader commanded straight to `target` (position mode) for `ticks` 50 Hz ticks, for the
+ * follower-limited-inside-its-leader's-range case in both engines: the leader's highest position,
+ * the fastest joint speed seen, and where the leader and `follower` end (rad | m).
+ */
+export function pressLeader(robot: SimulatedRobot, leader: string, follower: string, target: number, ticks = 150): { peak: number; fastest: number; leader: number; follower: number } {
+  const names = robot.spec.joints.map((j) => j.name);
+  const l = names.indexOf(leader);
+  const cmd = new Float64Array(names.length);
+  cmd[l] = target;
+  let peak = 0;
+  let fastest = 0;
+  let q = robot.observe().jointPosition;
+  for (let k = 0; k < ticks; k++) {
+    robot.command({ mode: 'position', target: cmd });
+    robot.step(0.02);
+    const o = robot.observe();
+    q = o.jointPosition;
+    peak = Math.max(peak, q[l]);
+    for (const v of o.jointVelocity) fastest = Math.max(fastest, Math.abs(v));
+  }
+  return { peak, fastest, leader: q[l], follower: q[names.indexOf(follower)] };
+}

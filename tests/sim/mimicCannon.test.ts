@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createUrdfSimRobot } from '../../sim/describeRobot.ts';
-import { closeGripper, FRANKA_CLOSE, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
+import { closeGripper, FRANKA_CLOSE, pressLeader, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
 import { CHAIN, driveLeaderBelow, spinWheel, writeHalfSpeedWheel, writeLeaderBelowFollower, writeMimicChain } from '../helpers/mimicChain.ts';
 import { FreeRunTask } from '../../sim/tasks/freeRun.ts';
 import { FRANKA_MIMICS, ROBOTIQ_MIMICS, writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
@@ -122,22 +122,7 @@ describe('a follower limited inside its leader\'s range (URDF_MIMIC_RANGE)', () 
   it('cannon-es: the follower\'s limit stops its leader too, settling at the limit, nothing blows up', () => {
     const robot = createUrdfSimRobot(writeRobotiq2f85(dir, 0.5), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { finger_joint: { kp: 100, kd: 2.5 } } });
     expect(robot.notes.find((n) => n.code === 'URDF_MIMIC_RANGE')!.where).toContain('<joint name="left_inner_knuckle_joint">');
-    const names = robot.spec.joints.map((j) => j.name);
-    const target = new Float64Array(names.length);
-    target[names.indexOf('finger_joint')] = 0.8;
-    let peak = 0;
-    let fastest = 0;
-    let q = robot.observe().jointPosition;
-    for (let k = 0; k < 150; k++) {
-      robot.command({ mode: 'position', target });
-      robot.step(0.02);
-      const o = robot.observe();
-      q = o.jointPosition;
-      peak = Math.max(peak, q[names.indexOf('finger_joint')]);
-      for (const v of o.jointVelocity) fastest = Math.max(fastest, Math.abs(v));
-    }
-    const leader = q[names.indexOf('finger_joint')];
-    const knuckle = q[names.indexOf('left_inner_knuckle_joint')];
+    const { peak, fastest, leader, follower: knuckle } = pressLeader(robot, 'finger_joint', 'left_inner_knuckle_joint', 0.8);
     if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'cannon', leaderPeak: peak, leaderAt3s: leader, knuckleAt3s: knuckle, fastest }));
     expect(fastest).toBeLessThan(100);
     expect(leader).toBeLessThan(0.51);

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createMujocoUrdfRobot, MujocoRobot, readUrdf } from '../../sim/mujoco/createMujocoRobot.ts';
 import type { SimRobotOptions } from '../../sim/SimRobotOptions.ts';
-import { closeGripper, FRANKA_CLOSE, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
+import { closeGripper, FRANKA_CLOSE, pressLeader, ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
 import { CHAIN, driveLeaderBelow, spinWheel, writeHalfSpeedWheel, writeLeaderBelowFollower, writeMimicChain } from '../helpers/mimicChain.ts';
 import { FreeRunTask } from '../../sim/tasks/freeRun.ts';
 import { FRANKA_MIMICS, ROBOTIQ_MIMICS, writeFrankaHand, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
@@ -217,22 +217,7 @@ describe('a follower limited inside its leader\'s range (URDF_MIMIC_RANGE)', () 
   it('MuJoCo: the coupling carries the follower past its limit (its limit stays MuJoCo\'s soft one), nothing blows up', async () => {
     const robot = await createUrdfSimRobot(writeRobotiq2f85(dir, 0.5), { pd: 'implicit', physicsDt: 1 / HZ, jointDefaults: { finger_joint: { kp: 100, kd: 2.5 } } });
     expect(robot.notes.find((n) => n.code === 'URDF_MIMIC_RANGE')!.where).toContain('<joint name="left_inner_knuckle_joint">');
-    const names = robot.spec.joints.map((j) => j.name);
-    const target = new Float64Array(names.length);
-    target[names.indexOf('finger_joint')] = 0.8;
-    let peak = 0;
-    let fastest = 0;
-    let q = robot.observe().jointPosition;
-    for (let k = 0; k < 150; k++) {
-      robot.command({ mode: 'position', target });
-      robot.step(0.02);
-      const o = robot.observe();
-      q = o.jointPosition;
-      peak = Math.max(peak, q[names.indexOf('finger_joint')]);
-      for (const v of o.jointVelocity) fastest = Math.max(fastest, Math.abs(v));
-    }
-    const leader = q[names.indexOf('finger_joint')];
-    const knuckle = q[names.indexOf('left_inner_knuckle_joint')];
+    const { peak, fastest, leader, follower: knuckle } = pressLeader(robot, 'finger_joint', 'left_inner_knuckle_joint', 0.8);
     if (process.env.AXON_PRINT) console.log(JSON.stringify({ engine: 'mujoco', leaderPeak: peak, leaderAt3s: leader, knuckleAt3s: knuckle, fastest }));
     expect(fastest).toBeLessThan(100);
     expect(leader).toBeGreaterThan(0.75);
