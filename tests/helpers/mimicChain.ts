@@ -20,13 +20,14 @@ export const CHAIN = {
 
 const inertial = (m: number, i: number) => `<inertial><origin xyz="0 0 0.02"/><mass value="${m}"/><inertia ixx="${i}" ixy="0" ixz="0" iyy="${i}" iyz="0" izz="${i}"/></inertial>`;
 const box = '<collision><origin xyz="0 0 0.02"/><geometry><box size="0.02 0.02 0.04"/></geometry></collision>';
+/** A light link (50 g, 2e-5 kg·m²) and a revolute joint about x, as the chain fixtures below use them. */
+const link = (name: string) => `<link name="${name}">${inertial(0.05, 2e-5)}${box}</link>`;
+const rev = (name: string, parent: string, child: string, z: number, extra = '') =>
+  `<joint name="${name}" type="revolute"><parent link="${parent}"/><child link="${child}"/><origin xyz="0 0 ${z}"/><axis xyz="1 0 0"/><limit lower="-1.5" upper="1.5" effort="20" velocity="3"/>${extra}</joint>`;
 
 /** Writes DIR/mimic_chain.urdf and returns its path. */
 export function writeMimicChain(dir: string): string {
   const file = join(dir, 'mimic_chain.urdf');
-  const link = (name: string) => `<link name="${name}">${inertial(0.05, 2e-5)}${box}</link>`;
-  const rev = (name: string, parent: string, child: string, z: number, extra = '') =>
-    `<joint name="${name}" type="revolute"><parent link="${parent}"/><child link="${child}"/><origin xyz="0 0 ${z}"/><axis xyz="1 0 0"/><limit lower="-1.5" upper="1.5" effort="20" velocity="3"/>${extra}</joint>`;
   writeFileSync(
     file,
     `<?xml version="1.0"?>
@@ -61,9 +62,6 @@ export const LEADER_BELOW = {
  */
 export function writeLeaderBelowFollower(dir: string, tip = true): string {
   const file = join(dir, tip ? 'mimic_leader_below.urdf' : 'mimic_leader_below_2.urdf');
-  const link = (name: string) => `<link name="${name}">${inertial(0.05, 2e-5)}${box}</link>`;
-  const rev = (name: string, parent: string, child: string, z: number, extra = '') =>
-    `<joint name="${name}" type="revolute"><parent link="${parent}"/><child link="${child}"/><origin xyz="0 0 ${z}"/><axis xyz="1 0 0"/><limit lower="-1.5" upper="1.5" effort="20" velocity="3"/>${extra}</joint>`;
   writeFileSync(
     file,
     `<?xml version="1.0"?>
