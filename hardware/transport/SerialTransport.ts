@@ -126,7 +126,7 @@ export class SerialTransport implements Transport {
         if (readFileSync(timer, 'utf8').trim() !== '1') writeFileSync(timer, '1');
         said.push('FTDI latency timer 1 ms');
       } catch (e) {
-        said.push(`FTDI latency timer left at ${safeRead(timer)} ms (${(e as Error).message}; see the README udev rule)`);
+        said.push(`FTDI latency timer left at ${safeRead(timer)} ms (${(e as Error).message}; see docs/hardware.md, Permissions (Linux))`);
       }
     }
     return said.join('; ');

@@ -53,7 +53,7 @@ describe.skipIf(!haveChromium)('viewer end to end: axon sim --robot cartpole --v
     const rate = Number(await page.textContent('#rate'));
     expect(rate).toBeGreaterThan(10); // 50 Hz loop; no speed assertion beyond "it runs"
     expect(await page.textContent('#safety-state')).toBe('running');
-    // Into the test output; AXON_UPDATE_DOCS=1 also refreshes the README's docs/viewer.png.
+    // Into the test output; AXON_UPDATE_DOCS=1 also refreshes docs/viewer.png (docs/viewer.md's picture).
     await screenshot(page, 'viewer.png');
   });
 

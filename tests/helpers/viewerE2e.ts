@@ -79,7 +79,7 @@ export async function openPage(browser: Browser, url: string): Promise<Page> {
   return page;
 }
 
-/** A screenshot into tests/.output; AXON_UPDATE_DOCS=1 also copies it to docs/ (the README's pictures). */
+/** A screenshot into tests/.output; AXON_UPDATE_DOCS=1 also copies it to docs/ (docs/viewer.md's pictures). */
 export async function screenshot(page: Page, name: string): Promise<void> {
   mkdirSync('tests/.output', { recursive: true });
   await page.screenshot({ path: `tests/.output/${name}` });

@@ -20,7 +20,7 @@ const go2Import = (cfg: Record<string, unknown>, notes: string[] = []) => manife
 
 describe('a Weights & Biases run config, read as the env config it wraps', () => {
   it('reads a legged_gym env config that W&B wrapped key by key, as its config.yaml and its API JSON hold it', () => {
-    // A legged_gym fork's run config from W&B (code index file 28239455204: a Go1_WMP_Cfg run, JSON
+    // A legged_gym fork's run config from W&B (a Go1_WMP_Cfg run of an extreme_parkour/WMP fork, published in its repository: JSON
     // as W&B's API returns it) holds each section as {"value": ...}, with W&B's own "_wandb"; read as
     // it was, the importer said "init_state.default_joint_angles: is missing".
     const direct = go2Import(go2());
