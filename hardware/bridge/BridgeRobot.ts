@@ -23,7 +23,9 @@
  * different robot after a reconnect). runLive safe-stops its loop on any fault (PROTOCOL.md 6:
  * after a reconnect the served robot is usually in safe-stop, and the loop joins it there).
  *
- * Reconnects with exponential backoff (0.1 s doubling to 2 s, ±20 % jitter) until close().
+ * Reconnects with exponential backoff (0.1 s doubling to 2 s, ±20 % jitter) until close(): the
+ * socket, heartbeat, reconnect and control requests live in BridgeLink; this file is the Robot face
+ * (observe, command, estop/reset, health$) and the state frames.
  *
  * Its state streams in between ticks (`streamsState`): a loop that blocks its thread between ticks
  * takes an event-loop turn just before each tick, so observe() returns the newest frame.
@@ -32,18 +34,20 @@
  * Buffer (the socket keeps it until written) and never throws or blocks.
  */
 import { BehaviorSubject, Subject } from 'rxjs';
-import { WebSocket } from 'ws';
 import { createObservation, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
-import { realTimers, type TimerHandle, type Timers } from '../../src/clock/Timers.ts';
+import { realTimers } from '../../src/clock/Timers.ts';
 import { ArrivalEstimate } from './ArrivalEstimate.ts';
 import { BridgeError } from './BridgeError.ts';
+import { BridgeLink, type BridgeClientEvent, type BridgeClientEventBody, type BridgeLinkOptions, type LinkHost } from './BridgeLink.ts';
 import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, type FrameHeader, type StateLayout } from './frames.ts';
-import { parseServerMessage, readHelloRobotFile, sameRobotFile, type ErrorMessage, type HelloMessage, type HelloRobotFile, type ServerMessage, type StatsMessage, type StatusMessage } from './messages.ts';
+import type { HelloMessage, HelloRobotFile, StatsMessage, StatusMessage } from './messages.ts';
 import { openLink, type AcceptHello, type Link } from './openLink.ts';
-import { CloseCode, type Role, type RobotState } from './protocol.ts';
+import type { Role, RobotState } from './protocol.ts';
 
-export interface BridgeRobotOptions {
+export type { BridgeClientEvent } from './BridgeLink.ts';
+
+export interface BridgeRobotOptions extends BridgeLinkOptions {
   /** Token the server requires for commanding; default $AXON_BRIDGE_TOKEN. */
   readonly token?: string;
   /** 'command' (default) or 'observe'. */
@@ -54,34 +58,11 @@ export interface BridgeRobotOptions {
   readonly acceptHello?: AcceptHello;
   /** Give up the first connection after this long (s); default 5. */
   readonly connectTimeoutS?: number;
-  /** Reconnect backoff: first delay and cap (s), default 0.1 and 2; false: do not reconnect. */
-  readonly reconnect?: false | { readonly initialS?: number; readonly maxS?: number };
   /** No state frame for this long sets health.stale (s); default max(0.05, 5 state periods). */
   readonly staleAfterS?: number;
-  /** Steady clock (s) for the link's deadlines and the frames' receive stamps; default performance.now(). */
-  readonly now?: () => number;
-  /** Timers for the heartbeat, timeouts and backoff, on `now`'s time; default Node's. */
-  readonly timers?: Timers;
-  /** Uniform [0, 1) draws for the backoff jitter; default Math.random. */
-  readonly random?: () => number;
 }
 
-/** What happens on the link, for logs and tests; `time` on the run's clock (useClock), else on `now` (s). */
-export type BridgeClientEvent = BridgeClientEventBody & { readonly time: number };
-type BridgeClientEventBody =
-  | { readonly kind: 'connected'; readonly hello: HelloMessage; readonly role: Role }
-  | { readonly kind: 'disconnected'; readonly code: number; readonly reason: string }
-  | { readonly kind: 'reconnecting'; readonly attempt: number }
-  | { readonly kind: 'reconnect_failed'; readonly error: BridgeError; readonly retryInS: number }
-  | { readonly kind: 'status'; readonly status: StatusMessage }
-  /** A reconnect found the hello naming another robot file or set-up than the first link's (a server restarted on another revision, same joints). */
-  | { readonly kind: 'robot_file_changed'; readonly first: HelloRobotFile | null; readonly now: HelloRobotFile | null }
-  | { readonly kind: 'error'; readonly error: ErrorMessage };
-
 const _binary = { binary: true } as const;
-const MAX_BUFFERED = 64 * 1024;
-/** Codes after which reconnecting cannot help. */
-const FATAL = new Set(['BRIDGE_AUTH', 'BRIDGE_VERSION', 'BRIDGE_BAD_HELLO', 'BRIDGE_ROBOT_CHANGED']);
 
 /**
  * Connects to an axon bridge server and returns its robot, authenticated in the asked role and
@@ -106,13 +87,7 @@ export class BridgeRobot implements Robot {
   /** Counters since connect. */
   readonly counts = { framesReceived: 0, framesRejected: 0, commandsSent: 0, commandsDropped: 0, reconnects: 0 };
 
-  private _hello: HelloMessage;
-  /** The current link's hello.robotFile as read (a malformed one: null, with why), and the first link's. */
-  private _robotFile: { readonly file: HelloRobotFile | null; readonly problem?: string };
-  private readonly _firstRobotFile: HelloRobotFile | null;
-  private _role: Role;
-  private _ws: WebSocket | undefined;
-  private readonly _opts: BridgeRobotOptions;
+  private readonly _link: BridgeLink;
   private readonly _layout: StateLayout;
   private readonly _obs: Observation;
   private _latest: Observation;
@@ -124,39 +99,18 @@ export class BridgeRobot implements Robot {
   /** Arrival of the newest frame (s, on `_now`). */
   private _rxAt = Number.NaN;
   private readonly _arrival: ArrivalEstimate;
-  private _lastHeard = 0;
   private readonly _now: () => number;
-  private readonly _timers: Timers;
-  private readonly _random: () => number;
   /** The run's clock (useClock); undefined: stamps on `_now`. */
   private _runNow: (() => number) | undefined;
   private _cmdSeq = 0;
-  private _serverState: RobotState;
-  private _serverReason = '';
-  private _fatal: string | undefined;
-  private _closed = false;
-  private _timer: TimerHandle | undefined;
-  private _reconnectTimer: TimerHandle | undefined;
-  private _backoff: number;
-  /** Reconnect attempts since the link was last up. */
-  private _attempts = 0;
   private readonly _staleAfterS: number;
-  private readonly _waiters = new Set<(m: ServerMessage) => void>();
 
   /** Use connectBridgeRobot(url, options): a BridgeRobot is made from a link that is already open. */
   constructor(url: string, options: BridgeRobotOptions, link: Link) {
     this.url = url;
-    this._opts = options;
     this._now = options.now ?? steadyNow;
-    this._timers = options.timers ?? realTimers;
-    this._random = options.random ?? Math.random;
     // A server that sends base state gives a base-velocity estimate (no silent zeros for base_lin_vel).
     this.spec = link.hello.frame.base ? { ...link.spec, sensors: { ...link.spec.sensors, baseVelocity: true } } : link.spec;
-    this._hello = link.hello;
-    this._robotFile = readHelloRobotFile(link.hello, url);
-    this._firstRobotFile = this._robotFile.file;
-    this._role = link.role;
-    this._serverState = link.hello.robotState;
     const f = link.hello.frame;
     this._layout = stateLayout(this.spec.joints.length, f.imu, f.contacts, f.base);
     const mk = () => {
@@ -171,32 +125,31 @@ export class BridgeRobot implements Robot {
     (this._obs.extras as Record<string, Float32Array>).bridge_age = this._age;
     this._latest = mk();
     this._scratch = mk();
-    this._backoff = this._reconnectInitial();
     this._staleAfterS = options.staleAfterS ?? Math.max(0.05, 5 / link.hello.rates.stateHz);
     this._arrival = new ArrivalEstimate(this._staleAfterS / 2);
-    this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: this._faults() });
-    this._adopt(link);
-    this._armTimer();
+    this._link = new BridgeLink(url, options, link, this.spec, this.counts, this._host);
+    this.health$ = new BehaviorSubject<RobotHealth>({ connected: true, stale: false, faults: this._link.faults() });
+    this._link.start(link);
   }
 
   /** The hello of the current (or last) connection. */
   get hello(): HelloMessage {
-    return this._hello;
+    return this._link.hello;
   }
 
   /** The robot file the hello names; null when it names none (an older server, a shipped robot, hardware) or a malformed one (robotFileProblem). */
   get robotFile(): HelloRobotFile | null {
-    return this._robotFile.file;
+    return this._link.robotFile;
   }
 
   /** Why the hello's robotFile was taken as none (PROTOCOL.md section 4: a malformed one costs no link), undefined when it was usable or absent. */
   get robotFileProblem(): string | undefined {
-    return this._robotFile.problem;
+    return this._link.robotFileProblem;
   }
 
   /** The role the server granted. */
   get role(): Role {
-    return this._role;
+    return this._link.role;
   }
 
   /** Seq and server time stamp (s, server steady clock) of the newest state frame. */
@@ -210,21 +163,21 @@ export class BridgeRobot implements Robot {
 
   /** The served robot's state as last reported by the server. */
   get serverState(): RobotState {
-    return this._serverState;
+    return this._link.serverState;
   }
 
   /** True once close() was called (the link is given back for good). */
   get closed(): boolean {
-    return this._closed;
+    return this._link.closed;
   }
 
   get connected(): boolean {
-    return this._ws !== undefined && this._ws.readyState === WebSocket.OPEN;
+    return this._link.connected;
   }
 
   /** Already connected by connectBridgeRobot: resolves at once (rejects after close()). */
   async connect(): Promise<void> {
-    if (this._closed) throw new BridgeError('BRIDGE_CLOSED', this.url, 'robot was closed', 'a new connectBridgeRobot()');
+    if (this._link.closed) throw new BridgeError('BRIDGE_CLOSED', this.url, 'robot was closed', 'a new connectBridgeRobot()');
   }
 
   /**
@@ -263,8 +216,8 @@ export class BridgeRobot implements Robot {
   }
 
   command(cmd: JointCommand): void {
-    const ws = this._ws;
-    if (ws === undefined || this._role !== 'command' || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED) {
+    const ws = this._link.commandSocket;
+    if (ws === undefined) {
       this.counts.commandsDropped++;
       return;
     }
@@ -278,238 +231,68 @@ export class BridgeRobot implements Robot {
 
   /** Protective stop of the served robot (latched on the server until reset). Any token holder may send it. */
   estop(reason = 'client e-stop'): Promise<StatusMessage> {
-    return this._request({ type: 'estop', reason }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
+    return this._link.request({ type: 'estop', reason }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
   }
 
   /** Explicit operator reset: the server leaves safe-stop / e-stopped for idle; the next command re-arms. */
   reset(reason = 'operator reset'): Promise<StatusMessage> {
-    return this._request({ type: 'reset', reason }, (m) => m.type === 'status' && (m.cause === 'reset' || m.robotState === 'idle'));
+    return this._link.request({ type: 'reset', reason }, (m) => m.type === 'status' && (m.cause === 'reset' || m.robotState === 'idle'));
   }
 
   /** Simulated robots only: back to the initial state (seeded). */
   simReset(seed?: number): Promise<StatusMessage> {
-    return this._request(seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed }, (m) => m.type === 'status' && m.cause === 'sim_reset');
+    return this._link.request(seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed }, (m) => m.type === 'status' && m.cause === 'sim_reset');
   }
 
   /** The server's traffic and round-trip figures. */
   stats(): Promise<StatsMessage> {
-    return this._request({ type: 'stats' }, (m) => m.type === 'stats') as unknown as Promise<StatsMessage>;
+    return this._link.request({ type: 'stats' }, (m) => m.type === 'stats') as unknown as Promise<StatsMessage>;
   }
 
   /** Gives the robot back (release: the server holds it, no fault), closes the link, stops reconnecting. */
   async close(): Promise<void> {
-    if (this._closed) return;
-    this._closed = true;
-    if (this._timer !== undefined) this._timers.clearTimeout(this._timer);
-    if (this._reconnectTimer !== undefined) this._timers.clearTimeout(this._reconnectTimer);
-    const ws = this._ws;
-    this._ws = undefined;
-    if (ws && ws.readyState === WebSocket.OPEN) {
-      if (this._role === 'command') ws.send(JSON.stringify({ type: 'release' }));
-      await new Promise<void>((resolve) => {
-        // Real time, whatever clock was injected: closing must end even where virtual time stands still.
-        const t = realTimers.setTimeout(() => {
-          ws.terminate();
-          resolve();
-        }, 1);
-        ws.once('close', () => {
-          realTimers.clearTimeout(t);
-          resolve();
-        });
-        ws.close(CloseCode.NORMAL, 'client closed');
-      });
-    } else ws?.terminate();
+    if (this._link.closed) return;
+    await this._link.close();
     this.health$.next({ connected: false, stale: false, faults: [] });
     this.health$.complete();
     this.events$.complete();
     this.frames$.complete();
   }
 
-  // ---- internals ----
+  // ---- internals: what the link calls back ----
 
-  private _event(e: BridgeClientEventBody): void {
-    this.events$.next({ ...e, time: this._runNow === undefined ? this._now() : this._runNow() });
-  }
-
-  /**
-   * The heartbeat / staleness timer, every heartbeat.intervalS. The check runs once the event loop
-   * has read its sockets (Timers.afterIo): a loop that slept in Atomics.wait wakes to expired
-   * timers first, and the frames that came meanwhile must count before the link is judged.
-   */
-  private _armTimer(): void {
-    this._timer = this._timers.setTimeout(() => {
-      if (this._closed) return;
-      if (this._timers.afterIo) this._timers.afterIo(this._check);
-      else this._check();
-      this._armTimer();
-    }, this._hello.heartbeat.intervalS);
-  }
-
-  private readonly _check = (): void => {
-    if (!this._closed) this._onTimer();
+  private readonly _host: LinkHost = {
+    onAdopt: () => this._arrival.reset(), // a new link: the server may have restarted on another clock origin
+    onFrame: (data, at) => this._onFrame(data, at),
+    onHealth: () => this._emitHealth(),
+    onTick: (now) => {
+      const stale = !(now - this._rxAt <= this._staleAfterS);
+      if (stale !== this.health$.value.stale) this._emitHealth();
+    },
+    onEvent: (e: BridgeClientEventBody) => this.events$.next({ ...e, time: this._runNow === undefined ? this._now() : this._runNow() }),
   };
 
-  private _reconnectInitial(): number {
-    const r = this._opts.reconnect;
-    return r === false ? 0 : (r?.initialS ?? 0.1);
-  }
-
-  private _adopt(link: Link): void {
-    const ws = link.ws;
-    this._ws = ws;
-    this._hello = link.hello;
-    this._robotFile = readHelloRobotFile(link.hello, this.url);
-    this._role = link.role;
-    this._serverState = link.hello.robotState;
-    this._serverReason = link.hello.stateCause ? `${link.hello.stateCause}: ${link.hello.stateReason}` : '';
-    this._lastHeard = this._now();
-    this._arrival.reset(); // a new link: the server may have restarted on another clock origin
-    ws.removeAllListeners('message');
-    ws.removeAllListeners('close');
-    ws.removeAllListeners('error');
-    ws.on('error', () => {
-      /* 'close' follows */
-    });
-    ws.on('message', (data, isBinary) => this._onMessage(data as Buffer, isBinary));
-    ws.on('close', (code, reason) => this._onClose(ws, code, reason.toString()));
-    for (const m of link.backlog) this._onMessage(m.data, m.isBinary);
-    this._event({ kind: 'connected', hello: link.hello, role: link.role });
-    this._emitHealth();
-    if (ws.readyState !== WebSocket.OPEN) this._onClose(ws, 1006, 'closed while connecting');
-  }
-
-  private _onMessage(data: Buffer, isBinary: boolean): void {
-    this._lastHeard = this._now();
-    if (isBinary) {
-      const bad = decodeState(data, this._layout, this._h, this._scratch);
-      if (bad) {
-        this.counts.framesRejected++;
-        return;
-      }
-      const t = this._latest;
-      this._latest = this._scratch;
-      this._scratch = t;
-      this._latestSeq = this._h.seq;
-      this._latestTime = this._h.time;
-      this._rxAt = this._arrival.stamp(this._h.time, this._lastHeard);
-      this.counts.framesReceived++;
-      if (this.health$.value.stale) this._emitHealth();
-      this.frames$.next(this._latest);
+  private _onFrame(data: Buffer, at: number): void {
+    const bad = decodeState(data, this._layout, this._h, this._scratch);
+    if (bad) {
+      this.counts.framesRejected++;
       return;
     }
-    const m = parseServerMessage(data.toString('utf8'));
-    if (!m) return;
-    if (m.type === 'status') {
-      this._serverState = m.robotState;
-      this._serverReason = `${m.cause}: ${m.reason}`;
-      this._event({ kind: 'status', status: m });
-      this._emitHealth();
-    } else if (m.type === 'error') {
-      this._event({ kind: 'error', error: m });
-    }
-    for (const w of this._waiters) w(m);
-  }
-
-  private _onClose(ws: WebSocket, code: number, reason: string): void {
-    if (ws !== this._ws) return;
-    this._ws = undefined;
-    for (const w of this._waiters) w({ type: 'error', code: 0, name: 'DISCONNECTED', text: `link closed (${code} ${reason})` });
-    if (this._closed) return;
-    this._event({ kind: 'disconnected', code, reason });
-    if (code === CloseCode.AUTH_FAILED) this._fatal = `server closed the link: ${reason || 'wrong token'}`;
-    this._emitHealth();
-    this._scheduleReconnect();
-  }
-
-  private _scheduleReconnect(): void {
-    if (this._closed || this._fatal !== undefined || this._opts.reconnect === false || this._reconnectTimer !== undefined) return;
-    const jitter = 0.8 + 0.4 * this._random();
-    const delay = this._backoff * jitter;
-    this._reconnectTimer = this._timers.setTimeout(() => {
-      this._reconnectTimer = undefined;
-      void this._reconnect();
-    }, delay);
-  }
-
-  private async _reconnect(): Promise<void> {
-    if (this._closed) return;
-    this._event({ kind: 'reconnecting', attempt: ++this._attempts });
-    try {
-      const link = await openLink(this.url, this._opts, this.spec, undefined, this._timers);
-      if (this._closed) {
-        link.ws.terminate();
-        return;
-      }
-      this.counts.reconnects++;
-      this._attempts = 0;
-      this._backoff = this._reconnectInitial();
-      this._adopt(link);
-      // Same joints, yet perhaps another revision of the file: what was drawn or recorded from the first would be stale.
-      if (!sameRobotFile(this._firstRobotFile, this._robotFile.file)) this._event({ kind: 'robot_file_changed', first: this._firstRobotFile, now: this._robotFile.file });
-    } catch (e) {
-      const err = e instanceof BridgeError ? e : new BridgeError('BRIDGE_CONNECT', this.url, String(e));
-      if (FATAL.has(err.code)) this._fatal = err.message;
-      const max = this._opts.reconnect === false ? 0 : (this._opts.reconnect?.maxS ?? 2);
-      this._backoff = Math.min(max, Math.max(this._backoff * 2, this._reconnectInitial()));
-      this._event({ kind: 'reconnect_failed', error: err, retryInS: this._fatal ? Number.POSITIVE_INFINITY : this._backoff });
-      this._emitHealth();
-      this._scheduleReconnect();
-    }
-  }
-
-  private _onTimer(): void {
-    const ws = this._ws;
-    const now = this._now();
-    if (ws && ws.readyState === WebSocket.OPEN) {
-      if (now - this._lastHeard > this._hello.heartbeat.timeoutS) {
-        ws.terminate(); // 'close' follows: reconnect
-      } else {
-        ws.send(JSON.stringify({ type: 'heartbeat', time: now }));
-      }
-    }
-    const stale = !(now - this._rxAt <= this._staleAfterS);
-    if (stale !== this.health$.value.stale) this._emitHealth();
-  }
-
-  private _faults(): string[] {
-    const f: string[] = [];
-    if (this._fatal !== undefined) f.push(`bridge: ${this._fatal}`);
-    if (this._serverState === 'safe-stop' || this._serverState === 'e-stopped')
-      f.push(`bridge: served robot is ${this._serverState}${this._serverReason ? ` (${this._serverReason})` : ''}`);
-    return f;
+    const t = this._latest;
+    this._latest = this._scratch;
+    this._scratch = t;
+    this._latestSeq = this._h.seq;
+    this._latestTime = this._h.time;
+    this._rxAt = this._arrival.stamp(this._h.time, at);
+    this.counts.framesReceived++;
+    if (this.health$.value.stale) this._emitHealth();
+    this.frames$.next(this._latest);
   }
 
   private _emitHealth(): void {
-    if (this._closed) return;
-    const connected = this.connected;
+    if (this._link.closed) return;
+    const connected = this._link.connected;
     const stale = !connected || !(this._now() - this._rxAt <= this._staleAfterS);
-    this.health$.next({ connected, stale, faults: this._faults() });
-  }
-
-  /** Sends a control message and waits for the reply `match` accepts, or an error (2 s). */
-  private _request(msg: object, match: (m: ServerMessage) => boolean): Promise<StatusMessage> {
-    const ws = this._ws;
-    if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new BridgeError('BRIDGE_DISCONNECTED', this.url, 'not connected', 'a live link'));
-    return new Promise((resolve, reject) => {
-      const done = (m: ServerMessage) => {
-        if (m.type === 'error') {
-          finish();
-          reject(BridgeError.fromServer('BRIDGE_REFUSED', this.url, m.code, m.text));
-        } else if (match(m)) {
-          finish();
-          resolve(m as StatusMessage);
-        }
-      };
-      const t = this._timers.setTimeout(() => {
-        finish();
-        reject(new BridgeError('BRIDGE_TIMEOUT', this.url, `no answer to ${(msg as { type: string }).type} within 2 s`));
-      }, 2);
-      const finish = () => {
-        this._timers.clearTimeout(t);
-        this._waiters.delete(done);
-      };
-      this._waiters.add(done);
-      ws.send(JSON.stringify(msg));
-    });
+    this.health$.next({ connected, stale, faults: this._link.faults() });
   }
 }
