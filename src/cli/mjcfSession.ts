@@ -15,6 +15,7 @@ import { mimicActionJoints, type ModelIssue } from '../model/checkModel.ts';
 import { ManifestError, imuTerms, type ModelManifest } from '../model/manifest.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
+import { printable } from '../core/printable.ts';
 
 // Types only, written inline so that nothing here imports sim/mujoco (MuJoCo stays unloaded until mjcfRobot runs).
 type MujocoSide = typeof import('../../sim/mujoco/createMujocoRobot.ts');
@@ -125,8 +126,9 @@ export function refuseMjcfIssues(issues: readonly ModelIssue[], flags: MjcfRobot
   if (issues.length === 0) return;
   const flag = issues.find((x) => x.where.includes('--imu-link'));
   if (flag) throw new UsageError('--imu-link', `names "${flags.imuLink}", which is not a body of ${flags.file}`, flag.robot);
-  const diff = issues.map((x) => `  ${manifestFile}#${x.where}: model ${x.model} | robot ${x.robot}`).join('\n');
-  throw new ManifestError('MODEL_ROBOT_MISMATCH', manifestFile, `does not fit the MJCF ${flags.file} (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`);
+  // Joint and body names come from the user's MJCF and manifest: made printable (src/core/printable.ts).
+  const diff = issues.map((x) => `  ${manifestFile}#${x.where}: model ${printable(x.model)} | robot ${printable(x.robot)}`).join('\n');
+  throw new ManifestError('MODEL_ROBOT_MISMATCH', manifestFile, `does not fit the MJCF ${printable(flags.file)} (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`);
 }
 
 /**

@@ -13,6 +13,7 @@ import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
 import { refuseNoCollision } from './refuseNoCollision.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
+import { printable } from '../core/printable.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */
 export interface UrdfRobotFlags {
@@ -192,7 +193,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   const { imu, issue } = urdfImuLink(model, imuManifest, fixedBase);
   if (issue) {
     if (flags.imuLink) throw new UsageError('--imu-link', `names "${flags.imuLink}", which is not a link of ${model.name}`, model.links.map((l) => l.name).join(', '));
-    throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/imu_link`, `names "${m?.imu_link}", which is not a link of ${model.name}`, model.links.map((l) => l.name).join(', '));
+    throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/imu_link`, `names "${printable(String(m?.imu_link))}", which is not a link of ${printable(model.name)}`, printable(model.links.map((l) => l.name).join(', ')));
   }
   // A fixed base always gets an IMU at its root (it reads gravity, no rotation) so the IMU terms can be built.
   const imuLink = imu?.link ?? (fixedBase ? model.root : undefined);
@@ -230,7 +231,8 @@ export function refuseMissingJoints(m: ModelManifest, names: readonly string[], 
   const s = suggestJointNames(m.joints, [...names]);
   const note = affixNote(s);
   const list = s.affix !== null && s.affix.count === missing.length ? missing.join(', ') : missing.map((n) => withSuggestion(n, s)).join(', ');
-  throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, `names ${missing.length} joint(s) ${lacks}: ${list}${note ? `; ${note}` : ''}`, `joints of ${robotName}: ${names.join(', ')}`);
+  // Names from a user's URDF/manifest or a bridge's hello: made printable (src/core/printable.ts).
+  throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, printable(`names ${missing.length} joint(s) ${lacks}: ${list}${note ? `; ${note}` : ''}`), printable(`joints of ${robotName}: ${names.join(', ')}`));
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */

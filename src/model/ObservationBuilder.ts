@@ -1,4 +1,5 @@
 import type { Observation, RobotSpec } from '../core/robot.ts';
+import { printable } from '../core/printable.ts';
 import { ManifestError, imuTerms, termWidth, observationSize, type HistoryFill, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
 
@@ -88,10 +89,10 @@ export class ObservationBuilder {
       const width = termWidth(manifest, t.term);
       const history = t.history ?? 1;
       if (imuTerms.has(t.term) && !spec.sensors.imu)
-        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${spec.name}" has none`);
+        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}`, `term ${t.term} needs an IMU and robot "${printable(spec.name)}" has none`);
       const com = t.point === 'com';
       if (com && spec.sensors.baseCom !== true)
-        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${spec.name}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
+        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${printable(spec.name)}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
       const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, standBelow: t.stand_below ?? 0, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;

@@ -1,4 +1,5 @@
 import type { RobotSpec } from '../core/robot.ts';
+import { printable } from '../core/printable.ts';
 import { ManifestError, actionSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale } from './jointMap.ts';
 import { affixNote, suggestJointNames } from './suggestJointNames.ts';
@@ -147,6 +148,7 @@ export function missingJointNotes(m: ModelManifest, spec: RobotSpec): string[] {
 export function assertModelFits(m: ModelManifest, spec: RobotSpec, o: CheckOptions = {}, file = 'manifest.json'): void {
   const issues = checkModel(m, spec, o);
   if (issues.length === 0) return;
-  const diff = [...issues.map((x) => `  ${file}#${x.where}: model ${x.model} | robot ${x.robot}`), ...missingJointNotes(m, spec).map((l) => `  ${l}`)].join('\n');
-  throw new ManifestError('MODEL_ROBOT_MISMATCH', file, `model "${m.name}" does not fit robot "${spec.name}" (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`);
+  // Joint and robot names come from a bridge's hello or a user's file: made printable (src/core/printable.ts).
+  const diff = [...issues.map((x) => `  ${file}#${x.where}: model ${printable(x.model)} | robot ${printable(x.robot)}`), ...missingJointNotes(m, spec).map((l) => `  ${printable(l)}`)].join('\n');
+  throw new ManifestError('MODEL_ROBOT_MISMATCH', file, `model "${printable(m.name)}" does not fit robot "${printable(spec.name)}" (${issues.length} difference${issues.length > 1 ? 's' : ''}):\n${diff}`);
 }

@@ -1,4 +1,5 @@
 import type { RobotSpec } from '../core/robot.ts';
+import { printable } from '../core/printable.ts';
 import { ManifestError, type ModelManifest } from './manifest.ts';
 
 /**
@@ -14,8 +15,9 @@ export function mapJoints(names: readonly string[], spec: RobotSpec, where: stri
     throw new ManifestError(
       'MODEL_ROBOT_MISMATCH',
       where,
-      `joints not on robot "${spec.name}": ${missing.join(', ')}` + (unused.length ? `; robot joints the model does not name: ${unused.join(', ')}` : ''),
-      `names from ${robotNames.join(', ')}`,
+      // Names from a bridge's hello or a user's file: made printable (src/core/printable.ts).
+      `joints not on robot "${printable(spec.name)}": ${printable(missing.join(', '))}` + (unused.length ? `; robot joints the model does not name: ${printable(unused.join(', '))}` : ''),
+      `names from ${printable(robotNames.join(', '))}`,
     );
   }
   return Int32Array.from(names, (n) => robotNames.indexOf(n));
