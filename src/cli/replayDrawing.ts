@@ -6,7 +6,9 @@
  *  2. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`, a bridged run
  *     given `--urdf`; or the bare `urdf` path of an older `run` recording), if the file is still
  *     there and, where a sha256 was kept, still the same bytes.
- *  3. A shipped simulated robot by name; an `--mjcf` run in MuJoCo.
+ *  3. A shipped simulated robot by name (`run.robot`; a run over the bridge names the served robot
+ *     there, its URL in `run.bridge`), when the recorded joints are its joints; an `--mjcf` run in
+ *     MuJoCo.
  *  4. Nothing: the panels alone.
  * Whenever a recorded model cannot be used, one line on stderr names the path and what differs,
  * and the panels are shown alone. A run over the bridge keeps the served robot's file by name and
@@ -24,7 +26,8 @@ import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
 import { drawingFileProblem, drawingOnRecord, rootOnRecord, servedFileProblem, servedModelOnRecord, servedModelText, type DrawingOnRecord, type Recording, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
-import { createSimRobot, loadUrdf, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
+import { createSimRobot, loadUrdf, robotModel, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
+import { printable } from '../core/printable.ts';
 import { movingJoints } from './urdfSession.ts';
 
 /** A robot the playback poses and the viewer draws. */
@@ -38,6 +41,16 @@ export interface ReplayDrawingOptions {
   readonly urdf?: string;
   /** Where the one-line reasons go (stderr). */
   readonly say: (line: string) => void;
+}
+
+/**
+ * The robot a recording names: `run.robot`, else the recorded spec's name. A run over the bridge
+ * names the served robot there (its URL in `run.bridge`); one recorded before it did kept the URL
+ * as `run.robot` too, and is named by its spec (the served robot's name, from the hello).
+ */
+export function recordedRobotName(rec: Recording, spec: RobotSpec): string {
+  const r = rec.run.robot;
+  return typeof r === 'string' && r !== rec.run.bridge ? r : spec.name;
 }
 
 /** The robot to draw `rec` with (see the file's comment); throws REPLAY_MODEL only for a `--urdf` that does not fit. */
@@ -95,7 +108,12 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
   }
   if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: give your copy of that file with --urdf FILE`);
   if (servedUnreadable !== undefined) return panelsOnly(servedUnreadable);
-  if (robotNames().includes(name)) return createSimRobot(name);
+  if (robotNames().includes(name)) {
+    // A robot that only bears a shipped robot's name (a bridged URDF robot called "cartpole", say) is not drawn as it.
+    const own = movingJoints(robotModel(name)).map((j) => j.name);
+    if (own.length === spec.joints.length && own.every((n, i) => n === spec.joints[i].name)) return createSimRobot(name);
+    return panelsOnly(`the shipped robot "${printable(name)}" moves joints ${own.join(', ')}, not the recorded ${printable(spec.joints.map((j) => j.name).join(', '))} (give its drawing with --urdf FILE)`);
+  }
   const mj = await mujocoDrawing(rec, spec, name, o.say);
   if (mj) return mj;
   return panelsOnly('no drawing model recorded (give one with --urdf FILE)');

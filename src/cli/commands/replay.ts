@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
 import { existsSync } from 'node:fs';
-import { replayRobot } from '../replayDrawing.ts';
+import { recordedRobotName, replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
@@ -98,7 +98,7 @@ function fmt(x: number): string {
  */
 async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean; urdf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
-  const name = typeof rec.run.robot === 'string' ? rec.run.robot : spec.name;
+  const name = recordedRobotName(rec, spec);
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
   const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });

@@ -349,7 +349,8 @@ async function simOverBridge(o: {
           spec: robot.spec,
           worldModelManifest: worldModel ? loadModelFolder(worldModel.dir).manifest : undefined,
           period: 1 / manifest.control_hz,
-          run: { command: 'sim', robot: o.robot, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}), ...drawing.run },
+          // robot: the served robot's name, as a local run keeps its robot's (a shipped one is drawn by it in a replay); bridge: the URL it was reached at.
+          run: { command: 'sim', robot: robot.spec.name, policy: o.policy, seed: o.seed, realtime: true, bridge: o.robot, ...(robot.hello.engine ? { physics: robot.hello.engine } : {}), ...drawing.run },
         }),
         view: () => ({ robot: drawing.viewRobot(), options: { title: `axon sim: ${robot.spec.name} over the bridge` } }),
       });
