@@ -60,7 +60,7 @@ export const HelloEngineSchema = Type.Union([Type.Null(), Type.String({ pattern:
  */
 export const HelloRobotFileSchema = Type.Object(
   {
-    format: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,15}$', description: 'the file\'s kind: "urdf" (the only one axon sends and draws)' }),
+    format: Type.String({ pattern: '^[a-z][a-z0-9_-]{0,15}$', description: 'the file\'s kind: "urdf" or "mjcf" (the ones axon sends and draws; an MJCF\'s top file only)' }),
     // No character a terminal acts on (a client prints the name): C0, DEL, C1, line separators, bidi controls.
     name: Type.String({ minLength: 1, maxLength: 255, pattern: `^(?!\\.{1,2}$)[^/\\\\${UNPRINTABLE_CLASS}]+$`, description: 'the file name without any folder' }),
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$', description: 'sha256 of the file\'s bytes, lower-case hex' }),

@@ -176,11 +176,26 @@ export function mujocoPoser(robot: MujocoRobot): { showPose(positions: ArrayLike
  * The model's joints must be the recorded ones (AxonError REPLAY_MODEL otherwise: the file changed).
  */
 export async function createMujocoReplayRobot(file: string, spec: RobotSpec) {
-  const robot = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
-  const have = robot.spec.joints.map((j) => j.name), want = spec.joints.map((j) => j.name);
-  if (have.join('\n') !== want.join('\n')) {
-    robot.dispose();
-    throw new AxonError('REPLAY_MODEL', file, `has joints [${have.join(', ')}]`, `the recorded robot's joints [${want.join(', ')}]`);
+  const d = await createMujocoDrawing(file);
+  const want = spec.joints.map((j) => j.name);
+  if (d.joints.join('\n') !== want.join('\n')) {
+    d.dispose();
+    throw new AxonError('REPLAY_MODEL', file, `has joints [${d.joints.join(', ')}]`, `the recorded robot's joints [${want.join(', ')}]`);
   }
-  return { ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot), async close() { robot.dispose(); } };
+  return d.robot(spec);
+}
+
+/**
+ * An MJCF compiled in MuJoCo to be drawn only (a replay, a bridged robot's live view with `--mjcf
+ * FILE`): its joints in MuJoCo's order, and `robot(spec)` drawing and posing it for a robot whose
+ * joints are those, in that order (the caller checks `joints`). `dispose` frees it when it is not
+ * drawn; the drawn robot's close() frees it otherwise.
+ */
+export async function createMujocoDrawing(file: string) {
+  const robot = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
+  return {
+    joints: robot.spec.joints.map((j) => j.name) as readonly string[],
+    robot: (spec: RobotSpec) => ({ ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot), async close() { robot.dispose(); } }),
+    dispose: () => robot.dispose(),
+  };
 }

@@ -29,14 +29,17 @@
  * FILE` that file's `drawing` (its absolute path, sha256 and the served set-up), so that `axon
  * replay --view` draws it again or says which file it needs.
  */
+import { resolve } from 'node:path';
 import type { Subscription } from 'rxjs';
 import type { RobotSpec } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import type { BridgeClientEvent, HelloRobotFile } from '../../hardware/bridge/index.ts';
-import { drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type ServedModel } from '../record/index.ts';
+import { AxonError } from '../core/errors.ts';
+import { drawingMeta, readFileBytes, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
+import type { createMujocoDrawing } from '../../sim/mujoco/mujocoView.ts';
 
 /** `--urdf FILE` over the bridge: the client's copy of the served robot's URDF, read and parsed once. */
 export interface DrawingUrdf {
@@ -44,6 +47,14 @@ export interface DrawingUrdf {
   readonly model: UrdfModel;
   /** `--urdf-package-path`: folders searched for its package:// meshes. */
   readonly packagePaths: readonly string[];
+}
+
+/** `--mjcf FILE` over the bridge: the client's copy of the served MJCF, its top file's bytes read once and the model compiled in MuJoCo (to draw only). */
+export interface DrawingMjcf {
+  readonly file: string;
+  /** The top file's bytes as read (checked against the hello's sha256; its includes and meshes are not in it, as the server's are not). */
+  readonly bytes: FileBytes;
+  readonly drawing: Awaited<ReturnType<typeof createMujocoDrawing>>;
 }
 
 export interface BridgeDrawingOptions {
@@ -59,6 +70,8 @@ export interface BridgeDrawingOptions {
   readonly shipped?: string;
   /** `--urdf FILE` as loadDrawingUrdf read it. */
   readonly urdf?: DrawingUrdf;
+  /** `--mjcf FILE` as loadDrawingMjcf read it. */
+  readonly mjcf?: DrawingMjcf;
   /** State frames carry the base pose (hello.frame.base): the drawing is put at it. */
   readonly posedByBase: boolean;
   /** Where the one-line notes go (stderr). */
@@ -84,6 +97,23 @@ export function loadDrawingUrdf(file: string, packagePaths: readonly string[]): 
   return { file, model: loadUrdf(file, { packagePaths, collisionMeshes: 'optional' }), packagePaths };
 }
 
+/**
+ * Reads `--mjcf FILE` and compiles it in MuJoCo (configure time, before connecting: a file that
+ * cannot be read or compiled is refused with its MuJoCo error before the served robot is touched).
+ */
+export async function loadDrawingMjcf(file: string): Promise<DrawingMjcf> {
+  const bytes = readFileBytes(file);
+  const { createMujocoDrawing } = await import('../../sim/mujoco/mujocoView.ts');
+  return { file, bytes, drawing: await createMujocoDrawing(file) };
+}
+
+/** BRIDGE_DRAWING when the MJCF's joints are not the served robot's, in its order (it could not be posed): the acceptHello check. */
+export function refuseServedMjcfJoints(m: DrawingMjcf, spec: RobotSpec): void {
+  const want = spec.joints.map((j) => j.name);
+  if (m.drawing.joints.join('\n') !== want.join('\n'))
+    throw new AxonError('BRIDGE_DRAWING', `--mjcf ${m.file}`, `has joints [${printable(m.drawing.joints.join(', '))}]`, `the served robot's joints, in its order: [${printable(want.join(', '))}]`);
+}
+
 /** BRIDGE_DRAWING naming the joint when the file's moving joints are not the served robot's (it could not be posed): the acceptHello check. */
 export function refuseServedJoints(u: DrawingUrdf, spec: RobotSpec): void {
   refuseJointMismatch(u.model, spec, u.file, 'BRIDGE_DRAWING', 'the served robot');
@@ -94,7 +124,7 @@ function noFileWhy(o: BridgeDrawingOptions): string {
   if (o.shipped !== undefined) return `it serves the shipped robot "${o.shipped}"`;
   if (o.robotFileProblem !== undefined) return 'its hello.robotFile cannot be used';
   if (!o.sim) return 'it serves a real robot';
-  return 'a server from before hello.robotFile, or one serving an MJCF';
+  return 'a server from before hello.robotFile';
 }
 
 /**
@@ -108,6 +138,7 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
   const servedRun = served ? { served_model: served } : {};
   const name = printable(o.spec.name);
   let drawn: ReplayRobot | undefined;
+  if (o.mjcf !== undefined) return mjcfDrawing(o, o.mjcf, served, servedRun);
   if (o.urdf === undefined) {
     return {
       served,
@@ -116,7 +147,7 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
         if (o.shipped !== undefined) return { spec: o.spec, model: robotModel(o.shipped) };
         o.say(
           `axon sim: robot "${name}": ` +
-            (served ? `the server serves it from ${servedModelText(served)}: give your copy of that file with --urdf FILE to draw it` : `the server names no URDF it serves (${noFileWhy(o)}): give its URDF with --urdf FILE to draw it`) +
+            (served ? `the server serves it from ${servedModelText(served)}: give your copy of that file with --${served.format === 'mjcf' ? 'mjcf' : 'urdf'} FILE to draw it` : `the server names no URDF it serves (${noFileWhy(o)}): give its URDF with --urdf FILE to draw it`) +
             ': panels only',
         );
         return { spec: o.spec };
@@ -148,6 +179,37 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
     },
     close: async () => {
       await drawn?.close();
+    },
+  };
+}
+
+/** bridgeDrawing with `--mjcf FILE`: checked against the served file like --urdf, drawn from MuJoCo's bodies, kept as the recording's `mjcf`. */
+function mjcfDrawing(o: BridgeDrawingOptions, m: DrawingMjcf, served: ServedModel | undefined, servedRun: Record<string, unknown>): BridgeDrawing {
+  try {
+    refuseServedMjcfJoints(m, o.spec);
+  } catch (e) {
+    m.drawing.dispose();
+    throw e;
+  }
+  if (served) {
+    const problem = servedFileProblem(served, m.bytes, `--mjcf ${m.file}`, 'mjcf');
+    if (problem) o.say(`axon sim: warning: ${problem}`);
+  } else {
+    o.say(`axon sim: note: the server names no MJCF it serves (${noFileWhy(o)}): --mjcf ${m.file} is drawn unchecked`);
+  }
+  let drawn: ReturnType<DrawingMjcf['drawing']['robot']> | undefined;
+  return {
+    served,
+    // The client's file by its path here: what `axon replay --view` draws (in MuJoCo, as an --mjcf run's).
+    run: { ...servedRun, mjcf: resolve(m.file) },
+    viewRobot() {
+      const r = (drawn ??= m.drawing.robot(o.spec));
+      // Put at the newest tick's joints and base when the viewer builds a frame (off the tick).
+      return { spec: r.spec, model: r.model, linkPose: r.linkPose, poseFrom: (obs) => r.showPose(obs.jointPosition, obs.base?.position, obs.base?.orientation) };
+    },
+    close: async () => {
+      if (drawn) await drawn.close();
+      else m.drawing.dispose();
     },
   };
 }

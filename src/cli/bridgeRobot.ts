@@ -16,7 +16,7 @@ import { printable } from '../core/printable.ts';
 import type { SimulatedRobot } from '../core/robot.ts';
 import { ManifestError, readManifest, type ModelManifest } from '../model/manifest.ts';
 import { mjcfFlags, mjcfSetupLine, mjcfSetupSummary, openMjcfRobot } from './mjcfSession.ts';
-import { openUrdfRobot, refuseMissingJoints, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues, type UrdfSetup } from './urdfSession.ts';
+import { openUrdfRobot, refuseMissingJoints, urdfFlags, urdfSetupLine, urdfSetupSummary, type UrdfFlagValues } from './urdfSession.ts';
 
 /** `axon bridge`'s robot flags, as commander parsed them. */
 export interface BridgeRobotFlags extends UrdfFlagValues {
@@ -68,13 +68,17 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
       throw e;
     }
     robot.reset(o.seed);
-    return { robot, name: robot.spec.name, physics: 'mujoco', setupLine: `MJCF, ${mjcfSetupLine(setup)}`, setupSummary: mjcfSetupSummary(setup) };
+    // The MJCF's root is placed by the file itself (its body's pos/quat): the set-up adds none.
+    const mjcfFile = servedRobotFile(o.mjcf, 'mjcf', fileDigest(o.mjcf), rootSetup({ fixedBase: !setup.floating }), '--mjcf');
+    return { robot, name: robot.spec.name, physics: 'mujoco', setupLine: `MJCF, ${mjcfSetupLine(setup)}`, setupSummary: mjcfSetupSummary(setup), ...mjcfFile };
   }
   if (o.urdf !== undefined) {
     const { manifest, file } = setupManifest(o.manifest);
     const { robot, setup } = await openUrdfRobot(urdfFlags(o.urdf, o), manifest, physicsDt, o.physics, file);
     robot.reset(o.seed);
-    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), ...servedRobotFile(o.urdf, setup) };
+    const root = rootSetup({ fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation });
+    const urdfFile = servedRobotFile(o.urdf, 'urdf', setup.model.source ?? fileDigest(o.urdf), root, '--urdf');
+    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), ...urdfFile };
   }
   const name = o.sim!;
   const robot = o.physics === 'mujoco' ? await mujocoShipped(name, physicsDt, o.seed, o.randomize) : createSimRobot(name, { physicsDt, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
@@ -82,21 +86,21 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
 }
 
 /**
- * A URDF's hello.robotFile: its file name (never its path), the sha256 and size of the bytes the
- * robot was built from (UrdfModel.source: the file is not read again), and the set-up that places
- * its root. A name the hello cannot carry (a backslash, a control character: HelloRobotFileSchema)
- * leaves the field out, with a note saying why: the field only lets a client draw the robot, and
- * must not keep a file that served before it from being served.
+ * A robot file's hello.robotFile: its file name (never its path), the sha256 and size of its bytes
+ * (a URDF's as the robot was built from them, UrdfModel.source: the file is not read again; an
+ * MJCF's top file as on disk: its <include>s and meshes are not in the digest, as a URDF's meshes
+ * are not), and the set-up that places its root. A name the hello cannot carry (a backslash, a
+ * control character: HelloRobotFileSchema) leaves the field out, with a note saying why: the field
+ * only lets a client draw the robot, and must not keep a file that served before it from being
+ * served. `flag`: the client's flag that draws it from its own copy.
  */
-function servedRobotFile(urdf: string, setup: UrdfSetup): { robotFile?: HelloRobotFile; robotFileNote?: string } {
-  const src = setup.model.source ?? fileDigest(urdf);
-  const root = rootSetup({ fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation });
-  const name = basename(urdf);
+function servedRobotFile(file: string, format: 'urdf' | 'mjcf', src: { readonly sha256: string; readonly bytes: number }, root: ReturnType<typeof rootSetup>, flag: string): { robotFile?: HelloRobotFile; robotFileNote?: string } {
+  const name = basename(file);
   try {
-    return { robotFile: helloRobotFile({ robotFile: { format: 'urdf', name, sha256: src.sha256, bytes: src.bytes, ...root } })! };
+    return { robotFile: helloRobotFile({ robotFile: { format, name, sha256: src.sha256, bytes: src.bytes, ...root } })! };
   } catch (e) {
     const want = e instanceof AxonError && e.expected !== undefined ? ` (it must be ${e.expected})` : '';
-    return { robotFileNote: `the file name "${printable(name)}" cannot go in the hello's robotFile${want}: served without it, so a client draws the robot from its own --urdf FILE unchecked` };
+    return { robotFileNote: `the file name "${printable(name)}" cannot go in the hello's robotFile${want}: served without it, so a client draws the robot from its own ${flag} FILE unchecked` };
   }
 }
 

@@ -6,10 +6,12 @@
  *  2. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`, a bridged run
  *     given `--urdf`; or the bare `urdf` path of an older `run` recording), if the file is still
  *     there and, where a sha256 was kept, still the same bytes.
- *  3. A shipped simulated robot by name (`run.robot`; a run over the bridge names the served robot
+ *  3. A served MJCF the client drew with `--mjcf FILE` (kept as `mjcf`), in MuJoCo, checked against
+ *     `served_model`.
+ *  4. A shipped simulated robot by name (`run.robot`; a run over the bridge names the served robot
  *     there, its URL in `run.bridge`), when the recorded joints are its joints; an `--mjcf` run in
  *     MuJoCo.
- *  4. Nothing: the panels alone.
+ *  5. Nothing: the panels alone.
  * Whenever a recorded model cannot be used, one line on stderr names the path and what differs,
  * and the panels are shown alone. A run over the bridge keeps the served robot's file by name and
  * sha256 (`served_model`, src/record/drawingMeta.ts): the file drawn is checked against it (a
@@ -106,7 +108,14 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
       return panelsOnly((e as Error).message);
     }
   }
-  if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: give your copy of that file with --urdf FILE`);
+  // A served MJCF drawn by the client's --mjcf FILE (kept as `mjcf`): drawn in MuJoCo again, checked against the served file.
+  if (served?.format === 'mjcf' && typeof rec.run.mjcf === 'string' && rec.run.physics === 'mujoco') {
+    const problem = existsSync(rec.run.mjcf) ? servedFileProblem(served, rec.run.mjcf, `its MJCF ${rec.run.mjcf}`, 'mjcf') : undefined;
+    if (problem) o.say(`axon replay: warning: ${problem}`);
+    const mj = await mujocoDrawing(rec, spec, name, o.say);
+    if (mj) return mj;
+  }
+  if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: ${served.format === 'mjcf' ? 'a run whose client drew it with --mjcf FILE is drawn from that file' : 'give your copy of that file with --urdf FILE'}`);
   if (servedUnreadable !== undefined) return panelsOnly(servedUnreadable);
   if (robotNames().includes(name)) {
     // A robot that only bears a shipped robot's name (a bridged URDF robot called "cartpole", say) is not drawn as it.

@@ -215,7 +215,7 @@ export function drawingFileProblem(d: DrawingOnRecord): string | undefined {
 
 /**
  * `axon.run`'s `served_model`: the robot description file a bridge server built the run's robot
- * from, as its hello named it (hello.robotFile): `format` ("urdf", the only kind axon sends), the
+ * from, as its hello named it (hello.robotFile): `format` ("urdf" or "mjcf", the kinds axon sends), the
  * file `name` on the server (never a path), and a drawing's sha256, size and root set-up.
  */
 export type ServedModel = { readonly format: string; readonly name: string } & Pick<RecordedDrawing, 'sha256' | 'bytes'> & RecordedRoot;
@@ -246,15 +246,15 @@ export function servedModelText(m: ServedModel): string {
 }
 
 /**
- * Why a URDF `file` is not the one the server served, as the rest of a warning line naming both by
+ * Why a URDF (or, `format` "mjcf", an MJCF) `file` is not the one the server served, as the rest of a warning line naming both by
  * sha256 and size and saying it is drawn anyway; undefined when its bytes are the served file's.
  * The same bytes but for their line ends (a CRLF copy of an LF file) say only that: the drawing is
  * the served robot's. `file` may be the bytes already read (FileBytes); `label` names the file as
  * the caller's user knows it (`--urdf /path/robot.urdf`, `its URDF /path/robot.urdf`).
  */
-export function servedFileProblem(m: ServedModel, file: string | FileBytes, label: string): string | undefined {
+export function servedFileProblem(m: ServedModel, file: string | FileBytes, label: string, format: 'urdf' | 'mjcf' = 'urdf'): string | undefined {
   const anyway = 'drawn anyway, the drawing may not match the robot';
-  if (m.format !== 'urdf') return `${label} cannot be checked: the server served a ${printable(m.format.toUpperCase())} file, ${servedModelText(m)}, not a URDF: ${anyway}`;
+  if (m.format !== format) return `${label} cannot be checked: the server served a ${printable(m.format.toUpperCase())} file, ${servedModelText(m)}, not ${format === 'urdf' ? 'a URDF' : 'an MJCF'}: ${anyway}`;
   const c = compareFile(file, m.sha256);
   if ('error' in c) return `${c.error}: ${anyway}`;
   if (c.same) return undefined;

@@ -1,7 +1,7 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { EXIT_INVALID_RUN } from '../exitCodes.ts';
 import { openSimSession, runEpisode } from '../wiring.ts';
-import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
+import { connectBridgeRobot, type BridgeRobotOptions } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { AxonError, UsageError } from '../../core/errors.ts';
@@ -14,7 +14,7 @@ import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseSt
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
-import { bridgeDrawing, loadDrawingUrdf, refuseServedJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
+import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
 import { printable } from '../../core/printable.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
@@ -30,10 +30,10 @@ const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\
 const SETUP_FLAGS = ['--fixed-base', '--imu-link', '--init-pose', '--kp', '--kd', '--armature', '--pd', '--strict', '--mesh-collision'] as const;
 
 /** sim's own flags that need another (src/cli/companions.ts; the URDF set-up flags are checked in the action, with MJCF's). */
-const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; policy?: string; view: boolean; record?: string }>[] = [
+const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; mjcf?: string; policy?: string; view: boolean; record?: string }>[] = [
   { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
   // Over the bridge --urdf is the client's copy of the served robot's file: it only draws the robot (viewer, recording).
-  { flag: '--urdf', needs: '--view or --record', ok: (o) => !isBridged(o.robot) || o.view || o.record !== undefined, instead: () => 'over the bridge --urdf only draws the served robot' },
+  ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --record', ok: (o: { robot?: string; view: boolean; record?: string }) => !isBridged(o.robot) || o.view || o.record !== undefined, instead: () => `over the bridge ${flag} only draws the served robot` })),
   ...URDF_FILE_COMPANIONS,
   // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
   ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
@@ -66,7 +66,7 @@ export function simCommand() {
     .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--urdf <file>', "simulate this URDF file instead of a shipped robot (--robot then only names it); with --robot ws://... your copy of the served robot's URDF, drawn by --view and kept by --record, checked by sha256 against the file the server names")
-    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo, set up from the policy\'s manifest as --urdf is (pose, pd, actuators, imu_link over the model\'s own); implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply')
+    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo, set up from the policy\'s manifest as --urdf is (pose, pd, actuators, imu_link over the model\'s own); implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply; with --robot ws://... your copy of the served robot\'s MJCF, drawn by --view and kept by --record, checked by sha256 against the file the server names')
     .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
@@ -279,7 +279,7 @@ async function simOverBridge(o: {
   sleep: 'block' | 'timer' | undefined;
 }, worldModel: WorldModelOptions | undefined): Promise<void> {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
-  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : o.mjcf ? '--mjcf' : undefined;
+  const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : undefined;
   if (simOnly) throw new UsageError(simOnly, 'is not available with a bridged robot', `a simulated robot by name${simOnly === '--randomize' ? ' (or axon bridge --randomize on the server)' : ''}`);
   refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
   if (o.record) checkWritable(o.record);
@@ -287,8 +287,14 @@ async function simOverBridge(o: {
   // The client's copy of the served URDF is read and parsed before connecting, and its joints are
   // checked on the hello, before auth: a bad --urdf is refused before the sim reset touches the
   // simulation other clients share.
+  // The same for --mjcf (compiled in MuJoCo, to draw only).
   const urdf = o.urdf !== undefined ? loadDrawingUrdf(o.urdf, o.urdfPackagePath) : undefined;
-  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed }, ...(urdf ? { acceptHello: (_h, spec) => refuseServedJoints(urdf, spec) } : {}) });
+  const mjcf = o.mjcf !== undefined ? await loadDrawingMjcf(o.mjcf) : undefined;
+  const acceptHello: BridgeRobotOptions['acceptHello'] = urdf ? (_h, spec) => refuseServedJoints(urdf, spec) : mjcf ? (_h, spec) => refuseServedMjcfJoints(mjcf, spec) : undefined;
+  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed }, ...(acceptHello ? { acceptHello } : {}) }).catch((e: unknown) => {
+    mjcf?.drawing.dispose();
+    throw e;
+  });
   if (robot.serverState === 'safe-stop' || robot.serverState === 'e-stopped') {
     await robot.close();
     throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
@@ -306,6 +312,7 @@ async function simOverBridge(o: {
       sim: robot.hello.sim,
       ...(shipped ? { shipped } : {}),
       ...(urdf ? { urdf } : {}),
+      ...(mjcf ? { mjcf } : {}),
       posedByBase: robot.hello.frame.base,
       say,
     });

@@ -109,7 +109,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
     expect(c.client.robotFile).toBeNull();
     const mine = copyMeshBot('axon-client-mesh-bot-old-');
     const d = drawingOf(c, mine.urdf, [mine.root]);
-    expect(c.lines).toEqual([`axon sim: note: the server names no URDF it serves (a server from before hello.robotFile, or one serving an MJCF): --urdf ${mine.urdf} is drawn unchecked`]);
+    expect(c.lines).toEqual([`axon sim: note: the server names no URDF it serves (a server from before hello.robotFile): --urdf ${mine.urdf} is drawn unchecked`]);
     expect(d.viewRobot().model?.name).toBe('mesh_bot');
     expect(d.run.served_model).toBeUndefined();
     expect(d.run.drawing).toMatchObject({ urdf: resolve(mine.urdf), fixed_base: false });
@@ -124,7 +124,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
 
     const old = await connected({ robotFile: null });
     expect(drawingOf(old).viewRobot().model).toBeUndefined();
-    expect(old.lines).toEqual(['axon sim: robot "mesh_bot": the server names no URDF it serves (a server from before hello.robotFile, or one serving an MJCF): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(old.lines).toEqual(['axon sim: robot "mesh_bot": the server names no URDF it serves (a server from before hello.robotFile): give its URDF with --urdf FILE to draw it: panels only']);
   });
 
   it('a real robot\'s server names no file: the line says so, not that the server is old', () => {
@@ -139,7 +139,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
     const c = await connected({ robotFile: null }, (h) => ({ ...h, robot: { ...h.robot, name: '\u001b[2J\u001b[31mmesh_bot\u009b0m' } }));
     expect(c.client.spec.name).toBe('\u001b[2J\u001b[31mmesh_bot\u009b0m');
     drawingOf(c).viewRobot();
-    expect(c.lines).toEqual(['axon sim: robot "\\u001b[2J\\u001b[31mmesh_bot\\u009b0m": the server names no URDF it serves (a server from before hello.robotFile, or one serving an MJCF): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(c.lines).toEqual(['axon sim: robot "\\u001b[2J\\u001b[31mmesh_bot\\u009b0m": the server names no URDF it serves (a server from before hello.robotFile): give its URDF with --urdf FILE to draw it: panels only']);
     expect(c.lines.join('')).not.toMatch(/[\u001b\u009b]/);
   });
 
