@@ -4,10 +4,10 @@ import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoImplicitSolve } from './MujocoImplicitSolve.ts';
-import { held, type MujocoHardLimits } from './MujocoHardLimits.ts';
+import { JointStops, type MujocoHardLimits } from './MujocoHardLimits.ts';
+import { MujocoDofInertia } from './MujocoDofInertia.ts';
 import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
-
-const NBIAS = 10; // mjNBIAS
+import { NBIAS } from './MujocoViews.ts';
 /** The most re-solves of solveStep()'s active-set iteration after its first, unsaturated solve. */
 const MAX_RESOLVES = 4;
 
@@ -45,8 +45,8 @@ const MAX_RESOLVES = 4;
  * load with 2.4 × the limit (measured with that law written into ctrl).
  *
  * Hard limits (a URDF's, sim/mujoco/MujocoHardLimits.ts): before each step an active one is made
- * as much stiffer as the implicit step will divide it by (scaleLimits()), and a damped law that
- * presses a joint into one applies unsaturated, its effort reported within the limit (held()).
+ * as much stiffer as the implicit step will divide it by (MujocoHardLimits.stiffen), and a damped law that
+ * presses a joint into one applies unsaturated, its effort reported within the limit (MujocoHardLimits.press, held()).
  * In the whole-robot solve a joint on an active hard limit, held there or moving into it, gets the
  * stop's acceleration (MujocoHardLimits.stopAcceleration), not one solved from the laws; a <mimic>
  * robot's one-joint test has no such term (docs/mujoco.md, "Joint limits").
@@ -71,28 +71,18 @@ export class MujocoActuators {
 
   private readonly n: number;
   private readonly effortLimit: Float64Array;
-  /** Each joint's own damping as written into the model (N·m·s/rad | N·s/m), for the hard limits' scaling. */
-  private readonly jointDamping: Float64Array;
   /** Each joint's own damping (N·m·s/rad | N·s/m); a leader's, the sum over its group along the coupling (Σ u²·d). */
   private readonly damping: Float64Array;
-  /** M's sparse rows (MuJoCo's M_rowadr, M_rownnz, M_colind: a dof's ancestors, its diagonal last) and each dof's parent dof. */
-  private readonly mRowadr: Int32Array;
-  private readonly mRownnz: Int32Array;
-  private readonly mColind: Int32Array;
-  private readonly dofParent: Int32Array;
+  /** A dof's inertia with the rest of the robot free (the one-joint test, the hard limits' stiffening). */
+  private readonly inertia: MujocoDofInertia;
   /** Each joint's law of the last apply() as MuJoCo runs it: force = lawForce + lawDamp·q̇ (N·m | N; 0 + 0·q̇ for a follower). */
   private readonly lawForce: Float64Array;
   private readonly lawDamp: Float64Array;
-  /** Each joint's effort limit where it is held at a hard limit this step (its effort reported within it), Infinity elsewhere. */
-  private readonly clampAt: Float64Array;
-  /** Scratch, per dof: the force on it besides the actuators (N·m | N), the same without constraint forces, and the walk of dofInertia(). */
+  /** Per joint, this step: how it meets its hard limit (held, moving into it, next to it: MujocoHardLimits.press). */
+  private readonly stops: JointStops;
+  /** Scratch, per dof: the force on it besides the actuators (N·m | N) and the same without constraint forces. */
   private readonly rest: Float64Array;
   private readonly free: Float64Array;
-  private readonly walk: Float64Array;
-  /** Per joint, this step: 1 where its hard limit is active or was at the last step (judged without the constraint forces on it). */
-  private readonly near: Uint8Array;
-  /** Per joint, this step: the acceleration its active hard limit gives it where held there or moving into it (rad/s² | m/s²), NaN elsewhere. */
-  private readonly stopAcc: Float64Array;
   /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate), the step's force τ, and in solveStep() the side it is saturated at (±1, 0: not). */
   private readonly ctrlOf: Float64Array;
   private readonly b1Of: Float64Array;
@@ -101,6 +91,8 @@ export class MujocoActuators {
   private readonly limOf: Float64Array;
   private readonly tauOf: Float64Array;
   private readonly satSign: Int8Array;
+  /** loadOn(i, free), made once: MujocoHardLimits.press reads it only for a joint pressed into its stop. */
+  private readonly loadOnFree = (i: number): number => this.loadOn(i, this.free);
   /** The whole robot's implicit step (bind(); robots without <mimic> groups). */
   private solver: MujocoImplicitSolve | undefined;
 
@@ -130,23 +122,16 @@ export class MujocoActuators {
     this.effortLimit = Float64Array.from(joints, (j) => j.effortLimit);
     const index = new Map(joints.map((j, i) => [j.name, i]));
     this.damping = Float64Array.from(joints, (j) => j.damping);
-    this.jointDamping = Float64Array.from(joints, (j) => j.damping);
     for (const j of joints) {
       const l = j.mimic && index.get(j.mimic.joint);
       if (j.mimic && l !== undefined) this.damping[l] += j.mimic.multiplier ** 2 * j.damping;
     }
-    this.mRowadr = Int32Array.from(model.M_rowadr as Int32Array);
-    this.mRownnz = Int32Array.from(model.M_rownnz as Int32Array);
-    this.mColind = Int32Array.from(model.M_colind as Int32Array);
-    this.dofParent = Int32Array.from(model.dof_parentid as Int32Array);
+    this.inertia = new MujocoDofInertia(model);
     this.lawForce = new Float64Array(n);
     this.lawDamp = new Float64Array(n);
-    this.clampAt = new Float64Array(n).fill(Infinity);
+    this.stops = new JointStops(n);
     this.rest = new Float64Array(model.nv);
     this.free = new Float64Array(limits === undefined ? 0 : model.nv);
-    this.walk = new Float64Array(model.nv);
-    this.near = new Uint8Array(n);
-    this.stopAcc = new Float64Array(n).fill(Number.NaN);
     this.ctrlOf = new Float64Array(n);
     this.b1Of = new Float64Array(n);
     this.b2Of = new Float64Array(n);
@@ -186,39 +171,65 @@ export class MujocoActuators {
     this.lawForce.fill(0);
     this.lawDamp.fill(0);
     this.rest.fill(0);
-    this.walk.fill(0);
+    this.inertia.reset();
     this.free.fill(0);
-    this.near.fill(0);
-    this.stopAcc.fill(Number.NaN);
-    this.clampAt.fill(Infinity);
+    this.stops.reset();
     this.mimic.reset(views.eqSolref, views.wrapPrm);
     this.limits?.reset(views.jntSolref);
   }
 
-  /** Writes every actuator's ctrl and bias from the held command, for the next physics step. */
+  /**
+   * Writes every actuator's ctrl and bias from the held command, for the next physics step: the
+   * last step's other forces read, each joint's law and how it meets its hard limit, the force
+   * each law will apply over the step (solved where one may saturate), the laws written (saturated
+   * ones at ±limit), then the mimic groups' damping and the active hard limits scaled to it.
+   */
   apply(hold: CommandHold, views: MujocoViews): void {
+    this.readLoads(views);
+    this.stops.begin();
+    const candidates = this.laws(hold, views);
+    if (this.mimic.any) this.eachStepForce(views);
+    else if (candidates) this.solveStep(views);
+    this.writeLaws(views);
+    if (this.mimic.any) {
+      const bias = views.biasprm;
+      for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
+      this.mimic.scaleEqualities(views.eqSolref, this.h);
+    }
+    this.limits?.stiffen(views, this.qadr, this.vadr, this.inertia);
+  }
+
+  /** Per dof, what the last step applied besides the actuators (`rest`: gravity and Coriolis, passive, pushes, constraints; `free`: the same without constraints). */
+  private readLoads(views: MujocoViews): void {
+    const rest = this.rest;
+    const smooth = views.qfrcSmooth;
+    const constraint = views.qfrcConstraint;
+    const actuator = views.qfrcActuator;
+    for (let k = 0; k < rest.length; k++) rest[k] = smooth[k] + constraint[k] - actuator[k];
+    const free = this.free;
+    for (let k = 0; k < free.length; k++) free[k] = smooth[k] - actuator[k];
+  }
+
+  /**
+   * Each joint's law from the held command (`ctrlOf`, `b1Of`, `b2Of`, `fOf`, `limOf`; `tauOf` = f
+   * until solved) and how it meets its hard limit (`stops`). True where a joint's law or load passes
+   * its limit, or a stop moves it: the step's forces must be solved for.
+   */
+  private laws(hold: CommandHold, views: MujocoViews): boolean {
     const qpos = views.qpos;
     const qvel = views.qvel;
-    const ctrl = views.ctrl;
-    const bias = views.biasprm;
     const mode = hold.mode;
     const target = hold.target;
     const kp = hold.kp;
     const kd = hold.kd;
     const ffs = hold.ff;
     const h = this.h;
-    // Per dof, what the last step applied besides the actuators: gravity and Coriolis, passive, pushes, constraints.
     const rest = this.rest;
-    const smooth = views.qfrcSmooth;
-    const constraint = views.qfrcConstraint;
-    const actuator = views.qfrcActuator;
-    for (let k = 0; k < rest.length; k++) rest[k] = smooth[k] + constraint[k] - actuator[k];
-    const groups = this.mimic.any;
-    let candidates = false; // a joint whose law or load passes its limit: the step's forces must be solved for
     const free = this.free;
-    for (let k = 0; k < free.length; k++) free[k] = smooth[k] - actuator[k];
+    const groups = this.mimic.any;
     const limits = this.limits;
-    this.clampAt.fill(Infinity);
+    const stops = this.stops;
+    let candidates = false;
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
       const v = qvel[this.vadr[i]];
@@ -249,29 +260,20 @@ export class MujocoActuators {
       }
       let active = lim;
       if (this.mimic.follower[i] === 1) {
-        c = b1 = b2 = f = active = 0; // a follower (URDF <mimic>): no motor, its command ignored; its damping share below
+        c = b1 = b2 = f = active = 0; // a follower (URDF <mimic>): no motor, its command ignored; its damping share in apply()
       } else if (!(Math.abs(c) <= 1e10 && Math.abs(b1) <= 1e10 && Math.abs(b2) <= 1e10 && Math.abs(f) <= 1e10)) {
         c = b1 = b2 = f = active = 0;
         this.badCount++;
       } else if (lim === 0) {
         c = b1 = b2 = f = 0; // passive joint
-      } else {
-        // Pressed into an active hard limit by a damped law, the joint is held there: held() says
-        // why the law then applies unsaturated (the whole-robot solve gives its dof the stop's acceleration).
-        // Elsewhere the force the step will apply decides; next to a hard limit without the
-        // constraint forces on the joint (the limit pushes only while pressed, so its force of the
-        // last step is no load to judge by: taken as one, it saturated the fixture's jaw as the jaw
-        // left its limit and threw it to 2488 rad/s in a step; docs/mujoco.md, "Joint limits").
-        const side = limits === undefined ? 0 : limits.side(i, q);
-        const near = side !== 0 || (limits !== undefined && limits.wasActive(i));
-        this.near[i] = near ? 1 : 0;
-        // On an active hard limit and moving into it: the stop sets its acceleration this step (the whole-robot solve's, not the laws').
-        this.stopAcc[i] = limits !== undefined && side !== 0 && v * side > 0 ? limits.stopAcceleration(i, side, q, v) : NaN;
-        const atRest = f - b2 * v;
-        if (side !== 0 && b2 < 0 && atRest * side > 0 && held(atRest, lim, side, this.loadOn(i, free))) {
-          this.clampAt[i] = lim; // the law as it is, its effort reported within the limit
-          if (limits !== undefined && side !== 0) this.stopAcc[i] = limits.stopAcceleration(i, side, q, v);
-        } else if (f > lim || f < -lim || this.stopAcc[i] === this.stopAcc[i] || (-b2 > 0 && !groups && !(Math.abs((near ? free : rest)[this.vadr[i]]) <= lim))) candidates = true;
+      } else if (limits === undefined || !limits.press(i, q, v, f, b2, lim, this.loadOnFree, stops)) {
+        // Not held at a hard limit (MujocoHardLimits.press: held, the law applies as it is): the force the
+        // step will apply decides; next to a hard limit without the constraint forces on the joint (the
+        // limit pushes only while pressed, so its force of the last step is no load to judge by: taken as
+        // one, it saturated the fixture's jaw as the jaw left its limit and threw it to 2488 rad/s in a
+        // step; docs/mujoco.md, "Joint limits").
+        const load = (stops.near[i] === 1 ? free : rest)[this.vadr[i]];
+        if (f > lim || f < -lim || stops.stopAcc[i] === stops.stopAcc[i] || (-b2 > 0 && !groups && !(Math.abs(load) <= lim))) candidates = true;
       }
       this.ctrlOf[i] = c;
       this.b1Of[i] = b1;
@@ -280,8 +282,16 @@ export class MujocoActuators {
       this.limOf[i] = active;
       this.tauOf[i] = f;
     }
-    if (groups) this.eachStepForce(views);
-    else if (candidates) this.solveStep(views);
+    return candidates;
+  }
+
+  /** Writes each joint's law into ctrl and bias: as it is, or the constant ±limit where its step force `tauOf` passes the limit (and it is not held at a hard limit). */
+  private writeLaws(views: MujocoViews): void {
+    const qpos = views.qpos;
+    const ctrl = views.ctrl;
+    const bias = views.biasprm;
+    const groups = this.mimic.any;
+    const clampAt = this.stops.clampAt;
     for (let i = 0; i < this.n; i++) {
       const q = qpos[this.qadr[i]];
       const lim = this.limOf[i];
@@ -289,7 +299,7 @@ export class MujocoActuators {
       let c = this.ctrlOf[i];
       let b1 = this.b1Of[i];
       let b2 = this.b2Of[i];
-      if (lim > 0 && this.clampAt[i] === Infinity && (tau > lim || tau < -lim)) {
+      if (lim > 0 && clampAt[i] === Infinity && (tau > lim || tau < -lim)) {
         c = tau > 0 ? lim : -lim; // saturated: constant torque
         b1 = b2 = 0;
       }
@@ -299,37 +309,11 @@ export class MujocoActuators {
       bias[i * NBIAS + 1] = b1;
       bias[i * NBIAS + 2] = groups ? -this.mimic.leaderDamping(i, -b2) : b2;
     }
-    if (this.mimic.any) {
-      for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
-      this.mimic.scaleEqualities(views.eqSolref, h);
-    }
-    if (this.limits !== undefined) this.scaleLimits(this.limits, views);
   }
 
   /** The force on joint i besides its actuator in the last step, from per-dof `f` (a <mimic> leader's group along its coupling). */
   private loadOn(i: number, f: Float64Array): number {
     return this.mimic.any ? this.mimic.coupledForce(i, f) : f[this.vadr[i]];
-  }
-
-  /**
-   * Each hard limit that this step will find active: its reference s = 1 + h·(b + d) / m times
-   * stiffer (b its actuator's damping as just written, d the joint's damping, m its inertia with
-   * the rest of the robot free), what the implicit step will divide it by (sim/mujoco/MujocoHardLimits.ts).
-   */
-  private scaleLimits(limits: MujocoHardLimits, views: MujocoViews): void {
-    const qpos = views.qpos;
-    const bias = views.biasprm;
-    for (let k = 0; k < limits.count; k++) {
-      const i = limits.joint[k];
-      if (!limits.update(k, qpos[this.qadr[i]])) continue;
-      const b = -bias[i * NBIAS + 2] + this.jointDamping[i];
-      let s = 1;
-      if (b > 0) {
-        const m = this.dofInertia(this.vadr[i], views);
-        if (m > 0 && m < Infinity) s = 1 + (this.h * b) / m;
-      }
-      limits.write(k, s, views.jntSolref);
-    }
   }
 
   /**
@@ -346,7 +330,7 @@ export class MujocoActuators {
   efforts(qvel: Float64Array, out: Float32Array): void {
     for (let i = 0; i < this.n; i++) {
       const e = this.lawForce[i] + this.lawDamp[i] * qvel[this.vadr[i]];
-      const c = this.clampAt[i];
+      const c = this.stops.clampAt[i];
       out[i] = e > c ? c : e < -c ? -c : e;
     }
   }
@@ -372,7 +356,7 @@ export class MujocoActuators {
     const r = groups ? this.mimic.coupledForce(i, rest) : rest[this.vadr[i]];
     if (f <= lim && f >= -lim && r <= lim && r >= -lim) return f;
     let m = groups ? this.mimic.coupledInertia(i) : 0;
-    if (!(m > 0)) m = this.dofInertia(this.vadr[i], views);
+    if (!(m > 0)) m = this.inertia.of(this.vadr[i], views);
     if (!(m > 0 && m < Infinity)) return f;
     const hb = this.h * b;
     const tau = f - (hb * (f + r)) / (m + hb + this.h * this.damping[i]);
@@ -383,7 +367,7 @@ export class MujocoActuators {
   /** `tauOf` of each joint with a law not held at a hard limit, one by one (stepForce(); next to a hard limit without the constraint forces). */
   private eachStepForce(views: MujocoViews): void {
     for (let i = 0; i < this.n; i++)
-      if (this.limOf[i] > 0 && this.clampAt[i] === Infinity) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views, this.near[i] === 1 ? this.free : this.rest);
+      if (this.limOf[i] > 0 && this.stops.clampAt[i] === Infinity) this.tauOf[i] = this.stepForce(i, this.fOf[i], -this.b2Of[i], this.limOf[i], views, this.stops.near[i] === 1 ? this.free : this.rest);
   }
 
   /**
@@ -416,7 +400,7 @@ export class MujocoActuators {
       let changed = false;
       for (let i = 0; i < this.n; i++) {
         const lim = this.limOf[i];
-        if (!(lim > 0) || this.clampAt[i] < Infinity) continue;
+        if (!(lim > 0) || this.stops.clampAt[i] < Infinity) continue;
         const tau = this.tauOf[i];
         const over = tau > lim ? 1 : tau < -lim ? -1 : 0;
         // In S: stays while its law pushes its way (within the limit too, see above), leaves when it pushes the other way.
@@ -436,19 +420,20 @@ export class MujocoActuators {
   private solveOnce(s: MujocoImplicitSolve): boolean {
     const acc = s.acc;
     const rest = this.rest;
+    const { near, stopAcc, clampAt } = this.stops;
     acc.set(rest);
     s.resetDamping();
     for (let i = 0; i < this.n; i++) {
       const lim = this.limOf[i];
       if (!(lim > 0)) continue;
       const k = this.vadr[i];
-      if (this.stopAcc[i] === this.stopAcc[i]) {
+      if (stopAcc[i] === stopAcc[i]) {
         // On its hard limit, held there or moving into it: the stop moves it, whatever its law.
         s.lock[k] = 1;
-        s.given[k] = this.stopAcc[i];
+        s.given[k] = stopAcc[i];
       }
-      if (this.clampAt[i] < Infinity) continue;
-      if (this.near[i] === 1) acc[k] = this.free[k]; // next to a hard limit: the last step's constraint force is no load
+      if (clampAt[i] < Infinity) continue;
+      if (near[i] === 1) acc[k] = this.free[k]; // next to a hard limit: the last step's constraint force is no load
       const f = this.fOf[i];
       const b = -this.b2Of[i];
       const side = this.satSign[i];
@@ -461,31 +446,11 @@ export class MujocoActuators {
     if (!s.solve(this.h)) return false;
     for (let i = 0; i < this.n; i++) {
       const b = -this.b2Of[i];
-      if (!(this.limOf[i] > 0) || !(b > 0) || this.clampAt[i] < Infinity) continue;
+      if (!(this.limOf[i] > 0) || !(b > 0) || clampAt[i] < Infinity) continue;
       const tau = this.fOf[i] - this.h * b * acc[this.vadr[i]];
       // A non-finite force on the joint last step: judged on the law itself.
       this.tauOf[i] = Math.abs(tau) < Infinity ? tau : this.fOf[i];
     }
     return true;
-  }
-
-  /**
-   * 1 / (M⁻¹)ₖₖ (kg·m² | kg): dof k's inertia with every other dof free, from MuJoCo's factor
-   * M = LᵀDL of the last step: x = L⁻ᵀ·eₖ, nonzero on k's ancestors only, (M⁻¹)ₖₖ = Σ xⱼ²/Dⱼ.
-   */
-  private dofInertia(k: number, views: MujocoViews): number {
-    const L = views.qLD;
-    const dInv = views.qLDiagInv;
-    const x = this.walk;
-    x[k] = 1;
-    let s = 0;
-    for (let j = k; j >= 0; j = this.dofParent[j]) {
-      const xj = x[j];
-      x[j] = 0; // nothing more reaches j (only its descendants on the way up did): the walk leaves x zero
-      s += xj * xj * dInv[j];
-      const end = this.mRowadr[j] + this.mRownnz[j] - 1; // the diagonal is the row's last
-      for (let p = this.mRowadr[j]; p < end; p++) x[this.mColind[p]] -= L[p] * xj;
-    }
-    return 1 / s;
   }
 }

@@ -1,5 +1,7 @@
 import type { MainModule, MjModel } from '@mujoco/mujoco';
+import type { MujocoDofInertia } from './MujocoDofInertia.ts';
 import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
+import { NBIAS, type MujocoViews } from './MujocoViews.ts';
 
 /**
  * Time constant (s) of a hard joint limit, in physics steps: MuJoCo's smallest safe one (its
@@ -39,7 +41,11 @@ export const LIMIT_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
  * A limit that is not active is not written: MuJoCo reads no solref for it, so a run that never
  * reaches a limit is the run it was.
  *
- * Real-time rules: update(), side(), wasActive(), write() and reset() allocate nothing.
+ * Each step, for MujocoActuators.apply: press() says how each joint's law meets its stop (held
+ * there, moving into it, next to it: JointStops), stiffen() scales the limits the step will find
+ * active once the laws' damping is written.
+ *
+ * Real-time rules: press(), stiffen(), update(), side(), wasActive(), write() and reset() allocate nothing.
  */
 export class MujocoHardLimits {
   /** How many joints have a hard limit. */
@@ -58,8 +64,16 @@ export class MujocoHardLimits {
   /** The compiled reference, MuJoCo's direct form (1/s², 1/s): 1 / τ², 2 / τ for τ = 2 steps, damping ratio 1. */
   private readonly k: number;
   private readonly b: number;
+  /** Each robot joint's own damping as written into the model (N·m·s/rad | N·s/m), part of what the step divides a limit by. */
+  private readonly jointDamping: Float64Array;
 
-  constructor(mj: MainModule, model: MjModel, joints: readonly MujocoJointDesc[], h: number) {
+  constructor(
+    mj: MainModule,
+    model: MjModel,
+    joints: readonly MujocoJointDesc[],
+    /** Physics step (s). */
+    private readonly h: number,
+  ) {
     const JOINT = mj.mjtObj.mjOBJ_JOINT.value;
     const range = model.jnt_range as Float64Array;
     const margin = model.jnt_margin as Float64Array;
@@ -79,6 +93,51 @@ export class MujocoHardLimits {
     const tau = LIMIT_TIMECONST_STEPS * h;
     this.k = 1 / (tau * tau);
     this.b = 2 / tau;
+    this.jointDamping = Float64Array.from(joints, (j) => j.damping);
+  }
+
+  /**
+   * How robot joint `i`'s law meets its hard limit this step, at position `q` and velocity `v`
+   * (rad | m, rad/s | m/s), the law f = `f` at v with damping −`b2`, effort limit `lim`; `load(i)`
+   * the other forces on it in the last step without constraints (N·m | N, read only when asked).
+   * Writes `stops` at i: near (the limit active now or at the last step: the saturation test leaves
+   * its constraint force out), stopAcc (on an active limit and moving into it, or held there: the
+   * stop's acceleration, which the whole-robot solve gives its dof) and clampAt (held: its effort
+   * reported within ±lim). True where it is held: pressed into an active limit by a damped law that
+   * held() says the stop holds; the law then applies unsaturated (held() says why).
+   */
+  press(i: number, q: number, v: number, f: number, b2: number, lim: number, load: (i: number) => number, stops: JointStops): boolean {
+    const side = this.side(i, q);
+    stops.near[i] = side !== 0 || this.wasActive(i) ? 1 : 0;
+    // On an active hard limit and moving into it: the stop sets its acceleration this step (the whole-robot solve's, not the laws').
+    stops.stopAcc[i] = side !== 0 && v * side > 0 ? this.stopAcceleration(i, side, q, v) : NaN;
+    const atRest = f - b2 * v;
+    if (!(side !== 0 && b2 < 0 && atRest * side > 0 && held(atRest, lim, side, load(i)))) return false;
+    stops.clampAt[i] = lim; // the law as it is, its effort reported within the limit
+    stops.stopAcc[i] = this.stopAcceleration(i, side, q, v);
+    return true;
+  }
+
+  /**
+   * Once the step's laws are written (`views.biasprm`), each hard limit that the step will find
+   * active: its reference s = 1 + h·(b + d) / m times stiffer (b its actuator's damping, d the
+   * joint's damping, m its inertia with the rest of the robot free, `inertia`), what the implicit
+   * step will divide it by. `qadr` / `vadr`: each robot joint's qpos / qvel address.
+   */
+  stiffen(views: MujocoViews, qadr: Int32Array, vadr: Int32Array, inertia: MujocoDofInertia): void {
+    const qpos = views.qpos;
+    const bias = views.biasprm;
+    for (let k = 0; k < this.count; k++) {
+      const i = this.joint[k];
+      if (!this.update(k, qpos[qadr[i]])) continue;
+      const b = -bias[i * NBIAS + 2] + this.jointDamping[i];
+      let s = 1;
+      if (b > 0) {
+        const m = inertia.of(vadr[i], views);
+        if (m > 0 && m < Infinity) s = 1 + (this.h * b) / m;
+      }
+      this.write(k, s, views.jntSolref);
+    }
   }
 
   /** Whether hard limit `k` will be active at joint position `q` (rad | m) this step; recorded for wasActive() at the next. */
@@ -149,4 +208,36 @@ export class MujocoHardLimits {
  */
 export function held(atRest: number, lim: number, side: number, load: number): boolean {
   return Math.min(Math.abs(atRest), lim) + side * load > 0;
+}
+
+/**
+ * Per robot joint, how the coming step meets its hard limit (MujocoHardLimits.press(); a robot
+ * without hard limits keeps the initial values): what MujocoActuators' saturation test and
+ * efforts() read.
+ */
+export class JointStops {
+  /** 1 where its hard limit is active or was at the last step (judged without the constraint forces on it). */
+  readonly near: Uint8Array;
+  /** The acceleration its active hard limit gives it where held there or moving into it (rad/s² | m/s²), NaN elsewhere. */
+  readonly stopAcc: Float64Array;
+  /** Its effort limit where it is held at a hard limit this step (its effort reported within it), Infinity elsewhere. */
+  readonly clampAt: Float64Array;
+
+  constructor(n: number) {
+    this.near = new Uint8Array(n);
+    this.stopAcc = new Float64Array(n).fill(Number.NaN);
+    this.clampAt = new Float64Array(n).fill(Infinity);
+  }
+
+  /** Before a step's press()es: no joint held. */
+  begin(): void {
+    this.clampAt.fill(Infinity);
+  }
+
+  /** At an episode's reset: nothing of the last step kept. */
+  reset(): void {
+    this.near.fill(0);
+    this.stopAcc.fill(Number.NaN);
+    this.clampAt.fill(Infinity);
+  }
 }

@@ -1,5 +1,8 @@
 import type { MjData, MjModel } from '@mujoco/mujoco';
 
+/** Bias parameters per actuator in `biasprm` (MuJoCo's mjNBIAS): the PD law's b1 at 1, b2 at 2. */
+export const NBIAS = 10;
+
 /**
  * The typed-array views into the WebAssembly heap that a MujocoRobot reads and writes on the
  * tick: MjData's state, kinematics and forces, and the model arrays the tick touches.
