@@ -10,6 +10,11 @@ import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 import { NBIAS } from './MujocoViews.ts';
 /** The most re-solves of solveStep()'s active-set iteration after its first, unsaturated solve. */
 const MAX_RESOLVES = 4;
+/**
+ * How far (relative) a joint's effort over a step may pass its limit before the effort guard takes
+ * the step again with that joint at ±limit (overLimit()): rounding, not physics.
+ */
+export const GUARD_TOLERANCE = 1e-9;
 
 /**
  * A MujocoRobot's actuation: axon's PD law written into MuJoCo's actuators at every physics step,
@@ -37,8 +42,9 @@ const MAX_RESOLVES = 4;
  * tests/bench/saturationFigures.ts`). Judged on the implicit force, the constant ±limit is applied
  * only where the law would apply more: the step then moves the joint less than the law would, so
  * no bang-bang, and a heavy link accelerates at limit / inertia as in cannon-es (whose drive row
- * bounds the impulse the implicit law solves for). The other forces are the last step's, so the
- * step where a joint limit or a contact engages applies the law past the limit once
+ * bounds the impulse the implicit law solves for). The other forces are the last step's, so on the
+ * step where a joint limit or a contact engages a law can pass its limit: the effort guard
+ * (overLimit(), saturateOver()) then has the step taken again with those joints at ±limit
  * (docs/mujoco.md, "The effort limit"). Not MuJoCo's forcerange clamp: 3.x's
  * implicit step still takes a clamped actuator's damping (mjd_actuator_vel), which applied on top
  * of the clamped force slowed the saturated turret to 0.21 × limit / inertia and held a falling
@@ -91,6 +97,8 @@ export class MujocoActuators {
   private readonly limOf: Float64Array;
   private readonly tauOf: Float64Array;
   private readonly satSign: Int8Array;
+  /** Per joint, this step: the side (±1) the effort guard saturates it at, after a step that passed its limit (overLimit()); 0: not. */
+  private readonly overSign: Int8Array;
   /** loadOn(i, free), made once: MujocoHardLimits.press reads it only for a joint pressed into its stop. */
   private readonly loadOnFree = (i: number): number => this.loadOn(i, this.free);
   /** The whole robot's implicit step (bind(); robots without <mimic> groups). */
@@ -139,6 +147,7 @@ export class MujocoActuators {
     this.limOf = new Float64Array(n);
     this.tauOf = new Float64Array(n);
     this.satSign = new Int8Array(n);
+    this.overSign = new Int8Array(n);
     this.kpScale = new Float64Array(n).fill(1);
     this.kdScale = new Float64Array(n).fill(1);
     this.effortScale = new Float64Array(n).fill(1);
@@ -190,6 +199,48 @@ export class MujocoActuators {
     const candidates = this.laws(hold, views);
     if (this.mimic.any) this.eachStepForce(views);
     else if (candidates) this.solveStep(views);
+    this.overSign.fill(0);
+    this.writeStep(views);
+  }
+
+  /**
+   * The effort guard, after a physics step (`qvel` the velocities after it): each joint whose
+   * effort over the step (efforts()) passed its limit by more than GUARD_TOLERANCE joins the
+   * joints that the step, taken again, drives with the constant ±limit at that effort's sign (no
+   * position or velocity term: its effort is then the limit exactly). Returns how many joined;
+   * none: the step stands (MujocoRobot.substep takes it again from the state before it otherwise,
+   * after saturateOver()).
+   *
+   * Why: apply()'s saturation test takes the other forces from the last step, so on the step a
+   * joint limit or a contact engages it does not see that constraint's force, and a law ran past
+   * its limit for that step (the shipped humanoid on kp 300, every joint stepped 1.5 rad: 6.5 × a
+   * limit; docs/mujoco.md, "The effort limit"). Only what the step applied can say so; a joint held
+   * at a hard limit reports within it (press()) and is not judged.
+   */
+  overLimit(qvel: Float64Array): number {
+    let count = 0;
+    const clampAt = this.stops.clampAt;
+    for (let i = 0; i < this.n; i++) {
+      const lim = this.limOf[i];
+      if (!(lim > 0) || clampAt[i] < Infinity || this.overSign[i] !== 0) continue;
+      const e = this.lawForce[i] + this.lawDamp[i] * qvel[this.vadr[i]];
+      const bound = lim * (1 + GUARD_TOLERANCE);
+      if (e > bound || e < -bound) {
+        this.overSign[i] = e > 0 ? 1 : -1;
+        count++;
+      }
+    }
+    return count;
+  }
+
+  /** Before the step is taken again (overLimit()): the joints over their limits at ±limit, the rest of the laws and the scaling as apply() wrote them. */
+  saturateOver(views: MujocoViews): void {
+    for (let i = 0; i < this.n; i++) if (this.overSign[i] !== 0) this.tauOf[i] = this.overSign[i] * Infinity;
+    this.writeStep(views);
+  }
+
+  /** The laws into ctrl and bias (writeLaws()), the mimic groups' damping and equalities, the active hard limits stiffened to the damping written. */
+  private writeStep(views: MujocoViews): void {
     this.writeLaws(views);
     if (this.mimic.any) {
       const bias = views.biasprm;

@@ -10,6 +10,7 @@ import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { floatingBase, type FloatingBase } from './floatingBase.ts';
 import { MujocoActuators } from './MujocoActuators.ts';
 import { MujocoHardLimits } from './MujocoHardLimits.ts';
+import { MujocoStepState } from './MujocoStepState.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoMasses } from './MujocoMasses.ts';
 import { MujocoPlacement } from './MujocoPlacement.ts';
@@ -82,6 +83,9 @@ export class MujocoRobot implements SimulatedRobot {
   // Held command and action latency (sim/CommandHold.ts, shared with SimRobot).
   private readonly hold: CommandHold;
   private substeps = 0;
+  /** Steps taken again by the effort guard (guardStepCount), and the state each step starts from, kept to take it again. */
+  private guardSteps = 0;
+  private readonly before: MujocoStepState;
   // Initial state.
   private readonly configuredPositions: Float64Array;
   private readonly initialPositions: Float64Array;
@@ -169,6 +173,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.actuators.mimic.bind(mj, model);
     this.actuators.bind(mj, model, this.data);
     this.views = new MujocoViews(model, this.data);
+    this.before = new MujocoStepState(model);
 
     const specs: JointSpec[] = o.joints.map((j) => ({
       name: j.name,
@@ -388,6 +393,11 @@ export class MujocoRobot implements SimulatedRobot {
     return this.substeps;
   }
 
+  /** Physics steps taken again by the effort guard since the robot was made (a joint's effort had passed its limit: sim/mujoco/MujocoActuators.ts overLimit()). */
+  get guardStepCount(): number {
+    return this.guardSteps;
+  }
+
   /** Commands that were not finite (nothing applied for them). */
   get badCommandCount(): number {
     return this.actuators.badCount;
@@ -416,7 +426,16 @@ export class MujocoRobot implements SimulatedRobot {
       views.xfrc[k + 1] = pf.y;
       views.xfrc[k + 2] = pf.z;
     }
+    // The effort guard: a step in which a joint's effort passed its limit (a limit or contact it could not
+    // foresee engaging) is taken again with those joints at ±limit, at most once per joint (sim/mujoco/MujocoActuators.ts overLimit()).
+    this.before.save(views, this.data);
     this.mj.mj_step(this.model, this.data);
+    for (let k = 0; k < this.n && this.actuators.overLimit(views.qvel) > 0; k++) {
+      this.before.restore(views, this.data);
+      this.actuators.saturateOver(views);
+      this.mj.mj_step(this.model, this.data);
+      this.guardSteps++;
+    }
     this.substeps++;
     this.pushes.advance(this.substeps);
   }

@@ -21,6 +21,11 @@ export class MujocoViews {
   qpos!: Float64Array;
   /** Joint velocities (dofs: m/s, rad/s). */
   qvel!: Float64Array;
+  /** Actuator activations, the solver's warm start (per dof), the delay history and the plugins' state: the rest of what a step changes (sim/mujoco/MujocoStepState.ts). */
+  act!: Float64Array;
+  qaccWarmstart!: Float64Array;
+  history!: Float64Array;
+  pluginState!: Float64Array;
   /** Actuator controls (one per joint: the PD law's constant term, N·m | N). */
   ctrl!: Float64Array;
   /** Applied body wrenches (world frame, per body: force N then torque N·m): the pushes. */
@@ -76,6 +81,10 @@ export class MujocoViews {
     const d = this.data;
     this.qpos = d.qpos;
     this.qvel = d.qvel;
+    this.act = d.act;
+    this.qaccWarmstart = d.qacc_warmstart;
+    this.history = d.history;
+    this.pluginState = d.plugin_state;
     this.ctrl = d.ctrl;
     this.biasprm = this.model.actuator_biasprm;
     this.xfrc = d.xfrc_applied;
