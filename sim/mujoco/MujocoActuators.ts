@@ -10,10 +10,7 @@ import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 import { NBIAS } from './MujocoViews.ts';
 /** The most re-solves of solveStep()'s active-set iteration after its first, unsaturated solve. */
 const MAX_RESOLVES = 4;
-/**
- * How far (relative) a joint's effort over a step may pass its limit before the effort guard takes
- * the step again with that joint at ±limit (overLimit()): rounding, not physics.
- */
+/** How far (relative) an effort may pass its limit before the effort guard takes the step again (overLimit()): rounding, not physics. */
 export const GUARD_TOLERANCE = 1e-9;
 
 /**
@@ -204,18 +201,12 @@ export class MujocoActuators {
   }
 
   /**
-   * The effort guard, after a physics step (`qvel` the velocities after it): each joint whose
-   * effort over the step (efforts()) passed its limit by more than GUARD_TOLERANCE joins the
-   * joints that the step, taken again, drives with the constant ±limit at that effort's sign (no
-   * position or velocity term: its effort is then the limit exactly). Returns how many joined;
-   * none: the step stands (MujocoRobot.substep takes it again from the state before it otherwise,
-   * after saturateOver()).
-   *
-   * Why: apply()'s saturation test takes the other forces from the last step, so on the step a
-   * joint limit or a contact engages it does not see that constraint's force, and a law ran past
-   * its limit for that step (the shipped humanoid on kp 300, every joint stepped 1.5 rad: 6.5 × a
-   * limit; docs/mujoco.md, "The effort limit"). Only what the step applied can say so; a joint held
-   * at a hard limit reports within it (press()) and is not judged.
+   * The effort guard, after a physics step (`qvel` the velocities after it): each joint whose effort
+   * (efforts()) passed its limit by more than GUARD_TOLERANCE is marked to be driven at the constant
+   * ±limit at that sign (its effort then the limit exactly) when the step is taken again
+   * (saturateOver(), MujocoRobot.substep). Returns how many were marked; 0: the step stands. Why: the
+   * saturation test takes the last step's constraint forces, so on the step a stop or a contact
+   * engages a law ran past its limit (docs/mujoco.md, "The effort limit"). A held joint (press()) is not judged.
    */
   overLimit(qvel: Float64Array): number {
     let count = 0;
