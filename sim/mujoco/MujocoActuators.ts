@@ -30,29 +30,21 @@ export const GUARD_TOLERANCE = 1e-9;
  * Saturation: a joint is saturated when the force its law will apply over the step passes the
  * effort limit, and then gets the constant ±limit (no position or velocity term). That force is
  * the law with its damping taken at the next velocity (the whole robot's implicit step,
- * solveStep(); a <mimic> robot's joints one by one, stepForce()), not the law at the present
- * velocity: on a light link the damping stops the link within the step, so a law asking 150 N·m
- * at rest applies 0.15 (the fixture's wrist, tests/helpers/saturation.ts). Judged at the present
- * velocity, as before, that 150 passed the 20 N·m limit, the constant 20 N·m with no damping threw
- * the 1e-5 kg·m² link to 7079 rad/s in one step, the next step threw it back: bang-bang (the
- * Robotiq 2F-85 on the default gains at 20,660 rad/s, cannon-es 25.9; `npx tsx
- * tests/bench/saturationFigures.ts`). Judged on the implicit force, the constant ±limit is applied
- * only where the law would apply more: the step then moves the joint less than the law would, so
- * no bang-bang, and a heavy link accelerates at limit / inertia as in cannon-es (whose drive row
- * bounds the impulse the implicit law solves for). The other forces are the last step's, so on the
- * step where a joint limit or a contact engages a law can pass its limit: the effort guard
- * (overLimit(), saturateOver()) then has the step taken again with those joints at ±limit
- * (docs/mujoco.md, "The effort limit"). Not MuJoCo's forcerange clamp: 3.x's
- * implicit step still takes a clamped actuator's damping (mjd_actuator_vel), which applied on top
- * of the clamped force slowed the saturated turret to 0.21 × limit / inertia and held a falling
- * load with 2.4 × the limit (measured with that law written into ctrl).
+ * solveStep(), a <mimic> group one coordinate in it), not the law at the present velocity: on a
+ * light link the damping stops the link within the step (a law asking 150 N·m at rest applies
+ * 0.15), and judged at the present velocity the constant ±limit with no damping threw such links
+ * to thousands of rad/s and back (bang-bang). The other forces are the last step's, so on the step
+ * where a joint limit or a contact engages a law can pass its limit: the effort guard (overLimit(),
+ * saturateOver()) has that step taken again with those joints at ±limit. Not MuJoCo's forcerange
+ * clamp: 3.x's implicit step still takes a clamped actuator's damping (mjd_actuator_vel). Figures
+ * and the alternatives measured: docs/mujoco.md, "The effort limit".
  *
  * Hard limits (a URDF's, sim/mujoco/MujocoHardLimits.ts): before each step an active one is made
  * as much stiffer as the implicit step will divide it by (MujocoHardLimits.stiffen), and a damped law that
  * presses a joint into one applies unsaturated, its effort reported within the limit (MujocoHardLimits.press, held()).
  * In the whole-robot solve a joint on an active hard limit, held there or moving into it, gets the
- * stop's acceleration (MujocoHardLimits.stopAcceleration), not one solved from the laws; a <mimic>
- * robot's one-joint test has no such term (docs/mujoco.md, "Joint limits").
+ * stop's acceleration (MujocoHardLimits.stopAcceleration), not one solved from the laws; the
+ * one-joint fallback (stepForce(), before MuJoCo's first M) has no such term (docs/mujoco.md, "Joint limits").
  *
  * Joints are in robot joint order; `qadr` / `vadr` are each joint's qpos / qvel address.
  *
@@ -74,6 +66,9 @@ export class MujocoActuators {
 
   private readonly n: number;
   private readonly effortLimit: Float64Array;
+  /** Per joint: a follower's leader (−1: none, or not a moving joint) and its multiplier. */
+  private readonly leaderOf: Int32Array;
+  private readonly followU: Float64Array;
   /** Each joint's own damping (N·m·s/rad | N·s/m); a leader's, the sum over its group along the coupling (Σ u²·d). */
   private readonly damping: Float64Array;
   /** A dof's inertia with the rest of the robot free (the one-joint test, the hard limits' stiffening). */
@@ -98,7 +93,7 @@ export class MujocoActuators {
   private readonly overSign: Int8Array;
   /** loadOn(i, free), made once: MujocoHardLimits.press reads it only for a joint pressed into its stop. */
   private readonly loadOnFree = (i: number): number => this.loadOn(i, this.free);
-  /** The whole robot's implicit step (bind(); robots without <mimic> groups). */
+  /** The whole robot's implicit step (bind()), each <mimic> group folded into its leader's coordinate. */
   private solver: MujocoImplicitSolve | undefined;
 
   constructor(
@@ -127,10 +122,15 @@ export class MujocoActuators {
     this.effortLimit = Float64Array.from(joints, (j) => j.effortLimit);
     const index = new Map(joints.map((j, i) => [j.name, i]));
     this.damping = Float64Array.from(joints, (j) => j.damping);
-    for (const j of joints) {
+    this.leaderOf = new Int32Array(n).fill(-1);
+    this.followU = new Float64Array(n);
+    joints.forEach((j, i) => {
       const l = j.mimic && index.get(j.mimic.joint);
-      if (j.mimic && l !== undefined) this.damping[l] += j.mimic.multiplier ** 2 * j.damping;
-    }
+      if (!j.mimic || l === undefined) return;
+      this.damping[l] += j.mimic.multiplier ** 2 * j.damping;
+      this.leaderOf[i] = l;
+      this.followU[i] = j.mimic.multiplier;
+    });
     this.inertia = new MujocoDofInertia(model);
     this.lawForce = new Float64Array(n);
     this.lawDamp = new Float64Array(n);
@@ -150,9 +150,18 @@ export class MujocoActuators {
     this.effortScale = new Float64Array(n).fill(1);
   }
 
-  /** The whole-robot saturation test's solver (configure time, once, after the joint damping is written): robots without <mimic> groups. */
+  /** The whole-robot saturation test's solver (configure time, once, after the joint damping is written): each follower's dof moves with its leader's (a follower of no moving joint held). */
   bind(mj: MainModule, model: MjModel, data: MjData): void {
-    if (!this.mimic.any && this.solver === undefined) this.solver = new MujocoImplicitSolve(mj, model, data);
+    if (this.solver !== undefined) return;
+    const to = new Int32Array(model.nv).fill(-1);
+    const u = new Float64Array(model.nv);
+    for (let i = 0; i < this.n; i++) {
+      if (this.mimic.follower[i] !== 1) continue;
+      const l = this.leaderOf[i];
+      to[this.vadr[i]] = l >= 0 ? this.vadr[l] : -2;
+      u[this.vadr[i]] = this.followU[i];
+    }
+    this.solver = new MujocoImplicitSolve(mj, model, data, { to, u });
   }
 
   /** Frees the solver's buffer and the groups'. */
@@ -194,8 +203,7 @@ export class MujocoActuators {
     this.readLoads(views);
     this.stops.begin();
     const candidates = this.laws(hold, views);
-    if (this.mimic.any) this.eachStepForce(views);
-    else if (candidates) this.solveStep(views);
+    if (candidates) this.solveStep(views);
     this.overSign.fill(0);
     this.writeStep(views);
   }
@@ -268,7 +276,6 @@ export class MujocoActuators {
     const h = this.h;
     const rest = this.rest;
     const free = this.free;
-    const groups = this.mimic.any;
     const limits = this.limits;
     const stops = this.stops;
     let candidates = false;
@@ -314,8 +321,8 @@ export class MujocoActuators {
         // limit pushes only while pressed, so its force of the last step is no load to judge by: taken as
         // one, it saturated the fixture's jaw as the jaw left its limit and threw it to 2488 rad/s in a
         // step; docs/mujoco.md, "Joint limits").
-        const load = (stops.near[i] === 1 ? free : rest)[this.vadr[i]];
-        if (f > lim || f < -lim || stops.stopAcc[i] === stops.stopAcc[i] || (-b2 > 0 && !groups && !(Math.abs(load) <= lim))) candidates = true;
+        const load = this.loadOn(i, stops.near[i] === 1 ? free : rest);
+        if (f > lim || f < -lim || stops.stopAcc[i] === stops.stopAcc[i] || (-b2 > 0 && !(Math.abs(load) <= lim))) candidates = true;
       }
       this.ctrlOf[i] = c;
       this.b1Of[i] = b1;
@@ -380,17 +387,13 @@ export class MujocoActuators {
   /**
    * The force (N·m | N) joint i's law f = c + b1·q + b2·q̇ (at the present velocity) gives over the
    * coming step once MuJoCo's implicit step has taken its damping b = −b2 at the next velocity:
-   * f − b·h·q̈, with q̈ = (f + r) / (m + h·(b + d)) for the joint alone (the test of robots with
-   * <mimic> groups, whose damping is not diagonal; others solve the whole step, solveStep()): m its
-   * inertia with the rest of the robot free (1 / (M⁻¹)ᵢᵢ, a lower bound: an inertia too large would
-   * call a light link saturated and bring the bang-bang back; a <mimic> leader's group along its
-   * coupling, uᵀMu, which holds the rest of the robot locked: an upper estimate for a gripper on an
-   * arm, exact for a gripper alone),
-   * d its joint damping, r the other forces on it in the last step (gravity, contacts, limits,
-   * pushes; `rest` per dof, without constraints next to a hard limit): without r a light link's
-   * law holds any load with a tiny error, and its motor held the
-   * fixture's boom, 2.45 × its limit. The result is a weighted mean of f and −r, so within the
-   * limit when both are (no inertia needed then).
+   * f − b·h·q̈, with q̈ = (f + r) / (m + h·(b + d)) for the joint alone (the fallback of solveStep()
+   * where there is no factor: before MuJoCo's first M, or a bad one): m its inertia with the rest
+   * of the robot free (1 / (M⁻¹)ᵢᵢ, a lower bound: too large, a light link is called saturated and
+   * bang-bangs; a <mimic> leader's group along its coupling, uᵀMu, the rest locked), d its joint
+   * damping, r the other forces on it in the last step (`rest` per dof, without constraints next
+   * to a hard limit: without r a light law holds any load, the fixture's boom at 2.45 × its limit).
+   * A weighted mean of f and −r, so within the limit when both are (no inertia needed then).
    */
   private stepForce(i: number, f: number, b: number, lim: number, views: MujocoViews, rest: Float64Array): number {
     if (!(b > 0)) return f;
@@ -421,15 +424,12 @@ export class MujocoActuators {
    * unsaturated; then, until the saturated set S stops changing (at most MAX_RESOLVES re-solves,
    * allocation-free), a joint outside S whose τ passes its limit joins S at τ's sign, and one in S
    * whose τ now has the other sign leaves it (the next solve, without it, says whether it needs the
-   * other side). Why: solved once and kept, a joint saturated in the first solve only through the
-   * other joints' over-limit laws (M's off-diagonal terms) kept that saturation and its sign once
-   * those laws were cut to their limits: tests/helpers/limitStops.ts's heavy arm, its wrist
-   * commanded to −1.4 rad, got +40 N·m and went the wrong way (to +0.82 rad, 94 rad/s at 200 Hz;
-   * docs/mujoco.md, "The effort limit"). A joint in S whose τ is back within its limit on the same
-   * side stays: M and the other forces are the last step's, so a law predicted just within is often
-   * just over in the step (the shipped arm's wrist_roll, predicted 3.92 N·m of 4.1, applied 4.24);
-   * letting it go, the shipped arm's ±1.5 rad step applied up to 1.035 × a limit and the humanoid's
-   * 1.215 × (`npx tsx tests/bench/saturationFigures.ts` part 6, spec gains). A law with no damping applies itself (τ = f). No factor (no M yet): the one-joint estimate.
+   * other side). Why: solved once and kept, a joint saturated only through the other joints'
+   * over-limit laws kept that saturation once those laws were cut (tests/helpers/limitStops.ts's
+   * heavy arm's wrist went the wrong way). A joint in S whose τ is back within its limit on the
+   * same side stays: M and the other forces are the last step's, so a law predicted just within
+   * is often just over in the step (docs/mujoco.md, "The effort limit"). A law with no damping
+   * applies itself (τ = f). No factor (no M yet): the one-joint estimate.
    */
   private solveStep(views: MujocoViews): void {
     const s = this.solver;
@@ -467,6 +467,8 @@ export class MujocoActuators {
     s.resetDamping();
     for (let i = 0; i < this.n; i++) {
       const lim = this.limOf[i];
+      const l = this.leaderOf[i];
+      if (l >= 0 && near[l] === 1) acc[this.vadr[i]] = this.free[this.vadr[i]]; // a follower of a leader next to a hard limit: its load as its leader's
       if (!(lim > 0)) continue;
       const k = this.vadr[i];
       if (stopAcc[i] === stopAcc[i]) {

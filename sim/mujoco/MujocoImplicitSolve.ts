@@ -2,10 +2,14 @@ import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
 
 /**
  * The accelerations MuJoCo's implicit step will give the whole robot, a = (M + h·D)⁻¹·F, for the
- * saturation test of sim/mujoco/MujocoActuators.ts on robots without <mimic> groups: M the mass
- * matrix (MuJoCo's, from the start of the last step, mj_fullM), D diagonal (each actuated dof's law
- * damping b plus the joint damping d), F per dof the last step's other forces r plus each joint's
- * force (its law at the present velocity, or ±limit where saturated).
+ * saturation test of sim/mujoco/MujocoActuators.ts: M the mass matrix (MuJoCo's, from the start
+ * of the last step, mj_fullM), D diagonal (each actuated dof's law damping b plus the joint damping
+ * d), F per dof the last step's other forces r plus each joint's force (its law at the present
+ * velocity, or ±limit where saturated). A mimic group (sim/mujoco/MujocoMimicGroups.ts) is one
+ * coordinate, its leader's: the followers' dofs move as u times it (q = T·z), so the system solved
+ * is Tᵀ(M + h·D)T·a = TᵀF, each follower's row and column folded into its leader's (its inertia
+ * along the coupling uᵀMu, its joint damping Σ u²·d, its load Σ u·r: the equality forces cancel
+ * there), with the rest of the robot free, where the one-joint estimate held it locked.
  *
  * Why: the one-joint estimate (q̈ of joint i alone, the rest of the robot free: 1 / (M⁻¹)ᵢᵢ)
  * ignores what the other joints' laws do to joint i through M's off-diagonal terms: on the shipped
@@ -31,6 +35,10 @@ export class MujocoImplicitSolve {
   readonly lock: Uint8Array;
   readonly given: Float64Array;
   private readonly jointDamping: Float64Array;
+  /** Per dof: the dof of the leader whose coordinate it follows (−1: none; −2: a follower of no moving joint, held), and its multiplier u. */
+  private readonly foldTo: Int32Array;
+  private readonly foldU: Float64Array;
+  private readonly folds: boolean;
   private readonly nv: number;
   private full: DoubleBuffer;
   private fullView: Float64Array = new Float64Array(0);
@@ -39,8 +47,13 @@ export class MujocoImplicitSolve {
     private readonly mj: MainModule,
     private readonly model: MjModel,
     private readonly data: MjData,
+    /** Per dof: the leader dof a mimic follower's dof moves with (−2: held) and its multiplier (absent: no groups). */
+    fold?: { readonly to: Int32Array; readonly u: Float64Array },
   ) {
     const nv = (this.nv = model.nv);
+    this.foldTo = fold === undefined ? new Int32Array(nv).fill(-1) : Int32Array.from(fold.to);
+    this.foldU = fold === undefined ? new Float64Array(nv) : Float64Array.from(fold.u);
+    this.folds = this.foldTo.some((l) => l !== -1);
     this.A = new Float64Array(nv * nv);
     this.acc = new Float64Array(nv);
     this.damp = new Float64Array(nv);
@@ -73,6 +86,7 @@ export class MujocoImplicitSolve {
     const x = this.acc;
     for (let k = 0; k < n * n; k++) A[k] = M[k];
     for (let k = 0; k < n; k++) A[k * n + k] += h * this.damp[k];
+    if (this.folds) this.fold();
     // A locked dof: a = given, the rest solved with it moved so (its column to the right-hand side, its row and column out).
     for (let k = 0; k < n; k++) {
       if (this.lock[k] === 0) continue;
@@ -108,7 +122,38 @@ export class MujocoImplicitSolve {
       for (let k = i + 1; k < n; k++) s -= A[k * n + i] * x[k];
       x[i] = s / A[i * n + i];
     }
+    if (this.folds) for (let f = 0; f < n; f++) if (this.foldTo[f] !== -1) x[f] = this.foldTo[f] >= 0 ? this.foldU[f] * x[this.foldTo[f]] : 0;
     return true;
+  }
+
+  /**
+   * A ← PᵀAP and x ← Pᵀx for P = I + Σ u_f·e_f·e_lᵀ (each follower f's row, then column, added u_f
+   * times to its leader l's), then each follower's row and column out (its acceleration is u_f times
+   * its leader's, written after the solve; a held follower's 0).
+   */
+  private fold(): void {
+    const n = this.nv;
+    const A = this.A;
+    const x = this.acc;
+    for (let f = 0; f < n; f++) {
+      const l = this.foldTo[f];
+      if (l < 0) continue;
+      const u = this.foldU[f];
+      for (let j = 0; j < n; j++) A[l * n + j] += u * A[f * n + j];
+      x[l] += u * x[f];
+    }
+    for (let f = 0; f < n; f++) {
+      const l = this.foldTo[f];
+      if (l < 0) continue;
+      const u = this.foldU[f];
+      for (let j = 0; j < n; j++) A[j * n + l] += u * A[j * n + f];
+    }
+    for (let f = 0; f < n; f++) {
+      if (this.foldTo[f] === -1) continue;
+      for (let j = 0; j < n; j++) A[f * n + j] = A[j * n + f] = 0;
+      A[f * n + f] = 1;
+      x[f] = 0;
+    }
   }
 
   /** Frees the buffer M is read into. */

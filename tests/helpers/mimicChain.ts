@@ -3,9 +3,10 @@
  * f1, which mimics the driven joint `drive`), a prismatic follower of a revolute joint, and a
  * follower of a fixed joint (writeMimicChain); a leader downstream of its own follower
  * (writeLeaderBelowFollower); a continuous wheel with a half-speed follower (writeHalfSpeedWheel).
- * Fixed to `world`, joints about x (gravity does not load them).
+ * Fixed to `world`, joints about x (gravity does not load them). And the shipped arm with a mimic
+ * finger pair on its gripper (writeArmWithFingers).
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Observation, SimulatedRobot } from '../../src/core/robot.ts';
 import { wrapAngle } from '../../sim/physics/frames.ts';
@@ -172,4 +173,20 @@ export function spinWheel(robot: SimulatedRobot, each?: (o: Observation) => void
     if (k > 10) slowest = Math.min(slowest, o.jointVelocity[w]);
   }
   return { worst, slowest, wheelEnd: u[0] };
+}
+
+/**
+ * Writes DIR/arm_fingers.urdf and returns its path: the shipped arm (sim/robots/arm.urdf) with two
+ * prismatic fingers on its `gripper` link, `finger_b` mimicking `finger_a` at −1 and declared before
+ * it (a vendor's export order), each 30 g with 1e-6 kg·m² (a tiny inertia), 10 N, ±30 mm. A
+ * robot with a mimic group whose other joints form a chain that saturates.
+ */
+export function writeArmWithFingers(dir: string): string {
+  const arm = readFileSync(new URL('../../sim/robots/arm.urdf', import.meta.url), 'utf8');
+  const finger = (name: string, y: number, mimic = '') =>
+    `<joint name="${name}" type="prismatic"><parent link="gripper"/><child link="${name}_link"/><origin xyz="0.08 ${y} 0"/><axis xyz="0 1 0"/><limit lower="-0.03" upper="0.03" effort="10" velocity="0.5"/>${mimic}</joint>` +
+    `<link name="${name}_link"><inertial><mass value="0.03"/><inertia ixx="1e-6" ixy="0" ixz="0" iyy="1e-6" iyz="0" izz="1e-6"/></inertial></link>`;
+  const file = join(dir, 'arm_fingers.urdf');
+  writeFileSync(file, arm.replace('</robot>', `${finger('finger_b', -0.02, '<mimic joint="finger_a" multiplier="-1" offset="0"/>')}${finger('finger_a', 0.02)}\n</robot>`));
+  return file;
 }

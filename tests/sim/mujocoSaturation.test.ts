@@ -10,6 +10,7 @@ import { defaultGains } from '../../src/cli/defaultGains.ts';
 import type { JointCommand, SimulatedRobot } from '../../src/core/robot.ts';
 import { ROBOTIQ_CLOSE } from '../helpers/gripperClose.ts';
 import { BOOM_LOAD, runCommand, TURRET_INERTIA, WRIST_EFFORT, writeSaturationWrist, type StepRunResult } from '../helpers/saturation.ts';
+import { writeArmWithFingers } from '../helpers/mimicChain.ts';
 import { ROBOTIQ_MIMICS, writeRobotiq2f85 } from '../helpers/vendorGrippers.ts';
 
 /**
@@ -156,6 +157,24 @@ describe('MuJoCo: PD commands over the effort limit on light links', () => {
         taken += robot.guardStepCount;
       }
       expect(taken, name).toBeGreaterThan(0); // the guard acted: these runs pass the limits without it
+    }
+  });
+
+  it('a robot with a mimic group is judged by the whole-robot solve, the group one coordinate: the arm with a finger pair, stepped ±1.5 rad (kp 100 and 300), needs the effort guard on at most 2 of its 200 steps', async () => {
+    // Before: such a robot's joints were judged one by one with the rest of the robot free (a leader's group with it locked), and the arm's
+    // chain passed its limits: without the guard up to 3.99 × (elbow, kp 300, −1.5 rad), with it 4 to 13 steps of 200 taken again; the
+    // whole-robot solve's largest without the guard is 1.06 ×, as the arm alone's 1.04 (one-off runs of this command with the guard switched off).
+    const file = writeArmWithFingers(dir);
+    for (const [kp, kd] of [[100, 5], [300, 10]]) {
+      for (const sign of [1, -1]) {
+        const robot = await mujoco(file);
+        const target = Float64Array.from(robot.spec.joints, (j) => (j.name.startsWith('finger') ? 0.02 : sign * 1.5));
+        const r = runCommand(robot, { mode: 'position', target, kp: filled(robot, kp), kd: filled(robot, kd) }, { ...RUN, seconds: 1 });
+        for (const e of r.effortRatio) expect(e).toBeLessThanOrEqual(1 + 1e-6);
+        expect(robot.guardStepCount, `kp ${kp}, ${sign * 1.5} rad`).toBeLessThanOrEqual(2);
+        expect(at(robot, r.final, 'finger_a')).toBeCloseTo(0.02, 3);
+        expect(at(robot, r.final, 'finger_b')).toBeCloseTo(-0.02, 3);
+      }
     }
   });
 
