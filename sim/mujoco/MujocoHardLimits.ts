@@ -33,7 +33,7 @@ export const LIMIT_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
  * limit's correction by that much: with the hard values alone (a trial, not kept) the jaw driven at
  * −5 rad/s ran 1.55 rad past its limit and, once its motor saturated (no damping), the undivided
  * limit threw it back at 72 rad/s (docs/mujoco.md, "Joint limits"). Before each step a limit that will be active (the joint
- * at or past it) gets MuJoCo's direct solref (−stiffness, −damping) of its compiled one times
+ * strictly past it: MuJoCo's distance under the margin, 0; on it, no stop) gets MuJoCo's direct solref (−stiffness, −damping) of its compiled one times
  * s = 1 + h·(b + d) / m: b the damping its actuator applies this step, d its joint damping, m its
  * inertia with the rest of the robot free (1 / (M⁻¹)ᵢᵢ). That is exactly the division with only
  * the joint's own damping (Sherman–Morrison: (M + h·b·eᵢeᵢᵀ)⁻¹ᵢᵢ = 1 / (m + h·b)); the other joints'
@@ -142,7 +142,8 @@ export class MujocoHardLimits {
 
   /** Whether hard limit `k` will be active at joint position `q` (rad | m) this step; recorded for wasActive() at the next. */
   update(k: number, q: number): boolean {
-    const on = !(q > this.lower[k] && q < this.upper[k]);
+    // Strictly past (MuJoCo: dist < margin): a joint exactly on its limit has no stop this step. NaN: not active.
+    const on = q < this.lower[k] || q > this.upper[k];
     this.was[k] = on ? 1 : 0;
     return on;
   }
@@ -157,7 +158,7 @@ export class MujocoHardLimits {
   side(i: number, q: number): number {
     const k = this.of[i];
     if (k < 0) return 0;
-    return q <= this.lower[k] ? -1 : q >= this.upper[k] ? 1 : 0;
+    return q < this.lower[k] ? -1 : q > this.upper[k] ? 1 : 0;
   }
 
   /**

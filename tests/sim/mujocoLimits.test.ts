@@ -123,6 +123,33 @@ describe('a URDF in MuJoCo: its limits hold against its motors', () => {
     }
   });
 
+  it('a joint starting exactly on its limit, commanded past it: no stop yet (MuJoCo\'s is only strictly past), so its motor saturates on the first step and the stop then holds it within 0.05 rad', async () => {
+    // Before: exactly on its limit counted as on the stop, the law applied unsaturated (−394.9 N·m of the elbow's 120 at
+    // rest) with nothing to stop the joint that step: 0.112 rad past at −22.4 rad/s after the first step.
+    const file = writeHeavyArm(dir);
+    const robot = await mujoco(file, HZ, { elbow: ARM_LIMITS.elbow[0] });
+    const e = robot.jointIndex('elbow');
+    expect(robot.observe().jointPosition[e]).toBe(ARM_LIMITS.elbow[0]);
+    robot.command({ mode: 'position', target: byName(robot, { elbow: -1 }), ...gains(robot) });
+    const bias = robot.model.actuator_biasprm as Float64Array;
+    let worst = 0;
+    for (let s = 0; s < HZ; s++) {
+      const q0 = robot.observe().jointPosition[e];
+      robot.step(1 / HZ);
+      const o = robot.observe();
+      if (s === 0) {
+        // What MuJoCo applied over the step (actuator e drives joint e): ctrl + b1·q + b2·q̇ at the new velocity.
+        const applied = robot.data.ctrl[e] + bias[e * 10 + 1] * q0 + bias[e * 10 + 2] * o.jointVelocity[e];
+        print({ applied, q: o.jointPosition[e], v: o.jointVelocity[e] });
+        expect(Math.abs(applied)).toBeLessThanOrEqual(120 * (1 + 1e-6));
+      }
+      worst = Math.max(worst, ARM_LIMITS.elbow[0] - o.jointPosition[e]);
+    }
+    print({ worst });
+    expect(worst).toBeLessThan(0.05);
+    expect(robot.observe().jointPosition[e]).toBeCloseTo(ARM_LIMITS.elbow[0], 3);
+  });
+
   it('a run that never reaches a limit is bit-identical to the same run with MuJoCo\'s default soft limits (solref 0.02 1, solimp 0.9 0.95)', async () => {
     // The shipped arm's scripted reach (1 s, seed 1), and the gripper and fixture on small steps inside their ranges.
     const arm = new URL('../../sim/robots/arm.urdf', import.meta.url).pathname;
