@@ -192,6 +192,10 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
     const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, j.name);
     const joint = el ? mj.mjs_asJoint(el) : undefined;
     if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
+    // A continuous joint has no limits (the URDF spec: lower and upper are ignored; parseUrdf.ts reads them as ±Infinity,
+    // cannon-es gives it no limit row), but MuJoCo's URDF importer keeps a <limit>'s range: a vendor wheel's lower="-3.14"
+    // upper="3.14" stopped it at ±3.14 rad (docs/mujoco.md, "Joint limits").
+    if (joint && j.type === 'continuous') joint.limited = mj.mjtLimited.mjLIMITED_FALSE;
     if (joint && hardenLimit(mj, joint, j, o.timestep)) hardLimits.add(j.name);
     addActuator(mj, spec, j.name, mimicTendon(mj, spec, urdf, j));
   }

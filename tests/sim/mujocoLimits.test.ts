@@ -150,6 +150,36 @@ describe('a URDF in MuJoCo: its limits hold against its motors', () => {
     expect(robot.observe().jointPosition[e]).toBeCloseTo(ARM_LIMITS.elbow[0], 3);
   });
 
+  it('a continuous joint whose <limit> carries lower="-3.14" upper="3.14" (as vendor wheels do) has no limit: driven at 5 rad/s it spins past π in both engines', async () => {
+    // Before: MuJoCo's URDF importer kept the range and compileUrdf.ts hardened it: the wheel stopped at 3.14 rad.
+    const file = join(dir, 'wheel.urdf');
+    writeFileSync(file, `<?xml version="1.0"?>
+<robot name="wheel_bot">
+  <joint name="wheel_joint" type="continuous">
+    <parent link="chassis"/><child link="wheel"/>
+    <origin xyz="0 0 0.3" rpy="1.5707963 0 0"/><axis xyz="0 0 1"/>
+    <limit lower="-3.14" upper="3.14" effort="2" velocity="10"/>
+  </joint>
+  <link name="world"/>
+  <joint name="mount" type="fixed"><parent link="world"/><child link="chassis"/></joint>
+  <link name="chassis"><inertial><mass value="1"/><inertia ixx="0.01" ixy="0" ixz="0" iyy="0.01" iyz="0" izz="0.01"/></inertial></link>
+  <link name="wheel"><inertial><origin xyz="0 0 0"/><mass value="0.1"/><inertia ixx="1e-4" ixy="0" ixz="0" iyy="1e-4" iyz="0" izz="2e-4"/></inertial></link>
+</robot>
+`);
+    for (const robot of [await mujoco(file), cannon(file)]) {
+      const w = robot.spec.joints.findIndex((j) => j.name === 'wheel_joint');
+      robot.command({ mode: 'velocity', target: byName(robot, { wheel_joint: 5 }), kd: byName(robot, {}, 0.5) });
+      let travelled = 0; // rad, unwrapped (the observation wraps a continuous joint to (−π, π])
+      for (let s = 0; s < 2 * HZ; s++) {
+        robot.step(1 / HZ);
+        travelled += robot.observe().jointVelocity[w] / HZ;
+      }
+      print({ engine: robot.constructor.name, travelled, v: robot.observe().jointVelocity[w] });
+      expect(travelled).toBeGreaterThan(Math.PI + 1);
+      expect(robot.observe().jointVelocity[w]).toBeCloseTo(5, 1);
+    }
+  });
+
   it('a run that never reaches a limit is bit-identical to the same run with MuJoCo\'s default soft limits (solref 0.02 1, solimp 0.9 0.95)', async () => {
     // The shipped arm's scripted reach (1 s, seed 1), and the gripper and fixture on small steps inside their ranges.
     const arm = new URL('../../sim/robots/arm.urdf', import.meta.url).pathname;
