@@ -33,6 +33,13 @@ export interface CompiledMjcf extends CompiledMujoco {
   readonly mimic: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>;
   /** Each follower's equality, its index in `model` (MujocoJointDesc.mimicEquality), by name. */
   readonly mimicEquality: ReadonlyMap<string, number>;
+  /**
+   * The joints MuJoCo limits (read from the spec: limited="true", or "auto" with a range under
+   * autolimits; the compiled jnt_limited is a bool array this build cannot read). A joint with
+   * limited="false" may still get finite bounds from its position actuator's ctrlrange (OP3's legs,
+   * createMujocoMjcfRobot.ts), which no stop holds.
+   */
+  readonly limited: ReadonlySet<string>;
 }
 
 /**
@@ -168,6 +175,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       const tendonNote = tendonNoteOf([...moved.byTendon], mimic.followers, actuators);
       if (tendonNote !== undefined) notes.push({ code: 'MUJOCO_MJCF_TENDON', where, message: tendonNote });
     }
+    const limited = new Set(joints.filter((name) => specLimited(mj, spec!, name)));
     const own = spec.option.timestep;
     if (Math.abs(own - o.timestep) > 1e-12)
       notes.push({ code: 'MUJOCO_MJCF_TIMESTEP', where, message: `the model's own timestep ${+own.toPrecision(6)} s (${+(1 / own).toPrecision(6)} Hz) replaced by ${+o.timestep.toPrecision(6)} s (${+(1 / o.timestep).toPrecision(6)} Hz, --physics-hz)${own < o.timestep ? ': a model tuned at the finer step may need it (--physics-hz ' + Math.round(1 / own) + ')' : ''}` });
@@ -193,7 +201,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities };
+    return { model, notes, joints, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited };
   } finally {
     spec?.delete();
     vfs.delete();
@@ -206,6 +214,17 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
  * but named nowhere axon looks): a model moved out of its repository's layout (humanoid-gym's
  * XBot-L.xml without the meshes folder beside its mjcf/ folder) names a folder the user can look at.
  */
+/** Whether MuJoCo limits joint `name` of `spec`: limited="true", or "auto" with a range given under autolimits (as floatingBase.ts baseJointExtras reads it). */
+function specLimited(mj: MainModule, spec: MjSpec, name: string): boolean {
+  const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, name);
+  const j = el ? mj.mjs_asJoint(el) : undefined;
+  if (!j) return false;
+  const value = (x: unknown) => (x as { value: number }).value;
+  const r = j.range as Float64Array;
+  const given = r[0] !== 0 || r[1] !== 0;
+  return value(j.limited) === value(mj.mjtLimited.mjLIMITED_TRUE) || (value(j.limited) === value(mj.mjtLimited.mjLIMITED_AUTO) && spec.compiler.autolimits && given);
+}
+
 function whereLooked(e: unknown, file: string, files: MjcfFiles): unknown {
   if (!(e instanceof AxonError) || e.code !== 'MUJOCO_COMPILE') return e;
   const name = /Error opening file '([^']+)'/.exec(e.detail)?.[1];

@@ -117,7 +117,7 @@ export interface MjcfSetup {
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, actuators, passive, baseExtras, mimic, mimicEquality } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, actuators, passive, baseExtras, mimic, mimicEquality, limited } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -327,7 +327,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   robot.setInitialPositions(joints.map((j) => j.defaultPosition));
   robot.reset();
   // Limits the model keeps soft enough for the motor to press well past (limitPenetration.ts), at the default pose.
-  robot.notes.push(...softLimitNote(softLimits(mj, model, robot.data, joints), file));
+  // Only joints MuJoCo limits: one with limited="false" and bounds from its ctrlrange has no stop to press past.
+  robot.notes.push(...softLimitNote(softLimits(mj, model, robot.data, joints.filter((j) => limited.has(j.name))), file));
   const over = [poseFrom.flags > 0 ? `--init-pose (${poseFrom.flags} joint${poseFrom.flags === 1 ? '' : 's'})` : '', poseFrom.manifest > 0 ? `manifest default_joint_pos (${poseFrom.manifest} joint${poseFrom.manifest === 1 ? '' : 's'})` : ''].filter((x) => x !== '');
   const armature = Object.values(jd).some((d) => d.armature !== undefined) ? 'manifest' : joints.some((j) => j.armature > 0) ? 'model' : 'none';
   const mjcfSetup: MjcfSetup = {

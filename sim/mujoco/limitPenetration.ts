@@ -28,7 +28,8 @@ export interface SoftLimit {
  * are kept: the maker chose them, and axon's supervisor clamps position targets into the range,
  * so only a velocity or effort command, or a target past the range without the supervisor, presses
  * that hard (docs/mujoco.md, "Joint limits"). A joint without a finite effort limit, passive or a
- * follower is left out. Configure time only.
+ * follower is left out; `joints` are those MuJoCo limits (createMujocoMjcfRobot.ts passes only those:
+ * a limited="false" joint's ctrlrange bounds have no stop). Configure time only.
  */
 export function softLimits(mj: MainModule, model: MjModel, data: MjData, joints: readonly MujocoJointDesc[], share = SOFT_LIMIT_SHARE): SoftLimit[] {
   const JOINT = mj.mjtObj.mjOBJ_JOINT.value;

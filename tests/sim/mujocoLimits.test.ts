@@ -263,6 +263,29 @@ describe('an MJCF in MuJoCo: its limits as the model sets them, noted where a mo
     expect(r.final[0] - 1).toBeLessThan(0.11);
   });
 
+  it('no note for a joint MuJoCo does not limit (limited="false", its bounds from its position actuator\'s ctrlrange, as OP3\'s legs): nothing stops it; the same joint limited gets the note', async () => {
+    // Before: the note named the unlimited hinge ("hinge 0.1 of 6.3") while 5 N·m spun it to 10025 rad.
+    const op3 = (joint: string) => xml.replace(/<joint name="hinge"[^>]*\/>/, `<joint name="hinge" axis="0 0 1" ${joint}/>`).replace(/<actuator>.*<\/actuator>/, '<actuator><position name="hinge_pos" joint="hinge" kp="10" ctrlrange="-3.14 3.14" ctrllimited="true" forcerange="-5 5" forcelimited="true"/></actuator>');
+    const free = join(folder, 'unlimited.xml');
+    writeFileSync(free, op3('limited="false"'));
+    const robot = await createMujocoMjcfRobot(free, { physicsDt: 1 / HZ, defaultGains });
+    robots.push(robot);
+    expect([robot.spec.joints[0].lower, robot.spec.joints[0].upper]).toEqual([-3.14, 3.14]); // from the ctrlrange
+    expect(robot.notes.map((n) => n.code)).not.toContain('MUJOCO_MJCF_SOFT_LIMIT');
+    let travelled = 0;
+    robot.command({ mode: 'effort', target: Float64Array.of(5) });
+    for (let s = 0; s < HZ; s++) {
+      robot.step(1 / HZ);
+      travelled = robot.data.qpos[0];
+    }
+    expect(travelled).toBeGreaterThan(10); // no stop at 3.14
+    const stopped = join(folder, 'limited.xml');
+    writeFileSync(stopped, op3('limited="true" range="-3.14 3.14"'));
+    const held = await createMujocoMjcfRobot(stopped, { physicsDt: 1 / HZ, defaultGains });
+    robots.push(held);
+    expect(held.notes.find((n) => n.code === 'MUJOCO_MJCF_SOFT_LIMIT')?.message).toContain('hinge 0.1 of 6.3');
+  });
+
   it('no note where the motor cannot press a limit in by 1 % of its range (the same paddle at 0.2 N·m: 0.004 rad)', async () => {
     const weak = join(folder, 'weak.xml');
     writeFileSync(weak, xml.replace('ctrlrange="-5 5"', 'ctrlrange="-0.2 0.2"'));
