@@ -152,6 +152,7 @@ export class MujocoActuators {
 
   /** The whole-robot saturation test's solver (configure time, once, after the joint damping is written): each follower's dof moves with its leader's (a follower of no moving joint held). */
   bind(mj: MainModule, model: MjModel, data: MjData): void {
+    this.limits?.bind(mj, model, data);
     if (this.solver !== undefined) return;
     const to = new Int32Array(model.nv).fill(-1);
     const u = new Float64Array(model.nv);
@@ -168,6 +169,7 @@ export class MujocoActuators {
   dispose(): void {
     this.solver?.dispose();
     this.solver = undefined;
+    this.limits?.dispose();
     this.mimic.dispose();
   }
 

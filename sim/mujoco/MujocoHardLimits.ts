@@ -1,4 +1,5 @@
-import type { MainModule, MjModel } from '@mujoco/mujoco';
+import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import { MujocoLimitCoupling } from './MujocoLimitCoupling.ts';
 import type { MujocoDofInertia } from './MujocoDofInertia.ts';
 import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import { NBIAS, type MujocoViews } from './MujocoViews.ts';
@@ -36,16 +37,19 @@ export const LIMIT_SOLIMP = [0.9999, 0.9999, 0.001, 0.5, 2] as const;
  * strictly past it: MuJoCo's distance under the margin, 0; on it, no stop) gets MuJoCo's direct solref (−stiffness, −damping) of its compiled one times
  * s = 1 + h·(b + d) / m: b the damping its actuator applies this step, d its joint damping, m its
  * inertia with the rest of the robot free (1 / (M⁻¹)ᵢᵢ). That is exactly the division with only
- * the joint's own damping (Sherman–Morrison: (M + h·b·eᵢeᵢᵀ)⁻¹ᵢᵢ = 1 / (m + h·b)); the other joints'
- * damping divides it more, never less, so the limit is never made stiffer than MuJoCo's 2 steps.
- * A limit that is not active is not written: MuJoCo reads no solref for it, so a run that never
+ * the joint's own damping (Sherman–Morrison: (M + h·b·eᵢeᵢᵀ)⁻¹ᵢᵢ = 1 / (m + h·b)), for one limit
+ * active alone; the other joints' damping divides it more. Several active at once on a robot
+ * (their forces reach each other's dofs through M) are scaled together instead
+ * (sim/mujoco/MujocoLimitCoupling.ts): one by one, their gain reached 1.65 on the heavy arm at 50
+ * Hz and the arm diverged. A limit that is not active is not written: MuJoCo reads no solref for it, so a run that never
  * reaches a limit is the run it was.
  *
  * Each step, for MujocoActuators.apply: press() says how each joint's law meets its stop (held
  * there, moving into it, next to it: JointStops), stiffen() scales the limits the step will find
  * active once the laws' damping is written.
  *
- * Real-time rules: press(), stiffen(), update(), side(), wasActive(), write() and reset() allocate nothing.
+ * Real-time rules: press(), stiffen(), update(), side(), wasActive(), write() and reset() allocate nothing
+ * (bind() sizes the coupling's buffers).
  */
 export class MujocoHardLimits {
   /** How many joints have a hard limit. */
@@ -66,6 +70,22 @@ export class MujocoHardLimits {
   private readonly b: number;
   /** Each robot joint's own damping as written into the model (N·m·s/rad | N·s/m), part of what the step divides a limit by. */
   private readonly jointDamping: Float64Array;
+
+  /** Scratch, per hard limit, in stiffen(): the active ones' indices, dofs and scales. */
+  private readonly activeK: Int32Array;
+  private readonly activeDof: Int32Array;
+  private readonly activeS: Float64Array;
+  /** Per dof: the joint damping as compiled, and scratch for the implicit step's damping (stiffen()). */
+  private readonly dofDamping: Float64Array;
+  private readonly damp: Float64Array;
+  private readonly n: number;
+  /** Scratch, per dof in stiffen(): the forces besides the limits (N·m | N); per hard limit: the active ones' compiled references (rad/s² | m/s²). */
+  private readonly force: Float64Array;
+  private readonly aref: Float64Array;
+  /** True where each joint's actuator acts on its own dof alone (no <mimic> group's tendon): the forces F are then known per dof. */
+  private readonly ownActuators: boolean;
+  /** Several active limits scaled together (bind()). */
+  private coupling: MujocoLimitCoupling | undefined;
 
   constructor(
     mj: MainModule,
@@ -94,6 +114,28 @@ export class MujocoHardLimits {
     this.k = 1 / (tau * tau);
     this.b = 2 / tau;
     this.jointDamping = Float64Array.from(joints, (j) => j.damping);
+    this.activeK = new Int32Array(hard.length);
+    this.activeDof = new Int32Array(hard.length);
+    this.activeS = new Float64Array(hard.length);
+    this.dofDamping = new Float64Array(model.nv);
+    this.damp = new Float64Array(model.nv);
+    this.n = joints.length;
+    this.force = new Float64Array(model.nv);
+    this.aref = new Float64Array(hard.length);
+    this.ownActuators = !joints.some((j) => j.mimic !== undefined);
+  }
+
+  /** Configure time, once the joint damping is written into the model: the dense solves of several active limits (MujocoLimitCoupling). */
+  bind(mj: MainModule, model: MjModel, data: MjData): void {
+    if (this.count < 2 || this.coupling !== undefined) return;
+    this.dofDamping.set(model.dof_damping as Float64Array);
+    this.coupling = new MujocoLimitCoupling(mj, model, data);
+  }
+
+  /** Frees bind()'s buffers. */
+  dispose(): void {
+    this.coupling?.dispose();
+    this.coupling = undefined;
   }
 
   /**
@@ -119,14 +161,18 @@ export class MujocoHardLimits {
   }
 
   /**
-   * Once the step's laws are written (`views.biasprm`), each hard limit that the step will find
-   * active: its reference s = 1 + h·(b + d) / m times stiffer (b its actuator's damping, d the
-   * joint's damping, m its inertia with the rest of the robot free, `inertia`), what the implicit
-   * step will divide it by. `qadr` / `vadr`: each robot joint's qpos / qvel address.
+   * Once the step's laws are written (`views.biasprm`, `views.ctrl`), each hard limit that the
+   * step will find active: its reference s = 1 + h·(b + d) / m times stiffer (b its actuator's
+   * damping, d the joint's damping, m its inertia with the rest of the robot free, `inertia`), what
+   * the implicit step will divide it by; several active at once, the scales MujocoLimitCoupling
+   * finds for them together (F: the last step's forces without constraints and the laws at the
+   * step's start; D: the laws' damping and the joint damping). `qadr` / `vadr`: each robot joint's
+   * qpos / qvel address.
    */
   stiffen(views: MujocoViews, qadr: Int32Array, vadr: Int32Array, inertia: MujocoDofInertia): void {
     const qpos = views.qpos;
     const bias = views.biasprm;
+    let na = 0;
     for (let k = 0; k < this.count; k++) {
       const i = this.joint[k];
       if (!this.update(k, qpos[qadr[i]])) continue;
@@ -136,8 +182,32 @@ export class MujocoHardLimits {
         const m = inertia.of(vadr[i], views);
         if (m > 0 && m < Infinity) s = 1 + (this.h * b) / m;
       }
-      this.write(k, s, views.jntSolref);
+      this.activeK[na] = k;
+      this.activeDof[na] = vadr[i];
+      this.activeS[na] = s;
+      na++;
     }
+    const coupling = this.coupling;
+    if (na > 1 && coupling !== undefined) {
+      // Several at once: scaled together (MujocoLimitCoupling), from the implicit step's damping D and the forces F besides the limits.
+      const qvel = views.qvel;
+      const damp = this.damp;
+      const force = this.force;
+      damp.set(this.dofDamping);
+      for (let k = 0; k < force.length; k++) force[k] = views.qfrcSmooth[k] - views.qfrcActuator[k];
+      for (let i = 0; i < this.n; i++) {
+        const d = vadr[i];
+        damp[d] -= bias[i * NBIAS + 2];
+        force[d] += views.ctrl[i] + bias[i * NBIAS + 1] * qpos[qadr[i]] + bias[i * NBIAS + 2] * qvel[d];
+      }
+      for (let a = 0; a < na; a++) {
+        const i = this.joint[this.activeK[a]];
+        const q = qpos[qadr[i]];
+        this.aref[a] = this.stopAcceleration(i, this.side(i, q), q, qvel[vadr[i]]);
+      }
+      coupling.scale(this.activeDof, this.aref, force, na, damp, this.h, this.activeS, this.ownActuators);
+    }
+    for (let a = 0; a < na; a++) this.write(this.activeK[a], this.activeS[a], views.jntSolref);
   }
 
   /** Whether hard limit `k` will be active at joint position `q` (rad | m) this step; recorded for wasActive() at the next. */

@@ -1,0 +1,195 @@
+import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
+
+/** Power iterations of the fallback's gain estimate: the active set is a few dofs, and the estimate only decides how far to shrink. */
+const POWER_ITERATIONS = 40;
+/** The largest reference scale scale() writes; beyond it (a reference near 0 at rest) the fallback decides. */
+const MAX_SCALE = 1e6;
+
+/**
+ * Several hard limits active at once (sim/mujoco/MujocoHardLimits.ts): the scale of each one's
+ * reference that makes MuJoCo's limit forces the ones its implicit step needs.
+ *
+ * Why: MuJoCo sizes the forces λ of the active limits A with the mass matrix M (their dofs'
+ * accelerations meet the references: [M⁻¹(F + λ)]_A = S·aref, F the other forces, S the scales
+ * written into solref) and its implicit step then moves the robot by (M + h·D)⁻¹(F + λ) (D: each
+ * dof's law damping plus its joint damping). For one limit the scale s = 1 + h·(b + d)/m undoes
+ * that exactly (Sherman–Morrison, with its own damping alone). For several on one chain it does not:
+ * their forces act on each other's dofs through M, the reference reaches them times
+ * G = [(M + h·D)⁻¹]_AA · ([M⁻¹]_AA)⁻¹ · S, not 1, and a damped joint's large λ (its s) reaches an
+ * undamped neighbour (a saturated motor) undivided: on tests/helpers/limitStops.ts's heavy arm at
+ * 50 Hz G's largest eigenvalue was 1.65, its stops threw the elbow 1.2 rad in one step and the arm
+ * diverged; at 100 Hz it chattered (docs/mujoco.md, "Joint limits").
+ *
+ * So scale() solves for the forces the implicit step needs, λ* = P⁻¹(aref − [K⁻¹F]_A) with
+ * K = M + h·D, P = [K⁻¹]_AA, Q = [M⁻¹]_AA (the active dofs then accelerate at the compiled
+ * reference aref exactly), and gives each limit the scale that makes MuJoCo produce it:
+ * X = Q·λ* + [M⁻¹F]_A, s = X / aref. Where one s comes out negative or huge (a reference near 0,
+ * the joint at rest on its stop, against the error of F, the last step's forces), every s is the
+ * one-limit one shrunk by the largest eigenvalue of G where that passes 1 (G ≤ 1: never stiffer
+ * than the 2-step stop). M is the last step's (mj_fullM), as the saturation solve's.
+ *
+ * Real-time rules: scale() allocates nothing (buffers sized from the model at construction).
+ */
+export class MujocoLimitCoupling {
+  private readonly nv: number;
+  private readonly full: DoubleBuffer;
+  private fullView: Float64Array = new Float64Array(0);
+  /** Cholesky factors (lower triangles) of M and of K = M + h·D. */
+  private readonly lm: Float64Array;
+  private readonly lk: Float64Array;
+  /** Q = [M⁻¹]_AA and P = [K⁻¹]_AA (na × na, row stride nv), and P's factor. */
+  private readonly q: Float64Array;
+  private readonly p: Float64Array;
+  private readonly lp: Float64Array;
+  /** Scratch vectors, nv long. */
+  private readonly col: Float64Array;
+  private readonly u: Float64Array;
+  private readonly w: Float64Array;
+
+  constructor(
+    private readonly mj: MainModule,
+    private readonly model: MjModel,
+    private readonly data: MjData,
+  ) {
+    const nv = (this.nv = model.nv);
+    this.full = new mj.DoubleBuffer(nv * nv);
+    this.lm = new Float64Array(nv * nv);
+    this.lk = new Float64Array(nv * nv);
+    this.q = new Float64Array(nv * nv);
+    this.p = new Float64Array(nv * nv);
+    this.lp = new Float64Array(nv * nv);
+    this.col = new Float64Array(nv);
+    this.u = new Float64Array(nv);
+    this.w = new Float64Array(nv);
+  }
+
+  /**
+   * Each of the `na` active limits' reference scale into `s` (in: the one-limit scales; out: the
+   * scales to write), for the dofs `dofs`, whose compiled references (MujocoHardLimits
+   * stopAcceleration, rad/s² | m/s²) are `aref`; `force` per dof the forces besides the limits
+   * (N·m | N: the last step's without constraints, the laws at the step's start), `damp` per dof
+   * the implicit step's damping (N·m·s/rad | N·s/m), `h` the step (s). `exact` false: the
+   * fallback alone (a robot whose actuators are not each on its own joint). Returns 'exact',
+   * 'shrunk', 'kept' (the fallback found G ≤ 1) or 'none' (M or K not positive definite: `s` kept).
+   */
+  scale(dofs: Int32Array, aref: Float64Array, force: Float64Array, na: number, damp: Float64Array, h: number, s: Float64Array, exact: boolean): 'exact' | 'shrunk' | 'kept' | 'none' {
+    const n = this.nv;
+    this.mj.mj_fullM(this.model, this.data, this.full);
+    if (this.fullView.length === 0) this.fullView = this.full.GetView() as Float64Array;
+    const M = this.fullView;
+    const lm = this.lm;
+    const lk = this.lk;
+    for (let k = 0; k < n * n; k++) lm[k] = lk[k] = M[k];
+    for (let k = 0; k < n; k++) lk[k * n + k] += h * damp[k];
+    if (!cholesky(lm, n) || !cholesky(lk, n)) return 'none';
+    this.block(lm, dofs, na, this.q);
+    this.block(lk, dofs, na, this.p);
+    if (exact && this.exact(dofs, aref, force, na, s)) return 'exact';
+    const g = this.largestGain(s, na);
+    if (!(g >= 0)) return 'none';
+    if (g <= 1) return 'kept';
+    for (let a = 0; a < na; a++) s[a] /= g;
+    return 'shrunk';
+  }
+
+  /** The scales that make MuJoCo's λ the implicit step's λ* (see the class), into `s` only where every one is positive and at most MAX_SCALE. */
+  private exact(dofs: Int32Array, aref: Float64Array, force: Float64Array, na: number, s: Float64Array): boolean {
+    const n = this.nv;
+    const u = this.u;
+    const w = this.w;
+    const col = this.col;
+    u.set(force);
+    solve(this.lk, n, u); // K⁻¹F
+    w.set(force);
+    solve(this.lm, n, w); // M⁻¹F
+    const lp = this.lp;
+    for (let a = 0; a < na; a++) for (let b = 0; b <= a; b++) lp[a * n + b] = this.p[a * n + b];
+    if (!cholesky(lp, na, n)) return false;
+    for (let a = 0; a < na; a++) col[a] = aref[a] - u[dofs[a]];
+    solve(lp, na, col, n); // λ*
+    for (let a = 0; a < na; a++) {
+      let x = w[dofs[a]];
+      for (let b = 0; b < na; b++) x += this.q[a * n + b] * col[b];
+      const r = x / aref[a];
+      if (!(r > 0 && r <= MAX_SCALE)) return false;
+      u[a] = r; // u is free again: the scales, kept until all are known good
+    }
+    for (let a = 0; a < na; a++) s[a] = u[a];
+    return true;
+  }
+
+  /** The largest eigenvalue of G = P·Q⁻¹·diag(s) by power iteration; NaN where Q is not positive definite. */
+  private largestGain(s: Float64Array, na: number): number {
+    const n = this.nv;
+    const lq = this.lp;
+    for (let a = 0; a < na; a++) for (let b = 0; b <= a; b++) lq[a * n + b] = this.q[a * n + b];
+    if (!cholesky(lq, na, n)) return Number.NaN;
+    const x = this.u;
+    const y = this.w;
+    for (let a = 0; a < na; a++) x[a] = 1 / Math.sqrt(na);
+    let rho = 0;
+    for (let it = 0; it < POWER_ITERATIONS; it++) {
+      for (let a = 0; a < na; a++) y[a] = s[a] * x[a];
+      solve(lq, na, y, n);
+      let norm = 0;
+      for (let a = 0; a < na; a++) {
+        let v = 0;
+        for (let b = 0; b < na; b++) v += this.p[a * n + b] * y[b];
+        x[a] = v;
+        norm += v * v;
+      }
+      rho = Math.sqrt(norm); // x had norm 1
+      if (!(rho > 0 && rho < Infinity)) return Number.NaN;
+      for (let a = 0; a < na; a++) x[a] /= rho;
+    }
+    return rho;
+  }
+
+  /** `out` (row stride nv) ← the rows and columns at `dofs` of (L·Lᵀ)⁻¹, `l` a cholesky() factor of an nv × nv matrix. */
+  private block(l: Float64Array, dofs: Int32Array, na: number, out: Float64Array): void {
+    const n = this.nv;
+    const col = this.col;
+    for (let b = 0; b < na; b++) {
+      col.fill(0);
+      col[dofs[b]] = 1;
+      solve(l, n, col);
+      for (let a = 0; a < na; a++) out[a * n + b] = col[dofs[a]];
+    }
+  }
+
+  /** Frees the buffer M is read into. */
+  dispose(): void {
+    this.full.delete();
+  }
+}
+
+/** In place: the lower triangle of the n × n block (row stride `stride`) of `a` becomes L of L·Lᵀ. False: not positive definite. */
+function cholesky(a: Float64Array, n: number, stride = n): boolean {
+  for (let j = 0; j < n; j++) {
+    let d = a[j * stride + j];
+    for (let k = 0; k < j; k++) d -= a[j * stride + k] * a[j * stride + k];
+    if (!(d > 0)) return false;
+    const l = Math.sqrt(d);
+    a[j * stride + j] = l;
+    for (let i = j + 1; i < n; i++) {
+      let s = a[i * stride + j];
+      for (let k = 0; k < j; k++) s -= a[i * stride + k] * a[j * stride + k];
+      a[i * stride + j] = s / l;
+    }
+  }
+  return true;
+}
+
+/** In place: x ← (L·Lᵀ)⁻¹·x with cholesky()'s factor `l` (n × n, row stride `stride`). */
+function solve(l: Float64Array, n: number, x: Float64Array, stride = n): void {
+  for (let i = 0; i < n; i++) {
+    let s = x[i];
+    for (let k = 0; k < i; k++) s -= l[i * stride + k] * x[k];
+    x[i] = s / l[i * stride + i];
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    let s = x[i];
+    for (let k = i + 1; k < n; k++) s -= l[k * stride + i] * x[k];
+    x[i] = s / l[i * stride + i];
+  }
+}
