@@ -41,6 +41,8 @@ export class MujocoLimitCoupling {
   private readonly q: Float64Array;
   private readonly p: Float64Array;
   private readonly lp: Float64Array;
+  /** Scratch, block()'s columns L⁻¹·e (na × nv). */
+  private readonly z: Float64Array;
   /** Scratch vectors, nv long. */
   private readonly col: Float64Array;
   private readonly u: Float64Array;
@@ -58,6 +60,7 @@ export class MujocoLimitCoupling {
     this.q = new Float64Array(nv * nv);
     this.p = new Float64Array(nv * nv);
     this.lp = new Float64Array(nv * nv);
+    this.z = new Float64Array(nv * nv);
     this.col = new Float64Array(nv);
     this.u = new Float64Array(nv);
     this.w = new Float64Array(nv);
@@ -145,16 +148,29 @@ export class MujocoLimitCoupling {
     return rho;
   }
 
-  /** `out` (row stride nv) ← the rows and columns at `dofs` of (L·Lᵀ)⁻¹, `l` a cholesky() factor of an nv × nv matrix. */
+  /**
+   * `out` (row stride nv) ← the rows and columns at `dofs` of (L·Lᵀ)⁻¹, `l` a cholesky() factor of
+   * an nv × nv matrix: Zᵀ·Z with the columns z = L⁻¹·e_d, zero above d (a forward solve from d on).
+   */
   private block(l: Float64Array, dofs: Int32Array, na: number, out: Float64Array): void {
     const n = this.nv;
-    const col = this.col;
+    const z = this.z;
     for (let b = 0; b < na; b++) {
-      col.fill(0);
-      col[dofs[b]] = 1;
-      solve(l, n, col);
-      for (let a = 0; a < na; a++) out[a * n + b] = col[dofs[a]];
+      const d = dofs[b];
+      const o = b * n;
+      for (let i = 0; i < d; i++) z[o + i] = 0;
+      for (let i = d; i < n; i++) {
+        let v = i === d ? 1 : 0;
+        for (let k = d; k < i; k++) v -= l[i * n + k] * z[o + k];
+        z[o + i] = v / l[i * n + i];
+      }
     }
+    for (let a = 0; a < na; a++)
+      for (let b = 0; b <= a; b++) {
+        let v = 0;
+        for (let k = Math.max(dofs[a], dofs[b]); k < n; k++) v += z[a * n + k] * z[b * n + k];
+        out[a * n + b] = out[b * n + a] = v;
+      }
   }
 
   /** Frees the buffer M is read into. */
