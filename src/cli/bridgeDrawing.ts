@@ -39,7 +39,8 @@ import { drawingMeta, readFileBytes, rootOnRecord, servedFileProblem, servedMode
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
-import type { createMujocoDrawing } from '../../sim/mujoco/mujocoView.ts';
+/** MuJoCo loads only when asked (the module is imported where an MJCF is drawn): its type alone here. */
+type MujocoDrawing = Awaited<ReturnType<typeof import('../../sim/mujoco/mujocoView.ts').createMujocoDrawing>>;
 
 /** `--urdf FILE` over the bridge: the client's copy of the served robot's URDF, read and parsed once. */
 export interface DrawingUrdf {
@@ -54,7 +55,7 @@ export interface DrawingMjcf {
   readonly file: string;
   /** The top file's bytes as read (checked against the hello's sha256; its includes and meshes are not in it, as the server's are not). */
   readonly bytes: FileBytes;
-  readonly drawing: Awaited<ReturnType<typeof createMujocoDrawing>>;
+  readonly drawing: MujocoDrawing;
 }
 
 export interface BridgeDrawingOptions {
