@@ -58,8 +58,9 @@ export function recordedRobotName(rec: Recording, spec: RobotSpec): string {
 /** The robot to draw `rec` with (see the file's comment); throws REPLAY_MODEL only for a `--urdf` that does not fit. */
 export async function replayRobot(rec: Recording, spec: RobotSpec, name: string, o: ReplayDrawingOptions): Promise<ReplayRobot> {
   const panels = (): ReplayRobot => ({ spec, showPose() {}, async close() {} });
+  // The name is the server's free text (docs/bridge.md): escaped before it reaches the terminal.
   const panelsOnly = (why: string): ReplayRobot => {
-    o.say(`axon replay: robot "${name}": ${why}: panels only`);
+    o.say(`axon replay: robot "${printable(name)}": ${why}: panels only`);
     return panels();
   };
   const posedByBase = rec.ticks[0]?.observation.base !== undefined;
@@ -183,7 +184,7 @@ async function mujocoDrawing(rec: Recording, spec: RobotSpec, name: string, say:
   const file = rec.run.mjcf;
   if (rec.run.physics !== 'mujoco' || typeof file !== 'string') return undefined;
   const panelsOnly = (why: string) => {
-    say(`axon replay: robot "${name}": ${why}: panels only`);
+    say(`axon replay: robot "${printable(name)}": ${why}: panels only`);
     return { spec, showPose() {}, async close() {} };
   };
   if (!existsSync(file)) return panelsOnly(`its MJCF ${file} is not here`);

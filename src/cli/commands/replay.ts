@@ -6,6 +6,7 @@ import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer } from '../../viewer/index.ts';
 import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
 import { UsageError } from '../../core/errors.ts';
+import { printable } from '../../core/printable.ts';
 import { portNumber, positiveNumber } from '../args.ts';
 
 const nonNegative = (v: string) => {
@@ -66,8 +67,9 @@ export function replayCommand() {
     });
 }
 
-function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } }): void {
-  console.log(`${s.file}: ${s.robot ?? '?'}${s.physics ? ` (${s.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'})` : ''} under ${s.policy ?? '?'}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
+/** The human summary of `axon replay FILE`; the recorded names (a bridged server's robot, say) printed escaped (src/core/printable.ts). */
+export function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } }): void {
+  console.log(`${printable(s.file)}: ${printable(s.robot ?? '?')}${s.physics ? ` (${s.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'})` : ''} under ${printable(s.policy ?? '?')}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
   console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.truncated ? ', TRUNCATED (no footer)' : ''}`);
   const w = s.world_model;
   if (w) console.log(`  world model (${w.mode}): predicted trajectory of ${w.horizon} × ${w.dt} s on ${w.predicted_ticks} ticks, state [${w.state.join(', ')}]`);
@@ -81,7 +83,7 @@ function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: Pol
   const d = s.policy_diff;
   if (d) {
     console.log(`policy ${d.policy} on the recorded observations (${d.ticks} ticks, ${d.mode} commands vs recorded ${d.recordedMode}):`);
-    for (const j of d.joints) console.log(`  ${j.joint.padEnd(20)} max |Δ| ${fmt(j.max)} (tick ${j.maxAtSeq})  mean |Δ| ${fmt(j.mean)}`);
+    for (const j of d.joints) console.log(`  ${printable(j.joint).padEnd(20)} max |Δ| ${fmt(j.max)} (tick ${j.maxAtSeq})  mean |Δ| ${fmt(j.mean)}`);
     console.log(d.max === 0 ? '  identical commands on every tick' : `  largest difference ${fmt(d.max)}`);
     for (const w of d.warnings) console.log(`  warning: ${w}`);
   }
@@ -159,7 +161,7 @@ async function replayDataset(dir: string, o: { policy?: string; view: boolean; v
     const d = summary.policy_diff;
     if (d) {
       console.log(`policy ${d.policy} on the recorded observations of ${d.episodes} episode(s) (${d.ticks} frames, ${d.mode} commands vs recorded ${d.recordedMode}):`);
-      for (const j of d.joints) console.log(`  ${j.joint.padEnd(20)} max |Δ| ${fmt(j.max)} (frame ${j.maxAtSeq})  mean |Δ| ${fmt(j.mean)}`);
+      for (const j of d.joints) console.log(`  ${printable(j.joint).padEnd(20)} max |Δ| ${fmt(j.max)} (frame ${j.maxAtSeq})  mean |Δ| ${fmt(j.mean)}`);
       console.log(d.max === 0 ? '  identical commands on every frame' : `  largest difference ${fmt(d.max)}`);
       for (const w of d.warnings) console.log(`  warning: ${w}`);
     }

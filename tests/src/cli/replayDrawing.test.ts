@@ -7,9 +7,10 @@
 import { appendFileSync, copyFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
-import { replayRobot } from '../../../src/cli/replayDrawing.ts';
-import { drawingMeta, readRecording, recordedSpec, type Recording } from '../../../src/record/index.ts';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { recordedRobotName, replayRobot } from '../../../src/cli/replayDrawing.ts';
+import { printHuman } from '../../../src/cli/commands/replay.ts';
+import { drawingMeta, readRecording, recordedSpec, recordingSummary, type Recording } from '../../../src/record/index.ts';
 import { Kinematics } from '../../../src/viewer/page/kinematics.js';
 import { pageKinematics } from '../../../src/viewer/index.ts';
 
@@ -143,5 +144,43 @@ describe('replay --view: the drawing model of a URDF run', () => {
     const { robot, lines } = await drawn(future);
     expect(robot.model).toBeUndefined();
     expect(lines[0]).toContain('drawing: has schema "axon.drawing/2"');
+  });
+});
+
+describe('replay: a name from the recording (a bridge server\'s free text) reaches the terminal escaped', () => {
+  const EVIL = 'evil\u001b[2J\u001b]0;pwned\u0007';
+  const ESCAPED = 'evil\\u001b[2J\\u001b]0;pwned\\u0007';
+
+  it('the panels-only line names the robot escaped, for a bridged recording and for a MuJoCo one whose MJCF is gone', async () => {
+    const spec = { ...recordedSpec(old), name: EVIL };
+    for (const run of [
+      { command: 'sim', robot: EVIL, bridge: 'ws://127.0.0.1:1', physics: 'cannon' },
+      { command: 'sim', robot: 'ws://127.0.0.1:1', bridge: 'ws://127.0.0.1:1', physics: 'cannon' },
+      { command: 'sim', robot: EVIL, physics: 'mujoco', mjcf: join(dir, 'gone.xml') },
+    ]) {
+      const lines: string[] = [];
+      const rec: Recording = { ...old, run };
+      const robot = await replayRobot(rec, spec, recordedRobotName(rec, spec), { say: (l) => lines.push(l) });
+      expect(robot.model).toBeUndefined();
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`robot "${ESCAPED}"`);
+      expect(lines[0]).not.toMatch(/[\u0000-\u001f]/);
+    }
+  });
+
+  it('`axon replay FILE` prints the recorded robot, policy and joint names escaped', () => {
+    const s = recordingSummary({ ...old, spec: { ...old.spec!, name: EVIL } } as Recording);
+    const diff = { policy: 'p', ticks: 1, mode: 'position' as const, recordedMode: 'position' as const, joints: [{ joint: `j${EVIL}`, max: 0, mean: 0, maxAtSeq: 0 }], max: 0, warnings: [] };
+    const out: string[] = [];
+    const log = vi.spyOn(console, 'log').mockImplementation((l: string) => void out.push(l));
+    try {
+      printHuman({ ...s, policy: EVIL, policy_diff: diff });
+    } finally {
+      log.mockRestore();
+    }
+    expect(out[0]).toContain(`: ${ESCAPED}`);
+    expect(out[0]).toContain(`under ${ESCAPED}`);
+    expect(out.join('\n')).toContain(`j${ESCAPED}`);
+    expect(out.join('\n')).not.toMatch(/\u001b/);
   });
 });
