@@ -173,14 +173,15 @@ export function mujocoPoser(robot: MujocoRobot): { showPose(positions: ArrayLike
 /**
  * `axon replay --view` of a recording made with `--mjcf FILE`: the MJCF loaded in MuJoCo again,
  * drawn from its geoms and posed at each recorded tick by forward kinematics (nothing simulated).
- * The model's joints must be the recorded ones (AxonError REPLAY_MODEL otherwise: the file changed).
+ * The model's joints must be the recorded ones (AxonError REPLAY_MODEL at `where` otherwise: the
+ * file changed, or `replay --mjcf FILE` gave another robot's).
  */
-export async function createMujocoReplayRobot(file: string, spec: RobotSpec) {
+export async function createMujocoReplayRobot(file: string, spec: RobotSpec, where: string = file) {
   const d = await createMujocoDrawing(file);
   const want = spec.joints.map((j) => j.name);
   if (d.joints.join('\n') !== want.join('\n')) {
     d.dispose();
-    throw new AxonError('REPLAY_MODEL', file, `has joints [${d.joints.join(', ')}]`, `the recorded robot's joints [${want.join(', ')}]`);
+    throw new AxonError('REPLAY_MODEL', where, `has joints [${d.joints.join(', ')}]`, `the recorded robot's joints [${want.join(', ')}]`);
   }
   return d.robot(spec);
 }

@@ -3,19 +3,22 @@
  * knows sim/). In order:
  *  1. `--urdf FILE`: that URDF, whatever the recording says; its moving joints must be exactly the
  *     recorded ones (REPLAY_MODEL naming the joint that is missing or extra, exit 2).
- *  2. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`, a bridged run
+ *  2. `--mjcf FILE`: that MJCF in MuJoCo, whatever the recording says; its joints must be the
+ *     recorded ones (REPLAY_MODEL, exit 2).
+ *  3. A URDF the recording names (`axon.run` drawing: `sim --urdf`, `run`, `teleop`, a bridged run
  *     given `--urdf`; or the bare `urdf` path of an older `run` recording), if the file is still
  *     there and, where a sha256 was kept, still the same bytes.
- *  3. A served MJCF the client drew with `--mjcf FILE` (kept as `mjcf`), in MuJoCo, checked against
- *     `served_model`.
- *  4. A shipped simulated robot by name (`run.robot`; a run over the bridge names the served robot
- *     there, its URL in `run.bridge`), when the recorded joints are its joints; an `--mjcf` run in
- *     MuJoCo.
- *  5. Nothing: the panels alone.
+ *  4. An MJCF the recording names (`mjcf`: `sim --mjcf F`, or the client's `--mjcf FILE` copy of a
+ *     served robot, checked against `served_model`), in MuJoCo, whatever engine the server ran (a
+ *     real robot's server names an MJCF too), and before any shipped robot of the same name.
+ *  5. A shipped simulated robot by name (`run.robot`; a run over the bridge names the served robot
+ *     there, its URL in `run.bridge`), when the recorded joints are its joints.
+ *  6. Nothing: the panels alone.
  * Whenever a recorded model cannot be used, one line on stderr names the path and what differs,
  * and the panels are shown alone. A run over the bridge keeps the served robot's file by name and
  * sha256 (`served_model`, src/record/drawingMeta.ts): the file drawn is checked against it (a
  * different file is drawn with one warning line), and with no file to draw the line names it.
+ * Names from the recording (the server's robot name) are printed escaped (src/core/printable.ts).
  *
  * A URDF is posed as `sim --urdf --view` poses it: a SimRobot of that URDF put at each tick's
  * recorded joint positions and base pose (SimRobot.showPose), its link poses in the frames. A run
@@ -41,6 +44,8 @@ export interface ReplayRobot extends ViewerRobot {
 export interface ReplayDrawingOptions {
   /** `replay --urdf FILE`. */
   readonly urdf?: string;
+  /** `replay --mjcf FILE`. */
+  readonly mjcf?: string;
   /** Where the one-line reasons go (stderr). */
   readonly say: (line: string) => void;
 }
@@ -93,6 +98,15 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
     checkServed(model, o.urdf, `--urdf ${o.urdf}`);
     return urdfRobot(model, spec, posedByBase, recorded ? rootOnRecord(recorded) : served ? rootOnRecord(served) : {}, o.say);
   }
+  if (o.mjcf !== undefined) {
+    // As --urdf: drawn whatever the recording names, its joints the recorded ones, checked against the served file.
+    if (!existsSync(o.mjcf)) throw new AxonError('REPLAY_MODEL', `--mjcf ${o.mjcf}`, 'is not here', 'an MJCF file (your copy of the recorded robot\'s)');
+    if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: --mjcf ${o.mjcf} is drawn unchecked`);
+    const problem = served && servedFileProblem(served, o.mjcf, `--mjcf ${o.mjcf}`, 'mjcf');
+    if (problem) o.say(`axon replay: warning: ${problem}`);
+    const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
+    return createMujocoReplayRobot(o.mjcf, spec, `--mjcf ${o.mjcf}`);
+  }
   if (unreadable !== undefined) return panelsOnly(unreadable);
   if (d !== undefined) {
     const problem = drawingFileProblem(d);
@@ -109,24 +123,24 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
       return panelsOnly((e as Error).message);
     }
   }
-  // A served MJCF drawn by the client's --mjcf FILE (kept as `mjcf`): drawn in MuJoCo again, checked against the served file.
-  if (served?.format === 'mjcf' && typeof rec.run.mjcf === 'string' && rec.run.physics === 'mujoco') {
-    const problem = existsSync(rec.run.mjcf) ? servedFileProblem(served, rec.run.mjcf, `its MJCF ${rec.run.mjcf}`, 'mjcf') : undefined;
+  // An MJCF the run was drawn with (sim --mjcf, or a bridged client's --mjcf copy): drawn in MuJoCo
+  // again whatever the server's engine, before a shipped robot of the same name is considered.
+  if (typeof rec.run.mjcf === 'string') {
+    const file = rec.run.mjcf;
+    if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: its MJCF ${file} is drawn unchecked`);
+    const problem = served && existsSync(file) ? servedFileProblem(served, file, `its MJCF ${file}`, 'mjcf') : undefined;
     if (problem) o.say(`axon replay: warning: ${problem}`);
-    const mj = await mujocoDrawing(rec, spec, name, o.say);
-    if (mj) return mj;
+    return mujocoDrawing(file, spec, name, o.say);
   }
-  if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: ${served.format === 'mjcf' ? 'a run whose client drew it with --mjcf FILE is drawn from that file' : 'give your copy of that file with --urdf FILE'}`);
+  if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: give your copy of that file with --${served.format === 'mjcf' ? 'mjcf' : 'urdf'} FILE`);
   if (servedUnreadable !== undefined) return panelsOnly(servedUnreadable);
   if (robotNames().includes(name)) {
     // A robot that only bears a shipped robot's name (a bridged URDF robot called "cartpole", say) is not drawn as it.
     const own = movingJoints(robotModel(name)).map((j) => j.name);
     if (own.length === spec.joints.length && own.every((n, i) => n === spec.joints[i].name)) return createSimRobot(name);
-    return panelsOnly(`the shipped robot "${printable(name)}" moves joints ${own.join(', ')}, not the recorded ${printable(spec.joints.map((j) => j.name).join(', '))} (give its drawing with --urdf FILE)`);
+    return panelsOnly(`the shipped robot "${printable(name)}" moves joints ${own.join(', ')}, not the recorded ${printable(spec.joints.map((j) => j.name).join(', '))} (give its drawing with --urdf FILE or --mjcf FILE)`);
   }
-  const mj = await mujocoDrawing(rec, spec, name, o.say);
-  if (mj) return mj;
-  return panelsOnly('no drawing model recorded (give one with --urdf FILE)');
+  return panelsOnly('no drawing model recorded (give one with --urdf FILE or --mjcf FILE)');
 }
 
 /**
@@ -179,15 +193,13 @@ export function urdfRobot(
   };
 }
 
-/** A MuJoCo run of an MJCF (`axon sim --mjcf F --record`): F loaded in MuJoCo again and posed at each tick; undefined (panels only, said why) otherwise. */
-async function mujocoDrawing(rec: Recording, spec: RobotSpec, name: string, say: (line: string) => void): Promise<ReplayRobot | undefined> {
-  const file = rec.run.mjcf;
-  if (rec.run.physics !== 'mujoco' || typeof file !== 'string') return undefined;
+/** An MJCF run (`axon sim --mjcf F --record`, or a bridged run drawn with `--mjcf F`): F loaded in MuJoCo again and posed at each tick; the panels alone, said why, when it cannot be. */
+async function mujocoDrawing(file: string, spec: RobotSpec, name: string, say: (line: string) => void): Promise<ReplayRobot> {
   const panelsOnly = (why: string) => {
     say(`axon replay: robot "${printable(name)}": ${why}: panels only`);
     return { spec, showPose() {}, async close() {} };
   };
-  if (!existsSync(file)) return panelsOnly(`its MJCF ${file} is not here`);
+  if (!existsSync(file)) return panelsOnly(`its MJCF ${file} is not here; give the file with --mjcf FILE`);
   const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
-  return createMujocoReplayRobot(file, spec).catch((e: unknown) => panelsOnly((e as Error).message));
+  return createMujocoReplayRobot(file, spec).catch((e: unknown) => panelsOnly(`${(e as Error).message}; give the file with --mjcf FILE`));
 }

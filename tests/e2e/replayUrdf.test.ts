@@ -138,7 +138,7 @@ describe('axon replay --view of a sim --urdf recording', () => {
     expect(JSON.parse(summary.lastLine)).toMatchObject({ robot: 'replay_bot', ticks: 20, gaps: 0 });
     const panels = replayView(OLD_RECORDING);
     expect(panels.code, panels.stderr).toBe(0);
-    expect(panelLines(panels.stderr)).toEqual(['axon replay: robot "replay_bot": no drawing model recorded (give one with --urdf FILE): panels only']);
+    expect(panelLines(panels.stderr)).toEqual(['axon replay: robot "replay_bot": no drawing model recorded (give one with --urdf FILE or --mjcf FILE): panels only']);
     const drawn = replayView(OLD_RECORDING, '--urdf', FIXTURE_URDF);
     expect(drawn.code, drawn.stderr).toBe(0);
     expect(panelLines(drawn.stderr)).toEqual([]);

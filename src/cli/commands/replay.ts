@@ -42,9 +42,11 @@ export function replayCommand() {
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
     .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md)')
+    .option('--mjcf <file>', 'with --view: draw the robot with this MJCF in MuJoCo (its joints must be the recorded ones), instead of the file the recording names; checked by sha256 against a bridged run\'s served MJCF (docs/viewer.md)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--urdf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
+      if (o.urdf !== undefined && o.mjcf !== undefined) throw new UsageError('--mjcf', 'and --urdf were both given', 'one file to draw the robot with');
       if (isDataset(file)) return replayDataset(file, o);
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);
@@ -95,14 +97,14 @@ function fmt(x: number): string {
 
 /**
  * `replay --view`: the recorded ticks, paced by their period / speed, the robot drawn as
- * replayDrawing.ts decides (--urdf FILE, the recorded URDF, a shipped robot, an --mjcf run in
- * MuJoCo), or the panels alone with one line saying why.
+ * replayDrawing.ts decides (--urdf FILE, --mjcf FILE, the recorded URDF, the recorded MJCF in
+ * MuJoCo, a shipped robot), or the panels alone with one line saying why.
  */
-async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean; urdf?: string }): Promise<void> {
+async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
   const name = recordedRobotName(rec, spec);
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
-  const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
+  const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), ...(o.mjcf !== undefined ? { mjcf: o.mjcf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
   const safety = new SafetySupervisor(robot.spec, 1 / 50);
@@ -130,7 +132,7 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
  * observation.state; the command sent from action). --policy compares the new model's commands
  * with the recorded `action` per joint, over episode K or every episode.
  */
-async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; json: boolean; episode?: number; urdf?: string }): Promise<void> {
+async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; json: boolean; episode?: number; urdf?: string; mjcf?: string }): Promise<void> {
   const ds = await readDataset(dir);
   for (const w of ds.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
   if (ds.episodes.length === 0) throw new UsageError('<file>', `${dir} holds no whole episode`);

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { EXIT_INVALID_RUN } from '../exitCodes.ts';
 import { openSimSession, runEpisode } from '../wiring.ts';
@@ -177,7 +178,7 @@ export function simCommand() {
               worldModelManifest: session.worldModel?.folder.manifest,
               period: session.period,
               run: {
-                command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: o.mjcf } : {}),
+                command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: resolve(o.mjcf) } : {}),
                 // What `axon replay --view` draws the URDF robot with (src/record/drawingMeta.ts).
                 ...(setup && o.urdf ? drawingMeta(o.urdf, { fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation, packagePaths: o.urdfPackagePath }, setup.model.source) : {}),
               },

@@ -60,7 +60,7 @@ describe('replay --view: the drawing model of a URDF run', () => {
     expect(old.run.drawing).toBeUndefined();
     const { robot, lines } = await drawn(old);
     expect(robot.model).toBeUndefined();
-    expect(lines).toEqual(['axon replay: robot "replay_bot": no drawing model recorded (give one with --urdf FILE): panels only']);
+    expect(lines).toEqual(['axon replay: robot "replay_bot": no drawing model recorded (give one with --urdf FILE or --mjcf FILE): panels only']);
   });
 
   it('--urdf FILE draws a recording that names none, posed at the recorded base and joints', async () => {
