@@ -18,6 +18,7 @@ import { mjcfRobot } from '../mjcfSession.ts';
 import { refuseOrphans, type Companion } from '../companions.ts';
 import { refuseNoCollision } from '../refuseNoCollision.ts';
 import { existsSync } from 'node:fs';
+import { printable } from '../../core/printable.ts';
 import { inspectBareOnnx } from './inspectBareOnnx.ts';
 
 /**
@@ -354,11 +355,13 @@ export function inspectCommand() {
       };
       if (o.json) console.log(JSON.stringify(summary));
       else {
-        console.log(`${m.name} (${m.kind}) for ${m.robot}, ${m.control_hz} Hz`);
-        console.log(`joints (model order): ${m.joints.join(', ')}`);
-        console.log(`observation: ${summary.observation.size} values, history ${summary.observation.history_order}`);
+        // The manifest's, the robot file's and a bridge server's names are free text: escaped on the terminal (src/core/printable.ts), raw in the JSON.
+        const say = (line: string) => console.log(printable(line));
+        say(`${m.name} (${m.kind}) for ${m.robot}, ${m.control_hz} Hz`);
+        say(`joints (model order): ${m.joints.join(', ')}`);
+        say(`observation: ${summary.observation.size} values, history ${summary.observation.history_order}`);
         for (const t of terms)
-          console.log(
+          say(
             `  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}` +
               (t.point === 'com' ? ", at the base body's centre of mass" : '') +
               (t.before_clip ? ', fed back before the action clip' : '') +
@@ -366,21 +369,21 @@ export function inspectCommand() {
           );
         const tc = m.action.target_clip;
         const targetClip = !tc ? '' : tc.every(([lo, hi]) => lo === tc[0][0] && hi === tc[0][1]) ? `, target clip [${tc[0].join(', ')}] on every joint` : `, target clip per joint ${JSON.stringify(tc)}`;
-        console.log(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}${targetClip}`);
-        console.log(`onnx ${m.onnx.file}:`);
-        for (const v of inputs) console.log(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
-        for (const v of outputs) console.log(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
-        if (m.provenance?.eval) console.log(`eval: ${JSON.stringify(m.provenance.eval)}`);
-        if (!check) console.log('no robot to check against (pass --robot NAME, --urdf FILE or --mjcf FILE)');
+        say(`action: ${m.action.type} on ${(m.action.joints ?? m.joints).join(', ')}, scale ${JSON.stringify(m.action.scale ?? 1)}, clip ${m.action.clip ?? '-'}${targetClip}`);
+        say(`onnx ${m.onnx.file}:`);
+        for (const v of inputs) say(`  input  ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+        for (const v of outputs) say(`  output ${v.name} ${v.type} [${v.shape.join(', ')}]`);
+        if (m.provenance?.eval) say(`eval: ${JSON.stringify(m.provenance.eval)}`);
+        if (!check) say('no robot to check against (pass --robot NAME, --urdf FILE or --mjcf FILE)');
         else {
-          for (const line of check.lines) console.log(line);
-          console.log(issues.length === 0 ? `check against ${target!.label}: ok (joint names, limits, gains, sensors, tensor shapes, rate)` : `check against ${target!.label}: DOES NOT FIT (${issues.length} difference${issues.length > 1 ? 's' : ''})`);
+          for (const line of check.lines) say(line);
+          say(issues.length === 0 ? `check against ${target!.label}: ok (joint names, limits, gains, sensors, tensor shapes, rate)` : `check against ${target!.label}: DOES NOT FIT (${issues.length} difference${issues.length > 1 ? 's' : ''})`);
         }
       }
       // The differences are in the report on stdout (text or JSON); stderr gets one line, not the same list again.
       if (issues.length > 0) {
         const where = o.json ? 'check.issues of the JSON on stdout' : 'listed in the report on stdout';
-        throw new ModelDoesNotFit(`model "${m.name}" does not fit robot "${target!.spec.name}": ${issues.length} difference${issues.length > 1 ? 's' : ''} (${where})`, issues);
+        throw new ModelDoesNotFit(`model "${printable(m.name)}" does not fit robot "${printable(target!.spec.name)}": ${issues.length} difference${issues.length > 1 ? 's' : ''} (${where})`, issues);
       }
     });
 }
