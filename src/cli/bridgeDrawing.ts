@@ -103,7 +103,7 @@ export function loadDrawingUrdf(file: string, packagePaths: readonly string[]): 
  * cannot be read or compiled is refused with its MuJoCo error before the served robot is touched).
  */
 export async function loadDrawingMjcf(file: string): Promise<DrawingMjcf> {
-  const bytes = readFileBytes(file);
+  const bytes = readFileBytes(file, `--mjcf ${file}`, "your copy of the served robot's MJCF");
   const { createMujocoDrawing } = await import('../../sim/mujoco/mujocoView.ts');
   return { file, bytes, drawing: await createMujocoDrawing(file) };
 }
@@ -120,12 +120,13 @@ export function refuseServedJoints(u: DrawingUrdf, spec: RobotSpec): void {
   refuseJointMismatch(u.model, spec, u.file, 'BRIDGE_DRAWING', 'the served robot');
 }
 
-/** Why the server names no URDF, in words that hold for what it serves. */
+/** Why the server names no robot file, in words that hold for what it serves. */
 function noFileWhy(o: BridgeDrawingOptions): string {
   if (o.shipped !== undefined) return `it serves the shipped robot "${o.shipped}"`;
   if (o.robotFileProblem !== undefined) return 'its hello.robotFile cannot be used';
   if (!o.sim) return 'it serves a real robot';
-  return 'a server from before hello.robotFile';
+  // The client cannot tell these apart: an older server (before hello.robotFile, or before it named an MJCF), or a file name the hello cannot carry (the server's log says so).
+  return 'a server from before hello.robotFile named its file, or one whose file name the hello cannot carry';
 }
 
 /**
@@ -148,7 +149,7 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
         if (o.shipped !== undefined) return { spec: o.spec, model: robotModel(o.shipped) };
         o.say(
           `axon sim: robot "${name}": ` +
-            (served ? `the server serves it from ${servedModelText(served)}: give your copy of that file with --${served.format === 'mjcf' ? 'mjcf' : 'urdf'} FILE to draw it` : `the server names no URDF it serves (${noFileWhy(o)}): give its URDF with --urdf FILE to draw it`) +
+            (served ? `the server serves it from ${servedModelText(served)}: give your copy of that file with --${served.format === 'mjcf' ? 'mjcf' : 'urdf'} FILE to draw it` : `the server names no file it serves (${noFileWhy(o)}): give its URDF with --urdf FILE, or its MJCF with --mjcf FILE, to draw it`) +
             ': panels only',
         );
         return { spec: o.spec };
@@ -163,7 +164,7 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
     const problem = servedFileProblem(served, model.source ?? file, `--urdf ${file}`);
     if (problem) o.say(`axon sim: warning: ${problem}`);
   } else {
-    o.say(`axon sim: note: the server names no URDF it serves (${noFileWhy(o)}): --urdf ${file} is drawn unchecked`);
+    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): --urdf ${file} is drawn unchecked`);
   }
   const setup = served ? rootOnRecord(served) : {};
   return {
@@ -196,7 +197,7 @@ function mjcfDrawing(o: BridgeDrawingOptions, m: DrawingMjcf, served: ServedMode
     const problem = servedFileProblem(served, m.bytes, `--mjcf ${m.file}`, 'mjcf');
     if (problem) o.say(`axon sim: warning: ${problem}`);
   } else {
-    o.say(`axon sim: note: the server names no MJCF it serves (${noFileWhy(o)}): --mjcf ${m.file} is drawn unchecked`);
+    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): --mjcf ${m.file} is drawn unchecked`);
   }
   let drawn: ReturnType<DrawingMjcf['drawing']['robot']> | undefined;
   return {

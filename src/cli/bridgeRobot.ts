@@ -41,13 +41,14 @@ export interface ServedRobot {
   /** A robot file's set-up for the JSON summary's `robot_setup`. */
   readonly setupSummary?: Record<string, unknown>;
   /**
-   * A URDF's hello.robotFile (hardware/PROTOCOL.md section 4): its file name, never its path (the
-   * server's folders are nobody's business, and no use on a client's machine), sha256, size and the
-   * set-up that places its root. Undefined for a shipped robot, an MJCF (not drawn over the bridge
-   * yet) and a file whose name the hello cannot carry (robotFileNote says so).
+   * A robot file's hello.robotFile (hardware/PROTOCOL.md section 4; a URDF or an MJCF, drawn by
+   * the client's `--urdf FILE` or `--mjcf FILE`): its file name, never its path (the server's
+   * folders are nobody's business, and no use on a client's machine), sha256, size and the set-up
+   * that places its root. Undefined for a shipped robot and a file whose name the hello cannot carry
+   * (robotFileNote says so).
    */
   readonly robotFile?: HelloRobotFile;
-  /** Why a URDF is served without its robotFile (a file name the hello cannot carry), in one line for the operator. */
+  /** Why a robot file is served without its robotFile (a file name the hello cannot carry), in one line for the operator. */
   readonly robotFileNote?: string;
 }
 

@@ -111,13 +111,16 @@ export function digestOf(data: Uint8Array): FileBytes {
   return { data, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
 }
 
-/** A file's bytes and their digest; AxonError RECORD_DRAWING naming it when it cannot be read. */
-export function readFileBytes(file: string): FileBytes {
+/**
+ * A file's bytes and their digest; AxonError RECORD_DRAWING naming it (`where`: the flag that gave
+ * it, say) and what it was to be (`expected`) when it cannot be read.
+ */
+export function readFileBytes(file: string, where = file, expected = 'the URDF the robot is drawn with'): FileBytes {
   let b: Buffer;
   try {
     b = readFileSync(file);
   } catch (e) {
-    throw new AxonError('RECORD_DRAWING', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'the URDF the robot is drawn with');
+    throw new AxonError('RECORD_DRAWING', where, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, expected);
   }
   return digestOf(b);
 }
@@ -180,10 +183,10 @@ export function drawingOnRecord(run: Record<string, unknown>, file: string): Dra
  * `now`, what the file is. `error`: why it cannot be read. `file` may be bytes already read
  * (FileBytes: the ones a URDF was parsed from), so that what is compared is what is drawn.
  */
-function compareFile(file: string | FileBytes, sha256: string): { error: string } | { same: boolean; lineEndings: boolean; now: FileDigest } {
+function compareFile(file: string | FileBytes, sha256: string, expected?: string): { error: string } | { same: boolean; lineEndings: boolean; now: FileDigest } {
   let now: FileBytes;
   try {
-    now = typeof file === 'string' ? readFileBytes(file) : file;
+    now = typeof file === 'string' ? readFileBytes(file, file, expected) : file;
   } catch (e) {
     return { error: (e as Error).message };
   }
@@ -255,7 +258,7 @@ export function servedModelText(m: ServedModel): string {
 export function servedFileProblem(m: ServedModel, file: string | FileBytes, label: string, format: 'urdf' | 'mjcf' = 'urdf'): string | undefined {
   const anyway = 'drawn anyway, the drawing may not match the robot';
   if (m.format !== format) return `${label} cannot be checked: the server served a ${printable(m.format.toUpperCase())} file, ${servedModelText(m)}, not ${format === 'urdf' ? 'a URDF' : 'an MJCF'}: ${anyway}`;
-  const c = compareFile(file, m.sha256);
+  const c = compareFile(file, m.sha256, format === 'mjcf' ? 'the MJCF the robot is drawn with' : undefined);
   if ('error' in c) return `${c.error}: ${anyway}`;
   if (c.same) return undefined;
   if (c.lineEndings) return `${label} is the same file as the served ${printable(m.name)} but for line endings`;

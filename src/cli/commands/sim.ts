@@ -82,7 +82,7 @@ export function simCommand() {
     .action(async (o, cmd) => {
       if (isBridged(o.robot)) {
         const setupFlag = SETUP_FLAGS.find((f) => flagGiven(cmd, f));
-        if (setupFlag) throw new UsageError(setupFlag, 'sets up a robot simulated here, and a bridged robot is set up by its server', `axon bridge --urdf FILE ${setupFlag} ... on the server, or no ${setupFlag}`);
+        if (setupFlag) throw new UsageError(setupFlag, 'sets up a robot simulated here, and a bridged robot is set up by its server', `axon bridge --${o.mjcf !== undefined ? 'mjcf' : 'urdf'} FILE ${setupFlag} ... on the server, or no ${setupFlag}`);
       }
       refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
       if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');

@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { connectBridgeRobot, type BridgeRobot } from '../../../hardware/bridge/index.ts';
-import { bridgeDrawing, loadDrawingUrdf, watchServedFile } from '../../../src/cli/bridgeDrawing.ts';
+import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, watchServedFile } from '../../../src/cli/bridgeDrawing.ts';
+import { simCommand } from '../../../src/cli/commands/sim.ts';
+import { writeMenagerieHand } from '../../helpers/menagerieMjcf.ts';
 import { replayRobot } from '../../../src/cli/replayDrawing.ts';
 import { drawingMeta, fileDigest, readRecording, recordedSpec, servedModelOf, type Recording, type ServedModel } from '../../../src/record/index.ts';
 import { pageKinematics } from '../../../src/viewer/index.ts';
@@ -109,7 +111,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
     expect(c.client.robotFile).toBeNull();
     const mine = copyMeshBot('axon-client-mesh-bot-old-');
     const d = drawingOf(c, mine.urdf, [mine.root]);
-    expect(c.lines).toEqual([`axon sim: note: the server names no URDF it serves (a server from before hello.robotFile): --urdf ${mine.urdf} is drawn unchecked`]);
+    expect(c.lines).toEqual([`axon sim: note: the server names no file it serves (a server from before hello.robotFile named its file, or one whose file name the hello cannot carry): --urdf ${mine.urdf} is drawn unchecked`]);
     expect(d.viewRobot().model?.name).toBe('mesh_bot');
     expect(d.run.served_model).toBeUndefined();
     expect(d.run.drawing).toMatchObject({ urdf: resolve(mine.urdf), fixed_base: false });
@@ -124,7 +126,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
 
     const old = await connected({ robotFile: null });
     expect(drawingOf(old).viewRobot().model).toBeUndefined();
-    expect(old.lines).toEqual(['axon sim: robot "mesh_bot": the server names no URDF it serves (a server from before hello.robotFile): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(old.lines).toEqual(['axon sim: robot "mesh_bot": the server names no file it serves (a server from before hello.robotFile named its file, or one whose file name the hello cannot carry): give its URDF with --urdf FILE, or its MJCF with --mjcf FILE, to draw it: panels only']);
   });
 
   it('a real robot\'s server names no file: the line says so, not that the server is old', () => {
@@ -132,14 +134,14 @@ describe('a bridge client draws the served robot from its own copy of the file',
     const spec = { name: 'arm6', joints: [], sensors: { imu: false, contacts: [] }, controlModes: ['position' as const] };
     const d = bridgeDrawing({ spec, robotFile: null, sim: false, posedByBase: false, say: (l) => lines.push(l) });
     expect(d.viewRobot().model).toBeUndefined();
-    expect(lines).toEqual(['axon sim: robot "arm6": the server names no URDF it serves (it serves a real robot): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(lines).toEqual(['axon sim: robot "arm6": the server names no file it serves (it serves a real robot): give its URDF with --urdf FILE, or its MJCF with --mjcf FILE, to draw it: panels only']);
   });
 
   it('a robot name with a terminal escape (ESC, CSI) is printed escaped, never raw', async () => {
     const c = await connected({ robotFile: null }, (h) => ({ ...h, robot: { ...h.robot, name: '\u001b[2J\u001b[31mmesh_bot\u009b0m' } }));
     expect(c.client.spec.name).toBe('\u001b[2J\u001b[31mmesh_bot\u009b0m');
     drawingOf(c).viewRobot();
-    expect(c.lines).toEqual(['axon sim: robot "\\u001b[2J\\u001b[31mmesh_bot\\u009b0m": the server names no URDF it serves (a server from before hello.robotFile): give its URDF with --urdf FILE to draw it: panels only']);
+    expect(c.lines).toEqual(['axon sim: robot "\\u001b[2J\\u001b[31mmesh_bot\\u009b0m": the server names no file it serves (a server from before hello.robotFile named its file, or one whose file name the hello cannot carry): give its URDF with --urdf FILE, or its MJCF with --mjcf FILE, to draw it: panels only']);
     expect(c.lines.join('')).not.toMatch(/[\u001b\u009b]/);
   });
 
@@ -151,7 +153,7 @@ describe('a bridge client draws the served robot from its own copy of the file',
     expect(d.viewRobot().model).toBeUndefined();
     expect(c.lines).toEqual([
       expect.stringMatching(/^axon sim: note: ws:\/\/127\.0\.0\.1:\d+ hello\.robotFile\.name: cannot be used \("\/home\/alice\/mesh_bot\.urdf"\) \(expected .*\): taken as naming no file \(it only draws the robot\)$/),
-      'axon sim: robot "mesh_bot": the server names no URDF it serves (its hello.robotFile cannot be used): give its URDF with --urdf FILE to draw it: panels only',
+      'axon sim: robot "mesh_bot": the server names no file it serves (its hello.robotFile cannot be used): give its URDF with --urdf FILE, or its MJCF with --mjcf FILE, to draw it: panels only',
     ]);
   });
 
@@ -265,5 +267,29 @@ describe('axon replay --view of a recording made over the bridge (served_model)'
     const given = await drawn(bad, urdf);
     expect(given.robot.model?.name).toBe('replay_bot');
     expect(given.lines).toEqual([`axon replay: note: ${rec.file} metadata "axon.run" served_model: has no file name or sha256 (expected { format, name, sha256, bytes, fixed_base, base_position, base_orientation }): --urdf ${urdf} is drawn unchecked`]);
+  });
+});
+
+describe('the MJCF path says what it is about', () => {
+  const joint = { type: 'revolute' as const, lower: -1, upper: 1, velocityLimit: 1, effortLimit: 1, defaultPosition: 0, kp: 1, kd: 0.1 };
+  const spec = { name: 'allegro_right', joints: ['ffj0', 'ffj1', 'thj0', 'thj1'].map((name) => ({ ...joint, name })), sensors: { imu: false, contacts: [] }, controlModes: ['position' as const] };
+
+  it('--mjcf FILE against a simulated robot\'s server naming no file: the note does not claim the server is old, nor that it names no URDF', async () => {
+    const hand = writeMenagerieHand(mkdtempSync(join(tmpdir(), 'axon-bridge-mjcf-note-'))).file;
+    const lines: string[] = [];
+    const d = bridgeDrawing({ spec, robotFile: null, sim: true, mjcf: await loadDrawingMjcf(hand), posedByBase: true, say: (l) => lines.push(l) });
+    open.push(d);
+    expect(lines).toEqual([`axon sim: note: the server names no file it serves (a server from before hello.robotFile named its file, or one whose file name the hello cannot carry): --mjcf ${hand} is drawn unchecked`]);
+  });
+
+  it('--mjcf FILE that is not there is refused naming the flag and an MJCF, not a URDF', async () => {
+    const missing = join(tmpdir(), 'axon-no-such-dir', 'scene.xml');
+    await expect(loadDrawingMjcf(missing)).rejects.toMatchObject({ code: 'RECORD_DRAWING', where: `--mjcf ${missing}`, expected: "your copy of the served robot's MJCF" });
+  });
+
+  it('a set-up flag with --robot ws:// --mjcf points at axon bridge --mjcf, not --urdf', async () => {
+    const e = await simCommand().exitOverride().parseAsync(['--robot', 'ws://127.0.0.1:1', '--mjcf', 'scene.xml', '--kp', '3', '--view'], { from: 'user' }).then(() => undefined, (x: unknown) => x);
+    expect(e).toMatchObject({ code: 'CLI_USAGE', where: '--kp' });
+    expect((e as Error).message).toContain('axon bridge --mjcf FILE --kp');
   });
 });
