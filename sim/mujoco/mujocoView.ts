@@ -18,6 +18,7 @@ import type { MjModel } from '@mujoco/mujoco';
 import type { ViewerModel, ViewerRobot } from '../../src/viewer/attachViewer.ts';
 import type { RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
+import { printable } from '../../src/core/printable.ts';
 import type { MujocoRobot } from './MujocoRobot.ts';
 import { mujocoName } from './loadMujoco.ts';
 import { createMujocoMjcfRobot } from './createMujocoRobot.ts';
@@ -143,14 +144,15 @@ export function mujocoViewRobot(robot: MujocoRobot, urdf?: ViewerModel): Require
 
 /**
  * Puts a MuJoCo robot in a recorded pose for drawing (`axon replay --view` of a MuJoCo
- * recording): joint positions in spec order, the floating base at `basePosition` /
+ * recording): joint positions in `spec`'s order (each put in the model's joint of that name), the floating base at `basePosition` /
  * `baseOrientation` (x y z w), then forward kinematics only (mj_kinematics: body poses, nothing
  * simulated). The robot is not stepped afterwards; its state is the drawing's.
  */
-export function mujocoPoser(robot: MujocoRobot): { showPose(positions: ArrayLike<number>, basePosition?: ArrayLike<number>, baseOrientation?: ArrayLike<number>): void } {
+export function mujocoPoser(robot: MujocoRobot, spec: RobotSpec = robot.spec): { showPose(positions: ArrayLike<number>, basePosition?: ArrayLike<number>, baseOrientation?: ArrayLike<number>): void } {
   const { mj, model } = robot;
   const jq = model.jnt_qposadr as Int32Array;
-  const qadr = Int32Array.from(robot.spec.joints, (j) => jq[mj.mj_name2id(model, mj.mjtObj.mjOBJ_JOINT.value, j.name)]);
+  // By name: `spec` (the recorded or served robot) may list the model's joints in another order.
+  const qadr = Int32Array.from(spec.joints, (j) => jq[mj.mj_name2id(model, mj.mjtObj.mjOBJ_JOINT.value, j.name)]);
   // The robot's floating base (a free joint, or slides and a ball counted from the body's pos).
   const base = robot.floatingBase;
   const free = base?.qadr ?? -1;
@@ -173,30 +175,40 @@ export function mujocoPoser(robot: MujocoRobot): { showPose(positions: ArrayLike
 /**
  * `axon replay --view` of a recording made with `--mjcf FILE`: the MJCF loaded in MuJoCo again,
  * drawn from its geoms and posed at each recorded tick by forward kinematics (nothing simulated).
- * The model's joints must be the recorded ones (AxonError REPLAY_MODEL at `where` otherwise: the
- * file changed, or `replay --mjcf FILE` gave another robot's).
+ * The model's joints must be the recorded ones, in any order (posed by name, as a URDF is;
+ * AxonError REPLAY_MODEL at `where` otherwise: the file changed, or `replay --mjcf FILE` gave
+ * another robot's).
  */
 export async function createMujocoReplayRobot(file: string, spec: RobotSpec, where: string = file) {
   const d = await createMujocoDrawing(file);
   const want = spec.joints.map((j) => j.name);
-  if (d.joints.join('\n') !== want.join('\n')) {
+  if (!d.fits(want)) {
     d.dispose();
-    throw new AxonError('REPLAY_MODEL', where, `has joints [${d.joints.join(', ')}]`, `the recorded robot's joints [${want.join(', ')}]`);
+    throw new AxonError('REPLAY_MODEL', where, `has joints [${printable(d.joints.join(', '))}]`, `the recorded robot's joints, in any order: [${printable(want.join(', '))}]`);
   }
   return d.robot(spec);
+}
+
+/** The same joint names, each once, in any order (an MJCF is posed by name: mujocoPoser). */
+function sameJointSet(have: readonly string[], want: readonly string[]): boolean {
+  const h = new Set(have);
+  return h.size === have.length && have.length === want.length && new Set(want).size === want.length && want.every((n) => h.has(n));
 }
 
 /**
  * An MJCF compiled in MuJoCo to be drawn only (a replay, a bridged robot's live view with `--mjcf
  * FILE`): its joints in MuJoCo's order, and `robot(spec)` drawing and posing it for a robot whose
- * joints are those, in that order (the caller checks `joints`). `dispose` frees it when it is not
+ * joints are those, in any order (the caller checks with `fits`; posed by name). `dispose` frees it when it is not
  * drawn; the drawn robot's close() frees it otherwise.
  */
 export async function createMujocoDrawing(file: string) {
   const robot = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
+  const joints: readonly string[] = robot.spec.joints.map((j) => j.name);
   return {
-    joints: robot.spec.joints.map((j) => j.name) as readonly string[],
-    robot: (spec: RobotSpec) => ({ ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot), async close() { robot.dispose(); } }),
+    joints,
+    /** Whether a robot with these joint names (in any order) can be drawn and posed with it. */
+    fits: (names: readonly string[]) => sameJointSet(joints, names),
+    robot: (spec: RobotSpec) => ({ ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot, spec), async close() { robot.dispose(); } }),
     dispose: () => robot.dispose(),
   };
 }

@@ -108,11 +108,14 @@ export async function loadDrawingMjcf(file: string): Promise<DrawingMjcf> {
   return { file, bytes, drawing: await createMujocoDrawing(file) };
 }
 
-/** BRIDGE_DRAWING when the MJCF's joints are not the served robot's, in its order (it could not be posed): the acceptHello check. */
+/**
+ * BRIDGE_DRAWING when the MJCF's joints are not the served robot's (it could not be posed): the
+ * acceptHello check. Their order may differ, as a URDF's may: the drawing is posed by name.
+ */
 export function refuseServedMjcfJoints(m: DrawingMjcf, spec: RobotSpec): void {
   const want = spec.joints.map((j) => j.name);
-  if (m.drawing.joints.join('\n') !== want.join('\n'))
-    throw new AxonError('BRIDGE_DRAWING', `--mjcf ${m.file}`, `has joints [${printable(m.drawing.joints.join(', '))}]`, `the served robot's joints, in its order: [${printable(want.join(', '))}]`);
+  if (!m.drawing.fits(want))
+    throw new AxonError('BRIDGE_DRAWING', `--mjcf ${m.file}`, `has joints [${printable(m.drawing.joints.join(', '))}]`, `the served robot's joints, in any order: [${printable(want.join(', '))}]`);
 }
 
 /** BRIDGE_DRAWING naming the joint when the file's moving joints are not the served robot's (it could not be posed): the acceptHello check. */

@@ -14,6 +14,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RobotSpec } from '../../../src/core/robot.ts';
 import { replayRobot, type ReplayRobot } from '../../../src/cli/replayDrawing.ts';
 import { servedModelOf, type Recording } from '../../../src/record/index.ts';
+import { loadDrawingMjcf, refuseServedMjcfJoints } from '../../../src/cli/bridgeDrawing.ts';
 import { writeMenagerieHand } from '../../helpers/menagerieMjcf.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-replay-mjcf-'));
@@ -107,5 +108,37 @@ describe('replay --mjcf FILE', () => {
     const missing = join(dir, 'missing.xml');
     await expect(drawn(r, specOf('arm'), { mjcf: missing })).rejects.toMatchObject({ code: 'REPLAY_MODEL', where: `--mjcf ${missing}`, message: expect.stringContaining('is not here') });
     await expect(drawn(r, specOf('arm', ['ffj0', 'ffj1', 'thj0', 'wrist']), { mjcf: hand })).rejects.toMatchObject({ code: 'REPLAY_MODEL', where: `--mjcf ${hand}` });
+  });
+});
+
+describe('an MJCF is posed by joint name, as a URDF is', () => {
+  it('a recording (or a served robot) listing the MJCF\'s joints in another order is drawn, each joint where its name says; another set is refused', async () => {
+    const hand = writeMenagerieHand(mkdtempSync(join(dir, 'order-'))).file;
+    const inOrder = await drawn(rec({ command: 'sim', robot: 'allegro_right', physics: 'mujoco', mjcf: hand }), specOf('allegro_right'));
+    const shuffled = await drawn(rec({ command: 'sim', robot: 'allegro_right', physics: 'mujoco', mjcf: hand }), specOf('allegro_right', ['thj1', 'ffj0', 'thj0', 'ffj1']));
+    expect(shuffled.lines).toEqual([]);
+    // ffj0 0.3, ffj1 0.6, thj0 0.9, thj1 1.2: the same pose in either order.
+    inOrder.robot.showPose([0.3, 0.6, 0.9, 1.2]);
+    shuffled.robot.showPose([1.2, 0.3, 0.9, 0.6]);
+    const a = new Float64Array(3), qa = new Float64Array(4), b = new Float64Array(3), qb = new Float64Array(4);
+    let moved = 0;
+    for (const l of inOrder.robot.model!.links) {
+      inOrder.robot.linkPose!(l.name, a, qa);
+      shuffled.robot.linkPose!(l.name, b, qb);
+      expect(Array.from(b)).toEqual(Array.from(a).map((x) => expect.closeTo(x, 9)));
+      expect(Array.from(qb)).toEqual(Array.from(qa).map((x) => expect.closeTo(x, 9)));
+      if (Math.abs(qa[3]) < 0.999) moved++;
+    }
+    expect(moved).toBeGreaterThan(1);
+
+    // The live bridge client's check (acceptHello) takes the same order, and refuses another set.
+    const m = await loadDrawingMjcf(hand);
+    try {
+      expect(() => refuseServedMjcfJoints(m, specOf('allegro_right', ['thj1', 'ffj0', 'thj0', 'ffj1']))).not.toThrow();
+      expect(() => refuseServedMjcfJoints(m, specOf('allegro_right', ['thj1', 'ffj0', 'thj0', 'wrist']))).toThrow(expect.objectContaining({ code: 'BRIDGE_DRAWING' }));
+      expect(() => refuseServedMjcfJoints(m, specOf('allegro_right', ['thj1', 'ffj0', 'thj0', 'ffj1', 'ffj1']))).toThrow(expect.objectContaining({ code: 'BRIDGE_DRAWING' }));
+    } finally {
+      m.drawing.dispose();
+    }
   });
 });
