@@ -20,6 +20,8 @@ import { addActuator, addGround, addMimicTendon, compileSpec, loadXml, mujocoNam
 /** An MJCF compiled with axon's actuators: joints in model order, and what the model's own actuators said, by joint. */
 export interface CompiledMjcf extends CompiledMujoco {
   readonly joints: string[];
+  /** The model file's bytes as read from disk, before any change (MjcfFiles.source): what it was compiled from. */
+  readonly source: Uint8Array;
   readonly actuators: Readonly<Record<string, MjcfActuatorInfo>>;
   /**
    * Joints the model's own actuators do not move (when it has actuators): springs, the joints of a
@@ -201,7 +203,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited };
+    return { model, notes, joints, source: files.source, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited };
   } finally {
     spec?.delete();
     vfs.delete();

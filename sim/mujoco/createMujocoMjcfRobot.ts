@@ -115,9 +115,9 @@ export interface MjcfSetup {
  * `imuLink` (the flags) over it, as for a URDF: flags, then the manifest, then the model file, then
  * `defaultGains`.
  */
-export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup }> {
+export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup; readonly mjcfSource: Uint8Array }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, actuators, passive, baseExtras, mimic, mimicEquality, limited } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, source, actuators, passive, baseExtras, mimic, mimicEquality, limited } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -342,7 +342,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     effortLimited,
     mass,
   };
-  return Object.assign(robot, { mjcfSetup });
+  return Object.assign(robot, { mjcfSetup, mjcfSource: source });
 }
 
 /** A number as notes print it: 6 significant digits, inf for an unlimited value. */

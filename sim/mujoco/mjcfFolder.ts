@@ -35,6 +35,11 @@ export const MJCF_MAX_BYTES = 200e6;
 export interface MjcfFiles {
   /** The model file's bytes as MuJoCo gets them (to parse as an mjSpec against the same files). */
   readonly main: Uint8Array;
+  /**
+   * The model file's bytes as read from disk, before any change: the bytes this model was compiled
+   * from, which a served robot's sha256 is of (hello.robotFile), so the file is not read again.
+   */
+  readonly source: Uint8Array;
   /** The names given to the virtual file system, in the order they went in. */
   readonly names: readonly string[];
   /** Paths on disk that could not be read, with why (EACCES, a broken link): not in the file system. */
@@ -105,6 +110,7 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
   const dirs = new Set<string>(['']);
   const assets = new Set<string>();
   const queue = [mainPath];
+  let source: Uint8Array | undefined;
   while (queue.length > 0) {
     const p = queue.shift()!;
     if (xml.has(p)) continue;
@@ -117,6 +123,7 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
       if (!missing(e)) unreadable.set(p, fsWhy(e));
       continue;
     }
+    if (p === mainPath) source = raw;
     // Latin-1 maps each byte to one character and back: the attribute's removal leaves every other byte as it was.
     const fixed = withoutSensorNoise(Buffer.from(raw).toString('latin1'));
     const name = nameOf(p);
@@ -178,7 +185,7 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
     const list = [...unreadable].map(([p, why]) => `${p} (${why})`);
     notes.push({ code: 'MUJOCO_MJCF_UNREADABLE', where: file, message: `${list.length} path(s) under the model's folder or named by the model could not be read, and are not given to MuJoCo: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}` });
   }
-  return { main: xml.get(mainPath)!, names, unreadable };
+  return { main: xml.get(mainPath)!, source: source!, names, unreadable };
 }
 
 /**

@@ -35,7 +35,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import type { BridgeClientEvent, HelloRobotFile } from '../../hardware/bridge/index.ts';
 import { AxonError } from '../core/errors.ts';
-import { drawingMeta, readFileBytes, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
+import { digestOf, drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
@@ -53,7 +53,7 @@ export interface DrawingUrdf {
 /** `--mjcf FILE` over the bridge: the client's copy of the served MJCF, its top file's bytes read once and the model compiled in MuJoCo (to draw only). */
 export interface DrawingMjcf {
   readonly file: string;
-  /** The top file's bytes as read (checked against the hello's sha256; its includes and meshes are not in it, as the server's are not). */
+  /** The top file's bytes as MuJoCo read and compiled them (checked against the hello's sha256; its includes and meshes are not in it, as the server's are not). */
   readonly bytes: FileBytes;
   readonly drawing: MujocoDrawing;
 }
@@ -103,9 +103,10 @@ export function loadDrawingUrdf(file: string, packagePaths: readonly string[]): 
  * cannot be read or compiled is refused with its MuJoCo error before the served robot is touched).
  */
 export async function loadDrawingMjcf(file: string): Promise<DrawingMjcf> {
-  const bytes = readFileBytes(file, `--mjcf ${file}`, "your copy of the served robot's MJCF");
   const { createMujocoDrawing } = await import('../../sim/mujoco/mujocoView.ts');
-  return { file, bytes, drawing: await createMujocoDrawing(file) };
+  const drawing = await createMujocoDrawing(file);
+  // The bytes MuJoCo compiled are the ones checked: the file is not read again (it may be saved anew meanwhile).
+  return { file, bytes: digestOf(drawing.source), drawing };
 }
 
 /**

@@ -111,16 +111,13 @@ export function digestOf(data: Uint8Array): FileBytes {
   return { data, sha256: createHash('sha256').update(data).digest('hex'), bytes: data.byteLength };
 }
 
-/**
- * A file's bytes and their digest; AxonError RECORD_DRAWING naming it (`where`: the flag that gave
- * it, say) and what it was to be (`expected`) when it cannot be read.
- */
-export function readFileBytes(file: string, where = file, expected = 'the URDF the robot is drawn with'): FileBytes {
+/** A file's bytes and their digest; AxonError RECORD_DRAWING naming it and what it was to be (`expected`) when it cannot be read. */
+export function readFileBytes(file: string, expected = 'the URDF the robot is drawn with'): FileBytes {
   let b: Buffer;
   try {
     b = readFileSync(file);
   } catch (e) {
-    throw new AxonError('RECORD_DRAWING', where, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, expected);
+    throw new AxonError('RECORD_DRAWING', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, expected);
   }
   return digestOf(b);
 }
@@ -186,7 +183,7 @@ export function drawingOnRecord(run: Record<string, unknown>, file: string): Dra
 function compareFile(file: string | FileBytes, sha256: string, expected?: string): { error: string } | { same: boolean; lineEndings: boolean; now: FileDigest } {
   let now: FileBytes;
   try {
-    now = typeof file === 'string' ? readFileBytes(file, file, expected) : file;
+    now = typeof file === 'string' ? readFileBytes(file, expected) : file;
   } catch (e) {
     return { error: (e as Error).message };
   }

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -142,6 +142,20 @@ describe('the model and its includes are MJCF whatever their extension; bytes ch
     const r = await createMujocoMjcfRobot(a.file, { physicsDt: 0.002 });
     try {
       expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_SENSORNOISE')).toMatchObject({ where: a.file, message: expect.stringMatching(new RegExp(`^<flag sensornoise> on line ${a.flagLine} taken out`)) });
+    } finally {
+      r.dispose();
+    }
+  });
+
+  it('the model file\'s bytes as read from disk are kept (mjcfSource: what a served MJCF\'s sha256 is of), not the ones sensornoise was taken out of', async () => {
+    const a = writeArm(join(dir, 'mjcf-source'), 'arm.mjcf');
+    const disk = readFileSync(a.file);
+    const f = await filesOf(a.file);
+    expect(Buffer.from(f.source).equals(disk)).toBe(true);
+    expect(Buffer.from(f.main).equals(disk)).toBe(false);
+    const r = await createMujocoMjcfRobot(a.file, { physicsDt: 0.002 });
+    try {
+      expect(Buffer.from(r.mjcfSource).equals(disk)).toBe(true);
     } finally {
       r.dispose();
     }

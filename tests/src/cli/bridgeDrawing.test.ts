@@ -13,6 +13,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { connectBridgeRobot, type BridgeRobot } from '../../../hardware/bridge/index.ts';
 import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, watchServedFile } from '../../../src/cli/bridgeDrawing.ts';
 import { simCommand } from '../../../src/cli/commands/sim.ts';
+import { openServedRobot } from '../../../src/cli/bridgeRobot.ts';
 import { writeMenagerieHand } from '../../helpers/menagerieMjcf.ts';
 import { replayRobot } from '../../../src/cli/replayDrawing.ts';
 import { drawingMeta, fileDigest, readRecording, recordedSpec, servedModelOf, type Recording, type ServedModel } from '../../../src/record/index.ts';
@@ -282,9 +283,21 @@ describe('the MJCF path says what it is about', () => {
     expect(lines).toEqual([`axon sim: note: the server names no file it serves (a server from before hello.robotFile named its file, or one whose file name the hello cannot carry): --mjcf ${hand} is drawn unchecked`]);
   });
 
-  it('--mjcf FILE that is not there is refused naming the flag and an MJCF, not a URDF', async () => {
+  it('--mjcf FILE that is not there is refused as an MJCF, not as a URDF', async () => {
     const missing = join(tmpdir(), 'axon-no-such-dir', 'scene.xml');
-    await expect(loadDrawingMjcf(missing)).rejects.toMatchObject({ code: 'RECORD_DRAWING', where: `--mjcf ${missing}`, expected: "your copy of the served robot's MJCF" });
+    await expect(loadDrawingMjcf(missing)).rejects.toMatchObject({ code: 'MUJOCO_MJCF_FILE', where: missing, expected: 'a readable MJCF model file' });
+  });
+
+  it('the sha256 checked is of the bytes MuJoCo compiled, on the client and on the server (no second read)', async () => {
+    const hand = writeMenagerieHand(mkdtempSync(join(tmpdir(), 'axon-bridge-mjcf-bytes-'))).file;
+    const m = await loadDrawingMjcf(hand);
+    open.push({ close: () => m.drawing.dispose() });
+    expect(m.bytes.data).toBe(m.drawing.source);
+    expect(m.bytes.sha256).toBe(sha256(hand));
+    const served = await openServedRobot({ mjcf: hand, physics: 'mujoco', seed: 1, randomize: false, urdfPackagePath: [], strict: false }, 0.002);
+    open.push(served.robot);
+    expect(served.robotFile?.sha256).toBe(createHash('sha256').update((served.robot as unknown as { mjcfSource: Uint8Array }).mjcfSource).digest('hex'));
+    expect(served.robotFile?.sha256).toBe(sha256(hand));
   });
 
   it('a set-up flag with --robot ws:// --mjcf points at axon bridge --mjcf, not --urdf', async () => {
