@@ -377,7 +377,8 @@ async function simOverBridge(o: {
   const e = r.episode && r.endedBy === 'fault' ? { ...r.episode, success: false } : r.episode;
   const summary = {
     command: 'sim',
-    robot: o.robot,
+    // The served robot's name, as a local run names its robot and the recording's run.robot does; the URL is bridge.url.
+    robot: robot.spec.name,
     policy: o.policy,
     seed: o.seed,
     duration_s: round(r.loop.ticks * r.period, 6),

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSimRobot } from '../../../sim/index.ts';
 import type { BridgeServer } from '../../../hardware/bridge/index.ts';
 import { startServer, type Json } from './helpers.ts';
+import { readRecording } from '../../../src/record/index.ts';
 
 const FIXTURE = 'tests/hardware/bridge/fixtures/axon.ts';
 
@@ -61,6 +62,10 @@ describe('a bridged robot runs the same session as a local one', () => {
       expect(s.episode.return).toBeGreaterThan(40);
       expect(s.safety.state).toBe('running');
     }
+    // `robot` names the served robot, as the local run's names its robot (and a recording's run.robot does); the URL is bridge.url.
+    expect(bridged.json.robot).toBe('cartpole');
+    expect(local.json.robot).toBe('cartpole');
+    expect(bridged.json.bridge.url).toBe(server.url);
     expect(bridged.json.bridge.clock).toBe('timer'); // the default for a link that streams state
     // The blocking clock, asked for: the state frames that came while the thread slept are read before each tick.
     const blocking = await axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--duration', '1', '--sleep', 'block', '--json']);
@@ -81,5 +86,8 @@ describe('a bridged robot runs the same session as a local one', () => {
     expect(r.json.record.ticks).toBe(r.json.ticks);
     expect(r.json.record.dropped).toBe(0);
     expect(statSync(file).size).toBeGreaterThan(0);
+    const rec = await readRecording(file);
+    expect(rec.run.robot).toBe(r.json.robot);
+    expect(rec.run.bridge).toBe(r.json.bridge.url);
   }, 60_000);
 });
