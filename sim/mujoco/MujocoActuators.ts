@@ -234,21 +234,32 @@ export class MujocoActuators {
     return count;
   }
 
-  /** Before the step is taken again (overLimit()): the joints over their limits at ±limit, the rest of the laws and the scaling as apply() wrote them. */
+  /**
+   * Before the step is taken again (overLimit()): the joints over their limits at ±limit, the rest
+   * of the laws as apply() wrote them, the mimic groups' damping from the leaders' laws, the hard
+   * limits' scales as apply() wrote them but a marked joint's own (MujocoHardLimits.retake: not
+   * stiffen() again, which read the discarded step's M and forces).
+   */
   saturateOver(views: MujocoViews): void {
     for (let i = 0; i < this.n; i++) if (this.overSign[i] !== 0) this.tauOf[i] = this.overSign[i] * Infinity;
-    this.writeStep(views);
+    this.writeLaws(views);
+    this.writeGroups(views);
+    this.limits?.retake(this.overSign, views.jntSolref);
   }
 
   /** The laws into ctrl and bias (writeLaws()), the mimic groups' damping and equalities, the active hard limits stiffened to the damping written. */
   private writeStep(views: MujocoViews): void {
     this.writeLaws(views);
-    if (this.mimic.any) {
-      const bias = views.biasprm;
-      for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
-      this.mimic.scaleEqualities(views.eqSolref, this.h);
-    }
+    this.writeGroups(views);
     this.limits?.stiffen(views, this.qadr, this.vadr, this.inertia);
+  }
+
+  /** After writeLaws(): each follower's damping share of its leader's law, and the equalities scaled to it. */
+  private writeGroups(views: MujocoViews): void {
+    if (!this.mimic.any) return;
+    const bias = views.biasprm;
+    for (let i = 0; i < this.n; i++) if (this.mimic.follower[i] === 1) bias[i * NBIAS + 2] = -this.mimic.followerDamping(i);
+    this.mimic.scaleEqualities(views.eqSolref, this.h);
   }
 
   /** Per dof, what the last step applied besides the actuators (`rest`: gravity and Coriolis, passive, pushes, constraints; `free`: the same without constraints). */

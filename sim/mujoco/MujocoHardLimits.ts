@@ -71,10 +71,15 @@ export class MujocoHardLimits {
   /** Each robot joint's own damping as written into the model (N·m·s/rad | N·s/m), part of what the step divides a limit by. */
   private readonly jointDamping: Float64Array;
 
-  /** Scratch, per hard limit, in stiffen(): the active ones' indices, dofs and scales. */
+  /**
+   * Per hard limit, from the last stiffen() (kept for retake()): the active ones' indices, dofs,
+   * the scales written and each one's inertia m (NaN where not read); `na` of them.
+   */
   private readonly activeK: Int32Array;
   private readonly activeDof: Int32Array;
   private readonly activeS: Float64Array;
+  private readonly activeM: Float64Array;
+  private na = 0;
   /** Per dof: the joint damping as compiled, and scratch for the implicit step's damping (stiffen()). */
   private readonly dofDamping: Float64Array;
   private readonly damp: Float64Array;
@@ -117,6 +122,7 @@ export class MujocoHardLimits {
     this.activeK = new Int32Array(hard.length);
     this.activeDof = new Int32Array(hard.length);
     this.activeS = new Float64Array(hard.length);
+    this.activeM = new Float64Array(hard.length);
     this.dofDamping = new Float64Array(model.nv);
     this.damp = new Float64Array(model.nv);
     this.n = joints.length;
@@ -178,15 +184,18 @@ export class MujocoHardLimits {
       if (!this.update(k, qpos[qadr[i]])) continue;
       const b = -bias[i * NBIAS + 2] + this.jointDamping[i];
       let s = 1;
+      let m = Number.NaN;
       if (b > 0) {
-        const m = inertia.of(vadr[i], views);
+        m = inertia.of(vadr[i], views);
         if (m > 0 && m < Infinity) s = 1 + (this.h * b) / m;
       }
       this.activeK[na] = k;
       this.activeDof[na] = vadr[i];
       this.activeS[na] = s;
+      this.activeM[na] = m;
       na++;
     }
+    this.na = na;
     const coupling = this.coupling;
     if (na > 1 && coupling !== undefined) {
       // Several at once: scaled together (MujocoLimitCoupling), from the implicit step's damping D and the forces F besides the limits.
@@ -208,6 +217,31 @@ export class MujocoHardLimits {
       coupling.scale(this.activeDof, this.aref, force, na, damp, this.h, this.activeS, this.ownActuators);
     }
     for (let a = 0; a < na; a++) this.write(this.activeK[a], this.activeS[a], views.jntSolref);
+  }
+
+  /**
+   * Before a physics step is taken again by the effort guard (MujocoActuators.saturateOver, the
+   * state restored to the one stiffen() read): the limits stiffen() found active keep the scales it
+   * wrote, but for a joint marked in `marked` (per robot joint, ±1: now driven at the constant ±limit,
+   * its law's damping gone), whose own active limit gets the one-limit scale without that damping,
+   * s = 1 + h·d / m (d its joint damping, m the inertia stiffen() read; 1 where d is 0). Why not
+   * stiffen() again: after the discarded step MuJoCo's factor of M and its forces are the discarded
+   * step's (its start's), so every active limit came out with another s, unmarked ones included,
+   * and the coupling of several with another M and other forces (review finding F1, docs/mujoco.md
+   * "The effort limit"). Why the marked joint's own scale changes: kept, its stop stays stiffened
+   * for a damping its constant law no longer applies, and the undivided stop threw the heavy arm's
+   * shoulder out of it at 104 rad/s at 50 Hz, the arm then diverging (a trial, not kept).
+   * Allocates nothing.
+   */
+  retake(marked: Int8Array, solref: Float64Array): void {
+    for (let a = 0; a < this.na; a++) {
+      const k = this.activeK[a];
+      const i = this.joint[k];
+      if (marked[i] === 0) continue;
+      const d = this.jointDamping[i];
+      const m = this.activeM[a];
+      this.write(k, d > 0 && m > 0 && m < Infinity ? 1 + (this.h * d) / m : 1, solref);
+    }
   }
 
   /** Whether hard limit `k` will be active at joint position `q` (rad | m) this step; recorded for wasActive() at the next. */
@@ -238,6 +272,7 @@ export class MujocoHardLimits {
    */
   reset(solref: Float64Array): void {
     this.was.fill(0);
+    this.na = 0;
     for (let k = 0; k < this.count; k++) {
       const id = this.jnt[k];
       solref[2 * id] = this.ref0[2 * k];
