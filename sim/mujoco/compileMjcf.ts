@@ -42,6 +42,12 @@ export interface CompiledMjcf extends CompiledMujoco {
    * createMujocoMjcfRobot.ts), which no stop holds.
    */
   readonly limited: ReadonlySet<string>;
+  /**
+   * Each joint's force range as the model gives it (its actuatorfrcrange: the larger bound's
+   * magnitude, N·m | N), by name; absent where the model gives none. Read before the range is
+   * switched off in the compiled model (below, compileMjcf): an effort limit, not a clamp.
+   */
+  readonly jointForce: ReadonlyMap<string, number>;
 }
 
 /**
@@ -104,6 +110,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     }
     const ofBase = new Set(base?.jointIds ?? []);
     const unnamedOn: string[] = []; // bodies of unnamed hinge/slide joints
+    const jointForce = new Map<string, number>();
+    const frc = probe.jnt_actfrcrange as Float64Array;
     for (let j = 0; j < probe.njnt; j++) {
       const t = probe.jnt_type[j];
       if (t !== mj.mjtJoint.mjJNT_HINGE.value && t !== mj.mjtJoint.mjJNT_SLIDE.value) continue;
@@ -113,6 +121,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       const bodyName = mujocoName(mj, probe, mj.mjtObj.mjOBJ_BODY.value, body);
       if (name === '') unnamedOn.push(bodyName !== '' ? `"${bodyName}"` : `#${body} (unnamed)`);
       joints.push(name);
+      if (frc[2 * j] < frc[2 * j + 1]) jointForce.set(name, Math.max(Math.abs(frc[2 * j]), Math.abs(frc[2 * j + 1])));
     }
     let hasPlane = false;
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
@@ -190,6 +199,12 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       notes.push({ code: 'MUJOCO_MJCF_GROUND', where, message: "the model has no plane: axon's ground added at z = 0 under its floating base" });
     }
     for (const name of joints) {
+      // The joint's force range off, as compileUrdf.ts does for a URDF: MuJoCo clamps qfrc_actuator to it, while axon
+      // applies, reports and guards its own law within the effort limit it took from that range (jointForce): left on, an
+      // effort scale above 1 or a manifest limit past the range had MuJoCo apply less than axon reported (review finding F2).
+      const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, name);
+      const joint = el ? mj.mjs_asJoint(el) : undefined;
+      if (joint) joint.actfrclimited = mj.mjtLimited.mjLIMITED_FALSE;
       const along = mimic.tendons.get(name);
       addActuator(mj, spec, name, along ? addMimicTendon(mj, spec, name, along) : undefined);
     }
@@ -203,7 +218,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, source: files.source, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited };
+    return { model, notes, joints, source: files.source, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited, jointForce };
   } finally {
     spec?.delete();
     vfs.delete();

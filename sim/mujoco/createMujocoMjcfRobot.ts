@@ -102,8 +102,8 @@ export interface MjcfSetup {
 
 /**
  * An MJCF model as a robot maker ships it (`--mjcf FILE`): joints in model order, limits from the
- * model (ranges; effort limits from its actuators' force ranges, a motor's control range × gear or
- * the joint's actuatorfrcrange, else unlimited), floating when the model's root body has a free
+ * model (ranges; effort limits the smaller of its actuators' force range (or a motor's control range × gear) and
+ * the joint's actuatorfrcrange (switched off in MuJoCo: compileMjcf), else unlimited), floating when the model's root body has a free
  * joint or three slides and a ball (floatingBase.ts), IMU at `imuLink` (default: the floating root). The model's own actuators are replaced by
  * axon's PD actuators (one per hinge/slide joint, the same law as every robot; a joint none of the
  * model's actuators moves is passive, effort limit 0); a `<position>`
@@ -117,11 +117,10 @@ export interface MjcfSetup {
  */
 export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup; readonly mjcfSource: Uint8Array }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, source, actuators, passive, baseExtras, mimic, mimicEquality, limited } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, source, actuators, passive, baseExtras, mimic, mimicEquality, limited, jointForce } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
-  const frc = model.jnt_actfrcrange as Float64Array;
   const jtype = model.jnt_type as Int32Array;
   const dof = model.jnt_dofadr as Int32Array;
   const qadr = model.jnt_qposadr as Int32Array;
@@ -203,7 +202,9 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     const isPassive = passive.has(name);
     // A joint the model does not actuate stays passive: effort limit 0, no PD, whatever the manifest says (noted).
     if (isPassive && (d.kp !== undefined || d.kd !== undefined || d.effortLimit !== undefined)) differs.passive.push(name);
-    const modelEffort = act.effortLimit ?? (frc[2 * id] < frc[2 * id + 1] ? Math.max(Math.abs(frc[2 * id]), Math.abs(frc[2 * id + 1])) : Infinity);
+    // The actuator's force range, and the joint's actuatorfrcrange, which MuJoCo clamped the joint's actuator force to
+    // (compileMjcf switches that clamp off, so the smaller is the limit axon applies as the model did).
+    const modelEffort = Math.min(act.effortLimit ?? Infinity, jointForce.get(name) ?? Infinity);
     const effortLimit = isPassive ? 0 : (d.effortLimit ?? modelEffort);
     if (!isPassive) differs.check('effort limit', name, modelEffort, d.effortLimit);
     if (Number.isFinite(effortLimit) && effortLimit > 0) effortLimited++;

@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createMujocoShippedRobot, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
+import { createMujocoMjcfRobot, createMujocoShippedRobot, type MujocoRobot } from '../../sim/mujoco/createMujocoRobot.ts';
 import { MujocoActuators } from '../../sim/mujoco/MujocoActuators.ts';
 
 /**
@@ -8,7 +11,36 @@ import { MujocoActuators } from '../../sim/mujoco/MujocoActuators.ts';
  */
 
 const robots: MujocoRobot[] = [];
-afterAll(() => robots.forEach((r) => r.dispose()));
+const dir = mkdtempSync(join(tmpdir(), 'axon-mujoco-guard-'));
+afterAll(() => {
+  robots.forEach((r) => r.dispose());
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/**
+ * Two hinges as vendors write them: the joint force range in a <default> class (Unitree's menagerie models), a light
+ * arm (tiny inertia about the axis), one motor with no forcerange of its own (the limit is the joint's), one whose
+ * forcerange is wider than its joint's.
+ */
+function writeForceRanged(): string {
+  const file = join(dir, 'frc.xml');
+  writeFileSync(
+    file,
+    `<mujoco model="frc">
+  <option gravity="0 0 0"/>
+  <default><default class="motor"><joint actuatorfrcrange="-1 1" damping="0.01"/></default></default>
+  <worldbody>
+    <body name="base"><geom type="box" size="0.1 0.1 0.1" mass="1"/>
+      <body name="arm" pos="0 0 0.2"><joint name="j" class="motor" type="hinge" axis="0 0 1"/><geom type="capsule" fromto="0 0 0 0.3 0 0" size="0.002" mass="0.005"/>
+        <body name="tip" pos="0.3 0 0"><joint name="k" class="motor" type="hinge" axis="0 0 1"/><geom type="sphere" pos="0.05 0 0" size="0.01" mass="0.01"/></body>
+      </body>
+    </body>
+  </worldbody>
+  <actuator><motor joint="j" gear="1"/><motor joint="k" gear="1" forcerange="-5 5" forcelimited="true"/></actuator>
+</mujoco>`,
+  );
+  return file;
+}
 
 describe('the effort guard', () => {
   it("a retaken step leaves every hard limit of a joint it did not mark at the solref apply() wrote (the shipped humanoid and arm, kp 300 kd 10, ±1.5 rad)", async () => {
@@ -57,5 +89,28 @@ describe('the effort guard', () => {
     expect(retakes).toBeGreaterThan(0);
     expect(compared).toBeGreaterThan(0);
     expect(changed.slice(0, 5)).toEqual([]);
+  });
+
+  it("an MJCF joint's actuatorfrcrange is the effort limit, not a clamp left in MuJoCo: the effort reported is the force MuJoCo applied (qfrc_actuator), an effort scale of 2 included", async () => {
+    // Before: MuJoCo kept the range and clamped qfrc_actuator to 1 N·m while axon reported (and the effort guard judged) the
+    // unclamped 1.8 (review finding F2); a motor with a wider forcerange (5) was given that as its limit, the joint's 1 clamping it.
+    const robot = await createMujocoMjcfRobot(writeForceRanged(), { physicsDt: 1 / 200 });
+    robots.push(robot);
+    expect(robot.spec.joints.map((j) => [j.name, j.effortLimit])).toEqual([
+      ['j', 1],
+      ['k', 1],
+    ]);
+    robot.setActuatorScale(1, 1, 2); // a randomised effort scale: the limit 2 N·m this episode
+    robot.reset();
+    robot.command({ mode: 'effort', target: Float64Array.of(1.8, -1.5) });
+    robot.step(0.02);
+    const o = robot.observe();
+    const applied = robot.data.qfrc_actuator as Float64Array;
+    const dof = robot.model.jnt_dofadr as Int32Array;
+    robot.spec.joints.forEach((j, i) => {
+      const id = robot.mj.mj_name2id(robot.model, robot.mj.mjtObj.mjOBJ_JOINT.value, j.name);
+      expect(o.jointEffort[i], j.name).toBeCloseTo(applied[dof[id]], 5);
+    });
+    expect(Array.from(o.jointEffort)).toEqual([expect.closeTo(1.8, 5), expect.closeTo(-1.5, 5)]);
   });
 });
