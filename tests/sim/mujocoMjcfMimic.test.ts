@@ -175,12 +175,16 @@ describe("a passive finger follows the driven one (ALOHA's gripper, mjx_panda's 
 
   // 5.4e-5 m with the leader's law applied whole. 5.9e-6 m was measured before 5123471, when the saturation test read the
   // law at the present velocity and drove the leader with a constant ±74 N on some steps (the new test saturates none).
-  it('ALOHA closing 35 mm on its own gains: the passive finger within 1e-4 m of the driven one (it lagged 2.1e-3 m as the model had it)', async () => {
+  // 2.1e-4 m since the fingers' actuatorfrcrange (±35 N, the vx300s class) is switched off in MuJoCo (review F2), on the
+  // first tick alone (4e-5 m and less after it): the first command asks 58 N of the leader's 35, so it runs saturated, with
+  // no damping to spread over the group, as a URDF leader does. With the range left on (5.9e-6 m) MuJoCo clamped the law
+  // axon reported unsaturated at the step's start and still took its damping: it applied what axon did not report.
+  it('ALOHA closing 35 mm on its own gains: the passive finger within 2.5e-4 m of the driven one (it lagged 2.1e-3 m as the model had it)', async () => {
     const r = await build(aloha.file);
     const c = closeGripper(r, { leader: aloha.leader, mimics: aloha.mimics, open: 0.037, closed: 0.002, velocity: 0.1, kp: 2000, kd: 124 });
     if (process.env.AXON_PRINT) console.log(JSON.stringify({ gripper: 'ALOHA (MJCF)', hz: HZ, ...c }));
     expect(c.leaderEnd).toBeCloseTo(0.002, 2);
-    expect(c.worst).toBeLessThan(1e-4);
+    expect(c.worst).toBeLessThan(2.5e-4);
     expect(c.followerEffort).toBe(0);
   });
 
