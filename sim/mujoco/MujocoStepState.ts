@@ -10,7 +10,8 @@ import type { MujocoViews } from './MujocoViews.ts';
  *
  * Why copies and not mj_getState / mj_setState: the WebAssembly binding's mj_setState takes a JS
  * number[] (a conversion per call); these are typed-array copies into buffers sized at configure
- * time. MuJoCo's island sleeping (off unless the model turns it on) is state this does not keep.
+ * time. MuJoCo's island sleeping is state this does not keep: an MJCF that turns it on has it switched off
+ * (compileMjcf.ts, noted MUJOCO_MJCF_SLEEP); a URDF's compiled model never has it.
  *
  * Real-time rules: save() and restore() allocate nothing (they read MjData through MujocoViews).
  */

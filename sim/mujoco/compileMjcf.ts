@@ -192,6 +192,14 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       notes.push({ code: 'MUJOCO_MJCF_TIMESTEP', where, message: `the model's own timestep ${+own.toPrecision(6)} s (${+(1 / own).toPrecision(6)} Hz) replaced by ${+o.timestep.toPrecision(6)} s (${+(1 / o.timestep).toPrecision(6)} Hz, --physics-hz)${own < o.timestep ? ': a model tuned at the finer step may need it (--physics-hz ' + Math.round(1 / own) + ')' : ''}` });
     spec.option.timestep = o.timestep;
     spec.option.integrator = mj.mjtIntegrator.mjINT_IMPLICITFAST.value;
+    // Island sleeping off: the state it keeps (which trees are asleep, their timers) is not in MuJoCo's
+    // mjSTATE_INTEGRATION, so the effort guard could not take a step again from the state it began in
+    // (sim/mujoco/MujocoStepState.ts; docs/mujoco.md, "The effort limit"). A speed feature, not the model's physics.
+    const SLEEP = mj.mjtEnableBit.mjENBL_SLEEP.value;
+    if ((spec.option.enableflags & SLEEP) !== 0) {
+      spec.option.enableflags &= ~SLEEP;
+      notes.push({ code: 'MUJOCO_MJCF_SLEEP', where, message: "the model's island sleeping (<option><flag sleep=\"enable\">) switched off: axon's effort guard takes a physics step again from the state it began in, and MuJoCo's sleep state is not part of that state; every body is simulated at every step" });
+    }
     // A floating model without a plane stands on axon's ground; a fixed one (a hand, an arm) hangs where the model puts it.
     const addedGround = o.ground && !hasPlane && floating;
     if (addedGround) {
