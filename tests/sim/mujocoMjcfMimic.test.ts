@@ -173,12 +173,12 @@ describe("a passive finger follows the driven one (ALOHA's gripper, mjx_panda's 
     expect(notes.MUJOCO_MJCF_EQUALITY).toBeUndefined();
   });
 
-  // 5.4e-5 m with the leader's law applied whole. 5.9e-6 m was measured before 5123471, when the saturation test read the
-  // law at the present velocity and drove the leader with a constant ±74 N on some steps (the new test saturates none).
+  // 5.9e-6 m at b1398e8 (5.4e-5 was quoted for it before, and 5.9e-6 before 5123471, whose saturation test drove the
+  // leader with a constant ±74 N on some steps).
   // 2.1e-4 m since the fingers' actuatorfrcrange (±35 N, the vx300s class) is switched off in MuJoCo (review F2), on the
   // first tick alone (4e-5 m and less after it): the first command asks 58 N of the leader's 35, so it runs saturated, with
-  // no damping to spread over the group, as a URDF leader does. With the range left on (5.9e-6 m) MuJoCo clamped the law
-  // axon reported unsaturated at the step's start and still took its damping: it applied what axon did not report.
+  // no damping to spread over the group, as a URDF leader does. With the range left on (5.9e-6 m) MuJoCo clamped, at the
+  // step's start, a law axon judged within its limit over the step and reported unclamped: it applied what axon did not report.
   it('ALOHA closing 35 mm on its own gains: the passive finger within 2.5e-4 m of the driven one (it lagged 2.1e-3 m as the model had it)', async () => {
     const r = await build(aloha.file);
     const c = closeGripper(r, { leader: aloha.leader, mimics: aloha.mimics, open: 0.037, closed: 0.002, velocity: 0.1, kp: 2000, kd: 124 });
