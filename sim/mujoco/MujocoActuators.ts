@@ -234,12 +234,7 @@ export class MujocoActuators {
     return count;
   }
 
-  /**
-   * Before the step is taken again (overLimit()): the joints over their limits at ±limit, the rest
-   * of the laws as apply() wrote them, the mimic groups' damping from the leaders' laws, the hard
-   * limits' scales as apply() wrote them but a marked joint's own (MujocoHardLimits.retake: not
-   * stiffen() again, which read the discarded step's M and forces).
-   */
+  /** Before the step is taken again (overLimit()): the marked joints at ±limit, the groups' damping from the laws, the hard limits as apply() scaled them but a marked joint's own (MujocoHardLimits.retake). */
   saturateOver(views: MujocoViews): void {
     for (let i = 0; i < this.n; i++) if (this.overSign[i] !== 0) this.tauOf[i] = this.overSign[i] * Infinity;
     this.writeLaws(views);
