@@ -7,14 +7,13 @@
  * WebSocket client, as tests/e2e/replayUrdf.test.ts reads a replay; no browser), and the recording
  * draws again in a replay. A `--urdf` that cannot be read, parsed or posed is refused before the
  * client's sim reset, which would reset the simulation every other client shares. The server and
- * every child process are ended in afterEach.
+ * every child process are ended after each test (tests/helpers/axonChildren.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectBridgeRobot, type BridgeClientEvent } from '../../hardware/bridge/index.ts';
 import { replayRobot } from '../../src/cli/replayDrawing.ts';
@@ -23,38 +22,10 @@ import { decodeStateFrame, type ViewerModel } from '../../src/viewer/index.ts';
 import { Kinematics, type PageKinematics } from '../../src/viewer/page/kinematics.js';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 import { waitUntil } from '../hardware/bridge/helpers.ts';
+import { axonChildren } from '../helpers/axonChildren.ts';
 import { copyMeshBot, MESH_BOT_JOINTS, serveMeshBot } from '../hardware/bridge/servedMeshBot.ts';
 
-const open: { close(): Promise<void> | void }[] = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const closed = new Promise((r) => c.once('close', r));
-      c.kill('SIGKILL');
-      await closed;
-    }
-  }
-  for (const c of open.splice(0).reverse()) await c.close();
-});
-
-interface Proc {
-  out: string;
-  err: string;
-  readonly done: Promise<number | null>;
-}
-
-/** `axon ARGS` in its own process (the test's server keeps serving meanwhile), SIGKILLed after 90 s. */
-function axon(args: string[]): Proc {
-  const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const p = { out: '', err: '' } as Proc;
-  child.stdout!.on('data', (d) => (p.out += d));
-  child.stderr!.on('data', (d) => (p.err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  Object.assign(p, { done: new Promise<number | null>((r) => child.on('close', (code) => (clearTimeout(timer), r(code)))) });
-  return p;
-}
+const { open, axon } = axonChildren();
 
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-drawing-'));

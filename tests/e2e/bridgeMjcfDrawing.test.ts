@@ -4,14 +4,13 @@
  * draws it in the viewer once checked against that sha256, keeps it for `axon replay --view`, and
  * says in one warning line when the copy is another file. The served model is the menagerie-style
  * Allegro hand (tests/helpers/menagerieMjcf.ts: a scene.xml that includes the hand). The server and
- * every child process are ended in afterEach.
+ * every child process are ended after each test (tests/helpers/axonChildren.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { connectBridgeRobot } from '../../hardware/bridge/index.ts';
 import { openServedRobot } from '../../src/cli/bridgeRobot.ts';
@@ -21,37 +20,9 @@ import type { ViewerModel } from '../../src/viewer/index.ts';
 import { writeMenagerieHand } from '../helpers/menagerieMjcf.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 import { startServer, waitUntil } from '../hardware/bridge/helpers.ts';
+import { axonChildren } from '../helpers/axonChildren.ts';
 
-const open: { close(): Promise<void> | void }[] = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const closed = new Promise((r) => c.once('close', r));
-      c.kill('SIGKILL');
-      await closed;
-    }
-  }
-  for (const c of open.splice(0).reverse()) await c.close();
-});
-
-interface Proc {
-  out: string;
-  err: string;
-  readonly done: Promise<number | null>;
-}
-
-/** `axon ARGS` in its own process (the test's server keeps serving meanwhile), SIGKILLed after 90 s. */
-function axon(args: string[]): Proc {
-  const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const p = { out: '', err: '' } as Proc;
-  child.stdout!.on('data', (d) => (p.out += d));
-  child.stderr!.on('data', (d) => (p.err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  Object.assign(p, { done: new Promise<number | null>((r) => child.on('close', (code) => (clearTimeout(timer), r(code)))) });
-  return p;
-}
+const { open, axon } = axonChildren();
 
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-mjcf-drawing-'));

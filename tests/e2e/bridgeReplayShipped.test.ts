@@ -5,39 +5,25 @@
  * `axon sim --robot cartpole` recording (src/cli/replayDrawing.ts); one recorded before, which kept
  * the URL as `run.robot`, is named by its recorded spec and drawn too. A recording whose robot only
  * bears a shipped name, with other joints, is not drawn as that robot. The server and the client
- * process are ended in afterEach.
+ * process are ended after each test (tests/helpers/axonChildren.ts).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { recordedRobotName, replayRobot } from '../../src/cli/replayDrawing.ts';
 import { readRecording, recordedSpec, type Recording } from '../../src/record/index.ts';
 import { createSimRobot } from '../../sim/index.ts';
 import { startServer } from '../hardware/bridge/helpers.ts';
+import { axonChildren } from '../helpers/axonChildren.ts';
 
-const open: { close(): Promise<void> | void }[] = [];
-const children: ChildProcess[] = [];
-afterEach(async () => {
-  for (const c of children.splice(0)) {
-    if (c.exitCode === null && c.signalCode === null) {
-      const closed = new Promise((r) => c.once('close', r));
-      c.kill('SIGKILL');
-      await closed;
-    }
-  }
-  for (const c of open.splice(0).reverse()) await c.close();
-});
+const { open, axon: spawnAxon } = axonChildren();
 
-/** `axon ARGS` in its own process (the test's server keeps serving meanwhile), SIGKILLed after 90 s; its exit code and stderr. */
-function axon(args: string[]): Promise<{ code: number | null; err: string }> {
-  const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.push(child);
-  let err = '';
-  child.stderr!.on('data', (d) => (err += d));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 90_000);
-  return new Promise((r) => child.on('close', (code) => (clearTimeout(timer), r({ code, err }))));
+/** `axon ARGS` in its own process, SIGKILLed after 90 s: its exit code and stderr. */
+async function axon(args: string[]): Promise<{ code: number | null; err: string }> {
+  const p = spawnAxon(args);
+  const code = await p.done;
+  return { code, err: p.err };
 }
 
 /** replayRobot as `axon replay --view` calls it, its stderr lines collected. */
