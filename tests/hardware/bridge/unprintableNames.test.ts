@@ -15,6 +15,7 @@ import { mapJoints } from '../../../src/model/jointMap.ts';
 import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { openSession } from '../../../src/session/Session.ts';
 import { startServer } from './helpers.ts';
+import { namedCartUrdf } from '../../helpers/namedCart.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-unprintable-names-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,13 +29,7 @@ const HINGE = 'hinge\rpole';
 const file = join(dir, 'cart.urdf');
 writeFileSync(
   file,
-  `<robot name="cart">
-  <link name="world"/>
-  <joint name="${SLIDER}" type="prismatic"><parent link="world"/><child link="cart"/><axis xyz="1 0 0"/><limit lower="-2" upper="2" effort="20" velocity="4"/></joint>
-  <link name="cart"><inertial><mass value="1"/><inertia ixx="1e-3" ixy="0" ixz="0" iyy="1e-3" iyz="0" izz="1e-3"/></inertial></link>
-  <joint name="${HINGE}" type="continuous"><parent link="cart"/><child link="pole"/><axis xyz="0 1 0"/><limit effort="0" velocity="20"/></joint>
-  <link name="pole"><inertial><origin xyz="0 0 0.3"/><mass value="0.1"/><inertia ixx="3e-3" ixy="0" ixz="0" iyy="3e-3" iyz="0" izz="1e-6"/></inertial></link>
-</robot>`,
+  namedCartUrdf(SLIDER, HINGE),
 );
 
 /** Any character a terminal acts on, the message's own line breaks apart. */

@@ -11,20 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { inspectCommand } from '../../../src/cli/commands/inspect.ts';
+import { namedCartUrdf } from '../../helpers/namedCart.ts';
 
 const ESC_JOINT = 'slider\u001b[2J';
 const dir = mkdtempSync(join(tmpdir(), 'axon-inspect-printable-'));
 const urdf = join(dir, 'cart.urdf');
 writeFileSync(
   urdf,
-  `<robot name="cart">
-  <link name="world"/>
-  <joint name="${ESC_JOINT}" type="prismatic"><parent link="world"/><child link="cart"/><axis xyz="1 0 0"/><limit lower="-2" upper="2" effort="20" velocity="4"/></joint>
-  <link name="cart"><inertial><mass value="1"/><inertia ixx="1e-3" ixy="0" ixz="0" iyy="1e-3" iyz="0" izz="1e-3"/></inertial></link>
-  <joint name="hinge" type="continuous"><parent link="cart"/><child link="pole"/><axis xyz="0 1 0"/><limit effort="0" velocity="20"/></joint>
-  <link name="pole"><inertial><origin xyz="0 0 0.3"/><mass value="0.1"/><inertia ixx="3e-3" ixy="0" ixz="0" iyy="3e-3" iyz="0" izz="1e-6"/></inertial></link>
-</robot>
-`,
+  namedCartUrdf(ESC_JOINT, 'hinge'),
 );
 
 const ESC_ROBOT = 'cart\u001b]0;x';
