@@ -11,6 +11,7 @@ import { floatingBase, type FloatingBase } from './floatingBase.ts';
 import { MujocoActuators } from './MujocoActuators.ts';
 import { MujocoHardLimits } from './MujocoHardLimits.ts';
 import { MujocoStepState } from './MujocoStepState.ts';
+import { MujocoWarnings } from './MujocoWarnings.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoMasses } from './MujocoMasses.ts';
 import { MujocoPlacement } from './MujocoPlacement.ts';
@@ -86,6 +87,8 @@ export class MujocoRobot implements SimulatedRobot {
   /** Steps taken again by the effort guard (guardStepCount), and the state each step starts from, kept to take it again. */
   private guardSteps = 0;
   private readonly before: MujocoStepState;
+  /** MuJoCo's reset on a bad qpos, qvel or qacc, read after every mj_step (sim/mujoco/MujocoWarnings.ts). */
+  private readonly warnings: MujocoWarnings;
   // Initial state.
   private readonly configuredPositions: Float64Array;
   private readonly initialPositions: Float64Array;
@@ -174,6 +177,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.actuators.bind(mj, model, this.data);
     this.views = new MujocoViews(model, this.data);
     this.before = new MujocoStepState(model);
+    this.warnings = new MujocoWarnings(mj, this.data);
 
     const specs: JointSpec[] = o.joints.map((j) => ({
       name: j.name,
@@ -281,6 +285,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.mimic.project(this.initialPositions, this.initialVelocities); // followers start on their equality
     this.placement.reset(this.initialPositions, this.initialVelocities);
     this.substeps = 0;
+    this.sensors.obs.diverged = undefined;
     this.hold.reset();
     this.pushes.reset();
     this.sensors.reset();
@@ -430,14 +435,23 @@ export class MujocoRobot implements SimulatedRobot {
     // foresee engaging) is taken again with those joints at ±limit, at most once per joint (sim/mujoco/MujocoActuators.ts overLimit()).
     this.before.save(views, this.data);
     this.mj.mj_step(this.model, this.data);
+    this.checkReset();
     for (let k = 0; k < this.n && this.actuators.overLimit(views.qvel) > 0; k++) {
       this.before.restore(views, this.data);
       this.actuators.saturateOver(views);
       this.mj.mj_step(this.model, this.data);
+      this.checkReset();
       this.guardSteps++;
     }
     this.substeps++;
     this.pushes.advance(this.substeps);
+  }
+
+  /** After an mj_step: MuJoCo's reset (a bad qpos, qvel or qacc) becomes the observation's `diverged`, which the state watchdog reports; the first is kept until reset(). */
+  private checkReset(): void {
+    const why = this.warnings.take((this.substeps + 1) * this.physicsDt);
+    const obs = this.sensors.obs;
+    if (why !== undefined && obs.diverged === undefined) obs.diverged = why;
   }
 
   private readJoints(): void {

@@ -18,7 +18,8 @@ export interface StateEnvelope {
 export const DEFAULT_STATE_ENVELOPE: StateEnvelope = { jointSpeedFactor: 10, jointSpeedMax: 200, baseSpeedMax: 20, riseMax: 2, sinkMax: 3 };
 
 /**
- * Judges each observation against the envelope: any non-finite joint or base value, a joint far
+ * Judges each observation against the envelope: a simulator that says its state diverged
+ * (Observation.diverged: MuJoCo reset itself), any non-finite joint or base value, a joint far
  * faster than its limit, a base far faster than a robot moves, or a base far above or below where
  * the episode started. The first breach is kept (`reason`); later ones are not checked.
  * Engine-independent: it reads the Observation (base state is the simulator's privileged one).
@@ -44,6 +45,7 @@ export class StateWatchdog {
   /** True while the state is sane; false from the first breach on. */
   check(obs: Observation): boolean {
     if (this.reason !== undefined) return false;
+    if (obs.diverged !== undefined) return this.trip(obs.diverged); // the engine reset itself (docs/mujoco.md, "MuJoCo's reset")
     const q = obs.jointPosition;
     const v = obs.jointVelocity;
     for (let i = 0; i < q.length; i++) {

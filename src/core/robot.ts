@@ -108,6 +108,12 @@ export interface Observation {
   };
   /** Anything else a robot measures, by name. */
   readonly extras: Record<string, Float32Array>;
+  /**
+   * Simulation only: why the engine's state stopped being the run's (MuJoCo reset the whole
+   * simulation on a bad position, velocity or acceleration: docs/mujoco.md, "MuJoCo's reset"), set
+   * from that step until the robot's reset(); the state watchdog reports it as its breach.
+   */
+  diverged?: string;
 }
 
 /** A command for every joint of the robot, in robot joint order. */
