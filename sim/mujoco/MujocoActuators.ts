@@ -4,12 +4,11 @@ import type { MujocoJointDesc } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
 import { wrapAngle } from '../physics/frames.ts';
 import { MujocoImplicitSolve } from './MujocoImplicitSolve.ts';
+import { MujocoActiveSet } from './MujocoActiveSet.ts';
 import { JointStops, type MujocoHardLimits } from './MujocoHardLimits.ts';
 import { MujocoDofInertia } from './MujocoDofInertia.ts';
 import { MujocoMimicGroups } from './MujocoMimicGroups.ts';
 import { NBIAS } from './MujocoViews.ts';
-/** The most re-solves of solveStep()'s active-set iteration after its first, unsaturated solve. */
-const MAX_RESOLVES = 4;
 /** How far (relative) an effort may pass its limit before the effort guard takes the step again (overLimit()): rounding, not physics. */
 export const GUARD_TOLERANCE = 1e-9;
 
@@ -81,14 +80,15 @@ export class MujocoActuators {
   /** Scratch, per dof: the force on it besides the actuators (N·m | N) and the same without constraint forces. */
   private readonly rest: Float64Array;
   private readonly free: Float64Array;
-  /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate), the step's force τ, and in solveStep() the side it is saturated at (±1, 0: not). */
+  /** Scratch, per joint, between apply()'s passes: the law (ctrl, b1, b2, f), its limit (0: no law to saturate) and the step's force τ. */
   private readonly ctrlOf: Float64Array;
   private readonly b1Of: Float64Array;
   private readonly b2Of: Float64Array;
   private readonly fOf: Float64Array;
   private readonly limOf: Float64Array;
   private readonly tauOf: Float64Array;
-  private readonly satSign: Int8Array;
+  /** The saturated set of the whole-robot step (solveStep()), on the arrays above. */
+  private readonly activeSet: MujocoActiveSet;
   /** Per joint, this step: the side (±1) the effort guard saturates it at, after a step that passed its limit (overLimit()); 0: not. */
   private readonly overSign: Int8Array;
   /** loadOn(i, free), made once: MujocoHardLimits.press reads it only for a joint pressed into its stop. */
@@ -143,7 +143,7 @@ export class MujocoActuators {
     this.fOf = new Float64Array(n);
     this.limOf = new Float64Array(n);
     this.tauOf = new Float64Array(n);
-    this.satSign = new Int8Array(n);
+    this.activeSet = new MujocoActiveSet({ n, h, vadr, leaderOf: this.leaderOf, stops: this.stops, rest: this.rest, free: this.free, fOf: this.fOf, b2Of: this.b2Of, limOf: this.limOf, tauOf: this.tauOf });
     this.overSign = new Int8Array(n);
     this.kpScale = new Float64Array(n).fill(1);
     this.kdScale = new Float64Array(n).fill(1);
@@ -424,85 +424,12 @@ export class MujocoActuators {
   }
 
   /**
-   * The force each joint's law applies over the coming step (`tauOf`, from `fOf`, `b2Of`, `limOf`)
-   * with the whole robot's implicit step, a = (M + h·D)⁻¹·F (sim/mujoco/MujocoImplicitSolve.ts): F
-   * the other forces of the last step plus each law at the present velocity, or ±limit for the
-   * joints saturated; D each unsaturated law's damping b plus the joint damping; τᵢ = fᵢ − h·bᵢ·aᵢ,
-   * the law at the velocity the step will give. A small active-set iteration: first every law
-   * unsaturated; then, until the saturated set S stops changing (at most MAX_RESOLVES re-solves,
-   * allocation-free), a joint outside S whose τ passes its limit joins S at τ's sign, and one in S
-   * whose τ now has the other sign leaves it (the next solve, without it, says whether it needs the
-   * other side). Why: solved once and kept, a joint saturated only through the other joints'
-   * over-limit laws kept that saturation once those laws were cut (tests/helpers/limitStops.ts's
-   * heavy arm's wrist went the wrong way). A joint in S whose τ is back within its limit on the
-   * same side stays: M and the other forces are the last step's, so a law predicted just within
-   * is often just over in the step (docs/mujoco.md, "The effort limit"). A law with no damping
-   * applies itself (τ = f). No factor (no M yet): the one-joint estimate.
+   * The force each joint's law applies over the coming step (`tauOf`) with the whole robot's
+   * implicit step and the saturated set found by a small active-set iteration
+   * (sim/mujoco/MujocoActiveSet.ts); no factor (no M yet): the one-joint estimate (eachStepForce()).
    */
   private solveStep(views: MujocoViews): void {
     const s = this.solver;
-    if (s === undefined) return this.eachStepForce(views);
-    s.readMass();
-    const sign = this.satSign;
-    sign.fill(0);
-    if (!this.solveOnce(s)) return this.eachStepForce(views);
-    for (let pass = 0; pass < MAX_RESOLVES; pass++) {
-      let changed = false;
-      for (let i = 0; i < this.n; i++) {
-        const lim = this.limOf[i];
-        if (!(lim > 0) || this.stops.clampAt[i] < Infinity) continue;
-        const tau = this.tauOf[i];
-        const over = tau > lim ? 1 : tau < -lim ? -1 : 0;
-        // In S: stays while its law pushes its way (within the limit too, see above), leaves when it pushes the other way.
-        const side = sign[i] === 0 || over === sign[i] ? over : over === 0 && tau * sign[i] >= 0 ? sign[i] : 0;
-        if (side !== sign[i]) {
-          sign[i] = side;
-          changed = true;
-        }
-      }
-      if (!changed || !this.solveOnce(s)) break;
-    }
-    // apply() saturates exactly the joints in S, at their sides.
-    for (let i = 0; i < this.n; i++) if (sign[i] !== 0) this.tauOf[i] = sign[i] * Infinity;
-  }
-
-  /** One solve: `tauOf` of every joint with a law, the joints saturated (`satSign` ±1) at ±limit, undamped. False: no factor. */
-  private solveOnce(s: MujocoImplicitSolve): boolean {
-    const acc = s.acc;
-    const rest = this.rest;
-    const { near, stopAcc, clampAt } = this.stops;
-    acc.set(rest);
-    s.resetDamping();
-    for (let i = 0; i < this.n; i++) {
-      const lim = this.limOf[i];
-      const l = this.leaderOf[i];
-      if (l >= 0 && near[l] === 1) acc[this.vadr[i]] = this.free[this.vadr[i]]; // a follower of a leader next to a hard limit: its load as its leader's
-      if (!(lim > 0)) continue;
-      const k = this.vadr[i];
-      if (stopAcc[i] === stopAcc[i]) {
-        // On its hard limit, held there or moving into it: the stop moves it, whatever its law.
-        s.lock[k] = 1;
-        s.given[k] = stopAcc[i];
-      }
-      if (clampAt[i] < Infinity) continue;
-      if (near[i] === 1) acc[k] = this.free[k]; // next to a hard limit: the last step's constraint force is no load
-      const f = this.fOf[i];
-      const b = -this.b2Of[i];
-      const side = this.satSign[i];
-      if (side !== 0) acc[k] += side > 0 ? lim : -lim;
-      else if (b > 0) {
-        acc[k] += f;
-        s.damp[k] += b;
-      } else acc[k] += f > lim ? lim : f < -lim ? -lim : f; // no damping: the law itself, saturated or not
-    }
-    if (!s.solve(this.h)) return false;
-    for (let i = 0; i < this.n; i++) {
-      const b = -this.b2Of[i];
-      if (!(this.limOf[i] > 0) || !(b > 0) || clampAt[i] < Infinity) continue;
-      const tau = this.fOf[i] - this.h * b * acc[this.vadr[i]];
-      // A non-finite force on the joint last step: judged on the law itself.
-      this.tauOf[i] = Math.abs(tau) < Infinity ? tau : this.fOf[i];
-    }
-    return true;
+    if (s === undefined || !this.activeSet.solve(s)) this.eachStepForce(views);
   }
 }
