@@ -286,6 +286,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.placement.reset(this.initialPositions, this.initialVelocities);
     this.substeps = 0;
     this.sensors.obs.diverged = undefined;
+    this.warnings.cleared();
     this.hold.reset();
     this.pushes.reset();
     this.sensors.reset();
