@@ -79,6 +79,19 @@ describe('axon hw for Feetech STS buses', () => {
     }
   }, 150_000);
 
+  it('set-id finds a servo whose reply comes past the 10 ms margin (a loaded host, TCP, a USB adapter latency timer): asked once more before HW_NO_SERVO', async () => {
+    // Before: one scan at the bus's 10 ms margin, and a reply 20 ms late was "no feetech servo answered".
+    const procs: ChildProcess[] = [];
+    try {
+      const addr = await emulate(procs, '--servos', '1', '--latency-ms', '20');
+      const id = axon('hw', 'set-id', '--protocol', 'feetech', '--port', `tcp://${addr}`, '--to', '9', '--json');
+      expect(id.code, id.stderr).toBe(0);
+      expect(json(id)).toMatchObject({ from: { id: 1 }, to: { id: 9 } });
+    } finally {
+      stop(procs);
+    }
+  }, 150_000);
+
   it('run --config so101-follower.json --port emu:// drives the emulated arm to the policy target', () => {
     const target = [0.4, -0.3, 0.5, 0.2, -0.4, 0.3];
     const policy = writeSo101PoseModel(target);

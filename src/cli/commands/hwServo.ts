@@ -267,11 +267,18 @@ export class ServoSetupError extends AxonError {
   }
 }
 
+/** A second scan's reply margin (s), after a first at the bus's own found nothing. */
+const LATE_REPLY_MARGIN_S = 0.05;
+
 /** Exactly one servo answering on the bus, or a refusal naming what answered. */
 async function theOnlyServo(link: Link, bus: FeetechBus | DynamixelBus): Promise<{ id: number; model: number; modelName: string }> {
   let found: { id: number; model: number; modelName: string }[];
-  if (bus instanceof FeetechBus) found = await bus.scan(ALL_FEETECH_IDS);
-  else found = await bus.broadcastPing(0.1);
+  if (bus instanceof FeetechBus) {
+    found = await bus.scan(ALL_FEETECH_IDS);
+    // Nothing within the bus's reply margin (10 ms): asked once more, 50 ms each, before refusing, as a
+    // reply can be late on a loaded host, over TCP, or behind a USB adapter's 16 ms latency timer.
+    if (found.length === 0) found = await bus.scan(ALL_FEETECH_IDS, LATE_REPLY_MARGIN_S);
+  } else found = await bus.broadcastPing(0.1);
   const where = `${link.port} at ${link.baud} bit/s`;
   if (found.length === 0) throw new ServoSetupError('HW_NO_SERVO', where, `no ${link.protocol} servo answered`, 'one servo connected, powered, at this baud rate (--baud)');
   if (found.length > 1) throw new ServoSetupError('HW_MANY_SERVOS', where, `${found.length} servos answered (ids ${found.map((f) => f.id).join(', ')})`, 'exactly one servo on the bus: connect the new servo alone');

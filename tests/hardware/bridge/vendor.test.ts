@@ -94,8 +94,9 @@ describe('axon bridge --urdf: a vendor URDF served, a policy run against it over
     const client = axon(['sim', '--robot', url, '--token', TOKEN, '--policy', policy, '--duration', '1', '--json'], 60_000);
     expect(await client.done, client.stderr).toBe(0);
     const run = lastJson(client.stdout);
-    expect(run).toMatchObject({ command: 'sim', robot: url, ticks: 50, ended_by: 'duration', safety: { state: 'running' } });
-    expect(run.bridge).toMatchObject({ engine: 'cannon', reconnects: 0, commands_sent: 50 });
+    // The summary names the served robot; the URL is the bridge's (as a bridged recording's run.robot and run.bridge).
+    expect(run).toMatchObject({ command: 'sim', robot: 'acme_wrist', ticks: 50, ended_by: 'duration', safety: { state: 'running' } });
+    expect(run.bridge).toMatchObject({ url, engine: 'cannon', reconnects: 0, commands_sent: 50 });
     expect(run.episode.note).toContain('no task known for robot "acme_wrist"');
 
     server.child.kill('SIGTERM');
