@@ -225,10 +225,12 @@ export class MujocoHardLimits {
    * wrote, but for a joint marked in `marked` (per robot joint, ±1: now driven at the constant ±limit,
    * its law's damping gone), whose own active limit gets the one-limit scale without that damping,
    * s = 1 + h·d / m (d its joint damping, m the inertia stiffen() read; 1 where d is 0). Why not
-   * stiffen() again: after the discarded step MuJoCo's factor of M and its forces are the discarded
-   * step's (its start's), so every active limit came out with another s, unmarked ones included,
-   * and the coupling of several with another M and other forces (review finding F1, docs/mujoco.md
-   * "The effort limit"). Why the marked joint's own scale changes: kept, its stop stays stiffened
+   * stiffen() again: a consistency choice, not stale data. The restored state's M and forces are
+   * the ones stiffen() read (qM and qfrc_bias equal a fresh mj_forward's, difference 0 over 32
+   * retakes), but stiffen() again gives every active limit another s, unmarked ones included (the
+   * marked laws' damping leaves D, their constant ±limit changes F, and the coupling passes that to
+   * every stop), so the retaken step would differ from the first in more than the laws the guard
+   * changed (docs/mujoco.md "The effort limit"). Why the marked joint's own scale changes: kept, its stop stays stiffened
    * for a damping its constant law no longer applies, and the undivided stop threw the heavy arm's
    * shoulder out of it at 104 rad/s at 50 Hz, the arm then diverging (a trial, not kept).
    * Allocates nothing.
