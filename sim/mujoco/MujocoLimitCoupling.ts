@@ -134,7 +134,7 @@ export class MujocoLimitCoupling {
    * An upper bound of G = P·Q⁻¹·diag(s)'s spectral radius, ‖G^k‖_F^(1/k) by repeated squaring
    * (SQUARINGS); NaN where Q is not positive definite or G's norm is not finite. Not power
    * iteration: G is not symmetric, its leading eigenvalues may be close or complex, and 40
-   * iterations from a fixed start fell up to 9.6 % short of the radius on the humanoid (review
+   * iterations from a fixed start fell up to 9.4 % short of the radius on the humanoid (review
    * finding 2, docs/mujoco.md "Joint limits"), so "G ≤ 1" did not hold after 'kept' or 'shrunk'.
    */
   private largestGain(s: Float64Array, na: number): number {
