@@ -1,4 +1,5 @@
 import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import { cholesky, solve } from './denseCholesky.ts';
 
 /**
  * The accelerations MuJoCo's implicit step will give the whole robot, a = (M + h·D)⁻¹·F, for the
@@ -99,29 +100,8 @@ export class MujocoImplicitSolve {
       A[k * n + k] = 1;
       x[k] = this.given[k];
     }
-    // Cholesky, lower triangle.
-    for (let j = 0; j < n; j++) {
-      let d = A[j * n + j];
-      for (let k = 0; k < j; k++) d -= A[j * n + k] * A[j * n + k];
-      if (!(d > 0)) return false;
-      const l = Math.sqrt(d);
-      A[j * n + j] = l;
-      for (let i = j + 1; i < n; i++) {
-        let s = A[i * n + j];
-        for (let k = 0; k < j; k++) s -= A[i * n + k] * A[j * n + k];
-        A[i * n + j] = s / l;
-      }
-    }
-    for (let i = 0; i < n; i++) {
-      let s = x[i];
-      for (let k = 0; k < i; k++) s -= A[i * n + k] * x[k];
-      x[i] = s / A[i * n + i];
-    }
-    for (let i = n - 1; i >= 0; i--) {
-      let s = x[i];
-      for (let k = i + 1; k < n; k++) s -= A[k * n + i] * x[k];
-      x[i] = s / A[i * n + i];
-    }
+    if (!cholesky(A, n)) return false;
+    solve(A, n, x);
     if (this.folds) for (let f = 0; f < n; f++) if (this.foldTo[f] !== -1) x[f] = this.foldTo[f] >= 0 ? this.foldU[f] * x[this.foldTo[f]] : 0;
     return true;
   }

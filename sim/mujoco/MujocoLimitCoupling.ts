@@ -1,4 +1,5 @@
 import type { DoubleBuffer, MainModule, MjData, MjModel } from '@mujoco/mujoco';
+import { cholesky, solve } from './denseCholesky.ts';
 
 /**
  * Squarings of G in the fallback's gain bound ‖G^k‖_F^(1/k), k = 2^10: an upper bound of G's
@@ -201,23 +202,6 @@ export class MujocoLimitCoupling {
   }
 }
 
-/** In place: the lower triangle of the n × n block (row stride `stride`) of `a` becomes L of L·Lᵀ. False: not positive definite. */
-function cholesky(a: Float64Array, n: number, stride = n): boolean {
-  for (let j = 0; j < n; j++) {
-    let d = a[j * stride + j];
-    for (let k = 0; k < j; k++) d -= a[j * stride + k] * a[j * stride + k];
-    if (!(d > 0)) return false;
-    const l = Math.sqrt(d);
-    a[j * stride + j] = l;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * stride + j];
-      for (let k = 0; k < j; k++) s -= a[i * stride + k] * a[j * stride + k];
-      a[i * stride + j] = s / l;
-    }
-  }
-  return true;
-}
-
 /** In place: the na × na block (row stride `stride`) of `a` divided by its Frobenius norm; returns the norm's log (NaN where it is 0 or not finite). */
 function normalize(a: Float64Array, na: number, stride: number): number {
   let f = 0;
@@ -226,18 +210,4 @@ function normalize(a: Float64Array, na: number, stride: number): number {
   if (!(f > 0 && f < Infinity)) return Number.NaN;
   for (let i = 0; i < na; i++) for (let j = 0; j < na; j++) a[i * stride + j] /= f;
   return Math.log(f);
-}
-
-/** In place: x ← (L·Lᵀ)⁻¹·x with cholesky()'s factor `l` (n × n, row stride `stride`). */
-function solve(l: Float64Array, n: number, x: Float64Array, stride = n): void {
-  for (let i = 0; i < n; i++) {
-    let s = x[i];
-    for (let k = 0; k < i; k++) s -= l[i * stride + k] * x[k];
-    x[i] = s / l[i * stride + i];
-  }
-  for (let i = n - 1; i >= 0; i--) {
-    let s = x[i];
-    for (let k = i + 1; k < n; k++) s -= l[k * stride + i] * x[k];
-    x[i] = s / l[i * stride + i];
-  }
 }
