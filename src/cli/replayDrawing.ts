@@ -62,12 +62,7 @@ export function recordedRobotName(rec: Recording, spec: RobotSpec): string {
 
 /** The robot to draw `rec` with (see the file's comment); throws REPLAY_MODEL only for a `--urdf` that does not fit. */
 export async function replayRobot(rec: Recording, spec: RobotSpec, name: string, o: ReplayDrawingOptions): Promise<ReplayRobot> {
-  const panels = (): ReplayRobot => ({ spec, showPose() {}, async close() {} });
-  // The name is the server's free text (docs/bridge.md): escaped before it reaches the terminal.
-  const panelsOnly = (why: string): ReplayRobot => {
-    o.say(`axon replay: robot "${printable(name)}": ${why}: panels only`);
-    return panels();
-  };
+  const panelsOnly = (why: string): ReplayRobot => panelsSaying(spec, name, why, o.say);
   const posedByBase = rec.ticks[0]?.observation.base !== undefined;
   // The drawing and the served file are read apart: a served_model that cannot be read costs its check, not the drawing.
   let d: DrawingOnRecord | undefined;
@@ -85,9 +80,9 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
     servedUnreadable = (e as Error).message;
   }
   // A file drawn for a bridged run that is not the one the server served: drawn, with one line.
-  const checkServed = (model: UrdfModel, file: string, label: string) => {
+  const checkServed = (source: Parameters<typeof servedFileProblem>[1], label: string, format: 'urdf' | 'mjcf' = 'urdf') => {
     if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: ${label} is drawn unchecked`);
-    const problem = served && servedFileProblem(served, model.source ?? file, label);
+    const problem = served && servedFileProblem(served, source, label, format);
     if (problem) o.say(`axon replay: warning: ${problem}`);
   };
   if (o.urdf !== undefined) {
@@ -95,15 +90,13 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
     const recorded = d && !d.legacy ? d : undefined;
     const model = loadUrdf(o.urdf, { packagePaths: recorded?.package_paths ?? [], collisionMeshes: 'optional' });
     refuseJointMismatch(model, spec, o.urdf);
-    checkServed(model, o.urdf, `--urdf ${o.urdf}`);
+    checkServed(model.source ?? o.urdf, `--urdf ${o.urdf}`);
     return urdfRobot(model, spec, posedByBase, recorded ? rootOnRecord(recorded) : served ? rootOnRecord(served) : {}, o.say);
   }
   if (o.mjcf !== undefined) {
     // As --urdf: drawn whatever the recording names, its joints the recorded ones, checked against the served file.
     if (!existsSync(o.mjcf)) throw new AxonError('REPLAY_MODEL', `--mjcf ${o.mjcf}`, 'is not here', 'an MJCF file (your copy of the recorded robot\'s)');
-    if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: --mjcf ${o.mjcf} is drawn unchecked`);
-    const problem = served && servedFileProblem(served, o.mjcf, `--mjcf ${o.mjcf}`, 'mjcf');
-    if (problem) o.say(`axon replay: warning: ${problem}`);
+    checkServed(o.mjcf, `--mjcf ${o.mjcf}`, 'mjcf');
     const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
     return createMujocoReplayRobot(o.mjcf, spec, `--mjcf ${o.mjcf}`);
   }
@@ -117,7 +110,7 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
       const names = new Set(spec.joints.map((j) => j.name));
       const unknown = movingJoints(model).filter((j) => !names.has(j.name)).map((j) => j.name);
       if (unknown.length > 0) return panelsOnly(`its URDF ${d.urdf} moves joint${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}, which the recording does not have`);
-      checkServed(model, d.urdf, `its URDF ${d.urdf}`);
+      checkServed(model.source ?? d.urdf, `its URDF ${d.urdf}`);
       return urdfRobot(model, spec, posedByBase, d.legacy ? {} : rootOnRecord(d), o.say);
     } catch (e) {
       return panelsOnly((e as Error).message);
@@ -127,9 +120,8 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
   // again whatever the server's engine, before a shipped robot of the same name is considered.
   if (typeof rec.run.mjcf === 'string') {
     const file = rec.run.mjcf;
-    if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: its MJCF ${file} is drawn unchecked`);
-    const problem = served && existsSync(file) ? servedFileProblem(served, file, `its MJCF ${file}`, 'mjcf') : undefined;
-    if (problem) o.say(`axon replay: warning: ${problem}`);
+    if (existsSync(file)) checkServed(file, `its MJCF ${file}`, 'mjcf');
+    else if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: its MJCF ${file} is drawn unchecked`);
     return mujocoDrawing(file, spec, name, o.say);
   }
   if (served) return panelsOnly(`it was served over the bridge from ${servedModelText(served)}: give your copy of that file with --${served.format === 'mjcf' ? 'mjcf' : 'urdf'} FILE`);
@@ -195,11 +187,14 @@ export function urdfRobot(
 
 /** An MJCF run (`axon sim --mjcf F --record`, or a bridged run drawn with `--mjcf F`): F loaded in MuJoCo again and posed at each tick; the panels alone, said why, when it cannot be. */
 async function mujocoDrawing(file: string, spec: RobotSpec, name: string, say: (line: string) => void): Promise<ReplayRobot> {
-  const panelsOnly = (why: string) => {
-    say(`axon replay: robot "${printable(name)}": ${why}: panels only`);
-    return { spec, showPose() {}, async close() {} };
-  };
+  const panelsOnly = (why: string) => panelsSaying(spec, name, why, say);
   if (!existsSync(file)) return panelsOnly(`its MJCF ${file} is not here; give the file with --mjcf FILE`);
   const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
   return createMujocoReplayRobot(file, spec).catch((e: unknown) => panelsOnly(`${(e as Error).message}; give the file with --mjcf FILE`));
+}
+
+/** The panels alone, with the one line that says why (the robot's name, free text from a server, escaped: docs/bridge.md). */
+function panelsSaying(spec: RobotSpec, name: string, why: string, say: (line: string) => void): ReplayRobot {
+  say(`axon replay: robot "${printable(name)}": ${why}: panels only`);
+  return { spec, showPose() {}, async close() {} };
 }
