@@ -163,13 +163,8 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
   }
   const { file, model, packagePaths } = o.urdf;
   refuseServedJoints(o.urdf, o.spec);
-  if (served) {
-    // The bytes parsed are the ones checked and recorded: a file saved meanwhile is not read again.
-    const problem = servedFileProblem(served, model.source ?? file, `--urdf ${file}`);
-    if (problem) o.say(`axon sim: warning: ${problem}`);
-  } else {
-    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): --urdf ${file} is drawn unchecked`);
-  }
+  // The bytes parsed are the ones checked and recorded: a file saved meanwhile is not read again.
+  checkServedCopy(o, served, model.source ?? file, `--urdf ${file}`, 'urdf');
   const setup = served ? rootOnRecord(served) : {};
   return {
     served,
@@ -189,6 +184,16 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
   };
 }
 
+/** The client's copy (`label`) against the file the server serves: one warning line where it differs, one note where the server names none. */
+function checkServedCopy(o: BridgeDrawingOptions, served: ServedModel | undefined, source: string | FileBytes, label: string, format: 'urdf' | 'mjcf'): void {
+  if (served) {
+    const problem = servedFileProblem(served, source, label, format);
+    if (problem) o.say(`axon sim: warning: ${problem}`);
+  } else {
+    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): ${label} is drawn unchecked`);
+  }
+}
+
 /** bridgeDrawing with `--mjcf FILE`: checked against the served file like --urdf, drawn from MuJoCo's bodies, kept as the recording's `mjcf`. */
 function mjcfDrawing(o: BridgeDrawingOptions, m: DrawingMjcf, served: ServedModel | undefined, servedRun: Record<string, unknown>): BridgeDrawing {
   try {
@@ -197,12 +202,7 @@ function mjcfDrawing(o: BridgeDrawingOptions, m: DrawingMjcf, served: ServedMode
     m.drawing.dispose();
     throw e;
   }
-  if (served) {
-    const problem = servedFileProblem(served, m.bytes, `--mjcf ${m.file}`, 'mjcf');
-    if (problem) o.say(`axon sim: warning: ${problem}`);
-  } else {
-    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): --mjcf ${m.file} is drawn unchecked`);
-  }
+  checkServedCopy(o, served, m.bytes, `--mjcf ${m.file}`, 'mjcf');
   let drawn: ReturnType<DrawingMjcf['drawing']['robot']> | undefined;
   return {
     served,
