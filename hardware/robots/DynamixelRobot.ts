@@ -26,7 +26,8 @@
  *   then safe-stops); recovery clears it.
  * - a servo's hardware error (alert bit): that servo has cut its own torque (Shutdown); the robot
  *   latches a fault naming the joint and applies `safe_stop` to all others (hold: goal = present
- *   pose, torque on; torque_off: torque disabled), ignoring further commands.
+ *   pose in the position modes, goal velocity or current 0 in velocity and current mode, torque
+ *   on; torque_off: torque disabled), ignoring further commands.
  * - the link lost (unplugged): fault with the port's message; the servos stop on their watchdog.
  * - close() (end of run, Ctrl-C): `safe_stop` applied, port closed.
  */
@@ -142,7 +143,15 @@ export class DynamixelRobot implements Robot {
     this._currentLimit = Int32Array.from(models, (m) => m.currentLimit ?? 0);
     this._velocityLimit = new Int32Array(n).fill(1023);
     this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
-    this.spec = { name: config.name, joints: jointSpecsOf(js), sensors: { imu: false, contacts: [] }, controlModes: [this._mode] };
+    // In velocity mode only Goal Velocity is written (_encodeGoals): the servo's own velocity loop
+    // moves the joint, axon's kd is never sent, so the spec says so (JointSpec.ownVelocityLoop).
+    const joints = jointSpecsOf(js, config);
+    this.spec = {
+      name: config.name,
+      joints: this._mode === 'velocity' ? joints.map((j) => ({ ...j, ownVelocityLoop: true })) : joints,
+      sensors: { imu: false, contacts: [] },
+      controlModes: [this._mode],
+    };
     this._obs = createObservation(this.spec);
     this._obs.extras.bus_age = new Float32Array(1);
     this._pos = new Float32Array(n);
@@ -415,12 +424,16 @@ export class DynamixelRobot implements Robot {
       if (this._mode === 'position') {
         for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
         await this.bus.syncWrite(116, 4, ids, this._goalBytes);
+        this._status.emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
       } else {
         const z = new Uint8Array(this._n * 4);
         if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, z.subarray(0, this._n * 2));
         else await this.bus.syncWrite(104, 4, ids, z);
+        // Velocity mode: the servo's velocity loop brakes to rest and holds still; current mode
+        // commands no torque (the joint is free to be back-driven, torque stays enabled).
+        const what = this._mode === 'effort' ? 'goal current 0' : 'goal velocity 0';
+        this._status.emit('safe_stop', `${why}: stopping (${what}, torque on)`);
       }
-      this._status.emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
     }
   }
 

@@ -30,6 +30,13 @@ export interface JointSpec {
   /** Largest damping gain (N·m·s/rad or N·s/m); absent = no bound beyond kd >= 0. Also caps the stop damping. */
   readonly kdMax?: number;
   /**
+   * In velocity mode the actuator closes its own velocity loop (a servo's Goal Velocity: a
+   * Dynamixel in velocity mode): the command's kd is not used, so kd 0 still moves the joint and
+   * is not refused before arming (SafetySupervisor.assertCommandable). Absent = false: velocity
+   * mode is kd·(target − q̇), a simulator's or a bridge's actuator.
+   */
+  readonly ownVelocityLoop?: boolean;
+  /**
    * A joint that follows another instead of being driven (a URDF `<mimic>`, an MJCF's linear
    * `<equality><joint>`: a gripper's second finger, the joints of a linkage): position = multiplier · position(joint) + offset (rad | m;
    * multiplier in rad/m or m/rad between a revolute and a prismatic joint). The robot moves it

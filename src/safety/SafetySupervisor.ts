@@ -36,7 +36,8 @@
  * velocity modes the damping runs in the actuator's own loop (the robot's PD rate); with an
  * effort-only robot it runs at the loop rate, so the spec's kd is used when it is > 0.
  * Velocity mode with kd 0 on a driven joint (kd is the velocity loop's gain: it commands no
- * effort) is refused before arming (assertCommandable).
+ * effort) is refused before arming (assertCommandable), unless the joint's actuator closes its
+ * own velocity loop (JointSpec.ownVelocityLoop: a Dynamixel in velocity mode).
  *
  * This file is the state machine; its parts: JointLimits (the per-joint limits, fixed at
  * construction), ObservationCheck (the last good pose, bad observation values), CommandLimiter
@@ -171,7 +172,9 @@ export class SafetySupervisor {
   /**
    * Refuses, before arming, a command the robot would follow by doing nothing: velocity mode on a
    * driven joint whose kd (the velocity loop's gain, the command's or the spec's) is 0 or not a
-   * number. Configure time, may allocate.
+   * number, unless the joint's actuator closes its own velocity loop (JointSpec.ownVelocityLoop: a
+   * servo in velocity mode, to which kd is never sent). Configure time, may allocate; a session
+   * calls it before the robot is connected (openSession), the loop again before it arms.
    * @throws AxonError SAFETY_VELOCITY_GAIN naming the joints and what is expected
    */
   assertCommandable(cmd: JointCommand): void {
@@ -179,6 +182,7 @@ export class SafetySupervisor {
     const bad: string[] = [];
     for (let i = 0; i < this._lim.n; i++) {
       if (this._lim.eLim[i] === 0) continue; // passive: nothing to drive
+      if (this.spec.joints[i].ownVelocityLoop === true) continue; // the servo's own loop moves it
       const kd = cmd.kd ? cmd.kd[i] : this.spec.joints[i].kd;
       if (!(kd > 0)) bad.push(`${this.spec.joints[i].name} (kd ${kd})`);
     }
