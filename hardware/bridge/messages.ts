@@ -260,6 +260,11 @@ export function specToWire(spec: RobotSpec): WireRobotSpec {
       defaultPosition: fin(j.defaultPosition),
       kp: fin(j.kp),
       kd: fin(j.kd),
+      // Gain bounds and the servo's own velocity loop (added within version 1: absent when the
+      // robot sets none, and from older servers; PROTOCOL.md 5.1).
+      ...(j.kpMax !== undefined && Number.isFinite(j.kpMax) ? { kpMax: j.kpMax } : {}),
+      ...(j.kdMax !== undefined && Number.isFinite(j.kdMax) ? { kdMax: j.kdMax } : {}),
+      ...(j.ownVelocityLoop === true ? { ownVelocityLoop: true } : {}),
       // A <mimic> follower (added within version 1: absent on every other joint, and from older servers).
       ...(j.mimic ? { mimic: { joint: j.mimic.joint, multiplier: j.mimic.multiplier, offset: j.mimic.offset } } : {}),
     })),
@@ -304,6 +309,9 @@ export function specFromWire(w: unknown, where = 'hello.robot'): RobotSpec {
       defaultPosition: num('defaultPosition', undefined),
       kp: num('kp', undefined),
       kd: num('kd', undefined),
+      ...gainMaxFromWire(j, 'kpMax', () => fail(`${at}.kpMax`, 'absent, null, or a finite number >= 0 (the largest kp a command may carry)')),
+      ...gainMaxFromWire(j, 'kdMax', () => fail(`${at}.kdMax`, 'absent, null, or a finite number >= 0 (the largest kd a command may carry)')),
+      ...ownVelocityLoopFromWire(j.ownVelocityLoop, () => fail(`${at}.ownVelocityLoop`, 'absent, null or a boolean')),
       ...mimicFromWire(j.mimic, `${where}${at}.mimic`),
     };
   });
@@ -314,6 +322,21 @@ export function specFromWire(w: unknown, where = 'hello.robot'): RobotSpec {
   if (!Array.isArray(w.controlModes) || w.controlModes.length === 0 || !w.controlModes.every((m) => MODES.includes(m as ControlMode)))
     fail('.controlModes', 'a non-empty array of "position" | "velocity" | "effort"');
   return { name: w.name as string, joints, sensors: { imu: sensors.imu, contacts: [...sensors.contacts] }, controlModes: [...(w.controlModes as ControlMode[])] };
+}
+
+/** A wire joint's `kpMax` / `kdMax` (none when absent or null; a finite number >= 0 otherwise). */
+function gainMaxFromWire(j: Record<string, unknown>, k: 'kpMax' | 'kdMax', bad: () => never): { kpMax?: number } | { kdMax?: number } {
+  const x = j[k];
+  if (x === undefined || x === null) return {};
+  if (typeof x !== 'number' || !Number.isFinite(x) || x < 0) bad();
+  return { [k]: x as number };
+}
+
+/** A wire joint's `ownVelocityLoop` (false when absent or null). */
+function ownVelocityLoopFromWire(x: unknown, bad: () => never): { ownVelocityLoop?: boolean } {
+  if (x === undefined || x === null || x === false) return {};
+  if (x !== true) bad();
+  return { ownVelocityLoop: true };
 }
 
 /** A wire joint's `mimic` as JointSpec's (none when absent or null). */

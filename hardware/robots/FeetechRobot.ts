@@ -108,7 +108,7 @@ export class FeetechRobot implements Robot {
     this._lo = Int32Array.from(js, (j, i) => Math.ceil(Math.min(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
     this._hi = Int32Array.from(js, (j, i) => Math.floor(Math.max(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
     this._readOnly = (o.dryRun ?? false) || config.role === 'leader';
-    this.spec = { name: config.name, joints: jointSpecsOf(js), sensors: { imu: false, contacts: [] }, controlModes: ['position'] };
+    this.spec = { name: config.name, joints: jointSpecsOf(js, config), sensors: { imu: false, contacts: [] }, controlModes: ['position'] };
     this._obs = createObservation(this.spec);
     this._obs.extras.bus_age = new Float32Array(1);
     this._pos = new Float32Array(n);

@@ -59,7 +59,27 @@ export const JOINT_MOTION_FIELDS = {
   default_position: Type.Optional(Type.Number()),
   kp: Type.Optional(Type.Number({ minimum: 0 })),
   kd: Type.Optional(Type.Number({ minimum: 0 })),
+  /**
+   * Largest kp / kd a command may carry for this joint (JointSpec.kpMax / kdMax: the safety
+   * supervisor clamps above it, a `gain_clamp` event); overrides the robot's `kp_max` / `kd_max`.
+   * Absent on both: no bound. A servo bus sends no gains (the servo's own PID runs), so on hardware
+   * they bound what a bridge client or a manifest's `pd` may ask of a served robot.
+   */
+  kp_max: Type.Optional(Type.Number({ minimum: 0 })),
+  kd_max: Type.Optional(Type.Number({ minimum: 0 })),
 };
+
+/** The robot-wide gain bounds of a bus config: each joint's, unless the joint gives its own. */
+export const ROBOT_GAIN_MAX_FIELDS = {
+  kp_max: Type.Optional(Type.Number({ minimum: 0 })),
+  kd_max: Type.Optional(Type.Number({ minimum: 0 })),
+};
+
+/** A bus config's robot-wide gain bounds. */
+export interface RobotGainMax {
+  readonly kp_max?: number;
+  readonly kd_max?: number;
+}
 
 /** The joint fields both configs have (the schemas add the servo's own). */
 export interface BusJointFields {
@@ -72,6 +92,8 @@ export interface BusJointFields {
   readonly default_position?: number;
   readonly kp?: number;
   readonly kd?: number;
+  readonly kp_max?: number;
+  readonly kd_max?: number;
 }
 
 /**
@@ -79,7 +101,7 @@ export interface BusJointFields {
  * default position inside the limits; then `each` (the protocol's own checks) per joint. Returns
  * the joint names.
  */
-export function checkJoints<J extends BusJointFields>(joints: readonly J[], file: string, each?: (j: J, at: string) => void): Set<string> {
+export function checkJoints<J extends BusJointFields>(joints: readonly J[], file: string, each?: (j: J, at: string) => void, robot: RobotGainMax = {}): Set<string> {
   const ids = new Map<number, string>();
   const names = new Set<string>();
   joints.forEach((j, i) => {
@@ -92,13 +114,20 @@ export function checkJoints<J extends BusJointFields>(joints: readonly J[], file
     if (!(j.lower < j.upper)) throw new RobotConfigError(`${at}/lower`, `lower ${j.lower} is not below upper ${j.upper}`);
     const d = j.default_position ?? 0;
     if (d < j.lower || d > j.upper) throw new RobotConfigError(`${at}/default_position`, `${d} is outside [${j.lower}, ${j.upper}]`);
+    // A default gain above the bound would be clamped on every tick: say so at load instead.
+    for (const g of ['kp', 'kd'] as const) {
+      const max = j[`${g}_max`] ?? robot[`${g}_max`];
+      const v = j[g];
+      if (v !== undefined && max !== undefined && v > max)
+        throw new RobotConfigError(`${at}/${g}`, `${g} ${v} is above ${g}_max ${max}${j[`${g}_max`] === undefined ? ' (the robot\'s)' : ''}`, `${g} <= ${g}_max`);
+    }
     each?.(j, at);
   });
   return names;
 }
 
-/** The RobotSpec joints of a bus robot's config joints (all revolute). */
-export function jointSpecsOf(joints: readonly Omit<BusJointFields, 'id'>[]): JointSpec[] {
+/** The RobotSpec joints of a bus robot's config joints (all revolute); gain bounds the joint's, else the robot's. */
+export function jointSpecsOf(joints: readonly Omit<BusJointFields, 'id'>[], robot: RobotGainMax = {}): JointSpec[] {
   return joints.map((j) => ({
     name: j.name,
     type: 'revolute',
@@ -109,5 +138,11 @@ export function jointSpecsOf(joints: readonly Omit<BusJointFields, 'id'>[]): Joi
     defaultPosition: j.default_position ?? 0,
     kp: j.kp ?? 0,
     kd: j.kd ?? 0,
+    ...gainMax('kpMax', j.kp_max ?? robot.kp_max),
+    ...gainMax('kdMax', j.kd_max ?? robot.kd_max),
   }));
+}
+
+function gainMax<K extends 'kpMax' | 'kdMax'>(k: K, v: number | undefined): { [P in K]?: number } {
+  return (v === undefined ? {} : { [k]: v }) as { [P in K]?: number };
 }

@@ -7,7 +7,7 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { BAUD_CODES, OperatingMode, baudCode, type OperatingModeName } from '../dynamixel/controlTable.ts';
 import { SERVO_MODELS, hasCurrent, modelByName } from '../dynamixel/servoModels.ts';
-import { ArmRole, JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
+import { ArmRole, JOINT_MOTION_FIELDS, ROBOT_GAIN_MAX_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
 
 export { RobotConfigError } from './busConfig.ts';
 
@@ -53,6 +53,8 @@ export const DynamixelRobotSchema = Type.Object(
     /** Default serial port (the CLI's --port overrides it). */
     port: Type.Optional(Type.String()),
     operating_mode: Mode,
+    /** Largest kp / kd a command may carry, for every joint without its own `kp_max` / `kd_max` (docs/hardware.md). */
+    ...ROBOT_GAIN_MAX_FIELDS,
     /** What a safe stop (fault, Ctrl-C, close) does: hold the present pose with torque on, or torque off. */
     safe_stop: Type.Union([Type.Literal('hold'), Type.Literal('torque_off')]),
     /** Bus watchdog (ms, multiple of 20, 20..2540): the servos stop by themselves when axon goes quiet this long. */
@@ -106,7 +108,7 @@ export function validateRobotConfig(raw: unknown, file = 'robot.json'): Dynamixe
     const e = jointModelIssue(c, j, at);
     if (e) throw e;
     if (j.range_ticks && !(j.range_ticks[0] < j.range_ticks[1])) throw new RobotConfigError(`${at}/range_ticks`, `[${j.range_ticks.join(', ')}] is not an increasing range`);
-  });
+  }, c);
   return c;
 }
 

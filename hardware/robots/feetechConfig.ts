@@ -10,7 +10,7 @@
  */
 import { Type, type Static } from '@sinclair/typebox';
 import { FEETECH_BAUD_CODES, FEETECH_MODELS } from '../feetech/controlTable.ts';
-import { ArmRole, JOINT_MOTION_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
+import { ArmRole, JOINT_MOTION_FIELDS, ROBOT_GAIN_MAX_FIELDS, JointDirection, RobotConfigError, checkJoints, checkSchema, readConfigJson } from './busConfig.ts';
 
 const ModelName = Type.Union(FEETECH_MODELS.map((m) => Type.Literal(m.name)));
 
@@ -44,6 +44,8 @@ export const FeetechRobotSchema = Type.Object(
     /** Default serial port (the CLI's --port overrides it). */
     port: Type.Optional(Type.String()),
     operating_mode: Type.Literal('position'),
+    /** Largest kp / kd a command may carry, for every joint without its own `kp_max` / `kd_max` (docs/hardware.md). */
+    ...ROBOT_GAIN_MAX_FIELDS,
     /** What a safe stop (fault, Ctrl-C, close, a failed connect after arming) does. */
     safe_stop: Type.Union([Type.Literal('hold'), Type.Literal('torque_off')]),
     /**
@@ -84,7 +86,7 @@ export function validateFeetechConfig(raw: unknown, file = 'robot.json'): Feetec
   const c = raw as FeetechRobotConfig;
   const names = checkJoints(c.joints, file, (j, at) => {
     if (j.range_ticks && !(j.range_ticks[0] < j.range_ticks[1])) throw new RobotConfigError(`${at}/range_ticks`, `[${j.range_ticks.join(', ')}] is not an increasing range`);
-  });
+  }, c);
   for (const k of Object.keys(c.calibration_pose ?? {}))
     if (!names.has(k)) throw new RobotConfigError(`${file}#/calibration_pose/${k}`, `"${k}" is not a joint of this robot`, [...names].join(', '));
   return c;

@@ -1,3 +1,4 @@
+import { simGainBounds } from '../../src/safety/gainBounds.ts';
 import { HingeConstraint, Quaternion, Vec3, type Body, type Constraint, type World } from 'cannon-es';
 import type { JointSpec, JointType } from '../../src/core/robot.ts';
 import { JointDrive } from '../physics/JointDrive.ts';
@@ -52,16 +53,22 @@ export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote
   const lower = joint.type === 'continuous' ? -Infinity : joint.lower;
   const upper = joint.type === 'continuous' ? Infinity : joint.upper;
   const defaultPosition = defaultWithinLimits(joint.name, d.defaultPosition ?? 0, lower, upper, notes);
+  const velocityLimit = d.velocityLimit ?? joint.velocity;
+  const effortLimit = d.effortLimit ?? joint.effort;
+  const kp = d.kp ?? 0;
+  const kd = d.kd ?? 0;
   return {
     name: joint.name,
     type: joint.type as JointType, // a moving joint: never 'fixed'
     lower,
     upper,
-    velocityLimit: d.velocityLimit ?? joint.velocity,
-    effortLimit: d.effortLimit ?? joint.effort,
+    velocityLimit,
+    effortLimit,
     defaultPosition,
-    kp: d.kp ?? 0,
-    kd: d.kd ?? 0,
+    kp,
+    kd,
+    // The gains a command may carry (src/safety/gainBounds.ts; docs/safety.md, "Gain bounds").
+    ...simGainBounds({ effortLimit, velocityLimit, kp, kd }),
     ...(joint.mimic ? { mimic: mimicOfJoint(joint) } : {}),
   };
 }

@@ -1,3 +1,4 @@
+import { simGainBounds } from '../../src/safety/gainBounds.ts';
 import { BehaviorSubject } from 'rxjs';
 import { Vec3, type Body } from 'cannon-es';
 import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
@@ -189,6 +190,8 @@ export class MujocoRobot implements SimulatedRobot {
       defaultPosition: Math.min(j.upper, Math.max(j.lower, j.defaultPosition)),
       kp: j.kp,
       kd: j.kd,
+      // The gains a command may carry (src/safety/gainBounds.ts; docs/safety.md, "Gain bounds").
+      ...simGainBounds(j),
       ...(j.mimic ? { mimic: j.mimic } : {}),
     }));
     this.spec = {

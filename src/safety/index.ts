@@ -5,3 +5,4 @@
  */
 export * from './types.ts';
 export { SafetySupervisor } from './SafetySupervisor.ts';
+export { simGainBounds } from './gainBounds.ts';
