@@ -280,6 +280,14 @@ export class ControlLoop {
   private worldModel(rec: TickRecord): Observable<TickRecord> {
     // No fresh policy action (safety holds this tick): the hook is not run on a stale one.
     if (!this.policyOk) return of(this.hooked(rec, undefined));
+    // The supervisor holds a stop (safe-stop, e-stopped): nothing this tick proposes is sent, so
+    // the hook is not run, and a shield or monitor counts no veto or surprise for it. The action
+    // is the policy's (the mapper's last_action); an operator re-arm resets the hook (observe()).
+    const st = this.p.safety.state;
+    if (st === 'safe-stop' || st === 'e-stopped') {
+      rec.action.set(rec.policyAction);
+      return of(this.hooked(rec, undefined));
+    }
     if (this.hookBusy) return of(this.hookMiss(rec, `world model still computing tick ${this.hookBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
     try {

@@ -47,4 +47,34 @@ describe('models/arm-wm', () => {
     expect(shielded.worldModel!.vetoes).toBeGreaterThan(10);
     expect(shielded.safety.counts.position_clamp ?? 0).toBe(0);
   }, 60_000);
+
+  it('e-stopped mid-run, the shield is not run: no veto is counted after the stop (review F4)', async () => {
+    let before = 0;
+    let after = 0;
+    let stopped = false;
+    const r = await runLive(emulatedArm(), {
+      policy: 'models/arm6-pose',
+      durationS: 2,
+      actionNoise: 0.3,
+      seed: 1,
+      handleSignals: false,
+      worldModel: { dir: 'models/arm-wm', mode: 'shield' },
+      onLoop: (loop, safety) => {
+        safety.events$.subscribe((e) => {
+          if (e.kind === 'shield_veto') stopped ? after++ : before++;
+        });
+        loop.records$.subscribe((rec) => {
+          if (!stopped && rec.time >= 1) {
+            stopped = true;
+            safety.estop('test: operator e-stop', rec.time, rec.seq);
+          }
+        });
+      },
+    });
+    expect(r.safety.state).toBe('e-stopped');
+    expect(before).toBeGreaterThan(5); // the shield was at work before the stop
+    expect(after).toBe(0);
+    expect(r.worldModel!.vetoes).toBe(before);
+    expect(r.safety.counts.shield_veto).toBe(before);
+  }, 60_000);
 });
