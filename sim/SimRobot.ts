@@ -134,10 +134,11 @@ export class SimRobot implements SimulatedRobot {
     const contactBodies = contacts.map((name) => this.bodies[this.requireLink(name, 'contactSensors').body].body);
     const imuLink = options.imuLink === undefined ? -1 : this.requireLink(options.imuLink, 'imuLink').index;
     const framePositions = Object.entries(options.framePositions ?? {}).map(([name, link]) => ({ name, link: this.requireLink(link, `framePositions.${name}`).index }));
+    const imuFrames = [...new Set(options.imuFrames ?? [])].map((link) => ({ name: link, link: this.requireLink(link, 'imuFrames').index }));
     this.spec = {
       name: options.name ?? model.name,
       joints: jointSpecs,
-      sensors: { imu: imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseCom: true },
+      sensors: { imu: imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseCom: true, ...(imuFrames.length > 0 ? { imuFrames: imuFrames.map((f) => f.name) } : {}) },
       controlModes: ['position', 'velocity', 'effort'],
     };
 
@@ -178,6 +179,7 @@ export class SimRobot implements SimulatedRobot {
       imuLink,
       contactBodies,
       framePositions,
+      imuFrames,
       pushForce: this.pushes.obs,
       noise: options.sensorNoise ?? {},
     });

@@ -47,6 +47,13 @@ export interface SimRobotOptions {
   /** Link carrying the IMU; none when absent. */
   readonly imuLink?: string;
   /**
+   * Other links whose orientation (world, x y z w) and angular velocity (link frame, rad/s)
+   * observe() writes into Observation.extras (src/core/robot.ts linkFrameKeys), noise-free: the
+   * frames of IMU terms a manifest reads elsewhere than the IMU (a term's `link`). Reported in
+   * RobotSpec.sensors.imuFrames.
+   */
+  readonly imuFrames?: readonly string[];
+  /**
    * Fixed base (root link static) or floating. Default: floating, unless the URDF fixes the robot
    * to the world (root link named "world") or the root has no mass at all (no <inertial> on it or
    * on any link fixed to it: nothing to simulate).

@@ -148,6 +148,7 @@ export class MujocoRobot implements SimulatedRobot {
     const imuBody = o.imuLink === undefined ? -1 : body(o.imuLink, 'imuLink');
     const contactBodies = (o.contactSensors ?? []).map((name) => body(name, 'contactSensors'));
     const framePositions = Object.entries(o.framePositions ?? {}).map(([name, link]) => ({ name, body: body(link, `framePositions.${name}`) }));
+    const imuFrames = [...new Set(o.imuFrames ?? [])].map((link) => ({ name: link, body: body(link, 'imuFrames') }));
     this.masses = new MujocoMasses(model);
 
     // Joint dynamics (by the actuators) and the contact filter, written into the compiled model.
@@ -197,7 +198,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.spec = {
       name: o.name,
       joints: specs,
-      sensors: { imu: imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true, baseCom: true },
+      sensors: { imu: imuBody >= 0, contacts: [...(o.contactSensors ?? [])], baseVelocity: true, baseCom: true, ...(imuFrames.length > 0 ? { imuFrames: imuFrames.map((f) => f.name) } : {}) },
       controlModes: ['position', 'velocity', 'effort'],
     };
     this.kpScale = this.actuators.kpScale;
@@ -212,7 +213,7 @@ export class MujocoRobot implements SimulatedRobot {
     this.initialVelocities = new Float64Array(n);
     this.mimic = new MimicJoints(specs);
     this.pushes = new Pushes(o.physicsDt);
-    this.sensors = new MujocoSensors(this.spec, mj, model, this.data, this.views, o, { root: rootBody, imu: imuBody, contacts: contactBodies, frames: framePositions }, this.pushes.obs);
+    this.sensors = new MujocoSensors(this.spec, mj, model, this.data, this.views, o, { root: rootBody, imu: imuBody, contacts: contactBodies, frames: framePositions, imuFrames }, this.pushes.obs);
     this.placement = new MujocoPlacement(mj, model, this.data, this.views, { qadr: this.qadr, vadr: this.vadr, base: this.floatingBase }, o);
     this.reset();
   }

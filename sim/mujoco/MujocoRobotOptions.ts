@@ -42,6 +42,8 @@ export interface MujocoRobotOptions {
   readonly rootLink: string;
   readonly floating: boolean;
   readonly imuLink?: string;
+  /** Other links (bodies) whose orientation and angular velocity observe() writes into extras (sim/SimRobotOptions.ts imuFrames). */
+  readonly imuFrames?: readonly string[];
   readonly contactSensors?: readonly string[];
   /** Moving bodies in the order randomisation draws their mass scales (the cannon-es side's body order). */
   readonly bodyLinks: readonly string[];

@@ -1,6 +1,6 @@
 import { Quaternion, Vec3 } from 'cannon-es';
 import type { MainModule, MjData, MjModel } from '@mujoco/mujoco';
-import { createObservation, type Observation, type RobotSpec } from '../../src/core/robot.ts';
+import { createObservation, linkFrameKeys, type Observation, type RobotSpec } from '../../src/core/robot.ts';
 import { EpisodeNoise, noisyImuReading, noisyJointReadings, type SimSensorNoise } from '../sensors/SensorNoise.ts';
 import type { MujocoRobotOptions } from './MujocoRobotOptions.ts';
 import type { MujocoViews } from './MujocoViews.ts';
@@ -19,6 +19,8 @@ export interface MujocoSensorBodies {
   readonly contacts: readonly number[];
   /** Observation.extras: frame positions, by extras name. */
   readonly frames: readonly { readonly name: string; readonly body: number }[];
+  /** Observation.extras: orientation and angular velocity of these bodies (linkFrameKeys(name)). */
+  readonly imuFrames?: readonly { readonly name: string; readonly body: number }[];
 }
 
 /**
@@ -40,6 +42,7 @@ export class MujocoSensors {
   /** Sensor noise in effect and its generator (sim/sensors/SensorNoise.ts). */
   private readonly noise: EpisodeNoise;
   private readonly frames: { readonly body: number; readonly out: Float32Array }[];
+  private readonly linkFrames: { readonly body: number; readonly orientation: Float32Array; readonly angularVelocity: Float32Array }[];
   private readonly contactGroups: Int32Array[];
   /** Each body's tree root (model.body_rootid): where its cvel is taken. */
   private readonly bodyRoot: Int32Array;
@@ -71,6 +74,13 @@ export class MujocoSensors {
     this.obs = { ...createObservation(spec), base: this.baseObs };
     this.obs.extras.push_force = pushForce;
     bodies.frames.forEach(({ name }, k) => (this.obs.extras[name] = this.frames[k].out));
+    this.linkFrames = (bodies.imuFrames ?? []).map(({ name, body }) => {
+      const f = { body, orientation: new Float32Array([0, 0, 0, 1]), angularVelocity: new Float32Array(3) };
+      const keys = linkFrameKeys(name);
+      this.obs.extras[keys.orientation] = f.orientation;
+      this.obs.extras[keys.angularVelocity] = f.angularVelocity;
+      return f;
+    });
   }
 
   /** Sensor noise for this episode; its generator is seeded by `seed` at the next reset(). */
@@ -147,6 +157,20 @@ export class MujocoSensors {
       fr.out[0] = v.xpos[fr.body * 3];
       fr.out[1] = v.xpos[fr.body * 3 + 1];
       fr.out[2] = v.xpos[fr.body * 3 + 2];
+    }
+    for (const f of this.linkFrames) {
+      // As the IMU's reading without noise: the body's orientation, and its angular velocity in its own frame.
+      this.bodyQuat(f.body, _q);
+      f.orientation[0] = _q.x;
+      f.orientation[1] = _q.y;
+      f.orientation[2] = _q.z;
+      f.orientation[3] = _q.w;
+      this.bodyAngVel(f.body, _v);
+      _q.conjugate(_q);
+      _q.vmult(_v, _v);
+      f.angularVelocity[0] = _v.x;
+      f.angularVelocity[1] = _v.y;
+      f.angularVelocity[2] = _v.z;
     }
     const r = this.bodies.root;
     const bo = this.baseObs;

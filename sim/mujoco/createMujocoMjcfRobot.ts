@@ -65,6 +65,8 @@ export interface MjcfManifestSetUp {
   readonly jointDefaults?: Readonly<Record<string, SimJointDefaults>>;
   /** The body carrying the IMU and why that one (the flag `imuLink` goes over it). */
   readonly imu?: { readonly link: string; readonly why: string };
+  /** Bodies besides the IMU's whose orientation and angular velocity are reported (the manifest's IMU terms' `link`s). */
+  readonly imuFrames?: readonly string[];
   /** PD integration (MujocoRobotOptions.pd); default 'implicit'. */
   readonly pd?: 'implicit' | 'explicit';
   /** A floating base's height (m) at reset instead of resting on the ground (the keyframe's x, y and orientation kept). */
@@ -317,6 +319,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     rootLink: rootName,
     floating,
     ...(imu !== undefined ? { imuLink: imu.link } : {}),
+    ...(setUp.imuFrames !== undefined ? { imuFrames: setUp.imuFrames } : {}),
     contactSensors: [],
     bodyLinks,
     gravity: [g[0], g[1], g[2]],

@@ -87,6 +87,7 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
     rootLink: model.root,
     floating: !fixedBase,
     ...(o.imuLink !== undefined ? { imuLink: o.imuLink } : {}),
+    ...(o.imuFrames !== undefined ? { imuFrames: o.imuFrames } : {}),
     contactSensors: o.contactSensors ?? [],
     bodyLinks,
     gravity,

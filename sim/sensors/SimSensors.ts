@@ -1,5 +1,5 @@
 import { Quaternion, Vec3, type Body, type World } from 'cannon-es';
-import { createObservation, type Observation, type RobotSpec } from '../../src/core/robot.ts';
+import { createObservation, linkFrameKeys, type Observation, type RobotSpec } from '../../src/core/robot.ts';
 import { composePose } from '../physics/frames.ts';
 import type { BodyInfo, LinkInfo } from '../build/index.ts';
 import { EpisodeNoise, noisyImuReading, noisyJointReadings, type SimSensorNoise } from './SensorNoise.ts';
@@ -27,6 +27,8 @@ export interface SimSensorsSetup {
   readonly contactBodies: readonly Body[];
   /** Link frames whose world position goes into Observation.extras, by extras name. */
   readonly framePositions: readonly { readonly name: string; readonly link: number }[];
+  /** Links whose orientation and angular velocity go into Observation.extras (linkFrameKeys(name)). */
+  readonly imuFrames?: readonly { readonly name: string; readonly link: number }[];
   /** Observation.extras.push_force (sim/perturb/Pushes.ts). */
   readonly pushForce: Float32Array;
   /** Sensor noise of every episode unless replaced (setNoise). */
@@ -52,6 +54,7 @@ export class SimSensors {
   readonly obs: Observation;
   private readonly baseObs: NonNullable<Observation['base']>;
   private readonly framePos: { readonly link: number; readonly out: Float32Array }[];
+  private readonly linkFrames: { readonly link: number; readonly orientation: Float32Array; readonly angularVelocity: Float32Array }[];
   private readonly imuPrevVel = new Vec3();
   private readonly imuAccWorld = new Vec3();
   private readonly noise: EpisodeNoise;
@@ -74,6 +77,13 @@ export class SimSensors {
     // extras.push_force: the push acting now (N, world frame), zero between pushes.
     this.obs.extras.push_force = setup.pushForce;
     setup.framePositions.forEach(({ name }, k) => (this.obs.extras[name] = this.framePos[k].out));
+    this.linkFrames = (setup.imuFrames ?? []).map(({ name, link }) => {
+      const f = { link, orientation: new Float32Array([0, 0, 0, 1]), angularVelocity: new Float32Array(3) };
+      const keys = linkFrameKeys(name);
+      this.obs.extras[keys.orientation] = f.orientation;
+      this.obs.extras[keys.angularVelocity] = f.angularVelocity;
+      return f;
+    });
   }
 
   /** Sensor noise for this episode; its generator is seeded by `seed` now and at every reset(). */
@@ -139,6 +149,17 @@ export class SimSensors {
     for (let k = 0; k < this.framePos.length; k++) {
       linkWorldPose(bodies, links[this.framePos[k].link], _v1, _q1);
       writeVec(_v1, this.framePos[k].out);
+    }
+    for (let k = 0; k < this.linkFrames.length; k++) {
+      // As the IMU's reading without noise: the link's orientation, and its body's angular velocity in the link frame.
+      const f = this.linkFrames[k];
+      const link = links[f.link];
+      const body = bodies[link.body].body;
+      body.quaternion.mult(link.offsetQuat, _q1);
+      writeQuat(_q1, f.orientation);
+      _q1.conjugate(_q1);
+      _q1.vmult(body.angularVelocity, _v1);
+      writeVec(_v1, f.angularVelocity);
     }
     const root = links[this.setup.rootLink];
     linkWorldPose(bodies, root, _v1, _q1);

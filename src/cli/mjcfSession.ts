@@ -11,7 +11,7 @@
  */
 import type { SimJointDefaults } from '../../sim/SimRobotOptions.ts';
 import { UsageError } from '../core/errors.ts';
-import { mimicActionJoints, type ModelIssue } from '../model/checkModel.ts';
+import { mimicActionJoints, termLinkFrames, type ModelIssue } from '../model/checkModel.ts';
 import { ManifestError, imuTerms, type ModelManifest } from '../model/manifest.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
@@ -185,8 +185,11 @@ export function mjcfManifestSetUp(m: ModelManifest | undefined, flags: Pick<Mjcf
   if (a?.pd !== undefined) applied.push('actuators.pd');
   const baseHeight = model.floating ? m.base_height : undefined;
   if (baseHeight !== undefined) applied.push('base_height');
+  // IMU terms read in another body than the IMU's (a term's `link`): the robot reports those bodies too.
+  const frames = termLinkFrames(m, model.bodies, 'body');
+  issues.push(...frames.issues);
   return {
-    setUp: { jointDefaults: jd, ...(imu ? { imu } : {}), ...(a?.pd !== undefined ? { pd: a.pd } : {}), ...(baseHeight !== undefined ? { baseHeight } : {}) },
+    setUp: { jointDefaults: jd, ...(imu ? { imu } : {}), ...(frames.frames.length > 0 ? { imuFrames: frames.frames } : {}), ...(a?.pd !== undefined ? { pd: a.pd } : {}), ...(baseHeight !== undefined ? { baseHeight } : {}) },
     applied,
     issues,
   };

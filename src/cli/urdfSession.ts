@@ -7,7 +7,7 @@
 import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
-import { mimicActionJoints } from '../model/checkModel.ts';
+import { mimicActionJoints, termLinkFrames } from '../model/checkModel.ts';
 import { affixNote, suggestJointNames, withSuggestion } from '../model/suggestJointNames.ts';
 import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
@@ -197,6 +197,10 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   }
   // A fixed base always gets an IMU at its root (it reads gravity, no rotation) so the IMU terms can be built.
   const imuLink = imu?.link ?? (fixedBase ? model.root : undefined);
+  // IMU terms read in another link than the IMU's (a term's `link`): the simulator reports those links too.
+  const frames = m ? termLinkFrames(m, model.links.map((l) => l.name), 'link') : { frames: [], issues: [] };
+  const bad = frames.issues[0];
+  if (bad) throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#${bad.where}`, printable(`reads ${bad.model}, which is not a link of ${model.name}`), printable(model.links.map((l) => l.name).join(', ')));
   const pd = flags.pd ?? m?.actuators?.pd ?? 'implicit';
   const baseHeight = m?.base_height;
   const options: SimRobotOptions = {
@@ -207,6 +211,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     ...(told !== undefined ? { fixedBase: told } : {}),
     pd,
     ...(imuLink !== undefined ? { imuLink } : {}),
+    ...(frames.frames.length > 0 ? { imuFrames: frames.frames } : {}),
     ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),
   };
   const armature = flags.armature !== undefined ? 'flags' : m?.actuators?.armature !== undefined ? 'manifest' : 'none';

@@ -69,8 +69,24 @@ export interface RobotSpec {
      * a `base_lin_vel` term with `point: "com"` is refused before arming.
      */
     readonly baseCom?: boolean;
+    /**
+     * Links other than the IMU's whose orientation and angular velocity the robot writes into
+     * Observation.extras (keys from `linkFrameKeys`): a simulator reads any link; a real IMU
+     * measures only where it is mounted. An IMU term whose manifest `link` is not `imu_link` reads
+     * them, and is refused before arming on a robot that does not list its link.
+     */
+    readonly imuFrames?: readonly string[];
   };
   readonly controlModes: readonly ControlMode[];
+}
+
+/**
+ * Observation.extras keys of a link frame a robot reports (RobotSpec.sensors.imuFrames): the link's
+ * orientation in the world (4: x y z w) and its angular velocity in its own frame (3: rad/s), as
+ * Observation.imu gives them for the IMU's link. Call at configure time (it builds strings).
+ */
+export function linkFrameKeys(link: string): { readonly orientation: string; readonly angularVelocity: string } {
+  return { orientation: `link_orientation:${link}`, angularVelocity: `link_angular_velocity:${link}` };
 }
 
 /**

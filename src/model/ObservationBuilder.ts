@@ -1,4 +1,4 @@
-import type { Observation, RobotSpec } from '../core/robot.ts';
+import { linkFrameKeys, type Observation, type RobotSpec } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import { ManifestError, imuTerms, termWidth, observationSize, type HistoryFill, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale, mapJoints, modelDefaults } from './jointMap.ts';
@@ -14,6 +14,11 @@ interface TermState {
   readonly clip: number;
   /** base_lin_vel only: read the base's centre-of-mass velocity instead of its origin's. */
   readonly com: boolean;
+  /**
+   * IMU terms read in another link than the IMU's (the term's `link`): the Observation.extras keys
+   * of that link's orientation and angular velocity (RobotSpec.sensors.imuFrames); undefined: the IMU.
+   */
+  readonly frame: { readonly orientation: string; readonly angularVelocity: string } | undefined;
   /** gait_phase only: the gait cycle (s); NaN on other terms. */
   readonly period: number;
   /** gait_phase only: k on the first step after a reset (0, 1 or 2). */
@@ -93,7 +98,11 @@ export class ObservationBuilder {
       const com = t.point === 'com';
       if (com && spec.sensors.baseCom !== true)
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/point`, `is "com" and robot "${printable(spec.name)}" reports no centre-of-mass velocity`, 'point "origin", or a robot with sensors.baseCom');
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, standBelow: t.stand_below ?? 0, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
+      const other = t.link !== undefined && t.link !== manifest.imu_link ? t.link : undefined;
+      if (other !== undefined && !(spec.sensors.imuFrames ?? []).includes(other))
+        throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/link`, `reads term ${t.term} in link "${printable(other)}", and robot "${printable(spec.name)}" measures no orientation or angular velocity there (${frameSourcesText(spec)})`, 'a simulator of a robot with that link, or a robot whose IMU is on it (the term without link, or imu_link naming it)');
+      const frame = other !== undefined ? linkFrameKeys(other) : undefined;
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, frame, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, standBelow: t.stand_below ?? 0, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -218,7 +227,12 @@ export class ObservationBuilder {
         out.set(lastAction, at);
         return;
       case 'base_ang_vel': {
-        const w = obs.imu!.angularVelocity;
+        const w = s.frame === undefined ? obs.imu!.angularVelocity : obs.extras[s.frame.angularVelocity];
+        if (w === undefined) {
+          // The robot listed the link and wrote nothing: bad values, replaced and counted (scaleEntry).
+          out.fill(Number.NaN, at, at + 3);
+          return;
+        }
         out[at] = w[0];
         out[at + 1] = w[1];
         out[at + 2] = w[2];
@@ -226,7 +240,11 @@ export class ObservationBuilder {
       }
       case 'projected_gravity': {
         // World gravity direction (0, 0, -1) expressed in the base frame: R(q)^T · g.
-        const q = obs.imu!.orientation;
+        const q = s.frame === undefined ? obs.imu!.orientation : obs.extras[s.frame.orientation];
+        if (q === undefined) {
+          out.fill(Number.NaN, at, at + 3);
+          return;
+        }
         rotateInverse(q, 0, 0, -1, out, at);
         return;
       }
@@ -245,7 +263,11 @@ export class ObservationBuilder {
         out.set(this.velocityCommand, at);
         return;
       case 'base_euler_xyz': {
-        const q = obs.imu!.orientation;
+        const q = s.frame === undefined ? obs.imu!.orientation : obs.extras[s.frame.orientation];
+        if (q === undefined) {
+          out.fill(Number.NaN, at, at + 3);
+          return;
+        }
         eulerXyz(q[0], q[1], q[2], q[3], out, at);
         return;
       }
@@ -265,6 +287,12 @@ export class ObservationBuilder {
       }
     }
   }
+}
+
+/** What a robot measures link frames with, for an error: its IMU only, or the links it reports. */
+export function frameSourcesText(spec: RobotSpec): string {
+  const f = spec.sensors.imuFrames ?? [];
+  return f.length === 0 ? (spec.sensors.imu ? 'it measures them only with its IMU, on its own link' : 'it has no IMU') : `it reports its IMU and the links ${f.map((l) => printable(l)).join(', ')}`;
 }
 
 /** out[at..at+2] = R(q)^T · v for a unit quaternion q = (x, y, z, w). */

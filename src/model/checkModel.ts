@@ -1,7 +1,8 @@
 import type { RobotSpec } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
-import { ManifestError, actionSize, type ModelManifest, type ObservationTermName } from './manifest.ts';
+import { ManifestError, actionSize, termFrameLinks, type ModelManifest, type ObservationTermName } from './manifest.ts';
 import { expandScale } from './jointMap.ts';
+import { frameSourcesText } from './ObservationBuilder.ts';
 import { affixNote, suggestJointNames } from './suggestJointNames.ts';
 
 /** One thing that does not fit between a model and a robot. */
@@ -40,12 +41,36 @@ const BASE_COM_VELOCITY = {
   lacks: 'no centre-of-mass velocity (sensors.baseCom); point "origin" reads the base origin\'s, which differs by ω × r',
 };
 
+/**
+ * The links a simulator must report besides its IMU for the manifest's IMU terms (each term's `link`
+ * that is not `imu_link`: RobotSpec.sensors.imuFrames), split into those the robot has and an issue
+ * for each it lacks (naming the term, the link, and the robot's links). `kind` is "link" (a URDF)
+ * or "body" (an MJCF).
+ */
+export function termLinkFrames(m: ModelManifest, links: readonly string[], kind: 'link' | 'body'): { frames: string[]; issues: ModelIssue[] } {
+  const frames: string[] = [];
+  const issues: ModelIssue[] = [];
+  const have = new Set(links);
+  for (const link of termFrameLinks(m)) {
+    if (have.has(link)) {
+      frames.push(link);
+      continue;
+    }
+    for (const [i, t] of m.observation.terms.entries())
+      if (t.link === link) issues.push({ where: `/observation/terms/${i}/link`, model: `${t.term} in "${link}"`, robot: `no ${kind} "${link}" (${kind === 'link' ? 'links' : 'bodies'}: ${links.join(', ')})` });
+  }
+  return { frames, issues };
+}
+
 /** Observation terms the robot cannot provide, with the manifest index of each and what is missing. */
 export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: number; term: ObservationTermName; lacks: string }[] {
   const out: { index: number; term: ObservationTermName; lacks: string }[] = [];
   for (const [index, t] of m.observation.terms.entries()) {
     const src = t.term === 'base_lin_vel' && t.point === 'com' ? BASE_COM_VELOCITY : TERM_SOURCES[t.term];
     if (src !== undefined && !src.has(spec)) out.push({ index, term: t.term, lacks: src.lacks });
+    // An IMU term read in another link than the IMU's (torso IMU, pelvis gravity): only a robot reporting that link gives it.
+    else if (t.link !== undefined && t.link !== m.imu_link && !(spec.sensors.imuFrames ?? []).includes(t.link))
+      out.push({ index, term: t.term, lacks: `no orientation or angular velocity of link "${printable(t.link)}" (${frameSourcesText(spec)}): the term is read in that link's frame` });
   }
   return out;
 }

@@ -93,6 +93,14 @@ const ObservationTermSchema = Type.Object(
     count_from: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])),
     /** gait_phase only: both values read 0 while ‖velocity command‖ (vx m/s, vy m/s, ωz rad/s, before the term's scale) is below this (unitree_rl_mjlab: 0.1). */
     stand_below: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /**
+     * IMU terms only (base_ang_vel, projected_gravity, base_euler_xyz): the link (an MJCF's body)
+     * whose frame this term is read in, when the training read it elsewhere than `imu_link`
+     * (unitree_rl_mjlab's H1_2: the gyro on torso_link, gravity projected in the root pelvis).
+     * Absent or equal to `imu_link`: the IMU. A simulator reads the named link's orientation and
+     * angular velocity; a robot that measures only its IMU refuses a term naming another link.
+     */
+    link: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
@@ -220,7 +228,7 @@ export const ModelManifestSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    /** Link whose frame carries the IMU the policy was trained with (base_ang_vel, projected_gravity). */
+    /** Link whose frame carries the IMU the policy was trained with (base_ang_vel, projected_gravity); an IMU term's own `link` overrides it for that term. */
     imu_link: Type.Optional(Type.String({ minLength: 1 })),
     /** The robot's base is fixed to the world at its root link (an arm on a table). */
     fixed_base: Type.Optional(Type.Boolean()),
@@ -292,6 +300,8 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
     checkListLength(t.scale, termWidth(m, t.term), `${file}#/observation/terms/${i}/scale`);
     if (t.point !== undefined && t.term !== 'base_lin_vel')
       throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/point`, `is given on term ${t.term}`, 'point only on a base_lin_vel term');
+    if (t.link !== undefined && !imuTerms.has(t.term))
+      throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/link`, `is given on term ${t.term}`, `link only on an IMU term (${[...imuTerms].join(', ')})`);
     if (t.before_clip !== undefined && t.term !== 'last_action')
       throw new ManifestError('MANIFEST_FIELD', `${file}#/observation/terms/${i}/before_clip`, `is given on term ${t.term}`, 'before_clip only on a last_action term');
     if ((t.period !== undefined) !== (t.term === 'gait_phase'))
@@ -324,6 +334,16 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
 
 function checkListLength(v: number | number[] | undefined, want: number, where: string): void {
   if (Array.isArray(v) && v.length !== want) throw new ManifestError('MANIFEST_FIELD', where, `has ${v.length} values`, `one number or ${want} values`);
+}
+
+/**
+ * The links other than the IMU's that IMU terms are read in (each term's `link` that is not
+ * `imu_link`), each once, in term order: what a simulator must report besides its IMU.
+ */
+export function termFrameLinks(m: Pick<ModelManifest, 'observation' | 'imu_link'>): string[] {
+  const out: string[] = [];
+  for (const t of m.observation.terms) if (t.link !== undefined && t.link !== m.imu_link && !out.includes(t.link)) out.push(t.link);
+  return out;
 }
 
 /** Width of one history entry of a term, from the manifest alone. */

@@ -10,7 +10,7 @@ import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, im
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
 import { OnnxPolicy, onnxLoadError } from '../../policy/OnnxPolicy.ts';
-import { checkModel, mimicActionJoints, type ModelIssue } from '../../model/checkModel.ts';
+import { checkModel, mimicActionJoints, termLinkFrames, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated, physicsRate } from '../args.ts';
 import { defaultGains, DEFAULT_GAINS_RULE } from '../defaultGains.ts';
@@ -140,7 +140,9 @@ export function urdfTarget(
       const effort = k >= 0 && e !== undefined ? (Array.isArray(e) ? e[k] : e) : j.effort;
       return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(effort, robot), ...(j.mimic ? { mimic: mimicOfJoint(j) } : {}) };
     }), () => undefined, []);
-  const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true }, controlModes: ['position', 'velocity', 'effort'] };
+  // IMU terms read in another link (a term's `link`): `axon sim --urdf` reports it, or refuses a link the URDF lacks.
+  const frames = termLinkFrames(m, model.links.map((l) => l.name), 'link');
+  const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true, ...(frames.frames.length > 0 ? { imuFrames: frames.frames } : {}) }, controlModes: ['position', 'velocity', 'effort'] };
   const warnings = limitWarnings(m, spec);
   // Action joints that follow another (URDF <mimic>): their targets are ignored (docs/urdf.md, "Mimic joints").
   for (const w of mimicActionJoints(m, spec)) warnings.push(`SIM_MIMIC_ACTION: manifest.json#${w.where}: ${w.line}`);
@@ -153,7 +155,7 @@ export function urdfTarget(
   }
   if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
     warnings.push(`manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with: set pd to the training's`);
-  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: issue ? [issue] : [], warnings };
+  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: [...(issue ? [issue] : []), ...frames.issues], warnings };
 }
 
 /**
