@@ -79,6 +79,8 @@ const HOME_KEYS = ['home', 'stand', 'standing', 'default', 'init'];
 /** What the set-up of an MJCF robot decided, for the summary. */
 export interface MjcfSetup {
   readonly floating: boolean;
+  /** The root body (the floating base's, or the first under the world). */
+  readonly root: string;
   readonly imuLink: string | null;
   /** Why that IMU body: the flag, the manifest, the floating root, the body of the model's imu site. */
   readonly imuWhy: string;
@@ -337,6 +339,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   const armature = Object.values(jd).some((d) => d.armature !== undefined) ? 'manifest' : joints.some((j) => j.armature > 0) ? 'model' : 'none';
   const mjcfSetup: MjcfSetup = {
     floating,
+    root: rootName,
     imuLink: imu?.link ?? null,
     imuWhy: imu?.why ?? 'none: a fixed base, and no --imu-link or manifest imu_link',
     pose: over.length > 0 ? `${over.join(', ')} over ${pose}` : pose,

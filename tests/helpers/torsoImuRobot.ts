@@ -53,6 +53,7 @@ const URDF = `<?xml version="1.0"?>
 function mjcf(pitch: number): string {
   const q = `${Math.cos(pitch / 2)} 0 ${Math.sin(pitch / 2)} 0`;
   return `<mujoco model="h1_2_like">
+  <compiler angle="radian"/>
   <worldbody>
     <body name="pelvis" pos="0 0 1.2" quat="${q}">
       <freejoint/>

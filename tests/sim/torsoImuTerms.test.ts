@@ -16,7 +16,8 @@ import { checkModel } from '../../src/model/checkModel.ts';
 import { urdfSetup, type UrdfRobotFlags } from '../../src/cli/urdfSession.ts';
 import { mjcfRobot, refuseMjcfIssues } from '../../src/cli/mjcfSession.ts';
 import type { RobotSpec, SimulatedRobot } from '../../src/core/robot.ts';
-import { SimRobot } from '../../sim/index.ts';
+import { SimRobot, loadUrdf } from '../../sim/index.ts';
+import { urdfTarget } from '../../src/cli/commands/inspect.ts';
 import { TORSO_IMU_JOINTS, TORSO_IMU_MODEL_JOINTS, writeTorsoImuRobot } from '../helpers/torsoImuRobot.ts';
 
 const PITCH = 0.3;
@@ -51,8 +52,10 @@ const mjlabLike = (imuLink: string | undefined) =>
 /** The other way round: the IMU on the pelvis, the gyro term read in torso_link (its angular velocity path). */
 const gyroInTorso = manifest({ imu_link: 'pelvis', observation: { terms: [{ term: 'base_ang_vel', link: 'torso_link' }, { term: 'projected_gravity' }] } });
 
+type Sim = SimulatedRobot & { setEpisodeInitialState(positions: ArrayLike<number>, velocities?: ArrayLike<number>): void };
+
 /** Torso yawed YAW, turning at YAW_RATE, legs at 0; observed straight after the reset (nothing stepped). */
-function observeYawed(robot: SimulatedRobot, m: ModelManifest): Float32Array {
+function observeYawed(robot: Sim, m: ModelManifest): Float32Array {
   const q = TORSO_IMU_JOINTS.map((j) => (j === 'torso_joint' ? YAW : 0));
   const qd = TORSO_IMU_JOINTS.map((j) => (j === 'torso_joint' ? YAW_RATE : 0));
   const order = robot.spec.joints.map((j) => TORSO_IMU_JOINTS.indexOf(j.name));
@@ -69,7 +72,7 @@ function expectClose(got: ArrayLike<number>, want: readonly number[], tol = 1e-4
 const flags = (o: Partial<UrdfRobotFlags> = {}): UrdfRobotFlags => ({ file: files.urdf, packagePaths: [], strict: false, meshCollision: 'none', ...o });
 const pelvisPitched = { basePosition: [0, 0, 1.2] as const, baseOrientation: [0, Math.sin(PITCH / 2), 0, Math.cos(PITCH / 2)] as const, spawnOnGround: false };
 
-async function urdfRobotPitched(m: ModelManifest, physics: 'cannon' | 'mujoco'): Promise<SimulatedRobot & { close(): Promise<void> | void }> {
+async function urdfRobotPitched(m: ModelManifest, physics: 'cannon' | 'mujoco'): Promise<Sim & { close(): Promise<void> | void }> {
   const setup = urdfSetup(flags(), m, 0.005, 'manifest.json');
   const options = { ...setup.options, ...pelvisPitched };
   if (physics === 'cannon') return new SimRobot(setup.model, options);
@@ -144,6 +147,15 @@ describe('refusals', () => {
     expect(String((err as Error).message)).toContain('manifest.json#/observation/terms/1/link');
     expect(String((err as Error).message)).toContain('projected_gravity in "base_link", which is not a link of h1_2_like');
     expect(String((err as ManifestError).expected)).toContain('pelvis, left_thigh, right_thigh, torso_link, imu_in_torso');
+  });
+
+  it('inspect --urdf lists a term link the URDF lacks as a difference, and reports the known one', () => {
+    const model = loadUrdf(files.urdf, { collisionMeshes: 'optional' });
+    const bad = urdfTarget(files.urdf, model, manifest({ observation: { terms: [{ term: 'projected_gravity', link: 'base_link' }] } }), 200);
+    expect(bad.issues).toEqual([{ where: '/observation/terms/0/link', model: 'projected_gravity in "base_link"', robot: 'no link "base_link" (links: pelvis, left_thigh, right_thigh, torso_link, imu_in_torso)' }]);
+    const ok = urdfTarget(files.urdf, model, mjlabLike('imu_in_torso'), 200);
+    expect(ok.issues).toEqual([]);
+    expect(ok.spec.sensors.imuFrames).toEqual(['pelvis']);
   });
 
   it('link on a term that reads no IMU is a manifest field error', () => {

@@ -236,7 +236,9 @@ function shapeIssues(m: ModelManifest, inputs: TensorIo[], outputs: TensorIo[]):
 /** Everything inspect checks between a model and a robot: checkModel, the robot's own issues, the ONNX shapes, the loop's stages. */
 async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: TensorIo[], outputs: TensorIo[]): Promise<ModelIssue[]> {
   const m = folder.manifest;
-  const issues = [...t.issues, ...checkModel(m, t.spec, { robotHz: t.robotHz, requireGains: true }), ...shapeIssues(m, inputs, outputs)];
+  // A term whose link the robot file lacks is named once, by the target (not again as a link the robot does not report).
+  const model = checkModel(m, t.spec, { robotHz: t.robotHz, requireGains: true }).filter((x) => !t.issues.some((y) => y.where === `${x.where}/link`));
+  const issues = [...t.issues, ...model, ...shapeIssues(m, inputs, outputs)];
   if (issues.length > 0) return issues;
   // The stages a run builds refuse what checkModel might not see; their errors become issues.
   try {
@@ -253,9 +255,16 @@ async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: Tensor
  * A bare .onnx has no manifest to check against a robot, and a model folder has its manifest
  * already: the robot flags need a folder, --draft a bare file (src/cli/companions.ts).
  */
-const INSPECT_COMPANIONS: readonly Companion<{ bare: boolean; urdf?: string }>[] = [
+const INSPECT_COMPANIONS: readonly Companion<{ bare: boolean; urdf?: string; draft?: string }>[] = [
   { flag: '--draft', needs: 'a bare .onnx file as <model>', ok: (o) => o.bare, instead: () => 'a model folder has its manifest.json already' },
-  ...['--robot', '--urdf', '--mjcf', '--fixed-base', '--imu-link', '--physics-hz', '--urdf-package-path', '--mesh-collision'].map((flag) => ({
+  // With --draft, an mjlab export's IMU and root bodies come from the MJCF (inspectBareOnnx.ts).
+  {
+    flag: '--mjcf',
+    needs: 'a model folder as <model>, or --draft with a bare .onnx',
+    ok: (o) => !o.bare || o.draft !== undefined,
+    instead: () => 'a bare .onnx has no manifest to check against a robot: write one with --draft first (--mjcf then reads an mjlab export\'s IMU and root bodies)',
+  },
+  ...['--robot', '--urdf', '--fixed-base', '--imu-link', '--physics-hz', '--urdf-package-path', '--mesh-collision'].map((flag) => ({
     flag,
     needs: 'a model folder as <model>',
     ok: (o: { bare: boolean }) => !o.bare,
@@ -283,7 +292,7 @@ export function inspectCommand() {
         'none',
       ] as const),
     )
-    .option('--mjcf <file>', 'check the model against this MJCF model, as `axon sim --mjcf` would set it up from the manifest (MuJoCo compiles it)')
+    .option('--mjcf <file>', "check the model against this MJCF model, as `axon sim --mjcf` would set it up from the manifest (MuJoCo compiles it); with a bare mjlab .onnx and --draft: the robot's MJCF, whose imu site's body and root body the draft's imu_link and projected_gravity link are read from")
     .option('--fixed-base', 'with --urdf: the root link is fixed to the world (as `axon sim --fixed-base`; default: the manifest\'s fixed_base, else a root named "world")', false)
     .option('--imu-link <link>', "with --urdf or --mjcf: the link (an MJCF's body) carrying the IMU (as `axon sim --imu-link`; default: the manifest's imu_link, else an imu* link by the rules in docs/your-robot.md (one fixed to the base without rotation first), else the root)")
     .option('--physics-hz <hz>', 'the simulator rate checked against the model rate (as `axon sim --physics-hz`)', physicsRate, 500)
@@ -292,7 +301,7 @@ export function inspectCommand() {
     .action(async (dir, o, cmd) => {
       const bare = dir.endsWith('.onnx');
       refuseOrphans(cmd, { ...o, bare }, INSPECT_COMPANIONS);
-      if (bare) return inspectBareOnnx(dir, o.draft, o.json);
+      if (bare) return inspectBareOnnx(dir, o.draft, o.json, o.mjcf);
       const given = [o.robot !== undefined ? '--robot' : '', o.urdf !== undefined ? '--urdf' : '', o.mjcf !== undefined ? '--mjcf' : ''].filter((x) => x !== '');
       if (given.length > 1) throw new UsageError(given[1], `cannot be used with ${given[0]}`, 'one robot to check against: --robot NAME, --urdf FILE or --mjcf FILE');
       if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
@@ -319,7 +328,7 @@ export function inspectCommand() {
       let offset = 0;
       const terms = m.observation.terms.map((t) => {
         const width = termWidth(m, t.term) * (t.history ?? 1);
-        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.before_clip ? { before_clip: true } : {}), ...(t.period !== undefined ? { period: t.period } : {}) };
+        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.link ? { link: t.link } : {}), ...(t.before_clip ? { before_clip: true } : {}), ...(t.period !== undefined ? { period: t.period } : {}) };
         offset += width;
         return row;
       });
@@ -424,9 +433,12 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
   }
   const noPd = t.source === 'urdf' ? `axon's default rule (${DEFAULT_GAINS_RULE})` : t.source === 'mjcf' ? `the model's position actuators, else axon's default rule (${DEFAULT_GAINS_RULE})` : "the robot's defaults";
   if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : noPd}`);
-  const readByImu = m.observation.terms.filter((x) => imuTerms.has(x.term)).map((x) => x.term);
+  // A term with its own link (not imu_link) is read there, not on the IMU: said on its own line.
+  const own = (x: (typeof m.observation.terms)[number]) => x.link !== undefined && x.link !== m.imu_link;
+  const readByImu = m.observation.terms.filter((x) => imuTerms.has(x.term) && !own(x)).map((x) => x.term);
   const imuLine = t.imu === null ? 'none' : t.imu.link === null ? `yes (${t.imu.why})` : `${t.imu.link} (${t.imu.why})`;
   lines.push(`  IMU link: ${imuLine}${readByImu.length > 0 ? ` — read by ${readByImu.join(', ')}` : ''}`);
+  for (const x of m.observation.terms) if (imuTerms.has(x.term) && own(x)) lines.push(`  ${x.term} read in link ${x.link} (the term's link), not on the IMU`);
   const bad = new Map(issues.filter((x) => x.where.startsWith('/observation/terms/')).map((x) => [Number(x.where.split('/')[3]), x.robot]));
   const termRows = m.observation.terms.map((x, i) => ({ term: x.term, provided: !bad.has(i), ...(bad.has(i) ? { lacks: bad.get(i) } : {}) }));
   lines.push(`  observation terms: ${termRows.map((r) => (r.provided ? r.term : `${r.term} (NOT PROVIDED: ${r.lacks})`)).join(', ')}`);

@@ -13,6 +13,7 @@ import { isMjlabMetadata, manifestFromMjlab, type MjlabImport } from '../../mode
 import { recurrentStates } from '../../model/onnxIo.ts';
 import { observationSize } from '../../model/manifest.ts';
 import { checkOutputFile } from '../preflight.ts';
+import { mjcfRobot } from '../mjcfSession.ts';
 
 type Io = { name: string; type: string; shape: (number | string)[] };
 
@@ -35,11 +36,23 @@ function genericDraft(file: string, inputs: Io[], outputs: Io[]) {
   };
 }
 
+/**
+ * The MJCF's IMU body (the body of its imu site, by the simulator's rule: sim/mujoco's imuBody) and
+ * root body, as `axon sim --mjcf` reads them with no manifest: where mjlab reads base_ang_vel and
+ * projected_gravity.
+ */
+async function mjcfFrames(mjcf: string): Promise<{ imuBody: string; root: string; file: string }> {
+  const { robot, setup } = await mjcfRobot({ file: mjcf }, undefined, 0.005);
+  robot.dispose();
+  return { imuBody: setup.imuLink ?? setup.root, root: setup.root, file: basename(mjcf) };
+}
+
 /** Prints a bare ONNX file's inputs and outputs and, with --draft, writes a manifest (complete from mjlab's metadata, else a draft to complete). */
-export async function inspectBareOnnx(file: string, draft: string | undefined, json: boolean): Promise<void> {
+export async function inspectBareOnnx(file: string, draft: string | undefined, json: boolean, mjcf?: string): Promise<void> {
   if (!existsSync(file)) throw new UsageError('<model>', `no such file ${file}`, 'a model folder or an .onnx file');
   // Before the model is read: a folder, a path under a file or one under /proc names --draft (not a raw EISDIR/ENOENT, exit 1).
   if (draft) checkOutputFile(draft, '--draft', 'a file path for the manifest draft');
+  if (mjcf !== undefined && !existsSync(mjcf)) throw new UsageError('--mjcf', `no such file ${mjcf}`, 'an MJCF model file');
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(file);
@@ -64,6 +77,9 @@ export async function inspectBareOnnx(file: string, draft: string | undefined, j
       unread = `metadata_props not read: ${e.message}`;
     }
     mjlab = isMjlabMetadata(entries);
+    // With a bare ONNX file --mjcf only tells an mjlab draft where the robot's IMU and root are: never silently ignored.
+    if (mjcf !== undefined && !(mjlab && draft))
+      throw new UsageError('--mjcf', `with a bare ONNX file, reads the robot's IMU and root bodies for a manifest drafted from mjlab's metadata; ${file} ${mjlab ? 'is given no --draft' : "carries no mjlab metadata"}`, mjlab ? '--draft manifest.json as well' : 'a model folder (manifest.json beside the ONNX file) to check against the MJCF');
     if (mjlab && draft) {
       // A tracking export's second input (time_step) is not a recurrent state: its terms are refused first, by name.
       let recurrent: ReturnType<typeof recurrentStates> = [];
@@ -81,7 +97,8 @@ export async function inspectBareOnnx(file: string, draft: string | undefined, j
         ...(width(inputs[0]) !== undefined ? { inputWidth: width(inputs[0]) } : {}),
         ...(width(outputs[0]) !== undefined ? { outputWidth: width(outputs[0]) } : {}),
         recurrent,
-        command: `axon inspect ${file} --draft ${draft}`,
+        command: `axon inspect ${file} --draft ${draft}${mjcf !== undefined ? ` --mjcf ${mjcf}` : ''}`,
+        ...(mjcf !== undefined ? { robotFrames: await mjcfFrames(mjcf) } : {}),
       });
       if (notRecurrent !== undefined) throw notRecurrent;
     }

@@ -96,6 +96,12 @@ export interface MjlabImportOptions {
   readonly recurrent?: ModelManifest['recurrent'];
   /** How the manifest came to be, for provenance.command. */
   readonly command: string;
+  /**
+   * The robot's MJCF as mjlab builds it, when given (`inspect --draft --mjcf`): the body holding its
+   * imu site (where mjlab's `base_ang_vel`, the builtin gyro sensor `robot/imu_ang_vel`, is read)
+   * and its root body (where `projected_gravity`, the root link's projected_gravity_b, is read).
+   */
+  readonly robotFrames?: { readonly imuBody: string; readonly root: string; readonly file: string };
 }
 
 export interface MjlabImport {
@@ -235,6 +241,10 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
   if (terms.some((t) => t.term === 'velocity_commands')) unfilled.push("command_ranges: none written (mjlab's velocity task samples lin_vel_x, lin_vel_y in [-1, 1] and ang_vel_z in [-0.5, 0.5], which its curriculum widens)");
 
   const recurrent = o.recurrent && o.recurrent.length > 0 ? { recurrent: o.recurrent } : {};
+  // mjlab reads base_ang_vel at the imu site and projected_gravity at the root: when those bodies differ (H1_2's torso IMU), each term says its link.
+  const fr = o.robotFrames;
+  const split = fr !== undefined && fr.imuBody !== fr.root;
+  if (split) for (const t of terms) if (t.term === 'projected_gravity') t.link = fr.root;
   const manifestRaw = {
     schema: 'axon.model/1',
     name: o.name,
@@ -244,6 +254,7 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
     default_joint_pos: defaults.map((x) => (Object.is(x, -0) ? 0 : x)),
     control_hz: 50,
     onnx: o.onnx,
+    ...(fr !== undefined ? { imu_link: fr.imuBody } : {}),
     observation: { terms, history_order: 'oldest_first', history_layout: 'per_term', history_fill: 'first' },
     action: { type: 'joint_position', scale: actionScale },
     ...(pd ? { pd } : {}),
@@ -266,12 +277,18 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
   );
   unfilled.push(
     "actuators: none written: armature, effort and velocity limits are in mjlab's robot constants (g1_constants.py, go1_constants.py); axon uses the robot description's",
-    "imu_link: none written: the robot description's imu* link, else its root, carries the IMU",
+    ...(fr === undefined ? ["imu_link: none written: the robot description's imu* link, else its root, carries the IMU; give --mjcf (the robot's MJCF) to read it from the imu site"] : []),
     'noise: none written (a manifest only records it; it is never added at run time)',
     "observation delay: none: a term's delay_min_lag/delay_max_lag (mjlab's ObservationTermCfg, 0 by default) is not in the file, and axon's terms are not delayed: a policy trained on delayed terms reads fresher ones here",
     "action.clip: none written: mjlab's runner clips the policy's output only when the agent cfg sets clip_actions (None by default, src/mjlab/rl/config.py), and an action term's clip bounds its targets; neither is in the file: set action.clip (clip_actions) or action.target_clip (the term's clip) if your task had one",
     "use_default_offset: true assumed (mjlab's JointPositionActionCfg default and the velocity task's: target = default + scale · a); the file does not record it: a task with use_default_offset=False sends target = scale · a (action.type joint_position_abs)",
   );
+  if (fr !== undefined)
+    notes.push(
+      split
+        ? `imu_link: "${fr.imuBody}", the body of ${fr.file}'s imu site (mjlab's base_ang_vel gyro); projected_gravity reads the root "${fr.root}" (mjlab's projected_gravity is the root link's): link "${fr.root}" written on it, so on a robot that measures only its IMU the model is refused`
+        : `imu_link: "${fr.imuBody}", the root body of ${fr.file}, which holds its imu site: base_ang_vel and projected_gravity both read it, as mjlab does`,
+    );
   notes.push(...smallValues('joint_stiffness', pd?.kp, joints), ...smallValues('joint_damping', pd?.kd, joints), ...smallValues('action_scale', scales, scales.length === 1 ? ['every joint'] : joints));
   for (const k of meta.keys()) if (!known.has(k)) notes.push(`${k}: not read`);
   return { manifest, unfilled, notes };
