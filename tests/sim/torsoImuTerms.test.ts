@@ -15,7 +15,7 @@ import { ObservationBuilder } from '../../src/model/ObservationBuilder.ts';
 import { checkModel } from '../../src/model/checkModel.ts';
 import { urdfSetup, type UrdfRobotFlags } from '../../src/cli/urdfSession.ts';
 import { mjcfRobot, refuseMjcfIssues } from '../../src/cli/mjcfSession.ts';
-import type { RobotSpec, SimulatedRobot } from '../../src/core/robot.ts';
+import { createObservation, linkFrameKeys, type RobotSpec, type SimulatedRobot } from '../../src/core/robot.ts';
 import { SimRobot, loadUrdf } from '../../sim/index.ts';
 import { urdfTarget } from '../../src/cli/commands/inspect.ts';
 import { TORSO_IMU_JOINTS, TORSO_IMU_MODEL_JOINTS, writeTorsoImuRobot } from '../helpers/torsoImuRobot.ts';
@@ -156,6 +156,26 @@ describe('refusals', () => {
     const ok = urdfTarget(files.urdf, model, mjlabLike('imu_in_torso'), 200);
     expect(ok.issues).toEqual([]);
     expect(ok.spec.sensors.imuFrames).toEqual(['pelvis']);
+  });
+
+  it('base_euler_xyz in a link reads that link\'s orientation from extras; a robot that listed the link and wrote nothing gives replaced bad values, never a throw', () => {
+    const spec: RobotSpec = {
+      name: 'sim',
+      joints: TORSO_IMU_JOINTS.map((name) => ({ name, type: 'revolute', lower: -1.5, upper: 1.5, velocityLimit: 10, effortLimit: 50, defaultPosition: 0, kp: 100, kd: 2 })),
+      sensors: { imu: true, contacts: [], imuFrames: ['pelvis'] },
+      controlModes: ['position'],
+    };
+    const m = manifest({ imu_link: 'imu_in_torso', observation: { terms: [{ term: 'base_euler_xyz', link: 'pelvis' }, { term: 'base_euler_xyz' }] } });
+    const obs = createObservation(spec);
+    obs.imu!.orientation.set([0, 0, Math.sin(YAW / 2), Math.cos(YAW / 2)]); // the torso: yawed
+    const keys = linkFrameKeys('pelvis');
+    const b = new ObservationBuilder(m, spec);
+    expectClose(b.build(obs, new Float32Array(3)), [0, 0, 0, 0, 0, YAW]); // no pelvis frame written yet: replaced by 0; the IMU term reads the torso
+    expect(b.badValuesLastBuild).toBe(3);
+    obs.extras[keys.orientation] = new Float32Array([0, Math.sin(PITCH / 2), 0, Math.cos(PITCH / 2)]);
+    obs.extras[keys.angularVelocity] = new Float32Array(3);
+    expectClose(b.build(obs, new Float32Array(3)), [0, PITCH, 0, 0, 0, YAW]);
+    expect(b.badValuesLastBuild).toBe(0);
   });
 
   it('link on a term that reads no IMU is a manifest field error', () => {
