@@ -11,7 +11,11 @@ const json = (r: { last: string }) => JSON.parse(r.last);
 
 /** `axon hw emulate --protocol feetech ...` in a child process; resolves its tcp address. */
 async function emulate(procs: ChildProcess[], ...args: string[]): Promise<string> {
-  const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--protocol', 'feetech', '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return emulateBus(procs, 'feetech', ...args);
+}
+
+async function emulateBus(procs: ChildProcess[], protocol: 'feetech' | 'dynamixel', ...args: string[]): Promise<string> {
+  const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--protocol', protocol, '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   procs.push(emu);
   let out = '';
   emu.stdout!.on('data', (d) => (out += d));
@@ -87,6 +91,44 @@ describe('axon hw for Feetech STS buses', () => {
       const id = axon('hw', 'set-id', '--protocol', 'feetech', '--port', `tcp://${addr}`, '--to', '9', '--json');
       expect(id.code, id.stderr).toBe(0);
       expect(json(id)).toMatchObject({ from: { id: 1 }, to: { id: 9 } });
+    } finally {
+      stop(procs);
+    }
+  }, 150_000);
+
+  it('hw scan finds servos whose replies come 20 ms late with a second, slower pass it reports; --timeout-ms is one pass', async () => {
+    // Before: one pass at the bus's 10 ms margin, and a bus whose replies were 20 ms late was "0 servos".
+    const procs: ChildProcess[] = [];
+    try {
+      const port = `tcp://${await emulate(procs, '--servos', '2', '--latency-ms', '20')}`;
+      const r = axon('hw', 'scan', '--protocol', 'feetech', '--port', port, '--ids', '0-5', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const s = json(r);
+      expect(s.servos.map((x: { id: number; model: number }) => [x.id, x.model])).toEqual([[1, 777], [2, 777]]);
+      expect(s.late_pass).toBe(true);
+      const text = axon('hw', 'scan', '--protocol', 'feetech', '--port', port, '--ids', '0-5');
+      expect(text.code, text.stderr).toBe(0);
+      expect(text.stdout).toMatch(/2 servos in \d+ ms/);
+      expect(text.stdout).toContain('a second, slower pass waited 50 ms per id');
+      // An explicit --timeout-ms is the user's window: one pass, no second.
+      const once = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', port, '--ids', '0-5', '--timeout-ms', '5', '--json'));
+      expect(once).toMatchObject({ servos: [], late_pass: false });
+      // A bus that answers in time gets no second pass.
+      expect(json(axon('hw', 'scan', '--protocol', 'feetech', '--port', 'emu://2', '--ids', '0-5', '--json'))).toMatchObject({ late_pass: false });
+    } finally {
+      stop(procs);
+    }
+  }, 150_000);
+
+  it('the Dynamixel scan needs no second pass: its 100 ms broadcast window and 34 ms unicast margin take a reply 20 ms late', async () => {
+    const procs: ChildProcess[] = [];
+    try {
+      const port = `tcp://${await emulateBus(procs, 'dynamixel', '--servos', '2', '--latency-ms', '20', '--baud', '57600')}`;
+      for (const ids of [[], ['--ids', '1-3']]) {
+        const r = axon('hw', 'scan', '--port', port, ...ids, '--json');
+        expect(r.code, r.stderr).toBe(0);
+        expect(json(r).servos.map((x: { id: number }) => x.id)).toEqual([1, 2]);
+      }
     } finally {
       stop(procs);
     }

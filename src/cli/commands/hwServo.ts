@@ -47,6 +47,13 @@ function checkBaud(p: BusProtocol, baud: number, flag = '--baud'): void {
 
 const ALL_FEETECH_IDS = Array.from({ length: 254 }, (_, i) => i);
 
+/**
+ * A second Feetech scan's reply margin (s), after a first at the bus's own (10 ms) found nothing:
+ * a reply can be late on a loaded host, over TCP, or behind a USB adapter's 16 ms latency timer
+ * (docs/feetech.md, "Commands": scan, set-id / set-baud). Used by `hw scan` and by set-id/set-baud.
+ */
+const LATE_REPLY_MARGIN_S = 0.05;
+
 export interface ScannedServo {
   protocol: BusProtocol;
   id: number;
@@ -106,6 +113,7 @@ export async function scanBus(o: ScanOptions): Promise<void> {
   const t0 = performance.now();
   const servos: ScannedServo[] = [];
   let timeouts = 0, crc = 0;
+  let latePass = false;
   // One transport, one protocol at a time: each bus owns the link while it scans.
   if (o.protocol === 'dynamixel' || o.protocol === 'auto') {
     const bus = new DynamixelBus(transport);
@@ -118,7 +126,14 @@ export async function scanBus(o: ScanOptions): Promise<void> {
     if (o.protocol === 'feetech' || o.protocol === 'auto') {
       const bus = new FeetechBus(transport);
       await bus.open();
-      servos.push(...(await scanFeetechBus(bus, o.ids, o.timeoutMs === undefined ? undefined : o.timeoutMs / 1000)));
+      let found = await scanFeetechBus(bus, o.ids, o.timeoutMs === undefined ? undefined : o.timeoutMs / 1000);
+      // Nothing at all within the bus's 10 ms margin, and no --timeout-ms (the user's choice: one
+      // pass): asked once more at LATE_REPLY_MARGIN_S per id, as set-id/set-baud do.
+      if (found.length === 0 && servos.length === 0 && o.timeoutMs === undefined) {
+        latePass = true;
+        found = await scanFeetechBus(bus, o.ids, LATE_REPLY_MARGIN_S);
+      }
+      servos.push(...found);
       timeouts += bus.stats.timeouts;
       crc += bus.decoder.stats.crcErrors;
     }
@@ -127,10 +142,11 @@ export async function scanBus(o: ScanOptions): Promise<void> {
   }
   const ms = Math.round(performance.now() - t0);
   if (o.json) {
-    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, servos, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
+    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, servos, late_pass: latePass, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
     return;
   }
   console.log(`axon hw scan: ${o.port} at ${baud} bit/s (${o.protocol}): ${servos.length} servo${servos.length === 1 ? '' : 's'} in ${ms} ms`);
+  if (latePass) console.log(`  nothing answered within the 10 ms reply margin: a second, slower pass waited ${LATE_REPLY_MARGIN_S * 1000} ms per id (a USB adapter's latency timer, TCP or a loaded host delays replies; --timeout-ms makes one pass)`);
   if (servos.length > 0) console.log('  protocol   id  model               firmware  position');
   for (const s of servos)
     console.log(`  ${s.protocol.padEnd(9)} ${String(s.id).padStart(3)}  ${`${s.model_name} (${s.model})`.padEnd(19)} ${String(s.firmware).padStart(7)}   ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}${s.status ? `  status 0x${s.status.toString(16)}` : ''}`);
@@ -266,9 +282,6 @@ export class ServoSetupError extends AxonError {
     super(code, where, message, expected);
   }
 }
-
-/** A second scan's reply margin (s), after a first at the bus's own found nothing. */
-const LATE_REPLY_MARGIN_S = 0.05;
 
 /** Exactly one servo answering on the bus, or a refusal naming what answered. */
 async function theOnlyServo(link: Link, bus: FeetechBus | DynamixelBus): Promise<{ id: number; model: number; modelName: string }> {
