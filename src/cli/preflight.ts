@@ -130,11 +130,20 @@ export function checkDatasetDir(dir: string): void {
   checkOutputDir(dir, '--dataset', { keep: false, expected: 'a dataset folder (made if missing, or appended to)' });
 }
 
-/** An input file argument (`<config>`): it must exist and be a file, not a folder (readFileSync's bare EISDIR, exit 1). */
+/**
+ * An input file argument or flag (`<config>`, `--mjcf FILE`): it must exist, be a file, not a
+ * folder (readFileSync's bare EISDIR, exit 1), and be readable; a UsageError naming the flag and
+ * the path, before the command reads, connects or opens anything.
+ */
 export function checkInputFile(file: string, where: string, expected: string): void {
   const st = statIfAny(file);
   if (!st) throw new UsageError(where, `no such file ${file}`, expected);
   if (st.isDirectory()) throw new UsageError(where, `${file} is a folder`, expected);
+  try {
+    accessSync(file, constants.R_OK);
+  } catch (e) {
+    throw new UsageError(where, `${file} cannot be read (${(e as NodeJS.ErrnoException).code ?? String(e)})`, expected);
+  }
 }
 
 /** Throws the viewer's own VIEWER_LISTEN error when `port` cannot be listened on (0: any port, always free). */

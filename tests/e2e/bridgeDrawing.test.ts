@@ -121,7 +121,7 @@ describe('a bridged robot served from a URDF, viewed and recorded by the client'
     const runs = [missing, broken, renamed.urdf].map((urdf) => axon(client(server.url, '--urdf', urdf, '--urdf-package-path', renamed.root, '--duration', '1')));
     const codes = await Promise.all(runs.map((r) => r.done));
     expect(codes, runs.map((r) => r.err).join('\n')).toEqual([2, 2, 2]);
-    expect(runs[0].err).toContain('URDF_FILE');
+    expect(runs[0].err).toContain(`[CLI_USAGE]: --urdf: no such file ${missing}`);
     expect(runs[1].err).toContain('URDF_XML');
     expect(runs[2].err).toContain('BRIDGE_DRAWING');
     expect(runs[2].err).toContain('has no moving joint "arm_joint" of the served robot');

@@ -8,6 +8,7 @@ import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
 import { UsageError } from '../../core/errors.ts';
 import { printable } from '../../core/printable.ts';
 import { portNumber, positiveNumber } from '../args.ts';
+import { checkInputFile } from '../preflight.ts';
 
 const nonNegative = (v: string) => {
   const x = Number(v);
@@ -47,6 +48,9 @@ export function replayCommand() {
     .action(async (file, o, cmd) => {
       refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
       if (o.urdf !== undefined && o.mjcf !== undefined) throw new UsageError('--mjcf', 'and --urdf were both given', 'one file to draw the robot with');
+      // Before the recording is read: a missing drawing file is the flag's fault, named with its path.
+      if (o.urdf !== undefined) checkInputFile(o.urdf, '--urdf', 'a URDF file to draw the recorded robot with');
+      if (o.mjcf !== undefined) checkInputFile(o.mjcf, '--mjcf', 'an MJCF file to draw the recorded robot with');
       if (isDataset(file)) return replayDataset(file, o);
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);

@@ -10,7 +10,7 @@ import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
-import { checkDatasetDir, checkPortFree, checkWritable } from '../preflight.ts';
+import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { drawingMeta } from '../../record/index.ts';
@@ -282,6 +282,9 @@ async function simOverBridge(o: {
   if (!o.policy) throw new UsageError('--policy', 'is required with a bridged robot', 'a policy folder');
   const simOnly = o.fault ? '--fault' : o.randomize ? '--randomize' : o.zeroPolicy ? '--zero-policy' : undefined;
   if (simOnly) throw new UsageError(simOnly, 'is not available with a bridged robot', `a simulated robot by name${simOnly === '--randomize' ? ' (or axon bridge --randomize on the server)' : ''}`);
+  // The drawing file first, by its flag: a missing one was MuJoCo's MUJOCO_MJCF_FILE (or URDF_FILE) naming only the path.
+  if (o.urdf !== undefined) checkInputFile(o.urdf, '--urdf', "your copy of the served robot's URDF file");
+  if (o.mjcf !== undefined) checkInputFile(o.mjcf, '--mjcf', "your copy of the served robot's MJCF file");
   refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
   if (o.record) checkWritable(o.record);
   if (o.view) await checkPortFree(o.viewPort);
