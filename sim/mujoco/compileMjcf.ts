@@ -4,7 +4,7 @@
  * mjcfFolder.ts), so `<include>`s, meshes and textures resolve; the model's own actuators are read
  * (effort limits, position gains, which joints they move) and replaced by axon's.
  */
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import type { MainModule, MjModel, MjSpec } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
@@ -12,6 +12,7 @@ import type { JointSpec } from '../../src/core/robot.ts';
 import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { baseJointExtras, floatingBase } from './floatingBase.ts';
 import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
+import { mjcfDigest, type MjcfDigest } from './mjcfDigest.ts';
 import { actuatedJoints, groupTendonActuators, mjcfActuators, type MjcfActuatorInfo } from './mjcfActuators.ts';
 import { mjcfMimics } from './mjcfMimic.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
@@ -22,6 +23,8 @@ export interface CompiledMjcf extends CompiledMujoco {
   readonly joints: string[];
   /** The model file's bytes as read from disk, before any change (MjcfFiles.source): what it was compiled from. */
   readonly source: Uint8Array;
+  /** The model file and the files it includes, as read from disk and compiled, hashed (mjcfDigest.ts): what a served MJCF is named by. */
+  readonly digest: MjcfDigest;
   readonly actuators: Readonly<Record<string, MjcfActuatorInfo>>;
   /**
    * Joints the model's own actuators do not move (when it has actuators): springs, the joints of a
@@ -79,6 +82,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     // The model's folder, and the files it names outside it (meshdir="../meshes/"), as on disk (mjcfFolder.ts).
     const files = addMjcfFiles(vfs, file, notes);
     const where = file; // as given, as every other note names it
+    // Of the bytes MuJoCo gets (no second read); a missing include is named here with the file that includes it.
+    const digest = mjcfDigest(file, (p) => files.sources.get(p) ?? readFileSync(p));
     // Parse through the VFS (includes resolve there), then edit as a spec.
     let first;
     try {
@@ -226,7 +231,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         "the scene file that pairs the robot's geoms with its floor (mujoco_menagerie: scene.xml beside the robot file), or collision geoms with contype or conaffinity set",
       );
     }
-    return { model, notes, joints, source: files.source, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited, jointForce };
+    return { model, notes, joints, source: files.source, digest, actuators, passive, baseExtras, mimic: mimic.followers, mimicEquality: mimic.equalities, limited, jointForce };
   } finally {
     spec?.delete();
     vfs.delete();

@@ -15,6 +15,7 @@ import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
 import { followerDefaults } from '../build/mimicJoints.ts';
 import { mimicRangeMessage } from '../urdf/urdfMimic.ts';
 import { compileMjcf } from './compileMjcf.ts';
+import type { MjcfDigest } from './mjcfDigest.ts';
 import { floatingBase } from './floatingBase.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
 import { softLimitNote, softLimits } from './limitPenetration.ts';
@@ -119,9 +120,9 @@ export interface MjcfSetup {
  * `imuLink` (the flags) over it, as for a URDF: flags, then the manifest, then the model file, then
  * `defaultGains`.
  */
-export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup; readonly mjcfSource: Uint8Array }> {
+export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): Promise<MujocoRobot & { readonly mjcfSetup: MjcfSetup; readonly mjcfDigest: MjcfDigest }> {
   const mj = await loadMujocoModule();
-  const { model, notes, joints: names, source, actuators, passive, baseExtras, mimic, mimicEquality, limited, jointForce } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
+  const { model, notes, joints: names, digest, actuators, passive, baseExtras, mimic, mimicEquality, limited, jointForce } = compileMjcf(mj, file, { ground: true, timestep: o.physicsDt });
   const OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value;
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value;
   const range = model.jnt_range as Float64Array;
@@ -349,7 +350,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     effortLimited,
     mass,
   };
-  return Object.assign(robot, { mjcfSetup, mjcfSource: source });
+  return Object.assign(robot, { mjcfSetup, mjcfDigest: digest });
 }
 
 /** A number as notes print it: 6 significant digits, inf for an unlimited value. */

@@ -44,6 +44,8 @@ export interface MjcfFiles {
   readonly names: readonly string[];
   /** Paths on disk that could not be read, with why (EACCES, a broken link): not in the file system. */
   readonly unreadable: ReadonlyMap<string, string>;
+  /** Every MJCF file read (the model and what it includes, by absolute path), its bytes as on disk: what mjcfDigest hashes. */
+  readonly sources: ReadonlyMap<string, Uint8Array>;
 }
 
 /**
@@ -110,7 +112,7 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
   const dirs = new Set<string>(['']);
   const assets = new Set<string>();
   const queue = [mainPath];
-  let source: Uint8Array | undefined;
+  const sources = new Map<string, Uint8Array>(); // path -> bytes as on disk
   while (queue.length > 0) {
     const p = queue.shift()!;
     if (xml.has(p)) continue;
@@ -123,7 +125,7 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
       if (!missing(e)) unreadable.set(p, fsWhy(e));
       continue;
     }
-    if (p === mainPath) source = raw;
+    sources.set(p, raw);
     // Latin-1 maps each byte to one character and back: the attribute's removal leaves every other byte as it was.
     const fixed = withoutSensorNoise(Buffer.from(raw).toString('latin1'));
     const name = nameOf(p);
@@ -185,7 +187,7 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
     const list = [...unreadable].map(([p, why]) => `${p} (${why})`);
     notes.push({ code: 'MUJOCO_MJCF_UNREADABLE', where: file, message: `${list.length} path(s) under the model's folder or named by the model could not be read, and are not given to MuJoCo: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}` });
   }
-  return { main: xml.get(mainPath)!, source: source!, names, unreadable };
+  return { main: xml.get(mainPath)!, source: sources.get(mainPath)!, names, unreadable, sources };
 }
 
 /**
@@ -227,6 +229,18 @@ export function mjcfReferences(text: string): { dirs: string[]; includes: string
         if (element !== 'include') out.assets.push(value);
       }
     }
+  }
+  return out;
+}
+
+/** The `file` of each `<include>` in MJCF text, in document order, XML entities decoded; comments are not read. */
+export function mjcfIncludes(text: string): string[] {
+  const out: string[] = [];
+  const body = text.replace(/<!--[\s\S]*?-->/g, '');
+  for (const tag of body.matchAll(/<include\b([^>]*)>/g)) {
+    const a = /(?:^|\s)file\s*=\s*(?:"([^"]*)"|'([^']*)')/.exec(tag[1]);
+    const value = a ? xmlText(a[1] ?? a[2]) : '';
+    if (value !== '') out.push(value);
   }
   return out;
 }

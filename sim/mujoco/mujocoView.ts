@@ -206,8 +206,8 @@ export async function createMujocoDrawing(file: string) {
   const joints: readonly string[] = robot.spec.joints.map((j) => j.name);
   return {
     joints,
-    /** The model file's bytes as MuJoCo read and compiled them (before any change of its own). */
-    source: robot.mjcfSource,
+    /** The model file and its includes as MuJoCo read and compiled them (before any change of its own), hashed as a served MJCF is (mjcfDigest.ts). */
+    source: robot.mjcfDigest,
     /** Whether a robot with these joint names (in any order) can be drawn and posed with it. */
     fits: (names: readonly string[]) => sameJointSet(joints, names),
     robot: (spec: RobotSpec) => ({ ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot, spec), async close() { robot.dispose(); } }),

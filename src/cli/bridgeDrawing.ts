@@ -35,7 +35,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import type { BridgeClientEvent, HelloRobotFile } from '../../hardware/bridge/index.ts';
 import { AxonError } from '../core/errors.ts';
-import { digestOf, drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
+import { drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
@@ -50,10 +50,10 @@ export interface DrawingUrdf {
   readonly packagePaths: readonly string[];
 }
 
-/** `--mjcf FILE` over the bridge: the client's copy of the served MJCF, its top file's bytes read once and the model compiled in MuJoCo (to draw only). */
+/** `--mjcf FILE` over the bridge: the client's copy of the served MJCF, its files read once (the model and its includes, hashed as the server hashes its own) and the model compiled in MuJoCo (to draw only). */
 export interface DrawingMjcf {
   readonly file: string;
-  /** The top file's bytes as MuJoCo read and compiled them (checked against the hello's sha256; its includes and meshes are not in it, as the server's are not). */
+  /** The model file and its includes as MuJoCo read and compiled them, hashed as the server hashes its own (sim/mujoco/mjcfDigest.ts; meshes are not in it, as the server's are not): checked against the hello's sha256. */
   readonly bytes: FileBytes;
   readonly drawing: MujocoDrawing;
 }
@@ -106,7 +106,7 @@ export async function loadDrawingMjcf(file: string): Promise<DrawingMjcf> {
   const { createMujocoDrawing } = await import('../../sim/mujoco/mujocoView.ts');
   const drawing = await createMujocoDrawing(file);
   // The bytes MuJoCo compiled are the ones checked: the file is not read again (it may be saved anew meanwhile).
-  return { file, bytes: digestOf(drawing.source), drawing };
+  return { file, bytes: drawing.source, drawing };
 }
 
 /**

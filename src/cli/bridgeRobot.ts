@@ -9,7 +9,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { helloRobotFile, type HelloRobotFile } from '../../hardware/bridge/index.ts';
-import { digestOf, fileDigest, rootSetup } from '../record/index.ts';
+import { fileDigest, rootSetup } from '../record/index.ts';
 import { createSimRobot, randomize, Rng } from '../../sim/index.ts';
 import { AxonError, UsageError } from '../core/errors.ts';
 import { printable } from '../core/printable.ts';
@@ -70,8 +70,8 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
     }
     robot.reset(o.seed);
     // The MJCF's root is placed by the file itself (its body's pos/quat): the set-up adds none.
-    // The top file's sha256 is of the bytes MuJoCo compiled (read once into its virtual file system), not of a second read.
-    const mjcfFile = servedRobotFile(o.mjcf, 'mjcf', digestOf(robot.mjcfSource), rootSetup({ fixedBase: !setup.floating }), '--mjcf');
+    // The sha256 covers the model file and its includes, of the bytes MuJoCo compiled (read once into its virtual file system), not of a second read.
+    const mjcfFile = servedRobotFile(o.mjcf, 'mjcf', robot.mjcfDigest, rootSetup({ fixedBase: !setup.floating }), '--mjcf');
     return { robot, name: robot.spec.name, physics: 'mujoco', setupLine: `MJCF, ${mjcfSetupLine(setup)}`, setupSummary: mjcfSetupSummary(setup), ...mjcfFile };
   }
   if (o.urdf !== undefined) {
@@ -89,9 +89,9 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
 
 /**
  * A robot file's hello.robotFile: its file name (never its path), the sha256 and size of its bytes
- * (a URDF's as the robot was built from them, UrdfModel.source; an MJCF's top file as MuJoCo
- * read it, before compiling: neither file is read again; an MJCF's <include>s and meshes are not
- * in the digest, as a URDF's meshes are not), and the set-up that places its root. A name the hello cannot carry (a backslash, a
+ * (a URDF's as the robot was built from them, UrdfModel.source; an MJCF's, the model file and
+ * every file it <include>s, as MuJoCo read them, sim/mujoco/mjcfDigest.ts: no file is read again;
+ * meshes are not in the digest, as a URDF's are not), and the set-up that places its root. A name the hello cannot carry (a backslash, a
  * control character: HelloRobotFileSchema) leaves the field out, with a note saying why: the field
  * only lets a client draw the robot, and must not keep a file that served before it from being
  * served. `flag`: the client's flag that draws it from its own copy.

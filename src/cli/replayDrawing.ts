@@ -34,6 +34,7 @@ import type { ViewerRobot } from '../viewer/index.ts';
 import { createSimRobot, loadUrdf, robotModel, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
 import { printable } from '../core/printable.ts';
 import { movingJoints } from './urdfSession.ts';
+import { mjcfDigest } from '../../sim/mujoco/mjcfDigest.ts';
 
 /** A robot the playback poses and the viewer draws. */
 export interface ReplayRobot extends ViewerRobot {
@@ -96,7 +97,8 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
   if (o.mjcf !== undefined) {
     // As --urdf: drawn whatever the recording names, its joints the recorded ones, checked against the served file.
     if (!existsSync(o.mjcf)) throw new AxonError('REPLAY_MODEL', `--mjcf ${o.mjcf}`, 'is not here', 'an MJCF file (your copy of the recorded robot\'s)');
-    checkServed(o.mjcf, `--mjcf ${o.mjcf}`, 'mjcf');
+    // The model and its includes, as the served sha256 covers them (a missing include: MJCF_INCLUDE naming it and its includer).
+    checkServed(mjcfDigest(o.mjcf), `--mjcf ${o.mjcf}`, 'mjcf');
     const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
     return createMujocoReplayRobot(o.mjcf, spec, `--mjcf ${o.mjcf}`);
   }
@@ -120,7 +122,7 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
   // again whatever the server's engine, before a shipped robot of the same name is considered.
   if (typeof rec.run.mjcf === 'string') {
     const file = rec.run.mjcf;
-    if (existsSync(file)) checkServed(file, `its MJCF ${file}`, 'mjcf');
+    if (existsSync(file)) checkServed(() => mjcfDigest(file), `its MJCF ${file}`, 'mjcf');
     else if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: its MJCF ${file} is drawn unchecked`);
     return mujocoDrawing(file, spec, name, o.say);
   }

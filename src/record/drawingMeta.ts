@@ -104,6 +104,12 @@ export interface FileDigest {
 /** A file's bytes as read once, with their digest: what was parsed is what is hashed and compared. */
 export interface FileBytes extends FileDigest {
   readonly data: Uint8Array;
+  /**
+   * The sha256s of the same content with its line ends made alike, where they cannot be had by
+   * changing `data`'s line ends: an MJCF with includes, whose `data` frames each file with its
+   * size (sim/mujoco/mjcfDigest.ts). Without it the line ends of `data` are changed.
+   */
+  readonly lineEndingSha256?: () => readonly string[];
 }
 
 /** The digest of `data`. */
@@ -180,14 +186,15 @@ export function drawingOnRecord(run: Record<string, unknown>, file: string): Dra
  * `now`, what the file is. `error`: why it cannot be read. `file` may be bytes already read
  * (FileBytes: the ones a URDF was parsed from), so that what is compared is what is drawn.
  */
-function compareFile(file: string | FileBytes, sha256: string, expected?: string): { error: string } | { same: boolean; lineEndings: boolean; now: FileDigest } {
+function compareFile(file: string | FileBytes | (() => FileBytes), sha256: string, expected?: string): { error: string } | { same: boolean; lineEndings: boolean; now: FileDigest } {
   let now: FileBytes;
   try {
-    now = typeof file === 'string' ? readFileBytes(file, expected) : file;
+    now = typeof file === 'string' ? readFileBytes(file, expected) : typeof file === 'function' ? file() : file;
   } catch (e) {
     return { error: (e as Error).message };
   }
   if (now.sha256 === sha256) return { same: true, lineEndings: false, now };
+  if (now.lineEndingSha256) return { same: false, lineEndings: now.lineEndingSha256().includes(sha256), now };
   // latin1 maps each byte to one character and back: only the line ends change.
   const text = Buffer.from(now.data).toString('latin1');
   const lf = text.replace(/\r\n/g, '\n');
@@ -252,7 +259,7 @@ export function servedModelText(m: ServedModel): string {
  * the served robot's. `file` may be the bytes already read (FileBytes); `label` names the file as
  * the caller's user knows it (`--urdf /path/robot.urdf`, `its URDF /path/robot.urdf`).
  */
-export function servedFileProblem(m: ServedModel, file: string | FileBytes, label: string, format: 'urdf' | 'mjcf' = 'urdf'): string | undefined {
+export function servedFileProblem(m: ServedModel, file: string | FileBytes | (() => FileBytes), label: string, format: 'urdf' | 'mjcf' = 'urdf'): string | undefined {
   const anyway = 'drawn anyway, the drawing may not match the robot';
   if (m.format !== format) return `${label} cannot be checked: the server served a ${printable(m.format.toUpperCase())} file, ${servedModelText(m)}, not ${format === 'urdf' ? 'a URDF' : 'an MJCF'}: ${anyway}`;
   const c = compareFile(file, m.sha256, format === 'mjcf' ? 'the MJCF the robot is drawn with' : undefined);

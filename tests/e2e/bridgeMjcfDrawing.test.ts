@@ -1,6 +1,6 @@
 /**
  * An MJCF served over the bridge is named in the hello's robotFile as a URDF is (file name, sha256
- * and size of the top file; never the server's path), and the client's `--mjcf FILE` (its own copy)
+ * and size of the top file and the files it includes; never the server's path), and the client's `--mjcf FILE` (its own copy)
  * draws it in the viewer once checked against that sha256, keeps it for `axon replay --view`, and
  * says in one warning line when the copy is another file. The served model is the menagerie-style
  * Allegro hand (tests/helpers/menagerieMjcf.ts: a scene.xml that includes the hand). The server and
@@ -18,6 +18,7 @@ import { replayRobot } from '../../src/cli/replayDrawing.ts';
 import { readRecording, recordedSpec } from '../../src/record/index.ts';
 import type { ViewerModel } from '../../src/viewer/index.ts';
 import { writeMenagerieHand } from '../helpers/menagerieMjcf.ts';
+import { mjcfDigest } from '../../sim/mujoco/mjcfDigest.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
 import { startServer, waitUntil } from '../hardware/bridge/helpers.ts';
 import { axonChildren } from '../helpers/axonChildren.ts';
@@ -40,11 +41,12 @@ async function serveHand() {
 }
 
 describe('an MJCF served over the bridge, drawn by the client from its own copy', () => {
-  it('the hello names the top file by name, sha256 and size, never the server\'s folder', async () => {
+  it('the hello names the top file by name, with the sha256 and size of it and its includes, never the server\'s folder', async () => {
     const { server, file } = await serveHand();
     const observer = await connectBridgeRobot(server.url, { role: 'observe', reconnect: false });
     open.push(observer);
-    expect(observer.robotFile).toEqual({ format: 'mjcf', name: 'scene_right.xml', sha256: sha256(file), bytes: readFileSync(file).byteLength, fixedBase: true, basePosition: [0, 0, 0], baseOrientation: [0, 0, 0, 1] });
+    // Of the scene and the hand it includes (sim/mujoco/mjcfDigest.ts).
+    expect(observer.robotFile).toEqual({ format: 'mjcf', name: 'scene_right.xml', sha256: mjcfDigest(file).sha256, bytes: mjcfDigest(file).bytes, fixedBase: true, basePosition: [0, 0, 0], baseOrientation: [0, 0, 0, 1] });
     expect(JSON.stringify(observer.hello)).not.toContain(dir);
   });
 
@@ -70,7 +72,7 @@ describe('an MJCF served over the bridge, drawn by the client from its own copy'
     expect(hello!.links.length).toBeGreaterThan(1);
 
     const r = await readRecording(rec);
-    expect(r.run.served_model).toMatchObject({ format: 'mjcf', name: 'scene_right.xml', sha256: sha256(file) });
+    expect(r.run.served_model).toMatchObject({ format: 'mjcf', name: 'scene_right.xml', sha256: mjcfDigest(file).sha256 });
     expect(r.run.mjcf).toBe(resolve(mine));
     const lines: string[] = [];
     const again = await replayRobot(r, recordedSpec(r), String(r.run.robot), { say: (l) => lines.push(l) });
@@ -84,7 +86,7 @@ describe('an MJCF served over the bridge, drawn by the client from its own copy'
     const run2 = axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', policy, '--mjcf', other, '--record', join(dir, 'rev.mcap'), '--duration', '0.5']);
     expect(await run2.done, run2.err).toBe(0);
     expect(run2.err.split('\n').filter((l) => l.includes('warning'))).toEqual([
-      `axon sim: warning: --mjcf ${other} is not the file the server served, scene_right.xml (MJCF, sha256 ${sha256(file).slice(0, 12)}…, ${readFileSync(file).byteLength} bytes): this one is sha256 ${sha256(other).slice(0, 12)}…, ${readFileSync(other).byteLength} bytes: drawn anyway, the drawing may not match the robot`,
+      `axon sim: warning: --mjcf ${other} is not the file the server served, scene_right.xml (MJCF, sha256 ${mjcfDigest(file).sha256.slice(0, 12)}…, ${mjcfDigest(file).bytes} bytes): this one is sha256 ${mjcfDigest(other).sha256.slice(0, 12)}…, ${mjcfDigest(other).bytes} bytes: drawn anyway, the drawing may not match the robot`,
     ]);
   }, 150_000);
 });

@@ -147,7 +147,7 @@ describe('the model and its includes are MJCF whatever their extension; bytes ch
     }
   });
 
-  it('the model file\'s bytes as read from disk are kept (mjcfSource: what a served MJCF\'s sha256 is of), not the ones sensornoise was taken out of', async () => {
+  it('the model file\'s bytes as read from disk are kept (mjcfDigest: what a served MJCF\'s sha256 is of), not the ones sensornoise was taken out of', async () => {
     const a = writeArm(join(dir, 'mjcf-source'), 'arm.mjcf');
     const disk = readFileSync(a.file);
     const f = await filesOf(a.file);
@@ -155,7 +155,7 @@ describe('the model and its includes are MJCF whatever their extension; bytes ch
     expect(Buffer.from(f.main).equals(disk)).toBe(false);
     const r = await createMujocoMjcfRobot(a.file, { physicsDt: 0.002 });
     try {
-      expect(Buffer.from(r.mjcfSource).equals(disk)).toBe(true);
+      expect(Buffer.from(r.mjcfDigest.files[0].data).equals(disk)).toBe(true);
     } finally {
       r.dispose();
     }

@@ -15,6 +15,7 @@ import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, watchServedFile } from
 import { simCommand } from '../../../src/cli/commands/sim.ts';
 import { openServedRobot } from '../../../src/cli/bridgeRobot.ts';
 import { writeMenagerieHand } from '../../helpers/menagerieMjcf.ts';
+import { mjcfDigest } from '../../../sim/mujoco/mjcfDigest.ts';
 import { replayRobot } from '../../../src/cli/replayDrawing.ts';
 import { drawingMeta, fileDigest, readRecording, recordedSpec, servedModelOf, type Recording, type ServedModel } from '../../../src/record/index.ts';
 import { pageKinematics } from '../../../src/viewer/index.ts';
@@ -292,12 +293,13 @@ describe('the MJCF path says what it is about', () => {
     const hand = writeMenagerieHand(mkdtempSync(join(tmpdir(), 'axon-bridge-mjcf-bytes-'))).file;
     const m = await loadDrawingMjcf(hand);
     open.push({ close: () => m.drawing.dispose() });
-    expect(m.bytes.data).toBe(m.drawing.source);
-    expect(m.bytes.sha256).toBe(sha256(hand));
+    expect(m.bytes).toBe(m.drawing.source);
+    // The scene and the hand it includes (sim/mujoco/mjcfDigest.ts), as on disk.
+    expect(m.bytes.sha256).toBe(mjcfDigest(hand).sha256);
     const served = await openServedRobot({ mjcf: hand, physics: 'mujoco', seed: 1, randomize: false, urdfPackagePath: [], strict: false }, 0.002);
     open.push(served.robot);
-    expect(served.robotFile?.sha256).toBe(createHash('sha256').update((served.robot as unknown as { mjcfSource: Uint8Array }).mjcfSource).digest('hex'));
-    expect(served.robotFile?.sha256).toBe(sha256(hand));
+    expect(served.robotFile?.sha256).toBe((served.robot as unknown as { mjcfDigest: { sha256: string } }).mjcfDigest.sha256);
+    expect(served.robotFile?.sha256).toBe(mjcfDigest(hand).sha256);
   });
 
   it('a set-up flag with --robot ws:// --mjcf points at axon bridge --mjcf, not --urdf', async () => {

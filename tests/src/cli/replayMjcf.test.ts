@@ -16,6 +16,7 @@ import { replayRobot, type ReplayRobot } from '../../../src/cli/replayDrawing.ts
 import { servedModelOf, type Recording } from '../../../src/record/index.ts';
 import { loadDrawingMjcf, refuseServedMjcfJoints } from '../../../src/cli/bridgeDrawing.ts';
 import { writeMenagerieHand } from '../../helpers/menagerieMjcf.ts';
+import { mjcfDigest } from '../../../sim/mujoco/mjcfDigest.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-replay-mjcf-'));
 const open: ReplayRobot[] = [];
@@ -28,10 +29,10 @@ const specOf = (name: string, joints = ['ffj0', 'ffj1', 'thj0', 'thj1']): RobotS
 const rec = (run: Record<string, unknown>): Recording => ({ run, ticks: [], file: join(dir, 'x.mcap') }) as unknown as Recording;
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
-/** The hello's robotFile for `file` served as an MJCF, as a recording keeps it. */
+/** The hello's robotFile for `file` served as an MJCF (its sha256 over the scene and the hand it includes), as a recording keeps it. */
 function servedMjcf(file: string) {
-  const b = readFileSync(file);
-  return servedModelOf({ format: 'mjcf', name: 'scene_right.xml', sha256: sha256(file), bytes: b.length, fixedBase: true, basePosition: [0, 0, 0], baseOrientation: [0, 0, 0, 1] });
+  const d = mjcfDigest(file);
+  return servedModelOf({ format: 'mjcf', name: 'scene_right.xml', sha256: d.sha256, bytes: d.bytes, fixedBase: true, basePosition: [0, 0, 0], baseOrientation: [0, 0, 0, 1] });
 }
 
 async function drawn(r: Recording, spec: RobotSpec, o: { urdf?: string; mjcf?: string } = {}) {
@@ -95,7 +96,7 @@ describe('replay --mjcf FILE', () => {
     const other = await drawn(rec(run), specOf('allegro_right'), { mjcf: mine });
     expect(other.robot.model?.links.length).toBeGreaterThan(1);
     expect(other.lines).toEqual([
-      `axon replay: warning: --mjcf ${mine} is not the file the server served, scene_right.xml (MJCF, sha256 ${sha256(served).slice(0, 12)}…, ${readFileSync(served).byteLength} bytes): this one is sha256 ${sha256(mine).slice(0, 12)}…, ${readFileSync(mine).byteLength} bytes: drawn anyway, the drawing may not match the robot`,
+      `axon replay: warning: --mjcf ${mine} is not the file the server served, scene_right.xml (MJCF, sha256 ${mjcfDigest(served).sha256.slice(0, 12)}…, ${mjcfDigest(served).bytes} bytes): this one is sha256 ${mjcfDigest(mine).sha256.slice(0, 12)}…, ${mjcfDigest(mine).bytes} bytes: drawn anyway, the drawing may not match the robot`,
     ]);
   });
 

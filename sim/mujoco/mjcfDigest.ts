@@ -1,0 +1,98 @@
+/**
+ * The sha256 an MJCF robot is named by (a bridge server's hello.robotFile, a recording's
+ * served_model; hardware/PROTOCOL.md section 4, "robotFile of an MJCF"): over what MuJoCo
+ * compiles, the model file and every file it `<include>`s, not the model file alone (two copies
+ * whose top files are alike but whose included hand differs are different robots).
+ *
+ * The files, in include order: the model file, then each `<include file>` in document order,
+ * depth first (an included file's own includes right after it), each file once, where it is first
+ * included. An include's path is resolved as MuJoCo 3.14 resolves it against the files axon gives
+ * it (mjcfFolder.ts; checkMjcfNumbers does the same): against the model's folder, and for a path
+ * written in an included file elsewhere, then against that file's folder.
+ *
+ * What is hashed: the model file's bytes, then for each included file a NUL byte, its path
+ * relative to the model's folder ('/'-separated, UTF-8), a NUL byte, its size in bytes (decimal
+ * ASCII), a NUL byte, and its bytes. A model that includes nothing is hashed as its bytes alone,
+ * as before includes were covered. `bytes` is the files' sizes summed. Configure time only.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { AxonError } from '../../src/core/errors.ts';
+import type { FileBytes } from '../../src/record/drawingMeta.ts';
+import { mjcfIncludes } from './mjcfFolder.ts';
+
+/** One file the digest covers: its path relative to the model's folder, and its bytes. */
+export interface MjcfDigestFile {
+  readonly name: string;
+  readonly data: Uint8Array;
+}
+
+/** The digest of an MJCF and its includes; `data` is the bytes hashed (the model file's bytes alone when it includes nothing). */
+export interface MjcfDigest extends FileBytes {
+  /** The files covered, in include order (the model file first, named by its file name). */
+  readonly files: readonly MjcfDigestFile[];
+}
+
+/**
+ * The MJCF `file` and what it includes, hashed as above. `read` gives a file's bytes by absolute
+ * path (default: from disk; a compiled model passes the bytes MuJoCo was given, MjcfFiles.sources)
+ * and throws as readFileSync does. AxonError MJCF_INCLUDE naming the include and the file that
+ * includes it when no candidate can be read; MUJOCO_MJCF_FILE when the model file cannot.
+ */
+export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p) => readFileSync(p)): MjcfDigest {
+  const main = resolve(file);
+  const root = dirname(main);
+  const files: MjcfDigestFile[] = [];
+  const seen = new Set<string>();
+  const visit = (path: string, data: Uint8Array) => {
+    seen.add(path);
+    files.push({ name: path === main ? basename(main) : relative(root, path).split(sep).join('/'), data });
+    for (const inc of mjcfIncludes(new TextDecoder().decode(data))) {
+      const candidates = [...new Set(dirname(path) === root ? [resolve(root, inc)] : [resolve(root, inc), resolve(dirname(path), inc)])];
+      let found: { path: string; data: Uint8Array } | undefined;
+      const why: string[] = [];
+      for (const c of candidates) {
+        try {
+          found = { path: c, data: read(c) };
+          break;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          why.push(`${c} (${code === 'ENOENT' || code === 'ENOTDIR' ? 'no such file' : code === 'EISDIR' ? 'a folder' : (code ?? (e as Error).message)})`);
+        }
+      }
+      const where = `${path === main ? file : path} <include file="${inc}">`;
+      if (!found) throw new AxonError('MJCF_INCLUDE', where, `cannot be read: ${why.join(', ')}`, 'the included file, where MuJoCo looks for it (the model\'s folder, then the including file\'s): a copy of the whole model folder');
+      if (!seen.has(found.path)) visit(found.path, found.data);
+    }
+  };
+  let top: Uint8Array;
+  try {
+    top = read(main);
+  } catch (e) {
+    throw new AxonError('MUJOCO_MJCF_FILE', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a readable MJCF model file');
+  }
+  visit(main, top);
+  const d = digestOfFiles(files);
+  return files.length > 1 ? { ...d, lineEndingSha256: () => lineEndingDigests(d) } : d;
+}
+
+/** The digest of `files` (the model file first) as defined above. */
+export function digestOfFiles(files: readonly MjcfDigestFile[]): MjcfDigest {
+  const parts: Uint8Array[] = [files[0].data];
+  for (const f of files.slice(1)) parts.push(Buffer.from(`\0${f.name}\0${f.data.byteLength}\0`, 'utf8'), f.data);
+  const data = parts.length === 1 ? files[0].data : new Uint8Array(Buffer.concat(parts));
+  const bytes = files.reduce((n, f) => n + f.data.byteLength, 0);
+  return { data, sha256: createHash('sha256').update(data).digest('hex'), bytes, files };
+}
+
+/**
+ * The sha256s of the same files with their line ends made alike (CRLF to LF, and LF to CRLF),
+ * each file on its own: a copy checked out on another system is the served model but for its
+ * line ends (drawingMeta.ts's check, for a model of several files).
+ */
+export function lineEndingDigests(d: MjcfDigest): string[] {
+  const map = (fn: (t: string) => string) => digestOfFiles(d.files.map((f) => ({ name: f.name, data: new Uint8Array(Buffer.from(fn(Buffer.from(f.data).toString('latin1')), 'latin1')) }))).sha256;
+  const lf = (t: string) => t.replace(/\r\n/g, '\n');
+  return [...new Set([map(lf), map((t) => lf(t).replace(/\n/g, '\r\n'))])].filter((h) => h !== d.sha256);
+}
