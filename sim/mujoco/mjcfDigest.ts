@@ -7,8 +7,11 @@
  * The files, in include order: the model file, then each `<include file>` in document order,
  * depth first (an included file's own includes right after it), each file once, where it is first
  * included. An include's path is resolved as MuJoCo 3.14 resolves it against the files axon gives
- * it (mjcfFolder.ts; checkMjcfNumbers does the same): against the model's folder, and for a path
- * written in an included file elsewhere, then against that file's folder.
+ * it (mjcfFolder.ts; checkMjcfNumbers does the first two): against the model's folder, and for a
+ * path written in an included file elsewhere, then against that file's folder; failing both, a
+ * file of the same name anywhere under the model's folder (MuJoCo's third place: a file of that
+ * name anywhere in its virtual file system, which holds the model's folder), the first in
+ * directory order, dot-folders skipped, as mjcfFolder.ts walks it.
  *
  * What is hashed: the model file's bytes, then for each included file a NUL byte, its path
  * relative to the model's folder ('/'-separated, UTF-8), a NUL byte, its size in bytes (decimal
@@ -16,8 +19,8 @@
  * as before includes were covered. `bytes` is the files' sizes summed. Configure time only.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { basename, dirname, relative, resolve, sep } from 'node:path';
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { AxonError } from '../../src/core/errors.ts';
 import type { FileBytes } from '../../src/record/drawingMeta.ts';
 import { mjcfIncludes } from './mjcfFolder.ts';
@@ -62,6 +65,14 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
         }
       }
       const where = `${path === main ? file : path} <include file="${inc}">`;
+      const elsewhere = found ? undefined : sameNameUnder(root, basename(inc));
+      if (elsewhere !== undefined && !candidates.includes(elsewhere)) {
+        try {
+          found = { path: elsewhere, data: read(elsewhere) };
+        } catch (e) {
+          why.push(`${elsewhere} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+        }
+      }
       if (!found) throw new AxonError('MJCF_INCLUDE', where, `cannot be read: ${why.join(', ')}`, 'the included file, where MuJoCo looks for it (the model\'s folder, then the including file\'s): a copy of the whole model folder');
       if (!seen.has(found.path)) visit(found.path, found.data);
     }
@@ -75,6 +86,34 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
   visit(main, top);
   const d = digestOfFiles(files);
   return files.length > 1 ? { ...d, lineEndingSha256: () => lineEndingDigests(d) } : d;
+}
+
+/** The first file named `name` under `dir` (readdir order, depth first, dot-folders skipped, each real folder once), or undefined. */
+function sameNameUnder(dir: string, name: string, walked = new Set<string>()): string | undefined {
+  let entries: string[];
+  try {
+    const real = realpathSync(dir);
+    if (walked.has(real)) return undefined;
+    walked.add(real);
+    entries = readdirSync(dir);
+  } catch {
+    return undefined;
+  }
+  for (const e of entries) {
+    if (e.startsWith('.')) continue;
+    const p = join(dir, e);
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue;
+    }
+    if (st.isDirectory()) {
+      const found = sameNameUnder(p, name, walked);
+      if (found !== undefined) return found;
+    } else if (st.isFile() && e === name) return p;
+  }
+  return undefined;
 }
 
 /** The digest of `files` (the model file first) as defined above. */

@@ -39,6 +39,7 @@ import { drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedMode
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
+import type { MjcfDigest } from '../../sim/mujoco/mjcfDigest.ts';
 /** MuJoCo loads only when asked (the module is imported where an MJCF is drawn): its type alone here. */
 type MujocoDrawing = Awaited<ReturnType<typeof import('../../sim/mujoco/mujocoView.ts').createMujocoDrawing>>;
 
@@ -54,7 +55,7 @@ export interface DrawingUrdf {
 export interface DrawingMjcf {
   readonly file: string;
   /** The model file and its includes as MuJoCo read and compiled them, hashed as the server hashes its own (sim/mujoco/mjcfDigest.ts; meshes are not in it, as the server's are not): checked against the hello's sha256. */
-  readonly bytes: FileBytes;
+  readonly bytes: MjcfDigest;
   readonly drawing: MujocoDrawing;
 }
 

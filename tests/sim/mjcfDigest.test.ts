@@ -130,6 +130,15 @@ describe('a served MJCF is named by its model file and every file it includes', 
     const s = await served(writeModel('served2'));
     await expect(replayRobot(recordingOf(s), SPEC, 'two_link', { mjcf: gone, say: () => {} })).rejects.toMatchObject(want);
   });
+
+  it('an include found at neither path but by its name elsewhere in the model\'s folder (MuJoCo\'s third place) is compiled and covered, not refused', async () => {
+    const odd = writeModel('third', { noMotors: true });
+    writeFileSync(join(dir, 'third', 'robot', 'arm.xml'), ARM.replace('"motors.xml"', '"actuators/motors.xml"'));
+    writeFileSync(join(dir, 'third', 'motors.xml'), motors(20));
+    const m = await client(odd);
+    expect(m.bytes.files.map((f) => f.name)).toEqual(['scene.xml', 'robot/arm.xml', 'motors.xml']);
+    expect(m.drawing.joints).toEqual(['shoulder_pitch', 'elbow']);
+  });
 });
 
 const joint = { type: 'revolute' as const, lower: -1, upper: 1, velocityLimit: 1, effortLimit: 1, defaultPosition: 0, kp: 1, kd: 0.1 };
