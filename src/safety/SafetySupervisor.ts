@@ -56,7 +56,7 @@ import { HoldCommand } from './HoldCommand.ts';
 import { JointLimits } from './JointLimits.ts';
 import { ObservationCheck } from './ObservationCheck.ts';
 import { SafetyEvents } from './SafetyEvents.ts';
-import { defaultSafetyConfig, type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState } from './types.ts';
+import { defaultSafetyConfig, type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState, type StopCause } from './types.ts';
 
 export class SafetySupervisor {
   readonly spec: RobotSpec;
@@ -96,6 +96,7 @@ export class SafetySupervisor {
   private _badObsStreak = 0;
   private _overspeedStreak = 0;
   private _armCount = 0;
+  private _stopCause: StopCause | undefined;
 
   /**
    * @param spec the robot the commands are for
@@ -146,6 +147,28 @@ export class SafetySupervisor {
 
   get state(): SafetyState {
     return this._state;
+  }
+
+  /**
+   * What latched the present stop (safe-stop or e-stopped), while the state is one; undefined
+   * while running or degraded, and in the initial unarmed safe-stop. The first stop since the last
+   * arm()/reset() is kept: an operator's e-stop on top of the supervisor's safe-stop does not
+   * change what stopped the robot.
+   */
+  get stopCause(): StopCause | undefined {
+    return this._state === 'safe-stop' || this._state === 'e-stopped' ? this._stopCause : undefined;
+  }
+
+  /**
+   * The stop the supervisor latched by itself (its own checks: stale or bad observation,
+   * overspeed, bad commands, deadlines, a world-model stop, the state watchdog), when the robot is
+   * held in it now; undefined when running, degraded, or stopped on request (an operator's
+   * e-stop or disarm, a signal, a robot fault, a bridge server's deadman: estop() / safeStop()).
+   * A run that ends with this set did not do what it was asked (docs/safety.md, "How a run ends").
+   */
+  get ownStop(): StopCause | undefined {
+    const c = this.stopCause;
+    return c !== undefined && !c.requested ? c : undefined;
   }
 
   /** True once arm() (or reset()) has started commanding. */
@@ -229,11 +252,11 @@ export class SafetySupervisor {
       if (!(age <= this.config.staleAfterS)) {
         this._missPending = false;
         this._staleStreak++;
-        const stop = this._staleStreak > this.config.staleTicksToSafeStop;
+        const stop = this._staleStreak >= this.config.staleTicksToSafeStop;
         const why = `observation seq ${obs.seq} unchanged for ${age.toFixed(3)} s (limit ${this.config.staleAfterS} s), stale tick ${this._staleStreak}`;
         this._events.emit('stale_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', undefined, age);
         if (stop) {
-          this._enterStop('safe-stop', `stale observation for ${this._staleStreak} ticks`, now, seq, obs);
+          this._enterStop('safe-stop', `stale observation for ${this._staleStreak} ticks`, now, seq, obs, 'stale_observation');
           this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', 'stale observation', now, seq);
@@ -254,7 +277,7 @@ export class SafetySupervisor {
           `not finite or |x| > ${this.config.badValue}, bad observation tick ${this._badObsStreak}`;
         this._events.emit('bad_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', joint, observed.badValue);
         if (stop) {
-          this._enterStop('safe-stop', `bad observation for ${this._badObsStreak} ticks (${observed.badField})`, now, seq, obs);
+          this._enterStop('safe-stop', `bad observation for ${this._badObsStreak} ticks (${observed.badField})`, now, seq, obs, 'bad_observation');
           this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', `bad observation (${observed.badField})`, now, seq);
@@ -271,7 +294,7 @@ export class SafetySupervisor {
         const j = this.spec.joints[fast];
         const why = `${j.name} at ${observed.badValue.toFixed(3)} (limit ${j.velocityLimit}, stop above ${this.config.overspeedFactor}x) for ${this._overspeedStreak} ticks`;
         this._events.emit('overspeed', now, seq, why, 'safe-stop', j.name, observed.badValue);
-        this._enterStop('safe-stop', `joint over speed (${j.name})`, now, seq, obs);
+        this._enterStop('safe-stop', `joint over speed (${j.name})`, now, seq, obs, 'overspeed');
         this._hold.writeStop(obs, out);
         return this._state;
       }
@@ -288,7 +311,7 @@ export class SafetySupervisor {
       if (this._limiter.rejects(proposed, this._rejectState(), now, seq)) {
         this._badStreak++;
         if (this._badStreak >= this.config.nonFiniteTicksToSafeStop) {
-          this._enterStop('safe-stop', `bad command for ${this._badStreak} consecutive ticks`, now, seq, obs);
+          this._enterStop('safe-stop', `bad command for ${this._badStreak} consecutive ticks`, now, seq, obs, 'non_finite');
           this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', 'bad command rejected', now, seq);
@@ -305,7 +328,7 @@ export class SafetySupervisor {
     } catch {
       // Nothing above should throw; if something does (a malformed argument), stop protectively.
       try {
-        if (this._state !== 'e-stopped') this._enterStop('safe-stop', 'internal error in check()', now, seq, undefined);
+        if (this._state !== 'e-stopped') this._enterStop('safe-stop', 'internal error in check()', now, seq, undefined, 'internal_error');
         this._hold.writeStop(obs, out);
         this._limiter.finiteNet(out);
       } catch {
@@ -320,7 +343,7 @@ export class SafetySupervisor {
   /** Operator / watchdog protective stop: latched state e-stopped until reset(). */
   estop(reason: string, now: number, seq: number): void {
     this._events.emit('estop', now, seq, reason, 'e-stopped');
-    if (this._state !== 'e-stopped') this._enterStop('e-stopped', reason, now, seq, undefined);
+    if (this._state !== 'e-stopped') this._enterStop('e-stopped', reason, now, seq, undefined, 'estop');
   }
 
   /**
@@ -332,7 +355,7 @@ export class SafetySupervisor {
   safeStop(reason: string, now: number, seq: number): void {
     const keep = !this._armed || this._state === 'e-stopped' || this._state === 'safe-stop';
     this._events.emit('safe_stop', now, seq, reason, keep ? this._state : 'safe-stop');
-    if (!keep) this._enterStop('safe-stop', reason, now, seq, undefined);
+    if (!keep) this._enterStop('safe-stop', reason, now, seq, undefined, 'safe_stop');
   }
 
   /**
@@ -350,7 +373,7 @@ export class SafetySupervisor {
     this._missPending = true;
     const stop = this._missStreak >= this.config.deadlineMissesToSafeStop;
     this._events.emit(kind, now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
-    if (stop) this._enterStop('safe-stop', `${this._missStreak} consecutive deadline misses`, now, seq, undefined);
+    if (stop) this._enterStop('safe-stop', `${this._missStreak} consecutive deadline misses`, now, seq, undefined, kind);
     else this._transition('degraded', `deadline miss: ${reason}`, now, seq);
   }
 
@@ -365,7 +388,7 @@ export class SafetySupervisor {
     const to: SafetyState = stopped || level === 'info' ? this._state : level === 'stop' ? 'safe-stop' : 'degraded';
     this._events.emit(kind, now, seq, reason, to, undefined, value);
     if (stopped || level === 'info') return;
-    if (level === 'stop') this._enterStop('safe-stop', `world model: ${reason}`, now, seq, undefined);
+    if (level === 'stop') this._enterStop('safe-stop', `world model: ${reason}`, now, seq, undefined, kind);
     else this._transition('degraded', `world model: ${reason}`, now, seq);
   }
 
@@ -376,7 +399,7 @@ export class SafetySupervisor {
   reportStateWatchdog(reason: string, now: number, seq: number): void {
     const stopped = this._state === 'safe-stop' || this._state === 'e-stopped';
     this._events.emit('state_watchdog', now, seq, reason, stopped ? this._state : 'safe-stop');
-    if (!stopped) this._enterStop('safe-stop', `state watchdog: ${reason}`, now, seq, undefined);
+    if (!stopped) this._enterStop('safe-stop', `state watchdog: ${reason}`, now, seq, undefined, 'state_watchdog');
   }
 
   /** Explicit operator action: leaves safe-stop or e-stopped and re-arms from the present pose. */
@@ -394,9 +417,14 @@ export class SafetySupervisor {
     this._events.emit('state_change', time, seq, `${from} -> ${to}: ${why}`, to);
   }
 
-  /** Latches safe-stop / e-stopped, capturing the pose to hold unless already stopped. */
-  private _enterStop(to: 'safe-stop' | 'e-stopped', why: string, time: number, seq: number, obs: Observation | undefined): void {
+  /**
+   * Latches safe-stop / e-stopped, capturing the pose to hold unless already stopped. `cause`: the
+   * event kind that asked for it, kept (with `why`) as stopCause unless a stop was already latched;
+   * 'estop' and 'safe_stop' are requests from outside (estop(), safeStop()).
+   */
+  private _enterStop(to: 'safe-stop' | 'e-stopped', why: string, time: number, seq: number, obs: Observation | undefined, cause: StopCause['kind']): void {
     const wasStopped = this._state === 'safe-stop' || this._state === 'e-stopped';
+    if (!wasStopped || this._stopCause === undefined) this._stopCause = { kind: cause, reason: why, time, seq, requested: cause === 'estop' || cause === 'safe_stop' };
     if (!wasStopped || !this._hold.stopPoseValid) {
       if (obs !== undefined) this._observed.update(obs);
       this._hold.captureStopPose();
@@ -418,6 +446,7 @@ export class SafetySupervisor {
     this._missPending = false;
     this._badObsStreak = 0;
     this._overspeedStreak = 0;
+    this._stopCause = undefined;
     this._armCount++;
     this._transition('running', why, now, seq);
   }

@@ -38,6 +38,19 @@ export interface SafetyEvent {
   readonly reason: string;
 }
 
+/** What latched a stop (SafetySupervisor.stopCause). */
+export interface StopCause {
+  /** The event kind that asked for the stop; 'internal_error': check() itself failed. */
+  readonly kind: SafetyEventKind | 'internal_error';
+  /** The stop's reason, as its state_change event says it. */
+  readonly reason: string;
+  /** Loop clock time (s) and tick of the stop. */
+  readonly time: number;
+  readonly seq: number;
+  /** True for a stop asked from outside (estop(), safeStop(): an operator, a signal, a robot fault, a deadman); false for the supervisor's own. */
+  readonly requested: boolean;
+}
+
 export interface SafetyConfig {
   /** Largest change of a position target per tick, as a fraction of the joint's velocity limit × tick period (>= 1 means the velocity limit itself). */
   readonly maxStepFraction: number;
@@ -47,7 +60,7 @@ export interface SafetyConfig {
   readonly staleAfterS: number;
   /** Consecutive ticks of a non-finite command that escalate degraded (hold) to safe-stop. */
   readonly nonFiniteTicksToSafeStop: number;
-  /** Consecutive stale ticks (after staleAfterS) before safe-stop. */
+  /** The stale tick (observation older than staleAfterS) that safe-stops: the ticks before it hold (as the other ...TicksToSafeStop). */
   readonly staleTicksToSafeStop: number;
   /** Anything with a magnitude above this is treated as bad (MuJoCo's mju_isBad bound). */
   readonly badValue: number;

@@ -316,7 +316,7 @@ describe('SafetySupervisor: limits', () => {
 });
 
 describe('SafetySupervisor: stale observation', () => {
-  it('holds and degrades past staleAfterS, then safe-stops after staleTicksToSafeStop more stale ticks', () => {
+  it('holds and degrades past staleAfterS, then safe-stops at the staleTicksToSafeStop-th stale tick', () => {
     const r = rig({ staleAfterS: 0.05, staleTicksToSafeStop: 3 });
     r.cmd.target.set([0.11, 0.2, 0.3]);
     r.tick(); // fresh, seq changes at t=0.01
@@ -326,9 +326,8 @@ describe('SafetySupervisor: stale observation', () => {
     expect(r.sup.tickEvents[0].kind).toBe('stale_observation');
     expect(r.out.target[0]).toBe(0.12); // last safe command held
     expect(r.tick(false)).toBe('degraded');
-    expect(r.tick(false)).toBe('degraded');
     expect(r.tick(false)).toBe('safe-stop');
-    expect(r.sup.counts.stale_observation).toBe(4);
+    expect(r.sup.counts.stale_observation).toBe(3);
     // a fresh observation does not leave safe-stop
     expect(r.tick(true)).toBe('safe-stop');
   });
@@ -340,6 +339,33 @@ describe('SafetySupervisor: stale observation', () => {
     expect(r.tick(false)).toBe('degraded');
     expect(r.tick(true)).toBe('running');
   });
+});
+
+describe('SafetySupervisor: the four stop paths count alike (docs/safety.md)', () => {
+  // Each path holds (degraded) on its first N - 1 consecutive bad ticks and safe-stops at the N-th,
+  // N = its ...TicksToSafeStop / deadlineMissesToSafeStop; the stop is the supervisor's own (ownStop).
+  const N = 3;
+  const paths: { name: string; kind: string; bad: (r: Rig) => void }[] = [
+    { name: 'stale observation', kind: 'stale_observation', bad: () => {} }, // the observation's seq does not advance (tick(false)) past staleAfterS
+    { name: 'bad observation', kind: 'bad_observation', bad: (r) => (r.obs.jointPosition[0] = Number.NaN) },
+    { name: 'deadline miss', kind: 'policy_deadline', bad: (r) => r.sup.reportDeadlineMiss('late (test)', r.t + PERIOD, r.seq + 1) },
+    { name: 'bad command', kind: 'non_finite', bad: (r) => (r.cmd.target[0] = Number.NaN) },
+  ];
+  for (const p of paths) {
+    it(`${p.name}: degraded for ${N - 1} ticks, safe-stop on tick ${N}`, () => {
+      const r = rig({ staleAfterS: PERIOD / 2, staleTicksToSafeStop: N, badObservationTicksToSafeStop: N, deadlineMissesToSafeStop: N, nonFiniteTicksToSafeStop: N });
+      r.cmd.target.set([0.1, 0.2, 0.3]);
+      r.sup.arm(r.obs, r.seq, r.t);
+      const fresh = p.kind !== 'stale_observation';
+      const states: string[] = [];
+      for (let k = 0; k < N; k++) {
+        p.bad(r);
+        states.push(r.tick(fresh));
+      }
+      expect(states).toEqual([...Array<string>(N - 1).fill('degraded'), 'safe-stop']);
+      expect(r.sup.ownStop).toMatchObject({ kind: p.kind, requested: false });
+    });
+  }
 });
 
 describe('SafetySupervisor: safe-stop and e-stop', () => {
