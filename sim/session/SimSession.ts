@@ -98,7 +98,8 @@ async function runEpisode(
     ...(worldModel ? { worldModel } : {}),
     loop: result,
     safety,
-    success: watched.success && !result.stopped,
+    // Held at the end in a stop the supervisor latched by itself: not a success (docs/safety.md, "How a run ends").
+    success: watched.success && !result.stopped && safety.ownStop === undefined,
     ...(watched.invalid !== undefined ? { invalid: watched.invalid } : {}),
     ...(metrics ? { metrics } : {}),
     steps: result.ticks,

@@ -1,6 +1,8 @@
 /**
  * The exit codes of every axon command, in one place: 0 a run that did what it was asked (an eval
- * below its bar is still 0: its figures say so), and otherwise one of these.
+ * below its bar is still 0: its figures say so, and an episode the supervisor stopped counts as
+ * failed there), and otherwise one of these. When several apply, the first of: usage (2), a robot
+ * fault (1), an invalid simulation (3), a safe stop (5), dropped frames (4).
  */
 
 /** A run that failed: sim2sim's engines disagreeing, a command's own failure. */
@@ -11,3 +13,24 @@ export const EXIT_USAGE = 2;
 export const EXIT_INVALID_RUN = 3;
 /** A run whose recording (MCAP or dataset) dropped frames, unless --allow-drops. */
 export const EXIT_DROPPED = 4;
+/**
+ * A run that ended held in a safe stop the supervisor latched by itself (a stale or bad
+ * observation, a policy or world-model deadline, an overspeed, bad commands, a world-model stop):
+ * `ended_by: "safe_stop"`, the reason in `safety.stop`. Not a robot fault (1): the robot is fine
+ * and held; the policy, the models or the link did not keep up. An operator's stop (e-stop,
+ * disarm, Ctrl-C) is not one, and the state at the end decides: re-armed and run to the end is 0.
+ * axon run, axon sim (local and over the bridge); docs/safety.md, "How a run ends".
+ */
+export const EXIT_SAFE_STOPPED = 5;
+
+/**
+ * A run held at its end in a stop its supervisor latched by itself: one line naming it, and
+ * EXIT_SAFE_STOPPED (after the summary was printed; a robot fault or an invalid run has already
+ * failed it with its own code).
+ */
+export function failIfSafeStopped(safety: { readonly ownStop?: { readonly kind: string; readonly reason: string; readonly time: number } | undefined }): void {
+  const c = safety.ownStop;
+  if (c === undefined) return;
+  process.stderr.write(`axon: the run ended held in a safe stop the supervisor latched at ${c.time.toFixed(3)} s (${c.kind}): ${c.reason}\n`);
+  process.exitCode = EXIT_SAFE_STOPPED;
+}

@@ -12,7 +12,7 @@ import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import type { Clock } from '../clock/types.ts';
-import { openSession, runSessionLive, type LiveClockKind, type EpisodeWorldModel, type SessionLoop, type SessionWorldModel, type WorldModelOptions } from '../session/index.ts';
+import { openSession, runSessionLive, type LiveClockKind, type LiveEndedBy, type EpisodeWorldModel, type SessionLoop, type SessionWorldModel, type WorldModelOptions } from '../session/index.ts';
 
 export interface LiveOptions {
   readonly policy: string;
@@ -48,12 +48,12 @@ export interface LiveResult {
   readonly loop: LoopResult;
   readonly safety: SafetySupervisor;
   readonly period: number;
-  /** Why the run ended: 'duration', 'signal', 'fault'. */
-  readonly endedBy: 'duration' | 'signal' | 'fault';
+  /** Why the run ended: 'duration', 'signal', 'fault', 'safe_stop' (src/session/runLive.ts). */
+  readonly endedBy: LiveEndedBy;
   /** The run's velocity command source (its value at the end). */
   readonly command: VelocityCommand;
   /** The task's figures, when the run knew one. */
-  readonly episode?: { readonly return: number; readonly success: boolean; readonly metrics?: Record<string, unknown> };
+  readonly episode?: { readonly return: number; readonly success: boolean; readonly terminated: boolean; readonly metrics?: Record<string, unknown> };
   readonly worldModel?: EpisodeWorldModel;
   /** The world model the run used (its continuation kind). */
   readonly sessionWorldModel?: SessionWorldModel;

@@ -15,7 +15,9 @@ export function loopSummary(stats: LoopStats) {
 export function safetySummary(safety: SafetySupervisor) {
   const events: Record<string, number> = {};
   for (const [k, n] of Object.entries(safety.counts)) if (n > 0) events[k] = n;
-  return { state: safety.state, events };
+  // What latched the stop the run ended in (its own checks, or a request: e-stop, disarm, signal, fault).
+  const c = safety.stopCause;
+  return { state: safety.state, events, ...(c ? { stop: { by: c.requested ? 'request' : 'supervisor', kind: c.kind, reason: c.reason, time_s: round(c.time, 6) } } : {}) };
 }
 
 export function round(x: number, digits: number): number {

@@ -12,6 +12,13 @@
  * server's deadman or commander-lost stop, PROTOCOL.md 6). A loop already stopped (a
  * stale-observation safe-stop first) stays as it is, so the end state does not depend on which
  * side noticed first. A robot faulted before the loop arms is e-stopped: the loop never arms.
+ *
+ * How it ended (endedBy): 'fault' when the robot faulted; otherwise 'safe_stop' when the run ends
+ * held in a stop the supervisor latched by itself (SafetySupervisor.ownStop: a stale or bad
+ * observation, a deadline, an overspeed, a world-model stop), also when a signal came after it;
+ * otherwise 'signal' or 'duration'. The state at the end decides: a run the operator re-armed
+ * after such a stop and that then ran to its end ended by 'duration' (docs/safety.md, "How a run
+ * ends").
  */
 import type { Subscription } from 'rxjs';
 import type { Robot } from '../core/robot.ts';
@@ -92,13 +99,20 @@ async function liveClock(given: Clock | LiveClockKind | undefined, period: numbe
   return { clock: owned, owned };
 }
 
+/** How a live run ended: its duration, an operator's signal, a robot fault, or held in the supervisor's own safe stop. */
+export type LiveEndedBy = 'duration' | 'signal' | 'fault' | 'safe_stop';
+
 export interface LiveRunResult {
   readonly loop: LoopResult;
   readonly safety: SafetySupervisor;
-  /** Why the run ended: 'duration', 'signal', 'fault'. */
-  readonly endedBy: 'duration' | 'signal' | 'fault';
-  /** The task's figures, when the session knows one. */
-  readonly episode?: { readonly return: number; readonly success: boolean; readonly metrics?: Record<string, unknown> };
+  /** Why the run ended (see the file comment). */
+  readonly endedBy: LiveEndedBy;
+  /**
+   * The task's figures, when the session knows one. terminated: the task failed (its limits broken:
+   * the pole fell), as a local episode says it; success: the task succeeded and the run ended by
+   * its duration (not a signal, a robot fault, or held in the supervisor's own stop).
+   */
+  readonly episode?: { readonly return: number; readonly success: boolean; readonly terminated: boolean; readonly metrics?: Record<string, unknown> };
   readonly worldModel?: EpisodeWorldModel;
 }
 
@@ -145,6 +159,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       process.once('SIGTERM', onSignal);
     }
     const result = await loop.run();
+    if ((endedBy as LiveEndedBy) !== 'fault' && s.ownStop !== undefined) endedBy = 'safe_stop'; // set by the health$ callback above
     const task = session.task;
     const metrics = task?.metrics?.();
     const worldModel = session.worldModelResult(parts.hook);
@@ -152,7 +167,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       loop: result,
       safety: s,
       endedBy,
-      ...(task ? { episode: { return: task.totalReward, success: task.success && !result.stopped, ...(metrics ? { metrics } : {}) } } : {}),
+      ...(task ? { episode: { return: task.totalReward, success: task.success && !result.stopped && endedBy === 'duration', terminated: !task.success, ...(metrics ? { metrics } : {}) } } : {}),
       ...(worldModel ? { worldModel } : {}),
     };
   } finally {

@@ -95,7 +95,8 @@ export interface TeleopTracking {
 export interface TeleopResult {
   readonly loop: LoopResult;
   readonly safety: SafetySupervisor;
-  readonly endedBy: 'duration' | 'signal' | 'fault';
+  /** As a live run's (src/session/runLive.ts): 'safe_stop' when it ends held in the supervisor's own stop. */
+  readonly endedBy: 'duration' | 'signal' | 'fault' | 'safe_stop';
   readonly tracking: TeleopTracking;
   /** Per tick, follower order: the leader pose and the follower's measured pose (rad). */
   readonly leaderPath: Float32Array;
@@ -181,6 +182,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
       process.once('SIGTERM', onSignal);
     }
     const result = await loop.run();
+    if ((endedBy as TeleopResult['endedBy']) !== 'fault' && s.ownStop !== undefined) endedBy = 'safe_stop';
     const ticks = Math.min(k, maxTicks);
     return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
   } finally {

@@ -6,6 +6,7 @@ import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
 import { UsageError } from '../../core/errors.ts';
+import { failIfSafeStopped } from '../exitCodes.ts';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robots/openRobot.ts';
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
@@ -181,6 +182,7 @@ export function runCommand() {
       }
       outputs.reportDrops(o.allowDrops);
       if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
+      failIfSafeStopped(r.safety);
     });
 }
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
-import { EXIT_INVALID_RUN } from '../exitCodes.ts';
+import { EXIT_INVALID_RUN, failIfSafeStopped } from '../exitCodes.ts';
 import { openSimSession, runEpisode } from '../wiring.ts';
 import { connectBridgeRobot, type BridgeRobotOptions } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
@@ -202,6 +202,8 @@ export function simCommand() {
           ticks: r.steps,
           realtime,
           ...(interrupted ? { interrupted } : {}),
+          // As a live run says it (src/session/runLive.ts): the state at the end decides.
+          ended_by: interrupted ? 'signal' : r.invalid === undefined && r.safety.ownStop !== undefined ? 'safe_stop' : r.invalid !== undefined ? 'invalid' : 'duration',
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
           ...(ms ? { robot_setup: mjcfSetupSummary(ms) } : {}),
@@ -237,7 +239,7 @@ export function simCommand() {
         if (r.invalid !== undefined) {
           if (!o.json) process.stderr.write(`axon: the simulation left a sane state (${r.invalid}): the run is invalid\n`);
           process.exitCode = EXIT_INVALID_RUN;
-        }
+        } else failIfSafeStopped(r.safety); // held in the supervisor's own stop at the end: exit 5
       } finally {
         if (onSignal) {
           process.off('SIGINT', onSignal);
@@ -376,20 +378,22 @@ async function simOverBridge(o: {
     }
   });
   const { record } = await outputs.finish();
-  // A run the robot's stop ended did not succeed, whatever the task read from the last frames.
-  const e = r.episode && r.endedBy === 'fault' ? { ...r.episode, success: false } : r.episode;
+  // A run the robot's stop ended did not succeed, whatever the task read from the last frames
+  // (runLive says so: success is false when the loop was stopped or ended held in a safe stop).
+  const e = r.episode;
   const summary = {
     command: 'sim',
     // The served robot's name, as a local run names its robot and the recording's run.robot does; the URL is bridge.url.
     robot: robot.spec.name,
     policy: o.policy,
     seed: o.seed,
+    ...(robot.hello.engine === 'mujoco' ? { physics: 'mujoco' } : {}), // as a local summary: absent for cannon-es
     duration_s: round(r.loop.ticks * r.period, 6),
     ticks: r.loop.ticks,
     realtime: true,
     loop: loopSummary(r.loop.stats),
     episode: e
-      ? { return: round(e.return, 4), steps: r.loop.ticks, terminated: !e.success, success: e.success, ...(e.metrics ?? {}) }
+      ? { return: round(e.return, 4), steps: r.loop.ticks, terminated: e.terminated, success: e.success, ...(e.metrics ?? {}) }
       : { return: null, steps: r.loop.ticks, terminated: null, success: null, note: `no task known for robot "${robot.spec.name}" on this side` },
     safety: safetySummary(r.safety),
     randomization: {},
@@ -411,6 +415,7 @@ async function simOverBridge(o: {
   // A run the robot's stop ended is a failed run, as on `axon run` and `teleop` (exit 1): the
   // summary above says what ran; this line says why it failed.
   if (r.endedBy === 'fault') throw new Error(`the run ended on a robot fault (the loop safe-stopped): ${[...faults].join('; ') || 'the served robot stopped'}`);
+  failIfSafeStopped(r.safety); // held in the client supervisor's own stop at the end: exit 5
 }
 
 /** --async: how old the actions were and how long inference took, sampled per tick (no allocation). */

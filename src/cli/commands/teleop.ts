@@ -20,6 +20,7 @@ import { scriptLeader } from '../../../hardware/emulator/scriptedOperator.ts';
 import type { FeetechEmulator } from '../../../hardware/emulator/FeetechEmulator.ts';
 import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
+import { failIfSafeStopped } from '../exitCodes.ts';
 
 function rateHz(v: string): number {
   const x = Number(v);
@@ -180,6 +181,7 @@ export function teleopCommand() {
       }
       outputs.reportDrops(o.allowDrops); // nothing dropped silently: a recording that lost frames fails the run unless --allow-drops
       if (faults.length > 0) throw new Error(`teleop ended on a robot fault: ${faults.join('; ')}`);
+      failIfSafeStopped(r.safety);
     });
 }
 

@@ -6,7 +6,7 @@
 import { spawn } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { BridgeRobot, BridgeServerEvent } from '../../../hardware/bridge/index.ts';
-import { createSimRobot } from '../../../sim/index.ts';
+import { createSimRobot, createTask } from '../../../sim/index.ts';
 import { record, startServer, waitUntil } from './helpers.ts';
 import { until, VirtualRig } from './virtualRig.ts';
 
@@ -82,22 +82,21 @@ describe('bridge faults', () => {
         frozenServerT = s.now();
       }
     });
-    // Client side, on the loop clock: stale after staleAfterS (0.1 s) -> hold (degraded) for
-    // staleTicksToSafeStop (3) ticks -> safe-stop, long before the link is declared dead (0.5 s).
+    // Client side, on the loop clock: stale after staleAfterS (0.1 s) -> hold (degraded), then
+    // safe-stop at the staleTicksToSafeStop-th (3rd) stale tick, long before the link is declared dead (0.5 s).
     const kinds = safety.filter((e) => e.time > frozenAt).map((e) => `${e.kind}:${e.state}`);
     expect(kinds).toEqual([
       'stale_observation:degraded',
       'state_change:degraded',
       'stale_observation:degraded',
-      'stale_observation:degraded',
       'stale_observation:safe-stop',
       'state_change:safe-stop',
     ]);
     // The tick after the freeze still read the frame sent just before it (seq seen at +0.02 s):
-    // stale from +0.12 s (age 0.1 s + float), safe-stop on the 4th stale tick.
+    // stale from +0.12 s (age 0.1 s + float), safe-stop on the 3rd stale tick.
     const stale = safety.filter((e) => e.kind === 'stale_observation');
-    expect(stale.map((e) => e.time - frozenAt)).toEqual([0.12, 0.14, 0.16, 0.18].map((d) => expect.closeTo(d, 9)));
-    expect(safety.find((e) => e.kind === 'state_change' && e.state === 'safe-stop')!.time).toBe(stale[3].time);
+    expect(stale.map((e) => e.time - frozenAt)).toEqual([0.12, 0.14, 0.16].map((d) => expect.closeTo(d, 9)));
+    expect(safety.find((e) => e.kind === 'state_change' && e.state === 'safe-stop')!.time).toBe(stale[2].time);
     // Server side, on the server clock: the last command came at the freeze; the deadman fired at
     // the first server step past commandTimeoutS (0.2 s) after it.
     const stop = stopEvent(rig.serverEvents)!;
@@ -128,8 +127,24 @@ describe('bridge faults', () => {
     // The fault found the loop already safe-stopped by staleness: it stays so, with no second stop.
     expect(safety.filter((e) => e.kind === 'estop' || e.kind === 'safe_stop')).toEqual([]);
     expect(r.safety.state).toBe('safe-stop');
-    expect(r.endedBy).toBe('fault');
+    expect(r.endedBy).toBe('fault'); // the robot fault is named first, though the client's own stop came before it
+    expect(r.safety.ownStop?.kind).toBe('stale_observation');
     expect(s.robotState).toBe('safe-stop');
+  });
+
+  it("a run the server's stop ended: no success, but terminated only if the task failed (the cart did not fall), as a local episode says it", async () => {
+    const { rig, robot } = await cartpoleRig();
+    const s = rig.server;
+    let stoppedAt = Number.NaN;
+    const { r } = await rig.runLive(robot, { ...CARTPOLE, durationS: 2, task: createTask('cartpole') }, (t) => {
+      if (t >= 1.8 && Number.isNaN(stoppedAt)) {
+        stoppedAt = t;
+        s.estop('operator drill (server)'); // the served robot stops: a fault on the client, as a deadman is
+      }
+    });
+    expect(r.endedBy).toBe('fault');
+    expect(r.episode).toMatchObject({ success: false, terminated: false });
+    expect(r.episode!.return).toBeGreaterThan(80); // the pole stayed up: a reward every tick before the stop
   });
 
   it('a broken link: the server safe-stops at once (commander lost), the client reconnects and its loop safe-stops on the fault', async () => {

@@ -5,7 +5,7 @@
  */
 import { BehaviorSubject } from 'rxjs';
 import { describe, expect, it } from 'vitest';
-import { createSimRobot } from '../../../sim/index.ts';
+import { createSimRobot, createTask } from '../../../sim/index.ts';
 import type { JointCommand, Observation, Robot, RobotHealth } from '../../../src/core/robot.ts';
 import { VirtualClock, VirtualTime } from '../../../src/clock/VirtualTime.ts';
 import { WorkerClock } from '../../../src/clock/WorkerClock.ts';
@@ -64,6 +64,49 @@ async function run(robot: SelfTimedRobot, durationS: number, onStart: (time: Vir
     await new Promise((r) => setImmediate(r));
   }
   return { r: await p, events, time };
+}
+
+/** A self-timed robot whose data can stop changing (a link or bus that delivers nothing new): the same observation, same seq. */
+class FreezingRobot extends SelfTimedRobot {
+  frozen = false;
+  private last: Observation | undefined;
+  override observe(): Observation {
+    if (this.frozen && this.last) return this.last;
+    this.last = super.observe();
+    return this.last;
+  }
+}
+
+/** run() with the supervisor handed to `onStart`. */
+function run2(robot: SelfTimedRobot, durationS: number, onStart: (safety: LiveResult['safety'], time: VirtualTime) => void) {
+  let safety: LiveResult['safety'] | undefined;
+  const time = new VirtualTime(100);
+  return runWith(robot, durationS, time, (s) => {
+    safety = s;
+    onStart(safety, time);
+  });
+}
+
+async function runWith(robot: SelfTimedRobot, durationS: number, time: VirtualTime, onStart: (safety: LiveResult['safety']) => void): Promise<{ r: LiveResult; events: SafetyEvent[] }> {
+  const events: SafetyEvent[] = [];
+  let ended = false;
+  const p = runLive(robot, {
+    policy: 'models/cartpole-balance',
+    durationS,
+    handleSignals: false,
+    task: createTask('cartpole'),
+    clock: new VirtualClock(PERIOD, time),
+    onLoop: (_loop, safety) => {
+      safety.events$.subscribe((e) => events.push(e));
+      onStart(safety);
+    },
+  }).finally(() => (ended = true));
+  p.catch(() => {});
+  while (!ended) {
+    if (time.pendingCount > 0) time.advanceTo(time.nextDue());
+    await new Promise((r) => setImmediate(r));
+  }
+  return { r: await p, events };
 }
 
 describe('runLive on virtual time', () => {
@@ -143,6 +186,45 @@ describe('runLive on virtual time', () => {
     } finally {
       await clock.close();
     }
+  });
+
+  it('a stale observation the supervisor safe-stops on: the run ends by safe_stop, naming it, and is no success', async () => {
+    const robot = new FreezingRobot();
+    const { r, events } = await run2(robot, 1.5, (_s, time) => {
+      time.setTimeout(() => (robot.frozen = true), 0.5); // the link delivers nothing new for 0.3 s
+      time.setTimeout(() => (robot.frozen = false), 0.8);
+    });
+    expect(r.safety.state).toBe('safe-stop'); // latched: the robot held to the end
+    expect(r.endedBy).toBe('safe_stop');
+    expect(r.safety.ownStop).toMatchObject({ kind: 'stale_observation', requested: false, reason: expect.stringMatching(/^stale observation for 3 ticks/) });
+    expect(r.episode?.success).toBe(false);
+    expect(events.filter((e) => e.kind === 'stale_observation').map((e) => e.state)).toEqual(['degraded', 'degraded', 'safe-stop']);
+  });
+
+  it('re-armed by the operator after that stop and run to the end: ended by duration (the state at the end decides)', async () => {
+    const robot = new FreezingRobot();
+    let safety: LiveResult['safety'] | undefined;
+    const { r, events } = await run2(robot, 1.5, (s, time) => {
+      safety = s;
+      time.setTimeout(() => (robot.frozen = true), 0.5);
+      time.setTimeout(() => (robot.frozen = false), 0.8);
+      time.setTimeout(() => safety!.reset('operator re-arm (test)', robot.sim.observe(), 0, 1), 1);
+    });
+    expect(events.some((e) => e.kind === 'stale_observation' && e.state === 'safe-stop')).toBe(true);
+    expect(r.safety.state).toBe('running');
+    expect(r.safety.ownStop).toBeUndefined();
+    expect(r.endedBy).toBe('duration');
+  });
+
+  it("an operator's e-stop keeps its outcome: ended by duration, the stop named as a request", async () => {
+    const robot = new FreezingRobot();
+    const { r } = await run2(robot, 1, (s, time) => {
+      time.setTimeout(() => s.estop('operator e-stop (viewer)', 0.5, 25), 0.5);
+    });
+    expect(r.safety.state).toBe('e-stopped');
+    expect(r.endedBy).toBe('duration');
+    expect(r.safety.ownStop).toBeUndefined();
+    expect(r.safety.stopCause).toMatchObject({ kind: 'estop', requested: true, reason: 'operator e-stop (viewer)' });
   });
 
   it('refuses a clock at another period than the policy, with the robot closed', async () => {
