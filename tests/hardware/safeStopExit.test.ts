@@ -4,10 +4,11 @@
  * emulated arm6 bus, through a TCP link that drops everything for 0.5 s mid-run (fewer cycles than
  * silent_bus_cycles, so no robot fault): the observation goes stale, the supervisor safe-stops and
  * holds the arm to the end. The run must say `ended_by: "safe_stop"` with the reason and exit 5,
- * not `duration` and 0.
+ * not `duration` and 0. The same rule on a local `axon sim`: the world-model monitor's surprise
+ * stop after a motor fault.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -106,4 +107,15 @@ describe('a live run held in the supervisor\'s own safe stop', () => {
       }
     }
   }, 90_000);
+
+  it('CLI: a local axon sim the world-model monitor safe-stops (motors at 50 % from 1 s) ends by safe_stop and exits 5', () => {
+    const args = ['sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--action-noise', '0.2', '--world-model', 'models/cartpole-wm', '--wm-mode', 'monitor', '--fault', 'motor:0.5@1', '--duration', '4', '--fast', '--json'];
+    const r = spawnSync(process.execPath, ['bin/axon.js', ...args], { encoding: 'utf8', timeout: 120_000 });
+    const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(s.ended_by, r.stderr).toBe('safe_stop');
+    expect(s.safety).toMatchObject({ state: 'safe-stop', stop: { by: 'supervisor', kind: 'surprise', reason: expect.stringMatching(/^world model: prediction error above 1/) } });
+    expect(s.episode.success).toBe(false);
+    expect(r.stderr).toMatch(/axon: the run ended held in a safe stop the supervisor latched at \d+\.\d{3} s \(surprise\)/);
+    expect(r.status, r.stderr).toBe(EXIT_SAFE_STOPPED);
+  }, 120_000);
 });
