@@ -23,7 +23,8 @@
  *                   joint, else action.target_clip (each joint's [lo, hi] on the command, as Isaac Lab clamps it).
  *                   Several terms are concatenated in order, as Isaac Lab's ActionManager does (Spot's
  *                   legs, then its arm): one type, each joint once, a clip on every term or on none.
- *   scene.robot.init_state.joint_pos            -> default_joint_pos (joints no pattern matches: 0)
+ *   scene.robot.init_state.joint_pos            -> default_joint_pos (joints no pattern matches: 0; not a
+ *                                                  mapping or OrderedDict: refused)
  *   scene.robot.actuators.<group>: each group drives the joints its joint_names_expr matches;
  *     class_type                                ImplicitActuator, else explicit: every group explicit
  *                                                  -> actuators.pd explicit (saturation, delay: noted)
@@ -176,8 +177,15 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   const actions = need(cfg, 'actions', file);
   if (!isObj(actions) || Object.keys(actions).length === 0) throw new ImportError(`${file}: actions`, 'holds no action term', 'one or more joint action terms');
   const robot = isObj(cfg.scene) && isObj(cfg.scene.robot) ? cfg.scene.robot : {};
+  // Not given: Isaac Lab's InitialStateCfg default ({".*": 0.0}). Given as anything but a {pattern: value}
+  // mapping (an OrderedDict is read as one by parsePythonYaml), refused: a zero pose would be the wrong
+  // standing pose and the wrong offset of every action.
+  if (robot.init_state !== undefined && !isObj(robot.init_state))
+    throw new ImportError(`${file}: scene.robot.init_state`, `is ${JSON.stringify(robot.init_state)}`, 'a mapping holding joint_pos');
   const init = isObj(robot.init_state) ? robot.init_state.joint_pos : undefined;
   const iw = `${file}: scene.robot.init_state.joint_pos`;
+  if (init !== undefined && !isObj(init))
+    throw new ImportError(iw, `is ${JSON.stringify(init)?.slice(0, 200)}, not a mapping`, 'a {joint pattern: angle} mapping (as Isaac Lab dumps a dict or an OrderedDict)');
   const defaults = isObj(init) ? matchValues(init, o.joints, iw).map((v, i) => (v === undefined ? 0 : num(v, `${iw} (${o.joints[i]})`))) : o.joints.map(() => 0);
   // A term set to None is not in the action (Isaac Lab's ActionManager skips it: the stock reach env's gripper_action).
   for (const [key, act] of Object.entries(actions)) if (act === null) note(`actions.${key}`, 'is null: not part of the action, as Isaac Lab skips it');
