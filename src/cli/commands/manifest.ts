@@ -5,6 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
+import { nameList } from './nameList.ts';
 import { ImportError, isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml, refuseBoosterDeploy } from '../../model/importers/deploy.ts';
 import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDeploy.ts';
@@ -38,13 +39,13 @@ function readConfig(file: string, notes: string[]): Record<string, unknown> {
   return unwrapWandbConfig(cfg, basename(file), notes);
 }
 
-const joints = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+const joints = (v: string) => nameList(v, '--joints').filter(Boolean);
 /**
  * SDK (motor) slots: an empty entry is a slot without a joint (Isaac Lab's joint_sdk_names writes
  * '' for motors a model variant does not have), kept so that the motor indices after it hold.
  */
 const sdkSlots = (v: string) => {
-  const slots = v.split(',').map((s) => s.trim());
+  const slots = nameList(v, '--sdk-joints');
   if (slots.length > 1 && slots[slots.length - 1] === '') slots.pop(); // a trailing comma
   return slots;
 };
@@ -75,7 +76,7 @@ export function manifestCommand() {
     .command('from-isaaclab')
     .description('From an Isaac Lab run\'s params/env.yaml (observation terms, scales, clip, history, action, default pose, rates).')
     .argument('<config>', 'params/env.yaml of the run')
-    .requiredOption('--joints <names>', 'comma-separated joint names in the articulation\'s order (env.scene["robot"].joint_names)', joints)
+    .requiredOption('--joints <names>', 'joint names in the articulation\'s order, comma-separated or as Python prints env.scene["robot"].joint_names ([\'a\', \'b\', ...])', joints)
     .option('--name <name>', 'model name', 'isaaclab-policy')
     .option('--robot <name>', 'robot the policy is for', 'unknown')
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
@@ -91,7 +92,7 @@ export function manifestCommand() {
     .command('from-legged-gym')
     .description('From a legged_gym config dumped with class_to_dict (JSON or YAML).')
     .argument('<config>', 'the dumped env config')
-    .requiredOption('--joints <names>', 'comma-separated joint names in the asset\'s DOF order (gym.get_asset_dof_names; the order of default_joint_angles is not it)', joints)
+    .requiredOption('--joints <names>', 'joint names in the asset\'s DOF order, comma-separated or as Python prints gym.get_asset_dof_names ([\'a\', \'b\', ...]; the order of default_joint_angles is not it)', joints)
     .option('--name <name>', 'model name', 'legged-gym-policy')
     .option('--robot <name>', 'robot the policy is for', 'unknown')
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
@@ -110,7 +111,7 @@ export function manifestCommand() {
     .requiredOption('--onnx <file>', "the exported policy (exported/policy.onnx); an mjlab export's metadata_props (unitree_rl_mjlab) give the gait clock's standing gate and are compared with the deploy file")
     .requiredOption('--out <dir>', 'model folder to write (manifest.json + the ONNX copy)')
     .option('--urdf <file>', 'the vendor URDF: its actuated joints in file order are the SDK (motor) order')
-    .option('--sdk-joints <names>', "comma-separated joint names in the SDK (motor) order, instead of --urdf; an empty entry (a,,b) is a motor slot without a joint", sdkSlots)
+    .option('--sdk-joints <names>', "joint names in the SDK (motor) order, comma-separated or as Python prints a list (['a', 'b']), instead of --urdf; an empty entry (a,,b or '') is a motor slot without a joint", sdkSlots)
     .option('--name <name>', 'model name (default: the folder name)')
     .option('--robot <name>', 'robot the policy is for (default: the URDF\'s robot name)')
     .option('--armature <kg·m²>', "the training's joint armature (Isaac Lab actuator cfg; deploy.yaml does not carry it), one value for every joint: written as actuators.armature", (v: string) => {
