@@ -27,10 +27,11 @@ export interface OnnxMetadataEntry {
 const _utf8 = new TextDecoder('utf-8', { fatal: false });
 
 /**
- * The fields of one protobuf message, in order; `where` names the file (and the message) in errors.
+ * The fields of one protobuf message, in order (a varint's value in `value`, a length-delimited
+ * field's bytes in `bytes`); `where` names the file (and the message) in errors.
  * A truncated message, or a wire type protobuf has no longer (groups, 3 and 4), is ONNX_READ.
  */
-function* fields(buf: Uint8Array, where: string): Generator<{ no: number; wire: number; bytes: Uint8Array }> {
+export function* protoFields(buf: Uint8Array, where: string): Generator<{ no: number; wire: number; bytes: Uint8Array; value: number }> {
   let p = 0;
   const varint = (): number => {
     let v = 0;
@@ -57,12 +58,10 @@ function* fields(buf: Uint8Array, where: string): Generator<{ no: number; wire: 
     const no = Math.floor(tag / 8);
     const wire = tag % 8;
     if (no === 0) throw new AxonError('ONNX_READ', where, `has field number 0 at byte ${at}`, 'an ONNX (protobuf) file');
-    if (wire === WIRE_VARINT) {
-      varint();
-      yield { no, wire, bytes: empty };
-    } else if (wire === WIRE_LEN) yield { no, wire, bytes: skip(varint()) };
-    else if (wire === WIRE_FIXED64) yield { no, wire, bytes: skip(8) };
-    else if (wire === WIRE_FIXED32) yield { no, wire, bytes: skip(4) };
+    if (wire === WIRE_VARINT) yield { no, wire, bytes: empty, value: varint() };
+    else if (wire === WIRE_LEN) yield { no, wire, bytes: skip(varint()), value: 0 };
+    else if (wire === WIRE_FIXED64) yield { no, wire, bytes: skip(8), value: 0 };
+    else if (wire === WIRE_FIXED32) yield { no, wire, bytes: skip(4), value: 0 };
     else throw new AxonError('ONNX_READ', where, `has wire type ${wire} at byte ${at}`, 'an ONNX (protobuf) file');
   }
 }
@@ -70,11 +69,11 @@ function* fields(buf: Uint8Array, where: string): Generator<{ no: number; wire: 
 /** The metadata_props of ONNX bytes, in file order; `where` names the file in errors. */
 export function onnxMetadataEntries(bytes: Uint8Array, where: string): OnnxMetadataEntry[] {
   const out: OnnxMetadataEntry[] = [];
-  for (const f of fields(bytes, where)) {
+  for (const f of protoFields(bytes, where)) {
     if (f.no !== METADATA_PROPS || f.wire !== WIRE_LEN) continue;
     let key = '';
     let value = '';
-    for (const e of fields(f.bytes, `${where} metadata_props[${out.length}]`)) {
+    for (const e of protoFields(f.bytes, `${where} metadata_props[${out.length}]`)) {
       if (e.wire !== WIRE_LEN) continue;
       if (e.no === ENTRY_KEY) key = _utf8.decode(e.bytes);
       else if (e.no === ENTRY_VALUE) value = _utf8.decode(e.bytes);

@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { readFileSync, writeFileSync, existsSync, copyFileSync, statSync } from 'node:fs';
+import { readFileSync, writeFileSync, existsSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { UsageError } from '../../core/errors.ts';
 import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { nameList } from './nameList.ts';
+import { copyOnnxWithExternalData, onnxExternalDataFiles } from '../../model/onnxExternalData.ts';
 import { ImportError, isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml, refuseBoosterDeploy } from '../../model/importers/deploy.ts';
 import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDeploy.ts';
@@ -160,6 +161,8 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   if (gym) checkGymDeployLayout(cfg, basename(file));
   else refuseBoosterDeploy(cfg, basename(file));
   const sdk = sdkJoints(o);
+  // Tensors the file keeps beside it (torch.onnx.export's policy.onnx.data): checked now, copied with it.
+  const external = onnxExternalDataFiles(o.onnx);
   let session: ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(o.onnx);
@@ -202,11 +205,11 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
     checkTensorIo(session, 'input', 'input', manifest.onnx.input, observationSize(manifest), onnxFile);
     checkTensorIo(session, 'output', 'output', manifest.onnx.output, actionSize(manifest), onnxFile);
     makeDirs(o.out);
-    const target = join(o.out, onnxFile);
-    if (resolve(target) !== resolve(o.onnx)) copyFileSync(o.onnx, target);
+    const target = copyOnnxWithExternalData(o.onnx, o.out, external);
     writeFileSync(join(o.out, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
+    const sidecars = external.length > 0 ? ` (with its external data ${external.map((f) => join(o.out, f.location)).join(', ')})` : '';
     console.log(
-      `wrote ${join(o.out, 'manifest.json')} and ${target}: ${manifest.joints.length} joints (model order: ${jointOrder}), ` +
+      `wrote ${join(o.out, 'manifest.json')} and ${target}${sidecars}: ${manifest.joints.length} joints (model order: ${jointOrder}), ` +
         `${manifest.observation.terms.length} observation terms (${observationSize(manifest)} values), ${manifest.control_hz} Hz; check it with axon inspect ${o.out}`,
     );
   } finally {
