@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -66,4 +66,46 @@ describe('a floating URDF robot with no collision shape left is refused, not dro
     const fixed = axon('sim', '--urdf', file, '--mesh-collision', 'none', '--fixed-base', '--armature', '0.001', '--duration', '0.5', '--fast', '--json');
     expect(fixed.code, fixed.stderr).toBe(0);
   }, 60_000);
+});
+
+/**
+ * A vendor description whose collisions are Collada only (as some CAD exports ship: the visual file
+ * reused as the collision): neither simulator builds a shape from a .dae, so the robot fell 3 m
+ * until the watchdog stopped it (exit 3) with a hint about PD gains. The .dae is written with a
+ * millimetre <unit> and Z_UP, as SolidWorks exports are.
+ */
+const daeOnly = `<robot name="dae_only"><link name="base"><inertial><mass value="2"/><inertia ixx="0.02" ixy="0" ixz="0" iyy="0.02" iyz="0" izz="0.02"/></inertial>
+<visual><geometry><mesh filename="meshes/part.dae"/></geometry></visual>
+<collision><geometry><mesh filename="meshes/part.dae" scale="1 1 1"/></geometry></collision>
+<collision><geometry><mesh filename="meshes/Shell.DAE"/></geometry></collision></link>
+<link name="l1"><inertial><mass value="0.5"/><inertia ixx="1e-3" ixy="0" ixz="0" iyy="1e-3" iyz="0" izz="1e-3"/></inertial></link>
+<joint name="j1" type="revolute"><parent link="base"/><child link="l1"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="1" velocity="1"/></joint></robot>`;
+const dae = `<?xml version="1.0"?><COLLADA xmlns="http://www.collada.org/2005/11/COLLADASchema" version="1.4.1"><asset><unit meter="0.001"/><up_axis>Z_UP</up_axis></asset></COLLADA>`;
+
+describe('a floating robot whose collisions are all Collada is refused: a .dae builds no shape in either engine', () => {
+  it('names the .dae files and the ways out; one STL beside them passes', () => {
+    const e = refusal(() => refuseNoCollision(parseUrdf(daeOnly), undefined, false, 'robot.urdf'));
+    expect(e.code).toBe('SIM_NO_COLLISION');
+    expect(e.message).toContain('its 2 <collision>(s) are all meshes neither simulator reads (part.dae, Shell.DAE');
+    expect(e.expected).toContain('converted to STL or OBJ');
+    expect(e.expected).toContain('--fixed-base');
+    expect(refusal(() => refuseNoCollision(parseUrdf(daeOnly), 'hull', false, 'robot.urdf')).code).toBe('SIM_NO_COLLISION');
+    expect(() => refuseNoCollision(parseUrdf(daeOnly), undefined, true, 'robot.urdf')).not.toThrow();
+    const withStl = parseUrdf(daeOnly.replace('meshes/Shell.DAE', 'meshes/foot.STL'));
+    expect(() => refuseNoCollision(withStl, undefined, false, 'robot.urdf')).not.toThrow();
+  });
+
+  for (const physics of ['cannon', 'mujoco'])
+    it(`axon sim --urdf --physics ${physics} exits 2 naming the .dae instead of a 3 m fall`, () => {
+      const d = join(dir, `dae-${physics}`);
+      mkdirSync(join(d, 'meshes'), { recursive: true });
+      writeFileSync(join(d, 'meshes', 'part.dae'), dae);
+      writeFileSync(join(d, 'meshes', 'Shell.DAE'), dae);
+      writeFileSync(join(d, 'robot.urdf'), daeOnly);
+      const r = axon('sim', '--urdf', join(d, 'robot.urdf'), '--physics', physics, '--duration', '1', '--fast', '--json');
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).toContain('axon: error [SIM_NO_COLLISION]');
+      expect(r.stderr).toContain('part.dae, Shell.DAE');
+      expect(r.stderr).not.toContain('the robot fell');
+    }, 60_000);
 });
