@@ -109,6 +109,8 @@ export function settleInertials(
   notes: UrdfNote[],
 ): boolean {
   if (options.strict) {
+    const standIn = model.links.find((l) => l.inertial?.massless);
+    if (standIn) throw new UrdfError('URDF_MASS', `<link name="${standIn.name}"> <inertial> <mass>`, 'mass is 0 on a link that moves', 'a mass > 0 kg (or leave out --strict: a stand-in of 1 g with a note)');
     const repaired = model.notes.find((n) => n.code === 'URDF_INERTIA_REPAIRED');
     if (repaired) throw new UrdfError('URDF_INERTIA', repaired.where, repaired.message.split(':')[0], 'a positive-definite inertia (kg·m²): ixx > 0, ixx·iyy − ixy² > 0, det > 0 (or leave out --strict: repaired with a note)');
     const defaulted = model.notes.find((n) => n.code === 'URDF_LIMIT_DEFAULTED' || n.code === 'URDF_LIMIT_ZERO');

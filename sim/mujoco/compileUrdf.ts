@@ -78,6 +78,8 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
       message: `${dropped.length} collision mesh(es) left out (${o.meshCollision === 'none' ? '--mesh-collision none' : 'MuJoCo reads STL, OBJ and MSH only'}): ${[...new Set(dropped)].join(', ')}; those collisions do not exist`,
     });
   if (o.strict) {
+    const standIn = urdf.links.find((l) => l.inertial?.massless);
+    if (standIn) throw new AxonError('URDF_MASS', `<link name="${standIn.name}"> <inertial> <mass>`, 'mass is 0 on a link that moves', 'a mass > 0 kg (or leave out --strict: a stand-in of 1 g with a note)');
     const bad = urdf.links.find((l) => l.inertial?.repaired);
     if (bad) throw new AxonError('URDF_INERTIA', `<link name="${bad.name}"> <inertial> <inertia>`, 'the tensor is not positive definite', 'a positive-definite inertia (or leave out --strict: repaired with a note)');
   }
@@ -149,6 +151,7 @@ function editSpec(mj: MainModule, spec: MjSpec, urdf: UrdfModel, o: UrdfCompileO
       // No <inertial> in the file (the parser's own flag), and collision geoms MuJoCo kept.
       if (!b.explicitinertial && mj.mjs_firstChild(b, mj.mjtObj.mjOBJ_GEOM, 0)) weighed.push(link.name);
     }
+    if (i?.massless) b.mass = i.mass; // a stand-in for the file's mass 0 (URDF_MASS_STAND_IN)
     b.inertia.set(i === undefined ? [0, 0, 0] : [i.ixx, i.iyy, i.izz]);
     b.fullinertia.set([NaN, 0, 0, 0, 0, 0]);
     b.explicitinertial = true;

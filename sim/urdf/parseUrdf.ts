@@ -108,6 +108,8 @@ export interface UrdfInertial {
   readonly izz: number;
   /** The file's tensor was not positive definite on a moving link: this one stands in (note URDF_INERTIA_REPAIRED). */
   readonly repaired?: true;
+  /** The file wrote mass 0 on a moving link with mass below it: a stand-in (note URDF_MASS_STAND_IN; also `repaired`). */
+  readonly massless?: true;
 }
 
 export interface UrdfLink {
@@ -359,10 +361,20 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   }
   // Zero, tiny or degenerate inertials: frames (or point masses) on fixed joints, refused elsewhere.
   let rootMassless = false;
+  /** Mass (kg) of the links below `name`, as the file writes it (a cycle is caught below; `seen` stops the walk on one). */
+  const massBelow = (name: string, seen = new Set<string>()): number => {
+    let m = 0;
+    for (const j of childJoints.get(name) ?? []) {
+      if (seen.has(j.child)) continue;
+      seen.add(j.child);
+      m += (linkByName.get(j.child)?.inertial?.mass ?? pending.get(j.child)?.inertial.mass ?? 0) + massBelow(j.child, seen);
+    }
+    return m;
+  };
   for (const [i, link] of links.entries()) {
     const p = pending.get(link.name);
     if (p === undefined) continue;
-    const settled = settleInertial(p, link.name, parentJoint.get(link.name), fail, note);
+    const settled = settleInertial(p, link.name, parentJoint.get(link.name), fail, note, p.inertial.mass === 0 ? massBelow(link.name) : 0);
     if (settled.rootMassless) rootMassless = true;
     if (settled.inertial === undefined && settled.frameLink === undefined) continue;
     links[i] = { ...link, inertial: settled.inertial, ...(settled.frameLink ? { frameLink: settled.frameLink } : {}) };

@@ -16,6 +16,22 @@ export const FRAME_LINK_MASS = 1e-6;
 /** Radius (m) of the sphere whose inertia stands in for a zero tensor on a moving link. */
 const REPAIR_RADIUS = 0.02;
 
+/**
+ * What a moving link written with mass 0 gets when links below it have mass (a 2-DoF hip or wrist
+ * as revolute -> massless link -> revolute, as CAD exporters write it; urdfdom reads it): 1 g and
+ * 1e-5 kg·m² about each axis at its inertial origin. Both engines need a body with mass and a
+ * positive-definite tensor on a moving joint (MuJoCo: "mass and inertia of moving bodies must be
+ * larger than mjMINVAL"; cannon-es: an inverse mass and inertia). The moment is what keeps
+ * cannon-es's iterative solver converged on such a link (docs/simulation.md, "Armature": light
+ * links of tiny inertia are where it does not converge): revolute -> 1 g link -> revolute -> 0.5 kg
+ * link on the default gains and no armature stood 4 s in both engines at 1e-5 kg·m², while at
+ * 1e-6 and 1.6e-7 (a 2 cm sphere of 1 g) cannon-es's hip joints reached 60 rad/s and the state
+ * watchdog stopped the run after 1.7 to 2.5 s; MuJoCo stood with every one (the scan in
+ * docs/urdf.md). 1 g changes no robot's weight by more than a rounding. --strict refuses it.
+ */
+export const MASSLESS_LINK_MASS = 1e-3;
+export const MASSLESS_LINK_INERTIA = 1e-5;
+
 /** An <inertial> that is only acceptable on a fixed joint; settled once the joints are known. */
 export interface PendingInertial {
   readonly pending: true;
@@ -104,12 +120,14 @@ interface SettledInertial {
  *  - on the root, mass 0 (or at most FRAME_LINK_MASS with a zero tensor): no inertial, as a root
  *    without <inertial> (pybullet writes a static base so; the root is then fixed to the world
  *    unless links fixed to it have mass), note URDF_ROOT_MASSLESS, rootMassless;
- *  - on a moving joint or the root: mass 0 is URDF_MASS; a degenerate tensor with a frame's mass
+ *  - on a moving joint with mass on the links below (`massBelow`): mass 0 is a stand-in of
+ *    MASSLESS_LINK_MASS with a note (URDF_MASS_STAND_IN; --strict refuses it);
+ *  - on a moving joint or the root otherwise: mass 0 is URDF_MASS; a degenerate tensor with a frame's mass
  *    (<= FRAME_LINK_MASS) is URDF_INERTIA, with a real mass it is repaired with a note
  *    (URDF_INERTIA_REPAIRED; --strict refuses it); a tiny mass with a positive-definite tensor is
  *    used as given.
  */
-export function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note): SettledInertial {
+export function settleInertial(p: PendingInertial, linkName: string, joint: UrdfJoint | undefined, fail: Fail, note: Note, massBelow = 0): SettledInertial {
   const { inertial, where } = p;
   const { mass, ixx, ixy, ixz, iyy, iyz, izz } = inertial;
   const tensor = `[${ixx} ${ixy} ${ixz}; ${ixy} ${iyy} ${iyz}; ${ixz} ${iyz} ${izz}]`;
@@ -130,7 +148,17 @@ export function settleInertial(p: PendingInertial, linkName: string, joint: Urdf
     return { inertial: undefined, rootMassless: true };
   }
   const moves = joint === undefined ? '' : ` on a link that moves (child of <joint name="${joint.name}">, ${joint.type})`;
-  if (mass === 0) fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}`, 'a mass > 0 kg');
+  if (mass === 0 && joint !== undefined && massBelow > 0) {
+    // The middle link of a 2-DoF joint: a stand-in mass with a note (MASSLESS_LINK_MASS says why).
+    note(
+      'URDF_MASS_STAND_IN',
+      `${where} <mass>`,
+      `mass is 0${moves}, with ${Number(massBelow.toPrecision(4))} kg on the links below it: taken as ${MASSLESS_LINK_MASS} kg and ${MASSLESS_LINK_INERTIA} kg·m² about each axis at its inertial origin (both simulators need a mass on a moving body; --strict refuses it)`,
+    );
+    return { inertial: { ...inertial, mass: MASSLESS_LINK_MASS, ixx: MASSLESS_LINK_INERTIA, iyy: MASSLESS_LINK_INERTIA, izz: MASSLESS_LINK_INERTIA, ixy: 0, ixz: 0, iyz: 0, repaired: true, massless: true } };
+  }
+  if (mass === 0)
+    fail('URDF_MASS', `${where} <mass>`, `mass is 0${moves}${joint !== undefined ? ' and nothing below it has mass' : ''}`, 'a mass > 0 kg (a link of mass 0 that moves is taken only as the middle of a chain whose links below have mass; a frame goes on a fixed joint)');
   if (p.degenerate && mass <= FRAME_LINK_MASS) {
     fail('URDF_INERTIA', `${where} <inertia>`, `the tensor ${tensor} is not positive definite${moves}, with a frame's mass (${mass} kg)`, 'a positive-definite inertia (kg·m²) and a real mass on a link that moves (a zero tensor is accepted only on a link hanging on a fixed joint)');
   }

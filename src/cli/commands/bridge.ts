@@ -43,7 +43,7 @@ export function bridgeCommand() {
     .option('--mjcf <file>', 'serve this MJCF model in MuJoCo (implies --physics mujoco), set up as `axon sim --mjcf` sets it up (docs/mujoco.md)')
     .option('--manifest <path>', "with --urdf or --mjcf: a policy folder (or its manifest.json) whose manifest sets the robot up as `axon sim --policy` would (default pose, pd, actuators, fixed_base, imu_link, base_height); no policy runs on the server")
     .option('--urdf-package-path <dir>', 'with --urdf: folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
-    .option('--strict', 'with --urdf: refuse a moving link without <inertial> instead of giving it a default', false)
+    .option('--strict', 'with --urdf: refuse a moving link without <inertial> or with mass 0 instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
     .option('--fixed-base', "with --urdf: fix the root link to the world (default: the manifest's fixed_base, else fixed only with a \"world\" link or a massless root)")
     .option('--imu-link <link>', "with --urdf or --mjcf: link (an MJCF's body) carrying the IMU (default: the manifest's imu_link, else by the rules in docs/your-robot.md)")
