@@ -87,6 +87,12 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
   text = text.replace(/<collision\b[^>]*(?<!\/)>[\s\S]*?<\/collision>/g, (block) =>
     block.replace(/(<sphere\b[^>]*\bradius\s*=\s*)(["'])([^"']*)\2/, (m, head: string, q: string, v: string) => (v.trim() !== '' && Number(v) === 0 ? `${head}${q}${POINT_CONTACT_RADIUS}${q}` : m)),
   );
+  // A stated floating base (docs/urdf.md, its opening paragraph): axon's own freejoint stands for the file's floating joint.
+  if (urdf.floatingBase) {
+    const esc = (n: string) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    text = text.replace(new RegExp(`<joint\\b[^>]*\\bname\\s*=\\s*(["'])${esc(urdf.floatingBase.joint)}\\1[^>]*>[\\s\\S]*?</joint>`), '');
+    text = text.replace(new RegExp(`<link\\b[^>]*?\\bname\\s*=\\s*(["'])${esc(urdf.floatingBase.link)}\\1[^>]*?(/>|>[\\s\\S]*?</link>)`), '');
+  }
   // <mimic>: MuJoCo 3.14's parser writes its own equality for each (a chain left as a chain; one on
   // a fixed joint dropped with a warning). axon writes them from its own reading (addMimics below).
   text = text.replace(/<mimic\b[^>]*?(\/>|>[\s\S]*?<\/mimic>)/g, '');

@@ -2,6 +2,7 @@ import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { AxonError } from '../../src/core/errors.ts';
 import { parseShape } from './urdfShape.ts';
 import { parseInertial, settleInertial, type PendingInertial } from './urdfInertial.ts';
+import { statedFloatingBase, type StatedFloatingBase } from './floatingBase.ts';
 import { attr, child, children, numbers, optionalNumber, parseOrigin, requireAttr, type Fail, type Note, type XmlNode } from './urdfXml.ts';
 import { firstXacroMark } from './xacro.ts';
 import { readMimic, resolveMimics, type RawMimic, type UrdfMimic } from './urdfMimic.ts';
@@ -197,6 +198,11 @@ export interface UrdfModel {
    */
   readonly rootMassless: boolean;
   /**
+   * The file stated its free base (a floating joint from a bare root, "world"): that link and joint
+   * are not in `links` or `joints`, and a simulator that reads the file itself leaves them out too.
+   */
+  readonly floatingBase?: StatedFloatingBase;
+  /**
    * What was ignored or approximated (extension elements, <mimic>, inertia oddities), one note
    * each: words for people, free to change. What the import made of a file's inertial is typed
    * too (`frameLink`, `inertial.repaired`, `rootMassless`): a simulator acts on those, not on a note.
@@ -304,7 +310,9 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   const linkByName = new Map<string, UrdfLink>();
   /** Inertials whose verdict waits for the joints (degenerate tensor, zero or tiny mass). */
   const pending = new Map<string, PendingInertial>();
+  const floatingBase = statedFloatingBase(robotNode, note);
   for (const l of children(robotNode, 'link')) {
+    if (floatingBase !== undefined && attr(l, 'name') === floatingBase.link) continue;
     const name = requireAttr(l, 'name', '<link>', fail);
     const where = `<link name="${name}">`;
     if (linkByName.has(name)) fail('URDF_DUPLICATE', where, `link name "${name}" is used twice`, 'unique link names');
@@ -329,6 +337,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   const jointByName = new Map<string, UrdfJoint>();
   const mimics = new Map<string, RawMimic>();
   for (const j of children(robotNode, 'joint')) {
+    if (floatingBase !== undefined && attr(j, 'name') === floatingBase.joint) continue;
     const name = requireAttr(j, 'name', '<joint>', fail);
     const where = `<joint name="${name}">`;
     if (jointByName.has(name)) fail('URDF_DUPLICATE', where, `joint name "${name}" is used twice`, 'unique joint names');
@@ -417,7 +426,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     fail('URDF_CYCLE', `<link name="${stray.name}">`, `link is not reachable from the root "${root}": the joints form a cycle (${describeCycle(stray.name, parentJoint)})`, 'a tree of links');
   }
 
-  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, rootMassless, notes: mergeNotes(notes) };
+  return { name: robotName, links, joints, root, linkByName, jointByName, childJoints, parentJoint, treeOrder, rootMassless, ...(floatingBase ? { floatingBase } : {}), notes: mergeNotes(notes) };
 }
 
 
@@ -437,7 +446,13 @@ function describeCycle(start: string, parentJoint: ReadonlyMap<string, UrdfJoint
 function parseJoint(j: XmlNode, name: string, where: string, linkByName: ReadonlyMap<string, UrdfLink>, fail: Fail, note: (code: string, where: string, message: string) => void): UrdfJoint {
   const typeText = requireAttr(j, 'type', where, fail);
   if (!(JOINT_TYPES as readonly string[]).includes(typeText)) {
-    fail('URDF_JOINT_TYPE', where, `type "${typeText}" is not supported`, JOINT_TYPES.join(' | '));
+    const todo =
+      typeText === 'floating'
+        ? ' (a floating joint is read only as the robot\'s free base: from a root link with no geometry, no mass and no other joint, as <link name="world"/>; axon floats a URDF\'s root by default, so elsewhere a fixed joint in its place, or the joint and its parent link removed when the child is the base)'
+        : typeText === 'planar'
+          ? ' (a planar joint: two prismatic joints and a revolute one through massless links in its place, or a fixed joint)'
+          : '';
+    fail('URDF_JOINT_TYPE', where, `type "${typeText}" is not supported`, `${JOINT_TYPES.join(' | ')}${todo}`);
   }
   const type = typeText as UrdfJointType;
   const parentNode = child(j, 'parent');
