@@ -133,7 +133,7 @@ describe('parseUrdf', () => {
     ['an MJCF', 'URDF_XML', '<mujoco model="go2"><worldbody><body name="base"/></worldbody></mujoco>'],
     ['missing parent link', 'URDF_MISSING_LINK', urdf(`<joint name="j" type="fixed"><parent link="nope"/><child link="arm"/></joint>`)],
     ['missing child link', 'URDF_MISSING_LINK', urdf(`<joint name="j" type="fixed"><parent link="base"/><child link="nope"/></joint>`)],
-    ['unknown joint type', 'URDF_JOINT_TYPE', urdf(`<joint name="j" type="floating"><parent link="base"/><child link="arm"/></joint>`)],
+    ['unknown joint type', 'URDF_JOINT_TYPE', urdf(`<joint name="j" type="planar"><parent link="base"/><child link="arm"/></joint>`)],
     [
       'cycle',
       'URDF_CYCLE',
