@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, delimiter, dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
  * Where a URDF's mesh `filename` points on this machine. Robot makers ship three spellings:
  *   package://PKG/rest   a ROS package name; PKG is looked up in the package paths, then in the
  *                        URDF file's own folder and its ancestors (a folder named PKG, or holding
- *                        a PKG folder: the usual `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout)
+ *                        a PKG folder: the usual `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout;
+ *                        or a folder, there or one level below, whose package.xml `<name>` is PKG)
  *   file:///abs/path     a file URL (file://rel is taken as relative to the URDF's folder)
  *   rel/or/abs/path      a plain path, relative to the URDF file's folder
  * A relative path written with backslashes (a Windows exporter) is also tried with slashes.
@@ -108,16 +109,72 @@ function packageCandidates(pkg: string, inPkg: string, base: string, packagePath
     const dir = resolve(p);
     out.push(join(dir, pkg, inPkg));
     if (basename(dir) === pkg) out.push(join(dir, inPkg));
+    for (const d of namedPackages(dir, pkg)) out.push(join(d, inPkg));
   }
   let dir = resolve(base);
   for (let level = 0; level <= ANCESTOR_LEVELS; level++) {
     if (basename(dir) === pkg) out.push(join(dir, inPkg));
     out.push(join(dir, pkg, inPkg));
+    for (const d of namedPackages(dir, pkg)) out.push(join(d, inPkg));
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
   }
   return out;
+}
+
+/**
+ * ROS names a package by its package.xml `<name>`, not by its folder: a clone of
+ * UniversalRobots/Universal_Robots_ROS2_Description holds `ur_description`, a GitHub zip unpacks
+ * to `X-main/`. The folders `dir` itself and one level below it whose package.xml names `pkg`.
+ */
+function namedPackages(dir: string, pkg: string): string[] {
+  const out: string[] = [];
+  if (packageName(dir) === pkg) out.push(dir);
+  for (const sub of subfolders(dir)) if (packageName(sub) === pkg) out.push(sub);
+  return out;
+}
+
+/**
+ * package.xml names and folder listings read once per process (a run loads its URDF once; the
+ * lookup is at load time, never on a tick). Empty on a robot reload only through clearPackageCache.
+ */
+const packageNames = new Map<string, string | null>();
+const listings = new Map<string, string[]>();
+
+/** The `<name>` in DIR/package.xml, or null when there is none. */
+function packageName(dir: string): string | null {
+  let name = packageNames.get(dir);
+  if (name === undefined) {
+    name = null;
+    try {
+      const xml = readFileSync(join(dir, 'package.xml'), 'utf8');
+      name = /<name>\s*([^<\s]+)\s*<\/name>/.exec(xml.replace(/<!--[\s\S]*?-->/g, ''))?.[1] ?? null;
+    } catch {
+      // No package.xml (or unreadable): not a package by name.
+    }
+    packageNames.set(dir, name);
+  }
+  return name;
+}
+
+function subfolders(dir: string): string[] {
+  let list = listings.get(dir);
+  if (list === undefined) {
+    try {
+      list = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => join(dir, e.name));
+    } catch {
+      list = [];
+    }
+    listings.set(dir, list);
+  }
+  return list;
+}
+
+/** Forgets the package.xml names and folder listings read (tests that write packages). */
+export function clearPackageCache(): void {
+  packageNames.clear();
+  listings.clear();
 }
 
 function isFile(p: string): boolean {

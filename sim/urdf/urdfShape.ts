@@ -79,7 +79,7 @@ export function parseShape(
         note('URDF_COLLISION_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length === 1 ? r.looked[0] : `${r.looked.length} places, first ${r.looked[0]}`}): left out, as --mesh-collision none leaves out every collision mesh`);
         geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
       } else if (!r.ok && r.reason === 'missing') {
-        const where = filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder)' : 'an existing file';
+        const where = filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder or being the package: named as it, or its package.xml <name> naming it)' : 'an existing file';
         fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}`, `${where}, or --mesh-collision none to simulate without collision meshes`);
       } else {
         geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple, path: (r as { path: string }).path };

@@ -49,7 +49,7 @@ export function describeCommand() {
   return new Command('describe')
     .description('Print a URDF as axon loads it: the kinematic tree, the joints in axon order (type, axis, limits), total mass, actuated joint count, and what was approximated or ignored. An MJCF (<mujoco> model) is printed as axon sim --mjcf builds it.')
     .argument('<urdf>', 'URDF file, or an MJCF model file')
-    .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
+    .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself: named PKG or its package.xml naming PKG, there or one level below); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--strict', 'refuse a moving link without <inertial> (URDF_NO_INERTIAL) or with mass 0 (URDF_MASS) instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'collision meshes become').choices(['hull', 'box', 'capsule', 'none'] as const).default('hull' as const))
     .option('--json', 'print one JSON object instead of text', false)
