@@ -4,8 +4,8 @@ import type { Task } from '../../src/core/task.ts';
 /**
  * The default task of a floating-base robot that has none (a user's URDF): stand. It never ends
  * the episode; it watches the base (the simulator's privileged base state):
- * - fell: the base dropped below `fallFraction` × its start height, or tilted more than
- *   `fallTiltRad` from its start orientation's up axis;
+ * - fell: the base dropped below `fallFraction` × its start height and at least `minFallDrop`
+ *   below it, or tilted more than `fallTiltRad` from its start orientation's up axis;
  * - base_height_min (m), base_displacement (x, y in the start frame, m), tilt_max (rad).
  * The height is that of the base body's centre of mass when the robot reports it, else of the
  * base link's origin: an exporter may put the origin anywhere (onshape-to-robot puts every link's
@@ -13,11 +13,25 @@ import type { Task } from '../../src/core/task.ts';
  * centre of mass is inside the body.
  * Success = not fallen. step() allocates nothing.
  */
+/**
+ * The least drop (m) of the base that counts as a fall. A base whose centre of mass starts at
+ * ground level (a base_link with its origin on its underside and an <inertial> without origin, as
+ * exporters leave it) has half its start height at ~0: the micrometres of contact settling read as
+ * a fall at t = 0.04 s. A standing robot's base moves far less than 5 cm: the vendor humanoid's
+ * sags at most 16 mm over 20 s (docs/simulation.md, the armature table), Booster's T1 at most
+ * 1.0 mm over 3 s (docs/urdf.md); a fall of a robot whose base starts lower than 10 cm is its
+ * tilt, which is checked apart.
+ */
+export const MIN_FALL_DROP = 0.05;
+
 export class StandTask implements Task {
   readonly name = 'stand';
   readonly episodeS: number;
   private readonly fallFraction: number;
   private readonly fallTiltRad: number;
+  private readonly minFallDrop: number;
+  /** Height (m) below which the base has fallen: min(fallFraction · start, start − minFallDrop). */
+  private fallZ = 0;
   private startX = 0;
   private startY = 0;
   private startZ = 0;
@@ -29,10 +43,11 @@ export class StandTask implements Task {
   private fellAt = Number.NaN;
   private time = 0;
 
-  constructor(options: { readonly episodeS?: number; readonly fallFraction?: number; readonly fallTiltRad?: number } = {}) {
+  constructor(options: { readonly episodeS?: number; readonly fallFraction?: number; readonly fallTiltRad?: number; readonly minFallDrop?: number } = {}) {
     this.episodeS = options.episodeS ?? 10;
     this.fallFraction = options.fallFraction ?? 0.5;
     this.fallTiltRad = options.fallTiltRad ?? 1.0;
+    this.minFallDrop = options.minFallDrop ?? MIN_FALL_DROP;
   }
 
   reset(obs: Observation): void {
@@ -41,6 +56,7 @@ export class StandTask implements Task {
     this.startY = b ? b.position[1] : 0;
     this.startZ = b ? height(b) : 0;
     this.startYaw = b ? yaw(b.orientation) : 0;
+    this.fallZ = Math.min(this.fallFraction * this.startZ, this.startZ - this.minFallDrop);
     this.heightMin = this.startZ;
     this.tiltMax = 0;
     this.dx = this.dy = 0;
@@ -62,7 +78,7 @@ export class StandTask implements Task {
     this.dy = -s * ex + c * ey;
     const t = tilt(b.orientation);
     if (t > this.tiltMax) this.tiltMax = t;
-    if (Number.isNaN(this.fellAt) && (z < this.fallFraction * this.startZ || t > this.fallTiltRad)) this.fellAt = this.time;
+    if (Number.isNaN(this.fellAt) && (z < this.fallZ || t > this.fallTiltRad)) this.fellAt = this.time;
     return false;
   }
 

@@ -55,3 +55,52 @@ describe('the stand task on a base whose origin is below the ground', () => {
     });
   }
 });
+
+/**
+ * A base_link whose origin is on its underside and whose <inertial> has no origin (exporters leave
+ * it at 0): the centre of mass starts at ground level, where half the start height is ~0 and
+ * contact settling of micrometres read as a fall at t = 0.04 s.
+ */
+const FLOOR_COM = `<robot name="floor_com">
+  <link name="base_link"><inertial><mass value="2"/><inertia ixx="0.02" ixy="0" ixz="0" iyy="0.02" iyz="0" izz="0.02"/></inertial>
+    <collision><origin xyz="0 0 0.05"/><geometry><box size="0.3 0.3 0.1"/></geometry></collision></link>
+  <link name="l1"><inertial><origin xyz="0 0 0.15"/><mass value="0.2"/><inertia ixx="1e-3" ixy="0" ixz="0" iyy="1e-3" iyz="0" izz="1e-3"/></inertial></link>
+  <joint name="j" type="revolute"><origin xyz="0 0 0.1"/><parent link="base_link"/><child link="l1"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="5" velocity="2"/></joint>
+</robot>`;
+
+describe('the stand task needs a real drop: a base whose centre of mass starts at ground level has not fallen', () => {
+  const obs = (z: number, q: [number, number, number, number] = [0, 0, 0, 1]) =>
+    ({ base: { position: new Float32Array([0, 0, z]), orientation: new Float32Array(q), linearVelocity: new Float32Array(3), angularVelocity: new Float32Array(3) } }) as never;
+  const fell = (start: number, z: number, q?: [number, number, number, number]) => {
+    const t = new StandTask();
+    t.reset(obs(start));
+    t.step(obs(z, q), 0.02);
+    return t.metrics().fell;
+  };
+
+  it('falls below min(half the start, start − 5 cm), or on tilt', () => {
+    expect(fell(0, -0.0002)).toBe(false);
+    expect(fell(0, -0.049)).toBe(false);
+    expect(fell(0, -0.051)).toBe(true);
+    expect(fell(0.08, 0.035)).toBe(false);
+    expect(fell(0.08, 0.025)).toBe(true);
+    expect(fell(1, 0.51)).toBe(false);
+    expect(fell(1, 0.49)).toBe(true);
+    expect(fell(0, 0, [Math.sin(0.6), 0, 0, Math.cos(0.6)])).toBe(true); // 1.2 rad of tilt
+  });
+
+  const dir = mkdtempSync(join(tmpdir(), 'axon-stand-floor-'));
+  const file = join(dir, 'floor_com.urdf');
+  writeFileSync(file, FLOOR_COM);
+  const options = { physicsDt: 0.005, spawnOnGround: true, jointDefaults: { j: { kp: 5, kd: 0.5 } } };
+  for (const engine of ['cannon-es', 'MuJoCo'] as const) {
+    it(`${engine}: a box at rest with its centre of mass at z = 0 has not fallen`, async () => {
+      const r = engine === 'cannon-es' ? new SimRobot(loadUrdf(file), options) : await createMujocoUrdfRobot(file, loadUrdf(file), options);
+      const m = stand(r);
+      expect(Math.abs(m.base_height_start as number)).toBeLessThan(1e-3);
+      expect(m.fell).toBe(false);
+      expect(m.tilt_max_rad as number).toBeLessThan(0.01);
+      await r.close();
+    });
+  }
+});
