@@ -74,6 +74,7 @@ export function buildBodies(
             ...(options.log ? { log: options.log } : {}),
           });
           meshReports.push(report);
+          if (report.note) notes.push({ code: 'SIM_MESH_READ', where: `<link name="${link.urdf.name}"> <collision> #${ci + 1}`, message: `${g.filename}: ${report.note}` });
           if (report.fallback) fallbacks.push({ where: `<link name="${link.urdf.name}"> <collision> #${ci + 1}`, file: g.filename, why: report.fallback });
           for (const part of parts) {
             const po = new Vec3();

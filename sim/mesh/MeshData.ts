@@ -6,6 +6,8 @@ export interface MeshData {
   readonly indices: Uint32Array;
   /** 'stl-binary' | 'stl-ascii' | 'obj'. */
   readonly format: string;
+  /** What the reader made of an oddity it read past (a binary STL's trailing bytes), for a note. */
+  readonly note?: string;
 }
 
 /**

@@ -52,6 +52,8 @@ export interface MeshCollisionReport {
   readonly cached: boolean;
   /** Set when the mesh could not be fitted as asked (flat mesh: box; DAE: no shape). */
   readonly fallback?: string;
+  /** Set when the file was read past an oddity (MeshData.note; note SIM_MESH_READ). */
+  readonly note?: string;
 }
 
 interface Fitted {
@@ -142,7 +144,7 @@ function fit(mesh: MeshData, scale: Vec3Tuple, mode: MeshCollisionMode, maxV: nu
     if (v < min[k]) min[k] = v;
     if (v > max[k]) max[k] = v;
   }
-  const base = { format: mesh.format, triangles: mesh.indices.length / 3, vertices: V.length / 3, mode, hullVertices: 0, simplified: false, cut: 0 };
+  const base = { format: mesh.format, triangles: mesh.indices.length / 3, vertices: V.length / 3, mode, hullVertices: 0, simplified: false, cut: 0, ...(mesh.note ? { note: mesh.note } : {}) };
   if (mode === 'hull') {
     try {
       const full = convexHull(V, maxV);
