@@ -54,7 +54,7 @@ export function compileUrdf(mj: MainModule, urdfText: string, urdf: UrdfModel, o
   const hardLimits = new Set<string>();
   const where = `<robot name="${urdf.name}">`;
   // Comments out: a <mujoco> block the vendor commented out is not theirs to replace.
-  let text = urdfText.replace(/<\?xml[^>]*\?>/, '').replace(/<!--[\s\S]*?-->/g, '');
+  let text = expandDtdEntities(urdfText.replace(/<\?xml[^>]*\?>/, '').replace(/<!--[\s\S]*?-->/g, ''));
   const ownBlock = /<mujoco\b[^>]*\/>|<mujoco\b[^>]*>[\s\S]*?<\/mujoco>/g;
   const own = text.match(ownBlock);
   if (own) {
@@ -289,4 +289,19 @@ function addMimics(mj: MainModule, spec: MjSpec, urdf: UrdfModel, timestep: numb
     // fixture's leader swung between 0.53 and 0.78 rad for 3 s against a follower limited to 0.5.
     mj.mjs_setName(eq.element, `axon_mimic_${j.name}`);
   }
+}
+
+/**
+ * The internal DTD's entities (`<!DOCTYPE robot [ <!ENTITY len "0.1"> ]>`, `xyz="0 0 &len;"`)
+ * expanded and the DOCTYPE left out: parseUrdf's reader expands them, MuJoCo's XML reader
+ * (tinyxml2) does not and refused the attribute ("bad format in attribute 'xyz'"). Numeric
+ * character references it decodes itself.
+ */
+function expandDtdEntities(text: string): string {
+  const doctype = /<!DOCTYPE\b[^[>]*(\[([\s\S]*?)\])?\s*>/.exec(text);
+  if (doctype === null) return text;
+  const entities = new Map<string, string>();
+  for (const m of (doctype[2] ?? '').matchAll(/<!ENTITY\s+([\w.:-]+)\s+(["'])([\s\S]*?)\2\s*>/g)) if (!entities.has(m[1])) entities.set(m[1], m[3]);
+  const body = text.slice(0, doctype.index) + text.slice(doctype.index + doctype[0].length);
+  return entities.size === 0 ? body : body.replace(/&([\w.:-]+);/g, (all, name: string) => entities.get(name) ?? all);
 }

@@ -269,6 +269,9 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
     attributeNamePrefix: '@_',
     parseAttributeValue: false,
     parseTagValue: false,
+    // Numeric character references (`xyz="0&#x20;0&#32;0.1"`, an exporter's escaped spaces) are
+    // XML, decoded as any XML reader does; the parser decodes them only with its HTML entity set.
+    htmlEntities: true,
     isArray: (tagName: string) => ARRAY_TAGS.has(tagName),
   });
   const doc = parser.parse(xml) as XmlNode;
