@@ -29,7 +29,13 @@ export interface MeshPathOptions {
 export type MeshPathResult =
   | { readonly ok: true; readonly path: string; readonly relocated?: true }
   | { readonly ok: false; readonly reason: 'scheme'; readonly scheme: string }
-  | { readonly ok: false; readonly reason: 'missing'; readonly looked: readonly string[] };
+  | {
+      readonly ok: false;
+      readonly reason: 'missing';
+      readonly looked: readonly string[];
+      /** A file present in one of those folders whose name differs only in case (edited on Windows or macOS). */
+      readonly otherCase?: string;
+    };
 
 /** How many folders above the URDF's folder the package:// search climbs. */
 const ANCESTOR_LEVELS = 4;
@@ -69,7 +75,29 @@ export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): Mesh
     for (const c of tails) if (isFile(c)) return { ok: true, path: c, relocated: true };
     unique.push(...tails);
   }
-  return { ok: false, reason: 'missing', looked: unique };
+  const otherCase = caseVariant(unique);
+  return { ok: false, reason: 'missing', looked: unique, ...(otherCase ? { otherCase } : {}) };
+}
+
+/**
+ * The first file, in the folders looked in, whose path differs from a candidate's only in the
+ * case of its name: `meshes/base_link.stl` written, `base_link.STL` on disk. Windows and macOS
+ * find it; Linux (and ROS on it) does not. Named in the error, never used.
+ */
+function caseVariant(candidates: readonly string[]): string | undefined {
+  for (const c of candidates) {
+    const dir = dirname(c);
+    const want = basename(c).toLowerCase();
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    const hit = names.find((n) => n.toLowerCase() === want && n !== basename(c));
+    if (hit !== undefined && isFile(join(dir, hit))) return join(dir, hit);
+  }
+  return undefined;
 }
 
 /**

@@ -70,7 +70,7 @@ export function parseShape(
       }
       if (!r.ok && r.reason === 'scheme') fail('URDF_MESH_PATH', mw, `filename "${filename}" uses the scheme ${r.scheme}://`, 'package://, file:// or a path');
       if (!r.ok && r.reason === 'missing' && role === 'visual') {
-        note('URDF_VISUAL_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length === 1 ? r.looked[0] : `${r.looked.length} places, first ${r.looked[0]}`}): the visual is left out; physics never reads it`);
+        note('URDF_VISUAL_MESH_MISSING', mw, `mesh file "${filename}" not found (looked in ${r.looked.length === 1 ? r.looked[0] : `${r.looked.length} places, first ${r.looked[0]}`}${r.otherCase ? `; ${r.otherCase} exists, its name differing only in case` : ''}): the visual is left out; physics never reads it`);
         return undefined;
       }
       if (r.ok && r.relocated) note('URDF_MESH_RELOCATED', mw, `"${filename}" is not on this machine: taken from ${r.path}, the same folders and file under the URDF's`);
@@ -80,7 +80,8 @@ export function parseShape(
         geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple };
       } else if (!r.ok && r.reason === 'missing') {
         const where = filename.startsWith('package://') ? 'the file in one of those places (add --urdf-package-path DIR, DIR holding the package folder or being the package: named as it, or its package.xml <name> naming it)' : 'an existing file';
-        fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}`, `${where}, or --mesh-collision none to simulate without collision meshes`);
+        const otherCase = r.otherCase ? `; ${r.otherCase} exists, its name differing only in case (a file named on Windows or macOS, where case does not count): rename the file or fix the filename in the URDF` : '';
+        fail('URDF_MESH_NOT_FOUND', mw, `mesh file "${filename}" not found; looked in: ${r.looked.join(', ')}${otherCase}`, `${where}, or --mesh-collision none to simulate without collision meshes`);
       } else {
         geometry = { kind: 'mesh', filename, scale: scale as Vec3Tuple, path: (r as { path: string }).path };
       }
