@@ -68,7 +68,7 @@ export function jointSpec(joint: UrdfJoint, d: SimJointDefaults, notes: UrdfNote
     kp,
     kd,
     // The gains a command may carry (src/safety/gainBounds.ts; docs/safety.md, "Gain bounds").
-    ...simGainBounds({ effortLimit, velocityLimit, kp, kd }),
+    ...simGainBounds({ effortLimit, velocityLimit }),
     ...(joint.mimic ? { mimic: mimicOfJoint(joint) } : {}),
   };
 }

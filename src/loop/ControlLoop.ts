@@ -138,6 +138,7 @@ export class ControlLoop {
    * Runs until maxTicks, a terminating task, or stop().
    * @throws AxonError SAFETY_VELOCITY_GAIN before arming when the model's commands cannot move the
    *   robot (velocity mode with kd 0: SafetySupervisor.assertCommandable)
+   * @throws AxonError SAFETY_GAIN_BOUND before arming for static gains above a joint's kpMax / kdMax
    */
   async run(): Promise<LoopResult> {
     const { robot, policy, builder, worldModel, safety, task } = this.p;

@@ -198,9 +198,15 @@ export class SafetySupervisor {
    * number, unless the joint's actuator closes its own velocity loop (JointSpec.ownVelocityLoop: a
    * servo in velocity mode, to which kd is never sent). Configure time, may allocate; a session
    * calls it before the robot is connected (openSession), the loop again before it arms.
+   * It also refuses static gains above the joint's kpMax / kdMax (the spec's defaults, a
+   * manifest's pd, --kp / --kd: what the mapper's zero-action command carries), found once here
+   * rather than clamped with a gain_clamp event on every tick; gains that change per tick (a
+   * bridge client's) are still clamped per tick. docs/safety.md, "Gain bounds".
+   * @throws AxonError SAFETY_GAIN_BOUND naming the joint, the gain and its bound
    * @throws AxonError SAFETY_VELOCITY_GAIN naming the joints and what is expected
    */
   assertCommandable(cmd: JointCommand): void {
+    this.assertGainsWithinBounds(cmd);
     if (cmd.mode !== 'velocity') return;
     const bad: string[] = [];
     for (let i = 0; i < this._lim.n; i++) {
@@ -215,6 +221,26 @@ export class SafetySupervisor {
         `robot ${this.spec.name}`,
         `velocity mode with kd 0 commands no effort (the velocity gain is kd) on ${bad.join(', ')}: the robot would not move while reporting running`,
         'kd > 0 (N·m·s/rad | N·s/m) for every driven joint, in the robot spec or the model manifest pd.kd',
+      );
+    }
+  }
+
+  private assertGainsWithinBounds(cmd: JointCommand): void {
+    const over: string[] = [];
+    for (let i = 0; i < this._lim.n; i++) {
+      if (this._lim.eLim[i] === 0) continue; // passive: its gains are zeroed, never sent
+      const name = this.spec.joints[i].name;
+      const kp = cmd.kp?.[i];
+      const kd = cmd.kd?.[i];
+      if (kp !== undefined && kp > this._lim.kpMax[i]) over.push(`${name} kp ${kp} > kpMax ${this._lim.kpMax[i]}`);
+      if (kd !== undefined && kd > this._lim.kdMax[i]) over.push(`${name} kd ${kd} > kdMax ${this._lim.kdMax[i]}`);
+    }
+    if (over.length > 0) {
+      throw new AxonError(
+        'SAFETY_GAIN_BOUND',
+        `robot ${this.spec.name}`,
+        `gains above the joints' bounds: ${over.join(', ')}`,
+        'kp <= kpMax and kd <= kdMax for every joint (the robot spec\'s default gains, the model manifest\'s pd, --kp / --kd; docs/safety.md "Gain bounds")',
       );
     }
   }

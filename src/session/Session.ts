@@ -56,8 +56,9 @@ export function manifestOnlyFolder(manifest: ModelFolder['manifest'], label: str
  * Refuses, before the robot is connected (a servo bus enables torque in connect()), a model whose
  * commands the robot would follow by doing nothing (SafetySupervisor.assertCommandable: velocity
  * mode with kd 0 on an actuator that does not close its own velocity loop). docs/hardware.md and
- * docs/safety.md promise this refusal "before arming"; ControlLoop.run checks again.
- * @throws AxonError SAFETY_VELOCITY_GAIN
+ * docs/safety.md promise this refusal "before arming"; ControlLoop.run checks again. Static gains
+ * (spec defaults, manifest pd, --kp / --kd) above a joint's kpMax / kdMax are refused here too.
+ * @throws AxonError SAFETY_VELOCITY_GAIN, SAFETY_GAIN_BOUND
  */
 function assertCommandableBeforeArming(m: ModelFolder['manifest'], robot: Robot, period: number, gains: SessionOptions['gains']): void {
   const mapper = new ActionMapper(m, robot.spec, gains);
