@@ -103,6 +103,12 @@ export interface MjcfSetup {
   readonly effortLimited: number;
   /** Mass of the robot (kg): the bodies of the root's tree (loose bodies beside it are not counted). */
   readonly mass: number;
+  /**
+   * The model's `<gyro>` sensor on a site (one named imu_ang_vel, mjlab's, else the first), and the
+   * body that site is welded to: where mjlab reads base_ang_vel (inspect --draft --mjcf). Absent
+   * when the model has none. The simulator's IMU is still chosen by imuLink / imuWhy.
+   */
+  readonly gyro?: { readonly sensor: string; readonly site: string; readonly body: string };
 }
 
 /**
@@ -349,6 +355,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     armature,
     effortLimited,
     mass,
+    ...gyroOf(mj, model),
   };
   return Object.assign(robot, { mjcfSetup, mjcfDigest: digest });
 }
@@ -382,6 +389,24 @@ class ManifestDifferences {
     if (this.passive.length > 0) parts.push(`gains or effort limits for ${this.passive.join(', ')}, which the model does not actuate: kept passive, as in the model`);
     if (parts.length > 0) notes.push({ code: 'MUJOCO_MJCF_MANIFEST', where: file, message: `the manifest's values replace the model's where they differ (model → manifest): ${parts.join('; ')}` });
   }
+}
+
+/** The model's gyro sensor on a site (imu_ang_vel first, as mjlab names it) and its site's (welded) body; {} without one or when unnamed. */
+function gyroOf(mj: MainModule, model: MjModel): { gyro?: MjcfSetup['gyro'] } {
+  const GYRO = mj.mjtSensor.mjSENS_GYRO.value;
+  const OBJ_SITE = mj.mjtObj.mjOBJ_SITE.value;
+  const type = model.sensor_type as Int32Array;
+  const objtype = model.sensor_objtype as Int32Array;
+  const objid = model.sensor_objid as Int32Array;
+  const gyros: number[] = [];
+  for (let i = 0; i < model.nsensor; i++) if (type[i] === GYRO && objtype[i] === OBJ_SITE) gyros.push(i);
+  if (gyros.length === 0) return {};
+  const name = (i: number) => mujocoName(mj, model, mj.mjtObj.mjOBJ_SENSOR.value, i);
+  const s = gyros.find((i) => /(^|\/)imu_ang_vel$/.test(name(i))) ?? gyros[0];
+  const site = objid[s];
+  const body = mujocoName(mj, model, mj.mjtObj.mjOBJ_BODY.value, (model.body_weldid as Int32Array)[(model.site_bodyid as Int32Array)[site]]);
+  if (!body) return {};
+  return { gyro: { sensor: name(s), site: mujocoName(mj, model, OBJ_SITE, site), body } };
 }
 
 /**

@@ -5,7 +5,7 @@
  * from the MJCF and writes imu_link and the projected_gravity term's link; without --mjcf the draft
  * says it could not. The drafted model then checks and runs against the MJCF.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,7 +49,9 @@ describe('an mjlab export for a torso-IMU robot', () => {
 
     const draft = axon('inspect', onnx, '--draft', join(dir, 'manifest.json'), '--mjcf', files.mjcf);
     expect(draft.code, draft.stderr).toBe(0);
-    expect(draft.stdout).toContain('note: imu_link: "torso_link", the body of h1_2_like.xml\'s imu site (mjlab\'s base_ang_vel gyro); projected_gravity reads the root "pelvis"');
+    // No <gyro> in this MJCF: the imu* site rule picks the torso, and the note says so.
+    expect(draft.stdout).toContain('note: imu_link: "torso_link", no <gyro> sensor on a site in h1_2_like.xml, so the simulator\'s imu* site rule picked it');
+    expect(draft.stdout).toContain('projected_gravity reads the root "pelvis"');
     const m = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
     expect(m.imu_link).toBe('torso_link');
     expect(m.observation.terms.slice(0, 2)).toEqual([{ term: 'base_ang_vel' }, { term: 'projected_gravity', link: 'pelvis' }]);
@@ -61,6 +63,32 @@ describe('an mjlab export for a torso-IMU robot', () => {
     const run = axon('sim', '--mjcf', files.mjcf, '--policy', dir, '--duration', '0.2', '--fast', '--json');
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.lastLine)).toMatchObject({ ticks: 10, policy: dir });
+
+    // Unitree's layout (the G1 family): an imu site on the pelvis too, mjlab's gyro on the torso
+    // one. The gyro decides, not "an imu* site on the root wins" (review R3 F2: it wrote pelvis,
+    // no link on projected_gravity, and "as mjlab does").
+    const two = join(root, 'two_sites.xml');
+    writeFileSync(two, readFileSync(files.mjcf, 'utf8')
+      .replace('<freejoint/>', '<freejoint/>\n      <site name="imu_in_pelvis" pos="0 0 0"/>')
+      .replace('</worldbody>', '</worldbody>\n  <sensor><gyro name="imu_ang_vel" site="imu"/><framequat name="pelvis_quat" objtype="site" objname="imu_in_pelvis"/></sensor>'));
+    const twoDraft = axon('inspect', onnx, '--draft', join(root, 'two.json'), '--mjcf', two);
+    expect(twoDraft.code, twoDraft.stderr).toBe(0);
+    const t = JSON.parse(readFileSync(join(root, 'two.json'), 'utf8'));
+    expect(t.imu_link).toBe('torso_link');
+    expect(t.observation.terms.slice(0, 2)).toEqual([{ term: 'base_ang_vel' }, { term: 'projected_gravity', link: 'pelvis' }]);
+    expect(twoDraft.stdout).toContain('note: imu_link: "torso_link", the body of two_sites.xml\'s gyro sensor "imu_ang_vel" (site "imu"), where mjlab reads base_ang_vel; the imu* site rule alone would pick "pelvis": the gyro decides; projected_gravity reads the root "pelvis"');
+    expect(twoDraft.stdout).not.toContain('as mjlab does');
+
+    // The gyro on the root's site: one body for both terms, as mjlab reads them.
+    const rootGyro = join(root, 'root_gyro.xml');
+    writeFileSync(rootGyro, readFileSync(two, 'utf8').replace('<gyro name="imu_ang_vel" site="imu"/>', '<gyro name="imu_ang_vel" site="imu_in_pelvis"/>'));
+    const rootDraft = axon('inspect', onnx, '--draft', join(root, 'root.json'), '--mjcf', rootGyro);
+    expect(rootDraft.code, rootDraft.stderr).toBe(0);
+    const r = JSON.parse(readFileSync(join(root, 'root.json'), 'utf8'));
+    expect(r.imu_link).toBe('pelvis');
+    expect(r.observation.terms[1]).toEqual({ term: 'projected_gravity' });
+    expect(rootDraft.stdout).toContain('gyro sensor "imu_ang_vel" (site "imu_in_pelvis")');
+    expect(rootDraft.stdout).toContain('as mjlab does');
 
     // --mjcf with a bare ONNX file and no --draft is refused, never ignored.
     const bare = axon('inspect', onnx, '--mjcf', files.mjcf);

@@ -37,14 +37,17 @@ function genericDraft(file: string, inputs: Io[], outputs: Io[]) {
 }
 
 /**
- * The MJCF's IMU body (the body of its imu site, by the simulator's rule: sim/mujoco's imuBody) and
- * root body, as `axon sim --mjcf` reads them with no manifest: where mjlab reads base_ang_vel and
- * projected_gravity.
+ * The MJCF's IMU body and root body, where mjlab reads base_ang_vel and projected_gravity: the body
+ * of the site its `<gyro>` sensor names (mjlab's base_ang_vel is the gyro imu_ang_vel), else the
+ * simulator's imu* site rule (sim/mujoco's imuBody, as `axon sim --mjcf` reads it with no manifest).
  */
-async function mjcfFrames(mjcf: string): Promise<{ imuBody: string; root: string; file: string }> {
+async function mjcfFrames(mjcf: string): Promise<NonNullable<Parameters<typeof manifestFromMjlab>[1]['robotFrames']>> {
   const { robot, setup } = await mjcfRobot({ file: mjcf }, undefined, 0.005);
   robot.dispose();
-  return { imuBody: setup.imuLink ?? setup.root, root: setup.root, file: basename(mjcf) };
+  const ruleBody = setup.imuLink ?? setup.root;
+  const file = basename(mjcf);
+  if (setup.gyro) return { imuBody: setup.gyro.body, root: setup.root, file, from: { gyro: setup.gyro.sensor, site: setup.gyro.site, ruleBody } };
+  return { imuBody: ruleBody, root: setup.root, file, from: { rule: setup.imuWhy } };
 }
 
 /** Prints a bare ONNX file's inputs and outputs and, with --draft, writes a manifest (complete from mjlab's metadata, else a draft to complete). */

@@ -97,11 +97,18 @@ export interface MjlabImportOptions {
   /** How the manifest came to be, for provenance.command. */
   readonly command: string;
   /**
-   * The robot's MJCF as mjlab builds it, when given (`inspect --draft --mjcf`): the body holding its
-   * imu site (where mjlab's `base_ang_vel`, the builtin gyro sensor `robot/imu_ang_vel`, is read)
-   * and its root body (where `projected_gravity`, the root link's projected_gravity_b, is read).
+   * The robot's MJCF as mjlab builds it, when given (`inspect --draft --mjcf`): the body of its gyro
+   * sensor's site (where mjlab's `base_ang_vel`, the builtin gyro sensor `robot/imu_ang_vel`, is
+   * read), or without a gyro the body the simulator's imu* site rule picks, and its root body
+   * (where `projected_gravity`, the root link's projected_gravity_b, is read). `from` says which:
+   * the gyro (with the body the rule alone would pick), or the rule (with its reason).
    */
-  readonly robotFrames?: { readonly imuBody: string; readonly root: string; readonly file: string };
+  readonly robotFrames?: {
+    readonly imuBody: string;
+    readonly root: string;
+    readonly file: string;
+    readonly from: { readonly gyro: string; readonly site: string; readonly ruleBody: string } | { readonly rule: string };
+  };
 }
 
 export interface MjlabImport {
@@ -283,12 +290,18 @@ export function manifestFromMjlab(entries: readonly OnnxMetadataEntry[], o: Mjla
     "action.clip: none written: mjlab's runner clips the policy's output only when the agent cfg sets clip_actions (None by default, src/mjlab/rl/config.py), and an action term's clip bounds its targets; neither is in the file: set action.clip (clip_actions) or action.target_clip (the term's clip) if your task had one",
     "use_default_offset: true assumed (mjlab's JointPositionActionCfg default and the velocity task's: target = default + scale · a); the file does not record it: a task with use_default_offset=False sends target = scale · a (action.type joint_position_abs)",
   );
-  if (fr !== undefined)
+  if (fr !== undefined) {
+    const f = fr.from;
+    const source =
+      'gyro' in f
+        ? `the body of ${fr.file}'s gyro sensor "${f.gyro}" (site "${f.site}"), where mjlab reads base_ang_vel${f.ruleBody !== fr.imuBody ? `; the imu* site rule alone would pick "${f.ruleBody}": the gyro decides` : ''}`
+        : `no <gyro> sensor on a site in ${fr.file}, so the simulator's imu* site rule picked it (${f.rule}); mjlab reads base_ang_vel at its gyro sensor: check that body holds it`;
     notes.push(
       split
-        ? `imu_link: "${fr.imuBody}", the body of ${fr.file}'s imu site (mjlab's base_ang_vel gyro); projected_gravity reads the root "${fr.root}" (mjlab's projected_gravity is the root link's): link "${fr.root}" written on it, so on a robot that measures only its IMU the model is refused`
-        : `imu_link: "${fr.imuBody}", the root body of ${fr.file}, which holds its imu site: base_ang_vel and projected_gravity both read it, as mjlab does`,
+        ? `imu_link: "${fr.imuBody}", ${source}; projected_gravity reads the root "${fr.root}" (mjlab's projected_gravity is the root link's): link "${fr.root}" written on it, so on a robot that measures only its IMU the model is refused`
+        : `imu_link: "${fr.imuBody}", the root body of ${fr.file}, ${source}; base_ang_vel and projected_gravity both read it${'gyro' in f ? ', as mjlab does' : ''}`,
     );
+  }
   notes.push(...smallValues('joint_stiffness', pd?.kp, joints), ...smallValues('joint_damping', pd?.kd, joints), ...smallValues('action_scale', scales, scales.length === 1 ? ['every joint'] : joints));
   for (const k of meta.keys()) if (!known.has(k)) notes.push(`${k}: not read`);
   return { manifest, unfilled, notes };
