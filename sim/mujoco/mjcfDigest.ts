@@ -13,19 +13,23 @@
  * name anywhere in its virtual file system, which holds the model's folder), the first in
  * directory order, dot-folders skipped, as mjcfFolder.ts walks it.
  *
- * What is hashed: the model file's bytes, then for each included file a NUL byte, its path
- * relative to the model's folder ('/'-separated, UTF-8), a NUL byte, its size in bytes (decimal
- * ASCII), a NUL byte, and its bytes. A model that includes nothing is hashed as its bytes alone,
+ * What is hashed: the model file's bytes, then for each included file a NUL byte, its name as
+ * the `<include file>` that first included it writes it ('\\' made '/', then normalised as a POSIX
+ * path: `./motors.xml` is `motors.xml`; UTF-8), a NUL byte, its size in bytes (decimal ASCII), a
+ * NUL byte, and its bytes. Not its path on disk: the same files give the same digest whatever
+ * folder holds them and however MuJoCo found them (a model file given through a symlink finds its
+ * includes in the link target's folder by the third place; a plain copy of that folder finds them
+ * beside it, and both hash alike; review R3 F3). A model that includes nothing is hashed as its bytes alone,
  * as before includes were covered. `bytes` is the files' sizes summed. Configure time only.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { basename, dirname, join, posix, resolve } from 'node:path';
 import { AxonError } from '../../src/core/errors.ts';
 import type { FileBytes } from '../../src/record/drawingMeta.ts';
 import { mjcfIncludes } from './mjcfFolder.ts';
 
-/** One file the digest covers: its path relative to the model's folder, and its bytes. */
+/** One file the digest covers: its name (the model file's file name; an include's path as written, normalised), and its bytes. */
 export interface MjcfDigestFile {
   readonly name: string;
   readonly data: Uint8Array;
@@ -48,9 +52,9 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
   const root = dirname(main);
   const files: MjcfDigestFile[] = [];
   const seen = new Set<string>();
-  const visit = (path: string, data: Uint8Array) => {
+  const visit = (path: string, data: Uint8Array, name: string) => {
     seen.add(path);
-    files.push({ name: path === main ? basename(main) : relative(root, path).split(sep).join('/'), data });
+    files.push({ name, data });
     for (const inc of mjcfIncludes(new TextDecoder().decode(data))) {
       const candidates = [...new Set(dirname(path) === root ? [resolve(root, inc)] : [resolve(root, inc), resolve(dirname(path), inc)])];
       let found: { path: string; data: Uint8Array } | undefined;
@@ -74,7 +78,7 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
         }
       }
       if (!found) throw new AxonError('MJCF_INCLUDE', where, `cannot be read: ${why.join(', ')}`, 'the included file, where MuJoCo looks for it (the model\'s folder, then the including file\'s): a copy of the whole model folder');
-      if (!seen.has(found.path)) visit(found.path, found.data);
+      if (!seen.has(found.path)) visit(found.path, found.data, posix.normalize(inc.replace(/\\/g, '/')));
     }
   };
   let top: Uint8Array;
@@ -83,7 +87,7 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
   } catch (e) {
     throw new AxonError('MUJOCO_MJCF_FILE', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a readable MJCF model file');
   }
-  visit(main, top);
+  visit(main, top, basename(main));
   const d = digestOfFiles(files);
   return files.length > 1 ? { ...d, lineEndingSha256: () => lineEndingDigests(d) } : d;
 }

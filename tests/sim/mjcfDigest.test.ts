@@ -8,7 +8,7 @@
  * place to look), a CRLF robot file, joints in an order that is not alphabetical, a light link
  * (1e-5 kg·m²) and an unrelated `<include>` inside a comment.
  */
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -101,10 +101,12 @@ describe('a served MJCF is named by its model file and every file it includes', 
     const copy = writeModel('copy');
     const s = await served(a);
     const files = ['scene.xml', 'robot/arm.xml', 'robot/motors.xml'];
-    expect(mjcfDigest(a).files.map((f) => f.name)).toEqual(files);
+    // Each include named as its <include file> writes it (motors.xml, found beside arm.xml), not by its path on disk.
+    const names = ['scene.xml', 'robot/arm.xml', 'motors.xml'];
+    expect(mjcfDigest(a).files.map((f) => f.name)).toEqual(names);
     expect(s.bytes).toBe(files.reduce((n, f) => n + readFileSync(join(dir, 'served', f)).byteLength, 0));
     // The definition, written out: the top file's bytes, then NUL name NUL size NUL bytes for each include.
-    const framed = Buffer.concat([readFileSync(a), ...files.slice(1).flatMap((f) => [Buffer.from(`\0${f}\0${readFileSync(join(dir, 'served', f)).byteLength}\0`), readFileSync(join(dir, 'served', f))])]);
+    const framed = Buffer.concat([readFileSync(a), ...files.slice(1).flatMap((f, i) => [Buffer.from(`\0${names[i + 1]}\0${readFileSync(join(dir, 'served', f)).byteLength}\0`), readFileSync(join(dir, 'served', f))])]);
     expect(s.sha256).toBe(sha256(framed));
     const mine = await client(copy);
     expect(mine.bytes.sha256).toBe(s.sha256);
@@ -136,8 +138,27 @@ describe('a served MJCF is named by its model file and every file it includes', 
     writeFileSync(join(dir, 'third', 'robot', 'arm.xml'), ARM.replace('"motors.xml"', '"actuators/motors.xml"'));
     writeFileSync(join(dir, 'third', 'motors.xml'), motors(20));
     const m = await client(odd);
-    expect(m.bytes.files.map((f) => f.name)).toEqual(['scene.xml', 'robot/arm.xml', 'motors.xml']);
+    expect(m.bytes.files.map((f) => f.name)).toEqual(['scene.xml', 'robot/arm.xml', 'actuators/motors.xml']);
     expect(m.drawing.joints).toEqual(['shoulder_pitch', 'elbow']);
+  });
+
+  it('a model file given through a symlink and a plain copy of its target\'s folder have one digest (review R3 F3)', async () => {
+    // sym/robot.xml -> real/scene.xml: MuJoCo is given the link's folder, sym/, so the includes
+    // are found in sym/real/ by the third place (the digest named them real/robot/arm.xml and
+    // real/robot/motors.xml); a plain copy of real/ finds them beside its scene.xml.
+    writeModel(join('sym', 'real'));
+    const link = join(dir, 'sym', 'robot.xml');
+    symlinkSync(join('real', 'scene.xml'), link);
+    const plain = writeModel('real_copy');
+    const viaLink = mjcfDigest(link);
+    expect(viaLink.files.map((f) => f.name)).toEqual(['robot.xml', 'robot/arm.xml', 'motors.xml']);
+    expect(viaLink.sha256).toBe(mjcfDigest(plain).sha256);
+    // As the server compiles it (the bytes MuJoCo got), against the client's plain copy: no warning.
+    const s = await served(link);
+    expect(s.sha256).toBe(viaLink.sha256);
+    const mine = await client(plain);
+    expect(mine.drawing.joints).toEqual(['shoulder_pitch', 'elbow']);
+    expect(servedFileProblem(s, mine.bytes, `--mjcf ${plain}`, 'mjcf')).toBeUndefined();
   });
 });
 
