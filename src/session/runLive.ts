@@ -130,7 +130,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
   let endedBy: LiveRunResult['endedBy'] = 'duration';
   let lastSeq = 0; // the newest tick's seq, for events made off the tick
   const onSignal = () => {
-    endedBy = 'signal';
+    // A robot fault recorded before the signal decides how the run ended (docs/safety.md "How a run ends").
+    if (endedBy !== 'fault') endedBy = 'signal';
     safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };

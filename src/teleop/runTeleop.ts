@@ -135,7 +135,8 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   let lastSeq = 0; // the newest tick's seq, for the stops made off the tick
   const subs: Subscription[] = [];
   const onSignal = () => {
-    endedBy = 'signal';
+    // A robot fault recorded before the signal decides how the run ended (docs/safety.md "How a run ends").
+    if (endedBy !== 'fault') endedBy = 'signal';
     safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };

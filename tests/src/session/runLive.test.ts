@@ -109,6 +109,8 @@ async function runWith(robot: SelfTimedRobot, durationS: number, time: VirtualTi
   return { r: await p, events };
 }
 
+const sigintBefore = process.listenerCount('SIGINT');
+
 describe('runLive on virtual time', () => {
   it('a robot fault mid-run: a safe-stop naming it at the loop time it came, and the run ends stopped', async () => {
     const robot = new SelfTimedRobot();
@@ -225,6 +227,39 @@ describe('runLive on virtual time', () => {
     expect(r.endedBy).toBe('duration');
     expect(r.safety.ownStop).toBeUndefined();
     expect(r.safety.stopCause).toMatchObject({ kind: 'estop', requested: true, reason: 'operator e-stop (viewer)' });
+  });
+
+  it.each([
+    [true, 'after the supervisor had stale-stopped'],
+    [false, 'with no stop before it'],
+  ])('a robot fault then Ctrl-C (%s, %s): ended by fault, the signal does not relabel it', async (withStale) => {
+    // docs/safety.md "How a run ends": a robot fault keeps ended_by "fault" (exit 1), also when a signal came after it.
+    const robot = new FreezingRobot();
+    const time = new VirtualTime(100);
+    let ended = false;
+    const p = runLive(robot, {
+      policy: 'models/cartpole-balance',
+      durationS: 1.5,
+      handleSignals: true,
+      clock: new VirtualClock(PERIOD, time),
+      onLoop: () => {
+        if (withStale) {
+          time.setTimeout(() => (robot.frozen = true), 0.3);
+          time.setTimeout(() => (robot.frozen = false), 0.6);
+        }
+        time.setTimeout(() => robot.health$.next({ connected: true, stale: false, faults: ['servo 3 overload'] }), 0.8);
+        time.setTimeout(() => process.emit('SIGINT' as never), 1.0); // the operator's Ctrl-C on the held robot
+      },
+    }).finally(() => (ended = true));
+    p.catch(() => {});
+    while (!ended) {
+      if (time.pendingCount > 0) time.advanceTo(time.nextDue());
+      await new Promise((r) => setImmediate(r));
+    }
+    const r = await p;
+    expect(r.loop.ticks).toBeLessThan(75); // the signal ended it before its 1.5 s
+    expect(r.endedBy).toBe('fault');
+    expect(process.listenerCount('SIGINT')).toBe(sigintBefore);
   });
 
   it('refuses a clock at another period than the policy, with the robot closed', async () => {
