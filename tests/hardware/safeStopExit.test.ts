@@ -118,4 +118,23 @@ describe('a live run held in the supervisor\'s own safe stop', () => {
     expect(r.stderr).toMatch(/axon: the run ended held in a safe stop the supervisor latched at \d+\.\d{3} s \(surprise\)/);
     expect(r.status, r.stderr).toBe(EXIT_SAFE_STOPPED);
   }, 120_000);
+
+  it('CLI: Ctrl-C after that stop: still ended by safe_stop and exit 5 (the first stop wins), as over the bridge', async () => {
+    // Real time: the monitor stops at about 1.6 s of sim time; the SIGINT comes well after it.
+    const args = ['sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--action-noise', '0.2', '--world-model', 'models/cartpole-wm', '--wm-mode', 'monitor', '--fault', 'motor:0.5@1', '--duration', '60', '--json'];
+    const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const done = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const timer = setTimeout(() => child.kill('SIGINT'), 9_000);
+    const code = await done;
+    clearTimeout(timer);
+    const s = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    expect(s.interrupted, stderr).toBe('SIGINT');
+    expect(s.safety).toMatchObject({ state: 'safe-stop', stop: { by: 'supervisor', kind: 'surprise' } });
+    expect(s.ended_by, stderr).toBe('safe_stop');
+    expect(code, stderr).toBe(EXIT_SAFE_STOPPED);
+  }, 120_000);
 });
