@@ -7,7 +7,8 @@ import { weldVertices, type MeshData } from './MeshData.ts';
  * begin the 80-byte binary header with "solid" (the ASCII keyword). A file of another size whose
  * bytes after the header are not text is a binary STL too: with fewer than 50 bytes after its n
  * triangles (an exporter's padding) it is read with a note, otherwise refused as a binary STL of
- * the wrong size. Anything else is ASCII, its keywords in any case (SolidWorks writes "SOLID",
+ * the wrong size, unless it is an ASCII STL padded after its "endsolid" (a trailing NUL). Anything
+ * else is ASCII, its keywords in any case (SolidWorks writes "SOLID",
  * "FACET NORMAL", "VERTEX").
  */
 export function readStl(bytes: Uint8Array, where: string): MeshData {
@@ -16,7 +17,7 @@ export function readStl(bytes: Uint8Array, where: string): MeshData {
     if (count === 0) throw new UrdfError('URDF_MESH', where, `is a binary STL (${bytes.length} bytes) with a triangle count of 0: no triangles`, 'a binary or ASCII STL file with at least one triangle');
     return readBinary(bytes, count);
   }
-  if (bytes.length >= 84 && !isText(bytes, 84)) {
+  if (bytes.length >= 84 && !isText(bytes, 84, bytes.length) && !isAsciiStl(bytes)) {
     const whole = 84 + 50 * count;
     const extra = bytes.length - whole;
     if (count > 0 && extra > 0 && extra < 50) {
@@ -58,9 +59,23 @@ function readBinary(bytes: Uint8Array, n: number): MeshData {
   return weldVertices(soup, 'stl-binary');
 }
 
-/** No control byte but tab, line feed, form feed and carriage return from `from` on (latin1 letters are text). */
-function isText(bytes: Uint8Array, from: number): boolean {
-  for (let i = from; i < bytes.length; i++) {
+/**
+ * An ASCII STL whatever bytes follow its end: it begins with "solid", holds "facet" and "vertex", and
+ * is text up to its "endsolid" line. Editors and some exporters pad the end (a NUL, a DOS end-of-file
+ * mark); a binary STL's triangles are not text before an "endsolid".
+ */
+function isAsciiStl(bytes: Uint8Array): boolean {
+  const text = new TextDecoder('latin1').decode(bytes);
+  if (!/^\s*solid/i.test(text)) return false;
+  const end = text.toLowerCase().lastIndexOf('endsolid');
+  if (end < 0) return false;
+  const head = text.slice(0, end);
+  return /\bfacet\b/i.test(head) && /\bvertex\b/i.test(head) && isText(bytes, 0, end);
+}
+
+/** No control byte but tab, line feed, form feed and carriage return in [from, to) (latin1 letters are text). */
+function isText(bytes: Uint8Array, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
     const b = bytes[i];
     if ((b < 9 || (b > 13 && b < 32) || b === 127) && b !== 26) return false; // 26: a DOS end-of-file mark
   }

@@ -48,6 +48,19 @@ describe('STL as exporters write it: keywords in any case, a binary STL told apa
     }
   });
 
+  it('reads an ASCII STL padded after its endsolid (a trailing NUL, NUL padding, a DOS end-of-file mark)', () => {
+    const lf = Buffer.from(ascii('vertex', 'solid').toString('latin1').replace(/\r\n/g, '\n'), 'latin1');
+    for (const b of [Buffer.concat([lf, Buffer.from([0])]), Buffer.concat([ascii(), Buffer.alloc(7)]), Buffer.concat([lf, Buffer.from([26, 0, 0])])]) {
+      const m = readStl(b, 'part.stl');
+      expect(m.format).toBe('stl-ascii');
+      expect(m.indices.length).toBe(12);
+    }
+    // A NUL inside the facets is no padding: the file is not read as text.
+    const broken = Buffer.from(lf);
+    broken[lf.indexOf('vertex') + 2] = 0;
+    expect(refusal(broken).code).toBe('URDF_MESH');
+  });
+
   it('reads a binary STL with a few trailing bytes, with a note', () => {
     const m = readStl(binary(TRIS.length, 2), 'part.stl');
     expect(m.format).toBe('stl-binary');
