@@ -7,7 +7,8 @@ import { fileURLToPath } from 'node:url';
  *   package://PKG/rest   a ROS package name; PKG is looked up in the package paths, then in the
  *                        URDF file's own folder and its ancestors (a folder named PKG, or holding
  *                        a PKG folder: the usual `PKG/urdf/robot.urdf` + `PKG/meshes/...` layout;
- *                        or a folder, there or one level below, whose package.xml `<name>` is PKG)
+ *                        or a folder, there or one level below, whose package.xml `<name>` is PKG);
+ *                        the first such folder is the package and the file must be in it
  *   file:///abs/path     a file URL (file://rel is taken as relative to the URDF's folder)
  *   rel/or/abs/path      a plain path, relative to the URDF file's folder
  * A relative path written with backslashes (a Windows exporter) is also tried with slashes.
@@ -63,7 +64,11 @@ export function resolveMeshPath(filename: string, o: MeshPathOptions = {}): Mesh
       const slash = rest.indexOf('/');
       const pkg = slash < 0 ? rest : rest.slice(0, slash);
       const inPkg = slash < 0 ? '' : rest.slice(slash + 1);
-      candidates = packageCandidates(pkg, inPkg, base, o.packagePaths ?? []);
+      // ROS resolves the package, then the file: once a folder is package PKG (by its name or its
+      // package.xml), the file is looked for in it alone, never in another clone of the same name.
+      const dirs = [...new Set(packageCandidates(pkg, base, o.packagePaths ?? []))];
+      const found = dirs.find(isDir);
+      candidates = (found !== undefined ? [found] : dirs).map((d) => join(d, inPkg));
     } else {
       return { ok: false, reason: 'scheme', scheme };
     }
@@ -131,19 +136,20 @@ export function defaultPackagePaths(extra: readonly string[] = []): string[] {
   return [...extra, ...(env ? env.split(delimiter).filter((p) => p !== '') : [])];
 }
 
-function packageCandidates(pkg: string, inPkg: string, base: string, packagePaths: readonly string[]): string[] {
+/** The folders that would be package PKG, in the order they are tried (the first that exists is it). */
+function packageCandidates(pkg: string, base: string, packagePaths: readonly string[]): string[] {
   const out: string[] = [];
   for (const p of defaultPackagePaths(packagePaths)) {
     const dir = resolve(p);
-    out.push(join(dir, pkg, inPkg));
-    if (basename(dir) === pkg) out.push(join(dir, inPkg));
-    for (const d of namedPackages(dir, pkg)) out.push(join(d, inPkg));
+    out.push(join(dir, pkg));
+    if (basename(dir) === pkg) out.push(dir);
+    for (const d of namedPackages(dir, pkg)) out.push(d);
   }
   let dir = resolve(base);
   for (let level = 0; level <= ANCESTOR_LEVELS; level++) {
-    if (basename(dir) === pkg) out.push(join(dir, inPkg));
-    out.push(join(dir, pkg, inPkg));
-    for (const d of namedPackages(dir, pkg)) out.push(join(d, inPkg));
+    if (basename(dir) === pkg) out.push(dir);
+    out.push(join(dir, pkg));
+    for (const d of namedPackages(dir, pkg)) out.push(d);
     const up = dirname(dir);
     if (up === dir) break;
     dir = up;
@@ -190,7 +196,8 @@ function subfolders(dir: string): string[] {
   let list = listings.get(dir);
   if (list === undefined) {
     try {
-      list = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => join(dir, e.name));
+      // Sorted: the filesystem's order is no order, and two clones of one package must not swap.
+      list = readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory() || e.isSymbolicLink()).map((e) => join(dir, e.name)).sort();
     } catch {
       list = [];
     }
@@ -203,6 +210,14 @@ function subfolders(dir: string): string[] {
 export function clearPackageCache(): void {
   packageNames.clear();
   listings.clear();
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function isFile(p: string): boolean {

@@ -51,3 +51,24 @@ describe('package://PKG is also found through a folder whose package.xml <name> 
     expect(env.code, env.stderr).toBe(0);
   }, 60_000);
 });
+
+describe('two clones of one package side by side (a_clone, b_clone, both <name>mypkg</name>)', () => {
+  const ws = join(root, 'ws');
+  for (const c of ['a_clone', 'b_clone']) {
+    mkdirSync(join(ws, c, 'urdf'), { recursive: true });
+    mkdirSync(join(ws, c, 'meshes'), { recursive: true });
+    writeFileSync(join(ws, c, 'package.xml'), '<package format="2"><name>mypkg</name></package>\n');
+  }
+  writeFileSync(join(ws, 'a_clone', 'meshes', 'box.STL'), `solid box\r\n${tri(0)}endsolid box\r\n`);
+  writeFileSync(join(ws, 'a_clone', 'meshes', 'both.STL'), `solid a\r\n${tri(0)}endsolid a\r\n`);
+  writeFileSync(join(ws, 'b_clone', 'meshes', 'both.STL'), `solid b\r\n${tri(0)}endsolid b\r\n`);
+
+  it("each URDF's own clone is the package", () => {
+    for (const c of ['a_clone', 'b_clone']) expect(resolveMeshPath('package://mypkg/meshes/both.STL', { baseDir: join(ws, c, 'urdf') })).toEqual({ ok: true, path: join(ws, c, 'meshes', 'both.STL') });
+  });
+
+  it("a mesh missing from the URDF's own clone is missing, not taken from the sibling clone (ROS resolves the package, then the file)", () => {
+    const r = resolveMeshPath('package://mypkg/meshes/box.STL', { baseDir: join(ws, 'b_clone', 'urdf') });
+    expect(r).toEqual({ ok: false, reason: 'missing', looked: [join(ws, 'b_clone', 'meshes', 'box.STL')] });
+  });
+});
