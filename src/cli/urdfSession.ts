@@ -140,7 +140,7 @@ export function movingJoints(model: UrdfModel): { name: string; effort: number }
  * order of precedence, from the flags, the manifest, then the stated defaults. Throws a
  * UsageError/ManifestError naming the flag or field for anything that names no joint or link.
  */
-export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, manifestFile: string): UrdfSetup {
+export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, manifestFile: string, physics: 'cannon' | 'mujoco' = 'cannon'): UrdfSetup {
   const model = loadUrdf(flags.file, { packagePaths: flags.packagePaths, collisionMeshes: flags.meshCollision === 'none' ? 'optional' : 'required' });
   const joints = movingJoints(model);
   refuseNoJoints(joints.length, model.name, flags.file);
@@ -177,7 +177,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
   // Not told: fixed when the URDF fixes it or its root body has no mass; the simulator decides so too, and says so.
   const told = flags.fixedBase ?? m?.fixed_base;
   const fixedBase = urdfFixedBase(model, { fixed_base: told });
-  refuseNoCollision(model, flags.meshCollision, fixedBase, flags.file);
+  refuseNoCollision(model, flags.meshCollision, fixedBase, flags.file, physics); // the shapes the engine in use builds
   const robot = { mass: model.links.reduce((sum, l) => sum + (l.inertial?.mass ?? 0), 0), floating: !fixedBase };
   for (const j of joints) {
     const d = jd[j.name];
@@ -253,7 +253,7 @@ type MujocoUrdfRobot = Awaited<ReturnType<(typeof import('../../sim/mujoco/creat
  * through MuJoCo's URDF compiler (its module loaded only then). The build's notes go to stderr.
  */
 export async function openUrdfRobot(flags: UrdfRobotFlags, m: ModelManifest | undefined, physicsDt: number, physics: 'cannon' | 'mujoco', manifestFile: string): Promise<{ robot: SimRobot | MujocoUrdfRobot; setup: UrdfSetup }> {
-  const setup = urdfSetup(flags, m, physicsDt, manifestFile);
+  const setup = urdfSetup(flags, m, physicsDt, manifestFile, physics);
   const robot = physics === 'mujoco' ? await (await import('../../sim/mujoco/createMujocoRobot.ts')).createMujocoUrdfRobot(flags.file, setup.model, setup.options) : urdfRobot(setup);
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
   if (m) for (const w of mimicActionJoints(m, robot.spec)) process.stderr.write(`axon: note SIM_MIMIC_ACTION: ${manifestFile}#${w.where}: ${w.line}\n`);

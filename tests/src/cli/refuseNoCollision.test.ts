@@ -109,3 +109,20 @@ describe('a floating robot whose collisions are all Collada is refused: a .dae b
       expect(r.stderr).not.toContain('the robot fell');
     }, 60_000);
 });
+
+/** A floating robot whose collisions are MuJoCo MSH only (an MJCF asset reused in a URDF): MuJoCo builds them, cannon-es does not. */
+describe('a floating robot whose collisions are all .msh is refused under cannon-es, not under MuJoCo', () => {
+  const mshOnly = daeOnly.replace('meshes/part.dae" scale', 'meshes/part.msh" scale').replace('meshes/Shell.DAE', 'meshes/Foot.MSH');
+  it('names the .msh files and --physics mujoco under cannon-es (the default); passes under MuJoCo', () => {
+    for (const physics of [undefined, 'cannon'] as const) {
+      const e = refusal(() => refuseNoCollision(parseUrdf(mshOnly), undefined, false, 'robot.urdf', physics));
+      expect(e.code).toBe('SIM_NO_COLLISION');
+      expect(e.message).toContain("all meshes in MuJoCo's MSH format (part.msh, Foot.MSH), which cannon-es does not read");
+      expect(e.expected).toContain('--physics mujoco');
+    }
+    expect(() => refuseNoCollision(parseUrdf(mshOnly), undefined, false, 'robot.urdf', 'mujoco')).not.toThrow();
+    // A .dae beside the .msh under MuJoCo: the .msh is built, the robot stands on it.
+    expect(() => refuseNoCollision(parseUrdf(daeOnly.replace('meshes/Shell.DAE', 'meshes/Foot.msh')), undefined, false, 'robot.urdf', 'mujoco')).not.toThrow();
+    expect(refusal(() => refuseNoCollision(parseUrdf(daeOnly.replace('meshes/Shell.DAE', 'meshes/Foot.msh')), undefined, false, 'robot.urdf')).message).toContain('neither simulator reads (part.dae, Foot.msh');
+  });
+});
