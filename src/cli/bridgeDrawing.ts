@@ -39,7 +39,7 @@ import { drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedMode
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
-import type { MjcfDigest } from '../../sim/mujoco/mjcfDigest.ts';
+type MjcfDigest = import('../../sim/mujoco/mjcfDigest.ts').MjcfDigest;
 /** MuJoCo loads only when asked (the module is imported where an MJCF is drawn): its type alone here. */
 type MujocoDrawing = Awaited<ReturnType<typeof import('../../sim/mujoco/mujocoView.ts').createMujocoDrawing>>;
 

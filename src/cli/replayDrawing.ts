@@ -34,7 +34,6 @@ import type { ViewerRobot } from '../viewer/index.ts';
 import { createSimRobot, loadUrdf, robotModel, robotNames, SimRobot, type UrdfModel } from '../../sim/index.ts';
 import { printable } from '../core/printable.ts';
 import { movingJoints } from './urdfSession.ts';
-import { mjcfDigest } from '../../sim/mujoco/mjcfDigest.ts';
 
 /** A robot the playback poses and the viewer draws. */
 export interface ReplayRobot extends ViewerRobot {
@@ -98,6 +97,8 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
     // As --urdf: drawn whatever the recording names, its joints the recorded ones, checked against the served file.
     if (!existsSync(o.mjcf)) throw new AxonError('REPLAY_MODEL', `--mjcf ${o.mjcf}`, 'is not here', 'an MJCF file (your copy of the recorded robot\'s)');
     // The model and its includes, as the served sha256 covers them (a missing include: MJCF_INCLUDE naming it and its includer).
+    // Loaded only here: sim/mujoco is never imported statically outside it (MuJoCo only when asked).
+    const { mjcfDigest } = await import('../../sim/mujoco/mjcfDigest.ts');
     checkServed(mjcfDigest(o.mjcf), `--mjcf ${o.mjcf}`, 'mjcf');
     const { createMujocoReplayRobot } = await import('../../sim/mujoco/mujocoView.ts');
     return createMujocoReplayRobot(o.mjcf, spec, `--mjcf ${o.mjcf}`);
@@ -122,6 +123,7 @@ export async function replayRobot(rec: Recording, spec: RobotSpec, name: string,
   // again whatever the server's engine, before a shipped robot of the same name is considered.
   if (typeof rec.run.mjcf === 'string') {
     const file = rec.run.mjcf;
+    const { mjcfDigest } = await import('../../sim/mujoco/mjcfDigest.ts');
     if (existsSync(file)) checkServed(() => mjcfDigest(file), `its MJCF ${file}`, 'mjcf');
     else if (servedUnreadable !== undefined) o.say(`axon replay: note: ${servedUnreadable}: its MJCF ${file} is drawn unchecked`);
     return mujocoDrawing(file, spec, name, o.say);
