@@ -42,6 +42,12 @@ export interface EvalOptions {
   readonly velocityCommand?: readonly [number, number, number];
   /** Record every episode into this LeRobotDataset (one dataset episode per eval episode, with its success and seed). */
   readonly dataset?: { readonly dir: string; readonly task?: string };
+  /**
+   * Ctrl-C / SIGTERM (the CLI aborts it, as `axon sim` ends its run): the running episode is stopped
+   * as its duration would stop it, its MCAP closed with its footer and its dataset episode saved;
+   * no further episode starts, and the summary covers the episodes that ran to their end.
+   */
+  readonly stop?: AbortSignal;
 }
 
 /** What the world-model hook did over the run (present with --world-model). */
@@ -73,6 +79,12 @@ export interface EvalSummary extends BaseEvalSummary {
   record?: { dir: string; files: number; ticks: number; dropped: number; bytes: number };
   /** --dataset: frames received, written and dropped. */
   dataset?: DatasetSummary;
+  /** Ended by a signal (`stop`): its name; `episodes_completed` of `episodes` ran to their end and are scored. */
+  interrupted?: string;
+  ended_by?: 'signal';
+  episodes_completed?: number;
+  /** The episode the signal stopped: recorded (MCAP, dataset) as far as it ran, not scored. */
+  episode_interrupted?: number;
   baseline?: Omit<EvalSummary, 'baseline' | 'command' | 'robot' | 'seed' | 'randomize' | 'episodes'> & { description: string };
 }
 
@@ -82,7 +94,7 @@ export interface EvalSummary extends BaseEvalSummary {
  */
 export async function runEval(o: EvalOptions, sessions: SessionSource): Promise<EvalSummary> {
   const main = await evalOnce(o, sessions);
-  if (!o.baseline || !o.worldModel) return main;
+  if (!o.baseline || !o.worldModel || o.stop?.aborted) return main;
   const mode = o.worldModel.mode;
   const base: EvalOptions =
     mode === 'plan'
@@ -116,6 +128,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   const tickTimes = new Float64Array(wmTimes.length);
   let nTimes = 0;
   let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
+  let interruptedAt: number | undefined;
   const record = o.recordDir !== undefined ? { dir: o.recordDir, files: 0, ticks: 0, dropped: 0, bytes: 0 } : undefined;
   if (record) makeDirs(record.dir);
   let dataset: DatasetWriter | undefined;
@@ -132,10 +145,17 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         velocityCommand: session.command,
         provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon eval --robot ${o.robot} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
       });
-    for (let k = 0; k < o.episodes; k++) {
+    for (let k = 0; k < o.episodes && !o.stop?.aborted; k++) {
       const seed = episodeSeed(o.seed, k);
       let recorder: Recorder | undefined;
+      let onStop: (() => void) | undefined;
+      let cut = false;
       const r = await session.runEpisode({ seed, randomize: o.randomize, durationS: o.durationS }, (loop, parts) => {
+        onStop = () => {
+          cut = true;
+          loop.stop();
+        };
+        o.stop?.addEventListener('abort', onStop, { once: true });
         if (record) {
           const file = join(record.dir, `episode-${String(k).padStart(4, '0')}-seed-${seed}.mcap`);
           const worldModel = traceWorldModel(parts.worldModel, 1);
@@ -154,7 +174,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
       }).catch(async (e: unknown) => {
         await recorder?.close().catch(() => {}); // the episode's error is the one to report
         throw e;
-      });
+      }).finally(() => onStop && o.stop?.removeEventListener('abort', onStop));
       dataset?.endEpisode({ success: r.success, seed, randomization: r.randomization });
       if (recorder && record) {
         recorder.setEpisode({ success: r.success, seed, randomization: r.randomization });
@@ -163,6 +183,11 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         record.ticks += rs.ticks;
         record.dropped += rs.dropped;
         record.bytes += rs.bytes;
+      }
+      // Cut short by the signal: saved as sim saves its run, but not scored as an episode.
+      if (cut) {
+        interruptedAt = k;
+        break;
       }
       if (r.success) successes++;
       outcomes.push(episodeOutcome(k, seed, r));
@@ -189,9 +214,13 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
     await session.close();
   }
   const policyName = o.policy === undefined ? (o.worldModel ? `none (planning with ${o.worldModel.dir})` : '') : o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy;
-  const base = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz, physics: o.physics }, randomize: o.randomize, seed: o.seed, episodes: o.episodes }, outcomes);
+  const interrupted = o.stop?.aborted ? String(o.stop.reason) : undefined;
+  const base = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz, physics: o.physics }, randomize: o.randomize, seed: o.seed, episodes: interrupted ? outcomes.length : o.episodes }, outcomes);
   const summary: EvalSummary = {
     ...base,
+    ...(interrupted
+      ? { episodes: o.episodes, episodes_completed: outcomes.length, interrupted, ended_by: 'signal' as const, ...(interruptedAt !== undefined ? { episode_interrupted: interruptedAt } : {}) }
+      : {}),
     policy: randomActions ? 'none (random actions N(0, 1) clipped)' : policyName,
     ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
     ...(o.fault ? { fault: o.fault } : {}),

@@ -140,6 +140,13 @@ export function evalCommand() {
           `${worldModel && !(worldModel.mode === 'plan' && o.policy === undefined) ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}` +
           `${o.actionNoise ? `, action noise ${o.actionNoise}` : ''}${o.fault ? `, fault ${o.fault.kind} x${o.fault.factor} at ${o.fault.atS} s` : ''}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
       );
+    // Ctrl-C / SIGTERM end the eval as `axon sim` ends its run (src/cli/commands/sim.ts): the running
+    // episode stops, its MCAP and dataset episode are closed, the summary of the episodes done is
+    // printed, exit 0 (docs/cli.md, exit codes). Once: a second signal kills the process at once.
+    const stop = new AbortController();
+    const onSignal = (sig: NodeJS.Signals) => stop.abort(sig);
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
     const summary = await runEval({
       robot: o.robot,
       policy: o.policy,
@@ -158,6 +165,10 @@ export function evalCommand() {
       ...(o.dataset ? { dataset: { dir: o.dataset, ...(o.task !== undefined ? { task: o.task } : {}) } } : {}),
       ...(o.command ? { velocityCommand: o.command } : {}),
       progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
+      stop: stop.signal,
+    }).finally(() => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
     });
     if (o.json) console.log(JSON.stringify(summary));
     else printEval(summary);
@@ -287,6 +298,7 @@ export function evalMergeCommand() {
 }
 
 function printEval(s: EvalSummary): void {
+  if (s.interrupted) console.log(`interrupted by ${s.interrupted}: ${s.episodes_completed} of ${s.episodes} episodes ran to their end and are scored${s.episode_interrupted !== undefined ? ` (episode ${s.episode_interrupted} was stopped, recorded as far as it ran)` : ''}`);
   console.log(`success rate ${s.success_rate}, mean return ${s.mean_return}, mean steps ${s.mean_steps}`);
   if (s.record) console.log(`recorded ${s.record.files} episodes (${s.record.ticks} ticks, ${Math.round(s.record.bytes / 1024)} KiB) to ${s.record.dir}/episode-*.mcap`);
   const d = s.dataset;
