@@ -50,6 +50,10 @@ export interface EpisodeData {
   readonly success?: boolean;
   readonly seed?: number;
   readonly randomization?: Record<string, number>;
+  /** How the episode ended (docs/dataset.md "How an episode ended"): safe_stop, signal, duration, truncated... */
+  readonly endedBy?: string;
+  /** The stop's reason, when a safety stop ended it. */
+  readonly stopReason?: string;
 }
 
 export interface StoreOptions {
@@ -73,6 +77,8 @@ export interface EpisodeRow {
   'axon/seed': number | null;
   'axon/success': boolean | null;
   'axon/randomization': string | null;
+  'axon/ended_by': string | null;
+  'axon/stop_reason': string | null;
   stats: StatsByFeature;
 }
 
@@ -194,6 +200,8 @@ export class DatasetStore {
       'axon/seed': e.seed ?? null,
       'axon/success': e.success ?? null,
       'axon/randomization': e.randomization ? JSON.stringify(e.randomization) : null,
+      'axon/ended_by': e.endedBy ?? null,
+      'axon/stop_reason': e.stopReason ?? null,
       stats,
     });
     writeEpisodesTable(this.dir, info.features, this.episodes);
@@ -298,6 +306,8 @@ function writeEpisodesTable(dir: string, features: Features, rows: readonly Epis
   add([leaf('axon/seed', 'int64')], 'axon/seed', rows.map((r) => (r['axon/seed'] === null ? null : BigInt(r['axon/seed']))));
   add([leaf('axon/success', 'bool')], 'axon/success', rows.map((r) => r['axon/success']));
   add([leaf('axon/randomization', 'string')], 'axon/randomization', rows.map((r) => r['axon/randomization']));
+  add([leaf('axon/ended_by', 'string')], 'axon/ended_by', rows.map((r) => r['axon/ended_by']));
+  add([leaf('axon/stop_reason', 'string')], 'axon/stop_reason', rows.map((r) => r['axon/stop_reason']));
   const buf = parquetWriteBuffer({ columnData, schema: [{ name: 'schema', num_children: schema.length }, ...schema.flat()], createdBy: 'axon (hyparquet-writer)' });
   writeFileAtomic(join(dir, formatPath(EPISODES_PATH, 0, 0)), new Uint8Array(buf));
 }
@@ -451,6 +461,8 @@ export async function readEpisodeRows(dir: string, info: DatasetInfo): Promise<E
         'axon/seed': r['axon/seed'] === null || r['axon/seed'] === undefined ? null : Number(r['axon/seed']),
         'axon/success': typeof r['axon/success'] === 'boolean' ? r['axon/success'] : null,
         'axon/randomization': typeof r['axon/randomization'] === 'string' ? r['axon/randomization'] : null,
+        'axon/ended_by': typeof r['axon/ended_by'] === 'string' ? r['axon/ended_by'] : null,
+        'axon/stop_reason': typeof r['axon/stop_reason'] === 'string' ? r['axon/stop_reason'] : null,
         stats,
       });
     }

@@ -10,14 +10,18 @@
  * is written whole or not at all. When the episodes waiting for the worker hold more than
  * `maxPendingFrames` frames (a writer slower than the loop), the episode being recorded is dropped
  * whole and counted; the summary gives received, written and dropped frames (received = written +
- * dropped after close()).
+ * dropped + held after a stop, after close()).
+ *
+ * An episode ends at a safety stop: the stop's tick and the held ticks after it carry the
+ * supervisor's hold, not the policy's command, and are counted, not written; the episode keeps
+ * ended_by "safe_stop" and the stop's reason (docs/dataset.md "How an episode ended").
  */
 import { Worker } from 'node:worker_threads';
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { EpisodeBuffer } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
 import { featureSource, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
@@ -55,6 +59,11 @@ export interface DatasetSummary {
   readonly frames_received: number;
   readonly frames_written: number;
   readonly frames_dropped: number;
+  /**
+   * Ticks the supervisor held in a stop (safe-stop, e-stop) after an episode's last frame: in the
+   * recording, not in the dataset (docs/dataset.md "How an episode ended"). received = written + dropped + held.
+   */
+  readonly frames_held_after_stop: number;
   /** Writer-thread time to save one episode (ms): encode + write + metadata. */
   readonly save_ms: { readonly mean: number; readonly max: number };
   readonly errors: string[];
@@ -67,6 +76,11 @@ export class DatasetWriter {
   private received = 0;
   private written = 0;
   private dropped = 0;
+  private held = 0;
+  /** This episode: the supervisor stopped (the ticks since are held, not frames), and why. */
+  private epHeld = 0;
+  private epStopped = false;
+  private epStopReason: string | undefined;
   private episodesWritten = 0;
   private episodesDropped = 0;
   private pendingFrames = 0;
@@ -118,8 +132,7 @@ export class DatasetWriter {
   /**
    * Starts an episode on `loop`'s ticks; subscribe before the loop runs. `splitAt` (the run's
    * safety supervisor): an operator reset (a re-arm after an e-stop or safe-stop) ends the episode
-   * and starts the next one on the re-armed tick; the frames while stopped stay in the episode that
-   * ended. Each episode split off this way gets `meta` of the run (the last one: endEpisode's).
+   * and starts the next one on the re-armed tick; the ticks while stopped are held, not frames. Each episode split off this way gets `meta` of the run (the last one: endEpisode's).
    */
   attach(loop: { readonly records$: { subscribe(fn: (r: TickRecord) => void): Subscription } }, o: { splitAt?: { readonly armCount: number } } = {}): void {
     if (this.buffer) throw new Error('DatasetWriter.attach: the previous episode was not ended');
@@ -128,6 +141,7 @@ export class DatasetWriter {
     this.splitAt = o.splitAt;
     this.armSeen = o.splitAt?.armCount ?? 0;
     this.stopSeen = false;
+    this.takeEnd();
     this.sub = loop.records$.subscribe(this.onTick);
   }
 
@@ -149,6 +163,14 @@ export class DatasetWriter {
       this.armSeen = a;
       if (r.safetyState === 'e-stopped' || r.safetyState === 'safe-stop') this.stopSeen = true;
     }
+    // A stop: this tick's command is the hold, not the policy's; the episode's frames ended with the tick before.
+    if (this.epStopped || isStopTick(r.safetyState)) {
+      if (!this.epStopped) this.epStopReason = stopReasonOf(r.events);
+      this.epStopped = true;
+      this.epHeld++;
+      this.held++;
+      return;
+    }
     if (this.dropping) return;
     const b = this.buffer!;
     if (this.pendingFrames + b.length >= (this.o.maxPendingFrames ?? 250_000)) {
@@ -167,7 +189,8 @@ export class DatasetWriter {
     this.dropping = this.pendingFrames + (dropping ? 0 : b.length) >= (this.o.maxPendingFrames ?? 250_000);
     this.stopSeen = false;
     this.splits++;
-    this.splitQueue.push(() => this.finish(b, dropping, frames, {}));
+    const end = this.takeEnd();
+    this.splitQueue.push(() => this.finish(b, dropping, frames, end, {}));
     setImmediate(() => this.flushSplits());
   }
 
@@ -177,9 +200,11 @@ export class DatasetWriter {
 
   /**
    * Ends the episode begun by attach(): its frames go to the writer thread (or are counted as
-   * dropped). `success`, `seed` and `randomization` are kept with the episode.
+   * dropped). `success`, `seed`, `randomization` and `endedBy` (the run summary's ended_by) are kept
+   * with the episode; an episode the supervisor stopped is ended_by "safe_stop" with the stop's reason,
+   * unless `endedBy` names a requested stop's cause (signal, fault).
    */
-  endEpisode(meta: { success?: boolean; seed?: number; randomization?: Record<string, number> } = {}): void {
+  endEpisode(meta: Omit<EpisodeMeta, 'task' | 'stopReason'> = {}): void {
     this.flushSplits();
     const b = this.buffer;
     if (!b) return;
@@ -188,16 +213,27 @@ export class DatasetWriter {
     this.buffer = undefined;
     const frames = this.episodeFrames;
     this.episodeStart = this.received;
-    this.finish(b, this.dropping, frames, meta);
+    this.finish(b, this.dropping, frames, this.takeEnd(), meta);
   }
 
-  private finish(b: EpisodeBuffer, dropping: boolean, frames: number, meta: { success?: boolean; seed?: number; randomization?: Record<string, number> }): void {
+  /** This episode's stop (held ticks, reason), reset for the next. */
+  private takeEnd(): { held: number; stopped: boolean; reason: string | undefined } {
+    const e = { held: this.epHeld, stopped: this.epStopped, reason: this.epStopReason };
+    this.epHeld = 0;
+    this.epStopped = false;
+    this.epStopReason = undefined;
+    return e;
+  }
+
+  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined }, meta: Omit<EpisodeMeta, 'task' | 'stopReason'>): void {
+    const frames = ticks - end.held;
     if (dropping || b.length === 0) {
       this.dropped += frames;
       if (frames > 0) this.episodesDropped++;
       return;
     }
-    const data = b.take({ task: this.o.task, ...meta });
+    const endedBy = end.stopped && meta.endedBy !== 'signal' && meta.endedBy !== 'fault' ? 'safe_stop' : (meta.endedBy ?? (end.stopped ? 'safe_stop' : undefined));
+    const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);
     this.pendingFrames += data.length;
@@ -250,6 +286,7 @@ export class DatasetWriter {
         frames_received: this.received,
         frames_written: this.written,
         frames_dropped: this.dropped,
+        frames_held_after_stop: this.held,
         save_ms: { mean: r(this.saveMsSum / Math.max(1, this.episodesWritten)), max: r(this.saveMsMax) },
         errors: this.errors,
       };

@@ -10,6 +10,32 @@ import type { FeatureSource } from './format.ts';
 
 const BLOCK = 2048;
 
+/** What an episode keeps beside its frames (meta/episodes). */
+export interface EpisodeMeta {
+  task: string;
+  success?: boolean;
+  seed?: number;
+  randomization?: Record<string, number>;
+  /** How the episode ended: the run summary's words (safe_stop, signal, duration, fault) or truncated (docs/dataset.md). */
+  endedBy?: string;
+  stopReason?: string;
+}
+
+/**
+ * A tick the supervisor holds in a stop (safe-stop or e-stopped): its command is the stop's hold
+ * (position targets, whatever the policy's mode), so it and the ticks after it are not frames; the
+ * episode ends with the tick before (docs/dataset.md "How an episode ended").
+ */
+export function isStopTick(safetyState: string): boolean {
+  return safetyState === 'safe-stop' || safetyState === 'e-stopped';
+}
+
+/** The reason of the state_change event of a stop tick (no allocation: a reference to the event's string). */
+export function stopReasonOf(events: readonly { readonly kind: string; readonly reason: string; readonly state: string }[]): string | undefined {
+  for (let i = events.length - 1; i >= 0; i--) if (events[i].kind === 'state_change' && isStopTick(events[i].state)) return events[i].reason;
+  return undefined;
+}
+
 /** What one frame is made of (robot joint order). */
 export interface FrameValues {
   readonly position: ArrayLike<number>;
@@ -75,7 +101,7 @@ export class EpisodeBuffer {
   }
 
   /** The episode as contiguous columns (off the tick: allocates and copies). */
-  take(meta: { task: string; success?: boolean; seed?: number; randomization?: Record<string, number> }): EpisodeData {
+  take(meta: EpisodeMeta): EpisodeData {
     const L = this.length, n = this.n;
     const cat = (pick: (b: (typeof this.blocks)[number]) => Float32Array | undefined, per: number): Float32Array => {
       const out = new Float32Array(L * per);
@@ -110,6 +136,8 @@ export class EpisodeBuffer {
       ...(meta.success !== undefined ? { success: meta.success } : {}),
       ...(meta.seed !== undefined ? { seed: meta.seed } : {}),
       ...(meta.randomization ? { randomization: meta.randomization } : {}),
+      ...(meta.endedBy !== undefined ? { endedBy: meta.endedBy } : {}),
+      ...(meta.stopReason !== undefined ? { stopReason: meta.stopReason } : {}),
     };
   }
 }

@@ -9,7 +9,7 @@ import { AxonError } from '../core/errors.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore } from './DatasetStore.ts';
-import { EpisodeBuffer } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, isStopTick } from './EpisodeBuffer.ts';
 import { featureDiff, featureSource, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { defaultTask, provenance } from './provenance.ts';
 
@@ -27,6 +27,8 @@ export interface ExportSummary {
   readonly frames_received: number;
   readonly frames_written: number;
   readonly frames_dropped: number;
+  /** Recorded ticks the supervisor held in a stop, after an episode's last frame: not frames (docs/dataset.md "How an episode ended"). */
+  readonly frames_held_after_stop: number;
   readonly appended_to: number;
   readonly fps: number;
   readonly seconds: number;
@@ -108,7 +110,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     plans.push(plan);
   }
   const first = plans[0];
-  let received = 0, written = 0, episodes = 0;
+  let received = 0, written = 0, episodes = 0, held = 0;
   const store = await DatasetStore.open(o.out, { robotType: first.spec.name, fps: first.fps, features: first.features, provenance: first.provenance });
   const appendedTo = store.totalEpisodes;
   try {
@@ -116,7 +118,11 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
       const rec = await readRecording(plan.file);
       for (const w of rec.warnings) warnings.push(w);
       const buf = new EpisodeBuffer(plan.source);
-      for (let i = 0; i < rec.ticks.length; i += plan.step) {
+      // As --dataset (DatasetWriter): the ticks from the supervisor's stop on carry its hold, not the policy's command.
+      const stopAt = rec.ticks.findIndex((t) => isStopTick(t.safetyState));
+      const last = stopAt < 0 ? rec.ticks.length : stopAt;
+      if (stopAt >= 0) held += rec.ticks.length - stopAt;
+      for (let i = 0; i < last; i += plan.step) {
         const t = rec.ticks[i];
         const ob = t.observation;
         buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
@@ -128,7 +134,20 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
       }
       const ep = rec.episode;
       const task = o.task ?? defaultTask(plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
-      store.writeEpisode(buf.take({ task, ...(ep?.success !== undefined ? { success: ep.success } : {}), ...(seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}), ...(ep?.randomization ? { randomization: ep.randomization } : {}) }));
+      const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
+      const stopReason = stop ? rec.events.find((e) => e.seq === stop.seq && e.kind === 'state_change' && isStopTick(e.state))?.reason : undefined;
+      // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.
+      const endedBy = stop && ep?.endedBy !== 'signal' && ep?.endedBy !== 'fault' ? 'safe_stop' : rec.truncated ? 'truncated' : ep?.endedBy;
+      store.writeEpisode(
+        buf.take({
+          task,
+          ...(ep?.success !== undefined ? { success: ep.success } : {}),
+          ...(seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}),
+          ...(ep?.randomization ? { randomization: ep.randomization } : {}),
+          ...(endedBy !== undefined ? { endedBy } : {}),
+          ...(stopReason !== undefined ? { stopReason } : {}),
+        }),
+      );
       written += buf.length;
       episodes++;
     }
@@ -145,6 +164,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     frames_received: received,
     frames_written: written,
     frames_dropped: 0,
+    frames_held_after_stop: held,
     appended_to: appendedTo,
     fps,
     seconds: round(seconds),

@@ -174,7 +174,7 @@ export function datasetInfoSummary(ds: Dataset) {
     duration_s: Math.round((i.total_frames / i.fps) * 1000) / 1000,
     episode_length: lengths.length ? { min: Math.min(...lengths), max: Math.max(...lengths), mean: Math.round((lengths.reduce((a, b) => a + b, 0) / lengths.length) * 100) / 100 } : null,
     successes: ds.episodes.filter((e) => e['axon/success'] === true).length,
-    episodes: ds.episodes.map((e) => ({ index: e.episode_index, length: e.length, task: e.tasks.join('; '), success: e['axon/success'], seed: e['axon/seed'], file: formatPath(i.data_path, e['data/chunk_index'], e['data/file_index']) })),
+    episodes: ds.episodes.map((e) => ({ index: e.episode_index, length: e.length, task: e.tasks.join('; '), success: e['axon/success'], seed: e['axon/seed'], ended_by: e['axon/ended_by'], ...(e['axon/stop_reason'] !== null ? { stop_reason: e['axon/stop_reason'] } : {}), file: formatPath(i.data_path, e['data/chunk_index'], e['data/file_index']) })),
     tasks: ds.tasks,
     features: Object.fromEntries(Object.entries(i.features).map(([k, f]) => [k, { dtype: f.dtype, shape: f.shape, ...(f.names ? { names: f.names } : {}) }])),
     stats: ds.stats ? Object.fromEntries(Object.entries(ds.stats).map(([k, s]) => [k, { min: r4(s.min), max: r4(s.max), mean: r4(s.mean), std: r4(s.std), count: s.count[0] }])) : null,

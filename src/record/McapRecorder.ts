@@ -122,6 +122,8 @@ export interface RecordedEpisode {
   readonly success?: boolean;
   readonly seed?: number;
   readonly randomization?: Record<string, number>;
+  /** How the run ended (the run summary's ended_by: duration, signal, safe_stop, invalid). */
+  readonly endedBy?: string;
 }
 
 /**

@@ -65,7 +65,7 @@ export interface Recording {
   /** Present when the run recorded a world model's predictions. */
   readonly worldModel?: RecordedWorldModelInfo;
   /** How the episode ended (`axon.episode`), when the run wrote it. */
-  readonly episode?: { readonly success?: boolean; readonly seed?: number; readonly randomization?: Record<string, number> };
+  readonly episode?: { readonly success?: boolean; readonly seed?: number; readonly randomization?: Record<string, number>; readonly endedBy?: string };
   /** Complete ticks (every channel of the tick present), in file order. */
   readonly ticks: RecordedTick[];
   readonly events: SafetyEvent[];

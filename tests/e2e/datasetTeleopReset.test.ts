@@ -16,7 +16,7 @@ import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts'
 import { readTable, column } from '../src/dataset/independentReader.ts';
 
 describe('teleop --dataset: an operator reset ends the episode', () => {
-  it('e-stop then re-arm mid-session: two episodes, split on the re-armed tick, every frame written', async () => {
+  it('e-stop then re-arm mid-session: two episodes, split on the re-armed tick, the ticks held in the e-stop left out (docs/dataset.md "How an episode ended")', async () => {
     const hz = 100, period = 1 / hz;
     const lead = loadAnyRobotConfig('hardware/robots/so101-leader.json');
     const foll = loadAnyRobotConfig('hardware/robots/so101-follower.json');
@@ -49,12 +49,15 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
     ds.endEpisode();
     const s = await ds.close();
     expect(r.loop.ticks).toBe(200);
-    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 200, frames_written: 200, frames_dropped: 0 });
+    // The e-stop comes after tick estopTick's record (its last frame); ticks estopTick+1..armTick are held.
+    const held = armTick - estopTick;
+    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 200, frames_written: 200 - held, frames_dropped: 0, frames_held_after_stop: held });
     const d = await readDataset(dir);
     // The reset happens after tick armTick's record: the next tick is the first of episode 1.
-    expect(d.episodes.map((e) => e.length)).toEqual([armTick + 1, 200 - armTick - 1]);
+    expect(d.episodes.map((e) => [e.length, e['axon/ended_by']])).toEqual([[estopTick + 1, 'safe_stop'], [200 - armTick - 1, null]]);
+    expect(d.episodes[0]['axon/stop_reason']).toContain('operator e-stop (test)');
     const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
-    expect(column(t, 'episode_index').slice(armTick, armTick + 2)).toEqual([0, 1]);
-    expect(column(t, 'frame_index')[armTick + 1]).toBe(0);
+    expect(column(t, 'episode_index').slice(estopTick, estopTick + 2)).toEqual([0, 1]);
+    expect(column(t, 'frame_index')[estopTick + 1]).toBe(0);
   }, 60_000);
 });

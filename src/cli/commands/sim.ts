@@ -191,7 +191,11 @@ export function simCommand() {
             },
           });
         });
-        const { record, dataset: datasetSummary } = await outputs.finish({ success: r.success, seed: o.seed, randomization: r.randomization });
+        // As a live run says it (src/session/runLive.ts): the state at the end decides, and the first
+        // stop wins: held in the supervisor's own stop when a Ctrl-C came is safe_stop (exit 5, below),
+        // as over the bridge (docs/safety.md "How a run ends"). Kept with the episode (MCAP, dataset).
+        const endedBy = r.invalid !== undefined ? 'invalid' : r.safety.ownStop !== undefined ? 'safe_stop' : interrupted ? 'signal' : 'duration';
+        const { record, dataset: datasetSummary } = await outputs.finish({ success: r.success, seed: o.seed, randomization: r.randomization, endedBy });
         const summary = {
           command: 'sim',
           robot: robotLabel,
@@ -202,10 +206,7 @@ export function simCommand() {
           ticks: r.steps,
           realtime,
           ...(interrupted ? { interrupted } : {}),
-          // As a live run says it (src/session/runLive.ts): the state at the end decides, and the first
-          // stop wins: held in the supervisor's own stop when a Ctrl-C came is safe_stop (exit 5, below),
-          // as over the bridge (docs/safety.md "How a run ends").
-          ended_by: r.invalid !== undefined ? 'invalid' : r.safety.ownStop !== undefined ? 'safe_stop' : interrupted ? 'signal' : 'duration',
+          ended_by: endedBy,
           loop: loopSummary(r.loop.stats),
           episode: { return: round(r.episodeReturn, 4), steps: r.steps, terminated: !session.task.success, success: r.success, ...(r.invalid !== undefined ? { invalid: r.invalid } : {}), ...(r.metrics ?? {}) },
           ...(ms ? { robot_setup: mjcfSetupSummary(ms) } : {}),

@@ -21,6 +21,7 @@ function ticks(n: number, offset = 0): TickRecord[] {
     observation: { jointPosition: Float32Array.of(k + offset, -k), jointVelocity: Float32Array.of(0.5 * k, 1), extras: {} },
     sent: { mode: 'position', target: Float64Array.of(k / 10, offset) },
     episodeReturn: k + 1,
+    events: [],
   })) as unknown as TickRecord[];
 }
 
@@ -130,7 +131,7 @@ function undoFromFile(file: string) {
 }
 
 describe('DatasetWriter: an operator reset ends the episode', () => {
-  it('a re-arm after an e-stop splits the run into episodes (frames while stopped stay in the first); the first arm does not', async () => {
+  it('a re-arm after an e-stop splits the run into episodes (the ticks while stopped are held, not frames: the first ends before the stop, ended_by safe_stop); the first arm does not', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'axon-dssplit-')), 'ds');
     const w = await open(dir);
     const loop = { records$: new Subject<TickRecord>() };
@@ -145,13 +146,13 @@ describe('DatasetWriter: an operator reset ends the episode', () => {
     });
     w.endEpisode({ seed: 3 });
     const s = await w.close();
-    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 100, frames_written: 100, frames_dropped: 0 });
+    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 100, frames_written: 80, frames_dropped: 0, frames_held_after_stop: 20 });
     const d = await readDataset(dir);
-    expect(d.episodes.map((e) => [e.length, e.dataset_from_index, e['axon/seed']])).toEqual([[60, 0, null], [40, 60, 3]]);
+    expect(d.episodes.map((e) => [e.length, e.dataset_from_index, e['axon/seed'], e['axon/ended_by']])).toEqual([[40, 0, null, 'safe_stop'], [40, 40, 3, null]]);
     const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
-    expect((column(t, 'observation.state') as number[][])[60][0]).toBe(60);
-    expect(column(t, 'frame_index').slice(58, 62)).toEqual([58, 59, 0, 1]);
-    expect(column(t, 'episode_index').slice(58, 62)).toEqual([0, 0, 1, 1]);
-    expect((column(t, 'next.done') as boolean[]).map((x, i) => (x ? i : -1)).filter((i) => i >= 0)).toEqual([59, 99]);
+    expect((column(t, 'observation.state') as number[][])[40][0]).toBe(60); // the re-armed tick
+    expect(column(t, 'frame_index').slice(38, 42)).toEqual([38, 39, 0, 1]);
+    expect(column(t, 'episode_index').slice(38, 42)).toEqual([0, 0, 1, 1]);
+    expect((column(t, 'next.done') as boolean[]).map((x, i) => (x ? i : -1)).filter((i) => i >= 0)).toEqual([39, 79]);
   });
 });
