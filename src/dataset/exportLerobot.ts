@@ -133,7 +133,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
         continue;
       }
       const ep = rec.episode;
-      const task = o.task ?? defaultTask(plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
+      const task = o.task ?? defaultTask(typeof rec.run.robot === 'string' ? rec.run.robot : plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
       const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
       const stopReason = stop ? rec.events.find((e) => e.seq === stop.seq && e.kind === 'state_change' && isStopTick(e.state))?.reason : undefined;
       // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.

@@ -49,6 +49,7 @@ describe('axon --dataset, dataset info, replay DATASET (LeRobotDataset v3.0)', (
     expect(readFileSync(join(ex, 'data/chunk-000/file-000.parquet')).equals(readFileSync(join(ds, 'data/chunk-000/file-000.parquet')))).toBe(true);
     expect(readFileSync(join(ex, 'meta/episodes/chunk-000/file-000.parquet')).equals(readFileSync(join(ds, 'meta/episodes/chunk-000/file-000.parquet')))).toBe(true);
     expect(readFileSync(join(ex, 'meta/stats.json'), 'utf8')).toBe(readFileSync(join(ds, 'meta/stats.json'), 'utf8'));
+    expect(readFileSync(join(ex, 'meta/tasks.parquet')).equals(readFileSync(join(ds, 'meta/tasks.parquet')))).toBe(true);
 
     // dataset info
     const info = axon('dataset', 'info', ds, '--json');

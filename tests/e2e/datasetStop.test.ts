@@ -57,6 +57,19 @@ describe('dataset episodes end at a safety stop and say how they ended', () => {
     }
   });
 
+  it('the default task text (no --task) is the same from --dataset and from export of the same sim run: tasks and episodes tables byte-equal', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-dstask-'));
+    const ds = join(dir, 'ds'), rec = join(dir, 'rec.mcap'), ex = join(dir, 'ex');
+    expect(axon('sim', '--robot', 'cartpole', '--policy', policy, '--duration', '0.5', '--fast', '--json', '--dataset', ds, '--record', rec).code).toBe(0);
+    expect(axon('export', 'lerobot', rec, '--out', ex, '--json').code).toBe(0);
+    for (const f of ['meta/tasks.parquet', 'meta/episodes/chunk-000/file-000.parquet', 'data/chunk-000/file-000.parquet'])
+      expect(readFileSync(join(ex, f)).equals(readFileSync(join(ds, f))), f).toBe(true);
+    const [a, b] = [await readDataset(ds), await readDataset(ex)];
+    expect(a.tasks).toEqual(['cartpole-balance (cartpole)']);
+    expect(b.tasks).toEqual(a.tasks);
+    expect(a.episodes[0]['axon/ended_by']).toBe('duration');
+  });
+
   it('a signal-ended sim episode is ended_by signal (its export too); an MCAP cut before its footer exports as truncated', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-dssig-'));
     const ds = join(dir, 'ds'), rec = join(dir, 'rec.mcap'), ex = join(dir, 'ex'), cut = join(dir, 'cut.mcap'), exCut = join(dir, 'excut');

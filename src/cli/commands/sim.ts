@@ -178,7 +178,7 @@ export function simCommand() {
               worldModelManifest: session.worldModel?.folder.manifest,
               period: session.period,
               run: {
-                command: 'sim', robot: robotLabel, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: resolve(o.mjcf) } : {}),
+                command: 'sim', robot: robotLabel, task: session.task.name, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: resolve(o.mjcf) } : {}),
                 // What `axon replay --view` draws the URDF robot with (src/record/drawingMeta.ts).
                 ...(setup && o.urdf ? drawingMeta(o.urdf, { fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation, packagePaths: o.urdfPackagePath }, setup.model.source) : {}),
               },
