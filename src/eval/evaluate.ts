@@ -159,7 +159,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         if (record) {
           const file = join(record.dir, `episode-${String(k).padStart(4, '0')}-seed-${seed}.mcap`);
           const worldModel = traceWorldModel(parts.worldModel, 1);
-          const run = { command: 'eval', robot: o.robot, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
+          const run = { command: 'eval', robot: o.robot, task: session.task.name, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
           const wmManifest = session.worldModel?.folder.manifest;
           recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(worldModel ? { worldModel } : {}) }, file);
         }
@@ -175,9 +175,11 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         await recorder?.close().catch(() => {}); // the episode's error is the one to report
         throw e;
       }).finally(() => onStop && o.stop?.removeEventListener('abort', onStop));
-      dataset?.endEpisode({ success: r.success, seed, randomization: r.randomization });
+      // How the episode ended, in the run summary's words (docs/dataset.md, "How an episode ended").
+      const endedBy = r.invalid !== undefined ? 'invalid' : r.safety.ownStop !== undefined ? 'safe_stop' : cut ? 'signal' : 'duration';
+      dataset?.endEpisode({ success: r.success, seed, randomization: r.randomization, endedBy });
       if (recorder && record) {
-        recorder.setEpisode({ success: r.success, seed, randomization: r.randomization });
+        recorder.setEpisode({ success: r.success, seed, randomization: r.randomization, endedBy });
         const rs = await recorder.close();
         record.files++;
         record.ticks += rs.ticks;

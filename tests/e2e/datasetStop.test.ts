@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRecording } from '../../src/record/index.ts';
@@ -68,6 +68,20 @@ describe('dataset episodes end at a safety stop and say how they ended', () => {
     expect(a.tasks).toEqual(['cartpole-balance (cartpole)']);
     expect(b.tasks).toEqual(a.tasks);
     expect(a.episodes[0]['axon/ended_by']).toBe('duration');
+  });
+
+  it('eval: the same default task text and ended_by from --dataset and from export of its episode MCAP', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-dsevtask-'));
+    const ds = join(dir, 'ds'), rec = join(dir, 'rec'), ex = join(dir, 'ex');
+    expect(axon('eval', '--robot', 'cartpole', '--policy', policy, '--episodes', '1', '--duration', '0.5', '--json', '--dataset', ds, '--record', rec).code).toBe(0);
+    const mcap = join(rec, readdirSync(rec).find((f) => f.endsWith('.mcap'))!);
+    expect(axon('export', 'lerobot', mcap, '--out', ex, '--json').code).toBe(0);
+    expect(readFileSync(join(ex, 'meta/tasks.parquet')).equals(readFileSync(join(ds, 'meta/tasks.parquet')))).toBe(true);
+    const [a, b] = [await readDataset(ds), await readDataset(ex)];
+    expect(a.tasks).toEqual(['cartpole-balance (cartpole)']);
+    expect(b.tasks).toEqual(a.tasks);
+    expect(a.episodes[0]['axon/ended_by']).toBe('duration');
+    expect(b.episodes[0]['axon/ended_by']).toBe('duration');
   });
 
   it('a signal-ended sim episode is ended_by signal (its export too); an MCAP cut before its footer exports as truncated', async () => {
