@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
+import { episodeEndedBy, episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
 import { attachRecorder, type Recorder } from '../record/index.ts';
 import { DatasetWriter, defaultTask, provenance, type DatasetSummary } from '../dataset/index.ts';
 import { round } from '../core/round.ts';
@@ -176,7 +176,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         throw e;
       }).finally(() => onStop && o.stop?.removeEventListener('abort', onStop));
       // How the episode ended, in the run summary's words (docs/dataset.md, "How an episode ended").
-      const endedBy = r.invalid !== undefined ? 'invalid' : r.safety.ownStop !== undefined ? 'safe_stop' : cut ? 'signal' : 'duration';
+      const endedBy = episodeEndedBy(r, cut);
       dataset?.endEpisode({ success: r.success, seed, randomization: r.randomization, endedBy });
       if (recorder && record) {
         recorder.setEpisode({ success: r.success, seed, randomization: r.randomization, endedBy });

@@ -54,6 +54,15 @@ export interface EpisodeResult {
   readonly randomization: Record<string, number>;
 }
 
+/**
+ * How a simulated episode ended, in the run summary's words (docs/safety.md "How a run ends"): a
+ * blown-up simulation, then a stop the supervisor latched by itself (the first stop wins, also
+ * over a later signal), then an operator's signal, else its duration.
+ */
+export function episodeEndedBy(r: Pick<EpisodeResult, 'invalid' | 'safety'>, signalled: boolean): 'invalid' | 'safe_stop' | 'signal' | 'duration' {
+  return r.invalid !== undefined ? 'invalid' : r.safety.ownStop !== undefined ? 'safe_stop' : signalled ? 'signal' : 'duration';
+}
+
 /** A session whose robot is simulated: episodes reset (and randomise) it and run on sim time. */
 export interface EpisodeSession extends Session<SimulatedRobot> {
   readonly task: Task;

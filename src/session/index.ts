@@ -8,3 +8,4 @@ export type { EpisodeWorldModel, SessionWorldModel, TracedWorldModel } from './w
 export type { FaultOptions, SessionOptions, SimSessionOptions, WmMode, WorldModelOptions } from './types.ts';
 export { episodeSeed } from './episodeSeed.ts';
 export type { EpisodeOptions, EpisodeResult, EpisodeSession, SessionSource, LoopParts } from './episode.ts';
+export { episodeEndedBy } from './episode.ts';

@@ -9,7 +9,7 @@ import { AxonError, UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
-import { defaultLiveClock, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
@@ -194,7 +194,7 @@ export function simCommand() {
         // As a live run says it (src/session/runLive.ts): the state at the end decides, and the first
         // stop wins: held in the supervisor's own stop when a Ctrl-C came is safe_stop (exit 5, below),
         // as over the bridge (docs/safety.md "How a run ends"). Kept with the episode (MCAP, dataset).
-        const endedBy = r.invalid !== undefined ? 'invalid' : r.safety.ownStop !== undefined ? 'safe_stop' : interrupted ? 'signal' : 'duration';
+        const endedBy = episodeEndedBy(r, interrupted !== undefined);
         const { record, dataset: datasetSummary } = await outputs.finish({ success: r.success, seed: o.seed, randomization: r.randomization, endedBy });
         const summary = {
           command: 'sim',
