@@ -1,17 +1,18 @@
 import { BehaviorSubject } from 'rxjs';
-import { Quaternion, Vec3, type Body, type World } from 'cannon-es';
+import type { Body, Vec3, World } from 'cannon-es';
 import { AxonError } from '../src/core/errors.ts';
 import type { JointCommand, JointSpec, Observation, RobotHealth, RobotSpec, SimulatedRobot } from '../src/core/robot.ts';
 import { CommandHold } from './CommandHold.ts';
 import { WarmStartSolver } from './physics/WarmStartSolver.ts';
 import type { RobotNarrowphase } from './physics/RobotNarrowphase.ts';
-import { applyJointEffort, constraintError, readJoint } from './physics/jointCoordinates.ts';
+import { constraintError, readJoint } from './physics/jointCoordinates.ts';
 import { checkPushConfig, Pushes, type SimPushConfig } from './perturb/Pushes.ts';
 import type { SimSensorNoise } from './sensors/SensorNoise.ts';
-import { linkWorldPose, SimSensors } from './sensors/SimSensors.ts';
+import { linkWorldPoseInto, resolveSensors, SimSensors } from './sensors/SimSensors.ts';
 import { RobotPlacement } from './kinematics/RobotPlacement.ts';
 import { Actuators, type PdIntegration } from './actuators/Actuators.ts';
-import { wrapAngle } from './physics/frames.ts';
+import { JointEfforts } from './actuators/JointEfforts.ts';
+import { InitialJointState } from './InitialJointState.ts';
 import type { UrdfModel, UrdfNote } from './urdf/parseUrdf.ts';
 import type { MeshCollisionReport } from './mesh/meshCollision.ts';
 import { addGround, buildBodies, groupLinks, LinkMasses, makeJoints, makeLinks, makeWorld, MimicJoints, settleInertials, type BodyInfo, type JointInfo, type LinkInfo } from './build/index.ts';
@@ -28,10 +29,6 @@ export { DEFAULT_LINK_INERTIAL } from './build/index.ts';
 export type SimRandomizer = (robot: SimRobot, seed: number) => void;
 
 export { MAX_LATENCY_STEPS } from './CommandHold.ts';
-
-// Module scratch (STYLE.md 3): never allocate on step/observe/command.
-const _v1 = new Vec3();
-const _q1 = new Quaternion();
 
 /**
  * A URDF robot in cannon-es. One body per group of links joined by fixed joints (masses and
@@ -66,22 +63,16 @@ export class SimRobot implements SimulatedRobot {
   private readonly gravity: Vec3;
   private readonly fixedBase: boolean;
   private readonly rootLink: number;
-  /** Configured initial state (options / setInitialPositions) and this episode's (may be randomised). */
-  private readonly configuredPositions: Float64Array;
-  private readonly initialPositions: Float64Array;
-  private readonly initialVelocities: Float64Array;
+  /** Configured initial joint state (options / setInitialPositions) and this episode's (may be randomised). */
+  private readonly initial: InitialJointState;
   /** Link masses apart from the URDF's (sim/build/LinkMasses.ts). */
   private readonly masses: LinkMasses;
   /** The observation and its sensors: joints, IMU, contacts, frames, base, noise (sim/sensors/SimSensors.ts). */
   private readonly sensors: SimSensors;
-  // Held command and action latency (sim/CommandHold.ts, shared with the MuJoCo robot); the arrays are the hold's.
+  /** Held command and action latency (sim/CommandHold.ts, shared with the MuJoCo robot). */
   private readonly hold: CommandHold;
-  private readonly cmdTarget: Float64Array;
-  /** Command target (rad | m | N·m) of each joint in the previous physics step: a drive row is warm started in full only while it holds. */
-  private readonly prevDriveTarget: Float64Array;
-  private readonly cmdKp: Float64Array;
-  private readonly cmdKd: Float64Array;
-  private readonly cmdFf: Float64Array;
+  /** Each joint's effort or solver rows at a physics step (sim/actuators/JointEfforts.ts). */
+  private readonly efforts: JointEfforts;
   private substeps = 0;
   private randomizer: SimRandomizer | undefined;
   // Actuator strength (per joint multipliers of kp, kd and the effort limit), 1 = nominal: the actuators' arrays.
@@ -130,17 +121,8 @@ export class SimRobot implements SimulatedRobot {
     // <mimic> followers: coupled to their leaders, never driven (sim/physics/MimicCoupling.ts).
     this.mimic = new MimicJoints(jointSpecs);
     this.couplings = new MimicCouplings(joints, this.mimic, world);
-    const contacts = options.contactSensors ?? [];
-    const contactBodies = contacts.map((name) => this.bodies[this.requireLink(name, 'contactSensors').body].body);
-    const imuLink = options.imuLink === undefined ? -1 : this.requireLink(options.imuLink, 'imuLink').index;
-    const framePositions = Object.entries(options.framePositions ?? {}).map(([name, link]) => ({ name, link: this.requireLink(link, `framePositions.${name}`).index }));
-    const imuFrames = [...new Set(options.imuFrames ?? [])].map((link) => ({ name: link, link: this.requireLink(link, 'imuFrames').index }));
-    this.spec = {
-      name: options.name ?? model.name,
-      joints: jointSpecs,
-      sensors: { imu: imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseCom: true, ...(imuFrames.length > 0 ? { imuFrames: imuFrames.map((f) => f.name) } : {}) },
-      controlModes: ['position', 'velocity', 'effort'],
-    };
+    const sensorsAt = resolveSensors(options, this.bodies, (name, where) => this.requireLink(name, where));
+    this.spec = { name: options.name ?? model.name, joints: jointSpecs, sensors: sensorsAt.spec, controlModes: ['position', 'velocity', 'effort'] };
 
     const n = jointSpecs.length;
     this.actuators = new Actuators(n, h, this.pdMode, {
@@ -156,14 +138,8 @@ export class SimRobot implements SimulatedRobot {
     this.qd = new Float64Array(n);
     this.actuatorEffort = new Float64Array(n);
     this.hold = new CommandHold(jointSpecs, this.spec.name);
-    this.cmdTarget = this.hold.target;
-    this.prevDriveTarget = new Float64Array(n).fill(NaN);
-    this.cmdKp = this.hold.kp;
-    this.cmdKd = this.hold.kd;
-    this.cmdFf = this.hold.ff;
-    this.configuredPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
-    this.initialPositions = Float64Array.from(jointSpecs, (j) => j.defaultPosition);
-    this.initialVelocities = new Float64Array(n);
+    this.efforts = new JointEfforts(this.joints, this.actuators, this.mimic, this.actuatorEffort);
+    this.initial = new InitialJointState(jointSpecs.map((j) => j.defaultPosition));
     if (options.initialPositions !== undefined) this.setInitialPositions(options.initialPositions);
     this.kpScale = this.actuators.kpScale;
     this.kdScale = this.actuators.kdScale;
@@ -176,10 +152,7 @@ export class SimRobot implements SimulatedRobot {
       gravity: this.gravity,
       physicsDt: h,
       rootLink: this.rootLink,
-      imuLink,
-      contactBodies,
-      framePositions,
-      imuFrames,
+      ...sensorsAt.at,
       pushForce: this.pushes.obs,
       noise: options.sensorNoise ?? {},
     });
@@ -217,8 +190,7 @@ export class SimRobot implements SimulatedRobot {
    */
   observe(): Observation {
     this.readJoints();
-    // With pd 'implicit' the effort is what the last step's motor did (the drive row at the velocity now).
-    if (this.pdMode === 'implicit') for (let i = 0; i < this.joints.length; i++) this.actuatorEffort[i] = this.actuators.effortAfter(i, this.qd[i]);
+    this.efforts.readImplicit(this.qd); // pd 'implicit': the effort the last step's motor did
     return this.sensors.read(this.substeps, this.q, this.qd, this.actuatorEffort);
   }
 
@@ -233,8 +205,7 @@ export class SimRobot implements SimulatedRobot {
    */
   reset(seed?: number): void {
     if (seed !== undefined) {
-      this.initialPositions.set(this.configuredPositions);
-      this.initialVelocities.fill(0);
+      this.initial.restore();
       this.masses.restore();
       this.actuators.resetScales();
       this.hold.setLatency(0);
@@ -244,8 +215,8 @@ export class SimRobot implements SimulatedRobot {
       if (this.randomizer !== undefined) this.randomizer(this, seed);
     }
     if (this.world.solver instanceof WarmStartSolver) this.world.solver.forget();
-    this.couplings.start(this.initialPositions, this.initialVelocities); // followers start where their leaders put them
-    this.placement.reset(this.initialPositions, this.initialVelocities);
+    this.couplings.start(this.initial.positions, this.initial.velocities); // followers start where their leaders put them
+    this.placement.reset(this.initial.positions, this.initial.velocities);
     this.world.contacts.length = 0;
     this.world.time = 0;
     this.substeps = 0;
@@ -264,11 +235,7 @@ export class SimRobot implements SimulatedRobot {
    * reset from now on (also this episode's). Takes effect at the next reset.
    */
   setInitialPositions(positions: ArrayLike<number>): void {
-    this.checkLength(positions, 'initialPositions');
-    for (let i = 0; i < this.initialPositions.length; i++) {
-      this.configuredPositions[i] = positions[i];
-      this.initialPositions[i] = positions[i];
-    }
+    this.initial.configure(positions);
   }
 
   /**
@@ -277,16 +244,11 @@ export class SimRobot implements SimulatedRobot {
    * the next reset.
    */
   setEpisodeInitialState(positions: ArrayLike<number>, velocities?: ArrayLike<number>): void {
-    this.checkLength(positions, 'initialPositions');
-    for (let i = 0; i < this.initialPositions.length; i++) this.initialPositions[i] = positions[i];
-    if (velocities !== undefined) {
-      this.checkLength(velocities, 'initialVelocities');
-      for (let i = 0; i < this.initialVelocities.length; i++) this.initialVelocities[i] = velocities[i];
-    }
+    this.initial.setEpisode(positions, velocities);
   }
 
-  getInitialPositions(out: Float64Array = new Float64Array(this.initialPositions.length)): Float64Array {
-    out.set(this.initialPositions);
+  getInitialPositions(out: Float64Array = new Float64Array(this.initial.positions.length)): Float64Array {
+    out.set(this.initial.positions);
     return out;
   }
 
@@ -300,21 +262,7 @@ export class SimRobot implements SimulatedRobot {
    * (robot joint order; one number applies to every joint). Back to 1 at reset(seed).
    */
   setActuatorScale(kp: number | ArrayLike<number>, kd: number | ArrayLike<number>, effort: number | ArrayLike<number>): void {
-    const put = (v: number | ArrayLike<number>, out: Float64Array, where: string) => {
-      if (typeof v === 'number') {
-        if (!(v >= 0 && Number.isFinite(v))) throw new AxonError('SIM_OPTION', where, `is ${v}`, 'a finite scale >= 0');
-        out.fill(v);
-        return;
-      }
-      this.checkLength(v, where);
-      for (let i = 0; i < out.length; i++) {
-        if (!(v[i] >= 0)) throw new AxonError('SIM_OPTION', `${where}[${i}]`, `is ${v[i]}`, 'a finite scale >= 0');
-        out[i] = v[i];
-      }
-    };
-    put(kp, this.kpScale, 'kpScale');
-    put(kd, this.kdScale, 'kdScale');
-    put(effort, this.effortScale, 'effortScale');
+    this.actuators.setScales(kp, kd, effort);
   }
 
   /**
@@ -445,14 +393,7 @@ export class SimRobot implements SimulatedRobot {
 
   /** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
   linkPose(linkName: string, pos: Float64Array, quat: Float64Array): void {
-    linkWorldPose(this.bodies, this.requireLink(linkName, 'linkPose'), _v1, _q1);
-    pos[0] = _v1.x;
-    pos[1] = _v1.y;
-    pos[2] = _v1.z;
-    quat[0] = _q1.x;
-    quat[1] = _q1.y;
-    quat[2] = _q1.z;
-    quat[3] = _q1.w;
+    linkWorldPoseInto(this.bodies, this.requireLink(linkName, 'linkPose'), pos, quat);
   }
 
   /**
@@ -479,40 +420,7 @@ export class SimRobot implements SimulatedRobot {
   private substep(): void {
     if (this.hold.pending > 0) this.hold.applyDue(this.substeps);
     this.readJoints();
-    const n = this.joints.length;
-    const mode = this.hold.mode;
-    const act = this.actuators;
-    const implicit = this.pdMode === 'implicit';
-    const h = this.physicsDt;
-    for (let i = 0; i < n; i++) {
-      const j = this.joints[i];
-      const s = j.spec;
-      const q = this.q[i];
-      const qd = this.qd[i];
-      if (implicit) this.actuatorEffort[i] = act.effortAfter(i, qd); // what the last step's motor did
-      const err = mode === 'position' ? (j.continuous ? wrapAngle(this.cmdTarget[i] - q) : this.cmdTarget[i] - q) : 0;
-      // A follower has no motor (its command is ignored): only its damping, friction and limits.
-      if (this.mimic.follower[i] === 1) act.compute(i, 'effort', 0, 0, 0, 0, 0, qd);
-      else act.compute(i, mode, this.cmdTarget[i], err, this.cmdKp[i], this.cmdKd[i], this.cmdFf[i], qd);
-      let total = act.explicitEffort[i];
-      if (implicit) {
-        const drive = j.drive!;
-        if (act.rowActive[i] === 1) drive.setDrive(act.rowTarget[i], act.rowCompliance[i], act.rowBound[i]);
-        else drive.drive.enabled = false;
-        drive.drive.commandHeld = this.cmdTarget[i] === this.prevDriveTarget[i];
-        this.prevDriveTarget[i] = this.cmdTarget[i];
-        drive.setFriction(h * act.friction[i]);
-        // Joint limits: a hard one-sided row in the solver (sim/physics/JointDrive.ts setLimit).
-        drive.setLimit(q, qd, s.lower, s.upper, h);
-      } else {
-        this.actuatorEffort[i] = total;
-        total += act.passiveExplicit(i, qd);
-        // Joint limits: a spring-damper outside [lower, upper].
-        if (q > s.upper) total += -j.limitK * (q - s.upper) - (qd > 0 ? j.limitD * qd : 0);
-        else if (q < s.lower) total += -j.limitK * (q - s.lower) - (qd < 0 ? j.limitD * qd : 0);
-      }
-      if (total !== 0) applyJointEffort(j, total);
-    }
+    this.efforts.apply(this.hold, this.q, this.qd);
     this.couplings.update(this.q);
     this.pushes.apply(this.substeps);
     this.world.step(this.physicsDt);
@@ -535,13 +443,5 @@ export class SimRobot implements SimulatedRobot {
       throw new AxonError('SIM_UNKNOWN_LINK', `${where}: "${name}"`, `robot ${this.model.name} has no such link`, this.links.map((l) => l.urdf.name).join(', '));
     }
     return this.links[i];
-  }
-
-  private checkLength(values: ArrayLike<number>, where: string): void {
-    const n = this.joints.length;
-    if (values.length !== n) throw new AxonError('SIM_OPTION', where, `has ${values.length} values`, `${n}, one per joint`);
-    for (let i = 0; i < n; i++) {
-      if (!Number.isFinite(values[i])) throw new AxonError('SIM_OPTION', `${where}[${i}]`, `is ${values[i]}`, 'a finite number');
-    }
   }
 }

@@ -1,5 +1,6 @@
 import { AxonError } from '../../src/core/errors.ts';
 import type { ControlMode } from '../../src/core/robot.ts';
+import { checkJointValues } from '../InitialJointState.ts';
 
 /**
  * How the PD law of a position (or velocity) command is integrated.
@@ -195,6 +196,28 @@ export class Actuators {
   /** Explicit-mode passive torque: viscous damping and smoothed Coulomb friction (N·m | N). */
   passiveExplicit(i: number, v: number): number {
     return -this.damping[i] * v - this.friction[i] * Math.tanh(v / FRICTION_VELOCITY);
+  }
+
+  /**
+   * Actuator strength: per joint multipliers of kp, kd and the effort limit (robot joint order; one
+   * number applies to every joint), each a finite scale >= 0 (else AxonError SIM_OPTION).
+   */
+  setScales(kp: number | ArrayLike<number>, kd: number | ArrayLike<number>, effort: number | ArrayLike<number>): void {
+    const put = (v: number | ArrayLike<number>, out: Float64Array, where: string) => {
+      if (typeof v === 'number') {
+        if (!(v >= 0 && Number.isFinite(v))) throw new AxonError('SIM_OPTION', where, `is ${v}`, 'a finite scale >= 0');
+        out.fill(v);
+        return;
+      }
+      checkJointValues(v, this.n, where);
+      for (let i = 0; i < out.length; i++) {
+        if (!(v[i] >= 0)) throw new AxonError('SIM_OPTION', `${where}[${i}]`, `is ${v[i]}`, 'a finite scale >= 0');
+        out[i] = v[i];
+      }
+    };
+    put(kp, this.kpScale, 'kpScale');
+    put(kd, this.kdScale, 'kdScale');
+    put(effort, this.effortScale, 'effortScale');
   }
 
   /** Back to nominal strength (reset(seed)). */

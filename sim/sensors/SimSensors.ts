@@ -2,6 +2,7 @@ import { Quaternion, Vec3, type Body, type World } from 'cannon-es';
 import { createObservation, linkFrameKeys, type Observation, type RobotSpec } from '../../src/core/robot.ts';
 import { composePose } from '../physics/frames.ts';
 import type { BodyInfo, LinkInfo } from '../build/index.ts';
+import type { SimRobotOptions } from '../SimRobotOptions.ts';
 import { EpisodeNoise, noisyImuReading, noisyJointReadings, type SimSensorNoise } from './SensorNoise.ts';
 
 // Module scratch (style 3): never allocate in read() or afterStep().
@@ -35,10 +36,39 @@ export interface SimSensorsSetup {
   readonly noise: SimSensorNoise;
 }
 
+/** The sensor links SimRobotOptions name, resolved (configure time), and the RobotSpec.sensors they make. */
+export function resolveSensors(
+  options: Pick<SimRobotOptions, 'contactSensors' | 'imuLink' | 'framePositions' | 'imuFrames'>,
+  bodies: readonly BodyInfo[],
+  requireLink: (name: string, where: string) => LinkInfo,
+): { spec: RobotSpec['sensors']; at: Pick<SimSensorsSetup, 'imuLink' | 'contactBodies' | 'framePositions' | 'imuFrames'> } {
+  const contacts = options.contactSensors ?? [];
+  const contactBodies = contacts.map((name) => bodies[requireLink(name, 'contactSensors').body].body);
+  const imuLink = options.imuLink === undefined ? -1 : requireLink(options.imuLink, 'imuLink').index;
+  const framePositions = Object.entries(options.framePositions ?? {}).map(([name, link]) => ({ name, link: requireLink(link, `framePositions.${name}`).index }));
+  const imuFrames = [...new Set(options.imuFrames ?? [])].map((link) => ({ name: link, link: requireLink(link, 'imuFrames').index }));
+  return {
+    spec: { imu: imuLink >= 0, contacts: [...contacts], baseVelocity: true, baseCom: true, ...(imuFrames.length > 0 ? { imuFrames: imuFrames.map((f) => f.name) } : {}) },
+    at: { imuLink, contactBodies, framePositions, imuFrames },
+  };
+}
+
 /** World pose of a link frame: its body's pose composed with the link's offset in the body. */
 export function linkWorldPose(bodies: readonly BodyInfo[], link: LinkInfo, outP: Vec3, outQ: Quaternion): void {
   const body = bodies[link.body].body;
   composePose(body.position, body.quaternion, link.offsetPos, link.offsetQuat, outP, outQ);
+}
+
+/** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
+export function linkWorldPoseInto(bodies: readonly BodyInfo[], link: LinkInfo, pos: Float64Array, quat: Float64Array): void {
+  linkWorldPose(bodies, link, _v1, _q1);
+  pos[0] = _v1.x;
+  pos[1] = _v1.y;
+  pos[2] = _v1.z;
+  quat[0] = _q1.x;
+  quat[1] = _q1.y;
+  quat[2] = _q1.z;
+  quat[3] = _q1.w;
 }
 
 /**
