@@ -227,12 +227,8 @@ export class ObservationBuilder {
         out.set(lastAction, at);
         return;
       case 'base_ang_vel': {
-        const w = s.frame === undefined ? obs.imu!.angularVelocity : obs.extras[s.frame.angularVelocity];
-        if (w === undefined) {
-          // The robot listed the link and wrote nothing: bad values, replaced and counted (scaleEntry).
-          out.fill(Number.NaN, at, at + 3);
-          return;
-        }
+        const w = imuReading(s, obs, 'angularVelocity', out, at);
+        if (w === undefined) return;
         out[at] = w[0];
         out[at + 1] = w[1];
         out[at + 2] = w[2];
@@ -240,11 +236,8 @@ export class ObservationBuilder {
       }
       case 'projected_gravity': {
         // World gravity direction (0, 0, -1) expressed in the base frame: R(q)^T · g.
-        const q = s.frame === undefined ? obs.imu!.orientation : obs.extras[s.frame.orientation];
-        if (q === undefined) {
-          out.fill(Number.NaN, at, at + 3);
-          return;
-        }
+        const q = imuReading(s, obs, 'orientation', out, at);
+        if (q === undefined) return;
         rotateInverse(q, 0, 0, -1, out, at);
         return;
       }
@@ -263,11 +256,8 @@ export class ObservationBuilder {
         out.set(this.velocityCommand, at);
         return;
       case 'base_euler_xyz': {
-        const q = s.frame === undefined ? obs.imu!.orientation : obs.extras[s.frame.orientation];
-        if (q === undefined) {
-          out.fill(Number.NaN, at, at + 3);
-          return;
-        }
+        const q = imuReading(s, obs, 'orientation', out, at);
+        if (q === undefined) return;
         eulerXyz(q[0], q[1], q[2], q[3], out, at);
         return;
       }
@@ -287,6 +277,18 @@ export class ObservationBuilder {
       }
     }
   }
+}
+
+/**
+ * An IMU term's reading: the IMU's orientation or angular velocity, or, for a term read in another
+ * link, that link's (Observation.extras, linkFrameKeys). When the robot listed the link and wrote
+ * nothing there: undefined, and out[at..at+2] = NaN, bad values that scaleEntry replaces by the
+ * last good ones and counts. Allocates nothing.
+ */
+function imuReading(s: TermState, obs: Observation, which: 'orientation' | 'angularVelocity', out: Float32Array, at: number): Float32Array | undefined {
+  const v = s.frame === undefined ? obs.imu![which] : obs.extras[s.frame[which]];
+  if (v === undefined) out.fill(Number.NaN, at, at + 3);
+  return v;
 }
 
 /** What a robot measures link frames with, for an error: its IMU only, or the links it reports. */

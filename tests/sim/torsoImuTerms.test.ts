@@ -158,13 +158,16 @@ describe('refusals', () => {
     expect(ok.spec.sensors.imuFrames).toEqual(['pelvis']);
   });
 
+  /** A simulator's spec that lists the pelvis frame (its observation need not carry it). */
+  const pelvisFrameSpec = (): RobotSpec => ({
+    name: 'sim',
+    joints: TORSO_IMU_JOINTS.map((name) => ({ name, type: 'revolute', lower: -1.5, upper: 1.5, velocityLimit: 10, effortLimit: 50, defaultPosition: 0, kp: 100, kd: 2 })),
+    sensors: { imu: true, contacts: [], imuFrames: ['pelvis'] },
+    controlModes: ['position'],
+  });
+
   it('base_euler_xyz in a link reads that link\'s orientation from extras; a robot that listed the link and wrote nothing gives replaced bad values, never a throw', () => {
-    const spec: RobotSpec = {
-      name: 'sim',
-      joints: TORSO_IMU_JOINTS.map((name) => ({ name, type: 'revolute', lower: -1.5, upper: 1.5, velocityLimit: 10, effortLimit: 50, defaultPosition: 0, kp: 100, kd: 2 })),
-      sensors: { imu: true, contacts: [], imuFrames: ['pelvis'] },
-      controlModes: ['position'],
-    };
+    const spec = pelvisFrameSpec();
     const m = manifest({ imu_link: 'imu_in_torso', observation: { terms: [{ term: 'base_euler_xyz', link: 'pelvis' }, { term: 'base_euler_xyz' }] } });
     const obs = createObservation(spec);
     obs.imu!.orientation.set([0, 0, Math.sin(YAW / 2), Math.cos(YAW / 2)]); // the torso: yawed
@@ -175,6 +178,22 @@ describe('refusals', () => {
     obs.extras[keys.orientation] = new Float32Array([0, Math.sin(PITCH / 2), 0, Math.cos(PITCH / 2)]);
     obs.extras[keys.angularVelocity] = new Float32Array(3);
     expectClose(b.build(obs, new Float32Array(3)), [0, PITCH, 0, 0, 0, YAW]);
+    expect(b.badValuesLastBuild).toBe(0);
+  });
+
+  it('base_ang_vel and projected_gravity in a link the robot wrote nothing for give replaced bad values too (3 each), then that link\'s own once written', () => {
+    const spec = pelvisFrameSpec();
+    const m = manifest({ imu_link: 'imu_in_torso', observation: { terms: [{ term: 'base_ang_vel', link: 'pelvis' }, { term: 'projected_gravity', link: 'pelvis' }] } });
+    const obs = createObservation(spec);
+    obs.imu!.orientation.set([0, 0, Math.sin(YAW / 2), Math.cos(YAW / 2)]); // the torso: yawed and turning
+    obs.imu!.angularVelocity.set([0, 0, YAW_RATE]);
+    const keys = linkFrameKeys('pelvis');
+    const b = new ObservationBuilder(m, spec);
+    expectClose(b.build(obs, new Float32Array(3)), [0, 0, 0, 0, 0, 0]); // never the torso's readings
+    expect(b.badValuesLastBuild).toBe(6);
+    obs.extras[keys.orientation] = new Float32Array([0, Math.sin(PITCH / 2), 0, Math.cos(PITCH / 2)]);
+    obs.extras[keys.angularVelocity] = new Float32Array([0.1, -0.2, 0.3]);
+    expectClose(b.build(obs, new Float32Array(3)), [0.1, -0.2, 0.3, ...PELVIS_GRAVITY]);
     expect(b.badValuesLastBuild).toBe(0);
   });
 
