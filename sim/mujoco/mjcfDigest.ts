@@ -23,11 +23,11 @@
  * as before includes were covered. `bytes` is the files' sizes summed. Configure time only.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { basename, dirname, join, posix, resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { basename, dirname, posix, resolve } from 'node:path';
 import { AxonError } from '../../src/core/errors.ts';
 import type { FileBytes } from '../../src/record/drawingMeta.ts';
-import { mjcfIncludes } from './mjcfFolder.ts';
+import { filesUnder, mjcfIncludes } from './mjcfFolder.ts';
 
 /** One file the digest covers: its name (the model file's file name; an include's path as written, normalised), and its bytes. */
 export interface MjcfDigestFile {
@@ -92,31 +92,9 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
   return files.length > 1 ? { ...d, lineEndingSha256: () => lineEndingDigests(d) } : d;
 }
 
-/** The first file named `name` under `dir` (readdir order, depth first, dot-folders skipped, each real folder once), or undefined. */
-function sameNameUnder(dir: string, name: string, walked = new Set<string>()): string | undefined {
-  let entries: string[];
-  try {
-    const real = realpathSync(dir);
-    if (walked.has(real)) return undefined;
-    walked.add(real);
-    entries = readdirSync(dir);
-  } catch {
-    return undefined;
-  }
-  for (const e of entries) {
-    if (e.startsWith('.')) continue;
-    const p = join(dir, e);
-    let st;
-    try {
-      st = statSync(p);
-    } catch {
-      continue;
-    }
-    if (st.isDirectory()) {
-      const found = sameNameUnder(p, name, walked);
-      if (found !== undefined) return found;
-    } else if (st.isFile() && e === name) return p;
-  }
+/** The first file named `name` under `dir`, in the order filesUnder walks it (mjcfFolder.ts), or undefined. */
+function sameNameUnder(dir: string, name: string): string | undefined {
+  for (const f of filesUnder(dir)) if (f.name === name) return f.path;
   return undefined;
 }
 

@@ -77,35 +77,8 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
   const nameOf = (p: string) => relative(root, p).split(sep).join('/');
   const outside = (p: string) => relative(root, p).startsWith('..') || isAbsolute(relative(root, p));
 
-  // 1. Every file under the model's folder (dot-folders skipped; a folder reached twice through a link walked once).
-  const walked = new Set<string>();
-  const walk = (dir: string) => {
-    let entries: string[];
-    try {
-      const real = realpathSync(dir);
-      if (walked.has(real)) return;
-      walked.add(real);
-      entries = readdirSync(dir);
-    } catch (e) {
-      unreadable.set(dir, fsWhy(e));
-      return;
-    }
-    for (const e of entries) {
-      if (e.startsWith('.')) continue;
-      const p = join(dir, e);
-      let st;
-      try {
-        st = statSync(p);
-      } catch (err) {
-        // (Listed but not there: a link to nothing.)
-        unreadable.set(p, missing(err) ? 'a broken link' : fsWhy(err));
-        continue;
-      }
-      if (st.isDirectory()) walk(p);
-      else if (st.isFile()) plan(nameOf(p), p, st.size, false);
-    }
-  };
-  walk(root);
+  // 1. Every file under the model's folder (filesUnder: dot-folders skipped; a folder reached twice through a link walked once).
+  for (const f of filesUnder(root, (p, why) => unreadable.set(p, why))) plan(nameOf(f.path), f.path, f.size, false);
 
   // 2. The model file and what it includes, transitively: MJCF whatever their names, read for what they name.
   const xml = new Map<string, Uint8Array>(); // path -> bytes as MuJoCo gets them
@@ -188,6 +161,45 @@ export function addMjcfFiles(vfs: MjVFS, file: string, notes: UrdfNote[], o: { r
     notes.push({ code: 'MUJOCO_MJCF_UNREADABLE', where: file, message: `${list.length} path(s) under the model's folder or named by the model could not be read, and are not given to MuJoCo: ${list.slice(0, 5).join(', ')}${list.length > 5 ? ', ...' : ''}` });
   }
   return { main: xml.get(mainPath)!, source: sources.get(mainPath)!, names, unreadable, sources };
+}
+
+/**
+ * Every file under `dir`, depth first in readdir order (a folder's files and folders as listed,
+ * each folder's contents where it is listed), names starting with a dot skipped (dot-folders and
+ * dot-files), a real folder reached twice through links walked once: what addMjcfFiles gives MuJoCo
+ * of the model's folder, and where mjcfDigest finds an include by its name. What cannot be read (a
+ * folder without permission, a broken link) is skipped and passed to `unreadable` with why. Lazy:
+ * a caller that stops early walks no further. Configure time only.
+ */
+export function* filesUnder(dir: string, unreadable: (path: string, why: string) => void = () => {}): Generator<{ readonly path: string; readonly name: string; readonly size: number }> {
+  const walked = new Set<string>();
+  function* walk(d: string): Generator<{ readonly path: string; readonly name: string; readonly size: number }> {
+    let entries: string[];
+    try {
+      const real = realpathSync(d);
+      if (walked.has(real)) return;
+      walked.add(real);
+      entries = readdirSync(d);
+    } catch (e) {
+      unreadable(d, fsWhy(e));
+      return;
+    }
+    for (const e of entries) {
+      if (e.startsWith('.')) continue;
+      const p = join(d, e);
+      let st;
+      try {
+        st = statSync(p);
+      } catch (err) {
+        // (Listed but not there: a link to nothing.)
+        unreadable(p, missing(err) ? 'a broken link' : fsWhy(err));
+        continue;
+      }
+      if (st.isDirectory()) yield* walk(p);
+      else if (st.isFile()) yield { path: p, name: e, size: st.size };
+    }
+  }
+  yield* walk(dir);
 }
 
 /**
