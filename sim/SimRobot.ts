@@ -14,6 +14,7 @@ import { Actuators, type PdIntegration } from './actuators/Actuators.ts';
 import { JointEfforts } from './actuators/JointEfforts.ts';
 import { InitialJointState } from './InitialJointState.ts';
 import type { UrdfModel, UrdfNote } from './urdf/parseUrdf.ts';
+import { startPose } from './urdf/floatingBase.ts';
 import type { MeshCollisionReport } from './mesh/meshCollision.ts';
 import { addGround, buildBodies, groupLinks, LinkMasses, makeJoints, makeLinks, makeWorld, MimicJoints, settleInertials, type BodyInfo, type JointInfo, type LinkInfo } from './build/index.ts';
 import { MimicCouplings } from './physics/MimicCoupling.ts';
@@ -112,7 +113,8 @@ export class SimRobot implements SimulatedRobot {
     this.fixedBase = settleInertials(model, this.links, groups, options, this.notes);
     this.bodies = buildBodies(model, this.links, groups, world, { ...options, fixedBase: this.fixedBase }, this.meshReports, this.notes);
     if (options.ground ?? !this.fixedBase) addGround(world);
-    this.placement = new RobotPlacement(model, this.linkIndex, this.bodies, options);
+    // A stated floating base's <origin> is where the base starts, unless the options say (docs/urdf.md, "Start pose").
+    this.placement = new RobotPlacement(model, this.linkIndex, this.bodies, { ...options, ...startPose(options, model, !this.fixedBase) });
 
     // ---- joints, spec ------------------------------------------------------------------------
     this.placement.place(undefined);

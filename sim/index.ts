@@ -15,6 +15,8 @@ export type {
   ParseUrdfOptions,
 } from './urdf/parseUrdf.ts';
 export type { UrdfNote } from './urdf/parseUrdf.ts';
+export { statedBasePose, startPose } from './urdf/floatingBase.ts';
+export type { BasePose, StatedFloatingBase } from './urdf/floatingBase.ts';
 export { loadUrdf } from './urdf/loadUrdf.ts';
 export type { LoadUrdfOptions } from './urdf/loadUrdf.ts';
 export { resolveMeshPath, defaultPackagePaths } from './urdf/resolveMeshPath.ts';

@@ -15,6 +15,7 @@ import { robotModel, shippedEpisode } from '../robots/index.ts';
 import { armJointDefaults, armOptions } from '../robots/arm.ts';
 import { loadUrdf } from '../urdf/loadUrdf.ts';
 import { urdfFixedByDefault } from '../urdf/rootBody.ts';
+import { startPose } from '../urdf/floatingBase.ts';
 import type { UrdfModel } from '../urdf/parseUrdf.ts';
 import { defaultWithinLimits } from '../build/defaultWithinLimits.ts';
 import { followerDefaults, mimicOfJoint } from '../build/mimicJoints.ts';
@@ -93,8 +94,8 @@ export async function createMujocoUrdfRobot(file: string, model: UrdfModel, o: S
     gravity,
     pd: o.pd ?? 'explicit',
     friction: o.friction ?? 0.8,
-    ...(o.basePosition ? { basePosition: o.basePosition } : {}),
-    ...(o.baseOrientation ? { baseOrientation: o.baseOrientation } : {}),
+    // A stated floating base's <origin> is where the base starts, unless the options say (docs/urdf.md, "Start pose"), as in cannon-es.
+    ...startPose(o, model, !fixedBase),
     spawnOnGround: o.spawnOnGround ?? false,
     ...(o.sensorNoise ? { sensorNoise: o.sensorNoise } : {}),
     ...(o.framePositions ? { framePositions: o.framePositions } : {}),

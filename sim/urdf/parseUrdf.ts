@@ -313,7 +313,7 @@ export function parseUrdf(xml: string, options: ParseUrdfOptions = {}): UrdfMode
   const linkByName = new Map<string, UrdfLink>();
   /** Inertials whose verdict waits for the joints (degenerate tensor, zero or tiny mass). */
   const pending = new Map<string, PendingInertial>();
-  const floatingBase = statedFloatingBase(robotNode, note);
+  const floatingBase = statedFloatingBase(robotNode, note, fail);
   for (const l of children(robotNode, 'link')) {
     if (floatingBase !== undefined && attr(l, 'name') === floatingBase.link) continue;
     const name = requireAttr(l, 'name', '<link>', fail);

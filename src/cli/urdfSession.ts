@@ -4,7 +4,7 @@
  * manifest (or flags), and the "look first" mode with no policy (hold the default pose on PD).
  * Part of the composition root (src/cli): it knows sim/.
  */
-import { loadUrdf, SimRobot, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
+import { loadUrdf, SimRobot, statedBasePose, type MeshCollisionMode, type SimJointDefaults, type SimRobotOptions, type UrdfModel } from '../../sim/index.ts';
 import { UsageError } from '../core/errors.ts';
 import { ManifestError, validateManifest, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { mimicActionJoints, termLinkFrames } from '../model/checkModel.ts';
@@ -212,7 +212,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     pd,
     ...(imuLink !== undefined ? { imuLink } : {}),
     ...(frames.frames.length > 0 ? { imuFrames: frames.frames } : {}),
-    ...(fixedBase ? {} : baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] as const } : { spawnOnGround: true }),
+    ...(fixedBase ? {} : floatingStart(model, baseHeight)),
   };
   const armature = flags.armature !== undefined ? 'flags' : m?.actuators?.armature !== undefined ? 'manifest' : 'none';
   const heldAtLimit = model.treeOrder
@@ -238,6 +238,21 @@ export function refuseMissingJoints(m: ModelManifest, names: readonly string[], 
   const list = s.affix !== null && s.affix.count === missing.length ? missing.join(', ') : missing.map((n) => withSuggestion(n, s)).join(', ');
   // Names from a user's URDF/manifest or a bridge's hello: made printable (src/core/printable.ts).
   throw new ManifestError('MODEL_ROBOT_MISMATCH', `${manifestFile}#/joints`, printable(`names ${missing.length} joint(s) ${lacks}: ${list}${note ? `; ${note}` : ''}`), printable(`joints of ${robotName}: ${names.join(', ')}`));
+}
+
+/**
+ * Where a floating URDF robot starts (docs/urdf.md, "Start pose"), first that applies: the
+ * manifest's `base_height` is the base's height; a stated floating base whose <origin> is above the
+ * ground (z > 0) starts there; else the robot is put down with its lowest collision geometry on the
+ * ground (an <origin> at z = 0, as exporters write it by habit, would start the legs in the ground).
+ * A stated origin's x, y and roll-pitch-yaw are kept in every case.
+ */
+export function floatingStart(model: UrdfModel, baseHeight: number | undefined): Pick<SimRobotOptions, 'basePosition' | 'baseOrientation' | 'spawnOnGround'> {
+  const stated = statedBasePose(model);
+  if (stated === undefined) return baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] } : { spawnOnGround: true };
+  const [x, y, z] = stated.position;
+  const pose = { basePosition: [x, y, baseHeight ?? z] as const, baseOrientation: stated.orientation };
+  return baseHeight !== undefined || z > 0 ? pose : { ...pose, spawnOnGround: true };
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */
