@@ -9,7 +9,12 @@
  * Time is injected (docs/style.md 6): `now` (steady s) and `timers` drive the heartbeat, the link
  * timeout, the reconnect backoff and the request timeouts; `random` draws the backoff jitter.
  *
- * Real-time rules: nothing here runs on the tick except `socket`/`role` reads from command().
+ * Arming is the client's decision, never a side effect (PROTOCOL.md section 6): the link knows
+ * whether this client means to arm an idle served robot (`commandable`), and a robot that went idle
+ * after a stop, a server operator's reset or a reconnect is not armed until the client resets or
+ * arms it itself; until then it is a fault.
+ *
+ * Real-time rules: nothing here runs on the tick except the `commandSocket`/`commandable` reads from command().
  */
 import { WebSocket } from 'ws';
 import type { RobotSpec } from '../../src/core/robot.ts';
@@ -75,6 +80,18 @@ export class BridgeLink {
   private readonly _random: () => number;
   private _serverState: RobotState;
   private _serverReason = '';
+  /**
+   * Whether this client means its next command to arm an idle served robot (PROTOCOL.md section 6:
+   * a client does not command an idle robot it did not mean to arm). True on the first link (the
+   * run's start), after this client's own reset or sim_reset (from the reply) and allowArm(); false
+   * once the server reports a stop or idle after the run began (its operator's reset, a release),
+   * and after every reconnect (a restarted server is idle, and the loop did not decide to arm it).
+   */
+  private _mayArm = true;
+  /** Why _mayArm went false, for the fault: "after a reconnect", "after safe-stop", ... */
+  private _noArmWhy = '';
+  /** This client's reset / sim_reset requests awaiting their reply (their idle status re-allows arming). */
+  private _armingRequests = 0;
   private _fatal: string | undefined;
   private _closed = false;
   private _timer: TimerHandle | undefined;
@@ -144,12 +161,35 @@ export class BridgeLink {
     return ws === undefined || this._role !== 'command' || ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED ? undefined : ws;
   }
 
-  /** Why the robot cannot be driven: the bridge gave up, or the server reports safe-stop / e-stopped. */
+  /**
+   * Whether a command may go to the served robot now: it is running (or degraded), or idle and this
+   * client means to arm it (_mayArm). Not in safe-stop / e-stopped (the server could only refuse it,
+   * 3001) nor idle after a stop, a reset or a reconnect this client did not ask for (the command
+   * would arm the robot without anyone deciding it). Read on the tick: no allocation.
+   */
+  get commandable(): boolean {
+    const s = this._serverState;
+    return s === 'running' || s === 'degraded' || (s === 'idle' && this._mayArm);
+  }
+
+  /** This client means its next command to arm an idle served robot (its explicit decision; a stopped one needs reset first). */
+  allowArm(): void {
+    if (this._mayArm) return;
+    this._mayArm = true;
+    this._host.onHealth();
+  }
+
+  /**
+   * Why the robot cannot be driven: the bridge gave up, the server reports safe-stop / e-stopped,
+   * or (a commander) the robot is idle and this client did not mean to arm it.
+   */
   faults(): string[] {
     const f: string[] = [];
     if (this._fatal !== undefined) f.push(`bridge: ${this._fatal}`);
-    if (this._serverState === 'safe-stop' || this._serverState === 'e-stopped')
-      f.push(`bridge: served robot is ${this._serverState}${this._serverReason ? ` (${this._serverReason})` : ''}`);
+    const why = this._serverReason ? ` (${this._serverReason})` : '';
+    if (this._serverState === 'safe-stop' || this._serverState === 'e-stopped') f.push(`bridge: served robot is ${this._serverState}${why}`);
+    else if (this._serverState === 'idle' && !this._mayArm && this._role === 'command')
+      f.push(`bridge: served robot is idle${why} ${this._noArmWhy}, and this client did not arm it: its commands are withheld until it resets or arms the robot itself`);
     return f;
   }
 
@@ -178,8 +218,11 @@ export class BridgeLink {
     } else ws?.terminate();
   }
 
-  /** Sends a control message and waits for the reply `match` accepts, or an error (2 s). */
-  request(msg: object, match: (m: ServerMessage) => boolean): Promise<StatusMessage> {
+  /**
+   * Sends a control message and waits for the reply `match` accepts, or an error (2 s).
+   * `arms`: this client's own reset / sim_reset: the idle status it brings lets the next command arm.
+   */
+  request(msg: object, match: (m: ServerMessage) => boolean, arms = false): Promise<StatusMessage> {
     const ws = this._ws;
     if (!ws || ws.readyState !== WebSocket.OPEN) return Promise.reject(new BridgeError('BRIDGE_DISCONNECTED', this.url, 'not connected', 'a live link'));
     return new Promise((resolve, reject) => {
@@ -198,9 +241,10 @@ export class BridgeLink {
       }, 2);
       const finish = () => {
         this._timers.clearTimeout(t);
-        this._waiters.delete(done);
+        if (this._waiters.delete(done) && arms) this._armingRequests--;
       };
       this._waiters.add(done);
+      if (arms) this._armingRequests++;
       ws.send(JSON.stringify(msg));
     });
   }
@@ -263,8 +307,14 @@ export class BridgeLink {
     const m = parseServerMessage(data.toString('utf8'));
     if (!m) return;
     if (m.type === 'status') {
+      const was = this._serverState;
       this._serverState = m.robotState;
       this._serverReason = `${m.cause}: ${m.reason}`;
+      if (this._armingRequests > 0 && m.robotState === 'idle' && (m.cause === 'reset' || m.cause === 'sim_reset')) this._mayArm = true;
+      else if (m.robotState !== was && m.robotState !== 'running' && m.robotState !== 'degraded') {
+        this._mayArm = false;
+        this._noArmWhy = `after ${was}`;
+      }
       this._host.onEvent({ kind: 'status', status: m });
       this._host.onHealth();
     } else if (m.type === 'error') {
@@ -306,6 +356,9 @@ export class BridgeLink {
       this._counts.reconnects++;
       this._attempts = 0;
       this._backoff = this._reconnectInitial();
+      // Whatever the loop sends next was not decided against this robot's state: a restarted server is idle, and arming it is not a side effect of a hold.
+      this._mayArm = false;
+      this._noArmWhy = 'after a reconnect';
       this._adopt(link);
       // Same joints, yet perhaps another revision of the file: what was drawn or recorded from the first would be stale.
       if (!sameRobotFile(this._firstRobotFile, this._robotFile.file)) this._host.onEvent({ kind: 'robot_file_changed', first: this._firstRobotFile, now: this._robotFile.file });

@@ -19,8 +19,14 @@
  * virtual time (src/clock/VirtualTime.ts); `random` draws the backoff jitter.
  *
  * health$: connected (socket up and authenticated), stale (no state frame for staleAfterS),
- * faults (the server reports safe-stop / e-stopped, or the bridge cannot go on: bad token, a
- * different robot after a reconnect). runLive safe-stops its loop on any fault (PROTOCOL.md 6:
+ * faults (the server reports safe-stop / e-stopped, the robot went idle without this client
+ * deciding to arm it, or the bridge cannot go on: bad token, a different robot after a reconnect).
+ *
+ * Arming is the client's decision (PROTOCOL.md section 6): command() sends only while the served
+ * robot is running, or idle at the run's start (or after this client's own reset / sim_reset /
+ * arm()). A loop latched in its own stop keeps writing its hold output; after a stop, a server
+ * operator's reset or a reconnect to a restarted (idle) server those commands are withheld and
+ * counted (`counts.commandsWithheld`) instead of re-arming the robot or streaming refusals. runLive safe-stops its loop on any fault (PROTOCOL.md 6:
  * after a reconnect the served robot is usually in safe-stop, and the loop joins it there).
  *
  * Reconnects with exponential backoff (0.1 s doubling to 2 s, ±20 % jitter) until close(): the
@@ -84,8 +90,12 @@ export class BridgeRobot implements Robot {
   readonly frames$ = new Subject<Observation>();
   /** State frames stream in on the event loop between ticks (Robot.streamsState). */
   readonly streamsState = true;
-  /** Counters since connect. */
-  readonly counts = { framesReceived: 0, framesRejected: 0, commandsSent: 0, commandsDropped: 0, reconnects: 0 };
+  /**
+   * Counters since connect. commandsDropped: the link could not take the command (down, backed up,
+   * not commanding); commandsWithheld: the served robot could not take it (safe-stop, e-stopped, or
+   * idle and this client did not mean to arm it: PROTOCOL.md section 6).
+   */
+  readonly counts = { framesReceived: 0, framesRejected: 0, commandsSent: 0, commandsDropped: 0, commandsWithheld: 0, reconnects: 0 };
 
   private readonly _link: BridgeLink;
   private readonly _layout: StateLayout;
@@ -221,6 +231,11 @@ export class BridgeRobot implements Robot {
       this.counts.commandsDropped++;
       return;
     }
+    if (!this._link.commandable) {
+      // A stopped robot could only refuse it; an idle one it would arm without anyone deciding it.
+      this.counts.commandsWithheld++;
+      return;
+    }
     const n = this.spec.joints.length;
     const buf = Buffer.allocUnsafe(commandBytes(n, commandFlags(cmd)));
     this._cmdSeq = this._cmdSeq >= 0xffffffff ? 1 : this._cmdSeq + 1;
@@ -234,14 +249,26 @@ export class BridgeRobot implements Robot {
     return this._link.request({ type: 'estop', reason }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
   }
 
-  /** Explicit operator reset: the server leaves safe-stop / e-stopped for idle; the next command re-arms. */
+  /**
+   * Explicit operator reset: the server leaves safe-stop / e-stopped for idle; the next command
+   * re-arms (this client's decision: also the way to arm an idle robot after a reconnect).
+   */
   reset(reason = 'operator reset'): Promise<StatusMessage> {
-    return this._link.request({ type: 'reset', reason }, (m) => m.type === 'status' && (m.cause === 'reset' || m.robotState === 'idle'));
+    return this._link.request({ type: 'reset', reason }, (m) => m.type === 'status' && (m.cause === 'reset' || m.robotState === 'idle'), true);
   }
 
-  /** Simulated robots only: back to the initial state (seeded). */
+  /**
+   * This client means its next command to arm the served robot when it is idle (it is not armed
+   * otherwise after a stop, a server operator's reset or a reconnect: PROTOCOL.md section 6). A
+   * robot in safe-stop / e-stopped needs reset() instead.
+   */
+  arm(): void {
+    this._link.allowArm();
+  }
+
+  /** Simulated robots only: back to the initial state (seeded); the next command arms it (this client's decision). */
   simReset(seed?: number): Promise<StatusMessage> {
-    return this._link.request(seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed }, (m) => m.type === 'status' && m.cause === 'sim_reset');
+    return this._link.request(seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed }, (m) => m.type === 'status' && m.cause === 'sim_reset', true);
   }
 
   /** The server's traffic and round-trip figures. */

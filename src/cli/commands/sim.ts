@@ -405,13 +405,13 @@ async function simOverBridge(o: {
     ...(o.async ? { async_policy: asyncSummary(age) } : {}),
     ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),
     ended_by: r.endedBy,
-    bridge: { url: o.robot, clock, engine: robot.hello.engine ?? null, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, server_state: robot.serverState },
+    bridge: { url: o.robot, clock, engine: robot.hello.engine ?? null, reconnects: robot.counts.reconnects, frames_received: robot.counts.framesReceived, commands_sent: robot.counts.commandsSent, commands_withheld: robot.counts.commandsWithheld, server_state: robot.serverState },
   };
   if (o.json) console.log(JSON.stringify(summary));
   else {
     console.log(`ticks ${summary.ticks} at ${summary.loop.rate_hz} Hz, period error µs p99 ${summary.loop.period_error_us.p99}, overruns ${summary.loop.overruns}`);
     if (e) console.log(`episode: return ${summary.episode.return}, ${e.success ? 'success' : 'failed'}`);
-    console.log(`safety: ${summary.safety.state}; bridge${summary.bridge.engine ? ` (${summary.bridge.engine === 'mujoco' ? 'MuJoCo' : summary.bridge.engine === 'cannon' ? 'cannon-es' : summary.bridge.engine})` : ''}: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out, ${summary.bridge.reconnects} reconnects`);
+    console.log(`safety: ${summary.safety.state}; bridge${summary.bridge.engine ? ` (${summary.bridge.engine === 'mujoco' ? 'MuJoCo' : summary.bridge.engine === 'cannon' ? 'cannon-es' : summary.bridge.engine})` : ''}: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out${summary.bridge.commands_withheld ? ` (${summary.bridge.commands_withheld} withheld: the served robot was stopped or idle)` : ''}, ${summary.bridge.reconnects} reconnects`);
     if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}`);
   }
   outputs.reportDrops(o.allowDrops);

@@ -53,7 +53,7 @@ describe('a bridged robot runs the same session as a local one', () => {
     const bridged = await axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--duration', '1', '--json']);
     expect(bridged.code, bridged.stderr).toBe(0);
     // ended_by is in both (a local run says it too); physics in both for a MuJoCo robot, absent for cannon-es.
-    const onlyBridge = new Set(['bridge.url', 'bridge.clock', 'bridge.engine', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.server_state']);
+    const onlyBridge = new Set(['bridge.url', 'bridge.clock', 'bridge.engine', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.commands_withheld', 'bridge.server_state']);
     const b = keyPaths(bridged.json).filter((k) => !onlyBridge.has(k));
     expect(b.sort()).toEqual(keyPaths(local.json).sort());
     for (const s of [local.json, bridged.json]) {

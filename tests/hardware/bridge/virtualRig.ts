@@ -208,7 +208,8 @@ export class VirtualRig {
     if (this.phase !== 'up') return;
     if (!r.connected) {
       this.phase = 'closing';
-      await until(() => this.phase !== 'closing', 'the client seeing its link closed');
+      // r.closed: the run closed its robot meanwhile (its last tick), no disconnect to wait for.
+      await until(() => this.phase !== 'closing' || r.closed, 'the client seeing its link closed');
       return;
     }
     const c = this.server.counts;
