@@ -5,7 +5,7 @@ import { openSimSession, runEpisode } from '../wiring.ts';
 import { connectBridgeRobot, type BridgeRobotOptions } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
-import { AxonError, UsageError } from '../../core/errors.ts';
+import { UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
@@ -17,6 +17,7 @@ import { drawingMeta } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
 import { printable } from '../../core/printable.ts';
+import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../bridgeHello.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -299,14 +300,26 @@ async function simOverBridge(o: {
   // The same for --mjcf (compiled in MuJoCo, to draw only).
   const urdf = o.urdf !== undefined ? loadDrawingUrdf(o.urdf, o.urdfPackagePath) : undefined;
   const mjcf = o.mjcf !== undefined ? await loadDrawingMjcf(o.mjcf) : undefined;
-  const acceptHello: BridgeRobotOptions['acceptHello'] = urdf ? (_h, spec) => refuseServedJoints(urdf, spec) : mjcf ? (_h, spec) => refuseServedMjcfJoints(mjcf, spec) : undefined;
-  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed }, ...(acceptHello ? { acceptHello } : {}) }).catch((e: unknown) => {
+  // On the hello, before auth, so before the sim reset touches the served robot (src/cli/bridgeHello.ts):
+  // the drawing's joints, the policy's rate against the server's deadman, a robot in a latched stop.
+  const controlHz = loadModelFolder(o.policy).manifest.control_hz;
+  const policy = o.policy;
+  const acceptHello: BridgeRobotOptions['acceptHello'] = (h, spec) => {
+    if (urdf) refuseServedJoints(urdf, spec);
+    else if (mjcf) refuseServedMjcfJoints(mjcf, spec);
+    refuseSlowPolicy(h, o.robot, policy, controlHz);
+    refuseStoppedRobot(h, o.robot);
+  };
+  const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed }, acceptHello }).catch((e: unknown) => {
     mjcf?.drawing.dispose();
     throw e;
   });
+  // Stopped meanwhile (between the hello and the first frame): the same refusal.
   if (robot.serverState === 'safe-stop' || robot.serverState === 'e-stopped') {
+    const h = robot.hello;
     await robot.close();
-    throw new AxonError('BRIDGE_ROBOT_STOPPED', o.robot, `the served robot is ${robot.serverState}`, "an operator reset on the server first ('r' in axon bridge)");
+    mjcf?.drawing.dispose();
+    throw robotStoppedError(o.robot, robot.serverState, h.stateCause, h.stateReason);
   }
   const shipped = shippedRobotServed(robot.hello.sim, robot.spec);
   const task = shipped ? createTask(shipped) : undefined;
