@@ -37,7 +37,8 @@ export type AcceptHello = (hello: HelloMessage, spec: RobotSpec) => void;
 
 /**
  * Opens one socket: handshake, hello check, `accept`, auth, optional sim reset, first state frame.
- * `expectSpec`: on a reconnect, the robot must be the same one.
+ * `expectSpec`: on a reconnect, the robot must be the same one. The sim reset is never sent to a
+ * robot in safe-stop / e-stopped (BRIDGE_ROBOT_STOPPED): it would clear the latched stop.
  */
 export function openLink(
   url: string,
@@ -167,6 +168,17 @@ export function openLink(
         granted = m.role;
         if (role === 'command' && granted !== 'command') return; // COMMANDER_BUSY error came (or comes) with it
         if (simReset && hello!.sim && role === 'command') {
+          // Leaving a latched stop is an operator's reset (PROTOCOL.md section 7), not a side effect of connecting.
+          const h = hello!;
+          if (h.robotState === 'safe-stop' || h.robotState === 'e-stopped')
+            return fail(
+              new BridgeError(
+                'BRIDGE_ROBOT_STOPPED',
+                url,
+                `the served robot is ${h.robotState}${h.stateCause ? ` (${printable(h.stateCause)}: ${printable(h.stateReason)})` : ''}: not reset on connect`,
+                'an operator reset on the server first',
+              ),
+            );
           phase = 'sim_reset';
           ws.send(JSON.stringify(simReset.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: simReset.seed }));
         } else phase = 'first_frame';

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { main } from '../../../src/cli/main.ts';
-import { connectBridgeRobot, type BridgeServer } from '../../../hardware/bridge/index.ts';
+import { BridgeError, connectBridgeRobot, type BridgeServer } from '../../../hardware/bridge/index.ts';
 import { createSimRobot } from '../../../sim/index.ts';
 import { record, startServer, waitUntil } from './helpers.ts';
 
@@ -76,6 +76,35 @@ describe('axon sim over the bridge: refused on the hello', () => {
     expect(r.stderr).toMatch(/^axon: error \[BRIDGE_ROBOT_STOPPED\]: .*the served robot is e-stopped \(estop: e-stop by the server operator: drill\)/);
     expect(states(events)).toEqual(['e-stopped:estop']);
     expect(s.robotState).toBe('e-stopped');
+  });
+
+  it.each(['e-stopped', 'safe-stop'] as const)('connectBridgeRobot never sends its sim_reset to a robot in %s: BRIDGE_ROBOT_STOPPED, the stop left latched', async (stop) => {
+    server = await startServer({ robot: createSimRobot('cartpole') });
+    const s = server;
+    const events = record(s);
+    if (stop === 'e-stopped') s.estop('drill');
+    else {
+      const other = await connectBridgeRobot(s.url, { token: 'secret-token' });
+      other.command({ mode: 'position', target: new Float64Array(other.spec.joints.length) });
+      await waitUntil(() => s.robotState === 'safe-stop', 'the deadman');
+      await other.close();
+      await waitUntil(() => s.commanderId === undefined, 'the release');
+    }
+    const before = states(events);
+    const e = await connectBridgeRobot(s.url, { token: 'secret-token', simReset: { seed: 2 } }).then(
+      () => undefined,
+      (x: unknown) => x as BridgeError,
+    );
+    expect(e).toBeInstanceOf(BridgeError);
+    expect(e!.code).toBe('BRIDGE_ROBOT_STOPPED');
+    expect(e!.message).toMatch(
+      stop === 'e-stopped'
+        ? `${s.url}: the served robot is e-stopped (estop: e-stop by the server operator: drill): not reset on connect (expected an operator reset on the server first)`
+        : /: the served robot is safe-stop \(deadman: command deadman: no command for [\d.]+ s \(limit 0\.2 s\)\): not reset on connect/,
+    );
+    await waitUntil(() => s.commanderId === undefined, 'the client gone');
+    expect(states(events)).toEqual(before); // no sim_reset
+    expect(s.robotState).toBe(stop);
   });
 
   it("a policy whose period is more than half the server's command deadman is refused, BRIDGE_RATE, naming both, and the robot is never armed", async () => {
