@@ -4,6 +4,7 @@
  * failed there), and otherwise one of these. When several apply, the first of: usage (2), a robot
  * fault (1), an invalid simulation (3), a safe stop (5), dropped frames (4).
  */
+import type { LiveEndedBy } from '../session/index.ts';
 
 /** A run that failed: sim2sim's engines disagreeing, a command's own failure. */
 export const EXIT_FAILED = 1;
@@ -33,4 +34,16 @@ export function failIfSafeStopped(safety: { readonly ownStop?: { readonly kind: 
   if (c === undefined) return;
   process.stderr.write(`axon: the run ended held in a safe stop the supervisor latched at ${c.time.toFixed(3)} s (${c.kind}): ${c.reason}\n`);
   process.exitCode = EXIT_SAFE_STOPPED;
+}
+
+/**
+ * The end of a live run (`axon run`, `axon teleop`, `axon sim` over the bridge), after its summary
+ * was printed, by how it ended (src/session/liveEndedBy.ts, the rule they share): 'fault' throws
+ * `faultMessage(faults)` (exit EXIT_FAILED; `faults`: the robots' fault reasons), 'safe_stop' is
+ * EXIT_SAFE_STOPPED with one line naming the stop, 'signal' and 'duration' leave the exit code as
+ * it is. A fault the robot's own event log holds fails the run also when none reached the loop.
+ */
+export function failLiveRun(r: { readonly endedBy: LiveEndedBy; readonly safety: Parameters<typeof failIfSafeStopped>[0] }, faults: readonly string[], faultMessage: (faults: string) => string): void {
+  if (r.endedBy === 'fault' || faults.length > 0) throw new Error(faultMessage(faults.join('; ')));
+  if (r.endedBy === 'safe_stop') failIfSafeStopped(r.safety);
 }

@@ -105,9 +105,15 @@ export class RunOutputs {
   /**
    * Closes whatever is still open, also after a failed run: recorder, dataset, then the viewer
    * (rethrows a viewer that could not listen, e.g. port in use). A recorder that fails to close
-   * (its thread timed out) does not keep the dataset from being saved.
+   * (its thread timed out) does not keep the dataset from being saved. `episode`: how the run
+   * ended, when it ended without throwing (a live run's ended_by), written into the recording and
+   * the dataset's last episode as finish(episode) does; ignored once they are closed.
    */
-  async close(): Promise<void> {
+  async close(episode?: RecordedEpisode): Promise<void> {
+    if (episode) {
+      this.recorder?.setEpisode(episode);
+      this.dataset?.endEpisode(episode);
+    }
     try {
       try {
         await this.recorder?.close();

@@ -1,7 +1,9 @@
 export { openSession, manifestOnlyFolder } from './Session.ts';
 export type { Session, SessionBuild, LoopBuild, LoopStages, SessionLoop } from './Session.ts';
 export { runSessionLive, defaultLiveClock, liveWallClock, LIVE_CLOCK_KINDS } from './runLive.ts';
-export type { LiveRunOptions, LiveRunResult, LiveClockKind, LiveEndedBy } from './runLive.ts';
+export type { LiveRunOptions, LiveRunResult, LiveClockKind } from './runLive.ts';
+export { liveEndedBy } from './liveEndedBy.ts';
+export type { LiveEnd, LiveEndedBy } from './liveEndedBy.ts';
 export { NoisyPolicy } from './NoisyPolicy.ts';
 export { traceWorldModel, worldModelSummary, checkActionsMatch } from './worldModel.ts';
 export type { EpisodeWorldModel, SessionWorldModel, TracedWorldModel } from './worldModel.ts';

@@ -13,12 +13,12 @@
  * stale-observation safe-stop first) stays as it is, so the end state does not depend on which
  * side noticed first. A robot faulted before the loop arms is e-stopped: the loop never arms.
  *
- * How it ended (endedBy): 'fault' when the robot faulted; otherwise 'safe_stop' when the run ends
- * held in a stop the supervisor latched by itself (SafetySupervisor.ownStop: a stale or bad
- * observation, a deadline, an overspeed, a world-model stop), also when a signal came after it;
- * otherwise 'signal' or 'duration'. The state at the end decides: a run the operator re-armed
- * after such a stop and that then ran to its end ended by 'duration' (docs/safety.md, "How a run
- * ends").
+ * How it ended (endedBy): the rule live runs share (src/session/liveEndedBy.ts): 'fault' when the
+ * robot faulted; otherwise 'safe_stop' when the run ends held in a stop the supervisor latched by
+ * itself (SafetySupervisor.ownStop: a stale or bad observation, a deadline, an overspeed, a
+ * world-model stop), also when a signal came after it; otherwise 'signal' or 'duration'. The state
+ * at the end decides: a run the operator re-armed after such a stop and that then ran to its end
+ * ended by 'duration' (docs/safety.md, "How a run ends").
  */
 import type { Subscription } from 'rxjs';
 import type { Robot } from '../core/robot.ts';
@@ -32,6 +32,9 @@ import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import type { Session, SessionLoop } from './Session.ts';
 import type { EpisodeWorldModel } from './worldModel.ts';
 import { stopOnRobotFault } from './faultStop.ts';
+import { liveEndedBy, type LiveEndedBy } from './liveEndedBy.ts';
+
+export type { LiveEndedBy } from './liveEndedBy.ts';
 
 /**
  * On a real robot (or a bridged one) a joint sustained at twice its velocity limit is a runaway the
@@ -99,9 +102,6 @@ async function liveClock(given: Clock | LiveClockKind | undefined, period: numbe
   return { clock: owned, owned };
 }
 
-/** How a live run ended: its duration, an operator's signal, a robot fault, or held in the supervisor's own safe stop. */
-export type LiveEndedBy = 'duration' | 'signal' | 'fault' | 'safe_stop';
-
 export interface LiveRunResult {
   readonly loop: LoopResult;
   readonly safety: SafetySupervisor;
@@ -127,11 +127,10 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
   const subs: Subscription[] = [];
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
-  let endedBy: LiveRunResult['endedBy'] = 'duration';
+  let faulted = false, signalled = false; // what liveEndedBy reads at the end
   let lastSeq = 0; // the newest tick's seq, for events made off the tick
   const onSignal = () => {
-    // A robot fault recorded before the signal decides how the run ended (docs/safety.md "How a run ends").
-    if (endedBy !== 'fault') endedBy = 'signal';
+    signalled = true;
     safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };
@@ -148,8 +147,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
         lastSeq = rec.seq;
       }),
       robot.health$.subscribe((h) => {
-        if (h.faults.length > 0) endedBy = 'fault'; // also after a safe-stop (a bus gone silent)
         if (h.faults.length === 0) return;
+        faulted = true; // also after a safe-stop (a bus gone silent)
         stopOnRobotFault(s, `robot fault: ${h.faults.join('; ')}`, clock.now(), lastSeq); // e-stop before arming, safe-stop once armed
       }),
     );
@@ -160,7 +159,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       process.once('SIGTERM', onSignal);
     }
     const result = await loop.run();
-    if ((endedBy as LiveEndedBy) !== 'fault' && s.ownStop !== undefined) endedBy = 'safe_stop'; // set by the health$ callback above
+    const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     const task = session.task;
     const metrics = task?.metrics?.();
     const worldModel = session.worldModelResult(parts.hook);

@@ -21,6 +21,7 @@ import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
 import type { Policy } from '../policy/Policy.ts';
 import { stopOnRobotFault } from '../session/faultStop.ts';
+import { liveEndedBy, type LiveEndedBy } from '../session/liveEndedBy.ts';
 import { manifestOnlyFolder, openSession, type Session } from '../session/Session.ts';
 
 export class LeaderPolicy implements Policy {
@@ -95,8 +96,8 @@ export interface TeleopTracking {
 export interface TeleopResult {
   readonly loop: LoopResult;
   readonly safety: SafetySupervisor;
-  /** As a live run's (src/session/runLive.ts): 'safe_stop' when it ends held in the supervisor's own stop. */
-  readonly endedBy: 'duration' | 'signal' | 'fault' | 'safe_stop';
+  /** As a live run's (src/session/liveEndedBy.ts): 'safe_stop' when it ends held in the supervisor's own stop. */
+  readonly endedBy: LiveEndedBy;
   readonly tracking: TeleopTracking;
   /** Per tick, follower order: the leader pose and the follower's measured pose (rad). */
   readonly leaderPath: Float32Array;
@@ -131,12 +132,11 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   const clock = liveWallClock(period, [leader, follower]);
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
-  let endedBy: TeleopResult['endedBy'] = 'duration';
+  let faulted = false, signalled = false; // what liveEndedBy reads at the end
   let lastSeq = 0; // the newest tick's seq, for the stops made off the tick
   const subs: Subscription[] = [];
   const onSignal = () => {
-    // A robot fault recorded before the signal decides how the run ended (docs/safety.md "How a run ends").
-    if (endedBy !== 'fault') endedBy = 'signal';
+    signalled = true;
     safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };
@@ -172,7 +172,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
       subs.push(
         robot.health$.subscribe((h) => {
           if (h.faults.length === 0) return;
-          endedBy = 'fault';
+          faulted = true;
           stopOnRobotFault(s, `${robot === leader ? 'leader' : 'follower'} fault: ${h.faults.join('; ')}`, clock.now(), lastSeq);
           l.stop();
         }),
@@ -183,7 +183,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
       process.once('SIGTERM', onSignal);
     }
     const result = await loop.run();
-    if ((endedBy as TeleopResult['endedBy']) !== 'fault' && s.ownStop !== undefined) endedBy = 'safe_stop';
+    const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     const ticks = Math.min(k, maxTicks);
     return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
   } finally {

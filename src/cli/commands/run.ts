@@ -6,7 +6,7 @@ import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { baudRate } from './hw.ts';
 import { UsageError } from '../../core/errors.ts';
-import { failIfSafeStopped } from '../exitCodes.ts';
+import { failLiveRun } from '../exitCodes.ts';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robots/openRobot.ts';
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
@@ -16,7 +16,7 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
 import type { LiveResult } from '../live.ts';
-import { drawingMeta } from '../../record/index.ts';
+import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 
@@ -102,6 +102,7 @@ export function runCommand() {
         console.log(`axon run: ${config.name} (${config.joints.length} servos) on ${portName} at ${baud} bit/s under ${folder.manifest.name} (${folder.manifest.control_hz} Hz), ${o.duration} s${o.dryRun ? ', DRY RUN (torque stays off, nothing is written)' : ''}`);
         robot.events$.subscribe((e) => printEvent(e));
       }
+      let ended: RecordedEpisode | undefined;
       const r = await live(robot, worldModel, (loop, safety, command, parts) => {
           // A robot fault (hardware error, port lost) ends the run: runLive has stopped the
           // supervisor, the robot has applied its safe stop; close() then leaves it so.
@@ -124,7 +125,12 @@ export function runCommand() {
             // No pause/step on a real robot; e-stop and arm act on this run's supervisor.
             view: () => ({ robot: { spec: robot.spec, ...(model ? { model } : {}) }, options: { title: `axon run: ${config.name}` } }),
           });
-      }).finally(() => outputs.close()); // the dataset is saved also when the run ended on a fault or a refused pre-arm check (an episode of 0 frames is not written)
+      })
+        .then((x) => ((ended = { endedBy: x.endedBy }), x))
+        // The dataset is saved also when the run ended on a fault or a refused pre-arm check (an
+        // episode of 0 frames is not written); how the run ended goes into the recording and the
+        // dataset's last episode (docs/dataset.md "How an episode ended").
+        .finally(() => outputs.close(ended));
       const { record, dataset: datasetSummary } = await outputs.finish();
       // --baseline: the same policy, noise and seed without the world model, on a fresh emulated bus.
       const baseline = o.baseline ? await live(open(), undefined) : undefined;
@@ -181,8 +187,7 @@ export function runCommand() {
         if (d) console.log(datasetLine(d));
       }
       outputs.reportDrops(o.allowDrops);
-      if (faults.length > 0) throw new Error(`run ended on a robot fault (safe stop: ${config.safe_stop}): ${faults.join('; ')}`);
-      failIfSafeStopped(r.safety);
+      failLiveRun(r, faults, (f) => `run ended on a robot fault (safe stop: ${config.safe_stop}): ${f}`); // a fault: exit 1; held in the supervisor's own stop: exit 5
     });
 }
 

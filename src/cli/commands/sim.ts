@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
-import { EXIT_INVALID_RUN, failIfSafeStopped } from '../exitCodes.ts';
+import { EXIT_INVALID_RUN, failIfSafeStopped, failLiveRun } from '../exitCodes.ts';
 import { openSimSession, runEpisode } from '../wiring.ts';
 import { connectBridgeRobot, type BridgeRobotOptions } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
@@ -13,7 +13,7 @@ import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOpt
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
-import { drawingMeta } from '../../record/index.ts';
+import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
 import { printable } from '../../core/printable.ts';
@@ -354,6 +354,7 @@ async function simOverBridge(o: {
   });
   // A server restarted on another revision of the file: one warning line (the drawing and served_model are of the first).
   const fileWatch = watchServedFile(robot, say);
+  let ended: RecordedEpisode | undefined;
   const r = await runLive(robot, {
     policy: o.policy,
     clock,
@@ -384,15 +385,17 @@ async function simOverBridge(o: {
         view: () => ({ robot: drawing.viewRobot(), options: { title: `axon sim: ${robot.spec.name} over the bridge` } }),
       });
     },
-  }).finally(async () => {
-    faultWatch.unsubscribe();
-    fileWatch.unsubscribe();
-    try {
-      await outputs.close();
-    } finally {
-      await drawing.close();
-    }
-  });
+  })
+    .then((x) => ((ended = { endedBy: x.endedBy }), x))
+    .finally(async () => {
+      faultWatch.unsubscribe();
+      fileWatch.unsubscribe();
+      try {
+        await outputs.close(ended); // how the run ended, into the recording (as a local run's)
+      } finally {
+        await drawing.close();
+      }
+    });
   const { record } = await outputs.finish();
   // A run the robot's stop ended did not succeed, whatever the task read from the last frames
   // (runLive says so: success is false when the loop was stopped or ended held in a safe stop).
@@ -429,9 +432,9 @@ async function simOverBridge(o: {
   }
   outputs.reportDrops(o.allowDrops);
   // A run the robot's stop ended is a failed run, as on `axon run` and `teleop` (exit 1): the
-  // summary above says what ran; this line says why it failed.
-  if (r.endedBy === 'fault') throw new Error(`the run ended on a robot fault (the loop safe-stopped): ${[...faults].join('; ') || 'the served robot stopped'}`);
-  failIfSafeStopped(r.safety); // held in the client supervisor's own stop at the end: exit 5
+  // summary above says what ran; this line says why it failed. Held in the client supervisor's own
+  // stop at the end: exit 5.
+  failLiveRun(r, [], () => `the run ended on a robot fault (the loop safe-stopped): ${[...faults].join('; ') || 'the served robot stopped'}`);
 }
 
 /** --async: how old the actions were and how long inference took, sampled per tick (no allocation). */

@@ -12,7 +12,7 @@ import { loopSummary, round, safetySummary } from '../summary.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
-import { drawingMeta } from '../../record/index.ts';
+import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 import { loadAnyRobotConfig, openConfiguredRobot, type ConfiguredRobot, type FeetechPort } from '../../../hardware/robots/openRobot.ts';
@@ -20,7 +20,7 @@ import { scriptLeader } from '../../../hardware/emulator/scriptedOperator.ts';
 import type { FeetechEmulator } from '../../../hardware/emulator/FeetechEmulator.ts';
 import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
-import { failIfSafeStopped } from '../exitCodes.ts';
+import { failLiveRun } from '../exitCodes.ts';
 
 function rateHz(v: string): number {
   const x = Number(v);
@@ -108,6 +108,7 @@ export function teleopCommand() {
       let estopTick = -1;
       let estopTimer: ReturnType<typeof setInterval> | undefined;
       const m = teleopManifest(foll.config.name, jointNames, o.hz);
+      let ended: RecordedEpisode | undefined;
       const r = await runTeleop(leader, follower, {
         hz: o.hz,
         durationS: o.duration,
@@ -129,10 +130,13 @@ export function teleopCommand() {
             view: () => ({ robot: { spec: follower.spec, ...(model ? { model } : {}) }, options: { title: `axon teleop: ${foll.config.name}` } }),
           });
         },
-      }).finally(() => {
-        clearInterval(estopTimer); // a run that ended first (signal, fault) leaves no drill pending to hold the process open
-        return outputs.close();
-      }); // the episode of a run that threw (a fault) is still saved: the demonstration up to the stop
+      })
+        .then((x) => ((ended = { endedBy: x.endedBy }), x))
+        .finally(() => {
+          clearInterval(estopTimer); // a run that ended first (signal, fault) leaves no drill pending to hold the process open
+          // How the session ended goes into the recording and the last episode (docs/dataset.md "How an episode ended").
+          return outputs.close(ended);
+        }); // the episode of a run that threw is still saved: the demonstration up to the stop
       const { record, dataset: datasetSummary } = await outputs.finish();
       const n = jointNames.length;
       const ticks = r.tracking.ticks;
@@ -180,8 +184,7 @@ export function teleopCommand() {
         if (d) console.log(datasetLine(d));
       }
       outputs.reportDrops(o.allowDrops); // nothing dropped silently: a recording that lost frames fails the run unless --allow-drops
-      if (faults.length > 0) throw new Error(`teleop ended on a robot fault: ${faults.join('; ')}`);
-      failIfSafeStopped(r.safety);
+      failLiveRun(r, faults, (f) => `teleop ended on a robot fault: ${f}`); // a fault: exit 1; held in the supervisor's own stop: exit 5
     });
 }
 
