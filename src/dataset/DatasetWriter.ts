@@ -21,7 +21,7 @@ import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { EpisodeBuffer, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, episodeEndedByOf, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
 import { featureSource, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
@@ -232,7 +232,7 @@ export class DatasetWriter {
       if (frames > 0) this.episodesDropped++;
       return;
     }
-    const endedBy = end.stopped && meta.endedBy !== 'signal' && meta.endedBy !== 'fault' ? 'safe_stop' : (meta.endedBy ?? (end.stopped ? 'safe_stop' : undefined));
+    const endedBy = episodeEndedByOf(end.stopped, meta.endedBy);
     const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);

@@ -36,6 +36,19 @@ export function stopReasonOf(events: readonly { readonly kind: string; readonly 
   return undefined;
 }
 
+/**
+ * How an episode ended, as the episodes table says it (docs/dataset.md "How an episode ended"): one
+ * rule for `--dataset` (DatasetWriter) and `axon export lerobot`, so both give the same. An episode
+ * the supervisor stopped (`stopped`: it has a stop tick) keeps the run's ended_by when that names
+ * the cause of a requested stop (signal, fault), else it is safe_stop; an episode that ran on is a
+ * recording cut before its footer (truncated) or ended as the run did (`runEndedBy`: duration,
+ * signal, invalid...; absent where the run did not say).
+ */
+export function episodeEndedByOf(stopped: boolean, runEndedBy: string | undefined, truncated = false): string | undefined {
+  if (stopped) return runEndedBy === 'signal' || runEndedBy === 'fault' ? runEndedBy : 'safe_stop';
+  return truncated ? 'truncated' : runEndedBy;
+}
+
 /** What one frame is made of (robot joint order). */
 export interface FrameValues {
   readonly position: ArrayLike<number>;

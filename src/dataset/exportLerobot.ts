@@ -9,7 +9,7 @@ import { AxonError } from '../core/errors.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore } from './DatasetStore.ts';
-import { EpisodeBuffer, isStopTick } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, episodeEndedByOf, isStopTick } from './EpisodeBuffer.ts';
 import { featureDiff, featureSource, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { defaultTask, provenance } from './provenance.ts';
 
@@ -117,39 +117,50 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     for (const plan of plans) {
       const rec = await readRecording(plan.file);
       for (const w of rec.warnings) warnings.push(w);
-      const buf = new EpisodeBuffer(plan.source);
-      // As --dataset (DatasetWriter): the ticks from the supervisor's stop on carry its hold, not the policy's command.
-      const stopAt = rec.ticks.findIndex((t) => isStopTick(t.safetyState));
-      const last = stopAt < 0 ? rec.ticks.length : stopAt;
-      if (stopAt >= 0) held += rec.ticks.length - stopAt;
-      for (let i = 0; i < last; i += plan.step) {
-        const t = rec.ticks[i];
-        const ob = t.observation;
-        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
-      }
-      received += rec.ticks.length;
-      if (buf.length === 0) {
-        warnings.push(`${plan.file}: no complete tick, no episode written`);
-        continue;
-      }
       const ep = rec.episode;
       const task = o.task ?? defaultTask(typeof rec.run.robot === 'string' ? rec.run.robot : plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
-      const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
-      const stopReason = stop ? rec.events.find((e) => e.seq === stop.seq && e.kind === 'state_change' && isStopTick(e.state))?.reason : undefined;
-      // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.
-      const endedBy = stop && ep?.endedBy !== 'signal' && ep?.endedBy !== 'fault' ? 'safe_stop' : rec.truncated ? 'truncated' : ep?.endedBy;
-      store.writeEpisode(
-        buf.take({
-          task,
-          ...(ep?.success !== undefined ? { success: ep.success } : {}),
-          ...(seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}),
-          ...(ep?.randomization ? { randomization: ep.randomization } : {}),
-          ...(endedBy !== undefined ? { endedBy } : {}),
-          ...(stopReason !== undefined ? { stopReason } : {}),
-        }),
-      );
-      written += buf.length;
-      episodes++;
+      // As --dataset on `run` and `teleop` (DatasetWriter's splitAt): an operator's re-arm after a stop starts the next episode.
+      const segments = rec.run.command === 'run' || rec.run.command === 'teleop' ? resetSegments(rec.ticks) : [{ from: 0, to: rec.ticks.length }];
+      let recFrames = 0;
+      for (let k = 0; k < segments.length; k++) {
+        const { from, to } = segments[k];
+        const lastSegment = k === segments.length - 1;
+        const buf = new EpisodeBuffer(plan.source);
+        // As --dataset (DatasetWriter): the ticks from the supervisor's stop on carry its hold, not the policy's command.
+        let stopAt = -1;
+        for (let i = from; i < to && stopAt < 0; i++) if (isStopTick(rec.ticks[i].safetyState)) stopAt = i;
+        const last = stopAt < 0 ? to : stopAt;
+        if (stopAt >= 0) held += to - stopAt;
+        for (let i = from; i < last; i += plan.step) {
+          const t = rec.ticks[i];
+          const ob = t.observation;
+          buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
+        }
+        if (buf.length === 0) continue;
+        const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
+        // The stop's state_change: on the stop tick, or just before it when the stop was asked off the
+        // tick (Ctrl-C, an operator's e-stop, a robot fault: stamped with the tick before), as the
+        // writer finds it among the stop tick's events.
+        const stopReason = stop ? stopEventBefore(rec.events, stop.seq)?.reason : undefined;
+        // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.
+        // An episode split off at a re-arm has none of the run's facts (as the writer's).
+        const endedBy = lastSegment ? episodeEndedByOf(stop !== undefined, ep?.endedBy, rec.truncated) : episodeEndedByOf(stop !== undefined, undefined);
+        store.writeEpisode(
+          buf.take({
+            task,
+            ...(lastSegment && ep?.success !== undefined ? { success: ep.success } : {}),
+            ...(lastSegment && seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}),
+            ...(lastSegment && ep?.randomization ? { randomization: ep.randomization } : {}),
+            ...(endedBy !== undefined ? { endedBy } : {}),
+            ...(stopReason !== undefined ? { stopReason } : {}),
+          }),
+        );
+        recFrames += buf.length;
+        episodes++;
+      }
+      received += rec.ticks.length;
+      written += recFrames;
+      if (recFrames === 0) warnings.push(`${plan.file}: no complete tick, no episode written`);
     }
   } finally {
     store.close();
@@ -171,6 +182,34 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     frames_per_s: round(written / Math.max(seconds, 1e-9)),
     warnings,
   };
+}
+
+/**
+ * A live recording's episodes, as --dataset splits them (DatasetWriter's splitAt): a new one
+ * starts on the first tick out of a stop (the operator's re-arm; leaving a stop is never automatic,
+ * docs/architecture.md "Safety"), the ticks [from, to) of each.
+ */
+function resetSegments(ticks: readonly { readonly safetyState: string }[]): { from: number; to: number }[] {
+  const out: { from: number; to: number }[] = [];
+  let from = 0, stopSeen = false;
+  for (let i = 0; i < ticks.length; i++) {
+    const stopped = isStopTick(ticks[i].safetyState);
+    if (stopSeen && !stopped) {
+      out.push({ from, to: i });
+      from = i;
+      stopSeen = false;
+    }
+    if (stopped) stopSeen = true;
+  }
+  out.push({ from, to: ticks.length });
+  return out;
+}
+
+/** The last state_change into a stop at or before tick `seq`. */
+function stopEventBefore<E extends { readonly seq: number; readonly kind: string; readonly state: string }>(events: readonly E[], seq: number): E | undefined {
+  let found: E | undefined;
+  for (const e of events) if (e.seq <= seq && e.kind === 'state_change' && isStopTick(e.state) && (found === undefined || e.seq >= found.seq)) found = e;
+  return found;
 }
 
 /** Whether a task scored the recorded run (reward and success): a simulated run, or one that wrote its episode result. */

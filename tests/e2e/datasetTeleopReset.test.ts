@@ -1,7 +1,8 @@
 /**
  * An operator reset during teleoperation starts the next episode: two emulated SO-101 buses, a
  * scripted leader, the follower e-stopped then re-armed (what the viewer's E-STOP and arm do),
- * with the dataset writer attached as `axon teleop --dataset` attaches it.
+ * with the dataset writer and the recorder attached as `axon teleop --dataset --record` attaches
+ * them; `axon export lerobot` of the recording splits the same episodes, and both say how each ended.
  */
 import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
@@ -9,6 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runTeleop } from '../../src/teleop/runTeleop.ts';
 import { DatasetWriter, provenance, readDataset } from '../../src/dataset/index.ts';
+import { exportLerobot } from '../../src/dataset/exportLerobot.ts';
+import { attachRecorder, type Recorder } from '../../src/record/index.ts';
+import { teleopManifest } from '../../src/teleop/runTeleop.ts';
 import { loadAnyRobotConfig, openConfiguredRobot, type FeetechPort } from '../../hardware/robots/openRobot.ts';
 import { scriptLeader } from '../../hardware/emulator/scriptedOperator.ts';
 import type { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
@@ -26,7 +30,9 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
     scriptLeader((L.port as FeetechPort).emulator as FeetechEmulator, cfg, (t, q) => {
       for (let i = 0; i < q.length; i++) q[i] = 0.3 * Math.sin(2 * Math.PI * 0.5 * t + i) * Math.min(1, t);
     });
-    const dir = join(mkdtempSync(join(tmpdir(), 'axon-dsreset-')), 'ds');
+    const root = mkdtempSync(join(tmpdir(), 'axon-dsreset-'));
+    const dir = join(root, 'ds'), recFile = join(root, 'teleop.mcap'), ex = join(root, 'ex');
+    let recorder: Recorder | undefined;
     const ds = await DatasetWriter.open({ dir, spec: F.robot.spec, fps: hz, task: 'demo', scored: false, provenance: provenance({ spec: F.robot.spec, period, source: 'test' }) });
     let estopTick = -1, armTick = -1;
     const r = await runTeleop(L.robot, F.robot, {
@@ -35,6 +41,8 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
       handleSignals: false,
       onLoop: (loop, safety, clock) => {
         ds.attach(loop, { splitAt: safety });
+        const m = teleopManifest(F.robot.spec.name, F.robot.spec.joints.map((j) => j.name), hz);
+        recorder = attachRecorder(loop, { spec: F.robot.spec, manifest: m, period, run: { command: 'teleop' } }, recFile);
         loop.records$.subscribe((rec) => {
           if (estopTick < 0 && rec.seq >= 80) {
             estopTick = rec.seq;
@@ -46,7 +54,11 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
         });
       },
     });
-    ds.endEpisode();
+    // As `axon teleop` ends its outputs (src/cli/outputs.ts close): how the session ended, into both.
+    expect(r.endedBy).toBe('duration');
+    recorder!.setEpisode({ endedBy: r.endedBy });
+    await recorder!.close();
+    ds.endEpisode({ endedBy: r.endedBy });
     const s = await ds.close();
     expect(r.loop.ticks).toBe(200);
     // The e-stop comes after tick estopTick's record (its last frame); ticks estopTick+1..armTick are held.
@@ -54,8 +66,17 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
     expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 200, frames_written: 200 - held, frames_dropped: 0, frames_held_after_stop: held });
     const d = await readDataset(dir);
     // The reset happens after tick armTick's record: the next tick is the first of episode 1.
-    expect(d.episodes.map((e) => [e.length, e['axon/ended_by']])).toEqual([[estopTick + 1, 'safe_stop'], [200 - armTick - 1, null]]);
+    expect(d.episodes.map((e) => [e.length, e['axon/ended_by']])).toEqual([[estopTick + 1, 'safe_stop'], [200 - armTick - 1, 'duration']]);
     expect(d.episodes[0]['axon/stop_reason']).toContain('operator e-stop (test)');
+    // Export of the recording: the same two episodes, lengths, ends and reasons, and the same frames.
+    const e = await exportLerobot([recFile], { out: ex, task: 'demo' });
+    expect(e).toMatchObject({ episodes_written: 2, frames_received: 200, frames_written: 200 - held, frames_held_after_stop: held });
+    const x = await readDataset(ex);
+    const rows = (v: typeof d) => v.episodes.map((ep) => [ep.length, ep['axon/ended_by'], ep['axon/stop_reason']]);
+    expect(rows(x)).toEqual(rows(d));
+    const xt = readTable(join(ex, 'data/chunk-000/file-000.parquet'));
+    const t0 = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
+    for (const c of ['episode_index', 'frame_index', 'action']) expect(column(xt, c), c).toEqual(column(t0, c));
     const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
     expect(column(t, 'episode_index').slice(estopTick, estopTick + 2)).toEqual([0, 1]);
     expect(column(t, 'frame_index')[estopTick + 1]).toBe(0);
