@@ -14,14 +14,16 @@
  *
  * An episode ends at a safety stop: the stop's tick and the held ticks after it carry the
  * supervisor's hold, not the policy's command, and are counted, not written; the episode keeps
- * ended_by "safe_stop" and the stop's reason (docs/dataset.md "How an episode ended").
+ * ended_by "safe_stop" and the stop's reason (docs/dataset.md "How an episode ended"). A tick the
+ * supervisor held before any stop (degraded: its command is the hold) stays a frame, so that the
+ * frames stay one per tick, marked `axon.held` (docs/dataset.md "Held ticks").
  */
 import { Worker } from 'node:worker_threads';
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { EpisodeBuffer, episodeEndedByOf, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, episodeEndedByOf, isHeldTick, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
 import { featureSource, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
@@ -64,6 +66,11 @@ export interface DatasetSummary {
    * recording, not in the dataset (docs/dataset.md "How an episode ended"). received = written + dropped + held.
    */
   readonly frames_held_after_stop: number;
+  /**
+   * Frames written marked `axon.held`: ticks the supervisor held in a degraded state before any
+   * stop (their action is its hold, not the policy's; docs/dataset.md "Held ticks"). Part of frames_written.
+   */
+  readonly frames_marked_held: number;
   /** Writer-thread time to save one episode (ms): encode + write + metadata. */
   readonly save_ms: { readonly mean: number; readonly max: number };
   readonly errors: string[];
@@ -86,6 +93,8 @@ export class DatasetWriter {
   private pendingFrames = 0;
   private nextId = 0;
   private readonly pending = new Map<number, number>(); // id -> frames
+  private readonly pendingHeld = new Map<number, number>(); // id -> frames marked held
+  private markedHeld = 0;
   private saveMsSum = 0;
   private saveMsMax = 0;
   private readonly errors: string[] = [];
@@ -178,7 +187,7 @@ export class DatasetWriter {
       return;
     }
     const ob = r.observation;
-    b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(this.source.velocityCommand ? { velocityCommand: this.o.velocityCommand!.applied } : {}), action: r.sent.target, episodeReturn: r.episodeReturn });
+    b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(this.source.velocityCommand ? { velocityCommand: this.o.velocityCommand!.applied } : {}), action: r.sent.target, episodeReturn: r.episodeReturn, held: isHeldTick(r.safetyState) });
   };
 
   // On the tick (the current tick's frame, already counted, goes to the new episode): swap buffers; the copy and hand-over run after the tick.
@@ -236,6 +245,7 @@ export class DatasetWriter {
     const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);
+    this.pendingHeld.set(id, b.heldFrames);
     this.pendingFrames += data.length;
     // Frames the tick counted but the buffer did not take (none unless dropping) are dropped.
     if (frames > data.length) this.dropped += frames - data.length;
@@ -250,10 +260,13 @@ export class DatasetWriter {
   private onMessage(m: FromWorker): void {
     if (m.kind === 'written' || (m.kind === 'failed' && m.id !== undefined)) {
       const frames = this.pending.get(m.id!) ?? 0;
+      const held = this.pendingHeld.get(m.id!) ?? 0;
       this.pending.delete(m.id!);
+      this.pendingHeld.delete(m.id!);
       this.pendingFrames -= frames;
       if (m.kind === 'written') {
         this.written += frames;
+        this.markedHeld += held;
         this.episodesWritten++;
         this.saveMsSum += m.ms;
         if (m.ms > this.saveMsMax) this.saveMsMax = m.ms;
@@ -287,6 +300,7 @@ export class DatasetWriter {
         frames_written: this.written,
         frames_dropped: this.dropped,
         frames_held_after_stop: this.held,
+        frames_marked_held: this.markedHeld,
         save_ms: { mean: r(this.saveMsSum / Math.max(1, this.episodesWritten)), max: r(this.saveMsMax) },
         errors: this.errors,
       };

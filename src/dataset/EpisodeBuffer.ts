@@ -6,7 +6,7 @@
  * same values.
  */
 import type { EpisodeData } from './DatasetStore.ts';
-import type { FeatureSource } from './format.ts';
+import { HELD_FEATURE, type FeatureSource } from './format.ts';
 
 const BLOCK = 2048;
 
@@ -28,6 +28,16 @@ export interface EpisodeMeta {
  */
 export function isStopTick(safetyState: string): boolean {
   return safetyState === 'safe-stop' || safetyState === 'e-stopped';
+}
+
+/**
+ * A tick the supervisor held in a degraded state (SafetySupervisor.check returns 'degraded' only
+ * on a tick whose command it replaced by its hold: a stale or bad observation, a late policy or
+ * world model, a rejected command), before a stop latched: a frame, kept so that the episode's
+ * frames stay one per tick at its fps, marked `axon.held` (docs/dataset.md "Held ticks").
+ */
+export function isHeldTick(safetyState: string): boolean {
+  return safetyState === 'degraded';
 }
 
 /** The reason of the state_change event of a stop tick (no allocation: a reference to the event's string). */
@@ -61,13 +71,17 @@ export interface FrameValues {
   readonly action: ArrayLike<number>;
   /** The task's return so far (the frame's reward is its increase). */
   readonly episodeReturn: number;
+  /** The supervisor held this tick (isHeldTick): its action is the hold's. */
+  readonly held: boolean;
 }
 
 export class EpisodeBuffer {
   private readonly n: number;
-  private readonly blocks: { state: Float32Array; imu?: Float32Array; cmd?: Float32Array; action: Float32Array; reward: Float32Array }[] = [];
+  private readonly blocks: { state: Float32Array; imu?: Float32Array; cmd?: Float32Array; action: Float32Array; reward: Float32Array; held: Uint8Array }[] = [];
   private lastReturn = 0;
   length = 0;
+  /** Frames marked held (FrameValues.held). */
+  heldFrames = 0;
 
   constructor(private readonly s: FeatureSource) {
     this.n = s.joints.length;
@@ -84,6 +98,7 @@ export class EpisodeBuffer {
         ...(this.s.velocityCommand ? { cmd: new Float32Array(BLOCK * 3) } : {}),
         action: new Float32Array(BLOCK * n),
         reward: new Float32Array(BLOCK),
+        held: new Uint8Array(BLOCK),
       });
     }
     const b = this.blocks[this.blocks.length - 1];
@@ -108,6 +123,8 @@ export class EpisodeBuffer {
       if (c) for (let k = 0; k < 3; k++) b.cmd[i * 3 + k] = c[k];
       else b.cmd.fill(NaN, i * 3, i * 3 + 3);
     }
+    b.held[i] = f.held ? 1 : 0;
+    if (f.held) this.heldFrames++;
     b.reward[i] = f.episodeReturn - this.lastReturn;
     this.lastReturn = f.episodeReturn;
     this.length++;
@@ -116,8 +133,8 @@ export class EpisodeBuffer {
   /** The episode as contiguous columns (off the tick: allocates and copies). */
   take(meta: EpisodeMeta): EpisodeData {
     const L = this.length, n = this.n;
-    const cat = (pick: (b: (typeof this.blocks)[number]) => Float32Array | undefined, per: number): Float32Array => {
-      const out = new Float32Array(L * per);
+    const cat = <T extends Float32Array | Uint8Array>(pick: (b: (typeof this.blocks)[number]) => T | undefined, per: number, make: (n: number) => T = (n) => new Float32Array(n) as T): T => {
+      const out = make(L * per);
       let at = 0;
       for (const b of this.blocks) {
         const src = pick(b)!;
@@ -136,6 +153,7 @@ export class EpisodeBuffer {
     const done = new Uint8Array(L);
     if (L > 0) done[L - 1] = 1;
     columns['next.done'] = done;
+    columns[HELD_FEATURE] = cat((b) => b.held, 1, (k) => new Uint8Array(k));
     if (this.s.task) {
       columns['next.reward'] = cat((b) => b.reward, 1);
       const success = new Uint8Array(L);

@@ -9,7 +9,7 @@ import { AxonError } from '../core/errors.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore } from './DatasetStore.ts';
-import { EpisodeBuffer, episodeEndedByOf, isStopTick } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, episodeEndedByOf, isHeldTick, isStopTick } from './EpisodeBuffer.ts';
 import { featureDiff, featureSource, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { defaultTask, provenance } from './provenance.ts';
 
@@ -29,6 +29,8 @@ export interface ExportSummary {
   readonly frames_dropped: number;
   /** Recorded ticks the supervisor held in a stop, after an episode's last frame: not frames (docs/dataset.md "How an episode ended"). */
   readonly frames_held_after_stop: number;
+  /** Frames written marked `axon.held` (ticks the supervisor held, degraded, before any stop), as --dataset counts them. */
+  readonly frames_marked_held: number;
   readonly appended_to: number;
   readonly fps: number;
   readonly seconds: number;
@@ -110,7 +112,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     plans.push(plan);
   }
   const first = plans[0];
-  let received = 0, written = 0, episodes = 0, held = 0;
+  let received = 0, written = 0, episodes = 0, held = 0, markedHeld = 0;
   const store = await DatasetStore.open(o.out, { robotType: first.spec.name, fps: first.fps, features: first.features, provenance: first.provenance });
   const appendedTo = store.totalEpisodes;
   try {
@@ -134,7 +136,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
         for (let i = from; i < last; i += plan.step) {
           const t = rec.ticks[i];
           const ob = t.observation;
-          buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn });
+          buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn, held: isHeldTick(t.safetyState) });
         }
         if (buf.length === 0) continue;
         const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
@@ -156,6 +158,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
           }),
         );
         recFrames += buf.length;
+        markedHeld += buf.heldFrames;
         episodes++;
       }
       received += rec.ticks.length;
@@ -176,6 +179,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     frames_written: written,
     frames_dropped: 0,
     frames_held_after_stop: held,
+    frames_marked_held: markedHeld,
     appended_to: appendedTo,
     fps,
     seconds: round(seconds),

@@ -69,10 +69,20 @@ export interface FeatureSource {
 export const VELOCITY_COMMAND_NAMES = ['vx', 'vy', 'wz'];
 
 /**
+ * The frame column that marks a tick the supervisor held in a degraded state (a stale or bad
+ * observation, a late policy or world model, a rejected command, before any stop latched): its
+ * `action` is the supervisor's hold, not the policy's command, so a learner leaves it out of the
+ * action loss (docs/dataset.md "Held ticks"). Not named `action.*` or `observation.*`: LeRobot's
+ * `dataset_to_policy_features` would take it for a policy's input or output.
+ */
+export const HELD_FEATURE = 'axon.held';
+
+/**
  * The features of a run: `observation.state` (joint positions then velocities, named
  * `<joint>.pos` / `<joint>.vel`), `observation.imu` when the robot has one, `action` (the command
  * sent after safety, one per joint), `next.done`, and `next.reward` / `next.success` when a task
- * scores the run; then LeRobot's default features.
+ * scores the run, `axon.held` (the supervisor held the tick: its action is the hold, not the
+ * policy's); then LeRobot's default features.
  */
 export function runFeatures(s: FeatureSource): Features {
   const n = s.joints.length;
@@ -84,6 +94,7 @@ export function runFeatures(s: FeatureSource): Features {
     ...(s.task ? { 'next.reward': { dtype: 'float32', shape: [1], names: null } } : {}),
     'next.done': { dtype: 'bool', shape: [1], names: null },
     ...(s.task ? { 'next.success': { dtype: 'bool', shape: [1], names: null } } : {}),
+    [HELD_FEATURE]: { dtype: 'bool', shape: [1], names: null },
     ...DEFAULT_FEATURES,
   };
 }

@@ -32,7 +32,7 @@ export async function benchExportRate(): Promise<number> {
   const mk = (k: number) => Float32Array.from({ length: n * k }, (_, i) => Math.sin(i * 0.001));
   const t0 = performance.now();
   for (let e = 0; e < episodes; e++)
-    store.writeEpisode({ length: n, task: 't', columns: { 'observation.state': mk(32), 'observation.imu': mk(10), action: mk(16), 'next.reward': mk(1), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n) } });
+    store.writeEpisode({ length: n, task: 't', columns: { 'observation.state': mk(32), 'observation.imu': mk(10), action: mk(16), 'next.reward': mk(1), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n), 'axon.held': new Uint8Array(n) } });
   const s = (performance.now() - t0) / 1000;
   store.close();
   rmSync(dir, { recursive: true, force: true });

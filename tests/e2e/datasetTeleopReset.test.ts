@@ -76,7 +76,7 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
     expect(rows(x)).toEqual(rows(d));
     const xt = readTable(join(ex, 'data/chunk-000/file-000.parquet'));
     const t0 = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
-    for (const c of ['episode_index', 'frame_index', 'action']) expect(column(xt, c), c).toEqual(column(t0, c));
+    for (const c of ['episode_index', 'frame_index', 'action', 'axon.held']) expect(column(xt, c), c).toEqual(column(t0, c));
     const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
     expect(column(t, 'episode_index').slice(estopTick, estopTick + 2)).toEqual([0, 1]);
     expect(column(t, 'frame_index')[estopTick + 1]).toBe(0);

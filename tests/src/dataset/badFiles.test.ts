@@ -18,7 +18,7 @@ const spec = {
   controlModes: ['position'],
 } as unknown as RobotSpec;
 const storeOptions = { robotType: 'twojoint', fps: 50, features: runFeatures(featureSource(spec, true)), provenance: provenance({ spec, period: 0.02, source: 'test' }) };
-const episode = (n: number) => ({ length: n, task: 't', columns: { 'observation.state': new Float32Array(4 * n).fill(1), action: new Float32Array(2 * n), 'next.reward': new Float32Array(n), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n) } });
+const episode = (n: number) => ({ length: n, task: 't', columns: { 'observation.state': new Float32Array(4 * n).fill(1), action: new Float32Array(2 * n), 'next.reward': new Float32Array(n), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n), 'axon.held': new Uint8Array(n) } });
 
 /** A whole dataset of `episodes` episodes of 10 frames, written as axon writes one. */
 async function goodDataset(episodes = 1): Promise<string> {

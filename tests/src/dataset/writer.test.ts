@@ -96,7 +96,7 @@ describe('DatasetWriter: episodes off the tick, counted', () => {
     const features = runFeatures(featureSource(spec, true));
     const o = { robotType: 'twojoint', fps: 50, features, provenance: provenance({ spec, period: 0.02, source: 'test' }) };
     const store = await DatasetStore.open(dir, o);
-    const ep = (n: number) => ({ length: n, task: 't', columns: { 'observation.state': new Float32Array(4 * n).fill(1), action: new Float32Array(2 * n), 'next.reward': new Float32Array(n), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n) } });
+    const ep = (n: number) => ({ length: n, task: 't', columns: { 'observation.state': new Float32Array(4 * n).fill(1), action: new Float32Array(2 * n), 'next.reward': new Float32Array(n), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n), 'axon.held': new Uint8Array(n) } });
     store.writeEpisode(ep(10));
     const data = join(dir, 'data/chunk-000/file-000.parquet');
     const info = readFileSync(join(dir, 'meta/info.json'));
