@@ -6,6 +6,13 @@
  * Loopback only by default (127.0.0.1). Commands need the token printed on start and passed in
  * the page URL (`?token=...`); a connection without it can watch but not command. Files are
  * served only from the page folder and three's build/ and examples/jsm/ folders.
+ *
+ * No request can end the process the viewer serves (the run): a malformed path is 400, an error
+ * while serving a request or handling a message is answered or the connection is closed, never
+ * thrown out of a listener. Liveness: every connection is pinged every `pingS` (default 0.25 s);
+ * `heardAt` is when it last sent anything (a message or a pong), and one not heard for
+ * `timeoutS` (default 3 s) is terminated, which closes it as a disconnect would (docs/viewer.md,
+ * "A page that goes silent").
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -13,6 +20,7 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AxonError } from '../core/errors.ts';
 
@@ -44,51 +52,115 @@ export interface ViewerClient {
   readonly socket: WebSocket;
   /** The connection presented the token: it may command. */
   readonly canCommand: boolean;
+  /** When the page was last heard from (a message or a pong), steady clock, s (performance.now() / 1000). */
+  readonly heardAt: number;
 }
+
+/** How a silent page is noticed: a ping every `pingS`, terminated when not heard for `timeoutS`. */
+export interface ViewerLiveness {
+  /** s between pings; default 0.25. */
+  readonly pingS?: number;
+  /** s without a message or pong before the connection is terminated; default 3. */
+  readonly timeoutS?: number;
+}
+
+type Client = { -readonly [K in keyof ViewerClient]: ViewerClient[K] };
+const nowS = () => performance.now() / 1000;
 
 export class ViewerServer {
   readonly token: string;
   readonly clients = new Set<ViewerClient>();
+  /** Connections terminated because they were not heard for the timeout. */
+  timedOut = 0;
   /** Extra files served by exact URL path (the robot's mesh files): nothing else outside page/ and three. */
   private readonly files = new Map<string, string>();
   private readonly http: Server;
   private readonly wss: WebSocketServer;
   private _port = 0;
   private host = '127.0.0.1';
+  private readonly heartbeat: NodeJS.Timeout;
+  private readonly timeoutS: number;
 
   constructor(
     private readonly onConnect: (c: ViewerClient) => void,
     private readonly onText: (c: ViewerClient, msg: unknown) => void,
     token?: string,
+    liveness: ViewerLiveness = {},
   ) {
     this.token = token ?? randomBytes(16).toString('hex');
-    this.http = createServer((req, res) => this.serve(req, res));
-    this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
-    this.http.on('upgrade', (req, socket, head) => {
-      const url = new URL(req.url ?? '/', 'http://localhost');
-      if (url.pathname !== '/ws') {
-        socket.destroy();
-        return;
+    this.http = createServer((req, res) => {
+      try {
+        this.serve(req, res);
+      } catch (e) {
+        failRequest(res, e);
       }
-      this.wss.handleUpgrade(req, socket, head, (ws) => {
-        const client: ViewerClient = { socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')) };
-        this.clients.add(client);
-        ws.on('close', () => this.clients.delete(client));
-        ws.on('error', () => this.clients.delete(client));
-        ws.on('message', (data, isBinary) => {
-          if (isBinary) return;
-          let msg: unknown;
-          try {
-            msg = JSON.parse(data.toString());
-          } catch {
-            ws.send(JSON.stringify({ type: 'error', message: 'expected a JSON text message' }));
-            return;
-          }
-          this.onText(client, msg);
-        });
-        this.onConnect(client);
-      });
     });
+    this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
+    this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+      try {
+        this.upgrade(req, socket, head);
+      } catch {
+        socket.destroy();
+      }
+    });
+    this.timeoutS = liveness.timeoutS ?? 3;
+    this.heartbeat = setInterval(() => this.beat(), 1000 * (liveness.pingS ?? 0.25));
+    this.heartbeat.unref();
+  }
+
+  private upgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
+    const url = parseUrl(req.url);
+    if (url === undefined || url.pathname !== '/ws') {
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 ${url === undefined ? '400 Bad Request' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const client: Client = { socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS() };
+      this.clients.add(client);
+      ws.on('close', () => this.clients.delete(client));
+      ws.on('error', () => this.clients.delete(client));
+      ws.on('pong', () => (client.heardAt = nowS()));
+      ws.on('message', (data, isBinary) => {
+        client.heardAt = nowS();
+        if (isBinary) return;
+        let msg: unknown;
+        try {
+          msg = JSON.parse(data.toString());
+        } catch {
+          return sendError(ws, 'expected a JSON text message');
+        }
+        if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return sendError(ws, 'expected a JSON object ({"type":...})');
+        try {
+          this.onText(client, msg);
+        } catch (e) {
+          sendError(ws, `message not handled: ${e instanceof Error ? e.message : String(e)}`);
+        }
+      });
+      try {
+        this.onConnect(client);
+      } catch {
+        ws.terminate();
+      }
+    });
+  }
+
+  /** Pings every page; one not heard for the timeout is terminated (its close event follows). */
+  private beat(): void {
+    const now = nowS();
+    for (const c of this.clients) {
+      if (now - c.heardAt > this.timeoutS) {
+        this.timedOut++;
+        this.clients.delete(c);
+        c.socket.terminate();
+      } else if (c.socket.readyState === c.socket.OPEN) {
+        try {
+          c.socket.ping();
+        } catch {
+          c.socket.terminate();
+        }
+      }
+    }
   }
 
   get port(): number {
@@ -128,6 +200,7 @@ export class ViewerServer {
   }
 
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
     for (const c of this.clients) c.socket.terminate();
     this.clients.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
@@ -142,9 +215,18 @@ export class ViewerServer {
   }
 
   private serve(req: IncomingMessage, res: ServerResponse): void {
-    const url = new URL(req.url ?? '/', 'http://localhost');
+    const url = parseUrl(req.url);
+    let p: string | undefined;
+    try {
+      p = url && decodeURIComponent(url.pathname);
+    } catch {
+      p = undefined; // a malformed %-escape
+    }
+    if (url === undefined || p === undefined || p.includes('\0')) {
+      res.writeHead(400, { 'content-type': 'text/plain' }).end('bad request: expected a URL path such as /index.html');
+      return;
+    }
     let file: string | undefined;
-    const p = decodeURIComponent(url.pathname);
     if (this.files.has(url.pathname)) file = this.files.get(url.pathname);
     else if (p === '/' || p === '/index.html') file = join(PAGE_DIR, 'index.html');
     else if (p.startsWith('/three/build/')) file = inside(join(THREE_DIR, 'build'), p.slice('/three/build/'.length));
@@ -155,8 +237,31 @@ export class ViewerServer {
       return;
     }
     res.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'cache-control': 'no-cache' });
-    createReadStream(file).pipe(res);
+    createReadStream(file)
+      .on('error', () => res.destroy())
+      .pipe(res);
   }
+}
+
+/** The request's URL, or undefined when it cannot be parsed (e.g. `//`, which `new URL` reads as a host-less authority). */
+function parseUrl(raw: string | undefined): URL | undefined {
+  const path = raw ?? '/';
+  if (!path.startsWith('/') || path.startsWith('//')) return undefined;
+  try {
+    return new URL(path, 'http://localhost');
+  } catch {
+    return undefined;
+  }
+}
+
+function sendError(ws: WebSocket, message: string): void {
+  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', message }));
+}
+
+/** An error while serving one request: 500 when nothing was sent yet, else the connection is cut. */
+function failRequest(res: ServerResponse, e: unknown): void {
+  if (res.headersSent) res.destroy();
+  else res.writeHead(500, { 'content-type': 'text/plain' }).end(`server error: ${e instanceof Error ? e.message : String(e)}`);
 }
 
 /** `rel` resolved inside `root`, or undefined when it would leave it. */
