@@ -38,6 +38,8 @@ export interface LoopOutputs {
   readonly recording: () => Omit<RecordingMeta, 'manifest' | 'command' | 'worldModel'>;
   /** The robot the page draws and the page's options (title, engine, pause/step); called only with --view. */
   readonly view: () => { readonly robot: ViewerRobot | Promise<ViewerRobot>; readonly options?: Omit<ViewerOptions, 'port' | 'velocityCommand' | 'rollouts'> };
+  /** The robots' health (the run's robot; leader and follower in teleop): the page's Arm is refused while one reports a fault. */
+  readonly health?: ViewerOptions['health'];
   /** --dataset: a supervisor whose re-arm (an operator reset) starts the next episode. */
   readonly datasetSplitAt?: { readonly armCount: number };
 }
@@ -69,7 +71,7 @@ export class RunOutputs {
     if (f.view) {
       const { robot, options } = p.view();
       const velocityCommand = command ? { velocityCommand: { source: command, inModel: hasVelocityTerm(p.manifest) } } : {};
-      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, ...velocityCommand, ...(rollouts ? { rollouts } : {}) });
+      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, ...velocityCommand, ...(rollouts ? { rollouts } : {}), ...(p.health ? { health: p.health } : {}) });
       // A robot at hand subscribes now, before the first tick; one still loading (a MuJoCo view) when it is ready.
       const viewer = robot instanceof Promise ? robot.then(attach) : attach(robot);
       this.viewer = viewer;

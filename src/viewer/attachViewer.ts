@@ -17,11 +17,11 @@
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import type { LoopStats } from '../loop/LoopStats.ts';
-import type { Observation, RobotSpec } from '../core/robot.ts';
+import type { Observation, RobotHealth, RobotSpec } from '../core/robot.ts';
 import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import { percentilesUs } from '../loop/LoopStats.ts';
 import { steadyNow } from '../clock/sleep.ts';
-import { ViewerServer, type ViewerClient } from './ViewerServer.ts';
+import { ViewerServer, type ViewerClient, type ViewerLiveness } from './ViewerServer.ts';
 import { encodeRolloutFrame, encodeStateFrame, rolloutFrameBytes, stateFrameBytes, ROLLOUT_MODES, SAFETY_STATES, FLAG_COMMANDS, FLAG_PAUSED } from './frames.ts';
 import type { SimControl } from './PausableClock.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
@@ -100,9 +100,21 @@ export interface ViewerOptions {
    * The operator's velocity command (locomotion policies): the page drives it (keys, stick,
    * gamepad) with `{"type":"cmd","cmd":"velocity","value":[vx,vy,wz]}` (token needed; clamped to
    * the source's ranges, a non-finite value refused); stats carry the value in use. When the page
-   * that last set it disconnects, the command goes back to zero (a teleop deadman).
+   * that last set it disconnects, or is not heard from for `liveness.commandTimeoutS`, the
+   * command goes back to zero (a teleop deadman).
    */
   readonly velocityCommand?: ViewerVelocityCommand;
+  /**
+   * How silent pages are noticed (docs/viewer.md, "A page that goes silent"): a ping every `pingS`
+   * (0.25 s); the velocity command goes to zero when the page that set it has not been heard for
+   * `commandTimeoutS` (1 s); any page not heard for `timeoutS` (3 s) is disconnected.
+   */
+  readonly liveness?: ViewerLiveness & { readonly commandTimeoutS?: number };
+  /**
+   * The robots' health (the run's robot; a leader and a follower in teleop): Arm is refused while
+   * any of them reports a fault (docs/safety.md, "How a run ends": a robot fault is a protective stop).
+   */
+  readonly health?: readonly { subscribe(fn: (h: RobotHealth) => void): Subscription }[];
 }
 
 /** A velocity command source for the viewer, and whether the policy reads it. */
@@ -212,6 +224,8 @@ export async function attachViewer(
       contacts: spec.sensors.contacts,
       rollouts: o.rollouts ? { mode: o.rollouts.mode, jointSlots: o.rollouts.jointSlots, horizon: o.rollouts.trace.horizon, dt: o.rollouts.dt } : null,
       canCommand: c.canCommand,
+      // Stopping is always allowed (docs/safety.md): E-STOP and Disarm work on a page without the token.
+      canStop: c.canCommand || !o.stopNeedsToken,
       sim: o.control !== undefined,
       frameHz: o.frameHz ?? 30,
       safetyState: safety.state,
@@ -219,15 +233,19 @@ export async function attachViewer(
       velocityCommand: vc ? { inModel: vc.inModel, ranges: vc.source.ranges(), value: Array.from(vc.source.value) } : null,
     });
   const vc = o.velocityCommand;
-  // The page that set the velocity command last: when it goes away, the command goes to zero.
+  // The page that set the velocity command last: when it goes away, or goes silent, the command goes to zero.
   let commandOwner: ViewerClient | undefined;
+  const dropOwner = () => {
+    commandOwner = undefined;
+    vc?.source.zero();
+  };
+  // The robots' faults, newest per source: Arm is refused while any is set.
+  const faults: (readonly string[])[] = (o.health ?? []).map(() => []);
+  const healthSubs = (o.health ?? []).map((h, i) => h.subscribe((v) => (faults[i] = v.faults)));
   const server = new ViewerServer(
     (c) => {
       c.socket.on('close', () => {
-        if (c === commandOwner) {
-          commandOwner = undefined;
-          vc?.source.zero();
-        }
+        if (c === commandOwner) dropOwner();
       });
       c.socket.send(hello(c));
       c.socket.send(statsMessage([]));
@@ -235,6 +253,7 @@ export async function attachViewer(
     },
     (c, msg) => command(c, msg),
     o.token,
+    o.liveness,
   );
   for (const [file, url] of meshUrls) server.serveFile(url, file);
 
@@ -266,6 +285,10 @@ export async function attachViewer(
         return reply(true, 'disarmed (protective stop)');
       case 'arm':
         if (lastObs === undefined) return reply(false, 'no tick yet');
+        {
+          const f = faults.flat();
+          if (f.length > 0) return reply(false, `not armed: the robot reports a fault (${f.join('; ')}); clear it first`);
+        }
         safety.reset('operator arm (viewer)', lastObs, seq, time);
         return reply(true, 'armed from the present pose');
       case 'pause':
@@ -422,6 +445,15 @@ export async function attachViewer(
   const frameTimer = setInterval(sendFrame, 1000 / (o.frameHz ?? 30));
   const statsTimer = setInterval(sendStats, 1000 / (o.statsHz ?? 4));
   const rolloutTimer = o.rollouts ? setInterval(sendRollouts, 1000 / (o.rolloutHz ?? 10)) : undefined;
+  // The velocity command's deadman for a page that goes silent without closing (no FIN: a closed
+  // laptop lid, a dropped Wi-Fi): the server's pings get no pong, its heardAt stops moving.
+  const commandTimeoutS = o.liveness?.commandTimeoutS ?? 1;
+  const ownerTimer = vc
+    ? setInterval(() => {
+        if (commandOwner && steadyNow() - commandOwner.heardAt > commandTimeoutS) dropOwner();
+      }, Math.min(100, 250 * commandTimeoutS))
+    : undefined;
+  ownerTimer?.unref();
   frameTimer.unref();
   statsTimer.unref();
   rolloutTimer?.unref();
@@ -446,6 +478,8 @@ export async function attachViewer(
         clearInterval(frameTimer);
         clearInterval(statsTimer);
         clearInterval(rolloutTimer);
+        clearInterval(ownerTimer);
+        for (const h of healthSubs) h.unsubscribe();
         recSub.unsubscribe();
         evSub.unsubscribe();
         await server.close();

@@ -116,6 +116,7 @@ export function runCommand() {
             command,
             ...(parts.traced ? { traced: parts.traced } : {}),
             datasetSplitAt: safety, // an operator reset (re-arm after a stop) starts the next episode
+            health: [robot.health$], // the page's Arm is refused while the robot reports a fault
             recording: () => ({
               spec: robot.spec,
               ...(worldModel ? { worldModelManifest: loadModelFolder(worldModel.dir).manifest } : {}),

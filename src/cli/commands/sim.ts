@@ -173,6 +173,7 @@ export function simCommand() {
             manifest: session.folder.manifest,
             safety,
             command: session.command,
+            health: [session.robot.health$], // the page's Arm is refused while the robot reports a fault
             ...(wm ? { traced: wm } : {}),
             recording: () => ({
               spec: session.robot.spec,
@@ -374,6 +375,7 @@ async function simOverBridge(o: {
         manifest,
         safety,
         command,
+        health: [robot.health$], // a served robot that is stopped is a fault here: the page's Arm is refused
         ...(parts.traced ? { traced: parts.traced } : {}),
         recording: () => ({
           spec: robot.spec,

@@ -126,6 +126,7 @@ export function teleopCommand() {
             manifest: m,
             safety,
             datasetSplitAt: safety, // an operator reset (re-arm after an e-stop) starts the next episode
+            health: [leader.health$, follower.health$], // the page's Arm is refused while either arm reports a fault
             recording: () => ({ spec: follower.spec, period, run: { command: 'teleop', leader: o.leader, follower: o.follower, leader_port: leaderPort, follower_port: followerPort, ...(model && urdf ? drawingMeta(urdf, { fixedBase: true }) : {}) } }),
             view: () => ({ robot: { spec: follower.spec, ...(model ? { model } : {}) }, options: { title: `axon teleop: ${foll.config.name}` } }),
           });

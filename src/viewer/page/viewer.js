@@ -196,7 +196,7 @@ function onRollouts(f) {
 const drive = createDrive((value) => {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'cmd', cmd: 'velocity', value }));
 });
-const state = { hello: null, shapes: 0, frames: 0, last: null, canCommand: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
+const state = { hello: null, shapes: 0, frames: 0, last: null, canCommand: false, canStop: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
 state.drive = drive;
 window.__axon = state; // for tests and the console
 const HISTORY = 600;
@@ -206,6 +206,8 @@ let selected = 0;
 function onHello(h) {
   state.hello = h;
   state.canCommand = h.canCommand;
+  // Stopping is always allowed (docs/safety.md): without the token E-STOP and Disarm still work, unless the run set stopNeedsToken.
+  state.canStop = h.canStop ?? h.canCommand;
   state.sim = h.sim;
   document.title = h.title;
   $('title').textContent = `${h.robot}${h.engine ? ` · ${h.engine}` : ''}${h.canCommand ? '' : ' (view only: no token)'}`;
@@ -314,8 +316,8 @@ function setPaused(p) {
 function updateButtons() {
   const online = ws && ws.readyState === WebSocket.OPEN;
   const can = online && state.canCommand;
-  $('estop').disabled = !can;
-  $('disarm').disabled = !can;
+  $('estop').disabled = !(online && state.canStop);
+  $('disarm').disabled = !(online && state.canStop);
   $('arm').disabled = !can || !(state.safetyState === 'safe-stop' || state.safetyState === 'e-stopped');
   $('pause').disabled = !can || !state.sim;
   $('step').disabled = !can || !state.sim || !state.paused;

@@ -240,6 +240,40 @@ describe('attachViewer', () => {
     anon.ws.close();
   });
 
+  it('tells a page without the token that it may stop (canStop: its E-STOP and Disarm are enabled), unless stopNeedsToken', async () => {
+    const f = fakeLoop();
+    const hello = async (url: string) => {
+      const c = await client(url);
+      while (!c.texts.some((t) => t.type === 'hello')) await new Promise((r) => setTimeout(r, 5));
+      c.ws.close();
+      return c.texts.find((t) => t.type === 'hello');
+    };
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0 });
+    expect(await hello(viewer.url.replace(/\?token=.*/, '?'))).toMatchObject({ canCommand: false, canStop: true });
+    expect(await hello(viewer.url)).toMatchObject({ canCommand: true, canStop: true });
+    await viewer.close();
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, stopNeedsToken: true });
+    expect(await hello(viewer.url.replace(/\?token=.*/, '?'))).toMatchObject({ canCommand: false, canStop: false });
+    expect(await hello(viewer.url)).toMatchObject({ canCommand: true, canStop: true });
+  });
+
+  it('refuses Arm while the robot reports a fault, naming it, and arms once the fault is gone', async () => {
+    const f = fakeLoop();
+    f.tick(0);
+    viewer = await attachViewer(f.loop, f.safety, f.robot, { port: 0, health: [f.robot.health$] });
+    f.tick(1);
+    const op = await client(viewer.url);
+    await op.reply('estop');
+    f.robot.health$.next({ connected: true, stale: false, faults: ['servo 3: overload error'] });
+    const a = await op.reply('arm');
+    expect(a).toMatchObject({ ok: false, safetyState: 'e-stopped' });
+    expect(a.message).toContain('servo 3: overload error');
+    expect(f.safety.state).toBe('e-stopped');
+    f.robot.health$.next({ connected: true, stale: false, faults: [] });
+    expect(await op.reply('arm')).toMatchObject({ ok: true, safetyState: 'running' });
+    op.ws.close();
+  });
+
   it('stamps the page’s e-stop and arm with the loop’s time, not the robot’s clock (a real robot stamps its own)', async () => {
     const f = fakeLoop();
     const events: { kind: string; time: number }[] = [];
