@@ -151,6 +151,18 @@ export function createDrive(sendCommand) {
     const m = Math.abs(a);
     return m < DEAD ? 0 : Math.sign(a) * Math.min(1, (m - DEAD) / (1 - DEAD));
   };
+  const padLost = () => {
+    if (!padActive) return;
+    padActive = false;
+    set(0, 0, 0);
+  };
+  // A hidden tab stops the polling (requestAnimationFrame) and an unfocused page gets no pad
+  // input: the pad's last velocity would stay commanded, so these stop it too.
+  window.addEventListener('gamepaddisconnected', padLost);
+  window.addEventListener('blur', padLost);
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'hidden') padLost();
+  });
   d.poll = () => {
     const pads = navigator.getGamepads ? navigator.getGamepads() : [];
     const pad = Array.from(pads).find((p) => p && p.connected && p.axes.length >= 3);
@@ -159,7 +171,10 @@ export function createDrive(sendCommand) {
       d.gamepad = name;
       $('drive-pad').textContent = name ? `gamepad: ${name.slice(0, 40)}` : 'gamepad: none (press a button to connect one)';
     }
-    if (!pad || !active()) return;
+    // A pad that goes away mid-motion (unplugged, battery, the browser stops reporting it) is
+    // input dropping out: stop, as a released stick does.
+    if (!pad) return padLost();
+    if (!active()) return;
     // Standard mapping: axes 0/1 left stick x/y (right/down positive), axis 2 right stick x.
     const lx = dead(pad.axes[0]), ly = dead(pad.axes[1]), rx = dead(pad.axes[2]);
     const moved = lx !== 0 || ly !== 0 || rx !== 0;
