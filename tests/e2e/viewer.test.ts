@@ -80,12 +80,20 @@ describe.skipIf(!haveChromium)('viewer end to end: axon sim --robot cartpole --v
     await page.waitForFunction(() => window.__axon.last.safetyState === 'running', null, { timeout: 5_000 });
   });
 
-  it('refuses commands from a page without the token, and shows a lost connection; the run reports the e-stop', async () => {
+  it('a page without the token may stop but not arm or command, and shows a lost connection; the run reports the e-stops', async () => {
     const other = await browser.newPage();
     await other.goto(sim.url.replace(/\?token=.*/, ''));
-    await other.waitForFunction(() => window.__axon?.hello !== null, null, { timeout: 10_000 });
-    expect(await other.locator('#estop').isDisabled()).toBe(true);
+    await other.waitForFunction(() => window.__axon?.hello !== null && document.getElementById('conn')?.dataset.state === 'connected', null, { timeout: 10_000 });
     expect(await other.textContent('#title')).toContain('view only');
+    // Stopping is always allowed (docs/safety.md): E-STOP and Disarm are enabled without the token.
+    expect(await other.locator('#estop').isDisabled()).toBe(false);
+    expect(await other.locator('#disarm').isDisabled()).toBe(false);
+    expect(await other.locator('#pause').isDisabled()).toBe(true);
+    await other.click('#estop');
+    await other.waitForFunction(() => window.__axon.last?.safetyState === 'e-stopped', null, { timeout: 5_000 });
+    expect(await other.locator('#arm').isDisabled()).toBe(true); // arming needs the token
+    await page.click('#arm'); // the operator's page re-arms
+    await page.waitForFunction(() => window.__axon.last.safetyState === 'running', null, { timeout: 5_000 });
     const { code, output } = await sim.stop(); // Ctrl-C: the run ends, prints its summary, the viewer closes
     await other.waitForFunction(() => document.getElementById('conn')?.dataset.state === 'lost', null, { timeout: 5_000 });
     expect(await other.isVisible('#lost')).toBe(true);
@@ -93,7 +101,7 @@ describe.skipIf(!haveChromium)('viewer end to end: axon sim --robot cartpole --v
     expect(code).toBe(0);
     const summary = JSON.parse(output.trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ command: 'sim', robot: 'cartpole', interrupted: 'SIGINT' });
-    expect(summary.safety.events.estop).toBe(1); // the page's one e-stop, from the page with the token only
+    expect(summary.safety.events.estop).toBe(2); // one from the page with the token, one from the page without
     expect(summary.safety.state).toBe('running'); // re-armed from the page
   });
 });
