@@ -79,13 +79,17 @@ export class ViewerServer {
   private _port = 0;
   private host = '127.0.0.1';
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly pingS: number;
   private readonly timeoutS: number;
+  private readonly onBeat: (() => void) | undefined;
+  private lastBeat = nowS();
 
   constructor(
     private readonly onConnect: (c: ViewerClient) => void,
     private readonly onText: (c: ViewerClient, msg: unknown) => void,
     token?: string,
-    liveness: ViewerLiveness = {},
+    /** `onBeat`: called after each ping round (attachViewer's velocity deadman reads `heardAt` there). */
+    liveness: ViewerLiveness & { readonly onBeat?: () => void } = {},
   ) {
     this.token = token ?? randomBytes(16).toString('hex');
     this.http = createServer((req, res) => {
@@ -103,8 +107,10 @@ export class ViewerServer {
         socket.destroy();
       }
     });
+    this.pingS = liveness.pingS ?? 0.25;
     this.timeoutS = liveness.timeoutS ?? 3;
-    this.heartbeat = setInterval(() => this.beat(), 1000 * (liveness.pingS ?? 0.25));
+    this.onBeat = liveness.onBeat;
+    this.heartbeat = setInterval(() => this.beat(), 1000 * this.pingS);
     this.heartbeat.unref();
   }
 
@@ -148,6 +154,12 @@ export class ViewerServer {
   /** Pings every page; one not heard for the timeout is terminated (its close event follows). */
   private beat(): void {
     const now = nowS();
+    // A round that comes late means this process stalled (a long GC, a blocking call): nothing
+    // could be read meanwhile, and what arrived is read after this timer, so the stall is not
+    // counted as the pages' silence.
+    const late = now - this.lastBeat - this.pingS;
+    this.lastBeat = now;
+    if (late > this.pingS) for (const c of this.clients) (c as Client).heardAt = Math.min(now, c.heardAt + late);
     for (const c of this.clients) {
       if (now - c.heardAt > this.timeoutS) {
         this.timedOut++;
@@ -161,6 +173,7 @@ export class ViewerServer {
         }
       }
     }
+    this.onBeat?.();
   }
 
   get port(): number {

@@ -235,6 +235,7 @@ export async function attachViewer(
   const vc = o.velocityCommand;
   // The page that set the velocity command last: when it goes away, or goes silent, the command goes to zero.
   let commandOwner: ViewerClient | undefined;
+  const commandTimeoutS = o.liveness?.commandTimeoutS ?? 1;
   const dropOwner = () => {
     commandOwner = undefined;
     vc?.source.zero();
@@ -253,7 +254,14 @@ export async function attachViewer(
     },
     (c, msg) => command(c, msg),
     o.token,
-    o.liveness,
+    {
+      ...o.liveness,
+      // The velocity command's deadman for a page that goes silent without closing (no FIN: a closed
+      // laptop lid, a dropped Wi-Fi): the server's pings get no pong, its heardAt stops moving.
+      onBeat: () => {
+        if (commandOwner && steadyNow() - commandOwner.heardAt > commandTimeoutS) dropOwner();
+      },
+    },
   );
   for (const [file, url] of meshUrls) server.serveFile(url, file);
 
@@ -445,15 +453,6 @@ export async function attachViewer(
   const frameTimer = setInterval(sendFrame, 1000 / (o.frameHz ?? 30));
   const statsTimer = setInterval(sendStats, 1000 / (o.statsHz ?? 4));
   const rolloutTimer = o.rollouts ? setInterval(sendRollouts, 1000 / (o.rolloutHz ?? 10)) : undefined;
-  // The velocity command's deadman for a page that goes silent without closing (no FIN: a closed
-  // laptop lid, a dropped Wi-Fi): the server's pings get no pong, its heardAt stops moving.
-  const commandTimeoutS = o.liveness?.commandTimeoutS ?? 1;
-  const ownerTimer = vc
-    ? setInterval(() => {
-        if (commandOwner && steadyNow() - commandOwner.heardAt > commandTimeoutS) dropOwner();
-      }, Math.min(100, 250 * commandTimeoutS))
-    : undefined;
-  ownerTimer?.unref();
   frameTimer.unref();
   statsTimer.unref();
   rolloutTimer?.unref();
@@ -478,7 +477,6 @@ export async function attachViewer(
         clearInterval(frameTimer);
         clearInterval(statsTimer);
         clearInterval(rolloutTimer);
-        clearInterval(ownerTimer);
         for (const h of healthSubs) h.unsubscribe();
         recSub.unsubscribe();
         evSub.unsubscribe();

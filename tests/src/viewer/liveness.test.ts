@@ -74,6 +74,17 @@ describe('viewer liveness', () => {
     expect(v.clients).toBe(1);
   });
 
+  it('does not count a stall of its own process as the page\'s silence', async () => {
+    const { source, viewer: v } = await setup();
+    await page(v, [0.5, 0, 0]);
+    await sleep(300); // a ping round answered
+    const until = performance.now() + 1600; // the process blocks for 1.6 s (longer than the 1 s deadman): nothing is read
+    while (performance.now() < until);
+    await sleep(400); // the timers that were due, then what arrived meanwhile, then a ping round
+    expect(Array.from(source.value)).toEqual([0.5, 0, 0]);
+    expect(v.clients).toBe(1);
+  });
+
   it('a silent page that did not set the command leaves it alone', async () => {
     const { source, viewer: v } = await setup();
     await page(v, [0.5, 0, 0]); // the owner, alive
