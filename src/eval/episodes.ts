@@ -1,14 +1,28 @@
 import type { SessionSource } from '../session/index.ts';
-import { runEpisodeOutcome } from './runOne.ts';
+import { runEpisodeOutcome, runEpisodeUntil } from './runOne.ts';
 import { round } from '../core/round.ts';
 import { AxonError } from '../core/errors.ts';
 import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
 
-/** Runs the episodes `indices` of `spec` in this thread, one session (from `sessions`) for all of them. */
-export async function runEpisodes(spec: EvalSpec, indices: Iterable<number>, onOutcome: (o: EpisodeOutcome) => void, sessions: SessionSource): Promise<void> {
+/**
+ * Runs the episodes `indices` of `spec` in this thread, one session (from `sessions`) for all of them.
+ * `stop` (a signal): the running episode is stopped after its tick in progress and not reported, and
+ * no further episode starts.
+ */
+export async function runEpisodes(spec: EvalSpec, indices: Iterable<number>, onOutcome: (o: EpisodeOutcome) => void, sessions: SessionSource, stop?: AbortSignal): Promise<{ stopped?: number }> {
   const session = await sessions.open(spec.session);
   try {
-    for (const index of indices) onOutcome(await runEpisodeOutcome(session, spec, index));
+    for (const index of indices) {
+      if (!stop) {
+        onOutcome(await runEpisodeOutcome(session, spec, index));
+        continue;
+      }
+      if (stop.aborted) break;
+      const o = await runEpisodeUntil(session, spec, index, stop);
+      if (!o) return { stopped: index };
+      onOutcome(o);
+    }
+    return {};
   } finally {
     await session.close();
   }

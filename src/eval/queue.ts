@@ -7,11 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Queue, QueueEvents, Worker, type Job } from 'bullmq';
+import { Queue, QueueEvents, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.ts';
 import type { EpisodeSession, SessionSource } from '../session/index.ts';
-import { runEpisodeOutcome } from './runOne.ts';
+import { runEpisodeUntil } from './runOne.ts';
 import { modelHash } from './modelHash.ts';
 import type { EpisodeOutcome, EvalSpec } from './types.ts';
 
@@ -65,10 +65,22 @@ export interface QueueEvalResult {
   readonly failed: { index: number; error: string }[];
   readonly perWorker: Record<string, number>;
   readonly seconds: number;
+  /**
+   * Present when `stop` ended the run: the episodes whose jobs were removed from the queue before a
+   * worker took them, and those a worker had (run to their end there, their results not collected).
+   */
+  readonly stopped?: { readonly removed: number; readonly inFlight: number[] };
 }
 
-/** Enqueues every episode of `spec` and collects the results. */
-export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done: number, total: number) => void): Promise<QueueEvalResult> {
+/** The job states of an episode no worker has taken yet: removable (docs/eval.md, "Ending an eval early"). */
+const NOT_STARTED = ['wait', 'paused', 'delayed', 'prioritized'] as const;
+
+/**
+ * Enqueues every episode of `spec` and collects the results. `stop` (a signal): stops waiting,
+ * removes this run's jobs that no worker has taken (others' jobs on the queue are left alone) and
+ * returns what completed; the episodes workers hold run to their end there, uncollected.
+ */
+export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done: number, total: number) => void, stop?: AbortSignal): Promise<QueueEvalResult> {
   await checkRedis(url);
   const connection = parseQueueUrl(url);
   if (!spec.session.policy) throw new UsageError('--policy', 'is needed to run eval over a queue', 'a model folder the workers also have');
@@ -98,8 +110,8 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
     });
     events.on('failed', async ({ jobId, failedReason }) => {
       const i = indexOf(jobId);
-      if (i < 0 || outcomes.has(i)) return;
-      const job = await queue.getJob(jobId);
+      if (i < 0 || outcomes.has(i) || stop?.aborted) return;
+      const job = await queue.getJob(jobId).catch(() => undefined);
       // Only a job out of attempts is final; earlier failures are retried by BullMQ.
       if (job && job.attemptsMade < (job.opts.attempts ?? 1)) return;
       failed.set(i, failedReason);
@@ -113,11 +125,29 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
       opts: { jobId: `${runId}-${index}`, attempts: 3, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
     })),
   );
-  await finished;
+  const aborted = new Promise<void>((resolve) => (stop?.aborted ? resolve() : stop?.addEventListener('abort', () => resolve(), { once: true })));
+  await Promise.race([finished, aborted]);
   const seconds = (performance.now() - t0) / 1000;
-  await events.close();
+  let stopped: QueueEvalResult['stopped'];
+  if (stop?.aborted && outcomes.size + failed.size < spec.episodes) {
+    await events.close();
+    const mine = (await queue.getJobs([...NOT_STARTED])).filter((j) => j?.id !== undefined && indexOf(j.id) >= 0);
+    let removed = 0;
+    const gone = new Set<number>();
+    for (const j of mine) {
+      // 0: a worker took it meanwhile (it is locked): in flight.
+      if ((await queue.remove(j.id!)) === 1) {
+        removed++;
+        gone.add(indexOf(j.id!));
+      }
+    }
+    const inFlight: number[] = [];
+    for (let i = 0; i < spec.episodes; i++) if (!outcomes.has(i) && !failed.has(i) && !gone.has(i)) inFlight.push(i);
+    stopped = { removed, inFlight };
+  } else await events.close();
   await queue.close();
   return {
+    ...(stopped ? { stopped } : {}),
     outcomes: [...outcomes.values()],
     failed: [...failed.entries()].map(([index, error]) => ({ index, error })).sort((a, b) => a.index - b.index),
     perWorker,
@@ -140,16 +170,20 @@ export interface WorkerOptions {
  * Takes episode jobs from the queue until closed. `close(graceMs)` resolves within graceMs (+ the
  * local sessions' close) whether or not Redis answers: true when BullMQ closed cleanly.
  */
-export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{ close(graceMs?: number): Promise<boolean>; processed(): number }> {
+export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{ close(graceMs?: number): Promise<boolean>; processed(): number; released(): readonly number[] }> {
   await checkRedis(url);
   const connection = parseQueueUrl(url);
   const open = new Map<string, EpisodeSession>();
   const hashes = new Map<string, string>();
   const name = `${hostname()}:${process.pid}`;
   let processed = 0;
+  const released: number[] = [];
+  // Aborted by close(): the episodes in progress stop after their tick and their jobs go back to
+  // the queue at once (not after their lock lapses), no attempt spent: another worker takes them.
+  const closing = new AbortController();
   const worker = new Worker<EpisodeJob, JobResult>(
     QUEUE_NAME,
-    async (job: Job<EpisodeJob, JobResult>) => {
+    async (job: Job<EpisodeJob, JobResult>, token?: string) => {
       const { spec, index } = job.data;
       const dir = spec.session.policy ?? '';
       let have = hashes.get(dir);
@@ -168,7 +202,12 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
         session = await o.sessions.open(spec.session);
         open.set(key, session);
       }
-      const outcome = await runEpisodeOutcome(session, spec, index);
+      const outcome = await runEpisodeUntil(session, spec, index, closing.signal);
+      if (!outcome) {
+        await job.moveToWait(token);
+        released.push(index);
+        throw new WaitingError();
+      }
       processed++;
       return { outcome, worker: name };
     },
@@ -178,10 +217,13 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
   await worker.waitUntilReady();
   return {
     processed: () => processed,
+    released: () => released,
     close: async (graceMs = 4000) => {
-      // worker.close() waits for the episodes in flight and for Redis; with Redis gone it never
-      // returns (ioredis reconnects forever). Past the grace period, close without them: the
-      // episodes' locks lapse and another worker retries them; nothing is counted twice.
+      closing.abort();
+      // worker.close() waits for the episodes in flight (stopped above, their jobs put back) and for
+      // Redis; with Redis gone it never returns (ioredis reconnects forever). Past the grace period,
+      // close without them: the episodes' locks lapse and another worker retries them; nothing is
+      // counted twice.
       let timer: ReturnType<typeof setTimeout> | undefined;
       const clean = await Promise.race([
         worker.close().then(

@@ -7,6 +7,29 @@ export async function runEpisodeOutcome(session: EpisodeSession, spec: EvalSpec,
   return episodeOutcome(index, seed, await session.runEpisode({ seed, randomize: spec.randomize, durationS: spec.durationS }));
 }
 
+/**
+ * Episode `index` of `spec`, stopped after its tick in progress when `stop` aborts (a signal, a
+ * worker closing): undefined then, for a stopped episode is not scored (docs/eval.md, "Ending an
+ * eval early"). An abort before the loop starts stops it before its first tick.
+ */
+export async function runEpisodeUntil(session: EpisodeSession, spec: EvalSpec, index: number, stop: AbortSignal): Promise<EpisodeOutcome | undefined> {
+  if (stop.aborted) return undefined;
+  const seed = episodeSeed(spec.seed, index);
+  let onStop: (() => void) | undefined;
+  let cut = false;
+  const r = await session
+    .runEpisode({ seed, randomize: spec.randomize, durationS: spec.durationS }, (loop) => {
+      onStop = () => {
+        cut = true;
+        loop.stop();
+      };
+      if (stop.aborted) onStop();
+      else stop.addEventListener('abort', onStop, { once: true });
+    })
+    .finally(() => onStop && stop.removeEventListener('abort', onStop));
+  return cut ? undefined : episodeOutcome(index, seed, r);
+}
+
 /** The part of an episode's result that an eval summary is made of. */
 export function episodeOutcome(index: number, seed: number, r: EpisodeResult): EpisodeOutcome {
   const events: Record<string, number> = {};

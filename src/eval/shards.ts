@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { UsageError } from '../core/errors.ts';
 import { summarize } from './episodes.ts';
 import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
@@ -9,6 +9,11 @@ export interface ShardFile {
   readonly spec: EvalSpec;
   readonly shard: { readonly k: number; readonly n: number };
   readonly outcomes: readonly EpisodeOutcome[];
+  /**
+   * Present when a signal ended the shard before its last episode: the signal, the episodes of the
+   * shard that ran to their end (in `outcomes`) and the one stopped. `eval merge` refuses the file.
+   */
+  readonly interrupted?: { readonly signal: string; readonly episodes_completed: number; readonly episodes: number; readonly episode_interrupted?: number };
 }
 
 /** Parses `K/N` (0 <= K < N), as Kubernetes indexed jobs number them (JOB_COMPLETION_INDEX). */
@@ -19,8 +24,20 @@ export function parseShard(v: string): { k: number; n: number } {
   return { k, n };
 }
 
+/**
+ * Writes the shard file whole or not at all: to a temporary file beside it, then renamed over it
+ * (rename is atomic on one file system), so a signal, a full disk or a killed pod never leaves a
+ * half-written file that a scheduler would take for the shard's result.
+ */
 export function writeShard(file: string, s: ShardFile): void {
-  writeFileSync(file, JSON.stringify(s) + '\n');
+  const tmp = `${file}.${process.pid}.tmp`;
+  try {
+    writeFileSync(tmp, JSON.stringify(s) + '\n');
+    renameSync(tmp, file);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw e;
+  }
 }
 
 /** Combines shard files into the summary one run would give; refuses mixed runs, gaps and overlaps. */
@@ -34,6 +51,14 @@ export function mergeShards(files: readonly string[]): { summary: EvalSummary; s
       throw new UsageError('<files>', `${f} is not readable JSON (${(e as Error).message})`);
     }
     if (s.format !== 'axon.eval-shard/1') throw new UsageError('<files>', `${f} is not an eval shard (format ${JSON.stringify(s.format)})`, 'axon.eval-shard/1');
+    // A shard a signal ended holds only part of its episodes: never merged as if it were whole.
+    const i = s.interrupted;
+    if (i)
+      throw new UsageError(
+        '<files>',
+        `${f} is shard ${s.shard.k}/${s.shard.n} interrupted by ${i.signal} after ${i.episodes_completed} of its ${i.episodes} episodes`,
+        `the shard run to its end (rerun axon eval --shard ${s.shard.k}/${s.shard.n})`,
+      );
     return { f, s };
   });
   const spec = shards[0].s.spec;

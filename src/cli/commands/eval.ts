@@ -1,22 +1,17 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
-import { availableParallelism } from 'node:os';
 import { runEval, type EvalSummary } from '../evaluate.ts';
 import { nonNegative, positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
-import { runPool } from '../../eval/pool.ts';
-import { runQueueEval } from '../../eval/queue.ts';
-import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
-import { mergeShards, parseShard, writeShard } from '../../eval/shards.ts';
-import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
-import { progressLine } from '../progress.ts';
-import { checkDatasetDir, checkOutputDir, checkOutputFile } from '../preflight.ts';
+import { mergeShards } from '../../eval/shards.ts';
+import { checkDatasetDir, checkOutputDir } from '../preflight.ts';
 import { OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
-import { sessionSource, type FaultOptions, type WorldModelOptions, type WmMode } from '../wiring.ts';
-import { round } from '../summary.ts';
+import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { datasetDrops } from '../datasetFlags.ts';
-import { EXIT_DROPPED, EXIT_FAILED } from '../exitCodes.ts';
+import { EXIT_DROPPED } from '../exitCodes.ts';
+import { distributedEval } from './evalDistributed.ts';
+import { stopOnSignal } from '../signalStop.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -143,10 +138,7 @@ export function evalCommand() {
     // Ctrl-C / SIGTERM end the eval as `axon sim` ends its run (src/cli/commands/sim.ts): the running
     // episode stops, its MCAP and dataset episode are closed, the summary of the episodes done is
     // printed, exit 0 (docs/cli.md, exit codes). Once: a second signal kills the process at once.
-    const stop = new AbortController();
-    const onSignal = (sig: NodeJS.Signals) => stop.abort(sig);
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const stop = stopOnSignal();
     const summary = await runEval({
       robot: o.robot,
       policy: o.policy,
@@ -166,10 +158,7 @@ export function evalCommand() {
       ...(o.command ? { velocityCommand: o.command } : {}),
       progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
       stop: stop.signal,
-    }).finally(() => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-    });
+    }).finally(() => stop.release());
     if (o.json) console.log(JSON.stringify(summary));
     else printEval(summary);
     // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
@@ -179,110 +168,6 @@ export function evalCommand() {
       if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
     }
   });
-}
-
-interface EvalFlags {
-  robot: string;
-  policy?: string;
-  episodes: number;
-  seed: number;
-  randomize: boolean;
-  duration?: number;
-  physicsHz: number;
-  physics: 'cannon' | 'mujoco';
-  zeroPolicy: boolean;
-  baseline: boolean;
-  workers: number;
-  queue?: string;
-  shard?: string;
-  out?: string;
-  record?: string;
-  dataset?: string;
-  json: boolean;
-  actionNoise?: number;
-  fault?: FaultOptions;
-  command?: [number, number, number];
-}
-
-/**
- * --workers, --queue and --shard: the episodes are spread out, each a pure function of
- * (spec, index), and the summary is computed from the outcomes keyed by index.
- */
-async function distributedEval(o: EvalFlags, worldModel: WorldModelOptions | undefined): Promise<void> {
-  const modes = [o.workers > 1 && '--workers', o.queue && '--queue', o.shard && '--shard'].filter(Boolean);
-  if (modes.length > 1) throw new UsageError(String(modes[1]), `cannot be combined with ${modes[0]}`, 'one way to spread the episodes');
-  if (o.baseline) throw new UsageError('--baseline', `is not available with ${modes[0]}`, 'a local eval for the baseline');
-  if (o.record) throw new UsageError('--record', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes');
-  if (o.dataset) throw new UsageError('--dataset', `is not available with ${modes[0]}`, 'a local eval (one process) to record its episodes into a dataset');
-  const spec: EvalSpec = {
-    session: { robot: o.robot, policy: o.policy, physicsHz: o.physicsHz, physics: o.physics, zeroPolicy: o.zeroPolicy, worldModel, actionNoise: o.actionNoise, fault: o.fault, ...(o.command ? { velocityCommand: o.command } : {}) },
-    randomize: o.randomize,
-    durationS: o.duration,
-    seed: o.seed,
-    episodes: o.episodes,
-  };
-  const progress = o.json ? undefined : progressLine(o.episodes);
-  const t0 = performance.now();
-  if (o.shard) {
-    const { k, n } = parseShard(o.shard);
-    if (!o.out) throw new UsageError('--out', 'is needed with --shard', 'a file for this shard\'s results');
-    // Checked before the episodes, not found unwritable after all of them.
-    checkOutputFile(o.out, '--out', "a file for this shard's results");
-    const outcomes: EpisodeOutcome[] = [];
-    const indices = shardIndices(o.episodes, k, n);
-    await runEpisodes(spec, indices, (r) => {
-      outcomes.push(r);
-      progress?.(outcomes.length, indices.length);
-    }, sessionSource);
-    writeShard(o.out, { format: 'axon.eval-shard/1', spec, shard: { k, n }, outcomes });
-    const line = { command: 'eval', shard: `${k}/${n}`, episodes: outcomes.length, out: o.out, successes: outcomes.filter((x) => x.success).length };
-    console.log(o.json ? JSON.stringify(line) : `shard ${k}/${n}: ${outcomes.length} episodes written to ${o.out}; combine the shards with axon eval merge`);
-    return;
-  }
-  let outcomes: EpisodeOutcome[] = [];
-  let extra: Record<string, unknown> = {};
-  if (o.queue) {
-    const r = await runQueueEval(o.queue, spec, progress);
-    outcomes = r.outcomes;
-    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed };
-    if (r.failed.length > 0) {
-      // Episodes that failed 3 times are reported, never dropped: the summary covers the others.
-      const done = { ...spec, episodes: spec.episodes };
-      const summary = { ...summarizePartial(done, outcomes), ...extra, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
-      console.log(o.json ? JSON.stringify(summary) : `${r.failed.length} episodes failed: ${r.failed.map((f) => `#${f.index}: ${f.error}`).join('; ')}`);
-      process.exitCode = EXIT_FAILED;
-      return;
-    }
-  } else {
-    const workers = poolSize(o.workers, o.episodes);
-    await runPool(spec, workers, (r) => {
-      outcomes.push(r);
-      progress?.(outcomes.length, o.episodes);
-    }, sessionSource);
-    extra = { workers };
-  }
-  const seconds = (performance.now() - t0) / 1000;
-  const summary = { ...summarize(spec, outcomes), ...extra, episodes_per_s: round(o.episodes / seconds, 2) };
-  if (o.json) console.log(JSON.stringify(summary));
-  else console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps} (${summary.episodes_per_s} episodes/s)`);
-}
-
-/**
- * The worker threads `--workers n` runs: no more than the episodes (a thread with none would idle)
- * nor the CPUs (os.availableParallelism()): each thread holds its own physics and ONNX session, and
- * 64 of them on a small machine took gigabytes and ran slower than one. Clamped with a note, as
- * --command is clamped to the manifest's ranges; the summary's `workers` is the number that ran.
- */
-export function poolSize(n: number, episodes: number, cpus = availableParallelism()): number {
-  const workers = Math.min(n, episodes, cpus);
-  if (n > cpus && episodes > cpus) process.stderr.write(`axon: note: --workers ${n} is more than this machine's ${cpus} CPUs (os.availableParallelism()): running ${workers} worker threads\n`);
-  return workers;
-}
-
-/** Summary over the episodes that completed, with the failed ones counted and listed by the caller. */
-function summarizePartial(spec: EvalSpec, outcomes: EpisodeOutcome[]) {
-  const done = [...outcomes].sort((a, b) => a.index - b.index).map((x, i) => ({ ...x, index: i }));
-  return { ...summarize({ ...spec, episodes: done.length }, done), episodes: spec.episodes, episodes_completed: done.length };
 }
 
 export function evalMergeCommand() {

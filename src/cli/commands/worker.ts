@@ -14,13 +14,23 @@ export function workerCommand() {
       const w = await startQueueWorker(o.queue, { concurrency: o.concurrency, lockMs: o.lockMs, stalledIntervalMs: o.stalledIntervalMs, log: (l) => console.log(l), sessions: sessionSource });
       console.log(`axon worker: taking episodes from ${o.queue} (concurrency ${o.concurrency}); Ctrl-C to stop`);
       await new Promise<void>((resolve) => {
-        const stop = () => resolve();
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
-      // SIGTERM/Ctrl-C: out within 5 s whether or not Redis answers (4 s grace for BullMQ).
+      // SIGTERM/Ctrl-C: the episodes in progress stop after their tick and their jobs go back to the
+      // queue for another worker (src/eval/queue.ts), no attempt spent; then BullMQ and its Redis
+      // connections close. Out within 5 s whether or not Redis answers (4 s grace for BullMQ). A
+      // second signal kills the process at once.
       const clean = await w.close(4000);
-      const line = `axon worker: stopped after ${w.processed()} episodes${clean ? '' : ' (Redis did not answer within 4 s: episodes in flight are retried by other workers once their lock lapses)'}\n`;
+      const back = w.released();
+      const line =
+        `axon worker: stopped after ${w.processed()} episodes${back.length ? `; episode${back.length > 1 ? 's' : ''} ${back.join(', ')} put back on the queue` : ''}` +
+        `${clean ? '' : ' (Redis did not answer within 4 s: episodes in flight are retried by other workers once their lock lapses)'}\n`;
       // Without Redis, ioredis keeps reconnecting and would hold the process open: leave now.
       if (!clean) await new Promise<void>((r) => process.stdout.write(line, () => r())).then(() => process.exit(0));
       process.stdout.write(line);
