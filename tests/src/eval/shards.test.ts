@@ -3,7 +3,7 @@
  * used to surface as `episode 2: has no result (0 missing)`: the count came from filter() over a
  * sparse array, which skips its holes, and the message named an episode, not the file to add.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -39,6 +39,14 @@ describe('eval merge', () => {
   it('refuses a shard given twice, naming the file', () => {
     const [a, b, c, d] = shards([0, 1, 2, 3]);
     expect(() => mergeShards([a, b, b, c, d])).toThrow(`${b} is given twice`);
+  });
+
+  it('refuses a shard a signal interrupted, naming the file (not "episode 9 has no result")', () => {
+    const [a, b, c, d] = shards([0, 1, 2, 3]);
+    // Shard 1/4 is episodes 1, 5, 9: the signal stopped episode 9.
+    const whole = JSON.parse(readFileSync(b, 'utf8'));
+    writeShard(b, { ...whole, outcomes: whole.outcomes.slice(0, 2), interrupted: { signal: 'SIGTERM', episodes_completed: 2, episodes: 3, episode_interrupted: 9 } });
+    expect(() => mergeShards([a, b, c, d])).toThrow(`<files>: ${b} is shard 1/4 interrupted by SIGTERM after 2 of its 3 episodes (expected the shard run to its end (rerun axon eval --shard 1/4))`);
   });
 
   it('a summary short of episodes counts them (the array of results is sparse)', () => {

@@ -1,0 +1,71 @@
+/**
+ * `axon eval --workers N` and `--shard K/N --out FILE` ended by SIGINT/SIGTERM (docs/eval.md,
+ * "Ending an eval early"). Before, both died of the signal (no exit code, no summary, no --out
+ * file); now --workers prints the summary of the episodes that ran to their end and exits 0 as a
+ * local eval does, and --shard writes its file whole, marked interrupted, which `eval merge` refuses.
+ */
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAxon } from '../helpers/cli.ts';
+
+const base = ['eval', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--json'];
+
+/** Starts `axon ARGS`, sends `sig` `times` times `gapMs` apart after `afterMs`; resolves with how it ended. */
+async function signalled(args: string[], afterMs: number, sig: NodeJS.Signals, times = 1, gapMs = 0) {
+  const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '', err = '';
+  child.stdout.on('data', (d) => (out += d));
+  child.stderr.on('data', (d) => (err += d));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('close', (code, signal) => r({ code, signal })));
+  await sleep(afterMs);
+  for (let i = 0; i < times; i++) {
+    if (i > 0) await sleep(gapMs);
+    child.kill(sig);
+  }
+  const killer = setTimeout(() => child.kill('SIGKILL'), 60_000); // a hang fails the test, not the suite
+  const end = await exited;
+  clearTimeout(killer);
+  return { ...end, out, err, last: () => JSON.parse(out.trim().split('\n').at(-1)!) };
+}
+
+describe('axon eval --workers / --shard ended by a signal', () => {
+  it('--workers: the threads stop their episodes, the summary of the episodes done is printed, exit 0', async () => {
+    // 3000 s episodes (150000 ticks, seconds each): the signal lands while both threads are mid-episode.
+    const r = await signalled([...base, '--episodes', '4', '--duration', '3000', '--workers', '2'], 6000, 'SIGTERM');
+    expect({ code: r.code, signal: r.signal }, r.err).toEqual({ code: 0, signal: null });
+    const s = r.last();
+    expect(s).toMatchObject({ command: 'eval', episodes: 4, interrupted: 'SIGTERM', ended_by: 'signal', workers: 2 });
+    expect(s.episodes_completed + s.episodes_interrupted.length).toBeLessThanOrEqual(4);
+    expect(s).not.toHaveProperty('workers_terminated'); // each thread ended its episode itself
+  }, 120_000);
+
+  it('--workers: a second signal kills the process at once', async () => {
+    // 100 physics steps a tick: the threads take a while to reach their stop after the first signal.
+    const r = await signalled([...base, '--episodes', '4', '--duration', '600', '--physics-hz', '5000', '--workers', '2'], 6000, 'SIGINT', 2, 30);
+    expect({ code: r.code, signal: r.signal }).toEqual({ code: null, signal: 'SIGINT' });
+  }, 120_000);
+
+  it('--shard: the file is written whole and marked interrupted, exit 143; eval merge refuses it naming the file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-shardsig-'));
+    const out = join(dir, 'shard-1.json');
+    // Shard 1/2 of 6 is episodes 1, 3, 5 of 3000 s (150000 ticks, seconds) each.
+    const r = await signalled([...base, '--episodes', '6', '--duration', '3000', '--shard', '1/2', '--out', out], 6000, 'SIGTERM');
+    expect({ code: r.code, signal: r.signal }, r.err).toEqual({ code: 143, signal: null });
+    const line = r.last();
+    expect(line).toMatchObject({ command: 'eval', shard: '1/2', episodes: 3, interrupted: 'SIGTERM', ended_by: 'signal', out });
+    expect(line.episodes_completed).toBeLessThan(3);
+    expect(readdirSync(dir)).toEqual(['shard-1.json']); // no temporary file left beside it
+    const file = JSON.parse(readFileSync(out, 'utf8'));
+    expect(file.interrupted).toMatchObject({ signal: 'SIGTERM', episodes: 3, episodes_completed: line.episodes_completed });
+    expect(file.outcomes).toHaveLength(line.episodes_completed);
+
+    const m = runAxon(['eval', 'merge', out]);
+    expect(m.code).toBe(2);
+    expect(m.stderr).toContain(`${out} is shard 1/2 interrupted by SIGTERM after ${line.episodes_completed} of its 3 episodes`);
+    expect(existsSync(out)).toBe(true);
+  }, 120_000);
+});

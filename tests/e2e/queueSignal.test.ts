@@ -1,0 +1,99 @@
+/**
+ * `axon eval --queue` and `axon worker` ended by SIGINT/SIGTERM (docs/eval.md, "Ending an eval
+ * early"). Before, the submitting eval died of the signal with no summary and left its jobs queued
+ * for the workers; a worker given SIGTERM mid-episode waited 4 s, then left its job locked until
+ * the lock lapsed (30 s by default) before any other worker could take it.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Queue } from 'bullmq';
+import { hasRedis, startRedis } from '../helpers/redis.ts';
+import { parseQueueUrl, QUEUE_NAME, runQueueEval } from '../../src/eval/queue.ts';
+import type { EvalSpec } from '../../src/eval/types.ts';
+
+function start(args: string[]): { p: ChildProcess; out: () => string } {
+  const p = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  p.stderr!.on('data', (d) => (out += d));
+  return { p, out: () => out };
+}
+
+const exited = (p: ChildProcess) =>
+  p.exitCode !== null || p.signalCode !== null ? Promise.resolve({ code: p.exitCode, signal: p.signalCode }) : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => p.once('exit', (code, signal) => r({ code, signal })));
+
+async function stop(p: ChildProcess): Promise<void> {
+  if (p.exitCode !== null || p.signalCode !== null) return;
+  p.kill('SIGKILL');
+  await exited(p);
+}
+
+async function started(w: { out: () => string }): Promise<void> {
+  for (let i = 0; i < 400 && !w.out().includes('taking episodes'); i++) await sleep(50);
+  expect(w.out()).toContain('taking episodes');
+}
+
+describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server)', () => {
+  let redis: Awaited<ReturnType<typeof startRedis>>;
+  beforeAll(async () => {
+    redis = await startRedis();
+  });
+  afterAll(async () => {
+    await redis?.stop();
+  });
+
+  it('eval --queue: SIGINT removes its jobs no worker took, prints what completed, exit 0', async () => {
+    const w = start(['worker', '--queue', redis.url]);
+    try {
+      await started(w);
+      // 8 episodes of 3000 s (seconds each) for one worker: the signal lands with most still queued.
+      const e = start(['eval', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--episodes', '8', '--duration', '3000', '--queue', redis.url, '--json']);
+      await sleep(6000);
+      e.p.kill('SIGINT');
+      const killer = setTimeout(() => e.p.kill('SIGKILL'), 30_000);
+      const end = await exited(e.p);
+      clearTimeout(killer);
+      expect(end, e.out()).toEqual({ code: 0, signal: null });
+      const s = JSON.parse(e.out().trim().split('\n').at(-1)!);
+      expect(s).toMatchObject({ command: 'eval', episodes: 8, interrupted: 'SIGINT', ended_by: 'signal', queue: redis.url, failed: [] });
+      expect(s.jobs_removed).toBeGreaterThanOrEqual(5);
+      expect(s.episodes_completed + s.jobs_removed + s.episodes_in_flight.length).toBe(8);
+      // Nothing of the run is left for the workers but the episode one of them holds.
+      const q = new Queue(QUEUE_NAME, { connection: parseQueueUrl(redis.url) });
+      try {
+        const counts = await q.getJobCounts('wait', 'delayed', 'prioritized', 'paused', 'active');
+        expect(counts.wait + counts.delayed + counts.prioritized + counts.paused).toBe(0);
+        expect(counts.active).toBe(s.episodes_in_flight.length);
+      } finally {
+        await q.close();
+      }
+    } finally {
+      await stop(w.p);
+    }
+  }, 90_000);
+
+  it('axon worker: SIGTERM mid-episode puts its job back on the queue at once; another worker runs it, none lost', async () => {
+    // A 120 s lock: had the job stayed locked, no other worker could take it within this test.
+    const w1 = start(['worker', '--queue', redis.url, '--lock-ms', '120000', '--stalled-interval-ms', '1000']);
+    let w2: ReturnType<typeof start> | undefined;
+    try {
+      await started(w1);
+      const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: false, durationS: 3000, seed: 5, episodes: 1 };
+      const run = runQueueEval(redis.url, spec);
+      await sleep(3000); // w1 is mid-episode 0 (seconds long)
+      w1.p.kill('SIGTERM');
+      const end = await exited(w1.p);
+      expect(end, w1.out()).toEqual({ code: 0, signal: null });
+      expect(w1.out()).toContain('axon worker: stopped after 0 episodes; episode 0 put back on the queue');
+      w2 = start(['worker', '--queue', redis.url, '--lock-ms', '120000', '--stalled-interval-ms', '1000']);
+      const r = await run;
+      expect(r.failed).toEqual([]);
+      expect(r.outcomes.map((o) => o.index)).toEqual([0]);
+      expect(r.outcomes[0].steps).toBe(150000);
+    } finally {
+      await stop(w1.p);
+      if (w2) await stop(w2.p);
+    }
+  }, 90_000);
+});
