@@ -49,7 +49,18 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       await started(w);
       // 8 episodes of 3000 s (seconds each) for one worker: the signal lands with most still queued.
       const e = start(['eval', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--episodes', '8', '--duration', '3000', '--queue', redis.url, '--json']);
-      await sleep(6000);
+      // Its jobs on the queue: its signal handlers are installed (on a loaded machine startup alone takes seconds).
+      const seen = new Queue(QUEUE_NAME, { connection: parseQueueUrl(redis.url) });
+      try {
+        for (let i = 0; i < 1200; i++) {
+          const c = await seen.getJobCounts('wait', 'active');
+          if (c.wait + c.active > 0) break;
+          await sleep(50);
+        }
+      } finally {
+        await seen.close();
+      }
+      await sleep(4000);
       e.p.kill('SIGINT');
       const killer = setTimeout(() => e.p.kill('SIGKILL'), 30_000);
       const end = await exited(e.p);
@@ -74,8 +85,8 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
   }, 90_000);
 
   it('axon worker: SIGTERM mid-episode puts its job back on the queue at once; another worker runs it, none lost', async () => {
-    // A 120 s lock: had the job stayed locked, no other worker could take it within this test.
-    const w1 = start(['worker', '--queue', redis.url, '--lock-ms', '120000', '--stalled-interval-ms', '1000']);
+    // A 300 s lock: had the job stayed locked, no other worker could take it within this test.
+    const w1 = start(['worker', '--queue', redis.url, '--lock-ms', '300000', '--stalled-interval-ms', '1000']);
     let w2: ReturnType<typeof start> | undefined;
     try {
       await started(w1);
@@ -86,7 +97,7 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       const end = await exited(w1.p);
       expect(end, w1.out()).toEqual({ code: 0, signal: null });
       expect(w1.out()).toContain('axon worker: stopped after 0 episodes; episode 0 put back on the queue');
-      w2 = start(['worker', '--queue', redis.url, '--lock-ms', '120000', '--stalled-interval-ms', '1000']);
+      w2 = start(['worker', '--queue', redis.url, '--lock-ms', '300000', '--stalled-interval-ms', '1000']);
       const r = await run;
       expect(r.failed).toEqual([]);
       expect(r.outcomes.map((o) => o.index)).toEqual([0]);
@@ -95,5 +106,5 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       await stop(w1.p);
       if (w2) await stop(w2.p);
     }
-  }, 90_000);
+  }, 150_000);
 });

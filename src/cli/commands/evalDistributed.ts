@@ -78,6 +78,7 @@ async function shardEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progre
   const out = o.out!;
   const outcomes: EpisodeOutcome[] = [];
   const indices = shardIndices(o.episodes, k, n);
+  if (!o.json) console.log(`axon eval: shard ${k}/${n}, ${indices.length} of ${o.episodes} episodes of ${o.robot} (${indices.slice(0, 3).join(', ')}${indices.length > 3 ? ', ...' : ''}) to ${out}; Ctrl-C to stop`);
   const end = await runEpisodes(spec, indices, (r) => {
     outcomes.push(r);
     progress?.(outcomes.length, indices.length);
@@ -107,6 +108,7 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
   let extra: Record<string, unknown> = {};
   let failed = 0;
   if (o.queue) {
+    if (!o.json) console.log(`axon eval: ${o.episodes} episodes of ${o.robot} on the queue at ${o.queue} for axon worker; Ctrl-C to stop`);
     const r = await runQueueEval(o.queue, spec, progress, stop);
     outcomes.push(...r.outcomes);
     failed = r.failed.length;
@@ -120,6 +122,7 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
     }
   } else {
     const workers = poolSize(o.workers, o.episodes);
+    if (!o.json) console.log(`axon eval: ${o.episodes} episodes of ${o.robot} over ${workers} worker threads; Ctrl-C to stop`);
     const r = await runPool(spec, workers, (x) => {
       outcomes.push(x);
       progress?.(outcomes.length, o.episodes);
@@ -134,9 +137,12 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
     const summary = { ...summarizePartial(spec, outcomes), interrupted: sig, ended_by: 'signal', ...extra, episodes_per_s: round(outcomes.length / seconds, 2) };
     if (o.json) console.log(JSON.stringify(summary));
     else {
-      const stopped = o.queue ? `; ${extra.jobs_removed} queued episodes removed, ${(extra.episodes_in_flight as number[]).length} left to the workers running them` : `; episodes ${(extra.episodes_interrupted as number[]).join(', ') || 'none'} stopped, not scored`;
+      const cut = extra.episodes_interrupted as number[] | undefined;
+      const stopped = o.queue
+        ? `; ${extra.jobs_removed} queued episodes removed, ${(extra.episodes_in_flight as number[]).length} left to the workers running them`
+        : cut!.length > 0 ? `; episode${cut!.length > 1 ? 's' : ''} ${cut!.join(', ')} stopped, not scored` : '';
       console.log(`interrupted by ${sig}: ${summary.episodes_completed} of ${o.episodes} episodes ran to their end and are scored${stopped}`);
-      console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps}`);
+      if (summary.episodes_completed > 0) console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps}`);
     }
     if (failed > 0) {
       process.stderr.write(`axon: ${failed} episodes failed before the signal (listed in the summary's failed)\n`);
