@@ -10,23 +10,24 @@ import { sessions } from '../../../sim/session/index.ts';
 import { HUNG_CHANNEL, sessions as hung } from '../../helpers/hungSessions.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../../src/eval/types.ts';
 
-const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, durationS: 60, seed: 11, episodes: 8 };
+const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, durationS: 600, seed: 11, episodes: 8 };
 
 describe('eval worker threads stopped by a signal', () => {
   it('stops handing out episodes; the episodes in flight stop after their tick and are not scored', async () => {
     const stop = new AbortController();
     const got: EpisodeOutcome[] = [];
     const end = await runPool(spec, 2, (o) => {
-      // The threads run in step (episodes of one length): a while after the first episodes end,
-      // both are well into their next one.
-      if (got.push(o) === 1) setTimeout(() => stop.abort('SIGTERM'), 1000);
+      // 200 ms after the first episode ended (30000 ticks, seconds each), its thread is early in
+      // its next one. Not at once: the threads run in step and the other might end its first
+      // episode within the 500 ticks it takes to read the stop.
+      if (got.push(o) === 1) setTimeout(() => stop.abort('SIGTERM'), 200);
     }, sessions, stop.signal);
     expect(end.terminated).toBe(0); // each thread ended its episode itself, within the grace
     expect(got.length).toBeGreaterThanOrEqual(1);
     expect(got.length).toBeLessThan(8);
     expect(end.stopped.length).toBeGreaterThanOrEqual(1);
     for (const o of got) {
-      expect(o.steps).toBe(3000); // only whole episodes come back
+      expect(o.steps).toBe(30000); // only whole episodes come back
       expect(end.stopped).not.toContain(o.index);
     }
     // Nothing handed out after the stop: the episodes seen are the first ones, with no gap.
