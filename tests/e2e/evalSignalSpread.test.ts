@@ -26,7 +26,10 @@ async function signalled(args: string[], afterMs: number, sig: NodeJS.Signals, t
   child.stderr.on('data', (d) => (err += d));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('close', (code, signal) => r({ code, signal })));
   for (let i = 0; i < 1200 && !out.includes('Ctrl-C to stop'); i++) await sleep(50);
-  expect(out, err).toContain('Ctrl-C to stop');
+  if (!out.includes('Ctrl-C to stop')) {
+    child.kill('SIGKILL'); // not left running after the test
+    expect(out, err).toContain('Ctrl-C to stop');
+  }
   await sleep(afterMs);
   for (let i = 0; i < times; i++) {
     if (i > 0) await sleep(gapMs);
