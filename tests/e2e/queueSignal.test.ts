@@ -45,10 +45,12 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
 
   it('eval --queue: SIGINT removes its jobs no worker took, prints what completed, exit 0', async () => {
     const w = start(['worker', '--queue', redis.url]);
+    let e: ReturnType<typeof start> | undefined;
     try {
       await started(w);
       // 8 episodes of 3000 s (seconds each) for one worker: the signal lands with most still queued.
-      const e = start(['eval', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--episodes', '8', '--duration', '3000', '--queue', redis.url, '--json']);
+      const ev = start(['eval', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--episodes', '8', '--duration', '3000', '--queue', redis.url, '--json']);
+      e = ev;
       // Its jobs on the queue: its signal handlers are installed (on a loaded machine startup alone takes seconds).
       const seen = new Queue(QUEUE_NAME, { connection: parseQueueUrl(redis.url) });
       try {
@@ -61,12 +63,12 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
         await seen.close();
       }
       await sleep(4000);
-      e.p.kill('SIGINT');
-      const killer = setTimeout(() => e.p.kill('SIGKILL'), 30_000);
-      const end = await exited(e.p);
+      ev.p.kill('SIGINT');
+      const killer = setTimeout(() => ev.p.kill('SIGKILL'), 30_000);
+      const end = await exited(ev.p);
       clearTimeout(killer);
-      expect(end, e.out()).toEqual({ code: 0, signal: null });
-      const s = JSON.parse(e.out().trim().split('\n').at(-1)!);
+      expect(end, ev.out()).toEqual({ code: 0, signal: null });
+      const s = JSON.parse(ev.out().trim().split('\n').at(-1)!);
       expect(s).toMatchObject({ command: 'eval', episodes: 8, interrupted: 'SIGINT', ended_by: 'signal', queue: redis.url, failed: [] });
       expect(s.jobs_removed).toBeGreaterThanOrEqual(5);
       expect(s.episodes_completed + s.jobs_removed + s.episodes_in_flight.length).toBe(8);
@@ -81,6 +83,7 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       }
     } finally {
       await stop(w.p);
+      if (e) await stop(e.p);
     }
   }, 90_000);
 
@@ -106,5 +109,5 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       await stop(w1.p);
       if (w2) await stop(w2.p);
     }
-  }, 150_000);
+  }, 240_000);
 });
