@@ -1,0 +1,48 @@
+/**
+ * The robot description's tree as src/model/linkFrames.ts takes it (plain data), from a URDF parsed
+ * by sim/: the composition root's conversion, so that src/model reads no robot file. And the
+ * wiring of a live robot that measures only its IMU (a bridge client given `--urdf FILE`) to
+ * derive the links its policy's IMU terms are read in (docs/byom.md, an IMU term's `link`).
+ */
+import type { Robot } from '../core/robot.ts';
+import { printable } from '../core/printable.ts';
+import type { ModelManifest } from '../model/manifest.ts';
+import { quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
+import { derivedLinkPaths, linksToDerive, withLinkFrames } from '../model/withLinkFrames.ts';
+import type { UrdfModel } from '../../sim/index.ts';
+import { urdfImuLink } from './commands/inspect.ts';
+
+/** A URDF's joints as a LinkTree: origins' rpy as quaternions, axes, mimics by name (`source`: the file, for errors). */
+export function urdfLinkTree(model: UrdfModel, source: string): LinkTree {
+  return {
+    source,
+    joints: model.joints.map((j) => ({
+      name: j.name,
+      type: j.type,
+      parent: j.parent,
+      child: j.child,
+      origin: quatFromRpy(j.origin.rpy[0], j.origin.rpy[1], j.origin.rpy[2]),
+      axis: [j.axis[0], j.axis[1], j.axis[2]] as const,
+      ...(j.mimic ? { mimic: j.mimic.joint } : {}),
+    })),
+  };
+}
+
+/**
+ * `robot` (a bridge client) reporting the links the manifest's IMU terms are read in, derived from
+ * its IMU through the URDF's joints, with one line for the operator saying which (undefined when
+ * nothing is derived). The IMU's link is the manifest's `imu_link`, else the URDF's rule (`axon sim
+ * --urdf`'s: the server set its IMU up by it). Throws LinkChainError (exit 2) for a chain that
+ * cannot be followed: a mimic or floating joint on it, a moving joint the robot does not report.
+ */
+export function urdfLinkFrames(robot: Robot, m: ModelManifest, model: UrdfModel, file: string, fixedBase: boolean): { robot: Robot; line?: string } {
+  const links = linksToDerive(m, robot.spec);
+  if (links.length === 0 || !robot.spec.sensors.imu) return { robot };
+  const imuLink = m.imu_link ?? urdfImuLink(model, m, fixedBase).imu?.link ?? model.root;
+  const tree = urdfLinkTree(model, file);
+  const derived = withLinkFrames(robot, tree, imuLink, links);
+  const paths = derivedLinkPaths(tree, imuLink, links, robot.spec)
+    .map((p) => `"${printable(p.link)}" through ${p.joints.length === 0 ? 'no joint' : p.joints.map((j) => printable(j)).join(', ')}`)
+    .join('; ');
+  return { robot: derived, line: `IMU terms read in another link, derived from the IMU on "${printable(imuLink)}" and the measured joints (${file}): ${paths}` };
+}
