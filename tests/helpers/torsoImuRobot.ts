@@ -89,3 +89,67 @@ export function writeTorsoImuRobot(dir: string, pitch: number): { urdf: string; 
   writeFileSync(xml, mjcf(pitch));
   return { urdf, mjcf: xml };
 }
+
+/**
+ * An H1_2-like robot with a two-joint waist, vendor-shaped (tests/sim/derivedLinkFrames.test.ts,
+ * tests/hardware/torsoImuBridge.test.ts): pelvis (floating root) -> waist_yaw_joint (origin rpy
+ * 0 0.05 0) -> waist_yaw_link -> fixed waist_frame_joint (rpy 0.2 0 0.1) -> waist_frame (a
+ * zero-inertia frame link without <inertial>) -> waist_roll_joint (rpy 0 0 -0.3) -> torso_link ->
+ * fixed imu_in_torso_joint (rpy 0 0 π/2: the IMU turned on the torso) -> imu_in_torso; two hips,
+ * the left one on a tilted axis. Tiny inertia tensors (1e-5 kg·m²) with centres of mass off the
+ * joint axes (a light body on an axis through its centre of mass diverges under PD), joints in
+ * the file (SDK) order right hip, waist roll, left hip, waist yaw: neither the tree's nor a model's.
+ */
+export const WAIST_CHAIN_JOINTS = ['right_hip_pitch_joint', 'waist_roll_joint', 'left_hip_pitch_joint', 'waist_yaw_joint'];
+
+const WAIST_CHAIN_URDF = `<?xml version="1.0"?>
+<robot name="h1_2_vendorish">
+  <link name="pelvis">
+    <inertial><origin xyz="0 0 0"/><mass value="5"/><inertia ixx="0.05" iyy="0.05" izz="0.05" ixy="0" ixz="0" iyz="0"/></inertial>
+    <collision><geometry><box size="0.2 0.2 0.1"/></geometry></collision>
+  </link>
+  <joint name="right_hip_pitch_joint" type="revolute">
+    <parent link="pelvis"/><child link="right_thigh"/><origin xyz="0 -0.1 -0.1" rpy="-0.1 0 0"/><axis xyz="0 1 0"/>
+    <limit lower="-1.5" upper="1.5" effort="50" velocity="10"/>
+  </joint>
+  <link name="right_thigh">
+    <inertial><origin xyz="0 0 -0.1"/><mass value="0.5"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
+  </link>
+  <joint name="waist_roll_joint" type="revolute">
+    <parent link="waist_frame"/><child link="torso_link"/><origin xyz="0 0 0.05" rpy="0 0 -0.3"/><axis xyz="1 0 0"/>
+    <limit lower="-0.5" upper="0.5" effort="100" velocity="10"/>
+  </joint>
+  <joint name="left_hip_pitch_joint" type="revolute">
+    <parent link="pelvis"/><child link="left_thigh"/><origin xyz="0 0.1 -0.1" rpy="0.1 0 0.05"/><axis xyz="0 0.6 0.8"/>
+    <limit lower="-1.5" upper="1.5" effort="50" velocity="10"/>
+  </joint>
+  <link name="left_thigh">
+    <inertial><origin xyz="0 0 -0.1"/><mass value="0.5"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
+  </link>
+  <joint name="waist_yaw_joint" type="revolute">
+    <parent link="pelvis"/><child link="waist_yaw_link"/><origin xyz="0 0 0.1" rpy="0 0.05 0"/><axis xyz="0 0 1"/>
+    <limit lower="-2.35" upper="2.35" effort="200" velocity="10"/>
+  </joint>
+  <link name="waist_yaw_link">
+    <inertial><origin xyz="0.03 0 0.02"/><mass value="0.3"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
+  </link>
+  <joint name="waist_frame_joint" type="fixed">
+    <parent link="waist_yaw_link"/><child link="waist_frame"/><origin xyz="0 0 0.03" rpy="0.2 0 0.1"/>
+  </joint>
+  <link name="waist_frame"/>
+  <link name="torso_link">
+    <inertial><origin xyz="0.05 0 0.1"/><mass value="2"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
+  </link>
+  <joint name="imu_in_torso_joint" type="fixed">
+    <parent link="torso_link"/><child link="imu_in_torso"/><origin xyz="0 0 0.2" rpy="0 0 1.5707963"/>
+  </joint>
+  <link name="imu_in_torso"/>
+</robot>
+`;
+
+/** Writes h1_2_waist_chain.urdf into `dir`; returns its path. */
+export function writeWaistChainRobot(dir: string): string {
+  const file = join(dir, 'h1_2_waist_chain.urdf');
+  writeFileSync(file, WAIST_CHAIN_URDF);
+  return file;
+}

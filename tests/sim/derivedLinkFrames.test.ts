@@ -6,9 +6,10 @@
  * on a fixed joint between the waist's two joints, an IMU frame link turned 90° on the torso, tiny
  * inertias, and the file's (SDK) joint order unlike the tree's. Every frame is derived from the IMU
  * reading (on the torso) and the joint state alone: the pelvis (up the tree, through both waist
- * joints), the left thigh (up to the pelvis, then down a hip) and the waist's frame link (between).
+ * joints), the left thigh (up to the pelvis, then down a hip) and the waist's frame link (between);
+ * and the other way, the torso's turned IMU frame from the pelvis's reported frame (down the chain).
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -16,55 +17,11 @@ import { createCommand, linkFrameKeys } from '../../src/core/robot.ts';
 import { LinkFrame } from '../../src/model/linkFrames.ts';
 import { urdfLinkTree } from '../../src/cli/linkTree.ts';
 import { SimRobot, loadUrdf } from '../../sim/index.ts';
+import { writeWaistChainRobot } from '../helpers/torsoImuRobot.ts';
 
-const URDF = `<?xml version="1.0"?>
-<robot name="h1_2_vendorish">
-  <link name="pelvis">
-    <inertial><origin xyz="0 0 0"/><mass value="5"/><inertia ixx="0.05" iyy="0.05" izz="0.05" ixy="0" ixz="0" iyz="0"/></inertial>
-    <collision><geometry><box size="0.2 0.2 0.1"/></geometry></collision>
-  </link>
-  <joint name="right_hip_pitch_joint" type="revolute">
-    <parent link="pelvis"/><child link="right_thigh"/><origin xyz="0 -0.1 -0.1" rpy="-0.1 0 0"/><axis xyz="0 1 0"/>
-    <limit lower="-1.5" upper="1.5" effort="50" velocity="10"/>
-  </joint>
-  <link name="right_thigh">
-    <inertial><origin xyz="0 0 -0.1"/><mass value="0.5"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
-  </link>
-  <joint name="waist_roll_joint" type="revolute">
-    <parent link="waist_frame"/><child link="torso_link"/><origin xyz="0 0 0.05" rpy="0 0 -0.3"/><axis xyz="1 0 0"/>
-    <limit lower="-0.5" upper="0.5" effort="100" velocity="10"/>
-  </joint>
-  <joint name="left_hip_pitch_joint" type="revolute">
-    <parent link="pelvis"/><child link="left_thigh"/><origin xyz="0 0.1 -0.1" rpy="0.1 0 0.05"/><axis xyz="0 0.6 0.8"/>
-    <limit lower="-1.5" upper="1.5" effort="50" velocity="10"/>
-  </joint>
-  <link name="left_thigh">
-    <inertial><origin xyz="0 0 -0.1"/><mass value="0.5"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
-  </link>
-  <joint name="waist_yaw_joint" type="revolute">
-    <parent link="pelvis"/><child link="waist_yaw_link"/><origin xyz="0 0 0.1" rpy="0 0.05 0"/><axis xyz="0 0 1"/>
-    <limit lower="-2.35" upper="2.35" effort="200" velocity="10"/>
-  </joint>
-  <link name="waist_yaw_link">
-    <inertial><origin xyz="0.03 0 0.02"/><mass value="0.3"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
-  </link>
-  <joint name="waist_frame_joint" type="fixed">
-    <parent link="waist_yaw_link"/><child link="waist_frame"/><origin xyz="0 0 0.03" rpy="0.2 0 0.1"/>
-  </joint>
-  <link name="waist_frame"/>
-  <link name="torso_link">
-    <inertial><origin xyz="0.05 0 0.1"/><mass value="2"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial>
-  </link>
-  <joint name="imu_in_torso_joint" type="fixed">
-    <parent link="torso_link"/><child link="imu_in_torso"/><origin xyz="0 0 0.2" rpy="0 0 1.5707963"/>
-  </joint>
-  <link name="imu_in_torso"/>
-</robot>
-`;
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-derived-frames-'));
-const file = join(dir, 'h1_2_vendorish.urdf');
-writeFileSync(file, URDF);
+const file = writeWaistChainRobot(dir);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Angle (rad) between two orientations x y z w: of conj(a) ⊗ b, 2·atan2(|vector|, |scalar|) (exact near 0, where acos of the dot product is not). */
@@ -82,8 +39,7 @@ function angleBetween(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * simulator's to Float32 (measured: 1.3e-7 rad and rad/s). cannon-es's joints are constraints
  * between bodies, which drift: the light waist link (0.3 kg, 1e-5 kg·m²) between the pelvis and
  * the torso turns off its axis by about a milliradian and 0.2 rad/s (measured: 1.35e-3 rad,
- * 0.21 rad/s), which no joint reading sees; the chain through the roll joint alone (the waist's
- * frame link) agrees to Float32 there too.
+ * 0.21 rad/s), which no joint reading sees.
  */
 const TOLERANCE = { cannon: { angle: 3e-3, rate: 0.3 }, mujoco: { angle: 1e-5, rate: 1e-5 } } as const;
 
@@ -114,6 +70,9 @@ describe.each(['cannon', 'mujoco'] as const)('a link frame derived from the IMU 
         ['imu_in_torso_joint', 'waist_roll_joint', 'waist_frame_joint', 'waist_yaw_joint', 'left_hip_pitch_joint'],
         ['imu_in_torso_joint', 'waist_roll_joint'],
       ]);
+      // The other way: an IMU on the pelvis, the torso's IMU frame derived down the whole chain.
+      const down = new LinkFrame(tree, 'pelvis', 'imu_in_torso', spec.joints.map((j) => j.name));
+      expect(down.path).toEqual(['waist_yaw_joint', 'waist_frame_joint', 'waist_roll_joint', 'imu_in_torso_joint']);
       robot.reset(1);
       const cmd = createCommand(spec, 'position');
       const amp: Record<string, [number, number]> = { waist_yaw_joint: [1.2, 2.5], waist_roll_joint: [0.4, 3.1], left_hip_pitch_joint: [0.8, 4.0], right_hip_pitch_joint: [0.6, 1.7] };
@@ -140,6 +99,11 @@ describe.each(['cannon', 'mujoco'] as const)('a link frame derived from the IMU 
           worstAngle = Math.max(worstAngle, angleBetween(o, so));
           worstRate = Math.max(worstRate, Math.hypot(w[0] - sw[0], w[1] - sw[1], w[2] - sw[2]));
         }
+        const pelvis = linkFrameKeys('pelvis');
+        down.update(obs.extras[pelvis.orientation], obs.extras[pelvis.angularVelocity], obs.jointPosition, obs.jointVelocity, o, w);
+        const imu = obs.imu!;
+        worstAngle = Math.max(worstAngle, angleBetween(o, imu.orientation));
+        worstRate = Math.max(worstRate, Math.hypot(w[0] - imu.angularVelocity[0], w[1] - imu.angularVelocity[1], w[2] - imu.angularVelocity[2]));
       }
       // The joints did move, and the base turned: the check is not of a robot at rest.
       expect(maxYawRate).toBeGreaterThan(1);

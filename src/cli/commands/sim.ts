@@ -18,6 +18,8 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
 import { printable } from '../../core/printable.ts';
 import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../bridgeHello.ts';
+import { urdfLinkFrames } from '../linkTree.ts';
+import type { Robot } from '../../core/robot.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -343,6 +345,20 @@ async function simOverBridge(o: {
     await robot.close();
     throw e;
   }
+  // IMU terms read in another link than the IMU's (docs/byom.md): derived from the IMU and the
+  // joints through the client's --urdf, as a real robot's deploy code does; without it, refused before arming.
+  let controlled: Robot = robot;
+  if (urdf) {
+    try {
+      const derived = urdfLinkFrames(robot, loadModelFolder(o.policy).manifest, urdf.model, urdf.file, robot.robotFile?.fixedBase ?? false);
+      controlled = derived.robot;
+      if (derived.line !== undefined) say(`axon sim: ${derived.line}`);
+    } catch (e) {
+      await drawing.close();
+      await robot.close();
+      throw e;
+    }
+  }
   if (!o.json) console.log(`axon sim: ${printable(robot.spec.name)} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
@@ -356,7 +372,7 @@ async function simOverBridge(o: {
   // A server restarted on another revision of the file: one warning line (the drawing and served_model are of the first).
   const fileWatch = watchServedFile(robot, say);
   let ended: RecordedEpisode | undefined;
-  const r = await runLive(robot, {
+  const r = await runLive(controlled, {
     policy: o.policy,
     clock,
     durationS: o.duration,
@@ -378,7 +394,7 @@ async function simOverBridge(o: {
         health: [robot.health$], // a served robot that is stopped is a fault here: the page's Arm is refused
         ...(parts.traced ? { traced: parts.traced } : {}),
         recording: () => ({
-          spec: robot.spec,
+          spec: controlled.spec, // with the links derived for the policy's IMU terms: a replay reads them as it reads a simulator's
           worldModelManifest: worldModel ? loadModelFolder(worldModel.dir).manifest : undefined,
           period: 1 / manifest.control_hz,
           // robot: the served robot's name, as a local run keeps its robot's (a shipped one is drawn by it in a replay); bridge: the URL it was reached at.
