@@ -68,9 +68,10 @@ export function unprovidedTerms(m: ModelManifest, spec: RobotSpec): { index: num
   for (const [index, t] of m.observation.terms.entries()) {
     const src = t.term === 'base_lin_vel' && t.point === 'com' ? BASE_COM_VELOCITY : TERM_SOURCES[t.term];
     if (src !== undefined && !src.has(spec)) out.push({ index, term: t.term, lacks: src.lacks });
-    // An IMU term read in another link than the IMU's (torso IMU, pelvis gravity): only a robot reporting that link gives it.
+    // An IMU term read in another link than the IMU's (torso IMU, pelvis gravity): only a robot reporting that link gives it
+    // (a simulator; a real robot wrapped by withLinkFrames, which derives it from the IMU and the joints: src/model/linkFrames.ts).
     else if (t.link !== undefined && t.link !== m.imu_link && !(spec.sensors.imuFrames ?? []).includes(t.link))
-      out.push({ index, term: t.term, lacks: `no orientation or angular velocity of link "${printable(t.link)}" (${frameSourcesText(spec)}): the term is read in that link's frame` });
+      out.push({ index, term: t.term, lacks: `no orientation or angular velocity of link "${printable(t.link)}" (${frameSourcesText(spec)}): the term is read in that link's frame, and no robot description gives the joints between (a bridge client derives it with --urdf FILE)` });
   }
   return out;
 }

@@ -210,7 +210,7 @@ describe('refusals', () => {
     };
     const m = mjlabLike('imu_in_torso');
     expect(checkModel(m, hw)).toEqual([
-      { where: '/observation/terms/1', model: 'projected_gravity', robot: 'no orientation or angular velocity of link "pelvis" (it measures them only with its IMU, on its own link): the term is read in that link\'s frame' },
+      { where: '/observation/terms/1', model: 'projected_gravity', robot: 'no orientation or angular velocity of link "pelvis" (it measures them only with its IMU, on its own link): the term is read in that link\'s frame, and no robot description gives the joints between (a bridge client derives it with --urdf FILE)' },
     ]);
     expect(() => new ObservationBuilder(m, hw)).toThrow(ManifestError);
     expect(() => new ObservationBuilder(m, hw)).toThrow(/#\/observation\/terms\/1\/link: reads term projected_gravity in link "pelvis", and robot "h1_2-hw" measures no orientation or angular velocity there/);
