@@ -1,0 +1,76 @@
+/**
+ * `axon sim --robot ws://... --policy P` where P reads projected_gravity and base_ang_vel in the
+ * pelvis and the robot's IMU is on the torso behind a two-joint waist (docs/byom.md, an IMU term's
+ * `link`): without `--urdf` the client refuses it before arming (exit 2, naming the term, the link
+ * and the flag that would derive it); with `--urdf FILE` it says in one line which joints it derives
+ * the pelvis through, runs, and records the derived pelvis beside the IMU, so that `axon replay
+ * --policy` re-runs the policy on the recording as on a simulator's. The server (MuJoCo, in this
+ * process) and the child are ended after each test (tests/helpers/axonChildren.ts).
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { urdfSetup } from '../../src/cli/urdfSession.ts';
+import { linkFrameKeys } from '../../src/core/robot.ts';
+import { checkModel } from '../../src/model/checkModel.ts';
+import { readManifest, type ModelManifest } from '../../src/model/manifest.ts';
+import { readRecording, recordedSpec } from '../../src/record/index.ts';
+import { linearPolicy } from '../helpers/onnxFixtures.ts';
+import { startServer } from '../hardware/bridge/helpers.ts';
+import { axonChildren } from '../helpers/axonChildren.ts';
+import { writeWaistChainRobot } from '../helpers/torsoImuRobot.ts';
+
+const { open, axon } = axonChildren();
+const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-derived-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const urdf = writeWaistChainRobot(dir);
+const terms = [{ term: 'base_ang_vel' as const }, { term: 'projected_gravity' as const, link: 'pelvis' }, { term: 'base_ang_vel' as const, link: 'pelvis' }, { term: 'joint_pos_rel' as const }];
+const manifest: ModelManifest = { schema: 'axon.model/1', name: 'waist-mover', kind: 'policy', robot: 'h1_2_waist_chain', joints: ['waist_yaw_joint', 'left_hip_pitch_joint', 'waist_roll_joint', 'right_hip_pitch_joint'], control_hz: 50, onnx: { file: 'model.onnx', input: 'obs', output: 'actions' }, imu_link: 'imu_in_torso', observation: { terms }, action: { type: 'joint_position', scale: 0.25 }, pd: { kp: [40, 40, 40, 40], kd: [1, 1, 1, 1] } };
+const policy = linearPolicy(manifest, 13, 4, new Float32Array(4 * 13), new Float32Array([3.2, 1.6, -1.2, -1.6]));
+
+/** The waist chain served from MuJoCo, set up from the policy's manifest (its IMU on the torso), as `axon bridge --urdf FILE --manifest P` serves it. */
+async function serve(): Promise<string> {
+  const m = readManifest(join(policy, 'manifest.json'));
+  // The server's simulator reports no link besides its IMU: the bridge would not carry it anyway.
+  const setup = urdfSetup({ file: urdf, packagePaths: [], strict: false, meshCollision: 'none' }, { ...m, observation: { ...m.observation, terms: [] } }, 0.002, 'manifest.json');
+  const { createMujocoUrdfRobot } = await import('../../sim/mujoco/createMujocoRobot.ts');
+  const sim = await createMujocoUrdfRobot(urdf, setup.model, { ...setup.options, fixedBase: false, basePosition: [0, 0, 3], spawnOnGround: false });
+  sim.reset(1);
+  open.push({ close: () => sim.dispose() });
+  const server = await startServer({ robot: sim });
+  open.push(server);
+  return server.url;
+}
+
+describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on the torso', () => {
+  it('without --urdf: refused before arming, exit 2, naming the term, the link and --urdf', async () => {
+    const url = await serve();
+    const run = axon(['sim', '--robot', url, '--token', 'secret-token', '--policy', policy, '--duration', '1']);
+    expect(await run.done, run.err).toBe(2);
+    expect(run.err).toContain('#/observation/terms/1: model projected_gravity | robot no orientation or angular velocity of link "pelvis"');
+    expect(run.err).toContain('a bridge client derives it with --urdf FILE');
+  }, 120_000);
+
+  it('with --urdf FILE: derived through the waist, run, recorded; replay --policy reads the recorded pelvis', async () => {
+    const url = await serve();
+    const file = join(dir, 'derived.mcap');
+    const run = axon(['sim', '--robot', url, '--token', 'secret-token', '--policy', policy, '--urdf', urdf, '--duration', '1', '--record', file, '--json']);
+    expect(await run.done, run.err).toBe(0);
+    expect(run.err).toContain(`axon sim: IMU terms read in another link, derived from the IMU on "imu_in_torso" and the measured joints (${urdf}): "pelvis" through imu_in_torso_joint, waist_roll_joint, waist_frame_joint, waist_yaw_joint`);
+    const summary = JSON.parse(run.out.trim().split('\n').pop()!);
+    expect(summary.ticks).toBeGreaterThan(40);
+    const rec = await readRecording(file);
+    const spec = recordedSpec(rec);
+    expect(spec.sensors.imuFrames).toEqual(['pelvis']);
+    expect(checkModel(readManifest(join(policy, 'manifest.json')), spec)).toEqual([]);
+    const k = linkFrameKeys('pelvis');
+    const last = rec.ticks[rec.ticks.length - 1].observation;
+    expect(last.extras[k.orientation]).toHaveLength(4);
+    expect(last.extras[k.angularVelocity]).toHaveLength(3);
+    const replay = axon(['replay', file, '--policy', policy, '--json']);
+    expect(await replay.done, replay.err).toBe(0);
+    const diff = JSON.parse(replay.out.trim().split('\n').pop()!).policy_diff;
+    expect(diff.ticks).toBe(rec.ticks.length);
+  }, 180_000);
+});
