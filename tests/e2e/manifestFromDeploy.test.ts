@@ -87,6 +87,22 @@ describe("axon manifest from-deploy on unitree_rl_gym's deploy configs", () => {
     expect(summary).toMatchObject({ ticks: 25, policy: model, velocity_command: [0.4, 0, 0], robot_setup: { gains: 'manifest' } });
   });
 
+  it("imports deploy_real's H1_2 config (imu_type: torso) against a URDF with IMUs in the pelvis and behind the waist: imu_link is the torso's, both IMU terms read in the root, and it runs", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-torso-'));
+    const onnx = writeVendorOnnx(join(dir, 'policy.onnx'), 47, 12);
+    const robot = writeVendorHumanoid(dir); // imu_in_pelvis first in the file, imu_in_torso behind the waist's three joints
+    const model = join(dir, 'model');
+    const r = axon('manifest', 'from-deploy', 'tests/fixtures/unitree-rl-gym/deploy_real/configs/h1_2.yaml', '--onnx', onnx, '--out', model, '--urdf', robot.urdf);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('not mapped: h1_2.yaml: imu_type: torso: imu_link "imu_in_torso" (the URDF\'s imu* link behind waist_pitch_joint) and base_ang_vel, projected_gravity read in "pelvis" (its root)');
+    const m = loadModelFolder(model).manifest;
+    expect(m.imu_link).toBe('imu_in_torso');
+    expect(m.observation.terms.slice(0, 2)).toEqual([{ term: 'base_ang_vel', scale: 0.25, link: 'pelvis' }, { term: 'projected_gravity', link: 'pelvis' }]);
+    const run = axon('sim', '--urdf', robot.urdf, '--policy', model, '--duration', '0.5', '--fast', '--json');
+    expect(run.code, run.stderr).toBe(0);
+    expect(JSON.parse(run.lastLine)).toMatchObject({ ticks: 25, policy: model });
+  });
+
   it("takes an LSTM policy as rsl_rl exports it (obs, h_in, c_in -> actions, h_out, c_out): its states become the manifest's recurrent pairs, and it runs", () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-deploy-gym-lstm-'));
     const onnx = writeVendorLstmOnnx(join(dir, 'policy.onnx'), 47, 12, 64);

@@ -125,8 +125,23 @@ export function manifestCommand() {
   return cmd;
 }
 
+/**
+ * A URDF's first link named imu* (the rule of src/cli/commands/inspect.ts urdfImuLink) that sits
+ * behind a moving joint, with the nearest such joint up its chain, and the root: a torso IMU behind
+ * the waist (unitree_rl_gym's deploy_real `imu_type: torso`). Undefined when every imu* link is
+ * fixed to the root.
+ */
+function imuBehindJoint(model: ReturnType<typeof parseUrdf>): { link: string; root: string; behind: string } | undefined {
+  for (const l of model.links) {
+    if (!/^imu|(^|[_\-.])imu([_\-.]|$)/i.test(l.name)) continue;
+    for (let j = model.parentJoint.get(l.name); j !== undefined; j = model.parentJoint.get(j.parent))
+      if (j.type !== 'fixed') return { link: l.name, root: model.root, behind: j.name };
+  }
+  return undefined;
+}
+
 /** The SDK (motor) order: a URDF's non-fixed joints in document order, or the list given. */
-function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string; note?: string } {
+function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string; note?: string; torsoImu?: { link: string; root: string; behind: string } } {
   if (o.urdf !== undefined && o.sdkJoints !== undefined) throw new UsageError('--urdf', 'and --sdk-joints both name the SDK order', 'one of them');
   if (o.sdkJoints !== undefined) {
     if (o.sdkJoints.every((n) => n === '')) throw new UsageError('--sdk-joints', 'names no joint', 'comma-separated joint names in the SDK order');
@@ -146,7 +161,8 @@ function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[
   const note = tree.some((n, i) => n !== names[i])
     ? `${source}: the SDK (motor) order is taken as the file's joint order (${names.join(', ')}), which is not its tree order (${tree.join(', ')}); if the robot numbers its motors otherwise, pass --sdk-joints in motor order`
     : undefined;
-  return { names, source, robot: model.name, ...(note ? { note } : {}) };
+  const torsoImu = imuBehindJoint(model);
+  return { names, source, robot: model.name, ...(note ? { note } : {}), ...(torsoImu ? { torsoImu } : {}) };
 }
 
 async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string; armature?: number }): Promise<void> {
@@ -180,6 +196,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
         sdkJoints: sdk.names,
         sdkSource: sdk.source,
         fromUrdf: o.urdf !== undefined,
+        ...(sdk.torsoImu ? { torsoImu: sdk.torsoImu } : {}),
         name: o.name ?? basename(resolve(o.out)),
         robot: o.robot ?? sdk.robot ?? 'unknown',
         onnx: { file: onnxFile, input: session.inputNames[0], output: session.outputNames[0] },

@@ -33,6 +33,13 @@ export interface DeployImportOptions {
    * zeroes gait_phase while the command asks to stand; the two files are compared (deployVsMjlab.ts).
    */
   readonly mjlabMetadata?: readonly OnnxMetadataEntry[];
+  /**
+   * From the URDF (`--urdf`): its root (the pelvis) and its IMU link behind a joint (a torso IMU,
+   * named imu*), with the first moving joint between them. unitree_rl_gym's deploy_real configs
+   * with `imu_type: torso` read both IMU terms in the pelvis frame (transform_imu_data): the
+   * manifest then says `imu_link` and each IMU term's `link` (docs/byom.md).
+   */
+  readonly torsoImu?: { readonly link: string; readonly root: string; readonly behind: string };
 }
 
 export interface DeployImport {

@@ -35,7 +35,6 @@ const IGNORED: Record<string, string> = {
   xml_path: "the robot is the one axon runs; the MJCF's joint order is the order given",
   simulation_duration: 'the run length is the command\'s --duration',
   msg_type: "the SDK's message type (read only to check leg_joint2motor_idx against a URDF: an \"hg\" robot's motors follow its URDF's order)",
-  imu_type: "deploy_real.py turns a torso IMU's reading into the pelvis frame; axon reads the IMU at the robot's --imu-link",
   lowcmd_topic: "the SDK's DDS topic",
   lowstate_topic: "the SDK's DDS topic",
   weak_motor: "the SDK's motor mode",
@@ -168,12 +167,23 @@ export function manifestFromGymDeploy(cfg: Obj, o: DeployImportOptions, file: st
     notes.push(`${file}: cmd_init: ${script} runs with this command: give it with --command ${c}`);
   }
 
+  // --- where the IMU terms are read: deploy_real.py's transform_imu_data turns a torso IMU's reading into the pelvis frame ---
+  let imuLink: string | undefined;
+  if (cfg.imu_type === 'torso' && o.torsoImu !== undefined) {
+    imuLink = o.torsoImu.link;
+    terms[0].link = o.torsoImu.root;
+    terms[1].link = o.torsoImu.root;
+    notes.push(`${file}: imu_type: torso: imu_link "${o.torsoImu.link}" (the URDF's imu* link behind ${o.torsoImu.behind}) and base_ang_vel, projected_gravity read in "${o.torsoImu.root}" (its root), as ${script}'s transform_imu_data turns the torso IMU's reading into the pelvis frame; a bridge client derives it with --urdf FILE (docs/byom.md)`);
+  } else if (cfg.imu_type === 'torso')
+    notes.push(`${file}: imu_type: torso: not mapped (${script} turns a torso IMU's reading into the pelvis frame; with --urdf naming the torso's imu* link, the manifest would say imu_link and read both IMU terms in the root: here they read the IMU at the robot's imu link)`);
+  else if ('imu_type' in cfg) notes.push(`${file}: imu_type: ignored (${JSON.stringify(cfg.imu_type)}: the IMU terms read the robot's IMU, on the pelvis)`);
+
   // --- what a manifest does not carry ---
   for (const [k, why] of Object.entries(IGNORED)) if (k in cfg) notes.push(`${file}: ${k}: ignored (${why})`);
   const armWaist = ARM_WAIST.filter((k) => k in cfg);
   if (armWaist.length > 0)
     notes.push(`${file}: ${armWaist.join(', ')}: not carried (${script} holds these motors at arm_waist_target with their own gains; axon holds a robot's joints outside the model at the robot's default pose with its gains)`);
-  const known = new Set([...GYM_DEPLOY_KEYS, ...Object.keys(IGNORED), ...ARM_WAIST, 'leg_joint2motor_idx', 'control_dt', 'simulation_dt', 'control_decimation', 'max_cmd', 'cmd_init']);
+  const known = new Set([...GYM_DEPLOY_KEYS, ...Object.keys(IGNORED), ...ARM_WAIST, 'imu_type', 'leg_joint2motor_idx', 'control_dt', 'simulation_dt', 'control_decimation', 'max_cmd', 'cmd_init']);
   for (const k of Object.keys(cfg)) if (!known.has(k)) notes.push(`${file}: ${k}: ignored`);
 
   const manifest = validateManifest(
@@ -187,6 +197,7 @@ export function manifestFromGymDeploy(cfg: Obj, o: DeployImportOptions, file: st
       control_hz: controlHz,
       ...(decimation !== undefined ? { decimation } : {}),
       onnx: o.onnx,
+      ...(imuLink !== undefined ? { imu_link: imuLink } : {}),
       observation: { terms },
       action: { type: 'joint_position', scale: scalar(cfg, 'action_scale', file) },
       pd: { kp: list(cfg, 'kps', n, file), kd: list(cfg, 'kds', n, file) },

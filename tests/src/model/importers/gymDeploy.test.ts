@@ -134,9 +134,25 @@ describe("unitree_rl_gym's deploy configs become manifests", () => {
     expect(m.pd!.kp).toEqual([200, 200, 200, 300, 40, 40, 200, 200, 200, 300, 40, 40]);
     expect(notes.find((x) => x.includes('arm_waist_joint2motor_idx'))).toMatch(/not carried \(deploy_real\.py holds these motors at arm_waist_target with their own gains; axon holds a robot's joints outside the model at the robot's default pose with its gains\)/);
     expect(notes.find((x) => x.startsWith('h1_2.yaml: imu_type'))).toContain("turns a torso IMU's reading into the pelvis frame");
+    expect(m.imu_link).toBeUndefined(); // no URDF: no link to name
     // A motor index beyond the SDK order given, and an SDK slot without a joint, are named.
     expect(refusal('deploy_real/configs/h1_2.yaml', VENDOR_SDK_JOINTS.slice(0, 8)).message).toMatch(/^h1_2\.yaml: leg_joint2motor_idx\[8\]: is 8 \(expected a motor index 0\.\.7 of the 8 joints of --sdk-joints\)$/);
     expect(refusal('deploy_real/configs/h1_2.yaml', ['', ...VENDOR_SDK_JOINTS.slice(1)]).message).toMatch(/leg_joint2motor_idx\[0\]: is motor 0, a slot --sdk-joints gives no joint name/);
+  });
+
+  it("deploy_real's imu_type: torso with the URDF's torso IMU: imu_link and both IMU terms read in the root, as transform_imu_data; imu_type: pelvis reads the IMU", () => {
+    const torsoImu = { link: 'imu_in_torso', root: 'pelvis', behind: 'torso_joint' };
+    const o = { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--urdf h1_2.urdf', fromUrdf: true, torsoImu, name: 'h1_2', robot: 'h1_2', onnx };
+    const { manifest: m, notes } = manifestFromDeploy(gym('deploy_real/configs/h1_2.yaml'), o, 'h1_2.yaml');
+    expect(m.imu_link).toBe('imu_in_torso');
+    expect(m.observation.terms.slice(0, 3)).toEqual([{ term: 'base_ang_vel', scale: 0.25, link: 'pelvis' }, { term: 'projected_gravity', link: 'pelvis' }, { term: 'velocity_commands', scale: [2, 2, 0.25] }]);
+    expect(notes.filter((x) => x.startsWith('h1_2.yaml: imu_type'))).toEqual([
+      'h1_2.yaml: imu_type: torso: imu_link "imu_in_torso" (the URDF\'s imu* link behind torso_joint) and base_ang_vel, projected_gravity read in "pelvis" (its root), as deploy_real.py\'s transform_imu_data turns the torso IMU\'s reading into the pelvis frame; a bridge client derives it with --urdf FILE (docs/byom.md)',
+    ]);
+    const g1 = manifestFromDeploy(gym('deploy_real/configs/g1.yaml'), o, 'g1.yaml');
+    expect(g1.manifest.imu_link).toBeUndefined();
+    expect(g1.manifest.observation.terms.slice(0, 2)).toEqual([{ term: 'base_ang_vel', scale: 0.25 }, { term: 'projected_gravity' }]);
+    expect(g1.notes).toContain('g1.yaml: imu_type: ignored ("pelvis": the IMU terms read the robot\'s IMU, on the pelvis)');
   });
 
   it('reads the config with Windows or old Mac line ends, a lone \\r at the end of the file included, as the same manifest', () => {
