@@ -2,12 +2,14 @@
  * The robot description's tree as src/model/linkFrames.ts takes it (plain data), from a URDF parsed
  * by sim/: the composition root's conversion, so that src/model reads no robot file. And the
  * wiring of a live robot that measures only its IMU (a bridge client given `--urdf FILE`) to
- * derive the links its policy's IMU terms are read in (docs/byom.md, an IMU term's `link`).
+ * derive the links its policy's IMU terms are read in (docs/byom.md, an IMU term's `link`), and
+ * of a recording of one (`axon replay --policy P --urdf FILE`).
  */
-import type { Robot } from '../core/robot.ts';
+import { linkFrameKeys, type Robot } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import type { ModelManifest } from '../model/manifest.ts';
-import { quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
+import { LinkFrame, quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
+import { recordedSpec, type Recording } from '../record/index.ts';
 import { derivedLinkPaths, linksToDerive, withLinkFrames } from '../model/withLinkFrames.ts';
 import type { UrdfModel } from '../../sim/index.ts';
 import { urdfImuLink } from './commands/inspect.ts';
@@ -45,4 +47,37 @@ export function urdfLinkFrames(robot: Robot, m: ModelManifest, model: UrdfModel,
     .map((p) => `"${printable(p.link)}" through ${p.joints.length === 0 ? 'no joint' : p.joints.map((j) => printable(j)).join(', ')}`)
     .join('; ');
   return { robot: derived, line: `IMU terms read in another link, derived from the IMU on "${printable(imuLink)}" and the measured joints (${file}): ${paths}` };
+}
+
+/**
+ * `rec` with the links the manifest's IMU terms are read in (those the recorded robot did not
+ * report) derived on every tick from the recorded IMU and joints through the URDF, and listed in its
+ * spec (sensors.imuFrames): `axon replay --policy P --urdf FILE` on a run recorded without them.
+ * Offline: allocates per tick. Same IMU link rule and refusals as urdfLinkFrames.
+ */
+export function urdfRecordedLinks(rec: Recording, m: ModelManifest, model: UrdfModel, file: string): { rec: Recording; line?: string } {
+  const spec = recordedSpec(rec);
+  const links = linksToDerive(m, spec);
+  if (links.length === 0 || !spec.sensors.imu) return { rec };
+  const imuLink = m.imu_link ?? urdfImuLink(model, m, false).imu?.link ?? model.root;
+  const tree = urdfLinkTree(model, file);
+  const names = spec.joints.map((j) => j.name);
+  const frames = links.map((l) => ({ frame: new LinkFrame(tree, imuLink, l, names), keys: linkFrameKeys(l) }));
+  const ticks = rec.ticks.map((t) => {
+    const o = t.observation;
+    if (o.imu === undefined) return t;
+    const extras: Record<string, Float32Array> = { ...o.extras };
+    for (const { frame, keys } of frames) {
+      const q = new Float32Array(4), w = new Float32Array(3);
+      frame.update(o.imu.orientation, o.imu.angularVelocity, o.jointPosition, o.jointVelocity, q, w);
+      extras[keys.orientation] = q;
+      extras[keys.angularVelocity] = w;
+    }
+    return { ...t, observation: { ...o, extras } };
+  });
+  const paths = frames.map((f) => `"${printable(f.frame.link)}" through ${f.frame.path.length === 0 ? 'no joint' : f.frame.path.map((j) => printable(j)).join(', ')}`).join('; ');
+  return {
+    rec: { ...rec, spec: { ...spec, sensors: { ...spec.sensors, imuFrames: [...(spec.sensors.imuFrames ?? []), ...links] } }, ticks },
+    line: `IMU terms read in another link, derived on every recorded tick from the IMU on "${printable(imuLink)}" and the recorded joints (${file}): ${paths}`,
+  };
 }

@@ -4,8 +4,10 @@
  * `link`): without `--urdf` the client refuses it before arming (exit 2, naming the term, the link
  * and the flag that would derive it); with `--urdf FILE` it says in one line which joints it derives
  * the pelvis through, runs, and records the derived pelvis beside the IMU, so that `axon replay
- * --policy` re-runs the policy on the recording as on a simulator's. The server (MuJoCo, in this
- * process) and the child are ended after each test (tests/helpers/axonChildren.ts).
+ * --policy` re-runs the policy on the recording as on a simulator's. A recording without the link
+ * (a run of a policy that did not read it) replays such a policy with `--urdf FILE` only, the link
+ * derived on every recorded tick: checked against what MuJoCo itself reported. The server (MuJoCo, in
+ * this process) and the child are ended after each test (tests/helpers/axonChildren.ts).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +17,9 @@ import { urdfSetup } from '../../src/cli/urdfSession.ts';
 import { linkFrameKeys } from '../../src/core/robot.ts';
 import { checkModel } from '../../src/model/checkModel.ts';
 import { readManifest, type ModelManifest } from '../../src/model/manifest.ts';
-import { readRecording, recordedSpec } from '../../src/record/index.ts';
+import { readRecording, recordedSpec, type Recording } from '../../src/record/index.ts';
+import { urdfRecordedLinks } from '../../src/cli/linkTree.ts';
+import { loadUrdf } from '../../sim/index.ts';
 import { linearPolicy } from '../helpers/onnxFixtures.ts';
 import { startServer } from '../hardware/bridge/helpers.ts';
 import { axonChildren } from '../helpers/axonChildren.ts';
@@ -55,6 +59,9 @@ describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on
   it('with --urdf FILE: derived through the waist, run, recorded; replay --policy reads the recorded pelvis', async () => {
     const url = await serve();
     const file = join(dir, 'derived.mcap');
+    // --urdf alone (no --view, no --record) is taken over the bridge for a policy that reads a term link.
+    const bare = axon(['sim', '--robot', url, '--token', 'secret-token', '--policy', policy, '--urdf', urdf, '--duration', '0.3']);
+    expect(await bare.done, bare.err).toBe(0);
     const run = axon(['sim', '--robot', url, '--token', 'secret-token', '--policy', policy, '--urdf', urdf, '--duration', '1', '--record', file, '--json']);
     expect(await run.done, run.err).toBe(0);
     expect(run.err).toContain(`axon sim: IMU terms read in another link, derived from the IMU on "imu_in_torso" and the measured joints (${urdf}): "pelvis" through imu_in_torso_joint, waist_roll_joint, waist_frame_joint, waist_yaw_joint`);
@@ -72,5 +79,55 @@ describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on
     expect(await replay.done, replay.err).toBe(0);
     const diff = JSON.parse(replay.out.trim().split('\n').pop()!).policy_diff;
     expect(diff.ticks).toBe(rec.ticks.length);
+  }, 180_000);
+
+  it('replay --policy --urdf derives the link on every recorded tick, as MuJoCo reported it; without --urdf such a recording refuses the policy', async () => {
+    // A local MuJoCo run of the policy: the simulator reports the pelvis, and the recording keeps it.
+    const file = join(dir, 'local.mcap');
+    const run = axon(['sim', '--urdf', urdf, '--physics', 'mujoco', '--policy', policy, '--duration', '1', '--fast', '--record', file]);
+    expect(await run.done, run.err).toBe(0);
+    const rec = await readRecording(file);
+    const k = linkFrameKeys('pelvis');
+    expect(recordedSpec(rec).sensors.imuFrames).toEqual(['pelvis']);
+    // The same recording as a robot measuring only its IMU would have written it.
+    const spec = recordedSpec(rec);
+    const bare: Recording = {
+      ...rec,
+      spec: { ...spec, sensors: { ...spec.sensors, imuFrames: undefined } },
+      ticks: rec.ticks.map((t) => {
+        const extras = { ...t.observation.extras };
+        delete extras[k.orientation];
+        delete extras[k.angularVelocity];
+        return { ...t, observation: { ...t.observation, extras } };
+      }),
+    };
+    const m = readManifest(join(policy, 'manifest.json'));
+    expect(checkModel(m, recordedSpec(bare)).map((x) => x.where)).toEqual(['/observation/terms/1', '/observation/terms/2']);
+    const derived = urdfRecordedLinks(bare, m, loadUrdf(urdf, { collisionMeshes: 'optional' }), urdf);
+    expect(checkModel(m, recordedSpec(derived.rec))).toEqual([]);
+    let worstQ = 0, worstW = 0;
+    derived.rec.ticks.forEach((t, i) => {
+      const want = rec.ticks[i].observation.extras, got = t.observation.extras;
+      const dot = Math.abs(want[k.orientation].reduce((a, x, j) => a + x * got[k.orientation][j], 0));
+      worstQ = Math.max(worstQ, 1 - dot);
+      worstW = Math.max(worstW, Math.hypot(...[0, 1, 2].map((j) => want[k.angularVelocity][j] - got[k.angularVelocity][j])));
+    });
+    expect(derived.rec.ticks.length).toBeGreaterThan(40);
+    expect(worstQ).toBeLessThan(1e-6); // 1 − |q·q'|: Float32
+    expect(worstW).toBeLessThan(1e-4); // rad/s
+    console.log(`replay: derived pelvis vs MuJoCo's over ${derived.rec.ticks.length} ticks: 1 - |q·q'| ${worstQ.toExponential(2)}, angular velocity ${worstW.toExponential(2)} rad/s`);
+
+    // From the CLI: a run recorded under a policy that reads the IMU only, replayed with this one.
+    const plainPolicy = linearPolicy({ ...manifest, observation: { terms: [{ term: 'base_ang_vel' }, { term: 'joint_pos_rel' }] } }, 7, 4, new Float32Array(28), new Float32Array(4));
+    const plainFile = join(dir, 'plain.mcap');
+    const plain = axon(['sim', '--urdf', urdf, '--physics', 'mujoco', '--policy', plainPolicy, '--duration', '0.5', '--fast', '--record', plainFile]);
+    expect(await plain.done, plain.err).toBe(0);
+    const refused = axon(['replay', plainFile, '--policy', policy, '--json']);
+    expect(await refused.done, refused.err).toBe(2);
+    expect(refused.err).toContain('robot no orientation or angular velocity of link "pelvis"');
+    const replay = axon(['replay', plainFile, '--policy', policy, '--urdf', urdf, '--json']);
+    expect(await replay.done, replay.err).toBe(0);
+    expect(replay.err).toContain('axon replay: IMU terms read in another link, derived on every recorded tick from the IMU on "imu_in_torso" and the recorded joints');
+    expect(JSON.parse(replay.out.trim().split('\n').pop()!).policy_diff.ticks).toBe(25);
   }, 180_000);
 });

@@ -1,6 +1,8 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { urdfRecordedLinks } from '../linkTree.ts';
+import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { recordedRobotName, replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer } from '../../viewer/index.ts';
@@ -42,28 +44,34 @@ export function replayCommand() {
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
-    .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md)')
+    .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md); with --policy: derive the links its IMU terms are read in from the recorded IMU and joints through this URDF, where the recorded robot did not report them (docs/byom.md)')
     .option('--mjcf <file>', 'with --view: draw the robot with this MJCF in MuJoCo (its joints must be the recorded ones), instead of the file the recording names; checked by sha256 against a bridged run\'s served MJCF (docs/viewer.md)')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view }))]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--mjcf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view })), { flag: '--urdf', needs: '--view or --policy', ok: (x: { view: boolean; policy?: string }) => x.view || x.policy !== undefined }]);
       if (o.urdf !== undefined && o.mjcf !== undefined) throw new UsageError('--mjcf', 'and --urdf were both given', 'one file to draw the robot with');
       // Before the recording is read: a missing drawing file is the flag's fault, named with its path.
       if (o.urdf !== undefined) checkInputFile(o.urdf, '--urdf', 'a URDF file to draw the recorded robot with');
       if (o.mjcf !== undefined) checkInputFile(o.mjcf, '--mjcf', 'an MJCF file to draw the recorded robot with');
-      if (isDataset(file)) return replayDataset(file, o);
+      if (isDataset(file)) {
+        if (o.urdf !== undefined && !o.view) throw new UsageError('--urdf', 'with a dataset draws the robot (--view) only', 'an MCAP recording to derive IMU term links with --policy --urdf FILE, or --view');
+        return replayDataset(file, o);
+      }
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);
       for (const w of rec.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
       if (o.view) await playInViewer(rec, o);
       const summary: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } } = recordingSummary(rec);
       if (o.policy !== undefined) {
-        const spec = recordedSpec(rec);
         const folder = loadModelFolder(o.policy);
+        // --urdf: IMU terms read in a link the recorded robot did not report are derived from the recorded IMU and joints (docs/byom.md).
+        const derived = o.urdf !== undefined ? urdfRecordedLinks(rec, folder.manifest, parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf }), o.urdf) : { rec };
+        if (derived.line !== undefined) process.stderr.write(`axon replay: ${derived.line}\n`);
+        const spec = recordedSpec(derived.rec);
         assertModelFits(folder.manifest, spec, {}, `${o.policy}/manifest.json`);
         const policy = await loadPolicy(folder);
         try {
-          summary.policy_diff = { policy: o.policy, ...(await comparePolicy(rec, folder.manifest, policy)) };
+          summary.policy_diff = { policy: o.policy, ...(await comparePolicy(derived.rec, folder.manifest, policy)) };
         } finally {
           await policy.close();
         }
