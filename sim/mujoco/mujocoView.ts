@@ -22,6 +22,7 @@ import { printable } from '../../src/core/printable.ts';
 import type { MujocoRobot } from './MujocoRobot.ts';
 import { mujocoName } from './loadMujoco.ts';
 import { createMujocoMjcfRobot } from './createMujocoRobot.ts';
+import { mjcfLinkTree } from './mjcfLinkTree.ts';
 
 type Visual = ViewerModel['links'][number]['visuals'][number];
 
@@ -211,6 +212,10 @@ export async function createMujocoDrawing(file: string) {
     /** Whether a robot with these joint names (in any order) can be drawn and posed with it. */
     fits: (names: readonly string[]) => sameJointSet(joints, names),
     robot: (spec: RobotSpec) => ({ ...mujocoViewRobot(robot), spec, ...mujocoPoser(robot, spec), async close() { robot.dispose(); } }),
+    /** The body tree as plain data (mjcfLinkTree.ts): the joints through which a policy's IMU term read in another body is derived. */
+    linkTree: () => mjcfLinkTree(robot, file),
+    /** The body the model's own IMU rule picks (`axon sim --mjcf`'s: createMujocoMjcfRobot), null when none. */
+    imuLink: robot.mjcfSetup.imuLink,
     dispose: () => robot.dispose(),
   };
 }

@@ -38,10 +38,24 @@ export function urdfLinkTree(model: UrdfModel, source: string): LinkTree {
  * cannot be followed: a mimic or floating joint on it, a moving joint the robot does not report.
  */
 export function urdfLinkFrames(robot: Robot, m: ModelManifest, model: UrdfModel, file: string, fixedBase: boolean): { robot: Robot; line?: string } {
+  if (linksToDerive(m, robot.spec).length === 0 || !robot.spec.sensors.imu) return { robot };
+  return linkFramesFrom(robot, m, urdfLinkTree(model, file), m.imu_link ?? urdfImuLink(model, m, fixedBase).imu?.link ?? model.root, file);
+}
+
+/**
+ * As urdfLinkFrames, from an MJCF compiled in MuJoCo (`--mjcf FILE` over the bridge: the drawing's
+ * body tree, sim/mujoco/mjcfLinkTree.ts): the IMU's body is the manifest's `imu_link`, else the
+ * model's own rule (`axon sim --mjcf`'s), else its root.
+ */
+export function mjcfLinkFrames(robot: Robot, m: ModelManifest, drawing: { linkTree(): LinkTree; readonly imuLink: string | null }, file: string): { robot: Robot; line?: string } {
+  if (linksToDerive(m, robot.spec).length === 0 || !robot.spec.sensors.imu) return { robot };
+  const tree = drawing.linkTree();
+  const root = tree.joints.find((j) => j.parent === 'world')?.child ?? 'world';
+  return linkFramesFrom(robot, m, tree, m.imu_link ?? drawing.imuLink ?? root, file);
+}
+
+function linkFramesFrom(robot: Robot, m: ModelManifest, tree: LinkTree, imuLink: string, file: string): { robot: Robot; line: string } {
   const links = linksToDerive(m, robot.spec);
-  if (links.length === 0 || !robot.spec.sensors.imu) return { robot };
-  const imuLink = m.imu_link ?? urdfImuLink(model, m, fixedBase).imu?.link ?? model.root;
-  const tree = urdfLinkTree(model, file);
   const derived = withLinkFrames(robot, tree, imuLink, links);
   const paths = derivedLinkPaths(tree, imuLink, links, robot.spec)
     .map((p) => `"${printable(p.link)}" through ${p.joints.length === 0 ? 'no joint' : p.joints.map((j) => printable(j)).join(', ')}`)

@@ -9,7 +9,7 @@
  *   ω_L       = ω_IMU + Σ (±axis · q̇),     each step's frame change applied, ω in the link's own frame
  *
  * Revolute and continuous joints turn; fixed joints add their origin's rotation only; prismatic
- * joints their origin's rotation and nothing else. A floating or planar joint, or a mimic joint, on
+ * joints their origin's rotation and nothing else. A floating, planar or ball joint, or a mimic joint, on
  * the chain is refused (LinkChainError naming it): its motion is not a measured joint's. The model
  * is plain data (src/ parses no robot file: the CLI's wiring converts a URDF into it), with the
  * fixed model apart from the state (style 2): everything is sized at construction; update()
@@ -19,7 +19,7 @@ import { AxonError } from '../core/errors.ts';
 import { printable } from '../core/printable.ts';
 
 /** A joint kind of a robot description; only revolute, continuous, prismatic and fixed can be on a chain. */
-export type LinkJointType = 'revolute' | 'continuous' | 'prismatic' | 'fixed' | 'floating' | 'planar';
+export type LinkJointType = 'revolute' | 'continuous' | 'prismatic' | 'fixed' | 'floating' | 'planar' | 'ball';
 
 /** One joint of a robot's tree, as much as rotations need: a URDF `<joint>` without its translation. */
 export interface LinkJoint {
@@ -134,7 +134,7 @@ export class LinkFrame {
     for (const [k, { j, down }] of steps.entries()) {
       const where = `${tree.source}: joint "${printable(j.name)}"`;
       const between = `on the chain from "${printable(imuLink)}" (the IMU's link) to "${printable(link)}"`;
-      if (j.type === 'floating' || j.type === 'planar')
+      if (j.type === 'floating' || j.type === 'planar' || j.type === 'ball')
         throw new LinkChainError('LINK_CHAIN_FREE_JOINT', where, `is a ${j.type} joint ${between}: its motion is not a measured joint's`, `revolute, continuous, prismatic or fixed joints between the two links (an IMU on the term's link, or the term without link)`);
       if (j.mimic !== undefined)
         throw new LinkChainError('LINK_CHAIN_MIMIC', where, `mimics "${printable(j.mimic)}" ${between}: a follower's angle is not measured`, 'no mimic joint between the two links');

@@ -18,7 +18,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
 import { printable } from '../../core/printable.ts';
 import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../bridgeHello.ts';
-import { urdfLinkFrames } from '../linkTree.ts';
+import { mjcfLinkFrames, urdfLinkFrames } from '../linkTree.ts';
 import type { Robot } from '../../core/robot.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
@@ -47,9 +47,8 @@ const SETUP_FLAGS = ['--fixed-base', '--imu-link', '--init-pose', '--kp', '--kd'
 const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; mjcf?: string; policy?: string; view: boolean; record?: string }>[] = [
   { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
   // Over the bridge --urdf is the client's copy of the served robot's file: it draws the robot (viewer, recording) and
-  // gives the joints through which a policy's IMU term read in another link is derived (src/cli/linkTree.ts); --mjcf only draws.
-  { flag: '--urdf', needs: '--view or --record, or a --policy reading an IMU term in another link', ok: (o) => !isBridged(o.robot) || o.view || o.record !== undefined || readsTermLinks(o.policy), instead: () => 'over the bridge --urdf draws the served robot and derives the links a policy\'s IMU terms read' },
-  { flag: '--mjcf', needs: '--view or --record', ok: (o) => !isBridged(o.robot) || o.view || o.record !== undefined, instead: () => 'over the bridge --mjcf only draws the served robot' },
+  // gives the joints through which a policy's IMU term read in another link is derived (src/cli/linkTree.ts); so does --mjcf.
+  ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --record, or a --policy reading an IMU term in another link', ok: (o: { robot?: string; view: boolean; record?: string; policy?: string }) => !isBridged(o.robot) || o.view || o.record !== undefined || readsTermLinks(o.policy), instead: () => `over the bridge ${flag} draws the served robot and derives the links a policy's IMU terms read` })),
   ...URDF_FILE_COMPANIONS,
   // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
   ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
@@ -82,7 +81,7 @@ export function simCommand() {
     .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--urdf <file>', "simulate this URDF file instead of a shipped robot (--robot then only names it); with --robot ws://... your copy of the served robot's URDF, drawn by --view and kept by --record, checked by sha256 against the file the server names, and the joints through which an IMU term read in another link than the IMU's is derived (docs/byom.md)")
-    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo, set up from the policy\'s manifest as --urdf is (pose, pd, actuators, imu_link over the model\'s own); implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply; with --robot ws://... your copy of the served robot\'s MJCF, drawn by --view and kept by --record, checked by sha256 against the file the server names')
+    .option('--mjcf <file>', 'simulate this MJCF model as its maker ships it (its folder: <include>s, meshes, keyframes) in MuJoCo, set up from the policy\'s manifest as --urdf is (pose, pd, actuators, imu_link over the model\'s own); implies --physics mujoco; --imu-link, --init-pose, --kp, --kd apply; with --robot ws://... your copy of the served robot\'s MJCF, drawn by --view and kept by --record, checked by sha256 against the file the server names, and the joints through which an IMU term read in another body than the IMU\'s is derived (docs/byom.md)')
     .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths (a folder holding PKG/, or PKG itself); $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
     .option('--strict', 'with --urdf: refuse a moving link without <inertial> or with mass 0 instead of giving it a default', false)
     .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
@@ -360,9 +359,10 @@ async function simOverBridge(o: {
   // IMU terms read in another link than the IMU's (docs/byom.md): derived from the IMU and the
   // joints through the client's --urdf, as a real robot's deploy code does; without it, refused before arming.
   let controlled: Robot = robot;
-  if (urdf) {
+  if (urdf || mjcf) {
     try {
-      const derived = urdfLinkFrames(robot, loadModelFolder(o.policy).manifest, urdf.model, urdf.file, robot.robotFile?.fixedBase ?? false);
+      const m = loadModelFolder(o.policy).manifest;
+      const derived = urdf ? urdfLinkFrames(robot, m, urdf.model, urdf.file, robot.robotFile?.fixedBase ?? false) : mjcfLinkFrames(robot, m, mjcf!.drawing, mjcf!.file);
       controlled = derived.robot;
       if (derived.line !== undefined) say(`axon sim: ${derived.line}`);
     } catch (e) {
