@@ -23,7 +23,8 @@ import { loadUrdf } from '../../sim/index.ts';
 import { linearPolicy } from '../helpers/onnxFixtures.ts';
 import { startServer } from '../hardware/bridge/helpers.ts';
 import { axonChildren } from '../helpers/axonChildren.ts';
-import { writeWaistChainRobot } from '../helpers/torsoImuRobot.ts';
+import { TORSO_IMU_MODEL_JOINTS, writeTorsoImuRobot, writeWaistChainRobot } from '../helpers/torsoImuRobot.ts';
+import { mjcfRobot } from '../../src/cli/mjcfSession.ts';
 
 const { open, axon } = axonChildren();
 const dir = mkdtempSync(join(tmpdir(), 'axon-bridge-derived-'));
@@ -130,4 +131,18 @@ describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on
     expect(replay.err).toContain('axon replay: IMU terms read in another link, derived on every recorded tick from the IMU on "imu_in_torso" and the recorded joints');
     expect(JSON.parse(replay.out.trim().split('\n').pop()!).policy_diff.ticks).toBe(25);
   }, 180_000);
+
+  it('with --mjcf FILE: the served MJCF\'s body tree gives the chain (its IMU a site on the torso)', async () => {
+    const { mjcf } = writeTorsoImuRobot(dir, 0.2);
+    const m: ModelManifest = { ...manifest, robot: 'h1_2_like', joints: TORSO_IMU_MODEL_JOINTS, imu_link: 'torso_link', observation: { terms: [{ term: 'base_ang_vel' }, { term: 'projected_gravity', link: 'pelvis' }] }, pd: { kp: [40, 40, 40], kd: [1, 1, 1] } };
+    const p = linearPolicy(m, 6, 3, new Float32Array(18), new Float32Array([2, 0.5, -0.5]));
+    const { robot: sim } = await mjcfRobot({ file: mjcf }, { ...m, observation: { terms: [] } }, 0.002);
+    sim.reset(1);
+    open.push({ close: () => sim.dispose() });
+    const server = await startServer({ robot: sim });
+    open.push(server);
+    const run = axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', p, '--mjcf', mjcf, '--duration', '0.3']);
+    expect(await run.done, run.err).toBe(0);
+    expect(run.err).toContain(`axon sim: IMU terms read in another link, derived from the IMU on "torso_link" and the measured joints (${mjcf}): "pelvis" through torso_joint`);
+  }, 120_000);
 });
