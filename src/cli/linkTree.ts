@@ -7,7 +7,7 @@
  */
 import { linkFrameKeys, type Robot } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
-import type { ModelManifest } from '../model/manifest.ts';
+import { loadModelFolder, termFrameLinks, type ModelManifest } from '../model/manifest.ts';
 import { LinkFrame, quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
 import { recordedSpec, type Recording } from '../record/index.ts';
 import { derivedLinkPaths, linksToDerive, withLinkFrames } from '../model/withLinkFrames.ts';
@@ -94,4 +94,14 @@ export function urdfRecordedLinks(rec: Recording, m: ModelManifest, model: UrdfM
     rec: { ...rec, spec: { ...spec, sensors: { ...spec.sensors, imuFrames: [...(spec.sensors.imuFrames ?? []), ...links] } }, ticks },
     line: `IMU terms read in another link, derived on every recorded tick from the IMU on "${printable(imuLink)}" and the recorded joints (${file}): ${paths}`,
   };
+}
+
+/** The policy folder's manifest reads an IMU term in a link other than imu_link (false when it cannot be read: the run says why later). */
+export function policyReadsTermLinks(policy: string | undefined): boolean {
+  if (policy === undefined) return false;
+  try {
+    return termFrameLinks(loadModelFolder(policy).manifest).length > 0;
+  } catch {
+    return false;
+  }
 }

@@ -7,7 +7,7 @@ import { runLive } from '../live.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
-import { loadModelFolder, termFrameLinks } from '../../model/manifest.ts';
+import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
@@ -18,7 +18,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
 import { printable } from '../../core/printable.ts';
 import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../bridgeHello.ts';
-import { mjcfLinkFrames, urdfLinkFrames } from '../linkTree.ts';
+import { mjcfLinkFrames, policyReadsTermLinks, urdfLinkFrames } from '../linkTree.ts';
 import type { Robot } from '../../core/robot.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
@@ -30,16 +30,6 @@ import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 
 const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
 
-/** The policy folder's manifest reads an IMU term in a link other than imu_link (false when it cannot be read: the run says why later). */
-function readsTermLinks(policy: string | undefined): boolean {
-  if (policy === undefined) return false;
-  try {
-    return termFrameLinks(loadModelFolder(policy).manifest).length > 0;
-  } catch {
-    return false;
-  }
-}
-
 /** The flags that set up a robot simulated here: a bridged robot is set up by its server (axon bridge takes them). */
 const SETUP_FLAGS = ['--fixed-base', '--imu-link', '--init-pose', '--kp', '--kd', '--armature', '--pd', '--strict', '--mesh-collision'] as const;
 
@@ -48,7 +38,7 @@ const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; mjcf?:
   { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
   // Over the bridge --urdf is the client's copy of the served robot's file: it draws the robot (viewer, recording) and
   // gives the joints through which a policy's IMU term read in another link is derived (src/cli/linkTree.ts); so does --mjcf.
-  ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --record, or a --policy reading an IMU term in another link', ok: (o: { robot?: string; view: boolean; record?: string; policy?: string }) => !isBridged(o.robot) || o.view || o.record !== undefined || readsTermLinks(o.policy), instead: () => `over the bridge ${flag} draws the served robot and derives the links a policy's IMU terms read` })),
+  ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --record, or a --policy reading an IMU term in another link', ok: (o: { robot?: string; view: boolean; record?: string; policy?: string }) => !isBridged(o.robot) || o.view || o.record !== undefined || policyReadsTermLinks(o.policy), instead: () => `over the bridge ${flag} draws the served robot and derives the links a policy's IMU terms read` })),
   ...URDF_FILE_COMPANIONS,
   // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
   ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
