@@ -128,8 +128,8 @@ describe('chains that cannot be followed are refused, naming the joint or link',
     expect(thrown(() => new LinkFrame(tree, 'pelvis', 'finger2', names)).code).toBe('LINK_CHAIN_MIMIC');
   });
 
-  it('a floating or planar joint on the chain (an MJCF free joint, a mobile base): LINK_CHAIN_FREE_JOINT', () => {
-    for (const type of ['floating', 'planar'] as const) {
+  it('a floating, planar or ball joint on the chain (an MJCF free joint, a mobile base, a ball): LINK_CHAIN_FREE_JOINT', () => {
+    for (const type of ['floating', 'planar', 'ball'] as const) {
       const tree: LinkTree = { source: 'robot.xml', joints: [{ name: 'trunk_free', type, parent: 'world_frame', child: 'trunk', origin: ID, axis: [0, 0, 1] }, rev('neck', 'trunk', 'head', [0, 0, 1])] };
       const e = thrown(() => new LinkFrame(tree, 'head', 'world_frame', ['neck']));
       expect(e.code).toBe('LINK_CHAIN_FREE_JOINT');
