@@ -128,7 +128,7 @@ export class RunOutputs {
   }
 }
 
-/** The human summary's dataset line. */
+/** The human summary's dataset line, then its notes (an append to a dataset an earlier axon wrote), one a line. */
 export function datasetLine(d: DatasetSummary): string {
-  return `dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped${d.frames_held_after_stop > 0 ? `, ${d.frames_held_after_stop} held after a stop left out` : ''}${d.frames_marked_held > 0 ? `, ${d.frames_marked_held} held ticks marked axon.held` : ''}), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop`;
+  return `dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped${d.frames_held_after_stop > 0 ? `, ${d.frames_held_after_stop} held after a stop left out` : ''}${d.frames_marked_held > 0 ? `, ${d.frames_marked_held} held ticks marked axon.held` : ''}), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop${d.notes.map((n) => `\n  note: ${n}`).join('')}`;
 }

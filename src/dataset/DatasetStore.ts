@@ -27,7 +27,7 @@ import {
   STATS_PATH,
   TASKS_PATH,
   emptyInfo,
-  featureDiff,
+  featureFit,
   formatPath,
   validateInfo,
   type DatasetInfo,
@@ -101,6 +101,12 @@ export class DatasetStore {
     readonly info: DatasetInfo,
     private readonly episodes: EpisodeRow[],
     tasks: readonly string[],
+    /**
+     * Features of this run that the dataset, written by an earlier axon, lacks (format.ts
+     * LATER_FEATURES, e.g. `axon.held`): its episodes are written without them, so that the data
+     * files keep the columns meta/info.json lists; the caller says so in its summary.
+     */
+    readonly leftOut: readonly string[] = [],
   ) {
     tasks.forEach((t, i) => this.taskIndex.set(t, i));
     for (const e of episodes) {
@@ -114,8 +120,10 @@ export class DatasetStore {
 
   /**
    * Opens `dir` for writing: a new dataset when it is missing or empty, else the existing dataset
-   * (repaired if a save was interrupted) to append to. AxonError DATASET_MISMATCH when the existing
-   * features or fps differ from this run's, naming each difference.
+   * (repaired if a save was interrupted) to append to, in its own schema. AxonError
+   * DATASET_MISMATCH when the existing features or fps differ from this run's, naming each
+   * difference; a feature axon added since the dataset was written (LATER_FEATURES) is not one:
+   * it is left out (`leftOut`).
    */
   static async open(dir: string, o: StoreOptions): Promise<DatasetStore> {
     const infoFile = join(dir, INFO_PATH);
@@ -128,18 +136,22 @@ export class DatasetStore {
       return new DatasetStore(dir, info, [], []);
     }
     const { info, episodes, tasks } = await loadForWrite(dir);
-    const diffs = featureDiff(info.features, o.features);
+    const { diffs, leftOut } = featureFit(info.features, o.features);
     if (info.fps !== o.fps) diffs.unshift(`fps ${info.fps} in the dataset, ${o.fps} in this run`);
     if (diffs.length > 0)
       throw new AxonError('DATASET_MISMATCH', dir, `its features do not match this run: ${diffs.join('; ')}`, 'a dataset recorded with the same robot, sensors and rate (or a new folder)');
-    return new DatasetStore(dir, info, episodes, tasks);
+    return new DatasetStore(dir, info, episodes, tasks, leftOut);
   }
 
   get totalEpisodes(): number {
     return this.info.total_episodes;
   }
 
-  /** Saves one episode (see the file comment for the order); returns its index. */
+  /**
+   * Saves one episode (see the file comment for the order); returns its index. The columns
+   * written are the dataset's features (meta/info.json); `e.columns` of a feature it lacks
+   * (`leftOut`) are not written.
+   */
   writeEpisode(e: EpisodeData): number {
     if (this.closed) throw new AxonError('DATASET_WRITE', this.dir, 'is closed');
     const info = this.info;

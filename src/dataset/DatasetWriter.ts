@@ -16,7 +16,9 @@
  * supervisor's hold, not the policy's command, and are counted, not written; the episode keeps
  * ended_by "safe_stop" and the stop's reason (docs/dataset.md "How an episode ended"). A tick the
  * supervisor held before any stop (degraded: its command is the hold) stays a frame, so that the
- * frames stay one per tick, marked `axon.held` (docs/dataset.md "Held ticks").
+ * frames stay one per tick, marked `axon.held` (docs/dataset.md "Held ticks"); appended to a
+ * dataset written before that column, it is written without it (the dataset's schema kept), counted
+ * as `frames_held_unmarked` and noted once.
  */
 import { Worker } from 'node:worker_threads';
 import type { Subscription } from 'rxjs';
@@ -25,7 +27,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
 import { EpisodeBuffer, episodeEndedByOf, isHeldTick, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
-import { featureSource, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
+import { HELD_FEATURE, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
 
 export interface DatasetWriterOptions {
@@ -71,6 +73,14 @@ export interface DatasetSummary {
    * stop (their action is its hold, not the policy's; docs/dataset.md "Held ticks"). Part of frames_written.
    */
   readonly frames_marked_held: number;
+  /**
+   * Frames written that the supervisor held but that are not marked: the dataset was written
+   * before `axon.held` existed and is appended to in its own schema (docs/dataset.md "Held
+   * ticks"). Part of frames_written; 0 when the dataset has the column.
+   */
+  readonly frames_held_unmarked: number;
+  /** Facts about the append an operator should know (a column this dataset lacks), each once. */
+  readonly notes: string[];
   /** Writer-thread time to save one episode (ms): encode + write + metadata. */
   readonly save_ms: { readonly mean: number; readonly max: number };
   readonly errors: string[];
@@ -95,6 +105,7 @@ export class DatasetWriter {
   private readonly pending = new Map<number, number>(); // id -> frames
   private readonly pendingHeld = new Map<number, number>(); // id -> frames marked held
   private markedHeld = 0;
+  private unmarkedHeld = 0;
   private saveMsSum = 0;
   private saveMsMax = 0;
   private readonly errors: string[] = [];
@@ -106,6 +117,8 @@ export class DatasetWriter {
     private readonly o: DatasetWriterOptions,
     private readonly worker: Worker,
     readonly appendedTo: number,
+    /** Features this run has that the dataset lacks (written before them): left out of its frames (DatasetStore.leftOut). */
+    readonly leftOut: readonly string[],
   ) {
     this.source = featureSource(o.spec, o.scored, withVelocityCommand(o));
     worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -130,7 +143,12 @@ export class DatasetWriter {
       const e = first.kind === 'failed' ? first.error : { message: `unexpected ${first.kind}` };
       throw e.code ? rebuild(e.code, e.where ?? o.dir, e.message, e.expected) : new AxonError('DATASET_WRITE', o.dir, e.message);
     }
-    return new DatasetWriter(o, worker, first.episodes);
+    return new DatasetWriter(o, worker, first.episodes, first.leftOut);
+  }
+
+  /** The dataset has no `axon.held` column: held frames are written unmarked. */
+  private get heldUnmarked(): boolean {
+    return this.leftOut.includes(HELD_FEATURE);
   }
 
   /** Frames received so far (every tick handed to the writer). */
@@ -266,7 +284,8 @@ export class DatasetWriter {
       this.pendingFrames -= frames;
       if (m.kind === 'written') {
         this.written += frames;
-        this.markedHeld += held;
+        if (this.heldUnmarked) this.unmarkedHeld += held;
+        else this.markedHeld += held;
         this.episodesWritten++;
         this.saveMsSum += m.ms;
         if (m.ms > this.saveMsMax) this.saveMsMax = m.ms;
@@ -301,6 +320,8 @@ export class DatasetWriter {
         frames_dropped: this.dropped,
         frames_held_after_stop: this.held,
         frames_marked_held: this.markedHeld,
+        frames_held_unmarked: this.unmarkedHeld,
+        notes: leftOutNotes(this.o.dir, this.leftOut, this.unmarkedHeld),
         save_ms: { mean: r(this.saveMsSum / Math.max(1, this.episodesWritten)), max: r(this.saveMsMax) },
         errors: this.errors,
       };

@@ -10,7 +10,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore } from './DatasetStore.ts';
 import { EpisodeBuffer, episodeEndedByOf, isHeldTick, isStopTick } from './EpisodeBuffer.ts';
-import { featureDiff, featureSource, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
+import { HELD_FEATURE, featureDiff, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { defaultTask, provenance } from './provenance.ts';
 
 export interface ExportOptions {
@@ -31,6 +31,13 @@ export interface ExportSummary {
   readonly frames_held_after_stop: number;
   /** Frames written marked `axon.held` (ticks the supervisor held, degraded, before any stop), as --dataset counts them. */
   readonly frames_marked_held: number;
+  /**
+   * Held frames written unmarked: `--out` is a dataset written before `axon.held` existed,
+   * appended to in its own schema (docs/dataset.md "Held ticks"). Part of frames_written.
+   */
+  readonly frames_held_unmarked: number;
+  /** Facts about the append an operator should know (a column the dataset lacks), each once. */
+  readonly notes: string[];
   readonly appended_to: number;
   readonly fps: number;
   readonly seconds: number;
@@ -112,9 +119,11 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     plans.push(plan);
   }
   const first = plans[0];
-  let received = 0, written = 0, episodes = 0, held = 0, markedHeld = 0;
+  let received = 0, written = 0, episodes = 0, held = 0, heldFrames = 0;
   const store = await DatasetStore.open(o.out, { robotType: first.spec.name, fps: first.fps, features: first.features, provenance: first.provenance });
   const appendedTo = store.totalEpisodes;
+  // A dataset written before axon.held: its episodes are written without the column (DatasetStore.leftOut).
+  const heldUnmarked = store.leftOut.includes(HELD_FEATURE);
   try {
     for (const plan of plans) {
       const rec = await readRecording(plan.file);
@@ -158,7 +167,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
           }),
         );
         recFrames += buf.length;
-        markedHeld += buf.heldFrames;
+        heldFrames += buf.heldFrames;
         episodes++;
       }
       received += rec.ticks.length;
@@ -179,7 +188,9 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     frames_written: written,
     frames_dropped: 0,
     frames_held_after_stop: held,
-    frames_marked_held: markedHeld,
+    frames_marked_held: heldUnmarked ? 0 : heldFrames,
+    frames_held_unmarked: heldUnmarked ? heldFrames : 0,
+    notes: leftOutNotes(o.out, store.leftOut, heldUnmarked ? heldFrames : 0),
     appended_to: appendedTo,
     fps,
     seconds: round(seconds),

@@ -109,6 +109,36 @@ export function readsVelocityCommand(manifest: unknown): boolean {
   return Array.isArray(terms) && terms.some((t) => t?.term === 'velocity_commands');
 }
 
+/**
+ * Features a run writes that a dataset written by an earlier axon lacks: appending to such a
+ * dataset keeps its schema (the episode is written without them, as its meta/info.json lists) and
+ * the summary says so, instead of refusing the dataset an operator has been filling. Only columns
+ * that mark frames are here, none a policy reads or outputs (docs/dataset.md "Held ticks").
+ */
+export const LATER_FEATURES: readonly string[] = [HELD_FEATURE];
+
+/**
+ * How a run's features fit a dataset's: `diffs` (featureDiff, one line each: a mismatch that
+ * refuses the append) and `leftOut`, the LATER_FEATURES this run writes and the dataset lacks
+ * (not a mismatch: the episode is written without them).
+ */
+export function featureFit(have: Features, want: Features): { diffs: string[]; leftOut: string[] } {
+  const leftOut = LATER_FEATURES.filter((k) => k in want && !(k in have));
+  if (leftOut.length === 0) return { diffs: featureDiff(have, want), leftOut };
+  const kept = Object.fromEntries(Object.entries(want).filter(([k]) => !leftOut.includes(k)));
+  return { diffs: featureDiff(have, kept), leftOut };
+}
+
+/**
+ * The summary's note on the features a dataset written by an earlier axon lacks (none: no note);
+ * `heldUnmarked`: the held frames written unmarked. --dataset and `axon export lerobot` say the same.
+ */
+export function leftOutNotes(dir: string, leftOut: readonly string[], heldUnmarked: number): string[] {
+  if (leftOut.length === 0) return [];
+  const held = leftOut.includes(HELD_FEATURE) ? `; ${heldUnmarked} held tick(s) written unmarked (a new dataset marks them)` : '';
+  return [`${dir} has no ${leftOut.map((k) => `"${k}"`).join(', ')} column (written by an earlier axon): appended in its own schema, without it${held}`];
+}
+
 /** The differences between two feature sets, one line each; empty when they match. */
 export function featureDiff(have: Features, want: Features): string[] {
   const out: string[] = [];

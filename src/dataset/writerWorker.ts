@@ -9,7 +9,7 @@ import { DatasetStore, type EpisodeData, type StoreOptions } from './DatasetStor
 
 export type ToWorker = { kind: 'episode'; id: number; data: EpisodeData } | { kind: 'close' };
 export type FromWorker =
-  | { kind: 'opened'; episodes: number; frames: number }
+  | { kind: 'opened'; episodes: number; frames: number; leftOut: readonly string[] }
   | { kind: 'written'; id: number; index: number; frames: number; ms: number }
   | { kind: 'failed'; id?: number; error: { code?: string; where?: string; message: string; expected?: string } }
   | { kind: 'closed' };
@@ -22,7 +22,7 @@ const asError = (e: unknown) => (e instanceof AxonError ? { code: e.code, where:
 let store: DatasetStore | undefined;
 try {
   store = await DatasetStore.open(dir, options);
-  post({ kind: 'opened', episodes: store.info.total_episodes, frames: store.info.total_frames });
+  post({ kind: 'opened', episodes: store.info.total_episodes, frames: store.info.total_frames, leftOut: store.leftOut });
 } catch (e) {
   post({ kind: 'failed', error: asError(e) });
 }

@@ -17,6 +17,7 @@ export function exportCommand() {
       checkOutputDir(o.out, '--out', { keep: false, expected: 'a dataset folder (made if missing, or appended to)' });
       const s = await exportLerobot(inputs, { out: o.out, ...(o.task !== undefined ? { task: o.task } : {}), ...(o.fps !== undefined ? { fps: o.fps } : {}) });
       for (const w of s.warnings) process.stderr.write(`axon export: warning: ${w}\n`);
+      for (const n of s.notes) process.stderr.write(`axon export: note: ${n}\n`);
       if (o.json) console.log(JSON.stringify(s));
       else
         console.log(
