@@ -187,7 +187,7 @@ function printEval(s: EvalSummary): void {
   console.log(`success rate ${s.success_rate}, mean return ${s.mean_return}, mean steps ${s.mean_steps}`);
   if (s.record) console.log(`recorded ${s.record.files} episodes (${s.record.ticks} ticks, ${Math.round(s.record.bytes / 1024)} KiB) to ${s.record.dir}/episode-*.mcap`);
   const d = s.dataset;
-  if (d) console.log(`dataset ${d.dir}: ${d.episodes_written} episodes, ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped)${d.appended_to ? ` after ${d.appended_to} episodes already there` : ''}; episode saves ${d.save_ms.mean} ms mean, ${d.save_ms.max} ms max, off the loop`);
+  if (d) console.log(`dataset ${d.dir}: ${d.episodes_written} episodes, ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped)${d.appended_to ? ` after ${d.appended_to} episodes already there` : ''}; episode saves ${d.save_ms.mean} ms mean, ${d.save_ms.max} ms max, off the loop${d.notes.map((n) => `\n  note: ${n}`).join('')}`);
   const w = s.world_model;
   if (w) {
     if (w.planner) console.log(`planner ${w.planner.name}: K ${w.planner.samples}, H ${w.planner.horizon}, iterations ${w.planner.iterations}`);
