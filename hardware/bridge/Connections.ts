@@ -182,6 +182,11 @@ export class Connections {
   auth(c: Client, role: Role, token: string | undefined): void {
     if (token === undefined) {
       if (role === 'observe' && this._o.observeWithoutToken) {
+        // The tokenless role: whatever the connection held before (the commander role, the
+        // token's rights) is given up, as a re-auth as observe with the token gives up the role.
+        c.authed = false;
+        c.observing = true;
+        this._stepDown(c);
         c.ws.send(JSON.stringify({ type: 'auth_ok', role: 'observe' }));
         this._o.event({ kind: 'role', client: c.id, role: 'observer-unauthenticated', time: this._o.now() });
         return;
@@ -202,10 +207,7 @@ export class Connections {
         return;
       }
       this.commander = c;
-    } else if (this.commander === c) {
-      this.commander = undefined; // stepping down to observer is a release
-      this._o.commanderSteppedDown(c);
-    }
+    } else this._stepDown(c);
     c.ws.send(JSON.stringify({ type: 'auth_ok', role }));
     this._o.event({ kind: 'role', client: c.id, role, time: this._o.now() });
   }
@@ -307,6 +309,13 @@ export class Connections {
     this.clients.delete(c);
     this._o.event({ kind: 'disconnect', client: c.id, code, reason, time: this._o.now() });
     this._loseCommander(c, `disconnected without release (close ${code})`);
+  }
+
+  /** The commander asked to observe: stepping down is a release (a running robot goes idle). */
+  private _stepDown(c: Client): void {
+    if (this.commander !== c) return;
+    this.commander = undefined;
+    this._o.commanderSteppedDown(c);
   }
 
   /** The commander is gone (closed or silent): free the role; the server stops a running robot. */
