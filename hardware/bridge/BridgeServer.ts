@@ -384,7 +384,7 @@ export class BridgeServer {
     const bad = decodeCommand(buf, n, spec.controlModes, h, this._scratch);
     if (bad) {
       this.counts.commandsRejected++;
-      const field = bad.code === ErrorCode.FRAME_VALUE ? ` (${commandFieldAt(bad.offset, n, h.flags)}, joint ${spec.joints[Math.floor((bad.offset - 24) / 4) % n]?.name ?? '?'})` : '';
+      const field = bad.code === ErrorCode.FRAME_VALUE && bad.offset >= 24 ? ` (${commandFieldAt(bad.offset, n, h.flags)}, joint ${spec.joints[Math.floor((bad.offset - 24) / 4) % n]?.name ?? '?'})` : '';
       return this._sendError(c, bad.code, `${bad.text}${field}`, bad.seq, bad.offset);
     }
     if (h.seq === 0) {

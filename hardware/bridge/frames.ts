@@ -119,7 +119,8 @@ export function readHeader(buf: Buffer, acceptTypes: number, expectedCount: numb
     const want = acceptTypes === FRAME_COMMAND ? '2 (command)' : '1 (state)';
     return issue(ErrorCode.FRAME_TYPE, 3, `frame type ${h.type} is not accepted here (expected ${want})`, h.seq);
   }
-  if (!Number.isFinite(h.time)) return issue(ErrorCode.FRAME_VALUE, 8, `time stamp is ${h.time} (expected a finite number of seconds)`, h.seq);
+  // PROTOCOL.md 5.1: the header time is checked as the payload values are (style 4).
+  if (!(Math.abs(h.time) <= BAD_VALUE)) return issue(ErrorCode.FRAME_VALUE, 8, `time stamp is ${h.time} (expected a finite number of seconds with |x| <= 1e10); whole frame rejected`, h.seq);
   if (h.count !== expectedCount) return issue(ErrorCode.FRAME_COUNT, 20, `joint count is ${h.count} (expected ${expectedCount})`, h.seq);
   return undefined;
 }

@@ -120,6 +120,8 @@ describe('bridge frames: every malformed command frame is refused with its code 
     ['a state frame sent to the server', () => { const b = good(); b[3] = 1; return b; }, ErrorCode.FRAME_TYPE, 3],
     ['an unknown frame type', () => { const b = good(); b[3] = 9; return b; }, ErrorCode.FRAME_TYPE, 3],
     ['a NaN time stamp', () => { const b = good(); b.writeDoubleLE(Number.NaN, 8); return b; }, ErrorCode.FRAME_VALUE, 8],
+    ['a time stamp beyond 1e10 s', () => { const b = good(); b.writeDoubleLE(1e11, 8); return b; }, ErrorCode.FRAME_VALUE, 8],
+    ['a time stamp of -1e300 s', () => { const b = good(); b.writeDoubleLE(-1e300, 8); return b; }, ErrorCode.FRAME_VALUE, 8],
     ['the wrong joint count', () => { const b = good(); b.writeUInt16LE(3, 20); return b; }, ErrorCode.FRAME_COUNT, 20],
     ['mode number 3', () => { const b = good(); b.writeUInt16LE(3, 22); return b; }, ErrorCode.FRAME_FLAGS, 22],
     ['unknown flag bits', () => { const b = good(); b.writeUInt16LE(0x102, 22); return b; }, ErrorCode.FRAME_FLAGS, 22],
@@ -147,6 +149,15 @@ describe('bridge frames: every malformed command frame is refused with its code 
     expect(commandFieldAt(28, 2, 2)).toBe('target[1]');
     expect(commandFieldAt(24 + 4 * 3, 2, 2 | 4)).toBe('kp[1]');
     expect(commandFieldAt(24 + 4 * 6, 2, 2 | 4 | 8)).toBe('feedforward[0]');
+  });
+
+  it('a state frame whose time stamp is beyond 1e10 s is FRAME_VALUE at byte 8 (PROTOCOL.md 5.1)', () => {
+    const layout = stateLayout(1, false, 0, false);
+    const b = Buffer.alloc(layout.bytes);
+    encodeState(b, layout, 1, 1e11, 0, createObservation(spec([joint('a')])));
+    expect(decodeState(b, layout, h(), createObservation(spec([joint('a')])))).toMatchObject({ code: ErrorCode.FRAME_VALUE, offset: 8 });
+    b.writeDoubleLE(1e10, 8); // the limit itself is a value
+    expect(decodeState(b, layout, h(), createObservation(spec([joint('a')])))).toBeUndefined();
   });
 
   it('a state frame whose flags differ from the hello is refused', () => {
