@@ -50,6 +50,7 @@ import { commandBytes, commandFlags, decodeState, encodeCommand, stateLayout, ty
 import type { HelloMessage, HelloRobotFile, StatsMessage, StatusMessage } from './messages.ts';
 import { openLink, type AcceptHello, type Link } from './openLink.ts';
 import type { Role, RobotState } from './protocol.ts';
+import { REASON_MAX } from './schemas.ts';
 
 export type { BridgeClientEvent } from './BridgeLink.ts';
 
@@ -246,7 +247,7 @@ export class BridgeRobot implements Robot {
 
   /** Protective stop of the served robot (latched on the server until reset). Any token holder may send it. */
   estop(reason = 'client e-stop'): Promise<StatusMessage> {
-    return this._link.request({ type: 'estop', reason }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
+    return this._link.request({ type: 'estop', reason: reason.slice(0, REASON_MAX) }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
   }
 
   /**

@@ -434,6 +434,8 @@ export class BridgeServer {
         if (!c.authed && this.stopNeedsToken) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'e-stop needs a valid token on this server (auth first)');
         loop.estop(`client ${c.id}: ${m.reason ?? 'e-stop'}`);
         this._publish('estop', `e-stop by client ${c.id}${m.reason ? `: ${m.reason}` : ''}`, c);
+        // A reason that failed its schema: stopped first, told after (PROTOCOL.md 4.1).
+        if (m.issue) this._sendError(c, m.issue.code, m.issue.text);
         return;
       case 'reset': {
         if (!c.authed) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'reset needs a valid token (auth first)');

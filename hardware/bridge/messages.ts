@@ -8,7 +8,7 @@ import { BridgeError } from './BridgeError.ts';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorCode, type Role, type RobotState, type StateCause } from './protocol.ts';
 import type { Static } from '@sinclair/typebox';
-import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema, HelloRobotFileSchema } from './schemas.ts';
+import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema, HelloRobotFileSchema, REASON_MAX } from './schemas.ts';
 
 /**
  * A JointSpec as sent: an unbounded limit (lower/upper of a continuous joint, an unlimited
@@ -110,6 +110,12 @@ export interface AuthMessage {
 export interface EstopMessage {
   readonly type: 'estop';
   readonly reason?: string;
+  /**
+   * Set by parseClientMessage when the message failed its schema (a reason too long, not a
+   * string): the stop is applied all the same, with the reason truncated or left out, and this
+   * 1002 is sent after it (PROTOCOL.md 4.1: stopping is always allowed).
+   */
+  readonly issue?: MessageIssue;
 }
 export interface ResetMessage {
   readonly type: 'reset';
@@ -173,11 +179,24 @@ export function parseClientMessage(text: string): ClientMessage | MessageIssue {
   const nonFinite = Object.keys(schema.properties).find((k) => typeof m[k] === 'number' && !Number.isFinite(m[k] as number));
   if (first || nonFinite) {
     const field = first ? first.path.replace(/^\//, '').split('/')[0] : nonFinite!;
-    return { code: ErrorCode.BAD_MESSAGE, text: `${String(m.type)}.${field}: expected ${expectedOf(schema.properties[field] as { [k: string]: unknown } | undefined)}` };
+    const issue = { code: ErrorCode.BAD_MESSAGE, text: `${String(m.type)}.${field}: expected ${expectedOf(schema.properties[field] as { [k: string]: unknown } | undefined)}` };
+    if (m.type === 'estop') return lenientEstop(m.reason, issue);
+    return issue;
   }
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(schema.properties)) if (m[k] !== undefined) out[k] = m[k];
   return out as unknown as ClientMessage;
+}
+
+/**
+ * An estop whose other fields failed the schema is an estop all the same (PROTOCOL.md sections 3
+ * and 4.1: stopping is always allowed): a string reason is cut to REASON_MAX characters, any other
+ * is left out, and the issue says what was wrong and what was done.
+ */
+function lenientEstop(reason: unknown, issue: MessageIssue): EstopMessage {
+  const kept = typeof reason === 'string' ? reason.slice(0, REASON_MAX) : undefined;
+  const done = kept !== undefined ? `truncated to ${REASON_MAX} characters` : 'ignored';
+  return { type: 'estop', ...(kept !== undefined ? { reason: kept } : {}), issue: { code: issue.code, text: `${issue.text}; the e-stop was applied, its reason ${done}` } };
 }
 
 /** Parses a server -> client message far enough to dispatch on its type; the hello is checked by checkHello. */

@@ -72,7 +72,7 @@ describe('bridge control messages', () => {
     ['{"type":"auth","role":"command","token":5}', ErrorCode.BAD_MESSAGE],
     ['{"type":"heartbeat","time":"soon"}', ErrorCode.BAD_MESSAGE],
     ['{"type":"sim_reset","seed":-1}', ErrorCode.BAD_MESSAGE],
-    [`{"type":"estop","reason":"${'x'.repeat(300)}"}`, ErrorCode.BAD_MESSAGE],
+    [`{"type":"reset","reason":"${'x'.repeat(300)}"}`, ErrorCode.BAD_MESSAGE],
   ])('refuses %s with code %i', (text, code) => {
     const m = parseClientMessage(text);
     expect('code' in m && m.code).toBe(code);
@@ -93,6 +93,20 @@ describe('bridge control messages', () => {
     expect(parseClientMessage('{"type":"sim_reset","seed":1.5}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'sim_reset.seed: expected a whole number from 0 to 4294967295' });
     expect(parseClientMessage('{"type":"reset","reason":7}')).toEqual({ code: ErrorCode.BAD_MESSAGE, text: 'reset.reason: expected a string of at most 200 characters' });
     expect(parseClientMessage('{"type":"toString"}')).toMatchObject({ code: ErrorCode.BAD_MESSAGE });
+  });
+
+  it('an estop is an estop whatever its other fields: a long reason is cut, any other dropped, and the issue kept for after the stop', () => {
+    expect(parseClientMessage(`{"type":"estop","reason":"${'x'.repeat(300)}"}`)).toEqual({
+      type: 'estop',
+      reason: 'x'.repeat(200),
+      issue: { code: ErrorCode.BAD_MESSAGE, text: 'estop.reason: expected a string of at most 200 characters; the e-stop was applied, its reason truncated to 200 characters' },
+    });
+    for (const reason of ['7', 'null', '{"a":1}', '["x"]', 'true'])
+      expect(parseClientMessage(`{"type":"estop","reason":${reason}}`)).toEqual({
+        type: 'estop',
+        issue: { code: ErrorCode.BAD_MESSAGE, text: 'estop.reason: expected a string of at most 200 characters; the e-stop was applied, its reason ignored' },
+      });
+    expect(parseClientMessage('{"type":"estop","reason":"ok","extra":[1]}')).toEqual({ type: 'estop', reason: 'ok' });
   });
 
   it('PROTOCOL.md publishes the JSON Schema the server checks with', () => {
