@@ -61,6 +61,12 @@ export type BridgeServerEvent =
       readonly client?: number;
     }
   | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number }
+  /**
+   * `count` more refusals of that code to that client while the robot was `robotState`, not
+   * logged one by one (the first was a 'refused' event): sent at the next state change, or when
+   * the client disconnects. Every refusal still gets its error reply (rate-limited).
+   */
+  | { readonly kind: 'refusals'; readonly client: number; readonly code: number; readonly name: string; readonly count: number; readonly robotState: RobotState; readonly time: number }
   /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
   | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };
 
@@ -314,6 +320,8 @@ export class BridgeServer {
   private _publish(cause: StateCause, reason: string, client?: Client): void {
     const state = this.robotState;
     if (state === this._published && cause !== 'sim_reset') return;
+    // The refusals of the state left are told before the new state.
+    for (const k of this._conns.clients) if (k.stopRefusals > 0) this._conns.flushRefusals(k);
     this._published = state;
     this._lastCause = cause;
     this._lastReason = reason;
@@ -398,7 +406,10 @@ export class BridgeServer {
     const s = this.robotState;
     if (s === 'safe-stop' || s === 'e-stopped') {
       this.counts.commandsRejected++;
-      return this._sendError(c, ErrorCode.ROBOT_STOPPED, `robot is ${s} (latched): command seq ${h.seq} refused; send {"type":"reset"} after the cause is cleared`, h.seq);
+      // A client streaming into a stop would log 20 lines a second: the first is logged, the rest counted (flushRefusals).
+      c.stopRefusedIn = s;
+      const first = c.stopRefusals++ === 0;
+      return this._conns.sendError(c, ErrorCode.ROBOT_STOPPED, `robot is ${s} (latched): command seq ${h.seq} refused; send {"type":"reset"} after the cause is cleared`, h.seq, undefined, first);
     }
     const now = this.now();
     this._loop.accept(this._scratch, h.seq, now);
@@ -460,6 +471,12 @@ export class BridgeServer {
         if (!this.sim) return this._sendError(c, ErrorCode.UNSUPPORTED, 'sim_reset: this robot is not simulated');
         const s = this.robotState;
         if (s === 'e-stopped') return this._sendError(c, ErrorCode.ROBOT_STOPPED, 'sim_reset refused while e-stopped: reset first');
+        // A latched stop is left by a reset (an operator's decision), not by the simulation's
+        // reset that every `axon sim --robot` sends on connect. The one exception is the state
+        // watchdog's stop: the simulation itself blew up, and only sim_reset puts it back
+        // (PROTOCOL.md section 7, docs/bridge.md).
+        if (s === 'safe-stop' && loop.sup.stopCause?.kind !== 'state_watchdog')
+          return this._sendError(c, ErrorCode.ROBOT_STOPPED, `sim_reset refused while safe-stopped (${this._lastCause ?? 'safety'}): reset first (sim_reset leaves only the state watchdog's safe-stop)`);
         (this.robot as SimulatedRobot).reset(m.seed);
         loop.cmd.command.target.fill(0);
         loop.cmd.command.feedforward.fill(0);

@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { BridgeError } from './BridgeError.ts';
 import type { BridgeServerEvent } from './BridgeServer.ts';
 import type { HelloMessage } from './messages.ts';
-import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role } from './protocol.ts';
+import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
 import { tokenMatches } from './tokens.ts';
 
@@ -38,6 +38,13 @@ export interface Client {
   dropped: number;
   /** Seq of the last command frame accepted from this connection (0: none yet). */
   lastSeq: number;
+  /**
+   * Command frames refused ROBOT_STOPPED since the robot's state last changed, and that state:
+   * the first is logged (a 'refused' event), the rest are one 'refusals' event at the next state
+   * change or when the connection closes (flushRefusals).
+   */
+  stopRefusals: number;
+  stopRefusedIn: RobotState | undefined;
 }
 
 export interface ConnectionsOptions {
@@ -157,8 +164,11 @@ export class Connections {
     for (const c of this.clients) c.ws.send(msg);
   }
 
-  /** Error reply, at most ERRORS_PER_S per client and second (the rest are counted in `suppressed` and errorsDropped). */
-  sendError(c: Client, code: number, text: string, seq?: number, offset?: number): void {
+  /**
+   * Error reply, at most ERRORS_PER_S per client and second (the rest are counted in `suppressed`
+   * and errorsDropped). `log` false: sent without a 'refused' event (a repeat counted elsewhere).
+   */
+  sendError(c: Client, code: number, text: string, seq?: number, offset?: number, log = true): void {
     const now = this._o.now();
     if (now >= c.budgetAt) {
       c.errorBudget = ERRORS_PER_S;
@@ -171,11 +181,20 @@ export class Connections {
     }
     c.errorBudget--;
     this._o.counts.errorsSent++;
-    this._o.event({ kind: 'refused', client: c.id, code, name: errorName(code), text, time: now });
+    if (log) this._o.event({ kind: 'refused', client: c.id, code, name: errorName(code), text, time: now });
     const m: Record<string, unknown> = { type: 'error', code, name: errorName(code), text };
     if (seq !== undefined) m.seq = seq;
     if (offset !== undefined) m.offset = offset;
     c.ws.send(JSON.stringify(m));
+  }
+
+  /** One 'refusals' event for the ROBOT_STOPPED refusals of `c` not logged one by one; starts its count again. */
+  flushRefusals(c: Client): void {
+    const more = c.stopRefusals - 1;
+    if (more > 0 && c.stopRefusedIn !== undefined)
+      this._o.event({ kind: 'refusals', client: c.id, code: ErrorCode.ROBOT_STOPPED, name: errorName(ErrorCode.ROBOT_STOPPED), count: more, robotState: c.stopRefusedIn, time: this._o.now() });
+    c.stopRefusals = 0;
+    c.stopRefusedIn = undefined;
   }
 
   /** `{"type":"auth"}`: checks the token, grants the role (one commander at a time). */
@@ -286,6 +305,8 @@ export class Connections {
       suppressed: 0,
       dropped: 0,
       lastSeq: 0,
+      stopRefusals: 0,
+      stopRefusedIn: undefined,
     };
     this.clients.add(c);
     ws.on('error', () => {
@@ -307,6 +328,7 @@ export class Connections {
 
   private _onClose(c: Client, code: number, reason: string): void {
     this.clients.delete(c);
+    this.flushRefusals(c);
     this._o.event({ kind: 'disconnect', client: c.id, code, reason, time: this._o.now() });
     this._loseCommander(c, `disconnected without release (close ${code})`);
   }

@@ -71,7 +71,7 @@ export const ErrorCode = {
   NOT_COMMANDER: 2003,
   /** Another client holds the commander role. */
   COMMANDER_BUSY: 2004,
-  /** Commands refused while the robot is safe-stopped or e-stopped: send reset first. */
+  /** Commands (and sim_reset, but for the state watchdog's safe-stop) refused while the robot is safe-stopped or e-stopped: send reset first. */
   ROBOT_STOPPED: 3001,
   /** The request needs something this robot has not (sim_reset on a real robot). */
   UNSUPPORTED: 3002,

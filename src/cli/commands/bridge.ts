@@ -240,6 +240,8 @@ function describe(e: BridgeServerEvent): string {
       return `${t} robot ${e.robotState} (${e.cause}): ${e.reason}`;
     case 'refused':
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.text}`;
+    case 'refusals':
+      return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.count} more command frame${e.count === 1 ? '' : 's'} while the robot was ${e.robotState}`;
     case 'pacing':
       return `${t} pacing: ${e.reason}`;
   }

@@ -65,6 +65,20 @@ describe('the bridge server watches a served simulation', () => {
     expect(s.robotState).toBe('idle');
   });
 
+  it("sim_reset leaves the state watchdog's safe-stop without a reset (the one latched stop it leaves: PROTOCOL.md section 7)", async () => {
+    const { s, c, step, events, watchdog: w } = await serveExplicitWrist(true);
+    c.bin(position(1, [0.3, 0.3, 0.3]));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    step(0.02);
+    expect(s.robotState).toBe('safe-stop');
+    expect(s.safety.stopCause?.kind).toBe('state_watchdog');
+    c.json({ type: 'sim_reset', seed: 2 });
+    await waitUntil(() => events.some((e) => e.kind === 'state' && e.cause === 'sim_reset'), 'the sim reset');
+    expect(w!.reason).toBeUndefined();
+    expect(s.robotState).toBe('idle');
+    expect(c.messages.some((m) => m.type === 'error')).toBe(false);
+  });
+
   it('without a watch the same blown-up simulation runs on (what the watch is for)', async () => {
     const { s, c, step } = await serveExplicitWrist(false);
     c.bin(position(1, [0.3, 0.3, 0.3]));

@@ -1,0 +1,169 @@
+/**
+ * The server's stop rules (PROTOCOL.md sections 3, 4.1 and 7): an estop stops whatever its other
+ * fields say, a latched safe-stop is left by a reset and not by a sim_reset (the state watchdog's
+ * stop aside: tests/hardware/bridge/stateWatch.test.ts), and a client streaming into a stop is
+ * logged once per stop, with a count at the next state change.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { connectBridgeRobot, type BridgeServer } from '../../../hardware/bridge/index.ts';
+import { commandBytes, encodeCommand } from '../../../hardware/bridge/frames.ts';
+import { ErrorCode } from '../../../hardware/bridge/protocol.ts';
+import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import { RawClient, record, startServer, waitUntil } from './helpers.ts';
+
+const TOKEN = 'secret-token';
+const open: { close(): Promise<void> | void }[] = [];
+afterEach(async () => {
+  for (const x of open.splice(0).reverse()) await x.close();
+});
+
+function effort(seq: number, value: number): Buffer {
+  const b = Buffer.alloc(commandBytes(1, 2));
+  encodeCommand(b, 1, seq, 0, 0, { mode: 'effort', target: new Float64Array([value]) });
+  return b;
+}
+
+async function serve(o: Parameters<typeof startServer>[0] = {}): Promise<BridgeServer> {
+  const s = await startServer(o);
+  open.push(s);
+  return s;
+}
+
+async function client(s: BridgeServer, role?: 'command'): Promise<RawClient> {
+  const c = await RawClient.open(s.url);
+  open.push(c);
+  if (role) expect(await c.auth(TOKEN, role)).toMatchObject({ type: 'auth_ok', role });
+  return c;
+}
+
+describe('stopping is always allowed: an estop stops whatever its other fields', () => {
+  it.each([
+    ['a 300-character reason', 'x'.repeat(300), 'x'.repeat(200)],
+    ['a number', 42, undefined],
+    ['null', null, undefined],
+    ['an object', { why: 'stack' }, undefined],
+  ])('reason %s: e-stopped first, then a 1002 saying what was done with the reason', async (_name, reason, kept) => {
+    const s = await serve();
+    const a = await client(s, 'command');
+    a.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    const by = await client(s); // a bystander without the token
+    const from = by.messages.length;
+    by.json({ type: 'estop', reason });
+    const status = await by.next((m) => m.type === 'status', from);
+    expect(s.robotState).toBe('e-stopped');
+    expect(status).toMatchObject({ robotState: 'e-stopped', cause: 'estop' });
+    expect(status.reason).toBe(`e-stop by client ${by.hello.client}${kept ? `: ${kept}` : ''}`);
+    const err = await by.next((m) => m.type === 'error', from);
+    expect(err).toMatchObject({ code: ErrorCode.BAD_MESSAGE });
+    expect(err.text).toMatch(/^estop\.reason: expected a string of at most 200 characters; the e-stop was applied, its reason (truncated to 200 characters|ignored)$/);
+    // Stopped first, told after.
+    expect(by.messages.indexOf(status)).toBeLessThan(by.messages.indexOf(err));
+  });
+
+  it("axon's client cuts a long e-stop reason to the 200 characters the schema allows: stopped, and no 1002", async () => {
+    const s = await serve();
+    const r = await connectBridgeRobot(s.url, { token: TOKEN });
+    open.push(r);
+    const errors: number[] = [];
+    r.events$.subscribe((e) => e.kind === 'error' && errors.push(e.error.code));
+    r.command({ mode: 'effort', target: new Float64Array([0.5]) });
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    const st = await r.estop('y'.repeat(500));
+    expect(st).toMatchObject({ robotState: 'e-stopped' });
+    expect(st.reason).toBe(`e-stop by client 1: ${'y'.repeat(200)}`);
+    const late = await RawClient.open(s.url); // a round trip: anything the server sent before has arrived
+    late.close();
+    await new Promise((res) => setTimeout(res, 50));
+    expect(errors).toEqual([]);
+  });
+
+  it('other messages keep the strict check: a reset with a long reason is 1002 and changes nothing', async () => {
+    const s = await serve();
+    const a = await client(s, 'command');
+    a.json({ type: 'estop' });
+    await waitUntil(() => s.robotState === 'e-stopped', 'stopped');
+    expect(await a.errorAfter(() => a.json({ type: 'reset', reason: 'x'.repeat(300) }))).toMatchObject({ code: ErrorCode.BAD_MESSAGE });
+    expect(s.robotState).toBe('e-stopped');
+  });
+});
+
+describe('a latched safe-stop is left by a reset, not by sim_reset', () => {
+  async function deadmanStopped() {
+    const time = new VirtualTime(0);
+    const s = await serve({ now: time.now, paced: false });
+    const events = record(s);
+    const a = await client(s, 'command');
+    a.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    while (s.robotState === 'running' && time.now() < 1) {
+      time.advanceTo(time.now() + s.dt);
+      s.runDue();
+    }
+    expect(s.robotState).toBe('safe-stop');
+    return { s, a, events, time };
+  }
+
+  it('sim_reset in a deadman safe-stop is 3001 ROBOT_STOPPED; the robot stays stopped and the next command arms nothing', async () => {
+    const { s, a, events } = await deadmanStopped();
+    const err = await a.errorAfter(() => a.json({ type: 'sim_reset', seed: 1 }));
+    expect(err).toMatchObject({ code: ErrorCode.ROBOT_STOPPED });
+    expect(err.text).toBe("sim_reset refused while safe-stopped (deadman): reset first (sim_reset leaves only the state watchdog's safe-stop)");
+    expect(s.robotState).toBe('safe-stop');
+    expect(await a.errorAfter(() => a.bin(effort(2, 0.5)))).toMatchObject({ code: ErrorCode.ROBOT_STOPPED });
+    expect(events.some((e) => e.kind === 'state' && (e.cause === 'sim_reset' || e.cause === 'armed') && e.time > 0)).toBe(false);
+    // The explicit reset, then sim_reset is served.
+    a.json({ type: 'reset' });
+    await waitUntil(() => s.robotState === 'idle', 'the reset');
+    const from = a.messages.length;
+    a.json({ type: 'sim_reset', seed: 1 });
+    expect(await a.next((m) => m.type === 'status', from)).toMatchObject({ cause: 'sim_reset', robotState: 'idle' });
+  });
+
+  it('the same after the commander was lost and another client took the role', async () => {
+    const s = await serve();
+    const a = await client(s, 'command');
+    a.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    a.close();
+    await waitUntil(() => s.robotState === 'safe-stop', 'commander_lost');
+    const b = await client(s, 'command');
+    expect(await b.errorAfter(() => b.json({ type: 'sim_reset' }))).toMatchObject({ code: ErrorCode.ROBOT_STOPPED, text: expect.stringContaining('(commander_lost)') });
+    expect(s.robotState).toBe('safe-stop');
+  });
+});
+
+describe('a client streaming into a stop is logged once per stop', () => {
+  it('the first ROBOT_STOPPED refusal is a refused event, the rest one refusals event at the next state change; every frame still gets its reply', async () => {
+    const s = await serve();
+    const events = record(s);
+    const a = await client(s, 'command');
+    a.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    s.estop('test');
+    let seq = 2;
+    const stream = async (n: number) => {
+      const from = a.messages.filter((m) => m.type === 'error').length;
+      for (let i = 0; i < n; i++) a.bin(effort(seq++, 0.5));
+      await waitUntil(() => a.messages.filter((m) => m.type === 'error').length === from + n, `${n} replies`);
+    };
+    await stream(10);
+    const refused = () => events.filter((e) => e.kind === 'refused');
+    expect(refused()).toHaveLength(1);
+    expect(refused()[0]).toMatchObject({ code: ErrorCode.ROBOT_STOPPED, client: a.hello.client });
+    expect(events.filter((e) => e.kind === 'refusals')).toHaveLength(0);
+    s.reset('operator');
+    const counted = events.filter((e) => e.kind === 'refusals');
+    expect(counted).toEqual([expect.objectContaining({ client: a.hello.client, code: ErrorCode.ROBOT_STOPPED, name: 'ROBOT_STOPPED', count: 9, robotState: 'e-stopped' })]);
+    // Told before the state that ended it.
+    const reset = events.findIndex((e) => e.kind === 'state' && e.cause === 'reset');
+    expect(events.indexOf(counted[0])).toBeLessThan(reset);
+    // A new stop logs its first refusal again; a client that leaves has its count told.
+    s.estop('again');
+    await stream(4);
+    expect(refused()).toHaveLength(2);
+    a.close();
+    await waitUntil(() => events.filter((e) => e.kind === 'refusals').length === 2, 'the count at disconnect');
+    expect(events.filter((e) => e.kind === 'refusals')[1]).toMatchObject({ count: 3, robotState: 'e-stopped' });
+  });
+});
