@@ -1,4 +1,3 @@
-import { createInterface } from 'node:readline';
 import { Command, InvalidArgumentError, Option } from '@commander-js/extra-typings';
 import { robotNames } from '../../../sim/index.ts';
 import { StateWatchdog } from '../../../sim/watchdog/StateWatchdog.ts';
@@ -7,6 +6,7 @@ import { UsageError } from '../../core/errors.ts';
 import { MAX_PHYSICS_HZ, nonNegative, positiveNumber, repeated, seedInt } from '../args.ts';
 import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Companion } from '../companions.ts';
 import { openServedRobot } from '../bridgeRobot.ts';
+import { attachConsole, operatorConsole } from '../bridgeConsole.ts';
 import { parseInitPose } from '../urdfSession.ts';
 import { round } from '../summary.ts';
 import { EXIT_FAILED, EXIT_INVALID_RUN } from '../exitCodes.ts';
@@ -132,7 +132,7 @@ export function bridgeCommand() {
       say(`listening on ${server.url} (subprotocol ${SUBPROTOCOL}); deadman ${o.commandTimeout} s, heartbeat timeout ${server.heartbeatTimeoutS} s`);
       say(server.tokenGenerated ? `token: ${server.token} (generated: clients pass it with --token or $${TOKEN_ENV})` : 'token: as given');
       const interactive = process.stdin.isTTY === true;
-      if (interactive && !o.json) say("operator: 'e' + Enter e-stop, 'r' reset, 's' status, 'q' quit (Ctrl-C also quits)");
+      if (interactive && !o.json) say("operator: keys 'e' e-stop (no Enter needed), 'r' reset, 's' status, 'q' quit (Ctrl-C also quits)");
 
       // The process's CPU from here on (serving, not start-up), for the summary's pacing.cpu_share.
       const cpu0 = process.cpuUsage();
@@ -152,23 +152,14 @@ export function bridgeCommand() {
           if (timer) clearTimeout(timer);
           process.off('SIGINT', stop);
           process.off('SIGTERM', stop);
-          rl?.close();
+          operator?.detach();
           resolve();
         };
         const timer = o.duration !== undefined ? setTimeout(stop, o.duration * 1000) : undefined;
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
-        const rl = interactive ? createInterface({ input: process.stdin }) : undefined;
-        rl?.on('line', (line) => {
-          const cmd = line.trim().toLowerCase();
-          if (cmd === 'e' || cmd === 'estop') server.estop('console');
-          else if (cmd === 'r' || cmd === 'reset') {
-            if (server.robotState === 'safe-stop' || server.robotState === 'e-stopped') server.reset('console');
-            else say(`nothing to reset: robot is ${server.robotState}`);
-          } else if (cmd === 's' || cmd === 'status') say(`robot ${server.robotState}, commander ${server.commanderId ?? 'none'}, ${JSON.stringify(server.stats())}`);
-          else if (cmd === 'q' || cmd === 'quit') stop();
-          else if (cmd.length > 0) say("operator: 'e' e-stop, 'r' reset, 's' status, 'q' quit");
-        });
+        // On a terminal each key acts at once (raw mode): the stop key needs no Enter (docs/bridge.md).
+        const operator = interactive ? attachConsole(process.stdin, operatorConsole(server, say, stop)) : undefined;
       });
 
       const stats = server.stats();
