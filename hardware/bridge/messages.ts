@@ -5,8 +5,9 @@
  */
 import type { ControlMode, JointSpec, JointType, RobotSpec } from '../../src/core/robot.ts';
 import { BridgeError } from './BridgeError.ts';
+import { printable } from '../../src/core/printable.ts';
 import { Value } from '@sinclair/typebox/value';
-import { ErrorCode, type Role, type RobotState, type StateCause } from './protocol.ts';
+import { ErrorCode, ROBOT_STATES, STATE_CAUSES, type Role, type RobotState, type StateCause } from './protocol.ts';
 import type { Static } from '@sinclair/typebox';
 import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema, HelloRobotFileSchema, REASON_MAX } from './schemas.ts';
 
@@ -77,6 +78,12 @@ export interface StatusMessage {
   readonly commander: boolean;
   /** Server steady time (s). */
   readonly time: number;
+  /**
+   * Set by parseServerMessage on a status that failed its check (a robotState or cause the
+   * protocol does not have, a missing field): the field (`status.robotState`). Such a status is
+   * read as a stop (robotState safe-stop, cause safety, the reason saying what came): fail-safe.
+   */
+  readonly invalid?: string;
 }
 
 export interface HeartbeatMessage {
@@ -199,15 +206,50 @@ function lenientEstop(reason: unknown, issue: MessageIssue): EstopMessage {
   return { type: 'estop', ...(kept !== undefined ? { reason: kept } : {}), issue: { code: issue.code, text: `${issue.text}; the e-stop was applied, its reason ${done}` } };
 }
 
-/** Parses a server -> client message far enough to dispatch on its type; the hello is checked by checkHello. */
+/**
+ * Parses a server -> client message far enough to dispatch on its type; the hello is checked by
+ * checkHello. A `status` is checked in full (PROTOCOL.md section 4: robotState one of the five
+ * states, cause one of the listed causes, reason a string, commander a boolean, time a finite
+ * number): one that fails is returned as a stop (checkStatus), never taken at its word.
+ */
 export function parseServerMessage(text: string): ServerMessage | undefined {
+  let m: unknown;
   try {
-    const m: unknown = JSON.parse(text);
-    if (!isObject(m) || typeof m.type !== 'string') return undefined;
-    return m as unknown as ServerMessage;
+    m = JSON.parse(text);
   } catch {
     return undefined;
   }
+  if (!isObject(m) || typeof m.type !== 'string') return undefined;
+  if (m.type === 'status') return checkStatus(m);
+  return m as unknown as ServerMessage;
+}
+
+/**
+ * A server's status, checked: as sent when every field is what the protocol says; otherwise a
+ * safe-stop (cause `safety`) whose reason names the field and what came, with `invalid` set, so
+ * that a client runs no policy on a robot whose state it cannot know (a third-party server's
+ * "estopped" is a stop, not a running robot).
+ */
+export function checkStatus(m: Record<string, unknown>): StatusMessage {
+  const bad =
+    !ROBOT_STATES.includes(m.robotState as RobotState) ? ['robotState', `one of ${ROBOT_STATES.join(', ')}`]
+    : !STATE_CAUSES.includes(m.cause as StateCause) ? ['cause', `one of ${STATE_CAUSES.join(', ')}`]
+    : typeof m.reason !== 'string' ? ['reason', 'a string']
+    : typeof m.commander !== 'boolean' ? ['commander', 'true or false']
+    : typeof m.time !== 'number' || !Number.isFinite(m.time) ? ['time', 'a finite number (s)']
+    : undefined;
+  if (bad === undefined) return { type: 'status', robotState: m.robotState as RobotState, cause: m.cause as StateCause, reason: m.reason as string, commander: m.commander as boolean, time: m.time as number };
+  const [field, expected] = bad;
+  const got = m[field] === undefined ? 'nothing' : printable(JSON.stringify(m[field]).slice(0, 40));
+  return {
+    type: 'status',
+    robotState: 'safe-stop',
+    cause: 'safety',
+    reason: `the server sent an invalid status: status.${field} is ${got} (expected ${expected}); taken as a stop`,
+    commander: m.commander === true,
+    time: typeof m.time === 'number' && Number.isFinite(m.time) ? m.time : Number.NaN,
+    invalid: `status.${field}`,
+  };
 }
 
 /**

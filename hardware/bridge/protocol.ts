@@ -104,6 +104,9 @@ export const CloseCode = {
  */
 export type RobotState = 'idle' | 'running' | 'degraded' | 'safe-stop' | 'e-stopped';
 
+/** Every RobotState, as a receiver checks a status against them. */
+export const ROBOT_STATES: readonly RobotState[] = ['idle', 'running', 'degraded', 'safe-stop', 'e-stopped'];
+
 /** Why the robot entered a state (status.cause). */
 export type StateCause =
   | 'armed' // the commander's first command after idle
@@ -114,6 +117,9 @@ export type StateCause =
   | 'release' // the commander gave the robot back cleanly
   | 'sim_reset' // a simulated robot was put back to its initial state
   | 'safety'; // the server's own supervisor (limits, bad values, stale observation)
+
+/** Every StateCause, as a receiver checks a status against them. */
+export const STATE_CAUSES: readonly StateCause[] = ['armed', 'deadman', 'commander_lost', 'estop', 'reset', 'release', 'sim_reset', 'safety'];
 
 /** Roles a client asks for in `auth`. */
 export type Role = 'observe' | 'command';
