@@ -27,7 +27,7 @@ async function armed(): Promise<{ s: BridgeServer; a: RawClient }> {
   open.push(a);
   expect(await a.auth(TOKEN, 'command')).toMatchObject({ type: 'auth_ok', role: 'command' });
   a.bin(effort(1, 0.3));
-  await waitUntil(() => s.robotState === 'running', 'armed');
+  await a.next((m) => m.type === 'status' && m.cause === 'armed'); // the client has heard it: later statuses are the step-down's
   return { s, a };
 }
 

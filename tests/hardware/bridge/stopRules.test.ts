@@ -117,7 +117,7 @@ describe('a latched safe-stop is left by a reset, not by sim_reset', () => {
     await waitUntil(() => s.robotState === 'idle', 'the reset');
     const from = a.messages.length;
     a.json({ type: 'sim_reset', seed: 1 });
-    expect(await a.next((m) => m.type === 'status', from)).toMatchObject({ cause: 'sim_reset', robotState: 'idle' });
+    expect(await a.next((m) => m.type === 'status' && m.cause === 'sim_reset', from)).toMatchObject({ robotState: 'idle' });
   });
 
   it('the same after the commander was lost and another client took the role', async () => {
