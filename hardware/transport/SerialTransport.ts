@@ -13,6 +13,7 @@ interface SerialPort {
   readonly isOpen: boolean;
   open(cb: (err: Error | null) => void): void;
   close(cb: (err: Error | null) => void): void;
+  drain(cb: (err: Error | null) => void): void;
   write(data: Uint8Array): boolean;
   set(options: Record<string, boolean>, cb: (err: Error | null) => void): void;
   on(event: 'data', cb: (d: Buffer) => void): void;
@@ -52,6 +53,9 @@ export function serialOpenFailure(message: string, path: string): { readonly fai
   if (/ENOTTY|Inappropriate ioctl/i.test(message)) return { failure: `not a serial device (${m})`, expected: device };
   return { failure: m, expected: 'a serial port that can be opened' };
 }
+
+/** Longest wait for the port's output to drain before it is closed anyway (ms). */
+export const DRAIN_TIMEOUT_MS = 500;
 
 export class SerialTransport implements Transport {
   readonly name: string;
@@ -104,11 +108,23 @@ export class SerialTransport implements Transport {
     if (this.isOpen) this._port!.write(bytes);
   }
 
-  close(): Promise<void> {
+  /**
+   * Drains, then closes. The last write before a close is the robot's safe stop (a sync write, no
+   * reply): without the drain it can still sit in serialport's queue or the tty's buffer when the
+   * port closes, and be dropped. The drain is bounded (`DRAIN_TIMEOUT_MS`) so that a wedged adapter
+   * cannot hang the close.
+   */
+  async close(): Promise<void> {
     const p = this._port;
-    if (!p || !p.isOpen) return Promise.resolve();
+    if (!p || !p.isOpen) return;
     this._closing = true;
-    return new Promise((resolve) => p.close(() => resolve()));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => p.drain(() => resolve())),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, DRAIN_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    await new Promise<void>((resolve) => p.close(() => resolve()));
   }
 
   private async _requestLowLatency(port: SerialPort): Promise<string> {

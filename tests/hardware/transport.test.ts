@@ -52,6 +52,21 @@ describe('transports', () => {
     await expect(missing.open()).rejects.toMatchObject({ code: 'TRANSPORT_OPEN', where: '/dev/ttyMOCK9' });
     MockBinding.reset();
   });
+
+  it('close() drains first: bytes written just before it (a safe stop, no reply) leave the port', async () => {
+    const sp = (await import('serialport' as string)) as { SerialPortMock: { binding: { createPort(p: string, o: object): void; reset(): void } } };
+    const MockBinding = sp.SerialPortMock.binding;
+    MockBinding.createPort('/dev/ttyMOCK1', { echo: false, record: true });
+    const t = new SerialTransport({ path: '/dev/ttyMOCK1', baud: 1_000_000, mock: true });
+    await t.open();
+    const binding = (t as unknown as { _port: { port: { recording: Buffer } } })._port.port; // serialport's mock binding records what it sent
+    const stop = P.syncWrite(64, 1, [1, 2, 3], [Uint8Array.of(0), Uint8Array.of(0), Uint8Array.of(0)]);
+    t.write(stop);
+    await t.close(); // at once, as a robot's close() does after its last sync write
+    expect(P.hex(binding.recording)).toBe(P.hex(stop)); // without the drain: nothing had been sent
+    expect(t.isOpen).toBe(false);
+    MockBinding.reset();
+  });
 });
 
 describe('a port that cannot be opened, in a few words', () => {
