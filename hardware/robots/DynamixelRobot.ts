@@ -24,12 +24,17 @@
  * Faults, each an event on `events$` and, where the robot cannot go on, a fault on `health$`:
  * - reads that keep failing: `stale` (the safety supervisor sees the sequence stop and holds,
  *   then safe-stops); recovery clears it.
+ * - reads that reach `silent_bus_cycles` (a servo or the whole bus gone silent): a fault, and
+ *   `safe_stop` sent at once to the servos still listening.
  * - a servo's hardware error (alert bit): that servo has cut its own torque (Shutdown); the robot
  *   latches a fault naming the joint and applies `safe_stop` to all others (hold: goal = present
  *   pose in the position modes, goal velocity or current 0 in velocity and current mode, torque
  *   on; torque_off: torque disabled), ignoring further commands.
  * - the link lost (unplugged): fault with the port's message; the servos stop on their watchdog.
- * - close() (end of run, Ctrl-C): `safe_stop` applied, port closed.
+ * - close() (end of run, Ctrl-C, after a fault too): `safe_stop` applied, port drained and closed.
+ * Every safe stop is read back (Torque Enable 64, or the goal it wrote) and sent again to the servos
+ * that do not show it (confirmedWrite.ts); the `safe_stop` event names those it could not confirm.
+ * A leader arm (role "leader") gets Torque Enable 0 at connect, read back (not under --dry-run).
  */
 import type { Observable } from 'rxjs';
 import { performance } from 'node:perf_hooks';
@@ -46,6 +51,7 @@ import { BusReadHealth } from './BusReadHealth.ts';
 import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
 import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
+import { confirmedSaid, namedIds, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 
@@ -255,8 +261,9 @@ export class DynamixelRobot implements Robot {
     // A joint far outside its limits (or a turn off) would be driven there the long way round.
     const off = startPoseIssues(c.joints, this._pos, () => DYNAMIXEL_START_POSE_CAUSE);
     if (off.length > 0) throw new StartPoseError(where, off);
+    const leader = c.role === 'leader' ? await this._leaderTorqueOff(where) : '';
     this._status.connected(
-      `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}` +
+      `${this._n} servos on ${this.bus.transport.name} at ${c.baud} bit/s, ${this._fast ? 'fast ' : ''}sync read${leader}` +
         (frames.length > 0 ? `; set on the servos, under the config's direction and offset: ${frames.join(', ')}` : ''),
     );
     if (this._readOnly) return;
@@ -328,7 +335,8 @@ export class DynamixelRobot implements Robot {
     if (this._cycles.closed) return;
     this._cycles.closed = true;
     await this._cycles.settle().catch(() => {});
-    if (this._armed && !this.bus.lost && !this._status.faulted) await this._safeStop('robot closed');
+    // After a fault too: a silent servo must not keep the others armed (a repeated stop is harmless).
+    if (this._armed && !this.bus.lost) await this._safeStop('robot closed');
     this._armed = false;
     await this.bus.close().catch(() => {});
     this._status.closed();
@@ -371,8 +379,12 @@ export class DynamixelRobot implements Robot {
       else if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, this._goalBytes.subarray(0, this._n * 2));
       else await this.bus.syncWrite(104, 4, ids, this._goalBytes);
     }
+    const faulted = this._status.faulted;
     const r = await this._read(this._now() + this._readBudget);
-    if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
+    // This cycle latched silent_bus: the servos still listening get the safe stop now, not at close
+    // (they keep hearing the sync reads, so their bus watchdog never fires).
+    if (!faulted && this._status.faulted && this._armed) await this._safeStop('bus silent');
+    else if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
   }
 
   /** One sync read into the latest-state buffers. */
@@ -412,29 +424,50 @@ export class DynamixelRobot implements Robot {
     await this._safeStop(`hardware error on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
-  /** Applies the configured safe stop to every servo. */
+  /**
+   * Applies the configured safe stop to every servo, read back and sent again to the servos that
+   * do not show it (confirmedWrite.ts): Torque Enable (64) = 0, or the goal written.
+   */
   private async _safeStop(why: string): Promise<void> {
     if (this._readOnly || this.bus.lost) return;
     const ids = this._ids;
+    const say = (what: string, r: ConfirmResult) => this._status.emit('safe_stop', `${why}: ${confirmedSaid(what, this._n, r, (id) => this._jointOf(id))}`);
     if (this.config.safe_stop === 'torque_off') {
-      await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n));
-      this._status.emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
-    } else {
+      say('torque off', await writeConfirmed(this.bus, this._now, 64, 1, ids, new Uint8Array(this._n)));
+    } else if (this._mode === 'position') {
       // Hold the pose read last: goal position = present position (torque stays on).
-      if (this._mode === 'position') {
-        for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
-        await this.bus.syncWrite(116, 4, ids, this._goalBytes);
-        this._status.emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
-      } else {
-        const z = new Uint8Array(this._n * 4);
-        if (this._mode === 'effort') await this.bus.syncWrite(102, 2, ids, z.subarray(0, this._n * 2));
-        else await this.bus.syncWrite(104, 4, ids, z);
-        // Velocity mode: the servo's velocity loop brakes to rest and holds still; current mode
-        // commands no torque (the joint is free to be back-driven, torque stays enabled).
-        const what = this._mode === 'effort' ? 'goal current 0' : 'goal velocity 0';
-        this._status.emit('safe_stop', `${why}: stopping (${what}, torque on)`);
-      }
+      for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
+      say('holding the present pose (goal = present position, torque on)', await writeConfirmed(this.bus, this._now, 116, 4, ids, this._goalBytes));
+    } else {
+      // Velocity mode: the servo's velocity loop brakes to rest and holds still; current mode
+      // commands no torque (the joint is free to be back-driven, torque stays enabled).
+      const effort = this._mode === 'effort';
+      const r = await writeConfirmed(this.bus, this._now, effort ? 102 : 104, effort ? 2 : 4, ids, new Uint8Array(this._n * (effort ? 2 : 4)));
+      say(`stopping (${effort ? 'goal current 0' : 'goal velocity 0'}, torque on)`, r);
     }
+  }
+
+  /**
+   * A leader arm is moved by hand: Torque Enable (64) 0 on every servo, read back (a servo left
+   * torqued by an earlier follower use would fight the operator); connect refuses one it cannot
+   * turn off. Under --dry-run nothing is written: the torque is read and said as found. Returns
+   * the note for the `connected` event.
+   */
+  private async _leaderTorqueOff(where: string): Promise<string> {
+    const n = this._n;
+    if (this.o.dryRun) {
+      const te = new Uint8Array(n);
+      const r = await this.bus.syncRead(64, 1, this._ids, te, this._now() + 0.5);
+      const on = this._ids.filter((id, i) => r.missing.includes(id) || r.errors.includes(id) || te[i] !== 0);
+      return on.length === 0 ? ' (leader arm: read only, torque off)' : ` (leader arm: read only; torque on or unread at ${namedIds(on, (id) => this._jointOf(id))}, left so: --dry-run writes nothing)`;
+    }
+    const r = await writeConfirmed(this.bus, this._now, 64, 1, this._ids, new Uint8Array(n));
+    if (r.unconfirmed.length > 0)
+      throw new HardwareMismatchError(
+        where,
+        r.unconfirmed.map((id) => `joint ${this._jointOf(id)} (id ${id}): Torque Enable (64) did not read back 0 after ${r.writes} writes of 0 (a leader arm is moved by hand, torque off)`),
+      );
+    return ' (leader arm: read only, torque off, read back)';
   }
 
   private _portLost(err: Error): void {

@@ -4,8 +4,10 @@
  * connect(): ping every servo, check model, operating mode (position), angle limits against the
  * config's joint limits, the calibration (Homing Offset) against the config's, and the status
  * byte; refuse to arm with a diff on any mismatch, closing the port; read the pose and refuse a
- * joint more than 0.1 rad outside its limits (startPose.ts). Then (unless dry-run or a
- * leader arm) write Torque Limit and Acceleration, goals = present pose, torque on.
+ * joint more than 0.1 rad outside its limits (startPose.ts). A leader arm (role "leader") gets
+ * Torque Enable 0, read back (under --dry-run, which writes nothing, it is only read and said).
+ * Then (unless dry-run or a leader arm) write Torque Limit and Acceleration, goals = present pose,
+ * torque on.
  *
  * Each command(): one sync write (0x83) of goal positions, then one sync read (0x82) of present
  * position, speed and load, retried within the read budget; both run off the tick. observe()
@@ -14,7 +16,8 @@
  * No bus watchdog on these servos, so the host does the watchdog's job where it can:
  * - every goal is kept within velocity_limit × goal_horizon_ms of the last measured pose: if axon
  *   dies (or the bus goes silent) the arm stops at most that far on, holding with torque on;
- * - every exit (end of run, fault, Ctrl-C, a connect that fails after arming) applies `safe_stop`;
+ * - every exit (end of run, fault, a silent bus, Ctrl-C, a connect that fails after arming) applies
+ *   `safe_stop`, read back and sent again to the servos that do not show it (confirmedWrite.ts);
  * - a Torque Limit from the config bounds what a stuck goal pushes with.
  * What the host cannot do: stop a servo it can no longer reach (cable pulled). Cut power with the
  * hardware e-stop then.
@@ -34,6 +37,7 @@ import { HardwareMismatchError, robotError, type HardwareEvent } from './Hardwar
 import { jointSpecsOf } from './busConfig.ts';
 import { FEETECH_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
+import { confirmedSaid, namedIds, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 
 export interface FeetechRobotOptions {
   /** Read only: never enable torque or write goals (`axon run --dry-run`, a leader arm). */
@@ -64,6 +68,9 @@ export class FeetechRobot implements Robot {
   private readonly _lead: Float64Array; // largest goal lead over the present pose (ticks)
   private readonly _lo: Int32Array; // joint limits in ticks (after direction)
   private readonly _hi: Int32Array;
+  /** Each servo's angle limits (9, 11; both 0: none), read at connect: it clamps a goal to them. */
+  private readonly _angleMin: Int32Array;
+  private readonly _angleMax: Int32Array;
   private readonly _obs: Observation;
   private readonly _pos: Float32Array;
   private readonly _vel: Float32Array;
@@ -107,6 +114,8 @@ export class FeetechRobot implements Robot {
     this._lead = Float64Array.from(js, (j) => (j.velocity_limit * config.goal_horizon_ms) / 1000 / RAD_PER_TICK);
     this._lo = Int32Array.from(js, (j, i) => Math.ceil(Math.min(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
     this._hi = Int32Array.from(js, (j, i) => Math.floor(Math.max(this._toTicks(i, j.lower), this._toTicks(i, j.upper))));
+    this._angleMin = new Int32Array(n);
+    this._angleMax = new Int32Array(n);
     this._readOnly = (o.dryRun ?? false) || config.role === 'leader';
     this.spec = { name: config.name, joints: jointSpecsOf(js, config), sensors: { imu: false, contacts: [] }, controlModes: ['position'] };
     this._obs = createObservation(this.spec);
@@ -152,7 +161,8 @@ export class FeetechRobot implements Robot {
       // A joint far outside its limits (or past the 0/4095 wrap) would be driven there the long way round.
       const off = startPoseIssues(c.joints, this._pos, () => FEETECH_START_POSE_CAUSE);
       if (off.length > 0) throw new StartPoseError(where, off);
-      this._status.connected(`${this._n} Feetech servos on ${this.bus.transport.name} at ${c.baud} bit/s${c.role === 'leader' ? ' (leader arm: read only, torque off)' : ''}`);
+      const leader = c.role === 'leader' ? await this._leaderTorqueOff(where) : '';
+      this._status.connected(`${this._n} Feetech servos on ${this.bus.transport.name} at ${c.baud} bit/s${leader}`);
       if (this._readOnly) return;
       const ids = this._ids;
       const n = this._n;
@@ -200,6 +210,8 @@ export class FeetechRobot implements Robot {
       }
       const eeprom = await this.bus.read(j.id, 9, 25); // 9..33: angle limits .. operating mode
       const minT = readLe(eeprom, 0, 2), maxT = readLe(eeprom, 2, 2);
+      this._angleMin[i] = minT;
+      this._angleMax[i] = maxT;
       const offset = decodeSignMagnitude(readLe(eeprom, 31 - 9, 2), 11);
       const mode = eeprom[33 - 9];
       if (mode !== FeetechMode.position) diff.push(`joint ${j.name} (id ${j.id}): operating mode ${mode} on the servo, 0 (position) in the config`);
@@ -250,7 +262,8 @@ export class FeetechRobot implements Robot {
     if (this._cycles.closed) return;
     this._cycles.closed = true;
     await this._cycles.settle().catch(() => {});
-    if (this._armed && !this.bus.lost && !this._status.faulted) await this._safeStop('robot closed');
+    // After a fault too: a silent servo must not keep the others armed (a repeated stop is harmless).
+    if (this._armed && !this.bus.lost) await this._safeStop('robot closed');
     this._armed = false;
     await this.bus.close().catch(() => {});
     this._status.closed();
@@ -285,8 +298,11 @@ export class FeetechRobot implements Robot {
       this._goalsDirty = false;
       await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
     }
+    const faulted = this._status.faulted;
     const r = await this._read(now() + this._readBudget);
-    if (r.alerts.length > 0 && !this._status.faulted && this._armed) await this._fault(r.alerts);
+    // This cycle latched silent_bus: the servos still listening get the safe stop now, not at close.
+    if (!faulted && this._status.faulted && this._armed) await this._safeStop('bus silent');
+    else if (r.alerts.length > 0 && !this._status.faulted && this._armed) await this._fault(r.alerts);
   }
 
   private async _read(deadline: number): Promise<SyncReadResult> {
@@ -325,16 +341,55 @@ export class FeetechRobot implements Robot {
     await this._safeStop(`servo fault on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
+  /**
+   * The config's safe stop, read back: Torque Enable (40) = 0, or for `hold` Goal Position (42) =
+   * the last measured pose (as the servo clamps it to its angle limits); sent again to the servos
+   * that do not show it (confirmedWrite.ts), and those still unconfirmed named in the event.
+   */
   private async _safeStop(why: string): Promise<void> {
     if (this._readOnly || this.bus.lost) return;
     if (this.config.safe_stop === 'torque_off') {
-      await this.bus.syncWrite(40, 1, this._ids, new Uint8Array(this._n));
-      this._status.emit('safe_stop', `${why}: torque off on all ${this._n} servos`);
+      const r = await writeConfirmed(this.bus, now, 40, 1, this._ids, new Uint8Array(this._n));
+      this._status.emit('safe_stop', `${why}: ${this._said('torque off', r)}`);
     } else {
       this._holdGoals();
-      await this.bus.syncWrite(42, 2, this._ids, this._goalBytes);
-      this._status.emit('safe_stop', `${why}: holding the present pose (goal = present position, torque on)`);
+      const expected = new Uint8Array(this._n * 2);
+      for (let i = 0; i < this._n; i++) {
+        const lo = this._angleMin[i], hi = this._angleMax[i];
+        const t = Math.round(this._ticks[i]);
+        writeLe(expected, i * 2, 2, encodeSignMagnitude(lo === 0 && hi === 0 ? t : Math.min(hi, Math.max(lo, t)), 15));
+      }
+      const r = await writeConfirmed(this.bus, now, 42, 2, this._ids, this._goalBytes, { expected });
+      this._status.emit('safe_stop', `${why}: ${this._said('holding the present pose (goal = present position, torque on)', r)}`);
     }
+  }
+
+  /** What a confirmed write did, for the safe_stop event: read back on all, or which servos it could not confirm. */
+  private _said(what: string, r: ConfirmResult): string {
+    return confirmedSaid(what, this._n, r, (id) => this._jointOf(id));
+  }
+
+  /**
+   * A leader arm is moved by hand: Torque Enable 0 on every servo, read back (a servo left torqued
+   * by an earlier follower use would fight the operator); connect refuses one it cannot turn off.
+   * Under --dry-run nothing is written: the torque is read and said as found. Returns the note
+   * for the `connected` event.
+   */
+  private async _leaderTorqueOff(where: string): Promise<string> {
+    const n = this._n;
+    if (this.o.dryRun) {
+      const te = new Uint8Array(n);
+      const r = await this.bus.syncRead(40, 1, this._ids, te, now() + 0.5);
+      const on = this._ids.filter((id, i) => r.missing.includes(id) || te[i] !== 0);
+      return on.length === 0 ? ' (leader arm: read only, torque off)' : ` (leader arm: read only; torque on or unread at ${namedIds(on, (id) => this._jointOf(id))}, left so: --dry-run writes nothing)`;
+    }
+    const r = await writeConfirmed(this.bus, now, 40, 1, this._ids, new Uint8Array(n));
+    if (r.unconfirmed.length > 0)
+      throw new HardwareMismatchError(
+        where,
+        r.unconfirmed.map((id) => `joint ${this._jointOf(id)} (id ${id}): Torque Enable (40) did not read back 0 after ${r.writes} writes of 0 (a leader arm is moved by hand, torque off)`),
+      );
+    return ' (leader arm: read only, torque off, read back)';
   }
 
   private _portLost(err: Error): void {

@@ -288,11 +288,11 @@ describe('DynamixelRobot on the emulator', () => {
     robot.command(cmd);
     await robot.settle();
     expect(robot.observe().seq).toBeGreaterThan(1);
-    expect(robot.bus.stats.syncWrites).toBe(0);
+    expect(robot.bus.stats.syncWrites).toBe(1); // Torque Enable 0 at connect (read back), nothing else
     expect([...emulator!.servos.values()].some((s) => s.torqueOn || s.get('goal_position') !== 2048)).toBe(false); // was: armed, goals written
     await robot.close();
     expect(events.map((e) => e.kind)).not.toContain('armed');
-    expect(events.find((e) => e.kind === 'connected')?.reason).toContain('leader arm: read only, torque off');
+    expect(events.find((e) => e.kind === 'connected')?.reason).toContain('leader arm: read only, torque off, read back');
   });
 
   it('a policy drives the emulated arm to its target through runLive (wall clock, soft start, safety)', async () => {

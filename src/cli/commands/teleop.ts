@@ -73,7 +73,9 @@ export function teleopCommand() {
       const urdf = foll.config.urdf !== undefined ? resolve(dirname(o.follower), foll.config.urdf) : undefined;
       const jointNames = followerJoints;
       const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, `${o.follower}#/urdf`) : undefined;
-      const L = openConfiguredRobot(lead, leaderPort, lead.config.baud, { dryRun: true, period });
+      // A "leader" config is read only by itself and gets Torque Enable 0 at connect (an arm left
+      // torqued would fight the operator); one without a role is opened as --dry-run: nothing written.
+      const L = openConfiguredRobot(lead, leaderPort, lead.config.baud, { dryRun: lead.config.role !== 'leader', period });
       const F = openConfiguredRobot(foll, followerPort, foll.config.baud, { period });
       const leader: ConfiguredRobot = L.robot, follower: ConfiguredRobot = F.robot;
       // --dataset: opened (or checked for append) before either arm is connected; a mismatch is refused here.
