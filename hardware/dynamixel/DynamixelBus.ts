@@ -178,7 +178,8 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
   /**
    * Sync read (or fast sync read) of `length` bytes at `address` from `ids` into `out`
    * (`length` bytes per id, in the order of `ids`), retrying the servos that did not answer (or
-   * answered with a bad CRC, which the decoder drops) until `deadline` (steady s, on the bus's clock: performance.now()/1000 unless one was given).
+   * answered with a bad CRC, which the decoder drops, or with a processing error, whose data is not
+   * taken) until `deadline` (steady s, on the bus's clock: performance.now()/1000 unless one was given).
    * Never throws.
    */
   syncRead(address: number, length: number, ids: readonly number[], out: Uint8Array, deadline: number, fast = false): Promise<SyncReadResult> {
@@ -196,7 +197,12 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
           const body = new Uint8Array(1 + r.params.length);
           body[0] = r.error;
           body.set(r.params, 1);
-          for (let o = 0; o + 2 + length <= body.length; o += length + 4) this._take(body[o], body[o + 1], body.subarray(o + 2, o + 2 + length), ids, length, out, res, answered);
+          for (let o = 0; o + 2 + length <= body.length; o += length + 4) {
+            // The packet's error byte (block 0) was counted with the packet; the other blocks' here.
+            if (o > 0 && (body[o] & 0x7f) !== 0) this.stats.statusErrors++;
+            if (o > 0 && body[o] & ALERT_BIT) this.stats.alerts++;
+            this._take(body[o], body[o + 1], body.subarray(o + 2, o + 2 + length), ids, length, out, res, answered);
+          }
         }
       } else {
         for (const r of got) this._take(r.error, r.id, r.params, ids, length, out, res, answered);
@@ -210,8 +216,14 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
     if (k < 0 || answered.has(id)) return;
     if (error & ALERT_BIT && !res.alerts.includes(id)) res.alerts.push(id);
     if ((error & 0x7f) !== 0) {
-      if (!res.errors.includes(id)) res.errors.push(id);
-      answered.add(id);
+      // A processing error (Result Fail, Access Error, ...): the reply's data (none, or the fast
+      // read's zero-filled block) is not the servo's state. Not taken: the servo stays to do,
+      // retried within the deadline, and missing (with its error) if it never answers cleanly.
+      const e = res.errors.indexOf(id);
+      if (e < 0) {
+        res.errors.push(id);
+        res.errorCodes.push(error);
+      } else res.errorCodes[e] = error;
       return;
     }
     if (data.length !== length) return;

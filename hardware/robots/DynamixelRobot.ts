@@ -43,11 +43,12 @@ import { AxonError } from '../../src/core/errors.ts';
 import { DynamixelBus, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
 import { OperatingMode, PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, describeHardwareError } from '../dynamixel/controlTable.ts';
 import { hasCurrent, modelByName, torqueConstant, type ServoModel } from '../dynamixel/servoModels.ts';
-import { readLe, writeLe } from '../dynamixel/packet.ts';
+import { describeStatusError, readLe, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
 import { jointModelIssue, type DynamixelRobotConfig } from './config.ts';
 import { BusCycle } from './BusCycle.ts';
 import { BusReadHealth } from './BusReadHealth.ts';
+import { StatusErrorReport } from './StatusErrorReport.ts';
 import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
 import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
@@ -77,6 +78,7 @@ export class DynamixelRobot implements Robot {
   readonly eventLog: HardwareEvent[];
   readonly health$: Observable<RobotHealth>;
   private readonly _status: BusReadHealth;
+  private readonly _statusErrors: StatusErrorReport;
 
   private readonly _n: number;
   private readonly _ids: number[];
@@ -131,6 +133,7 @@ export class DynamixelRobot implements Robot {
     this.events$ = this._status.events$;
     this.health$ = this._status.health$;
     this.eventLog = this._status.eventLog;
+    this._statusErrors = new StatusErrorReport((k, why, id) => this._status.emit(k, why, id), (id) => this._jointOf(id), describeStatusError);
     const js = config.joints;
     const n = js.length;
     js.forEach((j, i) => {
@@ -257,7 +260,7 @@ export class DynamixelRobot implements Robot {
     this._fast = fastOk && this._n > 1;
     // First read: the present pose (soft start begins from it).
     const r = await this._read(this._now() + 0.5);
-    if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s`);
+    if (!r.ok) throw new AxonError('HW_READ', where, `servo ids ${r.missing.join(', ')} (${r.missing.map((id) => this._jointOf(id)).join(', ')}) did not answer the first sync read within 0.5 s${r.errors.length > 0 ? ` (${r.errors.map((id, i) => `id ${id}: ${describeStatusError(r.errorCodes[i])}`).join('; ')})` : ''}`);
     // A joint far outside its limits (or a turn off) would be driven there the long way round.
     const off = startPoseIssues(c.joints, this._pos, () => DYNAMIXEL_START_POSE_CAUSE);
     if (off.length > 0) throw new StartPoseError(where, off);
@@ -404,8 +407,10 @@ export class DynamixelRobot implements Robot {
         this._eff[i] = this._dir[i] * horn * this._gear[i];
       }
       this._seq++;
+      this._statusErrors.ok();
       this._status.readOk();
     } else if (!this.bus.lost) {
+      this._statusErrors.failed(r);
       this._status.readFailed(r.missing, r.retries);
     }
     return r;

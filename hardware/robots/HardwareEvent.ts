@@ -1,7 +1,7 @@
 /** What a bus robot (Dynamixel, Feetech) reports on `events$`, and its connect-time mismatch error. */
 import { AxonError } from '../../src/core/errors.ts';
 
-export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
+export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'status_error' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'closed';
 
 /** Events that end a run: the robot cannot go on (a run that saw one exits non-zero). */
 export const FAULT_EVENTS: ReadonlySet<HardwareEventKind> = new Set(['hardware_error', 'port_lost', 'silent_bus']);

@@ -11,12 +11,20 @@ import { wireTime, type Transport } from './Transport.ts';
 export interface SyncReadResult {
   /** All servos answered with a clean CRC. */
   ok: boolean;
-  /** Ids that never answered within the deadline. */
+  /**
+   * Ids with no valid data this cycle: no reply within the deadline, or only replies that carried
+   * a processing error (those are in `errors` too).
+   */
   missing: number[];
   /** Ids whose status carried the hardware alert bit. */
   alerts: number[];
-  /** Ids that answered with a processing error (error number != 0). */
+  /**
+   * Ids whose last reply carried a processing error (error number != 0: its data is not the
+   * servo's state) and that never answered cleanly within the deadline; a subset of `missing`.
+   */
   errors: number[];
+  /** The error byte of each id in `errors`, same order. */
+  errorCodes: number[];
   /** Extra sync reads spent on missing servos. */
   retries: number;
 }
@@ -237,7 +245,7 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
   ): Promise<SyncReadResult> {
     const stats = this.stats;
     const t0 = this._now();
-    const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], retries: 0 };
+    const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], errorCodes: [], retries: 0 };
     let todo = ids.slice();
     stats.syncReads++;
     for (let n = 0; todo.length > 0; n++) {
@@ -253,6 +261,12 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
     }
     res.missing = todo;
     res.ok = todo.length === 0;
+    // A servo that answered with an error and then cleanly on a retry has valid data: not an error.
+    for (let i = res.errors.length - 1; i >= 0; i--) {
+      if (todo.includes(res.errors[i])) continue;
+      res.errors.splice(i, 1);
+      res.errorCodes.splice(i, 1);
+    }
     stats.recordLatency(this._now() - t0);
     return res;
   }
