@@ -99,7 +99,8 @@ export class SerialTransport implements Transport {
     port.on('data', (d: Buffer) => this._h.data?.(d));
     port.on('error', (e: Error) => this._h.error?.(e));
     port.on('close', (e?: Error | null) => {
-      if (!this._closing) this._h.close?.(e ?? new Error('port closed (device unplugged?)'));
+      // Said once, the first cause kept: an unplug can emit 'close' again (the failed read's EBADF).
+      if (!this._closing) (this._closing = true), this._h.close?.(e ?? new Error('port closed (device unplugged?)'));
     });
     if (this.o.lowLatency ?? true) this.lowLatency = await this._requestLowLatency(port);
   }

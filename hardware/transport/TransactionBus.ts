@@ -146,7 +146,9 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
         this.decoder.push(c);
       },
       close: (err) => {
-        if (!err) return;
+        // One loss is reported once, with its first cause: a transport may say it twice (serialport
+        // emits 'close' for the unplug, then again with the failed read's EBADF).
+        if (!err || this._lost) return;
         this._lost = err;
         this._finish();
         this.onLost?.(err);
