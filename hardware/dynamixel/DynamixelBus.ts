@@ -67,6 +67,7 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
       replyMarginS: o.replyMarginS ?? defaultReplyMarginS(o.latencyTimerS),
       now: o.now ?? (() => performance.now() / 1000),
       isReply: (p) => p.instruction === Inst.Status,
+      integrity: 'CRC',
       countReply: (p, stats) => {
         if ((p.error & 0x7f) !== 0) stats.statusErrors++;
         if (p.error & ALERT_BIT) stats.alerts++;
@@ -84,11 +85,13 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
 
   async ping(id: number, attempts = this._attempts): Promise<PingResult | undefined> {
     const pkt = P.ping(id);
+    const mark = this.noiseMark();
     for (let a = 0; a < attempts; a++) {
       const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 14), [id]);
       if (r && r.params.length >= 3) return pingResult(r);
       if (a > 0) this.stats.retries++;
     }
+    this.missed(mark); // lastMiss: what arrived instead
     return undefined;
   }
 
@@ -103,6 +106,7 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
 
   async read(id: number, address: number, length: number): Promise<Uint8Array> {
     const pkt = P.read(id, address, length);
+    const mark = this.noiseMark();
     let why = 'no reply';
     for (let a = 0; a < this._attempts; a++) {
       if (a > 0) this.stats.retries++;
@@ -113,7 +117,7 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
       if (r.params.length === length) return r.params.slice();
       why = `reply of ${r.params.length} bytes`;
     }
-    throw new BusError('BUS_TIMEOUT', `servo ${id} read ${address}+${length}`, `${why} after ${this._attempts} attempts`, `a status packet within ${Math.round(this.timeoutFor(pkt.length, 11 + length) * 1000)} ms`);
+    throw new BusError('BUS_TIMEOUT', `servo ${id} read ${address}+${length}`, `${why} after ${this._attempts} attempts (${this.missed(mark)})`, `a status packet within ${Math.round(this.timeoutFor(pkt.length, 11 + length) * 1000)} ms`);
   }
 
   async readValue(id: number, address: number, size: 1 | 2 | 4, signed = false): Promise<number> {
@@ -122,6 +126,7 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
 
   async write(id: number, address: number, data: ArrayLike<number>): Promise<void> {
     const pkt = P.write(id, address, data);
+    const mark = this.noiseMark();
     for (let a = 0; a < this._attempts; a++) {
       if (a > 0) this.stats.retries++;
       const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 11), [id]);
@@ -129,7 +134,7 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
       if ((r.error & 0x7f) !== 0) throw new BusError('BUS_STATUS', `servo ${id} write ${address}`, describeStatusError(r.error));
       return;
     }
-    throw new BusError('BUS_TIMEOUT', `servo ${id} write ${address}`, `no reply after ${this._attempts} attempts`);
+    throw new BusError('BUS_TIMEOUT', `servo ${id} write ${address}`, `no reply after ${this._attempts} attempts (${this.missed(mark)})`);
   }
 
   async reboot(id: number): Promise<boolean> {

@@ -44,6 +44,7 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
       decoder: (take) => new FeetechPacketDecoder(take),
       replyMarginS: o.replyMarginS ?? 0.01,
       now: () => performance.now() / 1000,
+      integrity: 'checksum',
       countReply: (p, stats) => {
         if (p.code !== 0) stats.alerts++;
       },
@@ -59,11 +60,13 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
   async ping(id: number, attempts = this._attempts, marginS?: number): Promise<number | undefined> {
     const pkt = F.ping(id);
     const timeout = marginS === undefined ? this.timeoutFor(pkt.length, 6) : wireTime(pkt.length + 6, this.baud) + marginS;
+    const mark = this.noiseMark();
     for (let a = 0; a < attempts; a++) {
       if (a > 0) this.stats.retries++;
       const [r] = await this.transact(pkt, 1, timeout, [id]);
       if (r) return r.code;
     }
+    this.missed(mark); // lastMiss: what arrived instead
     return undefined;
   }
 
@@ -96,6 +99,7 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
   async read(id: number, address: number, length: number): Promise<Uint8Array> {
     const pkt = F.read(id, address, length);
     const timeout = this.timeoutFor(pkt.length, F.statusBytes(length));
+    const mark = this.noiseMark();
     let why = 'no reply';
     for (let a = 0; a < this._attempts; a++) {
       if (a > 0) this.stats.retries++;
@@ -105,7 +109,7 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
       if (r.params.length === length) return r.params.slice();
       why = `reply of ${r.params.length} bytes`;
     }
-    throw new BusError('BUS_TIMEOUT', `feetech servo ${id} read ${address}+${length} on ${this.transport.name}`, `${why} after ${this._attempts} attempts`, `a reply within ${Math.round(timeout * 1000)} ms at ${this.baud} bit/s`);
+    throw new BusError('BUS_TIMEOUT', `feetech servo ${id} read ${address}+${length} on ${this.transport.name}`, `${why} after ${this._attempts} attempts (${this.missed(mark)})`, `a reply within ${Math.round(timeout * 1000)} ms at ${this.baud} bit/s`);
   }
 
   async readValue(id: number, address: number, size: 1 | 2, signBit?: number): Promise<number> {
@@ -123,12 +127,13 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
       await this.transact(pkt, 0, 0);
       return 0;
     }
+    const mark = this.noiseMark();
     for (let a = 0; a < this._attempts; a++) {
       if (a > 0) this.stats.retries++;
       const [r] = await this.transact(pkt, 1, this.timeoutFor(pkt.length, 6), replyFrom === 'any' ? undefined : [replyFrom]);
       if (r) return r.code;
     }
-    throw new BusError('BUS_TIMEOUT', `feetech servo ${id} write ${address} on ${this.transport.name}`, `no reply after ${this._attempts} attempts`, 'a servo with this id at this baud rate, Response Status Level 1');
+    throw new BusError('BUS_TIMEOUT', `feetech servo ${id} write ${address} on ${this.transport.name}`, `no reply after ${this._attempts} attempts (${this.missed(mark)})`, 'a servo with this id at this baud rate, Response Status Level 1');
   }
 
   /** Restart (no reply; the servo is back after about 0.8 s). */

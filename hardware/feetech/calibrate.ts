@@ -64,7 +64,7 @@ export async function calibrateFeetech(bus: FeetechBus, config: FeetechRobotConf
   const js = config.joints;
   const ids = js.map((j) => j.id);
   const missing: string[] = [];
-  for (const j of js) if ((await bus.ping(j.id)) === undefined) missing.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s`);
+  for (const j of js) if ((await bus.ping(j.id)) === undefined) missing.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s (${bus.lastMiss})`);
   if (missing.length > 0) return { joints: [], diff: missing, samples: 0, previousOffsets: [] };
   for (const id of ids) await bus.write(id, 40, [0]); // torque off: the operator moves the arm
   say(`torque off on ${ids.length} servos; hold the arm in the calibration pose`);

@@ -210,7 +210,7 @@ export class DynamixelRobot implements Robot {
     for (const j of c.joints) {
       const p = await this.bus.ping(j.id);
       if (!p) {
-        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s`);
+        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s (${this.bus.lastMiss})`);
         continue;
       }
       const want = modelByName(j.model)!;

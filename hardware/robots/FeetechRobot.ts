@@ -198,7 +198,7 @@ export class FeetechRobot implements Robot {
       // starting the run (or a slow adapter) does not read as a missing servo.
       const status = await this.bus.ping(j.id, undefined, Math.max(this.bus.replyMarginS, PREARM_MARGIN_S));
       if (status === undefined) {
-        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s`);
+        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s (${this.bus.lastMiss})`);
         continue;
       }
       const want = feetechModelByName(j.model)!;

@@ -50,7 +50,7 @@ export async function lerobotServoDiff(loaded: LoadedConfig, cal: LerobotCalibra
       for (const j of c.joints) {
         const m = byName.get(j.name)!;
         if ((await bus.ping(j.id)) === undefined) {
-          diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s`);
+          diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s (${bus.lastMiss})`);
           continue;
         }
         const want = feetechModelByName(j.model)!;
@@ -80,7 +80,7 @@ export async function lerobotServoDiff(loaded: LoadedConfig, cal: LerobotCalibra
       const m = byName.get(j.name)!;
       const p = await bus.ping(j.id);
       if (!p) {
-        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s`);
+        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${bus.baud} bit/s (${bus.lastMiss})`);
         continue;
       }
       const want = modelByName(j.model)!;

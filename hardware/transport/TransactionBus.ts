@@ -71,6 +71,14 @@ export class BusStats {
 export interface BusDecoder {
   push(chunk: Uint8Array): void;
   reset(): void;
+  /** Replies dropped for a bad CRC / checksum and bytes skipped as garbage, since construction. */
+  readonly stats: { readonly crcErrors: number; readonly garbageBytes: number };
+}
+
+/** What the decoder counted during some calls (`TransactionBus.noiseMark` / `noiseSince`). */
+export interface NoiseCount {
+  readonly crcErrors: number;
+  readonly garbageBytes: number;
 }
 
 export interface TransactionBusOptions<P extends { readonly id: number }, D extends BusDecoder> {
@@ -84,12 +92,30 @@ export interface TransactionBusOptions<P extends { readonly id: number }, D exte
   readonly isReply?: (p: P) => boolean;
   /** Counts a reply taken by a transaction in the stats (status errors, alerts). */
   readonly countReply: (p: P, stats: BusStats) => void;
+  /** What a corrupt reply fails on, for messages: 'CRC' (Dynamixel), 'checksum' (Feetech). */
+  readonly integrity: string;
   /**
    * Whether a decoded packet is the request `sent` itself, come back on the receive line (a
    * half-duplex adapter that echoes what it transmits; Feetech's SDK flushes its input after each
    * write for this). Only the first packet after a request is checked; default never.
    */
   readonly isEcho?: (p: P, sent: Uint8Array) => boolean;
+}
+
+/**
+ * Why a configure-time call got no valid reply, from what the decoder saw meanwhile: replies that
+ * failed their `integrity` check (CRC, checksum) point at the wire (noise, a bad ground, a marginal
+ * adapter, a baud rate slightly off), bytes that never made a packet at a wrong baud rate or
+ * another device, and nothing at all at power, the id or the baud rate.
+ */
+export function describeNoReply(n: NoiseCount, integrity: string): string {
+  if (n.crcErrors === 0 && n.garbageBytes === 0) return 'nothing arrived at all: check power, the id and the baud rate';
+  // A reply failing its check is also counted in the garbage bytes (it made no valid packet).
+  const what =
+    n.crcErrors > 0
+      ? `${n.crcErrors} repl${n.crcErrors === 1 ? 'y' : 'ies'} with a bad ${integrity} (${n.garbageBytes} byte${n.garbageBytes === 1 ? '' : 's'} in all that made no valid packet)`
+      : `${n.garbageBytes} byte${n.garbageBytes === 1 ? '' : 's'} that made no valid packet`;
+  return `${what} arrived: noise or wiring, or a baud rate slightly off; check the cable, its ground and the baud rate`;
 }
 
 interface Waiter<P> {
@@ -117,6 +143,8 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
   private readonly _isReply: ((p: P) => boolean) | undefined;
   private readonly _countReply: (p: P, stats: BusStats) => void;
   private readonly _isEcho: ((p: P, sent: Uint8Array) => boolean) | undefined;
+  private readonly _integrity: string;
+  private _lastMiss = '';
 
   constructor(
     readonly transport: Transport,
@@ -127,6 +155,7 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
     this._isReply = o.isReply;
     this._countReply = o.countReply;
     this._isEcho = o.isEcho;
+    this._integrity = o.integrity;
     this.decoder = o.decoder((p) => this._onReply(p));
   }
 
@@ -228,6 +257,30 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
     this._waiter = undefined;
     if (w.timer) clearTimeout(w.timer);
     w.resolve(w.got);
+  }
+
+  /**
+   * What arrived during the last configure-time call (ping, read, write) that got no valid reply,
+   * in words (`describeNoReply`): '' before any such call.
+   */
+  get lastMiss(): string {
+    return this._lastMiss;
+  }
+
+  /** Records (and returns) what arrived since `mark` as the reason a call got no valid reply. */
+  protected missed(mark: NoiseCount): string {
+    this._lastMiss = describeNoReply(this.noiseSince(mark), this._integrity);
+    return this._lastMiss;
+  }
+
+  /** The decoder's counts now, to compare with after some calls (`noiseSince`). */
+  noiseMark(): NoiseCount {
+    return { crcErrors: this.decoder.stats.crcErrors, garbageBytes: this.decoder.stats.garbageBytes };
+  }
+
+  /** What arrived but was not a valid reply since `mark` (bad CRC / checksum, garbage bytes). */
+  noiseSince(mark: NoiseCount): NoiseCount {
+    return { crcErrors: this.decoder.stats.crcErrors - mark.crcErrors, garbageBytes: this.decoder.stats.garbageBytes - mark.garbageBytes };
   }
 
   /** Reply timeout for a request of `outBytes` expecting `inBytes` back (s). */

@@ -123,7 +123,7 @@ describe('LeRobot calibration files', () => {
     expect(diff[1]).toBe('joint shoulder_pan (id 1): Min/Max_Position_Limit 780..3321 on the servo, 700..3400 in the file');
     const factory = await lerobotServoDiff(c, leaderFile, await link(new FeetechEmulator({ servos: defaultStsServos(5) })));
     expect(factory).toContain('joint wrist_roll (id 5): Homing_Offset 0 on the servo, -1407 in the file');
-    expect(factory).toContain('joint gripper: servo id 6 did not answer a ping at 1000000 bit/s');
+    expect(factory).toContain('joint gripper: servo id 6 did not answer a ping at 1000000 bit/s (nothing arrived at all: check power, the id and the baud rate)');
   });
 
   it('Koch follower and leader (drive_mode 1 on the leader\'s elbow), limits narrowed to the turn each servo reads after a power-up: the Dynamixel connect accepts both, the homing pose reads 0, and the reversed elbow keeps the leader\'s direction of motion', async () => {

@@ -60,7 +60,7 @@ describe('LeRobot servo check', () => {
     const cal = readLerobotCalibration(KOCH_F);
     const emu = new DynamixelEmulator({ servos: dynamixelServosAsLerobotLeft(config, cal) }); // servos at 1 Mbps
     const diff = await lerobotServoDiff(loaded, cal, await link(emu, 57_600));
-    expect(diff[0]).toBe('joint shoulder_pan: servo id 1 did not answer a ping at 57600 bit/s');
+    expect(diff[0]).toBe('joint shoulder_pan: servo id 1 did not answer a ping at 57600 bit/s (nothing arrived at all: check power, the id and the baud rate)');
     expect(diff).toHaveLength(6);
   });
 });

@@ -109,7 +109,7 @@ describe('DynamixelRobot on the emulator', () => {
     expect(err.code).toBe('HW_MISMATCH');
     expect(err.diff).toEqual([
       'joint shoulder_lift (id 2): model 1100 XH540-W270 on the bus, 1020 XM430-W350 in the config',
-      'joint gripper: servo id 6 did not answer a ping at 1000000 bit/s',
+      'joint gripper: servo id 6 did not answer a ping at 1000000 bit/s (nothing arrived at all: check power, the id and the baud rate)',
     ]);
   });
 
