@@ -17,6 +17,7 @@ import type { StsServoSetup } from '../emulator/EmulatedStsServo.ts';
 import type { ServoSetup } from '../emulator/EmulatedServo.ts';
 import { OperatingMode, POSITION_CENTER as DXL_CENTER, RAD_PER_TICK as DXL_RAD_PER_TICK } from '../dynamixel/controlTable.ts';
 import { FEETECH_BAUD_CODES, RAD_PER_TICK, feetechBaudCode } from '../feetech/controlTable.ts';
+import { MAX_ID as STS_MAX_ID } from '../feetech/packet.ts';
 import { loadRobotConfig, type DynamixelRobotConfig } from './config.ts';
 import { readConfigJson } from './busConfig.ts';
 import { isFeetechConfig, validateFeetechConfig, type FeetechRobotConfig } from './feetechConfig.ts';
@@ -75,7 +76,8 @@ export function createFeetechPort(value: string, o: { baud: number; servos?: rea
   // emu://N, emu:// (the config's servos), either with ?baud=B: servos set to B (Feetech's table).
   const m = /^emu:\/\/(\d*)(?:\?baud=(\d+))?$/.exec(v);
   const n = m && m[1] !== '' ? Number(m[1]) : undefined;
-  if (!m || (n !== undefined && (n < 1 || n > 254))) throw new UsageError(flag, `"${value}" is not an emulator address`, 'emu://N with N from 1 to 254, or emu:// for the servos of --config, optionally ?baud=B');
+  // Ids run 1..N, and 254 (0xFE) is the broadcast id: no servo has it.
+  if (!m || (n !== undefined && (n < 1 || n > STS_MAX_ID))) throw new UsageError(flag, `"${value}" is not an emulator address`, `emu://N with N from 1 to ${STS_MAX_ID} (ids 1..N; 254 is the broadcast id), or emu:// for the servos of --config, optionally ?baud=B`);
   let servos = n !== undefined ? defaultStsServos(n) : o.servos;
   if (!servos) throw new UsageError(flag, 'emu:// needs a servo count here', 'emu://N');
   const servoBaud = m[2] === undefined ? o.baud : Number(m[2]);

@@ -16,6 +16,7 @@ import { SerialTransport } from './SerialTransport.ts';
 import { DynamixelEmulator, defaultServos, type EmulatorOptions } from '../emulator/DynamixelEmulator.ts';
 import type { ServoSetup } from '../emulator/EmulatedServo.ts';
 import { BAUD_CODES, baudCode } from '../dynamixel/controlTable.ts';
+import { MAX_ID } from '../dynamixel/packet.ts';
 
 export type PortSpec =
   | { readonly kind: 'emu'; readonly servos: number | undefined; readonly servoBaud?: number }
@@ -28,7 +29,8 @@ export function parsePort(value: string, flag = '--port'): PortSpec {
   if (v.startsWith('emu://')) {
     const m = /^emu:\/\/(\d*)(?:\?baud=(\d+))?$/.exec(v);
     const n = m && m[1] !== '' ? Number(m[1]) : undefined;
-    if (!m || (n !== undefined && (n < 1 || n > 253))) throw new UsageError(flag, `"${value}" is not an emulator address`, 'emu://N with N from 1 to 253, or emu:// for the servos of --config, optionally ?baud=B');
+    // Ids run 1..N: Protocol 2.0 reserves 253 (0xFD, a header byte) and 254 (0xFE) is the broadcast id.
+    if (!m || (n !== undefined && (n < 1 || n > MAX_ID))) throw new UsageError(flag, `"${value}" is not an emulator address`, `emu://N with N from 1 to ${MAX_ID} (ids 1..N; 253 is reserved and 254 is the broadcast id in Protocol 2.0), or emu:// for the servos of --config, optionally ?baud=B`);
     if (m[2] === undefined) return { kind: 'emu', servos: n };
     const b = Number(m[2]);
     if (baudCode(b) === undefined) throw new UsageError(flag, `"${value}": ${b} is not a Dynamixel baud rate`, Object.values(BAUD_CODES).join(', '));

@@ -8,7 +8,7 @@ import { listSerialPorts } from '../../../hardware/transport/SerialTransport.ts'
 import type { Transport, TransportHandlers } from '../../../hardware/transport/Transport.ts';
 import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
 import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable.ts';
-import { readLe } from '../../../hardware/dynamixel/packet.ts';
+import { MAX_ID as DXL_MAX_ID, readLe } from '../../../hardware/dynamixel/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
 import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
@@ -138,7 +138,7 @@ function emulateCommand() {
       ]);
       if (o.protocol === 'feetech') return emulateFeetech({ servos: o.servos, ...(o.config ? { config: o.config } : {}), listen: o.listen, baud: o.baud, ...(o.servoBaud !== undefined ? { servoBaud: o.servoBaud } : {}), latencyMs: o.latencyMs, loss: o.loss, corrupt: o.corrupt, realTiming: o.realTiming, seed: o.seed });
       o.baud = baudRate(String(o.baud));
-      if (o.servos > 253) throw new UsageError('--servos', `${o.servos} servos do not fit on one bus`, '1..253');
+      if (o.servos > DXL_MAX_ID) throw new UsageError('--servos', `${o.servos} servos (ids 1..${o.servos}) do not fit on one bus`, `1..${DXL_MAX_ID} (Protocol 2.0: 253 is reserved, 254 is the broadcast id)`);
       const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(o.listen);
       const port = m ? Number(m[2]) : NaN;
       if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('--listen', `"${o.listen}" is not host:port`, 'e.g. 127.0.0.1:9000');

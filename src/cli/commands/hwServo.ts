@@ -18,7 +18,7 @@ import { BAUD_CODES, baudCode, ticksToRad } from '../../../hardware/dynamixel/co
 import { readLe as dxlReadLe } from '../../../hardware/dynamixel/packet.ts';
 import { FeetechBus } from '../../../hardware/feetech/FeetechBus.ts';
 import { FEETECH_BAUD_CODES, feetechBaudCode, stsTicksToRad } from '../../../hardware/feetech/controlTable.ts';
-import { decodeSignMagnitude, readLe } from '../../../hardware/feetech/packet.ts';
+import { MAX_ID as STS_MAX_ID, decodeSignMagnitude, readLe } from '../../../hardware/feetech/packet.ts';
 import { FeetechEmulator, defaultStsServos } from '../../../hardware/emulator/FeetechEmulator.ts';
 import { createFeetechPort, feetechServosOf, loadAnyRobotConfig, reattachEmulator, type BusProtocol } from '../../../hardware/robots/openRobot.ts';
 
@@ -171,7 +171,7 @@ export interface FeetechEmulateOptions {
 export async function emulateFeetech(o: FeetechEmulateOptions): Promise<void> {
   checkBaud('feetech', o.baud);
   if (o.servoBaud !== undefined) checkBaud('feetech', o.servoBaud, '--servo-baud');
-  if (o.servos > 254) throw new UsageError('--servos', `${o.servos} servos do not fit on one bus`, '1..254');
+  if (o.servos > STS_MAX_ID) throw new UsageError('--servos', `${o.servos} servos (ids 1..${o.servos}) do not fit on one bus`, `1..${STS_MAX_ID} (254 is the broadcast id)`);
   const m = /^(\[[^\]]+\]|[^:]+):(\d+)$/.exec(o.listen);
   const port = m ? Number(m[2]) : NaN;
   if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('--listen', `"${o.listen}" is not host:port`, 'e.g. 127.0.0.1:9000');
