@@ -57,7 +57,7 @@ function scanCommand() {
     .description('Find servos on a bus (Dynamixel Protocol 2.0 by default, --protocol feetech|auto): id, model, firmware, present position.')
     .option('--port <port>', 'serial device (/dev/ttyUSB0), tcp://host:port, or emu://N (built-in emulator)')
     .option('--protocol <p>', 'dynamixel, feetech (STS, unicast pings of ids 0..253) or auto (both)', protocolArg, 'dynamixel' as ScanProtocol)
-    .option('--baud <bps>', 'bus line rate (bit/s); default the factory rate: Dynamixel 57600, Feetech 1000000', busBaud)
+    .option('--baud <bps>', 'bus line rate (bit/s) for every protocol scanned; default each protocol\'s factory rate: Dynamixel 57600, Feetech 1000000 (auto reopens the port at each)', busBaud)
     .option('--ids <list>', 'ids to ping one by one, e.g. 1-20 (default: one broadcast ping)', idList)
     .option('--timeout-ms <ms>', 'Dynamixel: broadcast ping listening window (default 100 ms); Feetech: reply window per pinged id (default 10 ms)', positiveInt)
     .option('--list', 'list the serial ports of this machine and exit', false)

@@ -105,25 +105,38 @@ export interface ScanOptions {
   json: boolean;
 }
 
-/** `axon hw scan --protocol feetech|auto` (and dynamixel, when called with it). */
+/**
+ * `axon hw scan --protocol feetech|auto` (and dynamixel, when called with it). Each protocol is
+ * scanned at `--baud`, or without it at its own factory rate (Dynamixel X 57600, Feetech STS
+ * 1000000): `auto` then reopens the port at the second rate (an emu:// emulator is moved to a new
+ * link at it, as the host reopens its port), so an SO-101 on a real adapter is found at 1 Mbps.
+ */
 export async function scanBus(o: ScanOptions): Promise<void> {
-  const baud = o.baud ?? defaultBaud(o.protocol);
-  if (o.protocol !== 'auto') checkBaud(o.protocol, baud);
-  const transport = o.protocol === 'feetech' ? createFeetechPort(o.port, { baud }).transport : createPort(o.port, { baud }).transport;
+  const rates: Partial<Record<BusProtocol, number>> = {};
+  if (o.protocol !== 'feetech') rates.dynamixel = o.baud ?? defaultBaud('dynamixel');
+  if (o.protocol !== 'dynamixel') rates.feetech = o.baud ?? defaultBaud('feetech');
+  if (o.protocol !== 'auto') checkBaud(o.protocol, rates[o.protocol]!);
+  const first = o.protocol === 'feetech' ? createFeetechPort(o.port, { baud: rates.feetech! }) : createPort(o.port, { baud: rates.dynamixel! });
+  let transport = first.transport;
   const t0 = performance.now();
   const servos: ScannedServo[] = [];
   let timeouts = 0, crc = 0;
   let latePass = false;
-  // One transport, one protocol at a time: each bus owns the link while it scans.
-  if (o.protocol === 'dynamixel' || o.protocol === 'auto') {
-    const bus = new DynamixelBus(transport);
-    await bus.open();
-    servos.push(...(await scanDynamixelBus(bus, o.ids, (o.timeoutMs ?? 100) / 1000)));
-    timeouts += bus.stats.timeouts;
-    crc += bus.decoder.stats.crcErrors;
-  }
   try {
-    if (o.protocol === 'feetech' || o.protocol === 'auto') {
+    // One transport, one protocol at a time: each bus owns the link while it scans.
+    if (rates.dynamixel !== undefined) {
+      const bus = new DynamixelBus(transport);
+      await bus.open();
+      servos.push(...(await scanDynamixelBus(bus, o.ids, (o.timeoutMs ?? 100) / 1000)));
+      timeouts += bus.stats.timeouts;
+      crc += bus.decoder.stats.crcErrors;
+    }
+    if (rates.feetech !== undefined) {
+      if (transport.baud !== rates.feetech) {
+        // auto without --baud: the port again, at Feetech's rate.
+        await transport.close();
+        transport = first.emulator ? reattachEmulator(first.emulator, o.port, rates.feetech) : createPort(o.port, { baud: rates.feetech }).transport;
+      }
       const bus = new FeetechBus(transport);
       await bus.open();
       let found = await scanFeetechBus(bus, o.ids, o.timeoutMs === undefined ? undefined : o.timeoutMs / 1000);
@@ -141,16 +154,20 @@ export async function scanBus(o: ScanOptions): Promise<void> {
     await transport.close();
   }
   const ms = Math.round(performance.now() - t0);
+  const two = rates.dynamixel !== undefined && rates.feetech !== undefined && rates.dynamixel !== rates.feetech;
+  const baud = two ? null : (rates.dynamixel ?? rates.feetech)!;
   if (o.json) {
-    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, servos, late_pass: latePass, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
+    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, bauds: rates, servos, late_pass: latePass, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
     return;
   }
-  console.log(`axon hw scan: ${o.port} at ${baud} bit/s (${o.protocol}): ${servos.length} servo${servos.length === 1 ? '' : 's'} in ${ms} ms`);
+  const at = two ? `Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s (each protocol's factory rate; --baud sets one for both)` : `at ${baud} bit/s`;
+  console.log(`axon hw scan: ${o.port} ${at} (${o.protocol}): ${servos.length} servo${servos.length === 1 ? '' : 's'} in ${ms} ms`);
   if (latePass) console.log(`  nothing answered within the 10 ms reply margin: a second, slower pass waited ${LATE_REPLY_MARGIN_S * 1000} ms per id (a USB adapter's latency timer, TCP or a loaded host delays replies; --timeout-ms makes one pass)`);
   if (servos.length > 0) console.log('  protocol   id  model               firmware  position');
   for (const s of servos)
     console.log(`  ${s.protocol.padEnd(9)} ${String(s.id).padStart(3)}  ${`${s.model_name} (${s.model})`.padEnd(19)} ${String(s.firmware).padStart(7)}   ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}${s.status ? `  status 0x${s.status.toString(16)}` : ''}`);
-  if (servos.length === 0) console.log(`  nothing answered: check power, wiring, the baud rate (--baud; ${o.protocol === 'feetech' ? 'STS factory rate 1000000' : 'Dynamixel X factory rate 57600'}) and the ids (--ids)`);
+  const factory = o.protocol === 'feetech' ? 'STS factory rate 1000000' : o.protocol === 'dynamixel' ? 'Dynamixel X factory rate 57600' : 'factory rates: Dynamixel X 57600, Feetech STS 1000000';
+  if (servos.length === 0) console.log(`  nothing answered: check power, wiring, the baud rate (--baud; ${factory}) and the ids (--ids)`);
 }
 
 // ---- axon hw emulate --protocol feetech ----
