@@ -19,7 +19,7 @@ export interface LiveOptions {
   readonly durationS: number;
   /** Safety settings; a real robot gets a soft start of 1 s by default. */
   readonly safety?: Partial<SafetyConfig>;
-  /** Stop on SIGINT/SIGTERM (default true). */
+  /** Stop on the stop signals, SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true; src/session/stopSignals.ts). */
   readonly handleSignals?: boolean;
   /**
    * Initial velocity command (vx m/s, vy m/s, wz rad/s) for a locomotion policy, clamped to the

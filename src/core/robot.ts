@@ -183,6 +183,14 @@ export interface Robot {
    */
   settle?(): Promise<void>;
   /**
+   * Optional, for a robot that keeps a stop of its own beyond this process (a bridge client: the
+   * served robot's latched e-stop, hardware/PROTOCOL.md section 7): latch it there too, with
+   * `reason`. The live runner calls it, fire and forget and never on the tick, whenever its
+   * supervisor e-stops (a signal, the viewer's E-STOP or disarm: src/session/forwardEstop.ts); a
+   * robot without it is stopped by its supervisor's commands and its close() alone.
+   */
+  estop?(reason?: string): Promise<unknown>;
+  /**
    * Optional, true for a robot whose state comes in on the event loop between ticks without being
    * asked for (a bridge client: the server streams state frames). A loop that blocks its thread
    * between ticks takes one event-loop turn just before each tick, so that observe() returns what

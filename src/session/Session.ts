@@ -90,7 +90,7 @@ export interface Session<R extends Robot = Robot> {
   stages(safety?: Partial<SafetyConfig>): LoopStages;
   /** What the world-model hook of a finished loop did (fault time in s when one was injected). */
   worldModelResult(hook: WorldModelHook, faultS?: number): EpisodeWorldModel | undefined;
-  /** Closes the policy, the world model and the robot. */
+  /** Closes the robot (first: its safe stop), then the policy and the world model. */
   close(): Promise<void>;
 }
 
@@ -195,13 +195,15 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
         return { loop, safety, hook, ...(traced ? { traced } : {}) };
       },
       worldModelResult: (hook, faultS) => episodeWorldModel(w, hook, faultS),
+      // The robot first: its close() is its safe stop (hold or torque off), which a slow policy or
+      // world-model close must not delay (a stop signal's hard exit may follow: src/session/stopSignals.ts).
       close: async () => {
         try {
+          await robot.close();
+        } finally {
           await p.close();
           await w?.model.close();
           if (w?.continuation instanceof BatchPolicy) await w.continuation.close();
-        } finally {
-          await robot.close();
         }
       },
     };

@@ -7,11 +7,19 @@
  * supervisor's events, the stops this runner makes, and — through Robot.useClock — the robot's
  * observations and events. Tests inject a VirtualClock (src/clock/VirtualTime.ts).
  *
- * Stops: Ctrl-C / SIGTERM is an operator e-stop; a robot fault (health$.faults) during the run is
+ * Stops: a stop signal (Ctrl-C, SIGTERM, SIGHUP from a closed terminal or a dropped SSH session,
+ * SIGQUIT: src/session/stopSignals.ts) is an operator e-stop; a robot fault (health$.faults) during the run is
  * a protective safe-stop with the fault as its reason, the state the robot itself is in (a bridge
  * server's deadman or commander-lost stop, PROTOCOL.md 6). A loop already stopped (a
  * stale-observation safe-stop first) stays as it is, so the end state does not depend on which
  * side noticed first. A robot faulted before the loop arms is e-stopped: the loop never arms.
+ *
+ * Signals are listened for from before the robot connects (its torque goes on there) until it is
+ * closed: one that comes while it connects e-stops the loop before it arms; later ones are
+ * absorbed, and a close that hangs meets the hard exit (CLOSE_BOUND_S). The robot is closed first
+ * (Session.close), so a slow policy or world-model close does not delay its safe stop. Every
+ * e-stop of the supervisor also reaches a robot with a stop of its own (Robot.estop: a bridge's
+ * served robot), off the tick (src/session/forwardEstop.ts).
  *
  * How it ended (endedBy): the rule live runs share (src/session/liveEndedBy.ts): 'fault' when the
  * robot faulted; otherwise 'safe_stop' when the run ends held in a stop the supervisor latched by
@@ -33,6 +41,8 @@ import type { Session, SessionLoop } from './Session.ts';
 import type { EpisodeWorldModel } from './worldModel.ts';
 import { stopOnRobotFault } from './faultStop.ts';
 import { liveEndedBy, type LiveEndedBy } from './liveEndedBy.ts';
+import { onStopSignals, type StopSignalGuard } from './stopSignals.ts';
+import { forwardEstop } from './forwardEstop.ts';
 
 export type { LiveEndedBy } from './liveEndedBy.ts';
 
@@ -46,7 +56,7 @@ export interface LiveRunOptions {
   readonly durationS: number;
   /** Safety settings; a real robot gets a soft start of 1 s by default. */
   readonly safety?: Partial<SafetyConfig>;
-  /** Stop on SIGINT/SIGTERM (default true). */
+  /** Stop on the stop signals, SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true; src/session/stopSignals.ts). */
   readonly handleSignals?: boolean;
   /** Seeds the world-model hook and the action noise (default 1). */
   readonly seed?: number;
@@ -119,21 +129,30 @@ export interface LiveRunResult {
 /** Runs `session` once on wall-clock time, then closes it (policy, world model, robot). */
 export async function runSessionLive<R extends Robot>(session: Session<R>, o: LiveRunOptions): Promise<LiveRunResult> {
   const { robot, period } = session;
-  const made = await liveClock(o.clock, period, robot).catch(async (e: unknown) => {
-    await session.close();
-    throw e;
-  });
-  const clock = made.clock;
-  const subs: Subscription[] = [];
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let faulted = false, signalled = false; // what liveEndedBy reads at the end
   let lastSeq = 0; // the newest tick's seq, for events made off the tick
-  const onSignal = () => {
-    signalled = true;
-    safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
+  let now = () => 0; // the loop clock's time, once it is made
+  // A signal before the loop exists (the clock starting, the robot connecting) is acted on once it does.
+  const stopOnSignal = () => {
+    safety?.estop('operator interrupt (signal)', now(), lastSeq);
     loop?.stop();
   };
+  const guard: StopSignalGuard | undefined = (o.handleSignals ?? true)
+    ? onStopSignals(() => {
+        signalled = true;
+        stopOnSignal();
+      }, { what: `the run on ${robot.spec.name}` })
+    : undefined;
+  const made = await liveClock(o.clock, period, robot).catch(async (e: unknown) => {
+    await session.close();
+    guard?.dispose();
+    throw e;
+  });
+  const clock = made.clock;
+  now = () => clock.now();
+  const subs: Subscription[] = [];
   try {
     if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
@@ -142,6 +161,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     loop = parts.loop;
     safety = parts.safety;
     const s = safety;
+    const fwd = forwardEstop(s, robot);
+    if (fwd) subs.push(fwd);
     subs.push(
       parts.loop.records$.subscribe((rec) => {
         lastSeq = rec.seq;
@@ -154,10 +175,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     );
     // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.
     o.onLoop?.(parts);
-    if (o.handleSignals ?? true) {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }
+    if (signalled) stopOnSignal(); // it came while the robot connected: e-stopped, the loop never arms
     const result = await loop.run();
     const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     const task = session.task;
@@ -171,10 +189,12 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       ...(worldModel ? { worldModel } : {}),
     };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     for (const sub of subs) sub.unsubscribe();
-    await session.close(); // a Robot's close() leaves it in its own safe state (hold or torque off)
-    await made.owned?.close();
+    try {
+      await session.close(); // the robot first: a Robot's close() leaves it in its own safe state (hold or torque off)
+      await made.owned?.close();
+    } finally {
+      guard?.dispose(); // signals till here were absorbed: the robot is closed
+    }
   }
 }

@@ -22,6 +22,8 @@ import type { SafetyConfig } from '../safety/types.ts';
 import type { Policy } from '../policy/Policy.ts';
 import { stopOnRobotFault } from '../session/faultStop.ts';
 import { liveEndedBy, type LiveEndedBy } from '../session/liveEndedBy.ts';
+import { onStopSignals } from '../session/stopSignals.ts';
+import { forwardEstop } from '../session/forwardEstop.ts';
 import { manifestOnlyFolder, openSession, type Session } from '../session/Session.ts';
 
 export class LeaderPolicy implements Policy {
@@ -80,6 +82,7 @@ export interface TeleopOptions {
   readonly onLoop?: (loop: ControlLoop, safety: SafetySupervisor, clock: WallClock) => void;
   /** Largest lag searched when estimating the follower's lag (s, default 0.5). */
   readonly maxLagS?: number;
+  /** Stop on the stop signals, SIGINT, SIGTERM, SIGHUP, SIGQUIT (default true; src/session/stopSignals.ts). */
   readonly handleSignals?: boolean;
 }
 
@@ -135,11 +138,18 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   let faulted = false, signalled = false; // what liveEndedBy reads at the end
   let lastSeq = 0; // the newest tick's seq, for the stops made off the tick
   const subs: Subscription[] = [];
-  const onSignal = () => {
-    signalled = true;
+  // A signal before the loop exists (the arms connecting: the follower's torque goes on there) is acted on once it does.
+  const stopOnSignal = () => {
     safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
     loop?.stop();
   };
+  // Listened for until both arms are closed: later signals are absorbed, a hung close meets the hard exit.
+  const guard = (o.handleSignals ?? true)
+    ? onStopSignals(() => {
+        signalled = true;
+        stopOnSignal();
+      }, { what: `teleop of ${follower.spec.name}` })
+    : undefined;
   let policy: LeaderPolicy | undefined;
   let session: Session | undefined;
   try {
@@ -154,6 +164,10 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, ...o.safety } });
     loop = parts.loop;
     const s = (safety = parts.safety);
+    for (const robot of [follower, leader]) {
+      const fwd = forwardEstop(s, robot);
+      if (fwd) subs.push(fwd);
+    }
     let k = 0;
     const p = policy;
     subs.push(
@@ -178,21 +192,21 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
         }),
       );
     o.onLoop?.(loop, s, clock);
-    if (o.handleSignals ?? true) {
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-    }
+    if (signalled) stopOnSignal(); // it came while the arms connected: e-stopped, the loop never arms
     const result = await loop.run();
     const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     const ticks = Math.min(k, maxTicks);
     return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
     for (const sub of subs) sub.unsubscribe();
-    await policy?.close();
-    await (session ? session.close() : follower.close()).catch(() => {});
-    await leader.close().catch(() => {});
+    try {
+      // The follower first (its safe stop), then the leader, then the leader's policy.
+      await (session ? session.close() : follower.close()).catch(() => {});
+      await leader.close().catch(() => {});
+      await policy?.close();
+    } finally {
+      guard?.dispose();
+    }
   }
 }
 

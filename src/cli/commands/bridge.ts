@@ -11,6 +11,7 @@ import { parseInitPose } from '../urdfSession.ts';
 import { round } from '../summary.ts';
 import { EXIT_FAILED, EXIT_INVALID_RUN } from '../exitCodes.ts';
 import type { Observation } from '../../core/robot.ts';
+import { STOP_SIGNALS } from '../../session/stopSignals.ts';
 
 function portInt(v: string): number {
   const x = Number(v);
@@ -144,20 +145,23 @@ export function bridgeCommand() {
         if (!o.json) say(describe(e));
       });
 
+      // Ctrl-C, SIGTERM, SIGHUP (a closed terminal, a dropped SSH session), SIGQUIT
+      // (src/session/stopSignals.ts): the first stops serving; later ones are absorbed until the
+      // robot is closed (SHUTDOWN_S bounds the shutdown).
+      let onStopSignal = () => {};
+      const stopSignal = () => onStopSignal();
+      for (const sig of STOP_SIGNALS) process.on(sig, stopSignal);
       await new Promise<void>((resolve) => {
         let done = false;
         const stop = () => {
           if (done) return;
           done = true;
           if (timer) clearTimeout(timer);
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
           operator?.detach();
           resolve();
         };
         const timer = o.duration !== undefined ? setTimeout(stop, o.duration * 1000) : undefined;
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
+        onStopSignal = stop;
         // On a terminal each key acts at once (raw mode): the stop key needs no Enter (docs/bridge.md).
         const operator = interactive ? attachConsole(process.stdin, operatorConsole(server, say, stop)) : undefined;
       });
@@ -179,6 +183,7 @@ export function bridgeCommand() {
       step = 'closing the robot';
       await robot.close();
       clearTimeout(guard);
+      for (const sig of STOP_SIGNALS) process.off(sig, stopSignal);
       const summary = {
         command: 'bridge',
         robot: served.name,

@@ -9,6 +9,7 @@ import { UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import type { ControlLoop } from '../../loop/ControlLoop.ts';
+import { STOP_SIGNALS } from '../../session/stopSignals.ts';
 import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
@@ -158,19 +159,20 @@ export function simCommand() {
       const outputs = new RunOutputs(o, dataset);
       // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
       const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
-      // Ctrl-C / SIGTERM end the run as its duration would: the loop stops, the recording is
-      // closed with its footer, the summary is printed.
+      // A stop signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: src/session/stopSignals.ts) ends the run as
+      // its duration would: the loop stops, the recording is closed with its footer, the summary is
+      // printed. A second one takes its default action (kills a slow close: no robot to stop here).
       let interrupted: string | undefined;
       let onSignal: ((sig: NodeJS.Signals) => void) | undefined;
       try {
         const r = await runEpisode(session, { seed: o.seed, randomize: o.randomize, durationS: o.duration, realtime, sleep: o.sleep, continueAfterTerminate: true, pausable: o.view }, (loop, { safety, control, worldModel: wm }) => {
           onSignal = (sig) => {
+            for (const s of STOP_SIGNALS) process.off(s, onSignal!);
             interrupted = sig;
             loop.stop();
             control?.resume(); // a paused clock would hold the last tick
           };
-          process.once('SIGINT', onSignal);
-          process.once('SIGTERM', onSignal);
+          for (const sig of STOP_SIGNALS) process.on(sig, onSignal);
           if (o.async) countActionAge(loop, age);
           outputs.attach(loop, {
             manifest: session.folder.manifest,
@@ -249,10 +251,7 @@ export function simCommand() {
           process.exitCode = EXIT_INVALID_RUN;
         } else failIfSafeStopped(r.safety); // held in the supervisor's own stop at the end: exit 5
       } finally {
-        if (onSignal) {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-        }
+        if (onSignal) for (const sig of STOP_SIGNALS) process.off(sig, onSignal);
         try {
           await outputs.close();
         } finally {
