@@ -92,6 +92,13 @@ export class BridgeLink {
   private _noArmWhy = '';
   /** This client's reset / sim_reset requests awaiting their reply (their idle status re-allows arming). */
   private _armingRequests = 0;
+  /**
+   * This client's own e-stop of the served robot (its reason; latchEstop): while the server reports
+   * e-stopped it is not a fault of the link (the client asked for it), and close() leaves it latched
+   * (PROTOCOL.md section 7). Gone when the server leaves e-stopped (a reset, this client's or the
+   * server operator's: an explicit decision).
+   */
+  private _ownEstop: string | undefined;
   private _fatal: string | undefined;
   private _closed = false;
   private _timer: TimerHandle | undefined;
@@ -179,6 +186,17 @@ export class BridgeLink {
     this._host.onHealth();
   }
 
+  /** This client e-stops the served robot (the request goes out next): see _ownEstop. */
+  latchEstop(reason: string): void {
+    this._ownEstop = reason;
+    this._host.onHealth();
+  }
+
+  /** The reason of this client's e-stop while it is latched on the server (or on its way). */
+  get ownEstop(): string | undefined {
+    return this._ownEstop;
+  }
+
   /**
    * Why the robot cannot be driven: the bridge gave up, the server reports safe-stop / e-stopped,
    * or (a commander) the robot is idle and this client did not mean to arm it.
@@ -187,13 +205,20 @@ export class BridgeLink {
     const f: string[] = [];
     if (this._fatal !== undefined) f.push(`bridge: ${this._fatal}`);
     const why = this._serverReason ? ` (${this._serverReason})` : '';
-    if (this._serverState === 'safe-stop' || this._serverState === 'e-stopped') f.push(`bridge: served robot is ${this._serverState}${why}`);
+    if (this._serverState === 'e-stopped' && this._ownEstop !== undefined) {
+      // this client's own stop, as it asked: not a fault
+    } else if (this._serverState === 'safe-stop' || this._serverState === 'e-stopped') f.push(`bridge: served robot is ${this._serverState}${why}`);
     else if (this._serverState === 'idle' && !this._mayArm && this._role === 'command')
       f.push(`bridge: served robot is idle${why} ${this._noArmWhy}, and this client did not arm it: its commands are withheld until it resets or arms the robot itself`);
     return f;
   }
 
-  /** Release (the server holds the robot, no fault), close the socket, stop reconnecting. */
+  /**
+   * Release (the server holds the robot, no fault), close the socket, stop reconnecting. After this
+   * client's own e-stop (latchEstop) the stop stays latched: the e-stop goes out first if the server
+   * has not reported it yet, and `release` then gives back only the commander role (a server leaves
+   * e-stopped only on a reset: PROTOCOL.md sections 4 and 7), never the robot to idle.
+   */
   async close(): Promise<void> {
     if (this._closed) return;
     this._closed = true;
@@ -202,6 +227,7 @@ export class BridgeLink {
     const ws = this._ws;
     this._ws = undefined;
     if (ws && ws.readyState === WebSocket.OPEN) {
+      if (this._ownEstop !== undefined && this._serverState !== 'e-stopped') ws.send(JSON.stringify({ type: 'estop', reason: this._ownEstop }));
       if (this._role === 'command') ws.send(JSON.stringify({ type: 'release' }));
       await new Promise<void>((resolve) => {
         // Real time, whatever clock was injected: closing must end even where virtual time stands still.
@@ -310,6 +336,7 @@ export class BridgeLink {
       const was = this._serverState;
       this._serverState = m.robotState;
       this._serverReason = `${m.cause}: ${m.reason}`;
+      if (was === 'e-stopped' && m.robotState !== 'e-stopped') this._ownEstop = undefined; // reset: the latch is gone
       if (this._armingRequests > 0 && m.robotState === 'idle' && (m.cause === 'reset' || m.cause === 'sim_reset')) this._mayArm = true;
       else if (m.robotState !== was && m.robotState !== 'running' && m.robotState !== 'degraded') {
         this._mayArm = false;

@@ -245,9 +245,15 @@ export class BridgeRobot implements Robot {
     this.counts.commandsSent++;
   }
 
-  /** Protective stop of the served robot (latched on the server until reset). Any token holder may send it. */
+  /**
+   * Protective stop of the served robot (latched on the server until reset). Any token holder may
+   * send it. The live runner calls it on each e-stop of its supervisor (Robot.estop); the stop this
+   * client asked for is not a fault of the link, and close() leaves it latched (BridgeLink.close).
+   */
   estop(reason = 'client e-stop'): Promise<StatusMessage> {
-    return this._link.request({ type: 'estop', reason: reason.slice(0, REASON_MAX) }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
+    const cut = reason.slice(0, REASON_MAX);
+    this._link.latchEstop(cut);
+    return this._link.request({ type: 'estop', reason: cut }, (m) => m.type === 'status' && m.robotState === 'e-stopped');
   }
 
   /**
@@ -277,7 +283,11 @@ export class BridgeRobot implements Robot {
     return this._link.request({ type: 'stats' }, (m) => m.type === 'stats') as unknown as Promise<StatsMessage>;
   }
 
-  /** Gives the robot back (release: the server holds it, no fault), closes the link, stops reconnecting. */
+  /**
+   * Gives the robot back (release: the server holds it, no fault), closes the link, stops
+   * reconnecting; after this client's estop() the robot stays e-stopped on the server (only the
+   * commander role is given back).
+   */
   async close(): Promise<void> {
     if (this._link.closed) return;
     await this._link.close();

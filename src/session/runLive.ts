@@ -42,7 +42,7 @@ import type { EpisodeWorldModel } from './worldModel.ts';
 import { stopOnRobotFault } from './faultStop.ts';
 import { liveEndedBy, type LiveEndedBy } from './liveEndedBy.ts';
 import { onStopSignals, type StopSignalGuard } from './stopSignals.ts';
-import { forwardEstop } from './forwardEstop.ts';
+import { forwardEstop, type EstopForward } from './forwardEstop.ts';
 
 export type { LiveEndedBy } from './liveEndedBy.ts';
 
@@ -153,6 +153,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
   const clock = made.clock;
   now = () => clock.now();
   const subs: Subscription[] = [];
+  let fwd: EstopForward | undefined;
   try {
     if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
@@ -161,8 +162,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     loop = parts.loop;
     safety = parts.safety;
     const s = safety;
-    const fwd = forwardEstop(s, robot);
-    if (fwd) subs.push(fwd);
+    let faultStop = false; // the robot's own fault e-stops before arming: it reports that stop itself
+    fwd = forwardEstop(s, robot, () => faultStop);
     subs.push(
       parts.loop.records$.subscribe((rec) => {
         lastSeq = rec.seq;
@@ -170,7 +171,9 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       robot.health$.subscribe((h) => {
         if (h.faults.length === 0) return;
         faulted = true; // also after a safe-stop (a bus gone silent)
+        faultStop = true;
         stopOnRobotFault(s, `robot fault: ${h.faults.join('; ')}`, clock.now(), lastSeq); // e-stop before arming, safe-stop once armed
+        faultStop = false;
       }),
     );
     // Inside the try: whatever the caller attaches (viewer, recorder) fails with the robot closed.
@@ -190,6 +193,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     };
   } finally {
     for (const sub of subs) sub.unsubscribe();
+    fwd?.flush(); // an e-stop the last tick raised: out before the robot's close
+    fwd?.unsubscribe();
     try {
       await session.close(); // the robot first: a Robot's close() leaves it in its own safe state (hold or torque off)
       await made.owned?.close();

@@ -23,7 +23,7 @@ import type { Policy } from '../policy/Policy.ts';
 import { stopOnRobotFault } from '../session/faultStop.ts';
 import { liveEndedBy, type LiveEndedBy } from '../session/liveEndedBy.ts';
 import { onStopSignals } from '../session/stopSignals.ts';
-import { forwardEstop } from '../session/forwardEstop.ts';
+import { forwardEstop, type EstopForward } from '../session/forwardEstop.ts';
 import { manifestOnlyFolder, openSession, type Session } from '../session/Session.ts';
 
 export class LeaderPolicy implements Policy {
@@ -138,6 +138,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   let faulted = false, signalled = false; // what liveEndedBy reads at the end
   let lastSeq = 0; // the newest tick's seq, for the stops made off the tick
   const subs: Subscription[] = [];
+  const fwds: EstopForward[] = [];
   // A signal before the loop exists (the arms connecting: the follower's torque goes on there) is acted on once it does.
   const stopOnSignal = () => {
     safety?.estop('operator interrupt (signal)', clock.now(), lastSeq);
@@ -164,9 +165,10 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, ...o.safety } });
     loop = parts.loop;
     const s = (safety = parts.safety);
+    let faultStop = false; // an arm's own fault e-stops before arming: it reports that stop itself
     for (const robot of [follower, leader]) {
-      const fwd = forwardEstop(s, robot);
-      if (fwd) subs.push(fwd);
+      const f = forwardEstop(s, robot, () => faultStop);
+      if (f) fwds.push(f);
     }
     let k = 0;
     const p = policy;
@@ -187,7 +189,9 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
         robot.health$.subscribe((h) => {
           if (h.faults.length === 0) return;
           faulted = true;
+          faultStop = true;
           stopOnRobotFault(s, `${robot === leader ? 'leader' : 'follower'} fault: ${h.faults.join('; ')}`, clock.now(), lastSeq);
+          faultStop = false;
           l.stop();
         }),
       );
@@ -199,6 +203,10 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
   } finally {
     for (const sub of subs) sub.unsubscribe();
+    for (const f of fwds) {
+      f.flush(); // an e-stop the last tick raised: out before the arms' close
+      f.unsubscribe();
+    }
     try {
       // The follower first (its safe stop), then the leader, then the leader's policy.
       await (session ? session.close() : follower.close()).catch(() => {});
