@@ -61,7 +61,12 @@ describe('axon run on a torque_off STS arm ended by a signal', () => {
       const policy = writeSo101PoseModel([0.2, 0, 0, 0, 0, 0]);
       const run = spawnOut(['run', '--config', config, '--policy', policy, '--port', `tcp://${addr}`, '--duration', '60']);
       procs.push(run.p);
-      await waitFor(() => (run.out().includes('[hw] armed: torque on') ? true : undefined), 60_000);
+      // A run that ends before arming (a connect failing on a loaded host) fails here with its output.
+      await waitFor(() => {
+        if (run.out().includes('[hw] armed: torque on')) return true;
+        if (run.p.exitCode !== null || run.p.signalCode !== null) throw new Error(`axon run ended before arming (${run.p.exitCode ?? run.p.signalCode}):\n${run.out()}`);
+        return undefined;
+      }, 60_000);
       await new Promise((r) => setTimeout(r, 500)); // some ticks with torque on
       for (const s of signals) run.p.kill(s);
       const end = await run.exited;
