@@ -1,23 +1,23 @@
 import { constants } from 'node:os';
+import { STOP_SIGNALS } from '../session/stopSignals.ts';
 
 /**
- * Ctrl-C / SIGTERM for a command that ends its work cleanly (eval, in all its modes; docs/eval.md,
- * "Ending an eval early"): the first SIGINT or SIGTERM aborts `signal`, its reason the signal's
- * name. Both handlers come off at the first, so a second signal of either kind kills the process at
- * once (Node's default). `release()` takes them off when the work ended by itself.
+ * Ctrl-C / SIGTERM / SIGHUP / SIGQUIT (STOP_SIGNALS: an SSH session dropping sends SIGHUP) for a
+ * command that ends its work cleanly (eval, in all its modes; docs/eval.md, "Ending an eval
+ * early"): the first aborts `signal`, its reason the signal's name. Every handler comes off at the
+ * first, so a second signal of any kind kills the process at once (Node's default). `release()`
+ * takes them off when the work ended by itself.
  */
 export function stopOnSignal(): { readonly signal: AbortSignal; release(): void } {
   const stop = new AbortController();
   const release = () => {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    for (const s of STOP_SIGNALS) process.off(s, onSignal);
   };
   const onSignal = (sig: NodeJS.Signals) => {
     release();
     stop.abort(sig);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const s of STOP_SIGNALS) process.on(s, onSignal);
   return { signal: stop.signal, release };
 }
 

@@ -14,7 +14,7 @@ import { readDataset } from '../../src/dataset/index.ts';
 
 const policy = 'models/cartpole-balance';
 
-async function evalEndedBy(sig: 'SIGINT' | 'SIGTERM') {
+async function evalEndedBy(sig: 'SIGINT' | 'SIGTERM' | 'SIGHUP') {
   const dir = mkdtempSync(join(tmpdir(), 'axon-evalsig-'));
   const ds = join(dir, 'ds'), rec = join(dir, 'rec');
   // 60 s episodes (3000 ticks): the signal lands while episode 1 or 2 is running.
@@ -71,4 +71,5 @@ async function evalEndedBy(sig: 'SIGINT' | 'SIGTERM') {
 describe('axon eval ended by a signal', () => {
   it('SIGINT: exit 0, summary of the episodes done, every MCAP with its footer, the dataset whole', () => evalEndedBy('SIGINT'), 240_000);
   it('SIGTERM: the same', () => evalEndedBy('SIGTERM'), 240_000);
+  it('SIGHUP (an SSH session dropping): the same, not killed by it', () => evalEndedBy('SIGHUP'), 240_000);
 });
