@@ -393,6 +393,11 @@ export class SimRobot implements SimulatedRobot {
     this.placement.showPose(positions, basePosition, baseOrientation);
   }
 
+  /** How far (m) the last reset moved the base up to put the robot on the ground (spawnOnGround; negative: down; 0: not moved). */
+  get groundLift(): number {
+    return this.placement.lift;
+  }
+
   /** World pose of a link frame: position (m) into pos[0..2], orientation x y z w into quat[0..3]. */
   linkPose(linkName: string, pos: Float64Array, quat: Float64Array): void {
     linkWorldPoseInto(this.bodies, this.requireLink(linkName, 'linkPose'), pos, quat);

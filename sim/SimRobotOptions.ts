@@ -86,9 +86,12 @@ export interface SimRobotOptions {
   readonly baseOrientation?: readonly [number, number, number, number];
   /**
    * At every reset, move the robot vertically so that its lowest collision shape just touches the
-   * ground z = 0 (a floating robot whose initial pose changes, e.g. randomised knees). Default false.
+   * ground z = 0 (a floating robot whose initial pose changes, e.g. randomised knees). 'lift': only
+   * when that shape is below the ground, raise the robot so it touches z = 0; a robot above it
+   * stays where placed (the CLI's rule for a stated floating base, docs/urdf.md "Start pose").
+   * Default false.
    */
-  readonly spawnOnGround?: boolean;
+  readonly spawnOnGround?: boolean | 'lift';
   /**
    * Friction limit of each robot-ground contact point: 'coulomb' = μ × the normal force that
    * point's body carried in the previous physics step, shared over its contact points (Coulomb

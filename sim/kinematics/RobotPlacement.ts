@@ -19,7 +19,9 @@ export class RobotPlacement {
   private readonly fk: TreeFk;
   private readonly basePosition: Vec3;
   private readonly baseOrientation: Quaternion;
-  private readonly spawnOnGround: boolean;
+  private readonly spawnOnGround: boolean | 'lift';
+  /** How far (m) the last reset moved the robot up to put it on the ground (negative: down; 0: not moved). */
+  lift = 0;
   private readonly jointCount: number;
   private showScratch: Float64Array | undefined;
 
@@ -51,6 +53,7 @@ export class RobotPlacement {
   reset(positions: Float64Array, velocities: Float64Array): void {
     this.place(positions);
     if (this.spawnOnGround) this.dropToGround();
+    else this.lift = 0;
     // Body velocities from joint velocities, propagating link twists down the tree (base at rest).
     this.fk.twists(velocities);
     this.fk.setBodyVelocities(this.bodies);
@@ -86,15 +89,20 @@ export class RobotPlacement {
     this.baseOrientation.copy(_showQuat);
   }
 
-  /** Moves every body vertically so the lowest collision shape touches z = 0 (reset time). */
+  /**
+   * Moves every body vertically so the lowest collision shape touches z = 0 (reset time); with
+   * spawnOnGround 'lift', only up (a robot whose lowest shape is above the ground stays there).
+   */
   private dropToGround(): void {
+    this.lift = 0;
     let minZ = Infinity;
     for (const b of this.bodies) {
       if (b.body.shapes.length === 0) continue;
       b.body.updateAABB();
       if (b.body.aabb.lowerBound.z < minZ) minZ = b.body.aabb.lowerBound.z;
     }
-    if (!Number.isFinite(minZ)) return;
+    if (!Number.isFinite(minZ) || (this.spawnOnGround === 'lift' && minZ >= 0)) return;
+    this.lift = -minZ;
     for (const b of this.bodies) b.body.position.z -= minZ;
     this.fk.shiftZ(-minZ);
   }

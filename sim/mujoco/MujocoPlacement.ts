@@ -18,7 +18,7 @@ export interface MujocoCoordinates {
  * sim/kinematics/RobotPlacement.ts: a floating base at its configured pose (the free joint's
  * qpos, or the slides' counted from the body's pos; orientation normalised), joint positions and velocities in qpos / qvel, kinematics
  * computed (mj_forward), and with spawnOnGround the base lowered so that the lowest point of the
- * robot's collision geometry touches z = 0.
+ * robot's collision geometry touches z = 0 (with 'lift', only raised: a robot above z = 0 stays).
  *
  * Reset time only (not for a physics step); allocates only in the constructor.
  */
@@ -29,6 +29,8 @@ export class MujocoPlacement {
    * both 0 and may reach below the feet), or all of them when none can.
    */
   private readonly robotGeoms: Int32Array;
+  /** How far (m) the last reset moved the base up to put it on the ground (negative: down; 0: not moved). */
+  lift = 0;
 
   constructor(
     private readonly mj: MainModule,
@@ -89,9 +91,14 @@ export class MujocoPlacement {
       qvel[vadr[i]] = velocities[i];
     }
     mj.mj_forward(m, d);
+    this.lift = 0;
     if (this.options.spawnOnGround && base) {
-      qpos[base.qadr + 2] -= this.lowestPoint();
-      mj.mj_forward(m, d);
+      const low = this.lowestPoint();
+      if (this.options.spawnOnGround !== 'lift' || low < 0) {
+        this.lift = -low;
+        qpos[base.qadr + 2] -= low;
+        mj.mj_forward(m, d);
+      }
     }
   }
 

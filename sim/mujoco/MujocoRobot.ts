@@ -403,6 +403,11 @@ export class MujocoRobot implements SimulatedRobot {
     return this.substeps;
   }
 
+  /** How far (m) the last reset moved the base up to put the robot on the ground (spawnOnGround; negative: down; 0: not moved). */
+  get groundLift(): number {
+    return this.placement.lift;
+  }
+
   /** Physics steps taken again by the effort guard since the robot was made (a joint's effort had passed its limit: sim/mujoco/MujocoActuators.ts overLimit()). */
   get guardStepCount(): number {
     return this.guardSteps;

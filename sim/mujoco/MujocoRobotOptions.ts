@@ -61,7 +61,8 @@ export interface MujocoRobotOptions {
   readonly contactFilter?: boolean;
   readonly basePosition?: readonly [number, number, number];
   readonly baseOrientation?: readonly [number, number, number, number]; // x y z w
-  readonly spawnOnGround?: boolean;
+  /** As SimRobotOptions.spawnOnGround: true puts the lowest collision geometry on z = 0 at every reset, 'lift' only raises a robot below it. */
+  readonly spawnOnGround?: boolean | 'lift';
   readonly sensorNoise?: SimSensorNoise;
   /** Link frames whose world position observe() writes into extras, by extras name. */
   readonly framePositions?: Readonly<Record<string, string>>;
