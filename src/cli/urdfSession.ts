@@ -243,16 +243,19 @@ export function refuseMissingJoints(m: ModelManifest, names: readonly string[], 
 /**
  * Where a floating URDF robot starts (docs/urdf.md, "Start pose"), first that applies: the
  * manifest's `base_height` is the base's height; a stated floating base whose <origin> is above the
- * ground (z > 0) starts there; else the robot is put down with its lowest collision geometry on the
- * ground (an <origin> at z = 0, as exporters write it by habit, would start the legs in the ground).
- * A stated origin's x, y and roll-pitch-yaw are kept in every case.
+ * ground (z > 0) starts there when its lowest collision geometry is at or above the ground, and is
+ * raised until it touches it when not (spawnOnGround 'lift': a Gazebo spawn height or another
+ * frame's z would start the legs in the ground; openUrdfRobot says so); else the robot is put down
+ * with its lowest collision geometry on the ground (an <origin> at z = 0, as exporters write it by
+ * habit). A stated origin's x, y and roll-pitch-yaw are kept in every case.
  */
 export function floatingStart(model: UrdfModel, baseHeight: number | undefined): Pick<SimRobotOptions, 'basePosition' | 'baseOrientation' | 'spawnOnGround'> {
   const stated = statedBasePose(model);
   if (stated === undefined) return baseHeight !== undefined ? { basePosition: [0, 0, baseHeight] } : { spawnOnGround: true };
   const [x, y, z] = stated.position;
   const pose = { basePosition: [x, y, baseHeight ?? z] as const, baseOrientation: stated.orientation };
-  return baseHeight !== undefined || z > 0 ? pose : { ...pose, spawnOnGround: true };
+  if (baseHeight !== undefined) return pose;
+  return { ...pose, spawnOnGround: z > 0 ? 'lift' : true };
 }
 
 /** Builds the robot of a setup (the URDF was parsed once, by urdfSetup). */
@@ -271,8 +274,28 @@ export async function openUrdfRobot(flags: UrdfRobotFlags, m: ModelManifest | un
   const setup = urdfSetup(flags, m, physicsDt, manifestFile, physics);
   const robot = physics === 'mujoco' ? await (await import('../../sim/mujoco/createMujocoRobot.ts')).createMujocoUrdfRobot(flags.file, setup.model, setup.options) : urdfRobot(setup);
   for (const n of robot.notes) process.stderr.write(`axon: note ${n.code}: ${n.where}: ${n.message}\n`);
+  const lifted = liftNote(flags.file, setup, robot.groundLift);
+  if (lifted) process.stderr.write(`axon: note ${lifted.code}: ${lifted.where}: ${lifted.message}\n`);
   if (m) for (const w of mimicActionJoints(m, robot.spec)) process.stderr.write(`axon: note SIM_MIMIC_ACTION: ${manifestFile}#${w.where}: ${w.line}\n`);
   return { robot, setup };
+}
+
+/**
+ * The note for a stated floating base whose <origin> left its lowest collision geometry below the
+ * ground, so that the robot was raised onto it (floatingStart's 'lift'; `lift` m, the robot's
+ * groundLift after its first reset) in `file`: the joint, the stated z and the height used. Undefined when
+ * the origin was used as written (a lift under 0.1 mm is rounding, not said).
+ */
+export function liftNote(file: string, setup: Pick<UrdfSetup, 'model' | 'options'>, lift: number): { code: string; where: string; message: string } | undefined {
+  const fb = setup.model.floatingBase;
+  if (setup.options.spawnOnGround !== 'lift' || fb === undefined || !(lift > 1e-4)) return undefined;
+  const z = fb.origin.xyz[2];
+  const used = (setup.options.basePosition?.[2] ?? z) + lift;
+  return {
+    code: 'URDF_FLOATING_BASE',
+    where: printable(`${file}: <joint name="${fb.joint}">`),
+    message: `its <origin> z ${z} puts the lowest collision geometry ${lift.toFixed(3)} m below the ground: the base starts at z ${used.toFixed(3)} instead, on the ground (the origin's x, y and orientation kept; docs/urdf.md, "Start pose")`,
+  };
 }
 
 /** The set-up flags as commander parses them (`axon sim`, `axon bridge`): UrdfRobotFlags but the file, with the package paths under the flag's name. */

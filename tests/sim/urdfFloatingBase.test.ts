@@ -154,7 +154,7 @@ describe('the stated floating joint\'s <origin> is where the base starts (docs/u
 
   it('axon sim --urdf: base_height beats the file\'s height (its x, y and yaw kept); an origin at z 0 is put down on the ground as before', () => {
     const m = parseUrdf(vendor(`<origin xyz="0.2 -0.1 ${Z0}" rpy="0 0 ${YAW}"/>`));
-    expect(floatingStart(m, undefined)).toEqual({ basePosition: [0.2, -0.1, Z0], baseOrientation: YAW_QUAT.map((v) => expect.closeTo(v, 12)) });
+    expect(floatingStart(m, undefined)).toEqual({ basePosition: [0.2, -0.1, Z0], baseOrientation: YAW_QUAT.map((v) => expect.closeTo(v, 12)), spawnOnGround: 'lift' });
     expect(floatingStart(m, 0.8)).toEqual({ basePosition: [0.2, -0.1, 0.8], baseOrientation: YAW_QUAT.map((v) => expect.closeTo(v, 12)) });
     expect(floatingStart(parseUrdf(vendor('<origin xyz="0 0 0" rpy="0 0 0"/>')), undefined)).toEqual({ basePosition: [0, 0, 0], baseOrientation: [0, 0, 0, 1], spawnOnGround: true });
     expect(floatingStart(parseUrdf(plain), undefined)).toEqual({ spawnOnGround: true });
@@ -169,4 +169,42 @@ describe('the stated floating joint\'s <origin> is where the base starts (docs/u
       expect(s.robot_setup.base).toBe('floating');
       expect(s.episode.base_height_start).toBeCloseTo(Z0, 3);
     }, 60_000);
+
+  // R9: an origin height that buries the feet (a Gazebo spawn height, another frame's z) is raised to the ground, with a note.
+  const low = join(dir, 'vendor_biped_low.urdf');
+  writeFileSync(low, vendor(`<origin xyz="0.2 -0.1 0.5" rpy="0 0 ${YAW}"/>`));
+  for (const physics of ['cannon', 'mujoco'])
+    it(`axon sim --urdf --physics ${physics}: an origin at z 0.5, 0.41 m too low for the soles, starts them on the ground (0.91 m), x, y and yaw kept, and says so`, () => {
+      const r = axon('sim', '--urdf', low, '--physics', physics, '--duration', '0.1', '--fast', '--json');
+      expect(r.code, r.stderr).toBe(0);
+      const s = JSON.parse(r.lastLine);
+      expect(s.episode.invalid).toBeUndefined();
+      expect(s.episode.base_height_start).toBeCloseTo(0.91, 3);
+      expect(r.stderr).toContain(`axon: note URDF_FLOATING_BASE: ${low}: <joint name="floating_base_joint">: its <origin> z 0.5 puts the lowest collision geometry 0.410 m below the ground: the base starts at z 0.910 instead`);
+      // The 0.93 file (soles 0.02 m above the ground) gets no such note.
+      const high = axon('sim', '--urdf', file, '--physics', physics, '--duration', '0.1', '--fast', '--json');
+      expect(high.code, high.stderr).toBe(0);
+      expect(high.stderr).not.toContain('below the ground');
+    }, 60_000);
+
+  it('the lift keeps the origin\'s x, y and yaw in both engines; in code (no spawnOnGround) the origin is used as written', async () => {
+    const m = parseUrdf(vendor(`<origin xyz="0.2 -0.1 0.5" rpy="0 0 ${YAW}"/>`));
+    const lifted = new SimRobot(m, { pd: 'implicit', ...floatingStart(m, undefined) });
+    expectNear(startBase(lifted).position, [0.2, -0.1, 0.91]);
+    expectNear(startBase(lifted).orientation, YAW_QUAT);
+    expect(lifted.groundLift).toBeCloseTo(0.41, 5);
+    expectNear(startBase(new SimRobot(m, { pd: 'implicit' })).position, [0.2, -0.1, 0.5]);
+    const r = await createMujocoUrdfRobot(low, readUrdf(low), { pd: 'implicit', ...floatingStart(readUrdf(low), undefined) });
+    try {
+      expectNear(startBase(r).position, [0.2, -0.1, 0.91], 3);
+      expectNear(startBase(r).orientation, YAW_QUAT);
+    } finally {
+      r.dispose();
+    }
+    // Above the ground: 'lift' leaves it where the origin puts it.
+    const m93 = parseUrdf(vendor());
+    const kept = new SimRobot(m93, { pd: 'implicit', ...floatingStart(m93, undefined) });
+    expectNear(startBase(kept).position, [0, 0, Z0]);
+    expect(kept.groundLift).toBe(0);
+  }, 60_000);
 });
