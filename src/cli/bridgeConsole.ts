@@ -4,7 +4,8 @@
  * keypress is handled at once, no Enter needed, so `e` typed twice in a hurry is two stops, not an
  * unknown command. Where raw mode is not to be had, stdin is read by lines, and a line with an `e`
  * anywhere in it is an e-stop first (the rest of the line is not acted on, and the operator is told).
- * Raw mode swallows Ctrl-C's signal: the key itself quits, as the signal would.
+ * Raw mode swallows Ctrl-C's signal: the key itself quits, as the signal would. Any key named `e`
+ * is a stop (Alt+e, Esc then `e`, Ctrl-E); another control key, or a lone Esc, prints the help.
  *
  * Off the tick: keys come on the event loop, rarely.
  */
@@ -78,9 +79,16 @@ export function attachConsole(input: ConsoleInput, c: OperatorConsole): { readon
   if (input.isTTY === true && typeof input.setRawMode === 'function') {
     emitKeypressEvents(input);
     input.setRawMode(true);
-    const onKey = (str: string | undefined, key: { name?: string; ctrl?: boolean } | undefined) => {
-      if (key?.ctrl === true && key.name === 'c') return c.key('\u0003');
-      if (key?.ctrl === true || key?.name === 'escape') return;
+    const onKey = (str: string | undefined, key: { name?: string; ctrl?: boolean; meta?: boolean; sequence?: string } | undefined) => {
+      const name = key?.name;
+      if (key?.ctrl === true && name === 'c') return c.key('\u0003');
+      // A key named e is a stop whatever came with it: Node's decoder joins Esc and a key typed
+      // within 500 ms into one meta key (Alt+e reads the same), and Ctrl-E is a stop too.
+      if (name === 'e') return c.key('e');
+      // Any other control key (Ctrl-Z, Ctrl-\, a lone Esc) does nothing here: say what does.
+      if (key?.ctrl === true || name === 'escape') return c.key(key?.sequence ?? '\u001b');
+      // Esc or Alt then a letter or digit: the key itself (Esc means nothing to this console).
+      if (key?.meta === true && name !== undefined && name.length === 1) return c.key(name);
       // A printable key (escape sequences such as the arrows come with no single character).
       if (str !== undefined && str.length === 1) c.key(str);
     };

@@ -60,6 +60,26 @@ describe('the bridge console', () => {
     att.detach();
   });
 
+  it('Esc then e (joined by the key decoder into one meta key) or Alt+e is a stop; Ctrl-Z and a lone Esc print the help', async () => {
+    const said: string[] = [];
+    const estops: string[] = [];
+    const server = { robotState: 'running', commanderId: 1, estop: (r: string) => estops.push(r), reset: () => {}, stats: () => ({}) };
+    const tty = fakeTty();
+    const att = attachConsole(tty, operatorConsole(server, (l) => said.push(l), () => {}));
+    tty.write('\u001be'); // what a terminal sends for Alt+e, and for Esc then e within 500 ms
+    await waitUntil(() => estops.length === 1, 'the e-stop on Esc+e');
+    expect(said).toEqual([]);
+    tty.write('\u001a'); // Ctrl-Z: raw mode took its signal; the console says what the keys are
+    await waitUntil(() => said.length === 1, 'the help on Ctrl-Z');
+    tty.write('\u001b'); // a lone Esc, reported once the decoder's 500 ms have passed
+    await waitUntil(() => said.length === 2, 'the help on Esc');
+    expect(said).toEqual([CONSOLE_HELP, CONSOLE_HELP]);
+    tty.write('\u0005'); // Ctrl-E
+    await waitUntil(() => estops.length === 2, 'the e-stop on Ctrl-E');
+    expect(estops).toEqual(['console', 'console']);
+    att.detach();
+  });
+
   it('read by lines (no raw mode), a line with an e in it is an e-stop first', async () => {
     const { s, said } = await served();
     const input = new PassThrough();
