@@ -62,11 +62,12 @@ export type BridgeServerEvent =
     }
   | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number }
   /**
-   * `count` more refusals of that code to that client while the robot was `robotState`, not
-   * logged one by one (the first was a 'refused' event): sent at the next state change, or when
-   * the client disconnects. Every refusal still gets its error reply (rate-limited).
+   * `count` refusals of that code to that client while the robot was `robotState`, not logged one
+   * by one: sent at the next state change, or when the client disconnects. `more`: one refusal of
+   * that stop was logged before them (a 'refused' event); false when the client's error budget
+   * was spent each time, so none was. Every refusal still gets its error reply (rate-limited).
    */
-  | { readonly kind: 'refusals'; readonly client: number; readonly code: number; readonly name: string; readonly count: number; readonly robotState: RobotState; readonly time: number }
+  | { readonly kind: 'refusals'; readonly client: number; readonly code: number; readonly name: string; readonly count: number; readonly more: boolean; readonly robotState: RobotState; readonly time: number }
   /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
   | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };
 
@@ -321,7 +322,7 @@ export class BridgeServer {
     const state = this.robotState;
     if (state === this._published && cause !== 'sim_reset') return;
     // The refusals of the state left are told before the new state.
-    for (const k of this._conns.clients) if (k.stopRefusals > 0) this._conns.flushRefusals(k);
+    for (const k of this._conns.clients) if (k.stopRefusedIn !== undefined) this._conns.flushRefusals(k);
     this._published = state;
     this._lastCause = cause;
     this._lastReason = reason;
@@ -406,10 +407,13 @@ export class BridgeServer {
     const s = this.robotState;
     if (s === 'safe-stop' || s === 'e-stopped') {
       this.counts.commandsRejected++;
-      // A client streaming into a stop would log 20 lines a second: the first is logged, the rest counted (flushRefusals).
+      // A client streaming into a stop would log 20 lines a second: the first is logged, the rest
+      // counted (flushRefusals); one the error budget kept from the log is counted too.
       c.stopRefusedIn = s;
-      const first = c.stopRefusals++ === 0;
-      return this._conns.sendError(c, ErrorCode.ROBOT_STOPPED, `robot is ${s} (latched): command seq ${h.seq} refused; send {"type":"reset"} after the cause is cleared`, h.seq, undefined, first);
+      const log = !c.stopLogged;
+      if (this._conns.sendError(c, ErrorCode.ROBOT_STOPPED, `robot is ${s} (latched): command seq ${h.seq} refused; send {"type":"reset"} after the cause is cleared`, h.seq, undefined, log) && log) c.stopLogged = true;
+      else c.stopRefusals++;
+      return;
     }
     const now = this.now();
     this._loop.accept(this._scratch, h.seq, now);

@@ -40,10 +40,12 @@ export interface Client {
   lastSeq: number;
   /**
    * Command frames refused ROBOT_STOPPED since the robot's state last changed, and that state:
-   * the first is logged (a 'refused' event), the rest are one 'refusals' event at the next state
-   * change or when the connection closes (flushRefusals).
+   * the first the error budget lets through is logged (a 'refused' event, `stopLogged`), the
+   * others (`stopRefusals`) are one 'refusals' event at the next state change or when the
+   * connection closes (flushRefusals).
    */
   stopRefusals: number;
+  stopLogged: boolean;
   stopRefusedIn: RobotState | undefined;
 }
 
@@ -167,8 +169,9 @@ export class Connections {
   /**
    * Error reply, at most ERRORS_PER_S per client and second (the rest are counted in `suppressed`
    * and errorsDropped). `log` false: sent without a 'refused' event (a repeat counted elsewhere).
+   * True when the reply was sent (and, with `log`, logged).
    */
-  sendError(c: Client, code: number, text: string, seq?: number, offset?: number, log = true): void {
+  sendError(c: Client, code: number, text: string, seq?: number, offset?: number, log = true): boolean {
     const now = this._o.now();
     if (now >= c.budgetAt) {
       c.errorBudget = ERRORS_PER_S;
@@ -177,7 +180,7 @@ export class Connections {
     if (c.errorBudget <= 0) {
       c.suppressed++;
       this._o.counts.errorsDropped++;
-      return;
+      return false;
     }
     c.errorBudget--;
     this._o.counts.errorsSent++;
@@ -186,14 +189,15 @@ export class Connections {
     if (seq !== undefined) m.seq = seq;
     if (offset !== undefined) m.offset = offset;
     c.ws.send(JSON.stringify(m));
+    return true;
   }
 
   /** One 'refusals' event for the ROBOT_STOPPED refusals of `c` not logged one by one; starts its count again. */
   flushRefusals(c: Client): void {
-    const more = c.stopRefusals - 1;
-    if (more > 0 && c.stopRefusedIn !== undefined)
-      this._o.event({ kind: 'refusals', client: c.id, code: ErrorCode.ROBOT_STOPPED, name: errorName(ErrorCode.ROBOT_STOPPED), count: more, robotState: c.stopRefusedIn, time: this._o.now() });
+    if (c.stopRefusals > 0 && c.stopRefusedIn !== undefined)
+      this._o.event({ kind: 'refusals', client: c.id, code: ErrorCode.ROBOT_STOPPED, name: errorName(ErrorCode.ROBOT_STOPPED), count: c.stopRefusals, more: c.stopLogged, robotState: c.stopRefusedIn, time: this._o.now() });
     c.stopRefusals = 0;
+    c.stopLogged = false;
     c.stopRefusedIn = undefined;
   }
 
@@ -210,7 +214,8 @@ export class Connections {
         this._o.event({ kind: 'role', client: c.id, role: 'observer-unauthenticated', time: this._o.now() });
         return;
       }
-      return this.sendError(c, ErrorCode.AUTH_REQUIRED, role === 'command' ? 'commanding needs a token' : 'observing needs a token on this server');
+      this.sendError(c, ErrorCode.AUTH_REQUIRED, role === 'command' ? 'commanding needs a token' : 'observing needs a token on this server');
+      return;
     }
     if (!tokenMatches(token, this._o.token)) {
       this.sendError(c, ErrorCode.AUTH_FAILED, 'wrong token: connection closed');
@@ -306,6 +311,7 @@ export class Connections {
       dropped: 0,
       lastSeq: 0,
       stopRefusals: 0,
+      stopLogged: false,
       stopRefusedIn: undefined,
     };
     this.clients.add(c);

@@ -237,7 +237,7 @@ function describe(e: BridgeServerEvent): string {
     case 'refused':
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.text}`;
     case 'refusals':
-      return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.count} more command frame${e.count === 1 ? '' : 's'} while the robot was ${e.robotState}`;
+      return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.count} ${e.more ? 'more ' : ''}command frame${e.count === 1 ? '' : 's'} while the robot was ${e.robotState}`;
     case 'pacing':
       return `${t} pacing: ${e.reason}`;
   }

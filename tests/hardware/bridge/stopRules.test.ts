@@ -166,4 +166,31 @@ describe('a client streaming into a stop is logged once per stop', () => {
     await waitUntil(() => events.filter((e) => e.kind === 'refusals').length === 2, 'the count at disconnect');
     expect(events.filter((e) => e.kind === 'refusals')[1]).toMatchObject({ count: 3, robotState: 'e-stopped' });
   });
+
+  it('with the error budget spent by bad frames, no refusal is logged one by one and the count says all of them, not "more"', async () => {
+    const time = new VirtualTime(0); // the budget (20 errors a second) renews only when this clock moves
+    const s = await serve({ now: time.now, paced: false });
+    const events = record(s);
+    const a = await client(s, 'command');
+    a.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    for (let i = 0; i < 20; i++) a.bin(effort(0, 0.5)); // seq 0: FRAME_SEQ, each an error reply
+    await waitUntil(() => a.messages.filter((m) => m.type === 'error').length === 20, 'the 20 replies that spend the budget');
+    s.estop('test');
+    const rejected = s.counts.commandsRejected;
+    for (let seq = 2; seq < 7; seq++) a.bin(effort(seq, 0.5));
+    await waitUntil(() => s.counts.commandsRejected === rejected + 5, 'the 5 refusals');
+    s.reset('operator');
+    const stopped = (e: (typeof events)[number]) => 'code' in e && e.code === ErrorCode.ROBOT_STOPPED;
+    expect(events.filter((e) => e.kind === 'refused' && stopped(e))).toEqual([]);
+    expect(events.filter((e) => e.kind === 'refusals')).toEqual([expect.objectContaining({ count: 5, more: false, robotState: 'e-stopped' })]);
+    // Once the budget renews, the first refusal the log can take is logged, and the rest counted as more.
+    s.estop('again');
+    time.advanceTo(1.5);
+    for (let seq = 7; seq < 10; seq++) a.bin(effort(seq, 0.5));
+    await waitUntil(() => s.counts.commandsRejected === rejected + 8, 'the 3 refusals');
+    s.reset('operator');
+    expect(events.filter((e) => e.kind === 'refused' && stopped(e))).toHaveLength(1);
+    expect(events.filter((e) => e.kind === 'refusals')[1]).toMatchObject({ count: 2, more: true });
+  });
 });
