@@ -171,6 +171,10 @@ export class BridgeServer {
       event: (e) => this.events$.next(e),
       hello: (c) => this._hello(c),
       onMessage: (c, data, isBinary) => (isBinary ? this._onBinary(c, data) : this._onText(c, data.toString('utf8'))),
+      onOversizeText: (c, text) => {
+        const m = parseClientMessage(text);
+        if (!('code' in m) && m.type === 'estop') this._onMessage(c, m);
+      },
       commanderLost: (c, why) => {
         const s = this.robotState;
         if (s === 'running' || s === 'degraded') this._loop.safeStop('commander_lost', `commander (client ${c.id}) ${why}`);

@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { BridgeError } from './BridgeError.ts';
 import type { BridgeServerEvent } from './BridgeServer.ts';
 import type { HelloMessage } from './messages.ts';
-import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
+import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_ESTOP_BYTES, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
 import { tokenMatches } from './tokens.ts';
 
@@ -62,6 +62,8 @@ export interface ConnectionsOptions {
   readonly hello: (c: Client) => HelloMessage;
   /** A message from a live client (binary: a command frame; text: a control message). Throwing gets an INTERNAL error reply. */
   readonly onMessage: (c: Client, data: Buffer, isBinary: boolean) => void;
+  /** A text message over MAX_MESSAGE_BYTES that names "estop": applied only if it is an estop (the socket is closed 1009 after). */
+  readonly onOversizeText: (c: Client, text: string) => void;
   /** The commander closed or went silent (its role is already free). */
   readonly commanderLost: (c: Client, why: string) => void;
   /** The commander authenticated again as an observer (its role is already free). */
@@ -72,6 +74,7 @@ const ERRORS_PER_S = 20;
 /** Above this much unsent data a client gets no state frames until it drains (bytes). */
 const MAX_BUFFERED = 256 * 1024;
 const _binary = { binary: true } as const;
+const _estopWord = Buffer.from('"estop"');
 
 export class Connections {
   readonly clients = new Set<Client>();
@@ -88,7 +91,7 @@ export class Connections {
     this._o = o;
     this._wss = new WebSocketServer({
       noServer: true,
-      maxPayload: MAX_MESSAGE_BYTES,
+      maxPayload: MAX_ESTOP_BYTES, // MAX_MESSAGE_BYTES is enforced per message, after an estop is seen (_tooBig)
       perMessageDeflate: false,
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
@@ -323,6 +326,7 @@ export class Connections {
       if (c.dead) return;
       try {
         c.lastHeard = this._o.now();
+        if ((data as Buffer).length > MAX_MESSAGE_BYTES) return this._tooBig(c, data as Buffer, isBinary);
         this._o.onMessage(c, data as Buffer, isBinary);
       } catch (e) {
         this.sendError(c, ErrorCode.INTERNAL, `server failed on this message: ${e instanceof Error ? e.message : String(e)}`);
@@ -330,6 +334,17 @@ export class Connections {
     });
     ws.send(JSON.stringify(this._o.hello(c)));
     this._o.event({ kind: 'connect', client: c.id, remote: c.remote, time: now });
+  }
+
+  /**
+   * A message over the 64 KiB cap (PROTOCOL.md section 1) closes its socket (1009), as the
+   * WebSocket layer would, but an estop in it stops first: an e-stop is never refused for its
+   * wording. Only a text message with "estop" in it is parsed at all.
+   */
+  private _tooBig(c: Client, data: Buffer, isBinary: boolean): void {
+    if (!isBinary && data.includes(_estopWord)) this._o.onOversizeText(c, data.toString('utf8'));
+    c.dead = true;
+    c.ws.close(CloseCode.MESSAGE_TOO_BIG, `message over ${MAX_MESSAGE_BYTES} bytes`);
   }
 
   private _onClose(c: Client, code: number, reason: string): void {

@@ -24,6 +24,13 @@ export const DEFAULT_PORT = 8765;
 /** Largest WebSocket message either side accepts (bytes); bigger ones close the socket (1009). */
 export const MAX_MESSAGE_BYTES = 64 * 1024;
 
+/**
+ * Largest message a server reads at all (bytes): one over MAX_MESSAGE_BYTES still closes the
+ * socket (1009), but an `estop` up to this size is applied first (PROTOCOL.md section 1: stopping
+ * is always allowed); past it the socket closes unread, as for any message.
+ */
+export const MAX_ESTOP_BYTES = 1024 * 1024;
+
 /** Timing defaults (s), announced in the hello; the server's values are the ones that apply. */
 export const DEFAULT_HEARTBEAT_INTERVAL_S = 0.1;
 export const DEFAULT_HEARTBEAT_TIMEOUT_S = 0.5;
@@ -92,6 +99,7 @@ export function errorName(code: number): string {
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  MESSAGE_TOO_BIG: 1009,
   AUTH_FAILED: 4401,
   HEARTBEAT_TIMEOUT: 4408,
 } as const;

@@ -78,6 +78,34 @@ describe('stopping is always allowed: an estop stops whatever its other fields',
     expect(errors).toEqual([]);
   });
 
+  it('an estop over the 64 KiB message limit still stops (then 1009); another message that size, or an estop over 1 MiB, is closed unread', async () => {
+    const s = await serve();
+    const a = await client(s, 'command');
+    a.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    // Not an estop: closed 1009, nothing done.
+    const big = await client(s);
+    big.json({ type: 'heartbeat', time: 1, pad: 'estop'.repeat(14_000) });
+    await waitUntil(() => big.closed !== undefined, 'the 1009 close');
+    expect(big.closed!.code).toBe(1009);
+    expect(s.robotState).toBe('running');
+    // Past the hard bound an estop is not read either.
+    const huge = await client(s);
+    huge.json({ type: 'estop', reason: 'z'.repeat(1_100_000) });
+    await waitUntil(() => huge.closed !== undefined, 'the 1009 close');
+    expect(huge.closed!.code).toBe(1009);
+    expect(s.robotState).toBe('running');
+    // A 70 000-character reason: stopped first, told after, then closed as too big.
+    const by = await client(s);
+    by.json({ type: 'estop', reason: 'x'.repeat(70_000) });
+    const status = await by.next((m) => m.type === 'status');
+    expect(status).toMatchObject({ robotState: 'e-stopped', cause: 'estop', reason: `e-stop by client ${by.hello.client}: ${'x'.repeat(200)}` });
+    expect(await by.next((m) => m.type === 'error')).toMatchObject({ code: ErrorCode.BAD_MESSAGE, text: expect.stringContaining('the e-stop was applied, its reason truncated to 200 characters') });
+    await waitUntil(() => by.closed !== undefined, 'the 1009 close');
+    expect(by.closed!.code).toBe(1009);
+    expect(s.robotState).toBe('e-stopped');
+  });
+
   it('other messages keep the strict check: a reset with a long reason is 1002 and changes nothing', async () => {
     const s = await serve();
     const a = await client(s, 'command');
