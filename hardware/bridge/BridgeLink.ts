@@ -20,6 +20,7 @@ import { WebSocket } from 'ws';
 import type { RobotSpec } from '../../src/core/robot.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
 import { realTimers, type TimerHandle, type Timers } from '../../src/clock/Timers.ts';
+import { printable } from '../../src/core/printable.ts';
 import { BridgeError } from './BridgeError.ts';
 import { parseServerMessage, readHelloRobotFile, sameRobotFile, type ErrorMessage, type HelloMessage, type HelloRobotFile, type ServerMessage, type StatusMessage } from './messages.ts';
 import { openLink, type Link, type LinkOptions } from './openLink.ts';
@@ -307,7 +308,7 @@ export class BridgeLink {
     this._robotFile = readHelloRobotFile(link.hello, this.url);
     this._role = link.role;
     this._serverState = link.hello.robotState;
-    this._serverReason = link.hello.stateCause ? `${link.hello.stateCause}: ${link.hello.stateReason}` : '';
+    this._serverReason = link.hello.stateCause ? printable(`${link.hello.stateCause}: ${link.hello.stateReason}`) : '';
     this._lastHeard = this._now();
     this._host.onAdopt();
     ws.removeAllListeners('message');
@@ -317,7 +318,7 @@ export class BridgeLink {
       /* 'close' follows */
     });
     ws.on('message', (data, isBinary) => this._onMessage(data as Buffer, isBinary));
-    ws.on('close', (code, reason) => this._onClose(ws, code, reason.toString()));
+    ws.on('close', (code, reason) => this._onClose(ws, code, printable(reason.toString())));
     for (const m of link.backlog) this._onMessage(m.data, m.isBinary);
     this._host.onEvent({ kind: 'connected', hello: link.hello, role: link.role });
     this._host.onHealth();
@@ -335,7 +336,7 @@ export class BridgeLink {
     if (m.type === 'status') {
       const was = this._serverState;
       this._serverState = m.robotState;
-      this._serverReason = `${m.cause}: ${m.reason}`;
+      this._serverReason = printable(`${m.cause}: ${m.reason}`); // shown in faults, on a terminal
       if (was === 'e-stopped' && m.robotState !== 'e-stopped') this._ownEstop = undefined; // reset: the latch is gone
       if (this._armingRequests > 0 && m.robotState === 'idle' && (m.cause === 'reset' || m.cause === 'sim_reset')) this._mayArm = true;
       else if (m.robotState !== was && m.robotState !== 'running' && m.robotState !== 'degraded') {

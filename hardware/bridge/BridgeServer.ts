@@ -31,6 +31,7 @@ import { Subject } from 'rxjs';
 import { createCommand, type JointCommand, type Observation, type Robot, type SimulatedRobot } from '../../src/core/robot.ts';
 import { steadyNow } from '../../src/clock/sleep.ts';
 import type { SafetySupervisor } from '../../src/safety/SafetySupervisor.ts';
+import { printable } from '../../src/core/printable.ts';
 import { BridgeError } from './BridgeError.ts';
 import { Connections, type Client } from './Connections.ts';
 import { commandFieldAt, decodeCommand, encodeState, stateLayoutFor, type DecodedCommand, type FrameHeader, type StateLayout } from './frames.ts';
@@ -449,20 +450,23 @@ export class BridgeServer {
         if (!c.observing) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'stats need a token on this server');
         c.ws.send(JSON.stringify(this.stats()));
         return;
-      case 'estop':
+      case 'estop': {
         if (!c.authed && this.stopNeedsToken) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'e-stop needs a valid token on this server (auth first)');
-        loop.estop(`client ${c.id}: ${m.reason ?? 'e-stop'}`);
-        this._publish('estop', `e-stop by client ${c.id}${m.reason ? `: ${m.reason}` : ''}`, c);
+        // Relayed to every client and the operator's terminal: no escape sequence of a client's acts there.
+        const why = m.reason && printable(m.reason);
+        loop.estop(`client ${c.id}: ${why ?? 'e-stop'}`);
+        this._publish('estop', `e-stop by client ${c.id}${why ? `: ${why}` : ''}`, c);
         // A reason that failed its schema: stopped first, told after (PROTOCOL.md 4.1).
         if (m.issue) this._sendError(c, m.issue.code, m.issue.text);
         return;
+      }
       case 'reset': {
         if (!c.authed) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'reset needs a valid token (auth first)');
         if (this._conns.commander !== c) return this._sendError(c, ErrorCode.NOT_COMMANDER, 'reset is the commander\'s: auth with role "command" first');
         const s = this.robotState;
         if (s === 'safe-stop' || s === 'e-stopped') {
           loop.newSupervisor();
-          this._publish('reset', `reset by client ${c.id}${m.reason ? `: ${m.reason}` : ''}`, c);
+          this._publish('reset', `reset by client ${c.id}${m.reason ? `: ${printable(m.reason)}` : ''}`, c);
         } else this._sendStatus(c, 'reset', `nothing to reset: robot is ${s}`);
         return;
       }

@@ -3,6 +3,7 @@ import { robotNames } from '../../../sim/index.ts';
 import { StateWatchdog } from '../../../sim/watchdog/StateWatchdog.ts';
 import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
+import { printable } from '../../core/printable.ts';
 import { MAX_PHYSICS_HZ, nonNegative, positiveNumber, repeated, seedInt } from '../args.ts';
 import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Companion } from '../companions.ts';
 import { openServedRobot } from '../bridgeRobot.ts';
@@ -223,19 +224,20 @@ export function bridgeCommand() {
 /** Longest a stopped bridge may take to close its clients, port, pacer and robot (s). */
 const SHUTDOWN_S = 5;
 
-function describe(e: BridgeServerEvent): string {
+/** One line of the server's log; a client's words in it (reasons, close reasons) are made printable (src/core/printable.ts). */
+export function describe(e: BridgeServerEvent): string {
   const t = `[${e.time.toFixed(3).padStart(9)} s]`;
   switch (e.kind) {
     case 'connect':
       return `${t} client ${e.client} connected from ${e.remote}`;
     case 'disconnect':
-      return `${t} client ${e.client} disconnected (${e.code}${e.reason ? ` ${e.reason}` : ''})`;
+      return `${t} client ${e.client} disconnected (${e.code}${e.reason ? ` ${printable(e.reason)}` : ''})`;
     case 'role':
       return `${t} client ${e.client} is ${e.role === 'command' ? 'the commander' : e.role === 'observe' ? 'an observer' : 'an observer without token'}`;
     case 'state':
-      return `${t} robot ${e.robotState} (${e.cause}): ${e.reason}`;
+      return `${t} robot ${e.robotState} (${e.cause}): ${printable(e.reason)}`;
     case 'refused':
-      return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.text}`;
+      return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${printable(e.text)}`;
     case 'refusals':
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.count} ${e.more ? 'more ' : ''}command frame${e.count === 1 ? '' : 's'} while the robot was ${e.robotState}`;
     case 'pacing':

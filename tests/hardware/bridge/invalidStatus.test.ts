@@ -74,6 +74,13 @@ describe('a client checks the status a server sends', () => {
     expect(r.health$.value.faults).toEqual(['bridge: served robot is e-stopped (estop: operator)']);
   });
 
+  it("a status reason with escape sequences (another server's, or a client's it relays) is printable in the fault", async () => {
+    const { r, status } = await connected();
+    status({ ...VALID, reason: 'x\u001b[2J\u001b[32mall clear\u009b' });
+    await waitUntil(() => r.health$.value.faults.length > 0, 'the fault');
+    expect(r.health$.value.faults).toEqual(['bridge: served robot is e-stopped (estop: x\\u001b[2J\\u001b[32mall clear\\u009b)']);
+  });
+
   it.each([
     ['a robotState the protocol lacks', { ...VALID, robotState: 'estopped' }, 'status.robotState is "estopped"'],
     ['no robotState', { ...VALID, robotState: undefined }, 'status.robotState is nothing'],

@@ -10,6 +10,11 @@ import { commandBytes, encodeCommand } from '../../../hardware/bridge/frames.ts'
 import { ErrorCode } from '../../../hardware/bridge/protocol.ts';
 import { VirtualTime } from '../../../src/clock/VirtualTime.ts';
 import { RawClient, record, startServer, waitUntil } from './helpers.ts';
+import { describe as describeEvent } from '../../../src/cli/commands/bridge.ts';
+import { printable } from '../../../src/core/printable.ts';
+
+/** A character a terminal acts on instead of showing (src/core/printable.ts escapes these). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const TOKEN = 'secret-token';
 const open: { close(): Promise<void> | void }[] = [];
@@ -104,6 +109,27 @@ describe('stopping is always allowed: an estop stops whatever its other fields',
     await waitUntil(() => by.closed !== undefined, 'the 1009 close');
     expect(by.closed!.code).toBe(1009);
     expect(s.robotState).toBe('e-stopped');
+  });
+
+  it("a tokenless client's e-stop reason and close reason reach the other clients and the server's log with no control characters", async () => {
+    const s = await serve();
+    const events = record(s);
+    const a = await client(s, 'command');
+    const by = await client(s); // anyone may stop, without the token
+    // Would clear the operator's screen and print a green "all clear" while the robot is e-stopped.
+    const forged = '\u001b[2J\u001b[H\u001b[32mrobot idle (reset): all clear\u001b[0m\u009b2J\u202e';
+    by.json({ type: 'estop', reason: forged });
+    const status = await a.next((m) => m.type === 'status' && m.robotState === 'e-stopped');
+    expect(status.reason).not.toMatch(CONTROL);
+    expect(status.reason).toBe(`e-stop by client ${by.hello.client}: ${printable(forged)}`);
+    const line = describeEvent(events.find((e) => e.kind === 'state' && e.cause === 'estop')!);
+    expect(line).not.toMatch(CONTROL);
+    expect(line).toContain('\\u001b[2J\\u001b[H\\u001b[32mrobot idle (reset): all clear');
+    by.ws.close(4000, 'bye\u001b[2J');
+    await waitUntil(() => events.some((e) => e.kind === 'disconnect'), 'the disconnect');
+    const bye = describeEvent(events.find((e) => e.kind === 'disconnect')!);
+    expect(bye).not.toMatch(CONTROL);
+    expect(bye).toContain('(4000 bye\\u001b[2J)');
   });
 
   it('other messages keep the strict check: a reset with a long reason is 1002 and changes nothing', async () => {
