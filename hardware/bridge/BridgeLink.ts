@@ -214,6 +214,11 @@ export class BridgeLink {
     return f;
   }
 
+  /** faults() lists only the idle one that allowArm() clears (RobotHealth.armable). */
+  get armable(): boolean {
+    return this._fatal === undefined && this._serverState === 'idle' && !this._mayArm && this._role === 'command';
+  }
+
   /**
    * Release (the server holds the robot, no fault), close the socket, stop reconnecting. After this
    * client's own e-stop (latchEstop) the stop stays latched: the e-stop goes out first if the server

@@ -331,6 +331,6 @@ export class BridgeRobot implements Robot {
     if (this._link.closed) return;
     const connected = this._link.connected;
     const stale = !connected || !(this._now() - this._rxAt <= this._staleAfterS);
-    this.health$.next({ connected, stale, faults: this._link.faults() });
+    this.health$.next({ connected, stale, faults: this._link.faults(), armable: this._link.armable });
   }
 }

@@ -156,6 +156,11 @@ export interface RobotHealth {
   /** True when observations have stopped arriving within the robot's own deadline. */
   readonly stale: boolean;
   readonly faults: readonly string[];
+  /**
+   * True when every fault listed clears by the robot's own arm() (a bridge client that did not arm
+   * an idle served robot: PROTOCOL.md section 6): the viewer's Arm may call it. Absent = false.
+   */
+  readonly armable?: boolean;
 }
 
 /**
@@ -169,6 +174,11 @@ export interface Robot {
   observe(): Observation;
   command(cmd: JointCommand): void;
   close(): Promise<void>;
+  /**
+   * Optional: the client's explicit decision to arm (a bridge client: its next command arms an idle
+   * served robot). Clears the faults a health with `armable` lists; the viewer's Arm calls it.
+   */
+  arm?(): void;
   /**
    * Optional, for a robot that keeps its own time (hardware, a bridge): stamp observations (the
    * moment the data was read) and events on the run's clock `now` (s) from here on, so that every

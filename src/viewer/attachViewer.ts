@@ -111,11 +111,15 @@ export interface ViewerOptions {
    */
   readonly liveness?: ViewerLiveness & { readonly commandTimeoutS?: number };
   /**
-   * The robots' health (the run's robot; a leader and a follower in teleop): Arm is refused while
-   * any of them reports a fault (docs/safety.md, "How a run ends": a robot fault is a protective stop).
+   * The robots' health (the run's robot; a leader and a follower in teleop), or the robots: Arm is
+   * refused while any reports a fault (docs/safety.md, "How a run ends": a robot fault is a
+   * protective stop), except faults its health marks `armable`, which Arm clears with its arm()
+   * (docs/viewer.md: a bridge client re-armed after the server operator's reset).
    */
-  readonly health?: readonly { subscribe(fn: (h: RobotHealth) => void): Subscription }[];
+  readonly health?: readonly (HealthSource | { readonly health$: HealthSource; arm?(): void })[];
 }
+
+type HealthSource = { subscribe(fn: (h: RobotHealth) => void): Subscription };
 
 /** A velocity command source for the viewer, and whether the policy reads it. */
 export interface ViewerVelocityCommand {
@@ -242,7 +246,11 @@ export async function attachViewer(
   };
   // The robots' faults, newest per source: Arm is refused while any is set.
   const faults: (readonly string[])[] = (o.health ?? []).map(() => []);
-  const healthSubs = (o.health ?? []).map((h, i) => h.subscribe((v) => (faults[i] = v.faults)));
+  const armable: boolean[] = (o.health ?? []).map(() => false);
+  const armers = (o.health ?? []).map((h) => ('health$' in h && h.arm ? () => h.arm!() : undefined));
+  const healthSubs = (o.health ?? []).map((h, i) =>
+    ('health$' in h ? h.health$ : h).subscribe((v) => ((faults[i] = v.faults), (armable[i] = v.armable === true))),
+  );
   const server = new ViewerServer(
     (c) => {
       c.socket.on('close', () => {
@@ -294,8 +302,10 @@ export async function attachViewer(
       case 'arm':
         if (lastObs === undefined) return reply(false, 'no tick yet');
         {
-          const f = faults.flat();
+          // Faults the robot's own arm() clears do not refuse it: the page's Arm is that decision.
+          const f = faults.flatMap((x, i) => (x.length > 0 && !(armable[i] && armers[i]) ? x : []));
           if (f.length > 0) return reply(false, `not armed: the robot reports a fault (${f.join('; ')}); clear it first`);
+          for (let i = 0; i < faults.length; i++) if (faults[i].length > 0) armers[i]?.();
         }
         safety.reset('operator arm (viewer)', lastObs, seq, time);
         return reply(true, 'armed from the present pose');
