@@ -130,8 +130,9 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
       for (const w of rec.warnings) warnings.push(w);
       const ep = rec.episode;
       const task = o.task ?? defaultTask(typeof rec.run.robot === 'string' ? rec.run.robot : plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
-      // As --dataset on `run` and `teleop` (DatasetWriter's splitAt): an operator's re-arm after a stop starts the next episode.
-      const segments = rec.run.command === 'run' || rec.run.command === 'teleop' ? resetSegments(rec.ticks) : [{ from: 0, to: rec.ticks.length }];
+      // As --dataset on `run`, `teleop` and a bridged `sim` (run.bridge: its URL) (DatasetWriter's splitAt): an operator's re-arm after a stop starts the next episode.
+      const live = rec.run.command === 'run' || rec.run.command === 'teleop' || (rec.run.command === 'sim' && typeof rec.run.bridge === 'string');
+      const segments = live ? resetSegments(rec.ticks) : [{ from: 0, to: rec.ticks.length }];
       let recFrames = 0;
       for (let k = 0; k < segments.length; k++) {
         const { from, to } = segments[k];
