@@ -71,7 +71,7 @@ describe('a live run the operator stopped and that was held to its end', () => {
     w.attach(loop, { splitAt: safety });
     for (let k = 0; k < 100; k++) {
       const t = tick(k, k >= 70 ? 'e-stopped' : 'running');
-      if (k === 70) (t as { events: unknown[] }).events = [{ kind: 'state_change', time: k / FPS, seq: k, reason: 'running -> e-stopped: operator e-stop (viewer)', state: 'e-stopped' }];
+      if (k === 70) (t as unknown as { events: unknown[] }).events = [{ kind: 'state_change', time: k / FPS, seq: k, reason: 'running -> e-stopped: operator e-stop (viewer)', state: 'e-stopped' }];
       loop.records$.next(t);
     }
     w.endEpisode({ endedBy });
