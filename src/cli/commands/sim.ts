@@ -392,7 +392,7 @@ async function simOverBridge(o: {
         manifest,
         safety,
         command,
-        health: [robot], datasetSplitAt: safety, // Arm: refused on a served stop, arms after the server's reset (docs/viewer.md); a re-arm splits --dataset
+        health: [robot], datasetSplitAt: safety, // Arm: refused on a served stop, arms after the server's reset (docs/viewer.md); split as run/teleop (--dataset is refused above today)
         ...(parts.traced ? { traced: parts.traced } : {}),
         recording: () => ({
           spec: controlled.spec, // with the links derived for the policy's IMU terms: a replay reads them as it reads a simulator's
