@@ -4,7 +4,8 @@
  * link `body#1`), the first carrying the body's quat (MuJoCo: xquat = parent's · body_quat · the
  * joints' rotations about their local axes, in order, as mj_kinematics composes them); a body
  * without joints is fixed to its parent. Hinges turn, slides are prismatic, a free joint is
- * floating, a ball is a ball (both refused on a chain). Followers of an <equality><joint> (the
+ * floating, a ball is a ball (both refused on a chain). A hinge's `ref` is its zero (the model's
+ * qpos0 at its address): MuJoCo turns the body by qpos − qpos0 and the robot reports qpos. Followers of an <equality><joint> (the
  * robot's JointSpec.mimic) carry the joint they follow. Names: the model's (body 0 is "world"), `#N`
  * for an unnamed one.
  */
@@ -17,6 +18,7 @@ export function mjcfLinkTree(robot: MujocoRobot, source: string): LinkTree {
   const OBJ_BODY = mj.mjtObj.mjOBJ_BODY.value, OBJ_JOINT = mj.mjtObj.mjOBJ_JOINT.value, T = mj.mjtJoint;
   const parent = m.body_parentid as Int32Array, jntadr = m.body_jntadr as Int32Array, jntnum = m.body_jntnum as Int32Array;
   const bq = m.body_quat as Float64Array, jtype = m.jnt_type as Int32Array, axis = m.jnt_axis as Float64Array;
+  const qposadr = m.jnt_qposadr as Int32Array, qpos0 = m.qpos0 as Float64Array;
   const follows = new Map(robot.spec.joints.filter((j) => j.mimic !== undefined).map((j) => [j.name, j.mimic!.joint]));
   const body = (b: number) => (b === 0 ? 'world' : mujocoName(mj, m, OBJ_BODY, b) || `#body${b}`);
   const kind = (t: number): LinkJointType => (t === T.mjJNT_HINGE.value ? 'revolute' : t === T.mjJNT_SLIDE.value ? 'prismatic' : t === T.mjJNT_BALL.value ? 'ball' : 'floating');
@@ -33,6 +35,7 @@ export function mjcfLinkTree(robot: MujocoRobot, source: string): LinkTree {
       const j = jntadr[b] + k;
       const jname = mujocoName(mj, m, OBJ_JOINT, j) || `#joint${j}`;
       const mimic = follows.get(jname);
+      const hinge = jtype[j] === T.mjJNT_HINGE.value;
       joints.push({
         name: jname,
         type: kind(jtype[j]),
@@ -41,6 +44,7 @@ export function mjcfLinkTree(robot: MujocoRobot, source: string): LinkTree {
         origin: k === 0 ? quat : [0, 0, 0, 1],
         axis: [axis[3 * j], axis[3 * j + 1], axis[3 * j + 2]],
         ...(mimic !== undefined ? { mimic } : {}),
+        ...(hinge && qpos0[qposadr[j]] !== 0 ? { zero: qpos0[qposadr[j]] } : {}),
       });
     }
   }

@@ -5,7 +5,7 @@
  * (`imu_type: torso`): the torso IMU's quaternion and gyro turned back through the waist yaw into
  * the pelvis. Here any chain of the robot's tree, walked up and down from the IMU's link:
  *
- *   R_world_L = R_world_IMU · Π R_step,    R_step = R_origin · Rot(axis, q) down a joint, its inverse up
+ *   R_world_L = R_world_IMU · Π R_step,    R_step = R_origin · Rot(axis, q − zero) down a joint, its inverse up
  *   ω_L       = ω_IMU + Σ (±axis · q̇),     each step's frame change applied, ω in the link's own frame
  *
  * Revolute and continuous joints turn; fixed joints add their origin's rotation only; prismatic
@@ -33,6 +33,12 @@ export interface LinkJoint {
   readonly axis: readonly [number, number, number];
   /** The joint it follows (a URDF `<mimic>`): refused on a chain. */
   readonly mimic?: string;
+  /**
+   * The reported position (rad) at which the joint frame is its origin, 0 when absent (a URDF's
+   * joints). An MJCF hinge's `ref` (MuJoCo's qpos0): MuJoCo turns the body by qpos − qpos0, while
+   * the robot reports qpos itself, so the chain turns by q − zero.
+   */
+  readonly zero?: number;
 }
 
 /** A robot's tree of joints, and where it came from (a file name, for errors). */
@@ -91,6 +97,7 @@ export class LinkFrame {
   private readonly origin: Float64Array; // 4 per step
   private readonly axis: Float64Array; // 3 per step
   private readonly index: Int32Array; // robot joint index of a turning joint, -1 for one that does not turn
+  private readonly zero: Float64Array; // the reported position at which a turning joint's rotation is none (rad)
 
   /**
    * @param imuLink the link the IMU is on (its orientation and angular velocity are Observation.imu's)
@@ -131,6 +138,7 @@ export class LinkFrame {
     this.origin = new Float64Array(4 * n);
     this.axis = new Float64Array(3 * n);
     this.index = new Int32Array(n).fill(-1);
+    this.zero = new Float64Array(n);
     for (const [k, { j, down }] of steps.entries()) {
       const where = `${tree.source}: joint "${printable(j.name)}"`;
       const between = `on the chain from "${printable(imuLink)}" (the IMU's link) to "${printable(link)}"`;
@@ -148,6 +156,9 @@ export class LinkFrame {
         const index = jointNames.indexOf(j.name);
         if (index < 0) throw new LinkChainError('LINK_CHAIN_UNMEASURED', where, `turns ${between}, and the robot reports no joint of that name`, `a joint of the robot: ${jointNames.map((x) => printable(x)).join(', ')}`);
         this.index[k] = index;
+        const zero = j.zero ?? 0;
+        if (!Number.isFinite(zero)) throw new LinkChainError('LINK_CHAIN_ZERO', where, `has zero position ${zero}`, 'a finite reference position (rad)');
+        this.zero[k] = zero;
       }
     }
   }
@@ -164,7 +175,7 @@ export class LinkFrame {
     for (let k = 0; k < n; k++) {
       const o = 4 * k, a = 3 * k, idx = this.index[k];
       // The joint's rotation, parent -> child: origin ⊗ Rot(axis, q).
-      const angle = idx >= 0 ? q[idx] : 0;
+      const angle = idx >= 0 ? q[idx] - this.zero[k] : 0;
       const rate = idx >= 0 ? qd[idx] : 0;
       const s = Math.sin(angle / 2), c = Math.cos(angle / 2);
       mul(this.origin[o], this.origin[o + 1], this.origin[o + 2], this.origin[o + 3], this.axis[a] * s, this.axis[a + 1] * s, this.axis[a + 2] * s, idx >= 0 ? c : 1, _j);

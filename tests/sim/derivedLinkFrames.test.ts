@@ -125,7 +125,8 @@ describe.each(['cannon', 'mujoco'] as const)('a link frame derived from the IMU 
  * The same from an MJCF (`--mjcf FILE` over the bridge: sim/mujoco/mjcfLinkTree.ts): a body with two
  * hinges (MuJoCo turns it by both, in order, about their local axes), bodies turned by their quat,
  * the IMU a site on the torso, a body without joints between, tiny inertias; MuJoCo's own report of
- * the pelvis and a thigh is the reference.
+ * the pelvis and a thigh is the reference. The waist yaw has a `ref`: MuJoCo turns its body by
+ * qpos − ref while the robot reports qpos, so the chain must subtract it.
  */
 const MJCF = `<mujoco model="waist_two_hinges">
   <compiler angle="radian"/>
@@ -140,7 +141,7 @@ const MJCF = `<mujoco model="waist_two_hinges">
         <inertial pos="0.02 0 -0.1" mass="0.5" diaginertia="1e-5 1e-5 1e-5"/>
       </body>
       <body name="waist" pos="0 0 0.1" quat="0.9997 0 0.025 0">
-        <joint name="waist_yaw_joint" axis="0 0 1" range="-2.3 2.3"/>
+        <joint name="waist_yaw_joint" axis="0 0 1" range="-2.3 2.3" ref="0.3"/>
         <joint name="waist_roll_joint" axis="1 0 0" range="-0.5 0.5"/>
         <inertial pos="0.03 0 0.02" mass="0.3" diaginertia="1e-5 1e-5 1e-5"/>
         <body name="waist_frame" pos="0 0 0.03" quat="0.9938 0.0998 0 0.0499">
