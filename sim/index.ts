@@ -44,6 +44,6 @@ export type { ReachTaskOptions } from './tasks/arm.ts';
 export { ARM_JOINTS, ARM_TARGET_REGION, ArmReachController, drawArmTarget, randomizeArm } from './robots/arm.ts';
 export { humanoidRandomization, randomizeHumanoid, HUMANOID_LEG_JOINTS, HUMANOID_ARM_JOINTS } from './robots/humanoid.ts';
 export type { HumanoidRandomization } from './robots/humanoid.ts';
-export { robotNames, robotModel, createSimRobot, createTask, randomize } from './robots/index.ts';
+export { robotNames, robotModel, createSimRobot, createTask, randomize, shippedImuLink } from './robots/index.ts';
 export type { CreateSimRobotOptions, CreateTaskOptions, RandomizeConfig } from './robots/index.ts';
 export { wrapAngle } from './physics/frames.ts';

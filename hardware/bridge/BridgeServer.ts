@@ -108,6 +108,8 @@ export class BridgeServer {
   private readonly _engine: string | null;
   /** The hello's robotFile (none: the field is left out, as before it existed). */
   private readonly _robotFile: HelloRobotFile | null;
+  /** The hello's frame.imuLink (none: the field is left out). */
+  private readonly _imuLink: string | null;
   private readonly _paced: boolean;
   private readonly _stats = new ServerStats();
   private readonly _conns: Connections;
@@ -142,6 +144,7 @@ export class BridgeServer {
     this._serverName = s.serverName;
     this._engine = s.engine;
     this._robotFile = s.robotFile;
+    this._imuLink = s.imuLink;
 
     const spec = robot.spec;
     this.layout = stateLayoutFor(spec, o.sendBase ?? this.sim);
@@ -366,7 +369,7 @@ export class BridgeServer {
       engine: this._engine,
       ...(this._robotFile ? { robotFile: this._robotFile } : {}),
       rates: { loopHz: this.loopHz, stateHz: this.stateHz },
-      frame: { imu: this.layout.imu, contacts: this.layout.contacts, base: this.layout.base },
+      frame: { imu: this.layout.imu, contacts: this.layout.contacts, base: this.layout.base, ...(this._imuLink !== null ? { imuLink: this._imuLink } : {}) },
       heartbeat: { intervalS: this.heartbeatIntervalS, timeoutS: this.heartbeatTimeoutS },
       commandTimeoutS: this.commandTimeoutS,
       auth: { observeWithoutToken: this.observeWithoutToken },

@@ -9,7 +9,7 @@ import { printable } from '../../src/core/printable.ts';
 import { Value } from '@sinclair/typebox/value';
 import { ErrorCode, ROBOT_STATES, STATE_CAUSES, type Role, type RobotState, type StateCause } from './protocol.ts';
 import type { Static } from '@sinclair/typebox';
-import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema, HelloRobotFileSchema, REASON_MAX } from './schemas.ts';
+import { CLIENT_MESSAGE_SCHEMAS, HelloEngineSchema, HelloImuLinkSchema, HelloRobotFileSchema, REASON_MAX } from './schemas.ts';
 
 /**
  * A JointSpec as sent: an unbounded limit (lower/upper of a continuous joint, an unlimited
@@ -40,8 +40,12 @@ export interface HelloMessage {
   readonly robotFile?: HelloRobotFile | null;
   /** Loop rate: physics steps per second (simulation) or read/write cycles (hardware); state frame rate. */
   readonly rates: { readonly loopHz: number; readonly stateHz: number };
-  /** Blocks every state frame carries (fixes its flags and length). */
-  readonly frame: { readonly imu: boolean; readonly contacts: number; readonly base: boolean };
+  /**
+   * Blocks every state frame carries (fixes its flags and length); `imuLink`: the link the IMU block
+   * is read on, by its name in the served file (absent or null when the server does not say: read
+   * it with helloImuLink).
+   */
+  readonly frame: { readonly imu: boolean; readonly contacts: number; readonly base: boolean; readonly imuLink?: string | null };
   readonly heartbeat: { readonly intervalS: number; readonly timeoutS: number };
   /** Deadman: commands must arrive at least this often while the robot is running (s). */
   readonly commandTimeoutS: number;
@@ -261,6 +265,19 @@ export function helloEngine(h: { readonly engine?: unknown }, where = ''): strin
   if (h.engine === undefined) return null;
   if (!Value.Check(HelloEngineSchema, h.engine)) throw new BridgeError('BRIDGE_BAD_HELLO', `${where ? `${where} ` : ''}hello.engine`, `cannot be used (${JSON.stringify(h.engine)?.slice(0, 40)})`, 'null or a lower-case engine name such as "cannon" or "mujoco"');
   return h.engine as string | null;
+}
+
+/**
+ * The hello's `frame.imuLink`, checked against HelloImuLinkSchema: the link the served IMU is on,
+ * null when the server does not say (the field absent, as from a server before it, or null). Read
+ * only by a client that derives another link from the IMU, so a bad one costs no other link.
+ * @throws BridgeError BRIDGE_BAD_HELLO naming `hello.frame.imuLink`
+ */
+export function helloImuLink(h: { readonly frame?: { readonly imuLink?: unknown } }, where = ''): string | null {
+  const l = h.frame?.imuLink;
+  if (l === undefined || l === null) return null;
+  if (!Value.Check(HelloImuLinkSchema, l)) throw new BridgeError('BRIDGE_BAD_HELLO', `${where ? `${where} ` : ''}hello.frame.imuLink`, `cannot be used (${printable(JSON.stringify(l)?.slice(0, 60) ?? '')})`, 'null, or a link name of 1 to 255 characters without control characters');
+  return l as string;
 }
 
 /** The hello's `robotFile` (PROTOCOL.md section 4): the served robot's description file by name and sha256, with the set-up that places its root. */

@@ -72,6 +72,14 @@ export const HelloRobotFileSchema = Type.Object(
   { title: 'hello.robotFile' },
 );
 
+/**
+ * The hello's `frame.imuLink` (server -> client, added within version 1): the link (an MJCF's body)
+ * the served IMU is on, by its name in the served robot file, so that a client deriving another
+ * link from the IMU starts its chain there (docs/byom.md, an IMU term's `link`). Absent or null:
+ * the server does not say (an older server, hardware that does not know).
+ */
+export const HelloImuLinkSchema = Type.Union([Type.Null(), Type.String({ minLength: 1, maxLength: 255, pattern: `^[^${UNPRINTABLE_CLASS}]+$` })], { title: 'hello.frame.imuLink' });
+
 /** Each client message type and its schema. */
 export const CLIENT_MESSAGE_SCHEMAS: Readonly<Record<string, TObject>> = {
   auth: AuthSchema,

@@ -8,7 +8,8 @@ import { isSimulated, type Robot, type SimulatedRobot } from '../../src/core/rob
 import type { SafetyConfig } from '../../src/safety/types.ts';
 import type { StateWatch } from './RobotLoop.ts';
 import { BridgeError } from './BridgeError.ts';
-import { helloRobotFile, type HelloRobotFile } from './messages.ts';
+import { helloImuLink, helloRobotFile, type HelloRobotFile } from './messages.ts';
+import { printable } from '../../src/core/printable.ts';
 import { DEFAULT_COMMAND_TIMEOUT_S, DEFAULT_HEARTBEAT_INTERVAL_S, DEFAULT_HEARTBEAT_TIMEOUT_S } from './protocol.ts';
 import { generateToken, isLoopback } from './tokens.ts';
 
@@ -69,6 +70,11 @@ export interface BridgeServerOptions {
    * robot, hardware). A client draws the robot from its own copy once the sha256 matches.
    */
   readonly robotFile?: HelloRobotFile;
+  /**
+   * The hello's `frame.imuLink`: the link (an MJCF's body) the robot's IMU is on, by its name in the
+   * robot file; default none (the field is left out). Only for a robot with an IMU.
+   */
+  readonly imuLink?: string;
   /**
    * The server's steady clock (s, origin arbitrary): loop steps, the deadman, heartbeat timeouts
    * and every time it reports. Default performance.now(). Tests inject virtual time.
@@ -143,7 +149,17 @@ export function resolveServerOptions(o: BridgeServerOptions) {
     const b = e as BridgeError;
     throw new BridgeError('BRIDGE_CONFIG', b.where.replace(/^hello\./, ''), b.detail, b.expected);
   }
-  return { host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine, robotFile };
+  let imuLink: string | null = null;
+  if (o.imuLink !== undefined) {
+    if (!robot.spec.sensors.imu) throw new BridgeError('BRIDGE_CONFIG', 'imuLink', `is "${printable(o.imuLink)}", and the robot has no IMU`, 'no imuLink for a robot without an IMU');
+    try {
+      imuLink = helloImuLink({ frame: { imuLink: o.imuLink } });
+    } catch (e) {
+      const b = e as BridgeError;
+      throw new BridgeError('BRIDGE_CONFIG', 'imuLink', b.detail, b.expected);
+    }
+  }
+  return { host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine, robotFile, imuLink };
 }
 
 function positive(x: number, name: string): number {

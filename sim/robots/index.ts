@@ -147,6 +147,11 @@ export function shippedEpisode(name: string): ((robot: RandomizableRobot, seed: 
   return episode ? (robot, seed) => void episode(robot, new Rng((seed ^ EPISODE_SALT) >>> 0)) : undefined;
 }
 
+/** The link a shipped robot's IMU is on (its options' imuLink), undefined for one without. Unknown name: AxonError UNKNOWN_ROBOT. */
+export function shippedImuLink(name: string): string | undefined {
+  return entry(name).options?.imuLink;
+}
+
 /** Builds a shipped robot in simulation. Unknown name: AxonError UNKNOWN_ROBOT. */
 export function createSimRobot(name: string, opts: CreateSimRobotOptions = {}): SimRobot {
   const e = entry(name);

@@ -13,7 +13,10 @@
  *    one warning line (the drawing is the operator's view, not the control: a file that differs
  *    only in its visuals is still worth drawing, and a refusal would stop a run for what it cannot
  *    affect); the same file but for its line endings is said in a shorter line; a server that names
- *    no file leaves it unchecked, said in one line.
+ *    no file leaves it unchecked, said in one line. Where links the policy reads are derived through
+ *    the file (`derives`, src/cli/bridgeLinks.ts) it drives the policy's observations: a different
+ *    file is refused (LINK_CHAIN_FILE, exit 2, both sha256 named), and the line for a server that
+ *    names none says the derivation is unchecked too.
  * Without `--urdf`, a shipped robot is drawn by name as before; any other robot is not drawn, and
  * one line says which file would draw it (the hello's name and sha256), or that the server names none.
  * A robotFile the client cannot use is taken as none, said in one note (the link is not refused for
@@ -35,7 +38,8 @@ import type { RobotSpec } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import type { BridgeClientEvent, HelloRobotFile } from '../../hardware/bridge/index.ts';
 import { AxonError } from '../core/errors.ts';
-import { drawingMeta, rootOnRecord, servedFileProblem, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
+import { drawingMeta, rootOnRecord, servedFileProblem, servedFileRefusal, servedModelOf, servedModelText, type FileBytes, type ServedModel } from '../record/index.ts';
+import { LinkChainError } from '../model/linkFrames.ts';
 import type { ViewerRobot } from '../viewer/index.ts';
 import { loadUrdf, robotModel, type UrdfModel } from '../../sim/index.ts';
 import { refuseJointMismatch, urdfRobot, type ReplayRobot } from './replayDrawing.ts';
@@ -78,6 +82,8 @@ export interface BridgeDrawingOptions {
   readonly posedByBase: boolean;
   /** Where the one-line notes go (stderr). */
   readonly say: (line: string) => void;
+  /** Links the policy's IMU terms read are derived through the file: a copy that is not the served file is refused, not drawn with a warning. */
+  readonly derives?: boolean;
 }
 
 export interface BridgeDrawing {
@@ -185,13 +191,20 @@ export function bridgeDrawing(o: BridgeDrawingOptions): BridgeDrawing {
   };
 }
 
-/** The client's copy (`label`) against the file the server serves: one warning line where it differs, one note where the server names none. */
+/**
+ * The client's copy (`label`) against the file the server serves: one warning line where it
+ * differs, one note where the server names none. With `derives`, a copy that is not the served
+ * file (but for line endings) is LinkChainError LINK_CHAIN_FILE naming both sha256.
+ */
 function checkServedCopy(o: BridgeDrawingOptions, served: ServedModel | undefined, source: string | FileBytes, label: string, format: 'urdf' | 'mjcf'): void {
   if (served) {
+    const refusal = o.derives === true ? servedFileRefusal(served, source, 'this copy', format) : undefined;
+    if (refusal !== undefined)
+      throw new LinkChainError('LINK_CHAIN_FILE', label, `${refusal}: the links the policy's IMU terms are read in would be derived through its joints`, `your copy of the served file (the same sha256, or the same bytes but for line endings)`);
     const problem = servedFileProblem(served, source, label, format);
     if (problem) o.say(`axon sim: warning: ${problem}`);
   } else {
-    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): ${label} is drawn unchecked`);
+    o.say(`axon sim: note: the server names no file it serves (${noFileWhy(o)}): ${label} is drawn unchecked${o.derives === true ? ", and the links the policy's IMU terms are read in are derived through it unchecked" : ''}`);
   }
 }
 
@@ -199,11 +212,11 @@ function checkServedCopy(o: BridgeDrawingOptions, served: ServedModel | undefine
 function mjcfDrawing(o: BridgeDrawingOptions, m: DrawingMjcf, served: ServedModel | undefined, servedRun: Record<string, unknown>): BridgeDrawing {
   try {
     refuseServedMjcfJoints(m, o.spec);
+    checkServedCopy(o, served, m.bytes, `--mjcf ${m.file}`, 'mjcf');
   } catch (e) {
     m.drawing.dispose();
     throw e;
   }
-  checkServedCopy(o, served, m.bytes, `--mjcf ${m.file}`, 'mjcf');
   let drawn: ReturnType<DrawingMjcf['drawing']['robot']> | undefined;
   return {
     served,

@@ -10,7 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { helloRobotFile, type HelloRobotFile } from '../../hardware/bridge/index.ts';
 import { fileDigest, rootSetup } from '../record/index.ts';
-import { createSimRobot, randomize, Rng } from '../../sim/index.ts';
+import { createSimRobot, randomize, Rng, shippedImuLink } from '../../sim/index.ts';
 import { AxonError, UsageError } from '../core/errors.ts';
 import { printable } from '../core/printable.ts';
 import type { SimulatedRobot } from '../core/robot.ts';
@@ -50,6 +50,8 @@ export interface ServedRobot {
   readonly robotFile?: HelloRobotFile;
   /** Why a robot file is served without its robotFile (a file name the hello cannot carry), in one line for the operator. */
   readonly robotFileNote?: string;
+  /** The link (an MJCF's body) its IMU is on, as the set-up decided (hello.frame.imuLink); undefined without an IMU. */
+  readonly imuLink?: string;
 }
 
 /**
@@ -72,7 +74,7 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
     // The MJCF's root is placed by the file itself (its body's pos/quat): the set-up adds none.
     // The sha256 covers the model file and its includes, of the bytes MuJoCo compiled (read once into its virtual file system), not of a second read.
     const mjcfFile = servedRobotFile(o.mjcf, 'mjcf', robot.mjcfDigest, rootSetup({ fixedBase: !setup.floating }), '--mjcf');
-    return { robot, name: robot.spec.name, physics: 'mujoco', setupLine: `MJCF, ${mjcfSetupLine(setup)}`, setupSummary: mjcfSetupSummary(setup), ...mjcfFile };
+    return { robot, name: robot.spec.name, physics: 'mujoco', setupLine: `MJCF, ${mjcfSetupLine(setup)}`, setupSummary: mjcfSetupSummary(setup), ...mjcfFile, ...imuOf(robot, setup.imuLink) };
   }
   if (o.urdf !== undefined) {
     const { manifest, file } = setupManifest(o.manifest);
@@ -80,11 +82,16 @@ export async function openServedRobot(o: BridgeRobotFlags, physicsDt: number): P
     robot.reset(o.seed);
     const root = rootSetup({ fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation });
     const urdfFile = servedRobotFile(o.urdf, 'urdf', setup.model.source ?? fileDigest(o.urdf), root, '--urdf');
-    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), ...urdfFile };
+    return { robot, name: robot.spec.name, physics: o.physics, setupLine: urdfSetupLine(setup), setupSummary: urdfSetupSummary(setup), ...urdfFile, ...imuOf(robot, setup.imuLink) };
   }
   const name = o.sim!;
   const robot = o.physics === 'mujoco' ? await mujocoShipped(name, physicsDt, o.seed, o.randomize) : createSimRobot(name, { physicsDt, seed: o.seed, ...(o.randomize ? { randomize: true } : {}) });
-  return { robot, name, physics: o.physics };
+  return { robot, name, physics: o.physics, ...imuOf(robot, shippedImuLink(name)) };
+}
+
+/** The served IMU's link, for the hello: only for a robot with an IMU whose link is known. */
+function imuOf(robot: SimulatedRobot, link: string | null | undefined): { imuLink?: string } {
+  return robot.spec.sensors.imu && typeof link === 'string' ? { imuLink: link } : {};
 }
 
 /**

@@ -3,16 +3,17 @@
  * by sim/: the composition root's conversion, so that src/model reads no robot file. And the
  * wiring of a live robot that measures only its IMU (a bridge client given `--urdf FILE`) to
  * derive the links its policy's IMU terms are read in (docs/byom.md, an IMU term's `link`), and
- * of a recording of one (`axon replay --policy P --urdf FILE`).
+ * of a recording of one (`axon replay --policy P --urdf FILE`). The chain starts at the link the
+ * IMU is on as the server said it (hello.frame.imuLink; a recording's `imu_link`) or the manifest's
+ * `imu_link`; never guessed from the file (imuLinkOf).
  */
 import { linkFrameKeys, type Robot } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import { loadModelFolder, termFrameLinks, type ModelManifest } from '../model/manifest.ts';
-import { LinkFrame, quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
-import { recordedSpec, type Recording } from '../record/index.ts';
+import { LinkChainError, LinkFrame, quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
+import { recordedSpec, servedFileRefusal, servedModelOnRecord, type Recording } from '../record/index.ts';
 import { derivedLinkPaths, linksToDerive, withLinkFrames } from '../model/withLinkFrames.ts';
 import type { UrdfModel } from '../../sim/index.ts';
-import { urdfImuLink } from './commands/inspect.ts';
 
 /** A URDF's joints as a LinkTree: origins' rpy as quaternions, axes, mimics by name (`source`: the file, for errors). */
 export function urdfLinkTree(model: UrdfModel, source: string): LinkTree {
@@ -31,27 +32,37 @@ export function urdfLinkTree(model: UrdfModel, source: string): LinkTree {
 }
 
 /**
- * `robot` (a bridge client) reporting the links the manifest's IMU terms are read in, derived from
- * its IMU through the URDF's joints, with one line for the operator saying which (undefined when
- * nothing is derived). The IMU's link is the manifest's `imu_link`, else the URDF's rule (`axon sim
- * --urdf`'s: the server set its IMU up by it). Throws LinkChainError (exit 2) for a chain that
- * cannot be followed: a mimic or floating joint on it, a moving joint the robot does not report.
+ * The link the IMU is on, for a chain: `told` (the server's hello.frame.imuLink, a recording's
+ * `imu_link`; null when it says nothing) or the manifest's `imu_link`. Never guessed from the file:
+ * a server set up with `--imu-link` reads its IMU elsewhere than the file's rule, and a guess would
+ * turn every derived frame by the joints between, silently. `where` names who told (the server's
+ * URL, the recording). Throws LinkChainError LINK_CHAIN_IMU_MISMATCH when both say and differ,
+ * LINK_CHAIN_IMU_UNKNOWN when neither says (exit 2).
  */
-export function urdfLinkFrames(robot: Robot, m: ModelManifest, model: UrdfModel, file: string, fixedBase: boolean): { robot: Robot; line?: string } {
-  if (linksToDerive(m, robot.spec).length === 0 || !robot.spec.sensors.imu) return { robot };
-  return linkFramesFrom(robot, m, urdfLinkTree(model, file), m.imu_link ?? urdfImuLink(model, m, fixedBase).imu?.link ?? model.root, file);
+export function imuLinkOf(told: string | null, m: Pick<ModelManifest, 'imu_link'>, where: string, manifestFile: string): string {
+  if (told !== null && m.imu_link !== undefined && told !== m.imu_link)
+    throw new LinkChainError('LINK_CHAIN_IMU_MISMATCH', `${where} (IMU on "${printable(told)}") and ${manifestFile}#/imu_link ("${printable(m.imu_link)}")`, 'disagree on the link the IMU is on, so the links the policy reads cannot be derived', 'the policy run on a robot whose IMU is where it was trained (axon bridge --imu-link), or a manifest whose imu_link is the served one');
+  const link = told ?? m.imu_link;
+  if (link === undefined)
+    throw new LinkChainError('LINK_CHAIN_IMU_UNKNOWN', `${where} and ${manifestFile}`, 'do not say which link the IMU is on (the server sends no hello.frame.imuLink, the manifest has no imu_link), so the links the policy reads cannot be derived from it', "the manifest's imu_link, or a server that names the IMU's link (axon bridge does)");
+  return link;
 }
 
 /**
- * As urdfLinkFrames, from an MJCF compiled in MuJoCo (`--mjcf FILE` over the bridge: the drawing's
- * body tree, sim/mujoco/mjcfLinkTree.ts): the IMU's body is the manifest's `imu_link`, else the
- * model's own rule (`axon sim --mjcf`'s), else its root.
+ * `robot` (a bridge client) reporting the links the manifest's IMU terms are read in, derived from
+ * its IMU on `imuLink` (imuLinkOf) through the URDF's joints, with one line for the operator saying
+ * which (undefined when nothing is derived). Throws LinkChainError (exit 2) for a chain that
+ * cannot be followed: a mimic or floating joint on it, a moving joint the robot does not report.
  */
-export function mjcfLinkFrames(robot: Robot, m: ModelManifest, drawing: { linkTree(): LinkTree; readonly imuLink: string | null }, file: string): { robot: Robot; line?: string } {
+export function urdfLinkFrames(robot: Robot, m: ModelManifest, model: UrdfModel, file: string, imuLink: string): { robot: Robot; line?: string } {
   if (linksToDerive(m, robot.spec).length === 0 || !robot.spec.sensors.imu) return { robot };
-  const tree = drawing.linkTree();
-  const root = tree.joints.find((j) => j.parent === 'world')?.child ?? 'world';
-  return linkFramesFrom(robot, m, tree, m.imu_link ?? drawing.imuLink ?? root, file);
+  return linkFramesFrom(robot, m, urdfLinkTree(model, file), imuLink, file);
+}
+
+/** As urdfLinkFrames, from an MJCF compiled in MuJoCo (`--mjcf FILE` over the bridge: the drawing's body tree, sim/mujoco/mjcfLinkTree.ts); `imuLink` a body. */
+export function mjcfLinkFrames(robot: Robot, m: ModelManifest, drawing: { linkTree(): LinkTree }, file: string, imuLink: string): { robot: Robot; line?: string } {
+  if (linksToDerive(m, robot.spec).length === 0 || !robot.spec.sensors.imu) return { robot };
+  return linkFramesFrom(robot, m, drawing.linkTree(), imuLink, file);
 }
 
 function linkFramesFrom(robot: Robot, m: ModelManifest, tree: LinkTree, imuLink: string, file: string): { robot: Robot; line: string } {
@@ -67,13 +78,20 @@ function linkFramesFrom(robot: Robot, m: ModelManifest, tree: LinkTree, imuLink:
  * `rec` with the links the manifest's IMU terms are read in (those the recorded robot did not
  * report) derived on every tick from the recorded IMU and joints through the URDF, and listed in its
  * spec (sensors.imuFrames): `axon replay --policy P --urdf FILE` on a run recorded without them.
- * Offline: allocates per tick. Same IMU link rule and refusals as urdfLinkFrames.
+ * Offline: allocates per tick. The IMU's link: the recording's `imu_link` (where the run's IMU
+ * was: the hello's, or a local run's set-up) or the manifest's, by imuLinkOf's rule and refusals;
+ * `recFile` names the recording in them. A bridged recording's served file (`served_model`) must
+ * be FILE (but for line endings): another is LinkChainError LINK_CHAIN_FILE naming both sha256.
  */
-export function urdfRecordedLinks(rec: Recording, m: ModelManifest, model: UrdfModel, file: string): { rec: Recording; line?: string } {
+export function urdfRecordedLinks(rec: Recording, m: ModelManifest, model: UrdfModel, file: string, recFile = 'the recording', manifestFile = 'the manifest'): { rec: Recording; line?: string } {
   const spec = recordedSpec(rec);
   const links = linksToDerive(m, spec);
   if (links.length === 0 || !spec.sensors.imu) return { rec };
-  const imuLink = m.imu_link ?? urdfImuLink(model, m, false).imu?.link ?? model.root;
+  const served = servedModelOnRecord(rec.run, recFile);
+  const refusal = served ? servedFileRefusal(served, model.source ?? file, 'this copy') : undefined;
+  if (refusal !== undefined) throw new LinkChainError('LINK_CHAIN_FILE', `--urdf ${file}`, `${refusal} (the recording's served_model): the links the policy's IMU terms are read in would be derived through its joints`, 'your copy of the served file (the same sha256, or the same bytes but for line endings)');
+  const told = typeof rec.run.imu_link === 'string' ? rec.run.imu_link : null;
+  const imuLink = imuLinkOf(told, m, `${recFile} metadata "axon.run" imu_link`, manifestFile);
   const tree = urdfLinkTree(model, file);
   const names = spec.joints.map((j) => j.name);
   const frames = links.map((l) => ({ frame: new LinkFrame(tree, imuLink, l, names), keys: linkFrameKeys(l) }));

@@ -269,6 +269,21 @@ export function servedFileProblem(m: ServedModel, file: string | FileBytes | (()
   return `${label} is not the file the server served, ${servedModelText(m)}: this one is sha256 ${c.now.sha256.slice(0, 12)}…, ${c.now.bytes} bytes: ${anyway}`;
 }
 
+/**
+ * Why `file` cannot stand for the served file where links a policy reads are derived through it
+ * (src/cli/linkTree.ts): another file (both sha256 in full), another format, or one that cannot be
+ * read; undefined when its bytes are the served file's, or are them but for line endings (the same
+ * joints). Unlike servedFileProblem's warning, the caller refuses on it: the file then drives the
+ * policy's observations, not only a drawing.
+ */
+export function servedFileRefusal(m: ServedModel, file: string | FileBytes | (() => FileBytes), label: string, format: 'urdf' | 'mjcf' = 'urdf'): string | undefined {
+  if (m.format !== format) return `${label} cannot be checked: the server served a ${printable(m.format.toUpperCase())} file, ${servedModelText(m)}, not ${format === 'urdf' ? 'a URDF' : 'an MJCF'}`;
+  const c = compareFile(file, m.sha256, format === 'mjcf' ? 'the MJCF the robot is drawn with' : undefined);
+  if ('error' in c) return c.error;
+  if (c.same || c.lineEndings) return undefined;
+  return `${label} is sha256 ${c.now.sha256} (${c.now.bytes} bytes), not the file the server served, ${printable(m.name)} sha256 ${m.sha256}${m.bytes >= 0 ? ` (${m.bytes} bytes)` : ''}`;
+}
+
 function triple(v: unknown, dflt: [number, number, number]): [number, number, number] {
   return Array.isArray(v) && v.length === 3 && v.every((x) => typeof x === 'number') ? [v[0], v[1], v[2]] : dflt;
 }

@@ -7,5 +7,5 @@ export { comparePolicy, recordingSummary, recordedManifest, recordedSpec } from 
 export type { PolicyDiff, JointDiff } from './replay.ts';
 export { topics, metadataNames, schemas } from './channels.ts';
 export * from './playback.ts';
-export { DRAWING_SCHEMA, digestOf, drawingFileProblem, drawingMeta, drawingOnRecord, fileDigest, readFileBytes, rootOnRecord, rootSetup, servedFileProblem, servedModelOf, servedModelOnRecord, servedModelText } from './drawingMeta.ts';
+export { DRAWING_SCHEMA, digestOf, drawingFileProblem, drawingMeta, drawingOnRecord, fileDigest, readFileBytes, rootOnRecord, rootSetup, servedFileProblem, servedFileRefusal, servedModelOf, servedModelOnRecord, servedModelText } from './drawingMeta.ts';
 export type { DrawingOnRecord, DrawingSetup, FileBytes, FileDigest, RecordedDrawing, RootSetup, ServedFile, ServedModel } from './drawingMeta.ts';

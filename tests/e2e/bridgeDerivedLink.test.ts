@@ -9,9 +9,10 @@
  * derived on every recorded tick: checked against what MuJoCo itself reported. The server (MuJoCo, in
  * this process) and the child are ended after each test (tests/helpers/axonChildren.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { urdfSetup } from '../../src/cli/urdfSession.ts';
 import { linkFrameKeys } from '../../src/core/robot.ts';
@@ -34,8 +35,8 @@ const terms = [{ term: 'base_ang_vel' as const }, { term: 'projected_gravity' as
 const manifest: ModelManifest = { schema: 'axon.model/1', name: 'waist-mover', kind: 'policy', robot: 'h1_2_waist_chain', joints: ['waist_yaw_joint', 'left_hip_pitch_joint', 'waist_roll_joint', 'right_hip_pitch_joint'], control_hz: 50, onnx: { file: 'model.onnx', input: 'obs', output: 'actions' }, imu_link: 'imu_in_torso', observation: { terms }, action: { type: 'joint_position', scale: 0.25 }, pd: { kp: [40, 40, 40, 40], kd: [1, 1, 1, 1] } };
 const policy = linearPolicy(manifest, 13, 4, new Float32Array(4 * 13), new Float32Array([3.2, 1.6, -1.2, -1.6]));
 
-/** The waist chain served from MuJoCo, set up from the policy's manifest (its IMU on the torso), as `axon bridge --urdf FILE --manifest P` serves it. */
-async function serve(): Promise<string> {
+/** The waist chain served from MuJoCo, set up from the policy's manifest (its IMU on the torso), as `axon bridge --urdf FILE --manifest P` serves it; `named`: the hello names the file, as axon bridge's does. */
+async function serve(named = false): Promise<string> {
   const m = readManifest(join(policy, 'manifest.json'));
   // The server's simulator reports no link besides its IMU: the bridge would not carry it anyway.
   const setup = urdfSetup({ file: urdf, packagePaths: [], strict: false, meshCollision: 'none' }, { ...m, observation: { ...m.observation, terms: [] } }, 0.002, 'manifest.json');
@@ -43,7 +44,9 @@ async function serve(): Promise<string> {
   const sim = await createMujocoUrdfRobot(urdf, setup.model, { ...setup.options, fixedBase: false, basePosition: [0, 0, 3], spawnOnGround: false });
   sim.reset(1);
   open.push({ close: () => sim.dispose() });
-  const server = await startServer({ robot: sim });
+  const bytes = readFileSync(urdf);
+  const robotFile = { format: 'urdf', name: basename(urdf), sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength, fixedBase: false, basePosition: [0, 0, 3], baseOrientation: [0, 0, 0, 1] };
+  const server = await startServer({ robot: sim, ...(named ? { robotFile } : {}) });
   open.push(server);
   return server.url;
 }
@@ -81,6 +84,20 @@ describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on
     const diff = JSON.parse(replay.out.trim().split('\n').pop()!).policy_diff;
     expect(diff.ticks).toBe(rec.ticks.length);
   }, 180_000);
+
+  it('a client copy that is not the served file (a waist axis flipped) is refused when links are derived through it: exit 2 naming both sha256', async () => {
+    const url = await serve(true);
+    const flipped = join(mkdtempSync(join(dir, 'flipped-')), basename(urdf));
+    const text = readFileSync(urdf, 'utf8');
+    const yaw = /(<joint name="waist_yaw_joint"[\s\S]*?<axis xyz=")0 0 1(")/;
+    expect(yaw.test(text)).toBe(true);
+    writeFileSync(flipped, text.replace(yaw, '$10 0 -1$2'));
+    const run = axon(['sim', '--robot', url, '--token', 'secret-token', '--policy', policy, '--urdf', flipped, '--duration', '0.5']);
+    expect(await run.done, run.err).toBe(2);
+    expect(run.err).toContain('LINK_CHAIN_FILE');
+    expect(run.err).toContain(`this copy is sha256 ${createHash('sha256').update(readFileSync(flipped)).digest('hex')}`);
+    expect(run.err).toContain(`not the file the server served, ${basename(urdf)} sha256 ${createHash('sha256').update(readFileSync(urdf)).digest('hex')}`);
+  }, 120_000);
 
   it('replay --policy --urdf derives the link on every recorded tick, as MuJoCo reported it; without --urdf such a recording refuses the policy', async () => {
     // A local MuJoCo run of the policy: the simulator reports the pelvis, and the recording keeps it.
@@ -142,7 +159,7 @@ describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on
     const server = await startServer({ robot: sim });
     open.push(server);
     const run = axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', p, '--mjcf', mjcf, '--duration', '0.3']);
-    expect(await run.done, run.err).toBe(0);
+    expect(await run.done, run.err + run.out).toBe(0);
     expect(run.err).toContain(`axon sim: IMU terms read in another link, derived from the IMU on "torso_link" and the measured joints (${mjcf}): "pelvis" through torso_joint`);
   }, 120_000);
 });

@@ -76,7 +76,7 @@ describe('an IMU term read in another link than the IMU\'s, over the bridge', ()
     const robot = await connectBridgeRobot(server.url, { token: 'secret-token' });
     open.push(robot);
     expect(robot.spec.joints.map((j) => j.name)).not.toEqual(WAIST_CHAIN_JOINTS);
-    const { robot: derived, line } = urdfLinkFrames(robot, m, loadUrdf(waistChain, { collisionMeshes: 'optional' }), waistChain, false);
+    const { robot: derived, line } = urdfLinkFrames(robot, m, loadUrdf(waistChain, { collisionMeshes: 'optional' }), waistChain, 'imu_in_torso');
     expect(derived.spec.sensors.imuFrames).toEqual(['pelvis']);
     expect(line).toContain('"pelvis" through imu_in_torso_joint, waist_roll_joint, waist_frame_joint, waist_yaw_joint');
     // Every observation the loop reads: the derived pelvis against the simulator's root in the same frame.

@@ -125,6 +125,7 @@ export function bridgeCommand() {
         engine: physics,
         // A URDF's file name and sha256 (never its path), so that a client draws it from its own copy.
         ...(served.robotFile ? { robotFile: served.robotFile } : {}),
+        ...(served.imuLink !== undefined ? { imuLink: served.imuLink } : {}), // where the IMU is: a client deriving another link starts there
         watch,
       });
       const say = (s: string) => process.stdout.write(`${s}\n`);

@@ -65,7 +65,7 @@ export function replayCommand() {
       if (o.policy !== undefined) {
         const folder = loadModelFolder(o.policy);
         // --urdf: IMU terms read in a link the recorded robot did not report are derived from the recorded IMU and joints (docs/byom.md).
-        const derived = o.urdf !== undefined ? urdfRecordedLinks(rec, folder.manifest, parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf }), o.urdf) : { rec };
+        const derived = o.urdf !== undefined ? urdfRecordedLinks(rec, folder.manifest, parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf }), o.urdf, file, `${o.policy}/manifest.json`) : { rec };
         if (derived.line !== undefined) process.stderr.write(`axon replay: ${derived.line}\n`);
         const spec = recordedSpec(derived.rec);
         assertModelFits(folder.manifest, spec, {}, `${o.policy}/manifest.json`);

@@ -16,10 +16,11 @@ import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseSt
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
-import { bridgeDrawing, loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile, type BridgeDrawing } from '../bridgeDrawing.ts';
+import { loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile } from '../bridgeDrawing.ts';
+import { bridgeDrawingAndLinks } from '../bridgeLinks.ts';
 import { printable } from '../../core/printable.ts';
 import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../bridgeHello.ts';
-import { mjcfLinkFrames, policyReadsTermLinks, urdfLinkFrames } from '../linkTree.ts';
+import { policyReadsTermLinks } from '../linkTree.ts';
 import type { Robot } from '../../core/robot.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
@@ -185,7 +186,7 @@ export function simCommand() {
               worldModelManifest: session.worldModel?.folder.manifest,
               period: session.period,
               run: {
-                command: 'sim', robot: robotLabel, task: session.task.name, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: resolve(o.mjcf) } : {}),
+                command: 'sim', robot: robotLabel, task: session.task.name, policy: o.policy, seed: o.seed, randomize: o.randomize, realtime, physics, ...(o.mjcf ? { mjcf: resolve(o.mjcf) } : {}), ...((setup?.imuLink ?? ms?.imuLink) ? { imu_link: setup?.imuLink ?? ms?.imuLink } : {}), // where the IMU was: a replay deriving a link starts there
                 // What `axon replay --view` draws the URDF robot with (src/record/drawingMeta.ts).
                 ...(setup && o.urdf ? drawingMeta(o.urdf, { fixedBase: setup.fixedBase, basePosition: setup.options.basePosition, baseOrientation: setup.options.baseOrientation, packagePaths: o.urdfPackagePath }, setup.model.source) : {}),
               },
@@ -327,39 +328,9 @@ async function simOverBridge(o: {
   const shipped = shippedRobotServed(robot.hello.sim, robot.spec);
   const task = shipped ? createTask(shipped) : undefined;
   const say = (line: string) => process.stderr.write(`${line}\n`);
-  // What the viewer draws and the recording keeps of the served robot's file (--urdf checked against the hello).
-  let drawing: BridgeDrawing;
-  try {
-    drawing = bridgeDrawing({
-      spec: robot.spec,
-      robotFile: robot.robotFile,
-      ...(robot.robotFileProblem !== undefined ? { robotFileProblem: robot.robotFileProblem } : {}),
-      sim: robot.hello.sim,
-      ...(shipped ? { shipped } : {}),
-      ...(urdf ? { urdf } : {}),
-      ...(mjcf ? { mjcf } : {}),
-      posedByBase: robot.hello.frame.base,
-      say,
-    });
-  } catch (e) {
-    await robot.close();
-    throw e;
-  }
-  // IMU terms read in another link than the IMU's (docs/byom.md): derived from the IMU and the
-  // joints through the client's --urdf, as a real robot's deploy code does; without it, refused before arming.
-  let controlled: Robot = robot;
-  if (urdf || mjcf) {
-    try {
-      const m = loadModelFolder(o.policy).manifest;
-      const derived = urdf ? urdfLinkFrames(robot, m, urdf.model, urdf.file, robot.robotFile?.fixedBase ?? false) : mjcfLinkFrames(robot, m, mjcf!.drawing, mjcf!.file);
-      controlled = derived.robot;
-      if (derived.line !== undefined) say(`axon sim: ${derived.line}`);
-    } catch (e) {
-      await drawing.close();
-      await robot.close();
-      throw e;
-    }
-  }
+  // What the viewer draws and the recording keeps of the served robot's file (--urdf checked against the hello), and
+  // IMU terms read in another link than the IMU's (docs/byom.md) derived through it, as a real robot's deploy code does.
+  const { drawing, controlled } = await bridgeDrawingAndLinks(robot, { url: o.robot, policy: o.policy, ...(urdf ? { urdf } : {}), ...(mjcf ? { mjcf } : {}), ...(shipped ? { shipped } : {}), say });
   if (!o.json) console.log(`axon sim: ${printable(robot.spec.name)} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
   const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };

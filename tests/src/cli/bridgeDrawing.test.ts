@@ -44,7 +44,7 @@ async function connected(o: { robotFile?: null } = {}, rewrite?: Parameters<type
   return { ...s, client, lines, say: (l: string) => lines.push(l) };
 }
 
-const drawingOf = (c: { client: BridgeRobot; say: (l: string) => void }, urdf?: string, packagePaths: string[] = []) => {
+const drawingOf = (c: { client: BridgeRobot; say: (l: string) => void }, urdf?: string, packagePaths: string[] = [], derives = false) => {
   const d = bridgeDrawing({
     spec: c.client.spec,
     robotFile: c.client.robotFile,
@@ -53,6 +53,7 @@ const drawingOf = (c: { client: BridgeRobot; say: (l: string) => void }, urdf?: 
     ...(urdf ? { urdf: loadDrawingUrdf(urdf, packagePaths) } : {}),
     posedByBase: c.client.hello.frame.base,
     say: c.say,
+    derives,
   });
   open.push(d);
   return d;
@@ -106,6 +107,22 @@ describe('a bridge client draws the served robot from its own copy of the file',
     // The recording keeps what was drawn and what was served, so that a replay says it again.
     expect((d.run.drawing as { sha256: string }).sha256).toBe(sha256(mine.urdf));
     expect((d.run.served_model as ServedModel).sha256).toBe(sha256(c.urdf));
+  });
+
+  it('links a policy reads derived through the file: a different file is refused (LINK_CHAIN_FILE) naming both sha256; a CRLF copy is the same file; a server naming none says the derivation is unchecked', async () => {
+    const c = await connected();
+    const mine = copyMeshBot('axon-client-mesh-bot-derive-');
+    appendFileSync(mine.urdf, '<!-- rev B -->\n');
+    expect(() => drawingOf(c, mine.urdf, [mine.root], true)).toThrow(expect.objectContaining({ code: 'LINK_CHAIN_FILE' }));
+    expect(() => drawingOf(c, mine.urdf, [mine.root], true)).toThrow(`--urdf ${mine.urdf}: this copy is sha256 ${sha256(mine.urdf)} (${readFileSync(mine.urdf).byteLength} bytes), not the file the server served, mesh_bot.urdf sha256 ${sha256(c.urdf)} (${readFileSync(c.urdf).byteLength} bytes)`);
+    expect(c.lines).toEqual([]);
+    const crlf = copyMeshBot('axon-client-mesh-bot-derive-crlf-');
+    writeFileSync(crlf.urdf, readFileSync(crlf.urdf, 'latin1').replace(/\n/g, '\r\n'), 'latin1');
+    drawingOf(c, crlf.urdf, [crlf.root], true);
+    expect(c.lines).toEqual([`axon sim: warning: --urdf ${crlf.urdf} is the same file as the served mesh_bot.urdf but for line endings`]);
+    const old = await connected({ robotFile: null });
+    drawingOf(old, mine.urdf, [mine.root], true);
+    expect(old.lines).toEqual([`axon sim: note: the server names no file it serves (a server from before hello.robotFile named its file, or one whose file name the hello cannot carry): --urdf ${mine.urdf} is drawn unchecked, and the links the policy's IMU terms are read in are derived through it unchecked`]);
   });
 
   it('a server from before hello.robotFile: --urdf FILE is drawn unchecked, said in one line; nothing served is recorded', async () => {

@@ -17,7 +17,7 @@ import { linksToDerive, withLinkFrames } from '../../../src/model/withLinkFrames
 import { checkModel } from '../../../src/model/checkModel.ts';
 import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
 import { validateManifest } from '../../../src/model/manifest.ts';
-import { urdfLinkFrames, urdfLinkTree } from '../../../src/cli/linkTree.ts';
+import { imuLinkOf, urdfLinkFrames, urdfLinkTree } from '../../../src/cli/linkTree.ts';
 import { loadUrdf } from '../../../sim/index.ts';
 import { joint, manifest } from '../../helpers/fakes.ts';
 
@@ -212,18 +212,23 @@ describe('withLinkFrames: the robot the pre-arm check and the observation builde
     expect(withLinkFrames(hw, waist, 'torso_link', [])).toBe(hw);
   });
 
-  it('urdfLinkFrames takes the IMU link from the manifest, else the URDF\'s imu* rule; a mimic on the way is refused', () => {
+  it('the IMU link is the server\'s or the manifest\'s, never guessed from the file; both and differing, or neither, is refused; a mimic on the way is refused', () => {
     const file = mimicUrdf();
     const model = loadUrdf(file, { collisionMeshes: 'optional' });
     const spec: RobotSpec = { name: 'mimic_waist', joints: ['waist_yaw_joint', 'waist_roll_joint', 'finger_joint', 'finger2_joint'].map((n) => joint(n, { lower: -1, upper: 1 })), sensors: { imu: true, contacts: [] }, controlModes: ['position'] };
     const hw = { ...imuOnlyRobot(), spec };
     const torsoTerm = validateManifest(manifest({ joints: ['waist_yaw_joint'], observation: { terms: [{ term: 'projected_gravity', link: 'torso_link' }] } }));
-    // No imu_link: the URDF's imu_link (named imu*, on the torso behind the waist) by `axon sim --urdf`'s rule.
-    const { line } = urdfLinkFrames(hw, torsoTerm, model, file, false);
+    // No imu_link and a server that says nothing: not guessed from the file's imu* link (a server set up with --imu-link reads it elsewhere).
+    expect(() => imuLinkOf(null, torsoTerm, 'ws://h hello.frame.imuLink', 'p/manifest.json')).toThrow(expect.objectContaining({ code: 'LINK_CHAIN_IMU_UNKNOWN' }));
+    // The server says: its link.
+    const { line } = urdfLinkFrames(hw, torsoTerm, model, file, imuLinkOf('imu_link', torsoTerm, 'ws://h hello.frame.imuLink', 'p/manifest.json'));
     expect(line).toContain('derived from the IMU on "imu_link"');
     expect(line).toContain('"torso_link" through imu_joint');
     const pelvisTerm = validateManifest(manifest({ joints: ['waist_yaw_joint'], imu_link: 'imu_link', observation: { terms: [{ term: 'projected_gravity', link: 'pelvis' }] } }));
-    expect(() => urdfLinkFrames(hw, pelvisTerm, model, file, false)).toThrow(LinkChainError);
-    expect(() => urdfLinkFrames(hw, pelvisTerm, model, file, false)).toThrow(/joint "waist_roll_joint": mimics "waist_yaw_joint"/);
+    expect(imuLinkOf(null, pelvisTerm, 'ws://h hello.frame.imuLink', 'p/manifest.json')).toBe('imu_link');
+    // The server and the manifest disagree: refused naming both.
+    expect(() => imuLinkOf('pelvis', pelvisTerm, 'ws://h hello.frame.imuLink', 'p/manifest.json')).toThrow(/ws:\/\/h hello.frame.imuLink \(IMU on "pelvis"\) and p\/manifest.json#\/imu_link \("imu_link"\)/);
+    expect(() => urdfLinkFrames(hw, pelvisTerm, model, file, 'imu_link')).toThrow(LinkChainError);
+    expect(() => urdfLinkFrames(hw, pelvisTerm, model, file, 'imu_link')).toThrow(/joint "waist_roll_joint": mimics "waist_yaw_joint"/);
   });
 });
