@@ -7,7 +7,7 @@
  * server's root), records the served link, and `axon replay --policy --urdf` starts there too.
  * Every process is ended (SIGKILL after each test, tests/helpers/axonChildren.ts).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,7 +51,7 @@ describe('a server that says its IMU is on the pelvis (axon bridge --imu-link pe
     const policy = linearPolicy(m, 3, 3, new Float32Array(9), new Float32Array([2, 0, 0]));
     const file = join(dir, 'pelvis.mcap');
     const run = axon(['sim', '--robot', url, '--token', TOKEN, '--policy', policy, '--urdf', urdf, '--duration', '1.5', '--record', file]);
-    expect(await run.done, run.err).toBe(0);
+    expect(await run.done, run.err + run.out).toBe(0);
     expect(run.err).toContain(`derived from the IMU on "pelvis" and the measured joints (${urdf}): "pelvis" through no joint`);
     const rec = await readRecording(file);
     expect(rec.run.imu_link).toBe('pelvis');
@@ -86,6 +86,11 @@ describe('a server that says its IMU is on the pelvis (axon bridge --imu-link pe
     expect(worstReplay).toBeLessThan(1e-3);
     // A recording that says nothing, and a manifest without imu_link: refused, not guessed.
     expect(() => urdfRecordedLinks({ ...bare, run: { ...bare.run, imu_link: undefined } }, readManifest(join(policy, 'manifest.json')), loadUrdf(urdf, { collisionMeshes: 'optional' }), urdf, file)).toThrow(expect.objectContaining({ code: 'LINK_CHAIN_IMU_UNKNOWN' }));
+    // The recording names the served file (served_model): a copy with the waist axis flipped is refused, as live.
+    const flipped = join(mkdtempSync(join(dir, 'flipped-')), 'h1_2_like.urdf');
+    writeFileSync(flipped, readFileSync(urdf, 'utf8').replace('<axis xyz="0 0 1"/>\n    <limit lower="-2.35"', '<axis xyz="0 0 -1"/>\n    <limit lower="-2.35"'));
+    expect(readFileSync(flipped, 'utf8')).not.toBe(readFileSync(urdf, 'utf8'));
+    expect(() => urdfRecordedLinks(bare, readManifest(join(policy, 'manifest.json')), loadUrdf(flipped, { collisionMeshes: 'optional' }), flipped, file)).toThrow(expect.objectContaining({ code: 'LINK_CHAIN_FILE' }));
     console.log(`derived pelvis vs the server's root over ${rec.ticks.length} ticks: worst ${worst.toExponential(2)} rad (torso_joint up to ${maxTorso.toFixed(2)} rad); replay ${worstReplay.toExponential(2)} rad`);
 
     // A manifest whose imu_link is the file's imu* link: the hello disagrees, refused naming both.
