@@ -267,9 +267,15 @@ export class BridgeRobot implements Robot {
   /**
    * This client means its next command to arm the served robot when it is idle (it is not armed
    * otherwise after a stop, a server operator's reset or a reconnect: PROTOCOL.md section 6). A
-   * robot in safe-stop / e-stopped needs reset() instead.
+   * robot in safe-stop / e-stopped needs reset() instead, but for the e-stop this client latched
+   * itself (its viewer's E-STOP or Disarm, forwarded by estop()): the operator who stopped it arms
+   * it again, so that stop is reset here (the reset's reply lets the next command arm).
    */
   arm(): void {
+    if (this._link.ownEstop !== undefined && this._link.serverState === 'e-stopped') {
+      this.reset('operator arm: this client e-stopped it').catch(() => undefined); // a refusal shows in health$ as the stop it is
+      return;
+    }
     this._link.allowArm();
   }
 

@@ -305,7 +305,9 @@ export async function attachViewer(
           // Faults the robot's own arm() clears do not refuse it: the page's Arm is that decision.
           const f = faults.flatMap((x, i) => (x.length > 0 && !(armable[i] && armers[i]) ? x : []));
           if (f.length > 0) return reply(false, `not armed: the robot reports a fault (${f.join('; ')}); clear it first`);
-          for (let i = 0; i < faults.length; i++) if (faults[i].length > 0) armers[i]?.();
+          // Every robot's arm(), faulted or not: a bridge client whose own E-STOP / Disarm this page
+          // sent latched the served robot's e-stop without a fault (BridgeRobot.arm resets it).
+          for (const a of armers) a?.();
         }
         safety.reset('operator arm (viewer)', lastObs, seq, time);
         return reply(true, 'armed from the present pose');

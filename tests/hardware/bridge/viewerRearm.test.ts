@@ -120,4 +120,23 @@ describe("the viewer's Arm after the server operator's e-stop and reset", () => 
     await b.tick();
     expect(b.server.robotState).toBe('running');
   });
+
+  it("after the page's own Disarm reached the served robot (its e-stop, latched), the page's Arm resets it and the robot runs again", async () => {
+    const b = await bench();
+    await b.tick();
+    expect(b.server.robotState).toBe('running');
+    const send = await page(b.viewer.url);
+
+    expect(await send('disarm')).toMatchObject({ ok: true });
+    void b.robot.estop('operator disarm (viewer)'); // what the live runner forwards (src/session/forwardEstop.ts)
+    await b.tick();
+    await b.tick();
+    expect(b.server.robotState).toBe('e-stopped');
+    expect(b.robot.health$.value.faults).toEqual([]); // the stop it asked for is not a fault
+
+    const ack = await send('arm');
+    expect(ack).toMatchObject({ ok: true, safetyState: 'running' });
+    for (let i = 0; i < 4; i++) await b.tick();
+    expect(b.server.robotState).toBe('running');
+  });
 });
