@@ -343,8 +343,11 @@ export class FeetechRobot implements Robot {
 
   /**
    * The config's safe stop, read back: Torque Enable (40) = 0, or for `hold` Goal Position (42) =
-   * the last measured pose (as the servo clamps it to its angle limits); sent again to the servos
-   * that do not show it (confirmedWrite.ts), and those still unconfirmed named in the event.
+   * the last measured pose; sent again to the servos that do not show it (confirmedWrite.ts), and
+   * those still unconfirmed named in the event. A pose beyond a servo's angle limits (9, 11; a
+   * joint resting on its stop after `axon hw calibrate` wrote the config's range there) reads back
+   * either as written or clamped to them: no source in the repo says which an STS3215 stores (the
+   * emulator stores it as written and clamps the motion), so both count as the hold.
    */
   private async _safeStop(why: string): Promise<void> {
     if (this._readOnly || this.bus.lost) return;
@@ -353,13 +356,13 @@ export class FeetechRobot implements Robot {
       this._status.emit('safe_stop', `${why}: ${this._said('torque off', r)}`);
     } else {
       this._holdGoals();
-      const expected = new Uint8Array(this._n * 2);
+      const clamped = new Uint8Array(this._n * 2);
       for (let i = 0; i < this._n; i++) {
         const lo = this._angleMin[i], hi = this._angleMax[i];
         const t = Math.round(this._ticks[i]);
-        writeLe(expected, i * 2, 2, encodeSignMagnitude(lo === 0 && hi === 0 ? t : Math.min(hi, Math.max(lo, t)), 15));
+        writeLe(clamped, i * 2, 2, encodeSignMagnitude(lo === 0 && hi === 0 ? t : Math.min(hi, Math.max(lo, t)), 15));
       }
-      const r = await writeConfirmed(this.bus, now, 42, 2, this._ids, this._goalBytes, { expected });
+      const r = await writeConfirmed(this.bus, now, 42, 2, this._ids, this._goalBytes, { alsoAccept: clamped });
       this._status.emit('safe_stop', `${why}: ${this._said('holding the present pose (goal = present position, torque on)', r)}`);
     }
   }

@@ -28,6 +28,11 @@ export interface ConfirmOptions {
   readonly budgetS?: number;
   /** What each servo must read back, `length` bytes per id in `ids` order, when not the bytes written (a servo that clamps them). */
   readonly expected?: Uint8Array;
+  /**
+   * Another row each servo may read back instead of `expected` (same layout): where the servo may
+   * store either the value written or a clamped one (an STS Goal Position beyond its angle limits).
+   */
+  readonly alsoAccept?: Uint8Array;
 }
 
 export interface ConfirmResult {
@@ -43,7 +48,7 @@ export const SAFE_STOP_BUDGET_S = 0.1;
 
 /**
  * Writes `data` (`length` bytes per id, in `ids` order) at `address` of `ids` with sync writes
- * until every servo reads it back (or `expected`), at most `tries` writes. `now` is the bus's
+ * until every servo reads it back (or `expected`, or `alsoAccept`), at most `tries` writes. `now` is the bus's
  * steady clock (s), the one its sync-read deadlines are on.
  */
 export async function writeConfirmed(
@@ -58,6 +63,7 @@ export async function writeConfirmed(
   const tries = o.tries ?? SAFE_STOP_TRIES;
   const windowS = Math.max((o.budgetS ?? SAFE_STOP_BUDGET_S) / tries, 2 * bus.replyMarginS);
   const expected = o.expected ?? data;
+  const also = o.alsoAccept;
   let todo = ids.slice();
   let writes = 0;
   while (todo.length > 0 && writes < tries && !bus.lost) {
@@ -65,7 +71,11 @@ export async function writeConfirmed(
     writes++;
     const out = new Uint8Array(todo.length * length);
     const r = await bus.syncRead(address, length, todo, out, now() + windowS);
-    todo = todo.filter((id, k) => r.missing.includes(id) || r.errors.includes(id) || !sameRow(out, k, expected, ids.indexOf(id), length));
+    todo = todo.filter((id, k) => {
+      if (r.missing.includes(id) || r.errors.includes(id)) return true;
+      const i = ids.indexOf(id);
+      return !sameRow(out, k, expected, i, length) && !(also !== undefined && sameRow(out, k, also, i, length));
+    });
   }
   return { unconfirmed: todo, writes };
 }

@@ -14,6 +14,7 @@ import { createPort } from '../../hardware/transport/openPort.ts';
 import type { Transport, TransportHandlers } from '../../hardware/transport/Transport.ts';
 import { loadRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
+import { writeConfirmed, type ConfirmBus } from '../../hardware/robots/confirmedWrite.ts';
 
 const FOLLOWER = loadAnyRobotConfig('hardware/robots/so101-follower.json');
 const LEADER = loadAnyRobotConfig('hardware/robots/so101-leader.json');
@@ -230,5 +231,42 @@ describe('a leader arm: Torque Enable 0 at connect, read back', () => {
     expect(r.eventLog.find((e) => e.kind === 'connected')?.reason).toContain('(leader arm: read only, torque off, read back)');
     await r.close();
     expect(r.eventLog.map((e) => e.kind)).toEqual(['connected', 'closed']);
+  });
+});
+
+describe('a hold whose pose is beyond a servo\'s limits (a joint resting on its stop)', () => {
+  it('Feetech (SO-101 hold): servo 1 30 ticks past its angle limit 11 (the config\'s range, as hw calibrate writes it): the hold is confirmed on all 6', async () => {
+    const config = FOLLOWER.config as FeetechRobotConfig;
+    const probe = new FeetechRobot(config, memoryPair('probe')[0]) as unknown as { _lo: Int32Array; _hi: Int32Array };
+    const lo = probe._lo[0], hi = probe._hi[0];
+    const servos = feetechServosOf(config).map((s, i) => (i === 0 ? { ...s, position: (hi + 30 - 2048) * ((2 * Math.PI) / 4096), table: { ...s.table, min_position_limit: lo, max_position_limit: hi } } : s));
+    const emu = new FeetechEmulator({ servos });
+    const [host, dev] = memoryPair('emu-lim');
+    await dev.open();
+    emu.attach(dev);
+    const r = new FeetechRobot(config, host, { period: 0.02 });
+    await r.connect();
+    const s1 = emu.servos.find((s) => s.id === 1)!;
+    expect(s1.get('present_position')).toBeGreaterThan(hi + 25);
+    await r.close();
+    expect(stops(r)).toEqual(['robot closed: holding the present pose (goal = present position, torque on) on all 6 servos (read back)']);
+    expect(s1.torqueOn).toBe(true);
+  });
+
+  it('writeConfirmed takes either row from a servo that stores the clamped value instead of the one written', async () => {
+    // A bus whose servo 2 stores 100 for the 120 written (clamped to its limit), servo 1 as written.
+    const stored = new Map<number, number>();
+    const bus: ConfirmBus = {
+      lost: undefined,
+      replyMarginS: 0.001,
+      syncWrite: async (_a, _l, ids, data) => ids.forEach((id, k) => stored.set(id, Math.min(id === 2 ? 100 : 4095, data[k * 2] | (data[k * 2 + 1] << 8)))),
+      syncRead: async (_a, _l, ids, out) => {
+        ids.forEach((id, k) => ((out[k * 2] = stored.get(id)! & 0xff), (out[k * 2 + 1] = stored.get(id)! >> 8)));
+        return { ok: true, missing: [], alerts: [], errors: [], retries: 0 };
+      },
+    };
+    const data = Uint8Array.of(120, 0, 120, 0);
+    expect(await writeConfirmed(bus, () => 0, 42, 2, [1, 2], data)).toEqual({ unconfirmed: [2], writes: 3 });
+    expect(await writeConfirmed(bus, () => 0, 42, 2, [1, 2], data, { alsoAccept: Uint8Array.of(120, 0, 100, 0) })).toEqual({ unconfirmed: [], writes: 1 });
   });
 });
