@@ -93,6 +93,14 @@ export class DynamixelRobot implements Robot {
   /** Each servo's Current Limit (38) and Velocity Limit (44), read at connect: goals beyond them are clamped (the servo would refuse them). */
   private readonly _currentLimit: Int32Array;
   private readonly _velocityLimit: Int32Array;
+  /**
+   * Each servo's Min/Max Position Limit (52, 48), read at connect, where they bound Goal Position:
+   * position mode (3) only (e-Manual: not used in extended or current-based position mode). A goal
+   * beyond them is refused (Data Limit error, nothing written), so the hold goal is clamped to them.
+   * Both 0 elsewhere: no clamp.
+   */
+  private readonly _posMin: Int32Array;
+  private readonly _posMax: Int32Array;
   private readonly _mode: ControlMode;
   private readonly _obs: Observation;
   // Latest read, SI units, robot joint order (written by the bus cycle, copied by observe()).
@@ -151,6 +159,8 @@ export class DynamixelRobot implements Robot {
     this._loadTorque = Float64Array.from(models, (m) => (hasCurrent(m) ? 0 : m.stallTorque));
     this._currentLimit = Int32Array.from(models, (m) => m.currentLimit ?? 0);
     this._velocityLimit = new Int32Array(n).fill(1023);
+    this._posMin = new Int32Array(n);
+    this._posMax = new Int32Array(n);
     this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
     // In velocity mode only Goal Velocity is written (_encodeGoals): the servo's own velocity loop
     // moves the joint, axon's kd is never sent, so the spec says so (JointSpec.ownVelocityLoop).
@@ -225,6 +235,10 @@ export class DynamixelRobot implements Robot {
       if (mode !== wantMode) diff.push(`joint ${j.name} (id ${j.id}): operating mode ${modeName(mode)} (${mode}) on the servo, ${modeName(wantMode)} (${wantMode}) in the config`);
       const lim = await this.bus.read(j.id, 48, 8);
       const maxT = readLe(lim, 0, 4), minT = readLe(lim, 4, 4);
+      if (wantMode === OperatingMode.position) {
+        this._posMin[c.joints.indexOf(j)] = minT;
+        this._posMax[c.joints.indexOf(j)] = maxT;
+      }
       if (wantMode === OperatingMode.position || wantMode === OperatingMode.current_based_position) {
         const i = c.joints.indexOf(j);
         const a = this._ticksToJoint(i, minT), b = this._ticksToJoint(i, maxT);
@@ -275,7 +289,7 @@ export class DynamixelRobot implements Robot {
     const ids = this._ids;
     await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n));
     if (this._mode === 'position') {
-      for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
+      this._holdGoals();
       await this.bus.syncWrite(116, 4, ids, this._goalBytes);
     } else {
       this._goalBytes.fill(0);
@@ -349,6 +363,20 @@ export class DynamixelRobot implements Robot {
 
   private _ticksToJoint(i: number, ticks: number): number {
     return (this._dir[i] * (ticks - POSITION_CENTER) * RAD_PER_TICK) / this._gear[i] + this._off[i];
+  }
+
+  /**
+   * Goal Position = the pose read last, clamped into a position-mode servo's Min/Max Position
+   * Limit: a joint back-driven just past a limit would otherwise get a goal the servo refuses, and
+   * keep driving to the goal it had. The nearest pose it accepts is the hold.
+   */
+  private _holdGoals(): void {
+    for (let i = 0; i < this._n; i++) {
+      let g = readLe(this._raw, i * 10 + 6, 4, true);
+      const lo = this._posMin[i], hi = this._posMax[i];
+      if (!(lo === 0 && hi === 0)) g = Math.min(hi, Math.max(lo, g));
+      writeLe(this._goalBytes, i * 4, 4, g);
+    }
   }
 
   private _encodeGoals(cmd: JointCommand): void {
@@ -431,7 +459,8 @@ export class DynamixelRobot implements Robot {
 
   /**
    * Applies the configured safe stop to every servo, read back and sent again to the servos that
-   * do not show it (confirmedWrite.ts): Torque Enable (64) = 0, or the goal written.
+   * do not show it (confirmedWrite.ts): Torque Enable (64) = 0, or the goal written (a position-mode
+   * hold within the servo's position limits, _holdGoals).
    */
   private async _safeStop(why: string): Promise<void> {
     if (this._readOnly || this.bus.lost) return;
@@ -440,8 +469,8 @@ export class DynamixelRobot implements Robot {
     if (this.config.safe_stop === 'torque_off') {
       say('torque off', await writeConfirmed(this.bus, this._now, 64, 1, ids, new Uint8Array(this._n)));
     } else if (this._mode === 'position') {
-      // Hold the pose read last: goal position = present position (torque stays on).
-      for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 4, 4, readLe(this._raw, i * 10 + 6, 4, true));
+      // Hold the pose read last: goal position = present position (torque stays on), within the limits the servo checks.
+      this._holdGoals();
       say('holding the present pose (goal = present position, torque on)', await writeConfirmed(this.bus, this._now, 116, 4, ids, this._goalBytes));
     } else {
       // Velocity mode: the servo's velocity loop brakes to rest and holds still; current mode

@@ -253,6 +253,28 @@ describe('a hold whose pose is beyond a servo\'s limits (a joint resting on its 
     expect(s1.torqueOn).toBe(true);
   });
 
+  it('Dynamixel (arm6-xm430 hold): a joint resting just past its Max Position Limit (48) is held at the limit, not left on a refused goal', async () => {
+    const cfg = loadRobotConfig(ARM);
+    // shoulder_pan: config upper 2.6 rad (tick 3742); the servo's limit 3745; the joint at 2.64 rad
+    // (tick 3768: past the limit, within the 0.1 rad connect accepts beyond the config's range).
+    const limit = Math.ceil(2048 + 2.6 / ((2 * Math.PI) / 4096)) + 2;
+    const servos = cfg.joints.map((j) => (j.id === 1 ? { id: 1, model: j.model, position: 2.64, table: { max_position_limit: limit } } : { id: j.id, model: j.model }));
+    const { transport, emulator } = createPort('emu://', { baud: cfg.baud, servos });
+    const emu = emulator as DynamixelEmulator;
+    const r = new DynamixelRobot(cfg, transport, { period: 0.02 });
+    await r.connect();
+    const s1 = emu.servos.get(1)!;
+    expect(s1.get('present_position')).toBeGreaterThan(limit + 15);
+    const far = Float64Array.from(r.observe().jointPosition);
+    far[0] = 1.5; // a goal far back: the hold must replace it
+    r.command({ mode: 'position', target: far });
+    await r.settle();
+    expect(s1.get('goal_position')).toBeLessThan(limit - 10);
+    await r.close();
+    expect(s1.get('goal_position')).toBe(limit);
+    expect(stops(r)).toEqual(['robot closed: holding the present pose (goal = present position, torque on) on all 6 servos (read back)']);
+  });
+
   it('writeConfirmed takes either row from a servo that stores the clamped value instead of the one written', async () => {
     // A bus whose servo 2 stores 100 for the 120 written (clamped to its limit), servo 1 as written.
     const stored = new Map<number, number>();
