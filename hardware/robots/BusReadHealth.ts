@@ -36,8 +36,10 @@ export class BusReadHealth {
   readonly eventLog: HardwareEvent[] = [];
   readonly events$: Observable<HardwareEvent>;
   readonly health$: Observable<RobotHealth>;
-  /** Latched: a servo fault or a silent bus; the robot ignores further commands. */
+  /** Latched: a servo fault, a silent bus or an unconfirmed safe stop; the robot ignores further commands. */
   faulted = false;
+  /** The servos (`joint (id n)`) the last safe stop could not confirm; empty when it was confirmed on all. */
+  unconfirmed: readonly string[] = [];
   private readonly _health = new BehaviorSubject<RobotHealth>({ connected: false, stale: false, faults: [] });
   private readonly _events = new Subject<HardwareEvent>();
   private _stale = false;
@@ -122,6 +124,18 @@ export class BusReadHealth {
       this.emit('hardware_error', f, id);
     }
     this.addFaults(faults);
+  }
+
+  /**
+   * A safe stop was read back: `servos` (`joint (id n)`) it could not confirm, none when all showed
+   * it. Any: a fault (latched, on health$, `safe_stop_unconfirmed` event with `fault` as reason).
+   */
+  stopConfirmed(servos: readonly string[], fault: string): void {
+    this.unconfirmed = servos;
+    if (servos.length === 0) return;
+    this.faulted = true;
+    this.addFaults([fault]);
+    this.emit('safe_stop_unconfirmed', fault);
   }
 
   /** The port was closed: health disconnected (stale and faults kept); `closed` event. */

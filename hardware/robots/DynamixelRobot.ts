@@ -52,7 +52,7 @@ import { StatusErrorReport } from './StatusErrorReport.ts';
 import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
 import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
-import { confirmedSaid, namedIds, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
+import { confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 
@@ -188,6 +188,10 @@ export class DynamixelRobot implements Robot {
   }
   get faulted(): boolean {
     return this._status.faulted;
+  }
+  /** The servos (`joint (id n)`) the last safe stop could not confirm: torque may still be on there (a fault too). */
+  get safeStopUnconfirmed(): readonly string[] {
+    return this._status.unconfirmed;
   }
   /** Bus cycles that ended without a complete read, since connect. */
   get failedReads(): number {
@@ -465,7 +469,13 @@ export class DynamixelRobot implements Robot {
   private async _safeStop(why: string): Promise<void> {
     if (this._readOnly || this.bus.lost) return;
     const ids = this._ids;
-    const say = (what: string, r: ConfirmResult) => this._status.emit('safe_stop', `${why}: ${confirmedSaid(what, this._n, r, (id) => this._jointOf(id))}`);
+    const jointOf = (id: number) => this._jointOf(id);
+    // An unconfirmed stop is also a fault naming the servos (BusReadHealth.stopConfirmed): the run fails, the summary names them.
+    const say = (what: string, r: ConfirmResult) => {
+      this._status.emit('safe_stop', `${why}: ${confirmedSaid(what, this._n, r, jointOf)}`);
+      const risk = this.config.safe_stop === 'torque_off' ? 'torque may still be on there' : 'they may still drive to their previous goal (torque on)';
+      this._status.stopConfirmed(unconfirmedNames(r, jointOf), unconfirmedFault(why, this.config.safe_stop === 'torque_off' ? 'torque off' : 'hold', r, jointOf, `${risk}; the bus watchdog (${this.config.watchdog_ms} ms) stops them only once the bus is quiet`));
+    };
     if (this.config.safe_stop === 'torque_off') {
       say('torque off', await writeConfirmed(this.bus, this._now, 64, 1, ids, new Uint8Array(this._n)));
     } else if (this._mode === 'position') {

@@ -37,7 +37,7 @@ import { HardwareMismatchError, robotError, type HardwareEvent } from './Hardwar
 import { jointSpecsOf } from './busConfig.ts';
 import { FEETECH_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
-import { confirmedSaid, namedIds, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
+import { confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 
 export interface FeetechRobotOptions {
   /** Read only: never enable torque or write goals (`axon run --dry-run`, a leader arm). */
@@ -136,6 +136,10 @@ export class FeetechRobot implements Robot {
   }
   get faulted(): boolean {
     return this._status.faulted;
+  }
+  /** The servos (`joint (id n)`) the last safe stop could not confirm: torque may still be on there (a fault too). */
+  get safeStopUnconfirmed(): readonly string[] {
+    return this._status.unconfirmed;
   }
   /** Bus cycles without a complete read since connect. */
   get failedReads(): number {
@@ -354,6 +358,7 @@ export class FeetechRobot implements Robot {
     if (this.config.safe_stop === 'torque_off') {
       const r = await writeConfirmed(this.bus, now, 40, 1, this._ids, new Uint8Array(this._n));
       this._status.emit('safe_stop', `${why}: ${this._said('torque off', r)}`);
+      this._stopConfirmed(why, 'torque off', r, 'torque may still be on there; cut servo power if that is not safe');
     } else {
       this._holdGoals();
       const clamped = new Uint8Array(this._n * 2);
@@ -364,7 +369,14 @@ export class FeetechRobot implements Robot {
       }
       const r = await writeConfirmed(this.bus, now, 42, 2, this._ids, this._goalBytes, { alsoAccept: clamped });
       this._status.emit('safe_stop', `${why}: ${this._said('holding the present pose (goal = present position, torque on)', r)}`);
+      this._stopConfirmed(why, 'hold', r, 'they may still drive to their previous goal (torque on, no bus watchdog); cut servo power if that is not safe');
     }
+  }
+
+  /** An unconfirmed stop is a fault naming the servos (BusReadHealth.stopConfirmed): the run fails, the summary names them. */
+  private _stopConfirmed(why: string, what: string, r: ConfirmResult, risk: string): void {
+    const jointOf = (id: number) => this._jointOf(id);
+    this._status.stopConfirmed(unconfirmedNames(r, jointOf), unconfirmedFault(why, what, r, jointOf, risk));
   }
 
   /** What a confirmed write did, for the safe_stop event: read back on all, or which servos it could not confirm. */

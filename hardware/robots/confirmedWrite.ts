@@ -101,6 +101,20 @@ export function namedIds(ids: readonly number[], jointOf: (id: number) => string
   return ids.map((id) => `${jointOf(id)} (id ${id})`).join(', ');
 }
 
+/** The unconfirmed servos of `r`, as `joint (id n)`. */
+export function unconfirmedNames(r: ConfirmResult, jointOf: (id: number) => string): string[] {
+  return r.unconfirmed.map((id) => `${jointOf(id)} (id ${id})`);
+}
+
+/**
+ * The fault of a safe stop some servos did not confirm, e.g. `robot closed: safe stop (torque off)
+ * not confirmed on gripper (id 6) after 3 writes: torque may still be on there`; `risk` says what
+ * such a servo may still be doing.
+ */
+export function unconfirmedFault(why: string, what: string, r: ConfirmResult, jointOf: (id: number) => string, risk: string): string {
+  return `${why}: safe stop (${what}) not confirmed on ${namedIds(r.unconfirmed, jointOf)} after ${r.writes} writes: ${risk}`;
+}
+
 /**
  * A confirmed write in words, for an event: `torque off on all 6 servos (read back)`, or `torque
  * off confirmed on 5 of 6 servos; unconfirmed after 3 writes (no reply or another value): gripper (id 6)`.

@@ -132,6 +132,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let faulted = false, signalled = false; // what liveEndedBy reads at the end
+  let closed = false;
   let lastSeq = 0; // the newest tick's seq, for events made off the tick
   let now = () => 0; // the loop clock's time, once it is made
   // A signal before the loop exists (the clock starting, the robot connecting) is acted on once it does.
@@ -154,6 +155,13 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
   now = () => clock.now();
   const subs: Subscription[] = [];
   let fwd: EstopForward | undefined;
+  const closeSession = async () => {
+    if (closed) return;
+    closed = true;
+    fwd?.flush(); // an e-stop the last tick raised: out before the robot's close
+    fwd?.unsubscribe();
+    await session.close(); // the robot first: a Robot's close() leaves it in its own safe state (hold or torque off)
+  };
   try {
     if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
@@ -180,10 +188,13 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     o.onLoop?.(parts);
     if (signalled) stopOnSignal(); // it came while the robot connected: e-stopped, the loop never arms
     const result = await loop.run();
-    const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     const task = session.task;
     const metrics = task?.metrics?.();
     const worldModel = session.worldModelResult(parts.hook);
+    // Closed before the end is judged: a safe stop the robot could not confirm at close is a
+    // fault on its health (docs/hardware.md "Faults"), and the run ends 'fault' for it.
+    await closeSession();
+    const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     return {
       loop: result,
       safety: s,
@@ -193,10 +204,8 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     };
   } finally {
     for (const sub of subs) sub.unsubscribe();
-    fwd?.flush(); // an e-stop the last tick raised: out before the robot's close
-    fwd?.unsubscribe();
     try {
-      await session.close(); // the robot first: a Robot's close() leaves it in its own safe state (hold or torque off)
+      await closeSession();
       await made.owned?.close();
     } finally {
       guard?.dispose(); // signals till here were absorbed: the robot is closed

@@ -136,6 +136,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
   let loop: ControlLoop | undefined;
   let safety: SafetySupervisor | undefined;
   let faulted = false, signalled = false; // what liveEndedBy reads at the end
+  let closed = false;
   let lastSeq = 0; // the newest tick's seq, for the stops made off the tick
   const subs: Subscription[] = [];
   const fwds: EstopForward[] = [];
@@ -198,24 +199,35 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     o.onLoop?.(loop, s, clock);
     if (signalled) stopOnSignal(); // it came while the arms connected: e-stopped, the loop never arms
     const result = await loop.run();
+    // Both arms closed before the end is judged: a safe stop the follower could not confirm at close
+    // is a fault on its health (docs/hardware.md "Faults"), and the run ends 'fault' for it.
+    closed = true;
+    await closeArms(policy, session, follower, leader, fwds);
     const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
     const ticks = Math.min(k, maxTicks);
     return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
   } finally {
     for (const sub of subs) sub.unsubscribe();
-    for (const f of fwds) {
-      f.flush(); // an e-stop the last tick raised: out before the arms' close
-      f.unsubscribe();
-    }
     try {
-      // The follower first (its safe stop), then the leader, then the leader's policy.
-      await (session ? session.close() : follower.close()).catch(() => {});
-      await leader.close().catch(() => {});
-      await policy?.close();
+      if (!closed) {
+        closed = true;
+        await closeArms(policy, session, follower, leader, fwds);
+      }
     } finally {
       guard?.dispose();
     }
   }
+}
+
+/** The follower first (its safe stop), then the leader, then the leader's policy; an e-stop the last tick raised goes out before. */
+async function closeArms(policy: LeaderPolicy | undefined, session: Session | undefined, follower: Robot, leader: Robot, fwds: EstopForward[]): Promise<void> {
+  for (const f of fwds) {
+    f.flush(); // an e-stop the last tick raised: out before the arms' close
+    f.unsubscribe();
+  }
+  await (session ? session.close() : follower.close()).catch(() => {});
+  await leader.close().catch(() => {});
+  await policy?.close();
 }
 
 function pct(a: number[], f: number): number {

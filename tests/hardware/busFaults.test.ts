@@ -205,10 +205,15 @@ describe('silent bus', () => {
       await robot.settle();
     }
     // The cycle that latches silent_bus sends the safe stop to whoever still listens; here nobody can confirm it.
-    expect(events.map((e) => e.kind)).toEqual(['connected', 'armed', 'read_failed', 'stale', 'silent_bus', 'safe_stop']);
-    expect(events.at(-1)!.reason).toMatch(/^bus silent: holding the present pose \(goal = present position, torque on\) confirmed on 0 of 6 servos; unconfirmed after 3 writes/);
+    // An unconfirmed stop is a fault of its own (docs/hardware.md "Faults"), naming the servos.
+    expect(events.map((e) => e.kind)).toEqual(['connected', 'armed', 'read_failed', 'stale', 'silent_bus', 'safe_stop', 'safe_stop_unconfirmed']);
+    expect(events.at(-2)!.reason).toMatch(/^bus silent: holding the present pose \(goal = present position, torque on\) confirmed on 0 of 6 servos; unconfirmed after 3 writes/);
     expect(robot.failedReads).toBe(12);
-    expect(health.at(-1)!.faults).toEqual([expect.stringMatching(/^bus silent: 8 consecutive bus cycles on emu:\/\/ without a complete read/)]);
+    expect(health.at(-1)!.faults).toEqual([
+      expect.stringMatching(/^bus silent: 8 consecutive bus cycles on emu:\/\/ without a complete read/),
+      expect.stringMatching(/^bus silent: safe stop \(hold\) not confirmed on shoulder_pan \(id 1\), .* after 3 writes: they may still drive to their previous goal/),
+    ]);
+    expect(robot.safeStopUnconfirmed).toHaveLength(6);
     await robot.close();
   });
 });

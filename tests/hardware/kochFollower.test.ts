@@ -53,7 +53,7 @@ describe('koch-follower.json', () => {
     // recovered), is what a loaded host causes (CI at load 7-12 had both); no fault, no other kind.
     const { read_retry: _retry, read_failed: failed = 0, recovered = 0, ...events } = s.hardware.events;
     expect(recovered).toBe(failed);
-    expect({ ...s.hardware, events }).toEqual({ events: { connected: 1, armed: 1, safe_stop: 1, closed: 1 }, faults: [] });
+    expect({ ...s.hardware, events }).toEqual({ events: { connected: 1, armed: 1, safe_stop: 1, closed: 1 }, faults: [], safe_stop_unconfirmed: [] });
     expect(s.safety.state).toBe('running');
     // Failed cycles only within the recovered streaks counted above (read_failed is once per streak): 0 on a quiet host.
     expect({ failed_cycles: s.bus.failed_cycles > 0, streaks: failed > 0 }).toEqual({ failed_cycles: failed > 0, streaks: s.bus.failed_cycles > 0 });

@@ -166,7 +166,8 @@ export function runCommand() {
           bytes_out: b.bytesOut,
           bytes_in: b.bytesIn,
         },
-        hardware: { events: counts, faults },
+        // safe_stop_unconfirmed: the servos the last safe stop could not read back (torque may still be on; also a fault, exit 1).
+        hardware: { events: counts, faults, safe_stop_unconfirmed: robot.safeStopUnconfirmed },
         ...(record ? { record } : {}),
         ...(datasetSummary ? { dataset: datasetSummary } : {}),
         ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),

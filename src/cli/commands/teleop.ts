@@ -174,6 +174,8 @@ export function teleopCommand() {
         ...(record ? { record } : {}),
         ...(datasetSummary ? { dataset: datasetSummary } : {}),
         faults,
+        // The follower's servos its last safe stop could not read back (torque may still be on; also a fault, exit 1).
+        safe_stop_unconfirmed: follower.safeStopUnconfirmed,
       };
       if (o.json) console.log(JSON.stringify(summary));
       else {
