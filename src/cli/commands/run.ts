@@ -51,6 +51,10 @@ export function runCommand() {
       refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
       const loaded = loadAnyRobotConfig(o.config); // Dynamixel or Feetech, as the config says
       const config = loaded.config;
+      // A leader arm is read only (torque off, moved by hand): the policy's commands would go nowhere
+      // and the run would read as a success. --dry-run (which writes nothing) is how a leader is read.
+      if (config.role === 'leader' && !o.dryRun)
+        throw new UsageError('--config', `${o.config} is a leader config (role "leader": read only, torque off; it ignores every command)`, 'a follower robot config (role "follower" or none), or --dry-run to read a leader arm without writing to it');
       const folder = loadModelFolder(o.policy); // fail on a bad model before touching the bus
       const urdf = o.urdf ? resolve(o.urdf) : config.urdf !== undefined ? resolve(dirname(o.config), config.urdf) : undefined;
       const period = 1 / folder.manifest.control_hz;
