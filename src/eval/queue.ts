@@ -69,7 +69,29 @@ export interface QueueEvalResult {
    * Present when `stop` ended the run: the episodes whose jobs were removed from the queue before a
    * worker took them, and those a worker had (run to their end there, their results not collected).
    */
-  readonly stopped?: { readonly removed: number; readonly inFlight: number[] };
+  readonly stopped?: {
+    readonly removed: number;
+    readonly inFlight: number[];
+    /** Redis did not answer within QUEUE_CLOSE_GRACE_MS: `inFlight` also holds jobs that may remain queued. */
+    readonly cleanupTimedOut?: true;
+  };
+}
+
+/** How long a stop waits for Redis (the submitter's job removal, the worker's close) before dropping the connections. */
+export const QUEUE_CLOSE_GRACE_MS = 4000;
+
+/** True when `p` settles within `ms`; false when it rejects or is still pending then. */
+async function withinGrace(p: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const ok = await Promise.race([
+    p.then(
+      () => true,
+      () => false,
+    ),
+    new Promise<false>((r) => (timer = setTimeout(() => r(false), ms))),
+  ]);
+  clearTimeout(timer);
+  return ok;
 }
 
 /** The job states of an episode no worker has taken yet: removable (docs/eval.md, "Ending an eval early"). */
@@ -130,22 +152,35 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   const seconds = (performance.now() - t0) / 1000;
   let stopped: QueueEvalResult['stopped'];
   if (stop?.aborted && outcomes.size + failed.size < spec.episodes) {
-    await events.close();
-    const mine = (await queue.getJobs([...NOT_STARTED])).filter((j) => j?.id !== undefined && indexOf(j.id) >= 0);
+    // Bounded (docs/eval.md, "Ending an eval early"): with Redis gone every call below waits for
+    // ioredis to reconnect, forever; past the grace the connections are dropped and the summary
+    // says what could not be cleaned.
     let removed = 0;
     const gone = new Set<number>();
-    for (const j of mine) {
-      // 0: a worker took it meanwhile (it is locked): in flight.
-      if ((await queue.remove(j.id!)) === 1) {
-        removed++;
-        gone.add(indexOf(j.id!));
+    const cleanup = async () => {
+      await events.close();
+      const mine = (await queue.getJobs([...NOT_STARTED])).filter((j) => j?.id !== undefined && indexOf(j.id) >= 0);
+      for (const j of mine) {
+        // 0: a worker took it meanwhile (it is locked): in flight.
+        if ((await queue.remove(j.id!)) === 1) {
+          removed++;
+          gone.add(indexOf(j.id!));
+        }
       }
-    }
+      await queue.close();
+    };
+    const clean = await withinGrace(cleanup(), QUEUE_CLOSE_GRACE_MS);
     const inFlight: number[] = [];
     for (let i = 0; i < spec.episodes; i++) if (!outcomes.has(i) && !failed.has(i) && !gone.has(i)) inFlight.push(i);
-    stopped = { removed, inFlight };
-  } else await events.close();
-  await queue.close();
+    if (!clean) {
+      void events.disconnect().catch(() => {});
+      void queue.disconnect().catch(() => {});
+    }
+    stopped = { removed, inFlight, ...(clean ? {} : { cleanupTimedOut: true }) };
+  } else {
+    await events.close();
+    await queue.close();
+  }
   return {
     ...(stopped ? { stopped } : {}),
     outcomes: [...outcomes.values()],
@@ -218,21 +253,13 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
   return {
     processed: () => processed,
     released: () => released,
-    close: async (graceMs = 4000) => {
+    close: async (graceMs = QUEUE_CLOSE_GRACE_MS) => {
       closing.abort();
       // worker.close() waits for the episodes in flight (stopped above, their jobs put back) and for
       // Redis; with Redis gone it never returns (ioredis reconnects forever). Past the grace period,
       // close without them: the episodes' locks lapse and another worker retries them; nothing is
       // counted twice.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const clean = await Promise.race([
-        worker.close().then(
-          () => true,
-          () => false,
-        ),
-        new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs))),
-      ]);
-      clearTimeout(timer);
+      const clean = await withinGrace(worker.close(), graceMs);
       if (!clean) void worker.close(true).catch(() => {});
       for (const s of open.values()) await s.close().catch(() => {});
       return clean;

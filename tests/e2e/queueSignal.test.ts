@@ -110,4 +110,33 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       if (w2) await stop(w2.p);
     }
   }, 240_000);
+
+  it('eval --queue: a stop with Redis gone is out within the grace, with what it could not clean (R9 #2)', async () => {
+    // Its own redis-server, killed before the signal: before, the cleanup waited for ioredis to reconnect, forever.
+    const dead = await startRedis();
+    let killed = false;
+    try {
+      const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 200 }, randomize: false, durationS: 1, seed: 1, episodes: 5 };
+      const ctl = new AbortController();
+      const run = runQueueEval(dead.url, spec, undefined, ctl.signal);
+      const q = new Queue(QUEUE_NAME, { connection: parseQueueUrl(dead.url) });
+      try {
+        for (let i = 0; i < 200 && (await q.getJobCounts('wait')).wait < 5; i++) await sleep(50);
+        expect((await q.getJobCounts('wait')).wait).toBe(5);
+      } finally {
+        await q.close();
+      }
+      await dead.stop();
+      killed = true;
+      ctl.abort('SIGINT');
+      const t0 = performance.now();
+      const r = await Promise.race([run, sleep(12_000).then(() => 'still waiting 12 s after the stop' as const)]);
+      expect(r).not.toBe('still waiting 12 s after the stop');
+      expect(performance.now() - t0).toBeLessThan(10_000);
+      const s = (r as Awaited<typeof run>).stopped;
+      expect(s).toEqual({ removed: 0, inFlight: [0, 1, 2, 3, 4], cleanupTimedOut: true });
+    } finally {
+      if (!killed) await dead.stop();
+    }
+  }, 40_000);
 });

@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.ts';
 import { runPool } from '../../eval/pool.ts';
-import { runQueueEval } from '../../eval/queue.ts';
+import { QUEUE_CLOSE_GRACE_MS, runQueueEval } from '../../eval/queue.ts';
 import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
 import { parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
@@ -112,7 +112,7 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
     const r = await runQueueEval(o.queue, spec, progress, stop);
     outcomes.push(...r.outcomes);
     failed = r.failed.length;
-    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}) };
+    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}), ...(r.stopped?.cleanupTimedOut ? { cleanup: cleanupNote(r.stopped.inFlight.length) } : {}) };
     if (failed > 0 && !stop.aborted) {
       // Episodes that failed 3 times are reported, never dropped: the summary covers the others.
       const summary = { ...summarizePartial(spec, outcomes), ...extra, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
@@ -139,7 +139,9 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
     else {
       const cut = extra.episodes_interrupted as number[] | undefined;
       const stopped = o.queue
-        ? `; ${extra.jobs_removed} queued episodes removed, ${(extra.episodes_in_flight as number[]).length} left to the workers running them`
+        ? extra.cleanup
+          ? `; ${extra.jobs_removed} queued episodes removed; ${extra.cleanup}`
+          : `; ${extra.jobs_removed} queued episodes removed, ${(extra.episodes_in_flight as number[]).length} left to the workers running them`
         : cut!.length > 0 ? `; episode${cut!.length > 1 ? 's' : ''} ${cut!.join(', ')} stopped, not scored` : '';
       console.log(`interrupted by ${sig}: ${summary.episodes_completed} of ${o.episodes} episodes ran to their end and are scored${stopped}`);
       if (summary.episodes_completed > 0) console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps}`);
@@ -153,6 +155,11 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
   const summary = { ...summarize(spec, outcomes), ...extra, episodes_per_s: round(o.episodes / seconds, 2) };
   if (o.json) console.log(JSON.stringify(summary));
   else console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps} (${summary.episodes_per_s} episodes/s)`);
+}
+
+/** The summary's note when Redis did not answer the stop's cleanup (src/eval/queue.ts, QUEUE_CLOSE_GRACE_MS). */
+function cleanupNote(n: number): string {
+  return `Redis did not answer within ${QUEUE_CLOSE_GRACE_MS / 1000} s: ${n} episode${n === 1 ? '' : 's'} of this run may remain queued or in flight (listed in episodes_in_flight)`;
 }
 
 /**
