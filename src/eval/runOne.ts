@@ -10,7 +10,8 @@ export async function runEpisodeOutcome(session: EpisodeSession, spec: EvalSpec,
 /**
  * Episode `index` of `spec`, stopped after its tick in progress when `stop` aborts (a signal, a
  * worker closing): undefined then, for a stopped episode is not scored (docs/eval.md, "Ending an
- * eval early"). An abort before the loop starts stops it before its first tick.
+ * eval early"). An abort before the loop starts stops it before its first tick. An episode whose
+ * loop ended by itself before the stop reached it is returned, scored, whenever the abort fires.
  */
 export async function runEpisodeUntil(session: EpisodeSession, spec: EvalSpec, index: number, stop: AbortSignal): Promise<EpisodeOutcome | undefined> {
   if (stop.aborted) return undefined;
@@ -27,7 +28,10 @@ export async function runEpisodeUntil(session: EpisodeSession, spec: EvalSpec, i
       else stop.addEventListener('abort', onStop, { once: true });
     })
     .finally(() => onStop && stop.removeEventListener('abort', onStop));
-  return cut ? undefined : episodeOutcome(index, seed, r);
+  // Decided by the loop, not by the listener: a stop landing after the loop's last tick (while the
+  // episode finishes: recorder and dataset close, policy reset) stops nothing, and that complete
+  // episode is scored (and a worker keeps its job rather than putting it back).
+  return cut && r.loop.stopped ? undefined : episodeOutcome(index, seed, r);
 }
 
 /** The part of an episode's result that an eval summary is made of. */
