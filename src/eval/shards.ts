@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname } from 'node:path';
 import { UsageError } from '../core/errors.ts';
 import { summarize } from './episodes.ts';
 import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
@@ -25,18 +26,69 @@ export function parseShard(v: string): { k: number; n: number } {
 }
 
 /**
+ * Where the shard file really goes: an existing `--out` that is a symlink is written through to its
+ * target (a scheduler's link into a results store stays a link), else the path itself.
+ */
+export function shardTarget(file: string): string {
+  try {
+    return realpathSync(file);
+  } catch {
+    return file;
+  }
+}
+
+const tmpOf = (target: string) => `${target}.${process.pid}.tmp`;
+
+/**
+ * Preflight for `--out` beyond checkOutputFile (src/cli/preflight.ts): the whole-file write needs to
+ * make a temporary file beside the target, so a writable `--out` in a folder the job cannot create
+ * files in (a read-only results folder holding one writable file per index) is refused now, not
+ * after every episode ran.
+ */
+export function checkShardOut(file: string, flag = '--out'): void {
+  const target = shardTarget(file);
+  const tmp = tmpOf(target);
+  try {
+    closeSync(openSync(tmp, 'wx'));
+    unlinkSync(tmp);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? String(e);
+    throw new UsageError(flag, `${file}: no file can be made in its folder ${dirname(target)} (${code}), and the shard is written to a temporary file there, then renamed over it`, 'a file in a folder this job can write');
+  }
+}
+
+/**
  * Writes the shard file whole or not at all: to a temporary file beside it, then renamed over it
  * (rename is atomic on one file system), so a signal, a full disk or a killed pod never leaves a
- * half-written file that a scheduler would take for the shard's result.
+ * half-written file that a scheduler would take for the shard's result. A symlinked file is written
+ * through to its target; an existing file keeps its mode (and owner, where this process may set it).
  */
 export function writeShard(file: string, s: ShardFile): void {
-  const tmp = `${file}.${process.pid}.tmp`;
+  const target = shardTarget(file);
+  const tmp = tmpOf(target);
+  const before = statIfAny(target);
   try {
     writeFileSync(tmp, JSON.stringify(s) + '\n');
-    renameSync(tmp, file);
+    if (before) {
+      chmodSync(tmp, before.mode & 0o7777);
+      try {
+        chownSync(tmp, before.uid, before.gid);
+      } catch {
+        // not ours to give away: the new file is owned by this process's user
+      }
+    }
+    renameSync(tmp, target);
   } catch (e) {
     rmSync(tmp, { force: true });
     throw e;
+  }
+}
+
+function statIfAny(file: string): Stats | undefined {
+  try {
+    return statSync(file);
+  } catch {
+    return undefined;
   }
 }
 

@@ -9,7 +9,7 @@ import { UsageError } from '../../core/errors.ts';
 import { runPool } from '../../eval/pool.ts';
 import { QUEUE_CLOSE_GRACE_MS, runQueueEval } from '../../eval/queue.ts';
 import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
-import { parseShard, writeShard } from '../../eval/shards.ts';
+import { checkShardOut, parseShard, writeShard } from '../../eval/shards.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
 import { checkOutputFile } from '../preflight.ts';
@@ -59,6 +59,7 @@ export async function distributedEval(o: EvalFlags, worldModel: WorldModelOption
     if (!o.out) throw new UsageError('--out', 'is needed with --shard', 'a file for this shard\'s results');
     // Checked before the episodes, not found unwritable after all of them.
     checkOutputFile(o.out, '--out', "a file for this shard's results");
+    checkShardOut(o.out);
   }
   const progress = o.json ? undefined : progressLine(o.episodes);
   const signal = stopOnSignal();
