@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
-import { Queue, QueueEvents, WaitingError, Worker, type Job } from 'bullmq';
+import { Queue, QueueEvents, UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { UsageError } from '../core/errors.ts';
 import type { EpisodeSession, SessionSource } from '../session/index.ts';
@@ -94,6 +94,14 @@ async function withinGrace(p: Promise<unknown>, ms: number): Promise<boolean> {
   return ok;
 }
 
+/**
+ * Set by a stopped `eval --queue` before it removes its jobs: a worker neither runs nor puts back a
+ * job of a cancelled run (docs/eval.md, "Ending an eval early"), so a worker stopping at the same
+ * time leaves none of it queued for the next one. Expires with the failed jobs (24 h).
+ */
+export const cancelledKey = (runId: string) => `axon:eval:cancelled:${runId}`;
+const CANCEL_TTL_S = 24 * 3600;
+
 /** The job states of an episode no worker has taken yet: removable (docs/eval.md, "Ending an eval early"). */
 const NOT_STARTED = ['wait', 'paused', 'delayed', 'prioritized'] as const;
 
@@ -158,6 +166,7 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
     let removed = 0;
     const gone = new Set<number>();
     const cleanup = async () => {
+      await (await queue.client).set(cancelledKey(runId), '1', { EX: CANCEL_TTL_S });
       await events.close();
       const mine = (await queue.getJobs([...NOT_STARTED])).filter((j) => j?.id !== undefined && indexOf(j.id) >= 0);
       for (const j of mine) {
@@ -190,6 +199,8 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   };
 }
 
+const cancelledMessage = (runId: string) => `run ${runId} was stopped by its eval: episode dropped`;
+
 export interface WorkerOptions {
   readonly concurrency: number;
   /** How long a job's lock lasts without renewal, and how often stalled jobs are looked for (ms). */
@@ -220,6 +231,8 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
     QUEUE_NAME,
     async (job: Job<EpisodeJob, JobResult>, token?: string) => {
       const { spec, index } = job.data;
+      // A job of a run its eval stopped (put back by a worker that missed the marker): dropped, not run.
+      if (await isCancelled(job.data.runId)) throw new UnrecoverableError(cancelledMessage(job.data.runId));
       const dir = spec.session.policy ?? '';
       let have = hashes.get(dir);
       if (have === undefined) {
@@ -240,7 +253,13 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
       const outcome = await runEpisodeUntil(session, spec, index, closing.signal);
       if (!outcome) {
         await job.moveToWait(token);
-        released.push(index);
+        // The eval that queued it may have stopped too (both got the signal): it sets its marker,
+        // then removes its waiting jobs. Checked after the put-back, one of the two always sees the
+        // job: put back before the marker, the eval's removal finds it waiting; after, it is removed here.
+        if (await isCancelled(job.data.runId)) {
+          await job.remove().catch(() => {}); // the eval's removal may have been first
+          o.log?.(`episode ${index}: ${cancelledMessage(job.data.runId)}`);
+        } else released.push(index);
         throw new WaitingError();
       }
       processed++;
@@ -248,7 +267,8 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
     },
     { connection, concurrency: o.concurrency, lockDuration: o.lockMs, stalledInterval: o.stalledIntervalMs, maxStalledCount: 2 },
   );
-  worker.on('failed', (job, err) => o.log?.(`episode ${job?.data.index} failed: ${err.message}`));
+  const isCancelled = async (runId: string) => (await (await worker.client).get(cancelledKey(runId))) !== null;
+  worker.on('failed', (job, err) => o.log?.(err instanceof UnrecoverableError && err.message === cancelledMessage(job?.data.runId ?? '') ? `episode ${job?.data.index}: ${err.message}` : `episode ${job?.data.index} failed: ${err.message}`));
   await worker.waitUntilReady();
   return {
     processed: () => processed,

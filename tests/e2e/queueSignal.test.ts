@@ -9,7 +9,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
-import { parseQueueUrl, QUEUE_NAME, runQueueEval } from '../../src/eval/queue.ts';
+import { parseQueueUrl, QUEUE_NAME, runQueueEval, startQueueWorker } from '../../src/eval/queue.ts';
+import { sessions } from '../../sim/session/index.ts';
 import type { EvalSpec } from '../../src/eval/types.ts';
 
 function start(args: string[]): { p: ChildProcess; out: () => string } {
@@ -139,4 +140,30 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       if (!killed) await dead.stop();
     }
   }, 40_000);
+
+  it('eval --queue and its worker stopped together leave none of the run on the queue (R9 #10)', async () => {
+    // docker compose down: both get SIGTERM at once. Before, the worker put its episode's job back
+    // after the eval's removal pass: orphaned in wait, run in full by the next worker, never collected.
+    const w = await startQueueWorker(redis.url, { concurrency: 1, lockMs: 30_000, stalledIntervalMs: 30_000, sessions });
+    const q = new Queue(QUEUE_NAME, { connection: parseQueueUrl(redis.url) });
+    try {
+      const seed = 4242; // marks this run's jobs among the other tests'
+      const spec: EvalSpec = { session: { robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 }, randomize: true, durationS: 600, seed, episodes: 3 };
+      const ctl = new AbortController();
+      const run = runQueueEval(redis.url, spec, undefined, ctl.signal);
+      const mine = async (states: ('wait' | 'active' | 'paused' | 'delayed' | 'prioritized')[]) => (await q.getJobs(states)).filter((j) => j?.data?.spec?.seed === seed);
+      for (let i = 0; i < 400 && (await mine(['active'])).length === 0; i++) await sleep(50);
+      expect(await mine(['active'])).toHaveLength(1);
+      await sleep(500);
+      ctl.abort('SIGTERM');
+      const [r] = await Promise.all([run, w.close(4000)]);
+      expect(r.stopped?.removed).toBe(2);
+      await sleep(300);
+      expect((await mine(['wait', 'paused', 'delayed', 'prioritized', 'active'])).map((j) => j.id)).toEqual([]);
+      expect(w.released()).toEqual([]);
+    } finally {
+      await q.close();
+      await w.close(1000);
+    }
+  }, 60_000);
 });
