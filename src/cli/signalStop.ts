@@ -25,3 +25,16 @@ export function stopOnSignal(): { readonly signal: AbortSignal; release(): void 
 export function signalExitCode(sig: string): number {
   return 128 + (constants.signals[sig as NodeJS.Signals] ?? 0);
 }
+
+/**
+ * Ends a process that printed its summary but holds `stuck` worker threads blocked in native code
+ * (src/eval/pool.ts, PoolEnd.stuck). Node joins every thread at exit and cannot join such a one:
+ * leaving main, process.exit() and process.reallyExit() all hang. The signal the operator sent ends
+ * it instead, by its default action (stopOnSignal's handlers must be off): exit 128 + N, said on stderr.
+ */
+export async function endPastStuckThreads(stuck: number, sig: NodeJS.Signals): Promise<void> {
+  process.stderr.write(`axon: ${stuck} worker thread${stuck > 1 ? 's are' : ' is'} blocked in native code and cannot be ended; Node cannot exit while ${stuck > 1 ? 'they run' : 'it runs'}: ending the process by ${sig} (exit ${signalExitCode(sig)})\n`);
+  await new Promise<void>((r) => process.stdout.write('', () => r()));
+  await new Promise<void>((r) => process.stderr.write('', () => r()));
+  process.kill(process.pid, sig);
+}

@@ -10,6 +10,12 @@ export interface PoolEnd {
   readonly stopped: number[];
   /** Worker threads that had not ended their episode within the grace period and were terminated. */
   readonly terminated: number;
+  /**
+   * Of those, threads still running when given up on: blocked in native code, which terminate()
+   * cannot interrupt. Node cannot exit while one runs (it joins every thread at exit, unref'ed or
+   * not; process.exit() hangs too), so the caller must end the process otherwise (docs/eval.md).
+   */
+  readonly stuck: number;
 }
 
 /**
@@ -39,7 +45,7 @@ export async function runPool(
   const all = Array.from({ length: spec.episodes }, (_, i) => i);
   if (workers <= 1) {
     const r = await runEpisodes(spec, all, onOutcome, sessions, stop);
-    return { stopped: r.stopped !== undefined ? [r.stopped] : [], terminated: 0 };
+    return { stopped: r.stopped !== undefined ? [r.stopped] : [], terminated: 0, stuck: 0 };
   }
   let next = 0;
   const stopped: number[] = [];
@@ -86,7 +92,7 @@ export async function runPool(
         if (t.ended) continue;
         terminated++;
         if (t.current !== undefined && !stopped.includes(t.current)) stopped.push(t.current);
-        // terminate() interrupts JavaScript, not native code: bounded, then let the process go.
+        // terminate() interrupts JavaScript, not native code: bounded, then given up on (PoolEnd.stuck).
         const unref = setTimeout(() => t.w.unref(), TERMINATE_WAIT_MS);
         void t.w.terminate().finally(() => clearTimeout(unref));
       }
@@ -102,5 +108,5 @@ export async function runPool(
     clearTimeout(giveUp);
     stop?.removeEventListener('abort', onStop);
   }
-  return { stopped: stopped.sort((a, b) => a - b), terminated };
+  return { stopped: stopped.sort((a, b) => a - b), terminated, stuck: threads.filter((t) => !t.ended).length };
 }

@@ -16,7 +16,7 @@ import { checkOutputFile } from '../preflight.ts';
 import { sessionSource, type FaultOptions, type WorldModelOptions } from '../wiring.ts';
 import { round } from '../summary.ts';
 import { EXIT_FAILED } from '../exitCodes.ts';
-import { signalExitCode, stopOnSignal } from '../signalStop.ts';
+import { endPastStuckThreads, signalExitCode, stopOnSignal } from '../signalStop.ts';
 
 export interface EvalFlags {
   robot: string;
@@ -63,12 +63,14 @@ export async function distributedEval(o: EvalFlags, worldModel: WorldModelOption
   }
   const progress = o.json ? undefined : progressLine(o.episodes);
   const signal = stopOnSignal();
+  let stuck = 0;
   try {
     if (o.shard) return await shardEval(o, spec, signal.signal, progress);
-    return await spreadEval(o, spec, signal.signal, progress);
+    stuck = await spreadEval(o, spec, signal.signal, progress);
   } finally {
     signal.release();
   }
+  if (stuck > 0) await endPastStuckThreads(stuck, String(signal.signal.reason) as NodeJS.Signals);
 }
 
 type Progress = ReturnType<typeof progressLine>;
@@ -102,12 +104,13 @@ async function shardEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progre
   console.log(o.json ? JSON.stringify(line) : `shard ${k}/${n}: ${outcomes.length} episodes written to ${out}; combine the shards with axon eval merge`);
 }
 
-/** `--queue URL` or `--workers N`. */
-async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progress: Progress): Promise<void> {
+/** `--queue URL` or `--workers N`; the worker threads that could not be ended (PoolEnd.stuck). */
+async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progress: Progress): Promise<number> {
   const t0 = performance.now();
   const outcomes: EpisodeOutcome[] = [];
   let extra: Record<string, unknown> = {};
   let failed = 0;
+  let stuck = 0;
   if (o.queue) {
     if (!o.json) console.log(`axon eval: ${o.episodes} episodes of ${o.robot} on the queue at ${o.queue} for axon worker; Ctrl-C to stop`);
     const r = await runQueueEval(o.queue, spec, progress, stop);
@@ -119,7 +122,7 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
       const summary = { ...summarizePartial(spec, outcomes), ...extra, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
       console.log(o.json ? JSON.stringify(summary) : `${r.failed.length} episodes failed: ${r.failed.map((f) => `#${f.index}: ${f.error}`).join('; ')}`);
       process.exitCode = EXIT_FAILED;
-      return;
+      return 0;
     }
   } else {
     const workers = poolSize(o.workers, o.episodes);
@@ -128,7 +131,8 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
       outcomes.push(x);
       progress?.(outcomes.length, o.episodes);
     }, sessionSource, stop);
-    extra = { workers, ...(stop.aborted ? { episodes_interrupted: r.stopped, ...(r.terminated > 0 ? { workers_terminated: r.terminated } : {}) } : {}) };
+    stuck = r.stuck;
+    extra = { workers, ...(stop.aborted ? { episodes_interrupted: r.stopped, ...(r.terminated > 0 ? { workers_terminated: r.terminated } : {}), ...(r.stuck > 0 ? { workers_stuck: r.stuck } : {}) } : {}) };
   }
   const seconds = (performance.now() - t0) / 1000;
   if (stop.aborted && outcomes.length < o.episodes) {
@@ -151,11 +155,12 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
       process.stderr.write(`axon: ${failed} episodes failed before the signal (listed in the summary's failed)\n`);
       process.exitCode = EXIT_FAILED;
     }
-    return;
+    return stuck;
   }
   const summary = { ...summarize(spec, outcomes), ...extra, episodes_per_s: round(o.episodes / seconds, 2) };
   if (o.json) console.log(JSON.stringify(summary));
   else console.log(`success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps} (${summary.episodes_per_s} episodes/s)`);
+  return stuck;
 }
 
 /** The summary's note when Redis did not answer the stop's cleanup (src/eval/queue.ts, QUEUE_CLOSE_GRACE_MS). */

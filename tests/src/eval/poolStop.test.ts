@@ -45,7 +45,7 @@ describe('eval worker threads stopped by a signal', () => {
       const got: EpisodeOutcome[] = [];
       const end = await runPool({ ...spec, episodes: 4 }, 2, (o) => got.push(o), hung, stop.signal, 300);
       expect(got).toEqual([]);
-      expect(end).toEqual({ stopped: [0, 1], terminated: 2 });
+      expect(end).toEqual({ stopped: [0, 1], terminated: 2, stuck: 0 });
     } finally {
       started.close();
     }
