@@ -266,17 +266,18 @@ export class BridgeRobot implements Robot {
 
   /**
    * This client means its next command to arm the served robot when it is idle (it is not armed
-   * otherwise after a stop, a server operator's reset or a reconnect: PROTOCOL.md section 6). A
-   * robot in safe-stop / e-stopped needs reset() instead, but for the e-stop this client latched
-   * itself (its viewer's E-STOP or Disarm, forwarded by estop()): the operator who stopped it arms
-   * it again, so that stop is reset here (the reset's reply lets the next command arm).
+   * otherwise after a stop, a server operator's reset or a reconnect: PROTOCOL.md section 6).
+   * Refused (the reason returned, nothing changed) while the served robot is e-stopped or
+   * safe-stopped, this client's own forwarded e-stop included: the server cannot tell whose stops
+   * it holds (a second e-stop of a stopped robot is not announced), so leaving one is the server
+   * operator's reset (or this client's explicit reset()), never a side effect of arming.
    */
-  arm(): void {
-    if (this._link.ownEstop !== undefined && this._link.serverState === 'e-stopped') {
-      this.reset('operator arm: this client e-stopped it').catch(() => undefined); // a refusal shows in health$ as the stop it is
-      return;
-    }
+  arm(): string | undefined {
+    const s = this._link.serverState;
+    if (s === 'e-stopped' || s === 'safe-stop')
+      return `the served robot is ${s}${this._link.ownEstop !== undefined ? " (this client's own stop reached it)" : ''}: the server's operator resets it ('r' in axon bridge), then Arm`;
     this._link.allowArm();
+    return undefined;
   }
 
   /** Simulated robots only: back to the initial state (seeded); the next command arms it (this client's decision). */

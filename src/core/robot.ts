@@ -177,8 +177,10 @@ export interface Robot {
   /**
    * Optional: the client's explicit decision to arm (a bridge client: its next command arms an idle
    * served robot). Clears the faults a health with `armable` lists; the viewer's Arm calls it.
+   * Returns why it cannot arm (a served robot still e-stopped or safe-stopped, even by this client's
+   * own stop: only the server's operator leaves it), undefined when it will.
    */
-  arm?(): void;
+  arm?(): string | undefined;
   /**
    * Optional, for a robot that keeps its own time (hardware, a bridge): stamp observations (the
    * moment the data was read) and events on the run's clock `now` (s) from here on, so that every

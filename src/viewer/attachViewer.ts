@@ -116,7 +116,7 @@ export interface ViewerOptions {
    * protective stop), except faults its health marks `armable`, which Arm clears with its arm()
    * (docs/viewer.md: a bridge client re-armed after the server operator's reset).
    */
-  readonly health?: readonly (HealthSource | { readonly health$: HealthSource; arm?(): void })[];
+  readonly health?: readonly (HealthSource | { readonly health$: HealthSource; arm?(): string | undefined })[];
 }
 
 type HealthSource = { subscribe(fn: (h: RobotHealth) => void): Subscription };
@@ -306,8 +306,9 @@ export async function attachViewer(
           const f = faults.flatMap((x, i) => (x.length > 0 && !(armable[i] && armers[i]) ? x : []));
           if (f.length > 0) return reply(false, `not armed: the robot reports a fault (${f.join('; ')}); clear it first`);
           // Every robot's arm(), faulted or not: a bridge client whose own E-STOP / Disarm this page
-          // sent latched the served robot's e-stop without a fault (BridgeRobot.arm resets it).
-          for (const a of armers) a?.();
+          // sent latched the served robot's e-stop without a fault refuses it (BridgeRobot.arm).
+          const no = armers.map((a) => a?.()).filter((x): x is string => typeof x === 'string');
+          if (no.length > 0) return reply(false, `not armed: ${no.join('; ')}`);
         }
         safety.reset('operator arm (viewer)', lastObs, seq, time);
         return reply(true, 'armed from the present pose');

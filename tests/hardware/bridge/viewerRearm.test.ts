@@ -121,7 +121,7 @@ describe("the viewer's Arm after the server operator's e-stop and reset", () => 
     expect(b.server.robotState).toBe('running');
   });
 
-  it("after the page's own Disarm reached the served robot (its e-stop, latched), the page's Arm resets it and the robot runs again", async () => {
+  it("after the page's own Disarm reached the served robot (its e-stop, latched), Arm is refused until the server's operator resets it: arming never leaves a server's stop", async () => {
     const b = await bench();
     await b.tick();
     expect(b.server.robotState).toBe('running');
@@ -134,6 +134,19 @@ describe("the viewer's Arm after the server operator's e-stop and reset", () => 
     expect(b.server.robotState).toBe('e-stopped');
     expect(b.robot.health$.value.faults).toEqual([]); // the stop it asked for is not a fault
 
+    // The server cannot say whose stops it holds (the operator may have e-stopped it as well):
+    // the page's Arm does not reset it, and says who does; nothing is armed, locally either.
+    const refused = await send('arm');
+    expect(refused.ok).toBe(false);
+    expect(refused.message).toContain("the server's operator resets it");
+    expect(b.safety.state).toBe('e-stopped');
+    for (let i = 0; i < 4; i++) await b.tick();
+    expect(b.server.robotState).toBe('e-stopped');
+
+    b.server.reset('console');
+    await b.tick();
+    await b.tick();
+    expect(b.server.robotState).toBe('idle');
     const ack = await send('arm');
     expect(ack).toMatchObject({ ok: true, safetyState: 'running' });
     for (let i = 0; i < 4; i++) await b.tick();
