@@ -1,5 +1,6 @@
 import { chmodSync, chownSync, closeSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { UsageError } from '../core/errors.ts';
 import { summarize } from './episodes.ts';
 import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
@@ -37,7 +38,7 @@ export function shardTarget(file: string): string {
   }
 }
 
-const tmpOf = (target: string) => `${target}.${process.pid}.tmp`;
+const tmpOf = (target: string) => `${target}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`; // not the pid alone: a container's rerun has the same pid, and a killed attempt's file may be left
 
 /**
  * Preflight for `--out` beyond checkOutputFile (src/cli/preflight.ts): the whole-file write needs to

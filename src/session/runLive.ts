@@ -193,8 +193,11 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     const worldModel = session.worldModelResult(parts.hook);
     // Closed before the end is judged: a safe stop the robot could not confirm at close is a
     // fault on its health (docs/hardware.md "Faults"), and the run ends 'fault' for it.
+    // How it ended is what it was when the loop returned: a signal or a stop during the close does
+    // not rewrite a completed run; only a fault the close reports (an unconfirmed safe stop) counts.
+    const ended = { signalled, ownStop: s.ownStop };
     await closeSession();
-    const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
+    const endedBy = liveEndedBy({ faulted, ...ended });
     return {
       loop: result,
       safety: s,

@@ -201,9 +201,12 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     const result = await loop.run();
     // Both arms closed before the end is judged: a safe stop the follower could not confirm at close
     // is a fault on its health (docs/hardware.md "Faults"), and the run ends 'fault' for it.
+    // How it ended is what it was when the loop returned: a signal or a stop during the close does
+    // not rewrite a completed run; only a fault the close reports (an unconfirmed safe stop) counts.
+    const ended = { signalled, ownStop: s.ownStop };
     closed = true;
     await closeArms(policy, session, follower, leader, fwds);
-    const endedBy = liveEndedBy({ faulted, signalled, ownStop: s.ownStop });
+    const endedBy = liveEndedBy({ faulted, ...ended });
     const ticks = Math.min(k, maxTicks);
     return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
   } finally {

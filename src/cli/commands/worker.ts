@@ -2,6 +2,7 @@ import { Command } from '@commander-js/extra-typings';
 import { startQueueWorker } from '../../eval/queue.ts';
 import { positiveInt } from '../args.ts';
 import { sessionSource } from '../wiring.ts';
+import { STOP_SIGNALS } from '../../session/stopSignals.ts';
 
 export function workerCommand() {
   return new Command('worker')
@@ -15,12 +16,10 @@ export function workerCommand() {
       console.log(`axon worker: taking episodes from ${o.queue} (concurrency ${o.concurrency}); Ctrl-C to stop`);
       await new Promise<void>((resolve) => {
         const stop = () => {
-          process.off('SIGINT', stop);
-          process.off('SIGTERM', stop);
+          for (const sig of STOP_SIGNALS) process.off(sig, stop);
           resolve();
         };
-        process.on('SIGINT', stop);
-        process.on('SIGTERM', stop);
+        for (const sig of STOP_SIGNALS) process.on(sig, stop);
       });
       // SIGTERM/Ctrl-C: the episodes in progress stop after their tick and their jobs go back to the
       // queue for another worker (src/eval/queue.ts), no attempt spent; then BullMQ and its Redis

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeShard, type ShardFile } from '../../../src/eval/shards.ts';
+import { checkShardOut, writeShard, type ShardFile } from '../../../src/eval/shards.ts';
 
 const shard: ShardFile = {
   format: 'axon.eval-shard/1',
@@ -17,6 +17,15 @@ const shard: ShardFile = {
   shard: { k: 0, n: 1 },
   outcomes: [{ index: 0, seed: 1, success: true, return: 1, steps: 10, events: {} }],
 };
+
+describe('checkShardOut', () => {
+  it("passes a rerun whose killed attempt left its temporary file (a container's rerun has the same pid)", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-shardw-'));
+    const out = join(dir, 'shard-0.json');
+    writeFileSync(`${out}.${process.pid}.tmp`, '{"half": '); // what a SIGKILLed attempt of the same pid leaves
+    expect(() => checkShardOut(out)).not.toThrow();
+  });
+});
 
 describe('writeShard', () => {
   it('writes a symlinked --out through to its target; the link stays a link', () => {

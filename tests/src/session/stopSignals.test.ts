@@ -59,6 +59,20 @@ describe('a live run on process signals', () => {
     }
   }, 90_000);
 
+  it('a run that completed its duration is not rewritten by a Ctrl-C that lands while the robot closes: it ended by duration', async () => {
+    const c = start({ CLOSE_MS: '1500', DURATION_S: '1' });
+    try {
+      await until(c, 'closing');
+      c.proc.kill('SIGINT');
+      const end = await c.exited;
+      expect(end, c.err()).toEqual({ code: 0, signal: null });
+      expect(c.out()).toContain('safe stop written');
+      expect(summary(c)).toMatchObject({ endedBy: 'duration', ticks: 50 });
+    } finally {
+      c.proc.kill('SIGKILL');
+    }
+  }, 90_000);
+
   it('SIGHUP (a closed terminal, a dropped SSH session) ends the run as Ctrl-C does: e-stop, robot closed, exit 0', async () => {
     const c = start({});
     try {
