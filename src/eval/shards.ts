@@ -1,5 +1,5 @@
-import { chmodSync, chownSync, closeSync, openSync, readFileSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
-import { dirname } from 'node:path';
+import { chmodSync, chownSync, closeSync, lstatSync, openSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync, type Stats } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { UsageError } from '../core/errors.ts';
 import { summarize } from './episodes.ts';
@@ -27,13 +27,25 @@ export function parseShard(v: string): { k: number; n: number } {
 }
 
 /**
- * Where the shard file really goes: an existing `--out` that is a symlink is written through to its
- * target (a scheduler's link into a results store stays a link), else the path itself.
+ * Where the shard file really goes: an `--out` that is a symlink is written through to its target
+ * (a scheduler's link into a results store stays a link), also when that target does not exist yet
+ * (the link followed, chains too, relative to each link's folder); else the path itself.
  */
 export function shardTarget(file: string): string {
   try {
     return realpathSync(file);
   } catch {
+    let p = file;
+    for (let hops = 0; hops < 32; hops++) {
+      let link: string;
+      try {
+        if (!lstatSync(p).isSymbolicLink()) return p;
+        link = readlinkSync(p);
+      } catch {
+        return p; // nothing there: the path itself (a dangling link's last hop)
+      }
+      p = resolve(dirname(p), link);
+    }
     return file;
   }
 }

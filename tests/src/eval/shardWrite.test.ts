@@ -28,6 +28,16 @@ describe('checkShardOut', () => {
 });
 
 describe('writeShard', () => {
+  it('writes a dangling --out symlink (its target not made yet) through to the target; the link stays a link', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-shardw-'));
+    mkdirSync(join(dir, 'store'));
+    const link = join(dir, 'out.json');
+    symlinkSync('store/shard-3.json', link); // relative, made before the shard ran
+    writeShard(link, shard);
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(JSON.parse(readFileSync(join(dir, 'store', 'shard-3.json'), 'utf8')).shard).toEqual({ k: 0, n: 1 });
+  });
+
   it('writes a symlinked --out through to its target; the link stays a link', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-shardw-'));
     mkdirSync(join(dir, 'store'));
