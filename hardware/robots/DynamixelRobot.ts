@@ -357,10 +357,17 @@ export class DynamixelRobot implements Robot {
     this._cycles.closed = true;
     await this._cycles.settle().catch(() => {});
     // After a fault too: a silent servo must not keep the others armed (a repeated stop is harmless).
-    if (this._armed && !this.bus.lost) await this._safeStop('robot closed');
-    this._armed = false;
-    await this.bus.close().catch(() => {});
-    this._status.closed();
+    try {
+      if (this._armed && !this.bus.lost) await this._safeStop('robot closed');
+    } catch (e) {
+      // A bus error the stop could not get past: every servo unconfirmed, a fault (the run fails).
+      const all = this.spec.joints.map((j) => j.name);
+      this._status.stopConfirmed(all, `robot closed: the safe stop failed (${e instanceof Error ? e.message : String(e)}): torque may still be on; cut servo power if that is not safe`);
+    } finally {
+      this._armed = false;
+      await this.bus.close().catch(() => {});
+      this._status.closed();
+    }
   }
 
   // ---- internals ----

@@ -147,8 +147,11 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
       }, { what: `the run on ${robot.spec.name}` })
     : undefined;
   const made = await liveClock(o.clock, period, robot).catch(async (e: unknown) => {
-    await session.close();
-    guard?.dispose();
+    try {
+      await session.close();
+    } finally {
+      guard?.dispose();
+    }
     throw e;
   });
   const clock = made.clock;
@@ -209,9 +212,12 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     for (const sub of subs) sub.unsubscribe();
     try {
       await closeSession();
-      await made.owned?.close();
     } finally {
-      guard?.dispose(); // signals till here were absorbed: the robot is closed
+      try {
+        await made.owned?.close(); // a worker clock's thread: left running it would keep the process alive
+      } finally {
+        guard?.dispose(); // signals till here were absorbed: the robot is closed
+      }
     }
   }
 }

@@ -294,3 +294,24 @@ describe('a hold whose pose is beyond a servo\'s limits (a joint resting on its 
     expect(await writeConfirmed(bus, () => 0, 42, 2, [1, 2], data, { alsoAccept: Uint8Array.of(120, 0, 100, 0) })).toEqual({ unconfirmed: [], writes: 1 });
   });
 });
+
+describe('a safe stop at close that throws (a port error the bus did not mark lost)', () => {
+  it('Feetech and Dynamixel: every servo named unconfirmed, a fault, the port closed anyway', async () => {
+    const f = await feetechOn({ ...(FOLLOWER.config as FeetechRobotConfig), safe_stop: 'torque_off' as const });
+    const d = dynamixelOn({ safe_stop: 'torque_off' });
+    for (const r of [f.robot, d.robot] as (FeetechRobot | DynamixelRobot)[]) {
+      let faults: readonly string[] = [];
+      r.health$.subscribe((h) => (faults = h.faults));
+      await r.connect();
+      (r as unknown as { _safeStop: () => Promise<void> })._safeStop = async () => {
+        throw new Error('EIO: write failed');
+      };
+      await r.close();
+      expect(r.faulted).toBe(true);
+      expect(r.safeStopUnconfirmed).toEqual(r.spec.joints.map((j) => j.name));
+      expect(faults.join(' ')).toContain('the safe stop failed (EIO: write failed)');
+      expect(r.eventLog.map((e) => e.kind)).toContain('closed');
+    }
+    expect(f.link.isOpen).toBe(false);
+  });
+});
