@@ -41,7 +41,7 @@ import { performance } from 'node:perf_hooks';
 import { createObservation, type ControlMode, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
 import { DynamixelBus, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
-import { OperatingMode, PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, describeHardwareError } from '../dynamixel/controlTable.ts';
+import { PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, describeHardwareError } from '../dynamixel/controlTable.ts';
 import { hasCurrent, modelByName, torqueConstant, type ServoModel } from '../dynamixel/servoModels.ts';
 import { describeStatusError, readLe, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
@@ -52,6 +52,7 @@ import { StatusErrorReport } from './StatusErrorReport.ts';
 import { HardwareMismatchError, robotError, type HardwareEvent } from './HardwareEvent.ts';
 import { jointSpecsOf } from './busConfig.ts';
 import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
+import { checkServo } from './dynamixelServoCheck.ts';
 import { confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
@@ -222,53 +223,15 @@ export class DynamixelRobot implements Robot {
     let fastOk = c.fast_sync_read ?? true;
     const frames: string[] = [];
     for (const j of c.joints) {
-      const p = await this.bus.ping(j.id);
-      if (!p) {
-        diff.push(`joint ${j.name}: servo id ${j.id} did not answer a ping at ${c.baud} bit/s (${this.bus.lastMiss})`);
-        continue;
-      }
-      const want = modelByName(j.model)!;
-      if (p.model !== want.number) {
-        diff.push(`joint ${j.name} (id ${j.id}): model ${p.model} ${p.modelName} on the bus, ${want.number} ${want.name} in the config`);
-        continue;
-      }
-      if (want.fastSyncReadFirmware === undefined || p.firmware < want.fastSyncReadFirmware) fastOk = false;
-      const eeprom = await this.bus.read(j.id, 11, 1);
-      const mode = eeprom[0];
-      const wantMode = OperatingMode[j.operating_mode ?? c.operating_mode];
-      if (mode !== wantMode) diff.push(`joint ${j.name} (id ${j.id}): operating mode ${modeName(mode)} (${mode}) on the servo, ${modeName(wantMode)} (${wantMode}) in the config`);
-      const lim = await this.bus.read(j.id, 48, 8);
-      const maxT = readLe(lim, 0, 4), minT = readLe(lim, 4, 4);
-      if (wantMode === OperatingMode.position) {
-        this._posMin[c.joints.indexOf(j)] = minT;
-        this._posMax[c.joints.indexOf(j)] = maxT;
-      }
-      if (wantMode === OperatingMode.position || wantMode === OperatingMode.current_based_position) {
-        const i = c.joints.indexOf(j);
-        const a = this._ticksToJoint(i, minT), b = this._ticksToJoint(i, maxT);
-        const lo = Math.min(a, b), hi = Math.max(a, b);
-        if (j.lower < lo - 1e-9 || j.upper > hi + 1e-9)
-          diff.push(`joint ${j.name} (id ${j.id}): config range [${j.lower}, ${j.upper}] rad exceeds the servo's position limits [${lo.toFixed(4)}, ${hi.toFixed(4)}] rad (ticks ${minT}..${maxT})`);
-      }
       const k = c.joints.indexOf(j);
-      // A servo's own reverse bit (Drive Mode 10, bit 0) and Homing Offset (20) shift what it reports;
-      // the config's direction and offset are on top of them: said at connect, so that a servo set
-      // up since the config was written (a LeRobot calibration) does not go unseen.
-      const reverse = ((await this.bus.readValue(j.id, 10, 1)) & 1) === 1;
-      const homing = await this.bus.readValue(j.id, 20, 4, true);
-      // A config that says which (axon hw calibrate --from-lerobot) is checked: its direction and
-      // offset were derived for exactly these, and any other reads every angle wrong.
-      if (j.homing_offset !== undefined && homing !== j.homing_offset)
-        diff.push(`joint ${j.name} (id ${j.id}): homing offset ${homing} ticks on the servo, ${j.homing_offset} in the config (the arm was calibrated again since: import its calibration again)`);
-      if (j.drive_mode !== undefined && Number(reverse) !== j.drive_mode)
-        diff.push(`joint ${j.name} (id ${j.id}): drive mode ${reverse ? '1 (reverse)' : '0 (normal)'} on the servo, ${j.drive_mode} in the config`);
-      if ((reverse || homing !== 0) && j.homing_offset === undefined && j.drive_mode === undefined)
-        frames.push(`${j.name} (id ${j.id})${reverse ? ' reverse' : ''}${homing !== 0 ? ` homing offset ${homing} ticks` : ''}`);
-      // XL430 / XC430 have no Current Limit: reading 38 there is an Access Error.
-      if (hasCurrent(want)) this._currentLimit[k] = await this.bus.readValue(j.id, 38, 2);
-      this._velocityLimit[k] = await this.bus.readValue(j.id, 44, 4);
-      const hw = await this.bus.readValue(j.id, 70, 1);
-      if (hw !== 0) diff.push(`joint ${j.name} (id ${j.id}): hardware error ${describeHardwareError(hw)} is latched (fix the cause, then reboot the servo)`);
+      const r = await checkServo(this.bus, c, j, (ticks) => this._ticksToJoint(k, ticks));
+      diff.push(...r.diff);
+      if (!r.answered) continue;
+      if (!r.fastSyncRead) fastOk = false;
+      if (r.frame !== undefined) frames.push(r.frame);
+      if (r.positionLimits) [this._posMin[k], this._posMax[k]] = r.positionLimits;
+      if (r.currentLimit !== undefined) this._currentLimit[k] = r.currentLimit;
+      this._velocityLimit[k] = r.velocityLimit;
     }
     if (diff.length === c.joints.length && diff.every((d) => d.includes('did not answer a ping'))) {
       const ms = Math.round(this.bus.timeoutFor(10, 14) * 1000);
@@ -525,10 +488,5 @@ export class DynamixelRobot implements Robot {
     const f = `port ${this.bus.transport.name} lost: ${err.message}; the servos stop on their bus watchdog (${this.config.watchdog_ms} ms)`;
     this._status.portLost(f);
   }
-}
-
-function modeName(m: number): string {
-  for (const [k, v] of Object.entries(OperatingMode)) if (v === m) return k;
-  return `mode ${m}`;
 }
 
