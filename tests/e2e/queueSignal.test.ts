@@ -157,10 +157,15 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       await sleep(500);
       ctl.abort('SIGTERM');
       const [r] = await Promise.all([run, w.close(4000)]);
-      expect(r.stopped?.removed).toBe(2);
+      // Any order is right, and the run leaves nothing either way: the eval's removal before the
+      // worker's put-back (2 removed; the worker sees the marker and removes its own), or after
+      // it (3 removed: the put-back job found waiting; released or not, as the worker read the
+      // marker before or after the eval set it).
+      expect(w.released().length).toBeLessThanOrEqual(1);
+      expect([2, 3]).toContain(r.stopped?.removed);
+      if (w.released().length === 1) expect(r.stopped?.removed).toBe(3);
       await sleep(300);
       expect((await mine(['wait', 'paused', 'delayed', 'prioritized', 'active'])).map((j) => j.id)).toEqual([]);
-      expect(w.released()).toEqual([]);
     } finally {
       await q.close();
       await w.close(1000);
