@@ -44,17 +44,27 @@ describe('bridged sim --record, exported: the page re-arms after its own Disarm'
     await sleep(1000);
     ws.send(JSON.stringify({ type: 'cmd', cmd: 'disarm' }));
     await waitUntil(() => acks.length === 1, 'the disarm ack');
-    await sleep(500);
+    // The page's Disarm reaches the served robot as its e-stop (latched there); the page's Arm
+    // does not leave a server's stop (docs/viewer.md): refused until the server's operator resets.
+    await waitUntil(() => server.robotState === 'e-stopped', 'the served robot e-stopped', 10_000);
     ws.send(JSON.stringify({ type: 'cmd', cmd: 'arm' }));
-    await waitUntil(() => acks.length === 2, 'the arm ack');
-    expect(acks.map((a) => [a.cmd, a.ok])).toEqual([['disarm', true], ['arm', true]]);
-    expect(await run.done, run.err).toBe(0);
+    await waitUntil(() => acks.length === 2, 'the refused arm ack');
+    server.reset('console');
+    await waitUntil(() => server.robotState === 'idle', 'the served robot reset', 10_000);
+    await sleep(300);
+    ws.send(JSON.stringify({ type: 'cmd', cmd: 'arm' }));
+    await waitUntil(() => acks.length === 3, 'the arm ack');
+    expect(acks.map((a) => [a.cmd, a.ok])).toEqual([['disarm', true], ['arm', false], ['arm', true]]);
+    await waitUntil(() => server.robotState === 'running', 'the served robot re-armed', 10_000);
+    const code = await run.done;
     const summary = JSON.parse(run.out.trim().split('\n').pop()!);
-    expect(summary.ended_by).toBe('duration');
+    // The server's reset left it idle without this client's arming: a fault of the run, which the
+    // page's Arm then cleared (docs/bridge.md): the run ends 'fault', exit 1.
+    expect([code, summary.ended_by], run.err).toEqual([1, 'fault']);
     const x = await exportLerobot([rec], { out: ex, task: 'balance' });
     expect(x.episodes_written).toBe(2);
     const d = await readDataset(ex);
-    expect(d.episodes.map((e) => e['axon/ended_by'])).toEqual(['safe_stop', 'duration']);
+    expect(d.episodes.map((e) => e['axon/ended_by'])).toEqual(['safe_stop', 'fault']);
     expect(d.episodes[0]['axon/stop_reason']).toContain('operator disarm (viewer)');
     expect(d.episodes[1].length).toBeGreaterThan(50); // 50 Hz: the run went on for seconds after the re-arm
   }, 120_000);
