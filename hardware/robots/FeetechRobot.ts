@@ -38,6 +38,7 @@ import { jointSpecsOf } from './busConfig.ts';
 import { FEETECH_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
 import { confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
+import { closeWithSafeStop } from './closeServos.ts';
 
 export interface FeetechRobotOptions {
   /** Read only: never enable torque or write goals (`axon run --dry-run`, a leader arm). */
@@ -265,19 +266,17 @@ export class FeetechRobot implements Robot {
   async close(): Promise<void> {
     if (this._cycles.closed) return;
     this._cycles.closed = true;
-    await this._cycles.settle().catch(() => {});
-    // After a fault too: a silent servo must not keep the others armed (a repeated stop is harmless).
-    try {
-      if (this._armed && !this.bus.lost) await this._safeStop('robot closed');
-    } catch (e) {
-      // A bus error the stop could not get past: every servo unconfirmed, a fault (the run fails).
-      const all = this.spec.joints.map((j) => j.name);
-      this._status.stopConfirmed(all, `robot closed: the safe stop failed (${e instanceof Error ? e.message : String(e)}): torque may still be on; cut servo power if that is not safe`);
-    } finally {
-      this._armed = false;
-      await this.bus.close().catch(() => {});
-      this._status.closed();
-    }
+    await closeWithSafeStop({
+      settle: () => this._cycles.settle(),
+      armed: () => this._armed,
+      bus: this.bus,
+      safeStop: (why) => this._safeStop(why),
+      disarm: () => {
+        this._armed = false;
+      },
+      joints: this.spec.joints.map((j) => j.name),
+      status: this._status,
+    });
   }
 
   // ---- internals ----

@@ -1,0 +1,36 @@
+/**
+ * The end of a servo robot's close(), shared by DynamixelRobot and FeetechRobot: the bus cycle in
+ * flight settles, an armed robot gets its confirmed safe stop (after a fault too: a silent servo must
+ * not leave the others armed; a repeated stop is harmless), and the port closes whatever happened.
+ * A safe stop that throws (a bus error it could not get past) names every servo unconfirmed, a fault
+ * that fails the run (docs/hardware.md, "Faults"). Not on the tick.
+ */
+import type { BusReadHealth } from './BusReadHealth.ts';
+
+export interface ServoClose {
+  /** The bus cycle in flight (or the last one). */
+  settle(): Promise<void>;
+  /** The servos hold torque as the run left them (asked once the cycle in flight has settled). */
+  armed(): boolean;
+  readonly bus: { readonly lost: Error | undefined; close(): Promise<void> };
+  /** The robot's confirmed safe stop (it reports unconfirmed servos itself). */
+  safeStop(why: string): Promise<void>;
+  /** Marks the robot disarmed, before its port closes. */
+  disarm(): void;
+  readonly joints: readonly string[];
+  readonly status: BusReadHealth;
+}
+
+export async function closeWithSafeStop(r: ServoClose): Promise<void> {
+  await r.settle().catch(() => {});
+  try {
+    if (r.armed() && !r.bus.lost) await r.safeStop('robot closed');
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    r.status.stopConfirmed(r.joints, `robot closed: the safe stop failed (${why}): torque may still be on; cut servo power if that is not safe`);
+  } finally {
+    r.disarm();
+    await r.bus.close().catch(() => {});
+    r.status.closed();
+  }
+}
