@@ -343,6 +343,9 @@ export class BridgeLink {
       this._serverState = m.robotState;
       this._serverReason = printable(`${m.cause}: ${m.reason}`); // shown in faults, on a terminal
       if (was === 'e-stopped' && m.robotState !== 'e-stopped') this._ownEstop = undefined; // reset: the latch is gone
+      // Someone else's e-stop (the server's operator, another client), on top of this client's or
+      // before it: the stop is no longer this client's alone, a fault (Arm refused, the run fails).
+      else if (m.robotState === 'e-stopped' && m.cause === 'estop' && !isOwnEstop(m.reason, this._hello.client)) this._ownEstop = undefined;
       if (this._armingRequests > 0 && m.robotState === 'idle' && (m.cause === 'reset' || m.cause === 'sim_reset')) this._mayArm = true;
       else if (m.robotState !== was && m.robotState !== 'running' && m.robotState !== 'degraded') {
         this._mayArm = false;
@@ -418,4 +421,10 @@ export class BridgeLink {
     }
     this._host.onTick(now);
   }
+}
+
+/** A status reason the server wrote for an e-stop of client `id` (BridgeServer: "e-stop by client N[: why]"). */
+function isOwnEstop(reason: string, id: number): boolean {
+  const own = `e-stop by client ${id}`;
+  return reason === own || reason.startsWith(`${own}: `);
 }

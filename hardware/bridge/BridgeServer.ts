@@ -325,10 +325,14 @@ export class BridgeServer {
     this._conns.heartbeat();
   }
 
-  /** Broadcasts a status when the reported state changed. */
+  /**
+   * Broadcasts a status when the reported state changed, and for every e-stop: a second stop of an
+   * e-stopped robot (the operator's on top of a client's) is told, so that every client and the log
+   * know who stopped it last.
+   */
   private _publish(cause: StateCause, reason: string, client?: Client): void {
     const state = this.robotState;
-    if (state === this._published && cause !== 'sim_reset') return;
+    if (state === this._published && cause !== 'sim_reset' && cause !== 'estop') return;
     // The refusals of the state left are told before the new state.
     for (const k of this._conns.clients) if (k.stopRefusedIn !== undefined) this._conns.flushRefusals(k);
     this._published = state;

@@ -132,6 +132,33 @@ describe('stopping is always allowed: an estop stops whatever its other fields',
     expect(bye).toContain('(4000 bye\\u001b[2J)');
   });
 
+  it("a second e-stop of an e-stopped robot is told to every client; axon's client then holds it as a fault, not as its own stop", async () => {
+    const s = await serve();
+    const r = await connectBridgeRobot(s.url, { token: TOKEN });
+    open.push(r);
+    r.command({ mode: 'effort', target: new Float64Array([0.5]) });
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    const by = await client(s);
+    await r.estop('operator disarm (viewer)');
+    expect(r.health$.value.faults).toEqual([]); // the stop it asked for
+    await by.next((m) => m.type === 'status' && m.robotState === 'e-stopped');
+    const from = by.messages.length;
+    s.estop('console');
+    const status = await by.next((m) => m.type === 'status', from);
+    expect(status).toMatchObject({ robotState: 'e-stopped', cause: 'estop', reason: 'e-stop by the server operator: console' });
+    await waitUntil(() => r.health$.value.faults.length > 0, "the client's fault");
+    expect(r.health$.value.faults[0]).toContain('served robot is e-stopped (estop: e-stop by the server operator: console)');
+    // Its own stop repeated stays its own.
+    const s2 = await serve();
+    const r2 = await connectBridgeRobot(s2.url, { token: TOKEN });
+    open.push(r2);
+    r2.command({ mode: 'effort', target: new Float64Array([0.5]) });
+    await waitUntil(() => s2.robotState === 'running', 'armed');
+    await r2.estop('first');
+    await r2.estop('second');
+    expect(r2.health$.value.faults).toEqual([]);
+  });
+
   it('other messages keep the strict check: a reset with a long reason is 1002 and changes nothing', async () => {
     const s = await serve();
     const a = await client(s, 'command');
