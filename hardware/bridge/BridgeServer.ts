@@ -41,36 +41,10 @@ import { RobotLoop, type PacingFigures } from './RobotLoop.ts';
 import { WorkerPacer } from './WorkerPacer.ts';
 import { ServerStats, type ServerCounts } from './ServerStats.ts';
 import { resolveServerOptions, type BridgeServerOptions } from './serverOptions.ts';
+import type { BridgeServerEvent } from './serverEvents.ts';
 
 export type { BridgeServerOptions } from './serverOptions.ts';
-
-/** What happens on the server, for the CLI's log and for tests. Times are server steady time (s). */
-export type BridgeServerEvent =
-  | { readonly kind: 'connect'; readonly client: number; readonly remote: string; readonly time: number }
-  | { readonly kind: 'disconnect'; readonly client: number; readonly code: number; readonly reason: string; readonly time: number }
-  | { readonly kind: 'role'; readonly client: number; readonly role: Role | 'observer-unauthenticated'; readonly time: number }
-  | {
-      readonly kind: 'state';
-      readonly robotState: RobotState;
-      readonly cause: StateCause;
-      readonly reason: string;
-      readonly time: number;
-      /** Loop time (s) of the step from which the new state applies to the robot: k·dt on the server clock. */
-      readonly loopTime: number;
-      /** Arrival time of the last accepted command (s), NaN when none. */
-      readonly lastCommandAt: number;
-      readonly client?: number;
-    }
-  | { readonly kind: 'refused'; readonly client: number; readonly code: number; readonly name: string; readonly text: string; readonly time: number }
-  /**
-   * `count` refusals of that code to that client while the robot was `robotState`, not logged one
-   * by one: sent at the next state change, or when the client disconnects. `more`: one refusal of
-   * that stop was logged before them (a 'refused' event); false when the client's error budget
-   * was spent each time, so none was. Every refusal still gets its error reply (rate-limited).
-   */
-  | { readonly kind: 'refusals'; readonly client: number; readonly code: number; readonly name: string; readonly count: number; readonly more: boolean; readonly robotState: RobotState; readonly time: number }
-  /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
-  | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };
+export type { BridgeServerEvent } from './serverEvents.ts';
 
 /** True when `seq` comes after `last` in the wrapping u32 sequence 1, 2, ..., 2³²−1, 1, ... (at most 2³¹−1 ahead). */
 export function seqAfter(seq: number, last: number): boolean {

@@ -15,7 +15,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { BridgeError } from './BridgeError.ts';
-import type { BridgeServerEvent } from './BridgeServer.ts';
+import type { BridgeServerEvent } from './serverEvents.ts';
 import type { HelloMessage } from './messages.ts';
 import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_ESTOP_BYTES, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
