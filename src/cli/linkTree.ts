@@ -11,7 +11,7 @@ import { linkFrameKeys, type Robot } from '../core/robot.ts';
 import { printable } from '../core/printable.ts';
 import { loadModelFolder, termFrameLinks, type ModelManifest } from '../model/manifest.ts';
 import { LinkChainError, LinkFrame, quatFromRpy, type LinkTree } from '../model/linkFrames.ts';
-import { recordedSpec, servedFileRefusal, servedModelOnRecord, type Recording } from '../record/index.ts';
+import { recordedSpec, servedFileRefusal, servedModelOnRecord, type FileBytes, type Recording } from '../record/index.ts';
 import { derivedLinkPaths, linksToDerive, withLinkFrames } from '../model/withLinkFrames.ts';
 import type { UrdfModel } from '../../sim/index.ts';
 
@@ -84,15 +84,38 @@ function linkFramesFrom(robot: Robot, m: ModelManifest, tree: LinkTree, imuLink:
  * be FILE (but for line endings): another is LinkChainError LINK_CHAIN_FILE naming both sha256.
  */
 export function urdfRecordedLinks(rec: Recording, m: ModelManifest, model: UrdfModel, file: string, recFile = 'the recording', manifestFile = 'the manifest'): { rec: Recording; line?: string } {
+  return recordedLinks(rec, m, { flag: '--urdf', file, format: 'urdf', bytes: model.source ?? file, tree: () => urdfLinkTree(model, file) }, recFile, manifestFile);
+}
+
+/**
+ * As urdfRecordedLinks, through an MJCF compiled in MuJoCo (`axon replay --policy P --mjcf FILE`:
+ * the drawing's body tree, sim/mujoco/mjcfLinkTree.ts; `bytes` the file MuJoCo compiled, checked
+ * against a bridged recording's served MJCF).
+ */
+export function mjcfRecordedLinks(rec: Recording, m: ModelManifest, mjcf: { linkTree(): LinkTree; readonly source: FileBytes }, file: string, recFile = 'the recording', manifestFile = 'the manifest'): { rec: Recording; line?: string } {
+  return recordedLinks(rec, m, { flag: '--mjcf', file, format: 'mjcf', bytes: mjcf.source, tree: () => mjcf.linkTree() }, recFile, manifestFile);
+}
+
+interface TreeSource {
+  readonly flag: '--urdf' | '--mjcf';
+  readonly file: string;
+  readonly format: 'urdf' | 'mjcf';
+  /** What is checked against a bridged recording's served file. */
+  readonly bytes: string | FileBytes;
+  tree(): LinkTree;
+}
+
+function recordedLinks(rec: Recording, m: ModelManifest, src: TreeSource, recFile: string, manifestFile: string): { rec: Recording; line?: string } {
+  const file = src.file;
   const spec = recordedSpec(rec);
   const links = linksToDerive(m, spec);
   if (links.length === 0 || !spec.sensors.imu) return { rec };
   const served = servedModelOnRecord(rec.run, recFile);
-  const refusal = served ? servedFileRefusal(served, model.source ?? file, 'this copy') : undefined;
-  if (refusal !== undefined) throw new LinkChainError('LINK_CHAIN_FILE', `--urdf ${file}`, `${refusal} (the recording's served_model): the links the policy's IMU terms are read in would be derived through its joints`, 'your copy of the served file (the same sha256, or the same bytes but for line endings)');
+  const refusal = served ? servedFileRefusal(served, src.bytes, 'this copy', src.format) : undefined;
+  if (refusal !== undefined) throw new LinkChainError('LINK_CHAIN_FILE', `${src.flag} ${file}`, `${refusal} (the recording's served_model): the links the policy's IMU terms are read in would be derived through its joints`, 'your copy of the served file (the same sha256, or the same bytes but for line endings)');
   const told = typeof rec.run.imu_link === 'string' ? rec.run.imu_link : null;
   const imuLink = imuLinkOf(told, m, `${recFile} metadata "axon.run" imu_link`, manifestFile);
-  const tree = urdfLinkTree(model, file);
+  const tree = src.tree();
   const names = spec.joints.map((j) => j.name);
   const frames = links.map((l) => ({ frame: new LinkFrame(tree, imuLink, l, names), keys: linkFrameKeys(l) }));
   const ticks = rec.ticks.map((t) => {

@@ -162,4 +162,22 @@ describe('a bridged robot whose policy reads IMU terms in the pelvis, its IMU on
     expect(await run.done, run.err + run.out).toBe(0);
     expect(run.err).toContain(`axon sim: IMU terms read in another link, derived from the IMU on "torso_link" and the measured joints (${mjcf}): "pelvis" through torso_joint`);
   }, 120_000);
+
+  it('replay --policy --mjcf FILE derives the link through the MJCF\'s body tree, as --urdf does', async () => {
+    const { mjcf } = writeTorsoImuRobot(dir, 0.2);
+    const m: ModelManifest = { ...manifest, robot: 'h1_2_like', joints: TORSO_IMU_MODEL_JOINTS, imu_link: 'torso_link', observation: { terms: [{ term: 'base_ang_vel' }, { term: 'projected_gravity', link: 'pelvis' }] }, pd: { kp: [40, 40, 40], kd: [1, 1, 1] } };
+    const p = linearPolicy(m, 6, 3, new Float32Array(18), new Float32Array([2, 0.5, -0.5]));
+    // Recorded under a policy that reads the IMU only: the recording has no pelvis.
+    const plainPolicy = linearPolicy({ ...m, observation: { terms: [{ term: 'base_ang_vel' }, { term: 'joint_pos_rel' }] } }, 6, 3, new Float32Array(18), new Float32Array(3));
+    const plainFile = join(dir, 'plain-mjcf.mcap');
+    const plain = axon(['sim', '--mjcf', mjcf, '--policy', plainPolicy, '--duration', '0.5', '--fast', '--record', plainFile]);
+    expect(await plain.done, plain.err).toBe(0);
+    const refused = axon(['replay', plainFile, '--policy', p, '--json']);
+    expect(await refused.done, refused.err).toBe(2);
+    expect(refused.err).toContain('link "pelvis"');
+    const replay = axon(['replay', plainFile, '--policy', p, '--mjcf', mjcf, '--json']);
+    expect(await replay.done, replay.err).toBe(0);
+    expect(replay.err).toContain(`axon replay: IMU terms read in another link, derived on every recorded tick from the IMU on "torso_link" and the recorded joints (${mjcf}): "pelvis" through torso_joint`);
+    expect(JSON.parse(replay.out.trim().split('\n').pop()!).policy_diff.ticks).toBeGreaterThan(0);
+  }, 120_000);
 });

@@ -1,7 +1,7 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
-import { urdfRecordedLinks } from '../linkTree.ts';
+import { mjcfRecordedLinks, urdfRecordedLinks } from '../linkTree.ts';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { recordedRobotName, replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
@@ -17,7 +17,7 @@ const nonNegative = (v: string) => {
   if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a number of seconds >= 0');
   return x;
 };
-import { loadModelFolder } from '../../model/manifest.ts';
+import { loadModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { loadPolicy } from '../../policy/loadPolicy.ts';
 import { assertModelFits } from '../../model/checkModel.ts';
 import { datasetRecording, readDataset, type Dataset } from '../../dataset/index.ts';
@@ -45,16 +45,17 @@ export function replayCommand() {
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
     .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md); with --policy: derive the links its IMU terms are read in from the recorded IMU and joints through this URDF, where the recorded robot did not report them (docs/byom.md)')
-    .option('--mjcf <file>', 'with --view: draw the robot with this MJCF in MuJoCo (its joints must be the recorded ones), instead of the file the recording names; checked by sha256 against a bridged run\'s served MJCF (docs/viewer.md)')
+    .option('--mjcf <file>', 'with --view: draw the robot with this MJCF in MuJoCo (its joints must be the recorded ones), instead of the file the recording names; checked by sha256 against a bridged run\'s served MJCF (docs/viewer.md); with --policy: derive the links its IMU terms are read in through this MJCF, as --urdf does')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--mjcf'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view })), { flag: '--urdf', needs: '--view or --policy', ok: (x: { view: boolean; policy?: string }) => x.view || x.policy !== undefined }]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view })), ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --policy', ok: (x: { view: boolean; policy?: string }) => x.view || x.policy !== undefined }))]);
       if (o.urdf !== undefined && o.mjcf !== undefined) throw new UsageError('--mjcf', 'and --urdf were both given', 'one file to draw the robot with');
       // Before the recording is read: a missing drawing file is the flag's fault, named with its path.
       if (o.urdf !== undefined) checkInputFile(o.urdf, '--urdf', 'a URDF file to draw the recorded robot with');
       if (o.mjcf !== undefined) checkInputFile(o.mjcf, '--mjcf', 'an MJCF file to draw the recorded robot with');
       if (isDataset(file)) {
         if (o.urdf !== undefined && !o.view) throw new UsageError('--urdf', 'with a dataset draws the robot (--view) only', 'an MCAP recording to derive IMU term links with --policy --urdf FILE, or --view');
+        if (o.mjcf !== undefined && !o.view) throw new UsageError('--mjcf', 'with a dataset draws the robot (--view) only', 'an MCAP recording to derive IMU term links with --policy --mjcf FILE, or --view');
         return replayDataset(file, o);
       }
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
@@ -65,7 +66,7 @@ export function replayCommand() {
       if (o.policy !== undefined) {
         const folder = loadModelFolder(o.policy);
         // --urdf: IMU terms read in a link the recorded robot did not report are derived from the recorded IMU and joints (docs/byom.md).
-        const derived = o.urdf !== undefined ? urdfRecordedLinks(rec, folder.manifest, parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf }), o.urdf, file, `${o.policy}/manifest.json`) : { rec };
+        const derived = await recordedLinksFor(rec, folder.manifest, o, file, `${o.policy}/manifest.json`);
         if (derived.line !== undefined) process.stderr.write(`axon replay: ${derived.line}\n`);
         const spec = recordedSpec(derived.rec);
         assertModelFits(folder.manifest, spec, {}, `${o.policy}/manifest.json`);
@@ -79,6 +80,23 @@ export function replayCommand() {
       if (o.json) console.log(JSON.stringify(summary));
       else printHuman(summary);
     });
+}
+
+/**
+ * `--policy P --urdf FILE` or `--mjcf FILE`: the recording with the links the policy's IMU terms are
+ * read in derived from the recorded IMU and joints (docs/byom.md); an MJCF is compiled in MuJoCo
+ * (loaded only then: src/ does not import sim/mujoco statically) and freed after.
+ */
+async function recordedLinksFor(rec: Recording, m: ModelManifest, o: { urdf?: string; mjcf?: string }, file: string, manifestFile: string): Promise<{ rec: Recording; line?: string }> {
+  if (o.urdf !== undefined) return urdfRecordedLinks(rec, m, parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf }), o.urdf, file, manifestFile);
+  if (o.mjcf === undefined) return { rec };
+  const { createMujocoDrawing } = await import('../../../sim/mujoco/mujocoView.ts');
+  const drawing = await createMujocoDrawing(o.mjcf);
+  try {
+    return mjcfRecordedLinks(rec, m, drawing, o.mjcf, file, manifestFile);
+  } finally {
+    drawing.dispose();
+  }
 }
 
 /** The human summary of `axon replay FILE`; the recorded names (a bridged server's robot, say) printed escaped (src/core/printable.ts). */
