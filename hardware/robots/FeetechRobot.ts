@@ -312,7 +312,10 @@ export class FeetechRobot implements Robot {
     const r = await this._read(now() + this._readBudget);
     // This cycle latched silent_bus: the servos still listening get the safe stop now, not at close.
     if (!faulted && this._status.faulted && this._armed) await this._safeStop('bus silent');
-    else if (r.alerts.length > 0 && !this._status.faulted && this._armed) await this._fault(r.alerts);
+    // A servo's alert is a fault whether the arm is driven or only read (a leader, --dry-run), as on
+    // Dynamixel: a leader whose angle sensor failed must not be followed. Nothing is written to a
+    // read-only arm (_safeStop); its health's fault ends a teleop run (src/teleop/runTeleop.ts).
+    else if (r.alerts.length > 0 && !this._status.faulted) await this._fault(r.alerts);
   }
 
   private async _read(deadline: number): Promise<SyncReadResult> {

@@ -3,7 +3,7 @@ import { loadAnyRobotConfig, openConfiguredRobot, feetechServosOf } from '../../
 import { FeetechRobot } from '../../hardware/robots/FeetechRobot.ts';
 import { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
 import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
-import { StatusBit } from '../../hardware/feetech/packet.ts';
+import { Inst, StatusBit } from '../../hardware/feetech/packet.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
 
 const loaded = loadAnyRobotConfig('hardware/robots/so101-follower.json');
@@ -99,5 +99,34 @@ describe('FeetechRobot on the emulated SO-101 follower', () => {
     expect(r.faulted).toBe(true);
     expect(r.eventLog.find((e) => e.kind === 'hardware_error')?.reason).toMatch(/elbow_flex \(id 3\): servo status overload/);
     await r.close();
+  });
+
+  it('a leader arm (read only) whose servo raises an alert faults too, naming the joint and the bits, and nothing is written to it', async () => {
+    const { robot, port } = openConfiguredRobot(loadAnyRobotConfig('hardware/robots/so101-leader.json'), 'emu://', 1_000_000, { period: 0.02 });
+    const r = robot as FeetechRobot;
+    const emu = (port as { emulator: FeetechEmulator }).emulator;
+    await r.connect();
+    expect(r.armed).toBe(false);
+    const written: number[] = [];
+    const handle = emu.handle.bind(emu);
+    emu.handle = (p, baud) => {
+      if (p.code === Inst.Write || p.code === Inst.SyncWrite || p.code === Inst.RegWrite) written.push(p.code);
+      return handle(p, baud);
+    };
+    const faults: string[][] = [];
+    r.health$.subscribe((h) => faults.push([...h.faults]));
+    emu.injectFault(1, StatusBit.angle_sensor);
+    const hold = Float64Array.from([0, 0, 0, 0, 0, 0]);
+    for (let k = 0; k < 10 && !r.faulted; k++) {
+      r.command({ mode: 'position', target: hold });
+      await r.settle();
+    }
+    expect(r.faulted).toBe(true);
+    expect(r.eventLog.find((e) => e.kind === 'hardware_error')?.reason).toMatch(/shoulder_pan \(id 1\): servo status angle.sensor/);
+    expect(faults.at(-1)?.join('\n')).toMatch(/shoulder_pan \(id 1\): servo status angle.sensor/);
+    expect(r.eventLog.some((e) => e.kind === 'safe_stop')).toBe(false); // a leader gets no stop written
+    await r.close();
+    expect(written).toEqual([]);
+    expect(emu.servos.some((s) => s.torqueOn)).toBe(false);
   });
 });
