@@ -14,7 +14,7 @@ import type { Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
 import { UsageError } from '../core/errors.ts';
 import type { WallClock } from '../clock/WallClock.ts';
-import { liveWallClock } from '../session/runLive.ts';
+import { LIVE_OVERSPEED_FACTOR, liveWallClock } from '../session/runLive.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import { validateManifest, type ModelManifest } from '../model/manifest.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
@@ -163,7 +163,8 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     leader.useClock?.(() => clock.now());
     follower.useClock?.(() => clock.now());
     policy = new LeaderPolicy(m, leader, joints);
-    const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, ...o.safety } });
+    // The follower is as real a robot as `axon run`'s: the same soft start and runaway (overspeed) stop (docs/safety.md).
+    const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
     loop = parts.loop;
     const s = (safety = parts.safety);
     let faultStop = false; // an arm's own fault e-stops before arming: it reports that stop itself
