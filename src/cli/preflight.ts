@@ -5,15 +5,31 @@
  */
 import { accessSync, closeSync, constants, lstatSync, mkdirSync, openSync, rmdirSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UsageError } from '../core/errors.ts';
+import { AxonError, UsageError } from '../core/errors.ts';
 import { openRecordFile, prepareRecorderThread } from '../record/McapRecorder.ts';
 import { ViewerServer } from '../viewer/ViewerServer.ts';
 import { loadUrdf } from '../../sim/urdf/loadUrdf.ts';
 import type { UrdfModel } from '../../sim/urdf/parseUrdf.ts';
 
-/** Creates (or truncates) the recording file now, with the recorder's own error; the recorder opens it again (and its writer thread starts now, to be ready before the loop). */
+/**
+ * Checks that the recording file can be written, with the recorder's own error (RECORD_FILE), and
+ * leaves nothing behind: a file that was not there is created and removed again, one that was is
+ * opened for writing without being truncated. The recorder creates it when it is attached, once the
+ * robot connected, so a run that fails before (an arm that does not answer) leaves no empty file to
+ * break `axon export lerobot DIR`. The writer thread starts now, to be ready before the loop.
+ */
 export function checkWritable(file: string): void {
-  closeSync(openRecordFile(file));
+  const st = statIfAny(file, true); // a link is there (opened, never removed), even a broken one
+  if (st === undefined || st.isDirectory()) {
+    closeSync(openRecordFile(file)); // a folder throws here (EISDIR), as a missing folder on the path does
+    unlinkSync(file);
+  } else {
+    try {
+      closeSync(openSync(file, 'r+'));
+    } catch (e) {
+      throw new AxonError('RECORD_FILE', file, `cannot be written (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a writable file path for --record, in a folder that exists');
+    }
+  }
   prepareRecorderThread();
 }
 

@@ -59,6 +59,10 @@ export function mcapInputs(inputs: readonly string[]): string[] {
     else out.push(p);
   }
   if (out.length === 0) throw new AxonError('EXPORT_INPUT', inputs.join(' '), 'holds no .mcap file', 'MCAP files written by --record, or folders of them');
+  // An empty file is named as such (a run that failed before recording, with an axon that left one), not as "no header".
+  for (const f of out)
+    if (statSync(f, { throwIfNoEntry: false })?.size === 0)
+      throw new AxonError('EXPORT_INPUT', f, 'is empty (0 bytes): nothing was recorded in it', 'MCAP files written by --record, or folders of them (remove the empty file, or name the others)');
   return out;
 }
 

@@ -33,6 +33,11 @@ export class WriterThread {
     // Never keeps the process alive on its own; a recording's close() holds it while it waits.
     this.worker.unref();
     this.worker.on('message', (m: FromRecorderWorker) => this.onMessage?.(m));
+    // An unref() made before the thread is online does not hold (Node 20: the idle thread a --record
+    // check prepared kept the process alive for good): made again once it is, while still idle.
+    this.worker.once('online', () => {
+      if (_idle.includes(this)) this.worker.unref();
+    });
     this.worker.on('error', (e) => (this.error ??= e));
     this.worker.on('exit', (code) => {
       this.exitCode = code;
