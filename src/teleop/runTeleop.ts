@@ -6,11 +6,13 @@
  *
  * The leader stands in for the policy (LeaderPolicy): on each tick it starts the leader's next bus
  * read and returns the latest leader pose in the follower's joint order (joints matched by name).
- * A leader whose reads stop (stale, faulted) yields NaN targets, which the supervisor refuses as a
- * whole: the follower holds, then safe-stops, as for any bad action. A leader or follower fault
- * (health$.faults) ends the run with the stop `axon run` makes (src/session/faultStop.ts).
+ * A leader whose reads stop (stale, faulted) is a policy that missed its slot: each such tick is a
+ * `policy_deadline` miss whose reason names the leader and the joints it last failed to read, so
+ * the follower holds, then safe-stops at the 3rd, as for a late policy (its targets are NaN too,
+ * never sent). A leader or follower fault (health$.faults) ends the run with the stop `axon run`
+ * makes (src/session/faultStop.ts).
  */
-import type { Subscription } from 'rxjs';
+import type { Observable, Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
 import { UsageError } from '../core/errors.ts';
 import type { WallClock } from '../clock/WallClock.ts';
@@ -34,7 +36,13 @@ export class LeaderPolicy implements Policy {
   private readonly _map: Int32Array; // follower joint i <- leader joint _map[i]
   private readonly _hold: JointCommand;
   private _stale = false;
-  private _sub: Subscription;
+  /** Why the leader cannot be followed (built when its health or events change, not on the tick). */
+  private _why = '';
+  private _lastFailed = '';
+  private _connected = true;
+  private _faults: readonly string[] = [];
+  private _report: ((reason: string) => void) | undefined;
+  private readonly _subs: Subscription[] = [];
 
   constructor(
     readonly manifest: ModelManifest,
@@ -50,7 +58,42 @@ export class LeaderPolicy implements Policy {
     this._out = new Float64Array(this.outputSize);
     this._out32 = new Float32Array(this.outputSize);
     this._hold = { mode: 'position', target: new Float64Array(names.length) };
-    this._sub = leader.health$.subscribe((h) => (this._stale = h.stale || h.faults.length > 0 || !h.connected));
+    // A servo robot says which servos its reads missed (`read_failed`, hardware/robots/BusReadHealth.ts).
+    const events = (leader as { events$?: Observable<{ readonly kind: string; readonly reason: string }> }).events$;
+    if (events)
+      this._subs.push(
+        events.subscribe((e) => {
+          if (e.kind !== 'read_failed') return;
+          this._lastFailed = e.reason;
+          this._describe();
+        }),
+      );
+    this._subs.push(
+      leader.health$.subscribe((h) => {
+        this._stale = h.stale || h.faults.length > 0 || !h.connected;
+        this._connected = h.connected;
+        this._faults = h.faults;
+        this._describe();
+      }),
+    );
+  }
+
+  /**
+   * `report(reason)` is called on every tick the leader cannot be followed (runTeleop: the
+   * supervisor's reportDeadlineMiss), its reason naming the leader's missing joints.
+   */
+  onStale(report: (reason: string) => void): void {
+    this._report = report;
+  }
+
+  private _describe(): void {
+    const who = `leader ${this.leader.spec.name}`;
+    this._why =
+      this._faults.length > 0
+        ? `${who} faulted: ${this._faults.join('; ')}`
+        : !this._connected
+          ? `${who} disconnected`
+          : `${who} went silent (stale: no complete read)${this._lastFailed ? `: ${this._lastFailed}` : ''}`;
   }
 
   reset(): void {}
@@ -59,6 +102,7 @@ export class LeaderPolicy implements Policy {
     this.leader.command(this._hold); // a read-only leader: this only starts its next bus read
     const p = this.leader.observe().jointPosition;
     for (let i = 0; i < this._map.length; i++) this._out32[i] = this._stale ? Number.NaN : p[this._map[i]];
+    if (this._stale) this._report?.(this._why);
     return this._out32;
   }
 
@@ -68,7 +112,7 @@ export class LeaderPolicy implements Policy {
   }
 
   async close(): Promise<void> {
-    this._sub.unsubscribe();
+    for (const sub of this._subs) sub.unsubscribe();
     void this._out;
   }
 }
@@ -167,6 +211,11 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
     loop = parts.loop;
     const s = (safety = parts.safety);
+    // A leader tick that cannot be followed is a missed policy slot, named (while the follower still follows: no event per held tick after the stop).
+    const lp = loop;
+    policy.onStale((why) => {
+      if (s.state === 'running' || s.state === 'degraded') s.reportDeadlineMiss(why, clock.now(), lp.stats.ticks, 'policy_deadline');
+    });
     let faultStop = false; // an arm's own fault e-stops before arming: it reports that stop itself
     for (const robot of [follower, leader]) {
       const f = forwardEstop(s, robot, () => faultStop);
