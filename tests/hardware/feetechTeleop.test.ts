@@ -23,6 +23,9 @@ describe('axon teleop between two emulated SO-101 buses', () => {
     expect(s.after_estop.leader_motion_rad).toBeGreaterThan(0.3);
     expect(s.after_estop.follower_motion_rad).toBeLessThan(0.02);
     expect(s.safety.state).toBe('e-stopped');
+    // One clock: the e-stop's time is the same in both places, on the loop clock, at or after --estop-at.
+    expect(s.after_estop.estop_s).toBe(s.safety.stop.time_s);
+    expect(s.after_estop.estop_s).toBeGreaterThanOrEqual(3);
     expect(s.bus.leader.writes).toBe(1); // the leader is only read, after one Torque Enable 0 at connect (read back)
     expect(statSync(join(dir, 'teleop.mcap')).size).toBeGreaterThan(1000);
   }, 150_000);

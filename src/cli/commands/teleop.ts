@@ -107,7 +107,8 @@ export function teleopCommand() {
         console.log(`axon teleop: ${lead.config.name} on ${leaderPort} -> ${foll.config.name} on ${followerPort} at ${o.hz} Hz for ${o.duration} s${o.scriptLeader ? ' (scripted leader)' : ''}`);
         for (const r of [leader, follower]) r.events$.subscribe((e: HardwareEvent) => printEvent(r === leader ? 'leader' : 'follower', e));
       }
-      let estopTick = -1;
+      let estopTick = -1; // the e-stop's tick index, for slicing the paths
+      let estopS = 0; // its time on the loop clock: the one the safety summary's stop.time_s is on
       let estopTimer: ReturnType<typeof setInterval> | undefined;
       const m = teleopManifest(foll.config.name, jointNames, o.hz);
       let ended: RecordedEpisode | undefined;
@@ -121,7 +122,8 @@ export function teleopCommand() {
               if (clock.now() < at) return;
               clearInterval(estopTimer);
               estopTick = loop.stats.ticks;
-              safety.estop('operator e-stop (drill: --estop-at)', clock.now(), estopTick);
+              estopS = clock.now();
+              safety.estop('operator e-stop (drill: --estop-at)', estopS, estopTick);
             }, 5);
           }
           outputs.attach(loop, {
@@ -155,7 +157,7 @@ export function teleopCommand() {
             fm = Math.max(fm, Math.abs(r.followerPath[t * n + i] - r.followerPath[from * n + i]));
             lm = Math.max(lm, Math.abs(r.leaderPath[t * n + i] - r.leaderPath[from * n + i]));
           }
-        afterEstop = { estop_s: round(estopTick * period, 3), follower_motion_rad: round(fm, 4), leader_motion_rad: round(lm, 4) };
+        afterEstop = { estop_s: round(estopS, 6), follower_motion_rad: round(fm, 4), leader_motion_rad: round(lm, 4) };
       }
       const bus = (x: ConfiguredRobot) => ({ reads: x.bus.stats.syncReads, writes: x.bus.stats.syncWrites, retries: x.bus.stats.retries, timeouts: x.bus.stats.timeouts, crc_errors: x.bus.decoder.stats.crcErrors, read_latency_us: x.bus.stats.latencyUs() });
       const faults = [...leader.eventLog, ...follower.eventLog].filter((e) => FAULT_EVENTS.has(e.kind)).map((e) => e.reason);
