@@ -64,7 +64,7 @@ export class LeaderPolicy implements Policy {
       this._subs.push(
         events.subscribe((e) => {
           if (e.kind !== 'read_failed') return;
-          this._lastFailed = e.reason;
+          this._lastFailed = e.reason.replace(/; further failures of this streak are counted$/, ''); // said once, not per held tick
           this._describe();
         }),
       );
