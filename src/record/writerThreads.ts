@@ -30,14 +30,7 @@ export class WriterThread {
   constructor() {
     this.worker = new Worker(new URL('./recorderWorker.boot.mjs', import.meta.url), { workerData: { entry: new URL('./recorderWorker.ts', import.meta.url).href, nice: WRITER_NICE } });
     _started++;
-    // Never keeps the process alive on its own; a recording's close() holds it while it waits.
-    this.worker.unref();
     this.worker.on('message', (m: FromRecorderWorker) => this.onMessage?.(m));
-    // An unref() made before the thread is online does not hold (Node 20: the idle thread a --record
-    // check prepared kept the process alive for good): made again once it is, while still idle.
-    this.worker.once('online', () => {
-      if (_idle.includes(this)) this.worker.unref();
-    });
     this.worker.on('error', (e) => (this.error ??= e));
     this.worker.on('exit', (code) => {
       this.exitCode = code;
@@ -45,6 +38,10 @@ export class WriterThread {
       if (i >= 0) _idle.splice(i, 1);
       this.onExit?.();
     });
+    // Never keeps the process alive on its own; a recording's close() holds it while it waits.
+    // After the listeners: a 'message' listener added after unref() refs the thread's port again
+    // (nodejs/node#53036), and the idle thread a --record check prepared kept the process alive.
+    this.worker.unref();
   }
 
   get alive(): boolean {

@@ -69,6 +69,15 @@ describe('one recorder writer thread per process, reused by its recordings', () 
     await expectComplete(join(dir, 'i.mcap'), c, 50);
   });
 
+  it('a thread prepared for a recording that never came (a --record run whose robot failed to connect) does not keep the process alive', async () => {
+    // A hang guard, not a speed figure: the script ends 1.5 s after preparing the thread; it used to hang for good.
+    const r = await new Promise<{ code: number | null; out: string }>((resolve) => {
+      const p = execFile(process.execPath, ['tests/src/record/preparedThreadScript.mjs', '1500'], { timeout: 60_000 }, (_e, out) => resolve({ code: p.exitCode, out }));
+    });
+    expect(r.out.trim()).toBe('done');
+    expect(r.code).toBe(0);
+  });
+
   it('an idle writer thread does not keep the process alive: a recording script exits by itself', async () => {
     // A hang guard, not a speed figure: the script would otherwise wait on its idle thread forever.
     const file = join(dir, 'script.mcap');
