@@ -118,6 +118,12 @@ export function manifestFromGymDeploy(cfg: Obj, o: DeployImportOptions, file: st
     joints = named.slice(0, n);
     jointOrder = `the first ${n} actuated joints of ${o.sdkSource} in file order: the policy's order, legs first as unitree_rl_gym's robots list them`;
     if (named.length > n) notes.push(`${file}: the policy's ${n} joints are taken as ${o.sdkSource}'s first ${n} actuated joints (${joints.join(', ')}), as unitree_rl_gym's robots list the legs first; the others hold their default pose`);
+  } else if (o.fromUrdf && named.length > n) {
+    // deploy_mujoco against the robot's full URDF (G1: g1_29dof.urdf for the 12-joint policy of
+    // g1_12dof.xml): its first n actuated joints are the MJCF's, as for deploy_real above.
+    joints = named.slice(0, n);
+    jointOrder = `the first ${n} actuated joints of ${o.sdkSource} in file order: ${script}'s MJCF (qpos[7:]), legs first as unitree_rl_gym's robots list them`;
+    notes.push(`${file}: the policy's ${n} joints are taken as ${o.sdkSource}'s first ${n} actuated joints (${joints.join(', ')}), as unitree_rl_gym's robots list the legs first; the others hold their default pose`);
   } else {
     if (named.length !== n)
       throw new ImportError(`${file}: num_actions`, `is ${n}, but ${o.sdkSource} names ${named.length} joints`, `the ${n} joints ${script} drives, in the order of its MJCF (qpos[7:]): that robot's URDF (--urdf) or --sdk-joints`);

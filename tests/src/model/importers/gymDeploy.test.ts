@@ -177,11 +177,19 @@ describe("unitree_rl_gym's deploy configs become manifests", () => {
     expect(observationSize(fromMotors.manifest)).toBe(41);
   });
 
-  it('with a URDF: deploy_mujoco needs exactly its joints (its MJCF has no others); an "hg" deploy_real whose motors are not the first n is refused', () => {
-    // deploy_mujoco's H1 config against the G1's 29-joint URDF: the first 10 would be a leg and a half of another robot.
-    const mujoco = refusal('deploy_mujoco/configs/h1.yaml', VENDOR_SDK_JOINTS);
-    expect(mujoco.message).toBe("h1.yaml: num_actions: is 10, but --sdk-joints names 29 joints (expected the 10 joints deploy_mujoco.py drives, in the order of its MJCF (qpos[7:]): that robot's URDF (--urdf) or --sdk-joints)");
-    expect(() => manifestFromDeploy(gym('deploy_mujoco/configs/h1.yaml'), { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--urdf g1_29dof.urdf', fromUrdf: true, name: 'h1', robot: 'h1', onnx }, 'h1.yaml')).toThrow(/num_actions: is 10, but --urdf g1_29dof\.urdf names 29 joints/);
+  it('with a URDF: deploy_mujoco takes its first n joints as deploy_real does, --sdk-joints must be exactly n; an "hg" deploy_real whose motors are not the first n is refused', () => {
+    // deploy_mujoco's G1 config (12 joints, g1_12dof.xml) with the URDF a G1 user has (g1_29dof.urdf, legs first): the first 12.
+    const mujoco = manifestFromDeploy(gym('deploy_mujoco/configs/g1.yaml'), { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--urdf g1_29dof.urdf', fromUrdf: true, name: 'g1', robot: 'g1', onnx }, 'g1.yaml');
+    expect({ ...mujoco.manifest, provenance: undefined }).toEqual({ ...importGym('deploy_mujoco/configs/g1.yaml', G1_12).manifest, provenance: undefined });
+    expect(mujoco.jointOrder).toBe("the first 12 actuated joints of --urdf g1_29dof.urdf in file order: deploy_mujoco.py's MJCF (qpos[7:]), legs first as unitree_rl_gym's robots list them");
+    expect(mujoco.notes.join('\n')).toContain("g1.yaml: the policy's 12 joints are taken as --urdf g1_29dof.urdf's first 12 actuated joints (left_hip_pitch_joint,");
+    // The same as its deploy_real config of the same policy with the same URDF.
+    const real = manifestFromDeploy(gym('deploy_real/configs/g1.yaml'), { sdkJoints: VENDOR_SDK_JOINTS, sdkSource: '--urdf g1_29dof.urdf', fromUrdf: true, name: 'g1', robot: 'g1', onnx }, 'g1.yaml');
+    expect(mujoco.manifest.joints).toEqual(real.manifest.joints);
+    // Names given by hand are the policy's own: exactly num_actions of them.
+    expect(refusal('deploy_mujoco/configs/h1.yaml', VENDOR_SDK_JOINTS).message).toBe("h1.yaml: num_actions: is 10, but --sdk-joints names 29 joints (expected the 10 joints deploy_mujoco.py drives, in the order of its MJCF (qpos[7:]): that robot's URDF (--urdf) or --sdk-joints)");
+    // A URDF with fewer joints than the policy drives is still refused.
+    expect(() => manifestFromDeploy(gym('deploy_mujoco/configs/g1.yaml'), { sdkJoints: VENDOR_SDK_JOINTS.slice(0, 8), sdkSource: '--urdf short.urdf', fromUrdf: true, name: 'g1', robot: 'g1', onnx }, 'g1.yaml')).toThrow(/num_actions: is 12, but --urdf short\.urdf names 8 joints/);
     // An "hg" robot numbers its motors in URDF order: motors other than 0..n-1 are not the URDF's first n.
     const cfg = gym('deploy_real/configs/h1_2.yaml');
     cfg.leg_joint2motor_idx = [1, 0, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11];
