@@ -172,7 +172,8 @@ export function mjcfManifestSetUp(m: ModelManifest | undefined, flags: Pick<Mjcf
   };
   use('default_joint_pos', (m.default_joint_pos ?? []).map((v, i) => put(m.joints[i], 'defaultPosition', v)).some(Boolean));
   const act = m.action.joints ?? m.joints;
-  use('pd', [...(m.pd?.kp ?? []).map((v, i) => put(act[i], 'kp', v)), ...(m.pd?.kd ?? []).map((v, i) => put(act[i], 'kd', v))].some(Boolean));
+  const held = Object.entries(m.pd?.held ?? {}).flatMap(([j, g]) => [put(j, 'kp', g.kp), put(j, 'kd', g.kd)]);
+  use('pd', [...(m.pd?.kp ?? []).map((v, i) => put(act[i], 'kp', v)), ...(m.pd?.kd ?? []).map((v, i) => put(act[i], 'kd', v)), ...held].some(Boolean));
   const perJoint = (field: string, v: number | number[] | undefined, key: keyof SimJointDefaults) => {
     if (v !== undefined) use(field, m.joints.map((j, i) => put(j, key, Array.isArray(v) ? v[i] : v)).some(Boolean));
   };

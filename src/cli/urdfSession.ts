@@ -157,6 +157,7 @@ export function urdfSetup(flags: UrdfRobotFlags, m: ModelManifest | undefined, p
     const act = m.action.joints ?? m.joints;
     m.pd?.kp.forEach((v, i) => put(act[i], 'kp', v));
     m.pd?.kd.forEach((v, i) => put(act[i], 'kd', v));
+    for (const [j, g] of Object.entries(m.pd?.held ?? {})) put(j, 'kp', g.kp), put(j, 'kd', g.kd);
     const a = m.actuators;
     const perJoint = (v: number | number[] | undefined, field: keyof SimJointDefaults) => {
       if (v === undefined) return;

@@ -68,9 +68,17 @@ export class ActionMapper {
     this.gains = manifest.pd
       ? { kp: Float64Array.from(manifest.pd.kp, (v) => flagGains?.kp ?? v), kd: Float64Array.from(manifest.pd.kd, (v) => flagGains?.kd ?? v) }
       : undefined;
+    // pd.held: the gains of model joints outside the action, sent with their default-pose target.
+    const held = Object.entries(manifest.pd?.held ?? {});
+    this.heldIndex = held.length > 0 ? mapJoints(held.map(([j]) => j), spec, 'manifest.json#/pd/held') : new Int32Array(0);
+    this.heldKp = Float64Array.from(held, ([, g]) => flagGains?.kp ?? g.kp);
+    this.heldKd = Float64Array.from(held, ([, g]) => flagGains?.kd ?? g.kd);
   }
 
   private readonly gains: { kp: Float64Array; kd: Float64Array } | undefined;
+  private readonly heldIndex: Int32Array;
+  private readonly heldKp: Float64Array;
+  private readonly heldKd: Float64Array;
 
   /** Forgets the last action (episode start, operator re-arm). */
   reset(): void {
@@ -91,6 +99,10 @@ export class ActionMapper {
       if (out.kp) out.kp[r] = joints[r].kp;
       if (out.kd) out.kd[r] = joints[r].kd;
       if (out.feedforward) out.feedforward[r] = 0;
+    }
+    for (let h = 0; h < this.heldIndex.length; h++) {
+      if (out.kp) out.kp[this.heldIndex[h]] = this.heldKp[h];
+      if (out.kd) out.kd[this.heldIndex[h]] = this.heldKd[h];
     }
     for (let i = 0; i < this.robotIndex.length; i++) {
       let a = raw[i];

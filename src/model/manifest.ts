@@ -197,10 +197,23 @@ export const ModelManifestSchema = Type.Object(
         ),
       ),
     ),
-    /** PD gains per action joint for position actions (override the robot's defaults). */
+    /**
+     * PD gains per action joint for position actions (override the robot's defaults). `held`: the
+     * gains of model joints outside the action (held at their default pose), by joint name, with
+     * where they came from (an Isaac Lab actuator group drives every joint it matches, action or not).
+     */
     pd: Type.Optional(
       Type.Object(
-        { kp: Type.Array(Type.Number({ minimum: 0 })), kd: Type.Array(Type.Number({ minimum: 0 })) },
+        {
+          kp: Type.Array(Type.Number({ minimum: 0 })),
+          kd: Type.Array(Type.Number({ minimum: 0 })),
+          held: Type.Optional(
+            Type.Record(
+              Type.String({ minLength: 1 }),
+              Type.Object({ kp: Type.Number({ minimum: 0 }), kd: Type.Number({ minimum: 0 }), from: Type.Optional(Type.String()) }, { additionalProperties: false }),
+            ),
+          ),
+        },
         { additionalProperties: false },
       ),
     ),
@@ -292,6 +305,10 @@ export function validateManifest(raw: unknown, file = 'manifest.json'): ModelMan
   if (m.pd) {
     checkListLength(m.pd.kp, actJoints.length, `${file}#/pd/kp`);
     checkListLength(m.pd.kd, actJoints.length, `${file}#/pd/kd`);
+    for (const j of Object.keys(m.pd.held ?? {})) {
+      if (!m.joints.includes(j)) throw new ManifestError('MANIFEST_FIELD', `${file}#/pd/held/${j}`, `"${j}" is not one of the model's joints`, `one of ${m.joints.join(', ')}`);
+      if (actJoints.includes(j)) throw new ManifestError('MANIFEST_FIELD', `${file}#/pd/held/${j}`, `"${j}" is an action joint (its gains are pd.kp/pd.kd)`, 'a model joint outside the action');
+    }
   }
   for (const [k, v] of Object.entries(m.actuators ?? {})) if (k !== 'pd') checkListLength(v as number | number[], n, `${file}#/actuators/${k}`);
   for (const [k, r] of Object.entries(m.command_ranges ?? {}))

@@ -28,7 +28,8 @@
  *   scene.robot.actuators.<group>: each group drives the joints its joint_names_expr matches;
  *     class_type                                ImplicitActuator, else explicit: every group explicit
  *                                                  -> actuators.pd explicit (saturation, delay: noted)
- *     stiffness, damping                        -> pd.kp, pd.kd (action-joint order)
+ *     stiffness, damping                        -> pd.kp, pd.kd (action-joint order); pd.held for model
+ *                                                  joints outside the action (their group's gains)
  *     armature                                  -> actuators.armature (model-joint order)
  *     effort_limit_sim (ImplicitActuator; falls back to effort_limit, as Isaac Lab does) or
  *     effort_limit (explicit models: the clip their torque gets)  -> actuators.effort_limit
@@ -324,7 +325,7 @@ function readActuators(
   actJoints: readonly string[],
   file: string,
   note: (path: string, what: string) => void,
-): { pd?: { kp: number[]; kd: number[] }; actuators?: NonNullable<ModelManifest['actuators']> } {
+): { pd?: NonNullable<ModelManifest['pd']>; actuators?: NonNullable<ModelManifest['actuators']> } {
   if (!isObj(groups) || Object.keys(groups).length === 0) {
     note('scene.robot.actuators', 'missing, so no pd and no actuators are written (the robot\'s own gains and limits are used)');
     return {};
@@ -398,9 +399,22 @@ function readActuators(
   const kp = act.map((i) => values.stiffness[i]);
   const kd = act.map((i) => values.damping[i]);
   const missing = actJoints.filter((_, k) => kp[k] === undefined || kd[k] === undefined);
-  let pd: { kp: number[]; kd: number[] } | undefined;
-  if (missing.length === 0) pd = { kp: kp as number[], kd: kd as number[] };
-  else note('scene.robot.actuators', `no stiffness/damping for ${missing.join(', ')}, so no pd is written (axon does not invent gains): the robot's own are used; set pd to the training's by hand`);
+  let pd: NonNullable<ModelManifest['pd']> | undefined;
+  // Joints outside the action keep their group's gains in Isaac Lab (an actuator writes them for every
+  // joint its joint_names_expr matches) and hold the default pose: pd.held, naming the group.
+  const held: NonNullable<NonNullable<ModelManifest['pd']>['held']> = {};
+  const heldNone: string[] = [];
+  joints.forEach((j, i) => {
+    if (actJoints.includes(j) || owner[i] === undefined) return;
+    const s = values.stiffness[i], d = values.damping[i];
+    if (s === undefined || d === undefined) heldNone.push(j);
+    else held[j] = { kp: s, kd: d, from: `${file}: scene.robot.actuators.${owner[i]}` };
+  });
+  const heldNames = Object.keys(held);
+  if (missing.length === 0) {
+    pd = { kp: kp as number[], kd: kd as number[], ...(heldNames.length > 0 ? { held } : {}) };
+  } else note('scene.robot.actuators', `no stiffness/damping for ${missing.join(', ')}, so no pd is written (axon does not invent gains): the robot's own are used; set pd to the training's by hand`);
+  if (pd && heldNone.length > 0) note('scene.robot.actuators', `no stiffness/damping for ${heldNone.join(', ')} (not in the action): held at the default pose with the robot's own gains`);
 
   const actuators: NonNullable<ModelManifest['actuators']> = {};
   if (laws.size === 1 && laws.has('explicit')) actuators.pd = 'explicit';

@@ -213,7 +213,9 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     Object.assign(cfg.actions.JointPositionAction, { joint_names: ['.*_knee_joint', '.*_hip_pitch_joint'], preserve_order: true });
     const { m } = g1Import(cfg);
     expect(m.action.joints).toEqual(['left_knee_joint', 'right_knee_joint', 'left_hip_pitch_joint', 'right_hip_pitch_joint']);
-    expect(m.pd).toEqual({ kp: [150, 150, 100, 100], kd: [4, 4, 2, 2] });
+    expect({ kp: m.pd?.kp, kd: m.pd?.kd }).toEqual({ kp: [150, 150, 100, 100], kd: [4, 4, 2, 2] });
+    // The joints outside the action keep their groups' gains (pd.held), every other model joint.
+    expect(Object.keys(m.pd?.held ?? {})).toEqual(m.joints.filter((j) => !m.action.joints!.includes(j)));
   });
 
   it('concatenates several action terms in order, as Isaac Lab\'s ActionManager does (Spot: legs, then the arm)', () => {
