@@ -40,7 +40,13 @@ function readConfig(file: string, notes: string[]): Record<string, unknown> {
   return unwrapWandbConfig(cfg, basename(file), notes);
 }
 
-const joints = (v: string) => nameList(v, '--joints').filter(Boolean);
+/** `--joints` of from-isaaclab / from-legged-gym: one name per joint (a copy-paste slip named here, not as the config's error). */
+const joints = (v: string) => {
+  const names = nameList(v, '--joints').filter(Boolean);
+  const dup = names.find((n, i) => names.indexOf(n) !== i);
+  if (dup !== undefined) throw new UsageError('--joints', `names "${dup}" twice`, "each joint once, in the articulation's (DOF) order");
+  return names;
+};
 /**
  * SDK (motor) slots: an empty entry is a slot without a joint (Isaac Lab's joint_sdk_names writes
  * '' for motors a model variant does not have), kept so that the motor indices after it hold.
