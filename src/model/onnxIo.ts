@@ -27,6 +27,29 @@ export function checkTensorIo(
   }
 }
 
+type IoSession = Pick<ort.InferenceSession, 'inputMetadata'>;
+
+/**
+ * The shape a policy's observation input is fed in: the rank the graph declares, every dimension
+ * before the last 1 (a symbolic one fed as 1): `[N]` for an export without a batch dimension
+ * (`torch.onnx.export(policy, torch.zeros(N))`), `[1, N]`, `[1, 1, N]` for one with a history or
+ * sequence axis of 1. Any other leading dimension is a MODEL_SHAPE error naming the input, its
+ * shape and what axon feeds; the last dimension and type are checkTensorIo's.
+ */
+export function observationFeedShape(session: IoSession, name: string, n: number, file: string): number[] {
+  const md = session.inputMetadata.find((x) => x.name === name);
+  if (!md || !md.isTensor || md.shape.length === 0) return [1, n];
+  const lead = md.shape.slice(0, -1);
+  if (lead.some((d) => typeof d === 'number' && d !== 1))
+    throw new ManifestError(
+      'MODEL_SHAPE',
+      `${file} input "${name}"`,
+      `has shape [${md.shape.join(', ')}]: axon feeds one observation of ${n} values per call`,
+      `[${n}], [1, ${n}] or [1, 1, ${n}] (every dimension before the last 1 or symbolic)`,
+    );
+  return [...lead.map(() => 1), n];
+}
+
 /**
  * The recurrent states of an exported policy: rsl_rl's exporter writes an LSTM policy with inputs
  * [obs, h_in, c_in] and outputs [actions, h_out, c_out] (a GRU without c): each input after the

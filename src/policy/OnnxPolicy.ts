@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { checkTensorIo } from '../model/onnxIo.ts';
+import { checkTensorIo, observationFeedShape } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, outputSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy } from './Policy.ts';
 import { openSyncSession, type SyncSession } from './ortSync.ts';
@@ -71,7 +71,9 @@ export class OnnxPolicy implements Policy {
     this.inputSize = observationSize(manifest);
     this.outputSize = outputSize(manifest);
     this.input = new Float32Array(this.inputSize);
-    this.feeds = { [manifest.onnx.input]: new ort.Tensor('float32', this.input, [1, this.inputSize]) };
+    // In the rank the graph declares ([N], [1, N], [1, 1, N]): checkIo refused any other.
+    const io = 'sync' in session ? session.sync : session.async;
+    this.feeds = { [manifest.onnx.input]: new ort.Tensor('float32', this.input, observationFeedShape(io, manifest.onnx.input, this.inputSize, manifest.onnx.file)) };
     this.fetchNames = [manifest.onnx.output];
     this.states = (manifest.recurrent ?? []).map((r) => {
       const data = new Float32Array(r.shape.reduce((a, b) => a * b, 1));
@@ -198,6 +200,7 @@ function preallocated(session: SyncSession, name: string): ort.Tensor | null {
 function checkIo(session: SyncSession | ort.InferenceSession, m: ModelManifest, file: string): void {
   const check = (kind: 'input' | 'output', name: string, want: number) => checkTensorIo(session, kind, kind, name, want, file);
   check('input', m.onnx.input, observationSize(m));
+  observationFeedShape(session, m.onnx.input, observationSize(m), file);
   const chunk = m.action.chunk?.length ?? 1;
   const out = session.outputMetadata.find((x) => x.name === m.onnx.output);
   // A chunk may come as [1, L, n] (last dimension n) or flat [1, L·n].

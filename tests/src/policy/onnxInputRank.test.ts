@@ -1,0 +1,50 @@
+/**
+ * R11 F3: a policy exported without a batch dimension (`torch.onnx.export(policy, torch.zeros(N))`:
+ * input obs [N]) or with a history/sequence axis of 1 (obs [1, 1, N]) passed the load check (only
+ * the last dimension was read) and then failed on the first call with onnxruntime's "Invalid rank
+ * for input", exit 1. The observation is now fed in the rank the graph declares; a leading
+ * dimension other than 1 is refused at load, MODEL_SHAPE naming the input, its shape and what fits.
+ */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { OnnxGraphBuilder } from '../../../models/train/onnx/OnnxGraphBuilder.ts';
+import { encodeModel } from '../../../models/train/onnx/onnxModel.ts';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../../../models/train/onnx/writeOnnx.ts';
+import { loadModelFolder } from '../../../src/model/manifest.ts';
+import { OnnxPolicy } from '../../../src/policy/OnnxPolicy.ts';
+import { zeroPositionPolicy } from '../../helpers/onnxFixtures.ts';
+
+/** actions = obs · 0 + bias, obs of the shape given ([..., 4]) and actions [..., 2] of the same leading dimensions, as torch exports one. */
+function folderWithInput(shape: (number | string)[]): string {
+  const dir = zeroPositionPolicy(['hip.pitch-joint', 'knee_joint']); // obs 4 (pos rel, vel), 2 actions
+  const g = new OnnxGraphBuilder('torch_jit');
+  const x = g.input('obs', 'float32', shape);
+  const W = g.initializer('actor.0.weight', 'float32', [4, 2], new Float32Array(8));
+  const B = g.initializer('actor.0.bias', 'float32', [2], new Float32Array([0.5, -0.25]));
+  g.node('MatMul', [x, W], ['mm']);
+  g.node('Add', ['mm', B], ['actions']);
+  g.output('actions', 'float32', [...shape.slice(0, -1), 2]);
+  writeFileSync(join(dir, 'model.onnx'), encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'pytorch', producerVersion: '2.5.0', graph: g.build() }));
+  return dir;
+}
+
+describe('OnnxPolicy: the observation input in the rank the graph declares', () => {
+  for (const mode of ['sync', 'async'] as const)
+    it.each([[[4]], [[1, 1, 4]], [['batch', 1, 4]], [[1, 4]]])(`${mode}: obs %j is fed and acts`, async (shape) => {
+      const policy = await OnnxPolicy.load(loadModelFolder(folderWithInput(shape)), { mode });
+      try {
+        const out = await policy.act(new Float32Array([0.1, 0.2, 0.3, 0.4]));
+        expect(Array.from(out)).toEqual([0.5, -0.25]);
+      } finally {
+        await policy.close();
+      }
+    });
+
+  it('a leading dimension other than 1 is MODEL_SHAPE at load, naming the input, its shape and what fits', async () => {
+    const e = await OnnxPolicy.load(loadModelFolder(folderWithInput([2, 4]))).catch((x: unknown) => x);
+    expect(e).toMatchObject({ code: 'MODEL_SHAPE' });
+    expect((e as Error).message).toContain('model.onnx input "obs": has shape [2, 4]: axon feeds one observation of 4 values per call');
+    expect((e as Error).message).toContain('[4], [1, 4] or [1, 1, 4]');
+  });
+});
