@@ -52,6 +52,8 @@ export interface InspectTarget {
   readonly issues: readonly ModelIssue[];
   /** Worth reading, not refused: manifest limits above the URDF's. */
   readonly warnings: readonly string[];
+  /** URDF only: the file's own effort/velocity limits of joints whose limit the manifest replaces (spec holds what the run applies). */
+  readonly fileLimits?: ReadonlyMap<string, { readonly effort: number; readonly velocity: number }>;
 }
 
 /**
@@ -134,16 +136,25 @@ export function urdfTarget(
     .map((j) => {
       const lower = j.type === 'continuous' ? -Infinity : j.lower;
       const upper = j.type === 'continuous' ? Infinity : j.upper;
-      // As urdfSetup: the manifest's actuators.effort_limit over the URDF's, then the rule on it.
-      const k = m.joints.indexOf(j.name);
-      const e = m.actuators?.effort_limit;
-      const effort = k >= 0 && e !== undefined ? (Array.isArray(e) ? e[k] : e) : j.effort;
-      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), ...defaultGains(effort, robot), ...(j.mimic ? { mimic: mimicOfJoint(j) } : {}) };
+      return { name: j.name, type: j.type as JointSpec['type'], lower, upper, velocityLimit: j.velocity, effortLimit: j.effort, defaultPosition: Math.min(upper, Math.max(lower, 0)), kp: 0, kd: 0, ...(j.mimic ? { mimic: mimicOfJoint(j) } : {}) };
     }), () => undefined, []);
   // IMU terms read in another link (a term's `link`): `axon sim --urdf` reports it, or refuses a link the URDF lacks.
   const frames = termLinkFrames(m, model.links.map((l) => l.name), 'link');
-  const spec: RobotSpec = { name: model.name, joints, sensors: { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true, ...(frames.frames.length > 0 ? { imuFrames: frames.frames } : {}) }, controlModes: ['position', 'velocity', 'effort'] };
-  const warnings = limitWarnings(m, spec);
+  const sensors = { imu: imu !== null, contacts: [], baseVelocity: true, baseCom: true, ...(frames.frames.length > 0 ? { imuFrames: frames.frames } : {}) };
+  const warnings = limitWarnings(m, { name: model.name, joints, sensors, controlModes: [] });
+  // As urdfSetup: the manifest's actuators.effort_limit / velocity_limit replace the URDF's (kept in
+  // fileLimits for the table), the gains are pd.held's or the rule on the effective effort limit.
+  const at = (v: number | number[] | undefined, k: number) => (k < 0 || v === undefined ? undefined : Array.isArray(v) ? v[k] : v);
+  const fileLimits = new Map<string, { effort: number; velocity: number }>();
+  const effective = joints.map((j) => {
+    const k = m.joints.indexOf(j.name);
+    const effortLimit = at(m.actuators?.effort_limit, k) ?? j.effortLimit;
+    const velocityLimit = at(m.actuators?.velocity_limit, k) ?? j.velocityLimit;
+    if (effortLimit !== j.effortLimit || velocityLimit !== j.velocityLimit) fileLimits.set(j.name, { effort: j.effortLimit, velocity: j.velocityLimit });
+    const held = m.pd?.held?.[j.name];
+    return { ...j, effortLimit, velocityLimit, ...(held ? { kp: held.kp, kd: held.kd } : defaultGains(effortLimit, robot)) };
+  });
+  const spec: RobotSpec = { name: model.name, joints: effective, sensors, controlModes: ['position', 'velocity', 'effort'] };
   // Action joints that follow another (URDF <mimic>): their targets are ignored (docs/urdf.md, "Mimic joints").
   for (const w of mimicActionJoints(m, spec)) warnings.push(`SIM_MIMIC_ACTION: manifest.json#${w.where}: ${w.line}`);
   // What `axon sim --urdf` refuses with these flags (a floating robot with no collision shape, or none left under --mesh-collision none) is said here.
@@ -155,7 +166,7 @@ export function urdfTarget(
   }
   if (m.pd === undefined && (m.action.type === 'joint_position' || m.action.type === 'joint_position_abs'))
     warnings.push(`manifest.json#/pd: absent, so axon sim --urdf runs the policy on its default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with: set pd to the training's`);
-  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: [...(issue ? [issue] : []), ...frames.issues], warnings };
+  return { label: `${file} (robot ${model.name})`, source: 'urdf', spec, robotHz: physicsHz, fixedBase, imu, issues: [...(issue ? [issue] : []), ...frames.issues], warnings, fileLimits };
 }
 
 /**
@@ -217,7 +228,9 @@ function shapeIssues(m: ModelManifest, inputs: TensorIo[], outputs: TensorIo[]):
   const check = (list: TensorIo[], kind: 'input' | 'output', name: string, want: number, where: string) => {
     const t = list.find((x) => x.name === name);
     if (!t) return issues.push({ where, model: `${kind} "${name}"`, robot: `not in the ONNX graph (${kind}s: ${list.map((x) => x.name).join(', ')})` });
-    const dims = t.shape.slice(1);
+    // After the batch dimension; an input fed in its own rank ([N], [1, 1, N]: OnnxPolicy) by its last.
+    const lead = t.shape.slice(0, -1);
+    const dims = lead.every((d) => d === 1 || typeof d !== 'number') ? t.shape.slice(-1) : t.shape.slice(1);
     if (dims.every((d) => typeof d === 'number')) {
       const last = dims[dims.length - 1] as number;
       const all = (dims as number[]).reduce((a, b) => a * b, 1);
@@ -421,15 +434,20 @@ function report(m: ModelManifest, t: InspectTarget, issues: readonly ModelIssue[
     if (!j) return { joint: n, found: false };
     const a = actJoints.indexOf(n);
     const def = m.default_joint_pos?.[i] ?? j.defaultPosition;
-    const kp = a >= 0 ? (m.pd?.kp[a] ?? j.kp) : null;
-    const kd = a >= 0 ? (m.pd?.kd[a] ?? j.kd) : null;
-    return { joint: n, found: true, lower: j.lower, upper: j.upper, effort_limit: j.effortLimit, velocity_limit: j.velocityLimit, default: def, default_within_limits: def >= j.lower && def <= j.upper, kp, kd };
+    // A model joint outside the action is held at its default pose, with pd.held's gains where given.
+    const held = a < 0 ? m.pd?.held?.[n] : undefined;
+    const kp = a >= 0 ? (m.pd?.kp[a] ?? j.kp) : (held?.kp ?? null);
+    const kd = a >= 0 ? (m.pd?.kd[a] ?? j.kd) : (held?.kd ?? null);
+    const file = t.fileLimits?.get(n);
+    return { joint: n, found: true, lower: j.lower, upper: j.upper, effort_limit: j.effortLimit, velocity_limit: j.velocityLimit, ...(file ? { urdf_effort_limit: file.effort, urdf_velocity_limit: file.velocity } : {}), default: def, default_within_limits: def >= j.lower && def <= j.upper, kp, kd, ...(held ? { held: true } : {}) };
   });
   lines.push('  limits, default pose and gains (model order):');
   for (const r of rows) {
-    if (!r.found) continue;
-    const gains = r.kp === null ? '' : `, kp ${fmt(r.kp!)} kd ${fmt(r.kd!)}${position && !(r.kp! > 0) ? ' (NO POSITION GAIN)' : ''}`;
-    lines.push(`    ${r.joint}: [${fmt(r.lower!)}, ${fmt(r.upper!)}] effort ${fmt(r.effort_limit!)} velocity ${fmt(r.velocity_limit!)}, default ${fmt(r.default!)}${r.default_within_limits ? '' : ' (OUTSIDE THE LIMITS)'}${gains}`);
+    if (!('default' in r)) continue;
+    const gains = r.kp === null ? '' : `, kp ${fmt(r.kp!)} kd ${fmt(r.kd!)}${r.held ? ' (held, pd.held)' : ''}${position && !(r.kp! > 0) ? ' (NO POSITION GAIN)' : ''}`;
+    // The limits the run applies; the URDF's beside them where the manifest's actuators replace them.
+    const lim = (v: number, f: number | undefined) => `${fmt(v)}${f !== undefined && f !== v ? ` (manifest; URDF ${fmt(f)})` : ''}`;
+    lines.push(`    ${r.joint}: [${fmt(r.lower!)}, ${fmt(r.upper!)}] effort ${lim(r.effort_limit!, r.urdf_effort_limit)} velocity ${lim(r.velocity_limit!, r.urdf_velocity_limit)}, default ${fmt(r.default!)}${r.default_within_limits ? '' : ' (OUTSIDE THE LIMITS)'}${gains}`);
   }
   const noPd = t.source === 'urdf' ? `axon's default rule (${DEFAULT_GAINS_RULE})` : t.source === 'mjcf' ? `the model's position actuators, else axon's default rule (${DEFAULT_GAINS_RULE})` : "the robot's defaults";
   if (position) lines.push(`  PD gains for position actions: ${m.pd ? 'from the manifest (pd)' : noPd}`);
