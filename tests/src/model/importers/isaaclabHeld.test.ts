@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCommand } from '../../../../src/core/robot.ts';
+import { mjcfManifestSetUp } from '../../../../src/cli/mjcfSession.ts';
 import { urdfSetup } from '../../../../src/cli/urdfSession.ts';
 import { ActionMapper } from '../../../../src/model/ActionMapper.ts';
 import { manifestFromIsaacLab } from '../../../../src/model/importers/isaaclab.ts';
@@ -82,5 +83,12 @@ describe('from-isaaclab: the trained gains of model joints outside the action (p
     const jd = s.options.jointDefaults as Record<string, { kp?: number; kd?: number }>;
     expect([jd['waist.yaw'].kp, jd['waist.yaw'].kd, jd.head_joint.kp, jd.head_joint.kd]).toEqual([200, 5, 10, 1]);
     expect([jd['left.knee-joint'].kp, jd['left.knee-joint'].kd]).toEqual([150, 4]);
+  });
+
+  it('sim --mjcf sets them up too (the manifest over the model\'s actuators)', () => {
+    const { m } = imported();
+    const { setUp, applied } = mjcfManifestSetUp(m, {}, { joints: JOINTS, bodies: ['pelvis', 'imu_in_pelvis'], root: 'pelvis', floating: true });
+    expect([setUp.jointDefaults?.['waist.yaw']?.kp, setUp.jointDefaults?.['waist.yaw']?.kd, setUp.jointDefaults?.head2_joint?.kp]).toEqual([200, 5, 10]);
+    expect(applied).toContain('pd');
   });
 });
