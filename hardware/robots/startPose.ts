@@ -1,10 +1,11 @@
 /**
  * The first read at connect, checked against the config's joint limits before a bus robot
  * (DynamixelRobot, FeetechRobot) arms or hands its pose to a loop. The safety supervisor soft-starts
- * from the observed pose clamped into the limits; a joint that reads far outside them is either
- * really there (moved by hand, slumped with the power off) or reads a turn off, and either way a
- * goal at the clamped pose would drive it there the long way round (a whole turn, for a servo
- * that reads a turn off). So connect refuses it, naming the joint, what it reads and the likely
+ * from the observed pose (walking a joint outside its limits back at the rate limit); a joint that
+ * reads far outside them is either really there (moved by hand, slumped with the power off) or
+ * reads a turn off, and either way a goal inside the limits would drive it there the long way
+ * round (a whole turn, for a servo that reads a turn off). Mid-run the supervisor treats such a
+ * reading as a bad observation with the same margin (SafetyConfig.positionMargin). So connect refuses it, naming the joint, what it reads and the likely
  * cause, and nothing is armed.
  *
  * Why a servo reads a turn off: a Dynamixel X keeps no turn count across a power-up (e-Manual,
@@ -17,6 +18,7 @@
  * point reads a turn off until it is moved back.
  */
 import { AxonError } from '../../src/core/errors.ts';
+import { LIVE_POSITION_MARGIN } from '../../src/safety/types.ts';
 
 /**
  * How far outside its limits (rad) a joint may read at connect: 0.1 rad (5.7°, 65 ticks of a
@@ -25,7 +27,7 @@ import { AxonError } from '../../src/core/errors.ts';
  * turn (2π / gear_ratio at the joint) less 0.1 rad (6.18 rad ungeared; the widest shipped span,
  * the Koch's wrist_roll, is 5.24) reads more than that outside them when it reads a turn off.
  */
-export const START_POSE_MARGIN_RAD = 0.1;
+export const START_POSE_MARGIN_RAD = LIVE_POSITION_MARGIN; // the same margin the supervisor allows mid-run on a live robot (docs/safety.md)
 
 /** A joint read outside its limits at connect: one line per joint. */
 export class StartPoseError extends AxonError {

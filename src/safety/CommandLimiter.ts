@@ -11,7 +11,8 @@ const F32_ROUNDING = 2 ** -23;
  * The safety supervisor's checks on the command itself, on a tick where nothing else holds it:
  * a command with a bad number (NaN, ±Inf, |x| > badValue) or an unsupported mode is rejected as
  * a whole (rejects()); a clean one has its targets clamped to the joint limits, blended from the
- * arm pose during soft start, its position steps rate limited and its gains clamped to
+ * arm pose (the measured one, outside the limits too) during soft start, its position steps rate
+ * limited (from the measured pose on the first tick) and its gains clamped to
  * [0, kpMax / kdMax] (limit()); a last net replaces anything non-finite (finiteNet()). Each
  * intervention is an event.
  *
@@ -40,9 +41,13 @@ export class CommandLimiter {
     this._armPose = new Float64Array(lim.n);
   }
 
-  /** Commanding (re)starts at `now` (s, loop time) from the observed pose: soft start begins, no target sent yet. */
+  /**
+   * Commanding (re)starts at `now` (s, loop time) from the observed pose as it is, outside the
+   * limits too: soft start begins, no target sent yet. The policy's targets are clamped into the
+   * limits, and the soft start and rate limit bring the joint there from where it is.
+   */
   arm(now: number): void {
-    this.observed.clampedPose(this._armPose);
+    this._armPose.set(this.observed.pose);
     this._armTime = now;
     this._softStartAnnounced = false;
     this.havePrev = false;
@@ -98,7 +103,7 @@ export class CommandLimiter {
           t = t < lo ? lo : hi;
         }
         if (alpha < 1) t = this._armPose[i] + alpha * (t - this._armPose[i]);
-        const prev = this.havePrev ? this.prevTarget[i] : this.observed.clamped(i);
+        const prev = this.havePrev ? this.prevTarget[i] : this.observed.pose[i]; // the measured pose, not clamped: no step to the limit
         const d = t - prev;
         const ms = lim.maxStep[i];
         if (d > ms || d < -ms) {
@@ -140,7 +145,7 @@ export class CommandLimiter {
   finiteNet(out: JointCommand): void {
     for (let i = 0; i < this.lim.n; i++) {
       if (!Number.isFinite(out.target[i])) {
-        out.target[i] = out.mode === 'position' ? this.observed.clamped(i) : 0;
+        out.target[i] = out.mode === 'position' ? this.observed.pose[i] : 0;
       }
       if (out.kp && !Number.isFinite(out.kp[i])) out.kp[i] = 0;
       if (out.kd && !Number.isFinite(out.kd[i])) out.kd[i] = 0;

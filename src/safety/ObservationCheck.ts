@@ -1,25 +1,49 @@
 import type { Observation, RobotSpec } from '../core/robot.ts';
 import { clamp, type JointLimits } from './JointLimits.ts';
 
+/** Why update() refused a finite joint position: not refused, beyond the limits, a jump. */
+export const Impossible = { None: 0, Range: 1, Jump: 2 } as const;
+export type Impossible = (typeof Impossible)[keyof typeof Impossible];
+
 /**
- * What the safety supervisor reads from each observation: the last finite position of every
- * joint (what soft start, the hold and the stop start from, and the rate limit's reference before
- * any target was sent), and a scan for bad numbers (a joint position or velocity, an IMU value
- * that is NaN, ±Inf or |x| > badValue).
+ * What the safety supervisor reads from each observation: the last good position of every joint
+ * (what soft start, the hold and the stop start from, and the rate limit's reference before any
+ * target was sent), and a scan for bad numbers (a joint position or velocity, an IMU value that
+ * is NaN, ±Inf or |x| > badValue; a joint position beyond its limits by more than positionMargin,
+ * or one that jumped faster than jumpFactor × its velocity limit since its last good reading).
+ * A bad position never becomes the pose: the last good one stays (docs/safety.md, "Bad numbers
+ * everywhere").
  *
  * Real-time rules: allocates nothing.
  */
 export class ObservationCheck {
-  /** Last finite observed position per joint (rad | m); before any observation, the spec's default pose within the limits. */
+  /** Last good observed position per joint (rad | m), not clamped; before any, the spec's default pose within the limits (see known). */
   readonly pose: Float64Array;
-  /** True once an observation was read (update()). */
-  seen = false;
+  /** 1 once joint i had a good reading: until then its pose is the spec's default, never commanded with a spring (HoldCommand). */
+  readonly known: Uint8Array;
+  /** Number of joints with known[i] = 1. */
+  knownCount = 0;
   // The field of the last bad observation value found (hasBad), read only when it returned true.
   badField = '';
   badIndex = 0;
   badValue = 0;
+  /** Why hasBad() found a finite position bad (Impossible.None: not finite or |x| > badValue), and the jump's dt (s). */
+  badWhy: Impossible = Impossible.None;
+  badDt = 0;
   /** Speed above which each joint is over speed (rad/s | m/s): overspeedFactor × its velocity limit, Infinity without one. */
   private readonly overspeedAt: Float64Array;
+  /** Good position bounds: the limits widened by positionMargin. */
+  readonly loOk: Float64Array;
+  readonly hiOk: Float64Array;
+  /** Largest speed (rad/s | m/s) a position change between readings may imply: jumpFactor × velocity limit, Infinity when off. */
+  readonly jumpAt: Float64Array;
+  /** Stamp (s) of joint i's last good reading. */
+  private readonly goodAt: Float64Array;
+  // The first position update() refused: index, value, why, dt.
+  private _rejIndex = -1;
+  private _rejValue = 0;
+  private _rejWhy: Impossible = Impossible.None;
+  private _rejDt = 0;
 
   constructor(
     spec: RobotSpec,
@@ -28,42 +52,120 @@ export class ObservationCheck {
     private readonly bad: number,
     /** SafetyConfig.overspeedFactor (Infinity: off). */
     overspeedFactor = Infinity,
+    /** Resolved SafetyConfig.positionMargin (Infinity: off). */
+    private readonly positionMargin = Infinity,
+    /** Resolved SafetyConfig.jumpFactor (Infinity: off). */
+    private readonly jumpFactor = Infinity,
+    /** Tick period (s): the shortest dt a jump is measured over. */
+    private readonly period = 0,
   ) {
-    this.pose = new Float64Array(lim.n);
-    this.overspeedAt = Float64Array.from(spec.joints, (j) => (Number.isFinite(j.velocityLimit) && j.velocityLimit > 0 ? overspeedFactor * j.velocityLimit : Infinity));
-    for (let i = 0; i < lim.n; i++) {
+    const n = lim.n;
+    this.pose = new Float64Array(n);
+    this.known = new Uint8Array(n);
+    this.goodAt = new Float64Array(n);
+    this.loOk = new Float64Array(n);
+    this.hiOk = new Float64Array(n);
+    const vl = (j: RobotSpec['joints'][number]) => Number.isFinite(j.velocityLimit) && j.velocityLimit > 0;
+    this.overspeedAt = Float64Array.from(spec.joints, (j) => (vl(j) ? overspeedFactor * j.velocityLimit : Infinity));
+    this.jumpAt = Float64Array.from(spec.joints, (j) => (vl(j) ? jumpFactor * j.velocityLimit : Infinity));
+    for (let i = 0; i < n; i++) {
       const d = Number.isFinite(spec.joints[i].defaultPosition) ? spec.joints[i].defaultPosition : 0;
       this.pose[i] = clamp(d, lim.lo[i], lim.hi[i]);
+      this.loOk[i] = lim.lo[i] - positionMargin; // -Infinity for an unbounded joint or no check
+      this.hiOk[i] = lim.hi[i] + positionMargin;
     }
   }
 
-  /** Takes the finite joint positions of `obs` into `pose` (a bad one keeps the last good value). */
-  update(obs: Observation): void {
+  /** True once every joint had a good reading. */
+  get allKnown(): boolean {
+    return this.knownCount === this.lim.n;
+  }
+
+  /**
+   * Takes the good joint positions of `obs` into `pose`; a bad one (not finite, |x| > badValue,
+   * beyond its limits by the margin, or a jump from the joint's last good reading) keeps the last
+   * good value, and the first such finite one is remembered for hasBad().
+   * @param fresh false at arm: the reading is not compared with the one before (no jump check)
+   */
+  update(obs: Observation, fresh = true): void {
+    const p = obs.jointPosition;
+    const t = obs.time;
+    this._rejIndex = -1;
+    for (let i = 0; i < this.lim.n; i++) {
+      const x = p[i];
+      if (!(Math.abs(x) <= this.bad)) continue; // NaN, ±Inf, absurd: hasBad's scan names it
+      let why: Impossible = Impossible.None;
+      let dt = 0;
+      if (x < this.loOk[i] || x > this.hiOk[i]) why = Impossible.Range;
+      else if (fresh && this.known[i] === 1 && this.jumpAt[i] < Infinity) {
+        dt = t - this.goodAt[i];
+        if (!(dt > this.period)) dt = this.period; // also NaN stamps
+        if (Math.abs(x - this.pose[i]) > this.jumpAt[i] * dt) why = Impossible.Jump;
+      }
+      if (why === Impossible.None) {
+        this.pose[i] = x;
+        this.goodAt[i] = t;
+        if (this.known[i] === 0) {
+          this.known[i] = 1;
+          this.knownCount++;
+        }
+      } else if (this._rejIndex < 0) {
+        this._rejIndex = i;
+        this._rejValue = x;
+        this._rejWhy = why;
+        this._rejDt = dt;
+      }
+    }
+  }
+
+  /** True when every joint position of `obs` is good (finite, within the margin; no jump check): what arming needs. */
+  positionsGood(obs: Observation): boolean {
     const p = obs.jointPosition;
     for (let i = 0; i < this.lim.n; i++) {
       const x = p[i];
-      if (Math.abs(x) <= this.bad) this.pose[i] = x; // false for NaN, ±Inf
+      if (!(Math.abs(x) <= this.bad) || x < this.loOk[i] || x > this.hiOk[i]) return false;
     }
-    this.seen = true;
+    return true;
   }
 
-  /** Joint i's observed position within its limits (rad | m). */
-  clamped(i: number): number {
-    return clamp(this.pose[i], this.lim.lo[i], this.lim.hi[i]);
-  }
-
-  /** The observed pose within the limits, into out. */
-  clampedPose(out: Float64Array): void {
-    for (let i = 0; i < this.lim.n; i++) out[i] = this.clamped(i);
-  }
-
-  /** True when a joint position/velocity or IMU value is bad; the field goes to badField/badIndex/badValue. */
+  /**
+   * True when a joint position/velocity or IMU value is bad, or update() refused a position of
+   * this observation; the field goes to badField/badIndex/badValue (badWhy, badDt for an
+   * impossible position). Call after update(obs).
+   */
   hasBad(obs: Observation): boolean {
     const n = this.lim.n;
-    if (this._badIn(obs.jointPosition, n, 'jointPosition') || this._badIn(obs.jointVelocity, n, 'jointVelocity')) return true;
+    this.badWhy = Impossible.None;
+    if (this._badIn(obs.jointPosition, n, 'jointPosition')) return true;
+    if (this._rejIndex >= 0) {
+      // A finite but impossible position update() refused.
+      this.badField = 'jointPosition';
+      this.badIndex = this._rejIndex;
+      this.badValue = this._rejValue;
+      this.badWhy = this._rejWhy;
+      this.badDt = this._rejDt;
+      return true;
+    }
+    if (this._badIn(obs.jointVelocity, n, 'jointVelocity')) return true;
     const imu = obs.imu;
     if (imu === undefined) return false;
     return this._badIn(imu.orientation, 4, 'imu.orientation') || this._badIn(imu.angularVelocity, 3, 'imu.angularVelocity') || this._badIn(imu.linearAcceleration, 3, 'imu.linearAcceleration');
+  }
+
+  /** Why the value hasBad() found is bad, for its event (allocates: only on an event). */
+  badReason(): string {
+    const i = this.badIndex;
+    const x = this.badValue;
+    if (this.badWhy === Impossible.Range) {
+      const lo = this.lim.lo[i];
+      const hi = this.lim.hi[i];
+      return `outside [${lo}, ${hi}] by ${(x < lo ? lo - x : x - hi).toFixed(3)} (more than the ${this.positionMargin} margin: impossible)`;
+    }
+    if (this.badWhy === Impossible.Jump) {
+      const from = this.pose[i];
+      return `jumped ${Math.abs(x - from).toFixed(3)} from ${from.toFixed(4)} in ${this.badDt.toFixed(3)} s (over ${this.jumpFactor} × its velocity limit ${this.jumpAt[i] / this.jumpFactor}: impossible)`;
+    }
+    return `not finite or |x| > ${this.bad}`;
   }
 
   /**

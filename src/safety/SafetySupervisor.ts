@@ -12,8 +12,13 @@
  * that initial, unarmed safe-stop, but never a safe-stop or e-stop entered on a fault.
  *
  * Bad numbers in the observation (a joint position or velocity, an IMU value that is NaN, ±Inf
- * or |x| > badValue) are treated like a stale observation: a 'bad_observation' event naming the
- * field, a hold, and safe-stop at the badObservationTicksToSafeStop-th consecutive bad tick.
+ * or |x| > badValue; a joint position beyond its limits by positionMargin or a jump faster than
+ * jumpFactor × its velocity limit, on live runs) are treated like a stale observation: a
+ * 'bad_observation' event naming the field, a hold, and safe-stop at the
+ * badObservationTicksToSafeStop-th consecutive bad tick. Arming on a bad joint position waits
+ * (holding, damped) for a good reading before the soft start begins from it. Bad ticks that
+ * interleave with clean ones safe-stop too, once badTicksInWindow of the last badTicksWindow
+ * ticks were held (BadTickWindow).
  * Commanded gains are clamped to [0, JointSpec.kpMax / kdMax] ('gain_clamp'). A joint observed
  * faster than overspeedFactor × its velocity limit for overspeedTicksToSafeStop consecutive ticks
  * ('overspeed', off unless configured; live runs set 2×) is a runaway: safe-stop.
@@ -51,12 +56,13 @@
 import type { Observable } from 'rxjs';
 import { AxonError } from '../core/errors.ts';
 import type { JointCommand, Observation, RobotSpec } from '../core/robot.ts';
+import { BadTickWindow } from './BadTickWindow.ts';
 import { CommandLimiter } from './CommandLimiter.ts';
 import { HoldCommand } from './HoldCommand.ts';
 import { JointLimits } from './JointLimits.ts';
 import { ObservationCheck } from './ObservationCheck.ts';
 import { SafetyEvents } from './SafetyEvents.ts';
-import { defaultSafetyConfig, type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState, type StopCause } from './types.ts';
+import { defaultSafetyConfig, LIVE_JUMP_FACTOR, LIVE_POSITION_MARGIN, SIM_POSITION_MARGIN, type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState, type StopCause } from './types.ts';
 
 export class SafetySupervisor {
   readonly spec: RobotSpec;
@@ -95,6 +101,12 @@ export class SafetySupervisor {
   private _missPending = false;
   private _badObsStreak = 0;
   private _overspeedStreak = 0;
+  /** Held ticks among the last badTicksWindow. */
+  private readonly _window: BadTickWindow;
+  /** The stop being decided comes from the window, not a consecutive count. */
+  private _byWindow = false;
+  /** Armed on a bad joint position: the soft start begins at the first good one. */
+  private _armPending = false;
   private _armCount = 0;
   private _stopCause: StopCause | undefined;
 
@@ -107,7 +119,14 @@ export class SafetySupervisor {
   constructor(spec: RobotSpec, period: number, config: Partial<SafetyConfig> = {}) {
     this.spec = spec;
     this.period = period;
-    this.config = { ...defaultSafetyConfig, ...config };
+    const merged = { ...defaultSafetyConfig, ...config };
+    // The impossible-reading checks are tighter where the overspeed check is on (live runs) unless set (docs/safety.md).
+    const live = Number.isFinite(merged.overspeedFactor);
+    this.config = {
+      ...merged,
+      positionMargin: merged.positionMargin ?? (live ? LIVE_POSITION_MARGIN : SIM_POSITION_MARGIN),
+      jumpFactor: merged.jumpFactor ?? (live ? LIVE_JUMP_FACTOR : Infinity),
+    };
     this.events$ = this._events.events$;
     this.counts = this._events.counts;
     this.tickEvents = this._events.tick;
@@ -119,8 +138,10 @@ export class SafetySupervisor {
     const positive: (keyof SafetyConfig)[] = ['maxStepFraction', 'staleAfterS', 'badValue', 'stopSaturationFraction'];
     if (!(c.overspeedFactor > 1)) throw new AxonError('SAFETY_CONFIG', 'safety.overspeedFactor', `cannot use ${c.overspeedFactor}`, 'a number > 1 (times the velocity limit), or Infinity for no check');
     for (const k of positive) {
-      if (!(c[k] > 0)) throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a number > 0');
+      if (!(c[k]! > 0)) throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a number > 0');
     }
+    if (!(c.positionMargin! >= 0)) throw new AxonError('SAFETY_CONFIG', 'safety.positionMargin', `cannot use ${c.positionMargin}`, 'a margin >= 0 (rad | m) beyond the joint limits, or Infinity for no check');
+    if (!(c.jumpFactor! >= 1)) throw new AxonError('SAFETY_CONFIG', 'safety.jumpFactor', `cannot use ${c.jumpFactor}`, 'a number >= 1 (times the velocity limit), or Infinity for no check');
     const nonNegative: (keyof SafetyConfig)[] = [
       'softStartS',
       'nonFiniteTicksToSafeStop',
@@ -128,9 +149,11 @@ export class SafetySupervisor {
       'deadlineMissesToSafeStop',
       'badObservationTicksToSafeStop',
       'overspeedTicksToSafeStop',
+      'badTicksWindow',
+      'badTicksInWindow',
     ];
     for (const k of nonNegative) {
-      if (!(c[k] >= 0 && Number.isFinite(c[k]))) {
+      if (!(c[k]! >= 0 && Number.isFinite(c[k]))) {
         throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a finite number >= 0');
       }
     }
@@ -139,8 +162,12 @@ export class SafetySupervisor {
       throw new AxonError('SAFETY_CONFIG', `robot ${spec.name}`, 'supports no control mode', 'position, velocity or effort');
     }
 
+    if (!Number.isInteger(c.badTicksWindow) || c.badTicksInWindow > c.badTicksWindow) {
+      throw new AxonError('SAFETY_CONFIG', 'safety.badTicksWindow', `cannot use ${c.badTicksInWindow} of ${c.badTicksWindow} ticks`, 'a whole number of ticks, at least badTicksInWindow (0: off)');
+    }
+    this._window = new BadTickWindow(c.badTicksWindow, c.badTicksInWindow);
     this._lim = new JointLimits(spec, period, c);
-    this._observed = new ObservationCheck(spec, this._lim, c.badValue, c.overspeedFactor);
+    this._observed = new ObservationCheck(spec, this._lim, c.badValue, c.overspeedFactor, c.positionMargin, c.jumpFactor, period);
     this._limiter = new CommandLimiter(spec, this._lim, this.config, this._events, this._observed);
     this._hold = new HoldCommand(modes, this._lim, c.badValue, this._observed, this._limiter);
   }
@@ -278,11 +305,11 @@ export class SafetySupervisor {
       if (!(age <= this.config.staleAfterS)) {
         this._missPending = false;
         this._staleStreak++;
-        const stop = this._staleStreak >= this.config.staleTicksToSafeStop;
+        const stop = this._heldStops(this._staleStreak, this.config.staleTicksToSafeStop);
         const why = `observation seq ${obs.seq} unchanged for ${age.toFixed(3)} s (limit ${this.config.staleAfterS} s), stale tick ${this._staleStreak}`;
         this._events.emit('stale_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', undefined, age);
         if (stop) {
-          this._enterStop('safe-stop', `stale observation for ${this._staleStreak} ticks`, now, seq, obs, 'stale_observation');
+          this._enterStop('safe-stop', this._stopWhy(`stale observation for ${this._staleStreak} ticks`), now, seq, obs, 'stale_observation');
           this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', 'stale observation', now, seq);
@@ -296,14 +323,12 @@ export class SafetySupervisor {
       if (observed.hasBad(obs)) {
         this._missPending = false;
         this._badObsStreak++;
-        const stop = this._badObsStreak >= this.config.badObservationTicksToSafeStop;
+        const stop = this._heldStops(this._badObsStreak, this.config.badObservationTicksToSafeStop);
         const joint = observed.badField.startsWith('joint') ? this.spec.joints[observed.badIndex].name : undefined;
-        const why =
-          `observation ${observed.badField}[${observed.badIndex}]${joint === undefined ? '' : ` (${joint})`} = ${observed.badValue}: ` +
-          `not finite or |x| > ${this.config.badValue}, bad observation tick ${this._badObsStreak}`;
+        const why = `observation ${observed.badField}[${observed.badIndex}]${joint === undefined ? '' : ` (${joint})`} = ${observed.badValue}: ${observed.badReason()}, bad observation tick ${this._badObsStreak}`;
         this._events.emit('bad_observation', now, seq, why, stop ? 'safe-stop' : 'degraded', joint, observed.badValue);
         if (stop) {
-          this._enterStop('safe-stop', `bad observation for ${this._badObsStreak} ticks (${observed.badField})`, now, seq, obs, 'bad_observation');
+          this._enterStop('safe-stop', this._stopWhy(`bad observation for ${this._badObsStreak} ticks (${observed.badField})`), now, seq, obs, 'bad_observation');
           this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', `bad observation (${observed.badField})`, now, seq);
@@ -312,6 +337,11 @@ export class SafetySupervisor {
         return this._state;
       }
       this._badObsStreak = 0;
+      if (this._armPending) {
+        // Armed on a bad position: the soft start begins now, from this first good reading.
+        this._armPending = false;
+        this._limiter.arm(now);
+      }
 
       // A joint over speed (a runaway): safe-stop once it lasts overspeedTicksToSafeStop ticks.
       const fast = observed.overspeed(obs);
@@ -328,6 +358,7 @@ export class SafetySupervisor {
       // Late policy / world model this tick: hold (already degraded by reportDeadlineMiss).
       if (this._missPending) {
         this._missPending = false;
+        this._window.push(true);
         this._hold.writeHold(obs, out);
         return this._state;
       }
@@ -336,8 +367,8 @@ export class SafetySupervisor {
       // Bad numbers reject the whole vector.
       if (this._limiter.rejects(proposed, this._rejectState(), now, seq)) {
         this._badStreak++;
-        if (this._badStreak >= this.config.nonFiniteTicksToSafeStop) {
-          this._enterStop('safe-stop', `bad command for ${this._badStreak} consecutive ticks`, now, seq, obs, 'non_finite');
+        if (this._heldStops(this._badStreak, this.config.nonFiniteTicksToSafeStop)) {
+          this._enterStop('safe-stop', this._stopWhy(`bad command for ${this._badStreak} consecutive ticks`), now, seq, obs, 'non_finite');
           this._hold.writeStop(obs, out);
         } else {
           this._transition('degraded', 'bad command rejected', now, seq);
@@ -346,6 +377,7 @@ export class SafetySupervisor {
         return this._state;
       }
       this._badStreak = 0;
+      this._window.push(false);
 
       if (this._state === 'degraded') this._transition('running', 'clean tick', now, seq);
       this._limiter.limit(proposed, this._state, now, seq, out);
@@ -397,9 +429,10 @@ export class SafetySupervisor {
     }
     this._missStreak++;
     this._missPending = true;
-    const stop = this._missStreak >= this.config.deadlineMissesToSafeStop;
+    this._byWindow = !(this._missStreak >= this.config.deadlineMissesToSafeStop) && this._window.wouldStop(); // the held tick is counted in check()
+    const stop = this._missStreak >= this.config.deadlineMissesToSafeStop || this._byWindow;
     this._events.emit(kind, now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
-    if (stop) this._enterStop('safe-stop', `${this._missStreak} consecutive deadline misses`, now, seq, undefined, kind);
+    if (stop) this._enterStop('safe-stop', this._stopWhy(`${this._missStreak} consecutive deadline misses`), now, seq, undefined, kind);
     else this._transition('degraded', `deadline miss: ${reason}`, now, seq);
   }
 
@@ -460,7 +493,12 @@ export class SafetySupervisor {
   }
 
   private _armFrom(obs: Observation, seq: number, why: string, now: number): void {
-    this._observed.update(obs);
+    const observed = this._observed;
+    observed.update(obs, false);
+    // A bad joint position (NaN, beyond the margin) is no pose to soft-start from (nor the last
+    // good one, or the spec's default): hold, damped where no reading was good, until one is.
+    this._armPending = !observed.positionsGood(obs);
+    if (this._armPending && observed.hasBad(obs)) why += `; soft start waits for a good reading of jointPosition[${observed.badIndex}] (${this.spec.joints[observed.badIndex].name} = ${observed.badValue})`;
     this._limiter.arm(now);
     this._armed = true;
     this._hold.stopPoseValid = false;
@@ -472,6 +510,7 @@ export class SafetySupervisor {
     this._missPending = false;
     this._badObsStreak = 0;
     this._overspeedStreak = 0;
+    this._window.clear();
     this._stopCause = undefined;
     this._armCount++;
     this._transition('running', why, now, seq);
@@ -488,6 +527,21 @@ export class SafetySupervisor {
 
   /** The state a rejected command leads to (its 'non_finite' event says so). */
   private _rejectState(): SafetyState {
-    return this._badStreak + 1 >= this.config.nonFiniteTicksToSafeStop ? 'safe-stop' : 'degraded';
+    return this._badStreak + 1 >= this.config.nonFiniteTicksToSafeStop || this._window.wouldStop() ? 'safe-stop' : 'degraded';
+  }
+
+  /**
+   * A held tick of a stop path, its `streak`-th in a row: counted in the window; true when it
+   * safe-stops (the path's n-th consecutive tick, or the window's badTicksInWindow-th bad tick).
+   */
+  private _heldStops(streak: number, n: number): boolean {
+    this._byWindow = !(streak >= n) && this._window.wouldStop();
+    this._window.push(true);
+    return streak >= n || this._byWindow;
+  }
+
+  /** A stop's reason: the consecutive count's, or the window's when that decided it. */
+  private _stopWhy(consecutive: string): string {
+    return this._byWindow ? `${this._window.stopAt} of the last ${this._window.size} ticks held (this one: ${consecutive})` : consecutive;
   }
 }

@@ -10,7 +10,7 @@ export type SafetyEventKind =
   | 'soft_start' // the target was blended from the present pose while arming
   | 'non_finite' // NaN, ±Inf or |x| > 1e10 in a command: the whole vector was rejected
   | 'stale_observation' // the observation stopped changing for longer than its deadline
-  | 'bad_observation' // a joint position/velocity or IMU value was NaN, ±Inf or |x| > 1e10: hold, then safe-stop (the event names the field)
+  | 'bad_observation' // a joint position/velocity or IMU value was NaN, ±Inf or |x| > 1e10, or a joint position impossible (beyond its limits by positionMargin, a jump faster than jumpFactor × its velocity limit): hold, then safe-stop (the event names the field)
   | 'policy_deadline' // the policy missed its slot (late, hung, failed or stalled)
   | 'world_model_deadline' // the world-model hook missed its slot (late, hung or failed)
   | 'gain_clamp' // a commanded kp/kd was negative or above the joint's kpMax/kdMax
@@ -83,7 +83,38 @@ export interface SafetyConfig {
    */
   readonly overspeedFactor: number;
   readonly overspeedTicksToSafeStop: number;
+  /**
+   * A joint position read more than this beyond the joint's limits (rad | m) is impossible, a
+   * bad observation like a NaN (an encoder glitch, a servo reading a turn off). Undefined: the
+   * live default LIVE_POSITION_MARGIN (0.1, connect's HW_START_POSE margin) where the overspeed
+   * check is on (a finite overspeedFactor: live runs), SIM_POSITION_MARGIN (1) otherwise (a
+   * simulation's soft limits may overshoot a little; its state watchdog stops a blow-up).
+   * Infinity: off (the pose held by a stop is then whatever was read).
+   */
+  readonly positionMargin?: number;
+  /**
+   * A joint position that moved more than jumpFactor × the joint's velocity limit × dt since the
+   * joint's last good reading (dt the time between the readings' stamps, at least one tick
+   * period) is impossible: a bad observation. Undefined: LIVE_JUMP_FACTOR (3) where the
+   * overspeed check is on, off (Infinity) otherwise; a joint without a velocity limit is not checked.
+   */
+  readonly jumpFactor?: number;
+  /**
+   * Intermittent bad ticks: a tick held for a bad command, a bad or stale observation or a
+   * deadline miss counts as bad; once badTicksInWindow of the last badTicksWindow ticks were bad
+   * the supervisor safe-stops, however the bad ticks interleave with clean ones (the
+   * consecutive counts above reset on one clean tick). 0: off.
+   */
+  readonly badTicksWindow: number;
+  readonly badTicksInWindow: number;
 }
+
+/** SafetyConfig.positionMargin on live runs (rad | m): the margin connect's start-pose check allows (hardware/robots/startPose.ts). */
+export const LIVE_POSITION_MARGIN = 0.1;
+/** SafetyConfig.positionMargin elsewhere (rad | m): only a reading no simulation that has not blown up gives. */
+export const SIM_POSITION_MARGIN = 1;
+/** SafetyConfig.jumpFactor on live runs. */
+export const LIVE_JUMP_FACTOR = 3;
 
 export const defaultSafetyConfig: SafetyConfig = {
   maxStepFraction: 1,
@@ -97,4 +128,6 @@ export const defaultSafetyConfig: SafetyConfig = {
   stopSaturationFraction: 0.1,
   overspeedFactor: Infinity,
   overspeedTicksToSafeStop: 3,
+  badTicksWindow: 20,
+  badTicksInWindow: 10,
 };
