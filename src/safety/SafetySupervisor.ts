@@ -62,13 +62,15 @@ import { HoldCommand } from './HoldCommand.ts';
 import { JointLimits } from './JointLimits.ts';
 import { ObservationCheck } from './ObservationCheck.ts';
 import { SafetyEvents } from './SafetyEvents.ts';
-import { defaultSafetyConfig, LIVE_JUMP_FACTOR, LIVE_POSITION_MARGIN, SIM_POSITION_MARGIN, type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState, type StopCause } from './types.ts';
+import { resolveSafetyConfig, type ResolvedSafetyConfig } from './safetyConfig.ts';
+import { type SafetyConfig, type SafetyEvent, type SafetyEventKind, type SafetyState, type StopCause } from './types.ts';
 
 export class SafetySupervisor {
   readonly spec: RobotSpec;
   /** Loop tick period (s). */
   readonly period: number;
-  readonly config: SafetyConfig;
+  /** defaultSafetyConfig with the constructor's overrides, every value decided (resolveSafetyConfig). */
+  readonly config: ResolvedSafetyConfig;
 
   /** Every event, synchronously, as it happens. */
   readonly events$: Observable<SafetyEvent>;
@@ -119,51 +121,14 @@ export class SafetySupervisor {
   constructor(spec: RobotSpec, period: number, config: Partial<SafetyConfig> = {}) {
     this.spec = spec;
     this.period = period;
-    const merged = { ...defaultSafetyConfig, ...config };
-    // The impossible-reading checks are tighter where the overspeed check is on (live runs) unless set (docs/safety.md).
-    const live = Number.isFinite(merged.overspeedFactor);
-    this.config = {
-      ...merged,
-      positionMargin: merged.positionMargin ?? (live ? LIVE_POSITION_MARGIN : SIM_POSITION_MARGIN),
-      jumpFactor: merged.jumpFactor ?? (live ? LIVE_JUMP_FACTOR : Infinity),
-    };
+    this.config = resolveSafetyConfig(period, config);
     this.events$ = this._events.events$;
     this.counts = this._events.counts;
     this.tickEvents = this._events.tick;
-
-    if (!(Number.isFinite(period) && period > 0)) {
-      throw new AxonError('SAFETY_CONFIG', 'period', `cannot use ${period}`, 'a finite tick period > 0 (s)');
-    }
     const c = this.config;
-    const positive: (keyof SafetyConfig)[] = ['maxStepFraction', 'staleAfterS', 'badValue', 'stopSaturationFraction'];
-    if (!(c.overspeedFactor > 1)) throw new AxonError('SAFETY_CONFIG', 'safety.overspeedFactor', `cannot use ${c.overspeedFactor}`, 'a number > 1 (times the velocity limit), or Infinity for no check');
-    for (const k of positive) {
-      if (!(c[k]! > 0)) throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a number > 0');
-    }
-    if (!(c.positionMargin! >= 0)) throw new AxonError('SAFETY_CONFIG', 'safety.positionMargin', `cannot use ${c.positionMargin}`, 'a margin >= 0 (rad | m) beyond the joint limits, or Infinity for no check');
-    if (!(c.jumpFactor! >= 1)) throw new AxonError('SAFETY_CONFIG', 'safety.jumpFactor', `cannot use ${c.jumpFactor}`, 'a number >= 1 (times the velocity limit), or Infinity for no check');
-    const nonNegative: (keyof SafetyConfig)[] = [
-      'softStartS',
-      'nonFiniteTicksToSafeStop',
-      'staleTicksToSafeStop',
-      'deadlineMissesToSafeStop',
-      'badObservationTicksToSafeStop',
-      'overspeedTicksToSafeStop',
-      'badTicksWindow',
-      'badTicksInWindow',
-    ];
-    for (const k of nonNegative) {
-      if (!(c[k]! >= 0 && Number.isFinite(c[k]))) {
-        throw new AxonError('SAFETY_CONFIG', `safety.${k}`, `cannot use ${c[k]}`, 'a finite number >= 0');
-      }
-    }
     const modes = spec.controlModes;
     if (modes.length === 0) {
       throw new AxonError('SAFETY_CONFIG', `robot ${spec.name}`, 'supports no control mode', 'position, velocity or effort');
-    }
-
-    if (!Number.isInteger(c.badTicksWindow) || c.badTicksInWindow > c.badTicksWindow) {
-      throw new AxonError('SAFETY_CONFIG', 'safety.badTicksWindow', `cannot use ${c.badTicksInWindow} of ${c.badTicksWindow} ticks`, 'a whole number of ticks, at least badTicksInWindow (0: off)');
     }
     this._window = new BadTickWindow(c.badTicksWindow, c.badTicksInWindow);
     this._lim = new JointLimits(spec, period, c);

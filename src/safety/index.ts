@@ -6,3 +6,4 @@
 export * from './types.ts';
 export { SafetySupervisor } from './SafetySupervisor.ts';
 export { simGainBounds } from './gainBounds.ts';
+export type { ResolvedSafetyConfig } from './safetyConfig.ts';
