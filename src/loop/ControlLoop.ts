@@ -233,8 +233,10 @@ export class ControlLoop {
     this.policyOk = false;
     if (this.policyBusy) return of(this.policyMiss(rec, `policy still computing tick ${this.policyBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
+    const clock = this.p.clock;
+    const t0 = clock.now();
     try {
-      out = this.p.policy.act(rec.input);
+      out = this.p.policy.act(rec.input, t0);
     } catch (e) {
       return of(this.policyMiss(rec, `policy failed: ${(e as Error).message}`));
     }
@@ -264,7 +266,12 @@ export class ControlLoop {
       // A stalled asynchronous policy: safety holds this tick and safe-stops if it persists.
       if (status.stalled) {
         this.policyOk = false;
-        this.p.safety.reportDeadlineMiss('policy stalled: no action within its bound', rec.time, rec.seq, 'policy_deadline');
+        this.p.safety.reportDeadlineMiss(status.pending ? 'policy stalled: no first action within its bound' : 'policy stalled: no action within its bound', rec.time, rec.seq, 'policy_deadline');
+      } else if (status.pending) {
+        // No action yet (its placeholder is not one: a joint_position zero is the default pose):
+        // safety holds the pose, no miss counted until the policy's own stall bound.
+        this.policyOk = false;
+        this.p.safety.holdPending('policy has given no action yet', rec.time, rec.seq);
       }
     }
     this.end(S_POLICY);

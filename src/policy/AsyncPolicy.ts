@@ -5,7 +5,10 @@ import type { Policy, PolicyStatus } from './Policy.ts';
 import { errorFromData, type ErrorData } from '../core/errors.ts';
 
 export interface AsyncPolicyOptions {
-  /** A request outstanding longer than this is a stall (s): the loop reports a deadline miss. */
+  /**
+   * A request outstanding longer than this is a stall (s, judged on the loop clock: the `now`
+   * act() is given): the loop reports a deadline miss. It bounds the wait for the first action too.
+   */
   readonly stallS: number;
   /** Test hook: extra time each inference takes in the worker (ms). */
   readonly delayMs?: number;
@@ -13,14 +16,19 @@ export interface AsyncPolicyOptions {
 
 /**
  * Runs the policy in a worker thread; act() never waits. Each tick it hands the newest input to
- * the worker when the worker is idle and returns the newest finished action (zeros before the
- * first). `status` reports the action's age in ticks, the last inference time and whether the
- * outstanding request has stalled. Shared memory carries inputs and outputs: no per-tick messages.
+ * the worker when the worker is idle and returns the newest finished action. Before the first
+ * answer since reset() there is no action: act() returns a placeholder of zeros and `status.pending`
+ * is true, and the loop holds instead of sending it (ControlLoop: zero is not "no motion", a
+ * joint_position policy's zero is the manifest's default pose). `status` reports the action's
+ * age in ticks, the last inference time and whether the outstanding request has stalled: older
+ * than `stallS` on the loop clock (the `now` the loop passes act(); ticks × period only for a
+ * caller that passes none), the first request included. Shared memory carries inputs and
+ * outputs: no per-tick messages.
  */
 export class AsyncPolicy implements Policy {
   readonly inputSize: number;
   readonly outputSize: number;
-  readonly status: PolicyStatus = { actionAge: 0, inferenceS: 0, stalled: false };
+  readonly status: PolicyStatus = { actionAge: 0, inferenceS: 0, stalled: false, pending: true };
   private readonly control: Int32Array;
   private readonly input: Float32Array;
   private readonly output: Float32Array;
@@ -31,7 +39,8 @@ export class AsyncPolicy implements Policy {
   private tick = 0;
   private answered = 0;
   private answerTick = -1;
-  private requestTick = -1;
+  /** Loop-clock time (s) at which the outstanding request was submitted. */
+  private requestTime = 0;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -78,11 +87,15 @@ export class AsyncPolicy implements Policy {
     this.action.fill(0);
     this.tick = 0;
     this.answerTick = -1;
-    this.requestTick = -1;
+    this.status.pending = true;
     this.answered = Atomics.load(this.control, 1);
   }
 
-  act(input: Float32Array): Float32Array {
+  /**
+   * @param now the loop clock's time (s) at the call; default tick count × period (a caller
+   *   without a clock). The stall bound is judged on it.
+   */
+  act(input: Float32Array, now: number = this.tick * this.o.period): Float32Array {
     const c = this.control;
     const answer = Atomics.load(c, 1);
     if (answer !== this.answered) {
@@ -96,12 +109,13 @@ export class AsyncPolicy implements Policy {
       Atomics.store(c, 2, 1);
       const seq = Atomics.load(c, 0) + 1;
       this.submitted[seq % 64] = this.tick;
-      this.requestTick = this.tick;
+      this.requestTime = now;
       Atomics.store(c, 0, seq);
       Atomics.notify(c, 0);
     }
+    this.status.pending = this.answerTick < 0;
     this.status.actionAge = this.answerTick < 0 ? this.tick + 1 : this.tick - this.answerTick;
-    this.status.stalled = this.failure !== undefined || (Atomics.load(c, 2) === 1 && (this.tick - this.requestTick) * this.o.period > this.o.stallS);
+    this.status.stalled = this.failure !== undefined || (Atomics.load(c, 2) === 1 && now - this.requestTime > this.o.stallS);
     this.tick++;
     return this.action;
   }

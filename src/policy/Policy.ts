@@ -21,9 +21,12 @@ export interface Policy {
    * The loop gives only finite inputs (ObservationBuilder replaces bad values). A recurrent policy
    * feeds a state back only when every value of it is finite (|x| <= 1e10), keeping the previous
    * one otherwise; its action may still be bad, which the safety supervisor rejects. A promise is
-   * raced against the tick's budget (ControlLoop StageDeadlines): one that settles late is dropped.
+   * raced against the tick's budget (ControlLoop StageDeadlines): one that settles late is dropped;
+   * a synchronous answer is timed against the same budget when it returns (late: the tick holds).
+   * @param now the loop clock's time (s) at the call, for a policy that judges time itself
+   *   (AsyncPolicy's stall bound); others ignore it
    */
-  act(input: Float32Array): Float32Array | Promise<Float32Array>;
+  act(input: Float32Array, now?: number): Float32Array | Promise<Float32Array>;
   /**
    * Optional: runs the model once on its last input and throws the result away, changing nothing
    * that act() reads or returns (state, outputs). A paced loop calls it shortly before each tick
@@ -42,8 +45,14 @@ export interface PolicyStatus {
   actionAge: number;
   /** Duration of the last inference (s). */
   inferenceS: number;
-  /** The outstanding request is older than the policy's stall bound. */
+  /** The outstanding request is older than the policy's stall bound (s, on the loop clock). */
   stalled: boolean;
+  /**
+   * No action yet since reset(): what act() returned is a placeholder, never to be sent. The loop
+   * holds (SafetySupervisor.holdPending: degraded, the hold pose, no deadline miss counted) until
+   * the first action, or until `stalled` makes it a deadline miss.
+   */
+  pending: boolean;
 }
 
 /** Outputs zeros with the manifest's shapes: the do-nothing baseline an eval compares against. */

@@ -402,6 +402,18 @@ export class SafetySupervisor {
   }
 
   /**
+   * A stage with no answer yet that is still within its own bound (an asynchronous policy before
+   * its first action: PolicyStatus.pending): the next check() holds (degraded, the hold pose),
+   * no deadline miss counted; the stage's bound (the stall) turns the wait into deadline misses.
+   * Call it before that tick's check(). Never throws; allocates only for the state change.
+   */
+  holdPending(reason: string, now: number, seq: number): void {
+    if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') return;
+    this._missPending = true;
+    this._transition('degraded', reason, now, seq);
+  }
+
+  /**
    * A world-model hook's report (WorldModelEventSink): a shield veto or a surprise. 'info' records
    * the event in the present state; 'degrade' moves running -> degraded (the hook itself slows the
    * commands; the next clean check() returns to running); 'stop' latches safe-stop. Call it before

@@ -1,6 +1,6 @@
 import { Rng } from '../core/rng.ts';
 import type { ModelManifest } from '../model/manifest.ts';
-import type { Policy } from '../policy/Policy.ts';
+import type { Policy, PolicyStatus } from '../policy/Policy.ts';
 
 /**
  * A degraded policy for shield experiments: Gaussian noise of `std` (raw action units) on every
@@ -28,8 +28,12 @@ export class NoisyPolicy implements Policy {
   reset(): void {
     this.inner.reset();
   }
-  act(input: Float32Array): Float32Array | Promise<Float32Array> {
-    const r = this.inner.act(input);
+  /** The inner policy's (an AsyncPolicy's pending and stall state must reach the loop through the noise). */
+  get status(): PolicyStatus | undefined {
+    return this.inner.status;
+  }
+  act(input: Float32Array, now?: number): Float32Array | Promise<Float32Array> {
+    const r = this.inner.act(input, now);
     const add = (a: Float32Array) => {
       for (let j = 0; j < this.outputSize; j++) this.out[j] = a[j] + this.std * this.rng.normal();
       return this.out;

@@ -19,6 +19,7 @@ import type { LiveResult } from '../live.ts';
 import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
+import { actionAgeCounts, asyncSummary, countActionAge } from '../asyncSummary.ts';
 
 export function runCommand() {
   return addWorldModelOptions(new Command('run')
@@ -107,7 +108,9 @@ export function runCommand() {
         robot.events$.subscribe((e) => printEvent(e));
       }
       let ended: RecordedEpisode | undefined;
+      const age = actionAgeCounts(); // --async: the actions' age (async_policy)
       const r = await live(robot, worldModel, (loop, safety, command, parts) => {
+          if (o.async) countActionAge(loop, age);
           // A robot fault (hardware error, port lost) ends the run: runLive has stopped the
           // supervisor, the robot has applied its safe stop; close() then leaves it so.
           robot.health$.subscribe((h) => {
@@ -175,6 +178,7 @@ export function runCommand() {
         ...(record ? { record } : {}),
         ...(datasetSummary ? { dataset: datasetSummary } : {}),
         ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
+        ...(o.async ? { async_policy: asyncSummary(age) } : {}),
         ...(r.worldModel && worldModel ? { world_model: { ...worldModelSummary(worldModel.dir, r.worldModel, round), ...(worldModel.mode === 'shield' ? { continuation: r.sessionWorldModel?.continuationKind ?? 'hold' } : {}), position_clamps: r.safety.counts.position_clamp ?? 0 } } : {}),
         ...(baseline ? { baseline: { description: `the same policy${o.actionNoise ? ' and noise' : ''} without the world model (fresh emulator)`, ticks: baseline.loop.ticks, safety: safetySummary(baseline.safety), position_clamps: baseline.safety.counts.position_clamp ?? 0 } } : {}),
         final_position: Object.fromEntries(robot.spec.joints.map((j, i) => [j.name, round(robot.observe().jointPosition[i], 4)])),

@@ -8,7 +8,6 @@ import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityComman
 import { UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
-import type { ControlLoop } from '../../loop/ControlLoop.ts';
 import { STOP_SIGNALS } from '../../session/stopSignals.ts';
 import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
@@ -25,6 +24,7 @@ import type { Robot } from '../../core/robot.ts';
 
 import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
+import { actionAgeCounts, asyncSummary, countActionAge } from '../asyncSummary.ts';
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
@@ -159,7 +159,7 @@ export function simCommand() {
         : undefined;
       const outputs = new RunOutputs(o, dataset);
       // --async: how old the actions were and how long inference took, sampled per tick (no allocation).
-      const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
+      const age = actionAgeCounts();
       // A stop signal (Ctrl-C, SIGTERM, SIGHUP, SIGQUIT: src/session/stopSignals.ts) ends the run as
       // its duration would: the loop stops, the recording is closed with its footer, the summary is
       // printed. A second one takes its default action (kills a slow close: no robot to stop here).
@@ -333,7 +333,7 @@ async function simOverBridge(o: {
   const { drawing, controlled } = await bridgeDrawingAndLinks(robot, { url: o.robot, policy: o.policy, ...(urdf ? { urdf } : {}), ...(mjcf ? { mjcf } : {}), ...(shipped ? { shipped } : {}), say });
   if (!o.json) console.log(`axon sim: ${printable(robot.spec.name)} over ${o.robot} under ${o.policy}${worldModel ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}, ${o.duration} s in real time`);
   const outputs = new RunOutputs(o);
-  const age = { max: 0, sum: 0, n: 0, inferMaxS: 0 };
+  const age = actionAgeCounts();
   const clock = o.sleep ?? defaultLiveClock(robot);
   // What stopped the robot, if anything did (the server's stop, a link that cannot go on): named
   // when the run ends on it, as `axon run` names a bus fault.
@@ -425,20 +425,6 @@ async function simOverBridge(o: {
   // summary above says what ran; this line says why it failed. Held in the client supervisor's own
   // stop at the end: exit 5.
   failLiveRun(r, [], () => `the run ended on a robot fault (the loop safe-stopped): ${[...faults].join('; ') || 'the served robot stopped'}`);
-}
-
-/** --async: how old the actions were and how long inference took, sampled per tick (no allocation). */
-function countActionAge(loop: ControlLoop, age: { max: number; sum: number; n: number; inferMaxS: number }): void {
-  loop.records$.subscribe((rec) => {
-    age.n++;
-    age.sum += rec.actionAge;
-    if (rec.actionAge > age.max) age.max = rec.actionAge;
-    if (rec.inferenceS > age.inferMaxS) age.inferMaxS = rec.inferenceS;
-  });
-}
-
-function asyncSummary(age: { max: number; sum: number; n: number; inferMaxS: number }) {
-  return { action_age_ticks: { mean: round(age.sum / Math.max(1, age.n), 2), max: age.max }, inference_us_max: round(age.inferMaxS * 1e6, 1) };
 }
 
 function printHuman(s: {

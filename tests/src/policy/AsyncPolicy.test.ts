@@ -54,6 +54,24 @@ describe('AsyncPolicy (worker thread)', () => {
     expect(safety.counts.policy_deadline).toBeGreaterThan(0);
   });
 
+  it('is pending until its first answer, and judges the stall on the loop clock it is given, not on ticks × period', async () => {
+    const policy = await AsyncPolicy.load(loadModelFolder(dir), { stallS: 0.2, delayMs: 3000 });
+    try {
+      policy.reset();
+      expect(policy.status.pending).toBe(true);
+      const input = new Float32Array(4);
+      policy.act(input, 10); // the first request, at 10 s on the loop clock
+      expect(policy.status).toMatchObject({ pending: true, stalled: false });
+      policy.act(input, 10.15);
+      expect(policy.status).toMatchObject({ pending: true, stalled: false });
+      // 3 calls are 3 ticks (6 ms at 500 Hz), but 0.25 s have passed on the loop's clock (an overrunning loop): stalled.
+      policy.act(input, 10.25);
+      expect(policy.status).toMatchObject({ pending: true, stalled: true });
+    } finally {
+      await policy.close();
+    }
+  });
+
   it('answers a request made the instant the worker is ready (no lost first request)', async () => {
     for (let k = 0; k < 5; k++) {
       const policy = await AsyncPolicy.load(loadModelFolder(dir), { stallS: 5 });
@@ -62,6 +80,7 @@ describe('AsyncPolicy (worker thread)', () => {
       let answered = false;
       for (let i = 0; i < 400 && !answered; i++) {
         answered = policy.act(input)[0] === 0.5;
+        expect(policy.status.pending).toBe(!answered);
         if (!answered) await new Promise((r) => setTimeout(r, 5));
       }
       await policy.close();
