@@ -25,6 +25,12 @@ export interface ControlLoopParts {
   readonly stopOnTerminate?: boolean;
   /** Ends the run after this many ticks. */
   readonly maxTicks: number;
+  /**
+   * Ends the run after this much loop-clock time (s), however many ticks that took: the last
+   * tick is the one whose slot reaches it, or after which the clock has passed it (a live run's
+   * `--duration`: a loop that overruns runs fewer ticks, never longer). Without it, maxTicks alone.
+   */
+  readonly durationS?: number;
   /** When the stages that can wait must have answered; defaults below. */
   readonly deadlines?: StageDeadlines;
   /** false: no policy warm-up before the ticks of a paced clock (Policy.prewarm, Clock.setWarmUp). Default true. */
@@ -38,8 +44,11 @@ export interface ControlLoopParts {
  * safe-stops at its deadlineMissesToSafeStop-th consecutive miss. While a late call is still
  * outstanding the stage is not called again: each tick it is busy is a miss at once, so a call
  * that never returns ends in safe-stop within (misses - 1) ticks after its first deadline, the
- * robot receiving the supervisor's safe command on every tick meanwhile. A synchronous stage is
- * not raced (it has answered when it returns).
+ * robot receiving the supervisor's safe command on every tick meanwhile. A synchronous stage
+ * cannot be raced (the loop's thread is in it), so it is timed: its time on the loop clock, from
+ * its call to its return, over the budget is the same miss, its answer not used (a policy that
+ * blocks the loop 20 periods holds, then safe-stops like one that never answers). On a lockstep
+ * simulation clock, whose time stands still within a tick, a synchronous stage is never late.
  */
 export interface StageDeadlines {
   /** The policy's action is due this long after the tick's scheduled time (s, loop clock). Default 0.5 × period. */
@@ -63,6 +72,11 @@ export interface LoopResult {
   readonly stopped: boolean;
   readonly episodeReturn: number;
   readonly stats: LoopStats;
+  /**
+   * Loop-clock time the run spanned (s): from the first tick's slot to the end of the last tick's
+   * slot, or to when its work ended if later (an overrun); ticks × period on a lockstep clock.
+   */
+  readonly timeS: number;
 }
 
 const S_OBSERVE = 0, S_BUILD = 1, S_POLICY = 2, S_WM = 3, S_MAP = 4, S_SAFETY = 5, S_COMMAND = 6;
@@ -95,6 +109,11 @@ export class ControlLoop {
   private policyOk = true;
   /** safety.armCount when the builder, policy and hook were last reset. */
   private armSeen = -1;
+  /** The first tick's scheduled time (loop clock, s); NaN before it. */
+  private firstTime = Number.NaN;
+  /** The last tick's scheduled time and the loop clock when its work ended (s). */
+  private lastTime = Number.NaN;
+  private lastEnd = Number.NaN;
 
   constructor(private readonly p: ControlLoopParts) {
     const spec = p.robot.spec;
@@ -185,7 +204,14 @@ export class ControlLoop {
       stopped: this.stopRequested,
       episodeReturn: last.episodeReturn,
       stats: this.stats,
+      timeS: this.timeSpanned(),
     };
+  }
+
+  /** LoopResult.timeS. */
+  private timeSpanned(): number {
+    if (Number.isNaN(this.firstTime)) return 0;
+    return Math.max(this.lastTime + this.p.clock.period, this.lastEnd) - this.firstTime;
   }
 
   private begin(): void {
@@ -217,6 +243,7 @@ export class ControlLoop {
     }
     rec.seq = tick.seq;
     rec.time = tick.time;
+    if (Number.isNaN(this.firstTime)) this.firstTime = tick.time;
     rec.lateness = tick.lateness;
     rec.observation = this.p.robot.observe();
     this.end(S_OBSERVE);
@@ -240,7 +267,13 @@ export class ControlLoop {
     } catch (e) {
       return of(this.policyMiss(rec, `policy failed: ${(e as Error).message}`));
     }
-    if (!(out instanceof Promise)) return of(this.acted(rec, out));
+    if (!(out instanceof Promise)) {
+      const took = clock.now() - t0;
+      if (!(took > this.policyS)) return of(this.acted(rec, out));
+      // It answered, but the tick waited for it: what it said is recorded, not sent.
+      rec.policyAction.set(out);
+      return of(this.policyMiss(rec, `policy took ${ms(took)}, over its budget of ${ms(this.policyS)}`));
+    }
     this.policyBusy = true;
     this.policyBusySeq = rec.seq;
     const free = () => {
@@ -298,12 +331,17 @@ export class ControlLoop {
     }
     if (this.hookBusy) return of(this.hookMiss(rec, `world model still computing tick ${this.hookBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
+    const clock = this.p.clock;
+    const t0 = clock.now();
     try {
       out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
     } catch (e) {
       return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`));
     }
-    if (!(out instanceof Promise)) return of(this.hooked(rec, out));
+    if (!(out instanceof Promise)) {
+      const took = clock.now() - t0;
+      return of(took > this.worldModelS ? this.hookMiss(rec, `world model took ${ms(took)}, over its budget of ${ms(this.worldModelS)}`) : this.hooked(rec, out));
+    }
     this.hookBusy = true;
     this.hookBusySeq = rec.seq;
     const free = () => {
@@ -395,8 +433,17 @@ export class ControlLoop {
   }
 
   private finished(rec: TickRecord): boolean {
+    const clock = this.p.clock;
+    this.lastTime = rec.time;
+    this.lastEnd = clock.now();
     if (this.stopRequested) return true;
     if (rec.terminated && (this.p.stopOnTerminate ?? true)) return true;
+    const d = this.p.durationS;
+    if (d !== undefined) {
+      // The next slot would start at or past the end, or this tick's work ran past it.
+      const end = this.firstTime + d - 1e-9 * clock.period;
+      if (rec.time + clock.period >= end || this.lastEnd >= end) return true;
+    }
     return this.stats.ticks >= this.p.maxTicks;
   }
 }

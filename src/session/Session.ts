@@ -97,6 +97,8 @@ export interface Session<R extends Robot = Robot> {
 export interface LoopBuild {
   readonly clock: Clock;
   readonly maxTicks: number;
+  /** Ends the loop after this much loop-clock time (s) too (ControlLoopParts.durationS: a live run's --duration). */
+  readonly durationS?: number;
   /** Seeds the world-model hook and the action noise of this run (default 1). */
   readonly seed?: number;
   /** The task this loop scores (default the session's; a simulator wraps it in its state watchdog). */
@@ -188,6 +190,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
           ...(task ? { task } : {}),
           ...(l.stopOnTerminate !== undefined ? { stopOnTerminate: l.stopOnTerminate } : {}),
           maxTicks: l.maxTicks,
+          ...(l.durationS !== undefined ? { durationS: l.durationS } : {}),
           ...(l.deadlines ? { deadlines: l.deadlines } : {}),
           ...(o.prewarm === false ? { prewarm: false } : {}),
         });

@@ -53,6 +53,10 @@ export type { LiveEndedBy } from './liveEndedBy.ts';
 export const LIVE_OVERSPEED_FACTOR = 2;
 
 export interface LiveRunOptions {
+  /**
+   * How long the run lasts (s) on the loop clock, i.e. wall time: a loop that overruns (a slow
+   * policy, a slow bus) runs fewer ticks, not longer (ControlLoopParts.durationS).
+   */
   readonly durationS: number;
   /** Safety settings; a real robot gets a soft start of 1 s by default. */
   readonly safety?: Partial<SafetyConfig>;
@@ -169,7 +173,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
     robot.useClock?.(() => clock.now());
-    const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), seed: o.seed, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
+    const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), durationS: o.durationS, seed: o.seed, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
     loop = parts.loop;
     safety = parts.safety;
     const s = safety;

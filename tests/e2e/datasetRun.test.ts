@@ -18,11 +18,13 @@ describe('axon run --dataset (hardware run, on the emulated bus)', () => {
     const r = axon('run', ...arm, '--duration', '1', '--dataset', ds, '--task', 'reach the pose', '--record', rec, '--json');
     expect(r.code, r.stderr).toBe(0);
     const s = JSON.parse(r.lastLine);
-    expect(s.ticks).toBe(50);
-    expect(s.dataset).toMatchObject({ appended_to: 0, episodes_written: 1, frames_received: 50, frames_written: 50, frames_dropped: 0, errors: [] });
+    // 1 s of wall time: 50 ticks, fewer if a loaded host skips slots (--duration is time, review R15 F12); a frame per tick.
+    expect(s.ticks).toBeLessThanOrEqual(50);
+    const n = s.ticks;
+    expect(s.dataset).toMatchObject({ appended_to: 0, episodes_written: 1, frames_received: n, frames_written: n, frames_dropped: 0, errors: [] });
 
     const di = JSON.parse(axon('dataset', 'info', ds, '--json').lastLine);
-    expect(di).toMatchObject({ total_episodes: 1, total_frames: 50, fps: 50, tasks: ['reach the pose'] });
+    expect(di).toMatchObject({ total_episodes: 1, total_frames: n, fps: 50, tasks: ['reach the pose'] });
     expect(di.features.action.names).toEqual(['shoulder_pan', 'shoulder_lift', 'elbow', 'wrist_pitch', 'wrist_roll', 'gripper']);
     const d = await readDataset(ds);
     expect(d.info.axon?.model).toBe('models/arm6-pose');
@@ -31,7 +33,7 @@ describe('axon run --dataset (hardware run, on the emulated bus)', () => {
     const t = readTable(join(ds, 'data/chunk-000/file-000.parquet'));
     const state = column(t, 'observation.state') as number[][], action = column(t, 'action') as number[][];
     const m = await readRecording(rec);
-    expect(m.ticks).toHaveLength(50);
+    expect(m.ticks).toHaveLength(n);
     // Equal as numbers (the MCAP's JSON keeps no -0: a servo at rest reads -0 velocity in the dataset, 0 in the recording).
     const f32 = (a: ArrayLike<number>) => Array.from(Float32Array.from(a), (x) => x + 0);
     m.ticks.forEach((tick, i) => {
@@ -42,9 +44,11 @@ describe('axon run --dataset (hardware run, on the emulated bus)', () => {
 
     const a = axon('run', ...arm, '--duration', '0.4', '--dataset', ds, '--json');
     expect(a.code, a.stderr).toBe(0);
-    expect(JSON.parse(a.lastLine).dataset).toMatchObject({ appended_to: 1, episodes_written: 1, frames_written: 20 });
+    const a2 = JSON.parse(a.lastLine);
+    expect(a2.ticks).toBeLessThanOrEqual(20);
+    expect(a2.dataset).toMatchObject({ appended_to: 1, episodes_written: 1, frames_written: a2.ticks });
     const d2 = await readDataset(ds);
-    expect(d2.info.total_frames).toBe(70);
+    expect(d2.info.total_frames).toBe(n + a2.ticks);
     expect(d2.tasks).toContain('arm6-pose (arm6-xm430)');
   });
 });

@@ -104,7 +104,9 @@ describe('a safe stop that could not be confirmed fails the run and names the se
       expect(f.emu.servos.every((s) => s.torqueOn)).toBe(true);
       const s = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
       expect(s.ended_by).toBe('fault');
-      expect(s.ticks).toBe(25); // it ran to its duration: only the stop at close failed
+      expect(s.ticks).toBeGreaterThan(0); // it ran to its duration (0.5 s of wall time: 25 ticks, fewer on a loaded host): only the stop at close failed
+      expect(s.ticks).toBeLessThanOrEqual(25);
+      expect(s.duration_s).toBeGreaterThanOrEqual(0.5);
       expect(s.hardware.safe_stop_unconfirmed).toEqual(ALL.split(', '));
       expect(s.hardware.events.safe_stop_unconfirmed).toBe(1);
       expect(s.hardware.faults).toEqual([`robot closed: safe stop (torque off) not confirmed on ${ALL} after 3 writes: torque may still be on there; cut servo power if that is not safe`]);

@@ -69,7 +69,8 @@ describe('velocity mode on a servo bus', () => {
     expect(json.status).toBe(0);
     const out = JSON.parse(json.stdout.slice(json.stdout.indexOf('{"command"'))) as { ended_by: string; ticks: number; safety: { state: string } };
     expect(out.ended_by).toBe('duration');
-    expect(out.ticks).toBe(25);
+    expect(out.ticks).toBeLessThanOrEqual(25); // --duration is wall time on the loop clock: a loaded host's skipped slots are fewer ticks, never a longer run (review R15 F12)
+    expect(out.ticks).toBeGreaterThan(0);
     expect(out.safety.state).toBe('running');
     // The hardware lines (not in --json): the close stops the servos with goal velocity 0.
     const text = spawnSync(process.execPath, args, { encoding: 'utf8', timeout: 60_000 });

@@ -154,7 +154,7 @@ export function runCommand() {
         port: portName,
         baud,
         dry_run: o.dryRun,
-        duration_s: round(r.loop.ticks * r.period, 6),
+        duration_s: round(r.loop.timeS, 6), // the loop clock's (wall) time the run lasted: --duration, however many ticks an overrunning loop ran
         ticks: r.loop.ticks,
         ended_by: r.endedBy,
         clock,

@@ -397,7 +397,7 @@ async function simOverBridge(o: {
     policy: o.policy,
     seed: o.seed,
     ...(robot.hello.engine === 'mujoco' ? { physics: 'mujoco' } : {}), // as a local summary: absent for cannon-es
-    duration_s: round(r.loop.ticks * r.period, 6),
+    duration_s: round(r.loop.timeS, 6), // wall time on the loop clock, as axon run
     ticks: r.loop.ticks,
     realtime: true,
     loop: loopSummary(r.loop.stats),

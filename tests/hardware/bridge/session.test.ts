@@ -56,11 +56,13 @@ describe('a bridged robot runs the same session as a local one', () => {
     const onlyBridge = new Set(['bridge.url', 'bridge.clock', 'bridge.engine', 'bridge.reconnects', 'bridge.frames_received', 'bridge.commands_sent', 'bridge.commands_withheld', 'bridge.server_state']);
     const b = keyPaths(bridged.json).filter((k) => !onlyBridge.has(k));
     expect(b.sort()).toEqual(keyPaths(local.json).sort());
+    expect(local.json.ticks).toBe(50);
+    // Over the bridge --duration is wall time on the loop clock: 50 ticks, fewer if a loaded host skips slots (review R15 F12).
+    expect(bridged.json.ticks).toBeLessThanOrEqual(50);
     for (const s of [local.json, bridged.json]) {
       expect(s.command).toBe('sim');
-      expect(s.ticks).toBe(50);
-      expect(s.episode).toMatchObject({ steps: 50, success: true, terminated: false });
-      expect(s.episode.return).toBeGreaterThan(40);
+      expect(s.episode).toMatchObject({ steps: s.ticks, success: true, terminated: false });
+      expect(s.episode.return).toBeGreaterThan(0.8 * s.ticks);
       expect(s.safety.state).toBe('running');
       expect(s.ended_by).toBe('duration');
     }

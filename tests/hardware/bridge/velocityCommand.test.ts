@@ -34,7 +34,8 @@ describe('velocity command over the bridge', () => {
         });
       },
     });
-    expect(r.loop.ticks).toBe(30); // 0.6 s at 50 Hz: a late tick is skipped on the wall clock, never the count
+    expect(r.loop.ticks).toBeLessThanOrEqual(30); // 0.6 s at 50 Hz: a late tick is skipped on the wall clock and the run still lasts 0.6 s (review R15 F12)
+    expect(r.loop.ticks).toBeGreaterThan(10); // the command changes on tick 10
     expect(r.safety.state).toBe('running');
     const round = (v: number[]) => v.map((x) => Math.round(x * 1e6) / 1e6);
     expect(round(seen[0])).toEqual([1.5, 0.25, 0]);

@@ -67,7 +67,9 @@ describe('a live run on process signals', () => {
       const end = await c.exited;
       expect(end, c.err()).toEqual({ code: 0, signal: null });
       expect(c.out()).toContain('safe stop written');
-      expect(summary(c)).toMatchObject({ endedBy: 'duration', ticks: 50 });
+      expect(summary(c)).toMatchObject({ endedBy: 'duration' });
+      expect(summary(c).ticks).toBeLessThanOrEqual(50); // 1 s of wall time (--duration is time, review R15 F12)
+      expect(summary(c).ticks).toBeGreaterThan(0);
     } finally {
       c.proc.kill('SIGKILL');
     }
