@@ -268,8 +268,9 @@ export class ControlLoop {
       return of(this.policyMiss(rec, `policy failed: ${(e as Error).message}`));
     }
     if (!(out instanceof Promise)) {
+      // An asynchronous policy's act() only hands the input over: its lateness is its stall bound (PolicyStatus).
       const took = clock.now() - t0;
-      if (!(took > this.policyS)) return of(this.acted(rec, out));
+      if (!(took > this.policyS) || this.p.policy.status !== undefined) return of(this.acted(rec, out));
       // It answered, but the tick waited for it: what it said is recorded, not sent.
       rec.policyAction.set(out);
       return of(this.policyMiss(rec, `policy took ${ms(took)}, over its budget of ${ms(this.policyS)}`));

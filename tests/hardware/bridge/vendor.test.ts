@@ -111,7 +111,7 @@ describe('axon bridge --urdf: a vendor URDF served, a policy run against it over
       robot_setup: { base: 'fixed', imu_link: 'base_link', gains: 'manifest' },
       physics: 'cannon',
       connections: 3,
-      commands: { accepted: 50, rejected: 0 },
+      commands: { accepted: run.ticks, rejected: 0 },
       robot_state: 'idle',
     });
     expect(served.state_changes).toMatchObject({ armed: 1, release: 1 });
@@ -158,7 +158,7 @@ describe('axon bridge --mjcf: a menagerie-style MJCF served in MuJoCo', () => {
     server.child.kill('SIGTERM');
     expect(await server.done, server.stderr).toBe(0);
     const served = lastJson(server.stdout);
-    expect(served).toMatchObject({ physics: 'mujoco', robot_file: hand.file, joints: hand.joints, commands: { accepted: 50, rejected: 0 }, robot_state: 'idle' });
+    expect(served).toMatchObject({ physics: 'mujoco', robot_file: hand.file, joints: hand.joints, commands: { accepted: run.ticks, rejected: 0 }, robot_state: 'idle' });
     expect(served.robot_setup).toMatchObject({ base: 'fixed', pose: '--init-pose (1 joint) over qpos0', gains: { model: 4 } });
   });
 });
