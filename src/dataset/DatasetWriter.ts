@@ -25,7 +25,7 @@ import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { EpisodeBuffer, episodeEndedByOf, isHeldTick, isStopTick, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, MAX_SLOTS_LOST_IN_EPISODE, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
 import { HELD_FEATURE, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
@@ -60,6 +60,15 @@ export interface DatasetSummary {
   readonly episodes_dropped: number;
   /** Episodes ended by an operator reset (a re-arm after a stop) rather than by the run. */
   readonly episodes_split_at_reset: number;
+  /**
+   * Grid slots a live loop lost (overruns) between two frames of an episode (docs/dataset.md "Lost
+   * slots"): a gap of more than MAX_SLOTS_LOST_IN_EPISODE ended the episode there (ended_by
+   * lost_slots), the next tick starting the next one; across a shorter one the timestamps
+   * (frame_index / fps) are off by the slots lost.
+   */
+  readonly slots_lost: number;
+  /** Episodes ended at a gap of lost slots (ended_by lost_slots). */
+  readonly episodes_split_at_lost_slot: number;
   readonly frames_received: number;
   readonly frames_written: number;
   readonly frames_dropped: number;
@@ -168,11 +177,16 @@ export class DatasetWriter {
     this.splitAt = o.splitAt;
     this.armSeen = o.splitAt?.armCount ?? 0;
     this.stopSeen = false;
+    this.prevFire = Number.NaN;
     this.takeEnd();
     this.sub = loop.records$.subscribe(this.onTick);
   }
 
   private splitAt: { readonly armCount: number } | undefined;
+  /** When the last frame's tick fired (tick time + lateness, s; NaN before the episode's first frame): a live run's lost slots. */
+  private prevFire = Number.NaN;
+  private slotsLost = 0;
+  private lostSlotSplits = 0;
   private armSeen = 0;
   private stopSeen = false;
   /** Episodes split off on the tick, handed to the writer thread just after it (setImmediate) or by endEpisode, in order. */
@@ -192,11 +206,28 @@ export class DatasetWriter {
     }
     // A stop: this tick's command is the hold, not the policy's; the episode's frames ended with the tick before.
     if (this.epStopped || isStopTick(r.safetyState)) {
-      if (!this.epStopped) this.epStopReason = stopReasonOf(r.events);
+      if (!this.epStopped) {
+        this.epStopReason = stopReasonOf(r.events);
+        // The stop tick is the result of the last frame's action: its reward is that frame's next.reward.
+        this.buffer?.successor(r.episodeReturn);
+      }
       this.epStopped = true;
       this.epHeld++;
       this.held++;
       return;
+    }
+    // A live run (splitAt: run, teleop, bridged sim) that lost grid slots since the last frame: counted;
+    // past MAX_SLOTS_LOST_IN_EPISODE that episode ends there, this tick starts the next (a simulated
+    // loop's time is one period a tick: it loses none).
+    if (this.splitAt) {
+      const fire = r.time + r.lateness;
+      const lost = this.buffer!.length > 0 ? lostSlots(this.prevFire, fire, this.o.fps) : 0;
+      this.prevFire = fire;
+      this.slotsLost += lost;
+      if (lost > MAX_SLOTS_LOST_IN_EPISODE) {
+        this.lostSlotSplits++;
+        this.split({ endedBy: LOST_SLOTS_ENDED_BY, stopReason: lostSlotsReason(lost, this.o.fps) });
+      }
     }
     if (this.dropping) return;
     const b = this.buffer!;
@@ -209,15 +240,16 @@ export class DatasetWriter {
   };
 
   // On the tick (the current tick's frame, already counted, goes to the new episode): swap buffers; the copy and hand-over run after the tick.
-  private split(): void {
+  // `gap`: the episode ends at lost slots (its ended_by and stop_reason), not at an operator reset.
+  private split(gap?: { endedBy: string; stopReason: string }): void {
     const b = this.buffer!, dropping = this.dropping, frames = this.received - 1 - this.episodeStart;
     this.episodeStart = this.received - 1;
     this.buffer = new EpisodeBuffer(this.source);
     this.dropping = this.pendingFrames + (dropping ? 0 : b.length) >= (this.o.maxPendingFrames ?? 250_000);
     this.stopSeen = false;
-    this.splits++;
+    if (!gap) this.splits++;
     const end = this.takeEnd();
-    this.splitQueue.push(() => this.finish(b, dropping, frames, end, {}));
+    this.splitQueue.push(() => this.finish(b, dropping, frames, end, gap ?? {}));
     setImmediate(() => this.flushSplits());
   }
 
@@ -252,7 +284,7 @@ export class DatasetWriter {
     return e;
   }
 
-  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined }, meta: Omit<EpisodeMeta, 'task' | 'stopReason'>): void {
+  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined }, meta: Omit<EpisodeMeta, 'task'>): void {
     const frames = ticks - end.held;
     if (dropping || b.length === 0) {
       this.dropped += frames;
@@ -260,6 +292,7 @@ export class DatasetWriter {
       return;
     }
     const endedBy = episodeEndedByOf(end.stopped, meta.endedBy);
+    // A lost-slot split's stop_reason comes with meta; a stop's is the stop event's.
     const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);
@@ -315,13 +348,15 @@ export class DatasetWriter {
         episodes_written: this.episodesWritten,
         episodes_dropped: this.episodesDropped,
         episodes_split_at_reset: this.splits,
+        slots_lost: this.slotsLost,
+        episodes_split_at_lost_slot: this.lostSlotSplits,
         frames_received: this.received,
         frames_written: this.written,
         frames_dropped: this.dropped,
         frames_held_after_stop: this.held,
         frames_marked_held: this.markedHeld,
         frames_held_unmarked: this.unmarkedHeld,
-        notes: leftOutNotes(this.o.dir, this.leftOut, this.unmarkedHeld),
+        notes: [...leftOutNotes(this.o.dir, this.leftOut, this.unmarkedHeld), ...lostSlotsNotes(this.slotsLost, this.lostSlotSplits)],
         save_ms: { mean: r(this.saveMsSum / Math.max(1, this.episodesWritten)), max: r(this.saveMsMax) },
         errors: this.errors,
       };

@@ -59,6 +59,41 @@ export function episodeEndedByOf(stopped: boolean, runEndedBy: string | undefine
   return truncated ? 'truncated' : runEndedBy;
 }
 
+/**
+ * Grid slots a live loop lost between two consecutive ticks (overruns: docs/timing.md), from the
+ * times they fired (tick time + lateness, s): 0 when they are one period (1/fps) apart give or
+ * take half a period (jitter), k when k slots went by without a tick. A frame's timestamp is
+ * frame_index / fps, so frames across a lost slot look consecutive (docs/dataset.md "Lost slots").
+ */
+export function lostSlots(prevFire: number, fire: number, fps: number): number {
+  const k = Math.round((fire - prevFire) * fps) - 1;
+  return k > 0 ? k : 0;
+}
+
+/**
+ * The most grid slots lost between two frames of one episode: a longer gap ends the episode there
+ * and the next tick starts the next one (docs/dataset.md "Lost slots"). Shorter gaps are counted
+ * and noted (their frames' timestamps are off by one or two periods).
+ */
+export const MAX_SLOTS_LOST_IN_EPISODE = 2;
+
+/** ended_by of an episode a gap of lost slots ended (docs/dataset.md "Lost slots"). */
+export const LOST_SLOTS_ENDED_BY = 'lost_slots';
+
+/** stop_reason of an episode a gap ended: from the count and the rate only (the same text from --dataset and export). */
+export function lostSlotsReason(lost: number, fps: number): string {
+  return `${lost} grid slots lost after the last frame (the next tick came ${Math.round(((lost + 1) * 1000) / fps)} ms later, at ${fps} fps)`;
+}
+
+/** The note of a run that lost grid slots between frames (docs/dataset.md "Lost slots"). */
+export function lostSlotsNotes(slots: number, episodes: number): string[] {
+  if (slots === 0) return [];
+  return [
+    `the loop lost ${slots} grid slot${slots === 1 ? '' : 's'} (overruns) between frames: ${episodes} episode${episodes === 1 ? '' : 's'} ended at a gap of more than ${MAX_SLOTS_LOST_IN_EPISODE} (ended_by lost_slots); ` +
+      `the frames across a shorter gap have timestamps off by the slots lost`,
+  ];
+}
+
 /** What one frame is made of (robot joint order). */
 export interface FrameValues {
   readonly position: ArrayLike<number>;
@@ -69,7 +104,11 @@ export interface FrameValues {
   readonly velocityCommand?: ArrayLike<number>;
   /** The command sent after safety (targets per joint). */
   readonly action: ArrayLike<number>;
-  /** The task's return so far (the frame's reward is its increase). */
+  /**
+   * The task's return so far, this tick's observation scored. A frame's `next.reward` is the
+   * return's increase from its tick to the next frame's tick (or `successor`): the reward of the
+   * observations its action led to (docs/dataset.md "Reward and done").
+   */
   readonly episodeReturn: number;
   /** The supervisor held this tick (isHeldTick): its action is the hold's. */
   readonly held: boolean;
@@ -78,6 +117,7 @@ export interface FrameValues {
 export class EpisodeBuffer {
   private readonly n: number;
   private readonly blocks: { state: Float32Array; imu?: Float32Array; cmd?: Float32Array; action: Float32Array; reward: Float32Array; held: Uint8Array }[] = [];
+  /** The return at the last frame's tick. */
   private lastReturn = 0;
   length = 0;
   /** Frames marked held (FrameValues.held). */
@@ -125,9 +165,27 @@ export class EpisodeBuffer {
     }
     b.held[i] = f.held ? 1 : 0;
     if (f.held) this.heldFrames++;
-    b.reward[i] = f.episodeReturn - this.lastReturn;
+    // The frame before this one takes the reward of the ticks up to this one (its action's result);
+    // this frame's is 0 until the next frame or successor() says it (F4: LeRobot's next.* convention).
+    if (this.length > 0) this.setLastReward(f.episodeReturn - this.lastReturn);
+    b.reward[i] = 0;
     this.lastReturn = f.episodeReturn;
     this.length++;
+  }
+
+  /**
+   * The return at the tick that follows the last frame's action but is no frame: the stop tick
+   * after it (a stop ends the episode), or with `--fps` decimation the last recorded tick the last
+   * frame covers. The last frame's next.reward becomes the increase up to it. Without one, the last
+   * frame's reward stays 0: its action's result was never observed (docs/dataset.md "Reward and done").
+   */
+  successor(episodeReturn: number): void {
+    if (this.length > 0) this.setLastReward(episodeReturn - this.lastReturn);
+  }
+
+  private setLastReward(r: number): void {
+    const k = this.length - 1;
+    this.blocks[(k / BLOCK) | 0].reward[k % BLOCK] = r;
   }
 
   /** The episode as contiguous columns (off the tick: allocates and copies). */

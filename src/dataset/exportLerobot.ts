@@ -8,15 +8,20 @@ import { join, resolve } from 'node:path';
 import { AxonError } from '../core/errors.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
-import { DatasetStore } from './DatasetStore.ts';
-import { EpisodeBuffer, episodeEndedByOf, isHeldTick, isStopTick } from './EpisodeBuffer.ts';
+import { DatasetStore, type EpisodeData } from './DatasetStore.ts';
+import { runDefaultTask } from './defaultTask.ts';
+import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, MAX_SLOTS_LOST_IN_EPISODE, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, type EpisodeMeta } from './EpisodeBuffer.ts';
 import { HELD_FEATURE, featureDiff, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
-import { defaultTask, provenance } from './provenance.ts';
+import { provenance } from './provenance.ts';
 
 export interface ExportOptions {
   readonly out: string;
   readonly task?: string;
   readonly fps?: number;
+  /** The signal that asked the export to stop, once one came (export.ts installs the handler): checked between recordings. */
+  readonly interrupted?: () => string | undefined;
+  /** Called just before the one write begins (export.ts: a signal from then on is held until the write ends). */
+  readonly beforeWrite?: () => void;
 }
 
 export interface ExportSummary {
@@ -29,6 +34,14 @@ export interface ExportSummary {
   readonly frames_dropped: number;
   /** Recorded ticks the supervisor held in a stop, after an episode's last frame: not frames (docs/dataset.md "How an episode ended"). */
   readonly frames_held_after_stop: number;
+  /**
+   * Recorded ticks that are no frame because `--fps` keeps every k-th tick (their rewards are in
+   * the frame before: its action held over them). received = written + dropped + held after stop + skipped by fps.
+   */
+  readonly frames_skipped_by_fps: number;
+  /** Grid slots a live recording lost between frames; each gap ended an episode there, as --dataset does (docs/dataset.md "Lost slots"). */
+  readonly slots_lost: number;
+  readonly episodes_split_at_lost_slot: number;
   /** Frames written marked `axon.held` (ticks the supervisor held, degraded, before any stop), as --dataset counts them. */
   readonly frames_marked_held: number;
   /**
@@ -72,6 +85,8 @@ interface Plan {
   readonly fps: number;
   /** Every step-th tick is a frame. */
   readonly step: number;
+  /** The recorded loop rate (Hz): a live recording's lost slots are counted on its grid. */
+  readonly recHz: number;
   readonly withCommand: boolean;
   readonly source: ReturnType<typeof featureSource>;
   readonly features: ReturnType<typeof runFeatures>;
@@ -96,23 +111,47 @@ function planOf(file: string, rec: Recording, o: ExportOptions): Plan {
   if (withCommand && rec.ticks.some((t) => t.velocityCommand === undefined))
     throw new AxonError('EXPORT_INPUT', file, "its model reads a velocity command but the recording's ticks do not all carry one", 'a recording written by axon --record');
   const source = featureSource(spec, hasTask(rec), withCommand);
-  return { file, fps: want, step, withCommand, source, features: runFeatures(source), spec, provenance: provenanceOf(rec, spec, file) };
+  return { file, fps: want, step, recHz: recHz ?? want, withCommand, source, features: runFeatures(source), spec, provenance: provenanceOf(rec, spec, file) };
 }
 
 /**
- * Every recording is read and checked before the dataset is opened, then read again and written:
- * a bad input refuses the export with nothing written (a rerun after fixing it must not append the
- * good ones twice), without holding every recording in memory at once.
+ * Thrown when the export was interrupted (a signal) before anything was written: nothing is in
+ * `--out` (docs/dataset.md "Exporting recordings").
+ */
+export class ExportInterrupted extends AxonError {
+  constructor(
+    out: string,
+    readonly signal: string,
+  ) {
+    super('EXPORT_INTERRUPTED', out, `interrupted by ${signal} before anything was written: nothing was written`, 'the export run to its end: run it again');
+  }
+}
+
+/**
+ * Every recording is read and checked before anything is written, then read again into its
+ * episodes' columns (frame numbers only, not the recordings); the episodes are written to the
+ * dataset together at the end, in one synchronous pass that no signal cuts short. A bad input or
+ * a signal (`o.interrupted` says one came) before that pass refuses the export with nothing
+ * written: a rerun must not append the episodes twice.
  */
 export async function exportLerobot(inputs: readonly string[], o: ExportOptions): Promise<ExportSummary> {
   const named = mcapInputs(inputs);
   const files = [...new Map(named.map((f) => [resolve(f), f])).values()];
   const t0 = performance.now();
   const warnings: string[] = [];
+  // Reading a recording never waits on I/O (its awaits resolve at once), so a signal's handler runs
+  // only when the event loop turns: one turn (setImmediate, after the poll that delivers signals) per check.
+  const checkSignal = async () => {
+    if (o.interrupted === undefined) return;
+    await new Promise<void>((r) => setImmediate(r));
+    const sig = o.interrupted();
+    if (sig !== undefined) throw new ExportInterrupted(o.out, sig);
+  };
   if (files.length < named.length) warnings.push(`${named.length - files.length} recording(s) named more than once: each exported once`);
   const plans: Plan[] = [];
   for (const file of files) {
     const plan = planOf(file, await readRecording(file), o);
+    await checkSignal();
     const first = plans[0];
     if (first) {
       const diffs = featureDiff(first.features, plan.features);
@@ -123,62 +162,25 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     plans.push(plan);
   }
   const first = plans[0];
-  let received = 0, written = 0, episodes = 0, held = 0, heldFrames = 0;
+  const n: Counts = { received: 0, written: 0, held: 0, skipped: 0, heldFrames: 0, slotsLost: 0, lostSlotSplits: 0 };
+  const episodes: { data: EpisodeData; held: number }[] = [];
+  for (const plan of plans) {
+    const rec = await readRecording(plan.file);
+    await checkSignal();
+    for (const w of rec.warnings) warnings.push(w);
+    const before = episodes.length;
+    episodesOf(plan, rec, o, n, episodes);
+    if (episodes.length === before) warnings.push(`${plan.file}: no complete tick, no episode written`);
+  }
+  // The one write: past here a signal is held (beforeWrite) until every episode is written.
+  await checkSignal();
+  o.beforeWrite?.();
   const store = await DatasetStore.open(o.out, { robotType: first.spec.name, fps: first.fps, features: first.features, provenance: first.provenance });
   const appendedTo = store.totalEpisodes;
   // A dataset written before axon.held: its episodes are written without the column (DatasetStore.leftOut).
   const heldUnmarked = store.leftOut.includes(HELD_FEATURE);
   try {
-    for (const plan of plans) {
-      const rec = await readRecording(plan.file);
-      for (const w of rec.warnings) warnings.push(w);
-      const ep = rec.episode;
-      const task = o.task ?? defaultTask(typeof rec.run.robot === 'string' ? rec.run.robot : plan.spec.name, typeof rec.run.task === 'string' ? rec.run.task : undefined);
-      // As --dataset on `run`, `teleop` and a bridged `sim` (run.bridge: its URL) (DatasetWriter's splitAt): an operator's re-arm after a stop starts the next episode.
-      const live = rec.run.command === 'run' || rec.run.command === 'teleop' || (rec.run.command === 'sim' && typeof rec.run.bridge === 'string');
-      const segments = live ? resetSegments(rec.ticks) : [{ from: 0, to: rec.ticks.length }];
-      let recFrames = 0;
-      for (let k = 0; k < segments.length; k++) {
-        const { from, to } = segments[k];
-        const lastSegment = k === segments.length - 1;
-        const buf = new EpisodeBuffer(plan.source);
-        // As --dataset (DatasetWriter): the ticks from the supervisor's stop on carry its hold, not the policy's command.
-        let stopAt = -1;
-        for (let i = from; i < to && stopAt < 0; i++) if (isStopTick(rec.ticks[i].safetyState)) stopAt = i;
-        const last = stopAt < 0 ? to : stopAt;
-        if (stopAt >= 0) held += to - stopAt;
-        for (let i = from; i < last; i += plan.step) {
-          const t = rec.ticks[i];
-          const ob = t.observation;
-          buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn, held: isHeldTick(t.safetyState) });
-        }
-        if (buf.length === 0) continue;
-        const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
-        // The stop's state_change: on the stop tick, or just before it when the stop was asked off the
-        // tick (Ctrl-C, an operator's e-stop, a robot fault: stamped with the tick before), as the
-        // writer finds it among the stop tick's events.
-        const stopReason = stop ? stopEventBefore(rec.events, stop.seq)?.reason : undefined;
-        // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.
-        // An episode split off at a re-arm has none of the run's facts (as the writer's).
-        const endedBy = lastSegment ? episodeEndedByOf(stop !== undefined, ep?.endedBy, rec.truncated) : episodeEndedByOf(stop !== undefined, undefined);
-        store.writeEpisode(
-          buf.take({
-            task,
-            ...(lastSegment && ep?.success !== undefined ? { success: ep.success } : {}),
-            ...(lastSegment && seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}),
-            ...(lastSegment && ep?.randomization ? { randomization: ep.randomization } : {}),
-            ...(endedBy !== undefined ? { endedBy } : {}),
-            ...(stopReason !== undefined ? { stopReason } : {}),
-          }),
-        );
-        recFrames += buf.length;
-        heldFrames += buf.heldFrames;
-        episodes++;
-      }
-      received += rec.ticks.length;
-      written += recFrames;
-      if (recFrames === 0) warnings.push(`${plan.file}: no complete tick, no episode written`);
-    }
+    for (const e of episodes) store.writeEpisode(e.data);
   } finally {
     store.close();
   }
@@ -188,20 +190,113 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     command: 'export',
     out: o.out,
     recordings: files.length,
-    episodes_written: episodes,
-    frames_received: received,
-    frames_written: written,
+    episodes_written: episodes.length,
+    frames_received: n.received,
+    frames_written: n.written,
     frames_dropped: 0,
-    frames_held_after_stop: held,
-    frames_marked_held: heldUnmarked ? 0 : heldFrames,
-    frames_held_unmarked: heldUnmarked ? heldFrames : 0,
-    notes: leftOutNotes(o.out, store.leftOut, heldUnmarked ? heldFrames : 0),
+    frames_held_after_stop: n.held,
+    frames_skipped_by_fps: n.skipped,
+    frames_marked_held: heldUnmarked ? 0 : n.heldFrames,
+    frames_held_unmarked: heldUnmarked ? n.heldFrames : 0,
+    slots_lost: n.slotsLost,
+    episodes_split_at_lost_slot: n.lostSlotSplits,
+    notes: [...leftOutNotes(o.out, store.leftOut, heldUnmarked ? n.heldFrames : 0), ...lostSlotsNotes(n.slotsLost, n.lostSlotSplits)],
     appended_to: appendedTo,
     fps,
     seconds: round(seconds),
-    frames_per_s: round(written / Math.max(seconds, 1e-9)),
+    frames_per_s: round(n.written / Math.max(seconds, 1e-9)),
     warnings,
   };
+}
+
+interface Counts {
+  received: number;
+  written: number;
+  held: number;
+  skipped: number;
+  heldFrames: number;
+  slotsLost: number;
+  lostSlotSplits: number;
+}
+
+/** One recording's episodes (as --dataset would have written them), appended to `out`; its ticks counted in `n`. */
+function episodesOf(plan: Plan, rec: Recording, o: ExportOptions, n: Counts, out: { data: EpisodeData; held: number }[]): void {
+  const ep = rec.episode;
+  const robot = typeof rec.run.robot === 'string' ? rec.run.robot : plan.spec.name;
+  const m = rec.manifest as { name?: unknown } | undefined;
+  const task =
+    o.task ??
+    runDefaultTask({
+      ...(typeof rec.run.command === 'string' ? { command: rec.run.command } : {}),
+      robot,
+      ...(typeof m?.name === 'string' ? { model: m.name } : {}),
+      ...(typeof rec.run.task === 'string' ? { task: rec.run.task } : {}),
+    });
+  // As --dataset on `run`, `teleop` and a bridged `sim` (run.bridge: its URL) (DatasetWriter's splitAt): an operator's re-arm after a stop starts the next episode, and so does a gap of lost grid slots.
+  const live = rec.run.command === 'run' || rec.run.command === 'teleop' || (rec.run.command === 'sim' && typeof rec.run.bridge === 'string');
+  const segments = live ? resetSegments(rec.ticks) : [{ from: 0, to: rec.ticks.length }];
+  const fire = (i: number) => rec.ticks[i].time + rec.ticks[i].latenessUs / 1e6;
+  n.received += rec.ticks.length;
+  for (let k = 0; k < segments.length; k++) {
+    const { from, to } = segments[k];
+    const lastSegment = k === segments.length - 1;
+    // As --dataset (DatasetWriter): the ticks from the supervisor's stop on carry its hold, not the policy's command.
+    let stopAt = -1;
+    for (let i = from; i < to && stopAt < 0; i++) if (isStopTick(rec.ticks[i].safetyState)) stopAt = i;
+    const last = stopAt < 0 ? to : stopAt;
+    if (stopAt >= 0) n.held += to - stopAt;
+    // Episodes within [from, last): a live run's lost slots end one and start the next (DatasetWriter.onTick).
+    const cuts: { at: number; lost: number }[] = [];
+    if (live) for (let i = from + 1; i < last; i++) {
+      const lost = lostSlots(fire(i - 1), fire(i), plan.recHz);
+      n.slotsLost += lost;
+      if (lost > MAX_SLOTS_LOST_IN_EPISODE) cuts.push({ at: i, lost });
+    }
+    let a = from;
+    for (let c = 0; c <= cuts.length; c++) {
+      const cut = cuts[c];
+      const b = cut ? cut.at : last;
+      const final = cut === undefined;
+      const buf = new EpisodeBuffer(plan.source);
+      // Every step-th tick is a frame; its action holds over the ticks up to the next frame, whose reward is its next.reward.
+      for (let i = a; i < b; i += plan.step) {
+        const t = rec.ticks[i];
+        const ob = t.observation;
+        buf.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(plan.withCommand ? { velocityCommand: t.velocityCommand } : {}), action: t.sent.target, episodeReturn: t.episodeReturn, held: isHeldTick(t.safetyState) });
+      }
+      n.skipped += b - a - buf.length;
+      // The last frame's next.reward: up to the stop tick after it, else to the episode's last tick (0 without --fps decimation), as --dataset.
+      const succ = final && stopAt >= 0 ? stopAt : b - 1;
+      if (b > a) buf.successor(rec.ticks[succ].episodeReturn);
+      a = b;
+      if (buf.length === 0) continue;
+      let meta: EpisodeMeta;
+      if (!final) {
+        n.lostSlotSplits++;
+        meta = { task, endedBy: LOST_SLOTS_ENDED_BY, stopReason: lostSlotsReason(cut.lost, plan.recHz) };
+      } else {
+        const stop = stopAt >= 0 ? rec.ticks[stopAt] : undefined;
+        // The stop's state_change: on the stop tick, or just before it when the stop was asked off the
+        // tick (Ctrl-C, an operator's e-stop, a robot fault: stamped with the tick before), as the
+        // writer finds it among the stop tick's events.
+        const stopReason = stop ? stopEventBefore(rec.events, stop.seq)?.reason : undefined;
+        // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.
+        // An episode split off at a re-arm has none of the run's facts (as the writer's).
+        const endedBy = lastSegment ? episodeEndedByOf(stop !== undefined, ep?.endedBy, rec.truncated) : episodeEndedByOf(stop !== undefined, undefined);
+        meta = {
+          task,
+          ...(lastSegment && ep?.success !== undefined ? { success: ep.success } : {}),
+          ...(lastSegment && seedOf(rec) !== undefined ? { seed: seedOf(rec)! } : {}),
+          ...(lastSegment && ep?.randomization ? { randomization: ep.randomization } : {}),
+          ...(endedBy !== undefined ? { endedBy } : {}),
+          ...(stopReason !== undefined ? { stopReason } : {}),
+        };
+      }
+      out.push({ data: buf.take(meta), held: buf.heldFrames });
+      n.written += buf.length;
+      n.heldFrames += buf.heldFrames;
+    }
+  }
 }
 
 /**

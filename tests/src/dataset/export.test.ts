@@ -49,8 +49,9 @@ describe('axon export lerobot: MCAP recordings to a LeRobotDataset v3.0', () => 
       expect(action[i]).toEqual(Array.from(Float32Array.from(t.sent.target)));
       expect([ep[i], fi[i], idx[i]]).toEqual([first ? 0 : 1, k, i]);
       expect(ts[i]).toBeCloseTo(k / 50, 6);
-      const prev = k === 0 ? 0 : ticks[i - 1].episodeReturn;
-      expect(reward[i]).toBe(Math.fround(t.episodeReturn - prev));
+      // next.reward: the reward of the tick after (its action's result); the last frame's result was never observed (docs/dataset.md "Reward and done").
+      const lastOfEpisode = k === (first ? ra.ticks.length : rb.ticks.length) - 1;
+      expect(reward[i]).toBe(lastOfEpisode ? 0 : Math.fround(ticks[i + 1].episodeReturn - t.episodeReturn));
       expect(done[i]).toBe(k === (first ? ra.ticks.length : rb.ticks.length) - 1);
     });
 

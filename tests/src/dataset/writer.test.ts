@@ -45,7 +45,8 @@ describe('DatasetWriter: episodes off the tick, counted', () => {
     const t = readTable(join(dir, 'data/chunk-000/file-000.parquet'));
     expect((column(t, 'observation.state') as number[][])[31]).toEqual([101, -1, 0.5, 1]);
     expect((column(t, 'action') as number[][])[31]).toEqual([Math.fround(0.1), 100]);
-    expect(column(t, 'next.reward')).toEqual([...Array(30).fill(1), ...Array(20).fill(1)]);
+    // Frame t's next.reward is the reward of tick t+1 (its action's result); an episode's last frame has none observed: 0.
+    expect(column(t, 'next.reward')).toEqual([...Array(29).fill(1), 0, ...Array(19).fill(1), 0]);
     expect(column(t, 'next.success').filter(Boolean)).toHaveLength(1);
     const d = await readDataset(dir);
     expect(d.episodes.map((e) => [e.length, e['axon/seed'], e['axon/success']])).toEqual([[30, 7, true], [20, 107, false]]);
