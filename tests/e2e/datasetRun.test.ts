@@ -50,5 +50,11 @@ describe('axon run --dataset (hardware run, on the emulated bus)', () => {
     const d2 = await readDataset(ds);
     expect(d2.info.total_frames).toBe(n + a2.ticks);
     expect(d2.tasks).toContain('arm6-pose (arm6-xm430)');
+
+    // export of the run's --record without --task: --dataset's default task text, not the robot's name (review R13 F6).
+    const ex = join(dir, 'ex');
+    const e = axon('export', 'lerobot', rec, '--out', ex, '--json');
+    expect(e.code, e.stderr).toBe(0);
+    expect((await readDataset(ex)).tasks).toEqual(['arm6-pose (arm6-xm430)']);
   });
 });
