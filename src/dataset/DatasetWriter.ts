@@ -25,7 +25,7 @@ import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import type { RobotSpec } from '../core/robot.ts';
 import { AxonError } from '../core/errors.ts';
-import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, MAX_SLOTS_LOST_IN_EPISODE, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, gapEndsEpisode, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, stopReasonOf, type EpisodeMeta } from './EpisodeBuffer.ts';
 import type { EpisodeData, StoreOptions } from './DatasetStore.ts';
 import { HELD_FEATURE, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, type Provenance } from './format.ts';
 import type { FromWorker, ToWorker } from './writerWorker.ts';
@@ -62,7 +62,7 @@ export interface DatasetSummary {
   readonly episodes_split_at_reset: number;
   /**
    * Grid slots a live loop lost (overruns) between two frames of an episode (docs/dataset.md "Lost
-   * slots"): a gap of more than MAX_SLOTS_LOST_IN_EPISODE ended the episode there (ended_by
+   * slots"): a gap longer than MAX_GAP_S (0.5 s) ended the episode there (ended_by
    * lost_slots), the next tick starting the next one; across a shorter one the timestamps
    * (frame_index / fps) are off by the slots lost.
    */
@@ -217,14 +217,14 @@ export class DatasetWriter {
       return;
     }
     // A live run (splitAt: run, teleop, bridged sim) that lost grid slots since the last frame: counted;
-    // past MAX_SLOTS_LOST_IN_EPISODE that episode ends there, this tick starts the next (a simulated
+    // past MAX_GAP_S that episode ends there, this tick starts the next (a simulated
     // loop's time is one period a tick: it loses none).
     if (this.splitAt) {
       const fire = r.time + r.lateness;
       const lost = this.buffer!.length > 0 ? lostSlots(this.prevFire, fire, this.o.fps) : 0;
       this.prevFire = fire;
       this.slotsLost += lost;
-      if (lost > MAX_SLOTS_LOST_IN_EPISODE) {
+      if (gapEndsEpisode(lost, this.o.fps)) {
         this.lostSlotSplits++;
         this.split({ endedBy: LOST_SLOTS_ENDED_BY, stopReason: lostSlotsReason(lost, this.o.fps) });
       }

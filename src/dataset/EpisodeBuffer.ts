@@ -71,11 +71,17 @@ export function lostSlots(prevFire: number, fire: number, fps: number): number {
 }
 
 /**
- * The most grid slots lost between two frames of one episode: a longer gap ends the episode there
- * and the next tick starts the next one (docs/dataset.md "Lost slots"). Shorter gaps are counted
- * and noted (their frames' timestamps are off by one or two periods).
+ * The longest time between two frames of one episode (s): a gap of lost slots longer than this ends
+ * the episode there and the next tick starts the next one (docs/dataset.md "Lost slots"). Shorter
+ * gaps are counted and noted (the timestamps across them are off by the slots lost): a loaded
+ * machine loses a few slots often, and cutting a demonstration at each would leave pieces.
  */
-export const MAX_SLOTS_LOST_IN_EPISODE = 2;
+export const MAX_GAP_S = 0.5;
+
+/** Whether `lost` slots at `fps` make a gap that ends the episode (MAX_GAP_S). */
+export function gapEndsEpisode(lost: number, fps: number): boolean {
+  return lost > 0 && (lost + 1) / fps > MAX_GAP_S;
+}
 
 /** ended_by of an episode a gap of lost slots ended (docs/dataset.md "Lost slots"). */
 export const LOST_SLOTS_ENDED_BY = 'lost_slots';
@@ -89,7 +95,7 @@ export function lostSlotsReason(lost: number, fps: number): string {
 export function lostSlotsNotes(slots: number, episodes: number): string[] {
   if (slots === 0) return [];
   return [
-    `the loop lost ${slots} grid slot${slots === 1 ? '' : 's'} (overruns) between frames: ${episodes} episode${episodes === 1 ? '' : 's'} ended at a gap of more than ${MAX_SLOTS_LOST_IN_EPISODE} (ended_by lost_slots); ` +
+    `the loop lost ${slots} grid slot${slots === 1 ? '' : 's'} (overruns) between frames: ${episodes} episode${episodes === 1 ? '' : 's'} ended at a gap longer than ${MAX_GAP_S * 1000} ms (ended_by lost_slots); ` +
       `the frames across a shorter gap have timestamps off by the slots lost`,
   ];
 }

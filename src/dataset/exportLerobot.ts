@@ -10,7 +10,7 @@ import type { RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore, type EpisodeData } from './DatasetStore.ts';
 import { runDefaultTask } from './defaultTask.ts';
-import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, MAX_SLOTS_LOST_IN_EPISODE, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, type EpisodeMeta } from './EpisodeBuffer.ts';
+import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, gapEndsEpisode, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, type EpisodeMeta } from './EpisodeBuffer.ts';
 import { HELD_FEATURE, featureDiff, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { provenance } from './provenance.ts';
 
@@ -250,7 +250,7 @@ function episodesOf(plan: Plan, rec: Recording, o: ExportOptions, n: Counts, out
     if (live) for (let i = from + 1; i < last; i++) {
       const lost = lostSlots(fire(i - 1), fire(i), plan.recHz);
       n.slotsLost += lost;
-      if (lost > MAX_SLOTS_LOST_IN_EPISODE) cuts.push({ at: i, lost });
+      if (gapEndsEpisode(lost, plan.recHz)) cuts.push({ at: i, lost });
     }
     let a = from;
     for (let c = 0; c <= cuts.length; c++) {

@@ -121,29 +121,29 @@ describe('export --fps N: the rewards of the ticks a frame covers, every tick co
 });
 
 describe('a live loop that lost grid slots (F2)', () => {
-  it('counts them; a gap of more than 2 slots ends the episode (ended_by lost_slots), as export does; the task text is --dataset\'s (F6)', async () => {
-    // 60 ticks: 1 slot lost after tick 19, 4 after tick 39 (the next tick 100 ms later at 50 fps), one tick 9 ms late.
-    const ticks = Array.from({ length: 60 }, (_, k) => ({ k, slot: k + (k >= 20 ? 1 : 0) + (k >= 40 ? 4 : 0), ...(k === 50 ? { lateness: 0.009 } : {}) }));
+  it('counts them; a gap longer than 0.5 s ends the episode (ended_by lost_slots), as export does; the task text is --dataset\'s (F6)', async () => {
+    // 60 ticks: 4 slots lost after tick 19 (100 ms: counted), 30 after tick 39 (the next tick 620 ms later at 50 fps: the episode ends), one tick 9 ms late (jitter).
+    const ticks = Array.from({ length: 60 }, (_, k) => ({ k, slot: k + (k >= 20 ? 4 : 0) + (k >= 40 ? 30 : 0), ...(k === 50 ? { lateness: 0.009 } : {}) }));
     const task = runDefaultTask({ command: 'run', robot: 'arm2', model: 'arm2-pose' });
     expect(task).toBe('arm2-pose (arm2)'); // as axon run builds it: `${manifest.name} (${config.name})`
     const { dir, ds, rec, summary } = await both(ticks, { run: { command: 'run', robot: 'arm2', policy: 'models/arm2-pose' }, manifest: { name: 'arm2-pose' }, task, scored: false, live: true });
-    expect(summary).toMatchObject({ frames_received: 60, frames_written: 60, episodes_written: 2, slots_lost: 5, episodes_split_at_lost_slot: 1 });
-    expect(summary.notes.join('\n')).toContain('lost 5 grid slots');
+    expect(summary).toMatchObject({ frames_received: 60, frames_written: 60, episodes_written: 2, slots_lost: 34, episodes_split_at_lost_slot: 1 });
+    expect(summary.notes.join('\n')).toContain('lost 34 grid slots');
     const d = await readDataset(ds);
     expect(d.episodes.map((e) => [e.length, e['axon/ended_by'], e['axon/stop_reason']])).toEqual([
-      [40, 'lost_slots', '4 grid slots lost after the last frame (the next tick came 100 ms later, at 50 fps)'],
+      [40, 'lost_slots', '30 grid slots lost after the last frame (the next tick came 620 ms later, at 50 fps)'],
       [20, null, null],
     ]);
 
     // export of the same run's recording, no --task: the same episodes, the same task, byte for byte.
     const ex = join(dir, 'ex');
     const s = await exportLerobot([rec], { out: ex });
-    expect(s).toMatchObject({ episodes_written: 2, slots_lost: 5, episodes_split_at_lost_slot: 1 });
+    expect(s).toMatchObject({ episodes_written: 2, slots_lost: 34, episodes_split_at_lost_slot: 1 });
     for (const f of ['data/chunk-000/file-000.parquet', 'meta/episodes/chunk-000/file-000.parquet', 'meta/tasks.parquet']) expect(sameFile(ds, ex, f), f).toBe(true);
   });
 
   it('a simulated loop (no splitAt) is not split: its time is one period a tick', async () => {
-    const ticks = Array.from({ length: 30 }, (_, k) => ({ k, slot: k + (k >= 10 ? 7 : 0) }));
+    const ticks = Array.from({ length: 30 }, (_, k) => ({ k, slot: k + (k >= 10 ? 70 : 0) }));
     const { summary } = await both(ticks, { run: { command: 'sim', robot: 'arm2', seed: 1 }, task: 't', scored: false, live: false });
     expect(summary).toMatchObject({ episodes_written: 1, frames_written: 30, slots_lost: 0 });
   });
