@@ -292,7 +292,6 @@ export class DatasetWriter {
       return;
     }
     const endedBy = episodeEndedByOf(end.stopped, meta.endedBy);
-    // A lost-slot split's stop_reason comes with meta; a stop's is the stop event's.
     const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);
