@@ -168,7 +168,8 @@ export class EmulatedServo {
     let t = this._t;
     for (let s = 0; s < steps; s++) {
       t += h;
-      if (wd > 0 && wd !== 0xff && t - this._lastComm > wd * 0.02) this._tripWatchdog();
+      // Timed only while torque is on (e-Manual, Bus Watchdog (98): it "monitors the communication interval ... when Torque Enable(64) is '1'").
+      if (wd > 0 && wd !== 0xff && this.mem[64] === 1 && t - this._lastComm > wd * 0.02) this._tripWatchdog();
       this._step(h);
     }
     this._t = now;

@@ -5,8 +5,8 @@
  * hardware errors, and refuse to arm with a diff on any mismatch; read the pose and refuse a
  * joint more than 0.1 rad outside its limits (startPose.ts: it may read a turn off); then (unless dry-run) hold the
  * present pose, bound a current-based position joint's current (Goal Current from its
- * effort_limit, within Current Limit), enable torque, and set the bus watchdog so the servos stop
- * by themselves if axon goes quiet for `watchdog_ms`.
+ * effort_limit, within Current Limit) and enable torque. The first bus cycle sets the bus watchdog
+ * (98), so the servos stop by themselves if axon goes quiet for `watchdog_ms`.
  *
  * Each command(): one sync write of goals (position or current), then one sync read (fast sync
  * read where the firmware has it) of present current, velocity and position, retried within the
@@ -31,6 +31,9 @@
  *   pose in the position modes, goal velocity or current 0 in velocity and current mode, torque
  *   on; torque_off: torque disabled), ignoring further commands.
  * - the link lost (unplugged): fault with the port's message; the servos stop on their watchdog.
+ * - a pause longer than the watchdog: the servos stop and refuse every goal (Bus Watchdog reads -1),
+ *   unseen under a sync write; 98 is read after a long cycle and every 50 cycles, and a trip is a
+ *   `bus_watchdog` fault naming the servos, then `safe_stop`; never re-armed mid-run.
  * - close() (end of run, Ctrl-C, after a fault too): `safe_stop` applied, port drained and closed.
  * Every safe stop is read back (Torque Enable 64, or the goal it wrote) and sent again to the servos
  * that do not show it (confirmedWrite.ts); the `safe_stop` event names those it could not confirm.
@@ -53,7 +56,8 @@ import { HardwareMismatchError, robotError, type HardwareEvent } from './Hardwar
 import { jointSpecsOf } from './busConfig.ts';
 import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 import { checkServo } from './dynamixelServoCheck.ts';
-import { confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
+import { DynamixelWatchdog } from './dynamixelWatchdog.ts';
+import { SAFE_STOP_BUDGET_S, confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 import { closeWithSafeStop } from './closeServos.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
@@ -183,6 +187,7 @@ export class DynamixelRobot implements Robot {
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
     this.bus.onLost = (err) => this._portLost(err);
     this._cycles = new BusCycle(() => this._once(), () => this.bus.lost);
+    this._watchdog = new DynamixelWatchdog(n, config.watchdog_ms);
   }
 
   get armed(): boolean {
@@ -277,11 +282,14 @@ export class DynamixelRobot implements Robot {
       await this.bus.write(ids[i], 102, b);
     }
     await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n).fill(1));
-    await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n).fill(Math.round(c.watchdog_ms / 20)));
+    // The bus watchdog (98) is set by the first bus cycle, just before its goals (_once): set here,
+    // the set-up between connect and the first tick (a world model loading, a first inference) would
+    // trip it, and the servos would refuse every goal of the run. Until then the goals are the
+    // present pose, which is also what a tripped watchdog leaves.
     const check = await this._read(this._now() + 0.5);
     if (check.alerts.length > 0) await this._hardwareFault(check.alerts);
     this._armed = true;
-    this._status.emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms, safe stop: ${c.safe_stop}`);
+    this._status.emit('armed', `torque on, bus watchdog ${c.watchdog_ms} ms from the first command, safe stop: ${c.safe_stop}`);
   }
 
   /**
@@ -373,9 +381,14 @@ export class DynamixelRobot implements Robot {
     this._goalsDirty = true;
   }
   private _goalsDirty = false;
+  /** The servos' bus watchdog (98): set by the first bus cycle, read back (dynamixelWatchdog.ts). */
+  private readonly _watchdog: DynamixelWatchdog;
 
-  /** One bus cycle: the goals (when new and not faulted), then the sync read. */
+  /** One bus cycle: the goals (when new and not faulted), then the sync read, then (when due) the watchdog check. */
   private async _once(): Promise<void> {
+    const w = this._watchdog;
+    const armNow = this._armed && !this._readOnly && !w.armed && !this._status.faulted;
+    if (armNow) await this.bus.syncWrite(98, 1, this._ids, w.value);
     if (this._goalsDirty && !this._status.faulted) {
       this._goalsDirty = false;
       const ids = this._ids;
@@ -389,6 +402,20 @@ export class DynamixelRobot implements Robot {
     // (they keep hearing the sync reads, so their bus watchdog never fires).
     if (!faulted && this._status.faulted && this._armed) await this._safeStop('bus silent');
     else if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
+    else if (w.cycleEnded(this._now()) && !this._status.faulted) await this._checkWatchdog();
+    if (armNow) w.armed = true;
+  }
+
+  /** Bus Watchdog (98) read back: a servo reading -1 is a `bus_watchdog` fault naming the servos, then the safe stop; never re-armed mid-run. */
+  private async _checkWatchdog(): Promise<void> {
+    const ids = await this._watchdog.check(this.bus, this._ids, this._now() + this._readBudget);
+    if (ids.length === 0) return;
+    const names = ids.map((id) => `${this._jointOf(id)} (id ${id})`);
+    const f = this._watchdog.fault(names);
+    this._status.faulted = true;
+    this._status.addFaults([f]);
+    this._status.emit('bus_watchdog', f);
+    await this._safeStop(`bus watchdog tripped on ${names.join(', ')}`);
   }
 
   /** One sync read into the latest-state buffers. */
@@ -450,6 +477,7 @@ export class DynamixelRobot implements Robot {
     } else if (this._mode === 'position') {
       // Hold the pose read last: goal position = present position (torque stays on), within the limits the servo checks.
       this._holdGoals();
+      await this._watchdog.keepTrippedGoals(this.bus, this._ids, this._goalBytes, this._now() + SAFE_STOP_BUDGET_S);
       say('holding the present pose (goal = present position, torque on)', await writeConfirmed(this.bus, this._now, 116, 4, ids, this._goalBytes));
     } else {
       // Velocity mode: the servo's velocity loop brakes to rest and holds still; current mode

@@ -1,14 +1,15 @@
 /** What a bus robot (Dynamixel, Feetech) reports on `events$`, and its connect-time mismatch error. */
 import { AxonError } from '../../src/core/errors.ts';
 
-export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'status_error' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'port_lost' | 'safe_stop' | 'safe_stop_unconfirmed' | 'closed';
+export type HardwareEventKind = 'connected' | 'armed' | 'read_retry' | 'read_failed' | 'status_error' | 'stale' | 'recovered' | 'silent_bus' | 'hardware_error' | 'bus_watchdog' | 'port_lost' | 'safe_stop' | 'safe_stop_unconfirmed' | 'closed';
 
 /**
  * Events that end a run: the robot cannot go on (a run that saw one exits non-zero). A safe stop
  * the read-back could not confirm on some servo (`safe_stop_unconfirmed`, at a fault or at close)
- * is one: torque may still be on there, and the run must not read as a success.
+ * is one: torque may still be on there, and the run must not read as a success. So is a tripped
+ * Dynamixel bus watchdog (`bus_watchdog`): those servos refuse every new goal.
  */
-export const FAULT_EVENTS: ReadonlySet<HardwareEventKind> = new Set(['hardware_error', 'port_lost', 'silent_bus', 'safe_stop_unconfirmed']);
+export const FAULT_EVENTS: ReadonlySet<HardwareEventKind> = new Set(['hardware_error', 'bus_watchdog', 'port_lost', 'silent_bus', 'safe_stop_unconfirmed']);
 
 export interface HardwareEvent {
   /** Steady time (s). */

@@ -71,8 +71,10 @@ describe('a live run held in the supervisor\'s own safe stop', () => {
       });
       link = await lossyLink(emuPort);
       const l = link;
-      // A bus silent for 0.5 s at 50 Hz is 25 cycles: far below this limit, so it never becomes a robot fault.
-      const config = armConfig({ silent_bus_cycles: 5000 });
+      // A bus silent for 0.5 s at 50 Hz is 25 cycles: far below this limit, so it never becomes a robot fault;
+      // and within the servos' bus watchdog, set to 1 s here (at 100 ms they would stop and refuse goals: a
+      // `bus_watchdog` fault, busWatchdog.test.ts).
+      const config = armConfig({ silent_bus_cycles: 5000, watchdog_ms: 1000 });
       const policy = writeConstantPoseModel([0, 0, 0, 0, 0, 0]);
       let stdout = '';
       let stderr = '';
