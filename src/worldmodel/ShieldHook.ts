@@ -30,9 +30,13 @@ export const defaultShieldOptions: ShieldOptions = { horizon: 10, samples: 64, n
  *
  * Bad numbers: a proposal with a NaN, ±Inf or |x| > 1e10 is not rolled out; it goes on unchanged,
  * so the safety supervisor rejects it as a whole (hold, then safe-stop) and names the field. A
- * predicted state the constraints cannot score (NaN) counts as a violation at that step, never as
- * safe; when every alternative's prediction is non-finite the shield sends zero (hold / damp).
- * Only finite actions are fed back into the shield's own state (`last`).
+ * predicted state with a bad number (any element) is the world model's fault, not a constraint
+ * prediction: when the proposal's own rollout has one, or every alternative's does, apply() rejects
+ * (WorldModelFault) and the loop treats it as a failed hook: the supervisor holds the present pose
+ * (`world_model_deadline`, "world model failed: ...") and safe-stops at the 3rd tick in a row
+ * (docs/world-model.md, "Shield"). An alternative whose rollout has one is never chosen. Nothing is
+ * ever sent in place of the proposal but an alternative the model predicted. Only finite actions are
+ * fed back into the shield's own state (`last`).
  */
 export class ShieldHook implements WorldModelHook {
   readonly mode = 'shield' as const;
@@ -48,6 +52,8 @@ export class ShieldHook implements WorldModelHook {
   private readonly prev: Float32Array;
   private readonly act: Float32Array;
   private readonly firstBad: Int32Array;
+  /** Per row of the last roll: the first step whose predicted state had a bad number, -1 when none. */
+  private readonly nonFinite: Int32Array;
   private readonly worst: Float64Array;
   private readonly worstWhich: Int32Array;
   private readonly which = new Int32Array(1);
@@ -75,6 +81,7 @@ export class ShieldHook implements WorldModelHook {
     this.prev = new Float32Array(R * this.A);
     this.act = new Float32Array(R * this.A);
     this.firstBad = new Int32Array(R);
+    this.nonFinite = new Int32Array(R);
     this.worst = new Float64Array(R);
     this.worstWhich = new Int32Array(R);
     this.out = new Float32Array(this.A);
@@ -106,6 +113,7 @@ export class ShieldHook implements WorldModelHook {
       x.set(s.subarray(0, S), r * S);
       this.firstBad[r] = H;
       this.worst[r] = 0;
+      this.nonFinite[r] = -1;
     }
     this.act.set(this.first.subarray(0, n * A));
     this.trace?.begin(s, n);
@@ -118,6 +126,12 @@ export class ShieldHook implements WorldModelHook {
       x.set(p.nextStates);
       this.trace?.step(t, p.nextStates, n);
       for (let r = 0; r < n; r++) {
+        if (this.nonFinite[r] < 0)
+          for (let i = r * S, e = i + S; i < e; i++)
+            if (!(Math.abs(x[i]) <= BAD_VALUE)) {
+              this.nonFinite[r] = t;
+              break;
+            }
         let v = this.constraints.violation(x, r, this.which);
         if (!(v <= BAD_VALUE)) v = BAD_VALUE; // a NaN prediction is a violation, not safe
         if (v > 0) {
@@ -129,6 +143,13 @@ export class ShieldHook implements WorldModelHook {
         }
       }
     }
+  }
+
+  /** The model predicted a bad number: the hook fails this tick (the loop holds, then safe-stops). */
+  private fault(where: string, step: number): never {
+    this.tick.cost = Number.NaN;
+    this.tick.vetoed = false;
+    throw new WorldModelFault(`predicted a non-finite state (NaN, ±Inf or |x| > 1e10) at step ${step + 1} of ${where}: the shield cannot judge the command, so it is held`);
   }
 
   /** Publishes the last roll's rows, scored by their worst predicted violation (0 = safe), `chosen` the command sent. */
@@ -153,6 +174,7 @@ export class ShieldHook implements WorldModelHook {
       first[j] = Math.max(-c, Math.min(c, action[j]));
     }
     await this.roll(s, 1);
+    if (this.nonFinite[0] >= 0) this.fault(`the proposal's rollout`, this.nonFinite[0]);
     if (this.firstBad[0] === H) {
       this.out.set(first.subarray(0, A));
       this.last.set(this.out);
@@ -161,7 +183,8 @@ export class ShieldHook implements WorldModelHook {
       return action;
     }
     const badStep = this.firstBad[0], badBy = this.worst[0], badName = this.constraints.names[this.worstWhich[0]];
-    // Alternatives: row 0 the proposal again, row 1 zero (hold / damp), then half around the proposal, half uniform.
+    // Alternatives: row 0 the proposal again, row 1 zero (the action's origin: for a position action
+    // the default pose, not a hold), then half around the proposal, half uniform.
     for (let r = 1; r < R; r++)
       for (let j = 0; j < A; j++) {
         let v = r === 1 ? 0 : r % 2 === 0 ? first[j] + this.options.noiseStd * this.rng.normal() : this.rng.uniform(-c, c);
@@ -172,6 +195,7 @@ export class ShieldHook implements WorldModelHook {
     await this.roll(s, R);
     let best = -1, bestKey = Infinity;
     for (let r = 0; r < R; r++) {
+      if (this.nonFinite[r] >= 0) continue; // the model could not predict it: never chosen
       let d = 0;
       for (let j = 0; j < A; j++) d += (first[r * A + j] - first[j]) ** 2;
       // Safe rows first (by distance to the proposal), then later and smaller violations.
@@ -181,9 +205,8 @@ export class ShieldHook implements WorldModelHook {
         best = r;
       }
     }
-    // No row the model could predict (every rollout non-finite): nothing to choose by, so row 1,
-    // zero (hold / damp), never index -1.
-    if (best < 0 || this.worst[best] >= BAD_VALUE) best = 1;
+    // No row the model could predict: nothing to choose by, and nothing else is sent in its place.
+    if (best < 0) this.fault('every alternative\'s rollout', Math.min(...this.nonFinite));
     for (let j = 0; j < A; j++) this.out[j] = first[best * A + j];
     this.last.set(this.out);
     this.vetoes++;
@@ -203,6 +226,14 @@ export class ShieldHook implements WorldModelHook {
     );
     return this.out;
   }
+}
+
+/**
+ * The world model predicted something the shield cannot use (a bad number): apply() rejects with
+ * it, and the control loop reports it as a failed hook ("world model failed: ...").
+ */
+export class WorldModelFault extends Error {
+  override readonly name = 'WorldModelFault';
 }
 
 /** MuJoCo's mju_isBad bound (the supervisor's default badValue). */
