@@ -153,6 +153,8 @@ export interface EpisodeWorldModel {
   /** Monitor: largest surprise; time (s) from the fault (or episode start) to the first surprise event, NaN when none. */
   readonly maxSurprise: number;
   readonly surpriseEventS: number;
+  /** Monitor: ticks not compared (the observation was not one model step after the prediction's: repeated, late). */
+  readonly skippedTicks: number;
   /** Time of the injected fault (s), NaN when none. */
   readonly faultS: number;
 }
@@ -165,6 +167,7 @@ export function episodeWorldModel(w: SessionWorldModel | undefined, hook: WorldM
     vetoes: hook instanceof ShieldHook ? hook.vetoes : 0,
     maxSurprise: mon ? mon.maxSurprise : Number.NaN,
     surpriseEventS: mon ? mon.firstEventTime - (Number.isNaN(faultS) ? 0 : faultS) : Number.NaN,
+    skippedTicks: mon ? mon.skippedTicks : 0,
     faultS,
   };
 }
@@ -176,7 +179,7 @@ export function worldModelSummary(dir: string, w: EpisodeWorldModel, r: (x: numb
     mode: w.mode,
     ...(w.mode === 'shield' ? { vetoes: w.vetoes } : {}),
     ...(w.mode === 'monitor'
-      ? { max_surprise: r(w.maxSurprise, 2), fault_s: Number.isNaN(w.faultS) ? null : r(w.faultS, 3), surprise_event_after_s: Number.isNaN(w.surpriseEventS) ? null : r(w.surpriseEventS, 3) }
+      ? { max_surprise: r(w.maxSurprise, 2), skipped_ticks: w.skippedTicks, fault_s: Number.isNaN(w.faultS) ? null : r(w.faultS, 3), surprise_event_after_s: Number.isNaN(w.surpriseEventS) ? null : r(w.surpriseEventS, 3) }
       : {}),
   };
 }

@@ -24,6 +24,9 @@ export interface MonitorOptions {
   readonly windowThreshold?: number;
 }
 
+/** How far (fraction of the model's dt) an observation's time step may be from dt and still be compared with the prediction. */
+export const STEP_TOLERANCE = 0.25;
+
 export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, stopTicks: 25, degradeScale: 0.5, actionClip: 1, window: 8 };
 
 /**
@@ -35,6 +38,13 @@ export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, s
  * supervisor for a safe-stop. The windowed surprise (RMS of the surprise over the last `window`
  * ticks) above `windowThreshold` raises the event at once and counts as a surprising tick too.
  * The first tick after reset has no prediction (surprise NaN).
+ *
+ * The prediction is one model step (`dt`) ahead of the observation it started from, so it is
+ * compared only with an observation one step later: a repeated frame (the same `seq`, or no time
+ * passed: a bridge link that had nothing new) or one whose time step differs from `dt` by more than
+ * STEP_TOLERANCE (a late frame, a dropped one) is not compared. That tick's surprise is NaN, it
+ * counts in `skippedTicks`, and the streak and window are left as they were (docs/world-model.md,
+ * "Monitor").
  *
  * A proposal with a NaN, ±Inf or |x| > 1e10 goes on unchanged (the supervisor rejects it and
  * holds) and is not predicted from: the next tick has no prediction to compare, and the
@@ -48,6 +58,11 @@ export class MonitorHook implements WorldModelHook {
   firstEventTime = Number.NaN;
   /** Largest surprise since reset. */
   maxSurprise = 0;
+  /** Ticks whose observation was not one model step after the prediction's (repeated, late or early frames): not compared. */
+  skippedTicks = 0;
+  /** Observation time (s) and seq the prediction started from. */
+  private predTime = Number.NaN;
+  private predSeq = -1;
   private readonly S: number;
   private readonly A: number;
   private readonly pred: Float32Array;
@@ -101,6 +116,7 @@ export class MonitorHook implements WorldModelHook {
     this.stopped = false;
     this.firstEventTime = Number.NaN;
     this.maxSurprise = 0;
+    this.skippedTicks = 0;
     this.a.fill(0);
     this.tick.surprise = Number.NaN;
   }
@@ -109,7 +125,17 @@ export class MonitorHook implements WorldModelHook {
     const { S, A, options: o } = this;
     const s = this.state.build(obs, this.a);
     let surprise = Number.NaN;
-    if (this.havePred) {
+    let compare = this.havePred;
+    let repeated = false;
+    if (compare) {
+      const step = obs.time - this.predTime, dt = this.model.dt;
+      repeated = obs.seq === this.predSeq || !(step > 0);
+      if (repeated || !(Math.abs(step - dt) <= STEP_TOLERANCE * dt)) {
+        compare = false;
+        this.skippedTicks++;
+      }
+    }
+    if (compare) {
       let sum = 0;
       for (let i = 0; i < S; i++) {
         const d = this.isAngle[i] ? wrapAngle(s[i] - this.pred[i]) : s[i] - this.pred[i];
@@ -146,9 +172,14 @@ export class MonitorHook implements WorldModelHook {
       this.out[j] = v;
       this.a[j] = v;
     }
+    // The same frame again: the prediction made from it stands (the robot has not moved on from it;
+    // this tick's action reaches it during the step the prediction covers, as the last one did).
+    if (repeated) return this.out;
     const p = await this.model.predict(s, this.a, 1);
     this.pred.set(p.nextStates.subarray(0, S));
     this.havePred = true;
+    this.predTime = obs.time;
+    this.predSeq = obs.seq;
     return this.out;
   }
 
