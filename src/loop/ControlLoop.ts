@@ -6,7 +6,7 @@ import { steadyNow } from '../clock/sleep.ts';
 import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import type { ActionMapper } from '../model/ActionMapper.ts';
 import type { Policy } from '../policy/Policy.ts';
-import type { WorldModelHook } from '../worldmodel/types.ts';
+import { clearWorldModelTick, type WorldModelHook } from '../worldmodel/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { LoopStats } from './LoopStats.ts';
 import { clockDeadlineTimer, isDeadlineTimer, type DeadlineTimer } from './DeadlineTimer.ts';
@@ -320,13 +320,19 @@ export class ControlLoop {
   }
 
   private worldModel(rec: TickRecord): Observable<TickRecord> {
-    // No fresh policy action (safety holds this tick): the hook is not run on a stale one.
-    if (!this.policyOk) return of(this.hooked(rec, undefined));
+    // No fresh policy action (safety holds this tick): the hook is not run on a stale one, and the
+    // record carries none of its last values (clearWorldModelTick).
+    if (!this.policyOk) {
+      clearWorldModelTick(rec.worldModel);
+      return of(this.hooked(rec, undefined));
+    }
     // The supervisor holds a stop (safe-stop, e-stopped): nothing this tick proposes is sent, so
-    // the hook is not run, and a shield or monitor counts no veto or surprise for it. The action
-    // is the policy's (the mapper's last_action); an operator re-arm resets the hook (observe()).
+    // the hook is not run, and a shield or monitor counts no veto or surprise for it, in the summary
+    // and in the tick record alike. The action is the policy's (the mapper's last_action); an
+    // operator re-arm resets the hook (observe()).
     const st = this.p.safety.state;
     if (st === 'safe-stop' || st === 'e-stopped') {
+      clearWorldModelTick(rec.worldModel);
       rec.action.set(rec.policyAction);
       return of(this.hooked(rec, undefined));
     }

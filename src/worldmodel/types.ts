@@ -61,6 +61,18 @@ export interface WorldModelTickInfo {
 }
 
 /**
+ * A tick the hook did not run (the supervisor holds a stop, no fresh policy action): its values are
+ * cleared, so the tick record (MCAP, viewer) shows no veto, surprise or cost the hook did not make
+ * that tick; the hook's own `tick` object keeps the last run's otherwise. No allocation.
+ */
+export function clearWorldModelTick(t: WorldModelTickInfo | undefined): void {
+  if (!t) return;
+  t.surprise = Number.NaN;
+  t.cost = Number.NaN;
+  t.vetoed = false;
+}
+
+/**
  * Where a hook reports what it did: the safety supervisor implements it (reportWorldModel), so a
  * veto or a surprise is a safety event with its reason, and a persistent surprise can degrade and
  * safe-stop. Never throws.

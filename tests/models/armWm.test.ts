@@ -52,6 +52,8 @@ describe('models/arm-wm', () => {
     let before = 0;
     let after = 0;
     let stopped = false;
+    let held = 0;
+    let staleRecords = 0;
     const r = await runLive(emulatedArm(), {
       policy: 'models/arm6-pose',
       durationS: 2,
@@ -64,6 +66,11 @@ describe('models/arm-wm', () => {
           if (e.kind === 'shield_veto') stopped ? after++ : before++;
         });
         loop.records$.subscribe((rec) => {
+          // Ticks recorded after the stop (MCAP, viewer): none carries the last veto or its cost (review R12 F2).
+          if (stopped) {
+            held++;
+            if (rec.worldModel!.vetoed || Number.isFinite(rec.worldModel!.cost)) staleRecords++;
+          }
           if (!stopped && rec.time >= 1) {
             stopped = true;
             safety.estop('test: operator e-stop', rec.time, rec.seq);
@@ -71,9 +78,11 @@ describe('models/arm-wm', () => {
         });
       },
     });
-    expect(r.safety.state).toBe('e-stopped');
-    expect(before).toBeGreaterThan(5); // the shield was at work before the stop
+    expect(r.safety.state, JSON.stringify({ endedBy: r.endedBy, stop: r.safety.stopCause })).toBe('e-stopped');
+    expect(before).toBeGreaterThan(0); // the shield was at work before the stop (how often varies with the host's load)
     expect(after).toBe(0);
+    expect(held).toBeGreaterThan(10);
+    expect(staleRecords).toBe(0);
     expect(r.worldModel!.vetoes).toBe(before);
     expect(r.safety.counts.shield_veto).toBe(before);
   }, 60_000);
