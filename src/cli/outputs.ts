@@ -130,5 +130,17 @@ export class RunOutputs {
 
 /** The human summary's dataset line, then its notes (an append to a dataset an earlier axon wrote), one a line. */
 export function datasetLine(d: DatasetSummary): string {
-  return `dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped${d.frames_held_after_stop > 0 ? `, ${d.frames_held_after_stop} held after a stop left out` : ''}${d.frames_marked_held > 0 ? `, ${d.frames_marked_held} held ticks marked axon.held` : ''}), episode ${d.appended_to} saved in ${d.save_ms.max} ms off the loop${d.notes.map((n) => `\n  note: ${n}`).join('')}`;
+  return `dataset ${d.dir}: ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped${d.frames_held_after_stop > 0 ? `, ${d.frames_held_after_stop} held after a stop left out` : ''}${d.frames_marked_held > 0 ? `, ${d.frames_marked_held} held ticks marked axon.held` : ''}), ${savedWords(d)}${d.notes.map((n) => `\n  note: ${n}`).join('')}`;
+}
+
+/**
+ * Which episodes the session saved: none (stopped before its first frame: an empty episode is not
+ * written), one, or a range (a session split at operator resets).
+ */
+function savedWords(d: DatasetSummary): string {
+  const n = d.episodes_written;
+  const empty = d.episodes_empty;
+  if (n === 0) return `no episode saved (${empty > 0 ? '0 frames before the stop' : 'none written'})`;
+  const range = n === 1 ? `episode ${d.appended_to}` : `episodes ${d.appended_to}-${d.appended_to + n - 1}`;
+  return `${range} saved in ${d.save_ms.max} ms off the loop`;
 }

@@ -58,6 +58,8 @@ export interface DatasetSummary {
   readonly appended_to: number;
   readonly episodes_written: number;
   readonly episodes_dropped: number;
+  /** Episodes that ended before their first frame (a stop or signal at once): not written, not counted as written. */
+  readonly episodes_empty: number;
   /** Episodes ended by an operator reset (a re-arm after a stop) rather than by the run. */
   readonly episodes_split_at_reset: number;
   /**
@@ -109,6 +111,7 @@ export class DatasetWriter {
   private epStopReason: string | undefined;
   private episodesWritten = 0;
   private episodesDropped = 0;
+  private episodesEmpty = 0;
   private pendingFrames = 0;
   private nextId = 0;
   private readonly pending = new Map<number, number>(); // id -> frames
@@ -287,6 +290,7 @@ export class DatasetWriter {
   private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined }, meta: Omit<EpisodeMeta, 'task'>): void {
     const frames = ticks - end.held;
     if (dropping || b.length === 0) {
+      if (!dropping) this.episodesEmpty++;
       this.dropped += frames;
       if (frames > 0) this.episodesDropped++;
       return;
@@ -346,6 +350,7 @@ export class DatasetWriter {
         appended_to: this.appendedTo,
         episodes_written: this.episodesWritten,
         episodes_dropped: this.episodesDropped,
+        episodes_empty: this.episodesEmpty,
         episodes_split_at_reset: this.splits,
         slots_lost: this.slotsLost,
         episodes_split_at_lost_slot: this.lostSlotSplits,
