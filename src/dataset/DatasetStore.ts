@@ -2,22 +2,28 @@
  * A LeRobotDataset v3.0 folder on disk, written episode by episode (synchronously: it runs in the
  * dataset writer's worker thread, or inline in `axon export`).
  *
- * Saving an episode, in this order:
+ * One writer at a time: `open` takes the folder's writer lock (datasetFiles.ts, `.axon-lock`)
+ * before it reads or creates anything, and `close` releases it; a second writer is refused
+ * (DATASET_BUSY naming the holder) before its robot arms (review R13 F5).
+ *
+ * Saving an episode, in this order, each file written atomically (a temporary file in the same
+ * folder, fsync, rename: datasetFiles.ts), so that a reader never meets a half-written file:
  *   1. the journal (`.axon-journal.json`): how to undo step 2, and the episode count before it;
- *   2. the episode's frames as one row group of the current data file, with a new footer;
- *   3. meta/episodes, meta/tasks.parquet (when a task is new), meta/stats.json, each written to a
- *      temporary file and renamed over the old one;
- *   4. meta/info.json, the same way: its `total_episodes` is the commit;
+ *   2. the episode's frames as one more row group of this session's data file (copy-on-write);
+ *   3. this session's meta/episodes file (the rows this session wrote: earlier files, LeRobot's
+ *      included, are left as they are), meta/tasks.parquet (when a task is new), meta/stats.json;
+ *   4. meta/info.json: its `total_episodes` is the commit (with this session's provenance in
+ *      `axon.sessions`);
  *   5. the journal is removed.
- * A process killed anywhere leaves every earlier episode whole; one killed inside steps 1-4 is
- * repaired by the next open (`DatasetStore.open`, `readDataset`): the data file is put back and the
- * episodes table cut to `total_episodes`. Episodes being recorded when the process died were in
- * memory only and are lost whole, never half-written.
+ * A process killed anywhere leaves every earlier episode whole and every parquet file readable;
+ * one killed inside steps 1-4 leaves a journal and an uncommitted row group or episodes row, which
+ * `repairDataset` undoes (the next writer's open, or `axon dataset repair`); `dataset info` exits
+ * non-zero until then. Episodes being recorded when the process died were in memory only and are
+ * lost whole, never half-written.
  */
-import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, resolve, sep } from 'node:path';
-import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import type { ColumnSource } from 'hyparquet-writer';
 import { AxonError } from '../core/errors.ts';
 import {
   DATA_PATH,
@@ -25,21 +31,27 @@ import {
   INFO_PATH,
   JOURNAL_PATH,
   STATS_PATH,
-  TASKS_PATH,
   emptyInfo,
   featureFit,
   formatPath,
-  validateInfo,
   type DatasetInfo,
   type Features,
   type Provenance,
+  type SessionProvenance,
 } from './format.ts';
-import { ParquetAppender, restoreAppend, type AppendUndo } from './ParquetAppender.ts';
-import { aggregateStats, columnStats, STAT_KEYS, type FeatureStats, type StatsByFeature } from './stats.ts';
-import { readParquetRows } from './readParquet.ts';
-import { readJsonFile } from './readJson.ts';
+import { ParquetAppender } from './ParquetAppender.ts';
+import { aggregateStats, columnStats, type StatsByFeature } from './stats.ts';
 import { checkDataFiles, checkTotals } from './checkDataset.ts';
 import { makeDirs } from '../core/makeDirs.ts';
+import { LOCK_PATH, lockDataset, writeJsonAtomic, type DatasetLock } from './datasetFiles.ts';
+import { dataSchema, episodesFiles, isScalar, readEpisodeRows, readTasks, writeEpisodesTable, writeTasks, type EpisodeRow } from './episodesTable.ts';
+import { readInfo, repairDataset, type Journal } from './repairDataset.ts';
+import { checkAppendProvenance, sessionProvenance } from './provenance.ts';
+
+export type { EpisodeRow } from './episodesTable.ts';
+export { readEpisodeRows, readTasks, dataSchema } from './episodesTable.ts';
+export { repairDataset } from './repairDataset.ts';
+export { writeJsonAtomic } from './datasetFiles.ts';
 
 /** One episode's frames, column by column (row-major vectors), as the writer hands them over. */
 export interface EpisodeData {
@@ -63,38 +75,19 @@ export interface StoreOptions {
   readonly provenance: Provenance;
 }
 
-/** One row of meta/episodes. */
-export interface EpisodeRow {
-  episode_index: number;
-  tasks: string[];
-  length: number;
-  'data/chunk_index': number;
-  'data/file_index': number;
-  dataset_from_index: number;
-  dataset_to_index: number;
-  'meta/episodes/chunk_index': number;
-  'meta/episodes/file_index': number;
-  'axon/seed': number | null;
-  'axon/success': boolean | null;
-  'axon/randomization': string | null;
-  'axon/ended_by': string | null;
-  'axon/stop_reason': string | null;
-  stats: StatsByFeature;
-}
-
-interface Journal {
-  readonly episodesBefore: number;
-  /** The data file being appended to, relative to the dataset folder. */
-  readonly dataFile: string;
-  readonly undo: AppendUndo;
-}
-
 export class DatasetStore {
   private appender: ParquetAppender | undefined;
   private chunk = 0;
   private file = -1;
   private readonly taskIndex = new Map<string, number>();
   private closed = false;
+  /** This session's rows of meta/episodes and the file they go to (the next after every existing one). */
+  private readonly sessionRows: EpisodeRow[] = [];
+  private episodesFile: { chunk: number; file: number } | undefined;
+  /** This session's entry in info.json axon.sessions, added with its first episode. */
+  private session: SessionProvenance | undefined;
+  /** What opening did that an operator should know (a stale lock reclaimed, an interrupted save repaired). */
+  readonly notes: string[] = [];
 
   private constructor(
     readonly dir: string,
@@ -106,7 +99,9 @@ export class DatasetStore {
      * LATER_FEATURES, e.g. `axon.held`): its episodes are written without them, so that the data
      * files keep the columns meta/info.json lists; the caller says so in its summary.
      */
-    readonly leftOut: readonly string[] = [],
+    readonly leftOut: readonly string[],
+    private readonly lock: DatasetLock,
+    private readonly provenance: Provenance,
   ) {
     tasks.forEach((t, i) => this.taskIndex.set(t, i));
     for (const e of episodes) {
@@ -119,28 +114,53 @@ export class DatasetStore {
   }
 
   /**
-   * Opens `dir` for writing: a new dataset when it is missing or empty, else the existing dataset
-   * (repaired if a save was interrupted) to append to, in its own schema. AxonError
-   * DATASET_MISMATCH when the existing features or fps differ from this run's, naming each
+   * Opens `dir` for writing, holding its writer lock until close(): a new dataset when it is
+   * missing or empty, else the existing dataset (repaired if a save was interrupted) to append to,
+   * in its own schema. AxonError DATASET_BUSY when another writer holds the lock; DATASET_MISMATCH
+   * when the existing features, fps, robot type or control mode differ from this run's, naming each
    * difference; a feature axon added since the dataset was written (LATER_FEATURES) is not one:
    * it is left out (`leftOut`).
    */
   static async open(dir: string, o: StoreOptions): Promise<DatasetStore> {
+    if (existsSync(dir) && !existsSync(join(dir, INFO_PATH)) && readdirSync(dir).some((f) => f !== LOCK_PATH))
+      throw new AxonError('DATASET_WRITE', dir, 'exists and is not a LeRobot dataset (no meta/info.json)', 'a new or empty folder, or a dataset written before');
+    const lock = lockDataset(dir);
+    try {
+      const store = await DatasetStore.openLocked(dir, o, lock);
+      if (lock.note) store.notes.unshift(lock.note);
+      return store;
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async openLocked(dir: string, o: StoreOptions, lock: DatasetLock): Promise<DatasetStore> {
     const infoFile = join(dir, INFO_PATH);
     if (!existsSync(infoFile)) {
-      if (existsSync(dir) && readdirSync(dir).length > 0)
+      // Another writer may have made the folder a dataset between the check above and the lock.
+      if (readdirSync(dir).some((f) => f !== LOCK_PATH))
         throw new AxonError('DATASET_WRITE', dir, 'exists and is not a LeRobot dataset (no meta/info.json)', 'a new or empty folder, or a dataset written before');
       makeDirs(join(dir, 'meta'));
-      const info = emptyInfo(o.robotType, o.fps, o.features, o.provenance);
+      const info = emptyInfo(o.robotType, o.fps, o.features, { ...o.provenance, sessions: [] });
       writeJsonAtomic(infoFile, info);
-      return new DatasetStore(dir, info, [], []);
+      return new DatasetStore(dir, info, [], [], [], lock, o.provenance);
     }
-    const { info, episodes, tasks } = await loadForWrite(dir);
+    const repaired = await repairDataset(dir);
+    const info = readInfo(dir);
+    const episodes = await readEpisodeRows(dir, info);
+    // Appending to a dataset a copy broke would carry the damage on under new episodes.
+    const tasks = info.total_tasks > 0 ? (await readTasks(dir)).slice() : [];
+    checkTotals(dir, info, episodes, tasks);
+    checkDataFiles(dir, info, episodes, []);
     const { diffs, leftOut } = featureFit(info.features, o.features);
     if (info.fps !== o.fps) diffs.unshift(`fps ${info.fps} in the dataset, ${o.fps} in this run`);
     if (diffs.length > 0)
       throw new AxonError('DATASET_MISMATCH', dir, `its features do not match this run: ${diffs.join('; ')}`, 'a dataset recorded with the same robot, sensors and rate (or a new folder)');
-    return new DatasetStore(dir, info, episodes, tasks, leftOut);
+    checkAppendProvenance(dir, info, o.robotType, o.provenance);
+    const store = new DatasetStore(dir, info, episodes, tasks, leftOut, lock, o.provenance);
+    store.notes.push(...repaired.map((n) => `${dir}: repaired: ${n}`));
+    return store;
   }
 
   get totalEpisodes(): number {
@@ -199,7 +219,8 @@ export class DatasetStore {
     writeJsonAtomic(join(this.dir, JOURNAL_PATH), { episodesBefore: index, dataFile, undo: app.pending() } satisfies Journal);
     app.append(columnData, n);
     // 3: metadata.
-    this.episodes.push({
+    this.episodesFile ??= nextEpisodesFile(this.dir, this.info.chunks_size);
+    const row: EpisodeRow = {
       episode_index: index,
       tasks: [e.task],
       length: n,
@@ -207,16 +228,18 @@ export class DatasetStore {
       'data/file_index': this.file,
       dataset_from_index: from,
       dataset_to_index: from + n,
-      'meta/episodes/chunk_index': 0,
-      'meta/episodes/file_index': 0,
+      'meta/episodes/chunk_index': this.episodesFile.chunk,
+      'meta/episodes/file_index': this.episodesFile.file,
       'axon/seed': e.seed ?? null,
       'axon/success': e.success ?? null,
       'axon/randomization': e.randomization ? JSON.stringify(e.randomization) : null,
       'axon/ended_by': e.endedBy ?? null,
       'axon/stop_reason': e.stopReason ?? null,
       stats,
-    });
-    writeEpisodesTable(this.dir, info.features, this.episodes);
+    };
+    this.episodes.push(row);
+    this.sessionRows.push(row);
+    writeEpisodesTable(join(this.dir, formatPath(EPISODES_PATH, this.episodesFile.chunk, this.episodesFile.file)), info.features, this.sessionRows);
     if (newTask) writeTasks(this.dir, [...this.taskIndex.keys()]);
     writeJsonAtomic(join(this.dir, STATS_PATH), aggregateStats(this.episodes.map((x) => x.stats)));
     // 4: the commit.
@@ -224,6 +247,7 @@ export class DatasetStore {
     info.total_frames = from + n;
     info.total_tasks = this.taskIndex.size;
     info.splits = { train: `0:${info.total_episodes}` };
+    this.recordSession(index);
     writeJsonAtomic(join(this.dir, INFO_PATH), info);
     // 5.
     rmSync(join(this.dir, JOURNAL_PATH), { force: true });
@@ -245,19 +269,40 @@ export class DatasetStore {
     this.appender = new ParquetAppender(path, dataSchema(this.info.features), [{ key: 'axon', value: 'LeRobotDataset v3.0 data written by axon' }]);
   }
 
+  /**
+   * Counts episode `index` in this session's entry of info.json `axon.sessions` (review R13 F1:
+   * an append kept only the first run's provenance). A dataset from before sessions gets one
+   * entry for its earlier episodes, from its top-level provenance; one no axon wrote gets none.
+   */
+  private recordSession(index: number): void {
+    const info = this.info;
+    if (this.session === undefined) {
+      if (info.axon === undefined) info.axon = { ...this.provenance, sessions: [] }; // earlier episodes: no axon provenance
+      else if ((info.axon.sessions ?? []).length === 0 && index > 0) info.axon.sessions = [{ ...sessionProvenance(info.axon, 0), episodes: index }];
+      const sessions = (info.axon.sessions ??= []);
+      this.session = sessionProvenance(this.provenance, index);
+      sessions.push(this.session);
+    }
+    this.session.episodes = index + 1 - this.session.first_episode;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
     this.appender?.close();
+    this.lock.release();
   }
+}
+
+/** The meta/episodes file after every existing one (LeRobot's rule when it resumes a dataset): this session's rows go there. */
+function nextEpisodesFile(dir: string, chunksSize: number): { chunk: number; file: number } {
+  const last = episodesFiles(dir).at(-1);
+  if (last === undefined) return { chunk: 0, file: 0 };
+  return last.file + 1 >= chunksSize ? { chunk: last.chunk + 1, file: 0 } : { chunk: last.chunk, file: last.file + 1 };
 }
 
 function constant(n: number, v: number): Float64Array {
   return new Float64Array(n).fill(v);
-}
-
-function isScalar(shape: readonly number[]): boolean {
-  return shape.length === 1 && shape[0] === 1;
 }
 
 /** A column's values for the parquet writer: numbers, bigints, booleans, or an array per row. */
@@ -271,214 +316,6 @@ function columnValues(dtype: string, v: ArrayLike<number>, n: number, dim: numbe
       for (let d = 0; d < dim; d++) row[d] = conv(v[i * dim + d]);
       out[i] = row;
     }
-  return out;
-}
-
-const PHYSICAL = { float32: 'FLOAT', float64: 'DOUBLE', int64: 'INT64', bool: 'BOOLEAN' } as const;
-
-function leaf(name: string, dtype: keyof typeof PHYSICAL | 'string'): SchemaElement {
-  return dtype === 'string'
-    ? { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }
-    : { name, type: PHYSICAL[dtype], repetition_type: 'OPTIONAL' };
-}
-
-/** A LIST column of `dtype` (3 schema elements: the list, its repeated group, the element). */
-function list(name: string, dtype: keyof typeof PHYSICAL | 'string'): SchemaElement[] {
-  return [
-    { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
-    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
-    leaf('element', dtype),
-  ];
-}
-
-/** The data files' schema: scalars as plain columns, vectors as LIST columns (floats as real floats). */
-export function dataSchema(features: Features): SchemaElement[] {
-  const cols = Object.entries(features).map(([name, f]) => (isScalar(f.shape) ? [leaf(name, f.dtype)] : list(name, f.dtype)));
-  return [{ name: 'schema', num_children: cols.length }, ...cols.flat()];
-}
-
-const EPISODE_INT_COLUMNS = ['episode_index', 'length', 'data/chunk_index', 'data/file_index', 'dataset_from_index', 'dataset_to_index', 'meta/episodes/chunk_index', 'meta/episodes/file_index'] as const;
-
-/** meta/episodes/chunk-000/file-000.parquet, all rows, written whole (temporary file, then rename). */
-function writeEpisodesTable(dir: string, features: Features, rows: readonly EpisodeRow[]): void {
-  const schema: SchemaElement[][] = [];
-  const columnData: ColumnSource[] = [];
-  const add = (s: SchemaElement[], name: string, data: unknown[]) => {
-    schema.push(s);
-    columnData.push({ name, data });
-  };
-  add([leaf('episode_index', 'int64')], 'episode_index', rows.map((r) => BigInt(r.episode_index)));
-  add(list('tasks', 'string'), 'tasks', rows.map((r) => r.tasks));
-  for (const c of EPISODE_INT_COLUMNS.slice(1)) add([leaf(c, 'int64')], c, rows.map((r) => BigInt(r[c])));
-  for (const f of Object.keys(features))
-    for (const k of STAT_KEYS) {
-      const name = `stats/${f}/${k}`;
-      add(k === 'count' ? list(name, 'int64') : list(name, 'float64'), name, rows.map((r) => (k === 'count' ? r.stats[f][k].map((x) => BigInt(x)) : r.stats[f][k as keyof FeatureStats])));
-    }
-  add([leaf('axon/seed', 'int64')], 'axon/seed', rows.map((r) => (r['axon/seed'] === null ? null : BigInt(r['axon/seed']))));
-  add([leaf('axon/success', 'bool')], 'axon/success', rows.map((r) => r['axon/success']));
-  add([leaf('axon/randomization', 'string')], 'axon/randomization', rows.map((r) => r['axon/randomization']));
-  add([leaf('axon/ended_by', 'string')], 'axon/ended_by', rows.map((r) => r['axon/ended_by']));
-  add([leaf('axon/stop_reason', 'string')], 'axon/stop_reason', rows.map((r) => r['axon/stop_reason']));
-  const buf = parquetWriteBuffer({ columnData, schema: [{ name: 'schema', num_children: schema.length }, ...schema.flat()], createdBy: 'axon (hyparquet-writer)' });
-  writeFileAtomic(join(dir, formatPath(EPISODES_PATH, 0, 0)), new Uint8Array(buf));
-}
-
-/** meta/tasks.parquet: the task text as the pandas index "task", and its task_index. */
-function writeTasks(dir: string, tasks: readonly string[]): void {
-  const pandas = {
-    index_columns: ['task'],
-    column_indexes: [{ name: null, field_name: null, pandas_type: 'unicode', numpy_type: 'object', metadata: { encoding: 'UTF-8' } }],
-    columns: [
-      { name: 'task_index', field_name: 'task_index', pandas_type: 'int64', numpy_type: 'int64', metadata: null },
-      { name: 'task', field_name: 'task', pandas_type: 'unicode', numpy_type: 'object', metadata: null },
-    ],
-    creator: { library: 'axon', version: '0.1.0' },
-    pandas_version: '2.2.3',
-  };
-  const buf = parquetWriteBuffer({
-    columnData: [
-      { name: 'task_index', data: tasks.map((_, i) => BigInt(i)) },
-      { name: 'task', data: [...tasks] },
-    ],
-    schema: [{ name: 'schema', num_children: 2 }, leaf('task_index', 'int64'), leaf('task', 'string')],
-    kvMetadata: [{ key: 'pandas', value: JSON.stringify(pandas) }],
-    createdBy: 'axon (hyparquet-writer)',
-  });
-  writeFileAtomic(join(dir, TASKS_PATH), new Uint8Array(buf));
-}
-
-export function writeJsonAtomic(file: string, x: unknown): void {
-  writeFileAtomic(file, new TextEncoder().encode(JSON.stringify(x, null, 4)));
-}
-
-function writeFileAtomic(file: string, b: Uint8Array): void {
-  makeDirs(dirname(file));
-  const tmp = `${file}.tmp`;
-  writeFileSync(tmp, b);
-  renameSync(tmp, file);
-}
-
-/**
- * Finishes or undoes a save that a killed process left half done (a journal is present): the
- * episode is kept when info.json counts it, else its row group is removed from the data file.
- * Returns a note saying what was done, or undefined when nothing was needed.
- */
-export function repairDataset(dir: string): string | undefined {
-  const jf = join(dir, JOURNAL_PATH);
-  if (!existsSync(jf)) return undefined;
-  const j = readJournal(jf, dir);
-  const info = readInfo(dir);
-  let note: string;
-  if (info.total_episodes > j.episodesBefore) note = `the save of episode ${j.episodesBefore} had finished`;
-  else {
-    if (j.undo.footer === null) rmSync(j.file, { force: true });
-    else restoreAppend(j.file, j.undo);
-    note = `episode ${j.episodesBefore} was being saved when the writer stopped: removed from ${j.file}`;
-  }
-  rmSync(jf, { force: true });
-  return note;
-}
-
-function readInfo(dir: string): DatasetInfo {
-  const file = join(dir, INFO_PATH);
-  return validateInfo(readJsonFile(file, 'the JSON object of a LeRobotDataset v3.0 meta/info.json'), file);
-}
-
-const JOURNAL_EXPECTED = 'the journal an axon writer leaves while it saves an episode: {episodesBefore, dataFile, undo: {at, footer}} (remove the file to give up the interrupted save)';
-
-/**
- * The journal, checked before anything is undone from it: a journal a disk broke must not cut or
- * remove a file, nor name one outside the dataset.
- */
-function readJournal(file: string, dir: string): Journal & { readonly file: string } {
-  const x = readJsonFile(file, JOURNAL_EXPECTED) as Record<string, unknown> | null;
-  const bad = (field: string, what: string): never => {
-    throw new AxonError('DATASET_READ', `${file}#/${field}`, what, JOURNAL_EXPECTED);
-  };
-  const show = (v: unknown) => (v === undefined ? 'missing' : JSON.stringify(v));
-  if (typeof x !== 'object' || x === null || Array.isArray(x)) bad('', `is ${show(x)}, not an object`);
-  const j = x as Record<string, unknown>;
-  if (!Number.isInteger(j.episodesBefore) || (j.episodesBefore as number) < 0) bad('episodesBefore', `is ${show(j.episodesBefore)}, not an episode count`);
-  if (typeof j.dataFile !== 'string') bad('dataFile', `is ${show(j.dataFile)}, not a path`);
-  // Relative to the dataset folder (a journal from before that was relative to the writer's working directory).
-  const inside = [resolve(dir, j.dataFile as string), resolve(j.dataFile as string)].find((f) => f.startsWith(resolve(dir) + sep));
-  if (inside === undefined) return bad('dataFile', `"${j.dataFile}" is not inside ${dir}`);
-  const u = j.undo as Record<string, unknown> | null;
-  if (typeof u !== 'object' || u === null) return bad('undo', `is ${show(u)}, not an object`);
-  if (!Number.isInteger(u.at) || (u.at as number) < 0) bad('undo/at', `is ${show(u.at)}, not a byte offset`);
-  if (u.footer !== null && typeof u.footer !== 'string') bad('undo/footer', `is ${show(u.footer)}, not base64 text or null`);
-  return { ...(j as unknown as Journal), file: inside };
-}
-
-/** The committed state of a dataset for appending: info, episodes (cut to total_episodes), tasks. */
-async function loadForWrite(dir: string): Promise<{ info: DatasetInfo; episodes: EpisodeRow[]; tasks: string[] }> {
-  repairDataset(dir);
-  const info = readInfo(dir);
-  const all = await readEpisodeRows(dir, info);
-  const episodes = all.slice(0, info.total_episodes);
-  // Appending to a dataset a copy broke would carry the damage on under new episodes.
-  const tasks = info.total_tasks > 0 ? (await readTasks(dir)).slice() : [];
-  checkTotals(dir, info, episodes, tasks);
-  checkDataFiles(dir, info, episodes, []);
-  // An uncommitted episode's row (a save killed before info.json): cut from the table and the stats.
-  if (all.length > episodes.length) {
-    writeEpisodesTable(dir, info.features, episodes);
-    if (episodes.length > 0) writeJsonAtomic(join(dir, STATS_PATH), aggregateStats(episodes.map((x) => x.stats)));
-  }
-  return { info, episodes, tasks };
-}
-
-/** meta/tasks.parquet in task_index order. */
-export async function readTasks(dir: string): Promise<string[]> {
-  const file = join(dir, TASKS_PATH);
-  if (!existsSync(file)) return [];
-  const rows = await readParquetRows(file);
-  const out: string[] = [];
-  for (const r of rows) out[Number(r.task_index)] = String(r.task ?? r.__index_level_0__);
-  return out;
-}
-
-/** Every row of meta/episodes (all its files), with the per-episode stats. */
-export async function readEpisodeRows(dir: string, info: DatasetInfo): Promise<EpisodeRow[]> {
-  const root = join(dir, 'meta', 'episodes');
-  if (!existsSync(root)) return [];
-  const files = readdirSync(root)
-    .filter((c) => c.startsWith('chunk-'))
-    .sort()
-    .flatMap((c) => readdirSync(join(root, c)).filter((f) => f.endsWith('.parquet')).sort().map((f) => join(root, c, f)));
-  const out: EpisodeRow[] = [];
-  for (const file of files)
-    for (const r of await readParquetRows(file)) {
-      const stats: StatsByFeature = {};
-      for (const f of Object.keys(info.features)) {
-        const s = {} as Record<string, number[]>;
-        for (const k of STAT_KEYS) {
-          const v = r[`stats/${f}/${k}`];
-          if (Array.isArray(v)) s[k] = v.map(Number);
-        }
-        if (s.mean) stats[f] = s as unknown as FeatureStats;
-      }
-      const num = (k: string) => Number(r[k] ?? 0);
-      out.push({
-        episode_index: num('episode_index'),
-        tasks: Array.isArray(r.tasks) ? r.tasks.map(String) : [],
-        length: num('length'),
-        'data/chunk_index': num('data/chunk_index'),
-        'data/file_index': num('data/file_index'),
-        dataset_from_index: num('dataset_from_index'),
-        dataset_to_index: num('dataset_to_index'),
-        'meta/episodes/chunk_index': num('meta/episodes/chunk_index'),
-        'meta/episodes/file_index': num('meta/episodes/file_index'),
-        'axon/seed': r['axon/seed'] === null || r['axon/seed'] === undefined ? null : Number(r['axon/seed']),
-        'axon/success': typeof r['axon/success'] === 'boolean' ? r['axon/success'] : null,
-        'axon/randomization': typeof r['axon/randomization'] === 'string' ? r['axon/randomization'] : null,
-        'axon/ended_by': typeof r['axon/ended_by'] === 'string' ? r['axon/ended_by'] : null,
-        'axon/stop_reason': typeof r['axon/stop_reason'] === 'string' ? r['axon/stop_reason'] : null,
-        stats,
-      });
-    }
-  out.sort((a, b) => a.episode_index - b.episode_index);
   return out;
 }
 

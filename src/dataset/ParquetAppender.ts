@@ -3,15 +3,19 @@
  *
  * hyparquet-writer's ParquetWriter encodes each row group into memory; after it, the file's footer
  * (FileMetaData of every row group so far, its length, "PAR1") is written behind it. The next row
- * group is written where that footer started, followed by the new footer, in one positioned write.
- * Before that write, `pending()` gives what a journal needs to undo it (the old end and footer): a
- * process killed during the write leaves a file that `restore()` puts back as it was.
+ * group goes where that footer started, followed by the new footer. Each append is atomic
+ * (datasetFiles.ts patchFileAtomic: a copy of the file is changed, fsynced and renamed over it): a
+ * reader, or a process killed during the append, sees the file before it or after it, never a file
+ * without a footer (review R13 F8). The file is not created before its first row group.
+ * `pending()` gives what a journal needs to undo an append (the old end and footer) when the
+ * dataset's commit (meta/info.json) did not follow it.
  */
-import { openSync, writeSync, closeSync, ftruncateSync, statSync, readSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, rmSync, statSync } from 'node:fs';
 import { ByteWriter, ParquetWriter } from 'hyparquet-writer';
 import type { ColumnSource } from 'hyparquet-writer';
 import { writeMetadata } from 'hyparquet-writer/src/metadata.js';
 import type { SchemaElement, KeyValue } from 'hyparquet';
+import { partialPath, patchFileAtomic } from './datasetFiles.ts';
 
 const PAR1 = 0x31524150;
 
@@ -23,7 +27,6 @@ export interface AppendUndo {
 }
 
 export class ParquetAppender {
-  private readonly fd: number;
   private readonly bytes = new ByteWriter(1 << 16);
   private readonly writer: ParquetWriter;
   /** Where the next row group starts: the end of the last one. */
@@ -36,14 +39,14 @@ export class ParquetAppender {
     private readonly schema: SchemaElement[],
     private readonly kv: KeyValue[] = [],
   ) {
-    this.fd = openSync(path, 'w');
     this.writer = new ParquetWriter({ writer: this.bytes, schema, createdBy: 'axon (hyparquet-writer)', kvMetadata: kv });
-    // The header PAR1 the writer appended.
-    const head = this.bytes.getBytes();
-    writeSync(this.fd, head, 0, head.length, 0);
-    this.end = head.length;
+    // The header PAR1 the writer appended: written with the first row group.
+    this.head = this.bytes.getBytes().slice();
+    this.end = this.head.length;
     this.bytes.index = 0;
   }
+
+  private readonly head: Uint8Array;
 
   /** Bytes in the file (row groups and footer). */
   get size(): number {
@@ -78,7 +81,7 @@ export class ParquetAppender {
     const out = new Uint8Array(group.length + footer.length);
     out.set(group);
     out.set(footer, group.length);
-    writeAll(this.fd, out, this.end);
+    patchFileAtomic(this.path, this.end, out, this.footer === null ? this.head : undefined);
     this.end += group.length;
     this.bytes.index = 0;
     this.footer = footer;
@@ -86,26 +89,23 @@ export class ParquetAppender {
   }
 
   close(): void {
-    closeSync(this.fd);
+    // Nothing open between appends.
   }
 }
 
-function writeAll(fd: number, b: Uint8Array, at: number): void {
-  let off = 0;
-  while (off < b.length) off += writeSync(fd, b, off, b.length - off, at + off);
-}
-
-/** Puts a file back as it was before an interrupted append (AppendUndo from the journal). */
+/**
+ * Puts a file back as it was before an append the dataset did not commit (AppendUndo from the
+ * journal), atomically; a file that had no row group is removed. Either is a no-op when the
+ * append never reached the file (the kill came before its rename).
+ */
 export function restoreAppend(path: string, undo: AppendUndo): void {
-  if (undo.footer === null) return; // the file had no row group: the caller removes it
-  const footer = Buffer.from(undo.footer, 'base64');
-  const fd = openSync(path, 'r+');
-  try {
-    writeAll(fd, footer, undo.at);
-    ftruncateSync(fd, undo.at + footer.length);
-  } finally {
-    closeSync(fd);
+  rmSync(partialPath(path), { force: true });
+  if (undo.footer === null) {
+    rmSync(path, { force: true });
+    return;
   }
+  if (!existsSync(path)) return;
+  patchFileAtomic(path, undo.at, Buffer.from(undo.footer, 'base64'));
 }
 
 /** Whether the file ends in a parquet footer magic (a whole file). */

@@ -41,7 +41,9 @@ const PARQUET_EXPECTED = 'a parquet file of a LeRobot dataset (starting and endi
 /**
  * Every data file the committed episodes name exists and starts and ends with the parquet magic
  * "PAR1": a file a copy lost, cut or zeroed is refused here, not when a replay reaches it. A file
- * whose end an interrupted save left (a journal is present) is a warning: the next writer repairs it.
+ * whose end an interrupted save of an earlier axon left (it wrote in place; a journal is present)
+ * is a warning: `axon dataset repair` or the next writer repairs it. Row counts against the
+ * footers and files no episode names: repairDataset.ts datasetProblems.
  */
 export function checkDataFiles(dir: string, info: DatasetInfo, episodes: readonly EpisodeRow[], warnings: string[]): void {
   const journal = existsSync(join(dir, JOURNAL_PATH));
@@ -52,7 +54,7 @@ export function checkDataFiles(dir: string, info: DatasetInfo, episodes: readonl
     seen.add(file);
     const bad = parquetMagicFault(file);
     if (bad === undefined) continue;
-    if (journal && bad.tail) warnings.push(`${file}: ${bad.message}: cut short by the interrupted save; episodes in it cannot be read until the next axon writer repairs the folder`);
+    if (journal && bad.tail) warnings.push(`${file}: ${bad.message}: cut short by an interrupted save; episodes in it cannot be read until \`axon dataset repair ${dir}\` (or the next axon writer) repairs the folder`);
     else throw new AxonError('DATASET_READ', file, `${bad.message} (episode ${e.episode_index} is in it)`, PARQUET_EXPECTED);
   }
 }

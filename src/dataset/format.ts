@@ -172,6 +172,29 @@ export interface Provenance {
   /** The policy's manifest, when one ran. */
   readonly model_manifest?: unknown;
   readonly source?: string;
+  /** The control mode the `action` column holds (position, velocity, effort). */
+  readonly control_mode?: string;
+  /** The command line that made it, flags included. */
+  readonly command?: string;
+  /**
+   * What made each run's episodes (the top-level fields are the first run's): one entry per
+   * writing session, in order (docs/dataset.md "Appending").
+   */
+  sessions?: SessionProvenance[];
+}
+
+/** One writing session's provenance in info.json `axon.sessions`: episodes first_episode .. first_episode + episodes - 1. */
+export interface SessionProvenance {
+  readonly first_episode: number;
+  episodes: number;
+  readonly axon_version: string;
+  readonly robot: string;
+  readonly robot_spec_sha256: string;
+  readonly model?: string;
+  readonly model_manifest_sha256?: string;
+  readonly control_mode?: string;
+  readonly source?: string;
+  readonly command?: string;
 }
 
 export function sha256Json(x: unknown): string {

@@ -5,7 +5,8 @@
  *
  * Only committed episodes are read (info.json's total_episodes; rows are found through the
  * episodes table's row ranges), so a dataset left by a killed writer reads up to its last whole
- * episode; a leftover journal is reported, and repaired by the next writer that opens the folder.
+ * episode; what the killed save left (repairDataset.ts datasetProblems) is in `problems`:
+ * `dataset info` exits non-zero on them, `axon dataset repair` (or the next writer) removes them.
  */
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,8 +14,11 @@ import { AxonError } from '../core/errors.ts';
 import type { ControlMode, Observation, RobotSpec } from '../core/robot.ts';
 import type { Recording, RecordedTick } from '../record/readRecording.ts';
 import { reviveNonFinite } from '../record/json.ts';
-import { readEpisodeRows, readTasks, type EpisodeRow } from './DatasetStore.ts';
-import { INFO_PATH, JOURNAL_PATH, STATS_PATH, formatPath, validateInfo, type DatasetInfo } from './format.ts';
+import { readEpisodeRows, readTasks, type EpisodeRow } from './episodesTable.ts';
+import { datasetProblems } from './repairDataset.ts';
+import { lockHolder } from './datasetFiles.ts';
+import { controlModeOf, sessionOf } from './provenance.ts';
+import { INFO_PATH, STATS_PATH, formatPath, validateInfo, type DatasetInfo } from './format.ts';
 import { readParquetRows } from './readParquet.ts';
 import { readJsonFile } from './readJson.ts';
 import { checkDataFiles, checkTotals } from './checkDataset.ts';
@@ -27,6 +31,12 @@ export interface Dataset {
   readonly tasks: string[];
   readonly stats: StatsByFeature | undefined;
   readonly warnings: string[];
+  /**
+   * What an interrupted save left that keeps LeRobot from loading the folder (a journal, uncommitted
+   * rows, data files no episode names, a footer counting other rows): empty when whole. Not
+   * reported while a live writer holds the lock (a save in progress looks the same).
+   */
+  readonly problems: string[];
 }
 
 export async function readDataset(dir: string): Promise<Dataset> {
@@ -34,16 +44,21 @@ export async function readDataset(dir: string): Promise<Dataset> {
   if (!existsSync(infoFile)) throw new AxonError('DATASET_READ', dir, 'has no meta/info.json', 'a LeRobotDataset v3.0 folder');
   const info = validateInfo(readJsonFile(infoFile, INFO_EXPECTED), infoFile);
   const warnings: string[] = [];
-  if (existsSync(join(dir, JOURNAL_PATH)))
-    warnings.push(`${dir}: an episode was being saved when its writer stopped; read up to the last whole episode (${info.total_episodes}); the next axon writer repairs the folder`);
   const all = await readEpisodeRows(dir, info);
   const episodes = all.filter((e) => e.episode_index < info.total_episodes);
   const tasks = await readTasks(dir);
   checkTotals(dir, info, episodes, tasks);
   checkDataFiles(dir, info, episodes, warnings);
+  const holder = lockHolder(dir);
+  let problems = datasetProblems(dir, info, episodes, all);
+  if (holder) {
+    warnings.push(`${dir}: being written by pid ${holder.pid} on ${holder.host} since ${holder.since} (${holder.command}); read up to its last committed episode (${info.total_episodes})`);
+    problems = [];
+  } else if (problems.length > 0)
+    warnings.push(`${dir}: an episode save was interrupted; read up to the last whole episode (${info.total_episodes}); LeRobot cannot load the folder until \`axon dataset repair ${dir}\` (or the next axon writer) repairs it`);
   const statsFile = join(dir, STATS_PATH);
   const stats = existsSync(statsFile) ? validateStats(readJsonFile(statsFile, STATS_EXPECTED), statsFile) : undefined;
-  return { dir, info, episodes, tasks, stats, warnings };
+  return { dir, info, episodes, tasks, stats, warnings, problems };
 }
 
 const INFO_EXPECTED = 'the JSON object of a LeRobotDataset v3.0 meta/info.json';
@@ -92,8 +107,9 @@ export async function datasetRecording(ds: Dataset, k: number): Promise<Recordin
   const spec = datasetSpec(ds);
   const { row, frames } = await readEpisode(ds, k);
   const n = spec.joints.length;
-  const manifest = ds.info.axon?.model_manifest as { action?: { type?: string } } | undefined;
-  const mode: ControlMode = manifest?.action?.type === 'joint_effort' ? 'effort' : manifest?.action?.type === 'joint_velocity' ? 'velocity' : 'position';
+  // One control mode per dataset (an append in another is refused: provenance.ts checkAppendProvenance).
+  const m = sessionOf(ds.info, k)?.control_mode ?? controlModeOf(ds.info.axon);
+  const mode: ControlMode = m === 'effort' ? 'effort' : m === 'velocity' ? 'velocity' : 'position';
   const empty = new Float32Array(0);
   let ret = 0;
   const ticks: RecordedTick[] = frames.map((fr, i) => {
@@ -139,7 +155,7 @@ export async function datasetRecording(ds: Dataset, k: number): Promise<Recordin
     run: {
       command: 'dataset',
       robot: spec.name,
-      policy: ds.info.axon?.model,
+      policy: sessionOf(ds.info, k)?.model ?? ds.info.axon?.model,
       period_s: 1 / ds.info.fps,
       episode: k,
       task: row.tasks[0],
@@ -174,11 +190,17 @@ export function datasetInfoSummary(ds: Dataset) {
     duration_s: Math.round((i.total_frames / i.fps) * 1000) / 1000,
     episode_length: lengths.length ? { min: Math.min(...lengths), max: Math.max(...lengths), mean: Math.round((lengths.reduce((a, b) => a + b, 0) / lengths.length) * 100) / 100 } : null,
     successes: ds.episodes.filter((e) => e['axon/success'] === true).length,
-    episodes: ds.episodes.map((e) => ({ index: e.episode_index, length: e.length, task: e.tasks.join('; '), success: e['axon/success'], seed: e['axon/seed'], ended_by: e['axon/ended_by'], ...(e['axon/stop_reason'] !== null ? { stop_reason: e['axon/stop_reason'] } : {}), file: formatPath(i.data_path, e['data/chunk_index'], e['data/file_index']) })),
+    episodes: ds.episodes.map((e) => {
+      const s = sessionOf(i, e.episode_index);
+      return { index: e.episode_index, length: e.length, task: e.tasks.join('; '), success: e['axon/success'], seed: e['axon/seed'], ended_by: e['axon/ended_by'], ...(e['axon/stop_reason'] !== null ? { stop_reason: e['axon/stop_reason'] } : {}), file: formatPath(i.data_path, e['data/chunk_index'], e['data/file_index']), model: s ? (s.model ?? null) : (i.axon?.sessions?.length ? null : (i.axon?.model ?? null)), command: s?.command ?? s?.source ?? null };
+    }),
     tasks: ds.tasks,
     features: Object.fromEntries(Object.entries(i.features).map(([k, f]) => [k, { dtype: f.dtype, shape: f.shape, ...(f.names ? { names: f.names } : {}) }])),
     stats: ds.stats ? Object.fromEntries(Object.entries(ds.stats).map(([k, s]) => [k, { min: r4(s.min), max: r4(s.max), mean: r4(s.mean), std: r4(s.std), count: s.count[0] }])) : null,
     provenance: i.axon ? { axon_version: i.axon.axon_version, robot: i.axon.robot, robot_spec_sha256: i.axon.robot_spec_sha256, model: i.axon.model ?? null, model_manifest_sha256: i.axon.model_manifest_sha256 ?? null, source: i.axon.source ?? null } : null,
+    /** What made each run's episodes (info.json axon.sessions), in order. */
+    sessions: i.axon?.sessions ?? [],
     warnings: ds.warnings,
+    problems: ds.problems,
   };
 }

@@ -1,5 +1,14 @@
 import { Command } from '@commander-js/extra-typings';
-import { datasetInfoSummary, readDataset } from '../../dataset/index.ts';
+import { AxonError } from '../../core/errors.ts';
+import { datasetInfoSummary, readDataset, repairDataset } from '../../dataset/index.ts';
+import { lockDataset } from '../../dataset/datasetFiles.ts';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** A dataset an interrupted save left needing repair: `dataset info` prints it, then exits 2 with this. */
+function needsRepair(dir: string, problems: readonly string[]): AxonError {
+  return new AxonError('DATASET_REPAIR', dir, `an episode save was interrupted and LeRobot cannot load the folder as it is: ${problems.join('; ')}`, `a whole dataset: run \`axon dataset repair ${dir}\` (or append with the next axon run), which keeps every committed episode`);
+}
 
 /** `axon dataset info DATASET`: episodes, lengths, tasks, features and stats of a LeRobotDataset v3.0. */
 export function datasetCommand() {
@@ -13,11 +22,18 @@ export function datasetCommand() {
       const s = datasetInfoSummary(ds);
       if (o.json) {
         console.log(JSON.stringify(s));
+        if (ds.problems.length > 0) throw needsRepair(dir, ds.problems);
         return;
       }
       console.log(`${s.dir}: LeRobotDataset ${s.codebase_version}, robot ${s.robot_type}, ${s.total_episodes} episodes, ${s.total_frames} frames at ${s.fps} fps (${s.duration_s} s), ${s.total_tasks} task(s)`);
       if (s.episode_length) console.log(`  episode length: min ${s.episode_length.min}, max ${s.episode_length.max}, mean ${s.episode_length.mean} frames; ${s.successes} successful`);
       if (s.provenance) console.log(`  made by axon ${s.provenance.axon_version} (${s.provenance.source ?? '?'}), model ${s.provenance.model ?? 'none'}, robot spec sha256 ${s.provenance.robot_spec_sha256.slice(0, 12)}…`);
+      // Each run that appended (info.json axon.sessions): its episodes, model, mode and command line.
+      if (s.sessions.length > 0) {
+        console.log('  sessions:');
+        for (const x of s.sessions)
+          console.log(`    episodes ${x.first_episode}-${x.first_episode + x.episodes - 1}: model ${x.model ?? 'none'}${x.control_mode ? `, ${x.control_mode} control` : ''}, robot spec sha256 ${x.robot_spec_sha256.slice(0, 12)}…, ${x.command ?? x.source ?? '?'}`);
+      }
       console.log('  tasks: ' + s.tasks.map((t, i) => `${i}: "${t}"`).join(', '));
       console.log('  features:');
       for (const [k, f] of Object.entries(s.features)) console.log(`    ${k.padEnd(20)} ${f.dtype}[${f.shape.join(',')}]${'names' in f && f.names ? ` ${f.names.length > 6 ? `${f.names.slice(0, 6).join(', ')}, … (${f.names.length})` : f.names.join(', ')}` : ''}`);
@@ -32,6 +48,28 @@ export function datasetCommand() {
       console.log('  episodes:');
       for (const e of s.episodes.slice(0, 50)) console.log(`    ${String(e.index).padStart(4)}  ${String(e.length).padStart(6)} frames  ${e.success === null ? '      ' : e.success ? 'success' : 'failed '}  seed ${e.seed ?? '-'}  "${e.task}"  ${e.file}`);
       if (s.episodes.length > 50) console.log(`    … ${s.episodes.length - 50} more (--json lists them all)`);
+      if (ds.problems.length > 0) throw needsRepair(dir, ds.problems);
     });
-  return new Command('dataset').description('Inspect LeRobotDataset v3.0 folders (written by --dataset or axon export lerobot).').addCommand(info.exitOverride());
+  const repair = new Command('repair')
+    .description('Finish or undo an episode save a killed writer left (journal, uncommitted rows, stray data files), keeping every committed episode, so that LeRobot loads the folder.')
+    .argument('<dir>', 'dataset folder')
+    .option('--json', 'print one JSON object on the last line of stdout', false)
+    .action(async (dir, o) => {
+      if (!existsSync(join(dir, 'meta', 'info.json'))) throw new AxonError('DATASET_READ', dir, 'has no meta/info.json', 'a LeRobotDataset v3.0 folder');
+      // The writer lock: never repair under a live writer (its save in progress looks the same).
+      const lock = lockDataset(dir);
+      let notes: string[];
+      try {
+        notes = await repairDataset(dir);
+        if (lock.note) notes.unshift(lock.note);
+      } finally {
+        lock.release();
+      }
+      const ds = await readDataset(dir);
+      if (ds.problems.length > 0) throw needsRepair(dir, ds.problems);
+      const s = { command: 'dataset repair', dir, repaired: notes, total_episodes: ds.info.total_episodes, total_frames: ds.info.total_frames };
+      if (o.json) console.log(JSON.stringify(s));
+      else console.log(`${dir}: ${notes.length === 0 ? 'nothing to repair' : notes.join('; ')}; ${s.total_episodes} episodes, ${s.total_frames} frames`);
+    });
+  return new Command('dataset').description('Inspect and repair LeRobotDataset v3.0 folders (written by --dataset or axon export lerobot).').addCommand(info.exitOverride()).addCommand(repair.exitOverride());
 }

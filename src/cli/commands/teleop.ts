@@ -86,7 +86,7 @@ export function teleopCommand() {
             fps: o.hz,
             task: o.task ?? `teleop (${foll.config.name})`,
             scored: false,
-            provenance: provenance({ spec: follower.spec, period, source: `axon teleop --leader ${o.leader} --follower ${o.follower} (leader ${lead.config.name} on ${leaderPort}, follower on ${followerPort}${o.scriptLeader ? ', scripted leader' : ''})` }),
+            provenance: provenance({ spec: follower.spec, period, mode: 'position', source: `axon teleop --leader ${o.leader} --follower ${o.follower} (leader ${lead.config.name} on ${leaderPort}, follower on ${followerPort}${o.scriptLeader ? ', scripted leader' : ''})` }),
           }).catch(async (e: unknown) => {
             await follower.close().catch(() => {});
             await leader.close().catch(() => {});

@@ -113,7 +113,9 @@ describe('DatasetWriter: episodes off the tick, counted', () => {
     // works from any working directory (this process's is not the folder's parent).
     const journal = { episodesBefore: 1, dataFile: 'data/chunk-000/file-000.parquet', undo };
     writeFileSync(join(dir, '.axon-journal.json'), JSON.stringify(journal));
-    expect((await readDataset(dir)).warnings[0]).toContain('was being saved');
+    const before = await readDataset(dir);
+    expect(before.warnings[0]).toContain('save was interrupted');
+    expect(before.problems.join('\n')).toMatch(/was being saved[^]*footer counts 15 rows, the committed episodes in it 10/);
     const again = await DatasetStore.open(dir, o);
     again.close();
     expect(existsSync(join(dir, '.axon-journal.json'))).toBe(false);

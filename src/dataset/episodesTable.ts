@@ -1,0 +1,182 @@
+/**
+ * The tables of a dataset's meta folder: meta/episodes (one row per episode; possibly several
+ * files, as LeRobot leaves it after a resumed recording) and meta/tasks.parquet, read and written,
+ * and the parquet schemas axon writes.
+ */
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
+import type { SchemaElement } from 'hyparquet';
+import { TASKS_PATH, type DatasetInfo, type Features } from './format.ts';
+import { STAT_KEYS, type FeatureStats, type StatsByFeature } from './stats.ts';
+import { readParquetRows } from './readParquet.ts';
+import { writeFileAtomic } from './datasetFiles.ts';
+
+/** One row of meta/episodes. */
+export interface EpisodeRow {
+  episode_index: number;
+  tasks: string[];
+  length: number;
+  'data/chunk_index': number;
+  'data/file_index': number;
+  dataset_from_index: number;
+  dataset_to_index: number;
+  'meta/episodes/chunk_index': number;
+  'meta/episodes/file_index': number;
+  'axon/seed': number | null;
+  'axon/success': boolean | null;
+  'axon/randomization': string | null;
+  'axon/ended_by': string | null;
+  'axon/stop_reason': string | null;
+  stats: StatsByFeature;
+}
+
+export function isScalar(shape: readonly number[]): boolean {
+  return shape.length === 1 && shape[0] === 1;
+}
+
+const PHYSICAL = { float32: 'FLOAT', float64: 'DOUBLE', int64: 'INT64', bool: 'BOOLEAN' } as const;
+
+export function leaf(name: string, dtype: keyof typeof PHYSICAL | 'string'): SchemaElement {
+  return dtype === 'string'
+    ? { name, type: 'BYTE_ARRAY', converted_type: 'UTF8', repetition_type: 'OPTIONAL' }
+    : { name, type: PHYSICAL[dtype], repetition_type: 'OPTIONAL' };
+}
+
+/** A LIST column of `dtype` (3 schema elements: the list, its repeated group, the element). */
+export function list(name: string, dtype: keyof typeof PHYSICAL | 'string'): SchemaElement[] {
+  return [
+    { name, repetition_type: 'OPTIONAL', num_children: 1, converted_type: 'LIST' },
+    { name: 'list', repetition_type: 'REPEATED', num_children: 1 },
+    leaf('element', dtype),
+  ];
+}
+
+/** The data files' schema: scalars as plain columns, vectors as LIST columns (floats as real floats). */
+export function dataSchema(features: Features): SchemaElement[] {
+  const cols = Object.entries(features).map(([name, f]) => (isScalar(f.shape) ? [leaf(name, f.dtype)] : list(name, f.dtype)));
+  return [{ name: 'schema', num_children: cols.length }, ...cols.flat()];
+}
+
+const EPISODE_INT_COLUMNS = ['episode_index', 'length', 'data/chunk_index', 'data/file_index', 'dataset_from_index', 'dataset_to_index', 'meta/episodes/chunk_index', 'meta/episodes/file_index'] as const;
+
+/** One file of meta/episodes (`file`), `rows` written whole (atomically: temporary file, then rename). */
+export function writeEpisodesTable(file: string, features: Features, rows: readonly EpisodeRow[]): void {
+  const schema: SchemaElement[][] = [];
+  const columnData: ColumnSource[] = [];
+  const add = (s: SchemaElement[], name: string, data: unknown[]) => {
+    schema.push(s);
+    columnData.push({ name, data });
+  };
+  add([leaf('episode_index', 'int64')], 'episode_index', rows.map((r) => BigInt(r.episode_index)));
+  add(list('tasks', 'string'), 'tasks', rows.map((r) => r.tasks));
+  for (const c of EPISODE_INT_COLUMNS.slice(1)) add([leaf(c, 'int64')], c, rows.map((r) => BigInt(r[c])));
+  for (const f of Object.keys(features))
+    for (const k of STAT_KEYS) {
+      const name = `stats/${f}/${k}`;
+      add(k === 'count' ? list(name, 'int64') : list(name, 'float64'), name, rows.map((r) => (k === 'count' ? r.stats[f][k].map((x) => BigInt(x)) : r.stats[f][k as keyof FeatureStats])));
+    }
+  add([leaf('axon/seed', 'int64')], 'axon/seed', rows.map((r) => (r['axon/seed'] === null ? null : BigInt(r['axon/seed']))));
+  add([leaf('axon/success', 'bool')], 'axon/success', rows.map((r) => r['axon/success']));
+  add([leaf('axon/randomization', 'string')], 'axon/randomization', rows.map((r) => r['axon/randomization']));
+  add([leaf('axon/ended_by', 'string')], 'axon/ended_by', rows.map((r) => r['axon/ended_by']));
+  add([leaf('axon/stop_reason', 'string')], 'axon/stop_reason', rows.map((r) => r['axon/stop_reason']));
+  const buf = parquetWriteBuffer({ columnData, schema: [{ name: 'schema', num_children: schema.length }, ...schema.flat()], createdBy: 'axon (hyparquet-writer)' });
+  writeFileAtomic(file, new Uint8Array(buf));
+}
+
+/** meta/tasks.parquet: the task text as the pandas index "task", and its task_index. */
+export function writeTasks(dir: string, tasks: readonly string[]): void {
+  const pandas = {
+    index_columns: ['task'],
+    column_indexes: [{ name: null, field_name: null, pandas_type: 'unicode', numpy_type: 'object', metadata: { encoding: 'UTF-8' } }],
+    columns: [
+      { name: 'task_index', field_name: 'task_index', pandas_type: 'int64', numpy_type: 'int64', metadata: null },
+      { name: 'task', field_name: 'task', pandas_type: 'unicode', numpy_type: 'object', metadata: null },
+    ],
+    creator: { library: 'axon', version: '0.1.0' },
+    pandas_version: '2.2.3',
+  };
+  const buf = parquetWriteBuffer({
+    columnData: [
+      { name: 'task_index', data: tasks.map((_, i) => BigInt(i)) },
+      { name: 'task', data: [...tasks] },
+    ],
+    schema: [{ name: 'schema', num_children: 2 }, leaf('task_index', 'int64'), leaf('task', 'string')],
+    kvMetadata: [{ key: 'pandas', value: JSON.stringify(pandas) }],
+    createdBy: 'axon (hyparquet-writer)',
+  });
+  writeFileAtomic(join(dir, TASKS_PATH), new Uint8Array(buf));
+}
+
+/** meta/tasks.parquet in task_index order. */
+export async function readTasks(dir: string): Promise<string[]> {
+  const file = join(dir, TASKS_PATH);
+  if (!existsSync(file)) return [];
+  const rows = await readParquetRows(file);
+  const out: string[] = [];
+  for (const r of rows) out[Number(r.task_index)] = String(r.task ?? r.__index_level_0__);
+  return out;
+}
+
+/** Every row of meta/episodes (all its files), with the per-episode stats, by episode_index. */
+export async function readEpisodeRows(dir: string, info: DatasetInfo): Promise<EpisodeRow[]> {
+  const out = (await readEpisodeFiles(dir, info)).flatMap((f) => f.rows);
+  out.sort((a, b) => a.episode_index - b.episode_index);
+  return out;
+}
+
+/** The files of meta/episodes (`chunk-CCC/file-FFF.parquet`, in that order): path, chunk, file and rows. */
+export function episodesFiles(dir: string): { path: string; chunk: number; file: number }[] {
+  const root = join(dir, 'meta', 'episodes');
+  if (!existsSync(root)) return [];
+  const num = (s: string) => Number(/(\d+)/.exec(s)?.[1] ?? NaN);
+  return readdirSync(root)
+    .filter((c) => /^chunk-\d+$/.test(c))
+    .sort()
+    .flatMap((c) =>
+      readdirSync(join(root, c))
+        .filter((f) => /^file-\d+\.parquet$/.test(f))
+        .sort()
+        .map((f) => ({ path: join(root, c, f), chunk: num(c), file: num(f) })),
+    );
+}
+
+/** Each file of meta/episodes with its rows (as read, in file order). */
+export async function readEpisodeFiles(dir: string, info: DatasetInfo): Promise<{ path: string; chunk: number; file: number; rows: EpisodeRow[] }[]> {
+  const out = [];
+  for (const f of episodesFiles(dir)) {
+    const rows: EpisodeRow[] = [];
+    for (const r of await readParquetRows(f.path)) {
+      const stats: StatsByFeature = {};
+      for (const f of Object.keys(info.features)) {
+        const s = {} as Record<string, number[]>;
+        for (const k of STAT_KEYS) {
+          const v = r[`stats/${f}/${k}`];
+          if (Array.isArray(v)) s[k] = v.map(Number);
+        }
+        if (s.mean) stats[f] = s as unknown as FeatureStats;
+      }
+      const num = (k: string) => Number(r[k] ?? 0);
+      rows.push({
+        episode_index: num('episode_index'),
+        tasks: Array.isArray(r.tasks) ? r.tasks.map(String) : [],
+        length: num('length'),
+        'data/chunk_index': num('data/chunk_index'),
+        'data/file_index': num('data/file_index'),
+        dataset_from_index: num('dataset_from_index'),
+        dataset_to_index: num('dataset_to_index'),
+        'meta/episodes/chunk_index': num('meta/episodes/chunk_index'),
+        'meta/episodes/file_index': num('meta/episodes/file_index'),
+        'axon/seed': r['axon/seed'] === null || r['axon/seed'] === undefined ? null : Number(r['axon/seed']),
+        'axon/success': typeof r['axon/success'] === 'boolean' ? r['axon/success'] : null,
+        'axon/randomization': typeof r['axon/randomization'] === 'string' ? r['axon/randomization'] : null,
+        'axon/ended_by': typeof r['axon/ended_by'] === 'string' ? r['axon/ended_by'] : null,
+        'axon/stop_reason': typeof r['axon/stop_reason'] === 'string' ? r['axon/stop_reason'] : null,
+        stats,
+      });
+    }
+    out.push({ ...f, rows });
+  }
+  return out;
+}
