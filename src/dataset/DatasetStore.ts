@@ -124,7 +124,7 @@ export class DatasetStore {
   static async open(dir: string, o: StoreOptions): Promise<DatasetStore> {
     if (existsSync(dir) && !existsSync(join(dir, INFO_PATH)) && readdirSync(dir).some((f) => f !== LOCK_PATH))
       throw new AxonError('DATASET_WRITE', dir, 'exists and is not a LeRobot dataset (no meta/info.json)', 'a new or empty folder, or a dataset written before');
-    const lock = lockDataset(dir);
+    const lock = lockDataset(dir, o.provenance.command);
     try {
       const store = await DatasetStore.openLocked(dir, o, lock);
       if (lock.note) store.notes.unshift(lock.note);

@@ -37,14 +37,15 @@ export interface DatasetLock {
 const EMPTY_LOCK_STALE_MS = 10_000;
 
 /**
- * Takes the writer lock of `dir` (created when missing). AxonError DATASET_BUSY naming the
+ * Takes the writer lock of `dir` (created when missing), naming `command` as the writer. AxonError DATASET_BUSY naming the
  * dataset and the holder (pid, host, since, command) when another live writer holds it, this
  * process included (a second store on the same folder).
  */
-export function lockDataset(dir: string): DatasetLock {
+export function lockDataset(dir: string, command?: string): DatasetLock {
   makeDirs(dir);
   const file = join(dir, LOCK_PATH);
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: ['axon', ...process.argv.slice(2)].join(' ') };
+  // `command`: the writer's command line (a worker thread's process.argv has none of it).
+  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: command ?? ['axon', ...process.argv.slice(2)].join(' ') };
   let note: string | undefined;
   for (let attempt = 0; attempt < 2; attempt++) {
     let fd: number;
