@@ -115,9 +115,14 @@ function isStale(file: string, h: LockHolder | undefined): boolean {
   if (h.host !== hostname()) return false;
   try {
     process.kill(h.pid, 0);
-    return false;
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+  // A killed writer its parent has not reaped yet still answers kill 0 (Linux: state Z).
+  try {
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${h.pid}/stat`, 'utf8'));
+  } catch {
+    return false;
   }
 }
 

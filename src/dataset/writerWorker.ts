@@ -22,6 +22,8 @@ const asError = (e: unknown) => (e instanceof AxonError ? { code: e.code, where:
 let store: DatasetStore | undefined;
 try {
   store = await DatasetStore.open(dir, options);
+  // A stale lock reclaimed, an interrupted save repaired: said before the run starts.
+  for (const n of store.notes) process.stderr.write(`axon: dataset: note: ${n}\n`);
   post({ kind: 'opened', episodes: store.info.total_episodes, frames: store.info.total_frames, leftOut: store.leftOut });
 } catch (e) {
   post({ kind: 'failed', error: asError(e) });

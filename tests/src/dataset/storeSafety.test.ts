@@ -29,7 +29,7 @@ const options = (o: { spec?: RobotSpec; model?: string; type?: string; command?:
 });
 const episode = (n: number, v = 1) => ({ length: n, task: 't', columns: { 'observation.state': new Float32Array(4 * n).fill(v), action: new Float32Array(2 * n).fill(v), 'next.reward': new Float32Array(n), 'next.done': new Uint8Array(n), 'next.success': new Uint8Array(n), 'axon.held': new Uint8Array(n) } });
 const newDir = () => join(mkdtempSync(join(tmpdir(), 'axon-dssafe-')), 'ds');
-const axon = (...args: string[]) => runAxon(args, 60_000);
+const axon = (...args: string[]) => runAxon(args, 120_000);
 
 async function errorOf(p: Promise<unknown>): Promise<AxonError> {
   try {
@@ -109,8 +109,8 @@ describe('saves are atomic; dataset info refuses what a killed save left; datase
     expect(out).toMatchObject({ total_episodes: 2, total_frames: 20 });
     expect(out.repaired.join('\n')).toContain('episode 2 was being saved');
     expect(existsSync(join(dir, 'data/chunk-000/file-001.parquet'))).toBe(false);
-    expect(axon('dataset', 'info', dir).code).toBe(0);
-  });
+    expect((await readDataset(dir)).problems).toEqual([]);
+  }, 240_000);
 
   it('an uncommitted row group and episodes row (killed after the data, before info.json): info exits 2, repair cuts them', async () => {
     const dir = await dataset(1);
@@ -129,7 +129,7 @@ describe('saves are atomic; dataset info refuses what a killed save left; datase
     expect(existsSync(join(dir, 'meta/episodes/chunk-000/file-001.parquet'))).toBe(false);
     const after = await readDataset(dir);
     expect([after.episodes.length, after.problems]).toEqual([1, []]);
-  });
+  }, 240_000);
 });
 
 describe('an episodes table in several files, as LeRobot leaves it (R13 F10)', () => {
@@ -180,5 +180,5 @@ describe('an append that would change what the episodes mean is refused; each ru
     const r = axon('dataset', 'info', dir, '--json');
     const info = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
     expect(info.episodes.map((e: { model: string; command: string }) => [e.model, e.command.endsWith('--zero-policy')])).toEqual([['models/a', false], ['models/a', false], ['models/b', true]]);
-  });
+  }, 240_000);
 });
