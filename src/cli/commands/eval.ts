@@ -12,6 +12,8 @@ import { datasetDrops } from '../datasetFlags.ts';
 import { EXIT_DROPPED } from '../exitCodes.ts';
 import { distributedEval } from './evalDistributed.ts';
 import { stopOnSignal } from '../signalStop.ts';
+import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
+import { noFaultLink } from '../../../sim/session/SimSession.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -19,6 +21,31 @@ export function faultSpec(v: string): FaultOptions {
   const factor = m ? Number(m[2]) : NaN, atS = m ? Number(m[3]) : NaN;
   if (!m || !(factor > 0) || !(atS >= 0)) throw new InvalidArgumentError('expected KIND:FACTOR@SECONDS with KIND mass or motor, e.g. mass:3@4 or motor:0.3@4');
   return { kind: m[1] as 'mass' | 'motor', factor, atS };
+}
+
+/**
+ * A fault must fall inside the run it is for, as `teleop --estop-at` before `--duration`: one at or
+ * after the episode's end never fires, and a robustness score "under the fault" would be the
+ * score without it. `length` says where the episode length came from (a flag or the task).
+ */
+export function checkFaultTime(fault: FaultOptions | undefined, durationS: number, length: string): void {
+  if (fault && fault.atS >= durationS)
+    throw new UsageError('--fault', `${fault.kind}:${fault.factor}@${fault.atS}: ${fault.atS} s is not before the end of the ${durationS} s ${length}, so the fault would never be injected`, `a time before ${durationS} s, or a longer --duration`);
+}
+
+/**
+ * eval's --fault against the shipped robot and the episode length, before any episode runs or is
+ * queued (local, --workers, --queue, --shard alike): a mass fault needs the robot's "pole" link
+ * (sim/session/SimSession.ts checks the robot it builds too).
+ */
+function checkEvalFault(o: { robot: string; fault?: FaultOptions; duration?: number }): void {
+  if (!o.fault || !robotNames().includes(o.robot)) return; // an unknown robot is refused by name later
+  if (o.fault.kind === 'mass') {
+    const links = robotModel(o.robot).links.map((l) => l.name);
+    if (!links.includes(o.fault.link ?? 'pole')) throw noFaultLink(o.fault, o.robot, links);
+  }
+  const durationS = o.duration ?? createTask(o.robot).episodeS;
+  checkFaultTime(o.fault, durationS, o.duration !== undefined ? 'episode (--duration)' : `episode (${o.robot}'s task length; --duration sets another)`);
 }
 
 function fraction(v: string): number {
@@ -46,7 +73,7 @@ export function addWorldModelOptions<A extends unknown[], O extends OptionValues
     .option('--surprise-threshold <x>', 'monitor mode: surprise (normalised error) that counts (default: manifest, else 6)', positiveNumber)
     .option('--surprise-ticks <M>', 'monitor mode: ticks above the threshold that raise the event (default: manifest, else 5)', positiveInt)
     .option('--action-noise <std>', 'add Gaussian noise (raw action units) to the policy output: a degraded policy', nonNegative)
-    .option('--fault <spec>', 'simulated robots only (sim, eval): inject a fault mid-episode: mass:FACTOR@S (pole mass) or motor:FACTOR@S (motor strength)', faultSpec);
+    .option('--fault <spec>', 'simulated robots only (sim, eval): inject a fault mid-episode, before its end: mass:FACTOR@S (the mass of the robot\'s "pole" link: cartpole, pendulum) or motor:FACTOR@S (motor strength, any robot)', faultSpec);
 }
 
 interface WorldModelFlags {
@@ -122,6 +149,7 @@ export function evalCommand() {
     refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...OUTPUT_COMPANIONS, ...EVAL_COMPANIONS]);
     const worldModel = worldModelFromFlags(o);
     refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
+    checkEvalFault(o);
     const note = o.command && o.policy ? VelocityCommand.forManifest(loadModelFolder(o.policy).manifest, o.command).clampNote(o.command) : undefined;
     if (note) process.stderr.write(`axon: note: ${note}\n`);
     if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);

@@ -28,7 +28,7 @@ import { actionAgeCounts, asyncSummary, countActionAge } from '../asyncSummary.t
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
-import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
+import { addWorldModelOptions, checkFaultTime, worldModelFromFlags } from './eval.ts';
 
 const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
 
@@ -103,6 +103,7 @@ export function simCommand() {
         throw new UsageError('--dataset', 'is not available with a bridged robot yet', 'a simulated robot by name, or --record FILE then axon export lerobot');
       if (bridged) return simOverBridge({ ...o, robot: o.robot!, sleep: cmd.getOptionValueSource('sleep') === 'cli' ? o.sleep : undefined }, worldModel);
       refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
+      checkFaultTime(o.fault, o.duration, 'run (--duration)');
       // As over the bridge: a busy --view-port or an unwritable --record is refused before the run, not after its summary.
       if (o.record) checkWritable(o.record);
       if (o.dataset) checkDatasetDir(o.dataset);
