@@ -45,17 +45,30 @@ export function parseQueueUrl(url: string, flag = '--queue'): { host: string; po
   return { host: u.hostname || '127.0.0.1', port, db, ...(u.password ? { password: decodeURIComponent(u.password) } : {}), maxRetriesPerRequest: null };
 }
 
-/** Fails fast with a one-line usage error when Redis cannot be reached. */
-export async function checkRedis(url: string, flag = '--queue', timeoutMs = 2000): Promise<void> {
+/**
+ * Fails fast with a one-line usage error when Redis cannot be reached or does not answer: the
+ * connect and the PING together get `timeoutMs`. ioredis' connectTimeout covers the TCP connect
+ * alone, so a peer that accepts and never answers (a wedged Redis, another service on the port, a
+ * firewall completing the handshake) hung `axon worker` and `eval --queue` with no word.
+ */
+export async function checkRedis(url: string, flag = '--queue', timeoutMs = 3000): Promise<void> {
   const c = parseQueueUrl(url, flag);
-  const r = new Redis({ host: c.host, port: c.port, db: c.db, password: c.password, lazyConnect: true, connectTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  const r = new Redis({ host: c.host, port: c.port, db: c.db, password: c.password, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
   r.on('error', () => {});
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const silent = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new UsageError(flag, `no answer from Redis at ${url} within ${timeoutMs / 1000} s (the connection was accepted, the PING never answered)`, 'a running Redis server')), timeoutMs);
+  });
   try {
-    await r.connect();
-    await r.ping();
+    await Promise.race([(async () => {
+      await r.connect();
+      await r.ping();
+    })(), silent]);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     throw new UsageError(flag, `cannot reach Redis at ${url} (${(e as Error).message})`, 'a running Redis server');
   } finally {
+    clearTimeout(timer);
     r.disconnect();
   }
 }

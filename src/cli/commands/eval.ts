@@ -3,6 +3,7 @@ import { runEval, type EvalSummary } from '../evaluate.ts';
 import { nonNegative, positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
 import { mergeShards } from '../../eval/shards.ts';
+import { checkRedis } from '../../eval/queue.ts';
 import { checkDatasetDir, checkOutputDir } from '../preflight.ts';
 import { OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
@@ -152,6 +153,8 @@ export function evalCommand() {
     checkEvalFault(o);
     const note = o.command && o.policy ? VelocityCommand.forManifest(loadModelFolder(o.policy).manifest, o.command).clampNote(o.command) : undefined;
     if (note) process.stderr.write(`axon: note: ${note}\n`);
+    // Redis checked before the line saying the episodes are on the queue (src/eval/queue.ts checkRedis: exit 2 on a silent server too).
+    if (o.queue) await checkRedis(o.queue);
     if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);
     // Before the first episode: a file for the folder, a broken link or /proc names --record (not a raw EEXIST, exit 1).
     if (o.record) checkOutputDir(o.record, '--record', { keep: true, expected: "a folder for the episodes' MCAP files (made if missing)" });
