@@ -4,7 +4,9 @@ import { portNumber, positiveNumber, seedInt } from '../args.ts';
 import { parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
-import { baudRate } from './hw.ts';
+import { busBaud } from './hwServo.ts';
+import { BAUD_CODES } from '../../../hardware/dynamixel/controlTable.ts';
+import { FEETECH_BAUD_CODES } from '../../../hardware/feetech/controlTable.ts';
 import { UsageError } from '../../core/errors.ts';
 import { failLiveRun } from '../exitCodes.ts';
 import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robots/openRobot.ts';
@@ -27,7 +29,7 @@ export function runCommand() {
     .requiredOption('--config <file>', 'robot config, e.g. hardware/robots/arm6-xm430.json')
     .requiredOption('--policy <dir>', 'model folder with manifest.json and model.onnx')
     .option('--port <port>', "serial device, tcp://host:port, or emu:// (the config's servos, emulated); default: the config's port")
-    .option('--baud <bps>', "bus line rate (bit/s); default: the config's", baudRate)
+    .option('--baud <bps>', "bus line rate (bit/s), a rate of the config's protocol (Dynamixel or Feetech); default: the config's", busBaud)
     .option('--dry-run', 'connect, check and read, but never enable torque or write goals', false)
     .option('--duration <s>', 'seconds to run', positiveNumber, 10)
     .option('--view', 'serve the viewer and operator console on localhost (URL with token printed): live joints, stats, safety, e-stop', false)
@@ -62,6 +64,11 @@ export function runCommand() {
       const portName = o.port ?? config.port;
       if (!portName) throw new UsageError('--port', `is required: ${o.config} names no port`, 'a serial device, tcp://host:port or emu://');
       const baud = o.baud ?? config.baud;
+      // --baud is parsed against both tables (busBaud); here against the config's protocol, before the bus is touched.
+      const rates: number[] = Object.values(loaded.protocol === 'feetech' ? FEETECH_BAUD_CODES : BAUD_CODES);
+      if (o.baud !== undefined && !rates.includes(o.baud)) throw new UsageError('--baud', `${o.baud} bit/s is not a ${loaded.protocol === 'feetech' ? 'Feetech STS' : 'Dynamixel'} rate (${o.config} is a ${loaded.protocol} config)`, rates.join(', '));
+      // A dry run sends no command: its episode would pair the policy's actions with an arm that did not move (a demonstration of nothing).
+      if (o.dryRun && o.dataset) throw new UsageError('--dataset', 'cannot record a dry run: --dry-run sends no command, so the actions saved would never have been executed', '--record FILE to keep a dry run (the MCAP says dry_run), or no --dry-run');
       // Checked before the bus is touched: the recording file, the viewer port, the drawing model.
       if (o.record) checkWritable(o.record);
       if (o.dataset) checkDatasetDir(o.dataset);
