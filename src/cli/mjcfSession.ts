@@ -16,6 +16,7 @@ import { ManifestError, imuTerms, type ModelManifest } from '../model/manifest.t
 import { defaultGains, DEFAULT_GAINS_RULE } from './defaultGains.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
 import { printable } from '../core/printable.ts';
+import { readFileSync } from 'node:fs';
 
 // Types only, written inline so that nothing here imports sim/mujoco (MuJoCo stays unloaded until mjcfRobot runs).
 type MujocoSide = typeof import('../../sim/mujoco/createMujocoRobot.ts');
@@ -42,12 +43,32 @@ export interface MjcfSessionSetup extends MjcfSetup {
 }
 
 /**
+ * `--mjcf` given a URDF (root element <robot>): MuJoCo would take it through its own URDF importer,
+ * skipping axon's (parseUrdf's checks, its inertials, one actuator per moving joint; docs/mujoco.md)
+ * and naming the robot after its first body. Refused, pointing to --urdf. A file that cannot be
+ * read is left to the loader, which names it.
+ */
+export function refuseUrdfAsMjcf(file: string): void {
+  let head: string;
+  try {
+    head = readFileSync(file, 'utf8').slice(0, 65536);
+  } catch {
+    return;
+  }
+  // The first element after the XML declaration, processing instructions, comments and a DOCTYPE.
+  const root = /^(?:\s|<\?[\s\S]*?\?>|<!--[\s\S]*?-->|<!DOCTYPE[^>]*>)*<([A-Za-z_][\w:.-]*)/.exec(head.replace(/^\uFEFF/, ''))?.[1];
+  if (root === 'robot')
+    throw new UsageError('--mjcf', `${printable(file)} is a URDF (its root element is <robot>, an MJCF's is <mujoco>)`, `an MJCF file, or --urdf ${printable(file)} (with --physics mujoco to run it in MuJoCo)`);
+}
+
+/**
  * The MJCF robot as `axon sim --mjcf` runs it under manifest `m` (undefined: no policy), and the
  * differences its manifest and flags make with the model file (an `imu_link` or `--imu-link` naming
  * no body, a `fixed_base` the model does not have): `axon sim` refuses them (refuseMjcfIssues),
  * `axon inspect` lists them. Joints the model lacks are left to the model check, which names them.
  */
 export async function mjcfRobot(flags: MjcfRobotFlags, m: ModelManifest | undefined, physicsDt: number): Promise<{ robot: MjcfRobotInstance; setup: MjcfSessionSetup; issues: ModelIssue[] }> {
+  refuseUrdfAsMjcf(flags.file);
   const { createMujocoMjcfRobot } = await import('../../sim/mujoco/createMujocoRobot.ts');
   let applied: string[] = [];
   const issues: ModelIssue[] = [];
