@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from '@commander-js/extra-typings';
 import { AxonError } from '../core/errors.ts';
+import { errorLine } from '../core/printable.ts';
 import { simCommand } from './commands/sim.ts';
 import { evalCommand, evalMergeCommand } from './commands/eval.ts';
 import { inspectCommand } from './commands/inspect.ts';
@@ -81,11 +82,12 @@ function reportError(e: unknown): number {
     return EXIT_USAGE;
   }
   if (e instanceof AxonError) {
-    process.stderr.write(`axon: error [${e.code}]: ${e.message}\n`);
+    // One printable line whatever the input quoted in it (src/core/printable.ts errorLine).
+    process.stderr.write(`axon: error [${e.code}]: ${errorLine(e.message)}\n`);
     return EXIT_USAGE;
   }
   const err = e as Error;
-  process.stderr.write(`axon: failed: ${err?.message ?? String(e)}\n`);
+  process.stderr.write(`axon: failed: ${errorLine(String(err?.message ?? e))}\n`);
   if (process.env.AXON_DEBUG) process.stderr.write(`${err?.stack}\n`);
   return EXIT_FAILED;
 }

@@ -17,3 +17,22 @@ export function printable(s: string): string {
   return s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
+
+/** How many characters of an error line errorLine() keeps: any line, and one that quotes unprintable (binary) input. */
+export const ERROR_LINE_MAX = 2000;
+export const ERROR_LINE_MAX_BINARY = 300;
+
+/**
+ * An error message as one printable line: parsers quote the input they choked on (V8's JSON.parse
+ * the first bytes of a PNG, NUL and newlines included; the yaml library a whole binary "token",
+ * 18 KB once), and docs/cli.md promises one line on stderr. What a terminal would act on is
+ * escaped (printable(): newlines too), and U+FFFD (bytes that were not UTF-8). A message that had
+ * either quotes binary input (axon's own messages have none): it is cut at ERROR_LINE_MAX_BINARY
+ * characters, any other at ERROR_LINE_MAX, saying how much was cut.
+ */
+export function errorLine(message: string): string {
+  // U+FFFD: bytes that were not UTF-8 (a binary file read as text), escaped too.
+  const p = printable(message).replace(/\uFFFD/g, '\\ufffd');
+  const max = p === message ? ERROR_LINE_MAX : ERROR_LINE_MAX_BINARY;
+  return p.length > max ? `${p.slice(0, max)}... (${p.length - max} more characters cut)` : p;
+}
