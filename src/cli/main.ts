@@ -74,6 +74,12 @@ function guardOptionValues(cmd: Command, inherited: readonly string[]): void {
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   if (argv[2] === 'eval' && argv[3] === 'merge') argv = [argv[0], argv[1], 'eval merge', ...argv.slice(4)];
+  // Commander's own `help NAME` printed the whole usage for a NAME that is no command, without saying so (`axon nosuch` does).
+  if (argv[2] === 'help' && argv[3] !== undefined && !argv[3].startsWith('-') && !program.commands.some((c) => c.name() === argv[3] || c.aliases().includes(argv[3]))) {
+    const names = program.commands.filter((c) => !c.name().includes(' ')).map((c) => c.name());
+    process.stderr.write(`axon: error [CLI_USAGE]: help: unknown command '${errorLine(argv[3])}' (expected one of ${names.join(', ')})\n`);
+    return EXIT_USAGE;
+  }
   try {
     await program.parseAsync(argv);
     // A command that finished but failed (an invalid run, failed episodes) set process.exitCode.

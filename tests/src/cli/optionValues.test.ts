@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CommanderError } from '@commander-js/extra-typings';
 import { buildProgram } from '../../../src/cli/main.ts';
+import { runAxon } from '../../helpers/cli.ts';
 
 /**
  * A flag missing its value swallowed the next flag (`--robot --policy DIR`: "too many arguments",
@@ -60,5 +61,14 @@ describe('a single-value option given twice', () => {
 
   it('a flag meant to repeat (--urdf-package-path) takes each use', () => {
     expect(parse('sim', '--urdf', 'r.urdf', '--urdf-package-path', 'a', '--urdf-package-path', 'b').opts?.urdfPackagePath).toEqual(['a', 'b']);
+  });
+});
+
+describe('axon help NAME', () => {
+  it('an unknown NAME is exit 2 with a line naming it (commander printed the whole usage, saying nothing)', () => {
+    const r = runAxon(['help', 'nosuch'], 60_000);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toMatch(/^axon: error \[CLI_USAGE\]: help: unknown command 'nosuch' \(expected one of sim, eval, .*\)$/);
+    expect(r.stdout).toBe('');
   });
 });
