@@ -17,22 +17,21 @@ export function printable(s: string): string {
   return s.replace(UNPRINTABLE, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-
-/** How many characters of an error line errorLine() keeps: any line, and one that quotes unprintable (binary) input. */
-export const ERROR_LINE_MAX = 2000;
+/** How many characters of an error message that quotes binary input errorLine() keeps. */
 export const ERROR_LINE_MAX_BINARY = 300;
 
+/** What binary input quoted in a message shows as: a control character other than tab and newline, or U+FFFD (bytes that were not UTF-8). */
+const BINARY = new RegExp(`[\\u0000-\\u0008\\u000b-\\u001f\\u007f-\\u009f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\uFFFD]`);
+
 /**
- * An error message as one printable line: parsers quote the input they choked on (V8's JSON.parse
- * the first bytes of a PNG, NUL and newlines included; the yaml library a whole binary "token",
- * 18 KB once), and docs/cli.md promises one line on stderr. What a terminal would act on is
- * escaped (printable(): newlines too), and U+FFFD (bytes that were not UTF-8). A message that had
- * either quotes binary input (axon's own messages have none): it is cut at ERROR_LINE_MAX_BINARY
- * characters, any other at ERROR_LINE_MAX, saying how much was cut.
+ * An error message as stderr gets it. Parsers quote the input they choked on (V8's JSON.parse the
+ * first bytes of a PNG, NUL and CR included; the yaml library a whole binary "token", 18 KB once):
+ * a message with a character printable() escapes (other than the newlines of axon's own lists)
+ * or U+FFFD quotes binary input, and becomes one line, escaped (U+FFFD as `\ufffd` too), cut at
+ * ERROR_LINE_MAX_BINARY characters with the count cut. Any other message is left as it is.
  */
 export function errorLine(message: string): string {
-  // U+FFFD: bytes that were not UTF-8 (a binary file read as text), escaped too.
+  if (!BINARY.test(message)) return message;
   const p = printable(message).replace(/\uFFFD/g, '\\ufffd');
-  const max = p === message ? ERROR_LINE_MAX : ERROR_LINE_MAX_BINARY;
-  return p.length > max ? `${p.slice(0, max)}... (${p.length - max} more characters cut)` : p;
+  return p.length > ERROR_LINE_MAX_BINARY ? `${p.slice(0, ERROR_LINE_MAX_BINARY)}... (${p.length - ERROR_LINE_MAX_BINARY} more characters cut)` : p;
 }

@@ -27,9 +27,11 @@ describe('errorLine', () => {
     expect(line).toMatch(/more characters cut\)$/);
   });
 
-  it('leaves an ordinary message as it is', () => {
+  it('leaves an ordinary message as it is, the newlines of a list of differences and its length too', () => {
     const m = '--fault: mass:3@0.1: robot humanoid has no such link (expected a robot with a "pole" link)';
     expect(errorLine(m)).toBe(m);
+    const list = `model "arm6-pose" does not fit robot "so101-follower" (40 differences):${'\n  manifest.json#/joints/2: model elbow | robot no such joint'.repeat(40)}`;
+    expect(errorLine(list)).toBe(list);
   });
 });
 
