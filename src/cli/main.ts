@@ -63,8 +63,9 @@ function guardOptionValues(cmd: Command, inherited: readonly string[]): void {
     const name = opt.attributeName();
     opt.argParser((value: string, previous: unknown) => {
       if (value.startsWith('--') && flags.has(value.split('=')[0])) throw new InvalidArgumentError(`missing its value: the next word, ${value}, is a flag`);
+      const parsed = parse ? parse(value, previous) : value; // a bad value is named as such first
       if (!repeats && cmd.getOptionValueSource(name) === 'cli') throw new InvalidArgumentError(`${opt.long ?? opt.flags} was given twice: it takes one value`);
-      return parse ? parse(value, previous) : value;
+      return parsed;
     });
   }
   for (const c of cmd.commands) guardOptionValues(c as unknown as Command, [...flags].filter((f) => f === '--help' || f === '--version'));

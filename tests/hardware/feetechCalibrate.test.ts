@@ -70,7 +70,8 @@ describe('calibration of the SO-101 on the emulator (operator scripted)', () => 
 
   it('CLI: hw calibrate --simulate-operator writes the config; short is refused with exit 2 and the file untouched', () => {
     const dir = mkdtempSync(join(tmpdir(), 'axon-cal-'));
-    const run = (...a: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tests/hardware/helpers/cli.ts', 'hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', '--port', 'emu://', ...a], { encoding: 'utf8', timeout: 90_000 });
+    // --port emu:// unless the case gives its own (a flag given twice is refused: src/cli/main.ts).
+    const run = (...a: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'tests/hardware/helpers/cli.ts', 'hw', 'calibrate', '--config', 'hardware/robots/so101-follower.json', ...(a.includes('--port') ? [] : ['--port', 'emu://']), ...a], { encoding: 'utf8', timeout: 90_000 });
     const ok = run('--simulate-operator', 'full', '--record-s', '1.5', '--out', join(dir, 'cal.json'), '--json');
     expect(ok.status, ok.stderr).toBe(0);
     const s = JSON.parse(ok.stdout.trim().split('\n').at(-1)!);
