@@ -8,7 +8,7 @@ import type { ControlLoop } from '../loop/ControlLoop.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import { hasVelocityTerm } from '../loop/VelocityCommand.ts';
 import type { ModelManifest } from '../model/manifest.ts';
-import { attachRecorder, type Recorder, type RecorderSummary, type RecordingMeta, type RecordedEpisode } from '../record/index.ts';
+import { attachRecorder, type Recorder, type RecorderSummary, type RecordingFailure, type RecordingMeta, type RecordedEpisode } from '../record/index.ts';
 import { attachViewer, type Viewer, type ViewerOptions, type ViewerRobot, type ViewerSafety } from '../viewer/index.ts';
 import type { DatasetSummary, DatasetWriter } from '../dataset/index.ts';
 import { traceWorldModel, type TracedWorldModel } from '../session/index.ts';
@@ -67,7 +67,7 @@ export class RunOutputs {
     // ghost paths, the predicted trajectory alone for the recording.
     const rollouts = f.view || f.record ? traceWorldModel(p.traced, f.view ? 64 : 1) : undefined;
     const command = p.command;
-    if (f.record) this.recorder = attachRecorder(loop, { ...p.recording(), manifest: p.manifest, ...(command ? { command } : {}), ...(rollouts ? { worldModel: rollouts } : {}) }, f.record);
+    if (f.record) this.recorder = attachRecorder(loop, { ...p.recording(), manifest: p.manifest, ...(command ? { command } : {}), ...(rollouts ? { worldModel: rollouts } : {}) }, f.record, { onFailure: recordingFailed });
     if (f.view) {
       const { robot, options } = p.view();
       const velocityCommand = command ? { velocityCommand: { source: command, inModel: hasVelocityTerm(p.manifest) } } : {};
@@ -96,9 +96,19 @@ export class RunOutputs {
     return this.finished;
   }
 
-  /** After finish(): nothing dropped silently, a recording that lost frames fails the run (exit code EXIT_DROPPED) unless `allowDrops`. */
+  /**
+   * After finish(): nothing dropped silently, a recording that lost frames fails the run (exit code
+   * EXIT_DROPPED) unless `allowDrops`; a recording that failed (a write error: disk full) does so
+   * whatever `allowDrops` says. A worse outcome of the run itself (a fault, a safe stop) sets its own
+   * code after this (docs/cli.md "Exit codes").
+   */
   reportDrops(allowDrops: boolean): void {
-    const drops = datasetDrops(this.finished.record, this.finished.dataset);
+    const rec = this.finished.record;
+    if (rec?.error !== undefined) {
+      process.stderr.write(`axon: the recording ${rec.file} failed${rec.lost_from_s !== undefined ? ` at ${rec.lost_from_s.toFixed(3)} s` : ''}: ${rec.error}; ${rec.written} of ${rec.ticks} ticks are in the file\n`);
+      process.exitCode = EXIT_DROPPED;
+    }
+    const drops = datasetDrops(rec?.error === undefined ? rec : undefined, this.finished.dataset);
     if (!drops) return;
     process.stderr.write(`axon: ${drops}${allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
     if (!allowDrops) process.exitCode = EXIT_DROPPED;
@@ -126,6 +136,12 @@ export class RunOutputs {
       await (await this.viewer)?.close();
     }
   }
+}
+
+/** The line a recording's first failed write prints at once, off the tick, while the run goes on (docs/cli.md "Exit codes"). */
+function recordingFailed(f: RecordingFailure): void {
+  const at = f.lostFromS !== undefined ? ` from ${f.lostFromS.toFixed(3)} s (tick ${f.lostFromSeq})` : '';
+  process.stderr.write(`axon: recording ${f.file} failed${at}: ${f.error}; the run goes on unrecorded\n`);
 }
 
 /** The human summary's dataset line, then its notes (an append to a dataset an earlier axon wrote), one a line. */

@@ -14,7 +14,9 @@ import type { UrdfModel } from '../../sim/urdf/parseUrdf.ts';
 /**
  * Checks that the recording file can be written, with the recorder's own error (RECORD_FILE), and
  * leaves nothing behind: a file that was not there is created and removed again, one that was is
- * opened for writing without being truncated. The recorder creates it when it is attached, once the
+ * opened for writing without being truncated. A path that is there must be a regular file (or a
+ * link to one): a device (/dev/full, every write ENOSPC; /dev/null), a pipe or a socket would take
+ * the run's recording and keep nothing, so it is refused before the robot is touched. The recorder creates it when it is attached, once the
  * robot connected, so a run that fails before (an arm that does not answer) leaves no empty file to
  * break `axon export lerobot DIR`. The writer thread starts now, to be ready before the loop.
  */
@@ -24,6 +26,9 @@ export function checkWritable(file: string): void {
     closeSync(openRecordFile(file)); // a folder throws here (EISDIR), as a missing folder on the path does
     unlinkSync(file);
   } else {
+    const target = statIfAny(file); // through a link; undefined for a broken one (the recorder makes its target)
+    if (target !== undefined && !target.isFile())
+      throw new AxonError('RECORD_FILE', file, `is not a regular file (${kindOf(target)})`, 'a writable file path for --record, in a folder that exists');
     try {
       closeSync(openSync(file, 'r+'));
     } catch (e) {
@@ -52,6 +57,11 @@ export function checkReplaceableFile(file: string, flag: string): void {
   } catch (e) {
     throw new UsageError(flag, `${file} cannot be written (${(e as NodeJS.ErrnoException).code ?? String(e)})`, expected);
   }
+}
+
+/** What a path that is not a regular file or a folder is, in words. */
+function kindOf(st: Stats): string {
+  return st.isCharacterDevice() ? 'a character device' : st.isBlockDevice() ? 'a block device' : st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a folder' : 'not a file';
 }
 
 /** stat (or lstat) of a path, undefined where nothing is there, also when a folder above it is a file (ENOTDIR). */

@@ -12,6 +12,12 @@
  * The file is opened here, at attach time (a bad path fails at once, RECORD_FILE), and closed here
  * by close() once the writer thread is done; the writer thread writes through the same descriptor.
  * The ring's slot layout is made from the first record.
+ *
+ * A write that fails mid-run (disk full, an I/O error) is posted by the writer thread at once and
+ * handed to `onFailure` off the tick; the loop goes on (a recording must not stop a robot mid-motion),
+ * its later ticks are counted, not copied, and close() resolves with the failure in its summary
+ * (`error`, `lost_from_s`), as it does when the writer thread died or stopped answering
+ * (docs/cli.md "Exit codes").
  */
 import { closeSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
@@ -28,7 +34,7 @@ import {
   F_SENT_MODE, F_SEQ, F_STATE, F_TERM, F_TIME, F_WM, F_WM_COST, F_WM_SURPRISE, F_WM_VETOED, MODE_NAMES, STATE_NAMES,
   makeLayout, type CommandLayout, type Layout,
 } from './ringLayout.ts';
-import type { RecorderWorkerClosed, RecorderWorkerData, ToRecorderWorker } from './recorderWorker.ts';
+import type { RecorderWorkerClosed, RecorderWorkerData, RecorderWorkerFailed, ToRecorderWorker } from './recorderWorker.ts';
 import { releaseWriterThread, takeWriterThread, type WriterThread } from './writerThreads.ts';
 
 export { loadZstd, openRecordFile } from './recordFile.ts';
@@ -85,6 +91,22 @@ export interface RecorderOptions {
    * (the recording goes on on a fresh thread: the fault strikes the first thread only).
    */
   readonly testFault?: 'exit' | 'hang' | 'exitOnOpen';
+  /** Tests: the recording's disk fills up after this many bytes (writes fail with ENOSPC from there). */
+  readonly testFailAfterBytes?: number;
+  /**
+   * Called once, off the tick (a message from the writer thread), when the recording fails mid-run:
+   * its first failed write, or the writer thread's death. The run goes on; close() reports it too.
+   */
+  readonly onFailure?: (f: RecordingFailure) => void;
+}
+
+/** A recording that failed: why (the OS error as Node words it), and the first tick not in the file, when known. */
+export interface RecordingFailure {
+  readonly file: string;
+  readonly error: string;
+  /** Run time (s) and tick of the first tick the file lacks; absent when only its footer is lost or it is unknown (a dead thread). */
+  readonly lostFromS?: number;
+  readonly lostFromSeq?: number;
 }
 
 export interface RecorderSummary {
@@ -100,6 +122,14 @@ export interface RecorderSummary {
   readonly chunks: number;
   readonly bytes: number;
   readonly compression: string;
+  /**
+   * Set when the recording failed (a write error such as ENOSPC, the writer thread died or stopped
+   * answering): why. `written` then counts the ticks in the file and `dropped` the rest.
+   */
+  readonly error?: string;
+  /** With `error`: the run time (s) and tick from which the file lacks ticks (absent: only the footer is lost, or unknown). */
+  readonly lost_from_s?: number;
+  readonly lost_from_seq?: number;
 }
 
 export interface Recorder {
@@ -109,10 +139,12 @@ export interface Recorder {
   readonly dropped: number;
   /** How the episode ended, written as `axon.episode` metadata at close (call before close()). */
   setEpisode(e: RecordedEpisode): void;
+  /** The failure, once the writer thread reported one (before close(): the run is going on unrecorded). */
+  readonly failure: RecordingFailure | undefined;
   /**
    * Lets the writer thread drain the ring, write the summary and footer and close the file.
-   * Rejects with AxonError RECORD_WRITE when writing failed, the writer thread died, or it did not
-   * finish within `closeTimeoutMs`. Idempotent.
+   * Resolves also when writing failed, the writer thread died, or it did not finish within
+   * `closeTimeoutMs`: the summary's `error` says so (a run's summary is still printed). Idempotent.
    */
   close(): Promise<RecorderSummary>;
 }
@@ -162,6 +194,7 @@ export function attachRecorder(
       run: json({ ...meta.run, period_s: meta.period, stage_names: stageNames, joints: meta.spec.joints.map((j) => j.name) }),
     },
     ...(o.testFault ? { testFault: o.testFault } : {}),
+    ...(o.testFailAfterBytes !== undefined ? { testFailAfterBytes: o.testFailAfterBytes } : {}),
   };
   // The process's idle writer thread (writerThreads.ts), or a fresh one; handed back by close().
   let thread: WriterThread;
@@ -179,14 +212,31 @@ export function attachRecorder(
   let acked = false;
   let failedOver = false;
   const unacked: ToRecorderWorker[] = [{ kind: 'open', data }];
+  let failure: RecordingFailure | undefined;
+  // Off the tick (a message or the thread's exit): kept, handed to onFailure once; onRecord stops copying.
+  const failed = (f: Omit<RecordingFailure, 'file'>, notify = true): void => {
+    if (failure !== undefined) return;
+    failure = { file, ...f };
+    if (!notify) return;
+    try {
+      o.onFailure?.(failure);
+    } catch {
+      // a reporter that throws must not stop the writer's replies
+    }
+  };
   const hook = (t: WriterThread): void => {
     t.onMessage = (m) => {
       if (m.kind === 'opened') {
         acked = true;
         unacked.length = 0;
-      } else reply?.(m);
+      } else if (m.kind === 'failed') failed({ error: m.error, ...lostOf(m) });
+      else reply?.(m);
     };
-    t.onExit = () => (!acked && !failedOver ? failOver() : reply?.(undefined));
+    t.onExit = () => {
+      if (!acked && !failedOver) return failOver();
+      if (closed === undefined) failed({ error: `the recorder's writer thread exited (code ${t.exitCode})${t.error ? `: ${t.error.message}` : ''}` });
+      reply?.(undefined);
+    };
   };
   const failOver = (): void => {
     failedOver = true;
@@ -229,6 +279,7 @@ export function attachRecorder(
   // ---- on the tick: copy numbers only -------------------------------------------------------
   const onRecord = (rec: TickRecord): void => {
     ticks++;
+    if (failure !== undefined) return; // nothing more reaches the file: counted in `dropped` at close
     if (layout === undefined) {
       layout = makeLayout(rec, w?.trace, meta.command !== undefined);
       const rows = new SharedArrayBuffer(capacity * layout.stride * 8);
@@ -345,6 +396,9 @@ export function attachRecorder(
     get dropped() {
       return dropped;
     },
+    get failure() {
+      return failure;
+    },
     setEpisode(e: RecordedEpisode): void {
       episode = e;
     },
@@ -364,29 +418,41 @@ export function attachRecorder(
         } catch (e) {
           closeError = (e as Error).message;
         }
-        const failed =
+        const error =
           last === null
             ? `the recorder's writer thread did not finish within ${closeTimeoutMs} ms`
             : last === undefined
-              ? `the recorder's writer thread exited (code ${thread.exitCode})${thread.error ? `: ${thread.error.message}` : ''}`
+              ? (failure?.error ?? `the recorder's writer thread exited (code ${thread.exitCode})${thread.error ? `: ${thread.error.message}` : ''}`)
               : (last.error ?? closeError);
-        if (failed !== undefined) throw new AxonError('RECORD_WRITE', file, `recording failed: ${failed}`);
+        if (error === undefined)
+          return { file, ticks, received: ticks, written: ticks - dropped, dropped, events: last!.events, messages: last!.messages, chunks: last!.chunks, bytes: last!.bytes, compression };
+        // The file keeps what reached it; the run's summary says what was lost and why.
+        // (A failure first seen here is not handed to onFailure: the run is over; the summary says it.)
+        failed(last?.error !== undefined ? { error, ...lostOf(last) } : { error }, false);
+        const written = last ? last.written : 0;
+        const lost = last?.error !== undefined ? lostOf(last) : failure!.error === error ? failure! : {};
         return {
           file,
           ticks,
           received: ticks,
-          written: ticks - dropped,
-          dropped,
-          events: last!.events,
-          messages: last!.messages,
-          chunks: last!.chunks,
-          bytes: last!.bytes,
+          written,
+          dropped: ticks - written,
+          events: last?.events ?? 0,
+          messages: last?.messages ?? 0,
+          chunks: last?.chunks ?? 0,
+          bytes: last?.bytes ?? 0,
           compression,
+          error,
+          ...(lost.lostFromS !== undefined ? { lost_from_s: lost.lostFromS, lost_from_seq: lost.lostFromSeq! } : {}),
         };
       })();
       return closed;
     },
   };
+}
+
+function lostOf(m: RecorderWorkerFailed | RecorderWorkerClosed): { lostFromS?: number; lostFromSeq?: number } {
+  return m.lostFromS !== undefined ? { lostFromS: m.lostFromS, lostFromSeq: m.lostFromSeq! } : {};
 }
 
 function copy(dst: Float64Array, at: number, src: ArrayLike<number>, len: number): void {

@@ -1,6 +1,6 @@
 /** Recording: every tick of a run to MCAP (off the tick path), read back, replayed against a policy. */
 export { attachRecorder, loadZstd, openRecordFile, prepareRecorderThread } from './McapRecorder.ts';
-export type { Recorder, RecorderOptions, RecorderSummary, RecordingMeta, RecordedEpisode } from './McapRecorder.ts';
+export type { Recorder, RecorderOptions, RecorderSummary, RecordingFailure, RecordingMeta, RecordedEpisode } from './McapRecorder.ts';
 export { readRecording } from './readRecording.ts';
 export type { Recording, RecordedTick } from './readRecording.ts';
 export { comparePolicy, recordingSummary, recordedManifest, recordedSpec } from './replay.ts';

@@ -24,15 +24,27 @@ export function openRecordFile(file: string): number {
   }
 }
 
-/** An IWritable over a plain file descriptor (closed by its owner, not here). */
+/**
+ * An IWritable over a plain file descriptor (closed by its owner, not here). `failAfterBytes`
+ * (tests): a disk that fills up there: the write that crosses it writes up to it, then fails as
+ * write(2) does on a full disk (ENOSPC), and so does every later one.
+ */
 export class FdWritable implements IWritable {
   private pos = 0n;
-  constructor(private readonly fd: number) {}
+  constructor(
+    private readonly fd: number,
+    private readonly failAfterBytes?: number,
+  ) {}
   position(): bigint {
     return this.pos;
   }
   async write(buffer: Uint8Array): Promise<void> {
     let off = 0;
+    if (this.failAfterBytes !== undefined && Number(this.pos) + buffer.byteLength > this.failAfterBytes) {
+      const room = Math.max(0, this.failAfterBytes - Number(this.pos));
+      if (room > 0) await new Promise<void>((resolve, reject) => fsWrite(this.fd, buffer, 0, room, null, (err) => (err ? reject(err) : resolve())));
+      throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+    }
     while (off < buffer.byteLength) {
       off += await new Promise<number>((resolve, reject) =>
         fsWrite(this.fd, buffer, off, buffer.byteLength - off, null, (err, n) => (err ? reject(err) : resolve(n))),

@@ -47,6 +47,8 @@ export interface RecorderWorkerData {
    * (`exitOnOpen`) exits on this `open`, before acknowledging it.
    */
   readonly testFault?: 'exit' | 'hang' | 'exitOnOpen';
+  /** Tests: the file's disk fills up after this many bytes (FdWritable). */
+  readonly testFailAfterBytes?: number;
 }
 
 export type ToRecorderWorker =
@@ -55,10 +57,19 @@ export type ToRecorderWorker =
   | { kind: 'events'; events: SafetyEvent[] }
   | { kind: 'close'; episode?: unknown };
 
-/** The recording is done: the file is written (or `error` says why not); the thread waits for the next `open`. */
-export type RecorderWorkerClosed = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; error?: string };
+/**
+ * The recording is done: the file is written (or `error` says why not); the thread waits for the next `open`.
+ * `written`: ticks whose messages all reached the file (every tick handed over, on success).
+ */
+export type RecorderWorkerClosed = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; written: number; error?: string; lostFromS?: number; lostFromSeq?: number };
+/**
+ * The first write that failed (disk full, I/O error), posted at once, not at close: `lostFromS` /
+ * `lostFromSeq` is the first tick not in the file (its chunk was not written); later ticks are
+ * freed unwritten. Absent when only the footer was lost.
+ */
+export type RecorderWorkerFailed = { kind: 'failed'; error: string; lostFromS?: number; lostFromSeq?: number };
 /** `opened`: the thread has taken the recording (sent before it touches the ring or the file). */
-export type FromRecorderWorker = { kind: 'opened' } | RecorderWorkerClosed;
+export type FromRecorderWorker = { kind: 'opened' } | RecorderWorkerFailed | RecorderWorkerClosed;
 
 const port = parentPort!;
 const _encoder = new TextEncoder();
@@ -84,6 +95,14 @@ let channelIds: Record<Topic, number> | undefined;
 let messages = 0;
 let eventCount = 0;
 let failure: Error | undefined;
+/** Ticks whose messages are all in the file; ticks with a message in the open chunk, from the first of them (time s, seq). */
+let ticksOnDisk = 0;
+let pendingTicks = 0;
+let pendingFromS = 0;
+let pendingFromSeq = 0;
+/** The tick being written (time s, seq). */
+let tickS = 0;
+let tickSeq = 0;
 let closing: { episode?: unknown } | undefined;
 let wake: (() => void) | undefined;
 
@@ -91,7 +110,7 @@ let wake: (() => void) | undefined;
 function begin(data: RecorderWorkerData): void {
   d = data;
   control = new Int32Array(d.control);
-  writable = new FdWritable(d.fd);
+  writable = new FdWritable(d.fd, d.testFailAfterBytes);
   layout = undefined;
   rows = undefined;
   capacity = 0;
@@ -104,8 +123,41 @@ function begin(data: RecorderWorkerData): void {
   messages = 0;
   eventCount = 0;
   failure = undefined;
+  ticksOnDisk = 0;
+  pendingTicks = 0;
   closing = undefined;
   wake = undefined;
+}
+
+/** Keeps the first failure and tells the loop's thread at once (it says so while the run goes on). */
+function fail(e: unknown): void {
+  if (failure !== undefined) return;
+  failure = e instanceof Error ? e : new Error(String(e));
+  port.postMessage({ kind: 'failed', error: failure.message, ...lostFrom() } satisfies FromRecorderWorker);
+}
+
+function lostFrom(): { lostFromS?: number; lostFromSeq?: number } {
+  return pendingTicks > 0 ? { lostFromS: pendingFromS, lostFromSeq: pendingFromSeq } : {};
+}
+
+/**
+ * Adds one message; when that wrote a chunk (the file grew), every message added so far is in the
+ * file. `ofTick`: the message is one of the current tick's and `last` says whether it is its last;
+ * a chunk cut inside a tick leaves that tick pending.
+ */
+async function add(m: Parameters<McapWriter['addMessage']>[0], ofTick: boolean, last: boolean): Promise<void> {
+  const before = writable.position();
+  await writer!.addMessage(m);
+  if (writable.position() === before) return;
+  if (ofTick && !last) {
+    ticksOnDisk += pendingTicks - 1;
+    pendingTicks = 1;
+    pendingFromS = tickS;
+    pendingFromSeq = tickSeq;
+  } else {
+    ticksOnDisk += pendingTicks;
+    pendingTicks = 0;
+  }
 }
 
 /** Until the next recording's `open` has come (begin() has run). */
@@ -183,7 +235,7 @@ async function start(L: Layout, b: number): Promise<void> {
 }
 
 async function writeEvent(e: SafetyEvent, logTime: bigint): Promise<void> {
-  await writer!.addMessage({ channelId: channelIds![topics.safetyEvent], sequence: e.seq, logTime, publishTime: logTime, data: encodeEvent(e) });
+  await add({ channelId: channelIds![topics.safetyEvent], sequence: e.seq, logTime, publishTime: logTime, data: encodeEvent(e) }, false, true);
   messages++;
   eventCount++;
 }
@@ -191,12 +243,20 @@ async function writeEvent(e: SafetyEvent, logTime: bigint): Promise<void> {
 /** The tick in slot `b`, then the safety events raised up to it (an event of a later seq waits for its tick). */
 async function writeTick(L: Layout, b: number): Promise<void> {
   const r = rows!;
-  if (writer === undefined) await start(L, b);
   const seq = r[b + F_SEQ];
+  tickS = r[b + F_TIME];
+  tickSeq = seq;
+  if (pendingTicks++ === 0) {
+    pendingFromS = tickS;
+    pendingFromSeq = seq;
+  }
+  if (writer === undefined) await start(L, b);
   const logTime = nanos(r[b + F_TIME]);
   const upTo = r[b + F_EVENTS];
-  for (const m of encodeTick(L, r, b, d.jointNames, d.worldModelMode)) {
-    await writer!.addMessage({ channelId: channelIds![m.topic], sequence: seq, logTime, publishTime: logTime, data: m.data });
+  const msgs = encodeTick(L, r, b, d.jointNames, d.worldModelMode);
+  for (let i = 0; i < msgs.length; i++) {
+    const m = msgs[i];
+    await add({ channelId: channelIds![m.topic], sequence: seq, logTime, publishTime: logTime, data: m.data }, true, i === msgs.length - 1);
     messages++;
   }
   // The loop's thread posts a tick's events just after the tick: wait for those not here yet.
@@ -207,7 +267,7 @@ async function writeTick(L: Layout, b: number): Promise<void> {
   }
 }
 
-/** Encodes every filled slot; after a failure, only frees them (close() reports the failure). */
+/** Encodes every filled slot; after a failure (posted at once: fail()), only frees them. */
 async function drain(): Promise<void> {
   const L = layout!;
   while (Atomics.load(control, C_COUNT) > 0) {
@@ -215,7 +275,7 @@ async function drain(): Promise<void> {
       try {
         await writeTick(L, head * L.stride);
       } catch (e) {
-        failure = e as Error;
+        fail(e);
       }
     }
     head = (head + 1) % capacity;
@@ -238,9 +298,11 @@ async function finish(episode: unknown): Promise<void> {
       }
       if (episode !== undefined) await writer.addMetadata({ name: metadataNames.episode, metadata: new Map([['json', JSON.stringify(episode)]]) });
       await writer.end();
+      ticksOnDisk += pendingTicks;
+      pendingTicks = 0;
     }
   } catch (e) {
-    failure ??= e as Error;
+    fail(e);
   }
   const reply: RecorderWorkerClosed = {
     kind: 'closed',
@@ -248,7 +310,8 @@ async function finish(episode: unknown): Promise<void> {
     events: eventCount,
     chunks: Number(writer?.statistics?.chunkCount ?? 0),
     bytes: Number(writable.position()),
-    ...(failure ? { error: failure.message } : {}),
+    written: ticksOnDisk,
+    ...(failure ? { error: failure.message, ...lostFrom() } : {}),
   };
   port.postMessage(reply);
 }

@@ -18,6 +18,7 @@ import type { SafetyEvent } from '../../../src/safety/types.ts';
 import { readRecording } from '../../../src/record/index.ts';
 import type { DatasetSummary, DatasetWriter } from '../../../src/dataset/index.ts';
 import { RunOutputs, type LoopOutputs } from '../../../src/cli/outputs.ts';
+import { openSimSession, runEpisode } from '../../../src/cli/wiring.ts';
 
 const spec = createSimRobot('pendulum').spec;
 const manifest = loadModelFolder('models/pendulum-wm').manifest;
@@ -122,5 +123,32 @@ describe('RunOutputs', () => {
     await clean.finish();
     clean.reportDrops(false);
     expect(process.exitCode).toBeUndefined();
+  });
+
+  it('a recording whose writes fail (disk full) says so on stderr during the run; finish() and close() resolve; reportDrops exits 4 even with --allow-drops (review R12 F6)', async () => {
+    const errors: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((s: string | Uint8Array) => errors.push(String(s)) > 0);
+    const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500 });
+    const out = new RunOutputs({ record: '/dev/full', view: false, viewPort: 0, json: true });
+    let linesBeforeEnd = -1;
+    try {
+      await runEpisode(s, { seed: 3, randomize: false, durationS: 2, realtime: true, continueAfterTerminate: true }, (loop) => {
+        out.attach(loop, parts({ manifest: s.folder.manifest, recording: () => ({ spec: s.robot.spec, period: s.period }) }));
+        loop.records$.subscribe((r) => {
+          if (r.seq === 99) linesBeforeEnd = errors.length;
+        });
+      });
+    } finally {
+      await s.close();
+    }
+    // /dev/full: the first chunk write fails (ENOSPC); said once, at once, while the loop ran.
+    expect(linesBeforeEnd).toBe(1);
+    expect(errors[0]).toMatch(/^axon: recording \/dev\/full failed from 0\.\d+ s \(tick \d+\): ENOSPC: no space left on device, write; the run goes on unrecorded\n$/);
+    const { record } = await out.finish();
+    expect(record).toMatchObject({ file: '/dev/full', ticks: 100, written: 0, dropped: 100, error: expect.stringMatching(/ENOSPC/) });
+    await out.close(); // does not throw
+    out.reportDrops(true);
+    expect(process.exitCode).toBe(4);
+    expect(errors.slice(1)).toEqual([`axon: the recording /dev/full failed at ${record!.lost_from_s!.toFixed(3)} s: ENOSPC: no space left on device, write; 0 of 100 ticks are in the file\n`]);
   });
 });

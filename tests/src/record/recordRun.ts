@@ -4,7 +4,7 @@
  *   npx tsx tests/src/record/recordRun.ts FILE SECONDS   (fast; prints "recording" once started)
  */
 import { openSimSession, runEpisode, traceWorldModel } from '../../../src/cli/wiring.ts';
-import { attachRecorder, type RecorderOptions, type RecorderSummary } from '../../../src/record/index.ts';
+import { attachRecorder, type RecorderOptions, type RecorderSummary, type RecordingFailure } from '../../../src/record/index.ts';
 import type { TickRecord } from '../../../src/loop/TickRecord.ts';
 import type { WorldModelOptions } from '../../../src/cli/wiring.ts';
 
@@ -18,7 +18,7 @@ export interface RecordedRun {
 export async function recordRun(
   file: string,
   seconds: number,
-  o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions; traceRows?: number; actionNoise?: number } = {},
+  o: RecorderOptions & { estopAtSeq?: number; realtime?: boolean; worldModel?: WorldModelOptions; traceRows?: number; actionNoise?: number; failures?: (RecordingFailure & { seenTicks: number })[] } = {},
 ): Promise<RecordedRun> {
   const s = await openSimSession({ robot: 'cartpole', policy: 'models/cartpole-balance', physicsHz: 500, worldModel: o.worldModel, ...(o.actionNoise ? { actionNoise: o.actionNoise } : {}) });
   const seen: RecordedRun['seen'] = [];
@@ -26,7 +26,9 @@ export async function recordRun(
   try {
     await runEpisode(s, { seed: 3, randomize: true, durationS: seconds, realtime: o.realtime ?? false, continueAfterTerminate: true }, (loop, { safety, worldModel: wm }) => {
       const worldModel = o.traceRows ? traceWorldModel(wm, o.traceRows) : undefined;
-      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, worldModelManifest: s.worldModel?.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 }, ...(worldModel ? { worldModel } : {}) }, file, o);
+      // o.failures: each onFailure call, with the ticks the loop had emitted by then (reported during the run, or only at close).
+      const onFailure = o.failures ? (f: RecordingFailure) => o.failures!.push({ ...f, seenTicks: seen.length }) : o.onFailure;
+      rec = attachRecorder(loop, { spec: s.robot.spec, manifest: s.folder.manifest, worldModelManifest: s.worldModel?.folder.manifest, period: s.period, run: { command: 'sim', robot: 'cartpole', seed: 3 }, ...(worldModel ? { worldModel } : {}) }, file, { ...o, ...(onFailure ? { onFailure } : {}) });
       loop.records$.subscribe((r: TickRecord) => {
         seen.push({ seq: r.seq, pos: Array.from(r.observation.jointPosition), sent: Array.from(r.sent.target), ...(r.worldModel ? { surprise: r.worldModel.surprise } : {}) });
         if (r.seq === o.estopAtSeq) safety.estop('test e-stop', r.time, r.seq);
