@@ -101,6 +101,8 @@ export class SafetySupervisor {
   private _staleStreak = 0;
   private _missStreak = 0;
   private _missPending = false;
+  /** holdPending was called for this tick: hold, no miss counted, the soft start not begun. */
+  private _waitPending = false;
   private _badObsStreak = 0;
   private _overspeedStreak = 0;
   /** Held ticks among the last badTicksWindow. */
@@ -269,6 +271,7 @@ export class SafetySupervisor {
       const age = now - this._seqSeenAt;
       if (!(age <= this.config.staleAfterS)) {
         this._missPending = false;
+        this._waitPending = false;
         this._staleStreak++;
         const stop = this._heldStops(this._staleStreak, this.config.staleTicksToSafeStop);
         const why = `observation seq ${obs.seq} unchanged for ${age.toFixed(3)} s (limit ${this.config.staleAfterS} s), stale tick ${this._staleStreak}`;
@@ -287,6 +290,7 @@ export class SafetySupervisor {
       const observed = this._observed;
       if (observed.hasBad(obs)) {
         this._missPending = false;
+        this._waitPending = false;
         this._badObsStreak++;
         const stop = this._heldStops(this._badObsStreak, this.config.badObservationTicksToSafeStop);
         const joint = observed.badField.startsWith('joint') ? this.spec.joints[observed.badIndex].name : undefined;
@@ -324,6 +328,14 @@ export class SafetySupervisor {
       if (this._missPending) {
         this._missPending = false;
         this._window.push(true);
+        this._hold.writeHold(obs, out);
+        return this._state;
+      }
+      // Waiting for a stage's first answer (holdPending): a hold that is no bad tick (the window
+      // counts nothing), and the soft start begins with the first answer, from where the robot is.
+      if (this._waitPending) {
+        this._waitPending = false;
+        this._limiter.arm(now);
         this._hold.writeHold(obs, out);
         return this._state;
       }
@@ -409,7 +421,7 @@ export class SafetySupervisor {
    */
   holdPending(reason: string, now: number, seq: number): void {
     if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') return;
-    this._missPending = true;
+    this._waitPending = true;
     this._transition('degraded', reason, now, seq);
   }
 
@@ -466,6 +478,7 @@ export class SafetySupervisor {
       this._hold.captureStopPose();
     }
     this._missPending = false;
+    this._waitPending = false;
     this._transition(to, why, time, seq);
   }
 
@@ -485,6 +498,7 @@ export class SafetySupervisor {
     this._staleStreak = 0;
     this._missStreak = 0;
     this._missPending = false;
+    this._waitPending = false;
     this._badObsStreak = 0;
     this._overspeedStreak = 0;
     this._window.clear();
