@@ -41,6 +41,8 @@ export class AsyncPolicy implements Policy {
   private answerTick = -1;
   /** Loop-clock time (s) at which the outstanding request was submitted. */
   private requestTime = 0;
+  /** Requests up to this seq were made before the last reset(): their answers are not this episode's. */
+  private discardUpTo = 0;
 
   private constructor(
     readonly manifest: ModelManifest,
@@ -89,6 +91,7 @@ export class AsyncPolicy implements Policy {
     this.answerTick = -1;
     this.status.pending = true;
     this.answered = Atomics.load(this.control, 1);
+    this.discardUpTo = Atomics.load(this.control, 0);
   }
 
   /**
@@ -98,6 +101,9 @@ export class AsyncPolicy implements Policy {
   act(input: Float32Array, now: number = this.tick * this.o.period): Float32Array {
     const c = this.control;
     const answer = Atomics.load(c, 1);
+    // An answer to a request made before reset() (in flight across a stop and re-arm) is dropped:
+    // it was computed from the old episode's input (review R16 finding 4).
+    if (answer !== this.answered && ((answer - this.discardUpTo) | 0) <= 0) this.answered = answer;
     if (answer !== this.answered) {
       this.answered = answer;
       this.action.set(this.output);
