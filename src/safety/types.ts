@@ -87,8 +87,9 @@ export interface SafetyConfig {
    * A joint position read more than this beyond the joint's limits (rad | m) is impossible, a
    * bad observation like a NaN (an encoder glitch, a servo reading a turn off). Undefined: the
    * live default LIVE_POSITION_MARGIN (0.1, connect's HW_START_POSE margin) where the overspeed
-   * check is on (a finite overspeedFactor: live runs), SIM_POSITION_MARGIN (1) otherwise (a
-   * simulation's soft limits may overshoot a little; its state watchdog stops a blow-up).
+   * check is on (a finite overspeedFactor: live runs), SIM_POSITION_MARGIN (Infinity: off)
+   * otherwise (a simulated joint past its limits is the physics, a fall on cannon-es's soft limits,
+   * not a sensor's glitch; the state watchdog stops a blow-up).
    * Infinity: off (the pose held by a stop is then whatever was read).
    */
   readonly positionMargin?: number;
@@ -112,7 +113,7 @@ export interface SafetyConfig {
 /** SafetyConfig.positionMargin on live runs (rad | m): the margin connect's start-pose check allows (hardware/robots/startPose.ts). */
 export const LIVE_POSITION_MARGIN = 0.1;
 /** SafetyConfig.positionMargin elsewhere (rad | m): only a reading no simulation that has not blown up gives. */
-export const SIM_POSITION_MARGIN = 1;
+export const SIM_POSITION_MARGIN = Infinity;
 /** SafetyConfig.jumpFactor on live runs. */
 export const LIVE_JUMP_FACTOR = 3;
 
