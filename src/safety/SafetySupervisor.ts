@@ -54,10 +54,11 @@
  * buffers are sized from the RobotSpec in the constructor (docs/style.md 2).
  */
 import type { Observable } from 'rxjs';
-import { AxonError } from '../core/errors.ts';
 import type { JointCommand, Observation, RobotSpec } from '../core/robot.ts';
 import { BadTickWindow } from './BadTickWindow.ts';
+import { AxonError } from '../core/errors.ts';
 import { CommandLimiter } from './CommandLimiter.ts';
+import { assertCommandable } from './commandable.ts';
 import { HoldCommand } from './HoldCommand.ts';
 import { JointLimits } from './JointLimits.ts';
 import { ObservationCheck } from './ObservationCheck.ts';
@@ -200,43 +201,7 @@ export class SafetySupervisor {
    * @throws AxonError SAFETY_VELOCITY_GAIN naming the joints and what is expected
    */
   assertCommandable(cmd: JointCommand): void {
-    this.assertGainsWithinBounds(cmd);
-    if (cmd.mode !== 'velocity') return;
-    const bad: string[] = [];
-    for (let i = 0; i < this._lim.n; i++) {
-      if (this._lim.eLim[i] === 0) continue; // passive: nothing to drive
-      if (this.spec.joints[i].ownVelocityLoop === true) continue; // the servo's own loop moves it
-      const kd = cmd.kd ? cmd.kd[i] : this.spec.joints[i].kd;
-      if (!(kd > 0)) bad.push(`${this.spec.joints[i].name} (kd ${kd})`);
-    }
-    if (bad.length > 0) {
-      throw new AxonError(
-        'SAFETY_VELOCITY_GAIN',
-        `robot ${this.spec.name}`,
-        `velocity mode with kd 0 commands no effort (the velocity gain is kd) on ${bad.join(', ')}: the robot would not move while reporting running`,
-        'kd > 0 (N·m·s/rad | N·s/m) for every driven joint, in the robot spec or the model manifest pd.kd',
-      );
-    }
-  }
-
-  private assertGainsWithinBounds(cmd: JointCommand): void {
-    const over: string[] = [];
-    for (let i = 0; i < this._lim.n; i++) {
-      if (this._lim.eLim[i] === 0) continue; // passive: its gains are zeroed, never sent
-      const name = this.spec.joints[i].name;
-      const kp = cmd.kp?.[i];
-      const kd = cmd.kd?.[i];
-      if (kp !== undefined && kp > this._lim.kpMax[i]) over.push(`${name} kp ${kp} > kpMax ${this._lim.kpMax[i]}`);
-      if (kd !== undefined && kd > this._lim.kdMax[i]) over.push(`${name} kd ${kd} > kdMax ${this._lim.kdMax[i]}`);
-    }
-    if (over.length > 0) {
-      throw new AxonError(
-        'SAFETY_GAIN_BOUND',
-        `robot ${this.spec.name}`,
-        `gains above the joints' bounds: ${over.join(', ')}`,
-        'kp <= kpMax and kd <= kdMax for every joint (the robot spec\'s default gains, the model manifest\'s pd, --kp / --kd; docs/safety.md "Gain bounds")',
-      );
-    }
+    assertCommandable(this.spec, this._lim, cmd);
   }
 
   /**
