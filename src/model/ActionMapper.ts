@@ -17,7 +17,9 @@ const modeOf: Record<ActionType, ControlMode> = {
  * Turns a model's raw output into a JointCommand in the robot's joint order: clip the raw
  * action, scale it, add the default pose for relative position actions, bound the result per
  * joint (action.target_clip) and map model joints to robot joints by name. Robot joints the model does not drive hold their default pose (position
- * mode) or get zero (velocity / effort). NaN passes through untouched into the command: the
+ * mode) or get zero (velocity / effort); a model joint outside the action (position mode) holds the
+ * manifest's `default_joint_pos`, clamped into its limits, the pose the policy was trained around
+ * (Isaac Lab keeps such a joint's target at init_state.joint_pos), not the robot config's. NaN passes through untouched into the command: the
  * safety supervisor, not the mapper, rejects bad numbers. But only a finite action is fed back:
  * `feedback` (the `last_action` term) keeps the last action whose every value was finite and
  * |x| <= 1e10, so one bad action cannot latch into the next model inputs. It is the action after
@@ -68,6 +70,14 @@ export class ActionMapper {
     this.gains = manifest.pd
       ? { kp: Float64Array.from(manifest.pd.kp, (v) => flagGains?.kp ?? v), kd: Float64Array.from(manifest.pd.kd, (v) => flagGains?.kd ?? v) }
       : undefined;
+    // Model joints outside the action hold the model's default pose (docs/byom.md, pd.held): a
+    // hardware config or bridge hello may carry another default than the one trained around.
+    const outside = manifest.joints.map((j, k) => k).filter((k) => !names.includes(manifest.joints[k]));
+    this.idleIndex = Int32Array.from(outside, (k) => allIndex[k]);
+    this.idleTarget = Float64Array.from(outside, (k) => {
+      const j = spec.joints[allIndex[k]];
+      return Math.min(j.upper, Math.max(j.lower, allDefaults[k]));
+    });
     // pd.held: the gains of model joints outside the action, sent with their default-pose target.
     const held = Object.entries(manifest.pd?.held ?? {});
     this.heldIndex = held.length > 0 ? mapJoints(held.map(([j]) => j), spec, 'manifest.json#/pd/held') : new Int32Array(0);
@@ -77,6 +87,9 @@ export class ActionMapper {
 
   private readonly gains: { kp: Float64Array; kd: Float64Array } | undefined;
   private readonly heldIndex: Int32Array;
+  /** Robot index and (clamped) model default of each model joint outside the action. */
+  private readonly idleIndex: Int32Array;
+  private readonly idleTarget: Float64Array;
   private readonly heldKp: Float64Array;
   private readonly heldKd: Float64Array;
 
@@ -100,6 +113,7 @@ export class ActionMapper {
       if (out.kd) out.kd[r] = joints[r].kd;
       if (out.feedforward) out.feedforward[r] = 0;
     }
+    if (this.mode === 'position') for (let k = 0; k < this.idleIndex.length; k++) out.target[this.idleIndex[k]] = this.idleTarget[k];
     for (let h = 0; h < this.heldIndex.length; h++) {
       if (out.kp) out.kp[this.heldIndex[h]] = this.heldKp[h];
       if (out.kd) out.kd[this.heldIndex[h]] = this.heldKd[h];

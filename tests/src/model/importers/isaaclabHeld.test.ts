@@ -76,6 +76,24 @@ describe('from-isaaclab: the trained gains of model joints outside the action (p
     expect(flagged.kp![at('waist.yaw')]).toBe(7);
   });
 
+  it("on a bridge / hardware spec whose defaults are not the manifest's, held joints target the manifest's default_joint_pos, clamped into their limits", () => {
+    // A `run --config` / bridge hello spec: robot defaults 0, joints in another order than the model's.
+    const { m: imp } = imported();
+    const dflt = JOINTS.map((n) => (n === 'waist.yaw' ? 0.7 : n === 'head_joint' ? 1.4 : n === 'head2_joint' ? -0.2 : 0.1));
+    const m = validateManifest({ ...imp, default_joint_pos: dflt });
+    const order = [...JOINTS].reverse();
+    const s = spec(order.map((n) => joint(n, { kp: 50, kd: 1.25, defaultPosition: 0, lower: n === 'head_joint' ? -0.5 : -2, upper: n === 'head_joint' ? 0.5 : 2 })));
+    const cmd = createCommand(s, 'position');
+    new ActionMapper(m, s).map(new Float32Array(8), cmd);
+    const at = (n: string) => order.indexOf(n);
+    expect(cmd.target[at('waist.yaw')]).toBeCloseTo(0.7, 6);
+    expect(cmd.kp![at('waist.yaw')]).toBe(200);
+    expect(cmd.target[at('head_joint')]).toBe(0.5); // 1.4 clamped to the joint's upper limit
+    expect(cmd.target[at('head2_joint')]).toBeCloseTo(-0.2, 6);
+    // Action joints: the default pose plus the (zero) action, as before.
+    expect(cmd.target[at('left.knee-joint')]).toBeCloseTo(0.1, 6);
+  });
+
   it('sim --urdf sets the held joints up with those gains (the BOM + CRLF G1-like URDF)', () => {
     const { m } = imported();
     const { urdf } = writeHeldFixture(dir);
