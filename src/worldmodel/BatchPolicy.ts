@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AxonError } from '../core/errors.ts';
 import { onnxLoadError } from '../policy/OnnxPolicy.ts';
+import { observationFeedShape } from '../model/onnxIo.ts';
 import { actionSize, observationSize, termWidth, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { expandScale } from '../model/jointMap.ts';
 
@@ -34,7 +35,9 @@ interface InputPiece {
  * rebuilt from the state (joint_pos[_rel], joint_vel[_rel] by joint name, last_action from the
  * row's previous action) with the policy's scale and clip. Refuses (AxonError WM_CONTINUATION) a
  * policy whose inputs cannot be rebuilt from the state (history > 1, IMU terms the state lacks,
- * recurrent state): the caller then falls back to holding the action.
+ * recurrent state): the caller then falls back to holding the action. A graph whose input takes no
+ * batch (`[1, N]` as torch.onnx.export writes it without dynamic_axes, `[N]`, `[1, 1, N]`) is run
+ * one row at a time in the shape it declares (src/model/onnxIo.ts observationFeedShape).
  */
 export class BatchPolicy implements Continuation {
   private readonly inSize: number;
@@ -44,6 +47,8 @@ export class BatchPolicy implements Continuation {
   private x = new Float32Array(0);
   private y = new Float32Array(0);
   private readonly io = new Map<number, { feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> }>();
+  /** Per-row feeds / fetches (views of x / y) when the graph takes no batch; built by reserve(). */
+  private rows: { feeds: Record<string, ort.Tensor>; fetches: Record<string, ort.Tensor> }[] = [];
 
   private constructor(
     private readonly policy: ModelManifest,
@@ -51,6 +56,8 @@ export class BatchPolicy implements Continuation {
     stateNames: readonly string[],
     defaults: Float32Array,
     maxBatch: number,
+    /** The input / output shapes of one row when the graph takes no batch, else undefined. */
+    private readonly rowShape: { readonly input: number[]; readonly output: number[] } | undefined,
   ) {
     this.inSize = observationSize(policy);
     this.A = actionSize(policy);
@@ -92,7 +99,7 @@ export class BatchPolicy implements Continuation {
     } catch (e) {
       throw onnxLoadError(folder.onnxPath, e);
     }
-    return new BatchPolicy(m, session, stateNames, defaults, maxBatch);
+    return new BatchPolicy(m, session, stateNames, defaults, maxBatch, rowShapes(session, m, folder.onnxPath));
   }
 
   private reserve(n: number): void {
@@ -101,6 +108,12 @@ export class BatchPolicy implements Continuation {
     this.x = new Float32Array(n * this.inSize);
     this.y = new Float32Array(n * this.A);
     this.io.clear();
+    if (this.rowShape === undefined) return;
+    const { input, output } = this.rowShape, I = this.inSize, A = this.A, name = this.policy.onnx;
+    this.rows = Array.from({ length: n }, (_, b) => ({
+      feeds: { [name.input]: new ort.Tensor('float32', this.x.subarray(b * I, (b + 1) * I), input) },
+      fetches: { [name.output]: new ort.Tensor('float32', this.y.subarray(b * A, (b + 1) * A), output) },
+    }));
   }
 
   async act(states: Float32Array, prev: Float32Array, batch: number, out: Float32Array): Promise<void> {
@@ -115,6 +128,11 @@ export class BatchPolicy implements Continuation {
           else if (v < -p.clip) v = -p.clip;
           x[b * I + p.at + k] = v;
         }
+    if (this.rowShape !== undefined) {
+      for (let b = 0; b < batch; b++) await this.session.run(this.rows[b].feeds, this.rows[b].fetches);
+      out.set(this.y.subarray(0, batch * A));
+      return;
+    }
     let io = this.io.get(batch);
     if (io === undefined) {
       io = {
@@ -130,4 +148,21 @@ export class BatchPolicy implements Continuation {
   async close(): Promise<void> {
     await this.session.release();
   }
+}
+
+/**
+ * undefined when the policy's input takes a batch (`[batch, N]`, the first dimension symbolic or
+ * unknown); else the shapes one row is fed and fetched in: the input's as OnnxPolicy feeds it, the
+ * output's rank as declared with every dimension before the last 1.
+ */
+function rowShapes(session: ort.InferenceSession, m: ModelManifest, file: string): { input: number[]; output: number[] } | undefined {
+  const md = session.inputMetadata.find((x) => x.name === m.onnx.input);
+  if (!md?.isTensor || md.shape.length === 0) return undefined;
+  const d0 = md.shape[0];
+  if (md.shape.length === 2 && (typeof d0 !== 'number' || d0 < 0)) return undefined;
+  const input = observationFeedShape(session, m.onnx.input, observationSize(m), file);
+  const out = session.outputMetadata.find((x) => x.name === m.onnx.output);
+  const A = actionSize(m);
+  const output = out?.isTensor && out.shape.length > 0 ? [...out.shape.slice(0, -1).map(() => 1), A] : [1, A];
+  return { input, output };
 }
