@@ -203,8 +203,25 @@ function checkIo(session: SyncSession | ort.InferenceSession, m: ModelManifest, 
   observationFeedShape(session, m.onnx.input, observationSize(m), file);
   const chunk = m.action.chunk?.length ?? 1;
   const out = session.outputMetadata.find((x) => x.name === m.onnx.output);
-  // A chunk may come as [1, L, n] (last dimension n) or flat [1, L·n].
-  const chunkedAs3d = chunk > 1 && out?.isTensor === true && out.shape.length >= 3;
+  // A chunk may come as [1, L, n] / [L, n] (last dimension n: the output has one axis more than
+  // the observation input, [1, N] / [N]) or flat [1, L·n] / [L·n].
+  const inp = session.inputMetadata.find((x) => x.name === m.onnx.input);
+  const inRank = inp?.isTensor === true && inp.shape.length > 0 ? inp.shape.length : 2;
+  const chunkedAs3d = chunk > 1 && out?.isTensor === true && out.shape.length === inRank + 1;
+  if (chunk > 1 && out?.isTensor === true) {
+    const n = actionSize(m), lead = inRank - 1;
+    const dims = (d: readonly (string | number)[]) => `[${d.join(', ')}]`;
+    const fits = (d: string | number | undefined, v: number) => typeof d !== 'number' || d === v;
+    const last = out.shape[out.shape.length - 1], beforeLast = out.shape[out.shape.length - 2];
+    const want = chunkedAs3d ? fits(last, n) && fits(beforeLast, chunk) : fits(last, n * chunk);
+    if (!want)
+      throw new ManifestError(
+        'MODEL_SHAPE',
+        `${file} output "${m.onnx.output}"`,
+        `has shape ${dims(out.shape)}, but action.chunk length ${chunk} of ${n} action values per step with input ${dims(inp?.isTensor === true ? inp.shape : ['batch', observationSize(m)])} implies`,
+        `${dims([...Array(lead).fill(1), chunk, n])} (one axis more than the input) or flat ${dims([...Array(lead).fill(1), chunk * n])}`,
+      );
+  }
   check('output', m.onnx.output, chunkedAs3d ? actionSize(m) : actionSize(m) * chunk);
   for (const [i, r] of (m.recurrent ?? []).entries()) {
     const where = `manifest.json#/recurrent/${i}`;
