@@ -2,14 +2,15 @@
  * The files beside a dataset's tables that keep it whole when two processes or a kill meet it:
  *
  * - the writer lock (`.axon-lock`, created with O_EXCL, holding the writer's pid, host, start and
- *   command): one writer at a time, so that two runs cannot both append episode N to one data file
- *   (review R13 F5). A lock whose pid is gone on this host is stale (a killed writer) and reclaimed
- *   with a note; a lock from another host is never taken over.
+ *   command, and on Linux its boot id, pid namespace and process start time): one writer at a time,
+ *   so that two runs cannot both append episode N to one data file (review R13 F5). A lock whose
+ *   writer is gone (docs/dataset.md "How it is written") is reclaimed with a note, exclusively (R17
+ *   F5); a lock from another host or another pid namespace is never taken over (R17 F8).
  * - atomic file writes: to a temporary file in the same folder, fsync, rename, fsync of the folder,
  *   so that a reader (LeRobot globs every `data/*\/*.parquet`) sees the old file or the new one,
  *   never a half-written one (review R13 F8). Temporary names end in `.partial`, outside that glob.
  */
-import { closeSync, constants, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AxonError } from '../core/errors.ts';
@@ -23,6 +24,10 @@ export interface LockHolder {
   readonly host: string;
   readonly since: string;
   readonly command: string;
+  /** Linux: /proc/sys/kernel/random/boot_id, the pid namespace (/proc/self/ns/pid) and the start time (field 22 of /proc/PID/stat). */
+  readonly bootId?: string;
+  readonly pidns?: string;
+  readonly startTime?: string;
 }
 
 /** A held lock: `release()` removes it (only if it is still this one). */
@@ -33,37 +38,68 @@ export interface DatasetLock {
   release(): void;
 }
 
+/** Test hook: called when a writer has found the lock stale, before it takes it over (a race test runs a second writer there). */
+export const lockHooks: { beforeTakeover?: (file: string) => void } = {};
+
 /** A lock file a writer created but had not filled when it died is stale after this long (ms). */
 const EMPTY_LOCK_STALE_MS = 10_000;
+/** A `.reclaim` marker left by a writer that died taking over a lock is stale after this long (ms). */
+const RECLAIM_STALE_MS = 5_000;
+/** How long a writer waits for another's take-over before it is refused (ms). */
+const RECLAIM_WAIT_MS = 3_000;
 
 /**
  * Takes the writer lock of `dir` (created when missing), naming `command` as the writer. AxonError DATASET_BUSY naming the
  * dataset and the holder (pid, host, since, command) when another live writer holds it, this
- * process included (a second store on the same folder).
+ * process included (a second store on the same folder). A stale lock is taken over under
+ * `.axon-lock.reclaim` (O_EXCL), re-read there, so that of two writers meeting one stale lock only
+ * one takes it (review R17 F5).
  */
 export function lockDataset(dir: string, command?: string): DatasetLock {
   makeDirs(dir);
   const file = join(dir, LOCK_PATH);
+  const ids = procIds();
   // `command`: the writer's command line (a worker thread's process.argv has none of it).
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command: command ?? ['axon', ...process.argv.slice(2)].join(' ') };
+  const me: LockHolder = {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    command: command ?? ['axon', ...process.argv.slice(2)].join(' '),
+    ...(ids ? { bootId: ids.bootId, pidns: ids.pidns, startTime: startTimeOf(process.pid) } : {}),
+  };
   let note: string | undefined;
-  for (let attempt = 0; attempt < 2; attempt++) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx');
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new AxonError('DATASET_WRITE', file, `cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a dataset folder this process can write');
-      const holder = readHolder(file);
-      if (!isStale(file, holder) || attempt > 0)
-        throw new AxonError(
-          'DATASET_BUSY',
-          dir,
-          holder ? `is being written by pid ${holder.pid} on ${holder.host} since ${holder.since} (${holder.command})` : `is locked by ${file}, which a writer is creating`,
-          `one writer at a time: wait for that run to end (or, if that process is gone from ${holder?.host ?? 'its host'}, remove ${file})`,
-        );
-      note = `${file}: reclaimed the lock of ${holder ? `pid ${holder.pid} (${holder.command}, since ${holder.since})` : 'a writer that died creating it'}, which is no longer running`;
-      rmSync(file, { force: true });
-      continue;
+  const deadline = Date.now() + RECLAIM_WAIT_MS;
+  for (;;) {
+    let fd = tryCreate(file);
+    if (fd === undefined) {
+      const raw = readRaw(file);
+      if (raw === undefined) {
+        if (existsSync(file)) throw busy(dir, file, undefined); // there, but unreadable
+        continue; // removed meanwhile: try again
+      }
+      const holder = parseHolder(raw);
+      if (!isStale(file, holder)) throw busy(dir, file, holder);
+      lockHooks.beforeTakeover?.(file);
+      const reclaim = `${file}.reclaim`;
+      const rfd = tryCreate(reclaim);
+      if (rfd === undefined) {
+        // Another writer is taking it over (or died doing so: its marker is stale after a while).
+        if (mtimeAge(reclaim) > RECLAIM_STALE_MS) rmSync(reclaim, { force: true });
+        else if (Date.now() > deadline) throw busy(dir, file, holder);
+        else sleepMs(20);
+        continue;
+      }
+      closeSync(rfd);
+      try {
+        // Under the marker: still the stale lock this writer judged? (Another may have taken it over already.)
+        if (readRaw(file) !== raw) continue;
+        rmSync(file, { force: true });
+        fd = tryCreate(file);
+        if (fd === undefined) continue; // a writer that found no lock created one meanwhile: judged anew
+        note = `${file}: reclaimed the lock of ${holder ? `pid ${holder.pid} (${holder.command}, since ${holder.since})` : 'a writer that died creating it'}, which is no longer running`;
+      } finally {
+        rmSync(reclaim, { force: true });
+      }
     }
     try {
       writeSync(fd, JSON.stringify(me));
@@ -83,7 +119,6 @@ export function lockDataset(dir: string, command?: string): DatasetLock {
       },
     };
   }
-  throw new Error('unreachable');
 }
 
 /** Who holds `dir`'s lock, when a live writer does (undefined: none, or a stale one). */
@@ -94,36 +129,132 @@ export function lockHolder(dir: string): LockHolder | undefined {
   return h && !isStale(file, h) ? h : undefined;
 }
 
-function readHolder(file: string): LockHolder | undefined {
+function busy(dir: string, file: string, holder: LockHolder | undefined): AxonError {
+  const ids = procIds();
+  const elsewhere = holder && holder.host === hostname() && ids && holder.pidns !== undefined && holder.pidns !== ids.pidns && holder.bootId === ids.bootId;
+  return new AxonError(
+    'DATASET_BUSY',
+    dir,
+    holder
+      ? `is being written by pid ${holder.pid} on ${holder.host}${elsewhere ? ` in pid namespace ${holder.pidns} (another container; this process is in ${ids.pidns}, where that pid cannot be checked)` : ''} since ${holder.since} (${holder.command})`
+      : `is locked by ${file}, which a writer is creating`,
+    `one writer at a time: wait for that run to end (or, if you are sure that process is gone from ${holder?.host ?? 'its host'}${elsewhere ? "'s other container" : ''}, remove ${file} by hand)`,
+  );
+}
+
+/** O_EXCL create; undefined when the file exists. */
+function tryCreate(file: string): number | undefined {
   try {
-    const x = JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    return openSync(file, 'wx');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw new AxonError('DATASET_WRITE', file, `cannot be created (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a dataset folder this process can write');
+  }
+}
+
+function readRaw(file: string): string | undefined {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+function mtimeAge(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+function readHolder(file: string): LockHolder | undefined {
+  const raw = readRaw(file);
+  return raw === undefined ? undefined : parseHolder(raw);
+}
+
+function parseHolder(raw: string): LockHolder | undefined {
+  try {
+    const x = JSON.parse(raw) as LockHolder;
     return Number.isInteger(x?.pid) && typeof x.host === 'string' ? x : undefined;
   } catch {
     return undefined;
   }
 }
 
-/** A lock is stale when its pid is not running on this host, or when it was never filled in and is old. */
-function isStale(file: string, h: LockHolder | undefined): boolean {
-  if (h === undefined) {
+/** This boot's id and this process's pid namespace; undefined where /proc lacks them (not Linux). */
+let ids: { bootId: string; pidns: string } | null | undefined;
+function procIds(): { bootId: string; pidns: string } | undefined {
+  if (ids === undefined) {
     try {
-      return Date.now() - statSync(file).mtimeMs > EMPTY_LOCK_STALE_MS;
+      ids = { bootId: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim(), pidns: readlinkSync('/proc/self/ns/pid') };
     } catch {
-      return true;
+      ids = null;
     }
   }
+  return ids ?? undefined;
+}
+
+/** /proc/PID/stat: the state (field 3) and the start time in clock ticks since boot (field 22); undefined when gone. */
+function procStat(pid: number): { state: string; startTime: string } | undefined {
+  try {
+    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
+    return { state: f[0], startTime: f[19] };
+  } catch {
+    return undefined;
+  }
+}
+
+function startTimeOf(pid: number): string | undefined {
+  return procStat(pid)?.startTime;
+}
+
+/** This host's boot time (ms since the epoch), from /proc/stat; undefined without it. */
+function bootTimeMs(): number | undefined {
+  try {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    return m ? Number(m[1]) * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A lock is stale (its writer gone) when it was never filled in and is old; or, from this host:
+ * from an earlier boot, or from this boot and pid namespace with its pid not running or running
+ * another process (another start time), or a zombie. A lock from another host or another pid
+ * namespace (a container) is never stale: its pid cannot be checked from here (review R17 F8, F1).
+ * Without /proc (or for a lock written without it) the pid alone decides.
+ */
+function isStale(file: string, h: LockHolder | undefined): boolean {
+  if (h === undefined) return mtimeAge(file) > EMPTY_LOCK_STALE_MS || !existsSync(file);
   if (h.host !== hostname()) return false;
+  const ids = procIds();
+  const checkStart = ids !== undefined && h.bootId !== undefined;
+  if (ids && h.bootId !== undefined) {
+    if (h.bootId !== ids.bootId) return true;
+    if (h.pidns !== ids.pidns) return false;
+  } else if (ids) {
+    // A lock written without a boot id (an older axon): one dated before this boot is stale.
+    const boot = bootTimeMs();
+    const since = Date.parse(h.since);
+    if (boot !== undefined && Number.isFinite(since) && since < boot) return true;
+  }
   try {
     process.kill(h.pid, 0);
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'ESRCH';
   }
+  const st = procStat(h.pid);
+  if (st === undefined) return false;
   // A killed writer its parent has not reaped yet still answers kill 0 (Linux: state Z).
-  try {
-    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${h.pid}/stat`, 'utf8'));
-  } catch {
-    return false;
-  }
+  if (st.state === 'Z') return true;
+  return checkStart && h.startTime !== undefined && st.startTime !== h.startTime;
 }
 
 /** The temporary name of `file` while it is written: hidden, and outside LeRobot's `*.parquet` glob. */
