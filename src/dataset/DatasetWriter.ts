@@ -109,6 +109,8 @@ export class DatasetWriter {
   private epHeld = 0;
   private epStopped = false;
   private epStopReason: string | undefined;
+  /** The last tick's `terminated` (the task ended the episode: a sim or eval loop stops on it). */
+  private epTerminated = false;
   private episodesWritten = 0;
   private episodesDropped = 0;
   private episodesEmpty = 0;
@@ -219,6 +221,8 @@ export class DatasetWriter {
       this.held++;
       return;
     }
+    // A sim or eval loop stops on the task's termination: its last tick says whether the task ended the episode (R17 F2).
+    this.epTerminated = r.terminated;
     // A live run (splitAt: run, teleop, bridged sim) that lost grid slots since the last frame: counted;
     // past MAX_GAP_S that episode ends there, this tick starts the next (a simulated
     // loop's time is one period a tick: it loses none).
@@ -279,15 +283,17 @@ export class DatasetWriter {
   }
 
   /** This episode's stop (held ticks, reason), reset for the next. */
-  private takeEnd(): { held: number; stopped: boolean; reason: string | undefined } {
-    const e = { held: this.epHeld, stopped: this.epStopped, reason: this.epStopReason };
+  private takeEnd(): { held: number; stopped: boolean; reason: string | undefined; terminated: boolean } {
+    // A live loop (splitAt) runs on past a termination (stopOnTerminate false): its episodes end by the run's rule.
+    const e = { held: this.epHeld, stopped: this.epStopped, reason: this.epStopReason, terminated: this.epTerminated && !this.splitAt };
+    this.epTerminated = false;
     this.epHeld = 0;
     this.epStopped = false;
     this.epStopReason = undefined;
     return e;
   }
 
-  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined }, meta: Omit<EpisodeMeta, 'task'>): void {
+  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined; terminated: boolean }, meta: Omit<EpisodeMeta, 'task'>): void {
     const frames = ticks - end.held;
     if (dropping || b.length === 0) {
       if (!dropping) this.episodesEmpty++;
@@ -295,7 +301,7 @@ export class DatasetWriter {
       if (frames > 0) this.episodesDropped++;
       return;
     }
-    const endedBy = episodeEndedByOf(end.stopped, meta.endedBy);
+    const endedBy = episodeEndedByOf(end.stopped, meta.endedBy, false, end.terminated);
     const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);

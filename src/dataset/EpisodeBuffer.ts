@@ -52,11 +52,15 @@ export function stopReasonOf(events: readonly { readonly kind: string; readonly 
  * the supervisor stopped (`stopped`: it has a stop tick) keeps the run's ended_by when that names
  * the cause of a requested stop (signal, fault), else it is safe_stop; an episode that ran on is a
  * recording cut before its footer (truncated) or ended as the run did (`runEndedBy`: duration,
- * signal, invalid...; absent where the run did not say).
+ * signal, invalid...; absent where the run did not say), except that an episode whose loop the
+ * task ended (`terminated`: its last tick's `terminated` in a sim or eval loop, which stops on it)
+ * is `terminated` where the run says `duration`.
  */
-export function episodeEndedByOf(stopped: boolean, runEndedBy: string | undefined, truncated = false): string | undefined {
+export function episodeEndedByOf(stopped: boolean, runEndedBy: string | undefined, truncated = false, terminated = false): string | undefined {
   if (stopped) return runEndedBy === 'signal' || runEndedBy === 'fault' ? runEndedBy : 'safe_stop';
-  return truncated ? 'truncated' : runEndedBy;
+  if (truncated) return 'truncated';
+  // The task ended the episode (the pole fell) before the time limit: a failure terminal, not a time-limit cut (review R17 F2).
+  return terminated && runEndedBy === 'duration' ? 'terminated' : runEndedBy;
 }
 
 /**

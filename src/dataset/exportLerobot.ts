@@ -282,7 +282,8 @@ function episodesOf(plan: Plan, rec: Recording, o: ExportOptions, n: Counts, out
         const stopReason = stop ? stopEventBefore(rec.events, stop.seq)?.reason : undefined;
         // As DatasetWriter.finish: a stop is safe_stop unless the run named a requested stop's cause; a file cut before its footer is truncated.
         // An episode split off at a re-arm has none of the run's facts (as the writer's).
-        const endedBy = lastSegment ? episodeEndedByOf(stop !== undefined, ep?.endedBy, rec.truncated) : episodeEndedByOf(stop !== undefined, undefined);
+        // As DatasetWriter: a sim or eval loop's last tick says whether the task ended it (a live loop runs on past it).
+        const endedBy = lastSegment ? episodeEndedByOf(stop !== undefined, ep?.endedBy, rec.truncated, !live && rec.ticks[b - 1].terminated) : episodeEndedByOf(stop !== undefined, undefined);
         meta = {
           task,
           ...(lastSegment && ep?.success !== undefined ? { success: ep.success } : {}),
