@@ -136,9 +136,9 @@ function busy(dir: string, file: string, holder: LockHolder | undefined): AxonEr
     'DATASET_BUSY',
     dir,
     holder
-      ? `is being written by pid ${holder.pid} on ${holder.host}${elsewhere ? ` in pid namespace ${holder.pidns} (another container; this process is in ${ids.pidns}, where that pid cannot be checked)` : ''} since ${holder.since} (${holder.command})`
+      ? `is being written by pid ${holder.pid} on ${holder.host}${elsewhere ? ` in pid namespace ${holder.pidns} (a container, or the host seen from one; this process is in ${ids.pidns}, where that pid cannot be checked)` : ''} since ${holder.since} (${holder.command})`
       : `is locked by ${file}, which a writer is creating`,
-    `one writer at a time: wait for that run to end (or, if you are sure that process is gone from ${holder?.host ?? 'its host'}${elsewhere ? "'s other container" : ''}, remove ${file} by hand)`,
+    `one writer at a time: wait for that run to end (or, if you are sure that process is gone from ${holder?.host ?? 'its host'}${elsewhere ? ` (pid namespace ${holder.pidns})` : ''}, remove ${file} by hand)`,
   );
 }
 
