@@ -1,23 +1,18 @@
 import { AxonError } from '../core/errors.ts';
-import { defaultSafetyConfig, LIVE_JUMP_FACTOR, LIVE_POSITION_MARGIN, SIM_POSITION_MARGIN, type SafetyConfig } from './types.ts';
+import { defaultSafetyConfig, SIM_POSITION_MARGIN, type SafetyConfig } from './types.ts';
 
 /** A SafetyConfig with every value decided (SafetySupervisor.config). */
 export type ResolvedSafetyConfig = SafetyConfig & { readonly positionMargin: number; readonly jumpFactor: number };
 
 /**
- * defaultSafetyConfig overridden by `config`, the impossible-reading checks decided (tighter where
- * the overspeed check is on, live runs, unless set: docs/safety.md), every value checked.
+ * defaultSafetyConfig overridden by `config` (a live run passes liveSafetyConfig: docs/safety.md),
+ * the impossible-reading checks off unless set, every value checked.
  * Configure time.
  * @throws AxonError SAFETY_CONFIG naming the value that cannot be used and what is expected
  */
 export function resolveSafetyConfig(period: number, config: Partial<SafetyConfig>): ResolvedSafetyConfig {
   const merged = { ...defaultSafetyConfig, ...config };
-  const live = Number.isFinite(merged.overspeedFactor);
-  const c: ResolvedSafetyConfig = {
-    ...merged,
-    positionMargin: merged.positionMargin ?? (live ? LIVE_POSITION_MARGIN : SIM_POSITION_MARGIN),
-    jumpFactor: merged.jumpFactor ?? (live ? LIVE_JUMP_FACTOR : Infinity),
-  };
+  const c: ResolvedSafetyConfig = { ...merged, positionMargin: merged.positionMargin ?? SIM_POSITION_MARGIN, jumpFactor: merged.jumpFactor ?? Infinity };
   const fail = (k: string, v: unknown, expected: string) => {
     throw new AxonError('SAFETY_CONFIG', k === 'period' ? k : `safety.${k}`, `cannot use ${v}`, expected);
   };

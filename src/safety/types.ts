@@ -79,25 +79,24 @@ export interface SafetyConfig {
    * A joint whose observed speed is above overspeedFactor × its velocity limit (a finite limit > 0)
    * for overspeedTicksToSafeStop consecutive ticks is a runaway (an effort policy spinning a free
    * joint, a back-driven or slipping joint): 'overspeed' and safe-stop. Infinity (the default) is
-   * off; live runs (runLive: hardware, bridge clients) set 2.
+   * off; live runs set LIVE_OVERSPEED_FACTOR (2) through liveSafetyConfig.
    */
   readonly overspeedFactor: number;
   readonly overspeedTicksToSafeStop: number;
   /**
    * A joint position read more than this beyond the joint's limits (rad | m) is impossible, a
-   * bad observation like a NaN (an encoder glitch, a servo reading a turn off). Undefined: the
-   * live default LIVE_POSITION_MARGIN (0.1, connect's HW_START_POSE margin) where the overspeed
-   * check is on (a finite overspeedFactor: live runs), SIM_POSITION_MARGIN (Infinity: off)
-   * otherwise (a simulated joint past its limits is the physics, a fall on cannon-es's soft limits,
-   * not a sensor's glitch; the state watchdog stops a blow-up).
+   * bad observation like a NaN (an encoder glitch, a servo reading a turn off). Undefined:
+   * SIM_POSITION_MARGIN (Infinity: off; a simulated joint past its limits is the physics, a fall
+   * on cannon-es's soft limits, not a sensor's glitch; the state watchdog stops a blow-up). Live
+   * runs set LIVE_POSITION_MARGIN (0.1, connect's HW_START_POSE margin) through liveSafetyConfig.
    * Infinity: off (the pose held by a stop is then whatever was read).
    */
   readonly positionMargin?: number;
   /**
    * A joint position that moved more than jumpFactor × the joint's velocity limit × dt since the
    * joint's last good reading (dt the time between the readings' stamps, at least one tick
-   * period) is impossible: a bad observation. Undefined: LIVE_JUMP_FACTOR (3) where the
-   * overspeed check is on, off (Infinity) otherwise; a joint without a velocity limit is not checked.
+   * period) is impossible: a bad observation. Undefined: off (Infinity); live runs set
+   * LIVE_JUMP_FACTOR (3) through liveSafetyConfig. A joint without a velocity limit is not checked.
    */
   readonly jumpFactor?: number;
   /**
@@ -116,6 +115,24 @@ export const LIVE_POSITION_MARGIN = 0.1;
 export const SIM_POSITION_MARGIN = Infinity;
 /** SafetyConfig.jumpFactor on live runs. */
 export const LIVE_JUMP_FACTOR = 3;
+/**
+ * On a real robot (or a bridged one) a joint sustained at twice its velocity limit is a runaway the
+ * supervisor stops (SafetyConfig.overspeedFactor); a simulation has its state watchdog instead.
+ */
+export const LIVE_OVERSPEED_FACTOR = 2;
+
+/**
+ * The checks a live run (runLive: hardware, bridge clients; runTeleop's follower) adds to
+ * defaultSafetyConfig, all of them named here rather than implied by one another: a 1 s soft
+ * start, the overspeed stop and the impossible-reading bounds (docs/safety.md). A simulation
+ * leaves all of them off.
+ */
+export const liveSafetyConfig: Readonly<Partial<SafetyConfig>> = {
+  softStartS: 1,
+  overspeedFactor: LIVE_OVERSPEED_FACTOR,
+  positionMargin: LIVE_POSITION_MARGIN,
+  jumpFactor: LIVE_JUMP_FACTOR,
+};
 
 export const defaultSafetyConfig: SafetyConfig = {
   maxStepFraction: 1,

@@ -30,7 +30,7 @@
  */
 import type { Subscription } from 'rxjs';
 import type { Robot } from '../core/robot.ts';
-import type { SafetyConfig } from '../safety/types.ts';
+import { liveSafetyConfig, type SafetyConfig } from '../safety/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { WallClock } from '../clock/WallClock.ts';
 import { WorkerClock } from '../clock/WorkerClock.ts';
@@ -46,11 +46,7 @@ import { forwardEstop, type EstopForward } from './forwardEstop.ts';
 
 export type { LiveEndedBy } from './liveEndedBy.ts';
 
-/**
- * On a real robot (or a bridged one) a joint sustained at twice its velocity limit is a runaway the
- * supervisor stops (SafetyConfig.overspeedFactor); a simulation has its state watchdog instead.
- */
-export const LIVE_OVERSPEED_FACTOR = 2;
+export { LIVE_OVERSPEED_FACTOR } from '../safety/types.ts';
 
 export interface LiveRunOptions {
   /**
@@ -173,7 +169,7 @@ export async function runSessionLive<R extends Robot>(session: Session<R>, o: Li
     if (Math.abs(clock.period - period) > 1e-12) throw new AxonError('LIVE_CLOCK', 'runLive clock', `has a period of ${clock.period} s`, `the session's period, ${period} s`);
     await robot.connect();
     robot.useClock?.(() => clock.now());
-    const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), durationS: o.durationS, seed: o.seed, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
+    const parts = session.loop({ clock, maxTicks: Math.round(o.durationS / period), durationS: o.durationS, seed: o.seed, stopOnTerminate: false, safety: { ...liveSafetyConfig, ...o.safety } });
     loop = parts.loop;
     safety = parts.safety;
     const s = safety;

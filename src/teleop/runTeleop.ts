@@ -16,7 +16,8 @@ import type { Observable, Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
 import { UsageError } from '../core/errors.ts';
 import type { WallClock } from '../clock/WallClock.ts';
-import { LIVE_OVERSPEED_FACTOR, liveWallClock } from '../session/runLive.ts';
+import { liveWallClock } from '../session/runLive.ts';
+import { liveSafetyConfig } from '../safety/types.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import { validateManifest, type ModelManifest } from '../model/manifest.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
@@ -208,7 +209,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     follower.useClock?.(() => clock.now());
     policy = new LeaderPolicy(m, leader, joints);
     // The follower is as real a robot as `axon run`'s: the same soft start and runaway (overspeed) stop (docs/safety.md).
-    const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { softStartS: 1, overspeedFactor: LIVE_OVERSPEED_FACTOR, ...o.safety } });
+    const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { ...liveSafetyConfig, ...o.safety } });
     loop = parts.loop;
     const s = (safety = parts.safety);
     // A leader tick that cannot be followed is a missed policy slot, named (while the follower still follows: no event per held tick after the stop).

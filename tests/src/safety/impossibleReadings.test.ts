@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { createCommand, type Observation, type RobotSpec } from '../../../src/core/robot.ts';
 import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import type { SafetyConfig, SafetyEvent } from '../../../src/safety/types.ts';
+import { liveSafetyConfig, type SafetyConfig, type SafetyEvent } from '../../../src/safety/types.ts';
 
 const P = 0.02; // s, 50 Hz
 // Odd joint order: the checked joint is the second one; the first is continuous (unbounded, no check).
@@ -18,7 +18,7 @@ function spec(lower = -1, upper = 1): RobotSpec {
     controlModes: ['position'],
   };
 }
-const LIVE: Partial<SafetyConfig> = { overspeedFactor: 2 }; // what live runs set (runLive)
+const LIVE: Partial<SafetyConfig> = { ...liveSafetyConfig, softStartS: 0 }; // what live runs set (runLive), the soft start aside
 
 function rig(config: Partial<SafetyConfig> = {}, q0 = 0.2, s = spec()) {
   const sup = new SafetySupervisor(s, P, config);
@@ -106,6 +106,13 @@ describe('impossible joint readings (R15 F1)', () => {
     expect(r.tick(3, 0).st).toBe('running'); // a 3 rad step: a simulation's reading is the truth
     expect(r.tick(4.5, 0).st).toBe('running'); // 1.3 rad past the limit: so is this
     expect(new SafetySupervisor(spec(), P, LIVE).config.positionMargin).toBe(0.1);
+  });
+
+  it('an overspeed check set on its own does not turn the impossible-reading bounds on: each is named', () => {
+    const c = new SafetySupervisor(spec(), P, { overspeedFactor: 2 }).config;
+    expect([c.positionMargin, c.jumpFactor]).toEqual([Infinity, Infinity]);
+    const live = new SafetySupervisor(spec(), P, LIVE).config;
+    expect([live.overspeedFactor, live.positionMargin, live.jumpFactor]).toEqual([2, 0.1, 3]);
   });
 
   it('refuses an unusable margin or jump factor', () => {

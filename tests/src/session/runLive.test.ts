@@ -179,6 +179,9 @@ describe('runLive on virtual time', () => {
     expect(soft.time).toBeCloseTo(2, 12);
     expect(r.loop.ticks).toBe(75);
     expect(r.safety.state).toBe('running');
+    // The live profile, every check named: overspeed stop, impossible-reading bounds, soft start.
+    const c = r.safety.config;
+    expect([c.overspeedFactor, c.positionMargin, c.jumpFactor, c.softStartS]).toEqual([2, 0.1, 3, 1]);
   });
 
   it('--duration is time on the loop clock: a bus read that takes 3 periods gives a 1 s run of fewer ticks, not a 4 s one of 50 (review R15 F12)', async () => {

@@ -18,6 +18,7 @@ describe('teleop: a runaway follower joint', () => {
     follower.velocity[0] = 12; // 3x its 4 rad/s limit on every reading, the pose within its limits
     const r = await runTeleop(leader, follower, { hz: 50, durationS: 2, handleSignals: false, safety: { softStartS: 0.1 } });
     expect(r.safety.config.overspeedFactor).toBe(LIVE_OVERSPEED_FACTOR);
+    expect([r.safety.config.positionMargin, r.safety.config.jumpFactor]).toEqual([0.1, 3]); // the whole live profile
     expect(r.safety.counts.overspeed).toBeGreaterThan(0);
     expect(r.safety.state).toBe('safe-stop');
     expect(r.safety.stopCause?.kind).toBe('overspeed');
