@@ -23,11 +23,12 @@ export class ObservationCheck {
   readonly known: Uint8Array;
   /** Number of joints with known[i] = 1. */
   knownCount = 0;
-  // The field of the last bad observation value found (hasBad), read only when it returned true.
+  // The bad observation value found (by update() for a refused position, else by hasBad()), read
+  // only when hasBad() returned true.
   badField = '';
   badIndex = 0;
   badValue = 0;
-  /** Why hasBad() found a finite position bad (Impossible.None: not finite or |x| > badValue), and the jump's dt (s). */
+  /** Why a finite position was found bad (Impossible.None: not finite or |x| > badValue), and the jump's dt (s). */
   badWhy: Impossible = Impossible.None;
   badDt = 0;
   /** Speed above which each joint is over speed (rad/s | m/s): overspeedFactor × its velocity limit, Infinity without one. */
@@ -39,11 +40,8 @@ export class ObservationCheck {
   readonly jumpAt: Float64Array;
   /** Stamp (s) of joint i's last good reading. */
   private readonly goodAt: Float64Array;
-  // The first position update() refused: index, value, why, dt.
-  private _rejIndex = -1;
-  private _rejValue = 0;
-  private _rejWhy: Impossible = Impossible.None;
-  private _rejDt = 0;
+  /** update() refused a finite position of the current observation (the first one is in bad*). */
+  private _refused = false;
 
   constructor(
     spec: RobotSpec,
@@ -84,13 +82,13 @@ export class ObservationCheck {
   /**
    * Takes the good joint positions of `obs` into `pose`; a bad one (not finite, |x| > badValue,
    * beyond its limits by the margin, or a jump from the joint's last good reading) keeps the last
-   * good value, and the first such finite one is remembered for hasBad().
+   * good value, and the first such finite one goes to bad* for hasBad().
    * @param fresh false at arm: the reading is not compared with the one before (no jump check)
    */
   update(obs: Observation, fresh = true): void {
     const p = obs.jointPosition;
     const t = obs.time;
-    this._rejIndex = -1;
+    this._refused = false;
     for (let i = 0; i < this.lim.n; i++) {
       const x = p[i];
       if (!(Math.abs(x) <= this.bad)) continue; // NaN, ±Inf, absurd: hasBad's scan names it
@@ -109,11 +107,13 @@ export class ObservationCheck {
           this.known[i] = 1;
           this.knownCount++;
         }
-      } else if (this._rejIndex < 0) {
-        this._rejIndex = i;
-        this._rejValue = x;
-        this._rejWhy = why;
-        this._rejDt = dt;
+      } else if (!this._refused) {
+        this._refused = true;
+        this.badField = 'jointPosition';
+        this.badIndex = i;
+        this.badValue = x;
+        this.badWhy = why;
+        this.badDt = dt;
       }
     }
   }
@@ -135,17 +135,12 @@ export class ObservationCheck {
    */
   hasBad(obs: Observation): boolean {
     const n = this.lim.n;
-    this.badWhy = Impossible.None;
-    if (this._badIn(obs.jointPosition, n, 'jointPosition')) return true;
-    if (this._rejIndex >= 0) {
-      // A finite but impossible position update() refused.
-      this.badField = 'jointPosition';
-      this.badIndex = this._rejIndex;
-      this.badValue = this._rejValue;
-      this.badWhy = this._rejWhy;
-      this.badDt = this._rejDt;
+    if (this._badIn(obs.jointPosition, n, 'jointPosition')) {
+      this.badWhy = Impossible.None; // a non-finite or absurd position comes first
       return true;
     }
+    if (this._refused) return true; // a finite but impossible position update() refused: bad* say which
+    this.badWhy = Impossible.None;
     if (this._badIn(obs.jointVelocity, n, 'jointVelocity')) return true;
     const imu = obs.imu;
     if (imu === undefined) return false;
