@@ -44,9 +44,9 @@ import { performance } from 'node:perf_hooks';
 import { createObservation, type ControlMode, type JointCommand, type Observation, type Robot, type RobotHealth, type RobotSpec } from '../../src/core/robot.ts';
 import { AxonError } from '../../src/core/errors.ts';
 import { DynamixelBus, type SyncReadResult } from '../dynamixel/DynamixelBus.ts';
-import { PRESENT_BLOCK, RAD_PER_TICK, POSITION_CENTER, RAD_S_PER_VELOCITY_UNIT, describeHardwareError } from '../dynamixel/controlTable.ts';
-import { hasCurrent, modelByName, torqueConstant, type ServoModel } from '../dynamixel/servoModels.ts';
-import { describeStatusError, readLe, writeLe } from '../dynamixel/packet.ts';
+import { PRESENT_BLOCK, describeHardwareError } from '../dynamixel/controlTable.ts';
+import { modelByName } from '../dynamixel/servoModels.ts';
+import { describeStatusError, writeLe } from '../dynamixel/packet.ts';
 import type { Transport } from '../transport/Transport.ts';
 import { jointModelIssue, type DynamixelRobotConfig } from './config.ts';
 import { BusCycle } from './BusCycle.ts';
@@ -59,6 +59,7 @@ import { checkServo } from './dynamixelServoCheck.ts';
 import { DynamixelWatchdog } from './dynamixelWatchdog.ts';
 import { SAFE_STOP_BUDGET_S, confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
 import { closeWithSafeStop } from './closeServos.ts';
+import { DynamixelUnits } from './dynamixelUnits.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
 
@@ -74,7 +75,6 @@ export interface DynamixelRobotOptions {
 }
 
 const steadyNow = () => performance.now() / 1000;
-const _SIGN = (x: number) => (x < 0 ? -1 : 1);
 
 export class DynamixelRobot implements Robot {
   readonly spec: RobotSpec;
@@ -88,25 +88,8 @@ export class DynamixelRobot implements Robot {
 
   private readonly _n: number;
   private readonly _ids: number[];
-  private readonly _dir: Float64Array;
-  private readonly _gear: Float64Array;
-  private readonly _off: Float64Array;
-  private readonly _kt: Float64Array; // N·m/A at the horn
-  /** A per raw unit of Present / Goal Current; 0 where the model has none (126 is then Present Load). */
-  private readonly _amp: Float64Array;
-  /** Stall torque (N·m) of the Present Load models, 0 for the others: effort = load/1000 × this. */
-  private readonly _loadTorque: Float64Array;
-  /** Each servo's Current Limit (38) and Velocity Limit (44), read at connect: goals beyond them are clamped (the servo would refuse them). */
-  private readonly _currentLimit: Int32Array;
-  private readonly _velocityLimit: Int32Array;
-  /**
-   * Each servo's Min/Max Position Limit (52, 48), read at connect, where they bound Goal Position:
-   * position mode (3) only (e-Manual: not used in extended or current-based position mode). A goal
-   * beyond them is refused (Data Limit error, nothing written), so the hold goal is clamped to them.
-   * Both 0 elsewhere: no clamp.
-   */
-  private readonly _posMin: Int32Array;
-  private readonly _posMax: Int32Array;
+  /** Register units <-> joint units, and each servo's goal limits read at connect. */
+  private readonly _units: DynamixelUnits;
   private readonly _mode: ControlMode;
   private readonly _obs: Observation;
   // Latest read, SI units, robot joint order (written by the bus cycle, copied by observe()).
@@ -154,21 +137,11 @@ export class DynamixelRobot implements Robot {
       const e = jointModelIssue(config, j, `${config.name}#/joints/${i}`);
       if (e) throw e;
     });
-    const models: ServoModel[] = js.map((j) => modelByName(j.model)!);
     this._n = n;
     this._ids = js.map((j) => j.id);
-    this._dir = Float64Array.from(js, (j) => j.direction ?? 1);
-    this._gear = Float64Array.from(js, (j) => j.gear_ratio ?? 1);
-    this._off = Float64Array.from(js, (j) => j.offset ?? 0);
-    this._kt = Float64Array.from(models, (m) => torqueConstant(m));
-    this._amp = Float64Array.from(models, (m) => m.currentUnit ?? 0);
-    this._loadTorque = Float64Array.from(models, (m) => (hasCurrent(m) ? 0 : m.stallTorque));
-    this._currentLimit = Int32Array.from(models, (m) => m.currentLimit ?? 0);
-    this._velocityLimit = new Int32Array(n).fill(1023);
-    this._posMin = new Int32Array(n);
-    this._posMax = new Int32Array(n);
     this._mode = config.operating_mode === 'current' ? 'effort' : config.operating_mode === 'velocity' ? 'velocity' : 'position';
-    // In velocity mode only Goal Velocity is written (_encodeGoals): the servo's own velocity loop
+    this._units = new DynamixelUnits(js, js.map((j) => modelByName(j.model)!), this._mode);
+    // In velocity mode only Goal Velocity is written (DynamixelUnits.encodeGoals): the servo's own velocity loop
     // moves the joint, axon's kd is never sent, so the spec says so (JointSpec.ownVelocityLoop).
     const joints = jointSpecsOf(js, config);
     this.spec = {
@@ -230,14 +203,12 @@ export class DynamixelRobot implements Robot {
     const frames: string[] = [];
     for (const j of c.joints) {
       const k = c.joints.indexOf(j);
-      const r = await checkServo(this.bus, c, j, (ticks) => this._ticksToJoint(k, ticks));
+      const r = await checkServo(this.bus, c, j, (ticks) => this._units.ticksToJoint(k, ticks));
       diff.push(...r.diff);
       if (!r.answered) continue;
       if (!r.fastSyncRead) fastOk = false;
       if (r.frame !== undefined) frames.push(r.frame);
-      if (r.positionLimits) [this._posMin[k], this._posMax[k]] = r.positionLimits;
-      if (r.currentLimit !== undefined) this._currentLimit[k] = r.currentLimit;
-      this._velocityLimit[k] = r.velocityLimit;
+      this._units.setLimits(k, r.velocityLimit, r.currentLimit, r.positionLimits);
     }
     if (diff.length === c.joints.length && diff.every((d) => d.includes('did not answer a ping'))) {
       const ms = Math.round(this.bus.timeoutFor(10, 14) * 1000);
@@ -262,7 +233,7 @@ export class DynamixelRobot implements Robot {
     const ids = this._ids;
     await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n));
     if (this._mode === 'position') {
-      this._holdGoals();
+      this._units.holdGoals(this._raw, this._goalBytes);
       await this.bus.syncWrite(116, 4, ids, this._goalBytes);
     } else {
       this._goalBytes.fill(0);
@@ -276,9 +247,8 @@ export class DynamixelRobot implements Robot {
     // object squeezes with at most that (LeRobot's Koch gripper relies on this mode for it).
     for (let i = 0; i < this._n; i++) {
       if ((c.joints[i].operating_mode ?? c.operating_mode) !== 'current_based_position') continue;
-      const raw = Math.min(this._currentLimit[i], Math.round(c.joints[i].effort_limit / this._gear[i] / this._kt[i] / this._amp[i]));
       const b = new Uint8Array(2);
-      writeLe(b, 0, 2, raw);
+      writeLe(b, 0, 2, this._units.goalCurrentFor(i, c.joints[i].effort_limit));
       await this.bus.write(ids[i], 102, b);
     }
     await this.bus.syncWrite(64, 1, ids, new Uint8Array(this._n).fill(1));
@@ -315,7 +285,10 @@ export class DynamixelRobot implements Robot {
 
   command(cmd: JointCommand): void {
     if (this._cycles.closed) return;
-    if (!this._status.faulted && this._armed && !this._readOnly && cmd.mode === this._mode) this._encodeGoals(cmd);
+    if (!this._status.faulted && this._armed && !this._readOnly && cmd.mode === this._mode) {
+      this._units.encodeGoals(cmd, this._goalBytes);
+      this._goalsDirty = true;
+    }
     this._cycles.request();
   }
 
@@ -342,44 +315,6 @@ export class DynamixelRobot implements Robot {
 
   // ---- internals ----
 
-  private _ticksToJoint(i: number, ticks: number): number {
-    return (this._dir[i] * (ticks - POSITION_CENTER) * RAD_PER_TICK) / this._gear[i] + this._off[i];
-  }
-
-  /**
-   * Goal Position = the pose read last, clamped into a position-mode servo's Min/Max Position
-   * Limit: a joint back-driven just past a limit would otherwise get a goal the servo refuses, and
-   * keep driving to the goal it had. The nearest pose it accepts is the hold.
-   */
-  private _holdGoals(): void {
-    for (let i = 0; i < this._n; i++) {
-      let g = readLe(this._raw, i * 10 + 6, 4, true);
-      const lo = this._posMin[i], hi = this._posMax[i];
-      if (!(lo === 0 && hi === 0)) g = Math.min(hi, Math.max(lo, g));
-      writeLe(this._goalBytes, i * 4, 4, g);
-    }
-  }
-
-  private _encodeGoals(cmd: JointCommand): void {
-    const t = cmd.target;
-    for (let i = 0; i < this._n; i++) {
-      const x = t[i];
-      if (!Number.isFinite(x)) continue; // the supervisor never sends these; keep the previous goal
-      if (this._mode === 'position') {
-        writeLe(this._goalBytes, i * 4, 4, Math.round(((x - this._off[i]) * this._gear[i] * this._dir[i]) / RAD_PER_TICK) + POSITION_CENTER);
-      } else if (this._mode === 'effort') {
-        const amps = (x / this._gear[i] / this._kt[i]) * this._dir[i];
-        const raw = Math.round(amps / this._amp[i]); // effort mode: every joint has current (checked at construction)
-        const lim = this._currentLimit[i];
-        writeLe(this._goalBytes, i * 2, 2, Math.abs(raw) > lim ? _SIGN(raw) * lim : raw);
-      } else {
-        const raw = Math.round((x * this._gear[i] * this._dir[i]) / RAD_S_PER_VELOCITY_UNIT);
-        const lim = this._velocityLimit[i];
-        writeLe(this._goalBytes, i * 4, 4, Math.abs(raw) > lim ? _SIGN(raw) * lim : raw);
-      }
-    }
-    this._goalsDirty = true;
-  }
   private _goalsDirty = false;
   /** The servos' bus watchdog (98): set by the first bus cycle, read back (dynamixelWatchdog.ts). */
   private readonly _watchdog: DynamixelWatchdog;
@@ -423,17 +358,7 @@ export class DynamixelRobot implements Robot {
     const r = await this.bus.syncRead(PRESENT_BLOCK.address, PRESENT_BLOCK.length, this._ids, this._raw, deadline, this._fast);
     if (r.retries > 0 && r.ok) this._status.emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
     if (r.ok) {
-      for (let i = 0; i < this._n; i++) {
-        const o = i * PRESENT_BLOCK.length;
-        const r126 = readLe(this._raw, o, 2, true);
-        const vel = readLe(this._raw, o + 2, 4, true) * RAD_S_PER_VELOCITY_UNIT;
-        const pos = readLe(this._raw, o + 6, 4, true);
-        this._pos[i] = this._ticksToJoint(i, pos);
-        this._vel[i] = (this._dir[i] * vel) / this._gear[i];
-        // Present Current × unit × torque constant, or Present Load (0.1 %) × stall torque: an estimate.
-        const horn = this._amp[i] > 0 ? r126 * this._amp[i] * this._kt[i] : (r126 / 1000) * this._loadTorque[i];
-        this._eff[i] = this._dir[i] * horn * this._gear[i];
-      }
+      this._units.decode(this._raw, this._pos, this._vel, this._eff);
       this._seq++;
       this._statusErrors.ok();
       this._status.readOk();
@@ -460,7 +385,7 @@ export class DynamixelRobot implements Robot {
   /**
    * Applies the configured safe stop to every servo, read back and sent again to the servos that
    * do not show it (confirmedWrite.ts): Torque Enable (64) = 0, or the goal written (a position-mode
-   * hold within the servo's position limits, _holdGoals).
+   * hold within the servo's position limits, DynamixelUnits.holdGoals).
    */
   private async _safeStop(why: string): Promise<void> {
     if (this._readOnly || this.bus.lost) return;
@@ -476,7 +401,7 @@ export class DynamixelRobot implements Robot {
       say('torque off', await writeConfirmed(this.bus, this._now, 64, 1, ids, new Uint8Array(this._n)));
     } else if (this._mode === 'position') {
       // Hold the pose read last: goal position = present position (torque stays on), within the limits the servo checks.
-      this._holdGoals();
+      this._units.holdGoals(this._raw, this._goalBytes);
       await this._watchdog.keepTrippedGoals(this.bus, this._ids, this._goalBytes, this._now() + SAFE_STOP_BUDGET_S);
       say('holding the present pose (goal = present position, torque on)', await writeConfirmed(this.bus, this._now, 116, 4, ids, this._goalBytes));
     } else {
