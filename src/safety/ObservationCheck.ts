@@ -10,7 +10,8 @@ export type Impossible = (typeof Impossible)[keyof typeof Impossible];
  * (what soft start, the hold and the stop start from, and the rate limit's reference before any
  * target was sent), and a scan for bad numbers (a joint position or velocity, an IMU value that
  * is NaN, ±Inf or |x| > badValue; a joint position beyond its limits by more than positionMargin,
- * or one that jumped faster than jumpFactor × its velocity limit since its last good reading).
+ * or one that moved more than jumpFactor × its velocity limit × (dt + one period) since its last
+ * good reading).
  * A bad position never becomes the pose: the last good one stays (docs/safety.md, "Bad numbers
  * everywhere").
  *
@@ -98,7 +99,9 @@ export class ObservationCheck {
       else if (fresh && this.known[i] === 1 && this.jumpAt[i] < Infinity) {
         dt = t - this.goodAt[i];
         if (!(dt > this.period)) dt = this.period; // also NaN stamps
-        if (Math.abs(x - this.pose[i]) > this.jumpAt[i] * dt) why = Impossible.Jump;
+        // Plus one period: a stamp is taken when a read completes, not when the servo sampled, so
+        // a host pause before a stamp shrinks the next dt (docs/safety.md).
+        if (Math.abs(x - this.pose[i]) > this.jumpAt[i] * (dt + this.period)) why = Impossible.Jump;
       }
       if (why === Impossible.None) {
         this.pose[i] = x;

@@ -93,9 +93,9 @@ export interface SafetyConfig {
    */
   readonly positionMargin?: number;
   /**
-   * A joint position that moved more than jumpFactor × the joint's velocity limit × dt since the
-   * joint's last good reading (dt the time between the readings' stamps, at least one tick
-   * period) is impossible: a bad observation. Undefined: off (Infinity); live runs set
+   * A joint position that moved more than jumpFactor × the joint's velocity limit × (dt + one
+   * tick period) since the joint's last good reading (dt the time between the readings' stamps,
+   * at least one period; the added period covers a stamp taken late) is impossible: a bad observation. Undefined: off (Infinity); live runs set
    * LIVE_JUMP_FACTOR (3) through liveSafetyConfig. A joint without a velocity limit is not checked.
    */
   readonly jumpFactor?: number;

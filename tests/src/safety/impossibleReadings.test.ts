@@ -86,6 +86,17 @@ describe('impossible joint readings (R15 F1)', () => {
     expect(r.events.filter((e) => e.kind === 'bad_observation')).toEqual([]);
   });
 
+  it('a reading stamped 70 ms late, then one on time: a joint at its velocity limit is no jump (review R16 F3)', () => {
+    const r = rig(LIVE, 0, spec(-3.2, 3.2));
+    const q = (sampled: number) => 2 * sampled; // shoulder_pan at its 2 rad/s limit
+    r.tick(q(0.02), 0, 0.02);
+    expect(r.tick(q(0.04), 0, 0.11).st).toBe('running'); // sampled at 0.04, stamped 70 ms late
+    // Sampled 72 ms after the last one but stamped 2 ms after it: 0.144 rad in a floored 20 ms.
+    expect(r.tick(q(0.112), 0, 0.114).st).toBe('running');
+    expect(r.tick(q(0.132), 0, 0.134).st).toBe('running');
+    expect(r.events.filter((e) => e.kind === 'bad_observation')).toEqual([]);
+  });
+
   it('an e-stop right after a one-tick glitch holds the last good pose, not the (clamped) glitch', () => {
     for (const cfg of [{ positionMargin: 1 }, LIVE]) {
       const r = rig(cfg);
