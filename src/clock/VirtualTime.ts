@@ -71,7 +71,7 @@ export class VirtualTime implements TimeSource, Timers {
       fired++;
     }
     this.pending = this.pending.filter((p) => !p.cleared);
-    this.t = t;
+    this.t = Math.max(this.t, t); // a timer that advanced the clock itself (a stage taking time) left it later: time does not go back
     return fired;
   }
 

@@ -9,7 +9,7 @@ import type { Policy } from '../policy/Policy.ts';
 import { clearWorldModelTick, type WorldModelHook } from '../worldmodel/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { LoopStats } from './LoopStats.ts';
-import { clockDeadlineTimer, isDeadlineTimer, type DeadlineTimer } from './DeadlineTimer.ts';
+import { clockDeadlineTimer, isDeadlineTimer, wallDeadlineTimer, type DeadlineTimer } from './DeadlineTimer.ts';
 import { stageNames, type TickRecord } from './TickRecord.ts';
 
 export interface ControlLoopParts {
@@ -64,7 +64,11 @@ export interface StageDeadlines {
 
 /** The raced stage did not answer by its deadline. */
 const LATE = Symbol('late');
-type Raced = Float32Array | typeof LATE | Error;
+/** The raced stage answered, but took longer than its budget from its call (made on a miss only). */
+class TookTooLong {
+  constructor(readonly took: number) {}
+}
+type Raced = Float32Array | typeof LATE | TookTooLong | Error;
 
 export interface LoopResult {
   readonly ticks: number;
@@ -118,7 +122,7 @@ export class ControlLoop {
   constructor(private readonly p: ControlLoopParts) {
     const spec = p.robot.spec;
     const d = p.deadlines ?? {};
-    this.timer = d.timer ?? (isDeadlineTimer(p.clock) ? p.clock : clockDeadlineTimer(p.clock));
+    this.timer = d.timer ?? (isDeadlineTimer(p.clock) ? p.clock : p.clock.paced ? wallDeadlineTimer(p.clock) : clockDeadlineTimer(p.clock));
     this.policyS = d.policyS ?? 0.5 * p.clock.period;
     this.worldModelS = d.worldModelS ?? 0.9 * p.clock.period;
     this.stats = new LoopStats(stageNames, Math.max(1, Math.min(p.maxTicks, 200_000)));
@@ -243,6 +247,7 @@ export class ControlLoop {
     }
     rec.seq = tick.seq;
     rec.time = tick.time;
+    this.stageNow(); // a paced simulation's wall-time budget counts from here (wallDeadlineTimer)
     if (Number.isNaN(this.firstTime)) this.firstTime = tick.time;
     rec.lateness = tick.lateness;
     rec.observation = this.p.robot.observe();
@@ -260,16 +265,15 @@ export class ControlLoop {
     this.policyOk = false;
     if (this.policyBusy) return of(this.policyMiss(rec, `policy still computing tick ${this.policyBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
-    const clock = this.p.clock;
-    const t0 = clock.now();
+    const t0 = this.stageNow();
     try {
-      out = this.p.policy.act(rec.input, t0);
+      out = this.p.policy.act(rec.input, this.p.clock.now());
     } catch (e) {
       return of(this.policyMiss(rec, `policy failed: ${(e as Error).message}`));
     }
     if (!(out instanceof Promise)) {
       // An asynchronous policy's act() only hands the input over: its lateness is its stall bound (PolicyStatus).
-      const took = clock.now() - t0;
+      const took = this.stageNow() - t0;
       if (!(took > this.policyS) || this.p.policy.status !== undefined) return of(this.acted(rec, out));
       // It answered, but the tick waited for it: what it said is recorded, not sent.
       rec.policyAction.set(out);
@@ -282,10 +286,10 @@ export class ControlLoop {
     };
     out.then(free, free);
     return from(
-      this.race(out, rec.time + this.policyS).then((r) =>
+      this.race(out, rec.time + this.policyS, t0, this.policyS).then((r) =>
         r instanceof Float32Array
           ? this.acted(rec, r)
-          : this.policyMiss(rec, r === LATE ? `policy gave no action within ${ms(this.policyS)} of the tick` : `policy failed: ${r.message}`),
+          : this.policyMiss(rec, r === LATE ? `policy gave no action within ${ms(this.policyS)} of the tick` : r instanceof TookTooLong ? `policy took ${ms(r.took)}, over its budget of ${ms(this.policyS)}` : `policy failed: ${r.message}`),
       ),
     );
   }
@@ -338,15 +342,14 @@ export class ControlLoop {
     }
     if (this.hookBusy) return of(this.hookMiss(rec, `world model still computing tick ${this.hookBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
-    const clock = this.p.clock;
-    const t0 = clock.now();
+    const t0 = this.stageNow();
     try {
       out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
     } catch (e) {
       return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`));
     }
     if (!(out instanceof Promise)) {
-      const took = clock.now() - t0;
+      const took = this.stageNow() - t0;
       return of(took > this.worldModelS ? this.hookMiss(rec, `world model took ${ms(took)}, over its budget of ${ms(this.worldModelS)}`) : this.hooked(rec, out));
     }
     this.hookBusy = true;
@@ -356,10 +359,10 @@ export class ControlLoop {
     };
     out.then(free, free);
     return from(
-      this.race(out, rec.time + this.worldModelS).then((r) =>
+      this.race(out, rec.time + this.worldModelS, t0, this.worldModelS).then((r) =>
         r instanceof Float32Array
           ? this.hooked(rec, r)
-          : this.hookMiss(rec, r === LATE ? `world model gave no action within ${ms(this.worldModelS)} of the tick` : `world model failed: ${r.message}`),
+          : this.hookMiss(rec, r === LATE ? `world model gave no action within ${ms(this.worldModelS)} of the tick` : r instanceof TookTooLong ? `world model took ${ms(r.took)}, over its budget of ${ms(this.worldModelS)}` : `world model failed: ${r.message}`),
       ),
     );
   }
@@ -376,11 +379,20 @@ export class ControlLoop {
     return rec;
   }
 
+  /** The time deadlines are judged on (DeadlineTimer.now; the clock's own time otherwise). */
+  private stageNow(): number {
+    return this.timer.now ? this.timer.now() : this.p.clock.now();
+  }
+
   /**
    * Settles with the stage's answer, LATE at `due` on the loop clock, or its error, whichever
-   * comes first. A late answer is dropped (the stage stays busy until it settles).
+   * comes first. A late answer is dropped (the stage stays busy until it settles). An answer that
+   * took longer than `budget` from the stage's call (`t0`) is dropped too, as a synchronous
+   * stage's is: an `async` stage whose work is synchronous (the shipped world-model hooks call
+   * onnxruntime on this thread) has already settled when the race starts, so the timer cannot
+   * catch it (review R20 F2).
    */
-  private race(p: Promise<Float32Array>, due: number): Promise<Raced> {
+  private race(p: Promise<Float32Array>, due: number, t0: number, budget: number): Promise<Raced> {
     return new Promise<Raced>((resolve) => {
       let settled = false;
       const cancel = this.timer.at(due, () => {
@@ -393,7 +405,8 @@ export class ControlLoop {
           if (settled) return;
           settled = true;
           cancel();
-          resolve(a);
+          const took = this.stageNow() - t0;
+          resolve(took > budget ? new TookTooLong(took) : a);
         },
         (e: unknown) => {
           if (settled) return;

@@ -9,6 +9,11 @@ import { steadyNow } from '../clock/sleep.ts';
 export interface DeadlineTimer {
   /** Calls `fn` once when the clock reaches `time` (s, on the clock's base). The returned function cancels it. */
   at(time: number, fn: () => void): () => void;
+  /**
+   * The time deadlines are judged on, on the clock's base (s): how long a stage took, and whether
+   * an answer came after its deadline. Absent: the clock's now().
+   */
+  now?(): number;
 }
 
 /** A clock that schedules on its own time base (a virtual-time test clock, a clock owning a thread). */
@@ -58,14 +63,28 @@ export function clockDeadlineTimer(clock: Clock, hangS = DEFAULT_HANG_S): Deadli
 }
 
 /**
- * A deadline timer that reads the clock's time as wall time from now: for a simulation paced to
- * real time (SimClock realtime), whose virtual time stands still during a tick but whose budget is
- * the wall clock's. A session builder passes it when it knows the clock is paced.
+ * A deadline timer on wall time for a simulation paced to real time (Clock.paced: SimClock
+ * realtime, PausableClock), whose virtual time stands still during a tick but whose budget is the
+ * wall clock's: now() is the clock's time plus the wall time since that time was first read (the
+ * loop reads it at the tick's start), so a stage over its budget is late as it would be on the
+ * robot. ControlLoop uses it for a paced clock.
+ * @param wallNow steady wall time (s); default performance.now() (tests inject virtual time)
  */
-export function wallDeadlineTimer(clock: Clock): DeadlineTimer {
+export function wallDeadlineTimer(clock: Clock, wallNow: () => number = steadyNow): DeadlineTimer {
+  let base = Number.NaN;
+  let baseWall = 0;
+  const now = (): number => {
+    const c = clock.now();
+    if (c !== base) {
+      base = c;
+      baseWall = wallNow();
+    }
+    return c + (wallNow() - baseWall);
+  };
   return {
+    now,
     at(time: number, fn: () => void): () => void {
-      const handle = setTimeout(fn, Math.max(0, time - clock.now()) * 1000);
+      const handle = setTimeout(fn, Math.max(0, time - now()) * 1000);
       return () => clearTimeout(handle);
     },
   };

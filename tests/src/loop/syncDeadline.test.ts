@@ -7,6 +7,8 @@
 import { describe, expect, it } from 'vitest';
 import { ControlLoop, type LoopResult } from '../../../src/loop/ControlLoop.ts';
 import { VirtualClock, VirtualTime } from '../../../src/clock/VirtualTime.ts';
+import { SimClock } from '../../../src/clock/SimClock.ts';
+import type { Clock } from '../../../src/clock/types.ts';
 import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
 import { ActionMapper } from '../../../src/model/ActionMapper.ts';
 import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
@@ -41,6 +43,14 @@ class SlowPolicy implements Policy {
   async close(): Promise<void> {}
 }
 
+/** A synchronous policy behind a promise (an `async act()`): settled before the loop can race it. */
+class SlowAsyncPolicy extends SlowPolicy {
+  // @ts-expect-error: a Policy may return a promise; this one's work is synchronous
+  override async act(): Promise<Float32Array> {
+    return super.act();
+  }
+}
+
 /** A synchronous hook that takes `takesS` from its `from`-th call on. */
 class SlowHook implements WorldModelHook {
   readonly mode = 'shield' as const;
@@ -57,13 +67,27 @@ class SlowHook implements WorldModelHook {
   }
 }
 
-async function run(o: { policyS: number; hook?: (time: VirtualTime) => WorldModelHook; durationS?: number; maxTicks: number }) {
+/** The same work in an `async apply()`, as the shipped shield, monitor and planner (onnxruntime on this thread). */
+class SlowAsyncHook extends SlowHook {
+  // @ts-expect-error: a hook may return a promise; this one's work is synchronous
+  override async apply(o: unknown, i: Float32Array, action: Float32Array): Promise<Float32Array> {
+    return super.apply(o, i, action);
+  }
+}
+
+/** Busy for `s` of wall time (a hook doing real work on the loop's thread). */
+function busy(s: number): void {
+  const end = performance.now() + s * 1000;
+  while (performance.now() < end);
+}
+
+async function run(o: { policyS: number; asyncPolicy?: boolean; hook?: (time: VirtualTime) => WorldModelHook; clock?: Clock; durationS?: number; maxTicks: number }) {
   const time = new VirtualTime(100);
   const robot = new PointMassRobot(spec([joint('a', { lower: -2, upper: 2, velocityLimit: 100, effortLimit: 50, kp: 20, kd: 2 })]), 0.002);
   robot.q[0] = START;
   const m = validateManifest(manifest({ joints: ['a'], control_hz: HZ, action: { type: 'joint_position_abs' } }));
-  const policy = new SlowPolicy(m, time, o.policyS);
-  const clock = new VirtualClock(PERIOD, time);
+  const policy = new (o.asyncPolicy ? SlowAsyncPolicy : SlowPolicy)(m, time, o.policyS);
+  const clock = o.clock ?? new VirtualClock(PERIOD, time);
   const safety = new SafetySupervisor(robot.spec, PERIOD, { maxStepFraction: 1e6, softStartS: 0, staleAfterS: 100 });
   const loop = new ControlLoop({
     robot,
@@ -88,8 +112,8 @@ async function run(o: { policyS: number; hook?: (time: VirtualTime) => WorldMode
   let ended = false;
   const p = loop.run().finally(() => (ended = true));
   while (!ended) {
+    await new Promise((r) => setImmediate(r)); // the tick's pipeline settles before virtual time moves on
     if (time.pendingCount > 0) time.advanceTo(time.nextDue());
-    await new Promise((r) => setImmediate(r));
   }
   const r: LoopResult = await p;
   return { r, robot, states, times, events, policy };
@@ -130,4 +154,35 @@ describe('synchronous stages against the budget, and a duration on the clock (vi
     expect(states.at(-1)).toBe('safe-stop');
     expect(robot.commands[5].target[0]).toBe(robot.commands[4].target[0]); // held: the last target sent
   });
+
+  it('an async hook whose work is synchronous (settled before the race starts) is late all the same (review R20 F2)', async () => {
+    const { states, events, robot } = await run({ policyS: 0, hook: (time) => new SlowAsyncHook(time, 2 * PERIOD, 5), maxTicks: 20 });
+    const wm = events.filter((e) => e.kind === 'world_model_deadline');
+    expect(wm[0]).toMatchObject({ seq: 5, state: 'degraded' });
+    expect(wm[0].reason).toBe('world model took 40 ms, over its budget of 18 ms (miss 1)');
+    expect(states[5]).toBe('degraded');
+    expect(states.at(-1)).toBe('safe-stop');
+    expect(robot.commands[5].target[0]).toBe(robot.commands[4].target[0]); // the late answer was not sent
+  });
+
+  it('an async policy whose work is synchronous, over its budget: policy_deadline, hold, safe-stop at the 3rd', async () => {
+    const { states, events, robot } = await run({ policyS: 20 * PERIOD, asyncPolicy: true, maxTicks: 10 });
+    const misses = events.filter((e) => e.kind === 'policy_deadline');
+    expect(misses[0].reason).toBe('policy took 400 ms, over its budget of 10 ms (miss 1)');
+    expect(states.slice(0, 3)).toEqual(['degraded', 'degraded', 'safe-stop']);
+    for (const c of robot.commands) expect(c.target[0]).toBeCloseTo(START, 2);
+  });
+
+  it('a simulation paced to real time judges the stages on wall time; an unpaced one never finds them late', async () => {
+    // The hook busy-waits 40 ms of wall time (2 periods) from its 3rd call; the simulation clock stands still meanwhile.
+    const hook = () => ({ mode: 'shield' as const, calls: 0, reset() {}, apply(_o: unknown, _i: Float32Array, a: Float32Array) { if (this.calls++ >= 3) busy(2 * PERIOD); return a; } });
+    const paced = await run({ policyS: 0, hook, clock: new SimClock(PERIOD, () => {}, { realtime: true }), maxTicks: 8 });
+    const wm = paced.events.filter((e) => e.kind === 'world_model_deadline');
+    expect(wm[0]?.seq).toBe(3);
+    expect(wm[0].reason).toMatch(/^world model took [\d.]+ ms, over its budget of 18 ms/);
+    expect(paced.states.at(-1)).toBe('safe-stop');
+    const fast = await run({ policyS: 0, hook, clock: new SimClock(PERIOD, () => {}), maxTicks: 8 });
+    expect(fast.events.filter((e) => e.kind === 'world_model_deadline')).toEqual([]);
+    expect(fast.states.every((st) => st === 'running')).toBe(true);
+  }, 20_000);
 });
