@@ -3,7 +3,8 @@
  * flight settles, an armed robot gets its confirmed safe stop (after a fault too: a silent servo must
  * not leave the others armed; a repeated stop is harmless), and the port closes whatever happened.
  * A safe stop that throws (a bus error it could not get past) names every servo unconfirmed, a fault
- * that fails the run (docs/hardware.md, "Faults"). Not on the tick.
+ * that fails the run (docs/hardware.md, "Faults"); so does a port lost while armed, where no stop
+ * can be sent at all (review R19 F3: the summary said `safe_stop_unconfirmed: []`). Not on the tick.
  */
 import type { BusReadHealth } from './BusReadHealth.ts';
 
@@ -24,7 +25,9 @@ export interface ServoClose {
 export async function closeWithSafeStop(r: ServoClose): Promise<void> {
   await r.settle().catch(() => {});
   try {
-    if (r.armed() && !r.bus.lost) await r.safeStop('robot closed');
+    if (r.armed() && r.bus.lost) {
+      r.status.stopConfirmed(r.joints, `robot closed: the port was lost, no safe stop could be sent (${r.bus.lost.message}): torque may still be on; cut servo power if that is not safe`);
+    } else if (r.armed()) await r.safeStop('robot closed');
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
     r.status.stopConfirmed(r.joints, `robot closed: the safe stop failed (${why}): torque may still be on; cut servo power if that is not safe`);

@@ -54,6 +54,25 @@ describe('a lost port is reported once, with its first cause', () => {
     await robot.close();
   });
 
+  it('closed after the loss: no stop could be sent, so every servo is named unconfirmed (review R19 F3)', async () => {
+    const cfg = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
+    const emu = new FeetechEmulator({ servos: feetechServosOf(cfg) });
+    const [host, dev] = memoryPair('/dev/ttyACM0');
+    await dev.open();
+    emu.attach(dev);
+    const link = new TwiceLost(host);
+    const robot = new FeetechRobot(cfg, link, { period: 0.02 });
+    await robot.connect();
+    expect(robot.armed).toBe(true);
+    link.unplug();
+    await robot.close();
+    expect(robot.safeStopUnconfirmed).toHaveLength(cfg.joints.length); // not [] ("read back on all")
+    expect(robot.safeStopUnconfirmed.join(', ')).toContain('shoulder_pan');
+    const ev = robot.eventLog.find((e) => e.kind === 'safe_stop_unconfirmed')!;
+    expect(ev.reason).toMatch(/port was lost, no safe stop could be sent/);
+    expect(robot.eventLog.some((e) => e.kind === 'safe_stop')).toBe(false); // nothing claims a stop happened
+  });
+
   it("SerialTransport passes serialport's second 'close' of one loss on no more", async () => {
     const sp = (await import('serialport' as string)) as { SerialPortMock: { binding: { createPort(p: string, o: object): void; reset(): void } } };
     sp.SerialPortMock.binding.createPort('/dev/ttyMOCK3', {});

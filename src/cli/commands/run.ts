@@ -204,7 +204,9 @@ export function runCommand() {
         if (d) console.log(datasetLine(d));
       }
       outputs.reportDrops(o.allowDrops);
-      failLiveRun(r, faults, (f) => `run ended on a robot fault (safe stop: ${config.safe_stop}): ${f}`); // a fault: exit 1; held in the supervisor's own stop: exit 5
+      const unconfirmed = robot.safeStopUnconfirmed;
+      const stopSaid = unconfirmed.length > 0 ? `safe stop ${config.safe_stop} not confirmed on ${unconfirmed.join(', ')}` : `safe stop: ${config.safe_stop}`;
+      failLiveRun(r, faults, (f) => `run ended on a robot fault (${stopSaid}): ${f}`); // a fault: exit 1; held in the supervisor's own stop: exit 5
     });
 }
 
