@@ -19,11 +19,11 @@ import { axonChildren } from '../helpers/axonChildren.ts';
 
 const { open, axon: spawnAxon } = axonChildren();
 
-/** `axon ARGS` in its own process, SIGKILLed after 90 s: its exit code and stderr. */
-async function axon(args: string[]): Promise<{ code: number | null; err: string }> {
+/** `axon ARGS` in its own process, SIGKILLed after 90 s: its exit code, stdout and stderr. */
+async function axon(args: string[]): Promise<{ code: number | null; out: string; err: string }> {
   const p = spawnAxon(args);
   const code = await p.done;
-  return { code, err: p.err };
+  return { code, out: p.out, err: p.err };
 }
 
 /** replayRobot as `axon replay --view` calls it, its stderr lines collected. */
@@ -41,6 +41,11 @@ describe('a shipped robot recorded over the bridge', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'axon-bridge-replay-')), 'cartpole.mcap');
     const run = await axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--duration', '1', '--record', file]);
     expect(run.code, run.err).toBe(0);
+    // The text summary has the local run's lines, then the bridge's (review R20 F4).
+    expect(run.out).toMatch(/^period error µs p50 [\d.]+ p99 [\d.]+ max [\d.]+, overruns \d+$/m);
+    expect(run.out).toMatch(/^stage µs p50\/p99: observe [\d.]+\/[\d.]+, .*policy [\d.]+\/[\d.]+/m);
+    expect(run.out).toMatch(/^safety: running, (events: .*state_change 1|no interventions)/m);
+    expect(run.out).toMatch(/^bridge \(cannon-es\): \d+ frames in, \d+ commands out/m);
 
     const rec = await readRecording(file);
     expect(rec.run.robot).toBe('cartpole');

@@ -70,6 +70,8 @@ describe('axon hw / axon run', () => {
     expect(s.world_model.vetoes).toBeGreaterThan(0);
     expect(s.safety.events.position_clamp).toBeUndefined();
     expect(s.baseline.position_clamps).toBeGreaterThan(0);
+    // How the baseline ended, so that runs of different lengths are not read as one comparison (review R20 F3).
+    expect(s.baseline.ended_by).toBe(s.baseline.safety.stop ? expect.stringMatching(/^(safe_stop|fault|estop)$/) : 'duration');
     expect(s.baseline.safety.events.shield_veto).toBeUndefined();
   });
 

@@ -187,7 +187,7 @@ export function runCommand() {
         ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
         ...(o.async ? { async_policy: asyncSummary(age) } : {}),
         ...(r.worldModel && worldModel ? { world_model: { ...worldModelSummary(worldModel.dir, r.worldModel, round), ...(worldModel.mode === 'shield' ? { continuation: r.sessionWorldModel?.continuationKind ?? 'hold' } : {}), position_clamps: r.safety.counts.position_clamp ?? 0 } } : {}),
-        ...(baseline ? { baseline: { description: `the same policy${o.actionNoise ? ' and noise' : ''} without the world model (fresh emulator)`, ticks: baseline.loop.ticks, safety: safetySummary(baseline.safety), position_clamps: baseline.safety.counts.position_clamp ?? 0 } } : {}),
+        ...(baseline ? { baseline: { description: `the same policy${o.actionNoise ? ' and noise' : ''} without the world model (fresh emulator)`, ticks: baseline.loop.ticks, ended_by: baseline.endedBy, safety: safetySummary(baseline.safety), position_clamps: baseline.safety.counts.position_clamp ?? 0 } } : {}),
         final_position: Object.fromEntries(robot.spec.joints.map((j, i) => [j.name, round(robot.observe().jointPosition[i], 4)])),
       };
       if (o.json) console.log(JSON.stringify(summary));
@@ -198,8 +198,14 @@ export function runCommand() {
         console.log(`bus: ${summary.bus.reads} reads (latency µs p50 ${bl.p50} p99 ${bl.p99} max ${bl.max}), ${summary.bus.writes} writes, ${summary.bus.retries} retries, ${summary.bus.timeouts} timeouts, ${summary.bus.crc_errors} CRC errors`);
         const ev = Object.entries(summary.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
         console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
-        if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}, ${summary.world_model.position_clamps} position clamps`);
-        if (summary.baseline) console.log(`baseline (${summary.baseline.description}): ${summary.baseline.position_clamps} position clamps`);
+        const ran = (ticks: number, s: { state: string; stop?: { kind: string; time_s: number } }) => `in ${ticks} ticks${s.stop ? `, ${s.state} at ${s.stop.time_s} s (${s.stop.kind})` : ''}`;
+        if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}, ${summary.world_model.position_clamps} position clamps ${ran(summary.ticks, summary.safety)}`);
+        const base = summary.baseline;
+        if (base) {
+          console.log(`baseline (${base.description}): ${base.position_clamps} position clamps ${ran(base.ticks, base.safety)}`);
+          // Clamp counts of runs that moved for different times are not one comparison (review R20 F3).
+          if (base.ended_by !== 'duration' || summary.ended_by !== 'duration') console.log(`note: the runs did not both run their full duration (ended by ${summary.ended_by} and ${base.ended_by}): the clamp counts cover different times`);
+        }
         const d = summary.dataset;
         if (d) console.log(datasetLine(d));
       }

@@ -416,9 +416,12 @@ async function simOverBridge(o: {
   };
   if (o.json) console.log(JSON.stringify(summary));
   else {
-    console.log(`ticks ${summary.ticks} at ${summary.loop.rate_hz} Hz, period error µs p99 ${summary.loop.period_error_us.p99}, overruns ${summary.loop.overruns}`);
+    // The local run's lines (review R20 F4: the stages and the safety events were not printed here), then the bridge's.
+    console.log(`ticks ${summary.ticks} at ${summary.loop.rate_hz} Hz`);
+    printLoopLines(summary.loop);
     if (e) console.log(`episode: return ${summary.episode.return}, ${e.success ? 'success' : 'failed'}`);
-    console.log(`safety: ${summary.safety.state}; bridge${summary.bridge.engine ? ` (${summary.bridge.engine === 'mujoco' ? 'MuJoCo' : summary.bridge.engine === 'cannon' ? 'cannon-es' : summary.bridge.engine})` : ''}: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out${summary.bridge.commands_withheld ? ` (${summary.bridge.commands_withheld} withheld: the served robot was stopped or idle)` : ''}, ${summary.bridge.reconnects} reconnects`);
+    console.log(safetyLine(summary.safety));
+    console.log(`bridge${summary.bridge.engine ? ` (${summary.bridge.engine === 'mujoco' ? 'MuJoCo' : summary.bridge.engine === 'cannon' ? 'cannon-es' : summary.bridge.engine})` : ''}: ${summary.bridge.frames_received} frames in, ${summary.bridge.commands_sent} commands out${summary.bridge.commands_withheld ? ` (${summary.bridge.commands_withheld} withheld: the served robot was stopped or idle)` : ''}, ${summary.bridge.reconnects} reconnects`);
     if (summary.world_model) console.log(`world model (${summary.world_model.mode})${summary.world_model.vetoes !== undefined ? `: ${summary.world_model.vetoes} commands vetoed` : ''}`);
   }
   outputs.reportDrops(o.allowDrops);
@@ -426,6 +429,18 @@ async function simOverBridge(o: {
   // summary above says what ran; this line says why it failed. Held in the client supervisor's own
   // stop at the end: exit 5.
   failLiveRun(r, [], () => `the run ended on a robot fault (the loop safe-stopped): ${[...faults].join('; ') || 'the served robot stopped'}`);
+}
+
+/** The loop's period error and stage times, as a local and a bridged run print them. */
+function printLoopLines(l: ReturnType<typeof loopSummary>): void {
+  console.log(`period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99} max ${l.period_error_us.max}, overruns ${l.overruns}`);
+  console.log('stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));
+}
+
+/** `safety: STATE, events: ...` (or no interventions). */
+function safetyLine(safety: ReturnType<typeof safetySummary>): string {
+  const ev = Object.entries(safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
+  return `safety: ${safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`;
 }
 
 function printHuman(s: {
@@ -439,8 +454,7 @@ function printHuman(s: {
 }): void {
   const l = s.loop;
   console.log(`ticks ${s.ticks} (${s.duration_s} s simulated) at ${l.rate_hz} Hz achieved${s.interrupted ? `, stopped early (${s.interrupted})` : ''}`);
-  console.log(`period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99} max ${l.period_error_us.max}, overruns ${l.overruns}`);
-  console.log('stage µs p50/p99: ' + Object.entries(l.stage_us).map(([k, v]) => `${k} ${v.p50}/${v.p99}`).join(', '));
+  printLoopLines(l);
   const outcome = s.interrupted ? 'not finished' : s.episode.success ? 'success' : 'failed';
   console.log(`episode: return ${s.episode.return}, ${outcome}${s.episode.terminated ? ' (task limits broken)' : ''}`);
   const e = s.episode;
@@ -451,8 +465,7 @@ function printHuman(s: {
   if (e.mimic_error !== undefined)
     console.log(`mimic: followers at most ${e.mimic_error.max} from where their leaders put them${e.mimic_error.joint ? ` (${e.mimic_error.joint})` : ''}, ${e.mimic_error.final} at the end (rad; m on a prismatic joint)`);
   if (e.invalid !== undefined) console.log(`invalid: ${e.invalid}`);
-  const ev = Object.entries(s.safety.events).map(([k, n]) => `${k} ${n}`).join(', ');
-  console.log(`safety: ${s.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+  console.log(safetyLine(s.safety));
   const w = s.world_model;
   if (w)
     console.log(
