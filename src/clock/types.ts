@@ -22,11 +22,6 @@ export interface Clock {
   /** Time on the clock's base (s). */
   now(): number;
   /**
-   * A lockstep simulation clock paced to the wall clock (`sim --realtime`): its time stands still
-   * within a tick, and the stages' budgets are wall time (wallDeadlineTimer). Absent: false.
-   */
-  readonly paced?: boolean;
-  /**
    * Work to run on the tick's thread shortly before each deadline, in the time a paced clock
    * would otherwise spin (AdaptiveSleeper.warm): the loop gives its policy's cache warm-up
    * (Policy.prewarm). Clocks that do not sleep (lockstep, fast) ignore it.

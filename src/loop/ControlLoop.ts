@@ -9,7 +9,7 @@ import type { Policy } from '../policy/Policy.ts';
 import { clearWorldModelTick, type WorldModelHook } from '../worldmodel/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { LoopStats } from './LoopStats.ts';
-import { clockDeadlineTimer, isDeadlineTimer, wallDeadlineTimer, type DeadlineTimer } from './DeadlineTimer.ts';
+import { clockDeadlineTimer, isDeadlineTimer, type DeadlineTimer } from './DeadlineTimer.ts';
 import { stageNames, type TickRecord } from './TickRecord.ts';
 
 export interface ControlLoopParts {
@@ -18,6 +18,13 @@ export interface ControlLoopParts {
   readonly builder: ObservationBuilder;
   readonly policy: Policy;
   readonly worldModel: WorldModelHook;
+  /**
+   * A throwaway instance of the world-model hook (its own state, events into a scratch supervisor)
+   * that run() calls a few times on the first observation before arming: the hook's first calls
+   * compile its code and warm onnxruntime's, and on a cold start took longer than the hook's budget
+   * (a planner's first three ticks 20-40 ms: three world_model_deadline misses, safe-stop at 0.04 s).
+   */
+  readonly worldModelWarmUp?: WorldModelHook;
   readonly mapper: ActionMapper;
   readonly safety: SafetySupervisor;
   /** Scores the episode; when it reports termination the loop ends (if `stopOnTerminate`). */
@@ -61,6 +68,9 @@ export interface StageDeadlines {
    */
   readonly timer?: DeadlineTimer;
 }
+
+/** Calls of ControlLoopParts.worldModelWarmUp before arming. */
+const WARM_UP_CALLS = 3;
 
 /** The raced stage did not answer by its deadline. */
 const LATE = Symbol('late');
@@ -122,7 +132,7 @@ export class ControlLoop {
   constructor(private readonly p: ControlLoopParts) {
     const spec = p.robot.spec;
     const d = p.deadlines ?? {};
-    this.timer = d.timer ?? (isDeadlineTimer(p.clock) ? p.clock : p.clock.paced ? wallDeadlineTimer(p.clock) : clockDeadlineTimer(p.clock));
+    this.timer = d.timer ?? (isDeadlineTimer(p.clock) ? p.clock : clockDeadlineTimer(p.clock));
     this.policyS = d.policyS ?? 0.5 * p.clock.period;
     this.worldModelS = d.worldModelS ?? 0.9 * p.clock.period;
     this.stats = new LoopStats(stageNames, Math.max(1, Math.min(p.maxTicks, 200_000)));
@@ -168,6 +178,14 @@ export class ControlLoop {
     const first = robot.observe();
     this.p.mapper.map(this.rec.action, this.rec.proposed); // zeros: the mode and gains the run will command
     safety.assertCommandable(this.rec.proposed);
+    const warm = this.p.worldModelWarmUp;
+    for (let i = 0; warm && i < WARM_UP_CALLS; i++) {
+      try {
+        await warm.apply(first, this.rec.input, this.rec.action, -1);
+      } catch {
+        break; // a hook that fails fails on its ticks, where the deadline rules handle it
+      }
+    }
     this.resetState();
     task?.reset(first);
     // Armed at the clock's reading now: tick 0 comes at or just after it (a wall clock's time counts
@@ -247,7 +265,6 @@ export class ControlLoop {
     }
     rec.seq = tick.seq;
     rec.time = tick.time;
-    this.stageNow(); // a paced simulation's wall-time budget counts from here (wallDeadlineTimer)
     if (Number.isNaN(this.firstTime)) this.firstTime = tick.time;
     rec.lateness = tick.lateness;
     rec.observation = this.p.robot.observe();

@@ -63,28 +63,17 @@ export function clockDeadlineTimer(clock: Clock, hangS = DEFAULT_HANG_S): Deadli
 }
 
 /**
- * A deadline timer on wall time for a simulation paced to real time (Clock.paced: SimClock
- * realtime, PausableClock), whose virtual time stands still during a tick but whose budget is the
- * wall clock's: now() is the clock's time plus the wall time since that time was first read (the
- * loop reads it at the tick's start), so a stage over its budget is late as it would be on the
- * robot. ControlLoop uses it for a paced clock.
- * @param wallNow steady wall time (s); default performance.now() (tests inject virtual time)
+ * A deadline timer that reads the clock's time as wall time from now: for a simulation paced to
+ * real time (SimClock realtime), whose virtual time stands still during a tick but whose budget is
+ * the wall clock's. It bounds an asynchronous stage that does not answer (counted from the race's
+ * start); how long a stage took is still judged on the clock's own time (no now() here), so on a
+ * simulation a stage's work is never late (docs/safety.md, "Deadlines"). SimSession passes it for
+ * a real-time episode.
  */
-export function wallDeadlineTimer(clock: Clock, wallNow: () => number = steadyNow): DeadlineTimer {
-  let base = Number.NaN;
-  let baseWall = 0;
-  const now = (): number => {
-    const c = clock.now();
-    if (c !== base) {
-      base = c;
-      baseWall = wallNow();
-    }
-    return c + (wallNow() - baseWall);
-  };
+export function wallDeadlineTimer(clock: Clock): DeadlineTimer {
   return {
-    now,
     at(time: number, fn: () => void): () => void {
-      const handle = setTimeout(fn, Math.max(0, time - now()) * 1000);
+      const handle = setTimeout(fn, Math.max(0, time - clock.now()) * 1000);
       return () => clearTimeout(handle);
     },
   };

@@ -178,6 +178,8 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
         const seed = l.seed ?? 1;
         if (p instanceof NoisyPolicy) p.reseed(seed);
         const hook = makeHook(w, { hookOff: o.hookOff, seedWithPolicy }, robot.spec, command, safety, seed);
+        // Its twin warms the code before arming; its events go to a scratch supervisor, its state is its own.
+        const warmUp = w && !o.hookOff ? makeHook(w, { hookOff: false, seedWithPolicy }, robot.spec, command, new SafetySupervisor(robot.spec, period), seed) : undefined;
         const task = l.task ?? o.task;
         const loop = new ControlLoop({
           robot: l.robot ?? robot,
@@ -185,6 +187,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
           builder,
           policy: l.policy ?? p,
           worldModel: hook,
+          ...(warmUp ? { worldModelWarmUp: warmUp } : {}),
           mapper,
           safety,
           ...(task ? { task } : {}),

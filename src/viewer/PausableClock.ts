@@ -63,11 +63,6 @@ export class PausableClock implements Clock, SimControl {
   private rebase: (() => void) | undefined;
   private warmUp: (() => void) | undefined;
 
-  /** Paced to the wall clock: `realtime` here, or a paced inner clock (Clock.paced). */
-  get paced(): boolean {
-    return (this.options.realtime ?? false) || isPaced(this.inner);
-  }
-
   /** @param inner a lockstep clock (it emits tick k+1 once done$ fires, after advancing the simulation) */
   constructor(
     private readonly inner: Clock,
