@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { loadAnyRobotConfig, feetechServosOf } from '../../hardware/robots/openRobot.ts';
 import { FeetechRobot } from '../../hardware/robots/FeetechRobot.ts';
 import { FeetechBus } from '../../hardware/feetech/FeetechBus.ts';
@@ -12,6 +12,8 @@ import { scriptCalibration } from '../../hardware/emulator/scriptedOperator.ts';
 import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
 import { commitCalibration } from '../../src/cli/commands/hwCalibrate.ts';
+import { relocatedConfig } from '../../src/cli/commands/hwFromLerobot.ts';
+import { drawingModel } from '../../src/cli/preflight.ts';
 
 const config = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
 const sleep = (s: number) => new Promise<void>((r) => setTimeout(r, s * 1000));
@@ -78,6 +80,10 @@ describe('calibration of the SO-101 on the emulator (operator scripted)', () => 
     expect(s.joints.map((j: { homing_offset: number }) => j.homing_offset)).toEqual([310, -420, 150, -95, 600, -240]);
     const written = JSON.parse(readFileSync(join(dir, 'cal.json'), 'utf8'));
     expect(written.joints[4]).toMatchObject({ name: 'wrist_roll', homing_offset: 600 });
+    // Written to another folder, the config still names the SO-101's URDF, relative to its new folder, as run and teleop read it.
+    expect(written.urdf).not.toMatch(/^\//);
+    expect(resolve(dir, written.urdf)).toBe(resolve('hardware/robots/so101.urdf'));
+    expect(drawingModel(resolve(dir, written.urdf), config.joints.map((j) => j.name), 'cal.json#/urdf').joints.length).toBeGreaterThan(0);
     const bad = run('--simulate-operator', 'short', '--record-s', '1.5', '--out', join(dir, 'bad.json'));
     expect(bad.status).toBe(2);
     expect(bad.stderr).toContain('HW_CALIBRATION');
@@ -105,6 +111,24 @@ describe('calibration of the SO-101 on the emulator (operator scripted)', () => 
     }
     expect(existsSync(join(dir, 'cal.json'))).toBe(false);
   }, 150_000);
+
+  it('a config written to another folder keeps naming the same URDF: relative paths rewritten for the new folder, an absolute one kept, the same folder unchanged', () => {
+    const from = 'hardware/robots/so101-follower.json';
+    expect(config.urdf).toBe('so101.urdf');
+    const dir = mkdtempSync(join(tmpdir(), 'axon-cal-'));
+    for (const out of [join(dir, 'my.json'), join(dir, 'a', 'b', 'my.json'), 'my-so101.json', 'hardware/my.json']) {
+      const moved = relocatedConfig(config, from, out);
+      expect(moved.urdf, out).not.toMatch(/^\//);
+      expect(resolve(dirname(out), moved.urdf!), out).toBe(resolve('hardware/robots/so101.urdf'));
+      expect(Object.keys(moved), out).toEqual(Object.keys(config)); // the key order (and so the file's layout) kept
+    }
+    expect(relocatedConfig(config, 'hardware/my.json', 'hardware/my.json').urdf).toBe('so101.urdf'); // in place
+    expect(relocatedConfig(config, from, 'hardware/robots/my.json')).toBe(config); // same folder
+    const abs = { ...config, urdf: '/opt/robots/so101.urdf' };
+    expect(relocatedConfig(abs, from, join(dir, 'my.json')).urdf).toBe('/opt/robots/so101.urdf');
+    const { urdf: _, ...none } = config;
+    expect(relocatedConfig(none, from, join(dir, 'my.json'))).toEqual(none);
+  });
 
   it('commitCalibration: a config file that cannot be written leaves the servos as they were; one that can is written by rename, no temp file left', async () => {
     const emu = new FeetechEmulator({ servos: feetechServosOf(config) });

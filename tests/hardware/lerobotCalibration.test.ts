@@ -7,9 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { FeetechEmulator, defaultStsServos } from '../../hardware/emulator/FeetechEmulator.ts';
 import { DynamixelEmulator } from '../../hardware/emulator/DynamixelEmulator.ts';
 import { feetechServosAsLerobotLeft, dynamixelServosAsLerobotLeft } from '../../hardware/emulator/lerobotArm.ts';
@@ -248,10 +248,13 @@ describe('CLI: axon hw calibrate --from-lerobot', () => {
     const written = loadAnyRobotConfig(out).config as FeetechRobotConfig;
     expect(written.joints.map((j) => j.homing_offset)).toEqual([-1287, 483, -197, 1193, 1824, -817]);
     const target = [0.3, -0.2, 0.5, 0, 0.4, 0.6];
-    const run = await axon('run', '--config', out, '--policy', writeSo101PoseModel(target), '--port', 'emu://', '--duration', '2', '--json');
+    // Written to another folder, its "urdf" names the SO-101's URDF from there: the run records the robot's drawing.
+    expect(resolve(dir, written.urdf!)).toBe(resolve('hardware/robots/so101.urdf'));
+    const run = await axon('run', '--config', out, '--policy', writeSo101PoseModel(target), '--port', 'emu://', '--duration', '2', '--record', join(dir, 'run.mcap'), '--json');
     expect(run.code, run.stderr).toBe(0);
     const r = last(run.stdout);
     expect(r).toMatchObject({ command: 'run', robot: 'so101-follower', ended_by: 'duration' });
+    expect(statSync(join(dir, 'run.mcap')).size).toBeGreaterThan(0);
     Object.values(r.final_position).forEach((x, i) => expect(x as number).toBeCloseTo(target[i], 1));
   }, 200_000);
 

@@ -13,7 +13,7 @@ import { AxonError, UsageError } from '../../core/errors.ts';
 import { positiveNumber } from '../args.ts';
 import { refuseOrphans } from '../companions.ts';
 import { checkReplaceableFile } from '../preflight.ts';
-import { calibrateFromLerobot } from './hwFromLerobot.ts';
+import { calibrateFromLerobot, relocatedConfig } from './hwFromLerobot.ts';
 import { FeetechBus } from '../../../hardware/feetech/FeetechBus.ts';
 import type { CalibrationResult } from '../../../hardware/feetech/calibrate.ts';
 import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
@@ -53,10 +53,11 @@ function enterOr(fallbackS: number, prompt: string): Promise<void> {
  * to `out`; only once it is written are the offsets saved in the servos' EPROM, and then the temp
  * file is renamed over `out`. A file that cannot be written leaves the servos as they were (the
  * RAM offsets calibrateFeetech set are put back); a servo save that fails leaves the file as it was.
+ * `from` is the file `config` was read from: its `urdf` is rewritten for `out`'s folder.
  */
-export async function commitCalibration(bus: FeetechBus, config: FeetechRobotConfig, result: CalibrationResult, out: string): Promise<FeetechRobotConfig> {
+export async function commitCalibration(bus: FeetechBus, config: FeetechRobotConfig, result: CalibrationResult, out: string, from = out): Promise<FeetechRobotConfig> {
   const { calibratedConfig, restoreOffsets, saveCalibration } = await import('../../../hardware/feetech/calibrate.ts');
-  const next = calibratedConfig(config, result);
+  const next = relocatedConfig(calibratedConfig(config, result), from, out);
   const tmp = join(dirname(resolve(out)), `.${basename(out)}.${process.pid}.tmp`);
   try {
     writeFileSync(tmp, `${JSON.stringify(next, null, 2)}\n`);
@@ -133,7 +134,7 @@ export function calibrateCommand() {
         const { calibrateFeetech } = await import('../../../hardware/feetech/calibrate.ts');
         const result = await calibrateFeetech(bus, config, { waitForPose, recordUntil, say });
         if (result.diff.length > 0) throw new CalibrationError(o.config, result.diff);
-        await commitCalibration(bus, config, result, out);
+        await commitCalibration(bus, config, result, out, o.config);
         const summary = { command: 'hw calibrate', config: o.config, out, port: portName, samples: result.samples, joints: result.joints };
         if (o.json) console.log(JSON.stringify(summary));
         else {

@@ -3,15 +3,17 @@
  * Hugging Face LeRobot calibrated, taken as it is (docs/feetech.md, "A LeRobot calibration"). The
  * file is read and fitted to the config first; with --port the servos' calibration registers are
  * read and compared with it (nothing is written to them); only then is the config written, to a
- * temp file beside --out renamed over it.
+ * temp file beside --out renamed over it, its file paths rewritten for --out's folder.
  */
 import { renameSync, rmSync, writeFileSync } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { checkReplaceableFile } from '../preflight.ts';
 import { createPort } from '../../../hardware/transport/openPort.ts';
 import { createFeetechPort, loadAnyRobotConfig } from '../../../hardware/robots/openRobot.ts';
 import { LEROBOT_HOME_TICKS, importLerobotCalibration, readLerobotCalibration, type LerobotImport } from '../../../hardware/robots/lerobotCalibration.ts';
 import { LerobotServoMismatchError, lerobotServoDiff } from '../../../hardware/robots/lerobotServos.ts';
+import type { DynamixelRobotConfig } from '../../../hardware/robots/config.ts';
+import type { FeetechRobotConfig } from '../../../hardware/robots/feetechConfig.ts';
 import { dynamixelServosAsLerobotLeft, feetechServosAsLerobotLeft } from '../../../hardware/emulator/lerobotArm.ts';
 
 export interface FromLerobotOptions {
@@ -36,6 +38,22 @@ export function writeFileAtomically(out: string, text: string): void {
   }
 }
 
+/**
+ * `config`, read from the file `from`, as it must read once written to `out`: the paths it holds
+ * relative to its own file (`urdf`, the only one in both schemas: hardware/robots/config.ts,
+ * feetechConfig.ts) made relative to `out`'s folder instead, so that a config written elsewhere
+ * still draws and records the same robot (run.ts and teleop.ts resolve `urdf` against the
+ * config's folder). An absolute path stays as it is; the same folder changes nothing.
+ */
+export function relocatedConfig<C extends FeetechRobotConfig | DynamixelRobotConfig>(config: C, from: string, out: string): C {
+  const urdf = config.urdf;
+  if (urdf === undefined || isAbsolute(urdf)) return config;
+  const fromDir = dirname(resolve(from));
+  const outDir = dirname(resolve(out));
+  if (fromDir === outDir) return config;
+  return { ...config, urdf: relative(outDir, resolve(fromDir, urdf)) };
+}
+
 export async function calibrateFromLerobot(o: FromLerobotOptions): Promise<LerobotImport> {
   const loaded = loadAnyRobotConfig(o.config);
   const cal = readLerobotCalibration(o.fromLerobot);
@@ -53,7 +71,7 @@ export async function calibrateFromLerobot(o: FromLerobotOptions): Promise<Lerob
     if (diff.length > 0) throw new LerobotServoMismatchError(`${o.fromLerobot} against ${loaded.config.name} on ${o.port}`, diff);
     say(`the servos on ${o.port} carry ${o.fromLerobot}'s calibration (homing offsets, position limits${loaded.protocol === 'dynamixel' ? ', drive modes' : ''})`);
   } else say('servos not checked (no --port); axon run and teleop compare the homing offsets at connect');
-  writeFileAtomically(out, `${JSON.stringify(imported.loaded.config, null, 2)}\n`);
+  writeFileAtomically(out, `${JSON.stringify(relocatedConfig(imported.loaded.config, o.config, out), null, 2)}\n`);
   const summary = { command: 'hw calibrate', config: o.config, from_lerobot: o.fromLerobot, out, port: o.port ?? null, servos_checked: o.port !== undefined, joints: imported.joints, notes: imported.notes };
   if (o.json) console.log(JSON.stringify(summary));
   else {
