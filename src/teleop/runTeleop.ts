@@ -121,6 +121,10 @@ export class LeaderPolicy implements Policy {
 export interface TeleopOptions {
   /** Loop rate (Hz), 50..200 is typical. */
   readonly hz: number;
+  /**
+   * How long the run lasts (s) on the loop's wall clock, as `axon run`'s --duration
+   * (src/session/runLive.ts): a loop that overruns (a slow bus) runs fewer ticks, never longer.
+   */
   readonly durationS: number;
   readonly safety?: Partial<SafetyConfig>;
   /** Called with the loop before it runs (viewer, recorder, an e-stop drill). */
@@ -209,7 +213,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     follower.useClock?.(() => clock.now());
     policy = new LeaderPolicy(m, leader, joints);
     // The follower is as real a robot as `axon run`'s: the same soft start and runaway (overspeed) stop (docs/safety.md).
-    const parts = session.loop({ clock, maxTicks, policy, stopOnTerminate: false, safety: { ...liveSafetyConfig, ...o.safety } });
+    const parts = session.loop({ clock, maxTicks, durationS: o.durationS, policy, stopOnTerminate: false, safety: { ...liveSafetyConfig, ...o.safety } });
     loop = parts.loop;
     const s = (safety = parts.safety);
     // A leader tick that cannot be followed is a missed policy slot, named (while the follower still follows: no event per held tick after the stop).

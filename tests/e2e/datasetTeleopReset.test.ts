@@ -60,17 +60,20 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
     await recorder!.close();
     ds.endEpisode({ endedBy: r.endedBy });
     const s = await ds.close();
-    expect(r.loop.ticks).toBe(200);
+    // 2 s of wall time: 200 ticks, fewer if a loaded host skips slots (--duration is time, review R15 F12).
+    const n = r.loop.ticks;
+    expect(n).toBeLessThanOrEqual(200);
+    expect(n).toBeGreaterThan(121); // the re-arm comes at seq 120
     // The e-stop comes after tick estopTick's record (its last frame); ticks estopTick+1..armTick are held.
     const held = armTick - estopTick;
-    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: 200, frames_written: 200 - held, frames_dropped: 0, frames_held_after_stop: held });
+    expect(s).toMatchObject({ episodes_written: 2, episodes_split_at_reset: 1, frames_received: n, frames_written: n - held, frames_dropped: 0, frames_held_after_stop: held });
     const d = await readDataset(dir);
     // The reset happens after tick armTick's record: the next tick is the first of episode 1.
-    expect(d.episodes.map((e) => [e.length, e['axon/ended_by']])).toEqual([[estopTick + 1, 'safe_stop'], [200 - armTick - 1, 'duration']]);
+    expect(d.episodes.map((e) => [e.length, e['axon/ended_by']])).toEqual([[estopTick + 1, 'safe_stop'], [n - armTick - 1, 'duration']]);
     expect(d.episodes[0]['axon/stop_reason']).toContain('operator e-stop (test)');
     // Export of the recording: the same two episodes, lengths, ends and reasons, and the same frames.
     const e = await exportLerobot([recFile], { out: ex, task: 'demo' });
-    expect(e).toMatchObject({ episodes_written: 2, frames_received: 200, frames_written: 200 - held, frames_held_after_stop: held });
+    expect(e).toMatchObject({ episodes_written: 2, frames_received: n, frames_written: n - held, frames_held_after_stop: held });
     const x = await readDataset(ex);
     const rows = (v: typeof d) => v.episodes.map((ep) => [ep.length, ep['axon/ended_by'], ep['axon/stop_reason']]);
     expect(rows(x)).toEqual(rows(d));

@@ -167,6 +167,7 @@ export function teleopCommand() {
         follower: foll.config.name,
         hz: o.hz,
         ticks: r.loop.ticks,
+        duration_s: round(r.loop.timeS, 6), // the loop clock's (wall) time the run lasted: --duration, however many ticks an overrunning loop ran
         ended_by: r.endedBy,
         loop: loopSummary(r.loop.stats),
         safety: safetySummary(r.safety),
@@ -182,7 +183,7 @@ export function teleopCommand() {
       if (o.json) console.log(JSON.stringify(summary));
       else {
         const l = summary.loop;
-        console.log(`ticks ${summary.ticks} at ${l.rate_hz} Hz, period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99}, overruns ${l.overruns}`);
+        console.log(`ticks ${summary.ticks} (${summary.duration_s} s) at ${l.rate_hz} Hz, period error µs p50 ${l.period_error_us.p50} p99 ${l.period_error_us.p99}, overruns ${l.overruns}`);
         console.log(`tracking: follower lags the leader by ${track.lagS} s; error at that lag p50 ${track.errorRad.p50} p95 ${track.errorRad.p95} max ${track.errorRad.max} rad (instantaneous p95 ${track.instantErrorRad.p95} rad)`);
         if (afterEstop) console.log(`e-stop at ${afterEstop.estop_s} s: the follower then moved ${afterEstop.follower_motion_rad} rad while the leader moved ${afterEstop.leader_motion_rad} rad`);
         const ev = Object.entries(summary.safety.events).map(([k, v]) => `${k} ${v}`).join(', ');
