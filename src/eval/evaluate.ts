@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { episodeEndedBy, episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
-import { attachRecorder, type Recorder } from '../record/index.ts';
+import { attachRecorder, type Recorder, type RecordingFailure } from '../record/index.ts';
 import { DatasetWriter, defaultTask, provenance, type DatasetSummary } from '../dataset/index.ts';
 import { round } from '../core/round.ts';
 import { summarize } from './episodes.ts';
@@ -38,6 +38,13 @@ export interface EvalOptions {
   readonly progress?: (done: number, successes: number) => void;
   /** Record every episode to MCAP in this folder: episode-K-seed-S.mcap (created if missing). */
   readonly recordDir?: string;
+  /**
+   * An episode's recording failed (its writes: a full disk, an I/O error; or its writer thread
+   * died): called once per file, off the tick, as soon as the writer says so and at the latest when
+   * its episode ends. The eval goes on (the next episode gets its own file); the summary's
+   * `record.failed` keeps it (docs/cli.md, "A recording that fails mid-run").
+   */
+  readonly onRecordFailure?: (f: RecordingFailure & { readonly episode: number }) => void;
   /** Velocity command (vx m/s, vy m/s, wz rad/s; `--command`) for every episode, clamped to the manifest's command_ranges. */
   readonly velocityCommand?: readonly [number, number, number];
   /** Record every episode into this LeRobotDataset (one dataset episode per eval episode, with its success and seed). */
@@ -70,13 +77,24 @@ export interface EvalWorldModelSummary {
   max_loop_hz_p99: number;
 }
 
+/** An episode's MCAP file whose writes failed: as a run's `record` says it (`written` ticks are in the file, from `lost_from_s` on none). */
+export interface EvalRecordFailure {
+  episode: number;
+  file: string;
+  error: string;
+  lost_from_s?: number;
+  lost_from_seq?: number;
+  written: number;
+  dropped: number;
+}
+
 /** The base eval summary (src/eval) plus what a local run with a world model adds. */
 export interface EvalSummary extends BaseEvalSummary {
   action_noise?: number;
   fault?: FaultOptions;
   world_model?: EvalWorldModelSummary;
-  /** --record: the episodes' MCAP files. */
-  record?: { dir: string; files: number; ticks: number; dropped: number; bytes: number };
+  /** --record: the episodes' MCAP files; `error` and `failed` when a file's writes failed (the first error, and each such file). */
+  record?: { dir: string; files: number; ticks: number; dropped: number; bytes: number; error?: string; failed?: EvalRecordFailure[] };
   /** --dataset: frames received, written and dropped. */
   dataset?: DatasetSummary;
   /** Ended by a signal (`stop`): its name; `episodes_completed` of `episodes` ran to their end and are scored. */
@@ -129,7 +147,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   let nTimes = 0;
   let vetoes = 0, vetoEpisodes = 0, eventEpisodes = 0, faultEpisodes = 0, maxSurprise = 0, detSum = 0, detMax = 0, detN = 0;
   let interruptedAt: number | undefined;
-  const record = o.recordDir !== undefined ? { dir: o.recordDir, files: 0, ticks: 0, dropped: 0, bytes: 0 } : undefined;
+  const record: EvalSummary['record'] = o.recordDir !== undefined ? { dir: o.recordDir, files: 0, ticks: 0, dropped: 0, bytes: 0 } : undefined;
   if (record) makeDirs(record.dir);
   let dataset: DatasetWriter | undefined;
   let datasetSummary: DatasetSummary | undefined;
@@ -148,6 +166,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
     for (let k = 0; k < o.episodes && !o.stop?.aborted; k++) {
       const seed = episodeSeed(o.seed, k);
       let recorder: Recorder | undefined;
+      let failureSaid = false; // onRecordFailure called for this episode's file
       let onStop: (() => void) | undefined;
       let cut = false;
       const r = await session.runEpisode({ seed, randomize: o.randomize, durationS: o.durationS }, (loop, parts) => {
@@ -161,7 +180,12 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
           const worldModel = traceWorldModel(parts.worldModel, 1);
           const run = { command: 'eval', robot: o.robot, task: session.task.name, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
           const wmManifest = session.worldModel?.folder.manifest;
-          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(worldModel ? { worldModel } : {}) }, file);
+          recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(worldModel ? { worldModel } : {}) }, file, {
+            onFailure: (f) => {
+              failureSaid = true;
+              o.onRecordFailure?.({ ...f, episode: k });
+            },
+          });
         }
         dataset?.attach(loop);
         loop.records$.subscribe((rec) => {
@@ -185,6 +209,12 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         record.ticks += rs.ticks;
         record.dropped += rs.dropped;
         record.bytes += rs.bytes;
+        if (rs.error !== undefined) {
+          // A failure the writer reported only at close (a short episode) is said now, before the next episode.
+          if (!failureSaid) o.onRecordFailure?.({ file: rs.file, error: rs.error, ...(rs.lost_from_s !== undefined ? { lostFromS: rs.lost_from_s, lostFromSeq: rs.lost_from_seq } : {}), episode: k });
+          record.error ??= rs.error;
+          (record.failed ??= []).push({ episode: k, file: rs.file, error: rs.error, ...(rs.lost_from_s !== undefined ? { lost_from_s: rs.lost_from_s, lost_from_seq: rs.lost_from_seq } : {}), written: rs.written, dropped: rs.dropped });
+        }
       }
       // Cut short by the signal: saved as sim saves its run, but not scored as an episode.
       if (cut) {

@@ -11,6 +11,7 @@ import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityComman
 import { loadModelFolder } from '../../model/manifest.ts';
 import { datasetDrops } from '../datasetFlags.ts';
 import { EXIT_DROPPED } from '../exitCodes.ts';
+import type { RecordingFailure } from '../../record/index.ts';
 import { distributedEval } from './evalDistributed.ts';
 import { stopOnSignal } from '../signalStop.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
@@ -184,7 +185,7 @@ export function evalCommand() {
       actionNoise: o.actionNoise,
       fault: o.fault,
       baseline: o.baseline,
-      ...(o.record ? { recordDir: o.record } : {}),
+      ...(o.record ? { recordDir: o.record, onRecordFailure: recordingFailed } : {}),
       ...(o.dataset ? { dataset: { dir: o.dataset, ...(o.task !== undefined ? { task: o.task } : {}) } } : {}),
       ...(o.command ? { velocityCommand: o.command } : {}),
       progress: o.json ? undefined : (k, ok) => (k % 10 === 0 || k === o.episodes) && console.log(`  ${k}/${o.episodes} episodes, ${ok} successful`),
@@ -192,8 +193,15 @@ export function evalCommand() {
     }).finally(() => stop.release());
     if (o.json) console.log(JSON.stringify(summary));
     else printEval(summary);
+    // A recording whose writes failed (disk full) fails the eval whatever --allow-drops says, as it fails a run (docs/cli.md "Exit codes").
+    const rec = summary.record;
+    if (rec?.failed) {
+      const f = rec.failed[0];
+      process.stderr.write(`axon: ${rec.failed.length} of ${rec.files} episode recordings in ${rec.dir} failed (the first, episode ${f.episode}: ${f.file}${f.lost_from_s !== undefined ? ` at ${f.lost_from_s.toFixed(3)} s` : ''}: ${f.error}); ${rec.ticks - rec.dropped} of ${rec.ticks} ticks are in the files\n`);
+      process.exitCode = EXIT_DROPPED;
+    }
     // Nothing dropped silently: a recording that lost frames fails the run unless --allow-drops.
-    const drops = datasetDrops(summary.record ? { dropped: summary.record.dropped, ticks: summary.record.ticks } : undefined, summary.dataset);
+    const drops = datasetDrops(rec && !rec.failed ? { dropped: rec.dropped, ticks: rec.ticks } : undefined, summary.dataset);
     if (drops) {
       process.stderr.write(`axon: ${drops}${o.allowDrops ? ' (allowed by --allow-drops)' : ''}\n`);
       if (!o.allowDrops) process.exitCode = EXIT_DROPPED;
@@ -213,10 +221,16 @@ export function evalMergeCommand() {
     });
 }
 
+/** The line an episode's failed recording prints at once, off the tick, while the eval goes on (docs/cli.md "Exit codes"). */
+function recordingFailed(f: RecordingFailure & { readonly episode: number }): void {
+  const at = f.lostFromS !== undefined ? ` from ${f.lostFromS.toFixed(3)} s (tick ${f.lostFromSeq})` : '';
+  process.stderr.write(`axon: recording ${f.file} (episode ${f.episode}) failed${at}: ${f.error}; the eval goes on, that episode unrecorded from there\n`);
+}
+
 function printEval(s: EvalSummary): void {
   if (s.interrupted) console.log(`interrupted by ${s.interrupted}: ${s.episodes_completed} of ${s.episodes} episodes ran to their end and are scored${s.episode_interrupted !== undefined ? ` (episode ${s.episode_interrupted} was stopped, recorded as far as it ran)` : ''}`);
   console.log(`success rate ${s.success_rate}, mean return ${s.mean_return}, mean steps ${s.mean_steps}`);
-  if (s.record) console.log(`recorded ${s.record.files} episodes (${s.record.ticks} ticks, ${Math.round(s.record.bytes / 1024)} KiB) to ${s.record.dir}/episode-*.mcap`);
+  if (s.record) console.log(`recorded ${s.record.files} episodes (${s.record.ticks} ticks, ${Math.round(s.record.bytes / 1024)} KiB) to ${s.record.dir}/episode-*.mcap${s.record.failed ? `; ${s.record.failed.length} of them failed to write (${s.record.error})` : ''}`);
   const d = s.dataset;
   if (d) console.log(`dataset ${d.dir}: ${d.episodes_written} episodes, ${d.frames_written} of ${d.frames_received} frames written (${d.frames_dropped} dropped)${d.appended_to ? ` after ${d.appended_to} episodes already there` : ''}; episode saves ${d.save_ms.mean} ms mean, ${d.save_ms.max} ms max, off the loop${d.notes.map((n) => `\n  note: ${n}`).join('')}`);
   const w = s.world_model;
