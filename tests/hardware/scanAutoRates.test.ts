@@ -22,7 +22,11 @@ function fakeSerial(): number[] {
 async function scanOutput(o: Parameters<typeof scanBus>[0]): Promise<string[]> {
   const lines: string[] = [];
   vi.spyOn(console, 'log').mockImplementation((...a: unknown[]) => void lines.push(a.join(' ')));
-  await scanBus(o);
+  // A port with nothing on it: the summary is printed, then the scan fails as `run` does on a silent bus (exit 2).
+  await scanBus(o).catch((e: { code?: string }) => {
+    if (e.code !== 'HW_NO_SERVO') throw e;
+    lines.push(`error ${e.code}`);
+  });
   return lines;
 }
 
@@ -34,20 +38,21 @@ describe('hw scan --protocol auto, rates', () => {
     const lines = await scanOutput({ port: '/dev/ttyUSB7', protocol: 'auto', ids: [1, 2], timeoutMs: 5, json: false });
     expect(opened).toEqual([57_600, 1_000_000]);
     expect(lines[0]).toMatch(/^axon hw scan: \/dev\/ttyUSB7 Dynamixel at 57600 bit\/s, Feetech at 1000000 bit\/s .*\(auto\): 0 servos/);
-    expect(lines.at(-1)).toMatch(/factory rates: Dynamixel X 57600, Feetech STS 1000000/);
+    expect(lines.at(-2)).toMatch(/factory rates: Dynamixel X 57600, Feetech STS 1000000/);
+    expect(lines.at(-1)).toBe('error HW_NO_SERVO');
   });
 
   it('--json without --baud: bauds per protocol, baud null (two rates)', async () => {
     fakeSerial();
     const lines = await scanOutput({ port: '/dev/ttyUSB7', protocol: 'auto', ids: [1], timeoutMs: 5, json: true });
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ protocol: 'auto', baud: null, bauds: { dynamixel: 57_600, feetech: 1_000_000 } });
+    expect(JSON.parse(lines.at(-2)!)).toMatchObject({ protocol: 'auto', baud: null, bauds: { dynamixel: 57_600, feetech: 1_000_000 } });
   });
 
   it('with --baud: one open at that rate for both protocols', async () => {
     const opened = fakeSerial();
     const lines = await scanOutput({ port: '/dev/ttyUSB7', protocol: 'auto', baud: 1_000_000, ids: [1], timeoutMs: 5, json: true });
     expect(opened).toEqual([1_000_000]);
-    expect(JSON.parse(lines.at(-1)!)).toMatchObject({ baud: 1_000_000, bauds: { dynamixel: 1_000_000, feetech: 1_000_000 } });
+    expect(JSON.parse(lines.at(-2)!)).toMatchObject({ baud: 1_000_000, bauds: { dynamixel: 1_000_000, feetech: 1_000_000 } });
   });
 
   it('--protocol feetech without --baud still opens at 1000000 only', async () => {

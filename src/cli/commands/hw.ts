@@ -12,7 +12,7 @@ import { MAX_ID as DXL_MAX_ID, readLe } from '../../../hardware/dynamixel/packet
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
 import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
-import { busBaud, emulateFeetech, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
+import { busBaud, emulateFeetech, noServoAnswered, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 import { calibrateCommand } from './hwCalibrate.ts';
 
 /** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
@@ -107,6 +107,7 @@ function scanCommand() {
             console.log(`  ${String(s.id).padStart(3)} ${`${s.model_name} (${s.model})`.padEnd(18)} ${String(s.firmware).padStart(6)}    ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}`);
           if (servos.length === 0) console.log('  nothing answered: check power, wiring, the baud rate (--baud) and the ids (--ids)');
         }
+        if (servos.length === 0) noServoAnswered(o.port, `at ${o.baud} bit/s`, 'dynamixel', o.ids);
       } finally {
         await bus.close();
       }

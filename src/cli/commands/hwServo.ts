@@ -158,6 +158,7 @@ export async function scanBus(o: ScanOptions): Promise<void> {
   const baud = two ? null : (rates.dynamixel ?? rates.feetech)!;
   if (o.json) {
     console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, bauds: rates, servos, late_pass: latePass, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
+    if (servos.length === 0) noServoAnswered(o.port, two ? `(Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s)` : `at ${baud} bit/s`, o.protocol, o.ids);
     return;
   }
   const at = two ? `Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s (each protocol's factory rate; --baud sets one for both)` : `at ${baud} bit/s`;
@@ -168,6 +169,17 @@ export async function scanBus(o: ScanOptions): Promise<void> {
     console.log(`  ${s.protocol.padEnd(9)} ${String(s.id).padStart(3)}  ${`${s.model_name} (${s.model})`.padEnd(19)} ${String(s.firmware).padStart(7)}   ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}${s.status ? `  status 0x${s.status.toString(16)}` : ''}`);
   const factory = o.protocol === 'feetech' ? 'STS factory rate 1000000' : o.protocol === 'dynamixel' ? 'Dynamixel X factory rate 57600' : 'factory rates: Dynamixel X 57600, Feetech STS 1000000';
   if (servos.length === 0) console.log(`  nothing answered: check power, wiring, the baud rate (--baud; ${factory}) and the ids (--ids)`);
+  if (servos.length === 0) noServoAnswered(o.port, two ? `(Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s)` : `at ${baud} bit/s`, o.protocol, o.ids);
+}
+
+/**
+ * A scan that found nothing fails as `axon run` fails on a silent bus (HW_NO_SERVO, exit 2), after
+ * its summary was printed (`servos: []` with --json): `axon hw scan --port P && axon run ...` can
+ * tell "found servos" from "found none" (docs/cli.md, "hw scan").
+ */
+export function noServoAnswered(port: string, at: string, protocol: ScanProtocol, ids: readonly number[] | undefined): never {
+  const which = ids === undefined ? (protocol === 'dynamixel' ? 'to a broadcast ping' : 'ids pinged: 0..253') : ids.length === 1 ? `id pinged: ${ids[0]}` : `ids pinged: ${ids.length} from ${ids[0]} to ${ids.at(-1)}`;
+  throw new ServoSetupError('HW_NO_SERVO', `${port} ${at}`, `no ${protocol === 'auto' ? 'Dynamixel or Feetech' : protocol === 'feetech' ? 'Feetech' : 'Dynamixel'} servo answered (${which})`, 'a servo connected, powered, at this baud rate (--baud) and among the ids scanned (--ids)');
 }
 
 // ---- axon hw emulate --protocol feetech ----
@@ -304,6 +316,10 @@ export class ServoSetupError extends AxonError {
 async function theOnlyServo(link: Link, bus: FeetechBus | DynamixelBus): Promise<{ id: number; model: number; modelName: string }> {
   let found: { id: number; model: number; modelName: string }[];
   if (bus instanceof FeetechBus) {
+    // Pings of every id, one by one: seconds with nothing on the bus; said first, so that a silent
+    // wait is not mistaken for a hang (the cable pulled mid-scan).
+    const secs = Math.ceil(ALL_FEETECH_IDS.length * (bus.replyMarginS + LATE_REPLY_MARGIN_S));
+    process.stderr.write(`axon hw: looking for the one servo on ${link.port} at ${link.baud} bit/s: pinging ids 0..${ALL_FEETECH_IDS.length - 1} (a second, slower pass if none answers: about ${secs} s with nothing on the bus)\n`);
     found = await bus.scan(ALL_FEETECH_IDS);
     // Nothing within the bus's reply margin (10 ms): asked once more, 50 ms each, before refusing, as a
     // reply can be late on a loaded host, over TCP, or behind a USB adapter's 16 ms latency timer.
