@@ -13,6 +13,8 @@ import { round } from '../summary.ts';
 import { EXIT_FAILED, EXIT_INVALID_RUN } from '../exitCodes.ts';
 import type { Observation } from '../../core/robot.ts';
 import { STOP_SIGNALS } from '../../session/stopSignals.ts';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 
 function portInt(v: string): number {
   const x = Number(v);
@@ -87,6 +89,7 @@ export function bridgeCommand() {
       if (o.spinMs !== undefined && pacing !== 'poll') throw new UsageError('--spin-ms', `is a setting of --pacing poll, and the pacing is ${pacing}`, '--pacing poll with --spin-ms, or no --spin-ms');
       const token = o.token ?? process.env[TOKEN_ENV];
       if (token !== undefined && token.length === 0) throw new UsageError('--token', 'is empty', 'a non-empty token');
+      await checkHostResolves(o.host); // before the token rule: a name that resolves nowhere is not "reachable from other machines"
       if (token === undefined && !isLoopback(o.host))
         throw new UsageError('--host', `"${o.host}" is reachable from other machines`, `a --token (or $${TOKEN_ENV}) when binding beyond loopback`);
 
@@ -243,5 +246,17 @@ export function describe(e: BridgeServerEvent): string {
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.count} ${e.more ? 'more ' : ''}command frame${e.count === 1 ? '' : 's'} while the robot was ${e.robotState}`;
     case 'pacing':
       return `${t} pacing: ${e.reason}`;
+  }
+}
+
+/** `--host NAME` must resolve to be bound (an IP literal or localhost needs no lookup); else one line naming it, exit 2. */
+export async function checkHostResolves(host: string): Promise<void> {
+  const h = host.trim().replace(/^\[|\]$/g, '');
+  if (isIP(h) !== 0 || h.toLowerCase() === 'localhost') return;
+  try {
+    await lookup(h, { all: true });
+  } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new UsageError('--host', `"${host}" does not resolve (${why}): there is no address to bind`, 'an interface of this machine: 127.0.0.1 (the default), 0.0.0.0 or its IP or name (beyond loopback with --token)');
   }
 }

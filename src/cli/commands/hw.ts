@@ -9,20 +9,24 @@ import type { Transport, TransportHandlers } from '../../../hardware/transport/T
 import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
 import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable.ts';
 import { MAX_ID as DXL_MAX_ID, readLe } from '../../../hardware/dynamixel/packet.ts';
+import { MAX_ID as STS_MAX_ID } from '../../../hardware/feetech/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
 import { loadRobotConfig } from '../../../hardware/robots/config.ts';
 import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
 import { busBaud, emulateFeetech, noServoAnswered, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 import { calibrateCommand } from './hwCalibrate.ts';
 
-/** "1-20", "1,3,7-9" -> sorted unique ids (0..252). */
+/**
+ * "1-20", "1,3,7-9" -> sorted unique ids (0..253: Feetech's unicast range; a Dynamixel scan refuses
+ * 253, which Protocol 2.0 reserves, once the protocol is known: scanIdsFor).
+ */
 export function idList(v: string): number[] {
   const out = new Set<number>();
   for (const part of v.split(',')) {
     const m = /^\s*(\d+)\s*(?:-\s*(\d+)\s*)?$/.exec(part);
-    if (!m) throw new InvalidArgumentError('expected ids like 1-20 or 1,3,7-9 (0..252)');
+    if (!m) throw new InvalidArgumentError('expected ids like 1-20 or 1,3,7-9 (0..252 on Dynamixel, 0..253 on Feetech)');
     const a = Number(m[1]), b = m[2] === undefined ? a : Number(m[2]);
-    if (a > b || b > 252) throw new InvalidArgumentError('expected ids like 1-20 or 1,3,7-9 (0..252)');
+    if (a > b || b > STS_MAX_ID) throw new InvalidArgumentError('expected ids like 1-20 or 1,3,7-9 (0..252 on Dynamixel, 0..253 on Feetech)');
     for (let i = a; i <= b; i++) out.add(i);
   }
   return [...out].sort((x, y) => x - y);
@@ -77,6 +81,8 @@ function scanCommand() {
         return;
       }
       if (!o.port) throw new UsageError('--port', 'is required', 'a serial device, tcp://host:port or emu://N (or --list)');
+      // 253 answers on Feetech (its unicast range is 0..253) but is reserved on Dynamixel (Protocol 2.0).
+      if (o.protocol === 'dynamixel' && o.ids?.some((id) => id > DXL_MAX_ID)) throw new UsageError('--ids', `id ${o.ids.at(-1)} is reserved on Dynamixel (Protocol 2.0)`, `ids 0..${DXL_MAX_ID}, or --protocol feetech for 253`);
       if (o.protocol !== 'dynamixel') return scanBus({ port: o.port, protocol: o.protocol, ...(o.baud !== undefined ? { baud: o.baud } : {}), ...(o.ids ? { ids: o.ids } : {}), ...(o.timeoutMs !== undefined ? { timeoutMs: o.timeoutMs } : {}), json: o.json });
       o.baud = o.baud === undefined ? 57600 : baudRate(String(o.baud));
       const { transport } = createPort(o.port, { baud: o.baud });
@@ -118,9 +124,9 @@ function emulateCommand() {
   return new Command('emulate')
     .description('Serve an emulated Dynamixel (or, with --protocol feetech, Feetech STS) bus over TCP as a serial-over-TCP device (like ser2net); reach it with --port tcp://host:port or through a pty made by socat.')
     .option('--protocol <p>', 'dynamixel (XM430-W350) or feetech (STS3215)', (v) => {
-      const p = protocolArg(v);
-      if (p === 'auto') throw new InvalidArgumentError('expected dynamixel or feetech');
-      return p;
+      // One bus is served: `auto` (a scan's "try both") is not offered, nor accepted.
+      if (v !== 'dynamixel' && v !== 'feetech') throw new InvalidArgumentError('expected dynamixel or feetech');
+      return v;
     }, 'dynamixel' as ScanProtocol)
     .option('--servo-baud <bps>', 'feetech: the rate the servos are set to (default: --baud); a bus at another rate hears nothing', busBaud)
     .option('--servos <n>', 'number of servos, ids 1..n (XM430-W350, or STS3215 with --protocol feetech)', positiveInt, 12)

@@ -15,7 +15,7 @@ import { SerialTransport } from '../../../hardware/transport/SerialTransport.ts'
 import type { Transport, TransportHandlers } from '../../../hardware/transport/Transport.ts';
 import { DynamixelBus } from '../../../hardware/dynamixel/DynamixelBus.ts';
 import { BAUD_CODES, baudCode, ticksToRad } from '../../../hardware/dynamixel/controlTable.ts';
-import { readLe as dxlReadLe } from '../../../hardware/dynamixel/packet.ts';
+import { MAX_ID as DXL_MAX_ID, readLe as dxlReadLe } from '../../../hardware/dynamixel/packet.ts';
 import { FeetechBus } from '../../../hardware/feetech/FeetechBus.ts';
 import { FEETECH_BAUD_CODES, feetechBaudCode, stsTicksToRad } from '../../../hardware/feetech/controlTable.ts';
 import { MAX_ID as STS_MAX_ID, decodeSignMagnitude, readLe } from '../../../hardware/feetech/packet.ts';
@@ -81,6 +81,7 @@ async function scanFeetechBus(bus: FeetechBus, ids: readonly number[] | undefine
 }
 
 async function scanDynamixelBus(bus: DynamixelBus, ids: readonly number[] | undefined, windowS: number): Promise<ScannedServo[]> {
+  if (ids) ids = ids.filter((id) => id <= DXL_MAX_ID); // auto: 253 is Feetech's alone (Protocol 2.0 reserves it)
   const found = ids ? (await Promise.all(ids.map((id) => bus.ping(id, 2)))).filter((p) => p !== undefined) : await bus.broadcastPing(windowS);
   const out: ScannedServo[] = [];
   for (const p of found) {

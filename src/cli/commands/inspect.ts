@@ -326,6 +326,11 @@ export function inspectCommand() {
       if (o.mjcf !== undefined && !existsSync(o.mjcf)) throw new UsageError('--mjcf', `no such file ${o.mjcf}`, 'an MJCF model file');
       const folder = loadModelFolder(dir);
       const m = folder.manifest;
+      // A --physics-hz the user gave is checked as `axon sim` checks it (sim/session/SimSession.ts), by
+      // that flag's name: built first, a rate of 10 Hz or less failed inside the simulator as "physicsDt".
+      const decimation = o.physicsHz / m.control_hz;
+      if (cmd.getOptionValueSource('physicsHz') === 'cli' && (Math.abs(decimation - Math.round(decimation)) > 1e-6 || decimation < 1))
+        throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${m.control_hz} Hz`, `a multiple of ${m.control_hz}`);
       let session: ort.InferenceSession;
       try {
         session = await ort.InferenceSession.create(folder.onnxPath);

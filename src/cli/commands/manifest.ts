@@ -43,6 +43,8 @@ function readConfig(file: string, notes: string[]): Record<string, unknown> {
 /** `--joints` of from-isaaclab / from-legged-gym: one name per joint (a copy-paste slip named here, not as the config's error). */
 const joints = (v: string) => {
   const names = nameList(v, '--joints').filter(Boolean);
+  // An empty list (`--joints ''`, a shell variable that was not set) is named here, not met later as a config field it made look missing.
+  if (names.length === 0) throw new UsageError('--joints', 'names no joint', "joint names in the articulation's (DOF) order, comma-separated or as Python prints a list (['a', 'b'])");
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup !== undefined) throw new UsageError('--joints', `names "${dup}" twice`, "each joint once, in the articulation's (DOF) order");
   return names;
