@@ -12,7 +12,10 @@
  * stale-observation deadline holds and then safe-stops the loop (SafetyConfig staleAfterS,
  * staleTicksToSafeStop). `time` dates the data for health$ (stale), recordings and the world
  * model; the frame's age is in `extras.bridge_age` (s since that date). Meanwhile the robot
- * itself is protected by the server's command deadman.
+ * itself is protected by the server's command deadman. `extras.command_age` (COMMAND_AGE_KEY) says
+ * how long (server s) the newest command sent had been in effect at the newest frame, from the
+ * first frame that acks it (NaN: not yet): a command reaches the served robot a few ms into the
+ * step, and a monitor predicts each part of the step from the command in effect then.
  *
  * Time is injected (docs/style.md 6): `now` (steady s) and `timers` drive the heartbeat, the
  * link timeout, staleness, the reconnect backoff and the request timeouts, so tests run them on
@@ -51,6 +54,7 @@ import type { HelloMessage, HelloRobotFile, StatsMessage, StatusMessage } from '
 import { openLink, type AcceptHello, type Link } from './openLink.ts';
 import type { Role, RobotState } from './protocol.ts';
 import { REASON_MAX } from './schemas.ts';
+import { COMMAND_AGE_KEY } from '../../src/worldmodel/types.ts';
 
 export type { BridgeClientEvent } from './BridgeLink.ts';
 
@@ -104,6 +108,13 @@ export class BridgeRobot implements Robot {
   private _latest: Observation;
   private _scratch: Observation;
   private readonly _age = new Float32Array(1);
+  /** extras.command_age: how long (s, server time) the newest command sent had been in effect at the newest frame; NaN: not yet. */
+  private readonly _cmdAge = new Float32Array(1);
+  /** Seq of the newest command sent, and the server time it took effect (from the first state frame that acks it); NaN: not yet acked. */
+  private _sentSeq = 0;
+  private _sentEffectAt = Number.NaN;
+  /** Loop steps per state frame (the server's decimation). */
+  private readonly _decimation: number;
   private readonly _h: FrameHeader = { type: 0, seq: 0, time: 0, ack: 0, count: 0, flags: 0 };
   private _latestSeq = 0;
   private _latestTime = 0;
@@ -134,6 +145,8 @@ export class BridgeRobot implements Robot {
     };
     this._obs = mk();
     (this._obs.extras as Record<string, Float32Array>).bridge_age = this._age;
+    (this._obs.extras as Record<string, Float32Array>)[COMMAND_AGE_KEY] = this._cmdAge;
+    this._decimation = Math.max(1, Math.round(link.hello.rates.loopHz / link.hello.rates.stateHz));
     this._latest = mk();
     this._scratch = mk();
     this._staleAfterS = options.staleAfterS ?? Math.max(0.05, 5 / link.hello.rates.stateHz);
@@ -223,6 +236,7 @@ export class BridgeRobot implements Robot {
     // Stamped at its arrival: moved onto the run's clock by its age.
     o.time = this._runNow === undefined ? this._rxAt : this._runNow() - age;
     this._age[0] = age;
+    this._cmdAge[0] = this._latestTime - this._sentEffectAt; // NaN until a frame acks it
     return o;
   }
 
@@ -242,6 +256,8 @@ export class BridgeRobot implements Robot {
     this._cmdSeq = this._cmdSeq >= 0xffffffff ? 1 : this._cmdSeq + 1;
     encodeCommand(buf, n, this._cmdSeq, this._now(), this._latestSeq, cmd);
     ws.send(buf, _binary);
+    this._sentSeq = this._cmdSeq;
+    this._sentEffectAt = Number.NaN;
     this.counts.commandsSent++;
   }
 
@@ -307,7 +323,12 @@ export class BridgeRobot implements Robot {
   // ---- internals: what the link calls back ----
 
   private readonly _host: LinkHost = {
-    onAdopt: () => this._arrival.reset(), // a new link: the server may have restarted on another clock origin
+    onAdopt: () => {
+      // A new link: the server may have restarted on another clock origin.
+      this._arrival.reset();
+      this._sentEffectAt = Number.NaN;
+      this._sentSeq = 0;
+    },
     onFrame: (data, at) => this._onFrame(data, at),
     onHealth: () => this._emitHealth(),
     onTick: (now) => {
@@ -326,8 +347,14 @@ export class BridgeRobot implements Robot {
     const t = this._latest;
     this._latest = this._scratch;
     this._scratch = t;
+    const before = this._latestTime;
     this._latestSeq = this._h.seq;
     this._latestTime = this._h.time;
+    // The first frame that acks the newest command sent (seq order modulo 2^32): the server accepted
+    // it after the frame before and used it in every loop step since (one state frame per step: the
+    // steps of a late wake-up run together); with several steps per frame, from the middle of them.
+    if (this._sentSeq !== 0 && Number.isNaN(this._sentEffectAt) && this._h.ack !== 0 && ((this._h.ack - this._sentSeq) >>> 0) < 0x80000000)
+      this._sentEffectAt = this._decimation === 1 || !(before < this._h.time) ? before : (before + this._h.time) / 2;
     this._rxAt = this._arrival.stamp(this._h.time, at);
     this.counts.framesReceived++;
     if (this.health$.value.stale) this._emitHealth();

@@ -452,6 +452,7 @@ export class ControlLoop {
 
   private command(rec: TickRecord): TickRecord {
     this.p.robot.command(rec.sent);
+    this.p.worldModel.commanded?.(rec.sent); // a monitor predicts from what was sent (docs/world-model.md)
     this.end(S_COMMAND);
     return rec;
   }

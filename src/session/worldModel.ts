@@ -16,6 +16,7 @@ import { BatchPolicy, holdContinuation, type Continuation } from '../worldmodel/
 import { PlanHook } from '../worldmodel/PlanHook.ts';
 import { ShieldHook, defaultShieldOptions } from '../worldmodel/ShieldHook.ts';
 import { MonitorHook } from '../worldmodel/MonitorHook.ts';
+import { SentAction } from '../worldmodel/SentAction.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import type { WmMode, WorldModelOptions } from './types.ts';
@@ -115,7 +116,7 @@ export function makeHook(
     ...(m ? { threshold: m.threshold, ticks: m.ticks, ...(m.stop_ticks ? { stopTicks: m.stop_ticks } : {}) } : {}),
     ...w.options.monitor,
     actionClip: clip,
-  });
+  }, new SentAction(wm, spec));
 }
 
 /** A plan or shield hook, with what a viewer or recorder needs to draw or keep its rollouts. */

@@ -1,7 +1,8 @@
-import type { Observation } from '../core/robot.ts';
+import type { JointCommand, Observation } from '../core/robot.ts';
 import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import { wrapAngle } from './OnnxWorldModel.ts';
-import type { WorldModel, WorldModelEventSink, WorldModelHook, WorldModelTickInfo } from './types.ts';
+import type { SentAction } from './SentAction.ts';
+import { COMMAND_AGE_KEY, type WorldModel, type WorldModelEventSink, type WorldModelHook, type WorldModelTickInfo } from './types.ts';
 
 export interface MonitorOptions {
   /** Surprise (RMS of the one-step error in units of error_std) above which a tick counts. Default 6. */
@@ -46,6 +47,13 @@ export const defaultMonitorOptions: MonitorOptions = { threshold: 6, ticks: 5, s
  * counts in `skippedTicks`, and the streak and window are left as they were (docs/world-model.md,
  * "Monitor").
  *
+ * The prediction is made from the command the robot was actually sent (`commanded`, after the
+ * safety supervisor: a live run's soft start sends a fraction of the proposal for its first second),
+ * read back into the raw action space (SentAction), and over the part of the step each command was
+ * in effect where the robot reports it (COMMAND_AGE_KEY: a bridged robot gets each command a few ms
+ * into the step, or after its next frame). Without a SentAction (or before the loop says), the
+ * monitor's own output stands for what was sent (docs/world-model.md, "Monitor").
+ *
  * A proposal with a NaN, ±Inf or |x| > 1e10 goes on unchanged (the supervisor rejects it and
  * holds) and is not predicted from: the next tick has no prediction to compare, and the
  * monitor's own last action (`a`, its state's last_action) keeps the last finite one.
@@ -60,12 +68,31 @@ export class MonitorHook implements WorldModelHook {
   maxSurprise = 0;
   /** Ticks whose observation was not one model step after the prediction's (repeated, late or early frames): not compared. */
   skippedTicks = 0;
-  /** Observation time (s) and seq the prediction started from. */
-  private predTime = Number.NaN;
-  private predSeq = -1;
+  /** The frame the next comparison predicts from: its state, observation time (s) and seq. */
+  private readonly start: Float32Array;
+  private startTime = Number.NaN;
+  private startSeq = -1;
+  private haveStart = false;
+  /** The start frame came before the newest command then sent had taken effect (its COMMAND_AGE_KEY NaN). */
+  private startPending = false;
+  /** Raw action sent after the start frame (the newest command) and the one before it; whether each is known. */
+  private readonly sent: Float32Array;
+  private readonly prev: Float32Array;
+  private sentOk = false;
+  private prevOk = false;
+  /** apply() ran this tick and the loop has not yet said what was sent (commanded). */
+  private awaiting = false;
+  /** The step's parts (s) under the command before the newest and under the newest, and the predicted state. */
+  private prevS = 0;
+  private sentS = 0;
+  private readonly pred: Float32Array;
+  /** Two rows of the batched split-step prediction (states, actions). */
+  private readonly xs: Float32Array;
+  private readonly as: Float32Array;
+  /** State elements that are joint positions (the second integral of the action). */
+  private isPos: Uint8Array;
   private readonly S: number;
   private readonly A: number;
-  private readonly pred: Float32Array;
   private readonly a: Float32Array;
   private readonly out: Float32Array;
   private readonly invErr: Float32Array;
@@ -74,21 +101,28 @@ export class MonitorHook implements WorldModelHook {
   private readonly winThreshold2: number;
   private winSum = 0;
   private winN = 0;
-  private havePred = false;
   private streak = 0;
   private degraded = false;
   private stopped = false;
 
   constructor(
-    private readonly model: WorldModel & { errorStd?: Float32Array; isAngle?: Uint8Array },
+    private readonly model: WorldModel & { errorStd?: Float32Array; isAngle?: Uint8Array; stateNames?: readonly string[] },
     private readonly state: ObservationBuilder,
     private readonly sink: WorldModelEventSink | undefined,
     options: Partial<MonitorOptions> = {},
+    private readonly sentAction?: SentAction,
   ) {
     this.options = { ...defaultMonitorOptions, ...options };
     this.S = model.stateSize;
     this.A = model.actionSize;
+    this.start = new Float32Array(this.S);
+    this.sent = new Float32Array(this.A);
+    this.prev = new Float32Array(this.A);
     this.pred = new Float32Array(this.S);
+    this.xs = new Float32Array(2 * this.S);
+    this.as = new Float32Array(2 * this.A);
+    this.isPos = Uint8Array.from(model.stateNames ?? [], (n) => (n.startsWith('joint_pos') ? 1 : 0));
+    if (this.isPos.length !== this.S) this.isPos = new Uint8Array(this.S);
     this.a = new Float32Array(this.A);
     this.out = new Float32Array(this.A);
     this.invErr = Float32Array.from(model.errorStd ?? new Float32Array(this.S).fill(1), (e) => 1 / e);
@@ -107,7 +141,12 @@ export class MonitorHook implements WorldModelHook {
 
   reset(): void {
     this.state.reset();
-    this.havePred = false;
+    this.haveStart = false;
+    this.sentOk = false;
+    this.prevOk = false;
+    this.awaiting = false;
+    this.sent.fill(0);
+    this.prev.fill(0);
     this.win.fill(0);
     this.winSum = 0;
     this.winN = 0;
@@ -125,20 +164,26 @@ export class MonitorHook implements WorldModelHook {
     const { S, A, options: o } = this;
     const s = this.state.build(obs, this.a);
     let surprise = Number.NaN;
-    let compare = this.havePred;
+    let compare = false;
     let repeated = false;
-    if (compare) {
-      const step = obs.time - this.predTime, dt = this.model.dt;
-      repeated = obs.seq === this.predSeq || !(step > 0);
-      if (repeated || !(Math.abs(step - dt) <= STEP_TOLERANCE * dt)) {
+    if (this.haveStart) {
+      const step = obs.time - this.startTime, dt = this.model.dt;
+      repeated = obs.seq === this.startSeq || !(step > 0);
+      compare = this.sentOk;
+      if (compare && (repeated || !(Math.abs(step - dt) <= STEP_TOLERANCE * dt))) {
+        compare = false;
+        this.skippedTicks++;
+      }
+      if (compare && !this.splitStep(obs, step)) {
         compare = false;
         this.skippedTicks++;
       }
     }
     if (compare) {
+      const pred = await this.predictStep();
       let sum = 0;
       for (let i = 0; i < S; i++) {
-        const d = this.isAngle[i] ? wrapAngle(s[i] - this.pred[i]) : s[i] - this.pred[i];
+        const d = this.isAngle[i] ? wrapAngle(s[i] - pred[i]) : s[i] - pred[i];
         const z = d * this.invErr[i];
         sum += z * z;
       }
@@ -158,10 +203,23 @@ export class MonitorHook implements WorldModelHook {
       this.track(surprise, this.winN >= W && this.winSum / W > this.winThreshold2, obs.time, seq);
     }
     this.tick.surprise = surprise;
+    // The same frame again: the next frame is compared with a prediction from this one (its
+    // step is checked against the time of this frame, not of this tick).
+    if (!repeated) {
+      for (let i = 0; i < S; i++) this.start[i] = s[i];
+      this.startTime = obs.time;
+      this.startSeq = obs.seq;
+      this.haveStart = true;
+      const age = obs.extras[COMMAND_AGE_KEY];
+      this.startPending = age !== undefined && age.length > 0 && !(age[0] >= 0);
+    }
+    this.prev.set(this.sent);
+    this.prevOk = this.sentOk;
+    this.awaiting = true;
     let bad = false;
     for (let j = 0; j < A; j++) if (!(Math.abs(action[j]) <= 1e10)) bad = true;
     if (bad) {
-      this.havePred = false;
+      this.sentOk = false;
       return action;
     }
     const scale = this.degraded ? o.degradeScale : 1;
@@ -171,16 +229,78 @@ export class MonitorHook implements WorldModelHook {
       else if (v < -o.actionClip) v = -o.actionClip;
       this.out[j] = v;
       this.a[j] = v;
+      this.sent[j] = v;
     }
-    // The same frame again: the prediction made from it stands (the robot has not moved on from it;
-    // this tick's action reaches it during the step the prediction covers, as the last one did).
-    if (repeated) return this.out;
-    const p = await this.model.predict(s, this.a, 1);
-    this.pred.set(p.nextStates.subarray(0, S));
-    this.havePred = true;
-    this.predTime = obs.time;
-    this.predSeq = obs.seq;
+    // Until the loop says what was sent (commanded), the robot is taken to get this action.
+    this.sentOk = true;
     return this.out;
+  }
+
+  /**
+   * The command actually sent this tick: the action the next comparison predicts from (and the
+   * state's last action). Without an `sentAction` reader the monitor's own output stands. A tick
+   * the hook did not run (a hold, a stop) leaves no state to predict from.
+   */
+  commanded(sent: JointCommand): void {
+    if (!this.awaiting) {
+      this.haveStart = false;
+      this.prev.set(this.sent);
+      this.prevOk = this.sentOk;
+      this.sentOk = this.sentAction !== undefined && this.sentAction.read(sent, this.sent);
+      if (this.sentOk) this.a.set(this.sent);
+      return;
+    }
+    this.awaiting = false;
+    if (this.sentAction === undefined) return;
+    this.sentOk = this.sentAction.read(sent, this.sent);
+    if (this.sentOk) this.a.set(this.sent);
+  }
+
+  /**
+   * Splits the step from the start frame to `obs` (`step` s) at the moment the newest command took
+   * effect: `prevS` s under the command before it, then `sentS` s under it. A robot that applies a
+   * command at once reports no COMMAND_AGE_KEY: the whole step is the newest command's. A bridged
+   * robot's command reaches it a few ms into the step, or after its next frame (age NaN: the whole
+   * step was the command before's). False when the part under the command before is not known.
+   */
+  private splitStep(obs: Observation, step: number): boolean {
+    const age = obs.extras[COMMAND_AGE_KEY];
+    let c = step;
+    if (age !== undefined && age.length > 0) c = age[0] > 0 ? Math.min(age[0], step) : 0;
+    this.sentS = c;
+    this.prevS = step - c;
+    // The command before had not taken effect at the start frame either: a third one (or more) was
+    // in effect over the step.
+    return !(this.prevS > 0 && (!this.prevOk || this.startPending));
+  }
+
+  /**
+   * The predicted state at the end of the split step (into `pred`): the change over a step split
+   * at the switch is, to second order, the model's whole-step change under the impulse-mean action
+   * for the state's rates (velocities: a1·τ1 + a2·τ2, over h) and under the action whose double
+   * integral matches for its positions (joint_pos: a1·(τ1² + 2·τ1·τ2) + a2·τ2², over h²): one
+   * batched call of two rows. The change is scaled by h / dt (first order: a frame a few ms off dt).
+   */
+  private async predictStep(): Promise<Float32Array> {
+    const S = this.S, A = this.A, dt = this.model.dt;
+    const t1 = this.prevS, t2 = this.sentS, h = t1 + t2;
+    const split = t1 > 0 && t2 > 0;
+    const xs = this.xs, as = this.as;
+    for (let i = 0; i < S; i++) xs[i] = xs[S + i] = this.start[i];
+    for (let j = 0; j < A; j++) {
+      const a1 = this.prev[j], a2 = this.sent[j];
+      as[j] = t2 <= 0 ? a1 : t1 <= 0 ? a2 : (a1 * t1 + a2 * t2) / h;
+      as[A + j] = split ? (a1 * (t1 * t1 + 2 * t1 * t2) + a2 * t2 * t2) / (h * h) : as[j];
+    }
+    const rows = split ? 2 : 1;
+    const p = (await this.model.predict(xs, as, rows)).nextStates;
+    const k = h / dt, x = this.pred;
+    for (let i = 0; i < S; i++) {
+      const r = split && this.isPos[i] ? S + i : i;
+      const d = this.isAngle[i] ? wrapAngle(p[r] - this.start[i]) : p[r] - this.start[i];
+      x[i] = this.start[i] + k * d;
+    }
+    return x;
   }
 
   private track(surprise: number, windowed: boolean, time: number, seq: number): void {

@@ -1,4 +1,4 @@
-import type { Observation } from '../core/robot.ts';
+import type { JointCommand, Observation } from '../core/robot.ts';
 import type { RolloutTrace } from './RolloutTrace.ts';
 
 /** One batched prediction: B next states (and optionally rewards and termination flags). */
@@ -44,7 +44,22 @@ export interface WorldModelHook {
    * viewer: about `rows` of them (row 0 the predicted trajectory). Off until called.
    */
   enableTrace?(rows: number): RolloutTrace;
+  /**
+   * The command the robot was actually sent this tick, after the safety supervisor (soft start,
+   * rate limit, clamps, a hold): called by the loop right after the robot's command(), every tick
+   * (also the ticks the hook did not run). A monitor predicts from it, not from its proposal.
+   * Must not allocate or throw.
+   */
+  commanded?(sent: JointCommand): void;
 }
+
+/**
+ * Observation.extras key of a robot whose commands take effect some time after they are sent (a
+ * bridged robot, hardware/bridge/BridgeRobot.ts): [0] = how long (s) before the observation's
+ * sample the newest command sent had been in effect, NaN when it had not yet taken effect. A robot
+ * that applies a command at once, before the step it is sent for, does not report it.
+ */
+export const COMMAND_AGE_KEY = 'command_age';
 
 /** Per-tick world-model values, reused by the hook (the loop copies them into the TickRecord). */
 export interface WorldModelTickInfo {
