@@ -363,7 +363,7 @@ export class ControlLoop {
     try {
       out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
     } catch (e) {
-      return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`));
+      return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`, 'world_model_error'));
     }
     if (!(out instanceof Promise)) {
       const took = this.stageNow() - t0;
@@ -379,7 +379,9 @@ export class ControlLoop {
       this.race(out, rec.time + this.worldModelS, t0, this.worldModelS).then((r) =>
         r instanceof Float32Array
           ? this.hooked(rec, r)
-          : this.hookMiss(rec, r === LATE ? `world model gave no action within ${ms(this.worldModelS)} of the tick` : r instanceof TookTooLong ? `world model took ${ms(r.took)}, over its budget of ${ms(this.worldModelS)}` : `world model failed: ${r.message}`),
+          : r instanceof Error
+            ? this.hookMiss(rec, `world model failed: ${r.message}`, 'world_model_error')
+            : this.hookMiss(rec, r === LATE ? `world model gave no action within ${ms(this.worldModelS)} of the tick` : `world model took ${ms(r.took)}, over its budget of ${ms(this.worldModelS)}`),
       ),
     );
   }
@@ -390,8 +392,9 @@ export class ControlLoop {
     return rec;
   }
 
-  private hookMiss(rec: TickRecord, reason: string): TickRecord {
-    this.p.safety.reportDeadlineMiss(reason, rec.time, rec.seq, 'world_model_deadline');
+  /** The hook gave no usable action: late (a deadline) or failed (an error, not a deadline); safety holds either way. */
+  private hookMiss(rec: TickRecord, reason: string, kind: 'world_model_deadline' | 'world_model_error' = 'world_model_deadline'): TickRecord {
+    this.p.safety.reportDeadlineMiss(reason, rec.time, rec.seq, kind);
     this.end(S_WM);
     return rec;
   }

@@ -12,6 +12,7 @@ const _kinds: readonly SafetyEventKind[] = [
   'bad_observation',
   'policy_deadline',
   'world_model_deadline',
+  'world_model_error',
   'gain_clamp',
   'safe_stop',
   'estop',

@@ -362,9 +362,9 @@ export class SafetySupervisor {
    * A late, hung or failed policy / world model: the next check() holds and the state is
    * degraded; after config.deadlineMissesToSafeStop consecutive misses (no timely check()
    * between), safe-stop. Call it before that tick's check().
-   * @param kind 'policy_deadline' (default) or 'world_model_deadline'
+   * @param kind 'policy_deadline' (default), 'world_model_deadline' or 'world_model_error' (the hook threw)
    */
-  reportDeadlineMiss(reason: string, now: number, seq: number, kind: 'policy_deadline' | 'world_model_deadline' = 'policy_deadline'): void {
+  reportDeadlineMiss(reason: string, now: number, seq: number, kind: 'policy_deadline' | 'world_model_deadline' | 'world_model_error' = 'policy_deadline'): void {
     if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') {
       this._events.emit(kind, now, seq, reason, this._state);
       return;

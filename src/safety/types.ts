@@ -12,7 +12,8 @@ export type SafetyEventKind =
   | 'stale_observation' // the observation stopped changing for longer than its deadline
   | 'bad_observation' // a joint position/velocity or IMU value was NaN, ±Inf or |x| > 1e10, or a joint position impossible (beyond its limits by positionMargin, a jump faster than jumpFactor × its velocity limit): hold, then safe-stop (the event names the field)
   | 'policy_deadline' // the policy missed its slot (late, hung, failed or stalled)
-  | 'world_model_deadline' // the world-model hook missed its slot (late, hung or failed)
+  | 'world_model_deadline' // the world-model hook missed its slot (late or hung)
+  | 'world_model_error' // the world-model hook failed (threw: its model, a shield's continuation policy): held and counted like a missed slot
   | 'gain_clamp' // a commanded kp/kd was negative or above the joint's kpMax/kdMax
   | 'safe_stop' // an operator, a deadman or a watchdog asked for safe-stop (safeStop())
   | 'estop' // an operator or a watchdog asked for the protective stop

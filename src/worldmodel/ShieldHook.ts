@@ -33,7 +33,8 @@ export const defaultShieldOptions: ShieldOptions = { horizon: 10, samples: 64, n
  * predicted state with a bad number (any element) is the world model's fault, not a constraint
  * prediction: when the proposal's own rollout has one, or every alternative's does, apply() rejects
  * (WorldModelFault) and the loop treats it as a failed hook: the supervisor holds the present pose
- * (`world_model_deadline`, "world model failed: ...") and safe-stops at the 3rd tick in a row
+ * (`world_model_error`, "world model failed: ...") and safe-stops at the 3rd tick in a row. An
+ * error thrown by the continuation policy in the rollouts fails the hook the same way
  * (docs/world-model.md, "Shield"). An alternative whose rollout has one is never chosen. Nothing is
  * ever sent in place of the proposal but an alternative the model predicted. Only finite actions are
  * fed back into the shield's own state (`last`).

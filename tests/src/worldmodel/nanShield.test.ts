@@ -1,7 +1,7 @@
 /**
  * A world model that predicts NaN under `--wm-mode shield` (a blown-up network: its last bias NaN).
  * Its predictions are the hook's fault, not constraint predictions: the run holds and safe-stops
- * (exit 5) with `world_model_deadline` events saying why, and never sends the action-zero pose in
+ * (exit 5) with `world_model_error` events saying why, and never sends the action-zero pose in
  * the proposal's place (docs/world-model.md, "Shield").
  */
 import { describe, expect, it } from 'vitest';
@@ -35,8 +35,9 @@ describe('a NaN world model under the shield', () => {
     const s = JSON.parse(r.lastLine);
     expect(s.world_model.vetoes).toBe(0);
     expect(s.safety.state).toBe('safe-stop');
-    expect(s.safety.events.world_model_deadline).toBe(3);
+    expect(s.safety.events.world_model_error).toBe(3); // a failed hook, not a late one
+    expect(s.safety.events.world_model_deadline ?? 0).toBe(0);
     expect(s.safety.events.shield_veto ?? 0).toBe(0);
-    expect(s.safety.stop).toMatchObject({ by: 'supervisor', kind: 'world_model_deadline', reason: '3 consecutive deadline misses' });
+    expect(s.safety.stop).toMatchObject({ by: 'supervisor', kind: 'world_model_error', reason: '3 consecutive deadline misses' });
   });
 });
