@@ -10,7 +10,7 @@
  *   so that a reader (LeRobot globs every `data/*\/*.parquet`) sees the old file or the new one,
  *   never a half-written one (review R13 F8). Temporary names end in `.partial`, outside that glob.
  */
-import { closeSync, constants, copyFileSync, existsSync, fsyncSync, ftruncateSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, copyFileSync, existsSync, fsyncSync, ftruncateSync, linkSync, openSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { AxonError } from '../core/errors.ts';
@@ -39,11 +39,17 @@ export interface DatasetLock {
 }
 
 /** Test hook: called when a writer has found the lock stale, before it takes it over (a race test runs a second writer there). */
-export const lockHooks: { beforeTakeover?: (file: string) => void } = {};
+export const lockHooks: { beforeTakeover?: (file: string) => void; /** Tests: how long a writer waits for another's take-over (default RECLAIM_WAIT_MS). */ reclaimWaitMs?: number } = {};
 
 /** A lock file a writer created but had not filled when it died is stale after this long (ms). */
 const EMPTY_LOCK_STALE_MS = 10_000;
-/** A `.reclaim` marker left by a writer that died taking over a lock is stale after this long (ms). */
+/**
+ * A `.reclaim` marker holds its writer (as the lock does) and is stale by the lock's rules
+ * (`isStale`); one that names no writer (a writer that died between creating and filling it, or
+ * a power cut before it reached the disk), or whose writer cannot be checked from here (another host
+ * or pid namespace), is stale when its mtime is this far from now, either way (a clock set back
+ * after a power cut) (ms). A take-over holds it for milliseconds.
+ */
 const RECLAIM_STALE_MS = 5_000;
 /** How long a writer waits for another's take-over before it is refused (ms). */
 const RECLAIM_WAIT_MS = 3_000;
@@ -68,7 +74,7 @@ export function lockDataset(dir: string, command?: string): DatasetLock {
     ...(ids ? { bootId: ids.bootId, pidns: ids.pidns, startTime: startTimeOf(process.pid) } : {}),
   };
   let note: string | undefined;
-  const deadline = Date.now() + RECLAIM_WAIT_MS;
+  const deadline = Date.now() + (lockHooks.reclaimWaitMs ?? RECLAIM_WAIT_MS);
   for (;;) {
     let fd = tryCreate(file);
     if (fd === undefined) {
@@ -83,13 +89,21 @@ export function lockDataset(dir: string, command?: string): DatasetLock {
       const reclaim = `${file}.reclaim`;
       const rfd = tryCreate(reclaim);
       if (rfd === undefined) {
-        // Another writer is taking it over (or died doing so: its marker is stale after a while).
-        if (mtimeAge(reclaim) > RECLAIM_STALE_MS) rmSync(reclaim, { force: true });
-        else if (Date.now() > deadline) throw busy(dir, file, holder);
+        // Another writer is taking it over, or died doing so: a marker whose writer is gone is
+        // removed by the lock's own rules (boot id, pid namespace, start time), not left to block
+        // every later writer.
+        const markerRaw = readRaw(reclaim);
+        if (markerRaw === undefined) continue; // removed meanwhile
+        if (isStaleMarker(reclaim, markerRaw)) removeStaleMarker(reclaim, markerRaw);
+        else if (Date.now() > deadline) throw busyTakingOver(dir, reclaim, parseHolder(markerRaw));
         else sleepMs(20);
         continue;
       }
-      closeSync(rfd);
+      try {
+        writeSync(rfd, JSON.stringify(me));
+      } finally {
+        closeSync(rfd);
+      }
       try {
         // Under the marker: still the stale lock this writer judged? (Another may have taken it over already.)
         if (readRaw(file) !== raw) continue;
@@ -127,6 +141,50 @@ export function lockHolder(dir: string): LockHolder | undefined {
   if (!existsSync(file)) return undefined;
   const h = readHolder(file);
   return h && !isStale(file, h) ? h : undefined;
+}
+
+/** A `.reclaim` marker whose writer is gone (see RECLAIM_STALE_MS). */
+function isStaleMarker(file: string, raw: string): boolean {
+  const h = parseHolder(raw);
+  if (h !== undefined && isStale(file, h)) return true;
+  if (h !== undefined && checkable(h)) return false; // a live writer of this host, boot and namespace
+  return Math.abs(mtimeAge(file)) > RECLAIM_STALE_MS;
+}
+
+/**
+ * Removes a stale marker only if it is still the one judged stale: it is renamed aside first (one
+ * writer of several wins the rename), and a marker another writer created meanwhile is put back.
+ */
+function removeStaleMarker(file: string, raw: string): void {
+  const aside = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  try {
+    renameSync(file, aside);
+  } catch {
+    return; // gone already
+  }
+  if (readRaw(aside) !== raw)
+    try {
+      linkSync(aside, file); // another writer's fresh marker: back where it was
+    } catch {
+      // A third writer created one meanwhile: it holds the take-over.
+    }
+  rmSync(aside, { force: true });
+}
+
+/** Whether `h`'s liveness can be told from here: this host, and (where /proc has them) this boot and pid namespace. */
+function checkable(h: LockHolder): boolean {
+  if (h.host !== hostname()) return false;
+  const ids = procIds();
+  return ids === undefined || h.bootId === undefined || (h.bootId === ids.bootId && h.pidns === ids.pidns);
+}
+
+function busyTakingOver(dir: string, marker: string, h: LockHolder | undefined): AxonError {
+  return new AxonError(
+    'DATASET_BUSY',
+    dir,
+    `its stale lock is being taken over by ${h ? `pid ${h.pid} on ${h.host} since ${h.since} (${h.command})` : 'another writer'} (${marker})`,
+    `one writer at a time: run again once that writer has the lock (or, if you are sure that process is gone from ${h?.host ?? 'its host'}, remove ${marker} by hand)`,
+  );
 }
 
 function busy(dir: string, file: string, holder: LockHolder | undefined): AxonError {

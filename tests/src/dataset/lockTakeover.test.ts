@@ -5,7 +5,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxonError } from '../../../src/core/errors.ts';
@@ -29,6 +29,7 @@ function busy(f: () => unknown): AxonError {
 
 afterEach(() => {
   lockHooks.beforeTakeover = undefined;
+  lockHooks.reclaimWaitMs = undefined;
 });
 
 describe('taking over a stale lock is exclusive (R17 F5)', () => {
@@ -131,5 +132,74 @@ describe.skipIf(!hasProc)('a lock is stale only when its writer is gone, told by
     const l = lockDataset(dir, 'first');
     expect(busy(() => lockDataset(dir, 'second')).message).toContain('(first)');
     l.release();
+  });
+});
+
+describe.skipIf(!hasProc)('a writer that died taking over a lock does not block the writers after it (.axon-lock.reclaim)', () => {
+  const staleLock = (dir: string) => writeFileSync(join(dir, '.axon-lock'), JSON.stringify({ pid: deadPid(), host: hostname(), since: '2026-01-01T00:00:00Z', command: 'axon sim (killed)', bootId: bootId(), pidns: pidns(), startTime: '5' }));
+  const marker = (dir: string, h: Record<string, unknown> | string) => {
+    const f = join(dir, '.axon-lock.reclaim');
+    writeFileSync(f, typeof h === 'string' ? h : JSON.stringify({ host: hostname(), since: new Date().toISOString(), command: 'axon eval (taking over)', bootId: bootId(), pidns: pidns(), ...h }));
+    return f;
+  };
+
+  it('a marker whose writer is gone (its pid not running), made a moment ago, is removed at once and the stale lock taken', () => {
+    const dir = newDir();
+    // A marker a killed writer (SIGKILL inside its take-over) left, a moment ago.
+    const pid = deadPid();
+    staleLock(dir);
+    const f = marker(dir, { pid, startTime: '7' });
+    lockHooks.reclaimWaitMs = 200;
+    const l = lockDataset(dir, 'third');
+    expect(l.note).toContain('reclaimed the lock of pid');
+    expect(existsSync(f)).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, '.axon-lock'), 'utf8')).command).toBe('third');
+    l.release();
+  });
+
+  it('a marker from an earlier boot is stale though its pid now names a live process; one that names no writer is stale once its mtime is 5 s from now either way (a clock set back after a power cut)', () => {
+    const sleeper = spawn('sleep', ['30']);
+    try {
+      lockHooks.reclaimWaitMs = 200;
+      const dir = newDir();
+      staleLock(dir);
+      marker(dir, { pid: sleeper.pid, bootId: 'another-boot', startTime: '5' });
+      lockDataset(dir, 'x').release();
+      // An empty marker (an older axon's, or one a power cut left unwritten) dated an hour ahead of this clock.
+      staleLock(dir);
+      const f = marker(dir, '');
+      const ahead = new Date(Date.now() + 3600_000);
+      utimesSync(f, ahead, ahead);
+      lockDataset(dir, 'y').release();
+      expect(existsSync(f)).toBe(false);
+    } finally {
+      sleeper.kill();
+    }
+  });
+
+  it('a live writer\'s marker is left alone: after the wait the writer is refused, DATASET_BUSY naming the marker and its writer', () => {
+    const dir = newDir();
+    staleLock(dir);
+    const stat = readFileSync(`/proc/${process.pid}/stat`, 'utf8');
+    const f = marker(dir, { pid: process.pid, startTime: stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19], command: 'axon eval (live)' });
+    lockHooks.reclaimWaitMs = 100;
+    const e = busy(() => lockDataset(dir, 'x'));
+    expect(e.code).toBe('DATASET_BUSY');
+    expect(e.message).toContain(`is being taken over by pid ${process.pid}`);
+    expect(e.message).toContain('(axon eval (live))');
+    expect(e.message).toContain(f);
+    expect(existsSync(f)).toBe(true);
+  });
+
+  it("another pid namespace's marker is left alone while fresh, and is stale 5 s after its mtime", () => {
+    const dir = newDir();
+    staleLock(dir);
+    const f = marker(dir, { pid: deadPid(), pidns: 'pid:[1]', startTime: '5' });
+    lockHooks.reclaimWaitMs = 100;
+    expect(busy(() => lockDataset(dir, 'x')).message).toContain('is being taken over');
+    const past = new Date(Date.now() - 10_000);
+    utimesSync(f, past, past);
+    lockDataset(dir, 'x').release();
+    expect(existsSync(f)).toBe(false);
   });
 });
