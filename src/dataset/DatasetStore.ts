@@ -10,8 +10,10 @@
  * folder, fsync, rename: datasetFiles.ts), so that a reader never meets a half-written file:
  *   1. the journal (`.axon-journal.json`): how to undo step 2, and the episode count before it;
  *   2. the episode's frames as one more row group of this session's data file (copy-on-write);
- *   3. this session's meta/episodes file (the rows this session wrote: earlier files, LeRobot's
- *      included, are left as they are), meta/tasks.parquet (when a task is new), meta/stats.json;
+ *   3. the episode's row as one more row group of this session's meta/episodes file (copy-on-write
+ *      as the data file; earlier files, LeRobot's included, are left as they are; a new file past
+ *      EPISODES_FILE_BYTES), meta/tasks.parquet (when a task is new), meta/stats.json (kept by a
+ *      running aggregate): a save's cost does not grow with the episodes before it (review R17 F6);
  *   4. meta/info.json: its `total_episodes` is the commit (with this session's provenance in
  *      `axon.sessions`);
  *   5. the journal is removed.
@@ -40,11 +42,11 @@ import {
   type SessionProvenance,
 } from './format.ts';
 import { ParquetAppender } from './ParquetAppender.ts';
-import { aggregateStats, columnStats, type StatsByFeature } from './stats.ts';
+import { RunningStats, columnStats, type StatsByFeature } from './stats.ts';
 import { checkDataFiles, checkTotals } from './checkDataset.ts';
 import { makeDirs } from '../core/makeDirs.ts';
 import { LOCK_PATH, lockDataset, writeJsonAtomic, type DatasetLock } from './datasetFiles.ts';
-import { dataSchema, episodesFiles, isScalar, readEpisodeRows, readTasks, writeEpisodesTable, writeTasks, type EpisodeRow } from './episodesTable.ts';
+import { dataSchema, episodesColumns, episodesFiles, isScalar, readEpisodeRows, readTasks, writeTasks, type EpisodeRow } from './episodesTable.ts';
 import { readInfo, repairDataset, type Journal } from './repairDataset.ts';
 import { checkAppendProvenance, sessionProvenance } from './provenance.ts';
 
@@ -73,7 +75,16 @@ export interface StoreOptions {
   readonly fps: number;
   readonly features: Features;
   readonly provenance: Provenance;
+  /** Tests: the sizes past which a new file is started (default EPISODES_FILE_BYTES; data files: info.json data_files_size_in_mb). */
+  readonly limits?: { readonly episodesFileBytes?: number };
 }
+
+/**
+ * A session's meta/episodes file past this size is closed and the next episode's row starts a new
+ * one (LeRobot reads every file there): each save copies the file it appends to, so its size bounds
+ * the cost of a save (review R17 F6). A row is a few kB (the stats of every feature).
+ */
+export const EPISODES_FILE_BYTES = 1024 * 1024;
 
 export class DatasetStore {
   private appender: ParquetAppender | undefined;
@@ -81,9 +92,11 @@ export class DatasetStore {
   private file = -1;
   private readonly taskIndex = new Map<string, number>();
   private closed = false;
-  /** This session's rows of meta/episodes and the file they go to (the next after every existing one). */
-  private readonly sessionRows: EpisodeRow[] = [];
+  /** This session's meta/episodes file (the next after every existing one), one row group per episode, and where it is. */
+  private episodesApp: ParquetAppender | undefined;
   private episodesFile: { chunk: number; file: number } | undefined;
+  /** meta/stats.json: every committed episode's stats aggregated, one episode added per save. */
+  private readonly stats = new RunningStats();
   /** This session's entry in info.json axon.sessions, added with its first episode. */
   private session: SessionProvenance | undefined;
   /** What opening did that an operator should know (a stale lock reclaimed, an interrupted save repaired). */
@@ -92,7 +105,7 @@ export class DatasetStore {
   private constructor(
     readonly dir: string,
     readonly info: DatasetInfo,
-    private readonly episodes: EpisodeRow[],
+    episodes: readonly EpisodeRow[],
     tasks: readonly string[],
     /**
      * Features of this run that the dataset, written by an earlier axon, lacks (format.ts
@@ -102,9 +115,11 @@ export class DatasetStore {
     readonly leftOut: readonly string[],
     private readonly lock: DatasetLock,
     private readonly provenance: Provenance,
+    private readonly limits?: StoreOptions['limits'],
   ) {
     tasks.forEach((t, i) => this.taskIndex.set(t, i));
     for (const e of episodes) {
+      this.stats.add(e.stats);
       const c = e['data/chunk_index'], f = e['data/file_index'];
       if (c > this.chunk || (c === this.chunk && f > this.file)) {
         this.chunk = c;
@@ -144,7 +159,7 @@ export class DatasetStore {
       makeDirs(join(dir, 'meta'));
       const info = emptyInfo(o.robotType, o.fps, o.features, { ...o.provenance, sessions: [] });
       writeJsonAtomic(infoFile, info);
-      return new DatasetStore(dir, info, [], [], [], lock, o.provenance);
+      return new DatasetStore(dir, info, [], [], [], lock, o.provenance, o.limits);
     }
     const repaired = await repairDataset(dir);
     const info = readInfo(dir);
@@ -158,7 +173,7 @@ export class DatasetStore {
     if (diffs.length > 0)
       throw new AxonError('DATASET_MISMATCH', dir, `its features do not match this run: ${diffs.join('; ')}`, 'a dataset recorded with the same robot, sensors and rate (or a new folder)');
     checkAppendProvenance(dir, info, o.robotType, o.provenance);
-    const store = new DatasetStore(dir, info, episodes, tasks, leftOut, lock, o.provenance);
+    const store = new DatasetStore(dir, info, episodes, tasks, leftOut, lock, o.provenance, o.limits);
     store.notes.push(...repaired.map((n) => `${dir}: repaired: ${n}`));
     return store;
   }
@@ -219,7 +234,7 @@ export class DatasetStore {
     writeJsonAtomic(join(this.dir, JOURNAL_PATH), { episodesBefore: index, dataFile, undo: app.pending() } satisfies Journal);
     app.append(columnData, n);
     // 3: metadata.
-    this.episodesFile ??= nextEpisodesFile(this.dir, this.info.chunks_size);
+    const episodesApp = this.ensureEpisodesFile();
     const row: EpisodeRow = {
       episode_index: index,
       tasks: [e.task],
@@ -228,8 +243,8 @@ export class DatasetStore {
       'data/file_index': this.file,
       dataset_from_index: from,
       dataset_to_index: from + n,
-      'meta/episodes/chunk_index': this.episodesFile.chunk,
-      'meta/episodes/file_index': this.episodesFile.file,
+      'meta/episodes/chunk_index': this.episodesFile!.chunk,
+      'meta/episodes/file_index': this.episodesFile!.file,
       'axon/seed': e.seed ?? null,
       'axon/success': e.success ?? null,
       'axon/randomization': e.randomization ? JSON.stringify(e.randomization) : null,
@@ -237,11 +252,10 @@ export class DatasetStore {
       'axon/stop_reason': e.stopReason ?? null,
       stats,
     };
-    this.episodes.push(row);
-    this.sessionRows.push(row);
-    writeEpisodesTable(join(this.dir, formatPath(EPISODES_PATH, this.episodesFile.chunk, this.episodesFile.file)), info.features, this.sessionRows);
+    episodesApp.append(episodesColumns(info.features, [row]).columnData, 1);
     if (newTask) writeTasks(this.dir, [...this.taskIndex.keys()]);
-    writeJsonAtomic(join(this.dir, STATS_PATH), aggregateStats(this.episodes.map((x) => x.stats)));
+    this.stats.add(stats);
+    writeJsonAtomic(join(this.dir, STATS_PATH), this.stats.result());
     // 4: the commit.
     info.total_episodes = index + 1;
     info.total_frames = from + n;
@@ -252,6 +266,18 @@ export class DatasetStore {
     // 5.
     rmSync(join(this.dir, JOURNAL_PATH), { force: true });
     return index;
+  }
+
+  /** This session's meta/episodes appender: the file after every existing one, and after it a new one each time it passes the size limit. */
+  private ensureEpisodesFile(): ParquetAppender {
+    if (this.episodesApp && this.episodesApp.size < (this.limits?.episodesFileBytes ?? EPISODES_FILE_BYTES)) return this.episodesApp;
+    this.episodesApp?.close();
+    const cur = this.episodesFile;
+    this.episodesFile = cur === undefined ? nextEpisodesFile(this.dir, this.info.chunks_size) : cur.file + 1 >= this.info.chunks_size ? { chunk: cur.chunk + 1, file: 0 } : { chunk: cur.chunk, file: cur.file + 1 };
+    const path = join(this.dir, formatPath(EPISODES_PATH, this.episodesFile.chunk, this.episodesFile.file));
+    makeDirs(dirname(path));
+    this.episodesApp = new ParquetAppender(path, episodesColumns(this.info.features, []).schema);
+    return this.episodesApp;
   }
 
   private ensureDataFile(): void {
@@ -290,6 +316,7 @@ export class DatasetStore {
     if (this.closed) return;
     this.closed = true;
     this.appender?.close();
+    this.episodesApp?.close();
     this.lock.release();
   }
 }

@@ -66,18 +66,7 @@ export class ParquetAppender {
     void this.writer.write({ columnData: columnData.map((c) => ({ ...c, offsetIndex: false })), rowGroupSize: Math.max(1, rows) });
     this.writer.pendingIndexes = []; // no page indexes: nothing to write at the end
     const group = this.bytes.getBytes();
-    const fw = new ByteWriter(4096);
-    writeMetadata(fw, {
-      version: 2,
-      created_by: 'axon (hyparquet-writer)',
-      schema: this.schema,
-      num_rows: this.writer.num_rows,
-      row_groups: this.writer.row_groups,
-      key_value_metadata: this.kv,
-      metadata_length: 0,
-    } as Parameters<typeof writeMetadata>[1]);
-    fw.appendUint32(PAR1);
-    const footer = fw.getBytes().slice();
+    const footer = this.footerBytes();
     const out = new Uint8Array(group.length + footer.length);
     out.set(group);
     out.set(footer, group.length);
@@ -86,6 +75,59 @@ export class ParquetAppender {
     this.bytes.index = 0;
     this.footer = footer;
     this.rows += rows;
+  }
+
+  /** Each row group's FileMetaData bytes, encoded once (review R17 F6: re-encoding every row group's metadata per append grew with the file). */
+  private readonly groupBytes: Uint8Array[] = [];
+
+  /**
+   * The footer (FileMetaData, its length, PAR1) of every row group so far, byte for byte what
+   * writeMetadata gives (tests/src/dataset/saveCost.test.ts), with the row groups before the last
+   * one's bytes reused: a FileMetaData of no row group is encoded, and one of only the new row
+   * group; the new group's bytes are what the second adds after the list header (a thrift compact
+   * list of structs is its header then each struct as encoded alone).
+   */
+  private footerBytes(): Uint8Array {
+    const groups = this.writer.row_groups;
+    const empty = this.metadata([]);
+    const one = this.metadata([groups[groups.length - 1]]);
+    let q = 0;
+    while (q < empty.length && empty[q] === one[q]) q++; // the list header: 0x0C (0 structs) against 0x1C (1)
+    this.groupBytes.push(one.slice(q + 1, q + 1 + one.length - empty.length));
+    const n = this.groupBytes.length;
+    const header = n < 15 ? [(n << 4) | 12] : [0xfc, ...varint(n)];
+    const body = this.groupBytes.reduce((a, g) => a + g.length, 0);
+    const len = q + header.length + body + (empty.length - q - 1);
+    const out = new Uint8Array(len + 8);
+    out.set(empty.subarray(0, q));
+    out.set(header, q);
+    let at = q + header.length;
+    for (const g of this.groupBytes) {
+      out.set(g, at);
+      at += g.length;
+    }
+    out.set(empty.subarray(q + 1), at);
+    const view = new DataView(out.buffer);
+    view.setUint32(len, len, true);
+    view.setUint32(len + 4, PAR1, true);
+    return out;
+  }
+
+  /** FileMetaData of `rowGroups` (num_rows: the file's), without its length and magic. */
+  private metadata(rowGroups: unknown[]): Uint8Array {
+    const fw = new ByteWriter(4096);
+    writeMetadata(fw, {
+      version: 2,
+      created_by: 'axon (hyparquet-writer)',
+      schema: this.schema,
+      num_rows: this.writer.num_rows,
+      row_groups: rowGroups,
+      // An empty list is written with an element type Arrow's reader refuses ("Expected list element type of Struct"): left out.
+      ...(this.kv.length > 0 ? { key_value_metadata: this.kv } : {}),
+      metadata_length: 0,
+    } as Parameters<typeof writeMetadata>[1]);
+    const b = fw.getBytes();
+    return b.slice(0, b.length - 4); // without the length writeMetadata appends
   }
 
   close(): void {
@@ -98,6 +140,16 @@ export class ParquetAppender {
  * journal), atomically; a file that had no row group is removed. Either is a no-op when the
  * append never reached the file (the kill came before its rename).
  */
+function varint(n: number): number[] {
+  const out: number[] = [];
+  while (n > 0x7f) {
+    out.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  out.push(n);
+  return out;
+}
+
 export function restoreAppend(path: string, undo: AppendUndo): void {
   rmSync(partialPath(path), { force: true });
   if (undo.footer === null) {

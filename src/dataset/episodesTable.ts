@@ -60,8 +60,8 @@ export function dataSchema(features: Features): SchemaElement[] {
 
 const EPISODE_INT_COLUMNS = ['episode_index', 'length', 'data/chunk_index', 'data/file_index', 'dataset_from_index', 'dataset_to_index', 'meta/episodes/chunk_index', 'meta/episodes/file_index'] as const;
 
-/** One file of meta/episodes (`file`), `rows` written whole (atomically: temporary file, then rename). */
-export function writeEpisodesTable(file: string, features: Features, rows: readonly EpisodeRow[]): void {
+/** The schema and columns of meta/episodes rows (one file, or one row group of it: DatasetStore appends one per save). */
+export function episodesColumns(features: Features, rows: readonly EpisodeRow[]): { schema: SchemaElement[]; columnData: ColumnSource[] } {
   const schema: SchemaElement[][] = [];
   const columnData: ColumnSource[] = [];
   const add = (s: SchemaElement[], name: string, data: unknown[]) => {
@@ -81,7 +81,13 @@ export function writeEpisodesTable(file: string, features: Features, rows: reado
   add([leaf('axon/randomization', 'string')], 'axon/randomization', rows.map((r) => r['axon/randomization']));
   add([leaf('axon/ended_by', 'string')], 'axon/ended_by', rows.map((r) => r['axon/ended_by']));
   add([leaf('axon/stop_reason', 'string')], 'axon/stop_reason', rows.map((r) => r['axon/stop_reason']));
-  const buf = parquetWriteBuffer({ columnData, schema: [{ name: 'schema', num_children: schema.length }, ...schema.flat()], createdBy: 'axon (hyparquet-writer)' });
+  return { schema: [{ name: 'schema', num_children: schema.length }, ...schema.flat()], columnData };
+}
+
+/** One file of meta/episodes (`file`), `rows` written whole (atomically: temporary file, then rename). */
+export function writeEpisodesTable(file: string, features: Features, rows: readonly EpisodeRow[]): void {
+  const { schema, columnData } = episodesColumns(features, rows);
+  const buf = parquetWriteBuffer({ columnData, schema, createdBy: 'axon (hyparquet-writer)' });
   writeFileAtomic(file, new Uint8Array(buf));
 }
 

@@ -122,3 +122,55 @@ export function aggregateStats(list: readonly StatsByFeature[]): StatsByFeature 
   }
   return out;
 }
+
+/**
+ * The dataset's stats kept up to date episode by episode, so that a save costs the same at
+ * episode 1,000 as at episode 1 (review R17 F6: re-aggregating every episode per save made a long
+ * eval's saves O(N²)). min, max, the count-weighted mean and quantiles are summed in episode order
+ * exactly as `aggregateStats` sums them (the same values); the variance is merged pairwise (Chan et
+ * al.'s parallel update of count, mean and the sum of squared deviations), the same quantity as
+ * `aggregateStats`'s parallel variance up to rounding.
+ */
+export class RunningStats {
+  private readonly acc = new Map<string, { dim: number; total: number; min: Float64Array; max: Float64Array; sumMean: Float64Array; mean: Float64Array; m2: Float64Array; q: Float64Array[] }>();
+
+  add(s: StatsByFeature): void {
+    for (const [k, p] of Object.entries(s)) {
+      const n = p.count[0];
+      let a = this.acc.get(k);
+      if (a === undefined) {
+        const dim = p.mean.length;
+        const z = () => new Float64Array(dim);
+        a = { dim, total: 0, min: z().fill(Infinity), max: z().fill(-Infinity), sumMean: z(), mean: z(), m2: z(), q: QUANTILE_KEYS.map(z) };
+        this.acc.set(k, a);
+      }
+      const total = a.total + n;
+      for (let d = 0; d < a.dim; d++) {
+        if (p.min[d] < a.min[d]) a.min[d] = p.min[d];
+        if (p.max[d] > a.max[d]) a.max[d] = p.max[d];
+        a.sumMean[d] += p.mean[d] * n;
+        const delta = p.mean[d] - a.mean[d];
+        a.m2[d] += p.std[d] ** 2 * n + (delta * delta * a.total * n) / total;
+        a.mean[d] += (delta * n) / total;
+        QUANTILE_KEYS.forEach((q, i) => (a.q[i][d] += p[q][d] * n));
+      }
+      a.total = total;
+    }
+  }
+
+  /** The aggregate so far (as `aggregateStats` of every episode added). */
+  result(): StatsByFeature {
+    const out: StatsByFeature = {};
+    for (const [k, a] of this.acc) {
+      const t = a.total;
+      const agg: FeatureStats = { min: [...a.min], max: [...a.max], mean: [], std: [], count: [t], q01: [], q10: [], q50: [], q90: [], q99: [] };
+      for (let d = 0; d < a.dim; d++) {
+        agg.mean.push(a.sumMean[d] / t);
+        agg.std.push(Math.sqrt(a.m2[d] / t));
+      }
+      QUANTILE_KEYS.forEach((q, i) => (agg[q] = Array.from(a.q[i], (x) => x / t)));
+      out[k] = agg;
+    }
+    return out;
+  }
+}
