@@ -75,9 +75,20 @@ export interface StoreOptions {
   readonly fps: number;
   readonly features: Features;
   readonly provenance: Provenance;
-  /** Tests: the sizes past which a new file is started (default EPISODES_FILE_BYTES; data files: info.json data_files_size_in_mb). */
-  readonly limits?: { readonly episodesFileBytes?: number };
+  /** Tests: the sizes past which a new file is started (default EPISODES_FILE_BYTES, DATA_FILE_BYTES). */
+  readonly limits?: { readonly episodesFileBytes?: number; readonly dataFileBytes?: number };
 }
+
+/**
+ * A data file past this size (or info.json's `data_files_size_in_mb`, when smaller) is closed and
+ * the next episode starts a new one. Each save copies the file it appends to (copy-on-write, so
+ * that a reader or a kill never meets a file without its footer), so the disk writes of a session
+ * are about the file size / 2 per episode: at LeRobot's 100 MB, 250 episodes of 0.4 MB wrote
+ * ~12.5 GB for 100 MB of data (review R17 F7); at 10 MB, ~1.3 GB. `data_files_size_in_mb` stays
+ * 100 in info.json: it is the bound LeRobot applies when it appends, and its reader takes any
+ * number of files.
+ */
+export const DATA_FILE_BYTES = 10 * 1024 * 1024;
 
 /**
  * A session's meta/episodes file past this size is closed and the next episode's row starts a new
@@ -281,7 +292,7 @@ export class DatasetStore {
   }
 
   private ensureDataFile(): void {
-    const limit = this.info.data_files_size_in_mb * 1024 * 1024;
+    const limit = Math.min(this.info.data_files_size_in_mb * 1024 * 1024, this.limits?.dataFileBytes ?? DATA_FILE_BYTES);
     if (this.appender && this.appender.size < limit) return;
     this.appender?.close();
     // A new file for every writing session (an existing file is never reopened for writing).

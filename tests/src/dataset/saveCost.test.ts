@@ -112,6 +112,35 @@ describe('a save appends what it adds; it does not rewrite the episodes before i
   });
 });
 
+describe('a data file past its size limit is closed and the next episode starts the next one (R17 F7)', () => {
+  it('episodes go to file-000, file-001, ... as each passes the limit; every frame is read back, by an independent reader too', async () => {
+    const dir = newDir();
+    // About two of these episodes fill the limit.
+    const s = await DatasetStore.open(dir, options({ dataFileBytes: 1200 }));
+    const lengths = [6, 7, 8, 9, 10];
+    lengths.forEach((n, k) => s.writeEpisode(episode(n, k)));
+    s.close();
+    const info = readInfo(dir);
+    expect(info.data_files_size_in_mb).toBe(100); // LeRobot's bound when it appends: unchanged
+    const rows = await readEpisodeRows(dir, info);
+    const fileOf = rows.map((r) => r['data/file_index']);
+    expect(new Set(fileOf).size, `data files ${fileOf}`).toBeGreaterThan(1);
+    expect(fileOf).toEqual([...fileOf].sort((a, b) => a - b)); // in order, each used by consecutive episodes
+    let index = 0;
+    for (const f of [...new Set(fileOf)]) {
+      const file = join(dir, `data/chunk-000/file-${String(f).padStart(3, '0')}.parquet`);
+      const t = readTable(file);
+      const eps = rows.filter((r) => r['data/file_index'] === f);
+      expect(t.numRows).toBe(eps.reduce((a, r) => a + r.length, 0));
+      expect(column(t, 'index')).toEqual(Array.from({ length: t.numRows }, (_, i) => index + i));
+      index += t.numRows;
+    }
+    const ds = await readDataset(dir);
+    expect(ds.info.total_frames).toBe(lengths.reduce((a, b) => a + b));
+    expect(ds.warnings).toEqual([]);
+  });
+});
+
 describe("an appended file's footer: the row groups before are not encoded again", () => {
   it('is byte for byte the footer hyparquet-writer encodes from every row group, past 15 row groups (the long list header) too', async () => {
     const { ParquetAppender } = await import('../../../src/dataset/ParquetAppender.ts');
