@@ -48,7 +48,7 @@ import { makeDirs } from '../core/makeDirs.ts';
 import { LOCK_PATH, lockDataset, writeJsonAtomic, type DatasetLock } from './datasetFiles.ts';
 import { dataSchema, episodesColumns, episodesFiles, isScalar, readEpisodeRows, readTasks, writeTasks, type EpisodeRow } from './episodesTable.ts';
 import { readInfo, repairDataset, type Journal } from './repairDataset.ts';
-import { checkAppendProvenance, sessionProvenance } from './provenance.ts';
+import { checkAppendMode, checkAppendProvenance, controlModeOf, sessionProvenance } from './provenance.ts';
 
 export type { EpisodeRow } from './episodesTable.ts';
 export { readEpisodeRows, readTasks, dataSchema } from './episodesTable.ts';
@@ -68,6 +68,12 @@ export interface EpisodeData {
   readonly endedBy?: string;
   /** The stop's reason, when a safety stop ended it. */
   readonly stopReason?: string;
+  /**
+   * The control mode of the commands its frames hold (the tick's `sent.mode`): checked against the
+   * dataset's when the run's provenance does not say it (a planner without a policy), and recorded
+   * in its session.
+   */
+  readonly mode?: string;
 }
 
 export interface StoreOptions {
@@ -125,7 +131,7 @@ export class DatasetStore {
      */
     readonly leftOut: readonly string[],
     private readonly lock: DatasetLock,
-    private readonly provenance: Provenance,
+    private provenance: Provenance,
     private readonly limits?: StoreOptions['limits'],
   ) {
     tasks.forEach((t, i) => this.taskIndex.set(t, i));
@@ -201,6 +207,9 @@ export class DatasetStore {
   writeEpisode(e: EpisodeData): number {
     if (this.closed) throw new AxonError('DATASET_WRITE', this.dir, 'is closed');
     const info = this.info;
+    // A run whose provenance names no control mode (a planner without a policy): its commands' mode, checked before anything is written.
+    const mode = controlModeOf(this.provenance) === undefined ? e.mode : undefined;
+    if (mode !== undefined) checkAppendMode(this.dir, info, mode, this.session);
     const index = info.total_episodes;
     const from = info.total_frames;
     const n = e.length;
@@ -272,7 +281,7 @@ export class DatasetStore {
     info.total_frames = from + n;
     info.total_tasks = this.taskIndex.size;
     info.splits = { train: `0:${info.total_episodes}` };
-    this.recordSession(index);
+    this.recordSession(index, mode);
     writeJsonAtomic(join(this.dir, INFO_PATH), info);
     // 5.
     rmSync(join(this.dir, JOURNAL_PATH), { force: true });
@@ -311,7 +320,7 @@ export class DatasetStore {
    * an append kept only the first run's provenance). A dataset from before sessions gets one
    * entry for its earlier episodes, from its top-level provenance; one no axon wrote gets none.
    */
-  private recordSession(index: number): void {
+  private recordSession(index: number, mode: string | undefined): void {
     const info = this.info;
     if (this.session === undefined) {
       if (info.axon === undefined) info.axon = { ...this.provenance, sessions: [] }; // earlier episodes: no axon provenance
@@ -320,6 +329,7 @@ export class DatasetStore {
       this.session = sessionProvenance(this.provenance, index);
       sessions.push(this.session);
     }
+    if (mode !== undefined && this.session.control_mode === undefined) this.session.control_mode = mode;
     this.session.episodes = index + 1 - this.session.first_episode;
   }
 

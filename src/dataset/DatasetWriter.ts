@@ -111,6 +111,8 @@ export class DatasetWriter {
   private epStopReason: string | undefined;
   /** The last tick's `terminated` (the task ended the episode: a sim or eval loop stops on it). */
   private epTerminated = false;
+  /** The control mode of this episode's first frame not held (the policy's or planner's command; a held tick's is the hold's). */
+  private epMode: string | undefined;
   private episodesWritten = 0;
   private episodesDropped = 0;
   private episodesEmpty = 0;
@@ -242,6 +244,7 @@ export class DatasetWriter {
       this.dropping = true; // the episode is dropped whole at its end, never written with a gap
       return;
     }
+    if (this.epMode === undefined && !isHeldTick(r.safetyState)) this.epMode = r.sent.mode; // a string's reference: no allocation
     const ob = r.observation;
     b.push({ position: ob.jointPosition, velocity: ob.jointVelocity, ...(ob.imu ? { imu: ob.imu } : {}), ...(this.source.velocityCommand ? { velocityCommand: this.o.velocityCommand!.applied } : {}), action: r.sent.target, episodeReturn: r.episodeReturn, held: isHeldTick(r.safetyState) });
   };
@@ -283,17 +286,18 @@ export class DatasetWriter {
   }
 
   /** This episode's stop (held ticks, reason), reset for the next. */
-  private takeEnd(): { held: number; stopped: boolean; reason: string | undefined; terminated: boolean } {
+  private takeEnd(): { held: number; stopped: boolean; reason: string | undefined; terminated: boolean; mode: string | undefined } {
     // A live loop (splitAt) runs on past a termination (stopOnTerminate false): its episodes end by the run's rule.
-    const e = { held: this.epHeld, stopped: this.epStopped, reason: this.epStopReason, terminated: this.epTerminated && !this.splitAt };
+    const e = { held: this.epHeld, stopped: this.epStopped, reason: this.epStopReason, terminated: this.epTerminated && !this.splitAt, mode: this.epMode };
     this.epTerminated = false;
+    this.epMode = undefined;
     this.epHeld = 0;
     this.epStopped = false;
     this.epStopReason = undefined;
     return e;
   }
 
-  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined; terminated: boolean }, meta: Omit<EpisodeMeta, 'task'>): void {
+  private finish(b: EpisodeBuffer, dropping: boolean, ticks: number, end: { held: number; stopped: boolean; reason: string | undefined; terminated: boolean; mode: string | undefined }, meta: Omit<EpisodeMeta, 'task'>): void {
     const frames = ticks - end.held;
     if (dropping || b.length === 0) {
       if (!dropping) this.episodesEmpty++;
@@ -302,7 +306,7 @@ export class DatasetWriter {
       return;
     }
     const endedBy = episodeEndedByOf(end.stopped, meta.endedBy, false, end.terminated);
-    const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}) });
+    const data = b.take({ task: this.o.task, ...meta, ...(endedBy !== undefined ? { endedBy } : {}), ...(end.stopped && end.reason !== undefined ? { stopReason: end.reason } : {}), ...(end.mode !== undefined ? { mode: end.mode } : {}) });
     const id = this.nextId++;
     this.pending.set(id, data.length);
     this.pendingHeld.set(id, b.heldFrames);

@@ -19,6 +19,8 @@ export interface EpisodeMeta {
   /** How the episode ended: the run summary's words (safe_stop, signal, duration, fault) or truncated (docs/dataset.md). */
   endedBy?: string;
   stopReason?: string;
+  /** The control mode of its frames' commands (EpisodeData.mode). */
+  mode?: string;
 }
 
 /**
@@ -237,6 +239,7 @@ export class EpisodeBuffer {
       ...(meta.randomization ? { randomization: meta.randomization } : {}),
       ...(meta.endedBy !== undefined ? { endedBy: meta.endedBy } : {}),
       ...(meta.stopReason !== undefined ? { stopReason: meta.stopReason } : {}),
+      ...(meta.mode !== undefined ? { mode: meta.mode } : {}),
     };
   }
 }

@@ -192,7 +192,8 @@ export interface SessionProvenance {
   readonly robot_spec_sha256: string;
   readonly model?: string;
   readonly model_manifest_sha256?: string;
-  readonly control_mode?: string;
+  /** Set from the run's commands at its first episode when its provenance did not say it (a planner without a policy). */
+  control_mode?: string;
   readonly source?: string;
   readonly command?: string;
 }

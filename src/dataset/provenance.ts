@@ -57,11 +57,29 @@ export function controlModeOf(p: Provenance | undefined): string | undefined {
 export function checkAppendProvenance(dir: string, info: DatasetInfo, robotType: string, run: Provenance): void {
   const diffs: string[] = [];
   if (info.robot_type !== null && info.robot_type !== robotType) diffs.push(`robot_type "${info.robot_type}" in the dataset, "${robotType}" in this run`);
-  const have = (info.axon?.sessions ?? []).map((s) => s.control_mode).find((m) => m !== undefined) ?? controlModeOf(info.axon);
-  const want = controlModeOf(run);
-  if (have !== undefined && want !== undefined && have !== want) diffs.push(`control mode "${have}" in the dataset (its action column holds ${have} commands), "${want}" in this run`);
-  if (diffs.length > 0)
-    throw new AxonError('DATASET_MISMATCH', dir, `this run is another kind of episode: ${diffs.join('; ')}`, 'a dataset of the same robot type and control mode (or a new folder)');
+  const mode = modeDiff(info, controlModeOf(run));
+  if (mode) diffs.push(mode);
+  if (diffs.length > 0) throw mismatch(dir, diffs);
+}
+
+/**
+ * The same check of a run whose mode is known only from its commands (a planner without a
+ * policy: `sent.mode` of its first frame), at its first episode, before anything is written;
+ * `except`: the run's own session entry (its mode being set).
+ */
+export function checkAppendMode(dir: string, info: DatasetInfo, mode: string, except?: SessionProvenance): void {
+  const diff = modeDiff(info, mode, except);
+  if (diff) throw mismatch(dir, [diff]);
+}
+
+/** The dataset's control mode (its sessions', else its first run's) against `want`: the difference, or undefined. */
+function modeDiff(info: DatasetInfo, want: string | undefined, except?: SessionProvenance): string | undefined {
+  const have = (info.axon?.sessions ?? []).filter((s) => s !== except).map((s) => s.control_mode).find((m) => m !== undefined) ?? controlModeOf(info.axon);
+  return have !== undefined && want !== undefined && have !== want ? `control mode "${have}" in the dataset (its action column holds ${have} commands), "${want}" in this run` : undefined;
+}
+
+function mismatch(dir: string, diffs: string[]): AxonError {
+  return new AxonError('DATASET_MISMATCH', dir, `this run is another kind of episode: ${diffs.join('; ')}`, 'a dataset of the same robot type and control mode (or a new folder)');
 }
 
 /** This session's entry in info.json `axon.sessions`: what made episodes first..first+count-1. */
