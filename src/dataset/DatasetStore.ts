@@ -333,6 +333,20 @@ export class DatasetStore {
     this.session.episodes = index + 1 - this.session.first_episode;
   }
 
+  /**
+   * The episodes written from here on are another recording's (`axon export lerobot` of several):
+   * checked as an append of `p` would be (robot type, control mode: DATASET_MISMATCH), then given
+   * their own entry in info.json `axon.sessions` with its provenance. Call it before writing any
+   * episode of an all-or-nothing batch to check every recording first (`check`), then again with
+   * `start` at each recording's first episode.
+   */
+  nextSession(robotType: string, p: Provenance, o: { start: boolean }): void {
+    checkAppendProvenance(this.dir, this.info, robotType, p);
+    if (!o.start) return;
+    this.provenance = p;
+    this.session = undefined;
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;

@@ -6,7 +6,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { AxonError } from '../core/errors.ts';
-import type { RobotSpec } from '../core/robot.ts';
+import type { ControlMode, RobotSpec } from '../core/robot.ts';
 import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore, type EpisodeData } from './DatasetStore.ts';
 import { runDefaultTask } from './defaultTask.ts';
@@ -114,6 +114,11 @@ function planOf(file: string, rec: Recording, o: ExportOptions): Plan {
   return { file, fps: want, step, recHz: recHz ?? want, withCommand, source, features: runFeatures(source), spec, provenance: provenanceOf(rec, spec, file) };
 }
 
+/** The control mode of a recording's commands: its first tick the supervisor neither held nor stopped (a held tick's command is the hold's). */
+function recordedMode(rec: Recording): ControlMode | undefined {
+  return rec.ticks.find((t) => !isHeldTick(t.safetyState) && !isStopTick(t.safetyState))?.sent.mode;
+}
+
 /**
  * Thrown when the export was interrupted (a signal) before anything was written: nothing is in
  * `--out` (docs/dataset.md "Exporting recordings").
@@ -156,14 +161,18 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     if (first) {
       const diffs = featureDiff(first.features, plan.features);
       if (plan.fps !== first.fps) diffs.unshift(`fps ${first.fps} before, ${plan.fps} here`);
-      if (diffs.length > 0) throw new AxonError('DATASET_MISMATCH', file, `does not fit the recordings before it: ${diffs.join('; ')}`, 'recordings of one robot at one rate');
+      // As an append (provenance.ts checkAppendProvenance): one robot type and one meaning of `action` per dataset.
+      if (plan.spec.name !== first.spec.name) diffs.push(`robot_type "${first.spec.name}" before, "${plan.spec.name}" here`);
+      const [m0, m1] = [first.provenance.control_mode, plan.provenance.control_mode];
+      if (m0 !== undefined && m1 !== undefined && m0 !== m1) diffs.push(`control mode "${m0}" before (the action column holds ${m0} commands), "${m1}" here`);
+      if (diffs.length > 0) throw new AxonError('DATASET_MISMATCH', file, `does not fit the recordings before it: ${diffs.join('; ')}`, 'recordings of one robot type at one rate, in one control mode');
       if (sha256Json(plan.spec) !== sha256Json(first.spec)) warnings.push(`${file}: the robot description differs from the first recording's (same joints and sensors)`);
     }
     plans.push(plan);
   }
   const first = plans[0];
   const n: Counts = { received: 0, written: 0, held: 0, skipped: 0, heldFrames: 0, slotsLost: 0, lostSlotSplits: 0 };
-  const episodes: { data: EpisodeData; held: number }[] = [];
+  const episodes: { data: EpisodeData; held: number; plan: Plan }[] = [];
   for (const plan of plans) {
     const rec = await readRecording(plan.file);
     await checkSignal();
@@ -180,7 +189,15 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
   // A dataset written before axon.held: its episodes are written without the column (DatasetStore.leftOut).
   const heldUnmarked = store.leftOut.includes(HELD_FEATURE);
   try {
-    for (const e of episodes) store.writeEpisode(e.data);
+    // Every recording checked against the dataset (robot type, control mode) before anything is written.
+    for (const p of plans.slice(1)) store.nextSession(p.spec.name, p.provenance, { start: false });
+    // One entry in info.json axon.sessions per recording, with its own provenance.
+    let plan = first;
+    for (const e of episodes) {
+      if (e.plan !== plan) store.nextSession(e.plan.spec.name, e.plan.provenance, { start: true });
+      plan = e.plan;
+      store.writeEpisode(e.data);
+    }
   } finally {
     store.close();
   }
@@ -220,7 +237,7 @@ interface Counts {
 }
 
 /** One recording's episodes (as --dataset would have written them), appended to `out`; its ticks counted in `n`. */
-function episodesOf(plan: Plan, rec: Recording, o: ExportOptions, n: Counts, out: { data: EpisodeData; held: number }[]): void {
+function episodesOf(plan: Plan, rec: Recording, o: ExportOptions, n: Counts, out: { data: EpisodeData; held: number; plan: Plan }[]): void {
   const ep = rec.episode;
   const robot = typeof rec.run.robot === 'string' ? rec.run.robot : plan.spec.name;
   const m = rec.manifest as { name?: unknown } | undefined;
@@ -293,7 +310,7 @@ function episodesOf(plan: Plan, rec: Recording, o: ExportOptions, n: Counts, out
           ...(stopReason !== undefined ? { stopReason } : {}),
         };
       }
-      out.push({ data: buf.take(meta), held: buf.heldFrames });
+      out.push({ data: buf.take(meta), held: buf.heldFrames, plan });
       n.written += buf.length;
       n.heldFrames += buf.heldFrames;
     }
@@ -338,11 +355,18 @@ function seedOf(rec: Recording): number | undefined {
   return typeof s === 'number' ? s : undefined;
 }
 
+/**
+ * What made one recording's episodes (its entry in info.json `axon.sessions`): its model and
+ * manifest, its control mode (the manifest's, else its commands': a teleoperation, a planner
+ * without a policy), `source` naming the recording; `command` is the export's command line.
+ */
 function provenanceOf(rec: Recording, spec: RobotSpec, file: string): Provenance {
   const m = rec.manifest as { name?: string } | undefined;
   const model = typeof rec.run.policy === 'string' ? rec.run.policy : m?.name;
   const period = typeof rec.run.period_s === 'number' ? rec.run.period_s : NaN;
-  return provenance({ spec, period, ...(m ? { manifest: m, ...(model ? { model } : {}) } : {}), source: `axon export lerobot (first: ${file})` });
+  const p = provenance({ spec, period, ...(m ? { manifest: m, ...(model ? { model } : {}) } : {}), source: `axon export lerobot ${file}` });
+  const mode = p.control_mode ?? recordedMode(rec);
+  return mode !== undefined ? { ...p, control_mode: mode } : p;
 }
 
 function round(x: number): number {

@@ -32,7 +32,7 @@ export function datasetCommand() {
       if (s.sessions.length > 0) {
         console.log('  sessions:');
         for (const x of s.sessions)
-          console.log(`    episodes ${x.first_episode}-${x.first_episode + x.episodes - 1}: model ${x.model ?? 'none'}${x.control_mode ? `, ${x.control_mode} control` : ''}, robot spec sha256 ${x.robot_spec_sha256.slice(0, 12)}…, ${x.command ?? x.source ?? '?'}`);
+          console.log(`    episodes ${x.first_episode}-${x.first_episode + x.episodes - 1}: model ${x.model ?? 'none'}${x.control_mode ? `, ${x.control_mode} control` : ''}, robot spec sha256 ${x.robot_spec_sha256.slice(0, 12)}…, ${x.command ?? x.source ?? '?'}${x.command !== undefined && x.source?.startsWith('axon export lerobot ') ? ` (${x.source.slice('axon export lerobot '.length)})` : ''}`);
       }
       console.log('  tasks: ' + s.tasks.map((t, i) => `${i}: "${t}"`).join(', '));
       console.log('  features:');

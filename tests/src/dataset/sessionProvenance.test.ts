@@ -10,8 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AxonError } from '../../../src/core/errors.ts';
 import { DatasetStore, DatasetWriter, featureSource, provenance, runFeatures } from '../../../src/dataset/index.ts';
+import { exportLerobot } from '../../../src/dataset/exportLerobot.ts';
 import type { TickRecord } from '../../../src/loop/TickRecord.ts';
 import type { RobotSpec } from '../../../src/core/robot.ts';
+import { recordRun } from '../record/recordRun.ts';
 
 // Joints out of chain order, as a vendor's arm lists them.
 const spec = { name: 'arm', joints: [{ name: 'elbow' }, { name: 'base' }], sensors: { imu: false, contacts: [] }, controlModes: ['position', 'effort'] } as unknown as RobotSpec;
@@ -81,5 +83,43 @@ describe('a planner without a policy is held to the control mode of the dataset 
     expect((e as AxonError).code).toBe('DATASET_MISMATCH');
     expect((e as AxonError).message).toContain('control mode "effort" in the dataset');
     expect((await runWriter(dir, policyRun('joint_effort'), 'effort')).episodes_written).toBe(1);
+  });
+});
+
+describe('export lerobot of several recordings: one session entry per recording', () => {
+  it("each recording's episodes are named in info.json axon.sessions with its own provenance", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'axon-exsessions-'));
+    const a = join(dir, 'a.mcap'), b = join(dir, 'b.mcap'), c = join(dir, 'c.mcap');
+    await recordRun(a, 0.3);
+    await recordRun(b, 0.2);
+    await recordRun(c, 0.2);
+    const out = join(dir, 'ds');
+    await exportLerobot([a, b], { out });
+    await exportLerobot([c], { out });
+    const sessions = info(out).axon.sessions as { first_episode: number; episodes: number; source: string; control_mode?: string; model?: string }[];
+    expect(sessions.map((s) => [s.first_episode, s.episodes, s.source])).toEqual([
+      [0, 1, `axon export lerobot ${a}`],
+      [1, 1, `axon export lerobot ${b}`],
+      [2, 1, `axon export lerobot ${c}`],
+    ]);
+    expect(sessions.every((s) => s.control_mode === 'effort' && s.model === 'cartpole-balance')).toBe(true);
+  });
+});
+
+describe('dataset info names the recording of each exported session', () => {
+  it('prints the export command and the recording, one line per session', async () => {
+    const { runAxon } = await import('../../helpers/cli.ts');
+    const dir = mkdtempSync(join(tmpdir(), 'axon-exinfo-'));
+    const a = join(dir, 'a.mcap'), b = join(dir, 'b.mcap');
+    await recordRun(a, 0.2);
+    await recordRun(b, 0.2);
+    const out = join(dir, 'ds');
+    await exportLerobot([a, b], { out });
+    const r = runAxon(['dataset', 'info', out], 120_000);
+    expect(r.code, r.stderr).toBe(0);
+    const lines = r.stdout.split('\n').filter((l) => /^ {4}episodes \d/.test(l));
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toMatch(new RegExp(`^    episodes 0-0: model cartpole-balance, effort control, .* \\(${a.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\)$`));
+    expect(lines[1]).toContain(`(${b})`);
   });
 });
