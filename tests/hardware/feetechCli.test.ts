@@ -60,6 +60,32 @@ describe('axon hw for Feetech STS buses', () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it('hw emulate --config of a Feetech config needs no --protocol; set-baud over tcp:// is refused before writing (review R19 F2, F4)', async () => {
+    const procs: ChildProcess[] = [];
+    try {
+      const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--config', 'hardware/robots/so101-follower.json', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      procs.push(emu);
+      let out = '';
+      emu.stdout!.on('data', (d) => (out += d));
+      const addr = await waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
+      expect(out).toContain('6 Feetech STS3215 servos (ids 1,2,3,4,5,6');
+      const six = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', `tcp://${addr}`, '--ids', '0-8', '--json'));
+      expect(six.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5, 6]);
+      const mismatch = axon('hw', 'emulate', '--config', 'hardware/robots/so101-follower.json', '--protocol', 'dynamixel');
+      expect(mismatch.code).toBe(2);
+      expect(mismatch.stderr).toMatch(/--protocol: dynamixel, but hardware\/robots\/so101-follower\.json is a feetech config/);
+      const one = `tcp://${await emulate(procs, '--servos', '1')}`;
+      const baud = axon('hw', 'set-baud', '--protocol', 'feetech', '--port', one, '--to', '500000');
+      expect(baud.code).toBe(2);
+      expect(baud.stderr).toMatch(/HW_SET_BAUD_TCP.*nothing was written/);
+      // Nothing was written: the servo still answers at 1 Mbps through the server.
+      const scan = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', one, '--ids', '0-3', '--json'));
+      expect(scan.servos.map((x: { id: number }) => x.id)).toEqual([1]);
+    } finally {
+      stop(procs);
+    }
+  }, 120_000);
+
   it('set-id and set-baud on the one servo of an emulated bus over TCP, verified by reading back; a scan then finds it', async () => {
     const procs: ChildProcess[] = [];
     try {
@@ -74,10 +100,10 @@ describe('axon hw for Feetech STS buses', () => {
       const baud = axon('hw', 'set-baud', '--protocol', 'feetech', '--port', 'emu://1', '--to', '500000', '--json');
       expect(baud.code, baud.stderr).toBe(0);
       expect(json(baud)).toMatchObject({ to: { id: 1, baud: 500000 }, verified: ['ping id 1 at 500000 bit/s: answered', 'Baud Rate register (6) reads 1 = 500000 bit/s'] });
-      // Over TCP the server's own line rate stays: the servo is silent at the new rate, and set-baud says so.
+      // Over TCP the server's own line rate stays: set-baud is refused before it writes (review R19 F4).
       const tcp = axon('hw', 'set-baud', '--protocol', 'feetech', '--port', port, '--to', '500000');
       expect(tcp.code).toBe(2);
-      expect(tcp.stderr).toContain('does not answer at the new rate');
+      expect(tcp.stderr).toContain('HW_SET_BAUD_TCP');
     } finally {
       stop(procs);
     }

@@ -11,8 +11,7 @@ import { ticksToRad, BAUD_CODES } from '../../../hardware/dynamixel/controlTable
 import { MAX_ID as DXL_MAX_ID, readLe } from '../../../hardware/dynamixel/packet.ts';
 import { MAX_ID as STS_MAX_ID } from '../../../hardware/feetech/packet.ts';
 import { DynamixelEmulator, defaultServos } from '../../../hardware/emulator/DynamixelEmulator.ts';
-import { loadRobotConfig } from '../../../hardware/robots/config.ts';
-import { dynamixelServosOf } from '../../../hardware/robots/openRobot.ts';
+import { dynamixelServosOf, loadAnyRobotConfig } from '../../../hardware/robots/openRobot.ts';
 import { busBaud, emulateFeetech, noServoAnswered, protocolArg, scanBus, serveUntilSignal, setBaudCommand, setIdCommand, type ScanProtocol } from './hwServo.ts';
 import { calibrateCommand } from './hwCalibrate.ts';
 
@@ -123,11 +122,11 @@ function scanCommand() {
 function emulateCommand() {
   return new Command('emulate')
     .description('Serve an emulated Dynamixel (or, with --protocol feetech, Feetech STS) bus over TCP as a serial-over-TCP device (like ser2net); reach it with --port tcp://host:port or through a pty made by socat.')
-    .option('--protocol <p>', 'dynamixel (XM430-W350) or feetech (STS3215)', (v) => {
+    .option('--protocol <p>', "dynamixel (XM430-W350) or feetech (STS3215); default: the --config's protocol, else dynamixel", (v) => {
       // One bus is served: `auto` (a scan's "try both") is not offered, nor accepted.
       if (v !== 'dynamixel' && v !== 'feetech') throw new InvalidArgumentError('expected dynamixel or feetech');
-      return v;
-    }, 'dynamixel' as ScanProtocol)
+      return v as ScanProtocol;
+    })
     .option('--servo-baud <bps>', 'feetech: the rate the servos are set to (default: --baud); a bus at another rate hears nothing', busBaud)
     .option('--servos <n>', 'number of servos, ids 1..n (XM430-W350, or STS3215 with --protocol feetech)', positiveInt, 12)
     .option('--config <file>', 'emulate the servos of a robot config instead (ids, models and operating modes)')
@@ -138,7 +137,12 @@ function emulateCommand() {
     .option('--corrupt <p>', 'probability a reply has a flipped byte', fraction, 0)
     .option('--real-timing', 'delay replies by return delay time + wire time', false)
     .option('--seed <n>', 'seed for loss and corruption', positiveInt, 1)
-    .action(async (o, cmd) => {
+    .action(async (opts, cmd) => {
+      // A config says its protocol (`"protocol": "feetech"`), as `run --config` reads it (review R19 F2).
+      const loaded = opts.config ? loadAnyRobotConfig(opts.config) : undefined;
+      if (loaded && opts.protocol !== undefined && opts.protocol !== loaded.protocol)
+        throw new UsageError('--protocol', `${opts.protocol}, but ${opts.config} is a ${loaded.protocol} config`, `--protocol ${loaded.protocol}, or no --protocol`);
+      const o = { ...opts, protocol: opts.protocol ?? loaded?.protocol ?? 'dynamixel' };
       refuseOrphans(cmd, o, [
         { flag: '--servo-baud', needs: '--protocol feetech', ok: (x) => x.protocol === 'feetech' },
         { flag: '--servos', needs: 'the default servos, not --config', ok: (x) => x.config === undefined, instead: () => "--config emulates the config's servos" },
@@ -150,7 +154,7 @@ function emulateCommand() {
       const port = m ? Number(m[2]) : NaN;
       if (!m || !(port >= 0 && port <= 65535)) throw new UsageError('--listen', `"${o.listen}" is not host:port`, 'e.g. 127.0.0.1:9000');
       const host = m[1].replace(/^\[|\]$/g, '');
-      const servos = o.config ? dynamixelServosOf(loadRobotConfig(o.config)) : defaultServos(o.servos);
+      const servos = loaded?.protocol === 'dynamixel' ? dynamixelServosOf(loaded.config) : defaultServos(o.servos);
       const emu = new DynamixelEmulator({ servos, baud: o.baud, latencyS: o.latencyMs / 1000, lossRate: o.loss, corruptRate: o.corrupt, realTiming: o.realTiming, seed: o.seed });
       const server = createServer((sock) => {
         sock.setNoDelay(true);

@@ -383,6 +383,11 @@ export async function setServoId(port: string, protocol: BusProtocol, baud: numb
 export async function setServoBaud(port: string, protocol: BusProtocol, baud: number, to: number): Promise<ServoSetupResult> {
   checkBaud(protocol, baud);
   checkBaud(protocol, to, '--to');
+  // A serial-over-TCP server (ser2net, axon hw emulate) keeps its own line rate: the servo would be
+  // set to the new rate (saved in its EPROM) and no longer heard through it. Refused before anything
+  // is written (docs/feetech.md; review R19 F4: it was written, then the check failed).
+  if (to !== baud && port.startsWith('tcp://'))
+    throw new ServoSetupError('HW_SET_BAUD_TCP', port, `a serial-over-TCP server keeps its own line rate (${baud} bit/s): the servo would listen at ${to} bit/s and no longer be heard through it; nothing was written`, 'a local serial adapter (a device path), or the server reconfigured to the new rate after setting the servo over a local one');
   const link = new Link(port, protocol, baud);
   let bus: FeetechBus | DynamixelBus = protocol === 'feetech' ? new FeetechBus(link.transport) : new DynamixelBus(link.transport);
   await bus.open();
@@ -407,7 +412,7 @@ export async function setServoBaud(port: string, protocol: BusProtocol, baud: nu
   try {
     const verified: string[] = [];
     const ok = bus instanceof FeetechBus ? (await bus.ping(servo.id, 3)) !== undefined : (await bus.ping(servo.id, 3)) !== undefined;
-    if (!ok) throw new ServoSetupError('HW_VERIFY', `${port} at ${to} bit/s`, `servo ${servo.id} does not answer at the new rate`, `a ping reply at ${to} bit/s (a serial-over-TCP server's own line rate must be changed too)`);
+    if (!ok) throw new ServoSetupError('HW_VERIFY', `${port} at ${to} bit/s`, `servo ${servo.id} does not answer at the new rate (it may listen at ${to} bit/s now, or still at ${baud}: scan both)`, `a ping reply at ${to} bit/s`);
     verified.push(`ping id ${servo.id} at ${to} bit/s: answered`);
     if (bus instanceof FeetechBus) {
       const code = await bus.readValue(servo.id, 6, 1);
