@@ -5,6 +5,7 @@ import * as THREE from 'three';
 import { STLLoader } from 'three/addons/loaders/STLLoader.js';
 import { OBJLoader } from 'three/addons/loaders/OBJLoader.js';
 import { ColladaLoader } from 'three/addons/loaders/ColladaLoader.js';
+import { ensureNormals } from './meshNormals.js';
 
 export const meshes = { requested: 0, loaded: 0, failed: 0, vertices: 0, errors: [] };
 const meshCache = new Map(); // url -> Promise<Object3D | BufferGeometry>
@@ -38,10 +39,13 @@ function attachMesh(holder, url, color, material) {
   loadMeshAsset(url).then(
     (asset) => {
       let obj;
+      // An STL whose facets say `normal 0 0 0`, a Collada file without normals, would be drawn
+      // black: normals from the vertices (meshNormals.js), once per asset (clones share geometry).
       if (asset.isBufferGeometry) {
-        if (!asset.attributes.normal) asset.computeVertexNormals();
+        ensureNormals(asset);
         obj = new THREE.Mesh(asset, material);
       } else {
+        asset.traverse((c) => { if (c.isMesh && c.geometry?.attributes?.position) ensureNormals(c.geometry); });
         obj = asset.clone(true);
         if (color) obj.traverse((c) => { if (c.isMesh) c.material = material; });
       }

@@ -198,6 +198,7 @@ const drive = createDrive((value) => {
 });
 const state = { hello: null, shapes: 0, frames: 0, last: null, canCommand: false, canStop: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
 state.drive = drive;
+state.scene = scene;
 window.__axon = state; // for tests and the console
 const HISTORY = 600;
 const trace = { t: new Float64Array(HISTORY), pos: new Float32Array(HISTORY), tgt: new Float32Array(HISTORY), eff: new Float32Array(HISTORY), n: 0, head: 0 };

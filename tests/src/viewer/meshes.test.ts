@@ -85,6 +85,19 @@ describe('viewer meshes', () => {
       expect(m).toMatchObject({ requested: 4, loaded: 4, failed: 0 });
       // Triangle soup as drawn: 12 (chassis) + 32 (wheel) + 12 (arm) + 12 (camera) triangles x 3 vertices.
       expect(m.vertices).toBe(3 * (12 + 32 + 12 + 12));
+      // chassis.stl and wheel.stl say `facet normal 0 0 0`, camera.dae has none: drawn with normals
+      // from their vertex order, not black (review R18 finding 5; meshNormals.test.ts for the values).
+      const lit = await page.evaluate(() => {
+        let zero = 0, unit = 0, bare = 0;
+        window.__axon.scene.traverse((o: any) => {
+          const n = o.isMesh ? o.geometry.attributes.normal : undefined;
+          if (o.isMesh && !n) bare += o.geometry.attributes.position.count;
+          for (let i = 0; n && i < n.count; i++) (Math.abs(Math.hypot(n.getX(i), n.getY(i), n.getZ(i)) - 1) < 1e-3 ? unit++ : zero++);
+        });
+        return { zero, unit, bare };
+      });
+      expect(lit).toMatchObject({ zero: 0, bare: 0 });
+      expect(lit.unit).toBeGreaterThanOrEqual(m.vertices);
       expect(errors).toEqual([]);
     });
   });
