@@ -5,6 +5,7 @@ import { stageNames, type TickRecord } from '../loop/TickRecord.ts';
 import { steadyNow } from '../clock/sleep.ts';
 import type { Recording } from './readRecording.ts';
 import { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
+import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 
 /** A robot that can be put in a recorded pose for drawing (SimRobot.showPose). */
 export interface PosableRobot {
@@ -21,10 +22,15 @@ export interface PlaybackOptions {
 /**
  * Plays a recording back as a loop-like tick stream (`records$`, `stats`) that the viewer can
  * attach to, posing `robot` at each recorded tick, paced to the recorded period / speed. Also a
- * SimControl: the viewer's pause / step / resume work on it.
+ * SimControl: the viewer's pause / step / resume work on it. Its safety is the recording's:
+ * `safetyState` is the shown tick's recorded state, and `events$` emits the recorded safety events
+ * as playback passes their tick (those before the seek point when the first tick is shown, the
+ * rest of them with the last tick), for the viewer's safety panel (docs/viewer.md).
  */
 export class Playback {
   readonly records$ = new Subject<TickRecord>();
+  /** The recorded safety events, each once, as playback reaches its tick (seq). */
+  readonly events$ = new Subject<SafetyEvent>();
   readonly stats: LoopStats;
   /** The recorded predicted trajectory of the tick shown (one row), when the run recorded a world model. */
   readonly trace: RolloutTrace | undefined;
@@ -33,6 +39,9 @@ export class Playback {
   private _paused = false;
   private stepRequested = false;
   private timer: NodeJS.Timeout | undefined;
+  /** The recorded events in seq order, and how many of them were emitted. */
+  private readonly events: readonly SafetyEvent[];
+  private eventsSent = 0;
 
   constructor(
     private readonly recording: Recording,
@@ -43,7 +52,8 @@ export class Playback {
     const ticks = recording.ticks;
     this.stats = new LoopStats(stageNames, Math.max(1, ticks.length));
     this.index = Math.max(0, ticks.findIndex((t) => t.time - ticks[0].time >= (o.fromS ?? 0))); // s from the recording's first tick
-    const first = ticks[0];
+    this.events = [...recording.events].sort((a, b) => a.seq - b.seq); // stable: same-seq events keep their order
+    const first = ticks[this.index];
     const wm = recording.worldModel;
     this.trace = wm ? new RolloutTrace(wm.horizon, wm.stateSize, 1) : undefined;
     this.rec = {
@@ -64,6 +74,11 @@ export class Playback {
       inferenceS: 0,
       stageS: new Float64Array(stageNames.length),
     };
+  }
+
+  /** The recorded safety state of the tick shown (before the first: the seek point's). */
+  get safetyState(): SafetyState {
+    return this.rec.safetyState;
   }
 
   get paused(): boolean {
@@ -129,6 +144,10 @@ export class Playback {
     r.sent.mode = t.sent.mode;
     r.sent.target.set(t.sent.target);
     r.safetyState = t.safetyState;
+    // The recorded events up to this tick (all before the seek point on the first tick shown;
+    // those stamped after the last tick, with it). Off any control loop: a replay only.
+    const ev = this.events, last = i === this.recording.ticks.length - 1;
+    while (this.eventsSent < ev.length && (last || ev[this.eventsSent].seq <= t.seq)) this.events$.next(ev[this.eventsSent++]);
     r.episodeReturn = t.episodeReturn;
     r.terminated = t.terminated;
     if (t.worldModel) r.worldModel = { ...t.worldModel };

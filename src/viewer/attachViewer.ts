@@ -122,6 +122,7 @@ export async function attachViewer(
       frameHz: o.frameHz ?? 30,
       safetyState: safety.state,
       paused: o.control?.paused ?? false,
+      recordedSafety: safety.recorded === true,
       velocityCommand: vc ? { inModel: vc.inModel, ranges: vc.source.ranges(), value: Array.from(vc.source.value) } : null,
     });
   const vc = o.velocityCommand;

@@ -46,6 +46,8 @@ export interface ViewerSafety {
   readonly events$: { subscribe(fn: (e: SafetyEvent) => void): Subscription };
   estop(reason: string, now: number, seq: number): void;
   reset(reason: string, obs: Observation, seq: number, now?: number): void;
+  /** A recording's safety (replay): state and events as recorded; the page hides E-STOP, Disarm and Arm (hello `recordedSafety`). */
+  readonly recorded?: boolean;
 }
 
 export interface ViewerOptions {

@@ -5,8 +5,7 @@ import { mjcfRecordedLinks, urdfRecordedLinks } from '../linkTree.ts';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { recordedRobotName, replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
-import { attachViewer } from '../../viewer/index.ts';
-import { SafetySupervisor } from '../../safety/SafetySupervisor.ts';
+import { attachViewer, type ViewerSafety } from '../../viewer/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { printable } from '../../core/printable.ts';
 import { portNumber, positiveNumber } from '../args.ts';
@@ -128,7 +127,8 @@ function fmt(x: number): string {
 /**
  * `replay --view`: the recorded ticks, paced by their period / speed, the robot drawn as
  * replayDrawing.ts decides (--urdf FILE, --mjcf FILE, the recorded URDF, the recorded MJCF in
- * MuJoCo, a shipped robot), or the panels alone with one line saying why.
+ * MuJoCo, a shipped robot), or the panels alone with one line saying why. The page's safety is the
+ * recording's (recordedSafety).
  */
 async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
@@ -136,15 +136,12 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
   const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), ...(o.mjcf !== undefined ? { mjcf: o.mjcf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
-  // The viewer's e-stop and arm act on a supervisor of the playback only: nothing is commanded.
-  const safety = new SafetySupervisor(robot.spec, 1 / 50);
-  safety.arm(rec.ticks[0].observation, 0, rec.ticks[0].time);
   // A run recorded with a plan or shield world model: its predicted trajectory is drawn as a ghost path.
   const wm = rec.worldModel;
   const rollouts = wm && playback.trace ? { trace: playback.trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
   const physics = rec.run.physics;
   const engine = physics === 'mujoco' ? 'MuJoCo' : physics === 'cannon' ? 'cannon-es' : undefined;
-  const viewer = await attachViewer(playback, safety, robot, { port: o.viewPort, control: playback, ...(engine ? { engine } : {}), ...(rollouts ? { rollouts } : {}) });
+  const viewer = await attachViewer(playback, recordedSafety(playback), robot, { port: o.viewPort, control: playback, ...(engine ? { engine } : {}), ...(rollouts ? { rollouts } : {}) });
   (o.json ? process.stderr : process.stdout).write(`axon replay: ${viewer.url} (${rec.ticks.length} ticks at ${o.speed}x from ${o.from} s; Ctrl-C to stop)\n`);
   const stop = () => playback.stop();
   process.once('SIGINT', stop);
@@ -155,6 +152,27 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
     await viewer.close();
     await robot.close();
   }
+}
+
+/**
+ * The page's safety in a replay: the recording's, not a supervisor's. The state is the shown tick's
+ * recorded state, the events the recorded ones as playback passes them (Playback.events$); E-STOP,
+ * Disarm and Arm act on nothing, so they are refused (the viewer answers the page with this
+ * message) and the page hides them (`recorded`).
+ */
+export function recordedSafety(playback: Playback): ViewerSafety {
+  const refuse = (): never => {
+    throw new Error('a replay: the safety state and events shown are the recording\'s, there is no robot to stop or arm');
+  };
+  return {
+    recorded: true,
+    get state() {
+      return playback.safetyState;
+    },
+    events$: playback.events$,
+    estop: refuse,
+    reset: refuse,
+  };
 }
 
 /**

@@ -196,7 +196,7 @@ function onRollouts(f) {
 const drive = createDrive((value) => {
   if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify({ type: 'cmd', cmd: 'velocity', value }));
 });
-const state = { hello: null, shapes: 0, frames: 0, last: null, canCommand: false, canStop: false, sim: false, paused: false, events: [], meshes, ghost, contacts: [] };
+const state = { hello: null, shapes: 0, frames: 0, last: null, canCommand: false, canStop: false, sim: false, paused: false, recordedSafety: false, events: [], meshes, ghost, contacts: [] };
 state.drive = drive;
 state.scene = scene;
 window.__axon = state; // for tests and the console
@@ -224,6 +224,11 @@ function onHello(h) {
   selected = 0;
   trace.n = 0;
   for (const b of document.querySelectorAll('.sim')) b.hidden = !h.sim;
+  // A replay: the safety state and events are the recording's; there is nothing to stop or arm.
+  state.recordedSafety = h.recordedSafety === true;
+  for (const id of ['estop', 'disarm', 'arm']) $(id).hidden = state.recordedSafety;
+  $('safety-title').textContent = state.recordedSafety ? 'Safety events (recorded)' : 'Safety events';
+  $('safety-state').title = state.recordedSafety ? 'the safety state recorded at the tick shown' : '';
   setSafety(h.safetyState);
   setPaused(h.paused);
   drive.onHello(h);
@@ -461,7 +466,7 @@ $('arm').onclick = () => send('arm');
 $('pause').onclick = () => send(state.paused ? 'resume' : 'pause');
 $('step').onclick = () => send('step');
 $('joint').onchange = (e) => { selected = Number(e.target.value); trace.n = 0; };
-window.addEventListener('keydown', (e) => { if (e.code === 'Space' && e.shiftKey) send('estop'); });
+window.addEventListener('keydown', (e) => { if (e.code === 'Space' && e.shiftKey && !state.recordedSafety) send('estop'); });
 
 // One state frame asked for per drawn frame, one in flight (asked again after 0.5 s without an answer).
 let frameAskedAt = 0;
