@@ -164,3 +164,9 @@ export class Playback {
     this.records$.next(r);
   }
 }
+
+/** A recording's length (s): its last tick's time from its first, to 3 decimals. */
+export function recordingLength(recording: Recording): number {
+  const t = recording.ticks;
+  return t.length === 0 ? 0 : Math.round((t[t.length - 1].time - t[0].time) * 1000) / 1000;
+}

@@ -26,8 +26,8 @@ const dir = mkdtempSync(join(tmpdir(), 'axon-replay-urdf-'));
 const urdf = join(dir, 'robot', 'replay_bot.urdf');
 const run = join(dir, 'run.mcap');
 const sha256 = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
-/** `axon replay FILE --view` played at once to its end (no page). */
-const replayView = (file: string, ...more: string[]) => axon('replay', file, '--view', '--view-port', '0', '--speed', '100', ...more);
+/** `axon replay FILE --view --once`: played at once to its end (no page). */
+const replayView = (file: string, ...more: string[]) => axon('replay', file, '--view', '--view-port', '0', '--speed', '100', '--once', ...more);
 const panelLines = (stderr: string) => stderr.split('\n').filter((l) => l.includes('panels only'));
 
 beforeAll(() => {

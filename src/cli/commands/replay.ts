@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { readRecording, recordingSummary, comparePolicy, recordedSpec, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
+import { readRecording, recordingSummary, comparePolicy, recordedSpec, recordingLength, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
 import { existsSync, readFileSync } from 'node:fs';
 import { mjcfRecordedLinks, urdfRecordedLinks } from '../linkTree.ts';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
@@ -43,11 +43,12 @@ export function replayCommand() {
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
+    .option('--once', 'with --view: play at once, without waiting for a page, and exit after the last tick (scripts; default: play when the first page opens, then hold the last frame until Ctrl-C)', false)
     .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md); with --policy: derive the links its IMU terms are read in from the recorded IMU and joints through this URDF, where the recorded robot did not report them (docs/byom.md)')
     .option('--mjcf <file>', 'with --view: draw the robot with this MJCF in MuJoCo (its joints must be the recorded ones), instead of the file the recording names; checked by sha256 against a bridged run\'s served MJCF (docs/viewer.md); with --policy: derive the links its IMU terms are read in through this MJCF, as --urdf does')
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (file, o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view })), ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --policy', ok: (x: { view: boolean; policy?: string }) => x.view || x.policy !== undefined }))]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...['--speed', '--from', '--once'].map((flag) => ({ flag, needs: '--view', ok: (x: { view: boolean }) => x.view })), ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --policy', ok: (x: { view: boolean; policy?: string }) => x.view || x.policy !== undefined }))]);
       if (o.urdf !== undefined && o.mjcf !== undefined) throw new UsageError('--mjcf', 'and --urdf were both given', 'one file to draw the robot with');
       // Before the recording is read: a missing drawing file is the flag's fault, named with its path.
       if (o.urdf !== undefined) checkInputFile(o.urdf, '--urdf', 'a URDF file to draw the recorded robot with');
@@ -128,12 +129,15 @@ function fmt(x: number): string {
  * `replay --view`: the recorded ticks, paced by their period / speed, the robot drawn as
  * replayDrawing.ts decides (--urdf FILE, --mjcf FILE, the recorded URDF, the recorded MJCF in
  * MuJoCo, a shipped robot), or the panels alone with one line saying why. The page's safety is the
- * recording's (recordedSafety).
+ * recording's (recordedSafety). Playback starts when the first page connects and, after the last
+ * tick, the last frame is served until Ctrl-C (docs/viewer.md); `--once` plays at once and ends
+ * with the last tick.
  */
-async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
+async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; once?: boolean; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
   const name = recordedRobotName(rec, spec);
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
+  const length = recordingLength(rec);
   const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), ...(o.mjcf !== undefined ? { mjcf: o.mjcf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // A run recorded with a plan or shield world model: its predicted trajectory is drawn as a ghost path.
@@ -142,16 +146,45 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   const physics = rec.run.physics;
   const engine = physics === 'mujoco' ? 'MuJoCo' : physics === 'cannon' ? 'cannon-es' : undefined;
   const viewer = await attachViewer(playback, recordedSafety(playback), robot, { port: o.viewPort, control: playback, ...(engine ? { engine } : {}), ...(rollouts ? { rollouts } : {}) });
-  (o.json ? process.stderr : process.stdout).write(`axon replay: ${viewer.url} (${rec.ticks.length} ticks at ${o.speed}x from ${o.from} s; Ctrl-C to stop)\n`);
-  const stop = () => playback.stop();
-  process.once('SIGINT', stop);
+  const say = (line: string) => (o.json ? process.stderr : process.stdout).write(`axon replay: ${line}\n`);
+  const how = o.once ? 'plays at once and exits at the end' : 'plays when a page opens, then holds the last frame';
+  say(`${viewer.url} (${rec.ticks.length} ticks, 0 to ${length} s, at ${o.speed}x from ${o.from} s; ${how}; Ctrl-C to stop)`);
+  let interrupted = false;
+  let wake = () => {};
+  const stop = () => {
+    interrupted = true;
+    playback.stop();
+    wake();
+  };
+  process.on('SIGINT', stop);
   try {
-    await playback.run();
+    if (!o.once) await until(() => interrupted || viewer.clients > 0, (w) => (wake = w));
+    if (!interrupted) await playback.run();
+    if (!o.once && !interrupted) {
+      const last = rec.ticks[rec.ticks.length - 1];
+      say(`end of the recording (tick ${last.seq} at ${length} s, ${last.safetyState}): holding the last frame; Ctrl-C to stop`);
+      await until(() => interrupted, (w) => (wake = w));
+    }
   } finally {
     process.off('SIGINT', stop);
     await viewer.close();
     await robot.close();
   }
+}
+
+/** Resolves when `done()` holds: checked every 50 ms, and at once when the `wake` it is handed is called. */
+function until(done: () => boolean, setWake: (wake: () => void) => void): Promise<void> {
+  return new Promise((resolve) => {
+    const check = () => {
+      if (!done()) return;
+      clearInterval(timer);
+      setWake(() => {});
+      resolve();
+    };
+    const timer = setInterval(check, 50);
+    setWake(check);
+    check();
+  });
 }
 
 /**
@@ -180,7 +213,7 @@ export function recordedSafety(playback: Playback): ViewerSafety {
  * observation.state; the command sent from action). --policy compares the new model's commands
  * with the recorded `action` per joint, over episode K or every episode.
  */
-async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; json: boolean; episode?: number; urdf?: string; mjcf?: string }): Promise<void> {
+async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; once?: boolean; json: boolean; episode?: number; urdf?: string; mjcf?: string }): Promise<void> {
   const ds = await readDataset(dir);
   for (const w of ds.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
   if (ds.episodes.length === 0) throw new UsageError('<file>', `${dir} holds no whole episode`);
