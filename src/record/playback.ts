@@ -51,7 +51,10 @@ export class Playback {
   ) {
     const ticks = recording.ticks;
     this.stats = new LoopStats(stageNames, Math.max(1, ticks.length));
-    this.index = Math.max(0, ticks.findIndex((t) => t.time - ticks[0].time >= (o.fromS ?? 0))); // s from the recording's first tick
+    if (ticks.length === 0) throw new RangeError('the recording has no tick to play');
+    this.index = ticks.findIndex((t) => t.time - ticks[0].time >= (o.fromS ?? 0)); // s from the recording's first tick
+    // Past the end: not a silent play from the start (axon replay checks it first: a usage error naming the flag).
+    if (this.index < 0) throw new RangeError(`start ${o.fromS} s is past the recording's end (${recordingLength(recording)} s)`);
     this.events = [...recording.events].sort((a, b) => a.seq - b.seq); // stable: same-seq events keep their order
     const first = ticks[this.index];
     const wm = recording.worldModel;

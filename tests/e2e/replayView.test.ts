@@ -1,8 +1,8 @@
 /**
- * `axon replay REC --view` as a user runs it (review R18 findings 2, 6): it plays when the first
+ * `axon replay REC --view` as a user runs it (review R18 findings 2, 6, 10): it plays when the first
  * page opens (not before: a short recording was over before anyone could look), holds the last
  * frame after the end until Ctrl-C (exit 0, the summary), shows the recording's safety state and
- * events with E-STOP / Disarm / Arm hidden.
+ * events with E-STOP / Disarm / Arm hidden, and refuses a `--from` past the recording's end.
  * `--once` keeps the old play-at-once-and-exit for scripts.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,16 @@ describe('axon replay --view', () => {
     const alone = axon('replay', file, '--once');
     expect(alone.code).toBe(2);
     expect(alone.stderr).toContain('--once');
+  }, 60_000);
+
+  it('--from past the recording’s end is a usage error naming its length (not a play from the start)', () => {
+    const r = axon('replay', file, '--view', '--view-port', '0', '--from', '999');
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--from');
+    expect(r.stderr).toContain('999 s is past the end of the recording: its last tick is at 0.98 s (50 ticks)');
+    expect(r.stdout + r.stderr).not.toContain('http://');
+    const edge = axon('replay', file, '--view', '--view-port', '0', '--from', '0.98', '--once', '--speed', '10');
+    expect(edge.code, edge.stderr).toBe(0); // the last tick itself is a start
   }, 60_000);
 
   it.skipIf(!haveChromium)('the page: the recorded state and events, no E-STOP, Disarm or Arm to press', async () => {

@@ -42,7 +42,7 @@ export function replayCommand() {
     .option('--view', 'play the recording back in the viewer (robot drawn from its URDF, panels as live)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
-    .option('--from <s>', 'with --view: start at this time in the recording (seek)', nonNegative, 0)
+    .option('--from <s>', 'with --view: start at this time in the recording (seek; refused past its end)', nonNegative, 0)
     .option('--once', 'with --view: play at once, without waiting for a page, and exit after the last tick (scripts; default: play when the first page opens, then hold the last frame until Ctrl-C)', false)
     .option('--urdf <file>', 'with --view: draw the robot with this URDF (its moving joints must be the recorded ones), instead of the one the recording names (docs/viewer.md); with --policy: derive the links its IMU terms are read in from the recorded IMU and joints through this URDF, where the recorded robot did not report them (docs/byom.md)')
     .option('--mjcf <file>', 'with --view: draw the robot with this MJCF in MuJoCo (its joints must be the recorded ones), instead of the file the recording names; checked by sha256 against a bridged run\'s served MJCF (docs/viewer.md); with --policy: derive the links its IMU terms are read in through this MJCF, as --urdf does')
@@ -138,6 +138,8 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   const name = recordedRobotName(rec, spec);
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
   const length = recordingLength(rec);
+  if (!rec.ticks.some((t) => t.time - rec.ticks[0].time >= o.from))
+    throw new UsageError('--from', `${o.from} s is past the end of the recording: its last tick is at ${length} s (${rec.ticks.length} ticks)`, `a time from 0 to ${length} s`);
   const robot = await replayRobot(rec, spec, name, { ...(o.urdf !== undefined ? { urdf: o.urdf } : {}), ...(o.mjcf !== undefined ? { mjcf: o.mjcf } : {}), say: (line) => process.stderr.write(`${line}\n`) });
   const playback = new Playback(rec, robot.spec, robot, { speed: o.speed, fromS: o.from });
   // A run recorded with a plan or shield world model: its predicted trajectory is drawn as a ghost path.

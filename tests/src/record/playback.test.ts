@@ -26,6 +26,10 @@ describe('replay --view: a recording played back', () => {
     const shown = await playback.run();
     const from = rec.ticks.findIndex((t) => t.time >= 0.5);
     expect(shown).toBe(rec.ticks.length - from);
+    // A start past the last tick is refused, not played from the first (review R18 finding 10).
+    const end = rec.ticks.at(-1)!.time - rec.ticks[0].time;
+    expect(() => new Playback(rec, robot.spec, robot, { speed: 1, fromS: end + 0.5 })).toThrow(`start ${end + 0.5} s is past the recording's end`);
+    expect(() => new Playback(rec, robot.spec, robot, { speed: 1, fromS: end })).not.toThrow();
     expect(seen.map((s) => s.seq)).toEqual(rec.ticks.slice(from).map((t) => t.seq));
     seen.forEach((s, i) => {
       expect(s.poleTilt).toBeCloseTo(s.hinge, 5);
