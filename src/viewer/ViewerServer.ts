@@ -13,6 +13,12 @@
  * `heardAt` is when it last sent anything (a message or a pong), and one not heard for
  * `timeoutS` (default 3 s) is terminated, which closes it as a disconnect would (docs/viewer.md,
  * "A page that goes silent").
+ *
+ * Every message is handled on the loop's own thread (`--sleep block`: one event-loop turn per tick),
+ * so what one connection may make it do is bounded (docs/viewer.md, "A page that floods"): each
+ * connection has a bucket of messages and one of bytes, refilled at `messagesPerS` and `bytesPerS`;
+ * a message that finds either empty closes the connection (1008, the reason names the bound) before
+ * it is parsed, and what it sent after is dropped unread.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -64,7 +70,32 @@ export interface ViewerLiveness {
   readonly timeoutS?: number;
 }
 
-type Client = { -readonly [K in keyof ViewerClient]: ViewerClient[K] };
+/**
+ * What one connection may make this process do (docs/viewer.md, "A page that floods"). The page
+ * sends at most about 270 messages a second (a frame request per drawn frame, answered at most every
+ * 4 ms, one in flight; a velocity command every 50 ms while it changes), of under 100 bytes each.
+ */
+export interface ViewerLimits {
+  /** Messages per second a connection may send on average; default 400. */
+  readonly messagesPerS?: number;
+  /** Messages it may send at once beyond the average (the bucket's size); default 400. */
+  readonly burstMessages?: number;
+  /** Bytes per second on average; default 65536. */
+  readonly bytesPerS?: number;
+  /** Bytes at once (the bucket's size); default 131072 (two messages of the 64 KiB most). */
+  readonly burstBytes?: number;
+  /** Steady clock (s) the buckets refill on; default performance.now() / 1000. Tests inject virtual time (style 6). */
+  readonly now?: () => number;
+}
+
+type Client = { -readonly [K in keyof ViewerClient]: ViewerClient[K] } & {
+  /** Messages and bytes left in the connection's buckets, and when they were last refilled (s, the limits' clock). */
+  msgs: number;
+  bytes: number;
+  refilledAt: number;
+  /** Closed by this server for a bound it passed: what it still sends is dropped unread. */
+  refused: boolean;
+};
 const nowS = () => performance.now() / 1000;
 
 export class ViewerServer {
@@ -72,6 +103,8 @@ export class ViewerServer {
   readonly clients = new Set<ViewerClient>();
   /** Connections terminated because they were not heard for the timeout. */
   timedOut = 0;
+  /** Connections closed because they sent more than the limits allow (docs/viewer.md, "A page that floods"). */
+  closedOverLimit = 0;
   /** Extra files served by exact URL path (the robot's mesh files): nothing else outside page/ and three. */
   private readonly files = new Map<string, string>();
   private readonly http: Server;
@@ -83,6 +116,11 @@ export class ViewerServer {
   private readonly timeoutS: number;
   private readonly onBeat: (() => void) | undefined;
   private lastBeat = nowS();
+  private readonly msgsPerS: number;
+  private readonly burstMsgs: number;
+  private readonly bytesPerS: number;
+  private readonly burstBytes: number;
+  private readonly limitNow: () => number;
 
   constructor(
     private readonly onConnect: (c: ViewerClient) => void,
@@ -90,7 +128,13 @@ export class ViewerServer {
     token?: string,
     /** `onBeat`: called after each ping round (attachViewer's velocity deadman reads `heardAt` there). */
     liveness: ViewerLiveness & { readonly onBeat?: () => void } = {},
+    limits: ViewerLimits = {},
   ) {
+    this.msgsPerS = limits.messagesPerS ?? 400;
+    this.burstMsgs = limits.burstMessages ?? 400;
+    this.bytesPerS = limits.bytesPerS ?? 64 * 1024;
+    this.burstBytes = limits.burstBytes ?? 128 * 1024;
+    this.limitNow = limits.now ?? nowS;
     this.token = token ?? randomBytes(16).toString('hex');
     this.http = createServer((req, res) => {
       try {
@@ -122,12 +166,17 @@ export class ViewerServer {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const client: Client = { socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS() };
+      const client: Client = {
+        socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS(),
+        msgs: this.burstMsgs, bytes: this.burstBytes, refilledAt: this.limitNow(), refused: false,
+      };
       this.clients.add(client);
       ws.on('close', () => this.clients.delete(client));
       ws.on('error', () => this.clients.delete(client));
       ws.on('pong', () => (client.heardAt = nowS()));
       ws.on('message', (data, isBinary) => {
+        // Before anything else, parsing included: a connection over its bounds costs no more.
+        if (client.refused || !this.admit(client, byteLength(data))) return;
         client.heardAt = nowS();
         if (isBinary) return;
         let msg: unknown;
@@ -149,6 +198,37 @@ export class ViewerServer {
         ws.terminate();
       }
     });
+  }
+
+  /** Takes one message of `bytes` from `c`'s buckets; false (and `c` closed) when either is empty. */
+  private admit(c: Client, bytes: number): boolean {
+    const now = this.limitNow();
+    const dt = now > c.refilledAt ? now - c.refilledAt : 0;
+    c.refilledAt = now;
+    c.msgs = Math.min(this.burstMsgs, c.msgs + dt * this.msgsPerS) - 1;
+    c.bytes = Math.min(this.burstBytes, c.bytes + dt * this.bytesPerS) - bytes;
+    if (c.msgs >= 0 && c.bytes >= 0) return true;
+    this.refuse(c, c.msgs < 0 ? `over ${this.burstMsgs} messages at once or ${this.msgsPerS}/s` : `over ${this.burstBytes} bytes at once or ${this.bytesPerS} B/s`);
+    return false;
+  }
+
+  /**
+   * Closes `c` for a bound it passed: 1008 (policy violation) with `why` (at most 123 bytes), its
+   * socket no longer read, terminated 1 s later if its close has not finished by then.
+   */
+  private refuse(c: Client, why: string): void {
+    if (c.refused) return;
+    c.refused = true;
+    this.closedOverLimit++;
+    this.clients.delete(c);
+    const ws = c.socket;
+    try {
+      ws.close(1008, why.slice(0, 123));
+      ws.pause();
+    } catch {
+      ws.terminate();
+    }
+    setTimeout(() => ws.terminate(), 1000).unref();
   }
 
   /** Pings every page; one not heard for the timeout is terminated (its close event follows). */
@@ -265,6 +345,16 @@ function parseUrl(raw: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Size of a received message (a Buffer by default; ws may give fragments or an ArrayBuffer). */
+function byteLength(data: Buffer | ArrayBuffer | Buffer[]): number {
+  if (Array.isArray(data)) {
+    let n = 0;
+    for (const b of data) n += b.length;
+    return n;
+  }
+  return data.byteLength;
 }
 
 function sendError(ws: WebSocket, message: string): void {

@@ -159,6 +159,7 @@ export async function attachViewer(
         if (commandOwner && steadyNow() - commandOwner.heardAt > commandTimeoutS) dropOwner();
       },
     },
+    o.limits,
   );
   for (const [file, url] of meshUrls) server.serveFile(url, file);
 
@@ -373,6 +374,9 @@ export async function attachViewer(
     },
     get rolloutFramesSent() {
       return rolloutFramesSent;
+    },
+    get closedOverLimit() {
+      return server.closedOverLimit;
     },
     close() {
       closing ??= (async () => {

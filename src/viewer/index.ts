@@ -2,7 +2,7 @@
 export { attachViewer, pageKinematics } from './attachViewer.ts';
 export type { Viewer, ViewerOptions, ViewerRobot, ViewerModel, ViewerSafety, ViewerRollouts } from './attachViewer.ts';
 export { ViewerServer } from './ViewerServer.ts';
-export type { ViewerServerOptions, ViewerClient } from './ViewerServer.ts';
+export type { ViewerServerOptions, ViewerClient, ViewerLimits } from './ViewerServer.ts';
 export { PausableClock } from './PausableClock.ts';
 export type { SimControl, PausableClockOptions } from './PausableClock.ts';
 export * from './frames.ts';

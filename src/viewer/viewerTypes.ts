@@ -5,7 +5,7 @@
 import type { Subscription } from 'rxjs';
 import type { Observation, RobotHealth, RobotSpec } from '../core/robot.ts';
 import type { SafetyEvent, SafetyState } from '../safety/types.ts';
-import type { ViewerLiveness } from './ViewerServer.ts';
+import type { ViewerLimits, ViewerLiveness } from './ViewerServer.ts';
 import type { SimControl } from './PausableClock.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
@@ -94,6 +94,12 @@ export interface ViewerOptions {
    */
   readonly liveness?: ViewerLiveness & { readonly commandTimeoutS?: number };
   /**
+   * What one connection may send (docs/viewer.md, "A page that floods"): over it the connection is
+   * closed (1008) before its message is parsed. Defaults: 400 messages and 64 KiB a second, 400
+   * messages and 128 KiB at once.
+   */
+  readonly limits?: ViewerLimits;
+  /**
    * The robots' health (the run's robot; a leader and a follower in teleop), or the robots: Arm is
    * refused while any reports a fault (docs/safety.md, "How a run ends": a robot fault is a
    * protective stop), except faults its health marks `armable`, which Arm clears with its arm()
@@ -122,5 +128,7 @@ export interface Viewer {
   readonly framesSent: number;
   /** Rollout frames sent so far (to all clients). */
   readonly rolloutFramesSent: number;
+  /** Connections closed for sending more than `limits` allow. */
+  readonly closedOverLimit: number;
   close(): Promise<void>;
 }
