@@ -86,6 +86,12 @@ export interface ViewerLimits {
   readonly burstBytes?: number;
   /** Steady clock (s) the buckets refill on; default performance.now() / 1000. Tests inject virtual time (style 6). */
   readonly now?: () => number;
+  /**
+   * Bytes a connection may leave unread in its send buffer when it is sent a reply (an ack, an
+   * error): beyond it the connection is closed (1008), so a client that sends but never reads
+   * cannot grow this process's memory. Default 1 MiB (state frames are skipped, not queued, beyond it).
+   */
+  readonly maxBufferedBytes?: number;
 }
 
 type Client = { -readonly [K in keyof ViewerClient]: ViewerClient[K] } & {
@@ -121,6 +127,7 @@ export class ViewerServer {
   private readonly bytesPerS: number;
   private readonly burstBytes: number;
   private readonly limitNow: () => number;
+  private readonly maxBuffered: number;
 
   constructor(
     private readonly onConnect: (c: ViewerClient) => void,
@@ -135,6 +142,7 @@ export class ViewerServer {
     this.bytesPerS = limits.bytesPerS ?? 64 * 1024;
     this.burstBytes = limits.burstBytes ?? 128 * 1024;
     this.limitNow = limits.now ?? nowS;
+    this.maxBuffered = limits.maxBufferedBytes ?? 1 << 20;
     this.token = token ?? randomBytes(16).toString('hex');
     this.http = createServer((req, res) => {
       try {
@@ -183,13 +191,13 @@ export class ViewerServer {
         try {
           msg = JSON.parse(data.toString());
         } catch {
-          return sendError(ws, 'expected a JSON text message');
+          return void this.sendText(client, errorText('expected a JSON text message'));
         }
-        if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return sendError(ws, 'expected a JSON object ({"type":...})');
+        if (msg === null || typeof msg !== 'object' || Array.isArray(msg)) return void this.sendText(client, errorText('expected a JSON object ({"type":...})'));
         try {
           this.onText(client, msg);
         } catch (e) {
-          sendError(ws, `message not handled: ${e instanceof Error ? e.message : String(e)}`);
+          this.sendText(client, errorText(`message not handled: ${e instanceof Error ? e.message : String(e)}`));
         }
       });
       try {
@@ -198,6 +206,21 @@ export class ViewerServer {
         ws.terminate();
       }
     });
+  }
+
+  /**
+   * Sends a reply (JSON text) to `c`; false when it is not open, or when it has left more than
+   * `maxBufferedBytes` unread, which closes it (1008): its replies are bounded as its frames are.
+   */
+  sendText(c: ViewerClient, text: string): boolean {
+    const ws = c.socket;
+    if (ws.readyState !== ws.OPEN) return false;
+    if (ws.bufferedAmount > this.maxBuffered) {
+      this.refuse(c as Client, `not reading: over ${this.maxBuffered} bytes unsent`);
+      return false;
+    }
+    ws.send(text);
+    return true;
   }
 
   /** Takes one message of `bytes` from `c`'s buckets; false (and `c` closed) when either is empty. */
@@ -357,8 +380,8 @@ function byteLength(data: Buffer | ArrayBuffer | Buffer[]): number {
   return data.byteLength;
 }
 
-function sendError(ws: WebSocket, message: string): void {
-  if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ type: 'error', message }));
+function errorText(message: string): string {
+  return JSON.stringify({ type: 'error', message });
 }
 
 /** An error while serving one request: 500 when nothing was sent yet, else the connection is cut. */

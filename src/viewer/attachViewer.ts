@@ -172,8 +172,10 @@ export async function attachViewer(
       answerPull(c);
       return;
     }
+    // Through the server's send bound: a client that sends but never reads is closed, not queued for (docs/viewer.md).
     const reply = (ok: boolean, message: string) =>
-      c.socket.send(
+      void server.sendText(
+        c,
         JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false, ...(m.cmd === 'velocity' && vc ? { velocityCommand: Array.from(vc.source.value) } : {}) }),
       );
     if (m.type !== 'cmd' || typeof m.cmd !== 'string') return reply(false, 'expected {"type":"cmd","cmd":...}');
@@ -220,7 +222,7 @@ export async function attachViewer(
         return reply(true, `velocity command ${fmt(now[0])} m/s, ${fmt(now[1])} m/s, ${fmt(now[2])} rad/s${r.clamped ? ' (clamped to the ranges)' : ''}`);
       }
       default:
-        return reply(false, `unknown command "${m.cmd}": expected estop, disarm, arm, pause, resume, step or velocity`);
+        return reply(false, `unknown command "${m.cmd.length > 40 ? `${m.cmd.slice(0, 40)}...` : m.cmd}": expected estop, disarm, arm, pause, resume, step or velocity`);
     }
   };
 

@@ -108,3 +108,26 @@ describe('ViewerServer: a connection that floods', () => {
     other.ws.close();
   });
 });
+
+describe('attachViewer: a client that sends but never reads (review R18 finding 3)', () => {
+  it('is closed once its unread replies pass the send bound, instead of growing the run\'s memory', async () => {
+    const robot = new PointMassRobot(spec([joint('a')]), 0.02);
+    const safety = new SafetySupervisor(robot.spec, 0.02);
+    const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+    let t = 0;
+    // Rates out of the way (each message 1 s after the last): only the send bound acts here.
+    viewer = await attachViewer(loop, safety, robot, { port: 0, limits: { now: () => (t += 1), maxBufferedBytes: 64 * 1024 } });
+    const c = await open(viewer.port);
+    (c.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from here on
+    // Refused commands whose acks echo a long command name (about 60 KB each).
+    const msg = JSON.stringify({ type: 'cmd', cmd: 'x'.repeat(60_000) });
+    let sent = 0;
+    for (; sent < 2000 && viewer.clients > 0; sent++) {
+      c.ws.send(msg);
+      if (sent % 20 === 19) await sleep(20);
+    }
+    for (let i = 0; i < 300 && viewer.clients > 0; i++) await sleep(10);
+    expect(viewer.clients, `still connected after ${sent} unread replies`).toBe(0);
+    expect(viewer.closedOverLimit).toBe(1);
+  });
+});
