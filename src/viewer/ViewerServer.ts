@@ -19,6 +19,11 @@
  * connection has a bucket of messages and one of bytes, refilled at `messagesPerS` and `bytesPerS`;
  * a message that finds either empty closes the connection (1008, the reason names the bound) before
  * it is parsed, and what it sent after is dropped unread.
+ *
+ * A browser may open a WebSocket to 127.0.0.1 from any site, and says which in `Origin`: an upgrade
+ * whose Origin is not this viewer's own page (`http://<a name of this host>:<port>`) is refused 403
+ * (cross-site WebSocket hijacking; docs/viewer.md, "Only the viewer's own page"). A client that sends
+ * no Origin (a script, a test, not a browser) is not a page of another site and is let in.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -26,6 +31,7 @@ import { dirname, extname, join, normalize, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { hostname, networkInterfaces } from 'node:os';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AxonError } from '../core/errors.ts';
@@ -111,6 +117,10 @@ export class ViewerServer {
   timedOut = 0;
   /** Connections closed because they sent more than the limits allow (docs/viewer.md, "A page that floods"). */
   closedOverLimit = 0;
+  /** WebSocket upgrades refused because their Origin was another site's page. */
+  originsRefused = 0;
+  /** Host names (lower case; an IPv6 address in brackets) under which this server's page is its own origin. */
+  private ownHosts = new Set<string>();
   /** Extra files served by exact URL path (the robot's mesh files): nothing else outside page/ and three. */
   private readonly files = new Map<string, string>();
   private readonly http: Server;
@@ -173,6 +183,14 @@ export class ViewerServer {
       socket.end(`HTTP/1.1 ${url === undefined ? '400 Bad Request' : '404 Not Found'}\r\nconnection: close\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this.ownOrigin(origin)) {
+      this.originsRefused++;
+      const body = `origin ${JSON.stringify(origin.slice(0, 200))} is not this viewer's page (http://127.0.0.1:${this._port}): open the URL axon printed`;
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      return;
+    }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = {
         socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS(),
@@ -221,6 +239,17 @@ export class ViewerServer {
     }
     ws.send(text);
     return true;
+  }
+
+  /** `origin` (a browser's Origin header) is this server's page: http, this port, a name of this host. */
+  private ownOrigin(origin: string): boolean {
+    let u: URL;
+    try {
+      u = new URL(origin);
+    } catch {
+      return false; // "null" (a sandboxed frame, a file: page) and anything unparsable
+    }
+    return u.protocol === 'http:' && Number(u.port || 80) === this._port && this.ownHosts.has(u.hostname.toLowerCase());
   }
 
   /** Takes one message of `bytes` from `c`'s buckets; false (and `c` closed) when either is empty. */
@@ -303,6 +332,7 @@ export class ViewerServer {
     });
     const a = this.http.address();
     this._port = typeof a === 'object' && a ? a.port : port;
+    this.ownHosts = ownHostNames(this.host);
   }
 
   /** Serves `file` at exactly `urlPath` (e.g. /mesh/3/base.stl); only registered paths are served. */
@@ -368,6 +398,23 @@ function parseUrl(raw: string | undefined): URL | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The names a page of this server can be loaded under: loopback's, the bound address, and when
+ * bound to every interface (0.0.0.0, ::) each interface's address and this host's name (and its
+ * .local). A name that resolves here by DNS only (a rebinding attacker's) is not among them.
+ */
+function ownHostNames(bound: string): Set<string> {
+  const bracket = (h: string) => (h.includes(':') ? `[${h.toLowerCase()}]` : h.toLowerCase());
+  const names = new Set<string>(['127.0.0.1', 'localhost', '[::1]', bracket(bound)]);
+  if (bound === '0.0.0.0' || bound === '::') {
+    for (const list of Object.values(networkInterfaces())) for (const i of list ?? []) names.add(bracket(i.address));
+    const h = hostname().toLowerCase();
+    names.add(h);
+    names.add(`${h}.local`);
+  }
+  return names;
 }
 
 /** Size of a received message (a Buffer by default; ws may give fragments or an ArrayBuffer). */
