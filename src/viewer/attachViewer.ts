@@ -97,6 +97,31 @@ export async function attachViewer(
   const evSub = safety.events$.subscribe((e) => {
     if (pendingEvents.length < 500) pendingEvents.push(e);
   });
+  // The events already sent, for a page that connects later (a reload, a second operator, a
+  // reconnect): the last RECENT of any kind, and the last STOPS of the state machine's own (a stop,
+  // a reset, a change of state), which a run of clamps must not push out. Filled off the tick, by
+  // sendStats; numbered in the order they came (docs/viewer.md, "A page that connects late").
+  const RECENT = 100;
+  const STOPS = 20;
+  const recent: { n: number; e: SafetyEvent }[] = [];
+  const stops: { n: number; e: SafetyEvent }[] = [];
+  let eventsSeen = 0;
+  const keep = (events: readonly SafetyEvent[]) => {
+    for (const e of events) {
+      const item = { n: eventsSeen++, e };
+      recent.push(item);
+      if (recent.length > RECENT) recent.shift();
+      if (e.kind === 'state_change' || e.kind === 'estop' || e.kind === 'safe_stop' || e.kind === 'reset') {
+        stops.push(item);
+        if (stops.length > STOPS) stops.shift();
+      }
+    }
+  };
+  /** What a page that connects now is sent of the events so far, oldest first. */
+  const history = (): SafetyEvent[] => {
+    const first = recent.length > 0 ? recent[0].n : Infinity;
+    return [...stops.filter((x) => x.n < first), ...recent].map((x) => x.e);
+  };
 
   // ---- mesh files: each resolved visual mesh at /mesh/<n>/<name>, nothing else ----------------
   const { model: pageModel, meshUrls } = pageModelOf(robot.model);
@@ -146,7 +171,8 @@ export async function attachViewer(
         if (c === commandOwner) dropOwner();
       });
       c.socket.send(hello(c));
-      c.socket.send(statsMessage([]));
+      // The events sent before it came (the ones still pending go to every page with the next stats).
+      c.socket.send(statsMessage(history()));
       rolloutVersion = -1;
     },
     (c, msg) => command(c, msg),
@@ -351,6 +377,7 @@ export async function attachViewer(
   }
   const sendStats = () => {
     const events = pendingEvents.splice(0, pendingEvents.length);
+    keep(events);
     if (server.clients.size === 0) return;
     server.broadcast(statsMessage(events, wm.sent));
     wm.sent = wm.count;
