@@ -75,6 +75,9 @@ export const WORLD_MODEL_COMPANIONS: readonly Companion<WorldModelFlags>[] = [
 /** `--view-port` with `--view` (sim, run, teleop, replay). */
 export const VIEW_COMPANIONS: readonly Companion<{ readonly view: boolean }>[] = [{ flag: '--view-port', needs: '--view', ok: (o) => o.view }];
 
+/** `--stop-needs-token` with `--view` (sim, run, teleop: the viewer's stop rule; replay has nothing to stop). */
+export const VIEW_STOP_COMPANIONS: readonly Companion<{ readonly view: boolean }>[] = [{ flag: '--stop-needs-token', needs: '--view', ok: (o) => o.view }];
+
 /** The recording flags of a run (sim, eval, run, teleop). */
 export const OUTPUT_COMPANIONS: readonly Companion<{ readonly dataset?: string; readonly record?: string }>[] = [
   { flag: '--task', needs: '--dataset DIR', ok: (o) => o.dataset !== undefined },

@@ -21,6 +21,8 @@ export interface OutputFlags {
   readonly record?: string;
   readonly view: boolean;
   readonly viewPort: number;
+  /** `--stop-needs-token`: the viewer's E-STOP and Disarm need the token too (docs/safety.md, "Stopping is always allowed"). */
+  readonly stopNeedsToken?: boolean;
   /** `--json`: the viewer's URL goes to stderr (stdout carries the summary). */
   readonly json: boolean;
 }
@@ -71,7 +73,7 @@ export class RunOutputs {
     if (f.view) {
       const { robot, options } = p.view();
       const velocityCommand = command ? { velocityCommand: { source: command, inModel: hasVelocityTerm(p.manifest) } } : {};
-      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, ...velocityCommand, ...(rollouts ? { rollouts } : {}), ...(p.health ? { health: p.health } : {}) });
+      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, stopNeedsToken: f.stopNeedsToken ?? false, ...velocityCommand, ...(rollouts ? { rollouts } : {}), ...(p.health ? { health: p.health } : {}) });
       // A robot at hand subscribes now, before the first tick; one still loading (a MuJoCo view) when it is ready.
       const viewer = robot instanceof Promise ? robot.then(attach) : attach(robot);
       this.viewer = viewer;

@@ -66,6 +66,7 @@ export function bridgeCommand() {
     .option('--randomize', 'randomise the initial state and physical parameters (seeded; sim_reset draws again)', false)
     .option('--command-timeout <s>', 'deadman: safe-stop when commands stop for this long while running', positiveNumber, 0.2)
     .option('--observe-needs-token', 'send state frames only to clients that presented the token', false)
+    .option('--stop-needs-token', 'e-stop needs the token too (default: any client may e-stop; for a server exposed beyond the robot\'s own network, docs/safety.md)', false)
     .addOption(new Option('--pacing <kind>', `what wakes the physics at each step: worker (a timing thread sleeping in Atomics.wait; the default up to ${WORKER_PACING_MAX_HZ} Hz) or poll (a timer, then an I/O-polling spin of --spin-ms: about three times the CPU at 500 Hz; the default above ${WORKER_PACING_MAX_HZ} Hz, where it spins the whole period); docs/timing.md`).choices(['worker', 'poll'] as const))
     .option('--spin-ms <ms>', 'with --pacing poll: spin this long before each physics deadline (0: timer only; default 1.1)', nonNegative)
     .option('--duration <s>', 'stop serving after this many seconds (default: until Ctrl-C)', positiveNumber)
@@ -122,6 +123,7 @@ export function bridgeCommand() {
         stateHz,
         commandTimeoutS: o.commandTimeout,
         observeWithoutToken: !o.observeNeedsToken,
+        stopNeedsToken: o.stopNeedsToken,
         pacing,
         ...(pacing === 'poll' ? { spinMarginS: spinMs / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge ${flag}, ${engine})`,

@@ -13,7 +13,7 @@ import { loadAnyRobotConfig, openConfiguredRobot } from '../../../hardware/robot
 import { FAULT_EVENTS, type HardwareEvent } from '../../../hardware/robots/DynamixelRobot.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
-import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS } from '../companions.ts';
+import { ASYNC_COMPANIONS, OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, VIEW_COMPANIONS, VIEW_STOP_COMPANIONS, WORLD_MODEL_COMPANIONS } from '../companions.ts';
 import { addWorldModelOptions, worldModelFromFlags } from './eval.ts';
 import { defaultLiveClock, LIVE_CLOCK_KINDS, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import type { Robot } from '../../core/robot.ts';
@@ -34,6 +34,7 @@ export function runCommand() {
     .option('--duration <s>', 'seconds to run', positiveNumber, 10)
     .option('--view', 'serve the viewer and operator console on localhost (URL with token printed): live joints, stats, safety, e-stop', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
     .option('--urdf <file>', "URDF the viewer draws the robot with (default: the config's \"urdf\"); its moving joints must be the config's")
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term (m/s, m/s, rad/s), clamped to the manifest's command_ranges; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
@@ -48,7 +49,7 @@ export function runCommand() {
     .option('--json', 'print one JSON summary object on the last line of stdout', false))
     .action(async (o, cmd) => {
       // --urdf only draws the robot (viewer, recording); --baseline is checked below, with the port.
-      refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, { flag: '--urdf', needs: '--view or --record', ok: (x) => x.view || x.record !== undefined, instead: () => 'it is the model the robot is drawn with' }]);
+      refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...VIEW_STOP_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, { flag: '--urdf', needs: '--view or --record', ok: (x) => x.view || x.record !== undefined, instead: () => 'it is the model the robot is drawn with' }]);
       if (o.fault) throw new UsageError('--fault', 'is a simulation fault injection', 'axon sim or axon eval with a simulated robot');
       const worldModel = worldModelFromFlags(o);
       refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });

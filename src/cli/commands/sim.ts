@@ -11,7 +11,7 @@ import { loadModelFolder } from '../../model/manifest.ts';
 import { STOP_SIGNALS } from '../../session/stopSignals.ts';
 import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
-import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
+import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, VIEW_STOP_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
 import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
@@ -68,6 +68,7 @@ export function simCommand() {
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
     .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features match); read with axon dataset info / axon replay')
     .option('--task <text>', "with --dataset: the episode's task text (default: the task and robot, e.g. \"stand (humanoid)\")")
@@ -90,7 +91,7 @@ export function simCommand() {
         const setupFlag = SETUP_FLAGS.find((f) => flagGiven(cmd, f));
         if (setupFlag) throw new UsageError(setupFlag, 'sets up a robot simulated here, and a bridged robot is set up by its server', `axon bridge --${o.mjcf !== undefined ? 'mjcf' : 'urdf'} FILE ${setupFlag} ... on the server, or no ${setupFlag}`);
       }
-      refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
+      refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...VIEW_STOP_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
       if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
       // --mjcf implies MuJoCo; an explicit --physics cannon is refused by the session.
       const physics = o.mjcf && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
@@ -274,6 +275,7 @@ async function simOverBridge(o: {
   worldModel?: string;
   view: boolean;
   viewPort: number;
+  stopNeedsToken: boolean;
   record?: string;
   allowDrops: boolean;
   command?: [number, number, number];

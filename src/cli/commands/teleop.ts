@@ -10,7 +10,7 @@ import { UsageError } from '../../core/errors.ts';
 import { portNumber, positiveNumber } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
-import { OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
+import { OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS, VIEW_STOP_COMPANIONS } from '../companions.ts';
 import { runTeleop, teleopManifest, tracking } from '../../teleop/runTeleop.ts';
 import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { DatasetWriter, provenance } from '../../dataset/index.ts';
@@ -41,13 +41,14 @@ export function teleopCommand() {
     .option('--estop-at <s>', 'drill: press the software e-stop after this many seconds (the viewer\'s E-STOP does the same)', positiveNumber)
     .option('--view', 'serve the viewer and operator console (live joints, E-STOP) on localhost', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
     .option('--record <file>', 'record every tick to MCAP (axon replay, axon export lerobot)')
     .option('--dataset <dir>', 'record the session as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match): observation.state of the follower, action = the command sent to it after safety')
     .option('--task <text>', "with --dataset: the episode's task text (default: \"teleop (<follower>)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...OUTPUT_COMPANIONS]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...VIEW_STOP_COMPANIONS, ...OUTPUT_COMPANIONS]);
       const lead = loadAnyRobotConfig(o.leader);
       const foll = loadAnyRobotConfig(o.follower);
       // Refused before either bus is touched (docs/hardware.md): the follower is never armed, then stopped, for a bad pairing.
