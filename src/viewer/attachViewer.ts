@@ -234,6 +234,8 @@ export async function attachViewer(
       case 'resume':
       case 'step':
         if (!o.control) return reply(false, 'pause/step exist in simulation only');
+        // A step of a running sim did nothing and was acked ok (PausableClock.step).
+        if (m.cmd === 'step' && !o.control.paused) return reply(false, 'step works while paused: Pause first');
         o.control[m.cmd]();
         return reply(true, m.cmd);
       case 'velocity': {

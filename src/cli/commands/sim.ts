@@ -93,6 +93,8 @@ export function simCommand() {
       }
       refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...VIEW_COMPANIONS, ...VIEW_STOP_COMPANIONS, ...OUTPUT_COMPANIONS, ...ASYNC_COMPANIONS, ...SIM_COMPANIONS]);
       if (o.urdf && o.mjcf) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
+      // Lockstep gives the page almost no event-loop turn: it saw 3 frames of 3000, and the run ended before its E-STOP could act (docs/viewer.md).
+      if (o.view && o.fast) throw new UsageError('--view', 'cannot watch a --fast run: lockstep leaves the page no time between ticks (a few frames of thousands, no time to stop or pause)', '--view in real time (without --fast), or --fast without --view');
       // --mjcf implies MuJoCo; an explicit --physics cannon is refused by the session.
       const physics = o.mjcf && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
       refuseStraySetupFlags(o);
