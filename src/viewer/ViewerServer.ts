@@ -121,6 +121,8 @@ export class ViewerServer {
   originsRefused = 0;
   /** Host names (lower case; an IPv6 address in brackets) under which this server's page is its own origin. */
   private ownHosts = new Set<string>();
+  /** Connections refused for a bound whose close has not finished: terminated by close() too. */
+  private readonly refusedSockets = new Set<WebSocket>();
   /** Extra files served by exact URL path (the robot's mesh files): nothing else outside page/ and three. */
   private readonly files = new Map<string, string>();
   private readonly http: Server;
@@ -274,6 +276,8 @@ export class ViewerServer {
     this.closedOverLimit++;
     this.clients.delete(c);
     const ws = c.socket;
+    this.refusedSockets.add(ws);
+    ws.once('close', () => this.refusedSockets.delete(ws));
     try {
       ws.close(1008, why.slice(0, 123));
       ws.pause();
@@ -348,7 +352,9 @@ export class ViewerServer {
   async close(): Promise<void> {
     clearInterval(this.heartbeat);
     for (const c of this.clients) c.socket.terminate();
+    for (const ws of this.refusedSockets) ws.terminate();
     this.clients.clear();
+    this.refusedSockets.clear();
     await new Promise<void>((r) => this.wss.close(() => r()));
     this.http.closeAllConnections?.();
     await new Promise<void>((r) => this.http.close(() => r()));
