@@ -93,6 +93,13 @@ export interface ViewerLimits {
   /** Steady clock (s) the buckets refill on; default performance.now() / 1000. Tests inject virtual time (style 6). */
   readonly now?: () => number;
   /**
+   * Upgrades per second the whole server accepts on average, and at once (a client that floods by
+   * reconnecting gets a fresh bucket each time; each connection costs a hello): beyond, 503.
+   * Defaults 10 and 20.
+   */
+  readonly upgradesPerS?: number;
+  readonly burstUpgrades?: number;
+  /**
    * Bytes a connection may leave unread in its send buffer when it is sent a reply (an ack, an
    * error): beyond it the connection is closed (1008), so a client that sends but never reads
    * cannot grow this process's memory. Default 1 MiB (state frames are skipped, not queued, beyond it).
@@ -140,6 +147,12 @@ export class ViewerServer {
   private readonly burstBytes: number;
   private readonly limitNow: () => number;
   private readonly maxBuffered: number;
+  private readonly upgradesPerS: number;
+  private readonly burstUpgrades: number;
+  private upgrades: number;
+  private upgradesAt: number;
+  /** WebSocket upgrades refused (503) because connections came faster than `upgradesPerS`. */
+  upgradesRefused = 0;
 
   constructor(
     private readonly onConnect: (c: ViewerClient) => void,
@@ -155,6 +168,9 @@ export class ViewerServer {
     this.burstBytes = limits.burstBytes ?? 128 * 1024;
     this.limitNow = limits.now ?? nowS;
     this.maxBuffered = limits.maxBufferedBytes ?? 1 << 20;
+    this.upgradesPerS = limits.upgradesPerS ?? 10;
+    this.burstUpgrades = this.upgrades = limits.burstUpgrades ?? 20;
+    this.upgradesAt = this.limitNow();
     this.token = token ?? randomBytes(16).toString('hex');
     this.http = createServer((req, res) => {
       try {
@@ -193,6 +209,16 @@ export class ViewerServer {
       socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
+    const now = this.limitNow();
+    this.upgrades = Math.min(this.burstUpgrades, this.upgrades + (now > this.upgradesAt ? now - this.upgradesAt : 0) * this.upgradesPerS);
+    this.upgradesAt = now;
+    if (this.upgrades < 1) {
+      this.upgradesRefused++;
+      socket.on('error', () => {});
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n`);
+      return;
+    }
+    this.upgrades -= 1;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = {
         socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS(),

@@ -131,3 +131,21 @@ describe('attachViewer: a client that sends but never reads (review R18 finding 
     expect(viewer.closedOverLimit).toBe(1);
   });
 });
+
+describe('ViewerServer: a client that floods by reconnecting', () => {
+  it('gets a fresh message bucket per connection, so connections themselves are bounded: beyond the burst, 503', async () => {
+    await counting(() => 50); // time stands still
+    const outcomes: string[] = [];
+    for (let i = 0; i < 25; i++) {
+      const ws = new WebSocket(`ws://127.0.0.1:${server!.port}/ws`);
+      outcomes.push(await new Promise<string>((r) => {
+        ws.on('open', () => (ws.terminate(), r('open')));
+        ws.on('unexpected-response', (_q, res) => r(String(res.statusCode)));
+        ws.on('error', (e) => r(e.message));
+      }));
+    }
+    expect(outcomes.filter((x) => x === 'open')).toHaveLength(20);
+    expect(outcomes.slice(20)).toEqual(['503', '503', '503', '503', '503']);
+    expect(server!.upgradesRefused).toBe(5);
+  });
+});
