@@ -30,15 +30,20 @@ class TwiceLost implements Transport {
   }
 }
 
+/** The shipped SO-101 follower on an emulated bus behind a TwiceLost link (not connected yet). */
+async function so101OnEmulator() {
+  const cfg = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
+  const emu = new FeetechEmulator({ servos: feetechServosOf(cfg) });
+  const [host, dev] = memoryPair('/dev/ttyACM0');
+  await dev.open();
+  emu.attach(dev);
+  const link = new TwiceLost(host);
+  return { cfg, link, robot: new FeetechRobot(cfg, link, { period: 0.02 }) };
+}
+
 describe('a lost port is reported once, with its first cause', () => {
   it('FeetechRobot on a link that says close twice: one port_lost, bus.lost and health keep the first cause', async () => {
-    const cfg = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
-    const emu = new FeetechEmulator({ servos: feetechServosOf(cfg) });
-    const [host, dev] = memoryPair('/dev/ttyACM0');
-    await dev.open();
-    emu.attach(dev);
-    const link = new TwiceLost(host);
-    const robot = new FeetechRobot(cfg, link, { period: 0.02 });
+    const { link, robot } = await so101OnEmulator();
     const health: RobotHealth[] = [];
     robot.health$.subscribe((h) => health.push(h));
     let lost = 0;
@@ -55,13 +60,7 @@ describe('a lost port is reported once, with its first cause', () => {
   });
 
   it('closed after the loss: no stop could be sent, so every servo is named unconfirmed (review R19 F3)', async () => {
-    const cfg = loadAnyRobotConfig('hardware/robots/so101-follower.json').config as FeetechRobotConfig;
-    const emu = new FeetechEmulator({ servos: feetechServosOf(cfg) });
-    const [host, dev] = memoryPair('/dev/ttyACM0');
-    await dev.open();
-    emu.attach(dev);
-    const link = new TwiceLost(host);
-    const robot = new FeetechRobot(cfg, link, { period: 0.02 });
+    const { cfg, link, robot } = await so101OnEmulator();
     await robot.connect();
     expect(robot.armed).toBe(true);
     link.unplug();
