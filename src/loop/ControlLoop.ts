@@ -282,7 +282,7 @@ export class ControlLoop {
     this.policyOk = false;
     if (this.policyBusy) return of(this.policyMiss(rec, `policy still computing tick ${this.policyBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
-    const t0 = this.stageNow();
+    const t0 = this.p.clock.now();
     try {
       out = this.p.policy.act(rec.input, this.p.clock.now());
     } catch (e) {
@@ -290,7 +290,7 @@ export class ControlLoop {
     }
     if (!(out instanceof Promise)) {
       // An asynchronous policy's act() only hands the input over: its lateness is its stall bound (PolicyStatus).
-      const took = this.stageNow() - t0;
+      const took = this.p.clock.now() - t0;
       if (!(took > this.policyS) || this.p.policy.status !== undefined) return of(this.acted(rec, out));
       // It answered, but the tick waited for it: what it said is recorded, not sent.
       rec.policyAction.set(out);
@@ -359,14 +359,14 @@ export class ControlLoop {
     }
     if (this.hookBusy) return of(this.hookMiss(rec, `world model still computing tick ${this.hookBusySeq}'s action`));
     let out: Float32Array | Promise<Float32Array>;
-    const t0 = this.stageNow();
+    const t0 = this.p.clock.now();
     try {
       out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
     } catch (e) {
       return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`, 'world_model_error'));
     }
     if (!(out instanceof Promise)) {
-      const took = this.stageNow() - t0;
+      const took = this.p.clock.now() - t0;
       return of(took > this.worldModelS ? this.hookMiss(rec, `world model took ${ms(took)}, over its budget of ${ms(this.worldModelS)}`) : this.hooked(rec, out));
     }
     this.hookBusy = true;
@@ -399,11 +399,6 @@ export class ControlLoop {
     return rec;
   }
 
-  /** The time deadlines are judged on (DeadlineTimer.now; the clock's own time otherwise). */
-  private stageNow(): number {
-    return this.timer.now ? this.timer.now() : this.p.clock.now();
-  }
-
   /**
    * Settles with the stage's answer, LATE at `due` on the loop clock, or its error, whichever
    * comes first. A late answer is dropped (the stage stays busy until it settles). An answer that
@@ -425,7 +420,7 @@ export class ControlLoop {
           if (settled) return;
           settled = true;
           cancel();
-          const took = this.stageNow() - t0;
+          const took = this.p.clock.now() - t0;
           resolve(took > budget ? new TookTooLong(took) : a);
         },
         (e: unknown) => {

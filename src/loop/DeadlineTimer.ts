@@ -9,11 +9,6 @@ import { steadyNow } from '../clock/sleep.ts';
 export interface DeadlineTimer {
   /** Calls `fn` once when the clock reaches `time` (s, on the clock's base). The returned function cancels it. */
   at(time: number, fn: () => void): () => void;
-  /**
-   * The time deadlines are judged on, on the clock's base (s): how long a stage took, and whether
-   * an answer came after its deadline. Absent: the clock's now().
-   */
-  now?(): number;
 }
 
 /** A clock that schedules on its own time base (a virtual-time test clock, a clock owning a thread). */
@@ -66,7 +61,7 @@ export function clockDeadlineTimer(clock: Clock, hangS = DEFAULT_HANG_S): Deadli
  * A deadline timer that reads the clock's time as wall time from now: for a simulation paced to
  * real time (SimClock realtime), whose virtual time stands still during a tick but whose budget is
  * the wall clock's. It bounds an asynchronous stage that does not answer (counted from the race's
- * start); how long a stage took is still judged on the clock's own time (no now() here), so on a
+ * start); how long a stage took is still judged on the clock's own time, so on a
  * simulation a stage's work is never late (docs/safety.md, "Deadlines"). SimSession passes it for
  * a real-time episode.
  */
