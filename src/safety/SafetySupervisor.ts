@@ -23,8 +23,9 @@
  * faster than overspeedFactor × its velocity limit for overspeedTicksToSafeStop consecutive ticks
  * ('overspeed', off unless configured; live runs set 2×) is a runaway: safe-stop.
  *
- * Deadlines: reportDeadlineMiss() (kinds 'policy_deadline' and 'world_model_deadline') holds the
- * tick it is reported for and safe-stops at the deadlineMissesToSafeStop-th consecutive miss. The
+ * Deadlines: reportDeadlineMiss() (kinds 'policy_deadline', 'world_model_deadline' and
+ * 'world_model_error') holds the tick it is reported for and safe-stops at the
+ * deadlineMissesToSafeStop-th consecutive miss, its reason naming the kinds (MissStreak). The
  * control loop reports a stage that is late on the loop's clock, hung or failed (ControlLoop).
  * safeStop(reason) is the public protective safe-stop (deadman, operator, watchdog).
  *
@@ -61,6 +62,7 @@ import { CommandLimiter } from './CommandLimiter.ts';
 import { assertCommandable } from './commandable.ts';
 import { HoldCommand } from './HoldCommand.ts';
 import { JointLimits } from './JointLimits.ts';
+import { MissStreak, type MissKind } from './MissStreak.ts';
 import { ObservationCheck } from './ObservationCheck.ts';
 import { SafetyEvents } from './SafetyEvents.ts';
 import { resolveSafetyConfig, type ResolvedSafetyConfig } from './safetyConfig.ts';
@@ -100,7 +102,8 @@ export class SafetySupervisor {
   private _seqSeenAt = 0; // s
   private _badStreak = 0;
   private _staleStreak = 0;
-  private _missStreak = 0;
+  /** Consecutive deadline misses, by kind (the stop's reason names them). */
+  private readonly _misses = new MissStreak();
   private _missPending = false;
   /** holdPending was called for this tick: hold, no miss counted, the soft start not begun. */
   private _waitPending = false;
@@ -304,7 +307,7 @@ export class SafetySupervisor {
         this._hold.writeHold(obs, out);
         return this._state;
       }
-      this._missStreak = 0;
+      this._misses.clear();
 
       // Bad numbers reject the whole vector.
       if (this._limiter.rejects(proposed, this._rejectState(), now, seq)) {
@@ -364,17 +367,17 @@ export class SafetySupervisor {
    * between), safe-stop. Call it before that tick's check().
    * @param kind 'policy_deadline' (default), 'world_model_deadline' or 'world_model_error' (the hook threw)
    */
-  reportDeadlineMiss(reason: string, now: number, seq: number, kind: 'policy_deadline' | 'world_model_deadline' | 'world_model_error' = 'policy_deadline'): void {
+  reportDeadlineMiss(reason: string, now: number, seq: number, kind: MissKind = 'policy_deadline'): void {
     if (!this._armed || this._state === 'safe-stop' || this._state === 'e-stopped') {
       this._events.emit(kind, now, seq, reason, this._state);
       return;
     }
-    this._missStreak++;
+    this._misses.add(kind);
     this._missPending = true;
-    this._byWindow = !(this._missStreak >= this.config.deadlineMissesToSafeStop) && this._window.wouldStop(); // the held tick is counted in check()
-    const stop = this._missStreak >= this.config.deadlineMissesToSafeStop || this._byWindow;
-    this._events.emit(kind, now, seq, `${reason} (miss ${this._missStreak})`, stop ? 'safe-stop' : 'degraded');
-    if (stop) this._enterStop('safe-stop', this._stopWhy(`${this._missStreak} consecutive deadline misses`), now, seq, undefined, kind);
+    this._byWindow = !(this._misses.n >= this.config.deadlineMissesToSafeStop) && this._window.wouldStop(); // the held tick is counted in check()
+    const stop = this._misses.n >= this.config.deadlineMissesToSafeStop || this._byWindow;
+    this._events.emit(kind, now, seq, `${reason} (miss ${this._misses.n})`, stop ? 'safe-stop' : 'degraded');
+    if (stop) this._enterStop('safe-stop', this._stopWhy(this._misses.why(reason)), now, seq, undefined, kind);
     else this._transition('degraded', `deadline miss: ${reason}`, now, seq);
   }
 
@@ -461,7 +464,7 @@ export class SafetySupervisor {
     this._seqSeenAt = now;
     this._badStreak = 0;
     this._staleStreak = 0;
-    this._missStreak = 0;
+    this._misses.clear();
     this._missPending = false;
     this._waitPending = false;
     this._badObsStreak = 0;

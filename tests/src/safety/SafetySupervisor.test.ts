@@ -470,6 +470,40 @@ describe('SafetySupervisor: deadline misses', () => {
     expect(r.tick()).toBe('safe-stop');
   });
 
+  it("the stop's reason names what missed: policy deadlines, world-model deadlines, errors, or the mix", () => {
+    const stopAfter = (kinds: ('policy_deadline' | 'world_model_deadline' | 'world_model_error')[]): string | undefined => {
+      const r = rig({ deadlineMissesToSafeStop: 3 });
+      r.tick();
+      kinds.forEach((k, i) => {
+        r.sup.reportDeadlineMiss(`${k} #${i + 1}`, r.t, r.seq + 1, k);
+        r.tick();
+      });
+      return r.sup.stopCause?.reason;
+    };
+    expect(stopAfter(['policy_deadline', 'policy_deadline', 'policy_deadline'])).toBe('3 consecutive policy deadline misses: policy_deadline #3');
+    expect(stopAfter(['world_model_deadline', 'world_model_deadline', 'world_model_deadline'])).toBe('3 consecutive world model deadline misses: world_model_deadline #3');
+    expect(stopAfter(['world_model_error', 'world_model_error', 'world_model_error'])).toBe('3 consecutive world model errors: world_model_error #3');
+    expect(stopAfter(['world_model_error', 'policy_deadline', 'world_model_error'])).toBe('3 consecutive misses (1 policy deadline miss, 2 world model errors): world_model_error #3');
+    expect(stopAfter(['policy_deadline', 'world_model_deadline', 'world_model_error'])).toBe(
+      '3 consecutive misses (1 policy deadline miss, 1 world model deadline miss, 1 world model error): world_model_error #3',
+    );
+  });
+
+  it('a timely tick resets the miss streak, its kinds too', () => {
+    const r = rig({ deadlineMissesToSafeStop: 3 });
+    r.tick();
+    for (const k of ['policy_deadline', 'policy_deadline'] as const) {
+      r.sup.reportDeadlineMiss('late', r.t, r.seq + 1, k);
+      r.tick();
+    }
+    r.tick(); // clean: the streak starts again
+    for (let k = 0; k < 3; k++) {
+      r.sup.reportDeadlineMiss('hook threw', r.t, r.seq + 1, 'world_model_error');
+      r.tick();
+    }
+    expect(r.sup.stopCause?.reason).toBe('3 consecutive world model errors: hook threw');
+  });
+
   it('a timely tick resets the miss streak', () => {
     const r = rig({ deadlineMissesToSafeStop: 2, maxStepFraction: 1e6 });
     for (let k = 0; k < 5; k++) {

@@ -8,6 +8,8 @@ import { ControlLoop } from '../../../src/loop/ControlLoop.ts';
 import { ObservationBuilder } from '../../../src/model/ObservationBuilder.ts';
 import { ActionMapper } from '../../../src/model/ActionMapper.ts';
 import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
+import { safetySummary } from '../../../src/cli/summary.ts';
+import type { WorldModelHook } from '../../../src/worldmodel/types.ts';
 import type { SafetyEvent, SafetyState } from '../../../src/safety/types.ts';
 import { ShieldHook } from '../../../src/worldmodel/ShieldHook.ts';
 import { Constraints } from '../../../src/worldmodel/Constraints.ts';
@@ -59,5 +61,32 @@ describe('shield continuation errors', () => {
     expect(states.filter((s) => s === 'safe-stop').length).toBeGreaterThan(0);
     expect(safety.counts.world_model_error).toBe(3);
     expect(safety.stopCause).toMatchObject({ kind: 'world_model_error' });
+    // The stop says what missed: the hook's error, not "deadline misses".
+    expect(safetySummary(safety).stop?.reason).toMatch(/^3 consecutive world model errors: world model failed: onnxruntime: Non-zero status code/);
+  });
+
+  it('a hook that throws 3 times: the summary, the stop and its state_change name the error, not a deadline', async () => {
+    const m = oneJointManifest();
+    const robot = new PointMassRobot(oneJointSpec(), 0.002);
+    const policy = { manifest: m, inputSize: 1, outputSize: 1, reset() {}, act: () => Float32Array.of(0.1), close: async () => {} } as unknown as Policy;
+    const clock = new VirtualClock(PERIOD, (dt) => robot.step(dt));
+    const safety = new SafetySupervisor(robot.spec, PERIOD, { maxStepFraction: 1e6 });
+    let calls = 0;
+    const hook: WorldModelHook = {
+      mode: 'plan',
+      reset() {},
+      apply(_o, _i, action) {
+        if (++calls >= 4) throw new Error(`planner blew up at call ${calls}`);
+        return action;
+      },
+    };
+    const loop = new ControlLoop({ robot, clock, builder: new ObservationBuilder(m, robot.spec), policy, worldModel: hook, mapper: new ActionMapper(m, robot.spec), safety, maxTicks: 10 });
+    const events: SafetyEvent[] = [];
+    safety.events$.subscribe((e) => events.push(e));
+    await loop.run();
+    expect(safety.counts.world_model_error).toBe(3);
+    const stop = safetySummary(safety).stop;
+    expect(stop).toMatchObject({ by: 'supervisor', kind: 'world_model_error', reason: '3 consecutive world model errors: world model failed: planner blew up at call 6' });
+    expect(events.filter((e) => e.kind === 'state_change').at(-1)?.reason).toBe('degraded -> safe-stop: 3 consecutive world model errors: world model failed: planner blew up at call 6');
   });
 });
