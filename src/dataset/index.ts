@@ -5,7 +5,7 @@ export { DatasetStore, repairDataset } from './DatasetStore.ts';
 export type { EpisodeData, EpisodeRow } from './DatasetStore.ts';
 export { exportLerobot, mcapInputs } from './exportLerobot.ts';
 export type { ExportOptions, ExportSummary } from './exportLerobot.ts';
-export { provenance, defaultTask, AXON_VERSION } from './provenance.ts';
+export { provenance, manifestControlMode, defaultTask, AXON_VERSION } from './provenance.ts';
 export * from './format.ts';
 export { readDataset, readEpisode, datasetRecording, datasetInfoSummary } from './readDataset.ts';
 export type { Dataset } from './readDataset.ts';

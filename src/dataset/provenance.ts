@@ -19,13 +19,23 @@ export function specJson(spec: RobotSpec): unknown {
 const MODE_OF: Record<string, ControlMode> = { joint_position: 'position', joint_position_abs: 'position', joint_velocity: 'velocity', joint_effort: 'effort' };
 
 /**
+ * The control mode a model manifest's action is sent in (its ActionMapper's), undefined when it
+ * names no known action type. A run without a policy passes its mapper's manifest (a planner's
+ * world model: `sim`/`eval --world-model DIR --wm-mode plan`) as provenance `mode`, so that the
+ * dataset's mode is checked when it is opened, before the run (docs/dataset.md, "What an append requires").
+ */
+export function manifestControlMode(manifest: unknown): ControlMode | undefined {
+  const type = (manifest as { action?: { type?: string } } | undefined)?.action?.type;
+  return type !== undefined ? MODE_OF[type] : undefined;
+}
+
+/**
  * What made a run's episodes. `mode`: the control mode its `action` column holds (default: the
  * manifest's action type; teleoperation sends positions). `command`: the command line as typed
  * (default: this process's arguments), so that flags such as --zero-policy or --action-noise are kept.
  */
 export function provenance(o: { spec: RobotSpec; period: number; model?: string; manifest?: unknown; source: string; mode?: ControlMode; command?: string }): Provenance {
-  const type = (o.manifest as { action?: { type?: string } } | undefined)?.action?.type;
-  const mode = o.mode ?? (type !== undefined ? MODE_OF[type] : undefined);
+  const mode = o.mode ?? manifestControlMode(o.manifest);
   return {
     axon_version: AXON_VERSION,
     robot: o.spec.name,

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { episodeEndedBy, episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
 import { attachRecorder, type Recorder, type RecordingFailure } from '../record/index.ts';
-import { DatasetWriter, defaultTask, provenance, type DatasetSummary } from '../dataset/index.ts';
+import { DatasetWriter, defaultTask, manifestControlMode, provenance, type DatasetSummary } from '../dataset/index.ts';
 import { round } from '../core/round.ts';
 import { summarize } from './episodes.ts';
 import { episodeOutcome } from './runOne.ts';
@@ -152,7 +152,8 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   let dataset: DatasetWriter | undefined;
   let datasetSummary: DatasetSummary | undefined;
   try {
-    // Opened (or checked for append: a mismatch is refused, naming it) before the first episode.
+    // Opened (or checked for append: a mismatch is refused, naming it) before the first episode; a
+    // planner without a policy by its mapper's manifest's control mode (the world model's).
     if (o.dataset)
       dataset = await DatasetWriter.open({
         dir: o.dataset.dir,
@@ -161,7 +162,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         task: o.dataset.task ?? defaultTask(o.robot, session.task.name),
         scored: true,
         velocityCommand: session.command,
-        provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon eval --robot ${o.robot} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
+        provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : { mode: manifestControlMode(session.folder.manifest) }), source: `axon eval --robot ${o.robot} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
       });
     for (let k = 0; k < o.episodes && !o.stop?.aborted; k++) {
       const seed = episodeSeed(o.seed, k);

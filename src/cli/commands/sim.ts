@@ -12,7 +12,7 @@ import { STOP_SIGNALS } from '../../session/stopSignals.ts';
 import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, VIEW_STOP_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
-import { DatasetWriter, defaultTask, provenance } from '../../dataset/index.ts';
+import { DatasetWriter, defaultTask, manifestControlMode, provenance } from '../../dataset/index.ts';
 import { drawingMeta, type RecordedEpisode } from '../../record/index.ts';
 import { datasetLine, RunOutputs } from '../outputs.ts';
 import { loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile } from '../bridgeDrawing.ts';
@@ -146,7 +146,8 @@ export function simCommand() {
           `axon sim: ${robotLabel} under ${session.folder.manifest.name} (${session.folder.manifest.control_hz} Hz policy, ${o.physicsHz} Hz physics, ${physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'}), ` +
             `${o.duration} s ${realtime ? 'in real time' : 'as fast as possible'}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
         );
-      // --dataset: opened (or checked for append) before the robot moves; a mismatch is refused here.
+      // --dataset: opened (or checked for append) before the robot moves; a mismatch is refused here,
+      // a planner without a policy's control mode too (its mapper's manifest: the world model's).
       const dataset = o.dataset
         ? await DatasetWriter.open({
             dir: o.dataset,
@@ -155,7 +156,7 @@ export function simCommand() {
             task: o.task ?? defaultTask(robotLabel, session.task.name),
             scored: true,
             velocityCommand: session.command,
-            provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : {}), source: `axon sim --robot ${robotLabel}` }),
+            provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : { mode: manifestControlMode(session.folder.manifest) }), source: `axon sim --robot ${robotLabel}` }),
           }).catch(async (e: unknown) => {
             await session.close();
             throw e;
