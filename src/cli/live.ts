@@ -31,6 +31,8 @@ export interface LiveOptions {
   readonly worldModel?: WorldModelOptions;
   /** Run the policy in a worker thread; a request older than this is a stall (s). */
   readonly asyncStallS?: number;
+  /** Every onnxruntime call on a worker thread waited for with the stage's budget (SessionOptions.guardOnnx). */
+  readonly guardOnnx?: boolean;
   /** Gaussian noise (std, raw action units) on the policy's output: a degraded policy. */
   readonly actionNoise?: number;
   /** What the run is for, when known (a shipped robot served over the bridge). */
@@ -67,6 +69,7 @@ export async function runLive(robot: Robot, o: LiveOptions): Promise<LiveResult>
     policy: o.policy,
     ...(o.worldModel ? { worldModel: o.worldModel } : {}),
     ...(o.asyncStallS !== undefined ? { asyncStallS: o.asyncStallS } : {}),
+    ...(o.guardOnnx ? { guardOnnx: true } : {}),
     ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
     ...(o.velocityCommand ? { velocityCommand: o.velocityCommand } : {}),
     ...(o.task ? { task: o.task } : {}),

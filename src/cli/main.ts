@@ -17,6 +17,7 @@ import { sim2simCommand } from './commands/sim2sim.ts';
 import { exportCommand } from './commands/export.ts';
 import { datasetCommand } from './commands/dataset.ts';
 import { EXIT_FAILED, EXIT_USAGE } from './exitCodes.ts';
+import { stuckInferenceWorkers } from '../policy/guardedSession.ts';
 
 export function buildProgram(): Command {
   const program = new Command()
@@ -99,6 +100,14 @@ export async function main(argv: string[]): Promise<number> {
  */
 export function endProcess(code: number, graceMs = 5000): void {
   process.exitCode = code;
+  // A guarded onnxruntime call that never returned (run --guard-onnx) left a thread in native code:
+  // Node joins its threads on exit, so the process would never end. Everything is written by now
+  // (stdout and stderr are synchronous on Linux); only a signal ends a process with such a thread.
+  const stuck = stuckInferenceWorkers();
+  if (stuck > 0) {
+    process.stderr.write(`axon: ${stuck} onnxruntime call${stuck > 1 ? 's' : ''} never returned; a thread stuck in native code cannot be joined, so the process ends by SIGKILL (exit status 137, where ${code} was due)\n`);
+    process.kill(process.pid, 'SIGKILL');
+  }
   setTimeout(() => {
     process.stderr.write(`axon: the command ended ${graceMs / 1000} s ago but something it opened (a thread or socket) still kept the process alive; exiting\n`);
     process.exit(code);

@@ -6,6 +6,7 @@ import { steadyNow } from '../clock/sleep.ts';
 import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import type { ActionMapper } from '../model/ActionMapper.ts';
 import type { Policy } from '../policy/Policy.ts';
+import { InferenceTimeout } from '../policy/InferenceTimeout.ts';
 import { clearWorldModelTick, type WorldModelHook } from '../worldmodel/types.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import { LoopStats } from './LoopStats.ts';
@@ -75,6 +76,11 @@ const WARM_UP_CALLS = 3;
 /** The raced stage did not answer by its deadline. */
 const LATE = Symbol('late');
 /** The raced stage answered, but took longer than its budget from its call (made on a miss only). */
+/** A policy's default budget, in periods from the tick's slot. */
+export const POLICY_BUDGET = 0.5;
+/** A world-model hook's default budget, in periods from the tick's slot. */
+export const WORLD_MODEL_BUDGET = 0.9;
+
 class TookTooLong {
   constructor(readonly took: number) {}
 }
@@ -133,8 +139,8 @@ export class ControlLoop {
     const spec = p.robot.spec;
     const d = p.deadlines ?? {};
     this.timer = d.timer ?? (isDeadlineTimer(p.clock) ? p.clock : clockDeadlineTimer(p.clock));
-    this.policyS = d.policyS ?? 0.5 * p.clock.period;
-    this.worldModelS = d.worldModelS ?? 0.9 * p.clock.period;
+    this.policyS = d.policyS ?? POLICY_BUDGET * p.clock.period;
+    this.worldModelS = d.worldModelS ?? WORLD_MODEL_BUDGET * p.clock.period;
     this.stats = new LoopStats(stageNames, Math.max(1, Math.min(p.maxTicks, 200_000)));
     this.rec = {
       seq: 0,
@@ -286,7 +292,7 @@ export class ControlLoop {
     try {
       out = this.p.policy.act(rec.input, this.p.clock.now());
     } catch (e) {
-      return of(this.policyMiss(rec, `policy failed: ${(e as Error).message}`));
+      return of(this.policyMiss(rec, e instanceof InferenceTimeout ? `policy: ${e.detail}` : `policy failed: ${(e as Error).message}`));
     }
     if (!(out instanceof Promise)) {
       // An asynchronous policy's act() only hands the input over: its lateness is its stall bound (PolicyStatus).
@@ -363,7 +369,7 @@ export class ControlLoop {
     try {
       out = this.p.worldModel.apply(rec.observation, rec.input, rec.policyAction, rec.seq);
     } catch (e) {
-      return of(this.hookMiss(rec, `world model failed: ${(e as Error).message}`, 'world_model_error'));
+      return of(this.hookFailed(rec, e as Error));
     }
     if (!(out instanceof Promise)) {
       const took = this.p.clock.now() - t0;
@@ -380,7 +386,7 @@ export class ControlLoop {
         r instanceof Float32Array
           ? this.hooked(rec, r)
           : r instanceof Error
-            ? this.hookMiss(rec, `world model failed: ${r.message}`, 'world_model_error')
+            ? this.hookFailed(rec, r)
             : this.hookMiss(rec, r === LATE ? `world model gave no action within ${ms(this.worldModelS)} of the tick` : `world model took ${ms(r.took)}, over its budget of ${ms(this.worldModelS)}`),
       ),
     );
@@ -390,6 +396,11 @@ export class ControlLoop {
     if (a !== undefined) rec.action.set(a);
     this.end(S_WM);
     return rec;
+  }
+
+  /** The hook threw: an error, unless its model's guarded call ran out of time (a deadline). */
+  private hookFailed(rec: TickRecord, e: Error): TickRecord {
+    return e instanceof InferenceTimeout ? this.hookMiss(rec, `world model: ${e.detail}`) : this.hookMiss(rec, `world model failed: ${e.message}`, 'world_model_error');
   }
 
   /** The hook gave no usable action: late (a deadline) or failed (an error, not a deadline); safety holds either way. */

@@ -2,20 +2,25 @@ import * as ort from 'onnxruntime-node';
 import { checkTensorIo, observationFeedShape } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, outputSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy } from './Policy.ts';
-import { openSyncSession, type SyncSession } from './ortSync.ts';
+import type { SyncSession } from './ortSync.ts';
+import { openOnnxSession, closeOnnxSession, type GuardedOptions, type OpenedSession, type SessionKind } from './guardedSession.ts';
 
 /**
  * How act() calls onnxruntime: 'sync' calls the native session on the caller's thread and returns
- * the action at once (no event-loop hop, see ortSync.ts); 'async' awaits the public run(), which
+ * the action at once (no event-loop hop, see ortSync.ts); 'guarded' calls it on a worker thread the
+ * caller waits for synchronously with a deadline (guardedSession.ts: a call that never returns
+ * throws InferenceTimeout instead of freezing the loop); 'async' awaits the public run(), which
  * defers the same native call through setImmediate.
  */
-export type OnnxRunMode = 'sync' | 'async';
+export type OnnxRunMode = SessionKind;
 
 export interface OnnxPolicyOptions {
   /** onnxruntime intra-op threads (1: the inference runs on the calling thread alone). */
   readonly threads?: number;
   /** Default 'sync'; falls back to 'async' with a `note` when the installed onnxruntime-node is not one checked for it. */
   readonly mode?: OnnxRunMode;
+  /** 'guarded': the deadline of each call and the test hook (GuardedOptions). */
+  readonly guard?: GuardedOptions;
 }
 
 
@@ -63,10 +68,10 @@ export class OnnxPolicy implements Policy {
 
   private constructor(
     readonly manifest: ModelManifest,
-    private readonly session: { sync: SyncSession } | { async: ort.InferenceSession },
+    private readonly session: OpenedSession,
     note: string | undefined,
   ) {
-    this.mode = 'sync' in session ? 'sync' : 'async';
+    this.mode = 'async' in session ? 'async' : session.guarded ? 'guarded' : 'sync';
     if (note) this.note = note;
     this.inputSize = observationSize(manifest);
     this.outputSize = outputSize(manifest);
@@ -86,37 +91,24 @@ export class OnnxPolicy implements Policy {
 
   /** Loads and checks a model folder. `o` may be a thread count (the former signature). */
   static async load(folder: ModelFolder, o: OnnxPolicyOptions | number = {}): Promise<OnnxPolicy> {
-    const { threads = 1, mode = 'sync' } = typeof o === 'number' ? { threads: o } : o;
+    const { threads = 1, mode = 'sync', guard } = typeof o === 'number' ? { threads: o } : o;
     const { manifest, onnxPath } = folder;
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
-    const fail = (e: unknown) => onnxLoadError(onnxPath, e);
-    let note: string | undefined;
-    if (mode === 'sync') {
-      let opened: ReturnType<typeof openSyncSession>;
-      try {
-        opened = openSyncSession(onnxPath, options);
-      } catch (e) {
-        throw fail(e);
-      }
-      if ('session' in opened) {
-        try {
-          checkIo(opened.session, manifest, onnxPath);
-        } catch (e) {
-          opened.session.dispose();
-          throw e;
-        }
-        return new OnnxPolicy(manifest, { sync: opened.session }, undefined).warmUp();
-      }
-      note = opened.note;
-    }
-    let session: ort.InferenceSession;
+    let opened: Awaited<ReturnType<typeof openOnnxSession>>;
     try {
-      session = await ort.InferenceSession.create(onnxPath, options);
+      opened = await openOnnxSession(onnxPath, options, mode, guard);
     } catch (e) {
-      throw fail(e);
+      throw onnxLoadError(onnxPath, e);
     }
-    checkIo(session, manifest, onnxPath);
-    return new OnnxPolicy(manifest, { async: session }, note);
+    const session = opened.session;
+    try {
+      checkIo('sync' in session ? session.sync : session.async, manifest, onnxPath);
+    } catch (e) {
+      await closeOnnxSession(session);
+      throw e;
+    }
+    const p = new OnnxPolicy(manifest, session, opened.note);
+    return 'sync' in session ? p.warmUp() : p;
   }
 
   reset(): void {
@@ -150,8 +142,7 @@ export class OnnxPolicy implements Policy {
   }
 
   async close(): Promise<void> {
-    if ('sync' in this.session) this.session.sync.dispose();
-    else await this.session.async.release();
+    await closeOnnxSession(this.session);
   }
 
   /** An output's values: the preallocated tensor onnxruntime wrote into (sync), else the result's own. */

@@ -18,7 +18,7 @@ import { ZeroPolicy, type Policy } from '../policy/Policy.ts';
 import type { WorldModelHook } from '../worldmodel/types.ts';
 import { SafetySupervisor } from '../safety/SafetySupervisor.ts';
 import type { SafetyConfig } from '../safety/types.ts';
-import { ControlLoop, type StageDeadlines } from '../loop/ControlLoop.ts';
+import { ControlLoop, POLICY_BUDGET, WORLD_MODEL_BUDGET, type StageDeadlines } from '../loop/ControlLoop.ts';
 import { VelocityCommand } from '../loop/VelocityCommand.ts';
 import { BatchPolicy } from '../worldmodel/BatchPolicy.ts';
 import { NoisyPolicy } from './NoisyPolicy.ts';
@@ -150,10 +150,10 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
     policy =
       o.policy === undefined
         ? new ZeroPolicy(m, observationSize(m), actionSize(m))
-        : await loadPolicy(folder, { zero: o.zeroPolicy, ...(o.asyncStallS !== undefined ? { async: { stallS: o.asyncStallS } } : {}) });
+        : await loadPolicy(folder, { zero: o.zeroPolicy, ...(o.asyncStallS !== undefined ? { async: { stallS: o.asyncStallS } } : o.guardOnnx ? { guard: { timeoutS: POLICY_BUDGET * period } } : {}) });
     if (o.actionNoise !== undefined && o.actionNoise > 0) policy = new NoisyPolicy(policy, o.actionNoise);
     if (wmFolder && o.worldModel)
-      worldModel = await loadSessionWorldModel(wmFolder, o.worldModel, robot.spec, period, o.policy !== undefined ? { folder, zero: o.zeroPolicy ?? false } : undefined);
+      worldModel = await loadSessionWorldModel(wmFolder, o.worldModel, robot.spec, period, o.policy !== undefined ? { folder, zero: o.zeroPolicy ?? false } : undefined, o.guardOnnx ? { timeoutS: WORLD_MODEL_BUDGET * period } : undefined);
     const command = VelocityCommand.forManifest(m, o.velocityCommand);
     const options: SessionOptions = o;
     const seedWithPolicy = o.policy !== undefined && !o.zeroPolicy;

@@ -40,6 +40,12 @@ export interface SessionOptions {
   readonly actionNoise?: number;
   /** Load the world model but keep the loop's hook pass-through (baselines: e.g. random actions instead of planning). */
   readonly hookOff?: boolean;
+  /**
+   * Every onnxruntime call of the run (policy, world model, shield continuation) on a worker thread
+   * that the loop waits for with the stage's budget (src/policy/guardedSession.ts): a call that never
+   * returns is a deadline miss (hold, then safe-stop) instead of a frozen loop. `axon run --guard-onnx`.
+   */
+  readonly guardOnnx?: boolean;
   /** Run the policy in a worker thread (the loop never waits); a request older than this is a stall (s). */
   readonly asyncStallS?: number;
   /** Initial velocity command (vx m/s, vy m/s, wz rad/s; `--command`), clamped to the manifest's command_ranges. */

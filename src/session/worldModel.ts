@@ -9,6 +9,7 @@ import { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import { modelDefaults, mapJoints } from '../model/jointMap.ts';
 import { PassThroughHook, type WorldModelHook } from '../worldmodel/types.ts';
 import { OnnxWorldModel } from '../worldmodel/OnnxWorldModel.ts';
+import type { GuardedOptions } from '../policy/guardedSession.ts';
 import { QuadraticCost } from '../worldmodel/TrajectoryCost.ts';
 import { CemPlanner, MppiPlanner, defaultPlannerOptions } from '../worldmodel/Planner.ts';
 import { Constraints } from '../worldmodel/Constraints.ts';
@@ -46,18 +47,19 @@ export async function loadSessionWorldModel(
   spec: RobotSpec,
   period: number,
   policy: { readonly folder: ModelFolder; readonly zero: boolean } | undefined,
+  guard?: GuardedOptions,
 ): Promise<SessionWorldModel> {
   const wm = wmFolder.manifest;
   new ObservationBuilder(wm, spec); // refuses a world model whose joints the robot lacks
   if (Math.abs(wm.world_model!.dt - period) > 1e-9)
     throw new ManifestError('MODEL_MISMATCH', `${o.dir}/manifest.json#/world_model/dt`, `is ${wm.world_model!.dt} s but the loop period is ${period} s`, `${period} s`);
-  const model = await OnnxWorldModel.load(wmFolder, { maxBatch: Math.max(64, o.plan?.samples ?? defaultPlannerOptions.samples) });
+  const model = await OnnxWorldModel.load(wmFolder, { maxBatch: Math.max(64, o.plan?.samples ?? defaultPlannerOptions.samples), ...(guard ? { onnxRun: 'guarded' as const, guard } : {}) });
   let continuation: Continuation = holdContinuation;
   let continuationKind: 'policy' | 'hold' = 'hold';
   if (o.mode === 'shield' && policy && !policy.zero && o.shield?.continuation === 'policy') {
     const m = policy.folder.manifest;
     try {
-      continuation = await BatchPolicy.load(policy.folder, model.stateNames, modelDefaults(m, spec, mapJoints(m.joints, spec, 'manifest.json#/joints')), 2 + (o.shield?.samples ?? defaultShieldOptions.samples));
+      continuation = await BatchPolicy.load(policy.folder, model.stateNames, modelDefaults(m, spec, mapJoints(m.joints, spec, 'manifest.json#/joints')), 2 + (o.shield?.samples ?? defaultShieldOptions.samples), guard);
       continuationKind = 'policy';
     } catch (e) {
       if (!(e instanceof AxonError)) throw e;

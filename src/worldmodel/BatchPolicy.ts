@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { AxonError } from '../core/errors.ts';
 import { onnxLoadError } from '../policy/OnnxPolicy.ts';
+import { openOnnxSession, closeOnnxSession, type GuardedOptions, type OpenedSession } from '../policy/guardedSession.ts';
 import { observationFeedShape } from '../model/onnxIo.ts';
 import { actionSize, observationSize, termWidth, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { expandScale } from '../model/jointMap.ts';
@@ -11,6 +12,12 @@ import { expandScale } from '../model/jointMap.ts';
  */
 export interface Continuation {
   act(states: Float32Array, prev: Float32Array, batch: number, out: Float32Array): void | Promise<void>;
+}
+
+/** The one call BatchPolicy makes of its session, whichever kind it is (guardedSession.ts). */
+interface Session {
+  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor>): unknown;
+  close(): Promise<void>;
 }
 
 /** The previous action again (zero-order hold). */
@@ -52,7 +59,7 @@ export class BatchPolicy implements Continuation {
 
   private constructor(
     private readonly policy: ModelManifest,
-    private readonly session: ort.InferenceSession,
+    private readonly session: Session,
     stateNames: readonly string[],
     defaults: Float32Array,
     maxBatch: number,
@@ -90,16 +97,24 @@ export class BatchPolicy implements Continuation {
    * @param stateNames the world model's state element names
    * @param defaults the policy's default joint pose in its joint order (for joint_pos_rel)
    */
-  static async load(folder: ModelFolder, stateNames: readonly string[], defaults: Float32Array, maxBatch = 64): Promise<BatchPolicy> {
+  static async load(folder: ModelFolder, stateNames: readonly string[], defaults: Float32Array, maxBatch = 64, guard?: GuardedOptions): Promise<BatchPolicy> {
     const m = folder.manifest;
     if (m.recurrent !== undefined || m.action.chunk !== undefined) throw new AxonError('WM_CONTINUATION', `${folder.dir}/manifest.json`, 'is recurrent or chunked', 'a feed-forward one-step policy');
-    let session: ort.InferenceSession;
+    let opened: OpenedSession;
     try {
-      session = await ort.InferenceSession.create(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' });
+      // onnxruntime's public run() (a shield's few calls per tick), or guarded on a worker thread.
+      opened = (await openOnnxSession(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' }, guard ? 'guarded' : 'async', guard)).session;
     } catch (e) {
       throw onnxLoadError(folder.onnxPath, e);
     }
-    return new BatchPolicy(m, session, stateNames, defaults, maxBatch, rowShapes(session, m, folder.onnxPath));
+    const io = 'sync' in opened ? opened.sync : opened.async;
+    const session: Session = { run: (f, o) => ('sync' in opened ? opened.sync.run(f, o) : opened.async.run(f, o)), close: () => closeOnnxSession(opened) };
+    try {
+      return new BatchPolicy(m, session, stateNames, defaults, maxBatch, rowShapes(io, m, folder.onnxPath));
+    } catch (e) {
+      await session.close();
+      throw e;
+    }
   }
 
   private reserve(n: number): void {
@@ -146,7 +161,7 @@ export class BatchPolicy implements Continuation {
   }
 
   async close(): Promise<void> {
-    await this.session.release();
+    await this.session.close();
   }
 }
 
@@ -155,7 +170,7 @@ export class BatchPolicy implements Continuation {
  * unknown); else the shapes one row is fed and fetched in: the input's as OnnxPolicy feeds it, the
  * output's rank as declared with every dimension before the last 1.
  */
-function rowShapes(session: ort.InferenceSession, m: ModelManifest, file: string): { input: number[]; output: number[] } | undefined {
+function rowShapes(session: Pick<ort.InferenceSession, 'inputNames' | 'outputNames' | 'inputMetadata' | 'outputMetadata'>, m: ModelManifest, file: string): { input: number[]; output: number[] } | undefined {
   const md = session.inputMetadata.find((x) => x.name === m.onnx.input);
   if (!md?.isTensor || md.shape.length === 0) return undefined;
   const d0 = md.shape[0];

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node';
-import { openSyncSession, type SyncSession } from '../policy/ortSync.ts';
+import { openOnnxSession, closeOnnxSession, type GuardedOptions, type OpenedSession, type SessionKind } from '../policy/guardedSession.ts';
 import { onnxLoadError } from '../policy/OnnxPolicy.ts';
 import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
@@ -11,8 +11,13 @@ export interface OnnxWorldModelOptions {
   readonly maxBatch?: number;
   /** onnxruntime intra-op threads; default 1 (one core: the loop's). */
   readonly threads?: number;
-  /** 'async': onnxruntime's public run() (A/B runs, or where the native session is not checked); default the synchronous native call when available. */
-  readonly onnxRun?: 'sync' | 'async';
+  /**
+   * 'async': onnxruntime's public run() (A/B runs, or where the native session is not checked);
+   * 'guarded': the native call on a worker thread waited for with `guard`'s deadline
+   * (src/policy/guardedSession.ts); default the synchronous native call when available.
+   */
+  readonly onnxRun?: SessionKind;
+  readonly guard?: GuardedOptions;
 }
 
 interface BatchIo {
@@ -69,7 +74,7 @@ export class OnnxWorldModel implements WorldModel {
 
   private constructor(
     readonly manifest: ModelManifest,
-    private readonly session: { readonly sync: SyncSession } | { readonly async: ort.InferenceSession },
+    private readonly session: OpenedSession,
     maxBatch: number,
   ) {
     const wm = manifest.world_model!;
@@ -100,14 +105,19 @@ export class OnnxWorldModel implements WorldModel {
     const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
     // The native session called synchronously (src/policy/ortSync.ts): a planner makes many calls
     // per tick and each async run() pays an event-loop turn (setImmediate); else the public run().
-    let session: { sync: SyncSession } | { async: ort.InferenceSession };
+    let session: OpenedSession;
     try {
-      const sync = opts.onnxRun === 'async' || process.env.AXON_ONNX_RUN === 'async' ? undefined : openSyncSession(onnxPath, options);
-      session = sync && 'session' in sync ? { sync: sync.session } : { async: await ort.InferenceSession.create(onnxPath, options) };
+      const kind = opts.onnxRun === 'guarded' ? 'guarded' : opts.onnxRun === 'async' || process.env.AXON_ONNX_RUN === 'async' ? 'async' : 'sync';
+      session = (await openOnnxSession(onnxPath, options, kind, opts.guard)).session;
     } catch (e) {
       throw onnxLoadError(onnxPath, e);
     }
-    checkIo('sync' in session ? session.sync : session.async, manifest, onnxPath);
+    try {
+      checkIo('sync' in session ? session.sync : session.async, manifest, onnxPath);
+    } catch (e) {
+      await closeOnnxSession(session);
+      throw e;
+    }
     return new OnnxWorldModel(manifest, session, opts.maxBatch ?? 1024);
   }
 
@@ -193,8 +203,7 @@ export class OnnxWorldModel implements WorldModel {
   }
 
   async close(): Promise<void> {
-    if ('sync' in this.session) this.session.sync.dispose();
-    else await this.session.async.release();
+    await closeOnnxSession(this.session);
   }
 }
 

@@ -40,6 +40,7 @@ export function runCommand() {
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term (m/s, m/s, rad/s), clamped to the manifest's command_ranges; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
     .option('--async', 'run the policy in a worker thread: the loop never waits for it', false)
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
+    .option('--guard-onnx', "run every onnxruntime call (policy, world model) on a worker thread the loop waits for with the stage's budget: a call that never returns is a deadline miss (hold, then safe-stop) instead of a frozen loop; costs one thread hand-off per call (docs/safety.md)", false)
     .option('--seed <n>', 'seed of the action noise and the world-model hook', seedInt, 1)
     .addOption(new Option('--clock <kind>', "the loop's wall clock: block (default: once the tick is sent and the bus cycle read back, the loop's thread sleeps in Atomics.wait then spins a learned margin, as a C loop does), timer (event-loop timers and a learned spin on the loop's thread) or worker (a timing thread sleeps with Atomics.wait and a learned spin, then wakes the loop); docs/timing.md").choices(LIVE_CLOCK_KINDS))
     .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match); read with axon dataset info / axon replay')
@@ -108,6 +109,7 @@ export function runCommand() {
           ...(wm ? { worldModel: wm } : {}),
           ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
           ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+          ...(o.guardOnnx ? { guardOnnx: true } : {}),
           ...(o.command ? { velocityCommand: o.command } : {}),
           ...(onLoop ? { onLoop } : {}),
         });
