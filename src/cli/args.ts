@@ -53,3 +53,21 @@ export function nonNegative(v: string): number {
   if (v.trim() === '' || !(x >= 0) || !Number.isFinite(x)) throw new InvalidArgumentError('expected a finite number >= 0');
   return x;
 }
+
+/**
+ * `--allow-origin URL` (repeatable): the origin of a page allowed to open the viewer, e.g. an https
+ * reverse proxy in front of it: `http(s)://host[:port]`, no path, query or user; returned as the
+ * browser's Origin header would say it (`https://robot.example.com`, default port dropped).
+ */
+export function allowOriginArg(v: string, previous: readonly string[] = []): string[] {
+  const expected = 'expected an origin such as https://robot.example.com or http://10.0.0.5:8443 (http or https, a host, an optional port; no path, query or user)';
+  let u: URL;
+  try {
+    u = new URL(v.trim());
+  } catch {
+    throw new InvalidArgumentError(expected);
+  }
+  if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '' || u.username !== '' || u.password !== '' || u.pathname !== '/' || u.search !== '' || u.hash !== '' || /^[a-z]+:\/\/[^/]*\/./i.test(v.trim()))
+    throw new InvalidArgumentError(expected);
+  return [...previous, u.origin];
+}

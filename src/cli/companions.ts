@@ -72,8 +72,8 @@ export const WORLD_MODEL_COMPANIONS: readonly Companion<WorldModelFlags>[] = [
   ...['--surprise-threshold', '--surprise-ticks'].map((f) => inMode('monitor', f)),
 ];
 
-/** `--view-port` with `--view` (sim, run, teleop, replay). */
-export const VIEW_COMPANIONS: readonly Companion<{ readonly view: boolean }>[] = [{ flag: '--view-port', needs: '--view', ok: (o) => o.view }];
+/** `--view-port` and `--allow-origin` with `--view` (sim, run, teleop, replay). */
+export const VIEW_COMPANIONS: readonly Companion<{ readonly view: boolean }>[] = [{ flag: '--view-port', needs: '--view', ok: (o) => o.view }, { flag: '--allow-origin', needs: '--view', ok: (o) => o.view }];
 
 /** `--stop-needs-token` with `--view` (sim, run, teleop: the viewer's stop rule; replay has nothing to stop). */
 export const VIEW_STOP_COMPANIONS: readonly Companion<{ readonly view: boolean }>[] = [{ flag: '--stop-needs-token', needs: '--view', ok: (o) => o.view }];

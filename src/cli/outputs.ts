@@ -23,6 +23,8 @@ export interface OutputFlags {
   readonly viewPort: number;
   /** `--stop-needs-token`: the viewer's E-STOP and Disarm need the token too (docs/safety.md, "Stopping is always allowed"). */
   readonly stopNeedsToken?: boolean;
+  /** `--allow-origin URL` (repeatable): a reverse proxy's origin the viewer lets in (docs/viewer.md). */
+  readonly allowOrigin?: readonly string[];
   /** `--json`: the viewer's URL goes to stderr (stdout carries the summary). */
   readonly json: boolean;
 }
@@ -73,7 +75,7 @@ export class RunOutputs {
     if (f.view) {
       const { robot, options } = p.view();
       const velocityCommand = command ? { velocityCommand: { source: command, inModel: hasVelocityTerm(p.manifest) } } : {};
-      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, stopNeedsToken: f.stopNeedsToken ?? false, ...velocityCommand, ...(rollouts ? { rollouts } : {}), ...(p.health ? { health: p.health } : {}) });
+      const attach = (r: ViewerRobot) => attachViewer(loop, p.safety, r, { ...options, port: f.viewPort, stopNeedsToken: f.stopNeedsToken ?? false, ...(f.allowOrigin ? { allowOrigins: f.allowOrigin } : {}), ...velocityCommand, ...(rollouts ? { rollouts } : {}), ...(p.health ? { health: p.health } : {}) });
       // A robot at hand subscribes now, before the first tick; one still loading (a MuJoCo view) when it is ready.
       const viewer = robot instanceof Promise ? robot.then(attach) : attach(robot);
       this.viewer = viewer;

@@ -24,6 +24,11 @@
  * whose Origin is not this viewer's own page (`http://<a name of this host>:<port>`) is refused 403
  * (cross-site WebSocket hijacking; docs/viewer.md, "Only the viewer's own page"). A client that sends
  * no Origin (a script, a test, not a browser) is not a page of another site and is let in.
+ *
+ * A site's own name that DNS points at 127.0.0.1 (rebinding) would make its pages this server's own
+ * origin: every request and upgrade whose Host is not an IP literal, localhost, this machine's name
+ * or an allowed origin's host is refused 403 first (hostAllowed; docs/viewer.md, "Only the viewer's
+ * own page"). `allowOrigins` (`--allow-origin`) admits a reverse proxy's origin to both checks.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createReadStream, existsSync, statSync } from 'node:fs';
@@ -32,6 +37,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { hostname, networkInterfaces } from 'node:os';
+import { isIPv4 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AxonError } from '../core/errors.ts';
@@ -58,6 +64,12 @@ export interface ViewerServerOptions {
   readonly host?: string;
   /** Command token; default 16 random bytes, hex. */
   readonly token?: string;
+  /**
+   * Origins (`https://robot.example.com[:port]`, as allowOriginArg normalises them) whose pages may
+   * open the WebSocket too, and whose host names the Host check accepts: an https reverse proxy in
+   * front of the viewer (docs/viewer.md, "Behind a reverse proxy"). `--allow-origin URL`.
+   */
+  readonly allowOrigins?: readonly string[];
 }
 
 export interface ViewerClient {
@@ -128,6 +140,11 @@ export class ViewerServer {
   originsRefused = 0;
   /** Host names (lower case; an IPv6 address in brackets) under which this server's page is its own origin. */
   private ownHosts = new Set<string>();
+  /** Origins allowed besides the page's own (`allowOrigins`, lower case), and the names the Host check accepts besides IP literals and localhost. */
+  private extraOrigins = new Set<string>();
+  private hostNames = new Set<string>();
+  /** HTTP requests and upgrades refused (403) because their Host is not a name of this viewer (DNS rebinding). */
+  hostsRefused = 0;
   /** Connections refused for a bound whose close has not finished: terminated by close() too. */
   private readonly refusedSockets = new Set<WebSocket>();
   /** Extra files served by exact URL path (the robot's mesh files): nothing else outside page/ and three. */
@@ -174,6 +191,8 @@ export class ViewerServer {
     this.token = token ?? randomBytes(16).toString('hex');
     this.http = createServer((req, res) => {
       try {
+        const refused = this.hostRefusal(req);
+        if (refused !== undefined) return void res.writeHead(403, { 'content-type': 'text/plain', connection: 'close' }).end(refused);
         this.serve(req, res);
       } catch (e) {
         failRequest(res, e);
@@ -182,6 +201,11 @@ export class ViewerServer {
     this.wss = new WebSocketServer({ noServer: true, maxPayload: 64 * 1024 });
     this.http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
       try {
+        const refused = this.hostRefusal(req);
+        if (refused !== undefined) {
+          socket.on('error', () => {});
+          return void socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(refused)}\r\n\r\n${refused}`);
+        }
         this.upgrade(req, socket, head);
       } catch {
         socket.destroy();
@@ -202,9 +226,9 @@ export class ViewerServer {
       return;
     }
     const origin = req.headers.origin;
-    if (origin !== undefined && !this.ownOrigin(origin)) {
+    if (origin !== undefined && !this.ownOrigin(origin) && !this.extraOrigins.has(origin.toLowerCase())) {
       this.originsRefused++;
-      const body = `origin ${JSON.stringify(origin.slice(0, 200))} is not this viewer's page (http://127.0.0.1:${this._port}): open the URL axon printed`;
+      const body = `origin ${JSON.stringify(origin.slice(0, 200))} is not this viewer's page (http://127.0.0.1:${this._port}): open the URL axon printed (a reverse proxy's origin: --allow-origin URL)`;
       socket.on('error', () => {});
       socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
@@ -363,6 +387,20 @@ export class ViewerServer {
     const a = this.http.address();
     this._port = typeof a === 'object' && a ? a.port : port;
     this.ownHosts = ownHostNames(this.host);
+    this.extraOrigins = new Set((o.allowOrigins ?? []).map((x) => x.toLowerCase()));
+    this.hostNames = allowedHostNames(o.allowOrigins ?? []);
+  }
+
+  /**
+   * Why `req` is refused for its Host header, or undefined when it names this viewer (DNS rebinding:
+   * a site's own name resolving to 127.0.0.1 makes the browser treat this server as that site, its
+   * Origin then passes as the page's own). Counted in `hostsRefused`.
+   */
+  private hostRefusal(req: IncomingMessage): string | undefined {
+    const h = req.headers.host;
+    if (hostAllowed(h, this.hostNames)) return undefined;
+    this.hostsRefused++;
+    return `host ${JSON.stringify((h ?? '').slice(0, 200))} is not a name of this viewer (refused against DNS rebinding): open the URL axon printed, or allow a reverse proxy's name with --allow-origin URL`;
   }
 
   /** Serves `file` at exactly `urlPath` (e.g. /mesh/3/base.stl); only registered paths are served. */
@@ -447,6 +485,35 @@ function ownHostNames(bound: string): Set<string> {
     names.add(`${h}.local`);
   }
   return names;
+}
+
+/** The names the Host check accepts besides IP literals and localhost: this machine's name (and its .local), and each allowed origin's host. */
+function allowedHostNames(allowOrigins: readonly string[]): Set<string> {
+  const h = hostname().toLowerCase();
+  const names = new Set([h, `${h}.local`]);
+  for (const o of allowOrigins) names.add(new URL(o).hostname.toLowerCase());
+  return names;
+}
+
+/**
+ * A Host header (`name[:port]`, `[v6][:port]`) names this server: no header (not a browser: every
+ * browser sends one), an IP literal (a site cannot rebind one), `localhost` or a `*.localhost`
+ * name (RFC 6761: browsers resolve them to loopback themselves), or one of `names`. The port is not
+ * checked (a proxy may forward its own); a trailing dot is ignored.
+ */
+export function hostAllowed(header: string | undefined, names: ReadonlySet<string>): boolean {
+  if (header === undefined) return true;
+  let name: string;
+  try {
+    const u = new URL(`http://${header}/`);
+    if (u.username !== '' || u.password !== '' || u.pathname !== '/' || `${u.host}` === '') return false;
+    name = u.hostname.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return false;
+  }
+  if (name.startsWith('[') || isIPv4(name)) return true;
+  if (name === 'localhost' || name.endsWith('.localhost')) return true;
+  return names.has(name);
 }
 
 /** Size of a received message (a Buffer by default; ws may give fragments or an ArrayBuffer). */

@@ -254,7 +254,7 @@ export async function attachViewer(
     }
   };
 
-  await server.listen({ port: o.port, host: o.host });
+  await server.listen({ port: o.port, host: o.host, ...(o.allowOrigins ? { allowOrigins: o.allowOrigins } : {}) });
 
   // ---- timers: frames and stats, off the tick --------------------------------------------------
   const links = new Float32Array(7 * nLinks);

@@ -56,6 +56,8 @@ export interface ViewerOptions {
   /** Default 127.0.0.1 (loopback only). */
   readonly host?: string;
   readonly token?: string;
+  /** Origins besides the page's own that may open the WebSocket, their hosts passing the Host check: a reverse proxy (`--allow-origin`, ViewerServerOptions). */
+  readonly allowOrigins?: readonly string[];
   /**
    * E-stop and disarm need the token too; default false: stopping is always allowed, a page
    * without the token may stop the robot (arming, reset and commands still need it). Set it for a

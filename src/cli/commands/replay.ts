@@ -8,7 +8,7 @@ import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer, type ViewerSafety } from '../../viewer/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { printable } from '../../core/printable.ts';
-import { portNumber, positiveNumber } from '../args.ts';
+import { allowOriginArg, portNumber, positiveNumber } from '../args.ts';
 import { checkInputFile } from '../preflight.ts';
 
 const nonNegative = (v: string) => {
@@ -41,6 +41,7 @@ export function replayCommand() {
     .option('--policy <dir>', 're-run this model folder on the recorded observations and compare its commands with the recorded ones')
     .option('--view', 'play the recording back in the viewer (robot drawn from its URDF, panels as live)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
     .option('--speed <x>', 'with --view: playback speed factor', positiveNumber, 1)
     .option('--from <s>', 'with --view: start at this time in the recording (seek; refused past its end)', nonNegative, 0)
     .option('--once', 'with --view: play at once, without waiting for a page, and exit after the last tick (scripts; default: play when the first page opens, then hold the last frame until Ctrl-C)', false)
@@ -133,7 +134,7 @@ function fmt(x: number): string {
  * tick, the last frame is served until Ctrl-C (docs/viewer.md); `--once` plays at once and ends
  * with the last tick.
  */
-async function playInViewer(rec: Recording, o: { viewPort: number; speed: number; from: number; once?: boolean; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
+async function playInViewer(rec: Recording, o: { viewPort: number; allowOrigin?: string[]; speed: number; from: number; once?: boolean; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
   const name = recordedRobotName(rec, spec);
   if (rec.ticks.length === 0) throw new UsageError('<file>', 'the recording has no complete tick to play');
@@ -147,7 +148,7 @@ async function playInViewer(rec: Recording, o: { viewPort: number; speed: number
   const rollouts = wm && playback.trace ? { trace: playback.trace, mode: wm.mode, jointSlots: wm.jointSlots, dt: wm.dt } : undefined;
   const physics = rec.run.physics;
   const engine = physics === 'mujoco' ? 'MuJoCo' : physics === 'cannon' ? 'cannon-es' : undefined;
-  const viewer = await attachViewer(playback, recordedSafety(playback), robot, { port: o.viewPort, control: playback, ...(engine ? { engine } : {}), ...(rollouts ? { rollouts } : {}) });
+  const viewer = await attachViewer(playback, recordedSafety(playback), robot, { port: o.viewPort, ...(o.allowOrigin ? { allowOrigins: o.allowOrigin } : {}), control: playback, ...(engine ? { engine } : {}), ...(rollouts ? { rollouts } : {}) });
   const say = (line: string) => (o.json ? process.stderr : process.stdout).write(`axon replay: ${line}\n`);
   const how = o.once ? 'plays at once and exits at the end' : 'plays when a page opens, then holds the last frame';
   say(`${viewer.url} (${rec.ticks.length} ticks, 0 to ${length} s, at ${o.speed}x from ${o.from} s; ${how}; Ctrl-C to stop)`);
@@ -215,7 +216,7 @@ export function recordedSafety(playback: Playback): ViewerSafety {
  * observation.state; the command sent from action). --policy compares the new model's commands
  * with the recorded `action` per joint, over episode K or every episode.
  */
-async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; speed: number; from: number; once?: boolean; json: boolean; episode?: number; urdf?: string; mjcf?: string }): Promise<void> {
+async function replayDataset(dir: string, o: { policy?: string; view: boolean; viewPort: number; allowOrigin?: string[]; speed: number; from: number; once?: boolean; json: boolean; episode?: number; urdf?: string; mjcf?: string }): Promise<void> {
   const ds = await readDataset(dir);
   for (const w of ds.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
   if (ds.episodes.length === 0) throw new UsageError('<file>', `${dir} holds no whole episode`);

@@ -1,6 +1,6 @@
 import { Command, Option } from '@commander-js/extra-typings';
 import { dirname, resolve } from 'node:path';
-import { portNumber, positiveNumber, seedInt } from '../args.ts';
+import { allowOriginArg, portNumber, positiveNumber, seedInt } from '../args.ts';
 import { parseVelocityCommand } from '../../loop/VelocityCommand.ts';
 import { runLive } from '../live.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
@@ -34,6 +34,7 @@ export function runCommand() {
     .option('--duration <s>', 'seconds to run', positiveNumber, 10)
     .option('--view', 'serve the viewer and operator console on localhost (URL with token printed): live joints, stats, safety, e-stop', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
     .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
     .option('--urdf <file>', "URDF the viewer draws the robot with (default: the config's \"urdf\"); its moving joints must be the config's")
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')

@@ -22,7 +22,7 @@ import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../brid
 import { policyReadsTermLinks } from '../linkTree.ts';
 import type { Robot } from '../../core/robot.ts';
 
-import { nonNegative, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
+import { nonNegative, allowOriginArg, portNumber, positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { actionAgeCounts, asyncSummary, countActionAge } from '../asyncSummary.ts';
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
@@ -68,6 +68,7 @@ export function simCommand() {
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
     .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
     .option('--record <file>', 'record every tick to MCAP (opens in Foxglove; read with axon replay)')
     .option('--dataset <dir>', 'record the run as one episode of a LeRobotDataset v3.0 (created, or appended to when its features match); read with axon dataset info / axon replay')
@@ -279,6 +280,7 @@ async function simOverBridge(o: {
   view: boolean;
   viewPort: number;
   stopNeedsToken: boolean;
+  allowOrigin?: string[];
   record?: string;
   allowDrops: boolean;
   command?: [number, number, number];

@@ -7,7 +7,7 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { dirname, resolve } from 'node:path';
 import { UsageError } from '../../core/errors.ts';
-import { portNumber, positiveNumber } from '../args.ts';
+import { allowOriginArg, portNumber, positiveNumber } from '../args.ts';
 import { loopSummary, round, safetySummary } from '../summary.ts';
 import { checkDatasetDir, checkPortFree, checkWritable, drawingModel } from '../preflight.ts';
 import { OUTPUT_COMPANIONS, refuseOrphans, VIEW_COMPANIONS, VIEW_STOP_COMPANIONS } from '../companions.ts';
@@ -41,6 +41,7 @@ export function teleopCommand() {
     .option('--estop-at <s>', 'drill: press the software e-stop after this many seconds (the viewer\'s E-STOP does the same)', positiveNumber)
     .option('--view', 'serve the viewer and operator console (live joints, E-STOP) on localhost', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
+    .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
     .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
     .option('--record <file>', 'record every tick to MCAP (axon replay, axon export lerobot)')
     .option('--dataset <dir>', 'record the session as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match): observation.state of the follower, action = the command sent to it after safety')
