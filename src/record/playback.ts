@@ -36,6 +36,12 @@ export class Playback {
   readonly trace: RolloutTrace | undefined;
   private readonly rec: TickRecord;
   private index: number;
+  /** Where playing starts, and starts again (Resume at the end): the seek point. */
+  private readonly startIndex: number;
+  /** run() is playing; stop() was called (Ctrl-C); Resume at the end asked to play again. */
+  private running = false;
+  private stopped = false;
+  private again = false;
   private _paused = false;
   private stepRequested = false;
   private timer: NodeJS.Timeout | undefined;
@@ -55,6 +61,7 @@ export class Playback {
     this.index = ticks.findIndex((t) => t.time - ticks[0].time >= (o.fromS ?? 0)); // s from the recording's first tick
     // Past the end: not a silent play from the start (axon replay checks it first: a usage error naming the flag).
     if (this.index < 0) throw new RangeError(`start ${o.fromS} s is past the recording's end (${recordingLength(recording)} s)`);
+    this.startIndex = this.index;
     this.events = [...recording.events].sort((a, b) => a.seq - b.seq); // stable: same-seq events keep their order
     const first = ticks[this.index];
     const wm = recording.worldModel;
@@ -90,15 +97,43 @@ export class Playback {
   pause(): void {
     this._paused = true;
   }
-  resume(): void {
+  /**
+   * At the end of the recording (played, held; not stopped), Resume plays it again from the seek
+   * point, as a player's Play does at the end: `again` is set for the caller to run() again (axon
+   * replay does), and the ack says so. Elsewhere it resumes.
+   */
+  resume(): string | void {
     this._paused = false;
+    if (!this.ended) return;
+    this.index = this.startIndex;
+    this.again = true;
+    return `playing again from ${this.o.fromS ?? 0} s`;
   }
   step(): void {
     this.stepRequested = true;
   }
+  /** Step at the end of the recording has no tick to go to: refused, naming what Resume does (SimControl.refuses). */
+  refuses(cmd: 'pause' | 'resume' | 'step'): string | undefined {
+    if (cmd !== 'step' || !this.ended) return undefined;
+    const ticks = this.recording.ticks;
+    return `end of the recording (tick ${ticks[ticks.length - 1].seq} at ${recordingLength(this.recording)} s): no tick to step to; Resume plays it again from ${this.o.fromS ?? 0} s`;
+  }
+  /** Played to its last tick and not playing (nor stopped, nor asked to play again). */
+  get ended(): boolean {
+    return !this.running && !this.stopped && !this.again && this.index >= this.recording.ticks.length;
+  }
+  /** Resume at the end asked to play the recording again: run() it again (it clears this). */
+  get replayRequested(): boolean {
+    return this.again;
+  }
 
-  /** Plays to the end (or until stop()); resolves with the number of ticks shown. */
+  /**
+   * Plays to the end (or until stop()); resolves with the number of ticks shown. At the end it is
+   * left paused, so that the page offers Resume (which plays it again) and Step (refused: no tick).
+   */
   run(): Promise<number> {
+    this.running = true;
+    this.again = false;
     const ticks = this.recording.ticks;
     const period = ticks.length > 1 ? (ticks[ticks.length - 1].time - ticks[0].time) / (ticks.length - 1) : 0.02;
     this.stats.start(steadyNow());
@@ -107,6 +142,8 @@ export class Playback {
       const next = () => {
         if (this.index >= ticks.length) {
           this.timer = undefined;
+          this.running = false;
+          if (!this.stopped) this._paused = true;
           resolve(shown);
           return;
         }
@@ -125,6 +162,8 @@ export class Playback {
   private stopResolve: (() => void) | undefined;
 
   stop(): void {
+    this.stopped = true;
+    this.running = false;
     if (this.timer) clearTimeout(this.timer);
     this.index = this.recording.ticks.length;
     this.stopResolve?.();

@@ -24,10 +24,16 @@ import { AdaptiveSleeper } from '../clock/AdaptiveSleeper.ts';
 /** What the viewer needs from a pausable run. */
 export interface SimControl {
   readonly paused: boolean;
-  pause(): void;
-  resume(): void;
+  /** A string one of these returns is the message of the page's ack (else the command's name). */
+  pause(): unknown;
+  resume(): unknown;
   /** While paused: run exactly one more tick. */
-  step(): void;
+  step(): unknown;
+  /**
+   * Why `cmd` would do nothing now (a replay at its end has no tick to step to), answered to the
+   * page as a refused ack instead of an ok that changes nothing; undefined when it acts.
+   */
+  refuses?(cmd: 'pause' | 'resume' | 'step'): string | undefined;
 }
 
 export interface PausableClockOptions {

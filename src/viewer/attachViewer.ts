@@ -31,6 +31,8 @@ export type { Viewer, ViewerOptions, ViewerRobot, ViewerRollouts, ViewerSafety, 
 import type { Viewer, ViewerOptions, ViewerRobot, ViewerSafety } from './viewerTypes.ts';
 
 const WINDOW = 1024;
+/** The page's names of the commands a replay refuses. */
+const RECORDED_LABELS = { estop: 'E-STOP', disarm: 'Disarm', arm: 'Arm' } as const;
 
 /** Starts the viewer for `loop`; subscribes at once (before listening), so call it before or during `loop.run()`. */
 export async function attachViewer(
@@ -205,6 +207,10 @@ export async function attachViewer(
         JSON.stringify({ type: 'ack', cmd: m.cmd, ok, message, safetyState: safety.state, paused: o.control?.paused ?? false, ...(m.cmd === 'velocity' && vc ? { velocityCommand: Array.from(vc.source.value) } : {}) }),
       );
     if (m.type !== 'cmd' || typeof m.cmd !== 'string') return reply(false, 'expected {"type":"cmd","cmd":...}');
+    // A replay's safety is the recording's: nothing to stop or arm. Refused by name, token or not
+    // (it used to reach recordedSafety's throw: "message not handled: ...").
+    if (safety.recorded && (m.cmd === 'estop' || m.cmd === 'disarm' || m.cmd === 'arm'))
+      return reply(false, `${RECORDED_LABELS[m.cmd]} refused: this is a replay, the safety state and events shown are the recording's; there is no robot to stop or arm`);
     const stopping = m.cmd === 'estop' || m.cmd === 'disarm';
     if (!c.canCommand && !(stopping && !o.stopNeedsToken))
       return reply(false, 'this page has no valid token: open the URL printed by axon (with ?token=...)');
@@ -236,8 +242,13 @@ export async function attachViewer(
         if (!o.control) return reply(false, 'pause/step exist in simulation only');
         // A step of a running sim did nothing and was acked ok (PausableClock.step).
         if (m.cmd === 'step' && !o.control.paused) return reply(false, 'step works while paused: Pause first');
-        o.control[m.cmd]();
-        return reply(true, m.cmd);
+        {
+          // A replay at its end: Step has no tick to go to (Playback.refuses); said, not acked ok.
+          const no = o.control.refuses?.(m.cmd);
+          if (no !== undefined) return reply(false, no);
+          const said = o.control[m.cmd]();
+          return reply(true, typeof said === 'string' ? said : m.cmd);
+        }
       case 'velocity': {
         if (!vc) return reply(false, 'this run has no velocity command');
         const v = (msg as { value?: unknown }).value;

@@ -140,6 +140,20 @@ describe('axon replay --view', () => {
       await page.keyboard.press('Shift+Space');
       await sleep(300);
       expect(await page.evaluate(() => document.getElementById('msg').textContent)).toBe('');
+      // At the end the page offers Resume and Step (the playback is paused there): Step says there
+      // is no tick to go to, Resume plays the recording again (both were acked ok and did nothing).
+      await page.waitForFunction(() => document.getElementById('pause').textContent === 'Resume' && !document.getElementById('step').disabled, null, { timeout: 10_000 });
+      await page.click('#step');
+      await page.waitForFunction(() => document.getElementById('msg').textContent !== '', null, { timeout: 10_000 });
+      expect(await page.evaluate(() => document.getElementById('msg').textContent)).toBe(`end of the recording (tick ${rec.ticks.at(-1)!.seq} at 0.98 s): no tick to step to; Resume plays it again from 0 s`);
+      const lastSeq = rec.ticks.at(-1)!.seq;
+      expect(await page.evaluate(() => window.__axon.last.seq)).toBe(lastSeq);
+      await page.click('#pause');
+      // Played again: the page is shown the early ticks again, then the end is held once more.
+      await page.waitForFunction((n) => window.__axon.last.seq < n - 10, lastSeq, { timeout: 10_000 });
+      await until('the second end line', p, () => p.output().split('end of the recording').length === 3);
+      expect(await page.evaluate(() => document.getElementById('msg').textContent)).toBe('');
+      await page.waitForFunction(() => document.getElementById('pause').textContent === 'Resume', null, { timeout: 10_000 }); // held, paused, again
     } finally {
       await b.close();
       const { code } = await p.stop();

@@ -131,8 +131,9 @@ function fmt(x: number): string {
  * replayDrawing.ts decides (--urdf FILE, --mjcf FILE, the recorded URDF, the recorded MJCF in
  * MuJoCo, a shipped robot), or the panels alone with one line saying why. The page's safety is the
  * recording's (recordedSafety). Playback starts when the first page connects and, after the last
- * tick, the last frame is served until Ctrl-C (docs/viewer.md); `--once` plays at once and ends
- * with the last tick.
+ * tick, the last frame is served, paused, until Ctrl-C (docs/viewer.md): the page's Resume plays it
+ * again from the seek point, its Step is refused (no tick to go to); `--once` plays at once and
+ * ends with the last tick.
  */
 async function playInViewer(rec: Recording, o: { viewPort: number; allowOrigin?: string[]; speed: number; from: number; once?: boolean; json: boolean; urdf?: string; mjcf?: string }): Promise<void> {
   const spec = recordedSpec(rec);
@@ -163,10 +164,12 @@ async function playInViewer(rec: Recording, o: { viewPort: number; allowOrigin?:
   try {
     if (!o.once) await until(() => interrupted || viewer.clients > 0, (w) => (wake = w));
     if (!interrupted) await playback.run();
-    if (!o.once && !interrupted) {
+    // Held at the end (paused), until Ctrl-C; the page's Resume plays it again (Playback.resume).
+    while (!o.once && !interrupted) {
       const last = rec.ticks[rec.ticks.length - 1];
       say(`end of the recording (tick ${last.seq} at ${length} s, ${last.safetyState}): holding the last frame; Ctrl-C to stop`);
-      await until(() => interrupted, (w) => (wake = w));
+      await until(() => interrupted || playback.replayRequested, (w) => (wake = w));
+      if (!interrupted) await playback.run();
     }
   } finally {
     process.off('SIGINT', stop);

@@ -90,18 +90,66 @@ describe('replay --view: the recording’s safety', () => {
       const events = stats.flatMap((m) => m.events);
       const key = (e: Pick<SafetyEvent, 'seq' | 'kind' | 'reason'>) => `${e.seq} ${e.kind} ${e.reason}`;
       expect(events.map(key)).toEqual(rec.events.map(key));
-      // Nothing to stop: refused with a message, the recorded state unchanged.
+      // Nothing to stop: a refused ack naming the command and why (it was the server's generic
+      // "message not handled: ..." error), the recorded state unchanged.
       texts.length = 0;
       for (const cmd of ['estop', 'disarm', 'arm']) ws.send(JSON.stringify({ type: 'cmd', cmd }));
       const deadline = Date.now() + 5000;
       while (texts.filter((m) => m.type === 'error' || m.type === 'ack').length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
       const answers = texts.filter((m) => m.type === 'error' || m.type === 'ack');
-      expect(answers).toHaveLength(3);
-      for (const a of answers) {
-        expect(a.type).toBe('error');
-        expect(a.message).toContain('a replay: the safety state and events shown are the recording');
-      }
+      expect(answers.map((a) => [a.type, a.cmd, a.ok, a.message])).toEqual(
+        ([['estop', 'E-STOP'], ['disarm', 'Disarm'], ['arm', 'Arm']] as const).map(([cmd, label]) => [
+          'ack', cmd, false,
+          `${label} refused: this is a replay, the safety state and events shown are the recording's; there is no robot to stop or arm`,
+        ]),
+      );
       expect(playback.safetyState).toBe('e-stopped');
+    } finally {
+      ws.close();
+      await viewer.close();
+      await robot.close();
+    }
+  });
+
+  it('at the end: paused; Step is refused naming the end, Resume plays it again from the seek point (both were acked ok and did nothing)', async () => {
+    const rec = await estoppedRun();
+    const robot = createSimRobot('cartpole');
+    const fromS = 0.5;
+    const playback = new Playback(rec, robot.spec, robot, { speed: 10, fromS });
+    const viewer = await attachViewer(playback, recordedSafety(playback), robot, { port: 0, control: playback });
+    const ws = new WebSocket(viewer.url.replace('http://', 'ws://').replace('/?', '/ws?'));
+    const acks: any[] = [];
+    ws.on('message', (d, binary) => {
+      const m = binary ? undefined : JSON.parse(d.toString());
+      if (m?.type === 'ack') acks.push(m);
+    });
+    const reply = async (cmd: string) => {
+      const n = acks.length;
+      ws.send(JSON.stringify({ type: 'cmd', cmd }));
+      for (let i = 0; i < 400 && acks.length === n; i++) await new Promise((r) => setTimeout(r, 5));
+      return acks[n];
+    };
+    const seqs: number[] = [];
+    playback.records$.subscribe((r) => seqs.push(r.seq));
+    try {
+      await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+      const start = rec.ticks.find((t) => t.time - rec.ticks[0].time >= fromS)!;
+      const last = rec.ticks.at(-1)!;
+      await playback.run();
+      expect(seqs.at(-1)).toBe(last.seq);
+      expect(playback.paused).toBe(true); // the page shows Resume and enables Step
+      const step = await reply('step');
+      expect(step).toMatchObject({ cmd: 'step', ok: false, paused: true });
+      expect(step.message).toBe(`end of the recording (tick ${last.seq} at 0.98 s): no tick to step to; Resume plays it again from ${fromS} s`);
+      expect(playback.replayRequested).toBe(false);
+      expect(await reply('resume')).toMatchObject({ cmd: 'resume', ok: true, paused: false, message: `playing again from ${fromS} s` });
+      expect(playback.replayRequested).toBe(true);
+      const n = seqs.length;
+      await playback.run(); // what axon replay does on replayRequested
+      expect(seqs.slice(n)).toEqual(seqs.slice(0, n));
+      expect(seqs[n]).toBe(start.seq);
+      expect(playback.replayRequested).toBe(false);
+      expect(playback.paused).toBe(true); // held at the end again
     } finally {
       ws.close();
       await viewer.close();
