@@ -1,7 +1,8 @@
 /**
  * The policy stage of `axon sim --realtime` (issue: "policy stage p99 <= 100 µs"), for the shipped
- * models, with the policy warm-up before each tick (Policy.prewarm) on and off, alternating in one
- * run so that both see the same host. Run alone: `npx tsx tests/bench/policyStage.ts [seconds] [rounds]`.
+ * models, with the policy warm-up before each tick (Policy.prewarm) on and off, and the model on a
+ * guarded worker thread (`run --guard-onnx`, warm-up on), alternating in one run so that all see
+ * the same host. Run alone: `npx tsx tests/bench/policyStage.ts [seconds] [rounds]`.
  */
 import { openSimSession } from '../../sim/session/index.ts';
 import { SimClock } from '../../src/clock/SimClock.ts';
@@ -15,8 +16,8 @@ interface Figures {
   warm?: { runs: number; skips: number };
 }
 
-async function once(robot: string, policy: string, physicsHz: number, seconds: number, prewarm: boolean, sleep: 'block' | 'timer'): Promise<Figures> {
-  const session = await openSimSession({ robot, policy, physicsHz, prewarm });
+async function once(robot: string, policy: string, physicsHz: number, seconds: number, prewarm: boolean, sleep: 'block' | 'timer', guardOnnx = false): Promise<Figures> {
+  const session = await openSimSession({ robot, policy, physicsHz, prewarm, guardOnnx });
   try {
     let clock: Clock | undefined;
     const r = await session.runEpisode({ seed: 1, randomize: false, durationS: seconds, realtime: true, sleep, continueAfterTerminate: true }, (loop) => {
@@ -35,9 +36,11 @@ export async function benchPolicyStage(seconds = 5, rounds = 2, sleep: 'block' |
   for (const [robot, policy, hz] of [['cartpole', 'models/cartpole-balance', 200], ['humanoid', 'models/humanoid-balance', 200]] as const) {
     const on: Figures[] = [];
     const off: Figures[] = [];
+    const guarded: Figures[] = [];
     for (let r = 0; r < rounds; r++) {
       on.push(await once(robot, policy, hz, seconds, true, sleep));
       off.push(await once(robot, policy, hz, seconds, false, sleep));
+      guarded.push(await once(robot, policy, hz, seconds, true, sleep, true));
     }
     const med = (xs: Figures[], f: (x: Figures) => number) => xs.map(f).sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
     const fmt = (xs: Figures[]) =>
@@ -46,6 +49,9 @@ export async function benchPolicyStage(seconds = 5, rounds = 2, sleep: 'block' |
     line(`policy stage ${robot}, sim --realtime --sleep ${sleep}, warm-up off`, fmt(off));
     const ratio = (f: (x: Figures) => number) => (med(on, f) / med(off, f)).toFixed(2);
     line(`  on/off ratio`, `p50 ${ratio((x) => x.policy.p50)}x, p99 ${ratio((x) => x.policy.p99)}x (median of ${rounds} rounds of ${seconds} s each)`);
+    line(`policy stage ${robot}, guarded worker, warm-up on`, fmt(guarded));
+    const g = (f: (x: Figures) => number) => (med(guarded, f) / med(on, f)).toFixed(2);
+    line(`  guarded/inline ratio`, `p50 ${g((x) => x.policy.p50)}x, p99 ${g((x) => x.policy.p99)}x`);
   }
 }
 
