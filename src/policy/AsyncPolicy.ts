@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { actionSize, observationSize, ManifestError, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy, PolicyStatus } from './Policy.ts';
 import { errorFromData, type ErrorData } from '../core/errors.ts';
+import { endWorker } from './workerEnd.ts';
 
 export interface AsyncPolicyOptions {
   /**
@@ -126,13 +127,18 @@ export class AsyncPolicy implements Policy {
     return this.action;
   }
 
-  /** Asks the worker to release its session and end; terminates it only if it does not within 2 s. */
+  /**
+   * Asks the worker to release its session and end; terminates it if it does not within 2 s, and
+   * gives up on it 1 s later (a native call that never returns: workerEnd.ts).
+   */
   async close(): Promise<void> {
-    const exited = once(this.worker, 'exit');
-    Atomics.store(this.control, 3, 1);
-    Atomics.notify(this.control, 0);
-    const timer = setTimeout(() => void this.worker.terminate(), 2000);
-    await exited;
-    clearTimeout(timer);
+    await endWorker(
+      this.worker,
+      () => {
+        Atomics.store(this.control, 3, 1);
+        Atomics.notify(this.control, 0);
+      },
+      2000,
+    );
   }
 }

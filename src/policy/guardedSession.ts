@@ -19,6 +19,7 @@ import { Worker, MessageChannel, receiveMessageOnPort, type MessagePort } from '
 import { once } from 'node:events';
 import * as ort from 'onnxruntime-node';
 import { InferenceTimeout } from './InferenceTimeout.ts';
+import { endWorker, stuckInferenceWorkers } from './workerEnd.ts';
 
 export { InferenceTimeout };
 import { openSyncSession, type SyncSession } from './ortSync.ts';
@@ -84,8 +85,6 @@ export async function openGuardedSession(path: string, options: ort.InferenceSes
     throw new Error(msg.error);
   }
   const g = new Guarded(worker, port.port1, control, header, msg.inputs, msg.outputs, o.timeoutS, path);
-  live.add(g);
-  worker.once('exit', () => live.delete(g));
   return g;
 }
 
@@ -223,19 +222,10 @@ class Guarded implements GuardedSession {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    const exited = once(this.worker, 'exit');
-    Atomics.store(this.control, QUIT, 1);
-    Atomics.notify(this.control, REQ);
-    // A worker stuck in a native call ends neither way: give up on it after 2 s (stuckInferenceWorkers counts it).
-    let timer: NodeJS.Timeout | undefined;
-    const gaveUp = new Promise<void>((r) => {
-      timer = setTimeout(() => {
-        void this.worker.terminate();
-        timer = setTimeout(r, 1000);
-      }, 1000);
+    await endWorker(this.worker, () => {
+      Atomics.store(this.control, QUIT, 1);
+      Atomics.notify(this.control, REQ);
     });
-    await Promise.race([exited, gaveUp]);
-    clearTimeout(timer);
     this.port.close();
   }
 }
@@ -284,10 +274,4 @@ export async function closeOnnxSession(s: OpenedSession): Promise<void> {
   else s.sync.dispose();
 }
 
-/** Guarded sessions with a call still running past its deadline: their worker may be stuck in native code. */
-export function stuckInferenceWorkers(): number {
-  let n = 0;
-  for (const g of live) if (g.stuck) n++;
-  return n;
-}
-const live = new Set<GuardedSession>();
+export { stuckInferenceWorkers };

@@ -61,7 +61,6 @@ describe('guarded onnxruntime session', () => {
     expect(g.run(feeds, fetches)[g.outputNames[0]].data.length).toBeGreaterThan(0);
     expect(() => g.run(feeds, fetches)).toThrow(InferenceTimeout);
     expect(g.stuck).toBe(true);
-    expect(stuckInferenceWorkers()).toBe(1);
     let second: unknown;
     try {
       g.run(feeds, fetches);
