@@ -145,6 +145,8 @@ export class BridgeServer {
       heartbeatIntervalS: this.heartbeatIntervalS,
       heartbeatTimeoutS: this.heartbeatTimeoutS,
       counts: this.counts,
+      limits: s.limits,
+      allowOrigins: s.allowOrigins,
       now: () => this.now(),
       event: (e) => this.events$.next(e),
       hello: (c) => this._hello(c),
@@ -229,6 +231,12 @@ export class BridgeServer {
   /** The latest observation of the served robot (valid until the next loop tick). */
   get observation(): Observation {
     return this._loop.obs;
+  }
+
+  /** Connections closed over a bound, upgrades refused for their Origin (403) or their rate (503), since listen (docs/bridge.md, "A client that floods"). */
+  get refusals(): { readonly closedOverLimit: number; readonly originsRefused: number; readonly upgradesRefused: number } {
+    const c = this._conns;
+    return { closedOverLimit: c.closedOverLimit, originsRefused: c.originsRefused, upgradesRefused: c.upgradesRefused };
   }
 
   get commanderId(): number | undefined {
@@ -429,7 +437,7 @@ export class BridgeServer {
         return this._conns.auth(c, m.role, m.token);
       case 'stats':
         if (!c.observing) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'stats need a token on this server');
-        c.ws.send(JSON.stringify(this.stats()));
+        this._conns.sendText(c, JSON.stringify(this.stats()));
         return;
       case 'estop': {
         if (!c.authed && this.stopNeedsToken) return this._sendError(c, ErrorCode.AUTH_REQUIRED, 'e-stop needs a valid token on this server (auth first)');
@@ -481,6 +489,6 @@ export class BridgeServer {
   }
 
   private _sendStatus(c: Client, cause: StateCause, reason: string): void {
-    c.ws.send(JSON.stringify({ type: 'status', robotState: this.robotState, cause, reason, commander: this._conns.commander !== undefined, time: this.now() }));
+    this._conns.sendText(c, JSON.stringify({ type: 'status', robotState: this.robotState, cause, reason, commander: this._conns.commander !== undefined, time: this.now() }));
   }
 }

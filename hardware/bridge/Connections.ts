@@ -8,8 +8,16 @@
  * and hears through `commanderLost` / `commanderSteppedDown` when the commander is gone or an
  * observer now, to stop or release the robot.
  *
- * Real-time rules: `broadcastState` (once per state frame) allocates nothing; everything else runs
- * on connection, control messages and errors.
+ * What a client may make this thread do is bounded (docs/bridge.md, "A client that floods"): the
+ * robot's loop runs on it, so each connection has a bucket of messages and one of bytes, checked
+ * before a message is read; one that finds either empty closes the connection (1008) unread (an
+ * estop in it is applied first: stopping is always allowed). Upgrades are bounded server-wide
+ * (503), a client that leaves over `maxBufferedBytes` unread when it is sent a reply is closed
+ * (1008), and an upgrade from a browser page (an `Origin` header) not in `allowOrigins` is refused
+ * 403 (cross-site WebSocket hijacking; a Node client sends no Origin).
+ *
+ * Real-time rules: `broadcastState` (once per state frame) and the message check allocate nothing;
+ * everything else runs on connection, control messages and errors.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -20,6 +28,8 @@ import type { HelloMessage } from './messages.ts';
 import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_ESTOP_BYTES, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
 import { tokenMatches } from './tokens.ts';
+import type { ResolvedLimits } from './serverOptions.ts';
+import { TokenBucket } from '../../src/core/TokenBucket.ts';
 
 /** One connection. */
 export interface Client {
@@ -28,8 +38,11 @@ export interface Client {
   readonly remote: string;
   authed: boolean;
   observing: boolean;
-  /** Timed out: being closed, ignored meanwhile. */
+  /** Timed out or over a bound: being closed, what it sends ignored meanwhile. */
   dead: boolean;
+  /** Messages and bytes it may still send (refilled on the server's clock): the token-less pair until it authenticates. */
+  msgs: TokenBucket;
+  bytes: TokenBucket;
   lastHeard: number;
   /** Error replies left in this second (rate limit), and when the budget refills. */
   errorBudget: number;
@@ -55,6 +68,9 @@ export interface ConnectionsOptions {
   readonly heartbeatIntervalS: number;
   readonly heartbeatTimeoutS: number;
   readonly counts: ServerCounts;
+  readonly limits: ResolvedLimits;
+  /** Browser origins allowed to connect (lower case, as URL.origin writes them). */
+  readonly allowOrigins: ReadonlySet<string>;
   /** Server steady time (s). */
   readonly now: () => number;
   readonly event: (e: BridgeServerEvent) => void;
@@ -62,7 +78,7 @@ export interface ConnectionsOptions {
   readonly hello: (c: Client) => HelloMessage;
   /** A message from a live client (binary: a command frame; text: a control message). Throwing gets an INTERNAL error reply. */
   readonly onMessage: (c: Client, data: Buffer, isBinary: boolean) => void;
-  /** A text message over MAX_MESSAGE_BYTES that names "estop": applied only if it is an estop (the socket is closed 1009 after). */
+  /** A text message over MAX_MESSAGE_BYTES, or over the client's buckets, that names "estop": applied only if it is an estop (the socket is closed after). */
   readonly onOversizeText: (c: Client, text: string) => void;
   /** The commander closed or went silent (its role is already free). */
   readonly commanderLost: (c: Client, why: string) => void;
@@ -86,9 +102,15 @@ export class Connections {
   private _closed = false;
   private _heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly _o: ConnectionsOptions;
+  private readonly _upgrades: TokenBucket;
+  /** Connections closed for a bound (a bucket, the send buffer), upgrades refused for their Origin or their rate. */
+  closedOverLimit = 0;
+  originsRefused = 0;
+  upgradesRefused = 0;
 
   constructor(o: ConnectionsOptions) {
     this._o = o;
+    this._upgrades = new TokenBucket(o.limits.upgradesPerS, o.limits.burstUpgrades, o.now());
     this._wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_ESTOP_BYTES, // MAX_MESSAGE_BYTES is enforced per message, after an estop is seen (_tooBig)
@@ -147,7 +169,7 @@ export class Connections {
         }
         continue;
       }
-      c.ws.send(msg);
+      this.sendText(c, msg);
     }
   }
 
@@ -166,7 +188,22 @@ export class Connections {
 
   /** Sends a text message to every client. */
   broadcastText(msg: string): void {
-    for (const c of this.clients) c.ws.send(msg);
+    for (const c of this.clients) this.sendText(c, msg);
+  }
+
+  /**
+   * Sends a JSON text message to `c`: false when it is closing, or when it has left more than
+   * `maxBufferedBytes` unsent, which closes it (1008): a client that sends but never reads cannot
+   * grow this process's memory with the replies.
+   */
+  sendText(c: Client, text: string): boolean {
+    if (c.dead || c.ws.readyState !== c.ws.OPEN) return false;
+    if (c.ws.bufferedAmount > this._o.limits.maxBufferedBytes) {
+      this._refuse(c, `not reading: over ${this._o.limits.maxBufferedBytes} bytes unsent`);
+      return false;
+    }
+    c.ws.send(text);
+    return true;
   }
 
   /**
@@ -191,7 +228,7 @@ export class Connections {
     const m: Record<string, unknown> = { type: 'error', code, name: errorName(code), text };
     if (seq !== undefined) m.seq = seq;
     if (offset !== undefined) m.offset = offset;
-    c.ws.send(JSON.stringify(m));
+    this.sendText(c, JSON.stringify(m));
     return true;
   }
 
@@ -212,8 +249,9 @@ export class Connections {
         // token's rights) is given up, as a re-auth as observe with the token gives up the role.
         c.authed = false;
         c.observing = true;
+        this._bound(c);
         this._stepDown(c);
-        c.ws.send(JSON.stringify({ type: 'auth_ok', role: 'observe' }));
+        this.sendText(c, JSON.stringify({ type: 'auth_ok', role: 'observe' }));
         this._o.event({ kind: 'role', client: c.id, role: 'observer-unauthenticated', time: this._o.now() });
         return;
       }
@@ -227,15 +265,16 @@ export class Connections {
     }
     c.authed = true;
     c.observing = true;
+    this._bound(c);
     if (role === 'command') {
       if (this.commander !== undefined && this.commander !== c) {
         this.sendError(c, ErrorCode.COMMANDER_BUSY, `client ${this.commander.id} is the commander; you may observe (and e-stop)`);
-        c.ws.send(JSON.stringify({ type: 'auth_ok', role: 'observe' }));
+        this.sendText(c, JSON.stringify({ type: 'auth_ok', role: 'observe' }));
         return;
       }
       this.commander = c;
     } else this._stepDown(c);
-    c.ws.send(JSON.stringify({ type: 'auth_ok', role }));
+    this.sendText(c, JSON.stringify({ type: 'auth_ok', role }));
     this._o.event({ kind: 'role', client: c.id, role, time: this._o.now() });
   }
 
@@ -272,6 +311,18 @@ export class Connections {
 
   private _onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
+    const origin = req.headers.origin;
+    if (origin !== undefined && !this._o.allowOrigins.has(origin.toLowerCase())) {
+      this.originsRefused++;
+      const body = `origin ${JSON.stringify(origin.slice(0, 200))} may not connect: a web page in this machine's browser is not a bridge client (BridgeServer allowOrigins; docs/bridge.md)`;
+      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+      return;
+    }
+    if (!this._upgrades.take(1, this._o.now())) {
+      this.upgradesRefused++;
+      socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
+      return;
+    }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
@@ -307,6 +358,8 @@ export class Connections {
       authed: false,
       observing: this._o.observeWithoutToken,
       dead: false,
+      msgs: new TokenBucket(this._o.limits.tokenlessMessagesPerS, this._o.limits.tokenlessBurstMessages, now),
+      bytes: new TokenBucket(this._o.limits.tokenlessBytesPerS, this._o.limits.tokenlessBurstBytes, now),
       lastHeard: now,
       errorBudget: ERRORS_PER_S,
       budgetAt: now + 1,
@@ -325,14 +378,18 @@ export class Connections {
     ws.on('message', (data, isBinary) => {
       if (c.dead) return;
       try {
-        c.lastHeard = this._o.now();
+        const now = this._o.now();
+        // Before anything else, parsing included: a client over its bounds costs no more.
+        const m = c.msgs.take(1, now);
+        if (!(c.bytes.take((data as Buffer).length, now) && m)) return this._overLimit(c, data as Buffer, isBinary, m);
+        c.lastHeard = now;
         if ((data as Buffer).length > MAX_MESSAGE_BYTES) return this._tooBig(c, data as Buffer, isBinary);
         this._o.onMessage(c, data as Buffer, isBinary);
       } catch (e) {
         this.sendError(c, ErrorCode.INTERNAL, `server failed on this message: ${e instanceof Error ? e.message : String(e)}`);
       }
     });
-    ws.send(JSON.stringify(this._o.hello(c)));
+    this.sendText(c, JSON.stringify(this._o.hello(c)));
     this._o.event({ kind: 'connect', client: c.id, remote: c.remote, time: now });
   }
 
@@ -345,6 +402,44 @@ export class Connections {
     if (!isBinary && data.includes(_estopWord)) this._o.onOversizeText(c, data.toString('utf8'));
     c.dead = true;
     c.ws.close(CloseCode.MESSAGE_TOO_BIG, `message over ${MAX_MESSAGE_BYTES} bytes`);
+  }
+
+  /** Gives `c` the buckets of its standing (token or not), full, when its standing changed. */
+  private _bound(c: Client): void {
+    const l = this._o.limits;
+    const [perS, burst, bPerS, bBurst] = c.authed
+      ? [l.messagesPerS, l.burstMessages, l.bytesPerS, l.burstBytes]
+      : [l.tokenlessMessagesPerS, l.tokenlessBurstMessages, l.tokenlessBytesPerS, l.tokenlessBurstBytes];
+    if (c.msgs.perS === perS && c.msgs.burst === burst && c.bytes.perS === bPerS && c.bytes.burst === bBurst) return;
+    const now = this._o.now();
+    c.msgs = new TokenBucket(perS, burst, now);
+    c.bytes = new TokenBucket(bPerS, bBurst, now);
+  }
+
+  /** A message over `c`'s buckets: an estop in it still stops, then `c` is closed 1008, what it sends after unread. */
+  private _overLimit(c: Client, data: Buffer, isBinary: boolean, msgsLeft: boolean): void {
+    if (!isBinary && data.includes(_estopWord)) this._o.onOversizeText(c, data.toString('utf8'));
+    this._refuse(c, msgsLeft ? `over ${c.bytes.burst} bytes at once or ${c.bytes.perS} B/s` : `over ${c.msgs.burst} messages at once or ${c.msgs.perS}/s`);
+  }
+
+  /**
+   * Closes `c` for a bound it passed: it loses its role now, is closed 1008 with `why`, its socket
+   * no longer read, and terminated 1 s later if the close has not finished.
+   */
+  private _refuse(c: Client, why: string): void {
+    if (c.dead) return;
+    c.dead = true;
+    c.observing = false;
+    this.closedOverLimit++;
+    this._o.event({ kind: 'refused', client: c.id, code: CloseCode.POLICY_VIOLATION, name: 'POLICY_VIOLATION', text: `closed: ${why}`, time: this._o.now() });
+    this._loseCommander(c, `closed: ${why}`);
+    try {
+      c.ws.close(CloseCode.POLICY_VIOLATION, why.slice(0, 123));
+      c.ws.pause();
+    } catch {
+      c.ws.terminate();
+    }
+    setTimeout(() => c.ws.terminate(), 1000).unref();
   }
 
   private _onClose(c: Client, code: number, reason: string): void {

@@ -99,6 +99,8 @@ export function errorName(code: number): string {
 export const CloseCode = {
   NORMAL: 1000,
   GOING_AWAY: 1001,
+  /** A client over its message or byte rate, or not reading its replies (docs/bridge.md, "A client that floods"). */
+  POLICY_VIOLATION: 1008,
   MESSAGE_TOO_BIG: 1009,
   AUTH_FAILED: 4401,
   HEARTBEAT_TIMEOUT: 4408,

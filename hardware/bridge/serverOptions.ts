@@ -86,7 +86,60 @@ export interface BridgeServerOptions {
    * `heartbeat()` too.
    */
   readonly paced?: boolean;
+  /** What one client, and connecting clients, may make the server do (docs/bridge.md, "A client that floods"). */
+  readonly limits?: BridgeLimits;
+  /**
+   * Browser origins (`http://host:port`, as a page's `Origin` header says it) whose pages may
+   * connect. Default none: an upgrade that carries an `Origin` (only browsers send one) is
+   * refused 403; a client that sends none (a Node, Python, C++ client) is let in.
+   */
+  readonly allowOrigins?: readonly string[];
 }
+
+/**
+ * Per-connection buckets, checked on every message before it is read (a message that finds one
+ * empty closes the connection 1008, unread; an estop in it is applied first), the server-wide
+ * bound on WebSocket upgrades, and the most a client may leave unread. A connection that has
+ * authenticated with the token gets the first pair, sized so that a commander at 1 kHz never meets
+ * them: 1000 command frames a second (under 2 KiB each up to 100 joints with gains and
+ * feed-forward) and 10 heartbeats. One without the token (it may observe, stop, ask for stats and
+ * authenticate: 10 heartbeats a second) gets the `tokenless` pair.
+ */
+export interface BridgeLimits {
+  /** Messages a second an authenticated connection may send on average, and at once beyond it; defaults 2000 and 2000. */
+  readonly messagesPerS?: number;
+  readonly burstMessages?: number;
+  /** Its bytes a second on average, and at once; defaults 2 MiB and 2 MiB. */
+  readonly bytesPerS?: number;
+  readonly burstBytes?: number;
+  /** The same for a connection without the token; defaults 100 and 100 messages, 64 KiB and 128 KiB. */
+  readonly tokenlessMessagesPerS?: number;
+  readonly tokenlessBurstMessages?: number;
+  readonly tokenlessBytesPerS?: number;
+  readonly tokenlessBurstBytes?: number;
+  /** Upgrades a second the whole server accepts on average, and at once; beyond, 503. Defaults 10 and 20. */
+  readonly upgradesPerS?: number;
+  readonly burstUpgrades?: number;
+  /** Bytes a client may leave unsent when it is sent a reply or a status; beyond, it is closed 1008. Default 1 MiB. */
+  readonly maxBufferedBytes?: number;
+}
+
+/** The limits with their defaults filled in. */
+export type ResolvedLimits = Required<BridgeLimits>;
+
+export const DEFAULT_LIMITS: ResolvedLimits = {
+  messagesPerS: 2000,
+  burstMessages: 2000,
+  bytesPerS: 2 << 20,
+  burstBytes: 2 << 20,
+  tokenlessMessagesPerS: 100,
+  tokenlessBurstMessages: 100,
+  tokenlessBytesPerS: 64 * 1024,
+  tokenlessBurstBytes: 128 * 1024,
+  upgradesPerS: 10,
+  burstUpgrades: 20,
+  maxBufferedBytes: 1 << 20,
+};
 
 /**
  * Most loop rate (Hz) the timing thread paces by default: it kept 97 % of its slots at 4 kHz and
@@ -159,7 +212,26 @@ export function resolveServerOptions(o: BridgeServerOptions) {
       throw new BridgeError('BRIDGE_CONFIG', 'imuLink', b.detail, b.expected);
     }
   }
-  return { host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine, robotFile, imuLink };
+  const limits = { ...DEFAULT_LIMITS };
+  for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]) {
+    const v = o.limits?.[k];
+    if (v === undefined) continue;
+    if (!(v > 0 && Number.isFinite(v))) throw new BridgeError('BRIDGE_CONFIG', `limits.${k}`, `is ${v}`, 'a finite number > 0');
+    limits[k] = v;
+  }
+  const allowOrigins = new Set<string>();
+  for (const origin of o.allowOrigins ?? []) {
+    let u: URL | undefined;
+    try {
+      u = new URL(origin);
+    } catch {
+      u = undefined;
+    }
+    if (u === undefined || u.origin === 'null' || u.origin !== origin.replace(/\/$/, '').toLowerCase())
+      throw new BridgeError('BRIDGE_CONFIG', 'allowOrigins', `"${printable(origin)}" is not an origin`, 'a scheme, host and port, e.g. http://localhost:3000');
+    allowOrigins.add(u.origin);
+  }
+  return { limits, allowOrigins, host, token, tokenGenerated, observeWithoutToken, stopNeedsToken, sim, dt, loopHz, stateHz, decimation: Math.round(dec), commandTimeoutS, heartbeatIntervalS, heartbeatTimeoutS, pacingKind, paced, serverName, engine, robotFile, imuLink };
 }
 
 function positive(x: number, name: string): number {
