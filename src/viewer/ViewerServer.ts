@@ -41,6 +41,7 @@ import { isIPv4 } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { AxonError } from '../core/errors.ts';
+import { TokenBucket } from '../core/TokenBucket.ts';
 
 const PAGE_DIR = join(dirname(fileURLToPath(import.meta.url)), 'page');
 // three's main entry is build/three.cjs: the package root is two levels up.
@@ -120,10 +121,9 @@ export interface ViewerLimits {
 }
 
 type Client = { -readonly [K in keyof ViewerClient]: ViewerClient[K] } & {
-  /** Messages and bytes left in the connection's buckets, and when they were last refilled (s, the limits' clock). */
-  msgs: number;
-  bytes: number;
-  refilledAt: number;
+  /** Messages and bytes the connection may still send (refilled on the limits' clock). */
+  msgs: TokenBucket;
+  bytes: TokenBucket;
   /** Closed by this server for a bound it passed: what it still sends is dropped unread. */
   refused: boolean;
 };
@@ -164,10 +164,7 @@ export class ViewerServer {
   private readonly burstBytes: number;
   private readonly limitNow: () => number;
   private readonly maxBuffered: number;
-  private readonly upgradesPerS: number;
-  private readonly burstUpgrades: number;
-  private upgrades: number;
-  private upgradesAt: number;
+  private readonly upgrades: TokenBucket;
   /** WebSocket upgrades refused (503) because connections came faster than `upgradesPerS`. */
   upgradesRefused = 0;
 
@@ -185,9 +182,7 @@ export class ViewerServer {
     this.burstBytes = limits.burstBytes ?? 128 * 1024;
     this.limitNow = limits.now ?? nowS;
     this.maxBuffered = limits.maxBufferedBytes ?? 1 << 20;
-    this.upgradesPerS = limits.upgradesPerS ?? 10;
-    this.burstUpgrades = this.upgrades = limits.burstUpgrades ?? 20;
-    this.upgradesAt = this.limitNow();
+    this.upgrades = new TokenBucket(limits.upgradesPerS ?? 10, limits.burstUpgrades ?? 20, this.limitNow());
     this.token = token ?? randomBytes(16).toString('hex');
     this.http = createServer((req, res) => {
       try {
@@ -233,20 +228,16 @@ export class ViewerServer {
       socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
-    const now = this.limitNow();
-    this.upgrades = Math.min(this.burstUpgrades, this.upgrades + (now > this.upgradesAt ? now - this.upgradesAt : 0) * this.upgradesPerS);
-    this.upgradesAt = now;
-    if (this.upgrades < 1) {
+    if (!this.upgrades.take(1, this.limitNow())) {
       this.upgradesRefused++;
       socket.on('error', () => {});
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n`);
       return;
     }
-    this.upgrades -= 1;
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = {
         socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS(),
-        msgs: this.burstMsgs, bytes: this.burstBytes, refilledAt: this.limitNow(), refused: false,
+        msgs: new TokenBucket(this.msgsPerS, this.burstMsgs, this.limitNow()), bytes: new TokenBucket(this.bytesPerS, this.burstBytes, this.limitNow()), refused: false,
       };
       this.clients.add(client);
       ws.on('close', () => this.clients.delete(client));
@@ -307,12 +298,9 @@ export class ViewerServer {
   /** Takes one message of `bytes` from `c`'s buckets; false (and `c` closed) when either is empty. */
   private admit(c: Client, bytes: number): boolean {
     const now = this.limitNow();
-    const dt = now > c.refilledAt ? now - c.refilledAt : 0;
-    c.refilledAt = now;
-    c.msgs = Math.min(this.burstMsgs, c.msgs + dt * this.msgsPerS) - 1;
-    c.bytes = Math.min(this.burstBytes, c.bytes + dt * this.bytesPerS) - bytes;
-    if (c.msgs >= 0 && c.bytes >= 0) return true;
-    this.refuse(c, c.msgs < 0 ? `over ${this.burstMsgs} messages at once or ${this.msgsPerS}/s` : `over ${this.burstBytes} bytes at once or ${this.bytesPerS} B/s`);
+    const msgs = c.msgs.take(1, now);
+    if (c.bytes.take(bytes, now) && msgs) return true;
+    this.refuse(c, !msgs ? `over ${this.burstMsgs} messages at once or ${this.msgsPerS}/s` : `over ${this.burstBytes} bytes at once or ${this.bytesPerS} B/s`);
     return false;
   }
 
