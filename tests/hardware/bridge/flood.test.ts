@@ -13,28 +13,21 @@ import { SUBPROTOCOL } from '../../../hardware/bridge/protocol.ts';
 import { RawClient, record, startServer, waitUntil } from './helpers.ts';
 
 const TOKEN = 'secret-token';
-const open: { close(): Promise<void> | void }[] = [];
+type Closable = { close(): Promise<void> | void };
+const open: Closable[] = [];
 afterEach(async () => {
   for (const x of open.splice(0).reverse()) await x.close();
 });
-
-function effort(seq: number, value: number): Buffer {
+/** `x`, closed after the test. */
+const keep = <T extends Closable>(x: T): T => (open.push(x), x);
+const serve = async (o: Parameters<typeof startServer>[0] = {}): Promise<BridgeServer> => keep(await startServer(o));
+const client = async (s: BridgeServer): Promise<RawClient> => keep(await RawClient.open(s.url));
+/** A one-joint effort command frame. */
+const effort = (seq: number, value: number): Buffer => {
   const b = Buffer.alloc(commandBytes(1, 0));
   encodeCommand(b, 1, seq, 0, 0, { mode: 'effort', target: new Float64Array([value]) });
   return b;
-}
-
-async function serve(o: Parameters<typeof startServer>[0] = {}): Promise<BridgeServer> {
-  const s = await startServer(o);
-  open.push(s);
-  return s;
-}
-
-async function client(s: BridgeServer): Promise<RawClient> {
-  const c = await RawClient.open(s.url);
-  open.push(c);
-  return c;
-}
+};
 
 /** The HTTP status an upgrade from `origin` (undefined: none sent, as a Node client) is answered with: 101 when it was let in. */
 function upgradeStatus(url: string, origin?: string): Promise<number> {
@@ -139,6 +132,18 @@ describe('a token-less client that floods', () => {
     expect([cmd.closed, obs.closed, s.refusals.closedOverLimit]).toEqual([undefined, undefined, 0]);
   });
 
+  it('a client that sends but never reads is closed 1008 once its replies pass maxBufferedBytes', async () => {
+    const t = 10;
+    const s = await serve({ now: () => t, paced: false, limits: { tokenlessBurstMessages: 1e6, tokenlessBurstBytes: 1e9, maxBufferedBytes: 64 * 1024 } });
+    const c = await client(s);
+    (c.ws as unknown as { _socket: { pause(): void } })._socket.pause(); // reads nothing from here on
+    for (let i = 0; i < 100_000 && c.closed === undefined && s.refusals.closedOverLimit === 0; i++) {
+      c.json({ type: 'stats' });
+      if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
+    }
+    await waitUntil(() => s.refusals.closedOverLimit === 1, 'closed for not reading', 20_000);
+  }, 30_000);
+
   it('upgrades beyond 20 at once are answered 503', async () => {
     const t = 10;
     const s = await serve({ now: () => t, paced: false });
@@ -159,6 +164,11 @@ describe('a web page in the operator\'s browser', () => {
     expect(await node.auth(TOKEN, 'command')).toMatchObject({ type: 'auth_ok', role: 'command' });
     node.bin(effort(1, 0.5));
     await waitUntil(() => s.robotState === 'running', 'armed by the Node client');
+  });
+
+  it('an allowOrigins entry that is not an origin is a BRIDGE_CONFIG error naming it', async () => {
+    await expect(startServer({ allowOrigins: ['localhost:3000'] })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG', where: 'allowOrigins' });
+    await expect(startServer({ allowOrigins: ['http://localhost:3000/page'] })).rejects.toMatchObject({ code: 'BRIDGE_CONFIG' });
   });
 
   it('an origin in allowOrigins is let in, written in any case', async () => {
