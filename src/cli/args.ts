@@ -60,6 +60,10 @@ export function nonNegative(v: string): number {
  * browser's Origin header would say it (`https://robot.example.com`, default port dropped).
  */
 export function allowOriginArg(v: string, previous: readonly string[] = []): string[] {
+  return [...previous, parseOrigin(v)];
+}
+
+function parseOrigin(v: string): string {
   const expected = 'expected an origin such as https://robot.example.com or http://10.0.0.5:8443 (http or https, a host, an optional port; no path, query or user)';
   let u: URL;
   try {
@@ -69,5 +73,8 @@ export function allowOriginArg(v: string, previous: readonly string[] = []): str
   }
   if ((u.protocol !== 'http:' && u.protocol !== 'https:') || u.hostname === '' || u.username !== '' || u.password !== '' || u.pathname !== '/' || u.search !== '' || u.hash !== '' || /^[a-z]+:\/\/[^/]*\/./i.test(v.trim()))
     throw new InvalidArgumentError(expected);
-  return [...previous, u.origin];
+  return u.origin;
 }
+
+/** The option parsers whose options repeat, each use adding a value (main.ts refuses a second use of any other). */
+export const REPEATABLE: ReadonlySet<unknown> = new Set<unknown>([repeated, allowOriginArg]);

@@ -1,5 +1,5 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from '@commander-js/extra-typings';
-import { repeated } from './args.ts';
+import { REPEATABLE } from './args.ts';
 import { AxonError } from '../core/errors.ts';
 import { errorLine } from '../core/printable.ts';
 import { simCommand } from './commands/sim.ts';
@@ -53,14 +53,14 @@ export function buildProgram(): Command {
  * flags is refused as that option missing its value (`--robot --policy DIR` took "--policy" as
  * the robot and then failed on DIR, naming neither), and a single-value option given twice on the
  * command line is refused (a pasted-twice `--port` or `--duration` silently took the last). The
- * options meant to repeat (args.ts `repeated`, a variadic `<v...>`) take each use.
+ * options meant to repeat (args.ts `REPEATABLE`: `repeated`, `allowOriginArg`; a variadic `<v...>`) take each use.
  */
 function guardOptionValues(cmd: Command, inherited: readonly string[]): void {
   const flags = new Set([...inherited, '--help', '--version', ...cmd.options.map((o) => o.long).filter((l): l is string => l !== undefined)]);
   for (const opt of cmd.options) {
     if (!(opt.required || opt.optional) || opt.variadic) continue; // a switch, or a list commander collects itself
     const parse = opt.parseArg as ((value: string, previous: unknown) => unknown) | undefined;
-    const repeats = parse === (repeated as unknown);
+    const repeats = REPEATABLE.has(parse as never);
     const name = opt.attributeName();
     opt.argParser((value: string, previous: unknown) => {
       if (value.startsWith('--') && flags.has(value.split('=')[0])) throw new InvalidArgumentError(`missing its value: the next word, ${value}, is a flag`);

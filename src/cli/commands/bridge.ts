@@ -4,7 +4,7 @@ import { StateWatchdog } from '../../../sim/watchdog/StateWatchdog.ts';
 import { BridgeServer, defaultPacing, isLoopback, TOKEN_ENV, DEFAULT_PORT, SUBPROTOCOL, WORKER_PACING_MAX_HZ, type BridgeServerEvent } from '../../../hardware/bridge/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { printable } from '../../core/printable.ts';
-import { MAX_PHYSICS_HZ, nonNegative, positiveNumber, repeated, seedInt } from '../args.ts';
+import { MAX_PHYSICS_HZ, allowOriginArg, nonNegative, positiveNumber, repeated, seedInt } from '../args.ts';
 import { refuseOrphans, refuseStraySetupFlags, URDF_FILE_COMPANIONS, type Companion } from '../companions.ts';
 import { openServedRobot } from '../bridgeRobot.ts';
 import { attachConsole, operatorConsole } from '../bridgeConsole.ts';
@@ -67,6 +67,7 @@ export function bridgeCommand() {
     .option('--command-timeout <s>', 'deadman: safe-stop when commands stop for this long while running', positiveNumber, 0.2)
     .option('--observe-needs-token', 'send state frames only to clients that presented the token', false)
     .option('--stop-needs-token', 'e-stop needs the token too (default: any client may e-stop; for a server exposed beyond the robot\'s own network, docs/safety.md)', false)
+    .option('--allow-origin <url>', "a web page's origin allowed to connect (repeatable; browsers send an Origin header and are refused without it, Node clients send none; hardware/PROTOCOL.md section 1)", allowOriginArg)
     .addOption(new Option('--pacing <kind>', `what wakes the physics at each step: worker (a timing thread sleeping in Atomics.wait; the default up to ${WORKER_PACING_MAX_HZ} Hz) or poll (a timer, then an I/O-polling spin of --spin-ms: about three times the CPU at 500 Hz; the default above ${WORKER_PACING_MAX_HZ} Hz, where it spins the whole period); docs/timing.md`).choices(['worker', 'poll'] as const))
     .option('--spin-ms <ms>', 'with --pacing poll: spin this long before each physics deadline (0: timer only; default 1.1)', nonNegative)
     .option('--duration <s>', 'stop serving after this many seconds (default: until Ctrl-C)', positiveNumber)
@@ -124,6 +125,7 @@ export function bridgeCommand() {
         commandTimeoutS: o.commandTimeout,
         observeWithoutToken: !o.observeNeedsToken,
         stopNeedsToken: o.stopNeedsToken,
+        ...(o.allowOrigin ? { allowOrigins: o.allowOrigin } : {}),
         pacing,
         ...(pacing === 'poll' ? { spinMarginS: spinMs / 1000 } : {}),
         serverName: `axon 0.1.0 (axon bridge ${flag}, ${engine})`,

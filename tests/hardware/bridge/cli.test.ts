@@ -2,7 +2,7 @@
 import { spawn } from 'node:child_process';
 import { CommanderError } from '@commander-js/extra-typings';
 import { describe, expect, it } from 'vitest';
-import { connectBridgeRobot } from '../../../hardware/bridge/index.ts';
+import { connectBridgeRobot, SUBPROTOCOL } from '../../../hardware/bridge/index.ts';
 import { buildProgram } from '../../../src/cli/main.ts';
 import { bridgeCommand } from '../../../src/cli/commands/bridge.ts';
 import { UsageError } from '../../../src/core/errors.ts';
@@ -145,6 +145,33 @@ describe('axon bridge CLI', () => {
     expect(summary.pacing.wakes).toBeGreaterThan(0.5 * 1.5 * 500);
     for (const k of ['p50', 'p99', 'max']) expect(Number.isFinite(summary.pacing.wake_late_us[k])).toBe(true);
     expect(summary.pacing.cpu_share).toBeGreaterThan(0);
+  });
+
+  it('--allow-origin lets a web page of that origin connect; another origin is refused 403', async () => {
+    const { r, done } = axon(['bridge', '--sim', 'pendulum', '--port', '0', '--duration', '3', '--allow-origin', 'http://localhost:3000', '--allow-origin', 'https://robot.example.com']);
+    await waitUntil(() => /listening on (ws:\/\/\S+)/.test(r.stdout), `the listening line (stdout: ${r.stdout} stderr: ${r.stderr})`, 20_000);
+    const url = /listening on (ws:\/\/\S+)/.exec(r.stdout)![1];
+    const { default: WebSocket } = await import('ws');
+    const open = (origin: string) =>
+      new Promise<string>((resolve) => {
+        const ws = new WebSocket(url, SUBPROTOCOL, { origin });
+        ws.on('open', () => {
+          ws.close();
+          resolve('open');
+        });
+        ws.on('unexpected-response', (_req, res) => resolve(String(res.statusCode)));
+        ws.on('error', (e) => resolve(e.message));
+      });
+    expect(await open('http://localhost:3000')).toBe('open');
+    expect(await open('https://robot.example.com')).toBe('open');
+    expect(await open('http://evil.example')).toBe('403');
+    expect((await done).code).toBe(0);
+  });
+
+  it('refuses an --allow-origin that is not an origin: exit 2 naming the flag', async () => {
+    const { error, stderr } = await refusal(['bridge', '--sim', 'pendulum', '--allow-origin', 'https://robot.example.com/viewer']);
+    expect((error as CommanderError).exitCode).toBe(1);
+    expect(stderr).toMatch(/--allow-origin <url>.*expected an origin/);
   });
 
   // CI (load 7-12 on 2 cores) left `axon bridge --duration 1.5` alive 35 minutes after its run: its
