@@ -6,12 +6,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Subject } from 'rxjs';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import { attachViewer, ViewerServer, type Viewer } from '../../../src/viewer/index.ts';
-import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
+import { pointMassRig } from '../../helpers/viewerRig.ts';
 
 let server: ViewerServer | undefined;
 let viewer: Viewer | undefined;
@@ -83,10 +79,7 @@ describe('ViewerServer: a connection that floods', () => {
   });
 
   it('through attachViewer: the flooding page gets at most a bucket of acks, and another page still stops the robot', async () => {
-    const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-    const safety = new SafetySupervisor(robot.spec, 0.02);
-    safety.arm(robot.observe(), 0);
-    const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+    const { robot, safety, loop } = pointMassRig({ armed: true });
     viewer = await attachViewer(loop, safety, robot, { port: 0, limits: { now: () => 7 } });
     const flood = await open(viewer.port); // no token: each `arm` is refused, and refused costs as much
     let acks = 0;
@@ -111,9 +104,7 @@ describe('ViewerServer: a connection that floods', () => {
 
 describe('attachViewer: a client that sends but never reads (review R18 finding 3)', () => {
   it('is closed once its unread replies pass the send bound, instead of growing the run\'s memory', async () => {
-    const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-    const safety = new SafetySupervisor(robot.spec, 0.02);
-    const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+    const { robot, safety, loop } = pointMassRig();
     let t = 0;
     // Rates out of the way (each message 1 s after the last): only the send bound acts here.
     viewer = await attachViewer(loop, safety, robot, { port: 0, limits: { now: () => (t += 1), maxBufferedBytes: 64 * 1024 } });

@@ -7,12 +7,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { Subject } from 'rxjs';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import type { SafetyEvent } from '../../../src/safety/types.ts';
 import { attachViewer, type Viewer } from '../../../src/viewer/index.ts';
-import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
+import { pointMassRig } from '../../helpers/viewerRig.ts';
 
 let viewer: Viewer | undefined;
 afterEach(async () => {
@@ -40,10 +37,7 @@ async function page(port: number) {
 
 describe('attachViewer: a page that connects late', () => {
   it('gets the stop and its reason in its first stats message, once', async () => {
-    const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-    const safety = new SafetySupervisor(robot.spec, 0.02);
-    safety.arm(robot.observe(), 0);
-    const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+    const { robot, safety, loop } = pointMassRig({ armed: true });
     viewer = await attachViewer(loop, safety, robot, { port: 0, statsHz: 50 });
     const early = await page(viewer.port);
     safety.estop('operator e-stop (viewer)', 1.5, 75);
@@ -60,13 +54,10 @@ describe('attachViewer: a page that connects late', () => {
   });
 
   it('keeps the stop when many other events came after it', async () => {
-    const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-    const safety = new SafetySupervisor(robot.spec, 0.02);
-    safety.arm(robot.observe(), 0);
+    const { robot, safety, loop } = pointMassRig({ armed: true });
     const events$ = new Subject<SafetyEvent>();
     // The supervisor's state and stops, with a burst of clamp events after the stop.
     const shown = { get state() { return safety.state; }, events$, estop: safety.estop.bind(safety), reset: safety.reset.bind(safety) };
-    const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
     viewer = await attachViewer(loop, shown, robot, { port: 0, statsHz: 50 });
     events$.next({ time: 2, seq: 100, kind: 'estop', state: 'e-stopped', reason: 'bystander' });
     for (let i = 0; i < 300; i++) events$.next({ time: 2 + i * 0.02, seq: 101 + i, kind: 'position_clamp', state: 'e-stopped', joint: 'a', value: 9, reason: 'clamped' });

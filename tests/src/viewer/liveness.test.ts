@@ -8,13 +8,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Socket } from 'node:net';
 import { WebSocket } from 'ws';
-import { Subject } from 'rxjs';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import { VelocityCommand } from '../../../src/loop/VelocityCommand.ts';
 import { attachViewer, type Viewer } from '../../../src/viewer/index.ts';
-import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
+import { pointMassRig } from '../../helpers/viewerRig.ts';
 
 let viewer: Viewer | undefined;
 const sockets: WebSocket[] = [];
@@ -25,9 +21,7 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-  const safety = new SafetySupervisor(robot.spec, 0.02);
-  const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+  const { robot, safety, loop } = pointMassRig();
   const source = new VelocityCommand({ lin_vel_x: [-1, 1] });
   viewer = await attachViewer(loop, safety, robot, { port: 0, velocityCommand: { source, inModel: true } });
   return { source, viewer };

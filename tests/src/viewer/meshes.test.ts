@@ -6,13 +6,11 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Subject } from 'rxjs';
 import { chromium } from 'playwright-core';
 import { loadUrdf, SimRobot } from '../../../sim/index.ts';
 import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import { attachViewer, type Viewer } from '../../../src/viewer/index.ts';
+import { fakeLoop } from '../../helpers/viewerRig.ts';
 
 declare const window: any;
 
@@ -28,8 +26,7 @@ afterEach(async () => {
 async function open(): Promise<{ viewer: Viewer; robot: SimRobot }> {
   const robot = new SimRobot(loadUrdf(join(PKG, 'urdf/mesh_bot.urdf')), { basePosition: [0, 0, 0.2] });
   const safety = new SafetySupervisor(robot.spec, 0.02);
-  const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
-  viewer = await attachViewer(loop, safety, robot, { port: 0 });
+  viewer = await attachViewer(fakeLoop(), safety, robot, { port: 0 });
   return { viewer, robot };
 }
 

@@ -6,12 +6,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
-import { Subject } from 'rxjs';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import { attachViewer, type Viewer } from '../../../src/viewer/index.ts';
-import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
+import { pointMassRig } from '../../helpers/viewerRig.ts';
 
 let viewer: Viewer | undefined;
 afterEach(async () => {
@@ -20,10 +16,7 @@ afterEach(async () => {
 });
 
 async function start() {
-  const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-  const safety = new SafetySupervisor(robot.spec, 0.02);
-  safety.arm(robot.observe(), 0);
-  const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+  const { robot, safety, loop } = pointMassRig({ armed: true });
   viewer = await attachViewer(loop, safety, robot, { port: 0 });
   return { viewer, safety };
 }

@@ -1,19 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { Subject } from 'rxjs';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import { VelocityCommand } from '../../../src/loop/VelocityCommand.ts';
 import { attachViewer, type Viewer } from '../../../src/viewer/index.ts';
-import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
+import { pointMassRig } from '../../helpers/viewerRig.ts';
 
 function setup() {
-  const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-  const safety = new SafetySupervisor(robot.spec, 0.02);
-  const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
-  const source = new VelocityCommand({ lin_vel_x: [-0.5, 1.5] });
-  return { robot, safety, loop, source };
+  return { ...pointMassRig(), source: new VelocityCommand({ lin_vel_x: [-0.5, 1.5] }) };
 }
 
 async function client(url: string) {

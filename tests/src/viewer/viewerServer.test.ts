@@ -7,12 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { WebSocket } from 'ws';
-import { Subject } from 'rxjs';
-import { SafetySupervisor } from '../../../src/safety/SafetySupervisor.ts';
-import { LoopStats } from '../../../src/loop/LoopStats.ts';
-import { stageNames, type TickRecord } from '../../../src/loop/TickRecord.ts';
 import { attachViewer, type Viewer } from '../../../src/viewer/index.ts';
-import { PointMassRobot, joint, spec } from '../../helpers/fakes.ts';
+import { pointMassRig } from '../../helpers/viewerRig.ts';
 
 const uncaught: unknown[] = [];
 const onUncaught = (e: unknown) => void uncaught.push(e);
@@ -28,9 +24,7 @@ afterEach(async () => {
 });
 
 async function start(): Promise<Viewer> {
-  const robot = new PointMassRobot(spec([joint('a')]), 0.02);
-  const safety = new SafetySupervisor(robot.spec, 0.02);
-  const loop = { records$: new Subject<TickRecord>(), stats: new LoopStats(stageNames, 100) };
+  const { robot, safety, loop } = pointMassRig();
   return attachViewer(loop, safety, robot, { port: 0 });
 }
 
