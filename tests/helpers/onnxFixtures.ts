@@ -136,3 +136,23 @@ export function zeroPositionPolicy(joints: string[], over: Partial<ModelManifest
   const inDim = m.observation.terms.reduce((k, t) => k + (t.term === 'joint_pos_rel' || t.term === 'joint_vel' ? n : 3), 0);
   return linearPolicy(m, inDim, n, new Float32Array(n * inDim), new Float32Array(n));
 }
+
+/**
+ * zeroPositionPolicy(joints) (obs 2n: pos rel, vel; n actions) with its model.onnx replaced by one
+ * as torch.onnx.export writes it for an input of `shape` ([..., 2n]; [2n], [1, 2n], ['batch', 1, 2n]...):
+ * actions = obs · W + b (MatMul then Add, W [2n, n] row-major, zeros unless given), actions of the
+ * input's leading dimensions and n wide.
+ */
+export function rankedInputPolicy(joints: string[], shape: (number | string)[], b: Float32Array, w?: Float32Array): string {
+  const n = joints.length;
+  const dir = zeroPositionPolicy(joints);
+  const g = new OnnxGraphBuilder('torch_jit');
+  const x = g.input('obs', 'float32', shape);
+  const W = g.initializer('actor.0.weight', 'float32', [2 * n, n], w ?? new Float32Array(2 * n * n));
+  const B = g.initializer('actor.0.bias', 'float32', [n], b);
+  g.node('MatMul', [x, W], ['mm']);
+  g.node('Add', ['mm', B], ['actions']);
+  g.output('actions', 'float32', [...shape.slice(0, -1), n]);
+  writeFileSync(join(dir, 'model.onnx'), encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'pytorch', producerVersion: '2.5.0', graph: g.build() }));
+  return dir;
+}

@@ -13,21 +13,10 @@ import { encodeModel } from '../../../models/train/onnx/onnxModel.ts';
 import { ONNX_IR_VERSION, ONNX_OPSET } from '../../../models/train/onnx/writeOnnx.ts';
 import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { OnnxPolicy } from '../../../src/policy/OnnxPolicy.ts';
-import { zeroPositionPolicy } from '../../helpers/onnxFixtures.ts';
+import { rankedInputPolicy, zeroPositionPolicy } from '../../helpers/onnxFixtures.ts';
 
 /** actions = obs · 0 + bias, obs of the shape given ([..., 4]) and actions [..., 2] of the same leading dimensions, as torch exports one. */
-function folderWithInput(shape: (number | string)[]): string {
-  const dir = zeroPositionPolicy(['hip.pitch-joint', 'knee_joint']); // obs 4 (pos rel, vel), 2 actions
-  const g = new OnnxGraphBuilder('torch_jit');
-  const x = g.input('obs', 'float32', shape);
-  const W = g.initializer('actor.0.weight', 'float32', [4, 2], new Float32Array(8));
-  const B = g.initializer('actor.0.bias', 'float32', [2], new Float32Array([0.5, -0.25]));
-  g.node('MatMul', [x, W], ['mm']);
-  g.node('Add', ['mm', B], ['actions']);
-  g.output('actions', 'float32', [...shape.slice(0, -1), 2]);
-  writeFileSync(join(dir, 'model.onnx'), encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'pytorch', producerVersion: '2.5.0', graph: g.build() }));
-  return dir;
-}
+const folderWithInput = (shape: (number | string)[]) => rankedInputPolicy(['hip.pitch-joint', 'knee_joint'], shape, new Float32Array([0.5, -0.25]));
 
 describe('OnnxPolicy: the observation input in the rank the graph declares', () => {
   for (const mode of ['sync', 'async'] as const)

@@ -5,33 +5,18 @@
  * failed in onnxruntime at the first veto, seen as a world_model_deadline safe stop. Such a graph
  * is now run one row at a time in the shape it declares; each row must equal the batched graph's.
  */
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { OnnxGraphBuilder } from '../../../models/train/onnx/OnnxGraphBuilder.ts';
-import { encodeModel } from '../../../models/train/onnx/onnxModel.ts';
-import { ONNX_IR_VERSION, ONNX_OPSET } from '../../../models/train/onnx/writeOnnx.ts';
 import { loadModelFolder } from '../../../src/model/manifest.ts';
 import { BatchPolicy } from '../../../src/worldmodel/BatchPolicy.ts';
-import { zeroPositionPolicy } from '../../helpers/onnxFixtures.ts';
+import { rankedInputPolicy } from '../../helpers/onnxFixtures.ts';
 
 const JOINTS = ['hip.pitch-joint', 'knee_joint'];
 // World-model state in another order than the policy's terms.
 const STATE = ['joint_vel.knee_joint', 'joint_pos.knee_joint', 'joint_vel.hip.pitch-joint', 'joint_pos.hip.pitch-joint'];
 
 /** actions = obs · W + b (obs 4: pos rel, vel; 2 actions), obs of the given shape, as torch exports one. */
-function folderWithInput(shape: (number | string)[]): string {
-  const dir = zeroPositionPolicy(JOINTS);
-  const g = new OnnxGraphBuilder('torch_jit');
-  const x = g.input('obs', 'float32', shape);
-  const W = g.initializer('actor.0.weight', 'float32', [4, 2], new Float32Array([1, -2, 3, 0.5, -1, 4, 2, -3]));
-  const B = g.initializer('actor.0.bias', 'float32', [2], new Float32Array([0.5, -0.25]));
-  g.node('MatMul', [x, W], ['mm']);
-  g.node('Add', ['mm', B], ['actions']);
-  g.output('actions', 'float32', [...shape.slice(0, -1), 2]);
-  writeFileSync(join(dir, 'model.onnx'), encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'pytorch', producerVersion: '2.5.0', graph: g.build() }));
-  return dir;
-}
+const W = new Float32Array([1, -2, 3, 0.5, -1, 4, 2, -3]);
+const folderWithInput = (shape: (number | string)[]) => rankedInputPolicy(JOINTS, shape, new Float32Array([0.5, -0.25]), W);
 
 async function run(shape: (number | string)[], batch: number): Promise<number[]> {
   const bp = await BatchPolicy.load(loadModelFolder(folderWithInput(shape)), STATE, new Float32Array([0.1, -0.2]), 8);
