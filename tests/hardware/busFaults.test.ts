@@ -21,6 +21,7 @@ import { TcpTransport } from '../../hardware/transport/TcpTransport.ts';
 import { RAD_PER_TICK } from '../../hardware/dynamixel/controlTable.ts';
 import { createCommand, type RobotHealth } from '../../src/core/robot.ts';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
+import { emulate, stopAll } from './helpers/spawnCli.ts';
 
 const ARM = 'hardware/robots/arm6-xm430.json';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -148,21 +149,13 @@ describe('connect failures', () => {
   }, 60_000);
 
   it('CLI: a bus that freezes mid-run (emulator stopped) ends the run non-zero with one message and a count', async () => {
-    const emu = spawn(process.execPath, ['bin/axon.js', 'hw', 'emulate', '--config', ARM, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const procs: ChildProcess[] = [];
     let run: Spawned | undefined;
     try {
-      let out = '';
-      const port = await new Promise<number>((resolve, reject) => {
-        emu.stdout!.on('data', (d) => {
-          out += d;
-          const m = /on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        emu.on('exit', () => reject(new Error(`emulator exited: ${out}`)));
-      });
+      const { addr, child: emu } = await emulate(procs, '--config', ARM);
       const config = armConfig({ silent_bus_cycles: 25 });
       const policy = writeConstantPoseModel([0, 0, 0, 0, 0, 0]);
-      run = axon(['run', '--config', config, '--port', `tcp://127.0.0.1:${port}`, '--policy', policy, '--duration', '30'], '[hw] armed');
+      run = axon(['run', '--config', config, '--port', `tcp://${addr}`, '--policy', policy, '--duration', '30'], '[hw] armed');
       while (run.startedAt === undefined && run.child.exitCode === null) await sleep(50);
       expect(run.startedAt, run.stderr).toBeDefined();
       await sleep(500);
@@ -182,8 +175,8 @@ describe('connect failures', () => {
       expect(run.stderr).toMatch(/run ended on a robot fault .*bus silent/);
     } finally {
       run?.child.kill('SIGKILL');
-      emu.kill('SIGCONT');
-      emu.kill('SIGKILL');
+      stopAll(procs, 'SIGCONT');
+      stopAll(procs, 'SIGKILL');
     }
   }, 90_000);
 });

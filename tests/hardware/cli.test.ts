@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
-import { CLI, hasSocat, runAxon, waitFor } from './helpers/spawnCli.ts';
+import { CLI, emulate, hasSocat, runAxon, stopAll, waitFor } from './helpers/spawnCli.ts';
 
 const axon = (...args: string[]) => runAxon(args, 60_000);
 
@@ -113,11 +113,7 @@ describe('axon hw / axon run', () => {
   it.skipIf(!hasSocat())('end to end: hw emulate over TCP, a real pty made by socat, hw scan --port /dev/... (the bytes a USB adapter carries)', async () => {
     const procs: ChildProcess[] = [];
     try {
-      const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--servos', '5', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      procs.push(emu);
-      let out = '';
-      emu.stdout!.on('data', (d) => (out += d));
-      const addr = await waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
+      const { addr } = await emulate(procs, '--servos', '5');
       const link = join(mkdtempSync(join(tmpdir(), 'axon-pty-')), 'ttyDXL');
       const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr},nodelay`], { stdio: 'ignore' });
       procs.push(socat);
@@ -128,18 +124,17 @@ describe('axon hw / axon run', () => {
       expect(s.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5]);
       expect(s.bus.crc_errors).toBe(0);
     } finally {
-      for (const p of procs.reverse()) p.kill('SIGTERM');
+      stopAll(procs);
     }
   });
 
   it.each([['dynamixel'], ['feetech']])('hw emulate --protocol %s: one SIGTERM stops it with a client still connected (the client\'s socket is closed)', async (protocol) => {
-    const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--protocol', protocol, '--servos', '2', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const procs: ChildProcess[] = [];
     const client = { closed: false };
     try {
-      let out = '';
-      emu.stdout!.on('data', (d) => (out += d));
-      const addr = await waitFor(() => /tcp:\/\/([\d.]+):(\d+)/.exec(out) ?? undefined, 20_000);
-      const sock = connect(Number(addr[2]), addr[1]);
+      const { addr, child: emu, out } = await emulate(procs, '--protocol', protocol, '--servos', '2');
+      const [host, port] = addr.split(':');
+      const sock = connect(Number(port), host);
       sock.on('error', () => {});
       sock.on('close', () => (client.closed = true));
       await new Promise<void>((r) => sock.once('connect', () => r()));
@@ -148,11 +143,11 @@ describe('axon hw / axon run', () => {
       emu.kill('SIGTERM');
       const code = await Promise.race([exited, new Promise<'alive'>((r) => setTimeout(() => r('alive'), 5000))]);
       expect(code).toBe(0); // was: 'alive', serving the client until a second signal
-      expect(out).toContain('stopped after');
+      expect(out()).toContain('stopped after');
       await waitFor(() => (client.closed ? true : undefined), 2000);
       sock.destroy();
     } finally {
-      if (emu.exitCode === null && emu.signalCode === null) emu.kill('SIGKILL');
+      stopAll(procs, 'SIGKILL');
     }
   });
 });

@@ -4,27 +4,13 @@ import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeSo101PoseModel } from './helpers/so101Model.ts';
-import { CLI, hasSocat, runAxon, waitFor } from './helpers/spawnCli.ts';
+import { emulate, hasSocat, runAxon, stopAll, waitFor } from './helpers/spawnCli.ts';
 
 const axon = (...args: string[]) => runAxon(args, 90_000);
 const json = (r: { last: string }) => JSON.parse(r.last);
 
 /** `axon hw emulate --protocol feetech ...` in a child process; resolves its tcp address. */
-async function emulate(procs: ChildProcess[], ...args: string[]): Promise<string> {
-  return emulateBus(procs, 'feetech', ...args);
-}
-
-async function emulateBus(procs: ChildProcess[], protocol: 'feetech' | 'dynamixel', ...args: string[]): Promise<string> {
-  const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--protocol', protocol, '--listen', '127.0.0.1:0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  procs.push(emu);
-  let out = '';
-  emu.stdout!.on('data', (d) => (out += d));
-  return waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
-}
-
-function stop(procs: ChildProcess[]): void {
-  for (const p of procs.reverse()) if (p.pid && p.exitCode === null) p.kill('SIGTERM');
-}
+const emulateFeetech = async (procs: ChildProcess[], ...args: string[]) => (await emulate(procs, '--protocol', 'feetech', ...args)).addr;
 
 describe('axon hw for Feetech STS buses', () => {
   it('hw scan --protocol feetech --port emu://6 --json finds 6 servos of model 777 (ids 0..253 pinged)', () => {
@@ -63,18 +49,14 @@ describe('axon hw for Feetech STS buses', () => {
   it('hw emulate --config of a Feetech config needs no --protocol; set-baud over tcp:// is refused before writing (review R19 F2, F4)', async () => {
     const procs: ChildProcess[] = [];
     try {
-      const emu = spawn(process.execPath, [...CLI, 'hw', 'emulate', '--config', 'hardware/robots/so101-follower.json', '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      procs.push(emu);
-      let out = '';
-      emu.stdout!.on('data', (d) => (out += d));
-      const addr = await waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(out)?.[1], 20_000);
-      expect(out).toContain('6 Feetech STS3215 servos (ids 1,2,3,4,5,6');
+      const { addr, out } = await emulate(procs, '--config', 'hardware/robots/so101-follower.json');
+      expect(out()).toContain('6 Feetech STS3215 servos (ids 1,2,3,4,5,6');
       const six = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', `tcp://${addr}`, '--ids', '0-8', '--json'));
       expect(six.servos.map((x: { id: number }) => x.id)).toEqual([1, 2, 3, 4, 5, 6]);
       const mismatch = axon('hw', 'emulate', '--config', 'hardware/robots/so101-follower.json', '--protocol', 'dynamixel');
       expect(mismatch.code).toBe(2);
       expect(mismatch.stderr).toMatch(/--protocol: dynamixel, but hardware\/robots\/so101-follower\.json is a feetech config/);
-      const one = `tcp://${await emulate(procs, '--servos', '1')}`;
+      const one = `tcp://${await emulateFeetech(procs, '--servos', '1')}`;
       const baud = axon('hw', 'set-baud', '--protocol', 'feetech', '--port', one, '--to', '500000');
       expect(baud.code).toBe(2);
       expect(baud.stderr).toMatch(/HW_SET_BAUD_TCP.*nothing was written/);
@@ -82,14 +64,14 @@ describe('axon hw for Feetech STS buses', () => {
       const scan = json(axon('hw', 'scan', '--protocol', 'feetech', '--port', one, '--ids', '0-3', '--json'));
       expect(scan.servos.map((x: { id: number }) => x.id)).toEqual([1]);
     } finally {
-      stop(procs);
+      stopAll(procs);
     }
   }, 120_000);
 
   it('set-id and set-baud on the one servo of an emulated bus over TCP, verified by reading back; a scan then finds it', async () => {
     const procs: ChildProcess[] = [];
     try {
-      const addr = await emulate(procs, '--servos', '1');
+      const addr = await emulateFeetech(procs, '--servos', '1');
       const port = `tcp://${addr}`;
       const id = axon('hw', 'set-id', '--protocol', 'feetech', '--port', port, '--to', '9', '--json');
       expect(id.code, id.stderr).toBe(0);
@@ -105,7 +87,7 @@ describe('axon hw for Feetech STS buses', () => {
       expect(tcp.code).toBe(2);
       expect(tcp.stderr).toContain('HW_SET_BAUD_TCP');
     } finally {
-      stop(procs);
+      stopAll(procs);
     }
   }, 150_000);
 
@@ -113,12 +95,12 @@ describe('axon hw for Feetech STS buses', () => {
     // Before: one scan at the bus's 10 ms margin, and a reply 20 ms late was "no feetech servo answered".
     const procs: ChildProcess[] = [];
     try {
-      const addr = await emulate(procs, '--servos', '1', '--latency-ms', '20');
+      const addr = await emulateFeetech(procs, '--servos', '1', '--latency-ms', '20');
       const id = axon('hw', 'set-id', '--protocol', 'feetech', '--port', `tcp://${addr}`, '--to', '9', '--json');
       expect(id.code, id.stderr).toBe(0);
       expect(json(id)).toMatchObject({ from: { id: 1 }, to: { id: 9 } });
     } finally {
-      stop(procs);
+      stopAll(procs);
     }
   }, 150_000);
 
@@ -126,7 +108,7 @@ describe('axon hw for Feetech STS buses', () => {
     // Before: one pass at the bus's 10 ms margin, and a bus whose replies were 20 ms late was "0 servos".
     const procs: ChildProcess[] = [];
     try {
-      const port = `tcp://${await emulate(procs, '--servos', '2', '--latency-ms', '20')}`;
+      const port = `tcp://${await emulateFeetech(procs, '--servos', '2', '--latency-ms', '20')}`;
       const r = axon('hw', 'scan', '--protocol', 'feetech', '--port', port, '--ids', '0-5', '--json');
       expect(r.code, r.stderr).toBe(0);
       const s = json(r);
@@ -142,21 +124,21 @@ describe('axon hw for Feetech STS buses', () => {
       // A bus that answers in time gets no second pass.
       expect(json(axon('hw', 'scan', '--protocol', 'feetech', '--port', 'emu://2', '--ids', '0-5', '--json'))).toMatchObject({ late_pass: false });
     } finally {
-      stop(procs);
+      stopAll(procs);
     }
   }, 150_000);
 
   it('the Dynamixel scan needs no second pass: its 100 ms broadcast window and 34 ms unicast margin take a reply 20 ms late', async () => {
     const procs: ChildProcess[] = [];
     try {
-      const port = `tcp://${await emulateBus(procs, 'dynamixel', '--servos', '2', '--latency-ms', '20', '--baud', '57600')}`;
+      const port = `tcp://${(await emulate(procs, '--protocol', 'dynamixel', '--servos', '2', '--latency-ms', '20', '--baud', '57600')).addr}`;
       for (const ids of [[], ['--ids', '1-3']]) {
         const r = axon('hw', 'scan', '--port', port, ...ids, '--json');
         expect(r.code, r.stderr).toBe(0);
         expect(json(r).servos.map((x: { id: number }) => x.id)).toEqual([1, 2]);
       }
     } finally {
-      stop(procs);
+      stopAll(procs);
     }
   }, 150_000);
 
@@ -178,7 +160,7 @@ describe('axon hw for Feetech STS buses', () => {
   it.skipIf(!hasSocat())('end to end over a real pty (socat): scan and a run on the SO-101 emulated by hw emulate --protocol feetech --config', async () => {
     const procs: ChildProcess[] = [];
     try {
-      const addr = await emulate(procs, '--config', 'hardware/robots/so101-follower.json');
+      const addr = await emulateFeetech(procs, '--config', 'hardware/robots/so101-follower.json');
       const link = join(mkdtempSync(join(tmpdir(), 'axon-pty-')), 'ttySTS');
       const socat = spawn('socat', [`pty,link=${link},raw,echo=0`, `tcp:${addr},nodelay`], { stdio: 'ignore' });
       procs.push(socat);
@@ -199,7 +181,7 @@ describe('axon hw for Feetech STS buses', () => {
       expect(rs.safety.state, why).toBe('running');
       expect(rs.final_position.shoulder_pan, why).toBeCloseTo(0.2, 1);
     } finally {
-      stop(procs);
+      stopAll(procs);
     }
   }, 150_000);
 });

@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EXIT_SAFE_STOPPED } from '../../src/cli/exitCodes.ts';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
+import { emulate, stopAll } from './helpers/spawnCli.ts';
 
 const ARM = 'hardware/robots/arm6-xm430.json';
 
@@ -56,20 +57,12 @@ async function lossyLink(target: number): Promise<{ server: Server; port: number
 
 describe('a live run held in the supervisor\'s own safe stop', () => {
   it('CLI: axon run with a 0.5 s bus dropout (no fault) ends by safe_stop, names the stale observation, and exits 5', async () => {
-    const emu = spawn(process.execPath, ['bin/axon.js', 'hw', 'emulate', '--config', ARM, '--listen', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const procs: ChildProcess[] = [];
     let run: ChildProcess | undefined;
     let link: Awaited<ReturnType<typeof lossyLink>> | undefined;
     try {
-      let out = '';
-      const emuPort = await new Promise<number>((resolve, reject) => {
-        emu.stdout!.on('data', (d) => {
-          out += d;
-          const m = /on tcp:\/\/127\.0\.0\.1:(\d+)/.exec(out);
-          if (m) resolve(Number(m[1]));
-        });
-        emu.on('exit', () => reject(new Error(`emulator exited: ${out}`)));
-      });
-      link = await lossyLink(emuPort);
+      const { addr } = await emulate(procs, '--config', ARM);
+      link = await lossyLink(Number(addr.split(':')[1]));
       const l = link;
       // A bus silent for 0.5 s at 50 Hz is 25 cycles: far below this limit, so it never becomes a robot fault;
       // and within the servos' bus watchdog, set to 1 s here (at 100 ms they would stop and refuse goals: a
@@ -102,7 +95,7 @@ describe('a live run held in the supervisor\'s own safe stop', () => {
       expect(code, stderr).toBe(EXIT_SAFE_STOPPED);
     } finally {
       run?.kill('SIGKILL');
-      emu.kill('SIGKILL');
+      stopAll(procs, 'SIGKILL');
       if (link) {
         for (const s of link.sockets) s.destroy();
         await new Promise((r) => link!.server.close(() => r(undefined)));

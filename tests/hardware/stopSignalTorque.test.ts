@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { FeetechBus } from '../../hardware/feetech/FeetechBus.ts';
 import { TcpTransport } from '../../hardware/transport/TcpTransport.ts';
 import { writeSo101PoseModel } from './helpers/so101Model.ts';
-import { CLI, waitFor } from './helpers/spawnCli.ts';
+import { CLI, emulate, stopAll, waitFor } from './helpers/spawnCli.ts';
 
 /** The shipped SO-101 follower with safe_stop torque_off, no URDF beside it (as a config copied out of its folder). */
 function torqueOffConfig(): string {
@@ -55,9 +55,7 @@ describe('axon run on a torque_off STS arm ended by a signal', () => {
     const procs: ChildProcess[] = [];
     try {
       const config = torqueOffConfig();
-      const emu = spawnOut(['hw', 'emulate', '--protocol', 'feetech', '--config', config, '--listen', '127.0.0.1:0']);
-      procs.push(emu.p);
-      const addr = await waitFor(() => /tcp:\/\/([\d.]+:\d+)/.exec(emu.out())?.[1], 30_000);
+      const { addr } = await emulate(procs, '--protocol', 'feetech', '--config', config);
       const policy = writeSo101PoseModel([0.2, 0, 0, 0, 0, 0]);
       const run = spawnOut(['run', '--config', config, '--policy', policy, '--port', `tcp://${addr}`, '--duration', '60']);
       procs.push(run.p);
@@ -75,7 +73,7 @@ describe('axon run on a torque_off STS arm ended by a signal', () => {
       expect(run.out()).toMatch(/safety: e-stopped, events:/);
       expect(await torqueEnable(addr)).toEqual([0, 0, 0, 0, 0, 0]);
     } finally {
-      for (const p of procs.reverse()) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+      stopAll(procs, 'SIGKILL');
     }
   }, 150_000);
 });
