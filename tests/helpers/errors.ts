@@ -29,3 +29,14 @@ export async function buildRefusal(build: () => Promise<{ dispose(): void }>): P
   expect(e).toBeInstanceOf(AxonError);
   return e as AxonError;
 }
+
+/** The AxonError that `p` rejects with; the test fails if it resolves or rejects with anything else. */
+export async function axonErrorOf(p: Promise<unknown>): Promise<AxonError> {
+  try {
+    await p;
+  } catch (e) {
+    expect(e, String(e)).toBeInstanceOf(AxonError);
+    return e as AxonError;
+  }
+  throw new Error('expected an AxonError');
+}

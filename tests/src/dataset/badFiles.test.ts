@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxonError } from '../../../src/core/errors.ts';
+import { axonErrorOf } from '../../helpers/errors.ts';
 import { DatasetStore, DatasetWriter, datasetInfoSummary, featureSource, provenance, readDataset, runFeatures } from '../../../src/dataset/index.ts';
 import type { RobotSpec } from '../../../src/core/robot.ts';
 import { runAxon } from '../../helpers/cli.ts';
@@ -29,16 +29,6 @@ async function goodDataset(episodes = 1): Promise<string> {
   return dir;
 }
 
-async function errorOf(p: Promise<unknown>): Promise<AxonError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).toBeInstanceOf(AxonError);
-    return e as AxonError;
-  }
-  throw new Error('expected an AxonError');
-}
-
 const axon = (...args: string[]) => runAxon(args, 60_000);
 
 describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
@@ -47,14 +37,14 @@ describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
       const dir = await goodDataset();
       const file = join(dir, 'meta/info.json');
       writeFileSync(file, text);
-      for (const e of [await errorOf(readDataset(dir)), await errorOf(DatasetStore.open(dir, storeOptions))]) {
+      for (const e of [await axonErrorOf(readDataset(dir)), await axonErrorOf(DatasetStore.open(dir, storeOptions))]) {
         expect(e.code).toBe('DATASET_READ');
         expect(e.where).toBe(file);
         expect(e.expected).toContain('meta/info.json');
         expect(e.message).not.toContain('\n');
       }
       // --dataset on sim/eval/run opens the store in the writer thread: the same error comes back, naming info.json.
-      const w = await errorOf(DatasetWriter.open({ dir, spec, fps: 50, task: 't', scored: true, provenance: storeOptions.provenance }));
+      const w = await axonErrorOf(DatasetWriter.open({ dir, spec, fps: 50, task: 't', scored: true, provenance: storeOptions.provenance }));
       expect(w).toMatchObject({ code: 'DATASET_READ', where: file });
       expect(w.expected).toContain('meta/info.json');
     }
@@ -64,18 +54,18 @@ describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
     const dir = await goodDataset();
     const file = join(dir, 'meta/stats.json');
     writeFileSync(file, 'nope\nnope\n');
-    const e = await errorOf(readDataset(dir));
+    const e = await axonErrorOf(readDataset(dir));
     expect(e).toMatchObject({ code: 'DATASET_READ', where: file });
     expect(e.message).not.toContain('\n');
     writeFileSync(file, JSON.stringify({ action: { mean: 'x' } }));
-    expect(await errorOf(readDataset(dir))).toMatchObject({ code: 'DATASET_READ', where: `${file}#/action/min` });
+    expect(await axonErrorOf(readDataset(dir))).toMatchObject({ code: 'DATASET_READ', where: `${file}#/action/min` });
   });
 
   it('a garbage journal, or one that is JSON of another shape, is refused before anything is undone from it', async () => {
     const dir = await goodDataset();
     const file = join(dir, '.axon-journal.json');
     writeFileSync(file, 'garbage{\n');
-    expect(await errorOf(DatasetStore.open(dir, storeOptions))).toMatchObject({ code: 'DATASET_READ', where: file });
+    expect(await axonErrorOf(DatasetStore.open(dir, storeOptions))).toMatchObject({ code: 'DATASET_READ', where: file });
     const cases: [unknown, string][] = [
       [{ x: 1 }, 'episodesBefore'],
       [[], ''],
@@ -86,7 +76,7 @@ describe('corrupt dataset metadata: DATASET_READ naming the file', () => {
     ];
     for (const [j, field] of cases) {
       writeFileSync(file, JSON.stringify(j));
-      const e = await errorOf(DatasetStore.open(dir, storeOptions));
+      const e = await axonErrorOf(DatasetStore.open(dir, storeOptions));
       expect(e.code).toBe('DATASET_READ');
       expect(e.where).toBe(`${file}#/${field}`);
       expect(e.expected).toContain('journal');
@@ -120,7 +110,7 @@ describe('a broken dataset is not printed as a dataset: DATASET_READ naming the 
     it(what, async () => {
       const dir = await goodDataset(2);
       breakIt(dir);
-      const e = await errorOf(readDataset(dir).then(datasetInfoSummary));
+      const e = await axonErrorOf(readDataset(dir).then(datasetInfoSummary));
       expect(e.code).toBe('DATASET_READ');
       expect(e.where).toBe(where(dir));
       expect(e.message).not.toContain('\n');
@@ -130,7 +120,7 @@ describe('a broken dataset is not printed as a dataset: DATASET_READ naming the 
     for (const [breakIt, where] of breaks.filter(([w]) => /cut short|missing|totals/.test(w)).map(([, b, w]) => [b, w] as const)) {
       const dir = await goodDataset(2);
       breakIt(dir);
-      const e = await errorOf(DatasetStore.open(dir, storeOptions));
+      const e = await axonErrorOf(DatasetStore.open(dir, storeOptions));
       expect(e.code).toBe('DATASET_READ');
       expect(e.where).toBe(where(dir));
     }

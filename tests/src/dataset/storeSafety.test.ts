@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AxonError } from '../../../src/core/errors.ts';
+import { axonErrorOf } from '../../helpers/errors.ts';
 import { DatasetStore, featureSource, provenance, readDataset, runFeatures } from '../../../src/dataset/index.ts';
 import { readEpisodeFiles, writeEpisodesTable } from '../../../src/dataset/episodesTable.ts';
 import type { RobotSpec } from '../../../src/core/robot.ts';
@@ -31,16 +31,6 @@ const episode = (n: number, v = 1) => ({ length: n, task: 't', columns: { 'obser
 const newDir = () => join(mkdtempSync(join(tmpdir(), 'axon-dssafe-')), 'ds');
 const axon = (...args: string[]) => runAxon(args, 120_000);
 
-async function errorOf(p: Promise<unknown>): Promise<AxonError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).toBeInstanceOf(AxonError);
-    return e as AxonError;
-  }
-  throw new Error('expected an AxonError');
-}
-
 async function dataset(episodes: number, o: Parameters<typeof options>[0] = {}): Promise<string> {
   const dir = newDir();
   const s = await DatasetStore.open(dir, options(o));
@@ -53,7 +43,7 @@ describe('one writer at a time (R13 F5)', () => {
   it('a second writer is refused, DATASET_BUSY naming the dataset and the holder, until the first closes', async () => {
     const dir = await dataset(1);
     const first = await DatasetStore.open(dir, options());
-    const e = await errorOf(DatasetStore.open(dir, options()));
+    const e = await axonErrorOf(DatasetStore.open(dir, options()));
     expect(e.code).toBe('DATASET_BUSY');
     expect(e.message).toContain(dir);
     expect(e.message).toContain(`pid ${process.pid} on ${hostname()}`);
@@ -77,7 +67,7 @@ describe('one writer at a time (R13 F5)', () => {
     expect(existsSync(join(dir, '.axon-lock'))).toBe(false);
     // Another host's lock is never taken over: its pid cannot be checked from here.
     writeFileSync(join(dir, '.axon-lock'), JSON.stringify({ pid: Number(dead), host: 'elsewhere', since: '2026-01-01T00:00:00Z', command: 'axon teleop' }));
-    expect((await errorOf(DatasetStore.open(dir, options()))).message).toContain(`pid ${dead} on elsewhere`);
+    expect((await axonErrorOf(DatasetStore.open(dir, options()))).message).toContain(`pid ${dead} on elsewhere`);
   });
 });
 
@@ -155,14 +145,14 @@ describe('an episodes table in several files, as LeRobot leaves it (R13 F10)', (
 describe('an append that would change what the episodes mean is refused; each run is recorded (R13 F1, F11)', () => {
   it('another robot type with the same joint names (Koch into SO-101): DATASET_MISMATCH naming both', async () => {
     const dir = await dataset(1);
-    const e = await errorOf(DatasetStore.open(dir, options({ spec: koch })));
+    const e = await axonErrorOf(DatasetStore.open(dir, options({ spec: koch })));
     expect(e.code).toBe('DATASET_MISMATCH');
     expect(e.message).toContain('robot_type "so101-follower" in the dataset, "koch-follower" in this run');
   });
 
   it('another control mode (efforts into position targets): DATASET_MISMATCH naming both', async () => {
     const dir = await dataset(1, { type: 'joint_position' });
-    const e = await errorOf(DatasetStore.open(dir, options({ type: 'joint_effort' })));
+    const e = await axonErrorOf(DatasetStore.open(dir, options({ type: 'joint_effort' })));
     expect(e.code).toBe('DATASET_MISMATCH');
     expect(e.message).toContain('control mode "position" in the dataset (its action column holds position commands), "effort" in this run');
   });

@@ -9,19 +9,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McapWriter, TempBuffer } from '@mcap/core';
-import { AxonError } from '../../../src/core/errors.ts';
+import { axonErrorOf } from '../../helpers/errors.ts';
 import { readRecording, topics } from '../../../src/record/index.ts';
 import { recordRun } from './recordRun.ts';
-
-async function errorOf(p: Promise<unknown>): Promise<AxonError> {
-  try {
-    await p;
-  } catch (e) {
-    expect(e, String(e)).toBeInstanceOf(AxonError);
-    return e as AxonError;
-  }
-  throw new Error('expected an AxonError');
-}
 
 /** An unchunked MCAP (nothing CRC-guards its messages) with these observation message bodies. */
 async function unchunked(file: string, bodies: string[]): Promise<void> {
@@ -47,7 +37,7 @@ describe('a corrupt MCAP recording: RECORD_READ naming the file and the record',
     b[at + '"command"'.length] ^= 0x01; // ':' (0x3a) becomes ';'
     const bad = join(dir, 'flipped.mcap');
     writeFileSync(bad, b);
-    const e = await errorOf(readRecording(bad));
+    const e = await axonErrorOf(readRecording(bad));
     expect(e.code).toBe('RECORD_READ');
     expect(e.where).toBe(`${bad} metadata "axon.run"`);
     expect(e.message).toContain('is not valid JSON');
@@ -62,7 +52,7 @@ describe('a corrupt MCAP recording: RECORD_READ naming the file and the record',
     for (const [body, what] of [['{"seq":1,"time":0.0', 'is not valid JSON'], ['null', 'is null'], ['[1,2]', 'is an array']] as const) {
       const file = join(dir, 'm.mcap');
       await unchunked(file, ['{"seq":0,"time":0}', body]);
-      const e = await errorOf(readRecording(file));
+      const e = await axonErrorOf(readRecording(file));
       expect(e.code).toBe('RECORD_READ');
       expect(e.where).toBe(`${file} message 1 on ${topics.observation}`);
       expect(e.message).toContain(what);
