@@ -12,15 +12,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadRobotConfig, validateRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
-import { DynamixelRobot, HardwareMismatchError, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
+import { DynamixelRobot, HardwareMismatchError } from '../../hardware/robots/DynamixelRobot.ts';
 import { DynamixelBus, defaultReplyMarginS } from '../../hardware/dynamixel/DynamixelBus.ts';
 import { DynamixelEmulator } from '../../hardware/emulator/DynamixelEmulator.ts';
 import { memoryPair } from '../../hardware/transport/MemoryTransport.ts';
 import { createPort, parsePort } from '../../hardware/transport/openPort.ts';
 import { TcpTransport } from '../../hardware/transport/TcpTransport.ts';
 import { RAD_PER_TICK } from '../../hardware/dynamixel/controlTable.ts';
-import { createCommand, type RobotHealth } from '../../src/core/robot.ts';
+import { createCommand } from '../../src/core/robot.ts';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
+import { emulatedArm } from './helpers/emuArm.ts';
 import { emulate, stopAll } from './helpers/spawnCli.ts';
 
 const ARM = 'hardware/robots/arm6-xm430.json';
@@ -183,15 +184,9 @@ describe('connect failures', () => {
 
 describe('silent bus', () => {
   it('after silent_bus_cycles failed cycles: one read_failed, one stale, one silent_bus fault with the count', async () => {
-    const cfg = validateRobotConfig({ ...loadRobotConfig(ARM), silent_bus_cycles: 8 });
-    const { transport, emulator } = createPort('emu://', { baud: cfg.baud, servos: cfg.joints.map((j) => ({ id: j.id, model: j.model })) });
-    const robot = new DynamixelRobot(cfg, transport, { period: 0.01 });
-    const events: HardwareEvent[] = [];
-    const health: RobotHealth[] = [];
-    robot.events$.subscribe((e) => events.push(e));
-    robot.health$.subscribe((h) => health.push(h));
+    const { robot, emu: emulator, events, health } = emulatedArm({ silent_bus_cycles: 8 }, 0.01);
     await robot.connect();
-    emulator!.lossRate = 1;
+    emulator.lossRate = 1;
     const cmd = createCommand(robot.spec, 'position');
     for (let k = 0; k < 12; k++) {
       robot.command(cmd);

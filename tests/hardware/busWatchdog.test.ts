@@ -5,14 +5,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { performance } from 'node:perf_hooks';
-import { loadRobotConfig } from '../../hardware/robots/config.ts';
-import { DynamixelRobot, FAULT_EVENTS, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
-import { createPort } from '../../hardware/transport/openPort.ts';
-import { createCommand, type JointCommand, type RobotHealth } from '../../src/core/robot.ts';
+import { FAULT_EVENTS } from '../../hardware/robots/DynamixelRobot.ts';
+import { createCommand, type JointCommand } from '../../src/core/robot.ts';
 import { runLive } from '../../src/cli/live.ts';
 import { writeConstantPoseModel } from './helpers/armModel.ts';
+import { emulatedArm } from './helpers/emuArm.ts';
 
-const ARM = 'hardware/robots/arm6-xm430.json';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Blocks the thread (a GC pause, a slow first inference, a loaded host): no packet goes out. */
 const stall = (ms: number) => {
@@ -20,20 +18,9 @@ const stall = (ms: number) => {
   while (performance.now() < end) { /* the loop is stuck */ }
 };
 
-function arm() {
-  const cfg = loadRobotConfig(ARM);
-  const { transport, emulator } = createPort('emu://', { baud: cfg.baud, servos: cfg.joints.map((j) => ({ id: j.id, model: j.model })) });
-  const robot = new DynamixelRobot(cfg, transport, { period: 0.02 });
-  const events: HardwareEvent[] = [];
-  const health: RobotHealth[] = [];
-  robot.events$.subscribe((e) => events.push(e));
-  robot.health$.subscribe((h) => health.push(h));
-  return { robot, emu: emulator!, events, health };
-}
-
 describe('Dynamixel bus watchdog', () => {
   it('is set by the first command, not at connect: set-up before the first tick does not trip it', async () => {
-    const { robot, emu, events } = arm();
+    const { robot, emu, events } = emulatedArm();
     await robot.connect();
     expect([...emu.servos.values()].every((s) => s.torqueOn && s.mem[98] === 0)).toBe(true);
     await sleep(250); // a world model loading, a first inference
@@ -52,7 +39,7 @@ describe('Dynamixel bus watchdog', () => {
   });
 
   it('a pause over the watchdog mid-run: a bus_watchdog fault naming the servos, the hold confirmed, no new goal taken', async () => {
-    const { robot, emu, events, health } = arm();
+    const { robot, emu, events, health } = emulatedArm();
     await robot.connect();
     const cmd = createCommand(robot.spec, 'position');
     for (let i = 0; i < 5; i++) {
@@ -81,7 +68,7 @@ describe('Dynamixel bus watchdog', () => {
 
   it('a run through runLive with one 150 ms stall ends as a fault, not "duration"', async () => {
     const policy = writeConstantPoseModel([0.4, -0.3, 0.5, 0.2, -0.4, 0.3]);
-    const { robot, events } = arm();
+    const { robot, events } = emulatedArm();
     const send = robot.command.bind(robot);
     let k = 0;
     robot.command = (c: JointCommand) => {

@@ -6,26 +6,15 @@
  * `status_error` event names the joint and the decoded error.
  */
 import { describe, expect, it } from 'vitest';
-import { loadRobotConfig, type DynamixelRobotConfig } from '../../hardware/robots/config.ts';
-import { DynamixelRobot, type HardwareEvent } from '../../hardware/robots/DynamixelRobot.ts';
+import type { DynamixelRobotConfig } from '../../hardware/robots/config.ts';
 import { DynamixelBus } from '../../hardware/dynamixel/DynamixelBus.ts';
 import { PRESENT_BLOCK } from '../../hardware/dynamixel/controlTable.ts';
 import { createPort } from '../../hardware/transport/openPort.ts';
-import { createCommand, type RobotHealth } from '../../src/core/robot.ts';
+import { createCommand } from '../../src/core/robot.ts';
+import { emulatedArm } from './helpers/emuArm.ts';
 
-const ARM = 'hardware/robots/arm6-xm430.json';
-
-function arm(over: Partial<DynamixelRobotConfig>) {
-  // Odd id order on the bus (the elbow, id 3, in the middle of the sync read's list either way).
-  const cfg = { ...loadRobotConfig(ARM), ...over };
-  const { transport, emulator } = createPort('emu://', { baud: cfg.baud, servos: cfg.joints.map((j) => ({ id: j.id, model: j.model })) });
-  const robot = new DynamixelRobot(cfg, transport, { period: 0.02 });
-  const events: HardwareEvent[] = [];
-  const health: RobotHealth[] = [];
-  robot.events$.subscribe((e) => events.push(e));
-  robot.health$.subscribe((h) => health.push(h));
-  return { robot, emu: emulator!, events, health };
-}
+// The arm's odd id order on the bus puts the elbow, id 3, in the middle of the sync read's list either way.
+const arm = (over: Partial<DynamixelRobotConfig>) => emulatedArm(over);
 
 describe.each([
   ['fast sync read', true],
