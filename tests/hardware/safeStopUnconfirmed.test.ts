@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
 import { feetechServosOf, loadAnyRobotConfig } from '../../hardware/robots/openRobot.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
-import type { Transport, TransportHandlers } from '../../hardware/transport/Transport.ts';
+import { socketTransport } from '../../src/cli/commands/hwServo.ts';
 import { writePoseModel } from './helpers/poseModel.ts';
 import { CLI } from './helpers/spawnCli.ts';
 
@@ -48,27 +48,10 @@ async function deafFollower(config: FeetechRobotConfig): Promise<{ emu: FeetechE
   const dropped = { n: 0 };
   const server = createServer((sock) => {
     sockets.push(sock);
-    let h: TransportHandlers = {};
-    sock.on('data', (d) => h.data?.(withoutTorqueOff(d, dropped)));
-    sock.on('error', () => {});
-    sock.on('close', () => h.close?.());
-    const t: Transport = {
-      name: 'tcp peer',
-      baud: emu.baud,
-      get isOpen() {
-        return !sock.destroyed;
-      },
-      open: async () => {},
-      write: (b) => {
-        if (!sock.destroyed) sock.write(b);
-      },
-      on: (handlers) => {
-        h = handlers;
-      },
-      close: async () => {
-        sock.end();
-      },
-    };
+    // hw emulate's own socket Transport, with what arrives filtered before the emulator hears it.
+    const t = socketTransport(sock, emu.baud);
+    const on = t.on.bind(t);
+    t.on = (h) => on({ ...h, data: (d) => h.data?.(withoutTorqueOff(Buffer.from(d), dropped)) });
     emu.attach(t);
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));

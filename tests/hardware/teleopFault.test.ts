@@ -14,36 +14,11 @@ import { FeetechEmulator } from '../../hardware/emulator/FeetechEmulator.ts';
 import { StatusBit } from '../../hardware/feetech/packet.ts';
 import { feetechServosOf, loadAnyRobotConfig } from '../../hardware/robots/openRobot.ts';
 import type { FeetechRobotConfig } from '../../hardware/robots/feetechConfig.ts';
-import type { Transport, TransportHandlers } from '../../hardware/transport/Transport.ts';
+import { socketTransport } from '../../src/cli/commands/hwServo.ts';
 import { readRecording } from '../../src/record/index.ts';
 import { CLI, waitFor } from './helpers/spawnCli.ts';
 
 const FOLLOWER = 'hardware/robots/so101-follower.json';
-
-/** The device end of an accepted TCP connection, as a Transport for the emulator. */
-function socketTransport(sock: Socket, baud: number): Transport {
-  let h: TransportHandlers = {};
-  sock.on('data', (d) => h.data?.(d));
-  sock.on('error', () => {});
-  sock.on('close', () => h.close?.());
-  return {
-    name: 'tcp peer',
-    baud,
-    get isOpen() {
-      return !sock.destroyed;
-    },
-    open: async () => {},
-    write: (b) => {
-      if (!sock.destroyed) sock.write(b);
-    },
-    on: (handlers) => {
-      h = handlers;
-    },
-    close: async () => {
-      sock.end();
-    },
-  };
-}
 
 describe('axon teleop: a follower fault mid-run', () => {
   it('ends in safe-stop with the fault as reason, ended_by fault, exit 1', async () => {
