@@ -27,6 +27,9 @@ describe('axon hw / axon run', () => {
     [['run', '--config', 'hardware/robots/nope.json', '--policy', 'x'], 'nope.json', 'no such file'],
     // A drawing model whose joints are not the robot's is refused before the bus is touched.
     [['run', '--config', 'hardware/robots/arm6-xm430.json', '--policy', 'models/cartpole-balance', '--port', 'emu://', '--view', '--urdf', 'sim/robots/arm.urdf'], '--urdf', 'waist, shoulder'],
+    // teleop draws the follower with --urdf as run draws its robot: the same check, the same companion rule.
+    [['teleop', '--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-follower.json', '--script-leader', '--view', '--view-port', '0', '--urdf', 'sim/robots/arm.urdf'], '--urdf', 'waist, shoulder'],
+    [['teleop', '--leader', 'hardware/robots/so101-leader.json', '--follower', 'hardware/robots/so101-follower.json', '--script-leader', '--urdf', 'sim/robots/arm.urdf'], '--urdf', 'only applies with --view or --record'],
   ])('refuses %j with one line naming the thing, exit code 2', (args, where, expected) => {
     const r = axon(...args);
     expect(r.code).toBe(2);

@@ -43,13 +43,14 @@ export function teleopCommand() {
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
     .option('--stop-needs-token', "with --view: E-STOP and Disarm need the page's token too (default: a page without it may stop; for a viewer exposed beyond the robot's own network, docs/safety.md)", false)
+    .option('--urdf <file>', "URDF the viewer and the recording draw the follower with (default: its config's \"urdf\"); its moving joints must be the follower's")
     .option('--record <file>', 'record every tick to MCAP (axon replay, axon export lerobot)')
     .option('--dataset <dir>', 'record the session as one episode of a LeRobotDataset v3.0 (created, or appended to when its features and rate match): observation.state of the follower, action = the command sent to it after safety')
     .option('--task <text>', "with --dataset: the episode's task text (default: \"teleop (<follower>)\")")
     .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (o, cmd) => {
-      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...VIEW_STOP_COMPANIONS, ...OUTPUT_COMPANIONS]);
+      refuseOrphans(cmd, o, [...VIEW_COMPANIONS, ...VIEW_STOP_COMPANIONS, ...OUTPUT_COMPANIONS, { flag: '--urdf', needs: '--view or --record', ok: (x) => x.view || x.record !== undefined, instead: () => 'it is the model the follower is drawn with' }]);
       const lead = loadAnyRobotConfig(o.leader);
       const foll = loadAnyRobotConfig(o.follower);
       // Refused before either bus is touched (docs/hardware.md): the follower is never armed, then stopped, for a bad pairing.
@@ -72,9 +73,9 @@ export function teleopCommand() {
       if (o.dataset) checkDatasetDir(o.dataset);
       if (o.view) await checkPortFree(o.viewPort);
       const period = 1 / o.hz;
-      const urdf = foll.config.urdf !== undefined ? resolve(dirname(o.follower), foll.config.urdf) : undefined;
+      const urdf = o.urdf ? resolve(o.urdf) : foll.config.urdf !== undefined ? resolve(dirname(o.follower), foll.config.urdf) : undefined;
       const jointNames = followerJoints;
-      const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, `${o.follower}#/urdf`) : undefined;
+      const model = urdf && (o.view || o.record) ? drawingModel(urdf, jointNames, o.urdf ? '--urdf' : `${o.follower}#/urdf`) : undefined;
       // A "leader" config is read only by itself and gets Torque Enable 0 at connect (an arm left
       // torqued would fight the operator); one without a role is opened as --dry-run: nothing written.
       const L = openConfiguredRobot(lead, leaderPort, lead.config.baud, { dryRun: lead.config.role !== 'leader', period });
