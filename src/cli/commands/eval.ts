@@ -50,6 +50,20 @@ function checkEvalFault(o: { robot: string; fault?: FaultOptions; duration?: num
   checkFaultTime(o.fault, durationS, o.duration !== undefined ? 'episode (--duration)' : `episode (${o.robot}'s task length; --duration sets another)`);
 }
 
+/**
+ * `--randomize` draws a shipped robot's own episode (sim/robots/index.ts `randomize`: cart, pole,
+ * joints, pole mass); a user's robot file has no randomiser yet, so the flag is refused with
+ * `--urdf`/`--mjcf` (sim, sim2sim, eval) rather than run unrandomised under a summary saying
+ * `"randomize": true` (docs/cli.md, "Flags that need another"). A bridged robot (`sim --robot
+ * ws://...`) is refused by its own rule, which points at `axon bridge --randomize`.
+ */
+export const RANDOMIZE_SHIPPED_ONLY: Companion<{ readonly robot?: string; readonly urdf?: string; readonly mjcf?: string }> = {
+  flag: '--randomize',
+  needs: 'a shipped robot (--robot cartpole, pendulum, humanoid or arm)',
+  ok: (o) => (o.urdf === undefined && o.mjcf === undefined) || /^wss?:\/\//.test(o.robot ?? ''),
+  instead: (o) => `the robot of ${o.urdf !== undefined ? '--urdf' : '--mjcf'} has no randomisation yet (nothing would be drawn)`,
+};
+
 function fraction(v: string): number {
   const x = Number(v);
   if (!(x > 0 && x <= 1)) throw new InvalidArgumentError('expected a fraction in (0, 1]');

@@ -28,7 +28,7 @@ import { actionAgeCounts, asyncSummary, countActionAge } from '../asyncSummary.t
 import { DEFAULT_GAINS_RULE, fallHint, movingJoints, parseInitPose, POSE_HOLD_SLACK, urdfFlags, urdfSetupLine, urdfSetupSummary } from '../urdfSession.ts';
 import { mjcfFallHint, mjcfFlags, mjcfSetupLine, mjcfSetupSummary } from '../mjcfSession.ts';
 
-import { addWorldModelOptions, checkFaultTime, worldModelFromFlags } from './eval.ts';
+import { addWorldModelOptions, checkFaultTime, RANDOMIZE_SHIPPED_ONLY, worldModelFromFlags } from './eval.ts';
 
 const isBridged = (robot: string | undefined) => robot !== undefined && /^wss?:\/\//.test(robot);
 
@@ -42,6 +42,7 @@ const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; mjcf?:
   // gives the joints through which a policy's IMU term read in another link is derived (src/cli/linkTree.ts); so does --mjcf.
   ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --record, or a --policy reading an IMU term in another link', ok: (o: { robot?: string; view: boolean; record?: string; policy?: string }) => !isBridged(o.robot) || o.view || o.record !== undefined || policyReadsTermLinks(o.policy), instead: () => `over the bridge ${flag} draws the served robot and derives the links a policy's IMU terms read` })),
   ...URDF_FILE_COMPANIONS,
+  RANDOMIZE_SHIPPED_ONLY,
   // Without a policy the robot holds its pose (--urdf, --mjcf) or the planner acts alone: there is no model output to zero or to run in a thread.
   ...['--zero-policy', '--async'].map((flag) => ({ flag, needs: '--policy DIR', ok: (o: { policy?: string }) => o.policy !== undefined })),
   // The physics of a bridged robot is the server's (axon bridge --rate, --physics).

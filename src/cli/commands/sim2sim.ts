@@ -19,6 +19,7 @@ import { positiveNumber, seedInt, repeated, physicsRate } from '../args.ts';
 import { round, safetySummary } from '../summary.ts';
 import { urdfRobot, urdfSetup } from '../urdfSession.ts';
 import { refuseOrphans, refuseUnreadCommand } from '../companions.ts';
+import { RANDOMIZE_SHIPPED_ONLY } from './eval.ts';
 
 export type Engine = 'cannon' | 'mujoco';
 export const ENGINES: readonly Engine[] = ['cannon', 'mujoco'];
@@ -89,6 +90,8 @@ export interface Sim2SimReport {
 export async function sim2sim(o: Sim2SimOptions): Promise<Sim2SimReport> {
   if ((o.robot === undefined) === (o.urdf === undefined)) throw new UsageError('--robot', o.robot ? 'and --urdf were both given' : 'or --urdf is required', 'one robot: a shipped one by name or a URDF file');
   if (o.robot !== undefined && !robotNames().includes(o.robot)) throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}`);
+  // No randomiser for a URDF robot yet: refused, never reported as randomised (the CLI refuses it first, RANDOMIZE_SHIPPED_ONLY).
+  if (o.urdf !== undefined && o.randomize) throw new UsageError('--randomize', 'only applies with a shipped robot; the robot of --urdf has no randomisation yet (nothing would be drawn)', '--robot cartpole|pendulum|humanoid|arm, or no --randomize');
   const folder = loadModelFolder(o.policy);
   const traces = {} as Record<Engine, Trace>;
   const outcomes = {} as Record<Engine, EngineOutcome>;
@@ -288,7 +291,7 @@ export function sim2simCommand() {
     .addOption(new Option('--flip-sign <engine:joint>', 'deliberate fault for testing the check: flip one joint\'s sign in one engine').argParser(flipSpec).hideHelp())
     .option('--json', 'print one JSON report on the last line of stdout', false)
     .action(async (o, cmd) => {
-      refuseOrphans(cmd, o, [{ flag: '--urdf-package-path', needs: '--urdf FILE', ok: (x) => x.urdf !== undefined }]);
+      refuseOrphans(cmd, o, [{ flag: '--urdf-package-path', needs: '--urdf FILE', ok: (x) => x.urdf !== undefined }, RANDOMIZE_SHIPPED_ONLY]);
       refuseUnreadCommand(o);
       if (o.mjcf !== undefined)
         throw new UsageError('--mjcf', 'cannot be compared: cannon-es builds robots from URDF only', 'the same robot as a URDF (--urdf FILE), or `axon sim --mjcf FILE` to run the MJCF in MuJoCo alone');
