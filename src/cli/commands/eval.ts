@@ -1,11 +1,12 @@
 import { Command, InvalidArgumentError, Option, type OptionValues } from '@commander-js/extra-typings';
 import { runEval, type EvalSummary } from '../evaluate.ts';
-import { nonNegative, positiveInt, positiveNumber, seedInt, physicsRate } from '../args.ts';
+import { runEval as runEvalWith } from '../../eval/evaluate.ts';
+import { nonNegative, positiveInt, positiveNumber, seedInt, physicsRate, repeated } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
 import { mergeShards } from '../../eval/shards.ts';
 import { checkRedis } from '../../eval/queue.ts';
 import { checkDatasetDir, checkOutputDir } from '../preflight.ts';
-import { OUTPUT_COMPANIONS, refuseOrphans, refuseUnreadCommand, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
+import { OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import type { FaultOptions, WorldModelOptions, WmMode } from '../wiring.ts';
 import { parseVelocityCommand, VelocityCommand } from '../../loop/VelocityCommand.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
@@ -16,6 +17,8 @@ import { distributedEval } from './evalDistributed.ts';
 import { stopOnSignal } from '../signalStop.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { noFaultLink } from '../../../sim/session/SimSession.ts';
+import { evalUserRobot, userRobotSessions } from './evalUserRobot.ts';
+import { parseInitPose } from '../urdfSession.ts';
 
 /** `--fault KIND:FACTOR@SECONDS`: `mass:3@4` (pole mass × 3 at 4 s) or `motor:0.3@4` (motors at 30 % strength from 4 s). */
 export function faultSpec(v: string): FaultOptions {
@@ -40,8 +43,10 @@ export function checkFaultTime(fault: FaultOptions | undefined, durationS: numbe
  * queued (local, --workers, --queue, --shard alike): a mass fault needs the robot's "pole" link
  * (sim/session/SimSession.ts checks the robot it builds too).
  */
-function checkEvalFault(o: { robot: string; fault?: FaultOptions; duration?: number }): void {
-  if (!o.fault || !robotNames().includes(o.robot)) return; // an unknown robot is refused by name later
+function checkEvalFault(o: { robot?: string; urdf?: string; mjcf?: string; fault?: FaultOptions; duration?: number }): void {
+  // A user's robot: its task (stand or free run) lasts 10 s unless --duration says; its links are checked when it is built.
+  if (o.fault && (o.urdf !== undefined || o.mjcf !== undefined)) return checkFaultTime(o.fault, o.duration ?? 10, o.duration !== undefined ? 'episode (--duration)' : 'episode (the 10 s task of a robot file; --duration sets another)');
+  if (!o.fault || o.robot === undefined || !robotNames().includes(o.robot)) return; // an unknown robot is refused by name later
   if (o.fault.kind === 'mass') {
     const links = robotModel(o.robot).links.map((l) => l.name);
     if (!links.includes(o.fault.link ?? 'pole')) throw noFaultLink(o.fault, o.robot, links);
@@ -141,7 +146,19 @@ export function evalCommand() {
   return addWorldModelOptions(
     new Command('eval')
       .description('Score a policy (or a world-model planner) over many simulated episodes (each seeded from --seed and its index) and print success rate and return.')
-      .requiredOption('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm)')
+      .option('--robot <name>', 'simulated robot (cartpole, pendulum, humanoid, arm); with --urdf or --mjcf only its label (default: the file)')
+      .option('--urdf <file>', 'evaluate this URDF robot instead of a shipped one, set up from the policy\'s manifest as `axon sim --urdf` does; success is its task\'s: stand (did not fall) on a floating base, every joint finite on a fixed one (docs/your-robot.md)')
+      .option('--mjcf <file>', 'evaluate this MJCF model (MuJoCo), set up as `axon sim --mjcf` does; implies --physics mujoco')
+      .option('--urdf-package-path <dir>', 'folders searched for package://PKG mesh paths; $ROS_PACKAGE_PATH is added (repeat the flag for more)', repeated, [] as string[])
+      .option('--strict', 'with --urdf: refuse a moving link without <inertial> or with mass 0 instead of giving it a default', false)
+      .addOption(new Option('--mesh-collision <mode>', 'with --urdf: collision meshes become convex hulls (default), boxes, capsules or nothing').choices(['hull', 'box', 'capsule', 'none'] as const))
+      .option('--fixed-base', 'with --urdf: fix the root link to the world (default: the manifest\'s fixed_base, else fixed only with a "world" link)')
+      .option('--imu-link <link>', 'with --urdf or --mjcf: link carrying the IMU (default: the manifest\'s imu_link, else the rules in docs/your-robot.md)')
+      .option('--init-pose <joint=rad,...>', 'with --urdf or --mjcf: start (and hold) these joint positions, over the manifest\'s default pose', parseInitPose)
+      .option('--kp <gain>', 'with --urdf or --mjcf: one position gain for every joint (N·m/rad), over the manifest\'s pd', nonNegative)
+      .option('--kd <gain>', 'with --urdf or --mjcf: one damping gain for every joint (N·m·s/rad), over the manifest\'s pd', nonNegative)
+      .option('--armature <kg·m²>', 'with --urdf: reflected rotor inertia of every joint, over the manifest\'s actuators.armature', nonNegative)
+      .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
       .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
       .option('--episodes <n>', 'number of episodes', positiveInt, 100)
       .option('--seed <n>', 'run seed; episode k uses a seed derived from (seed, k)', seedInt, 1)
@@ -162,7 +179,9 @@ export function evalCommand() {
       .option('--allow-drops', 'with --record/--dataset: a recording that dropped frames still exits 0 (the counts are in the summary)', false)
       .option('--json', 'print one JSON summary object on the last line of stdout', false),
   ).action(async (o, cmd) => {
-    refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...OUTPUT_COMPANIONS, ...EVAL_COMPANIONS]);
+    refuseOrphans(cmd, o, [...WORLD_MODEL_COMPANIONS, ...OUTPUT_COMPANIONS, ...EVAL_COMPANIONS, ...URDF_FILE_COMPANIONS, RANDOMIZE_SHIPPED_ONLY]);
+    const user = evalUserRobot(o, cmd);
+    refuseStraySetupFlags(o);
     const worldModel = worldModelFromFlags(o);
     refuseUnreadCommand({ ...o, worldModel: worldModel?.dir });
     checkEvalFault(o);
@@ -170,14 +189,14 @@ export function evalCommand() {
     if (note) process.stderr.write(`axon: note: ${note}\n`);
     // Redis checked before the line saying the episodes are on the queue (src/eval/queue.ts checkRedis: exit 2 on a silent server too).
     if (o.queue) await checkRedis(o.queue);
-    if (o.workers > 1 || o.queue || o.shard) return distributedEval(o, worldModel);
+    if (o.workers > 1 || o.queue || o.shard) return distributedEval({ ...o, robot: o.robot! }, worldModel);
     // Before the first episode: a file for the folder, a broken link or /proc names --record (not a raw EEXIST, exit 1).
     if (o.record) checkOutputDir(o.record, '--record', { keep: true, expected: "a folder for the episodes' MCAP files (made if missing)" });
     if (o.dataset) checkDatasetDir(o.dataset);
     const who = worldModel?.mode === 'plan' && o.policy === undefined ? `${worldModel.planner} planning with ${worldModel.dir}` : o.zeroPolicy ? 'zero actions' : o.policy;
     if (!o.json)
       console.log(
-        `axon eval: ${o.episodes} episodes of ${o.robot} under ${who}` +
+        `axon eval: ${o.episodes} episodes of ${user?.label ?? o.robot} under ${who}` +
           `${worldModel && !(worldModel.mode === 'plan' && o.policy === undefined) ? ` with ${worldModel.dir} (${worldModel.mode})` : ''}` +
           `${o.actionNoise ? `, action noise ${o.actionNoise}` : ''}${o.fault ? `, fault ${o.fault.kind} x${o.fault.factor} at ${o.fault.atS} s` : ''}, seed ${o.seed}${o.randomize ? ', randomised' : ''}`,
       );
@@ -185,15 +204,15 @@ export function evalCommand() {
     // episode stops, its MCAP and dataset episode are closed, the summary of the episodes done is
     // printed, exit 0 (docs/cli.md, exit codes). Once: a second signal kills the process at once.
     const stop = stopOnSignal();
-    const summary = await runEval({
-      robot: o.robot,
+    const summary = await (user ? (x: Parameters<typeof runEval>[0]) => runEvalWith(x, userRobotSessions(user, o.json)) : runEval)({
+      robot: user?.label ?? o.robot!,
       policy: o.policy,
       episodes: o.episodes,
       seed: o.seed,
       randomize: o.randomize,
       durationS: o.duration,
       physicsHz: o.physicsHz,
-      physics: o.physics,
+      physics: user?.physics ?? o.physics,
       zeroPolicy: o.zeroPolicy,
       worldModel,
       actionNoise: o.actionNoise,

@@ -1,0 +1,97 @@
+/**
+ * `axon eval --urdf FILE | --mjcf FILE`: a user's robot scored over N seeded episodes, as a
+ * shipped one is. Its robot is built as `axon sim --urdf | --mjcf` builds it (src/cli/wiring.ts
+ * openSimSession: set up from the policy's manifest and the set-up flags), and its task is the one
+ * a robot file gets there: stand (success: it did not fall) on a floating base, free run (success:
+ * every joint stayed finite) on a fixed one. Episodes run in this process only: the worker threads,
+ * the queue and shards rebuild sessions from a shipped robot's name (src/eval/types.ts EvalSpec).
+ * Part of the composition root (it knows sim/ through the wiring).
+ */
+import { basename } from 'node:path';
+import type { Command } from '@commander-js/extra-typings';
+import { UsageError } from '../../core/errors.ts';
+import type { SessionSource } from '../../session/index.ts';
+import { robotNames } from '../../../sim/index.ts';
+import { openSimSession, type MjcfRobotFlags } from '../wiring.ts';
+import { DEFAULT_GAINS_RULE, urdfFlags, urdfSetupLine, type UrdfRobotFlags } from '../urdfSession.ts';
+import { mjcfFlags, mjcfSetupLine } from '../mjcfSession.ts';
+
+/** The eval flags this file reads (commander's values). */
+export interface EvalRobotFlags {
+  readonly robot?: string;
+  readonly urdf?: string;
+  readonly mjcf?: string;
+  readonly policy?: string;
+  readonly workers: number;
+  readonly queue?: string;
+  readonly shard?: string;
+  readonly urdfPackagePath: string[];
+  readonly strict: boolean;
+  readonly meshCollision?: 'hull' | 'box' | 'capsule' | 'none';
+  readonly fixedBase?: boolean;
+  readonly imuLink?: string;
+  readonly initPose?: Readonly<Record<string, number>>;
+  readonly kp?: number;
+  readonly kd?: number;
+  readonly armature?: number;
+  readonly pd?: 'implicit' | 'explicit';
+  readonly physics: 'cannon' | 'mujoco';
+}
+
+/** A user's robot to evaluate: its label (the summary's `robot`), engine and set-up. */
+export interface UserRobot {
+  readonly label: string;
+  readonly physics: 'cannon' | 'mujoco';
+  readonly urdf?: UrdfRobotFlags;
+  readonly mjcf?: MjcfRobotFlags;
+}
+
+/**
+ * Reads eval's robot flags: undefined for a shipped robot (checked by name here, with the way to
+ * evaluate a robot file in the message), the user's robot otherwise. Usage errors (exit 2): no
+ * robot, --urdf with --mjcf, a robot file with --workers, --queue or --shard.
+ */
+export function evalUserRobot(o: EvalRobotFlags, cmd: Pick<Command, 'getOptionValueSource'>): UserRobot | undefined {
+  if (o.urdf !== undefined && o.mjcf !== undefined) throw new UsageError('--mjcf', 'and --urdf were both given', 'one robot file');
+  const file = o.urdf ?? o.mjcf;
+  if (file === undefined) {
+    if (o.robot === undefined) throw new UsageError('--robot', 'is required', `a shipped robot (${robotNames().join(', ')}), or --urdf FILE / --mjcf FILE for your own`);
+    if (!robotNames().includes(o.robot))
+      throw new UsageError('--robot', `unknown robot "${o.robot}"`, `one of ${robotNames().join(', ')}; your own robot as --urdf FILE or --mjcf FILE (set up from the policy's manifest, as axon sim does)`);
+    return undefined;
+  }
+  const spread = o.workers > 1 ? '--workers' : o.queue !== undefined ? '--queue' : o.shard !== undefined ? '--shard' : undefined;
+  if (spread)
+    throw new UsageError(spread, `is not available with ${o.urdf !== undefined ? '--urdf' : '--mjcf'} yet: worker threads, queue workers and shards rebuild a shipped robot by name`, `a local eval (one process) of the robot file, or no ${spread}`);
+  // --mjcf implies MuJoCo; an explicit --physics cannon is refused when the session opens (as sim does).
+  const physics = o.mjcf !== undefined && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
+  return {
+    label: o.robot ?? basename(file).replace(/\.(urdf|xml)$/i, ''),
+    physics,
+    ...(o.urdf !== undefined ? { urdf: urdfFlags(o.urdf, o) } : {}),
+    ...(o.mjcf !== undefined ? { mjcf: mjcfFlags(o.mjcf, o) } : {}),
+  };
+}
+
+/**
+ * The sessions of an eval of `user`: the robot built as `axon sim` builds it, its set-up said once
+ * (stdout unless `json`; the no-pd note on stderr, as sim says it). Local only (`module` is not a
+ * worker entry: evalUserRobot refuses --workers, --queue and --shard).
+ */
+export function userRobotSessions(user: UserRobot, json: boolean): SessionSource {
+  let said = false;
+  return {
+    module: import.meta.url,
+    open: async (o) => {
+      const s = await openSimSession({ ...o, ...(user.urdf ? { urdf: user.urdf } : {}), ...(user.mjcf ? { mjcf: user.mjcf } : {}) });
+      if (said) return s;
+      said = true;
+      if (!json && s.setup) console.log(`axon eval: ${urdfSetupLine(s.setup)}`);
+      if (!json && s.mjcfSetup) console.log(`axon eval: MJCF, ${mjcfSetupLine(s.mjcfSetup)}`);
+      const action = s.folder.manifest.action.type;
+      if (s.setup?.gains === 'default' && o.policy !== undefined && (action === 'joint_position' || action === 'joint_position_abs'))
+        process.stderr.write(`axon: note: ${o.policy}'s manifest has no pd: the policy runs on axon's default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with; set pd to the training's (or --kp/--kd)\n`);
+      return s;
+    },
+  };
+}
