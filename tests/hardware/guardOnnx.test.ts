@@ -11,6 +11,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runAxon } from '../helpers/cli.ts';
+import { axonChildren } from '../helpers/axonChildren.ts';
+import { startServer } from './bridge/helpers.ts';
+import { createSimRobot } from '../../sim/index.ts';
 import { EXIT_SAFE_STOPPED } from '../../src/cli/exitCodes.ts';
 
 // The shipped arm with a 1 s bus watchdog (100 ms shipped): these runs are about the loop's own
@@ -19,6 +22,7 @@ const CONFIG = join(mkdtempSync(join(tmpdir(), 'axon-guard-')), 'arm6-xm430.json
 writeFileSync(CONFIG, JSON.stringify({ ...JSON.parse(readFileSync('hardware/robots/arm6-xm430.json', 'utf8')), watchdog_ms: 1000, urdf: undefined }));
 const RUN = ['run', '--config', CONFIG, '--port', 'emu://', '--policy', 'models/arm6-pose', '--guard-onnx', '--duration', '4', '--json'];
 const hang = (spec: string) => ({ ...process.env, AXON_TEST_ONNX_HANG: spec });
+const children = axonChildren();
 
 describe('axon run --guard-onnx', () => {
   it('safe-stops on a policy call that never returns', () => {
@@ -47,5 +51,17 @@ describe('axon run --guard-onnx', () => {
     expect(r.code).toBeNull(); // killed by a signal, not exit 0
     expect(JSON.parse(r.lastLine).ended_by).toBe('safe_stop');
     expect(r.stderr).toMatch(/1 onnxruntime call never returned.*SIGKILL \(exit status 137, where 5 was due\)/);
+  });
+
+  it('over the bridge too (axon sim --robot ws://... --guard-onnx): the client safe-stops; a local sim refuses the flag', async () => {
+    const server = await startServer({ robot: createSimRobot('cartpole'), engine: 'cannon' });
+    children.open.push(server);
+    const p = children.axon(['sim', '--robot', server.url, '--token', 'secret-token', '--policy', 'models/cartpole-balance', '--guard-onnx', '--duration', '3', '--json'], hang('60,model=cartpole-balance'));
+    const code = await p.done;
+    expect(code, p.err).toBe(EXIT_SAFE_STOPPED);
+    expect(JSON.parse(p.out.trim().split('\n').at(-1)!).safety.stop).toMatchObject({ by: 'supervisor', kind: 'policy_deadline' });
+    const local = runAxon(['sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--guard-onnx']);
+    expect(local.code).toBe(2);
+    expect(local.stderr).toMatch(/--guard-onnx: only applies with --robot ws:\/\/HOST:PORT/);
   });
 });

@@ -13,7 +13,7 @@ export interface AxonProc {
   readonly done: Promise<number | null>;
 }
 
-export function axonChildren(): { readonly open: { close(): Promise<void> | void }[]; axon(args: string[]): AxonProc } {
+export function axonChildren(): { readonly open: { close(): Promise<void> | void }[]; axon(args: string[], env?: NodeJS.ProcessEnv): AxonProc } {
   const open: { close(): Promise<void> | void }[] = [];
   const children: ChildProcess[] = [];
   afterEach(async () => {
@@ -27,8 +27,8 @@ export function axonChildren(): { readonly open: { close(): Promise<void> | void
     for (const c of open.splice(0).reverse()) await c.close();
   });
   /** `axon ARGS` in its own process (the test's server keeps serving meanwhile), SIGKILLed after 90 s. */
-  function axon(args: string[]): AxonProc {
-    const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  function axon(args: string[], env?: NodeJS.ProcessEnv): AxonProc {
+    const child = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'], ...(env ? { env } : {}) });
     children.push(child);
     const p = { out: '', err: '' } as AxonProc;
     child.stdout!.on('data', (d) => (p.out += d));

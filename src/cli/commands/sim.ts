@@ -38,6 +38,8 @@ const SETUP_FLAGS = ['--fixed-base', '--imu-link', '--init-pose', '--kp', '--kd'
 /** sim's own flags that need another (src/cli/companions.ts; the URDF set-up flags are checked in the action, with MJCF's). */
 const SIM_COMPANIONS: readonly Companion<{ robot?: string; urdf?: string; mjcf?: string; policy?: string; view: boolean; record?: string }>[] = [
   { flag: '--token', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot) },
+  // A frozen loop stops nothing in a simulation stepped by that loop; a bridged robot is a live run.
+  { flag: '--guard-onnx', needs: '--robot ws://HOST:PORT', ok: (o) => isBridged(o.robot), instead: () => 'a simulation stepped by the loop stops with it (axon run --guard-onnx on a real robot)' },
   // Over the bridge --urdf is the client's copy of the served robot's file: it draws the robot (viewer, recording) and
   // gives the joints through which a policy's IMU term read in another link is derived (src/cli/linkTree.ts); so does --mjcf.
   ...['--urdf', '--mjcf'].map((flag) => ({ flag, needs: '--view or --record, or a --policy reading an IMU term in another link', ok: (o: { robot?: string; view: boolean; record?: string; policy?: string }) => !isBridged(o.robot) || o.view || o.record !== undefined || policyReadsTermLinks(o.policy), instead: () => `over the bridge ${flag} draws the served robot and derives the links a policy's IMU terms read` })),
@@ -67,6 +69,7 @@ export function simCommand() {
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
     .option('--async', 'run the policy in a worker thread: the loop never waits for it (action age reported)', false)
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
+    .option('--guard-onnx', "with --robot ws://...: run every onnxruntime call (policy, world model) on a worker thread the loop waits for with the stage's budget, so a call that never returns is a deadline miss and a safe stop (docs/safety.md)", false)
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
@@ -287,6 +290,7 @@ async function simOverBridge(o: {
   command?: [number, number, number];
   async: boolean;
   stallMs: number;
+  guardOnnx: boolean;
   actionNoise?: number;
   fault?: unknown;
   randomize: boolean;
@@ -361,6 +365,7 @@ async function simOverBridge(o: {
     ...(worldModel ? { worldModel } : {}),
     ...(o.actionNoise !== undefined ? { actionNoise: o.actionNoise } : {}),
     ...(o.async ? { asyncStallS: o.stallMs / 1000 } : {}),
+    ...(o.guardOnnx ? { guardOnnx: true } : {}),
     ...(task ? { task } : {}),
     ...(o.command ? { velocityCommand: o.command } : {}),
     onLoop: (loop, safety, command, parts) => {
