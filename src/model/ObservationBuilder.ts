@@ -12,6 +12,8 @@ interface TermState {
   readonly history: number;
   readonly scale: Float32Array;
   readonly clip: number;
+  /** Added to the raw value before scale (the term's `bias`, Isaac Lab's bias modifier). */
+  readonly bias: number;
   /** base_lin_vel only: read the base's centre-of-mass velocity instead of its origin's. */
   readonly com: boolean;
   /**
@@ -37,7 +39,7 @@ interface TermState {
 
 /**
  * Turns an Observation into the flat Float32 vector a model takes, following the manifest's
- * terms in order: raw value -> × scale -> clip -> history stack (oldest first unless the manifest
+ * terms in order: raw value -> + bias -> × scale -> clip -> history stack (oldest first unless the manifest
  * says newest first). All buffers are sized here; build() allocates nothing.
  *
  * Bad numbers never reach the model: a raw value that is NaN, ±Inf or |x| > 1e10 (a sensor
@@ -102,7 +104,7 @@ export class ObservationBuilder {
       if (other !== undefined && !(spec.sensors.imuFrames ?? []).includes(other))
         throw new ManifestError('MODEL_ROBOT_MISMATCH', `manifest.json#/observation/terms/${i}/link`, `reads term ${t.term} in link "${printable(other)}", and robot "${printable(spec.name)}" measures no orientation or angular velocity there (${frameSourcesText(spec)})`, 'a simulator of a robot with that link, a robot whose IMU is on it (the term without link, or imu_link naming it), or the robot\'s description to derive it through the joints (a bridge client: --urdf FILE)');
       const frame = other !== undefined ? linkFrameKeys(other) : undefined;
-      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, com, frame, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, standBelow: t.stand_below ?? 0, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
+      const state: TermState = { term: t.term, width, history, scale: expandScale(t.scale, width), clip: t.clip ?? Infinity, bias: t.bias ?? 0, com, frame, period: t.period ?? Number.NaN, countFrom: t.count_from ?? 1, standBelow: t.stand_below ?? 0, ring: new Float32Array(width * history), lastGood: new Float32Array(width), head: 0, offset };
       offset += perFrame ? width : width * history;
       return state;
     });
@@ -111,7 +113,8 @@ export class ObservationBuilder {
 
   /**
    * Where the joint positions sit in the output (the newest history entry of each joint_pos /
-   * joint_pos_rel term): joint angle = output[slot] / scale + offset, `joint` the robot's joint
+   * joint_pos_rel term): joint angle = output[slot] / scale + offset (the default pose for
+   * joint_pos_rel, minus the term's bias), `joint` the robot's joint
    * index. A viewer uses it to pose the robot from a world model's predicted states.
    */
   jointPositionSlots(): { slot: number; joint: number; scale: number; offset: number }[] {
@@ -122,7 +125,7 @@ export class ObservationBuilder {
       const base = s.offset + newestAt * (this.stride ?? s.width);
       for (let i = 0; i < s.width; i++) {
         if (s.scale[i] === 0 || out.some((o) => o.joint === this.robotIndex[i])) continue;
-        out.push({ slot: base + i, joint: this.robotIndex[i], scale: s.scale[i], offset: s.term === 'joint_pos_rel' ? this.defaults[i] : 0 });
+        out.push({ slot: base + i, joint: this.robotIndex[i], scale: s.scale[i], offset: (s.term === 'joint_pos_rel' ? this.defaults[i] : 0) - s.bias });
       }
     }
     return out;
@@ -189,11 +192,11 @@ export class ObservationBuilder {
     this.primed = true;
   }
 
-  /** Raw entry at ring[base..] -> × scale -> clip, a bad value replaced by the element's last good one (counted when `count`). */
+  /** Raw entry at ring[base..] -> + bias -> × scale -> clip, a bad value replaced by the element's last good one (counted when `count`). */
   private scaleEntry(s: TermState, base: number, count: boolean): void {
     for (let k = 0; k < s.width; k++) {
       const raw = s.ring[base + k];
-      let v = raw * s.scale[k];
+      let v = (raw + s.bias) * s.scale[k];
       if (!(Math.abs(raw) <= BAD_VALUE) || !(Math.abs(v) <= BAD_VALUE)) {
         v = s.lastGood[k];
         if (count) {

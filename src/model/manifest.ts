@@ -79,6 +79,8 @@ const ObservationTermSchema = Type.Object(
     scale: Type.Optional(NumberOrList),
     /** Symmetric clip after scaling (|x| <= clip). */
     clip: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    /** Added to the raw value before scale and clip: clip((raw + bias)·scale), Isaac Lab's `bias` modifier (docs/byom.md). */
+    bias: Type.Optional(Type.Number()),
     /** Number of past values stacked, >= 1. */
     history: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000 })),
     /** Std of the noise added in training (Isaac Lab `noise`); recorded, never added at run time. */

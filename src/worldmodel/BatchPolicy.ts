@@ -86,6 +86,8 @@ export class BatchPolicy implements Continuation {
           if (t.term === 'joint_pos_rel') offset[k] = defaults[k];
         });
       }
+      // value = (state - offset)·scale: the term's bias (Isaac Lab's bias modifier) is a negative offset.
+      if (t.bias !== undefined) for (let k = 0; k < w; k++) offset[k] -= t.bias;
       const piece = { at, src, offset, scale: expandScale(t.scale, w), clip: t.clip ?? Infinity };
       at += w;
       return piece;

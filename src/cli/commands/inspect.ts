@@ -346,7 +346,7 @@ export function inspectCommand() {
       let offset = 0;
       const terms = m.observation.terms.map((t) => {
         const width = termWidth(m, t.term) * (t.history ?? 1);
-        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.link ? { link: t.link } : {}), ...(t.before_clip ? { before_clip: true } : {}), ...(t.period !== undefined ? { period: t.period } : {}) };
+        const row = { term: t.term, offset, width, scale: t.scale ?? 1, clip: t.clip ?? null, history: t.history ?? 1, ...(t.point ? { point: t.point } : {}), ...(t.link ? { link: t.link } : {}), ...(t.before_clip ? { before_clip: true } : {}), ...(t.period !== undefined ? { period: t.period } : {}), ...(t.bias !== undefined ? { bias: t.bias } : {}) };
         offset += width;
         return row;
       });
@@ -394,6 +394,7 @@ export function inspectCommand() {
             `  [${t.offset}..${t.offset + t.width - 1}] ${t.term} scale ${JSON.stringify(t.scale)} clip ${t.clip ?? '-'} history ${t.history}` +
               (t.point === 'com' ? ", at the base body's centre of mass" : '') +
               (t.before_clip ? ', fed back before the action clip' : '') +
+              (t.bias !== undefined ? `, ${t.bias} added before the scale` : '') +
               (t.period !== undefined ? `, sin and cos of a ${t.period} s gait cycle` : ''),
           );
         const tc = m.action.target_clip;

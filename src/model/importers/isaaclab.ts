@@ -10,6 +10,8 @@
  *                                                  the root body's centre-of-mass velocity)
  *   observations.policy.<term>.scale, clip      -> scale, clip · |scale| (Isaac Lab clips before scaling,
  *                                                  axon after)
+ *   observations.policy.<term>.modifiers        -> bias, a factor on scale, a clip (Isaac Lab's bias, scale and clip
+ *                                                  modifiers; stateful ones refused: isaaclabModifiers.ts)
  *   observations.policy.<term>.noise.n_max|std  -> noise (recorded), unless the group's enable_corruption is false
  *   observations.policy.<term>.history_length   -> history; the group's history_length, when set, overrides
  *                                                  every term's (Isaac Lab's ObservationManager)
@@ -49,6 +51,7 @@
  */
 import type { ModelManifest } from '../manifest.ts';
 import { validateManifest } from '../manifest.ts';
+import { termModifiers } from './isaaclabModifiers.ts';
 import { compact, gaitPeriod, ImportError, isObj, matchValues, need, num, range, rawActionClip, rawFeedback, selectJoints, type Obj } from './common.ts';
 
 const termByFunc: Record<string, ModelManifest['observation']['terms'][number]['term']> = {
@@ -125,8 +128,8 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     else if (module !== undefined && !isaacLabModule(module))
       note(`observations.policy.${key}.func`, `is "${t.func}", from a module that is not Isaac Lab's: read as Isaac Lab's ${func}${term === 'base_lin_vel' ? ' (the centre of mass\'s velocity; a project\'s own base_lin_vel may read root_link_lin_vel_b, the link origin\'s: then set the term\'s "point" to "origin")' : ''}`);
     for (const k of Object.keys(t)) if (!termKeys.has(k)) note(`observations.policy.${key}.${k}`, 'ignored');
-    if (t.modifiers !== undefined && t.modifiers !== null && !(Array.isArray(t.modifiers) && t.modifiers.length === 0))
-      note(`observations.policy.${key}.modifiers`, `not applied by axon (${JSON.stringify(t.modifiers)})`);
+    // Isaac Lab: value -> modifiers -> noise -> clip -> scale; bias/scale/clip are read, others refused.
+    const mods = termModifiers(t.modifiers, `${where}.modifiers`);
     const params = isObj(t.params) ? t.params : {};
     const period = term === 'gait_phase' ? gaitPeriod(params, `${where}.params`) : undefined;
     for (const [pk, pv] of Object.entries(params)) {
@@ -145,22 +148,33 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
     if (groupHistory === undefined && t.flatten_history_dim === false && history > 0) note(`observations.policy.${key}.flatten_history_dim`, 'is false; axon stacks the history flat');
     let clip: number | undefined;
     const noClip = Array.isArray(t.clip) && t.clip.length === 2 && t.clip[0] === -Infinity && t.clip[1] === Infinity; // [-.inf, .inf] clips nothing
+    let bound = mods.clip; // the modifiers' clip, then the term's: one symmetric bound on the modified value
+    let clipWhere = `${where}.modifiers`;
     if (Array.isArray(t.clip) && !noClip) {
       const [lo, hi] = t.clip.map((x, i) => num(x, `${where}.clip[${i}]`));
       if (lo !== -hi || !(hi > 0)) throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}]`, 'a symmetric range [-c, c]: axon clips |x| <= c');
-      // Isaac Lab clips before scaling, axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|).
-      const scales = typeof t.scale === 'number' ? [t.scale] : Array.isArray(t.scale) ? t.scale.map((x, i) => num(x, `${where}.scale[${i}]`)) : [1];
-      if (!scales.every((s) => Math.abs(s) === Math.abs(scales[0])) || scales[0] === 0)
-        throw new ImportError(`${where}.clip`, `is [${lo}, ${hi}] before a scale that differs per element`, 'one non-zero scale for the term: axon clips after scaling with one bound');
-      clip = Number((hi * Math.abs(scales[0])).toPrecision(12));
+      bound = Math.min(bound, hi);
+      clipWhere = `${where}.clip`;
     } else if (t.clip !== undefined && t.clip !== null && !noClip) throw new ImportError(`${where}.clip`, `is ${JSON.stringify(t.clip)}`, 'null or [-c, c]');
+    const termScale = typeof t.scale === 'number' || Array.isArray(t.scale) ? (t.scale as number | number[]) : undefined;
+    if (bound !== Infinity) {
+      // Isaac Lab clips before scaling, axon after: clip(x, ±c)·s = clip(x·s, ±c·|s|).
+      const scales = typeof termScale === 'number' ? [termScale] : Array.isArray(termScale) ? termScale.map((x, i) => num(x, `${where}.scale[${i}]`)) : [1];
+      if (!scales.every((s) => Math.abs(s) === Math.abs(scales[0])) || scales[0] === 0)
+        throw new ImportError(clipWhere, `is [${-bound}, ${bound}] before a scale that differs per element`, 'one non-zero scale for the term: axon clips after scaling with one bound');
+      clip = Number((bound * Math.abs(scales[0])).toPrecision(12));
+    }
+    // The modifiers' scale multiplies the term's (axon: (x + bias)·scale, then the clip above).
+    const k = (x: number) => Number((x * mods.factor).toPrecision(12));
+    const scale = mods.factor === 1 ? termScale : termScale === undefined ? mods.factor : typeof termScale === 'number' ? k(termScale) : termScale.map(k);
     const n = isObj(t.noise) ? t.noise : undefined;
     const noise = !corruption || !n ? undefined : typeof n.n_max === 'number' ? Math.abs(n.n_max) : typeof n.std === 'number' ? Math.abs(n.std) : undefined;
     if (corruption && n && noise === undefined) note(`observations.policy.${key}.noise`, `not recorded (${JSON.stringify(n)}; axon records n_max or std)`);
     terms.push({
       term,
-      ...(typeof t.scale === 'number' || Array.isArray(t.scale) ? { scale: t.scale as number | number[] } : {}),
+      ...(scale !== undefined ? { scale } : {}),
       ...(clip !== undefined ? { clip } : {}),
+      ...(mods.bias !== 0 ? { bias: mods.bias } : {}),
       ...(history > 1 ? { history } : {}),
       ...(noise !== undefined ? { noise } : {}),
       // Isaac Lab's base_lin_vel is root_lin_vel_b: the root body's centre of mass, not its origin.
