@@ -2,6 +2,7 @@
  * A manifest from an Isaac Lab run's `params/env.yaml` (the env config Isaac Lab dumps next to
  * every checkpoint, with PyYAML's Python tags: read with parsePythonYaml). Fields read:
  *   sim.dt, decimation                          -> control_hz, decimation
+ *   observations.policy.<term> (in file order) -> the terms in order; a group re-saved with sorted keys is refused
  *   observations.policy.<term>.func             -> term (base_lin_vel, base_ang_vel, projected_gravity,
  *                                                  generated_commands -> velocity_commands, joint_pos,
  *                                                  joint_pos_rel, joint_vel, joint_vel_rel, last_action,
@@ -105,6 +106,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   if (!isObj(policy)) throw new ImportError(`${file}: observations.policy`, 'is not a mapping');
   for (const [k, want] of Object.entries(groupSettings))
     if (want !== undefined && k in policy && policy[k] !== want) note(`observations.policy.${k}`, `is ${JSON.stringify(policy[k])}; axon reads the terms as one flat vector (${k}: ${JSON.stringify(want)})`);
+  refuseSortedGroup(policy, file);
   const groupHistory = typeof policy.history_length === 'number' ? policy.history_length : undefined;
   const corruption = policy.enable_corruption !== false;
   const terms: ModelManifest['observation']['terms'] = [];
@@ -283,6 +285,37 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       provenance: { command: `axon manifest from-isaaclab ${file}` },
     },
     `manifest (from ${file})`,
+  );
+}
+
+/**
+ * A policy group re-saved by a key-sorting dump (PyYAML's yaml.dump, sort_keys=True by default;
+ * Isaac Lab's dump_yaml writes sort_keys=False) holds its terms in alphabetical order, not the
+ * config's: the same size, a permuted policy input. Isaac Lab writes the group's settings first, in
+ * ObservationGroupCfg's order (concatenate_terms before concatenate_dim), and each term's func
+ * first (ObservationTermCfg's order); a group whose keys are all sorted and break one of these is
+ * refused, naming it. One term has no order to lose.
+ */
+function refuseSortedGroup(policy: Obj, file: string): void {
+  const keys = Object.keys(policy);
+  const terms = keys.filter((k) => !(k in groupSettings) && policy[k] !== null);
+  if (terms.length < 2 || keys.some((k, i) => i > 0 && keys[i - 1] > k)) return;
+  const firstTerm = keys.findIndex((k) => !(k in groupSettings));
+  const settingAfterTerm = keys.find((k, i) => i > firstTerm && k in groupSettings);
+  const dimFirst = 'concatenate_dim' in policy && 'concatenate_terms' in policy && keys.indexOf('concatenate_dim') < keys.indexOf('concatenate_terms');
+  const funcLate = terms.find((k) => isObj(policy[k]) && Object.keys(policy[k]).length > 1 && 'func' in policy[k] && Object.keys(policy[k])[0] !== 'func');
+  const why = settingAfterTerm !== undefined
+    ? `group setting ${settingAfterTerm} comes after term ${keys[firstTerm]}`
+    : dimFirst
+      ? 'concatenate_dim comes before concatenate_terms'
+      : funcLate !== undefined
+        ? `term ${funcLate}'s fields are sorted too (${Object.keys(policy[funcLate] as Obj).slice(0, 3).join(', ')}, ...; Isaac Lab writes func first)`
+        : undefined;
+  if (why === undefined) return;
+  throw new ImportError(
+    `${file}: observations.policy`,
+    `has its keys in alphabetical order (${keys.join(', ')}; ${why}), as a key-sorting dump writes them (PyYAML's yaml.dump sorts by default; Isaac Lab's dump_yaml does not): the order of the terms, the policy's input order, is lost, and reading them in this order would feed the policy a permuted input`,
+    "the params/env.yaml Isaac Lab wrote beside the checkpoint, or this file with observations.policy's group settings first and its terms in the order of the task's observation config (its PolicyCfg class)",
   );
 }
 
