@@ -99,7 +99,9 @@ const lastName = (s: string) => s.split(':').pop()!.split('.').pop()!;
 export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yaml'): ModelManifest {
   const note = (path: string, what: string) => o.notes?.push(`${file}: ${path}: ${what}`);
   const dt = num(need(cfg, 'sim.dt', file), `${file}: sim.dt`);
+  if (!(dt > 0)) throw new ImportError(`${file}: sim.dt`, `is ${dt}`, 'the physics step in seconds, > 0');
   const decimation = num(need(cfg, 'decimation', file), `${file}: decimation`);
+  if (!Number.isInteger(decimation) || decimation < 1) throw new ImportError(`${file}: decimation`, `is ${decimation}`, 'a whole number of physics steps per policy step, >= 1');
 
   // --- observations ---
   const policy = need(cfg, 'observations.policy', file);
@@ -141,7 +143,14 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       else if (pk === 'asset_cfg' && isObj(pv) && (pv.name ?? 'robot') === 'robot') {
         if (pv.joint_names === null || pv.joint_names === undefined) continue; // every joint: what axon's term reads
         const sel = selectJoints(pv.joint_names, o.joints, `${where}.params.asset_cfg.joint_names`, pv.preserve_order === true);
-        if (sel.length !== o.joints.length || sel.some((j, i) => j !== o.joints[i]))
+        // preserve_order: Isaac Lab's find_joints gives the columns in the list's order (robot_lab lists every joint so).
+        if (sel.length === o.joints.length && sel.some((j, i) => j !== o.joints[i]))
+          throw new ImportError(
+            `${where}.params.asset_cfg.joint_names`,
+            `selects all ${sel.length} joints in its own order (preserve_order: true), not the --joints order: that list's order is the policy's joint order`,
+            `--joints in that order (${sel.join(',')}), as for every other term that lists the joints; the action's own order comes from actions.<name>.joint_names`,
+          );
+        if (sel.length !== o.joints.length)
           throw new ImportError(`${where}.params.asset_cfg.joint_names`, `selects ${sel.join(', ')}`, 'every joint in the articulation order: axon terms cover all joints');
       } else note(`observations.policy.${key}.params.${pk}`, `ignored (${JSON.stringify(pv)})`);
     }
@@ -424,6 +433,8 @@ function readActuators(
       per.forEach((x, k) => (values[f][idx[k]] = x === undefined || x === null ? undefined : num(x, isObj(v) ? `${w} (${sel[k]})` : w)));
       if ((f === 'effort_limit' || f === 'velocity_limit') && per.some((x, k) => values[f][idx[k]] !== undefined && !(values[f][idx[k]]! > 0)))
         throw new ImportError(w, `is ${JSON.stringify(v)}`, `a limit > 0 for every joint of the group (axon reads an effort limit of 0 as a passive joint; leave such a joint out of the actuators)`);
+      if ((f === 'armature' || f === 'stiffness' || f === 'damping') && per.some((x, k) => values[f][idx[k]] !== undefined && !(values[f][idx[k]]! >= 0)))
+        throw new ImportError(w, `is ${JSON.stringify(v)}`, `a number >= 0${f === 'armature' ? ' (kg·m²)' : ''} for every joint of the group`);
       if (per.some((x) => x === undefined || x === null)) unset[f].push(g);
     }
     // Isaac Lab 5's joint friction model beside the static coefficient: trained with, never applied here.
