@@ -19,6 +19,7 @@ import { refuseOrphans, type Companion } from '../companions.ts';
 import { refuseNoCollision } from '../refuseNoCollision.ts';
 import { existsSync } from 'node:fs';
 import { printable } from '../../core/printable.ts';
+import { isaacLabOrderWarning } from '../isaacLabJointOrder.ts';
 import { inspectBareOnnx } from './inspectBareOnnx.ts';
 
 /**
@@ -157,6 +158,8 @@ export function urdfTarget(
   const spec: RobotSpec = { name: model.name, joints: effective, sensors, controlModes: ['position', 'velocity', 'effort'] };
   // Action joints that follow another (URDF <mimic>): their targets are ignored (docs/urdf.md, "Mimic joints").
   for (const w of mimicActionJoints(m, spec)) warnings.push(`SIM_MIMIC_ACTION: manifest.json#${w.where}: ${w.line}`);
+  const order = isaacLabOrderWarning(m, model);
+  if (order !== undefined) warnings.push(`ISAACLAB_JOINT_ORDER: ${order}`);
   // What `axon sim --urdf` refuses with these flags (a floating robot with no collision shape, or none left under --mesh-collision none) is said here.
   try {
     refuseNoCollision(model, flags.meshCollision, fixedBase, file);
