@@ -8,7 +8,7 @@
  * (fixed joints merged away, children in file order); `env.scene["robot"].joint_names` is the truth.
  */
 import type { UrdfModel } from '../../sim/index.ts';
-import type { ModelManifest } from '../model/manifest.ts';
+import { imuTerms, type ModelManifest } from '../model/manifest.ts';
 
 /** The URDF's moving joints breadth-first from the root, children in file order, fixed joints merged into their parent. */
 export function breadthFirstJoints(model: UrdfModel): string[] {
@@ -29,4 +29,23 @@ export function isaacLabOrderWarning(m: ModelManifest, model: UrdfModel): string
   const which = same(m.joints, file) ? "the URDF's file order" : same(m.joints, depth) ? "the URDF's depth-first order" : undefined;
   if (which === undefined || same(m.joints, bfs)) return undefined;
   return `manifest.json#/joints: are in ${which}, and the manifest is from an Isaac Lab env.yaml (${m.provenance!.command}): Isaac Lab's articulation order, the policy's, is PhysX's breadth-first one, likely ${bfs.join(', ')}; check it with env.scene["robot"].joint_names and re-import with that --joints, or the policy drives the wrong joints`;
+}
+
+/**
+ * A from-isaaclab manifest whose IMU terms would be read on an IMU link behind a moving joint (a
+ * torso IMU behind the waist, the shape of an H1 whose imu_link is on torso_link): Isaac Lab's
+ * base_ang_vel and projected_gravity read the root link (root_ang_vel_b, projected_gravity_b), so
+ * there is no choice to guess (R21 F7). One warning line naming the terms and the fix, or undefined.
+ */
+export function isaacLabImuWarning(m: ModelManifest, model: UrdfModel, imuLink: string | undefined): string | undefined {
+  if (imuLink === undefined || !(m.provenance?.command ?? '').startsWith('axon manifest from-isaaclab')) return undefined;
+  const behind = (link: string): string | undefined => {
+    for (let j = model.parentJoint.get(link); j !== undefined; j = model.parentJoint.get(j.parent)) if (j.type !== 'fixed') return j.name;
+    return undefined;
+  };
+  const joint = behind(imuLink);
+  if (joint === undefined) return undefined;
+  const at = m.observation.terms.flatMap((t, i) => (imuTerms.has(t.term) && behind(t.link ?? imuLink) !== undefined ? [`${t.term} (/observation/terms/${i})`] : []));
+  if (at.length === 0) return undefined;
+  return `manifest.json#/observation/terms: ${at.join(', ')} would be read in IMU link ${imuLink}, behind joint ${joint}; the manifest is from an Isaac Lab env.yaml, whose base_ang_vel and projected_gravity read the root link (root_ang_vel_b, projected_gravity_b): set each term's "link" to "${model.root}" (or imu_link to a link fixed to it), or the policy reads its IMU terms in another frame than it was trained on`;
 }

@@ -13,7 +13,7 @@ import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
 import { refuseNoCollision } from './refuseNoCollision.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
-import { isaacLabOrderWarning } from './isaacLabJointOrder.ts';
+import { isaacLabImuWarning, isaacLabOrderWarning } from './isaacLabJointOrder.ts';
 import { printable } from '../core/printable.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */
@@ -281,6 +281,8 @@ export async function openUrdfRobot(flags: UrdfRobotFlags, m: ModelManifest | un
   if (m) for (const w of mimicActionJoints(m, robot.spec)) process.stderr.write(`axon: note SIM_MIMIC_ACTION: ${manifestFile}#${w.where}: ${w.line}\n`);
   const order = m && isaacLabOrderWarning(m, setup.model);
   if (order) process.stderr.write(`axon: warning ISAACLAB_JOINT_ORDER: ${order.replace('manifest.json#', `${manifestFile}#`)}\n`);
+  const imuAt = m && isaacLabImuWarning(m, setup.model, setup.imuLink);
+  if (imuAt) process.stderr.write(`axon: warning ISAACLAB_IMU_LINK: ${imuAt.replace('manifest.json#', `${manifestFile}#`)}\n`);
   return { robot, setup };
 }
 

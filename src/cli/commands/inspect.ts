@@ -19,7 +19,7 @@ import { refuseOrphans, type Companion } from '../companions.ts';
 import { refuseNoCollision } from '../refuseNoCollision.ts';
 import { existsSync } from 'node:fs';
 import { printable } from '../../core/printable.ts';
-import { isaacLabOrderWarning } from '../isaacLabJointOrder.ts';
+import { isaacLabImuWarning, isaacLabOrderWarning } from '../isaacLabJointOrder.ts';
 import { inspectBareOnnx } from './inspectBareOnnx.ts';
 
 /**
@@ -160,6 +160,8 @@ export function urdfTarget(
   for (const w of mimicActionJoints(m, spec)) warnings.push(`SIM_MIMIC_ACTION: manifest.json#${w.where}: ${w.line}`);
   const order = isaacLabOrderWarning(m, model);
   if (order !== undefined) warnings.push(`ISAACLAB_JOINT_ORDER: ${order}`);
+  const imuAt = isaacLabImuWarning(m, model, imu?.link ?? undefined);
+  if (imuAt !== undefined) warnings.push(`ISAACLAB_IMU_LINK: ${imuAt}`);
   // What `axon sim --urdf` refuses with these flags (a floating robot with no collision shape, or none left under --mesh-collision none) is said here.
   try {
     refuseNoCollision(model, flags.meshCollision, fixedBase, file);

@@ -1,12 +1,15 @@
 /**
- * R21 F4: `manifest from-isaaclab --joints` given the URDF's joints in file order (a user with only
+ * R21 F4 and F7. F4: `manifest from-isaaclab --joints` given the URDF's joints in file order (a user with only
  * the vendor's files pastes that; Isaac Lab's articulation order is PhysX's breadth-first one) passed
  * every check, and the policy then drives the wrong joints. `inspect --urdf` (urdfTarget) now warns,
  * giving the breadth-first order, and says nothing for the right order or another importer's manifest.
+ * F7: Isaac Lab reads base_ang_vel and projected_gravity in the root link; on a robot whose only
+ * IMU link sits behind the waist, axon's rule reads them there, and inspect said ok: it now warns,
+ * naming the terms, the joint and the `link` to set.
  * The robot is the vendor humanoid fixture: SDK order = file order != Isaac Lab order, links shuffled
  * in the file, frame links on fixed joints, binary STL meshes with "solid" headers.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -36,3 +39,23 @@ describe('inspect --urdf: a from-isaaclab manifest in the URDF file order', () =
     expect(warningsFor(VENDOR_SDK_JOINTS, { command: 'axon manifest from-deploy deploy.yaml' })).toEqual([]);
   });
 });
+
+describe('inspect --urdf: a from-isaaclab manifest on a robot whose only IMU is behind a joint', () => {
+  // The vendor humanoid without its pelvis IMU: imu_in_torso, behind the waist joints, is left (an H1's imu_link on torso_link).
+  const torso = join(dir, 'torso.urdf');
+  writeFileSync(torso, readFileSync(robot.urdf, 'utf8').replace(/\s*<link name="imu_in_pelvis">\s*<\/link>/, '').replace(/\s*<joint name="imu_in_pelvis_joint"[\s\S]*?<\/joint>/, ''));
+  const torsoModel = loadUrdf(torso, { collisionMeshes: 'optional', packagePaths: [dir] });
+  const terms = [{ term: 'base_ang_vel' as const, scale: 0.2 }, { term: 'projected_gravity' as const }, { term: 'joint_pos_rel' as const }];
+  const imuWarnings = (t: typeof terms | { term: 'base_ang_vel' | 'projected_gravity' | 'joint_pos_rel'; link?: string }[], provenance = fromIsaacLab) =>
+    urdfTarget(torso, torsoModel, manifest({ joints: [...VENDOR_MODEL_JOINTS], observation: { terms: t }, action: { type: 'joint_position', scale: 0.25 }, provenance }), 200).warnings.filter((w) => w.includes('ISAACLAB_IMU_LINK'));
+
+  it('warns, naming the terms, the joint and the root link to read them in; not once the terms name the root', () => {
+    expect(torsoModel.linkByName.has('imu_in_pelvis')).toBe(false);
+    const w = imuWarnings(terms);
+    expect(w).toHaveLength(1);
+    expect(w[0]).toMatch(/^ISAACLAB_IMU_LINK: manifest\.json#\/observation\/terms: base_ang_vel \(\/observation\/terms\/0\), projected_gravity \(\/observation\/terms\/1\) would be read in IMU link imu_in_torso, behind joint waist_pitch_joint; .*root_ang_vel_b, projected_gravity_b\): set each term's "link" to "pelvis"/);
+    expect(imuWarnings(terms.map((t) => (t.term === 'joint_pos_rel' ? t : { ...t, link: 'pelvis' })))).toEqual([]);
+    expect(imuWarnings(terms, { command: 'axon manifest from-deploy deploy.yaml' })).toEqual([]);
+  });
+});
+
