@@ -13,7 +13,7 @@ import { urdfImuLink, urdfFixedBase } from './commands/inspect.ts';
 import { DEFAULT_GAINS_RULE, defaultGains, KD_PER_KP } from './defaultGains.ts';
 import { refuseNoCollision } from './refuseNoCollision.ts';
 import { refuseNoJoints } from './refuseNoJoints.ts';
-import { isaacLabImuWarning, isaacLabOrderWarning } from './isaacLabJointOrder.ts';
+import { isaacLabImuWarning, isaacLabOrderWarning } from './isaacLabUrdfChecks.ts';
 import { printable } from '../core/printable.ts';
 
 /** `--urdf` and the robot set-up flags of `axon sim`. */

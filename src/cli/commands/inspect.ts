@@ -19,7 +19,7 @@ import { refuseOrphans, type Companion } from '../companions.ts';
 import { refuseNoCollision } from '../refuseNoCollision.ts';
 import { existsSync } from 'node:fs';
 import { printable } from '../../core/printable.ts';
-import { isaacLabImuWarning, isaacLabOrderWarning } from '../isaacLabJointOrder.ts';
+import { isaacLabImuWarning, isaacLabOrderWarning } from '../isaacLabUrdfChecks.ts';
 import { inspectBareOnnx } from './inspectBareOnnx.ts';
 
 /**

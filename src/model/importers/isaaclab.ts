@@ -324,7 +324,7 @@ function refuseSortedGroup(policy: Obj, file: string): void {
   throw new ImportError(
     `${file}: observations.policy`,
     `has its keys in alphabetical order (${keys.join(', ')}; ${why}), as a key-sorting dump writes them (PyYAML's yaml.dump sorts by default; Isaac Lab's dump_yaml does not): the order of the terms, the policy's input order, is lost, and reading them in this order would feed the policy a permuted input`,
-    "the params/env.yaml Isaac Lab wrote beside the checkpoint, or this file with observations.policy's group settings first and its terms in the order of the task's observation config (its PolicyCfg class)",
+    "the params/env.yaml Isaac Lab wrote beside the checkpoint, or this file with observations.policy's group settings first and its terms in the order of the task's observation config (its PolicyCfg class), and several action terms in its ActionsCfg order",
   );
 }
 

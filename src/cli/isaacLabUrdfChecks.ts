@@ -1,4 +1,7 @@
 /**
+ * What a from-isaaclab manifest gets wrong on a URDF without a word from the checks, said as
+ * warnings by `inspect --urdf` and `sim --urdf`: its joint order and where its IMU terms are read.
+ *
  * A from-isaaclab manifest whose joints are a URDF's in the file's (or depth-first) order: Isaac
  * Lab's articulation order for a URDF-imported robot is PhysX's, breadth-first over the tree (the
  * G1: left_hip_pitch, right_hip_pitch, waist_yaw, left_hip_roll, ...), which env.yaml does not
