@@ -3,7 +3,8 @@ import { checkTensorIo, observationFeedShape } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, outputSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy } from './Policy.ts';
 import type { SyncSession } from './ortSync.ts';
-import { openOnnxSession, closeOnnxSession, type GuardedOptions, type OpenedSession, type SessionKind } from './guardedSession.ts';
+import { openOnnxSession, closeOnnxSession, firstCall, FIRST_CALL_S, type GuardedOptions, type OpenedSession, type SessionKind } from './guardedSession.ts';
+import { InferenceTimeout } from './InferenceTimeout.ts';
 
 /**
  * How act() calls onnxruntime: 'sync' calls the native session on the caller's thread and returns
@@ -108,7 +109,14 @@ export class OnnxPolicy implements Policy {
       throw e;
     }
     const p = new OnnxPolicy(manifest, session, opened.note);
-    return 'sync' in session ? p.warmUp() : p;
+    if (!('sync' in session)) return p;
+    try {
+      return p.warmUp();
+    } catch (e) {
+      await closeOnnxSession(session);
+      if (e instanceof InferenceTimeout) throw new ManifestError('ONNX_LOAD', onnxPath, `its first inference gave no answer within ${FIRST_CALL_S} s`, 'a model onnxruntime runs');
+      throw e;
+    }
   }
 
   reset(): void {
@@ -117,11 +125,12 @@ export class OnnxPolicy implements Policy {
 
   /**
    * One native call on the last input and state into outputs of its own (Policy.prewarm): what
-   * act() returns and the recurrent state are untouched. Synchronous sessions only; an error is
+   * act() returns and the recurrent state are untouched. Inline synchronous sessions only; an error is
    * left for the tick's own call to report.
    */
   prewarm(): void {
-    if (!('sync' in this.session)) return;
+    // Not a guarded session's: a call that hung there would hold the loop's thread before the tick.
+    if (!('sync' in this.session) || this.session.guarded) return;
     if (this.scratch === undefined) {
       const sync = this.session.sync;
       this.scratch = {};
@@ -167,11 +176,14 @@ export class OnnxPolicy implements Policy {
    */
   private warmUp(): this {
     const zeros = new Float32Array(this.inputSize);
+    // A guarded session's first call gets FIRST_CALL_S, not a tick's budget.
+    const first = () => ('sync' in this.session && this.session.guarded ? (this.input.fill(0), firstCall(this.session, this.feeds, this.fetches)) : this.act(zeros));
     try {
-      this.act(zeros);
-    } catch {
+      first();
+    } catch (e) {
+      if (e instanceof InferenceTimeout) throw e;
       for (const k in this.fetches) this.fetches[k] = null;
-      this.act(zeros);
+      first();
     }
     this.reset();
     return this;

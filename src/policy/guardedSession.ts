@@ -24,6 +24,20 @@ import { endWorker, stuckInferenceWorkers } from './workerEnd.ts';
 export { InferenceTimeout };
 import { openSyncSession, type SyncSession } from './ortSync.ts';
 
+/**
+ * The deadline of a model's first call, made at load time (s): onnxruntime's first run allocates and
+ * plans, 10-40x a steady call here, and is no tick's (R22 F1: under a tick's budget it failed the load).
+ */
+export const FIRST_CALL_S = 30;
+
+/**
+ * A guarded session's first call, made at load with FIRST_CALL_S; nothing for another session (its
+ * first call is the caller's own). Throws InferenceTimeout when it does not answer by then.
+ */
+export function firstCall(s: OpenedSession, feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>): void {
+  if ('sync' in s && s.guarded) s.guarded.run(feeds, fetches, FIRST_CALL_S);
+}
+
 export interface GuardedOptions {
   /** Longest wait for one call's answer (s, wall time). */
   readonly timeoutS: number;
@@ -53,12 +67,15 @@ const ERR = 2; // 1: the answer is an error (its text is posted on the port)
 const QUIT = 3;
 const BUF = 4; // data block generation (a new block is posted on the port)
 const N_IN = 5; // number of feeds in this request
+const N_OUT = 6; // number of outputs asked for
 /** Header (Int32) per tensor: name index, offset (floats), length, rank, up to MAX_RANK dims. */
 const MAX_RANK = 6;
 const SLOT = 4 + MAX_RANK;
 const MAX_TENSORS = 32;
 
 export interface GuardedSession extends SyncSession {
+  /** `timeoutS`: this call's deadline instead of the session's. */
+  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, timeoutS?: number): Record<string, ort.Tensor>;
   /** A call has been running past its deadline (its worker may never answer). */
   readonly stuck: boolean;
   /** Ends the worker (terminated if it does not end within 1 s); resolves either way. */
@@ -121,14 +138,15 @@ class Guarded implements GuardedSession {
     return this.pending !== 0 && Atomics.load(this.control, ANS) !== this.pending;
   }
 
-  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>): Record<string, ort.Tensor> {
-    const short = this.call(feeds, fetches, 0);
+  /** @param timeoutS this call's deadline instead of the session's (a load-time first call, which is slow) */
+  run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, timeoutS = this.timeoutS): Record<string, ort.Tensor> {
+    const short = this.call(feeds, fetches, 0, timeoutS);
     // An output larger than the room kept for it (a symbolic shape): once more with room for it.
-    return short === 0 ? this.outputs(fetches) : (this.call(feeds, fetches, short), this.outputs(fetches));
+    return short === 0 ? this.outputs(fetches) : (this.call(feeds, fetches, short, timeoutS), this.outputs(fetches));
   }
 
   /** One request; returns 0, or the floats the outputs needed beyond the data block. */
-  private call(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, extra: number): number {
+  private call(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, extra: number, timeoutS: number): number {
     if (this.failure) throw new InferenceTimeout(this.where, `onnxruntime's worker thread ended: ${this.failure.message}`);
     if (this.closed) throw new Error(`${this.where}: session closed`);
     const c = this.control;
@@ -137,8 +155,9 @@ class Guarded implements GuardedSession {
     // Feeds into the data block, their layout into the header.
     let need = 0;
     for (const k in feeds) need += feeds[k].data.length;
-    for (const name of this.outputNames) need += outputRoom(fetches[name], this.outputMetadata.find((m) => m.name === name));
-    need += extra;
+    for (const name in fetches) need += outputRoom(fetches[name], this.outputMetadata.find((m) => m.name === name));
+    // The worker's shortfall is against the block it had: this block plus it.
+    if (extra > 0) need = Math.max(need, this.data.length + extra);
     if (need > this.data.length) this.grow(Math.max(need, 2 * this.data.length));
     const h = this.header;
     let n = 0,
@@ -157,17 +176,21 @@ class Guarded implements GuardedSession {
       n++;
     }
     c[N_IN] = n;
+    // The outputs asked for, by index, in the output slots (the worker fetches only these).
+    let m = 0;
+    for (let j = 0; j < this.outputNames.length; j++) if (this.outputNames[j] in fetches) h[(MAX_TENSORS + m++) * SLOT] = j;
+    c[N_OUT] = m;
     const seq = ++this.seq;
     this.pending = seq;
     this.pendingSince = now();
     Atomics.store(c, REQ, seq);
     Atomics.notify(c, REQ);
-    const due = this.pendingSince + this.timeoutS * 1000;
+    const due = this.pendingSince + timeoutS * 1000;
     for (;;) {
       const answered = Atomics.load(c, ANS);
       if (answered === seq) break;
       const left = due - now();
-      if (left <= 0) throw new InferenceTimeout(this.where, `onnxruntime gave no answer within ${ms(this.timeoutS * 1000)}`);
+      if (left <= 0) throw new InferenceTimeout(this.where, `onnxruntime gave no answer within ${ms(timeoutS * 1000)}`);
       Atomics.wait(c, ANS, answered, left);
     }
     this.pending = 0;
@@ -176,7 +199,7 @@ class Guarded implements GuardedSession {
       throw new Error(m?.error ?? `${this.where}: onnxruntime failed`);
     }
     let short = 0;
-    for (let j = 0; j < this.outputNames.length; j++) if (h[(MAX_TENSORS + j) * SLOT + 2] < 0) short -= h[(MAX_TENSORS + j) * SLOT + 2];
+    for (let j = 0; j < c[N_OUT]; j++) if (h[(MAX_TENSORS + j) * SLOT + 2] < 0) short -= h[(MAX_TENSORS + j) * SLOT + 2];
     if (short > 0 && extra > 0) throw new Error(`${this.where}: outputs larger than announced twice`);
     return short;
   }
@@ -190,11 +213,10 @@ class Guarded implements GuardedSession {
   /** The worker's outputs (header slots after the inputs), into the caller's tensors where they fit. */
   private outputs(fetches: Record<string, ort.Tensor | null>): Record<string, ort.Tensor> {
     const h = this.header, out: Record<string, ort.Tensor> = {};
-    for (let j = 0; j < this.outputNames.length; j++) {
+    for (let j = 0; j < this.control[N_OUT]; j++) {
       const s = (MAX_TENSORS + j) * SLOT;
       const name = this.outputNames[h[s]];
       const off = h[s + 1], len = h[s + 2], rank = h[s + 3];
-      if (!(name in fetches)) continue;
       const values = this.data.subarray(off, off + len);
       const given = fetches[name];
       if (given && given.data.length === len) {
@@ -240,7 +262,7 @@ function outputRoom(given: ort.Tensor | null | undefined, md: ort.InferenceSessi
 const now = (): number => performance.now();
 const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 
-export const guardedLayout = { REQ, ANS, ERR, QUIT, BUF, N_IN, SLOT, MAX_RANK, MAX_TENSORS };
+export const guardedLayout = { REQ, ANS, ERR, QUIT, BUF, N_IN, N_OUT, SLOT, MAX_RANK, MAX_TENSORS };
 
 /** How a model's onnxruntime calls run: see OnnxRunMode in OnnxPolicy.ts. */
 export type SessionKind = 'sync' | 'async' | 'guarded';

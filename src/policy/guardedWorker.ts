@@ -26,22 +26,20 @@ const header = new Int32Array(d.header);
 let data: Float32Array<ArrayBufferLike> = new Float32Array(0);
 let generation = 0;
 
-let run: (feeds: Record<string, ort.Tensor>) => Record<string, ort.Tensor> | Promise<Record<string, ort.Tensor>>;
+let run: (feeds: Record<string, ort.Tensor>, fetches: Record<string, null>) => Record<string, ort.Tensor> | Promise<Record<string, ort.Tensor>>;
 let names: { inputs: readonly string[]; outputs: readonly string[] };
 let meta: { inputs: readonly ort.InferenceSession.ValueMetadata[]; outputs: readonly ort.InferenceSession.ValueMetadata[] };
 try {
   const opened = openSyncSession(d.path, d.options);
   if ('session' in opened) {
     const s: SyncSession = opened.session;
-    const fetches: Record<string, null> = {};
-    for (const n of s.outputNames) fetches[n] = null;
-    run = (feeds) => s.run(feeds, fetches);
+    run = (feeds, fetches) => s.run(feeds, fetches);
     names = { inputs: s.inputNames, outputs: s.outputNames };
     meta = { inputs: s.inputMetadata, outputs: s.outputMetadata };
   } else {
     // An onnxruntime-node whose native session axon has not checked: its public run() (blocking here is fine).
     const s = await ort.InferenceSession.create(d.path, d.options);
-    run = (feeds) => s.run(feeds);
+    run = (feeds, fetches) => s.run(feeds, Object.keys(fetches));
     names = { inputs: s.inputNames, outputs: s.outputNames };
     meta = { inputs: s.inputMetadata, outputs: s.outputMetadata };
   }
@@ -80,23 +78,27 @@ while (Atomics.load(control, L.QUIT) === 0) {
       feeds[names.inputs[header[s]]] = new ort.Tensor('float32', own, dims);
       end = Math.max(end, off + len);
     }
-    const out = await run(feeds);
-    for (let j = 0; j < names.outputs.length; j++) {
-      const s = (L.MAX_TENSORS + j) * L.SLOT, t = out[names.outputs[j]];
-      const v = t.data as Float32Array;
-      header[s] = j;
-      header[s + 1] = end;
-      if (t.type !== 'float32') throw new Error(`output "${names.outputs[j]}" is ${t.type}; a guarded session reads float32 outputs only`);
-      if (end + v.length > data.length) {
-        header[s + 2] = -(end + v.length - data.length);
-        continue;
+    const n = control[L.N_OUT];
+    const fetches: Record<string, null> = {};
+    for (let j = 0; j < n; j++) fetches[names.outputs[header[(L.MAX_TENSORS + j) * L.SLOT]]] = null;
+    const out = await run(feeds, fetches);
+    // Room for all of them, or the shortfall in the first slot (the caller grows the block and asks again).
+    let total = 0;
+    for (let j = 0; j < n; j++) total += out[names.outputs[header[(L.MAX_TENSORS + j) * L.SLOT]]].data.length;
+    for (let j = 0; j < n; j++) header[(L.MAX_TENSORS + j) * L.SLOT + 2] = 0;
+    if (end + total > data.length) header[L.MAX_TENSORS * L.SLOT + 2] = -(end + total - data.length);
+    else
+      for (let j = 0; j < n; j++) {
+        const s = (L.MAX_TENSORS + j) * L.SLOT, name = names.outputs[header[s]], t = out[name];
+        if (t.type !== 'float32') throw new Error(`output "${name}" is ${t.type}; a guarded session reads float32 outputs only`);
+        const v = t.data as Float32Array;
+        header[s + 1] = end;
+        header[s + 2] = v.length;
+        header[s + 3] = Math.min(t.dims.length, L.MAX_RANK);
+        for (let r = 0; r < header[s + 3]; r++) header[s + 4 + r] = t.dims[r];
+        data.set(v, end);
+        end += v.length;
       }
-      header[s + 2] = v.length;
-      header[s + 3] = Math.min(t.dims.length, L.MAX_RANK);
-      for (let r = 0; r < header[s + 3]; r++) header[s + 4 + r] = t.dims[r];
-      data.set(v, end);
-      end += v.length;
-    }
     control[L.ERR] = 0;
   } catch (e) {
     d.port.postMessage({ error: e instanceof Error ? e.message : String(e) });

@@ -1,4 +1,5 @@
 import type { JointCommand, Observation } from '../core/robot.ts';
+import { InferenceTimeout } from '../policy/InferenceTimeout.ts';
 import type { ObservationBuilder } from '../model/ObservationBuilder.ts';
 import { wrapAngle } from './OnnxWorldModel.ts';
 import type { SentAction } from './SentAction.ts';
@@ -161,6 +162,9 @@ export class MonitorHook implements WorldModelHook {
   }
 
   async apply(obs: Observation, _input: Float32Array, action: Float32Array, seq = 0): Promise<Float32Array> {
+    // A model whose call still has not answered is a miss every tick, also on a tick that would not
+    // call it (after a hold): not an unmonitored pass-through every other tick (review R22 F4).
+    if (this.model.stuck) throw new InferenceTimeout('world model', 'onnxruntime has not answered its last call');
     const { S, A, options: o } = this;
     const s = this.state.build(obs, this.a);
     let surprise = Number.NaN;

@@ -1,5 +1,6 @@
 import * as ort from 'onnxruntime-node';
-import { openOnnxSession, closeOnnxSession, type GuardedOptions, type OpenedSession, type SessionKind } from '../policy/guardedSession.ts';
+import { openOnnxSession, closeOnnxSession, firstCall, FIRST_CALL_S, type GuardedOptions, type OpenedSession, type SessionKind } from '../policy/guardedSession.ts';
+import { InferenceTimeout } from '../policy/InferenceTimeout.ts';
 import { onnxLoadError } from '../policy/OnnxPolicy.ts';
 import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
@@ -118,7 +119,16 @@ export class OnnxWorldModel implements WorldModel {
       await closeOnnxSession(session);
       throw e;
     }
-    return new OnnxWorldModel(manifest, session, opts.maxBatch ?? 1024);
+    const model = new OnnxWorldModel(manifest, session, opts.maxBatch ?? 1024);
+    try {
+      const io = model.batchIo(1);
+      firstCall(session, io.feeds, io.fetches);
+    } catch (e) {
+      await closeOnnxSession(session);
+      if (e instanceof InferenceTimeout) throw new ManifestError('ONNX_LOAD', onnxPath, `its first inference gave no answer within ${FIRST_CALL_S} s`, 'a model onnxruntime runs');
+      throw onnxLoadError(onnxPath, e);
+    }
+    return model;
   }
 
   /** Sizes the buffers for batches up to n (configure time; predict() calls it only when a batch outgrows them). */
@@ -200,6 +210,11 @@ export class OnnxWorldModel implements WorldModel {
     if (this.names.reward) p.reward = this.rew.subarray(0, batch);
     if (this.names.done) p.done = this.don.subarray(0, batch);
     return p;
+  }
+
+  /** A guarded call has run past its deadline and not answered yet (WorldModel.stuck). */
+  get stuck(): boolean {
+    return 'sync' in this.session && this.session.guarded !== undefined && this.session.guarded.stuck;
   }
 
   async close(): Promise<void> {

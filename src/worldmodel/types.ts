@@ -21,6 +21,8 @@ export interface WorldModel {
   /** Step the model predicts over (s). */
   readonly dt: number;
   predict(states: Float32Array, actions: Float32Array, batch: number): Promise<Prediction>;
+  /** A call has run past its deadline and still not answered (a guarded session, src/policy/guardedSession.ts). */
+  readonly stuck?: boolean;
 }
 
 /**

@@ -12,6 +12,20 @@ import { OnnxWorldModel } from '../../../src/worldmodel/OnnxWorldModel.ts';
 import { openGuardedSession, stuckInferenceWorkers, type GuardedSession } from '../../../src/policy/guardedSession.ts';
 import { InferenceTimeout } from '../../../src/policy/InferenceTimeout.ts';
 import { Rng } from '../../../src/core/rng.ts';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { OnnxGraphBuilder } from '../../../models/train/onnx/OnnxGraphBuilder.ts';
+import { encodeModel } from '../../../models/train/onnx/onnxModel.ts';
+import { ONNX_IR_VERSION, ONNX_OPSET } from '../../../models/train/onnx/writeOnnx.ts';
+import { openSyncSession } from '../../../src/policy/ortSync.ts';
+
+/** Writes a graph as model.onnx in a fresh folder; returns the folder. */
+function writeGraph(g: OnnxGraphBuilder): string {
+  const dir = mkdtempSync(join(tmpdir(), 'axon-guarded-'));
+  writeFileSync(join(dir, 'model.onnx'), encodeModel({ irVersion: ONNX_IR_VERSION, opsetImports: [{ domain: '', version: ONNX_OPSET }], producerName: 'axon-test', graph: g.build() }));
+  return dir;
+}
 
 const OPTIONS: ort.InferenceSession.SessionOptions = { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
 const closing: (() => Promise<void>)[] = [];
@@ -85,5 +99,41 @@ describe('guarded onnxruntime session', () => {
     expect(() => g.run(bad, fetches)).toThrow(/input|dimension|shape|rank/i);
     const good = { [g.inputNames[0]]: new ort.Tensor('float32', new Float32Array(n), shape) };
     expect(g.run(good, fetches)[g.outputNames[0]].data.length).toBeGreaterThan(0);
+  });
+
+  // Review R22 F2, F3: outputs whose size the graph does not declare, larger than the room guessed
+  // for them, and an output the caller does not ask for that is not float32.
+  it('answers two undeclared outputs larger than its guess, and ignores an int64 output nobody asked for', async () => {
+    const rng = new Rng(5);
+    const g = new OnnxGraphBuilder('two');
+    const x = g.input('x', 'float32', ['batch', 4]);
+    g.node('MatMul', [x, g.initializer('W1', 'float32', [4, 3000], Float32Array.from({ length: 12000 }, () => rng.normal()))], ['y1']);
+    g.node('MatMul', [x, g.initializer('W2', 'float32', [4, 3000], Float32Array.from({ length: 12000 }, () => rng.normal()))], ['y2']);
+    g.node('ArgMax', [x], ['best'], {});
+    g.output('y1', 'float32', ['batch', 3000]);
+    g.output('y2', 'float32', ['batch', 3000]);
+    g.output('best', 'int64', ['batch', 4]);
+    const file = join(writeGraph(g), 'model.onnx');
+    const inline = openSyncSession(file, OPTIONS);
+    if (!('session' in inline)) throw new Error(inline.note);
+    const guarded = await openGuardedSession(file, OPTIONS, { timeoutS: 5 });
+    closing.push(() => guarded.close(), async () => inline.session.dispose());
+    for (const B of [1, 3]) {
+      const feeds = { x: new ort.Tensor('float32', Float32Array.from({ length: 4 * B }, () => rng.normal()), [B, 4]) };
+      const want = inline.session.run(feeds, { y1: null, y2: null });
+      const got = guarded.run(feeds, { y1: null, y2: null });
+      expect(got.y1.dims).toEqual([B, 3000]);
+      expect(Array.from(got.y1.data as Float32Array)).toEqual(Array.from(want.y1.data as Float32Array));
+      expect(Array.from(got.y2.data as Float32Array)).toEqual(Array.from(want.y2.data as Float32Array));
+    }
+  });
+
+  // Review R22 F1: onnxruntime's first run is many times a steady one; under a tick's budget it failed the load.
+  it("gives a policy's first call, at load, its own deadline rather than the tick's", async () => {
+    const folder = loadModelFolder('models/cartpole-balance');
+    const p = await OnnxPolicy.load(folder, { mode: 'guarded', guard: { timeoutS: 1e-6 } });
+    closing.push(() => p.close());
+    expect(p.mode).toBe('guarded');
+    expect(() => p.act(new Float32Array(p.inputSize))).toThrow(InferenceTimeout);
   });
 });
