@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { episodeEndedBy, episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type WorldModelOptions } from '../session/index.ts';
+import { episodeEndedBy, episodeSeed, traceWorldModel, type EpisodeSession, type FaultOptions, type SessionSource, type SimSessionOptions, type WorldModelOptions } from '../session/index.ts';
 import { attachRecorder, type Recorder, type RecordingFailure } from '../record/index.ts';
 import { DatasetWriter, defaultTask, manifestControlMode, provenance, type DatasetSummary } from '../dataset/index.ts';
 import { round } from '../core/round.ts';
@@ -107,10 +107,21 @@ export interface EvalSummary extends BaseEvalSummary {
 }
 
 /**
+ * Sessions of a robot the run names by more than its name: a user's robot file (`eval --urdf F`,
+ * src/cli/commands/evalUserRobot.ts). `recordRun` gives, once per eval (configure
+ * time), the fields each episode's MCAP adds to `axon.run`: what `axon replay --view` draws the
+ * robot with, as `axon sim --urdf | --mjcf --record` keeps it (src/record/drawingMeta.ts).
+ */
+export interface EvalSessionSource<S extends EpisodeSession = EpisodeSession> extends SessionSource {
+  open(o: SimSessionOptions): Promise<S>;
+  readonly recordRun?: (session: S) => Readonly<Record<string, unknown>>;
+}
+
+/**
  * Runs `episodes` episodes, episode k seeded by episodeSeed(seed, k), and summarises them.
  * `sessions` opens the simulated sessions (sim/session's `sessions`, injected by the caller).
  */
-export async function runEval(o: EvalOptions, sessions: SessionSource): Promise<EvalSummary> {
+export async function runEval<S extends EpisodeSession>(o: EvalOptions, sessions: EvalSessionSource<S>): Promise<EvalSummary> {
   const main = await evalOnce(o, sessions);
   if (!o.baseline || !o.worldModel || o.stop?.aborted) return main;
   const mode = o.worldModel.mode;
@@ -127,7 +138,7 @@ export async function runEval(o: EvalOptions, sessions: SessionSource): Promise<
   return { ...main, baseline: { description, ...rest } };
 }
 
-async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions = false): Promise<EvalSummary> {
+async function evalOnce<S extends EpisodeSession>(o: EvalOptions, sessions: EvalSessionSource<S>, randomActions = false): Promise<EvalSummary> {
   const session = await sessions.open({
     robot: o.robot,
     policy: o.policy,
@@ -152,6 +163,8 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
   let dataset: DatasetWriter | undefined;
   let datasetSummary: DatasetSummary | undefined;
   try {
+    // A user's robot file: its drawing (hashed once here, not per episode) in every episode's MCAP.
+    const runMore = record && sessions.recordRun ? sessions.recordRun(session) : undefined;
     // Opened (or checked for append: a mismatch is refused, naming it) before the first episode; a
     // planner without a policy by its mapper's manifest's control mode (the world model's).
     if (o.dataset)
@@ -179,7 +192,7 @@ async function evalOnce(o: EvalOptions, sessions: SessionSource, randomActions =
         if (record) {
           const file = join(record.dir, `episode-${String(k).padStart(4, '0')}-seed-${seed}.mcap`);
           const worldModel = traceWorldModel(parts.worldModel, 1);
-          const run = { command: 'eval', robot: o.robot, task: session.task.name, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize };
+          const run = { command: 'eval', robot: o.robot, task: session.task.name, policy: o.policy, seed: o.seed, episode: k, episode_seed: seed, randomize: o.randomize, ...runMore };
           const wmManifest = session.worldModel?.folder.manifest;
           recorder = attachRecorder(loop, { spec: session.robot.spec, manifest: session.folder.manifest, worldModelManifest: wmManifest, period: session.period, run, command: session.command, ...(worldModel ? { worldModel } : {}) }, file, {
             onFailure: (f) => {

@@ -5,10 +5,12 @@
  * `eval --urdf` worked. The robot is set up as `axon sim --urdf` sets it up, and success is its task's:
  * stood for the whole episode on a floating base (docs/your-robot.md, "Score it: axon eval").
  */
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { readRecording } from '../../src/record/index.ts';
 import { runAxon, type CliRun } from '../helpers/cli.ts';
 import { writeMjcfRobot } from '../helpers/mjcfRobot.ts';
 import { zeroPositionPolicy } from '../helpers/onnxFixtures.ts';
@@ -18,6 +20,7 @@ const P = 'models/humanoid-balance';
 const dir = mkdtempSync(join(tmpdir(), 'axon-eval-user-'));
 
 interface Summary { robot: string; episodes: number; success_rate: number; mean_steps: number; randomize: boolean; physics?: string; record?: { files: number } }
+const mcaps = (d: string) => readdirSync(d).filter((f) => f.endsWith('.mcap')).map((f) => join(d, f));
 const summary = (r: CliRun): Summary => JSON.parse(r.lastLine) as Summary;
 
 function expectUsage(r: CliRun, ...parts: string[]) {
@@ -47,6 +50,48 @@ describe('eval --urdf: a URDF robot scored over seeded episodes', () => {
     const r = runAxon(['eval', '--mjcf', m.file, '--policy', policy, '--physics-hz', '200', '--episodes', '2', '--duration', '0.5', '--json']);
     expect(r.code, r.stderr).toBe(0);
     expect(summary(r)).toMatchObject({ robot: 'mjbot', episodes: 2, physics: 'mujoco', mean_steps: 25 });
+  });
+
+  // As `sim --urdf --record` keeps it (tests/e2e/replayUrdf.test.ts): before, an eval episode's MCAP had no drawing (replay --view: "no drawing model recorded", panels only, unless --urdf) and the dataset's source read "axon eval --robot <label>".
+  describe('a recorded episode of a URDF robot, and its dataset', () => {
+    // A vendor file as a Windows checkout has it: CRLF line ends, in a folder with a space; not a shipped robot's name.
+    const folder = join(dir, 'my robot');
+    const urdf = join(folder, 'biped_v2.urdf');
+    const rec = join(dir, 'rec-drawn'), ds = join(dir, 'ds-drawn');
+    let file = '';
+    beforeAll(() => {
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(urdf, readFileSync(URDF, 'utf8').replace(/\r?\n/g, '\r\n'));
+      const r = runAxon(['eval', '--urdf', urdf, '--policy', P, '--episodes', '1', '--duration', '0.5', '--json', '--record', rec, '--dataset', ds]);
+      expect(r.code, r.stderr).toBe(0);
+      [file] = mcaps(rec);
+    }, 120_000);
+
+    it('keeps the URDF it was drawn with: absolute path, sha256 of its bytes, set-up', async () => {
+      const bytes = readFileSync(urdf);
+      expect((await readRecording(file)).run).toMatchObject({
+        command: 'eval',
+        robot: 'biped_v2',
+        physics: 'cannon',
+        urdf,
+        drawing: { schema: 'axon.drawing/1', urdf, sha256: createHash('sha256').update(bytes).digest('hex'), bytes: bytes.byteLength, fixed_base: false, package_paths: [] },
+      });
+    });
+
+    it('replay --view draws it without --urdf (no "panels only")', () => {
+      const replay = runAxon(['replay', file, '--view', '--view-port', '0', '--speed', '100', '--once']);
+      expect(replay.code, replay.stderr).toBe(0);
+      expect(replay.stderr).not.toContain('panels only');
+    });
+  });
+
+  it('eval --mjcf --record: each episode names the MJCF by absolute path, as sim --mjcf --record does', async () => {
+    const m = writeMjcfRobot(join(dir, 'mj-rec'));
+    const rec = join(dir, 'rec-mj');
+    const r = runAxon(['eval', '--mjcf', m.file, '--robot', 'mine', '--policy', zeroPositionPolicy(m.joints), '--physics-hz', '200', '--episodes', '1', '--duration', '0.2', '--json', '--record', rec]);
+    expect(r.code, r.stderr).toBe(0);
+    const [file] = mcaps(rec);
+    expect((await readRecording(file)).run).toMatchObject({ command: 'eval', robot: 'mine', physics: 'mujoco', mjcf: resolve(m.file) });
   });
 
   it('refusals name the flag and the way to do it (exit 2, before any work)', () => {

@@ -7,12 +7,13 @@
  * the queue and shards rebuild sessions from a shipped robot's name (src/eval/types.ts EvalSpec).
  * Part of the composition root (it knows sim/ through the wiring).
  */
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { UsageError } from '../../core/errors.ts';
-import type { SessionSource } from '../../session/index.ts';
+import type { EvalSessionSource } from '../../eval/evaluate.ts';
+import { drawingMeta } from '../../record/index.ts';
 import { robotNames } from '../../../sim/index.ts';
-import { openSimSession, type MjcfRobotFlags } from '../wiring.ts';
+import { openSimSession, type MjcfRobotFlags, type SimSession } from '../wiring.ts';
 import { DEFAULT_GAINS_RULE, urdfFlags, urdfSetupLine, type UrdfRobotFlags } from '../urdfSession.ts';
 import { mjcfFlags, mjcfSetupLine } from '../mjcfSession.ts';
 
@@ -78,10 +79,11 @@ export function evalUserRobot(o: EvalRobotFlags, cmd: Pick<Command, 'getOptionVa
  * (stdout unless `json`; the no-pd note on stderr, as sim says it). Local only (`module` is not a
  * worker entry: evalUserRobot refuses --workers, --queue and --shard).
  */
-export function userRobotSessions(user: UserRobot, json: boolean): SessionSource {
+export function userRobotSessions(user: UserRobot, json: boolean): EvalSessionSource<SimSession> {
   let said = false;
   return {
     module: import.meta.url,
+    recordRun: (s) => recordedRobotFile(user, s),
     open: async (o) => {
       const s = await openSimSession({ ...o, ...(user.urdf ? { urdf: user.urdf } : {}), ...(user.mjcf ? { mjcf: user.mjcf } : {}) });
       if (said) return s;
@@ -93,5 +95,23 @@ export function userRobotSessions(user: UserRobot, json: boolean): SessionSource
         process.stderr.write(`axon: note: ${o.policy}'s manifest has no pd: the policy runs on axon's default gains (${DEFAULT_GAINS_RULE}), not on those it was trained with; set pd to the training's (or --kp/--kd)\n`);
       return s;
     },
+  };
+}
+
+/**
+ * What each recorded episode adds to `axon.run` for `user`'s robot, as `axon sim --urdf | --mjcf
+ * --record` keeps it (src/cli/commands/sim.ts): a URDF's `urdf` and `drawing` (path, sha256 of the
+ * bytes the robot was built from, root set-up; src/record/drawingMeta.ts) or the MJCF's absolute
+ * path, the IMU's link and the engine; so `axon replay --view` draws the episode without --urdf.
+ */
+function recordedRobotFile(user: UserRobot, s: SimSession): Record<string, unknown> {
+  const imuLink = s.setup?.imuLink ?? s.mjcfSetup?.imuLink;
+  return {
+    physics: user.physics,
+    ...(user.mjcf ? { mjcf: resolve(user.mjcf.file) } : {}),
+    ...(imuLink ? { imu_link: imuLink } : {}),
+    ...(user.urdf && s.setup
+      ? drawingMeta(user.urdf.file, { fixedBase: s.setup.fixedBase, basePosition: s.setup.options.basePosition, baseOrientation: s.setup.options.baseOrientation, packagePaths: user.urdf.packagePaths }, s.setup.model.source)
+      : {}),
   };
 }
