@@ -108,12 +108,14 @@ export interface EvalSummary extends BaseEvalSummary {
 
 /**
  * Sessions of a robot the run names by more than its name: a user's robot file (`eval --urdf F`,
- * src/cli/commands/evalUserRobot.ts). `recordRun` gives, once per eval (configure
+ * src/cli/commands/evalUserRobot.ts). `robotArgs` name it in the dataset's provenance `source`
+ * (`--urdf /abs/robot.urdf`; default `--robot NAME`); `recordRun` gives, once per eval (configure
  * time), the fields each episode's MCAP adds to `axon.run`: what `axon replay --view` draws the
  * robot with, as `axon sim --urdf | --mjcf --record` keeps it (src/record/drawingMeta.ts).
  */
 export interface EvalSessionSource<S extends EpisodeSession = EpisodeSession> extends SessionSource {
   open(o: SimSessionOptions): Promise<S>;
+  readonly robotArgs?: string;
   readonly recordRun?: (session: S) => Readonly<Record<string, unknown>>;
 }
 
@@ -175,7 +177,7 @@ async function evalOnce<S extends EpisodeSession>(o: EvalOptions, sessions: Eval
         task: o.dataset.task ?? defaultTask(o.robot, session.task.name),
         scored: true,
         velocityCommand: session.command,
-        provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : { mode: manifestControlMode(session.folder.manifest) }), source: `axon eval --robot ${o.robot} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
+        provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : { mode: manifestControlMode(session.folder.manifest) }), source: `axon eval ${sessions.robotArgs ?? `--robot ${o.robot}`} --seed ${o.seed}${o.randomize ? ' --randomize' : ''}` }),
       });
     for (let k = 0; k < o.episodes && !o.stop?.aborted; k++) {
       const seed = episodeSeed(o.seed, k);

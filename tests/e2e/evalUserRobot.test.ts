@@ -83,6 +83,12 @@ describe('eval --urdf: a URDF robot scored over seeded episodes', () => {
       expect(replay.code, replay.stderr).toBe(0);
       expect(replay.stderr).not.toContain('panels only');
     });
+
+    it("the dataset's provenance source names the robot file, quoted for a shell", () => {
+      const info = JSON.parse(readFileSync(join(ds, 'meta/info.json'), 'utf8')) as { axon: { source: string; sessions: { source: string }[] } };
+      expect(info.axon.source).toBe(`axon eval --urdf '${urdf}' --seed 1`);
+      expect(info.axon.sessions[0].source).toBe(info.axon.source);
+    });
   });
 
   it('eval --mjcf --record: each episode names the MJCF by absolute path, as sim --mjcf --record does', async () => {

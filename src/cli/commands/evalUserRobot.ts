@@ -42,6 +42,8 @@ export interface EvalRobotFlags {
 /** A user's robot to evaluate: its label (the summary's `robot`), engine and set-up. */
 export interface UserRobot {
   readonly label: string;
+  /** The robot as a dataset's provenance `source` names it: `--urdf /abs/robot.urdf` (and `--robot LABEL` when given). */
+  readonly args: string;
   readonly physics: 'cannon' | 'mujoco';
   readonly urdf?: UrdfRobotFlags;
   readonly mjcf?: MjcfRobotFlags;
@@ -68,6 +70,7 @@ export function evalUserRobot(o: EvalRobotFlags, cmd: Pick<Command, 'getOptionVa
   const physics = o.mjcf !== undefined && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
   return {
     label: o.robot ?? basename(file).replace(/\.(urdf|xml)$/i, ''),
+    args: `${o.urdf !== undefined ? '--urdf' : '--mjcf'} ${shellWord(resolve(file))}${o.robot !== undefined ? ` --robot ${shellWord(o.robot)}` : ''}`,
     physics,
     ...(o.urdf !== undefined ? { urdf: urdfFlags(o.urdf, o) } : {}),
     ...(o.mjcf !== undefined ? { mjcf: mjcfFlags(o.mjcf, o) } : {}),
@@ -83,6 +86,7 @@ export function userRobotSessions(user: UserRobot, json: boolean): EvalSessionSo
   let said = false;
   return {
     module: import.meta.url,
+    robotArgs: user.args,
     recordRun: (s) => recordedRobotFile(user, s),
     open: async (o) => {
       const s = await openSimSession({ ...o, ...(user.urdf ? { urdf: user.urdf } : {}), ...(user.mjcf ? { mjcf: user.mjcf } : {}) });
@@ -114,4 +118,9 @@ function recordedRobotFile(user: UserRobot, s: SimSession): Record<string, unkno
       ? drawingMeta(user.urdf.file, { fixedBase: s.setup.fixedBase, basePosition: s.setup.options.basePosition, baseOrientation: s.setup.options.baseOrientation, packagePaths: user.urdf.packagePaths }, s.setup.model.source)
       : {}),
   };
+}
+
+/** A word of a command line as a shell reads it back: quoted when it holds anything but plain path characters. */
+function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
 }
