@@ -129,7 +129,7 @@ export class AsyncPolicy implements Policy {
 
   /**
    * Asks the worker to release its session and end; terminates it if it does not within 2 s, and
-   * gives up on it 1 s later (a native call that never returns: workerEnd.ts).
+   * gives up on it 2 s later (a native call that never returns: workerEnd.ts).
    */
   async close(): Promise<void> {
     await endWorker(

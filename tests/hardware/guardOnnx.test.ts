@@ -44,6 +44,14 @@ describe('axon run --guard-onnx', () => {
     expect(s.ticks).toBeGreaterThan(100);
   });
 
+  it('a monitor whose model stops answering misses every tick: the 3rd in a row safe-stops (review R22 F4)', () => {
+    const r = runAxon([...RUN, '--async', '--world-model', 'models/arm-wm', '--wm-mode', 'monitor'], 120_000, hang('40,model=arm-wm'));
+    expect(r.code, r.stderr).toBe(EXIT_SAFE_STOPPED);
+    const stop = JSON.parse(r.lastLine).safety.stop;
+    expect(stop).toMatchObject({ by: 'supervisor', kind: 'world_model_deadline' });
+    expect(stop.reason).toMatch(/^3 consecutive world model deadline misses/);
+  });
+
   it('writes its summary, then ends by SIGKILL when the call is stuck in native code', () => {
     const fifo = join(mkdtempSync(join(tmpdir(), 'axon-guard-')), 'never');
     execFileSync('mkfifo', [fifo]);
