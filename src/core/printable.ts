@@ -35,3 +35,8 @@ export function errorLine(message: string): string {
   const p = printable(message).replace(/\uFFFD/g, '\\ufffd');
   return p.length > ERROR_LINE_MAX_BINARY ? `${p.slice(0, ERROR_LINE_MAX_BINARY)}... (${p.length - ERROR_LINE_MAX_BINARY} more characters cut)` : p;
 }
+
+/** A word of a command line as a shell reads it back: quoted when it holds anything but plain path characters. */
+export function shellWord(w: string): string {
+  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+}

@@ -89,6 +89,14 @@ describe('eval --urdf: a URDF robot scored over seeded episodes', () => {
       expect(info.axon.source).toBe(`axon eval --urdf '${urdf}' --seed 1`);
       expect(info.axon.sessions[0].source).toBe(info.axon.source);
     });
+
+    it('sim --urdf --dataset names the file the same way', () => {
+      const simDs = join(dir, 'ds-sim');
+      const r = runAxon(['sim', '--urdf', urdf, '--policy', P, '--duration', '0.3', '--fast', '--json', '--dataset', simDs]);
+      expect(r.code, r.stderr).toBe(0);
+      const info = JSON.parse(readFileSync(join(simDs, 'meta/info.json'), 'utf8')) as { axon: { source: string } };
+      expect(info.axon.source).toBe(`axon sim --urdf '${urdf}'`);
+    });
   });
 
   it('eval --mjcf --record: each episode names the MJCF by absolute path, as sim --mjcf --record does', async () => {

@@ -10,6 +10,7 @@
 import { basename, resolve } from 'node:path';
 import type { Command } from '@commander-js/extra-typings';
 import { UsageError } from '../../core/errors.ts';
+import { shellWord } from '../../core/printable.ts';
 import type { EvalSessionSource } from '../../eval/evaluate.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { robotNames } from '../../../sim/index.ts';
@@ -70,7 +71,7 @@ export function evalUserRobot(o: EvalRobotFlags, cmd: Pick<Command, 'getOptionVa
   const physics = o.mjcf !== undefined && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
   return {
     label: o.robot ?? basename(file).replace(/\.(urdf|xml)$/i, ''),
-    args: `${o.urdf !== undefined ? '--urdf' : '--mjcf'} ${shellWord(resolve(file))}${o.robot !== undefined ? ` --robot ${shellWord(o.robot)}` : ''}`,
+    args: robotFileArgs(o),
     physics,
     ...(o.urdf !== undefined ? { urdf: urdfFlags(o.urdf, o) } : {}),
     ...(o.mjcf !== undefined ? { mjcf: mjcfFlags(o.mjcf, o) } : {}),
@@ -120,7 +121,11 @@ function recordedRobotFile(user: UserRobot, s: SimSession): Record<string, unkno
   };
 }
 
-/** A word of a command line as a shell reads it back: quoted when it holds anything but plain path characters. */
-function shellWord(w: string): string {
-  return /^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replace(/'/g, "'\\''")}'`;
+/**
+ * How a provenance `source` names a robot file: `--urdf|--mjcf <absolute path> [--robot LABEL]`,
+ * quoted as a shell reads it back (a dataset's source must name the file, not only a label).
+ */
+export function robotFileArgs(o: { readonly urdf?: string; readonly mjcf?: string; readonly robot?: string }): string {
+  const file = (o.urdf ?? o.mjcf)!;
+  return `${o.urdf !== undefined ? '--urdf' : '--mjcf'} ${shellWord(resolve(file))}${o.robot !== undefined ? ` --robot ${shellWord(o.robot)}` : ''}`;
 }

@@ -18,6 +18,7 @@ import { datasetLine, RunOutputs } from '../outputs.ts';
 import { loadDrawingMjcf, loadDrawingUrdf, refuseServedJoints, refuseServedMjcfJoints, watchServedFile } from '../bridgeDrawing.ts';
 import { bridgeDrawingAndLinks } from '../bridgeLinks.ts';
 import { printable } from '../../core/printable.ts';
+import { robotFileArgs } from './evalUserRobot.ts';
 import { refuseSlowPolicy, refuseStoppedRobot, robotStoppedError } from '../bridgeHello.ts';
 import { policyReadsTermLinks } from '../linkTree.ts';
 import type { Robot } from '../../core/robot.ts';
@@ -161,7 +162,7 @@ export function simCommand() {
             task: o.task ?? defaultTask(robotLabel, session.task.name),
             scored: true,
             velocityCommand: session.command,
-            provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : { mode: manifestControlMode(session.folder.manifest) }), source: `axon sim --robot ${robotLabel}` }),
+            provenance: provenance({ spec: session.robot.spec, period: session.period, ...(o.policy ? { model: o.policy, manifest: session.folder.manifest } : { mode: manifestControlMode(session.folder.manifest) }), source: `axon sim ${o.urdf !== undefined || o.mjcf !== undefined ? robotFileArgs(o) : `--robot ${robotLabel}`}` }),
           }).catch(async (e: unknown) => {
             await session.close();
             throw e;
