@@ -70,7 +70,7 @@ export function simCommand() {
     .option('--command <vx,vy,wz>', "velocity command for a locomotion policy's velocity_commands term: vx, vy (m/s), yaw rate (rad/s); clamped to the manifest's command_ranges (default ±1) with a note; the viewer (--view) changes it live", (v) => parseVelocityCommand(v, '--command'))
     .option('--async', 'run the policy in a worker thread: the loop never waits for it (action age reported)', false)
     .option('--stall-ms <ms>', 'with --async: a request older than this is a stall (hold, then safe-stop)', positiveNumber, 200)
-    .option('--guard-onnx', "with --robot ws://...: run every onnxruntime call (policy, world model) on a worker thread the loop waits for with the stage's budget, so a call that never returns is a deadline miss and a safe stop (docs/safety.md)", false)
+    .option('--guard-onnx', "with --robot ws://...: run every onnxruntime call (policy, world model) on a worker thread the loop waits for at most the stage's budget per call, so a call that never returns is a deadline miss and a safe stop (docs/safety.md)", false)
     .option('--view', 'serve the three.js viewer and operator console on localhost (URL with token printed)', false)
     .option('--view-port <n>', 'viewer port (0 = any free port)', portNumber, 8090)
     .option('--allow-origin <url>', 'with --view: also let pages of this origin open the viewer (an https reverse proxy in front of it, e.g. https://robot.example.com), its host passing the Host check; repeatable (docs/viewer.md)', allowOriginArg)
