@@ -108,7 +108,8 @@ export interface ViewerLimits {
   /**
    * Upgrades per second the whole server accepts on average, and at once (a client that floods by
    * reconnecting gets a fresh bucket each time; each connection costs a hello): beyond, 503.
-   * Defaults 10 and 20.
+   * Defaults 10 and 20. Only token-less upgrades count: one whose URL carries the token (the
+   * operator's page) takes nothing from this bucket and is never refused by it.
    */
   readonly upgradesPerS?: number;
   readonly burstUpgrades?: number;
@@ -165,7 +166,7 @@ export class ViewerServer {
   private readonly limitNow: () => number;
   private readonly maxBuffered: number;
   private readonly upgrades: TokenBucket;
-  /** WebSocket upgrades refused (503) because connections came faster than `upgradesPerS`. */
+  /** Token-less WebSocket upgrades refused (503) because they came faster than `upgradesPerS` (one carrying the token is never refused for it). */
   upgradesRefused = 0;
 
   constructor(
@@ -228,7 +229,11 @@ export class ViewerServer {
       socket.end(`HTTP/1.1 403 Forbidden\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
       return;
     }
-    if (!this.upgrades.take(1, this.limitNow())) {
+    // The token is in the upgrade URL: a page that carries it (the operator's) is neither counted
+    // against nor refused by the server-wide upgrade bucket, so token-less clients reconnecting in a
+    // loop cannot keep the operator's page out (review R23 F1; docs/viewer.md, "A page that floods").
+    const canCommand = this.tokenMatches(url.searchParams.get('token'));
+    if (!canCommand && !this.upgrades.take(1, this.limitNow())) {
       this.upgradesRefused++;
       socket.on('error', () => {});
       socket.end(`HTTP/1.1 503 Service Unavailable\r\nconnection: close\r\nretry-after: 1\r\ncontent-length: 0\r\n\r\n`);
@@ -236,7 +241,7 @@ export class ViewerServer {
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       const client: Client = {
-        socket: ws, canCommand: this.tokenMatches(url.searchParams.get('token')), heardAt: nowS(),
+        socket: ws, canCommand, heardAt: nowS(),
         msgs: new TokenBucket(this.msgsPerS, this.burstMsgs, this.limitNow()), bytes: new TokenBucket(this.bytesPerS, this.burstBytes, this.limitNow()), refused: false,
       };
       this.clients.add(client);
