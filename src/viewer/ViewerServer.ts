@@ -297,7 +297,11 @@ export class ViewerServer {
     } catch {
       return false; // "null" (a sandboxed frame, a file: page) and anything unparsable
     }
-    return u.protocol === 'http:' && Number(u.port || 80) === this._port && this.ownHosts.has(u.hostname.toLowerCase());
+    if (u.protocol !== 'http:' || Number(u.port || 80) !== this._port) return false;
+    // As hostAllowed reads Host: a trailing dot ignored, and `localhost` / `*.localhost` (RFC 6761:
+    // the browser resolves them to loopback itself, so no site can rebind them) are this host's.
+    const name = u.hostname.toLowerCase().replace(/\.$/, '');
+    return name === 'localhost' || name.endsWith('.localhost') || this.ownHosts.has(name);
   }
 
   /** Takes one message of `bytes` from `c`'s buckets; false (and `c` closed) when either is empty. */

@@ -48,6 +48,15 @@ describe('ViewerServer: the Origin of an upgrade', () => {
     expect(await upgrade(p, '')).toBe('HTTP/1.1 101 Switching Protocols');
   });
 
+  it('accepts the page under every name the Host check serves it at: `localhost.` and `*.localhost` (review R23 F7)', async () => {
+    const { viewer } = await start();
+    const p = viewer.port;
+    for (const good of [`http://localhost.:${p}`, `http://app.localhost:${p}`, `http://App.LocalHost.:${p}`, `http://127.0.0.1.:${p}`])
+      expect(await upgrade(p, `origin: ${good}\r\n`), good).toBe('HTTP/1.1 101 Switching Protocols');
+    for (const bad of [`http://localhost.:${p + 1}`, `https://app.localhost:${p}`, `http://xlocalhost:${p}`, `http://app.localhost.evil.example:${p}`, `http://localhost..:${p}`, `http://evil.example.:${p}`])
+      expect(await upgrade(p, `origin: ${bad}\r\n`), bad).toBe('HTTP/1.1 403 Forbidden');
+  });
+
   it('a forged cross-site page cannot e-stop the robot; the page served here can', async () => {
     const { viewer, safety } = await start();
     const evil = new WebSocket(`ws://127.0.0.1:${viewer.port}/ws`, { origin: 'https://evil.example' });
