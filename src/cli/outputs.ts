@@ -9,7 +9,7 @@ import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import { hasVelocityTerm } from '../loop/VelocityCommand.ts';
 import type { ModelManifest } from '../model/manifest.ts';
 import { attachRecorder, type Recorder, type RecorderSummary, type RecordingFailure, type RecordingMeta, type RecordedEpisode } from '../record/index.ts';
-import { attachViewer, type Viewer, type ViewerOptions, type ViewerRobot, type ViewerSafety } from '../viewer/index.ts';
+import { attachViewer, viewerRefusalLine, type Viewer, type ViewerOptions, type ViewerRobot, type ViewerSafety } from '../viewer/index.ts';
 import type { DatasetSummary, DatasetWriter } from '../dataset/index.ts';
 import { traceWorldModel, type TracedWorldModel } from '../session/index.ts';
 import { datasetDrops } from './datasetFlags.ts';
@@ -137,9 +137,17 @@ export class RunOutputs {
         await this.dataset?.close();
       }
     } finally {
-      await (await this.viewer)?.close();
+      const viewer = await this.viewer;
+      await viewer?.close();
+      reportViewerRefusals(viewer);
     }
   }
+}
+
+/** After the viewer closed: what its server refused (upgrades, requests, floods), one line on stderr, nothing when nothing was (review R23). */
+export function reportViewerRefusals(viewer: Pick<Viewer, 'refusals'> | undefined): void {
+  const line = viewer && viewerRefusalLine(viewer.refusals);
+  if (line !== undefined) process.stderr.write(`${line}\n`);
 }
 
 /** The line a recording's first failed write prints at once, off the tick, while the run goes on (docs/cli.md "Exit codes"). */

@@ -420,6 +420,10 @@ export async function attachViewer(
     get closedOverLimit() {
       return server.closedOverLimit;
     },
+    get refusals() {
+      const { upgradesRefused, originsRefused, hostsRefused, closedOverLimit } = server;
+      return { upgradesRefused, originsRefused, hostsRefused, closedOverLimit };
+    },
     close() {
       closing ??= (async () => {
         clearInterval(frameTimer);

@@ -7,6 +7,7 @@ import type { Observation, RobotHealth, RobotSpec } from '../core/robot.ts';
 import type { SafetyEvent, SafetyState } from '../safety/types.ts';
 import type { ViewerLimits, ViewerLiveness } from './ViewerServer.ts';
 import type { SimControl } from './PausableClock.ts';
+import type { ViewerRefusals } from './refusals.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
 import type { VelocityCommand } from '../loop/VelocityCommand.ts';
 import type { ViewerModel } from './pageModel.ts';
@@ -132,5 +133,7 @@ export interface Viewer {
   readonly rolloutFramesSent: number;
   /** Connections closed for sending more than `limits` allow. */
   readonly closedOverLimit: number;
+  /** What the server refused so far (upgrades 503/403, requests 403, connections closed 1008): the run's summary line (viewerRefusalLine). */
+  readonly refusals: ViewerRefusals;
   close(): Promise<void>;
 }

@@ -5,7 +5,7 @@ import { mjcfRecordedLinks, urdfRecordedLinks } from '../linkTree.ts';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { recordedRobotName, replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
-import { attachViewer, type ViewerSafety } from '../../viewer/index.ts';
+import { attachViewer, viewerRefusalLine, type ViewerSafety } from '../../viewer/index.ts';
 import { UsageError } from '../../core/errors.ts';
 import { printable } from '../../core/printable.ts';
 import { allowOriginArg, portNumber, positiveNumber } from '../args.ts';
@@ -174,6 +174,8 @@ async function playInViewer(rec: Recording, o: { viewPort: number; allowOrigin?:
   } finally {
     process.off('SIGINT', stop);
     await viewer.close();
+    const refused = viewerRefusalLine(viewer.refusals); // what the server refused: the operator sees it (review R23)
+    if (refused !== undefined) process.stderr.write(`${refused}\n`);
     await robot.close();
   }
 }
