@@ -11,8 +11,9 @@
  * What a client may make this thread do is bounded (docs/bridge.md, "A client that floods"): the
  * robot's loop runs on it, so each connection has a bucket of messages and one of bytes, checked
  * before a message is read; one that finds either empty closes the connection (1008) unread (an
- * estop in it is applied first: stopping is always allowed). Upgrades are bounded server-wide
- * (503), a client that leaves over `maxBufferedBytes` unread when it is sent a reply is closed
+ * estop in it is applied first: stopping is always allowed). Upgrades without the token are
+ * bounded server-wide, in rate and in connections open (503); one that carries the token
+ * (`authorization: Bearer`) is not, so a token-less process cannot keep a token holder out. A client that leaves over `maxBufferedBytes` unread when it is sent a reply is closed
  * (1008), and an upgrade from a browser page (an `Origin` header) not in `allowOrigins` is refused
  * 403 (cross-site WebSocket hijacking; a Node client sends no Origin).
  *
@@ -31,11 +32,20 @@ import { tokenMatches } from './tokens.ts';
 import type { ResolvedLimits } from './serverOptions.ts';
 import { TokenBucket } from '../../src/core/TokenBucket.ts';
 
+/** The token of an `authorization: Bearer TOKEN` header; undefined when there is none. */
+export function bearerToken(h: string | undefined): string | undefined {
+  if (h === undefined) return undefined;
+  const m = /^Bearer +(\S+) *$/i.exec(h);
+  return m ? m[1] : undefined;
+}
+
 /** One connection. */
 export interface Client {
   readonly id: number;
   readonly ws: WebSocket;
   readonly remote: string;
+  /** Its upgrade carried the token (`authorization: Bearer`): it took no upgrade slot and is not token-less (PROTOCOL.md section 1). */
+  readonly upgradeToken: boolean;
   authed: boolean;
   observing: boolean;
   /** Timed out or over a bound: being closed, what it sends ignored meanwhile. */
@@ -318,10 +328,13 @@ export class Connections {
       socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
     }
-    if (!this._upgrades.take(1, this._o.now())) {
-      this.upgradesRefused++;
-      socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n`);
-      return;
+    // An upgrade that carries the token takes no upgrade slot and is never refused for the number
+    // of connections: a token-less process cannot keep a commander's reconnect (or an operator's
+    // stop client holding the token) out (docs/bridge.md, "A client that floods").
+    const withToken = bearerToken(req.headers.authorization) !== undefined && tokenMatches(bearerToken(req.headers.authorization)!, this._o.token);
+    if (!withToken) {
+      if (this._tokenless() >= this._o.limits.maxTokenlessConnections) return this._busy(socket, `${this._o.limits.maxTokenlessConnections} connections without the token already open`);
+      if (!this._upgrades.take(1, this._o.now())) return this._busy(socket, `over ${this._o.limits.burstUpgrades} new connections at once or ${this._o.limits.upgradesPerS}/s without the token`);
     }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
@@ -342,10 +355,24 @@ export class Connections {
       );
       return;
     }
-    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, req));
+    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, req, withToken));
   }
 
-  private _onConnection(ws: WebSocket, req: IncomingMessage): void {
+  /** Open connections that hold no token: neither in their upgrade nor by `auth`. */
+  private _tokenless(): number {
+    let n = 0;
+    for (const c of this.clients) if (!c.upgradeToken && !c.authed && !c.dead) n++;
+    return n;
+  }
+
+  /** Refuses an upgrade 503 (`retry-after: 1`) with `why` as its body. */
+  private _busy(socket: Duplex, why: string): void {
+    this.upgradesRefused++;
+    const body = `axon bridge busy: ${why}; retry, or connect with the token (authorization: Bearer; hardware/PROTOCOL.md section 1)`;
+    socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
+  }
+
+  private _onConnection(ws: WebSocket, req: IncomingMessage, upgradeToken: boolean): void {
     if (this._closed) {
       ws.close(CloseCode.GOING_AWAY, 'server shutting down');
       return;
@@ -355,6 +382,7 @@ export class Connections {
       id: this._nextId++,
       ws,
       remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`,
+      upgradeToken,
       authed: false,
       observing: this._o.observeWithoutToken,
       dead: false,

@@ -51,17 +51,15 @@ export function openLink(
   const role: Role = o.role ?? 'command';
   const token = o.token ?? process.env[TOKEN_ENV];
   const timeoutS = o.connectTimeoutS ?? 5;
+  // The token rides in the upgrade too, so that the server counts this upgrade against no bound
+  // that a token-less process can use up (PROTOCOL.md section 1, "Bounds"); auth still carries it.
+  const headers: Record<string, string> = token === undefined || !/^\S+$/.test(token) ? {} : { authorization: `Bearer ${token}` };
   return new Promise<Link>((resolve, reject) => {
-    let ws: WebSocket;
-    try {
-      // allowSynchronousEvents: every frame of one socket read is handled in that read (ws's default
-      // from 8.17, named so that no version reads some of them a turn later: after the tick).
-      ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000, allowSynchronousEvents: true });
-    } catch (e) {
-      reject(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://host:port'));
-      return;
-    }
+    let ws!: WebSocket;
     let settled = false;
+    /** The last 503 (server busy) while retrying, for the timeout's message. */
+    let busy: string | undefined;
+    let retry: unknown;
     let hello: HelloMessage | undefined;
     let spec: RobotSpec | undefined;
     let granted: Role | undefined;
@@ -71,13 +69,19 @@ export function openLink(
       if (settled) return;
       settled = true;
       timers.clearTimeout(timer);
+      if (retry !== undefined) timers.clearTimeout(retry);
       ws.removeAllListeners();
       ws.on('error', () => {});
       ws.terminate();
       reject(e);
     };
     const timer = timers.setTimeout(
-      () => fail(new BridgeError('BRIDGE_TIMEOUT', url, `no ${phase === 'hello' ? 'hello' : phase.replace('_', ' ')} within ${timeoutS} s`, 'an axon bridge server answering')),
+      () =>
+        fail(
+          busy !== undefined && phase === 'hello'
+            ? new BridgeError('BRIDGE_CONNECT', url, `server busy for ${timeoutS} s, retried: ${busy}`, 'a server with room for a new connection (or connect with the token; hardware/PROTOCOL.md section 1 "Bounds")')
+            : new BridgeError('BRIDGE_TIMEOUT', url, `no ${phase === 'hello' ? 'hello' : phase.replace('_', ' ')} within ${timeoutS} s`, 'an axon bridge server answering'),
+        ),
       timeoutS,
     );
     const succeed = () => {
@@ -86,111 +90,135 @@ export function openLink(
       timers.clearTimeout(timer);
       resolve({ ws, hello: hello!, spec: spec!, role: granted!, backlog });
     };
-    ws.on('unexpected-response', (_req, res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body.length < 4096 ? (body += d) : undefined));
-      res.on('end', () => {
-        const versions = String(res.headers[VERSIONS_HEADER] ?? '');
-        if (res.statusCode === HTTP_VERSION_MISMATCH) {
-          let text = body.trim();
-          try {
-            text = (JSON.parse(body) as { text?: string }).text ?? text;
-          } catch {
-            /* plain text body */
-          }
-          fail(new BridgeError('BRIDGE_VERSION', url, `protocol version mismatch: ${text || `server speaks ${versions || 'another version'}`}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
-        } else fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`, 'an axon bridge server'));
+    const start = () => {
+      retry = undefined;
+      try {
+        // allowSynchronousEvents: every frame of one socket read is handled in that read (ws's default
+        // from 8.17, named so that no version reads some of them a turn later: after the tick).
+        ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000, allowSynchronousEvents: true, headers });
+      } catch (e) {
+        fail(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://host:port'));
+        return;
+      }
+      ws.on('unexpected-response', (_req, res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (d: string) => (body.length < 4096 ? (body += d) : undefined));
+        res.on('end', () => {
+          const versions = String(res.headers[VERSIONS_HEADER] ?? '');
+          if (res.statusCode === HTTP_VERSION_MISMATCH) {
+            let text = body.trim();
+            try {
+              text = (JSON.parse(body) as { text?: string }).text ?? text;
+            } catch {
+              /* plain text body */
+            }
+            fail(new BridgeError('BRIDGE_VERSION', url, `protocol version mismatch: ${text || `server speaks ${versions || 'another version'}`}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
+          } else if (res.statusCode === 503) {
+            // The server is up and bounding new connections: try again after its retry-after, until the connect timeout.
+            if (settled) return;
+            const after = Number(res.headers['retry-after']);
+            busy = `HTTP 503 (${printable(body.trim().slice(0, 200)) || 'service unavailable'})`;
+            const old = ws;
+            old.removeAllListeners();
+            old.on('error', () => {});
+            old.terminate();
+            retry = timers.setTimeout(start, Number.isFinite(after) && after > 0 ? Math.min(after, 1) : 1);
+          } else if (res.statusCode === 403)
+            fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP 403: the server refuses this client (${printable(body.trim().slice(0, 200))})`, 'a client that sends no Origin, or one in the server\'s allowOrigins'));
+          else fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`, 'an axon bridge server'));
+        });
+        res.on('error', () => fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`)));
       });
-      res.on('error', () => fail(new BridgeError('BRIDGE_CONNECT', url, `HTTP ${res.statusCode} instead of a WebSocket upgrade`)));
-    });
-    ws.on('error', (e: Error & { code?: string }) => {
-      const m = /Server sent no subprotocol|Server sent an invalid subprotocol/.test(e.message);
-      if (m) fail(new BridgeError('BRIDGE_VERSION', url, `server did not accept subprotocol ${SUBPROTOCOL} (${e.message})`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
-      else fail(new BridgeError('BRIDGE_CONNECT', url, `cannot connect: ${e.code ?? e.message}`, 'an axon bridge server listening there'));
-    });
-    ws.on('close', (code, reason) => {
-      const r = reason.toString();
-      if (code === CloseCode.AUTH_FAILED) fail(new BridgeError('BRIDGE_AUTH', url, `wrong token (server closed the link: ${r})`, 'the token the server was started with', ErrorCode.AUTH_FAILED));
-      else fail(new BridgeError('BRIDGE_CONNECT', url, `server closed the link during ${phase.replace('_', ' ')} (${code}${r ? ` ${r}` : ''})`));
-    });
-    ws.on('message', (data: Buffer, isBinary: boolean) => {
-      if (settled) {
-        // Several frames can arrive in one read: keep those after the first frame for the robot.
-        backlog.push({ data, isBinary });
-        return;
-      }
-      if (phase === 'hello') {
-        if (isBinary) return fail(new BridgeError('BRIDGE_BAD_HELLO', url, 'first message is binary', 'a JSON hello'));
-        const m = parseServerMessage(data.toString('utf8'));
-        if (!m || m.type !== 'hello') return fail(new BridgeError('BRIDGE_BAD_HELLO', url, `first message is not a hello (${data.toString('utf8').slice(0, 80)})`, '{"type":"hello",...}'));
-        const h = m as HelloMessage;
-        if (h.protocol !== PROTOCOL_VERSION) {
-          const sub = typeof h.subprotocol === 'string' && SUBPROTOCOL_PATTERN.test(h.subprotocol) ? ` (${h.subprotocol})` : '';
-          return fail(
-            new BridgeError('BRIDGE_VERSION', url, `server speaks protocol version ${JSON.stringify(h.protocol)}${sub}, this client ${PROTOCOL_VERSION}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH),
-          );
-        }
-        try {
-          spec = specFromWire(h.robot);
-          checkHello(h, url, spec);
-        } catch (e) {
-          return fail(e as BridgeError);
-        }
-        if (expectSpec && !sameSpec(expectSpec, spec))
-          return fail(new BridgeError('BRIDGE_ROBOT_CHANGED', url, `serves robot "${printable(spec.name)}" now, not the "${printable(expectSpec.name)}" this client was connected to`, 'the same robot after a reconnect'));
-        try {
-          accept?.(h, spec);
-        } catch (e) {
-          return fail(e as BridgeError);
-        }
-        hello = h;
-        phase = 'auth';
-        ws.send(JSON.stringify(token === undefined ? { type: 'auth', role } : { type: 'auth', role, token }));
-        return;
-      }
-      if (isBinary) {
-        if (phase === 'first_frame') {
+      ws.on('error', (e: Error & { code?: string }) => {
+        const m = /Server sent no subprotocol|Server sent an invalid subprotocol/.test(e.message);
+        if (m) fail(new BridgeError('BRIDGE_VERSION', url, `server did not accept subprotocol ${SUBPROTOCOL} (${e.message})`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH));
+        else fail(new BridgeError('BRIDGE_CONNECT', url, `cannot connect: ${e.code ?? e.message}`, 'an axon bridge server listening there'));
+      });
+      ws.on('close', (code, reason) => {
+        const r = reason.toString();
+        if (code === CloseCode.AUTH_FAILED) fail(new BridgeError('BRIDGE_AUTH', url, `wrong token (server closed the link: ${r})`, 'the token the server was started with', ErrorCode.AUTH_FAILED));
+        else fail(new BridgeError('BRIDGE_CONNECT', url, `server closed the link during ${phase.replace('_', ' ')} (${code}${r ? ` ${r}` : ''})`));
+      });
+      ws.on('message', (data: Buffer, isBinary: boolean) => {
+        if (settled) {
+          // Several frames can arrive in one read: keep those after the first frame for the robot.
           backlog.push({ data, isBinary });
-          succeed();
+          return;
         }
-        return; // frames before auth / reset completes are not this session's yet
-      }
-      const m = parseServerMessage(data.toString('utf8'));
-      if (!m) return;
-      if (m.type === 'error') {
-        const code =
-          m.code === ErrorCode.AUTH_REQUIRED || m.code === ErrorCode.AUTH_FAILED ? 'BRIDGE_AUTH' : m.code === ErrorCode.COMMANDER_BUSY ? 'BRIDGE_BUSY' : phase === 'auth' ? 'BRIDGE_AUTH' : 'BRIDGE_REFUSED';
-        const hint = m.code === ErrorCode.AUTH_REQUIRED && token === undefined ? ` (no token given: pass --token or set ${TOKEN_ENV})` : '';
-        return fail(BridgeError.fromServer(code, url, m.code, `${m.text}${hint}`));
-      }
-      if (phase === 'auth' && m.type === 'auth_ok') {
-        granted = m.role;
-        if (role === 'command' && granted !== 'command') return; // COMMANDER_BUSY error came (or comes) with it
-        if (simReset && hello!.sim && role === 'command') {
-          // Leaving a latched stop is an operator's reset (PROTOCOL.md section 7), not a side effect of connecting.
-          const h = hello!;
-          if (h.robotState === 'safe-stop' || h.robotState === 'e-stopped')
+        if (phase === 'hello') {
+          if (isBinary) return fail(new BridgeError('BRIDGE_BAD_HELLO', url, 'first message is binary', 'a JSON hello'));
+          const m = parseServerMessage(data.toString('utf8'));
+          if (!m || m.type !== 'hello') return fail(new BridgeError('BRIDGE_BAD_HELLO', url, `first message is not a hello (${data.toString('utf8').slice(0, 80)})`, '{"type":"hello",...}'));
+          const h = m as HelloMessage;
+          if (h.protocol !== PROTOCOL_VERSION) {
+            const sub = typeof h.subprotocol === 'string' && SUBPROTOCOL_PATTERN.test(h.subprotocol) ? ` (${h.subprotocol})` : '';
             return fail(
-              new BridgeError(
-                'BRIDGE_ROBOT_STOPPED',
-                url,
-                `the served robot is ${h.robotState}${h.stateCause ? ` (${printable(h.stateCause)}: ${printable(h.stateReason)})` : ''}: not reset on connect`,
-                'an operator reset on the server first',
-              ),
+              new BridgeError('BRIDGE_VERSION', url, `server speaks protocol version ${JSON.stringify(h.protocol)}${sub}, this client ${PROTOCOL_VERSION}`, `a server speaking ${SUBPROTOCOL}`, ErrorCode.VERSION_MISMATCH),
             );
-          phase = 'sim_reset';
-          ws.send(JSON.stringify(simReset.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: simReset.seed }));
-        } else phase = 'first_frame';
-        return;
-      }
-      if (m.type === 'status') hello = { ...hello!, robotState: m.robotState, stateCause: m.cause, stateReason: m.reason };
-      if (phase === 'sim_reset' && m.type === 'status' && m.cause === 'sim_reset') {
-        phase = 'first_frame';
-        return;
-      }
-      if (phase === 'first_frame') backlog.push({ data, isBinary });
-    });
+          }
+          try {
+            spec = specFromWire(h.robot);
+            checkHello(h, url, spec);
+          } catch (e) {
+            return fail(e as BridgeError);
+          }
+          if (expectSpec && !sameSpec(expectSpec, spec))
+            return fail(new BridgeError('BRIDGE_ROBOT_CHANGED', url, `serves robot "${printable(spec.name)}" now, not the "${printable(expectSpec.name)}" this client was connected to`, 'the same robot after a reconnect'));
+          try {
+            accept?.(h, spec);
+          } catch (e) {
+            return fail(e as BridgeError);
+          }
+          hello = h;
+          phase = 'auth';
+          ws.send(JSON.stringify(token === undefined ? { type: 'auth', role } : { type: 'auth', role, token }));
+          return;
+        }
+        if (isBinary) {
+          if (phase === 'first_frame') {
+            backlog.push({ data, isBinary });
+            succeed();
+          }
+          return; // frames before auth / reset completes are not this session's yet
+        }
+        const m = parseServerMessage(data.toString('utf8'));
+        if (!m) return;
+        if (m.type === 'error') {
+          const code =
+            m.code === ErrorCode.AUTH_REQUIRED || m.code === ErrorCode.AUTH_FAILED ? 'BRIDGE_AUTH' : m.code === ErrorCode.COMMANDER_BUSY ? 'BRIDGE_BUSY' : phase === 'auth' ? 'BRIDGE_AUTH' : 'BRIDGE_REFUSED';
+          const hint = m.code === ErrorCode.AUTH_REQUIRED && token === undefined ? ` (no token given: pass --token or set ${TOKEN_ENV})` : '';
+          return fail(BridgeError.fromServer(code, url, m.code, `${m.text}${hint}`));
+        }
+        if (phase === 'auth' && m.type === 'auth_ok') {
+          granted = m.role;
+          if (role === 'command' && granted !== 'command') return; // COMMANDER_BUSY error came (or comes) with it
+          if (simReset && hello!.sim && role === 'command') {
+            // Leaving a latched stop is an operator's reset (PROTOCOL.md section 7), not a side effect of connecting.
+            const h = hello!;
+            if (h.robotState === 'safe-stop' || h.robotState === 'e-stopped')
+              return fail(
+                new BridgeError(
+                  'BRIDGE_ROBOT_STOPPED',
+                  url,
+                  `the served robot is ${h.robotState}${h.stateCause ? ` (${printable(h.stateCause)}: ${printable(h.stateReason)})` : ''}: not reset on connect`,
+                  'an operator reset on the server first',
+                ),
+              );
+            phase = 'sim_reset';
+            ws.send(JSON.stringify(simReset.seed === undefined ? { type: 'sim_reset' } : { type: 'sim_reset', seed: simReset.seed }));
+          } else phase = 'first_frame';
+          return;
+        }
+        if (m.type === 'status') hello = { ...hello!, robotState: m.robotState, stateCause: m.cause, stateReason: m.reason };
+        if (phase === 'sim_reset' && m.type === 'status' && m.cause === 'sim_reset') {
+          phase = 'first_frame';
+          return;
+        }
+        if (phase === 'first_frame') backlog.push({ data, isBinary });
+      });
+    };
+    start();
   });
 }
 

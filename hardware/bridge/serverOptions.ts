@@ -100,16 +100,18 @@ export interface BridgeServerOptions {
  * Per-connection buckets, checked on every message before it is read (a message that finds one
  * empty closes the connection 1008, unread; an estop in it is applied first), the server-wide
  * bound on WebSocket upgrades, and the most a client may leave unread. A connection that has
- * authenticated with the token gets the first pair, sized so that a commander at 1 kHz never meets
- * them: 1000 command frames a second (under 2 KiB each up to 100 joints with gains and
- * feed-forward) and 10 heartbeats. One without the token (it may observe, stop, ask for stats and
- * authenticate: 10 heartbeats a second) gets the `tokenless` pair.
+ * authenticated with the token gets the first pair, sized by default from the loop rate so that a
+ * commander sending one command frame per loop step never meets them (`tokenLimits`): 1.25 times
+ * the loop rate plus 20 messages a second, at least 2000, and as many frames of the robot's
+ * largest command frame (gains and feed-forward) in bytes, at least 2 MiB. One without the token
+ * (it may observe, stop, ask for stats and authenticate: 10 heartbeats a second) gets the
+ * `tokenless` pair, and at most `maxTokenlessConnections` of them are open at once.
  */
 export interface BridgeLimits {
-  /** Messages a second an authenticated connection may send on average, and at once beyond it; defaults 2000 and 2000. */
+  /** Messages a second an authenticated connection may send on average, and at once beyond it; defaults max(2000, 1.25 × loop rate + 20), both. */
   readonly messagesPerS?: number;
   readonly burstMessages?: number;
-  /** Its bytes a second on average, and at once; defaults 2 MiB and 2 MiB. */
+  /** Its bytes a second on average, and at once; defaults max(2 MiB, messages a second × the largest command frame), both. */
   readonly bytesPerS?: number;
   readonly burstBytes?: number;
   /** The same for a connection without the token; defaults 100 and 100 messages, 64 KiB and 128 KiB. */
@@ -117,9 +119,11 @@ export interface BridgeLimits {
   readonly tokenlessBurstMessages?: number;
   readonly tokenlessBytesPerS?: number;
   readonly tokenlessBurstBytes?: number;
-  /** Upgrades a second the whole server accepts on average, and at once; beyond, 503. Defaults 10 and 20. */
+  /** Upgrades without the token a second the whole server accepts on average, and at once; beyond, 503. Defaults 10 and 20. An upgrade with the token (`authorization: Bearer`) is not counted. */
   readonly upgradesPerS?: number;
   readonly burstUpgrades?: number;
+  /** Connections without the token (in their upgrade or by `auth`) open at once; beyond, an upgrade without the token gets 503. Default 32. */
+  readonly maxTokenlessConnections?: number;
   /** Bytes a client may leave unsent when it is sent a reply or a status; beyond, it is closed 1008. Default 1 MiB. */
   readonly maxBufferedBytes?: number;
 }
@@ -138,8 +142,21 @@ export const DEFAULT_LIMITS: ResolvedLimits = {
   tokenlessBurstBytes: 128 * 1024,
   upgradesPerS: 10,
   burstUpgrades: 20,
+  maxTokenlessConnections: 32,
   maxBufferedBytes: 1 << 20,
 };
+
+/**
+ * The token holder's buckets for a loop rate and joint count: a commander sends at most one
+ * command frame per loop step that counts (later ones in a step only overwrite it), plus 10
+ * heartbeats and the odd control message; 1.25 × leaves room for a client clock that runs ahead
+ * of the server's. Never below DEFAULT_LIMITS (2000 messages, 2 MiB a second).
+ */
+export function tokenLimits(loopHz: number, joints: number): Pick<ResolvedLimits, 'messagesPerS' | 'burstMessages' | 'bytesPerS' | 'burstBytes'> {
+  const msgs = Math.max(DEFAULT_LIMITS.messagesPerS, Math.ceil(1.25 * loopHz + 20));
+  const bytes = Math.max(DEFAULT_LIMITS.bytesPerS, msgs * (24 + 16 * joints)); // PROTOCOL.md section 5.3, gains and feed-forward
+  return { messagesPerS: msgs, burstMessages: msgs, bytesPerS: bytes, burstBytes: bytes };
+}
 
 /**
  * Most loop rate (Hz) the timing thread paces by default: it kept 97 % of its slots at 4 kHz and
@@ -212,7 +229,7 @@ export function resolveServerOptions(o: BridgeServerOptions) {
       throw new BridgeError('BRIDGE_CONFIG', 'imuLink', b.detail, b.expected);
     }
   }
-  const limits = { ...DEFAULT_LIMITS };
+  const limits = { ...DEFAULT_LIMITS, ...tokenLimits(loopHz, robot.spec.joints.length) };
   for (const k of Object.keys(DEFAULT_LIMITS) as (keyof ResolvedLimits)[]) {
     const v = o.limits?.[k];
     if (v === undefined) continue;
