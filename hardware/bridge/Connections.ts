@@ -299,6 +299,7 @@ export class Connections {
   /** Tells every client (close 1001), waits up to 0.5 s for them to go, releases the port. */
   async close(): Promise<void> {
     this._closed = true;
+    this._flushRefused(this._o.now());
     if (this._heartbeatTimer) clearInterval(this._heartbeatTimer);
     for (const c of this.clients) c.ws.close(CloseCode.GOING_AWAY, 'server shutting down');
     await new Promise<void>((resolve) => {
@@ -324,6 +325,7 @@ export class Connections {
     const origin = req.headers.origin;
     if (origin !== undefined && !this._o.allowOrigins.has(origin.toLowerCase())) {
       this.originsRefused++;
+      this._tellRefused(req, 403, `origin ${JSON.stringify(origin.slice(0, 200))} not allowed`);
       const body = `origin ${JSON.stringify(origin.slice(0, 200))} may not connect: a web page in this machine's browser is not a bridge client (BridgeServer allowOrigins; docs/bridge.md)`;
       socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
       return;
@@ -333,8 +335,8 @@ export class Connections {
     // stop client holding the token) out (docs/bridge.md, "A client that floods").
     const withToken = bearerToken(req.headers.authorization) !== undefined && tokenMatches(bearerToken(req.headers.authorization)!, this._o.token);
     if (!withToken) {
-      if (this._tokenless() >= this._o.limits.maxTokenlessConnections) return this._busy(socket, `${this._o.limits.maxTokenlessConnections} connections without the token already open`);
-      if (!this._upgrades.take(1, this._o.now())) return this._busy(socket, `over ${this._o.limits.burstUpgrades} new connections at once or ${this._o.limits.upgradesPerS}/s without the token`);
+      if (this._tokenless() >= this._o.limits.maxTokenlessConnections) return this._busy(req, socket, `${this._o.limits.maxTokenlessConnections} connections without the token already open`);
+      if (!this._upgrades.take(1, this._o.now())) return this._busy(req, socket, `over ${this._o.limits.burstUpgrades} new connections at once or ${this._o.limits.upgradesPerS}/s without the token`);
     }
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
@@ -358,6 +360,26 @@ export class Connections {
     this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, req, withToken));
   }
 
+  /** Refused upgrades not told yet, and when the last 'upgrades_refused' event went out (s). */
+  private _refusedUntold = 0;
+  private _refusedToldAt = -Infinity;
+  private _refusedLast: { status: number; remote: string; why: string } | undefined;
+
+  /** Counts a refused upgrade; one 'upgrades_refused' event a second at most, with the count since the last. */
+  private _tellRefused(req: IncomingMessage, status: number, why: string): void {
+    this._refusedUntold++;
+    this._refusedLast = { status, remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, why };
+    const now = this._o.now();
+    if (now - this._refusedToldAt >= 1) this._flushRefused(now);
+  }
+
+  private _flushRefused(now: number): void {
+    if (this._refusedUntold === 0 || this._refusedLast === undefined) return;
+    this._o.event({ kind: 'upgrades_refused', ...this._refusedLast, count: this._refusedUntold, time: now });
+    this._refusedUntold = 0;
+    this._refusedToldAt = now;
+  }
+
   /** Open connections that hold no token: neither in their upgrade nor by `auth`. */
   private _tokenless(): number {
     let n = 0;
@@ -366,8 +388,9 @@ export class Connections {
   }
 
   /** Refuses an upgrade 503 (`retry-after: 1`) with `why` as its body. */
-  private _busy(socket: Duplex, why: string): void {
+  private _busy(req: IncomingMessage, socket: Duplex, why: string): void {
     this.upgradesRefused++;
+    this._tellRefused(req, 503, why);
     const body = `axon bridge busy: ${why}; retry, or connect with the token (authorization: Bearer; hardware/PROTOCOL.md section 1)`;
     socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }

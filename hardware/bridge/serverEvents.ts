@@ -29,5 +29,11 @@ export type BridgeServerEvent =
    * was spent each time, so none was. Every refusal still gets its error reply (rate-limited).
    */
   | { readonly kind: 'refusals'; readonly client: number; readonly code: number; readonly name: string; readonly count: number; readonly more: boolean; readonly robotState: RobotState; readonly time: number }
+  /**
+   * Upgrades refused (403 an Origin not allowed, 503 a bound on new connections), at most one
+   * event a second: `count` refusals since the last one, this one (`remote`, `status`, `why`) the
+   * latest. Sent again when the server closes if some were not told yet.
+   */
+  | { readonly kind: 'upgrades_refused'; readonly status: number; readonly remote: string; readonly why: string; readonly count: number; readonly time: number }
   /** The loop's timing thread was lost: the loop goes on, paced by a timer. */
   | { readonly kind: 'pacing'; readonly reason: string; readonly time: number };

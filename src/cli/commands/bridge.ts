@@ -179,6 +179,7 @@ export function bridgeCommand() {
       const paced = server.pacing();
       const cpu = process.cpuUsage(cpu0);
       const finalState = server.robotState;
+      const refused = server.refusals;
       // A stop must end the process: a shutdown step that never finishes (CI once left an
       // `axon bridge --duration 6` waiting for an hour) is named and the process exits 1.
       let step = 'closing the server (clients, port, pacer)';
@@ -217,10 +218,15 @@ export function bridgeCommand() {
         },
         robot_state: finalState,
         state_changes: stateEvents,
+        refusals: { closed_over_limit: refused.closedOverLimit, origins_refused: refused.originsRefused, upgrades_refused: refused.upgradesRefused },
         ...(blownUp !== undefined ? { state_watchdog: blownUp } : {}),
       };
       if (o.json) say(JSON.stringify(summary));
-      else say(`stopped after ${summary.duration_s} s: ${connections} connection(s), ${stats.commandsAccepted} commands accepted, ${stats.commandsRejected} refused, robot was ${finalState}`);
+      else {
+        const bounds = refused.closedOverLimit + refused.originsRefused + refused.upgradesRefused;
+        const boundsText = bounds === 0 ? '' : `; ${refused.upgradesRefused} upgrade(s) refused busy (503), ${refused.originsRefused} for their origin (403), ${refused.closedOverLimit} connection(s) closed over a bound (1008)`;
+        say(`stopped after ${summary.duration_s} s: ${connections} connection(s), ${stats.commandsAccepted} commands accepted, ${stats.commandsRejected} refused, robot was ${finalState}${boundsText}`);
+      }
       if (blownUp !== undefined) {
         // The simulation blew up while served (sim's exit code for a run its watchdog ended).
         process.stderr.write(`axon bridge: the simulation blew up (state watchdog: ${blownUp}); the server safe-stops a commanded robot, and again at each re-arm, until a sim_reset\n`);
@@ -248,6 +254,8 @@ export function describe(e: BridgeServerEvent): string {
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${printable(e.text)}`;
     case 'refusals':
       return `${t} client ${e.client} refused: ${e.name} (${e.code}) ${e.count} ${e.more ? 'more ' : ''}command frame${e.count === 1 ? '' : 's'} while the robot was ${e.robotState}`;
+    case 'upgrades_refused':
+      return `${t} ${e.count} upgrade(s) refused since the last such line, the latest from ${e.remote}: ${e.status} ${printable(e.why)}`;
     case 'pacing':
       return `${t} pacing: ${e.reason}`;
   }

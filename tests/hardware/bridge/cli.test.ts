@@ -140,6 +140,7 @@ describe('axon bridge CLI', () => {
     const summary = JSON.parse(out.stdout.trim().split('\n').at(-1)!);
     expect(summary).toMatchObject({ command: 'bridge', robot: 'pendulum', loop_hz: 500, state_hz: 500, connections: 1, commands: { accepted: 10, rejected: 0 }, robot_state: 'idle' });
     expect(summary.state_changes).toMatchObject({ armed: 1, release: 1 });
+    expect(summary.refusals).toEqual({ closed_over_limit: 0, origins_refused: 0, upgrades_refused: 0 });
     // Paced by the timing thread (the default), which woke the loop for (about) every step of its 1.5 s.
     expect(summary.pacing.kind).toBe('worker');
     expect(summary.pacing.wakes).toBeGreaterThan(0.5 * 1.5 * 500);
@@ -165,7 +166,11 @@ describe('axon bridge CLI', () => {
     expect(await open('http://localhost:3000')).toBe('open');
     expect(await open('https://robot.example.com')).toBe('open');
     expect(await open('http://evil.example')).toBe('403');
-    expect((await done).code).toBe(0);
+    const out = await done;
+    expect(out.code).toBe(0);
+    // The refusal is on the operator's console and counted in the stop line.
+    expect(out.stdout).toMatch(/1 upgrade\(s\) refused since the last such line, the latest from 127\.0\.0\.1:\d+: 403 origin "http:\/\/evil\.example" not allowed/);
+    expect(out.stdout).toMatch(/stopped after .*; 0 upgrade\(s\) refused busy \(503\), 1 for their origin \(403\), 0 connection\(s\) closed over a bound \(1008\)/);
   });
 
   it('refuses an --allow-origin that is not an origin: exit 2 naming the flag', async () => {

@@ -95,6 +95,26 @@ describe('new connections while a token-less process uses up the upgrade bound',
   });
 });
 
+describe('refused upgrades are told', () => {
+  it("one 'upgrades_refused' event a second at most, with the count since the last; the rest when the server closes", async () => {
+    const clock = { t: 10 };
+    const s = await startServer({ now: () => clock.t, paced: false, limits: { upgradesPerS: 1e-6, burstUpgrades: 2 } });
+    const events = record(s);
+    const told = () => events.filter((e) => e.kind === 'upgrades_refused');
+    for (let i = 0; i < 2; i++) expect((await upgrade(s.url)).status).toBe(101);
+    for (let i = 0; i < 4; i++) expect((await upgrade(s.url)).status).toBe(503);
+    expect((await upgrade(s.url, { origin: 'https://evil.example' })).status).toBe(403);
+    expect(told()).toMatchObject([{ kind: 'upgrades_refused', status: 503, count: 1, why: expect.stringMatching(/over 2 new connections at once/) }]);
+    clock.t += 1;
+    expect((await upgrade(s.url)).status).toBe(503);
+    expect(told()[1]).toMatchObject({ status: 503, count: 5, remote: expect.stringMatching(/^127\.0\.0\.1:\d+$/) });
+    expect((await upgrade(s.url, { origin: 'https://evil.example' })).status).toBe(403);
+    await s.close();
+    expect(told()[2]).toMatchObject({ status: 403, count: 1, why: 'origin "https://evil.example" not allowed' });
+    expect(s.refusals).toEqual({ closedOverLimit: 0, originsRefused: 2, upgradesRefused: 5 });
+  });
+});
+
 describe("the token holder's bucket follows the loop rate", () => {
   it('a commander sending one frame per step at a 4 kHz loop, plus heartbeats, is never closed', async () => {
     let t = 10;
