@@ -101,6 +101,11 @@ const ERRORS_PER_S = 20;
 const MAX_BUFFERED = 256 * 1024;
 const _binary = { binary: true } as const;
 const _estopWord = Buffer.from('"estop"');
+/** `"estop"` with its last letters literal, and a JSON escape (`"\u0065stop"` is the same string). */
+const _stopEnd = Buffer.from('stop"');
+const _escape = Buffer.from('\\u');
+/** Whether a text message over a bound may be an estop, so is worth parsing (PROTOCOL.md section 1): it names "estop", however it writes it. */
+const mayBeEstop = (data: Buffer): boolean => data.includes(_estopWord) || data.includes(_stopEnd) || data.includes(_escape);
 
 export class Connections {
   readonly clients = new Set<Client>();
@@ -125,6 +130,7 @@ export class Connections {
       noServer: true,
       maxPayload: MAX_ESTOP_BYTES, // MAX_MESSAGE_BYTES is enforced per message, after an estop is seen (_tooBig)
       perMessageDeflate: false,
+      autoPong: false, // a ping is answered after it passed the connection's buckets ('ping' below)
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
     this._http = createServer((_req, res) => {
@@ -440,6 +446,14 @@ export class Connections {
         this.sendError(c, ErrorCode.INTERNAL, `server failed on this message: ${e instanceof Error ? e.message : String(e)}`);
       }
     });
+    // A ping counts as a message against the same buckets (its pong is work on this thread too).
+    ws.on('ping', (data: Buffer) => {
+      if (c.dead) return;
+      const now = this._o.now();
+      const m = c.msgs.take(1, now);
+      if (!(c.bytes.take(data.length, now) && m)) return this._overLimit(c, data, true, m);
+      ws.pong(data);
+    });
     this.sendText(c, JSON.stringify(this._o.hello(c)));
     this._o.event({ kind: 'connect', client: c.id, remote: c.remote, time: now });
   }
@@ -450,7 +464,7 @@ export class Connections {
    * wording. Only a text message with "estop" in it is parsed at all.
    */
   private _tooBig(c: Client, data: Buffer, isBinary: boolean): void {
-    if (!isBinary && data.includes(_estopWord)) this._o.onOversizeText(c, data.toString('utf8'));
+    if (!isBinary && mayBeEstop(data)) this._o.onOversizeText(c, data.toString('utf8'));
     c.dead = true;
     c.ws.close(CloseCode.MESSAGE_TOO_BIG, `message over ${MAX_MESSAGE_BYTES} bytes`);
   }
@@ -469,7 +483,7 @@ export class Connections {
 
   /** A message over `c`'s buckets: an estop in it still stops, then `c` is closed 1008, what it sends after unread. */
   private _overLimit(c: Client, data: Buffer, isBinary: boolean, msgsLeft: boolean): void {
-    if (!isBinary && data.includes(_estopWord)) this._o.onOversizeText(c, data.toString('utf8'));
+    if (!isBinary && mayBeEstop(data)) this._o.onOversizeText(c, data.toString('utf8'));
     this._refuse(c, msgsLeft ? `over ${c.bytes.burst} bytes at once or ${c.bytes.perS} B/s` : `over ${c.msgs.burst} messages at once or ${c.msgs.perS}/s`);
   }
 

@@ -113,6 +113,34 @@ describe('a token-less client that floods', () => {
     expect(s.robotState).toBe('e-stopped');
   });
 
+  it('an estop written with JSON escapes in the message that passes the bound still stops the robot', async () => {
+    const t = 10;
+    const s = await serve({ now: () => t, paced: false, limits: { tokenlessBurstMessages: 10 } });
+    const cmd = await client(s);
+    await cmd.auth(TOKEN, 'command');
+    cmd.bin(effort(1, 0.5));
+    await waitUntil(() => s.robotState === 'running', 'armed');
+    const by = await client(s);
+    for (let i = 0; i < 10; i++) by.json({ type: 'heartbeat', time: 0 });
+    by.ws.send('{"type":"\\u0065\\u0073\\u0074\\u006f\\u0070","reason":"escaped"}'); // the same JSON value as "estop"
+    await waitUntil(() => by.closed !== undefined, 'closed');
+    expect(by.closed?.code).toBe(1008);
+    expect(s.robotState).toBe('e-stopped');
+  });
+
+  it('pings count against the same bucket: a token-less ping flood is closed 1008 after its burst, pongs only within it', async () => {
+    const t = 10;
+    const s = await serve({ now: () => t, paced: false });
+    const flooder = await client(s);
+    let pongs = 0;
+    flooder.ws.on('pong', () => pongs++);
+    for (let i = 0; i < 500; i++) flooder.ws.ping();
+    await waitUntil(() => flooder.closed !== undefined, 'the pinger closed');
+    expect(flooder.closed).toEqual({ code: 1008, reason: 'over 100 messages at once or 100/s' });
+    expect(pongs).toBe(100);
+    expect(s.refusals.closedOverLimit).toBe(1);
+  });
+
   it('a commander at 1 kHz and a token-less observer at 10 heartbeats a second are never closed (the default bounds)', async () => {
     let t = 10;
     const s = await serve({ now: () => t, paced: false });
