@@ -172,6 +172,7 @@ export class Connections {
   heartbeat(): void {
     const now = this._o.now();
     const msg = JSON.stringify({ type: 'heartbeat', time: now });
+    if (this._refusedUntold > 0 && now - this._refusedToldAt >= 1) this._flushRefused(now); // a burst that stopped is told within a second
     for (const c of this.clients) {
       if (now - c.lastHeard > this._o.heartbeatTimeoutS) {
         if (!c.dead) {
