@@ -29,15 +29,9 @@ import type { HelloMessage } from './messages.ts';
 import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_ESTOP_BYTES, MAX_MESSAGE_BYTES, SUBPROTOCOL, VERSIONS_HEADER, type Role, type RobotState } from './protocol.ts';
 import type { ServerCounts } from './ServerStats.ts';
 import { tokenMatches } from './tokens.ts';
+import { UpgradeGate } from './UpgradeGate.ts';
 import type { ResolvedLimits } from './serverOptions.ts';
 import { TokenBucket } from '../../src/core/TokenBucket.ts';
-
-/** The token of an `authorization: Bearer TOKEN` header; undefined when there is none. */
-export function bearerToken(h: string | undefined): string | undefined {
-  if (h === undefined) return undefined;
-  const m = /^Bearer +(\S+) *$/i.exec(h);
-  return m ? m[1] : undefined;
-}
 
 /** One connection. */
 export interface Client {
@@ -117,15 +111,20 @@ export class Connections {
   private _closed = false;
   private _heartbeatTimer: NodeJS.Timeout | undefined;
   private readonly _o: ConnectionsOptions;
-  private readonly _upgrades: TokenBucket;
-  /** Connections closed for a bound (a bucket, the send buffer), upgrades refused for their Origin or their rate. */
+  private readonly _gate: UpgradeGate;
+  /** Connections closed for a bound (a bucket, the send buffer). */
   closedOverLimit = 0;
-  originsRefused = 0;
-  upgradesRefused = 0;
+  /** Upgrades refused for their Origin (403), for a bound on new connections (503). */
+  get originsRefused(): number {
+    return this._gate.originsRefused;
+  }
+  get upgradesRefused(): number {
+    return this._gate.upgradesRefused;
+  }
 
   constructor(o: ConnectionsOptions) {
     this._o = o;
-    this._upgrades = new TokenBucket(o.limits.upgradesPerS, o.limits.burstUpgrades, o.now());
+    this._gate = new UpgradeGate(o);
     this._wss = new WebSocketServer({
       noServer: true,
       maxPayload: MAX_ESTOP_BYTES, // MAX_MESSAGE_BYTES is enforced per message, after an estop is seen (_tooBig)
@@ -172,7 +171,7 @@ export class Connections {
   heartbeat(): void {
     const now = this._o.now();
     const msg = JSON.stringify({ type: 'heartbeat', time: now });
-    if (this._refusedUntold > 0 && now - this._refusedToldAt >= 1) this._flushRefused(now); // a burst that stopped is told within a second
+    this._gate.flush(); // refused upgrades of a burst that stopped: told within a second
     for (const c of this.clients) {
       if (now - c.lastHeard > this._o.heartbeatTimeoutS) {
         if (!c.dead) {
@@ -306,7 +305,7 @@ export class Connections {
   /** Tells every client (close 1001), waits up to 0.5 s for them to go, releases the port. */
   async close(): Promise<void> {
     this._closed = true;
-    this._flushRefused(this._o.now());
+    this._gate.flush(true);
     if (this._heartbeatTimer) clearInterval(this._heartbeatTimer);
     for (const c of this.clients) c.ws.close(CloseCode.GOING_AWAY, 'server shutting down');
     await new Promise<void>((resolve) => {
@@ -329,22 +328,8 @@ export class Connections {
 
   private _onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     socket.on('error', () => socket.destroy());
-    const origin = req.headers.origin;
-    if (origin !== undefined && !this._o.allowOrigins.has(origin.toLowerCase())) {
-      this.originsRefused++;
-      this._tellRefused(req, 403, `origin ${JSON.stringify(origin.slice(0, 200))} not allowed`);
-      const body = `origin ${JSON.stringify(origin.slice(0, 200))} may not connect: a web page in this machine's browser is not a bridge client (BridgeServer allowOrigins; docs/bridge.md)`;
-      socket.end(`HTTP/1.1 403 Forbidden\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
-      return;
-    }
-    // An upgrade that carries the token takes no upgrade slot and is never refused for the number
-    // of connections: a token-less process cannot keep a commander's reconnect (or an operator's
-    // stop client holding the token) out (docs/bridge.md, "A client that floods").
-    const withToken = bearerToken(req.headers.authorization) !== undefined && tokenMatches(bearerToken(req.headers.authorization)!, this._o.token);
-    if (!withToken) {
-      if (this._tokenless() >= this._o.limits.maxTokenlessConnections) return this._busy(req, socket, `${this._o.limits.maxTokenlessConnections} connections without the token already open`);
-      if (!this._upgrades.take(1, this._o.now())) return this._busy(req, socket, `over ${this._o.limits.burstUpgrades} new connections at once or ${this._o.limits.upgradesPerS}/s without the token`);
-    }
+    const admitted = this._gate.admit(req, socket, () => this._tokenless());
+    if (!admitted) return;
     const offered = String(req.headers['sec-websocket-protocol'] ?? '')
       .split(',')
       .map((p) => p.trim())
@@ -364,27 +349,7 @@ export class Connections {
       );
       return;
     }
-    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, req, withToken));
-  }
-
-  /** Refused upgrades not told yet, and when the last 'upgrades_refused' event went out (s). */
-  private _refusedUntold = 0;
-  private _refusedToldAt = -Infinity;
-  private _refusedLast: { status: number; remote: string; why: string } | undefined;
-
-  /** Counts a refused upgrade; one 'upgrades_refused' event a second at most, with the count since the last. */
-  private _tellRefused(req: IncomingMessage, status: number, why: string): void {
-    this._refusedUntold++;
-    this._refusedLast = { status, remote: `${req.socket.remoteAddress ?? '?'}:${req.socket.remotePort ?? '?'}`, why };
-    const now = this._o.now();
-    if (now - this._refusedToldAt >= 1) this._flushRefused(now);
-  }
-
-  private _flushRefused(now: number): void {
-    if (this._refusedUntold === 0 || this._refusedLast === undefined) return;
-    this._o.event({ kind: 'upgrades_refused', ...this._refusedLast, count: this._refusedUntold, time: now });
-    this._refusedUntold = 0;
-    this._refusedToldAt = now;
+    this._wss.handleUpgrade(req, socket, head, (ws) => this._onConnection(ws, req, admitted.withToken));
   }
 
   /** Open connections that hold no token: neither in their upgrade nor by `auth`. */
@@ -392,14 +357,6 @@ export class Connections {
     let n = 0;
     for (const c of this.clients) if (!c.upgradeToken && !c.authed && !c.dead) n++;
     return n;
-  }
-
-  /** Refuses an upgrade 503 (`retry-after: 1`) with `why` as its body. */
-  private _busy(req: IncomingMessage, socket: Duplex, why: string): void {
-    this.upgradesRefused++;
-    this._tellRefused(req, 503, why);
-    const body = `axon bridge busy: ${why}; retry, or connect with the token (authorization: Bearer; hardware/PROTOCOL.md section 1)`;
-    socket.end(`HTTP/1.1 503 Service Unavailable\r\nretry-after: 1\r\ncontent-type: text/plain\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`);
   }
 
   private _onConnection(ws: WebSocket, req: IncomingMessage, upgradeToken: boolean): void {
