@@ -20,9 +20,9 @@ import { once } from 'node:events';
 import * as ort from 'onnxruntime-node';
 import { InferenceTimeout } from './InferenceTimeout.ts';
 import { endWorker, stuckInferenceWorkers } from './workerEnd.ts';
+import { openSyncSession, type SyncSession } from './ortSync.ts';
 
 export { InferenceTimeout };
-import { openSyncSession, type SyncSession } from './ortSync.ts';
 
 /**
  * The deadline of a model's first call, made at load time (s): onnxruntime's first run allocates and
@@ -101,8 +101,16 @@ export async function openGuardedSession(path: string, options: ort.InferenceSes
     await once(worker, 'exit');
     throw new Error(msg.error);
   }
-  const g = new Guarded(worker, port.port1, control, header, msg.inputs, msg.outputs, o.timeoutS, path);
-  return g;
+  // The header has room for MAX_TENSORS inputs and outputs of rank up to MAX_RANK each.
+  const ranks = [...msg.inputs, ...msg.outputs].map((m) => (m.isTensor ? m.shape.length : 0));
+  if (msg.inputs.length > MAX_TENSORS || msg.outputs.length > MAX_TENSORS || Math.max(...ranks) > MAX_RANK) {
+    await endWorker(worker, () => {
+      Atomics.store(control, QUIT, 1);
+      Atomics.notify(control, REQ);
+    });
+    throw new Error(`a guarded session passes at most ${MAX_TENSORS} inputs and ${MAX_TENSORS} outputs of rank up to ${MAX_RANK}; this model has ${msg.inputs.length} inputs and ${msg.outputs.length} outputs, ranks up to ${Math.max(...ranks)}`);
+  }
+  return new Guarded(worker, port.port1, control, header, msg.inputs, msg.outputs, o.timeoutS, path);
 }
 
 class Guarded implements GuardedSession {

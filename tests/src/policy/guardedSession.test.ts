@@ -136,4 +136,13 @@ describe('guarded onnxruntime session', () => {
     expect(p.mode).toBe('guarded');
     expect(() => p.act(new Float32Array(p.inputSize))).toThrow(InferenceTimeout);
   });
+
+  it('refuses at open a model its shared header cannot describe (a rank-7 input), naming the bound', async () => {
+    const g = new OnnxGraphBuilder('rank7');
+    const x = g.input('x', 'float32', [1, 1, 1, 1, 1, 1, 2]);
+    g.node('Identity', [x], ['y']);
+    g.output('y', 'float32', [1, 1, 1, 1, 1, 1, 2]);
+    await expect(openGuardedSession(join(writeGraph(g), 'model.onnx'), OPTIONS, { timeoutS: 5 })).rejects.toThrow(/rank up to 6; this model has 1 inputs and 1 outputs, ranks up to 7/);
+    expect(stuckInferenceWorkers()).toBe(0);
+  });
 });
