@@ -15,11 +15,11 @@ import type { EvalSessionSource } from '../../eval/evaluate.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { robotNames } from '../../../sim/index.ts';
 import { openSimSession, type MjcfRobotFlags, type SimSession } from '../wiring.ts';
-import { DEFAULT_GAINS_RULE, urdfFlags, urdfSetupLine, type UrdfRobotFlags } from '../urdfSession.ts';
+import { DEFAULT_GAINS_RULE, urdfFlags, urdfSetupLine, type UrdfFlagValues, type UrdfRobotFlags } from '../urdfSession.ts';
 import { mjcfFlags, mjcfSetupLine } from '../mjcfSession.ts';
 
-/** The eval flags this file reads (commander's values). */
-export interface EvalRobotFlags {
+/** The eval flags this file reads (commander's values): the robot file's set-up flags as sim takes them. */
+export interface EvalRobotFlags extends UrdfFlagValues {
   readonly robot?: string;
   readonly urdf?: string;
   readonly mjcf?: string;
@@ -27,16 +27,6 @@ export interface EvalRobotFlags {
   readonly workers: number;
   readonly queue?: string;
   readonly shard?: string;
-  readonly urdfPackagePath: string[];
-  readonly strict: boolean;
-  readonly meshCollision?: 'hull' | 'box' | 'capsule' | 'none';
-  readonly fixedBase?: boolean;
-  readonly imuLink?: string;
-  readonly initPose?: Readonly<Record<string, number>>;
-  readonly kp?: number;
-  readonly kd?: number;
-  readonly armature?: number;
-  readonly pd?: 'implicit' | 'explicit';
   readonly physics: 'cannon' | 'mujoco';
 }
 

@@ -1,4 +1,5 @@
 /** Helpers for the bridge tests: a raw protocol client, a cuttable TCP proxy, polling. */
+import { afterEach } from 'vitest';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { WebSocket } from 'ws';
 import { SUBPROTOCOL } from '../../../hardware/bridge/protocol.ts';
@@ -169,4 +170,15 @@ export class Proxy {
     for (const s of this.frozen) s.destroy();
     await new Promise<void>((r) => this.server.close(() => r()));
   }
+}
+
+type Closable = { close(): Promise<void> | void };
+
+/** A `keep(x)` that closes each x it is given after the test, the last kept first. Call once per file. */
+export function closedAfterEach(): <T extends Closable>(x: T) => T {
+  const open: Closable[] = [];
+  afterEach(async () => {
+    for (const x of open.splice(0).reverse()) await x.close();
+  });
+  return (x) => (open.push(x), x);
 }

@@ -5,22 +5,18 @@
  * than maxTokenlessConnections, and a commander at a 4 kHz loop rate never meets its bucket.
  * axon's client retries a 503 within its connect timeout.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import type { BridgeServer } from '../../../hardware/bridge/index.ts';
 import { connectBridgeRobot } from '../../../hardware/bridge/BridgeRobot.ts';
 import { commandBytes, encodeCommand } from '../../../hardware/bridge/frames.ts';
 import { SUBPROTOCOL } from '../../../hardware/bridge/protocol.ts';
 import { createSimRobot } from '../../../sim/robots/index.ts';
-import { RawClient, record, startServer, waitUntil } from './helpers.ts';
+import { closedAfterEach, RawClient, record, startServer, waitUntil } from './helpers.ts';
 
 const TOKEN = 'secret-token';
-type Closable = { close(): Promise<void> | void };
-const open: Closable[] = [];
-afterEach(async () => {
-  for (const x of open.splice(0).reverse()) await x.close();
-});
-const keep = <T extends Closable>(x: T): T => (open.push(x), x);
+/** `x`, closed after the test. */
+const keep = closedAfterEach();
 /** Moves the virtual clock of an unpaced server by 10 ms every 5 ms and runs its steps (state frames), until the test ends. */
 const pump = (s: BridgeServer, clock: { t: number }): void => {
   const h = setInterval(() => {
