@@ -61,6 +61,9 @@ export class BridgeServer {
   readonly tokenGenerated: boolean;
   readonly observeWithoutToken: boolean;
   readonly stopNeedsToken: boolean;
+  /** E-stops that came as `POST /estop` (httpEstop.ts). */
+  httpEstops = 0;
+  private _httpToldAt = -Infinity;
   readonly sim: boolean;
   /** Loop period (s) and rates (Hz). */
   readonly dt: number;
@@ -149,6 +152,8 @@ export class BridgeServer {
       allowOrigins: s.allowOrigins,
       now: () => this.now(),
       event: (e) => this.events$.next(e),
+      stopNeedsToken: this.stopNeedsToken,
+      httpEstop: (remote, reason) => this._httpEstop(remote, reason),
       hello: (c) => this._hello(c),
       onMessage: (c, data, isBinary) => (isBinary ? this._onBinary(c, data) : this._onText(c, data.toString('utf8'))),
       onOversizeText: (c, text) => {
@@ -426,6 +431,24 @@ export class BridgeServer {
     const m = parseClientMessage(text);
     if ('code' in m) return this._sendError(c, m.code, m.text);
     this._onMessage(c, m);
+  }
+
+  /**
+   * An e-stop that came as `POST /estop` (httpEstop.ts, checked there): applied every time; told
+   * (a status to every client, an event) when it stopped the robot, or at most once a second while
+   * it stays e-stopped, so that a loop of requests cannot flood the clients and the console.
+   */
+  private _httpEstop(remote: string, reason: string | undefined): RobotState {
+    const why = reason && printable(reason);
+    const was = this.robotState;
+    this._loop.estop(`HTTP ${remote}: ${why ?? 'e-stop'}`);
+    this.httpEstops++;
+    const now = this.now();
+    if (was !== 'e-stopped' || now - this._httpToldAt >= 1) {
+      this._httpToldAt = now;
+      this._publish('estop', `e-stop over HTTP from ${remote}${why ? `: ${why}` : ''}`);
+    }
+    return this.robotState;
   }
 
   private _onMessage(c: Client, m: ClientMessage): void {

@@ -15,7 +15,8 @@
  * bounded server-wide, in rate and in connections open (503); one that carries the token
  * (`authorization: Bearer`) is not, so a token-less process cannot keep a token holder out. A client that leaves over `maxBufferedBytes` unread when it is sent a reply is closed
  * (1008), and an upgrade from a browser page (an `Origin` header) not in `allowOrigins` is refused
- * 403 (cross-site WebSocket hijacking; a Node client sends no Origin).
+ * 403 (cross-site WebSocket hijacking; a Node client sends no Origin). A plain HTTP request is
+ * answered by httpEstop.ts: `POST /estop` stops the robot outside every bound above.
  *
  * Real-time rules: `broadcastState` (once per state frame) and the message check allocate nothing;
  * everything else runs on connection, control messages and errors.
@@ -30,6 +31,7 @@ import { CloseCode, ErrorCode, errorName, HTTP_VERSION_MISMATCH, MAX_ESTOP_BYTES
 import type { ServerCounts } from './ServerStats.ts';
 import { tokenMatches } from './tokens.ts';
 import { UpgradeGate } from './UpgradeGate.ts';
+import { answerHttp, type HttpEstopRules } from './httpEstop.ts';
 import type { ResolvedLimits } from './serverOptions.ts';
 import { TokenBucket } from '../../src/core/TokenBucket.ts';
 
@@ -78,6 +80,10 @@ export interface ConnectionsOptions {
   /** Server steady time (s). */
   readonly now: () => number;
   readonly event: (e: BridgeServerEvent) => void;
+  /** An e-stop needs the token (over HTTP too: hardware/bridge/httpEstop.ts). */
+  readonly stopNeedsToken: boolean;
+  /** Applies an e-stop that came as `POST /estop` (already checked); answers the robot's state after it. */
+  readonly httpEstop: HttpEstopRules['estop'];
   /** The hello a new connection gets. */
   readonly hello: (c: Client) => HelloMessage;
   /** A message from a live client (binary: a command frame; text: a control message). Throwing gets an INTERNAL error reply. */
@@ -132,10 +138,8 @@ export class Connections {
       autoPong: false, // a ping is answered after it passed the connection's buckets ('ping' below)
       handleProtocols: (protocols) => (protocols.has(SUBPROTOCOL) ? SUBPROTOCOL : false),
     });
-    this._http = createServer((_req, res) => {
-      res.writeHead(HTTP_VERSION_MISMATCH, { 'content-type': 'text/plain', [VERSIONS_HEADER]: SUBPROTOCOL, upgrade: 'websocket' });
-      res.end(`axon bridge: a WebSocket endpoint (subprotocol ${SUBPROTOCOL}); see hardware/PROTOCOL.md\n`);
-    });
+    const httpRules: HttpEstopRules = { token: o.token, stopNeedsToken: o.stopNeedsToken, allowOrigins: o.allowOrigins, estop: o.httpEstop };
+    this._http = createServer((req, res) => answerHttp(req, res, httpRules));
     this._http.on('upgrade', (req, socket, head) => this._onUpgrade(req, socket, head));
     // Every socket, upgraded or not: close() destroys what is left, so that a socket that is in
     // no client list (one mid-handshake, one refused) cannot hold the port, and the process, open.

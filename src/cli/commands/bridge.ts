@@ -218,6 +218,7 @@ export function bridgeCommand() {
         },
         robot_state: finalState,
         state_changes: stateEvents,
+        http_estops: server.httpEstops,
         refusals: { closed_over_limit: refused.closedOverLimit, origins_refused: refused.originsRefused, upgrades_refused: refused.upgradesRefused },
         ...(blownUp !== undefined ? { state_watchdog: blownUp } : {}),
       };
