@@ -414,6 +414,7 @@ export class Connections {
       const now = this._o.now();
       const m = c.msgs.take(1, now);
       if (!(c.bytes.take(data.length, now) && m)) return this._overLimit(c, data, true, m);
+      c.lastHeard = now; // a frame heard (PROTOCOL.md section 6): a client library's keep-alive pings count
       ws.pong(data);
     });
     this.sendText(c, JSON.stringify(this._o.hello(c)));

@@ -126,6 +126,24 @@ describe('a token-less client that floods', () => {
     expect(s.refusals.closedOverLimit).toBe(1);
   });
 
+  it('a ping within the bounds is something heard: a client that only pings keeps its connection past the heartbeat timeout, a silent one is closed 4408', async () => {
+    const clock = { t: 10 };
+    const s = await serve({ now: () => clock.t, paced: false });
+    const pinger = await client(s);
+    const silent = await client(s);
+    let pongs = 0;
+    pinger.ws.on('pong', () => pongs++);
+    for (let i = 1; i <= 4; i++) {
+      clock.t += 0.3; // past the 0.5 s timeout after the second step, but never 0.5 s since the last ping
+      pinger.ws.ping();
+      await waitUntil(() => pongs === i, `pong ${i}`);
+      s.heartbeat();
+    }
+    await waitUntil(() => silent.closed !== undefined, 'the silent client closed');
+    expect(silent.closed?.code).toBe(4408);
+    expect(pinger.closed).toBeUndefined();
+  });
+
   it('a commander at 1 kHz and a token-less observer at 10 heartbeats a second are never closed (the default bounds)', async () => {
     let t = 10;
     const s = await serve({ now: () => t, paced: false });
