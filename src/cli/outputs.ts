@@ -48,11 +48,26 @@ export interface LoopOutputs {
   readonly datasetSplitAt?: { readonly armCount: number };
 }
 
+/** The summaries of a run's outputs: the recording's, the dataset's, and what the viewer's server refused. */
+export interface Finished {
+  readonly record?: RecorderSummary;
+  readonly dataset?: DatasetSummary;
+  /** With --view: what the viewer's server refused so far (docs/viewer.md, "A page that floods"). */
+  readonly viewer?: ViewerSummary;
+}
+
+/** The summary's `viewer` section. */
+export interface ViewerSummary {
+  /** The port it served (not its URL: that carries the token). */
+  readonly port: number;
+  readonly refused: { readonly upgrades: number; readonly origins: number; readonly hosts: number; readonly closed_over_limit: number };
+}
+
 /** The recorder, viewer and dataset of one run. */
 export class RunOutputs {
   private recorder: Recorder | undefined;
   private viewer: Promise<Viewer> | undefined;
-  private finished: { record?: RecorderSummary; dataset?: DatasetSummary } = {};
+  private finished: Finished = {};
 
   /** `dataset`: opened by the command before the robot moves (a mismatch is refused there). */
   constructor(
@@ -91,12 +106,15 @@ export class RunOutputs {
    * how the episode ended, written into both (a simulated episode); without it the dataset's
    * open episode is saved as it is.
    */
-  async finish(episode?: RecordedEpisode): Promise<{ record?: RecorderSummary; dataset?: DatasetSummary }> {
+  async finish(episode?: RecordedEpisode): Promise<Finished> {
     if (episode) this.recorder?.setEpisode(episode);
     const record = this.recorder ? await this.recorder.close() : undefined;
     if (episode) this.dataset?.endEpisode(episode);
     const dataset = this.dataset ? await this.dataset.close() : undefined;
-    this.finished = { ...(record ? { record } : {}), ...(dataset ? { dataset } : {}) };
+    // A viewer that could not listen has no summary: close() rethrows its error.
+    const v = this.viewer ? await this.viewer.catch(() => undefined) : undefined;
+    const viewer = v && viewerSummary(v);
+    this.finished = { ...(record ? { record } : {}), ...(dataset ? { dataset } : {}), ...(viewer ? { viewer } : {}) };
     return this.finished;
   }
 
@@ -142,6 +160,12 @@ export class RunOutputs {
       reportViewerRefusals(viewer);
     }
   }
+}
+
+/** The summary's `viewer` section: its port and the refusal counts (reportViewerRefusals' line says the same on stderr). */
+function viewerSummary(v: Pick<Viewer, 'port' | 'refusals'>): ViewerSummary {
+  const r = v.refusals;
+  return { port: v.port, refused: { upgrades: r.upgradesRefused, origins: r.originsRefused, hosts: r.hostsRefused, closed_over_limit: r.closedOverLimit } };
 }
 
 /** After the viewer closed: what its server refused (upgrades, requests, floods), one line on stderr, nothing when nothing was (review R23). */

@@ -100,3 +100,25 @@ describe('--allow-origin', () => {
     expect(sim.child.exitCode).toBeNull();
   }, 180_000);
 });
+
+describe("the run's JSON summary", () => {
+  it('has the viewer section: its port and what it refused (a request under a foreign Host)', async () => {
+    const sim: SimProcess = await startSim(['--robot', 'cartpole', '--policy', P, '--duration', '120', '--json']);
+    running.push(sim);
+    const port = Number(new URL(sim.url).port);
+    const status = await new Promise<string>((resolve) => {
+      const s = connect(port, '127.0.0.1');
+      let got = '';
+      s.on('data', (d) => (got += d));
+      s.on('close', () => resolve(got.split('\r\n')[0]));
+      s.on('error', () => {});
+      s.write('GET / HTTP/1.1\r\nhost: evil.example\r\nconnection: close\r\n\r\n');
+    });
+    expect(status).toBe('HTTP/1.1 403 Forbidden');
+    const { code, output } = await sim.stop(); // Ctrl-C: the run ends and prints its summary
+    expect(code, output).toBe(0);
+    const summary = JSON.parse(output.split('\n').find((l) => l.startsWith('{"command":"sim"'))!);
+    expect(summary.viewer).toEqual({ port, refused: { upgrades: 0, origins: 0, hosts: 1, closed_over_limit: 0 } });
+    expect(JSON.stringify(summary)).not.toContain(new URL(sim.url).searchParams.get('token')!); // the page's token stays out of it
+  }, 120_000);
+});

@@ -150,7 +150,7 @@ export function runCommand() {
         // episode of 0 frames is not written); how the run ended goes into the recording and the
         // dataset's last episode (docs/dataset.md "How an episode ended").
         .finally(() => outputs.close(ended));
-      const { record, dataset: datasetSummary } = await outputs.finish();
+      const { record, dataset: datasetSummary, viewer } = await outputs.finish();
       // --baseline: the same policy, noise and seed without the world model, on a fresh emulated bus.
       const baseline = o.baseline ? await live(open(), undefined) : undefined;
       const b = robot.bus.stats;
@@ -187,6 +187,7 @@ export function runCommand() {
         // safe_stop_unconfirmed: the servos the last safe stop could not read back (torque may still be on; also a fault, exit 1).
         hardware: { events: counts, faults, safe_stop_unconfirmed: robot.safeStopUnconfirmed },
         ...(record ? { record } : {}),
+        ...(viewer ? { viewer } : {}),
         ...(datasetSummary ? { dataset: datasetSummary } : {}),
         ...(o.actionNoise ? { action_noise: o.actionNoise } : {}),
         ...(o.async ? { async_policy: asyncSummary(age) } : {}),

@@ -214,7 +214,7 @@ export function simCommand() {
         // stop wins: held in the supervisor's own stop when a Ctrl-C came is safe_stop (exit 5, below),
         // as over the bridge (docs/safety.md "How a run ends"). Kept with the episode (MCAP, dataset).
         const endedBy = episodeEndedBy(r, interrupted !== undefined);
-        const { record, dataset: datasetSummary } = await outputs.finish({ success: r.success, seed: o.seed, randomization: r.randomization, endedBy });
+        const { record, dataset: datasetSummary, viewer } = await outputs.finish({ success: r.success, seed: o.seed, randomization: r.randomization, endedBy });
         const summary = {
           command: 'sim',
           robot: robotLabel,
@@ -233,6 +233,7 @@ export function simCommand() {
           safety: safetySummary(r.safety),
           randomization: r.randomization,
           ...(record ? { record } : {}),
+          ...(viewer ? { viewer } : {}),
           ...(datasetSummary ? { dataset: datasetSummary } : {}),
           ...(o.command || hasVelocityTerm(session.folder.manifest) ? { velocity_command: Array.from(session.command.value) } : {}),
           ...(o.async ? { async_policy: asyncSummary(age) } : {}),
@@ -401,7 +402,7 @@ async function simOverBridge(o: {
         await drawing.close();
       }
     });
-  const { record } = await outputs.finish();
+  const { record, viewer } = await outputs.finish();
   // A run the robot's stop ended did not succeed, whatever the task read from the last frames
   // (runLive says so: success is false when the loop was stopped or ended held in a safe stop).
   const e = r.episode;
@@ -422,6 +423,7 @@ async function simOverBridge(o: {
     safety: safetySummary(r.safety),
     randomization: {},
     ...(record ? { record } : {}),
+    ...(viewer ? { viewer } : {}),
     ...(o.command || hasVelocityTerm(r.folder.manifest) ? { velocity_command: Array.from(r.command.value) } : {}),
     ...(o.async ? { async_policy: asyncSummary(age) } : {}),
     ...(r.worldModel && worldModel ? { world_model: worldModelSummary(worldModel.dir, r.worldModel, round) } : {}),

@@ -145,7 +145,7 @@ export function teleopCommand() {
           // How the session ended goes into the recording and the last episode (docs/dataset.md "How an episode ended").
           return outputs.close(ended);
         }); // the episode of a run that threw is still saved: the demonstration up to the stop
-      const { record, dataset: datasetSummary } = await outputs.finish();
+      const { record, dataset: datasetSummary, viewer } = await outputs.finish();
       const n = jointNames.length;
       const ticks = r.tracking.ticks;
       // Tracking is judged while the follower is meant to follow: up to the e-stop, when there is one.
@@ -178,6 +178,7 @@ export function teleopCommand() {
         ...(afterEstop ? { after_estop: afterEstop } : {}),
         bus: { leader: bus(leader), follower: bus(follower) },
         ...(record ? { record } : {}),
+        ...(viewer ? { viewer } : {}),
         ...(datasetSummary ? { dataset: datasetSummary } : {}),
         faults,
         // The follower's servos its last safe stop could not read back (torque may still be on; also a fault, exit 1).
