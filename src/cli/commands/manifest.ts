@@ -15,7 +15,8 @@ import { unwrapWandbConfig } from '../../model/importers/wandbConfig.ts';
 import { checkTensorIo, recurrentStates } from '../../model/onnxIo.ts';
 import { readOnnxMetadata } from '../../model/onnxMetadata.ts';
 import { isMjlabMetadata } from '../../model/importers/mjlab.ts';
-import { actionSize, observationSize, validateManifest } from '../../model/manifest.ts';
+import { actionSize, imuTerms, observationSize, validateManifest } from '../../model/manifest.ts';
+import { isaacLabOrderWarning } from '../isaacLabUrdfChecks.ts';
 import { manifestFromIsaacLab } from '../../model/importers/isaaclab.ts';
 import { manifestFromLeggedGym } from '../../model/importers/leggedGym.ts';
 import type { ModelManifest } from '../../model/manifest.ts';
@@ -87,15 +88,23 @@ export function manifestCommand() {
     .argument('<config>', 'params/env.yaml of the run')
     .requiredOption('--joints <names>', 'joint names in the articulation\'s order, comma-separated or as Python prints env.scene["robot"].joint_names ([\'a\', \'b\', ...])', joints)
     .option('--name <name>', 'model name', 'isaaclab-policy')
-    .option('--robot <name>', 'robot the policy is for', 'unknown')
+    .option('--robot <name>', 'robot the policy is for (default: the --urdf robot\'s name, else "unknown")')
+    .option('--urdf <file>', "the robot's URDF: --joints checked against its joints (and a warning when they are in its file order, not Isaac Lab's), imu_link set to its root link (Isaac Lab's base_ang_vel and projected_gravity read the root)")
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
     .action((file, o) => {
       checkManifestOut(o.out);
+      const urdf = o.urdf === undefined ? undefined : urdfForIsaacLab(o.urdf, o.joints);
       const notes: string[] = [];
-      const m = manifestFromIsaacLab(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot, onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
+      let m = manifestFromIsaacLab(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot ?? urdf?.name ?? 'unknown', onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
+      // Isaac Lab reads base_ang_vel and projected_gravity in the root link (root_ang_vel_b,
+      // projected_gravity_b): without this a URDF whose imu* link sits behind a joint (an H1's
+      // torso IMU) would have them read there (R21 F7).
+      if (urdf && m.imu_link === undefined && m.observation.terms.some((t) => imuTerms.has(t.term))) m = { ...m, imu_link: urdf.root };
+      const order = urdf && isaacLabOrderWarning(m, urdf);
       emit(m, o.out, notes);
+      if (order) console.error(`warning: ${order}`);
     });
   cmd
     .command('from-legged-gym')
@@ -131,6 +140,20 @@ export function manifestCommand() {
     .exitOverride()
     .action((file, o) => fromDeploy(file, o));
   return cmd;
+}
+
+/**
+ * from-isaaclab's `--urdf`: the URDF (joint names only; meshes are not resolved), every `--joints`
+ * name one of its moving joints (else a usage error naming the joint and the URDF's).
+ */
+function urdfForIsaacLab(file: string, joints: readonly string[]): ReturnType<typeof parseUrdf> {
+  checkInputFile(file, '--urdf', 'a URDF file');
+  const model = parseUrdf(readFileSync(file, 'utf8'), { source: file });
+  const moving = model.joints.filter((j) => j.type !== 'fixed').map((j) => j.name);
+  const missing = joints.filter((n) => !moving.includes(n));
+  if (missing.length > 0)
+    throw new UsageError('--joints', `names ${missing.map((n) => `"${n}"`).join(', ')}, not a moving joint of ${basename(file)}`, `the articulation's joint names (env.scene["robot"].joint_names); ${basename(file)}'s are ${moving.join(', ')}`);
+  return model;
 }
 
 /**

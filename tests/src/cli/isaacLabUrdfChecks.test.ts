@@ -17,6 +17,7 @@ import { loadUrdf } from '../../../sim/index.ts';
 import { urdfTarget } from '../../../src/cli/commands/inspect.ts';
 import { manifest } from '../../helpers/fakes.ts';
 import { writeVendorHumanoid } from '../../helpers/vendorHumanoid.ts';
+import { runAxon } from '../../helpers/cli.ts';
 import { VENDOR_MODEL_JOINTS, VENDOR_SDK_JOINTS } from '../../helpers/vendorJoints.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'axon-isaaclab-order-'));
@@ -59,3 +60,38 @@ describe('inspect --urdf: a from-isaaclab manifest on a robot whose only IMU is 
   });
 });
 
+
+describe('manifest from-isaaclab --urdf (R21 F7, fixed at import)', () => {
+  // The G1 env.yaml's 15 joints, in Isaac Lab's order; all are joints of the vendor humanoid.
+  const g1Joints = ['left_hip_pitch_joint', 'right_hip_pitch_joint', 'waist_yaw_joint', 'left_hip_roll_joint', 'right_hip_roll_joint', 'left_shoulder_pitch_joint', 'right_shoulder_pitch_joint', 'left_hip_yaw_joint', 'right_hip_yaw_joint', 'left_knee_joint', 'right_knee_joint', 'left_ankle_pitch_joint', 'right_ankle_pitch_joint', 'left_ankle_roll_joint', 'right_ankle_roll_joint'];
+  const torso = join(dir, 'torso-only.urdf');
+  writeFileSync(torso, readFileSync(robot.urdf, 'utf8').replace(/\s*<link name="imu_in_pelvis">\s*<\/link>/, '').replace(/\s*<joint name="imu_in_pelvis_joint"[\s\S]*?<\/joint>/, ''));
+
+  it("writes imu_link as the URDF's root, so the IMU terms are read where Isaac Lab read them (no warning left); --robot defaults to the URDF's name", () => {
+    const out = join(dir, 'from-isaaclab', 'manifest.json');
+    const r = runAxon(['manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-g1-env.yaml', '--joints', g1Joints.join(','), '--urdf', torso, '--out', out]);
+    expect(r.code, r.stderr).toBe(0);
+    const m = JSON.parse(readFileSync(out, 'utf8'));
+    const torsoModel = loadUrdf(torso, { collisionMeshes: 'optional', packagePaths: [dir] });
+    expect(m.imu_link).toBe(torsoModel.root);
+    expect(m.robot).toBe(torsoModel.name);
+    expect(m.observation.terms.map((t: { term: string }) => t.term)).toContain('projected_gravity');
+    expect(urdfTarget(torso, torsoModel, m, 200).warnings.filter((w) => w.includes('ISAACLAB_IMU_LINK'))).toEqual([]);
+    // Without --urdf the manifest names no IMU link, and the same robot gets the warning.
+    const bare = runAxon(['manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-g1-env.yaml', '--joints', g1Joints.join(',')]);
+    expect(bare.code, bare.stderr).toBe(0);
+    const mb = JSON.parse(bare.stdout);
+    expect(mb.imu_link).toBeUndefined();
+    expect(urdfTarget(torso, torsoModel, mb, 200).warnings.filter((w) => w.includes('ISAACLAB_IMU_LINK'))).toHaveLength(1);
+  }, 120_000);
+
+  it('refuses --joints naming a joint the URDF does not have (exit 2), naming it and listing the URDF\'s', () => {
+    const joints = g1Joints.map((n) => (n === 'left_knee_joint' ? 'left_knee' : n));
+    const r = runAxon(['manifest', 'from-isaaclab', 'tests/fixtures/isaaclab-g1-env.yaml', '--joints', joints.join(','), '--urdf', torso]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--joints');
+    expect(r.stderr).toContain('"left_knee", not a moving joint of torso-only.urdf');
+    expect(r.stderr).toContain('left_knee_joint');
+    expect(r.stdout).toBe('');
+  }, 120_000);
+});
