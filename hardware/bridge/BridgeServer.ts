@@ -414,6 +414,15 @@ export class BridgeServer {
       else c.stopRefusals++;
       return;
     }
+    // Velocity mode with kd 0 moves nothing while the robot reports running (PROTOCOL.md 5.3): refused
+    // before it arms the robot or replaces the held command.
+    if (this._scratch.command.mode === 'velocity') {
+      const why = this._loop.sup.velocityUndriven(this._scratch.hasGains ? this._scratch.command.kd : undefined);
+      if (why !== undefined) {
+        this.counts.commandsRejected++;
+        return this._sendError(c, ErrorCode.COMMAND_UNDRIVEN, `command seq ${h.seq} refused: ${why}`, h.seq);
+      }
+    }
     const now = this.now();
     this._loop.accept(this._scratch, h.seq, now);
     c.lastSeq = h.seq;

@@ -68,6 +68,8 @@ export const ErrorCode = {
   FRAME_SEQ: 1019,
   /** A command frame whose seq is not newer than the last one accepted on this connection (a stale, repeated or reordered frame). */
   FRAME_STALE: 1020,
+  /** A velocity-mode command frame that would drive nothing: kd 0 on a driven joint (the velocity loop's gain). The robot is not armed by it, nor its held command changed. */
+  COMMAND_UNDRIVEN: 1021,
   /** The client speaks no protocol version the server speaks (handshake answer body). */
   VERSION_MISMATCH: 1100,
   /** Commanding, reset and sim_reset need a valid token first; e-stop only on a server with stopNeedsToken, observing only on one without observeWithoutToken. */

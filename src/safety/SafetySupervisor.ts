@@ -59,7 +59,7 @@ import type { JointCommand, Observation, RobotSpec } from '../core/robot.ts';
 import { BadTickWindow } from './BadTickWindow.ts';
 import { AxonError } from '../core/errors.ts';
 import { CommandLimiter } from './CommandLimiter.ts';
-import { assertCommandable } from './commandable.ts';
+import { assertCommandable, velocityUndriven } from './commandable.ts';
 import { HoldCommand } from './HoldCommand.ts';
 import { JointLimits } from './JointLimits.ts';
 import { MissStreak, type MissKind } from './MissStreak.ts';
@@ -205,6 +205,11 @@ export class SafetySupervisor {
    */
   assertCommandable(cmd: JointCommand): void {
     assertCommandable(this.spec, this._lim, cmd);
+  }
+
+  /** A velocity-mode command with these kd (undefined: the spec's) would leave a driven joint undriven: the reason, else undefined (commandable.ts). */
+  velocityUndriven(kd: ArrayLike<number> | undefined): string | undefined {
+    return velocityUndriven(this.spec, this._lim, kd);
   }
 
   /**

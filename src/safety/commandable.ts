@@ -10,21 +10,24 @@ import type { JointLimits } from './JointLimits.ts';
 export function assertCommandable(spec: RobotSpec, lim: JointLimits, cmd: JointCommand): void {
   assertGainsWithinBounds(spec, lim, cmd);
   if (cmd.mode !== 'velocity') return;
-  const bad: string[] = [];
+  const why = velocityUndriven(spec, lim, cmd.kd);
+  if (why !== undefined) throw new AxonError('SAFETY_VELOCITY_GAIN', `robot ${spec.name}`, why, 'kd > 0 (N·m·s/rad | N·s/m) for every driven joint, in the robot spec or the model manifest pd.kd');
+}
+
+/**
+ * For a velocity-mode command with these kd (undefined: the spec's): what it would leave undriven,
+ * a driven joint with kd 0 or not a number (`left_knee (kd 0)`, ...), or undefined when every one
+ * is driven. Allocates only when it finds one: a bridge server checks each velocity command frame.
+ */
+export function velocityUndriven(spec: RobotSpec, lim: JointLimits, kd: ArrayLike<number> | undefined): string | undefined {
+  let bad: string[] | undefined;
   for (let i = 0; i < lim.n; i++) {
     if (lim.eLim[i] === 0) continue; // passive: nothing to drive
     if (spec.joints[i].ownVelocityLoop === true) continue; // the servo's own loop moves it
-    const kd = cmd.kd ? cmd.kd[i] : spec.joints[i].kd;
-    if (!(kd > 0)) bad.push(`${spec.joints[i].name} (kd ${kd})`);
+    const k = kd ? kd[i] : spec.joints[i].kd;
+    if (!(k > 0)) (bad ??= []).push(`${spec.joints[i].name} (kd ${k})`);
   }
-  if (bad.length > 0) {
-    throw new AxonError(
-      'SAFETY_VELOCITY_GAIN',
-      `robot ${spec.name}`,
-      `velocity mode with kd 0 commands no effort (the velocity gain is kd) on ${bad.join(', ')}: the robot would not move while reporting running`,
-      'kd > 0 (N·m·s/rad | N·s/m) for every driven joint, in the robot spec or the model manifest pd.kd',
-    );
-  }
+  return bad && `velocity mode with kd 0 commands no effort (the velocity gain is kd) on ${bad.join(', ')}: the robot would not move while reporting running`;
 }
 
 function assertGainsWithinBounds(spec: RobotSpec, lim: JointLimits, cmd: JointCommand): void {

@@ -84,7 +84,8 @@ describe('stopping is always allowed: an estop stops whatever its other fields',
   });
 
   it('an estop over the 64 KiB message limit still stops (then 1009); another message that size, or an estop over 1 MiB, is closed unread', async () => {
-    const s = await serve();
+    // No deadman within the test: sending a 1.1 MB message took over its 0.2 s on a loaded host (a safe-stop, not what is tested).
+    const s = await serve({ commandTimeoutS: 30 });
     const a = await client(s, 'command');
     a.bin(effort(1, 0.5));
     await waitUntil(() => s.robotState === 'running', 'armed');
