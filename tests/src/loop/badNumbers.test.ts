@@ -119,6 +119,18 @@ function rig(o: { robot?: PointMassRobot; policy: (m: ModelManifest) => Policy; 
 
 const allFinite = (rows: number[][]) => rows.every((r) => r.every((x) => Number.isFinite(x)));
 
+/** Counts a hook's reset() calls (in resetsOf). */
+const resetsOf = new Map<WorldModelHook, number>();
+function hookResets<H extends WorldModelHook>(h: H): H {
+  const reset = h.reset.bind(h);
+  resetsOf.set(h, 0);
+  h.reset = () => {
+    resetsOf.set(h, resetsOf.get(h)! + 1);
+    reset();
+  };
+  return h;
+}
+
 describe('bad numbers end in a defined state and recover after an operator reset', () => {
   for (const glitch of [Number.NaN, Number.POSITIVE_INFINITY, 3e10]) {
     it(`a ${glitch} joint velocity: bad_observation naming the field, hold, safe-stop; the model never sees it; reset re-arms`, async () => {
@@ -168,7 +180,7 @@ describe('bad numbers end in a defined state and recover after an operator reset
       effort: true,
       policy: (m) => new ScriptPolicy(m, 5, (k) => (k >= 10 && k < 15 ? Number.NaN : 0.1)),
       hook: (robot, safety) =>
-        (shield = new ShieldHook(model, new ObservationBuilder(oneJointManifest(), robot.spec), new Constraints(1, [{ name: 'a_range', index: 0, lower: -1, upper: 1 }]), holdContinuation, safety, { horizon: 3, samples: 8 })),
+        (shield = hookResets(new ShieldHook(model, new ObservationBuilder(oneJointManifest(), robot.spec), new Constraints(1, [{ name: 'a_range', index: 0, lower: -1, upper: 1 }]), holdContinuation, safety, { horizon: 3, samples: 8 }))),
       resetAt: 20,
       ticks: 30,
     });
@@ -184,5 +196,7 @@ describe('bad numbers end in a defined state and recover after an operator reset
     expect(callsAt[29]).toBeGreaterThan(callsAt[20]);
     const nf = events.find((e) => e.kind === 'non_finite')!;
     expect(nf.reason).toContain('target[0] (a) = NaN');
+    // The re-arm reset the hook too (run start + operator reset): its warm start is not the old episode's (review R26 F3).
+    expect(resetsOf.get(shield!)).toBe(2);
   });
 });
