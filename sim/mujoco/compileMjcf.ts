@@ -13,8 +13,9 @@ import type { UrdfNote } from '../urdf/parseUrdf.ts';
 import { baseJointExtras, floatingBase } from './floatingBase.ts';
 import { addMjcfFiles, whyMissing, type MjcfFiles } from './mjcfFolder.ts';
 import { mjcfDigest, type MjcfDigest } from './mjcfDigest.ts';
-import { actuatedJoints, groupTendonActuators, mjcfActuators, type MjcfActuatorInfo } from './mjcfActuators.ts';
+import { actuatedJoints, groupTendonActuators, mjcfActuators, type ActuatorLimited, type MjcfActuatorInfo } from './mjcfActuators.ts';
 import { mjcfMimics } from './mjcfMimic.ts';
+import { mjcfRoot } from './mjcfRoot.ts';
 import { checkCompiledNumbers, checkMjcfNumbers } from './mjcfNumbers.ts';
 import { addActuator, addGround, addMimicTendon, compileSpec, loadXml, mujocoName, parseSpec, type CompiledMujoco } from './loadMujoco.ts';
 
@@ -102,12 +103,15 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       probe.delete();
       throw e;
     }
-    // The robot's root is the first body under the world; a free joint there makes it floating, or
-    // three slides and a ball (humanoid-gym's XBot-L), which are then not the robot's joints.
+    // The robot's root is the first body under the world whose tree holds a hinge or slide joint
+    // (mjcfRoot.ts: a table, a mocap target or a loose cube declared before it is not the robot); a
+    // free joint there makes it floating, or three slides and a ball (humanoid-gym's XBot-L), which
+    // are then not the robot's joints.
     let base;
     let baseExtras: string[] = [];
     try {
-      base = probe.nbody > 1 ? floatingBase(mj, probe, 1, where) : undefined;
+      const root = mjcfRoot(mj, probe)?.root;
+      base = root !== undefined ? floatingBase(mj, probe, root, where) : undefined;
       if (base) baseExtras = baseJointExtras(mj, probe, spec, base);
     } catch (e) {
       probe.delete();
@@ -126,7 +130,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       const bodyName = mujocoName(mj, probe, mj.mjtObj.mjOBJ_BODY.value, body);
       if (name === '') unnamedOn.push(bodyName !== '' ? `"${bodyName}"` : `#${body} (unnamed)`);
       joints.push(name);
-      if (frc[2 * j] < frc[2 * j + 1]) jointForce.set(name, Math.max(Math.abs(frc[2 * j]), Math.abs(frc[2 * j + 1])));
+      // actuatorfrclimited="false" with a range bounds nothing (read from the spec, as `limited` below).
+      if (frc[2 * j] < frc[2 * j + 1] && specFlag(mj, spec, name, 'actfrclimited', frc[2 * j] < frc[2 * j + 1])) jointForce.set(name, Math.max(Math.abs(frc[2 * j]), Math.abs(frc[2 * j + 1])));
     }
     let hasPlane = false;
     for (let g = 0; g < probe.ngeom; g++) if (probe.geom_type[g] === mj.mjtGeom.mjGEOM_PLANE.value) hasPlane = true;
@@ -136,7 +141,8 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
       probe.delete();
       throw new AxonError('MUJOCO_MJCF_JOINT', where, `has ${unnamedOn.length} unnamed hinge or slide joint(s), on body ${unnamedOn.join(', ')}`, 'every moving joint named (axon addresses joints by name)');
     }
-    const actuators: Record<string, MjcfActuatorInfo> = mjcfActuators(mj, probe);
+    const actLimited = specActuatorLimits(mj, spec, probe);
+    const actuators: Record<string, MjcfActuatorInfo> = mjcfActuators(mj, probe, actLimited);
     const moved = actuatedJoints(mj, probe);
     // Passive only where every actuator says which joints it moves: a site or body actuator may move any of them.
     const passive = new Set(nu > 0 && moved.unresolved.length === 0 ? joints.filter((n) => !moved.byJoint.has(n) && !moved.byTendon.has(n)) : []);
@@ -145,7 +151,7 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
     let byGroup;
     try {
       mimic = mjcfMimics(mj, probe, spec, joints, passive, o.timestep, notes, where);
-      byGroup = groupTendonActuators(mj, probe, mimic.followers);
+      byGroup = groupTendonActuators(mj, probe, mimic.followers, actLimited);
     } finally {
       probe.delete();
     }
@@ -157,6 +163,13 @@ export function compileMjcf(mj: MainModule, file: string, o: { readonly ground: 
         const next = mj.mjs_nextElement(spec, a);
         mj.mjs_delete(spec, a);
         a = next;
+      }
+      // A keyframe's act= (the state of the model's stateful actuators: intvelocity, filters, muscles)
+      // sizes what is gone: MuJoCo would refuse the file it accepted ("invalid act size"). axon's
+      // actuators have no state, so it is cleared. (Its ctrl= is tolerated as it stands.)
+      for (let k = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_KEY); k; k = mj.mjs_nextElement(spec, k)) {
+        const key = mj.mjs_asKey(k);
+        if (key && key.act.size() > 0) key.act.resize(0, 0);
       }
       // Sensors on those actuators (actuatorpos, actuatorvel, actuatorfrc) would name nothing: out with them.
       const gone: string[] = [];
@@ -253,6 +266,37 @@ function specLimited(mj: MainModule, spec: MjSpec, name: string): boolean {
   const r = j.range as Float64Array;
   const given = r[0] !== 0 || r[1] !== 0;
   return value(j.limited) === value(mj.mjtLimited.mjLIMITED_TRUE) || (value(j.limited) === value(mj.mjtLimited.mjLIMITED_AUTO) && spec.compiler.autolimits && given);
+}
+
+/** A joint's `flag` (limited, actfrclimited) as MuJoCo decides it: "true", or "auto" with the range given (`given`) under autolimits. */
+function specFlag(mj: MainModule, spec: MjSpec, name: string, flag: 'actfrclimited', given: boolean): boolean {
+  const el = mj.mjs_findElement(spec, mj.mjtObj.mjOBJ_JOINT, name);
+  const j = el ? mj.mjs_asJoint(el) : undefined;
+  if (!j) return given;
+  return limitedOn(mj, spec, j[flag], given);
+}
+
+function limitedOn(mj: MainModule, spec: MjSpec, v: unknown, given: boolean): boolean {
+  const value = (x: unknown) => (x as { value: number }).value;
+  return value(v) === value(mj.mjtLimited.mjLIMITED_TRUE) || (value(v) === value(mj.mjtLimited.mjLIMITED_AUTO) && spec.compiler.autolimits && given);
+}
+
+/**
+ * Whether each actuator of `m` (compiled from `spec`, in the spec's order) is force- and ctrl-limited
+ * (mjcfActuators.ts ActuatorLimited): forcelimited="false" or ctrllimited="false" with a range given
+ * bounds nothing in MuJoCo, and so in axon. Undefined when the two do not line up.
+ */
+function specActuatorLimits(mj: MainModule, spec: MjSpec, m: MjModel): ActuatorLimited | undefined {
+  const out: { force: boolean; ctrl: boolean }[] = [];
+  const fr = m.actuator_forcerange as Float64Array;
+  const cr = m.actuator_ctrlrange as Float64Array;
+  for (let e = mj.mjs_firstElement(spec, mj.mjtObj.mjOBJ_ACTUATOR); e; e = mj.mjs_nextElement(spec, e)) {
+    const a = mj.mjs_asActuator(e);
+    const i = out.length;
+    if (!a || i >= m.nu) return undefined;
+    out.push({ force: limitedOn(mj, spec, a.forcelimited, fr[2 * i] < fr[2 * i + 1]), ctrl: limitedOn(mj, spec, a.ctrllimited, cr[2 * i] < cr[2 * i + 1]) });
+  }
+  return out.length === m.nu ? out : undefined;
 }
 
 function whereLooked(e: unknown, file: string, files: MjcfFiles): unknown {

@@ -6,7 +6,6 @@
  *
  * This module and '@mujoco/mujoco' are imported only when a MuJoCo robot is asked for.
  */
-import { readFileSync } from 'node:fs';
 import type { MainModule, MjModel } from '@mujoco/mujoco';
 import { AxonError } from '../../src/core/errors.ts';
 import type { SimJointDefaults } from '../SimRobotOptions.ts';
@@ -17,6 +16,8 @@ import { mimicRangeMessage } from '../urdf/urdfMimic.ts';
 import { compileMjcf } from './compileMjcf.ts';
 import type { MjcfDigest } from './mjcfDigest.ts';
 import { floatingBase } from './floatingBase.ts';
+import { mjcfModelName } from './mjcfModelName.ts';
+import { mjcfRoot, treeHasJoint } from './mjcfRoot.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
 import { softLimitNote, softLimits } from './limitPenetration.ts';
 import { MujocoRobot, type MujocoJointDesc } from './MujocoRobot.ts';
@@ -52,7 +53,7 @@ export interface MjcfModelInfo {
   readonly joints: readonly string[];
   /** Named bodies. */
   readonly bodies: readonly string[];
-  /** The robot's root body (the first under the worldbody), floating when it has a free joint (or three slides and a ball, floatingBase.ts). */
+  /** The robot's root body (the first under the worldbody whose tree holds a hinge or slide joint, mjcfRoot.ts), floating when it has a free joint (or three slides and a ball, floatingBase.ts). */
   readonly root: string;
   readonly floating: boolean;
 }
@@ -80,7 +81,7 @@ const HOME_KEYS = ['home', 'stand', 'standing', 'default', 'init'];
 /** What the set-up of an MJCF robot decided, for the summary. */
 export interface MjcfSetup {
   readonly floating: boolean;
-  /** The root body (the floating base's, or the first under the world). */
+  /** The root body (the first under the world whose tree holds a hinge or slide joint, mjcfRoot.ts). */
   readonly root: string;
   readonly imuLink: string | null;
   /** Why that IMU body: the flag, the manifest, the floating root, the body of the model's imu site. */
@@ -146,22 +147,38 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   }
   for (const name of Object.keys(o.defaultPositions ?? {}))
     if (!names.includes(name)) throw new AxonError('SIM_OPTION', `--init-pose ${name}`, `names no moving joint of ${file}`, names.join(', '));
-  // Root: the first body under the world; floating when it has a free joint, or three slides and a ball (floatingBase.ts).
-  let root = -1;
-  for (let b = 1; b < model.nbody && root < 0; b++) if ((model.body_parentid as Int32Array)[b] === 0) root = b;
-  if (root < 0) throw new AxonError('MUJOCO_MJCF_BODY', file, 'has no body under the worldbody', 'a robot body');
+  // Root: the first body under the world whose tree holds a hinge or slide joint, past scenery (a
+  // table, a mocap target) and loose objects (mjcfRoot.ts); floating when it has a free joint, or
+  // three slides and a ball (floatingBase.ts).
+  const found = mjcfRoot(mj, model);
+  if (found === undefined) throw new AxonError('MUJOCO_MJCF_BODY', file, 'has no body under the worldbody', 'a robot body');
+  const root = found.root;
   const fb = floatingBase(mj, model, root, file);
   const floating = fb !== undefined;
   const rootName = mujocoName(mj, model, OBJ_BODY, root);
   if (!rootName) throw new AxonError('MUJOCO_MJCF_BODY', file, 'its root body has no name', 'a named root body');
-  // The robot is the root's tree. Another tree with joints under the worldbody is a loose object
-  // (an exporter's stray part, a ball): noted, and left out of the robot's mass and gain rule.
+  // The robot is the root's tree. Another tree with joints under the worldbody (anywhere in it: a
+  // fixed arm's joints sit below its jointless base) is a loose object (an exporter's stray part, a
+  // ball): noted, and left out of the robot's mass and gain rule.
   const treeOf = model.body_rootid as Int32Array;
   let mass = 0;
   for (let b = 1; b < model.nbody; b++) if (treeOf[b] === root) mass += (model.body_mass as Float64Array)[b];
+  const bodyName = (b: number) => mujocoName(mj, model, OBJ_BODY, b) || `#${b}`;
   const loose: string[] = [];
   for (let b = 1; b < model.nbody; b++)
-    if (b !== root && (model.body_parentid as Int32Array)[b] === 0 && (model.body_jntadr as Int32Array)[b] >= 0) loose.push(mujocoName(mj, model, OBJ_BODY, b) || `#${b}`);
+    if (b !== root && (model.body_parentid as Int32Array)[b] === 0 && treeHasJoint(model, b)) loose.push(bodyName(b));
+  if (found.skipped.length > 0 || found.rivals.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_ROOT',
+      where: file,
+      message: [
+        `the robot is the tree of "${rootName}", the first body under the worldbody whose tree holds a hinge or slide joint`,
+        found.skipped.length > 0 ? `the bod${found.skipped.length === 1 ? 'y' : 'ies'} before it (${found.skipped.map(bodyName).join(', ')}) hold${found.skipped.length === 1 ? 's' : ''} none (scenery, mocap bodies, loose objects) and ${found.skipped.length === 1 ? 'is' : 'are'} not the robot` : '',
+        found.rivals.length > 0
+          ? `${found.rivals.length} more tree${found.rivals.length === 1 ? '' : 's'} with hinge or slide joints (${found.rivals.map(bodyName).join(', ')}) ${found.rivals.length === 1 ? 'is' : 'are'} not the robot: ${found.rivals.length === 1 ? 'if it is' : 'if one of them is'}, declare it first under the worldbody`
+          : '',
+      ].filter((x) => x !== '').join('; '),
+    });
   if (loose.length > 0) {
     const jointBody = model.jnt_bodyid as Int32Array;
     const theirs = names.filter((n) => treeOf[jointBody[mj.mj_name2id(model, OBJ_JOINT, n)]] !== root);
@@ -202,7 +219,8 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
   const described: MujocoJointDesc[] = names.map((name) => {
     const id = mj.mj_name2id(model, OBJ_JOINT, name);
     // An unlimited joint's range is 0 0; range="-inf inf" (a vendor's continuous hinge) is none either.
-    const lim = range[2 * id] < range[2 * id + 1] && (Number.isFinite(range[2 * id]) || Number.isFinite(range[2 * id + 1]));
+    // limited="false" with a range is no limit in MuJoCo (compileMjcf's `limited`, from the spec), nor here.
+    const lim = limited.has(name) && range[2 * id] < range[2 * id + 1] && (Number.isFinite(range[2 * id]) || Number.isFinite(range[2 * id + 1]));
     // Without a range of its own, a joint whose position actuator bounds its control (OP3's legs,
     // ctrlrange ±π) takes those bounds: the targets MuJoCo accepts, so the supervisor clamps to them.
     const tr = lim || passive.has(name) ? undefined : actuators[name]?.targetRange;
@@ -309,7 +327,14 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
         baseExtras.length > 0 ? `. They carry what a free joint has none of, and MuJoCo keeps it (the base is held, sprung or slowed by it; a <freejoint/> would not be): ${baseExtras.join('; ')}` : ''
       }`,
     });
+  if (fb?.kind === 'free' && baseExtras.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_BASE',
+      where: file,
+      message: `floating base: the root body "${rootName}"'s free joint carries what a <freejoint/> has none of (a <joint type="free"> takes its class's defaults), and MuJoCo keeps it: the base is slowed or held by it: ${baseExtras.join('; ')}`,
+    });
   loopsNote(mj, model, new Set(fb?.jointIds ?? []), notes, file);
+  if (fb && setUp.baseHeight === undefined) floorNote(mj, model, notes, file);
   if (fromCtrl.length > 0)
     notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
   differs.note(notes, file);
@@ -320,7 +345,7 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
       ? { basePosition: [base[0], base[1], setUp.baseHeight] as const, spawnOnGround: false }
       : { basePosition: [base[0], base[1], base[2]] as const, spawnOnGround: true }
     : undefined;
-  const modelName = /<mujoco\b[^>]*\bmodel\s*=\s*"([^"]+)"/.exec(readFileSync(file, 'utf8'))?.[1];
+  const modelName = mjcfModelName(file);
   const robot = new MujocoRobot(mj, model, {
     name: o.name ?? modelName ?? rootName,
     physicsDt: o.physicsDt,
@@ -434,6 +459,33 @@ function imuBody(mj: MainModule, model: MjModel, root: number, rootName: string,
     message: `IMU read on body "${body}", which holds the model's site "${mujocoName(mj, model, OBJ_SITE, site)}" (no imu* site on the root "${rootName}")${placed ? "; in the body's frame: the site's own offset and rotation in it are not applied" : ''}; --imu-link names another body`,
   });
   return { link: body, why: `body holding the model's site "${mujocoName(mj, model, OBJ_SITE, site)}"` };
+}
+
+/**
+ * MUJOCO_MJCF_FLOOR: a floating robot is placed with its lowest geom at z = 0 (MujocoPlacement.ts);
+ * a model whose own floor, an upward plane on the world body, lies elsewhere (none at z = 0) has the
+ * robot start in the air above it (or below it) and drop onto it, which a stand check may read as a
+ * fall: said, with the floor's height.
+ */
+function floorNote(mj: MainModule, model: MjModel, notes: UrdfNote[], file: string): void {
+  const type = model.geom_type as Int32Array;
+  const body = model.geom_bodyid as Int32Array;
+  const pos = model.geom_pos as Float64Array;
+  const quat = model.geom_quat as Float64Array;
+  const floors: { name: string; z: number }[] = [];
+  for (let g = 0; g < model.ngeom; g++) {
+    if (type[g] !== mj.mjtGeom.mjGEOM_PLANE.value || body[g] !== 0) continue;
+    const [w, x, y] = [quat[4 * g], quat[4 * g + 1], quat[4 * g + 2]];
+    if (1 - 2 * (x * x + y * y) < 1 - 1e-9 || !Number.isFinite(w)) continue; // not facing up
+    floors.push({ name: mujocoName(mj, model, mj.mjtObj.mjOBJ_GEOM.value, g) || `#${g}`, z: pos[3 * g + 2] });
+  }
+  if (floors.length === 0 || floors.some((f) => Math.abs(f.z) <= 1e-9)) return;
+  const top = floors.reduce((a, b) => (b.z > a.z ? b : a));
+  notes.push({
+    code: 'MUJOCO_MJCF_FLOOR',
+    where: file,
+    message: `the model's floor plane "${top.name}" is at z = ${fmt(top.z)}, not 0: axon places the robot with its lowest geom at z = 0, so it starts ${fmt(Math.abs(top.z))} m ${top.z < 0 ? 'above' : 'below'} its floor${top.z < 0 ? ' and drops onto it (a stand check may read that as a fall)' : ''}; the plane at z = 0 (its pos) stands the robot on it`,
+  });
 }
 
 /**

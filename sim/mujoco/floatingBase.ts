@@ -96,20 +96,39 @@ export function floatingBase(mj: MainModule, m: MjModel, body: number, where: st
 }
 
 /**
- * What the base's slides and ball carry that a free joint has none of, one phrase per joint that
- * has any: limited (read from the spec: the compiled jnt_limited is a bool array this build cannot
- * read), damping, stiffness, armature, frictionloss. MuJoCo keeps them (axon writes only its own
- * joints' dynamics): the base is held, sprung or slowed by them. `spec` is the model's, `m` compiled from it.
+ * What the base's joints carry that a <freejoint/> has none of, one phrase per joint that has any:
+ * damping, stiffness, armature, frictionloss (a free joint written `<joint type="free">` inside a
+ * childclass takes its class's), and for slides and a ball being limited (read from the spec: the
+ * compiled jnt_limited is a bool array this build cannot read). MuJoCo keeps them (axon writes only
+ * its own joints' dynamics): the base is held, sprung or slowed by them. `spec` is the model's, `m` compiled from it.
  */
 export function baseJointExtras(mj: MainModule, m: MjModel, spec: MjSpec, base: FloatingBase): string[] {
-  if (base.kind !== 'slides+ball') return [];
   const type = m.jnt_type as Int32Array;
   const dofadr = m.jnt_dofadr as Int32Array;
   const stiffness = m.jnt_stiffness as Float64Array;
   const per = { damping: m.dof_damping as Float64Array, armature: m.dof_armature as Float64Array, frictionloss: m.dof_frictionloss as Float64Array };
-  // The root body in the spec (the world's first body, depth first, as body 1 is) and its joints, in order.
+  if (base.kind === 'free') {
+    // A <joint type="free"> takes its class's damping, armature and frictionloss (a <freejoint/> does
+    // not): MuJoCo applies them to the base's 6 dofs, one value each (x y z, then rotation).
+    const j = base.jointIds[0];
+    const has: string[] = [];
+    for (const [what, arr] of Object.entries(per)) {
+      const v = Array.from(arr.subarray(dofadr[j], dofadr[j] + 6));
+      if (v.some((x) => x !== 0)) has.push(`${what} ${v.every((x) => x === v[0]) ? fmt(v[0]) : `[${v.map(fmt).join(' ')}]`}`);
+    }
+    if (stiffness[j] !== 0) has.push(`stiffness ${fmt(stiffness[j])}`);
+    const n = mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, j);
+    return has.length > 0 ? [`free joint${n ? ` "${n}"` : ''}: ${has.join(', ')}`] : [];
+  }
+  // The root body in the spec (the base's body: the world's k-th child in the spec, as it is the
+  // k-th in the compiled model, mjcfRoot.ts) and its joints, in order.
+  const parent = m.body_parentid as Int32Array;
+  const top = (m.jnt_bodyid as Int32Array)[base.jointIds[0]];
+  let k = 0;
+  for (let b = 1; b < top; b++) if (parent[b] === 0) k++;
   const world = mj.mjs_findBody(spec, 'world');
-  const rootEl = world ? mj.mjs_firstChild(world, mj.mjtObj.mjOBJ_BODY, 1) : undefined;
+  let rootEl = world ? mj.mjs_firstChild(world, mj.mjtObj.mjOBJ_BODY, 0) : undefined;
+  for (let i = 0; i < k && rootEl && world; i++) rootEl = mj.mjs_nextChild(world, rootEl, 0);
   const root = rootEl ? mj.mjs_asBody(rootEl) : undefined;
   const specJoints: MjsJoint[] = [];
   for (let e = root ? mj.mjs_firstChild(root, mj.mjtObj.mjOBJ_JOINT, 0) : undefined; e && root; e = mj.mjs_nextChild(root, e, 0)) {

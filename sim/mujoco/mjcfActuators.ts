@@ -10,7 +10,7 @@ import { mujocoName } from './loadMujoco.ts';
 
 /** What an MJCF's own actuator on a joint said, kept when axon replaces it (effort limit, position gains). */
 export interface MjcfActuatorInfo {
-  /** N·m | N: the actuator's force range, or a motor's control range × gear. */
+  /** N·m | N: the bound MuJoCo applies: the actuator's force range, a motor's control range × gain × gear, the smaller of the two. */
   readonly effortLimit?: number;
   /** A position actuator's stiffness (N·m/rad) and damping (N·m·s/rad), over its gear. */
   readonly kp?: number;
@@ -24,45 +24,76 @@ export interface MjcfActuatorInfo {
   readonly tendon?: { readonly actuator: string; readonly tendon: string; readonly gear: number; readonly factor: number };
 }
 
-type Info = { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number] };
+type Info = { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number]; velocityKd?: number };
+
+/**
+ * Whether each of the model's actuators is force- and ctrl-limited, as MuJoCo decides it (read from
+ * the spec: the compiled forcelimited/ctrllimited are bool arrays this build cannot read): "true",
+ * or "auto" with a range given under autolimits. `forcelimited="false"` with a forcerange bounds
+ * nothing. In actuator order; compileMjcf.ts reads it (specActuatorLimits).
+ */
+export type ActuatorLimited = readonly { readonly force: boolean; readonly ctrl: boolean }[];
 
 /**
  * What actuator `a` says about a coordinate it moves by `scale` per unit (its gear for a joint;
  * gear × the coupled motion's factor for a tendon over a mimic group), merged into `info`: an
- * effort limit from forcerange (forcelimited), else from a motor's ctrlrange × gain; as a
- * position servo (affine bias −kp·length − kv·velocity) its kp and kv × scale². On a joint
+ * effort limit, the bound MuJoCo actually applies: a force range (forcelimited) and, for a motor
+ * (fixed gain, no bias), its ctrlrange × gain (ctrllimited), the smaller where both are given;
+ * as a position servo (affine bias −kp·length − kv·velocity) its kp and kv × scale². On a joint
  * (`ctrlIsTarget`) only an actuator whose gain is its kp is a servo (<position kp kv>: force =
- * kp·(ctrl − gear·q)), and its ctrlrange / gear is the targets it accepts; on a tendon the gain
+ * kp·(ctrl − gear·q)), and its ctrlrange / gear is the targets it accepts (an <intvelocity>'s
+ * ctrlrange is a velocity: its targets are its actrange / gear); a velocity servo (<velocity kv>:
+ * bias 0, −kv) adds its kv × scale² to the joint's damping (velocityKd), which a position servo on
+ * the same joint takes (dm_control's and robosuite's PD as two actuators). On a tendon the gain
  * only maps ctrl to the target (menagerie's grippers: ctrl 0..255, gain kp·0.04/255).
  */
-function readActuator(mj: MainModule, m: MjModel, a: number, scale: number, ctrlIsTarget: boolean, info: Info): void {
+function readActuator(mj: MainModule, m: MjModel, a: number, scale: number, ctrlIsTarget: boolean, info: Info, limited?: ActuatorLimited): void {
   const gaintype = m.actuator_gaintype as Int32Array;
   const gainprm = m.actuator_gainprm as Float64Array;
   const biastype = m.actuator_biastype as Int32Array;
   const biasprm = m.actuator_biasprm as Float64Array;
-  // (The build cannot read its bool arrays, forcelimited/ctrllimited: a range lo < hi is taken as limited, as the compiler's "auto" does.)
+  const dyntype = m.actuator_dyntype as Int32Array;
   const forcerange = m.actuator_forcerange as Float64Array;
   const ctrlrange = m.actuator_ctrlrange as Float64Array;
+  const actrange = m.actuator_actrange as Float64Array;
   const NGAIN = gainprm.length / Math.max(1, m.nu);
   const NB = biasprm.length / Math.max(1, m.nu);
   const g = Math.abs(scale) || 1;
   const gain = gainprm[NGAIN * a];
   const kp = -biasprm[NB * a + 1];
+  const kv = -biasprm[NB * a + 2];
   const fixedGain = gaintype[a] === mj.mjtGain.mjGAIN_FIXED.value;
-  // The force range bounds the actuator's force; the coordinate gets scale × that.
-  if (forcerange[2 * a] < forcerange[2 * a + 1]) info.effortLimit = Math.max(Math.abs(forcerange[2 * a]), Math.abs(forcerange[2 * a + 1])) * g;
-  else if (fixedGain && biastype[a] === mj.mjtBias.mjBIAS_NONE.value && ctrlrange[2 * a] < ctrlrange[2 * a + 1])
-    info.effortLimit = Math.max(Math.abs(ctrlrange[2 * a]), Math.abs(ctrlrange[2 * a + 1])) * Math.abs(gain) * g;
-  if (!(fixedGain && biastype[a] === mj.mjtBias.mjBIAS_AFFINE.value && gain > 0 && kp > 0)) return;
+  // Without the spec's flags, a range lo < hi is taken as limited, as the compiler's "auto" does.
+  const given = (r: Float64Array) => r[2 * a] < r[2 * a + 1];
+  const forceLimited = limited?.[a]?.force ?? given(forcerange);
+  const ctrlLimited = limited?.[a]?.ctrl ?? given(ctrlrange);
+  const bound = (r: Float64Array) => Math.max(Math.abs(r[2 * a]), Math.abs(r[2 * a + 1]));
+  // The force range bounds the actuator's force; a motor's force is gain·ctrl, ctrl clamped to its
+  // ctrlrange: MuJoCo applies the smaller bound (gear 50, ctrlrange ±1, forcerange ±3: 3, not 50 · 1;
+  // forcerange ±300: 50). The coordinate gets scale × that.
+  const bounds: number[] = [];
+  if (forceLimited && given(forcerange)) bounds.push(bound(forcerange));
+  if (ctrlLimited && given(ctrlrange) && fixedGain && biastype[a] === mj.mjtBias.mjBIAS_NONE.value && dyntype[a] !== mj.mjtDyn.mjDYN_INTEGRATOR.value)
+    bounds.push(bound(ctrlrange) * Math.abs(gain));
+  if (bounds.length > 0) info.effortLimit = Math.min(...bounds) * g;
+  const affine = fixedGain && biastype[a] === mj.mjtBias.mjBIAS_AFFINE.value && gain > 0;
+  // A velocity servo: force = kv·(ctrl − gear·q̇), damping kv·gear² about a zero ctrl.
+  if (ctrlIsTarget && affine && biasprm[NB * a + 1] === 0 && kv > 0 && Math.abs(kv - gain) < 1e-9 * gain && dyntype[a] === mj.mjtDyn.mjDYN_NONE.value) {
+    info.velocityKd = (info.velocityKd ?? 0) + kv * g * g;
+    return;
+  }
+  if (!(affine && kp > 0)) return;
   if (ctrlIsTarget && Math.abs(kp - gain) >= 1e-9 * gain) return;
   // Bias [0, −kp, −kv] on the actuator's length; on the coordinate, × scale².
   info.kp = (ctrlIsTarget ? gain : kp) * g * g;
-  info.kd = -biasprm[NB * a + 2] * g * g;
+  info.kd = kv * g * g;
   if (!ctrlIsTarget) return;
-  // force = kp·(ctrl − gear·q): the target is ctrl / gear, bounded by ctrlrange / gear. (ctrlrange="-inf inf" bounds nothing.)
+  // force = kp·(ctrl − gear·q): the target is ctrl / gear, bounded by ctrlrange / gear; an
+  // integrator's (<intvelocity>) is its activation, bounded by actrange / gear. (A range "-inf inf" bounds nothing.)
+  const targets = dyntype[a] === mj.mjtDyn.mjDYN_INTEGRATOR.value ? actrange : ctrlLimited ? ctrlrange : undefined;
   const gs = scale || 1;
-  if (ctrlrange[2 * a] < ctrlrange[2 * a + 1] && (Number.isFinite(ctrlrange[2 * a]) || Number.isFinite(ctrlrange[2 * a + 1]))) {
-    const [lo, hi] = [ctrlrange[2 * a] / gs, ctrlrange[2 * a + 1] / gs];
+  if (targets && given(targets) && (Number.isFinite(targets[2 * a]) || Number.isFinite(targets[2 * a + 1]))) {
+    const [lo, hi] = [targets[2 * a] / gs, targets[2 * a + 1] / gs];
     info.targetRange = lo < hi ? [lo, hi] : [hi, lo];
   }
 }
@@ -71,7 +102,7 @@ function readActuator(mj: MainModule, m: MjModel, a: number, scale: number, ctrl
  * The model's own joint actuators (readActuator, on the joint by its gear). Others (tendons,
  * sites, muscles) say nothing here; a tendon's over a mimic group is groupTendonActuators'.
  */
-export function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfActuatorInfo> {
+export function mjcfActuators(mj: MainModule, m: MjModel, limited?: ActuatorLimited): Record<string, MjcfActuatorInfo> {
   const out: Record<string, Info> = {};
   const trntype = m.actuator_trntype as Int32Array;
   const trnid = m.actuator_trnid as Int32Array;
@@ -81,10 +112,13 @@ export function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfAc
     const joint = mujocoName(mj, m, mj.mjtObj.mjOBJ_JOINT.value, trnid[2 * a]);
     if (!joint) continue;
     const info: Info = { ...out[joint] };
-    readActuator(mj, m, a, gear[6 * a], true, info);
+    readActuator(mj, m, a, gear[6 * a], true, info, limited);
     out[joint] = info;
   }
-  return out;
+  // A velocity servo's damping goes to the joint's position servo (its kd); alone, it sets no gains.
+  const result: Record<string, MjcfActuatorInfo> = {};
+  for (const [joint, { velocityKd, ...info }] of Object.entries(out)) result[joint] = info.kp !== undefined && velocityKd !== undefined ? { ...info, kd: (info.kd ?? 0) + velocityKd } : info;
+  return result;
 }
 
 /**
@@ -97,7 +131,7 @@ export function mjcfActuators(mj: MainModule, m: MjModel): Record<string, MjcfAc
  * own law on the group. A group with several such actuators, or a factor of 0, gets none.
  * By leader name.
  */
-export function groupTendonActuators(mj: MainModule, m: MjModel, followers: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>): Map<string, MjcfActuatorInfo> {
+export function groupTendonActuators(mj: MainModule, m: MjModel, followers: ReadonlyMap<string, NonNullable<JointSpec['mimic']>>, limited?: ActuatorLimited): Map<string, MjcfActuatorInfo> {
   const trntype = m.actuator_trntype as Int32Array;
   const trnid = m.actuator_trnid as Int32Array;
   const gear = m.actuator_gear as Float64Array;
@@ -135,7 +169,7 @@ export function groupTendonActuators(mj: MainModule, m: MjModel, followers: Read
     if (more.length > 0) continue;
     const factor = factors.get(a)!;
     const info: Info = {};
-    readActuator(mj, m, a, gear[6 * a] * factor, false, info);
+    readActuator(mj, m, a, gear[6 * a] * factor, false, info, limited);
     const actuator = mujocoName(mj, m, mj.mjtObj.mjOBJ_ACTUATOR.value, a) || `#${a}`;
     const tendon = mujocoName(mj, m, mj.mjtObj.mjOBJ_TENDON.value, trnid[2 * a]) || `#${trnid[2 * a]}`;
     out.set(leader, { ...info, tendon: { actuator, tendon, gear: gear[6 * a], factor } });

@@ -14,6 +14,7 @@ import { shellWord } from '../../core/printable.ts';
 import type { EvalSessionSource } from '../../eval/evaluate.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { robotNames } from '../../../sim/index.ts';
+import { mjcfModelName } from '../../../sim/mujoco/mjcfModelName.ts';
 import { openSimSession, type MjcfRobotFlags, type SimSession } from '../wiring.ts';
 import { DEFAULT_GAINS_RULE, urdfFlags, urdfSetupLine, type UrdfFlagValues, type UrdfRobotFlags } from '../urdfSession.ts';
 import { mjcfFlags, mjcfSetupLine } from '../mjcfSession.ts';
@@ -60,7 +61,8 @@ export function evalUserRobot(o: EvalRobotFlags, cmd: Pick<Command, 'getOptionVa
   // --mjcf implies MuJoCo; an explicit --physics cannon is refused when the session opens (as sim does).
   const physics = o.mjcf !== undefined && cmd.getOptionValueSource('physics') !== 'cli' ? 'mujoco' : o.physics;
   return {
-    label: o.robot ?? basename(file).replace(/\.(urdf|xml)$/i, ''),
+    // An MJCF's robot is named by its model (<mujoco model>), as axon sim --mjcf names it; else the file's name.
+    label: o.robot ?? (o.mjcf !== undefined ? mjcfModelName(o.mjcf) : undefined) ?? basename(file).replace(/\.(urdf|xml)$/i, ''),
     args: robotFileArgs(o),
     physics,
     ...(o.urdf !== undefined ? { urdf: urdfFlags(o.urdf, o) } : {}),
