@@ -45,15 +45,19 @@ export interface MjcfDigest extends FileBytes {
  * The MJCF `file` and what it includes, hashed as above. `read` gives a file's bytes by absolute
  * path (default: from disk; a compiled model passes the bytes MuJoCo was given, MjcfFiles.sources)
  * and throws as readFileSync does. AxonError MJCF_INCLUDE naming the include and the file that
- * includes it when no candidate can be read; MUJOCO_MJCF_FILE when the model file cannot.
+ * includes it when no candidate can be read, or when it is an include cycle (a file already being
+ * included, however its path is spelled: the files are compared by absolute path); MUJOCO_MJCF_FILE when the model file cannot.
  */
 export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p) => readFileSync(p)): MjcfDigest {
   const main = resolve(file);
   const root = dirname(main);
   const files: MjcfDigestFile[] = [];
   const seen = new Set<string>();
+  // The files being included, outermost first: one met again on it is an include cycle.
+  const stack: string[] = [];
   const visit = (path: string, data: Uint8Array, name: string) => {
     seen.add(path);
+    stack.push(path);
     files.push({ name, data });
     for (const inc of mjcfIncludes(new TextDecoder().decode(data))) {
       const candidates = [...new Set(dirname(path) === root ? [resolve(root, inc)] : [resolve(root, inc), resolve(dirname(path), inc)])];
@@ -78,8 +82,20 @@ export function mjcfDigest(file: string, read: (path: string) => Uint8Array = (p
         }
       }
       if (!found) throw new AxonError('MJCF_INCLUDE', where, `cannot be read: ${why.join(', ')}`, 'the included file, where MuJoCo looks for it (the model\'s folder, then the including file\'s): a copy of the whole model folder');
+      // A cycle through another spelling of the path (sub/c.xml including ../f/sub/c.xml, itself) ran
+      // MuJoCo 3.14 into a WebAssembly trap, "memory access out of bounds" (review R24 F7): refused here.
+      if (stack.includes(found.path)) {
+        const shown = (p: string) => (p === main ? file : p);
+        throw new AxonError(
+          'MJCF_INCLUDE',
+          where,
+          `is an include cycle: it names ${shown(found.path)}, which is already being included (${[...stack.slice(stack.indexOf(found.path)), found.path].map(shown).join(' → ')})`,
+          'includes that form no cycle (each file included from outside itself)',
+        );
+      }
       if (!seen.has(found.path)) visit(found.path, found.data, posix.normalize(inc.replace(/\\/g, '/')));
     }
+    stack.pop();
   };
   let top: Uint8Array;
   try {
