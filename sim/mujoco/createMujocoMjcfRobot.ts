@@ -335,8 +335,22 @@ export async function createMujocoMjcfRobot(file: string, o: MjcfRobotOptions): 
     });
   loopsNote(mj, model, new Set(fb?.jointIds ?? []), notes, file);
   if (fb && setUp.baseHeight === undefined) floorNote(mj, model, notes, file);
-  if (fromCtrl.length > 0)
-    notes.push({ code: 'MUJOCO_MJCF_CTRLRANGE', where: file, message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}` });
+  if (fromCtrl.length > 0) {
+    const fromAct = fromCtrl.filter((n) => actuators[n]?.targetFrom === 'actrange');
+    notes.push({
+      code: 'MUJOCO_MJCF_CTRLRANGE',
+      where: file,
+      message: `${fromCtrl.length} joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): ${fromCtrl.join(', ')}${fromAct.length > 0 ? ` (${fromAct.join(', ')}: an <intvelocity>'s actrange, its ctrlrange being a velocity)` : ''}`,
+    });
+  }
+  // A <velocity kv> alone on a joint: axon's PD there is the default rule's, not a damper (R24 F3).
+  const velocityOnly = names.filter((n) => !passive.has(n) && actuators[n]?.velocityKv !== undefined);
+  if (velocityOnly.length > 0)
+    notes.push({
+      code: 'MUJOCO_MJCF_VELOCITY',
+      where: file,
+      message: `${velocityOnly.map((n) => `${n} (kv ${fmt(actuators[n].velocityKv!)})`).join(', ')}: moved by the model through a <velocity> actuator alone (a damper toward a commanded speed), which axon replaces by its position PD with the gains the joints' summary shows; the kv is not used`,
+    });
   differs.note(notes, file);
   const pd = setUp.pd ?? 'implicit';
   // The base: the keyframe's (or qpos0's) pose, resting on the ground, or at the manifest's base height.

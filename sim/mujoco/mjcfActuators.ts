@@ -17,6 +17,13 @@ export interface MjcfActuatorInfo {
   readonly kd?: number;
   /** A position actuator's ctrlrange over its gear: the joint targets MuJoCo accepts (rad | m). */
   readonly targetRange?: readonly [number, number];
+  /** Where targetRange came from when not the ctrlrange: an <intvelocity>'s actrange. */
+  readonly targetFrom?: 'actrange';
+  /**
+   * A velocity servo's damping (kv × gear²) on a joint no position servo drives: not used (axon's
+   * PD there takes the default rule's gains), named in a note (createMujocoMjcfRobot.ts).
+   */
+  readonly velocityKv?: number;
   /**
    * Read from an actuator on a fixed tendon over the joint's mimic group (groupTendonActuators):
    * its name, the tendon's, its gear and the tendon's length per unit of the leader (factor).
@@ -24,7 +31,7 @@ export interface MjcfActuatorInfo {
   readonly tendon?: { readonly actuator: string; readonly tendon: string; readonly gear: number; readonly factor: number };
 }
 
-type Info = { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number]; velocityKd?: number };
+type Info = { effortLimit?: number; kp?: number; kd?: number; targetRange?: [number, number]; targetFrom?: 'actrange'; velocityKd?: number };
 
 /**
  * Whether each of the model's actuators is force- and ctrl-limited, as MuJoCo decides it (read from
@@ -95,6 +102,7 @@ function readActuator(mj: MainModule, m: MjModel, a: number, scale: number, ctrl
   if (targets && given(targets) && (Number.isFinite(targets[2 * a]) || Number.isFinite(targets[2 * a + 1]))) {
     const [lo, hi] = [targets[2 * a] / gs, targets[2 * a + 1] / gs];
     info.targetRange = lo < hi ? [lo, hi] : [hi, lo];
+    if (targets === actrange) info.targetFrom = 'actrange';
   }
 }
 
@@ -117,7 +125,8 @@ export function mjcfActuators(mj: MainModule, m: MjModel, limited?: ActuatorLimi
   }
   // A velocity servo's damping goes to the joint's position servo (its kd); alone, it sets no gains.
   const result: Record<string, MjcfActuatorInfo> = {};
-  for (const [joint, { velocityKd, ...info }] of Object.entries(out)) result[joint] = info.kp !== undefined && velocityKd !== undefined ? { ...info, kd: (info.kd ?? 0) + velocityKd } : info;
+  for (const [joint, { velocityKd, ...info }] of Object.entries(out))
+    result[joint] = velocityKd === undefined ? info : info.kp !== undefined ? { ...info, kd: (info.kd ?? 0) + velocityKd } : { ...info, velocityKv: velocityKd };
   return result;
 }
 

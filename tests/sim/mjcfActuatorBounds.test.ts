@@ -108,6 +108,19 @@ describe('a position and a velocity actuator on one joint (dm_control / robosuit
     }
   });
 
+  it('a <velocity kv> alone on a joint (no position servo) is named: its kv is not used', async () => {
+    const file = write('velonly', chain('velonly', ['<joint name="wheel" axis="0 1 0"/>'], '<velocity joint="wheel" kv="5" gear="2"/>'));
+    const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002, defaultGains: () => ({ kp: 100, kd: 2.5 }) });
+    try {
+      expect(r.spec.joints[0]).toMatchObject({ kp: 100, kd: 2.5 });
+      expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_VELOCITY')?.message).toBe(
+        "wheel (kv 20): moved by the model through a <velocity> actuator alone (a damper toward a commanded speed), which axon replaces by its position PD with the gains the joints' summary shows; the kv is not used",
+      );
+    } finally {
+      r.dispose();
+    }
+  });
+
   it('a joint with a range and limited="false" is not limited (MuJoCo holds it nowhere), and a position actuator with ctrllimited="false" gives it no limits either', async () => {
     const file = write(
       'nolimit',
@@ -155,6 +168,9 @@ describe('stateful actuators: <intvelocity> (R24 F4, F6)', () => {
     const r = await createMujocoMjcfRobot(file, { physicsDt: 0.002 });
     try {
       expect(r.spec.joints[0]).toMatchObject({ name: 'j', lower: -2, upper: 2, kp: 50 });
+      expect(r.notes.find((n) => n.code === 'MUJOCO_MJCF_CTRLRANGE')?.message).toBe(
+        "1 joint(s) without a range take their position actuator's ctrlrange as position limits (the targets the model accepts): j (j: an <intvelocity>'s actrange, its ctrlrange being a velocity)",
+      );
     } finally {
       r.dispose();
     }
