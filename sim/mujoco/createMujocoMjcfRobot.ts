@@ -16,7 +16,7 @@ import { mimicRangeMessage } from '../urdf/urdfMimic.ts';
 import { compileMjcf } from './compileMjcf.ts';
 import type { MjcfDigest } from './mjcfDigest.ts';
 import { floatingBase } from './floatingBase.ts';
-import { mjcfModelName } from './mjcfModelName.ts';
+import { mjcfModelName } from '../mjcfModelName.ts';
 import { mjcfRoot, treeHasJoint } from './mjcfRoot.ts';
 import { loadMujocoModule, mujocoName } from './loadMujoco.ts';
 import { softLimitNote, softLimits } from './limitPenetration.ts';

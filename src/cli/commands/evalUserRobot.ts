@@ -14,7 +14,7 @@ import { shellWord } from '../../core/printable.ts';
 import type { EvalSessionSource } from '../../eval/evaluate.ts';
 import { drawingMeta } from '../../record/index.ts';
 import { robotNames } from '../../../sim/index.ts';
-import { mjcfModelName } from '../../../sim/mujoco/mjcfModelName.ts';
+import { mjcfModelName } from '../../../sim/mjcfModelName.ts';
 import { openSimSession, type MjcfRobotFlags, type SimSession } from '../wiring.ts';
 import { DEFAULT_GAINS_RULE, urdfFlags, urdfSetupLine, type UrdfFlagValues, type UrdfRobotFlags } from '../urdfSession.ts';
 import { mjcfFlags, mjcfSetupLine } from '../mjcfSession.ts';

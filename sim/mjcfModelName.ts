@@ -1,8 +1,8 @@
 /**
- * An MJCF's model name, `<mujoco model="...">`, as the robot is named by (createMujocoMjcfRobot.ts:
- * `axon sim --mjcf`'s summary, and `axon eval --mjcf`'s label, src/cli/commands/evalUserRobot.ts,
- * read before the model is compiled). Undefined without one, or when the file cannot be read (its
- * error comes when it is compiled). No MuJoCo import: the CLI reads it before MuJoCo is loaded.
+ * An MJCF's model name, `<mujoco model="...">`, as the robot is named by (mujoco/createMujocoMjcfRobot.ts:
+ * `axon sim --mjcf`'s summary; `axon eval --mjcf`'s label, src/cli/commands/evalUserRobot.ts, read
+ * before the model is compiled). Undefined without one, or when the file cannot be read (its error
+ * comes when it is compiled). Outside sim/mujoco, which nothing imports before MuJoCo is asked for.
  */
 import { readFileSync } from 'node:fs';
 
