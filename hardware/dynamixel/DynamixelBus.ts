@@ -219,7 +219,10 @@ export class DynamixelBus extends TransactionBus<Packet, PacketDecoder> {
   private _take(error: number, id: number, data: Uint8Array, ids: readonly number[], length: number, out: Uint8Array, res: SyncReadResult, answered: Set<number>): void {
     const k = ids.indexOf(id);
     if (k < 0 || answered.has(id)) return;
-    if (error & ALERT_BIT && !res.alerts.includes(id)) res.alerts.push(id);
+    if (error & ALERT_BIT && !res.alerts.includes(id)) {
+      res.alerts.push(id);
+      res.alertCodes.push(error);
+    }
     if ((error & 0x7f) !== 0) {
       // A processing error (Result Fail, Access Error, ...): the reply's data (none, or the fast
       // read's zero-filled block) is not the servo's state. Not taken: the servo stays to do,

@@ -164,7 +164,13 @@ export class FeetechBus extends TransactionBus<FeetechPacket, FeetechPacketDecod
       for (const r of got) {
         const k = ids.indexOf(r.id);
         if (k < 0 || r.params.length !== length) continue;
-        if (r.code !== 0 && !res.alerts.includes(r.id)) res.alerts.push(r.id);
+        if (r.code !== 0) {
+          const a = res.alerts.indexOf(r.id);
+          if (a < 0) {
+            res.alerts.push(r.id);
+            res.alertCodes.push(r.code);
+          } else res.alertCodes[a] |= r.code;
+        }
         out.set(r.params, k * length);
         answered.add(r.id);
       }

@@ -34,9 +34,14 @@
  * - a pause longer than the watchdog: the servos stop and refuse every goal (Bus Watchdog reads -1),
  *   unseen under a sync write; 98 is read after a long cycle and every 50 cycles, and a trip is a
  *   `bus_watchdog` fault naming the servos, then `safe_stop`; never re-armed mid-run.
+ * - a servo whose Torque Enable (64) reads 0 while armed (read every TORQUE_CHECK_CYCLES cycles:
+ *   a reboot on a voltage sag leaves torque off and 98 = 0, unseen otherwise): a `hardware_error`
+ *   fault naming it, then `safe_stop` (torqueCheck.ts).
  * - close() (end of run, Ctrl-C, after a fault too): `safe_stop` applied, port drained and closed.
  * Every safe stop is read back (Torque Enable 64, or the goal it wrote) and sent again to the servos
- * that do not show it (confirmedWrite.ts); the `safe_stop` event names those it could not confirm.
+ * that do not show it (confirmedWrite.ts); a stop that keeps torque on also reads Torque Enable back;
+ * the `safe_stop` event names those it could not confirm. The hold is each joint's last good reading
+ * (GoodPose.ts), never one the supervisor would refuse.
  * A leader arm (role "leader") gets Torque Enable 0 at connect, read back (not under --dry-run).
  */
 import type { Observable } from 'rxjs';
@@ -58,7 +63,9 @@ import { DYNAMIXEL_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './s
 import { checkServo } from './dynamixelServoCheck.ts';
 import { DynamixelWatchdog } from './dynamixelWatchdog.ts';
 import { SAFE_STOP_BUDGET_S, confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
-import { closeWithSafeStop } from './closeServos.ts';
+import { closeWithSafeStop, servoNames } from './closeServos.ts';
+import { GoodPose } from './GoodPose.ts';
+import { TorqueCheck, withTorqueReadBack } from './torqueCheck.ts';
 import { DynamixelUnits } from './dynamixelUnits.ts';
 
 export { FAULT_EVENTS, HardwareMismatchError, type HardwareEvent, type HardwareEventKind } from './HardwareEvent.ts';
@@ -97,6 +104,14 @@ export class DynamixelRobot implements Robot {
   private readonly _vel: Float32Array;
   private readonly _eff: Float32Array;
   private readonly _raw: Uint8Array; // sync read buffer
+  /**
+   * Each joint's last good reading, as its PRESENT_BLOCK row (GoodPose: the supervisor's rule):
+   * what the `hold` writes, so that an impossible reading never becomes a goal (review R25 F1).
+   */
+  private readonly _goodRaw: Uint8Array;
+  private readonly _good: GoodPose;
+  /** `joint (id n)` per joint. */
+  private readonly _names: string[];
   private readonly _goalBytes: Uint8Array; // sync write buffer
   private _seq = 0;
   private readonly _now: () => number;
@@ -156,6 +171,9 @@ export class DynamixelRobot implements Robot {
     this._vel = new Float32Array(n);
     this._eff = new Float32Array(n);
     this._raw = new Uint8Array(n * PRESENT_BLOCK.length);
+    this._goodRaw = new Uint8Array(n * PRESENT_BLOCK.length);
+    this._good = new GoodPose(this.spec.joints, o.period ?? 0.02);
+    this._names = servoNames(js);
     this._goalBytes = new Uint8Array(n * 4);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
     this.bus.onLost = (err) => this._portLost(err);
@@ -233,7 +251,7 @@ export class DynamixelRobot implements Robot {
     const ids = this._ids;
     await this.bus.syncWrite(98, 1, ids, new Uint8Array(this._n));
     if (this._mode === 'position') {
-      this._units.holdGoals(this._raw, this._goalBytes);
+      this._units.holdGoals(this._heldRaw(), this._goalBytes);
       await this.bus.syncWrite(116, 4, ids, this._goalBytes);
     } else {
       this._goalBytes.fill(0);
@@ -308,7 +326,7 @@ export class DynamixelRobot implements Robot {
       disarm: () => {
         this._armed = false;
       },
-      joints: this.spec.joints.map((j) => j.name),
+      joints: this._names,
       status: this._status,
     });
   }
@@ -318,6 +336,10 @@ export class DynamixelRobot implements Robot {
   private _goalsDirty = false;
   /** The servos' bus watchdog (98): set by the first bus cycle, read back (dynamixelWatchdog.ts). */
   private readonly _watchdog: DynamixelWatchdog;
+  /** Torque Enable (64) read back while armed and after a safe stop that keeps torque on (torqueCheck.ts). */
+  private readonly _torque = new TorqueCheck(64);
+  /** Servos that raised their alert (Shutdown may have cut their torque). */
+  private readonly _alarmed = new Set<number>();
 
   /** One bus cycle: the goals (when new and not faulted), then the sync read, then (when due) the watchdog check. */
   private async _once(): Promise<void> {
@@ -338,7 +360,21 @@ export class DynamixelRobot implements Robot {
     if (!faulted && this._status.faulted && this._armed) await this._safeStop('bus silent');
     else if (r.alerts.length > 0 && !this._status.faulted) await this._hardwareFault(r.alerts);
     else if (w.cycleEnded(this._now()) && !this._status.faulted) await this._checkWatchdog();
+    // Torque Enable every TORQUE_CHECK_CYCLES cycles (not in a cycle that read 98: one extra read at most):
+    // a rebooted servo comes back with torque off and 98 = 0, which the watchdog check passes.
+    else if (this._armed && !this._readOnly && !this._status.faulted && this._torque.cycleEnded()) await this._checkTorque();
     if (armNow) w.armed = true;
+  }
+
+  /** Torque Enable (64) read back while armed: a servo reading 0 is a `hardware_error` naming it, then the safe stop. */
+  private async _checkTorque(): Promise<void> {
+    const t = await this._torque.read(this.bus, this._ids, this._now() + this._readBudget);
+    if (t.off.length === 0 || this._status.faulted) return;
+    this._status.faulted = true;
+    const faults = t.off.map((id) => this._torque.fault(`${this._jointOf(id)} (id ${id})`));
+    t.off.forEach((id, k) => this._status.emit('hardware_error', faults[k], id));
+    this._status.addFaults(faults);
+    await this._safeStop(`torque off on ${t.off.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
   /** Bus Watchdog (98) read back: a servo reading -1 is a `bus_watchdog` fault naming the servos, then the safe stop; never re-armed mid-run. */
@@ -359,6 +395,9 @@ export class DynamixelRobot implements Robot {
     if (r.retries > 0 && r.ok) this._status.emit('read_retry', `sync read needed ${r.retries} retr${r.retries === 1 ? 'y' : 'ies'}`);
     if (r.ok) {
       this._units.decode(this._raw, this._pos, this._vel, this._eff);
+      this._good.take(this._pos, this._now());
+      const L = PRESENT_BLOCK.length;
+      for (let i = 0; i < this._n; i++) if (this._good.refused[i] === 0) for (let k = i * L; k < (i + 1) * L; k++) this._goodRaw[k] = this._raw[k];
       this._seq++;
       this._statusErrors.ok();
       this._status.readOk();
@@ -369,11 +408,19 @@ export class DynamixelRobot implements Robot {
     return r;
   }
 
+  /** The last good reading of every joint (PRESENT_BLOCK rows); a joint that never had one gets its latest. */
+  private _heldRaw(): Uint8Array {
+    const L = PRESENT_BLOCK.length;
+    for (let i = 0; i < this._n; i++) if (Number.isNaN(this._good.pose[i])) this._goodRaw.set(this._raw.subarray(i * L, (i + 1) * L), i * L);
+    return this._goodRaw;
+  }
+
   private _jointOf(id: number): string {
     return this.config.joints.find((j) => j.id === id)?.name ?? `id ${id}`;
   }
 
   private async _hardwareFault(ids: number[]): Promise<void> {
+    for (const id of ids) this._alarmed.add(id);
     await this._status.servoFaults(
       ids,
       (id) => this.bus.readValue(id, 70, 1),
@@ -392,24 +439,30 @@ export class DynamixelRobot implements Robot {
     const ids = this._ids;
     const jointOf = (id: number) => this._jointOf(id);
     // An unconfirmed stop is also a fault naming the servos (BusReadHealth.stopConfirmed): the run fails, the summary names them.
-    const say = (what: string, r: ConfirmResult) => {
-      this._status.emit('safe_stop', `${why}: ${confirmedSaid(what, this._n, r, jointOf)}`);
-      const risk = this.config.safe_stop === 'torque_off' ? 'torque may still be on there' : 'they may still drive to their previous goal (torque on)';
-      this._status.stopConfirmed(unconfirmedNames(r, jointOf), unconfirmedFault(why, this.config.safe_stop === 'torque_off' ? 'torque off' : 'hold', r, jointOf, `${risk}; the bus watchdog (${this.config.watchdog_ms} ms) stops them only once the bus is quiet`));
+    const torqueOff = this.config.safe_stop === 'torque_off';
+    const say = async (what: string, goal: ConfirmResult) => {
+      // A stop that keeps torque on has it read back too: a goal read back on a servo that dropped
+      // its torque holds nothing (review R25 F3).
+      const held = torqueOff ? { result: goal, note: '', limpRisk: '' } : await withTorqueReadBack(this._torque, this.bus, ids, this._now() + SAFE_STOP_BUDGET_S, goal, this._alarmed, (id) => `${jointOf(id)} (id ${id})`);
+      const r = held.result;
+      const good = this._mode === 'position' && !torqueOff ? this._good.heldNote(this._names) : '';
+      this._status.emit('safe_stop', `${why}: ${confirmedSaid(what, this._n, r, jointOf)}${held.note}${good}`);
+      const risk = torqueOff ? 'torque may still be on there' : `they may still drive to their previous goal (torque on)${held.limpRisk}`;
+      this._status.stopConfirmed(unconfirmedNames(r, jointOf), unconfirmedFault(why, torqueOff ? 'torque off' : 'hold', r, jointOf, `${risk}; the bus watchdog (${this.config.watchdog_ms} ms) stops them only once the bus is quiet`));
     };
-    if (this.config.safe_stop === 'torque_off') {
-      say('torque off', await writeConfirmed(this.bus, this._now, 64, 1, ids, new Uint8Array(this._n)));
+    if (torqueOff) {
+      await say('torque off', await writeConfirmed(this.bus, this._now, 64, 1, ids, new Uint8Array(this._n)));
     } else if (this._mode === 'position') {
       // Hold the pose read last: goal position = present position (torque stays on), within the limits the servo checks.
-      this._units.holdGoals(this._raw, this._goalBytes);
+      this._units.holdGoals(this._heldRaw(), this._goalBytes);
       await this._watchdog.keepTrippedGoals(this.bus, this._ids, this._goalBytes, this._now() + SAFE_STOP_BUDGET_S);
-      say('holding the present pose (goal = present position, torque on)', await writeConfirmed(this.bus, this._now, 116, 4, ids, this._goalBytes));
+      await say('holding the present pose (goal = present position, torque on)', await writeConfirmed(this.bus, this._now, 116, 4, ids, this._goalBytes));
     } else {
       // Velocity mode: the servo's velocity loop brakes to rest and holds still; current mode
       // commands no torque (the joint is free to be back-driven, torque stays enabled).
       const effort = this._mode === 'effort';
       const r = await writeConfirmed(this.bus, this._now, effort ? 102 : 104, effort ? 2 : 4, ids, new Uint8Array(this._n * (effort ? 2 : 4)));
-      say(`stopping (${effort ? 'goal current 0' : 'goal velocity 0'}, torque on)`, r);
+      await say(`stopping (${effort ? 'goal current 0' : 'goal velocity 0'}, torque on)`, r);
     }
   }
 

@@ -14,8 +14,11 @@
  * returns the latest completed read. command() and observe() never block, throw or allocate.
  *
  * No bus watchdog on these servos, so the host does the watchdog's job where it can:
- * - every goal is kept within velocity_limit × goal_horizon_ms of the last measured pose: if axon
- *   dies (or the bus goes silent) the arm stops at most that far on, holding with torque on;
+ * - every goal is kept within velocity_limit × goal_horizon_ms of the last good measured pose
+ *   (GoodPose.ts: a reading the supervisor would refuse is not taken): if axon dies (or the bus
+ *   goes silent) the arm stops at most that far on, holding with torque on;
+ * - Torque Enable (40) is read every TORQUE_CHECK_CYCLES cycles while armed: a servo that dropped
+ *   its torque without a status bit is a fault (torqueCheck.ts);
  * - every exit (end of run, fault, a silent bus, Ctrl-C, a connect that fails after arming) applies
  *   `safe_stop`, read back and sent again to the servos that do not show it (confirmedWrite.ts);
  * - a Torque Limit from the config bounds what a stuck goal pushes with.
@@ -37,8 +40,10 @@ import { HardwareMismatchError, robotError, type HardwareEvent } from './Hardwar
 import { jointSpecsOf } from './busConfig.ts';
 import { FEETECH_START_POSE_CAUSE, StartPoseError, startPoseIssues } from './startPose.ts';
 import { ticksToJoint, type FeetechRobotConfig } from './feetechConfig.ts';
-import { confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
-import { closeWithSafeStop } from './closeServos.ts';
+import { SAFE_STOP_BUDGET_S, confirmedSaid, namedIds, unconfirmedFault, unconfirmedNames, writeConfirmed, type ConfirmResult } from './confirmedWrite.ts';
+import { closeWithSafeStop, servoNames } from './closeServos.ts';
+import { GoodPose } from './GoodPose.ts';
+import { TorqueCheck, withTorqueReadBack } from './torqueCheck.ts';
 
 export interface FeetechRobotOptions {
   /** Read only: never enable torque or write goals (`axon run --dry-run`, a leader arm). */
@@ -77,6 +82,15 @@ export class FeetechRobot implements Robot {
   private readonly _vel: Float32Array;
   private readonly _eff: Float32Array;
   private readonly _ticks: Float64Array; // latest present position (ticks)
+  /**
+   * Present position (ticks) of each joint's last good reading (GoodPose: the supervisor's rule):
+   * what goals are clamped around and what `hold` writes, so that an impossible reading (an encoder
+   * glitch, a wrap past 0/4095) never drives a servo (review R25 F1).
+   */
+  private readonly _goodTicks: Float64Array;
+  private readonly _good: GoodPose;
+  /** `joint (id n)` per joint. */
+  private readonly _names: string[];
   private readonly _raw: Uint8Array;
   private readonly _goalBytes: Uint8Array;
   private readonly _readOnly: boolean;
@@ -85,6 +99,10 @@ export class FeetechRobot implements Robot {
   private _goalsDirty = false;
   private readonly _readBudget: number;
   private readonly _cycles: BusCycle;
+  /** Torque Enable (40) read back while armed and at a hold (torqueCheck.ts). */
+  private readonly _torque = new TorqueCheck(40);
+  /** Servos that raised their alert (their own protection may have cut their torque). */
+  private readonly _alarmed = new Set<number>();
 
   constructor(
     readonly config: FeetechRobotConfig,
@@ -125,6 +143,9 @@ export class FeetechRobot implements Robot {
     this._vel = new Float32Array(n);
     this._eff = new Float32Array(n);
     this._ticks = new Float64Array(n);
+    this._goodTicks = new Float64Array(n).fill(Number.NaN);
+    this._good = new GoodPose(this.spec.joints, o.period ?? 0.02);
+    this._names = servoNames(js);
     this._raw = new Uint8Array(n * BLOCK);
     this._goalBytes = new Uint8Array(n * 2);
     this._readBudget = (o.period ?? 0.02) * (config.read_budget ?? 0.6);
@@ -183,7 +204,7 @@ export class FeetechRobot implements Robot {
       await this.bus.syncWrite(40, 1, ids, new Uint8Array(n).fill(1));
       const check = await this._read(now() + 0.5);
       this._armed = true;
-      if (check.alerts.length > 0) await this._fault(check.alerts);
+      if (check.alerts.length > 0) await this._fault(check.alerts, check.alertCodes);
       this._status.emit('armed', `torque on; no bus watchdog on STS servos: goals kept within ${c.goal_horizon_ms} ms of travel from the measured pose, safe stop: ${c.safe_stop}`);
     } catch (e) {
       if (this._armed) await this._safeStop('connect failed').catch(() => {});
@@ -274,25 +295,31 @@ export class FeetechRobot implements Robot {
       disarm: () => {
         this._armed = false;
       },
-      joints: this.spec.joints.map((j) => j.name),
+      joints: this._names,
       status: this._status,
     });
   }
 
   // ---- internals ----
 
-  private _holdGoals(): void {
-    for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 2, 2, encodeSignMagnitude(Math.round(this._ticks[i]), 15));
+  /** Joint i's last good present position (ticks); the latest reading before any good one. */
+  private _heldTicks(i: number): number {
+    const g = this._goodTicks[i];
+    return Number.isNaN(g) ? this._ticks[i] : g;
   }
 
-  /** Goals in ticks: within the joint limits and within the goal horizon of the measured pose. */
+  private _holdGoals(): void {
+    for (let i = 0; i < this._n; i++) writeLe(this._goalBytes, i * 2, 2, encodeSignMagnitude(Math.round(this._heldTicks(i)), 15));
+  }
+
+  /** Goals in ticks: within the joint limits and within the goal horizon of the last good measured pose. */
   private _encodeGoals(cmd: JointCommand): void {
     const t = cmd.target;
     for (let i = 0; i < this._n; i++) {
       const x = t[i];
       if (!Number.isFinite(x)) continue; // the supervisor never sends these; keep the previous goal
       let g = this._toTicks(i, x);
-      const p = this._ticks[i], lead = this._lead[i];
+      const p = this._heldTicks(i), lead = this._lead[i];
       if (g > p + lead) g = p + lead;
       else if (g < p - lead) g = p - lead;
       if (g < this._lo[i]) g = this._lo[i];
@@ -315,7 +342,20 @@ export class FeetechRobot implements Robot {
     // A servo's alert is a fault whether the arm is driven or only read (a leader, --dry-run), as on
     // Dynamixel: a leader whose angle sensor failed must not be followed. Nothing is written to a
     // read-only arm (_safeStop); its health's fault ends a teleop run (src/teleop/runTeleop.ts).
-    else if (r.alerts.length > 0 && !this._status.faulted) await this._fault(r.alerts);
+    else if (r.alerts.length > 0 && !this._status.faulted) await this._fault(r.alerts, r.alertCodes);
+    // Torque Enable every TORQUE_CHECK_CYCLES cycles: a servo that dropped its torque shows no status bit.
+    else if (this._armed && !this._readOnly && !this._status.faulted && this._torque.cycleEnded()) await this._checkTorque();
+  }
+
+  /** Torque Enable (40) read back while armed: a servo reading 0 is a `hardware_error` naming it, then the safe stop. */
+  private async _checkTorque(): Promise<void> {
+    const t = await this._torque.read(this.bus, this._ids, now() + this._readBudget);
+    if (t.off.length === 0 || this._status.faulted) return;
+    this._status.faulted = true;
+    const faults = t.off.map((id) => this._torque.fault(`${this._jointOf(id)} (id ${id})`));
+    t.off.forEach((id, k) => this._status.emit('hardware_error', faults[k], id));
+    this._status.addFaults(faults);
+    await this._safeStop(`torque off on ${t.off.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
   private async _read(deadline: number): Promise<SyncReadResult> {
@@ -333,6 +373,8 @@ export class FeetechRobot implements Robot {
         // Load is the motor's PWM duty (0.1 %): an estimate of the torque, not a measurement.
         this._eff[i] = this._dir[i] * (load / 1000) * this._stall[i];
       }
+      this._good.take(this._pos, now());
+      for (let i = 0; i < this._n; i++) if (this._good.refused[i] === 0) this._goodTicks[i] = this._ticks[i];
       this._seq++;
       this._status.readOk();
     } else if (!this.bus.lost) {
@@ -345,18 +387,41 @@ export class FeetechRobot implements Robot {
     return this.config.joints.find((j) => j.id === id)?.name ?? `id ${id}`;
   }
 
-  private async _fault(ids: number[]): Promise<void> {
+  /**
+   * Servos whose reply carried a status bit (`codes`, same order): the fault names the bits of the
+   * reply together with those Status (65) shows when read now; a bit the register no longer shows
+   * (a voltage dip over) is still the cause, said as seen in the reply (review R25 F4).
+   */
+  private async _fault(ids: number[], codes: readonly number[]): Promise<void> {
+    for (const id of ids) this._alarmed.add(id);
+    const reg = new Map<number, number>();
+    const fromReply = (id: number) => codes[ids.indexOf(id)] ?? 0;
     await this._status.servoFaults(
       ids,
-      (id) => this.bus.readValue(id, 65, 1),
-      (id, bits) => `joint ${this._jointOf(id)} (id ${id}): servo status ${bits < 0 ? 'unknown (could not read Status, address 65)' : describeStatus(bits)}`,
+      async (id) => {
+        let r = -1;
+        try {
+          r = await this.bus.readValue(id, 65, 1);
+        } catch {
+          /* said below: not read */
+        }
+        reg.set(id, r);
+        return r < 0 ? (fromReply(id) !== 0 ? fromReply(id) : -1) : fromReply(id) | r;
+      },
+      (id, bits) => {
+        const r = reg.get(id) ?? -1;
+        const seen = fromReply(id);
+        const note = seen === 0 ? '' : r < 0 ? ' (in its reply; Status, address 65, could not be read)' : (seen & ~r) !== 0 ? ` (in its reply; Status, address 65, reads ${describeStatus(r)} now)` : '';
+        return `joint ${this._jointOf(id)} (id ${id}): servo status ${bits < 0 ? 'unknown (could not read Status, address 65)' : describeStatus(bits)}${note}`;
+      },
     );
     await this._safeStop(`servo fault on ${ids.map((id) => this._jointOf(id)).join(', ')}`);
   }
 
   /**
    * The config's safe stop, read back: Torque Enable (40) = 0, or for `hold` Goal Position (42) =
-   * the last measured pose; sent again to the servos that do not show it (confirmedWrite.ts), and
+   * the last good measured pose, then Torque Enable read back on (torqueCheck.ts); sent again to
+   * the servos that do not show it (confirmedWrite.ts), and
    * those still unconfirmed named in the event. A pose beyond a servo's angle limits (9, 11; a
    * joint resting on its stop after `axon hw calibrate` wrote the config's range there) reads back
    * either as written or clamped to them: no source in the repo says which an STS3215 stores (the
@@ -373,12 +438,15 @@ export class FeetechRobot implements Robot {
       const clamped = new Uint8Array(this._n * 2);
       for (let i = 0; i < this._n; i++) {
         const lo = this._angleMin[i], hi = this._angleMax[i];
-        const t = Math.round(this._ticks[i]);
+        const t = Math.round(this._heldTicks(i));
         writeLe(clamped, i * 2, 2, encodeSignMagnitude(lo === 0 && hi === 0 ? t : Math.min(hi, Math.max(lo, t)), 15));
       }
-      const r = await writeConfirmed(this.bus, now, 42, 2, this._ids, this._goalBytes, { alsoAccept: clamped });
-      this._status.emit('safe_stop', `${why}: ${this._said('holding the present pose (goal = present position, torque on)', r)}`);
-      this._stopConfirmed(why, 'hold', r, 'they may still drive to their previous goal (torque on, no bus watchdog); cut servo power if that is not safe');
+      const goal = await writeConfirmed(this.bus, now, 42, 2, this._ids, this._goalBytes, { alsoAccept: clamped });
+      // "torque on" is read back too: a goal read back on a servo that dropped its torque holds nothing (review R25 F3).
+      const held = await withTorqueReadBack(this._torque, this.bus, this._ids, now() + SAFE_STOP_BUDGET_S, goal, this._alarmed, (id) => `${this._jointOf(id)} (id ${id})`);
+      const r = held.result;
+      this._status.emit('safe_stop', `${why}: ${this._said('holding the present pose (goal = present position, torque on)', r)}${held.note}${this._good.heldNote(this._names)}`);
+      this._stopConfirmed(why, 'hold', r, `they may still drive to their previous goal (torque on, no bus watchdog)${held.limpRisk}; cut servo power if that is not safe`);
     }
   }
 

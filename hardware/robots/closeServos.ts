@@ -18,8 +18,17 @@ export interface ServoClose {
   safeStop(why: string): Promise<void>;
   /** Marks the robot disarmed, before its port closes. */
   disarm(): void;
+  /** Every servo as `joint (id n)` (servoNames), what an unconfirmed stop names. */
   readonly joints: readonly string[];
   readonly status: BusReadHealth;
+}
+
+/**
+ * The servos of a config as `joint (id n)`, the form every unconfirmed safe stop names them in
+ * (docs/hardware.md, "Faults"); a lost port named them without ids (review R25 F7).
+ */
+export function servoNames(joints: readonly { readonly name: string; readonly id: number }[]): string[] {
+  return joints.map((j) => `${j.name} (id ${j.id})`);
 }
 
 export async function closeWithSafeStop(r: ServoClose): Promise<void> {

@@ -19,6 +19,12 @@ export interface SyncReadResult {
   /** Ids whose status carried the hardware alert bit. */
   alerts: number[];
   /**
+   * The status byte that raised each alert, same order as `alerts` (Feetech: its StatusBit bits,
+   * OR-ed over the replies of this read; Dynamixel: the error byte with its alert bit). What a
+   * fault names: the servo's own status register may no longer show the bit (review R25 F4).
+   */
+  alertCodes: number[];
+  /**
    * Ids whose last reply carried a processing error (error number != 0: its data is not the
    * servo's state) and that never answered cleanly within the deadline; a subset of `missing`.
    */
@@ -44,6 +50,13 @@ export class BusStats {
    * waits on for its own.
    */
   stale = 0;
+  /**
+   * Replies that came when no transaction was waiting for them, or from a servo the one waiting
+   * was not asking (any more): answers that arrived after their request had timed out. With
+   * `stale`, what says "the servos answer, too late" (review R25 F5: a connect failing on a slow
+   * adapter was told nothing had arrived at all).
+   */
+  late = 0;
   statusErrors = 0;
   alerts = 0;
   bytesOut = 0;
@@ -75,10 +88,12 @@ export interface BusDecoder {
   readonly stats: { readonly crcErrors: number; readonly garbageBytes: number };
 }
 
-/** What the decoder counted during some calls (`TransactionBus.noiseMark` / `noiseSince`). */
+/** What the decoder and the bus counted during some calls (`TransactionBus.noiseMark` / `noiseSince`). */
 export interface NoiseCount {
   readonly crcErrors: number;
   readonly garbageBytes: number;
+  /** Valid replies that came after their request had timed out (BusStats `late` + `stale`). */
+  readonly late: number;
 }
 
 export interface TransactionBusOptions<P extends { readonly id: number }, D extends BusDecoder> {
@@ -103,19 +118,25 @@ export interface TransactionBusOptions<P extends { readonly id: number }, D exte
 }
 
 /**
- * Why a configure-time call got no valid reply, from what the decoder saw meanwhile: replies that
- * failed their `integrity` check (CRC, checksum) point at the wire (noise, a bad ground, a marginal
- * adapter, a baud rate slightly off), bytes that never made a packet at a wrong baud rate or
- * another device, and nothing at all at power, the id or the baud rate.
+ * Why a configure-time call got no valid reply, from what the decoder and the bus saw meanwhile:
+ * valid replies that came after their request had timed out point at the reply timeout (a USB
+ * adapter's latency timer, a Return Delay Time, a loaded host); replies that failed their
+ * `integrity` check (CRC, checksum) at the wire (noise, a bad ground, a marginal adapter, a baud
+ * rate slightly off); bytes that never made a packet at a wrong baud rate or another device; and
+ * nothing at all at power, the id or the baud rate.
  */
 export function describeNoReply(n: NoiseCount, integrity: string): string {
-  if (n.crcErrors === 0 && n.garbageBytes === 0) return 'nothing arrived at all: check power, the id and the baud rate';
+  const late =
+    n.late > 0
+      ? `${n.late === 1 ? '1 valid reply arrived after its' : `${n.late} valid replies arrived after their`} request had timed out: the servos answer, slower than the reply timeout; raise reply_timeout_ms in the config (or latency_timer_ms, a USB adapter's latency timer)`
+      : '';
+  if (n.crcErrors === 0 && n.garbageBytes === 0) return late || 'nothing arrived at all: check power, the id and the baud rate';
   // A reply failing its check is also counted in the garbage bytes (it made no valid packet).
   const what =
     n.crcErrors > 0
       ? `${n.crcErrors} repl${n.crcErrors === 1 ? 'y' : 'ies'} with a bad ${integrity} (${n.garbageBytes} byte${n.garbageBytes === 1 ? '' : 's'} in all that made no valid packet)`
       : `${n.garbageBytes} byte${n.garbageBytes === 1 ? '' : 's'} that made no valid packet`;
-  return `${what} arrived: noise or wiring, or a baud rate slightly off; check the cable, its ground and the baud rate`;
+  return `${what} arrived: noise or wiring, or a baud rate slightly off; check the cable, its ground and the baud rate${late ? `; also ${late}` : ''}`;
 }
 
 interface Waiter<P> {
@@ -239,8 +260,13 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
         return;
       }
     }
-    if (!w || (this._isReply !== undefined && !this._isReply(p))) return;
-    if (w.want && !w.want.has(p.id)) return;
+    if (this._isReply !== undefined && !this._isReply(p)) return;
+    // Late: nobody waits, or the one waiting does not ask this servo (any more). Not a broadcast
+    // id (0xFE in both protocols): that is a request come back, not a servo's answer.
+    if (!w || (w.want && !w.want.has(p.id))) {
+      if (p.id !== 0xfe) this.stats.late++;
+      return;
+    }
     if (w.accept && !w.accept(p)) {
       this.stats.stale++;
       return;
@@ -275,12 +301,13 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
 
   /** The decoder's counts now, to compare with after some calls (`noiseSince`). */
   noiseMark(): NoiseCount {
-    return { crcErrors: this.decoder.stats.crcErrors, garbageBytes: this.decoder.stats.garbageBytes };
+    return { crcErrors: this.decoder.stats.crcErrors, garbageBytes: this.decoder.stats.garbageBytes, late: this.stats.late + this.stats.stale };
   }
 
-  /** What arrived but was not a valid reply since `mark` (bad CRC / checksum, garbage bytes). */
+  /** What arrived but was not a valid reply since `mark` (bad CRC / checksum, garbage bytes, replies too late). */
   noiseSince(mark: NoiseCount): NoiseCount {
-    return { crcErrors: this.decoder.stats.crcErrors - mark.crcErrors, garbageBytes: this.decoder.stats.garbageBytes - mark.garbageBytes };
+    const now = this.noiseMark();
+    return { crcErrors: now.crcErrors - mark.crcErrors, garbageBytes: now.garbageBytes - mark.garbageBytes, late: now.late - mark.late };
   }
 
   /** Reply timeout for a request of `outBytes` expecting `inBytes` back (s). */
@@ -300,7 +327,7 @@ export abstract class TransactionBus<P extends { readonly id: number }, D extend
   ): Promise<SyncReadResult> {
     const stats = this.stats;
     const t0 = this._now();
-    const res: SyncReadResult = { ok: false, missing: [], alerts: [], errors: [], errorCodes: [], retries: 0 };
+    const res: SyncReadResult = { ok: false, missing: [], alerts: [], alertCodes: [], errors: [], errorCodes: [], retries: 0 };
     let todo = ids.slice();
     stats.syncReads++;
     for (let n = 0; todo.length > 0; n++) {

@@ -286,7 +286,7 @@ describe('a hold whose pose is beyond a servo\'s limits (a joint resting on its 
       syncWrite: async (_a, _l, ids, data) => ids.forEach((id, k) => stored.set(id, Math.min(id === 2 ? 100 : 4095, data[k * 2] | (data[k * 2 + 1] << 8)))),
       syncRead: async (_a, _l, ids, out) => {
         ids.forEach((id, k) => ((out[k * 2] = stored.get(id)! & 0xff), (out[k * 2 + 1] = stored.get(id)! >> 8)));
-        return { ok: true, missing: [], alerts: [], errors: [], errorCodes: [], retries: 0 };
+        return { ok: true, missing: [], alerts: [], alertCodes: [], errors: [], errorCodes: [], retries: 0 };
       },
     };
     const data = Uint8Array.of(120, 0, 120, 0);
@@ -308,7 +308,7 @@ describe('a safe stop at close that throws (a port error the bus did not mark lo
       };
       await r.close();
       expect(r.faulted).toBe(true);
-      expect(r.safeStopUnconfirmed).toEqual(r.spec.joints.map((j) => j.name));
+      expect(r.safeStopUnconfirmed).toEqual(r.config.joints.map((j) => `${j.name} (id ${j.id})`)); // the form every path names them in (R25 F7)
       expect(faults.join(' ')).toContain('the safe stop failed (EIO: write failed)');
       expect(r.eventLog.map((e) => e.kind)).toContain('closed');
     }
