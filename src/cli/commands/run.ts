@@ -176,6 +176,7 @@ export function runCommand() {
           writes: b.syncWrites,
           retries: b.retries,
           timeouts: b.timeouts,
+          late_replies: b.late, // replies that came after their request had timed out: raise reply_timeout_ms
           crc_errors: robot.bus.decoder.stats.crcErrors,
           garbage_bytes: robot.bus.decoder.stats.garbageBytes,
           status_errors: b.statusErrors,

@@ -162,7 +162,7 @@ export function teleopCommand() {
           }
         afterEstop = { estop_s: round(estopS, 6), follower_motion_rad: round(fm, 4), leader_motion_rad: round(lm, 4) };
       }
-      const bus = (x: ConfiguredRobot) => ({ reads: x.bus.stats.syncReads, writes: x.bus.stats.syncWrites, retries: x.bus.stats.retries, timeouts: x.bus.stats.timeouts, crc_errors: x.bus.decoder.stats.crcErrors, read_latency_us: x.bus.stats.latencyUs() });
+      const bus = (x: ConfiguredRobot) => ({ reads: x.bus.stats.syncReads, writes: x.bus.stats.syncWrites, retries: x.bus.stats.retries, timeouts: x.bus.stats.timeouts, late_replies: x.bus.stats.late, crc_errors: x.bus.decoder.stats.crcErrors, read_latency_us: x.bus.stats.latencyUs() });
       const faults = [...leader.eventLog, ...follower.eventLog].filter((e) => FAULT_EVENTS.has(e.kind)).map((e) => e.reason);
       const summary = {
         command: 'teleop',
