@@ -9,8 +9,13 @@
  * A leader whose reads stop (stale, faulted) is a policy that missed its slot: each such tick is a
  * `policy_deadline` miss whose reason names the leader and the joints it last failed to read, so
  * the follower holds, then safe-stops at the 3rd, as for a late policy (its targets are NaN too,
- * never sent). A leader or follower fault (health$.faults) ends the run with the stop `axon run`
- * makes (src/session/faultStop.ts).
+ * never sent). A leader reading that no arm gives (a position beyond the leader's own limits by
+ * more than positionMargin, a jump faster than jumpFactor × its velocity limit: the checks the
+ * supervisor makes on the follower's observations, LeaderReadingCheck) is held the same way: a
+ * `policy_deadline` miss naming the leader, the joint and the rule, the follower keeps its last
+ * target, and the 3rd bad tick in a row safe-stops; the bad readings are counted (leaderBad). A
+ * leader or follower fault (health$.faults) ends the run with the stop `axon run` makes
+ * (src/session/faultStop.ts).
  */
 import type { Observable, Subscription } from 'rxjs';
 import type { JointCommand, Robot } from '../core/robot.ts';
@@ -18,6 +23,8 @@ import { UsageError } from '../core/errors.ts';
 import type { WallClock } from '../clock/WallClock.ts';
 import { liveWallClock } from '../session/runLive.ts';
 import { liveSafetyConfig } from '../safety/types.ts';
+import { resolveSafetyConfig, type ResolvedSafetyConfig } from '../safety/safetyConfig.ts';
+import { LeaderReadingCheck } from './LeaderReadingCheck.ts';
 import type { ControlLoop, LoopResult } from '../loop/ControlLoop.ts';
 import { validateManifest, type ModelManifest } from '../model/manifest.ts';
 import type { SafetySupervisor } from '../safety/SafetySupervisor.ts';
@@ -44,11 +51,19 @@ export class LeaderPolicy implements Policy {
   private _faults: readonly string[] = [];
   private _report: ((reason: string) => void) | undefined;
   private readonly _subs: Subscription[] = [];
+  private readonly _check: LeaderReadingCheck | undefined;
+  private readonly _bad: LeaderBadReadings;
+  private readonly _badByJoint: Record<string, number>;
 
+  /**
+   * @param checks the follower supervisor's resolved config and the tick period: the leader's
+   *   readings are held to the same impossible-reading checks (absent: not checked)
+   */
   constructor(
     readonly manifest: ModelManifest,
     private readonly leader: Robot,
     followerJoints: readonly string[],
+    checks?: { readonly config: ResolvedSafetyConfig; readonly period: number },
   ) {
     const names = leader.spec.joints.map((j) => j.name);
     const missing = followerJoints.filter((n) => !names.includes(n));
@@ -59,6 +74,9 @@ export class LeaderPolicy implements Policy {
     this._out = new Float64Array(this.outputSize);
     this._out32 = new Float32Array(this.outputSize);
     this._hold = { mode: 'position', target: new Float64Array(names.length) };
+    this._check = checks ? new LeaderReadingCheck(leader.spec, this._map, checks.config, checks.period) : undefined;
+    this._badByJoint = {};
+    this._bad = { ticks: 0, byJoint: this._badByJoint, first: undefined, last: undefined };
     // A servo robot says which servos its reads missed (`read_failed`, hardware/robots/BusReadHealth.ts).
     const events = (leader as { events$?: Observable<{ readonly kind: string; readonly reason: string }> }).events$;
     if (events)
@@ -101,21 +119,52 @@ export class LeaderPolicy implements Policy {
 
   act(): Float32Array {
     this.leader.command(this._hold); // a read-only leader: this only starts its next bus read
-    const p = this.leader.observe().jointPosition;
-    for (let i = 0; i < this._map.length; i++) this._out32[i] = this._stale ? Number.NaN : p[this._map[i]];
-    if (this._stale) this._report?.(this._why);
+    const o = this.leader.observe();
+    const p = o.jointPosition;
+    if (this._stale) {
+      this._out32.fill(Number.NaN);
+      this._report?.(this._why);
+    } else if (this._check === undefined) {
+      for (let i = 0; i < this._map.length; i++) this._out32[i] = p[this._map[i]];
+    } else if (!this._check.check(p, o.time, this._out32)) {
+      // An impossible leader reading: nothing of it reaches the follower (held at its last target).
+      this._out32.fill(Number.NaN);
+      const why = `leader ${this.leader.spec.name} gave an impossible reading: ${this._check.reason()}`;
+      const b = this._bad;
+      b.ticks++;
+      const j = this._check.badJoint;
+      this._badByJoint[j] = (this._badByJoint[j] ?? 0) + 1;
+      b.first ??= why;
+      b.last = why;
+      this._report?.(why);
+    }
     return this._out32;
   }
 
-  /** The leader pose last returned (follower order). */
+  /** The leader pose last returned (follower order): NaN on a tick the leader was not followed. */
   get last(): Float32Array {
     return this._out32;
+  }
+
+  /** The leader readings refused as impossible (LeaderReadingCheck), one per tick. */
+  get bad(): LeaderBadReadings {
+    return this._bad;
   }
 
   async close(): Promise<void> {
     for (const sub of this._subs) sub.unsubscribe();
     void this._out;
   }
+}
+
+/** Ticks on which the leader's reading was impossible and the follower held (LeaderPolicy.bad). */
+export interface LeaderBadReadings {
+  ticks: number;
+  /** Ticks per leader joint (the first bad joint of each tick). */
+  readonly byJoint: Record<string, number>;
+  /** The first and the last tick's reason: the joint, its value and the rule it broke. */
+  first: string | undefined;
+  last: string | undefined;
 }
 
 export interface TeleopOptions {
@@ -154,6 +203,8 @@ export interface TeleopResult {
   /** Per tick, follower order: the leader pose and the follower's measured pose (rad). */
   readonly leaderPath: Float32Array;
   readonly followerPath: Float32Array;
+  /** The leader readings that were impossible (a hold each; the 3rd in a row safe-stops). */
+  readonly leaderBad: LeaderBadReadings;
 }
 
 /** The manifest the observation builder and action mapper run on: absolute joint positions of the follower. */
@@ -211,9 +262,11 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     // One clock for the run: both arms stamp reads and events on the loop's clock (as runLive does).
     leader.useClock?.(() => clock.now());
     follower.useClock?.(() => clock.now());
-    policy = new LeaderPolicy(m, leader, joints);
     // The follower is as real a robot as `axon run`'s: the same soft start and runaway (overspeed) stop (docs/safety.md).
-    const parts = session.loop({ clock, maxTicks, durationS: o.durationS, policy, stopOnTerminate: false, safety: { ...liveSafetyConfig, ...o.safety } });
+    const safetyConfig = { ...liveSafetyConfig, ...o.safety };
+    // The leader's readings are held to the follower supervisor's impossible-reading checks, its values resolved as the supervisor resolves them.
+    policy = new LeaderPolicy(m, leader, joints, { config: resolveSafetyConfig(period, safetyConfig), period });
+    const parts = session.loop({ clock, maxTicks, durationS: o.durationS, policy, stopOnTerminate: false, safety: safetyConfig });
     loop = parts.loop;
     const s = (safety = parts.safety);
     // A leader tick that cannot be followed is a missed policy slot, named (while the follower still follows: no event per held tick after the stop).
@@ -263,7 +316,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     await closeArms(policy, session, follower, leader, fwds);
     const endedBy = liveEndedBy({ faulted, ...ended });
     const ticks = Math.min(k, maxTicks);
-    return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n) };
+    return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n), leaderBad: policy.bad };
   } finally {
     for (const sub of subs) sub.unsubscribe();
     try {
