@@ -54,6 +54,13 @@ const ALL_FEETECH_IDS = Array.from({ length: 254 }, (_, i) => i);
  */
 const LATE_REPLY_MARGIN_S = 0.05;
 
+/**
+ * `hw scan` without --ids, when some Feetech servos answered the first pass: the second pass asks
+ * again only the ids up to this one that did not (32 × 50 ms, under 2 s; an arm's servos are ids
+ * 1..6 or so). Higher ids were asked once, and the output says so (--ids asks them again).
+ */
+const LATE_PASS_MAX_ID = 31;
+
 export interface ScannedServo {
   protocol: BusProtocol;
   id: number;
@@ -63,9 +70,11 @@ export interface ScannedServo {
   position_ticks: number | null;
   position_rad: number | null;
   status?: number;
+  /** Which pass found it: 1 at the bus's reply margin (or --timeout-ms), 2 the Feetech late pass at LATE_REPLY_MARGIN_S. */
+  pass: 1 | 2;
 }
 
-async function scanFeetechBus(bus: FeetechBus, ids: readonly number[] | undefined, marginS?: number): Promise<ScannedServo[]> {
+async function scanFeetechBus(bus: FeetechBus, ids: readonly number[] | undefined, marginS?: number, pass: 1 | 2 = 1): Promise<ScannedServo[]> {
   const found = await bus.scan(ids ?? ALL_FEETECH_IDS, marginS);
   const out: ScannedServo[] = [];
   for (const p of found) {
@@ -75,7 +84,7 @@ async function scanFeetechBus(bus: FeetechBus, ids: readonly number[] | undefine
     } catch {
       /* listed without a position */
     }
-    out.push({ protocol: 'feetech', id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(stsTicksToRad(ticks) * 1e4) / 1e4, status: p.status });
+    out.push({ protocol: 'feetech', id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(stsTicksToRad(ticks) * 1e4) / 1e4, status: p.status, pass });
   }
   return out;
 }
@@ -91,7 +100,7 @@ async function scanDynamixelBus(bus: DynamixelBus, ids: readonly number[] | unde
     } catch {
       /* listed without a position */
     }
-    out.push({ protocol: 'dynamixel', id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(ticksToRad(ticks) * 1e4) / 1e4 });
+    out.push({ protocol: 'dynamixel', id: p.id, model: p.model, model_name: p.modelName, firmware: p.firmware, position_ticks: ticks, position_rad: ticks === null ? null : Math.round(ticksToRad(ticks) * 1e4) / 1e4, pass: 1 });
   }
   return out;
 }
@@ -122,7 +131,8 @@ export async function scanBus(o: ScanOptions): Promise<void> {
   const t0 = performance.now();
   const servos: ScannedServo[] = [];
   let timeouts = 0, crc = 0;
-  let latePass = false;
+  let lateIds: number[] = []; // the ids the Feetech late pass asked again
+  let lateAll = false; // it asked every id: nothing had answered
   try {
     // One transport, one protocol at a time: each bus owns the link while it scans.
     if (rates.dynamixel !== undefined) {
@@ -140,12 +150,28 @@ export async function scanBus(o: ScanOptions): Promise<void> {
       }
       const bus = new FeetechBus(transport);
       await bus.open();
-      let found = await scanFeetechBus(bus, o.ids, o.timeoutMs === undefined ? undefined : o.timeoutMs / 1000);
-      // Nothing at all within the bus's 10 ms margin, and no --timeout-ms (the user's choice: one
-      // pass): asked once more at LATE_REPLY_MARGIN_S per id, as set-id/set-baud do.
-      if (found.length === 0 && servos.length === 0 && o.timeoutMs === undefined) {
-        latePass = true;
-        found = await scanFeetechBus(bus, o.ids, LATE_REPLY_MARGIN_S);
+      const found = await scanFeetechBus(bus, o.ids, o.timeoutMs === undefined ? undefined : o.timeoutMs / 1000);
+      // No --timeout-ms (the user's choice: one pass): the ids that did not answer within the bus's
+      // 10 ms margin are asked once more at LATE_REPLY_MARGIN_S each, as set-id/set-baud do. One
+      // reply that made the 10 ms window on a slow adapter must not end the scan with the rest
+      // missing (review R25 F6: 1 of 6 servos listed, exit 0). Nothing answered: every id asked
+      // again (as before); some did: the --ids that did not, or without --ids those up to
+      // LATE_PASS_MAX_ID. A Dynamixel bus `auto` found servos on gets no Feetech late pass.
+      if (o.timeoutMs === undefined && !(found.length === 0 && servos.length > 0)) {
+        const answered = new Set(found.map((x) => x.id));
+        lateAll = found.length === 0;
+        lateIds = (o.ids ?? ALL_FEETECH_IDS).filter((id) => !answered.has(id) && (lateAll || o.ids !== undefined || id <= LATE_PASS_MAX_ID));
+        if (lateIds.length > 0) {
+          // A bus of its own at the late margin takes the link over: the model, firmware and
+          // position reads of a late servo wait as long as its ping did (at the 10 ms margin, a
+          // servo 30 ms late answered the ping and could be listed "model number unreadable").
+          const lateBus = new FeetechBus(transport, { replyMarginS: LATE_REPLY_MARGIN_S });
+          await lateBus.open();
+          found.push(...(await scanFeetechBus(lateBus, lateIds, undefined, 2)));
+          timeouts += lateBus.stats.timeouts;
+          crc += lateBus.decoder.stats.crcErrors;
+        }
+        found.sort((a, b) => a.id - b.id);
       }
       servos.push(...found);
       timeouts += bus.stats.timeouts;
@@ -158,19 +184,38 @@ export async function scanBus(o: ScanOptions): Promise<void> {
   const two = rates.dynamixel !== undefined && rates.feetech !== undefined && rates.dynamixel !== rates.feetech;
   const baud = two ? null : (rates.dynamixel ?? rates.feetech)!;
   if (o.json) {
-    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, bauds: rates, servos, late_pass: latePass, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
+    console.log(JSON.stringify({ command: 'hw scan', protocol: o.protocol, port: o.port, baud, bauds: rates, servos, late_pass: lateIds.length > 0, late_pass_ids: lateIds, scan_ms: ms, bus: { timeouts, crc_errors: crc } }));
     if (servos.length === 0) noServoAnswered(o.port, two ? `(Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s)` : `at ${baud} bit/s`, o.protocol, o.ids);
     return;
   }
   const at = two ? `Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s (each protocol's factory rate; --baud sets one for both)` : `at ${baud} bit/s`;
   console.log(`axon hw scan: ${o.port} ${at} (${o.protocol}): ${servos.length} servo${servos.length === 1 ? '' : 's'} in ${ms} ms`);
-  if (latePass) console.log(`  nothing answered within the 10 ms reply margin: a second, slower pass waited ${LATE_REPLY_MARGIN_S * 1000} ms per id (a USB adapter's latency timer, TCP or a loaded host delays replies; --timeout-ms makes one pass)`);
+  const late = LATE_REPLY_MARGIN_S * 1000;
+  if (lateAll && lateIds.length > 0) console.log(`  nothing answered within the 10 ms reply margin: a second, slower pass waited ${late} ms per id (a USB adapter's latency timer, TCP or a loaded host delays replies; --timeout-ms makes one pass)`);
+  else if (lateIds.length > 0) {
+    const more = servos.filter((x) => x.pass === 2).length;
+    const notAsked = o.ids === undefined ? `; ids ${LATE_PASS_MAX_ID + 1}..253 were asked once (--ids asks them again at ${late} ms)` : '';
+    console.log(`  ${lateIds.length} id${lateIds.length === 1 ? '' : 's'} did not answer within the 10 ms reply margin: a second, slower pass waited ${late} ms per id on them (${idRanges(lateIds)}) and found ${more} more${notAsked}; --timeout-ms makes one pass`);
+  }
+  if (servos.some((x) => x.pass === 2)) console.log(`  replies came later than the 10 ms margin: a run on this adapter needs a longer one (reply_timeout_ms or latency_timer_ms in the config: docs/feetech.md)`);
   if (servos.length > 0) console.log('  protocol   id  model               firmware  position');
   for (const s of servos)
-    console.log(`  ${s.protocol.padEnd(9)} ${String(s.id).padStart(3)}  ${`${s.model_name} (${s.model})`.padEnd(19)} ${String(s.firmware).padStart(7)}   ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}${s.status ? `  status 0x${s.status.toString(16)}` : ''}`);
+    console.log(`  ${s.protocol.padEnd(9)} ${String(s.id).padStart(3)}  ${`${s.model_name} (${s.model})`.padEnd(19)} ${String(s.firmware).padStart(7)}   ${s.position_ticks === null ? '?' : `${s.position_ticks} ticks = ${s.position_rad} rad`}${s.status ? `  status 0x${s.status.toString(16)}` : ''}${s.pass === 2 ? `  (2nd pass, ${late} ms)` : ''}`);
   const factory = o.protocol === 'feetech' ? 'STS factory rate 1000000' : o.protocol === 'dynamixel' ? 'Dynamixel X factory rate 57600' : 'factory rates: Dynamixel X 57600, Feetech STS 1000000';
   if (servos.length === 0) console.log(`  nothing answered: check power, wiring, the baud rate (--baud; ${factory}) and the ids (--ids)`);
   if (servos.length === 0) noServoAnswered(o.port, two ? `(Dynamixel at ${rates.dynamixel} bit/s, Feetech at ${rates.feetech} bit/s)` : `at ${baud} bit/s`, o.protocol, o.ids);
+}
+
+/** Ascending ids as ranges: 0, 3..6, 9. */
+function idRanges(ids: readonly number[]): string {
+  const out: string[] = [];
+  for (let i = 0; i < ids.length; ) {
+    let j = i;
+    while (j + 1 < ids.length && ids[j + 1] === ids[j] + 1) j++;
+    out.push(j === i ? `${ids[i]}` : `${ids[i]}..${ids[j]}`);
+    i = j + 1;
+  }
+  return out.join(', ');
 }
 
 /**
