@@ -125,18 +125,12 @@ export class OnnxPolicy implements Policy {
 
   /**
    * One native call on the last input and state into outputs of its own (Policy.prewarm): what
-   * act() returns and the recurrent state are untouched. Inline synchronous sessions run it here; a
-   * guarded one's worker runs it and then spins for the tick's call (GuardedSession.warm); an error
-   * is left for the tick's own call to report.
+   * act() returns and the recurrent state are untouched. Inline synchronous sessions only; an error is
+   * left for the tick's own call to report.
    */
   prewarm(): void {
-    if (!('sync' in this.session)) return;
-    // A guarded session's worker runs it, not waited for: a call that hung there holds nothing (the tick's call meets it).
-    if (this.session.guarded) {
-      this.session.guarded.warm();
-      this.prewarms++;
-      return;
-    }
+    // Not a guarded session's: a call that hung there would hold the loop's thread before the tick.
+    if (!('sync' in this.session) || this.session.guarded) return;
     if (this.scratch === undefined) {
       const sync = this.session.sync;
       this.scratch = {};

@@ -68,12 +68,6 @@ const QUIT = 3;
 const BUF = 4; // data block generation (a new block is posted on the port)
 const N_IN = 5; // number of feeds in this request
 const N_OUT = 6; // number of outputs asked for
-const WARM = 7; // warm-up seq: the worker runs the last request's feeds again, then spins for the next request
-/**
- * How long the caller spins on the answer before it sleeps in Atomics.wait (ms): a warm call
- * answers within it, and a thread woken from a futex on this host takes 50-300 µs (docs/timing.md).
- */
-const ANSWER_SPIN_MS = 0.3;
 /** Header (Int32) per tensor: name index, offset (floats), length, rank, up to MAX_RANK dims. */
 const MAX_RANK = 6;
 const SLOT = 4 + MAX_RANK;
@@ -84,12 +78,6 @@ export interface GuardedSession extends SyncSession {
   run(feeds: Record<string, ort.Tensor>, fetches: Record<string, ort.Tensor | null>, timeoutS?: number): Record<string, ort.Tensor>;
   /** A call has been running past its deadline (its worker may never answer). */
   readonly stuck: boolean;
-  /**
-   * Asks the worker, without waiting, to run the last call's feeds once more (its outputs dropped)
-   * and then to spin for the next call instead of sleeping: the cache warm-up the loop's clock asks
-   * for before a tick (Policy.prewarm), so that the tick's call meets a worker awake and warm.
-   */
-  warm(): void;
   /** Ends the worker (terminated if it does not end within 1 s); resolves either way. */
   close(): Promise<void>;
 }
@@ -206,9 +194,6 @@ class Guarded implements GuardedSession {
     Atomics.store(c, REQ, seq);
     Atomics.notify(c, REQ);
     const due = this.pendingSince + timeoutS * 1000;
-    // A short spin first: a warm worker answers within it, with no thread to wake on this side.
-    const spinUntil = this.pendingSince + Math.min(ANSWER_SPIN_MS, timeoutS * 1000);
-    while (Atomics.load(c, ANS) !== seq && now() < spinUntil);
     for (;;) {
       const answered = Atomics.load(c, ANS);
       if (answered === seq) break;
@@ -225,12 +210,6 @@ class Guarded implements GuardedSession {
     for (let j = 0; j < c[N_OUT]; j++) if (h[(MAX_TENSORS + j) * SLOT + 2] < 0) short -= h[(MAX_TENSORS + j) * SLOT + 2];
     if (short > 0 && extra > 0) throw new Error(`${this.where}: outputs larger than announced twice`);
     return short;
-  }
-
-  warm(): void {
-    if (this.closed || this.failure || this.stuck) return;
-    Atomics.add(this.control, WARM, 1);
-    Atomics.notify(this.control, REQ);
   }
 
   /** A late call has answered since: its outputs are not anyone's, and an error it posted is not either. */
@@ -291,7 +270,7 @@ function outputRoom(given: ort.Tensor | null | undefined, md: ort.InferenceSessi
 const now = (): number => performance.now();
 const ms = (x: number): string => `${x < 10 ? x.toFixed(1) : Math.round(x)} ms`;
 
-export const guardedLayout = { REQ, ANS, ERR, QUIT, BUF, N_IN, N_OUT, WARM, SLOT, MAX_RANK, MAX_TENSORS };
+export const guardedLayout = { REQ, ANS, ERR, QUIT, BUF, N_IN, N_OUT, SLOT, MAX_RANK, MAX_TENSORS };
 
 /** How a model's onnxruntime calls run: see OnnxRunMode in OnnxPolicy.ts. */
 export type SessionKind = 'sync' | 'async' | 'guarded';

@@ -48,36 +48,14 @@ try {
   process.exit(0);
 }
 
-/**
- * After a warm-up, how long this thread spins for the tick's call before it sleeps again (ms): the
- * clock asks for the warm-up within its spin margin of the tick (about 1 ms), and a futex wake-up
- * on this host takes 50-300 µs, the cost the warm-up is there to take off the tick.
- */
-const WARM_SPIN_MS = 2;
-
 let seen = Atomics.load(control, L.REQ);
-let warmSeen = Atomics.load(control, L.WARM);
 parentPort!.postMessage({ ready: true, inputs: meta.inputs, outputs: meta.outputs });
 let calls = 0;
 const local: Float32Array[] = [];
-/** The last call's feeds and fetches (in `local`), run again by a warm-up. */
-let last: { feeds: Record<string, ort.Tensor>; fetches: Record<string, null> } | undefined;
 while (Atomics.load(control, L.QUIT) === 0) {
   Atomics.wait(control, L.REQ, seen, 1000);
   const seq = Atomics.load(control, L.REQ);
-  if (seq === seen) {
-    const w = Atomics.load(control, L.WARM);
-    if (w === warmSeen) continue;
-    warmSeen = w;
-    try {
-      if (last) await run(last.feeds, last.fetches); // outputs dropped: the caches and onnxruntime's buffers are what it is for
-    } catch {
-      // the tick's own call reports it
-    }
-    const until = performance.now() + WARM_SPIN_MS;
-    while (Atomics.load(control, L.REQ) === seen && Atomics.load(control, L.QUIT) === 0 && performance.now() < until);
-    continue;
-  }
+  if (seq === seen) continue;
   seen = seq;
   // Test hook: a call that never returns (in native code with a FIFO: terminate() cannot end it).
   if (++calls >= d.hangFromCall && d.hangFromCall > 0) d.hangFifo ? openSync(d.hangFifo, 'r') : Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
@@ -103,7 +81,6 @@ while (Atomics.load(control, L.QUIT) === 0) {
     const n = control[L.N_OUT];
     const fetches: Record<string, null> = {};
     for (let j = 0; j < n; j++) fetches[names.outputs[header[(L.MAX_TENSORS + j) * L.SLOT]]] = null;
-    last = { feeds, fetches };
     const out = await run(feeds, fetches);
     // Room for all of them, or the shortfall in the first slot (the caller grows the block and asks again).
     let total = 0;

@@ -1,7 +1,7 @@
 /**
  * The policy stage of `axon sim --realtime` (issue: "policy stage p99 <= 100 µs"), for the shipped
  * models, with the policy warm-up before each tick (Policy.prewarm) on and off, and the model on a
- * guarded worker thread (`run --guard-onnx`; its warm-up runs on the worker, which then spins for the tick's call), alternating in one run so that all see
+ * guarded worker thread (`run --guard-onnx`; the pre-tick warm-up is not run through it), alternating in one run so that all see
  * the same host. Run alone: `npx tsx tests/bench/policyStage.ts [seconds] [rounds]`.
  */
 import { openSimSession } from '../../sim/session/index.ts';
@@ -49,7 +49,7 @@ export async function benchPolicyStage(seconds = 5, rounds = 2, sleep: 'block' |
     line(`policy stage ${robot}, sim --realtime --sleep ${sleep}, warm-up off`, fmt(off));
     const ratio = (f: (x: Figures) => number) => (med(on, f) / med(off, f)).toFixed(2);
     line(`  on/off ratio`, `p50 ${ratio((x) => x.policy.p50)}x, p99 ${ratio((x) => x.policy.p99)}x (median of ${rounds} rounds of ${seconds} s each)`);
-    line(`policy stage ${robot}, guarded worker, warm-up on`, fmt(guarded));
+    line(`policy stage ${robot}, guarded worker (its calls never warmed)`, fmt(guarded));
     const g = (f: (x: Figures) => number) => (med(guarded, f) / med(on, f)).toFixed(2);
     line(`  guarded/inline ratio`, `p50 ${g((x) => x.policy.p50)}x, p99 ${g((x) => x.policy.p99)}x`);
   }

@@ -46,7 +46,6 @@ describe('guarded onnxruntime session', () => {
       for (let k = 0; k < 50; k++) {
         for (let i = 0; i < x.length; i++) x[i] = rng.normal();
         const a = Array.from(inline.act(x) as Float32Array);
-        if (k % 2 === 1) guarded.prewarm(); // the worker's warm-up (the last call's feeds again) changes no answer
         expect(Array.from(guarded.act(x) as Float32Array)).toEqual(a);
       }
     });

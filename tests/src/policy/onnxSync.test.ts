@@ -123,17 +123,6 @@ onnxRun('OnnxPolicy, synchronous native session', () => {
     // The state is still [1, 2]: the warm-ups did not advance it.
     expect(Array.from(p.act(Float32Array.of(1, 1)) as Float32Array)).toEqual([2, 3]);
     await p.close();
-    // A guarded session's worker runs the warm-up (not waited for): the same contract.
-    const g = await OnnxPolicy.load(loadModelFolder(accumulatorPolicy(m, 2)), { mode: 'guarded', guard: { timeoutS: 5 } });
-    const ga = g.act(Float32Array.of(1, 2)) as Float32Array;
-    g.prewarm();
-    g.prewarm();
-    expect(g.prewarms).toBe(2);
-    expect(Array.from(ga)).toEqual([1, 2]);
-    expect(Array.from(g.act(Float32Array.of(1, 1)) as Float32Array)).toEqual([2, 3]);
-    g.prewarm();
-    expect(Array.from(g.act(Float32Array.of(0, 1)) as Float32Array)).toEqual([2, 4]);
-    await g.close();
     // An asynchronous session has nothing to warm on the loop's thread.
     const q = await OnnxPolicy.load(loadModelFolder(accumulatorPolicy(m, 2)), { mode: 'async' });
     q.prewarm();
