@@ -79,3 +79,57 @@ export function recurrentStates(
     return { input, output, shape: shape as number[] };
   });
 }
+
+/** `[1, 10, 1]`, with symbolic dimensions by name. */
+const dimsText = (d: readonly (string | number)[]) => `[${d.join(', ')}]`;
+
+/**
+ * The chunk length an output of `shape` likely carries when it holds `count` values of an action of
+ * `n`: the axis before the last in `[1, L, n]` / `[L, n]` (one axis more than the observation input,
+ * of rank `inRank`), else count / n when whole; undefined when neither says.
+ */
+function chunkGuess(shape: readonly (string | number)[], inRank: number, n: number, count: number | undefined): number | undefined {
+  const beforeLast = shape[shape.length - 2];
+  if (shape.length === inRank + 1 && typeof beforeLast === 'number' && beforeLast > 1 && shape[shape.length - 1] === n) return beforeLast;
+  return count !== undefined && count > n && count % n === 0 ? count / n : undefined;
+}
+
+/** The refusal of an action output that holds more than one action while the manifest declares no chunk. */
+function undeclaredChunkError(file: string, name: string, shape: readonly (string | number)[], count: number, n: number, L: number | undefined): ManifestError {
+  const chunk = `manifest.json#/action/chunk {"length": ${L ?? 'L'}} for an action chunk of ${L ?? 'L'} steps (ACT, a diffusion policy)`;
+  return new ManifestError(
+    'MODEL_SHAPE',
+    `${file} output "${name}"`,
+    `has shape ${dimsText(shape)}: ${count} values per call, but the manifest declares no action.chunk and ${n} action value${n === 1 ? '' : 's'}`,
+    `one action of ${n} value${n === 1 ? '' : 's'} per call, or ${chunk}`,
+  );
+}
+
+/**
+ * With no `action.chunk` in the manifest, refuses an action output that holds more than one action
+ * of `n` values by its declared shape: the numeric dimensions multiply to more than n (`[1, 10, 1]`
+ * for n = 1, an action-chunk export whose manifest lacks `chunk`), which would otherwise overrun the
+ * action buffer on the first tick or run on the first n values alone. MODEL_SHAPE names the output,
+ * its shape and the manifest field to set (docs/byom.md). A symbolic dimension is checked on the
+ * first call (checkActionCount). `inRank` is the observation input's rank.
+ */
+export function refuseUndeclaredChunk(shape: readonly (string | number)[], inRank: number, n: number, file: string, name: string): void {
+  const count = shape.reduce<number>((k, d) => (typeof d === 'number' && d > 0 ? k * d : k), 1);
+  if (count > n) throw undeclaredChunkError(file, name, shape, count, n, chunkGuess(shape, inRank, n, count));
+}
+
+/**
+ * The first call's action output against the manifest: `count` values where the manifest implies
+ * n · chunk (`chunk` 1 without action.chunk). Catches what a symbolic dimension hid from the
+ * declared-shape checks (`[1, 'T', 1]`). MODEL_SHAPE naming the output and the shape it came in.
+ */
+export function checkActionCount(count: number, dims: readonly number[], n: number, chunk: number, inRank: number, file: string, name: string): void {
+  if (count === n * chunk) return;
+  if (chunk === 1 && count > n) throw undeclaredChunkError(file, name, dims, count, n, chunkGuess(dims, inRank, n, count));
+  throw new ManifestError(
+    'MODEL_SHAPE',
+    `${file} output "${name}"`,
+    `gave ${count} values (shape ${dimsText(dims)}) on its first call`,
+    chunk === 1 ? `${n}, one action` : `${n * chunk}: action.chunk length ${chunk} of ${n} action values`,
+  );
+}

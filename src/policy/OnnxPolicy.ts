@@ -1,9 +1,10 @@
 import * as ort from 'onnxruntime-node';
-import { checkTensorIo, observationFeedShape } from '../model/onnxIo.ts';
+import { checkActionCount, checkTensorIo, observationFeedShape, refuseUndeclaredChunk } from '../model/onnxIo.ts';
+import { AxonError } from '../core/errors.ts';
 import { ManifestError, actionSize, observationSize, outputSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import type { Policy } from './Policy.ts';
 import type { SyncSession } from './ortSync.ts';
-import { openOnnxSession, closeOnnxSession, firstCall, FIRST_CALL_S, type GuardedOptions, type OpenedSession, type SessionKind } from './guardedSession.ts';
+import { openOnnxSession, closeOnnxSession, FIRST_CALL_S, type GuardedOptions, type OpenedSession, type SessionKind } from './guardedSession.ts';
 import { InferenceTimeout } from './InferenceTimeout.ts';
 
 /**
@@ -31,12 +32,32 @@ export interface OnnxPolicyOptions {
  * onnxruntime::Model::Model(...) ModelProto does not have a graph.") and without line breaks.
  */
 export function onnxLoadError(onnxPath: string, e: unknown): ManifestError {
-  const text = (e instanceof Error ? e.message : String(e))
+  return new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${ortText(e)}`, 'a valid ONNX model');
+}
+
+/**
+ * A model onnxruntime loads but cannot run (a Gather index past its data, a shape its kernels
+ * refuse): its first inference on zeros, before the first tick, fails. ONNX_LOAD naming the file,
+ * exit 2, as a file that does not load (not a bare runtime error on the first tick, exit 1).
+ */
+export function onnxFirstRunError(onnxPath: string, e: unknown): ManifestError {
+  return new ManifestError('ONNX_LOAD', onnxPath, `its first inference on zeros failed: ${ortText(e)}`, 'a model onnxruntime runs');
+}
+
+/** onnxruntime's error text on one line, without the C++ source location and signature it adds to some. */
+function ortText(e: unknown): string {
+  return (e instanceof Error ? e.message : String(e))
     .replace(/\/onnxruntime_src\/\S+:\d+ [^\n]*?\) (?=\S)/g, '')
     .replace(/\s+/g, ' ')
     .trim();
-  return new ManifestError('ONNX_LOAD', onnxPath, `onnxruntime could not load it: ${text}`, 'a valid ONNX model');
 }
+
+/**
+ * onnxruntime's own log (ANSI-coloured lines on stderr: an opset warning, a kernel error before
+ * the same error is thrown) is kept to fatal: what it reports reaches the caller as the thrown
+ * error's text, on one line (AxonError), not twice.
+ */
+export const ORT_LOG_SEVERITY = 4 as const;
 /**
  * A policy run inline by onnxruntime-node (CPU). The session is checked against the manifest when
  * it is created: input and output names exist and their last dimension equals the manifest's
@@ -94,7 +115,7 @@ export class OnnxPolicy implements Policy {
   static async load(folder: ModelFolder, o: OnnxPolicyOptions | number = {}): Promise<OnnxPolicy> {
     const { threads = 1, mode = 'sync', guard } = typeof o === 'number' ? { threads: o } : o;
     const { manifest, onnxPath } = folder;
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: ORT_LOG_SEVERITY };
     let opened: Awaited<ReturnType<typeof openOnnxSession>>;
     try {
       opened = await openOnnxSession(onnxPath, options, mode, guard);
@@ -109,13 +130,16 @@ export class OnnxPolicy implements Policy {
       throw e;
     }
     const p = new OnnxPolicy(manifest, session, opened.note);
-    if (!('sync' in session)) return p;
+    // The first call (zeros) runs before any tick, in every mode: a model that cannot run, or whose
+    // action output is not the size the manifest implies, is refused here (exit 2), before a robot
+    // is armed, not on the first tick.
     try {
-      return p.warmUp();
+      return 'sync' in session ? p.warmUp(onnxPath) : await p.warmUpAsync(onnxPath);
     } catch (e) {
       await closeOnnxSession(session);
       if (e instanceof InferenceTimeout) throw new ManifestError('ONNX_LOAD', onnxPath, `its first inference gave no answer within ${FIRST_CALL_S} s`, 'a model onnxruntime runs');
-      throw e;
+      if (e instanceof AxonError) throw e;
+      throw onnxFirstRunError(onnxPath, e);
     }
   }
 
@@ -172,21 +196,48 @@ export class OnnxPolicy implements Policy {
 
   /**
    * One call on zeros before the first tick (onnxruntime's first run is slow); a preallocated
-   * output the model does not fill in the shape expected is dropped for onnxruntime's own.
+   * output the model does not fill in the shape expected is dropped for onnxruntime's own. The
+   * action output's size is checked against the manifest (checkActionCount).
    */
-  private warmUp(): this {
-    const zeros = new Float32Array(this.inputSize);
+  private warmUp(file: string): this {
+    if (!('sync' in this.session)) throw new Error('warmUp: not a synchronous session');
+    const s = this.session;
+    this.input.fill(0);
     // A guarded session's first call gets FIRST_CALL_S, not a tick's budget.
-    const first = () => ('sync' in this.session && this.session.guarded ? (this.input.fill(0), firstCall(this.session, this.feeds, this.fetches)) : this.act(zeros));
+    const first = () => {
+      const r = s.guarded ? s.guarded.run(this.feeds, this.fetches, FIRST_CALL_S) : s.sync.run(this.feeds, this.fetches);
+      return this.fetches[this.manifest.onnx.output] ?? r[this.manifest.onnx.output];
+    };
+    let out: ort.Tensor;
     try {
-      first();
+      out = first();
     } catch (e) {
       if (e instanceof InferenceTimeout) throw e;
       for (const k in this.fetches) this.fetches[k] = null;
-      first();
+      out = first();
     }
+    this.checkFirst(out, file);
     this.reset();
     return this;
+  }
+
+  /** warmUp for a session run through onnxruntime's public (asynchronous) run(). */
+  private async warmUpAsync(file: string): Promise<this> {
+    if (!('async' in this.session)) throw new Error('warmUpAsync: not an asynchronous session');
+    this.input.fill(0);
+    const r = await this.session.async.run(this.feeds, this.fetchNames);
+    this.checkFirst(r[this.manifest.onnx.output], file);
+    this.reset();
+    return this;
+  }
+
+  /** The first call's action output holds n · chunk values (a symbolic dimension hid it from checkIo). */
+  private checkFirst(out: ort.Tensor | undefined, file: string): void {
+    const m = this.manifest, io = 'sync' in this.session ? this.session.sync : this.session.async;
+    const inp = io.inputMetadata.find((x) => x.name === m.onnx.input);
+    const inRank = inp?.isTensor === true && inp.shape.length > 0 ? inp.shape.length : 2;
+    const count = out?.data.length ?? 0;
+    checkActionCount(count, out ? [...out.dims] : [], actionSize(m), m.action.chunk?.length ?? 1, inRank, file, m.onnx.output);
   }
 }
 
@@ -226,6 +277,8 @@ function checkIo(session: SyncSession | ort.InferenceSession, m: ModelManifest, 
       );
   }
   check('output', m.onnx.output, chunkedAs3d ? actionSize(m) : actionSize(m) * chunk);
+  // No action.chunk: an output of more values than one action ([1, 10, 1]: a chunk export) is refused here, not on the first tick.
+  if (chunk === 1 && out?.isTensor === true) refuseUndeclaredChunk(out.shape, inRank, actionSize(m), file, m.onnx.output);
   for (const [i, r] of (m.recurrent ?? []).entries()) {
     const where = `manifest.json#/recurrent/${i}`;
     if (!session.inputNames.includes(r.input)) throw new ManifestError('MODEL_SHAPE', `${where}/input`, `"${r.input}" is not an input of ${file}`, `one of ${session.inputNames.join(', ')}`);

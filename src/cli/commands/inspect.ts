@@ -9,7 +9,7 @@ import type { JointSpec, RobotSpec } from '../../core/robot.ts';
 import { loadModelFolder, observationSize, actionSize, outputSize, termWidth, imuTerms, type ModelFolder, type ModelManifest } from '../../model/manifest.ts';
 import { ObservationBuilder } from '../../model/ObservationBuilder.ts';
 import { ActionMapper } from '../../model/ActionMapper.ts';
-import { OnnxPolicy, onnxLoadError } from '../../policy/OnnxPolicy.ts';
+import { OnnxPolicy, onnxLoadError, ORT_LOG_SEVERITY } from '../../policy/OnnxPolicy.ts';
 import { checkModel, mimicActionJoints, termLinkFrames, type ModelIssue } from '../../model/checkModel.ts';
 import { affixNote, suggestJointNames } from '../../model/suggestJointNames.ts';
 import { positiveNumber, repeated, physicsRate } from '../args.ts';
@@ -262,7 +262,6 @@ async function checkTarget(folder: ModelFolder, t: InspectTarget, inputs: Tensor
   try {
     new ObservationBuilder(m, t.spec);
     new ActionMapper(m, t.spec);
-    if (m.kind === 'policy') await (await OnnxPolicy.load(folder)).close();
   } catch (e) {
     issues.push({ where: '/', model: m.name, robot: (e as Error).message });
   }
@@ -338,7 +337,7 @@ export function inspectCommand() {
         throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${m.control_hz} Hz`, `a multiple of ${m.control_hz}`);
       let session: ort.InferenceSession;
       try {
-        session = await ort.InferenceSession.create(folder.onnxPath);
+        session = await ort.InferenceSession.create(folder.onnxPath, { logSeverityLevel: ORT_LOG_SEVERITY });
       } catch (e) {
         throw onnxLoadError(folder.onnxPath, e);
       }
@@ -347,6 +346,10 @@ export function inspectCommand() {
       const inputs = io(session.inputMetadata);
       const outputs = io(session.outputMetadata);
       await session.release();
+      // The model against its own manifest, as every command that runs it loads it (OnnxPolicy.load:
+      // tensor shapes, an undeclared action chunk, a first inference on zeros): MODEL_SHAPE or
+      // ONNX_LOAD, exit 2, whatever robot it is checked against (not a robot difference, exit 1).
+      if (m.kind === 'policy') await (await OnnxPolicy.load(folder)).close();
 
       let offset = 0;
       const terms = m.observation.terms.map((t) => {

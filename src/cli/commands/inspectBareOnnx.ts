@@ -13,15 +13,29 @@ import { isMjlabMetadata, manifestFromMjlab, type MjlabImport } from '../../mode
 import { recurrentStates } from '../../model/onnxIo.ts';
 import { observationSize } from '../../model/manifest.ts';
 import { checkOutputFile } from '../preflight.ts';
+import { ORT_LOG_SEVERITY } from '../../policy/OnnxPolicy.ts';
 import { mjcfRobot } from '../mjcfSession.ts';
 
 type Io = { name: string; type: string; shape: (number | string)[] };
 
 const lastDim = (shape: (number | string)[]) => (typeof shape[shape.length - 1] === 'number' ? (shape[shape.length - 1] as number) : 0);
 
-/** The generic draft of a file that does not describe itself: TODO joint names, guessed terms. */
+/**
+ * The chunk length of an action output with one axis more than the observation input (`[1, L, n]`
+ * after `[1, N]`, `[L, n]` after `[N]`: ACT's or a diffusion policy's action chunk) when L is a number
+ * above 1, else undefined: the draft then declares `action.chunk` (docs/byom.md), without which
+ * the model is refused as MODEL_SHAPE (src/model/onnxIo.ts refuseUndeclaredChunk).
+ */
+function chunkLength(input: Io | undefined, output: Io | undefined): number | undefined {
+  if (!input || !output || input.shape.length === 0 || output.shape.length !== input.shape.length + 1) return undefined;
+  const L = output.shape[output.shape.length - 2];
+  return typeof L === 'number' && L > 1 ? L : undefined;
+}
+
+/** The generic draft of a file that does not describe itself: TODO joint names, guessed terms, an action chunk when the output is one. */
 function genericDraft(file: string, inputs: Io[], outputs: Io[]) {
   const nAct = lastDim(outputs[0]?.shape ?? []);
+  const chunk = chunkLength(inputs[0], outputs[0]);
   return {
     schema: 'axon.model/1',
     name: basename(file, '.onnx'),
@@ -31,8 +45,12 @@ function genericDraft(file: string, inputs: Io[], outputs: Io[]) {
     control_hz: 50,
     onnx: { file: basename(file), input: inputs[0]?.name ?? 'obs', output: outputs[0]?.name ?? 'action' },
     observation: { terms: [{ term: 'joint_pos_rel' }, { term: 'joint_vel' }], history_order: 'oldest_first' },
-    action: { type: 'joint_position', scale: 0.25 },
-    provenance: { note: `draft from axon inspect ${file}: input width ${lastDim(inputs[0]?.shape ?? [])}; list the observation terms in the order the model was trained with` },
+    action: { type: 'joint_position', scale: 0.25, ...(chunk !== undefined ? { chunk: { length: chunk } } : {}) },
+    provenance: {
+      note:
+        `draft from axon inspect ${file}: input width ${lastDim(inputs[0]?.shape ?? [])}; list the observation terms in the order the model was trained with` +
+        (chunk !== undefined ? `; output [${outputs[0].shape.join(', ')}] is an action chunk of ${chunk} steps: set action.chunk.execute (steps sent per call) or ensemble_decay as the model was trained` : ''),
+    },
   };
 }
 
@@ -58,7 +76,7 @@ export async function inspectBareOnnx(file: string, draft: string | undefined, j
   if (mjcf !== undefined && !existsSync(mjcf)) throw new UsageError('--mjcf', `no such file ${mjcf}`, 'an MJCF model file');
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(file);
+    session = await ort.InferenceSession.create(file, { logSeverityLevel: ORT_LOG_SEVERITY });
   } catch (e) {
     throw new UsageError('<model>', `${file} is not a model onnxruntime can load (${(e as Error).message.split('\n')[0]})`, 'an ONNX file');
   }
