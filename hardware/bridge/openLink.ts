@@ -70,9 +70,13 @@ export function openLink(
       settled = true;
       timers.clearTimeout(timer);
       if (retry !== undefined) timers.clearTimeout(retry);
-      ws.removeAllListeners();
-      ws.on('error', () => {});
-      ws.terminate();
+      // Unset when the address itself is refused (`new WebSocket` threw in start()): nothing to close.
+      const socket = ws as WebSocket | undefined;
+      if (socket !== undefined) {
+        socket.removeAllListeners();
+        socket.on('error', () => {});
+        socket.terminate();
+      }
       reject(e);
     };
     const timer = timers.setTimeout(
@@ -97,7 +101,7 @@ export function openLink(
         // from 8.17, named so that no version reads some of them a turn later: after the tick).
         ws = new WebSocket(url, [SUBPROTOCOL], { perMessageDeflate: false, maxPayload: MAX_MESSAGE_BYTES, handshakeTimeout: timeoutS * 1000, allowSynchronousEvents: true, headers });
       } catch (e) {
-        fail(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://host:port'));
+        fail(new BridgeError('BRIDGE_CONNECT', url, `is not a usable address: ${e instanceof Error ? e.message : String(e)}`, 'ws://HOST:PORT, a port from 1 to 65535'));
         return;
       }
       ws.on('unexpected-response', (_req, res) => {
