@@ -173,14 +173,28 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
   const first = plans[0];
   const n: Counts = { received: 0, written: 0, held: 0, skipped: 0, heldFrames: 0, slotsLost: 0, lostSlotSplits: 0 };
   const episodes: { data: EpisodeData; held: number; plan: Plan }[] = [];
+  /** What each recording that gave no episode said of itself (a cut file: no footer, 0 ticks). */
+  const empty: string[] = [];
   for (const plan of plans) {
     const rec = await readRecording(plan.file);
     await checkSignal();
     for (const w of rec.warnings) warnings.push(w);
     const before = episodes.length;
     episodesOf(plan, rec, o, n, episodes);
-    if (episodes.length === before) warnings.push(`${plan.file}: no complete tick, no episode written`);
+    if (episodes.length === before) {
+      warnings.push(`${plan.file}: no complete tick, no episode written`);
+      empty.push(...rec.warnings);
+    }
   }
+  // Nothing to write: refused before the dataset folder is made (or a dataset appended to), so that
+  // `axon export ... && upload` does not upload an empty dataset (exit 2, not 0 with a warning).
+  if (episodes.length === 0)
+    throw new AxonError(
+      'EXPORT_INPUT',
+      files.join(', '),
+      `no complete tick in ${files.length === 1 ? 'the recording' : `any of the ${files.length} recordings`}: nothing to export, no dataset written${empty.length > 0 ? ` (${empty.join('; ')})` : ''}`,
+      'a recording with at least one complete tick',
+    );
   // The one write: past here a signal is held (beforeWrite) until every episode is written.
   await checkSignal();
   o.beforeWrite?.();
