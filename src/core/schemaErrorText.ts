@@ -8,7 +8,7 @@ import type { ValueError } from '@sinclair/typebox/value';
 
 /** `message` (what is wrong, with the value) and, for a union, `expected` (what it allows). */
 export function schemaErrorText(e: ValueError): { message: string; expected?: string } {
-  const value = e.value === undefined ? 'missing' : JSON.stringify(e.value);
+  const value = e.value === undefined ? 'missing' : shown(e.value);
   const anyOf = (e.schema as { anyOf?: TSchema[] }).anyOf;
   if (Array.isArray(anyOf) && anyOf.length > 0) {
     const allowed = anyOf.map(describe);
@@ -18,6 +18,15 @@ export function schemaErrorText(e: ValueError): { message: string; expected?: st
     }
   }
   return { message: `${e.message}, got ${value}` };
+}
+
+/**
+ * A value as JSON, except a number JSON cannot write: JSON.parse makes Infinity of a literal past the
+ * largest double (`1e400`), which JSON.stringify would print as "null".
+ */
+function shown(v: unknown): string {
+  if (typeof v === 'number' && !Number.isFinite(v)) return Number.isNaN(v) ? 'NaN' : `${v} (a number past the largest double, about 1.8e308)`;
+  return JSON.stringify(v);
 }
 
 /** A schema in words ("a number > 0", "a list of numbers"), or undefined for one this does not word. */

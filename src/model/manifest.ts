@@ -1,5 +1,5 @@
-import { readFileSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { readFileSync, existsSync, statSync } from 'node:fs';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
 import { Value } from '@sinclair/typebox/value';
 import { AxonError } from '../core/errors.ts';
@@ -419,8 +419,15 @@ export function loadModelFolder(dir: string): ModelFolder {
   const abs = resolve(dir);
   const file = join(abs, 'manifest.json');
   if (!existsSync(abs)) throw new ManifestError('MODEL_NOT_FOUND', dir, 'no such model folder', 'a folder with model.onnx and manifest.json');
+  // A file given for the folder (its model.onnx, its manifest.json): named as such, not as a folder missing its manifest.
+  if (!statSync(abs).isDirectory())
+    throw new ManifestError('MODEL_NOT_FOUND', dir, 'is a file, not a model folder', 'a folder with manifest.json and the ONNX file it names (for a bare .onnx: axon inspect X.onnx --draft manifest.json writes one)');
   if (!existsSync(file)) throw new ManifestError('MODEL_NOT_FOUND', file, 'no manifest.json in the model folder', 'a manifest.json beside the ONNX file');
   const manifest = readManifest(file);
+  // The folder is the model (copied, shipped and hashed as one): its ONNX file lies inside it.
+  const inside = relative(abs, resolve(abs, manifest.onnx.file));
+  const outside = isAbsolute(manifest.onnx.file) ? 'an absolute path' : inside === '' ? 'the model folder itself' : inside === '..' || inside.startsWith(`..${sep}`) || isAbsolute(inside) ? 'a path that leads out of the model folder' : undefined;
+  if (outside !== undefined) throw new ManifestError('MANIFEST_FIELD', `${file}#/onnx/file`, `is "${manifest.onnx.file}", ${outside}`, 'a path relative to the model folder, to a file inside it (model.onnx)');
   const onnxPath = join(abs, manifest.onnx.file);
   if (!existsSync(onnxPath)) throw new ManifestError('MODEL_NOT_FOUND', `${file}#/onnx/file`, `names "${manifest.onnx.file}", which does not exist in ${dir}`);
   return { dir: abs, manifest, onnxPath };
