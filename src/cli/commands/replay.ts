@@ -1,12 +1,12 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
 import { readRecording, recordingSummary, comparePolicy, recordedSpec, recordingLength, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mjcfRecordedLinks, urdfRecordedLinks } from '../linkTree.ts';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
 import { recordedRobotName, replayRobot } from '../replayDrawing.ts';
 import { refuseOrphans, VIEW_COMPANIONS } from '../companions.ts';
 import { attachViewer, viewerRefusalLine, type ViewerSafety } from '../../viewer/index.ts';
-import { UsageError } from '../../core/errors.ts';
+import { AxonError, UsageError } from '../../core/errors.ts';
 import { printable } from '../../core/printable.ts';
 import { allowOriginArg, portNumber, positiveNumber } from '../args.ts';
 import { checkInputFile } from '../preflight.ts';
@@ -59,6 +59,8 @@ export function replayCommand() {
         if (o.mjcf !== undefined && !o.view) throw new UsageError('--mjcf', 'with a dataset draws the robot (--view) only', 'an MCAP recording to derive IMU term links with --policy --mjcf FILE, or --view');
         return replayDataset(file, o);
       }
+      // A folder with --episode was meant as a dataset: named as `dataset info` names it, not as a misused flag.
+      if (o.episode !== undefined && existsSync(file) && statSync(file).isDirectory()) throw new AxonError('DATASET_READ', file, 'has no meta/info.json', 'a LeRobotDataset v3.0 folder for --episode');
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);
       for (const w of rec.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
