@@ -349,13 +349,8 @@ export class FeetechRobot implements Robot {
 
   /** Torque Enable (40) read back while armed: a servo reading 0 is a `hardware_error` naming it, then the safe stop. */
   private async _checkTorque(): Promise<void> {
-    const t = await this._torque.read(this.bus, this._ids, now() + this._readBudget);
-    if (t.off.length === 0 || this._status.faulted) return;
-    this._status.faulted = true;
-    const faults = t.off.map((id) => this._torque.fault(`${this._jointOf(id)} (id ${id})`));
-    t.off.forEach((id, k) => this._status.emit('hardware_error', faults[k], id));
-    this._status.addFaults(faults);
-    await this._safeStop(`torque off on ${t.off.map((id) => this._jointOf(id)).join(', ')}`);
+    const why = await this._torque.checkArmed(this.bus, this._ids, now() + this._readBudget, this._status, (id) => this._jointOf(id));
+    if (why !== undefined) await this._safeStop(why);
   }
 
   private async _read(deadline: number): Promise<SyncReadResult> {

@@ -12,6 +12,7 @@
  * Allocates only when it reads (every TORQUE_CHECK_CYCLES cycles, and at a safe stop).
  */
 import type { ConfirmBus } from './confirmedWrite.ts';
+import type { BusReadHealth } from './BusReadHealth.ts';
 
 /** Bus cycles between two reads of Torque Enable while armed (1 s at 50 Hz). */
 export const TORQUE_CHECK_CYCLES = 50;
@@ -43,6 +44,21 @@ export class TorqueCheck {
     if (r.ok) this._cycles = 0;
     const unread = ids.filter((id) => r.missing.includes(id) || r.errors.includes(id));
     return { off: ids.filter((id, i) => te[i] === 0 && !unread.includes(id)), unread };
+  }
+
+  /**
+   * The armed robot's periodic check: reads Torque Enable, and for each servo reading 0 a
+   * `hardware_error` fault on `status` naming it (`jointOf(id)`), the robot marked faulted. Returns
+   * the safe stop's reason, or undefined when every servo read on (or the robot had faulted already).
+   */
+  async checkArmed(bus: Pick<ConfirmBus, 'syncRead'>, ids: readonly number[], deadline: number, status: Pick<BusReadHealth, 'faulted' | 'emit' | 'addFaults'>, jointOf: (id: number) => string): Promise<string | undefined> {
+    const t = await this.read(bus, ids, deadline);
+    if (t.off.length === 0 || status.faulted) return undefined;
+    status.faulted = true;
+    const faults = t.off.map((id) => this.fault(`${jointOf(id)} (id ${id})`));
+    t.off.forEach((id, k) => status.emit('hardware_error', faults[k], id));
+    status.addFaults(faults);
+    return `torque off on ${t.off.map(jointOf).join(', ')}`;
   }
 
   /** The fault of a servo found with its torque off while armed (`name`: `joint (id n)`). */

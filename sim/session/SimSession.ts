@@ -41,7 +41,8 @@ export async function openSimSession(o: SimSessionOptions, prebuilt?: PrebuiltRo
   const decimation = period / physicsDt;
   if (Math.abs(decimation - Math.round(decimation)) > 1e-6 || decimation < 1) {
     await prebuilt?.robot.close();
-    throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${folder.manifest.control_hz} Hz`, `a multiple of ${folder.manifest.control_hz}`);
+    // Named for both ends: the flag may be its default (500), and the rate the manifest's (R27: a control_hz of 33.3 read as the flag's fault).
+    throw new UsageError('--physics-hz', `${o.physicsHz} Hz is not a whole multiple of the model's control rate ${folder.manifest.control_hz} Hz (${folder.dir}/manifest.json#/control_hz)`, `a multiple of ${folder.manifest.control_hz}`);
   }
   // --physics mujoco: MuJoCo's module is imported only then (the cannon-es paths never load it).
   const robot = prebuilt?.robot ?? (await createSessionRobot(o.robot, o.physics, { physicsDt }));

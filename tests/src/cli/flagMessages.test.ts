@@ -23,6 +23,11 @@ describe('flag messages (review R14 F9)', () => {
     expect(r.stderr).not.toContain('physicsDt');
   });
 
+  it("sim names the manifest's control_hz as well: the flag may be its default, the rate the manifest's (R27)", () => {
+    const r = axon('sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--physics-hz', '7', '--duration', '0.1');
+    refused(r, /^axon: error \[CLI_USAGE\]: --physics-hz: 7 Hz is not a whole multiple of the model's control rate 50 Hz \(\S*models\/cartpole-balance\/manifest\.json#\/control_hz\) \(expected a multiple of 50\)$/);
+  });
+
   it('hw emulate --protocol offers only what it takes: dynamixel or feetech (auto was offered, then refused)', () => {
     for (const v of ['nosuch', 'auto']) {
       const r = axon('hw', 'emulate', '--protocol', v);
