@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node';
 import { AxonError } from '../core/errors.ts';
-import { onnxLoadError } from '../policy/OnnxPolicy.ts';
+import { onnxLoadError, ORT_LOG_SEVERITY } from '../policy/OnnxPolicy.ts';
 import { openOnnxSession, closeOnnxSession, type GuardedOptions, type OpenedSession } from '../policy/guardedSession.ts';
 import { observationFeedShape } from '../model/onnxIo.ts';
 import { actionSize, observationSize, termWidth, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
@@ -105,7 +105,7 @@ export class BatchPolicy implements Continuation {
     let opened: OpenedSession;
     try {
       // onnxruntime's public run() (a shield's few calls per tick), or guarded on a worker thread.
-      opened = (await openOnnxSession(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' }, guard ? 'guarded' : 'async', guard)).session;
+      opened = (await openOnnxSession(folder.onnxPath, { intraOpNumThreads: 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: ORT_LOG_SEVERITY }, guard ? 'guarded' : 'async', guard)).session;
     } catch (e) {
       throw onnxLoadError(folder.onnxPath, e);
     }

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-node';
 import { openOnnxSession, closeOnnxSession, firstCall, FIRST_CALL_S, type GuardedOptions, type OpenedSession, type SessionKind } from '../policy/guardedSession.ts';
 import { InferenceTimeout } from '../policy/InferenceTimeout.ts';
-import { onnxLoadError } from '../policy/OnnxPolicy.ts';
+import { onnxLoadError, ORT_LOG_SEVERITY } from '../policy/OnnxPolicy.ts';
 import { checkTensorIo } from '../model/onnxIo.ts';
 import { ManifestError, actionSize, observationSize, type ModelFolder, type ModelManifest } from '../model/manifest.ts';
 import { worldModelStateNames } from '../model/worldModelManifest.ts';
@@ -103,7 +103,7 @@ export class OnnxWorldModel implements WorldModel {
     const { manifest, onnxPath } = folder;
     if (manifest.kind !== 'world-model' || manifest.world_model === undefined)
       throw new ManifestError('MANIFEST_FIELD', `${folder.dir}/manifest.json#/kind`, `is "${manifest.kind}"`, '"world-model" for --world-model');
-    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all' };
+    const options: ort.InferenceSession.SessionOptions = { intraOpNumThreads: opts.threads ?? 1, interOpNumThreads: 1, graphOptimizationLevel: 'all', logSeverityLevel: ORT_LOG_SEVERITY };
     // The native session called synchronously (src/policy/ortSync.ts): a planner makes many calls
     // per tick and each async run() pays an event-loop turn (setImmediate); else the public run().
     let session: OpenedSession;

@@ -7,6 +7,7 @@ import { UsageError } from '../../core/errors.ts';
 import { checkInputFile, checkOutputDir, checkOutputFile } from '../preflight.ts';
 import { nameList } from './nameList.ts';
 import { copyOnnxWithExternalData, onnxExternalDataFiles } from '../../model/onnxExternalData.ts';
+import { ORT_LOG_SEVERITY } from '../../policy/OnnxPolicy.ts';
 import { ImportError, isObj } from '../../model/importers/common.ts';
 import { manifestFromDeploy, parseDeployYaml, refuseBoosterDeploy } from '../../model/importers/deploy.ts';
 import { checkGymDeployLayout, isGymDeploy } from '../../model/importers/gymDeploy.ts';
@@ -212,7 +213,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   const external = onnxExternalDataFiles(o.onnx);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(o.onnx);
+    session = await ort.InferenceSession.create(o.onnx, { logSeverityLevel: ORT_LOG_SEVERITY });
   } catch (e) {
     throw new UsageError('--onnx', `${o.onnx} cannot be loaded by onnxruntime (${(e as Error).message.split('\n')[0]})`, 'an ONNX model');
   }
