@@ -27,8 +27,10 @@ describe('teleop --dataset: an operator reset ends the episode', () => {
     const L = openConfiguredRobot(lead, 'emu://', lead.config.baud, { dryRun: true, period });
     const F = openConfiguredRobot(foll, 'emu://', foll.config.baud, { period });
     const cfg = lead.config as FeetechRobotConfig;
+    // Inside the leader's own ranges: a reading past them by more than 0.1 rad is refused as impossible
+    // (docs/safety.md; the gripper's range is [-0.17, 1.75] rad, so it swings about 0.5 rad).
     scriptLeader((L.port as FeetechPort).emulator as FeetechEmulator, cfg, (t, q) => {
-      for (let i = 0; i < q.length; i++) q[i] = 0.3 * Math.sin(2 * Math.PI * 0.5 * t + i) * Math.min(1, t);
+      for (let i = 0; i < q.length; i++) q[i] = (i === q.length - 1 ? 0.5 : 0) + 0.3 * Math.sin(2 * Math.PI * 0.5 * t + i) * Math.min(1, t);
     });
     const root = mkdtempSync(join(tmpdir(), 'axon-dsreset-'));
     const dir = join(root, 'ds'), recFile = join(root, 'teleop.mcap'), ex = join(root, 'ex');
