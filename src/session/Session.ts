@@ -5,7 +5,7 @@
  * simulated robot, randomising it and injecting faults belong to the simulator's factory
  * (sim/session), opening a bus or a bridge link to the CLI.
  */
-import { createCommand, type Robot } from '../core/robot.ts';
+import { createCommand, type Robot, type RobotSpec } from '../core/robot.ts';
 import type { Task } from '../core/task.ts';
 import type { Clock } from '../clock/types.ts';
 import { UsageError } from '../core/errors.ts';
@@ -58,13 +58,14 @@ export function manifestOnlyFolder(manifest: ModelFolder['manifest'], label: str
  * mode with kd 0 on an actuator that does not close its own velocity loop). docs/hardware.md and
  * docs/safety.md promise this refusal "before arming"; ControlLoop.run checks again. Static gains
  * (spec defaults, manifest pd, --kp / --kd) above a joint's kpMax / kdMax are refused here too.
+ * A bridge client runs it on the hello's spec, before its sim_reset touches the served robot.
  * @throws AxonError SAFETY_VELOCITY_GAIN, SAFETY_GAIN_BOUND
  */
-function assertCommandableBeforeArming(m: ModelFolder['manifest'], robot: Robot, period: number, gains: SessionOptions['gains']): void {
-  const mapper = new ActionMapper(m, robot.spec, gains);
-  const cmd = createCommand(robot.spec, mapper.mode);
+export function assertCommandableBeforeArming(m: ModelFolder['manifest'], spec: RobotSpec, gains: SessionOptions['gains']): void {
+  const mapper = new ActionMapper(m, spec, gains);
+  const cmd = createCommand(spec, mapper.mode);
   mapper.map(new Float32Array(actionSize(m)), cmd); // zeros: the mode and gains the run will command
-  new SafetySupervisor(robot.spec, period).assertCommandable(cmd);
+  new SafetySupervisor(spec, 1 / m.control_hz).assertCommandable(cmd);
 }
 
 /** A robot, its model and the pieces of the loop, built once and reused across episodes or runs. */
@@ -146,7 +147,7 @@ export async function openSession<R extends Robot>(robot: R, o: SessionBuild): P
     if (wmFolder && o.policy !== undefined) checkActionsMatch(m, wmFolder.manifest, o.policy, o.worldModel!.dir);
     if (o.policy !== undefined) assertModelFits(m, robot.spec, o.robotHz !== undefined ? { robotHz: o.robotHz } : {}, `${o.policy}/manifest.json`);
     const period = 1 / m.control_hz;
-    assertCommandableBeforeArming(m, robot, period, o.gains);
+    assertCommandableBeforeArming(m, robot.spec, o.gains);
     policy =
       o.policy === undefined
         ? new ZeroPolicy(m, observationSize(m), actionSize(m))

@@ -1,4 +1,4 @@
-export { openSession, manifestOnlyFolder } from './Session.ts';
+export { openSession, manifestOnlyFolder, assertCommandableBeforeArming } from './Session.ts';
 export type { Session, SessionBuild, LoopBuild, LoopStages, SessionLoop } from './Session.ts';
 export { runSessionLive, defaultLiveClock, liveWallClock, LIVE_CLOCK_KINDS } from './runLive.ts';
 export type { LiveRunOptions, LiveRunResult, LiveClockKind } from './runLive.ts';

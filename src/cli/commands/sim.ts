@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from '@commander-js/extra-typings';
 import { EXIT_INVALID_RUN, failIfSafeStopped, failLiveRun } from '../exitCodes.ts';
 import { openSimSession, runEpisode } from '../wiring.ts';
+import { assertModelFits } from '../../model/checkModel.ts';
 import { connectBridgeRobot, type BridgeRobotOptions } from '../../../hardware/bridge/index.ts';
 import { runLive } from '../live.ts';
 import { hasVelocityTerm, parseVelocityCommand } from '../../loop/VelocityCommand.ts';
@@ -9,7 +10,7 @@ import { UsageError } from '../../core/errors.ts';
 import { createTask, robotModel, robotNames } from '../../../sim/index.ts';
 import { loadModelFolder } from '../../model/manifest.ts';
 import { STOP_SIGNALS } from '../../session/stopSignals.ts';
-import { defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
+import { assertCommandableBeforeArming, defaultLiveClock, episodeEndedBy, worldModelSummary, type WorldModelOptions } from '../../session/index.ts';
 import { checkDatasetDir, checkInputFile, checkPortFree, checkWritable } from '../preflight.ts';
 import { ASYNC_COMPANIONS, flagGiven, OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, VIEW_COMPANIONS, VIEW_STOP_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
 import { DatasetWriter, defaultTask, manifestControlMode, provenance } from '../../dataset/index.ts';
@@ -321,13 +322,16 @@ async function simOverBridge(o: {
   const mjcf = o.mjcf !== undefined ? await loadDrawingMjcf(o.mjcf) : undefined;
   // On the hello, before auth, so before the sim reset touches the served robot (src/cli/bridgeHello.ts):
   // the drawing's joints, the policy's rate against the server's deadman, a robot in a latched stop.
-  const controlHz = loadModelFolder(o.policy).manifest.control_hz;
+  // The model against the served spec too (its joints, and a velocity model with kd 0 that would arm and move nothing).
+  const manifest = loadModelFolder(o.policy).manifest;
   const policy = o.policy;
   const acceptHello: BridgeRobotOptions['acceptHello'] = (h, spec) => {
     if (urdf) refuseServedJoints(urdf, spec);
     else if (mjcf) refuseServedMjcfJoints(mjcf, spec);
-    refuseSlowPolicy(h, o.robot, policy, controlHz);
+    refuseSlowPolicy(h, o.robot, policy, manifest.control_hz);
     refuseStoppedRobot(h, o.robot);
+    assertModelFits(manifest, spec, {}, `${policy}/manifest.json`);
+    assertCommandableBeforeArming(manifest, spec, undefined);
   };
   const robot = await connectBridgeRobot(o.robot, { token: o.token, simReset: { seed: o.seed }, acceptHello }).catch((e: unknown) => {
     mjcf?.drawing.dispose();

@@ -8,6 +8,8 @@
  *   failed with the server's refusal of that reset (BRIDGE_REFUSED) instead.
  * - A policy whose control period is more than half the server's command deadman is BRIDGE_RATE,
  *   exit 2, never armed. It used to arm the robot and be deadman-stopped 0.2 s later (finding 12).
+ * - A velocity-mode policy the served robot's spec leaves undriven (kd 0 on the cartpole's slider) is
+ *   SAFETY_VELOCITY_GAIN, exit 2, refused on the hello too: it used to send its sim_reset first.
  */
 import { cpSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -123,5 +125,21 @@ describe('axon sim over the bridge: refused on the hello', () => {
     expect(s.counts.commandsAccepted).toBe(0);
     expect(states(events)).toEqual([]); // no sim_reset, never armed
     expect(s.robotState).toBe('idle');
+  });
+
+  it("a velocity policy the served spec leaves undriven (kd 0) is refused on the hello, SAFETY_VELOCITY_GAIN: no sim_reset, never armed", async () => {
+    server = await startServer({ robot: createSimRobot('cartpole') });
+    const s = server;
+    const events = record(s);
+    const vel = join(mkdtempSync(join(tmpdir(), 'axon-velocity-policy-')), 'cartpole-velocity');
+    cpSync('models/cartpole-balance', vel, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(vel, 'manifest.json'), 'utf8')) as { action: Record<string, unknown> };
+    writeFileSync(join(vel, 'manifest.json'), JSON.stringify({ ...manifest, action: { ...manifest.action, type: 'joint_velocity' } }, null, 2));
+    const r = await simClient(s.url, vel);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/^axon: error \[SAFETY_VELOCITY_GAIN\]: robot cartpole: velocity mode with kd 0 commands no effort .* on slider \(kd 0\)/);
+    expect(s.counts.commandsAccepted).toBe(0);
+    expect(states(events)).toEqual([]); // no sim_reset, never armed
+    expect(events.filter((e) => e.kind === 'role')).toHaveLength(0); // never authenticated
   });
 });
