@@ -1,12 +1,17 @@
 /**
  * The impossible-reading checks of the safety supervisor (src/safety/ObservationCheck.ts) applied
  * to a teleop leader's joint positions before they become the follower's targets: a leader
- * position not finite, beyond the leader's own limits by more than `positionMargin`, or a jump
- * from the joint's last good reading faster than `jumpFactor` × the leader joint's velocity limit
- * × (dt + one period) is bad (docs/safety.md, "Impossible joint readings are bad numbers too";
- * docs/cli.md, `teleop`). The values are the follower supervisor's own resolved config
- * (positionMargin, jumpFactor, badValue), so the leader is held to the tolerance the follower's
+ * position not finite, or a jump from the joint's last good reading faster than `jumpFactor` × the
+ * leader joint's velocity limit × (dt + one period), is bad (docs/safety.md, "Impossible joint
+ * readings are bad numbers too"; docs/cli.md, `teleop`). The values are the follower supervisor's
+ * own resolved config (jumpFactor, badValue), so the leader is held to the tolerance the follower's
  * observations are.
+ *
+ * A leader position past the leader's own limits (its calibrated range) is first taken as that
+ * range's end, as LeRobot's bus bounds a reading to its calibration before normalising it: a leader
+ * is moved by hand, and an operator who swept a little less at calibration than they move now is
+ * followed at the end of the range, not stopped. A reading far past it (a wrist turned past the
+ * encoder's wrap reads at the other end) is a jump of the range's width, and refused as one.
  *
  * A leader arm is moved by hand with its torque off: its wrist can be turned past the 0/4095 wrap,
  * an encoder can glitch, a reply can pass its checksum and be corrupt. Such a reading used to be
@@ -27,6 +32,10 @@ export class LeaderReadingCheck {
   /** The leader reading in follower order (positions only: a leader's velocity is not a target). */
   private readonly _obs: Observation;
   private readonly _names: readonly string[];
+  /** The followed leader joints' limits (follower order) and the last check's readings as read. */
+  private readonly _lo: Float64Array;
+  private readonly _hi: Float64Array;
+  private readonly _raw: Float32Array;
 
   /**
    * @param leader the leader's spec (its limits and velocity limits are the ones checked)
@@ -38,20 +47,29 @@ export class LeaderReadingCheck {
     const joints = Array.from(map, (k) => leader.joints[k]);
     const spec: RobotSpec = { ...leader, joints, sensors: { imu: false, contacts: [] } };
     this._names = joints.map((j) => j.name);
-    this._check = new ObservationCheck(spec, new JointLimits(spec, period, config), config.badValue, Infinity, config.positionMargin, config.jumpFactor, period);
+    const lim = new JointLimits(spec, period, config);
+    this._check = new ObservationCheck(spec, lim, config.badValue, Infinity, config.positionMargin, config.jumpFactor, period);
     this._obs = createObservation(spec);
+    this._lo = lim.lo;
+    this._hi = lim.hi;
+    this._raw = new Float32Array(map.length);
   }
 
   /**
    * True when every followed leader position of `p` (leader order) is good; `out` (follower order)
-   * then holds them. On a bad one reason() says which. A good joint's reading becomes its last good
+   * then holds them, each within the leader's range (a position past it taken as its end). On a bad
+   * one reason() says which. A good joint's reading becomes its last good
    * one (the jump reference) even when another joint is bad, as in the supervisor.
    * @param time the reading's stamp (s, the loop clock)
    */
   check(p: Float32Array, time: number, out: Float32Array): boolean {
     const q = this._obs.jointPosition;
     const map = this.map;
-    for (let i = 0; i < map.length; i++) q[i] = out[i] = p[map[i]];
+    const lo = this._lo, hi = this._hi, raw = this._raw;
+    for (let i = 0; i < map.length; i++) {
+      const v = (raw[i] = p[map[i]]);
+      q[i] = out[i] = !Number.isFinite(v) ? v : v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v; // NaN, ±Inf stay: the check refuses them
+    }
     this._obs.time = time;
     this._check.update(this._obs);
     return !this._check.hasBad(this._obs);
@@ -65,6 +83,8 @@ export class LeaderReadingCheck {
   /** Why the last failed check() found the reading bad: the joint, its value and the rule. */
   reason(): string {
     const c = this._check;
-    return `${this._names[c.badIndex]} = ${c.badValue.toFixed(4)}: ${c.badReason()}`;
+    const i = c.badIndex;
+    const read = Object.is(this._raw[i], this._obs.jointPosition[i]) ? '' : ` (read ${this._raw[i].toFixed(4)}, past its range)`;
+    return `${this._names[i]} = ${c.badValue.toFixed(4)}${read}: ${c.badReason()}`;
   }
 }

@@ -9,9 +9,9 @@
  * A leader whose reads stop (stale, faulted) is a policy that missed its slot: each such tick is a
  * `policy_deadline` miss whose reason names the leader and the joints it last failed to read, so
  * the follower holds, then safe-stops at the 3rd, as for a late policy (its targets are NaN too,
- * never sent). A leader reading that no arm gives (a position beyond the leader's own limits by
- * more than positionMargin, a jump faster than jumpFactor × its velocity limit: the checks the
- * supervisor makes on the follower's observations, LeaderReadingCheck) is held the same way: a
+ * never sent). A leader reading that no arm gives (a jump faster than jumpFactor × its velocity
+ * limit, a non-finite value: the checks the supervisor makes on the follower's observations, after
+ * a position past the leader's range is taken as its end, LeaderReadingCheck) is held the same way: a
  * `policy_deadline` miss naming the leader, the joint and the rule, the follower keeps its last
  * target, and the 3rd bad tick in a row safe-stops; the bad readings are counted (leaderBad). A
  * leader or follower fault (health$.faults) ends the run with the stop `axon run` makes

@@ -1,7 +1,8 @@
 /**
- * Teleop holds the follower on a leader reading no arm gives (review R25 F2): a leader position
- * beyond the leader's own limits by more than positionMargin, or a jump faster than jumpFactor ×
- * its velocity limit, is refused as the supervisor refuses such an observation. The follower keeps
+ * Teleop holds the follower on a leader reading no arm gives (review R25 F2): a jump faster than
+ * jumpFactor × its velocity limit (a reading past the leader's range taken as the range's end
+ * first, tests/src/teleop/leaderRange.test.ts), or a non-finite one, is refused as the supervisor
+ * refuses such an observation. The follower keeps
  * its last target (a `policy_deadline` hold naming the leader, the joint and the rule), the bad
  * readings are counted, and the 3rd in a row safe-stops (ended_by "safe_stop", exit 5). Before,
  * the reading became the follower's target: wrist_roll read at tick 100 (-2.988 rad, 0.196 past
@@ -92,20 +93,21 @@ async function glitchRun(o: { rollFrom: number; rollTo: number; at: number; pers
 }
 
 describe('axon teleop: an impossible leader reading', () => {
-  it('a leader wrist_roll stuck 0.196 rad past its limit: held, named, counted, then safe-stop; the follower never follows it', async () => {
+  it('a leader wrist_roll stuck 0.196 rad past its limit (a 2.79 rad jump to its range end): held, named, counted, then safe-stop; the follower never follows it', async () => {
     const { r, events, before, after, glitchAt } = await glitchRun({ rollFrom: 0, rollTo: TICK_100, at: 75, persist: true, durationS: 4 });
     const misses = impossible(events, glitchAt);
     expect(misses.length).toBeGreaterThanOrEqual(1); // was: none, the reading went to the follower
     expect(misses.length).toBeLessThanOrEqual(3); // held twice, stopped at the 3rd; none after the stop
     expect(misses.at(-1)!.state).toBe('safe-stop');
-    for (const e of misses) expect(e.reason).toMatch(/^leader so101-leader gave an impossible reading: wrist_roll = -2\.98\d+: outside \[-2\.79253, 2\.79253\] by 0\.19\d \(more than the 0\.1 margin: impossible\)/);
+    // Taken as its range's end (-2.79253, LeaderReadingCheck), a jump of 2.79 rad in a tick from 0: the jump rule refuses it.
+    for (const e of misses) expect(e.reason).toMatch(/^leader so101-leader gave an impossible reading: wrist_roll = -2\.7925 \(read -2\.98\d+, past its range\): jumped 2\.79\d* from 0\.0000 in \d\.\d+ s \(over 3 × its velocity limit 4: impossible\)/);
     expect(r.safety.state).toBe('safe-stop');
     expect(r.safety.stopCause?.kind).toBe('policy_deadline');
     expect(r.safety.stopCause?.reason).toMatch(/^3 consecutive policy deadline misses/);
     expect(r.endedBy).toBe('safe_stop');
     expect(r.leaderBad.ticks).toBeGreaterThanOrEqual(3); // every tick after the stop too: the reading stayed bad
     expect(Object.keys(r.leaderBad.byJoint)).toEqual(['wrist_roll']);
-    expect(r.leaderBad.first).toMatch(/wrist_roll = -2\.98/);
+    expect(r.leaderBad.first).toMatch(/wrist_roll = -2\.7925 \(read -2\.98/);
     // The follower kept its target: nothing after the glitch went below what it had before (the glitch is at -2.988).
     expect(after.length).toBeGreaterThan(0);
     expect(Math.min(...after)).toBeGreaterThanOrEqual(Math.min(...before) - 0.01); // was: rate-limited down to -2.79
@@ -132,7 +134,7 @@ describe('axon teleop: an impossible leader reading', () => {
     expect(misses.length).toBeGreaterThanOrEqual(1); // was: none, the reading went to the follower
     expect(misses.length).toBeLessThanOrEqual(2);
     expect(misses.every((e) => e.state === 'degraded')).toBe(true);
-    for (const e of misses) expect(e.reason).toMatch(/wrist_roll = -2\.98\d+: outside/);
+    for (const e of misses) expect(e.reason).toMatch(/wrist_roll = -2\.7925 \(read -2\.98\d+, past its range\): jumped/);
     expect(r.leaderBad.ticks).toBe(misses.length);
     expect(r.endedBy).toBe('duration');
     expect(r.safety.state).not.toBe('safe-stop');
