@@ -36,6 +36,8 @@ export class LeaderReadingCheck {
   private readonly _lo: Float64Array;
   private readonly _hi: Float64Array;
   private readonly _raw: Float32Array;
+  /** Per followed joint: the checks whose reading was past the range and taken as its end. */
+  private readonly _past: Int32Array;
 
   /**
    * @param leader the leader's spec (its limits and velocity limits are the ones checked)
@@ -53,6 +55,7 @@ export class LeaderReadingCheck {
     this._lo = lim.lo;
     this._hi = lim.hi;
     this._raw = new Float32Array(map.length);
+    this._past = new Int32Array(map.length);
   }
 
   /**
@@ -68,11 +71,25 @@ export class LeaderReadingCheck {
     const lo = this._lo, hi = this._hi, raw = this._raw;
     for (let i = 0; i < map.length; i++) {
       const v = (raw[i] = p[map[i]]);
-      q[i] = out[i] = !Number.isFinite(v) ? v : v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v; // NaN, ±Inf stay: the check refuses them
+      const c = !Number.isFinite(v) ? v : v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v; // NaN, ±Inf stay: the check refuses them
+      if (c !== v && c === c) this._past[i]++;
+      q[i] = out[i] = c;
     }
     this._obs.time = time;
     this._check.update(this._obs);
     return !this._check.hasBad(this._obs);
+  }
+
+  /**
+   * The followed joints read past the leader's range (taken as its end), with how many checks did:
+   * a calibration that does not cover what the operator moves (allocates: for the run's summary).
+   */
+  pastRange(): Record<string, number> {
+    const r: Record<string, number> = {};
+    this._past.forEach((k, i) => {
+      if (k > 0) r[this._names[i]] = k;
+    });
+    return r;
   }
 
   /** The joint the last failed check() found bad. */

@@ -151,6 +151,11 @@ export class LeaderPolicy implements Policy {
     return this._bad;
   }
 
+  /** The followed leader joints read past the leader's range and followed at its end, with their tick counts (allocates). */
+  pastRange(): Record<string, number> {
+    return this._check?.pastRange() ?? {};
+  }
+
   async close(): Promise<void> {
     for (const sub of this._subs) sub.unsubscribe();
     void this._out;
@@ -205,6 +210,8 @@ export interface TeleopResult {
   readonly followerPath: Float32Array;
   /** The leader readings that were impossible (a hold each; the 3rd in a row safe-stops). */
   readonly leaderBad: LeaderBadReadings;
+  /** Per leader joint (follower's name), the ticks it read past the leader's calibrated range and was followed at the range's end. */
+  readonly leaderPastRange: Record<string, number>;
 }
 
 /** The manifest the observation builder and action mapper run on: absolute joint positions of the follower. */
@@ -316,7 +323,7 @@ export async function runTeleop(leader: Robot, follower: Robot, o: TeleopOptions
     await closeArms(policy, session, follower, leader, fwds);
     const endedBy = liveEndedBy({ faulted, ...ended });
     const ticks = Math.min(k, maxTicks);
-    return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n), leaderBad: policy.bad };
+    return { loop: result, safety: s, endedBy, tracking: tracking(leaderPath, followerPath, n, ticks, o.hz, o.maxLagS ?? 0.5, (o.safety?.softStartS ?? 1) + 0.2), leaderPath: leaderPath.subarray(0, ticks * n), followerPath: followerPath.subarray(0, ticks * n), leaderBad: policy.bad, leaderPastRange: policy.pastRange() };
   } finally {
     for (const sub of subs) sub.unsubscribe();
     try {

@@ -178,6 +178,8 @@ describe('axon teleop: an impossible leader reading', () => {
       expect(s.leader_bad_readings.ticks).toBeGreaterThanOrEqual(3);
       expect(Object.keys(s.leader_bad_readings.by_joint)).toEqual(['wrist_roll']);
       expect(s.leader_bad_readings.first).toMatch(/^leader so101-leader gave an impossible reading: wrist_roll/);
+      expect(Object.keys(s.leader_past_range)).toEqual(['wrist_roll']); // read past its range (taken as its end) from the glitch on
+      expect(s.leader_past_range.wrist_roll).toBeGreaterThanOrEqual(3);
       expect(s.faults).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');

@@ -181,8 +181,10 @@ export function teleopCommand() {
         ...(viewer ? { viewer } : {}),
         ...(datasetSummary ? { dataset: datasetSummary } : {}),
         faults,
-        // Leader readings no arm gives (beyond the leader's limits by the margin, an impossible jump): each a hold of the follower, the 3rd in a row a safe stop.
+        // Leader readings no arm gives (an impossible jump, a non-finite value): each a hold of the follower, the 3rd in a row a safe stop.
+        // leader_past_range: ticks per joint read past the leader's calibrated range, followed at its end (LeaderReadingCheck).
         leader_bad_readings: { ticks: r.leaderBad.ticks, by_joint: { ...r.leaderBad.byJoint }, ...(r.leaderBad.first ? { first: r.leaderBad.first, last: r.leaderBad.last } : {}) },
+        leader_past_range: r.leaderPastRange,
         // The follower's servos its last safe stop could not read back (torque may still be on; also a fault, exit 1).
         safe_stop_unconfirmed: follower.safeStopUnconfirmed,
       };
@@ -194,6 +196,8 @@ export function teleopCommand() {
         if (afterEstop) console.log(`e-stop at ${afterEstop.estop_s} s: the follower then moved ${afterEstop.follower_motion_rad} rad while the leader moved ${afterEstop.leader_motion_rad} rad`);
         const ev = Object.entries(summary.safety.events).map(([k, v]) => `${k} ${v}`).join(', ');
         console.log(`safety: ${summary.safety.state}${ev ? `, events: ${ev}` : ', no interventions'}`);
+        const past = Object.entries(r.leaderPastRange);
+        if (past.length > 0) console.log(`leader: read past its calibrated range and followed at the range's end: ${past.map(([k, v]) => `${k} ${v} tick${v === 1 ? '' : 's'}`).join(', ')} (a calibration that swept the whole range covers it)`);
         if (r.leaderBad.ticks > 0) console.log(`leader: ${r.leaderBad.ticks} impossible reading${r.leaderBad.ticks === 1 ? '' : 's'} held the follower (${Object.entries(r.leaderBad.byJoint).map(([k, v]) => `${k} ${v}`).join(', ')}); first: ${r.leaderBad.first}`);
         const d = summary.dataset;
         if (d) console.log(datasetLine(d));

@@ -32,8 +32,10 @@ describe('a teleop leader past its calibrated range', () => {
   it('moved smoothly 0.3 rad past its gripper range: followed at the range end, never refused', () => {
     const steps: [number, number][] = [];
     for (let k = 0; k <= 40; k++) steps.push([1.6 + 0.01 * k, 0]); // 1.6 -> 2.0 rad at 0.5 rad/s
-    const r = feed(check(), steps);
+    const c = check();
+    const r = feed(c, steps);
     expect(r.every((x) => x.ok)).toBe(true); // was: refused from 1.85 on (past 1.75 by more than 0.1)
+    expect(c.pastRange()).toEqual({ gripper: steps.filter(([g]) => Math.fround(g) > Math.fround(1.75)).length }); // counted for the summary's leader_past_range
     expect(r.at(-1)!.gripper).toBeCloseTo(1.75, 5);
     expect(r[10].gripper).toBeCloseTo(1.7, 5); // inside: as read
   });
