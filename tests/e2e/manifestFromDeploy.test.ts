@@ -200,14 +200,19 @@ describe('axon manifest from-legged-gym', () => {
     expect(m.joints).toEqual(['a', 'c', 'b']);
     expect(m.pd!.kp).toEqual([10, 30, 20]);
 
-    // An arm written leaf first (as SO-101's URDF is): the file's order is taken, and the note says it is not the tree's.
+    // An arm written leaf first (as SO-101's URDF is): the file's order is taken, and the note says it is not the tree's;
+    // a model order it gives that lists a joint before its parent (no articulation does) is refused (review R31 F1).
     const link = (n: string) => `<link name="${n}"><inertial><mass value="0.1"/><inertia ixx="1e-5" iyy="1e-5" izz="1e-5" ixy="0" ixz="0" iyz="0"/></inertial></link>`;
     const rev = (n: string, p: string, c: string) => `<joint name="${n}" type="revolute"><parent link="${p}"/><child link="${c}"/><axis xyz="0 0 1"/><limit lower="-1" upper="1" effort="3" velocity="5"/></joint>`;
     writeFileSync(join(dir, 'arm.urdf'), `<?xml version="1.0"?>\n<robot name="arm">${['base', 'l1', 'l2', 'l3'].map(link).join('')}${rev('wrist', 'l2', 'l3')}${rev('elbow', 'l1', 'l2')}${rev('shoulder', 'base', 'l1')}</robot>\n`);
-    writeFileSync(join(dir, 'arm.yaml'), deploy([0, 1, 2], [10, 20, 30]));
+    writeFileSync(join(dir, 'arm.yaml'), deploy([2, 1, 0], [10, 20, 30]));
     const a = axon('manifest', 'from-deploy', join(dir, 'arm.yaml'), '--onnx', onnx, '--out', join(dir, 'arm'), '--urdf', join(dir, 'arm.urdf'));
     expect(a.code, a.stderr).toBe(0);
     expect(a.stdout).toContain("note: --urdf arm.urdf: the SDK (motor) order is taken as the file's joint order (wrist, elbow, shoulder), which is not its tree order (shoulder, elbow, wrist)");
-    expect(loadModelFolder(join(dir, 'arm')).manifest.joints).toEqual(['wrist', 'elbow', 'shoulder']);
+    expect(loadModelFolder(join(dir, 'arm')).manifest.joints).toEqual(['shoulder', 'elbow', 'wrist']);
+    writeFileSync(join(dir, 'arm.yaml'), deploy([0, 1, 2], [10, 20, 30]));
+    const leafFirst = axon('manifest', 'from-deploy', join(dir, 'arm.yaml'), '--onnx', onnx, '--out', join(dir, 'arm2'), '--urdf', join(dir, 'arm.urdf'));
+    expect(leafFirst.code).toBe(2);
+    expect(leafFirst.stderr).toContain('gives a model order with wrist (model joint 0) before its parent joint elbow (model joint 1)');
   });
 });

@@ -129,8 +129,9 @@ export function manifestCommand() {
     .argument('<deploy>', "params/deploy.yaml of the run, or unitree_rl_gym's deploy/deploy_mujoco|deploy_real/configs/ROBOT.yaml")
     .requiredOption('--onnx <file>', "the exported policy (exported/policy.onnx); an mjlab export's metadata_props (unitree_rl_mjlab) give the gait clock's standing gate and are compared with the deploy file")
     .requiredOption('--out <dir>', 'model folder to write (manifest.json + the ONNX copy)')
-    .option('--urdf <file>', 'the vendor URDF: its actuated joints in file order are the SDK (motor) order')
-    .option('--sdk-joints <names>', "joint names in the SDK (motor) order, comma-separated or as Python prints a list (['a', 'b']), instead of --urdf; an empty entry (a,,b or '') is a motor slot without a joint", sdkSlots)
+    .option('--urdf <file>', "the vendor URDF: the model's joint order is checked against its tree, and without --sdk-joints or an env.yaml its actuated joints in file order are taken as the SDK (motor) order")
+    .option('--sdk-joints <names>', "joint names in the SDK (motor) order, comma-separated or as Python prints a list (['a', 'b']); an empty entry (a,,b or '') is a motor slot without a joint", sdkSlots)
+    .option('--env <file>', "the run's params/env.yaml (unitree_rl_lab): its scene.robot.joint_sdk_names is the SDK (motor) order; read without the flag when an env.yaml sits beside the deploy.yaml")
     .option('--name <name>', 'model name (default: the folder name)')
     .option('--robot <name>', 'robot the policy is for (default: the URDF\'s robot name)')
     .option('--armature <kg·m²>', "the training's joint armature (Isaac Lab actuator cfg; deploy.yaml does not carry it), one value for every joint: written as actuators.armature", (v: string) => {
@@ -172,32 +173,106 @@ function imuBehindJoint(model: ReturnType<typeof parseUrdf>): { link: string; ro
   return undefined;
 }
 
-/** The SDK (motor) order: a URDF's non-fixed joints in document order, or the list given. */
-function sdkJoints(o: { urdf?: string; sdkJoints?: string[] }): { names: string[]; source: string; robot?: string; note?: string; torsoImu?: { link: string; root: string; behind: string } } {
-  if (o.urdf !== undefined && o.sdkJoints !== undefined) throw new UsageError('--urdf', 'and --sdk-joints both name the SDK order', 'one of them');
-  if (o.sdkJoints !== undefined) {
-    if (o.sdkJoints.every((n) => n === '')) throw new UsageError('--sdk-joints', 'names no joint', 'comma-separated joint names in the SDK order');
-    const dup = o.sdkJoints.find((n, i) => n !== '' && o.sdkJoints!.indexOf(n) !== i);
-    if (dup !== undefined) throw new UsageError('--sdk-joints', `names "${dup}" twice`, 'each joint once, in the SDK (motor) order');
-    return { names: o.sdkJoints, source: '--sdk-joints' };
+/** A URDF's joint names, read for from-deploy (joint names only: meshes are not resolved, so a URDF copied without its meshes still names its joints). */
+function deployUrdf(file: string): ReturnType<typeof parseUrdf> {
+  if (!existsSync(file)) throw new UsageError('--urdf', `no such file ${file}`);
+  const model = parseUrdf(readFileSync(file, 'utf8'), { source: file });
+  if (!model.joints.some((j) => j.type !== 'fixed')) throw new UsageError('--urdf', `${file} has no revolute, prismatic or continuous joint`);
+  return model;
+}
+
+/** The SDK slots a list names, checked: one name per slot, '' for a slot without a joint. */
+function checkSlots(slots: readonly string[], flag: string, where: string): void {
+  if (slots.every((n) => n === '')) throw new UsageError(flag, `${where} names no joint`, 'joint names in the SDK (motor) order');
+  const dup = slots.find((n, i) => n !== '' && slots.indexOf(n) !== i);
+  if (dup !== undefined) throw new UsageError(flag, `${where} names "${dup}" twice`, 'each joint once, in the SDK (motor) order');
+}
+
+/**
+ * unitree_rl_lab's robot cfg (UnitreeArticulationCfg) carries the motor order as
+ * `joint_sdk_names`, and its training dumps it into params/env.yaml beside deploy.yaml
+ * (scene.robot.joint_sdk_names, '' for a motor slot without a joint). Undefined when the file
+ * holds none (a plain Isaac Lab robot cfg); `explicit` (--env) makes that an error.
+ */
+function envSdkJoints(file: string, explicit: boolean): string[] | undefined {
+  const { cfg } = parsePythonYaml(readFileSync(file, 'utf8'), basename(file), 'an Isaac Lab env.yaml mapping (scene, observations, actions, ...)');
+  const scene = cfg.scene, robot = isObj(scene) ? scene.robot : undefined;
+  const names = isObj(robot) ? robot.joint_sdk_names : undefined;
+  if (names === undefined || names === null) {
+    if (explicit) throw new UsageError('--env', `${file} has no scene.robot.joint_sdk_names`, "the run's params/env.yaml from unitree_rl_lab (its robot cfg's joint_sdk_names), or --sdk-joints in the motor order");
+    return undefined;
   }
-  if (o.urdf === undefined) throw new UsageError('--urdf', 'or --sdk-joints is required: the deploy file holds no joint names', 'the vendor URDF (its actuated joints are in SDK order) or --sdk-joints a,b,...');
-  if (!existsSync(o.urdf)) throw new UsageError('--urdf', `no such file ${o.urdf}`);
-  // Joint names only: meshes are not resolved, so a URDF copied without its meshes still names its joints.
-  const model = parseUrdf(readFileSync(o.urdf, 'utf8'), { source: o.urdf });
+  if (!Array.isArray(names) || names.some((n) => typeof n !== 'string'))
+    throw new ImportError(`${basename(file)}: scene.robot.joint_sdk_names`, `is ${JSON.stringify(names).slice(0, 200)}`, "a list of joint names in the SDK (motor) order ('' for a slot without a joint)");
+  checkSlots(names as string[], explicit ? '--env' : '<deploy>', `${file}'s scene.robot.joint_sdk_names`);
+  return names as string[];
+}
+
+/**
+ * The SDK (motor) order, in order of precedence: --sdk-joints; the run's env.yaml
+ * (scene.robot.joint_sdk_names: --env, else params/env.yaml beside a unitree_rl_lab deploy.yaml);
+ * a URDF's non-fixed joints in document order. The URDF, when given, is also returned for the
+ * articulation-order check (checkArticulationOrder), the robot's name and a torso IMU.
+ */
+function sdkJoints(o: { urdf?: string; sdkJoints?: string[]; env?: string }, deployFile: string, gym: boolean): { names: string[]; source: string; fromUrdf: boolean; line?: string; urdf?: ReturnType<typeof parseUrdf>; robot?: string; note?: string; torsoImu?: { link: string; root: string; behind: string } } {
+  if (o.env !== undefined && gym) throw new UsageError('--env', `is given for ${basename(deployFile)}, a unitree_rl_gym deploy config`, "no --env: its joints are the URDF's first num_actions or --sdk-joints");
+  if (o.env !== undefined) checkInputFile(o.env, '--env', "the run's params/env.yaml");
+  const model = o.urdf === undefined ? undefined : deployUrdf(o.urdf);
+  const torsoImu = model && imuBehindJoint(model);
+  const fromModel = { ...(model ? { urdf: model, robot: model.name } : {}), ...(torsoImu ? { torsoImu } : {}) };
+  if (o.sdkJoints !== undefined) {
+    checkSlots(o.sdkJoints, '--sdk-joints', 'it');
+    return { names: o.sdkJoints, source: '--sdk-joints', fromUrdf: false, ...fromModel };
+  }
+  const beside = join(dirname(deployFile), 'env.yaml');
+  const envFile = o.env ?? (!gym && existsSync(beside) ? beside : undefined);
+  const fromEnv = envFile === undefined ? undefined : envSdkJoints(envFile, o.env !== undefined);
+  if (fromEnv && envFile) {
+    const source = `${basename(envFile)} scene.robot.joint_sdk_names`;
+    return { names: fromEnv, source, fromUrdf: false, line: `SDK (motor) order from ${envFile} scene.robot.joint_sdk_names (${fromEnv.length} slots), as unitree_rl_lab's exporter built joint_ids_map from it${o.urdf ? `; --urdf ${basename(o.urdf)}'s file order is not used` : ''}`, ...fromModel };
+  }
+  if (model === undefined || o.urdf === undefined)
+    throw new UsageError('--urdf', 'or --sdk-joints is required: the deploy file holds no joint names', "the robot's motor order: --sdk-joints a,b,..., --env params/env.yaml (unitree_rl_lab's scene.robot.joint_sdk_names), or the vendor URDF whose actuated joints are in SDK order");
   const names = model.joints.filter((j) => j.type !== 'fixed').map((j) => j.name);
-  if (names.length === 0) throw new UsageError('--urdf', `${o.urdf} has no revolute, prismatic or continuous joint`);
   const tree = model.treeOrder.filter((j) => j.type !== 'fixed').map((j) => j.name);
   const source = `--urdf ${basename(o.urdf)}`;
   // Vendors that write deploy.yaml list joints in motor order; a file written leaf first (SO-101's lists the gripper first) may not be.
   const note = tree.some((n, i) => n !== names[i])
     ? `${source}: the SDK (motor) order is taken as the file's joint order (${names.join(', ')}), which is not its tree order (${tree.join(', ')}); if the robot numbers its motors otherwise, pass --sdk-joints in motor order`
     : undefined;
-  const torsoImu = imuBehindJoint(model);
-  return { names, source, robot: model.name, ...(note ? { note } : {}), ...(torsoImu ? { torsoImu } : {}) };
+  return { names, source, fromUrdf: true, ...(note ? { note } : {}), ...fromModel };
 }
 
-async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; name?: string; robot?: string; armature?: number }): Promise<void> {
+/**
+ * The model (articulation) order checked against the URDF's tree: Isaac Lab's joints are PhysX's
+ * articulation order, and MuJoCo's and Isaac Gym's are their body order, all of which list a
+ * joint after its parent joint (the nearest moving joint up its chain that the model has). A joint
+ * listed before its parent means the SDK order the joints were looked up in is not the robot's
+ * motor order (a URDF whose file order is not it): refused, naming the first such pair.
+ * Breadth-first against depth-first is not checked (src/cli/isaacLabUrdfChecks.ts: BFS is only an
+ * estimate of PhysX's order).
+ */
+function checkArticulationOrder(joints: readonly string[], model: ReturnType<typeof parseUrdf>, urdfFile: string, source: string, deployFile: string): void {
+  const at = new Map(joints.map((j, i) => [j, i]));
+  const missing = joints.filter((j) => (model.jointByName.get(j)?.type ?? 'fixed') === 'fixed');
+  if (missing.length > 0)
+    throw new UsageError('--urdf', `${basename(urdfFile)} has no moving joint ${missing.map((n) => `"${n}"`).join(', ')}, which the model order (${source} by joint_ids_map) names`, `the URDF of the robot ${source} describes`);
+  for (const [i, name] of joints.entries()) {
+    for (let j = model.parentJoint.get(model.jointByName.get(name)!.parent); j !== undefined; j = model.parentJoint.get(j.parent)) {
+      const k = at.get(j.name);
+      if (j.type === 'fixed' || k === undefined) continue;
+      if (k > i)
+        throw new ImportError(
+          `${deployFile}: joint_ids_map`,
+          `with the SDK (motor) order from ${source} gives a model order with ${name} (model joint ${i}) before its parent joint ${j.name} (model joint ${k}) in ${basename(urdfFile)}'s tree; an Isaac Lab (PhysX) articulation lists every joint after its parent, so that is not the robot's motor order and every joint would get another's default pose, gains and action`,
+          "the motor order: --sdk-joints a,b,... or --env params/env.yaml (unitree_rl_lab's scene.robot.joint_sdk_names)",
+        );
+      break;
+    }
+  }
+}
+
+async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: string; sdkJoints?: string[]; env?: string; name?: string; robot?: string; armature?: number }): Promise<void> {
   checkInputFile(file, '<deploy>', 'a deploy.yaml file');
   checkInputFile(o.onnx, '--onnx', 'an ONNX file');
   // Before the work: a file where the model folder goes, or a folder that cannot be made, names --out (not EEXIST, exit 1).
@@ -208,7 +283,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
   const gym = isGymDeploy(cfg);
   if (gym) checkGymDeployLayout(cfg, basename(file));
   else refuseBoosterDeploy(cfg, basename(file));
-  const sdk = sdkJoints(o);
+  const sdk = sdkJoints(o, file, gym);
   // Tensors the file keeps beside it (torch.onnx.export's policy.onnx.data): checked now, copied with it.
   const external = onnxExternalDataFiles(o.onnx);
   let session: ort.InferenceSession;
@@ -227,7 +302,7 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
       {
         sdkJoints: sdk.names,
         sdkSource: sdk.source,
-        fromUrdf: o.urdf !== undefined,
+        fromUrdf: sdk.fromUrdf,
         ...(sdk.torsoImu ? { torsoImu: sdk.torsoImu } : {}),
         name: o.name ?? basename(resolve(o.out)),
         robot: o.robot ?? sdk.robot ?? 'unknown',
@@ -243,6 +318,8 @@ async function fromDeploy(file: string, o: { onnx: string; out: string; urdf?: s
             { ...imported, ...(o.armature !== undefined ? { actuators: { ...imported.actuators, armature: o.armature } } : {}), ...(recurrent.length > 0 ? { recurrent } : {}) },
             `manifest (from ${basename(file)})`,
           );
+    if (sdk.urdf && o.urdf !== undefined) checkArticulationOrder(manifest.joints, sdk.urdf, o.urdf, sdk.source, basename(file));
+    if (sdk.line) console.log(`note: ${sdk.line}`);
     if (recurrent.length > 0)
       console.log(`recurrent: ${recurrent.map((r) => `${r.input} -> ${r.output} [${r.shape.join(', ')}]`).join(', ')} (${onnxFile}'s inputs after the observation, fed from its outputs after the action in order, as rsl_rl exports an LSTM or GRU policy; zeros at each episode start)`);
     if (o.armature === undefined && imported.actuators?.armature === undefined)
