@@ -90,7 +90,7 @@ export function manifestCommand() {
     .requiredOption('--joints <names>', 'joint names in the articulation\'s order, comma-separated or as Python prints env.scene["robot"].joint_names ([\'a\', \'b\', ...])', joints)
     .option('--name <name>', 'model name', 'isaaclab-policy')
     .option('--robot <name>', 'robot the policy is for (default: the --urdf robot\'s name, else "unknown")')
-    .option('--urdf <file>', "the robot's URDF: --joints checked against its joints (and a warning when they are in its file order, not Isaac Lab's), imu_link set to its root link (Isaac Lab's base_ang_vel and projected_gravity read the root)")
+    .option('--urdf <file>', "the robot's URDF: --joints checked against its joints (and a warning when they are in its file order, not Isaac Lab's), imu_link set to its root link (Isaac Lab's base_ang_vel and projected_gravity read the root), and its velocity limits for the joints of an actuator group without velocity_limit_sim when others have one")
     .option('--onnx <file>', 'ONNX file name in the model folder', 'policy.onnx')
     .option('--out <file>', 'write the manifest here (default: stdout)')
     .exitOverride()
@@ -98,7 +98,9 @@ export function manifestCommand() {
       checkManifestOut(o.out);
       const urdf = o.urdf === undefined ? undefined : urdfForIsaacLab(o.urdf, o.joints);
       const notes: string[] = [];
-      let m = manifestFromIsaacLab(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot ?? urdf?.name ?? 'unknown', onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes }, basename(file));
+      // A group's null velocity_limit_sim was the USD's, which Isaac Lab's URDF importer writes from <limit velocity>.
+      const urdfVelocityLimits = urdf && new Map(urdf.joints.filter((j) => j.type !== 'fixed' && Number.isFinite(j.velocity) && j.velocity > 0).map((j) => [j.name, j.velocity]));
+      let m = manifestFromIsaacLab(readConfig(file, notes), { joints: o.joints, name: o.name, robot: o.robot ?? urdf?.name ?? 'unknown', onnx: { file: o.onnx, input: 'obs', output: 'actions' }, notes, ...(urdfVelocityLimits ? { urdfVelocityLimits } : {}) }, basename(file));
       // Isaac Lab reads base_ang_vel and projected_gravity in the root link (root_ang_vel_b,
       // projected_gravity_b): without this a URDF whose imu* link sits behind a joint (an H1's
       // torso IMU) would have them read there (R21 F7).

@@ -16,6 +16,9 @@
  *   observations.policy.<term>.noise.n_max|std  -> noise (recorded), unless the group's enable_corruption is false
  *   observations.policy.<term>.history_length   -> history; the group's history_length, when set, overrides
  *                                                  every term's (Isaac Lab's ObservationManager)
+ *   observations.policy.flatten_history_dim     false with a group history_length > 1 -> history_layout
+ *                                                  per_frame (the terms' (N, H, D) concatenated along the
+ *                                                  last dim: whole frames in a row); else per_term
  *   observations.policy.<term>.func = gait_phase unitree_rl_lab's term: a policy for unitree's C++ deploy
  *                                                  controller -> count_from 2, and history_fill "reset"
  *                                                  (its ObservationManager::reset() fills each history)
@@ -45,8 +48,12 @@
  * Patterns are Isaac Lab's: regular expressions matched against the whole joint name; a joint two
  * patterns match is an error, as in Isaac Lab; a joint two actuator groups claim is one too (Isaac Lab
  * lets the last group win; axon refuses rather than guess which one trained it). A value may be one number or
- * a {pattern: value} map. A null value means "the USD's", which env.yaml does not hold: noted, and
- * for a gain no pd is written (axon does not invent gains).
+ * a {pattern: value} map. A null value means "the USD's" (Isaac Lab hands each actuator the
+ * articulation's own values): for a gain of a robot spawned from a URDF, the converter's
+ * scene.robot.spawn.joint_drive.gains, which are taken; for velocity_limit_sim, the URDF's
+ * <limit velocity> (urdfVelocityLimits, from --urdf). Otherwise env.yaml does not hold it: noted
+ * when no joint has a value (no pd / no velocity_limit written: the robot's own are used), refused
+ * when some joints have one and others not (axon does not invent gains, nor drop the trained ones).
  * The joint order is the articulation's, which env.yaml does not hold: pass it (`--joints`, as
  * printed by `env.scene["robot"].joint_names`). What is read but not mapped goes to `notes`.
  */
@@ -88,6 +95,12 @@ export interface ImportOptions {
   readonly onnx?: { file: string; input: string; output: string };
   /** What was read but not mapped (ignored fields, defaults taken), one line each, appended here. */
   readonly notes?: string[];
+  /**
+   * Each joint's velocity limit in the robot's URDF (`--urdf`; finite ones only). Isaac Lab takes a
+   * null velocity_limit_sim from the USD, which its URDF importer writes from <limit velocity>: the
+   * joints of a group without one get these, the others their group's.
+   */
+  readonly urdfVelocityLimits?: ReadonlyMap<string, number>;
 }
 
 /** Isaac Lab's own packages (2.x: isaaclab, isaaclab_tasks; 1.x: omni.isaac.lab, omni.isaac.lab_tasks). */
@@ -106,10 +119,16 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
   // --- observations ---
   const policy = need(cfg, 'observations.policy', file);
   if (!isObj(policy)) throw new ImportError(`${file}: observations.policy`, 'is not a mapping');
-  for (const [k, want] of Object.entries(groupSettings))
-    if (want !== undefined && k in policy && policy[k] !== want) note(`observations.policy.${k}`, `is ${JSON.stringify(policy[k])}; axon reads the terms as one flat vector (${k}: ${JSON.stringify(want)})`);
-  refuseSortedGroup(policy, file);
   const groupHistory = typeof policy.history_length === 'number' ? policy.history_length : undefined;
+  // A group history with flatten_history_dim false: Isaac Lab's ObservationManager gives every term
+  // the group's history and keeps each (N, H, D_i), then concatenates them along the last dim into
+  // (N, H, ΣD): flattened, whole frames in a row, oldest first (axon's per_frame layout).
+  const perFrame = groupHistory !== undefined && groupHistory > 1 && policy.flatten_history_dim === false;
+  for (const [k, want] of Object.entries(groupSettings))
+    if (perFrame && k === 'flatten_history_dim')
+      note(`observations.policy.${k}`, `is false with history_length ${groupHistory}: Isaac Lab stacks the group as (N, ${groupHistory}, ΣD), whole frames oldest first, written as history_layout "per_frame"; its ONNX input may then be 3-D [1, ${groupHistory}, ΣD], which axon does not feed (export it flattened)`);
+    else if (want !== undefined && k in policy && policy[k] !== want) note(`observations.policy.${k}`, `is ${JSON.stringify(policy[k])}; axon reads the terms as one flat vector (${k}: ${JSON.stringify(want)})`);
+  refuseSortedGroup(policy, file);
   const corruption = policy.enable_corruption !== false;
   const terms: ModelManifest['observation']['terms'] = [];
   let commandName: string | undefined;
@@ -240,7 +259,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       throw new ImportError(f.where, `is "${f.name}": the raw action of that term alone`, `no action_name, or the one action term ("${parts.map((p) => p.key).join('", "')}"): axon's last_action is the whole action`);
 
   // --- actuators ---
-  const { pd, actuators } = readActuators(robot.actuators, o.joints, actJoints, file, note);
+  const { pd, actuators } = readActuators(robot.actuators, o.joints, actJoints, file, note, { spawn: robot.spawn, urdfVelocity: o.urdfVelocityLimits });
 
   // --- commands ---
   let commandRanges: ModelManifest['command_ranges'];
@@ -286,7 +305,7 @@ export function manifestFromIsaacLab(cfg: Obj, o: ImportOptions, file = 'env.yam
       decimation,
       onnx: o.onnx ?? { file: 'policy.onnx', input: 'obs', output: 'actions' },
       // unitree_rl_lab's gait_phase: a policy for unitree's C++ controller, which fills each history from its reset's evaluation.
-      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: 'per_term', ...(unitree ? { history_fill: 'reset' as const } : {}) },
+      observation: { terms: rawFeedback(terms, actClip), history_order: 'oldest_first', history_layout: perFrame ? 'per_frame' : 'per_term', ...(unitree ? { history_fill: 'reset' as const } : {}) },
       action: { type, ...(reordered ? { joints: actJoints } : {}), scale, ...(actClip !== undefined ? { clip: actClip } : {}), ...(targetClip ? { target_clip: targetClip } : {}) },
       ...(pd ? { pd } : {}),
       ...(actuators ? { actuators } : {}),
@@ -371,6 +390,33 @@ function actionClip(clip: unknown, joints: readonly string[], scale: readonly nu
 type ActField = 'stiffness' | 'damping' | 'armature' | 'friction' | 'effort_limit' | 'velocity_limit';
 
 /**
+ * The drive gains a URDF-spawned robot's USD holds (scene.robot.spawn.joint_drive, Isaac Lab's
+ * UrdfConverterCfg.JointDriveCfg): gains.stiffness/damping (PDGainsCfg: one number or a
+ * {pattern: value} map, N·m/rad as written) per joint, 0 for target_type "none" (the converter zeroes
+ * both). Undefined per joint where not set, and for NaturalFrequencyGainsCfg (computed from the
+ * inertia by the importer) or a robot not spawned from a URDF (no joint_drive).
+ */
+function spawnDriveGains(spawn: unknown, joints: readonly string[], file: string): Record<'stiffness' | 'damping', (number | undefined)[]> | undefined {
+  if (!isObj(spawn) || !isObj(spawn.joint_drive)) return undefined;
+  const d = spawn.joint_drive;
+  const w = `${file}: scene.robot.spawn.joint_drive`;
+  if (d.target_type === 'none') return { stiffness: joints.map(() => 0), damping: joints.map(() => 0) };
+  const g = d.gains;
+  if (!isObj(g) || 'natural_frequency' in g) return undefined;
+  const per = (k: 'stiffness' | 'damping'): (number | undefined)[] => {
+    const v = g[k];
+    const vals = v === undefined || v === null ? joints.map(() => undefined) : isObj(v) ? matchValues(v, joints, `${w}.gains.${k}`) : joints.map(() => v);
+    return vals.map((x, i) => {
+      if (x === undefined || x === null) return undefined;
+      const n = num(x, isObj(v) ? `${w}.gains.${k} (${joints[i]})` : `${w}.gains.${k}`);
+      if (!(n >= 0)) throw new ImportError(`${w}.gains.${k}`, `is ${JSON.stringify(v)}`, 'a gain >= 0 for every joint');
+      return n;
+    });
+  };
+  return { stiffness: per('stiffness'), damping: per('damping') };
+}
+
+/**
  * scene.robot.actuators: the group that drives each joint, then each value per joint (undefined:
  * no group, no pattern of the group's map, or null). pd when every action joint has both gains;
  * each actuators field when every joint has a value. Everything else is noted.
@@ -381,6 +427,7 @@ function readActuators(
   actJoints: readonly string[],
   file: string,
   note: (path: string, what: string) => void,
+  robot: { spawn?: unknown; urdfVelocity?: ReadonlyMap<string, number> } = {},
 ): { pd?: NonNullable<ModelManifest['pd']>; actuators?: NonNullable<ModelManifest['actuators']> } {
   if (!isObj(groups) || Object.keys(groups).length === 0) {
     note('scene.robot.actuators', 'missing, so no pd and no actuators are written (the robot\'s own gains and limits are used)');
@@ -442,15 +489,33 @@ function readActuators(
       if (a[k] !== undefined && a[k] !== null && a[k] !== 0) note(`${gp}.${k}`, `is ${JSON.stringify(a[k])}: not applied by axon (a joint has the URDF's <dynamics> damping and friction only)`);
   }
   const alone = joints.filter((_, i) => owner[i] === undefined);
-  if (alone.length > 0) note('scene.robot.actuators', `no actuator group matches ${alone.join(', ')} (Isaac Lab left them to the USD's drive, which env.yaml does not hold)`);
+  if (alone.length > 0) note('scene.robot.actuators', `no actuator group matches ${alone.join(', ')} (Isaac Lab left them to the USD's drive${robot.spawn !== undefined ? '' : ', which env.yaml does not hold'})`);
+  // A null gain (or a joint no group drives) is the articulation's own, the USD drive's (Isaac Lab's
+  // _process_actuators_cfg hands each actuator default_joint_stiffness/damping): for a robot spawned
+  // from a URDF, the gains its converter wrote (scene.robot.spawn.joint_drive.gains).
+  const drive = spawnDriveGains(robot.spawn, joints, file);
+  const spawnGains = new Set<string>();
+  for (const f of ['stiffness', 'damping'] as const) {
+    const took = joints.filter((_, i) => values[f][i] === undefined && drive?.[f][i] !== undefined);
+    for (const j of took) values[f][joints.indexOf(j)] = drive![f][joints.indexOf(j)], spawnGains.add(j);
+    if (took.length > 0) note(`scene.robot.spawn.joint_drive.gains.${f}`, `taken for ${took.join(', ')} (their actuator group gives none: Isaac Lab then used the drive gains the URDF converter wrote into the USD)`);
+  }
+  // A null velocity_limit_sim is the USD's limit, which the URDF importer wrote from <limit velocity>.
+  const velFromUrdf = joints.filter((j, i) => values.velocity_limit[i] === undefined && robot.urdfVelocity?.has(j));
+  const someVelocity = values.velocity_limit.some((x) => x !== undefined);
+  if (someVelocity) for (const j of velFromUrdf) values.velocity_limit[joints.indexOf(j)] = robot.urdfVelocity!.get(j);
   const groupsPath = (gs: string[], k: string) => (gs.length === 1 ? `scene.robot.actuators.${gs[0]}.${k}` : `scene.robot.actuators.{${gs.join(', ')}}.${k}`);
+  /** The groups of `unset[f]` with a joint still without a value. */
+  const open = (f: ActField) => unset[f].filter((g) => joints.some((_, i) => owner[i] === g && values[f][i] === undefined));
   const usd = "null or not given for some of its joints (the USD's value in training, which env.yaml does not hold)";
-  if (unset.stiffness.length > 0) note(groupsPath(unset.stiffness, 'stiffness'), usd);
-  if (unset.damping.length > 0) note(groupsPath(unset.damping, 'damping'), usd);
+  if (open('stiffness').length > 0) note(groupsPath(open('stiffness'), 'stiffness'), usd);
+  if (open('damping').length > 0) note(groupsPath(open('damping'), 'damping'), usd);
   if (unset.armature.length > 0) note(groupsPath(unset.armature, 'armature'), `${usd}: actuators.armature is not written; light links need it to be simulated at the trained rate`);
   if (unset.effort_limit.length > 0)
     note(groupsPath(unset.effort_limit, 'effort_limit(_sim)'), "null or not given for some of its joints (an ImplicitActuator then took the USD's value; an explicit one applied no clip of its own unless its class has one, as RemotizedPDActuator's lookup table): actuators.effort_limit is not written, the URDF's is used");
-  if (unset.velocity_limit.length > 0) note(groupsPath(unset.velocity_limit, 'velocity_limit_sim'), `${usd}: actuators.velocity_limit is not written, the URDF's is used`);
+  if (someVelocity && velFromUrdf.length > 0)
+    note(groupsPath(unset.velocity_limit, 'velocity_limit_sim'), `null or not given for ${velFromUrdf.join(', ')}: the URDF's velocity limit is written for them (Isaac Lab took the USD's, which its URDF importer writes from <limit velocity>), the other groups' trained ones for the rest`);
+  if (!someVelocity && unset.velocity_limit.length > 0) note(groupsPath(unset.velocity_limit, 'velocity_limit_sim'), `${usd}: actuators.velocity_limit is not written, the URDF's is used`);
 
   // pd: every action joint needs both gains, or none is written.
   const act = actJoints.map((j) => joints.indexOf(j));
@@ -466,14 +531,32 @@ function readActuators(
     if (actJoints.includes(j) || owner[i] === undefined) return;
     const s = values.stiffness[i], d = values.damping[i];
     if (s === undefined || d === undefined) heldNone.push(j);
-    else held[j] = { kp: s, kd: d, from: `${file}: scene.robot.actuators.${owner[i]}` };
+    else held[j] = { kp: s, kd: d, from: `${file}: ${spawnGains.has(j) ? 'scene.robot.spawn.joint_drive.gains' : `scene.robot.actuators.${owner[i]}`}` };
   });
   const heldNames = Object.keys(held);
+  const known = actJoints.filter((_, k) => kp[k] !== undefined && kd[k] !== undefined);
   if (missing.length === 0) {
     pd = { kp: kp as number[], kd: kd as number[], ...(heldNames.length > 0 ? { held } : {}) };
+  } else if (known.length > 0) {
+    // Some trained gains are known: writing no pd would drop them all for axon's default (R31 F3: legs
+    // 3.4x stiffer than trained); a pd with a guess for the rest would be one too. Asked for instead.
+    const groups = [...new Set(missing.map((j) => owner[joints.indexOf(j)]).filter((g): g is string => g !== undefined))];
+    throw new ImportError(
+      `${file}: ${groups.length > 0 ? groupsPath(groups, 'stiffness/damping') : 'scene.robot.actuators'}`,
+      `gives no gain for ${missing.join(', ')} while ${known.length} other action joints have theirs: Isaac Lab then used the robot's own drive gains (the USD's), which env.yaml holds only for a robot spawned from a URDF (scene.robot.spawn.joint_drive.gains) and this one does not`,
+      "the gains those joints trained with, as numbers in their actuator group's stiffness and damping (or scene.robot.spawn.joint_drive.gains for a URDF-spawned robot)",
+    );
   } else note('scene.robot.actuators', `no stiffness/damping for ${missing.join(', ')}, so no pd is written (axon does not invent gains): the robot's own are used; set pd to the training's by hand`);
   if (pd && heldNone.length > 0) note('scene.robot.actuators', `no stiffness/damping for ${heldNone.join(', ')} (not in the action): held at the default pose with the robot's own gains`);
 
+  const velOpen = joints.filter((_, i) => values.velocity_limit[i] === undefined);
+  if (someVelocity && velOpen.length > 0)
+    // Some groups' trained limits are known: dropping them all for these would let the waist move at the URDF's speed, not the trained one (R31 F4).
+    throw new ImportError(
+      `${file}: ${open('velocity_limit').length > 0 ? groupsPath(open('velocity_limit'), 'velocity_limit_sim') : 'scene.robot.actuators'}`,
+      `is null or not given for ${velOpen.join(', ')} while other groups set theirs: Isaac Lab then took the USD's limit for those joints, which env.yaml does not hold`,
+      "--urdf with the robot's URDF (its <limit velocity> is what Isaac Lab's URDF importer wrote into the USD, and is written for those joints) or the group's velocity_limit_sim",
+    );
   const actuators: NonNullable<ModelManifest['actuators']> = {};
   if (laws.size === 1 && laws.has('explicit')) actuators.pd = 'explicit';
   if (laws.size === 2) note('scene.robot.actuators', "mixes implicit and explicit actuator groups; axon applies one PD law to every joint (implicit, or actuators.pd)");

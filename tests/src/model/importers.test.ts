@@ -169,16 +169,18 @@ describe('manifest from Isaac Lab env.yaml: actuators, commands, group settings 
     expect(r.m.observation.terms[3].history).toBe(5);
   });
 
-  it('writes no pd and says why when a joint has no actuator group or a gain is null ("the USD\'s")', () => {
-    const extra = g1Import(g1(), [...g1Joints, 'left_wrist_roll_joint']);
-    expect(extra.m.pd).toBeUndefined();
-    expect(extra.notes.find((n) => n.includes('left_wrist_roll_joint'))).toMatch(/no actuator group/);
-    expect(extra.m.actuators?.armature).toBeUndefined();
+  it('refuses a joint with no actuator group or a null gain ("the USD\'s", which a USD-spawned env.yaml does not hold) beside trained ones; with none known, writes no pd and says why', () => {
+    // Writing no pd would drop every trained gain for the robot's own (review R31 F3).
+    expect(() => g1Import(g1(), [...g1Joints, 'left_wrist_roll_joint'])).toThrow(/env\.yaml: scene\.robot\.actuators: gives no gain for left_wrist_roll_joint while 15 other action joints have theirs/);
     const cfg = g1();
     cfg.scene.robot.actuators['N5020-16'].stiffness = null;
-    const nul = g1Import(cfg);
+    expect(() => g1Import(cfg)).toThrow(/env\.yaml: scene\.robot\.actuators\.N5020-16\.stiffness\/damping: gives no gain for left_shoulder_pitch_joint, right_shoulder_pitch_joint while 13 other/);
+    const none = g1();
+    for (const a of Object.values<any>(none.scene.robot.actuators)) a.stiffness = null;
+    const nul = g1Import(none);
     expect(nul.m.pd).toBeUndefined();
-    expect(nul.notes.find((n) => n.includes('actuators.N5020-16.stiffness'))).toMatch(/null/);
+    expect(nul.notes.find((n) => n.includes('actuators.{') && n.includes('.stiffness'))).toMatch(/null/);
+    expect(nul.notes.find((n) => n.includes('so no pd is written'))).toBeDefined();
     expect(nul.m.actuators?.armature).toHaveLength(15); // the rest is still read
   });
 

@@ -45,12 +45,16 @@ describe('from-isaaclab: the trained gains of model joints outside the action (p
     expect(validateManifest(JSON.parse(JSON.stringify(m)))).toBeTruthy();
   });
 
-  it('a held joint with no gain in its group is said, not invented', () => {
+  it('a held joint with no gain in its group is said, not invented; for a URDF-spawned robot it gets the converter\'s drive gains, as in Isaac Lab', () => {
     const notes: string[] = [];
-    const cfg = parsePythonYaml(HELD_ENV_YAML.replace('stiffness: 10.0', 'stiffness: null'), 'env.yaml', 'a mapping').cfg as Record<string, unknown>;
-    const m = manifestFromIsaacLab(cfg, { joints: JOINTS, name: 'g1-like', robot: 'g1_like', notes }, 'env.yaml');
+    const text = HELD_ENV_YAML.replace('stiffness: 10.0', 'stiffness: null');
+    const usd = parsePythonYaml(text.replace(/      joint_drive:\n        gains:\n          stiffness: 0.0\n          damping: 0.0\n/, ''), 'env.yaml', 'a mapping').cfg as Record<string, unknown>;
+    const m = manifestFromIsaacLab(usd, { joints: JOINTS, name: 'g1-like', robot: 'g1_like', notes }, 'env.yaml');
     expect(Object.keys(m.pd?.held ?? {})).toEqual(['waist.yaw']);
     expect(notes.join('\n')).toContain("no stiffness/damping for head_joint, head2_joint (not in the action): held at the default pose with the robot's own gains");
+    // The fixture's spawn_from_urdf with joint_drive gains 0/0: the null stiffness was 0 in training (review R31 F3).
+    const urdf = manifestFromIsaacLab(parsePythonYaml(text, 'env.yaml', 'a mapping').cfg as Record<string, unknown>, { joints: JOINTS, name: 'g1-like', robot: 'g1_like', notes: [] }, 'env.yaml');
+    expect(urdf.pd?.held?.head_joint).toEqual({ kp: 0, kd: 1, from: 'env.yaml: scene.robot.spawn.joint_drive.gains' });
   });
 
   it('the manifest refuses a held entry on an action joint or on no model joint, naming it', () => {
