@@ -15,7 +15,7 @@ export type Obj = Record<string, unknown>;
 export interface DeployImportOptions {
   /** Joint names in the robot's SDK (motor) order, or a URDF's actuated joints in file order (`fromUrdf`). */
   readonly sdkJoints: readonly string[];
-  /** Where the names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`). */
+  /** Where the names came from, for messages (`--urdf g1.urdf`, `--sdk-joints`, `env.yaml scene.robot.joint_sdk_names`). */
   readonly sdkSource: string;
   /**
    * The names are a URDF's actuated joints in file order. unitree_rl_lab's deploy.yaml takes them

@@ -55,8 +55,10 @@
  *
  * The term key is the mdp function's name (the vendor controller looks terms up by it).
  * base_lin_vel gets point "com": Isaac Lab's is the root body's centre-of-mass velocity.
- * Such a file carries no joint names: the caller gives the SDK order (the vendor URDF's actuated
- * joints in file order, or a list) and the model order is `sdk[joint_ids_map[i]]`.
+ * Such a file carries no joint names: the caller gives the SDK order (a list; the run's env.yaml
+ * scene.robot.joint_sdk_names, unitree_rl_lab's robot cfg, which its exporter built joint_ids_map
+ * from; or the vendor URDF's actuated joints in file order) and the model order is
+ * `sdk[joint_ids_map[i]]`, which the CLI checks against the URDF's tree (src/cli/commands/manifest.ts).
  *
  * unitree_rl_gym's own deploy configs are another format (deploy/deploy_mujoco/configs/*.yaml,
  * deploy/deploy_real/configs/*.yaml: policy_path, kps, default_angles, num_obs, ...): manifestFromDeploy
