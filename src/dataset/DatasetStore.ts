@@ -46,7 +46,7 @@ import { RunningStats, columnStats, type StatsByFeature } from './stats.ts';
 import { checkDataFiles, checkTotals } from './checkDataset.ts';
 import { makeDirs } from '../core/makeDirs.ts';
 import { LOCK_PATH, lockDataset, writeJsonAtomic, type DatasetLock } from './datasetFiles.ts';
-import { dataSchema, episodesColumns, episodesFiles, isScalar, readEpisodeRows, readTasks, writeTasks, type EpisodeRow } from './episodesTable.ts';
+import { dataSchema, episodesColumns, episodesFiles, episodesFit, episodesLeftOutNotes, isScalar, readEpisodeRows, readTasks, writeTasks, type EpisodeRow } from './episodesTable.ts';
 import { readInfo, repairDataset, type Journal } from './repairDataset.ts';
 import { checkAppendMode, checkAppendProvenance, controlModeOf, sessionProvenance } from './provenance.ts';
 
@@ -133,6 +133,14 @@ export class DatasetStore {
     private readonly lock: DatasetLock,
     private provenance: Provenance,
     private readonly limits?: StoreOptions['limits'],
+    /**
+     * The columns of the dataset's first meta/episodes file, which this session's episodes rows
+     * keep to (undefined: a new dataset, every column axon writes). LeRobot casts every episodes
+     * file to the first one's columns and fails on one with more (episodesTable.ts episodesFit).
+     */
+    private readonly episodesKeep?: ReadonlySet<string>,
+    /** The summary's note naming axon's episodes columns left out for that (episodesLeftOutNotes); empty when none are. */
+    readonly episodesNotes: readonly string[] = [],
   ) {
     tasks.forEach((t, i) => this.taskIndex.set(t, i));
     for (const e of episodes) {
@@ -190,7 +198,9 @@ export class DatasetStore {
     if (diffs.length > 0)
       throw new AxonError('DATASET_MISMATCH', dir, `its features do not match this run: ${diffs.join('; ')}`, 'a dataset recorded with the same robot, sensors and rate (or a new folder)');
     checkAppendProvenance(dir, info, o.robotType, o.provenance);
-    const store = new DatasetStore(dir, info, episodes, tasks, leftOut, lock, o.provenance, o.limits);
+    const fit = episodesFit(dir, info.features);
+    const notes = episodesLeftOutNotes(dir, fit.first, fit.leftOut, Object.keys(info.features).length);
+    const store = new DatasetStore(dir, info, episodes, tasks, leftOut, lock, o.provenance, o.limits, fit.keep, notes);
     store.notes.push(...repaired.map((n) => `${dir}: repaired: ${n}`));
     return store;
   }
@@ -272,7 +282,7 @@ export class DatasetStore {
       'axon/stop_reason': e.stopReason ?? null,
       stats,
     };
-    episodesApp.append(episodesColumns(info.features, [row]).columnData, 1);
+    episodesApp.append(episodesColumns(info.features, [row], this.episodesKeep).columnData, 1);
     if (newTask) writeTasks(this.dir, [...this.taskIndex.keys()]);
     this.stats.add(stats);
     writeJsonAtomic(join(this.dir, STATS_PATH), this.stats.result());
@@ -296,7 +306,7 @@ export class DatasetStore {
     this.episodesFile = cur === undefined ? nextEpisodesFile(this.dir, this.info.chunks_size) : cur.file + 1 >= this.info.chunks_size ? { chunk: cur.chunk + 1, file: 0 } : { chunk: cur.chunk, file: cur.file + 1 };
     const path = join(this.dir, formatPath(EPISODES_PATH, this.episodesFile.chunk, this.episodesFile.file));
     makeDirs(dirname(path));
-    this.episodesApp = new ParquetAppender(path, episodesColumns(this.info.features, []).schema);
+    this.episodesApp = new ParquetAppender(path, episodesColumns(this.info.features, [], this.episodesKeep).schema);
     return this.episodesApp;
   }
 

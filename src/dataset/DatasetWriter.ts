@@ -135,6 +135,8 @@ export class DatasetWriter {
     readonly appendedTo: number,
     /** Features this run has that the dataset lacks (written before them): left out of its frames (DatasetStore.leftOut). */
     readonly leftOut: readonly string[],
+    /** Axon's meta/episodes columns the dataset's first episodes file lacks, left out of this run's rows: the summary's note (DatasetStore.episodesNotes). */
+    private readonly episodesNotes: readonly string[] = [],
   ) {
     this.source = featureSource(o.spec, o.scored, withVelocityCommand(o));
     worker.on('message', (m: FromWorker) => this.onMessage(m));
@@ -159,7 +161,7 @@ export class DatasetWriter {
       const e = first.kind === 'failed' ? first.error : { message: `unexpected ${first.kind}` };
       throw e.code ? rebuild(e.code, e.where ?? o.dir, e.message, e.expected) : new AxonError('DATASET_WRITE', o.dir, e.message);
     }
-    return new DatasetWriter(o, worker, first.episodes, first.leftOut);
+    return new DatasetWriter(o, worker, first.episodes, first.leftOut, first.episodesNotes);
   }
 
   /** The dataset has no `axon.held` column: held frames are written unmarked. */
@@ -370,7 +372,7 @@ export class DatasetWriter {
         frames_held_after_stop: this.held,
         frames_marked_held: this.markedHeld,
         frames_held_unmarked: this.unmarkedHeld,
-        notes: [...leftOutNotes(this.o.dir, this.leftOut, this.unmarkedHeld), ...lostSlotsNotes(this.slotsLost, this.lostSlotSplits)],
+        notes: [...leftOutNotes(this.o.dir, this.leftOut, this.unmarkedHeld), ...this.episodesNotes, ...lostSlotsNotes(this.slotsLost, this.lostSlotSplits)],
         save_ms: { mean: r(this.saveMsSum / Math.max(1, this.episodesWritten)), max: r(this.saveMsMax) },
         errors: this.errors,
       };

@@ -5,10 +5,11 @@
  * zeroed is DATASET_READ naming it instead of a dataset printed, replayed or extended as if whole.
  */
 import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { AxonError } from '../core/errors.ts';
 import type { EpisodeRow } from './DatasetStore.ts';
 import { INFO_PATH, JOURNAL_PATH, TASKS_PATH, formatPath, type DatasetInfo } from './format.ts';
+import { episodesFiles, parquetColumns, summariseColumns } from './episodesTable.ts';
 
 /**
  * info.json's totals against the episodes table and tasks: a table a copy lost or cut, or totals
@@ -83,4 +84,31 @@ function parquetMagicFault(file: string): { message: string; tail: boolean } | u
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The meta/episodes files whose columns differ from the first file's. LeRobot's load_episodes
+ * reads them all in one `Dataset.from_parquet`, which takes the first file's columns and casts
+ * every later file to them: a later file with a column the first lacks fails the whole load
+ * (CastError, "column names don't match"; what an axon before this check appended to a
+ * LeRobot-written dataset), one each (`problems`); a later file lacking some of the first's loads
+ * with those empty (null) for its episodes, one warning each. `features`: the dataset's count, to
+ * name stats columns short.
+ */
+export function episodesColumnFaults(dir: string, features: number): { problems: string[]; warnings: string[] } {
+  const files = episodesFiles(dir);
+  const problems: string[] = [], warnings: string[] = [];
+  if (files.length < 2) return { problems, warnings };
+  const first = parquetColumns(files[0].path);
+  const firstSet = new Set(first);
+  const rel = (p: string) => relative(dir, p) || p;
+  for (const f of files.slice(1)) {
+    const cols = parquetColumns(f.path);
+    const extra = cols.filter((c) => !firstSet.has(c));
+    const missing = first.filter((c) => !cols.includes(c));
+    if (extra.length > 0)
+      problems.push(`${rel(f.path)} has ${summariseColumns(extra, features)}, which the first episodes file ${rel(files[0].path)} lacks (LeRobot reads every episodes file in the first one's columns and refuses one with more)`);
+    if (missing.length > 0) warnings.push(`${dir}: ${rel(f.path)} lacks ${summariseColumns(missing, features)} of the first episodes file ${rel(files[0].path)}: LeRobot loads it with those empty (null) for its episodes`);
+  }
+  return { problems, warnings };
 }

@@ -3,10 +3,11 @@
  * files, as LeRobot leaves it after a resumed recording) and meta/tasks.parquet, read and written,
  * and the parquet schemas axon writes.
  */
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { parquetWriteBuffer, type ColumnSource } from 'hyparquet-writer';
-import type { SchemaElement } from 'hyparquet';
+import { parquetMetadata, parquetSchema, type SchemaElement } from 'hyparquet';
+import { AxonError } from '../core/errors.ts';
 import { TASKS_PATH, type DatasetInfo, type Features } from './format.ts';
 import { STAT_KEYS, type FeatureStats, type StatsByFeature } from './stats.ts';
 import { readParquetRows } from './readParquet.ts';
@@ -60,11 +61,16 @@ export function dataSchema(features: Features): SchemaElement[] {
 
 const EPISODE_INT_COLUMNS = ['episode_index', 'length', 'data/chunk_index', 'data/file_index', 'dataset_from_index', 'dataset_to_index', 'meta/episodes/chunk_index', 'meta/episodes/file_index'] as const;
 
-/** The schema and columns of meta/episodes rows (one file, or one row group of it: DatasetStore appends one per save). */
-export function episodesColumns(features: Features, rows: readonly EpisodeRow[]): { schema: SchemaElement[]; columnData: ColumnSource[] } {
+/**
+ * The schema and columns of meta/episodes rows (one file, or one row group of it: DatasetStore
+ * appends one per save). `keep`: only these columns (the first episodes file's, when appending to
+ * a dataset whose first file lacks some of axon's: episodesFit).
+ */
+export function episodesColumns(features: Features, rows: readonly EpisodeRow[], keep?: ReadonlySet<string>): { schema: SchemaElement[]; columnData: ColumnSource[] } {
   const schema: SchemaElement[][] = [];
   const columnData: ColumnSource[] = [];
   const add = (s: SchemaElement[], name: string, data: unknown[]) => {
+    if (keep !== undefined && !keep.has(name)) return;
     schema.push(s);
     columnData.push({ name, data });
   };
@@ -84,9 +90,9 @@ export function episodesColumns(features: Features, rows: readonly EpisodeRow[])
   return { schema: [{ name: 'schema', num_children: schema.length }, ...schema.flat()], columnData };
 }
 
-/** One file of meta/episodes (`file`), `rows` written whole (atomically: temporary file, then rename). */
-export function writeEpisodesTable(file: string, features: Features, rows: readonly EpisodeRow[]): void {
-  const { schema, columnData } = episodesColumns(features, rows);
+/** One file of meta/episodes (`file`), `rows` written whole (atomically: temporary file, then rename); `keep` as episodesColumns. */
+export function writeEpisodesTable(file: string, features: Features, rows: readonly EpisodeRow[], keep?: ReadonlySet<string>): void {
+  const { schema, columnData } = episodesColumns(features, rows, keep);
   const buf = parquetWriteBuffer({ columnData, schema, createdBy: 'axon (hyparquet-writer)' });
   writeFileAtomic(file, new Uint8Array(buf));
 }
@@ -185,4 +191,56 @@ export async function readEpisodeFiles(dir: string, info: DatasetInfo): Promise<
     out.push({ ...f, rows });
   }
   return out;
+}
+
+/** The top-level column names of a parquet file, from its footer. */
+export function parquetColumns(file: string): string[] {
+  let b: Buffer;
+  try {
+    b = readFileSync(file);
+  } catch (e) {
+    throw new AxonError('DATASET_READ', file, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`, 'a parquet file of a LeRobot dataset');
+  }
+  try {
+    return parquetSchema(parquetMetadata(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength) as ArrayBuffer)).children.map((c) => c.element.name);
+  } catch (e) {
+    throw new AxonError('DATASET_READ', file, `is not a readable parquet file (${(e as Error).message})`, 'a parquet file of a LeRobot dataset');
+  }
+}
+
+/**
+ * How this run's episodes rows fit the dataset's first meta/episodes file. LeRobot's load_episodes
+ * reads every episodes file in one `Dataset.from_parquet` and casts each to the first file's
+ * columns: a later file with a column the first lacks fails the whole load (CastError), one that
+ * lacks a column of the first loads (nulls). So an append writes exactly the first file's columns
+ * (`keep`), and `leftOut` names axon's columns the first lacks (a LeRobot-written file has no
+ * `axon/*`; an earlier axon's none of those added since, nor an earlier LeRobot's `stats/.../qNN`).
+ * A new dataset (no episodes file): everything axon writes, `keep` undefined.
+ */
+export function episodesFit(dir: string, features: Features): { first?: string; keep?: ReadonlySet<string>; leftOut: string[] } {
+  const first = episodesFiles(dir)[0];
+  if (first === undefined) return { leftOut: [] };
+  const keep = new Set(parquetColumns(first.path));
+  const leftOut = episodesColumns(features, []).columnData.map((c) => c.name).filter((c) => !keep.has(c));
+  return { first: first.path, keep, leftOut };
+}
+
+/** The summary's note on axon's episodes columns an append leaves out (episodesFit; none: no note). */
+export function episodesLeftOutNotes(dir: string, first: string | undefined, leftOut: readonly string[], features: number): string[] {
+  if (leftOut.length === 0 || first === undefined) return [];
+  return [`${dir}: ${relative(dir, first) || first} has no ${summariseColumns(leftOut, features)} column(s) (written by LeRobot or an earlier axon): the new meta/episodes rows are written without them, in that file's columns, since LeRobot loads every episodes file in the first one's columns`];
+}
+
+/** Column names for a note: the `stats/<feature>/<key>` ones a file lacks for each of the `features` as one `stats/*\/<key>`. */
+export function summariseColumns(cols: readonly string[], features: number): string {
+  const stats = cols.filter((c) => c.startsWith('stats/'));
+  const byKey = new Map<string, number>();
+  for (const c of stats) byKey.set(c.slice(c.lastIndexOf('/') + 1), (byKey.get(c.slice(c.lastIndexOf('/') + 1)) ?? 0) + 1);
+  const feats = features;
+  const out = cols.filter((c) => !c.startsWith('stats/')).map((c) => `"${c}"`);
+  for (const [k, n] of byKey) {
+    if (n === feats && feats > 1) out.push(`"stats/*/${k}"`);
+    else out.push(...stats.filter((c) => c.endsWith(`/${k}`)).map((c) => `"${c}"`));
+  }
+  return out.join(', ');
 }

@@ -231,7 +231,7 @@ export async function exportLerobot(inputs: readonly string[], o: ExportOptions)
     frames_held_unmarked: heldUnmarked ? n.heldFrames : 0,
     slots_lost: n.slotsLost,
     episodes_split_at_lost_slot: n.lostSlotSplits,
-    notes: [...leftOutNotes(o.out, store.leftOut, heldUnmarked ? n.heldFrames : 0), ...lostSlotsNotes(n.slotsLost, n.lostSlotSplits)],
+    notes: [...leftOutNotes(o.out, store.leftOut, heldUnmarked ? n.heldFrames : 0), ...store.episodesNotes, ...lostSlotsNotes(n.slotsLost, n.lostSlotSplits)],
     appended_to: appendedTo,
     fps,
     seconds: round(seconds),

@@ -21,7 +21,7 @@ import { controlModeOf, sessionOf } from './provenance.ts';
 import { INFO_PATH, STATS_PATH, formatPath, validateInfo, type DatasetInfo } from './format.ts';
 import { readParquetRows } from './readParquet.ts';
 import { readJsonFile } from './readJson.ts';
-import { checkDataFiles, checkTotals } from './checkDataset.ts';
+import { checkDataFiles, checkTotals, episodesColumnFaults } from './checkDataset.ts';
 import type { StatsByFeature } from './stats.ts';
 
 export interface Dataset {
@@ -37,6 +37,12 @@ export interface Dataset {
    * reported while a live writer holds the lock (a save in progress looks the same).
    */
   readonly problems: string[];
+  /**
+   * meta/episodes files with columns the first file lacks, one line each (checkDataset.ts
+   * episodesColumnFaults): LeRobot refuses the folder; `dataset info` exits non-zero, `axon dataset
+   * repair` rewrites such a file axon wrote. Empty when none.
+   */
+  readonly columnProblems: string[];
 }
 
 export async function readDataset(dir: string): Promise<Dataset> {
@@ -56,9 +62,12 @@ export async function readDataset(dir: string): Promise<Dataset> {
     problems = [];
   } else if (problems.length > 0)
     warnings.push(`${dir}: an episode save was interrupted; read up to the last whole episode (${info.total_episodes}); LeRobot cannot load the folder until \`axon dataset repair ${dir}\` (or the next axon writer) repairs it`);
+  const columns = episodesColumnFaults(dir, Object.keys(info.features).length);
+  warnings.push(...columns.warnings);
+  if (columns.problems.length > 0) warnings.push(`${dir}: LeRobot cannot load the folder: ${columns.problems.join('; ')}; \`axon dataset repair ${dir}\` rewrites such a file axon wrote`);
   const statsFile = join(dir, STATS_PATH);
   const stats = existsSync(statsFile) ? validateStats(readJsonFile(statsFile, STATS_EXPECTED), statsFile) : undefined;
-  return { dir, info, episodes, tasks, stats, warnings, problems };
+  return { dir, info, episodes, tasks, stats, warnings, problems, columnProblems: columns.problems };
 }
 
 const INFO_EXPECTED = 'the JSON object of a LeRobotDataset v3.0 meta/info.json';

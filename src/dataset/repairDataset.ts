@@ -14,7 +14,7 @@ import { parquetMetadata } from 'hyparquet';
 import { AxonError } from '../core/errors.ts';
 import { INFO_PATH, JOURNAL_PATH, STATS_PATH, formatPath, validateInfo, type DatasetInfo } from './format.ts';
 import { restoreAppend, type AppendUndo } from './ParquetAppender.ts';
-import { readEpisodeFiles, writeEpisodesTable, type EpisodeRow } from './episodesTable.ts';
+import { episodesColumns, episodesFiles, parquetColumns, readEpisodeFiles, summariseColumns, writeEpisodesTable, type EpisodeRow } from './episodesTable.ts';
 import { writeJsonAtomic } from './datasetFiles.ts';
 import { aggregateStats } from './stats.ts';
 import { readJsonFile } from './readJson.ts';
@@ -57,7 +57,7 @@ export async function repairDataset(dir: string): Promise<string[]> {
     if (keep.length === f.rows.length) continue;
     cut = true;
     if (keep.length === 0) rmSync(f.path, { force: true });
-    else writeEpisodesTable(f.path, info.features, keep);
+    else writeEpisodesTable(f.path, info.features, keep, new Set(parquetColumns(f.path)));
     notes.push(`cut ${f.rows.length - keep.length} uncommitted episode row(s) from ${relative(dir, f.path)}`);
   }
   const committed = files.flatMap((f) => f.rows).filter((r) => r.episode_index < info.total_episodes);
@@ -65,6 +65,30 @@ export async function repairDataset(dir: string): Promise<string[]> {
   for (const f of orphanDataFiles(dir, info, committed)) {
     rmSync(f, { force: true });
     notes.push(`removed ${relative(dir, f)}: no committed episode is in it (left by an interrupted save)`);
+  }
+  notes.push(...(await fitEpisodesColumns(dir, info)));
+  return notes;
+}
+
+/**
+ * An episodes file axon wrote with columns the first episodes file lacks (an axon before
+ * checkDataset.ts episodesColumnFaults appended `axon/*` columns to a LeRobot-written dataset):
+ * rewritten in the first file's columns, so that LeRobot loads the folder; those columns' values
+ * (seed, success, how the episode ended) are dropped, as an append now leaves them out. A file
+ * with columns axon does not write is left as it is (and stays a problem of `dataset info`).
+ */
+async function fitEpisodesColumns(dir: string, info: DatasetInfo): Promise<string[]> {
+  const files = episodesFiles(dir);
+  if (files.length < 2) return [];
+  const first = new Set(parquetColumns(files[0].path));
+  const ours = new Set(episodesColumns(info.features, []).columnData.map((c) => c.name));
+  const notes: string[] = [];
+  for (const f of (await readEpisodeFiles(dir, info)).slice(1)) {
+    const cols = parquetColumns(f.path);
+    const extra = cols.filter((c) => !first.has(c));
+    if (extra.length === 0 || !cols.every((c) => ours.has(c))) continue;
+    writeEpisodesTable(f.path, info.features, f.rows, first);
+    notes.push(`rewrote ${relative(dir, f.path)} without ${summariseColumns(extra, Object.keys(info.features).length)}, which the first episodes file ${relative(dir, files[0].path)} lacks (LeRobot could not load the folder); their values for its ${f.rows.length} episode(s) are dropped`);
   }
   return notes;
 }

@@ -9,7 +9,7 @@ import { DatasetStore, type EpisodeData, type StoreOptions } from './DatasetStor
 
 export type ToWorker = { kind: 'episode'; id: number; data: EpisodeData } | { kind: 'close' };
 export type FromWorker =
-  | { kind: 'opened'; episodes: number; frames: number; leftOut: readonly string[] }
+  | { kind: 'opened'; episodes: number; frames: number; leftOut: readonly string[]; episodesNotes: readonly string[] }
   | { kind: 'written'; id: number; index: number; frames: number; ms: number }
   | { kind: 'failed'; id?: number; error: { code?: string; where?: string; message: string; expected?: string } }
   | { kind: 'closed' };
@@ -24,7 +24,7 @@ try {
   store = await DatasetStore.open(dir, options);
   // A stale lock reclaimed, an interrupted save repaired: said before the run starts.
   for (const n of store.notes) process.stderr.write(`axon: dataset: note: ${n}\n`);
-  post({ kind: 'opened', episodes: store.info.total_episodes, frames: store.info.total_frames, leftOut: store.leftOut });
+  post({ kind: 'opened', episodes: store.info.total_episodes, frames: store.info.total_frames, leftOut: store.leftOut, episodesNotes: store.episodesNotes });
 } catch (e) {
   post({ kind: 'failed', error: asError(e) });
 }

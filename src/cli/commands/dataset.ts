@@ -5,10 +5,16 @@ import { lockDataset } from '../../dataset/datasetFiles.ts';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** A dataset an interrupted save left needing repair: `dataset info` prints it, then exits 2 with this. */
-function needsRepair(dir: string, problems: readonly string[]): AxonError {
-  return new AxonError('DATASET_REPAIR', dir, `an episode save was interrupted and LeRobot cannot load the folder as it is: ${problems.join('; ')}`, `a whole dataset: run \`axon dataset repair ${dir}\` (or append with the next axon run), which keeps every committed episode`);
+/**
+ * A dataset LeRobot cannot load as it is (an interrupted save, or meta/episodes files with columns
+ * the first one lacks): `dataset info` prints it, then exits 2 with this.
+ */
+function needsRepair(dir: string, ds: { problems: readonly string[]; columnProblems: readonly string[] }): AxonError {
+  const parts = [...(ds.problems.length > 0 ? [`an episode save was interrupted and LeRobot cannot load the folder as it is: ${ds.problems.join('; ')}`] : []), ...(ds.columnProblems.length > 0 ? [`LeRobot cannot load its meta/episodes: ${ds.columnProblems.join('; ')}`] : [])];
+  return new AxonError('DATASET_REPAIR', dir, parts.join('; '), `a whole dataset: run \`axon dataset repair ${dir}\`${ds.problems.length > 0 ? ' (or append with the next axon run)' : ''}, which keeps every committed episode`);
 }
+
+const unloadable = (ds: { problems: readonly string[]; columnProblems: readonly string[] }) => ds.problems.length > 0 || ds.columnProblems.length > 0;
 
 /** `axon dataset info DATASET`: episodes, lengths, tasks, features and stats of a LeRobotDataset v3.0. */
 export function datasetCommand() {
@@ -22,7 +28,7 @@ export function datasetCommand() {
       const s = datasetInfoSummary(ds);
       if (o.json) {
         console.log(JSON.stringify(s));
-        if (ds.problems.length > 0) throw needsRepair(dir, ds.problems);
+        if (unloadable(ds)) throw needsRepair(dir, ds);
         return;
       }
       console.log(`${s.dir}: LeRobotDataset ${s.codebase_version}, robot ${s.robot_type}, ${s.total_episodes} episodes, ${s.total_frames} frames at ${s.fps} fps (${s.duration_s} s), ${s.total_tasks} task(s)`);
@@ -48,7 +54,7 @@ export function datasetCommand() {
       console.log('  episodes:');
       for (const e of s.episodes.slice(0, 50)) console.log(`    ${String(e.index).padStart(4)}  ${String(e.length).padStart(6)} frames  ${e.success === null ? '      ' : e.success ? 'success' : 'failed '}  seed ${e.seed ?? '-'}  "${e.task}"  ${e.file}`);
       if (s.episodes.length > 50) console.log(`    … ${s.episodes.length - 50} more (--json lists them all)`);
-      if (ds.problems.length > 0) throw needsRepair(dir, ds.problems);
+      if (unloadable(ds)) throw needsRepair(dir, ds);
     });
   const repair = new Command('repair')
     .description('Finish or undo an episode save a killed writer left (journal, uncommitted rows, stray data files), keeping every committed episode, so that LeRobot loads the folder.')
@@ -66,7 +72,7 @@ export function datasetCommand() {
         lock.release();
       }
       const ds = await readDataset(dir);
-      if (ds.problems.length > 0) throw needsRepair(dir, ds.problems);
+      if (unloadable(ds)) throw needsRepair(dir, ds);
       const s = { command: 'dataset repair', dir, repaired: notes, total_episodes: ds.info.total_episodes, total_frames: ds.info.total_frames };
       if (o.json) console.log(JSON.stringify(s));
       else console.log(`${dir}: ${notes.length === 0 ? 'nothing to repair' : notes.join('; ')}; ${s.total_episodes} episodes, ${s.total_frames} frames`);
