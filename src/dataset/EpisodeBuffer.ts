@@ -6,7 +6,7 @@
  * same values.
  */
 import type { EpisodeData } from './DatasetStore.ts';
-import { HELD_FEATURE, type FeatureSource } from './format.ts';
+import { ENV_STATE_FEATURE, HELD_FEATURE, type FeatureSource } from './format.ts';
 
 const BLOCK = 2048;
 
@@ -126,6 +126,21 @@ export interface FrameValues {
   readonly held: boolean;
 }
 
+/** observation.environment_state: per frame, each of `parts` (row-major columns of L frames) one after the other. */
+function envState(L: number, parts: readonly Float32Array[]): Float32Array {
+  const dims = parts.map((p) => (L === 0 ? 0 : p.length / L));
+  const per = dims.reduce((a, d) => a + d, 0);
+  const out = new Float32Array(L * per);
+  for (let i = 0; i < L; i++) {
+    let at = i * per;
+    parts.forEach((p, k) => {
+      out.set(p.subarray(i * dims[k], (i + 1) * dims[k]), at);
+      at += dims[k];
+    });
+  }
+  return out;
+}
+
 export class EpisodeBuffer {
   private readonly n: number;
   private readonly blocks: { state: Float32Array; imu?: Float32Array; cmd?: Float32Array; action: Float32Array; reward: Float32Array; held: Uint8Array }[] = [];
@@ -220,6 +235,7 @@ export class EpisodeBuffer {
     };
     if (this.s.imu) columns['observation.imu'] = cat((b) => b.imu, 10);
     if (this.s.velocityCommand) columns['observation.velocity_command'] = cat((b) => b.cmd, 3);
+    if (this.s.envState) columns[ENV_STATE_FEATURE] = envState(L, [...(this.s.imu ? [columns['observation.imu'] as Float32Array] : []), ...(this.s.velocityCommand ? [columns['observation.velocity_command'] as Float32Array] : [])]);
     const done = new Uint8Array(L);
     if (L > 0) done[L - 1] = 1;
     columns['next.done'] = done;

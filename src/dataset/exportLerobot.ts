@@ -11,13 +11,19 @@ import { readRecording, type Recording } from '../record/readRecording.ts';
 import { DatasetStore, type EpisodeData } from './DatasetStore.ts';
 import { runDefaultTask } from './defaultTask.ts';
 import { EpisodeBuffer, LOST_SLOTS_ENDED_BY, gapEndsEpisode, episodeEndedByOf, isHeldTick, isStopTick, lostSlots, lostSlotsNotes, lostSlotsReason, type EpisodeMeta } from './EpisodeBuffer.ts';
-import { HELD_FEATURE, featureDiff, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
+import { ENV_STATE_FEATURE, HELD_FEATURE, featureDiff, featureSource, leftOutNotes, readsVelocityCommand, runFeatures, sha256Json, type Provenance } from './format.ts';
 import { provenance } from './provenance.ts';
 
 export interface ExportOptions {
   readonly out: string;
   readonly task?: string;
   readonly fps?: number;
+  /**
+   * Also write the IMU and the velocity command as `observation.environment_state` (--env-state:
+   * what LeRobot's ACT and Diffusion need without images; FeatureSource.envState). A recording
+   * with neither is EXPORT_INPUT naming it.
+   */
+  readonly envState?: boolean;
   /** The signal that asked the export to stop, once one came (export.ts installs the handler): checked between recordings. */
   readonly interrupted?: () => string | undefined;
   /** Called just before the one write begins (export.ts: a signal from then on is held until the write ends). */
@@ -110,7 +116,9 @@ function planOf(file: string, rec: Recording, o: ExportOptions): Plan {
   const withCommand = readsVelocityCommand(rec.manifest);
   if (withCommand && rec.ticks.some((t) => t.velocityCommand === undefined))
     throw new AxonError('EXPORT_INPUT', file, "its model reads a velocity command but the recording's ticks do not all carry one", 'a recording written by axon --record');
-  const source = featureSource(spec, hasTask(rec), withCommand);
+  if (o.envState && !spec.sensors.imu && !withCommand)
+    throw new AxonError('EXPORT_INPUT', file, `--env-state: its robot ${spec.name} has no IMU and its model reads no velocity command, so there is nothing to write as ${ENV_STATE_FEATURE}`, 'a recording of a robot with an IMU or of a policy that reads a velocity command (or leave out --env-state)');
+  const source = featureSource(spec, hasTask(rec), withCommand, o.envState === true);
   return { file, fps: want, step, recHz: recHz ?? want, withCommand, source, features: runFeatures(source), spec, provenance: provenanceOf(rec, spec, file) };
 }
 

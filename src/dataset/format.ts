@@ -63,6 +63,22 @@ export interface FeatureSource {
   readonly task: boolean;
   /** The policy reads a velocity command (a velocity_commands term): observation.velocity_command is written. */
   readonly velocityCommand?: boolean;
+  /**
+   * Also write the robot's observation vectors other than its joints (the IMU, then the velocity
+   * command, when they are features) as `observation.environment_state` (`export lerobot
+   * --env-state`): LeRobot's ACT and Diffusion refuse a dataset with neither an image nor that
+   * feature, and every LeRobot policy reads only `observation.state` among its STATE inputs, so
+   * `observation.imu` alone is never seen (docs/dataset.md "Training LeRobot's policies on it").
+   */
+  readonly envState?: boolean;
+}
+
+/** LeRobot's OBS_ENV_STATE: the one key `dataset_to_policy_features` types FeatureType.ENV. */
+export const ENV_STATE_FEATURE = 'observation.environment_state';
+
+/** The names of observation.environment_state for `s` (empty: the robot has nothing to put there). */
+export function envStateNames(s: Pick<FeatureSource, 'imu' | 'velocityCommand'>): string[] {
+  return [...(s.imu ? IMU_NAMES : []), ...(s.velocityCommand ? VELOCITY_COMMAND_NAMES : [])];
 }
 
 /** Names of observation.velocity_command: the operator's command the tick's observation used (m/s, m/s, rad/s, base frame). */
@@ -79,7 +95,8 @@ export const HELD_FEATURE = 'axon.held';
 
 /**
  * The features of a run: `observation.state` (joint positions then velocities, named
- * `<joint>.pos` / `<joint>.vel`), `observation.imu` when the robot has one, `action` (the command
+ * `<joint>.pos` / `<joint>.vel`), `observation.imu` when the robot has one,
+ * `observation.environment_state` when asked for (FeatureSource.envState), `action` (the command
  * sent after safety, one per joint), `next.done`, and `next.reward` / `next.success` when a task
  * scores the run, `axon.held` (the supervisor held the tick: its action is the hold, not the
  * policy's); then LeRobot's default features.
@@ -90,6 +107,7 @@ export function runFeatures(s: FeatureSource): Features {
     'observation.state': { dtype: 'float32', shape: [2 * n], names: [...s.joints.map((j) => `${j}.pos`), ...s.joints.map((j) => `${j}.vel`)] },
     ...(s.imu ? { 'observation.imu': { dtype: 'float32', shape: [10], names: IMU_NAMES } } : {}),
     ...(s.velocityCommand ? { 'observation.velocity_command': { dtype: 'float32', shape: [3], names: VELOCITY_COMMAND_NAMES } } : {}),
+    ...(s.envState ? { [ENV_STATE_FEATURE]: { dtype: 'float32', shape: [envStateNames(s).length], names: envStateNames(s) } } : {}),
     action: { dtype: 'float32', shape: [n], names: [...s.joints] },
     ...(s.task ? { 'next.reward': { dtype: 'float32', shape: [1], names: null } } : {}),
     'next.done': { dtype: 'bool', shape: [1], names: null },
@@ -99,8 +117,8 @@ export function runFeatures(s: FeatureSource): Features {
   };
 }
 
-export function featureSource(spec: RobotSpec, task: boolean, velocityCommand = false): FeatureSource {
-  return { joints: spec.joints.map((j) => j.name), imu: spec.sensors.imu, task, ...(velocityCommand ? { velocityCommand } : {}) };
+export function featureSource(spec: RobotSpec, task: boolean, velocityCommand = false, envState = false): FeatureSource {
+  return { joints: spec.joints.map((j) => j.name), imu: spec.sensors.imu, task, ...(velocityCommand ? { velocityCommand } : {}), ...(envState ? { envState } : {}) };
 }
 
 /** Whether a model manifest reads a velocity command (a velocity_commands observation term). */

@@ -13,6 +13,7 @@ export function exportCommand() {
     .requiredOption('--out <dir>', 'dataset folder (created, or appended to when it holds a dataset with the same features)')
     .option('--task <text>', 'task text of the episodes (default: as --dataset on the recorded run: "<task> (<robot>)", "<model> (<robot>)" for run, "teleop (<follower>)")')
     .option('--fps <n>', 'frame rate of the dataset: the recorded rate (default) or an integer fraction of it (every k-th tick)', positiveNumber)
+    .option('--env-state', "also write the robot's non-joint observations (IMU, then velocity command) as observation.environment_state, which LeRobot's ACT and Diffusion need when there is no image (docs/dataset.md)", false)
     .option('--json', 'print one JSON summary object on the last line of stdout', false)
     .action(async (inputs, o) => {
       // Before reading the recordings: a file given for the dataset folder names --out (not ENOTDIR, exit 1).
@@ -36,6 +37,7 @@ export function exportCommand() {
           out: o.out,
           ...(o.task !== undefined ? { task: o.task } : {}),
           ...(o.fps !== undefined ? { fps: o.fps } : {}),
+          ...(o.envState ? { envState: true } : {}),
           interrupted: () => sig,
           beforeWrite: () => {
             writing = true;
