@@ -109,6 +109,20 @@ describe('meta/episodes files keep the first file\'s columns (LeRobot loads them
     expect(ds.episodes[3]['axon/ended_by']).toBeNull();
   });
 
+  it('`sim --dataset` onto a first episodes file without axon/* columns: the summary\'s note names them, and the files have one column set', () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'axon-epcols-')), 'ds');
+    const sim = () => runAxon(['sim', '--robot', 'cartpole', '--policy', 'models/cartpole-balance', '--duration', '0.04', '--fast', '--json', '--dataset', dir], 120_000);
+    expect(sim().code).toBe(0);
+    dropColumns(episodesPaths(dir)[0], AXON_COLUMNS);
+    const r = sim();
+    expect(r.code, r.stderr).toBe(0);
+    const notes: string[] = JSON.parse(r.lastLine).dataset.notes;
+    expect(notes.filter((n) => n.includes('file-000.parquet has no'))).toHaveLength(1);
+    for (const c of AXON_COLUMNS) expect(notes.join('\n')).toContain(`"${c}"`);
+    expectOneTable(dir);
+    expect(runAxon(['dataset', 'info', dir], 60_000).code).toBe(0);
+  });
+
   it('a new dataset, and an append to one axon wrote whole, keep every axon column', async () => {
     const dir = join(mkdtempSync(join(tmpdir(), 'axon-epcols-')), 'ds');
     expect(await session(dir, [5])).toEqual([]);
