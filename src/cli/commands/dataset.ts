@@ -25,6 +25,9 @@ export function datasetCommand() {
     .action(async (dir, o) => {
       const ds = await readDataset(dir);
       for (const w of ds.warnings) process.stderr.write(`axon dataset: warning: ${w}\n`);
+      // A writer killed before its first episode was saved leaves info.json alone: LeRobot cannot open that (no meta/tasks.parquet).
+      if (ds.info.total_episodes === 0)
+        process.stderr.write(`axon dataset: warning: ${dir} holds no episode yet (a run stopped before its first episode was saved): LeRobot cannot load it until one is written; append a run of the same robot (--dataset ${dir}) or remove the folder\n`);
       const s = datasetInfoSummary(ds);
       if (o.json) {
         console.log(JSON.stringify(s));

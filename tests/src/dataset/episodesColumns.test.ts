@@ -167,4 +167,16 @@ describe('meta/episodes files keep the first file\'s columns (LeRobot loads them
     expect(ds.columnProblems).toEqual([]);
     expect(ds.warnings.join('\n')).toContain('meta/episodes/chunk-000/file-001.parquet lacks "axon/seed"');
   });
+
+  it('a dataset with no episode yet (a writer killed before its first save) is said to be unloadable by LeRobot, and takes an append', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'axon-epcols-')), 'ds');
+    expect(await session(dir, [])).toEqual([]);
+    const info = runAxon(['dataset', 'info', dir], 60_000);
+    expect(info.code).toBe(0);
+    expect(info.stderr).toContain(`axon dataset: warning: ${dir} holds no episode yet (a run stopped before its first episode was saved): LeRobot cannot load it until one is written`);
+    await session(dir, [7]);
+    const after = runAxon(['dataset', 'info', dir], 60_000);
+    expect(after.code).toBe(0);
+    expect(after.stderr).not.toContain('holds no episode');
+  });
 });
