@@ -88,7 +88,22 @@ export interface QueueEvalResult {
     /** Redis did not answer within QUEUE_CLOSE_GRACE_MS: `inFlight` also holds jobs that may remain queued. */
     readonly cleanupTimedOut?: true;
   };
+  /**
+   * Present when Redis went away under the run (docs/eval.md, "When Redis goes away mid-run"): what
+   * happened, in one line naming the URL, and the episodes not collected. The caller exits non-zero.
+   */
+  readonly lost?: { readonly reason: string; readonly uncollected: number[] };
 }
+
+/** How the submitter watches Redis while it waits (docs/eval.md, "When Redis goes away mid-run"). */
+export interface QueueLiveness {
+  /** How often a check runs, and how long each may take (ms). */
+  readonly intervalMs?: number;
+  /** Checks in a row without an answer before the run is given up. */
+  readonly misses?: number;
+}
+export const QUEUE_LIVENESS_MS = 2000;
+export const QUEUE_LIVENESS_MISSES = 3;
 
 /** How long a stop waits for Redis (the submitter's job removal, the worker's close) before dropping the connections. */
 export const QUEUE_CLOSE_GRACE_MS = 4000;
@@ -123,7 +138,7 @@ const NOT_STARTED = ['wait', 'paused', 'delayed', 'prioritized'] as const;
  * removes this run's jobs that no worker has taken (others' jobs on the queue are left alone) and
  * returns what completed; the episodes workers hold run to their end there, uncollected.
  */
-export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done: number, total: number) => void, stop?: AbortSignal): Promise<QueueEvalResult> {
+export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done: number, total: number) => void, stop?: AbortSignal, liveness: QueueLiveness = {}): Promise<QueueEvalResult> {
   await checkRedis(url);
   const connection = parseQueueUrl(url);
   if (!spec.session.policy) throw new UsageError('--policy', 'is needed to run eval over a queue', 'a model folder the workers also have');
@@ -169,10 +184,30 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
     })),
   );
   const aborted = new Promise<void>((resolve) => (stop?.aborted ? resolve() : stop?.addEventListener('abort', () => resolve(), { once: true })));
-  await Promise.race([finished, aborted]);
+  // Results come only as QueueEvents, which cannot replay jobs Redis lost: without this watch a
+  // Redis killed (no answer, ioredis reconnecting forever) or restarted empty (the run's jobs gone)
+  // left the eval waiting forever with no word.
+  const watch = watchRedis(url, queue, runId, spec.episodes, (i) => outcomes.has(i) || failed.has(i), liveness);
+  const lostReason = await Promise.race([finished.then(() => undefined), aborted.then(() => undefined), watch.lost]);
+  watch.cancel();
   const seconds = (performance.now() - t0) / 1000;
   let stopped: QueueEvalResult['stopped'];
-  if (stop?.aborted && outcomes.size + failed.size < spec.episodes) {
+  let lost: QueueEvalResult['lost'];
+  if (lostReason !== undefined) {
+    const uncollected: number[] = [];
+    for (let i = 0; i < spec.episodes; i++) if (!outcomes.has(i) && !failed.has(i)) uncollected.push(i);
+    lost = { reason: lostReason, uncollected };
+    // Redis may not answer at all: bounded, then the connections are dropped (ioredis would
+    // reconnect forever and hold the process open).
+    const clean = await withinGrace((async () => {
+      await events.close();
+      await queue.close();
+    })(), QUEUE_CLOSE_GRACE_MS);
+    if (!clean) {
+      void events.disconnect().catch(() => {});
+      void queue.disconnect().catch(() => {});
+    }
+  } else if (stop?.aborted && outcomes.size + failed.size < spec.episodes) {
     // Bounded (docs/eval.md, "Ending an eval early"): with Redis gone every call below waits for
     // ioredis to reconnect, forever; past the grace the connections are dropped and the summary
     // says what could not be cleaned.
@@ -205,11 +240,71 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   }
   return {
     ...(stopped ? { stopped } : {}),
+    ...(lost ? { lost } : {}),
     outcomes: [...outcomes.values()],
     failed: [...failed.entries()].map(([index, error]) => ({ index, error })).sort((a, b) => a.index - b.index),
     perWorker,
     seconds,
   };
+}
+
+/**
+ * Every `intervalMs`, a bounded look at the job of the lowest episode not yet collected: a job kept
+ * by Redis (waiting, running, or done with its event on the way: completed jobs are kept an hour) is
+ * fine; none means Redis lost this run's jobs (restarted without persistence, flushed); no answer
+ * `misses` times in a row means Redis is gone. `lost` resolves with one line naming the URL.
+ */
+function watchRedis(url: string, queue: Queue<EpisodeJob, JobResult>, runId: string, episodes: number, collected: (i: number) => boolean, o: QueueLiveness): { lost: Promise<string>; cancel(): void } {
+  const every = o.intervalMs ?? QUEUE_LIVENESS_MS;
+  const limit = o.misses ?? QUEUE_LIVENESS_MISSES;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let cancelled = false;
+  let misses = 0;
+  let wait = every;
+  const lost = new Promise<string>((resolve) => {
+    const tick = async () => {
+      let next = 0;
+      while (next < episodes && collected(next)) next++;
+      if (next < episodes) {
+        let t: ReturnType<typeof setTimeout> | undefined;
+        const answer = await Promise.race([
+          queue.getJob(`${runId}-${next}`).then(
+            (job) => ({ job }),
+            (e: unknown) => ({ error: (e as Error).message }),
+          ),
+          new Promise<'silent'>((r) => (t = setTimeout(() => r('silent'), every))),
+        ]);
+        clearTimeout(t);
+        if (cancelled) return;
+        wait = every;
+        if (answer === 'silent' || 'error' in answer) {
+          if (answer === 'silent') wait = 0; // the check itself waited `every`
+          misses++;
+          if (misses >= limit) {
+            const why = answer === 'silent' ? 'no answer' : answer.error;
+            return resolve(`Redis at ${url} has not answered for ${(misses * every) / 1000} s (${why}): ${episodes - countCollected(collected, episodes)} episodes of this run not collected`);
+          }
+        } else if (!answer.job && !collected(next)) {
+          return resolve(`Redis at ${url} no longer has this run's job for episode ${next} (restarted without persistence or flushed): its queued episodes are lost, ${episodes - countCollected(collected, episodes)} not collected`);
+        } else misses = 0;
+      }
+      if (!cancelled) timer = setTimeout(() => void tick(), wait);
+    };
+    timer = setTimeout(() => void tick(), every);
+  });
+  return {
+    lost,
+    cancel: () => {
+      cancelled = true;
+      clearTimeout(timer);
+    },
+  };
+}
+
+function countCollected(collected: (i: number) => boolean, episodes: number): number {
+  let n = 0;
+  for (let i = 0; i < episodes; i++) if (collected(i)) n++;
+  return n;
 }
 
 const cancelledMessage = (runId: string) => `run ${runId} was stopped by its eval: episode dropped`;
@@ -281,6 +376,14 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
     { connection, concurrency: o.concurrency, lockDuration: o.lockMs, stalledInterval: o.stalledIntervalMs, maxStalledCount: 2 },
   );
   const isCancelled = async (runId: string) => (await (await worker.client).get(cancelledKey(runId))) !== null;
+  // BullMQ's own errors (a Redis restarted under a running episode: `Missing key for job …`, a
+  // reconnect refused) were printed as raw stack traces: one line each, a repeat said once.
+  let lastError = '';
+  worker.on('error', (err) => {
+    const line = `axon worker: queue error at ${url}: ${err.message.split('\n')[0]}`;
+    if (line !== lastError) o.log?.(line);
+    lastError = line;
+  });
   worker.on('failed', (job, err) => o.log?.(err instanceof UnrecoverableError && err.message === cancelledMessage(job?.data.runId ?? '') ? `episode ${job?.data.index}: ${err.message}` : `episode ${job?.data.index} failed: ${err.message}`));
   await worker.waitUntilReady();
   return {

@@ -117,6 +117,17 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
     outcomes.push(...r.outcomes);
     failed = r.failed.length;
     extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}), ...(r.stopped?.cleanupTimedOut ? { cleanup: cleanupNote(r.stopped.inFlight.length) } : {}) };
+    if (r.lost) {
+      // Redis went away under the run (docs/eval.md, "When Redis goes away mid-run"): the episodes
+      // collected are scored as after a signal, the rest listed; one line on stderr, exit 1.
+      if (progress) process.stderr.write('\n');
+      const summary = { ...summarizePartial(spec, outcomes), ended_by: 'queue_lost', queue_error: r.lost.reason, ...extra, episodes_uncollected: r.lost.uncollected.length, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
+      if (o.json) console.log(JSON.stringify(summary));
+      else if (outcomes.length > 0) console.log(`${outcomes.length} of ${o.episodes} episodes collected before Redis went away: success rate ${summary.success_rate}, mean return ${summary.mean_return}, mean steps ${summary.mean_steps}`);
+      process.stderr.write(`axon: --queue: ${r.lost.reason}\n`);
+      process.exitCode = EXIT_FAILED;
+      return 0;
+    }
     if (failed > 0 && !stop.aborted) {
       // Episodes that failed 3 times are reported, never dropped: the summary covers the others.
       const summary = { ...summarizePartial(spec, outcomes), ...extra, episodes_per_s: round(outcomes.length / ((performance.now() - t0) / 1000), 2) };
