@@ -23,6 +23,8 @@ export interface EpisodeJob {
   readonly index: number;
   /** Content hash of the model folder the episode must run with. */
   readonly modelHash: string;
+  /** Content hash of the world-model folder (`--world-model`), when the eval has one: checked as the policy's. */
+  readonly worldModelHash?: string;
 }
 
 export interface JobResult {
@@ -144,6 +146,8 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   if (!spec.session.policy) throw new UsageError('--policy', 'is needed to run eval over a queue', 'a model folder the workers also have');
   const runId = randomBytes(6).toString('hex');
   const hash = modelHash(spec.session.policy);
+  const wmDir = spec.session.worldModel?.dir;
+  const wmHash = wmDir !== undefined ? modelHash(wmDir) : undefined;
   const queue = new Queue<EpisodeJob, JobResult>(QUEUE_NAME, { connection });
   const events = new QueueEvents(QUEUE_NAME, { connection });
   await events.waitUntilReady();
@@ -179,7 +183,7 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   await queue.addBulk(
     Array.from({ length: spec.episodes }, (_, index) => ({
       name: 'episode',
-      data: { runId, spec, index, modelHash: hash },
+      data: { runId, spec, index, modelHash: hash, ...(wmHash !== undefined ? { worldModelHash: wmHash } : {}) },
       opts: { jobId: `${runId}-${index}`, attempts: 3, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
     })),
   );
@@ -341,17 +345,25 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
       const { spec, index } = job.data;
       // A job of a run its eval stopped (put back by a worker that missed the marker): dropped, not run.
       if (await isCancelled(job.data.runId)) throw new UnrecoverableError(cancelledMessage(job.data.runId));
-      const dir = spec.session.policy ?? '';
-      let have = hashes.get(dir);
-      if (have === undefined) {
-        try {
-          have = modelHash(dir);
-        } catch (e) {
-          throw new Error(`model ${dir} (sha256 ${job.data.modelHash.slice(0, 12)}) is not available on worker ${name}: ${(e as Error).message}`);
+      // The policy and the world model (which decides vetoes, plans and stops) both as the eval hashed them.
+      const check = (what: string, dir: string, want: string) => {
+        let have = hashes.get(dir);
+        if (have === undefined) {
+          try {
+            have = modelHash(dir);
+          } catch (e) {
+            throw new Error(`${what} ${dir} (sha256 ${want.slice(0, 12)}) is not available on worker ${name}: ${(e as Error).message}`);
+          }
+          hashes.set(dir, have);
         }
-        hashes.set(dir, have);
+        if (have !== want) throw new Error(`${what} ${dir} on worker ${name} has sha256 ${have.slice(0, 12)}, the job needs ${want.slice(0, 12)}: refusing to run another ${what}`);
+      };
+      check('model', spec.session.policy ?? '', job.data.modelHash);
+      if (spec.session.worldModel) {
+        // A job without the world model's hash (queued by an older axon) cannot be checked: refused, not run unchecked.
+        if (job.data.worldModelHash === undefined) throw new Error(`world model ${spec.session.worldModel.dir}: the job carries no content hash to check it against (queued by an older axon eval): refusing to run it unchecked`);
+        check('world model', spec.session.worldModel.dir, job.data.worldModelHash);
       }
-      if (have !== job.data.modelHash) throw new Error(`model ${dir} on worker ${name} has sha256 ${have.slice(0, 12)}, the job needs ${job.data.modelHash.slice(0, 12)}: refusing to run another model`);
       const key = JSON.stringify(spec.session);
       let session = open.get(key);
       if (!session) {

@@ -12,6 +12,13 @@ export interface ShardFile {
   readonly shard: { readonly k: number; readonly n: number };
   readonly outcomes: readonly EpisodeOutcome[];
   /**
+   * Content hashes (src/eval/modelHash.ts) of the policy and the world model the shard ran: `eval
+   * merge` compares these, not the folders' paths (pods of one split may mount them anywhere, and
+   * the same path may hold other weights on another image).
+   */
+  readonly model_hash?: string;
+  readonly world_model_hash?: string;
+  /**
    * Present when a signal ended the shard before its last episode: the signal, the episodes of the
    * shard that ran to their end (in `outcomes`) and the one stopped. `eval merge` refuses the file.
    */
@@ -105,6 +112,24 @@ function statIfAny(file: string): Stats | undefined {
   }
 }
 
+/**
+ * What must be equal across the shards of one run: the spec, with the model folders' paths left out
+ * where the files carry their content hashes (compared on their own): `./models/x` and `models/x`,
+ * or two pods' mounts, are one model when their contents are.
+ */
+function runOf(s: ShardFile): EvalSpec {
+  if (s.model_hash === undefined && s.world_model_hash === undefined) return s.spec;
+  const session = s.spec.session;
+  return {
+    ...s.spec,
+    session: {
+      ...session,
+      ...(s.model_hash !== undefined ? { policy: '' } : {}),
+      ...(session.worldModel && s.world_model_hash !== undefined ? { worldModel: { ...session.worldModel, dir: '' } } : {}),
+    },
+  };
+}
+
 /** Combines shard files into the summary one run would give; refuses mixed runs, gaps and overlaps. */
 export function mergeShards(files: readonly string[]): { summary: EvalSummary; shards: number } {
   if (files.length === 0) throw new UsageError('<files>', 'no shard files given', 'the files written by eval --shard K/N --out FILE');
@@ -127,8 +152,18 @@ export function mergeShards(files: readonly string[]): { summary: EvalSummary; s
     return { f, s };
   });
   const spec = shards[0].s.spec;
-  for (const { f, s } of shards)
-    if (JSON.stringify(s.spec) !== JSON.stringify(spec)) throw new UsageError('<files>', `${f} is from another run than ${shards[0].f} (robot, policy, seed, episodes or options differ)`);
+  const first = shards[0];
+  for (const { f, s } of shards) {
+    if (JSON.stringify(runOf(s)) !== JSON.stringify(runOf(first.s))) throw new UsageError('<files>', `${f} is from another run than ${first.f} (robot, policy, seed, episodes or options differ)`);
+    // The same folder path may hold other weights on another pod (another image or checkout).
+    for (const [key, what, dir] of [['model_hash', 'policy', s.spec.session.policy], ['world_model_hash', 'world model', s.spec.session.worldModel?.dir]] as const) {
+      const a = first.s[key], b = s[key];
+      if (a === b) continue;
+      if (a === undefined || b === undefined)
+        throw new UsageError('<files>', `${a === undefined ? first.f : f} carries no ${what} hash (written by an older axon eval --shard) and ${a === undefined ? f : first.f} does: their ${what} contents cannot be compared`, 'shards all written by this axon (rerun the older ones)');
+      throw new UsageError('<files>', `${f} ran ${what} ${dir} with sha256 ${b.slice(0, 12)}, ${first.f} with sha256 ${a.slice(0, 12)}: not the same ${what}`, `shards of one run, all with the same ${what} contents`);
+    }
+  }
   // A split K/N given whole, each shard once: a missing or repeated file is named by its shard,
   // before the episodes are (a shard's episodes are K, K+N, ...: "episode 2 has no result" does not
   // say which file to add).

@@ -10,6 +10,7 @@ import { runPool } from '../../eval/pool.ts';
 import { QUEUE_CLOSE_GRACE_MS, runQueueEval } from '../../eval/queue.ts';
 import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
 import { checkShardOut, parseShard, writeShard } from '../../eval/shards.ts';
+import { modelHash } from '../../eval/modelHash.ts';
 import type { EpisodeOutcome, EvalSpec } from '../../eval/types.ts';
 import { progressLine } from '../progress.ts';
 import { checkOutputFile } from '../preflight.ts';
@@ -81,6 +82,11 @@ async function shardEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progre
   const out = o.out!;
   const outcomes: EpisodeOutcome[] = [];
   const indices = shardIndices(o.episodes, k, n);
+  // The contents the shard runs, for eval merge to compare (src/eval/shards.ts ShardFile.model_hash).
+  const hashes = {
+    ...(spec.session.policy !== undefined ? { model_hash: modelHash(spec.session.policy) } : {}),
+    ...(spec.session.worldModel ? { world_model_hash: modelHash(spec.session.worldModel.dir) } : {}),
+  };
   if (!o.json) console.log(`axon eval: shard ${k}/${n}, ${indices.length} of ${o.episodes} episodes of ${o.robot} (${indices.slice(0, 3).join(', ')}${indices.length > 3 ? ', ...' : ''}) to ${out}; Ctrl-C to stop`);
   const end = await runEpisodes(spec, indices, (r) => {
     outcomes.push(r);
@@ -89,7 +95,7 @@ async function shardEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progre
   const sig = stop.aborted && outcomes.length < indices.length ? String(stop.reason) : undefined;
   // An interrupted shard is written too (what it completed), marked so that `eval merge` refuses it.
   const interrupted = sig ? { signal: sig, episodes_completed: outcomes.length, episodes: indices.length, ...(end.stopped !== undefined ? { episode_interrupted: end.stopped } : {}) } : undefined;
-  writeShard(out, { format: 'axon.eval-shard/1', spec, shard: { k, n }, outcomes, ...(interrupted ? { interrupted } : {}) });
+  writeShard(out, { format: 'axon.eval-shard/1', spec, shard: { k, n }, outcomes, ...hashes, ...(interrupted ? { interrupted } : {}) });
   const successes = outcomes.filter((x) => x.success).length;
   if (interrupted) {
     if (progress) process.stderr.write('\n');

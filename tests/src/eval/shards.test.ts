@@ -49,6 +49,29 @@ describe('eval merge', () => {
     expect(() => mergeShards([a, b, c, d])).toThrow(`<files>: ${b} is shard 1/4 interrupted by SIGTERM after 2 of its 3 episodes (expected the shard run to its end (rerun axon eval --shard 1/4))`);
   });
 
+  it('refuses shards that ran other policy contents under the same path, naming both files (R29 F2)', () => {
+    const [a, b, c, d] = shards([0, 1, 2, 3]);
+    for (const f of [a, b, c, d]) writeShard(f, { ...JSON.parse(readFileSync(f, 'utf8')), model_hash: 'a'.repeat(64) });
+    writeShard(c, { ...JSON.parse(readFileSync(c, 'utf8')), model_hash: 'b'.repeat(64) });
+    expect(() => mergeShards([a, b, c, d])).toThrow(`<files>: ${c} ran policy models/cartpole-balance with sha256 bbbbbbbbbbbb, ${a} with sha256 aaaaaaaaaaaa: not the same policy`);
+  });
+
+  it('refuses shards that ran other world-model contents (R29 F2/F3)', () => {
+    const wmSpec: EvalSpec = { ...spec, session: { ...spec.session, worldModel: { dir: 'models/cartpole-wm', mode: 'shield' } } };
+    const [a, b] = shards([0, 1], 2);
+    writeShard(a, { ...JSON.parse(readFileSync(a, 'utf8')), spec: wmSpec, model_hash: 'a'.repeat(64), world_model_hash: 'c'.repeat(64) });
+    writeShard(b, { ...JSON.parse(readFileSync(b, 'utf8')), spec: wmSpec, model_hash: 'a'.repeat(64), world_model_hash: 'd'.repeat(64) });
+    expect(() => mergeShards([a, b])).toThrow(`${b} ran world model models/cartpole-wm with sha256 dddddddddddd, ${a} with sha256 cccccccccccc: not the same world model`);
+  });
+
+  it('merges shards whose policy paths are spelled differently when their contents are the same (./models/x, models/x)', () => {
+    const [a, b, c, d] = shards([0, 1, 2, 3]);
+    for (const f of [a, b, c, d]) writeShard(f, { ...JSON.parse(readFileSync(f, 'utf8')), model_hash: 'a'.repeat(64) });
+    const dot = JSON.parse(readFileSync(d, 'utf8'));
+    writeShard(d, { ...dot, spec: { ...dot.spec, session: { ...dot.spec.session, policy: './models/cartpole-balance' } } });
+    expect(mergeShards([a, b, c, d]).summary).toEqual(summarize(spec, Array.from({ length: 10 }, (_, i) => outcome(i))));
+  });
+
   it('a summary short of episodes counts them (the array of results is sparse)', () => {
     expect(() => summarize(spec, [outcome(0), outcome(4)])).toThrow('episode 1: has no result (8 of 10 episodes missing)');
   });
