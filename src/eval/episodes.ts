@@ -2,7 +2,7 @@ import type { SessionSource } from '../session/index.ts';
 import { runEpisodeOutcome, runEpisodeUntil } from './runOne.ts';
 import { round } from '../core/round.ts';
 import { AxonError } from '../core/errors.ts';
-import type { EpisodeOutcome, EvalSpec, EvalSummary } from './types.ts';
+import type { EpisodeOutcome, EvalSpec, EvalSummary, SpecWorldModel } from './types.ts';
 
 /**
  * Runs the episodes `indices` of `spec` in this thread, one session (from `sessions`) for all of them.
@@ -72,6 +72,36 @@ export function summarize(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): 
     // The engine is named when it is not the default cannon-es, so that summaries from one thread,
     // workers, shards, a queue or `eval merge` say the same (docs/mujoco.md).
     ...(spec.session.physics === 'mujoco' ? { physics: spec.session.physics } : {}),
+    ...describeSpec(spec, byIndex as EpisodeOutcome[]),
+  };
+}
+
+/**
+ * What a summary says of the episodes' perturbations and world model, from the spec alone (and the
+ * outcomes' shield vetoes), so that a local eval, `--workers`, `--queue` and `eval merge` all say
+ * it: before, only the local eval did, and a sharded figure with `--action-noise` or `--fault` read
+ * exactly like a clean one (review R29 F4).
+ */
+export function describeSpec(spec: EvalSpec, outcomes: readonly EpisodeOutcome[]): Pick<EvalSummary, 'action_noise' | 'fault' | 'world_model'> {
+  const s = spec.session;
+  const wm = s.worldModel;
+  let world_model: SpecWorldModel | undefined;
+  if (wm) {
+    world_model = { model: wm.dir, mode: wm.mode };
+    if (wm.mode === 'shield') {
+      let vetoes = 0, episodes = 0;
+      for (const o of outcomes) {
+        const v = o.events.shield_veto ?? 0;
+        vetoes += v;
+        if (v > 0) episodes++;
+      }
+      world_model.shield = { vetoes, episodes_with_veto: episodes };
+    }
+  }
+  return {
+    ...(s.actionNoise ? { action_noise: s.actionNoise } : {}),
+    ...(s.fault ? { fault: s.fault } : {}),
+    ...(world_model ? { world_model } : {}),
   };
 }
 

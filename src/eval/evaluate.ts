@@ -263,7 +263,8 @@ async function evalOnce<S extends EpisodeSession>(o: EvalOptions, sessions: Eval
   }
   const policyName = o.policy === undefined ? (o.worldModel ? `none (planning with ${o.worldModel.dir})` : '') : o.zeroPolicy ? `${o.policy} (zero actions)` : o.policy;
   const interrupted = o.stop?.aborted ? String(o.stop.reason) : undefined;
-  const base = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz, physics: o.physics }, randomize: o.randomize, seed: o.seed, episodes: interrupted ? outcomes.length : o.episodes }, outcomes);
+  // Its spec names no world model (the local summary adds its own, timings included, below).
+  const { world_model: _noWorldModel, ...base } = summarize({ session: { robot: o.robot, physicsHz: o.physicsHz, physics: o.physics }, randomize: o.randomize, seed: o.seed, episodes: interrupted ? outcomes.length : o.episodes }, outcomes);
   const summary: EvalSummary = {
     ...base,
     ...(interrupted

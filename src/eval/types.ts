@@ -1,4 +1,4 @@
-import type { SimSessionOptions } from '../session/types.ts';
+import type { FaultOptions, SimSessionOptions } from '../session/types.ts';
 
 /**
  * Everything that decides an eval's outcome, and nothing else: serialisable, so that a worker
@@ -40,4 +40,19 @@ export interface EvalSummary {
   safety_events: Record<string, number>;
   /** The engine, when it is not the default cannon-es (`--physics mujoco`). */
   physics?: 'mujoco';
+  /** The perturbations and world model the episodes ran with, in every mode (src/eval/episodes.ts describeSpec). */
+  action_noise?: number;
+  fault?: FaultOptions;
+  world_model?: SpecWorldModel;
+}
+
+/**
+ * The world model as every mode names it; a local eval adds its timings and planner or shield
+ * settings. Shield vetoes come from the episodes' `shield_veto` events, so they add up the same
+ * however the episodes were spread.
+ */
+export interface SpecWorldModel {
+  model: string;
+  mode: string;
+  shield?: { vetoes: number; episodes_with_veto: number };
 }
