@@ -43,7 +43,9 @@ export function parseQueueUrl(url: string, flag = '--queue'): { host: string; po
   if (u.protocol !== 'redis:') throw new UsageError(flag, `"${url}" is not a redis:// URL`, 'redis://host:port');
   const port = u.port ? Number(u.port) : 6379;
   const db = u.pathname.length > 1 ? Number(u.pathname.slice(1)) : 0;
-  if (!Number.isInteger(db)) throw new UsageError(flag, `database "${u.pathname.slice(1)}" in ${url} is not a number`, 'redis://host:port/0');
+  if (!/^\d+$/.test(u.pathname.slice(1) || '0') || !Number.isSafeInteger(db)) throw new UsageError(flag, `database "${u.pathname.slice(1)}" in ${url} is not a number 0 or more`, 'redis://host:port/0');
+  // `?db=2` was ignored (db 0 used): the database goes in the path.
+  if (u.search) throw new UsageError(flag, `"${u.search}" in ${url}: a redis:// URL here takes no query`, 'redis://host:port/DB');
   return { host: u.hostname || '127.0.0.1', port, db, ...(u.password ? { password: decodeURIComponent(u.password) } : {}), maxRetriesPerRequest: null };
 }
 
@@ -55,7 +57,10 @@ export function parseQueueUrl(url: string, flag = '--queue'): { host: string; po
  */
 export async function checkRedis(url: string, flag = '--queue', timeoutMs = 3000): Promise<void> {
   const c = parseQueueUrl(url, flag);
-  const r = new Redis({ host: c.host, port: c.port, db: c.db, password: c.password, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
+  // db 0 and no ready check here: the SELECT and the PING below are checked, in that order of
+  // need (ioredis' own SELECT on connect failed silently, and its ready check's INFO crashed on a
+  // peer that echoes).
+  const r = new Redis({ host: c.host, port: c.port, password: c.password, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, enableReadyCheck: false });
   r.on('error', () => {});
   let timer: ReturnType<typeof setTimeout> | undefined;
   const silent = new Promise<never>((_, reject) => {
@@ -64,7 +69,18 @@ export async function checkRedis(url: string, flag = '--queue', timeoutMs = 3000
   try {
     await Promise.race([(async () => {
       await r.connect();
-      await r.ping();
+      // A peer that is no Redis but answers (an echo, another protocol) passed a bare ping().
+      const pong: unknown = await r.ping().catch((e: Error) => `an error: ${e.message}`);
+      if (pong !== 'PONG') throw new UsageError(flag, `${url} answered PING with ${JSON.stringify(pong).slice(0, 60)}, not PONG: not a Redis server`, 'a running Redis server');
+      // A database the server does not have (`/99` of 16) was accepted and the worker used db 0:
+      // it drained another queue while the eval on "db 99" waited forever.
+      if (c.db !== 0) {
+        try {
+          await r.select(c.db);
+        } catch (e) {
+          throw new UsageError(flag, `database ${c.db} in ${url}: Redis refused SELECT ${c.db} (${(e as Error).message})`, 'a database number the server has (16 by default: 0..15)');
+        }
+      }
     })(), silent]);
   } catch (e) {
     if (e instanceof UsageError) throw e;
