@@ -168,7 +168,12 @@ export function mergeShards(files: readonly string[]): { summary: EvalSummary; s
   // before the episodes are (a shard's episodes are K, K+N, ...: "episode 2 has no result" does not
   // say which file to add).
   const n = shards[0].s.shard.n;
-  if (shards.every(({ s }) => s.shard.n === n)) {
+  // Shards of one split share N: a file of another split is named, not found later as "episode 0
+  // was reported twice" (review R29 F9).
+  const otherSplit = shards.find(({ s }) => s.shard.n !== n);
+  if (otherSplit)
+    throw new UsageError('<files>', `${otherSplit.f} is shard ${otherSplit.s.shard.k}/${otherSplit.s.shard.n}, ${shards[0].f} is shard ${shards[0].s.shard.k}/${n}: shards of one split share N`, `the files of one split K/${n}`);
+  {
     const byK = new Map<number, string>();
     for (const { f, s } of shards) {
       const other = byK.get(s.shard.k);

@@ -72,6 +72,12 @@ describe('eval merge', () => {
     expect(mergeShards([a, b, c, d]).summary).toEqual(summarize(spec, Array.from({ length: 10 }, (_, i) => outcome(i))));
   });
 
+  it('refuses shards of splits with another N up front, naming both files (R29 F9: "episode 0: was reported twice")', () => {
+    const [h0] = shards([0], 2);
+    const [s0, s1, s2] = shards([0, 1, 2], 3);
+    expect(() => mergeShards([h0, s0, s1, s2])).toThrow(`<files>: ${s0} is shard 0/3, ${h0} is shard 0/2: shards of one split share N`);
+  });
+
   it('a summary short of episodes counts them (the array of results is sparse)', () => {
     expect(() => summarize(spec, [outcome(0), outcome(4)])).toThrow('episode 1: has no result (8 of 10 episodes missing)');
   });
