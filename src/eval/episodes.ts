@@ -28,6 +28,9 @@ export async function runEpisodes(spec: EvalSpec, indices: Iterable<number>, onO
   }
 }
 
+/** The most episodes one eval takes (`--episodes`): every mode keeps per-episode results in memory. */
+export const MAX_EVAL_EPISODES = 10_000_000;
+
 /**
  * The summary of a complete set of outcomes. Sums run in episode order, so the figures are
  * bit-identical however the episodes were spread over threads, processes or machines.

@@ -4,6 +4,7 @@ import { runEval as runEvalWith } from '../../eval/evaluate.ts';
 import { nonNegative, positiveInt, positiveNumber, seedInt, physicsRate, repeated } from '../args.ts';
 import { UsageError } from '../../core/errors.ts';
 import { mergeShards } from '../../eval/shards.ts';
+import { MAX_EVAL_EPISODES } from '../../eval/episodes.ts';
 import { checkRedis } from '../../eval/queue.ts';
 import { checkDatasetDir, checkOutputDir } from '../preflight.ts';
 import { OUTPUT_COMPANIONS, refuseOrphans, refuseStraySetupFlags, refuseUnreadCommand, URDF_FILE_COMPANIONS, WORLD_MODEL_COMPANIONS, type Companion } from '../companions.ts';
@@ -160,7 +161,7 @@ export function evalCommand() {
       .option('--armature <kg·m²>', 'with --urdf: reflected rotor inertia of every joint, over the manifest\'s actuators.armature', nonNegative)
       .addOption(new Option('--pd <integration>', 'with --urdf: PD solved with the next velocity (implicit, default) or from the step start (explicit)').choices(['implicit', 'explicit'] as const))
       .option('--policy <dir>', 'policy folder with manifest.json and model.onnx (optional with --world-model DIR --wm-mode plan)')
-      .option('--episodes <n>', 'number of episodes', positiveInt, 100)
+      .option('--episodes <n>', `number of episodes (at most ${MAX_EVAL_EPISODES})`, episodesArg, 100)
       .option('--seed <n>', 'run seed; episode k uses a seed derived from (seed, k)', seedInt, 1)
       .option('--randomize', 'randomise initial state and physical parameters per episode', false)
       .option('--duration <s>', "episode length (default: the task's)", positiveNumber)
@@ -278,4 +279,15 @@ function printEval(s: EvalSummary): void {
     console.log(`world-model stage µs p50 ${w.stage_us.p50} p99 ${w.stage_us.p99} (${(w.tick_share_p99 * 100).toFixed(1)}% of a tick at p99); whole tick allows ${w.max_loop_hz_p99} Hz at p99`);
   }
   if (s.baseline) console.log(`baseline (${s.baseline.description}): success rate ${s.baseline.success_rate}, mean return ${s.baseline.mean_return}`);
+}
+
+/**
+ * `--episodes`: a positive whole number up to MAX_EVAL_EPISODES. Unbounded, 10^9 died in V8 after
+ * 20-30 s and about 2 GB (the thread pool, shard indices and the summary allocate per episode;
+ * review R29 F8) instead of a usage error.
+ */
+function episodesArg(v: string): number {
+  const x = positiveInt(v);
+  if (x > MAX_EVAL_EPISODES) throw new InvalidArgumentError(`expected a positive whole number up to ${MAX_EVAL_EPISODES} (split a larger eval into runs with other --seed values)`);
+  return x;
 }
