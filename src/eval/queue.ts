@@ -103,8 +103,12 @@ export interface QueueEvalResult {
   readonly stopped?: {
     readonly removed: number;
     readonly inFlight: number[];
-    /** Redis did not answer within QUEUE_CLOSE_GRACE_MS: `inFlight` also holds jobs that may remain queued. */
+    /** The episodes never put on the queue (the stop came while they were being queued, in chunks). */
+    readonly notQueued?: number;
+    /** The cleanup did not finish within QUEUE_CLOSE_GRACE_MS: `inFlight` also holds jobs that may remain queued. */
     readonly cleanupTimedOut?: true;
+    /** Why, in words: Redis silent, Redis refusing, or a removal still running. */
+    readonly cleanupWhy?: string;
   };
   /**
    * Present when Redis went away under the run (docs/eval.md, "When Redis goes away mid-run"): what
@@ -121,6 +125,8 @@ export interface QueueLiveness {
   readonly misses?: number;
 }
 export const QUEUE_LIVENESS_MS = 2000;
+/** Jobs per addBulk (and per batch of the stop's removal): a stop is looked at between chunks. */
+export const QUEUE_ADD_CHUNK = 1000;
 export const QUEUE_LIVENESS_MISSES = 3;
 
 /** How long a stop waits for Redis (the submitter's job removal, the worker's close) before dropping the connections. */
@@ -149,7 +155,8 @@ export const cancelledKey = (runId: string) => `axon:eval:cancelled:${runId}`;
 const CANCEL_TTL_S = 24 * 3600;
 
 /** The job states of an episode no worker has taken yet: removable (docs/eval.md, "Ending an eval early"). */
-const NOT_STARTED = ['wait', 'paused', 'delayed', 'prioritized'] as const;
+/** As getJobState() names those states ('waiting' covers a paused queue's too). */
+const NOT_STARTED_STATES: ReadonlySet<string> = new Set(['waiting', 'wait', 'paused', 'delayed', 'prioritized']);
 
 /**
  * Enqueues every episode of `spec` and collects the results. `stop` (a signal): stops waiting,
@@ -196,19 +203,34 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
       check();
     });
   });
-  await queue.addBulk(
-    Array.from({ length: spec.episodes }, (_, index) => ({
-      name: 'episode',
-      data: { runId, spec, index, modelHash: hash, ...(wmHash !== undefined ? { worldModelHash: wmHash } : {}) },
-      opts: { jobId: `${runId}-${index}`, attempts: 3, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
-    })),
-  );
   const aborted = new Promise<void>((resolve) => (stop?.aborted ? resolve() : stop?.addEventListener('abort', () => resolve(), { once: true })));
   // Results come only as QueueEvents, which cannot replay jobs Redis lost: without this watch a
   // Redis killed (no answer, ioredis reconnecting forever) or restarted empty (the run's jobs gone)
-  // left the eval waiting forever with no word.
-  const watch = watchRedis(url, queue, runId, spec.episodes, (i) => outcomes.has(i) || failed.has(i), liveness);
-  const lostReason = await Promise.race([finished.then(() => undefined), aborted.then(() => undefined), watch.lost]);
+  // left the eval waiting forever with no word. It watches the queuing too.
+  let queued = 0;
+  const watch = watchRedis(url, queue, runId, spec.episodes, () => queued, (i) => outcomes.has(i) || failed.has(i), liveness);
+  // In chunks, a stop or a lost Redis looked at between them: one addBulk of 200,000 jobs took
+  // 25 s and 1.5 GB to build, and a SIGTERM meanwhile waited for it, then left every job queued.
+  let lostEarly: string | undefined;
+  const adding = (async () => {
+    for (let from = 0; from < spec.episodes && !stop?.aborted && lostEarly === undefined; from += QUEUE_ADD_CHUNK) {
+      const to = Math.min(spec.episodes, from + QUEUE_ADD_CHUNK);
+      await queue.addBulk(
+        Array.from({ length: to - from }, (_, j) => ({
+          name: 'episode',
+          data: { runId, spec, index: from + j, modelHash: hash, ...(wmHash !== undefined ? { worldModelHash: wmHash } : {}) },
+          opts: { jobId: `${runId}-${from + j}`, attempts: 3, backoff: { type: 'fixed', delay: 200 }, removeOnComplete: { age: 3600 }, removeOnFail: { age: 24 * 3600 } },
+        })),
+      );
+      queued = to;
+    }
+  })();
+  const addFailed = adding.then(
+    () => new Promise<never>(() => {}),
+    (e: unknown) => `Redis at ${url} refused this run's jobs (${(e as Error).message})`,
+  );
+  void watch.lost.then((r) => (lostEarly = r));
+  const lostReason = await Promise.race([finished.then(() => undefined), aborted.then(() => undefined), watch.lost, addFailed]);
   watch.cancel();
   const seconds = (performance.now() - t0) / 1000;
   let stopped: QueueEvalResult['stopped'];
@@ -233,27 +255,57 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
     // says what could not be cleaned.
     let removed = 0;
     const gone = new Set<number>();
+    let answered = performance.now();
+    let refused: string | undefined;
     const cleanup = async () => {
-      await (await queue.client).set(cancelledKey(runId), '1', { EX: CANCEL_TTL_S });
-      await events.close();
-      const mine = (await queue.getJobs([...NOT_STARTED])).filter((j) => j?.id !== undefined && indexOf(j.id) >= 0);
-      for (const j of mine) {
-        // 0: a worker took it meanwhile (it is locked): in flight.
-        if ((await queue.remove(j.id!)) === 1) {
-          removed++;
-          gone.add(indexOf(j.id!));
+      try {
+        await (await queue.client).set(cancelledKey(runId), '1', { EX: CANCEL_TTL_S });
+        answered = performance.now();
+        await events.close();
+        await adding.catch(() => {}); // the chunk being queued lands first, then is removed
+        // This run's jobs, by id, in batches: their state, then those no worker took removed. (It
+        // listed every job on the queue, every run's, and removed its own one round trip each.)
+        const mine: number[] = [];
+        for (let i = 0; i < queued; i++) if (!outcomes.has(i) && !failed.has(i)) mine.push(i);
+        for (let b = 0; b < mine.length; b += QUEUE_ADD_CHUNK) {
+          const batch = mine.slice(b, b + QUEUE_ADD_CHUNK);
+          const states = await Promise.all(batch.map((i) => queue.getJobState(`${runId}-${i}`)));
+          answered = performance.now();
+          const waiting = batch.filter((_, j) => NOT_STARTED_STATES.has(states[j]));
+          // 0: a worker took it meanwhile (it is locked): in flight.
+          const done = await Promise.all(waiting.map((i) => queue.remove(`${runId}-${i}`)));
+          answered = performance.now();
+          waiting.forEach((i, j) => {
+            if (done[j] === 1) {
+              removed++;
+              gone.add(i);
+            }
+          });
         }
+        await queue.close();
+      } catch (e) {
+        refused = (e as Error).message;
+        throw e;
       }
-      await queue.close();
     };
+    const t0Clean = performance.now();
     const clean = await withinGrace(cleanup(), QUEUE_CLOSE_GRACE_MS);
     const inFlight: number[] = [];
-    for (let i = 0; i < spec.episodes; i++) if (!outcomes.has(i) && !failed.has(i) && !gone.has(i)) inFlight.push(i);
+    for (let i = 0; i < queued; i++) if (!outcomes.has(i) && !failed.has(i) && !gone.has(i)) inFlight.push(i);
     if (!clean) {
       void events.disconnect().catch(() => {});
       void queue.disconnect().catch(() => {});
     }
-    stopped = { removed, inFlight, ...(clean ? {} : { cleanupTimedOut: true }) };
+    // The cause in words: an error from Redis, a Redis silent for the whole grace, or a removal
+    // Redis kept answering that did not finish in time (it said "did not answer" for all three).
+    const why = clean
+      ? undefined
+      : refused !== undefined
+        ? `Redis refused the cleanup (${refused})`
+        : answered > t0Clean
+          ? `removing this run's queued jobs did not finish within ${QUEUE_CLOSE_GRACE_MS / 1000} s (Redis answering)`
+          : `Redis did not answer within ${QUEUE_CLOSE_GRACE_MS / 1000} s`;
+    stopped = { removed, inFlight, ...(queued < spec.episodes ? { notQueued: spec.episodes - queued } : {}), ...(why ? { cleanupTimedOut: true as const, cleanupWhy: why } : {}) };
   } else {
     await events.close();
     await queue.close();
@@ -274,7 +326,7 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
  * fine; none means Redis lost this run's jobs (restarted without persistence, flushed); no answer
  * `misses` times in a row means Redis is gone. `lost` resolves with one line naming the URL.
  */
-function watchRedis(url: string, queue: Queue<EpisodeJob, JobResult>, runId: string, episodes: number, collected: (i: number) => boolean, o: QueueLiveness): { lost: Promise<string>; cancel(): void } {
+function watchRedis(url: string, queue: Queue<EpisodeJob, JobResult>, runId: string, episodes: number, queued: () => number, collected: (i: number) => boolean, o: QueueLiveness): { lost: Promise<string>; cancel(): void } {
   const every = o.intervalMs ?? QUEUE_LIVENESS_MS;
   const limit = o.misses ?? QUEUE_LIVENESS_MISSES;
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -287,8 +339,10 @@ function watchRedis(url: string, queue: Queue<EpisodeJob, JobResult>, runId: str
       while (next < episodes && collected(next)) next++;
       if (next < episodes) {
         let t: ReturnType<typeof setTimeout> | undefined;
+        // An episode not queued yet (chunks being added) has no job to find: Redis answering is enough.
+        const look = next < queued() ? queue.getJob(`${runId}-${next}`) : queue.client.then((c) => (c as unknown as Redis).ping()).then(() => true);
         const answer = await Promise.race([
-          queue.getJob(`${runId}-${next}`).then(
+          look.then(
             (job) => ({ job }),
             (e: unknown) => ({ error: (e as Error).message }),
           ),

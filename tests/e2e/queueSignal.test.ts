@@ -135,7 +135,7 @@ describe.runIf(hasRedis)('eval over a queue ended by a signal (real redis-server
       expect(r).not.toBe('still waiting 12 s after the stop');
       expect(performance.now() - t0).toBeLessThan(10_000);
       const s = (r as Awaited<typeof run>).stopped;
-      expect(s).toEqual({ removed: 0, inFlight: [0, 1, 2, 3, 4], cleanupTimedOut: true });
+      expect(s).toEqual({ removed: 0, inFlight: [0, 1, 2, 3, 4], cleanupTimedOut: true, cleanupWhy: 'Redis did not answer within 4 s' });
     } finally {
       if (!killed) await dead.stop();
     }

@@ -122,7 +122,7 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
     const r = await runQueueEval(o.queue, spec, progress, stop);
     outcomes.push(...r.outcomes);
     failed = r.failed.length;
-    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}), ...(r.stopped?.cleanupTimedOut ? { cleanup: cleanupNote(r.stopped.inFlight.length) } : {}) };
+    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}), ...(r.stopped?.notQueued ? { episodes_not_queued: r.stopped.notQueued } : {}), ...(r.stopped?.cleanupTimedOut ? { cleanup: cleanupNote(r.stopped.inFlight.length, r.stopped.cleanupWhy) } : {}) };
     if (r.lost) {
       // Redis went away under the run (docs/eval.md, "When Redis goes away mid-run"): the episodes
       // collected are scored as after a signal, the rest listed; one line on stderr, exit 1.
@@ -181,8 +181,8 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
 }
 
 /** The summary's note when Redis did not answer the stop's cleanup (src/eval/queue.ts, QUEUE_CLOSE_GRACE_MS). */
-function cleanupNote(n: number): string {
-  return `Redis did not answer within ${QUEUE_CLOSE_GRACE_MS / 1000} s: ${n} episode${n === 1 ? '' : 's'} of this run may remain queued or in flight (listed in episodes_in_flight)`;
+function cleanupNote(n: number, why = `Redis did not answer within ${QUEUE_CLOSE_GRACE_MS / 1000} s`): string {
+  return `${why}: ${n} episode${n === 1 ? '' : 's'} of this run may remain queued or in flight (listed in episodes_in_flight)`;
 }
 
 /**
