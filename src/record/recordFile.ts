@@ -3,7 +3,7 @@
  * written by the recorder's writer thread through the same file descriptor (threads share the
  * process's descriptors), and zstd for its chunks.
  */
-import { openSync, statSync, write as fsWrite } from 'node:fs';
+import { ftruncateSync, openSync, statSync, write as fsWrite } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { IWritable } from '@mcap/core';
 import { AxonError } from '../core/errors.ts';
@@ -25,9 +25,12 @@ export function openRecordFile(file: string): number {
 }
 
 /**
- * An IWritable over a plain file descriptor (closed by its owner, not here). `failAfterBytes`
- * (tests): a disk that fills up there: the write that crosses it writes up to it, then fails as
- * write(2) does on a full disk (ENOSPC), and so does every later one.
+ * An IWritable over a plain file descriptor (closed by its owner, not here). A write that fails
+ * (disk full, I/O error) after writing part of its buffer is cut back: the file is truncated to the
+ * end of the last whole write (shrinking a file needs no free space), so that it ends on a whole
+ * MCAP record and holds exactly `position()` bytes, the bytes the recorder counts (review R30 F1).
+ * `failAfterBytes` (tests): a disk that fills up there: the write that crosses it writes up to it,
+ * then fails as write(2) does on a full disk (ENOSPC), and so does every later one.
  */
 export class FdWritable implements IWritable {
   private pos = 0n;
@@ -39,6 +42,15 @@ export class FdWritable implements IWritable {
     return this.pos;
   }
   async write(buffer: Uint8Array): Promise<void> {
+    try {
+      await this.writeAll(buffer);
+    } catch (e) {
+      this.cutBack();
+      throw e;
+    }
+    this.pos += BigInt(buffer.byteLength);
+  }
+  private async writeAll(buffer: Uint8Array): Promise<void> {
     let off = 0;
     if (this.failAfterBytes !== undefined && Number(this.pos) + buffer.byteLength > this.failAfterBytes) {
       const room = Math.max(0, this.failAfterBytes - Number(this.pos));
@@ -50,7 +62,14 @@ export class FdWritable implements IWritable {
         fsWrite(this.fd, buffer, off, buffer.byteLength - off, null, (err, n) => (err ? reject(err) : resolve(n))),
       );
     }
-    this.pos += BigInt(buffer.byteLength);
+  }
+  /** The part of a failed write that reached the file, removed. A file that cannot be truncated (/dev/full, a pipe) is left as it is: its reader stops at the cut record. */
+  private cutBack(): void {
+    try {
+      ftruncateSync(this.fd, Number(this.pos));
+    } catch {
+      // Nothing more to do: the write's own error is the one reported.
+    }
   }
 }
 

@@ -98,6 +98,9 @@ let failure: Error | undefined;
 /** Ticks whose messages are all in the file; ticks with a message in the open chunk, from the first of them (time s, seq). */
 let ticksOnDisk = 0;
 let pendingTicks = 0;
+/** Chunks in the file, and messages added since the last one (in McapWriter's open chunk). */
+let chunksOnDisk = 0;
+let unchunked = 0;
 let pendingFromS = 0;
 let pendingFromSeq = 0;
 /** The tick being written (time s, seq). */
@@ -125,6 +128,8 @@ function begin(data: RecorderWorkerData): void {
   failure = undefined;
   ticksOnDisk = 0;
   pendingTicks = 0;
+  chunksOnDisk = 0;
+  unchunked = 0;
   closing = undefined;
   wake = undefined;
 }
@@ -144,12 +149,27 @@ function lostFrom(): { lostFromS?: number; lostFromSeq?: number } {
  * Adds one message; when that wrote a chunk (the file grew), every message added so far is in the
  * file. `ofTick`: the message is one of the current tick's and `last` says whether it is its last;
  * a chunk cut inside a tick leaves that tick pending.
+ *
+ * Also when the add then failed: McapWriter writes a chunk, then its message index records, in two
+ * writes, and a disk that fills up between them leaves the chunk whole in the file (FdWritable cuts
+ * a failed write back to the last whole one, so the file grew only by whole records): its ticks are
+ * read back by `replay` and `export`, so they count as written (review R30 F1: they were reported lost).
  */
 async function add(m: Parameters<McapWriter['addMessage']>[0], ofTick: boolean, last: boolean): Promise<void> {
   const before = writable.position();
-  await writer!.addMessage(m);
-  if (writable.position() === before) return;
-  if (ofTick && !last) {
+  unchunked++;
+  try {
+    await writer!.addMessage(m);
+  } finally {
+    if (writable.position() !== before) chunkWritten(ofTick && !last);
+  }
+}
+
+/** A chunk reached the file: every tick pending is in it, but for the current one when `midTick` (its later messages are not). */
+function chunkWritten(midTick: boolean): void {
+  chunksOnDisk++;
+  unchunked = 0;
+  if (midTick) {
     ticksOnDisk += pendingTicks - 1;
     pendingTicks = 1;
     pendingFromS = tickS;
@@ -297,9 +317,15 @@ async function finish(episode: unknown): Promise<void> {
         while (events.length > 0) await writeEvent(events.shift()!, last);
       }
       if (episode !== undefined) await writer.addMetadata({ name: metadataNames.episode, metadata: new Map([['json', JSON.stringify(episode)]]) });
-      await writer.end();
-      ticksOnDisk += pendingTicks;
-      pendingTicks = 0;
+      // end() writes the open chunk first: once the file has grown, its ticks are in it, even if
+      // its message index or the summary and footer after it then fail (the reader warns: no footer).
+      const before = writable.position();
+      const chunkOpen = unchunked > 0;
+      try {
+        await writer.end();
+      } finally {
+        if (writable.position() !== before && chunkOpen) chunkWritten(false);
+      }
     }
   } catch (e) {
     fail(e);
@@ -308,7 +334,8 @@ async function finish(episode: unknown): Promise<void> {
     kind: 'closed',
     messages,
     events: eventCount,
-    chunks: Number(writer?.statistics?.chunkCount ?? 0),
+    // Those in the file (McapWriter's statistics count a chunk whose write failed too).
+    chunks: chunksOnDisk,
     bytes: Number(writable.position()),
     written: ticksOnDisk,
     ...(failure ? { error: failure.message, ...lostFrom() } : {}),
