@@ -3,7 +3,7 @@ export { attachRecorder, loadZstd, openRecordFile, prepareRecorderThread } from 
 export type { Recorder, RecorderOptions, RecorderSummary, RecordingFailure, RecordingMeta, RecordedEpisode } from './McapRecorder.ts';
 export { readRecording } from './readRecording.ts';
 export type { Recording, RecordedTick } from './readRecording.ts';
-export { comparePolicy, recordingSummary, recordedManifest, recordedSpec } from './replay.ts';
+export { assertRecording, comparePolicy, recordingSummary, recordedManifest, recordedSpec } from './replay.ts';
 export type { PolicyDiff, JointDiff } from './replay.ts';
 export { topics, metadataNames, schemas } from './channels.ts';
 export * from './playback.ts';

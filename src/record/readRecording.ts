@@ -73,8 +73,13 @@ export interface Recording {
   readonly channels: Record<string, number>;
   readonly compression: string[];
   readonly chunks: number;
-  /** The file ended before its footer (killed run or cut copy). */
+  /**
+   * The read stopped before the file's footer: the file ends there (a killed run or a cut copy) or,
+   * with `unreadableFrom`, a record there could not be read (a chunk failing its CRC).
+   */
   readonly truncated: boolean;
+  /** Where the record that could not be read starts (the read stopped there, with a warning saying why); absent when none. */
+  readonly unreadableFrom?: number;
   /**
    * What a policy's actions are compared with on replay: the recorded raw action (default), or the
    * command sent after safety ('sent': a dataset keeps no raw action).
@@ -118,6 +123,9 @@ export async function readRecording(file: string): Promise<Recording> {
   let current: Partial | undefined;
   let parsedBytes = 0;
   let sawHeader = false;
+  let unreadableFrom: number | undefined;
+  /** The start of the chunk just read, until a record in it is: a read error then is that chunk's (decompression, CRC). */
+  let chunkAt: number | undefined;
 
   const finishTick = () => {
     if (current === undefined) return;
@@ -143,7 +151,9 @@ export async function readRecording(file: string): Promise<Recording> {
     for (;;) {
       record = reader.nextRecord();
       if (record === undefined) break;
+      const start = parsedBytes;
       parsedBytes = bytes.byteLength - reader.bytesRemaining();
+      chunkAt = record.type === 'Chunk' ? start : undefined;
       switch (record.type) {
         case 'Header':
           sawHeader = true;
@@ -196,12 +206,15 @@ export async function readRecording(file: string): Promise<Recording> {
     // A message or metadata record that is not what axon writes is bad input (RECORD_READ); what
     // the MCAP reader throws (a chunk failing its CRC, a bad record) ends the read with a warning.
     if (e instanceof AxonError) throw e;
-    warnings.push(`${file}: unreadable after byte ${parsedBytes} (${(e as Error).message}); read up to the last good chunk`);
+    unreadableFrom = chunkAt ?? parsedBytes;
+    warnings.push(`${file}: unreadable from byte ${unreadableFrom}${chunkAt !== undefined ? ', a chunk' : ''} (${(e as Error).message}); read up to the last good chunk, ${ticks.length} ticks`);
   }
   if (!sawHeader) throw new AxonError('RECORD_READ', file, 'is not an MCAP file (no header)', 'an MCAP file written by --record');
   finishTick();
   const truncated = !reader.done();
-  if (truncated)
+  // Only when the bytes simply ran out: after a read error the footer may well be there (review R30
+  // F2: a corrupt chunk mid-file was called a cut copy), and the warning above says what happened.
+  if (truncated && unreadableFrom === undefined)
     warnings.unshift(
       `${file}: the file ends without its MCAP footer (a killed run or a cut copy): read up to its last complete chunk, ` +
         `${ticks.length} ticks; ${bytes.byteLength - parsedBytes} bytes after byte ${parsedBytes} were ignored`,
@@ -225,6 +238,7 @@ export async function readRecording(file: string): Promise<Recording> {
     compression: [...compression],
     chunks,
     truncated,
+    ...(unreadableFrom !== undefined ? { unreadableFrom } : {}),
     warnings,
   };
 }

@@ -37,14 +37,35 @@ export interface PolicyDiff {
   readonly warnings: string[];
 }
 
-/** The recording's spec, or a clear error when it has none. */
+/**
+ * The recording's spec, or a clear error when it has none (RECORD_READ: every file axon --record
+ * writes starts with it, so a file without it is not one, or was cut before it).
+ */
 export function recordedSpec(r: Recording): RobotSpec {
-  if (r.spec === undefined) throw new AxonError('RECORD_READ', r.file, `has no ${'axon.robot_spec'} metadata`, 'a recording written by axon --record');
+  if (r.spec === undefined)
+    throw new AxonError('RECORD_READ', r.file, `has no ${'axon.robot_spec'} metadata${r.unreadableFrom !== undefined ? `: unreadable from byte ${r.unreadableFrom}, before it` : r.truncated ? `: the file ends before it, after ${r.bytes} bytes, without its MCAP footer (a killed run or a cut copy)` : ''}`, 'a recording written by axon --record');
   // A robot that reported its base's centre of mass, in a file that did not keep it (a dataset):
   // the replayed robot does not give it, so a model that reads it is refused, not fed undefined.
   const base = r.ticks[0]?.observation.base;
   if (r.spec.sensors.baseCom === true && base?.comLinearVelocity === undefined) return { ...r.spec, sensors: { ...r.spec.sensors, baseCom: false } };
   return r.spec;
+}
+
+/**
+ * What `axon replay FILE` refuses before summarising (RECORD_READ, exit 2), as `export` refuses it:
+ * a file without the robot spec (recordedSpec), and one whose read stopped before its footer with
+ * no complete tick (a run killed in its first second, a cut copy, a first chunk unreadable). A whole
+ * file with no tick (a run that ended before its first) is a recording and is summarised.
+ */
+export function assertRecording(r: Recording): void {
+  recordedSpec(r);
+  if (r.truncated && r.ticks.length === 0)
+    throw new AxonError(
+      'RECORD_READ',
+      r.file,
+      `has no complete tick: ${r.unreadableFrom !== undefined ? `unreadable from byte ${r.unreadableFrom}` : `the file ends after ${r.bytes} bytes without its MCAP footer (a killed run or a cut copy)`}`,
+      'a recording with at least one complete tick',
+    );
 }
 
 /** The recording's model manifest, validated. */
@@ -146,6 +167,8 @@ export function recordingSummary(r: Recording) {
     chunks: r.chunks,
     compression: r.compression,
     truncated: r.truncated,
+    // The read stopped at a record it could not read (a chunk failing its CRC): where that record starts.
+    ...(r.unreadableFrom !== undefined ? { unreadable_from: r.unreadableFrom } : {}),
     warnings: r.warnings,
   };
 }

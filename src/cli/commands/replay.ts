@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError } from '@commander-js/extra-typings';
-import { readRecording, recordingSummary, comparePolicy, recordedSpec, recordingLength, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
+import { assertRecording, readRecording, recordingSummary, comparePolicy, recordedSpec, recordingLength, Playback, type PolicyDiff, type Recording } from '../../record/index.ts';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mjcfRecordedLinks, urdfRecordedLinks } from '../linkTree.ts';
 import { parseUrdf } from '../../../sim/urdf/parseUrdf.ts';
@@ -63,6 +63,10 @@ export function replayCommand() {
       if (o.episode !== undefined && existsSync(file) && statSync(file).isDirectory()) throw new AxonError('DATASET_READ', file, 'has no meta/info.json', 'a LeRobotDataset v3.0 folder for --episode');
       if (o.episode !== undefined) throw new UsageError('--episode', 'applies to a dataset', 'a LeRobotDataset folder (an MCAP file is one episode)');
       const rec = await readRecording(file);
+      // A file without the robot spec every recording starts with (cut before it, or not axon's), or
+      // cut before its first complete tick, is refused as export refuses it, before its warnings: one
+      // line, exit 2 (review R30 F3).
+      assertRecording(rec);
       for (const w of rec.warnings) process.stderr.write(`axon replay: warning: ${w}\n`);
       if (o.view) await playInViewer(rec, o);
       const summary: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } } = recordingSummary(rec);
@@ -105,7 +109,7 @@ async function recordedLinksFor(rec: Recording, m: ModelManifest, o: { urdf?: st
 /** The human summary of `axon replay FILE`; the recorded names (a bridged server's robot, say) printed escaped (src/core/printable.ts). */
 export function printHuman(s: ReturnType<typeof recordingSummary> & { policy_diff?: PolicyDiff & { policy: string } }): void {
   console.log(`${printable(s.file)}: ${printable(s.robot ?? '?')}${s.physics ? ` (${s.physics === 'mujoco' ? 'MuJoCo' : 'cannon-es'})` : ''} under ${printable(s.policy ?? '?')}, ${s.ticks} ticks (seq ${s.first_seq}..${s.last_seq}${s.gaps ? `, ${s.gaps} gaps` : ''}), ${s.duration_s} s`);
-  console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.truncated ? ', TRUNCATED (no footer)' : ''}`);
+  console.log(`  ${s.bytes} bytes, ${s.chunks} chunks (${s.compression.join(', ') || 'none'})${s.unreadable_from !== undefined ? `, UNREADABLE from byte ${s.unreadable_from} (read up to there)` : s.truncated ? ', TRUNCATED (no footer)' : ''}`);
   const w = s.world_model;
   if (w) console.log(`  world model (${w.mode}): predicted trajectory of ${w.horizon} × ${w.dt} s on ${w.predicted_ticks} ticks, state [${w.state.join(', ')}]`);
   const vc = s.velocity_command;
