@@ -63,9 +63,10 @@ export type ToRecorderWorker =
  */
 export type RecorderWorkerClosed = { kind: 'closed'; messages: number; events: number; chunks: number; bytes: number; written: number; error?: string; lostFromS?: number; lostFromSeq?: number };
 /**
- * The first write that failed (disk full, I/O error), posted at once, not at close: `lostFromS` /
- * `lostFromSeq` is the first tick not in the file (its chunk was not written); later ticks are
- * freed unwritten. Absent when only the footer was lost.
+ * The first write that failed (disk full, I/O error), posted at once, not at close (when every tick
+ * so far is in the file, with the next tick): `lostFromS` / `lostFromSeq` is the first tick not in
+ * the file (its chunk was not written); later ticks are freed unwritten. Absent when only the footer
+ * was lost.
  */
 export type RecorderWorkerFailed = { kind: 'failed'; error: string; lostFromS?: number; lostFromSeq?: number };
 /** `opened`: the thread has taken the recording (sent before it touches the ring or the file). */
@@ -95,6 +96,8 @@ let channelIds: Record<Topic, number> | undefined;
 let messages = 0;
 let eventCount = 0;
 let failure: Error | undefined;
+/** The failure is kept, not yet posted: it came with every tick so far in the file, and the first lost is the next (drain). */
+let failureUnposted = false;
 /** Ticks whose messages are all in the file; ticks with a message in the open chunk, from the first of them (time s, seq). */
 let ticksOnDisk = 0;
 let pendingTicks = 0;
@@ -126,6 +129,7 @@ function begin(data: RecorderWorkerData): void {
   messages = 0;
   eventCount = 0;
   failure = undefined;
+  failureUnposted = false;
   ticksOnDisk = 0;
   pendingTicks = 0;
   chunksOnDisk = 0;
@@ -134,11 +138,22 @@ function begin(data: RecorderWorkerData): void {
   wake = undefined;
 }
 
-/** Keeps the first failure and tells the loop's thread at once (it says so while the run goes on). */
-function fail(e: unknown): void {
+/**
+ * Keeps the first failure and tells the loop's thread at once (it says so while the run goes on),
+ * with the first tick the file lacks. `later`: more ticks may come (a failure mid-run); when every
+ * tick so far is in the file (a chunk's index failed after its last tick: add()), the first lost is
+ * the next one, told when drain() frees it, or at close.
+ */
+function fail(e: unknown, later = false): void {
   if (failure !== undefined) return;
   failure = e instanceof Error ? e : new Error(String(e));
-  port.postMessage({ kind: 'failed', error: failure.message, ...lostFrom() } satisfies FromRecorderWorker);
+  if (later && pendingTicks === 0) failureUnposted = true;
+  else postFailed();
+}
+
+function postFailed(): void {
+  failureUnposted = false;
+  port.postMessage({ kind: 'failed', error: failure!.message, ...lostFrom() } satisfies FromRecorderWorker);
 }
 
 function lostFrom(): { lostFromS?: number; lostFromSeq?: number } {
@@ -287,7 +302,7 @@ async function writeTick(L: Layout, b: number): Promise<void> {
   }
 }
 
-/** Encodes every filled slot; after a failure (posted at once: fail()), only frees them. */
+/** Encodes every filled slot; after a failure (fail()), only frees them, the first of them telling where the file's ticks end when fail() could not. */
 async function drain(): Promise<void> {
   const L = layout!;
   while (Atomics.load(control, C_COUNT) > 0) {
@@ -295,8 +310,15 @@ async function drain(): Promise<void> {
       try {
         await writeTick(L, head * L.stride);
       } catch (e) {
-        fail(e);
+        fail(e, true);
       }
+    } else if (failureUnposted) {
+      // The first tick freed unwritten: where the file's ticks end.
+      const b = head * L.stride;
+      pendingTicks = 1;
+      pendingFromS = rows![b + F_TIME];
+      pendingFromSeq = rows![b + F_SEQ];
+      postFailed();
     }
     head = (head + 1) % capacity;
     Atomics.sub(control, C_COUNT, 1);
@@ -304,6 +326,7 @@ async function drain(): Promise<void> {
 }
 
 async function finish(episode: unknown): Promise<void> {
+  if (failureUnposted) postFailed(); // no tick after it: only the footer is lost
   try {
     if (failure === undefined) {
       if (writer === undefined && layout !== undefined) await start(layout, head * layout.stride);
