@@ -16,10 +16,11 @@
  * A write that fails mid-run (disk full, an I/O error) is posted by the writer thread at once and
  * handed to `onFailure` off the tick; the loop goes on (a recording must not stop a robot mid-motion),
  * its later ticks are counted, not copied, and close() resolves with the failure in its summary
- * (`error`, `lost_from_s`), as it does when the writer thread died or stopped answering
- * (docs/cli.md "Exit codes").
+ * (`error`, `lost_from_s`), as it does when the writer thread died or stopped answering, or when
+ * the file was removed or replaced during the run (checked at close: the descriptor is written to
+ * the end whatever became of its path) (docs/cli.md "Exit codes").
  */
-import { closeSync } from 'node:fs';
+import { closeSync, fstatSync, statSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import { stageNames } from '../loop/TickRecord.ts';
@@ -263,6 +264,9 @@ export function attachRecorder(
   let tail = 0;
   let ticks = 0;
   let dropped = 0;
+  /** The first tick's run time (s) and seq: where a recording whose file was removed lacks ticks from. */
+  let firstS = 0;
+  let firstSeq = 0;
   let eventsSeen = 0;
   const pendingEvents: SafetyEvent[] = [];
   let eventsScheduled = false;
@@ -278,7 +282,10 @@ export function attachRecorder(
 
   // ---- on the tick: copy numbers only -------------------------------------------------------
   const onRecord = (rec: TickRecord): void => {
-    ticks++;
+    if (ticks++ === 0) {
+      firstS = rec.time;
+      firstSeq = rec.seq;
+    }
     if (failure !== undefined) return; // nothing more reaches the file: counted in `dropped` at close
     if (layout === undefined) {
       layout = makeLayout(rec, w?.trace, meta.command !== undefined);
@@ -412,6 +419,31 @@ export function attachRecorder(
         // A clean finish hands the thread back for the next recording (unref'd); anything else terminates it.
         await releaseWriterThread(thread, last !== null && last !== undefined && last.error === undefined);
         // The writer thread is done with the file (its writes finished, or it is gone): the file is closed here, where it was opened.
+        // Written to the end, but no longer at its path (a tmp cleaner, `rm -rf runs/`, a copy over
+        // it): a failed recording, none of its ticks where the summary says (review R30 F4).
+        const unlinked = last?.error === undefined ? linkLost(fd, file) : undefined;
+        if (unlinked !== undefined) {
+          try {
+            closeSync(fd);
+          } catch {
+            // the file is lost already: that is the error said
+          }
+          failed({ error: unlinked }, false);
+          return {
+            file,
+            ticks,
+            received: ticks,
+            written: 0,
+            dropped: ticks,
+            events: last?.events ?? 0,
+            messages: last?.messages ?? 0,
+            chunks: last?.chunks ?? 0,
+            bytes: last?.bytes ?? 0,
+            compression,
+            error: unlinked,
+            ...(ticks > 0 ? { lost_from_s: firstS, lost_from_seq: firstSeq } : {}),
+          };
+        }
         let closeError: string | undefined;
         try {
           closeSync(fd);
@@ -449,6 +481,23 @@ export function attachRecorder(
       return closed;
     },
   };
+}
+
+/**
+ * Undefined while `file` still names the recording's file (the descriptor's: same device and
+ * inode); else why not: no file at that path now, or another one. A device or
+ * a pipe given as the file (/dev/full, /dev/stdout) is not checked.
+ */
+function linkLost(fd: number, file: string): string | undefined {
+  try {
+    const own = fstatSync(fd);
+    if (!own.isFile()) return undefined;
+    const now = statSync(file, { throwIfNoEntry: false });
+    if (now !== undefined && now.dev === own.dev && now.ino === own.ino) return undefined;
+    return `${file} was removed or replaced during the run (${now === undefined ? 'no file at that path now' : 'another file at that path now'}): none of the ticks written to it are there`;
+  } catch {
+    return undefined; // cannot tell: the write errors, if any, say what happened
+  }
 }
 
 function lostOf(m: RecorderWorkerFailed | RecorderWorkerClosed): { lostFromS?: number; lostFromSeq?: number } {
