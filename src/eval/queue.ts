@@ -55,13 +55,27 @@ export function parseQueueUrl(url: string, flag = '--queue'): { host: string; po
  * alone, so a peer that accepts and never answers (a wedged Redis, another service on the port, a
  * firewall completing the handshake) hung `axon worker` and `eval --queue` with no word.
  */
+/** The URL as printed: a password in it replaced by ***. */
+function withoutPassword(url: string): string {
+  try {
+    const u = new URL(url);
+    if (!u.password) return url;
+    u.password = '***';
+    return u.toString();
+  } catch {
+    return url;
+  }
+}
+
 export async function checkRedis(url: string, flag = '--queue', timeoutMs = 3000): Promise<void> {
   const c = parseQueueUrl(url, flag);
+  url = withoutPassword(url); // what the messages below print
   // db 0 and no ready check here: the SELECT and the PING below are checked, in that order of
   // need (ioredis' own SELECT on connect failed silently, and its ready check's INFO crashed on a
   // peer that echoes).
   const r = new Redis({ host: c.host, port: c.port, password: c.password, lazyConnect: true, connectTimeout: timeoutMs, commandTimeout: timeoutMs, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false, enableReadyCheck: false });
-  r.on('error', () => {});
+  let refused: Error | undefined; // what the server said on connect (a wrong password's WRONGPASS), before the stream closed
+  r.on('error', (e: Error) => (refused ??= e));
   let timer: ReturnType<typeof setTimeout> | undefined;
   const silent = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new UsageError(flag, `no answer from Redis at ${url} within ${timeoutMs / 1000} s (the connection was accepted, the PING never answered)`, 'a running Redis server')), timeoutMs);
@@ -70,7 +84,8 @@ export async function checkRedis(url: string, flag = '--queue', timeoutMs = 3000
     await Promise.race([(async () => {
       await r.connect();
       // A peer that is no Redis but answers (an echo, another protocol) passed a bare ping().
-      const pong: unknown = await r.ping().catch((e: Error) => `an error: ${e.message}`);
+      // An error reply (NOAUTH, WRONGPASS, LOADING) is a Redis that refused: said below, not "not a Redis server".
+      const pong: unknown = await r.ping();
       if (pong !== 'PONG') throw new UsageError(flag, `${url} answered PING with ${JSON.stringify(pong).slice(0, 60)}, not PONG: not a Redis server`, 'a running Redis server');
       // A database the server does not have (`/99` of 16) was accepted and the worker used db 0:
       // it drained another queue while the eval on "db 99" waited forever.
@@ -84,7 +99,9 @@ export async function checkRedis(url: string, flag = '--queue', timeoutMs = 3000
     })(), silent]);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(flag, `cannot reach Redis at ${url} (${(e as Error).message})`, 'a running Redis server');
+    const why = refused && /NOAUTH|WRONGPASS|invalid password/.test(refused.message) ? refused.message : (e as Error).message;
+    if (/NOAUTH|WRONGPASS|invalid password/.test(why)) throw new UsageError(flag, `Redis at ${url} refused this client: ${why}`, "the server's password in the URL (redis://:PASSWORD@host:port or redis://USER:PASSWORD@host:port)");
+    throw new UsageError(flag, `cannot reach Redis at ${url} (${why})`, 'a running Redis server');
   } finally {
     clearTimeout(timer);
     r.disconnect();

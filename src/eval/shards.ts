@@ -153,14 +153,17 @@ export function mergeShards(files: readonly string[]): { summary: EvalSummary; s
   });
   const spec = shards[0].s.spec;
   const first = shards[0];
+  const hashes = (s: (typeof shards)[number]['s']) => [['model_hash', 'policy', s.spec.session.policy], ['world_model_hash', 'world model', s.spec.session.worldModel?.dir]] as const;
   for (const { f, s } of shards) {
+    // A shard of an older axon (no hash) first: its spec compares unlike a hashed one's (runOf), so "another run" would hide why.
+    for (const [key, what] of hashes(s))
+      if ((first.s[key] === undefined) !== (s[key] === undefined))
+        throw new UsageError('<files>', `${first.s[key] === undefined ? first.f : f} carries no ${what} hash (written by an older axon eval --shard) and ${first.s[key] === undefined ? f : first.f} does: their ${what} contents cannot be compared`, 'shards all written by this axon (rerun the older ones)');
     if (JSON.stringify(runOf(s)) !== JSON.stringify(runOf(first.s))) throw new UsageError('<files>', `${f} is from another run than ${first.f} (robot, policy, seed, episodes or options differ)`);
     // The same folder path may hold other weights on another pod (another image or checkout).
-    for (const [key, what, dir] of [['model_hash', 'policy', s.spec.session.policy], ['world_model_hash', 'world model', s.spec.session.worldModel?.dir]] as const) {
+    for (const [key, what, dir] of hashes(s)) {
       const a = first.s[key], b = s[key];
-      if (a === b) continue;
-      if (a === undefined || b === undefined)
-        throw new UsageError('<files>', `${a === undefined ? first.f : f} carries no ${what} hash (written by an older axon eval --shard) and ${a === undefined ? f : first.f} does: their ${what} contents cannot be compared`, 'shards all written by this axon (rerun the older ones)');
+      if (a === b || a === undefined || b === undefined) continue;
       throw new UsageError('<files>', `${f} ran ${what} ${dir} with sha256 ${b.slice(0, 12)}, ${first.f} with sha256 ${a.slice(0, 12)}: not the same ${what}`, `shards of one run, all with the same ${what} contents`);
     }
   }

@@ -42,6 +42,20 @@ describe.runIf(hasRedis)('--queue start-up check (real redis-server)', () => {
     await expect(checkRedis(`redis://127.0.0.1:${echoPort}`)).rejects.toThrow('not PONG: not a Redis server');
   });
 
+  it('a Redis that needs a password is said to, not called "not a Redis server", and the password is not printed', async () => {
+    const locked = await startRedis(['--requirepass', 'sesame']);
+    try {
+      await expect(checkRedis(locked.url)).rejects.toThrow(`--queue: Redis at ${locked.url} refused this client: NOAUTH`);
+      const wrong = `redis://:wrong-pw@127.0.0.1:${locked.port}`;
+      const e = await checkRedis(wrong).then(() => undefined, (x: Error) => x);
+      expect(e?.message).toContain(`Redis at redis://:***@127.0.0.1:${locked.port} refused this client: WRONGPASS`);
+      expect(e?.message).not.toContain('wrong-pw');
+      await expect(checkRedis(`redis://:sesame@127.0.0.1:${locked.port}`)).resolves.toBeUndefined();
+    } finally {
+      await locked.stop();
+    }
+  });
+
   it('axon worker --queue URL/99: one line, exit 2', () => {
     const r = runAxon(['worker', '--queue', `${redis.url}/99`], 30_000);
     expect(r.code, r.stdout + r.stderr).toBe(2);

@@ -16,11 +16,12 @@ export async function freePort(): Promise<number> {
 }
 
 /** A throw-away redis-server on a free loopback port, no persistence. */
-export async function startRedis(): Promise<{ url: string; port: number; stop(): Promise<void> }> {
+/** @param extra more redis-server arguments (e.g. ['--requirepass', 'pw']: the ping below then reads NOAUTH, which is up too) */
+export async function startRedis(extra: readonly string[] = []): Promise<{ url: string; port: number; stop(): Promise<void> }> {
   const port = await freePort();
-  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+  const proc: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', ...extra], { stdio: 'ignore' });
   for (let i = 0; i < 100; i++) {
-    if (spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString().includes('PONG')) break;
+    if (/PONG|NOAUTH/.test(spawnSync('redis-cli', ['-p', String(port), 'ping']).stdout?.toString() ?? '')) break;
     await sleep(50);
   }
   return {

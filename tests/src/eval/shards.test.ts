@@ -56,6 +56,12 @@ describe('eval merge', () => {
     expect(() => mergeShards([a, b, c, d])).toThrow(`<files>: ${c} ran policy models/cartpole-balance with sha256 bbbbbbbbbbbb, ${a} with sha256 aaaaaaaaaaaa: not the same policy`);
   });
 
+  it('a shard of an older axon (no hash) beside a hashed one is named as such, not as "another run"', () => {
+    const [a, b] = shards([0, 1], 2);
+    writeShard(a, { ...JSON.parse(readFileSync(a, 'utf8')), model_hash: 'a'.repeat(64) });
+    expect(() => mergeShards([a, b])).toThrow(`<files>: ${b} carries no policy hash (written by an older axon eval --shard) and ${a} does: their policy contents cannot be compared`);
+  });
+
   it('refuses shards that ran other world-model contents (R29 F2/F3)', () => {
     const wmSpec: EvalSpec = { ...spec, session: { ...spec.session, worldModel: { dir: 'models/cartpole-wm', mode: 'shield' } } };
     const [a, b] = shards([0, 1], 2);
