@@ -27,6 +27,12 @@ import { JointLimits } from '../safety/JointLimits.ts';
 import { ObservationCheck } from '../safety/ObservationCheck.ts';
 import type { ResolvedSafetyConfig } from '../safety/safetyConfig.ts';
 
+/**
+ * How far past its range (rad | m) a leader reading must be to be counted in pastRange(): a servo held
+ * at its calibrated end reads, in float32, up to about 1e-6 past a limit rounded to 6 decimals.
+ */
+const PAST_RANGE_TOLERANCE = 1e-5;
+
 export class LeaderReadingCheck {
   private readonly _check: ObservationCheck;
   /** The leader reading in follower order (positions only: a leader's velocity is not a target). */
@@ -72,7 +78,7 @@ export class LeaderReadingCheck {
     for (let i = 0; i < map.length; i++) {
       const v = (raw[i] = p[map[i]]);
       const c = !Number.isFinite(v) ? v : v < lo[i] ? lo[i] : v > hi[i] ? hi[i] : v; // NaN, ±Inf stay: the check refuses them
-      if (c !== v && c === c) this._past[i]++;
+      if (c === c && Math.abs(v - c) > PAST_RANGE_TOLERANCE) this._past[i]++; // not a float32 reading of the end itself
       q[i] = out[i] = c;
     }
     this._obs.time = time;

@@ -35,7 +35,7 @@ describe('a teleop leader past its calibrated range', () => {
     const c = check();
     const r = feed(c, steps);
     expect(r.every((x) => x.ok)).toBe(true); // was: refused from 1.85 on (past 1.75 by more than 0.1)
-    expect(c.pastRange()).toEqual({ gripper: steps.filter(([g]) => Math.fround(g) > Math.fround(1.75)).length }); // counted for the summary's leader_past_range
+    expect(c.pastRange()).toEqual({ gripper: steps.filter(([g]) => Math.fround(g) - 1.75 > 1e-5).length }); // counted for the summary's leader_past_range
     expect(r.at(-1)!.gripper).toBeCloseTo(1.75, 5);
     expect(r[10].gripper).toBeCloseTo(1.7, 5); // inside: as read
   });
@@ -57,5 +57,13 @@ describe('a teleop leader past its calibrated range', () => {
     ]);
     expect(r.map((x) => x.ok)).toEqual([true, false]);
     expect(r[1].reason).toMatch(/^gripper = /);
+  });
+
+  it('a leader held at its calibrated end is not counted past its range (its float32 reading sits up to 1e-6 past a 6-decimal limit)', () => {
+    const end: RobotSpec = { ...leader, joints: [joint('gripper', -0.17, 1.460349), leader.joints[1]] } as RobotSpec;
+    const c = new LeaderReadingCheck(end, Int32Array.from([1, 0]), resolveSafetyConfig(period, liveSafetyConfig), period);
+    const r = feed(c, Array.from({ length: 50 }, (): [number, number] => [1.460349678993225, 0]));
+    expect(r.every((x) => x.ok)).toBe(true);
+    expect(c.pastRange()).toEqual({}); // was { gripper: 50 }
   });
 });
