@@ -5,10 +5,11 @@
  * ended it with exit 0), and the worker printed raw BullMQ stack traces.
  */
 import { describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
+import { startAxon } from '../helpers/cli.ts';
 import { parseQueueUrl, QUEUE_NAME, runQueueEval } from '../../src/eval/queue.ts';
 import type { EvalSpec } from '../../src/eval/types.ts';
 
@@ -30,13 +31,7 @@ async function queued(url: string, n: number): Promise<void> {
 const flushall = (port: number) => spawnSync('redis-cli', ['-p', String(port), 'flushall']);
 const notHung = <T>(p: Promise<T>, ms: number) => Promise.race([p, sleep(ms).then(() => 'still waiting' as const)]);
 
-function start(args: string[]): { p: ChildProcess; out: () => string } {
-  const p = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout!.on('data', (d) => (out += d));
-  p.stderr!.on('data', (d) => (out += d));
-  return { p, out: () => out };
-}
+const start = startAxon;
 const exited = (p: ChildProcess) =>
   p.exitCode !== null || p.signalCode !== null ? Promise.resolve(p.exitCode) : new Promise<number | null>((r) => p.once('exit', (code) => r(code)));
 

@@ -5,21 +5,16 @@
  * the lock lapsed (30 s by default) before any other worker could take it.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { hasRedis, startRedis } from '../helpers/redis.ts';
+import { startAxon } from '../helpers/cli.ts';
 import { parseQueueUrl, QUEUE_NAME, runQueueEval, startQueueWorker } from '../../src/eval/queue.ts';
 import { sessions } from '../../sim/session/index.ts';
 import type { EvalSpec } from '../../src/eval/types.ts';
 
-function start(args: string[]): { p: ChildProcess; out: () => string } {
-  const p = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  p.stdout!.on('data', (d) => (out += d));
-  p.stderr!.on('data', (d) => (out += d));
-  return { p, out: () => out };
-}
+const start = startAxon;
 
 const exited = (p: ChildProcess) =>
   p.exitCode !== null || p.signalCode !== null ? Promise.resolve({ code: p.exitCode, signal: p.signalCode }) : new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => p.once('exit', (code, signal) => r({ code, signal })));

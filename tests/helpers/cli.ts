@@ -1,5 +1,5 @@
 /** Runs the `axon` CLI (bin/axon.js) as a user would, for the end-to-end tests. */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 
 export interface CliRun {
   /** Exit code; null when the process was killed (it ran past the timeout: a hang fails the test). */
@@ -18,3 +18,12 @@ export function runAxon(args: readonly string[], timeoutMs = 120_000, env?: Node
 
 /** `axon ARGS` with the default timeout (120 s). */
 export const axon = (...args: string[]): CliRun => runAxon(args);
+
+/** Starts `axon ARGS` in the background: the process and its stdout and stderr so far, interleaved. */
+export function startAxon(args: readonly string[]): { p: ChildProcess; out: () => string } {
+  const p = spawn(process.execPath, ['bin/axon.js', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  p.stdout!.on('data', (d) => (out += d));
+  p.stderr!.on('data', (d) => (out += d));
+  return { p, out: () => out };
+}
