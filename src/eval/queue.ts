@@ -55,8 +55,8 @@ export function parseQueueUrl(url: string, flag = '--queue'): { host: string; po
  * alone, so a peer that accepts and never answers (a wedged Redis, another service on the port, a
  * firewall completing the handshake) hung `axon worker` and `eval --queue` with no word.
  */
-/** The URL as printed: a password in it replaced by ***. */
-function withoutPassword(url: string): string {
+/** The URL as printed (start-up check, liveness, worker errors): a password in it replaced by ***. */
+export function withoutPassword(url: string): string {
   try {
     const u = new URL(url);
     if (!u.password) return url;
@@ -185,6 +185,7 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   const connection = parseQueueUrl(url);
   if (!spec.session.policy) throw new UsageError('--policy', 'is needed to run eval over a queue', 'a model folder the workers also have');
   const runId = randomBytes(6).toString('hex');
+  const shown = withoutPassword(url);
   const hash = modelHash(spec.session.policy);
   const wmDir = spec.session.worldModel?.dir;
   const wmHash = wmDir !== undefined ? modelHash(wmDir) : undefined;
@@ -225,7 +226,7 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   // Redis killed (no answer, ioredis reconnecting forever) or restarted empty (the run's jobs gone)
   // left the eval waiting forever with no word. It watches the queuing too.
   let queued = 0;
-  const watch = watchRedis(url, queue, runId, spec.episodes, () => queued, (i) => outcomes.has(i) || failed.has(i), liveness);
+  const watch = watchRedis(shown, queue, runId, spec.episodes, () => queued, (i) => outcomes.has(i) || failed.has(i), liveness);
   // In chunks, a stop or a lost Redis looked at between them: one addBulk of 200,000 jobs took
   // 25 s and 1.5 GB to build, and a SIGTERM meanwhile waited for it, then left every job queued.
   let lostEarly: string | undefined;
@@ -244,7 +245,7 @@ export async function runQueueEval(url: string, spec: EvalSpec, progress?: (done
   })();
   const addFailed = adding.then(
     () => new Promise<never>(() => {}),
-    (e: unknown) => `Redis at ${url} refused this run's jobs (${(e as Error).message})`,
+    (e: unknown) => `Redis at ${shown} refused this run's jobs (${(e as Error).message})`,
   );
   void watch.lost.then((r) => (lostEarly = r));
   const lostReason = await Promise.race([finished.then(() => undefined), aborted.then(() => undefined), watch.lost, addFailed]);
@@ -350,9 +351,9 @@ function watchRedis(url: string, queue: Queue<EpisodeJob, JobResult>, runId: str
   let cancelled = false;
   let misses = 0;
   let wait = every;
+  let next = 0; // the lowest episode not collected: collected ones stay so, so the scan goes on from here
   const lost = new Promise<string>((resolve) => {
     const tick = async () => {
-      let next = 0;
       while (next < episodes && collected(next)) next++;
       if (next < episodes) {
         let t: ReturnType<typeof setTimeout> | undefined;
@@ -479,7 +480,7 @@ export async function startQueueWorker(url: string, o: WorkerOptions): Promise<{
   // reconnect refused) were printed as raw stack traces: one line each, a repeat said once.
   let lastError = '';
   worker.on('error', (err) => {
-    const line = `axon worker: queue error at ${url}: ${err.message.split('\n')[0]}`;
+    const line = `axon worker: queue error at ${withoutPassword(url)}: ${err.message.split('\n')[0]}`;
     if (line !== lastError) o.log?.(line);
     lastError = line;
   });

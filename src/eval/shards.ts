@@ -176,16 +176,14 @@ export function mergeShards(files: readonly string[]): { summary: EvalSummary; s
   const otherSplit = shards.find(({ s }) => s.shard.n !== n);
   if (otherSplit)
     throw new UsageError('<files>', `${otherSplit.f} is shard ${otherSplit.s.shard.k}/${otherSplit.s.shard.n}, ${shards[0].f} is shard ${shards[0].s.shard.k}/${n}: shards of one split share N`, `the files of one split K/${n}`);
-  {
-    const byK = new Map<number, string>();
-    for (const { f, s } of shards) {
-      const other = byK.get(s.shard.k);
-      if (other !== undefined) throw new UsageError('<files>', other === f ? `${f} is given twice` : `${f} and ${other} are both shard ${s.shard.k}/${n}`, 'each shard once');
-      byK.set(s.shard.k, f);
-    }
-    const missing = Array.from({ length: n }, (_, k) => k).filter((k) => !byK.has(k));
-    if (missing.length > 0)
-      throw new UsageError('<files>', `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} of this run ${missing.length > 1 ? 'are' : 'is'} missing (${shards.length} of ${n} given)`, `the files of all ${n} shards K/${n}, K = 0..${n - 1}`);
+  const byK = new Map<number, string>();
+  for (const { f, s } of shards) {
+    const other = byK.get(s.shard.k);
+    if (other !== undefined) throw new UsageError('<files>', other === f ? `${f} is given twice` : `${f} and ${other} are both shard ${s.shard.k}/${n}`, 'each shard once');
+    byK.set(s.shard.k, f);
   }
+  const missing = Array.from({ length: n }, (_, k) => k).filter((k) => !byK.has(k));
+  if (missing.length > 0)
+    throw new UsageError('<files>', `shard${missing.length > 1 ? 's' : ''} ${missing.map((k) => `${k}/${n}`).join(', ')} of this run ${missing.length > 1 ? 'are' : 'is'} missing (${shards.length} of ${n} given)`, `the files of all ${n} shards K/${n}, K = 0..${n - 1}`);
   return { summary: summarize(spec, shards.flatMap(({ s }) => s.outcomes)), shards: shards.length };
 }

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createServer, type Server } from 'node:net';
 import { hasRedis, freePort, startRedis } from '../helpers/redis.ts';
-import { checkRedis, parseQueueUrl } from '../../src/eval/queue.ts';
+import { checkRedis, parseQueueUrl, withoutPassword } from '../../src/eval/queue.ts';
 import { runAxon } from '../helpers/cli.ts';
 
 describe('--queue URL', () => {
@@ -15,6 +15,12 @@ describe('--queue URL', () => {
     expect(() => parseQueueUrl('redis://127.0.0.1:6379/-1')).toThrow('--queue: database "-1" in redis://127.0.0.1:6379/-1 is not a number 0 or more');
     expect(() => parseQueueUrl('redis://127.0.0.1:6379?db=2', '--queue')).toThrow('a redis:// URL here takes no query');
     expect(parseQueueUrl('redis://127.0.0.1:6379/3').db).toBe(3);
+  });
+
+  it('prints a URL with its password as *** (start-up check, liveness line, worker errors, the summary)', () => {
+    expect(withoutPassword('redis://:s3cret@10.0.0.5:6380/2')).toBe('redis://:***@10.0.0.5:6380/2');
+    expect(withoutPassword('redis://user:s3cret@host:6379')).toBe('redis://user:***@host:6379');
+    expect(withoutPassword('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
   });
 });
 

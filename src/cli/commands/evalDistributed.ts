@@ -7,7 +7,7 @@
 import { availableParallelism } from 'node:os';
 import { UsageError } from '../../core/errors.ts';
 import { runPool } from '../../eval/pool.ts';
-import { QUEUE_CLOSE_GRACE_MS, runQueueEval } from '../../eval/queue.ts';
+import { QUEUE_CLOSE_GRACE_MS, runQueueEval, withoutPassword } from '../../eval/queue.ts';
 import { runEpisodes, shardIndices, summarize } from '../../eval/episodes.ts';
 import { checkShardOut, parseShard, writeShard } from '../../eval/shards.ts';
 import { modelHash } from '../../eval/modelHash.ts';
@@ -118,11 +118,11 @@ async function spreadEval(o: EvalFlags, spec: EvalSpec, stop: AbortSignal, progr
   let failed = 0;
   let stuck = 0;
   if (o.queue) {
-    if (!o.json) console.log(`axon eval: ${o.episodes} episodes of ${o.robot} on the queue at ${o.queue} for axon worker; Ctrl-C to stop`);
+    if (!o.json) console.log(`axon eval: ${o.episodes} episodes of ${o.robot} on the queue at ${withoutPassword(o.queue)} for axon worker; Ctrl-C to stop`);
     const r = await runQueueEval(o.queue, spec, progress, stop);
     outcomes.push(...r.outcomes);
     failed = r.failed.length;
-    extra = { queue: o.queue, per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}), ...(r.stopped?.notQueued ? { episodes_not_queued: r.stopped.notQueued } : {}), ...(r.stopped?.cleanupTimedOut ? { cleanup: cleanupNote(r.stopped.inFlight.length, r.stopped.cleanupWhy) } : {}) };
+    extra = { queue: withoutPassword(o.queue), per_worker: r.perWorker, failed: r.failed, ...(r.stopped ? { jobs_removed: r.stopped.removed, episodes_in_flight: r.stopped.inFlight } : {}), ...(r.stopped?.notQueued ? { episodes_not_queued: r.stopped.notQueued } : {}), ...(r.stopped?.cleanupTimedOut ? { cleanup: cleanupNote(r.stopped.inFlight.length, r.stopped.cleanupWhy) } : {}) };
     if (r.lost) {
       // Redis went away under the run (docs/eval.md, "When Redis goes away mid-run"): the episodes
       // collected are scored as after a signal, the rest listed; one line on stderr, exit 1.

@@ -1,5 +1,5 @@
 import { Command } from '@commander-js/extra-typings';
-import { startQueueWorker } from '../../eval/queue.ts';
+import { startQueueWorker, withoutPassword } from '../../eval/queue.ts';
 import { positiveInt } from '../args.ts';
 import { sessionSource } from '../wiring.ts';
 import { STOP_SIGNALS } from '../../session/stopSignals.ts';
@@ -13,7 +13,7 @@ export function workerCommand() {
     .option('--stalled-interval-ms <ms>', 'how often this worker looks for stalled jobs', positiveInt, 30_000)
     .action(async (o) => {
       const w = await startQueueWorker(o.queue, { concurrency: o.concurrency, lockMs: o.lockMs, stalledIntervalMs: o.stalledIntervalMs, log: (l) => console.log(l), sessions: sessionSource });
-      console.log(`axon worker: taking episodes from ${o.queue} (concurrency ${o.concurrency}); Ctrl-C to stop`);
+      console.log(`axon worker: taking episodes from ${withoutPassword(o.queue)} (concurrency ${o.concurrency}); Ctrl-C to stop`);
       await new Promise<void>((resolve) => {
         const stop = () => {
           for (const sig of STOP_SIGNALS) process.off(sig, stop);
