@@ -235,11 +235,13 @@ export function episodesLeftOutNotes(dir: string, first: string | undefined, lef
 export function summariseColumns(cols: readonly string[], features: number): string {
   const stats = cols.filter((c) => c.startsWith('stats/'));
   const byKey = new Map<string, number>();
-  for (const c of stats) byKey.set(c.slice(c.lastIndexOf('/') + 1), (byKey.get(c.slice(c.lastIndexOf('/') + 1)) ?? 0) + 1);
-  const feats = features;
+  for (const c of stats) {
+    const k = c.slice(c.lastIndexOf('/') + 1);
+    byKey.set(k, (byKey.get(k) ?? 0) + 1);
+  }
   const out = cols.filter((c) => !c.startsWith('stats/')).map((c) => `"${c}"`);
   for (const [k, n] of byKey) {
-    if (n === feats && feats > 1) out.push(`"stats/*/${k}"`);
+    if (n === features && features > 1) out.push(`"stats/*/${k}"`);
     else out.push(...stats.filter((c) => c.endsWith(`/${k}`)).map((c) => `"${c}"`));
   }
   return out.join(', ');

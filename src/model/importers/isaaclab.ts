@@ -496,8 +496,14 @@ function readActuators(
   const drive = spawnDriveGains(robot.spawn, joints, file);
   const spawnGains = new Set<string>();
   for (const f of ['stiffness', 'damping'] as const) {
-    const took = joints.filter((_, i) => values[f][i] === undefined && drive?.[f][i] !== undefined);
-    for (const j of took) values[f][joints.indexOf(j)] = drive![f][joints.indexOf(j)], spawnGains.add(j);
+    const took: string[] = [];
+    joints.forEach((j, i) => {
+      const v = drive?.[f][i];
+      if (values[f][i] !== undefined || v === undefined) return;
+      values[f][i] = v;
+      spawnGains.add(j);
+      took.push(j);
+    });
     if (took.length > 0) note(`scene.robot.spawn.joint_drive.gains.${f}`, `taken for ${took.join(', ')} (their actuator group gives none: Isaac Lab then used the drive gains the URDF converter wrote into the USD)`);
   }
   // A null velocity_limit_sim is the USD's limit, which the URDF importer wrote from <limit velocity>.
