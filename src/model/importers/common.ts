@@ -52,6 +52,9 @@ export interface DeployImport {
   readonly differences?: string[];
 }
 
+/** The class or function name of a Python path (`pkg.mod:Cls`, `pkg.mod.Cls`): `Cls`. */
+export const lastName = (s: string): string => s.split(':').pop()!.split('.').pop()!;
+
 export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
