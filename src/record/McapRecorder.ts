@@ -20,7 +20,7 @@
  * the file was removed or replaced during the run (checked at close: the descriptor is written to
  * the end whatever became of its path) (docs/cli.md "Exit codes").
  */
-import { closeSync, fstatSync, statSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import type { Subscription } from 'rxjs';
 import type { TickRecord } from '../loop/TickRecord.ts';
 import { stageNames } from '../loop/TickRecord.ts';
@@ -29,7 +29,7 @@ import type { SafetyEvent } from '../safety/types.ts';
 import { AxonError } from '../core/errors.ts';
 import { keepNonFinite } from './json.ts';
 import type { RolloutTrace } from '../worldmodel/RolloutTrace.ts';
-import { openRecordFile } from './recordFile.ts';
+import { linkLost, openRecordFile } from './recordFile.ts';
 import {
   C_COUNT, C_KICK, CONTROL_WORDS, F_AGE, F_EVENTS, F_INFER, F_LATE, F_OBS_SEQ, F_OBS_TIME, F_PROPOSED_MODE, F_RETURN,
   F_SENT_MODE, F_SEQ, F_STATE, F_TERM, F_TIME, F_WM, F_WM_COST, F_WM_SURPRISE, F_WM_VETOED, MODE_NAMES, STATE_NAMES,
@@ -481,23 +481,6 @@ export function attachRecorder(
       return closed;
     },
   };
-}
-
-/**
- * Undefined while `file` still names the recording's file (the descriptor's: same device and
- * inode); else why not: no file at that path now, or another one. A device or
- * a pipe given as the file (/dev/full, /dev/stdout) is not checked.
- */
-function linkLost(fd: number, file: string): string | undefined {
-  try {
-    const own = fstatSync(fd);
-    if (!own.isFile()) return undefined;
-    const now = statSync(file, { throwIfNoEntry: false });
-    if (now !== undefined && now.dev === own.dev && now.ino === own.ino) return undefined;
-    return `${file} was removed or replaced during the run (${now === undefined ? 'no file at that path now' : 'another file at that path now'}): none of the ticks written to it are there`;
-  } catch {
-    return undefined; // cannot tell: the write errors, if any, say what happened
-  }
 }
 
 function lostOf(m: RecorderWorkerFailed | RecorderWorkerClosed): { lostFromS?: number; lostFromSeq?: number } {

@@ -3,7 +3,7 @@
  * written by the recorder's writer thread through the same file descriptor (threads share the
  * process's descriptors), and zstd for its chunks.
  */
-import { ftruncateSync, openSync, statSync, write as fsWrite } from 'node:fs';
+import { fstatSync, ftruncateSync, openSync, statSync, write as fsWrite } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { IWritable } from '@mcap/core';
 import { AxonError } from '../core/errors.ts';
@@ -82,4 +82,21 @@ export function loadZstd(): Promise<ZstdModule> {
     await z.isLoaded;
     return z;
   }));
+}
+
+/**
+ * Undefined while `file` still names the recording's file (the descriptor's: same device and
+ * inode); else why not: no file at that path now, or another one. A device or
+ * a pipe given as the file (/dev/full, /dev/stdout) is not checked.
+ */
+export function linkLost(fd: number, file: string): string | undefined {
+  try {
+    const own = fstatSync(fd);
+    if (!own.isFile()) return undefined;
+    const now = statSync(file, { throwIfNoEntry: false });
+    if (now !== undefined && now.dev === own.dev && now.ino === own.ino) return undefined;
+    return `${file} was removed or replaced during the run (${now === undefined ? 'no file at that path now' : 'another file at that path now'}): none of the ticks written to it are there`;
+  } catch {
+    return undefined; // cannot tell: the write errors, if any, say what happened
+  }
 }
